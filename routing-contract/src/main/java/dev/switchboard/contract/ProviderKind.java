@@ -1,0 +1,54 @@
+package dev.switchboard.contract;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/** Provider presets: the default base URL and how the API key is presented. */
+public enum ProviderKind {
+  OPENAI("openai", "https://api.openai.com/v1", AuthStyle.BEARER),
+  AZURE_OPENAI("azure-openai", null, AuthStyle.API_KEY_HEADER),
+  ANTHROPIC("anthropic", "https://api.anthropic.com/v1", AuthStyle.BEARER),
+  GEMINI("gemini", "https://generativelanguage.googleapis.com/v1beta/openai", AuthStyle.BEARER),
+  MISTRAL("mistral", "https://api.mistral.ai/v1", AuthStyle.BEARER),
+  DEEPSEEK("deepseek", "https://api.deepseek.com/v1", AuthStyle.BEARER),
+  QWEN("qwen", "https://dashscope-intl.aliyuncs.com/compatible-mode/v1", AuthStyle.BEARER),
+  OPENAI_COMPATIBLE("openai-compatible", null, AuthStyle.BEARER);
+
+  /** How the key travels upstream. */
+  public enum AuthStyle {
+    /** {@code Authorization: Bearer KEY}. */
+    BEARER,
+    /** {@code api-key: KEY} (Azure OpenAI). */
+    API_KEY_HEADER
+  }
+
+  /** The Azure OpenAI api-version used when a ProviderEndpoint names none. */
+  public static final String DEFAULT_AZURE_API_VERSION = "2024-10-21";
+
+  private final String wireName;
+  private final String defaultBaseUrl;
+  private final AuthStyle authStyle;
+
+  ProviderKind(String wireName, String defaultBaseUrl, AuthStyle authStyle) {
+    this.wireName = wireName;
+    this.defaultBaseUrl = defaultBaseUrl;
+    this.authStyle = authStyle;
+  }
+
+  public String wireName() {
+    return wireName;
+  }
+
+  /** The provider's public API base URL, or empty where every account has its own. */
+  public Optional<String> defaultBaseUrl() {
+    return Optional.ofNullable(defaultBaseUrl);
+  }
+
+  public AuthStyle authStyle() {
+    return authStyle;
+  }
+
+  public static Optional<ProviderKind> fromWireName(String name) {
+    return Arrays.stream(values()).filter(k -> k.wireName.equals(name)).findFirst();
+  }
+}

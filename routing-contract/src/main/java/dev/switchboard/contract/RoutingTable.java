@@ -1,0 +1,237 @@
+package dev.switchboard.contract;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The routing table: the one document the operator renders per namespace and every gateway replica
+ * loads. Immutable; maps are sorted by the renderer so that the canonical form (see {@link
+ * RoutingTableCodec}) is byte-identical for the same inputs. Durations are milliseconds.
+ *
+ * <p>Secrets are never part of this document: a provider only says whether it has a key, and the
+ * key itself lives under the provider's name in the Secret {@code switchboard-provider-keys}.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record RoutingTable(
+    int schemaVersion,
+    String configVersion,
+    String namespace,
+    Map<String, Provider> providers,
+    Map<String, Policy> policies,
+    List<Route> routes) {
+
+  /** The schema version this code writes and reads. */
+  public static final int SCHEMA_VERSION = 1;
+
+  /** Name of the ConfigMap that carries the table. */
+  public static final String CONFIG_MAP_NAME = "switchboard-routing";
+
+  /** Key of the table inside the ConfigMap. */
+  public static final String CONFIG_MAP_KEY = "routing.json";
+
+  /** Name of the Secret that carries one API key per ProviderEndpoint name. */
+  public static final String KEYS_SECRET_NAME = "switchboard-provider-keys";
+
+  public RoutingTable {
+    providers = providers == null ? Map.of() : providers;
+    policies = policies == null ? Map.of() : policies;
+    routes = routes == null ? List.of() : routes;
+  }
+
+  /** The same table with another config version (the codec fills it in). */
+  public RoutingTable withConfigVersion(String version) {
+    return new RoutingTable(schemaVersion, version, namespace, providers, policies, routes);
+  }
+
+  /** One upstream provider account (a ProviderEndpoint). */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Provider(
+      String name,
+      String kind,
+      String baseUrl,
+      boolean hasKey,
+      String apiVersion,
+      Map<String, String> headers,
+      Timeouts timeouts,
+      Integer maxConcurrency,
+      Quota quota,
+      HealthCheck healthCheck,
+      Map<String, Model> models) {
+    public Provider {
+      headers = headers == null ? Map.of() : headers;
+      models = models == null ? Map.of() : models;
+    }
+
+    /** The provider preset; unknown kinds are treated as generic OpenAI-compatible. */
+    @JsonIgnore
+    public ProviderKind providerKind() {
+      return ProviderKind.fromWireName(kind).orElse(ProviderKind.OPENAI_COMPATIBLE);
+    }
+
+    /** Whether the provider declared its models; if not, any model id is accepted. */
+    @JsonIgnore
+    public boolean listsModels() {
+      return !models.isEmpty();
+    }
+
+    public Optional<Model> model(String id) {
+      return Optional.ofNullable(models.get(id));
+    }
+  }
+
+  /** The timeout budget of one attempt, in milliseconds. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Timeouts(Long connectMs, Long firstTokenMs, Long totalMs) {}
+
+  /** Provider limits the gateway must stay under. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Quota(Integer requestsPerMinute, Long tokensPerMinute) {}
+
+  /** Active health checking of a provider. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record HealthCheck(
+      Long intervalMs, Long timeoutMs, Integer unhealthyThreshold, Integer healthyThreshold) {}
+
+  /** A model a provider serves, with what it can do and what it costs. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Model(
+      List<String> capabilities, Long contextWindow, Pricing pricing, Lifecycle lifecycle) {
+    public Model {
+      capabilities = capabilities == null ? List.of() : capabilities;
+    }
+  }
+
+  /** Prices per million tokens. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Pricing(
+      Double inputPerMillionTokens,
+      Double outputPerMillionTokens,
+      Double cachedInputPerMillionTokens,
+      String currency) {}
+
+  /** Model lifecycle dates (ISO dates) and successor. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Lifecycle(String deprecatedAfter, String retiredAfter, String successor) {}
+
+  /** How requests are routed and protected (a RoutingPolicy). */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Policy(
+      String name,
+      String strategy,
+      Long latencyObjectiveTtftP95Ms,
+      List<ScheduleWindow> schedule,
+      Retry retry,
+      Boolean requireSameCapabilities,
+      CircuitBreaker circuitBreaker,
+      List<RateLimit> rateLimits,
+      Cache cache,
+      Deterministic deterministic,
+      String loggingBodies) {
+    public Policy {
+      schedule = schedule == null ? List.of() : schedule;
+      rateLimits = rateLimits == null ? List.of() : rateLimits;
+    }
+  }
+
+  /** A time window that overrides the strategy. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record ScheduleWindow(
+      String name, List<String> days, String from, String to, String timeZone, String strategy) {}
+
+  /** Retry settings, including the retry budget. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Retry(
+      Integer maxAttempts,
+      Long backoffInitialMs,
+      Long backoffMaxMs,
+      Double backoffMultiplier,
+      String backoffJitter,
+      List<String> retryOn,
+      Boolean respectRetryAfter,
+      Double budgetRatio,
+      Integer budgetMinPerSecond) {}
+
+  /** Circuit breaker settings per target. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record CircuitBreaker(
+      Integer failureRateThreshold,
+      Long slowCallThresholdMs,
+      Integer minimumCalls,
+      Long windowMs,
+      Long openForMs) {}
+
+  /** A client rate limit. {@code key} is api-key, route or header:NAME. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record RateLimit(String key, Integer requestsPerMinute, Long tokensPerMinute) {}
+
+  /** Response caching. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Cache(
+      Boolean exactEnabled,
+      Long exactTtlMs,
+      Integer exactMaxEntries,
+      Boolean semanticEnabled,
+      Double semanticSimilarityThreshold,
+      Long semanticTtlMs,
+      Integer semanticMaxEntries,
+      String semanticEmbedder,
+      Double maxTemperature) {}
+
+  /** The deterministic-mode contract. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Deterministic(Boolean enabled, Long seed, Boolean pinTarget) {}
+
+  /** One logical model name (a ModelRoute) with its resolved targets. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Route(
+      String name,
+      String model,
+      List<String> aliases,
+      String policy,
+      long revision,
+      List<Target> targets,
+      List<Rule> rules,
+      Canary canary) {
+    public Route {
+      aliases = aliases == null ? List.of() : aliases;
+      targets = targets == null ? List.of() : targets;
+      rules = rules == null ? List.of() : rules;
+    }
+  }
+
+  /** A physical target: a model id at a provider. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Target(String provider, String model, int weight, int priority) {
+    /** Stable identity used in metrics and headers: {@code provider/model}. */
+    @JsonIgnore
+    public String id() {
+      return provider + "/" + model;
+    }
+  }
+
+  /** Task-class routing: first rule whose headers all match wins. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Rule(Map<String, String> matchHeaders, List<Target> targets) {
+    public Rule {
+      matchHeaders = matchHeaders == null ? Map.of() : matchHeaders;
+      targets = targets == null ? List.of() : targets;
+    }
+  }
+
+  /**
+   * A canary in progress: {@code weight} percent of requests go to the canary arm ({@code split})
+   * or are mirrored to it while stable answers ({@code shadow}). The route's own targets and rules
+   * are the stable arm.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Canary(
+      String mode, int weight, long revision, List<Target> targets, List<Rule> rules) {
+    public Canary {
+      targets = targets == null ? List.of() : targets;
+      rules = rules == null ? List.of() : rules;
+    }
+  }
+}

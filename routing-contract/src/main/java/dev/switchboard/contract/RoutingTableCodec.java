@@ -1,0 +1,108 @@
+package dev.switchboard.contract;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * Reads and writes the routing table in its canonical form: properties and map keys sorted, no
+ * insignificant whitespace, nulls omitted. {@code configVersion} is {@code sha256:} + the SHA-256
+ * of the canonical bytes of the table without its version, so equal tables have equal versions and
+ * an unchanged world produces byte-identical output.
+ */
+public final class RoutingTableCodec {
+
+  private static final ObjectMapper CANONICAL =
+      JsonMapper.builder()
+          .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
+          .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+          .disable(SerializationFeature.INDENT_OUTPUT)
+          // Readers ignore fields they do not know so that a newer operator's additive fields
+          // do not break an older gateway; breaking changes bump schemaVersion instead.
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .build();
+
+  private RoutingTableCodec() {}
+
+  /** The canonical bytes of the table with its config version computed and filled in. */
+  public static byte[] encode(RoutingTable table) {
+    RoutingTable versioned = table.withConfigVersion(configVersionOf(table));
+    return write(versioned);
+  }
+
+  /** The canonical text of the table with its config version filled in. */
+  public static String encodeToString(RoutingTable table) {
+    return new String(encode(table), StandardCharsets.UTF_8);
+  }
+
+  /** The table with its config version computed and filled in. */
+  public static RoutingTable versioned(RoutingTable table) {
+    return table.withConfigVersion(configVersionOf(table));
+  }
+
+  /** {@code sha256:HEX} over the canonical bytes of the table without a version. */
+  public static String configVersionOf(RoutingTable table) {
+    byte[] bytes = write(table.withConfigVersion(null));
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      return "sha256:" + HexFormat.of().formatHex(sha.digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required by every JVM", e);
+    }
+  }
+
+  /**
+   * Parses a table. Structural problems (not JSON, wrong types) throw; semantic problems are for
+   * {@link RoutingTableValidator}.
+   *
+   * @throws InvalidRoutingTableException when the text is not a routing table
+   */
+  public static RoutingTable decode(byte[] json) {
+    try {
+      RoutingTable table = CANONICAL.readValue(json, RoutingTable.class);
+      if (table == null) {
+        throw new InvalidRoutingTableException("the routing table document is empty");
+      }
+      return table;
+    } catch (IOException e) {
+      throw new InvalidRoutingTableException(
+          "the routing table is not valid JSON of the expected shape: " + originalMessage(e), e);
+    }
+  }
+
+  /** Parses a table from text. */
+  public static RoutingTable decode(String json) {
+    return decode(json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String originalMessage(IOException e) {
+    return e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.getMessage();
+  }
+
+  private static byte[] write(RoutingTable table) {
+    try {
+      return CANONICAL.writeValueAsBytes(table);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a routing table always serializes", e);
+    }
+  }
+
+  /** Thrown when a document cannot be read as a routing table. */
+  public static final class InvalidRoutingTableException extends RuntimeException {
+    public InvalidRoutingTableException(String message) {
+      super(message);
+    }
+
+    public InvalidRoutingTableException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+}

@@ -1,0 +1,125 @@
+package dev.switchboard.contract;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Checks a routing table as a whole before anyone relies on it: the operator before it publishes,
+ * the gateway before it swaps. Returns every problem found, each saying where and what.
+ */
+public final class RoutingTableValidator {
+
+  private static final Set<String> STRATEGIES =
+      Set.of("priority", "weighted", "least-latency", "least-cost", "cost-latency");
+  private static final Set<String> CANARY_MODES = Set.of("split", "shadow");
+
+  private RoutingTableValidator() {}
+
+  /** Every problem in the table; empty when it is valid. */
+  public static List<String> validate(RoutingTable table) {
+    List<String> problems = new ArrayList<>();
+    if (table.schemaVersion() != RoutingTable.SCHEMA_VERSION) {
+      problems.add(
+          "schemaVersion "
+              + table.schemaVersion()
+              + " is not supported (this build reads "
+              + RoutingTable.SCHEMA_VERSION
+              + ")");
+      return problems;
+    }
+    table.providers().forEach((name, provider) -> checkProvider(name, provider, problems));
+    table
+        .policies()
+        .forEach(
+            (name, policy) -> {
+              if (policy.strategy() != null && !STRATEGIES.contains(policy.strategy())) {
+                problems.add("policy " + name + ": unknown strategy '" + policy.strategy() + "'");
+              }
+            });
+    Map<String, String> modelNames = new HashMap<>();
+    for (RoutingTable.Route route : table.routes()) {
+      String where = "route " + route.name();
+      if (route.model() == null || route.model().isBlank()) {
+        problems.add(where + ": model name is empty");
+      }
+      claim(modelNames, route.model(), route.name(), problems);
+      route.aliases().forEach(alias -> claim(modelNames, alias, route.name(), problems));
+      if (route.policy() != null && !table.policies().containsKey(route.policy())) {
+        problems.add(where + ": policy '" + route.policy() + "' is not in the table");
+      }
+      checkTargets(where, route.targets(), table, problems);
+      route.rules().forEach(rule -> checkTargets(where + " rule", rule.targets(), table, problems));
+      RoutingTable.Canary canary = route.canary();
+      if (canary != null) {
+        if (!CANARY_MODES.contains(canary.mode())) {
+          problems.add(where + ": unknown canary mode '" + canary.mode() + "'");
+        }
+        if (canary.weight() < 0 || canary.weight() > 100) {
+          problems.add(where + ": canary weight " + canary.weight() + " is outside 0..100");
+        }
+        checkTargets(where + " canary", canary.targets(), table, problems);
+      }
+    }
+    return problems;
+  }
+
+  private static void checkProvider(
+      String name, RoutingTable.Provider provider, List<String> problems) {
+    if (!name.equals(provider.name())) {
+      problems.add("provider " + name + ": is keyed under another name than its own");
+    }
+    try {
+      URI uri = new URI(provider.baseUrl());
+      if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+          || uri.getHost() == null) {
+        problems.add("provider " + name + ": baseUrl must be an absolute http(s) URL");
+      }
+      if (uri.getUserInfo() != null) {
+        problems.add("provider " + name + ": baseUrl must not carry credentials");
+      }
+    } catch (URISyntaxException | NullPointerException e) {
+      problems.add("provider " + name + ": baseUrl '" + provider.baseUrl() + "' is not a URL");
+    }
+  }
+
+  private static void claim(
+      Map<String, String> names, String name, String route, List<String> problems) {
+    if (name == null) {
+      return;
+    }
+    String owner = names.putIfAbsent(name, route);
+    if (owner != null && !owner.equals(route)) {
+      problems.add("model name '" + name + "' is served by both " + owner + " and " + route);
+    }
+  }
+
+  private static void checkTargets(
+      String where, List<RoutingTable.Target> targets, RoutingTable table, List<String> problems) {
+    if (targets.isEmpty()) {
+      problems.add(where + ": has no targets");
+    }
+    for (RoutingTable.Target target : targets) {
+      RoutingTable.Provider provider = table.providers().get(target.provider());
+      if (provider == null) {
+        problems.add(where + ": provider '" + target.provider() + "' is not in the table");
+      } else if (provider.listsModels() && provider.model(target.model()).isEmpty()) {
+        problems.add(
+            where
+                + ": provider '"
+                + target.provider()
+                + "' does not serve '"
+                + target.model()
+                + "'");
+      }
+      if (target.weight() < 0 || target.weight() > 100) {
+        problems.add(
+            where + ": weight " + target.weight() + " of " + target.id() + " is outside 0..100");
+      }
+    }
+  }
+}

@@ -1,0 +1,80 @@
+package dev.switchboard.contract;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class RoutingTableValidatorTest {
+
+  private static RoutingTable.Provider provider(String name, String url) {
+    return RoutingTableCodecTest.provider(name, url);
+  }
+
+  @Test
+  void acceptsAConsistentTable() {
+    RoutingTable table =
+        RoutingTableCodecTest.sample(
+            Map.of("openai-prod", provider("openai-prod", "https://api.openai.com/v1")));
+    assertThat(RoutingTableValidator.validate(table)).isEmpty();
+  }
+
+  @Test
+  void reportsDanglingReferencesUnknownModelsAndDuplicateNames() {
+    RoutingTable.Route dangling =
+        new RoutingTable.Route(
+            "r2",
+            "gpt-4o", // collides with r1's alias
+            List.of(),
+            "missing-policy",
+            1,
+            List.of(
+                new RoutingTable.Target("nowhere", "m", 50, 0),
+                new RoutingTable.Target("openai-prod", "not-listed", 150, 1)),
+            List.of(),
+            null);
+    RoutingTable base =
+        RoutingTableCodecTest.sample(
+            Map.of("openai-prod", provider("openai-prod", "https://api.openai.com/v1")));
+    RoutingTable table =
+        new RoutingTable(
+            1,
+            null,
+            "default",
+            base.providers(),
+            base.policies(),
+            List.of(base.routes().get(0), dangling));
+
+    assertThat(RoutingTableValidator.validate(table))
+        .anyMatch(p -> p.contains("'gpt-4o' is served by both chat-default and r2"))
+        .anyMatch(p -> p.contains("policy 'missing-policy' is not in the table"))
+        .anyMatch(p -> p.contains("provider 'nowhere' is not in the table"))
+        .anyMatch(p -> p.contains("does not serve 'not-listed'"))
+        .anyMatch(p -> p.contains("weight 150"));
+  }
+
+  @Test
+  void rejectsBadUrlsAndUnknownSchemaVersions() {
+    RoutingTable badUrl =
+        RoutingTableCodecTest.sample(
+            Map.of("openai-prod", provider("openai-prod", "ftp://user:pw@example.com")));
+    assertThat(RoutingTableValidator.validate(badUrl))
+        .anyMatch(p -> p.contains("absolute http(s) URL"))
+        .anyMatch(p -> p.contains("must not carry credentials"));
+
+    RoutingTable future = new RoutingTable(99, null, "ns", null, null, null);
+    assertThat(RoutingTableValidator.validate(future)).singleElement().asString().contains("99");
+  }
+
+  @Test
+  void parsesDurations() {
+    assertThat(Durations.toMillis("250ms")).isEqualTo(250);
+    assertThat(Durations.toMillis("2s")).isEqualTo(2000);
+    assertThat(Durations.toMillis("1m30s")).isEqualTo(90_000);
+    assertThat(Durations.toMillis("1h")).isEqualTo(3_600_000);
+    assertThat(Durations.toMillis("1.5s")).isEqualTo(1500);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Durations.toMillis("2 seconds"))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+}
