@@ -1,0 +1,101 @@
+package dev.switchboard.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import java.util.Objects;
+
+/** List prices of a model, per million tokens. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class Pricing {
+
+  @JsonPropertyDescription("Price of one million input (prompt) tokens.")
+  @Required
+  @Min(0)
+  private Double inputPerMillionTokens;
+
+  @JsonPropertyDescription("Price of one million output (completion) tokens.")
+  @Required
+  @Min(0)
+  private Double outputPerMillionTokens;
+
+  @JsonPropertyDescription(
+      "Price of one million cached input tokens; the input price applies when absent.")
+  @Min(0)
+  private Double cachedInputPerMillionTokens;
+
+  @JsonPropertyDescription("ISO 4217 currency code of the prices.")
+  @Default("USD")
+  @Pattern(SchemaPatterns.CURRENCY)
+  private String currency;
+
+  public Double getInputPerMillionTokens() {
+    return inputPerMillionTokens;
+  }
+
+  public void setInputPerMillionTokens(Double inputPerMillionTokens) {
+    this.inputPerMillionTokens = inputPerMillionTokens;
+  }
+
+  public Double getOutputPerMillionTokens() {
+    return outputPerMillionTokens;
+  }
+
+  public void setOutputPerMillionTokens(Double outputPerMillionTokens) {
+    this.outputPerMillionTokens = outputPerMillionTokens;
+  }
+
+  public Double getCachedInputPerMillionTokens() {
+    return cachedInputPerMillionTokens;
+  }
+
+  public void setCachedInputPerMillionTokens(Double cachedInputPerMillionTokens) {
+    this.cachedInputPerMillionTokens = cachedInputPerMillionTokens;
+  }
+
+  public String getCurrency() {
+    return currency;
+  }
+
+  public void setCurrency(String currency) {
+    this.currency = currency;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (!(o instanceof Pricing)) {
+      return false;
+    }
+    Pricing that = (Pricing) o;
+    return Objects.equals(inputPerMillionTokens, that.inputPerMillionTokens)
+        && Objects.equals(outputPerMillionTokens, that.outputPerMillionTokens)
+        && Objects.equals(cachedInputPerMillionTokens, that.cachedInputPerMillionTokens)
+        && Objects.equals(currency, that.currency);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(
+        inputPerMillionTokens, outputPerMillionTokens, cachedInputPerMillionTokens, currency);
+  }
+
+  @Override
+  public String toString() {
+    return "Pricing{"
+        + "inputPerMillionTokens="
+        + inputPerMillionTokens
+        + ", outputPerMillionTokens="
+        + outputPerMillionTokens
+        + ", cachedInputPerMillionTokens="
+        + cachedInputPerMillionTokens
+        + ", currency="
+        + currency
+        + "}";
+  }
+}

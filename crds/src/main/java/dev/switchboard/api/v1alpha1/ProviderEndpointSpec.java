@@ -1,0 +1,233 @@
+package dev.switchboard.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/** Desired state of a ProviderEndpoint: one upstream provider account. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "has(self.baseUrl) || !(self.provider in ['azure-openai', 'openai-compatible'])",
+    message = "baseUrl is required for azure-openai and openai-compatible providers")
+@ValidationRule(
+    value = "!has(self.apiVersion) || self.provider == 'azure-openai'",
+    message = "apiVersion applies only to provider azure-openai")
+public class ProviderEndpointSpec {
+
+  @JsonPropertyDescription(
+      "Provider kind: openai, azure-openai, anthropic, gemini, mistral, deepseek, qwen or openai-compatible.")
+  @Required
+  @SchemaFrom(type = SchemaEnums.Provider.class)
+  private String provider;
+
+  @JsonPropertyDescription(
+      "Base URL of the provider's API (http or https, no user-info). Defaults to the provider's public URL; required for azure-openai and openai-compatible.")
+  @Pattern(SchemaPatterns.HTTP_URL)
+  @Size(max = 2048)
+  @ValidationRule(
+      value = "isURL(self) && url(self).getScheme() in ['http', 'https']",
+      message = "baseUrl must be an http or https URL")
+  @ValidationRule(
+      value = "!self.matches('^[a-zA-Z]+://[^/]*@')",
+      message = "baseUrl must not contain user-info; put credentials in apiKeySecretRef")
+  private String baseUrl;
+
+  @JsonPropertyDescription(
+      "Azure OpenAI api-version query parameter (e.g. 2024-10-21); only for provider azure-openai.")
+  @Pattern(SchemaPatterns.AZURE_API_VERSION)
+  @Size(max = 32)
+  private String apiVersion;
+
+  @JsonPropertyDescription(
+      "Secret key holding the API key; omit for keyless self-hosted endpoints.")
+  private SecretKeyRef apiKeySecretRef;
+
+  @JsonPropertyDescription(
+      "Static, non-secret extra headers sent upstream (e.g. OpenAI-Organization). Authorization and api-key headers are rejected: keys belong in apiKeySecretRef.")
+  @Size(max = 16)
+  @ValidationRule(
+      value =
+          "self.all(k, !(k.lowerAscii() in ['authorization', 'api-key', 'x-api-key', 'x-goog-api-key']))",
+      message = "credential headers are not allowed here; use apiKeySecretRef")
+  @ValidationRule(
+      value = "self.all(k, k.matches('^[A-Za-z0-9-]{1,128}$') && self[k].size() <= 1024)",
+      message =
+          "header names must be tokens of letters, digits and dashes; values at most 1024 characters")
+  private Map<String, String> headers;
+
+  @JsonPropertyDescription("The timeout budget of one attempt.")
+  @Default("{}")
+  private Timeouts timeouts;
+
+  @JsonPropertyDescription("In-flight requests to this endpoint per gateway replica (bulkhead).")
+  @Min(1)
+  @Max(100000)
+  private Integer maxConcurrency;
+
+  @JsonPropertyDescription("Provider limits the gateway must stay under.")
+  private Quota quota;
+
+  @JsonPropertyDescription("Active health checking of the endpoint.")
+  @Default("{}")
+  private HealthCheck healthCheck;
+
+  @JsonPropertyDescription(
+      "Models this endpoint serves. When empty, any model id is passed through.")
+  @Size(max = 128)
+  @ValidationRule(
+      value = "self.all(m, self.exists_one(n, n.name == m.name))",
+      message = "model names must be unique")
+  private List<ProviderModel> models;
+
+  public String getProvider() {
+    return provider;
+  }
+
+  public void setProvider(String provider) {
+    this.provider = provider;
+  }
+
+  public String getBaseUrl() {
+    return baseUrl;
+  }
+
+  public void setBaseUrl(String baseUrl) {
+    this.baseUrl = baseUrl;
+  }
+
+  public String getApiVersion() {
+    return apiVersion;
+  }
+
+  public void setApiVersion(String apiVersion) {
+    this.apiVersion = apiVersion;
+  }
+
+  public SecretKeyRef getApiKeySecretRef() {
+    return apiKeySecretRef;
+  }
+
+  public void setApiKeySecretRef(SecretKeyRef apiKeySecretRef) {
+    this.apiKeySecretRef = apiKeySecretRef;
+  }
+
+  public Map<String, String> getHeaders() {
+    return headers;
+  }
+
+  public void setHeaders(Map<String, String> headers) {
+    this.headers = headers;
+  }
+
+  public Timeouts getTimeouts() {
+    return timeouts;
+  }
+
+  public void setTimeouts(Timeouts timeouts) {
+    this.timeouts = timeouts;
+  }
+
+  public Integer getMaxConcurrency() {
+    return maxConcurrency;
+  }
+
+  public void setMaxConcurrency(Integer maxConcurrency) {
+    this.maxConcurrency = maxConcurrency;
+  }
+
+  public Quota getQuota() {
+    return quota;
+  }
+
+  public void setQuota(Quota quota) {
+    this.quota = quota;
+  }
+
+  public HealthCheck getHealthCheck() {
+    return healthCheck;
+  }
+
+  public void setHealthCheck(HealthCheck healthCheck) {
+    this.healthCheck = healthCheck;
+  }
+
+  public List<ProviderModel> getModels() {
+    return models;
+  }
+
+  public void setModels(List<ProviderModel> models) {
+    this.models = models;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (!(o instanceof ProviderEndpointSpec)) {
+      return false;
+    }
+    ProviderEndpointSpec that = (ProviderEndpointSpec) o;
+    return Objects.equals(provider, that.provider)
+        && Objects.equals(baseUrl, that.baseUrl)
+        && Objects.equals(apiVersion, that.apiVersion)
+        && Objects.equals(apiKeySecretRef, that.apiKeySecretRef)
+        && Objects.equals(headers, that.headers)
+        && Objects.equals(timeouts, that.timeouts)
+        && Objects.equals(maxConcurrency, that.maxConcurrency)
+        && Objects.equals(quota, that.quota)
+        && Objects.equals(healthCheck, that.healthCheck)
+        && Objects.equals(models, that.models);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(
+        provider,
+        baseUrl,
+        apiVersion,
+        apiKeySecretRef,
+        headers,
+        timeouts,
+        maxConcurrency,
+        quota,
+        healthCheck,
+        models);
+  }
+
+  @Override
+  public String toString() {
+    return "ProviderEndpointSpec{"
+        + "provider="
+        + provider
+        + ", baseUrl="
+        + baseUrl
+        + ", apiVersion="
+        + apiVersion
+        + ", apiKeySecretRef="
+        + apiKeySecretRef
+        + ", headers="
+        + headers
+        + ", timeouts="
+        + timeouts
+        + ", maxConcurrency="
+        + maxConcurrency
+        + ", quota="
+        + quota
+        + ", healthCheck="
+        + healthCheck
+        + ", models="
+        + models
+        + "}";
+  }
+}

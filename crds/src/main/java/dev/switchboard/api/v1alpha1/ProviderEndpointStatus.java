@@ -1,0 +1,77 @@
+package dev.switchboard.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.List;
+import java.util.Objects;
+
+/** Observed state of a ProviderEndpoint. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class ProviderEndpointStatus {
+
+  @JsonPropertyDescription("The metadata.generation this status describes.")
+  private Long observedGeneration;
+
+  @JsonPropertyDescription(
+      "Standard conditions (type, status, reason, message, lastTransitionTime, observedGeneration).")
+  private List<Condition> conditions;
+
+  @JsonPropertyDescription("Lifecycle phase of each declared model.")
+  private List<ModelStatus> models;
+
+  public Long getObservedGeneration() {
+    return observedGeneration;
+  }
+
+  public void setObservedGeneration(Long observedGeneration) {
+    this.observedGeneration = observedGeneration;
+  }
+
+  public List<Condition> getConditions() {
+    return conditions;
+  }
+
+  public void setConditions(List<Condition> conditions) {
+    this.conditions = conditions;
+  }
+
+  public List<ModelStatus> getModels() {
+    return models;
+  }
+
+  public void setModels(List<ModelStatus> models) {
+    this.models = models;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (!(o instanceof ProviderEndpointStatus)) {
+      return false;
+    }
+    ProviderEndpointStatus that = (ProviderEndpointStatus) o;
+    return Objects.equals(observedGeneration, that.observedGeneration)
+        && Objects.equals(conditions, that.conditions)
+        && Objects.equals(models, that.models);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(observedGeneration, conditions, models);
+  }
+
+  @Override
+  public String toString() {
+    return "ProviderEndpointStatus{"
+        + "observedGeneration="
+        + observedGeneration
+        + ", conditions="
+        + conditions
+        + ", models="
+        + models
+        + "}";
+  }
+}

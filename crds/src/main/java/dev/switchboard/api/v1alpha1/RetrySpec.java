@@ -1,0 +1,120 @@
+package dev.switchboard.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
+import java.util.Objects;
+
+/** When and how failed attempts are retried, possibly on another target. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class RetrySpec {
+
+  @JsonPropertyDescription("Attempts in total, including the first.")
+  @Default("3")
+  @Min(1)
+  @Max(10)
+  private Integer maxAttempts;
+
+  @JsonPropertyDescription("Delay between attempts.")
+  @Default("{}")
+  private Backoff backoff;
+
+  @JsonPropertyDescription(
+      "Failure classes that are retried: rate-limited, server-error, timeout, connect-error.")
+  @Size(max = 4)
+  @ValidationRule(
+      value = "self.all(r, self.exists_one(s, s == r))",
+      message = "retryOn entries must be unique")
+  private List<@Pattern(SchemaPatterns.RETRY_ON) String> retryOn;
+
+  @JsonPropertyDescription("Wait as long as a provider's Retry-After header asks.")
+  @Default("true")
+  private Boolean respectRetryAfter;
+
+  @JsonPropertyDescription("Cap on retry traffic.")
+  @Default("{}")
+  private RetryBudget budget;
+
+  public Integer getMaxAttempts() {
+    return maxAttempts;
+  }
+
+  public void setMaxAttempts(Integer maxAttempts) {
+    this.maxAttempts = maxAttempts;
+  }
+
+  public Backoff getBackoff() {
+    return backoff;
+  }
+
+  public void setBackoff(Backoff backoff) {
+    this.backoff = backoff;
+  }
+
+  public List<String> getRetryOn() {
+    return retryOn;
+  }
+
+  public void setRetryOn(List<String> retryOn) {
+    this.retryOn = retryOn;
+  }
+
+  public Boolean getRespectRetryAfter() {
+    return respectRetryAfter;
+  }
+
+  public void setRespectRetryAfter(Boolean respectRetryAfter) {
+    this.respectRetryAfter = respectRetryAfter;
+  }
+
+  public RetryBudget getBudget() {
+    return budget;
+  }
+
+  public void setBudget(RetryBudget budget) {
+    this.budget = budget;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (!(o instanceof RetrySpec)) {
+      return false;
+    }
+    RetrySpec that = (RetrySpec) o;
+    return Objects.equals(maxAttempts, that.maxAttempts)
+        && Objects.equals(backoff, that.backoff)
+        && Objects.equals(retryOn, that.retryOn)
+        && Objects.equals(respectRetryAfter, that.respectRetryAfter)
+        && Objects.equals(budget, that.budget);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(maxAttempts, backoff, retryOn, respectRetryAfter, budget);
+  }
+
+  @Override
+  public String toString() {
+    return "RetrySpec{"
+        + "maxAttempts="
+        + maxAttempts
+        + ", backoff="
+        + backoff
+        + ", retryOn="
+        + retryOn
+        + ", respectRetryAfter="
+        + respectRetryAfter
+        + ", budget="
+        + budget
+        + "}";
+  }
+}

@@ -1,0 +1,65 @@
+package dev.switchboard.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
+import java.util.Objects;
+
+/** Task-class routing: requests matching a rule go to its targets. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class RouteRule {
+
+  @JsonPropertyDescription("When the rule applies.")
+  @Required
+  private RuleMatch match;
+
+  @JsonPropertyDescription("Targets for matching requests.")
+  @Required
+  @Size(min = 1, max = 16)
+  @ValidationRule(
+      value =
+          "self.all(t, self.exists_one(u, u.providerRef.name == t.providerRef.name && u.model == t.model))",
+      message = "targets must be unique (providerRef, model) pairs")
+  private List<RouteTarget> targets;
+
+  public RuleMatch getMatch() {
+    return match;
+  }
+
+  public void setMatch(RuleMatch match) {
+    this.match = match;
+  }
+
+  public List<RouteTarget> getTargets() {
+    return targets;
+  }
+
+  public void setTargets(List<RouteTarget> targets) {
+    this.targets = targets;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (!(o instanceof RouteRule)) {
+      return false;
+    }
+    RouteRule that = (RouteRule) o;
+    return Objects.equals(match, that.match) && Objects.equals(targets, that.targets);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(match, targets);
+  }
+
+  @Override
+  public String toString() {
+    return "RouteRule{" + "match=" + match + ", targets=" + targets + "}";
+  }
+}

@@ -1,0 +1,48 @@
+package dev.switchboard.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import java.util.Map;
+import java.util.Objects;
+
+/** Conditions a request must meet for a rule to apply. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class RuleMatch {
+
+  @JsonPropertyDescription("Request headers that must all be present with exactly these values.")
+  @Required
+  @Size(min = 1, max = 8)
+  private Map<String, String> headers;
+
+  public Map<String, String> getHeaders() {
+    return headers;
+  }
+
+  public void setHeaders(Map<String, String> headers) {
+    this.headers = headers;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (!(o instanceof RuleMatch)) {
+      return false;
+    }
+    RuleMatch that = (RuleMatch) o;
+    return Objects.equals(headers, that.headers);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(headers);
+  }
+
+  @Override
+  public String toString() {
+    return "RuleMatch{" + "headers=" + headers + "}";
+  }
+}
