@@ -1,0 +1,171 @@
+{{/*
+Chart name, overridable.
+*/}}
+{{- define "switchboard.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Full name prefix for every resource. Kept short enough that "-operator" and "-gateway" suffixes
+still fit the 63-character name limit.
+*/}}
+{{- define "switchboard.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 50 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 50 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 50 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "switchboard.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Standard labels (https://kubernetes.io/docs/concepts/overview/working-with-objects/common-labels/).
+*/}}
+{{- define "switchboard.labels" -}}
+helm.sh/chart: {{ include "switchboard.chart" . }}
+app.kubernetes.io/name: {{ include "switchboard.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: switchboard
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/*
+Selector labels of one component; pass (dict "root" $ "component" "operator").
+They never change between upgrades, because a Deployment's selector is immutable.
+*/}}
+{{- define "switchboard.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "switchboard.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{- define "switchboard.componentLabels" -}}
+{{ include "switchboard.labels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{- define "switchboard.operator.fullname" -}}
+{{- printf "%s-operator" (include "switchboard.fullname" .) }}
+{{- end }}
+
+{{- define "switchboard.gateway.fullname" -}}
+{{- printf "%s-gateway" (include "switchboard.fullname" .) }}
+{{- end }}
+
+{{- define "switchboard.operator.serviceAccountName" -}}
+{{- if .Values.operator.serviceAccount.create }}
+{{- default (include "switchboard.operator.fullname" .) .Values.operator.serviceAccount.name }}
+{{- else }}
+{{- required "operator.serviceAccount.name is required when operator.serviceAccount.create is false" .Values.operator.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "switchboard.gateway.serviceAccountName" -}}
+{{- if .Values.gateway.serviceAccount.create }}
+{{- default (include "switchboard.gateway.fullname" .) .Values.gateway.serviceAccount.name }}
+{{- else }}
+{{- required "gateway.serviceAccount.name is required when gateway.serviceAccount.create is false" .Values.gateway.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "switchboard.operator.image" -}}
+{{- printf "%s:%s" .Values.operator.image.repository (default .Chart.AppVersion .Values.operator.image.tag) }}
+{{- end }}
+
+{{- define "switchboard.gateway.image" -}}
+{{- printf "%s:%s" .Values.gateway.image.repository (default .Chart.AppVersion .Values.gateway.image.tag) }}
+{{- end }}
+
+{{/*
+Namespaces the operator watches in namespaced mode: the release namespace first, then the
+configured extra ones, without duplicates.
+*/}}
+{{- define "switchboard.operator.watchNamespaces" -}}
+{{- $namespaces := list .Release.Namespace }}
+{{- range .Values.operator.watchNamespaces }}
+{{- $namespaces = append $namespaces . }}
+{{- end }}
+{{- $namespaces | uniq | join "," }}
+{{- end }}
+
+{{/*
+Pod-level security context meeting the "restricted" Pod Security Standard.
+Not taken from values on purpose: the chart's promise is that it cannot be weakened by accident.
+*/}}
+{{- define "switchboard.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: {{ .Values.runAsUser }}
+runAsGroup: {{ .Values.runAsUser }}
+fsGroup: {{ .Values.runAsUser }}
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{/*
+Container-level security context: "restricted" plus a read-only root filesystem.
+*/}}
+{{- define "switchboard.containerSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: {{ .Values.runAsUser }}
+runAsGroup: {{ .Values.runAsUser }}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+privileged: false
+capabilities:
+  drop:
+    - ALL
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{/*
+The operator's permissions in a namespace it watches (or cluster-wide when opted in).
+Exactly the verbs it uses; never a wildcard. The Lease rule is separate: leader election
+happens in the release namespace only.
+*/}}
+{{- define "switchboard.operator.watchRules" -}}
+# Read the three kinds. The operator never writes spec: defaults live in the CRD schema.
+- apiGroups: ["switchboard.dev"]
+  resources: ["providerendpoints", "routingpolicies", "modelroutes"]
+  verbs: ["get", "list", "watch"]
+# Status goes through the subresource only (no perpetual diffs for GitOps tools).
+- apiGroups: ["switchboard.dev"]
+  resources: ["providerendpoints/status", "routingpolicies/status", "modelroutes/status"]
+  verbs: ["get", "update", "patch"]
+# Clears the switchboard.dev/promote and switchboard.dev/abort annotations after a manual canary
+# promotion or abort (issue 6). RBAC cannot scope a patch to metadata; the operator patches
+# metadata.annotations only.
+- apiGroups: ["switchboard.dev"]
+  resources: ["modelroutes"]
+  verbs: ["patch"]
+# ConfigMap switchboard-routing is rendered here; users' Secrets are read, and Secret
+# switchboard-provider-keys is written. Nothing is deleted: owner references let the garbage
+# collector remove what the operator rendered.
+- apiGroups: [""]
+  resources: ["configmaps", "secrets"]
+  verbs: ["get", "list", "watch", "create", "update", "patch"]
+# Kubernetes Events for condition transitions.
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+# Canary analysis scrapes the gateway pods' /metrics, found through the gateway Service's
+# EndpointSlices (issue 6).
+- apiGroups: [""]
+  resources: ["services"]
+  verbs: ["get", "list", "watch"]
+- apiGroups: ["discovery.k8s.io"]
+  resources: ["endpointslices"]
+  verbs: ["get", "list", "watch"]
+{{- end }}
