@@ -17,11 +17,13 @@ public class ModelLifecycle {
 
   @JsonPropertyDescription("ISO date (YYYY-MM-DD) after which the model is deprecated.")
   @Pattern(SchemaPatterns.DATE)
+  @Size(max = 10)
   private String deprecatedAfter;
 
   @JsonPropertyDescription(
       "ISO date (YYYY-MM-DD) after which the provider no longer serves the model.")
   @Pattern(SchemaPatterns.DATE)
+  @Size(max = 10)
   private String retiredAfter;
 
   @JsonPropertyDescription("Model id that replaces this one.")

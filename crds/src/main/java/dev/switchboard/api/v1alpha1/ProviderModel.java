@@ -26,7 +26,7 @@ public class ProviderModel {
   @ValidationRule(
       value = "self.all(c, self.exists_one(d, d == c))",
       message = "capabilities must be unique")
-  private List<@Pattern(SchemaPatterns.CAPABILITY) String> capabilities;
+  private List<@Pattern(SchemaPatterns.CAPABILITY) @Size(max = 16) String> capabilities;
 
   @JsonPropertyDescription("Context window in tokens.")
   @Min(1)

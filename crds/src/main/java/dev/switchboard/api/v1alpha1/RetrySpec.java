@@ -31,7 +31,7 @@ public class RetrySpec {
   @ValidationRule(
       value = "self.all(r, self.exists_one(s, s == r))",
       message = "retryOn entries must be unique")
-  private List<@Pattern(SchemaPatterns.RETRY_ON) String> retryOn;
+  private List<@Pattern(SchemaPatterns.RETRY_ON) @Size(max = 16) String> retryOn;
 
   @JsonPropertyDescription("Wait as long as a provider's Retry-After header asks.")
   @Default("true")

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.Map;
 import java.util.Objects;
 
@@ -11,10 +12,14 @@ import java.util.Objects;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class RuleMatch {
 
-  @JsonPropertyDescription("Request headers that must all be present with exactly these values.")
+  @JsonPropertyDescription(
+      "Request headers that must all be present with exactly these values (names are matched case-insensitively).")
   @Required
   @Size(min = 1, max = 8)
-  private Map<String, String> headers;
+  @ValidationRule(
+      value = "self.all(k, k.size() >= 1 && k.size() <= 128)",
+      message = "header names must have 1 to 128 characters")
+  private Map<String, @Size(max = 1024) String> headers;
 
   public Map<String, String> getHeaders() {
     return headers;

@@ -27,16 +27,18 @@ public class ScheduleWindow {
   @ValidationRule(
       value = "self.all(d, self.exists_one(e, e == d))",
       message = "days must be unique")
-  private List<@Pattern(SchemaPatterns.WEEKDAY) String> days;
+  private List<@Pattern(SchemaPatterns.WEEKDAY) @Size(max = 3) String> days;
 
   @JsonPropertyDescription("Local start time, HH:MM.")
   @Required
   @Pattern(SchemaPatterns.CLOCK_TIME)
+  @Size(max = 5)
   private String from;
 
   @JsonPropertyDescription("Local end time, HH:MM; a window may cross midnight.")
   @Required
   @Pattern(SchemaPatterns.CLOCK_TIME)
+  @Size(max = 5)
   private String to;
 
   @JsonPropertyDescription("IANA time zone of from/to, e.g. Europe/Berlin.")
