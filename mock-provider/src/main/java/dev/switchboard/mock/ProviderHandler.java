@@ -1,0 +1,751 @@
+package dev.switchboard.mock;
+
+import dev.switchboard.mock.fault.FaultRules;
+import dev.switchboard.mock.fault.FaultSpec;
+import dev.switchboard.mock.openai.ChatAnswer;
+import dev.switchboard.mock.openai.OpenAiPayloads;
+import dev.switchboard.mock.record.AttemptStats;
+import dev.switchboard.mock.record.RequestRecord;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.impl.ConnectionBase;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Serves the OpenAI and Azure OpenAI endpoints, applying faults; runs on the event loop only. */
+final class ProviderHandler {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ProviderHandler.class);
+  private static final String FAST_CONTENT = "This is the mock provider's fixed fast-path answer.";
+
+  private final Vertx vertx;
+  private final MockProviderOptions options;
+  private final FaultRules faults;
+  private final AttemptStats stats;
+  private final Set<String> keys;
+  // Seeded so fail-rate and random delays replay identically for the same request order.
+  private final Random random;
+  private final AtomicLong ids = new AtomicLong();
+  private final Map<String, Object> fastPathCache = new ConcurrentHashMap<>();
+
+  ProviderHandler(
+      Vertx vertx,
+      MockProviderOptions options,
+      FaultRules faults,
+      AttemptStats stats,
+      Set<String> keys) {
+    this.vertx = vertx;
+    this.options = options;
+    this.faults = faults;
+    this.stats = stats;
+    this.keys = keys;
+    this.random = new Random(options.randomSeed());
+  }
+
+  void mount(Router router) {
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(32L * 1024 * 1024);
+    router.route("/v1/*").handler(body);
+    router.route("/openai/*").handler(body);
+    router.post("/v1/chat/completions").handler(ctx -> chat(ctx, Api.OPENAI));
+    router.post("/v1/embeddings").handler(ctx -> embeddings(ctx, Api.OPENAI));
+    router.get("/v1/models").handler(ctx -> models(ctx, null));
+    router.get("/v1/models/:model").handler(ctx -> models(ctx, ctx.pathParam("model")));
+    router
+        .post("/openai/deployments/:deployment/chat/completions")
+        .handler(ctx -> chat(ctx, Api.AZURE));
+    router
+        .post("/openai/deployments/:deployment/embeddings")
+        .handler(ctx -> embeddings(ctx, Api.AZURE));
+  }
+
+  /** Which URL and auth shape a request used; errors are answered in that provider's shape. */
+  private enum Api {
+    OPENAI,
+    AZURE
+  }
+
+  /** Everything decided about one request before answering it. */
+  private record Admitted(
+      String model, String echoedModel, JsonObject body, FaultSpec fault, String outcome) {}
+
+  // ---------------------------------------------------------------------------------- chat
+
+  private void chat(RoutingContext ctx, Api api) {
+    boolean fast = options.fastPath() || isTrue(ctx.request().getHeader(MockProvider.FAST_HEADER));
+    Admitted a = admit(ctx, api, true, !fast);
+    if (a == null) {
+      return;
+    }
+    if (!a.body().containsKey("messages") && !fast) {
+      // Counted already; a real provider validates after auth and model lookup too.
+      badRequest(
+          ctx,
+          api,
+          "Missing required parameter: 'messages'.",
+          "messages",
+          "missing_required_parameter");
+      return;
+    }
+    afterDelay(
+        ctx,
+        a.fault(),
+        () -> {
+          if (answerFault(ctx, api, a)) {
+            return;
+          }
+          JsonObject request = a.body();
+          boolean stream = Boolean.TRUE.equals(request.getValue("stream"));
+          JsonObject streamOptions = request.getJsonObject("stream_options");
+          boolean includeUsage =
+              stream
+                  && streamOptions != null
+                  && Boolean.TRUE.equals(streamOptions.getValue("include_usage"));
+          int n = Math.max(1, Math.min(8, request.getInteger("n", 1)));
+          int forcedPieces = parseInt(ctx.request().getHeader(MockProvider.STREAM_CHUNKS_HEADER));
+          String id = "chatcmpl-mock" + Long.toHexString(ids.incrementAndGet());
+          long created = System.currentTimeMillis() / 1000;
+          if (fast) {
+            answerFast(ctx, a, stream, includeUsage, forcedPieces);
+            return;
+          }
+          ChatAnswer answer =
+              ChatAnswer.of(request, a.echoedModel(), a.fault().refusal(), forcedPieces);
+          if (stream) {
+            List<String> events =
+                OpenAiPayloads.streamEvents(
+                    id,
+                    created,
+                    a.echoedModel(),
+                    options.systemFingerprint(),
+                    answer,
+                    n,
+                    includeUsage);
+            stream(ctx, events, intervalMs(ctx, a.fault()), a.fault());
+          } else {
+            JsonObject body =
+                OpenAiPayloads.chatCompletion(
+                    id, created, a.echoedModel(), options.systemFingerprint(), answer, n);
+            sendJsonBody(ctx, body.encode(), a.fault());
+          }
+        });
+  }
+
+  private void answerFast(
+      RoutingContext ctx, Admitted a, boolean stream, boolean includeUsage, int pieces) {
+    String key = a.echoedModel() + '|' + stream + '|' + includeUsage + '|' + pieces;
+    Object cached =
+        fastPathCache.computeIfAbsent(
+            key,
+            k -> {
+              JsonObject request =
+                  new JsonObject()
+                      .put(
+                          "messages",
+                          new JsonArray()
+                              .add(new JsonObject().put("role", "user").put("content", "")));
+              ChatAnswer base = ChatAnswer.of(request, a.echoedModel(), false, 0);
+              List<String> words = List.of(FAST_CONTENT.split("(?= )"));
+              List<String> ps = new ArrayList<>();
+              int count = pieces > 0 ? pieces : words.size();
+              for (int i = 0; i < count; i++) {
+                ps.add(words.get(i % words.size()));
+              }
+              ChatAnswer fixed =
+                  new ChatAnswer(
+                      String.join("", ps),
+                      null,
+                      null,
+                      List.copyOf(ps),
+                      "stop",
+                      base.promptTokens(),
+                      ps.size());
+              long created = System.currentTimeMillis() / 1000;
+              String fp = options.systemFingerprint();
+              return stream
+                  ? OpenAiPayloads.streamEvents(
+                      "chatcmpl-fast", created, a.echoedModel(), fp, fixed, 1, includeUsage)
+                  : OpenAiPayloads.chatCompletion(
+                          "chatcmpl-fast", created, a.echoedModel(), fp, fixed, 1)
+                      .encode();
+            });
+    if (cached instanceof String body) {
+      sendJsonBody(ctx, body, a.fault());
+    } else {
+      @SuppressWarnings("unchecked")
+      List<String> events = (List<String>) cached;
+      stream(ctx, events, intervalMs(ctx, a.fault()), a.fault());
+    }
+  }
+
+  // ---------------------------------------------------------------------------- embeddings
+
+  private void embeddings(RoutingContext ctx, Api api) {
+    Admitted a = admit(ctx, api, true, true);
+    if (a == null) {
+      return;
+    }
+    List<String> inputs = embeddingInputs(a.body().getValue("input"));
+    if (inputs == null || inputs.isEmpty()) {
+      badRequest(ctx, api, "'input' must be a non-empty string or array.", "input", null);
+      return;
+    }
+    Integer requested = a.body().getInteger("dimensions");
+    int dims = requested != null && requested > 0 ? requested : options.embeddingDimensions();
+    boolean base64 = "base64".equals(a.body().getString("encoding_format"));
+    afterDelay(
+        ctx,
+        a.fault(),
+        () -> {
+          if (answerFault(ctx, api, a)) {
+            return;
+          }
+          JsonObject body = OpenAiPayloads.embeddings(a.echoedModel(), inputs, dims, base64);
+          sendJsonBody(ctx, body.encode(), a.fault());
+        });
+  }
+
+  private static List<String> embeddingInputs(Object input) {
+    if (input instanceof String s) {
+      return List.of(s);
+    }
+    if (!(input instanceof JsonArray array) || array.isEmpty()) {
+      return null;
+    }
+    List<String> out = new ArrayList<>();
+    if (array.getValue(0) instanceof Number) {
+      // One pre-tokenised input: an array of token ids.
+      out.add("tokens:" + array.encode());
+      return out;
+    }
+    for (Object item : array) {
+      if (item instanceof String s) {
+        out.add(s);
+      } else if (item instanceof JsonArray tokens) {
+        out.add("tokens:" + tokens.encode());
+      } else {
+        return null;
+      }
+    }
+    return out;
+  }
+
+  // -------------------------------------------------------------------------------- models
+
+  private void models(RoutingContext ctx, String single) {
+    // Listing is not tied to a model: only per-request and wildcard rules apply to it.
+    Admitted a = admit(ctx, Api.OPENAI, false, true);
+    if (a == null) {
+      return;
+    }
+    afterDelay(
+        ctx,
+        a.fault(),
+        () -> {
+          if (answerFault(ctx, Api.OPENAI, a)) {
+            return;
+          }
+          if (single == null) {
+            sendJsonBody(ctx, OpenAiPayloads.models(knownModels()).encode(), a.fault());
+          } else {
+            sendJsonBody(ctx, OpenAiPayloads.model(single).encode(), a.fault());
+          }
+        });
+  }
+
+  private Set<String> knownModels() {
+    Set<String> ids = new LinkedHashSet<>(options.models());
+    ids.addAll(options.modelAliases().keySet());
+    return ids;
+  }
+
+  // ----------------------------------------------------------------------------- admission
+
+  /**
+   * Checks URL shape, key, body and model, resolves the fault, counts the attempt and records the
+   * request. Answers and returns {@code null} when the request is rejected.
+   */
+  private Admitted admit(RoutingContext ctx, Api api, boolean needsBody, boolean record) {
+    HttpServerRequest req = ctx.request();
+    String presented = presentedKey(req, api);
+    boolean accepted = keys.isEmpty() || (presented != null && keys.contains(presented));
+    String model = api == Api.AZURE ? ctx.pathParam("deployment") : ctx.pathParam("model");
+    JsonObject body = null;
+    String rejection = null;
+    if (needsBody) {
+      try {
+        body = ctx.body().asJsonObject();
+      } catch (RuntimeException e) {
+        rejection = "bad-request";
+      }
+      if (body == null && rejection == null) {
+        rejection = "bad-request";
+      }
+      if (api == Api.OPENAI && body != null) {
+        model = body.getValue("model") instanceof String m ? m : null;
+      }
+    }
+
+    FaultSpec fault = FaultSpec.NONE;
+    String faultError = null;
+    String outcome;
+    if (api == Api.AZURE && req.getParam("api-version") == null) {
+      outcome = "not-found";
+    } else if (!accepted) {
+      outcome = "unauthorized";
+    } else if (rejection != null) {
+      outcome = rejection;
+    } else if (needsBody && (model == null || model.isBlank())) {
+      outcome = "bad-request";
+    } else if (model != null && !isKnown(model)) {
+      outcome = "model-not-found";
+    } else {
+      String header = req.getHeader(MockProvider.FAULT_HEADER);
+      try {
+        fault =
+            header != null
+                ? FaultSpec.parse(header)
+                : faults.next(model == null ? FaultRules.ANY_MODEL : model).orElse(FaultSpec.NONE);
+        fault = rollFailRate(fault);
+        outcome = outcomeOf(fault);
+      } catch (IllegalArgumentException e) {
+        faultError = e.getMessage();
+        outcome = "bad-request";
+      }
+    }
+
+    long seq = stats.count(model, outcome);
+    if (record) {
+      stats.log(
+          new RequestRecord(
+              seq,
+              Instant.now(),
+              req.method().name(),
+              req.path(),
+              req.query(),
+              redactedHeaders(req.headers()),
+              presented == null ? null : RequestRecord.fingerprint(presented),
+              accepted,
+              model,
+              body,
+              fault.toString(),
+              outcome));
+    }
+    LOG.debug(
+        "request #{} {} {} model={} outcome={}", seq, req.method(), req.path(), model, outcome);
+
+    switch (outcome) {
+      case "not-found" -> {
+        sendError(ctx, 404, OpenAiPayloads.azureError("404", "Resource not found"), Map.of());
+        return null;
+      }
+      case "unauthorized" -> {
+        unauthorized(ctx, api, presented == null);
+        return null;
+      }
+      case "model-not-found" -> {
+        JsonObject err =
+            api == Api.AZURE
+                ? OpenAiPayloads.azureError(
+                    "DeploymentNotFound",
+                    "The API deployment for this resource does not exist. If you created the"
+                        + " deployment within the last 5 minutes, please wait a moment and try"
+                        + " again.")
+                : OpenAiPayloads.error(
+                    "The model `" + model + "` does not exist or you do not have access to it.",
+                    "invalid_request_error",
+                    null,
+                    "model_not_found");
+        sendError(ctx, 404, err, Map.of());
+        return null;
+      }
+      case "bad-request" -> {
+        String message =
+            faultError != null
+                ? "Invalid " + MockProvider.FAULT_HEADER + " header: " + faultError
+                : body == null
+                    ? "We could not parse the JSON body of your request. (HINT: This likely means"
+                        + " you aren't using your HTTP library correctly. The OpenAI API expects a"
+                        + " JSON payload.)"
+                    : "You must provide a model parameter.";
+        badRequest(ctx, api, message, null, null);
+        return null;
+      }
+      default -> {
+        return new Admitted(
+            model, resolve(model), body == null ? new JsonObject() : body, fault, outcome);
+      }
+    }
+  }
+
+  private boolean isKnown(String model) {
+    return (options.models().isEmpty() && options.modelAliases().isEmpty())
+        || options.models().contains(model)
+        || options.modelAliases().containsKey(model);
+  }
+
+  private String resolve(String model) {
+    return model == null ? null : options.modelAliases().getOrDefault(model, model);
+  }
+
+  private FaultSpec rollFailRate(FaultSpec fault) {
+    if (fault.failRate() == null) {
+      return fault;
+    }
+    double roll;
+    synchronized (random) {
+      roll = random.nextDouble();
+    }
+    if (roll >= fault.failRate()) {
+      return FaultSpec.parse(fault.delayMaxMs() > 0 ? delayText(fault) : "none");
+    }
+    return FaultSpec.parse((fault.delayMaxMs() > 0 ? delayText(fault) + "," : "") + "status:500");
+  }
+
+  private static String delayText(FaultSpec f) {
+    return "delay:"
+        + f.delayMinMs()
+        + (f.delayMaxMs() != f.delayMinMs() ? "-" + f.delayMaxMs() : "");
+  }
+
+  private static String outcomeOf(FaultSpec f) {
+    if (f.resetBeforeHeaders()) {
+      return "reset-before-headers";
+    }
+    if (f.stall()) {
+      return "stall";
+    }
+    if (f.status() != null) {
+      return "status-" + f.status();
+    }
+    if (f.nonJson()) {
+      return "non-json";
+    }
+    if (f.resetAfterHeaders()) {
+      return "reset-after-headers";
+    }
+    if (f.truncateAfterEvents() != null) {
+      return "truncate";
+    }
+    if (f.refusal()) {
+      return "refusal";
+    }
+    return "ok";
+  }
+
+  private static String presentedKey(HttpServerRequest req, Api api) {
+    if (api == Api.AZURE) {
+      String key = req.getHeader("api-key");
+      return key == null || key.isBlank() ? null : key.trim();
+    }
+    String auth = req.getHeader("authorization");
+    if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    String key = auth.substring(7).trim();
+    return key.isEmpty() ? null : key;
+  }
+
+  private static Map<String, List<String>> redactedHeaders(MultiMap headers) {
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    for (String name : headers.names()) {
+      String lower = name.toLowerCase(Locale.ROOT);
+      boolean secret =
+          lower.equals("authorization")
+              || lower.equals("api-key")
+              || lower.equals("proxy-authorization")
+              || lower.equals("x-api-key");
+      out.put(lower, secret ? List.of(RequestRecord.REDACTED) : List.copyOf(headers.getAll(name)));
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------------------- faults
+
+  private void afterDelay(RoutingContext ctx, FaultSpec fault, Runnable action) {
+    if (fault.stall()) {
+      // Accept and never answer: the client's own timeout must fire.
+      return;
+    }
+    long delay = fault.delayMinMs();
+    if (fault.delayMaxMs() > fault.delayMinMs()) {
+      synchronized (random) {
+        delay += (long) (random.nextDouble() * (fault.delayMaxMs() - fault.delayMinMs() + 1));
+      }
+    }
+    if (delay <= 0) {
+      action.run();
+    } else {
+      vertx.setTimer(
+          delay,
+          t -> {
+            if (!ctx.response().closed()) {
+              action.run();
+            }
+          });
+    }
+  }
+
+  /** Answers faults that replace the normal body; returns true when it did. */
+  private boolean answerFault(RoutingContext ctx, Api api, Admitted a) {
+    FaultSpec f = a.fault();
+    if (f.resetBeforeHeaders()) {
+      reset(ctx.request());
+      return true;
+    }
+    if (f.status() != null) {
+      Map<String, String> headers = new LinkedHashMap<>();
+      if (f.retryAfterSeconds() != null) {
+        headers.put("retry-after", String.valueOf(f.retryAfterSeconds()));
+      }
+      if (f.retryAfterMs() != null) {
+        headers.put("retry-after-ms", String.valueOf(f.retryAfterMs()));
+      }
+      sendError(ctx, f.status(), statusBody(api, f.status(), a.echoedModel()), headers);
+      return true;
+    }
+    if (f.nonJson()) {
+      ctx.response()
+          .setStatusCode(200)
+          .putHeader("content-type", "text/html; charset=utf-8")
+          .end(
+              "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad"
+                  + " Gateway</h1></center><hr><center>nginx</center></body></html>\n");
+      return true;
+    }
+    return false;
+  }
+
+  private static JsonObject statusBody(Api api, int status, String model) {
+    String message;
+    String type;
+    String code = null;
+    switch (status) {
+      case 429 -> {
+        message =
+            "Rate limit reached for "
+                + model
+                + " in organization org-mock on requests per min (RPM): Limit 3, Used 3,"
+                + " Requested 1. Please try again later.";
+        type = "requests";
+        code = "rate_limit_exceeded";
+      }
+      case 500 -> {
+        message = "The server had an error while processing your request. Sorry about that!";
+        type = "server_error";
+      }
+      case 503 -> {
+        message = "The engine is currently overloaded, please try again later.";
+        type = "server_error";
+      }
+      default -> {
+        message = "Mock provider fault: HTTP " + status + ".";
+        type = status >= 500 ? "server_error" : "invalid_request_error";
+      }
+    }
+    return api == Api.AZURE
+        ? OpenAiPayloads.azureError(String.valueOf(status), message)
+        : OpenAiPayloads.error(message, type, null, code);
+  }
+
+  /**
+   * Sends a JSON body, honouring {@code reset-after-headers} (half the body, then a TCP reset) and
+   * {@code truncate} (half the body, then a clean end of an invalid document).
+   */
+  private void sendJsonBody(RoutingContext ctx, String body, FaultSpec fault) {
+    HttpServerResponse res = ctx.response().putHeader("content-type", "application/json");
+    if (fault.resetAfterHeaders() || fault.truncateAfterEvents() != null) {
+      res.setChunked(true);
+      res.write(body.substring(0, body.length() / 2));
+      if (fault.resetAfterHeaders()) {
+        resetLater(ctx.request());
+      } else {
+        endAndClose(ctx.request(), res);
+      }
+      return;
+    }
+    res.end(body);
+  }
+
+  private void stream(RoutingContext ctx, List<String> events, long intervalMs, FaultSpec fault) {
+    HttpServerResponse res =
+        ctx.response()
+            .setChunked(true)
+            .putHeader("content-type", "text/event-stream; charset=utf-8")
+            .putHeader("cache-control", "no-cache");
+    int limit = events.size();
+    if (fault.truncateAfterEvents() != null) {
+      // Never the [DONE] event: the stream must end without it.
+      limit = Math.min(events.size() - 1, fault.truncateAfterEvents());
+    } else if (fault.resetAfterHeaders()) {
+      limit = 1;
+    }
+    new StreamWriter(ctx.request(), res, events, limit, intervalMs, fault).writeFrom(0);
+  }
+
+  /** Writes events one by one, honouring the interval and back-pressure, then ends per fault. */
+  private final class StreamWriter {
+    private final HttpServerRequest req;
+    private final HttpServerResponse res;
+    private final List<String> events;
+    private final int limit;
+    private final long intervalMs;
+    private final FaultSpec fault;
+
+    StreamWriter(
+        HttpServerRequest req,
+        HttpServerResponse res,
+        List<String> events,
+        int limit,
+        long intervalMs,
+        FaultSpec fault) {
+      this.req = req;
+      this.res = res;
+      this.events = events;
+      this.limit = limit;
+      this.intervalMs = intervalMs;
+      this.fault = fault;
+    }
+
+    void writeFrom(int start) {
+      int i = start;
+      while (i < limit) {
+        if (res.closed()) {
+          return;
+        }
+        res.write(events.get(i++));
+        if (i < limit && intervalMs > 0) {
+          int next = i;
+          vertx.setTimer(intervalMs, t -> writeFrom(next));
+          return;
+        }
+        if (i < limit && res.writeQueueFull()) {
+          int next = i;
+          res.drainHandler(v -> writeFrom(next));
+          return;
+        }
+      }
+      finish();
+    }
+
+    private void finish() {
+      if (res.closed()) {
+        return;
+      }
+      if (fault.resetAfterHeaders()) {
+        resetLater(req);
+      } else if (fault.truncateAfterEvents() != null) {
+        endAndClose(req, res);
+      } else {
+        res.end();
+      }
+    }
+  }
+
+  private long intervalMs(RoutingContext ctx, FaultSpec fault) {
+    if (fault.dripMs() != null) {
+      return fault.dripMs();
+    }
+    int header = parseInt(ctx.request().getHeader(MockProvider.CHUNK_INTERVAL_HEADER));
+    return header > 0 ? header : options.defaultChunkIntervalMs();
+  }
+
+  private void resetLater(HttpServerRequest req) {
+    // Give the client time to read what was sent: an RST makes the peer drop unread data.
+    if (options.resetGraceMs() == 0) {
+      reset(req);
+    } else {
+      vertx.setTimer(options.resetGraceMs(), t -> reset(req));
+    }
+  }
+
+  private static void endAndClose(HttpServerRequest req, HttpServerResponse res) {
+    HttpConnection connection = req.connection();
+    res.end().onComplete(done -> connection.close());
+  }
+
+  /** Aborts the TCP connection with an RST (SO_LINGER 0), the way a crashing peer looks. */
+  static void reset(HttpServerRequest req) {
+    HttpConnection connection = req.connection();
+    if (connection instanceof ConnectionBase base) {
+      Channel channel = base.channel();
+      channel.config().setOption(ChannelOption.SO_LINGER, 0);
+      channel.close();
+    } else {
+      connection.close();
+    }
+  }
+
+  // -------------------------------------------------------------------------------- errors
+
+  private void unauthorized(RoutingContext ctx, Api api, boolean missing) {
+    JsonObject body;
+    if (api == Api.AZURE) {
+      body =
+          OpenAiPayloads.azureError(
+              "401",
+              "Access denied due to invalid subscription key or wrong API endpoint. Make sure to"
+                  + " provide a valid key for an active subscription and use a correct regional"
+                  + " API endpoint for your resource.");
+    } else {
+      // Never echo the presented key, not even masked.
+      String message =
+          missing
+              ? "You didn't provide an API key. You need to provide your API key in an"
+                  + " Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
+              : "Incorrect API key provided.";
+      body = OpenAiPayloads.error(message, "invalid_request_error", null, "invalid_api_key");
+    }
+    sendError(ctx, 401, body, Map.of());
+  }
+
+  private void badRequest(RoutingContext ctx, Api api, String message, String param, String code) {
+    JsonObject body =
+        api == Api.AZURE
+            ? OpenAiPayloads.azureError("BadRequest", message)
+            : OpenAiPayloads.error(message, "invalid_request_error", param, code);
+    sendError(ctx, 400, body, Map.of());
+  }
+
+  private static void sendError(
+      RoutingContext ctx, int status, JsonObject body, Map<String, String> headers) {
+    HttpServerResponse res = ctx.response().setStatusCode(status);
+    headers.forEach(res::putHeader);
+    res.putHeader("content-type", "application/json").end(body.encode());
+  }
+
+  private static boolean isTrue(String value) {
+    return value != null && (value.equalsIgnoreCase("true") || value.equals("1"));
+  }
+
+  private static int parseInt(String value) {
+    if (value == null) {
+      return 0;
+    }
+    try {
+      return Math.max(0, Integer.parseInt(value.trim()));
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+}

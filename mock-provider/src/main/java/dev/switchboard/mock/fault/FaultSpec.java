@@ -1,0 +1,230 @@
+package dev.switchboard.mock.fault;
+
+import java.util.Locale;
+import java.util.Objects;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+
+/**
+ * One parsed fault description; the same grammar is used by the {@code x-mock-fault} header, the
+ * admin endpoint and the Java API.
+ *
+ * <p>Grammar: directives separated by {@code ,}; a directive is {@code name[:argument]} followed by
+ * optional {@code ;key=value} parameters. Examples:
+ *
+ * <ul>
+ *   <li>{@code status:429;retry-after=2} or {@code status:429;retry-after-ms=1500}
+ *   <li>{@code status:500}, {@code status:503}
+ *   <li>{@code delay:300} (fixed) or {@code delay:100-900} (uniformly random, seeded)
+ *   <li>{@code drip:50} (stream chunks every 50 ms)
+ *   <li>{@code reset-before-headers}, {@code reset-after-headers}
+ *   <li>{@code truncate:3} (stream 3 events, then end the body without {@code [DONE]})
+ *   <li>{@code stall} (accept the request, never answer)
+ *   <li>{@code non-json} (200 with an HTML body)
+ *   <li>{@code refusal} (a refusal message with {@code finish_reason: content_filter})
+ *   <li>{@code fail-rate:0.3} (answer 500 with probability 0.3, seeded)
+ *   <li>combinations: {@code delay:200,status:503}
+ * </ul>
+ *
+ * @param status HTTP status to answer with instead of a completion, or {@code null}
+ * @param retryAfterSeconds value of the {@code Retry-After} header, or {@code null}
+ * @param retryAfterMs value of the {@code retry-after-ms} header, or {@code null}
+ * @param delayMinMs lower bound of the delay before headers, 0 for none
+ * @param delayMaxMs upper bound of the delay before headers (equal to min for a fixed delay)
+ * @param dripMs interval between stream events, or {@code null} for the request's default
+ * @param resetBeforeHeaders reset the TCP connection before any response byte
+ * @param resetAfterHeaders send headers and part of the body, then reset the TCP connection
+ * @param truncateAfterEvents number of stream events sent before the body ends without [DONE]
+ * @param stall never answer
+ * @param nonJson answer 200 with an HTML body
+ * @param refusal answer with a refusal
+ * @param failRate probability of a 500, or {@code null}
+ * @param source the text this spec was parsed from
+ */
+public record FaultSpec(
+    Integer status,
+    Integer retryAfterSeconds,
+    Long retryAfterMs,
+    long delayMinMs,
+    long delayMaxMs,
+    Long dripMs,
+    boolean resetBeforeHeaders,
+    boolean resetAfterHeaders,
+    Integer truncateAfterEvents,
+    boolean stall,
+    boolean nonJson,
+    boolean refusal,
+    Double failRate,
+    String source) {
+
+  /** No fault: the request is answered normally. */
+  public static final FaultSpec NONE =
+      new FaultSpec(
+          null, null, null, 0, 0, null, false, false, null, false, false, false, null, "none");
+
+  /** Parses the grammar described on the type; throws {@link IllegalArgumentException}. */
+  public static FaultSpec parse(String text) {
+    Objects.requireNonNull(text, "fault");
+    String trimmed = text.trim();
+    if (trimmed.isEmpty() || trimmed.equalsIgnoreCase("none")) {
+      return NONE;
+    }
+    Builder b = new Builder();
+    for (String directive : trimmed.split(",")) {
+      String d = directive.trim();
+      if (d.isEmpty()) {
+        continue;
+      }
+      String[] parts = d.split(";");
+      String head = parts[0].trim();
+      int colon = head.indexOf(':');
+      String name = (colon < 0 ? head : head.substring(0, colon)).trim().toLowerCase(Locale.ROOT);
+      String arg = colon < 0 ? null : head.substring(colon + 1).trim();
+      switch (name) {
+        case "status" -> {
+          b.status = parseInt(requireArg(name, arg), name);
+          if (b.status < 100 || b.status > 599) {
+            throw new IllegalArgumentException("status must be 100..599: " + arg);
+          }
+        }
+        case "delay" -> {
+          String a = requireArg(name, arg);
+          int dash = a.indexOf('-');
+          if (dash < 0) {
+            b.delayMin = b.delayMax = parseLong(a, name);
+          } else {
+            b.delayMin = parseLong(a.substring(0, dash), name);
+            b.delayMax = parseLong(a.substring(dash + 1), name);
+            if (b.delayMax < b.delayMin) {
+              throw new IllegalArgumentException("delay range is reversed: " + a);
+            }
+          }
+        }
+        case "drip" -> b.drip = parseLong(requireArg(name, arg), name);
+        case "reset-before-headers" -> b.resetBefore = true;
+        case "reset-after-headers" -> b.resetAfter = true;
+        case "truncate" -> b.truncate = arg == null ? 1 : parseInt(arg, name);
+        case "stall" -> b.stall = true;
+        case "non-json" -> b.nonJson = true;
+        case "refusal" -> b.refusal = true;
+        case "fail-rate" -> {
+          b.failRate = Double.parseDouble(requireArg(name, arg));
+          if (b.failRate < 0 || b.failRate > 1) {
+            throw new IllegalArgumentException("fail-rate must be within 0..1: " + arg);
+          }
+        }
+        default -> throw new IllegalArgumentException("unknown fault directive: " + name);
+      }
+      for (int i = 1; i < parts.length; i++) {
+        applyParameter(b, name, parts[i].trim());
+      }
+    }
+    if (b.delayMin < 0
+        || (b.drip != null && b.drip < 0)
+        || (b.truncate != null && b.truncate < 0)) {
+      throw new IllegalArgumentException("negative value in fault: " + text);
+    }
+    return new FaultSpec(
+        b.status,
+        b.retryAfter,
+        b.retryAfterMs,
+        b.delayMin,
+        b.delayMax,
+        b.drip,
+        b.resetBefore,
+        b.resetAfter,
+        b.truncate,
+        b.stall,
+        b.nonJson,
+        b.refusal,
+        b.failRate,
+        trimmed);
+  }
+
+  /** The configured Retry-After seconds, if any. */
+  public OptionalInt retryAfter() {
+    return retryAfterSeconds == null ? OptionalInt.empty() : OptionalInt.of(retryAfterSeconds);
+  }
+
+  /** The configured stream event interval, if any. */
+  public OptionalLong drip() {
+    return dripMs == null ? OptionalLong.empty() : OptionalLong.of(dripMs);
+  }
+
+  /** True when this spec changes nothing about the answer. */
+  public boolean isNone() {
+    return status == null
+        && delayMaxMs == 0
+        && dripMs == null
+        && !resetBeforeHeaders
+        && !resetAfterHeaders
+        && truncateAfterEvents == null
+        && !stall
+        && !nonJson
+        && !refusal
+        && failRate == null;
+  }
+
+  @Override
+  public String toString() {
+    return source;
+  }
+
+  private static void applyParameter(Builder b, String directive, String param) {
+    if (param.isEmpty()) {
+      return;
+    }
+    int eq = param.indexOf('=');
+    if (eq < 0) {
+      throw new IllegalArgumentException("parameter must be key=value: " + param);
+    }
+    String key = param.substring(0, eq).trim().toLowerCase(Locale.ROOT);
+    String value = param.substring(eq + 1).trim();
+    switch (key) {
+      case "retry-after" -> b.retryAfter = parseInt(value, key);
+      case "retry-after-ms" -> b.retryAfterMs = parseLong(value, key);
+      default ->
+          throw new IllegalArgumentException(
+              "unknown parameter '" + key + "' for directive " + directive);
+    }
+  }
+
+  private static String requireArg(String name, String arg) {
+    if (arg == null || arg.isEmpty()) {
+      throw new IllegalArgumentException("fault directive '" + name + "' needs an argument");
+    }
+    return arg;
+  }
+
+  private static int parseInt(String s, String what) {
+    try {
+      return Integer.parseInt(s.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(what + ": not an integer: " + s, e);
+    }
+  }
+
+  private static long parseLong(String s, String what) {
+    try {
+      return Long.parseLong(s.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(what + ": not an integer: " + s, e);
+    }
+  }
+
+  private static final class Builder {
+    Integer status;
+    Integer retryAfter;
+    Long retryAfterMs;
+    long delayMin;
+    long delayMax;
+    Long drip;
+    boolean resetBefore;
+    boolean resetAfter;
+    Integer truncate;
+    boolean stall;
+    boolean nonJson;
+    boolean refusal;
+    Double failRate;
+  }
+}

@@ -1,0 +1,294 @@
+package dev.switchboard.mock.openai;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/** Renders OpenAI wire-format bodies (chat, stream chunks, embeddings, models, errors). */
+public final class OpenAiPayloads {
+
+  /** The terminating SSE event of an OpenAI stream. */
+  public static final String DONE_EVENT = "data: [DONE]\n\n";
+
+  /** Fixed {@code created} of listed models, so listings are byte-stable. */
+  static final long MODEL_CREATED = 1_700_000_000L;
+
+  private OpenAiPayloads() {}
+
+  /** A {@code chat.completion} object with {@code n} identical choices. */
+  public static JsonObject chatCompletion(
+      String id, long created, String model, String fingerprint, ChatAnswer answer, int n) {
+    JsonArray choices = new JsonArray();
+    for (int i = 0; i < n; i++) {
+      JsonObject message =
+          new JsonObject()
+              .put("role", "assistant")
+              .put("content", answer.content())
+              .put("refusal", answer.refusal())
+              .put("annotations", new JsonArray());
+      if (answer.toolCall() != null) {
+        ChatAnswer.ToolCall call = answer.toolCall();
+        message.put(
+            "tool_calls",
+            new JsonArray()
+                .add(
+                    new JsonObject()
+                        .put("id", call.id())
+                        .put("type", "function")
+                        .put(
+                            "function",
+                            new JsonObject()
+                                .put("name", call.name())
+                                .put("arguments", call.arguments()))));
+      }
+      choices.add(
+          new JsonObject()
+              .put("index", i)
+              .put("message", message)
+              .put("logprobs", null)
+              .put("finish_reason", answer.finishReason()));
+    }
+    return new JsonObject()
+        .put("id", id)
+        .put("object", "chat.completion")
+        .put("created", created)
+        .put("model", model)
+        .put("choices", choices)
+        .put("usage", usage(answer.promptTokens(), answer.completionTokens() * n))
+        .put("service_tier", "default")
+        .put("system_fingerprint", fingerprint);
+  }
+
+  /**
+   * Every SSE event of a streamed answer, {@code [DONE]} included: a first delta with {@code role:
+   * "assistant"}, one delta per piece, a final chunk with {@code finish_reason}, and a usage chunk
+   * with empty {@code choices} when {@code includeUsage}.
+   */
+  public static List<String> streamEvents(
+      String id,
+      long created,
+      String model,
+      String fingerprint,
+      ChatAnswer answer,
+      int n,
+      boolean includeUsage) {
+    List<String> events = new ArrayList<>(answer.pieces().size() + 5);
+    JsonObject first = new JsonObject().put("role", "assistant");
+    if (answer.toolCall() == null && answer.refusal() == null) {
+      first.put("content", "").put("refusal", null);
+    } else if (answer.toolCall() != null) {
+      first.put("content", null);
+    }
+    events.add(event(chunk(id, created, model, fingerprint, n, first, null, includeUsage)));
+    if (answer.toolCall() != null) {
+      ChatAnswer.ToolCall call = answer.toolCall();
+      JsonObject head =
+          new JsonObject()
+              .put(
+                  "tool_calls",
+                  new JsonArray()
+                      .add(
+                          new JsonObject()
+                              .put("index", 0)
+                              .put("id", call.id())
+                              .put("type", "function")
+                              .put(
+                                  "function",
+                                  new JsonObject().put("name", call.name()).put("arguments", ""))));
+      events.add(event(chunk(id, created, model, fingerprint, n, head, null, includeUsage)));
+    }
+    for (String piece : answer.pieces()) {
+      JsonObject delta;
+      if (answer.toolCall() != null) {
+        delta =
+            new JsonObject()
+                .put(
+                    "tool_calls",
+                    new JsonArray()
+                        .add(
+                            new JsonObject()
+                                .put("index", 0)
+                                .put("function", new JsonObject().put("arguments", piece))));
+      } else if (answer.refusal() != null) {
+        delta = new JsonObject().put("refusal", piece);
+      } else {
+        delta = new JsonObject().put("content", piece);
+      }
+      events.add(event(chunk(id, created, model, fingerprint, n, delta, null, includeUsage)));
+    }
+    events.add(
+        event(
+            chunk(
+                id,
+                created,
+                model,
+                fingerprint,
+                n,
+                new JsonObject(),
+                answer.finishReason(),
+                includeUsage)));
+    if (includeUsage) {
+      events.add(
+          event(
+              base(id, created, model, fingerprint, "chat.completion.chunk")
+                  .put("choices", new JsonArray())
+                  .put("usage", usage(answer.promptTokens(), answer.completionTokens() * n))));
+    }
+    events.add(DONE_EVENT);
+    return events;
+  }
+
+  /** One SSE event carrying {@code json}. */
+  public static String event(JsonObject json) {
+    return "data: " + json.encode() + "\n\n";
+  }
+
+  private static JsonObject chunk(
+      String id,
+      long created,
+      String model,
+      String fingerprint,
+      int n,
+      JsonObject delta,
+      String finishReason,
+      boolean includeUsage) {
+    JsonArray choices = new JsonArray();
+    for (int i = 0; i < n; i++) {
+      choices.add(
+          new JsonObject()
+              .put("index", i)
+              .put("delta", delta)
+              .put("logprobs", null)
+              .put("finish_reason", finishReason));
+    }
+    JsonObject chunk =
+        base(id, created, model, fingerprint, "chat.completion.chunk").put("choices", choices);
+    if (includeUsage) {
+      // OpenAI sends an explicit null usage on every chunk but the last when usage is requested.
+      chunk.put("usage", null);
+    }
+    return chunk;
+  }
+
+  private static JsonObject base(
+      String id, long created, String model, String fingerprint, String object) {
+    return new JsonObject()
+        .put("id", id)
+        .put("object", object)
+        .put("created", created)
+        .put("model", model)
+        .put("service_tier", "default")
+        .put("system_fingerprint", fingerprint);
+  }
+
+  /** A {@code CompletionUsage} object with zeroed details. */
+  public static JsonObject usage(int promptTokens, int completionTokens) {
+    return new JsonObject()
+        .put("prompt_tokens", promptTokens)
+        .put("completion_tokens", completionTokens)
+        .put("total_tokens", promptTokens + completionTokens)
+        .put(
+            "prompt_tokens_details",
+            new JsonObject().put("cached_tokens", 0).put("audio_tokens", 0))
+        .put(
+            "completion_tokens_details",
+            new JsonObject()
+                .put("reasoning_tokens", 0)
+                .put("audio_tokens", 0)
+                .put("accepted_prediction_tokens", 0)
+                .put("rejected_prediction_tokens", 0));
+  }
+
+  /**
+   * A {@code CreateEmbeddingResponse}: one deterministic unit vector per input, derived from
+   * (model, input text); floats, or little-endian float32 base64 when {@code base64}.
+   */
+  public static JsonObject embeddings(
+      String model, List<String> inputs, int dimensions, boolean base64) {
+    JsonArray data = new JsonArray();
+    int tokens = 0;
+    for (int i = 0; i < inputs.size(); i++) {
+      String input = inputs.get(i);
+      float[] vector = vector(model, input, dimensions);
+      Object embedding;
+      if (base64) {
+        ByteBuffer buf = ByteBuffer.allocate(4 * dimensions).order(ByteOrder.LITTLE_ENDIAN);
+        for (float f : vector) {
+          buf.putFloat(f);
+        }
+        embedding = Base64.getEncoder().encodeToString(buf.array());
+      } else {
+        JsonArray values = new JsonArray();
+        for (float f : vector) {
+          values.add((double) f);
+        }
+        embedding = values;
+      }
+      data.add(
+          new JsonObject().put("object", "embedding").put("index", i).put("embedding", embedding));
+      String stripped = input.strip();
+      tokens += stripped.isEmpty() ? 0 : stripped.split("\\s+").length;
+    }
+    return new JsonObject()
+        .put("object", "list")
+        .put("data", data)
+        .put("model", model)
+        .put("usage", new JsonObject().put("prompt_tokens", tokens).put("total_tokens", tokens));
+  }
+
+  /** The deterministic unit vector for (model, text). */
+  public static float[] vector(String model, String text, int dimensions) {
+    SplittableRandom random = new SplittableRandom((model + "\u0000" + text).hashCode());
+    float[] v = new float[dimensions];
+    double norm = 0;
+    for (int i = 0; i < dimensions; i++) {
+      v[i] = (float) (random.nextDouble() * 2 - 1);
+      norm += v[i] * v[i];
+    }
+    double scale = norm == 0 ? 1 : 1 / Math.sqrt(norm);
+    for (int i = 0; i < dimensions; i++) {
+      v[i] = (float) (v[i] * scale);
+    }
+    return v;
+  }
+
+  /** A {@code ListModelsResponse}. */
+  public static JsonObject models(Collection<String> ids) {
+    JsonArray data = new JsonArray();
+    ids.forEach(id -> data.add(model(id)));
+    return new JsonObject().put("object", "list").put("data", data);
+  }
+
+  /** One {@code Model} object. */
+  public static JsonObject model(String id) {
+    return new JsonObject()
+        .put("id", id)
+        .put("object", "model")
+        .put("created", MODEL_CREATED)
+        .put("owned_by", "switchboard-mock");
+  }
+
+  /** An OpenAI {@code ErrorResponse} envelope. */
+  public static JsonObject error(String message, String type, String param, String code) {
+    return new JsonObject()
+        .put(
+            "error",
+            new JsonObject()
+                .put("message", message)
+                .put("type", type)
+                .put("param", param)
+                .put("code", code));
+  }
+
+  /** Azure OpenAI's own error envelope ({@code code} and {@code message} only). */
+  public static JsonObject azureError(String code, String message) {
+    return new JsonObject()
+        .put("error", new JsonObject().put("code", code).put("message", message));
+  }
+}
