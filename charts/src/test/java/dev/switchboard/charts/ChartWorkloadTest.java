@@ -1,0 +1,252 @@
+package dev.switchboard.charts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.StreamSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Deployments, Service, HPA, PDB and dashboard as rendered from default and custom values. */
+class ChartWorkloadTest {
+
+  /** Values that switch every optional piece on, to check they all still meet the same bar. */
+  private static final String EVERYTHING_ON =
+      """
+      operator:
+        watchNamespaces: [team-a]
+        clusterWide: true
+        allowPrivateUpstreams: true
+        replicaCount: 2
+      gateway:
+        autoscaling: {enabled: true, minReplicas: 3, maxReplicas: 12}
+        podDisruptionBudget: {enabled: true, minAvailable: "50%"}
+        extraArgs: ["--max-body-bytes", "8388608"]
+      dashboard:
+        enabled: true
+      """;
+
+  @TempDir Path workDir;
+
+  @ParameterizedTest
+  @ValueSource(strings = {"{}", EVERYTHING_ON})
+  void everyPodMeetsTheRestrictedPodSecurityStandardWithAReadOnlyRoot(String values) {
+    RenderedChart chart = Charts.template(workDir, values);
+
+    List<JsonNode> deployments = chart.ofKind("Deployment").toList();
+    assertThat(deployments).hasSize(2);
+    for (JsonNode deployment : deployments) {
+      String name = deployment.at("/metadata/name").asText();
+      JsonNode pod = deployment.at("/spec/template/spec");
+      JsonNode podContext = pod.path("securityContext");
+      assertThat(podContext.path("runAsNonRoot").asBoolean()).as(name).isTrue();
+      assertThat(podContext.path("runAsUser").asInt()).as(name).isEqualTo(10001);
+      assertThat(podContext.at("/seccompProfile/type").asText())
+          .as(name)
+          .isEqualTo("RuntimeDefault");
+      assertThat(pod.has("hostNetwork") || pod.has("hostPID") || pod.has("hostIPC")).isFalse();
+
+      JsonNode containers = pod.path("containers");
+      assertThat(containers.size()).as(name).isEqualTo(1);
+      JsonNode container = containers.get(0);
+      JsonNode context = container.path("securityContext");
+      assertThat(context.path("allowPrivilegeEscalation").isBoolean()).as(name).isTrue();
+      assertThat(context.path("allowPrivilegeEscalation").asBoolean()).as(name).isFalse();
+      assertThat(context.path("readOnlyRootFilesystem").asBoolean()).as(name).isTrue();
+      assertThat(context.path("runAsNonRoot").asBoolean()).as(name).isTrue();
+      assertThat(context.path("privileged").asBoolean()).as(name).isFalse();
+      assertThat(context.at("/capabilities/drop"))
+          .as(name)
+          .extracting(JsonNode::asText)
+          .containsExactly("ALL");
+      assertThat(context.at("/capabilities/add").isMissingNode()).as(name).isTrue();
+      assertThat(context.at("/seccompProfile/type").asText()).as(name).isEqualTo("RuntimeDefault");
+
+      // A read-only root needs a writable /tmp for the JVM: an emptyDir, not a hostPath.
+      JsonNode tmpMount = find(container.path("volumeMounts"), "mountPath", "/tmp");
+      JsonNode tmpVolume = find(pod.path("volumes"), "name", tmpMount.path("name").asText());
+      assertThat(tmpVolume.has("emptyDir")).as(name).isTrue();
+      assertThat(pod.path("volumes").size()).as("only the /tmp volume in %s", name).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void gatewayWatchesItsNamespaceServesOnOnePortAndProbesHealthAndReadiness() {
+    RenderedChart chart = Charts.template();
+
+    JsonNode deployment = chart.get("Deployment", "switchboard-gateway");
+    JsonNode container = deployment.at("/spec/template/spec/containers/0");
+    assertThat(container.path("args"))
+        .extracting(JsonNode::asText)
+        .containsSubsequence("--namespace", Charts.NAMESPACE)
+        .containsSubsequence("--port", "8080");
+    assertThat(container.at("/ports/0/containerPort").asInt()).isEqualTo(8080);
+    assertThat(container.at("/ports/0/name").asText()).isEqualTo("http");
+    assertThat(container.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/healthz");
+    assertThat(container.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/readyz");
+    assertThat(container.at("/livenessProbe/httpGet/port").asText()).isEqualTo("http");
+    assertThat(deployment.at("/spec/replicas").asInt()).isEqualTo(2);
+    assertThat(deployment.at("/spec/template/spec/serviceAccountName").asText())
+        .isEqualTo("switchboard-gateway");
+    JsonNode annotations = deployment.at("/spec/template/metadata/annotations");
+    assertThat(annotations.path("prometheus.io/port").asText()).isEqualTo("8080");
+    assertThat(annotations.path("prometheus.io/path").asText()).isEqualTo("/metrics");
+
+    JsonNode service = chart.get("Service", "switchboard-gateway");
+    assertThat(service.at("/spec/ports/0/targetPort").asText()).isEqualTo("http");
+    assertThat(service.at("/spec/selector")).isEqualTo(deployment.at("/spec/selector/matchLabels"));
+    assertThat(service.at("/spec/selector/app.kubernetes.io~1component").asText())
+        .isEqualTo("gateway");
+  }
+
+  @Test
+  void operatorRunsWithLeaderElectionProbesMetricsAndSafeDefaults() {
+    RenderedChart chart = Charts.template();
+
+    JsonNode deployment = chart.get("Deployment", "switchboard-operator");
+    JsonNode container = deployment.at("/spec/template/spec/containers/0");
+    Map<String, String> env = env(container);
+    assertThat(env)
+        .containsEntry("SWITCHBOARD_WATCH_NAMESPACES", Charts.NAMESPACE)
+        .containsEntry("SWITCHBOARD_LEADER_ELECTION", "true")
+        .containsEntry("SWITCHBOARD_LEADER_ELECTION_LEASE_NAME", "switchboard-operator")
+        .containsEntry("SWITCHBOARD_SSA", "true")
+        .containsEntry("SWITCHBOARD_ALLOW_PRIVATE_UPSTREAMS", "false")
+        .containsEntry("SWITCHBOARD_ALLOW_LOOPBACK_UPSTREAMS", "false")
+        .containsEntry("SWITCHBOARD_HTTP_PORT", "8081")
+        .containsEntry("SWITCHBOARD_GATEWAY_SERVICE", "switchboard-gateway");
+    assertThat(container.at("/ports/0/containerPort").asInt()).isEqualTo(8081);
+    assertThat(container.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/healthz");
+    assertThat(container.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/readyz");
+    assertThat(container.at("/livenessProbe/httpGet/port").asText())
+        .isEqualTo(container.at("/ports/0/name").asText());
+    assertThat(deployment.at("/spec/template/spec/serviceAccountName").asText())
+        .isEqualTo("switchboard-operator");
+    assertThat(container.path("image").asText())
+        .isEqualTo("ghcr.io/switchboard-dev/switchboard-operator:0.1.0");
+  }
+
+  @Test
+  void customValuesReachTheOperatorEnvironment() {
+    RenderedChart chart =
+        Charts.template(
+            workDir,
+            """
+            operator:
+              watchNamespaces: [team-a, team-b]
+              allowPrivateUpstreams: true
+              serverSideApply: false
+              leaderElection: {enabled: false, leaseName: other}
+              image: {tag: "1.2.3"}
+            """);
+
+    JsonNode container =
+        chart.get("Deployment", "switchboard-operator").at("/spec/template/spec/containers/0");
+    assertThat(env(container))
+        .containsEntry("SWITCHBOARD_WATCH_NAMESPACES", Charts.NAMESPACE + ",team-a,team-b")
+        .containsEntry("SWITCHBOARD_ALLOW_PRIVATE_UPSTREAMS", "true")
+        .containsEntry("SWITCHBOARD_SSA", "false")
+        .containsEntry("SWITCHBOARD_LEADER_ELECTION", "false");
+    assertThat(container.path("image").asText()).endsWith(":1.2.3");
+    assertThat(chart.find("Role", Charts.NAMESPACE, "switchboard-operator-leader-election"))
+        .as("no Lease permissions without leader election")
+        .isEmpty();
+  }
+
+  @Test
+  void clusterWideModeWatchesEveryNamespace() {
+    RenderedChart chart = Charts.template(workDir, "operator:\n  clusterWide: true\n");
+
+    JsonNode container =
+        chart.get("Deployment", "switchboard-operator").at("/spec/template/spec/containers/0");
+    assertThat(env(container)).containsEntry("SWITCHBOARD_WATCH_NAMESPACES", "");
+  }
+
+  @Test
+  void autoscalingAndDisruptionBudgetAreOptionalAndTargetTheGateway() {
+    RenderedChart defaults = Charts.template();
+    assertThat(defaults.ofKind("HorizontalPodAutoscaler")).isEmpty();
+    assertThat(defaults.ofKind("PodDisruptionBudget")).isEmpty();
+    assertThat(defaults.ofKind("ConfigMap")).as("dashboard is opt-in").isEmpty();
+
+    RenderedChart chart = Charts.template(workDir, EVERYTHING_ON);
+
+    JsonNode gateway = chart.get("Deployment", "switchboard-gateway");
+    assertThat(gateway.at("/spec/replicas").isMissingNode())
+        .as("replicas are left to the HPA")
+        .isTrue();
+    JsonNode hpa = chart.get("HorizontalPodAutoscaler", "switchboard-gateway");
+    assertThat(hpa.path("apiVersion").asText()).isEqualTo("autoscaling/v2");
+    assertThat(hpa.at("/spec/scaleTargetRef/kind").asText()).isEqualTo("Deployment");
+    assertThat(hpa.at("/spec/scaleTargetRef/name").asText()).isEqualTo("switchboard-gateway");
+    assertThat(hpa.at("/spec/minReplicas").asInt()).isEqualTo(3);
+    assertThat(hpa.at("/spec/maxReplicas").asInt()).isEqualTo(12);
+    JsonNode pdb = chart.get("PodDisruptionBudget", "switchboard-gateway");
+    assertThat(pdb.path("apiVersion").asText()).isEqualTo("policy/v1");
+    assertThat(pdb.at("/spec/minAvailable").asText()).isEqualTo("50%");
+    assertThat(pdb.at("/spec/selector/matchLabels"))
+        .isEqualTo(gateway.at("/spec/selector/matchLabels"));
+    assertThat(gateway.at("/spec/template/spec/containers/0/args"))
+        .extracting(JsonNode::asText)
+        .containsSubsequence("--max-body-bytes", "8388608");
+  }
+
+  @Test
+  void dashboardConfigMapCarriesTheSidecarLabelAndTheDashboardJson() throws Exception {
+    RenderedChart chart = Charts.template(workDir, "dashboard:\n  enabled: true\n");
+
+    JsonNode configMap = chart.get("ConfigMap", "switchboard-dashboard");
+    assertThat(configMap.at("/metadata/labels/grafana_dashboard").asText()).isEqualTo("1");
+    String json = configMap.at("/data/switchboard.json").asText();
+    assertThat(json).isEqualTo(GrafanaDashboardTest.dashboardText().strip());
+  }
+
+  @Test
+  void everyResourceCarriesTheStandardLabels() {
+    for (JsonNode document : Charts.template(workDir, EVERYTHING_ON).all()) {
+      JsonNode labels = document.at("/metadata/labels");
+      assertThat(labels.path("app.kubernetes.io/name").asText())
+          .as("%s", document.at("/metadata/name"))
+          .isEqualTo("switchboard");
+      assertThat(labels.path("app.kubernetes.io/instance").asText()).isEqualTo(Charts.RELEASE);
+      assertThat(labels.path("app.kubernetes.io/managed-by").asText()).isEqualTo("Helm");
+      assertThat(labels.path("helm.sh/chart").asText()).startsWith("switchboard-");
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "gateway:\n  replicaCount: many\n",
+        "runAsUser: 0\n",
+        "operator:\n  watchNamespace: [team-a]\n", // typo of watchNamespaces
+        "operator:\n  watchNamespaces: [Team_A]\n",
+        "gateway:\n  service:\n    type: Ingress\n",
+        "gateway:\n  podDisruptionBudget: {enabled: true, minAvailable: lots}\n",
+        "operator:\n  allowPrivateUpstreams: \"yes\"\n",
+      })
+  void schemaRejectsInvalidValues(String values) {
+    assertThatThrownBy(() -> Charts.templateRaw(workDir, values))
+        .hasMessageContaining("values don't meet the specifications of the schema");
+  }
+
+  private static JsonNode find(JsonNode array, String field, String value) {
+    return StreamSupport.stream(array.spliterator(), false)
+        .filter(n -> value.equals(n.path(field).asText()))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no " + field + "=" + value + " in " + array));
+  }
+
+  private static Map<String, String> env(JsonNode container) {
+    Map<String, String> env = new LinkedHashMap<>();
+    container.path("env").forEach(e -> env.put(e.path("name").asText(), e.path("value").asText()));
+    return env;
+  }
+}

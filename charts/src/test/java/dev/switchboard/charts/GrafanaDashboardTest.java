@@ -1,0 +1,108 @@
+package dev.switchboard.charts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The Grafana dashboard parses and queries only metrics that Switchboard exports. */
+class GrafanaDashboardTest {
+
+  /** Base names as exported for Prometheus by the gateway (and the operator's canary weight). */
+  private static final Set<String> KNOWN_METRICS =
+      Set.of(
+          "gen_ai_client_operation_duration_seconds",
+          "gen_ai_client_token_usage",
+          "gen_ai_server_time_to_first_token_seconds",
+          "gen_ai_server_time_per_output_token_seconds",
+          "switchboard_cost_usd_total",
+          "switchboard_upstream_attempts_total",
+          "switchboard_upstream_errors_total",
+          "switchboard_circuit_breaker_state",
+          "switchboard_canary_weight",
+          "switchboard_config_version_info");
+
+  /** Series Prometheus derives from a histogram or summary. */
+  private static final List<String> SERIES_SUFFIXES = List.of("", "_bucket", "_sum", "_count");
+
+  /** Identifiers that look like metric names: anything with our prefixes. */
+  private static final Pattern METRIC = Pattern.compile("\\b(?:gen_ai|switchboard)_[a-z0-9_]+");
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  static String dashboardText() throws IOException {
+    return Files.readString(Charts.chartDir().resolve("dashboards/switchboard.json"));
+  }
+
+  @Test
+  void everyQueryReferencesOnlyKnownMetrics() throws IOException {
+    JsonNode dashboard = JSON.readTree(dashboardText());
+
+    List<String> expressions = expressions(dashboard);
+    assertThat(expressions).hasSizeGreaterThanOrEqualTo(10);
+    Set<String> used = new TreeSet<>();
+    for (String expression : expressions) {
+      Matcher matcher = METRIC.matcher(expression);
+      while (matcher.find()) {
+        String name = matcher.group();
+        assertThat(isKnown(name)).as("unknown metric %s in %s", name, expression).isTrue();
+        used.add(name);
+      }
+    }
+    assertThat(used).as("every panel queries something").isNotEmpty();
+  }
+
+  @Test
+  void coversTheFiguresOperatorsAskFor() throws IOException {
+    JsonNode dashboard = JSON.readTree(dashboardText());
+    String queries = String.join("\n", expressions(dashboard));
+
+    assertThat(queries)
+        .contains("gen_ai_client_operation_duration_seconds_count") // requests
+        .contains("sum by (error_class) (rate(switchboard_upstream_errors_total") // errors by class
+        .contains("gen_ai_server_time_to_first_token_seconds_bucket") // TTFT
+        .contains("gen_ai_server_time_per_output_token_seconds_sum") // tokens/s
+        .contains("sum by (route) (rate(switchboard_cost_usd_total") // cost per route
+        .contains("switchboard_circuit_breaker_state") // breakers
+        .contains("switchboard_canary_weight"); // canaries
+  }
+
+  @Test
+  void panelsUseTheDashboardDataSourceVariableAndHaveUniqueIds() throws IOException {
+    JsonNode dashboard = JSON.readTree(dashboardText());
+
+    assertThat(dashboard.path("uid").asText()).isEqualTo("switchboard-gateway");
+    Set<Integer> ids = new TreeSet<>();
+    for (JsonNode panel : dashboard.path("panels")) {
+      assertThat(ids.add(panel.path("id").asInt()))
+          .as("duplicate id %s", panel.path("id"))
+          .isTrue();
+      if (!"row".equals(panel.path("type").asText())) {
+        assertThat(panel.at("/datasource/uid").asText()).isEqualTo("${datasource}");
+      }
+    }
+  }
+
+  private static boolean isKnown(String series) {
+    return KNOWN_METRICS.stream()
+        .anyMatch(base -> SERIES_SUFFIXES.stream().anyMatch(s -> series.equals(base + s)));
+  }
+
+  private static List<String> expressions(JsonNode dashboard) {
+    List<String> expressions = new ArrayList<>();
+    for (JsonNode panel : dashboard.path("panels")) {
+      panel.path("targets").forEach(t -> expressions.add(t.path("expr").asText()));
+    }
+    dashboard.at("/templating/list").forEach(v -> expressions.add(v.path("definition").asText()));
+    return expressions;
+  }
+}
