@@ -1,0 +1,85 @@
+package dev.switchboard.charts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The chart ships exactly the generated CRDs: its {@code crds/} folder must equal the committed
+ * {@code crds/*.yml} of the crds module, byte for byte.
+ */
+class ChartCrdsTest {
+
+  private static final String HOW_TO_FIX =
+      "refresh the chart's copy: cp crds/*.yml charts/switchboard/crds/ (from the repo root)";
+
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  @Test
+  void chartCrdsEqualTheGeneratedCrds() throws IOException {
+    Path generatedDir = Charts.crdsDir();
+    Path chartCrdsDir = Charts.chartDir().resolve("crds");
+    Set<String> generated = yamlFiles(generatedDir);
+    assertThat(generated)
+        .as("no generated CRD YAML (*.yml) in %s: build the crds module first", generatedDir)
+        .isNotEmpty();
+    assertThat(Files.isDirectory(chartCrdsDir))
+        .as("%s is missing; %s", chartCrdsDir, HOW_TO_FIX)
+        .isTrue();
+
+    assertThat(yamlFiles(chartCrdsDir))
+        .as("CRD files in %s versus %s; %s", chartCrdsDir, generatedDir, HOW_TO_FIX)
+        .isEqualTo(generated);
+    for (String file : generated) {
+      assertThat(Files.readString(chartCrdsDir.resolve(file)))
+          .as("%s differs from the generated CRD; %s", file, HOW_TO_FIX)
+          .isEqualTo(Files.readString(generatedDir.resolve(file)));
+    }
+  }
+
+  @Test
+  void operatorRbacCoversEveryShippedKindAndItsStatus() throws IOException {
+    Path chartCrdsDir = Charts.chartDir().resolve("crds");
+    Set<String> files = Files.isDirectory(chartCrdsDir) ? yamlFiles(chartCrdsDir) : Set.of();
+    assertThat(files).as("no CRDs in %s; %s", chartCrdsDir, HOW_TO_FIX).isNotEmpty();
+    Map<String, Set<String>> grants =
+        RbacRules.of(
+            Charts.template().find("Role", Charts.NAMESPACE, "switchboard-operator").orElseThrow());
+
+    for (String file : files) {
+      JsonNode crd = YAML.readTree(chartCrdsDir.resolve(file).toFile());
+      String group = crd.at("/spec/group").asText();
+      String plural = crd.at("/spec/names/plural").asText();
+      assertThat(crd.at("/spec/scope").asText()).as(file).isEqualTo("Namespaced");
+      assertThat(grants.get(group + "/" + plural))
+          .as("%s/%s", group, plural)
+          .contains("get", "list", "watch");
+      assertThat(grants.get(group + "/" + plural + "/status"))
+          .as("%s/%s/status", group, plural)
+          .contains("patch");
+    }
+  }
+
+  private static Set<String> yamlFiles(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return Set.of();
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      return files
+          .map(p -> p.getFileName().toString())
+          .filter(name -> name.endsWith(".yml") || name.endsWith(".yaml"))
+          .collect(Collectors.toCollection(TreeSet::new));
+    }
+  }
+}
