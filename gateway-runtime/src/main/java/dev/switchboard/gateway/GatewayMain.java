@@ -1,0 +1,126 @@
+package dev.switchboard.gateway;
+
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Command-line entry point. Every flag has an environment variable twin (flags win):
+ *
+ * <pre>
+ * --host H              SWITCHBOARD_HOST            default 0.0.0.0
+ * --port P              SWITCHBOARD_PORT            default 8080
+ * --routing-file F      SWITCHBOARD_ROUTING_FILE    default /etc/switchboard/routing/routing.json
+ * --keys-dir D          SWITCHBOARD_KEYS_DIR        default /etc/switchboard/keys
+ * --namespace NS        SWITCHBOARD_NAMESPACE       Kubernetes mode (watch ConfigMap + Secret)
+ * --max-body-bytes N    SWITCHBOARD_MAX_BODY_BYTES  default 33554432 (32 MiB)
+ * --file-check-ms N     SWITCHBOARD_FILE_CHECK_MS   default 500
+ * </pre>
+ */
+public final class GatewayMain {
+
+  private GatewayMain() {}
+
+  public static void main(String[] args) {
+    if (System.getProperty("logback.configurationFile") == null) {
+      System.setProperty(
+          "logback.configurationFile", "dev/switchboard/gateway/logback-gateway.xml");
+    }
+    GatewayOptions options;
+    try {
+      options = parse(args, System.getenv());
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.exit(2);
+      return;
+    }
+    Vertx vertx = Vertx.vertx();
+    GatewayServer.start(vertx, options)
+        .onSuccess(
+            server -> {
+              org.slf4j.LoggerFactory.getLogger(GatewayMain.class)
+                  .info(
+                      "switchboard gateway listening on {}:{} ({} mode)",
+                      options.host(),
+                      server.port(),
+                      options.namespace() == null ? "file" : "kubernetes");
+              Runtime.getRuntime()
+                  .addShutdownHook(
+                      new Thread(
+                          () ->
+                              server
+                                  .close()
+                                  .eventually(vertx::close)
+                                  .toCompletionStage()
+                                  .toCompletableFuture()
+                                  .join()));
+            })
+        .onFailure(
+            err -> {
+              System.err.println("switchboard gateway failed to start: " + err.getMessage());
+              vertx.close();
+              System.exit(1);
+            });
+  }
+
+  /** Options from flags, then environment, then defaults. */
+  public static GatewayOptions parse(String[] args, Map<String, String> env) {
+    GatewayOptions o = GatewayOptions.defaults();
+    o = apply(o, env.get("SWITCHBOARD_HOST"), GatewayOptions::withHost, s -> s);
+    o = apply(o, env.get("SWITCHBOARD_PORT"), GatewayOptions::withPort, Integer::parseInt);
+    o = apply(o, env.get("SWITCHBOARD_ROUTING_FILE"), GatewayOptions::withRoutingFile, Path::of);
+    o = apply(o, env.get("SWITCHBOARD_KEYS_DIR"), GatewayOptions::withKeysDir, Path::of);
+    o = apply(o, env.get("SWITCHBOARD_NAMESPACE"), GatewayOptions::withNamespace, s -> s);
+    o =
+        apply(
+            o,
+            env.get("SWITCHBOARD_MAX_BODY_BYTES"),
+            GatewayOptions::withMaxBodyBytes,
+            Long::parseLong);
+    o =
+        apply(
+            o,
+            env.get("SWITCHBOARD_FILE_CHECK_MS"),
+            GatewayOptions::withFileCheckIntervalMs,
+            Long::parseLong);
+    for (int i = 0; i < args.length; i++) {
+      String flag = args[i];
+      String value;
+      int eq = flag.indexOf('=');
+      if (eq > 0) {
+        value = flag.substring(eq + 1);
+        flag = flag.substring(0, eq);
+      } else if (i + 1 < args.length) {
+        value = args[++i];
+      } else {
+        throw new IllegalArgumentException("flag " + flag + " needs a value");
+      }
+      try {
+        o =
+            switch (flag.toLowerCase(Locale.ROOT)) {
+              case "--host" -> o.withHost(value);
+              case "--port" -> o.withPort(Integer.parseInt(value));
+              case "--routing-file" -> o.withRoutingFile(Path.of(value));
+              case "--keys-dir" -> o.withKeysDir(Path.of(value));
+              case "--namespace" -> o.withNamespace(value);
+              case "--max-body-bytes" -> o.withMaxBodyBytes(Long.parseLong(value));
+              case "--file-check-ms" -> o.withFileCheckIntervalMs(Long.parseLong(value));
+              default -> throw new IllegalArgumentException("unknown flag " + flag);
+            };
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("flag " + flag + " needs a number, got '" + value + "'");
+      }
+    }
+    return o;
+  }
+
+  private static <T> GatewayOptions apply(
+      GatewayOptions o,
+      String raw,
+      java.util.function.BiFunction<GatewayOptions, T, GatewayOptions> with,
+      Function<String, T> parse) {
+    return raw == null || raw.isBlank() ? o : with.apply(o, parse.apply(raw.strip()));
+  }
+}

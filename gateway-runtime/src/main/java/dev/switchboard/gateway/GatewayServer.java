@@ -1,0 +1,180 @@
+package dev.switchboard.gateway;
+
+import dev.switchboard.gateway.config.ConfigSource;
+import dev.switchboard.gateway.config.FileConfigSource;
+import dev.switchboard.gateway.config.kubernetes.KubernetesConfigSource;
+import dev.switchboard.gateway.http.GatewayRouter;
+import dev.switchboard.gateway.http.InfoHandlers;
+import dev.switchboard.gateway.http.ProxyHandler;
+import dev.switchboard.gateway.logging.RequestLogWriter;
+import dev.switchboard.gateway.metrics.GatewayMetrics;
+import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.resilience.AttemptPlanner;
+import dev.switchboard.gateway.resilience.FailoverChain;
+import dev.switchboard.gateway.routing.RoutingState;
+import dev.switchboard.gateway.stats.LiveStats;
+import dev.switchboard.gateway.upstream.UpstreamCaller;
+import dev.switchboard.gateway.upstream.UpstreamClients;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import java.time.Clock;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An embeddable gateway: {@code GatewayServer.start(vertx, options)} loads configuration from the
+ * chosen source and serves the OpenAI-compatible API until {@link #close()}. With a fixed port it
+ * runs one HTTP server per CPU core (Vert.x shares the port between event loops); with port 0 one.
+ */
+public final class GatewayServer {
+
+  /** How long a replaced upstream pool may keep serving requests that started on it. */
+  private static final long POOL_DRAIN_MS = 10 * 60_000;
+
+  /** Sliding window of {@code /v1/switchboard/stats}. */
+  private static final long STATS_WINDOW_MS = 5 * 60_000;
+
+  private final Vertx vertx;
+  private final ConfigSource source;
+  private final RoutingState state;
+  private final GatewayMetrics metrics;
+  private final UpstreamClients clients;
+  private final AtomicInteger boundPort = new AtomicInteger();
+  private String deploymentId;
+
+  private GatewayServer(Vertx vertx, ConfigSource source) {
+    this.vertx = vertx;
+    this.source = source;
+    this.state = new RoutingState(Clock.systemUTC());
+    this.metrics = new GatewayMetrics();
+    this.clients = new UpstreamClients(vertx);
+  }
+
+  /** Starts a gateway with the config source the options select (Kubernetes or files). */
+  public static Future<GatewayServer> start(Vertx vertx, GatewayOptions options) {
+    ConfigSource source =
+        options.namespace() != null && !options.namespace().isBlank()
+            ? KubernetesConfigSource.inCluster(options.namespace())
+            : new FileConfigSource(
+                vertx, options.routingFile(), options.keysDir(), options.fileCheckIntervalMs());
+    return start(vertx, options, source);
+  }
+
+  /** Starts a gateway on a given config source (tests, embedding). */
+  public static Future<GatewayServer> start(
+      Vertx vertx, GatewayOptions options, ConfigSource source) {
+    GatewayServer server = new GatewayServer(vertx, source);
+    return server.run(options).map(server);
+  }
+
+  private Future<Void> run(GatewayOptions options) {
+    LiveStats stats = new LiveStats(STATS_WINDOW_MS, System::currentTimeMillis);
+    RequestLogWriter log = new RequestLogWriter();
+    state.addReloadListener(metrics::configReload);
+    state.addReloadListener(
+        result -> {
+          if (result.applied()) {
+            state.current().ifPresent(s -> clients.retainOnly(s.table(), POOL_DRAIN_MS));
+          }
+        });
+    FailoverChain chain =
+        new FailoverChain(
+            (ctx, target, failure) -> {
+              ctx.recordAttempt(
+                  new RequestContext.Attempt(
+                      target.id(),
+                      target.arm(),
+                      failure == null ? "success" : failure.kind().label(),
+                      failure == null ? 0 : failure.upstreamStatus()));
+              metrics.attempt(ctx, target, failure);
+            });
+    ProxyHandler proxy =
+        new ProxyHandler(
+            state,
+            new AttemptPlanner(() -> ThreadLocalRandom.current().nextDouble()),
+            chain,
+            new UpstreamCaller(vertx, clients),
+            ctx -> {
+              metrics.request(ctx);
+              stats.record(ctx);
+              log.write(ctx);
+            });
+    InfoHandlers info = new InfoHandlers(state, metrics, stats);
+    int instances =
+        options.port() == 0 ? 1 : Math.max(1, Runtime.getRuntime().availableProcessors());
+    return source
+        .start(state)
+        .compose(
+            v ->
+                vertx.deployVerticle(
+                    () -> new HttpVerticle(options, proxy, info, boundPort),
+                    new DeploymentOptions().setInstances(instances)))
+        .map(
+            id -> {
+              deploymentId = id;
+              return null;
+            });
+  }
+
+  /** The bound HTTP port. */
+  public int port() {
+    return boundPort.get();
+  }
+
+  /** The live routing state (current snapshot, keys, last reload). */
+  public RoutingState routingState() {
+    return state;
+  }
+
+  public GatewayMetrics metrics() {
+    return metrics;
+  }
+
+  /** Stops serving, stops watching and closes the upstream pools. */
+  public Future<Void> close() {
+    Future<Void> undeploy =
+        deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId);
+    return undeploy
+        .eventually(source::close)
+        .eventually(
+            () -> {
+              clients.close();
+              return Future.succeededFuture();
+            });
+  }
+
+  /** One HTTP server on one event loop, with its own router built once. */
+  private static final class HttpVerticle extends VerticleBase {
+    private final GatewayOptions options;
+    private final ProxyHandler proxy;
+    private final InfoHandlers info;
+    private final AtomicInteger boundPort;
+
+    HttpVerticle(
+        GatewayOptions options, ProxyHandler proxy, InfoHandlers info, AtomicInteger boundPort) {
+      this.options = options;
+      this.proxy = proxy;
+      this.info = info;
+      this.boundPort = boundPort;
+    }
+
+    @Override
+    public Future<?> start() {
+      HttpServer server =
+          vertx.createHttpServer(
+              new HttpServerOptions()
+                  .setHost(options.host())
+                  .setPort(options.port())
+                  .setCompressionSupported(false)
+                  .setIdleTimeout(0));
+      return server
+          .requestHandler(GatewayRouter.create(vertx, proxy, info, options.maxBodyBytes()))
+          .listen()
+          .onSuccess(s -> boundPort.set(s.actualPort()));
+    }
+  }
+}

@@ -1,0 +1,75 @@
+package dev.switchboard.gateway.http;
+
+import dev.switchboard.gateway.upstream.Operation;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.Locale;
+
+/**
+ * Builds the gateway's router once; it is never changed while serving (routing decisions live in
+ * the swapped snapshot, not in routes). Every error the router itself produces (unknown path, wrong
+ * method, body too large) is answered in OpenAI's error shape.
+ */
+public final class GatewayRouter {
+
+  private GatewayRouter() {}
+
+  /** The complete router. */
+  public static Router create(
+      Vertx vertx, ProxyHandler proxy, InfoHandlers info, long maxBodyBytes) {
+    Router router = Router.router(vertx);
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes);
+
+    router
+        .post("/v1/chat/completions")
+        .handler(GatewayRouter::requireJson)
+        .handler(body)
+        .handler(rc -> proxy.handle(rc, Operation.CHAT_COMPLETIONS));
+    router
+        .post("/v1/embeddings")
+        .handler(GatewayRouter::requireJson)
+        .handler(body)
+        .handler(rc -> proxy.handle(rc, Operation.EMBEDDINGS));
+    router.get("/v1/models").handler(info::listModels);
+    router.get("/v1/models/:model").handler(info::retrieveModel);
+    router.get("/v1/switchboard/stats").handler(info::stats);
+    router.get("/healthz").handler(info::health);
+    router.get("/readyz").handler(info::ready);
+    router.get("/metrics").handler(info::metrics);
+    router.get("/admin/config").handler(info::adminConfig);
+
+    router.errorHandler(404, rc -> error(rc, OpenAiError.notFound(rc.request().path())));
+    router.errorHandler(
+        405,
+        rc ->
+            error(
+                rc,
+                OpenAiError.methodNotAllowed(rc.request().method().name(), rc.request().path())));
+    router.errorHandler(413, rc -> error(rc, OpenAiError.tooLarge(maxBodyBytes)));
+    router.errorHandler(500, rc -> error(rc, OpenAiError.internal("Unexpected gateway error.")));
+    return router;
+  }
+
+  /** 415 unless the body is declared JSON; checked before the body is read. */
+  private static void requireJson(RoutingContext rc) {
+    String contentType = rc.request().getHeader("content-type");
+    String mediaType =
+        contentType == null ? "" : contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+    if (!mediaType.equals("application/json") && !mediaType.endsWith("+json")) {
+      error(rc, OpenAiError.unsupportedMediaType(contentType == null ? "" : contentType));
+      return;
+    }
+    rc.next();
+  }
+
+  private static void error(RoutingContext rc, OpenAiError error) {
+    if (rc.request().method() == HttpMethod.HEAD) {
+      rc.response().setStatusCode(error.status()).end();
+      return;
+    }
+    InfoHandlers.sendError(rc, error);
+  }
+}

@@ -1,0 +1,189 @@
+package dev.switchboard.gateway.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.metrics.GatewayMetrics;
+import dev.switchboard.gateway.routing.ProviderKeys;
+import dev.switchboard.gateway.routing.RoutingSnapshot;
+import dev.switchboard.gateway.routing.RoutingState;
+import dev.switchboard.gateway.stats.LiveStats;
+import dev.switchboard.gateway.upstream.UpstreamRequests;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The read-only endpoints: model listing, health, readiness, Prometheus metrics, live stats and the
+ * admin configuration summary. None of them ever shows a key value.
+ */
+public final class InfoHandlers {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final RoutingState state;
+  private final GatewayMetrics metrics;
+  private final LiveStats stats;
+
+  public InfoHandlers(RoutingState state, GatewayMetrics metrics, LiveStats stats) {
+    this.state = state;
+    this.metrics = metrics;
+    this.stats = stats;
+  }
+
+  /** {@code GET /v1/models}: every logical model name and alias, in OpenAI's list shape. */
+  public void listModels(RoutingContext rc) {
+    RoutingSnapshot snapshot = state.current().orElse(null);
+    if (snapshot == null) {
+      sendError(rc, OpenAiError.notReady());
+      return;
+    }
+    List<Map<String, Object>> data = new ArrayList<>();
+    for (String name : snapshot.modelNames()) {
+      data.add(model(name, snapshot));
+    }
+    Map<String, Object> list = new LinkedHashMap<>();
+    list.put("object", "list");
+    list.put("data", data);
+    sendJson(rc, 200, list);
+  }
+
+  /** {@code GET /v1/models/{model}}: one logical model, or 404 model_not_found. */
+  public void retrieveModel(RoutingContext rc) {
+    RoutingSnapshot snapshot = state.current().orElse(null);
+    if (snapshot == null) {
+      sendError(rc, OpenAiError.notReady());
+      return;
+    }
+    String name = rc.pathParam("model");
+    if (!snapshot.modelNames().contains(name)) {
+      sendError(rc, OpenAiError.modelNotFound(name));
+      return;
+    }
+    sendJson(rc, 200, model(name, snapshot));
+  }
+
+  private static Map<String, Object> model(String name, RoutingSnapshot snapshot) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", name);
+    m.put("object", "model");
+    m.put("created", snapshot.loadedAt().getEpochSecond());
+    m.put("owned_by", "switchboard");
+    return m;
+  }
+
+  /** {@code GET /healthz}: the process is up. */
+  public void health(RoutingContext rc) {
+    sendJson(rc, 200, Map.of("status", "ok"));
+  }
+
+  /** {@code GET /readyz}: 200 once a valid routing table is loaded, 503 before. */
+  public void ready(RoutingContext rc) {
+    RoutingSnapshot snapshot = state.current().orElse(null);
+    if (snapshot == null) {
+      sendJson(rc, 503, Map.of("status", "not ready", "reason", "no valid routing table loaded"));
+    } else {
+      sendJson(rc, 200, Map.of("status", "ready", "configVersion", snapshot.configVersion()));
+    }
+  }
+
+  /** {@code GET /metrics}: Prometheus text format. */
+  public void metrics(RoutingContext rc) {
+    rc.response()
+        .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
+        .end(metrics.scrape());
+  }
+
+  /** {@code GET /v1/switchboard/stats}: live per-route and per-target figures. */
+  public void stats(RoutingContext rc) {
+    sendJson(rc, 200, stats.snapshot());
+  }
+
+  /** {@code GET /admin/config}: what this replica serves, without secrets. */
+  public void adminConfig(RoutingContext rc) {
+    Map<String, Object> doc = new LinkedHashMap<>();
+    RoutingSnapshot snapshot = state.current().orElse(null);
+    ProviderKeys keys = state.keys();
+    doc.put("ready", snapshot != null);
+    doc.put("configVersion", snapshot == null ? null : snapshot.configVersion());
+    doc.put("loadedAt", snapshot == null ? null : snapshot.loadedAt().toString());
+    state
+        .lastReload()
+        .ifPresent(
+            r -> {
+              Map<String, Object> last = new LinkedHashMap<>();
+              last.put("result", r.result());
+              last.put("configVersion", r.configVersion());
+              last.put("origin", r.origin());
+              last.put("at", r.at().toString());
+              last.put("problems", r.problems());
+              doc.put("lastReload", last);
+            });
+    if (snapshot != null) {
+      RoutingTable table = snapshot.table();
+      List<Map<String, Object>> routes = new ArrayList<>();
+      for (RoutingTable.Route route : table.routes()) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("name", route.name());
+        r.put("model", route.model());
+        r.put("aliases", route.aliases());
+        r.put("policy", route.policy());
+        r.put("revision", route.revision());
+        r.put("targets", route.targets().stream().map(RoutingTable.Target::id).toList());
+        r.put("rules", route.rules().size());
+        if (route.canary() != null) {
+          r.put(
+              "canary",
+              Map.of(
+                  "mode", route.canary().mode(),
+                  "weight", route.canary().weight(),
+                  "targets",
+                      route.canary().targets().stream().map(RoutingTable.Target::id).toList()));
+        }
+        routes.add(r);
+      }
+      List<Map<String, Object>> providers = new ArrayList<>();
+      table
+          .providers()
+          .values()
+          .forEach(
+              p -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("name", p.name());
+                m.put("kind", p.providerKind().wireName());
+                m.put("baseUrl", UpstreamRequests.baseUrl(p));
+                m.put("needsKey", p.hasKey());
+                m.put("keyLoaded", keys.keyFor(p.name()).isPresent());
+                m.put("models", List.copyOf(p.models().keySet()));
+                providers.add(m);
+              });
+      doc.put("routes", routes);
+      doc.put("providers", providers);
+    }
+    sendJson(rc, 200, doc);
+  }
+
+  static void sendJson(RoutingContext rc, int status, Object body) {
+    try {
+      rc.response()
+          .setStatusCode(status)
+          .putHeader("content-type", "application/json")
+          .end(JSON.writeValueAsString(body));
+    } catch (JsonProcessingException e) {
+      rc.fail(e);
+    }
+  }
+
+  static void sendError(RoutingContext rc, OpenAiError error) {
+    if (rc.response().headWritten()) {
+      rc.response().reset();
+      return;
+    }
+    rc.response()
+        .setStatusCode(error.status())
+        .putHeader("content-type", "application/json")
+        .end(error.toBuffer());
+  }
+}

@@ -1,0 +1,292 @@
+package dev.switchboard.gateway.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.request.TokenUsage;
+import dev.switchboard.gateway.resilience.AttemptPlanner;
+import dev.switchboard.gateway.resilience.FailoverChain;
+import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.routing.ResolvedRoute;
+import dev.switchboard.gateway.routing.RoutingSnapshot;
+import dev.switchboard.gateway.routing.RoutingState;
+import dev.switchboard.gateway.upstream.FailureKind;
+import dev.switchboard.gateway.upstream.JsonReply;
+import dev.switchboard.gateway.upstream.Operation;
+import dev.switchboard.gateway.upstream.UpstreamCaller;
+import dev.switchboard.gateway.upstream.UpstreamFailure;
+import dev.switchboard.gateway.upstream.UpstreamStream;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/**
+ * The request pipeline for {@code POST /v1/chat/completions} and {@code POST /v1/embeddings}: parse
+ * and validate → resolve the route on the current snapshot → plan the target chain → run attempts
+ * through the {@link FailoverChain} → answer (JSON or SSE relay) → record. One Future chain per
+ * request; nothing blocks.
+ */
+public final class ProxyHandler {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final RoutingState state;
+  private final AttemptPlanner planner;
+  private final FailoverChain chain;
+  private final UpstreamCaller caller;
+  private final Consumer<RequestContext> onFinished;
+
+  /**
+   * @param onFinished called exactly once per request after the answer ended (metrics, stats, log)
+   */
+  public ProxyHandler(
+      RoutingState state,
+      AttemptPlanner planner,
+      FailoverChain chain,
+      UpstreamCaller caller,
+      Consumer<RequestContext> onFinished) {
+    this.state = state;
+    this.planner = planner;
+    this.chain = chain;
+    this.caller = caller;
+    this.onFinished = onFinished;
+  }
+
+  /** Handles one proxied request. */
+  public void handle(RoutingContext rc, Operation op) {
+    RequestContext ctx = new RequestContext(requestId(rc), op, System.nanoTime());
+    rc.response().putHeader("x-request-id", ctx.requestId());
+    rc.response().closeHandler(v -> ctx.cancel());
+    try {
+      RoutingSnapshot snapshot =
+          state.current().orElseThrow(() -> new ApiException(OpenAiError.notReady()));
+      ctx.snapshot(snapshot);
+      ObjectNode body = parse(rc.body().buffer());
+      RequestValidator.validate(body, op);
+      String model = body.get("model").asText();
+      ResolvedRoute route =
+          snapshot
+              .resolve(model, name -> rc.request().getHeader(name))
+              .orElseThrow(() -> new ApiException(OpenAiError.modelNotFound(model)));
+      ctx.route(route);
+      List<PlannedTarget> plan = planner.plan(route);
+      boolean stream = op == Operation.CHAT_COMPLETIONS && RequestValidator.wantsStream(body);
+      ctx.stream(stream);
+      if (stream) {
+        boolean stripUsage = askForUsage(body);
+        chain
+            .execute(plan, ctx, pt -> caller.openStream(pt, upstreamBody(body, pt), ctx, key(pt)))
+            .onSuccess(upstream -> relay(rc, ctx, upstream, stripUsage))
+            .onFailure(err -> fail(rc, ctx, err));
+      } else {
+        chain
+            .execute(plan, ctx, pt -> caller.callJson(pt, op, upstreamBody(body, pt), ctx, key(pt)))
+            .onSuccess(reply -> answerJson(rc, ctx, reply))
+            .onFailure(err -> fail(rc, ctx, err));
+      }
+    } catch (ApiException e) {
+      fail(rc, ctx, e);
+    } catch (RuntimeException e) {
+      fail(rc, ctx, new ApiException(OpenAiError.internal("Unexpected gateway error.")));
+    }
+  }
+
+  /**
+   * Makes sure the upstream reports usage on streams so tokens and cost are measured.
+   *
+   * @return true when the client did not ask for usage, so it must be hidden from the client
+   */
+  private static boolean askForUsage(ObjectNode body) {
+    if (body.get("stream_options") instanceof ObjectNode options) {
+      if (options.path("include_usage").asBoolean(false)) {
+        return false;
+      }
+      options.put("include_usage", true);
+      return true;
+    }
+    body.putObject("stream_options").put("include_usage", true);
+    return true;
+  }
+
+  private Optional<String> key(PlannedTarget pt) {
+    Optional<String> key = state.keys().keyFor(pt.provider().name());
+    if (key.isEmpty() && pt.provider().hasKey()) {
+      throw new UpstreamFailure(
+          FailureKind.NO_KEY, "no API key is loaded for provider " + pt.provider().name());
+    }
+    return key;
+  }
+
+  /** The client's body with {@code model} replaced by the target's provider model id. */
+  private static Buffer upstreamBody(ObjectNode body, PlannedTarget pt) {
+    ObjectNode copy = body.deepCopy();
+    copy.put("model", pt.target().model());
+    try {
+      return Buffer.buffer(JSON.writeValueAsBytes(copy));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a parsed JSON tree always serializes", e);
+    }
+  }
+
+  private void answerJson(RoutingContext rc, RequestContext ctx, JsonReply reply) {
+    ctx.firstToken(System.nanoTime());
+    JsonNode json = reply.json();
+    ctx.upstreamModel(textOrNull(json.get("model")));
+    ctx.systemFingerprint(textOrNull(json.get("system_fingerprint")));
+    JsonNode choices = json.path("choices");
+    if (choices.isArray() && !choices.isEmpty()) {
+      ctx.finishReason(textOrNull(choices.get(0).get("finish_reason")));
+    }
+    account(ctx, TokenUsage.fromUsageNode(json.get("usage")));
+    HttpServerResponse response = rc.response();
+    if (ctx.clientGone()) {
+      finish(ctx, 499, "cancelled", "client_cancelled");
+      return;
+    }
+    servedHeaders(response, ctx);
+    response.setStatusCode(reply.status()).putHeader("content-type", "application/json");
+    response.end(reply.body());
+    finish(ctx, reply.status(), "success", null);
+  }
+
+  private void relay(
+      RoutingContext rc, RequestContext ctx, UpstreamStream upstream, boolean stripUsage) {
+    if (ctx.clientGone()) {
+      upstream.cancel();
+      finish(ctx, 499, "cancelled", "client_cancelled");
+      return;
+    }
+    ctx.firstToken(System.nanoTime());
+    // After commit the chain's cancel action only resets the upstream; the request still has to
+    // be recorded as cancelled.
+    ctx.onCancel(() -> finish(ctx, 499, "cancelled", "client_cancelled"));
+    upstream.attach(new SseRelay(rc, ctx, upstream, stripUsage, this));
+  }
+
+  /** Sets the headers that say what served the request (before the first byte goes out). */
+  void servedHeaders(HttpServerResponse response, RequestContext ctx) {
+    PlannedTarget t = ctx.target();
+    response.putHeader("x-switchboard-route", ctx.routeName());
+    if (ctx.snapshot() != null) {
+      response.putHeader("x-switchboard-config-version", ctx.snapshot().configVersion());
+    }
+    if (t != null) {
+      response.putHeader("x-switchboard-provider", t.provider().name());
+      response.putHeader("x-switchboard-target-model", t.target().model());
+      if (PlannedTarget.CANARY.equals(t.arm())) {
+        response.putHeader("x-switchboard-arm", t.arm());
+      }
+    }
+    if (ctx.upstreamModel() != null) {
+      response.putHeader("x-switchboard-model-version", ctx.upstreamModel());
+    }
+    if (ctx.systemFingerprint() != null) {
+      response.putHeader("x-switchboard-system-fingerprint", ctx.systemFingerprint());
+    }
+    response.putHeader("x-switchboard-attempts", Integer.toString(ctx.attempts().size()));
+    if (ctx.ttftMs() != null) {
+      response.putHeader("x-switchboard-ttft-ms", Long.toString(Math.round(ctx.ttftMs())));
+    }
+  }
+
+  /** Records usage and its cost from the serving target's prices. */
+  void account(RequestContext ctx, TokenUsage usage) {
+    if (usage == null) {
+      return;
+    }
+    ctx.usage(usage);
+    PlannedTarget t = ctx.target();
+    if (t == null) {
+      return;
+    }
+    t.provider()
+        .model(t.target().model())
+        .map(RoutingTable.Model::pricing)
+        .filter(p -> p.currency() == null || "USD".equalsIgnoreCase(p.currency()))
+        .ifPresent(
+            p -> {
+              double in = p.inputPerMillionTokens() == null ? 0 : p.inputPerMillionTokens();
+              double out = p.outputPerMillionTokens() == null ? 0 : p.outputPerMillionTokens();
+              double cachedPrice =
+                  p.cachedInputPerMillionTokens() == null ? in : p.cachedInputPerMillionTokens();
+              long cached = Math.min(usage.cachedInputTokens(), usage.inputTokens());
+              double cost =
+                  ((usage.inputTokens() - cached) * in
+                          + cached * cachedPrice
+                          + usage.outputTokens() * out)
+                      / 1_000_000.0;
+              ctx.costUsd(cost);
+            });
+  }
+
+  private void fail(RoutingContext rc, RequestContext ctx, Throwable err) {
+    if (err instanceof UpstreamFailure f && f.kind() == FailureKind.CLIENT_CANCELLED
+        || ctx.clientGone()) {
+      finish(ctx, 499, "cancelled", "client_cancelled");
+      return;
+    }
+    OpenAiError error = ErrorMapping.toOpenAiError(err, ctx);
+    HttpServerResponse response = rc.response();
+    if (!response.headWritten()) {
+      servedHeaders(response, ctx);
+      if (err instanceof UpstreamFailure f && f.retryAfter() != null && error.status() == 429) {
+        response.putHeader("retry-after", f.retryAfter());
+      }
+      response
+          .setStatusCode(error.status())
+          .putHeader("content-type", "application/json")
+          .end(error.toBuffer());
+    }
+    finish(ctx, error.status(), "error", error.errorClass());
+  }
+
+  void finish(RequestContext ctx, int status, String outcome, String errorClass) {
+    if (ctx.status() != 0) {
+      return; // already finished: a late callback (timer, close) must not record twice
+    }
+    ctx.finish(status, outcome, errorClass, System.nanoTime());
+    onFinished.accept(ctx);
+  }
+
+  private static ObjectNode parse(Buffer body) {
+    if (body == null || body.length() == 0) {
+      throw new ApiException(OpenAiError.invalidRequest("The request body is empty.", null));
+    }
+    JsonNode node;
+    try {
+      node = JSON.readTree(body.getBytes());
+    } catch (IOException e) {
+      throw new ApiException(
+          OpenAiError.invalidRequest(
+              "We could not parse the JSON body of your request. (HINT: This likely means you"
+                  + " aren't using your HTTP library correctly.)",
+              null));
+    }
+    if (node == null || !node.isObject()) {
+      throw new ApiException(
+          OpenAiError.invalidRequest("The request body must be a JSON object.", null));
+    }
+    return (ObjectNode) node;
+  }
+
+  private static String requestId(RoutingContext rc) {
+    String given = rc.request().getHeader("x-request-id");
+    // Client ids travel into logs and upstream headers: accept only short, printable ones.
+    if (given != null && given.length() <= 128 && given.chars().allMatch(c -> c > 32 && c < 127)) {
+      return given;
+    }
+    return UUID.randomUUID().toString();
+  }
+
+  static String textOrNull(JsonNode node) {
+    return node == null || node.isNull() ? null : node.asText();
+  }
+}

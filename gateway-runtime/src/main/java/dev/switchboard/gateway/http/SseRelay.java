@@ -1,0 +1,187 @@
+package dev.switchboard.gateway.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.request.TokenUsage;
+import dev.switchboard.gateway.upstream.UpstreamCaller;
+import dev.switchboard.gateway.upstream.UpstreamFailure;
+import dev.switchboard.gateway.upstream.UpstreamStream;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Relays one committed upstream SSE stream to the client, event by event as they arrive: reads
+ * usage, model version and finish reason on the way, hides the usage-only chunk when the gateway
+ * (not the client) asked for it, applies back-pressure, and ends the stream either with the
+ * upstream's {@code [DONE]} or with exactly one terminal error event — never a silent truncation.
+ */
+final class SseRelay implements UpstreamStream.Sink {
+
+  private final RoutingContext rc;
+  private final RequestContext ctx;
+  private final UpstreamStream upstream;
+  private final boolean stripUsage;
+  private final ProxyHandler handler;
+  private boolean headersSent;
+  private boolean done;
+  private boolean closed;
+
+  SseRelay(
+      RoutingContext rc,
+      RequestContext ctx,
+      UpstreamStream upstream,
+      boolean stripUsage,
+      ProxyHandler handler) {
+    this.rc = rc;
+    this.ctx = ctx;
+    this.upstream = upstream;
+    this.stripUsage = stripUsage;
+    this.handler = handler;
+  }
+
+  @Override
+  public void onEvent(String data) {
+    if (closed) {
+      return;
+    }
+    if ("[DONE]".equals(data.strip())) {
+      done = true;
+      write("[DONE]");
+      return;
+    }
+    JsonNode chunk = UpstreamCaller.parseEvent(data);
+    if (chunk == null || !chunk.isObject()) {
+      terminalError(
+          new OpenAiError(
+              502,
+              "The upstream provider sent a stream event that is not JSON.",
+              "upstream_error",
+              null,
+              "bad_gateway",
+              "bad_response"));
+      upstream.cancel();
+      return;
+    }
+    if (chunk.get("error") instanceof ObjectNode error) {
+      // The provider reported a failure mid-stream: pass it on as the one terminal event.
+      terminalError(
+          new OpenAiError(
+              502,
+              error.hasNonNull("message")
+                  ? error.get("message").asText()
+                  : "The upstream provider failed mid-stream.",
+              error.hasNonNull("type") ? error.get("type").asText() : "upstream_error",
+              ProxyHandler.textOrNull(error.get("param")),
+              ProxyHandler.textOrNull(error.get("code")),
+              "upstream_stream_error"));
+      upstream.cancel();
+      return;
+    }
+    if (ctx.upstreamModel() == null) {
+      ctx.upstreamModel(ProxyHandler.textOrNull(chunk.get("model")));
+    }
+    if (ctx.systemFingerprint() == null) {
+      ctx.systemFingerprint(ProxyHandler.textOrNull(chunk.get("system_fingerprint")));
+    }
+    JsonNode choices = chunk.path("choices");
+    if (choices.isArray()) {
+      for (JsonNode choice : choices) {
+        String finish = ProxyHandler.textOrNull(choice.get("finish_reason"));
+        if (finish != null) {
+          ctx.finishReason(finish);
+        }
+      }
+    }
+    JsonNode usage = chunk.get("usage");
+    if (usage != null && usage.isObject()) {
+      handler.account(ctx, TokenUsage.fromUsageNode(usage));
+    }
+    if (stripUsage && chunk.has("usage")) {
+      if (choices.isArray() && choices.isEmpty()) {
+        return; // the usage-only chunk the client did not ask for
+      }
+      ((ObjectNode) chunk).remove("usage");
+      write(chunk.toString());
+      return;
+    }
+    write(data);
+  }
+
+  @Override
+  public void onEnd() {
+    if (closed) {
+      return;
+    }
+    if (!done) {
+      terminalError(
+          new OpenAiError(
+              502,
+              "The upstream provider ended the stream before it was complete.",
+              "upstream_error",
+              null,
+              "stream_truncated",
+              "stream_truncated"));
+      return;
+    }
+    closed = true;
+    rc.response().end();
+    handler.finish(ctx, 200, "success", null);
+  }
+
+  @Override
+  public void onError(UpstreamFailure failure) {
+    if (closed) {
+      return;
+    }
+    if (ctx.clientGone()) {
+      closed = true;
+      handler.finish(ctx, 499, "cancelled", "client_cancelled");
+      return;
+    }
+    OpenAiError mapped = ErrorMapping.toOpenAiError(failure, ctx);
+    terminalError(mapped);
+  }
+
+  private void terminalError(OpenAiError error) {
+    closed = true;
+    HttpServerResponse response = rc.response();
+    if (ctx.clientGone()) {
+      handler.finish(ctx, 499, "cancelled", "client_cancelled");
+      return;
+    }
+    ensureHeaders();
+    // One error event, then close; OpenAI SDKs raise it as an APIError. No [DONE] after it.
+    response.end(Buffer.buffer("data: " + error.toJson().toString() + "\n\n"));
+    handler.finish(ctx, 200, "error", error.errorClass());
+  }
+
+  private void write(String payload) {
+    HttpServerResponse response = rc.response();
+    if (ctx.clientGone() || response.ended()) {
+      return;
+    }
+    ensureHeaders();
+    response.write(Buffer.buffer("data: " + payload + "\n\n"));
+    if (response.writeQueueFull()) {
+      upstream.pause();
+      response.drainHandler(v -> upstream.resume());
+    }
+  }
+
+  private void ensureHeaders() {
+    if (headersSent) {
+      return;
+    }
+    headersSent = true;
+    HttpServerResponse response = rc.response();
+    handler.servedHeaders(response, ctx);
+    response
+        .setStatusCode(200)
+        .setChunked(true)
+        .putHeader("content-type", "text/event-stream; charset=utf-8")
+        .putHeader("cache-control", "no-cache")
+        .putHeader("x-accel-buffering", "no");
+  }
+}

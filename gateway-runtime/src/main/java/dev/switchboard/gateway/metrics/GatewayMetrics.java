@@ -1,0 +1,171 @@
+package dev.switchboard.gateway.metrics;
+
+import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.request.TokenUsage;
+import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.routing.ReloadResult;
+import dev.switchboard.gateway.upstream.UpstreamFailure;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The gateway's Prometheus metrics. Names follow the OpenTelemetry GenAI semantic conventions where
+ * one exists ({@code gen_ai.client.operation.duration}, {@code gen_ai.client.token.usage}, {@code
+ * gen_ai.server.time_to_first_token}, {@code gen_ai.server.time_per_output_token}); the rest are
+ * {@code switchboard_*}. Tags are bounded by the routing table (route, provider, target model,
+ * canary arm) plus small fixed sets (outcome, error class, token type): never request ids, users or
+ * free text.
+ */
+public final class GatewayMetrics {
+
+  private final PrometheusMeterRegistry registry;
+  private final AtomicReference<String> configVersion = new AtomicReference<>();
+
+  public GatewayMetrics() {
+    this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Gauge.builder("switchboard_config_loaded", () -> configVersion.get() == null ? 0 : 1)
+        .description("1 once a valid routing table is loaded")
+        .register(registry);
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  /** Records the outcome of offering a routing document. */
+  public void configReload(ReloadResult result) {
+    Counter.builder("switchboard_config_reload")
+        .description("Routing documents offered to the gateway, by result")
+        .tag("result", result.result())
+        .register(registry)
+        .increment();
+    if (result.applied()) {
+      String previous = configVersion.getAndSet(result.configVersion());
+      if (previous != null) {
+        // Only the running version is reported as 1: a dashboard can count replicas per version.
+        registry
+            .find("switchboard_config_version_info")
+            .tag("config_version", previous)
+            .meters()
+            .forEach(registry::remove);
+      }
+      String version = result.configVersion();
+      Gauge.builder("switchboard_config_version_info", () -> 1)
+          .description("The routing table version this replica serves (value is always 1)")
+          .tag("config_version", version)
+          .register(registry);
+    }
+  }
+
+  /** Records the end of one upstream attempt. */
+  public void attempt(RequestContext ctx, PlannedTarget target, UpstreamFailure failureOrNull) {
+    Counter.builder("switchboard_upstream_attempts")
+        .description("Upstream attempts by target and outcome")
+        .tags(targetTags(ctx.routeName(), target))
+        .tag("outcome", failureOrNull == null ? "success" : failureOrNull.kind().label())
+        .register(registry)
+        .increment();
+  }
+
+  /** Records a finished request (success or error). */
+  public void request(RequestContext ctx) {
+    PlannedTarget target = ctx.target();
+    Tags tags =
+        targetTags(ctx.routeName(), target)
+            .and("gen_ai.operation.name", ctx.operation().otelName())
+            .and("outcome", ctx.outcome())
+            .and("stream", Boolean.toString(ctx.stream()));
+    Timer.builder("gen_ai.client.operation.duration")
+        .description("Duration of gateway requests, from arrival to last byte")
+        .tags(tags)
+        .publishPercentileHistogram()
+        .maximumExpectedValue(Duration.ofMinutes(10))
+        .register(registry)
+        .record((long) (ctx.durationSeconds() * 1e9), TimeUnit.NANOSECONDS);
+    if (ctx.errorClass() != null) {
+      Counter.builder("switchboard_errors")
+          .description("Requests answered with an error, by class")
+          .tags(targetTags(ctx.routeName(), target))
+          .tag("error_class", ctx.errorClass())
+          .register(registry)
+          .increment();
+    }
+    if (target == null) {
+      return;
+    }
+    Tags targetOnly = targetTags(ctx.routeName(), target);
+    Double ttftMs = ctx.ttftMs();
+    if (ttftMs != null && ctx.stream()) {
+      Timer.builder("gen_ai.server.time_to_first_token")
+          .description("Time from request arrival to the first streamed token")
+          .tags(targetOnly)
+          .publishPercentileHistogram()
+          .maximumExpectedValue(Duration.ofMinutes(2))
+          .register(registry)
+          .record((long) (ttftMs * 1e6), TimeUnit.NANOSECONDS);
+    }
+    TokenUsage usage = ctx.usage();
+    if (usage != null) {
+      tokens(targetOnly, "input", usage.inputTokens());
+      tokens(targetOnly, "output", usage.outputTokens());
+      tokens(targetOnly, "cached", usage.cachedInputTokens());
+      Double generation = ctx.generationSeconds();
+      if (generation != null && ctx.stream() && usage.outputTokens() > 1) {
+        Timer.builder("gen_ai.server.time_per_output_token")
+            .description("Time per output token after the first (the inverse of tokens/s)")
+            .tags(targetOnly)
+            .publishPercentileHistogram()
+            .maximumExpectedValue(Duration.ofSeconds(10))
+            .register(registry)
+            .record((long) (generation * 1e9 / (usage.outputTokens() - 1)), TimeUnit.NANOSECONDS);
+      }
+    }
+    if (ctx.costUsd() != null) {
+      Counter.builder("switchboard_cost")
+          .description("Cost of served requests from the table's prices")
+          .baseUnit("usd")
+          .tags(targetOnly)
+          .register(registry)
+          .increment(ctx.costUsd());
+    }
+    if ("content_filter".equals(ctx.finishReason())) {
+      Counter.builder("switchboard_refusals")
+          .description("Responses that ended with finish_reason content_filter")
+          .tags(targetOnly)
+          .register(registry)
+          .increment();
+    }
+  }
+
+  private void tokens(Tags tags, String type, long count) {
+    DistributionSummary.builder("gen_ai.client.token.usage")
+        .description("Tokens per request by type (input, output, cached)")
+        .baseUnit("tokens")
+        .tags(tags)
+        .tag("gen_ai.token.type", type)
+        .register(registry)
+        .record(count);
+  }
+
+  private static Tags targetTags(String route, PlannedTarget target) {
+    return Tags.of(
+        "route", route,
+        "gen_ai.provider.name", target == null ? "none" : target.provider().name(),
+        "gen_ai.request.model", target == null ? "none" : target.target().model(),
+        "arm", target == null ? "none" : target.arm());
+  }
+}

@@ -1,0 +1,209 @@
+package dev.switchboard.gateway.request;
+
+import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.routing.ResolvedRoute;
+import dev.switchboard.gateway.routing.RoutingSnapshot;
+import dev.switchboard.gateway.upstream.Operation;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything one request accumulates on its way through the pipeline: identity, the snapshot it
+ * runs on, the route and target that served it, attempts, timings, usage and cost. Touched only
+ * from the request's event-loop thread, so it is deliberately not synchronized.
+ */
+public final class RequestContext {
+
+  /** One upstream attempt as it ended. */
+  public record Attempt(String targetId, String arm, String outcome, int upstreamStatus) {}
+
+  private final String requestId;
+  private final Operation operation;
+  private final long startNanos;
+  private final List<Attempt> attempts = new ArrayList<>();
+  private final List<Runnable> cancelActions = new ArrayList<>();
+
+  private RoutingSnapshot snapshot;
+  private ResolvedRoute route;
+  private PlannedTarget target;
+  private boolean stream;
+  private boolean clientGone;
+  private int status;
+  private String outcome = "unknown";
+  private String errorClass;
+  private String upstreamModel;
+  private String systemFingerprint;
+  private Long firstTokenNanos;
+  private Long endNanos;
+  private TokenUsage usage;
+  private Double costUsd;
+  private String finishReason;
+
+  public RequestContext(String requestId, Operation operation, long startNanos) {
+    this.requestId = requestId;
+    this.operation = operation;
+    this.startNanos = startNanos;
+  }
+
+  public String requestId() {
+    return requestId;
+  }
+
+  public Operation operation() {
+    return operation;
+  }
+
+  public long startNanos() {
+    return startNanos;
+  }
+
+  public RoutingSnapshot snapshot() {
+    return snapshot;
+  }
+
+  public void snapshot(RoutingSnapshot snapshot) {
+    this.snapshot = snapshot;
+  }
+
+  public ResolvedRoute route() {
+    return route;
+  }
+
+  public void route(ResolvedRoute route) {
+    this.route = route;
+  }
+
+  public String routeName() {
+    return route == null ? "none" : route.name();
+  }
+
+  /** The target that served (or last failed) the request; null before the first attempt. */
+  public PlannedTarget target() {
+    return target;
+  }
+
+  public void target(PlannedTarget target) {
+    this.target = target;
+  }
+
+  public boolean stream() {
+    return stream;
+  }
+
+  public void stream(boolean stream) {
+    this.stream = stream;
+  }
+
+  public List<Attempt> attempts() {
+    return attempts;
+  }
+
+  public void recordAttempt(Attempt attempt) {
+    attempts.add(attempt);
+  }
+
+  public int status() {
+    return status;
+  }
+
+  /** Sets the final HTTP status and outcome ({@code success}, {@code error}, ...). */
+  public void finish(int status, String outcome, String errorClass, long nowNanos) {
+    this.status = status;
+    this.outcome = outcome;
+    this.errorClass = errorClass;
+    this.endNanos = nowNanos;
+  }
+
+  public String outcome() {
+    return outcome;
+  }
+
+  /** The error class label ({@code timeout}, {@code invalid_request}, ...), null on success. */
+  public String errorClass() {
+    return errorClass;
+  }
+
+  public String upstreamModel() {
+    return upstreamModel;
+  }
+
+  public void upstreamModel(String upstreamModel) {
+    this.upstreamModel = upstreamModel;
+  }
+
+  public String systemFingerprint() {
+    return systemFingerprint;
+  }
+
+  public void systemFingerprint(String systemFingerprint) {
+    this.systemFingerprint = systemFingerprint;
+  }
+
+  public void firstToken(long nowNanos) {
+    if (firstTokenNanos == null) {
+      firstTokenNanos = nowNanos;
+    }
+  }
+
+  /** Time to first token in milliseconds, or null when no token arrived. */
+  public Double ttftMs() {
+    return firstTokenNanos == null ? null : (firstTokenNanos - startNanos) / 1e6;
+  }
+
+  /** Time from first token to end in seconds, or null. */
+  public Double generationSeconds() {
+    return firstTokenNanos == null || endNanos == null ? null : (endNanos - firstTokenNanos) / 1e9;
+  }
+
+  public double durationSeconds() {
+    return ((endNanos == null ? System.nanoTime() : endNanos) - startNanos) / 1e9;
+  }
+
+  public TokenUsage usage() {
+    return usage;
+  }
+
+  public void usage(TokenUsage usage) {
+    this.usage = usage;
+  }
+
+  public Double costUsd() {
+    return costUsd;
+  }
+
+  public void costUsd(Double costUsd) {
+    this.costUsd = costUsd;
+  }
+
+  public String finishReason() {
+    return finishReason;
+  }
+
+  public void finishReason(String finishReason) {
+    this.finishReason = finishReason;
+  }
+
+  public boolean clientGone() {
+    return clientGone;
+  }
+
+  /** Registers what to do when the client disconnects (e.g. reset the upstream request). */
+  public void onCancel(Runnable action) {
+    if (clientGone) {
+      action.run();
+    } else {
+      cancelActions.add(action);
+    }
+  }
+
+  /** The client went away: runs every cancel action once. */
+  public void cancel() {
+    if (clientGone) {
+      return;
+    }
+    clientGone = true;
+    List<Runnable> actions = List.copyOf(cancelActions);
+    cancelActions.clear();
+    actions.forEach(Runnable::run);
+  }
+}

@@ -1,0 +1,119 @@
+package dev.switchboard.gateway.routing;
+
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.contract.RoutingTableCodec;
+import dev.switchboard.contract.RoutingTableValidator;
+import dev.switchboard.gateway.config.ConfigListener;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's live configuration: the current routing snapshot and provider keys, each swapped
+ * atomically. A document is decoded and validated completely before it replaces anything; an
+ * invalid one is logged, reported to listeners and otherwise ignored, so the previous snapshot
+ * keeps serving.
+ */
+public final class RoutingState implements ConfigListener {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RoutingState.class);
+
+  private final AtomicReference<RoutingSnapshot> snapshot = new AtomicReference<>();
+  private final AtomicReference<ProviderKeys> keys = new AtomicReference<>(ProviderKeys.empty());
+  private final AtomicReference<ReloadResult> lastReload = new AtomicReference<>();
+  private final List<Consumer<ReloadResult>> reloadListeners = new CopyOnWriteArrayList<>();
+  private final Clock clock;
+
+  public RoutingState(Clock clock) {
+    this.clock = clock;
+  }
+
+  /** The snapshot new requests should use, empty until a valid table was loaded. */
+  public Optional<RoutingSnapshot> current() {
+    return Optional.ofNullable(snapshot.get());
+  }
+
+  public ProviderKeys keys() {
+    return keys.get();
+  }
+
+  public Optional<ReloadResult> lastReload() {
+    return Optional.ofNullable(lastReload.get());
+  }
+
+  /** Called after every offered document (applied, unchanged or rejected). */
+  public void addReloadListener(Consumer<ReloadResult> listener) {
+    reloadListeners.add(listener);
+  }
+
+  @Override
+  public void onRoutingDocument(byte[] json, String origin) {
+    apply(json, origin);
+  }
+
+  /** Decodes, validates and (if valid and new) swaps in a routing document. */
+  public synchronized ReloadResult apply(byte[] json, String origin) {
+    ReloadResult result;
+    try {
+      RoutingTable decoded = RoutingTableCodec.decode(json);
+      List<String> problems = RoutingTableValidator.validate(decoded);
+      if (!problems.isEmpty()) {
+        result = rejected(decoded.configVersion(), origin, problems);
+      } else {
+        // The version is recomputed rather than trusted so that a hand-edited file still gets
+        // a version that identifies its content.
+        RoutingTable table = RoutingTableCodec.versioned(decoded);
+        RoutingSnapshot previous = snapshot.get();
+        if (previous != null && Objects.equals(previous.configVersion(), table.configVersion())) {
+          result =
+              new ReloadResult(
+                  ReloadResult.UNCHANGED,
+                  table.configVersion(),
+                  origin,
+                  List.of(),
+                  clock.instant());
+        } else {
+          snapshot.set(RoutingSnapshot.of(table, clock.instant()));
+          result =
+              new ReloadResult(
+                  ReloadResult.APPLIED, table.configVersion(), origin, List.of(), clock.instant());
+          LOG.info(
+              "routing table {} applied from {} ({} routes, {} providers)",
+              table.configVersion(),
+              origin,
+              table.routes().size(),
+              table.providers().size());
+        }
+      }
+    } catch (RoutingTableCodec.InvalidRoutingTableException e) {
+      result = rejected(null, origin, List.of(e.getMessage()));
+    }
+    lastReload.set(result);
+    for (Consumer<ReloadResult> listener : reloadListeners) {
+      listener.accept(result);
+    }
+    return result;
+  }
+
+  private ReloadResult rejected(String version, String origin, List<String> problems) {
+    LOG.warn("routing table from {} rejected, previous table keeps serving: {}", origin, problems);
+    return new ReloadResult(ReloadResult.REJECTED, version, origin, problems, clock.instant());
+  }
+
+  @Override
+  public void onProviderKeys(Map<String, String> newKeys, String origin) {
+    ProviderKeys next = ProviderKeys.of(newKeys);
+    ProviderKeys previous = keys.getAndSet(next);
+    if (!next.equals(previous)) {
+      // Names only: key values never reach a log line.
+      LOG.info("provider keys loaded from {} for {}", origin, next.providerNames());
+    }
+  }
+}

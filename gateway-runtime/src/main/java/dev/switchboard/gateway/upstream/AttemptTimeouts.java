@@ -1,0 +1,29 @@
+package dev.switchboard.gateway.upstream;
+
+import dev.switchboard.contract.RoutingTable;
+
+/**
+ * The timeout budget of one upstream attempt, in milliseconds: connect, first token (for streams,
+ * the first SSE event; for plain calls, the response headers) and total.
+ */
+public record AttemptTimeouts(long connectMs, long firstTokenMs, long totalMs) {
+
+  /** Used where a provider declares no timeouts: generous, because long generations are normal. */
+  public static final AttemptTimeouts DEFAULTS = new AttemptTimeouts(5_000, 60_000, 300_000);
+
+  /** The provider's declared timeouts, each falling back to {@link #DEFAULTS}. */
+  public static AttemptTimeouts of(RoutingTable.Provider provider) {
+    RoutingTable.Timeouts t = provider.timeouts();
+    if (t == null) {
+      return DEFAULTS;
+    }
+    return new AttemptTimeouts(
+        positiveOr(t.connectMs(), DEFAULTS.connectMs),
+        positiveOr(t.firstTokenMs(), DEFAULTS.firstTokenMs),
+        positiveOr(t.totalMs(), DEFAULTS.totalMs));
+  }
+
+  private static long positiveOr(Long value, long fallback) {
+    return value == null || value <= 0 ? fallback : value;
+  }
+}

@@ -1,0 +1,39 @@
+package dev.switchboard.gateway.upstream;
+
+/** Why an upstream attempt failed; decides whether another target may be tried. */
+public enum FailureKind {
+  /** TCP/TLS connect failed or the connection was reset before a response. */
+  CONNECT(true),
+  /** Connect, first-token or total timeout of the attempt. */
+  TIMEOUT(true),
+  /** The upstream answered 429. */
+  RATE_LIMITED(true),
+  /** The upstream answered 5xx. */
+  SERVER_ERROR(true),
+  /** A success status with a body that is not what the OpenAI wire format promises. */
+  BAD_RESPONSE(true),
+  /** The gateway has no key for a provider that needs one (a configuration error). */
+  NO_KEY(true),
+  /** The upstream rejected the gateway's own credentials (401/403): a configuration error. */
+  AUTH_REJECTED(false),
+  /** The upstream rejected the request itself (other 4xx): retrying elsewhere would not help. */
+  REQUEST_REJECTED(false),
+  /** The client went away; nothing is left to answer. */
+  CLIENT_CANCELLED(false);
+
+  private final boolean retriable;
+
+  FailureKind(boolean retriable) {
+    this.retriable = retriable;
+  }
+
+  /** Whether the failover chain may move on to another target. */
+  public boolean retriable() {
+    return retriable;
+  }
+
+  /** Lower-case label for metrics and logs. */
+  public String label() {
+    return name().toLowerCase(java.util.Locale.ROOT);
+  }
+}

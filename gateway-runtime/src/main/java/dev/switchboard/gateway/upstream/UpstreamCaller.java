@@ -1,0 +1,337 @@
+package dev.switchboard.gateway.upstream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.routing.PlannedTarget;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Sends one attempt to one target and classifies the result. Enforces the attempt's timeouts with
+ * Vert.x timers (never blocking), resets the upstream request when the client disconnects, and
+ * turns every way an upstream can misbehave into an {@link UpstreamFailure} of the right kind.
+ */
+public final class UpstreamCaller {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Upstream error bodies beyond this size are cut; they only feed error messages. */
+  private static final int MAX_ERROR_BODY = 64 * 1024;
+
+  private final Vertx vertx;
+  private final UpstreamClients clients;
+
+  public UpstreamCaller(Vertx vertx, UpstreamClients clients) {
+    this.vertx = vertx;
+    this.clients = clients;
+  }
+
+  /** A non-streaming call: completes with the whole, parsed, 2xx answer or an UpstreamFailure. */
+  public Future<JsonReply> callJson(
+      PlannedTarget pt, Operation op, Buffer body, RequestContext ctx, Optional<String> key) {
+    AttemptTimeouts timeouts = AttemptTimeouts.of(pt.provider());
+    Promise<JsonReply> promise = Promise.promise();
+    AtomicReference<HttpClientRequest> current = new AtomicReference<>();
+    long timer =
+        vertx.setTimer(
+            timeouts.totalMs(),
+            id -> abort(promise, current, timeout("total", timeouts.totalMs(), pt)));
+    ctx.onCancel(() -> abort(promise, current, cancelled()));
+    clients
+        .clientFor(pt.provider())
+        .request(options(pt, op, ctx, key, false, timeouts))
+        .compose(
+            req -> {
+              current.set(req);
+              return req.send(body);
+            })
+        .compose(resp -> resp.body().map(b -> new Object[] {resp, b}))
+        .onComplete(
+            ar -> {
+              vertx.cancelTimer(timer);
+              if (ar.failed()) {
+                promise.tryFail(classify(ar.cause(), pt));
+                return;
+              }
+              HttpClientResponse resp = (HttpClientResponse) ar.result()[0];
+              Buffer bytes = (Buffer) ar.result()[1];
+              int status = resp.statusCode();
+              if (status >= 200 && status < 300) {
+                JsonNode json = parseJson(bytes);
+                String problem = replyProblem(json, op);
+                if (problem != null) {
+                  promise.tryFail(
+                      new UpstreamFailure(
+                          FailureKind.BAD_RESPONSE,
+                          pt.id() + " answered " + status + " with " + problem,
+                          status,
+                          null,
+                          null));
+                } else {
+                  promise.tryComplete(new JsonReply(status, bytes, json));
+                }
+              } else {
+                promise.tryFail(statusFailure(pt, resp, bytes));
+              }
+            });
+    return promise.future();
+  }
+
+  /**
+   * A streaming call: completes with the stream as soon as its first SSE event arrived (so the
+   * caller can still fail over before anything reached the client), or with an UpstreamFailure.
+   */
+  public Future<UpstreamStream> openStream(
+      PlannedTarget pt, Buffer body, RequestContext ctx, Optional<String> key) {
+    AttemptTimeouts timeouts = AttemptTimeouts.of(pt.provider());
+    Promise<UpstreamStream> promise = Promise.promise();
+    AtomicReference<HttpClientRequest> current = new AtomicReference<>();
+    AtomicReference<UpstreamStream> streamRef = new AtomicReference<>();
+    long firstTokenTimer =
+        vertx.setTimer(
+            timeouts.firstTokenMs(),
+            id -> abort(promise, current, timeout("first-token", timeouts.firstTokenMs(), pt)));
+    long totalTimer =
+        vertx.setTimer(
+            timeouts.totalMs(),
+            id -> {
+              UpstreamFailure f = timeout("total", timeouts.totalMs(), pt);
+              UpstreamStream s = streamRef.get();
+              if (s != null && promise.future().succeeded()) {
+                s.fail(f);
+              } else {
+                abort(promise, current, f);
+              }
+            });
+    ctx.onCancel(
+        () -> {
+          UpstreamStream s = streamRef.get();
+          if (s != null && promise.future().succeeded()) {
+            s.cancel();
+          } else {
+            abort(promise, current, cancelled());
+          }
+        });
+    promise
+        .future()
+        .onComplete(
+            ar -> {
+              vertx.cancelTimer(firstTokenTimer);
+              if (ar.failed()) {
+                vertx.cancelTimer(totalTimer);
+              } else {
+                ar.result().onFinish(() -> vertx.cancelTimer(totalTimer));
+              }
+            });
+    clients
+        .clientFor(pt.provider())
+        .request(options(pt, Operation.CHAT_COMPLETIONS, ctx, key, true, timeouts))
+        .compose(
+            req -> {
+              current.set(req);
+              return req.send(body);
+            })
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                promise.tryFail(classify(ar.cause(), pt));
+                return;
+              }
+              HttpClientResponse resp = ar.result();
+              String contentType = resp.getHeader(HttpHeaders.CONTENT_TYPE);
+              boolean sse =
+                  contentType != null
+                      && contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
+              if (resp.statusCode() != 200 || !sse) {
+                resp.body()
+                    .onComplete(
+                        b -> {
+                          Buffer bytes = b.succeeded() ? b.result() : Buffer.buffer();
+                          promise.tryFail(
+                              resp.statusCode() == 200
+                                  ? new UpstreamFailure(
+                                      FailureKind.BAD_RESPONSE,
+                                      pt.id() + " answered a stream request without SSE",
+                                      200,
+                                      null,
+                                      null)
+                                  : statusFailure(pt, resp, bytes));
+                        });
+                return;
+              }
+              UpstreamStream stream = new UpstreamStream(current.get(), resp);
+              streamRef.set(stream);
+              SseDecoder decoder =
+                  new SseDecoder(
+                      data -> {
+                        stream.event(data);
+                        // The first event commits this attempt; later ones flow to the sink.
+                        promise.tryComplete(stream);
+                      });
+              resp.handler(
+                  buf -> {
+                    try {
+                      decoder.feed(buf.getBytes());
+                    } catch (IllegalStateException e) {
+                      UpstreamFailure f =
+                          new UpstreamFailure(
+                              FailureKind.BAD_RESPONSE, pt.id() + ": " + e.getMessage());
+                      if (!promise.tryFail(f)) {
+                        stream.fail(f);
+                      } else {
+                        stream.cancel();
+                      }
+                    }
+                  });
+              resp.exceptionHandler(
+                  err -> {
+                    UpstreamFailure f =
+                        new UpstreamFailure(
+                            FailureKind.CONNECT,
+                            pt.id() + " stream broke: " + describe(err),
+                            200,
+                            null,
+                            null);
+                    if (!promise.tryFail(f)) {
+                      stream.fail(f);
+                    }
+                  });
+              resp.endHandler(
+                  v -> {
+                    if (!promise.tryFail(
+                        new UpstreamFailure(
+                            FailureKind.BAD_RESPONSE,
+                            pt.id() + " ended the stream before any event",
+                            200,
+                            null,
+                            null))) {
+                      stream.end();
+                    }
+                  });
+            });
+    return promise.future();
+  }
+
+  private RequestOptions options(
+      PlannedTarget pt,
+      Operation op,
+      RequestContext ctx,
+      Optional<String> key,
+      boolean stream,
+      AttemptTimeouts timeouts) {
+    MultiMap headers = HttpHeaders.headers();
+    UpstreamRequests.headers(pt.provider(), key, ctx.requestId(), stream, headers);
+    return new RequestOptions()
+        .setMethod(HttpMethod.POST)
+        .setAbsoluteURI(UpstreamRequests.url(pt.provider(), pt.target().model(), op))
+        .setConnectTimeout(timeouts.connectMs())
+        .setHeaders(headers);
+  }
+
+  private static <T> void abort(
+      Promise<T> promise, AtomicReference<HttpClientRequest> current, UpstreamFailure failure) {
+    if (promise.tryFail(failure)) {
+      HttpClientRequest req = current.get();
+      if (req != null) {
+        req.reset(0, failure);
+      }
+    }
+  }
+
+  private static UpstreamFailure timeout(String which, long ms, PlannedTarget pt) {
+    return new UpstreamFailure(
+        FailureKind.TIMEOUT, pt.id() + " exceeded its " + which + " timeout of " + ms + " ms");
+  }
+
+  private static UpstreamFailure cancelled() {
+    return new UpstreamFailure(FailureKind.CLIENT_CANCELLED, "client disconnected");
+  }
+
+  private static UpstreamFailure classify(Throwable err, PlannedTarget pt) {
+    if (err instanceof UpstreamFailure f) {
+      return f;
+    }
+    String text = describe(err);
+    boolean timeout =
+        err instanceof TimeoutException
+            || err.getClass().getSimpleName().contains("Timeout")
+            || text.toLowerCase(Locale.ROOT).contains("timed out")
+            || text.toLowerCase(Locale.ROOT).contains("timeout");
+    if (timeout) {
+      return new UpstreamFailure(FailureKind.TIMEOUT, pt.id() + " timed out: " + text);
+    }
+    String what = err instanceof ConnectException ? "cannot connect" : "connection failed";
+    return new UpstreamFailure(FailureKind.CONNECT, pt.id() + " " + what + ": " + text);
+  }
+
+  private static String describe(Throwable err) {
+    return err.getMessage() == null ? err.getClass().getSimpleName() : err.getMessage();
+  }
+
+  private static UpstreamFailure statusFailure(
+      PlannedTarget pt, HttpClientResponse resp, Buffer body) {
+    int status = resp.statusCode();
+    Buffer cut = body.length() > MAX_ERROR_BODY ? body.getBuffer(0, MAX_ERROR_BODY) : body;
+    FailureKind kind;
+    if (status == 429) {
+      kind = FailureKind.RATE_LIMITED;
+    } else if (status >= 500) {
+      kind = FailureKind.SERVER_ERROR;
+    } else if (status == 401 || status == 403) {
+      kind = FailureKind.AUTH_REJECTED;
+    } else if (status >= 400) {
+      kind = FailureKind.REQUEST_REJECTED;
+    } else {
+      kind = FailureKind.BAD_RESPONSE;
+    }
+    String retryAfter = resp.getHeader("retry-after");
+    return new UpstreamFailure(kind, pt.id() + " answered HTTP " + status, status, cut, retryAfter);
+  }
+
+  private static JsonNode parseJson(Buffer bytes) {
+    try {
+      return JSON.readTree(bytes.getBytes());
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /** What is wrong with a 2xx body, or null when it has the operation's expected shape. */
+  private static String replyProblem(JsonNode json, Operation op) {
+    if (json == null || !json.isObject()) {
+      return "a body that is not a JSON object";
+    }
+    if (json.has("error") && json.get("error").isObject()) {
+      return "an error object";
+    }
+    String field = op == Operation.EMBEDDINGS ? "data" : "choices";
+    if (!json.path(field).isArray()) {
+      return "no '" + field + "' array";
+    }
+    return null;
+  }
+
+  /** Parses an SSE data payload; null when it is not JSON. */
+  public static JsonNode parseEvent(String data) {
+    try {
+      return JSON.readTree(data);
+    } catch (IOException e) {
+      return null;
+    }
+  }
+}

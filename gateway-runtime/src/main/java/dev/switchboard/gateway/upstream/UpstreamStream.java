@@ -1,0 +1,113 @@
+package dev.switchboard.gateway.upstream;
+
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+/**
+ * An upstream SSE stream that has produced its first event. Events decoded before a {@link Sink} is
+ * attached are queued (at most what one network read carried); afterwards they are delivered as
+ * they arrive. Exactly one of {@link Sink#onEnd()} or {@link Sink#onError} is called.
+ */
+public final class UpstreamStream {
+
+  /** Receives the stream's events. */
+  public interface Sink {
+    void onEvent(String data);
+
+    /** The upstream closed the stream normally. */
+    void onEnd();
+
+    void onError(UpstreamFailure failure);
+  }
+
+  private final HttpClientRequest request;
+  private final HttpClientResponse response;
+  private final Deque<String> pending = new ArrayDeque<>();
+  private Sink sink;
+  private boolean finished;
+  private boolean ended;
+  private UpstreamFailure failure;
+  private Runnable onFinish = () -> {};
+
+  UpstreamStream(HttpClientRequest request, HttpClientResponse response) {
+    this.request = request;
+    this.response = response;
+  }
+
+  /** Attaches the sink and delivers what is already queued. */
+  public void attach(Sink sink) {
+    this.sink = sink;
+    while (!pending.isEmpty() && this.sink != null) {
+      sink.onEvent(pending.poll());
+    }
+    if (ended) {
+      sink.onEnd();
+    } else if (failure != null) {
+      sink.onError(failure);
+    }
+  }
+
+  /** Pauses reading from the upstream (back-pressure from a slow client). */
+  public void pause() {
+    response.pause();
+  }
+
+  public void resume() {
+    response.resume();
+  }
+
+  /** Aborts the upstream request (client gone, or the gateway gave up). */
+  public void cancel() {
+    if (!finished) {
+      finished = true;
+      onFinish.run();
+      request.reset();
+    }
+  }
+
+  void onFinish(Runnable action) {
+    this.onFinish = action;
+  }
+
+  boolean finished() {
+    return finished;
+  }
+
+  void event(String data) {
+    if (finished) {
+      return;
+    }
+    if (sink == null) {
+      pending.add(data);
+    } else {
+      sink.onEvent(data);
+    }
+  }
+
+  void end() {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    onFinish.run();
+    ended = true;
+    if (sink != null) {
+      sink.onEnd();
+    }
+  }
+
+  void fail(UpstreamFailure f) {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    onFinish.run();
+    failure = f;
+    request.reset();
+    if (sink != null) {
+      sink.onError(f);
+    }
+  }
+}
