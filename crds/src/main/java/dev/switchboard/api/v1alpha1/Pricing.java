@@ -6,6 +6,7 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import java.util.Objects;
 
 /** List prices of a model, per million tokens. */
@@ -29,6 +30,7 @@ public class Pricing {
 
   @JsonPropertyDescription("ISO 4217 currency code of the prices.")
   @Default("USD")
+  @Size(min = 3, max = 3)
   @Pattern(SchemaPatterns.CURRENCY)
   private String currency;
 
