@@ -2,7 +2,6 @@ package dev.switchboard.charts;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import java.io.IOException;
@@ -78,9 +77,5 @@ final class RenderedChart {
                     + "/"
                     + d.path("metadata").path("name").asText())
         .toList();
-  }
-
-  static ObjectNode emptyObject() {
-    return YAML.createObjectNode();
   }
 }

@@ -1,0 +1,297 @@
+package dev.switchboard.charts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.luaj.vm2.Globals;
+import org.luaj.vm2.LoadState;
+import org.luaj.vm2.LuaTable;
+import org.luaj.vm2.LuaValue;
+import org.luaj.vm2.compiler.LuaC;
+import org.luaj.vm2.lib.PackageLib;
+import org.luaj.vm2.lib.StringLib;
+import org.luaj.vm2.lib.TableLib;
+import org.luaj.vm2.lib.jse.JseBaseLib;
+import org.luaj.vm2.lib.jse.JseMathLib;
+
+/**
+ * Runs the Argo CD health checks shipped in {@code charts/switchboard/argocd/} on resource objects
+ * and checks the status and message Argo CD would show.
+ */
+class ArgoCdHealthCheckTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  static Stream<Arguments> cases() {
+    return Stream.of(
+        // ModelRoute
+        Arguments.of("ModelRoute", "{}", "Progressing", "Waiting for the operator to reconcile"),
+        Arguments.of(
+            "ModelRoute",
+            status(4, 3, "Stable", ready("True", "RoutingTablePublished", "")),
+            "Progressing",
+            "observe generation 4"),
+        Arguments.of(
+            "ModelRoute",
+            status(3, 3, "Stable", ready("True", "RoutingTablePublished", "served by 2 targets")),
+            "Healthy",
+            "RoutingTablePublished: served by 2 targets"),
+        Arguments.of(
+            "ModelRoute",
+            status(
+                3,
+                3,
+                "Stable",
+                ready(
+                    "False", "ReferencesUnresolved", "ProviderEndpoint anthropic-prod not found")),
+            "Degraded",
+            "ReferencesUnresolved: ProviderEndpoint anthropic-prod not found"),
+        Arguments.of(
+            "ModelRoute",
+            canary("Progressing", ready("True", "RoutingTablePublished", "")),
+            "Progressing",
+            "Canary progressing at weight 25% (step 1)"),
+        Arguments.of(
+            "ModelRoute",
+            canary("Paused", ready("True", "RoutingTablePublished", "")),
+            "Progressing",
+            "Canary paused at weight 25%"),
+        Arguments.of(
+            "ModelRoute",
+            canary(
+                "RolledBack",
+                ready("True", "RoutingTablePublished", ""),
+                condition("CanaryHealthy", "False", "AnalysisFailed", "error rate 0.08 > 0.02")),
+            "Degraded",
+            "Canary rolled back: AnalysisFailed: error rate 0.08 > 0.02"),
+        Arguments.of(
+            "ModelRoute",
+            canary("Failed", ready("False", "CanaryFailed", "no stable revision to return to")),
+            "Degraded",
+            "Rollout failed: CanaryFailed: no stable revision to return to"),
+        Arguments.of(
+            "ModelRoute",
+            canary("Progressing", ready("False", "ReferencesUnresolved", "policy gone")),
+            "Degraded",
+            "ReferencesUnresolved: policy gone"),
+        Arguments.of(
+            "ModelRoute",
+            status(2, 2, "Stable", ready("Unknown", "Reconciling", "")),
+            "Progressing",
+            "Waiting for the Ready condition"),
+        Arguments.of(
+            "ModelRoute",
+            "{\"status\": {\"phase\": \"Stable\"}}",
+            "Progressing",
+            "observe generation 1"),
+        // ProviderEndpoint
+        Arguments.of("ProviderEndpoint", "{}", "Progressing", "Waiting for the operator"),
+        Arguments.of(
+            "ProviderEndpoint",
+            status(1, 1, null, ready("True", "Resolved", ""), healthy("True", "ChecksPassing")),
+            "Healthy",
+            "Resolved"),
+        Arguments.of(
+            "ProviderEndpoint",
+            status(1, 1, null, ready("True", "Resolved", "")),
+            "Healthy",
+            "Resolved"),
+        Arguments.of(
+            "ProviderEndpoint",
+            status(1, 1, null, ready("True", "Resolved", ""), healthy("False", "BreakerOpen")),
+            "Degraded",
+            "Unhealthy: BreakerOpen"),
+        Arguments.of(
+            "ProviderEndpoint",
+            status(
+                2,
+                2,
+                null,
+                ready(
+                    "False", "CredentialsMissing", "Secret openai-credentials has no key apiKey")),
+            "Degraded",
+            "CredentialsMissing: Secret openai-credentials has no key apiKey"),
+        Arguments.of(
+            "ProviderEndpoint",
+            status(3, 2, null, ready("False", "CredentialsMissing", "old")),
+            "Progressing",
+            "observe generation 3"),
+        // RoutingPolicy
+        Arguments.of("RoutingPolicy", "{}", "Progressing", "Waiting for the operator"),
+        Arguments.of(
+            "RoutingPolicy", status(1, 1, null, ready("True", "Valid", "")), "Healthy", "Valid"),
+        Arguments.of(
+            "RoutingPolicy",
+            status(1, 1, null, ready("False", "InvalidSchedule", "from 25:00 is not a time")),
+            "Degraded",
+            "InvalidSchedule: from 25:00 is not a time"),
+        Arguments.of(
+            "RoutingPolicy", status(1, 1, null), "Progressing", "Waiting for the Ready condition"),
+        Arguments.of(
+            "RoutingPolicy",
+            status(5, 4, null, ready("True", "Valid", "")),
+            "Progressing",
+            "observe generation 5"));
+  }
+
+  @ParameterizedTest(name = "{0} {1} -> {2}")
+  @MethodSource("cases")
+  void mapsStatusToArgoCdHealth(
+      String kind, String resource, String expectedStatus, String expectedMessage)
+      throws IOException {
+    LuaValue result = run(kind, JSON.readTree(withMetadata(resource)));
+
+    assertThat(result.istable()).isTrue();
+    assertThat(result.get("status").tojstring()).isEqualTo(expectedStatus);
+    assertThat(result.get("message").tojstring()).contains(expectedMessage);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"ModelRoute", "ProviderEndpoint", "RoutingPolicy"})
+  void argoCdConfigMapSnippetCarriesTheScriptsVerbatim(String kind) throws IOException {
+    JsonNode snippet = YAML.readTree(argocdDir().resolve("argocd-cm-health.yaml").toFile());
+
+    assertThat(snippet.at("/metadata/name").asText()).isEqualTo("argocd-cm");
+    assertThat(
+            snippet
+                .path("data")
+                .path("resource.customizations.health.switchboard.dev_" + kind)
+                .asText())
+        .as("argocd-cm-health.yaml is stale for %s; regenerate it from health-%s.lua", kind, kind)
+        .isEqualTo(script(kind));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"ModelRoute", "ProviderEndpoint", "RoutingPolicy"})
+  void scriptsStayWithinLua51(String kind) throws IOException {
+    // luaj implements Lua 5.2; Argo CD embeds gopher-lua (Lua 5.1). Keep out what 5.1 lacks.
+    assertThat(script(kind))
+        .doesNotContain("goto ")
+        .doesNotContain("::")
+        .doesNotContain("_ENV")
+        .doesNotContain("table.unpack")
+        .doesNotContain("bit32")
+        .doesNotContain("//")
+        .doesNotContain("require");
+  }
+
+  private static LuaValue run(String kind, JsonNode resource) throws IOException {
+    // Only the libraries Argo CD opens for health scripts: no io, no os.
+    Globals globals = new Globals();
+    globals.load(new JseBaseLib());
+    globals.load(new PackageLib());
+    globals.load(new StringLib());
+    globals.load(new TableLib());
+    globals.load(new JseMathLib());
+    LoadState.install(globals);
+    LuaC.install(globals);
+    globals.set("obj", toLua(resource));
+    return globals.load(script(kind), "health-" + kind + ".lua").call();
+  }
+
+  private static LuaValue toLua(JsonNode node) {
+    if (node.isObject()) {
+      LuaTable table = new LuaTable();
+      node.fields()
+          .forEachRemaining(
+              field -> {
+                if (!field.getValue().isNull()) {
+                  table.set(field.getKey(), toLua(field.getValue()));
+                }
+              });
+      return table;
+    }
+    if (node.isArray()) {
+      LuaTable table = new LuaTable();
+      for (int i = 0; i < node.size(); i++) {
+        table.set(i + 1, toLua(node.get(i)));
+      }
+      return table;
+    }
+    if (node.isIntegralNumber()) {
+      return LuaValue.valueOf(node.asLong());
+    }
+    if (node.isNumber()) {
+      return LuaValue.valueOf(node.asDouble());
+    }
+    if (node.isBoolean()) {
+      return LuaValue.valueOf(node.asBoolean());
+    }
+    return LuaValue.valueOf(node.asText());
+  }
+
+  private static String script(String kind) throws IOException {
+    return Files.readString(argocdDir().resolve("health-" + kind + ".lua"));
+  }
+
+  private static Path argocdDir() {
+    return Charts.chartDir().resolve("argocd");
+  }
+
+  /** Adds metadata (generation from the status helpers' marker, else 1) as the API server would. */
+  private static String withMetadata(String resource) throws IOException {
+    ObjectNode node = (ObjectNode) JSON.readTree(resource);
+    long generation = node.path("_generation").asLong(1);
+    node.remove("_generation");
+    node.putObject("metadata")
+        .put("name", "sample")
+        .put("namespace", "team-a")
+        .put("generation", generation);
+    return JSON.writeValueAsString(node);
+  }
+
+  private static String status(long generation, long observed, String phase, String... conditions) {
+    return "{\"_generation\": "
+        + generation
+        + ", \"status\": {\"observedGeneration\": "
+        + observed
+        + (phase == null ? "" : ", \"phase\": \"" + phase + "\"")
+        + ", \"conditions\": ["
+        + String.join(", ", conditions)
+        + "]}}";
+  }
+
+  private static String canary(String phase, String... conditions) {
+    return "{\"_generation\": 7, \"status\": {\"observedGeneration\": 7, \"phase\": \""
+        + phase
+        + "\", \"stableRevision\": 6, \"canaryRevision\": 7, \"canaryWeight\": 25,"
+        + " \"currentStep\": 1, \"conditions\": ["
+        + String.join(", ", conditions)
+        + "]}}";
+  }
+
+  private static String ready(String status, String reason, String message) {
+    return condition("Ready", status, reason, message);
+  }
+
+  private static String healthy(String status, String reason) {
+    return condition("Healthy", status, reason, "");
+  }
+
+  private static String condition(String type, String status, String reason, String message) {
+    try {
+      return JSON.writeValueAsString(
+          Map.of(
+              "type", type,
+              "status", status,
+              "reason", reason,
+              "message", message,
+              "lastTransitionTime", "2026-11-25T12:00:00Z"));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
