@@ -1,0 +1,312 @@
+package dev.switchboard.operator.modelroute;
+
+import dev.switchboard.api.v1alpha1.ModelRoute;
+import dev.switchboard.api.v1alpha1.ModelRouteStatus;
+import dev.switchboard.api.v1alpha1.ProviderEndpoint;
+import dev.switchboard.api.v1alpha1.RoutingPolicy;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.operator.providerendpoint.ProviderEndpointValidator;
+import dev.switchboard.operator.publish.RoutingTablePublisher;
+import dev.switchboard.operator.render.NamespaceView;
+import dev.switchboard.operator.render.RenderOutcome;
+import dev.switchboard.operator.render.ResolvedNamespace;
+import dev.switchboard.operator.render.RouteOutcome;
+import dev.switchboard.operator.render.RoutingTableComposer;
+import dev.switchboard.operator.routingpolicy.RoutingPolicyValidator;
+import dev.switchboard.operator.status.Conditions;
+import dev.switchboard.operator.status.EventRecorder;
+import dev.switchboard.operator.status.StatusUpdater;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Reconciles ModelRoutes, and through them each namespace's routing table: any change to a route, a
+ * policy, a provider or a Secret a provider uses re-renders the namespace from the informer caches
+ * and publishes it when it changed. Runs on every event, deletes included, so that deleting a route
+ * removes it from the table without a finalizer.
+ */
+@ControllerConfiguration(name = ModelRouteReconciler.NAME, triggerReconcilerOnAllEvents = true)
+public class ModelRouteReconciler implements Reconciler<ModelRoute> {
+
+  public static final String NAME = "modelroute";
+
+  static final String ROUTES_BY_PROVIDER = "routes-by-provider";
+  static final String ROUTES_BY_POLICY = "routes-by-policy";
+  static final String PROVIDERS_BY_SECRET = "providers-by-secret";
+
+  private final ProviderEndpointValidator providerValidator;
+  private final RoutingPolicyValidator policyValidator;
+  private final RoutingTableComposer composer;
+  private final RoutingTablePublisher publisher;
+  private final ModelRouteStatusBuilder statusBuilder;
+  private final EventRecorder events;
+
+  private IndexerResourceCache<ModelRoute> routes;
+  private InformerEventSource<ProviderEndpoint, ModelRoute> providers;
+  private InformerEventSource<RoutingPolicy, ModelRoute> policies;
+  private InformerEventSource<Secret, ModelRoute> secrets;
+  private ReferenceResolver references;
+
+  public ModelRouteReconciler(
+      ProviderEndpointValidator providerValidator,
+      RoutingPolicyValidator policyValidator,
+      RoutingTableComposer composer,
+      RoutingTablePublisher publisher,
+      Conditions conditions,
+      EventRecorder events) {
+    this.providerValidator = providerValidator;
+    this.policyValidator = policyValidator;
+    this.composer = composer;
+    this.publisher = publisher;
+    this.statusBuilder = new ModelRouteStatusBuilder(conditions);
+    this.events = events;
+  }
+
+  @Override
+  public UpdateControl<ModelRoute> reconcile(ModelRoute route, Context<ModelRoute> context) {
+    String namespace = route.getMetadata().getNamespace();
+    boolean deleted = context.isPrimaryResourceDeleted();
+    RouteOutcome outcome;
+    synchronized (publisher.lockFor(namespace)) {
+      NamespaceView view = references.view(namespace);
+      if (deleted) {
+        view = without(view, route);
+      }
+      if (view.routes().isEmpty()) {
+        publisher.withdraw(namespace);
+        return UpdateControl.noUpdate();
+      }
+      ResolvedNamespace resolved =
+          ResolvedNamespace.resolve(view, providerValidator, policyValidator);
+      RenderOutcome rendered = composer.compose(resolved, publisher.published(namespace));
+      publisher.publish(namespace, rendered, owners(view.routes()));
+      outcome = rendered.routes().get(route.getMetadata().getName());
+    }
+    if (deleted || outcome == null) {
+      return UpdateControl.noUpdate();
+    }
+    ModelRouteStatus next = statusBuilder.build(route, outcome);
+    recordTransition(route, next);
+    UpdateControl<ModelRoute> control =
+        StatusUpdater.patchIfChanged(route, next, ModelRouteStatus::setObservedGeneration);
+    if (outcome.rollout() != null && outcome.rollout().requeueAfter() != null) {
+      control.rescheduleAfter(outcome.rollout().requeueAfter());
+    }
+    return control;
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<ModelRoute> updateErrorStatus(
+      ModelRoute route, Context<ModelRoute> context, Exception e) {
+    if (e instanceof RoutingTableComposer.RoutingTableRejectedException rejected) {
+      events.record(
+          route,
+          EventRecorder.WARNING,
+          "RoutingTableRejected",
+          "the rendered routing table failed validation and was not published; the previous"
+              + " table keeps serving: "
+              + rejected.problems());
+    }
+    return ErrorStatusUpdateControl.defaultErrorProcessing();
+  }
+
+  @Override
+  public List<EventSource<?, ModelRoute>> prepareEventSources(
+      EventSourceContext<ModelRoute> context) {
+    routes = context.getPrimaryCache();
+    routes.addIndexers(
+        Map.<String, java.util.function.Function<ModelRoute, List<String>>>of(
+            ROUTES_BY_PROVIDER,
+            route -> keys(route, ReferenceResolver.providerNames(route)),
+            ROUTES_BY_POLICY,
+            route -> keys(route, ReferenceResolver.policyNames(route))));
+
+    providers =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(ProviderEndpoint.class, ModelRoute.class)
+                .withNamespacesInheritedFromController()
+                .withSecondaryToPrimaryMapper(pe -> routesReferencing(ROUTES_BY_PROVIDER, pe))
+                .build(),
+            context);
+    providers.addIndexers(
+        Map.<String, java.util.function.Function<ProviderEndpoint, List<String>>>of(
+            PROVIDERS_BY_SECRET,
+            pe ->
+                pe.getSpec() == null
+                        || pe.getSpec().getApiKeySecretRef() == null
+                        || pe.getSpec().getApiKeySecretRef().getName() == null
+                    ? List.of()
+                    : List.of(
+                        key(
+                            pe.getMetadata().getNamespace(),
+                            pe.getSpec().getApiKeySecretRef().getName()))));
+    policies =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(RoutingPolicy.class, ModelRoute.class)
+                .withNamespacesInheritedFromController()
+                .withSecondaryToPrimaryMapper(rp -> routesReferencing(ROUTES_BY_POLICY, rp))
+                .build(),
+            context);
+    secrets =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Secret.class, ModelRoute.class)
+                .withNamespacesInheritedFromController()
+                .withSecondaryToPrimaryMapper(this::routesUsingSecret)
+                .withOnDeleteFilter(this::forgetIfPublished)
+                .build(),
+            context);
+    InformerEventSource<ConfigMap, ModelRoute> tables =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(ConfigMap.class, ModelRoute.class)
+                .withNamespacesInheritedFromController()
+                .withLabelSelector(
+                    RoutingTablePublisher.MANAGED_BY_LABEL + "=" + RoutingTablePublisher.MANAGED_BY)
+                .withSecondaryToPrimaryMapper(this::routesIfTableChangedByOthers)
+                .withOnDeleteFilter(this::forgetIfPublished)
+                .build(),
+            context);
+    references = new ReferenceResolver(this::viewFromCaches);
+    return List.of(providers, policies, secrets, tables);
+  }
+
+  private NamespaceView viewFromCaches(String namespace) {
+    return new NamespaceView(
+        namespace,
+        providers.list(namespace, pe -> true).toList(),
+        policies.list(namespace, rp -> true).toList(),
+        routes.list(namespace).toList(),
+        name -> secrets.get(new ResourceID(name, namespace)));
+  }
+
+  /** ModelRoutes to reconcile when a referenced resource changes. */
+  private Set<ResourceID> routesReferencing(String index, HasMetadata referenced) {
+    String namespace = referenced.getMetadata().getNamespace();
+    Set<ResourceID> ids =
+        routes.byIndex(index, key(namespace, referenced.getMetadata().getName())).stream()
+            .map(ResourceID::fromResource)
+            .collect(Collectors.toSet());
+    // Unreferenced providers and policies still appear in the table: re-render it once.
+    return ids.isEmpty() ? anyRouteIn(namespace) : ids;
+  }
+
+  private Set<ResourceID> routesUsingSecret(Secret secret) {
+    if (isPublished(secret, RoutingTable.KEYS_SECRET_NAME)) {
+      return publisher.changedByOthers(secret)
+          ? anyRouteIn(secret.getMetadata().getNamespace())
+          : Set.of();
+    }
+    String namespace = secret.getMetadata().getNamespace();
+    return providers
+        .byIndex(PROVIDERS_BY_SECRET, key(namespace, secret.getMetadata().getName()))
+        .stream()
+        .flatMap(pe -> routesReferencing(ROUTES_BY_PROVIDER, pe).stream())
+        .collect(Collectors.toSet());
+  }
+
+  private Set<ResourceID> routesIfTableChangedByOthers(ConfigMap configMap) {
+    return isPublished(configMap, RoutingTable.CONFIG_MAP_NAME)
+            && publisher.changedByOthers(configMap)
+        ? anyRouteIn(configMap.getMetadata().getNamespace())
+        : Set.of();
+  }
+
+  private boolean forgetIfPublished(HasMetadata resource, Boolean finalStateUnknown) {
+    if (isPublished(resource, RoutingTable.CONFIG_MAP_NAME)
+        || isPublished(resource, RoutingTable.KEYS_SECRET_NAME)) {
+      publisher.forget(resource.getMetadata().getNamespace());
+    }
+    return true;
+  }
+
+  private static boolean isPublished(HasMetadata resource, String name) {
+    Map<String, String> labels = resource.getMetadata().getLabels();
+    return name.equals(resource.getMetadata().getName())
+        && labels != null
+        && RoutingTablePublisher.MANAGED_BY.equals(
+            labels.get(RoutingTablePublisher.MANAGED_BY_LABEL));
+  }
+
+  private Set<ResourceID> anyRouteIn(String namespace) {
+    return routes
+        .list(namespace)
+        .map(ResourceID::fromResource)
+        .min(Comparator.comparing(ResourceID::getName))
+        .map(Set::of)
+        .orElse(Set.of());
+  }
+
+  private void recordTransition(ModelRoute route, ModelRouteStatus next) {
+    var before =
+        Conditions.find(
+            route.getStatus() == null ? null : route.getStatus().getConditions(), Conditions.READY);
+    var after = Conditions.find(next.getConditions(), Conditions.READY).orElseThrow();
+    boolean changed =
+        before.isEmpty()
+            || !Objects.equals(before.get().getStatus(), after.getStatus())
+            || !Objects.equals(before.get().getReason(), after.getReason());
+    if (changed) {
+      boolean ready = Conditions.TRUE.equals(after.getStatus());
+      events.record(
+          route,
+          ready ? EventRecorder.NORMAL : EventRecorder.WARNING,
+          after.getReason(),
+          after.getMessage());
+    }
+  }
+
+  private static NamespaceView without(NamespaceView view, ModelRoute deleted) {
+    return new NamespaceView(
+        view.namespace(),
+        view.providers(),
+        view.policies(),
+        view.routes().stream()
+            .filter(r -> !r.getMetadata().getName().equals(deleted.getMetadata().getName()))
+            .toList(),
+        view.secrets());
+  }
+
+  /** Non-controller owner references to every route, so GC removes the table with the last one. */
+  private static List<OwnerReference> owners(List<ModelRoute> routes) {
+    return routes.stream()
+        .sorted(Comparator.comparing(r -> r.getMetadata().getName()))
+        .map(
+            r ->
+                new OwnerReferenceBuilder()
+                    .withApiVersion(r.getApiVersion())
+                    .withKind(r.getKind())
+                    .withName(r.getMetadata().getName())
+                    .withUid(r.getMetadata().getUid())
+                    .withController(false)
+                    .withBlockOwnerDeletion(false)
+                    .build())
+        .toList();
+  }
+
+  private static List<String> keys(ModelRoute route, List<String> names) {
+    return names.stream().map(n -> key(route.getMetadata().getNamespace(), n)).toList();
+  }
+
+  static String key(String namespace, String name) {
+    return namespace + "/" + name;
+  }
+}

@@ -1,0 +1,105 @@
+package dev.switchboard.operator.modelroute;
+
+import dev.switchboard.api.v1alpha1.ModelRoute;
+import dev.switchboard.api.v1alpha1.ModelRouteStatus;
+import dev.switchboard.operator.render.Problem;
+import dev.switchboard.operator.render.RouteOutcome;
+import dev.switchboard.operator.rollout.RolloutDecision;
+import dev.switchboard.operator.status.Conditions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Turns what became of a route in the rendered table into its status: {@code Ready} and {@code
+ * ReferencesResolved} conditions with reasons and messages that say what to fix, and the rollout
+ * fields from the canary planner (kept as they were while a last good revision serves).
+ */
+final class ModelRouteStatusBuilder {
+
+  private static final Set<String> MANAGED =
+      Set.of(Conditions.READY, Conditions.REFERENCES_RESOLVED);
+
+  private final Conditions conditions;
+
+  ModelRouteStatusBuilder(Conditions conditions) {
+    this.conditions = conditions;
+  }
+
+  ModelRouteStatus build(ModelRoute route, RouteOutcome outcome) {
+    ModelRouteStatus previous =
+        route.getStatus() == null ? new ModelRouteStatus() : route.getStatus();
+    ModelRouteStatus next = new ModelRouteStatus();
+    next.setAnalysis(previous.getAnalysis());
+    next.setGateway(previous.getGateway());
+    RolloutDecision rollout = outcome.rollout();
+    if (rollout != null) {
+      next.setPhase(rollout.phase());
+      next.setStableRevision(rollout.stableRevision());
+      next.setCanaryRevision(rollout.canaryRevision());
+      next.setCanaryWeight(rollout.canaryWeight());
+      next.setCurrentStep(rollout.currentStep());
+    } else {
+      next.setPhase(previous.getPhase());
+      next.setStableRevision(previous.getStableRevision());
+      next.setCanaryRevision(previous.getCanaryRevision());
+      next.setCanaryWeight(previous.getCanaryWeight());
+      next.setCurrentStep(previous.getCurrentStep());
+    }
+    List<Conditions.Desired> desired = new ArrayList<>();
+    desired.add(ready(outcome));
+    desired.add(
+        outcome.referenceProblems().isEmpty()
+            ? new Conditions.Desired(
+                Conditions.REFERENCES_RESOLVED,
+                true,
+                "ReferencesResolved",
+                "the policy and every target's provider and model resolve")
+            : new Conditions.Desired(
+                Conditions.REFERENCES_RESOLVED,
+                false,
+                outcome.referenceProblems().get(0).reason(),
+                joined(outcome.referenceProblems())));
+    next.setConditions(
+        conditions.merge(
+            previous.getConditions(), MANAGED, desired, route.getMetadata().getGeneration()));
+    return next;
+  }
+
+  private static Conditions.Desired ready(RouteOutcome outcome) {
+    return switch (outcome.state()) {
+      case CURRENT ->
+          new Conditions.Desired(
+              Conditions.READY,
+              true,
+              "RouteServing",
+              "revision " + outcome.servedRevision() + " is in the routing table");
+      case LAST_GOOD ->
+          new Conditions.Desired(
+              Conditions.READY,
+              false,
+              outcome.problems().get(0).reason(),
+              joined(outcome.problems())
+                  + " The last good revision "
+                  + outcome.servedRevision()
+                  + " keeps serving until this is fixed.");
+      case NOT_SERVED ->
+          new Conditions.Desired(
+              Conditions.READY,
+              false,
+              outcome.problems().get(0).reason(),
+              joined(outcome.problems()) + " The route is not served until this is fixed.");
+    };
+  }
+
+  private static String joined(List<Problem> problems) {
+    StringBuilder text = new StringBuilder();
+    for (Problem problem : problems) {
+      if (!text.isEmpty()) {
+        text.append(' ');
+      }
+      text.append(problem.message()).append(problem.message().endsWith(".") ? "" : ".");
+    }
+    return text.toString();
+  }
+}

@@ -1,0 +1,137 @@
+package dev.switchboard.operator.modelroute;
+
+import dev.switchboard.api.v1alpha1.CanarySpec;
+import dev.switchboard.api.v1alpha1.CanaryStep;
+import dev.switchboard.api.v1alpha1.ModelRoute;
+import dev.switchboard.api.v1alpha1.ModelRouteSpec;
+import dev.switchboard.api.v1alpha1.RouteRule;
+import dev.switchboard.api.v1alpha1.RouteTarget;
+import dev.switchboard.contract.Durations;
+import dev.switchboard.operator.render.Problem;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Semantic checks of a ModelRoute on its own (references are the {@link ReferenceResolver}'s job):
+ * at least one target, complete and unique targets, weights 0–100, rules with a match and targets,
+ * canary steps strictly increasing below 100.
+ */
+public final class ModelRouteValidator {
+
+  /** Every problem with the route's own spec; empty when it is well-formed. */
+  public List<Problem> validate(ModelRoute route) {
+    List<Problem> problems = new ArrayList<>();
+    ModelRouteSpec spec = route.getSpec();
+    if (spec == null) {
+      problems.add(new Problem("InvalidSpec", "spec is missing"));
+      return problems;
+    }
+    checkTargets("spec.targets", spec.getTargets(), problems);
+    if (spec.getRules() != null) {
+      for (int i = 0; i < spec.getRules().size(); i++) {
+        RouteRule rule = spec.getRules().get(i);
+        String where = "spec.rules[" + i + "]";
+        if (rule.getMatch() == null
+            || rule.getMatch().getHeaders() == null
+            || rule.getMatch().getHeaders().isEmpty()) {
+          problems.add(
+              new Problem(
+                  "InvalidSpec", where + ".match.headers must name at least one header to match"));
+        }
+        checkTargets(where + ".targets", rule.getTargets(), problems);
+      }
+    }
+    String model = modelName(route);
+    if (spec.getAliases() != null && spec.getAliases().contains(model)) {
+      problems.add(
+          new Problem(
+              "InvalidSpec", "spec.aliases repeats the route's own model name '" + model + "'"));
+    }
+    checkCanary(spec.getCanary(), problems);
+    return problems;
+  }
+
+  /** The name clients send: spec.model, or the resource name when spec.model is empty. */
+  public static String modelName(ModelRoute route) {
+    String model = route.getSpec() == null ? null : route.getSpec().getModel();
+    return model == null || model.isBlank() ? route.getMetadata().getName() : model;
+  }
+
+  private static void checkTargets(
+      String where, List<RouteTarget> targets, List<Problem> problems) {
+    if (targets == null || targets.isEmpty()) {
+      problems.add(new Problem("NoTargets", where + " must list at least one target"));
+      return;
+    }
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < targets.size(); i++) {
+      RouteTarget target = targets.get(i);
+      String at = where + "[" + i + "]";
+      String provider = target.getProviderRef() == null ? null : target.getProviderRef().getName();
+      if (provider == null
+          || provider.isBlank()
+          || target.getModel() == null
+          || target.getModel().isBlank()) {
+        problems.add(new Problem("InvalidSpec", at + " needs providerRef.name and model"));
+        continue;
+      }
+      if (!seen.add(provider + "/" + target.getModel())) {
+        problems.add(
+            new Problem(
+                "DuplicateTarget",
+                at + " repeats " + provider + "/" + target.getModel() + "; list each pair once"));
+      }
+      Integer weight = target.getWeight();
+      if (weight != null && (weight < 0 || weight > 100)) {
+        problems.add(new Problem("InvalidSpec", at + ".weight " + weight + " is outside 0..100"));
+      }
+    }
+  }
+
+  private static void checkCanary(CanarySpec canary, List<Problem> problems) {
+    if (canary == null) {
+      return;
+    }
+    if (canary.getMode() != null
+        && !"split".equals(canary.getMode())
+        && !"shadow".equals(canary.getMode())) {
+      problems.add(
+          new Problem(
+              "InvalidSpec", "spec.canary.mode '" + canary.getMode() + "' is not split or shadow"));
+    }
+    int previous = 0;
+    if (canary.getSteps() != null) {
+      for (CanaryStep step : canary.getSteps()) {
+        int weight = step.getWeight() == null ? -1 : step.getWeight();
+        if (weight <= previous || weight >= 100) {
+          problems.add(
+              new Problem(
+                  "InvalidSpec",
+                  "spec.canary.steps weights must increase strictly and stay below 100 (found "
+                      + weight
+                      + " after "
+                      + previous
+                      + ")"));
+        }
+        previous = Math.max(previous, weight);
+        durationOk("spec.canary.steps.pause", step.getPause(), problems);
+      }
+    }
+    if (canary.getAnalysis() != null) {
+      durationOk("spec.canary.analysis.interval", canary.getAnalysis().getInterval(), problems);
+    }
+  }
+
+  private static void durationOk(String field, String text, List<Problem> problems) {
+    if (text == null) {
+      return;
+    }
+    try {
+      Durations.toMillis(text);
+    } catch (IllegalArgumentException e) {
+      problems.add(new Problem("InvalidDuration", field + ": " + e.getMessage()));
+    }
+  }
+}

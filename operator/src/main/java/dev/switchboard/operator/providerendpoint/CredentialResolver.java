@@ -1,0 +1,115 @@
+package dev.switchboard.operator.providerendpoint;
+
+import dev.switchboard.api.v1alpha1.ProviderEndpoint;
+import dev.switchboard.api.v1alpha1.SecretKeyRef;
+import dev.switchboard.operator.render.Problem;
+import io.fabric8.kubernetes.api.model.Secret;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Optional;
+import java.util.function.BiFunction;
+
+/**
+ * Finds a ProviderEndpoint's API key in the user's Secret, through a lookup backed by an informer
+ * cache. The key never leaves this class except inside {@link Credentials}, whose {@code toString}
+ * hides it.
+ */
+public final class CredentialResolver {
+
+  private final BiFunction<String, String, Optional<Secret>> secretLookup;
+
+  /**
+   * @param secretLookup (namespace, name) → the Secret from a cache; never an API call
+   */
+  public CredentialResolver(BiFunction<String, String, Optional<Secret>> secretLookup) {
+    this.secretLookup = secretLookup;
+  }
+
+  /** The endpoint's credentials, or the problem that prevents using them. */
+  public Result resolve(ProviderEndpoint endpoint) {
+    SecretKeyRef ref = endpoint.getSpec() == null ? null : endpoint.getSpec().getApiKeySecretRef();
+    if (ref == null) {
+      return new Result(Credentials.NONE, null); // keyless, e.g. a self-hosted model
+    }
+    String namespace = endpoint.getMetadata().getNamespace();
+    if (ref.getName() == null || ref.getKey() == null) {
+      return failed(
+          "InvalidSpec",
+          "spec.apiKeySecretRef needs both name and key (e.g. {name: x, key: apiKey})");
+    }
+    Optional<Secret> secret = secretLookup.apply(namespace, ref.getName());
+    if (secret.isEmpty()) {
+      return failed(
+          "SecretNotFound",
+          "Secret '"
+              + ref.getName()
+              + "' does not exist in namespace '"
+              + namespace
+              + "'; create it with key '"
+              + ref.getKey()
+              + "' holding the API key");
+    }
+    Optional<String> value = valueOf(secret.get(), ref.getKey());
+    if (value.isEmpty()) {
+      return failed(
+          "SecretKeyNotFound",
+          "Secret '"
+              + ref.getName()
+              + "' has no key '"
+              + ref.getKey()
+              + "'; add the API key under it");
+    }
+    if (value.get().isBlank()) {
+      return failed(
+          "SecretKeyEmpty",
+          "key '"
+              + ref.getKey()
+              + "' of Secret '"
+              + ref.getName()
+              + "' is empty; put the API key there");
+    }
+    return new Result(new Credentials(value.get().strip()), null);
+  }
+
+  private static Optional<String> valueOf(Secret secret, String key) {
+    if (secret.getData() != null && secret.getData().containsKey(key)) {
+      String encoded = secret.getData().get(key);
+      try {
+        return Optional.of(
+            new String(Base64.getDecoder().decode(encoded.strip()), StandardCharsets.UTF_8));
+      } catch (IllegalArgumentException e) {
+        return Optional.of(""); // undecodable data reads as empty rather than leaking it
+      }
+    }
+    // stringData is write-only on a real API server but stays as written on the mock server.
+    if (secret.getStringData() != null && secret.getStringData().containsKey(key)) {
+      return Optional.ofNullable(secret.getStringData().get(key));
+    }
+    return Optional.empty();
+  }
+
+  private static Result failed(String reason, String message) {
+    return new Result(null, new Problem(reason, message));
+  }
+
+  /** Either credentials or a problem. */
+  public record Result(Credentials credentials, Problem problem) {
+    public boolean resolved() {
+      return problem == null;
+    }
+  }
+
+  /** An API key, or none for keyless endpoints. {@code toString} never shows the key. */
+  public record Credentials(String apiKey) {
+    public static final Credentials NONE = new Credentials(null);
+
+    public boolean hasKey() {
+      return apiKey != null;
+    }
+
+    @Override
+    public String toString() {
+      return hasKey() ? "Credentials[apiKey=<redacted>]" : "Credentials[none]";
+    }
+  }
+}

@@ -1,0 +1,169 @@
+package dev.switchboard.operator.providerendpoint;
+
+import dev.switchboard.api.v1alpha1.ProviderEndpoint;
+import dev.switchboard.api.v1alpha1.ProviderEndpointStatus;
+import dev.switchboard.operator.render.Problem;
+import dev.switchboard.operator.status.Conditions;
+import dev.switchboard.operator.status.EventRecorder;
+import dev.switchboard.operator.status.StatusUpdater;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Reconciles ProviderEndpoints' status: validate (spec, SSRF guard) → resolve credentials from the
+ * referenced Secret → model lifecycle phases → status and events. The routing table itself is
+ * rendered by the ModelRoute controller, which watches the same resources.
+ */
+@ControllerConfiguration(name = ProviderEndpointReconciler.NAME)
+public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> {
+
+  public static final String NAME = "providerendpoint";
+
+  static final String BY_SECRET = "providers-by-secret";
+
+  private static final Set<String> MANAGED =
+      Set.of(Conditions.READY, Conditions.CREDENTIALS_RESOLVED);
+
+  private final ProviderEndpointValidator validator;
+  private final ModelPhases modelPhases;
+  private final Conditions conditions;
+  private final EventRecorder events;
+  private InformerEventSource<Secret, ProviderEndpoint> secrets;
+
+  public ProviderEndpointReconciler(
+      ProviderEndpointValidator validator,
+      ModelPhases modelPhases,
+      Conditions conditions,
+      EventRecorder events) {
+    this.validator = validator;
+    this.modelPhases = modelPhases;
+    this.conditions = conditions;
+    this.events = events;
+  }
+
+  @Override
+  public UpdateControl<ProviderEndpoint> reconcile(
+      ProviderEndpoint endpoint, Context<ProviderEndpoint> context) {
+    List<Problem> specProblems = validator.validate(endpoint);
+    CredentialResolver.Result credentials =
+        new CredentialResolver((namespace, name) -> secrets.get(new ResourceID(name, namespace)))
+            .resolve(endpoint);
+
+    ProviderEndpointStatus next = new ProviderEndpointStatus();
+    next.setModels(
+        modelPhases.phases(endpoint.getSpec() == null ? null : endpoint.getSpec().getModels()));
+    List<Problem> all = new ArrayList<>(specProblems);
+    if (!credentials.resolved()) {
+      all.add(credentials.problem());
+    }
+    List<Conditions.Desired> desired =
+        List.of(
+            all.isEmpty()
+                ? new Conditions.Desired(
+                    Conditions.READY, true, "EndpointReady", "the endpoint can be routed to")
+                : new Conditions.Desired(Conditions.READY, false, all.get(0).reason(), joined(all)),
+            credentials.resolved()
+                ? new Conditions.Desired(
+                    Conditions.CREDENTIALS_RESOLVED,
+                    true,
+                    credentials.credentials().hasKey() ? "SecretKeyFound" : "NoCredentialsNeeded",
+                    credentials.credentials().hasKey()
+                        ? "the API key was found in the referenced Secret"
+                        : "no apiKeySecretRef: requests are sent without a key")
+                : new Conditions.Desired(
+                    Conditions.CREDENTIALS_RESOLVED,
+                    false,
+                    credentials.problem().reason(),
+                    credentials.problem().message()));
+    ProviderEndpointStatus previous = endpoint.getStatus();
+    next.setConditions(
+        conditions.merge(
+            previous == null ? null : previous.getConditions(),
+            MANAGED,
+            desired,
+            endpoint.getMetadata().getGeneration()));
+    recordTransition(endpoint, next);
+    UpdateControl<ProviderEndpoint> control =
+        StatusUpdater.patchIfChanged(endpoint, next, ProviderEndpointStatus::setObservedGeneration);
+    // Phases flip at midnight UTC of a lifecycle date; come back then rather than polling.
+    modelPhases
+        .untilNextChange(endpoint.getSpec() == null ? null : endpoint.getSpec().getModels())
+        .map(d -> d.plus(Duration.ofSeconds(1)))
+        .ifPresent(control::rescheduleAfter);
+    return control;
+  }
+
+  @Override
+  public List<EventSource<?, ProviderEndpoint>> prepareEventSources(
+      EventSourceContext<ProviderEndpoint> context) {
+    IndexerResourceCache<ProviderEndpoint> endpoints = context.getPrimaryCache();
+    endpoints.addIndexers(
+        Map.<String, Function<ProviderEndpoint, List<String>>>of(
+            BY_SECRET,
+            pe ->
+                pe.getSpec() == null
+                        || pe.getSpec().getApiKeySecretRef() == null
+                        || pe.getSpec().getApiKeySecretRef().getName() == null
+                    ? List.of()
+                    : List.of(
+                        pe.getMetadata().getNamespace()
+                            + "/"
+                            + pe.getSpec().getApiKeySecretRef().getName())));
+    secrets =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Secret.class, ProviderEndpoint.class)
+                .withNamespacesInheritedFromController()
+                .withSecondaryToPrimaryMapper(
+                    secret ->
+                        endpoints
+                            .byIndex(
+                                BY_SECRET,
+                                secret.getMetadata().getNamespace()
+                                    + "/"
+                                    + secret.getMetadata().getName())
+                            .stream()
+                            .map(ResourceID::fromResource)
+                            .collect(Collectors.toSet()))
+                .build(),
+            context);
+    return List.of(secrets);
+  }
+
+  private void recordTransition(ProviderEndpoint endpoint, ProviderEndpointStatus next) {
+    var before =
+        Conditions.find(
+            endpoint.getStatus() == null ? null : endpoint.getStatus().getConditions(),
+            Conditions.READY);
+    var after = Conditions.find(next.getConditions(), Conditions.READY).orElseThrow();
+    if (before.isEmpty()
+        || !Objects.equals(before.get().getStatus(), after.getStatus())
+        || !Objects.equals(before.get().getReason(), after.getReason())) {
+      events.record(
+          endpoint,
+          Conditions.TRUE.equals(after.getStatus()) ? EventRecorder.NORMAL : EventRecorder.WARNING,
+          after.getReason(),
+          after.getMessage());
+    }
+  }
+
+  private static String joined(List<Problem> problems) {
+    return problems.stream().map(Problem::message).collect(Collectors.joining("; "));
+  }
+}

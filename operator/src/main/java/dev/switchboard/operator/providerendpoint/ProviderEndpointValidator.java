@@ -1,0 +1,189 @@
+package dev.switchboard.operator.providerendpoint;
+
+import dev.switchboard.api.v1alpha1.HealthCheck;
+import dev.switchboard.api.v1alpha1.ModelLifecycle;
+import dev.switchboard.api.v1alpha1.ProviderEndpoint;
+import dev.switchboard.api.v1alpha1.ProviderEndpointSpec;
+import dev.switchboard.api.v1alpha1.ProviderModel;
+import dev.switchboard.api.v1alpha1.Timeouts;
+import dev.switchboard.contract.Durations;
+import dev.switchboard.contract.ProviderKind;
+import dev.switchboard.operator.render.Problem;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Semantic checks of a ProviderEndpoint spec that the CRD schema cannot express (or that a cluster
+ * without schema validation would let through): the provider kind, the effective base URL and its
+ * SSRF guard, durations, unique model names, lifecycle dates and headers that would leak secrets.
+ */
+public final class ProviderEndpointValidator {
+
+  /** Headers that carry credentials; keys belong in the referenced Secret, never in the spec. */
+  private static final Set<String> CREDENTIAL_HEADERS =
+      Set.of("authorization", "api-key", "x-api-key", "x-goog-api-key", "proxy-authorization");
+
+  private final UpstreamAddressGuard addressGuard;
+
+  public ProviderEndpointValidator(UpstreamAddressGuard addressGuard) {
+    this.addressGuard = addressGuard;
+  }
+
+  /** Every problem with the endpoint's spec; empty when it can be rendered. */
+  public List<Problem> validate(ProviderEndpoint endpoint) {
+    List<Problem> problems = new ArrayList<>();
+    ProviderEndpointSpec spec = endpoint.getSpec();
+    if (spec == null) {
+      problems.add(new Problem("InvalidSpec", "spec is missing"));
+      return problems;
+    }
+    Optional<ProviderKind> kind = ProviderKind.fromWireName(spec.getProvider());
+    if (kind.isEmpty()) {
+      problems.add(
+          new Problem(
+              "UnknownProvider",
+              "spec.provider '"
+                  + spec.getProvider()
+                  + "' is not one of openai, azure-openai, anthropic, gemini, mistral, deepseek,"
+                  + " qwen, openai-compatible"));
+    }
+    Optional<String> baseUrl = effectiveBaseUrl(spec);
+    if (baseUrl.isEmpty()) {
+      problems.add(
+          new Problem(
+              "BaseUrlRequired",
+              "spec.baseUrl is required for provider '"
+                  + spec.getProvider()
+                  + "' (it has no public default endpoint)"));
+    } else {
+      checkUrlShape(baseUrl.get()).ifPresent(problems::add);
+      addressGuard.check(baseUrl.get()).ifPresent(problems::add);
+    }
+    checkHeaders(spec, problems);
+    Timeouts timeouts = spec.getTimeouts();
+    if (timeouts != null) {
+      checkDuration("spec.timeouts.connect", timeouts.getConnect(), problems);
+      checkDuration("spec.timeouts.firstToken", timeouts.getFirstToken(), problems);
+      checkDuration("spec.timeouts.total", timeouts.getTotal(), problems);
+    }
+    HealthCheck health = spec.getHealthCheck();
+    if (health != null) {
+      checkDuration("spec.healthCheck.interval", health.getInterval(), problems);
+      checkDuration("spec.healthCheck.timeout", health.getTimeout(), problems);
+    }
+    checkModels(spec, problems);
+    return problems;
+  }
+
+  /** The spec's baseUrl, or the provider's public default when the spec names none. */
+  public static Optional<String> effectiveBaseUrl(ProviderEndpointSpec spec) {
+    if (spec.getBaseUrl() != null && !spec.getBaseUrl().isBlank()) {
+      return Optional.of(spec.getBaseUrl());
+    }
+    return ProviderKind.fromWireName(spec.getProvider()).flatMap(ProviderKind::defaultBaseUrl);
+  }
+
+  private static Optional<Problem> checkUrlShape(String baseUrl) {
+    try {
+      URI uri = new URI(baseUrl);
+      if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
+        return Optional.of(
+            new Problem("InvalidBaseUrl", "spec.baseUrl must start with http:// or https://"));
+      }
+      if (uri.getUserInfo() != null) {
+        return Optional.of(
+            new Problem(
+                "InvalidBaseUrl",
+                "spec.baseUrl must not contain credentials; put the key in the Secret named by"
+                    + " spec.apiKeySecretRef"));
+      }
+      if (uri.getQuery() != null || uri.getFragment() != null) {
+        return Optional.of(
+            new Problem(
+                "InvalidBaseUrl",
+                "spec.baseUrl must not have a query or fragment (use spec.apiVersion for Azure)"));
+      }
+      return Optional.empty();
+    } catch (URISyntaxException e) {
+      return Optional.of(new Problem("InvalidBaseUrl", "spec.baseUrl is not a valid URL"));
+    }
+  }
+
+  private static void checkHeaders(ProviderEndpointSpec spec, List<Problem> problems) {
+    if (spec.getHeaders() == null) {
+      return;
+    }
+    for (String name : spec.getHeaders().keySet()) {
+      if (CREDENTIAL_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+        problems.add(
+            new Problem(
+                "CredentialInHeaders",
+                "spec.headers must not set '"
+                    + name
+                    + "': credentials belong in the Secret named by spec.apiKeySecretRef"));
+      }
+    }
+  }
+
+  private static void checkModels(ProviderEndpointSpec spec, List<Problem> problems) {
+    if (spec.getModels() == null) {
+      return;
+    }
+    Set<String> seen = new HashSet<>();
+    for (ProviderModel model : spec.getModels()) {
+      if (model.getName() == null || model.getName().isBlank()) {
+        problems.add(new Problem("InvalidSpec", "every entry of spec.models needs a name"));
+        continue;
+      }
+      if (!seen.add(model.getName())) {
+        problems.add(
+            new Problem(
+                "DuplicateModel", "spec.models lists '" + model.getName() + "' more than once"));
+      }
+      ModelLifecycle lifecycle = model.getLifecycle();
+      if (lifecycle != null) {
+        checkDate(model.getName(), "deprecatedAfter", lifecycle.getDeprecatedAfter(), problems);
+        checkDate(model.getName(), "retiredAfter", lifecycle.getRetiredAfter(), problems);
+      }
+    }
+  }
+
+  private static void checkDate(String model, String field, String text, List<Problem> problems) {
+    if (text == null) {
+      return;
+    }
+    try {
+      LocalDate.parse(text);
+    } catch (DateTimeParseException e) {
+      problems.add(
+          new Problem(
+              "InvalidSpec",
+              "lifecycle."
+                  + field
+                  + " of model '"
+                  + model
+                  + "' is '"
+                  + text
+                  + "'; write an ISO date such as 2026-06-01"));
+    }
+  }
+
+  static void checkDuration(String field, String text, List<Problem> problems) {
+    if (text == null) {
+      return;
+    }
+    try {
+      Durations.toMillis(text);
+    } catch (IllegalArgumentException e) {
+      problems.add(new Problem("InvalidDuration", field + ": " + e.getMessage()));
+    }
+  }
+}

@@ -1,0 +1,171 @@
+package dev.switchboard.operator.providerendpoint;
+
+import dev.switchboard.operator.render.Problem;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * SSRF guard for upstream {@code baseUrl}s: refuses link-local and cloud-metadata addresses always,
+ * and loopback or private ranges unless the operator settings allow them.
+ *
+ * <p>Only literal IP addresses and well-known metadata host names are judged. Host names are
+ * deliberately not resolved: reconcile must not block on DNS, and an answer seen by the operator
+ * says nothing about what the gateway's resolver will see later.
+ */
+public final class UpstreamAddressGuard {
+
+  /** Host names of cloud instance-metadata services (GCP, generic, AWS, Azure, Oracle, Alibaba). */
+  private static final Set<String> METADATA_HOSTS =
+      Set.of(
+          "metadata.google.internal",
+          "metadata.goog",
+          "metadata",
+          "instance-data",
+          "instance-data.ec2.internal",
+          "metadata.azure.internal");
+
+  /** Metadata addresses outside 169.254.0.0/16: AWS IPv6 IMDS and Alibaba Cloud. */
+  private static final Set<String> METADATA_ADDRESSES = Set.of("fd00:ec2:0:0:0:0:0:254");
+
+  private static final String ALIBABA_METADATA = "100.100.100.200";
+
+  private static final Pattern DOTTED_QUAD = Pattern.compile("^\\d{1,3}(\\.\\d{1,3}){3}$");
+
+  /**
+   * Numeric host forms that some resolvers read as IPv4 ({@code 2852039166}, {@code 0xa9fea9fe},
+   * {@code 0251.0376.0251.0376}, {@code 169.254.43518}); they are refused outright because what
+   * they mean depends on the client library.
+   */
+  private static final Pattern AMBIGUOUS_NUMERIC =
+      Pattern.compile("^(0x[0-9a-f]+|[0-9]+)(\\.(0x[0-9a-f]+|[0-9]+)){0,3}$");
+
+  private final boolean allowLoopback;
+  private final boolean allowPrivate;
+
+  public UpstreamAddressGuard(boolean allowLoopback, boolean allowPrivate) {
+    this.allowLoopback = allowLoopback;
+    this.allowPrivate = allowPrivate;
+  }
+
+  /** A problem when {@code baseUrl} must not be used as an upstream, empty when it may. */
+  public Optional<Problem> check(String baseUrl) {
+    String host;
+    try {
+      host = new URI(baseUrl).getHost();
+    } catch (URISyntaxException e) {
+      return Optional.of(
+          new Problem("InvalidBaseUrl", "baseUrl '" + baseUrl + "' is not a valid URL"));
+    }
+    if (host == null || host.isBlank()) {
+      return Optional.of(
+          new Problem("InvalidBaseUrl", "baseUrl '" + baseUrl + "' has no host name"));
+    }
+    host = host.toLowerCase(Locale.ROOT);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    if (host.endsWith(".")) {
+      host = host.substring(0, host.length() - 1);
+    }
+    if (METADATA_HOSTS.contains(host)) {
+      return refuse(host, "a cloud instance-metadata service");
+    }
+    if (host.equals("localhost") || host.endsWith(".localhost")) {
+      return allowLoopback ? Optional.empty() : refuseLoopback(host);
+    }
+    boolean ipv6Literal = host.contains(":");
+    boolean ipv4Literal = DOTTED_QUAD.matcher(host).matches();
+    if (!ipv6Literal && !ipv4Literal) {
+      if (AMBIGUOUS_NUMERIC.matcher(host).matches()) {
+        return Optional.of(
+            new Problem(
+                "UpstreamAddressNotAllowed",
+                "baseUrl host '"
+                    + host
+                    + "' is a numeric address in a non-standard form; write the address as a"
+                    + " dotted quad or use a host name"));
+      }
+      return Optional.empty();
+    }
+    InetAddress address;
+    try {
+      // A literal address: getByName parses it without any DNS lookup.
+      address = InetAddress.getByName(host);
+    } catch (UnknownHostException e) {
+      return Optional.of(
+          new Problem("InvalidBaseUrl", "baseUrl host '" + host + "' is not a valid IP address"));
+    }
+    return checkAddress(host, address);
+  }
+
+  private Optional<Problem> checkAddress(String host, InetAddress address) {
+    if (address.isLinkLocalAddress()) {
+      return refuse(host, "a link-local address (169.254.0.0/16 or fe80::/10)");
+    }
+    if (address.getHostAddress().equals(ALIBABA_METADATA)
+        || METADATA_ADDRESSES.contains(address.getHostAddress())) {
+      return refuse(host, "a cloud instance-metadata address");
+    }
+    if (address.isMulticastAddress()) {
+      return refuse(host, "a multicast address");
+    }
+    if (address.isLoopbackAddress() || address.isAnyLocalAddress()) {
+      return allowLoopback ? Optional.empty() : refuseLoopback(host);
+    }
+    if (isPrivate(address) && !allowPrivate) {
+      return Optional.of(
+          new Problem(
+              "UpstreamAddressNotAllowed",
+              "baseUrl host '"
+                  + host
+                  + "' is a private address; set SWITCHBOARD_ALLOW_PRIVATE_UPSTREAMS=true on the"
+                  + " operator if in-cluster models are meant to be reached this way"));
+    }
+    return Optional.empty();
+  }
+
+  private static boolean isPrivate(InetAddress address) {
+    if (address.isSiteLocalAddress()) {
+      return true; // 10/8, 172.16/12, 192.168/16
+    }
+    byte[] bytes = address.getAddress();
+    if (address instanceof Inet4Address) {
+      // 100.64.0.0/10: carrier-grade NAT, used for pod and service ranges by some clusters.
+      return (bytes[0] & 0xff) == 100 && (bytes[1] & 0xc0) == 64;
+    }
+    if (address instanceof Inet6Address) {
+      return (bytes[0] & 0xfe) == 0xfc; // fc00::/7 unique local addresses
+    }
+    return false;
+  }
+
+  private static Optional<Problem> refuse(String host, String what) {
+    return Optional.of(
+        new Problem(
+            "UpstreamAddressNotAllowed",
+            "baseUrl host '"
+                + host
+                + "' is "
+                + what
+                + " and is never allowed as an upstream (SSRF protection); point baseUrl at the"
+                + " provider's API"));
+  }
+
+  private static Optional<Problem> refuseLoopback(String host) {
+    return Optional.of(
+        new Problem(
+            "UpstreamAddressNotAllowed",
+            "baseUrl host '"
+                + host
+                + "' is a loopback address; set SWITCHBOARD_ALLOW_LOOPBACK_UPSTREAMS=true on the"
+                + " operator for local development"));
+  }
+}

@@ -1,0 +1,264 @@
+package dev.switchboard.operator.render;
+
+import dev.switchboard.api.v1alpha1.ModelRoute;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.contract.RoutingTableCodec;
+import dev.switchboard.contract.RoutingTableValidator;
+import dev.switchboard.operator.modelroute.ModelRouteValidator;
+import dev.switchboard.operator.modelroute.ReferenceResolver;
+import dev.switchboard.operator.rollout.CanaryPlanner;
+import dev.switchboard.operator.rollout.RolloutDecision;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Composes one namespace's routing table from its validated resources and the table published now.
+ * A deterministic function: same inputs, same bytes.
+ *
+ * <p>Bad input never breaks serving. A route whose spec or references have problems keeps its last
+ * good entry from the published table, together with the provider and policy entries (and provider
+ * key) that entry needs when the current ones are gone or invalid; if a provider is still valid but
+ * stopped listing a model the old entry uses, that model's entry is kept on it. A route without a
+ * usable earlier entry is left out. Other routes are unaffected. Two routes claiming the same model
+ * name: the older route (creation time, then name) keeps it.
+ */
+public final class RoutingTableComposer {
+
+  private final ModelRouteValidator routeValidator;
+  private final CanaryPlanner canaryPlanner;
+
+  public RoutingTableComposer(ModelRouteValidator routeValidator, CanaryPlanner canaryPlanner) {
+    this.routeValidator = routeValidator;
+    this.canaryPlanner = canaryPlanner;
+  }
+
+  /**
+   * @throws RoutingTableRejectedException when the composed table fails {@link
+   *     RoutingTableValidator} (a defect: composition is meant to prevent it); nothing is published
+   */
+  public RenderOutcome compose(ResolvedNamespace namespace, PublishedTable published) {
+    Map<String, RoutingTable.Provider> providers = new TreeMap<>();
+    Map<String, String> keys = new TreeMap<>();
+    namespace
+        .providers()
+        .forEach(
+            (name, state) -> {
+              if (state.usable()) {
+                providers.put(
+                    name,
+                    RoutingTableRenderer.provider(state.endpoint(), state.credentials().hasKey()));
+                if (state.credentials().hasKey()) {
+                  keys.put(name, state.credentials().apiKey());
+                }
+              }
+            });
+    Map<String, RoutingTable.Policy> policies = new TreeMap<>();
+    namespace
+        .policies()
+        .forEach(
+            (name, state) -> {
+              if (state.usable()) {
+                policies.put(name, RoutingTableRenderer.policy(state.policy()));
+              }
+            });
+
+    Map<String, String> claims = new HashMap<>();
+    Map<String, RoutingTable.Route> routes = new TreeMap<>();
+    Map<String, RouteOutcome> outcomes = new TreeMap<>();
+    List<ModelRoute> withProblems = new ArrayList<>();
+    List<ModelRoute> byAge = new ArrayList<>(namespace.view().routes());
+    byAge.sort(
+        Comparator.comparing(
+                (ModelRoute r) ->
+                    r.getMetadata().getCreationTimestamp() == null
+                        ? ""
+                        : r.getMetadata().getCreationTimestamp())
+            .thenComparing(r -> r.getMetadata().getName()));
+    Map<String, List<Problem>> specProblems = new HashMap<>();
+    Map<String, List<Problem>> referenceProblems = new HashMap<>();
+    for (ModelRoute route : byAge) {
+      String name = route.getMetadata().getName();
+      List<Problem> spec = new ArrayList<>(routeValidator.validate(route));
+      List<Problem> references = ReferenceResolver.referenceProblems(route, namespace);
+      specProblems.put(name, spec);
+      referenceProblems.put(name, references);
+      if (spec.isEmpty() && references.isEmpty()) {
+        RoutingTable.Route desired = RoutingTableRenderer.route(route);
+        Optional<String> taken = firstClaimedByOther(claims, desired);
+        if (taken.isPresent()) {
+          spec.add(
+              new Problem(
+                  "ModelNameConflict",
+                  "model name '"
+                      + taken.get()
+                      + "' is already served by ModelRoute '"
+                      + claims.get(taken.get())
+                      + "'; choose another spec.model or alias"));
+        } else {
+          RolloutDecision decision = canaryPlanner.plan(route, desired, published.route(name));
+          claim(claims, decision.route());
+          routes.put(name, decision.route());
+          outcomes.put(
+              name,
+              new RouteOutcome(
+                  RouteOutcome.State.CURRENT,
+                  List.of(),
+                  List.of(),
+                  decision.route().revision(),
+                  decision));
+          continue;
+        }
+      }
+      withProblems.add(route);
+    }
+
+    withProblems.sort(Comparator.comparing(r -> r.getMetadata().getName()));
+    for (ModelRoute route : withProblems) {
+      String name = route.getMetadata().getName();
+      Optional<RoutingTable.Route> lastGood =
+          published
+              .route(name)
+              .filter(
+                  previous ->
+                      firstClaimedByOther(claims, previous).isEmpty()
+                          && carryDependencies(previous, published, providers, policies, keys));
+      lastGood.ifPresent(
+          previous -> {
+            claim(claims, previous);
+            routes.put(name, previous);
+          });
+      outcomes.put(
+          name,
+          new RouteOutcome(
+              lastGood.isPresent() ? RouteOutcome.State.LAST_GOOD : RouteOutcome.State.NOT_SERVED,
+              specProblems.get(name),
+              referenceProblems.get(name),
+              lastGood.map(RoutingTable.Route::revision).orElse(null),
+              null));
+    }
+
+    RoutingTable table =
+        RoutingTableRenderer.table(
+            namespace.namespace(), providers.values(), policies.values(), routes.values());
+    List<String> problems = RoutingTableValidator.validate(table);
+    if (!problems.isEmpty()) {
+      throw new RoutingTableRejectedException(problems);
+    }
+    RoutingTable versioned = RoutingTableCodec.versioned(table);
+    return new RenderOutcome(versioned, RoutingTableCodec.encode(table), keys, outcomes);
+  }
+
+  /**
+   * Adds what a last good route needs from the published table; all or nothing, so a route that
+   * cannot be carried leaves the maps unchanged.
+   */
+  private static boolean carryDependencies(
+      RoutingTable.Route route,
+      PublishedTable published,
+      Map<String, RoutingTable.Provider> providers,
+      Map<String, RoutingTable.Policy> policies,
+      Map<String, String> keys) {
+    RoutingTable previousTable = published.table().orElseThrow();
+    Map<String, RoutingTable.Provider> addedProviders = new HashMap<>();
+    Map<String, String> addedKeys = new HashMap<>();
+    RoutingTable.Policy addedPolicy = null;
+    if (route.policy() != null && !policies.containsKey(route.policy())) {
+      addedPolicy = previousTable.policies().get(route.policy());
+      if (addedPolicy == null) {
+        return false;
+      }
+    }
+    for (RoutingTable.Target target : allTargets(route)) {
+      String name = target.provider();
+      RoutingTable.Provider current = addedProviders.getOrDefault(name, providers.get(name));
+      RoutingTable.Provider previous = previousTable.providers().get(name);
+      if (current == null) {
+        if (previous == null) {
+          return false;
+        }
+        addedProviders.put(name, previous);
+        if (previous.hasKey() && published.keys().containsKey(name)) {
+          addedKeys.put(name, published.keys().get(name));
+        }
+      } else if (current.listsModels() && current.model(target.model()).isEmpty()) {
+        Optional<RoutingTable.Model> oldModel =
+            previous == null ? Optional.empty() : previous.model(target.model());
+        if (oldModel.isEmpty()) {
+          return false;
+        }
+        Map<String, RoutingTable.Model> models = new TreeMap<>(current.models());
+        models.put(target.model(), oldModel.get());
+        addedProviders.put(name, withModels(current, models));
+      }
+    }
+    providers.putAll(addedProviders);
+    keys.putAll(addedKeys);
+    if (addedPolicy != null) {
+      policies.put(addedPolicy.name(), addedPolicy);
+    }
+    return true;
+  }
+
+  private static RoutingTable.Provider withModels(
+      RoutingTable.Provider p, Map<String, RoutingTable.Model> models) {
+    return new RoutingTable.Provider(
+        p.name(),
+        p.kind(),
+        p.baseUrl(),
+        p.hasKey(),
+        p.apiVersion(),
+        p.headers(),
+        p.timeouts(),
+        p.maxConcurrency(),
+        p.quota(),
+        p.healthCheck(),
+        models);
+  }
+
+  private static List<RoutingTable.Target> allTargets(RoutingTable.Route route) {
+    List<RoutingTable.Target> targets = new ArrayList<>(route.targets());
+    route.rules().forEach(rule -> targets.addAll(rule.targets()));
+    if (route.canary() != null) {
+      targets.addAll(route.canary().targets());
+      route.canary().rules().forEach(rule -> targets.addAll(rule.targets()));
+    }
+    return targets;
+  }
+
+  private static List<String> namesOf(RoutingTable.Route route) {
+    List<String> names = new ArrayList<>();
+    names.add(route.model());
+    names.addAll(route.aliases());
+    return names;
+  }
+
+  private static Optional<String> firstClaimedByOther(
+      Map<String, String> claims, RoutingTable.Route route) {
+    return namesOf(route).stream()
+        .filter(n -> claims.containsKey(n) && !claims.get(n).equals(route.name()))
+        .findFirst();
+  }
+
+  private static void claim(Map<String, String> claims, RoutingTable.Route route) {
+    namesOf(route).forEach(n -> claims.put(n, route.name()));
+  }
+
+  /** The composed table failed validation; the published table stays as it is. */
+  public static final class RoutingTableRejectedException extends RuntimeException {
+    private final List<String> problems;
+
+    public RoutingTableRejectedException(List<String> problems) {
+      super("the rendered routing table is invalid and was not published: " + problems);
+      this.problems = List.copyOf(problems);
+    }
+
+    public List<String> problems() {
+      return problems;
+    }
+  }
+}

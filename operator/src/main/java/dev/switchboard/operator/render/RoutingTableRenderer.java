@@ -1,0 +1,287 @@
+package dev.switchboard.operator.render;
+
+import dev.switchboard.api.v1alpha1.Backoff;
+import dev.switchboard.api.v1alpha1.CacheSpec;
+import dev.switchboard.api.v1alpha1.CircuitBreakerSpec;
+import dev.switchboard.api.v1alpha1.Embedder;
+import dev.switchboard.api.v1alpha1.ExactCache;
+import dev.switchboard.api.v1alpha1.ModelRoute;
+import dev.switchboard.api.v1alpha1.ModelRouteSpec;
+import dev.switchboard.api.v1alpha1.ProviderEndpoint;
+import dev.switchboard.api.v1alpha1.ProviderEndpointSpec;
+import dev.switchboard.api.v1alpha1.ProviderModel;
+import dev.switchboard.api.v1alpha1.RetrySpec;
+import dev.switchboard.api.v1alpha1.RouteRule;
+import dev.switchboard.api.v1alpha1.RouteTarget;
+import dev.switchboard.api.v1alpha1.RoutingPolicy;
+import dev.switchboard.api.v1alpha1.RoutingPolicySpec;
+import dev.switchboard.api.v1alpha1.SemanticCache;
+import dev.switchboard.contract.Durations;
+import dev.switchboard.contract.ProviderKind;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.operator.modelroute.ModelRouteValidator;
+import dev.switchboard.operator.providerendpoint.ProviderEndpointValidator;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Pure functions from custom resources to routing-table records: durations become milliseconds,
+ * provider defaults come from {@link ProviderKind}, lists and maps are sorted so that equal inputs
+ * give byte-identical canonical output. No clocks, no randomness, no I/O.
+ */
+public final class RoutingTableRenderer {
+
+  private RoutingTableRenderer() {}
+
+  /** The table of a namespace from already-rendered parts, sorted. */
+  public static RoutingTable table(
+      String namespace,
+      Collection<RoutingTable.Provider> providers,
+      Collection<RoutingTable.Policy> policies,
+      Collection<RoutingTable.Route> routes) {
+    Map<String, RoutingTable.Provider> providerMap = new TreeMap<>();
+    providers.forEach(p -> providerMap.put(p.name(), p));
+    Map<String, RoutingTable.Policy> policyMap = new TreeMap<>();
+    policies.forEach(p -> policyMap.put(p.name(), p));
+    List<RoutingTable.Route> sortedRoutes = new ArrayList<>(routes);
+    sortedRoutes.sort(Comparator.comparing(RoutingTable.Route::name));
+    return new RoutingTable(
+        RoutingTable.SCHEMA_VERSION,
+        null,
+        namespace,
+        providerMap,
+        policyMap,
+        List.copyOf(sortedRoutes));
+  }
+
+  /** A provider entry; {@code hasKey} says whether the keys Secret holds a key for it. */
+  public static RoutingTable.Provider provider(ProviderEndpoint endpoint, boolean hasKey) {
+    ProviderEndpointSpec spec = endpoint.getSpec();
+    ProviderKind kind =
+        ProviderKind.fromWireName(spec.getProvider()).orElse(ProviderKind.OPENAI_COMPATIBLE);
+    String apiVersion = spec.getApiVersion();
+    if (apiVersion == null && kind == ProviderKind.AZURE_OPENAI) {
+      apiVersion = ProviderKind.DEFAULT_AZURE_API_VERSION;
+    }
+    RoutingTable.Timeouts timeouts =
+        spec.getTimeouts() == null
+            ? null
+            : new RoutingTable.Timeouts(
+                Durations.toMillisOrNull(spec.getTimeouts().getConnect()),
+                Durations.toMillisOrNull(spec.getTimeouts().getFirstToken()),
+                Durations.toMillisOrNull(spec.getTimeouts().getTotal()));
+    RoutingTable.Quota quota =
+        spec.getQuota() == null
+            ? null
+            : new RoutingTable.Quota(
+                spec.getQuota().getRequestsPerMinute(), spec.getQuota().getTokensPerMinute());
+    RoutingTable.HealthCheck health =
+        spec.getHealthCheck() == null
+            ? null
+            : new RoutingTable.HealthCheck(
+                Durations.toMillisOrNull(spec.getHealthCheck().getInterval()),
+                Durations.toMillisOrNull(spec.getHealthCheck().getTimeout()),
+                spec.getHealthCheck().getUnhealthyThreshold(),
+                spec.getHealthCheck().getHealthyThreshold());
+    Map<String, RoutingTable.Model> models = new TreeMap<>();
+    if (spec.getModels() != null) {
+      for (ProviderModel model : spec.getModels()) {
+        models.put(model.getName(), model(model));
+      }
+    }
+    return new RoutingTable.Provider(
+        endpoint.getMetadata().getName(),
+        kind.wireName(),
+        stripTrailingSlash(ProviderEndpointValidator.effectiveBaseUrl(spec).orElseThrow()),
+        hasKey,
+        apiVersion,
+        spec.getHeaders() == null ? null : new TreeMap<>(spec.getHeaders()),
+        timeouts,
+        spec.getMaxConcurrency(),
+        quota,
+        health,
+        models);
+  }
+
+  private static RoutingTable.Model model(ProviderModel model) {
+    RoutingTable.Pricing pricing =
+        model.getPricing() == null
+            ? null
+            : new RoutingTable.Pricing(
+                model.getPricing().getInputPerMillionTokens(),
+                model.getPricing().getOutputPerMillionTokens(),
+                model.getPricing().getCachedInputPerMillionTokens(),
+                model.getPricing().getCurrency());
+    RoutingTable.Lifecycle lifecycle =
+        model.getLifecycle() == null
+            ? null
+            : new RoutingTable.Lifecycle(
+                model.getLifecycle().getDeprecatedAfter(),
+                model.getLifecycle().getRetiredAfter(),
+                model.getLifecycle().getSuccessor());
+    List<String> capabilities =
+        model.getCapabilities() == null ? null : model.getCapabilities().stream().sorted().toList();
+    return new RoutingTable.Model(capabilities, model.getContextWindow(), pricing, lifecycle);
+  }
+
+  /** A policy entry. */
+  public static RoutingTable.Policy policy(RoutingPolicy policy) {
+    RoutingPolicySpec spec = policy.getSpec();
+    List<RoutingTable.ScheduleWindow> schedule =
+        spec.getSchedule() == null
+            ? null
+            : spec.getSchedule().stream()
+                .map(
+                    w ->
+                        new RoutingTable.ScheduleWindow(
+                            w.getName(),
+                            w.getDays(),
+                            w.getFrom(),
+                            w.getTo(),
+                            w.getTimeZone(),
+                            w.getStrategy()))
+                .toList();
+    List<RoutingTable.RateLimit> rateLimits =
+        spec.getRateLimits() == null
+            ? null
+            : spec.getRateLimits().stream()
+                .map(
+                    r ->
+                        new RoutingTable.RateLimit(
+                            r.getKey(), r.getRequestsPerMinute(), r.getTokensPerMinute()))
+                .toList();
+    return new RoutingTable.Policy(
+        policy.getMetadata().getName(),
+        spec.getStrategy() == null ? "priority" : spec.getStrategy(),
+        spec.getLatencyObjective() == null
+            ? null
+            : Durations.toMillisOrNull(spec.getLatencyObjective().getTtftP95()),
+        schedule,
+        retry(spec.getRetry()),
+        spec.getFallback() == null ? null : spec.getFallback().getRequireSameCapabilities(),
+        circuitBreaker(spec.getCircuitBreaker()),
+        rateLimits,
+        cache(spec.getCache()),
+        spec.getDeterministic() == null
+            ? null
+            : new RoutingTable.Deterministic(
+                spec.getDeterministic().getEnabled(),
+                spec.getDeterministic().getSeed(),
+                spec.getDeterministic().getPinTarget()),
+        spec.getLogging() == null ? null : spec.getLogging().getBodies());
+  }
+
+  private static RoutingTable.Retry retry(RetrySpec retry) {
+    if (retry == null) {
+      return null;
+    }
+    Backoff backoff = retry.getBackoff();
+    return new RoutingTable.Retry(
+        retry.getMaxAttempts(),
+        backoff == null ? null : Durations.toMillisOrNull(backoff.getInitial()),
+        backoff == null ? null : Durations.toMillisOrNull(backoff.getMax()),
+        backoff == null ? null : backoff.getMultiplier(),
+        backoff == null ? null : backoff.getJitter(),
+        retry.getRetryOn(),
+        retry.getRespectRetryAfter(),
+        retry.getBudget() == null ? null : retry.getBudget().getRatio(),
+        retry.getBudget() == null ? null : retry.getBudget().getMinPerSecond());
+  }
+
+  private static RoutingTable.CircuitBreaker circuitBreaker(CircuitBreakerSpec breaker) {
+    if (breaker == null) {
+      return null;
+    }
+    return new RoutingTable.CircuitBreaker(
+        breaker.getFailureRateThreshold(),
+        Durations.toMillisOrNull(breaker.getSlowCallThreshold()),
+        breaker.getMinimumCalls(),
+        Durations.toMillisOrNull(breaker.getWindow()),
+        Durations.toMillisOrNull(breaker.getOpenFor()));
+  }
+
+  private static RoutingTable.Cache cache(CacheSpec cache) {
+    if (cache == null) {
+      return null;
+    }
+    ExactCache exact = cache.getExact();
+    SemanticCache semantic = cache.getSemantic();
+    return new RoutingTable.Cache(
+        exact == null ? null : exact.getEnabled(),
+        exact == null ? null : Durations.toMillisOrNull(exact.getTtl()),
+        exact == null ? null : exact.getMaxEntries(),
+        semantic == null ? null : semantic.getEnabled(),
+        semantic == null ? null : semantic.getSimilarityThreshold(),
+        semantic == null ? null : Durations.toMillisOrNull(semantic.getTtl()),
+        semantic == null ? null : semantic.getMaxEntries(),
+        semantic == null ? null : embedder(semantic.getEmbedder()),
+        cache.getMaxTemperature());
+  }
+
+  /** {@code builtin:NAME} or {@code provider:PROVIDER/MODEL}, the gateway's embedder notation. */
+  private static String embedder(Embedder embedder) {
+    if (embedder == null) {
+      return null;
+    }
+    if (embedder.getProviderRef() != null && embedder.getProviderRef().getName() != null) {
+      return "provider:" + embedder.getProviderRef().getName() + "/" + embedder.getModel();
+    }
+    return embedder.getBuiltin() == null ? null : "builtin:" + embedder.getBuiltin();
+  }
+
+  /**
+   * A route entry from the route's own spec; {@code revision} is the resource generation, which the
+   * canary planner uses to tell stable from canary.
+   */
+  public static RoutingTable.Route route(ModelRoute route) {
+    ModelRouteSpec spec = route.getSpec();
+    List<RoutingTable.Rule> rules =
+        spec.getRules() == null
+            ? null
+            : spec.getRules().stream()
+                .map(
+                    (RouteRule r) ->
+                        new RoutingTable.Rule(
+                            new TreeMap<>(r.getMatch().getHeaders()), targets(r.getTargets())))
+                .toList();
+    List<String> aliases =
+        spec.getAliases() == null ? null : spec.getAliases().stream().sorted().distinct().toList();
+    Long generation = route.getMetadata().getGeneration();
+    return new RoutingTable.Route(
+        route.getMetadata().getName(),
+        ModelRouteValidator.modelName(route),
+        aliases,
+        spec.getPolicyRef() == null ? null : spec.getPolicyRef().getName(),
+        generation == null ? 0 : generation,
+        targets(spec.getTargets()),
+        rules,
+        null);
+  }
+
+  /**
+   * Targets in the user's order (priority ties are broken by that order); a missing weight counts
+   * as an even share, a missing priority as the target's position.
+   */
+  static List<RoutingTable.Target> targets(List<RouteTarget> targets) {
+    List<RoutingTable.Target> result = new ArrayList<>();
+    int evenShare = targets.isEmpty() ? 0 : 100 / targets.size();
+    for (int i = 0; i < targets.size(); i++) {
+      RouteTarget target = targets.get(i);
+      result.add(
+          new RoutingTable.Target(
+              target.getProviderRef().getName(),
+              target.getModel(),
+              target.getWeight() == null ? evenShare : target.getWeight(),
+              target.getPriority() == null ? i : target.getPriority()));
+    }
+    return result;
+  }
+
+  private static String stripTrailingSlash(String url) {
+    return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+  }
+}

@@ -1,0 +1,143 @@
+package dev.switchboard.operator.routingpolicy;
+
+import dev.switchboard.api.v1alpha1.Backoff;
+import dev.switchboard.api.v1alpha1.CacheSpec;
+import dev.switchboard.api.v1alpha1.CircuitBreakerSpec;
+import dev.switchboard.api.v1alpha1.RateLimit;
+import dev.switchboard.api.v1alpha1.RoutingPolicy;
+import dev.switchboard.api.v1alpha1.RoutingPolicySpec;
+import dev.switchboard.api.v1alpha1.ScheduleWindow;
+import dev.switchboard.contract.Durations;
+import dev.switchboard.operator.render.Problem;
+import java.time.DateTimeException;
+import java.time.LocalTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Semantic checks of a RoutingPolicy that the schema cannot make: known strategies, parsable
+ * durations, schedule windows with real days, times and time zones, and rate-limit keys.
+ */
+public final class RoutingPolicyValidator {
+
+  /** Strategies the gateway implements. */
+  public static final Set<String> STRATEGIES =
+      Set.of("priority", "weighted", "least-latency", "least-cost", "cost-latency");
+
+  private static final Set<String> DAYS = Set.of("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun");
+
+  /** Every problem with the policy; empty when it can be rendered. */
+  public List<Problem> validate(RoutingPolicy policy) {
+    List<Problem> problems = new ArrayList<>();
+    RoutingPolicySpec spec = policy.getSpec();
+    if (spec == null) {
+      problems.add(new Problem("InvalidSpec", "spec is missing"));
+      return problems;
+    }
+    checkStrategy("spec.strategy", spec.getStrategy(), problems);
+    if (spec.getLatencyObjective() != null) {
+      duration("spec.latencyObjective.ttftP95", spec.getLatencyObjective().getTtftP95(), problems);
+    }
+    if (spec.getSchedule() != null) {
+      for (ScheduleWindow window : spec.getSchedule()) {
+        checkWindow(window, problems);
+      }
+    }
+    if (spec.getRetry() != null && spec.getRetry().getBackoff() != null) {
+      Backoff backoff = spec.getRetry().getBackoff();
+      duration("spec.retry.backoff.initial", backoff.getInitial(), problems);
+      duration("spec.retry.backoff.max", backoff.getMax(), problems);
+    }
+    CircuitBreakerSpec breaker = spec.getCircuitBreaker();
+    if (breaker != null) {
+      duration("spec.circuitBreaker.slowCallThreshold", breaker.getSlowCallThreshold(), problems);
+      duration("spec.circuitBreaker.window", breaker.getWindow(), problems);
+      duration("spec.circuitBreaker.openFor", breaker.getOpenFor(), problems);
+    }
+    if (spec.getRateLimits() != null) {
+      for (RateLimit limit : spec.getRateLimits()) {
+        String key = limit.getKey();
+        boolean known =
+            "api-key".equals(key)
+                || "route".equals(key)
+                || (key != null && key.startsWith("header:") && key.length() > 7);
+        if (!known) {
+          problems.add(
+              new Problem(
+                  "InvalidRateLimitKey",
+                  "rate limit key '" + key + "' must be api-key, route or header:<name>"));
+        }
+      }
+    }
+    CacheSpec cache = spec.getCache();
+    if (cache != null) {
+      if (cache.getExact() != null) {
+        duration("spec.cache.exact.ttl", cache.getExact().getTtl(), problems);
+      }
+      if (cache.getSemantic() != null) {
+        duration("spec.cache.semantic.ttl", cache.getSemantic().getTtl(), problems);
+      }
+    }
+    return problems;
+  }
+
+  private static void checkWindow(ScheduleWindow window, List<Problem> problems) {
+    String where = "schedule window '" + window.getName() + "'";
+    checkStrategy(where + " strategy", window.getStrategy(), problems);
+    if (window.getDays() != null) {
+      for (String day : window.getDays()) {
+        if (!DAYS.contains(day)) {
+          problems.add(
+              new Problem("InvalidSchedule", where + ": day '" + day + "' is not one of Mon..Sun"));
+        }
+      }
+    }
+    for (String time : new String[] {window.getFrom(), window.getTo()}) {
+      if (time == null) {
+        continue;
+      }
+      try {
+        LocalTime.parse(time);
+      } catch (DateTimeParseException e) {
+        problems.add(
+            new Problem("InvalidSchedule", where + ": '" + time + "' is not a time like 22:00"));
+      }
+    }
+    if (window.getTimeZone() != null) {
+      try {
+        ZoneId.of(window.getTimeZone());
+      } catch (DateTimeException e) {
+        problems.add(
+            new Problem(
+                "InvalidSchedule",
+                where
+                    + ": time zone '"
+                    + window.getTimeZone()
+                    + "' is unknown (use an IANA name such as Europe/Berlin)"));
+      }
+    }
+  }
+
+  private static void checkStrategy(String field, String strategy, List<Problem> problems) {
+    if (strategy != null && !STRATEGIES.contains(strategy)) {
+      problems.add(
+          new Problem(
+              "UnknownStrategy",
+              field + " '" + strategy + "' is not one of " + new java.util.TreeSet<>(STRATEGIES)));
+    }
+  }
+
+  private static void duration(String field, String text, List<Problem> problems) {
+    if (text == null) {
+      return;
+    }
+    try {
+      Durations.toMillis(text);
+    } catch (IllegalArgumentException e) {
+      problems.add(new Problem("InvalidDuration", field + ": " + e.getMessage()));
+    }
+  }
+}

@@ -1,0 +1,50 @@
+package dev.switchboard.operator.status;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * The one place where a reconciler's new status meets the resource: sets {@code
+ * observedGeneration}, compares with the status the resource has, and asks JOSDK for a status patch
+ * only when something changed, so an unchanged world causes no write. Comparison is on the JSON
+ * form, which does not depend on the status classes implementing {@code equals}.
+ */
+public final class StatusUpdater {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private StatusUpdater() {}
+
+  /**
+   * @param observedGeneration setter of the status's observedGeneration
+   * @return a status patch when {@code next} differs from the resource's status, else no update
+   */
+  public static <S, R extends CustomResource<?, S>> UpdateControl<R> patchIfChanged(
+      R resource, S next, java.util.function.BiConsumer<S, Long> observedGeneration) {
+    observedGeneration.accept(next, resource.getMetadata().getGeneration());
+    if (sameJson(resource.getStatus(), next)) {
+      return UpdateControl.noUpdate();
+    }
+    resource.setStatus(next);
+    return UpdateControl.patchStatus(resource);
+  }
+
+  /** Whether two status objects serialize to the same JSON. */
+  public static boolean sameJson(Object a, Object b) {
+    return Objects.equals(JSON.valueToTree(a), JSON.valueToTree(b));
+  }
+
+  /** The Ready condition's (status, reason) of a resource, for detecting transitions. */
+  public static <R extends HasMetadata> String readyState(
+      R resource, Function<R, List<Condition>> conditions) {
+    return Conditions.find(conditions.apply(resource), Conditions.READY)
+        .map(c -> c.getStatus() + "/" + c.getReason())
+        .orElse("Unknown/");
+  }
+}
