@@ -19,7 +19,7 @@ class CommittedCrdsTest {
 
   private static final String REFRESH_HINT =
       "the committed CRD YAML is stale; refresh it with "
-          + "`mvn -B -pl crds process-classes -Dcrds.refresh` and commit crds/*.yml and "
+          + "`mvn -B -pl crds clean process-classes -Dcrds.refresh` and commit crds/*.yml and "
           + "charts/switchboard/crds/*.yml";
 
   /** Surefire runs in the module folder, which is also the repo's crds/ folder. */
