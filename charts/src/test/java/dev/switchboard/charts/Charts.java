@@ -27,6 +27,10 @@ final class Charts {
         .normalize();
   }
 
+  static Path repoDir() {
+    return Path.of(System.getProperty("switchboard.repo.dir", "..")).toAbsolutePath().normalize();
+  }
+
   static Helm helm() {
     return new Helm(chartDir());
   }
