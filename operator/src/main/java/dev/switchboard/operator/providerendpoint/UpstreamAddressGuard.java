@@ -82,7 +82,7 @@ public final class UpstreamAddressGuard {
       return allowLoopback ? Optional.empty() : refuseLoopback(host);
     }
     boolean ipv6Literal = host.contains(":");
-    boolean ipv4Literal = DOTTED_QUAD.matcher(host).matches();
+    boolean ipv4Literal = DOTTED_QUAD.matcher(host).matches() && !hasLeadingZeroOctet(host);
     if (!ipv6Literal && !ipv4Literal) {
       if (AMBIGUOUS_NUMERIC.matcher(host).matches()) {
         return Optional.of(
@@ -104,6 +104,16 @@ public final class UpstreamAddressGuard {
           new Problem("InvalidBaseUrl", "baseUrl host '" + host + "' is not a valid IP address"));
     }
     return checkAddress(host, address);
+  }
+
+  /** {@code 0177.0.0.1}: octal to some resolvers (127.0.0.1), decimal to Java (177.0.0.1). */
+  private static boolean hasLeadingZeroOctet(String host) {
+    for (String octet : host.split("\\.")) {
+      if (octet.length() > 1 && octet.startsWith("0")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private Optional<Problem> checkAddress(String host, InetAddress address) {

@@ -1,0 +1,89 @@
+package dev.switchboard.operator.providerendpoint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.operator.render.Problem;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class UpstreamAddressGuardTest {
+
+  private final UpstreamAddressGuard strict = new UpstreamAddressGuard(false, false);
+  private final UpstreamAddressGuard permissive = new UpstreamAddressGuard(true, true);
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "http://169.254.169.254/latest/meta-data",
+        "http://169.254.0.1:8080/v1",
+        "http://[fd00:ec2::254]/latest",
+        "http://metadata.google.internal/computeMetadata/v1",
+        "http://METADATA.google.internal./computeMetadata/v1",
+        "http://metadata/computeMetadata/v1",
+        "http://100.100.100.200/latest/meta-data",
+        "http://[fe80::1]/v1",
+        "http://[febf::1]/v1",
+        "http://[::ffff:169.254.169.254]/v1",
+        "http://2852039166/v1",
+        "http://0xa9fea9fe/v1",
+        "http://0251.0376.0251.0376/v1",
+        "http://0177.0.0.1/v1",
+        "http://169.254.43518/v1"
+      })
+  void refusesMetadataAndLinkLocalEvenWhenPrivateRangesAreAllowed(String baseUrl) {
+    // Refused either as a forbidden address or, where java.net.URI cannot even read the host
+    // (some numeric forms), as an invalid URL: never accepted.
+    assertThat(permissive.check(baseUrl))
+        .get()
+        .extracting(Problem::reason)
+        .isIn("UpstreamAddressNotAllowed", "InvalidBaseUrl");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "http://127.0.0.1:8000/v1",
+        "http://localhost:11434/v1",
+        "http://[::1]:8000/v1",
+        "http://0.0.0.0:8000/v1"
+      })
+  void refusesLoopbackUnlessAllowed(String baseUrl) {
+    assertThat(strict.check(baseUrl))
+        .get()
+        .extracting(Problem::message)
+        .asString()
+        .contains("SWITCHBOARD_ALLOW_LOOPBACK_UPSTREAMS");
+    assertThat(permissive.check(baseUrl)).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "http://10.0.0.5:8000/v1",
+        "http://172.16.3.4/v1",
+        "http://192.168.1.10/v1",
+        "http://100.64.0.7/v1",
+        "http://[fd12:3456::1]/v1"
+      })
+  void refusesPrivateRangesUnlessAllowed(String baseUrl) {
+    assertThat(strict.check(baseUrl))
+        .get()
+        .extracting(Problem::message)
+        .asString()
+        .contains("SWITCHBOARD_ALLOW_PRIVATE_UPSTREAMS");
+    assertThat(permissive.check(baseUrl)).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "https://api.openai.com/v1",
+        "https://my-resource.openai.azure.com/openai",
+        "http://vllm.models.svc.cluster.local:8000/v1",
+        "https://8.8.8.8/v1",
+        "https://[2606:4700::1111]/v1"
+      })
+  void acceptsPublicAddressesAndHostNamesWithoutResolvingThem(String baseUrl) {
+    assertThat(strict.check(baseUrl)).isEmpty();
+  }
+}

@@ -1,0 +1,297 @@
+package dev.switchboard.operator.render;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.switchboard.api.v1alpha1.LocalObjectRef;
+import dev.switchboard.api.v1alpha1.ModelRoute;
+import dev.switchboard.api.v1alpha1.ProviderEndpoint;
+import dev.switchboard.api.v1alpha1.RoutingPolicy;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.contract.RoutingTableCodec;
+import dev.switchboard.operator.modelroute.ModelRouteValidator;
+import dev.switchboard.operator.providerendpoint.ProviderEndpointValidator;
+import dev.switchboard.operator.providerendpoint.UpstreamAddressGuard;
+import dev.switchboard.operator.rollout.CanaryPlanner;
+import dev.switchboard.operator.routingpolicy.RoutingPolicyValidator;
+import dev.switchboard.operator.testing.Fixtures;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The pure rendering path: golden files, determinism, and the last-good rules.
+ *
+ * <p>Golden files live in {@code src/test/resources/golden}. After an intended change of the
+ * rendering, refresh them with {@code mvn -pl operator test -Dtest=RoutingTableComposerTest
+ * -Dgolden.update=true} and review the diff.
+ */
+class RoutingTableComposerTest {
+
+  private static final String NS = "team-a";
+  private static final ObjectMapper PRETTY =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final RoutingTableComposer composer =
+      new RoutingTableComposer(new ModelRouteValidator(), CanaryPlanner.immediate());
+  private final ProviderEndpointValidator providerValidator =
+      new ProviderEndpointValidator(new UpstreamAddressGuard(false, true));
+  private final RoutingPolicyValidator policyValidator = new RoutingPolicyValidator();
+
+  private List<HasMetadata> basic() {
+    List<HasMetadata> items = Fixtures.load("fixtures/namespace-basic.yaml", NS);
+    long generation = 1;
+    for (HasMetadata item : items) {
+      item.getMetadata().setGeneration(generation);
+      item.getMetadata().setCreationTimestamp("2026-11-01T00:00:0" + generation++ + "Z");
+    }
+    return items;
+  }
+
+  private ResolvedNamespace resolve(List<HasMetadata> items) {
+    List<Secret> secrets = Fixtures.ofType(items, Secret.class);
+    NamespaceView view =
+        new NamespaceView(
+            NS,
+            Fixtures.ofType(items, ProviderEndpoint.class),
+            Fixtures.ofType(items, RoutingPolicy.class),
+            Fixtures.ofType(items, ModelRoute.class),
+            name ->
+                secrets.stream().filter(s -> s.getMetadata().getName().equals(name)).findFirst());
+    return ResolvedNamespace.resolve(view, providerValidator, policyValidator);
+  }
+
+  private RenderOutcome render(List<HasMetadata> items, PublishedTable published) {
+    return composer.compose(resolve(items), published);
+  }
+
+  private static PublishedTable publishedFrom(RenderOutcome outcome) {
+    return new PublishedTable(
+        Optional.of(RoutingTableCodec.decode(outcome.canonicalJson())), outcome.keys());
+  }
+
+  private static <T extends HasMetadata> List<HasMetadata> changed(
+      List<HasMetadata> items, Class<T> type, String name, Consumer<T> change) {
+    List<HasMetadata> copy = new ArrayList<>();
+    for (HasMetadata item : items) {
+      HasMetadata c = Fixtures.copy(item);
+      if (type.isInstance(c) && c.getMetadata().getName().equals(name)) {
+        change.accept(type.cast(c));
+        c.getMetadata().setGeneration(c.getMetadata().getGeneration() + 1);
+      }
+      copy.add(c);
+    }
+    return copy;
+  }
+
+  private static List<HasMetadata> without(List<HasMetadata> items, String kind, String name) {
+    return items.stream()
+        .filter(i -> !(i.getKind().equals(kind) && i.getMetadata().getName().equals(name)))
+        .toList();
+  }
+
+  @Test
+  void rendersTheBasicNamespaceAsInTheGoldenFile() throws IOException {
+    RenderOutcome outcome = render(basic(), PublishedTable.NONE);
+
+    String pretty =
+        PRETTY.writeValueAsString(PRETTY.readTree(outcome.canonicalJson())).replace("\r", "")
+            + "\n";
+    assertGolden("namespace-basic.json", pretty);
+    assertThat(outcome.routes().values())
+        .allSatisfy(r -> assertThat(r.state()).isEqualTo(RouteOutcome.State.CURRENT));
+    assertThat(outcome.keys())
+        .containsOnlyKeys("anthropic-prod", "openai-prod")
+        .containsEntry("openai-prod", "sk-openai-test-key-1");
+  }
+
+  @Test
+  void renderingIsDeterministicRegardlessOfInputOrder() {
+    List<HasMetadata> items = basic();
+    List<HasMetadata> reversed = new ArrayList<>(items);
+    java.util.Collections.reverse(reversed);
+
+    assertThat(render(reversed, PublishedTable.NONE).canonicalJson())
+        .isEqualTo(render(items, PublishedTable.NONE).canonicalJson());
+  }
+
+  @Test
+  void tableNeverContainsKeyValues() {
+    String json =
+        new String(render(basic(), PublishedTable.NONE).canonicalJson(), StandardCharsets.UTF_8);
+
+    assertThat(json).doesNotContain("sk-openai-test-key-1").doesNotContain("sk-ant-test-key");
+  }
+
+  @Test
+  void routeWithMissingProviderKeepsItsLastGoodEntryAndOthersMoveOn() {
+    RenderOutcome good = render(basic(), PublishedTable.NONE);
+    List<HasMetadata> broken =
+        changed(
+            basic(),
+            ModelRoute.class,
+            "chat-default",
+            r -> r.getSpec().getTargets().get(1).getProviderRef().setName("no-such-provider"));
+    broken =
+        changed(broken, RoutingPolicy.class, "standard", p -> p.getSpec().setStrategy("weighted"));
+
+    RenderOutcome next = render(broken, publishedFrom(good));
+
+    RouteOutcome chat = next.routes().get("chat-default");
+    assertThat(chat.state()).isEqualTo(RouteOutcome.State.LAST_GOOD);
+    assertThat(chat.referenceProblems())
+        .extracting(Problem::reason)
+        .containsExactly("ProviderNotFound");
+    assertThat(route(next, "chat-default")).isEqualTo(route(good, "chat-default"));
+    assertThat(next.table().policies().get("standard").strategy()).isEqualTo("weighted");
+    assertThat(next.routes().get("reasoning").state()).isEqualTo(RouteOutcome.State.CURRENT);
+  }
+
+  @Test
+  void brokenRouteWithoutEarlierEntryIsNotServed() {
+    List<HasMetadata> broken =
+        changed(
+            basic(),
+            ModelRoute.class,
+            "reasoning",
+            r -> {
+              LocalObjectRef ref = new LocalObjectRef();
+              ref.setName("unknown-policy");
+              r.getSpec().setPolicyRef(ref);
+            });
+
+    RenderOutcome outcome = render(broken, PublishedTable.NONE);
+
+    assertThat(outcome.routes().get("reasoning").state()).isEqualTo(RouteOutcome.State.NOT_SERVED);
+    assertThat(outcome.routes().get("reasoning").referenceProblems())
+        .extracting(Problem::reason)
+        .containsExactly("PolicyNotFound");
+    assertThat(outcome.table().routes())
+        .extracting(RoutingTable.Route::name)
+        .containsExactly("chat-default");
+  }
+
+  @Test
+  void deletedProviderStaysForTheRoutesThatStillServeFromIt() {
+    RenderOutcome good = render(basic(), PublishedTable.NONE);
+    List<HasMetadata> items = without(basic(), "ProviderEndpoint", "anthropic-prod");
+
+    RenderOutcome next = render(items, publishedFrom(good));
+
+    assertThat(next.routes().get("chat-default").state()).isEqualTo(RouteOutcome.State.LAST_GOOD);
+    assertThat(next.table().providers()).containsKey("anthropic-prod");
+    assertThat(next.keys()).containsEntry("anthropic-prod", "sk-ant-test-key");
+  }
+
+  @Test
+  void providerThatStopsListingAModelKeepsThatModelForTheLastGoodRoute() {
+    RenderOutcome good = render(basic(), PublishedTable.NONE);
+    List<HasMetadata> items =
+        changed(
+            basic(),
+            ProviderEndpoint.class,
+            "openai-prod",
+            pe -> pe.getSpec().getModels().removeIf(m -> m.getName().equals("gpt-5")));
+
+    RenderOutcome next = render(items, publishedFrom(good));
+
+    assertThat(next.routes().get("reasoning").state()).isEqualTo(RouteOutcome.State.LAST_GOOD);
+    assertThat(next.routes().get("reasoning").referenceProblems())
+        .extracting(Problem::reason)
+        .containsExactly("ModelNotServed");
+    assertThat(next.table().providers().get("openai-prod").models()).containsKey("gpt-5");
+    assertThat(next.routes().get("chat-default").state()).isEqualTo(RouteOutcome.State.CURRENT);
+  }
+
+  @Test
+  void providerOnAMetadataAddressIsRefusedAndItsRoutesKeepTheirLastGoodEntry() {
+    RenderOutcome good = render(basic(), PublishedTable.NONE);
+    List<HasMetadata> items =
+        changed(
+            basic(),
+            ProviderEndpoint.class,
+            "openai-prod",
+            pe -> pe.getSpec().setBaseUrl("http://169.254.169.254/latest"));
+
+    RenderOutcome next = render(items, publishedFrom(good));
+
+    assertThat(next.table().providers().get("openai-prod").baseUrl())
+        .isEqualTo("https://api.openai.com/v1");
+    assertThat(next.routes().get("reasoning").referenceProblems())
+        .extracting(Problem::reason)
+        .containsExactly("ProviderNotReady");
+    assertThat(new String(next.canonicalJson(), StandardCharsets.UTF_8)).doesNotContain("169.254");
+  }
+
+  @Test
+  void olderRouteKeepsAContestedModelName() {
+    List<HasMetadata> items =
+        changed(basic(), ModelRoute.class, "reasoning", r -> r.getSpec().setModel("gpt-4o"));
+
+    RenderOutcome outcome = render(items, PublishedTable.NONE);
+
+    assertThat(outcome.routes().get("reasoning").specProblems())
+        .extracting(Problem::reason)
+        .containsExactly("ModelNameConflict");
+    assertThat(outcome.routes().get("chat-default").state()).isEqualTo(RouteOutcome.State.CURRENT);
+  }
+
+  @Test
+  void fixingARouteServesItsNewRevision() {
+    RenderOutcome good = render(basic(), PublishedTable.NONE);
+    List<HasMetadata> broken =
+        changed(basic(), ModelRoute.class, "reasoning", r -> r.getSpec().setTargets(List.of()));
+    RenderOutcome during = render(broken, publishedFrom(good));
+    List<HasMetadata> fixed =
+        changed(
+            broken,
+            ModelRoute.class,
+            "reasoning",
+            r ->
+                r.getSpec()
+                    .setTargets(
+                        Fixtures.copy(route(basic(), "chat-default")).getSpec().getTargets()));
+
+    RenderOutcome after = render(fixed, publishedFrom(during));
+
+    assertThat(during.routes().get("reasoning").specProblems())
+        .extracting(Problem::reason)
+        .containsExactly("NoTargets");
+    assertThat(after.routes().get("reasoning").state()).isEqualTo(RouteOutcome.State.CURRENT);
+    assertThat(route(after, "reasoning").revision())
+        .isGreaterThan(route(good, "reasoning").revision());
+  }
+
+  private static RoutingTable.Route route(RenderOutcome outcome, String name) {
+    return outcome.table().routes().stream()
+        .filter(r -> r.name().equals(name))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  private static ModelRoute route(List<HasMetadata> items, String name) {
+    return Fixtures.ofType(items, ModelRoute.class).stream()
+        .filter(r -> r.getMetadata().getName().equals(name))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  private static void assertGolden(String name, String actual) throws IOException {
+    Path file = Path.of("src/test/resources/golden", name);
+    if (Boolean.getBoolean("golden.update")) {
+      Files.createDirectories(file.getParent());
+      Files.writeString(file, actual);
+    }
+    assertThat(file).as("golden file %s (refresh with -Dgolden.update=true)", file).exists();
+    assertThat(actual).isEqualTo(Files.readString(file));
+  }
+}
