@@ -94,6 +94,8 @@ public final class MockProvider implements AutoCloseable {
                 .setHost(options.host())
                 .setPort(options.port())
                 .setTcpNoDelay(true)
+                // HTTP/1.1 only: resets and truncation are defined per TCP connection.
+                .setHttp2ClearTextEnabled(false)
                 .setIdleTimeout(0));
     return server
         .requestHandler(router)
@@ -184,8 +186,9 @@ public final class MockProvider implements AutoCloseable {
    * Stops the server (and its Vert.x instance when {@link #startBlocking(MockProviderOptions)}).
    */
   public Future<Void> closeAsync() {
-    Future<Void> closed = server.close();
-    return ownsVertx ? closed.eventually(() -> vertx.close()) : closed;
+    // Closing an owned Vert.x closes the server too; chaining the two would complete the result on
+    // an event loop that no longer exists.
+    return ownsVertx ? vertx.close() : server.close();
   }
 
   /** Stops the server and waits; never call on an event loop. */

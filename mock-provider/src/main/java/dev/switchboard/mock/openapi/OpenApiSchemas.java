@@ -1,0 +1,265 @@
+package dev.switchboard.mock.openapi;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SchemaLocation;
+import com.networknt.schema.SchemaValidatorsConfig;
+import com.networknt.schema.SpecVersion;
+import com.networknt.schema.ValidationMessage;
+import dev.switchboard.mock.sse.ChatStreamTranscript;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Validates JSON against the component schemas of OpenAI's official OpenAPI document, so the mock,
+ * the gateway and the e2e tests check the wire format with one piece of code.
+ *
+ * <p>The YAML is parsed once; component schemas are JSON Schema 2020-12 with {@code $ref:
+ * '#/components/schemas/X'} resolved inside the same document. A few remaining OpenAPI 3.0 {@code
+ * nullable: true} flags are rewritten into 2020-12 ({@code type: [X, "null"]} or {@code anyOf}),
+ * because a 2020-12 validator ignores {@code nullable} and would reject the {@code null}s that
+ * OpenAI really sends (e.g. {@code finish_reason: null} in stream chunks). Validators are cached
+ * per schema name; instances are thread-safe.
+ *
+ * <pre>{@code
+ * List<String> problems = OpenApiSchemas.shared().validate(OpenApiSchemas.CHAT_COMPLETION, json);
+ * }</pre>
+ */
+public final class OpenApiSchemas {
+
+  /** {@code CreateChatCompletionResponse}. */
+  public static final String CHAT_COMPLETION = "CreateChatCompletionResponse";
+
+  /** {@code CreateChatCompletionStreamResponse} (one SSE chunk). */
+  public static final String CHAT_COMPLETION_CHUNK = "CreateChatCompletionStreamResponse";
+
+  /** {@code CreateEmbeddingResponse}. */
+  public static final String EMBEDDINGS = "CreateEmbeddingResponse";
+
+  /** {@code ListModelsResponse}. */
+  public static final String MODELS = "ListModelsResponse";
+
+  /** {@code Model}. */
+  public static final String MODEL = "Model";
+
+  /** {@code ErrorResponse} (the {@code {"error": {...}}} envelope). */
+  public static final String ERROR = "ErrorResponse";
+
+  /** System property naming the OpenAPI YAML explicitly. */
+  public static final String PATH_PROPERTY = "switchboard.openapi";
+
+  /** Environment variable naming the OpenAPI YAML explicitly. */
+  public static final String PATH_ENV = "SWITCHBOARD_OPENAPI";
+
+  private static final Path RELATIVE = Path.of("shared", "openai-openapi", "openapi.yaml");
+  private static final String BASE_URI = "https://switchboard.dev/schemas/openai-openapi.json";
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static volatile OpenApiSchemas shared;
+
+  private final JsonNode schemas;
+  private final JsonSchemaFactory factory;
+  private final SchemaValidatorsConfig config;
+  private final Map<String, JsonSchema> cache = new ConcurrentHashMap<>();
+
+  private OpenApiSchemas(JsonNode document) {
+    this.schemas = document.path("components").path("schemas");
+    if (!schemas.isObject() || schemas.isEmpty()) {
+      throw new IllegalArgumentException("document has no components.schemas");
+    }
+    String json;
+    try {
+      json = JSON.writeValueAsString(document);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    // The whole document is one schema resource, so '#/components/schemas/X' refs resolve in it.
+    this.factory =
+        JsonSchemaFactory.getInstance(
+            SpecVersion.VersionFlag.V202012,
+            b -> b.schemaLoaders(loaders -> loaders.schemas(Map.of(BASE_URI, json))));
+    this.config = SchemaValidatorsConfig.builder().formatAssertionsEnabled(false).build();
+  }
+
+  /** The document found by {@link #locate()}, loaded once per JVM. */
+  public static OpenApiSchemas shared() {
+    OpenApiSchemas s = shared;
+    if (s == null) {
+      synchronized (OpenApiSchemas.class) {
+        s = shared;
+        if (s == null) {
+          s = load(locate());
+          shared = s;
+        }
+      }
+    }
+    return s;
+  }
+
+  /** Loads and prepares the OpenAPI YAML at {@code yaml}. */
+  public static OpenApiSchemas load(Path yaml) {
+    try {
+      YAMLMapper mapper =
+          new YAMLMapper(
+              YAMLFactory.builder()
+                  // The official document is ~3 MB; SnakeYAML's default code-point limit is lower.
+                  .loaderOptions(largeDocumentOptions())
+                  .build());
+      JsonNode document = mapper.readTree(yaml.toFile());
+      rewriteNullable(document);
+      return new OpenApiSchemas(document);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read OpenAPI document " + yaml, e);
+    }
+  }
+
+  /**
+   * Finds {@code openapi.yaml}: system property {@value #PATH_PROPERTY}, environment {@value
+   * #PATH_ENV}, else {@code shared/openai-openapi/openapi.yaml} in the working directory or one of
+   * its ancestors (CI copies {@code shared/} beside the clone).
+   */
+  public static Path locate() {
+    String explicit = System.getProperty(PATH_PROPERTY, System.getenv(PATH_ENV));
+    if (explicit != null && !explicit.isBlank()) {
+      Path p = Path.of(explicit);
+      if (!Files.isRegularFile(p)) {
+        throw new IllegalStateException("OpenAPI document not found at " + p);
+      }
+      return p;
+    }
+    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+      Path candidate = dir.resolve(RELATIVE);
+      if (Files.isRegularFile(candidate)) {
+        return candidate;
+      }
+    }
+    throw new IllegalStateException(
+        "cannot find "
+            + RELATIVE
+            + " above "
+            + Path.of("").toAbsolutePath()
+            + "; set -D"
+            + PATH_PROPERTY
+            + " or "
+            + PATH_ENV);
+  }
+
+  /** True when the document defines component schema {@code name}. */
+  public boolean hasSchema(String name) {
+    return schemas.has(name);
+  }
+
+  /** Validation messages for {@code json} against {@code #/components/schemas/<schemaName>}. */
+  public List<String> validate(String schemaName, String json) {
+    try {
+      return validate(schemaName, JSON.readTree(json));
+    } catch (JsonProcessingException e) {
+      return List.of("not JSON: " + e.getOriginalMessage());
+    }
+  }
+
+  /** Validation messages for {@code node}; empty when valid. */
+  public List<String> validate(String schemaName, JsonNode node) {
+    JsonSchema schema = cache.computeIfAbsent(schemaName, this::compile);
+    List<String> out = new ArrayList<>();
+    for (ValidationMessage m : schema.validate(node)) {
+      out.add(m.getMessage());
+    }
+    return out;
+  }
+
+  /** Throws {@link AssertionError} listing the problems when {@code json} is not valid. */
+  public void assertValid(String schemaName, String json) {
+    List<String> problems = validate(schemaName, json);
+    if (!problems.isEmpty()) {
+      throw new AssertionError(schemaName + " violations " + problems + " in " + json);
+    }
+  }
+
+  /**
+   * Framing problems of a chat stream plus schema problems of each chunk, prefixed with the chunk
+   * index; empty when the stream is complete and every chunk is valid.
+   */
+  public List<String> validateChatStream(String sseBody) {
+    ChatStreamTranscript transcript = ChatStreamTranscript.of(sseBody);
+    List<String> problems = new ArrayList<>(transcript.problems());
+    List<JsonNode> chunks = transcript.chunks();
+    for (int i = 0; i < chunks.size(); i++) {
+      for (String p : validate(CHAT_COMPLETION_CHUNK, chunks.get(i))) {
+        problems.add("chunk " + i + ": " + p);
+      }
+    }
+    return problems;
+  }
+
+  private JsonSchema compile(String name) {
+    if (!hasSchema(name)) {
+      throw new IllegalArgumentException("no component schema named " + name);
+    }
+    JsonSchema schema =
+        factory.getSchema(SchemaLocation.of(BASE_URI + "#/components/schemas/" + name), config);
+    // Resolve every $ref now: a later failure would surface as a confusing validation message.
+    schema.initializeValidators();
+    return schema;
+  }
+
+  private static org.yaml.snakeyaml.LoaderOptions largeDocumentOptions() {
+    org.yaml.snakeyaml.LoaderOptions options = new org.yaml.snakeyaml.LoaderOptions();
+    options.setCodePointLimit(64 * 1024 * 1024);
+    return options;
+  }
+
+  /** Rewrites OpenAPI 3.0 {@code nullable: true} into JSON Schema 2020-12, in place. */
+  static void rewriteNullable(JsonNode node) {
+    if (node instanceof ObjectNode object) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
+        rewriteNullable(it.next().getValue());
+      }
+      JsonNode nullable = object.get("nullable");
+      if (nullable != null && nullable.isBoolean()) {
+        object.remove("nullable");
+        if (nullable.booleanValue()) {
+          allowNull(object);
+        }
+      }
+    } else if (node instanceof ArrayNode array) {
+      array.forEach(OpenApiSchemas::rewriteNullable);
+    }
+  }
+
+  private static void allowNull(ObjectNode schema) {
+    JsonNodeFactory f = JsonNodeFactory.instance;
+    JsonNode type = schema.get("type");
+    if (type != null && type.isTextual()) {
+      schema.set("type", f.arrayNode().add(type.asText()).add("null"));
+    } else if (type != null && type.isArray()) {
+      ((ArrayNode) type).add("null");
+    }
+    JsonNode enumValues = schema.get("enum");
+    if (enumValues instanceof ArrayNode values) {
+      values.addNull();
+    }
+    if (schema.has("$ref")) {
+      // A $ref sibling keyword cannot widen the referenced schema; wrap it in anyOf instead.
+      ObjectNode ref = f.objectNode().set("$ref", schema.remove("$ref"));
+      schema.set("anyOf", f.arrayNode().add(ref).add(f.objectNode().put("type", "null")));
+    } else if (type == null && (schema.has("anyOf") || schema.has("oneOf"))) {
+      ((ArrayNode) schema.get(schema.has("anyOf") ? "anyOf" : "oneOf"))
+          .add(f.objectNode().put("type", "null"));
+    }
+  }
+}

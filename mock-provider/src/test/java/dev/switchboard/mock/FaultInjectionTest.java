@@ -1,0 +1,431 @@
+package dev.switchboard.mock;
+
+import static dev.switchboard.mock.MockClient.chat;
+import static dev.switchboard.mock.MockClient.streamingChat;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.switchboard.mock.sse.ChatStreamTranscript;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Every fault of the grammar, per request header and per model rule, as a client sees it. */
+class FaultInjectionTest {
+
+  private static final String MODEL = "gpt-4o-mini";
+  private static MockProvider mock;
+  private static MockClient client;
+
+  @BeforeAll
+  static void start() {
+    mock = MockProvider.startBlocking(new MockProviderOptions().resetGraceMs(20));
+    client = new MockClient(mock);
+  }
+
+  @AfterAll
+  static void stop() {
+    mock.close();
+  }
+
+  @BeforeEach
+  void reset() {
+    mock.reset();
+  }
+
+  @Test
+  void status429CarriesRetryAfterAndRateLimitError() throws Exception {
+    HttpResponse<String> res =
+        client.send(
+            client.post(
+                "/v1/chat/completions",
+                chat(MODEL, "x"),
+                MockProvider.FAULT_HEADER,
+                "status:429;retry-after=2;retry-after-ms=1500"));
+
+    assertThat(res.statusCode()).isEqualTo(429);
+    assertThat(res.headers().firstValue("retry-after")).hasValue("2");
+    assertThat(res.headers().firstValue("retry-after-ms")).hasValue("1500");
+    JsonObject error = new JsonObject(res.body()).getJsonObject("error");
+    assertThat(error.getString("code")).isEqualTo("rate_limit_exceeded");
+    assertThat(mock.outcomes("status-429")).isEqualTo(1);
+  }
+
+  @Test
+  void serverErrorsUseTheServerErrorType() throws Exception {
+    for (int status : new int[] {500, 502, 503}) {
+      HttpResponse<String> res =
+          client.send(
+              client.post(
+                  "/v1/chat/completions",
+                  chat(MODEL, "x"),
+                  MockProvider.FAULT_HEADER,
+                  "status:" + status));
+
+      assertThat(res.statusCode()).isEqualTo(status);
+      assertThat(new JsonObject(res.body()).getJsonObject("error").getString("type"))
+          .isEqualTo("server_error");
+    }
+  }
+
+  @Test
+  void modelRuleLimitedToTimesFailsTwiceThenSucceeds() throws Exception {
+    mock.faults().add(MODEL, "status:503", 2);
+
+    List<Integer> statuses = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      statuses.add(client.send(client.post("/v1/chat/completions", chat(MODEL, "x"))).statusCode());
+    }
+
+    assertThat(statuses).containsExactly(503, 503, 200);
+    assertThat(mock.attempts(MODEL)).isEqualTo(3);
+    assertThat(mock.outcomes("status-503")).isEqualTo(2);
+    assertThat(mock.faults().list()).isEmpty();
+  }
+
+  @Test
+  void rulesQueueInOrderAndOtherModelsAreUnaffected() throws Exception {
+    mock.faults().add(MODEL, "status:429;retry-after=1", 1).add(MODEL, "status:500", 1);
+
+    int other =
+        client.send(client.post("/v1/chat/completions", chat("other-model", "x"))).statusCode();
+    List<Integer> statuses = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      statuses.add(client.send(client.post("/v1/chat/completions", chat(MODEL, "x"))).statusCode());
+    }
+
+    assertThat(other).isEqualTo(200);
+    assertThat(statuses).containsExactly(429, 500, 200);
+  }
+
+  @Test
+  void wildcardRuleAppliesToEveryModelWithoutItsOwnRule() throws Exception {
+    mock.faults().set("*", "status:503").set("pinned", "none");
+
+    assertThat(client.send(client.post("/v1/chat/completions", chat(MODEL, "x"))).statusCode())
+        .isEqualTo(503);
+    assertThat(client.send(client.post("/v1/chat/completions", chat("pinned", "x"))).statusCode())
+        .isEqualTo(200);
+  }
+
+  @Test
+  void headerFaultOverridesModelRule() throws Exception {
+    mock.faults().set(MODEL, "status:500");
+
+    HttpResponse<String> res =
+        client.send(
+            client.post(
+                "/v1/chat/completions", chat(MODEL, "x"), MockProvider.FAULT_HEADER, "none"));
+
+    assertThat(res.statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void invalidFaultHeaderIs400() throws Exception {
+    HttpResponse<String> res =
+        client.send(
+            client.post(
+                "/v1/chat/completions",
+                chat(MODEL, "x"),
+                MockProvider.FAULT_HEADER,
+                "explode:now"));
+
+    assertThat(res.statusCode()).isEqualTo(400);
+    assertThat(res.body()).contains("unknown fault directive");
+  }
+
+  @Test
+  void delayHoldsTheAnswerPastAShortClientTimeout() throws Exception {
+    assertThatThrownBy(
+            () ->
+                client.send(
+                    client
+                        .post(
+                            "/v1/chat/completions",
+                            chat(MODEL, "x"),
+                            MockProvider.FAULT_HEADER,
+                            "delay:5000")
+                        .timeout(Duration.ofMillis(300))))
+        .isInstanceOf(HttpTimeoutException.class);
+    // The same client and timeout succeed without the delay.
+    assertThat(
+            client
+                .send(
+                    client
+                        .post("/v1/chat/completions", chat(MODEL, "x"))
+                        .timeout(Duration.ofSeconds(5)))
+                .statusCode())
+        .isEqualTo(200);
+    assertThat(mock.attempts(MODEL)).isEqualTo(2);
+  }
+
+  @Test
+  void delayCombinesWithStatus() throws Exception {
+    HttpResponse<String> res =
+        client.send(
+            client.post(
+                "/v1/chat/completions",
+                chat(MODEL, "x"),
+                MockProvider.FAULT_HEADER,
+                "delay:20-60,status:503"));
+
+    assertThat(res.statusCode()).isEqualTo(503);
+  }
+
+  @Test
+  void stallNeverAnswersButIsCounted() {
+    assertThatThrownBy(
+            () ->
+                client.send(
+                    client
+                        .post(
+                            "/v1/chat/completions",
+                            chat(MODEL, "x"),
+                            MockProvider.FAULT_HEADER,
+                            "stall")
+                        .timeout(Duration.ofMillis(300))))
+        .isInstanceOf(HttpTimeoutException.class);
+    assertThat(mock.outcomes("stall")).isEqualTo(1);
+  }
+
+  @Test
+  void resetBeforeHeadersIsAConnectionError() {
+    assertThatThrownBy(
+            () ->
+                client.send(
+                    client.post(
+                        "/v1/chat/completions",
+                        chat(MODEL, "x"),
+                        MockProvider.FAULT_HEADER,
+                        "reset-before-headers")))
+        .isInstanceOf(IOException.class);
+    assertThat(mock.outcomes("reset-before-headers")).isEqualTo(1);
+  }
+
+  @Test
+  void resetAfterHeadersDeliversHeadersThenFailsTheBody() throws Exception {
+    HttpResponse<InputStream> res =
+        client.sendStreaming(
+            client.post(
+                "/v1/chat/completions",
+                streamingChat(MODEL, "x", false),
+                MockProvider.FAULT_HEADER,
+                "reset-after-headers"));
+
+    assertThat(res.statusCode()).isEqualTo(200);
+    try (InputStream body = res.body()) {
+      assertThatThrownBy(body::readAllBytes).isInstanceOf(IOException.class);
+    }
+  }
+
+  @Test
+  void resetAfterHeadersOnANonStreamedAnswerFailsTheBody() throws Exception {
+    HttpResponse<InputStream> res =
+        client.sendStreaming(
+            client.post(
+                "/v1/chat/completions",
+                chat(MODEL, "x"),
+                MockProvider.FAULT_HEADER,
+                "reset-after-headers"));
+
+    assertThat(res.statusCode()).isEqualTo(200);
+    try (InputStream body = res.body()) {
+      assertThatThrownBy(body::readAllBytes).isInstanceOf(IOException.class);
+    }
+  }
+
+  @Test
+  void truncateEndsTheStreamCleanlyWithoutDone() throws Exception {
+    HttpResponse<String> res =
+        client.send(
+            client.post(
+                "/v1/chat/completions",
+                streamingChat(MODEL, "one two three four", false),
+                MockProvider.FAULT_HEADER,
+                "truncate:3"));
+
+    assertThat(res.statusCode()).isEqualTo(200);
+    ChatStreamTranscript t = ChatStreamTranscript.of(res.body());
+    assertThat(t.events()).hasSize(3);
+    assertThat(t.isTruncated()).isTrue();
+    assertThat(t.finishReason()).isNull();
+    assertThat(t.problems()).contains("stream ended without data: [DONE]");
+  }
+
+  @Test
+  void truncateOnANonStreamedAnswerYieldsInvalidJson() throws Exception {
+    HttpResponse<String> res =
+        client.send(
+            client.post(
+                "/v1/chat/completions", chat(MODEL, "x"), MockProvider.FAULT_HEADER, "truncate"));
+
+    assertThat(res.statusCode()).isEqualTo(200);
+    assertThatThrownBy(() -> new JsonObject(res.body())).isInstanceOf(RuntimeException.class);
+  }
+
+  @Test
+  void nonJsonIs200WithHtml() throws Exception {
+    HttpResponse<String> res =
+        client.send(
+            client.post(
+                "/v1/chat/completions", chat(MODEL, "x"), MockProvider.FAULT_HEADER, "non-json"));
+
+    assertThat(res.statusCode()).isEqualTo(200);
+    assertThat(res.headers().firstValue("content-type"))
+        .hasValueSatisfying(v -> assertThat(v).startsWith("text/html"));
+    assertThat(res.body()).startsWith("<html>");
+  }
+
+  @Test
+  void refusalSetsRefusalAndContentFilter() throws Exception {
+    HttpResponse<String> whole =
+        client.send(
+            client.post(
+                "/v1/chat/completions", chat(MODEL, "x"), MockProvider.FAULT_HEADER, "refusal"));
+    HttpResponse<String> streamed =
+        client.send(
+            client.post(
+                "/v1/chat/completions",
+                streamingChat(MODEL, "x", false),
+                MockProvider.FAULT_HEADER,
+                "refusal"));
+
+    JsonObject choice = new JsonObject(whole.body()).getJsonArray("choices").getJsonObject(0);
+    assertThat(choice.getString("finish_reason")).isEqualTo("content_filter");
+    assertThat(choice.getJsonObject("message").getString("refusal")).isNotBlank();
+    assertThat(choice.getJsonObject("message").getString("content")).isNull();
+    ChatStreamTranscript t = ChatStreamTranscript.of(streamed.body());
+    assertThat(t.problems()).isEmpty();
+    assertThat(t.finishReason()).isEqualTo("content_filter");
+    assertThat(t.refusal()).isEqualTo(choice.getJsonObject("message").getString("refusal"));
+    assertThat(mock.outcomes("refusal")).isEqualTo(2);
+  }
+
+  @Test
+  void failRateIsReproducibleForTheSameSeed() throws Exception {
+    List<Integer> first = failRateStatuses(7);
+    List<Integer> second = failRateStatuses(7);
+
+    assertThat(first).isEqualTo(second);
+    assertThat(first).contains(200, 500);
+    assertThat(first).containsOnly(200, 500);
+  }
+
+  private static List<Integer> failRateStatuses(long seed) throws Exception {
+    try (MockProvider seeded =
+        MockProvider.startBlocking(new MockProviderOptions().randomSeed(seed))) {
+      seeded.faults().set(MODEL, "fail-rate:0.5");
+      MockClient c = new MockClient(seeded);
+      List<Integer> statuses = new ArrayList<>();
+      for (int i = 0; i < 30; i++) {
+        statuses.add(c.send(c.post("/v1/chat/completions", chat(MODEL, "x"))).statusCode());
+      }
+      assertThat(seeded.outcomes("status-500"))
+          .isEqualTo(statuses.stream().filter(s -> s == 500).count());
+      return statuses;
+    }
+  }
+
+  @Test
+  void dripSendsEventsInSeparateWrites() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      HttpClient http = vertx.createHttpClient(new HttpClientOptions());
+      List<String> reads = new CopyOnWriteArrayList<>();
+      String body =
+          http.request(
+                  new RequestOptions()
+                      .setMethod(HttpMethod.POST)
+                      .setHost("127.0.0.1")
+                      .setPort(mock.port())
+                      .setURI("/v1/chat/completions")
+                      .putHeader(MockProvider.FAULT_HEADER, "drip:40"))
+              .compose(
+                  req ->
+                      req.send(streamingChat(MODEL, "a b c d e", false))
+                          .compose(
+                              res -> {
+                                Buffer all = Buffer.buffer();
+                                res.handler(
+                                    b -> {
+                                      reads.add(b.toString());
+                                      all.appendBuffer(b);
+                                    });
+                                return res.end().map(v -> all.toString());
+                              }))
+              .toCompletionStage()
+              .toCompletableFuture()
+              .get(10, TimeUnit.SECONDS);
+
+      ChatStreamTranscript t = ChatStreamTranscript.of(body);
+      assertThat(t.problems()).isEmpty();
+      // Spaced writes reach the client as several reads; without drip they may coalesce into one.
+      assertThat(reads.size()).isGreaterThanOrEqualTo(3);
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void faultsCanBeScriptedThroughTheAdminApi() throws Exception {
+    HttpResponse<String> added =
+        client.send(
+            client.post(
+                "/_mock/faults",
+                "{\"model\":\"" + MODEL + "\",\"fault\":\"status:500\",\"times\":1}"));
+    HttpResponse<String> bad = client.send(client.post("/_mock/faults", "{\"fault\":\"bogus\"}"));
+
+    assertThat(added.statusCode()).isEqualTo(200);
+    assertThat(new JsonObject(added.body()).getJsonArray("rules")).hasSize(1);
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(client.send(client.post("/v1/chat/completions", chat(MODEL, "x"))).statusCode())
+        .isEqualTo(500);
+    assertThat(client.send(client.post("/v1/chat/completions", chat(MODEL, "x"))).statusCode())
+        .isEqualTo(200);
+
+    client.send(
+        client.post("/_mock/faults", "{\"model\":\"" + MODEL + "\",\"fault\":\"status:503\"}"));
+    HttpResponse<String> cleared = client.send(client.get("/_mock/faults").DELETE());
+    assertThat(cleared.statusCode()).isEqualTo(204);
+    assertThat(client.send(client.post("/v1/chat/completions", chat(MODEL, "x"))).statusCode())
+        .isEqualTo(200);
+  }
+
+  @Test
+  void modelsEndpointHonoursWildcardFaults() throws Exception {
+    mock.faults().add("*", "status:503", 1);
+
+    assertThat(client.send(client.get("/v1/models")).statusCode()).isEqualTo(503);
+    assertThat(client.send(client.get("/v1/models")).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void embeddingsHonourModelFaults() throws Exception {
+    mock.faults().add("text-embedding-3-small", "status:429;retry-after=1", 1);
+
+    HttpResponse<String> res =
+        client.send(
+            client.post(
+                "/v1/embeddings", "{\"model\":\"text-embedding-3-small\",\"input\":\"x\"}"));
+
+    assertThat(res.statusCode()).isEqualTo(429);
+    assertThat(res.headers().firstValue("retry-after")).hasValue("1");
+  }
+}

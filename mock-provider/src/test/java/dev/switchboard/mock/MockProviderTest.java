@@ -1,0 +1,508 @@
+package dev.switchboard.mock;
+
+import static dev.switchboard.mock.MockClient.chat;
+import static dev.switchboard.mock.MockClient.streamingChat;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.mock.record.RequestRecord;
+import dev.switchboard.mock.sse.ChatStreamTranscript;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Base64;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The happy paths of the OpenAI and Azure wire formats, auth, key rotation and recording. */
+class MockProviderTest {
+
+  private static final String KEY = "sk-test-primary";
+  private static final String BEARER = "Bearer " + KEY;
+  private static MockProvider mock;
+  private static MockClient client;
+
+  @BeforeAll
+  static void start() {
+    mock =
+        MockProvider.startBlocking(
+            new MockProviderOptions()
+                .keys(KEY)
+                .models("gpt-4o-mini", "text-embedding-3-small")
+                .alias("gpt-4o", "gpt-4o-2024-08-06")
+                .systemFingerprint("fp_test"));
+    client = new MockClient(mock);
+  }
+
+  @AfterAll
+  static void stop() {
+    mock.close();
+  }
+
+  @BeforeEach
+  void reset() {
+    mock.reset();
+    mock.setKeys(KEY);
+  }
+
+  @Test
+  void baseUrlPointsAtTheV1Root() {
+    assertThat(mock.baseUrl()).isEqualTo("http://127.0.0.1:" + mock.port() + "/v1");
+  }
+
+  @Test
+  void chatCompletionEchoesDeterministicContentAndResolvedModel() throws Exception {
+    HttpResponse<String> res =
+        client.send(
+            client.post(
+                "/v1/chat/completions",
+                "{\"model\":\"gpt-4o\",\"seed\":7,\"messages\":[{\"role\":\"system\",\"content\":\"be brief\"},"
+                    + "{\"role\":\"user\",\"content\":\"hello world\"}]}",
+                "authorization",
+                BEARER));
+
+    assertThat(res.statusCode()).isEqualTo(200);
+    assertThat(res.headers().firstValue("content-type")).hasValue("application/json");
+    JsonObject body = new JsonObject(res.body());
+    assertThat(body.getString("object")).isEqualTo("chat.completion");
+    assertThat(body.getString("model")).isEqualTo("gpt-4o-2024-08-06");
+    assertThat(body.getString("system_fingerprint")).isEqualTo("fp_test");
+    JsonObject choice = body.getJsonArray("choices").getJsonObject(0);
+    assertThat(choice.getString("finish_reason")).isEqualTo("stop");
+    assertThat(choice.getJsonObject("message").getString("role")).isEqualTo("assistant");
+    assertThat(choice.getJsonObject("message").getString("content"))
+        .isEqualTo("Echo from gpt-4o-2024-08-06: hello world (seed 7)");
+    JsonObject usage = body.getJsonObject("usage");
+    assertThat(usage.getInteger("total_tokens"))
+        .isEqualTo(usage.getInteger("prompt_tokens") + usage.getInteger("completion_tokens"));
+    assertThat(usage.getJsonObject("prompt_tokens_details").getInteger("cached_tokens")).isZero();
+    assertThat(mock.attempts("gpt-4o")).isEqualTo(1);
+  }
+
+  @Test
+  void longUserMessagesAreEchoedUpTo200Characters() throws Exception {
+    String text = "x".repeat(300);
+    HttpResponse<String> res =
+        client.send(
+            client.post(
+                "/v1/chat/completions", chat("gpt-4o-mini", text), "authorization", BEARER));
+
+    String content =
+        new JsonObject(res.body())
+            .getJsonArray("choices")
+            .getJsonObject(0)
+            .getJsonObject("message")
+            .getString("content");
+    assertThat(content).isEqualTo("Echo from gpt-4o-mini: " + "x".repeat(200));
+  }
+
+  @Test
+  void maxTokensCutsTheAnswerWithFinishReasonLength() throws Exception {
+    HttpResponse<String> res =
+        client.send(
+            client.post(
+                "/v1/chat/completions",
+                "{\"model\":\"gpt-4o-mini\",\"max_tokens\":2,\"messages\":[{\"role\":\"user\",\"content\":\"one two three\"}]}",
+                "authorization",
+                BEARER));
+
+    JsonObject body = new JsonObject(res.body());
+    JsonObject choice = body.getJsonArray("choices").getJsonObject(0);
+    assertThat(choice.getString("finish_reason")).isEqualTo("length");
+    assertThat(choice.getJsonObject("message").getString("content")).isEqualTo("Echo from");
+    assertThat(body.getJsonObject("usage").getInteger("completion_tokens")).isEqualTo(2);
+  }
+
+  @Test
+  void streamHasRoleFirstContentDeltasFinishReasonUsageAndDone() throws Exception {
+    HttpResponse<String> res =
+        client.send(
+            client.post(
+                "/v1/chat/completions",
+                streamingChat("gpt-4o", "hi there", true),
+                "authorization",
+                BEARER));
+
+    assertThat(res.statusCode()).isEqualTo(200);
+    assertThat(res.headers().firstValue("content-type"))
+        .hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
+    ChatStreamTranscript t = ChatStreamTranscript.of(res.body());
+    assertThat(t.problems()).isEmpty();
+    assertThat(t.content()).isEqualTo("Echo from gpt-4o-2024-08-06: hi there");
+    assertThat(t.finishReason()).isEqualTo("stop");
+    assertThat(t.usage()).isNotNull();
+    assertThat(t.usage().path("completion_tokens").asInt()).isEqualTo(5);
+    // The usage chunk comes last before [DONE] and has no choices.
+    assertThat(t.chunks().get(t.chunks().size() - 1).path("choices").size()).isZero();
+    assertThat(res.body()).endsWith("data: [DONE]\n\n");
+  }
+
+  @Test
+  void streamWithoutIncludeUsageHasNoUsageChunk() throws Exception {
+    HttpResponse<String> res =
+        client.send(
+            client.post(
+                "/v1/chat/completions",
+                streamingChat("gpt-4o-mini", "a", false),
+                "authorization",
+                BEARER));
+
+    ChatStreamTranscript t = ChatStreamTranscript.of(res.body());
+    assertThat(t.problems()).isEmpty();
+    assertThat(t.usage()).isNull();
+    assertThat(t.chunks()).allSatisfy(c -> assertThat(c.has("usage")).isFalse());
+  }
+
+  @Test
+  void streamChunksHeaderControlsTheNumberOfContentDeltas() throws Exception {
+    HttpResponse<String> res =
+        client.send(
+            client.post(
+                "/v1/chat/completions",
+                streamingChat("gpt-4o-mini", "bench", true),
+                "authorization",
+                BEARER,
+                MockProvider.STREAM_CHUNKS_HEADER,
+                "40"));
+
+    ChatStreamTranscript t = ChatStreamTranscript.of(res.body());
+    assertThat(t.problems()).isEmpty();
+    long contentDeltas =
+        t.chunks().stream()
+            .filter(c -> c.path("choices").path(0).path("delta").has("content"))
+            .filter(c -> !c.path("choices").path(0).path("delta").has("role"))
+            .count();
+    assertThat(contentDeltas).isEqualTo(40);
+    assertThat(t.usage().path("completion_tokens").asInt()).isEqualTo(40);
+  }
+
+  @Test
+  void fastPathAnswersAFixedCompletionWithoutRecording() throws Exception {
+    HttpResponse<String> res =
+        client.send(
+            client.post(
+                "/v1/chat/completions",
+                chat("gpt-4o-mini", "ignored"),
+                "authorization",
+                BEARER,
+                MockProvider.FAST_HEADER,
+                "true"));
+
+    JsonObject body = new JsonObject(res.body());
+    assertThat(
+            body.getJsonArray("choices")
+                .getJsonObject(0)
+                .getJsonObject("message")
+                .getString("content"))
+        .isEqualTo("This is the mock provider's fixed fast-path answer.");
+    assertThat(body.getString("model")).isEqualTo("gpt-4o-mini");
+    assertThat(mock.attempts("gpt-4o-mini")).isEqualTo(1);
+    assertThat(mock.requests()).isEmpty();
+  }
+
+  @Test
+  void jsonModeAnswersValidJson() throws Exception {
+    HttpResponse<String> res =
+        client.send(
+            client.post(
+                "/v1/chat/completions",
+                "{\"model\":\"gpt-4o-mini\",\"response_format\":{\"type\":\"json_object\"},"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"give json\"}]}",
+                "authorization",
+                BEARER));
+
+    String content =
+        new JsonObject(res.body())
+            .getJsonArray("choices")
+            .getJsonObject(0)
+            .getJsonObject("message")
+            .getString("content");
+    assertThat(new JsonObject(content).getString("echo")).isEqualTo("give json");
+  }
+
+  @Test
+  void requiredToolChoiceReturnsAToolCall() throws Exception {
+    HttpResponse<String> res =
+        client.send(
+            client.post(
+                "/v1/chat/completions",
+                "{\"model\":\"gpt-4o-mini\",\"tool_choice\":\"required\",\"tools\":[{\"type\":\"function\","
+                    + "\"function\":{\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\"}}}],"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"weather in Berlin?\"}]}",
+                "authorization",
+                BEARER));
+
+    JsonObject choice = new JsonObject(res.body()).getJsonArray("choices").getJsonObject(0);
+    assertThat(choice.getString("finish_reason")).isEqualTo("tool_calls");
+    JsonObject call = choice.getJsonObject("message").getJsonArray("tool_calls").getJsonObject(0);
+    assertThat(call.getJsonObject("function").getString("name")).isEqualTo("get_weather");
+    assertThat(
+            new JsonObject(call.getJsonObject("function").getString("arguments"))
+                .getString("query"))
+        .isEqualTo("weather in Berlin?");
+  }
+
+  @Test
+  void embeddingsAreDeterministicUnitVectorsOfConfiguredDimension() throws Exception {
+    String request = "{\"model\":\"text-embedding-3-small\",\"input\":[\"alpha\",\"beta\"]}";
+    JsonObject first =
+        new JsonObject(
+            client.send(client.post("/v1/embeddings", request, "authorization", BEARER)).body());
+    JsonObject second =
+        new JsonObject(
+            client.send(client.post("/v1/embeddings", request, "authorization", BEARER)).body());
+
+    assertThat(first).isEqualTo(second);
+    JsonArray data = first.getJsonArray("data");
+    assertThat(data).hasSize(2);
+    JsonArray vector = data.getJsonObject(0).getJsonArray("embedding");
+    assertThat(vector).hasSize(8);
+    double norm = 0;
+    for (Object v : vector) {
+      norm += ((Number) v).doubleValue() * ((Number) v).doubleValue();
+    }
+    assertThat(norm).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
+    assertThat(data.getJsonObject(0).getJsonArray("embedding"))
+        .isNotEqualTo(data.getJsonObject(1).getJsonArray("embedding"));
+  }
+
+  @Test
+  void base64EmbeddingsDecodeToTheSameFloats() throws Exception {
+    JsonObject floats =
+        new JsonObject(
+            client
+                .send(
+                    client.post(
+                        "/v1/embeddings",
+                        "{\"model\":\"text-embedding-3-small\",\"input\":\"alpha\",\"dimensions\":4}",
+                        "authorization",
+                        BEARER))
+                .body());
+    JsonObject b64 =
+        new JsonObject(
+            client
+                .send(
+                    client.post(
+                        "/v1/embeddings",
+                        "{\"model\":\"text-embedding-3-small\",\"input\":\"alpha\",\"dimensions\":4,\"encoding_format\":\"base64\"}",
+                        "authorization",
+                        BEARER))
+                .body());
+
+    JsonArray expected = floats.getJsonArray("data").getJsonObject(0).getJsonArray("embedding");
+    ByteBuffer bytes =
+        ByteBuffer.wrap(
+                Base64.getDecoder()
+                    .decode(b64.getJsonArray("data").getJsonObject(0).getString("embedding")))
+            .order(ByteOrder.LITTLE_ENDIAN);
+    assertThat(bytes.remaining()).isEqualTo(16);
+    for (int i = 0; i < 4; i++) {
+      assertThat((double) bytes.getFloat())
+          .isEqualTo(expected.getDouble(i).floatValue(), org.assertj.core.data.Offset.offset(0.0));
+    }
+  }
+
+  @Test
+  void modelsListsConfiguredModelsAndAliases() throws Exception {
+    JsonObject body =
+        new JsonObject(client.send(client.get("/v1/models", "authorization", BEARER)).body());
+
+    assertThat(body.getString("object")).isEqualTo("list");
+    assertThat(body.getJsonArray("data").stream().map(m -> ((JsonObject) m).getString("id")))
+        .containsExactly("gpt-4o-mini", "text-embedding-3-small", "gpt-4o");
+  }
+
+  @Test
+  void unknownModelIs404ModelNotFound() throws Exception {
+    HttpResponse<String> res =
+        client.send(
+            client.post("/v1/chat/completions", chat("nope", "x"), "authorization", BEARER));
+
+    assertThat(res.statusCode()).isEqualTo(404);
+    assertThat(new JsonObject(res.body()).getJsonObject("error").getString("code"))
+        .isEqualTo("model_not_found");
+  }
+
+  @Test
+  void malformedJsonIs400() throws Exception {
+    HttpResponse<String> res =
+        client.send(client.post("/v1/chat/completions", "{not json", "authorization", BEARER));
+
+    assertThat(res.statusCode()).isEqualTo(400);
+    assertThat(new JsonObject(res.body()).getJsonObject("error").getString("type"))
+        .isEqualTo("invalid_request_error");
+  }
+
+  @Test
+  void missingOrWrongKeyIs401InvalidApiKeyWithoutEchoingTheKey() throws Exception {
+    HttpResponse<String> missing =
+        client.send(client.post("/v1/chat/completions", chat("gpt-4o-mini", "x")));
+    HttpResponse<String> wrong =
+        client.send(
+            client.post(
+                "/v1/chat/completions",
+                chat("gpt-4o-mini", "x"),
+                "authorization",
+                "Bearer sk-wrong-123"));
+
+    for (HttpResponse<String> res : java.util.List.of(missing, wrong)) {
+      assertThat(res.statusCode()).isEqualTo(401);
+      JsonObject error = new JsonObject(res.body()).getJsonObject("error");
+      assertThat(error.getString("type")).isEqualTo("invalid_request_error");
+      assertThat(error.getString("code")).isEqualTo("invalid_api_key");
+      assertThat(error.containsKey("param")).isTrue();
+    }
+    assertThat(wrong.body()).doesNotContain("sk-wrong-123");
+    assertThat(mock.outcomes("unauthorized")).isEqualTo(2);
+  }
+
+  @Test
+  void keysRotateAtRuntime() throws Exception {
+    mock.setKeys("sk-old", "sk-new");
+    assertThat(status("sk-old")).isEqualTo(200);
+    assertThat(status("sk-new")).isEqualTo(200);
+
+    mock.setKeys("sk-new");
+    assertThat(status("sk-old")).isEqualTo(401);
+    assertThat(status("sk-new")).isEqualTo(200);
+  }
+
+  @Test
+  void keysRotateThroughTheAdminApi() throws Exception {
+    HttpResponse<String> put =
+        client.send(
+            client
+                .get("/_mock/keys")
+                .PUT(
+                    java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "{\"keys\":[\"sk-rotated\"]}")));
+
+    assertThat(put.statusCode()).isEqualTo(200);
+    assertThat(put.body()).doesNotContain("sk-rotated");
+    assertThat(status(KEY)).isEqualTo(401);
+    assertThat(status("sk-rotated")).isEqualTo(200);
+  }
+
+  @Test
+  void noKeysMeansNoAuthentication() throws Exception {
+    mock.setKeys();
+    assertThat(
+            client.send(client.post("/v1/chat/completions", chat("gpt-4o-mini", "x"))).statusCode())
+        .isEqualTo(200);
+  }
+
+  @Test
+  void azureShapeUsesDeploymentAsModelAndApiKeyHeader() throws Exception {
+    HttpResponse<String> res =
+        client.send(
+            client.post(
+                "/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21",
+                "{\"messages\":[{\"role\":\"user\",\"content\":\"hi azure\"}]}",
+                "api-key",
+                KEY));
+
+    assertThat(res.statusCode()).isEqualTo(200);
+    JsonObject body = new JsonObject(res.body());
+    assertThat(body.getString("model")).isEqualTo("gpt-4o-2024-08-06");
+    assertThat(mock.attempts("gpt-4o")).isEqualTo(1);
+  }
+
+  @Test
+  void azureRejectsMissingApiVersionAndBearerKeys() throws Exception {
+    HttpResponse<String> noVersion =
+        client.send(
+            client.post(
+                "/openai/deployments/gpt-4o/chat/completions",
+                chat("gpt-4o", "x"),
+                "api-key",
+                KEY));
+    HttpResponse<String> bearer =
+        client.send(
+            client.post(
+                "/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21",
+                chat("gpt-4o", "x"),
+                "authorization",
+                BEARER));
+
+    assertThat(noVersion.statusCode()).isEqualTo(404);
+    assertThat(new JsonObject(noVersion.body()).getJsonObject("error").getString("code"))
+        .isEqualTo("404");
+    assertThat(bearer.statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void azureEmbeddings() throws Exception {
+    HttpResponse<String> res =
+        client.send(
+            client.post(
+                "/openai/deployments/text-embedding-3-small/embeddings?api-version=2024-10-21",
+                "{\"input\":\"x\"}",
+                "api-key",
+                KEY));
+
+    assertThat(res.statusCode()).isEqualTo(200);
+    assertThat(new JsonObject(res.body()).getJsonArray("data")).hasSize(1);
+  }
+
+  @Test
+  void requestRecordsKeepBodyAndHeadersButNeverTheKey() throws Exception {
+    client.send(
+        client.post(
+            "/v1/chat/completions",
+            streamingChat("gpt-4o-mini", "record me", true),
+            "authorization",
+            BEARER,
+            "x-trace",
+            "abc"));
+
+    assertThat(mock.requests()).hasSize(1);
+    RequestRecord r = mock.requests().get(0);
+    assertThat(r.model()).isEqualTo("gpt-4o-mini");
+    assertThat(r.body().getJsonObject("stream_options").getBoolean("include_usage")).isTrue();
+    assertThat(r.header("X-Trace")).isEqualTo("abc");
+    assertThat(r.header("authorization")).isEqualTo(RequestRecord.REDACTED);
+    assertThat(r.keyFingerprint()).isEqualTo(RequestRecord.fingerprint(KEY));
+    assertThat(r.keyAccepted()).isTrue();
+    assertThat(r.outcome()).isEqualTo("ok");
+    assertThat(r.toJson().encode()).doesNotContain(KEY);
+  }
+
+  @Test
+  void statsEndpointReportsCountersAndRecentRequests() throws Exception {
+    client.send(
+        client.post("/v1/chat/completions", chat("gpt-4o-mini", "x"), "authorization", BEARER));
+    client.send(client.post("/v1/chat/completions", chat("gpt-4o-mini", "x")));
+
+    JsonObject stats = new JsonObject(client.send(client.get("/_mock/stats?requests=1")).body());
+
+    assertThat(stats.getLong("total")).isEqualTo(2);
+    assertThat(stats.getJsonObject("byModel").getLong("gpt-4o-mini")).isEqualTo(2);
+    assertThat(stats.getJsonObject("byOutcome").getLong("ok")).isEqualTo(1);
+    assertThat(stats.getJsonObject("byOutcome").getLong("unauthorized")).isEqualTo(1);
+    assertThat(stats.getJsonArray("requests")).hasSize(1);
+    assertThat(stats.getJsonArray("requests").getJsonObject(0).getString("outcome"))
+        .isEqualTo("unauthorized");
+  }
+
+  @Test
+  void resetClearsCountersAndRecords() throws Exception {
+    client.send(
+        client.post("/v1/chat/completions", chat("gpt-4o-mini", "x"), "authorization", BEARER));
+    HttpResponse<String> reset = client.send(client.post("/_mock/reset", ""));
+
+    assertThat(reset.statusCode()).isEqualTo(204);
+    assertThat(mock.totalAttempts()).isZero();
+    assertThat(mock.requests()).isEmpty();
+  }
+
+  private int status(String key) throws Exception {
+    return client
+        .send(
+            client.post(
+                "/v1/chat/completions", chat("gpt-4o-mini", "x"), "authorization", "Bearer " + key))
+        .statusCode();
+  }
+}
