@@ -23,14 +23,16 @@ public final class GatewayRouter {
     Router router = Router.router(vertx);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes);
 
+    // 415 is decided from the headers alone, on its own route, before the body is read; Vert.x
+    // requires the body handler to come first on the route that holds it.
+    router.post("/v1/chat/completions").handler(GatewayRouter::requireJson);
+    router.post("/v1/embeddings").handler(GatewayRouter::requireJson);
     router
         .post("/v1/chat/completions")
-        .handler(GatewayRouter::requireJson)
         .handler(body)
         .handler(rc -> proxy.handle(rc, Operation.CHAT_COMPLETIONS));
     router
         .post("/v1/embeddings")
-        .handler(GatewayRouter::requireJson)
         .handler(body)
         .handler(rc -> proxy.handle(rc, Operation.EMBEDDINGS));
     router.get("/v1/models").handler(info::listModels);

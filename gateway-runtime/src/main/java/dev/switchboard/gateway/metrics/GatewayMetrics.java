@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.core.metrics.Info;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -30,11 +31,23 @@ public final class GatewayMetrics {
   private final PrometheusMeterRegistry registry;
   private final AtomicReference<String> configVersion = new AtomicReference<>();
 
+  /**
+   * A native Prometheus info metric, because Micrometer strips the {@code _info} suffix of gauges;
+   * exposed as {@code switchboard_config_version_info{config_version="sha256:..."} 1}.
+   */
+  private final Info configVersionInfo;
+
   public GatewayMetrics() {
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Gauge.builder("switchboard_config_loaded", () -> configVersion.get() == null ? 0 : 1)
         .description("1 once a valid routing table is loaded")
         .register(registry);
+    configVersionInfo =
+        Info.builder()
+            .name("switchboard_config_version_info")
+            .help("The routing table version this replica serves")
+            .labelNames("config_version")
+            .register(registry.getPrometheusRegistry());
   }
 
   public MeterRegistry registry() {
@@ -54,20 +67,9 @@ public final class GatewayMetrics {
         .register(registry)
         .increment();
     if (result.applied()) {
-      String previous = configVersion.getAndSet(result.configVersion());
-      if (previous != null) {
-        // Only the running version is reported as 1: a dashboard can count replicas per version.
-        registry
-            .find("switchboard_config_version_info")
-            .tag("config_version", previous)
-            .meters()
-            .forEach(registry::remove);
-      }
-      String version = result.configVersion();
-      Gauge.builder("switchboard_config_version_info", () -> 1)
-          .description("The routing table version this replica serves (value is always 1)")
-          .tag("config_version", version)
-          .register(registry);
+      // Only the running version is present: a dashboard can count replicas per version.
+      configVersionInfo.setLabelValues(result.configVersion());
+      configVersion.set(result.configVersion());
     }
   }
 
@@ -79,6 +81,14 @@ public final class GatewayMetrics {
         .tag("outcome", failureOrNull == null ? "success" : failureOrNull.kind().label())
         .register(registry)
         .increment();
+    if (failureOrNull != null) {
+      Counter.builder("switchboard_upstream_errors")
+          .description("Failed upstream attempts by error class")
+          .tags(targetTags(ctx.routeName(), target))
+          .tag("error_class", failureOrNull.kind().label())
+          .register(registry)
+          .increment();
+    }
   }
 
   /** Records a finished request (success or error). */
@@ -86,7 +96,7 @@ public final class GatewayMetrics {
     PlannedTarget target = ctx.target();
     Tags tags =
         targetTags(ctx.routeName(), target)
-            .and("gen_ai.operation.name", ctx.operation().otelName())
+            .and("operation", ctx.operation().otelName())
             .and("outcome", ctx.outcome())
             .and("stream", Boolean.toString(ctx.stream()));
     Timer.builder("gen_ai.client.operation.duration")
@@ -154,9 +164,8 @@ public final class GatewayMetrics {
   private void tokens(Tags tags, String type, long count) {
     DistributionSummary.builder("gen_ai.client.token.usage")
         .description("Tokens per request by type (input, output, cached)")
-        .baseUnit("tokens")
         .tags(tags)
-        .tag("gen_ai.token.type", type)
+        .tag("token_type", type)
         .register(registry)
         .record(count);
   }
@@ -164,8 +173,8 @@ public final class GatewayMetrics {
   private static Tags targetTags(String route, PlannedTarget target) {
     return Tags.of(
         "route", route,
-        "gen_ai.provider.name", target == null ? "none" : target.provider().name(),
-        "gen_ai.request.model", target == null ? "none" : target.target().model(),
+        "provider", target == null ? "none" : target.provider().name(),
+        "target_model", target == null ? "none" : target.target().model(),
         "arm", target == null ? "none" : target.arm());
   }
 }

@@ -1,0 +1,170 @@
+package dev.switchboard.gateway;
+
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.contract.RoutingTableCodec;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A gateway in file mode on a loopback port, with helpers to rewrite its routing file and keys
+ * directory and to call it with the JDK HTTP client.
+ */
+public final class GatewayHarness implements AutoCloseable {
+
+  public static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Path routingFile;
+  private final Path keysDir;
+  private final GatewayServer server;
+  private final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
+
+  private GatewayHarness(Path routingFile, Path keysDir, GatewayServer server) {
+    this.routingFile = routingFile;
+    this.keysDir = keysDir;
+    this.server = server;
+  }
+
+  /** Writes table and keys into {@code dir}, starts a gateway on them and waits until ready. */
+  public static GatewayHarness start(
+      Vertx vertx, Path dir, RoutingTable table, Map<String, String> keys) throws Exception {
+    Path routing = dir.resolve("routing.json");
+    Path keysDir = Files.createDirectories(dir.resolve("keys"));
+    writeAtomically(routing, RoutingTableCodec.encode(table));
+    for (Map.Entry<String, String> e : keys.entrySet()) {
+      Files.writeString(keysDir.resolve(e.getKey()), e.getValue());
+    }
+    GatewayOptions options =
+        GatewayOptions.defaults()
+            .withHost("127.0.0.1")
+            .withPort(0)
+            .withRoutingFile(routing)
+            .withKeysDir(keysDir)
+            .withFileCheckIntervalMs(25);
+    GatewayServer server =
+        GatewayServer.start(vertx, options)
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(30, java.util.concurrent.TimeUnit.SECONDS);
+    GatewayHarness harness = new GatewayHarness(routing, keysDir, server);
+    harness.awaitConfigVersion(RoutingTableCodec.configVersionOf(table));
+    return harness;
+  }
+
+  public GatewayServer server() {
+    return server;
+  }
+
+  public String origin() {
+    return "http://127.0.0.1:" + server.port();
+  }
+
+  public String baseUrl() {
+    return origin() + "/v1";
+  }
+
+  /** Replaces the routing file the way editors and kubelet do: write aside, then rename. */
+  public void writeTable(RoutingTable table) throws IOException {
+    writeAtomically(routingFile, RoutingTableCodec.encode(table));
+  }
+
+  public void writeRoutingText(String text) throws IOException {
+    writeAtomically(routingFile, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  public void writeKey(String provider, String key) throws IOException {
+    writeAtomically(keysDir.resolve(provider), key.getBytes(StandardCharsets.UTF_8));
+  }
+
+  public void awaitConfigVersion(String version) {
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                server
+                    .routingState()
+                    .current()
+                    .map(s -> s.configVersion().equals(version))
+                    .orElse(false));
+  }
+
+  public Optional<String> configVersion() {
+    return server.routingState().current().map(s -> s.configVersion());
+  }
+
+  public HttpResponse<String> post(String path, String body, String... headers)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(origin() + path))
+            .timeout(Duration.ofSeconds(30))
+            .POST(HttpRequest.BodyPublishers.ofString(body));
+    boolean contentType = false;
+    for (int i = 0; i < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+      contentType |= headers[i].equalsIgnoreCase("content-type");
+    }
+    if (!contentType) {
+      b.header("Content-Type", "application/json");
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  public HttpResponse<String> get(String path) throws IOException, InterruptedException {
+    return http.send(
+        HttpRequest.newBuilder(URI.create(origin() + path))
+            .timeout(Duration.ofSeconds(30))
+            .GET()
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  public HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException {
+    return http.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  public static JsonNode json(String text) throws IOException {
+    return JSON.readTree(text);
+  }
+
+  /** A minimal chat request body. */
+  public static String chat(String model, boolean stream) {
+    return "{\"model\":\""
+        + model
+        + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hi\"}]"
+        + (stream ? ",\"stream\":true" : "")
+        + "}";
+  }
+
+  private static void writeAtomically(Path target, byte[] bytes) throws IOException {
+    Path tmp = Files.createTempFile(target.getParent(), ".tmp-", ".part");
+    Files.write(tmp, bytes);
+    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  @Override
+  public void close() throws Exception {
+    server
+        .close()
+        .toCompletionStage()
+        .toCompletableFuture()
+        .get(30, java.util.concurrent.TimeUnit.SECONDS);
+  }
+}

@@ -1,0 +1,377 @@
+package dev.switchboard.gateway.http;
+
+import static dev.switchboard.gateway.GatewayHarness.chat;
+import static dev.switchboard.gateway.GatewayHarness.json;
+import static dev.switchboard.gateway.TestTables.provider;
+import static dev.switchboard.gateway.TestTables.route;
+import static dev.switchboard.gateway.TestTables.target;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.GatewayHarness;
+import dev.switchboard.gateway.OpenApiErrorSchema;
+import dev.switchboard.gateway.TestTables;
+import dev.switchboard.mock.MockProvider;
+import dev.switchboard.mock.MockProviderOptions;
+import dev.switchboard.mock.record.RequestRecord;
+import io.vertx.core.Vertx;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** End to end through the gateway against a real loopback fake provider, over plain HTTP. */
+class GatewayProxyIT {
+
+  @TempDir static Path dir;
+
+  static Vertx vertx;
+  static MockProvider mock;
+  static GatewayHarness gateway;
+
+  @BeforeAll
+  static void start() throws Exception {
+    vertx = Vertx.vertx();
+    mock =
+        MockProvider.startBlocking(
+            vertx,
+            new MockProviderOptions()
+                .keys("sk-a")
+                .models(
+                    "broken-model",
+                    "limited-model",
+                    "rejecting-model",
+                    "slow-model",
+                    "truncating-model",
+                    "text-embedding-3-small")
+                .alias("gpt-4o-mini", "gpt-4o-mini-2024-07-18"));
+    int deadPort;
+    try (ServerSocket s = new ServerSocket(0)) {
+      deadPort = s.getLocalPort();
+    }
+    RoutingTable table =
+        TestTables.table(
+            List.of(
+                provider(
+                    "mock-a",
+                    "openai-compatible",
+                    mock.baseUrl(),
+                    true,
+                    Map.of("gpt-4o-mini", TestTables.priced(2.0, 8.0)),
+                    null),
+                provider("mock-any", mock.baseUrl(), true),
+                provider(
+                    "mock-slow",
+                    "openai-compatible",
+                    mock.baseUrl(),
+                    true,
+                    Map.of(),
+                    new RoutingTable.Timeouts(1000L, 400L, 600L)),
+                provider("dead", "http://127.0.0.1:" + deadPort + "/v1", false)),
+            List.of(
+                route("chat-default", List.of("gpt-4o"), target("mock-a", "gpt-4o-mini", 0)),
+                route(
+                    "failover",
+                    List.of(),
+                    target("mock-any", "broken-model", 0),
+                    target("mock-a", "gpt-4o-mini", 1)),
+                route("broken", List.of(), target("mock-any", "broken-model", 0)),
+                route("limited", List.of(), target("mock-any", "limited-model", 0)),
+                route("rejecting", List.of(), target("mock-any", "rejecting-model", 0)),
+                route("slow", List.of(), target("mock-slow", "slow-model", 0)),
+                route("dead", List.of(), target("dead", "any", 0)),
+                route("truncating", List.of(), target("mock-any", "truncating-model", 0)),
+                route("embed", List.of(), target("mock-any", "text-embedding-3-small", 0))));
+    gateway =
+        GatewayHarness.start(
+            vertx, dir, table, Map.of("mock-a", "sk-a", "mock-any", "sk-a", "mock-slow", "sk-a"));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    gateway.close();
+    mock.close();
+    vertx.close().toCompletionStage().toCompletableFuture().get();
+  }
+
+  @BeforeEach
+  void resetMock() {
+    mock.reset();
+    mock.faults().set("broken-model", "status:500");
+    mock.faults().set("limited-model", "status:429;retry-after=7");
+    mock.faults().set("rejecting-model", "status:400");
+    mock.faults().set("slow-model", "delay:3000");
+    mock.faults().set("truncating-model", "truncate:2");
+  }
+
+  @Test
+  void nonStreamingChatIsRoutedWithModelRewrittenAndSaysWhatServedIt() throws Exception {
+    String body =
+        "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+            + "\"seed\":7,\"metadata\":{\"team\":\"a\"},\"x_unknown\":{\"kept\":true}}";
+    HttpResponse<String> response =
+        gateway.post(
+            "/v1/chat/completions",
+            body,
+            "Authorization",
+            "Bearer client-own-secret",
+            "x-request-id",
+            "req-123");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    JsonNode json = json(response.body());
+    assertThat(json.path("object").asText()).isEqualTo("chat.completion");
+    assertThat(json.path("choices").get(0).path("message").path("content").asText()).isNotEmpty();
+    assertThat(response.headers().firstValue("x-request-id")).contains("req-123");
+    assertThat(response.headers().firstValue("x-switchboard-route")).contains("chat-default");
+    assertThat(response.headers().firstValue("x-switchboard-provider")).contains("mock-a");
+    assertThat(response.headers().firstValue("x-switchboard-target-model")).contains("gpt-4o-mini");
+    assertThat(response.headers().firstValue("x-switchboard-model-version"))
+        .contains("gpt-4o-mini-2024-07-18");
+    assertThat(response.headers().firstValue("x-switchboard-system-fingerprint"))
+        .contains("fp_mock0001");
+    assertThat(response.headers().firstValue("x-switchboard-attempts")).contains("1");
+    assertThat(response.headers().firstValue("x-switchboard-ttft-ms")).isPresent();
+
+    RequestRecord seen = mock.requests().get(mock.requests().size() - 1);
+    assertThat(seen.model()).isEqualTo("gpt-4o-mini");
+    assertThat(seen.header("x-request-id")).isEqualTo("req-123");
+    // The provider saw the gateway's key, never the client's own Authorization.
+    assertThat(seen.keyFingerprint()).isEqualTo(RequestRecord.fingerprint("sk-a"));
+    assertThat(seen.keyAccepted()).isTrue();
+    assertThat(seen.body().getInteger("seed")).isEqualTo(7);
+    assertThat(seen.body().getJsonObject("metadata").getString("team")).isEqualTo("a");
+    assertThat(seen.body().getJsonObject("x_unknown").getBoolean("kept")).isTrue();
+  }
+
+  @Test
+  void streamWithoutUsagePassesChunksAndHidesTheUsageTheGatewayAskedFor() throws Exception {
+    HttpResponse<String> response =
+        gateway.post("/v1/chat/completions", chat("chat-default", true));
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("content-type").orElse(""))
+        .startsWith("text/event-stream");
+    List<String> events = sseData(response.body());
+    assertThat(events).last().isEqualTo("[DONE]");
+    List<JsonNode> chunks = chunks(events);
+    assertThat(chunks).isNotEmpty();
+    assertThat(chunks).allSatisfy(c -> assertThat(c.has("usage")).isFalse());
+    assertThat(chunks.get(0).path("choices").get(0).path("delta").path("role").asText())
+        .isEqualTo("assistant");
+    // ... but the upstream was asked for usage, so tokens were still counted.
+    RequestRecord seen = mock.requests().get(mock.requests().size() - 1);
+    assertThat(seen.body().getJsonObject("stream_options").getBoolean("include_usage")).isTrue();
+    assertThat(gateway.server().metrics().scrape())
+        .contains("gen_ai_client_token_usage_count{arm=\"stable\"")
+        .contains("gen_ai_server_time_to_first_token_seconds_count");
+  }
+
+  @Test
+  void streamWithUsageForwardsTheUsageChunk() throws Exception {
+    String body =
+        "{\"model\":\"chat-default\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    HttpResponse<String> response = gateway.post("/v1/chat/completions", body);
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    List<String> events = sseData(response.body());
+    assertThat(events).last().isEqualTo("[DONE]");
+    List<JsonNode> chunks = chunks(events);
+    JsonNode last = chunks.get(chunks.size() - 1);
+    assertThat(last.path("choices")).isEmpty();
+    assertThat(last.path("usage").path("completion_tokens").asInt()).isPositive();
+  }
+
+  @Test
+  void failsOverToTheNextTargetBeforeAnythingWasSent() throws Exception {
+    HttpResponse<String> plain = gateway.post("/v1/chat/completions", chat("failover", false));
+    assertThat(plain.statusCode()).isEqualTo(200);
+    assertThat(plain.headers().firstValue("x-switchboard-attempts")).contains("2");
+    assertThat(plain.headers().firstValue("x-switchboard-target-model")).contains("gpt-4o-mini");
+
+    HttpResponse<String> stream = gateway.post("/v1/chat/completions", chat("failover", true));
+    assertThat(stream.statusCode()).isEqualTo(200);
+    assertThat(sseData(stream.body())).last().isEqualTo("[DONE]");
+    assertThat(mock.attempts("broken-model")).isEqualTo(2);
+  }
+
+  @Test
+  void upstreamDyingMidStreamEndsWithExactlyOneErrorEvent() throws Exception {
+    HttpResponse<String> response = gateway.post("/v1/chat/completions", chat("truncating", true));
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    List<String> events = sseData(response.body());
+    assertThat(events).doesNotContain("[DONE]");
+    List<String> errors = events.stream().filter(e -> e.contains("\"error\"")).toList();
+    assertThat(errors).hasSize(1);
+    assertThat(events).last().isEqualTo(errors.get(0));
+    assertThat(OpenApiErrorSchema.problems(errors.get(0))).isEmpty();
+  }
+
+  @Test
+  void embeddingsAreProxied() throws Exception {
+    HttpResponse<String> response =
+        gateway.post("/v1/embeddings", "{\"model\":\"embed\",\"input\":[\"a\",\"b\"]}");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    JsonNode json = json(response.body());
+    assertThat(json.path("data")).hasSize(2);
+    assertThat(json.path("data").get(0).path("embedding").isArray()).isTrue();
+  }
+
+  @Test
+  void listsEveryModelNameAndAlias() throws Exception {
+    HttpResponse<String> response = gateway.get("/v1/models");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    JsonNode json = json(response.body());
+    assertThat(json.path("object").asText()).isEqualTo("list");
+    List<String> ids = new ArrayList<>();
+    json.path("data").forEach(m -> ids.add(m.path("id").asText()));
+    assertThat(ids).contains("chat-default", "gpt-4o", "failover", "embed");
+    assertThat(json.path("data").get(0).path("owned_by").asText()).isEqualTo("switchboard");
+  }
+
+  @Test
+  void everyErrorIsOpenAiShapedWithTheRightStatus() throws Exception {
+    assertError(gateway.post("/v1/chat/completions", "{not json"), 400, null, null);
+    assertError(gateway.post("/v1/chat/completions", "{\"messages\":[]}"), 400, "model", null);
+    assertError(
+        gateway.post("/v1/chat/completions", "{\"model\":\"chat-default\",\"messages\":\"hi\"}"),
+        400,
+        "messages",
+        null);
+    assertError(gateway.post("/v1/embeddings", "{\"model\":\"embed\"}"), 400, "input", null);
+    assertError(
+        gateway.post("/v1/chat/completions", chat("no-such-model", false)),
+        404,
+        "model",
+        "model_not_found");
+    assertError(
+        gateway.post(
+            "/v1/chat/completions", chat("chat-default", false), "Content-Type", "text/plain"),
+        415,
+        null,
+        "unsupported_media_type");
+    assertError(gateway.get("/v1/chat/completions"), 405, null, "method_not_allowed");
+    assertError(gateway.get("/v1/nothing-here"), 404, null, "unknown_url");
+    assertError(
+        gateway.post("/v1/chat/completions", chat("broken", false)), 502, null, "bad_gateway");
+    assertError(
+        gateway.post("/v1/chat/completions", chat("broken", true)), 502, null, "bad_gateway");
+    HttpResponse<String> limited = gateway.post("/v1/chat/completions", chat("limited", false));
+    assertError(limited, 429, null, "rate_limit_exceeded");
+    assertThat(limited.headers().firstValue("retry-after")).contains("7");
+    assertError(gateway.post("/v1/chat/completions", chat("rejecting", false)), 400, null, null);
+    assertError(
+        gateway.post("/v1/chat/completions", chat("slow", false)), 504, null, "upstream_timeout");
+    assertError(
+        gateway.post("/v1/chat/completions", chat("slow", true)), 504, null, "upstream_timeout");
+    assertError(
+        gateway.post("/v1/chat/completions", chat("dead", false)), 503, null, "no_healthy_target");
+  }
+
+  @Test
+  void bodiesOverTheLimitAreRejectedWith413() throws Exception {
+    // The harness gateway runs with the default 32 MiB limit; send a little more than that.
+    byte[] big = new byte[32 * 1024 * 1024 + 1024];
+    java.util.Arrays.fill(big, (byte) ' ');
+    HttpResponse<String> response =
+        gateway.send(
+            HttpRequest.newBuilder(URI.create(gateway.origin() + "/v1/chat/completions"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(big))
+                .build());
+    assertError(response, 413, null, "request_too_large");
+  }
+
+  @Test
+  void healthReadinessMetricsStatsAndAdminSummary() throws Exception {
+    gateway.post("/v1/chat/completions", chat("chat-default", true));
+
+    assertThat(gateway.get("/healthz").statusCode()).isEqualTo(200);
+    HttpResponse<String> ready = gateway.get("/readyz");
+    assertThat(ready.statusCode()).isEqualTo(200);
+    String version = gateway.configVersion().orElseThrow();
+    assertThat(json(ready.body()).path("configVersion").asText()).isEqualTo(version);
+
+    String metrics = gateway.get("/metrics").body();
+    assertThat(metrics)
+        .contains("switchboard_config_version_info{config_version=\"" + version + "\"} 1")
+        .contains("switchboard_config_reload_total{result=\"applied\"}")
+        .contains("switchboard_upstream_attempts_total")
+        .contains("gen_ai_client_operation_duration_seconds_bucket")
+        .contains("switchboard_cost_usd_total");
+
+    JsonNode stats = json(gateway.get("/v1/switchboard/stats").body());
+    JsonNode route = stats.path("routes").path("chat-default");
+    assertThat(route.path("requests").asInt()).isPositive();
+    assertThat(route.has("ttft_p95_ms")).isTrue();
+    assertThat(route.path("cost_per_1k_requests_usd").asDouble()).isPositive();
+
+    HttpResponse<String> admin = gateway.get("/admin/config");
+    JsonNode config = json(admin.body());
+    assertThat(config.path("configVersion").asText()).isEqualTo(version);
+    assertThat(admin.body()).doesNotContain("sk-a");
+    JsonNode mockA = null;
+    for (JsonNode p : config.path("providers")) {
+      if (p.path("name").asText().equals("mock-a")) {
+        mockA = p;
+      }
+    }
+    assertThat(mockA).isNotNull();
+    assertThat(mockA.path("keyLoaded").asBoolean()).isTrue();
+  }
+
+  private static void assertError(
+      HttpResponse<String> response, int status, String param, String code) throws Exception {
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+    assertThat(response.headers().firstValue("content-type").orElse(""))
+        .startsWith("application/json");
+    assertThat(OpenApiErrorSchema.problems(response.body())).as(response.body()).isEmpty();
+    JsonNode error = json(response.body()).path("error");
+    if (param != null) {
+      assertThat(error.path("param").asText()).isEqualTo(param);
+    }
+    if (code != null) {
+      assertThat(error.path("code").asText()).isEqualTo(code);
+    }
+  }
+
+  static List<String> sseData(String body) {
+    List<String> events = new ArrayList<>();
+    for (String block : body.split("\n\n")) {
+      StringBuilder data = new StringBuilder();
+      for (String line : block.split("\n")) {
+        if (line.startsWith("data:")) {
+          data.append(line.substring(5).strip());
+        }
+      }
+      if (!data.isEmpty()) {
+        events.add(data.toString());
+      }
+    }
+    return events;
+  }
+
+  private static List<JsonNode> chunks(List<String> events) throws Exception {
+    List<JsonNode> out = new ArrayList<>();
+    for (String e : events) {
+      if (!e.equals("[DONE]")) {
+        out.add(json(e));
+      }
+    }
+    return out;
+  }
+}
