@@ -116,12 +116,17 @@ class ChartWorkloadTest {
     assertThat(env)
         .containsEntry("SWITCHBOARD_WATCH_NAMESPACES", Charts.NAMESPACE)
         .containsEntry("SWITCHBOARD_LEADER_ELECTION", "true")
-        .containsEntry("SWITCHBOARD_LEADER_ELECTION_LEASE_NAME", "switchboard-operator")
+        .containsEntry("SWITCHBOARD_LEASE_NAME", "switchboard-operator")
         .containsEntry("SWITCHBOARD_SSA", "true")
         .containsEntry("SWITCHBOARD_ALLOW_PRIVATE_UPSTREAMS", "false")
         .containsEntry("SWITCHBOARD_ALLOW_LOOPBACK_UPSTREAMS", "false")
         .containsEntry("SWITCHBOARD_HTTP_PORT", "8081")
         .containsEntry("SWITCHBOARD_GATEWAY_SERVICE", "switchboard-gateway");
+    assertThat(
+            find(container.path("env"), "name", "SWITCHBOARD_LEASE_NAMESPACE")
+                .at("/valueFrom/fieldRef/fieldPath")
+                .asText())
+        .isEqualTo("metadata.namespace");
     assertThat(container.at("/ports/0/containerPort").asInt()).isEqualTo(8081);
     assertThat(container.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/healthz");
     assertThat(container.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/readyz");
@@ -144,6 +149,7 @@ class ChartWorkloadTest {
               allowPrivateUpstreams: true
               serverSideApply: false
               leaderElection: {enabled: false, leaseName: other}
+              probes: {enabled: false}
               image: {tag: "1.2.3"}
             """);
 
@@ -155,6 +161,7 @@ class ChartWorkloadTest {
         .containsEntry("SWITCHBOARD_SSA", "false")
         .containsEntry("SWITCHBOARD_LEADER_ELECTION", "false");
     assertThat(container.path("image").asText()).endsWith(":1.2.3");
+    assertThat(container.has("livenessProbe") || container.has("readinessProbe")).isFalse();
     assertThat(chart.find("Role", Charts.NAMESPACE, "switchboard-operator-leader-election"))
         .as("no Lease permissions without leader election")
         .isEmpty();

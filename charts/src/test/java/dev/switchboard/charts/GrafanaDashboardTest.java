@@ -17,25 +17,51 @@ import org.junit.jupiter.api.Test;
 /** The Grafana dashboard parses and queries only metrics that Switchboard exports. */
 class GrafanaDashboardTest {
 
-  /** Base names as exported for Prometheus by the gateway (and the operator's canary weight). */
+  /**
+   * Base names as exported for Prometheus: the gateway's (dev.switchboard.gateway.metrics
+   * .GatewayMetrics, Micrometer naming: "." becomes "_", base units and "_total" are appended),
+   * plus the breaker state (resilience, issue 4) and the operator's canary weight (issue 6).
+   */
   private static final Set<String> KNOWN_METRICS =
       Set.of(
           "gen_ai_client_operation_duration_seconds",
-          "gen_ai_client_token_usage",
+          "gen_ai_client_token_usage_tokens",
           "gen_ai_server_time_to_first_token_seconds",
           "gen_ai_server_time_per_output_token_seconds",
           "switchboard_cost_usd_total",
           "switchboard_upstream_attempts_total",
-          "switchboard_upstream_errors_total",
+          "switchboard_errors_total",
+          "switchboard_config_reload_total",
+          "switchboard_config_version_info",
           "switchboard_circuit_breaker_state",
-          "switchboard_canary_weight",
-          "switchboard_config_version_info");
+          "switchboard_canary_weight");
+
+  /** Label names those metrics carry (OpenTelemetry GenAI attribute names, "." as "_"). */
+  private static final Set<String> KNOWN_LABELS =
+      Set.of(
+          "le",
+          "route",
+          "arm",
+          "outcome",
+          "error_class",
+          "result",
+          "config_version",
+          "gen_ai_provider_name",
+          "gen_ai_request_model",
+          "gen_ai_token_type",
+          "target",
+          "state");
 
   /** Series Prometheus derives from a histogram or summary. */
   private static final List<String> SERIES_SUFFIXES = List.of("", "_bucket", "_sum", "_count");
 
   /** Identifiers that look like metric names: anything with our prefixes. */
   private static final Pattern METRIC = Pattern.compile("\\b(?:gen_ai|switchboard)_[a-z0-9_]+");
+
+  /** Grouping clauses and label matchers, whose label names must exist. */
+  private static final Pattern GROUPING = Pattern.compile("\\bby \\(([^)]*)\\)");
+
+  private static final Pattern MATCHER = Pattern.compile("[{,]\\s*([a-z_]+)\\s*(?:=~|!=|!~|=)");
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -51,7 +77,10 @@ class GrafanaDashboardTest {
     assertThat(expressions).hasSizeGreaterThanOrEqualTo(10);
     Set<String> used = new TreeSet<>();
     for (String expression : expressions) {
-      Matcher matcher = METRIC.matcher(expression);
+      // Label names (some start with gen_ai_ too) live in matchers and grouping clauses.
+      String withoutLabels =
+          GROUPING.matcher(expression.replaceAll("\\{[^}]*}", "{}")).replaceAll("by ()");
+      Matcher matcher = METRIC.matcher(withoutLabels);
       while (matcher.find()) {
         String name = matcher.group();
         assertThat(isKnown(name)).as("unknown metric %s in %s", name, expression).isTrue();
@@ -62,13 +91,34 @@ class GrafanaDashboardTest {
   }
 
   @Test
+  void groupingAndMatchersUseOnlyKnownLabels() throws IOException {
+    List<String> expressions = expressions(JSON.readTree(dashboardText()));
+
+    Set<String> labels = new TreeSet<>();
+    for (String expression : expressions) {
+      Matcher grouping = GROUPING.matcher(expression);
+      while (grouping.find()) {
+        for (String label : grouping.group(1).split(",")) {
+          labels.add(label.strip());
+        }
+      }
+      Matcher matcher = MATCHER.matcher(expression);
+      while (matcher.find()) {
+        labels.add(matcher.group(1));
+      }
+    }
+    assertThat(labels).contains("route", "error_class", "gen_ai_request_model");
+    assertThat(KNOWN_LABELS).containsAll(labels);
+  }
+
+  @Test
   void coversTheFiguresOperatorsAskFor() throws IOException {
     JsonNode dashboard = JSON.readTree(dashboardText());
     String queries = String.join("\n", expressions(dashboard));
 
     assertThat(queries)
         .contains("gen_ai_client_operation_duration_seconds_count") // requests
-        .contains("sum by (error_class) (rate(switchboard_upstream_errors_total") // errors by class
+        .contains("sum by (error_class) (rate(switchboard_errors_total") // errors by class
         .contains("gen_ai_server_time_to_first_token_seconds_bucket") // TTFT
         .contains("gen_ai_server_time_per_output_token_seconds_sum") // tokens/s
         .contains("sum by (route) (rate(switchboard_cost_usd_total") // cost per route
