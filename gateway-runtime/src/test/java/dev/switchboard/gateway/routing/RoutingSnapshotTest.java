@@ -1,0 +1,75 @@
+package dev.switchboard.gateway.routing;
+
+import static dev.switchboard.gateway.TestTables.provider;
+import static dev.switchboard.gateway.TestTables.target;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.TestTables;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+class RoutingSnapshotTest {
+
+  private static final RoutingTable.Route ROUTE =
+      new RoutingTable.Route(
+          "chat",
+          "chat",
+          List.of("gpt-4o"),
+          null,
+          3,
+          List.of(target("p", "default-model", 0)),
+          List.of(
+              new RoutingTable.Rule(
+                  Map.of("x-switchboard-task", "summarization"),
+                  List.of(target("p", "cheap-model", 0)))),
+          new RoutingTable.Canary(
+              "split", 10, 4, List.of(target("p", "next-model", 0)), List.of()));
+
+  private final RoutingSnapshot snapshot =
+      RoutingSnapshot.of(
+          TestTables.table(List.of(provider("p", "http://127.0.0.1:1/v1", false)), List.of(ROUTE)),
+          Instant.EPOCH);
+
+  private static Function<String, String> headers(Map<String, String> h) {
+    return name -> h.get(name.toLowerCase(java.util.Locale.ROOT));
+  }
+
+  @Test
+  void resolvesNamesAndAliasesButNotUnknownModels() {
+    assertThat(snapshot.resolve("chat", headers(Map.of()))).isPresent();
+    assertThat(snapshot.resolve("gpt-4o", headers(Map.of())))
+        .get()
+        .extracting(ResolvedRoute::name)
+        .isEqualTo("chat");
+    assertThat(snapshot.resolve("default-model", headers(Map.of()))).isEmpty();
+  }
+
+  @Test
+  void aMatchingRuleReplacesTheTargets() {
+    ResolvedRoute plain = snapshot.resolve("chat", headers(Map.of())).orElseThrow();
+    ResolvedRoute summarization =
+        snapshot
+            .resolve("chat", headers(Map.of("x-switchboard-task", "summarization")))
+            .orElseThrow();
+    ResolvedRoute other =
+        snapshot.resolve("chat", headers(Map.of("x-switchboard-task", "chat"))).orElseThrow();
+
+    assertThat(plain.candidates()).extracting(PlannedTarget::id).containsExactly("p/default-model");
+    assertThat(summarization.candidates())
+        .extracting(PlannedTarget::id)
+        .containsExactly("p/cheap-model");
+    assertThat(summarization.matchedBy()).isEqualTo("rule:0");
+    assertThat(other.candidates()).extracting(PlannedTarget::id).containsExactly("p/default-model");
+  }
+
+  @Test
+  void aSplitCanaryContributesCanaryCandidates() {
+    ResolvedRoute r = snapshot.resolve("chat", headers(Map.of())).orElseThrow();
+    assertThat(r.canaryCandidates()).extracting(PlannedTarget::id).containsExactly("p/next-model");
+    assertThat(r.canaryCandidates()).extracting(PlannedTarget::arm).containsOnly("canary");
+  }
+}

@@ -1,0 +1,95 @@
+package dev.switchboard.gateway.routing;
+
+import static dev.switchboard.gateway.TestTables.provider;
+import static dev.switchboard.gateway.TestTables.route;
+import static dev.switchboard.gateway.TestTables.target;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.contract.RoutingTableCodec;
+import dev.switchboard.gateway.TestTables;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class RoutingStateTest {
+
+  private final RoutingState state = new RoutingState(Clock.systemUTC());
+  private final List<ReloadResult> reloads = new ArrayList<>();
+
+  {
+    state.addReloadListener(reloads::add);
+  }
+
+  private static RoutingTable table(String model) {
+    return TestTables.table(
+        List.of(provider("p", "http://127.0.0.1:1/v1", true)),
+        List.of(route(model, List.of(model + "-alias"), target("p", "m", 0))));
+  }
+
+  @Test
+  void appliesAValidTableThenReportsAnIdenticalOneAsUnchanged() {
+    assertThat(state.current()).isEmpty();
+    byte[] doc = RoutingTableCodec.encode(table("a"));
+
+    assertThat(state.apply(doc, "test").result()).isEqualTo(ReloadResult.APPLIED);
+    assertThat(state.current())
+        .get()
+        .extracting(RoutingSnapshot::modelNames)
+        .isEqualTo(List.of("a", "a-alias"));
+    assertThat(state.apply(doc, "test").result()).isEqualTo(ReloadResult.UNCHANGED);
+    assertThat(reloads)
+        .extracting(ReloadResult::result)
+        .containsExactly(ReloadResult.APPLIED, ReloadResult.UNCHANGED);
+  }
+
+  @Test
+  void invalidDocumentsAreRejectedAndThePreviousSnapshotKeepsServing() {
+    state.apply(RoutingTableCodec.encode(table("a")), "test");
+    RoutingSnapshot before = state.current().orElseThrow();
+
+    ReloadResult notJson = state.apply("{oops".getBytes(StandardCharsets.UTF_8), "test");
+    RoutingTable unknownProvider =
+        new RoutingTable(
+            1,
+            null,
+            "ns",
+            Map.of(),
+            Map.of(),
+            List.of(route("b", List.of(), target("nope", "m", 0))));
+    ReloadResult invalid = state.apply(RoutingTableCodec.encode(unknownProvider), "test");
+    ReloadResult futureSchema =
+        state.apply("{\"schemaVersion\":99}".getBytes(StandardCharsets.UTF_8), "test");
+
+    assertThat(List.of(notJson, invalid, futureSchema))
+        .allSatisfy(r -> assertThat(r.result()).isEqualTo(ReloadResult.REJECTED));
+    assertThat(invalid.problems()).anyMatch(p -> p.contains("provider 'nope' is not in the table"));
+    assertThat(state.current()).containsSame(before);
+    assertThat(state.lastReload()).get().extracting(ReloadResult::result).isEqualTo("rejected");
+  }
+
+  @Test
+  void theConfigVersionIsRecomputedFromContent() {
+    String tampered =
+        RoutingTableCodec.encodeToString(table("a"))
+            .replaceFirst("\"configVersion\":\"[^\"]+\"", "\"configVersion\":\"sha256:bogus\"");
+    state.apply(tampered.getBytes(StandardCharsets.UTF_8), "test");
+    assertThat(state.current().orElseThrow().configVersion())
+        .isEqualTo(RoutingTableCodec.configVersionOf(table("a")));
+  }
+
+  @Test
+  void keysAreSwappedWholeAndNeverPrinted() {
+    state.onProviderKeys(Map.of("p", " sk-secret\n", "blank", ""), "test");
+    assertThat(state.keys().keyFor("p")).contains("sk-secret");
+    assertThat(state.keys().keyFor("blank")).isEmpty();
+    assertThat(state.keys().toString()).doesNotContain("sk-secret").contains("p");
+
+    state.onProviderKeys(Map.of("q", "sk-other"), "test");
+    assertThat(state.keys().keyFor("p")).isEmpty();
+    assertThat(state.keys().keyFor("q")).contains("sk-other");
+  }
+}

@@ -1,0 +1,63 @@
+package dev.switchboard.gateway.upstream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SseDecoderTest {
+
+  private final List<String> events = new ArrayList<>();
+  private final SseDecoder decoder = new SseDecoder(events::add);
+
+  @Test
+  void decodesEventsSplitAtEveryPossibleByte() {
+    String stream =
+        ": keep-alive comment\n"
+            + "data: {\"a\":1}\n\n"
+            + "event: ignored\r\ndata: {\"b\":\"ü€\"}\r\n\r\n"
+            + "data: [DONE]\n\n";
+    byte[] bytes = stream.getBytes(StandardCharsets.UTF_8);
+    for (int split = 0; split <= bytes.length; split++) {
+      events.clear();
+      SseDecoder d = new SseDecoder(events::add);
+      d.feed(java.util.Arrays.copyOfRange(bytes, 0, split));
+      d.feed(java.util.Arrays.copyOfRange(bytes, split, bytes.length));
+      assertThat(events)
+          .as("split at %d", split)
+          .containsExactly("{\"a\":1}", "{\"b\":\"ü€\"}", "[DONE]");
+    }
+  }
+
+  @Test
+  void joinsMultiLineDataAndAcceptsBareCarriageReturns() {
+    decoder.feed("data: line1\rdata:line2\r\r".getBytes(StandardCharsets.UTF_8));
+    assertThat(events).containsExactly("line1\nline2");
+  }
+
+  @Test
+  void reportsAnUnfinishedEvent() {
+    decoder.feed("data: {\"partial\"".getBytes(StandardCharsets.UTF_8));
+    assertThat(events).isEmpty();
+    assertThat(decoder.hasPartialEvent()).isTrue();
+    decoder.feed(":}\n\n".getBytes(StandardCharsets.UTF_8));
+    assertThat(events).containsExactly("{\"partial\":}");
+    assertThat(decoder.hasPartialEvent()).isFalse();
+  }
+
+  @Test
+  void refusesUnboundedLines() {
+    byte[] chunk = new byte[1024 * 1024];
+    java.util.Arrays.fill(chunk, (byte) 'x');
+    assertThatThrownBy(
+            () -> {
+              for (int i = 0; i <= SseDecoder.MAX_LINE_BYTES / chunk.length; i++) {
+                decoder.feed(chunk);
+              }
+            })
+        .isInstanceOf(IllegalStateException.class);
+  }
+}
