@@ -8,8 +8,10 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.networknt.schema.JsonMetaSchema;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.NonValidationKeyword;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SchemaValidatorsConfig;
 import com.networknt.schema.SpecVersion;
@@ -88,10 +90,18 @@ public final class OpenApiSchemas {
       throw new IllegalStateException(e);
     }
     // The whole document is one schema resource, so '#/components/schemas/X' refs resolve in it.
+    // OpenAPI adds keywords (openapi, paths, discriminator, x-*) that carry no validation rule;
+    // treat them as such instead of warning once per keyword.
+    JsonMetaSchema dialect =
+        JsonMetaSchema.builder(JsonMetaSchema.getV202012())
+            .unknownKeywordFactory((keyword, context) -> new NonValidationKeyword(keyword))
+            .build();
     this.factory =
         JsonSchemaFactory.getInstance(
             SpecVersion.VersionFlag.V202012,
-            b -> b.schemaLoaders(loaders -> loaders.schemas(Map.of(BASE_URI, json))));
+            b ->
+                b.metaSchema(dialect)
+                    .schemaLoaders(loaders -> loaders.schemas(Map.of(BASE_URI, json))));
     this.config = SchemaValidatorsConfig.builder().formatAssertionsEnabled(false).build();
   }
 

@@ -1,0 +1,78 @@
+package dev.switchboard.mock.fault;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class FaultSpecTest {
+
+  @Test
+  void statusWithRetryAfterParameters() {
+    FaultSpec f = FaultSpec.parse("status:429;retry-after=2;retry-after-ms=1500");
+
+    assertThat(f.status()).isEqualTo(429);
+    assertThat(f.retryAfterSeconds()).isEqualTo(2);
+    assertThat(f.retryAfterMs()).isEqualTo(1500L);
+    assertThat(f.isNone()).isFalse();
+    assertThat(f.toString()).isEqualTo("status:429;retry-after=2;retry-after-ms=1500");
+  }
+
+  @Test
+  void fixedAndRandomDelays() {
+    assertThat(FaultSpec.parse("delay:300"))
+        .extracting(FaultSpec::delayMinMs, FaultSpec::delayMaxMs)
+        .containsExactly(300L, 300L);
+    assertThat(FaultSpec.parse("delay:100-900"))
+        .extracting(FaultSpec::delayMinMs, FaultSpec::delayMaxMs)
+        .containsExactly(100L, 900L);
+  }
+
+  @Test
+  void flagsAndArguments() {
+    assertThat(FaultSpec.parse("reset-before-headers").resetBeforeHeaders()).isTrue();
+    assertThat(FaultSpec.parse("reset-after-headers").resetAfterHeaders()).isTrue();
+    assertThat(FaultSpec.parse("stall").stall()).isTrue();
+    assertThat(FaultSpec.parse("non-json").nonJson()).isTrue();
+    assertThat(FaultSpec.parse("refusal").refusal()).isTrue();
+    assertThat(FaultSpec.parse("truncate:3").truncateAfterEvents()).isEqualTo(3);
+    assertThat(FaultSpec.parse("truncate").truncateAfterEvents()).isEqualTo(1);
+    assertThat(FaultSpec.parse("drip:50").dripMs()).isEqualTo(50L);
+    assertThat(FaultSpec.parse("fail-rate:0.3").failRate()).isEqualTo(0.3);
+  }
+
+  @Test
+  void combinationsMergeDirectives() {
+    FaultSpec f = FaultSpec.parse(" delay:200 , status:503 ");
+
+    assertThat(f.delayMinMs()).isEqualTo(200);
+    assertThat(f.status()).isEqualTo(503);
+  }
+
+  @Test
+  void noneAndBlankMeanNoFault() {
+    assertThat(FaultSpec.parse("none").isNone()).isTrue();
+    assertThat(FaultSpec.parse("  ").isNone()).isTrue();
+    assertThat(FaultSpec.parse("NONE")).isEqualTo(FaultSpec.NONE);
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "explode",
+        "status",
+        "status:abc",
+        "status:99",
+        "status:429;retry-after",
+        "status:429;bogus=1",
+        "delay:900-100",
+        "delay:-5",
+        "fail-rate:1.5",
+        "drip:"
+      })
+  void rejectsMalformedSpecs(String spec) {
+    assertThatThrownBy(() -> FaultSpec.parse(spec)).isInstanceOf(IllegalArgumentException.class);
+  }
+}
