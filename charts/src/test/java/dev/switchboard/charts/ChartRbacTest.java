@@ -70,8 +70,10 @@ class ChartRbacTest {
     assertThat(RbacRules.of(role))
         .containsExactlyInAnyOrderEntriesOf(
             Map.of(
-                "coordination.k8s.io/leases", verbs("create"),
-                "coordination.k8s.io/leases[switchboard-operator]", verbs("get", "update")));
+                "coordination.k8s.io/leases",
+                verbs("create"),
+                "coordination.k8s.io/leases[switchboard-operator]",
+                verbs("get", "update", "patch")));
     JsonNode binding =
         chart
             .find("RoleBinding", Charts.NAMESPACE, "switchboard-operator-leader-election")
