@@ -30,6 +30,15 @@ public class ModelRouteStatus {
   @JsonPropertyDescription("Index of the current canary step.")
   private Integer currentStep;
 
+  @JsonPropertyDescription(
+      "RFC 3339 time the current canary step started; its pause counts from here (kept in status"
+          + " so that a restarted operator resumes the step instead of restarting it).")
+  private String stepStartedAt;
+
+  @JsonPropertyDescription(
+      "Generation whose canary was rolled back; it is not retried until the spec changes again.")
+  private Long failedRevision;
+
   @JsonPropertyDescription("Last canary analysis.")
   private AnalysisStatus analysis;
 
@@ -88,6 +97,22 @@ public class ModelRouteStatus {
     this.currentStep = currentStep;
   }
 
+  public String getStepStartedAt() {
+    return stepStartedAt;
+  }
+
+  public void setStepStartedAt(String stepStartedAt) {
+    this.stepStartedAt = stepStartedAt;
+  }
+
+  public Long getFailedRevision() {
+    return failedRevision;
+  }
+
+  public void setFailedRevision(Long failedRevision) {
+    this.failedRevision = failedRevision;
+  }
+
   public AnalysisStatus getAnalysis() {
     return analysis;
   }
@@ -127,6 +152,8 @@ public class ModelRouteStatus {
         && Objects.equals(canaryRevision, that.canaryRevision)
         && Objects.equals(canaryWeight, that.canaryWeight)
         && Objects.equals(currentStep, that.currentStep)
+        && Objects.equals(stepStartedAt, that.stepStartedAt)
+        && Objects.equals(failedRevision, that.failedRevision)
         && Objects.equals(analysis, that.analysis)
         && Objects.equals(gateway, that.gateway)
         && Objects.equals(conditions, that.conditions);
@@ -141,6 +168,8 @@ public class ModelRouteStatus {
         canaryRevision,
         canaryWeight,
         currentStep,
+        stepStartedAt,
+        failedRevision,
         analysis,
         gateway,
         conditions);
@@ -161,6 +190,10 @@ public class ModelRouteStatus {
         + canaryWeight
         + ", currentStep="
         + currentStep
+        + ", stepStartedAt="
+        + stepStartedAt
+        + ", failedRevision="
+        + failedRevision
         + ", analysis="
         + analysis
         + ", gateway="
