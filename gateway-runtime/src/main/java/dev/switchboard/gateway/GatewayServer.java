@@ -32,7 +32,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class GatewayServer {
 
-  /** How long a replaced upstream pool may keep serving requests that started on it. */
+  /** How long after a reload a pool nobody uses any more starts to drain. */
+  private static final long POOL_RETIRE_DELAY_MS = 30_000;
+
+  /** How long a draining upstream pool may keep serving requests that started on it. */
   private static final long POOL_DRAIN_MS = 10 * 60_000;
 
   /** Sliding window of {@code /v1/switchboard/stats}. */
@@ -78,7 +81,9 @@ public final class GatewayServer {
     state.addReloadListener(
         result -> {
           if (result.applied()) {
-            state.current().ifPresent(s -> clients.retainOnly(s.table(), POOL_DRAIN_MS));
+            state
+                .current()
+                .ifPresent(s -> clients.retainOnly(s.table(), POOL_RETIRE_DELAY_MS, POOL_DRAIN_MS));
           }
         });
     FailoverChain chain =

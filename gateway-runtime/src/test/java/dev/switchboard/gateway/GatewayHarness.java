@@ -97,6 +97,7 @@ public final class GatewayHarness implements AutoCloseable {
   public void awaitConfigVersion(String version) {
     await()
         .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(10))
         .until(
             () ->
                 server

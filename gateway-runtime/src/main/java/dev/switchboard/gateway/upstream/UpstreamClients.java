@@ -59,25 +59,21 @@ public final class UpstreamClients {
   }
 
   /**
-   * Drains pools no provider of the new table uses: in-flight requests get up to {@code graceMs} to
-   * finish on their old pool.
+   * Retires pools no provider of the new table uses. A request that picked a pool just before the
+   * swap may still be about to send on it, so retirement starts only after {@code delayMs}; then
+   * in-flight requests get up to {@code graceMs} to finish.
    */
-  public void retainOnly(RoutingTable table, long graceMs) {
+  public void retainOnly(RoutingTable table, long delayMs, long graceMs) {
     Set<PoolKey> live =
         table.providers().values().stream().map(PoolKey::of).collect(Collectors.toSet());
-    pools
-        .keySet()
-        .removeIf(
-            key -> {
-              if (live.contains(key)) {
-                return false;
-              }
-              HttpClientAgent stale = pools.get(key);
-              if (stale != null) {
-                stale.shutdown(graceMs, TimeUnit.MILLISECONDS);
-              }
-              return true;
-            });
+    for (PoolKey key : List.copyOf(pools.keySet())) {
+      if (!live.contains(key)) {
+        HttpClientAgent stale = pools.remove(key);
+        if (stale != null) {
+          vertx.setTimer(delayMs, id -> stale.shutdown(graceMs, TimeUnit.MILLISECONDS));
+        }
+      }
+    }
   }
 
   /** Number of pools currently open (for tests and the admin summary). */
