@@ -151,11 +151,20 @@ happens in the release namespace only.
   resources: ["modelroutes"]
   verbs: ["patch"]
 # ConfigMap switchboard-routing is rendered here; users' Secrets are read, and Secret
-# switchboard-provider-keys is written. Nothing is deleted: owner references let the garbage
-# collector remove what the operator rendered.
+# switchboard-provider-keys is written.
 - apiGroups: [""]
   resources: ["configmaps", "secrets"]
   verbs: ["get", "list", "watch", "create", "update", "patch"]
+# When a namespace has no ModelRoutes left the operator withdraws its rendered table at once
+# (rather than waiting for the garbage collector), and may delete nothing else.
+- apiGroups: [""]
+  resources: ["configmaps"]
+  resourceNames: ["switchboard-routing"]
+  verbs: ["delete"]
+- apiGroups: [""]
+  resources: ["secrets"]
+  resourceNames: ["switchboard-provider-keys"]
+  verbs: ["delete"]
 # Kubernetes Events for condition transitions.
 - apiGroups: [""]
   resources: ["events"]
