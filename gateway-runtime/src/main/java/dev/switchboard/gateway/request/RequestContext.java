@@ -22,6 +22,7 @@ public final class RequestContext {
   private final long startNanos;
   private final List<Attempt> attempts = new ArrayList<>();
   private final List<Runnable> cancelActions = new ArrayList<>();
+  private final List<Runnable> finishActions = new ArrayList<>();
 
   private RoutingSnapshot snapshot;
   private ResolvedRoute route;
@@ -38,6 +39,8 @@ public final class RequestContext {
   private TokenUsage usage;
   private Double costUsd;
   private String finishReason;
+  private long deadlineNanos;
+  private Object needs;
 
   public RequestContext(String requestId, Operation operation, long startNanos) {
     this.requestId = requestId;
@@ -112,6 +115,44 @@ public final class RequestContext {
     this.outcome = outcome;
     this.errorClass = errorClass;
     this.endNanos = nowNanos;
+    List<Runnable> actions = List.copyOf(finishActions);
+    finishActions.clear();
+    actions.forEach(Runnable::run);
+  }
+
+  /** Registers what to do once the request finished (e.g. charge used tokens to rate limits). */
+  public void onFinished(Runnable action) {
+    finishActions.add(action);
+  }
+
+  /**
+   * The overall deadline of the request ({@link System#nanoTime()} based), 0 when none is set: no
+   * attempt, backoff or failover may run past it.
+   */
+  public long deadlineNanos() {
+    return deadlineNanos;
+  }
+
+  public void deadlineNanos(long deadlineNanos) {
+    this.deadlineNanos = deadlineNanos;
+  }
+
+  /** Milliseconds left until the deadline (at least 1), or {@link Long#MAX_VALUE} without one. */
+  public long remainingMs() {
+    if (deadlineNanos == 0) {
+      return Long.MAX_VALUE;
+    }
+    return Math.max(1, (deadlineNanos - System.nanoTime()) / 1_000_000);
+  }
+
+  /** What the request needs from a target (capabilities, context); set by the resilience layer. */
+  @SuppressWarnings("unchecked")
+  public <T> T needs() {
+    return (T) needs;
+  }
+
+  public void needs(Object needs) {
+    this.needs = needs;
   }
 
   public String outcome() {

@@ -1,23 +1,49 @@
 package dev.switchboard.gateway.resilience;
 
+import dev.switchboard.gateway.http.ApiException;
+import dev.switchboard.gateway.http.OpenAiError;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.upstream.FailureKind;
 import dev.switchboard.gateway.upstream.UpstreamFailure;
+import dev.switchboard.gateway.upstream.UpstreamStream;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Walks a planned chain of targets: each attempt either succeeds, or fails with an {@link
- * UpstreamFailure}; a retriable failure moves on to the next target, anything else (or the end of
- * the chain) fails the request with the last failure. Every attempt is reported to the {@link
- * AttemptObserver}.
+ * Walks a planned chain of targets for one request, with the protection the route's policy asks for
+ * (see RESILIENCE.md):
  *
- * <p>The seam for issue 4: same-target retries with backoff, the retry budget, circuit breakers and
- * bulkheads wrap {@link #execute} or each attempt here, without touching the HTTP handlers.
+ * <ul>
+ *   <li>capability parity: targets lacking a capability the request needs, or with a too small
+ *       context window, are dropped from the chain ({@code requireSameCapabilities});
+ *   <li>targets that are unhealthy, cooling down after a {@code Retry-After}, out of provider
+ *       quota, behind an open circuit breaker or at their bulkhead limit are skipped without being
+ *       called — but when every target is unhealthy/open, the first capable one is still tried once
+ *       rather than failing without trying;
+ *   <li>a retriable failure retries the same target ({@code retry.maxAttempts} per target, with
+ *       full-jitter backoff or the provider's {@code Retry-After}) and then moves on; every attempt
+ *       after the first takes a retry from the route's budget; nothing runs past the request's
+ *       overall deadline;
+ *   <li>a non-retriable failure (request-caused 4xx, rejected credentials) ends the request.
+ * </ul>
+ *
+ * For streams an attempt succeeds at its first SSE event, so failover is possible until then and
+ * never after. Every real attempt is reported to the {@link AttemptObserver}; skips are not
+ * attempts. Nothing blocks: waits are Vert.x timers.
  */
 public final class FailoverChain {
+
+  private static final Logger LOG = LoggerFactory.getLogger(FailoverChain.class);
 
   /** Sees every attempt's end (metrics, stats, the request context). */
   public interface AttemptObserver {
@@ -25,15 +51,39 @@ public final class FailoverChain {
   }
 
   private final AttemptObserver observer;
+  private final Vertx vertx;
+  private final ResilienceRegistry registry;
 
+  /**
+   * Transitional: resilience state private to this chain, no metrics export, timers on the caller's
+   * Vert.x. Prefer {@link #FailoverChain(AttemptObserver, Vertx, ResilienceRegistry)}.
+   */
   public FailoverChain(AttemptObserver observer) {
-    this.observer = observer;
+    this(
+        observer,
+        null,
+        new ResilienceRegistry(
+            null,
+            null,
+            new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
+            name -> java.util.Optional.empty()));
   }
 
   /**
-   * Runs {@code attempt} on the chain's targets in order until one succeeds.
+   * @param vertx timers for backoff (null: the Vert.x of the calling context)
+   * @param registry breakers, guards and budgets shared by all requests
+   */
+  public FailoverChain(AttemptObserver observer, Vertx vertx, ResilienceRegistry registry) {
+    this.observer = observer;
+    this.vertx = vertx;
+    this.registry = registry;
+  }
+
+  /**
+   * Runs {@code attempt} on the chain's targets until one succeeds.
    *
-   * @return the first success, or the last failure (an {@link UpstreamFailure})
+   * @return the first success, or the last failure (an {@link UpstreamFailure}, or an {@link
+   *     ApiException} when no target of the route can serve the request at all)
    */
   public <T> Future<T> execute(
       List<PlannedTarget> chain, RequestContext ctx, Function<PlannedTarget, Future<T>> attempt) {
@@ -41,38 +91,341 @@ public final class FailoverChain {
       return Future.failedFuture(
           new UpstreamFailure(FailureKind.CONNECT, "route " + ctx.routeName() + " has no targets"));
     }
-    return step(chain, 0, ctx, attempt);
+    ResiliencePolicy policy =
+        ResiliencePolicy.of(ctx.route() == null ? null : ctx.route().policy());
+    RequestNeeds needs = ctx.needs() instanceof RequestNeeds n ? n : RequestNeeds.NONE;
+    List<PlannedTarget> capable = chain;
+    if (policy.requireSameCapabilities()) {
+      capable = new ArrayList<>(chain.size());
+      List<String> reasons = new ArrayList<>();
+      for (PlannedTarget t : chain) {
+        String mismatch = needs.mismatch(t);
+        if (mismatch == null) {
+          capable.add(t);
+        } else {
+          reasons.add(mismatch);
+        }
+      }
+      if (capable.isEmpty()) {
+        return Future.failedFuture(
+            new ApiException(
+                OpenAiError.invalidRequest(
+                    "No target of model '"
+                        + ctx.routeName()
+                        + "' can serve this request: "
+                        + String.join("; ", reasons)
+                        + ".",
+                    null)));
+      }
+    }
+    RetryBudget budget = registry.budget(ctx.routeName(), policy);
+    budget.recordRequest();
+    Run<T> run = new Run<>(List.copyOf(capable), ctx, attempt, policy, budget);
+    run.next();
+    return run.promise.future();
   }
 
-  private <T> Future<T> step(
-      List<PlannedTarget> chain,
-      int index,
-      RequestContext ctx,
-      Function<PlannedTarget, Future<T>> attempt) {
-    PlannedTarget target = chain.get(index);
-    ctx.target(target);
-    Future<T> result;
-    try {
-      result = attempt.apply(target);
-    } catch (RuntimeException e) {
-      result = Future.failedFuture(e);
+  /** The walk of one request along its chain. Touched only from the request's context. */
+  private final class Run<T> {
+    final Promise<T> promise = Promise.promise();
+    final List<PlannedTarget> chain;
+    final RequestContext ctx;
+    final Function<PlannedTarget, Future<T>> attempt;
+    final ResiliencePolicy policy;
+    final RetryBudget budget;
+    final List<String> skipped = new ArrayList<>();
+    int index;
+    int triesOnTarget;
+    int attempts;
+    boolean forced;
+    boolean onlyUnavailable = true;
+    UpstreamFailure last;
+
+    Run(
+        List<PlannedTarget> chain,
+        RequestContext ctx,
+        Function<PlannedTarget, Future<T>> attempt,
+        ResiliencePolicy policy,
+        RetryBudget budget) {
+      this.chain = chain;
+      this.ctx = ctx;
+      this.attempt = attempt;
+      this.policy = policy;
+      this.budget = budget;
     }
-    return result.transform(
-        ar -> {
-          if (ar.succeeded()) {
-            observer.attemptEnded(ctx, target, null);
-            return Future.succeededFuture(ar.result());
-          }
-          UpstreamFailure failure =
-              ar.cause() instanceof UpstreamFailure f
-                  ? f
-                  : new UpstreamFailure(FailureKind.CONNECT, String.valueOf(ar.cause()));
-          observer.attemptEnded(ctx, target, failure);
-          boolean more = index + 1 < chain.size();
-          if (failure.kind().retriable() && more && !ctx.clientGone()) {
-            return step(chain, index + 1, ctx, attempt);
-          }
-          return Future.failedFuture(failure);
-        });
+
+    /** Tries the target at {@link #index} (or the next available one). */
+    void next() {
+      if (ctx.clientGone()) {
+        promise.tryFail(new UpstreamFailure(FailureKind.CLIENT_CANCELLED, "client disconnected"));
+        return;
+      }
+      if (ctx.deadlineNanos() != 0 && System.nanoTime() >= ctx.deadlineNanos()) {
+        fail(
+            new UpstreamFailure(
+                FailureKind.TIMEOUT,
+                "the request deadline passed"
+                    + (last == null ? "" : " (last failure: " + last.getMessage() + ")")));
+        return;
+      }
+      if (index >= chain.size()) {
+        if (attempts == 0 && !forced && onlyUnavailable) {
+          // Every target is unhealthy, cooling down, out of quota or behind an open breaker:
+          // rather than fail without trying, give the best (first) one a single chance.
+          forced = true;
+          index = 0;
+          LOG.debug("route {}: no target available, trying {}", ctx.routeName(), chain.get(0).id());
+          tryTarget(chain.get(0));
+          return;
+        }
+        fail(exhausted());
+        return;
+      }
+      tryTarget(chain.get(index));
+    }
+
+    void tryTarget(PlannedTarget target) {
+      ProviderGuard guard = registry.guard(target.provider());
+      CircuitBreaker breaker = registry.breaker(target, policy);
+      boolean permitted = false;
+      if (!forced) {
+        if (!guard.healthy()) {
+          skip(target, "unhealthy", true);
+          return;
+        }
+        if (guard.coolingDown()) {
+          skip(target, "asked to wait (Retry-After)", true);
+          return;
+        }
+        if (!breaker.tryAcquirePermission()) {
+          skip(target, "circuit breaker open", true);
+          return;
+        }
+        permitted = true;
+        if (!guard.tryTakeQuota()) {
+          breaker.releasePermission();
+          skip(target, "provider quota used up", true);
+          return;
+        }
+      }
+      boolean recordBreaker = permitted;
+      boolean quotaTaken = !forced;
+      if (attempts > 0 && !budget.tryRetry()) {
+        release(breaker, recordBreaker, guard, quotaTaken);
+        fail(last.withMessage(last.getMessage() + "; no further attempt: retry budget spent"));
+        return;
+      }
+      guard
+          .acquire()
+          .onComplete(
+              permitResult -> {
+                if (permitResult.failed()) {
+                  release(breaker, recordBreaker, guard, quotaTaken);
+                  skip(target, "at its concurrency limit", false);
+                  return;
+                }
+                send(target, guard, breaker, recordBreaker, permitResult.result());
+              });
+    }
+
+    void send(
+        PlannedTarget target,
+        ProviderGuard guard,
+        CircuitBreaker breaker,
+        boolean recordBreaker,
+        Bulkhead.Permit permit) {
+      attempts++;
+      triesOnTarget++;
+      ctx.target(target);
+      long start = breaker.getCurrentTimestamp();
+      Future<T> result;
+      try {
+        result = attempt.apply(target);
+      } catch (RuntimeException e) {
+        result = Future.failedFuture(e);
+      }
+      result.onComplete(
+          ar -> {
+            long elapsed = breaker.getCurrentTimestamp() - start;
+            if (ar.succeeded()) {
+              observer.attemptEnded(ctx, target, null);
+              if (ar.result() instanceof UpstreamStream stream) {
+                // A stream holds its permit until it ends; its breaker outcome is known then.
+                stream.whenFinished(
+                    failure -> {
+                      releasePermit(permit);
+                      if (recordBreaker) {
+                        if (failure == null) {
+                          breaker.onSuccess(elapsed, breaker.getTimestampUnit());
+                        } else {
+                          breaker.onError(elapsed, breaker.getTimestampUnit(), failure);
+                        }
+                      }
+                    });
+              } else {
+                releasePermit(permit);
+                if (recordBreaker) {
+                  breaker.onSuccess(elapsed, breaker.getTimestampUnit());
+                }
+              }
+              ctx.onFinished(() -> chargeTokens(guard));
+              promise.tryComplete(ar.result());
+              return;
+            }
+            releasePermit(permit);
+            if (ar.cause() instanceof ApiException api) {
+              if (recordBreaker) {
+                breaker.releasePermission();
+              }
+              promise.tryFail(api);
+              return;
+            }
+            UpstreamFailure failure =
+                ar.cause() instanceof UpstreamFailure f
+                    ? f
+                    : new UpstreamFailure(FailureKind.CONNECT, String.valueOf(ar.cause()));
+            observer.attemptEnded(ctx, target, failure);
+            if (recordBreaker) {
+              recordFailure(breaker, elapsed, failure);
+            }
+            onFailure(target, guard, failure);
+          });
+    }
+
+    void onFailure(PlannedTarget target, ProviderGuard guard, UpstreamFailure failure) {
+      last = failure;
+      onlyUnavailable = false;
+      if (failure.kind() == FailureKind.AUTH_REJECTED) {
+        // Our own key was refused: a configuration error, not the client's. Never log the key.
+        LOG.warn(
+            "provider {} rejected the gateway's credentials (HTTP {}): check its key in {}",
+            target.provider().name(),
+            failure.upstreamStatus(),
+            dev.switchboard.contract.RoutingTable.KEYS_SECRET_NAME);
+      }
+      OptionalLong retryAfter =
+          Backoff.retryAfterMs(
+              failure.retryAfter(), failure.retryAfterMs(), System.currentTimeMillis());
+      if (policy.respectRetryAfter()
+          && retryAfter.isPresent()
+          && (failure.kind() == FailureKind.RATE_LIMITED
+              || failure.kind() == FailureKind.SERVER_ERROR)) {
+        guard.coolDown(retryAfter.getAsLong());
+      }
+      if (ctx.clientGone() || failure.kind() == FailureKind.CLIENT_CANCELLED) {
+        promise.tryFail(failure);
+        return;
+      }
+      if (!policy.retries(failure.kind())) {
+        promise.tryFail(failure);
+        return;
+      }
+      if (!forced && triesOnTarget < policy.maxAttempts()) {
+        long delay =
+            Backoff.delayMs(policy, triesOnTarget, ThreadLocalRandom.current()::nextDouble);
+        if (policy.respectRetryAfter() && retryAfter.isPresent()) {
+          // A Retry-After longer than the backoff cap is better spent on the next target.
+          delay =
+              retryAfter.getAsLong() <= policy.backoffMaxMs()
+                  ? Math.max(delay, retryAfter.getAsLong())
+                  : Long.MAX_VALUE;
+        }
+        if (delay != Long.MAX_VALUE && delay < ctx.remainingMs()) {
+          retrySameTargetAfter(target, delay);
+          return;
+        }
+      }
+      if (forced) {
+        fail(failure);
+        return;
+      }
+      moveOn();
+    }
+
+    void retrySameTargetAfter(PlannedTarget target, long delayMs) {
+      if (delayMs <= 0) {
+        tryTarget(target);
+        return;
+      }
+      Vertx timers = vertx != null ? vertx : io.vertx.core.Vertx.currentContext().owner();
+      timers.setTimer(
+          delayMs,
+          id -> {
+            if (ctx.clientGone()) {
+              promise.tryFail(
+                  new UpstreamFailure(FailureKind.CLIENT_CANCELLED, "client disconnected"));
+              return;
+            }
+            // The same target may have become unavailable meanwhile (breaker, health).
+            tryTarget(target);
+          });
+    }
+
+    void moveOn() {
+      index++;
+      triesOnTarget = 0;
+      next();
+    }
+
+    void skip(PlannedTarget target, String reason, boolean unavailable) {
+      skipped.add(target.id() + " " + reason);
+      if (!unavailable) {
+        onlyUnavailable = false;
+      }
+      if (forced) {
+        fail(exhausted());
+        return;
+      }
+      moveOn();
+    }
+
+    void release(
+        CircuitBreaker breaker, boolean permitted, ProviderGuard guard, boolean quotaTaken) {
+      if (permitted) {
+        breaker.releasePermission();
+      }
+      if (quotaTaken) {
+        guard.giveBackQuota();
+      }
+    }
+
+    void chargeTokens(ProviderGuard guard) {
+      if (ctx.usage() != null) {
+        guard.chargeTokens(ctx.usage().inputTokens() + ctx.usage().outputTokens());
+      }
+    }
+
+    /** The failure to report when the chain ran out. */
+    UpstreamFailure exhausted() {
+      if (last != null) {
+        return skipped.isEmpty()
+            ? last
+            : last.withMessage(last.getMessage() + "; skipped: " + String.join(", ", skipped));
+      }
+      return new UpstreamFailure(
+          FailureKind.CONNECT, "no target was available: " + String.join(", ", skipped));
+    }
+
+    void fail(UpstreamFailure failure) {
+      promise.tryFail(failure);
+    }
+  }
+
+  private static void releasePermit(Bulkhead.Permit permit) {
+    if (permit != null) {
+      permit.release();
+    }
+  }
+
+  private static void recordFailure(CircuitBreaker breaker, long elapsed, UpstreamFailure f) {
+    switch (f.kind()) {
+      case CONNECT, TIMEOUT, SERVER_ERROR, BAD_RESPONSE, AUTH_REJECTED ->
+          breaker.onError(elapsed, breaker.getTimestampUnit(), f);
+      // The provider works and answered: a request-caused 4xx says nothing about its health.
+      case REQUEST_REJECTED -> breaker.onSuccess(elapsed, breaker.getTimestampUnit());
+      // 429 is flow control (handled by Retry-After and quota), not a fault; cancellations and
+      // missing keys never reached the provider.
+      case RATE_LIMITED, CLIENT_CANCELLED, NO_KEY -> breaker.releasePermission();
+    }
   }
 }

@@ -23,6 +23,16 @@ public record AttemptTimeouts(long connectMs, long firstTokenMs, long totalMs) {
         positiveOr(t.totalMs(), DEFAULTS.totalMs));
   }
 
+  /**
+   * These timeouts, none longer than {@code remainingMs} (what is left of the request's overall
+   * deadline), so one slow attempt cannot outlive the request.
+   */
+  public AttemptTimeouts cappedAt(long remainingMs) {
+    long cap = Math.max(1, remainingMs);
+    return new AttemptTimeouts(
+        Math.min(connectMs, cap), Math.min(firstTokenMs, cap), Math.min(totalMs, cap));
+  }
+
   private static long positiveOr(Long value, long fallback) {
     return value == null || value <= 0 ? fallback : value;
   }

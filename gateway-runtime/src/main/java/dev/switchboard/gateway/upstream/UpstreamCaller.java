@@ -44,13 +44,22 @@ public final class UpstreamCaller {
   /** A non-streaming call: completes with the whole, parsed, 2xx answer or an UpstreamFailure. */
   public Future<JsonReply> callJson(
       PlannedTarget pt, Operation op, Buffer body, RequestContext ctx, Optional<String> key) {
-    AttemptTimeouts timeouts = AttemptTimeouts.of(pt.provider());
+    AttemptTimeouts timeouts = AttemptTimeouts.of(pt.provider()).cappedAt(ctx.remainingMs());
     Promise<JsonReply> promise = Promise.promise();
     AtomicReference<HttpClientRequest> current = new AtomicReference<>();
     long timer =
         vertx.setTimer(
             timeouts.totalMs(),
             id -> abort(promise, current, timeout("total", timeouts.totalMs(), pt)));
+    // For a plain call the first token is the response headers (providers send them when the
+    // answer is ready); only a firstToken shorter than total needs its own timer.
+    long headersTimer =
+        timeouts.firstTokenMs() < timeouts.totalMs()
+            ? vertx.setTimer(
+                timeouts.firstTokenMs(),
+                id -> abort(promise, current, timeout("first-token", timeouts.firstTokenMs(), pt)))
+            : -1;
+    promise.future().onComplete(ar -> vertx.cancelTimer(headersTimer));
     ctx.onCancel(() -> abort(promise, current, cancelled()));
     clients
         .clientFor(pt.provider())
@@ -60,7 +69,11 @@ public final class UpstreamCaller {
               current.set(req);
               return req.send(body);
             })
-        .compose(resp -> resp.body().map(b -> new Object[] {resp, b}))
+        .compose(
+            resp -> {
+              vertx.cancelTimer(headersTimer);
+              return resp.body().map(b -> new Object[] {resp, b});
+            })
         .onComplete(
             ar -> {
               vertx.cancelTimer(timer);
@@ -98,7 +111,7 @@ public final class UpstreamCaller {
    */
   public Future<UpstreamStream> openStream(
       PlannedTarget pt, Buffer body, RequestContext ctx, Optional<String> key) {
-    AttemptTimeouts timeouts = AttemptTimeouts.of(pt.provider());
+    AttemptTimeouts timeouts = AttemptTimeouts.of(pt.provider()).cappedAt(ctx.remainingMs());
     Promise<UpstreamStream> promise = Promise.promise();
     AtomicReference<HttpClientRequest> current = new AtomicReference<>();
     AtomicReference<UpstreamStream> streamRef = new AtomicReference<>();
@@ -300,7 +313,13 @@ public final class UpstreamCaller {
       kind = FailureKind.BAD_RESPONSE;
     }
     String retryAfter = resp.getHeader("retry-after");
-    return new UpstreamFailure(kind, pt.id() + " answered HTTP " + status, status, cut, retryAfter);
+    return new UpstreamFailure(
+        kind,
+        pt.id() + " answered HTTP " + status,
+        status,
+        cut,
+        retryAfter,
+        resp.getHeader("retry-after-ms"));
   }
 
   private static JsonNode parseJson(Buffer bytes) {

@@ -12,6 +12,7 @@ public final class UpstreamFailure extends RuntimeException {
   private final int upstreamStatus;
   private final transient Buffer upstreamBody;
   private final String retryAfter;
+  private final String retryAfterMs;
 
   public UpstreamFailure(
       FailureKind kind,
@@ -19,11 +20,31 @@ public final class UpstreamFailure extends RuntimeException {
       int upstreamStatus,
       Buffer upstreamBody,
       String retryAfter) {
+    this(kind, message, upstreamStatus, upstreamBody, retryAfter, null);
+  }
+
+  /**
+   * @param retryAfterMs the upstream {@code retry-after-ms} header (OpenAI, Azure), or null
+   */
+  public UpstreamFailure(
+      FailureKind kind,
+      String message,
+      int upstreamStatus,
+      Buffer upstreamBody,
+      String retryAfter,
+      String retryAfterMs) {
     super(message, null, false, false);
     this.kind = kind;
     this.upstreamStatus = upstreamStatus;
     this.upstreamBody = upstreamBody;
     this.retryAfter = retryAfter;
+    this.retryAfterMs = retryAfterMs;
+  }
+
+  /** The same failure with another message (e.g. why no further attempt was made). */
+  public UpstreamFailure withMessage(String message) {
+    return new UpstreamFailure(
+        kind, message, upstreamStatus, upstreamBody, retryAfter, retryAfterMs);
   }
 
   public UpstreamFailure(FailureKind kind, String message) {
@@ -47,5 +68,10 @@ public final class UpstreamFailure extends RuntimeException {
   /** The upstream {@code Retry-After} header, or null. */
   public String retryAfter() {
     return retryAfter;
+  }
+
+  /** The upstream {@code retry-after-ms} header, or null. */
+  public String retryAfterMs() {
+    return retryAfterMs;
   }
 }

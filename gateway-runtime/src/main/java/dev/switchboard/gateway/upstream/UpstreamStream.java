@@ -30,6 +30,8 @@ public final class UpstreamStream {
   private boolean ended;
   private UpstreamFailure failure;
   private Runnable onFinish = () -> {};
+  private final java.util.List<java.util.function.Consumer<UpstreamFailure>> finishListeners =
+      new java.util.ArrayList<>();
 
   UpstreamStream(HttpClientRequest request, HttpClientResponse response) {
     this.request = request;
@@ -64,7 +66,27 @@ public final class UpstreamStream {
       finished = true;
       onFinish.run();
       request.reset();
+      notifyFinished(null);
     }
+  }
+
+  /**
+   * Runs {@code listener} once when the stream ends: with null after a normal end or a cancel, with
+   * the failure after an upstream error (e.g. to release a bulkhead permit, feed a breaker).
+   */
+  public void whenFinished(java.util.function.Consumer<UpstreamFailure> listener) {
+    if (finished) {
+      listener.accept(failure);
+    } else {
+      finishListeners.add(listener);
+    }
+  }
+
+  private void notifyFinished(UpstreamFailure f) {
+    java.util.List<java.util.function.Consumer<UpstreamFailure>> copy =
+        java.util.List.copyOf(finishListeners);
+    finishListeners.clear();
+    copy.forEach(l -> l.accept(f));
   }
 
   void onFinish(Runnable action) {
@@ -93,6 +115,7 @@ public final class UpstreamStream {
     finished = true;
     onFinish.run();
     ended = true;
+    notifyFinished(null);
     if (sink != null) {
       sink.onEnd();
     }
@@ -106,6 +129,7 @@ public final class UpstreamStream {
     onFinish.run();
     failure = f;
     request.reset();
+    notifyFinished(f);
     if (sink != null) {
       sink.onError(f);
     }

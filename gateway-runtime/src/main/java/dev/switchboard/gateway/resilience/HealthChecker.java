@@ -1,0 +1,188 @@
+package dev.switchboard.gateway.resilience;
+
+import dev.switchboard.contract.ProviderKind;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.upstream.UpstreamClients;
+import dev.switchboard.gateway.upstream.UpstreamRequests;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Active health checking of one ProviderEndpoint: every {@code interval} a cheap {@code GET
+ * {baseUrl}/models} (Azure: {@code /openai/models?api-version=...}) with the provider's key; a 2xx
+ * within {@code timeout} is a success. After {@code unhealthyThreshold} consecutive failures the
+ * provider is marked unhealthy (its targets are skipped), after {@code healthyThreshold}
+ * consecutive successes healthy again. Runs on Vert.x timers and the non-blocking HTTP client; a
+ * probe still in flight when the next tick comes is not doubled.
+ */
+final class HealthChecker {
+
+  private static final Logger LOG = LoggerFactory.getLogger(HealthChecker.class);
+
+  /** Defaults for fields a {@code healthCheck} block leaves out. */
+  static final long DEFAULT_INTERVAL_MS = 15_000;
+
+  static final long DEFAULT_TIMEOUT_MS = 3_000;
+  static final int DEFAULT_UNHEALTHY_THRESHOLD = 3;
+  static final int DEFAULT_HEALTHY_THRESHOLD = 2;
+
+  private final Vertx vertx;
+  private final UpstreamClients clients;
+  private final RoutingTable.Provider provider;
+  private final ProviderGuard guard;
+  private final Function<String, Optional<String>> keys;
+  private final long intervalMs;
+  private final long timeoutMs;
+  private final int unhealthyThreshold;
+  private final int healthyThreshold;
+  private long timerId = -1;
+  private boolean probing;
+  private volatile boolean stopped;
+  private int successes;
+  private int failures;
+
+  HealthChecker(
+      Vertx vertx,
+      UpstreamClients clients,
+      RoutingTable.Provider provider,
+      ProviderGuard guard,
+      Function<String, Optional<String>> keys) {
+    this.vertx = vertx;
+    this.clients = clients;
+    this.provider = provider;
+    this.guard = guard;
+    this.keys = keys;
+    RoutingTable.HealthCheck hc = provider.healthCheck();
+    this.intervalMs = positiveOr(hc.intervalMs(), DEFAULT_INTERVAL_MS);
+    this.timeoutMs = Math.min(intervalMs, positiveOr(hc.timeoutMs(), DEFAULT_TIMEOUT_MS));
+    this.unhealthyThreshold = positiveOr(hc.unhealthyThreshold(), DEFAULT_UNHEALTHY_THRESHOLD);
+    this.healthyThreshold = positiveOr(hc.healthyThreshold(), DEFAULT_HEALTHY_THRESHOLD);
+  }
+
+  /** The checker's identity: a reload with another health-check block or URL restarts it. */
+  static Object fingerprint(RoutingTable.Provider p) {
+    return java.util.List.of(
+        String.valueOf(p.healthCheck()),
+        String.valueOf(p.baseUrl()),
+        String.valueOf(p.kind()),
+        String.valueOf(p.apiVersion()));
+  }
+
+  void start() {
+    // Periodic timers run on an event-loop context; everything below stays on it.
+    timerId = vertx.setPeriodic(intervalMs, id -> probe());
+  }
+
+  void stop() {
+    stopped = true;
+    if (timerId >= 0) {
+      vertx.cancelTimer(timerId);
+    }
+  }
+
+  private void probe() {
+    if (probing || stopped) {
+      return;
+    }
+    probing = true;
+    Promise<Boolean> result = Promise.promise();
+    AtomicReference<HttpClientRequest> current = new AtomicReference<>();
+    long timeout =
+        vertx.setTimer(
+            timeoutMs,
+            id -> {
+              if (result.tryComplete(false)) {
+                HttpClientRequest req = current.get();
+                if (req != null) {
+                  req.reset();
+                }
+              }
+            });
+    MultiMap headers = HttpHeaders.headers();
+    UpstreamRequests.headers(provider, keys.apply(provider.name()), "health-check", false, headers);
+    headers.remove("Content-Type");
+    RequestOptions options =
+        new RequestOptions()
+            .setMethod(HttpMethod.GET)
+            .setAbsoluteURI(url(provider))
+            .setConnectTimeout(timeoutMs)
+            .setHeaders(headers);
+    try {
+      clients
+          .clientFor(provider)
+          .request(options)
+          .compose(
+              req -> {
+                current.set(req);
+                return req.send();
+              })
+          .compose(resp -> resp.body().map(b -> resp.statusCode()))
+          .onComplete(ar -> result.tryComplete(ar.succeeded() && ar.result() / 100 == 2));
+    } catch (RuntimeException e) {
+      result.tryComplete(false);
+    }
+    result
+        .future()
+        .onComplete(
+            ar -> {
+              vertx.cancelTimer(timeout);
+              probing = false;
+              if (!stopped) {
+                record(ar.result());
+              }
+            });
+  }
+
+  private void record(boolean ok) {
+    if (ok) {
+      failures = 0;
+      successes++;
+      if (!guard.healthy() && successes >= healthyThreshold) {
+        guard.healthy(true);
+        LOG.info("provider {} is healthy again after {} good probes", provider.name(), successes);
+      }
+    } else {
+      successes = 0;
+      failures++;
+      if (guard.healthy() && failures >= unhealthyThreshold) {
+        guard.healthy(false);
+        LOG.warn("provider {} is unhealthy after {} failed probes", provider.name(), failures);
+      }
+    }
+  }
+
+  /** The probe URL: the cheapest authenticated call each provider offers. */
+  static String url(RoutingTable.Provider provider) {
+    String base = UpstreamRequests.baseUrl(provider);
+    if (provider.providerKind() == ProviderKind.AZURE_OPENAI) {
+      String version =
+          provider.apiVersion() == null
+              ? ProviderKind.DEFAULT_AZURE_API_VERSION
+              : provider.apiVersion();
+      return base
+          + "/openai/models?api-version="
+          + URLEncoder.encode(version, StandardCharsets.UTF_8);
+    }
+    return base + "/models";
+  }
+
+  private static long positiveOr(Long value, long fallback) {
+    return value == null || value <= 0 ? fallback : value;
+  }
+
+  private static int positiveOr(Integer value, int fallback) {
+    return value == null || value <= 0 ? fallback : value;
+  }
+}

@@ -1,0 +1,128 @@
+package dev.switchboard.gateway.resilience;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.upstream.Operation;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * What a request needs from a target: capabilities (tools, vision, json mode, embeddings) and room
+ * in the context window. The prompt size is estimated cheaply as {@code characters / 4} of the
+ * request's messages (or embedding input) — the usual rule of thumb for English text with
+ * OpenAI-style tokenizers — plus the requested completion limit ({@code max_completion_tokens} or
+ * {@code max_tokens}). Good enough to avoid sending a 100k-token prompt to an 8k model; not a
+ * tokenizer.
+ */
+public record RequestNeeds(Set<Capability> capabilities, long estimatedTokens) {
+
+  /** A capability named in a model's {@code capabilities} list. */
+  public enum Capability {
+    TOOLS,
+    VISION,
+    JSON,
+    EMBEDDINGS;
+
+    /** The name used in the routing table. */
+    public String wireName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /** Needs nothing in particular (used where a request has not been parsed). */
+  public static final RequestNeeds NONE = new RequestNeeds(Set.of(), 0);
+
+  public RequestNeeds {
+    capabilities = capabilities.isEmpty() ? Set.of() : Set.copyOf(capabilities);
+  }
+
+  /** Reads the needs from a validated request body. Never throws on odd shapes. */
+  public static RequestNeeds of(JsonNode body, Operation op) {
+    Set<Capability> caps = EnumSet.noneOf(Capability.class);
+    long chars = 0;
+    if (op == Operation.EMBEDDINGS) {
+      caps.add(Capability.EMBEDDINGS);
+      chars = textLength(body.path("input"));
+    } else {
+      JsonNode tools = body.path("tools");
+      JsonNode functions = body.path("functions");
+      if ((tools.isArray() && !tools.isEmpty()) || (functions.isArray() && !functions.isEmpty())) {
+        caps.add(Capability.TOOLS);
+      }
+      String format = body.path("response_format").path("type").asText("");
+      if ("json_object".equals(format) || "json_schema".equals(format)) {
+        caps.add(Capability.JSON);
+      }
+      for (JsonNode message : body.path("messages")) {
+        JsonNode content = message.path("content");
+        if (content.isArray()) {
+          for (JsonNode part : content) {
+            String type = part.path("type").asText("");
+            if ("image_url".equals(type) || "input_image".equals(type)) {
+              caps.add(Capability.VISION);
+            } else {
+              chars += textLength(part.path("text"));
+            }
+          }
+        } else {
+          chars += textLength(content);
+        }
+      }
+      chars += textLength(tools);
+    }
+    long completion =
+        Math.max(body.path("max_completion_tokens").asLong(0), body.path("max_tokens").asLong(0));
+    return new RequestNeeds(caps, chars / 4 + Math.max(0, completion));
+  }
+
+  /**
+   * Why {@code target} cannot serve this request, or null when it can. A model that declares no
+   * capabilities or context window (or a provider that lists no models) is assumed able: the table
+   * gives nothing to decide on, and refusing would break tables written before capabilities.
+   */
+  public String mismatch(PlannedTarget target) {
+    RoutingTable.Model model = target.provider().model(target.target().model()).orElse(null);
+    if (model == null) {
+      return null;
+    }
+    if (!model.capabilities().isEmpty()) {
+      List<String> missing = new ArrayList<>();
+      for (Capability c : capabilities) {
+        if (!model.capabilities().contains(c.wireName())) {
+          missing.add(c.wireName());
+        }
+      }
+      if (!missing.isEmpty()) {
+        return target.id() + " lacks " + String.join(", ", missing);
+      }
+    }
+    if (model.contextWindow() != null
+        && model.contextWindow() > 0
+        && estimatedTokens > model.contextWindow()) {
+      return target.id()
+          + " has a context window of "
+          + model.contextWindow()
+          + " tokens, the request needs about "
+          + estimatedTokens;
+    }
+    return null;
+  }
+
+  private static long textLength(JsonNode node) {
+    if (node == null || node.isMissingNode() || node.isNull()) {
+      return 0;
+    }
+    if (node.isTextual()) {
+      return node.asText().length();
+    }
+    if (node.isContainerNode()) {
+      // Arrays of strings (embedding input), tool schemas: their JSON length is a fair proxy.
+      return node.toString().length();
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,304 @@
+package dev.switchboard.gateway.resilience;
+
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.upstream.UpstreamClients;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+
+/**
+ * All resilience state of one gateway replica: circuit breakers per target, guards (bulkhead,
+ * quota, health, Retry-After cool-down) and health checkers per provider, retry budgets per route,
+ * client rate-limit buckets. State is keyed by name so that a routing-table reload ({@link
+ * #reconcile}) keeps it for unchanged targets and providers and drops what was removed; a provider
+ * whose protection settings changed gets fresh state.
+ *
+ * <p>Exports {@code switchboard_circuit_breaker_state{target,state}} (1 for the current state, 0
+ * for the others) and {@code switchboard_provider_healthy{provider}}.
+ */
+public final class ResilienceRegistry {
+
+  /** The breaker states exported as metric labels. */
+  private static final List<CircuitBreaker.State> EXPORTED_STATES =
+      List.of(
+          CircuitBreaker.State.CLOSED, CircuitBreaker.State.OPEN, CircuitBreaker.State.HALF_OPEN);
+
+  private record Breaker(ResiliencePolicy.BreakerSettings settings, CircuitBreaker breaker) {}
+
+  private record Checker(Object fingerprint, HealthChecker checker) {}
+
+  private final Vertx vertx;
+  private final UpstreamClients clients;
+  private final MeterRegistry meters;
+  private final Function<String, Optional<String>> keys;
+  private final LongSupplier nanoClock;
+  private final LongSupplier millisClock;
+  private final Map<String, Breaker> breakers = new ConcurrentHashMap<>();
+  private final Map<String, List<Meter>> breakerGauges = new ConcurrentHashMap<>();
+  private final Map<String, ProviderGuard> guards = new ConcurrentHashMap<>();
+  private final Map<String, Meter> healthGauges = new ConcurrentHashMap<>();
+  private final Map<String, Checker> checkers = new ConcurrentHashMap<>();
+  private final Map<String, RetryBudget> budgets = new ConcurrentHashMap<>();
+  private final ClientRateLimiter rateLimiter;
+  private volatile boolean closed;
+
+  /**
+   * @param keys the current provider key by provider name (for health probes)
+   */
+  public ResilienceRegistry(
+      Vertx vertx,
+      UpstreamClients clients,
+      MeterRegistry meters,
+      Function<String, Optional<String>> keys) {
+    this(vertx, clients, meters, keys, System::nanoTime, System::currentTimeMillis);
+  }
+
+  ResilienceRegistry(
+      Vertx vertx,
+      UpstreamClients clients,
+      MeterRegistry meters,
+      Function<String, Optional<String>> keys,
+      LongSupplier nanoClock,
+      LongSupplier millisClock) {
+    this.vertx = vertx;
+    this.clients = clients;
+    this.meters = meters;
+    this.keys = keys;
+    this.nanoClock = nanoClock;
+    this.millisClock = millisClock;
+    this.rateLimiter = new ClientRateLimiter(nanoClock);
+  }
+
+  /** Client rate limits (per replica). */
+  public ClientRateLimiter rateLimiter() {
+    return rateLimiter;
+  }
+
+  /** The route's retry budget, created on first use, re-configured from the current policy. */
+  public RetryBudget budget(String route, ResiliencePolicy policy) {
+    RetryBudget budget =
+        budgets.computeIfAbsent(
+            route,
+            r -> new RetryBudget(policy.budgetRatio(), policy.budgetMinPerSecond(), nanoClock));
+    budget.configure(policy.budgetRatio(), policy.budgetMinPerSecond());
+    return budget;
+  }
+
+  /** The provider's guard, created on first use. */
+  public ProviderGuard guard(RoutingTable.Provider provider) {
+    ProviderGuard guard = guards.get(provider.name());
+    if (guard != null && guard.sameSettings(provider)) {
+      return guard;
+    }
+    return guards.compute(
+        provider.name(),
+        (name, old) -> {
+          if (old != null && old.sameSettings(provider)) {
+            return old;
+          }
+          ProviderGuard fresh = new ProviderGuard(vertx, provider, nanoClock, millisClock);
+          if (old != null) {
+            fresh.healthy(old.healthy());
+          }
+          registerHealthGauge(name);
+          return fresh;
+        });
+  }
+
+  /** The target's circuit breaker with the route policy's settings. */
+  public CircuitBreaker breaker(PlannedTarget target, ResiliencePolicy policy) {
+    String id = target.id();
+    Breaker current = breakers.get(id);
+    if (current != null && current.settings().equals(policy.breaker())) {
+      return current.breaker();
+    }
+    return breakers
+        .compute(
+            id,
+            (k, old) -> {
+              if (old != null && old.settings().equals(policy.breaker())) {
+                return old;
+              }
+              Breaker b = new Breaker(policy.breaker(), create(id, policy.breaker()));
+              registerBreakerGauges(id);
+              return b;
+            })
+        .breaker();
+  }
+
+  /** The breaker state of a target, if it has a breaker yet. */
+  public Optional<CircuitBreaker.State> breakerState(String targetId) {
+    return Optional.ofNullable(breakers.get(targetId)).map(b -> b.breaker().getState());
+  }
+
+  /** A JSON-friendly summary for admin views: breaker states, provider health and bulkheads. */
+  public Map<String, Object> summary() {
+    Map<String, Object> out = new LinkedHashMap<>();
+    Map<String, String> states = new java.util.TreeMap<>();
+    breakers.forEach((id, b) -> states.put(id, stateLabel(b.breaker().getState())));
+    out.put("circuitBreakers", states);
+    Map<String, Object> providers = new java.util.TreeMap<>();
+    guards.forEach(
+        (name, g) -> {
+          Map<String, Object> p = new LinkedHashMap<>();
+          p.put("healthy", g.healthy());
+          p.put("coolingDown", g.coolingDown());
+          p.put("quotaAvailable", g.quotaAvailable());
+          if (g.bulkhead() != null) {
+            p.put("inFlight", g.bulkhead().inFlight());
+            p.put("maxConcurrency", g.bulkhead().max());
+          }
+          providers.put(name, p);
+        });
+    out.put("providers", providers);
+    return out;
+  }
+
+  /**
+   * Aligns state with a newly applied table: providers and targets that are gone lose their state
+   * (and metrics), providers whose protection settings changed get fresh guards, health checkers
+   * start, stop or restart as {@code healthCheck} blocks appear, vanish or change.
+   */
+  public synchronized void reconcile(RoutingTable table) {
+    if (closed) {
+      return;
+    }
+    Map<String, RoutingTable.Provider> providers = table.providers();
+    Set<String> liveTargets = new HashSet<>();
+    Set<String> liveRoutes = new HashSet<>();
+    for (RoutingTable.Route route : table.routes()) {
+      liveRoutes.add(route.name());
+      route.targets().forEach(t -> liveTargets.add(t.id()));
+      route.rules().forEach(r -> r.targets().forEach(t -> liveTargets.add(t.id())));
+      if (route.canary() != null) {
+        route.canary().targets().forEach(t -> liveTargets.add(t.id()));
+        route.canary().rules().forEach(r -> r.targets().forEach(t -> liveTargets.add(t.id())));
+      }
+    }
+    for (String id : new ArrayList<>(breakers.keySet())) {
+      if (!liveTargets.contains(id)) {
+        breakers.remove(id);
+        removeMeters(breakerGauges.remove(id));
+      }
+    }
+    budgets.keySet().retainAll(liveRoutes);
+    for (String name : new ArrayList<>(guards.keySet())) {
+      if (!providers.containsKey(name)) {
+        guards.remove(name);
+        Meter gauge = healthGauges.remove(name);
+        if (gauge != null) {
+          meters.remove(gauge);
+        }
+      }
+    }
+    providers.values().forEach(this::guard);
+    for (String name : new ArrayList<>(checkers.keySet())) {
+      RoutingTable.Provider p = providers.get(name);
+      Checker c = checkers.get(name);
+      if (p == null
+          || p.healthCheck() == null
+          || !c.fingerprint().equals(HealthChecker.fingerprint(p))) {
+        checkers.remove(name).checker().stop();
+        if (p != null) {
+          guard(p).healthy(true); // a changed endpoint starts with a clean slate
+        }
+      }
+    }
+    for (RoutingTable.Provider p : providers.values()) {
+      if (p.healthCheck() != null && !checkers.containsKey(p.name())) {
+        HealthChecker checker = new HealthChecker(vertx, clients, p, guard(p), keys);
+        checkers.put(p.name(), new Checker(HealthChecker.fingerprint(p), checker));
+        checker.start();
+      }
+    }
+  }
+
+  /** Stops every health checker. */
+  public synchronized void close() {
+    closed = true;
+    checkers.values().forEach(c -> c.checker().stop());
+    checkers.clear();
+  }
+
+  private CircuitBreaker create(String id, ResiliencePolicy.BreakerSettings s) {
+    int windowSeconds = (int) Math.max(1, (s.windowMs() + 999) / 1000);
+    CircuitBreakerConfig config =
+        CircuitBreakerConfig.custom()
+            .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.TIME_BASED)
+            .slidingWindowSize(windowSeconds)
+            .minimumNumberOfCalls(s.minimumCalls())
+            .failureRateThreshold(s.failureRateThreshold())
+            .slowCallRateThreshold(s.failureRateThreshold())
+            .slowCallDurationThreshold(Duration.ofMillis(s.slowCallThresholdMs()))
+            .waitDurationInOpenState(Duration.ofMillis(s.openForMs()))
+            // Half-open: a few probes decide; the state is checked lazily on the next request,
+            // so no scheduler thread is needed.
+            .permittedNumberOfCallsInHalfOpenState(Math.max(1, Math.min(3, s.minimumCalls())))
+            .automaticTransitionFromOpenToHalfOpenEnabled(false)
+            .writableStackTraceEnabled(false)
+            .build();
+    return CircuitBreaker.of(id, config);
+  }
+
+  private void registerBreakerGauges(String id) {
+    removeMeters(breakerGauges.remove(id));
+    List<Meter> gauges = new ArrayList<>();
+    for (CircuitBreaker.State state : EXPORTED_STATES) {
+      gauges.add(
+          Gauge.builder(
+                  "switchboard_circuit_breaker_state",
+                  breakers,
+                  m -> {
+                    Breaker b = m.get(id);
+                    return b != null && b.breaker().getState() == state ? 1 : 0;
+                  })
+              .description("Circuit breaker state per target (1 = current state)")
+              .tag("target", id)
+              .tag("state", stateLabel(state))
+              .register(meters));
+    }
+    breakerGauges.put(id, gauges);
+  }
+
+  private void registerHealthGauge(String provider) {
+    healthGauges.computeIfAbsent(
+        provider,
+        name ->
+            Gauge.builder(
+                    "switchboard_provider_healthy",
+                    guards,
+                    m -> {
+                      ProviderGuard g = m.get(name);
+                      return g == null || g.healthy() ? 1 : 0;
+                    })
+                .description("1 while the provider passes its active health checks")
+                .tag("provider", name)
+                .register(meters));
+  }
+
+  private void removeMeters(List<Meter> list) {
+    if (list != null) {
+      list.forEach(meters::remove);
+    }
+  }
+
+  static String stateLabel(CircuitBreaker.State state) {
+    return state.name().toLowerCase(Locale.ROOT);
+  }
+}
