@@ -8,6 +8,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Access to the CRD YAML the build generated into target/classes/META-INF/fabric8. */
 final class GeneratedCrds {
@@ -34,9 +36,15 @@ final class GeneratedCrds {
     }
   }
 
+  private static final Map<String, CustomResourceDefinition> PARSED = new ConcurrentHashMap<>();
+
+  /** The parsed CRD; shared between tests, so callers must not modify it. */
   static CustomResourceDefinition crd(String plural) {
-    return Serialization.unmarshal(
-        text(plural + ".switchboard.dev-v1.yml"), CustomResourceDefinition.class);
+    return PARSED.computeIfAbsent(
+        plural,
+        p ->
+            Serialization.unmarshal(
+                text(p + ".switchboard.dev-v1.yml"), CustomResourceDefinition.class));
   }
 
   /** The schema of the single served version. */
