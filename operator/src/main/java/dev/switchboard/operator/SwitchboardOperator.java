@@ -16,6 +16,7 @@ import dev.switchboard.operator.status.EventRecorder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.ConfigurationServiceOverrider;
 import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import java.time.Clock;
@@ -50,6 +51,19 @@ public final class SwitchboardOperator implements AutoCloseable {
   /** As {@link #start(KubernetesClient, OperatorSettings, Clock)}, with another canary planner. */
   public static SwitchboardOperator start(
       KubernetesClient client, OperatorSettings settings, Clock clock, CanaryPlanner planner) {
+    return start(client, settings, clock, planner, o -> {});
+  }
+
+  /**
+   * As {@link #start(KubernetesClient, OperatorSettings, Clock, CanaryPlanner)}; {@code customizer}
+   * may adjust JOSDK's configuration last (e.g. install {@code Metrics}).
+   */
+  public static SwitchboardOperator start(
+      KubernetesClient client,
+      OperatorSettings settings,
+      Clock clock,
+      CanaryPlanner planner,
+      Consumer<ConfigurationServiceOverrider> customizer) {
     Operator operator =
         new Operator(
             o -> {
@@ -66,6 +80,7 @@ public final class SwitchboardOperator implements AutoCloseable {
                 }
                 o.withLeaderElectionConfiguration(leaderElection.build());
               }
+              customizer.accept(o);
             });
 
     Conditions conditions = new Conditions(clock);

@@ -67,8 +67,9 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
             .resolve(endpoint);
 
     ProviderEndpointStatus next = new ProviderEndpointStatus();
-    next.setModels(
-        modelPhases.phases(endpoint.getSpec() == null ? null : endpoint.getSpec().getModels()));
+    var phases =
+        modelPhases.phases(endpoint.getSpec() == null ? null : endpoint.getSpec().getModels());
+    next.setModels(phases.isEmpty() ? null : phases);
     List<Problem> all = new ArrayList<>(specProblems);
     if (!credentials.resolved()) {
       all.add(credentials.problem());

@@ -1,6 +1,10 @@
 package dev.switchboard.operator.status;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -35,9 +39,38 @@ public final class StatusUpdater {
     return UpdateControl.patchStatus(resource);
   }
 
-  /** Whether two status objects serialize to the same JSON. */
+  /**
+   * Whether two status objects serialize to the same JSON, treating absent, null and empty arrays
+   * or objects alike (the API server may drop what the operator writes as empty).
+   */
   public static boolean sameJson(Object a, Object b) {
-    return Objects.equals(JSON.valueToTree(a), JSON.valueToTree(b));
+    return Objects.equals(normalized(JSON.valueToTree(a)), normalized(JSON.valueToTree(b)));
+  }
+
+  private static JsonNode normalized(JsonNode node) {
+    if (node == null || node.isNull() || (node.isContainerNode() && node.isEmpty())) {
+      return null;
+    }
+    if (node.isObject()) {
+      ObjectNode copy = JSON.createObjectNode();
+      node.fields()
+          .forEachRemaining(
+              field -> {
+                JsonNode value = normalized(field.getValue());
+                if (value != null) {
+                  copy.set(field.getKey(), value);
+                }
+              });
+      return copy.isEmpty() ? null : copy;
+    }
+    if (node.isArray()) {
+      ArrayNode copy = JSON.createArrayNode();
+      node.forEach(
+          element ->
+              copy.add(normalized(element) == null ? NullNode.getInstance() : normalized(element)));
+      return copy;
+    }
+    return node;
   }
 
   /** The Ready condition's (status, reason) of a resource, for detecting transitions. */

@@ -1,0 +1,42 @@
+package dev.switchboard.operator.rollout.metrics;
+
+/**
+ * What one arm of a canary (canary or stable) did over an analysis window.
+ *
+ * @param requests upstream attempts sent to the arm's targets (a canary attempt that failed and was
+ *     answered by stable counts here, against the canary)
+ * @param errors attempts among {@code requests} that failed
+ * @param latencyP95Seconds p95 of non-streaming request duration, null without data
+ * @param ttftP95Seconds p95 of time to first token of streaming requests, null without data
+ * @param answered requests the arm answered successfully (the denominator of refusal rate and
+ *     output tokens)
+ * @param outputTokens output tokens of the answered requests
+ * @param refusals answered requests that were refusals (finish_reason content_filter or a refusal)
+ */
+public record ArmMetrics(
+    long requests,
+    long errors,
+    Double latencyP95Seconds,
+    Double ttftP95Seconds,
+    long answered,
+    double outputTokens,
+    long refusals) {
+
+  /** An arm that saw no traffic in the window. */
+  public static final ArmMetrics EMPTY = new ArmMetrics(0, 0, null, null, 0, 0, 0);
+
+  /** Share of failed attempts, 0 when there were none. */
+  public double errorRate() {
+    return requests == 0 ? 0.0 : (double) errors / requests;
+  }
+
+  /** Mean output tokens per answered request, null when nothing was answered. */
+  public Double outputTokensPerRequest() {
+    return answered == 0 ? null : outputTokens / answered;
+  }
+
+  /** Share of answered requests that were refusals, null when nothing was answered. */
+  public Double refusalRate() {
+    return answered == 0 ? null : (double) refusals / answered;
+  }
+}

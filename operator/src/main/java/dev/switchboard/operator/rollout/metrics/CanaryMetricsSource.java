@@ -1,0 +1,38 @@
+package dev.switchboard.operator.rollout.metrics;
+
+import java.util.Optional;
+
+/**
+ * Where canary analysis gets its figures: the gateway replicas' own {@code /metrics} (default) or a
+ * Prometheus server. Implementations may do network I/O; they are called from reconciler threads,
+ * never from an event loop.
+ */
+public interface CanaryMetricsSource {
+
+  /**
+   * Both arms' figures over the window that ended now. Counter-based sources measure since their
+   * previous call for the same route and revision; the first call only sets the baseline and
+   * returns empty.
+   *
+   * @return empty when there is no complete window yet (no verdict is drawn from that)
+   * @throws MetricsUnavailableException when the source cannot be read at all
+   */
+  Optional<CanaryWindow> collect(CanaryQuery query);
+
+  /**
+   * Called when a canary revision starts, so that counter-based sources can take their baseline
+   * and the first analysis already covers a full interval. Query-based sources ignore it.
+   */
+  default void begin(CanaryQuery query) {}
+
+  /** The source could not be read (no endpoints, connection refused, bad answer, ...). */
+  final class MetricsUnavailableException extends RuntimeException {
+    public MetricsUnavailableException(String message) {
+      super(message);
+    }
+
+    public MetricsUnavailableException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+}

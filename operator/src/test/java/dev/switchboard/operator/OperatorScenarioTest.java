@@ -1,0 +1,449 @@
+package dev.switchboard.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.switchboard.api.v1alpha1.ModelRoute;
+import dev.switchboard.api.v1alpha1.ProviderEndpoint;
+import dev.switchboard.api.v1alpha1.RoutingPolicy;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.contract.RoutingTableCodec;
+import dev.switchboard.contract.RoutingTableValidator;
+import dev.switchboard.operator.publish.RoutingTablePublisher;
+import dev.switchboard.operator.testing.Fixtures;
+import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The shared scenario against the mock API server: create → await Ready and the rendered table →
+ * update → await → delete → await removal; plus invalid references and recovery, SSRF refusal, last
+ * good routes across an operator restart, and no writes in an unchanged world. Each test uses its
+ * own namespace, so one operator serves the whole class.
+ */
+class OperatorScenarioTest {
+
+  @RegisterExtension
+  static final SwitchboardOperatorExtension KUBE =
+      new SwitchboardOperatorExtension(
+          OperatorSettings.forMockApiServer().withUpstreamAllowances(false, true));
+
+  private static final AtomicInteger NAMESPACES = new AtomicInteger();
+
+  private String ns;
+  private KubernetesClient client;
+
+  @BeforeEach
+  void namespace() {
+    ns = "scenario-" + NAMESPACES.incrementAndGet();
+    client = KUBE.client();
+  }
+
+  private static ConditionFactory eventually() {
+    return await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50));
+  }
+
+  private List<HasMetadata> applyBasic() {
+    List<HasMetadata> items = Fixtures.load("fixtures/namespace-basic.yaml", ns);
+    items.forEach(item -> client.resource(item).create());
+    return items;
+  }
+
+  private <T extends CustomResource<?, ?>> T get(Class<T> type, String name) {
+    return client.resources(type).inNamespace(ns).withName(name).get();
+  }
+
+  private <T extends CustomResource<?, ?>> void edit(
+      Class<T> type, String name, java.util.function.Consumer<T> change) {
+    client
+        .resources(type)
+        .inNamespace(ns)
+        .withName(name)
+        .edit(
+            r -> {
+              change.accept(r);
+              return r;
+            });
+  }
+
+  private static Optional<Condition> condition(List<Condition> conditions, String type) {
+    return conditions == null
+        ? Optional.empty()
+        : conditions.stream().filter(c -> c.getType().equals(type)).findFirst();
+  }
+
+  private Optional<Condition> routeCondition(String name, String type) {
+    ModelRoute route = get(ModelRoute.class, name);
+    return route == null || route.getStatus() == null
+        ? Optional.empty()
+        : condition(route.getStatus().getConditions(), type);
+  }
+
+  private Optional<Condition> providerCondition(String name, String type) {
+    ProviderEndpoint endpoint = get(ProviderEndpoint.class, name);
+    return endpoint == null || endpoint.getStatus() == null
+        ? Optional.empty()
+        : condition(endpoint.getStatus().getConditions(), type);
+  }
+
+  private void awaitRouteReady(String name) {
+    eventually()
+        .untilAsserted(
+            () -> {
+              ModelRoute route = get(ModelRoute.class, name);
+              assertThat(route.getStatus()).isNotNull();
+              assertThat(route.getStatus().getObservedGeneration())
+                  .isEqualTo(route.getMetadata().getGeneration());
+              assertThat(condition(route.getStatus().getConditions(), "Ready"))
+                  .get()
+                  .extracting(Condition::getStatus)
+                  .isEqualTo("True");
+            });
+  }
+
+  private Optional<RoutingTable> table() {
+    ConfigMap map =
+        client.configMaps().inNamespace(ns).withName(RoutingTable.CONFIG_MAP_NAME).get();
+    return Optional.ofNullable(map)
+        .map(m -> RoutingTableCodec.decode(m.getData().get(RoutingTable.CONFIG_MAP_KEY)));
+  }
+
+  private Optional<RoutingTable.Route> tableRoute(String name) {
+    return table().flatMap(t -> t.routes().stream().filter(r -> r.name().equals(name)).findFirst());
+  }
+
+  private Map<String, String> publishedKeys() {
+    Secret secret = client.secrets().inNamespace(ns).withName(RoutingTable.KEYS_SECRET_NAME).get();
+    return secret == null
+        ? Map.of()
+        : secret.getData().entrySet().stream()
+            .collect(
+                java.util.stream.Collectors.toMap(
+                    Map.Entry::getKey,
+                    e ->
+                        new String(
+                            Base64.getDecoder().decode(e.getValue()), StandardCharsets.UTF_8)));
+  }
+
+  private static <T> Function<RoutingTable.Route, T> first(Function<RoutingTable.Target, T> field) {
+    return route -> field.apply(route.targets().get(0));
+  }
+
+  private void rotateKey(String secret, String value) {
+    client
+        .secrets()
+        .inNamespace(ns)
+        .withName(secret)
+        .edit(
+            s -> {
+              s.setData(
+                  Map.of(
+                      "apiKey",
+                      Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8))));
+              return s;
+            });
+  }
+
+  @Test
+  void createUpdateDelete() {
+    applyBasic();
+
+    awaitRouteReady("chat-default");
+    awaitRouteReady("reasoning");
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(providerCondition("openai-prod", "Ready"))
+                  .get()
+                  .extracting(Condition::getStatus)
+                  .isEqualTo("True");
+              assertThat(providerCondition("openai-prod", "CredentialsResolved"))
+                  .get()
+                  .extracting(Condition::getReason)
+                  .isEqualTo("SecretKeyFound");
+              RoutingPolicy policy = get(RoutingPolicy.class, "standard");
+              assertThat(condition(policy.getStatus().getConditions(), "Ready"))
+                  .get()
+                  .extracting(Condition::getStatus)
+                  .isEqualTo("True");
+            });
+    ProviderEndpoint openai = get(ProviderEndpoint.class, "openai-prod");
+    // The test clock stands at 2026-11-25: gpt-4o is past deprecatedAfter (2026-06-01).
+    assertThat(openai.getStatus().getModels())
+        .extracting(m -> m.getName() + "=" + m.getPhase())
+        .containsExactly("gpt-4o-2024-08-06=Deprecated", "gpt-5=Active");
+    eventually()
+        .untilAsserted(
+            () -> {
+              RoutingTable table = table().orElseThrow();
+              assertThat(RoutingTableValidator.validate(table)).isEmpty();
+              assertThat(table.routes())
+                  .extracting(RoutingTable.Route::name)
+                  .containsExactly("chat-default", "reasoning");
+              assertThat(publishedKeys())
+                  .containsEntry("openai-prod", "sk-openai-test-key-1")
+                  .containsEntry("anthropic-prod", "sk-ant-test-key");
+            });
+    ConfigMap published =
+        client.configMaps().inNamespace(ns).withName(RoutingTable.CONFIG_MAP_NAME).get();
+    assertThat(published.getMetadata().getLabels())
+        .containsEntry(RoutingTablePublisher.MANAGED_BY_LABEL, RoutingTablePublisher.MANAGED_BY);
+    assertThat(published.getMetadata().getOwnerReferences())
+        .extracting(OwnerReference::getName)
+        .containsExactly("chat-default", "reasoning");
+
+    // Update a route.
+    edit(
+        ModelRoute.class,
+        "reasoning",
+        r -> r.getSpec().getTargets().get(0).setModel("gpt-4o-2024-08-06"));
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(tableRoute("reasoning").map(first(RoutingTable.Target::model)))
+                    .contains("gpt-4o-2024-08-06"));
+    // Update a policy.
+    edit(RoutingPolicy.class, "standard", p -> p.getSpec().setStrategy("least-latency"));
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(table().orElseThrow().policies().get("standard").strategy())
+                    .isEqualTo("least-latency"));
+    // Update a provider.
+    edit(ProviderEndpoint.class, "openai-prod", pe -> pe.getSpec().getTimeouts().setTotal("90s"));
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(
+                        table().orElseThrow().providers().get("openai-prod").timeouts().totalMs())
+                    .isEqualTo(90_000L));
+    // Rotate a key in the user's Secret.
+    rotateKey("openai-credentials", "sk-openai-rotated");
+    eventually()
+        .untilAsserted(
+            () -> assertThat(publishedKeys()).containsEntry("openai-prod", "sk-openai-rotated"));
+
+    // Delete one route, then the last.
+    client.resources(ModelRoute.class).inNamespace(ns).withName("reasoning").delete();
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(table().orElseThrow().routes())
+                  .extracting(RoutingTable.Route::name)
+                  .containsExactly("chat-default");
+              assertThat(
+                      client
+                          .configMaps()
+                          .inNamespace(ns)
+                          .withName(RoutingTable.CONFIG_MAP_NAME)
+                          .get()
+                          .getMetadata()
+                          .getOwnerReferences())
+                  .extracting(OwnerReference::getName)
+                  .containsExactly("chat-default");
+            });
+    client.resources(ModelRoute.class).inNamespace(ns).withName("chat-default").delete();
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(table()).isEmpty();
+              assertThat(
+                      client
+                          .secrets()
+                          .inNamespace(ns)
+                          .withName(RoutingTable.KEYS_SECRET_NAME)
+                          .get())
+                  .isNull();
+            });
+  }
+
+  @Test
+  void invalidReferencesKeepTheLastGoodRouteAndRecover() {
+    applyBasic();
+    awaitRouteReady("chat-default");
+    awaitRouteReady("reasoning");
+    RoutingTable.Route good =
+        eventually().until(() -> tableRoute("chat-default"), Optional::isPresent).orElseThrow();
+
+    edit(
+        ModelRoute.class,
+        "chat-default",
+        r -> r.getSpec().getTargets().get(1).getProviderRef().setName("anthropic-typo"));
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(routeCondition("chat-default", "Ready"))
+                  .get()
+                  .satisfies(
+                      c -> {
+                        assertThat(c.getStatus()).isEqualTo("False");
+                        assertThat(c.getReason()).isEqualTo("ProviderNotFound");
+                        assertThat(c.getMessage())
+                            .contains("anthropic-typo")
+                            .contains("last good revision 1 keeps serving");
+                      });
+              assertThat(routeCondition("chat-default", "ReferencesResolved"))
+                  .get()
+                  .extracting(Condition::getStatus)
+                  .isEqualTo("False");
+            });
+    assertThat(tableRoute("chat-default")).contains(good);
+    assertThat(routeCondition("reasoning", "Ready"))
+        .get()
+        .extracting(Condition::getStatus)
+        .isEqualTo("True");
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(
+                        client.v1().events().inNamespace(ns).list().getItems().stream()
+                            .filter(e -> "Warning".equals(e.getType()))
+                            .map(e -> e.getReason()))
+                    .contains("ProviderNotFound"));
+
+    // A missing Secret key makes the provider not ready; its routes keep their last good entry.
+    client
+        .secrets()
+        .inNamespace(ns)
+        .withName("openai-credentials")
+        .edit(
+            s -> {
+              s.setData(Map.of("wrongKey", "eA=="));
+              return s;
+            });
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(providerCondition("openai-prod", "CredentialsResolved"))
+                  .get()
+                  .extracting(Condition::getReason)
+                  .isEqualTo("SecretKeyNotFound");
+              assertThat(routeCondition("reasoning", "Ready"))
+                  .get()
+                  .extracting(Condition::getReason)
+                  .isEqualTo("ProviderNotReady");
+            });
+    assertThat(tableRoute("reasoning")).isPresent();
+    assertThat(publishedKeys()).containsEntry("openai-prod", "sk-openai-test-key-1");
+
+    // Recovery.
+    rotateKey("openai-credentials", "sk-openai-new");
+    edit(
+        ModelRoute.class,
+        "chat-default",
+        r -> r.getSpec().getTargets().get(1).getProviderRef().setName("anthropic-prod"));
+    awaitRouteReady("chat-default");
+    awaitRouteReady("reasoning");
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(tableRoute("chat-default").orElseThrow().revision()).isEqualTo(3L);
+              assertThat(publishedKeys()).containsEntry("openai-prod", "sk-openai-new");
+            });
+  }
+
+  @Test
+  void providerOnAMetadataAddressIsRefused() {
+    applyBasic();
+    awaitRouteReady("reasoning");
+
+    edit(
+        ProviderEndpoint.class,
+        "openai-prod",
+        pe -> pe.getSpec().setBaseUrl("http://169.254.169.254/latest/meta-data"));
+
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(providerCondition("openai-prod", "Ready"))
+                  .get()
+                  .satisfies(
+                      c -> {
+                        assertThat(c.getStatus()).isEqualTo("False");
+                        assertThat(c.getReason()).isEqualTo("UpstreamAddressNotAllowed");
+                      });
+              assertThat(routeCondition("reasoning", "Ready"))
+                  .get()
+                  .extracting(Condition::getReason)
+                  .isEqualTo("ProviderNotReady");
+            });
+    assertThat(table().orElseThrow().providers().get("openai-prod").baseUrl())
+        .isEqualTo("https://api.openai.com/v1");
+  }
+
+  @Test
+  void lastGoodRouteSurvivesAnOperatorRestart() {
+    applyBasic();
+    awaitRouteReady("reasoning");
+    RoutingTable.Route good =
+        eventually().until(() -> tableRoute("reasoning"), Optional::isPresent).orElseThrow();
+
+    KUBE.stopOperator();
+    edit(ModelRoute.class, "reasoning", r -> r.getSpec().getTargets().get(0).setModel("gpt-6"));
+    KUBE.startOperator();
+
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(routeCondition("reasoning", "Ready"))
+                    .get()
+                    .extracting(Condition::getReason)
+                    .isEqualTo("ModelNotServed"));
+    assertThat(tableRoute("reasoning")).contains(good);
+    assertThat(tableRoute("chat-default")).isPresent();
+  }
+
+  @Test
+  void anUnchangedWorldCausesNoWrites() {
+    List<HasMetadata> items = applyBasic();
+    awaitRouteReady("chat-default");
+    awaitRouteReady("reasoning");
+    List<HasMetadata> crs = items.stream().filter(i -> i instanceof CustomResource<?, ?>).toList();
+    eventually()
+        .untilAsserted(
+            () -> {
+              for (HasMetadata cr : crs) {
+                assertThat(KUBE.reconciliations(cr)).isPositive();
+              }
+              assertThat(table()).isPresent();
+            });
+    // A restart replays every object as ADDED: each one is reconciled again from scratch.
+    // Stopping waits for running reconciles, so every earlier write is counted before.
+    KUBE.stopOperator();
+    int writesBefore = KUBE.writes(ns);
+    Map<HasMetadata, Integer> before = new java.util.HashMap<>();
+    crs.forEach(cr -> before.put(cr, KUBE.reconciliations(cr)));
+    KUBE.startOperator();
+    eventually()
+        .untilAsserted(
+            () -> {
+              for (HasMetadata cr : crs) {
+                assertThat(KUBE.reconciliations(cr))
+                    .as("reconciliations of %s", cr.getMetadata().getName())
+                    .isGreaterThan(before.get(cr));
+              }
+            });
+
+    assertThat(KUBE.writeLog(ns)).hasSize(KUBE.writes(ns));
+    assertThat(KUBE.writeLog(ns).subList(writesBefore, KUBE.writes(ns)))
+        .as("writes after the restart")
+        .isEmpty();
+  }
+}
