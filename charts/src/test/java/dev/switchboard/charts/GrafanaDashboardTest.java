@@ -18,25 +18,26 @@ import org.junit.jupiter.api.Test;
 class GrafanaDashboardTest {
 
   /**
-   * Base names as exported for Prometheus: the gateway's (dev.switchboard.gateway.metrics
-   * .GatewayMetrics, Micrometer naming: "." becomes "_", base units and "_total" are appended),
-   * plus the breaker state (resilience, issue 4) and the operator's canary weight (issue 6).
+   * Base names as exported for Prometheus by the gateway (GatewayMetrics and ResilienceRegistry in
+   * gateway-runtime; Micrometer turns "." into "_" and appends "_seconds" and "_total") and the
+   * operator's canary weight (issue 6).
    */
   private static final Set<String> KNOWN_METRICS =
       Set.of(
           "gen_ai_client_operation_duration_seconds",
-          "gen_ai_client_token_usage_tokens",
+          "gen_ai_client_token_usage",
           "gen_ai_server_time_to_first_token_seconds",
           "gen_ai_server_time_per_output_token_seconds",
           "switchboard_cost_usd_total",
           "switchboard_upstream_attempts_total",
+          "switchboard_upstream_errors_total",
           "switchboard_errors_total",
           "switchboard_config_reload_total",
           "switchboard_config_version_info",
           "switchboard_circuit_breaker_state",
           "switchboard_canary_weight");
 
-  /** Label names those metrics carry (OpenTelemetry GenAI attribute names, "." as "_"). */
+  /** Label names those metrics carry. */
   private static final Set<String> KNOWN_LABELS =
       Set.of(
           "le",
@@ -46,9 +47,9 @@ class GrafanaDashboardTest {
           "error_class",
           "result",
           "config_version",
-          "gen_ai_provider_name",
-          "gen_ai_request_model",
-          "gen_ai_token_type",
+          "provider",
+          "target_model",
+          "token_type",
           "target",
           "state");
 
@@ -77,7 +78,7 @@ class GrafanaDashboardTest {
     assertThat(expressions).hasSizeGreaterThanOrEqualTo(10);
     Set<String> used = new TreeSet<>();
     for (String expression : expressions) {
-      // Label names (some start with gen_ai_ too) live in matchers and grouping clauses.
+      // Label names live in matchers and grouping clauses, not metric positions.
       String withoutLabels =
           GROUPING.matcher(expression.replaceAll("\\{[^}]*}", "{}")).replaceAll("by ()");
       Matcher matcher = METRIC.matcher(withoutLabels);
@@ -107,7 +108,7 @@ class GrafanaDashboardTest {
         labels.add(matcher.group(1));
       }
     }
-    assertThat(labels).contains("route", "error_class", "gen_ai_request_model");
+    assertThat(labels).contains("route", "error_class", "target_model", "token_type");
     assertThat(KNOWN_LABELS).containsAll(labels);
   }
 
@@ -118,7 +119,9 @@ class GrafanaDashboardTest {
 
     assertThat(queries)
         .contains("gen_ai_client_operation_duration_seconds_count") // requests
-        .contains("sum by (error_class) (rate(switchboard_errors_total") // errors by class
+        .contains(
+            "sum by (error_class, provider) (rate(switchboard_upstream_errors_total") // errors by
+        // class
         .contains("gen_ai_server_time_to_first_token_seconds_bucket") // TTFT
         .contains("gen_ai_server_time_per_output_token_seconds_sum") // tokens/s
         .contains("sum by (route) (rate(switchboard_cost_usd_total") // cost per route
