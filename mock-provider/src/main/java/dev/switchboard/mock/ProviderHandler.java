@@ -575,7 +575,7 @@ final class ProviderHandler {
   private void sendJsonBody(RoutingContext ctx, String body, FaultSpec fault) {
     HttpServerResponse res = ctx.response().putHeader("content-type", "application/json");
     if (fault.resetAfterHeaders() || fault.truncateAfterEvents() != null) {
-      res.setChunked(true);
+      res.setChunked(true).putHeader("connection", "close");
       res.write(body.substring(0, body.length() / 2));
       if (fault.resetAfterHeaders()) {
         resetLater(ctx.request());
@@ -595,6 +595,7 @@ final class ProviderHandler {
             .putHeader("cache-control", "no-cache");
     int limit = events.size();
     if (fault.truncateAfterEvents() != null) {
+      res.putHeader("connection", "close");
       // Never the [DONE] event: the stream must end without it.
       limit = Math.min(events.size() - 1, fault.truncateAfterEvents());
     } else if (fault.resetAfterHeaders()) {
@@ -680,6 +681,7 @@ final class ProviderHandler {
   }
 
   private static void endAndClose(HttpServerRequest req, HttpServerResponse res) {
+    // Clients that saw "connection: close" will not reuse the connection we are about to close.
     HttpConnection connection = req.connection();
     res.end().onComplete(done -> connection.close());
   }

@@ -262,6 +262,8 @@ class FaultInjectionTest {
                 "truncate:3"));
 
     assertThat(res.statusCode()).isEqualTo(200);
+    // Announced, so pooled clients do not reuse the connection the mock closes next.
+    assertThat(res.headers().firstValue("connection")).hasValue("close");
     ChatStreamTranscript t = ChatStreamTranscript.of(res.body());
     assertThat(t.events()).hasSize(3);
     assertThat(t.isTruncated()).isTrue();
