@@ -8,9 +8,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Compares a canary against stable over one window: absolute error rate, p95 latency ratio (and
- * p95 time-to-first-token ratio for streams), mean output tokens ratio (verbosity drift) and
- * refusal rate increase. A pure function of the thresholds and the figures.
+ * Compares a canary against stable over one window: absolute error rate, p95 latency ratio (and p95
+ * time-to-first-token ratio for streams), mean output tokens ratio (verbosity drift) and refusal
+ * rate increase. A pure function of the thresholds and the figures.
  *
  * <p>Below {@code minRequests} canary requests there is no verdict. A ratio criterion is only
  * judged when both arms have data for it, so that an idle stable arm cannot fail a canary.

@@ -20,8 +20,8 @@ public interface CanaryMetricsSource {
   Optional<CanaryWindow> collect(CanaryQuery query);
 
   /**
-   * Called when a canary revision starts, so that counter-based sources can take their baseline
-   * and the first analysis already covers a full interval. Query-based sources ignore it.
+   * Called when a canary revision starts, so that counter-based sources can take their baseline and
+   * the first analysis already covers a full interval. Query-based sources ignore it.
    */
   default void begin(CanaryQuery query) {}
 

@@ -1,0 +1,631 @@
+package dev.switchboard.operator.rollout;
+
+import dev.switchboard.api.v1alpha1.AnalysisStatus;
+import dev.switchboard.api.v1alpha1.ArmFigures;
+import dev.switchboard.api.v1alpha1.CanaryAnalysis;
+import dev.switchboard.api.v1alpha1.CanaryMetrics;
+import dev.switchboard.api.v1alpha1.CanarySpec;
+import dev.switchboard.api.v1alpha1.CanaryStep;
+import dev.switchboard.api.v1alpha1.ModelRoute;
+import dev.switchboard.api.v1alpha1.ModelRouteStatus;
+import dev.switchboard.contract.Durations;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.operator.rollout.metrics.ArmMetrics;
+import dev.switchboard.operator.rollout.metrics.CanaryMetricsSource;
+import dev.switchboard.operator.rollout.metrics.CanaryQuery;
+import dev.switchboard.operator.rollout.metrics.CanaryWindow;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Rolls a change of a route's targets out as a canary when {@code spec.canary} is set: the
+ * published targets stay as the stable arm, the new ones become the canary arm at the first step's
+ * weight; every {@code analysis.interval} both arms are compared over the same window; a step
+ * advances once its pause has passed and analysis passes; after the last step the canary is
+ * promoted. A failed analysis (or the {@code switchboard.dev/abort} annotation) rolls back and the
+ * failed revision is not retried until the spec changes again.
+ *
+ * <p>Everything the state machine needs lives in the route's status (phase, revisions, step, step
+ * start, last analysis) and in the published table (the stable arm's targets), so a restarted
+ * operator or a new leader resumes where the previous one stopped. Nothing sleeps: the decision
+ * says when to look again.
+ *
+ * <p>The composer renders every route of a namespace whenever any of them reconciles, so this
+ * planner is also asked about routes other than the one being reconciled, whose status is then not
+ * written. To keep the table and the eventual status consistent, the last state decided per route
+ * is remembered for as long as the route's recorded status has not caught up with it: a second
+ * caller continues from the decided state instead of deciding again from the stale status.
+ */
+public final class ProgressiveCanaryPlanner implements CanaryPlanner {
+
+  /** Annotation that promotes the running canary at once; cleared by the controller. */
+  public static final String PROMOTE_ANNOTATION = "switchboard.dev/promote";
+
+  /** Annotation that rolls the running canary back at once; cleared by the controller. */
+  public static final String ABORT_ANNOTATION = "switchboard.dev/abort";
+
+  static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(30);
+
+  private static final Logger LOG = LoggerFactory.getLogger(ProgressiveCanaryPlanner.class);
+
+  private final Clock clock;
+  private final CanaryMetricsSource metrics;
+  private final CanaryObserver observer;
+  private final ConcurrentMap<String, Memo> decided = new ConcurrentHashMap<>();
+
+  public ProgressiveCanaryPlanner(Clock clock, CanaryMetricsSource metrics) {
+    this(clock, metrics, CanaryObserver.NONE);
+  }
+
+  public ProgressiveCanaryPlanner(
+      Clock clock, CanaryMetricsSource metrics, CanaryObserver observer) {
+    this.clock = Objects.requireNonNull(clock);
+    this.metrics = Objects.requireNonNull(metrics);
+    this.observer = Objects.requireNonNull(observer);
+  }
+
+  @Override
+  public RolloutDecision plan(
+      ModelRoute route, RoutingTable.Route desired, Optional<RoutingTable.Route> published) {
+    Instant now = clock.instant();
+    String key = route.getMetadata().getNamespace() + "/" + route.getMetadata().getName();
+    State recorded = State.of(route.getStatus());
+    State current = recorded;
+    RolloutDecision.Transition pending = null;
+    Memo memo = decided.get(key);
+    if (memo != null && memo.revision() == desired.revision() && memo.recorded().equals(recorded)) {
+      current = memo.decided();
+      pending = memo.transition();
+    }
+    Outcome outcome = decide(route, desired, published, current, now);
+    RolloutDecision.Transition transition =
+        outcome.transition() != null ? outcome.transition() : pending;
+    decided.put(key, new Memo(desired.revision(), recorded, outcome.state(), transition));
+    State s = outcome.state();
+    observer.observed(
+        route.getMetadata().getNamespace(),
+        route.getMetadata().getName(),
+        s.phase(),
+        s.canaryWeight() == null ? 0 : s.canaryWeight(),
+        s.analysis() == null ? null : s.analysis().getVerdict());
+    return new RolloutDecision(
+        outcome.route(),
+        s.phase(),
+        s.stableRevision(),
+        s.canaryRevision(),
+        s.canaryWeight(),
+        s.currentStep(),
+        outcome.requeueAfter(),
+        s.stepStartedAt(),
+        s.failedRevision(),
+        s.analysis(),
+        s.equals(recorded) ? null : transition);
+  }
+
+  /** Forgets what was decided for a deleted route. */
+  public void forget(String namespace, String name) {
+    decided.remove(namespace + "/" + name);
+    observer.forgotten(namespace, name);
+  }
+
+  private Outcome decide(
+      ModelRoute route,
+      RoutingTable.Route desired,
+      Optional<RoutingTable.Route> published,
+      State current,
+      Instant now) {
+    CanarySpec canary = route.getSpec().getCanary();
+    long revision = desired.revision();
+    if (canary == null || canary.getSteps() == null || canary.getSteps().isEmpty()) {
+      return applyAtOnce(desired, current, "spec.canary was removed");
+    }
+    if (published.isEmpty()) {
+      // Nothing serves yet: there is no stable version to compare a canary with.
+      return applyAtOnce(desired, current, "the route was not published before");
+    }
+    RoutingTable.Route live = published.get();
+    if (sameArm(desired.targets(), desired.rules(), live.targets(), live.rules())) {
+      return applyAtOnce(desired, current, "the targets equal the stable ones again");
+    }
+    RoutingTable.Route stableEntry = stableEntry(desired, live);
+    if (RolloutDecision.ROLLED_BACK.equals(current.phase())
+        && Objects.equals(current.failedRevision(), revision)) {
+      return new Outcome(stableEntry, rolledBackState(live, revision, current.analysis()), null);
+    }
+
+    List<CanaryStep> steps = canary.getSteps();
+    CanaryQuery query = query(route, canary, revision);
+    State state;
+    RolloutDecision.Transition transition = null;
+    RoutingTable.Canary liveCanary = live.canary();
+    boolean sameCanary =
+        liveCanary != null
+            && sameArm(
+                desired.targets(), desired.rules(), liveCanary.targets(), liveCanary.rules());
+    if (sameCanary && isRunning(current)) {
+      // A spec change that left the targets alone (thresholds, aliases) keeps the rollout going.
+      state = current.withRevisions(live.revision(), revision);
+    } else if (sameCanary) {
+      // The status was lost (written by nobody before a restart): resume at the published weight.
+      int step = stepOfWeight(steps, liveCanary.weight());
+      state =
+          new State(
+              RolloutDecision.PROGRESSING,
+              live.revision(),
+              revision,
+              weight(steps, step),
+              step,
+              now.toString(),
+              null,
+              null);
+    } else {
+      state =
+          new State(
+              RolloutDecision.PROGRESSING,
+              live.revision(),
+              revision,
+              weight(steps, 0),
+              0,
+              now.toString(),
+              null,
+              null);
+      begin(query);
+      transition =
+          new RolloutDecision.Transition(
+              false,
+              "CanaryStarted",
+              String.format(
+                  Locale.ROOT,
+                  "revision %d takes %d%% of traffic (%s) next to stable revision %d; step 1 of %d",
+                  revision,
+                  state.canaryWeight(),
+                  mode(canary),
+                  live.revision(),
+                  steps.size()));
+    }
+
+    Map<String, String> annotations = route.getMetadata().getAnnotations();
+    if (isTrue(annotations, ABORT_ANNOTATION)) {
+      return rollback(
+          stableEntry,
+          live,
+          revision,
+          state.analysis(),
+          "CanaryAborted",
+          "aborted by the " + ABORT_ANNOTATION + " annotation");
+    }
+    if (isTrue(annotations, PROMOTE_ANNOTATION)) {
+      return promote(desired, state, "promoted by the " + PROMOTE_ANNOTATION + " annotation");
+    }
+
+    Duration interval = interval(canary.getAnalysis());
+    Instant due = nextAnalysis(state, interval);
+    if (now.isBefore(due)) {
+      return new Outcome(
+              withCanary(stableEntry, canary, state, desired), state, Duration.between(now, due))
+          .withTransition(transition);
+    }
+
+    AnalysisStatus analysis;
+    AnalysisResult result;
+    try {
+      Optional<CanaryWindow> window = metrics.collect(query);
+      result =
+          window
+              .map(w -> CanaryAnalyzer.judge(canary.getAnalysis(), w))
+              .orElse(AnalysisResult.inconclusive());
+      analysis = analysisStatus(now, window, result);
+    } catch (CanaryMetricsSource.MetricsUnavailableException e) {
+      LOG.debug("canary metrics of {} unavailable: {}", query.route(), e.getMessage());
+      analysis = analysisStatus(now, Optional.empty(), AnalysisResult.inconclusive());
+      State paused = state.withPhase(RolloutDecision.PAUSED).withAnalysis(analysis);
+      RolloutDecision.Transition pausedTransition =
+          RolloutDecision.PAUSED.equals(state.phase())
+              ? transition
+              : new RolloutDecision.Transition(
+                  true,
+                  "CanaryMetricsUnavailable",
+                  "the canary holds at "
+                      + state.canaryWeight()
+                      + "% until its metrics can be read: "
+                      + e.getMessage());
+      return new Outcome(withCanary(stableEntry, canary, paused, desired), paused, interval)
+          .withTransition(pausedTransition);
+    }
+
+    switch (result.verdict()) {
+      case FAIL -> {
+        return rollback(
+            stableEntry,
+            live,
+            revision,
+            analysis,
+            "CanaryRolledBack",
+            "analysis failed: " + String.join("; ", result.failures()) + figures(analysis));
+      }
+      case PASS -> {
+        Instant stepStarted = parseInstant(state.stepStartedAt(), now);
+        Duration pause = pause(steps.get(state.currentStep()));
+        if (!now.isBefore(stepStarted.plus(pause))) {
+          int next = state.currentStep() + 1;
+          if (next >= steps.size()) {
+            return promote(
+                desired,
+                state.withAnalysis(analysis),
+                "every step passed analysis" + figures(analysis));
+          }
+          State advanced =
+              new State(
+                  RolloutDecision.PROGRESSING,
+                  state.stableRevision(),
+                  revision,
+                  weight(steps, next),
+                  next,
+                  now.toString(),
+                  null,
+                  analysis);
+          return new Outcome(withCanary(stableEntry, canary, advanced, desired), advanced, interval)
+              .withTransition(
+                  new RolloutDecision.Transition(
+                      false,
+                      "CanaryStepAdvanced",
+                      String.format(
+                          Locale.ROOT,
+                          "analysis passed; revision %d now takes %d%% (step %d of %d)%s",
+                          revision,
+                          advanced.canaryWeight(),
+                          next + 1,
+                          steps.size(),
+                          figures(analysis))));
+        }
+      }
+      case INCONCLUSIVE -> {
+        // Not enough canary requests yet: hold the weight and look again next interval.
+      }
+    }
+    State held = state.withPhase(RolloutDecision.PROGRESSING).withAnalysis(analysis);
+    return new Outcome(withCanary(stableEntry, canary, held, desired), held, interval)
+        .withTransition(transition);
+  }
+
+  private void begin(CanaryQuery query) {
+    try {
+      metrics.begin(query);
+    } catch (RuntimeException e) {
+      // Without a baseline the first window is simply inconclusive.
+      LOG.debug("could not take a metrics baseline for {}: {}", query.route(), e.getMessage());
+    }
+  }
+
+  private static Outcome applyAtOnce(RoutingTable.Route desired, State current, String why) {
+    RolloutDecision.Transition transition = null;
+    if (isRunning(current)) {
+      transition =
+          new RolloutDecision.Transition(
+              false,
+              "CanaryCancelled",
+              "the canary of revision "
+                  + current.canaryRevision()
+                  + " stopped because "
+                  + why
+                  + "; revision "
+                  + desired.revision()
+                  + " applies at once");
+    }
+    // The last analysis stays visible after a promotion; a route without canaries has none.
+    AnalysisStatus analysis =
+        RolloutDecision.STABLE.equals(current.phase()) ? current.analysis() : null;
+    State stable =
+        new State(
+            RolloutDecision.STABLE, desired.revision(), null, null, null, null, null, analysis);
+    return new Outcome(desired, stable, null).withTransition(transition);
+  }
+
+  private static Outcome promote(RoutingTable.Route desired, State state, String why) {
+    State stable =
+        new State(
+            RolloutDecision.STABLE,
+            desired.revision(),
+            null,
+            null,
+            null,
+            null,
+            null,
+            state.analysis());
+    return new Outcome(desired, stable, null)
+        .withTransition(
+            new RolloutDecision.Transition(
+                false,
+                "CanaryPromoted",
+                "revision " + desired.revision() + " is now stable: " + why));
+  }
+
+  private static Outcome rollback(
+      RoutingTable.Route stableEntry,
+      RoutingTable.Route live,
+      long revision,
+      AnalysisStatus analysis,
+      String reason,
+      String why) {
+    return new Outcome(stableEntry, rolledBackState(live, revision, analysis), null)
+        .withTransition(
+            new RolloutDecision.Transition(
+                true,
+                reason,
+                "revision "
+                    + revision
+                    + " rolled back, stable revision "
+                    + live.revision()
+                    + " takes all traffic; it is not retried until the spec changes again: "
+                    + why));
+  }
+
+  private static State rolledBackState(
+      RoutingTable.Route live, long revision, AnalysisStatus analysis) {
+    return new State(
+        RolloutDecision.ROLLED_BACK, live.revision(), revision, 0, null, null, revision, analysis);
+  }
+
+  /**
+   * The desired entry (name, aliases, policy as the spec says now) with the stable arm's targets.
+   */
+  private static RoutingTable.Route stableEntry(
+      RoutingTable.Route desired, RoutingTable.Route live) {
+    return new RoutingTable.Route(
+        desired.name(),
+        desired.model(),
+        desired.aliases(),
+        desired.policy(),
+        live.revision(),
+        live.targets(),
+        live.rules(),
+        null);
+  }
+
+  private static RoutingTable.Route withCanary(
+      RoutingTable.Route stableEntry, CanarySpec canary, State state, RoutingTable.Route desired) {
+    return new RoutingTable.Route(
+        stableEntry.name(),
+        stableEntry.model(),
+        stableEntry.aliases(),
+        stableEntry.policy(),
+        stableEntry.revision(),
+        stableEntry.targets(),
+        stableEntry.rules(),
+        new RoutingTable.Canary(
+            mode(canary),
+            state.canaryWeight(),
+            state.canaryRevision(),
+            desired.targets(),
+            desired.rules()));
+  }
+
+  private static boolean sameArm(
+      List<RoutingTable.Target> targets,
+      List<RoutingTable.Rule> rules,
+      List<RoutingTable.Target> otherTargets,
+      List<RoutingTable.Rule> otherRules) {
+    return Objects.equals(targets, otherTargets) && Objects.equals(rules, otherRules);
+  }
+
+  private static boolean isRunning(State state) {
+    return (RolloutDecision.PROGRESSING.equals(state.phase())
+            || RolloutDecision.PAUSED.equals(state.phase()))
+        && state.currentStep() != null
+        && state.canaryRevision() != null;
+  }
+
+  private static Instant nextAnalysis(State state, Duration interval) {
+    Instant stepStarted = parseInstant(state.stepStartedAt(), Instant.EPOCH);
+    Instant lastRun =
+        state.analysis() == null ? null : parseInstant(state.analysis().getLastRun(), null);
+    // Each window covers at least a full interval of the current step's traffic mix.
+    Instant base = lastRun == null || lastRun.isBefore(stepStarted) ? stepStarted : lastRun;
+    return base.plus(interval);
+  }
+
+  private static CanaryQuery query(ModelRoute route, CanarySpec canary, long revision) {
+    CanaryMetrics source = canary.getMetrics();
+    return new CanaryQuery(
+        route.getMetadata().getNamespace(),
+        route.getMetadata().getName(),
+        revision,
+        interval(canary.getAnalysis()),
+        source == null || source.getSource() == null ? CanaryQuery.GATEWAY : source.getSource(),
+        source == null ? null : source.getUrl());
+  }
+
+  static Duration interval(CanaryAnalysis analysis) {
+    Long millis = analysis == null ? null : Durations.toMillisOrNull(analysis.getInterval());
+    return millis == null || millis <= 0 ? DEFAULT_INTERVAL : Duration.ofMillis(millis);
+  }
+
+  private static Duration pause(CanaryStep step) {
+    Long millis = Durations.toMillisOrNull(step.getPause());
+    return millis == null ? Duration.ZERO : Duration.ofMillis(millis);
+  }
+
+  private static int weight(List<CanaryStep> steps, int index) {
+    Integer weight = steps.get(index).getWeight();
+    return weight == null ? 0 : weight;
+  }
+
+  private static int stepOfWeight(List<CanaryStep> steps, int weight) {
+    for (int i = 0; i < steps.size(); i++) {
+      if (Objects.equals(steps.get(i).getWeight(), weight)) {
+        return i;
+      }
+    }
+    return 0;
+  }
+
+  private static String mode(CanarySpec canary) {
+    return canary.getMode() == null ? "split" : canary.getMode();
+  }
+
+  private static boolean isTrue(Map<String, String> annotations, String name) {
+    return annotations != null && "true".equalsIgnoreCase(annotations.get(name));
+  }
+
+  private static Instant parseInstant(String text, Instant fallback) {
+    if (text == null) {
+      return fallback;
+    }
+    try {
+      return Instant.parse(text);
+    } catch (DateTimeParseException e) {
+      return fallback;
+    }
+  }
+
+  private static AnalysisStatus analysisStatus(
+      Instant now, Optional<CanaryWindow> window, AnalysisResult result) {
+    AnalysisStatus status = new AnalysisStatus();
+    status.setLastRun(now.toString());
+    status.setVerdict(result.verdict().wireName());
+    window.ifPresent(
+        w -> {
+          status.setCanary(figures(w.canary()));
+          status.setStable(figures(w.stable()));
+        });
+    return status;
+  }
+
+  private static ArmFigures figures(ArmMetrics arm) {
+    ArmFigures figures = new ArmFigures();
+    figures.setRequests(arm.requests());
+    figures.setErrorRate(round(arm.errorRate()));
+    Double latency =
+        arm.latencyP95Seconds() != null ? arm.latencyP95Seconds() : arm.ttftP95Seconds();
+    if (latency != null) {
+      figures.setLatencyP95(Math.round(latency * 1000) + "ms");
+    }
+    figures.setOutputTokens(
+        arm.outputTokensPerRequest() == null ? null : round(arm.outputTokensPerRequest()));
+    figures.setRefusalRate(arm.refusalRate() == null ? null : round(arm.refusalRate()));
+    return figures;
+  }
+
+  /** Four decimals: enough to judge, and stable enough not to rewrite status on noise. */
+  private static double round(double value) {
+    return Math.round(value * 10_000) / 10_000.0;
+  }
+
+  private static String figures(AnalysisStatus analysis) {
+    if (analysis == null || analysis.getCanary() == null) {
+      return "";
+    }
+    return " [canary "
+        + describe(analysis.getCanary())
+        + "; stable "
+        + describe(analysis.getStable())
+        + "]";
+  }
+
+  private static String describe(ArmFigures f) {
+    if (f == null) {
+      return "no data";
+    }
+    return "requests="
+        + f.getRequests()
+        + " errorRate="
+        + f.getErrorRate()
+        + " latencyP95="
+        + f.getLatencyP95()
+        + " outputTokens="
+        + f.getOutputTokens()
+        + " refusalRate="
+        + f.getRefusalRate();
+  }
+
+  /** The rollout fields of a route's status. */
+  record State(
+      String phase,
+      Long stableRevision,
+      Long canaryRevision,
+      Integer canaryWeight,
+      Integer currentStep,
+      String stepStartedAt,
+      Long failedRevision,
+      AnalysisStatus analysis) {
+
+    static State of(ModelRouteStatus status) {
+      if (status == null) {
+        return new State(null, null, null, null, null, null, null, null);
+      }
+      return new State(
+          status.getPhase(),
+          status.getStableRevision(),
+          status.getCanaryRevision(),
+          status.getCanaryWeight(),
+          status.getCurrentStep(),
+          status.getStepStartedAt(),
+          status.getFailedRevision(),
+          status.getAnalysis());
+    }
+
+    State withPhase(String newPhase) {
+      return new State(
+          newPhase,
+          stableRevision,
+          canaryRevision,
+          canaryWeight,
+          currentStep,
+          stepStartedAt,
+          failedRevision,
+          analysis);
+    }
+
+    State withAnalysis(AnalysisStatus newAnalysis) {
+      return new State(
+          phase,
+          stableRevision,
+          canaryRevision,
+          canaryWeight,
+          currentStep,
+          stepStartedAt,
+          failedRevision,
+          newAnalysis);
+    }
+
+    State withRevisions(long stable, long canary) {
+      return new State(
+          phase,
+          stable,
+          canary,
+          canaryWeight,
+          currentStep,
+          stepStartedAt,
+          failedRevision,
+          analysis);
+    }
+  }
+
+  private record Outcome(
+      RoutingTable.Route route,
+      State state,
+      Duration requeueAfter,
+      RolloutDecision.Transition transition) {
+    Outcome(RoutingTable.Route route, State state, Duration requeueAfter) {
+      this(route, state, requeueAfter, null);
+    }
+
+    Outcome withTransition(RolloutDecision.Transition t) {
+      return new Outcome(route, state, requeueAfter, t);
+    }
+  }
+
+  private record Memo(
+      long revision, State recorded, State decided, RolloutDecision.Transition transition) {}
+}
