@@ -8,7 +8,11 @@ import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.request.TokenUsage;
 import dev.switchboard.gateway.resilience.AttemptPlanner;
+import dev.switchboard.gateway.resilience.ClientRateLimiter;
 import dev.switchboard.gateway.resilience.FailoverChain;
+import dev.switchboard.gateway.resilience.RequestDeadline;
+import dev.switchboard.gateway.resilience.RequestNeeds;
+import dev.switchboard.gateway.resilience.ResiliencePolicy;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.routing.ResolvedRoute;
 import dev.switchboard.gateway.routing.RoutingSnapshot;
@@ -43,8 +47,12 @@ public final class ProxyHandler {
   private final FailoverChain chain;
   private final UpstreamCaller caller;
   private final Consumer<RequestContext> onFinished;
+  private final ClientRateLimiter rateLimiter;
+  private final long maxDeadlineMs;
 
   /**
+   * Without client rate limits; the overall deadline is {@link RequestDeadline#configuredMaxMs()}.
+   *
    * @param onFinished called exactly once per request after the answer ended (metrics, stats, log)
    */
   public ProxyHandler(
@@ -53,11 +61,28 @@ public final class ProxyHandler {
       FailoverChain chain,
       UpstreamCaller caller,
       Consumer<RequestContext> onFinished) {
+    this(state, planner, chain, caller, onFinished, null, RequestDeadline.configuredMaxMs());
+  }
+
+  /**
+   * @param rateLimiter client rate limits of route policies (null: none enforced)
+   * @param maxDeadlineMs the overall request deadline (clients may ask for less)
+   */
+  public ProxyHandler(
+      RoutingState state,
+      AttemptPlanner planner,
+      FailoverChain chain,
+      UpstreamCaller caller,
+      Consumer<RequestContext> onFinished,
+      ClientRateLimiter rateLimiter,
+      long maxDeadlineMs) {
     this.state = state;
     this.planner = planner;
     this.chain = chain;
     this.caller = caller;
     this.onFinished = onFinished;
+    this.rateLimiter = rateLimiter;
+    this.maxDeadlineMs = maxDeadlineMs;
   }
 
   /** Handles one proxied request. */
@@ -77,6 +102,13 @@ public final class ProxyHandler {
               .resolve(model, name -> rc.request().getHeader(name))
               .orElseThrow(() -> new ApiException(OpenAiError.modelNotFound(model)));
       ctx.route(route);
+      ctx.deadlineNanos(
+          ctx.startNanos()
+              + RequestDeadline.forHeader(
+                      rc.request().getHeader(RequestDeadline.HEADER), maxDeadlineMs)
+                  * 1_000_000L);
+      ctx.needs(RequestNeeds.of(body, op));
+      admitByRateLimits(rc, ctx, route);
       List<PlannedTarget> plan = planner.plan(route);
       boolean stream = op == Operation.CHAT_COMPLETIONS && RequestValidator.wantsStream(body);
       ctx.stream(stream);
@@ -96,6 +128,45 @@ public final class ProxyHandler {
       fail(rc, ctx, e);
     } catch (RuntimeException e) {
       fail(rc, ctx, new ApiException(OpenAiError.internal("Unexpected gateway error.")));
+    }
+  }
+
+  /**
+   * Applies the route policy's client rate limits: 429 with {@code Retry-After} and OpenAI's {@code
+   * rate_limit_exceeded} shape when a limit is reached; otherwise the tokens the answer used are
+   * charged once the request finished.
+   */
+  private void admitByRateLimits(RoutingContext rc, RequestContext ctx, ResolvedRoute route) {
+    if (rateLimiter == null || route.policy() == null || route.policy().rateLimits().isEmpty()) {
+      return;
+    }
+    String policyName =
+        route.policy().name() == null ? "route:" + route.name() : route.policy().name();
+    ClientRateLimiter.Decision decision =
+        rateLimiter.admit(
+            ResiliencePolicy.of(route.policy()).rateLimits(),
+            policyName,
+            route.name(),
+            name -> rc.request().getHeader(name));
+    if (decision.limited()) {
+      rc.response().putHeader("retry-after", Long.toString(decision.retryAfterSeconds()));
+      throw new ApiException(
+          new OpenAiError(
+              429,
+              decision.message(),
+              decision.dimension(),
+              null,
+              "rate_limit_exceeded",
+              "rate_limited"));
+    }
+    if (!decision.tokenBuckets().isEmpty()) {
+      ctx.onFinished(
+          () -> {
+            TokenUsage usage = ctx.usage();
+            if (usage != null) {
+              decision.chargeTokens(usage.inputTokens() + usage.outputTokens());
+            }
+          });
     }
   }
 
