@@ -6,12 +6,15 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.VersionInfo;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -23,7 +26,9 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Queue;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -72,6 +77,15 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
   private static final String LOOPBACK = "127.0.0.1";
   private static final String KUBECONFIG_NAME = "switchboard-mock";
 
+  /** What {@code /version} reports; the mock implements no particular version. */
+  private static final VersionInfo KUBERNETES_VERSION =
+      new VersionInfo.Builder()
+          .withMajor("1")
+          .withMinor("32")
+          .withGitVersion("v1.32.0-switchboard-mock")
+          .withPlatform("linux/amd64")
+          .build();
+
   /** Set to {@code true} to keep the mock web server's per-request INFO log lines. */
   public static final String LOG_REQUESTS_PROPERTY = "switchboard.kubemock.logRequests";
 
@@ -109,13 +123,17 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
     if (!Boolean.getBoolean(LOG_REQUESTS_PROPERTY)) {
       MOCK_WEB_SERVER_LOG.setLevel(Level.WARNING);
     }
+    Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
     KubernetesMockServer server =
         new KubernetesMockServer(
             new Context(),
             new MockWebServer(),
-            new HashMap<>(),
-            new KubernetesCrudDispatcher(),
-            false); // plain HTTP: nothing to trust, and kubectl/curl work without flags
+            expectations,
+            // CRUD for everything, but expectations first: the server registers "/" and "/version"
+            // as expectations, which kubectl and client version checks ask for.
+            new KubernetesMixedDispatcher(expectations),
+            false, // plain HTTP: nothing to trust, and kubectl/curl work without flags
+            KUBERNETES_VERSION);
     try {
       server.init(InetAddress.getByName(LOOPBACK), port);
     } catch (IOException e) {

@@ -48,6 +48,7 @@ class EmbeddedKubernetesApiTest {
     assertThat(api.port()).isPositive();
     assertThat(api.client().getNamespace()).isEqualTo("default");
     assertThat(api.client().getMasterUrl().toString()).startsWith(api.url());
+    assertThat(api.client().getKubernetesVersion().getGitVersion()).startsWith("v1.");
   }
 
   @Test
