@@ -1,0 +1,169 @@
+package dev.switchboard.gateway.config.kubernetes;
+
+import static dev.switchboard.gateway.GatewayHarness.chat;
+import static dev.switchboard.gateway.TestTables.provider;
+import static dev.switchboard.gateway.TestTables.route;
+import static dev.switchboard.gateway.TestTables.target;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.contract.RoutingTableCodec;
+import dev.switchboard.gateway.GatewayOptions;
+import dev.switchboard.gateway.GatewayServer;
+import dev.switchboard.gateway.TestTables;
+import dev.switchboard.gateway.routing.ReloadResult;
+import dev.switchboard.gateway.routing.RoutingSnapshot;
+import dev.switchboard.kubemock.EmbeddedKubernetesApi;
+import dev.switchboard.mock.MockProvider;
+import dev.switchboard.mock.MockProviderOptions;
+import dev.switchboard.mock.record.RequestRecord;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vertx.core.Vertx;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Kubernetes mode against an in-process API server: ConfigMap and Secret changes apply live. */
+class KubernetesConfigSourceIT {
+
+  static final String NS = EmbeddedKubernetesApi.DEFAULT_NAMESPACE;
+
+  EmbeddedKubernetesApi api;
+  KubernetesClient kube;
+  Vertx vertx;
+  MockProvider mock;
+  GatewayServer gateway;
+  final HttpClient http = HttpClient.newHttpClient();
+
+  @BeforeEach
+  void start() {
+    api = EmbeddedKubernetesApi.start();
+    kube = api.client();
+    vertx = Vertx.vertx();
+    mock = MockProvider.startBlocking(vertx, new MockProviderOptions().keys("sk-1"));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (gateway != null) {
+      gateway.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+    mock.close();
+    vertx.close().toCompletionStage().toCompletableFuture().get();
+    api.close();
+  }
+
+  private RoutingTable table(String alias) {
+    return TestTables.table(
+        List.of(provider("mock", mock.baseUrl(), true)),
+        List.of(route("chat", List.of(alias), target("mock", "gpt-4o-mini", 0))));
+  }
+
+  private void putTable(String json) {
+    kube.configMaps()
+        .inNamespace(NS)
+        .resource(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName(RoutingTable.CONFIG_MAP_NAME)
+                .withNamespace(NS)
+                .endMetadata()
+                .withData(Map.of(RoutingTable.CONFIG_MAP_KEY, json))
+                .build())
+        .createOr(existing -> existing.update());
+  }
+
+  private void putKey(String provider, String key) {
+    kube.secrets()
+        .inNamespace(NS)
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName(RoutingTable.KEYS_SECRET_NAME)
+                .withNamespace(NS)
+                .endMetadata()
+                .withData(
+                    Map.of(
+                        provider,
+                        Base64.getEncoder().encodeToString(key.getBytes(StandardCharsets.UTF_8))))
+                .build())
+        .createOr(existing -> existing.update());
+  }
+
+  private int chatStatus() throws Exception {
+    return http.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + gateway.port() + "/v1/chat/completions"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(chat("chat", false)))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .statusCode();
+  }
+
+  private String servedVersion() {
+    return gateway.routingState().current().map(RoutingSnapshot::configVersion).orElse("");
+  }
+
+  @Test
+  void configMapAndSecretChangesApplyAndInvalidTablesAreRejected() throws Exception {
+    putKey("mock", "sk-1");
+    putTable(RoutingTableCodec.encodeToString(table("v0")));
+    gateway =
+        GatewayServer.start(
+                vertx,
+                GatewayOptions.defaults().withHost("127.0.0.1").withPort(0).withNamespace(NS),
+                new KubernetesConfigSource(api.newClient(), NS, true))
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(30, TimeUnit.SECONDS);
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> servedVersion().equals(RoutingTableCodec.configVersionOf(table("v0"))));
+    assertThat(chatStatus()).isEqualTo(200);
+
+    putTable(RoutingTableCodec.encodeToString(table("v1")));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> servedVersion().equals(RoutingTableCodec.configVersionOf(table("v1"))));
+
+    putTable("{\"schemaVersion\":1,\"routes\":[{\"name\":\"broken\",\"model\":\"broken\"}]}");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                gateway
+                    .routingState()
+                    .lastReload()
+                    .map(r -> r.result().equals(ReloadResult.REJECTED))
+                    .orElse(false));
+    assertThat(servedVersion()).isEqualTo(RoutingTableCodec.configVersionOf(table("v1")));
+    assertThat(chatStatus()).isEqualTo(200);
+
+    mock.setKeys("sk-1", "sk-2");
+    putKey("mock", "sk-2");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                chatStatus() == 200
+                    && RequestRecord.fingerprint("sk-2")
+                        .equals(mock.requests().get(mock.requests().size() - 1).keyFingerprint()));
+    mock.setKeys("sk-2");
+    assertThat(chatStatus()).isEqualTo(200);
+  }
+}

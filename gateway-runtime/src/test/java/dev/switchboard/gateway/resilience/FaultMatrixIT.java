@@ -1,0 +1,210 @@
+package dev.switchboard.gateway.resilience;
+
+import static dev.switchboard.gateway.resilience.ResilienceTables.policy;
+import static dev.switchboard.gateway.resilience.ResilienceTables.provider;
+import static dev.switchboard.gateway.resilience.ResilienceTables.route;
+import static dev.switchboard.gateway.resilience.ResilienceTables.target;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.GatewayHarness;
+import dev.switchboard.mock.MockProvider;
+import dev.switchboard.mock.MockProviderOptions;
+import io.vertx.core.Vertx;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The fault matrix of issue 4: for every fault class the mock provider can inject, {@value #N}
+ * concurrent non-streaming and {@value #N} streaming requests go through a route whose only target
+ * has the fault ({@code solo-*}) and through a route with a healthy fallback ({@code fb-*}). Every
+ * answer is classified ({@link Outcome}); none may be malformed or lost, every request with a
+ * healthy fallback must succeed (except streams whose fault strikes after the first chunk, where
+ * failover is forbidden and one terminal error event is the right answer), and upstream attempts
+ * must stay within the retry budget.
+ */
+class FaultMatrixIT {
+
+  static final int N = 20;
+
+  /** Retry budget of the test policies: ratio and floor (per second, over a 10 s window). */
+  static final double RATIO = 0.2;
+
+  static final int FLOOR = 1;
+
+  /** The client gives up after this; the gateway's deadline (header) is shorter. */
+  static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(10);
+
+  /**
+   * One fault class, the mock's fault spec for it, and whether it strikes after the first chunk.
+   */
+  enum Fault {
+    RATE_LIMITED("status:429;retry-after=1", false),
+    SERVER_ERROR("status:500", false),
+    UNAVAILABLE("status:503", false),
+    SLOW_FIRST_TOKEN("delay:1500", false),
+    DRIP("drip:60", false),
+    RESET_BEFORE_HEADERS("reset-before-headers", false),
+    RESET_AFTER_HEADERS("reset-after-headers", true),
+    TRUNCATED("truncate:2", true),
+    STALL("stall", false),
+    NON_JSON("non-json", false);
+
+    final String spec;
+    final boolean afterFirstChunk;
+
+    Fault(String spec, boolean afterFirstChunk) {
+      this.spec = spec;
+      this.afterFirstChunk = afterFirstChunk;
+    }
+
+    String model() {
+      return "fault-" + name().toLowerCase().replace('_', '-');
+    }
+  }
+
+  @TempDir static Path dir;
+  static Vertx vertx;
+  static MockProvider mock;
+  static GatewayHarness gateway;
+  static final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  @BeforeAll
+  static void start() throws Exception {
+    vertx = Vertx.vertx();
+    List<String> models = new ArrayList<>();
+    models.add("healthy-model");
+    for (Fault f : Fault.values()) {
+      models.add(f.model());
+    }
+    mock =
+        MockProvider.startBlocking(
+            vertx, new MockProviderOptions().keys("sk-m").models(models.toArray(String[]::new)));
+    RoutingTable.Timeouts timeouts = new RoutingTable.Timeouts(500L, 400L, 2_500L);
+    RoutingTable.CircuitBreaker breaker =
+        new RoutingTable.CircuitBreaker(50, 2_000L, 10, 10_000L, 1_000L);
+    List<RoutingTable.Route> routes = new ArrayList<>();
+    for (Fault f : Fault.values()) {
+      routes.add(route("solo-" + f.model(), "retrying", target("flaky", f.model(), 0)));
+      routes.add(
+          route(
+              "fb-" + f.model(),
+              "failover",
+              target("flaky", f.model(), 0),
+              target("good", "healthy-model", 1)));
+    }
+    RoutingTable table =
+        ResilienceTables.table(
+            List.of(
+                provider("flaky", mock.baseUrl(), timeouts, null, null, null, Map.of()),
+                provider("good", mock.baseUrl(), timeouts, null, null, null, Map.of())),
+            List.of(
+                policy("retrying", 3, 200, RATIO, FLOOR, breaker, List.of()),
+                policy("failover", 1, 200, RATIO, FLOOR, breaker, List.of())),
+            routes);
+    gateway = GatewayHarness.start(vertx, dir, table, Map.of("flaky", "sk-m", "good", "sk-m"));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    gateway.close();
+    mock.close();
+    vertx.close().toCompletionStage().toCompletableFuture().get();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Fault.class)
+  void everyRequestGetsAWellFormedAnswer(Fault fault) {
+    mock.faults().set(fault.model(), fault.spec);
+    long healthyBefore = mock.attempts("healthy-model");
+    long faultyBefore = mock.attempts(fault.model());
+    long start = System.nanoTime();
+
+    List<CompletableFuture<Outcome.Verdict>> solo = new ArrayList<>();
+    List<CompletableFuture<Outcome.Verdict>> fbPlain = new ArrayList<>();
+    List<CompletableFuture<Outcome.Verdict>> fbStream = new ArrayList<>();
+    for (int i = 0; i < N; i++) {
+      solo.add(send("solo-" + fault.model(), false));
+      solo.add(send("solo-" + fault.model(), true));
+      fbPlain.add(send("fb-" + fault.model(), false));
+      fbStream.add(send("fb-" + fault.model(), true));
+    }
+    Map<Outcome, List<String>> soloOutcomes = collect(solo);
+    Map<Outcome, List<String>> plainOutcomes = collect(fbPlain);
+    Map<Outcome, List<String>> streamOutcomes = collect(fbStream);
+    long elapsedSeconds = (System.nanoTime() - start) / 1_000_000_000L + 1;
+
+    for (Map<Outcome, List<String>> outcomes :
+        List.of(soloOutcomes, plainOutcomes, streamOutcomes)) {
+      assertThat(outcomes.get(Outcome.MALFORMED)).as(fault + " malformed").isEmpty();
+      assertThat(outcomes.get(Outcome.LOST)).as(fault + " lost").isEmpty();
+    }
+    // A healthy fallback existed: every non-streaming request succeeds, and every stream too
+    // unless the fault struck after the first chunk (then failover is not allowed).
+    assertThat(plainOutcomes.get(Outcome.OK)).as(fault + " with fallback").hasSize(N);
+    if (!fault.afterFirstChunk) {
+      assertThat(streamOutcomes.get(Outcome.OK)).as(fault + " streams with fallback").hasSize(N);
+    }
+
+    // No retry storm: per route, attempts ≤ requests × (1 + ratio) + floor × (window + elapsed).
+    // The faulty model serves both routes (2 × 2N requests); the healthy one only failovers.
+    long faultyAttempts = mock.attempts(fault.model()) - faultyBefore;
+    long healthyAttempts = mock.attempts("healthy-model") - healthyBefore;
+    double perRouteBound =
+        2 * N * (1 + RATIO) + FLOOR * (RetryBudget.WINDOW_SECONDS + elapsedSeconds);
+    assertThat(faultyAttempts + healthyAttempts)
+        .as(fault + " attempts")
+        .isLessThanOrEqualTo((long) Math.floor(2 * perRouteBound));
+    assertThat(healthyAttempts).as(fault + " fallback attempts").isLessThanOrEqualTo(2L * N);
+  }
+
+  private static CompletableFuture<Outcome.Verdict> send(String model, boolean stream) {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(gateway.origin() + "/v1/chat/completions"))
+            .timeout(CLIENT_TIMEOUT)
+            .header("content-type", "application/json")
+            .header(RequestDeadline.HEADER, "8000")
+            .POST(HttpRequest.BodyPublishers.ofString(GatewayHarness.chat(model, stream)))
+            .build();
+    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+        .handle(
+            (response, error) -> {
+              if (error != null) {
+                Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+                return new Outcome.Verdict(
+                    Outcome.LOST,
+                    (cause instanceof HttpTimeoutException ? "hang: " : "broken: ") + cause);
+              }
+              return Outcome.classify(response, stream);
+            });
+  }
+
+  private static Map<Outcome, List<String>> collect(List<CompletableFuture<Outcome.Verdict>> all) {
+    Map<Outcome, List<String>> out = new EnumMap<>(Outcome.class);
+    for (Outcome o : Outcome.values()) {
+      out.put(o, new ArrayList<>());
+    }
+    for (CompletableFuture<Outcome.Verdict> f : all) {
+      Outcome.Verdict v = f.join();
+      out.get(v.outcome()).add(v.detail());
+    }
+    return out;
+  }
+}

@@ -1,0 +1,87 @@
+package dev.switchboard.gateway.resilience;
+
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.contract.RoutingTableCodec;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Routing-table builders for resilience tests: providers with protection, policies, routes. */
+final class ResilienceTables {
+
+  private ResilienceTables() {}
+
+  static RoutingTable.Provider provider(
+      String name,
+      String baseUrl,
+      RoutingTable.Timeouts timeouts,
+      Integer maxConcurrency,
+      RoutingTable.Quota quota,
+      RoutingTable.HealthCheck healthCheck,
+      Map<String, RoutingTable.Model> models) {
+    return new RoutingTable.Provider(
+        name,
+        "openai-compatible",
+        baseUrl,
+        true,
+        null,
+        Map.of(),
+        timeouts,
+        maxConcurrency,
+        quota,
+        healthCheck,
+        models);
+  }
+
+  static RoutingTable.Policy policy(
+      String name,
+      int maxAttempts,
+      long backoffMaxMs,
+      double budgetRatio,
+      int budgetMinPerSecond,
+      RoutingTable.CircuitBreaker breaker,
+      List<RoutingTable.RateLimit> rateLimits) {
+    return new RoutingTable.Policy(
+        name,
+        "priority",
+        null,
+        List.of(),
+        new RoutingTable.Retry(
+            maxAttempts,
+            10L,
+            backoffMaxMs,
+            2.0,
+            "full",
+            null,
+            true,
+            budgetRatio,
+            budgetMinPerSecond),
+        true,
+        breaker,
+        rateLimits,
+        null,
+        null,
+        null);
+  }
+
+  static RoutingTable.Target target(String provider, String model, int priority) {
+    return new RoutingTable.Target(provider, model, 100, priority);
+  }
+
+  static RoutingTable.Route route(String name, String policy, RoutingTable.Target... targets) {
+    return new RoutingTable.Route(
+        name, name, List.of(), policy, 1, List.of(targets), List.of(), null);
+  }
+
+  static RoutingTable table(
+      List<RoutingTable.Provider> providers,
+      List<RoutingTable.Policy> policies,
+      List<RoutingTable.Route> routes) {
+    Map<String, RoutingTable.Provider> byName = new TreeMap<>();
+    providers.forEach(p -> byName.put(p.name(), p));
+    Map<String, RoutingTable.Policy> pols = new TreeMap<>();
+    policies.forEach(p -> pols.put(p.name(), p));
+    return RoutingTableCodec.versioned(
+        new RoutingTable(RoutingTable.SCHEMA_VERSION, null, "test", byName, pols, routes));
+  }
+}
