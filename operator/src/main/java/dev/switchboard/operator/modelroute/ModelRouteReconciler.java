@@ -12,6 +12,8 @@ import dev.switchboard.operator.render.RenderOutcome;
 import dev.switchboard.operator.render.ResolvedNamespace;
 import dev.switchboard.operator.render.RouteOutcome;
 import dev.switchboard.operator.render.RoutingTableComposer;
+import dev.switchboard.operator.rollout.RolloutDecision;
+import dev.switchboard.operator.rollout.RolloutHooks;
 import dev.switchboard.operator.routingpolicy.RoutingPolicyValidator;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
@@ -50,6 +52,8 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
 
   public static final String NAME = "modelroute";
 
+  private static final java.time.Duration ANNOTATION_CLEAR_DELAY = java.time.Duration.ofSeconds(1);
+
   static final String ROUTES_BY_PROVIDER = "routes-by-provider";
   static final String ROUTES_BY_POLICY = "routes-by-policy";
   static final String PROVIDERS_BY_SECRET = "providers-by-secret";
@@ -60,6 +64,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   private final RoutingTablePublisher publisher;
   private final ModelRouteStatusBuilder statusBuilder;
   private final EventRecorder events;
+  private final RolloutHooks rollout;
 
   private IndexerResourceCache<ModelRoute> routes;
   private InformerEventSource<ProviderEndpoint, ModelRoute> providers;
@@ -74,6 +79,26 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       RoutingTablePublisher publisher,
       Conditions conditions,
       EventRecorder events) {
+    this(
+        providerValidator,
+        policyValidator,
+        composer,
+        publisher,
+        conditions,
+        events,
+        RolloutHooks.NONE);
+  }
+
+  /** As above, with the canary rollout's hooks (annotation clearing, forgetting deleted routes). */
+  public ModelRouteReconciler(
+      ProviderEndpointValidator providerValidator,
+      RoutingPolicyValidator policyValidator,
+      RoutingTableComposer composer,
+      RoutingTablePublisher publisher,
+      Conditions conditions,
+      EventRecorder events,
+      RolloutHooks rollout) {
+    this.rollout = rollout;
     this.providerValidator = providerValidator;
     this.policyValidator = policyValidator;
     this.composer = composer;
@@ -102,15 +127,37 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       publisher.publish(namespace, rendered, owners(view.routes()));
       outcome = rendered.routes().get(route.getMetadata().getName());
     }
+    if (deleted) {
+      rollout.deleted(namespace, route.getMetadata().getName());
+    }
     if (deleted || outcome == null) {
       return UpdateControl.noUpdate();
     }
     ModelRouteStatus next = statusBuilder.build(route, outcome);
     recordTransition(route, next);
+    RolloutDecision decision = outcome.rollout();
+    if (decision != null && decision.transition() != null) {
+      RolloutDecision.Transition transition = decision.transition();
+      events.record(
+          route,
+          transition.warning() ? EventRecorder.WARNING : EventRecorder.NORMAL,
+          transition.reason(),
+          transition.message());
+    }
+    Set<String> manual = manualAnnotations(route);
     UpdateControl<ModelRoute> control =
         StatusUpdater.patchIfChanged(route, next, ModelRouteStatus::setObservedGeneration);
-    if (outcome.rollout() != null && outcome.rollout().requeueAfter() != null) {
-      control.rescheduleAfter(outcome.rollout().requeueAfter());
+    if (!manual.isEmpty()) {
+      if (control.isPatchStatus()) {
+        // Clear once the decision taken on the annotation is recorded; annotation-only changes
+        // do not trigger a reconcile, so come back for it.
+        control.rescheduleAfter(ANNOTATION_CLEAR_DELAY);
+        return control;
+      }
+      rollout.clearAnnotations(route, manual);
+    }
+    if (decision != null && decision.requeueAfter() != null) {
+      control.rescheduleAfter(decision.requeueAfter());
     }
     return control;
   }
@@ -272,6 +319,16 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
           after.getReason(),
           after.getMessage());
     }
+  }
+
+  private static Set<String> manualAnnotations(ModelRoute route) {
+    Map<String, String> annotations = route.getMetadata().getAnnotations();
+    if (annotations == null) {
+      return Set.of();
+    }
+    return RolloutHooks.MANUAL_ANNOTATIONS.stream()
+        .filter(annotations::containsKey)
+        .collect(Collectors.toSet());
   }
 
   private static NamespaceView without(NamespaceView view, ModelRoute deleted) {

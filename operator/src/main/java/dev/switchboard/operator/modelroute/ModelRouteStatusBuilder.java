@@ -30,7 +30,6 @@ final class ModelRouteStatusBuilder {
     ModelRouteStatus previous =
         route.getStatus() == null ? new ModelRouteStatus() : route.getStatus();
     ModelRouteStatus next = new ModelRouteStatus();
-    next.setAnalysis(previous.getAnalysis());
     next.setGateway(previous.getGateway());
     RolloutDecision rollout = outcome.rollout();
     if (rollout != null) {
@@ -39,12 +38,18 @@ final class ModelRouteStatusBuilder {
       next.setCanaryRevision(rollout.canaryRevision());
       next.setCanaryWeight(rollout.canaryWeight());
       next.setCurrentStep(rollout.currentStep());
+      next.setStepStartedAt(rollout.stepStartedAt());
+      next.setFailedRevision(rollout.failedRevision());
+      next.setAnalysis(rollout.analysis());
     } else {
       next.setPhase(previous.getPhase());
       next.setStableRevision(previous.getStableRevision());
       next.setCanaryRevision(previous.getCanaryRevision());
       next.setCanaryWeight(previous.getCanaryWeight());
       next.setCurrentStep(previous.getCurrentStep());
+      next.setStepStartedAt(previous.getStepStartedAt());
+      next.setFailedRevision(previous.getFailedRevision());
+      next.setAnalysis(previous.getAnalysis());
     }
     List<Conditions.Desired> desired = new ArrayList<>();
     desired.add(ready(outcome));

@@ -1,0 +1,464 @@
+package dev.switchboard.operator.rollout;
+
+import static dev.switchboard.operator.rollout.FakeMetricsSource.arm;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.api.v1alpha1.CanaryAnalysis;
+import dev.switchboard.api.v1alpha1.CanarySpec;
+import dev.switchboard.api.v1alpha1.CanaryStep;
+import dev.switchboard.api.v1alpha1.LocalObjectRef;
+import dev.switchboard.api.v1alpha1.ModelRoute;
+import dev.switchboard.api.v1alpha1.ModelRouteSpec;
+import dev.switchboard.api.v1alpha1.ModelRouteStatus;
+import dev.switchboard.api.v1alpha1.RouteTarget;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.operator.render.RoutingTableRenderer;
+import dev.switchboard.operator.rollout.metrics.ArmMetrics;
+import dev.switchboard.operator.rollout.metrics.CanaryWindow;
+import dev.switchboard.operator.testing.MutableClock;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class ProgressiveCanaryPlannerTest {
+
+  private static final Duration INTERVAL = Duration.ofSeconds(10);
+
+  private final MutableClock clock = new MutableClock(Instant.parse("2026-11-25T12:00:00Z"));
+  private final FakeMetricsSource metrics = new FakeMetricsSource();
+  private Harness harness;
+
+  @BeforeEach
+  void publishStableRevision() {
+    harness = new Harness(new ProgressiveCanaryPlanner(clock, metrics));
+    harness.reconcile();
+    assertThat(harness.status.getPhase()).isEqualTo("Stable");
+    assertThat(harness.published().canary()).isNull();
+  }
+
+  @Test
+  void promotesThroughEveryStepAfterItsPauseWhileAnalysisPasses() {
+    harness.changeTargets("gpt-5");
+    RolloutDecision started = harness.reconcile();
+    assertThat(started.phase()).isEqualTo("Progressing");
+    assertThat(harness.published().targets())
+        .extracting(RoutingTable.Target::model)
+        .containsExactly("gpt-4o");
+    assertThat(harness.published().canary().targets())
+        .extracting(RoutingTable.Target::model)
+        .containsExactly("gpt-5");
+    assertThat(harness.published().canary().weight()).isEqualTo(5);
+    assertThat(harness.published().canary().revision()).isEqualTo(2);
+    assertThat(harness.published().revision()).isEqualTo(1);
+    assertThat(started.requeueAfter()).isEqualTo(INTERVAL);
+    assertThat(metrics.begun).hasSize(1);
+    assertThat(harness.events).containsExactly("CanaryStarted");
+
+    // Step 1 pauses 20s: the first passing analysis (10s) does not advance yet.
+    clock.advance(INTERVAL);
+    harness.reconcile();
+    assertThat(harness.status.getCurrentStep()).isZero();
+    assertThat(harness.status.getAnalysis().getVerdict()).isEqualTo("Pass");
+    clock.advance(INTERVAL);
+    harness.reconcile();
+    assertThat(harness.status.getCurrentStep()).isEqualTo(1);
+    assertThat(harness.published().canary().weight()).isEqualTo(25);
+
+    // Step 2 has no pause: the next passing analysis advances.
+    clock.advance(INTERVAL);
+    harness.reconcile();
+    assertThat(harness.status.getCurrentStep()).isEqualTo(2);
+    assertThat(harness.status.getCanaryWeight()).isEqualTo(50);
+
+    clock.advance(INTERVAL);
+    RolloutDecision promoted = harness.reconcile();
+    assertThat(promoted.phase()).isEqualTo("Stable");
+    assertThat(promoted.requeueAfter()).isNull();
+    assertThat(harness.status.getStableRevision()).isEqualTo(2);
+    assertThat(harness.status.getCanaryWeight()).isNull();
+    assertThat(harness.published().canary()).isNull();
+    assertThat(harness.published().revision()).isEqualTo(2);
+    assertThat(harness.published().targets())
+        .extracting(RoutingTable.Target::model)
+        .containsExactly("gpt-5");
+    assertThat(harness.events)
+        .containsExactly(
+            "CanaryStarted", "CanaryStepAdvanced", "CanaryStepAdvanced", "CanaryPromoted");
+
+    // Promoted and settled: nothing further to do.
+    clock.advance(INTERVAL);
+    assertThat(harness.reconcile().transition()).isNull();
+    assertThat(harness.status.getPhase()).isEqualTo("Stable");
+  }
+
+  @Test
+  void doesNotAnalyseBeforeTheIntervalHasPassed() {
+    harness.changeTargets("gpt-5");
+    harness.reconcile();
+    clock.advance(Duration.ofSeconds(4));
+    RolloutDecision early = harness.reconcile();
+    assertThat(metrics.collected).isEmpty();
+    assertThat(early.requeueAfter()).isEqualTo(Duration.ofSeconds(6));
+  }
+
+  static Stream<Arguments> failingWindows() {
+    ArmMetrics stable = arm(1000, 5, 0.8, 100, 10);
+    return Stream.of(
+        Arguments.of("error rate", new CanaryWindow(arm(100, 3, 0.8, 100, 1), stable, INTERVAL)),
+        Arguments.of(
+            "latency p95 ratio", new CanaryWindow(arm(100, 0, 1.3, 100, 1), stable, INTERVAL)),
+        Arguments.of(
+            "TTFT p95 ratio",
+            new CanaryWindow(
+                new ArmMetrics(100, 0, null, 2.0, 100, 10_000, 1),
+                new ArmMetrics(1000, 0, null, 0.5, 1000, 100_000, 10),
+                INTERVAL)),
+        Arguments.of(
+            "output tokens per request ratio",
+            new CanaryWindow(arm(100, 0, 0.8, 160, 1), stable, INTERVAL)),
+        Arguments.of(
+            "refusal rate increase", new CanaryWindow(arm(100, 0, 0.8, 100, 8), stable, INTERVAL)));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("failingWindows")
+  void rollsBackWhenACriterionFails(String criterion, CanaryWindow window) {
+    harness.changeTargets("gpt-5");
+    harness.reconcile();
+    metrics.answer(window);
+    clock.advance(INTERVAL);
+    RolloutDecision rolledBack = harness.reconcile();
+
+    assertThat(rolledBack.phase()).isEqualTo("RolledBack");
+    assertThat(rolledBack.requeueAfter()).isNull();
+    assertThat(harness.status.getFailedRevision()).isEqualTo(2);
+    assertThat(harness.status.getAnalysis().getVerdict()).isEqualTo("Fail");
+    assertThat(harness.published().canary()).isNull();
+    assertThat(harness.published().targets())
+        .extracting(RoutingTable.Target::model)
+        .containsExactly("gpt-4o");
+    assertThat(rolledBack.transition().warning()).isTrue();
+    assertThat(rolledBack.transition().reason()).isEqualTo("CanaryRolledBack");
+    assertThat(rolledBack.transition().message()).contains(criterion).contains("requests=100");
+  }
+
+  @Test
+  void passesWhenEveryCriterionIsWithinItsThreshold() {
+    harness.changeTargets("gpt-5");
+    harness.reconcile();
+    // 1% errors, 1.25x latency, 1.25x tokens, +4% refusals: all under the defaults.
+    metrics.answer(
+        new CanaryWindow(arm(100, 1, 1.0, 125, 5), arm(1000, 0, 0.8, 100, 10), INTERVAL));
+    clock.advance(INTERVAL);
+    harness.reconcile();
+    assertThat(harness.status.getPhase()).isEqualTo("Progressing");
+    assertThat(harness.status.getAnalysis().getVerdict()).isEqualTo("Pass");
+  }
+
+  @Test
+  void drawsNoVerdictBelowMinRequests() {
+    harness.changeTargets("gpt-5");
+    harness.reconcile();
+    // Every canary request failed, but there were only 49 of them (minRequests is 50).
+    metrics.answer(new CanaryWindow(arm(49, 49, 0.8, 100, 0), arm(500, 0, 0.8, 100, 0), INTERVAL));
+    for (int i = 0; i < 5; i++) {
+      clock.advance(INTERVAL);
+      harness.reconcile();
+      assertThat(harness.status.getPhase()).isEqualTo("Progressing");
+      assertThat(harness.status.getCurrentStep()).isZero();
+      assertThat(harness.status.getAnalysis().getVerdict()).isEqualTo("Inconclusive");
+    }
+    // No window at all (first scrape after a restart) is just as inconclusive.
+    metrics.answerNothing();
+    clock.advance(INTERVAL);
+    harness.reconcile();
+    assertThat(harness.status.getAnalysis().getVerdict()).isEqualTo("Inconclusive");
+    assertThat(harness.status.getCurrentStep()).isZero();
+  }
+
+  @Test
+  void failedRevisionIsNotRetriedUntilTheSpecChangesAgain() {
+    harness.changeTargets("gpt-5");
+    harness.reconcile();
+    metrics.answer(new CanaryWindow(arm(100, 50, 0.8, 100, 0), arm(900, 0, 0.8, 100, 0), INTERVAL));
+    clock.advance(INTERVAL);
+    harness.reconcile();
+    assertThat(harness.status.getPhase()).isEqualTo("RolledBack");
+
+    metrics.answer(FakeMetricsSource.HEALTHY);
+    for (int i = 0; i < 3; i++) {
+      clock.advance(INTERVAL);
+      RolloutDecision held = harness.reconcile();
+      assertThat(held.phase()).isEqualTo("RolledBack");
+      assertThat(held.transition()).isNull();
+      assertThat(harness.published().canary()).isNull();
+    }
+    int begunBefore = metrics.begun.size();
+
+    harness.changeTargets("gpt-5-mini");
+    harness.reconcile();
+    assertThat(harness.status.getPhase()).isEqualTo("Progressing");
+    assertThat(harness.status.getCanaryRevision()).isEqualTo(3);
+    assertThat(harness.published().canary().targets())
+        .extracting(RoutingTable.Target::model)
+        .containsExactly("gpt-5-mini");
+    assertThat(metrics.begun).hasSize(begunBefore + 1);
+  }
+
+  @Test
+  void promoteAnnotationPromotesAtOnce() {
+    harness.changeTargets("gpt-5");
+    harness.reconcile();
+    harness.annotate(ProgressiveCanaryPlanner.PROMOTE_ANNOTATION);
+    RolloutDecision promoted = harness.reconcile();
+    assertThat(promoted.phase()).isEqualTo("Stable");
+    assertThat(promoted.transition().reason()).isEqualTo("CanaryPromoted");
+    assertThat(harness.published().canary()).isNull();
+    assertThat(harness.published().targets())
+        .extracting(RoutingTable.Target::model)
+        .containsExactly("gpt-5");
+    assertThat(metrics.collected).isEmpty();
+  }
+
+  @Test
+  void abortAnnotationRollsBackAtOnce() {
+    harness.changeTargets("gpt-5");
+    harness.reconcile();
+    harness.annotate(ProgressiveCanaryPlanner.ABORT_ANNOTATION);
+    RolloutDecision aborted = harness.reconcile();
+    assertThat(aborted.phase()).isEqualTo("RolledBack");
+    assertThat(aborted.transition().warning()).isTrue();
+    assertThat(aborted.transition().reason()).isEqualTo("CanaryAborted");
+    assertThat(harness.status.getFailedRevision()).isEqualTo(2);
+    assertThat(harness.published().canary()).isNull();
+    assertThat(harness.published().targets())
+        .extracting(RoutingTable.Target::model)
+        .containsExactly("gpt-4o");
+  }
+
+  @Test
+  void aRestartedOperatorResumesTheStepFromStatusAndThePublishedTable() {
+    harness.changeTargets("gpt-5");
+    harness.reconcile();
+    clock.advance(INTERVAL);
+    harness.reconcile(); // passes, pause (20s) not over yet
+    assertThat(harness.status.getCurrentStep()).isZero();
+
+    // A new operator process: a new planner, nothing in memory, same status and table.
+    Harness restarted = harness.withPlanner(new ProgressiveCanaryPlanner(clock, metrics));
+    clock.advance(Duration.ofSeconds(5));
+    RolloutDecision resumed = restarted.reconcile();
+    assertThat(resumed.phase()).isEqualTo("Progressing");
+    assertThat(resumed.currentStep()).isZero();
+    assertThat(resumed.transition()).isNull();
+    assertThat(resumed.requeueAfter()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(restarted.published().canary().weight()).isEqualTo(5);
+
+    // The step's pause counts from when it started before the restart: 20s after it, it advances.
+    clock.advance(Duration.ofSeconds(5));
+    restarted.reconcile();
+    assertThat(restarted.status.getCurrentStep()).isEqualTo(1);
+    assertThat(restarted.published().canary().weight()).isEqualTo(25);
+  }
+
+  @Test
+  void aRestartBeforeTheStatusWasWrittenResumesAtThePublishedWeight() {
+    harness.changeTargets("gpt-5");
+    harness.reconcile();
+    harness.status = new ModelRouteStatus(); // the status write was lost
+    Harness restarted = harness.withPlanner(new ProgressiveCanaryPlanner(clock, metrics));
+    RolloutDecision resumed = restarted.reconcile();
+    assertThat(resumed.phase()).isEqualTo("Progressing");
+    assertThat(resumed.canaryWeight()).isEqualTo(5);
+    assertThat(resumed.stableRevision()).isEqualTo(1);
+    assertThat(restarted.published().targets())
+        .extracting(RoutingTable.Target::model)
+        .containsExactly("gpt-4o");
+  }
+
+  @Test
+  void unreadableMetricsPauseTheCanaryAtItsWeightUntilTheyReturn() {
+    harness.changeTargets("gpt-5");
+    harness.reconcile();
+    metrics.failReading();
+    clock.advance(Duration.ofSeconds(60));
+    RolloutDecision paused = harness.reconcile();
+    assertThat(paused.phase()).isEqualTo("Paused");
+    assertThat(paused.transition().reason()).isEqualTo("CanaryMetricsUnavailable");
+    assertThat(harness.published().canary().weight()).isEqualTo(5);
+
+    metrics.answer(FakeMetricsSource.HEALTHY);
+    clock.advance(INTERVAL);
+    harness.reconcile();
+    assertThat(harness.status.getPhase()).isEqualTo("Progressing");
+    assertThat(harness.status.getCurrentStep()).isEqualTo(1);
+  }
+
+  @Test
+  void withoutCanarySpecAChangeAppliesAtOnce() {
+    harness.route.getSpec().setCanary(null);
+    harness.changeTargets("gpt-5");
+    RolloutDecision decision = harness.reconcile();
+    assertThat(decision.phase()).isEqualTo("Stable");
+    assertThat(harness.published().canary()).isNull();
+    assertThat(harness.published().targets())
+        .extracting(RoutingTable.Target::model)
+        .containsExactly("gpt-5");
+    assertThat(metrics.begun).isEmpty();
+  }
+
+  @Test
+  void revertingTheTargetsCancelsTheCanary() {
+    harness.changeTargets("gpt-5");
+    harness.reconcile();
+    harness.changeTargets("gpt-4o");
+    RolloutDecision cancelled = harness.reconcile();
+    assertThat(cancelled.phase()).isEqualTo("Stable");
+    assertThat(cancelled.transition().reason()).isEqualTo("CanaryCancelled");
+    assertThat(harness.published().canary()).isNull();
+  }
+
+  @Test
+  void aSpecChangeThatKeepsTheTargetsKeepsTheRolloutGoing() {
+    harness.changeTargets("gpt-5");
+    harness.reconcile();
+    clock.advance(INTERVAL);
+    harness.reconcile();
+    harness.route.getSpec().setAliases(List.of("chat-latest"));
+    harness.route.getMetadata().setGeneration(3L);
+    RolloutDecision continued = harness.reconcile();
+    assertThat(continued.phase()).isEqualTo("Progressing");
+    assertThat(continued.canaryRevision()).isEqualTo(3);
+    assertThat(continued.transition()).isNull();
+    assertThat(harness.published().aliases()).containsExactly("chat-latest");
+    assertThat(harness.published().canary().revision()).isEqualTo(3);
+  }
+
+  @Test
+  void anotherRoutesReconcileSeesTheSameDecisionBeforeTheStatusIsWritten() {
+    harness.changeTargets("gpt-5");
+    harness.reconcile();
+    clock.advance(Duration.ofSeconds(20));
+    // A reconcile of another route in the namespace renders this one; its status is not written.
+    RoutingTable.Route desired = RoutingTableRenderer.route(harness.route);
+    RolloutDecision first =
+        harness.planner.plan(harness.route, desired, Optional.of(harness.published()));
+    assertThat(first.currentStep()).isEqualTo(1);
+    int collected = metrics.collected.size();
+    // This route's own reconcile, still with the old status, gets the same decision and event.
+    RolloutDecision own =
+        harness.planner.plan(harness.route, desired, Optional.of(harness.published()));
+    assertThat(own.route()).isEqualTo(first.route());
+    assertThat(own.currentStep()).isEqualTo(1);
+    assertThat(own.transition()).isEqualTo(first.transition());
+    assertThat(metrics.collected).hasSize(collected);
+  }
+
+  /** Plays the reconciler: plans, then records the decision in status and the published table. */
+  private final class Harness {
+    final ModelRoute route;
+    final List<String> events = new ArrayList<>();
+    ProgressiveCanaryPlanner planner;
+    ModelRouteStatus status = new ModelRouteStatus();
+    private RoutingTable.Route published;
+
+    Harness(ProgressiveCanaryPlanner planner) {
+      this.planner = planner;
+      this.route = route();
+    }
+
+    Harness withPlanner(ProgressiveCanaryPlanner newPlanner) {
+      this.planner = newPlanner;
+      return this;
+    }
+
+    RoutingTable.Route published() {
+      return published;
+    }
+
+    RolloutDecision reconcile() {
+      route.setStatus(status);
+      RoutingTable.Route desired = RoutingTableRenderer.route(route);
+      RolloutDecision decision = planner.plan(route, desired, Optional.ofNullable(published));
+      published = decision.route();
+      ModelRouteStatus next = new ModelRouteStatus();
+      next.setPhase(decision.phase());
+      next.setStableRevision(decision.stableRevision());
+      next.setCanaryRevision(decision.canaryRevision());
+      next.setCanaryWeight(decision.canaryWeight());
+      next.setCurrentStep(decision.currentStep());
+      next.setStepStartedAt(decision.stepStartedAt());
+      next.setFailedRevision(decision.failedRevision());
+      next.setAnalysis(decision.analysis());
+      status = next;
+      if (decision.transition() != null) {
+        events.add(decision.transition().reason());
+      }
+      Map<String, String> annotations = route.getMetadata().getAnnotations();
+      if (annotations != null) {
+        annotations.keySet().removeAll(RolloutHooks.MANUAL_ANNOTATIONS);
+      }
+      return decision;
+    }
+
+    void changeTargets(String model) {
+      route.getSpec().setTargets(List.of(target(model)));
+      route.getMetadata().setGeneration(route.getMetadata().getGeneration() + 1);
+    }
+
+    void annotate(String annotation) {
+      Map<String, String> annotations = new HashMap<>();
+      annotations.put(annotation, "true");
+      route.getMetadata().setAnnotations(annotations);
+    }
+  }
+
+  private static ModelRoute route() {
+    ModelRoute route = new ModelRoute();
+    route.setMetadata(
+        new ObjectMetaBuilder()
+            .withNamespace("team-a")
+            .withName("chat")
+            .withGeneration(1L)
+            .build());
+    ModelRouteSpec spec = new ModelRouteSpec();
+    spec.setModel("chat");
+    spec.setTargets(List.of(target("gpt-4o")));
+    CanarySpec canary = new CanarySpec();
+    canary.setMode("split");
+    canary.setSteps(List.of(step(5, "20s"), step(25, null), step(50, "5s")));
+    CanaryAnalysis analysis = new CanaryAnalysis();
+    analysis.setInterval("10s");
+    canary.setAnalysis(analysis);
+    spec.setCanary(canary);
+    route.setSpec(spec);
+    return route;
+  }
+
+  private static CanaryStep step(int weight, String pause) {
+    CanaryStep step = new CanaryStep();
+    step.setWeight(weight);
+    step.setPause(pause);
+    return step;
+  }
+
+  private static RouteTarget target(String model) {
+    RouteTarget target = new RouteTarget();
+    LocalObjectRef provider = new LocalObjectRef();
+    provider.setName("openai");
+    target.setProviderRef(provider);
+    target.setModel(model);
+    return target;
+  }
+}
