@@ -1,0 +1,436 @@
+package dev.switchboard.gateway.resilience;
+
+import static dev.switchboard.gateway.resilience.ResilienceTables.policy;
+import static dev.switchboard.gateway.resilience.ResilienceTables.provider;
+import static dev.switchboard.gateway.resilience.ResilienceTables.route;
+import static dev.switchboard.gateway.resilience.ResilienceTables.target;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.GatewayHarness;
+import dev.switchboard.gateway.OpenApiErrorSchema;
+import dev.switchboard.mock.MockProvider;
+import dev.switchboard.mock.MockProviderOptions;
+import dev.switchboard.mock.record.RequestRecord;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.vertx.core.Vertx;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The protections one by one, end to end through a gateway against loopback mock providers: circuit
+ * breaker opens and recovers, health checks remove and restore a provider, the bulkhead and client
+ * rate limits answer as specified under concurrency, Retry-After is honoured, capability parity
+ * holds, a rejected gateway key is reported as a configuration error, and the client's deadline
+ * header bounds the request.
+ */
+class ResilienceIT {
+
+  @TempDir static Path dir;
+  static Vertx vertx;
+  static MockProvider mock;
+  static MockProvider healthMock;
+  static GatewayHarness gateway;
+  static final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  @BeforeAll
+  static void start() throws Exception {
+    vertx = Vertx.vertx();
+    mock = MockProvider.startBlocking(vertx, new MockProviderOptions().keys("sk-m"));
+    healthMock = MockProvider.startBlocking(vertx, new MockProviderOptions().keys("sk-h"));
+    RoutingTable.Timeouts timeouts = new RoutingTable.Timeouts(1_000L, 3_000L, 5_000L);
+    RoutingTable.CircuitBreaker breaker =
+        new RoutingTable.CircuitBreaker(50, 5_000L, 4, 10_000L, 300L);
+    RoutingTable.Model vision =
+        new RoutingTable.Model(List.of("chat", "vision"), 128_000L, null, null);
+    RoutingTable.Model text = new RoutingTable.Model(List.of("chat"), 8_000L, null, null);
+    RoutingTable table =
+        ResilienceTables.table(
+            List.of(
+                provider("good", mock.baseUrl(), timeouts, null, null, null, Map.of()),
+                provider("brk", mock.baseUrl(), timeouts, null, null, null, Map.of()),
+                provider("narrow", mock.baseUrl(), timeouts, 2, null, null, Map.of()),
+                provider("ra", mock.baseUrl(), timeouts, null, null, null, Map.of()),
+                provider(
+                    "capable",
+                    mock.baseUrl(),
+                    timeouts,
+                    null,
+                    null,
+                    null,
+                    Map.of("vision-model", vision)),
+                provider(
+                    "basic",
+                    mock.baseUrl(),
+                    timeouts,
+                    null,
+                    null,
+                    null,
+                    Map.of("text-model", text)),
+                provider("wrongkey", mock.baseUrl(), timeouts, null, null, null, Map.of()),
+                provider(
+                    "hc",
+                    healthMock.baseUrl(),
+                    timeouts,
+                    null,
+                    null,
+                    new RoutingTable.HealthCheck(40L, 500L, 2, 2),
+                    Map.of()),
+                provider(
+                    "quota",
+                    mock.baseUrl(),
+                    timeouts,
+                    null,
+                    new RoutingTable.Quota(3, null),
+                    null,
+                    Map.of())),
+            List.of(
+                policy("failover", 1, 200, 0.2, 5, breaker, List.of()),
+                policy("patient", 2, 2_000, 0.2, 5, breaker, List.of()),
+                policy(
+                    "limited",
+                    1,
+                    200,
+                    0.2,
+                    5,
+                    breaker,
+                    List.of(new RoutingTable.RateLimit("api-key", 5, null)))),
+            List.of(
+                route(
+                    "breaker",
+                    "failover",
+                    target("brk", "brk-model", 0),
+                    target("good", "ok-model", 1)),
+                route(
+                    "health",
+                    "failover",
+                    target("hc", "hc-model", 0),
+                    target("good", "ok-model", 1)),
+                route("bulkhead", "failover", target("narrow", "slow-model", 0)),
+                route(
+                    "bulkhead-fb",
+                    "failover",
+                    target("narrow", "slow-model", 0),
+                    target("good", "ok-model", 1)),
+                route("limited", "limited", target("good", "ok-model", 0)),
+                route(
+                    "retry-after",
+                    "failover",
+                    target("ra", "ra-model", 0),
+                    target("good", "ok-model", 1)),
+                route("retry-after-same", "patient", target("ra", "ra-same-model", 0)),
+                route(
+                    "capability",
+                    "failover",
+                    target("capable", "vision-model", 0),
+                    target("basic", "text-model", 1)),
+                route(
+                    "auth",
+                    "failover",
+                    target("wrongkey", "ok-model", 0),
+                    target("good", "ok-model", 1)),
+                route(
+                    "quota",
+                    "failover",
+                    target("quota", "quota-model", 0),
+                    target("good", "ok-model", 1)),
+                route("deadline", "failover", target("good", "stall-model", 0))));
+    gateway =
+        GatewayHarness.start(
+            vertx,
+            dir,
+            table,
+            Map.of(
+                "good",
+                "sk-m",
+                "brk",
+                "sk-m",
+                "narrow",
+                "sk-m",
+                "ra",
+                "sk-m",
+                "capable",
+                "sk-m",
+                "basic",
+                "sk-m",
+                "wrongkey",
+                "sk-wrong-secret",
+                "hc",
+                "sk-h",
+                "quota",
+                "sk-m"));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    gateway.close();
+    mock.close();
+    healthMock.close();
+    vertx.close().toCompletionStage().toCompletableFuture().get();
+  }
+
+  @BeforeEach
+  void reset() {
+    mock.reset();
+    healthMock.reset();
+  }
+
+  @Test
+  void breakerOpensSkipsTheTargetAndRecoversThroughHalfOpen() throws Exception {
+    mock.faults().set("brk-model", "status:500");
+    for (int i = 0; i < 4; i++) {
+      HttpResponse<String> r = post("breaker", chatBody("breaker"));
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.headers().firstValue("x-switchboard-provider")).hasValue("good");
+    }
+    assertThat(breakerState("brk/brk-model")).isEqualTo(CircuitBreaker.State.OPEN);
+    assertThat(gateway.get("/metrics").body())
+        .contains("switchboard_circuit_breaker_state{state=\"open\",target=\"brk/brk-model\"} 1.0");
+    long attemptsWhenOpened = mock.attempts("brk-model");
+    for (int i = 0; i < 3; i++) {
+      assertThat(post("breaker", chatBody("breaker")).statusCode()).isEqualTo(200);
+    }
+    // Open: skipped without being called.
+    assertThat(mock.attempts("brk-model")).isEqualTo(attemptsWhenOpened);
+
+    mock.faults().clear("brk-model");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              HttpResponse<String> r = post("breaker", chatBody("breaker"));
+              assertThat(r.headers().firstValue("x-switchboard-provider")).hasValue("brk");
+              assertThat(breakerState("brk/brk-model")).isEqualTo(CircuitBreaker.State.CLOSED);
+            });
+    JsonNode admin = GatewayHarness.json(gateway.get("/admin/config").body());
+    assertThat(admin.path("resilience").path("circuitBreakers").path("brk/brk-model").asText())
+        .isEqualTo("closed");
+  }
+
+  @Test
+  void healthChecksRemoveAndRestoreAProvider() throws Exception {
+    healthMock.faults().set("*", "status:503");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                gateway
+                    .get("/metrics")
+                    .body()
+                    .contains("switchboard_provider_healthy{provider=\"hc\"} 0.0"));
+    long before = healthMock.attempts("hc-model");
+    for (int i = 0; i < 3; i++) {
+      HttpResponse<String> r = post("health", chatBody("health"));
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.headers().firstValue("x-switchboard-provider")).hasValue("good");
+    }
+    assertThat(healthMock.attempts("hc-model")).isEqualTo(before);
+
+    healthMock.faults().clearAll();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                gateway
+                    .get("/metrics")
+                    .body()
+                    .contains("switchboard_provider_healthy{provider=\"hc\"} 1.0"));
+    HttpResponse<String> r = post("health", chatBody("health"));
+    assertThat(r.headers().firstValue("x-switchboard-provider")).hasValue("hc");
+    // Probes are cheap GETs of /models with the provider's key.
+    assertThat(healthMock.requests())
+        .anySatisfy(
+            rec -> {
+              assertThat(rec.method()).isEqualTo("GET");
+              assertThat(rec.path()).isEqualTo("/v1/models");
+              assertThat(rec.keyAccepted()).isTrue();
+            });
+  }
+
+  @Test
+  void bulkheadLetsMaxConcurrencyThroughAndAnswers503ForTheRest() throws Exception {
+    mock.faults().set("slow-model", "delay:1500");
+    List<HttpResponse<String>> responses = concurrently(10, "bulkhead", Map.of());
+    long ok = responses.stream().filter(r -> r.statusCode() == 200).count();
+    List<HttpResponse<String>> rejected =
+        responses.stream().filter(r -> r.statusCode() != 200).toList();
+    assertThat(ok).isEqualTo(2);
+    assertThat(rejected).hasSize(8);
+    assertThat(rejected)
+        .allSatisfy(
+            r -> {
+              assertThat(r.statusCode()).isEqualTo(503);
+              assertThat(OpenApiErrorSchema.problems(r.body())).isEmpty();
+              assertThat(r.body()).contains("concurrency limit");
+            });
+    assertThat(mock.attempts("slow-model")).isEqualTo(2);
+  }
+
+  @Test
+  void fullBulkheadFallsOverToTheNextTarget() throws Exception {
+    mock.faults().set("slow-model", "delay:1500");
+    List<HttpResponse<String>> responses = concurrently(10, "bulkhead-fb", Map.of());
+    assertThat(responses).allSatisfy(r -> assertThat(r.statusCode()).isEqualTo(200));
+    assertThat(
+            responses.stream()
+                .filter(
+                    r ->
+                        r.headers().firstValue("x-switchboard-provider").orElse("").equals("good")))
+        .hasSize(8);
+  }
+
+  @Test
+  void clientRateLimitPerApiKeyUnderConcurrency() throws Exception {
+    List<HttpResponse<String>> alice =
+        concurrently(12, "limited", Map.of("authorization", "Bearer client-alice"));
+    List<HttpResponse<String>> limited = alice.stream().filter(r -> r.statusCode() == 429).toList();
+    assertThat(alice.stream().filter(r -> r.statusCode() == 200)).hasSize(5);
+    assertThat(limited).hasSize(7);
+    assertThat(limited)
+        .allSatisfy(
+            r -> {
+              assertThat(OpenApiErrorSchema.problems(r.body())).isEmpty();
+              JsonNode error = GatewayHarness.json(r.body()).path("error");
+              assertThat(error.path("code").asText()).isEqualTo("rate_limit_exceeded");
+              assertThat(error.path("type").asText()).isEqualTo("requests");
+              assertThat(r.headers().firstValue("retry-after").map(Long::parseLong))
+                  .hasValueSatisfying(s -> assertThat(s).isPositive());
+              assertThat(r.body()).doesNotContain("client-alice");
+            });
+    // Another key has its own bucket.
+    assertThat(
+            post("limited", chatBody("limited"), "authorization", "Bearer client-bob").statusCode())
+        .isEqualTo(200);
+  }
+
+  @Test
+  void retryAfterSkipsTheTargetUntilItPasses() throws Exception {
+    mock.faults().add("ra-model", "status:429;retry-after=30", 1);
+    for (int i = 0; i < 4; i++) {
+      HttpResponse<String> r = post("retry-after", chatBody("retry-after"));
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.headers().firstValue("x-switchboard-provider")).hasValue("good");
+    }
+    assertThat(mock.attempts("ra-model")).isEqualTo(1);
+  }
+
+  @Test
+  void retryAfterMsIsWaitedBeforeRetryingTheSameTarget() throws Exception {
+    mock.faults().add("ra-same-model", "status:429;retry-after-ms=300", 1);
+    HttpResponse<String> r = post("retry-after-same", chatBody("retry-after-same"));
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("x-switchboard-attempts")).hasValue("2");
+    List<RequestRecord> calls =
+        mock.requests().stream().filter(rec -> "ra-same-model".equals(rec.model())).toList();
+    assertThat(calls).hasSize(2);
+    // A lower bound only: the gateway must not come back before the provider said it may.
+    assertThat(Duration.between(calls.get(0).receivedAt(), calls.get(1).receivedAt()))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(300));
+  }
+
+  @Test
+  void neverFallsOverToATargetLackingACapability() throws Exception {
+    mock.faults().set("vision-model", "status:500");
+    String vision =
+        "{\"model\":\"capability\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\","
+            + "\"text\":\"what is this?\"},{\"type\":\"image_url\",\"image_url\":{\"url\":"
+            + "\"https://example.com/cat.png\"}}]}]}";
+    HttpResponse<String> r = post("capability", vision);
+    assertThat(r.statusCode()).isEqualTo(502);
+    assertThat(OpenApiErrorSchema.problems(r.body())).isEmpty();
+    assertThat(mock.attempts("text-model")).isZero();
+    // A plain request may use the text-only fallback.
+    HttpResponse<String> plain = post("capability", chatBody("capability"));
+    assertThat(plain.statusCode()).isEqualTo(200);
+    assertThat(plain.headers().firstValue("x-switchboard-provider")).hasValue("basic");
+  }
+
+  @Test
+  void tooLargeForEveryContextWindowIsA400() throws Exception {
+    mock.faults().set("vision-model", "status:500");
+    String big = "x".repeat(600_000); // ~150k tokens: more than both windows
+    HttpResponse<String> r =
+        post(
+            "capability",
+            "{\"model\":\"capability\",\"messages\":[{\"role\":\"user\",\"content\":\""
+                + big
+                + "\"}]}");
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(r.body()).contains("context window");
+    assertThat(mock.attempts("vision-model") + mock.attempts("text-model")).isZero();
+  }
+
+  @Test
+  void rejectedGatewayKeyIsReportedAsConfigurationErrorWithoutTheKey() throws Exception {
+    HttpResponse<String> r = post("auth", chatBody("auth"));
+    assertThat(r.statusCode()).isEqualTo(502);
+    assertThat(OpenApiErrorSchema.problems(r.body())).isEmpty();
+    assertThat(GatewayHarness.json(r.body()).path("error").path("code").asText())
+        .isEqualTo("upstream_auth_failed");
+    assertThat(r.body()).contains("configuration").doesNotContain("sk-wrong-secret");
+  }
+
+  @Test
+  void providerQuotaIsRespectedBeforeTheProviderSays429() throws Exception {
+    List<String> served = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      HttpResponse<String> r = post("quota", chatBody("quota"));
+      assertThat(r.statusCode()).isEqualTo(200);
+      served.add(r.headers().firstValue("x-switchboard-provider").orElse(""));
+    }
+    assertThat(mock.attempts("quota-model")).isLessThanOrEqualTo(3);
+    assertThat(served).contains("good");
+  }
+
+  @Test
+  void clientDeadlineBoundsTheWholeRequest() throws Exception {
+    mock.faults().set("stall-model", "stall");
+    HttpResponse<String> r = post("deadline", chatBody("deadline"), RequestDeadline.HEADER, "300");
+    assertThat(r.statusCode()).isEqualTo(504);
+    assertThat(OpenApiErrorSchema.problems(r.body())).isEmpty();
+  }
+
+  private static CircuitBreaker.State breakerState(String target) {
+    return gateway.server().resilience().breakerState(target).orElseThrow();
+  }
+
+  private static String chatBody(String model) {
+    return GatewayHarness.chat(model, false);
+  }
+
+  private static HttpResponse<String> post(String model, String body, String... headers)
+      throws Exception {
+    return gateway.post("/v1/chat/completions", body, headers);
+  }
+
+  private static List<HttpResponse<String>> concurrently(
+      int n, String model, Map<String, String> headers) {
+    List<CompletableFuture<HttpResponse<String>>> futures = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      HttpRequest.Builder b =
+          HttpRequest.newBuilder(URI.create(gateway.origin() + "/v1/chat/completions"))
+              .timeout(Duration.ofSeconds(20))
+              .header("content-type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString(chatBody(model)));
+      headers.forEach(b::header);
+      futures.add(http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString()));
+    }
+    return futures.stream().map(CompletableFuture::join).toList();
+  }
+}
