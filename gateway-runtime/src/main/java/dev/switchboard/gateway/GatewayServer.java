@@ -11,6 +11,8 @@ import dev.switchboard.gateway.metrics.GatewayMetrics;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.resilience.AttemptPlanner;
 import dev.switchboard.gateway.resilience.FailoverChain;
+import dev.switchboard.gateway.resilience.RequestDeadline;
+import dev.switchboard.gateway.resilience.ResilienceRegistry;
 import dev.switchboard.gateway.routing.RoutingState;
 import dev.switchboard.gateway.stats.LiveStats;
 import dev.switchboard.gateway.upstream.UpstreamCaller;
@@ -46,6 +48,7 @@ public final class GatewayServer {
   private final RoutingState state;
   private final GatewayMetrics metrics;
   private final UpstreamClients clients;
+  private final ResilienceRegistry resilience;
   private final AtomicInteger boundPort = new AtomicInteger();
   private String deploymentId;
 
@@ -55,6 +58,9 @@ public final class GatewayServer {
     this.state = new RoutingState(Clock.systemUTC());
     this.metrics = new GatewayMetrics();
     this.clients = new UpstreamClients(vertx);
+    this.resilience =
+        new ResilienceRegistry(
+            vertx, clients, metrics.registry(), name -> state.keys().keyFor(name));
   }
 
   /** Starts a gateway with the config source the options select (Kubernetes or files). */
@@ -86,6 +92,13 @@ public final class GatewayServer {
                 .ifPresent(s -> clients.retainOnly(s.table(), POOL_RETIRE_DELAY_MS, POOL_DRAIN_MS));
           }
         });
+    // Breakers, guards, budgets and health checkers follow the table: kept for what stays.
+    state.addReloadListener(
+        result -> {
+          if (result.applied()) {
+            state.current().ifPresent(s -> resilience.reconcile(s.table()));
+          }
+        });
     FailoverChain chain =
         new FailoverChain(
             (ctx, target, failure) -> {
@@ -96,7 +109,9 @@ public final class GatewayServer {
                       failure == null ? "success" : failure.kind().label(),
                       failure == null ? 0 : failure.upstreamStatus()));
               metrics.attempt(ctx, target, failure);
-            });
+            },
+            vertx,
+            resilience);
     ProxyHandler proxy =
         new ProxyHandler(
             state,
@@ -107,8 +122,10 @@ public final class GatewayServer {
               metrics.request(ctx);
               stats.record(ctx);
               log.write(ctx);
-            });
-    InfoHandlers info = new InfoHandlers(state, metrics, stats);
+            },
+            resilience.rateLimiter(),
+            RequestDeadline.configuredMaxMs());
+    InfoHandlers info = new InfoHandlers(state, metrics, stats, resilience::summary);
     int instances =
         options.port() == 0 ? 1 : Math.max(1, Runtime.getRuntime().availableProcessors());
     return source
@@ -135,6 +152,11 @@ public final class GatewayServer {
     return state;
   }
 
+  /** Breakers, provider guards, budgets and rate limits of this replica. */
+  public ResilienceRegistry resilience() {
+    return resilience;
+  }
+
   public GatewayMetrics metrics() {
     return metrics;
   }
@@ -147,6 +169,7 @@ public final class GatewayServer {
         .eventually(source::close)
         .eventually(
             () -> {
+              resilience.close();
               clients.close();
               return Future.succeededFuture();
             });

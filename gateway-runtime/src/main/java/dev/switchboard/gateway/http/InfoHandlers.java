@@ -26,11 +26,25 @@ public final class InfoHandlers {
   private final RoutingState state;
   private final GatewayMetrics metrics;
   private final LiveStats stats;
+  private final java.util.function.Supplier<Object> resilience;
 
   public InfoHandlers(RoutingState state, GatewayMetrics metrics, LiveStats stats) {
+    this(state, metrics, stats, null);
+  }
+
+  /**
+   * @param resilience summary of breaker states, provider health and bulkheads for {@code
+   *     /admin/config} (null: not shown)
+   */
+  public InfoHandlers(
+      RoutingState state,
+      GatewayMetrics metrics,
+      LiveStats stats,
+      java.util.function.Supplier<Object> resilience) {
     this.state = state;
     this.metrics = metrics;
     this.stats = stats;
+    this.resilience = resilience;
   }
 
   /** {@code GET /v1/models}: every logical model name and alias, in OpenAI's list shape. */
@@ -161,6 +175,9 @@ public final class InfoHandlers {
               });
       doc.put("routes", routes);
       doc.put("providers", providers);
+    }
+    if (resilience != null) {
+      doc.put("resilience", resilience.get());
     }
     sendJson(rc, 200, doc);
   }

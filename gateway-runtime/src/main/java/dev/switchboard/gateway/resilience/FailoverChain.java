@@ -55,22 +55,7 @@ public final class FailoverChain {
   private final ResilienceRegistry registry;
 
   /**
-   * Transitional: resilience state private to this chain, no metrics export, timers on the caller's
-   * Vert.x. Prefer {@link #FailoverChain(AttemptObserver, Vertx, ResilienceRegistry)}.
-   */
-  public FailoverChain(AttemptObserver observer) {
-    this(
-        observer,
-        null,
-        new ResilienceRegistry(
-            null,
-            null,
-            new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
-            name -> java.util.Optional.empty()));
-  }
-
-  /**
-   * @param vertx timers for backoff (null: the Vert.x of the calling context)
+   * @param vertx timers for backoff
    * @param registry breakers, guards and budgets shared by all requests
    */
   public FailoverChain(AttemptObserver observer, Vertx vertx, ResilienceRegistry registry) {
@@ -193,7 +178,7 @@ public final class FailoverChain {
           skip(target, "unhealthy", true);
           return;
         }
-        if (guard.coolingDown()) {
+        if (registry.coolingDown(target.id())) {
           skip(target, "asked to wait (Retry-After)", true);
           return;
         }
@@ -310,7 +295,7 @@ public final class FailoverChain {
           && retryAfter.isPresent()
           && (failure.kind() == FailureKind.RATE_LIMITED
               || failure.kind() == FailureKind.SERVER_ERROR)) {
-        guard.coolDown(retryAfter.getAsLong());
+        registry.coolDown(target.id(), retryAfter.getAsLong());
       }
       if (ctx.clientGone() || failure.kind() == FailureKind.CLIENT_CANCELLED) {
         promise.tryFail(failure);
@@ -347,8 +332,7 @@ public final class FailoverChain {
         tryTarget(target);
         return;
       }
-      Vertx timers = vertx != null ? vertx : io.vertx.core.Vertx.currentContext().owner();
-      timers.setTimer(
+      vertx.setTimer(
           delayMs,
           id -> {
             if (ctx.clientGone()) {

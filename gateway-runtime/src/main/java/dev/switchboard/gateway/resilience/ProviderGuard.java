@@ -8,9 +8,9 @@ import java.util.function.LongSupplier;
 
 /**
  * The protection state of one ProviderEndpoint on this replica: its bulkhead ({@code
- * maxConcurrency}), its quota buckets ({@code quota.requestsPerMinute/tokensPerMinute}), its health
- * as seen by the active checker, and a cool-down set from a {@code Retry-After}. Kept across
- * routing-table reloads while the provider's protection settings stay the same.
+ * maxConcurrency}), its quota buckets ({@code quota.requestsPerMinute/tokensPerMinute}), and its
+ * health as seen by the active checker. Kept across routing-table reloads while the provider's
+ * protection settings stay the same.
  */
 public final class ProviderGuard {
 
@@ -26,18 +26,11 @@ public final class ProviderGuard {
   private final Bulkhead bulkhead;
   private final TokenBucket requestQuota;
   private final TokenBucket tokenQuota;
-  private final LongSupplier millisClock;
   private volatile boolean healthy = true;
-  private volatile long coolDownUntilMillis;
 
-  ProviderGuard(
-      Vertx vertx,
-      RoutingTable.Provider provider,
-      LongSupplier nanoClock,
-      LongSupplier millisClock) {
+  ProviderGuard(Vertx vertx, RoutingTable.Provider provider, LongSupplier nanoClock) {
     this.name = provider.name();
     this.settings = Settings.of(provider);
-    this.millisClock = millisClock;
     Integer max = provider.maxConcurrency();
     this.bulkhead = max == null || max <= 0 ? null : new Bulkhead(vertx, name, max);
     RoutingTable.Quota q = provider.quota();
@@ -70,19 +63,6 @@ public final class ProviderGuard {
 
   void healthy(boolean value) {
     healthy = value;
-  }
-
-  /** Remembers a provider's {@code Retry-After}: the provider is skipped until then. */
-  public void coolDown(long millis) {
-    long until = millisClock.getAsLong() + millis;
-    if (until > coolDownUntilMillis) {
-      coolDownUntilMillis = until;
-    }
-  }
-
-  /** Whether a recent {@code Retry-After} still asks us to stay away. */
-  public boolean coolingDown() {
-    return millisClock.getAsLong() < coolDownUntilMillis;
   }
 
   /**

@@ -55,6 +55,7 @@ public final class ResilienceRegistry {
   private final Map<String, Meter> healthGauges = new ConcurrentHashMap<>();
   private final Map<String, Checker> checkers = new ConcurrentHashMap<>();
   private final Map<String, RetryBudget> budgets = new ConcurrentHashMap<>();
+  private final Map<String, Long> coolDownUntil = new ConcurrentHashMap<>();
   private final ClientRateLimiter rateLimiter;
   private volatile boolean closed;
 
@@ -112,7 +113,7 @@ public final class ResilienceRegistry {
           if (old != null && old.sameSettings(provider)) {
             return old;
           }
-          ProviderGuard fresh = new ProviderGuard(vertx, provider, nanoClock, millisClock);
+          ProviderGuard fresh = new ProviderGuard(vertx, provider, nanoClock);
           if (old != null) {
             fresh.healthy(old.healthy());
           }
@@ -142,6 +143,28 @@ public final class ResilienceRegistry {
         .breaker();
   }
 
+  /**
+   * Remembers a target's {@code Retry-After}: it is skipped until then. Per target, because
+   * providers rate-limit per model (and deployment), not per account.
+   */
+  public void coolDown(String targetId, long millis) {
+    long until = millisClock.getAsLong() + millis;
+    coolDownUntil.merge(targetId, until, Math::max);
+  }
+
+  /** Whether a recent {@code Retry-After} still asks us to stay away from the target. */
+  public boolean coolingDown(String targetId) {
+    Long until = coolDownUntil.get(targetId);
+    if (until == null) {
+      return false;
+    }
+    if (millisClock.getAsLong() >= until) {
+      coolDownUntil.remove(targetId, until);
+      return false;
+    }
+    return true;
+  }
+
   /** The breaker state of a target, if it has a breaker yet. */
   public Optional<CircuitBreaker.State> breakerState(String targetId) {
     return Optional.ofNullable(breakers.get(targetId)).map(b -> b.breaker().getState());
@@ -158,7 +181,6 @@ public final class ResilienceRegistry {
         (name, g) -> {
           Map<String, Object> p = new LinkedHashMap<>();
           p.put("healthy", g.healthy());
-          p.put("coolingDown", g.coolingDown());
           p.put("quotaAvailable", g.quotaAvailable());
           if (g.bulkhead() != null) {
             p.put("inFlight", g.bulkhead().inFlight());
@@ -198,6 +220,7 @@ public final class ResilienceRegistry {
       }
     }
     budgets.keySet().retainAll(liveRoutes);
+    coolDownUntil.keySet().retainAll(liveTargets);
     for (String name : new ArrayList<>(guards.keySet())) {
       if (!providers.containsKey(name)) {
         guards.remove(name);
