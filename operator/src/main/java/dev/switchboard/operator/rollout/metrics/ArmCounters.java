@@ -1,0 +1,220 @@
+package dev.switchboard.operator.rollout.metrics;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Cumulative counters of one route's arm as a gateway replica exports them, and the arithmetic on
+ * them: differences between two scrapes (counters only grow, unless the replica restarted), sums
+ * across replicas, and the figures of a window.
+ *
+ * <p>The gateway's metric names (Micrometer's Prometheus naming of the OpenTelemetry GenAI names):
+ *
+ * <ul>
+ *   <li>{@code switchboard_upstream_attempts_total{route,arm,outcome}}: every attempt, so a canary
+ *       attempt that failed and fell back to stable counts against the canary;
+ *   <li>{@code gen_ai_client_operation_duration_seconds_bucket{route,arm,outcome,stream,le}}: the
+ *       latency of successful non-streaming requests ({@code _count} of successful requests);
+ *   <li>{@code gen_ai_server_time_to_first_token_seconds_bucket{route,arm,le}}: TTFT of streams;
+ *   <li>{@code gen_ai_client_token_usage_tokens_sum/_count{route,arm,gen_ai_token_type="output"}};
+ *   <li>{@code switchboard_refusals_total{route,arm}}.
+ * </ul>
+ */
+public record ArmCounters(
+    double attempts,
+    double failedAttempts,
+    Map<Double, Double> latencyBuckets,
+    Map<Double, Double> ttftBuckets,
+    double answered,
+    double outputTokens,
+    double outputTokenReports,
+    double refusals) {
+
+  static final String ATTEMPTS = "switchboard_upstream_attempts_total";
+  static final String DURATION = "gen_ai_client_operation_duration_seconds";
+  static final String TTFT = "gen_ai_server_time_to_first_token_seconds";
+  static final String TOKENS = "gen_ai_client_token_usage_tokens";
+  static final String REFUSALS = "switchboard_refusals_total";
+
+  public static final ArmCounters ZERO = new ArmCounters(0, 0, Map.of(), Map.of(), 0, 0, 0, 0);
+
+  public ArmCounters {
+    latencyBuckets = new TreeMap<>(latencyBuckets);
+    ttftBuckets = new TreeMap<>(ttftBuckets);
+  }
+
+  /** The counters of every arm of {@code route} in one replica's samples, by arm label. */
+  public static Map<String, ArmCounters> of(List<PrometheusText.Sample> samples, String route) {
+    Map<String, Builder> arms = new HashMap<>();
+    for (PrometheusText.Sample s : samples) {
+      if (!route.equals(s.label("route")) || s.label("arm") == null || Double.isNaN(s.value())) {
+        continue;
+      }
+      Builder arm = arms.computeIfAbsent(s.label("arm"), a -> new Builder());
+      boolean success = "success".equals(s.label("outcome"));
+      switch (s.name()) {
+        case ATTEMPTS -> {
+          arm.attempts += s.value();
+          if (!success) {
+            arm.failedAttempts += s.value();
+          }
+        }
+        case DURATION + "_bucket" -> {
+          if (success && "false".equals(s.label("stream"))) {
+            addBucket(arm.latency, s);
+          }
+        }
+        case DURATION + "_count" -> {
+          if (success) {
+            arm.answered += s.value();
+          }
+        }
+        case TTFT + "_bucket" -> addBucket(arm.ttft, s);
+        case TOKENS + "_sum" -> {
+          if ("output".equals(s.label("gen_ai_token_type"))) {
+            arm.outputTokens += s.value();
+          }
+        }
+        case TOKENS + "_count" -> {
+          if ("output".equals(s.label("gen_ai_token_type"))) {
+            arm.outputTokenReports += s.value();
+          }
+        }
+        case REFUSALS -> arm.refusals += s.value();
+        default -> {}
+      }
+    }
+    Map<String, ArmCounters> result = new HashMap<>();
+    arms.forEach((name, b) -> result.put(name, b.build()));
+    return result;
+  }
+
+  private static void addBucket(Map<Double, Double> buckets, PrometheusText.Sample s) {
+    String le = s.label("le");
+    if (le == null) {
+      return;
+    }
+    double bound = "+Inf".equals(le) ? Double.POSITIVE_INFINITY : Double.parseDouble(le);
+    buckets.merge(bound, s.value(), Double::sum);
+  }
+
+  /**
+   * What happened between {@code earlier} and this scrape. When any counter went down the replica
+   * restarted in between, and everything it counted since is the difference.
+   */
+  public ArmCounters since(ArmCounters earlier) {
+    if (attempts < earlier.attempts
+        || answered < earlier.answered
+        || refusals < earlier.refusals
+        || outputTokenReports < earlier.outputTokenReports) {
+      return this;
+    }
+    return new ArmCounters(
+        attempts - earlier.attempts,
+        failedAttempts - earlier.failedAttempts,
+        subtract(latencyBuckets, earlier.latencyBuckets),
+        subtract(ttftBuckets, earlier.ttftBuckets),
+        answered - earlier.answered,
+        outputTokens - earlier.outputTokens,
+        outputTokenReports - earlier.outputTokenReports,
+        refusals - earlier.refusals);
+  }
+
+  public ArmCounters plus(ArmCounters other) {
+    Map<Double, Double> latency = new TreeMap<>(latencyBuckets);
+    other.latencyBuckets.forEach((le, v) -> latency.merge(le, v, Double::sum));
+    Map<Double, Double> ttft = new TreeMap<>(ttftBuckets);
+    other.ttftBuckets.forEach((le, v) -> ttft.merge(le, v, Double::sum));
+    return new ArmCounters(
+        attempts + other.attempts,
+        failedAttempts + other.failedAttempts,
+        latency,
+        ttft,
+        answered + other.answered,
+        outputTokens + other.outputTokens,
+        outputTokenReports + other.outputTokenReports,
+        refusals + other.refusals);
+  }
+
+  /** The figures of a window whose counters these are. */
+  public ArmMetrics toMetrics() {
+    long answeredRequests = Math.round(answered);
+    // Not every answer reports usage; the mean of those that do stands for all answers.
+    double tokens =
+        outputTokenReports <= 0 ? 0 : outputTokens / outputTokenReports * answeredRequests;
+    return new ArmMetrics(
+        Math.round(attempts),
+        Math.round(failedAttempts),
+        quantile(0.95, latencyBuckets),
+        quantile(0.95, ttftBuckets),
+        answeredRequests,
+        tokens,
+        Math.round(refusals));
+  }
+
+  /**
+   * The q-quantile of a cumulative histogram, interpolated linearly inside the bucket the rank
+   * falls in (as PromQL's {@code histogram_quantile} does); null without observations.
+   */
+  public static Double quantile(double q, Map<Double, Double> cumulative) {
+    TreeMap<Double, Double> buckets = new TreeMap<>(cumulative);
+    if (buckets.isEmpty()) {
+      return null;
+    }
+    double total = buckets.lastEntry().getValue();
+    if (total <= 0) {
+      return null;
+    }
+    double rank = q * total;
+    double lowerBound = 0;
+    double lowerCount = 0;
+    for (Map.Entry<Double, Double> bucket : buckets.entrySet()) {
+      double upperBound = bucket.getKey();
+      double count = bucket.getValue();
+      if (count >= rank) {
+        if (Double.isInfinite(upperBound)) {
+          return lowerBound;
+        }
+        double inBucket = count - lowerCount;
+        if (inBucket <= 0) {
+          return upperBound;
+        }
+        return lowerBound + (upperBound - lowerBound) * (rank - lowerCount) / inBucket;
+      }
+      lowerBound = upperBound;
+      lowerCount = count;
+    }
+    return lowerBound;
+  }
+
+  private static Map<Double, Double> subtract(Map<Double, Double> now, Map<Double, Double> before) {
+    Map<Double, Double> result = new TreeMap<>();
+    now.forEach((le, v) -> result.put(le, Math.max(0, v - before.getOrDefault(le, 0.0))));
+    return result;
+  }
+
+  private static final class Builder {
+    double attempts;
+    double failedAttempts;
+    final Map<Double, Double> latency = new TreeMap<>();
+    final Map<Double, Double> ttft = new TreeMap<>();
+    double answered;
+    double outputTokens;
+    double outputTokenReports;
+    double refusals;
+
+    ArmCounters build() {
+      return new ArmCounters(
+          attempts,
+          failedAttempts,
+          latency,
+          ttft,
+          answered,
+          outputTokens,
+          outputTokenReports,
+          refusals);
+    }
+  }
+}

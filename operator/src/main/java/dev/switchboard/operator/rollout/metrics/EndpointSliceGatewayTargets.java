@@ -1,0 +1,103 @@
+package dev.switchboard.operator.rollout.metrics;
+
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Finds the gateway replicas through the EndpointSlices ({@code discovery.k8s.io/v1}) of the
+ * gateway Service in the route's namespace, from an informer cache: no API call per analysis. Only
+ * ready endpoints count; each is scraped on the Service's port named {@code portName}.
+ */
+public final class EndpointSliceGatewayTargets implements GatewayTargets, AutoCloseable {
+
+  /** The label EndpointSlice controllers put on the slices of a Service. */
+  static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
+
+  private final KubernetesClient client;
+  private final String serviceName;
+  private final String portName;
+  private final String path;
+  private volatile SharedIndexInformer<EndpointSlice> informer;
+
+  public EndpointSliceGatewayTargets(
+      KubernetesClient client, String serviceName, String portName, String path) {
+    this.client = client;
+    this.serviceName = serviceName;
+    this.portName = portName;
+    this.path = path;
+  }
+
+  @Override
+  public List<URI> metricsUrls(String namespace) {
+    List<URI> urls = new ArrayList<>();
+    for (EndpointSlice slice : informer().getStore().list()) {
+      if (!namespace.equals(slice.getMetadata().getNamespace())) {
+        continue;
+      }
+      Integer port = port(slice);
+      if (port == null || slice.getEndpoints() == null) {
+        continue;
+      }
+      for (Endpoint endpoint : slice.getEndpoints()) {
+        boolean ready =
+            endpoint.getConditions() == null
+                || !Boolean.FALSE.equals(endpoint.getConditions().getReady());
+        if (!ready || endpoint.getAddresses() == null || endpoint.getAddresses().isEmpty()) {
+          continue;
+        }
+        String address = endpoint.getAddresses().get(0);
+        String host = address.contains(":") ? "[" + address + "]" : address;
+        urls.add(URI.create("http://" + host + ":" + port + path));
+      }
+    }
+    return urls;
+  }
+
+  private Integer port(EndpointSlice slice) {
+    List<EndpointPort> ports = slice.getPorts();
+    if (ports == null || ports.isEmpty()) {
+      return null;
+    }
+    for (EndpointPort port : ports) {
+      if (Objects.equals(portName, port.getName())) {
+        return port.getPort();
+      }
+    }
+    return ports.size() == 1 ? ports.get(0).getPort() : null;
+  }
+
+  /** Started on first use, so an operator that never runs a canary never watches slices. */
+  private SharedIndexInformer<EndpointSlice> informer() {
+    SharedIndexInformer<EndpointSlice> current = informer;
+    if (current == null) {
+      synchronized (this) {
+        if (informer == null) {
+          informer =
+              client
+                  .discovery()
+                  .v1()
+                  .endpointSlices()
+                  .inAnyNamespace()
+                  .withLabel(SERVICE_NAME_LABEL, serviceName)
+                  .inform();
+        }
+        current = informer;
+      }
+    }
+    return current;
+  }
+
+  @Override
+  public void close() {
+    if (informer != null) {
+      informer.close();
+    }
+  }
+}

@@ -1,0 +1,68 @@
+package dev.switchboard.operator.rollout.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.io.IOException;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ArmCountersTest {
+
+  @Test
+  void extractsBothArmsOfARouteFromTheGatewayExposition() throws IOException {
+    Map<String, ArmCounters> arms =
+        ArmCounters.of(PrometheusText.parse(PrometheusTextTest.fixture()), "chat");
+
+    ArmCounters canary = arms.get("canary");
+    assertThat(canary.attempts()).isEqualTo(3.0);
+    assertThat(canary.failedAttempts()).isZero();
+    assertThat(canary.answered()).isEqualTo(1.0);
+    assertThat(canary.refusals()).isEqualTo(1.0);
+    ArmMetrics figures = canary.toMetrics();
+    assertThat(figures.outputTokensPerRequest()).isEqualTo(42.0);
+    // One request of 120 ms: p95 lies inside the bucket that holds it.
+    assertThat(figures.latencyP95Seconds()).isBetween(0.1, 0.14);
+    assertThat(figures.ttftP95Seconds()).isBetween(0.06, 0.09);
+    assertThat(ArmCounters.of(PrometheusText.parse(PrometheusTextTest.fixture()), "other"))
+        .isEmpty();
+  }
+
+  @Test
+  void quantileInterpolatesInsideTheBucketLikeHistogramQuantile() {
+    Map<Double, Double> buckets =
+        Map.of(0.1, 50.0, 0.2, 90.0, 0.5, 100.0, Double.POSITIVE_INFINITY, 100.0);
+    assertThat(ArmCounters.quantile(0.95, buckets)).isCloseTo(0.35, within(1e-9));
+    assertThat(ArmCounters.quantile(0.5, buckets)).isCloseTo(0.1, within(1e-9));
+    assertThat(ArmCounters.quantile(0.95, Map.of(Double.POSITIVE_INFINITY, 0.0))).isNull();
+    // Observations above the largest finite bound: the bound is the best answer there is.
+    assertThat(ArmCounters.quantile(0.95, Map.of(1.0, 1.0, Double.POSITIVE_INFINITY, 10.0)))
+        .isEqualTo(1.0);
+  }
+
+  @Test
+  void aWindowIsTheDifferenceUnlessTheReplicaRestarted() {
+    ArmCounters earlier =
+        new ArmCounters(
+            100, 2, Map.of(0.5, 90.0, Double.POSITIVE_INFINITY, 98.0), Map.of(), 98, 9800, 98, 1);
+    ArmCounters later =
+        new ArmCounters(
+            150,
+            12,
+            Map.of(0.5, 120.0, Double.POSITIVE_INFINITY, 138.0),
+            Map.of(),
+            138,
+            13800,
+            138,
+            3);
+    ArmCounters window = later.since(earlier);
+    assertThat(window.attempts()).isEqualTo(50);
+    assertThat(window.failedAttempts()).isEqualTo(10);
+    assertThat(window.latencyBuckets()).containsEntry(0.5, 30.0);
+    assertThat(window.toMetrics().errorRate()).isEqualTo(0.2);
+    assertThat(window.toMetrics().refusalRate()).isEqualTo(2.0 / 40);
+
+    ArmCounters restarted = new ArmCounters(7, 1, Map.of(), Map.of(), 6, 600, 6, 0);
+    assertThat(restarted.since(earlier)).isEqualTo(restarted);
+  }
+}
