@@ -16,6 +16,9 @@ import java.util.function.BiFunction;
  */
 public final class CredentialResolver {
 
+  /** The CRD schema's default for {@code apiKeySecretRef.key}. */
+  public static final String DEFAULT_KEY = "apiKey";
+
   private final BiFunction<String, String, Optional<Secret>> secretLookup;
 
   /**
@@ -32,11 +35,12 @@ public final class CredentialResolver {
       return new Result(Credentials.NONE, null); // keyless, e.g. a self-hosted model
     }
     String namespace = endpoint.getMetadata().getNamespace();
-    if (ref.getName() == null || ref.getKey() == null) {
-      return failed(
-          "InvalidSpec",
-          "spec.apiKeySecretRef needs both name and key (e.g. {name: x, key: apiKey})");
+    if (ref.getName() == null) {
+      return failed("InvalidSpec", "spec.apiKeySecretRef needs the name of a Secret");
     }
+    // The schema defaults the key; the same default here keeps servers that do not apply schema
+    // defaults (the mock API server) rendering exactly what a real cluster would.
+    String key = ref.getKey() == null ? DEFAULT_KEY : ref.getKey();
     Optional<Secret> secret = secretLookup.apply(namespace, ref.getName());
     if (secret.isEmpty()) {
       return failed(
@@ -46,27 +50,19 @@ public final class CredentialResolver {
               + "' does not exist in namespace '"
               + namespace
               + "'; create it with key '"
-              + ref.getKey()
+              + key
               + "' holding the API key");
     }
-    Optional<String> value = valueOf(secret.get(), ref.getKey());
+    Optional<String> value = valueOf(secret.get(), key);
     if (value.isEmpty()) {
       return failed(
           "SecretKeyNotFound",
-          "Secret '"
-              + ref.getName()
-              + "' has no key '"
-              + ref.getKey()
-              + "'; add the API key under it");
+          "Secret '" + ref.getName() + "' has no key '" + key + "'; add the API key under it");
     }
     if (value.get().isBlank()) {
       return failed(
           "SecretKeyEmpty",
-          "key '"
-              + ref.getKey()
-              + "' of Secret '"
-              + ref.getName()
-              + "' is empty; put the API key there");
+          "key '" + key + "' of Secret '" + ref.getName() + "' is empty; put the API key there");
     }
     return new Result(new Credentials(value.get().strip()), null);
   }

@@ -263,23 +263,27 @@ public final class RoutingTableRenderer {
   }
 
   /**
-   * Targets in the user's order (priority ties are broken by that order); a missing weight counts
-   * as an even share, a missing priority as the target's position.
+   * Targets in the user's order (priority ties are broken by that order). A missing weight or
+   * priority takes the CRD schema's default (1 and 0), so a server that does not apply schema
+   * defaults (the mock API server) renders exactly what a real cluster would.
    */
   static List<RoutingTable.Target> targets(List<RouteTarget> targets) {
     List<RoutingTable.Target> result = new ArrayList<>();
-    int evenShare = targets.isEmpty() ? 0 : 100 / targets.size();
-    for (int i = 0; i < targets.size(); i++) {
-      RouteTarget target = targets.get(i);
+    for (RouteTarget target : targets) {
       result.add(
           new RoutingTable.Target(
               target.getProviderRef().getName(),
               target.getModel(),
-              target.getWeight() == null ? evenShare : target.getWeight(),
-              target.getPriority() == null ? i : target.getPriority()));
+              target.getWeight() == null ? DEFAULT_WEIGHT : target.getWeight(),
+              target.getPriority() == null ? DEFAULT_PRIORITY : target.getPriority()));
     }
     return result;
   }
+
+  /** The CRD schema's defaults for a target's weight and priority. */
+  static final int DEFAULT_WEIGHT = 1;
+
+  static final int DEFAULT_PRIORITY = 0;
 
   private static String stripTrailingSlash(String url) {
     return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;

@@ -24,6 +24,7 @@ public final class Fixtures {
   private static final Map<String, Class<? extends HasMetadata>> TYPES =
       Map.of(
           "Secret", Secret.class,
+          "ConfigMap", io.fabric8.kubernetes.api.model.ConfigMap.class,
           "ProviderEndpoint", ProviderEndpoint.class,
           "RoutingPolicy", RoutingPolicy.class,
           "ModelRoute", ModelRoute.class);
@@ -32,8 +33,33 @@ public final class Fixtures {
 
   /** Every document of a classpath YAML file, in order, with the given namespace set. */
   public static List<HasMetadata> load(String resource, String namespace) {
+    return parse(text(resource), namespace);
+  }
+
+  /**
+   * Every resource in the YAML files directly inside {@code directory} (kustomization files
+   * skipped), in file-name order, with the given namespace set.
+   */
+  public static List<HasMetadata> loadDirectory(java.nio.file.Path directory, String namespace) {
+    try (var files = java.nio.file.Files.list(directory)) {
+      List<HasMetadata> items = new ArrayList<>();
+      for (java.nio.file.Path file :
+          files
+              .filter(f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".yml"))
+              .filter(f -> !f.getFileName().toString().startsWith("kustomization"))
+              .sorted()
+              .toList()) {
+        items.addAll(parse(java.nio.file.Files.readString(file), namespace));
+      }
+      return items;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static List<HasMetadata> parse(String yaml, String namespace) {
     List<HasMetadata> items = new ArrayList<>();
-    for (String document : text(resource).split("(?m)^---\\s*$")) {
+    for (String document : yaml.split("(?m)^---\\s*$")) {
       Matcher kind = KIND.matcher(document);
       if (!kind.find()) {
         continue;

@@ -1,0 +1,207 @@
+package dev.switchboard.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.switchboard.api.v1alpha1.ModelRoute;
+import dev.switchboard.api.v1alpha1.ProviderEndpoint;
+import dev.switchboard.api.v1alpha1.RoutingPolicy;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.contract.RoutingTableCodec;
+import dev.switchboard.contract.RoutingTableValidator;
+import dev.switchboard.operator.testing.Fixtures;
+import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The shared scenario over every resource in {@code config-samples/} and {@code
+ * config-samples/local/}: create → every resource Ready and every route in a valid table → update a
+ * route, a policy, a provider and a Secret → await → delete the routes → the table is removed.
+ */
+class ConfigSamplesScenarioTest {
+
+  @RegisterExtension
+  static final SwitchboardOperatorExtension KUBE =
+      new SwitchboardOperatorExtension(OperatorSettings.forMockApiServer());
+
+  private static final Path SAMPLES = Path.of("../config-samples");
+
+  private final KubernetesClient client = KUBE.client();
+
+  private static ConditionFactory eventually() {
+    return await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "local"})
+  void samplesRenderAndFollowChanges(String set) {
+    String ns = set.isEmpty() ? "samples" : "samples-" + set;
+    List<HasMetadata> items = Fixtures.loadDirectory(SAMPLES.resolve(set), ns);
+    items.forEach(item -> client.resource(item).create());
+    List<ModelRoute> routes = Fixtures.ofType(items, ModelRoute.class);
+    List<ProviderEndpoint> providers = Fixtures.ofType(items, ProviderEndpoint.class);
+    List<RoutingPolicy> policies = Fixtures.ofType(items, RoutingPolicy.class);
+    assertThat(routes).isNotEmpty();
+
+    eventually()
+        .untilAsserted(
+            () -> {
+              for (HasMetadata item : items) {
+                if (item instanceof CustomResource<?, ?>) {
+                  assertThat(ready(ns, item))
+                      .as("Ready of %s %s", item.getKind(), item.getMetadata().getName())
+                      .get()
+                      .extracting(Condition::getStatus)
+                      .isEqualTo("True");
+                }
+              }
+              RoutingTable table = table(ns).orElseThrow();
+              assertThat(RoutingTableValidator.validate(table)).isEmpty();
+              assertThat(table.routes())
+                  .extracting(RoutingTable.Route::name)
+                  .containsExactlyInAnyOrderElementsOf(
+                      routes.stream().map(r -> r.getMetadata().getName()).toList());
+              assertThat(table.providers().keySet())
+                  .containsExactlyInAnyOrderElementsOf(
+                      providers.stream().map(p -> p.getMetadata().getName()).toList());
+            });
+
+    // Update a route, a policy, a provider and rotate a provider's key.
+    String routeName = routes.get(0).getMetadata().getName();
+    client
+        .resources(ModelRoute.class)
+        .inNamespace(ns)
+        .withName(routeName)
+        .edit(
+            r -> {
+              r.getSpec().setAliases(List.of("renamed-" + routeName));
+              return r;
+            });
+    String policyName = policies.get(0).getMetadata().getName();
+    client
+        .resources(RoutingPolicy.class)
+        .inNamespace(ns)
+        .withName(policyName)
+        .edit(
+            p -> {
+              p.getSpec().setStrategy("least-latency");
+              return p;
+            });
+    ProviderEndpoint keyed =
+        providers.stream()
+            .filter(p -> p.getSpec().getApiKeySecretRef() != null)
+            .findFirst()
+            .orElseThrow();
+    String providerName = keyed.getMetadata().getName();
+    client
+        .resources(ProviderEndpoint.class)
+        .inNamespace(ns)
+        .withName(providerName)
+        .edit(
+            p -> {
+              p.getSpec().setMaxConcurrency(7);
+              return p;
+            });
+    client
+        .secrets()
+        .inNamespace(ns)
+        .withName(keyed.getSpec().getApiKeySecretRef().getName())
+        .edit(
+            s -> {
+              s.setStringData(null);
+              s.setData(
+                  Map.of(
+                      Optional.ofNullable(keyed.getSpec().getApiKeySecretRef().getKey())
+                          .orElse("apiKey"),
+                      Base64.getEncoder()
+                          .encodeToString("rotated".getBytes(StandardCharsets.UTF_8))));
+              return s;
+            });
+    eventually()
+        .untilAsserted(
+            () -> {
+              RoutingTable table = table(ns).orElseThrow();
+              assertThat(route(table, routeName).aliases()).containsExactly("renamed-" + routeName);
+              assertThat(table.policies().get(policyName).strategy()).isEqualTo("least-latency");
+              assertThat(table.providers().get(providerName).maxConcurrency()).isEqualTo(7);
+              assertThat(keys(ns)).containsEntry(providerName, "rotated");
+            });
+
+    // Delete every route: the table and the keys go.
+    routes.forEach(
+        r ->
+            client
+                .resources(ModelRoute.class)
+                .inNamespace(ns)
+                .withName(r.getMetadata().getName())
+                .delete());
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(table(ns)).isEmpty();
+              assertThat(
+                      client
+                          .secrets()
+                          .inNamespace(ns)
+                          .withName(RoutingTable.KEYS_SECRET_NAME)
+                          .get())
+                  .isNull();
+            });
+  }
+
+  private Optional<Condition> ready(String ns, HasMetadata item) {
+    HasMetadata current = client.resource(item).inNamespace(ns).get();
+    Object status = ((CustomResource<?, ?>) current).getStatus();
+    List<Condition> conditions = null;
+    if (status instanceof dev.switchboard.api.v1alpha1.ModelRouteStatus s) {
+      conditions = s.getConditions();
+    } else if (status instanceof dev.switchboard.api.v1alpha1.ProviderEndpointStatus s) {
+      conditions = s.getConditions();
+    } else if (status instanceof dev.switchboard.api.v1alpha1.RoutingPolicyStatus s) {
+      conditions = s.getConditions();
+    }
+    return conditions == null
+        ? Optional.empty()
+        : conditions.stream().filter(c -> c.getType().equals("Ready")).findFirst();
+  }
+
+  private Optional<RoutingTable> table(String ns) {
+    ConfigMap map =
+        client.configMaps().inNamespace(ns).withName(RoutingTable.CONFIG_MAP_NAME).get();
+    return Optional.ofNullable(map)
+        .map(m -> RoutingTableCodec.decode(m.getData().get(RoutingTable.CONFIG_MAP_KEY)));
+  }
+
+  private Map<String, String> keys(String ns) {
+    Secret secret = client.secrets().inNamespace(ns).withName(RoutingTable.KEYS_SECRET_NAME).get();
+    return secret == null
+        ? Map.of()
+        : secret.getData().entrySet().stream()
+            .collect(
+                java.util.stream.Collectors.toMap(
+                    Map.Entry::getKey,
+                    e ->
+                        new String(
+                            Base64.getDecoder().decode(e.getValue()), StandardCharsets.UTF_8)));
+  }
+
+  private static RoutingTable.Route route(RoutingTable table, String name) {
+    return table.routes().stream().filter(r -> r.name().equals(name)).findFirst().orElseThrow();
+  }
+}
