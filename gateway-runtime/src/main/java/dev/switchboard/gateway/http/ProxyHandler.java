@@ -42,6 +42,9 @@ public final class ProxyHandler {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** Bodies above this size are parsed on a worker thread instead of the event loop. */
+  static final int INLINE_PARSE_LIMIT = 256 * 1024;
+
   private final RoutingState state;
   private final AttemptPlanner planner;
   private final FailoverChain chain;
@@ -90,11 +93,38 @@ public final class ProxyHandler {
     RequestContext ctx = new RequestContext(requestId(rc), op, System.nanoTime());
     rc.response().putHeader("x-request-id", ctx.requestId());
     rc.response().closeHandler(v -> ctx.cancel());
+    RoutingSnapshot snapshot = state.current().orElse(null);
+    if (snapshot == null) {
+      fail(rc, ctx, new ApiException(OpenAiError.notReady()));
+      return;
+    }
+    ctx.snapshot(snapshot);
+    Buffer raw = rc.body().buffer();
+    if (raw != null && raw.length() > INLINE_PARSE_LIMIT) {
+      // Parsing megabytes of inline images would stall every request on this event loop.
+      rc.vertx()
+          .executeBlocking(() -> parse(raw), false)
+          .onSuccess(body -> proceed(rc, op, ctx, snapshot, body))
+          .onFailure(err -> fail(rc, ctx, err));
+      return;
+    }
+    ObjectNode body;
     try {
-      RoutingSnapshot snapshot =
-          state.current().orElseThrow(() -> new ApiException(OpenAiError.notReady()));
-      ctx.snapshot(snapshot);
-      ObjectNode body = parse(rc.body().buffer());
+      body = parse(raw);
+    } catch (ApiException e) {
+      fail(rc, ctx, e);
+      return;
+    }
+    proceed(rc, op, ctx, snapshot, body);
+  }
+
+  private void proceed(
+      RoutingContext rc,
+      Operation op,
+      RequestContext ctx,
+      RoutingSnapshot snapshot,
+      ObjectNode body) {
+    try {
       RequestValidator.validate(body, op);
       String model = body.get("model").asText();
       ResolvedRoute route =
@@ -102,6 +132,9 @@ public final class ProxyHandler {
               .resolve(model, name -> rc.request().getHeader(name))
               .orElseThrow(() -> new ApiException(OpenAiError.modelNotFound(model)));
       ctx.route(route);
+      if (route.logsBodies()) {
+        ctx.loggedBodies(body.toString(), null);
+      }
       ctx.deadlineNanos(
           ctx.startNanos()
               + RequestDeadline.forHeader(
@@ -217,6 +250,9 @@ public final class ProxyHandler {
       ctx.finishReason(textOrNull(choices.get(0).get("finish_reason")));
     }
     account(ctx, TokenUsage.fromUsageNode(json.get("usage")));
+    if (ctx.route().logsBodies()) {
+      ctx.loggedBodies(null, reply.body().toString());
+    }
     HttpServerResponse response = rc.response();
     if (ctx.clientGone()) {
       finish(ctx, 499, "cancelled", "client_cancelled");

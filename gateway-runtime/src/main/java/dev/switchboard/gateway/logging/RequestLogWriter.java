@@ -30,6 +30,15 @@ public final class RequestLogWriter {
     LOG.info(toJson(ctx));
   }
 
+  /** Logged bodies are cut here so one huge prompt cannot flood the log pipeline. */
+  static final int MAX_LOGGED_BODY_CHARS = 64 * 1024;
+
+  private static String truncate(String body) {
+    return body.length() <= MAX_LOGGED_BODY_CHARS
+        ? body
+        : body.substring(0, MAX_LOGGED_BODY_CHARS) + "...[truncated]";
+  }
+
   /** The JSON line for a request (public for tests). */
   public static String toJson(RequestContext ctx) {
     Map<String, Object> line = new LinkedHashMap<>();
@@ -61,6 +70,14 @@ public final class RequestLogWriter {
     }
     line.put("cost_usd", ctx.costUsd());
     line.put("finish_reason", ctx.finishReason());
+    // Bodies only when the route's policy opted in (logging.bodies: full); streamed answers are
+    // not reassembled for the log.
+    if (ctx.loggedRequestBody() != null) {
+      line.put("request_body", truncate(ctx.loggedRequestBody()));
+    }
+    if (ctx.loggedResponseBody() != null) {
+      line.put("response_body", truncate(ctx.loggedResponseBody()));
+    }
     // No cache exists yet (later issue); the field is kept so log consumers need no change then.
     line.put("cache", "none");
     try {

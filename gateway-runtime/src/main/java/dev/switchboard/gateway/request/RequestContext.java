@@ -39,6 +39,8 @@ public final class RequestContext {
   private TokenUsage usage;
   private Double costUsd;
   private String finishReason;
+  private String loggedRequestBody;
+  private String loggedResponseBody;
   private long deadlineNanos;
   private Object needs;
 
@@ -246,5 +248,25 @@ public final class RequestContext {
     List<Runnable> actions = List.copyOf(cancelActions);
     cancelActions.clear();
     actions.forEach(Runnable::run);
+  }
+
+  /**
+   * Bodies for the request log, set only when the route's policy says {@code logging.bodies: full}.
+   */
+  public void loggedBodies(String request, String response) {
+    if (request != null) {
+      this.loggedRequestBody = request;
+    }
+    if (response != null) {
+      this.loggedResponseBody = response;
+    }
+  }
+
+  public String loggedRequestBody() {
+    return loggedRequestBody;
+  }
+
+  public String loggedResponseBody() {
+    return loggedResponseBody;
   }
 }
