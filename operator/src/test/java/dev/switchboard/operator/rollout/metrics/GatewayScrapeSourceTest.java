@@ -1,0 +1,112 @@
+package dev.switchboard.operator.rollout.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.switchboard.operator.testing.MutableClock;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class GatewayScrapeSourceTest {
+
+  private static final CanaryQuery QUERY =
+      new CanaryQuery("team-a", "chat", 2, Duration.ofSeconds(10), "gateway", null);
+
+  private final MutableClock clock = new MutableClock(Instant.parse("2026-11-25T12:00:00Z"));
+  private final FakeGatewayReplica one = new FakeGatewayReplica("chat");
+  private final FakeGatewayReplica two = new FakeGatewayReplica("chat");
+
+  @AfterEach
+  void stop() {
+    one.close();
+    two.close();
+  }
+
+  @Test
+  void measuresBothArmsAsDifferencesSinceThePreviousScrapeSummedOverReplicas() {
+    one.set("stable", new FakeGatewayReplica.Arm(1000, 10, 0.4, 100_000, 5))
+        .set("canary", new FakeGatewayReplica.Arm(50, 0, 0.4, 5_000, 0));
+    two.set("stable", new FakeGatewayReplica.Arm(2000, 0, 0.4, 200_000, 5));
+    GatewayScrapeSource source =
+        new GatewayScrapeSource(
+            GatewayTargets.fixed(List.of(one.metricsUrl(), two.metricsUrl())), clock);
+
+    assertThat(source.collect(QUERY)).as("the first scrape only sets the baseline").isEmpty();
+
+    one.set("stable", new FakeGatewayReplica.Arm(1100, 10, 0.4, 110_000, 5))
+        .set("canary", new FakeGatewayReplica.Arm(80, 6, 2.0, 8_000, 3));
+    two.set("stable", new FakeGatewayReplica.Arm(2100, 0, 0.4, 210_000, 5))
+        .set("canary", new FakeGatewayReplica.Arm(30, 4, 2.0, 2_000, 1));
+    clock.advance(Duration.ofSeconds(10));
+    CanaryWindow window = source.collect(QUERY).orElseThrow();
+
+    assertThat(window.window()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(window.stable().requests()).isEqualTo(200);
+    assertThat(window.stable().errors()).isZero();
+    assertThat(window.canary().requests()).isEqualTo(60);
+    assertThat(window.canary().errors()).isEqualTo(10);
+    assertThat(window.canary().latencyP95Seconds()).isGreaterThan(1.0);
+    assertThat(window.stable().latencyP95Seconds()).isLessThanOrEqualTo(0.5);
+    assertThat(window.canary().refusals()).isEqualTo(4);
+  }
+
+  @Test
+  void aReplicaThatRestartedCountsWhatItSawSince() {
+    one.set("canary", new FakeGatewayReplica.Arm(500, 0, 0.4, 0, 0));
+    GatewayScrapeSource source =
+        new GatewayScrapeSource(GatewayTargets.fixed(List.of(one.metricsUrl())), clock);
+    source.begin(QUERY);
+    one.set("canary", new FakeGatewayReplica.Arm(40, 2, 0.4, 0, 0));
+    clock.advance(Duration.ofSeconds(10));
+    assertThat(source.collect(QUERY).orElseThrow().canary().requests()).isEqualTo(40);
+  }
+
+  @Test
+  void aStaleBaselineGivesNoWindow() {
+    one.set("canary", new FakeGatewayReplica.Arm(10, 0, 0.4, 0, 0));
+    GatewayScrapeSource source =
+        new GatewayScrapeSource(GatewayTargets.fixed(List.of(one.metricsUrl())), clock);
+    source.begin(QUERY);
+    clock.advance(Duration.ofMinutes(5));
+    assertThat(source.collect(QUERY)).isEmpty();
+    clock.advance(Duration.ofSeconds(10));
+    assertThat(source.collect(QUERY)).isPresent();
+  }
+
+  @Test
+  void unreachableOrMissingReplicasMakeTheSourceUnavailable() {
+    GatewayScrapeSource none = new GatewayScrapeSource(GatewayTargets.fixed(List.of()), clock);
+    assertThatThrownBy(() -> none.collect(QUERY))
+        .isInstanceOf(CanaryMetricsSource.MetricsUnavailableException.class)
+        .hasMessageContaining("no ready gateway replica");
+
+    URI closed = one.metricsUrl();
+    one.close();
+    GatewayScrapeSource down =
+        new GatewayScrapeSource(GatewayTargets.fixed(List.of(closed)), clock);
+    assertThatThrownBy(() -> down.collect(QUERY))
+        .isInstanceOf(CanaryMetricsSource.MetricsUnavailableException.class)
+        .hasMessageContaining("no gateway replica answered");
+  }
+
+  @Test
+  void aReplicaThatDoesNotAnswerLeavesTheOthersWindowIntact() {
+    one.set("canary", new FakeGatewayReplica.Arm(10, 0, 0.4, 0, 0));
+    two.set("canary", new FakeGatewayReplica.Arm(10, 0, 0.4, 0, 0));
+    GatewayScrapeSource source =
+        new GatewayScrapeSource(
+            GatewayTargets.fixed(List.of(one.metricsUrl(), two.metricsUrl())), clock);
+    source.begin(QUERY);
+    one.set("canary", new FakeGatewayReplica.Arm(30, 0, 0.4, 0, 0));
+    two.close();
+    clock.advance(Duration.ofSeconds(10));
+    Optional<CanaryWindow> window = source.collect(QUERY);
+    assertThat(window).isPresent();
+    assertThat(window.get().canary().requests()).isEqualTo(20);
+  }
+}
