@@ -64,6 +64,14 @@ import java.util.stream.Stream;
  *   <li>authentication, authorisation and admission: every request is allowed.
  * </ul>
  *
+ * <p>kubectl (via {@link #writeKubeconfig(Path)}) works for {@code get}, reads, {@code create
+ * -f}/{@code apply -f} with {@code --validate=false} (no OpenAPI is served), {@code label}, {@code
+ * delete}, {@code patch --type=merge|json} (including {@code --subresource=status}) and {@code
+ * api-resources}: a small discovery layer lists core kinds and the installed CRDs. It does not work
+ * for {@code kubectl get -w} (the mock serves watches over WebSocket only), for imperative
+ * generators such as {@code kubectl create configmap} (they send protobuf, refused with 415), or
+ * for re-applying a built-in kind (strategic merge patch).
+ *
  * <p>The underlying mock web server records every request it receives; a long-running process
  * should call {@link #discardRecordedRequests()} now and then. Its per-request INFO logging
  * (java.util.logging, logger {@code io.fabric8.mockwebserver}) is lowered to WARNING unless the
@@ -129,9 +137,10 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
             new Context(),
             new MockWebServer(),
             expectations,
-            // CRUD for everything, but expectations first: the server registers "/" and "/version"
-            // as expectations, which kubectl and client version checks ask for.
-            new KubernetesMixedDispatcher(expectations),
+            // Discovery documents for kubectl, then expectations (the server registers "/" and
+            // "/version" as expectations), then CRUD for everything else.
+            new DiscoveryDispatcher(
+                new KubernetesMixedDispatcher(expectations), KUBERNETES_VERSION),
             false, // plain HTTP: nothing to trust, and kubectl/curl work without flags
             KUBERNETES_VERSION);
     try {

@@ -1,0 +1,329 @@
+package dev.switchboard.kubemock;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.APIGroup;
+import io.fabric8.kubernetes.api.model.APIGroupBuilder;
+import io.fabric8.kubernetes.api.model.APIGroupList;
+import io.fabric8.kubernetes.api.model.APIGroupListBuilder;
+import io.fabric8.kubernetes.api.model.APIResource;
+import io.fabric8.kubernetes.api.model.APIResourceBuilder;
+import io.fabric8.kubernetes.api.model.APIResourceListBuilder;
+import io.fabric8.kubernetes.api.model.APIVersionsBuilder;
+import io.fabric8.kubernetes.api.model.GroupVersionForDiscovery;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
+import io.fabric8.kubernetes.client.VersionInfo;
+import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
+import io.fabric8.kubernetes.client.server.mock.CustomResourceAware;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
+import io.fabric8.kubernetes.client.server.mock.Resetable;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.fabric8.mockwebserver.dsl.HttpMethod;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.Headers;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Adds the API discovery documents the mock lacks ({@code /api}, {@code /api/v1}, {@code /apis},
+ * {@code /apis/<group>[/<version>]}) in front of the CRUD dispatcher, so that kubectl can map
+ * {@code kubectl get cm} or {@code kubectl get modelroutes} to URLs. Custom resources are listed
+ * from the CustomResourceDefinitions stored in the mock at the time of the request.
+ */
+final class DiscoveryDispatcher extends Dispatcher implements Resetable, CustomResourceAware {
+
+  private static final String CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
+  private static final String PROTOBUF = "application/vnd.kubernetes.protobuf";
+  private static final List<String> ALL_VERBS =
+      List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
+
+  /** A few built-in kinds that Switchboard, JOSDK and people with kubectl touch. */
+  private static final List<BuiltIn> BUILT_INS =
+      List.of(
+          new BuiltIn("", "v1", "ConfigMap", "configmaps", true, "cm"),
+          new BuiltIn("", "v1", "Secret", "secrets", true),
+          new BuiltIn("", "v1", "Namespace", "namespaces", false, "ns"),
+          new BuiltIn("", "v1", "Event", "events", true, "ev"),
+          new BuiltIn("", "v1", "Pod", "pods", true, "po"),
+          new BuiltIn("", "v1", "Service", "services", true, "svc"),
+          new BuiltIn("", "v1", "ServiceAccount", "serviceaccounts", true, "sa"),
+          new BuiltIn("", "v1", "Endpoints", "endpoints", true, "ep"),
+          new BuiltIn("apps", "v1", "Deployment", "deployments", true, "deploy"),
+          new BuiltIn("coordination.k8s.io", "v1", "Lease", "leases", true),
+          new BuiltIn(
+              "apiextensions.k8s.io",
+              "v1",
+              "CustomResourceDefinition",
+              "customresourcedefinitions",
+              false,
+              "crd",
+              "crds"));
+
+  private final KubernetesMixedDispatcher delegate;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final KubernetesSerialization serialization = new KubernetesSerialization();
+
+  private final VersionInfo version;
+
+  DiscoveryDispatcher(KubernetesMixedDispatcher delegate, VersionInfo version) {
+    this.delegate = delegate;
+    this.version = version;
+  }
+
+  @Override
+  public MockResponse dispatch(RecordedRequest request) {
+    String contentType = request.getHeader("Content-Type");
+    if (contentType != null && contentType.startsWith(PROTOBUF)) {
+      // The CRUD dispatcher would fail on the body and never answer; say why instead.
+      return status(415, "UnsupportedMediaType", "the embedded Kubernetes API speaks JSON only");
+    }
+    String path = withoutQuery(request.getPath());
+    if (request.method() == HttpMethod.GET) {
+      Optional<MockResponse> discovery = discovery(path);
+      if (discovery.isPresent()) {
+        return discovery.get();
+      }
+    }
+    if (path.endsWith("/status") && !path.equals(request.getPath())) {
+      // The mock stops treating ".../status" as the subresource once a query string follows it
+      // (kubectl adds ?fieldManager=...&timeout=...): the write then silently changes nothing.
+      // The parameters mean nothing to the mock, so drop them.
+      return delegate.dispatch(
+          new RecordedRequest(
+              request.getHttpVersion(),
+              request.method(),
+              path,
+              request.getHeaders(),
+              request.getBody()));
+    }
+    return delegate.dispatch(request);
+  }
+
+  private Optional<MockResponse> discovery(String path) {
+    if (path.equals("/version")) {
+      // Also registered as an expectation by the mock, but matched there only without a query.
+      return Optional.of(json(version));
+    }
+    if (path.equals("/api")) {
+      return Optional.of(
+          json(
+              new APIVersionsBuilder()
+                  .withVersions("v1")
+                  .withServerAddressByClientCIDRs()
+                  .build()));
+    }
+    if (path.equals("/api/v1")) {
+      return Optional.of(resourceList("v1", resources("", "v1")));
+    }
+    if (path.startsWith("/openapi/")) {
+      // No schemas here; kubectl needs --validate=false for create/apply.
+      return Optional.of(status(404, "NotFound", "the embedded Kubernetes API serves no OpenAPI"));
+    }
+    if (!path.startsWith("/apis")) {
+      return Optional.empty();
+    }
+    String[] segments = path.substring("/apis".length()).split("/", -1);
+    // "/apis" -> [""], "/apis/g" -> ["", "g"], "/apis/g/v" -> ["", "g", "v"]
+    if (segments.length == 1 && segments[0].isEmpty()) {
+      return Optional.of(json(groupList()));
+    }
+    if (segments.length == 2 && !segments[1].isEmpty()) {
+      return Optional.of(
+          groupList().getGroups().stream()
+              .filter(group -> group.getName().equals(segments[1]))
+              .findFirst()
+              .map(this::json)
+              .orElseGet(() -> status(404, "NotFound", "no API group " + segments[1])));
+    }
+    if (segments.length == 3 && !segments[1].isEmpty() && !segments[2].isEmpty()) {
+      List<APIResource> resources = resources(segments[1], segments[2]);
+      return Optional.of(
+          resources.isEmpty()
+              ? status(404, "NotFound", "no API group version " + segments[1] + "/" + segments[2])
+              : resourceList(segments[1] + "/" + segments[2], resources));
+    }
+    return Optional.empty();
+  }
+
+  private APIGroupList groupList() {
+    // Insertion order: built-ins first, then CRD groups in the order the store returns them.
+    Map<String, List<String>> versionsByGroup = new LinkedHashMap<>();
+    for (BuiltIn builtIn : BUILT_INS) {
+      if (!builtIn.group().isEmpty()) {
+        addVersion(versionsByGroup, builtIn.group(), builtIn.version());
+      }
+    }
+    for (CustomResourceDefinition crd : storedCrds()) {
+      for (CustomResourceDefinitionVersion version : crd.getSpec().getVersions()) {
+        if (Boolean.TRUE.equals(version.getServed())) {
+          addVersion(versionsByGroup, crd.getSpec().getGroup(), version.getName());
+        }
+      }
+    }
+    List<APIGroup> groups = new ArrayList<>();
+    versionsByGroup.forEach(
+        (group, versions) -> {
+          List<GroupVersionForDiscovery> discovered =
+              versions.stream()
+                  .map(version -> new GroupVersionForDiscovery(group + "/" + version, version))
+                  .toList();
+          groups.add(
+              new APIGroupBuilder()
+                  .withName(group)
+                  .withVersions(discovered)
+                  .withPreferredVersion(discovered.get(0))
+                  .build());
+        });
+    return new APIGroupListBuilder().withGroups(groups).build();
+  }
+
+  private static void addVersion(Map<String, List<String>> versionsByGroup, String g, String v) {
+    List<String> versions = versionsByGroup.computeIfAbsent(g, unused -> new ArrayList<>());
+    if (!versions.contains(v)) {
+      versions.add(v);
+    }
+  }
+
+  private List<APIResource> resources(String group, String version) {
+    List<APIResource> resources = new ArrayList<>();
+    for (BuiltIn builtIn : BUILT_INS) {
+      if (builtIn.group().equals(group) && builtIn.version().equals(version)) {
+        resources.add(
+            new APIResourceBuilder()
+                .withName(builtIn.plural())
+                .withSingularName(builtIn.kind().toLowerCase(Locale.ROOT))
+                .withKind(builtIn.kind())
+                .withNamespaced(builtIn.namespaced())
+                .withShortNames(builtIn.shortNames())
+                .withVerbs(ALL_VERBS)
+                .build());
+      }
+    }
+    if (group.isEmpty()) {
+      return resources;
+    }
+    for (CustomResourceDefinition crd : storedCrds()) {
+      if (!crd.getSpec().getGroup().equals(group)) {
+        continue;
+      }
+      for (CustomResourceDefinitionVersion crdVersion : crd.getSpec().getVersions()) {
+        if (!crdVersion.getName().equals(version) || !Boolean.TRUE.equals(crdVersion.getServed())) {
+          continue;
+        }
+        var names = crd.getSpec().getNames();
+        boolean namespaced = "Namespaced".equals(crd.getSpec().getScope());
+        resources.add(
+            new APIResourceBuilder()
+                .withName(names.getPlural())
+                .withSingularName(names.getSingular())
+                .withKind(names.getKind())
+                .withNamespaced(namespaced)
+                .withShortNames(names.getShortNames())
+                .withCategories(names.getCategories())
+                .withVerbs(ALL_VERBS)
+                .build());
+        if (crdVersion.getSubresources() != null
+            && crdVersion.getSubresources().getStatus() != null) {
+          resources.add(
+              new APIResourceBuilder()
+                  .withName(names.getPlural() + "/status")
+                  .withKind(names.getKind())
+                  .withNamespaced(namespaced)
+                  .withVerbs("get", "patch", "update")
+                  .build());
+        }
+      }
+    }
+    return resources;
+  }
+
+  /** The CRDs in the store, read through the CRUD dispatcher itself (no HTTP, no lock held). */
+  private List<CustomResourceDefinition> storedCrds() {
+    RecordedRequest list =
+        new RecordedRequest("HTTP/1.1", HttpMethod.GET, CRD_PATH, Headers.builder().build(), null);
+    MockResponse response = delegate.dispatch(list);
+    if (response.code() != 200 || response.getBody() == null) {
+      return List.of();
+    }
+    // The store answers a generic "List"; read its items as CRDs.
+    JsonNode items;
+    try {
+      items = JSON.readTree(response.getBody().readUtf8()).path("items");
+    } catch (JsonProcessingException e) {
+      return List.of();
+    }
+    List<CustomResourceDefinition> crds = new ArrayList<>();
+    for (JsonNode item : items) {
+      crds.add(serialization.convertValue(item, CustomResourceDefinition.class));
+    }
+    return crds;
+  }
+
+  private MockResponse resourceList(String groupVersion, List<APIResource> resources) {
+    return json(
+        new APIResourceListBuilder()
+            .withGroupVersion(groupVersion)
+            .withResources(resources)
+            .build());
+  }
+
+  private MockResponse json(Object body) {
+    return new MockResponse()
+        .setResponseCode(200)
+        .setHeader("Content-Type", "application/json")
+        .setBody(serialization.asJson(body));
+  }
+
+  private MockResponse status(int code, String reason, String message) {
+    return new MockResponse()
+        .setResponseCode(code)
+        .setHeader("Content-Type", "application/json")
+        .setBody(
+            serialization.asJson(
+                new StatusBuilder()
+                    .withStatus("Failure")
+                    .withCode(code)
+                    .withReason(reason)
+                    .withMessage(message)
+                    .build()));
+  }
+
+  private static String withoutQuery(String path) {
+    int query = path.indexOf('?');
+    String bare = query < 0 ? path : path.substring(0, query);
+    return bare.length() > 1 && bare.endsWith("/") ? bare.substring(0, bare.length() - 1) : bare;
+  }
+
+  @Override
+  public void reset() {
+    delegate.reset();
+  }
+
+  @Override
+  public void expectCustomResource(CustomResourceDefinitionContext context) {
+    delegate.expectCustomResource(context);
+  }
+
+  @Override
+  public void shutdown() {
+    delegate.shutdown();
+  }
+
+  private record BuiltIn(
+      String group,
+      String version,
+      String kind,
+      String plural,
+      boolean namespaced,
+      String... shortNames) {}
+}
