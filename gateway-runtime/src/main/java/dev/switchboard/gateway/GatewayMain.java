@@ -4,6 +4,7 @@ import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -46,16 +47,7 @@ public final class GatewayMain {
                       options.host(),
                       server.port(),
                       options.namespace() == null ? "file" : "kubernetes");
-              Runtime.getRuntime()
-                  .addShutdownHook(
-                      new Thread(
-                          () ->
-                              server
-                                  .close()
-                                  .eventually(vertx::close)
-                                  .toCompletionStage()
-                                  .toCompletableFuture()
-                                  .join()));
+              Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(server, vertx)));
             })
         .onFailure(
             err -> {
@@ -63,6 +55,19 @@ public final class GatewayMain {
               vertx.close();
               System.exit(1);
             });
+  }
+
+  /**
+   * Stops serving, then Vert.x. Both are awaited from the hook thread, not chained on a Vert.x
+   * context, because that context is gone once Vert.x has closed.
+   */
+  private static void shutdown(GatewayServer server, Vertx vertx) {
+    try {
+      server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      System.err.println("switchboard gateway did not stop cleanly: " + e);
+    }
+    vertx.close().toCompletionStage().toCompletableFuture().join();
   }
 
   /** Options from flags, then environment, then defaults. */
