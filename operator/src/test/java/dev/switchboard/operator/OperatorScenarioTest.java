@@ -446,4 +446,35 @@ class OperatorScenarioTest {
         .as("writes after the restart")
         .isEmpty();
   }
+
+  @Test
+  void tableChangedOrDeletedByOthersIsRestored() {
+    applyBasic();
+    awaitRouteReady("chat-default");
+    awaitRouteReady("reasoning");
+    RoutingTable published =
+        eventually()
+            .until(this::table, t -> t.filter(x -> x.routes().size() == 2).isPresent())
+            .orElseThrow();
+
+    client
+        .configMaps()
+        .inNamespace(ns)
+        .withName(RoutingTable.CONFIG_MAP_NAME)
+        .edit(
+            m -> {
+              m.getData().put(RoutingTable.CONFIG_MAP_KEY, "{\"schemaVersion\":1}");
+              return m;
+            });
+    eventually().untilAsserted(() -> assertThat(table()).contains(published));
+
+    client.configMaps().inNamespace(ns).withName(RoutingTable.CONFIG_MAP_NAME).delete();
+    client.secrets().inNamespace(ns).withName(RoutingTable.KEYS_SECRET_NAME).delete();
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(table()).contains(published);
+              assertThat(publishedKeys()).containsKey("openai-prod");
+            });
+  }
 }
