@@ -21,14 +21,7 @@ class WatchNamespacesTest {
   @RegisterExtension
   static final SwitchboardOperatorExtension KUBE =
       new SwitchboardOperatorExtension(
-          new OperatorSettings(
-              Set.of("team-a"),
-              false,
-              false,
-              false,
-              OperatorSettings.DEFAULT_LEASE_NAME,
-              null,
-              false));
+          OperatorSettings.forMockApiServer().withWatchNamespaces(Set.of("team-a")));
 
   @Test
   void reconcilesOnlyWatchedNamespaces() {
