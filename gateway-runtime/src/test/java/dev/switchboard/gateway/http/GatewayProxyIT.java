@@ -91,10 +91,25 @@ class GatewayProxyIT {
                 route("slow", List.of(), target("mock-slow", "slow-model", 0)),
                 route("dead", List.of(), target("dead", "any", 0)),
                 route("truncating", List.of(), target("mock-any", "truncating-model", 0)),
-                route("embed", List.of(), target("mock-any", "text-embedding-3-small", 0))));
+                route("embed", List.of(), target("mock-any", "text-embedding-3-small", 0)),
+                canaryRoute("canary-broken", target("mock-any", "broken-model", 0)),
+                canaryRoute("canary-healthy", target("mock-any", "gpt-4o-mini", 0))));
     gateway =
         GatewayHarness.start(
             vertx, dir, table, Map.of("mock-a", "sk-a", "mock-any", "sk-a", "mock-slow", "sk-a"));
+  }
+
+  /** A route served by mock-a/gpt-4o-mini with every request sent to a split canary first. */
+  private static RoutingTable.Route canaryRoute(String name, RoutingTable.Target canary) {
+    return new RoutingTable.Route(
+        name,
+        name,
+        List.of(),
+        null,
+        1,
+        List.of(target("mock-a", "gpt-4o-mini", 0)),
+        List.of(),
+        new RoutingTable.Canary("split", 100, 2, List.of(canary), List.of()));
   }
 
   @AfterAll
@@ -204,6 +219,26 @@ class GatewayProxyIT {
     assertThat(stream.statusCode()).isEqualTo(200);
     assertThat(sseData(stream.body())).last().isEqualTo("[DONE]");
     assertThat(mock.attempts("broken-model")).isEqualTo(2);
+  }
+
+  @Test
+  void aSplitCanaryServesItsShareAndAFailingCanaryFallsBackToStable() throws Exception {
+    HttpResponse<String> healthy =
+        gateway.post("/v1/chat/completions", chat("canary-healthy", false));
+    assertThat(healthy.statusCode()).isEqualTo(200);
+    assertThat(healthy.headers().firstValue("x-switchboard-arm")).contains("canary");
+    assertThat(healthy.headers().firstValue("x-switchboard-provider")).contains("mock-any");
+
+    HttpResponse<String> broken =
+        gateway.post("/v1/chat/completions", chat("canary-broken", false));
+    assertThat(broken.statusCode()).isEqualTo(200);
+    assertThat(broken.headers().firstValue("x-switchboard-arm")).isEmpty();
+    assertThat(broken.headers().firstValue("x-switchboard-provider")).contains("mock-a");
+    // The canary's failure is on record for the operator's analysis, by arm.
+    assertThat(gateway.get("/metrics").body())
+        .containsPattern(
+            "switchboard_upstream_attempts_total\\{arm=\"canary\",outcome=\"server_error\","
+                + "provider=\"mock-any\",route=\"canary-broken\",target_model=\"broken-model\"\\}");
   }
 
   @Test
