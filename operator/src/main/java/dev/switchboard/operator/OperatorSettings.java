@@ -1,7 +1,9 @@
 package dev.switchboard.operator;
 
+import java.net.URI;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -22,6 +24,15 @@ import java.util.stream.Collectors;
  * @param leaseName name of the Lease used for leader election
  * @param leaseNamespace namespace of the Lease; null means the client's namespace
  * @param serverSideApply patch primary resources with server-side apply (off for the mock server)
+ * @param gatewayService name of the gateway Service whose EndpointSlices list the replicas that
+ *     canary analysis scrapes (in the route's namespace)
+ * @param gatewayMetricsPort name of the Service port serving the gateway's {@code /metrics}
+ * @param gatewayMetricsUrls fixed gateway {@code /metrics} URLs to scrape instead of discovering
+ *     replicas through EndpointSlices (local stack, runs without EndpointSlices); empty = discover
+ * @param prometheusNamespaceLabel label that carries the namespace in Prometheus series, used by
+ *     {@code metrics.source: prometheus}; blank = do not filter by namespace
+ * @param metricsPort port of the operator's own Prometheus endpoint ({@code /metrics}); 0 picks a
+ *     free port, negative disables it
  */
 public record OperatorSettings(
     Set<String> watchNamespaces,
@@ -30,10 +41,27 @@ public record OperatorSettings(
     boolean leaderElection,
     String leaseName,
     String leaseNamespace,
-    boolean serverSideApply) {
+    boolean serverSideApply,
+    String gatewayService,
+    String gatewayMetricsPort,
+    List<URI> gatewayMetricsUrls,
+    String prometheusNamespaceLabel,
+    int metricsPort) {
 
   /** Default Lease name for leader election. */
   public static final String DEFAULT_LEASE_NAME = "switchboard-operator";
+
+  /** Default name of the gateway Service (the Helm chart's). */
+  public static final String DEFAULT_GATEWAY_SERVICE = "switchboard-gateway";
+
+  /** Default name of the gateway Service port that serves {@code /metrics}. */
+  public static final String DEFAULT_GATEWAY_METRICS_PORT = "http";
+
+  /** Default label carrying the namespace in Prometheus series. */
+  public static final String DEFAULT_PROMETHEUS_NAMESPACE_LABEL = "namespace";
+
+  /** Default port of the operator's own metrics endpoint. */
+  public static final int DEFAULT_METRICS_PORT = 8081;
 
   /** The environment variables and the flags that override them, in documentation order. */
   public static final Map<String, String> FLAGS_BY_ENV = flagsByEnv();
@@ -41,6 +69,77 @@ public record OperatorSettings(
   public OperatorSettings {
     watchNamespaces = Set.copyOf(watchNamespaces == null ? Set.of() : watchNamespaces);
     leaseName = leaseName == null || leaseName.isBlank() ? DEFAULT_LEASE_NAME : leaseName;
+    gatewayService =
+        gatewayService == null || gatewayService.isBlank()
+            ? DEFAULT_GATEWAY_SERVICE
+            : gatewayService.trim();
+    gatewayMetricsPort =
+        gatewayMetricsPort == null || gatewayMetricsPort.isBlank()
+            ? DEFAULT_GATEWAY_METRICS_PORT
+            : gatewayMetricsPort.trim();
+    gatewayMetricsUrls = List.copyOf(gatewayMetricsUrls == null ? List.of() : gatewayMetricsUrls);
+    prometheusNamespaceLabel =
+        prometheusNamespaceLabel == null
+            ? DEFAULT_PROMETHEUS_NAMESPACE_LABEL
+            : prometheusNamespaceLabel.trim();
+  }
+
+  /** The settings of the first version, with canary and metrics settings at their defaults. */
+  public OperatorSettings(
+      Set<String> watchNamespaces,
+      boolean allowLoopbackUpstreams,
+      boolean allowPrivateUpstreams,
+      boolean leaderElection,
+      String leaseName,
+      String leaseNamespace,
+      boolean serverSideApply) {
+    this(
+        watchNamespaces,
+        allowLoopbackUpstreams,
+        allowPrivateUpstreams,
+        leaderElection,
+        leaseName,
+        leaseNamespace,
+        serverSideApply,
+        null,
+        null,
+        List.of(),
+        null,
+        DEFAULT_METRICS_PORT);
+  }
+
+  /** These settings with fixed gateway metrics URLs (no EndpointSlice discovery). */
+  public OperatorSettings withGatewayMetricsUrls(List<URI> urls) {
+    return new OperatorSettings(
+        watchNamespaces,
+        allowLoopbackUpstreams,
+        allowPrivateUpstreams,
+        leaderElection,
+        leaseName,
+        leaseNamespace,
+        serverSideApply,
+        gatewayService,
+        gatewayMetricsPort,
+        urls,
+        prometheusNamespaceLabel,
+        metricsPort);
+  }
+
+  /** These settings with another operator metrics port (0: any free port, negative: off). */
+  public OperatorSettings withMetricsPort(int port) {
+    return new OperatorSettings(
+        watchNamespaces,
+        allowLoopbackUpstreams,
+        allowPrivateUpstreams,
+        leaderElection,
+        leaseName,
+        leaseNamespace,
+        serverSideApply,
+        gatewayService,
+        gatewayMetricsPort,
+        gatewayMetricsUrls,
+        prometheusNamespaceLabel,
+        port);
   }
 
   /** Production defaults: all namespaces, public upstreams only, leader election on, SSA on. */
@@ -53,7 +152,9 @@ public record OperatorSettings(
    * apply with 415 and has no need for a leader, and mock providers listen on loopback.
    */
   public static OperatorSettings forMockApiServer() {
-    return new OperatorSettings(Set.of(), true, true, false, DEFAULT_LEASE_NAME, null, false);
+    // Metrics on a free port: several in-process operators (tests, restarts) must not collide.
+    return new OperatorSettings(Set.of(), true, true, false, DEFAULT_LEASE_NAME, null, false)
+        .withMetricsPort(0);
   }
 
   public OperatorSettings withWatchNamespaces(Set<String> namespaces) {
@@ -64,7 +165,12 @@ public record OperatorSettings(
         leaderElection,
         leaseName,
         leaseNamespace,
-        serverSideApply);
+        serverSideApply,
+        gatewayService,
+        gatewayMetricsPort,
+        gatewayMetricsUrls,
+        prometheusNamespaceLabel,
+        metricsPort);
   }
 
   public OperatorSettings withUpstreamAllowances(boolean loopback, boolean privateRanges) {
@@ -75,7 +181,12 @@ public record OperatorSettings(
         leaderElection,
         leaseName,
         leaseNamespace,
-        serverSideApply);
+        serverSideApply,
+        gatewayService,
+        gatewayMetricsPort,
+        gatewayMetricsUrls,
+        prometheusNamespaceLabel,
+        metricsPort);
   }
 
   /**
@@ -110,7 +221,12 @@ public record OperatorSettings(
         parseBoolean(values, "SWITCHBOARD_LEADER_ELECTION", defaults.leaderElection()),
         values.get("SWITCHBOARD_LEASE_NAME"),
         blankToNull(values.get("SWITCHBOARD_LEASE_NAMESPACE")),
-        parseBoolean(values, "SWITCHBOARD_SSA", defaults.serverSideApply()));
+        parseBoolean(values, "SWITCHBOARD_SSA", defaults.serverSideApply()),
+        values.get("SWITCHBOARD_GATEWAY_SERVICE"),
+        values.get("SWITCHBOARD_GATEWAY_METRICS_PORT"),
+        parseUrls(values.get("SWITCHBOARD_GATEWAY_METRICS_URLS")),
+        values.get("SWITCHBOARD_PROMETHEUS_NAMESPACE_LABEL"),
+        parseInt(values, "SWITCHBOARD_METRICS_PORT", DEFAULT_METRICS_PORT));
   }
 
   private static Map<String, String> flagsByEnv() {
@@ -122,6 +238,11 @@ public record OperatorSettings(
     flags.put("SWITCHBOARD_LEASE_NAME", "--lease-name");
     flags.put("SWITCHBOARD_LEASE_NAMESPACE", "--lease-namespace");
     flags.put("SWITCHBOARD_SSA", "--server-side-apply");
+    flags.put("SWITCHBOARD_GATEWAY_SERVICE", "--gateway-service");
+    flags.put("SWITCHBOARD_GATEWAY_METRICS_PORT", "--gateway-metrics-port");
+    flags.put("SWITCHBOARD_GATEWAY_METRICS_URLS", "--gateway-metrics-urls");
+    flags.put("SWITCHBOARD_PROMETHEUS_NAMESPACE_LABEL", "--prometheus-namespace-label");
+    flags.put("SWITCHBOARD_METRICS_PORT", "--metrics-port");
     return java.util.Collections.unmodifiableMap(flags);
   }
 
@@ -133,6 +254,44 @@ public record OperatorSettings(
         .map(String::trim)
         .filter(s -> !s.isEmpty())
         .collect(Collectors.toCollection(TreeSet::new));
+  }
+
+  private static List<URI> parseUrls(String text) {
+    if (text == null || text.isBlank()) {
+      return List.of();
+    }
+    List<URI> urls = new java.util.ArrayList<>();
+    for (String part : text.split(",")) {
+      String url = part.trim();
+      if (url.isEmpty()) {
+        continue;
+      }
+      URI uri;
+      try {
+        uri = URI.create(url);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "SWITCHBOARD_GATEWAY_METRICS_URLS: '" + url + "' is not a URL", e);
+      }
+      if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
+        throw new IllegalArgumentException(
+            "SWITCHBOARD_GATEWAY_METRICS_URLS: '" + url + "' is not an http(s) URL");
+      }
+      urls.add(uri);
+    }
+    return urls;
+  }
+
+  private static int parseInt(Map<String, String> values, String key, int fallback) {
+    String text = values.get(key);
+    if (text == null || text.isBlank()) {
+      return fallback;
+    }
+    try {
+      return Integer.parseInt(text.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(key + "='" + text + "' is not a number", e);
+    }
   }
 
   private static boolean parseBoolean(Map<String, String> values, String key, boolean fallback) {

@@ -1,5 +1,6 @@
 package dev.switchboard.operator;
 
+import dev.switchboard.operator.metrics.OperatorMetrics;
 import dev.switchboard.operator.modelroute.ModelRouteReconciler;
 import dev.switchboard.operator.modelroute.ModelRouteValidator;
 import dev.switchboard.operator.providerendpoint.ModelPhases;
@@ -9,6 +10,14 @@ import dev.switchboard.operator.providerendpoint.UpstreamAddressGuard;
 import dev.switchboard.operator.publish.RoutingTablePublisher;
 import dev.switchboard.operator.render.RoutingTableComposer;
 import dev.switchboard.operator.rollout.CanaryPlanner;
+import dev.switchboard.operator.rollout.KubernetesRolloutHooks;
+import dev.switchboard.operator.rollout.ProgressiveCanaryPlanner;
+import dev.switchboard.operator.rollout.RolloutHooks;
+import dev.switchboard.operator.rollout.metrics.CanaryMetricsSource;
+import dev.switchboard.operator.rollout.metrics.CanaryMetricsSources;
+import dev.switchboard.operator.rollout.metrics.EndpointSliceGatewayTargets;
+import dev.switchboard.operator.rollout.metrics.GatewayScrapeSource;
+import dev.switchboard.operator.rollout.metrics.GatewayTargets;
 import dev.switchboard.operator.routingpolicy.RoutingPolicyReconciler;
 import dev.switchboard.operator.routingpolicy.RoutingPolicyValidator;
 import dev.switchboard.operator.status.Conditions;
@@ -20,6 +29,8 @@ import io.javaoperatorsdk.operator.api.config.ConfigurationServiceOverrider;
 import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,18 +45,87 @@ public final class SwitchboardOperator implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SwitchboardOperator.class);
 
   private final Operator operator;
+  private final List<AutoCloseable> resources;
+  private final int metricsPort;
 
-  private SwitchboardOperator(Operator operator) {
+  private SwitchboardOperator(Operator operator, List<AutoCloseable> resources, int metricsPort) {
     this.operator = operator;
+    this.resources = resources;
+    this.metricsPort = metricsPort;
   }
 
   /**
    * Starts the operator: the controllers begin reconciling once their informers have synced (and,
    * with leader election, once this replica leads). The caller keeps ownership of the client.
+   * Canary rollouts read the gateway replicas' metrics (fixed URLs from the settings, else the
+   * gateway Service's EndpointSlices) or a Prometheus server, as each route's spec says.
    */
   public static SwitchboardOperator start(
       KubernetesClient client, OperatorSettings settings, Clock clock) {
-    return start(client, settings, clock, CanaryPlanner.immediate());
+    List<AutoCloseable> resources = new ArrayList<>();
+    GatewayTargets targets;
+    if (settings.gatewayMetricsUrls().isEmpty()) {
+      EndpointSliceGatewayTargets slices =
+          new EndpointSliceGatewayTargets(
+              client, settings.gatewayService(), settings.gatewayMetricsPort(), "/metrics");
+      resources.add(slices);
+      targets = slices;
+    } else {
+      targets = GatewayTargets.fixed(settings.gatewayMetricsUrls());
+    }
+    CanaryMetricsSource source =
+        new CanaryMetricsSources(
+            new GatewayScrapeSource(targets, clock), settings.prometheusNamespaceLabel());
+    return start(client, settings, clock, source, o -> {}, resources);
+  }
+
+  /**
+   * As {@link #start(KubernetesClient, OperatorSettings, Clock)} with the canary metrics taken from
+   * {@code metrics} for every route (tests and the local stack plug in their own source here).
+   */
+  public static SwitchboardOperator start(
+      KubernetesClient client,
+      OperatorSettings settings,
+      Clock clock,
+      CanaryMetricsSource metrics) {
+    return start(client, settings, clock, metrics, o -> {});
+  }
+
+  /** As above; {@code customizer} may adjust JOSDK's configuration last. */
+  public static SwitchboardOperator start(
+      KubernetesClient client,
+      OperatorSettings settings,
+      Clock clock,
+      CanaryMetricsSource metrics,
+      Consumer<ConfigurationServiceOverrider> customizer) {
+    return start(client, settings, clock, metrics, customizer, new ArrayList<>());
+  }
+
+  private static SwitchboardOperator start(
+      KubernetesClient client,
+      OperatorSettings settings,
+      Clock clock,
+      CanaryMetricsSource metrics,
+      Consumer<ConfigurationServiceOverrider> customizer,
+      List<AutoCloseable> resources) {
+    OperatorMetrics operatorMetrics = new OperatorMetrics();
+    resources.add(operatorMetrics);
+    int port = -1;
+    if (settings.metricsPort() >= 0) {
+      port = operatorMetrics.serve(settings.metricsPort());
+      LOG.info("operator metrics on port {} at /metrics", port);
+    }
+    ProgressiveCanaryPlanner planner =
+        new ProgressiveCanaryPlanner(clock, metrics, operatorMetrics);
+    return start(
+        client,
+        settings,
+        clock,
+        planner,
+        new KubernetesRolloutHooks(client, planner),
+        customizer,
+        resources,
+        port);
   }
 
   /** As {@link #start(KubernetesClient, OperatorSettings, Clock)}, with another canary planner. */
@@ -64,6 +144,22 @@ public final class SwitchboardOperator implements AutoCloseable {
       Clock clock,
       CanaryPlanner planner,
       Consumer<ConfigurationServiceOverrider> customizer) {
+    RolloutHooks hooks =
+        planner instanceof ProgressiveCanaryPlanner progressive
+            ? new KubernetesRolloutHooks(client, progressive)
+            : RolloutHooks.NONE;
+    return start(client, settings, clock, planner, hooks, customizer, new ArrayList<>(), -1);
+  }
+
+  private static SwitchboardOperator start(
+      KubernetesClient client,
+      OperatorSettings settings,
+      Clock clock,
+      CanaryPlanner planner,
+      RolloutHooks hooks,
+      Consumer<ConfigurationServiceOverrider> customizer,
+      List<AutoCloseable> resources,
+      int metricsPort) {
     Operator operator =
         new Operator(
             o -> {
@@ -105,7 +201,8 @@ public final class SwitchboardOperator implements AutoCloseable {
             composer,
             new RoutingTablePublisher(client),
             conditions,
-            events),
+            events,
+            hooks),
         namespaces(settings));
     operator.start();
     LOG.info(
@@ -113,7 +210,7 @@ public final class SwitchboardOperator implements AutoCloseable {
         settings.watchNamespaces().isEmpty() ? "all" : settings.watchNamespaces(),
         settings.leaderElection(),
         settings.serverSideApply());
-    return new SwitchboardOperator(operator);
+    return new SwitchboardOperator(operator, List.copyOf(resources), metricsPort);
   }
 
   private static <R extends HasMetadata> Consumer<ControllerConfigurationOverrider<R>> namespaces(
@@ -127,9 +224,21 @@ public final class SwitchboardOperator implements AutoCloseable {
     };
   }
 
+  /** The port of the operator's metrics endpoint, or -1 when it is not served. */
+  public int metricsPort() {
+    return metricsPort;
+  }
+
   /** Stops the controllers and their informers; the Kubernetes client stays open. */
   public void stop() {
     operator.stop();
+    for (AutoCloseable resource : resources) {
+      try {
+        resource.close();
+      } catch (Exception e) {
+        LOG.warn("could not close {}: {}", resource, e.toString());
+      }
+    }
   }
 
   @Override
