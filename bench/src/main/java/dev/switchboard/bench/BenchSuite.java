@@ -1,0 +1,822 @@
+package dev.switchboard.bench;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Runs the scenarios and fills a {@link Report}. Every figure is measured in the same run as its
+ * baseline, in interleaved rounds (the order of targets rotates each round) after a warm-up, so
+ * drift of a shared machine hits all columns alike.
+ */
+public final class BenchSuite {
+
+  static final String OVERHEAD = "Overhead, non-streaming";
+  static final String STREAMING = "Streaming";
+  static final String REALISTIC = "Realistic upstream latency";
+  static final String PROPAGATION = "Config propagation";
+  static final String MEMORY = "Memory and CPU";
+
+  private final BenchSettings settings;
+  private final Consumer<String> console;
+  private final Report report;
+  private final Map<String, LatencySamples> c1Latency = new LinkedHashMap<>();
+
+  public BenchSuite(BenchSettings settings, Consumer<String> console) {
+    this.settings = settings;
+    this.console = console;
+    this.report = new Report(Machine.describe(), settings.describe());
+  }
+
+  /** Runs the selected scenarios and writes report.json, latency.png and results.md. */
+  public Report run() throws IOException {
+    Path out = settings.outDir();
+    Path logs = out.resolve("logs");
+    Files.createDirectories(logs);
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+    try {
+      LoadGenerator load = new LoadGenerator(vertx);
+      try (Service upstream = Service.upstream(settings.inProcess(), logs)) {
+        console.accept("upstream listening on " + upstream.port());
+        if (settings.runs("overhead")
+            || settings.runs("profile")
+            || settings.runs("streaming")
+            || settings.runs("realistic")
+            || settings.runs("memory")) {
+          Path table =
+              BenchTables.write(
+                  BenchTables.table(
+                      upstream.port(),
+                      settings.streamChunks(),
+                      settings.chunkIntervalMs(),
+                      settings.realisticDelayMs(),
+                      0),
+                  out.resolve("gateway/routing.json"));
+          try (Service gateway =
+                  Service.gateway(
+                      settings.inProcess(),
+                      table,
+                      settings.gatewayJvmOptions(),
+                      logs.resolve("gateway.log"));
+              NginxProxy nginx = startNginx(upstream.port(), out.resolve("nginx"))) {
+            console.accept(
+                "gateway listening on " + gateway.port() + " (pid " + gateway.pid() + ")");
+            if (settings.runs("memory")) {
+              idleMemory(gateway);
+            }
+            if (settings.runs("overhead")) {
+              overhead(load, upstream, gateway, nginx);
+            }
+            if (settings.runs("profile")) {
+              profile(load, gateway, out);
+            }
+            if (settings.runs("streaming")) {
+              streaming(load, upstream, gateway, nginx);
+            }
+            if (settings.runs("realistic")) {
+              realistic(load, upstream, gateway);
+            }
+            if (settings.runs("memory")) {
+              ChildJvm.pause(3000);
+              report.add(
+                  MEMORY,
+                  "RSS idle again after the load",
+                  "MB",
+                  ProcessStats.mb(gateway.rssBytes()),
+                  "3 s after the last run; the JVM keeps heap it has grown into");
+            }
+          }
+        }
+        if (settings.runs("memory") && !settings.inProcess()) {
+          routesMemory(load, upstream, out);
+        }
+        if (settings.runs("propagation")) {
+          propagation(upstream);
+        }
+      }
+    } finally {
+      Futures.await(vertx.close(), 10);
+    }
+    report.note(
+        "Canary rollback time: not yet measurable. SwitchboardOperator.start(client, settings,"
+            + " clock) wires CanaryPlanner.immediate(); a progressive canary needs the planner and"
+            + " a canary metrics source wired into a runnable operator, which the bench does not"
+            + " do yet.");
+    writeOutputs(out);
+    return report;
+  }
+
+  // --------------------------------------------------------------------------------- overhead
+
+  private void overhead(LoadGenerator load, Service upstream, Service gateway, NginxProxy nginx) {
+    console.accept("overhead: warm-up, then " + settings.rounds() + " interleaved rounds");
+    List<HttpTarget> targets = new ArrayList<>();
+    targets.add(
+        HttpTarget.chat(
+            "direct",
+            upstream.port(),
+            BenchTables.UPSTREAM_MODEL,
+            false,
+            BenchTables.fastHeaders()));
+    targets.add(
+        HttpTarget.chat("gateway", gateway.port(), BenchTables.FAST_ROUTE, false, Map.of()));
+    if (nginx != null) {
+      targets.add(
+          HttpTarget.chat(
+              "nginx", nginx.port(), BenchTables.UPSTREAM_MODEL, false, BenchTables.fastHeaders()));
+    }
+    warmUp(load, targets);
+    Map<String, Totals> c32 = new LinkedHashMap<>();
+    Map<String, LatencySamples> c1 = new LinkedHashMap<>();
+    targets.forEach(
+        t -> {
+          c32.put(t.name(), new Totals());
+          c1.put(t.name(), new LatencySamples());
+        });
+    Duration round = seconds(settings.roundSeconds());
+    long gatewayPeakRss = -1;
+    for (int r = 0; r < settings.rounds(); r++) {
+      for (HttpTarget t : rotate(targets, r)) {
+        long gatewayCpu = gateway.cpuNanos();
+        long nginxCpu = nginx == null ? 0 : cpuOf(nginx.pids());
+        LoadResult result;
+        try (RssSampler rss = new RssSampler(gateway.pid())) {
+          result = load.run(t, settings.concurrency(), round);
+          if (t.name().equals("gateway")) {
+            gatewayPeakRss = Math.max(gatewayPeakRss, rss.peakBytes());
+          }
+        }
+        Totals totals = c32.get(t.name());
+        totals.add(result);
+        if (t.name().equals("gateway")) {
+          totals.cpuNanos += gateway.cpuNanos() - gatewayCpu;
+        } else if (t.name().equals("nginx")) {
+          totals.cpuNanos += cpuOf(nginx.pids()) - nginxCpu;
+        }
+      }
+      for (HttpTarget t : rotate(targets, r)) {
+        c1.get(t.name()).addAll(load.run(t, 1, round).latencies());
+      }
+      console.accept(
+          "  round " + (r + 1) + ": c=" + settings.concurrency() + " RPS " + describeRps(c32));
+    }
+    Totals direct = c32.get("direct");
+    Totals gw = c32.get("gateway");
+    Totals ng = c32.get("nginx");
+    String c = "c=" + settings.concurrency();
+    report.add(OVERHEAD, "throughput " + c, "req/s", gw.rps(), direct.rps(), "direct", null);
+    if (ng != null) {
+      report.add(
+          OVERHEAD, "throughput " + c + " (vs nginx)", "req/s", gw.rps(), ng.rps(), "nginx", null);
+      report.add(
+          OVERHEAD,
+          "nginx throughput " + c,
+          "req/s",
+          ng.rps(),
+          direct.rps(),
+          "direct",
+          "the plain reverse-proxy baseline");
+    }
+    report.add(
+        OVERHEAD,
+        "errors " + c,
+        "requests",
+        gw.errors,
+        (double) direct.errors,
+        "direct",
+        gw.firstError == null ? "of " + gw.requests : "first: " + gw.firstError);
+    report.add(
+        OVERHEAD,
+        "latency " + c + " p50",
+        "ms",
+        gw.latencies.percentileMs(50),
+        direct.latencies.percentileMs(50),
+        "direct",
+        null);
+    report.add(
+        OVERHEAD,
+        "latency " + c + " p99",
+        "ms",
+        gw.latencies.percentileMs(99),
+        direct.latencies.percentileMs(99),
+        "direct",
+        null);
+    for (double p : new double[] {50, 90, 99, 99.9}) {
+      report.add(
+          OVERHEAD,
+          "latency c=1 " + pName(p),
+          "ms",
+          c1.get("gateway").percentileMs(p),
+          c1.get("direct").percentileMs(p),
+          "direct",
+          p == 50 ? c1.get("gateway").size() + " samples" : null);
+    }
+    if (ng != null) {
+      for (double p : new double[] {50, 99}) {
+        report.add(
+            OVERHEAD,
+            "nginx latency c=1 " + pName(p),
+            "ms",
+            c1.get("nginx").percentileMs(p),
+            c1.get("direct").percentileMs(p),
+            "direct",
+            null);
+      }
+    }
+    double gatewayCpuMs = gw.cpuNanos / 1e6 / Math.max(1, gw.requests);
+    report.add(
+        MEMORY,
+        "CPU per request " + c,
+        "ms",
+        gatewayCpuMs,
+        ng == null ? null : ng.cpuNanos / 1e6 / Math.max(1, ng.requests),
+        ng == null ? null : "nginx",
+        settings.inProcess() ? "whole benchmark JVM (in-process run)" : "gateway process CPU time");
+    if (gatewayPeakRss > 0) {
+      report.add(
+          MEMORY,
+          "RSS under load " + c,
+          "MB",
+          ProcessStats.mb(gatewayPeakRss),
+          "peak while loaded");
+    }
+    double addedP50 = c1.get("gateway").percentileMs(50) - c1.get("direct").percentileMs(50);
+    double addedP99 = c1.get("gateway").percentileMs(99) - c1.get("direct").percentileMs(99);
+    report.goal("Added latency at c=1, p50 ≤ 0.3 ms", addedP50, 0.3, "ms", false);
+    report.goal("Added latency at c=1, p99 ≤ 1 ms", addedP99, 1.0, "ms", false);
+    if (ng != null) {
+      report.goal(
+          "Throughput through the gateway ≥ 0.5 × nginx", gw.rps() / ng.rps(), 0.5, "×", true);
+    } else {
+      report.note("nginx is not installed (apt-get install nginx-light): no nginx column.");
+    }
+    report.goal("0 errors under load (" + c + ")", gw.errors, 0, "errors", false);
+    report.goal("CPU ≤ 0.25 ms per request", gatewayCpuMs, 0.25, "ms", false);
+    c1Latency.putAll(c1);
+  }
+
+  private void warmUp(LoadGenerator load, List<HttpTarget> targets) {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(settings.warmupSeconds());
+    while (System.nanoTime() < end) {
+      for (HttpTarget t : targets) {
+        load.run(t, settings.concurrency(), Duration.ofMillis(1000));
+        load.run(t, 1, Duration.ofMillis(250));
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------- profile
+
+  private void profile(LoadGenerator load, Service gateway, Path out) {
+    if (gateway.child().isEmpty() || settings.profileSeconds() <= 0) {
+      return;
+    }
+    ChildJvm child = gateway.child().get();
+    Path jfr = out.resolve("gateway-c" + settings.concurrency() + ".jfr").toAbsolutePath();
+    console.accept(
+        "profile: JFR on the gateway for "
+            + settings.profileSeconds()
+            + " s at c="
+            + settings.concurrency());
+    try {
+      child.jcmd("JFR.start", "name=bench", "settings=profile");
+      LoadResult result =
+          load.run(
+              HttpTarget.chat("gateway", gateway.port(), BenchTables.FAST_ROUTE, false, Map.of()),
+              settings.concurrency(),
+              Duration.ofSeconds(settings.profileSeconds()));
+      child.jcmd("JFR.dump", "name=bench", "filename=" + jfr);
+      child.jcmd("JFR.stop", "name=bench");
+      List<String> lines = new ArrayList<>();
+      lines.add(
+          String.format(
+              java.util.Locale.ROOT,
+              "recorded at c=%d: %.0f req/s while profiling; file %s",
+              settings.concurrency(),
+              result.rps(),
+              jfr.getFileName()));
+      lines.addAll(JfrSummary.summarise(jfr, 15));
+      report.profile(lines);
+    } catch (IOException e) {
+      report.note("JFR profile failed: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // -------------------------------------------------------------------------------- streaming
+
+  private void streaming(LoadGenerator load, Service upstream, Service gateway, NginxProxy nginx) {
+    int chunks = settings.streamChunks();
+    long interval = settings.chunkIntervalMs();
+    long stallMs = Math.max(250, 10 * interval);
+    console.accept(
+        "streaming: "
+            + chunks
+            + " chunks "
+            + interval
+            + " ms apart, "
+            + settings.streamRounds()
+            + " rounds");
+    List<HttpTarget> targets = new ArrayList<>();
+    targets.add(
+        HttpTarget.chat(
+            "direct",
+            upstream.port(),
+            BenchTables.UPSTREAM_MODEL,
+            true,
+            BenchTables.streamHeaders(chunks, interval)));
+    targets.add(
+        HttpTarget.chat("gateway", gateway.port(), BenchTables.STREAM_ROUTE, true, Map.of()));
+    if (nginx != null) {
+      targets.add(
+          HttpTarget.chat(
+              "nginx",
+              nginx.port(),
+              BenchTables.UPSTREAM_MODEL,
+              true,
+              BenchTables.streamHeaders(chunks, interval)));
+    }
+    if (settings.warmupSeconds() > 0) {
+      for (HttpTarget t : targets) {
+        load.runStreams(t, settings.streamConcurrency(), Duration.ofSeconds(2), chunks, stallMs);
+      }
+    }
+    Map<String, StreamTotals> totals = new LinkedHashMap<>();
+    targets.forEach(t -> totals.put(t.name(), new StreamTotals()));
+    for (int r = 0; r < settings.streamRounds(); r++) {
+      for (HttpTarget t : rotate(targets, r)) {
+        totals
+            .get(t.name())
+            .add(
+                load.runStreams(
+                    t,
+                    settings.streamConcurrency(),
+                    seconds(settings.streamSeconds()),
+                    chunks,
+                    stallMs));
+      }
+    }
+    StreamTotals d = totals.get("direct");
+    StreamTotals g = totals.get("gateway");
+    String at = " (" + settings.streamConcurrency() + " streams)";
+    for (double p : new double[] {50, 99}) {
+      report.add(
+          STREAMING,
+          "TTFT " + pName(p) + at,
+          "ms",
+          g.ttft.percentileMs(p),
+          d.ttft.percentileMs(p),
+          "direct",
+          null);
+    }
+    for (double p : new double[] {50, 99}) {
+      report.add(
+          STREAMING,
+          "inter-chunk gap " + pName(p) + at,
+          "ms",
+          g.gaps.percentileMs(p),
+          d.gaps.percentileMs(p),
+          "direct",
+          p == 50 ? "upstream sends every " + interval + " ms" : null);
+    }
+    report.add(
+        STREAMING,
+        "stream total p50" + at,
+        "ms",
+        g.totals.percentileMs(50),
+        d.totals.percentileMs(50),
+        "direct",
+        "≈ direct means no buffering");
+    report.add(
+        STREAMING,
+        "complete streams" + at,
+        "streams",
+        g.complete,
+        (double) d.complete,
+        "direct",
+        "of " + g.streams + (g.firstError == null ? "" : "; first error: " + g.firstError));
+    if (totals.containsKey("nginx")) {
+      StreamTotals n = totals.get("nginx");
+      report.add(
+          STREAMING,
+          "nginx TTFT p99" + at,
+          "ms",
+          n.ttft.percentileMs(99),
+          d.ttft.percentileMs(99),
+          "direct",
+          null);
+    }
+    double addedTtftP99 = g.ttft.percentileMs(99) - d.ttft.percentileMs(99);
+    double addedTotal = g.totals.percentileMs(50) - d.totals.percentileMs(50);
+    report.goal("Added TTFT ≤ 1 ms p99", addedTtftP99, 1.0, "ms", false);
+    report.goal(
+        "No buffering: stream total p50 within one chunk interval of direct",
+        addedTotal,
+        interval,
+        "ms",
+        false);
+
+    int held = settings.heldStreams();
+    console.accept("streaming: " + held + " streams held at once, direct then gateway");
+    StreamResult heldDirect = load.runStreams(targets.get(0), held, Duration.ZERO, chunks, stallMs);
+    StreamResult heldGateway =
+        load.runStreams(targets.get(1), held, Duration.ZERO, chunks, stallMs);
+    String h = " (" + held + " at once)";
+    report.add(
+        STREAMING,
+        "complete streams" + h,
+        "streams",
+        heldGateway.complete(),
+        (double) heldDirect.complete(),
+        "direct",
+        heldGateway.firstError() == null ? null : "first error: " + heldGateway.firstError());
+    report.add(
+        STREAMING,
+        "streams with a stall > " + stallMs + " ms" + h,
+        "streams",
+        heldGateway.stalledStreams(),
+        (double) heldDirect.stalledStreams(),
+        "direct",
+        null);
+    report.add(
+        STREAMING,
+        "TTFT p99" + h,
+        "ms",
+        heldGateway.ttft().percentileMs(99),
+        heldDirect.ttft().percentileMs(99),
+        "direct",
+        null);
+    report.add(
+        STREAMING,
+        "inter-chunk gap p99" + h,
+        "ms",
+        heldGateway.gaps().percentileMs(99),
+        heldDirect.gaps().percentileMs(99),
+        "direct",
+        null);
+    report.add(
+        STREAMING,
+        "max inter-chunk gap" + h,
+        "ms",
+        heldGateway.gaps().maxMs(),
+        heldDirect.gaps().maxMs(),
+        "direct",
+        null);
+    report.goal(
+        held + " concurrent streams held without stalls or failures",
+        (held - heldGateway.complete()) + heldGateway.stalledStreams(),
+        0,
+        "bad streams",
+        false);
+  }
+
+  // -------------------------------------------------------------------------------- realistic
+
+  private void realistic(LoadGenerator load, Service upstream, Service gateway) {
+    int inFlight = settings.realisticInFlight();
+    console.accept(
+        "realistic: "
+            + inFlight
+            + " in flight against a "
+            + settings.realisticDelayMs()
+            + " ms upstream");
+    HttpTarget direct =
+        HttpTarget.chat(
+            "direct",
+            upstream.port(),
+            BenchTables.UPSTREAM_MODEL,
+            false,
+            BenchTables.slowHeaders(settings.realisticDelayMs()));
+    HttpTarget viaGateway =
+        HttpTarget.chat("gateway", gateway.port(), BenchTables.SLOW_ROUTE, false, Map.of());
+    Totals d = new Totals();
+    Totals g = new Totals();
+    long peakRss = -1;
+    Duration half = seconds(settings.realisticSeconds() / 2);
+    List<HttpTarget> targets = List.of(direct, viaGateway);
+    for (int r = 0; r < 2; r++) {
+      for (HttpTarget t : rotate(targets, r)) {
+        long cpu = gateway.cpuNanos();
+        try (RssSampler rss = new RssSampler(gateway.pid())) {
+          LoadResult result = load.run(t, inFlight, half);
+          if (t == viaGateway) {
+            g.add(result);
+            g.cpuNanos += gateway.cpuNanos() - cpu;
+            peakRss = Math.max(peakRss, rss.peakBytes());
+          } else {
+            d.add(result);
+          }
+        }
+      }
+    }
+    String at = " (" + inFlight + " in flight)";
+    report.add(
+        REALISTIC,
+        "success rate" + at,
+        "%",
+        g.successPercent(),
+        d.successPercent(),
+        "direct",
+        g.firstError == null ? g.requests + " requests" : "first error: " + g.firstError);
+    report.add(REALISTIC, "throughput" + at, "req/s", g.rps(), d.rps(), "direct", null);
+    for (double p : new double[] {50, 99, 100}) {
+      report.add(
+          REALISTIC,
+          "latency " + pName(p) + at,
+          "ms",
+          g.latencies.percentileMs(p),
+          d.latencies.percentileMs(p),
+          "direct",
+          null);
+    }
+    if (peakRss > 0) {
+      report.add(
+          REALISTIC, "gateway RSS" + at, "MB", ProcessStats.mb(peakRss), "peak while loaded");
+    }
+    report.add(
+        REALISTIC,
+        "CPU per request" + at,
+        "ms",
+        g.cpuNanos / 1e6 / Math.max(1, g.requests),
+        settings.inProcess() ? "whole benchmark JVM" : "gateway process");
+    report.goal(
+        "Success rate 100 % with " + inFlight + " in flight", g.successPercent(), 100, "%", true);
+  }
+
+  // ----------------------------------------------------------------------------------- memory
+
+  private void idleMemory(Service gateway) {
+    ChildJvm.pause(2000);
+    double idle = ProcessStats.mb(gateway.rssBytes());
+    report.add(
+        MEMORY,
+        "idle RSS (fresh start, 3 routes)",
+        "MB",
+        idle,
+        settings.inProcess() ? "whole benchmark JVM (in-process run)" : "gateway process");
+    report.goal("Idle RSS ≤ 150 MB", idle, 150, "MB", false);
+  }
+
+  private void routesMemory(LoadGenerator load, Service upstream, Path out) throws IOException {
+    List<Integer> counts = new ArrayList<>();
+    counts.add(0);
+    counts.addAll(settings.routeCounts());
+    Map<Integer, long[]> measured = new LinkedHashMap<>();
+    for (int n : counts) {
+      console.accept("memory: gateway with " + n + " extra routes");
+      Path table =
+          BenchTables.write(
+              BenchTables.table(
+                  upstream.port(),
+                  settings.streamChunks(),
+                  settings.chunkIntervalMs(),
+                  settings.realisticDelayMs(),
+                  n),
+              out.resolve("routes-" + n + "/routing.json"));
+      try (Service gateway =
+          Service.gateway(
+              false,
+              table,
+              settings.gatewayJvmOptions(),
+              out.resolve("logs/gateway-routes-" + n + ".log"))) {
+        load.run(
+            HttpTarget.chat("gateway", gateway.port(), BenchTables.FAST_ROUTE, false, Map.of()),
+            4,
+            Duration.ofSeconds(1));
+        ChildJvm child = gateway.child().orElseThrow();
+        long liveHeap = liveHeapBytes(child);
+        ChildJvm.pause(1000);
+        measured.put(n, new long[] {gateway.rssBytes(), liveHeap});
+      }
+    }
+    long[] base = measured.get(0);
+    for (int n : settings.routeCounts()) {
+      long[] m = measured.get(n);
+      report.add(
+          MEMORY,
+          "RSS with " + n + " extra routes",
+          "MB",
+          ProcessStats.mb(m[0]),
+          ProcessStats.mb(base[0]),
+          "3 routes",
+          "after a full GC");
+      report.add(
+          MEMORY,
+          "RSS per route (" + n + " routes)",
+          "KB",
+          (m[0] - base[0]) / 1024.0 / n,
+          "RSS difference / routes");
+      if (m[1] > 0 && base[1] > 0) {
+        report.add(
+            MEMORY,
+            "live heap per route (" + n + " routes)",
+            "KB",
+            (m[1] - base[1]) / 1024.0 / n,
+            "class histogram after a full GC");
+      }
+    }
+    int largest = settings.routeCounts().get(settings.routeCounts().size() - 1);
+    long[] m = measured.get(largest);
+    report.goal(
+        "≤ 20 KB per route (RSS, " + largest + " routes)",
+        (m[0] - base[0]) / 1024.0 / largest,
+        20,
+        "KB",
+        false);
+  }
+
+  /** Live heap after a full GC, from the class histogram's total line; -1 when unknown. */
+  private static long liveHeapBytes(ChildJvm child) {
+    try {
+      String histogram = child.jcmd("GC.class_histogram");
+      for (String line : histogram.lines().toList()) {
+        String trimmed = line.trim();
+        if (trimmed.startsWith("Total")) {
+          String[] parts = trimmed.split("\\s+");
+          return Long.parseLong(parts[parts.length - 1]);
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return -1;
+  }
+
+  // ------------------------------------------------------------------------------ propagation
+
+  private void propagation(Service upstream) throws IOException {
+    console.accept("propagation: " + settings.propagationChanges() + " ModelRoute changes");
+    ConfigPropagation.Result result =
+        ConfigPropagation.run(upstream.port(), settings.propagationChanges());
+    LatencySamples s = result.changeToServed();
+    String note = "ModelRoute edit → operator → ConfigMap → gateway informer → first response";
+    report.add(PROPAGATION, "change → served p50", "ms", s.percentileMs(50), note);
+    report.add(
+        PROPAGATION,
+        "change → served p99",
+        "ms",
+        s.percentileMs(99),
+        "a mounted ConfigMap volume takes 60–90 s");
+    report.add(PROPAGATION, "change → served max", "ms", s.maxMs(), null);
+    report.add(
+        PROPAGATION,
+        "changes not served within 30 s",
+        "changes",
+        result.failures(),
+        "of " + settings.propagationChanges());
+    report.goal(
+        "Config change → effective ≤ 1 s p99",
+        result.failures() > 0 ? Double.POSITIVE_INFINITY : s.percentileMs(99),
+        1000,
+        "ms",
+        false);
+  }
+
+  // ---------------------------------------------------------------------------------- outputs
+
+  private void writeOutputs(Path out) throws IOException {
+    report.writeJson(out.resolve("report.json"));
+    if (!c1Latency.isEmpty()) {
+      LatencyChart.render(
+          "Latency at c=1, non-streaming chat completion (ms)",
+          c1Latency,
+          out.resolve("latency.png"));
+    }
+    String md = report.markdown();
+    Files.writeString(out.resolve("results.md"), md);
+    if (settings.markdown() != null) {
+      BenchmarksMarkdown.update(settings.markdown(), md);
+      if (!c1Latency.isEmpty()) {
+        Path docs = settings.markdown().toAbsolutePath().getParent().resolve("docs");
+        Files.createDirectories(docs);
+        Files.copy(
+            out.resolve("latency.png"),
+            docs.resolve("bench-latency.png"),
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------- helpers
+
+  private NginxProxy startNginx(int upstreamPort, Path dir) throws IOException {
+    if (!settings.nginx()) {
+      return null;
+    }
+    var binary = NginxProxy.binary();
+    if (binary.isEmpty()) {
+      return null;
+    }
+    int port = Service.freePort();
+    NginxProxy nginx = NginxProxy.start(binary.get(), dir, port, upstreamPort);
+    // nginx binds synchronously at start; give the master a moment to fork its workers.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+        console.accept("nginx listening on " + port);
+        return nginx;
+      } catch (IOException e) {
+        if (!nginx.isAlive()) {
+          break;
+        }
+        ChildJvm.pause(50);
+      }
+    }
+    nginx.close();
+    report.note(
+        "nginx did not start (see " + dir.resolve("logs/error.log") + "): no nginx column.");
+    return null;
+  }
+
+  private static long cpuOf(List<Long> pids) {
+    long sum = 0;
+    for (long pid : pids) {
+      sum += Math.max(0, ProcessStats.cpuNanos(pid));
+    }
+    return sum;
+  }
+
+  private static <T> List<T> rotate(List<T> list, int by) {
+    List<T> out = new ArrayList<>(list);
+    java.util.Collections.rotate(out, -(by % Math.max(1, list.size())));
+    return out;
+  }
+
+  private static Duration seconds(double s) {
+    return Duration.ofMillis((long) (s * 1000));
+  }
+
+  private static String pName(double p) {
+    if (p >= 100) {
+      return "max";
+    }
+    return p == Math.rint(p) ? "p" + (long) p : "p" + p;
+  }
+
+  private String describeRps(Map<String, Totals> totals) {
+    StringBuilder sb = new StringBuilder();
+    totals.forEach(
+        (name, t) ->
+            sb.append(name)
+                .append('=')
+                .append(String.format(java.util.Locale.ROOT, "%.0f ", t.rps())));
+    return sb.toString().trim();
+  }
+
+  /** Non-streaming results summed over rounds. */
+  private static final class Totals {
+    long requests;
+    long errors;
+    double seconds;
+    long cpuNanos;
+    String firstError;
+    final LatencySamples latencies = new LatencySamples();
+
+    void add(LoadResult r) {
+      requests += r.requests();
+      errors += r.errors();
+      seconds += r.elapsedSeconds();
+      latencies.addAll(r.latencies());
+      firstError = firstError == null ? r.firstError() : firstError;
+    }
+
+    double rps() {
+      return seconds <= 0 ? 0 : (requests - errors) / seconds;
+    }
+
+    double successPercent() {
+      return requests == 0 ? Double.NaN : 100.0 * (requests - errors) / requests;
+    }
+  }
+
+  /** Streaming results summed over rounds. */
+  private static final class StreamTotals {
+    long streams;
+    long complete;
+    String firstError;
+    final LatencySamples ttft = new LatencySamples();
+    final LatencySamples gaps = new LatencySamples();
+    final LatencySamples totals = new LatencySamples();
+
+    void add(StreamResult r) {
+      streams += r.streams();
+      complete += r.complete();
+      ttft.addAll(r.ttft());
+      gaps.addAll(r.gaps());
+      totals.addAll(r.totals());
+      firstError = firstError == null ? r.firstError() : firstError;
+    }
+  }
+}

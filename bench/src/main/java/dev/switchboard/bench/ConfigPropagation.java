@@ -1,0 +1,183 @@
+package dev.switchboard.bench;
+
+import dev.switchboard.api.v1alpha1.ModelRoute;
+import dev.switchboard.gateway.GatewayOptions;
+import dev.switchboard.gateway.GatewayServer;
+import dev.switchboard.gateway.config.kubernetes.KubernetesConfigSource;
+import dev.switchboard.kubemock.EmbeddedKubernetesApi;
+import dev.switchboard.operator.OperatorSettings;
+import dev.switchboard.operator.SwitchboardOperator;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Times a ModelRoute change from the API write to the first response the gateway serves with the
+ * new table, wired as in a cluster: embedded Kubernetes API, the operator rendering the ConfigMap,
+ * and a gateway watching it through {@link KubernetesConfigSource}. The change moves the route to
+ * another upstream model id, which the gateway reports in {@code x-switchboard-target-model}.
+ */
+public final class ConfigPropagation {
+
+  private static final String NAMESPACE = "default";
+  private static final String ROUTE = "bench-propagation";
+  private static final List<String> CRDS =
+      List.of(
+          "crds/providerendpoints.switchboard.dev-v1.yml",
+          "crds/routingpolicies.switchboard.dev-v1.yml",
+          "crds/modelroutes.switchboard.dev-v1.yml");
+
+  /** How long one change may take before the run gives up on it. */
+  private static final Duration CHANGE_TIMEOUT = Duration.ofSeconds(30);
+
+  private ConfigPropagation() {}
+
+  /**
+   * Result of the propagation run.
+   *
+   * @param changeToServed time from the API write to the first response with the new target
+   * @param failures changes not served within the timeout
+   */
+  public record Result(LatencySamples changeToServed, int failures) {}
+
+  /** Applies {@code changes} ModelRoute changes against an upstream on {@code upstreamPort}. */
+  public static Result run(int upstreamPort, int changes) throws IOException {
+    LatencySamples samples = new LatencySamples();
+    int failures = 0;
+    try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start()) {
+      for (String crd : CRDS) {
+        try (InputStream in = ConfigPropagation.class.getClassLoader().getResourceAsStream(crd)) {
+          if (in == null) {
+            throw new IllegalStateException("CRD " + crd + " is missing from the bench jar");
+          }
+          api.installCrds(in);
+        }
+      }
+      KubernetesClient client = api.client();
+      client
+          .resource(
+              """
+              apiVersion: switchboard.dev/v1alpha1
+              kind: ProviderEndpoint
+              metadata: {name: bench-upstream, namespace: default}
+              spec:
+                provider: openai-compatible
+                baseUrl: http://127.0.0.1:%d/v1
+                headers: {x-mock-fast: "true"}
+                maxConcurrency: 64
+              """
+                  .formatted(upstreamPort))
+          .create();
+      client
+          .resource(
+              """
+              apiVersion: switchboard.dev/v1alpha1
+              kind: ModelRoute
+              metadata: {name: bench-propagation, namespace: default}
+              spec:
+                model: bench-propagation
+                targets:
+                  - {providerRef: {name: bench-upstream}, model: model-0, weight: 1, priority: 0}
+              """)
+          .create();
+      try (SwitchboardOperator operator =
+          SwitchboardOperator.start(
+              api.newClient(), OperatorSettings.forMockApiServer(), Clock.systemUTC())) {
+        Vertx vertx = Vertx.vertx();
+        GatewayServer gateway = null;
+        try {
+          gateway =
+              Futures.await(
+                  GatewayServer.start(
+                      vertx,
+                      GatewayOptions.defaults()
+                          .withHost("127.0.0.1")
+                          .withPort(0)
+                          .withNamespace(NAMESPACE),
+                      new KubernetesConfigSource(api.newClient(), NAMESPACE, true)),
+                  60);
+          HttpClient http = HttpClient.newHttpClient();
+          URI uri = URI.create("http://127.0.0.1:" + gateway.port() + HttpTarget.PATH);
+          if (awaitTarget(http, uri, "model-0", Duration.ofSeconds(60)) < 0) {
+            throw new IllegalStateException("the gateway never served the first table");
+          }
+          for (int i = 1; i <= changes; i++) {
+            String model = "model-" + i;
+            long start = System.nanoTime();
+            client
+                .resources(ModelRoute.class)
+                .inNamespace(NAMESPACE)
+                .withName(ROUTE)
+                .edit(
+                    route -> {
+                      route.getSpec().getTargets().get(0).setModel(model);
+                      return route;
+                    });
+            long servedAt = awaitTarget(http, uri, model, CHANGE_TIMEOUT);
+            if (servedAt < 0) {
+              failures++;
+            } else {
+              samples.add(servedAt - start);
+            }
+            // Let informers and the operator settle, as between two real edits.
+            ChildJvm.pause(200);
+          }
+        } finally {
+          if (gateway != null) {
+            Futures.await(gateway.close(), 10);
+          }
+          Futures.await(vertx.close(), 10);
+        }
+      }
+    }
+    return new Result(samples, failures);
+  }
+
+  /**
+   * Sends requests back to back until one is served by {@code model}; returns the {@link
+   * System#nanoTime()} of that response, or -1 on timeout.
+   */
+  private static long awaitTarget(HttpClient http, URI uri, String model, Duration timeout) {
+    HttpRequest request =
+        HttpRequest.newBuilder(uri)
+            .header("content-type", "application/json")
+            .timeout(Duration.ofSeconds(5))
+            .POST(
+                HttpRequest.BodyPublishers.ofString(
+                    "{\"model\":\""
+                        + ROUTE
+                        + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+            .build();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      try {
+        HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
+        long now = System.nanoTime();
+        if (response.statusCode() == 200
+            && model.equals(
+                response.headers().firstValue("x-switchboard-target-model").orElse(null))) {
+          return now;
+        }
+        if (response.statusCode() != 200) {
+          // No table yet: ask again shortly rather than spin.
+          ChildJvm.pause(5);
+        }
+      } catch (IOException e) {
+        // Not serving yet (the first table); keep asking.
+        ChildJvm.pause(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return -1;
+      }
+    }
+    return -1;
+  }
+}

@@ -1,0 +1,38 @@
+package dev.switchboard.bench;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import java.util.Map;
+
+/**
+ * One place to send the same chat completion: the upstream directly, nginx in front of it, or the
+ * gateway. Headers carry the mock upstream's knobs; through the gateway the routing table's
+ * provider headers carry them instead, so every path asks the upstream for the same answer.
+ *
+ * @param name column name in the report ({@code direct}, {@code gateway}, {@code nginx})
+ * @param port the loopback port to call
+ * @param headers request headers (content type included)
+ * @param body the request body
+ */
+public record HttpTarget(String name, int port, MultiMap headers, Buffer body) {
+
+  /** The OpenAI path every target serves. */
+  public static final String PATH = "/v1/chat/completions";
+
+  /** A chat completion request for {@code model} with extra {@code headers}. */
+  public static HttpTarget chat(
+      String name, int port, String model, boolean stream, Map<String, String> headers) {
+    MultiMap all = MultiMap.caseInsensitiveMultiMap();
+    all.set("content-type", "application/json");
+    all.set("accept", stream ? "text/event-stream" : "application/json");
+    headers.forEach(all::set);
+    String json =
+        "{\"model\":\""
+            + model
+            + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hello in one short"
+            + " sentence.\"}],\"max_tokens\":16"
+            + (stream ? ",\"stream\":true" : "")
+            + "}";
+    return new HttpTarget(name, port, all, Buffer.buffer(json));
+  }
+}

@@ -1,0 +1,118 @@
+package dev.switchboard.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * nginx as the plain reverse-proxy baseline: keep-alive to the upstream, no buffering, no access
+ * log, as many workers as cores (the gateway also runs one event loop per core). Absent nginx, the
+ * suite skips this column.
+ */
+public final class NginxProxy implements AutoCloseable {
+
+  private static final List<Path> CANDIDATES =
+      List.of(Path.of("/usr/sbin/nginx"), Path.of("/usr/bin/nginx"), Path.of("/sbin/nginx"));
+
+  private final Process process;
+  private final int port;
+
+  private NginxProxy(Process process, int port) {
+    this.process = process;
+    this.port = port;
+  }
+
+  /** The nginx binary, if installed (Debian: {@code apt-get install nginx-light}). */
+  public static Optional<Path> binary() {
+    return CANDIDATES.stream().filter(Files::isExecutable).findFirst();
+  }
+
+  /**
+   * Starts nginx on {@code port} proxying to {@code upstreamPort}, with its files under {@code
+   * dir}.
+   */
+  public static NginxProxy start(Path binary, Path dir, int port, int upstreamPort)
+      throws IOException {
+    Files.createDirectories(dir.resolve("logs"));
+    Files.createDirectories(dir.resolve("tmp"));
+    String conf =
+        """
+        worker_processes auto;
+        pid %1$s/nginx.pid;
+        error_log %1$s/logs/error.log warn;
+        events { worker_connections 8192; }
+        http {
+          access_log off;
+          client_body_temp_path %1$s/tmp/body;
+          proxy_temp_path %1$s/tmp/proxy;
+          fastcgi_temp_path %1$s/tmp/fastcgi;
+          uwsgi_temp_path %1$s/tmp/uwsgi;
+          scgi_temp_path %1$s/tmp/scgi;
+          upstream upstream_llm {
+            server 127.0.0.1:%3$d;
+            keepalive 1024;
+          }
+          server {
+            listen 127.0.0.1:%2$d;
+            location / {
+              proxy_pass http://upstream_llm;
+              proxy_http_version 1.1;
+              proxy_set_header Connection "";
+              proxy_buffering off;
+              proxy_read_timeout 120s;
+            }
+          }
+        }
+        """
+            .formatted(dir.toAbsolutePath(), port, upstreamPort);
+    Path file = dir.resolve("nginx.conf");
+    Files.writeString(file, conf);
+    Process process =
+        new ProcessBuilder(
+                binary.toString(),
+                "-p",
+                dir.toAbsolutePath().toString(),
+                "-e",
+                dir.resolve("logs/error.log").toAbsolutePath().toString(),
+                "-c",
+                file.toAbsolutePath().toString(),
+                "-g",
+                "daemon off;")
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("logs/stdout.log").toFile())
+            .start();
+    return new NginxProxy(process, port);
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** nginx plus its workers, for RSS and CPU (the master does little; workers do the work). */
+  public List<Long> pids() {
+    return java.util.stream.Stream.concat(
+            java.util.stream.Stream.of(process.toHandle()), process.toHandle().descendants())
+        .map(ProcessHandle::pid)
+        .toList();
+  }
+
+  @Override
+  public void close() {
+    process.destroy();
+    try {
+      if (!process.waitFor(5, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

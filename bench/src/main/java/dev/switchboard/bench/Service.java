@@ -1,0 +1,149 @@
+package dev.switchboard.bench;
+
+import dev.switchboard.gateway.GatewayOptions;
+import dev.switchboard.gateway.GatewayServer;
+import dev.switchboard.mock.MockProvider;
+import dev.switchboard.mock.MockProviderOptions;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A server the benchmark talks to (the gateway or the mock upstream): in a child JVM for real runs,
+ * so its RSS and CPU are its own, or inside this JVM for the smoke test.
+ */
+public final class Service implements AutoCloseable {
+
+  private final String name;
+  private final int port;
+  private final long pid;
+  private final ChildJvm child;
+  private final AutoCloseable closer;
+
+  private Service(String name, int port, long pid, ChildJvm child, AutoCloseable closer) {
+    this.name = name;
+    this.port = port;
+    this.pid = pid;
+    this.child = child;
+    this.closer = closer;
+  }
+
+  /** The mock provider answering every model, without authentication. */
+  public static Service upstream(boolean inProcess, Path logDir) throws IOException {
+    if (inProcess) {
+      MockProvider mock =
+          MockProvider.startBlocking(new MockProviderOptions().host("127.0.0.1").port(0));
+      return new Service("upstream", mock.port(), ProcessHandle.current().pid(), null, mock);
+    }
+    int port = freePort();
+    ChildJvm child =
+        ChildJvm.start(
+            "upstream",
+            "dev.switchboard.mock.MockProviderMain",
+            List.of("-XX:+UseParallelGC", "-Xms256m", "-Xmx1g"),
+            List.of("--host", "127.0.0.1", "--port", Integer.toString(port)),
+            logDir.resolve("upstream.log"));
+    child.awaitHttpOk("http://127.0.0.1:" + port + "/_mock/stats", Duration.ofSeconds(60));
+    return new Service("upstream", port, child.pid(), child, child);
+  }
+
+  /** A gateway in file mode serving {@code routingFile}. */
+  public static Service gateway(
+      boolean inProcess, Path routingFile, List<String> jvmOptions, Path log) throws IOException {
+    Path keys = routingFile.resolveSibling("keys");
+    Files.createDirectories(keys);
+    if (inProcess) {
+      Vertx vertx = Vertx.vertx();
+      GatewayServer server =
+          Futures.await(
+              GatewayServer.start(
+                  vertx,
+                  GatewayOptions.defaults()
+                      .withHost("127.0.0.1")
+                      .withPort(0)
+                      .withRoutingFile(routingFile)
+                      .withKeysDir(keys)),
+              30);
+      return new Service(
+          "gateway",
+          server.port(),
+          ProcessHandle.current().pid(),
+          null,
+          () -> Futures.await(server.close().eventually(vertx::close), 10));
+    }
+    int port = freePort();
+    ChildJvm child =
+        ChildJvm.start(
+            "gateway",
+            "dev.switchboard.gateway.GatewayMain",
+            jvmOptions,
+            List.of(
+                "--host",
+                "127.0.0.1",
+                "--port",
+                Integer.toString(port),
+                "--routing-file",
+                routingFile.toAbsolutePath().toString(),
+                "--keys-dir",
+                keys.toAbsolutePath().toString()),
+            log);
+    child.awaitHttpOk("http://127.0.0.1:" + port + "/readyz", Duration.ofSeconds(60));
+    return new Service("gateway", port, child.pid(), child, child);
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public long pid() {
+    return pid;
+  }
+
+  /** Whether the figures of this service are its own process's (not the benchmark JVM's). */
+  public boolean separateProcess() {
+    return child != null;
+  }
+
+  /** The child JVM, for jcmd (GC, JFR); empty in process. */
+  public Optional<ChildJvm> child() {
+    return Optional.ofNullable(child);
+  }
+
+  public long rssBytes() {
+    return ProcessStats.rssBytes(pid);
+  }
+
+  public long cpuNanos() {
+    return ProcessStats.cpuNanos(pid);
+  }
+
+  @Override
+  public void close() {
+    try {
+      closer.close();
+    } catch (Exception e) {
+      // Tearing down after a run: a service that fails to stop must not hide the results.
+      System.err.println("could not stop " + name + ": " + e);
+    }
+  }
+
+  /** A free loopback port (bound and released; children bind it right after). */
+  public static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      socket.setReuseAddress(true);
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
