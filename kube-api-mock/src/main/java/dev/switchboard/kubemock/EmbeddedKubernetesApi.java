@@ -43,9 +43,9 @@ import java.util.stream.Stream;
  *
  * <p>What the mock provides: create/read/update/delete/list of any kind, JSON patch and JSON merge
  * patch, {@code resourceVersion} and optimistic locking (409 on a stale update), {@code generation}
- * bumps, finalizers and deletion timestamps, watches and informers, field and equality label
- * selectors, and the {@code /status} subresource of custom resources whose CustomResourceDefinition
- * was created first (see {@link #installCrds(Path...)}).
+ * bumps, finalizers and deletion timestamps, watches and informers, equality label selectors, and
+ * the {@code /status} subresource of custom resources whose CustomResourceDefinition was created
+ * first (see {@link #installCrds(Path...)}).
  *
  * <p>What it does <em>not</em> provide (test around it, never rely on it):
  *
@@ -64,9 +64,9 @@ import java.util.stream.Stream;
  *   <li>authentication, authorisation and admission: every request is allowed.
  * </ul>
  *
- * <p>kubectl (via {@link #writeKubeconfig(Path)}) works for {@code get}, reads, {@code create
- * -f}/{@code apply -f} with {@code --validate=false} (no OpenAPI is served), {@code label}, {@code
- * delete}, {@code patch --type=merge|json} (including {@code --subresource=status}) and {@code
+ * <p>kubectl (via {@link #writeKubeconfig(Path)}) works for {@code get}, {@code create -f}/{@code
+ * apply -f} with {@code --validate=false} (no OpenAPI is served), {@code label}, {@code delete},
+ * {@code patch --type=merge|json} (including {@code --subresource=status}) and {@code
  * api-resources}: a small discovery layer lists core kinds and the installed CRDs. It does not work
  * for {@code kubectl get -w} (the mock serves watches over WebSocket only), for imperative
  * generators such as {@code kubectl create configmap} (they send protobuf, refused with 415), or

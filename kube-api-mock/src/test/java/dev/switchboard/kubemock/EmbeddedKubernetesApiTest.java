@@ -20,6 +20,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -93,6 +94,53 @@ class EmbeddedKubernetesApiTest {
     assertThatThrownBy(() -> api.client().configMaps().resource(stale).update())
         .isInstanceOfSatisfying(
             KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(409));
+  }
+
+  @Test
+  void deletionWaitsForFinalizers() {
+    api.client()
+        .configMaps()
+        .resource(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName("guarded")
+                .addToFinalizers("switchboard.dev/cleanup")
+                .endMetadata()
+                .build())
+        .create();
+
+    api.client().configMaps().withName("guarded").delete();
+
+    ConfigMap terminating = api.client().configMaps().withName("guarded").get();
+    assertThat(terminating).isNotNull();
+    assertThat(terminating.getMetadata().getDeletionTimestamp()).isNotBlank();
+
+    api.client()
+        .configMaps()
+        .withName("guarded")
+        .edit(cm -> new ConfigMapBuilder(cm).editMetadata().withFinalizers().endMetadata().build());
+
+    assertThat(api.client().configMaps().withName("guarded").get()).isNull();
+  }
+
+  @Test
+  void equalityLabelSelectorsFilterLists() {
+    for (String tier : List.of("gold", "silver")) {
+      api.client()
+          .configMaps()
+          .resource(
+              new ConfigMapBuilder()
+                  .withNewMetadata()
+                  .withName(tier)
+                  .addToLabels("tier", tier)
+                  .endMetadata()
+                  .build())
+          .create();
+    }
+
+    assertThat(api.client().configMaps().withLabel("tier", "gold").list().getItems())
+        .extracting(cm -> cm.getMetadata().getName())
+        .containsExactly("gold");
   }
 
   /** Documents a limit of the mock: real API servers merge stringData into data, the mock not. */
