@@ -30,6 +30,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,6 +86,16 @@ final class ProviderHandler {
     AZURE
   }
 
+  /** Why a request is rejected with 400, in OpenAI's terms. */
+  private record BadRequest(String message, String param, String code) {}
+
+  private static final BadRequest UNPARSABLE_BODY =
+      new BadRequest(
+          "We could not parse the JSON body of your request. (HINT: This likely means you aren't"
+              + " using your HTTP library correctly. The OpenAI API expects a JSON payload.)",
+          null,
+          null);
+
   /** Everything decided about one request before answering it. */
   private record Admitted(
       String model, String echoedModel, JsonObject body, FaultSpec fault, String outcome) {}
@@ -93,18 +104,20 @@ final class ProviderHandler {
 
   private void chat(RoutingContext ctx, Api api) {
     boolean fast = options.fastPath() || isTrue(ctx.request().getHeader(MockProvider.FAST_HEADER));
-    Admitted a = admit(ctx, api, true, !fast);
+    Admitted a =
+        admit(
+            ctx,
+            api,
+            true,
+            !fast,
+            body ->
+                body.getValue("messages") instanceof JsonArray
+                    ? null
+                    : new BadRequest(
+                        "Missing required parameter: 'messages'.",
+                        "messages",
+                        "missing_required_parameter"));
     if (a == null) {
-      return;
-    }
-    if (!a.body().containsKey("messages") && !fast) {
-      // Counted already; a real provider validates after auth and model lookup too.
-      badRequest(
-          ctx,
-          api,
-          "Missing required parameter: 'messages'.",
-          "messages",
-          "missing_required_parameter");
       return;
     }
     afterDelay(
@@ -123,6 +136,9 @@ final class ProviderHandler {
                   && Boolean.TRUE.equals(streamOptions.getValue("include_usage"));
           int n = Math.max(1, Math.min(8, request.getInteger("n", 1)));
           int forcedPieces = parseInt(ctx.request().getHeader(MockProvider.STREAM_CHUNKS_HEADER));
+          if (forcedPieces == 0 && a.fault().completionPieces() != null) {
+            forcedPieces = a.fault().completionPieces();
+          }
           String id = "chatcmpl-mock" + Long.toHexString(ids.incrementAndGet());
           long created = System.currentTimeMillis() / 1000;
           if (fast) {
@@ -201,15 +217,23 @@ final class ProviderHandler {
   // ---------------------------------------------------------------------------- embeddings
 
   private void embeddings(RoutingContext ctx, Api api) {
-    Admitted a = admit(ctx, api, true, true);
+    Admitted a =
+        admit(
+            ctx,
+            api,
+            true,
+            true,
+            body ->
+                embeddingInputs(body.getValue("input")) == null
+                    ? new BadRequest(
+                        "'input' must be a string or a non-empty array of strings or token ids.",
+                        "input",
+                        null)
+                    : null);
     if (a == null) {
       return;
     }
     List<String> inputs = embeddingInputs(a.body().getValue("input"));
-    if (inputs == null || inputs.isEmpty()) {
-      badRequest(ctx, api, "'input' must be a non-empty string or array.", "input", null);
-      return;
-    }
     Integer requested = a.body().getInteger("dimensions");
     int dims = requested != null && requested > 0 ? requested : options.embeddingDimensions();
     boolean base64 = "base64".equals(a.body().getString("encoding_format"));
@@ -254,7 +278,7 @@ final class ProviderHandler {
 
   private void models(RoutingContext ctx, String single) {
     // Listing is not tied to a model: only per-request and wildcard rules apply to it.
-    Admitted a = admit(ctx, Api.OPENAI, false, true);
+    Admitted a = admit(ctx, Api.OPENAI, false, true, null);
     if (a == null) {
       return;
     }
@@ -283,42 +307,49 @@ final class ProviderHandler {
 
   /**
    * Checks URL shape, key, body and model, resolves the fault, counts the attempt and records the
-   * request. Answers and returns {@code null} when the request is rejected.
+   * request. Answers and returns {@code null} when the request is rejected. Rejected requests are
+   * attempts too: a client that sends them should see them counted.
    */
-  private Admitted admit(RoutingContext ctx, Api api, boolean needsBody, boolean record) {
+  private Admitted admit(
+      RoutingContext ctx,
+      Api api,
+      boolean needsBody,
+      boolean record,
+      Function<JsonObject, BadRequest> bodyCheck) {
     HttpServerRequest req = ctx.request();
     String presented = presentedKey(req, api);
     boolean accepted = keys.isEmpty() || (presented != null && keys.contains(presented));
     String model = api == Api.AZURE ? ctx.pathParam("deployment") : ctx.pathParam("model");
     JsonObject body = null;
-    String rejection = null;
+    BadRequest bad = null;
     if (needsBody) {
       try {
         body = ctx.body().asJsonObject();
       } catch (RuntimeException e) {
-        rejection = "bad-request";
+        body = null;
       }
-      if (body == null && rejection == null) {
-        rejection = "bad-request";
-      }
-      if (api == Api.OPENAI && body != null) {
-        model = body.getValue("model") instanceof String m ? m : null;
+      if (body == null) {
+        bad = UNPARSABLE_BODY;
+      } else if (api == Api.OPENAI) {
+        model = body.getValue("model") instanceof String m && !m.isBlank() ? m : null;
+        if (model == null) {
+          bad = new BadRequest("You must provide a model parameter.", "model", null);
+        }
       }
     }
 
     FaultSpec fault = FaultSpec.NONE;
-    String faultError = null;
     String outcome;
     if (api == Api.AZURE && req.getParam("api-version") == null) {
       outcome = "not-found";
     } else if (!accepted) {
       outcome = "unauthorized";
-    } else if (rejection != null) {
-      outcome = rejection;
-    } else if (needsBody && (model == null || model.isBlank())) {
+    } else if (bad != null) {
       outcome = "bad-request";
     } else if (model != null && !isKnown(model)) {
       outcome = "model-not-found";
+    } else if (bodyCheck != null && (bad = bodyCheck.apply(body)) != null) {
+      outcome = "bad-request";
     } else {
       String header = req.getHeader(MockProvider.FAULT_HEADER);
       try {
@@ -329,7 +360,9 @@ final class ProviderHandler {
         fault = rollFailRate(fault);
         outcome = outcomeOf(fault);
       } catch (IllegalArgumentException e) {
-        faultError = e.getMessage();
+        bad =
+            new BadRequest(
+                "Invalid " + MockProvider.FAULT_HEADER + " header: " + e.getMessage(), null, null);
         outcome = "bad-request";
       }
     }
@@ -380,15 +413,7 @@ final class ProviderHandler {
         return null;
       }
       case "bad-request" -> {
-        String message =
-            faultError != null
-                ? "Invalid " + MockProvider.FAULT_HEADER + " header: " + faultError
-                : body == null
-                    ? "We could not parse the JSON body of your request. (HINT: This likely means"
-                        + " you aren't using your HTTP library correctly. The OpenAI API expects a"
-                        + " JSON payload.)"
-                    : "You must provide a model parameter.";
-        badRequest(ctx, api, message, null, null);
+        badRequest(ctx, api, bad.message(), bad.param(), bad.code());
         return null;
       }
       default -> {
@@ -416,16 +441,7 @@ final class ProviderHandler {
     synchronized (random) {
       roll = random.nextDouble();
     }
-    if (roll >= fault.failRate()) {
-      return FaultSpec.parse(fault.delayMaxMs() > 0 ? delayText(fault) : "none");
-    }
-    return FaultSpec.parse((fault.delayMaxMs() > 0 ? delayText(fault) + "," : "") + "status:500");
-  }
-
-  private static String delayText(FaultSpec f) {
-    return "delay:"
-        + f.delayMinMs()
-        + (f.delayMaxMs() != f.delayMinMs() ? "-" + f.delayMaxMs() : "");
+    return fault.resolveFailRate(roll < fault.failRate());
   }
 
   private static String outcomeOf(FaultSpec f) {
@@ -446,6 +462,12 @@ final class ProviderHandler {
     }
     if (f.truncateAfterEvents() != null) {
       return "truncate";
+    }
+    if (f.stallAfterEvents() != null) {
+      return "stall-after";
+    }
+    if (f.streamErrorAfterEvents() != null) {
+      return "stream-error";
     }
     if (f.refusal()) {
       return "refusal";
@@ -574,17 +596,25 @@ final class ProviderHandler {
    */
   private void sendJsonBody(RoutingContext ctx, String body, FaultSpec fault) {
     HttpServerResponse res = ctx.response().putHeader("content-type", "application/json");
-    if (fault.resetAfterHeaders() || fault.truncateAfterEvents() != null) {
-      res.setChunked(true).putHeader("connection", "close");
-      res.write(body.substring(0, body.length() / 2));
-      if (fault.resetAfterHeaders()) {
-        resetLater(ctx.request());
-      } else {
-        endAndClose(ctx.request(), res);
-      }
+    boolean cut =
+        fault.resetAfterHeaders()
+            || fault.truncateAfterEvents() != null
+            || fault.stallAfterEvents() != null;
+    if (!cut) {
+      res.end(body);
       return;
     }
-    res.end(body);
+    res.setChunked(true);
+    if (fault.truncateAfterEvents() != null) {
+      res.putHeader("connection", "close");
+    }
+    res.write(body.substring(0, body.length() / 2));
+    if (fault.resetAfterHeaders()) {
+      resetLater(ctx.request());
+    } else if (fault.truncateAfterEvents() != null) {
+      endAndClose(ctx.request(), res);
+    }
+    // stall-after: half a body, then silence until the client gives up.
   }
 
   private void stream(RoutingContext ctx, List<String> events, long intervalMs, FaultSpec fault) {
@@ -593,13 +623,18 @@ final class ProviderHandler {
             .setChunked(true)
             .putHeader("content-type", "text/event-stream; charset=utf-8")
             .putHeader("cache-control", "no-cache");
+    // The last event is [DONE]; every cut below happens before it.
+    int beforeDone = events.size() - 1;
     int limit = events.size();
-    if (fault.truncateAfterEvents() != null) {
-      res.putHeader("connection", "close");
-      // Never the [DONE] event: the stream must end without it.
-      limit = Math.min(events.size() - 1, fault.truncateAfterEvents());
-    } else if (fault.resetAfterHeaders()) {
+    if (fault.resetAfterHeaders()) {
       limit = 1;
+    } else if (fault.truncateAfterEvents() != null) {
+      res.putHeader("connection", "close");
+      limit = Math.min(beforeDone, fault.truncateAfterEvents());
+    } else if (fault.stallAfterEvents() != null) {
+      limit = Math.min(beforeDone, fault.stallAfterEvents());
+    } else if (fault.streamErrorAfterEvents() != null) {
+      limit = Math.min(beforeDone, fault.streamErrorAfterEvents());
     }
     new StreamWriter(ctx.request(), res, events, limit, intervalMs, fault).writeFrom(0);
   }
@@ -657,6 +692,18 @@ final class ProviderHandler {
         resetLater(req);
       } else if (fault.truncateAfterEvents() != null) {
         endAndClose(req, res);
+      } else if (fault.stallAfterEvents() != null) {
+        // Go silent with the connection open: only the client's idle/total timeout ends this.
+        return;
+      } else if (fault.streamErrorAfterEvents() != null) {
+        // What OpenAI sends when a stream fails server-side after it started.
+        res.end(
+            OpenAiPayloads.event(
+                OpenAiPayloads.error(
+                    "The server had an error while processing your request. Sorry about that!",
+                    "server_error",
+                    null,
+                    null)));
       } else {
         res.end();
       }

@@ -4,6 +4,7 @@ import static dev.switchboard.mock.MockClient.chat;
 import static dev.switchboard.mock.MockClient.streamingChat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.switchboard.mock.sse.ChatStreamTranscript;
 import io.vertx.core.Vertx;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -280,6 +282,88 @@ class FaultInjectionTest {
 
     assertThat(res.statusCode()).isEqualTo(200);
     assertThatThrownBy(() -> new JsonObject(res.body())).isInstanceOf(RuntimeException.class);
+  }
+
+  @Test
+  void stallAfterSendsSomeEventsThenGoesSilent() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      HttpClient http = vertx.createHttpClient(new HttpClientOptions());
+      StringBuffer received = new StringBuffer();
+      AtomicBoolean ended = new AtomicBoolean();
+      http.request(
+              new RequestOptions()
+                  .setMethod(HttpMethod.POST)
+                  .setHost("127.0.0.1")
+                  .setPort(mock.port())
+                  .setURI("/v1/chat/completions")
+                  .putHeader(MockProvider.FAULT_HEADER, "stall-after:2"))
+          .compose(req -> req.send(streamingChat(MODEL, "x", false)))
+          .onSuccess(
+              res -> {
+                res.handler(b -> received.append(b.toString()));
+                res.endHandler(v -> ended.set(true));
+              });
+
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> ChatStreamTranscript.of(received.toString()).events().size() == 2);
+      // Silence: neither a third event nor the end of the body arrives.
+      await()
+          .during(Duration.ofMillis(300))
+          .atMost(Duration.ofSeconds(2))
+          .until(
+              () ->
+                  !ended.get()
+                      && ChatStreamTranscript.of(received.toString()).events().size() == 2);
+      assertThat(mock.outcomes("stall-after")).isEqualTo(1);
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void streamErrorEndsWithAnOpenAiErrorEventAndNoDone() throws Exception {
+    HttpResponse<String> res =
+        client.send(
+            client.post(
+                "/v1/chat/completions",
+                streamingChat(MODEL, "x", false),
+                MockProvider.FAULT_HEADER,
+                "stream-error:2"));
+
+    ChatStreamTranscript t = ChatStreamTranscript.of(res.body());
+    assertThat(t.events()).hasSize(3);
+    assertThat(t.error().path("type").asText()).isEqualTo("server_error");
+    assertThat(t.isTruncated()).isTrue();
+  }
+
+  @Test
+  void tokensRuleMakesOneModelVerbose() throws Exception {
+    mock.faults().set("verbose-model", "tokens:25");
+
+    JsonObject verbose =
+        new JsonObject(
+            client.send(client.post("/v1/chat/completions", chat("verbose-model", "x"))).body());
+    JsonObject normal =
+        new JsonObject(client.send(client.post("/v1/chat/completions", chat(MODEL, "x"))).body());
+
+    assertThat(verbose.getJsonObject("usage").getInteger("completion_tokens")).isEqualTo(25);
+    assertThat(normal.getJsonObject("usage").getInteger("completion_tokens")).isEqualTo(4);
+    assertThat(mock.outcomes("ok")).isEqualTo(2);
+  }
+
+  @Test
+  void failRateKeepsTheOtherDirectives() throws Exception {
+    mock.faults().set(MODEL, "fail-rate:1.0,tokens:3");
+    mock.faults().set("never-fails", "fail-rate:0,tokens:3");
+
+    assertThat(client.send(client.post("/v1/chat/completions", chat(MODEL, "x"))).statusCode())
+        .isEqualTo(500);
+    JsonObject ok =
+        new JsonObject(
+            client.send(client.post("/v1/chat/completions", chat("never-fails", "x"))).body());
+    assertThat(ok.getJsonObject("usage").getInteger("completion_tokens")).isEqualTo(3);
   }
 
   @Test

@@ -337,6 +337,26 @@ class MockProviderTest {
   }
 
   @Test
+  void missingMessagesOrModelIs400AndCountedAsBadRequest() throws Exception {
+    HttpResponse<String> noMessages =
+        client.send(
+            client.post(
+                "/v1/chat/completions", "{\"model\":\"gpt-4o-mini\"}", "authorization", BEARER));
+    HttpResponse<String> noModel =
+        client.send(
+            client.post("/v1/chat/completions", "{\"messages\":[]}", "authorization", BEARER));
+
+    assertThat(noMessages.statusCode()).isEqualTo(400);
+    assertThat(new JsonObject(noMessages.body()).getJsonObject("error").getString("param"))
+        .isEqualTo("messages");
+    assertThat(noModel.statusCode()).isEqualTo(400);
+    assertThat(new JsonObject(noModel.body()).getJsonObject("error").getString("param"))
+        .isEqualTo("model");
+    assertThat(mock.outcomes("bad-request")).isEqualTo(2);
+    assertThat(mock.outcomes("ok")).isZero();
+  }
+
+  @Test
   void missingOrWrongKeyIs401InvalidApiKeyWithoutEchoingTheKey() throws Exception {
     HttpResponse<String> missing =
         client.send(client.post("/v1/chat/completions", chat("gpt-4o-mini", "x")));

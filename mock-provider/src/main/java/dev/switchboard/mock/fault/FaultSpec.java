@@ -20,6 +20,11 @@ import java.util.OptionalLong;
  *   <li>{@code reset-before-headers}, {@code reset-after-headers}
  *   <li>{@code truncate:3} (stream 3 events, then end the body without {@code [DONE]})
  *   <li>{@code stall} (accept the request, never answer)
+ *   <li>{@code stall-after:3} (stream 3 events, then go silent with the connection open)
+ *   <li>{@code stream-error:3} (stream 3 events, then an OpenAI {@code data: {"error": ...}} event
+ *       and the end of the body without {@code [DONE]})
+ *   <li>{@code tokens:400} (not a fault: answer with 400 content deltas, e.g. to make one model
+ *       verbose for canary analysis)
  *   <li>{@code non-json} (200 with an HTML body)
  *   <li>{@code refusal} (a refusal message with {@code finish_reason: content_filter})
  *   <li>{@code fail-rate:0.3} (answer 500 with probability 0.3, seeded)
@@ -36,6 +41,9 @@ import java.util.OptionalLong;
  * @param resetAfterHeaders send headers and part of the body, then reset the TCP connection
  * @param truncateAfterEvents number of stream events sent before the body ends without [DONE]
  * @param stall never answer
+ * @param stallAfterEvents number of stream events sent before going silent, or {@code null}
+ * @param streamErrorAfterEvents number of stream events sent before an error event, or {@code null}
+ * @param completionPieces number of content deltas to answer with, or {@code null}
  * @param nonJson answer 200 with an HTML body
  * @param refusal answer with a refusal
  * @param failRate probability of a 500, or {@code null}
@@ -52,6 +60,9 @@ public record FaultSpec(
     boolean resetAfterHeaders,
     Integer truncateAfterEvents,
     boolean stall,
+    Integer stallAfterEvents,
+    Integer streamErrorAfterEvents,
+    Integer completionPieces,
     boolean nonJson,
     boolean refusal,
     Double failRate,
@@ -60,7 +71,8 @@ public record FaultSpec(
   /** No fault: the request is answered normally. */
   public static final FaultSpec NONE =
       new FaultSpec(
-          null, null, null, 0, 0, null, false, false, null, false, false, false, null, "none");
+          null, null, null, 0, 0, null, false, false, null, false, null, null, null, false, false,
+          null, "none");
 
   /** Parses the grammar described on the type; throws {@link IllegalArgumentException}. */
   public static FaultSpec parse(String text) {
@@ -105,6 +117,14 @@ public record FaultSpec(
         case "reset-after-headers" -> b.resetAfter = true;
         case "truncate" -> b.truncate = arg == null ? 1 : parseInt(arg, name);
         case "stall" -> b.stall = true;
+        case "stall-after" -> b.stallAfter = parseInt(requireArg(name, arg), name);
+        case "stream-error" -> b.streamError = parseInt(requireArg(name, arg), name);
+        case "tokens" -> {
+          b.tokens = parseInt(requireArg(name, arg), name);
+          if (b.tokens < 1) {
+            throw new IllegalArgumentException("tokens must be positive: " + arg);
+          }
+        }
         case "non-json" -> b.nonJson = true;
         case "refusal" -> b.refusal = true;
         case "fail-rate" -> {
@@ -120,8 +140,10 @@ public record FaultSpec(
       }
     }
     if (b.delayMin < 0
-        || (b.drip != null && b.drip < 0)
-        || (b.truncate != null && b.truncate < 0)) {
+        || negative(b.drip)
+        || negative(b.truncate)
+        || negative(b.stallAfter)
+        || negative(b.streamError)) {
       throw new IllegalArgumentException("negative value in fault: " + text);
     }
     return new FaultSpec(
@@ -135,10 +157,38 @@ public record FaultSpec(
         b.resetAfter,
         b.truncate,
         b.stall,
+        b.stallAfter,
+        b.streamError,
+        b.tokens,
         b.nonJson,
         b.refusal,
         b.failRate,
         trimmed);
+  }
+
+  /**
+   * Resolves {@code fail-rate} for one request: the same spec without it, answering 500 when {@code
+   * fail} is true.
+   */
+  public FaultSpec resolveFailRate(boolean fail) {
+    return new FaultSpec(
+        fail ? Integer.valueOf(500) : status,
+        retryAfterSeconds,
+        retryAfterMs,
+        delayMinMs,
+        delayMaxMs,
+        dripMs,
+        resetBeforeHeaders,
+        resetAfterHeaders,
+        truncateAfterEvents,
+        stall,
+        stallAfterEvents,
+        streamErrorAfterEvents,
+        completionPieces,
+        nonJson,
+        refusal,
+        null,
+        source);
   }
 
   /** The configured Retry-After seconds, if any. */
@@ -160,6 +210,9 @@ public record FaultSpec(
         && !resetAfterHeaders
         && truncateAfterEvents == null
         && !stall
+        && stallAfterEvents == null
+        && streamErrorAfterEvents == null
+        && completionPieces == null
         && !nonJson
         && !refusal
         && failRate == null;
@@ -187,6 +240,10 @@ public record FaultSpec(
           throw new IllegalArgumentException(
               "unknown parameter '" + key + "' for directive " + directive);
     }
+  }
+
+  private static boolean negative(Number n) {
+    return n != null && n.longValue() < 0;
   }
 
   private static String requireArg(String name, String arg) {
@@ -223,6 +280,9 @@ public record FaultSpec(
     boolean resetAfter;
     Integer truncate;
     boolean stall;
+    Integer stallAfter;
+    Integer streamError;
+    Integer tokens;
     boolean nonJson;
     boolean refusal;
     Double failRate;

@@ -41,6 +41,9 @@ class FaultSpecTest {
     assertThat(FaultSpec.parse("truncate").truncateAfterEvents()).isEqualTo(1);
     assertThat(FaultSpec.parse("drip:50").dripMs()).isEqualTo(50L);
     assertThat(FaultSpec.parse("fail-rate:0.3").failRate()).isEqualTo(0.3);
+    assertThat(FaultSpec.parse("stall-after:2").stallAfterEvents()).isEqualTo(2);
+    assertThat(FaultSpec.parse("stream-error:4").streamErrorAfterEvents()).isEqualTo(4);
+    assertThat(FaultSpec.parse("tokens:40").completionPieces()).isEqualTo(40);
   }
 
   @Test
@@ -49,6 +52,20 @@ class FaultSpecTest {
 
     assertThat(f.delayMinMs()).isEqualTo(200);
     assertThat(f.status()).isEqualTo(503);
+  }
+
+  @Test
+  void resolvingFailRateKeepsOtherDirectives() {
+    FaultSpec f = FaultSpec.parse("delay:10,fail-rate:0.5,tokens:3");
+
+    assertThat(f.resolveFailRate(true))
+        .extracting(
+            FaultSpec::status,
+            FaultSpec::failRate,
+            FaultSpec::delayMinMs,
+            FaultSpec::completionPieces)
+        .containsExactly(500, null, 10L, 3);
+    assertThat(f.resolveFailRate(false).status()).isNull();
   }
 
   @Test
@@ -70,7 +87,9 @@ class FaultSpecTest {
         "delay:900-100",
         "delay:-5",
         "fail-rate:1.5",
-        "drip:"
+        "drip:",
+        "tokens:0",
+        "stall-after:-1"
       })
   void rejectsMalformedSpecs(String spec) {
     assertThatThrownBy(() -> FaultSpec.parse(spec)).isInstanceOf(IllegalArgumentException.class);
