@@ -1,0 +1,251 @@
+package dev.switchboard.operator.rollout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.switchboard.api.v1alpha1.ModelRoute;
+import dev.switchboard.api.v1alpha1.RouteTarget;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.contract.RoutingTableCodec;
+import dev.switchboard.kubemock.EmbeddedKubernetesApi;
+import dev.switchboard.operator.OperatorSettings;
+import dev.switchboard.operator.SwitchboardOperator;
+import dev.switchboard.operator.rollout.metrics.CanaryWindow;
+import dev.switchboard.operator.testing.Fixtures;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Canary rollouts through the whole operator on the mock API server: a change of targets with
+ * {@code spec.canary} set shows up in the published table as a canary arm at the first step's
+ * weight, is promoted when analysis passes and rolled back when it fails. Analysis runs on a 1s
+ * interval on the real clock, with a fake metrics source deciding the verdict.
+ */
+class CanaryRolloutScenarioTest {
+
+  private static final Path CRDS = Path.of("../crds");
+  private static final AtomicInteger NAMESPACES = new AtomicInteger();
+
+  private static EmbeddedKubernetesApi api;
+  private static KubernetesClient operatorClient;
+  private static SwitchboardOperator operator;
+  private static final FakeMetricsSource METRICS = new FakeMetricsSource();
+
+  private KubernetesClient client;
+  private String ns;
+
+  @BeforeAll
+  static void startOperator() {
+    api = EmbeddedKubernetesApi.start();
+    api.installCrds(
+        CRDS.resolve("providerendpoints.switchboard.dev-v1.yml"),
+        CRDS.resolve("routingpolicies.switchboard.dev-v1.yml"),
+        CRDS.resolve("modelroutes.switchboard.dev-v1.yml"));
+    operatorClient = api.newClient();
+    operator =
+        SwitchboardOperator.start(
+            operatorClient, OperatorSettings.forMockApiServer(), Clock.systemUTC(), METRICS);
+  }
+
+  @AfterAll
+  static void stopOperator() {
+    if (operator != null) {
+      operator.stop();
+    }
+    if (operatorClient != null) {
+      operatorClient.close();
+    }
+    if (api != null) {
+      api.close();
+    }
+  }
+
+  @BeforeEach
+  void namespace() {
+    ns = "canary-" + NAMESPACES.incrementAndGet();
+    client = api.client();
+    METRICS.answerNothing();
+    List<HasMetadata> items = Fixtures.load("fixtures/canary-route.yaml", ns);
+    items.forEach(item -> client.resource(item).create());
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(route().getStatus()).isNotNull();
+              assertThat(route().getStatus().getPhase()).isEqualTo("Stable");
+              assertThat(published().targets())
+                  .extracting(RoutingTable.Target::model)
+                  .containsExactly("gpt-4o");
+            });
+  }
+
+  @Test
+  void aChangeOfTargetsIsPublishedAsACanaryAndPromotedWhenAnalysisPasses() throws Exception {
+    changeTargets("gpt-5");
+
+    // No verdict yet (no window): the canary holds at the first step.
+    eventually()
+        .untilAsserted(
+            () -> {
+              RoutingTable.Route route = published();
+              assertThat(route.targets())
+                  .extracting(RoutingTable.Target::model)
+                  .containsExactly("gpt-4o");
+              assertThat(route.canary()).isNotNull();
+              assertThat(route.canary().weight()).isEqualTo(10);
+              assertThat(route.canary().targets())
+                  .extracting(RoutingTable.Target::model)
+                  .containsExactly("gpt-5");
+              assertThat(route().getStatus().getPhase()).isEqualTo("Progressing");
+              assertThat(route().getStatus().getCanaryWeight()).isEqualTo(10);
+              assertThat(route().getStatus().getAnalysis()).isNotNull();
+              assertThat(route().getStatus().getAnalysis().getVerdict()).isEqualTo("Inconclusive");
+            });
+    assertThat(operatorMetrics())
+        .contains("switchboard_canary_weight{namespace=\"" + ns + "\",route=\"chat\"} 10.0");
+
+    METRICS.answer(FakeMetricsSource.HEALTHY);
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(route().getStatus().getPhase()).isEqualTo("Stable");
+              assertThat(route().getStatus().getStableRevision()).isEqualTo(2L);
+              RoutingTable.Route route = published();
+              assertThat(route.canary()).isNull();
+              assertThat(route.targets())
+                  .extracting(RoutingTable.Target::model)
+                  .containsExactly("gpt-5");
+            });
+    assertThat(eventReasons()).contains("CanaryStarted", "CanaryStepAdvanced", "CanaryPromoted");
+  }
+
+  @Test
+  void failingAnalysisRollsBackToStableAndWarns() {
+    changeTargets("gpt-5-broken");
+    eventually().untilAsserted(() -> assertThat(published().canary()).isNotNull());
+
+    METRICS.answer(
+        new CanaryWindow(
+            FakeMetricsSource.arm(100, 40, 0.8, 100, 0),
+            FakeMetricsSource.arm(900, 0, 0.8, 100, 0),
+            Duration.ofSeconds(1)));
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(route().getStatus().getPhase()).isEqualTo("RolledBack");
+              assertThat(route().getStatus().getFailedRevision()).isEqualTo(2L);
+              assertThat(route().getStatus().getAnalysis()).isNotNull();
+              assertThat(route().getStatus().getAnalysis().getVerdict()).isEqualTo("Fail");
+              RoutingTable.Route route = published();
+              assertThat(route.canary()).isNull();
+              assertThat(route.targets())
+                  .extracting(RoutingTable.Target::model)
+                  .containsExactly("gpt-4o");
+            });
+    Event warning =
+        events().stream()
+            .filter(e -> "CanaryRolledBack".equals(e.getReason()))
+            .findFirst()
+            .orElseThrow();
+    assertThat(warning.getType()).isEqualTo("Warning");
+    assertThat(warning.getMessage()).contains("error rate 0.4000").contains("requests=100");
+  }
+
+  @Test
+  void thePromoteAnnotationPromotesAndIsCleared() {
+    changeTargets("gpt-5");
+    eventually().untilAsserted(() -> assertThat(published().canary()).isNotNull());
+
+    client
+        .resources(ModelRoute.class)
+        .inNamespace(ns)
+        .withName("chat")
+        .edit(
+            r -> {
+              r.getMetadata()
+                  .setAnnotations(Map.of(ProgressiveCanaryPlanner.PROMOTE_ANNOTATION, "true"));
+              return r;
+            });
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(route().getStatus().getPhase()).isEqualTo("Stable");
+              assertThat(published().canary()).isNull();
+              assertThat(published().targets())
+                  .extracting(RoutingTable.Target::model)
+                  .containsExactly("gpt-5");
+              Map<String, String> annotations = route().getMetadata().getAnnotations();
+              assertThat(annotations == null ? Map.of() : annotations)
+                  .doesNotContainKey(ProgressiveCanaryPlanner.PROMOTE_ANNOTATION);
+            });
+  }
+
+  private static ConditionFactory eventually() {
+    return await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100));
+  }
+
+  private void changeTargets(String model) {
+    client
+        .resources(ModelRoute.class)
+        .inNamespace(ns)
+        .withName("chat")
+        .edit(
+            r -> {
+              RouteTarget target = r.getSpec().getTargets().get(0);
+              target.setModel(model);
+              return r;
+            });
+  }
+
+  private ModelRoute route() {
+    return client.resources(ModelRoute.class).inNamespace(ns).withName("chat").get();
+  }
+
+  private RoutingTable.Route published() {
+    ConfigMap configMap =
+        client.configMaps().inNamespace(ns).withName(RoutingTable.CONFIG_MAP_NAME).get();
+    assertThat(configMap).isNotNull();
+    RoutingTable table =
+        RoutingTableCodec.decode(configMap.getData().get(RoutingTable.CONFIG_MAP_KEY));
+    Optional<RoutingTable.Route> route =
+        table.routes().stream().filter(r -> r.name().equals("chat")).findFirst();
+    assertThat(route).isPresent();
+    return route.get();
+  }
+
+  private List<Event> events() {
+    return client.v1().events().inNamespace(ns).list().getItems();
+  }
+
+  private List<String> eventReasons() {
+    return events().stream().map(Event::getReason).toList();
+  }
+
+  private static String operatorMetrics() throws Exception {
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + operator.metricsPort() + "/metrics"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    return response.body();
+  }
+}
