@@ -46,6 +46,13 @@ public final class GatewayHarness implements AutoCloseable {
   /** Writes table and keys into {@code dir}, starts a gateway on them and waits until ready. */
   public static GatewayHarness start(
       Vertx vertx, Path dir, RoutingTable table, Map<String, String> keys) throws Exception {
+    return start(vertx, dir, table, keys, GatewayOptions.DEFAULT_MAX_BODY_BYTES);
+  }
+
+  /** As {@link #start(Vertx, Path, RoutingTable, Map)} with another request body limit. */
+  public static GatewayHarness start(
+      Vertx vertx, Path dir, RoutingTable table, Map<String, String> keys, long maxBodyBytes)
+      throws Exception {
     Path routing = dir.resolve("routing.json");
     Path keysDir = Files.createDirectories(dir.resolve("keys"));
     writeAtomically(routing, RoutingTableCodec.encode(table));
@@ -58,7 +65,8 @@ public final class GatewayHarness implements AutoCloseable {
             .withPort(0)
             .withRoutingFile(routing)
             .withKeysDir(keysDir)
-            .withFileCheckIntervalMs(25);
+            .withFileCheckIntervalMs(25)
+            .withMaxBodyBytes(maxBodyBytes);
     GatewayServer server =
         GatewayServer.start(vertx, options)
             .toCompletionStage()

@@ -30,6 +30,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
 /**
@@ -50,6 +51,7 @@ public final class ProxyHandler {
   private final FailoverChain chain;
   private final UpstreamCaller caller;
   private final Consumer<RequestContext> onFinished;
+  private final ShadowMirror shadow;
   private final ClientRateLimiter rateLimiter;
   private final long maxDeadlineMs;
 
@@ -86,6 +88,13 @@ public final class ProxyHandler {
     this.onFinished = onFinished;
     this.rateLimiter = rateLimiter;
     this.maxDeadlineMs = maxDeadlineMs;
+    this.shadow =
+        new ShadowMirror(
+            caller,
+            state,
+            () -> ThreadLocalRandom.current().nextDouble(),
+            onFinished,
+            this::account);
   }
 
   /** Handles one proxied request. */
@@ -147,11 +156,13 @@ public final class ProxyHandler {
       ctx.stream(stream);
       if (stream) {
         boolean stripUsage = askForUsage(body);
+        shadow.maybeMirror(ctx, route, body, true);
         chain
             .execute(plan, ctx, pt -> caller.openStream(pt, upstreamBody(body, pt), ctx, key(pt)))
             .onSuccess(upstream -> relay(rc, ctx, upstream, stripUsage))
             .onFailure(err -> fail(rc, ctx, err));
       } else {
+        shadow.maybeMirror(ctx, route, body, false);
         chain
             .execute(plan, ctx, pt -> caller.callJson(pt, op, upstreamBody(body, pt), ctx, key(pt)))
             .onSuccess(reply -> answerJson(rc, ctx, reply))

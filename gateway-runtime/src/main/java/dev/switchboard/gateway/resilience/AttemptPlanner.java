@@ -31,7 +31,8 @@ public final class AttemptPlanner {
   /** The ordered chain of targets for one request. */
   public List<PlannedTarget> plan(ResolvedRoute route) {
     List<PlannedTarget> stable = order(route.candidates(), route.strategy());
-    if (route.canaryCandidates().isEmpty() || route.route().canary() == null) {
+    // A shadow canary never answers clients: ShadowMirror copies requests to it instead.
+    if (!"split".equals(route.canaryMode())) {
       return stable;
     }
     int weight = route.route().canary().weight();

@@ -8,7 +8,7 @@ import java.util.List;
  * candidate target set (a matched rule's targets or the route's own) before ordering.
  *
  * @param canaryCandidates the canary arm's candidates for this request, empty when there is no
- *     split canary (rules of the canary are matched the same way as the stable arm's)
+ *     canary (rules of the canary are matched the same way as the stable arm's)
  */
 public record ResolvedRoute(
     RoutingTable.Route route,
@@ -24,6 +24,11 @@ public record ResolvedRoute(
   /** The route's strategy, {@code priority} when no policy says otherwise. */
   public String strategy() {
     return policy == null || policy.strategy() == null ? "priority" : policy.strategy();
+  }
+
+  /** The canary's mode ({@code split} or {@code shadow}) when it has candidates, else null. */
+  public String canaryMode() {
+    return canaryCandidates.isEmpty() || route.canary() == null ? null : route.canary().mode();
   }
 
   /** Whether the route's policy asks for request and response bodies in the log. */

@@ -81,7 +81,7 @@ public final class RoutingSnapshot {
     }
     List<PlannedTarget> canary = List.of();
     RoutingTable.Canary c = route.canary();
-    if (c != null && "split".equals(c.mode()) && c.weight() > 0) {
+    if (c != null && c.weight() > 0) {
       List<RoutingTable.Target> canaryTargets = c.targets();
       int canaryRule = firstMatchingRule(c.rules(), header);
       if (canaryRule >= 0) {

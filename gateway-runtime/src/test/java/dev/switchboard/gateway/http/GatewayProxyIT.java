@@ -6,6 +6,7 @@ import static dev.switchboard.gateway.TestTables.provider;
 import static dev.switchboard.gateway.TestTables.route;
 import static dev.switchboard.gateway.TestTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.contract.RoutingTable;
@@ -21,6 +22,7 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** End to end through the gateway against a real loopback fake provider, over plain HTTP. */
 class GatewayProxyIT {
+
+  /** A small limit keeps the 413 test fast; the 32 MiB default is checked in GatewayMainTest. */
+  static final long MAX_BODY = 1024 * 1024;
 
   @TempDir static Path dir;
 
@@ -53,7 +58,8 @@ class GatewayProxyIT {
                     "rejecting-model",
                     "slow-model",
                     "truncating-model",
-                    "text-embedding-3-small")
+                    "text-embedding-3-small",
+                    "shadow-model")
                 .alias("gpt-4o-mini", "gpt-4o-mini-2024-07-18"));
     int deadPort;
     try (ServerSocket s = new ServerSocket(0)) {
@@ -93,10 +99,28 @@ class GatewayProxyIT {
                 route("truncating", List.of(), target("mock-any", "truncating-model", 0)),
                 route("embed", List.of(), target("mock-any", "text-embedding-3-small", 0)),
                 canaryRoute("canary-broken", target("mock-any", "broken-model", 0)),
-                canaryRoute("canary-healthy", target("mock-any", "gpt-4o-mini", 0))));
+                canaryRoute("canary-healthy", target("mock-any", "gpt-4o-mini", 0)),
+                new RoutingTable.Route(
+                    "shadowed",
+                    "shadowed",
+                    List.of(),
+                    null,
+                    1,
+                    List.of(target("mock-a", "gpt-4o-mini", 0)),
+                    List.of(),
+                    new RoutingTable.Canary(
+                        "shadow",
+                        100,
+                        2,
+                        List.of(target("mock-any", "shadow-model", 0)),
+                        List.of()))));
     gateway =
         GatewayHarness.start(
-            vertx, dir, table, Map.of("mock-a", "sk-a", "mock-any", "sk-a", "mock-slow", "sk-a"));
+            vertx,
+            dir,
+            table,
+            Map.of("mock-a", "sk-a", "mock-any", "sk-a", "mock-slow", "sk-a"),
+            MAX_BODY);
   }
 
   /** A route served by mock-a/gpt-4o-mini with every request sent to a split canary first. */
@@ -242,6 +266,30 @@ class GatewayProxyIT {
   }
 
   @Test
+  void aShadowCanaryGetsACopyWhileStableAnswers() throws Exception {
+    HttpResponse<String> plain = gateway.post("/v1/chat/completions", chat("shadowed", false));
+    HttpResponse<String> stream = gateway.post("/v1/chat/completions", chat("shadowed", true));
+
+    for (HttpResponse<String> r : List.of(plain, stream)) {
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.headers().firstValue("x-switchboard-provider")).contains("mock-a");
+      assertThat(r.headers().firstValue("x-switchboard-arm")).isEmpty();
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> mock.attempts("shadow-model") == 2);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                gateway
+                    .get("/metrics")
+                    .body()
+                    .contains(
+                        "gen_ai_client_operation_duration_seconds_count{arm=\"canary\","
+                            + "operation=\"chat\",outcome=\"success\",provider=\"mock-any\","
+                            + "route=\"shadowed\",stream=\"true\",target_model=\"shadow-model\"} 1"));
+  }
+
+  @Test
   void upstreamDyingMidStreamEndsWithExactlyOneErrorEvent() throws Exception {
     HttpResponse<String> response = gateway.post("/v1/chat/completions", chat("truncating", true));
 
@@ -318,9 +366,8 @@ class GatewayProxyIT {
   }
 
   @Test
-  void bodiesOverTheLimitAreRejectedWith413() throws Exception {
-    // The harness gateway runs with the default 32 MiB limit; send a little more than that.
-    byte[] big = new byte[32 * 1024 * 1024 + 1024];
+  void bodiesOverTheLimitAreRejectedWith413AndLargeOnesUnderItAreServed() throws Exception {
+    byte[] big = new byte[(int) MAX_BODY + 1024];
     java.util.Arrays.fill(big, (byte) ' ');
     HttpResponse<String> response =
         gateway.send(
@@ -329,6 +376,18 @@ class GatewayProxyIT {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(big))
                 .build());
     assertError(response, 413, null, "request_too_large");
+
+    // Above the inline-parse threshold: parsed on a worker thread, then proxied as usual.
+    String largePrompt = "x".repeat(ProxyHandler.INLINE_PARSE_LIMIT + 1024);
+    HttpResponse<String> large =
+        gateway.post(
+            "/v1/chat/completions",
+            "{\"model\":\"chat-default\",\"messages\":[{\"role\":\"user\",\"content\":\""
+                + largePrompt
+                + "\"}]}");
+    assertThat(large.statusCode()).isEqualTo(200);
+    assertThat(mock.requests().get(mock.requests().size() - 1).body().encode())
+        .contains(largePrompt);
   }
 
   @Test
