@@ -1,0 +1,233 @@
+package dev.switchboard.e2e.local;
+
+import dev.switchboard.gateway.GatewayOptions;
+import dev.switchboard.gateway.GatewayServer;
+import dev.switchboard.gateway.config.kubernetes.KubernetesConfigSource;
+import dev.switchboard.kubemock.EmbeddedKubernetesApi;
+import dev.switchboard.mock.MockProvider;
+import dev.switchboard.mock.MockProviderOptions;
+import dev.switchboard.operator.OperatorSettings;
+import dev.switchboard.operator.SwitchboardOperator;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The whole system in one JVM, wired as in a cluster: an embedded Kubernetes API (Fabric8 mock
+ * server, CRUD mode, CRDs installed), the operator reconciling against it, the gateway watching its
+ * ConfigMap and Secret through that API, fault-injecting mock providers on loopback, and a config
+ * directory applied like a GitOps source.
+ */
+public final class LocalStack implements AutoCloseable {
+
+  /** The CRDs bundled in this jar (generated from the crds module). */
+  static final List<String> CRD_RESOURCES =
+      List.of(
+          "crds/providerendpoints.switchboard.dev-v1.yml",
+          "crds/routingpolicies.switchboard.dev-v1.yml",
+          "crds/modelroutes.switchboard.dev-v1.yml");
+
+  /** The namespace documents land in unless they say otherwise. */
+  public static final String NAMESPACE = "default";
+
+  private final EmbeddedKubernetesApi api;
+  private final Vertx vertx;
+  private final Map<Integer, MockProvider> mocks;
+  private final SwitchboardOperator operator;
+  private final ConfigDirectoryApplier applier;
+  private final GatewayServer gateway;
+
+  private LocalStack(
+      EmbeddedKubernetesApi api,
+      Vertx vertx,
+      Map<Integer, MockProvider> mocks,
+      SwitchboardOperator operator,
+      ConfigDirectoryApplier applier,
+      GatewayServer gateway) {
+    this.api = api;
+    this.vertx = vertx;
+    this.mocks = mocks;
+    this.operator = operator;
+    this.applier = applier;
+    this.gateway = gateway;
+  }
+
+  /** What to start. */
+  public record Options(
+      Path configDir,
+      String host,
+      int port,
+      Path kubeconfigOut,
+      Map<Integer, MockProviderOptions> mockProviders,
+      long configDirPollMillis) {
+
+    public static Options defaults() {
+      return new Options(
+          Path.of("config-samples/local"), "127.0.0.1", 8080, null, defaultMocks(), 200);
+    }
+
+    public Options withConfigDir(Path dir) {
+      return new Options(dir, host, port, kubeconfigOut, mockProviders, configDirPollMillis);
+    }
+
+    public Options withPort(int value) {
+      return new Options(configDir, host, value, kubeconfigOut, mockProviders, configDirPollMillis);
+    }
+
+    public Options withKubeconfigOut(Path file) {
+      return new Options(configDir, host, port, file, mockProviders, configDirPollMillis);
+    }
+  }
+
+  /**
+   * Starts every part and waits until the gateway serves a routing table rendered from the config
+   * directory (or, when the directory holds no routes, until the parts are up).
+   */
+  public static LocalStack start(Options options, Consumer<String> console) {
+    List<AutoCloseable> started = new ArrayList<>();
+    try {
+      EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start();
+      started.add(api);
+      for (String crd : CRD_RESOURCES) {
+        try (InputStream in = LocalStack.class.getClassLoader().getResourceAsStream(crd)) {
+          if (in == null) {
+            throw new IllegalStateException("CRD " + crd + " is missing from the launcher");
+          }
+          api.installCrds(in);
+        }
+      }
+      if (options.kubeconfigOut() != null) {
+        api.writeKubeconfig(options.kubeconfigOut());
+      }
+
+      Vertx vertx = Vertx.vertx();
+      started.add(() -> vertx.close().await(10, TimeUnit.SECONDS));
+      Map<Integer, MockProvider> mocks = new LinkedHashMap<>();
+      for (var entry : options.mockProviders().entrySet()) {
+        MockProvider mock =
+            MockProvider.startBlocking(
+                vertx, entry.getValue().host("127.0.0.1").port(entry.getKey()));
+        mocks.put(entry.getKey(), mock);
+      }
+
+      SwitchboardOperator operator =
+          SwitchboardOperator.start(
+              api.newClient(), OperatorSettings.forMockApiServer(), Clock.systemUTC());
+      started.add(operator);
+
+      ConfigDirectoryApplier applier =
+          new ConfigDirectoryApplier(api.client(), options.configDir(), NAMESPACE, console);
+      started.add(applier);
+      applier.applyAll();
+      applier.watch(options.configDirPollMillis());
+
+      GatewayServer gateway =
+          GatewayServer.start(
+                  vertx,
+                  GatewayOptions.defaults()
+                      .withHost(options.host())
+                      .withPort(options.port())
+                      .withNamespace(NAMESPACE),
+                  new KubernetesConfigSource(api.newClient(), NAMESPACE, true))
+              .await(30, TimeUnit.SECONDS);
+      return new LocalStack(api, vertx, mocks, operator, applier, gateway);
+    } catch (IOException e) {
+      closeAll(started);
+      throw new UncheckedIOException(e);
+    } catch (Exception e) {
+      closeAll(started);
+      throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+    }
+  }
+
+  /** Waits until the gateway has loaded a routing table (the operator rendered one). */
+  public boolean awaitRoutingTable(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (gateway.routingState().current().isPresent()) {
+        return true;
+      }
+      Thread.sleep(50);
+    }
+    return false;
+  }
+
+  public int port() {
+    return gateway.port();
+  }
+
+  public String baseUrl() {
+    return "http://127.0.0.1:" + gateway.port() + "/v1";
+  }
+
+  public EmbeddedKubernetesApi api() {
+    return api;
+  }
+
+  public GatewayServer gateway() {
+    return gateway;
+  }
+
+  public ConfigDirectoryApplier applier() {
+    return applier;
+  }
+
+  /** The mock provider listening on {@code port}. */
+  public MockProvider mock(int port) {
+    return mocks.get(port);
+  }
+
+  @Override
+  public void close() {
+    List<AutoCloseable> parts = new ArrayList<>();
+    parts.add(api);
+    parts.add(() -> vertx.close().await(10, TimeUnit.SECONDS));
+    mocks.values().forEach(m -> parts.add(m::close));
+    parts.add(operator);
+    parts.add(applier);
+    parts.add(() -> gateway.close().await(10, TimeUnit.SECONDS));
+    closeAll(parts);
+  }
+
+  /** Closes in reverse start order: the gateway and operator stop before what they talk to. */
+  private static void closeAll(List<AutoCloseable> startOrder) {
+    List<AutoCloseable> parts = new ArrayList<>(startOrder);
+    java.util.Collections.reverse(parts);
+    for (AutoCloseable part : parts) {
+      try {
+        part.close();
+      } catch (Exception ignored) {
+        // Shutting down: one part failing to stop must not keep the others running.
+      }
+    }
+  }
+
+  /**
+   * The mock providers the {@code config-samples/local} set points at, by port: primary (OpenAI
+   * shape), secondary (a self-hosted OpenAI-compatible server) and one serving the Azure shape.
+   */
+  public static Map<Integer, MockProviderOptions> defaultMocks() {
+    Map<Integer, MockProviderOptions> mocks = new LinkedHashMap<>();
+    mocks.put(
+        18081,
+        new MockProviderOptions()
+            .keys("sk-local-primary")
+            .models("gpt-4o-mini", "gpt-4o", "text-embedding-3-small")
+            .alias("gpt-4o-mini", "gpt-4o-mini-2024-07-18"));
+    mocks.put(
+        18082,
+        new MockProviderOptions().keys("sk-local-secondary").models("llama-3.1-8b-instruct"));
+    mocks.put(18083, new MockProviderOptions().keys("local-azure-key").models("gpt-4o-mini"));
+    return java.util.Collections.unmodifiableMap(mocks);
+  }
+}

@@ -1,0 +1,105 @@
+package dev.switchboard.e2e.local;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code java -jar e2e/target/switchboard-local.jar}: the whole system on this machine, serving the
+ * OpenAI API on 127.0.0.1:8080 until Ctrl-C.
+ */
+public final class LocalStackMain {
+
+  static final String USAGE =
+      """
+      Usage: java -jar e2e/target/switchboard-local.jar [options]
+
+      Runs Switchboard locally in one JVM: an embedded Kubernetes API (with the Switchboard CRDs),
+      the operator, the gateway and fault-injecting mock providers on 127.0.0.1:18081-18083.
+      The config directory is applied like a GitOps source and watched: edit, add or delete a
+      file and the change is applied within a second.
+
+      Options:
+        --config-dir DIR       Kubernetes YAML to apply and watch (default: config-samples/local)
+        --port N               gateway port on 127.0.0.1 (default: 8080)
+        --kubeconfig-out FILE  write a kubeconfig for the embedded API (for kubectl or curl)
+        --help                 show this help
+      """;
+
+  private LocalStackMain() {}
+
+  public static void main(String[] args) throws Exception {
+    LocalStack.Options options = LocalStack.Options.defaults();
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      switch (arg) {
+        case "--help", "-h" -> {
+          System.out.print(USAGE);
+          return;
+        }
+        case "--config-dir" -> options = options.withConfigDir(Path.of(value(args, ++i, arg)));
+        case "--port" -> options = options.withPort(port(value(args, ++i, arg)));
+        case "--kubeconfig-out" ->
+            options = options.withKubeconfigOut(Path.of(value(args, ++i, arg)));
+        default -> fail("unknown option " + arg);
+      }
+    }
+    if (!Files.isDirectory(options.configDir())) {
+      fail(
+          "config directory "
+              + options.configDir().toAbsolutePath()
+              + " does not exist (run from the repository root, or pass --config-dir)");
+    }
+
+    LocalStack stack = LocalStack.start(options, System.out::println);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  System.out.println("switchboard-local: shutting down");
+                  stack.close();
+                  stopped.countDown();
+                },
+                "switchboard-local-shutdown"));
+    if (!stack.awaitRoutingTable(Duration.ofSeconds(30))) {
+      System.out.println(
+          "switchboard-local: no routing table yet — check the config-dir messages above");
+    }
+    String base = stack.baseUrl();
+    System.out.printf(
+        "Switchboard is ready on %s  —  try: curl %s/chat/completions -H 'Content-Type:"
+            + " application/json' -d '{\"model\":\"chat-default\",\"messages\":[{\"role\":\"user\","
+            + "\"content\":\"Hello\"}]}'  |  OpenAI SDK: OpenAI(base_url=\"%s\","
+            + " api_key=\"any\")  |  Ctrl-C to stop%n",
+        base, base, base);
+    stopped.await();
+  }
+
+  private static String value(String[] args, int i, String flag) {
+    if (i >= args.length) {
+      fail(flag + " needs a value");
+    }
+    return args[i];
+  }
+
+  private static int port(String text) {
+    try {
+      int port = Integer.parseInt(text);
+      if (port < 0 || port > 65535) {
+        fail("--port must be 0..65535");
+      }
+      return port;
+    } catch (NumberFormatException e) {
+      fail("--port must be a number, not " + text);
+      return -1;
+    }
+  }
+
+  private static void fail(String message) {
+    System.err.println("switchboard-local: " + message);
+    System.err.print(USAGE);
+    System.exit(2);
+  }
+}

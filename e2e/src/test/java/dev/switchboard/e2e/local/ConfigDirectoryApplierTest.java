@@ -1,0 +1,157 @@
+package dev.switchboard.e2e.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.kubemock.EmbeddedKubernetesApi;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigDirectoryApplierTest {
+
+  private static EmbeddedKubernetesApi api;
+  private static KubernetesClient client;
+
+  @TempDir Path dir;
+  private final List<String> console = new ArrayList<>();
+
+  @BeforeAll
+  static void startApi() {
+    api = EmbeddedKubernetesApi.start();
+    client = api.client();
+  }
+
+  @AfterAll
+  static void stopApi() {
+    api.close();
+  }
+
+  private ConfigDirectoryApplier applier() {
+    return new ConfigDirectoryApplier(client, dir, "default", console::add);
+  }
+
+  @Test
+  void appliesUpdatesAndDeletesWhatTheFilesSay() throws Exception {
+    Path file = dir.resolve("app.yaml");
+    Files.writeString(
+        file,
+        """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: first}
+        data: {a: "1"}
+        ---
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: second, namespace: other}
+        data: {b: "2"}
+        """);
+    ConfigDirectoryApplier applier = applier();
+
+    assertThat(applier.applyAll()).isEqualTo(2);
+    assertThat(client.configMaps().inNamespace("default").withName("first").get().getData())
+        .containsEntry("a", "1");
+    assertThat(client.configMaps().inNamespace("other").withName("second").get()).isNotNull();
+
+    // Unchanged files are not applied again.
+    assertThat(applier.applyAll()).isZero();
+
+    // An object that leaves the file is deleted; a changed one is updated.
+    Files.writeString(
+        file,
+        """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: first}
+        data: {a: "changed"}
+        """);
+    applier.sync();
+    assertThat(client.configMaps().inNamespace("default").withName("first").get().getData())
+        .containsEntry("a", "changed");
+    assertThat(client.configMaps().inNamespace("other").withName("second").get()).isNull();
+
+    // A deleted file deletes its objects.
+    Files.delete(file);
+    applier.sync();
+    assertThat(client.configMaps().inNamespace("default").withName("first").get()).isNull();
+  }
+
+  @Test
+  void foldsSecretStringDataIntoDataAsAnApiServerWould() throws Exception {
+    Files.writeString(
+        dir.resolve("secret.yml"),
+        """
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: creds}
+        stringData: {apiKey: sk-test-123}
+        """);
+    applier().applyAll();
+
+    Secret secret = client.secrets().inNamespace("default").withName("creds").get();
+    assertThat(secret.getStringData()).isNullOrEmpty();
+    assertThat(
+            new String(
+                Base64.getDecoder().decode(secret.getData().get("apiKey")), StandardCharsets.UTF_8))
+        .isEqualTo("sk-test-123");
+  }
+
+  @Test
+  void reportsABrokenFileAndKeepsWhatItHadApplied() throws Exception {
+    Path file = dir.resolve("keep.yaml");
+    Files.writeString(
+        file,
+        """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: keep}
+        data: {v: "good"}
+        """);
+    Path other = dir.resolve("other.yaml");
+    Files.writeString(
+        other,
+        """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: other-cm}
+        data: {v: "1"}
+        """);
+    ConfigDirectoryApplier applier = applier();
+    applier.applyAll();
+
+    Files.writeString(file, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: keep\n  data: [");
+    Files.writeString(
+        other,
+        """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: other-cm}
+        data: {v: "2"}
+        """);
+    applier.sync();
+
+    assertThat(console).anyMatch(line -> line.contains("keep.yaml is not valid Kubernetes YAML"));
+    ConfigMap kept = client.configMaps().inNamespace("default").withName("keep").get();
+    assertThat(kept.getData()).containsEntry("v", "good");
+    assertThat(client.configMaps().inNamespace("default").withName("other-cm").get().getData())
+        .containsEntry("v", "2");
+  }
+
+  @Test
+  void documentsWithoutIdentityAreRejectedWithTheFileName() throws Exception {
+    Files.writeString(dir.resolve("bad.yaml"), "kind: ConfigMap\ndata: {a: b}\n");
+    applier().applyAll();
+    assertThat(console)
+        .anyMatch(l -> l.contains("bad.yaml") && l.contains("apiVersion, kind and metadata.name"));
+  }
+}

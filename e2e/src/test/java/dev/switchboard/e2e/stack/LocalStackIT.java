@@ -1,0 +1,347 @@
+package dev.switchboard.e2e.stack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.HttpResponseFor;
+import com.openai.core.http.StreamResponse;
+import com.openai.errors.NotFoundException;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import com.openai.models.embeddings.CreateEmbeddingResponse;
+import com.openai.models.embeddings.EmbeddingCreateParams;
+import com.openai.models.models.Model;
+import dev.switchboard.api.v1alpha1.ModelRoute;
+import dev.switchboard.e2e.local.LocalStack;
+import dev.switchboard.mock.openapi.OpenApiSchemas;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole system as a user runs it: the local stack applies {@code config-samples/local}, an
+ * application calls it with the official OpenAI Java SDK, and an operator of the system edits the
+ * config directory. Every response body is validated against the OpenAI OpenAPI schemas.
+ */
+class LocalStackIT {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Path SAMPLES = Path.of("../config-samples/local");
+
+  static Path configDir;
+  static LocalStack stack;
+  static OpenAIClient sdk;
+  static HttpClient http;
+  static final List<String> console = new CopyOnWriteArrayList<>();
+  static final OpenApiSchemas schemas = OpenApiSchemas.shared();
+
+  @BeforeAll
+  static void start() throws Exception {
+    configDir = Files.createTempDirectory("switchboard-local-config");
+    copySamples();
+    stack =
+        LocalStack.start(
+            LocalStack.Options.defaults()
+                .withConfigDir(configDir)
+                .withPort(0)
+                .withKubeconfigOut(
+                    configDir.resolveSibling(configDir.getFileName() + ".kubeconfig")),
+            console::add);
+    assertThat(stack.awaitRoutingTable(Duration.ofSeconds(30))).isTrue();
+    sdk =
+        OpenAIOkHttpClient.builder()
+            .baseUrl(stack.baseUrl())
+            .apiKey("sk-application")
+            .maxRetries(0)
+            .timeout(Duration.ofSeconds(30))
+            .build();
+    http = HttpClient.newHttpClient();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (sdk != null) {
+      sdk.close();
+    }
+    if (stack != null) {
+      stack.close();
+    }
+  }
+
+  /** Every test starts from the samples as shipped, with healthy providers. */
+  @BeforeEach
+  void restoreSamples() throws Exception {
+    copySamples();
+    stack.applier().sync();
+    stack.mock(18081).faults().clearAll();
+    stack.mock(18081).setKeys("sk-local-primary");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(servedBy("chat-default")).isEqualTo("local-primary"));
+  }
+
+  @AfterEach
+  void clearFaults() {
+    stack.mock(18081).faults().clearAll();
+  }
+
+  private static void copySamples() throws IOException {
+    try (Stream<Path> files = Files.list(SAMPLES)) {
+      for (Path file : files.toList()) {
+        Path copy = configDir.resolve(file.getFileName());
+        byte[] bytes = Files.readAllBytes(file);
+        if (!Files.exists(copy) || !java.util.Arrays.equals(Files.readAllBytes(copy), bytes)) {
+          Files.write(copy, bytes);
+        }
+      }
+    }
+  }
+
+  private static HttpResponse<String> post(String path, String body) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create(stack.baseUrl() + path))
+            .header("Content-Type", "application/json")
+            .header("Authorization", "Bearer sk-application")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String chatBody(String model) {
+    return "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
+  }
+
+  /** The provider that answered one chat request (asserting the answer is a valid completion). */
+  private static String servedBy(String model) throws Exception {
+    HttpResponse<String> response = post("/chat/completions", chatBody(model));
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    assertThat(schemas.validate(OpenApiSchemas.CHAT_COMPLETION, response.body())).isEmpty();
+    return response.headers().firstValue("x-switchboard-provider").orElseThrow();
+  }
+
+  @Test
+  void chatStreamEmbeddingsAndModelsThroughTheOfficialSdk() throws Exception {
+    HttpResponseFor<ChatCompletion> raw =
+        sdk.chat()
+            .completions()
+            .withRawResponse()
+            .create(
+                ChatCompletionCreateParams.builder()
+                    .model("gpt-4o")
+                    .addUserMessage("Hello from the SDK")
+                    .build());
+    ChatCompletion completion = raw.parse();
+    assertThat(completion.choices().get(0).message().content())
+        .hasValueSatisfying(text -> assertThat(text).contains("Hello from the SDK"));
+    assertThat(completion.model()).isEqualTo("gpt-4o-mini-2024-07-18");
+    assertThat(raw.headers().values("x-switchboard-route")).containsExactly("chat-default");
+
+    List<ChatCompletionChunk> chunks = new ArrayList<>();
+    try (StreamResponse<ChatCompletionChunk> stream =
+        sdk.chat()
+            .completions()
+            .createStreaming(
+                ChatCompletionCreateParams.builder()
+                    .model("chat-default")
+                    .addUserMessage("Stream please")
+                    .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build())
+                    .build())) {
+      stream.stream().forEach(chunks::add);
+    }
+    StringBuilder text = new StringBuilder();
+    chunks.forEach(c -> c.choices().forEach(ch -> ch.delta().content().ifPresent(text::append)));
+    assertThat(text.toString()).contains("Stream please");
+    assertThat(chunks.get(chunks.size() - 1).usage()).isPresent();
+
+    CreateEmbeddingResponse embeddings =
+        sdk.embeddings()
+            .create(
+                EmbeddingCreateParams.builder()
+                    .model("text-embedding-3-small")
+                    .input("embed me")
+                    .build());
+    assertThat(embeddings.data())
+        .singleElement()
+        .satisfies(e -> assertThat(e.embedding()).isNotEmpty());
+
+    List<String> models = sdk.models().list().data().stream().map(Model::id).toList();
+    assertThat(models).contains("chat-default", "gpt-4o", "text-embedding-3-small");
+  }
+
+  @Test
+  void everyAnswerMatchesTheOpenApiSchemas() throws Exception {
+    HttpResponse<String> chat = post("/chat/completions", chatBody("chat-default"));
+    assertThat(schemas.validate(OpenApiSchemas.CHAT_COMPLETION, chat.body())).isEmpty();
+
+    HttpResponse<String> stream =
+        post(
+            "/chat/completions",
+            "{\"model\":\"chat-default\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
+    List<String> events =
+        stream.body().lines().filter(l -> l.startsWith("data: ")).map(l -> l.substring(6)).toList();
+    assertThat(events).last().isEqualTo("[DONE]");
+    events.stream()
+        .filter(e -> !e.equals("[DONE]"))
+        .forEach(
+            e -> assertThat(schemas.validate(OpenApiSchemas.CHAT_COMPLETION_CHUNK, e)).isEmpty());
+
+    HttpResponse<String> embeddings =
+        post("/embeddings", "{\"model\":\"text-embedding-3-small\",\"input\":[\"a\",\"b\"]}");
+    assertThat(schemas.validate(OpenApiSchemas.EMBEDDINGS, embeddings.body())).isEmpty();
+
+    HttpResponse<String> models =
+        http.send(
+            HttpRequest.newBuilder(URI.create(stack.baseUrl() + "/models")).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(schemas.validate(OpenApiSchemas.MODELS, models.body())).isEmpty();
+
+    HttpResponse<String> unknown = post("/chat/completions", chatBody("no-such-model"));
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(schemas.validate(OpenApiSchemas.ERROR, unknown.body())).isEmpty();
+  }
+
+  @Test
+  void editingARouteFileChangesServingWithoutARestart() throws Exception {
+    Path routes = configDir.resolve("modelroutes.yaml");
+    String swapped =
+        Files.readString(routes)
+            .replace(
+                "model: gpt-4o-mini, weight: 1, priority: 0",
+                "model: gpt-4o-mini, weight: 1, priority: 1")
+            .replace(
+                "model: llama-3.1-8b-instruct, weight: 1, priority: 1",
+                "model: llama-3.1-8b-instruct, weight: 1, priority: 0");
+    assertThat(swapped).isNotEqualTo(Files.readString(routes));
+    Files.writeString(routes, swapped);
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(servedBy("chat-default")).isEqualTo("local-secondary"));
+  }
+
+  @Test
+  void aBrokenProviderFailsOverAndTheClientSeesNoError() throws Exception {
+    stack.mock(18081).faults().set("gpt-4o-mini", "status:503");
+    long before = stack.mock(18082).totalAttempts();
+
+    for (int i = 0; i < 5; i++) {
+      assertThat(servedBy("chat-default")).isEqualTo("local-secondary");
+    }
+    assertThat(stack.mock(18082).totalAttempts() - before).isGreaterThanOrEqualTo(5);
+  }
+
+  @Test
+  void aRotatedKeyIsUsedWithoutARestart() throws Exception {
+    Path secrets = configDir.resolve("secrets.yaml");
+    // The provider now accepts only the new key; the old one is refused with 401.
+    stack.mock(18081).setKeys("sk-local-rotated");
+    Files.writeString(
+        secrets,
+        Files.readString(secrets).replace("apiKey: sk-local-primary", "apiKey: sk-local-rotated"));
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(servedBy("chat-default")).isEqualTo("local-primary"));
+  }
+
+  @Test
+  void deletingARouteAnswers404() throws Exception {
+    Path routes = configDir.resolve("modelroutes.yaml");
+    String text = Files.readString(routes);
+    String withoutEmbeddings =
+        text.substring(
+            0,
+            text.indexOf(
+                "---\napiVersion: switchboard.dev/v1alpha1\nkind: ModelRoute\nmetadata:\n  name: embeddings-default"));
+    Files.writeString(routes, withoutEmbeddings);
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              HttpResponse<String> response =
+                  post("/embeddings", "{\"model\":\"text-embedding-3-small\",\"input\":\"x\"}");
+              assertThat(response.statusCode()).isEqualTo(404);
+              JsonNode error = JSON.readTree(response.body()).get("error");
+              assertThat(error.get("code").asText()).isEqualTo("model_not_found");
+            });
+    // The SDK maps it to its typed exception.
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                sdk.embeddings()
+                    .create(
+                        EmbeddingCreateParams.builder()
+                            .model("text-embedding-3-small")
+                            .input("x")
+                            .build()))
+        .isInstanceOf(NotFoundException.class);
+    // Other routes are unaffected.
+    assertThat(servedBy("chat-default")).isEqualTo("local-primary");
+  }
+
+  @Test
+  void anInvalidResourceIsReportedAndServingGoesOn() throws Exception {
+    Path broken = configDir.resolve("zz-broken.yaml");
+    Files.writeString(
+        broken,
+        """
+        apiVersion: switchboard.dev/v1alpha1
+        kind: ModelRoute
+        metadata: {name: broken-route}
+        spec:
+          model: broken
+          targets:
+            - {providerRef: {name: no-such-provider}, model: x}
+        """);
+    try {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () -> {
+                ModelRoute route =
+                    stack
+                        .api()
+                        .client()
+                        .resources(ModelRoute.class)
+                        .inNamespace("default")
+                        .withName("broken-route")
+                        .get();
+                assertThat(route).isNotNull();
+                assertThat(route.getStatus()).isNotNull();
+                assertThat(route.getStatus().getConditions())
+                    .anySatisfy(
+                        c -> {
+                          assertThat(c.getType()).isEqualTo("Ready");
+                          assertThat(c.getStatus()).isEqualTo("False");
+                          assertThat(c.getMessage()).contains("no-such-provider");
+                        });
+              });
+      assertThat(servedBy("chat-default")).isEqualTo("local-primary");
+      HttpResponse<String> response = post("/chat/completions", chatBody("broken"));
+      assertThat(response.statusCode()).isEqualTo(404);
+    } finally {
+      Files.deleteIfExists(broken);
+      stack.applier().sync();
+    }
+  }
+}
