@@ -1,0 +1,120 @@
+package dev.switchboard.gateway.resilience;
+
+import static dev.switchboard.gateway.resilience.ResilienceTables.policy;
+import static dev.switchboard.gateway.resilience.ResilienceTables.provider;
+import static dev.switchboard.gateway.resilience.ResilienceTables.route;
+import static dev.switchboard.gateway.resilience.ResilienceTables.target;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.upstream.UpstreamClients;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Vertx;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class ResilienceRegistryTest {
+
+  private final Vertx vertx = Vertx.vertx();
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  private final ResilienceRegistry registry =
+      new ResilienceRegistry(vertx, new UpstreamClients(vertx), meters, name -> Optional.empty());
+
+  @AfterEach
+  void close() throws Exception {
+    registry.close();
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  private static RoutingTable table(Integer maxConcurrency, boolean withB) {
+    List<RoutingTable.Provider> providers =
+        withB
+            ? List.of(
+                provider("a", "http://127.0.0.1:9/v1", null, maxConcurrency, null, null, Map.of()),
+                provider("b", "http://127.0.0.1:9/v1", null, null, null, null, Map.of()))
+            : List.of(
+                provider("a", "http://127.0.0.1:9/v1", null, maxConcurrency, null, null, Map.of()));
+    List<RoutingTable.Route> routes =
+        withB
+            ? List.of(route("r", "p", target("a", "m", 0), target("b", "m", 1)))
+            : List.of(route("r", "p", target("a", "m", 0)));
+    return ResilienceTables.table(
+        providers, List.of(policy("p", 1, 100, 0.2, 1, null, List.of())), routes);
+  }
+
+  private static PlannedTarget planned(RoutingTable table, String provider) {
+    return new PlannedTarget(
+        target(provider, "m", 0), table.providers().get(provider), PlannedTarget.STABLE);
+  }
+
+  @Test
+  void reloadKeepsStateOfUnchangedTargetsAndDropsRemovedOnes() {
+    RoutingTable first = table(4, true);
+    registry.reconcile(first);
+    ResiliencePolicy policy = ResiliencePolicy.of(first.policies().get("p"));
+    CircuitBreaker a = registry.breaker(planned(first, "a"), policy);
+    CircuitBreaker b = registry.breaker(planned(first, "b"), policy);
+    a.transitionToOpenState();
+    ProviderGuard guardA = registry.guard(first.providers().get("a"));
+    assertThat(meters.find("switchboard_circuit_breaker_state").tag("target", "b/m").gauges())
+        .hasSize(3);
+
+    RoutingTable second = table(4, false);
+    registry.reconcile(second);
+
+    assertThat(registry.breaker(planned(second, "a"), policy)).isSameAs(a);
+    assertThat(registry.breakerState("a/m")).contains(CircuitBreaker.State.OPEN);
+    assertThat(registry.breakerState("b/m")).isEmpty();
+    assertThat(registry.guard(second.providers().get("a"))).isSameAs(guardA);
+    assertThat(meters.find("switchboard_circuit_breaker_state").tag("target", "b/m").gauges())
+        .isEmpty();
+    assertThat(meters.find("switchboard_provider_healthy").tag("provider", "b").gauges()).isEmpty();
+    assertThat(b.getState()).isEqualTo(CircuitBreaker.State.CLOSED); // dropped, not reused
+  }
+
+  @Test
+  void changedProtectionSettingsGetFreshState() {
+    RoutingTable first = table(4, false);
+    registry.reconcile(first);
+    ProviderGuard before = registry.guard(first.providers().get("a"));
+    RoutingTable second = table(8, false);
+    registry.reconcile(second);
+    ProviderGuard after = registry.guard(second.providers().get("a"));
+    assertThat(after).isNotSameAs(before);
+    assertThat(after.bulkhead().max()).isEqualTo(8);
+  }
+
+  @Test
+  void breakerStateIsExportedAsOneGaugePerState() {
+    RoutingTable t = table(null, false);
+    registry.reconcile(t);
+    CircuitBreaker a =
+        registry.breaker(planned(t, "a"), ResiliencePolicy.of(t.policies().get("p")));
+    a.transitionToOpenState();
+    assertThat(gauge("a/m", "open")).isEqualTo(1.0);
+    assertThat(gauge("a/m", "closed")).isZero();
+    assertThat(gauge("a/m", "half_open")).isZero();
+  }
+
+  @Test
+  void retryAfterCoolDownIsPerTarget() {
+    registry.coolDown("a/m", 60_000);
+    assertThat(registry.coolingDown("a/m")).isTrue();
+    assertThat(registry.coolingDown("a/other")).isFalse();
+  }
+
+  private double gauge(String target, String state) {
+    return meters
+        .get("switchboard_circuit_breaker_state")
+        .tag("target", target)
+        .tag("state", state)
+        .gauge()
+        .value();
+  }
+}
