@@ -1,5 +1,7 @@
 package dev.switchboard.mock;
 
+import dev.switchboard.mock.fault.FaultRules;
+import dev.switchboard.mock.fault.FaultSpec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -38,58 +40,34 @@ public final class MockProviderMain {
 
   private MockProviderMain() {}
 
+  /** Parsed command line: server options plus fault rules (model, spec, times). */
+  record CommandLine(MockProviderOptions options, List<Rule> rules, boolean help) {}
+
+  /** One {@code --fault MODEL=SPEC[;times=N]} rule. */
+  record Rule(String model, String fault, int times) {}
+
   public static void main(String[] args) throws InterruptedException {
     if (System.getProperty("logback.configurationFile") == null) {
       // A library jar must not ship logback.xml; the standalone process picks its own config.
       System.setProperty("logback.configurationFile", "mock-provider-logback.xml");
     }
-    Logger log = LoggerFactory.getLogger(MockProviderMain.class);
-    MockProviderOptions options = new MockProviderOptions().port(18081);
-    List<String[]> faultRules = new ArrayList<>();
+    CommandLine cli;
     try {
-      for (int i = 0; i < args.length; i++) {
-        String arg = args[i];
-        switch (arg) {
-          case "--help", "-h" -> {
-            System.out.print(USAGE);
-            return;
-          }
-          case "--fast" -> options.fastPath(true);
-          default -> {
-            if (i + 1 >= args.length) {
-              throw new IllegalArgumentException("missing value for " + arg);
-            }
-            String value = args[++i];
-            switch (arg) {
-              case "--host" -> options.host(value);
-              case "--port" -> options.port(Integer.parseInt(value));
-              case "--key" -> options.keys().add(value);
-              case "--keys" -> options.keys().addAll(splitList(value));
-              case "--models" -> options.models().addAll(splitList(value));
-              case "--alias" -> {
-                String[] kv = splitPair(value, "--alias");
-                options.alias(kv[0], kv[1]);
-              }
-              case "--embedding-dimensions" -> options.embeddingDimensions(Integer.parseInt(value));
-              case "--fault" -> faultRules.add(splitPair(value, "--fault"));
-              case "--chunk-interval-ms" -> options.defaultChunkIntervalMs(Long.parseLong(value));
-              case "--seed" -> options.randomSeed(Long.parseLong(value));
-              default -> throw new IllegalArgumentException("unknown option " + arg);
-            }
-          }
-        }
-      }
+      cli = parse(args);
     } catch (IllegalArgumentException e) {
       System.err.println(e.getMessage());
       System.err.print(USAGE);
       System.exit(2);
       return;
     }
-
-    MockProvider mock = MockProvider.startBlocking(options);
-    for (String[] rule : faultRules) {
-      addRule(mock, rule[0], rule[1]);
+    if (cli.help()) {
+      System.out.print(USAGE);
+      return;
     }
+    Logger log = LoggerFactory.getLogger(MockProviderMain.class);
+    MockProviderOptions options = cli.options();
+    MockProvider mock = MockProvider.startBlocking(options);
+    cli.rules().forEach(r -> mock.faults().add(r.model(), r.fault(), r.times()));
     log.info(
         "mock provider listening on {} (Azure shape at {}/openai/deployments/...), {} key(s),"
             + " models {}",
@@ -109,18 +87,63 @@ public final class MockProviderMain {
     stopped.await();
   }
 
-  /** {@code SPEC;times=N} limits a rule; the rest is the fault grammar. */
-  private static void addRule(MockProvider mock, String model, String spec) {
-    int times = -1;
+  /** Parses the command line; throws {@link IllegalArgumentException} with a usable message. */
+  static CommandLine parse(String[] args) {
+    MockProviderOptions options = new MockProviderOptions().port(18081);
+    List<Rule> rules = new ArrayList<>();
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      switch (arg) {
+        case "--help", "-h" -> {
+          return new CommandLine(options, rules, true);
+        }
+        case "--fast" -> options.fastPath(true);
+        default -> {
+          if (i + 1 >= args.length) {
+            throw new IllegalArgumentException("missing value for " + arg);
+          }
+          String value = args[++i];
+          try {
+            switch (arg) {
+              case "--host" -> options.host(value);
+              case "--port" -> options.port(Integer.parseInt(value));
+              case "--key" -> options.keys().add(value);
+              case "--keys" -> options.keys().addAll(splitList(value));
+              case "--models" -> options.models().addAll(splitList(value));
+              case "--alias" -> {
+                String[] kv = splitPair(value, "--alias");
+                options.alias(kv[0], kv[1]);
+              }
+              case "--embedding-dimensions" -> options.embeddingDimensions(Integer.parseInt(value));
+              case "--fault" -> rules.add(rule(value));
+              case "--chunk-interval-ms" -> options.defaultChunkIntervalMs(Long.parseLong(value));
+              case "--seed" -> options.randomSeed(Long.parseLong(value));
+              default -> throw new IllegalArgumentException("unknown option " + arg);
+            }
+          } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(arg + " expects a number, got " + value, e);
+          }
+        }
+      }
+    }
+    return new CommandLine(options, rules, false);
+  }
+
+  /** {@code MODEL=SPEC[;times=N]}; the spec is validated now, not at the first request. */
+  private static Rule rule(String value) {
+    String[] kv = splitPair(value, "--fault");
+    int times = FaultRules.UNLIMITED;
     List<String> parts = new ArrayList<>();
-    for (String part : spec.split(";")) {
+    for (String part : kv[1].split(";")) {
       if (part.trim().startsWith("times=")) {
         times = Integer.parseInt(part.trim().substring("times=".length()));
       } else {
         parts.add(part);
       }
     }
-    mock.faults().add(model, String.join(";", parts), times);
+    String spec = String.join(";", parts);
+    FaultSpec.parse(spec);
+    return new Rule(kv[0], spec, times);
   }
 
   private static List<String> splitList(String value) {

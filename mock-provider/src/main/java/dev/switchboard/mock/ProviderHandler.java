@@ -13,6 +13,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.impl.ConnectionBase;
@@ -78,6 +79,33 @@ final class ProviderHandler {
     router
         .post("/openai/deployments/:deployment/embeddings")
         .handler(ctx -> embeddings(ctx, Api.AZURE));
+    router.route().failureHandler(ProviderHandler::failure);
+  }
+
+  /**
+   * Answers uncaught handler failures in OpenAI's error shape: a field of the wrong JSON type (e.g.
+   * {@code "n": "two"}) is the client's fault, anything else a mock bug reported as 500.
+   */
+  private static void failure(RoutingContext ctx) {
+    Throwable t = ctx.failure();
+    if (ctx.response().headWritten()) {
+      ctx.response().reset();
+      return;
+    }
+    boolean clientError = t instanceof ClassCastException || t instanceof DecodeException;
+    if (!clientError) {
+      LOG.warn("mock provider failed on {} {}", ctx.request().method(), ctx.request().path(), t);
+    }
+    int status = clientError ? 400 : ctx.statusCode() > 0 ? ctx.statusCode() : 500;
+    JsonObject body =
+        OpenAiPayloads.error(
+            clientError
+                ? "Invalid type for a request parameter: " + t.getMessage()
+                : "The mock provider failed: " + (t == null ? "HTTP " + status : t),
+            status < 500 ? "invalid_request_error" : "server_error",
+            null,
+            null);
+    sendError(ctx, status, body, Map.of());
   }
 
   /** Which URL and auth shape a request used; errors are answered in that provider's shape. */
@@ -515,14 +543,23 @@ final class ProviderHandler {
         delay += (long) (random.nextDouble() * (fault.delayMaxMs() - fault.delayMinMs() + 1));
       }
     }
+    Runnable guarded =
+        () -> {
+          try {
+            action.run();
+          } catch (RuntimeException e) {
+            // Route to the failure handler, also from a timer where nothing else would catch it.
+            ctx.fail(e);
+          }
+        };
     if (delay <= 0) {
-      action.run();
+      guarded.run();
     } else {
       vertx.setTimer(
           delay,
           t -> {
             if (!ctx.response().closed()) {
-              action.run();
+              guarded.run();
             }
           });
     }

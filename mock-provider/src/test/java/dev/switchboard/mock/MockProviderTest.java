@@ -334,6 +334,17 @@ class MockProviderTest {
     assertThat(res.statusCode()).isEqualTo(400);
     assertThat(new JsonObject(res.body()).getJsonObject("error").getString("type"))
         .isEqualTo("invalid_request_error");
+    // Also when the answer is produced later, from a timer.
+    HttpResponse<String> delayed =
+        client.send(
+            client.post(
+                "/v1/chat/completions",
+                "{\"model\":\"gpt-4o-mini\",\"n\":\"two\",\"messages\":[]}",
+                "authorization",
+                BEARER,
+                MockProvider.FAULT_HEADER,
+                "delay:10"));
+    assertThat(delayed.statusCode()).isEqualTo(400);
   }
 
   @Test
@@ -354,6 +365,32 @@ class MockProviderTest {
         .isEqualTo("model");
     assertThat(mock.outcomes("bad-request")).isEqualTo(2);
     assertThat(mock.outcomes("ok")).isZero();
+  }
+
+  @Test
+  void wrongParameterTypesAre400InOpenAiShape() throws Exception {
+    HttpResponse<String> res =
+        client.send(
+            client.post(
+                "/v1/chat/completions",
+                "{\"model\":\"gpt-4o-mini\",\"n\":\"two\",\"messages\":[]}",
+                "authorization",
+                BEARER));
+
+    assertThat(res.statusCode()).isEqualTo(400);
+    assertThat(new JsonObject(res.body()).getJsonObject("error").getString("type"))
+        .isEqualTo("invalid_request_error");
+    // Also when the answer is produced later, from a timer.
+    HttpResponse<String> delayed =
+        client.send(
+            client.post(
+                "/v1/chat/completions",
+                "{\"model\":\"gpt-4o-mini\",\"n\":\"two\",\"messages\":[]}",
+                "authorization",
+                BEARER,
+                MockProvider.FAULT_HEADER,
+                "delay:10"));
+    assertThat(delayed.statusCode()).isEqualTo(400);
   }
 
   @Test
