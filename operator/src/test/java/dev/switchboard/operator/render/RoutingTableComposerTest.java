@@ -1,6 +1,7 @@
 package dev.switchboard.operator.render;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -269,6 +270,40 @@ class RoutingTableComposerTest {
     assertThat(after.routes().get("reasoning").state()).isEqualTo(RouteOutcome.State.CURRENT);
     assertThat(route(after, "reasoning").revision())
         .isGreaterThan(route(good, "reasoning").revision());
+  }
+
+  @Test
+  void tableThatFailsValidationIsRejectedInsteadOfPublished() {
+    // A planner bug (a canary arm on a provider that does not exist) must not reach the gateway.
+    CanaryPlanner broken =
+        (route, desired, published) ->
+            new dev.switchboard.operator.rollout.RolloutDecision(
+                new RoutingTable.Route(
+                    desired.name(),
+                    desired.model(),
+                    desired.aliases(),
+                    desired.policy(),
+                    desired.revision(),
+                    desired.targets(),
+                    desired.rules(),
+                    new RoutingTable.Canary(
+                        "split",
+                        10,
+                        desired.revision() + 1,
+                        List.of(new RoutingTable.Target("ghost", "m", 1, 0)),
+                        List.of())),
+                "Progressing",
+                desired.revision(),
+                desired.revision() + 1,
+                10,
+                0,
+                null);
+    RoutingTableComposer withBrokenPlanner =
+        new RoutingTableComposer(new ModelRouteValidator(), broken);
+
+    assertThatThrownBy(() -> withBrokenPlanner.compose(resolve(basic()), PublishedTable.NONE))
+        .isInstanceOf(RoutingTableComposer.RoutingTableRejectedException.class)
+        .hasMessageContaining("provider 'ghost' is not in the table");
   }
 
   private static RoutingTable.Route route(RenderOutcome outcome, String name) {
