@@ -20,6 +20,7 @@ import dev.switchboard.operator.rollout.metrics.GatewayScrapeSource;
 import dev.switchboard.operator.rollout.metrics.GatewayTargets;
 import dev.switchboard.operator.routingpolicy.RoutingPolicyReconciler;
 import dev.switchboard.operator.routingpolicy.RoutingPolicyValidator;
+import dev.switchboard.operator.runtime.GatewayRuntimeView;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -76,7 +77,14 @@ public final class SwitchboardOperator implements AutoCloseable {
     CanaryMetricsSource source =
         new CanaryMetricsSources(
             new GatewayScrapeSource(targets, clock), settings.prometheusNamespaceLabel());
-    return start(client, settings, clock, source, o -> {}, resources);
+    return start(
+        client,
+        settings,
+        clock,
+        source,
+        new GatewayRuntimeView(targets, clock),
+        o -> {},
+        resources);
   }
 
   /**
@@ -98,7 +106,11 @@ public final class SwitchboardOperator implements AutoCloseable {
       Clock clock,
       CanaryMetricsSource metrics,
       Consumer<ConfigurationServiceOverrider> customizer) {
-    return start(client, settings, clock, metrics, customizer, new ArrayList<>());
+    GatewayRuntimeView runtime =
+        settings.gatewayMetricsUrls().isEmpty()
+            ? null
+            : new GatewayRuntimeView(GatewayTargets.fixed(settings.gatewayMetricsUrls()), clock);
+    return start(client, settings, clock, metrics, runtime, customizer, new ArrayList<>());
   }
 
   private static SwitchboardOperator start(
@@ -106,6 +118,7 @@ public final class SwitchboardOperator implements AutoCloseable {
       OperatorSettings settings,
       Clock clock,
       CanaryMetricsSource metrics,
+      GatewayRuntimeView runtime,
       Consumer<ConfigurationServiceOverrider> customizer,
       List<AutoCloseable> resources) {
     OperatorMetrics operatorMetrics = new OperatorMetrics();
@@ -122,7 +135,7 @@ public final class SwitchboardOperator implements AutoCloseable {
         settings,
         clock,
         planner,
-        new KubernetesRolloutHooks(client, planner),
+        new KubernetesRolloutHooks(client, planner, runtime),
         customizer,
         resources,
         port);
@@ -146,7 +159,7 @@ public final class SwitchboardOperator implements AutoCloseable {
       Consumer<ConfigurationServiceOverrider> customizer) {
     RolloutHooks hooks =
         planner instanceof ProgressiveCanaryPlanner progressive
-            ? new KubernetesRolloutHooks(client, progressive)
+            ? new KubernetesRolloutHooks(client, progressive, null)
             : RolloutHooks.NONE;
     return start(client, settings, clock, planner, hooks, customizer, new ArrayList<>(), -1);
   }

@@ -1,5 +1,6 @@
 package dev.switchboard.operator.modelroute;
 
+import dev.switchboard.api.v1alpha1.GatewayStatus;
 import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.api.v1alpha1.ModelRouteStatus;
 import dev.switchboard.api.v1alpha1.ProviderEndpoint;
@@ -38,6 +39,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -52,6 +54,8 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
 
   public static final String NAME = "modelroute";
 
+  private static final java.time.Duration GATEWAY_CATCH_UP = java.time.Duration.ofSeconds(2);
+  private static final java.time.Duration GATEWAY_REFRESH = java.time.Duration.ofSeconds(30);
   private static final java.time.Duration ANNOTATION_CLEAR_DELAY = java.time.Duration.ofSeconds(1);
 
   static final String ROUTES_BY_PROVIDER = "routes-by-provider";
@@ -112,6 +116,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     String namespace = route.getMetadata().getNamespace();
     boolean deleted = context.isPrimaryResourceDeleted();
     RouteOutcome outcome;
+    String publishedVersion;
     synchronized (publisher.lockFor(namespace)) {
       NamespaceView view = references.view(namespace);
       if (deleted) {
@@ -126,6 +131,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       RenderOutcome rendered = composer.compose(resolved, publisher.published(namespace));
       publisher.publish(namespace, rendered, owners(view.routes()));
       outcome = rendered.routes().get(route.getMetadata().getName());
+      publishedVersion = rendered.table().configVersion();
     }
     if (deleted) {
       rollout.deleted(namespace, route.getMetadata().getName());
@@ -134,6 +140,8 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       return UpdateControl.noUpdate();
     }
     ModelRouteStatus next = statusBuilder.build(route, outcome);
+    Optional<GatewayStatus> runtime = rollout.gatewayStatus(namespace, publishedVersion);
+    runtime.ifPresent(next::setGateway);
     recordTransition(route, next);
     RolloutDecision decision = outcome.rollout();
     if (decision != null && decision.transition() != null) {
@@ -156,8 +164,19 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       }
       rollout.clearAnnotations(route, manual);
     }
-    if (decision != null && decision.requeueAfter() != null) {
-      control.rescheduleAfter(decision.requeueAfter());
+    java.time.Duration requeue = decision == null ? null : decision.requeueAfter();
+    if (runtime.isPresent()) {
+      // Status tells runtime truth only if it is looked at again: soon while replicas are still
+      // loading the table, at a slow pace otherwise.
+      GatewayStatus gateway = runtime.get();
+      java.time.Duration refresh =
+          gateway.getReplicasReady() < gateway.getReplicasTotal()
+              ? GATEWAY_CATCH_UP
+              : GATEWAY_REFRESH;
+      requeue = requeue == null || refresh.compareTo(requeue) < 0 ? refresh : requeue;
+    }
+    if (requeue != null) {
+      control.rescheduleAfter(requeue);
     }
     return control;
   }

@@ -9,11 +9,15 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * Finds the gateway replicas through the EndpointSlices ({@code discovery.k8s.io/v1}) of the
- * gateway Service in the route's namespace, from an informer cache: no API call per analysis. Only
- * ready endpoints count; each is scraped on the Service's port named {@code portName}.
+ * gateway Service in the route's namespace, from an informer cache: no API call per analysis. The
+ * gateway is expected in the namespace of the routes it serves (its routing table is per
+ * namespace). Only ready endpoints count; each is scraped on the Service's port named {@code
+ * portName}.
  */
 public final class EndpointSliceGatewayTargets implements GatewayTargets, AutoCloseable {
 
@@ -24,7 +28,8 @@ public final class EndpointSliceGatewayTargets implements GatewayTargets, AutoCl
   private final String serviceName;
   private final String portName;
   private final String path;
-  private volatile SharedIndexInformer<EndpointSlice> informer;
+  private final ConcurrentMap<String, SharedIndexInformer<EndpointSlice>> informers =
+      new ConcurrentHashMap<>();
 
   public EndpointSliceGatewayTargets(
       KubernetesClient client, String serviceName, String portName, String path) {
@@ -37,10 +42,7 @@ public final class EndpointSliceGatewayTargets implements GatewayTargets, AutoCl
   @Override
   public List<URI> metricsUrls(String namespace) {
     List<URI> urls = new ArrayList<>();
-    for (EndpointSlice slice : informer().getStore().list()) {
-      if (!namespace.equals(slice.getMetadata().getNamespace())) {
-        continue;
-      }
+    for (EndpointSlice slice : informer(namespace).getStore().list()) {
       Integer port = port(slice);
       if (port == null || slice.getEndpoints() == null) {
         continue;
@@ -73,31 +75,26 @@ public final class EndpointSliceGatewayTargets implements GatewayTargets, AutoCl
     return ports.size() == 1 ? ports.get(0).getPort() : null;
   }
 
-  /** Started on first use, so an operator that never runs a canary never watches slices. */
-  private SharedIndexInformer<EndpointSlice> informer() {
-    SharedIndexInformer<EndpointSlice> current = informer;
-    if (current == null) {
-      synchronized (this) {
-        if (informer == null) {
-          informer =
-              client
-                  .discovery()
-                  .v1()
-                  .endpointSlices()
-                  .inAnyNamespace()
-                  .withLabel(SERVICE_NAME_LABEL, serviceName)
-                  .inform();
-        }
-        current = informer;
-      }
-    }
-    return current;
+  /**
+   * One informer per namespace, started on first use: it needs only the namespaced read access the
+   * chart's per-namespace Roles grant, and a namespace without routes costs no watch.
+   */
+  private SharedIndexInformer<EndpointSlice> informer(String namespace) {
+    return informers.computeIfAbsent(
+        namespace,
+        ns ->
+            client
+                .discovery()
+                .v1()
+                .endpointSlices()
+                .inNamespace(ns)
+                .withLabel(SERVICE_NAME_LABEL, serviceName)
+                .inform());
   }
 
   @Override
   public void close() {
-    if (informer != null) {
-      informer.close();
-    }
+    informers.values().forEach(SharedIndexInformer::close);
+    informers.clear();
   }
 }

@@ -1,0 +1,116 @@
+package dev.switchboard.operator.runtime;
+
+import dev.switchboard.operator.rollout.metrics.GatewayTargets;
+import dev.switchboard.operator.rollout.metrics.PrometheusText;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * Reads what the gateway replicas of a namespace really serve from their {@code /metrics}, so that
+ * status tells runtime truth. Results are cached briefly per namespace: a namespace's routes and
+ * providers reconcile in bursts and should cost one scrape per replica, not one each. Replicas that
+ * do not answer are left out (they are not serving either).
+ */
+public final class GatewayRuntimeView {
+
+  static final String CONFIG_VERSION_INFO = "switchboard_config_version_info";
+  static final String PROVIDER_HEALTHY = "switchboard_provider_healthy";
+  static final String BREAKER_STATE = "switchboard_circuit_breaker_state";
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(2);
+  private static final Duration CACHE_FOR = Duration.ofSeconds(1);
+
+  private final GatewayTargets targets;
+  private final Clock clock;
+  private final HttpClient http;
+  private final ConcurrentMap<String, Cached> cache = new ConcurrentHashMap<>();
+
+  public GatewayRuntimeView(GatewayTargets targets, Clock clock) {
+    this.targets = targets;
+    this.clock = clock;
+    this.http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+  }
+
+  /** The replicas serving {@code namespace}, as they report themselves now. */
+  public GatewayReplicas replicas(String namespace) {
+    Instant now = clock.instant();
+    Cached cached = cache.get(namespace);
+    if (cached != null && now.isBefore(cached.at().plus(CACHE_FOR))) {
+      return cached.replicas();
+    }
+    List<URI> urls;
+    try {
+      urls = targets.metricsUrls(namespace);
+    } catch (RuntimeException e) {
+      return GatewayReplicas.NONE;
+    }
+    List<CompletableFuture<GatewayReplicas.Replica>> scrapes = new ArrayList<>();
+    for (URI url : urls) {
+      scrapes.add(scrape(url));
+    }
+    List<GatewayReplicas.Replica> replicas = new ArrayList<>();
+    for (CompletableFuture<GatewayReplicas.Replica> scrape : scrapes) {
+      try {
+        replicas.add(scrape.join());
+      } catch (RuntimeException e) {
+        // Not answering: not serving. Left out of both counts' numerator.
+      }
+    }
+    GatewayReplicas result = new GatewayReplicas(replicas);
+    cache.put(namespace, new Cached(now, result));
+    return result;
+  }
+
+  private CompletableFuture<GatewayReplicas.Replica> scrape(URI url) {
+    HttpRequest request = HttpRequest.newBuilder(url).timeout(TIMEOUT).GET().build();
+    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+        .thenApply(
+            response -> {
+              if (response.statusCode() != 200) {
+                throw new IllegalStateException("HTTP " + response.statusCode());
+              }
+              return parse(url.toString(), response.body());
+            });
+  }
+
+  static GatewayReplicas.Replica parse(String url, String body) {
+    String version = null;
+    Map<String, Boolean> healthy = new TreeMap<>();
+    List<String> open = new ArrayList<>();
+    for (PrometheusText.Sample s : PrometheusText.parse(body)) {
+      switch (s.name()) {
+        case CONFIG_VERSION_INFO -> {
+          if (s.value() == 1.0 && s.label("config_version") != null) {
+            version = s.label("config_version");
+          }
+        }
+        case PROVIDER_HEALTHY -> {
+          if (s.label("provider") != null) {
+            healthy.put(s.label("provider"), s.value() >= 1.0);
+          }
+        }
+        case BREAKER_STATE -> {
+          if ("open".equals(s.label("state")) && s.value() >= 1.0 && s.label("target") != null) {
+            open.add(s.label("target"));
+          }
+        }
+        default -> {}
+      }
+    }
+    return new GatewayReplicas.Replica(url, version, healthy, open);
+  }
+
+  private record Cached(Instant at, GatewayReplicas replicas) {}
+}

@@ -1,0 +1,79 @@
+package dev.switchboard.operator.rollout.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.switchboard.kubemock.EmbeddedKubernetesApi;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import java.net.URI;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class EndpointSliceGatewayTargetsTest {
+
+  @Test
+  void listsReadyEndpointsOfTheGatewayServiceOnItsMetricsPort() {
+    try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start();
+        EndpointSliceGatewayTargets targets =
+            new EndpointSliceGatewayTargets(
+                api.client(), "switchboard-gateway", "http", "/metrics")) {
+      api.client()
+          .resource(
+              new EndpointSliceBuilder()
+                  .withNewMetadata()
+                  .withName("switchboard-gateway-abc12")
+                  .withNamespace("team-a")
+                  .addToLabels("kubernetes.io/service-name", "switchboard-gateway")
+                  .endMetadata()
+                  .withAddressType("IPv4")
+                  .addNewPort()
+                  .withName("admin")
+                  .withPort(9000)
+                  .endPort()
+                  .addNewPort()
+                  .withName("http")
+                  .withPort(8080)
+                  .endPort()
+                  .addNewEndpoint()
+                  .withAddresses("10.0.0.1")
+                  .withNewConditions()
+                  .withReady(true)
+                  .endConditions()
+                  .endEndpoint()
+                  .addNewEndpoint()
+                  .withAddresses("10.0.0.2")
+                  .withNewConditions()
+                  .withReady(false)
+                  .endConditions()
+                  .endEndpoint()
+                  .build())
+          .create();
+      api.client()
+          .resource(
+              new EndpointSliceBuilder()
+                  .withNewMetadata()
+                  .withName("other-service-xyz")
+                  .withNamespace("team-a")
+                  .addToLabels("kubernetes.io/service-name", "other")
+                  .endMetadata()
+                  .withAddressType("IPv4")
+                  .addNewPort()
+                  .withName("http")
+                  .withPort(8080)
+                  .endPort()
+                  .addNewEndpoint()
+                  .withAddresses("10.0.0.9")
+                  .endEndpoint()
+                  .build())
+          .create();
+
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(targets.metricsUrls("team-a"))
+                      .containsExactly(URI.create("http://10.0.0.1:8080/metrics")));
+      assertThat(targets.metricsUrls("team-b")).isEmpty();
+    }
+  }
+}
