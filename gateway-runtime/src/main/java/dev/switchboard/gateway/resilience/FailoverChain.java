@@ -175,21 +175,21 @@ public final class FailoverChain {
       boolean permitted = false;
       if (!forced) {
         if (!guard.healthy()) {
-          skip(target, "unhealthy", true);
+          skip(target, "unhealthy", "unhealthy", true);
           return;
         }
         if (registry.coolingDown(target.id())) {
-          skip(target, "asked to wait (Retry-After)", true);
+          skip(target, "asked to wait (Retry-After)", "cooling_down", true);
           return;
         }
         if (!breaker.tryAcquirePermission()) {
-          skip(target, "circuit breaker open", true);
+          skip(target, "circuit breaker open", "circuit_open", true);
           return;
         }
         permitted = true;
         if (!guard.tryTakeQuota()) {
           breaker.releasePermission();
-          skip(target, "provider quota used up", true);
+          skip(target, "provider quota used up", "quota", true);
           return;
         }
       }
@@ -197,6 +197,7 @@ public final class FailoverChain {
       boolean quotaTaken = !forced;
       if (attempts > 0 && !budget.tryRetry()) {
         release(breaker, recordBreaker, guard, quotaTaken);
+        registry.recordBudgetExhausted(ctx.routeName());
         fail(last.withMessage(last.getMessage() + "; no further attempt: retry budget spent"));
         return;
       }
@@ -206,7 +207,7 @@ public final class FailoverChain {
               permitResult -> {
                 if (permitResult.failed()) {
                   release(breaker, recordBreaker, guard, quotaTaken);
-                  skip(target, "at its concurrency limit", false);
+                  skip(target, "at its concurrency limit", "bulkhead_full", false);
                   return;
                 }
                 send(target, guard, breaker, recordBreaker, permitResult.result());
@@ -351,8 +352,9 @@ public final class FailoverChain {
       next();
     }
 
-    void skip(PlannedTarget target, String reason, boolean unavailable) {
+    void skip(PlannedTarget target, String reason, String label, boolean unavailable) {
       skipped.add(target.id() + " " + reason);
+      registry.recordSkip(target.id(), label);
       if (!unavailable) {
         onlyUnavailable = false;
       }

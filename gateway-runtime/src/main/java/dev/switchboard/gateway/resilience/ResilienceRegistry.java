@@ -165,6 +165,21 @@ public final class ResilienceRegistry {
     return true;
   }
 
+  /**
+   * Counts a target skipped without being called ({@code switchboard_resilience_skips{target,
+   * reason}}; reasons: unhealthy, cooling_down, circuit_open, quota, bulkhead_full).
+   */
+  public void recordSkip(String targetId, String reason) {
+    meters
+        .counter("switchboard_resilience_skips", "target", targetId, "reason", reason)
+        .increment();
+  }
+
+  /** Counts a retry or failover refused by the route's retry budget. */
+  public void recordBudgetExhausted(String route) {
+    meters.counter("switchboard_retry_budget_exhausted", "route", route).increment();
+  }
+
   /** The breaker state of a target, if it has a breaker yet. */
   public Optional<CircuitBreaker.State> breakerState(String targetId) {
     return Optional.ofNullable(breakers.get(targetId)).map(b -> b.breaker().getState());

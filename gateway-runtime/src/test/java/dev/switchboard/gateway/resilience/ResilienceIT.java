@@ -208,6 +208,9 @@ class ResilienceIT {
     }
     // Open: skipped without being called.
     assertThat(mock.attempts("brk-model")).isEqualTo(attemptsWhenOpened);
+    assertThat(gateway.get("/metrics").body())
+        .contains(
+            "switchboard_resilience_skips_total{reason=\"circuit_open\",target=\"brk/brk-model\"} 3.0");
 
     mock.faults().clear("brk-model");
     await()
