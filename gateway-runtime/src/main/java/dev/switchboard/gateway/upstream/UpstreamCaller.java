@@ -192,6 +192,17 @@ public final class UpstreamCaller {
               SseDecoder decoder =
                   new SseDecoder(
                       data -> {
+                        if (!promise.future().isComplete()) {
+                          UpstreamFailure broken = firstEventProblem(pt, data);
+                          if (broken != null) {
+                            // Nothing reached the client yet: fail the attempt so the chain can
+                            // still move on, instead of committing to a stream that is an error.
+                            if (promise.tryFail(broken)) {
+                              stream.cancel();
+                            }
+                            return;
+                          }
+                        }
                         stream.event(data);
                         // The first event commits this attempt; later ones flow to the sink.
                         promise.tryComplete(stream);
@@ -341,6 +352,24 @@ public final class UpstreamCaller {
     String field = op == Operation.EMBEDDINGS ? "data" : "choices";
     if (!json.path(field).isArray()) {
       return "no '" + field + "' array";
+    }
+    return null;
+  }
+
+  /** Why a stream's first event disqualifies the attempt, or null when it is a real chunk. */
+  private static UpstreamFailure firstEventProblem(PlannedTarget pt, String data) {
+    JsonNode first = parseEvent(data);
+    if (first == null || !first.isObject()) {
+      return new UpstreamFailure(
+          FailureKind.BAD_RESPONSE, pt.id() + " sent a first stream event that is not JSON");
+    }
+    if (first.path("error").isObject()) {
+      return new UpstreamFailure(
+          FailureKind.SERVER_ERROR,
+          pt.id() + " sent an error event before any content",
+          200,
+          Buffer.buffer(data),
+          null);
     }
     return null;
   }

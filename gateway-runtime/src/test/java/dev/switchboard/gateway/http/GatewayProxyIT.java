@@ -59,7 +59,9 @@ class GatewayProxyIT {
                     "slow-model",
                     "truncating-model",
                     "text-embedding-3-small",
-                    "shadow-model")
+                    "shadow-model",
+                    "error-first-model",
+                    "error-later-model")
                 .alias("gpt-4o-mini", "gpt-4o-mini-2024-07-18"));
     int deadPort;
     try (ServerSocket s = new ServerSocket(0)) {
@@ -98,6 +100,12 @@ class GatewayProxyIT {
                 route("dead", List.of(), target("dead", "any", 0)),
                 route("truncating", List.of(), target("mock-any", "truncating-model", 0)),
                 route("embed", List.of(), target("mock-any", "text-embedding-3-small", 0)),
+                route(
+                    "error-first",
+                    List.of(),
+                    target("mock-any", "error-first-model", 0),
+                    target("mock-a", "gpt-4o-mini", 1)),
+                route("error-later", List.of(), target("mock-any", "error-later-model", 0)),
                 canaryRoute("canary-broken", target("mock-any", "broken-model", 0)),
                 canaryRoute("canary-healthy", target("mock-any", "gpt-4o-mini", 0)),
                 new RoutingTable.Route(
@@ -151,6 +159,8 @@ class GatewayProxyIT {
     mock.faults().set("rejecting-model", "status:400");
     mock.faults().set("slow-model", "delay:3000");
     mock.faults().set("truncating-model", "truncate:2");
+    mock.faults().set("error-first-model", "stream-error:0");
+    mock.faults().set("error-later-model", "stream-error:2");
   }
 
   @Test
@@ -300,6 +310,21 @@ class GatewayProxyIT {
     assertThat(errors).hasSize(1);
     assertThat(events).last().isEqualTo(errors.get(0));
     assertThat(OpenApiErrorSchema.problems(errors.get(0))).isEmpty();
+  }
+
+  @Test
+  void anErrorEventBeforeAnyContentFailsOverButALaterOneEndsTheStream() throws Exception {
+    HttpResponse<String> first = gateway.post("/v1/chat/completions", chat("error-first", true));
+    assertThat(first.statusCode()).isEqualTo(200);
+    assertThat(sseData(first.body())).last().isEqualTo("[DONE]");
+    assertThat(first.headers().firstValue("x-switchboard-target-model")).contains("gpt-4o-mini");
+
+    HttpResponse<String> later = gateway.post("/v1/chat/completions", chat("error-later", true));
+    assertThat(later.statusCode()).isEqualTo(200);
+    List<String> events = sseData(later.body());
+    assertThat(events).doesNotContain("[DONE]");
+    assertThat(events.stream().filter(e -> e.contains("\"error\"")).toList()).hasSize(1);
+    assertThat(OpenApiErrorSchema.problems(events.get(events.size() - 1))).isEmpty();
   }
 
   @Test
