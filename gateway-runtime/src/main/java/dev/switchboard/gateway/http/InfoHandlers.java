@@ -105,9 +105,15 @@ public final class InfoHandlers {
 
   /** {@code GET /metrics}: Prometheus text format. */
   public void metrics(RoutingContext rc) {
-    rc.response()
-        .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
-        .end(metrics.scrape());
+    // Rendering every histogram bucket can take milliseconds: keep it off the event loop.
+    rc.vertx()
+        .executeBlocking(metrics::scrape, false)
+        .onSuccess(
+            text ->
+                rc.response()
+                    .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
+                    .end(text))
+        .onFailure(rc::fail);
   }
 
   /** {@code GET /v1/switchboard/stats}: live per-route and per-target figures. */
