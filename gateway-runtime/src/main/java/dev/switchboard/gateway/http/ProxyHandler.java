@@ -22,6 +22,7 @@ import dev.switchboard.gateway.upstream.JsonReply;
 import dev.switchboard.gateway.upstream.Operation;
 import dev.switchboard.gateway.upstream.UpstreamCaller;
 import dev.switchboard.gateway.upstream.UpstreamFailure;
+import dev.switchboard.gateway.upstream.UpstreamRequests;
 import dev.switchboard.gateway.upstream.UpstreamStream;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
@@ -158,13 +159,19 @@ public final class ProxyHandler {
         boolean stripUsage = askForUsage(body);
         shadow.maybeMirror(ctx, route, body, true);
         chain
-            .execute(plan, ctx, pt -> caller.openStream(pt, upstreamBody(body, pt), ctx, key(pt)))
+            .execute(
+                plan,
+                ctx,
+                pt -> caller.openStream(pt, upstreamBody(body, pt, stripUsage), ctx, key(pt)))
             .onSuccess(upstream -> relay(rc, ctx, upstream, stripUsage))
             .onFailure(err -> fail(rc, ctx, err));
       } else {
         shadow.maybeMirror(ctx, route, body, false);
         chain
-            .execute(plan, ctx, pt -> caller.callJson(pt, op, upstreamBody(body, pt), ctx, key(pt)))
+            .execute(
+                plan,
+                ctx,
+                pt -> caller.callJson(pt, op, upstreamBody(body, pt, false), ctx, key(pt)))
             .onSuccess(reply -> answerJson(rc, ctx, reply))
             .onFailure(err -> fail(rc, ctx, err));
       }
@@ -240,10 +247,17 @@ public final class ProxyHandler {
     return key;
   }
 
-  /** The client's body with {@code model} replaced by the target's provider model id. */
-  private static Buffer upstreamBody(ObjectNode body, PlannedTarget pt) {
+  /**
+   * The client's body with {@code model} replaced by the target's provider model id, and without
+   * the {@code stream_options} the gateway added where the provider does not accept them.
+   */
+  private static Buffer upstreamBody(ObjectNode body, PlannedTarget pt, boolean addedUsage) {
     ObjectNode copy = body.deepCopy();
     copy.put("model", pt.target().model());
+    if (addedUsage && !UpstreamRequests.acceptsStreamOptions(pt.provider())) {
+      // Our own addition must not get the request rejected by a strict provider.
+      copy.remove("stream_options");
+    }
     try {
       return Buffer.buffer(JSON.writeValueAsBytes(copy));
     } catch (JsonProcessingException e) {

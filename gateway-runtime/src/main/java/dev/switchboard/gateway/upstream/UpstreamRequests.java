@@ -52,6 +52,15 @@ public final class UpstreamRequests {
     return base + operation.path();
   }
 
+  /**
+   * Whether the provider accepts {@code stream_options} (the gateway adds {@code include_usage} to
+   * measure tokens of streams). Mistral rejects unknown fields (422) and reports usage in its last
+   * chunk anyway; every other preset, and vLLM/Ollama, accept it.
+   */
+  public static boolean acceptsStreamOptions(RoutingTable.Provider provider) {
+    return provider.providerKind() != ProviderKind.MISTRAL;
+  }
+
   /** Writes auth, static, content and tracing headers of an upstream call into {@code into}. */
   public static void headers(
       RoutingTable.Provider provider,

@@ -78,6 +78,7 @@ class GatewayProxyIT {
                     Map.of("gpt-4o-mini", TestTables.priced(2.0, 8.0)),
                     null),
                 provider("mock-any", mock.baseUrl(), true),
+                provider("mock-mistral", "mistral", mock.baseUrl(), true, Map.of(), null),
                 provider(
                     "mock-slow",
                     "openai-compatible",
@@ -106,6 +107,7 @@ class GatewayProxyIT {
                     target("mock-any", "error-first-model", 0),
                     target("mock-a", "gpt-4o-mini", 1)),
                 route("error-later", List.of(), target("mock-any", "error-later-model", 0)),
+                route("mistral", List.of(), target("mock-mistral", "gpt-4o-mini", 0)),
                 canaryRoute("canary-broken", target("mock-any", "broken-model", 0)),
                 canaryRoute("canary-healthy", target("mock-any", "gpt-4o-mini", 0)),
                 new RoutingTable.Route(
@@ -127,7 +129,8 @@ class GatewayProxyIT {
             vertx,
             dir,
             table,
-            Map.of("mock-a", "sk-a", "mock-any", "sk-a", "mock-slow", "sk-a"),
+            Map.of(
+                "mock-a", "sk-a", "mock-any", "sk-a", "mock-slow", "sk-a", "mock-mistral", "sk-a"),
             MAX_BODY);
   }
 
@@ -224,6 +227,16 @@ class GatewayProxyIT {
     assertThat(gateway.server().metrics().scrape())
         .contains("gen_ai_client_token_usage_count{arm=\"stable\"")
         .contains("gen_ai_server_time_to_first_token_seconds_count");
+  }
+
+  @Test
+  void providersThatRejectUnknownFieldsAreNotSentTheGatewaysStreamOptions() throws Exception {
+    HttpResponse<String> response = gateway.post("/v1/chat/completions", chat("mistral", true));
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(sseData(response.body())).last().isEqualTo("[DONE]");
+    RequestRecord seen = mock.requests().get(mock.requests().size() - 1);
+    assertThat(seen.body().containsKey("stream_options")).isFalse();
   }
 
   @Test
