@@ -452,7 +452,8 @@ final class ProviderHandler {
   }
 
   private boolean isKnown(String model) {
-    return (options.models().isEmpty() && options.modelAliases().isEmpty())
+    // Aliases rename, they do not restrict: only a model list makes unknown ids 404.
+    return options.models().isEmpty()
         || options.models().contains(model)
         || options.modelAliases().containsKey(model);
   }
