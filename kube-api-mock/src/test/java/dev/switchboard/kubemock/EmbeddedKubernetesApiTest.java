@@ -2,6 +2,7 @@ package dev.switchboard.kubemock;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -20,6 +21,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -253,13 +255,18 @@ class EmbeddedKubernetesApiTest {
     api.close();
     api.close();
 
-    assertThatThrownBy(
-            () -> {
-              try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress("127.0.0.1", port), 1_000);
-              }
-            })
-        .isInstanceOf(ConnectException.class);
+    // The mock server's Vert.x releases the listening socket asynchronously after destroy().
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThatThrownBy(
+                        () -> {
+                          try (Socket socket = new Socket()) {
+                            socket.connect(new InetSocketAddress("127.0.0.1", port), 1_000);
+                          }
+                        })
+                    .isInstanceOf(ConnectException.class));
     assertThatThrownBy(api::newClient).isInstanceOf(IllegalStateException.class);
   }
 
