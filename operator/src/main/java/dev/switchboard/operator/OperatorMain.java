@@ -14,6 +14,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class OperatorMain {
 
+  static {
+    // Before the first logger exists: logback's default is DEBUG for everything, far too loud.
+    if (System.getProperty("logback.configurationFile") == null) {
+      System.setProperty("logback.configurationFile", "switchboard-operator-logback.xml");
+    }
+  }
+
   private static final Logger LOG = LoggerFactory.getLogger(OperatorMain.class);
 
   private OperatorMain() {}
