@@ -267,6 +267,11 @@ public final class ResilienceRegistry {
     }
   }
 
+  /** Names of the providers whose health is being checked actively right now. */
+  public Set<String> healthCheckedProviders() {
+    return Set.copyOf(checkers.keySet());
+  }
+
   /** Stops every health checker. */
   public synchronized void close() {
     closed = true;

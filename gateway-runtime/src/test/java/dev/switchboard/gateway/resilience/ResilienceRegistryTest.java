@@ -103,6 +103,24 @@ class ResilienceRegistryTest {
   }
 
   @Test
+  void healthCheckersFollowTheTable() {
+    RoutingTable.HealthCheck hc = new RoutingTable.HealthCheck(60_000L, 1_000L, 1, 1);
+    RoutingTable checked =
+        ResilienceTables.table(
+            List.of(provider("a", "http://127.0.0.1:9/v1", null, null, null, hc, Map.of())),
+            List.of(),
+            List.of(route("r", null, target("a", "m", 0))));
+    registry.reconcile(checked);
+    assertThat(registry.healthCheckedProviders()).containsExactly("a");
+    registry.reconcile(table(null, false)); // same provider, health check removed
+    assertThat(registry.healthCheckedProviders()).isEmpty();
+    registry.reconcile(checked);
+    assertThat(registry.healthCheckedProviders()).containsExactly("a");
+    registry.reconcile(ResilienceTables.table(List.of(), List.of(), List.of()));
+    assertThat(registry.healthCheckedProviders()).isEmpty();
+  }
+
+  @Test
   void retryAfterCoolDownIsPerTarget() {
     registry.coolDown("a/m", 60_000);
     assertThat(registry.coolingDown("a/m")).isTrue();
