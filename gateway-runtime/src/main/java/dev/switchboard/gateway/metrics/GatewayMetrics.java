@@ -162,10 +162,14 @@ public final class GatewayMetrics {
   }
 
   private void tokens(Tags tags, String type, long count) {
+    // Unit and attribute as the OTel convention names them: exported as
+    // gen_ai_client_token_usage_tokens{gen_ai_token_type=...}, which the operator's canary
+    // analysis reads.
     DistributionSummary.builder("gen_ai.client.token.usage")
         .description("Tokens per request by type (input, output, cached)")
+        .baseUnit("tokens")
         .tags(tags)
-        .tag("token_type", type)
+        .tag("gen_ai.token.type", type)
         .register(registry)
         .record(count);
   }
