@@ -162,7 +162,11 @@ final class ProviderHandler {
               stream
                   && streamOptions != null
                   && Boolean.TRUE.equals(streamOptions.getValue("include_usage"));
-          int n = Math.max(1, Math.min(8, request.getInteger("n", 1)));
+          // Clients may send an explicit "n": null; only a number changes the choice count.
+          int n =
+              request.getValue("n") instanceof Number count
+                  ? Math.max(1, Math.min(8, count.intValue()))
+                  : 1;
           int forcedPieces = parseInt(ctx.request().getHeader(MockProvider.STREAM_CHUNKS_HEADER));
           if (forcedPieces == 0 && a.fault().completionPieces() != null) {
             forcedPieces = a.fault().completionPieces();
@@ -396,6 +400,8 @@ final class ProviderHandler {
     }
 
     long seq = stats.count(model, outcome);
+    // Like OpenAI's x-request-id; RequestRecord.requestId() gives the same value for assertions.
+    ctx.response().putHeader("x-request-id", RequestRecord.requestId(seq));
     if (record) {
       stats.log(
           new RequestRecord(

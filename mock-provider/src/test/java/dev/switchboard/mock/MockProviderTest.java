@@ -204,6 +204,21 @@ class MockProviderTest {
   }
 
   @Test
+  void explicitNullOptionalParametersAreAccepted() throws Exception {
+    HttpResponse<String> res =
+        client.send(
+            client.post(
+                "/v1/chat/completions",
+                "{\"model\":\"gpt-4o-mini\",\"n\":null,\"seed\":null,\"max_tokens\":null,"
+                    + "\"stream_options\":null,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+                "authorization",
+                BEARER));
+
+    assertThat(res.statusCode()).isEqualTo(200);
+    assertThat(new JsonObject(res.body()).getJsonArray("choices")).hasSize(1);
+  }
+
+  @Test
   void jsonModeAnswersValidJson() throws Exception {
     HttpResponse<String> res =
         client.send(
@@ -339,7 +354,7 @@ class MockProviderTest {
         client.send(
             client.post(
                 "/v1/chat/completions",
-                "{\"model\":\"gpt-4o-mini\",\"n\":\"two\",\"messages\":[]}",
+                "{\"model\":\"gpt-4o-mini\",\"stream_options\":\"yes\",\"messages\":[]}",
                 "authorization",
                 BEARER,
                 MockProvider.FAULT_HEADER,
@@ -373,7 +388,7 @@ class MockProviderTest {
         client.send(
             client.post(
                 "/v1/chat/completions",
-                "{\"model\":\"gpt-4o-mini\",\"n\":\"two\",\"messages\":[]}",
+                "{\"model\":\"gpt-4o-mini\",\"stream_options\":\"yes\",\"messages\":[]}",
                 "authorization",
                 BEARER));
 
@@ -385,7 +400,7 @@ class MockProviderTest {
         client.send(
             client.post(
                 "/v1/chat/completions",
-                "{\"model\":\"gpt-4o-mini\",\"n\":\"two\",\"messages\":[]}",
+                "{\"model\":\"gpt-4o-mini\",\"stream_options\":\"yes\",\"messages\":[]}",
                 "authorization",
                 BEARER,
                 MockProvider.FAULT_HEADER,
@@ -506,17 +521,19 @@ class MockProviderTest {
 
   @Test
   void requestRecordsKeepBodyAndHeadersButNeverTheKey() throws Exception {
-    client.send(
-        client.post(
-            "/v1/chat/completions",
-            streamingChat("gpt-4o-mini", "record me", true),
-            "authorization",
-            BEARER,
-            "x-trace",
-            "abc"));
+    HttpResponse<String> res =
+        client.send(
+            client.post(
+                "/v1/chat/completions",
+                streamingChat("gpt-4o-mini", "record me", true),
+                "authorization",
+                BEARER,
+                "x-trace",
+                "abc"));
 
     assertThat(mock.requests()).hasSize(1);
     RequestRecord r = mock.requests().get(0);
+    assertThat(res.headers().firstValue("x-request-id")).hasValue(r.requestId());
     assertThat(r.model()).isEqualTo("gpt-4o-mini");
     assertThat(r.body().getJsonObject("stream_options").getBoolean("include_usage")).isTrue();
     assertThat(r.header("X-Trace")).isEqualTo("abc");

@@ -42,6 +42,16 @@ public record RequestRecord(
   /** Stand-in stored for credential header values. */
   public static final String REDACTED = "[redacted]";
 
+  /** The {@code x-request-id} the mock answered this request with. */
+  public String requestId() {
+    return requestId(sequence);
+  }
+
+  /** The {@code x-request-id} for the request with arrival number {@code sequence}. */
+  public static String requestId(long sequence) {
+    return "req_mock" + sequence;
+  }
+
   /** First value of a header (case-insensitive name), or {@code null}. */
   public String header(String name) {
     List<String> values = headers.get(name.toLowerCase(java.util.Locale.ROOT));
