@@ -46,7 +46,8 @@ public final class OperatorMetrics implements CanaryObserver, AutoCloseable {
   }
 
   /**
-   * Serves {@code /metrics} on {@code port} (0: a free port) on all interfaces.
+   * Serves {@code /metrics}, plus {@code /healthz} and {@code /readyz} for the chart's probes, on
+   * {@code port} (0: a free port) on all interfaces.
    *
    * @return the port actually bound
    */
@@ -66,6 +67,20 @@ public final class OperatorMetrics implements CanaryObserver, AutoCloseable {
             out.write(body);
           }
         });
+    // The Helm chart probes these on the same port. A standby replica (not the leader) is ready
+    // too: readiness means "able to take over", and answering at all means the JVM is alive.
+    for (String probe : List.of("/healthz", "/readyz")) {
+      server.createContext(
+          probe,
+          exchange -> {
+            byte[] body = "ok\n".getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "text/plain");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+              out.write(body);
+            }
+          });
+    }
     server.setExecutor(
         Executors.newSingleThreadExecutor(
             r -> {
