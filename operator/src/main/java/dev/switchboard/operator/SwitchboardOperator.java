@@ -21,6 +21,7 @@ import dev.switchboard.operator.rollout.metrics.GatewayTargets;
 import dev.switchboard.operator.routingpolicy.RoutingPolicyReconciler;
 import dev.switchboard.operator.routingpolicy.RoutingPolicyValidator;
 import dev.switchboard.operator.runtime.GatewayRuntimeView;
+import dev.switchboard.operator.runtime.ProviderHealth;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -136,6 +137,7 @@ public final class SwitchboardOperator implements AutoCloseable {
         clock,
         planner,
         new KubernetesRolloutHooks(client, planner, runtime),
+        runtime == null ? null : new ProviderHealth(runtime),
         customizer,
         resources,
         port);
@@ -161,7 +163,7 @@ public final class SwitchboardOperator implements AutoCloseable {
         planner instanceof ProgressiveCanaryPlanner progressive
             ? new KubernetesRolloutHooks(client, progressive, null)
             : RolloutHooks.NONE;
-    return start(client, settings, clock, planner, hooks, customizer, new ArrayList<>(), -1);
+    return start(client, settings, clock, planner, hooks, null, customizer, new ArrayList<>(), -1);
   }
 
   private static SwitchboardOperator start(
@@ -170,6 +172,7 @@ public final class SwitchboardOperator implements AutoCloseable {
       Clock clock,
       CanaryPlanner planner,
       RolloutHooks hooks,
+      ProviderHealth providerHealth,
       Consumer<ConfigurationServiceOverrider> customizer,
       List<AutoCloseable> resources,
       int metricsPort) {
@@ -203,7 +206,7 @@ public final class SwitchboardOperator implements AutoCloseable {
 
     operator.register(
         new ProviderEndpointReconciler(
-            providerValidator, new ModelPhases(clock), conditions, events),
+            providerValidator, new ModelPhases(clock), conditions, events, providerHealth),
         namespaces(settings));
     operator.register(
         new RoutingPolicyReconciler(policyValidator, conditions, events), namespaces(settings));

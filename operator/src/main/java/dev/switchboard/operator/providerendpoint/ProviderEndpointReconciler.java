@@ -3,6 +3,7 @@ package dev.switchboard.operator.providerendpoint;
 import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.api.v1alpha1.ProviderEndpointStatus;
 import dev.switchboard.operator.render.Problem;
+import dev.switchboard.operator.runtime.ProviderHealth;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
 import dev.switchboard.operator.status.StatusUpdater;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -36,6 +38,8 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
 
   public static final String NAME = "providerendpoint";
 
+  private static final Duration HEALTH_REFRESH = Duration.ofSeconds(15);
+
   static final String BY_SECRET = "providers-by-secret";
 
   private static final Set<String> MANAGED =
@@ -45,6 +49,7 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
   private final ModelPhases modelPhases;
   private final Conditions conditions;
   private final EventRecorder events;
+  private final ProviderHealth health;
   private InformerEventSource<Secret, ProviderEndpoint> secrets;
 
   public ProviderEndpointReconciler(
@@ -52,6 +57,20 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
       ModelPhases modelPhases,
       Conditions conditions,
       EventRecorder events) {
+    this(validator, modelPhases, conditions, events, null);
+  }
+
+  /**
+   * @param health the gateway replicas' view of providers for the {@code Healthy} condition, or
+   *     null to not manage that condition
+   */
+  public ProviderEndpointReconciler(
+      ProviderEndpointValidator validator,
+      ModelPhases modelPhases,
+      Conditions conditions,
+      EventRecorder events,
+      ProviderHealth health) {
+    this.health = health;
     this.validator = validator;
     this.modelPhases = modelPhases;
     this.conditions = conditions;
@@ -75,29 +94,43 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
       all.add(credentials.problem());
     }
     List<Conditions.Desired> desired =
-        List.of(
-            all.isEmpty()
-                ? new Conditions.Desired(
-                    Conditions.READY, true, "EndpointReady", "the endpoint can be routed to")
-                : new Conditions.Desired(Conditions.READY, false, all.get(0).reason(), joined(all)),
-            credentials.resolved()
-                ? new Conditions.Desired(
-                    Conditions.CREDENTIALS_RESOLVED,
-                    true,
-                    credentials.credentials().hasKey() ? "SecretKeyFound" : "NoCredentialsNeeded",
-                    credentials.credentials().hasKey()
-                        ? "the API key was found in the referenced Secret"
-                        : "no apiKeySecretRef: requests are sent without a key")
-                : new Conditions.Desired(
-                    Conditions.CREDENTIALS_RESOLVED,
-                    false,
-                    credentials.problem().reason(),
-                    credentials.problem().message()));
+        new ArrayList<>(
+            List.of(
+                all.isEmpty()
+                    ? new Conditions.Desired(
+                        Conditions.READY, true, "EndpointReady", "the endpoint can be routed to")
+                    : new Conditions.Desired(
+                        Conditions.READY, false, all.get(0).reason(), joined(all)),
+                credentials.resolved()
+                    ? new Conditions.Desired(
+                        Conditions.CREDENTIALS_RESOLVED,
+                        true,
+                        credentials.credentials().hasKey()
+                            ? "SecretKeyFound"
+                            : "NoCredentialsNeeded",
+                        credentials.credentials().hasKey()
+                            ? "the API key was found in the referenced Secret"
+                            : "no apiKeySecretRef: requests are sent without a key")
+                    : new Conditions.Desired(
+                        Conditions.CREDENTIALS_RESOLVED,
+                        false,
+                        credentials.problem().reason(),
+                        credentials.problem().message())));
+    Set<String> managed = MANAGED;
+    Optional<Conditions.Desired> healthy =
+        health == null
+            ? Optional.empty()
+            : health.condition(
+                endpoint.getMetadata().getNamespace(), endpoint.getMetadata().getName());
+    if (healthy.isPresent()) {
+      desired.add(healthy.get());
+      managed = Set.of(Conditions.READY, Conditions.CREDENTIALS_RESOLVED, ProviderHealth.HEALTHY);
+    }
     ProviderEndpointStatus previous = endpoint.getStatus();
     next.setConditions(
         conditions.merge(
             previous == null ? null : previous.getConditions(),
-            MANAGED,
+            managed,
             desired,
             endpoint.getMetadata().getGeneration()));
     recordTransition(endpoint, next);
@@ -108,6 +141,12 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
         .untilNextChange(endpoint.getSpec() == null ? null : endpoint.getSpec().getModels())
         .map(d -> d.plus(Duration.ofSeconds(1)))
         .ifPresent(control::rescheduleAfter);
+    if (health != null) {
+      // The gateways' view changes without any Kubernetes event: look again at a modest pace.
+      if (control.getScheduleDelay().map(d -> d > HEALTH_REFRESH.toMillis()).orElse(true)) {
+        control.rescheduleAfter(HEALTH_REFRESH);
+      }
+    }
     return control;
   }
 

@@ -1,0 +1,67 @@
+package dev.switchboard.operator.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.operator.status.Conditions;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ProviderHealthTest {
+
+  private static GatewayReplicas.Replica replica(
+      Map<String, Boolean> healthy, List<String> openBreakers) {
+    return new GatewayReplicas.Replica("r", "sha256:v", healthy, openBreakers);
+  }
+
+  @Test
+  void healthyWhenEveryReportingReplicaSaysSo() {
+    Conditions.Desired c =
+        ProviderHealth.condition(
+                new GatewayReplicas(
+                    List.of(
+                        replica(Map.of("openai", true), List.of()),
+                        replica(Map.of("openai", true), List.of("other/m")))),
+                "openai")
+            .orElseThrow();
+    assertThat(c.status()).isTrue();
+    assertThat(c.message()).contains("all 2 gateway replicas");
+  }
+
+  @Test
+  void failingHealthChecksOnAnyReplicaMakeItUnhealthy() {
+    Conditions.Desired c =
+        ProviderHealth.condition(
+                new GatewayReplicas(
+                    List.of(
+                        replica(Map.of("openai", true), List.of()),
+                        replica(Map.of("openai", false), List.of()))),
+                "openai")
+            .orElseThrow();
+    assertThat(c.status()).isFalse();
+    assertThat(c.reason()).isEqualTo("HealthChecksFailing");
+    assertThat(c.message()).contains("1 of 2 replicas");
+  }
+
+  @Test
+  void anOpenBreakerOnOneOfItsTargetsMakesItUnhealthy() {
+    Conditions.Desired c =
+        ProviderHealth.condition(
+                new GatewayReplicas(
+                    List.of(replica(Map.of("openai", true), List.of("openai/gpt-4o")))),
+                "openai")
+            .orElseThrow();
+    assertThat(c.status()).isFalse();
+    assertThat(c.reason()).isEqualTo("CircuitOpen");
+    assertThat(c.message()).contains("gpt-4o");
+  }
+
+  @Test
+  void claimsNothingWithoutReports() {
+    assertThat(ProviderHealth.condition(GatewayReplicas.NONE, "openai")).isEmpty();
+    assertThat(
+            ProviderHealth.condition(
+                new GatewayReplicas(List.of(replica(Map.of("other", false), List.of()))), "openai"))
+        .isEmpty();
+  }
+}

@@ -1,0 +1,159 @@
+package dev.switchboard.operator.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.switchboard.api.v1alpha1.ModelRoute;
+import dev.switchboard.api.v1alpha1.ProviderEndpoint;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.kubemock.EmbeddedKubernetesApi;
+import dev.switchboard.operator.OperatorSettings;
+import dev.switchboard.operator.SwitchboardOperator;
+import dev.switchboard.operator.status.Conditions;
+import dev.switchboard.operator.testing.Fixtures;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Status tells runtime truth: a gateway replica (a fake {@code /metrics}) that runs the published
+ * table counts as ready in {@code ModelRoute.status.gateway}, and its provider health becomes the
+ * ProviderEndpoint's {@code Healthy} condition.
+ */
+class RuntimeStatusScenarioTest {
+
+  private static final String NS = "runtime";
+
+  @Test
+  void routeAndProviderStatusFollowWhatTheGatewayReports() throws Exception {
+    AtomicReference<String> version = new AtomicReference<>("sha256:none");
+    AtomicReference<String> healthy = new AtomicReference<>("1.0");
+    HttpServer replica = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    replica.createContext(
+        "/metrics",
+        exchange -> {
+          byte[] body =
+              ("switchboard_config_version_info{config_version=\""
+                      + version.get()
+                      + "\"} 1\n"
+                      + "switchboard_provider_healthy{provider=\"openai-prod\"} "
+                      + healthy.get()
+                      + "\n")
+                  .getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(200, body.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+          }
+        });
+    replica.start();
+    Path crds = Path.of("../crds");
+    try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start()) {
+      api.installCrds(
+          crds.resolve("providerendpoints.switchboard.dev-v1.yml"),
+          crds.resolve("routingpolicies.switchboard.dev-v1.yml"),
+          crds.resolve("modelroutes.switchboard.dev-v1.yml"));
+      KubernetesClient operatorClient = api.newClient();
+      OperatorSettings settings =
+          OperatorSettings.forMockApiServer()
+              .withGatewayMetricsUrls(
+                  List.of(
+                      URI.create(
+                          "http://127.0.0.1:" + replica.getAddress().getPort() + "/metrics")));
+      SwitchboardOperator operator =
+          SwitchboardOperator.start(operatorClient, settings, Clock.systemUTC());
+      try {
+        KubernetesClient client = api.client();
+        Fixtures.load("fixtures/canary-route.yaml", NS)
+            .forEach(item -> client.resource(item).create());
+
+        // The replica still runs an older table: 0 of 1 ready.
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .untilAsserted(
+                () -> {
+                  ModelRoute route =
+                      client.resources(ModelRoute.class).inNamespace(NS).withName("chat").get();
+                  assertThat(route.getStatus()).isNotNull();
+                  assertThat(route.getStatus().getGateway()).isNotNull();
+                  assertThat(route.getStatus().getGateway().getReplicasTotal()).isEqualTo(1);
+                  assertThat(route.getStatus().getGateway().getReplicasReady()).isZero();
+                });
+
+        // It loads the published table: 1 of 1, and status names the version it runs.
+        ConfigMap table =
+            client.configMaps().inNamespace(NS).withName(RoutingTable.CONFIG_MAP_NAME).get();
+        String published =
+            table.getMetadata().getAnnotations().get("switchboard.dev/config-version");
+        version.set(published);
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .untilAsserted(
+                () -> {
+                  ModelRoute route =
+                      client.resources(ModelRoute.class).inNamespace(NS).withName("chat").get();
+                  assertThat(route.getStatus().getGateway().getReplicasReady()).isEqualTo(1);
+                  assertThat(route.getStatus().getGateway().getConfigVersion())
+                      .isEqualTo(published);
+                });
+
+        assertThat(healthyCondition(client)).isNotNull();
+        assertThat(healthyCondition(client).getStatus()).isEqualTo(Conditions.TRUE);
+        healthy.set("0.0");
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .pollInterval(Duration.ofMillis(500))
+            .untilAsserted(
+                () -> {
+                  // Rather than wait for the periodic refresh (the replicas' view is cached for a
+                  // second), change the endpoint so that it is read again.
+                  nudge(client);
+                  Condition condition = healthyCondition(client);
+                  assertThat(condition.getStatus()).isEqualTo(Conditions.FALSE);
+                  assertThat(condition.getReason()).isEqualTo("HealthChecksFailing");
+                });
+      } finally {
+        operator.stop();
+        operatorClient.close();
+        replica.stop(0);
+      }
+    }
+  }
+
+  private static final java.util.concurrent.atomic.AtomicInteger NUDGES =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  private static void nudge(KubernetesClient client) {
+    client
+        .resources(ProviderEndpoint.class)
+        .inNamespace(NS)
+        .withName("openai-prod")
+        .edit(
+            pe -> {
+              pe.getSpec().setHeaders(java.util.Map.of("X-Nudge", "n" + NUDGES.incrementAndGet()));
+              return pe;
+            });
+  }
+
+  private static Condition healthyCondition(KubernetesClient client) {
+    ProviderEndpoint pe =
+        client.resources(ProviderEndpoint.class).inNamespace(NS).withName("openai-prod").get();
+    if (pe.getStatus() == null || pe.getStatus().getConditions() == null) {
+      return null;
+    }
+    return pe.getStatus().getConditions().stream()
+        .filter(c -> ProviderHealth.HEALTHY.equals(c.getType()))
+        .findFirst()
+        .orElse(null);
+  }
+}
