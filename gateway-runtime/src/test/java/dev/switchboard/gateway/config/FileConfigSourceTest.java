@@ -1,0 +1,88 @@
+package dev.switchboard.gateway.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.vertx.core.Vertx;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileConfigSourceTest {
+
+  @TempDir Path dir;
+
+  Vertx vertx;
+  final List<String> documents = new CopyOnWriteArrayList<>();
+  final List<Map<String, String>> keySets = new CopyOnWriteArrayList<>();
+  final ConfigListener recorder =
+      new ConfigListener() {
+        @Override
+        public void onRoutingDocument(byte[] json, String origin) {
+          documents.add(new String(json, StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void onProviderKeys(Map<String, String> keys, String origin) {
+          keySets.add(keys);
+        }
+      };
+
+  @BeforeEach
+  void start() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    vertx.close().toCompletionStage().toCompletableFuture().get();
+  }
+
+  @Test
+  void readsAMountedSecretLayoutAndDeliversOnlyChanges() throws Exception {
+    // What kubelet writes for a mounted Secret: a timestamped directory, a ..data symlink to it,
+    // and one symlink per key through ..data.
+    Path keys = Files.createDirectories(dir.resolve("keys"));
+    Path version = Files.createDirectories(keys.resolve("..2026_11_25_16_00_00.000"));
+    Files.writeString(version.resolve("openai"), "sk-one\n");
+    Files.createSymbolicLink(keys.resolve("..data"), version.getFileName());
+    Files.createSymbolicLink(keys.resolve("openai"), Path.of("..data/openai"));
+    Path routing = dir.resolve("routing.json");
+    Files.writeString(routing, "{\"v\":1}");
+
+    FileConfigSource source = new FileConfigSource(vertx, routing, keys, 20);
+    source.start(recorder).toCompletionStage().toCompletableFuture().get();
+
+    assertThat(keySets).containsExactly(Map.of("openai", "sk-one"));
+    assertThat(documents).containsExactly("{\"v\":1}");
+
+    Files.writeString(routing, "{\"v\":2}");
+    await().atMost(Duration.ofSeconds(5)).until(() -> documents.size() == 2);
+    assertThat(documents.get(1)).isEqualTo("{\"v\":2}");
+
+    Files.writeString(version.resolve("openai"), "sk-two");
+    await().atMost(Duration.ofSeconds(5)).until(() -> keySets.size() == 2);
+    assertThat(keySets.get(1)).containsExactly(Map.entry("openai", "sk-two"));
+    // Unchanged files are not delivered again however often they are checked.
+    assertThat(documents).hasSize(2);
+    source.close();
+  }
+
+  @Test
+  void aMissingRoutingFileIsNotAnError() throws Exception {
+    FileConfigSource source = new FileConfigSource(vertx, dir.resolve("absent.json"), null, 20);
+    source.start(recorder).toCompletionStage().toCompletableFuture().get();
+    assertThat(documents).isEmpty();
+    Files.writeString(dir.resolve("absent.json"), "{}");
+    await().atMost(Duration.ofSeconds(5)).until(() -> documents.size() == 1);
+    source.close();
+  }
+}
