@@ -8,9 +8,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The {@code /_mock} admin API, so out-of-process callers (local stack, e2e, benchmarks) can script
@@ -20,9 +18,9 @@ final class AdminHandler {
 
   private final FaultRules faults;
   private final AttemptStats stats;
-  private final Set<String> keys;
+  private final AcceptedKeys keys;
 
-  AdminHandler(FaultRules faults, AttemptStats stats, Set<String> keys) {
+  AdminHandler(FaultRules faults, AttemptStats stats, AcceptedKeys keys) {
     this.faults = faults;
     this.stats = stats;
     this.keys = keys;
@@ -127,9 +125,7 @@ final class AdminHandler {
       }
       newKeys.add(s);
     }
-    Set<String> copy = new LinkedHashSet<>(newKeys);
-    keys.retainAll(copy);
-    keys.addAll(copy);
+    keys.replace(newKeys);
     // Echo only how many keys are active, never the keys themselves.
     json(ctx, 200, new JsonObject().put("keys", keys.size()));
   }

@@ -9,10 +9,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import java.util.Collection;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -54,7 +51,7 @@ public final class MockProvider implements AutoCloseable {
   private final HttpServer server;
   private final FaultRules faults;
   private final AttemptStats stats;
-  private final Set<String> keys;
+  private final AcceptedKeys keys;
 
   private MockProvider(
       Vertx vertx,
@@ -63,7 +60,7 @@ public final class MockProvider implements AutoCloseable {
       HttpServer server,
       FaultRules faults,
       AttemptStats stats,
-      Set<String> keys) {
+      AcceptedKeys keys) {
     this.vertx = vertx;
     this.ownsVertx = ownsVertx;
     this.options = options;
@@ -83,7 +80,7 @@ public final class MockProvider implements AutoCloseable {
     MockProviderOptions options = userOptions.copy();
     FaultRules faults = new FaultRules();
     AttemptStats stats = new AttemptStats(options.requestLogCapacity());
-    Set<String> keys = new CopyOnWriteArraySet<>(options.keys());
+    AcceptedKeys keys = new AcceptedKeys(options.keys());
     ProviderHandler provider = new ProviderHandler(vertx, options, faults, stats, keys);
     Router router = Router.router(vertx);
     provider.mount(router);
@@ -166,9 +163,7 @@ public final class MockProvider implements AutoCloseable {
 
   /** Replaces the accepted keys at runtime (key-rotation tests); none disables authentication. */
   public void setKeys(Collection<String> newKeys) {
-    Set<String> copy = new LinkedHashSet<>(newKeys);
-    keys.retainAll(copy);
-    keys.addAll(copy);
+    keys.replace(newKeys);
   }
 
   /** Replaces the accepted keys at runtime; none disables authentication. */

@@ -45,7 +45,7 @@ final class ProviderHandler {
   private final MockProviderOptions options;
   private final FaultRules faults;
   private final AttemptStats stats;
-  private final Set<String> keys;
+  private final AcceptedKeys keys;
   // Seeded so fail-rate and random delays replay identically for the same request order.
   private final Random random;
   private final AtomicLong ids = new AtomicLong();
@@ -56,7 +56,7 @@ final class ProviderHandler {
       MockProviderOptions options,
       FaultRules faults,
       AttemptStats stats,
-      Set<String> keys) {
+      AcceptedKeys keys) {
     this.vertx = vertx;
     this.options = options;
     this.faults = faults;
@@ -350,7 +350,7 @@ final class ProviderHandler {
       Function<JsonObject, BadRequest> bodyCheck) {
     HttpServerRequest req = ctx.request();
     String presented = presentedKey(req, api);
-    boolean accepted = keys.isEmpty() || (presented != null && keys.contains(presented));
+    boolean accepted = keys.accepts(presented);
     String model = api == Api.AZURE ? ctx.pathParam("deployment") : ctx.pathParam("model");
     JsonObject body = null;
     BadRequest bad = null;
