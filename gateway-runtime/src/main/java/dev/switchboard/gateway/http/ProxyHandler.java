@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.request.Refusals;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.request.TokenUsage;
 import dev.switchboard.gateway.resilience.AttemptPlanner;
@@ -273,6 +274,9 @@ public final class ProxyHandler {
     JsonNode choices = json.path("choices");
     if (choices.isArray() && !choices.isEmpty()) {
       ctx.finishReason(textOrNull(choices.get(0).get("finish_reason")));
+      if (Refusals.isRefusal(choices.get(0))) {
+        ctx.markRefused();
+      }
     }
     account(ctx, TokenUsage.fromUsageNode(json.get("usage")));
     if (ctx.route().logsBodies()) {

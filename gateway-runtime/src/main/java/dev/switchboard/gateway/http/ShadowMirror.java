@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.gateway.request.Refusals;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.request.TokenUsage;
 import dev.switchboard.gateway.routing.PlannedTarget;
@@ -100,6 +101,9 @@ final class ShadowMirror {
     JsonNode choices = json.path("choices");
     if (choices.isArray() && !choices.isEmpty()) {
       ctx.finishReason(ProxyHandler.textOrNull(choices.get(0).get("finish_reason")));
+      if (Refusals.isRefusal(choices.get(0))) {
+        ctx.markRefused();
+      }
     }
     accountant.accept(ctx, TokenUsage.fromUsageNode(json.get("usage")));
     ctx.recordAttempt(
@@ -127,6 +131,9 @@ final class ShadowMirror {
               ctx.upstreamModel(ProxyHandler.textOrNull(chunk.get("model")));
             }
             for (JsonNode choice : chunk.path("choices")) {
+              if (Refusals.isRefusal(choice)) {
+                ctx.markRefused();
+              }
               String finish = ProxyHandler.textOrNull(choice.get("finish_reason"));
               if (finish != null) {
                 ctx.finishReason(finish);

@@ -2,6 +2,7 @@ package dev.switchboard.gateway.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.gateway.request.Refusals;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.request.TokenUsage;
 import dev.switchboard.gateway.upstream.UpstreamCaller;
@@ -88,6 +89,9 @@ final class SseRelay implements UpstreamStream.Sink {
     JsonNode choices = chunk.path("choices");
     if (choices.isArray()) {
       for (JsonNode choice : choices) {
+        if (Refusals.isRefusal(choice)) {
+          ctx.markRefused();
+        }
         String finish = ProxyHandler.textOrNull(choice.get("finish_reason"));
         if (finish != null) {
           ctx.finishReason(finish);

@@ -152,9 +152,10 @@ public final class GatewayMetrics {
           .register(registry)
           .increment(ctx.costUsd());
     }
-    if ("content_filter".equals(ctx.finishReason())) {
+    if ("content_filter".equals(ctx.finishReason()) || ctx.refused()) {
       Counter.builder("switchboard_refusals")
-          .description("Responses that ended with finish_reason content_filter")
+          .description(
+              "Refusals: finish_reason content_filter or a refusal in the message or delta")
           .tags(targetOnly)
           .register(registry)
           .increment();

@@ -39,6 +39,7 @@ public final class RequestContext {
   private TokenUsage usage;
   private Double costUsd;
   private String finishReason;
+  private boolean refused;
   private String loggedRequestBody;
   private String loggedResponseBody;
   private long deadlineNanos;
@@ -224,6 +225,15 @@ public final class RequestContext {
 
   public void finishReason(String finishReason) {
     this.finishReason = finishReason;
+  }
+
+  /** Whether the answer was a refusal (see {@link Refusals}). */
+  public boolean refused() {
+    return refused;
+  }
+
+  public void markRefused() {
+    this.refused = true;
   }
 
   public boolean clientGone() {
