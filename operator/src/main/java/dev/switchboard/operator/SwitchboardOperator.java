@@ -8,6 +8,7 @@ import dev.switchboard.operator.providerendpoint.ProviderEndpointReconciler;
 import dev.switchboard.operator.providerendpoint.ProviderEndpointValidator;
 import dev.switchboard.operator.providerendpoint.UpstreamAddressGuard;
 import dev.switchboard.operator.publish.RoutingTablePublisher;
+import dev.switchboard.operator.render.Problem;
 import dev.switchboard.operator.render.RoutingTableComposer;
 import dev.switchboard.operator.rollout.CanaryPlanner;
 import dev.switchboard.operator.rollout.KubernetesRolloutHooks;
@@ -75,9 +76,15 @@ public final class SwitchboardOperator implements AutoCloseable {
     } else {
       targets = GatewayTargets.fixed(settings.gatewayMetricsUrls());
     }
+    // The Prometheus URL comes from a route's spec: the same SSRF policy as provider baseUrls.
+    UpstreamAddressGuard urlGuard =
+        new UpstreamAddressGuard(
+            settings.allowLoopbackUpstreams(), settings.allowPrivateUpstreams());
     CanaryMetricsSource source =
         new CanaryMetricsSources(
-            new GatewayScrapeSource(targets, clock), settings.prometheusNamespaceLabel());
+            new GatewayScrapeSource(targets, clock),
+            settings.prometheusNamespaceLabel(),
+            url -> urlGuard.check(url).map(Problem::message));
     return start(
         client,
         settings,

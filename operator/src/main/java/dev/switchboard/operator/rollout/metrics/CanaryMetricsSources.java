@@ -4,6 +4,7 @@ import java.net.URI;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Function;
 
 /**
  * The metrics source the planner uses: sends each route's queries to the source its {@code
@@ -13,11 +14,24 @@ public final class CanaryMetricsSources implements CanaryMetricsSource {
 
   private final CanaryMetricsSource gateway;
   private final String prometheusNamespaceLabel;
+  private final Function<String, Optional<String>> urlRefusal;
   private final ConcurrentMap<String, CanaryMetricsSource> prometheus = new ConcurrentHashMap<>();
 
   public CanaryMetricsSources(CanaryMetricsSource gateway, String prometheusNamespaceLabel) {
+    this(gateway, prometheusNamespaceLabel, url -> Optional.empty());
+  }
+
+  /**
+   * @param urlRefusal why a Prometheus URL from a route's spec must not be fetched (the operator's
+   *     SSRF policy: route authors choose the URL, the operator makes the request), empty if it may
+   */
+  public CanaryMetricsSources(
+      CanaryMetricsSource gateway,
+      String prometheusNamespaceLabel,
+      Function<String, Optional<String>> urlRefusal) {
     this.gateway = gateway;
     this.prometheusNamespaceLabel = prometheusNamespaceLabel;
+    this.urlRefusal = urlRefusal;
   }
 
   @Override
@@ -37,6 +51,10 @@ public final class CanaryMetricsSources implements CanaryMetricsSource {
     if (query.url() == null || query.url().isBlank()) {
       throw new MetricsUnavailableException(
           "spec.canary.metrics.source is prometheus but spec.canary.metrics.url is not set");
+    }
+    Optional<String> refused = urlRefusal.apply(query.url());
+    if (refused.isPresent()) {
+      throw new MetricsUnavailableException("spec.canary.metrics.url is refused: " + refused.get());
     }
     return prometheus.computeIfAbsent(
         query.url(), url -> new PrometheusApiSource(URI.create(url), prometheusNamespaceLabel));
