@@ -178,7 +178,8 @@ final class ProviderHandler {
             return;
           }
           ChatAnswer answer =
-              ChatAnswer.of(request, a.echoedModel(), a.fault().refusal(), forcedPieces);
+              ChatAnswer.of(request, a.echoedModel(), a.fault().refusal(), forcedPieces)
+                  .withUsage(a.fault().promptTokens(), a.fault().cachedTokens());
           if (stream) {
             List<String> events =
                 OpenAiPayloads.streamEvents(
@@ -227,7 +228,8 @@ final class ProviderHandler {
                       List.copyOf(ps),
                       "stop",
                       base.promptTokens(),
-                      ps.size());
+                      ps.size(),
+                      0);
               long created = System.currentTimeMillis() / 1000;
               String fp = options.systemFingerprint();
               return stream

@@ -354,6 +354,30 @@ class FaultInjectionTest {
   }
 
   @Test
+  void usageDirectivesGiveExactFiguresForCostTests() throws Exception {
+    mock.faults().set("priced-model", "prompt-tokens:1000,cached-tokens:200,tokens:50");
+
+    JsonObject whole =
+        new JsonObject(
+            client.send(client.post("/v1/chat/completions", chat("priced-model", "x"))).body());
+    ChatStreamTranscript streamed =
+        ChatStreamTranscript.of(
+            client
+                .send(client.post("/v1/chat/completions", streamingChat("priced-model", "x", true)))
+                .body());
+
+    JsonObject usage = whole.getJsonObject("usage");
+    assertThat(usage.getInteger("prompt_tokens")).isEqualTo(1000);
+    assertThat(usage.getInteger("completion_tokens")).isEqualTo(50);
+    assertThat(usage.getInteger("total_tokens")).isEqualTo(1050);
+    assertThat(usage.getJsonObject("prompt_tokens_details").getInteger("cached_tokens"))
+        .isEqualTo(200);
+    assertThat(streamed.usage().path("prompt_tokens").asInt()).isEqualTo(1000);
+    assertThat(streamed.usage().path("prompt_tokens_details").path("cached_tokens").asInt())
+        .isEqualTo(200);
+  }
+
+  @Test
   void failRateKeepsTheOtherDirectives() throws Exception {
     mock.faults().set(MODEL, "fail-rate:1.0,tokens:3");
     mock.faults().set("never-fails", "fail-rate:0,tokens:3");

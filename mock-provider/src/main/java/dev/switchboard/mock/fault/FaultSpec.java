@@ -25,6 +25,8 @@ import java.util.OptionalLong;
  *       and the end of the body without {@code [DONE]})
  *   <li>{@code tokens:400} (not a fault: answer with 400 content deltas, e.g. to make one model
  *       verbose for canary analysis)
+ *   <li>{@code prompt-tokens:1000}, {@code cached-tokens:200} (not faults: exact usage figures for
+ *       cost tests)
  *   <li>{@code non-json} (200 with an HTML body)
  *   <li>{@code refusal} (a refusal message with {@code finish_reason: content_filter})
  *   <li>{@code fail-rate:0.3} (answer 500 with probability 0.3, seeded)
@@ -44,6 +46,8 @@ import java.util.OptionalLong;
  * @param stallAfterEvents number of stream events sent before going silent, or {@code null}
  * @param streamErrorAfterEvents number of stream events sent before an error event, or {@code null}
  * @param completionPieces number of content deltas to answer with, or {@code null}
+ * @param promptTokens reported {@code usage.prompt_tokens}, or {@code null} for the estimate
+ * @param cachedTokens reported {@code prompt_tokens_details.cached_tokens}, or {@code null}
  * @param nonJson answer 200 with an HTML body
  * @param refusal answer with a refusal
  * @param failRate probability of a 500, or {@code null}
@@ -63,6 +67,8 @@ public record FaultSpec(
     Integer stallAfterEvents,
     Integer streamErrorAfterEvents,
     Integer completionPieces,
+    Integer promptTokens,
+    Integer cachedTokens,
     boolean nonJson,
     boolean refusal,
     Double failRate,
@@ -71,8 +77,8 @@ public record FaultSpec(
   /** No fault: the request is answered normally. */
   public static final FaultSpec NONE =
       new FaultSpec(
-          null, null, null, 0, 0, null, false, false, null, false, null, null, null, false, false,
-          null, "none");
+          null, null, null, 0, 0, null, false, false, null, false, null, null, null, null, null,
+          false, false, null, "none");
 
   /** Parses the grammar described on the type; throws {@link IllegalArgumentException}. */
   public static FaultSpec parse(String text) {
@@ -119,6 +125,8 @@ public record FaultSpec(
         case "stall" -> b.stall = true;
         case "stall-after" -> b.stallAfter = parseInt(requireArg(name, arg), name);
         case "stream-error" -> b.streamError = parseInt(requireArg(name, arg), name);
+        case "prompt-tokens" -> b.promptTokens = parseInt(requireArg(name, arg), name);
+        case "cached-tokens" -> b.cachedTokens = parseInt(requireArg(name, arg), name);
         case "tokens" -> {
           b.tokens = parseInt(requireArg(name, arg), name);
           if (b.tokens < 1) {
@@ -143,7 +151,9 @@ public record FaultSpec(
         || negative(b.drip)
         || negative(b.truncate)
         || negative(b.stallAfter)
-        || negative(b.streamError)) {
+        || negative(b.streamError)
+        || negative(b.promptTokens)
+        || negative(b.cachedTokens)) {
       throw new IllegalArgumentException("negative value in fault: " + text);
     }
     return new FaultSpec(
@@ -160,6 +170,8 @@ public record FaultSpec(
         b.stallAfter,
         b.streamError,
         b.tokens,
+        b.promptTokens,
+        b.cachedTokens,
         b.nonJson,
         b.refusal,
         b.failRate,
@@ -185,6 +197,8 @@ public record FaultSpec(
         stallAfterEvents,
         streamErrorAfterEvents,
         completionPieces,
+        promptTokens,
+        cachedTokens,
         nonJson,
         refusal,
         null,
@@ -213,6 +227,8 @@ public record FaultSpec(
         && stallAfterEvents == null
         && streamErrorAfterEvents == null
         && completionPieces == null
+        && promptTokens == null
+        && cachedTokens == null
         && !nonJson
         && !refusal
         && failRate == null;
@@ -283,6 +299,8 @@ public record FaultSpec(
     Integer stallAfter;
     Integer streamError;
     Integer tokens;
+    Integer promptTokens;
+    Integer cachedTokens;
     boolean nonJson;
     boolean refusal;
     Double failRate;

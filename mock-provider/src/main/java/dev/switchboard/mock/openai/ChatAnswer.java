@@ -19,6 +19,7 @@ import java.util.List;
  * @param finishReason {@code stop}, {@code length}, {@code tool_calls} or {@code content_filter}
  * @param promptTokens deterministic prompt token estimate
  * @param completionTokens number of pieces
+ * @param cachedTokens the part of the prompt reported as cached
  */
 public record ChatAnswer(
     String content,
@@ -27,7 +28,8 @@ public record ChatAnswer(
     List<String> pieces,
     String finishReason,
     int promptTokens,
-    int completionTokens) {
+    int completionTokens,
+    int cachedTokens) {
 
   /** Longest prefix of the user's message echoed back. */
   public static final int ECHO_LIMIT = 200;
@@ -55,7 +57,7 @@ public record ChatAnswer(
     if (refusal) {
       List<String> pieces = splitWords(REFUSAL_TEXT);
       return new ChatAnswer(
-          null, REFUSAL_TEXT, null, pieces, "content_filter", promptTokens, pieces.size());
+          null, REFUSAL_TEXT, null, pieces, "content_filter", promptTokens, pieces.size(), 0);
     }
 
     String toolName = chooseTool(request, userText);
@@ -70,7 +72,8 @@ public record ChatAnswer(
           pieces,
           "tool_calls",
           promptTokens,
-          pieces.size());
+          pieces.size(),
+          0);
     }
 
     Object seed = request.getValue("seed");
@@ -101,7 +104,18 @@ public record ChatAnswer(
       finish = "length";
     }
     return new ChatAnswer(
-        text, null, null, List.copyOf(pieces), finish, promptTokens, pieces.size());
+        text, null, null, List.copyOf(pieces), finish, promptTokens, pieces.size(), 0);
+  }
+
+  /**
+   * The same answer with the usage a test asked for: {@code promptTokens} when non-null, and {@code
+   * cachedTokens} capped at the prompt size.
+   */
+  public ChatAnswer withUsage(Integer promptTokens, Integer cachedTokens) {
+    int prompt = promptTokens != null ? promptTokens : this.promptTokens;
+    int cached = cachedTokens != null ? Math.min(cachedTokens, prompt) : this.cachedTokens;
+    return new ChatAnswer(
+        content, refusal, toolCall, pieces, finishReason, prompt, completionTokens, cached);
   }
 
   /** Text of the last {@code user} message, joining text parts of multi-part content. */

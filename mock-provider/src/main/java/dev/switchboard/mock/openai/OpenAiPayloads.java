@@ -60,7 +60,7 @@ public final class OpenAiPayloads {
         .put("created", created)
         .put("model", model)
         .put("choices", choices)
-        .put("usage", usage(answer.promptTokens(), answer.completionTokens() * n))
+        .put("usage", usage(answer, n))
         .put("service_tier", "default")
         .put("system_fingerprint", fingerprint);
   }
@@ -138,7 +138,7 @@ public final class OpenAiPayloads {
           event(
               base(id, created, model, fingerprint, "chat.completion.chunk")
                   .put("choices", new JsonArray())
-                  .put("usage", usage(answer.promptTokens(), answer.completionTokens() * n))));
+                  .put("usage", usage(answer, n))));
     }
     events.add(DONE_EVENT);
     return events;
@@ -187,15 +187,19 @@ public final class OpenAiPayloads {
         .put("system_fingerprint", fingerprint);
   }
 
-  /** A {@code CompletionUsage} object with zeroed details. */
-  public static JsonObject usage(int promptTokens, int completionTokens) {
+  private static JsonObject usage(ChatAnswer answer, int n) {
+    return usage(answer.promptTokens(), answer.completionTokens() * n, answer.cachedTokens());
+  }
+
+  /** A {@code CompletionUsage} object; details other than cached tokens are zero. */
+  public static JsonObject usage(int promptTokens, int completionTokens, int cachedTokens) {
     return new JsonObject()
         .put("prompt_tokens", promptTokens)
         .put("completion_tokens", completionTokens)
         .put("total_tokens", promptTokens + completionTokens)
         .put(
             "prompt_tokens_details",
-            new JsonObject().put("cached_tokens", 0).put("audio_tokens", 0))
+            new JsonObject().put("cached_tokens", cachedTokens).put("audio_tokens", 0))
         .put(
             "completion_tokens_details",
             new JsonObject()

@@ -44,6 +44,8 @@ class FaultSpecTest {
     assertThat(FaultSpec.parse("stall-after:2").stallAfterEvents()).isEqualTo(2);
     assertThat(FaultSpec.parse("stream-error:4").streamErrorAfterEvents()).isEqualTo(4);
     assertThat(FaultSpec.parse("tokens:40").completionPieces()).isEqualTo(40);
+    assertThat(FaultSpec.parse("prompt-tokens:900").promptTokens()).isEqualTo(900);
+    assertThat(FaultSpec.parse("cached-tokens:100").cachedTokens()).isEqualTo(100);
   }
 
   @Test
