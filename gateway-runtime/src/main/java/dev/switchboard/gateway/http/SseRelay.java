@@ -110,7 +110,8 @@ final class SseRelay implements UpstreamStream.Sink {
       write(chunk.toString());
       return;
     }
-    write(data);
+    // Multi-line data (pretty-printed JSON) would break SSE framing if written as one line.
+    write(data.indexOf('\n') >= 0 || data.indexOf('\r') >= 0 ? chunk.toString() : data);
   }
 
   @Override
