@@ -31,8 +31,9 @@ import java.util.stream.Collectors;
  *     replicas through EndpointSlices (local stack, runs without EndpointSlices); empty = discover
  * @param prometheusNamespaceLabel label that carries the namespace in Prometheus series, used by
  *     {@code metrics.source: prometheus}; blank = do not filter by namespace
- * @param metricsPort port of the operator's own Prometheus endpoint ({@code /metrics}); 0 picks a
- *     free port, negative disables it
+ * @param metricsPort port of the operator's HTTP endpoint ({@code /metrics}, {@code /healthz},
+ *     {@code /readyz}; {@code SWITCHBOARD_HTTP_PORT}, as the Helm chart sets it); 0 picks a free
+ *     port, negative disables it
  */
 public record OperatorSettings(
     Set<String> watchNamespaces,
@@ -226,7 +227,7 @@ public record OperatorSettings(
         values.get("SWITCHBOARD_GATEWAY_METRICS_PORT"),
         parseUrls(values.get("SWITCHBOARD_GATEWAY_METRICS_URLS")),
         values.get("SWITCHBOARD_PROMETHEUS_NAMESPACE_LABEL"),
-        parseInt(values, "SWITCHBOARD_METRICS_PORT", DEFAULT_METRICS_PORT));
+        parseInt(values, "SWITCHBOARD_HTTP_PORT", DEFAULT_METRICS_PORT));
   }
 
   private static Map<String, String> flagsByEnv() {
@@ -242,7 +243,7 @@ public record OperatorSettings(
     flags.put("SWITCHBOARD_GATEWAY_METRICS_PORT", "--gateway-metrics-port");
     flags.put("SWITCHBOARD_GATEWAY_METRICS_URLS", "--gateway-metrics-urls");
     flags.put("SWITCHBOARD_PROMETHEUS_NAMESPACE_LABEL", "--prometheus-namespace-label");
-    flags.put("SWITCHBOARD_METRICS_PORT", "--metrics-port");
+    flags.put("SWITCHBOARD_HTTP_PORT", "--http-port");
     return java.util.Collections.unmodifiableMap(flags);
   }
 

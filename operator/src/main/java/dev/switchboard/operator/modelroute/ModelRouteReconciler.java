@@ -115,6 +115,9 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   public UpdateControl<ModelRoute> reconcile(ModelRoute route, Context<ModelRoute> context) {
     String namespace = route.getMetadata().getNamespace();
     boolean deleted = context.isPrimaryResourceDeleted();
+    if (deleted) {
+      rollout.deleted(namespace, route.getMetadata().getName());
+    }
     RouteOutcome outcome;
     String publishedVersion;
     synchronized (publisher.lockFor(namespace)) {
@@ -132,9 +135,6 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       publisher.publish(namespace, rendered, owners(view.routes()));
       outcome = rendered.routes().get(route.getMetadata().getName());
       publishedVersion = rendered.table().configVersion();
-    }
-    if (deleted) {
-      rollout.deleted(namespace, route.getMetadata().getName());
     }
     if (deleted || outcome == null) {
       return UpdateControl.noUpdate();
