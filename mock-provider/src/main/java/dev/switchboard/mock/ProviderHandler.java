@@ -6,17 +6,12 @@ import dev.switchboard.mock.openai.ChatAnswer;
 import dev.switchboard.mock.openai.OpenAiPayloads;
 import dev.switchboard.mock.record.AttemptStats;
 import dev.switchboard.mock.record.RequestRecord;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelOption;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -48,6 +43,7 @@ final class ProviderHandler {
   private final AcceptedKeys keys;
   // Seeded so fail-rate and random delays replay identically for the same request order.
   private final Random random;
+  private final AnswerWriter writer;
   private final AtomicLong ids = new AtomicLong();
   private final Map<String, Object> fastPathCache = new ConcurrentHashMap<>();
 
@@ -63,22 +59,23 @@ final class ProviderHandler {
     this.stats = stats;
     this.keys = keys;
     this.random = new Random(options.randomSeed());
+    this.writer = new AnswerWriter(vertx, options);
   }
 
   void mount(Router router) {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(32L * 1024 * 1024);
     router.route("/v1/*").handler(body);
     router.route("/openai/*").handler(body);
-    router.post("/v1/chat/completions").handler(ctx -> chat(ctx, Api.OPENAI));
-    router.post("/v1/embeddings").handler(ctx -> embeddings(ctx, Api.OPENAI));
+    router.post("/v1/chat/completions").handler(ctx -> chat(ctx, ApiShape.OPENAI));
+    router.post("/v1/embeddings").handler(ctx -> embeddings(ctx, ApiShape.OPENAI));
     router.get("/v1/models").handler(ctx -> models(ctx, null));
     router.get("/v1/models/:model").handler(ctx -> models(ctx, ctx.pathParam("model")));
     router
         .post("/openai/deployments/:deployment/chat/completions")
-        .handler(ctx -> chat(ctx, Api.AZURE));
+        .handler(ctx -> chat(ctx, ApiShape.AZURE));
     router
         .post("/openai/deployments/:deployment/embeddings")
-        .handler(ctx -> embeddings(ctx, Api.AZURE));
+        .handler(ctx -> embeddings(ctx, ApiShape.AZURE));
     router.route().failureHandler(ProviderHandler::failure);
   }
 
@@ -105,13 +102,7 @@ final class ProviderHandler {
             status < 500 ? "invalid_request_error" : "server_error",
             null,
             null);
-    sendError(ctx, status, body, Map.of());
-  }
-
-  /** Which URL and auth shape a request used; errors are answered in that provider's shape. */
-  private enum Api {
-    OPENAI,
-    AZURE
+    ErrorReplies.send(ctx, status, body, Map.of());
   }
 
   /** Why a request is rejected with 400, in OpenAI's terms. */
@@ -130,7 +121,7 @@ final class ProviderHandler {
 
   // ---------------------------------------------------------------------------------- chat
 
-  private void chat(RoutingContext ctx, Api api) {
+  private void chat(RoutingContext ctx, ApiShape api) {
     boolean fast = options.fastPath() || isTrue(ctx.request().getHeader(MockProvider.FAST_HEADER));
     Admitted a =
         admit(
@@ -190,12 +181,12 @@ final class ProviderHandler {
                     answer,
                     n,
                     includeUsage);
-            stream(ctx, events, intervalMs(ctx, a.fault()), a.fault());
+            writer.stream(ctx, events, intervalMs(ctx, a.fault()), a.fault());
           } else {
             JsonObject body =
                 OpenAiPayloads.chatCompletion(
                     id, created, a.echoedModel(), options.systemFingerprint(), answer, n);
-            sendJsonBody(ctx, body.encode(), a.fault());
+            writer.sendJson(ctx, body.encode(), a.fault());
           }
         });
   }
@@ -240,17 +231,17 @@ final class ProviderHandler {
                       .encode();
             });
     if (cached instanceof String body) {
-      sendJsonBody(ctx, body, a.fault());
+      writer.sendJson(ctx, body, a.fault());
     } else {
       @SuppressWarnings("unchecked")
       List<String> events = (List<String>) cached;
-      stream(ctx, events, intervalMs(ctx, a.fault()), a.fault());
+      writer.stream(ctx, events, intervalMs(ctx, a.fault()), a.fault());
     }
   }
 
   // ---------------------------------------------------------------------------- embeddings
 
-  private void embeddings(RoutingContext ctx, Api api) {
+  private void embeddings(RoutingContext ctx, ApiShape api) {
     Admitted a =
         admit(
             ctx,
@@ -279,7 +270,7 @@ final class ProviderHandler {
             return;
           }
           JsonObject body = OpenAiPayloads.embeddings(a.echoedModel(), inputs, dims, base64);
-          sendJsonBody(ctx, body.encode(), a.fault());
+          writer.sendJson(ctx, body.encode(), a.fault());
         });
   }
 
@@ -312,7 +303,7 @@ final class ProviderHandler {
 
   private void models(RoutingContext ctx, String single) {
     // Listing is not tied to a model: only per-request and wildcard rules apply to it.
-    Admitted a = admit(ctx, Api.OPENAI, false, true, null);
+    Admitted a = admit(ctx, ApiShape.OPENAI, false, true, null);
     if (a == null) {
       return;
     }
@@ -320,13 +311,13 @@ final class ProviderHandler {
         ctx,
         a.fault(),
         () -> {
-          if (answerFault(ctx, Api.OPENAI, a)) {
+          if (answerFault(ctx, ApiShape.OPENAI, a)) {
             return;
           }
           if (single == null) {
-            sendJsonBody(ctx, OpenAiPayloads.models(knownModels()).encode(), a.fault());
+            writer.sendJson(ctx, OpenAiPayloads.models(knownModels()).encode(), a.fault());
           } else {
-            sendJsonBody(ctx, OpenAiPayloads.model(single).encode(), a.fault());
+            writer.sendJson(ctx, OpenAiPayloads.model(single).encode(), a.fault());
           }
         });
   }
@@ -346,14 +337,14 @@ final class ProviderHandler {
    */
   private Admitted admit(
       RoutingContext ctx,
-      Api api,
+      ApiShape api,
       boolean needsBody,
       boolean record,
       Function<JsonObject, BadRequest> bodyCheck) {
     HttpServerRequest req = ctx.request();
     String presented = presentedKey(req, api);
     boolean accepted = keys.accepts(presented);
-    String model = api == Api.AZURE ? ctx.pathParam("deployment") : ctx.pathParam("model");
+    String model = api == ApiShape.AZURE ? ctx.pathParam("deployment") : ctx.pathParam("model");
     JsonObject body = null;
     BadRequest bad = null;
     if (needsBody) {
@@ -364,7 +355,7 @@ final class ProviderHandler {
       }
       if (body == null) {
         bad = UNPARSABLE_BODY;
-      } else if (api == Api.OPENAI) {
+      } else if (api == ApiShape.OPENAI) {
         model = body.getValue("model") instanceof String m && !m.isBlank() ? m : null;
         if (model == null) {
           bad = new BadRequest("You must provide a model parameter.", "model", null);
@@ -374,7 +365,7 @@ final class ProviderHandler {
 
     FaultSpec fault = FaultSpec.NONE;
     String outcome;
-    if (api == Api.AZURE && req.getParam("api-version") == null) {
+    if (api == ApiShape.AZURE && req.getParam("api-version") == null) {
       outcome = "not-found";
     } else if (!accepted) {
       outcome = "unauthorized";
@@ -425,16 +416,17 @@ final class ProviderHandler {
 
     switch (outcome) {
       case "not-found" -> {
-        sendError(ctx, 404, OpenAiPayloads.azureError("404", "Resource not found"), Map.of());
+        ErrorReplies.send(
+            ctx, 404, OpenAiPayloads.azureError("404", "Resource not found"), Map.of());
         return null;
       }
       case "unauthorized" -> {
-        unauthorized(ctx, api, presented == null);
+        ErrorReplies.unauthorized(ctx, api, presented == null);
         return null;
       }
       case "model-not-found" -> {
         JsonObject err =
-            api == Api.AZURE
+            api == ApiShape.AZURE
                 ? OpenAiPayloads.azureError(
                     "DeploymentNotFound",
                     "The API deployment for this resource does not exist. If you created the"
@@ -445,11 +437,11 @@ final class ProviderHandler {
                     "invalid_request_error",
                     null,
                     "model_not_found");
-        sendError(ctx, 404, err, Map.of());
+        ErrorReplies.send(ctx, 404, err, Map.of());
         return null;
       }
       case "bad-request" -> {
-        badRequest(ctx, api, bad.message(), bad.param(), bad.code());
+        ErrorReplies.badRequest(ctx, api, bad.message(), bad.param(), bad.code());
         return null;
       }
       default -> {
@@ -512,8 +504,8 @@ final class ProviderHandler {
     return "ok";
   }
 
-  private static String presentedKey(HttpServerRequest req, Api api) {
-    if (api == Api.AZURE) {
+  private static String presentedKey(HttpServerRequest req, ApiShape api) {
+    if (api == ApiShape.AZURE) {
       String key = req.getHeader("api-key");
       return key == null || key.isBlank() ? null : key.trim();
     }
@@ -575,10 +567,10 @@ final class ProviderHandler {
   }
 
   /** Answers faults that replace the normal body; returns true when it did. */
-  private boolean answerFault(RoutingContext ctx, Api api, Admitted a) {
+  private boolean answerFault(RoutingContext ctx, ApiShape api, Admitted a) {
     FaultSpec f = a.fault();
     if (f.resetBeforeHeaders()) {
-      reset(ctx.request());
+      AnswerWriter.reset(ctx.request());
       return true;
     }
     if (f.status() != null) {
@@ -589,7 +581,8 @@ final class ProviderHandler {
       if (f.retryAfterMs() != null) {
         headers.put("retry-after-ms", String.valueOf(f.retryAfterMs()));
       }
-      sendError(ctx, f.status(), statusBody(api, f.status(), a.echoedModel()), headers);
+      ErrorReplies.send(
+          ctx, f.status(), ErrorReplies.statusBody(api, f.status(), a.echoedModel()), headers);
       return true;
     }
     if (f.nonJson()) {
@@ -604,229 +597,12 @@ final class ProviderHandler {
     return false;
   }
 
-  private static JsonObject statusBody(Api api, int status, String model) {
-    String message;
-    String type;
-    String code = null;
-    switch (status) {
-      case 429 -> {
-        message =
-            "Rate limit reached for "
-                + model
-                + " in organization org-mock on requests per min (RPM): Limit 3, Used 3,"
-                + " Requested 1. Please try again later.";
-        type = "requests";
-        code = "rate_limit_exceeded";
-      }
-      case 500 -> {
-        message = "The server had an error while processing your request. Sorry about that!";
-        type = "server_error";
-      }
-      case 503 -> {
-        message = "The engine is currently overloaded, please try again later.";
-        type = "server_error";
-      }
-      default -> {
-        message = "Mock provider fault: HTTP " + status + ".";
-        type = status >= 500 ? "server_error" : "invalid_request_error";
-      }
-    }
-    return api == Api.AZURE
-        ? OpenAiPayloads.azureError(String.valueOf(status), message)
-        : OpenAiPayloads.error(message, type, null, code);
-  }
-
-  /**
-   * Sends a JSON body, honouring {@code reset-after-headers} (half the body, then a TCP reset) and
-   * {@code truncate} (half the body, then a clean end of an invalid document).
-   */
-  private void sendJsonBody(RoutingContext ctx, String body, FaultSpec fault) {
-    HttpServerResponse res = ctx.response().putHeader("content-type", "application/json");
-    boolean cut =
-        fault.resetAfterHeaders()
-            || fault.truncateAfterEvents() != null
-            || fault.stallAfterEvents() != null;
-    if (!cut) {
-      res.end(body);
-      return;
-    }
-    res.setChunked(true);
-    if (fault.truncateAfterEvents() != null) {
-      res.putHeader("connection", "close");
-    }
-    res.write(body.substring(0, body.length() / 2));
-    if (fault.resetAfterHeaders()) {
-      resetLater(ctx.request());
-    } else if (fault.truncateAfterEvents() != null) {
-      endAndClose(ctx.request(), res);
-    }
-    // stall-after: half a body, then silence until the client gives up.
-  }
-
-  private void stream(RoutingContext ctx, List<String> events, long intervalMs, FaultSpec fault) {
-    HttpServerResponse res =
-        ctx.response()
-            .setChunked(true)
-            .putHeader("content-type", "text/event-stream; charset=utf-8")
-            .putHeader("cache-control", "no-cache");
-    // The last event is [DONE]; every cut below happens before it.
-    int beforeDone = events.size() - 1;
-    int limit = events.size();
-    if (fault.resetAfterHeaders()) {
-      limit = 1;
-    } else if (fault.truncateAfterEvents() != null) {
-      res.putHeader("connection", "close");
-      limit = Math.min(beforeDone, fault.truncateAfterEvents());
-    } else if (fault.stallAfterEvents() != null) {
-      limit = Math.min(beforeDone, fault.stallAfterEvents());
-    } else if (fault.streamErrorAfterEvents() != null) {
-      limit = Math.min(beforeDone, fault.streamErrorAfterEvents());
-    }
-    new StreamWriter(ctx.request(), res, events, limit, intervalMs, fault).writeFrom(0);
-  }
-
-  /** Writes events one by one, honouring the interval and back-pressure, then ends per fault. */
-  private final class StreamWriter {
-    private final HttpServerRequest req;
-    private final HttpServerResponse res;
-    private final List<String> events;
-    private final int limit;
-    private final long intervalMs;
-    private final FaultSpec fault;
-
-    StreamWriter(
-        HttpServerRequest req,
-        HttpServerResponse res,
-        List<String> events,
-        int limit,
-        long intervalMs,
-        FaultSpec fault) {
-      this.req = req;
-      this.res = res;
-      this.events = events;
-      this.limit = limit;
-      this.intervalMs = intervalMs;
-      this.fault = fault;
-    }
-
-    void writeFrom(int start) {
-      int i = start;
-      while (i < limit) {
-        if (res.closed()) {
-          return;
-        }
-        res.write(events.get(i++));
-        if (i < limit && intervalMs > 0) {
-          int next = i;
-          vertx.setTimer(intervalMs, t -> writeFrom(next));
-          return;
-        }
-        if (i < limit && res.writeQueueFull()) {
-          int next = i;
-          res.drainHandler(v -> writeFrom(next));
-          return;
-        }
-      }
-      finish();
-    }
-
-    private void finish() {
-      if (res.closed()) {
-        return;
-      }
-      if (fault.resetAfterHeaders()) {
-        resetLater(req);
-      } else if (fault.truncateAfterEvents() != null) {
-        endAndClose(req, res);
-      } else if (fault.stallAfterEvents() != null) {
-        // Go silent with the connection open: only the client's idle/total timeout ends this.
-        return;
-      } else if (fault.streamErrorAfterEvents() != null) {
-        // What OpenAI sends when a stream fails server-side after it started.
-        res.end(
-            OpenAiPayloads.event(
-                OpenAiPayloads.error(
-                    "The server had an error while processing your request. Sorry about that!",
-                    "server_error",
-                    null,
-                    null)));
-      } else {
-        res.end();
-      }
-    }
-  }
-
   private long intervalMs(RoutingContext ctx, FaultSpec fault) {
     if (fault.dripMs() != null) {
       return fault.dripMs();
     }
     int header = parseInt(ctx.request().getHeader(MockProvider.CHUNK_INTERVAL_HEADER));
     return header > 0 ? header : options.defaultChunkIntervalMs();
-  }
-
-  private void resetLater(HttpServerRequest req) {
-    // Give the client time to read what was sent: an RST makes the peer drop unread data.
-    if (options.resetGraceMs() == 0) {
-      reset(req);
-    } else {
-      vertx.setTimer(options.resetGraceMs(), t -> reset(req));
-    }
-  }
-
-  private static void endAndClose(HttpServerRequest req, HttpServerResponse res) {
-    // Clients that saw "connection: close" will not reuse the connection we are about to close.
-    HttpConnection connection = req.connection();
-    res.end().onComplete(done -> connection.close());
-  }
-
-  /** Aborts the TCP connection with an RST (SO_LINGER 0), the way a crashing peer looks. */
-  static void reset(HttpServerRequest req) {
-    HttpConnection connection = req.connection();
-    if (connection instanceof ConnectionBase base) {
-      Channel channel = base.channel();
-      channel.config().setOption(ChannelOption.SO_LINGER, 0);
-      channel.close();
-    } else {
-      connection.close();
-    }
-  }
-
-  // -------------------------------------------------------------------------------- errors
-
-  private void unauthorized(RoutingContext ctx, Api api, boolean missing) {
-    JsonObject body;
-    if (api == Api.AZURE) {
-      body =
-          OpenAiPayloads.azureError(
-              "401",
-              "Access denied due to invalid subscription key or wrong API endpoint. Make sure to"
-                  + " provide a valid key for an active subscription and use a correct regional"
-                  + " API endpoint for your resource.");
-    } else {
-      // Never echo the presented key, not even masked.
-      String message =
-          missing
-              ? "You didn't provide an API key. You need to provide your API key in an"
-                  + " Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
-              : "Incorrect API key provided.";
-      body = OpenAiPayloads.error(message, "invalid_request_error", null, "invalid_api_key");
-    }
-    sendError(ctx, 401, body, Map.of());
-  }
-
-  private void badRequest(RoutingContext ctx, Api api, String message, String param, String code) {
-    JsonObject body =
-        api == Api.AZURE
-            ? OpenAiPayloads.azureError("BadRequest", message)
-            : OpenAiPayloads.error(message, "invalid_request_error", param, code);
-    sendError(ctx, 400, body, Map.of());
-  }
-
-  private static void sendError(
-      RoutingContext ctx, int status, JsonObject body, Map<String, String> headers) {
-    HttpServerResponse res = ctx.response().setStatusCode(status);
-    headers.forEach(res::putHeader);
-    res.putHeader("content-type", "application/json").end(body.encode());
   }
 
   private static boolean isTrue(String value) {

@@ -1,0 +1,176 @@
+package dev.switchboard.mock;
+
+import dev.switchboard.mock.fault.FaultSpec;
+import dev.switchboard.mock.openai.OpenAiPayloads;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.net.impl.ConnectionBase;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+
+/**
+ * Writes an answer, whole or as an SSE stream, and applies the faults that act on the body once
+ * headers are out: {@code reset-after-headers}, {@code truncate}, {@code stall-after}, {@code
+ * stream-error} and {@code drip}. Runs on the event loop only.
+ */
+final class AnswerWriter {
+
+  private final Vertx vertx;
+  private final MockProviderOptions options;
+
+  AnswerWriter(Vertx vertx, MockProviderOptions options) {
+    this.vertx = vertx;
+    this.options = options;
+  }
+
+  /**
+   * Sends a JSON body, honouring {@code reset-after-headers} (half the body, then a TCP reset) and
+   * {@code truncate} (half the body, then a clean end of an invalid document).
+   */
+  void sendJson(RoutingContext ctx, String body, FaultSpec fault) {
+    HttpServerResponse res = ctx.response().putHeader("content-type", "application/json");
+    boolean cut =
+        fault.resetAfterHeaders()
+            || fault.truncateAfterEvents() != null
+            || fault.stallAfterEvents() != null;
+    if (!cut) {
+      res.end(body);
+      return;
+    }
+    res.setChunked(true);
+    if (fault.truncateAfterEvents() != null) {
+      res.putHeader("connection", "close");
+    }
+    res.write(body.substring(0, body.length() / 2));
+    if (fault.resetAfterHeaders()) {
+      resetLater(ctx.request());
+    } else if (fault.truncateAfterEvents() != null) {
+      endAndClose(ctx.request(), res);
+    }
+    // stall-after: half a body, then silence until the client gives up.
+  }
+
+  void stream(RoutingContext ctx, List<String> events, long intervalMs, FaultSpec fault) {
+    HttpServerResponse res =
+        ctx.response()
+            .setChunked(true)
+            .putHeader("content-type", "text/event-stream; charset=utf-8")
+            .putHeader("cache-control", "no-cache");
+    // The last event is [DONE]; every cut below happens before it.
+    int beforeDone = events.size() - 1;
+    int limit = events.size();
+    if (fault.resetAfterHeaders()) {
+      limit = 1;
+    } else if (fault.truncateAfterEvents() != null) {
+      res.putHeader("connection", "close");
+      limit = Math.min(beforeDone, fault.truncateAfterEvents());
+    } else if (fault.stallAfterEvents() != null) {
+      limit = Math.min(beforeDone, fault.stallAfterEvents());
+    } else if (fault.streamErrorAfterEvents() != null) {
+      limit = Math.min(beforeDone, fault.streamErrorAfterEvents());
+    }
+    new StreamWriter(ctx.request(), res, events, limit, intervalMs, fault).writeFrom(0);
+  }
+
+  /** Writes events one by one, honouring the interval and back-pressure, then ends per fault. */
+  private final class StreamWriter {
+    private final HttpServerRequest req;
+    private final HttpServerResponse res;
+    private final List<String> events;
+    private final int limit;
+    private final long intervalMs;
+    private final FaultSpec fault;
+
+    StreamWriter(
+        HttpServerRequest req,
+        HttpServerResponse res,
+        List<String> events,
+        int limit,
+        long intervalMs,
+        FaultSpec fault) {
+      this.req = req;
+      this.res = res;
+      this.events = events;
+      this.limit = limit;
+      this.intervalMs = intervalMs;
+      this.fault = fault;
+    }
+
+    void writeFrom(int start) {
+      int i = start;
+      while (i < limit) {
+        if (res.closed()) {
+          return;
+        }
+        res.write(events.get(i++));
+        if (i < limit && intervalMs > 0) {
+          int next = i;
+          vertx.setTimer(intervalMs, t -> writeFrom(next));
+          return;
+        }
+        if (i < limit && res.writeQueueFull()) {
+          int next = i;
+          res.drainHandler(v -> writeFrom(next));
+          return;
+        }
+      }
+      finish();
+    }
+
+    private void finish() {
+      if (res.closed()) {
+        return;
+      }
+      if (fault.resetAfterHeaders()) {
+        resetLater(req);
+      } else if (fault.truncateAfterEvents() != null) {
+        endAndClose(req, res);
+      } else if (fault.stallAfterEvents() != null) {
+        // Go silent with the connection open: only the client's idle/total timeout ends this.
+        return;
+      } else if (fault.streamErrorAfterEvents() != null) {
+        // What OpenAI sends when a stream fails server-side after it started.
+        res.end(
+            OpenAiPayloads.event(
+                OpenAiPayloads.error(
+                    "The server had an error while processing your request. Sorry about that!",
+                    "server_error",
+                    null,
+                    null)));
+      } else {
+        res.end();
+      }
+    }
+  }
+
+  private void resetLater(HttpServerRequest req) {
+    // Give the client time to read what was sent: an RST makes the peer drop unread data.
+    if (options.resetGraceMs() == 0) {
+      reset(req);
+    } else {
+      vertx.setTimer(options.resetGraceMs(), t -> reset(req));
+    }
+  }
+
+  private static void endAndClose(HttpServerRequest req, HttpServerResponse res) {
+    // Clients that saw "connection: close" will not reuse the connection we are about to close.
+    HttpConnection connection = req.connection();
+    res.end().onComplete(done -> connection.close());
+  }
+
+  /** Aborts the TCP connection with an RST (SO_LINGER 0), the way a crashing peer looks. */
+  static void reset(HttpServerRequest req) {
+    HttpConnection connection = req.connection();
+    if (connection instanceof ConnectionBase base) {
+      Channel channel = base.channel();
+      channel.config().setOption(ChannelOption.SO_LINGER, 0);
+      channel.close();
+    } else {
+      connection.close();
+    }
+  }
+}

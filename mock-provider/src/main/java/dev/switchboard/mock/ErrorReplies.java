@@ -1,0 +1,84 @@
+package dev.switchboard.mock;
+
+import dev.switchboard.mock.openai.OpenAiPayloads;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Map;
+
+/**
+ * Error answers in the provider's own shape: OpenAI's {@code {"error":{message,type,param,code}}}
+ * or Azure's {@code {"error":{code,message}}}, with OpenAI's real messages and types.
+ */
+final class ErrorReplies {
+
+  private ErrorReplies() {}
+
+  static JsonObject statusBody(ApiShape api, int status, String model) {
+    String message;
+    String type;
+    String code = null;
+    switch (status) {
+      case 429 -> {
+        message =
+            "Rate limit reached for "
+                + model
+                + " in organization org-mock on requests per min (RPM): Limit 3, Used 3,"
+                + " Requested 1. Please try again later.";
+        type = "requests";
+        code = "rate_limit_exceeded";
+      }
+      case 500 -> {
+        message = "The server had an error while processing your request. Sorry about that!";
+        type = "server_error";
+      }
+      case 503 -> {
+        message = "The engine is currently overloaded, please try again later.";
+        type = "server_error";
+      }
+      default -> {
+        message = "Mock provider fault: HTTP " + status + ".";
+        type = status >= 500 ? "server_error" : "invalid_request_error";
+      }
+    }
+    return api == ApiShape.AZURE
+        ? OpenAiPayloads.azureError(String.valueOf(status), message)
+        : OpenAiPayloads.error(message, type, null, code);
+  }
+
+  static void unauthorized(RoutingContext ctx, ApiShape api, boolean missing) {
+    JsonObject body;
+    if (api == ApiShape.AZURE) {
+      body =
+          OpenAiPayloads.azureError(
+              "401",
+              "Access denied due to invalid subscription key or wrong API endpoint. Make sure to"
+                  + " provide a valid key for an active subscription and use a correct regional"
+                  + " API endpoint for your resource.");
+    } else {
+      // Never echo the presented key, not even masked.
+      String message =
+          missing
+              ? "You didn't provide an API key. You need to provide your API key in an"
+                  + " Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
+              : "Incorrect API key provided.";
+      body = OpenAiPayloads.error(message, "invalid_request_error", null, "invalid_api_key");
+    }
+    send(ctx, 401, body, Map.of());
+  }
+
+  static void badRequest(
+      RoutingContext ctx, ApiShape api, String message, String param, String code) {
+    JsonObject body =
+        api == ApiShape.AZURE
+            ? OpenAiPayloads.azureError("BadRequest", message)
+            : OpenAiPayloads.error(message, "invalid_request_error", param, code);
+    send(ctx, 400, body, Map.of());
+  }
+
+  static void send(RoutingContext ctx, int status, JsonObject body, Map<String, String> headers) {
+    HttpServerResponse res = ctx.response().setStatusCode(status);
+    headers.forEach(res::putHeader);
+    res.putHeader("content-type", "application/json").end(body.encode());
+  }
+}
