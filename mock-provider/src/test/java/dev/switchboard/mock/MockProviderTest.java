@@ -506,6 +506,32 @@ class MockProviderTest {
   }
 
   @Test
+  void azureStreamsAndAnswersFaultsInAzureErrorShape() throws Exception {
+    String path = "/openai/deployments/gpt-4o-mini/chat/completions?api-version=2024-10-21";
+    HttpResponse<String> streamed =
+        client.send(client.post(path, streamingChat("ignored", "hi", true), "api-key", KEY));
+    HttpResponse<String> limited =
+        client.send(
+            client.post(
+                path,
+                chat("ignored", "hi"),
+                "api-key",
+                KEY,
+                MockProvider.FAULT_HEADER,
+                "status:429;retry-after=3"));
+
+    ChatStreamTranscript t = ChatStreamTranscript.of(streamed.body());
+    assertThat(t.problems()).isEmpty();
+    assertThat(t.content()).isEqualTo("Echo from gpt-4o-mini: hi");
+    assertThat(limited.statusCode()).isEqualTo(429);
+    assertThat(limited.headers().firstValue("retry-after")).hasValue("3");
+    JsonObject error = new JsonObject(limited.body()).getJsonObject("error");
+    assertThat(error.getString("code")).isEqualTo("429");
+    assertThat(error.containsKey("type")).isFalse();
+    assertThat(mock.attempts("gpt-4o-mini")).isEqualTo(2);
+  }
+
+  @Test
   void azureEmbeddings() throws Exception {
     HttpResponse<String> res =
         client.send(
