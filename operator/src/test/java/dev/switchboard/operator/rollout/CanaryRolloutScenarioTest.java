@@ -197,6 +197,46 @@ class CanaryRolloutScenarioTest {
             });
   }
 
+  @Test
+  void aRestartedOperatorCarriesTheCanaryOnFromStatusAndTable() {
+    changeTargets("gpt-5");
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(route().getStatus().getPhase()).isEqualTo("Progressing");
+              assertThat(published().canary()).isNotNull();
+            });
+    String stepStartedAt = route().getStatus().getStepStartedAt();
+
+    operator.stop();
+    operator =
+        SwitchboardOperator.start(
+            operatorClient, OperatorSettings.forMockApiServer(), Clock.systemUTC(), METRICS);
+    // Still no verdict: the new operator holds the same step and keeps the stable arm.
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(route().getStatus().getAnalysis()).isNotNull();
+              assertThat(java.time.Instant.parse(route().getStatus().getAnalysis().getLastRun()))
+                  .isAfter(java.time.Instant.parse(stepStartedAt));
+            });
+    assertThat(route().getStatus().getStepStartedAt()).isEqualTo(stepStartedAt);
+    assertThat(route().getStatus().getCurrentStep()).isZero();
+    assertThat(published().targets())
+        .extracting(RoutingTable.Target::model)
+        .containsExactly("gpt-4o");
+
+    METRICS.answer(FakeMetricsSource.HEALTHY);
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(route().getStatus().getPhase()).isEqualTo("Stable");
+              assertThat(published().targets())
+                  .extracting(RoutingTable.Target::model)
+                  .containsExactly("gpt-5");
+            });
+  }
+
   private static ConditionFactory eventually() {
     return await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100));
   }
