@@ -26,6 +26,9 @@ public final class BenchSuite {
   static final String PROPAGATION = "Config propagation";
   static final String MEMORY = "Memory and CPU";
 
+  /** Requests the gateway serves before anything is measured (C2 compiles after ~10k calls). */
+  static final long WARMUP_GATEWAY_REQUESTS = 60_000;
+
   private final BenchSettings settings;
   private final Consumer<String> console;
   private final Report report;
@@ -85,6 +88,7 @@ public final class BenchSuite {
             if (settings.runs("realistic")) {
               realistic(load, upstream, gateway);
             }
+            console.accept("load scenarios done");
             if (settings.runs("memory")) {
               ChildJvm.pause(3000);
               report.add(
@@ -102,6 +106,7 @@ public final class BenchSuite {
         if (settings.runs("propagation")) {
           propagation(upstream);
         }
+        console.accept("scenarios done; stopping the upstream");
       }
     } finally {
       Futures.await(vertx.close(), 10);
@@ -111,7 +116,16 @@ public final class BenchSuite {
             + " clock) wires CanaryPlanner.immediate(); a progressive canary needs the planner and"
             + " a canary metrics source wired into a runnable operator, which the bench does not"
             + " do yet.");
+    String loadAtEnd = Machine.loadAverage();
+    report.note(
+        "Load average at the end (1/5/15 min): "
+            + loadAtEnd
+            + " on "
+            + Runtime.getRuntime().availableProcessors()
+            + " cores; above the core count, other processes competed with the run, which the"
+            + " interleaved rounds spread over every column alike.");
     writeOutputs(out);
+    console.accept("results written to " + out);
     return report;
   }
 
@@ -264,14 +278,32 @@ public final class BenchSuite {
     c1Latency.putAll(c1);
   }
 
+  /**
+   * Warms every target up for at least {@code warmupSeconds}, and the gateway until it has served
+   * {@link #WARMUP_GATEWAY_REQUESTS} requests: a cold gateway runs interpreted code and is slower
+   * by two orders of magnitude, which is a figure about the JIT, not the gateway.
+   */
   private void warmUp(LoadGenerator load, List<HttpTarget> targets) {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(settings.warmupSeconds());
-    while (System.nanoTime() < end) {
+    long start = System.nanoTime();
+    long minimum = start + TimeUnit.SECONDS.toNanos(settings.warmupSeconds());
+    long cap = start + TimeUnit.SECONDS.toNanos(Math.max(60, 6L * settings.warmupSeconds()));
+    long gatewayRequests = 0;
+    long required = settings.warmupSeconds() == 0 ? 0 : WARMUP_GATEWAY_REQUESTS;
+    while (System.nanoTime() < minimum || (gatewayRequests < required && System.nanoTime() < cap)) {
       for (HttpTarget t : targets) {
-        load.run(t, settings.concurrency(), Duration.ofMillis(1000));
+        LoadResult r = load.run(t, settings.concurrency(), Duration.ofMillis(1000));
         load.run(t, 1, Duration.ofMillis(250));
+        if (t.name().equals("gateway")) {
+          gatewayRequests += r.requests();
+        }
       }
     }
+    console.accept(
+        String.format(
+            java.util.Locale.ROOT,
+            "  warm-up: %.0f s, %d gateway requests",
+            (System.nanoTime() - start) / 1e9,
+            gatewayRequests));
   }
 
   // ---------------------------------------------------------------------------------- profile
@@ -347,8 +379,10 @@ public final class BenchSuite {
               BenchTables.streamHeaders(chunks, interval)));
     }
     if (settings.warmupSeconds() > 0) {
+      // The relay runs once per chunk: a few hundred streams compile it before measuring.
       for (HttpTarget t : targets) {
-        load.runStreams(t, settings.streamConcurrency(), Duration.ofSeconds(2), chunks, stallMs);
+        load.runStreams(
+            t, Math.max(settings.streamConcurrency(), 128), Duration.ofSeconds(4), chunks, stallMs);
       }
     }
     Map<String, StreamTotals> totals = new LinkedHashMap<>();
@@ -504,6 +538,12 @@ public final class BenchSuite {
     long peakRss = -1;
     Duration half = seconds(settings.realisticSeconds() / 2);
     List<HttpTarget> targets = List.of(direct, viaGateway);
+    if (settings.warmupSeconds() > 0) {
+      // Opens the pools first: the measured runs then see steady state, not 1000 connects at once.
+      for (HttpTarget t : targets) {
+        load.run(t, inFlight, Duration.ofSeconds(3));
+      }
+    }
     for (int r = 0; r < 2; r++) {
       for (HttpTarget t : rotate(targets, r)) {
         long cpu = gateway.cpuNanos();

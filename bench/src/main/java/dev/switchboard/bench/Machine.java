@@ -28,7 +28,18 @@ public final class Machine {
             + " "
             + System.getProperty("java.runtime.version", System.getProperty("java.version")));
     m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+    m.put("load average at start (1/5/15 min)", loadAverage());
     return m;
+  }
+
+  /** The 1, 5 and 15 minute load averages: above nproc, other work competed for the cores. */
+  public static String loadAverage() {
+    try {
+      String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return parts[0] + " " + parts[1] + " " + parts[2];
+    } catch (IOException | RuntimeException e) {
+      return "n/a";
+    }
   }
 
   private static String cpuModel() {

@@ -75,7 +75,14 @@ public final class Service implements AutoCloseable {
           server.port(),
           ProcessHandle.current().pid(),
           null,
-          () -> Futures.await(server.close().eventually(vertx::close), 10));
+          () -> {
+            // Not chained: a future completing on the Vert.x instance being closed never returns.
+            try {
+              Futures.await(server.close(), 30);
+            } finally {
+              Futures.await(vertx.close(), 10);
+            }
+          });
     }
     int port = freePort();
     ChildJvm child =

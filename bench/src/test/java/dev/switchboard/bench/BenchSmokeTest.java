@@ -54,7 +54,13 @@ class BenchSmokeTest {
             settings.outDir(),
             markdown);
 
-    Report report = new BenchSuite(settings, line -> {}).run();
+    long t0 = System.nanoTime();
+    Report report =
+        new BenchSuite(
+                settings,
+                line ->
+                    System.out.printf("%6d ms %s%n", (System.nanoTime() - t0) / 1_000_000, line))
+            .run();
 
     // Every request through the gateway and directly succeeded: the harness measures real answers.
     assertThat(report.figure(BenchSuite.OVERHEAD, "errors c=4"))
