@@ -70,7 +70,11 @@ public final class UpstreamClients {
       if (!live.contains(key)) {
         HttpClientAgent stale = pools.remove(key);
         if (stale != null) {
-          vertx.setTimer(delayMs, id -> stale.shutdown(graceMs, TimeUnit.MILLISECONDS));
+          if (delayMs > 0) {
+            vertx.setTimer(delayMs, id -> stale.shutdown(graceMs, TimeUnit.MILLISECONDS));
+          } else {
+            stale.shutdown(graceMs, TimeUnit.MILLISECONDS);
+          }
         }
       }
     }
