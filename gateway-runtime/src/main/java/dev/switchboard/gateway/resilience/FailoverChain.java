@@ -124,6 +124,10 @@ public final class FailoverChain {
     int attempts;
     boolean forced;
     boolean onlyUnavailable = true;
+
+    /** Set while retrying a target after waiting out its Retry-After (clock granularity aside). */
+    boolean waitedOut;
+
     UpstreamFailure last;
 
     Run(
@@ -178,7 +182,7 @@ public final class FailoverChain {
           skip(target, "unhealthy", "unhealthy", true);
           return;
         }
-        if (registry.coolingDown(target.id())) {
+        if (!waitedOut && registry.coolingDown(target.id())) {
           skip(target, "asked to wait (Retry-After)", "cooling_down", true);
           return;
         }
@@ -333,6 +337,7 @@ public final class FailoverChain {
         tryTarget(target);
         return;
       }
+      waitedOut = true;
       vertx.setTimer(
           delayMs,
           id -> {
@@ -347,6 +352,7 @@ public final class FailoverChain {
     }
 
     void moveOn() {
+      waitedOut = false;
       index++;
       triesOnTarget = 0;
       next();
