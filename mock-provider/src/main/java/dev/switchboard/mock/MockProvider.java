@@ -151,6 +151,11 @@ public final class MockProvider implements AutoCloseable {
     return stats.outcomes(outcome);
   }
 
+  /** Connections the client closed before the answer was complete (timeouts, cancellations). */
+  public long clientAborts() {
+    return stats.clientAborts();
+  }
+
   /** Counters and request log. */
   public AttemptStats stats() {
     return stats;

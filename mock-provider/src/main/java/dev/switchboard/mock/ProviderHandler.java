@@ -9,6 +9,7 @@ import dev.switchboard.mock.record.RequestRecord;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -393,6 +394,16 @@ final class ProviderHandler {
     }
 
     long seq = stats.count(model, outcome);
+    if (!outcome.startsWith("reset-")) {
+      // Resets close the connection on purpose; any other early close is the client's doing.
+      HttpServerResponse response = ctx.response();
+      response.closeHandler(
+          v -> {
+            if (!response.ended()) {
+              stats.countClientAbort();
+            }
+          });
+    }
     // Like OpenAI's x-request-id; RequestRecord.requestId() gives the same value for assertions.
     ctx.response().putHeader("x-request-id", RequestRecord.requestId(seq));
     if (record) {

@@ -176,6 +176,9 @@ class FaultInjectionTest {
                 .statusCode())
         .isEqualTo(200);
     assertThat(mock.attempts(MODEL)).isEqualTo(2);
+    // The client gave up on the delayed answer; the mock saw the connection go.
+    // (At least: a stalled connection of an earlier test may close late.)
+    await().atMost(Duration.ofSeconds(10)).until(() -> mock.clientAborts() >= 1);
   }
 
   @Test
@@ -219,6 +222,27 @@ class FaultInjectionTest {
                         "reset-before-headers")))
         .isInstanceOf(IOException.class);
     assertThat(mock.outcomes("reset-before-headers")).isEqualTo(1);
+  }
+
+  @Test
+  void resetsAreNotCountedAsClientAborts() throws Exception {
+    try (MockProvider fresh = MockProvider.startBlocking(new MockProviderOptions())) {
+      MockClient c = new MockClient(fresh);
+      for (String fault : List.of("reset-before-headers", "reset-after-headers")) {
+        try {
+          c.send(
+              c.post("/v1/chat/completions", chat(MODEL, "x"), MockProvider.FAULT_HEADER, fault));
+        } catch (IOException expected) {
+          // The reset itself.
+        }
+      }
+      // Answered on the same event loop after the resets' close events were handled.
+      assertThat(c.send(c.post("/v1/chat/completions", chat(MODEL, "x"))).statusCode())
+          .isEqualTo(200);
+
+      assertThat(fresh.totalAttempts()).isEqualTo(3);
+      assertThat(fresh.clientAborts()).isZero();
+    }
   }
 
   @Test

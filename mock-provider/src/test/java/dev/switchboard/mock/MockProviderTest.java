@@ -579,6 +579,7 @@ class MockProviderTest {
     JsonObject stats = new JsonObject(client.send(client.get("/_mock/stats?requests=1")).body());
 
     assertThat(stats.getLong("total")).isEqualTo(2);
+    assertThat(stats.getLong("clientAborts")).isZero();
     assertThat(stats.getJsonObject("byModel").getLong("gpt-4o-mini")).isEqualTo(2);
     assertThat(stats.getJsonObject("byOutcome").getLong("ok")).isEqualTo(1);
     assertThat(stats.getJsonObject("byOutcome").getLong("unauthorized")).isEqualTo(1);

@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.LongAdder;
 public final class AttemptStats {
 
   private final LongAdder total = new LongAdder();
+  private final LongAdder clientAborts = new LongAdder();
   private final AtomicLong sequence = new AtomicLong();
   private final Map<String, LongAdder> byModel = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> byOutcome = new ConcurrentHashMap<>();
@@ -32,6 +33,19 @@ public final class AttemptStats {
     }
     byOutcome.computeIfAbsent(outcome, o -> new LongAdder()).increment();
     return sequence.incrementAndGet();
+  }
+
+  /**
+   * Counts a connection the client closed before the answer was complete (a client timeout or a
+   * cancelled stream), so tests can assert that cancellation reaches the provider.
+   */
+  public void countClientAbort() {
+    clientAborts.increment();
+  }
+
+  /** Connections closed by the client before the answer was complete. */
+  public long clientAborts() {
+    return clientAborts.sum();
   }
 
   /** Keeps {@code record}, dropping the oldest beyond the capacity. */
@@ -87,6 +101,7 @@ public final class AttemptStats {
     synchronized (log) {
       log.clear();
       total.reset();
+      clientAborts.reset();
       sequence.set(0);
       byModel.clear();
       byOutcome.clear();
@@ -98,6 +113,7 @@ public final class AttemptStats {
     JsonObject json =
         new JsonObject()
             .put("total", total())
+            .put("clientAborts", clientAborts())
             .put(
                 "byModel",
                 new JsonObject(new java.util.LinkedHashMap<String, Object>(attemptsByModel())))
