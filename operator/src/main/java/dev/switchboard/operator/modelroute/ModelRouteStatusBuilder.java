@@ -4,6 +4,7 @@ import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.api.v1alpha1.ModelRouteStatus;
 import dev.switchboard.operator.render.Problem;
 import dev.switchboard.operator.render.RouteOutcome;
+import dev.switchboard.operator.rollout.CanaryCondition;
 import dev.switchboard.operator.rollout.RolloutDecision;
 import dev.switchboard.operator.status.Conditions;
 import java.util.ArrayList;
@@ -53,6 +54,13 @@ final class ModelRouteStatusBuilder {
     }
     List<Conditions.Desired> desired = new ArrayList<>();
     desired.add(ready(outcome));
+    // While the route is rendered from its spec the planner owns CanaryHealthy (and removes it
+    // when no canary is left); a last good route keeps whatever it had.
+    Set<String> managed = MANAGED;
+    if (rollout != null) {
+      managed = Set.of(Conditions.READY, Conditions.REFERENCES_RESOLVED, CanaryCondition.TYPE);
+      CanaryCondition.of(rollout).ifPresent(desired::add);
+    }
     desired.add(
         outcome.referenceProblems().isEmpty()
             ? new Conditions.Desired(
@@ -67,7 +75,7 @@ final class ModelRouteStatusBuilder {
                 joined(outcome.referenceProblems())));
     next.setConditions(
         conditions.merge(
-            previous.getConditions(), MANAGED, desired, route.getMetadata().getGeneration()));
+            previous.getConditions(), managed, desired, route.getMetadata().getGeneration()));
     return next;
   }
 

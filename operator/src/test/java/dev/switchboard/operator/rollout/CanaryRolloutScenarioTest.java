@@ -134,6 +134,7 @@ class CanaryRolloutScenarioTest {
                   .containsExactly("gpt-5");
             });
     assertThat(eventReasons()).contains("CanaryStarted", "CanaryStepAdvanced", "CanaryPromoted");
+    assertThat(canaryCondition()).as("no canary left to report on").isEmpty();
   }
 
   @Test
@@ -159,6 +160,12 @@ class CanaryRolloutScenarioTest {
                   .extracting(RoutingTable.Target::model)
                   .containsExactly("gpt-4o");
             });
+    assertThat(canaryCondition())
+        .hasValueSatisfying(
+            c -> {
+              assertThat(c.getStatus()).isEqualTo("False");
+              assertThat(c.getReason()).isEqualTo("AnalysisFailed");
+            });
     Event warning =
         events().stream()
             .filter(e -> "CanaryRolledBack".equals(e.getReason()))
@@ -173,16 +180,10 @@ class CanaryRolloutScenarioTest {
     changeTargets("gpt-5");
     eventually().untilAsserted(() -> assertThat(published().canary()).isNotNull());
 
-    client
-        .resources(ModelRoute.class)
-        .inNamespace(ns)
-        .withName("chat")
-        .edit(
-            r -> {
-              r.getMetadata()
-                  .setAnnotations(Map.of(ProgressiveCanaryPlanner.PROMOTE_ANNOTATION, "true"));
-              return r;
-            });
+    editRoute(
+        r ->
+            r.getMetadata()
+                .setAnnotations(Map.of(ProgressiveCanaryPlanner.PROMOTE_ANNOTATION, "true")));
     eventually()
         .untilAsserted(
             () -> {
@@ -237,20 +238,40 @@ class CanaryRolloutScenarioTest {
             });
   }
 
+  private Optional<io.fabric8.kubernetes.api.model.Condition> canaryCondition() {
+    return route().getStatus().getConditions().stream()
+        .filter(c -> CanaryCondition.TYPE.equals(c.getType()))
+        .findFirst();
+  }
+
   private static ConditionFactory eventually() {
     return await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100));
   }
 
   private void changeTargets(String model) {
-    client
-        .resources(ModelRoute.class)
-        .inNamespace(ns)
-        .withName("chat")
-        .edit(
-            r -> {
-              RouteTarget target = r.getSpec().getTargets().get(0);
-              target.setModel(model);
-              return r;
+    editRoute(
+        r -> {
+          RouteTarget target = r.getSpec().getTargets().get(0);
+          target.setModel(model);
+        });
+  }
+
+  /** Edits the route like a user would, retrying when the operator's status write came between. */
+  private void editRoute(java.util.function.Consumer<ModelRoute> change) {
+    eventually()
+        .ignoreExceptionsInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class)
+        .until(
+            () -> {
+              client
+                  .resources(ModelRoute.class)
+                  .inNamespace(ns)
+                  .withName("chat")
+                  .edit(
+                      r -> {
+                        change.accept(r);
+                        return r;
+                      });
+              return true;
             });
   }
 

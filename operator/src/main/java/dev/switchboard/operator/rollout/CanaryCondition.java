@@ -1,0 +1,81 @@
+package dev.switchboard.operator.rollout;
+
+import dev.switchboard.api.v1alpha1.ArmFigures;
+import dev.switchboard.operator.status.Conditions;
+import java.util.Optional;
+
+/**
+ * The ModelRoute {@code CanaryHealthy} condition, derived from a rollout decision: present while a
+ * canary runs or after it was rolled back, absent on a stable route without one.
+ */
+public final class CanaryCondition {
+
+  /** The condition type. */
+  public static final String TYPE = "CanaryHealthy";
+
+  private CanaryCondition() {}
+
+  public static Optional<Conditions.Desired> of(RolloutDecision decision) {
+    if (decision == null || decision.phase() == null) {
+      return Optional.empty();
+    }
+    String verdict = decision.analysis() == null ? null : decision.analysis().getVerdict();
+    return switch (decision.phase()) {
+      case RolloutDecision.PROGRESSING ->
+          Optional.of(
+              new Conditions.Desired(
+                  TYPE,
+                  true,
+                  verdict == null ? "AwaitingAnalysis" : "Analysis" + verdict,
+                  "revision "
+                      + decision.canaryRevision()
+                      + " takes "
+                      + decision.canaryWeight()
+                      + "% at step "
+                      + (decision.currentStep() + 1)
+                      + (verdict == null ? "; no analysis yet" : "; last analysis: " + verdict)
+                      + figures(decision)));
+      case RolloutDecision.PAUSED ->
+          Optional.of(
+              new Conditions.Desired(
+                  TYPE,
+                  false,
+                  "MetricsUnavailable",
+                  "the canary holds at "
+                      + decision.canaryWeight()
+                      + "% until its metrics can be read again"));
+      case RolloutDecision.ROLLED_BACK ->
+          Optional.of(
+              new Conditions.Desired(
+                  TYPE,
+                  false,
+                  "Fail".equals(verdict) ? "AnalysisFailed" : "Aborted",
+                  "revision "
+                      + decision.failedRevision()
+                      + " was rolled back and is not retried until the spec changes"
+                      + figures(decision)));
+      default -> Optional.empty();
+    };
+  }
+
+  private static String figures(RolloutDecision decision) {
+    if (decision.analysis() == null || decision.analysis().getCanary() == null) {
+      return "";
+    }
+    return " (canary "
+        + describe(decision.analysis().getCanary())
+        + "; stable "
+        + describe(decision.analysis().getStable())
+        + ")";
+  }
+
+  private static String describe(ArmFigures f) {
+    if (f == null) {
+      return "no data";
+    }
+    return f.getRequests()
+        + " requests, error rate "
+        + f.getErrorRate()
+        + (f.getLatencyP95() == null ? "" : ", p95 " + f.getLatencyP95());
+  }
+}
