@@ -25,7 +25,7 @@ class GrafanaDashboardTest {
   private static final Set<String> KNOWN_METRICS =
       Set.of(
           "gen_ai_client_operation_duration_seconds",
-          "gen_ai_client_token_usage",
+          "gen_ai_client_token_usage_tokens",
           "gen_ai_server_time_to_first_token_seconds",
           "gen_ai_server_time_per_output_token_seconds",
           "switchboard_cost_usd_total",
@@ -49,7 +49,7 @@ class GrafanaDashboardTest {
           "config_version",
           "provider",
           "target_model",
-          "token_type",
+          "gen_ai_token_type",
           "target",
           "state");
 
@@ -108,7 +108,7 @@ class GrafanaDashboardTest {
         labels.add(matcher.group(1));
       }
     }
-    assertThat(labels).contains("route", "error_class", "target_model", "token_type");
+    assertThat(labels).contains("route", "error_class", "target_model", "gen_ai_token_type");
     assertThat(KNOWN_LABELS).containsAll(labels);
   }
 

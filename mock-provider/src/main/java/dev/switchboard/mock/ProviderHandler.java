@@ -69,8 +69,12 @@ final class ProviderHandler {
     router.route("/openai/*").handler(body);
     router.post("/v1/chat/completions").handler(ctx -> chat(ctx, ApiShape.OPENAI));
     router.post("/v1/embeddings").handler(ctx -> embeddings(ctx, ApiShape.OPENAI));
-    router.get("/v1/models").handler(ctx -> models(ctx, null));
-    router.get("/v1/models/:model").handler(ctx -> models(ctx, ctx.pathParam("model")));
+    router.get("/v1/models").handler(ctx -> models(ctx, ApiShape.OPENAI, null));
+    router
+        .get("/v1/models/:model")
+        .handler(ctx -> models(ctx, ApiShape.OPENAI, ctx.pathParam("model")));
+    // Azure OpenAI's "Models - List" (what the gateway's health checks probe on Azure).
+    router.get("/openai/models").handler(ctx -> models(ctx, ApiShape.AZURE, null));
     router
         .post("/openai/deployments/:deployment/chat/completions")
         .handler(ctx -> chat(ctx, ApiShape.AZURE));
@@ -302,9 +306,9 @@ final class ProviderHandler {
 
   // -------------------------------------------------------------------------------- models
 
-  private void models(RoutingContext ctx, String single) {
+  private void models(RoutingContext ctx, ApiShape api, String single) {
     // Listing is not tied to a model: only per-request and wildcard rules apply to it.
-    Admitted a = admit(ctx, ApiShape.OPENAI, false, true, null);
+    Admitted a = admit(ctx, api, false, true, null);
     if (a == null) {
       return;
     }
@@ -312,7 +316,7 @@ final class ProviderHandler {
         ctx,
         a.fault(),
         () -> {
-          if (answerFault(ctx, ApiShape.OPENAI, a)) {
+          if (answerFault(ctx, api, a)) {
             return;
           }
           if (single == null) {

@@ -483,6 +483,17 @@ class MockProviderTest {
   }
 
   @Test
+  void azureListsModelsForHealthProbes() throws Exception {
+    HttpResponse<String> listed =
+        client.send(client.get("/openai/models?api-version=2024-10-21", "api-key", KEY));
+    HttpResponse<String> noVersion = client.send(client.get("/openai/models", "api-key", KEY));
+
+    assertThat(listed.statusCode()).isEqualTo(200);
+    assertThat(new JsonObject(listed.body()).getJsonArray("data")).isNotEmpty();
+    assertThat(noVersion.statusCode()).isEqualTo(404);
+  }
+
+  @Test
   void azureRejectsMissingApiVersionAndBearerKeys() throws Exception {
     HttpResponse<String> noVersion =
         client.send(
