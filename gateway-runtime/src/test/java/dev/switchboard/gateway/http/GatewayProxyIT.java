@@ -224,11 +224,17 @@ class GatewayProxyIT {
     // ... but the upstream was asked for usage, so tokens were still counted.
     RequestRecord seen = mock.requests().get(mock.requests().size() - 1);
     assertThat(seen.body().getJsonObject("stream_options").getBoolean("include_usage")).isTrue();
-    assertThat(gateway.server().metrics().scrape())
-        .contains(
-            "gen_ai_client_token_usage_tokens_count{arm=\"stable\",gen_ai_token_type=\"output\","
-                + "provider=\"mock-a\",route=\"chat-default\",target_model=\"gpt-4o-mini\"}")
-        .contains("gen_ai_server_time_to_first_token_seconds_count");
+    // The request is recorded right after its last byte went out: the client may be faster.
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () ->
+                assertThat(gateway.server().metrics().scrape())
+                    .contains(
+                        "gen_ai_client_token_usage_tokens_count{arm=\"stable\","
+                            + "gen_ai_token_type=\"output\",provider=\"mock-a\","
+                            + "route=\"chat-default\",target_model=\"gpt-4o-mini\"}")
+                    .contains("gen_ai_server_time_to_first_token_seconds_count"));
   }
 
   @Test
