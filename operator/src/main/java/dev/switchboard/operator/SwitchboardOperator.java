@@ -76,6 +76,25 @@ public final class SwitchboardOperator implements AutoCloseable {
     } else {
       targets = GatewayTargets.fixed(settings.gatewayMetricsUrls());
     }
+    return start(client, settings, clock, targets, resources);
+  }
+
+  /**
+   * As {@link #start(KubernetesClient, OperatorSettings, Clock)}, with the gateway replicas found
+   * by {@code gateways} (asked at every analysis, so it may name a gateway started later, e.g. on
+   * an ephemeral port in the local stack).
+   */
+  public static SwitchboardOperator start(
+      KubernetesClient client, OperatorSettings settings, Clock clock, GatewayTargets gateways) {
+    return start(client, settings, clock, gateways, new ArrayList<>());
+  }
+
+  private static SwitchboardOperator start(
+      KubernetesClient client,
+      OperatorSettings settings,
+      Clock clock,
+      GatewayTargets targets,
+      List<AutoCloseable> resources) {
     // The Prometheus URL comes from a route's spec: the same SSRF policy as provider baseUrls.
     UpstreamAddressGuard urlGuard =
         new UpstreamAddressGuard(

@@ -8,10 +8,12 @@ import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
 import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.SwitchboardOperator;
+import dev.switchboard.operator.rollout.metrics.GatewayTargets;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -20,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
@@ -120,9 +123,19 @@ public final class LocalStack implements AutoCloseable {
         mocks.put(entry.getKey(), mock);
       }
 
+      // Canary analysis scrapes the gateway started below (its port is known only then).
+      AtomicReference<GatewayServer> gatewayRef = new AtomicReference<>();
+      GatewayTargets gatewayMetrics =
+          namespace ->
+              gatewayRef.get() == null
+                  ? List.of()
+                  : List.of(URI.create("http://127.0.0.1:" + gatewayRef.get().port() + "/metrics"));
       SwitchboardOperator operator =
           SwitchboardOperator.start(
-              api.newClient(), OperatorSettings.forMockApiServer(), Clock.systemUTC());
+              api.newClient(),
+              OperatorSettings.forMockApiServer(),
+              Clock.systemUTC(),
+              gatewayMetrics);
       started.add(operator);
 
       ConfigDirectoryApplier applier =
@@ -140,6 +153,7 @@ public final class LocalStack implements AutoCloseable {
                       .withNamespace(NAMESPACE),
                   new KubernetesConfigSource(api.newClient(), NAMESPACE, true))
               .await(30, TimeUnit.SECONDS);
+      gatewayRef.set(gateway);
       return new LocalStack(api, vertx, mocks, operator, applier, gateway);
     } catch (IOException e) {
       closeAll(started);
@@ -176,6 +190,10 @@ public final class LocalStack implements AutoCloseable {
 
   public GatewayServer gateway() {
     return gateway;
+  }
+
+  public SwitchboardOperator operator() {
+    return operator;
   }
 
   public ConfigDirectoryApplier applier() {
