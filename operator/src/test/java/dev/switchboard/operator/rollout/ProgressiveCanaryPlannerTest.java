@@ -319,6 +319,33 @@ class ProgressiveCanaryPlannerTest {
   }
 
   @Test
+  void shadowModeIsPublishedForTheGatewayToMirror() {
+    harness.route.getSpec().getCanary().setMode("shadow");
+    harness.changeTargets("gpt-5");
+    harness.reconcile();
+    assertThat(harness.published().canary().mode()).isEqualTo("shadow");
+    assertThat(harness.published().canary().weight()).isEqualTo(5);
+    assertThat(harness.published().targets())
+        .extracting(RoutingTable.Target::model)
+        .containsExactly("gpt-4o");
+  }
+
+  @Test
+  void removingSpecCanaryDuringARolloutAppliesTheTargetsAtOnce() {
+    harness.changeTargets("gpt-5");
+    harness.reconcile();
+    harness.route.getSpec().setCanary(null);
+    harness.route.getMetadata().setGeneration(3L);
+    RolloutDecision decision = harness.reconcile();
+    assertThat(decision.phase()).isEqualTo("Stable");
+    assertThat(decision.transition().reason()).isEqualTo("CanaryCancelled");
+    assertThat(harness.published().canary()).isNull();
+    assertThat(harness.published().targets())
+        .extracting(RoutingTable.Target::model)
+        .containsExactly("gpt-5");
+  }
+
+  @Test
   void revertingTheTargetsCancelsTheCanary() {
     harness.changeTargets("gpt-5");
     harness.reconcile();
