@@ -76,6 +76,9 @@ public final class BenchSuite {
             if (settings.runs("memory")) {
               idleMemory(gateway);
             }
+            if (settings.runs("profile")) {
+              primeFlightRecorder(gateway);
+            }
             if (settings.runs("overhead")) {
               overhead(load, upstream, gateway, nginx);
             }
@@ -279,34 +282,69 @@ public final class BenchSuite {
   }
 
   /**
-   * Warms every target up for at least {@code warmupSeconds}, and the gateway until it has served
-   * {@link #WARMUP_GATEWAY_REQUESTS} requests: a cold gateway runs interpreted code and is slower
-   * by two orders of magnitude, which is a figure about the JIT, not the gateway.
+   * Warms the baselines up briefly and the gateway until it is steady: at least {@code
+   * warmupSeconds}, at least {@link #WARMUP_GATEWAY_REQUESTS} requests, and two consecutive 2 s
+   * runs within 5 % of each other (capped at two minutes). A cold gateway runs interpreted code and
+   * is slower by an order of magnitude, which is a figure about the JIT, not the gateway.
    */
   private void warmUp(LoadGenerator load, List<HttpTarget> targets) {
+    if (settings.warmupSeconds() <= 0) {
+      return;
+    }
     long start = System.nanoTime();
+    for (HttpTarget t : targets) {
+      if (!t.name().equals("gateway")) {
+        load.run(t, settings.concurrency(), Duration.ofSeconds(2));
+        load.run(t, 1, Duration.ofMillis(500));
+      }
+    }
+    HttpTarget gateway =
+        targets.stream().filter(t -> t.name().equals("gateway")).findFirst().orElseThrow();
     long minimum = start + TimeUnit.SECONDS.toNanos(settings.warmupSeconds());
-    long cap = start + TimeUnit.SECONDS.toNanos(Math.max(60, 6L * settings.warmupSeconds()));
-    long gatewayRequests = 0;
-    long required = settings.warmupSeconds() == 0 ? 0 : WARMUP_GATEWAY_REQUESTS;
-    while (System.nanoTime() < minimum || (gatewayRequests < required && System.nanoTime() < cap)) {
-      for (HttpTarget t : targets) {
-        LoadResult r = load.run(t, settings.concurrency(), Duration.ofMillis(1000));
-        load.run(t, 1, Duration.ofMillis(250));
-        if (t.name().equals("gateway")) {
-          gatewayRequests += r.requests();
-        }
+    long cap = start + TimeUnit.SECONDS.toNanos(Math.max(120, 6L * settings.warmupSeconds()));
+    long requests = 0;
+    double previous = 0;
+    double current = 0;
+    while (System.nanoTime() < cap) {
+      LoadResult r = load.run(gateway, settings.concurrency(), Duration.ofSeconds(2));
+      load.run(gateway, 1, Duration.ofMillis(250));
+      requests += r.requests();
+      previous = current;
+      current = r.rps();
+      boolean steady = previous > 0 && Math.abs(current - previous) <= 0.05 * previous;
+      if (System.nanoTime() >= minimum && requests >= WARMUP_GATEWAY_REQUESTS && steady) {
+        break;
       }
     }
     console.accept(
         String.format(
             java.util.Locale.ROOT,
-            "  warm-up: %.0f s, %d gateway requests",
+            "  warm-up: %.0f s, %d gateway requests, last %.0f req/s",
             (System.nanoTime() - start) / 1e9,
-            gatewayRequests));
+            requests,
+            current));
   }
 
   // ---------------------------------------------------------------------------------- profile
+
+  /**
+   * Starts and stops a throwaway recording before the warm-up: JFR's first start instruments JDK
+   * classes and deoptimises hot code (measured: throughput falls more than tenfold for seconds),
+   * which the warm-up then absorbs instead of the profiled run.
+   */
+  private void primeFlightRecorder(Service gateway) {
+    if (gateway.child().isEmpty()) {
+      return;
+    }
+    try {
+      gateway.child().get().jcmd("JFR.start", "name=prime", "settings=profile");
+      gateway.child().get().jcmd("JFR.stop", "name=prime");
+    } catch (IOException e) {
+      report.note("could not prime JFR: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
 
   private void profile(LoadGenerator load, Service gateway, Path out) {
     if (gateway.child().isEmpty() || settings.profileSeconds() <= 0) {
@@ -337,7 +375,7 @@ public final class BenchSuite {
               result.rps(),
               jfr.getFileName()));
       lines.addAll(JfrSummary.summarise(jfr, 15));
-      report.profile(lines);
+      report.profile("gateway under c=" + settings.concurrency() + " (non-streaming)", lines);
     } catch (IOException e) {
       report.note("JFR profile failed: " + e.getMessage());
     } catch (InterruptedException e) {
@@ -463,8 +501,23 @@ public final class BenchSuite {
     int held = settings.heldStreams();
     console.accept("streaming: " + held + " streams held at once, direct then gateway");
     StreamResult heldDirect = load.runStreams(targets.get(0), held, Duration.ZERO, chunks, stallMs);
+    boolean record = settings.runs("profile") && gateway.child().isPresent();
+    Path jfr = settings.outDir().resolve("gateway-streams-" + held + ".jfr").toAbsolutePath();
+    if (record) {
+      jcmd(gateway, "JFR.start", "name=streams", "settings=profile");
+    }
     StreamResult heldGateway =
         load.runStreams(targets.get(1), held, Duration.ZERO, chunks, stallMs);
+    if (record) {
+      jcmd(gateway, "JFR.dump", "name=streams", "filename=" + jfr);
+      jcmd(gateway, "JFR.stop", "name=streams");
+      try {
+        report.profile(
+            "gateway relaying " + held + " streams at once", JfrSummary.summarise(jfr, 15));
+      } catch (IOException e) {
+        report.note("streaming JFR summary failed: " + e.getMessage());
+      }
+    }
     String h = " (" + held + " at once)";
     report.add(
         STREAMING,
@@ -778,6 +831,16 @@ public final class BenchSuite {
     report.note(
         "nginx did not start (see " + dir.resolve("logs/error.log") + "): no nginx column.");
     return null;
+  }
+
+  private void jcmd(Service service, String... command) {
+    try {
+      service.child().orElseThrow().jcmd(command);
+    } catch (IOException e) {
+      report.note("jcmd " + String.join(" ", command) + " failed: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static long cpuOf(List<Long> pids) {

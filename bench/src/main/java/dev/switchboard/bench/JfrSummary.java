@@ -27,9 +27,17 @@ public final class JfrSummary {
     Map<String, Integer> self = new HashMap<>();
     Map<String, Integer> inclusiveOurs = new HashMap<>();
     Map<String, Integer> inclusivePackages = new HashMap<>();
+    Map<String, Long> allocations = new HashMap<>();
+    long allocated = 0;
     int samples = 0;
     for (RecordedEvent event : RecordingFile.readAllEvents(recording)) {
       String type = event.getEventType().getName();
+      if (type.equals("jdk.ObjectAllocationSample") && event.getStackTrace() != null) {
+        long weight = event.getLong("weight");
+        allocated += weight;
+        allocations.merge(allocationSite(event.getStackTrace().getFrames()), weight, Long::sum);
+        continue;
+      }
       if (!type.equals("jdk.ExecutionSample")) {
         continue;
       }
@@ -64,7 +72,36 @@ public final class JfrSummary {
     out.add("");
     out.add("Samples by area (inclusive):");
     appendTop(out, inclusivePackages, samples, limit);
+    out.add("");
+    out.add(
+        String.format(
+            Locale.ROOT,
+            "Top allocation sites (first frame outside java.*/jdk.*; %.0f MB sampled):",
+            allocated / 1048576.0));
+    long total = allocated;
+    allocations.entrySet().stream()
+        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .limit(limit)
+        .forEach(
+            e ->
+                out.add(
+                    String.format(
+                        Locale.ROOT,
+                        "  %5.1f%%  %s",
+                        100.0 * e.getValue() / Math.max(1, total),
+                        e.getKey())));
     return out;
+  }
+
+  /** The first frame outside the JDK: the code that asked for the memory. */
+  private static String allocationSite(List<RecordedFrame> frames) {
+    for (RecordedFrame frame : frames) {
+      String n = name(frame);
+      if (!n.startsWith("java.") && !n.startsWith("jdk.") && !n.startsWith("sun.")) {
+        return n;
+      }
+    }
+    return frames.isEmpty() ? "(unknown)" : name(frames.get(0));
   }
 
   private static void appendTop(List<String> out, Map<String, Integer> counts, int total, int n) {

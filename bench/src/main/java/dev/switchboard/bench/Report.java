@@ -70,7 +70,7 @@ public final class Report {
   private final List<String> notes = new ArrayList<>();
   private final Map<String, Object> machine;
   private final Map<String, Object> settings;
-  private List<String> profile = List.of();
+  private final Map<String, List<String>> profiles = new LinkedHashMap<>();
 
   public Report(Map<String, Object> machine, Map<String, Object> settings) {
     this.machine = new LinkedHashMap<>(machine);
@@ -123,9 +123,9 @@ public final class Report {
     notes.add(text);
   }
 
-  /** The JFR hot-path summary lines. */
-  public void profile(List<String> lines) {
-    this.profile = List.copyOf(lines);
+  /** A JFR summary, titled by what was recorded. */
+  public void profile(String title, List<String> lines) {
+    profiles.put(title, List.copyOf(lines));
   }
 
   public List<Figure> figures() {
@@ -168,7 +168,7 @@ public final class Report {
     root.put("figures", fs);
     root.put("goals", goals);
     root.put("notes", notes);
-    root.put("profile", profile);
+    root.put("profiles", profiles);
     Files.createDirectories(file.getParent());
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), root);
   }
@@ -267,11 +267,12 @@ public final class Report {
       md.append("\n### Notes\n\n");
       notes.forEach(n -> md.append("- ").append(n).append('\n'));
     }
-    if (!profile.isEmpty()) {
-      md.append("\n### Hot path (JFR execution samples, gateway under c=32)\n\n```\n");
-      profile.forEach(l -> md.append(l).append('\n'));
-      md.append("```\n");
-    }
+    profiles.forEach(
+        (title, lines) -> {
+          md.append("\n### Profile: ").append(title).append("\n\n```\n");
+          lines.forEach(l -> md.append(l).append('\n'));
+          md.append("```\n");
+        });
     return md.toString();
   }
 
