@@ -90,7 +90,17 @@ public final class LocalStack implements AutoCloseable {
     public Options withKubeconfigOut(Path file) {
       return new Options(configDir, host, port, file, mockProviders, configDirPollMillis);
     }
+
+    public Options withMockProviders(Map<Integer, MockProviderOptions> mocks) {
+      return new Options(configDir, host, port, kubeconfigOut, mocks, configDirPollMillis);
+    }
   }
+
+  /** The ports {@code config-samples/local} points its three ProviderEndpoints at. */
+  public static final int PRIMARY_PORT = 18081;
+
+  public static final int SECONDARY_PORT = 18082;
+  public static final int AZURE_PORT = 18083;
 
   /**
    * Starts every part and waits until the gateway serves a routing table rendered from the config
@@ -235,17 +245,23 @@ public final class LocalStack implements AutoCloseable {
    * shape), secondary (a self-hosted OpenAI-compatible server) and one serving the Azure shape.
    */
   public static Map<Integer, MockProviderOptions> defaultMocks() {
+    return defaultMocks(PRIMARY_PORT, SECONDARY_PORT, AZURE_PORT);
+  }
+
+  /** The same mock providers on other ports (tests that must not collide with a running stack). */
+  public static Map<Integer, MockProviderOptions> defaultMocks(
+      int primaryPort, int secondaryPort, int azurePort) {
     Map<Integer, MockProviderOptions> mocks = new LinkedHashMap<>();
     mocks.put(
-        18081,
+        primaryPort,
         new MockProviderOptions()
             .keys("sk-local-primary")
             .models("gpt-4o-mini", "gpt-4o", "text-embedding-3-small")
             .alias("gpt-4o-mini", "gpt-4o-mini-2024-07-18"));
     mocks.put(
-        18082,
+        secondaryPort,
         new MockProviderOptions().keys("sk-local-secondary").models("llama-3.1-8b-instruct"));
-    mocks.put(18083, new MockProviderOptions().keys("local-azure-key").models("gpt-4o-mini"));
+    mocks.put(azurePort, new MockProviderOptions().keys("local-azure-key").models("gpt-4o-mini"));
     return java.util.Collections.unmodifiableMap(mocks);
   }
 }

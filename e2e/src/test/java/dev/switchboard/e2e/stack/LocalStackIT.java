@@ -20,7 +20,6 @@ import com.openai.models.models.Model;
 import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.e2e.local.LocalStack;
 import dev.switchboard.mock.openapi.OpenApiSchemas;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,7 +30,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,8 +44,7 @@ import org.junit.jupiter.api.Test;
 class LocalStackIT {
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Path SAMPLES = Path.of("../config-samples/local");
-
+  static LocalSamples samples;
   static Path configDir;
   static LocalStack stack;
   static OpenAIClient sdk;
@@ -57,12 +54,13 @@ class LocalStackIT {
 
   @BeforeAll
   static void start() throws Exception {
-    configDir = Files.createTempDirectory("switchboard-local-config");
-    copySamples();
+    samples = LocalSamples.create();
+    configDir = samples.dir;
     stack =
         LocalStack.start(
             LocalStack.Options.defaults()
                 .withConfigDir(configDir)
+                .withMockProviders(samples.mocks())
                 .withPort(0)
                 .withKubeconfigOut(
                     configDir.resolveSibling(configDir.getFileName() + ".kubeconfig")),
@@ -91,30 +89,20 @@ class LocalStackIT {
   /** Every test starts from the samples as shipped, with healthy providers. */
   @BeforeEach
   void restoreSamples() throws Exception {
-    copySamples();
+    samples.restore();
     stack.applier().sync();
-    stack.mock(18081).faults().clearAll();
-    stack.mock(18081).setKeys("sk-local-primary");
+    stack.mock(samples.primary).faults().clearAll();
+    stack.mock(samples.primary).setKeys("sk-local-primary");
+    // A previous test's faults may have opened the primary's circuit breaker: the local policy
+    // keeps it open for 10 s, then half-open probes close it again.
     await()
-        .atMost(Duration.ofSeconds(10))
+        .atMost(Duration.ofSeconds(30))
         .untilAsserted(() -> assertThat(servedBy("chat-default")).isEqualTo("local-primary"));
   }
 
   @AfterEach
   void clearFaults() {
-    stack.mock(18081).faults().clearAll();
-  }
-
-  private static void copySamples() throws IOException {
-    try (Stream<Path> files = Files.list(SAMPLES)) {
-      for (Path file : files.toList()) {
-        Path copy = configDir.resolve(file.getFileName());
-        byte[] bytes = Files.readAllBytes(file);
-        if (!Files.exists(copy) || !java.util.Arrays.equals(Files.readAllBytes(copy), bytes)) {
-          Files.write(copy, bytes);
-        }
-      }
-    }
+    stack.mock(samples.primary).faults().clearAll();
   }
 
   private static HttpResponse<String> post(String path, String body) throws Exception {
@@ -241,26 +229,28 @@ class LocalStackIT {
 
   @Test
   void aBrokenProviderFailsOverAndTheClientSeesNoError() throws Exception {
-    stack.mock(18081).faults().set("gpt-4o-mini", "status:503");
-    long before = stack.mock(18082).totalAttempts();
+    stack.mock(samples.primary).faults().set("gpt-4o-mini", "status:503");
+    long before = stack.mock(samples.secondary).totalAttempts();
 
     for (int i = 0; i < 5; i++) {
       assertThat(servedBy("chat-default")).isEqualTo("local-secondary");
     }
-    assertThat(stack.mock(18082).totalAttempts() - before).isGreaterThanOrEqualTo(5);
+    assertThat(stack.mock(samples.secondary).totalAttempts() - before).isGreaterThanOrEqualTo(5);
   }
 
   @Test
   void aRotatedKeyIsUsedWithoutARestart() throws Exception {
     Path secrets = configDir.resolve("secrets.yaml");
     // The provider now accepts only the new key; the old one is refused with 401.
-    stack.mock(18081).setKeys("sk-local-rotated");
+    stack.mock(samples.primary).setKeys("sk-local-rotated");
     Files.writeString(
         secrets,
         Files.readString(secrets).replace("apiKey: sk-local-primary", "apiKey: sk-local-rotated"));
 
+    // A previous test's faults may have opened the primary's circuit breaker: the local policy
+    // keeps it open for 10 s, then half-open probes close it again.
     await()
-        .atMost(Duration.ofSeconds(10))
+        .atMost(Duration.ofSeconds(30))
         .untilAsserted(() -> assertThat(servedBy("chat-default")).isEqualTo("local-primary"));
   }
 
@@ -343,5 +333,48 @@ class LocalStackIT {
       Files.deleteIfExists(broken);
       stack.applier().sync();
     }
+  }
+
+  @Test
+  void theDashboardQueriesOnlyMetricsTheSystemExports() throws Exception {
+    // Traffic that makes every family appear: success, stream, a failover and a 404.
+    servedBy("chat-default");
+    post(
+        "/chat/completions",
+        "{\"model\":\"chat-default\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
+    stack.mock(samples.primary).faults().set("gpt-4o-mini", "status:503");
+    assertThat(servedBy("chat-default")).isEqualTo("local-secondary");
+    stack.mock(samples.primary).faults().clearAll();
+    post("/chat/completions", chatBody("no-such-model"));
+
+    String exported =
+        scrape("http://127.0.0.1:" + stack.port() + "/metrics")
+            + scrape("http://127.0.0.1:" + stack.operator().metricsPort() + "/metrics");
+    JsonNode dashboard =
+        JSON.readTree(Path.of("../charts/switchboard/dashboards/switchboard.json").toFile());
+    // Metric names only: label matchers and grouping clauses name labels.
+    String queries =
+        String.join("\n", dashboard.findValuesAsText("expr"))
+            .replaceAll("\\{[^}]*}", "")
+            .replaceAll("by \\([^)]*\\)", "");
+    assertThat(queries).contains("gen_ai_");
+    java.util.regex.Matcher names =
+        java.util.regex.Pattern.compile("\\b(?:gen_ai|switchboard)_[a-z0-9_]+").matcher(queries);
+    java.util.Set<String> missing = new java.util.TreeSet<>();
+    while (names.find()) {
+      String name = names.group().replaceAll("_(bucket|sum|count)$", "");
+      if (!exported.contains("\n" + name)) {
+        missing.add(name);
+      }
+    }
+    assertThat(missing).as("dashboard metrics that nothing exports").isEmpty();
+  }
+
+  private static String scrape(String url) throws Exception {
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(url).isEqualTo(200);
+    return "\n" + response.body();
   }
 }

@@ -39,10 +39,12 @@ class NpmOpenAiSdkIT {
           List.of("npm", "install", "--no-audit", "--no-fund", "--loglevel=error"),
           Duration.ofMinutes(3));
     }
+    LocalSamples samples = LocalSamples.create();
     stack =
         LocalStack.start(
             LocalStack.Options.defaults()
-                .withConfigDir(Path.of("../config-samples/local"))
+                .withConfigDir(samples.dir)
+                .withMockProviders(samples.mocks())
                 .withPort(0),
             line -> {});
     assertThat(stack.awaitRoutingTable(Duration.ofSeconds(30))).isTrue();

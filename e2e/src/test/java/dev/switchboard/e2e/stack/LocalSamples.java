@@ -1,0 +1,75 @@
+package dev.switchboard.e2e.stack;
+
+import dev.switchboard.e2e.local.LocalStack;
+import dev.switchboard.mock.MockProviderOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * {@code config-samples/local} as the tests use it: copied into a directory of their own (which
+ * they edit like a GitOps repository) with the mock providers moved to free ports, so a test run
+ * never collides with a local stack someone left running on 18081–18083.
+ */
+final class LocalSamples {
+
+  static final Path SAMPLES = Path.of("../config-samples/local");
+
+  final Path dir;
+  final int primary;
+  final int secondary;
+  final int azure;
+
+  private LocalSamples(Path dir, int primary, int secondary, int azure) {
+    this.dir = dir;
+    this.primary = primary;
+    this.secondary = secondary;
+    this.azure = azure;
+  }
+
+  static LocalSamples create() {
+    try {
+      LocalSamples samples =
+          new LocalSamples(
+              Files.createTempDirectory("switchboard-local-config"),
+              freePort(),
+              freePort(),
+              freePort());
+      samples.restore();
+      return samples;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  Map<Integer, MockProviderOptions> mocks() {
+    return LocalStack.defaultMocks(primary, secondary, azure);
+  }
+
+  /** Writes the shipped samples (with this run's ports) over the directory's files. */
+  void restore() throws IOException {
+    try (Stream<Path> files = Files.list(SAMPLES)) {
+      for (Path file : files.toList()) {
+        String text =
+            Files.readString(file)
+                .replace("127.0.0.1:" + LocalStack.PRIMARY_PORT, "127.0.0.1:" + primary)
+                .replace("127.0.0.1:" + LocalStack.SECONDARY_PORT, "127.0.0.1:" + secondary)
+                .replace("127.0.0.1:" + LocalStack.AZURE_PORT, "127.0.0.1:" + azure);
+        Path copy = dir.resolve(file.getFileName());
+        if (!Files.exists(copy) || !Files.readString(copy).equals(text)) {
+          Files.writeString(copy, text);
+        }
+      }
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
