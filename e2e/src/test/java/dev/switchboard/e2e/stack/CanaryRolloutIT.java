@@ -109,14 +109,7 @@ class CanaryRolloutIT {
             budget: {ratio: 1.0, minPerSecond: 100}
           circuitBreaker: {failureRateThreshold: 100, minimumCalls: 100000, window: 60s, openFor: 1s}
         """);
-    stack =
-        LocalStack.start(
-            LocalStack.Options.defaults()
-                .withConfigDir(samples.dir)
-                .withMockProviders(samples.mocks())
-                .withPort(0),
-            line -> {});
-    assertThat(stack.awaitRoutingTable(Duration.ofSeconds(30))).isTrue();
+    stack = samples.start(samples.options(), line -> {});
   }
 
   @AfterAll

@@ -7,7 +7,9 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -48,6 +50,29 @@ final class LocalSamples {
 
   Map<Integer, MockProviderOptions> mocks() {
     return LocalStack.defaultMocks(primary, secondary, azure);
+  }
+
+  /** Options for a local stack on this directory and these ports, the gateway on a free port. */
+  LocalStack.Options options() {
+    return LocalStack.Options.defaults().withConfigDir(dir).withMockProviders(mocks()).withPort(0);
+  }
+
+  /** Starts a local stack on these samples and waits until its gateway serves their table. */
+  LocalStack start(LocalStack.Options options, Consumer<String> console) {
+    LocalStack stack = LocalStack.start(options, console);
+    try {
+      if (!stack.awaitRoutingTable(Duration.ofSeconds(30))) {
+        throw new IllegalStateException("the local stack served no routing table within 30 s");
+      }
+      return stack;
+    } catch (InterruptedException e) {
+      stack.close();
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (RuntimeException e) {
+      stack.close();
+      throw e;
+    }
   }
 
   /** Writes the shipped samples (with this run's ports) over the directory's files. */

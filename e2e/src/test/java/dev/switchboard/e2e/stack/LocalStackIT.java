@@ -57,15 +57,12 @@ class LocalStackIT {
     samples = LocalSamples.create();
     configDir = samples.dir;
     stack =
-        LocalStack.start(
-            LocalStack.Options.defaults()
-                .withConfigDir(configDir)
-                .withMockProviders(samples.mocks())
-                .withPort(0)
+        samples.start(
+            samples
+                .options()
                 .withKubeconfigOut(
                     configDir.resolveSibling(configDir.getFileName() + ".kubeconfig")),
             console::add);
-    assertThat(stack.awaitRoutingTable(Duration.ofSeconds(30))).isTrue();
     sdk =
         OpenAIOkHttpClient.builder()
             .baseUrl(stack.baseUrl())

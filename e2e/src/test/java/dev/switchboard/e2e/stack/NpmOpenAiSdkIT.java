@@ -40,14 +40,7 @@ class NpmOpenAiSdkIT {
           Duration.ofMinutes(3));
     }
     LocalSamples samples = LocalSamples.create();
-    stack =
-        LocalStack.start(
-            LocalStack.Options.defaults()
-                .withConfigDir(samples.dir)
-                .withMockProviders(samples.mocks())
-                .withPort(0),
-            line -> {});
-    assertThat(stack.awaitRoutingTable(Duration.ofSeconds(30))).isTrue();
+    stack = samples.start(samples.options(), line -> {});
   }
 
   @AfterAll
