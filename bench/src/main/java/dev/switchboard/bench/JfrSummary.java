@@ -73,11 +73,7 @@ public final class JfrSummary {
     out.add("Samples by area (inclusive):");
     appendTop(out, inclusivePackages, samples, limit);
     out.add("");
-    out.add(
-        String.format(
-            Locale.ROOT,
-            "Top allocation sites (first frame outside java.*/jdk.*; %.0f MB sampled):",
-            allocated / 1048576.0));
+    out.add("Top allocation sites (first frame outside java.*/jdk.*; share of sampled weight):");
     long total = allocated;
     allocations.entrySet().stream()
         .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
@@ -119,7 +115,14 @@ public final class JfrSummary {
   }
 
   private static String name(RecordedFrame frame) {
-    return frame.getMethod().getType().getName() + "." + frame.getMethod().getName();
+    String type = frame.getMethod().getType().getName();
+    // Hidden lambda classes carry addresses that differ per run; one name per lambda site is
+    // enough.
+    int lambda = type.indexOf("$$Lambda");
+    if (lambda > 0) {
+      type = type.substring(0, lambda) + "$$Lambda";
+    }
+    return type + "." + frame.getMethod().getName();
   }
 
   /** A coarse area: the first three package segments ({@code io.netty.channel}, ...). */

@@ -16,7 +16,8 @@ import javax.imageio.ImageIO;
 
 /**
  * Latency percentiles of each target on one chart (Java2D, no charting dependency): x is the
- * percentile on a "nines" scale (50, 90, 99, 99.9), y the latency in milliseconds.
+ * percentile on a "nines" scale (50, 90, 99, 99.9, max), y the latency in milliseconds on a log
+ * scale, so sub-millisecond medians and multi-millisecond tails are both readable.
  */
 public final class LatencyChart {
 
@@ -44,35 +45,39 @@ public final class LatencyChart {
       g.fillRect(0, 0, width, height);
       Map<String, double[]> values = new LinkedHashMap<>();
       double max = 0;
+      double min = Double.MAX_VALUE;
       for (var e : series.entrySet()) {
         double[] v = new double[PERCENTILES.length];
         for (int i = 0; i < v.length; i++) {
           v[i] = e.getValue().percentileMs(PERCENTILES[i]);
-          if (!Double.isNaN(v[i])) {
+          if (!Double.isNaN(v[i]) && v[i] > 0) {
             max = Math.max(max, v[i]);
+            min = Math.min(min, v[i]);
           }
         }
         values.put(e.getKey(), v);
       }
-      max = max <= 0 ? 1 : niceCeiling(max);
+      if (max <= 0) {
+        max = 1;
+        min = 0.1;
+      }
+      double low = Math.floor(Math.log10(min));
+      double high = Math.max(low + 1, Math.ceil(Math.log10(max)));
       int plotW = width - left - right;
       int plotH = height - top - bottom;
       g.setColor(Color.BLACK);
       g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
       g.drawString(title, left, 30);
       g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-      g.setColor(new Color(0xdddddd));
-      for (int i = 0; i <= 5; i++) {
-        int y = top + plotH - i * plotH / 5;
+      for (double decade = low; decade <= high; decade++) {
+        int y = top + plotH - (int) ((decade - low) / (high - low) * plotH);
+        g.setColor(new Color(0xdddddd));
         g.drawLine(left, y, left + plotW, y);
+        g.setColor(Color.BLACK);
+        g.drawString(trim(Math.pow(10, decade)), 10, y + 4);
       }
-      g.setColor(Color.BLACK);
       g.drawRect(left, top, plotW, plotH);
-      for (int i = 0; i <= 5; i++) {
-        int y = top + plotH - i * plotH / 5;
-        g.drawString(String.format(Locale.ROOT, "%.2f", max * i / 5), 10, y + 4);
-      }
-      g.drawString("latency (ms)", 10, top - 10);
+      g.drawString("latency (ms, log scale)", 10, top - 10);
       double xMax = nines(PERCENTILES[PERCENTILES.length - 2]) + 0.5;
       for (double p : PERCENTILES) {
         int x = left + (int) (xScale(p, xMax) * plotW);
@@ -93,7 +98,8 @@ public final class LatencyChart {
             continue;
           }
           int x = left + (int) (xScale(PERCENTILES[i], xMax) * plotW);
-          int y = top + plotH - (int) (v / max * plotH);
+          double position = (Math.log10(Math.max(v, Math.pow(10, low))) - low) / (high - low);
+          int y = top + plotH - (int) (position * plotH);
           g.fillOval(x - 3, y - 3, 7, 7);
           if (prevX >= 0) {
             g.drawLine(prevX, prevY, x, y);
@@ -123,17 +129,7 @@ public final class LatencyChart {
     return Math.log10(100.0 / (100.0 - p)) - Math.log10(2);
   }
 
-  private static double niceCeiling(double v) {
-    double magnitude = Math.pow(10, Math.floor(Math.log10(v)));
-    for (double step : new double[] {1, 2, 2.5, 5, 10}) {
-      if (step * magnitude >= v) {
-        return step * magnitude;
-      }
-    }
-    return 10 * magnitude;
-  }
-
   private static String trim(double p) {
-    return p == Math.rint(p) ? Long.toString((long) p) : Double.toString(p);
+    return p == Math.rint(p) ? Long.toString((long) p) : String.format(Locale.ROOT, "%s", p);
   }
 }
