@@ -20,6 +20,7 @@ import com.openai.models.models.Model;
 import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.e2e.local.LocalStack;
 import dev.switchboard.mock.openapi.OpenApiSchemas;
+import dev.switchboard.mock.record.RequestRecord;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -203,6 +204,18 @@ class LocalStackIT {
     HttpResponse<String> unknown = post("/chat/completions", chatBody("no-such-model"));
     assertThat(unknown.statusCode()).isEqualTo(404);
     assertThat(schemas.validate(OpenApiSchemas.ERROR, unknown.body())).isEmpty();
+  }
+
+  @Test
+  void anAzureDeploymentIsCalledInItsOwnUrlShapeWithItsOwnKeyHeader() throws Exception {
+    assertThat(servedBy("chat-azure")).isEqualTo("local-azure");
+
+    RequestRecord seen =
+        stack.mock(samples.azure).requests().get(stack.mock(samples.azure).requests().size() - 1);
+    assertThat(seen.path()).isEqualTo("/openai/deployments/gpt-4o-mini/chat/completions");
+    assertThat(seen.query()).contains("api-version=2024-10-21");
+    assertThat(seen.keyAccepted()).isTrue();
+    assertThat(seen.headers()).containsKey("api-key").doesNotContainKey("authorization");
   }
 
   @Test
