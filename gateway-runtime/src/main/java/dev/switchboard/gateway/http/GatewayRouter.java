@@ -68,6 +68,10 @@ public final class GatewayRouter {
   }
 
   private static void error(RoutingContext rc, OpenAiError error) {
+    // Errors the router answers before the proxy runs are still traceable by request id.
+    if (!rc.response().headers().contains("x-request-id")) {
+      rc.response().putHeader("x-request-id", ProxyHandler.requestId(rc));
+    }
     if (rc.request().method() == HttpMethod.HEAD) {
       rc.response().setStatusCode(error.status()).end();
       return;

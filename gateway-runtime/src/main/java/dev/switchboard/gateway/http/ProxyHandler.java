@@ -413,7 +413,8 @@ public final class ProxyHandler {
     return (ObjectNode) node;
   }
 
-  private static String requestId(RoutingContext rc) {
+  /** The client's {@code x-request-id} when it is safe to log and forward, else a new one. */
+  static String requestId(RoutingContext rc) {
     String given = rc.request().getHeader("x-request-id");
     // Client ids travel into logs and upstream headers: accept only short, printable ones.
     if (given != null && given.length() <= 128 && given.chars().allMatch(c -> c > 32 && c < 127)) {

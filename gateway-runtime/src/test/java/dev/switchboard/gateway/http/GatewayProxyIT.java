@@ -480,6 +480,7 @@ class GatewayProxyIT {
     assertThat(response.headers().firstValue("content-type").orElse(""))
         .startsWith("application/json");
     assertThat(OpenApiErrorSchema.problems(response.body())).as(response.body()).isEmpty();
+    assertThat(response.headers().firstValue("x-request-id")).as("x-request-id").isPresent();
     JsonNode error = json(response.body()).path("error");
     if (param != null) {
       assertThat(error.path("param").asText()).isEqualTo(param);
