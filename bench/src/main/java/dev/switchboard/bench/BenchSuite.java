@@ -115,10 +115,12 @@ public final class BenchSuite {
       Futures.await(vertx.close(), 10);
     }
     report.note(
-        "Canary rollback time: not yet measurable. SwitchboardOperator.start(client, settings,"
-            + " clock) wires CanaryPlanner.immediate(); a progressive canary needs the planner and"
-            + " a canary metrics source wired into a runnable operator, which the bench does not"
-            + " do yet.");
+        "Canary rollback time: not yet measured. The parts exist in the operator"
+            + " (ProgressiveCanaryPlanner, GatewayScrapeSource) but SwitchboardOperator.start(client,"
+            + " settings, clock) wires CanaryPlanner.immediate(); the bench has yet to start the"
+            + " operator with the progressive planner scraping this gateway and fail the canary"
+            + " target. The figure will be dominated by spec.canary.analysis.interval and"
+            + " minRequests.");
     String loadAtEnd = Machine.loadAverage();
     report.note(
         "Load average at the end (1/5/15 min): "
