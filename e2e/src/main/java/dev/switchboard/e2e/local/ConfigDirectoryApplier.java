@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -67,7 +68,7 @@ public final class ConfigDirectoryApplier implements AutoCloseable {
   private ScheduledExecutorService watcher;
 
   /** Identity of an applied object. */
-  record ObjectRef(String apiVersion, String kind, String namespace, String name) {
+  public record ObjectRef(String apiVersion, String kind, String namespace, String name) {
     @Override
     public String toString() {
       return kind + " " + namespace + "/" + name;
@@ -357,6 +358,14 @@ public final class ConfigDirectoryApplier implements AutoCloseable {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** The file (relative to the directory) an object was last applied from. */
+  public synchronized Optional<String> fileOf(ObjectRef ref) {
+    return appliedObjects.entrySet().stream()
+        .filter(e -> e.getValue().contains(ref))
+        .map(e -> relative(e.getKey()))
+        .findFirst();
   }
 
   /** Objects currently applied from each file (for tests and the console). */

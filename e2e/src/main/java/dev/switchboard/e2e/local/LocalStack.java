@@ -48,6 +48,7 @@ public final class LocalStack implements AutoCloseable {
   private final Map<Integer, MockProvider> mocks;
   private final SwitchboardOperator operator;
   private final ConfigDirectoryApplier applier;
+  private final StatusReporter reporter;
   private final GatewayServer gateway;
 
   private LocalStack(
@@ -56,12 +57,14 @@ public final class LocalStack implements AutoCloseable {
       Map<Integer, MockProvider> mocks,
       SwitchboardOperator operator,
       ConfigDirectoryApplier applier,
+      StatusReporter reporter,
       GatewayServer gateway) {
     this.api = api;
     this.vertx = vertx;
     this.mocks = mocks;
     this.operator = operator;
     this.applier = applier;
+    this.reporter = reporter;
     this.gateway = gateway;
   }
 
@@ -151,6 +154,8 @@ public final class LocalStack implements AutoCloseable {
       ConfigDirectoryApplier applier =
           new ConfigDirectoryApplier(api.client(), options.configDir(), NAMESPACE, console);
       started.add(applier);
+      StatusReporter reporter = new StatusReporter(api.client(), console, applier::fileOf);
+      started.add(reporter);
       applier.applyAll();
       applier.watch(options.configDirPollMillis());
 
@@ -164,7 +169,7 @@ public final class LocalStack implements AutoCloseable {
                   new KubernetesConfigSource(api.newClient(), NAMESPACE, true))
               .await(30, TimeUnit.SECONDS);
       gatewayRef.set(gateway);
-      return new LocalStack(api, vertx, mocks, operator, applier, gateway);
+      return new LocalStack(api, vertx, mocks, operator, applier, reporter, gateway);
     } catch (IOException e) {
       closeAll(started);
       throw new UncheckedIOException(e);
@@ -223,6 +228,7 @@ public final class LocalStack implements AutoCloseable {
     mocks.values().forEach(m -> parts.add(m::close));
     parts.add(operator);
     parts.add(applier);
+    parts.add(reporter);
     parts.add(() -> gateway.close().await(10, TimeUnit.SECONDS));
     closeAll(parts);
   }

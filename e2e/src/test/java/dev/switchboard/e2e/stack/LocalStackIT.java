@@ -336,6 +336,16 @@ class LocalStackIT {
                           assertThat(c.getMessage()).contains("no-such-provider");
                         });
               });
+      // The console names the file and the reason, as a newcomer editing the directory sees it.
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(console)
+                      .anyMatch(
+                          line ->
+                              line.contains("ModelRoute default/broken-route (zz-broken.yaml)")
+                                  && line.contains("Ready=False ProviderNotFound")));
       assertThat(servedBy("chat-default")).isEqualTo("local-primary");
       HttpResponse<String> response = post("/chat/completions", chatBody("broken"));
       assertThat(response.statusCode()).isEqualTo(404);
