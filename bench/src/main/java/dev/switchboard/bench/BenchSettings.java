@@ -195,6 +195,11 @@ public record BenchSettings(
         });
   }
 
+  /** The same settings, updating {@code file} (BENCHMARKS.md) at the end of the run. */
+  public BenchSettings withMarkdown(Path file) {
+    return with(b -> b.markdown = file);
+  }
+
   public BenchSettings withScenarios(Set<String> only) {
     return with(b -> b.scenarios = only);
   }

@@ -28,31 +28,7 @@ class BenchSmokeTest {
             + "\nold results\n"
             + BenchmarksMarkdown.END
             + "\n\nhand-written analysis\n");
-    BenchSettings settings = BenchSettings.smoke(out.resolve("bench"));
-    settings =
-        new BenchSettings(
-            settings.scenarios(),
-            settings.warmupSeconds(),
-            settings.rounds(),
-            settings.roundSeconds(),
-            settings.concurrency(),
-            settings.streamRounds(),
-            settings.streamSeconds(),
-            settings.streamConcurrency(),
-            settings.streamChunks(),
-            settings.chunkIntervalMs(),
-            settings.heldStreams(),
-            settings.realisticInFlight(),
-            settings.realisticSeconds(),
-            settings.realisticDelayMs(),
-            settings.propagationChanges(),
-            settings.routeCounts(),
-            settings.profileSeconds(),
-            settings.gatewayJvmOptions(),
-            settings.nginx(),
-            settings.inProcess(),
-            settings.outDir(),
-            markdown);
+    BenchSettings settings = BenchSettings.smoke(out.resolve("bench")).withMarkdown(markdown);
 
     long t0 = System.nanoTime();
     Report report =
