@@ -65,7 +65,7 @@ public record BenchSettings(
 
   /** Scenario names accepted by {@code --only}. */
   public static final List<String> ALL_SCENARIOS =
-      List.of("overhead", "profile", "streaming", "realistic", "memory", "propagation");
+      List.of("overhead", "profile", "streaming", "realistic", "memory", "propagation", "canary");
 
   /**
    * The gateway chart's default pod: {@code limits.memory: 768Mi} and {@code

@@ -53,14 +53,7 @@ public final class ConfigPropagation {
     LatencySamples samples = new LatencySamples();
     int failures = 0;
     try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start()) {
-      for (String crd : CRDS) {
-        try (InputStream in = ConfigPropagation.class.getClassLoader().getResourceAsStream(crd)) {
-          if (in == null) {
-            throw new IllegalStateException("CRD " + crd + " is missing from the bench jar");
-          }
-          api.installCrds(in);
-        }
-      }
+      installCrds(api);
       KubernetesClient client = api.client();
       client
           .resource(
@@ -139,6 +132,18 @@ public final class ConfigPropagation {
       }
     }
     return new Result(samples, failures);
+  }
+
+  /** Installs the generated CRDs bundled in the bench jar. */
+  static void installCrds(EmbeddedKubernetesApi api) throws IOException {
+    for (String crd : CRDS) {
+      try (InputStream in = ConfigPropagation.class.getClassLoader().getResourceAsStream(crd)) {
+        if (in == null) {
+          throw new IllegalStateException("CRD " + crd + " is missing from the bench jar");
+        }
+        api.installCrds(in);
+      }
+    }
   }
 
   /**
