@@ -28,9 +28,9 @@ class BenchSettingsTest {
     assertThatThrownBy(() -> BenchSettings.parse(new String[] {"--roundz", "3"}))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("--roundz");
-    assertThatThrownBy(() -> BenchSettings.parse(new String[] {"--only", "canary"}))
+    assertThatThrownBy(() -> BenchSettings.parse(new String[] {"--only", "warp"}))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("canary");
+        .hasMessageContaining("warp");
     assertThatThrownBy(() -> BenchSettings.parse(new String[] {"--rounds", "many"}))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("needs a number");
