@@ -128,6 +128,10 @@ public final class JfrSummary {
   /** A coarse area: the first three package segments ({@code io.netty.channel}, ...). */
   private static String area(RecordedFrame frame) {
     String type = frame.getMethod().getType().getName();
+    int lambda = type.indexOf("$$Lambda");
+    if (lambda > 0) {
+      type = type.substring(0, lambda);
+    }
     String[] parts = type.split("\\.");
     int keep = Math.min(parts.length - 1, type.startsWith("dev.switchboard.") ? 4 : 3);
     return keep <= 0 ? type : String.join(".", java.util.Arrays.copyOf(parts, keep));
