@@ -15,6 +15,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prometheus.metrics.core.metrics.Info;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -30,6 +32,7 @@ public final class GatewayMetrics {
 
   private final PrometheusMeterRegistry registry;
   private final AtomicReference<String> configVersion = new AtomicReference<>();
+  private final Map<TargetKey, TargetMeters> byTarget = new ConcurrentHashMap<>();
 
   /**
    * A native Prometheus info metric, because Micrometer strips the {@code _info} suffix of gauges;
@@ -75,111 +78,250 @@ public final class GatewayMetrics {
 
   /** Records the end of one upstream attempt. */
   public void attempt(RequestContext ctx, PlannedTarget target, UpstreamFailure failureOrNull) {
-    Counter.builder("switchboard_upstream_attempts")
-        .description("Upstream attempts by target and outcome")
-        .tags(targetTags(ctx.routeName(), target))
-        .tag("outcome", failureOrNull == null ? "success" : failureOrNull.kind().label())
-        .register(registry)
-        .increment();
-    if (failureOrNull != null) {
-      Counter.builder("switchboard_upstream_errors")
-          .description("Failed upstream attempts by error class")
-          .tags(targetTags(ctx.routeName(), target))
-          .tag("error_class", failureOrNull.kind().label())
-          .register(registry)
-          .increment();
+    TargetMeters meters = metersFor(ctx.routeName(), target);
+    if (failureOrNull == null) {
+      meters.attempts("success").increment();
+    } else {
+      String label = failureOrNull.kind().label();
+      meters.attempts(label).increment();
+      meters.upstreamErrors(label).increment();
     }
   }
 
   /** Records a finished request (success or error). */
   public void request(RequestContext ctx) {
     PlannedTarget target = ctx.target();
-    Tags tags =
-        targetTags(ctx.routeName(), target)
-            .and("operation", ctx.operation().otelName())
-            .and("outcome", ctx.outcome())
-            .and("stream", Boolean.toString(ctx.stream()));
-    Timer.builder("gen_ai.client.operation.duration")
-        .description("Duration of gateway requests, from arrival to last byte")
-        .tags(tags)
-        .publishPercentileHistogram()
-        .maximumExpectedValue(Duration.ofMinutes(10))
-        .register(registry)
+    TargetMeters meters = metersFor(ctx.routeName(), target);
+    meters
+        .duration(ctx.operation().otelName(), ctx.outcome(), ctx.stream())
         .record((long) (ctx.durationSeconds() * 1e9), TimeUnit.NANOSECONDS);
     if (ctx.errorClass() != null) {
-      Counter.builder("switchboard_errors")
-          .description("Requests answered with an error, by class")
-          .tags(targetTags(ctx.routeName(), target))
-          .tag("error_class", ctx.errorClass())
-          .register(registry)
-          .increment();
+      meters.errors(ctx.errorClass()).increment();
     }
     if (target == null) {
       return;
     }
-    Tags targetOnly = targetTags(ctx.routeName(), target);
     Double ttftMs = ctx.ttftMs();
     if (ttftMs != null && ctx.stream()) {
-      Timer.builder("gen_ai.server.time_to_first_token")
-          .description("Time from request arrival to the first streamed token")
-          .tags(targetOnly)
-          .publishPercentileHistogram()
-          .maximumExpectedValue(Duration.ofMinutes(2))
-          .register(registry)
-          .record((long) (ttftMs * 1e6), TimeUnit.NANOSECONDS);
+      meters.ttft().record((long) (ttftMs * 1e6), TimeUnit.NANOSECONDS);
     }
     TokenUsage usage = ctx.usage();
     if (usage != null) {
-      tokens(targetOnly, "input", usage.inputTokens());
-      tokens(targetOnly, "output", usage.outputTokens());
-      tokens(targetOnly, "cached", usage.cachedInputTokens());
+      meters.tokens(TokenType.INPUT).record(usage.inputTokens());
+      meters.tokens(TokenType.OUTPUT).record(usage.outputTokens());
+      meters.tokens(TokenType.CACHED).record(usage.cachedInputTokens());
       Double generation = ctx.generationSeconds();
       if (generation != null && ctx.stream() && usage.outputTokens() > 1) {
-        Timer.builder("gen_ai.server.time_per_output_token")
-            .description("Time per output token after the first (the inverse of tokens/s)")
-            .tags(targetOnly)
-            .publishPercentileHistogram()
-            .maximumExpectedValue(Duration.ofSeconds(10))
-            .register(registry)
+        meters
+            .timePerOutputToken()
             .record((long) (generation * 1e9 / (usage.outputTokens() - 1)), TimeUnit.NANOSECONDS);
       }
     }
     if (ctx.costUsd() != null) {
-      Counter.builder("switchboard_cost")
-          .description("Cost of served requests from the table's prices")
-          .baseUnit("usd")
-          .tags(targetOnly)
-          .register(registry)
-          .increment(ctx.costUsd());
+      meters.cost().increment(ctx.costUsd());
     }
     if ("content_filter".equals(ctx.finishReason()) || ctx.refused()) {
-      Counter.builder("switchboard_refusals")
-          .description(
-              "Refusals: finish_reason content_filter or a refusal in the message or delta")
-          .tags(targetOnly)
-          .register(registry)
-          .increment();
+      meters.refusals().increment();
     }
   }
 
-  private void tokens(Tags tags, String type, long count) {
-    // Unit and attribute as the OTel convention names them: exported as
-    // gen_ai_client_token_usage_tokens{gen_ai_token_type=...}, which the operator's canary
-    // analysis reads.
-    DistributionSummary.builder("gen_ai.client.token.usage")
-        .description("Tokens per request by type (input, output, cached)")
-        .baseUnit("tokens")
-        .tags(tags)
-        .tag("gen_ai.token.type", type)
-        .register(registry)
-        .record(count);
+  /**
+   * The meters of one target tag set. Building a meter through {@code builder(..).register()} costs
+   * a tag sort, an id and a registry lookup per call, which showed up as per-request waste in the
+   * profile; the routing table bounds the tag sets, so caching them costs little memory.
+   */
+  private TargetMeters metersFor(String route, PlannedTarget target) {
+    TargetKey key =
+        target == null
+            ? new TargetKey(route, NONE, NONE, NONE)
+            : new TargetKey(route, target.provider().name(), target.target().model(), target.arm());
+    TargetMeters meters = byTarget.get(key);
+    return meters != null ? meters : byTarget.computeIfAbsent(key, TargetMeters::new);
   }
 
-  private static Tags targetTags(String route, PlannedTarget target) {
-    return Tags.of(
-        "route", route,
-        "provider", target == null ? "none" : target.provider().name(),
-        "target_model", target == null ? "none" : target.target().model(),
-        "arm", target == null ? "none" : target.arm());
+  private static final String NONE = "none";
+
+  private record TargetKey(String route, String provider, String targetModel, String arm) {}
+
+  private record DurationKey(String operation, String outcome, boolean stream) {}
+
+  /** The values of the {@code gen_ai.token.type} tag, in the order requests record them. */
+  private enum TokenType {
+    INPUT("input"),
+    OUTPUT("output"),
+    CACHED("cached");
+
+    private final String label;
+
+    TokenType(String label) {
+      this.label = label;
+    }
+  }
+
+  /**
+   * Meters sharing one (route, provider, target_model, arm) tag set. Meters are registered lazily,
+   * on first use, so the exposition shows exactly the series the uncached code showed. Two threads
+   * racing to register the same meter is harmless: the registry returns the same instance to both.
+   */
+  private final class TargetMeters {
+
+    private final Tags tags;
+    private final Map<String, Counter> attempts = new ConcurrentHashMap<>();
+    private final Map<String, Counter> upstreamErrors = new ConcurrentHashMap<>();
+    private final Map<String, Counter> errors = new ConcurrentHashMap<>();
+    private final Map<DurationKey, Timer> durations = new ConcurrentHashMap<>();
+    private final DistributionSummary[] tokens = new DistributionSummary[TokenType.values().length];
+    private volatile Timer ttft;
+    private volatile Timer timePerOutputToken;
+    private volatile Counter cost;
+    private volatile Counter refusals;
+
+    TargetMeters(TargetKey key) {
+      this.tags =
+          Tags.of(
+              "route", key.route(),
+              "provider", key.provider(),
+              "target_model", key.targetModel(),
+              "arm", key.arm());
+    }
+
+    Counter attempts(String outcome) {
+      Counter counter = attempts.get(outcome);
+      return counter != null
+          ? counter
+          : attempts.computeIfAbsent(
+              outcome,
+              o ->
+                  Counter.builder("switchboard_upstream_attempts")
+                      .description("Upstream attempts by target and outcome")
+                      .tags(tags)
+                      .tag("outcome", o)
+                      .register(registry));
+    }
+
+    Counter upstreamErrors(String errorClass) {
+      Counter counter = upstreamErrors.get(errorClass);
+      return counter != null
+          ? counter
+          : upstreamErrors.computeIfAbsent(
+              errorClass,
+              c ->
+                  Counter.builder("switchboard_upstream_errors")
+                      .description("Failed upstream attempts by error class")
+                      .tags(tags)
+                      .tag("error_class", c)
+                      .register(registry));
+    }
+
+    Counter errors(String errorClass) {
+      Counter counter = errors.get(errorClass);
+      return counter != null
+          ? counter
+          : errors.computeIfAbsent(
+              errorClass,
+              c ->
+                  Counter.builder("switchboard_errors")
+                      .description("Requests answered with an error, by class")
+                      .tags(tags)
+                      .tag("error_class", c)
+                      .register(registry));
+    }
+
+    Timer duration(String operation, String outcome, boolean stream) {
+      DurationKey key = new DurationKey(operation, outcome, stream);
+      Timer timer = durations.get(key);
+      return timer != null
+          ? timer
+          : durations.computeIfAbsent(
+              key,
+              k ->
+                  Timer.builder("gen_ai.client.operation.duration")
+                      .description("Duration of gateway requests, from arrival to last byte")
+                      .tags(
+                          tags.and("operation", k.operation())
+                              .and("outcome", k.outcome())
+                              .and("stream", Boolean.toString(k.stream())))
+                      .publishPercentileHistogram()
+                      .maximumExpectedValue(Duration.ofMinutes(10))
+                      .register(registry));
+    }
+
+    Timer ttft() {
+      Timer timer = ttft;
+      if (timer == null) {
+        timer =
+            Timer.builder("gen_ai.server.time_to_first_token")
+                .description("Time from request arrival to the first streamed token")
+                .tags(tags)
+                .publishPercentileHistogram()
+                .maximumExpectedValue(Duration.ofMinutes(2))
+                .register(registry);
+        ttft = timer;
+      }
+      return timer;
+    }
+
+    Timer timePerOutputToken() {
+      Timer timer = timePerOutputToken;
+      if (timer == null) {
+        timer =
+            Timer.builder("gen_ai.server.time_per_output_token")
+                .description("Time per output token after the first (the inverse of tokens/s)")
+                .tags(tags)
+                .publishPercentileHistogram()
+                .maximumExpectedValue(Duration.ofSeconds(10))
+                .register(registry);
+        timePerOutputToken = timer;
+      }
+      return timer;
+    }
+
+    DistributionSummary tokens(TokenType type) {
+      // A plain array read may see null from another thread; registering again then returns the
+      // meter already registered, so the race only costs a lookup.
+      DistributionSummary summary = tokens[type.ordinal()];
+      if (summary == null) {
+        // Unit and attribute as the OTel convention names them: exported as
+        // gen_ai_client_token_usage_tokens{gen_ai_token_type=...}, which the operator's canary
+        // analysis reads.
+        summary =
+            DistributionSummary.builder("gen_ai.client.token.usage")
+                .description("Tokens per request by type (input, output, cached)")
+                .baseUnit("tokens")
+                .tags(tags)
+                .tag("gen_ai.token.type", type.label)
+                .register(registry);
+        tokens[type.ordinal()] = summary;
+      }
+      return summary;
+    }
+
+    Counter cost() {
+      Counter counter = cost;
+      if (counter == null) {
+        counter =
+            Counter.builder("switchboard_cost")
+                .description("Cost of served requests from the table's prices")
+                .baseUnit("usd")
+                .tags(tags)
+                .register(registry);
+        cost = counter;
+      }
+      return counter;
+    }
+
+    Counter refusals() {
+      Counter counter = refusals;
+      if (counter == null) {
+        counter =
+            Counter.builder("switchboard_refusals")
+                .description(
+                    "Refusals: finish_reason content_filter or a refusal in the message or delta")
+                .tags(tags)
+                .register(registry);
+        refusals = counter;
+      }
+      return counter;
+    }
   }
 }

@@ -1,0 +1,96 @@
+package dev.switchboard.gateway.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.gateway.TestTables;
+import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.request.TokenUsage;
+import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.upstream.Operation;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+class GatewayMetricsTest {
+
+  private final GatewayMetrics metrics = new GatewayMetrics();
+
+  private static PlannedTarget target(String provider, String model, String arm) {
+    return new PlannedTarget(
+        TestTables.target(provider, model, 0),
+        TestTables.provider(provider, "http://127.0.0.1:1/v1", false),
+        arm);
+  }
+
+  private static RequestContext finished(PlannedTarget target, String outcome, String errorClass) {
+    RequestContext ctx = new RequestContext("r", Operation.CHAT_COMPLETIONS, System.nanoTime());
+    ctx.target(target);
+    ctx.usage(new TokenUsage(10, 5, 2));
+    ctx.costUsd(0.5);
+    ctx.finish(errorClass == null ? 200 : 502, outcome, errorClass, System.nanoTime());
+    return ctx;
+  }
+
+  /** The sample line of a series, by metric name prefix and a tag that must appear in it. */
+  private String line(String prefix, String... fragments) {
+    return Arrays.stream(metrics.scrape().split("\n"))
+        .filter(l -> l.startsWith(prefix))
+        .filter(l -> Arrays.stream(fragments).allMatch(l::contains))
+        .findFirst()
+        .orElse("<missing>");
+  }
+
+  @Test
+  void repeatedRequestsAccumulateOnOneSeriesPerTagSet() {
+    // Fresh contexts and fresh (equal) target records each time, as the request path creates them.
+    metrics.request(finished(target("p", "m", "stable"), "success", null));
+    metrics.request(finished(target("p", "m", "stable"), "success", null));
+    metrics.request(finished(target("p", "m", "canary"), "success", null));
+
+    String stable = "arm=\"stable\"";
+    assertThat(
+            line("gen_ai_client_operation_duration_seconds_count", stable, "outcome=\"success\""))
+        .contains("provider=\"p\"", "target_model=\"m\"", "route=\"none\"", "stream=\"false\"")
+        .contains("operation=\"chat\"")
+        .endsWith(" 2");
+    assertThat(line("gen_ai_client_operation_duration_seconds_count", "arm=\"canary\""))
+        .endsWith(" 1");
+    assertThat(line("gen_ai_client_token_usage_tokens_sum", stable, "gen_ai_token_type=\"input\""))
+        .endsWith(" 20.0");
+    assertThat(line("gen_ai_client_token_usage_tokens_sum", stable, "gen_ai_token_type=\"cached\""))
+        .endsWith(" 4.0");
+    assertThat(line("switchboard_cost_usd_total", stable)).endsWith(" 1.0");
+  }
+
+  @Test
+  void outcomesAndErrorClassesGetTheirOwnSeriesAndUnusedMetersStayAbsent() {
+    PlannedTarget t = target("p", "m", "stable");
+    metrics.request(finished(t, "success", null));
+    metrics.request(finished(t, "error", "upstream_5xx"));
+
+    assertThat(line("gen_ai_client_operation_duration_seconds_count", "outcome=\"success\""))
+        .endsWith(" 1");
+    assertThat(line("gen_ai_client_operation_duration_seconds_count", "outcome=\"error\""))
+        .endsWith(" 1");
+    assertThat(line("switchboard_errors_total", "error_class=\"upstream_5xx\"")).endsWith(" 1.0");
+    // Nothing streamed and nothing refused: those series must not appear (the uncached code
+    // registered meters only when used, and dashboards rely on absent series).
+    String scrape = metrics.scrape();
+    assertThat(scrape)
+        .doesNotContain("gen_ai_server_time_to_first_token")
+        .doesNotContain("gen_ai_server_time_per_output_token")
+        .doesNotContain("switchboard_refusals");
+  }
+
+  @Test
+  void requestWithoutTargetIsCountedUnderNone() {
+    RequestContext ctx = new RequestContext("r", Operation.CHAT_COMPLETIONS, System.nanoTime());
+    ctx.finish(404, "error", "route_not_found", System.nanoTime());
+    metrics.request(ctx);
+    metrics.request(ctx);
+
+    assertThat(line("switchboard_errors_total", "error_class=\"route_not_found\""))
+        .contains("provider=\"none\"", "target_model=\"none\"", "arm=\"none\"")
+        .endsWith(" 2.0");
+    assertThat(metrics.scrape()).doesNotContain("gen_ai_client_token_usage");
+  }
+}
