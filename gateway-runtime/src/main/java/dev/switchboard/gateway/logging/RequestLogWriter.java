@@ -1,11 +1,14 @@
 package dev.switchboard.gateway.logging;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.request.TokenUsage;
+import dev.switchboard.gateway.routing.PlannedTarget;
+import java.io.IOException;
+import java.io.StringWriter;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +23,7 @@ public final class RequestLogWriter {
   public static final String LOGGER_NAME = "switchboard.requests";
 
   private static final Logger LOG = LoggerFactory.getLogger(LOGGER_NAME);
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final JsonFactory JSON = new JsonFactory();
 
   /** Writes the line for a finished request. */
   public void write(RequestContext ctx) {
@@ -41,49 +44,70 @@ public final class RequestLogWriter {
 
   /** The JSON line for a request (public for tests). */
   public static String toJson(RequestContext ctx) {
-    Map<String, Object> line = new LinkedHashMap<>();
-    line.put("ts", Instant.now().toString());
-    line.put("type", "request");
-    line.put("request_id", ctx.requestId());
-    line.put("operation", ctx.operation().otelName());
-    line.put("stream", ctx.stream());
-    line.put("route", ctx.route() == null ? null : ctx.routeName());
-    line.put("config_version", ctx.snapshot() == null ? null : ctx.snapshot().configVersion());
-    line.put("provider", ctx.target() == null ? null : ctx.target().provider().name());
-    line.put("target_model", ctx.target() == null ? null : ctx.target().target().model());
-    line.put("arm", ctx.target() == null ? null : ctx.target().arm());
-    line.put("model_version", ctx.upstreamModel());
-    line.put("system_fingerprint", ctx.systemFingerprint());
-    line.put("status", ctx.status());
-    line.put("outcome", ctx.outcome());
-    line.put("error_class", ctx.errorClass());
-    line.put("attempts", ctx.attempts().size());
-    line.put(
-        "attempt_outcomes",
-        ctx.attempts().stream().map(a -> a.targetId() + ":" + a.outcome()).toList());
-    line.put("latency_ms", Math.round(ctx.durationSeconds() * 1000 * 10) / 10.0);
-    line.put("ttft_ms", ctx.ttftMs() == null ? null : Math.round(ctx.ttftMs() * 10) / 10.0);
-    if (ctx.usage() != null) {
-      line.put("input_tokens", ctx.usage().inputTokens());
-      line.put("output_tokens", ctx.usage().outputTokens());
-      line.put("cached_tokens", ctx.usage().cachedInputTokens());
-    }
-    line.put("cost_usd", ctx.costUsd());
-    line.put("finish_reason", ctx.finishReason());
-    // Bodies only when the route's policy opted in (logging.bodies: full); streamed answers are
-    // not reassembled for the log.
-    if (ctx.loggedRequestBody() != null) {
-      line.put("request_body", truncate(ctx.loggedRequestBody()));
-    }
-    if (ctx.loggedResponseBody() != null) {
-      line.put("response_body", truncate(ctx.loggedResponseBody()));
-    }
-    // No cache exists yet (later issue); the field is kept so log consumers need no change then.
-    line.put("cache", "none");
-    try {
-      return JSON.writeValueAsString(line);
-    } catch (JsonProcessingException e) {
+    // Streamed straight into the buffer: no intermediate map, boxing or serializer lookups, which
+    // the profile showed as a measurable share of the event loop's time per request.
+    StringWriter out = new StringWriter(512);
+    try (JsonGenerator json = JSON.createGenerator(out)) {
+      PlannedTarget target = ctx.target();
+      json.writeStartObject();
+      json.writeStringField("ts", Instant.now().toString());
+      json.writeStringField("type", "request");
+      json.writeStringField("request_id", ctx.requestId());
+      json.writeStringField("operation", ctx.operation().otelName());
+      json.writeBooleanField("stream", ctx.stream());
+      json.writeStringField("route", ctx.route() == null ? null : ctx.routeName());
+      json.writeStringField(
+          "config_version", ctx.snapshot() == null ? null : ctx.snapshot().configVersion());
+      json.writeStringField("provider", target == null ? null : target.provider().name());
+      json.writeStringField("target_model", target == null ? null : target.target().model());
+      json.writeStringField("arm", target == null ? null : target.arm());
+      json.writeStringField("model_version", ctx.upstreamModel());
+      json.writeStringField("system_fingerprint", ctx.systemFingerprint());
+      json.writeNumberField("status", ctx.status());
+      json.writeStringField("outcome", ctx.outcome());
+      json.writeStringField("error_class", ctx.errorClass());
+      List<RequestContext.Attempt> attempts = ctx.attempts();
+      json.writeNumberField("attempts", attempts.size());
+      json.writeArrayFieldStart("attempt_outcomes");
+      for (RequestContext.Attempt attempt : attempts) {
+        json.writeString(attempt.targetId() + ":" + attempt.outcome());
+      }
+      json.writeEndArray();
+      json.writeNumberField("latency_ms", Math.round(ctx.durationSeconds() * 1000 * 10) / 10.0);
+      Double ttftMs = ctx.ttftMs();
+      if (ttftMs == null) {
+        json.writeNullField("ttft_ms");
+      } else {
+        json.writeNumberField("ttft_ms", Math.round(ttftMs * 10) / 10.0);
+      }
+      TokenUsage usage = ctx.usage();
+      if (usage != null) {
+        json.writeNumberField("input_tokens", usage.inputTokens());
+        json.writeNumberField("output_tokens", usage.outputTokens());
+        json.writeNumberField("cached_tokens", usage.cachedInputTokens());
+      }
+      Double cost = ctx.costUsd();
+      if (cost == null) {
+        json.writeNullField("cost_usd");
+      } else {
+        json.writeNumberField("cost_usd", cost.doubleValue());
+      }
+      json.writeStringField("finish_reason", ctx.finishReason());
+      // Bodies only when the route's policy opted in (logging.bodies: full); streamed answers are
+      // not reassembled for the log.
+      if (ctx.loggedRequestBody() != null) {
+        json.writeStringField("request_body", truncate(ctx.loggedRequestBody()));
+      }
+      if (ctx.loggedResponseBody() != null) {
+        json.writeStringField("response_body", truncate(ctx.loggedResponseBody()));
+      }
+      // No cache exists yet (later issue); the field is kept so log consumers need no change then.
+      json.writeStringField("cache", "none");
+      json.writeEndObject();
+    } catch (IOException e) {
+      // A StringWriter does not fail; keep a parseable line should the generator ever throw.
       return "{\"type\":\"request\",\"request_id\":\"" + ctx.requestId() + "\"}";
     }
+    return out.toString();
   }
 }

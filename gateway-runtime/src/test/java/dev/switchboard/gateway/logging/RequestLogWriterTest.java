@@ -4,9 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.gateway.TestTables;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.request.TokenUsage;
+import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.upstream.Operation;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RequestLogWriterTest {
@@ -38,5 +43,65 @@ class RequestLogWriterTest {
 
     assertThat(line.path("request_body").asText()).isEqualTo("{\"model\":\"m\"}");
     assertThat(line.path("response_body").asText()).endsWith("...[truncated]");
+  }
+
+  @Test
+  void fieldsComeInTheDocumentedOrderWithNullsKept() throws Exception {
+    RequestContext ctx = new RequestContext("req-3", Operation.CHAT_COMPLETIONS, System.nanoTime());
+    ctx.target(
+        new PlannedTarget(
+            TestTables.target("p", "m\"x", 0),
+            TestTables.provider("p", "http://127.0.0.1:1/v1", false),
+            PlannedTarget.CANARY));
+    ctx.recordAttempt(new RequestContext.Attempt("p/m", "canary", "timeout", 0));
+    ctx.recordAttempt(new RequestContext.Attempt("p/m", "canary", "success", 200));
+    ctx.usage(new TokenUsage(3, 4, 0));
+    ctx.finish(200, "success", null, System.nanoTime());
+
+    JsonNode line = new ObjectMapper().readTree(RequestLogWriter.toJson(ctx));
+
+    List<String> names = new ArrayList<>();
+    for (Iterator<String> it = line.fieldNames(); it.hasNext(); ) {
+      names.add(it.next());
+    }
+    // Log consumers key on these names; the order is the one the line has always had.
+    assertThat(names)
+        .containsExactly(
+            "ts",
+            "type",
+            "request_id",
+            "operation",
+            "stream",
+            "route",
+            "config_version",
+            "provider",
+            "target_model",
+            "arm",
+            "model_version",
+            "system_fingerprint",
+            "status",
+            "outcome",
+            "error_class",
+            "attempts",
+            "attempt_outcomes",
+            "latency_ms",
+            "ttft_ms",
+            "input_tokens",
+            "output_tokens",
+            "cached_tokens",
+            "cost_usd",
+            "finish_reason",
+            "cache");
+    assertThat(line.path("target_model").asText()).isEqualTo("m\"x");
+    assertThat(line.path("arm").asText()).isEqualTo("canary");
+    assertThat(line.path("stream").isBoolean()).isTrue();
+    assertThat(line.path("attempts").asInt()).isEqualTo(2);
+    assertThat(line.path("attempt_outcomes").toString())
+        .isEqualTo("[\"p/m:timeout\",\"p/m:success\"]");
+    assertThat(line.path("route").isNull()).isTrue();
+    assertThat(line.path("ttft_ms").isNull()).isTrue();
+    assertThat(line.path("cost_usd").isNull()).isTrue();
+    assertThat(line.path("latency_ms").isNumber()).isTrue();
+    assertThat(line.path("cache").asText()).isEqualTo("none");
   }
 }
