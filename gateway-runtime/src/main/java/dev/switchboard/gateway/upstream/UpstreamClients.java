@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import java.net.URI;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -28,13 +29,41 @@ public final class UpstreamClients {
   private final Vertx vertx;
   private final Map<PoolKey, HttpClientAgent> pools = new ConcurrentHashMap<>();
 
+  /**
+   * The pool of each provider record seen since the last reload, by identity: deriving the pool key
+   * parses the base URL, which is per-request waste when the provider record is the same object
+   * every time. Copy-on-write (writes are rare: once per provider and reload) so the request path
+   * reads it without locks; {@link #retainOnly} empties it so old records and pools are not kept
+   * alive.
+   */
+  private volatile Map<RoutingTable.Provider, HttpClientAgent> byProvider = Map.of();
+
   public UpstreamClients(Vertx vertx) {
     this.vertx = vertx;
   }
 
   /** The pool for a provider as the current table describes it. */
   public HttpClientAgent clientFor(RoutingTable.Provider provider) {
-    return pools.computeIfAbsent(PoolKey.of(provider), this::create);
+    HttpClientAgent cached = byProvider.get(provider);
+    if (cached != null) {
+      return cached;
+    }
+    PoolKey key = PoolKey.of(provider);
+    HttpClientAgent client = pools.computeIfAbsent(key, this::create);
+    remember(provider, key, client);
+    return client;
+  }
+
+  private synchronized void remember(
+      RoutingTable.Provider provider, PoolKey key, HttpClientAgent client) {
+    // A reload may have retired the pool between computeIfAbsent and here; caching it then would
+    // hand a draining pool to later requests.
+    if (pools.get(key) != client) {
+      return;
+    }
+    Map<RoutingTable.Provider, HttpClientAgent> next = new IdentityHashMap<>(byProvider);
+    next.put(provider, client);
+    byProvider = next;
   }
 
   private HttpClientAgent create(PoolKey key) {
@@ -63,7 +92,7 @@ public final class UpstreamClients {
    * swap may still be about to send on it, so retirement starts only after {@code delayMs}; then
    * in-flight requests get up to {@code graceMs} to finish.
    */
-  public void retainOnly(RoutingTable table, long delayMs, long graceMs) {
+  public synchronized void retainOnly(RoutingTable table, long delayMs, long graceMs) {
     Set<PoolKey> live =
         table.providers().values().stream().map(PoolKey::of).collect(Collectors.toSet());
     for (PoolKey key : List.copyOf(pools.keySet())) {
@@ -78,6 +107,8 @@ public final class UpstreamClients {
         }
       }
     }
+    // Records of the previous table must not keep their pools reachable (or in use) here.
+    byProvider = Map.of();
   }
 
   /** Number of pools currently open (for tests and the admin summary). */
@@ -86,7 +117,8 @@ public final class UpstreamClients {
   }
 
   /** Closes every pool. */
-  public void close() {
+  public synchronized void close() {
+    byProvider = Map.of();
     pools.values().forEach(HttpClientAgent::close);
     pools.clear();
   }

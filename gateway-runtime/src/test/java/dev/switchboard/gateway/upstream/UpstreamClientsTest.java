@@ -49,4 +49,20 @@ class UpstreamClientsTest {
     assertThat(clients.poolCount()).isEqualTo(1);
     assertThat(clients.clientFor(https("a", 1_000L))).isSameAs(other);
   }
+
+  @Test
+  void aProviderRecordKeepsItsPoolUntilAReloadRetiresIt() {
+    RoutingTable.Provider old = https("a", null);
+    var first = clients.clientFor(old);
+    assertThat(clients.clientFor(old)).isSameAs(first);
+
+    RoutingTable next =
+        TestTables.table(
+            List.of(https("a", 1_000L)),
+            List.of(TestTables.route("r", List.of(), TestTables.target("a", "m", 0))));
+    clients.retainOnly(next, 0, 0);
+
+    // The retired pool must not be handed out again from the per-record cache.
+    assertThat(clients.clientFor(old)).isNotSameAs(first);
+  }
 }
