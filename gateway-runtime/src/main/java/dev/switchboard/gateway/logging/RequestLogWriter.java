@@ -2,6 +2,7 @@ package dev.switchboard.gateway.logging;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.request.TokenUsage;
 import dev.switchboard.gateway.routing.PlannedTarget;
@@ -50,64 +51,132 @@ public final class RequestLogWriter {
     try (JsonGenerator json = JSON.createGenerator(out)) {
       PlannedTarget target = ctx.target();
       json.writeStartObject();
-      json.writeStringField("ts", Instant.now().toString());
-      json.writeStringField("type", "request");
-      json.writeStringField("request_id", ctx.requestId());
-      json.writeStringField("operation", ctx.operation().otelName());
-      json.writeBooleanField("stream", ctx.stream());
-      json.writeStringField("route", ctx.route() == null ? null : ctx.routeName());
-      json.writeStringField(
-          "config_version", ctx.snapshot() == null ? null : ctx.snapshot().configVersion());
-      json.writeStringField("provider", target == null ? null : target.provider().name());
-      json.writeStringField("target_model", target == null ? null : target.target().model());
-      json.writeStringField("arm", target == null ? null : target.arm());
-      json.writeStringField("model_version", ctx.upstreamModel());
-      json.writeStringField("system_fingerprint", ctx.systemFingerprint());
-      json.writeNumberField("status", ctx.status());
-      json.writeStringField("outcome", ctx.outcome());
-      json.writeStringField("error_class", ctx.errorClass());
+      json.writeFieldName(Field.TS.json);
+      json.writeString(Instant.now().toString());
+      json.writeFieldName(Field.TYPE.json);
+      json.writeString("request");
+      json.writeFieldName(Field.REQUEST_ID.json);
+      json.writeString(ctx.requestId());
+      json.writeFieldName(Field.OPERATION.json);
+      json.writeString(ctx.operation().otelName());
+      json.writeFieldName(Field.STREAM.json);
+      json.writeBoolean(ctx.stream());
+      json.writeFieldName(Field.ROUTE.json);
+      json.writeString(ctx.route() == null ? null : ctx.routeName());
+      json.writeFieldName(Field.CONFIG_VERSION.json);
+      json.writeString(ctx.snapshot() == null ? null : ctx.snapshot().configVersion());
+      json.writeFieldName(Field.PROVIDER.json);
+      json.writeString(target == null ? null : target.provider().name());
+      json.writeFieldName(Field.TARGET_MODEL.json);
+      json.writeString(target == null ? null : target.target().model());
+      json.writeFieldName(Field.ARM.json);
+      json.writeString(target == null ? null : target.arm());
+      json.writeFieldName(Field.MODEL_VERSION.json);
+      json.writeString(ctx.upstreamModel());
+      json.writeFieldName(Field.SYSTEM_FINGERPRINT.json);
+      json.writeString(ctx.systemFingerprint());
+      json.writeFieldName(Field.STATUS.json);
+      json.writeNumber(ctx.status());
+      json.writeFieldName(Field.OUTCOME.json);
+      json.writeString(ctx.outcome());
+      json.writeFieldName(Field.ERROR_CLASS.json);
+      json.writeString(ctx.errorClass());
       List<RequestContext.Attempt> attempts = ctx.attempts();
-      json.writeNumberField("attempts", attempts.size());
-      json.writeArrayFieldStart("attempt_outcomes");
+      json.writeFieldName(Field.ATTEMPTS.json);
+      json.writeNumber(attempts.size());
+      json.writeFieldName(Field.ATTEMPT_OUTCOMES.json);
+      json.writeStartArray();
       for (RequestContext.Attempt attempt : attempts) {
         json.writeString(attempt.targetId() + ":" + attempt.outcome());
       }
       json.writeEndArray();
-      json.writeNumberField("latency_ms", Math.round(ctx.durationSeconds() * 1000 * 10) / 10.0);
+      json.writeFieldName(Field.LATENCY_MS.json);
+      json.writeNumber(Math.round(ctx.durationSeconds() * 1000 * 10) / 10.0);
       Double ttftMs = ctx.ttftMs();
       if (ttftMs == null) {
-        json.writeNullField("ttft_ms");
+        json.writeFieldName(Field.TTFT_MS.json);
+        json.writeNull();
       } else {
-        json.writeNumberField("ttft_ms", Math.round(ttftMs * 10) / 10.0);
+        json.writeFieldName(Field.TTFT_MS.json);
+        json.writeNumber(Math.round(ttftMs * 10) / 10.0);
       }
       TokenUsage usage = ctx.usage();
       if (usage != null) {
-        json.writeNumberField("input_tokens", usage.inputTokens());
-        json.writeNumberField("output_tokens", usage.outputTokens());
-        json.writeNumberField("cached_tokens", usage.cachedInputTokens());
+        json.writeFieldName(Field.INPUT_TOKENS.json);
+        json.writeNumber(usage.inputTokens());
+        json.writeFieldName(Field.OUTPUT_TOKENS.json);
+        json.writeNumber(usage.outputTokens());
+        json.writeFieldName(Field.CACHED_TOKENS.json);
+        json.writeNumber(usage.cachedInputTokens());
       }
       Double cost = ctx.costUsd();
       if (cost == null) {
-        json.writeNullField("cost_usd");
+        json.writeFieldName(Field.COST_USD.json);
+        json.writeNull();
       } else {
-        json.writeNumberField("cost_usd", cost.doubleValue());
+        json.writeFieldName(Field.COST_USD.json);
+        json.writeNumber(cost.doubleValue());
       }
-      json.writeStringField("finish_reason", ctx.finishReason());
+      json.writeFieldName(Field.FINISH_REASON.json);
+      json.writeString(ctx.finishReason());
       // Bodies only when the route's policy opted in (logging.bodies: full); streamed answers are
       // not reassembled for the log.
       if (ctx.loggedRequestBody() != null) {
-        json.writeStringField("request_body", truncate(ctx.loggedRequestBody()));
+        json.writeFieldName(Field.REQUEST_BODY.json);
+        json.writeString(truncate(ctx.loggedRequestBody()));
       }
       if (ctx.loggedResponseBody() != null) {
-        json.writeStringField("response_body", truncate(ctx.loggedResponseBody()));
+        json.writeFieldName(Field.RESPONSE_BODY.json);
+        json.writeString(truncate(ctx.loggedResponseBody()));
       }
       // No cache exists yet (later issue); the field is kept so log consumers need no change then.
-      json.writeStringField("cache", "none");
+      json.writeFieldName(Field.CACHE.json);
+      json.writeString("none");
       json.writeEndObject();
     } catch (IOException e) {
       // A StringWriter does not fail; keep a parseable line should the generator ever throw.
       return "{\"type\":\"request\",\"request_id\":\"" + ctx.requestId() + "\"}";
     }
     return out.toString();
+  }
+
+  /**
+   * The line's field names, pre-quoted once: writing a {@link SerializedString} copies its escaped
+   * characters instead of checking every name for escapes on each request.
+   */
+  private enum Field {
+    TS("ts"),
+    TYPE("type"),
+    REQUEST_ID("request_id"),
+    OPERATION("operation"),
+    STREAM("stream"),
+    ROUTE("route"),
+    CONFIG_VERSION("config_version"),
+    PROVIDER("provider"),
+    TARGET_MODEL("target_model"),
+    ARM("arm"),
+    MODEL_VERSION("model_version"),
+    SYSTEM_FINGERPRINT("system_fingerprint"),
+    STATUS("status"),
+    OUTCOME("outcome"),
+    ERROR_CLASS("error_class"),
+    ATTEMPTS("attempts"),
+    ATTEMPT_OUTCOMES("attempt_outcomes"),
+    LATENCY_MS("latency_ms"),
+    TTFT_MS("ttft_ms"),
+    INPUT_TOKENS("input_tokens"),
+    OUTPUT_TOKENS("output_tokens"),
+    CACHED_TOKENS("cached_tokens"),
+    COST_USD("cost_usd"),
+    FINISH_REASON("finish_reason"),
+    REQUEST_BODY("request_body"),
+    RESPONSE_BODY("response_body"),
+    CACHE("cache");
+
+    private final SerializedString json;
+
+    Field(String name) {
+      this.json = new SerializedString(name);
+    }
   }
 }
