@@ -29,6 +29,9 @@ final class SseRelay implements UpstreamStream.Sink {
   private boolean done;
   private boolean closed;
 
+  /** Whether the first event (the one carrying model and fingerprint) went through the parser. */
+  private boolean seenFirst;
+
   SseRelay(
       RoutingContext rc,
       RequestContext ctx,
@@ -52,6 +55,14 @@ final class SseRelay implements UpstreamStream.Sink {
       write("[DONE]");
       return;
     }
+    if (seenFirst) {
+      String plain = passThrough(data, stripUsage);
+      if (plain != null) {
+        write(plain);
+        return;
+      }
+    }
+    seenFirst = true;
     JsonNode chunk = UpstreamCaller.parseEvent(data);
     if (chunk == null || !chunk.isObject()) {
       terminalError(
@@ -112,6 +123,65 @@ final class SseRelay implements UpstreamStream.Sink {
     }
     // Multi-line data (pretty-printed JSON) would break SSE framing if written as one line.
     write(data.indexOf('\n') >= 0 || data.indexOf('\r') >= 0 ? chunk.toString() : data);
+  }
+
+  /**
+   * The payload to relay unchanged when {@code data} is an ordinary content chunk, or null when it
+   * has to be parsed: it may carry usage, a finish reason, a refusal or an error, spans lines, or
+   * does not look like a JSON object. Parsing every chunk into a tree cost a sixth of the relay's
+   * CPU; this check only searches the text, and errs towards parsing (a key inside a string value
+   * only costs a parse). {@code "usage":null} — which OpenAI sends on every chunk once usage is
+   * requested — is cut from the end of the object when the gateway asked for usage, as the parsed
+   * path would have removed it.
+   */
+  static String passThrough(String data, boolean stripUsage) {
+    int len = data.length();
+    if (len < 2
+        || data.charAt(0) != '{'
+        || data.charAt(len - 1) != '}'
+        || data.indexOf('\n') >= 0
+        || data.indexOf('\r') >= 0
+        || data.contains("\"error\"")
+        || hasNonNullKey(data, "\"finish_reason\"")
+        || hasNonNullKey(data, "\"refusal\"")
+        || hasNonNullKey(data, "\"usage\"")) {
+      return null;
+    }
+    if (stripUsage && data.contains("\"usage\"")) {
+      String tail = ",\"usage\":null}";
+      if (data.endsWith(tail) && data.indexOf("\"usage\"") == len - tail.length() + 1) {
+        return data.substring(0, len - tail.length()) + "}";
+      }
+      return null;
+    }
+    return data;
+  }
+
+  /** Whether {@code key} occurs followed by a value other than {@code null}. */
+  private static boolean hasNonNullKey(String data, String key) {
+    int from = 0;
+    while (true) {
+      int at = data.indexOf(key, from);
+      if (at < 0) {
+        return false;
+      }
+      int i = at + key.length();
+      while (i < data.length() && Character.isWhitespace(data.charAt(i))) {
+        i++;
+      }
+      if (i < data.length() && data.charAt(i) == ':') {
+        i++;
+        while (i < data.length() && Character.isWhitespace(data.charAt(i))) {
+          i++;
+        }
+        if (!data.startsWith("null", i)) {
+          return true;
+        }
+      } else {
+        return true; // not a key (text inside a string?): let the parser decide
+      }
+      from = i;
+    }
   }
 
   @Override
