@@ -1,5 +1,7 @@
 package dev.switchboard.gateway.http;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.request.Refusals;
@@ -11,6 +13,7 @@ import dev.switchboard.gateway.upstream.UpstreamStream;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
 
 /**
  * Relays one committed upstream SSE stream to the client, event by event as they arrive: reads
@@ -147,6 +150,9 @@ final class SseRelay implements UpstreamStream.Sink {
         || hasNonNullKey(data, "\"usage\"")) {
       return null;
     }
+    if (!wellFormed(data)) {
+      return null; // the full parse turns it into the one terminal error event
+    }
     if (stripUsage && data.contains("\"usage\"")) {
       String tail = ",\"usage\":null}";
       if (data.endsWith(tail) && data.indexOf("\"usage\"") == len - tail.length() + 1) {
@@ -155,6 +161,23 @@ final class SseRelay implements UpstreamStream.Sink {
       return null;
     }
     return data;
+  }
+
+  private static final JsonFactory SYNTAX = new JsonFactory();
+
+  /**
+   * Whether the text is one well-formed JSON value: tokenised by Jackson's streaming parser, which
+   * allocates no tree, so passing a chunk through never forwards malformed JSON to the client.
+   */
+  static boolean wellFormed(String data) {
+    try (JsonParser parser = SYNTAX.createParser(data)) {
+      while (parser.nextToken() != null) {
+        // tokenising is the check
+      }
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** Whether {@code key} occurs followed by a value other than {@code null}. */

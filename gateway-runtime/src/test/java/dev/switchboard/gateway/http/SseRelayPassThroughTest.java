@@ -52,6 +52,10 @@ class SseRelayPassThroughTest {
     assertThat(SseRelay.passThrough("not json", false)).isNull();
     assertThat(SseRelay.passThrough("{\"a\":\n1}", false)).isNull();
     assertThat(SseRelay.passThrough("", false)).isNull();
+    // Shaped like an object but broken inside: never forwarded as is.
+    assertThat(SseRelay.passThrough("{\"choices\":[{\"delta\":{\"content\":\"x\"}]}", false))
+        .isNull();
+    assertThat(SseRelay.passThrough("{\"a\":1}}", false)).isNull();
   }
 
   @Test
