@@ -1,12 +1,15 @@
 package dev.switchboard.gateway.upstream;
 
 import dev.switchboard.contract.RoutingTable;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import java.net.URI;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,53 +19,67 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
- * One keep-alive connection pool per provider endpoint. HTTPS endpoints negotiate HTTP/2 through
- * ALPN and fall back to HTTP/1.1; plain-HTTP endpoints (vLLM, Ollama, mocks) use HTTP/1.1 pools. A
- * pool is keyed by everything that shapes it (origin, connect timeout, pool size), so a reload that
+ * Keep-alive connection pools per provider endpoint. HTTPS endpoints negotiate HTTP/2 through ALPN
+ * and fall back to HTTP/1.1; plain-HTTP endpoints (vLLM, Ollama, mocks) use HTTP/1.1 pools. A pool
+ * is keyed by everything that shapes it (origin, connect timeout, pool size), so a reload that
  * changes any of them gets a fresh pool while the old one drains gracefully.
+ *
+ * <p>Each event loop gets its own pool of a provider. A Vert.x client pool hands any idle
+ * connection to any caller, and a connection opened by another event loop delivers every event of
+ * the exchange (response head, each stream chunk) through a task queued on the caller's loop: a
+ * thread hop per event, and under load a wait behind whatever that loop is busy with. With a pool
+ * per loop a request only ever uses connections of the loop it runs on. Connection counts are per
+ * pool; the provider's {@code maxConcurrency} still bounds requests in flight across all loops,
+ * because the provider's bulkhead enforces it before a pool is asked.
  */
 public final class UpstreamClients {
 
   /** Pool size where a provider sets no {@code maxConcurrency}. */
   public static final int DEFAULT_POOL_SIZE = 64;
 
+  /** How long a pool created for a request racing a reload serves before it drains. */
+  private static final long RACING_POOL_LIFETIME_MS = 30_000;
+
   private final Vertx vertx;
-  private final Map<PoolKey, HttpClientAgent> pools = new ConcurrentHashMap<>();
+  private final Map<PoolKey, LoopPools> pools = new ConcurrentHashMap<>();
 
   /**
-   * The pool of each provider record seen since the last reload, by identity: deriving the pool key
-   * parses the base URL, which is per-request waste when the provider record is the same object
+   * The pools of each provider record seen since the last reload, by identity: deriving the pool
+   * key parses the base URL, which is per-request waste when the provider record is the same object
    * every time. Copy-on-write (writes are rare: once per provider and reload) so the request path
    * reads it without locks; {@link #retainOnly} empties it so old records and pools are not kept
    * alive.
    */
-  private volatile Map<RoutingTable.Provider, HttpClientAgent> byProvider = Map.of();
+  private volatile Map<RoutingTable.Provider, LoopPools> byProvider = Map.of();
 
   public UpstreamClients(Vertx vertx) {
     this.vertx = vertx;
   }
 
-  /** The pool for a provider as the current table describes it. */
+  /**
+   * The pool for a provider as the current table describes it, belonging to the calling event loop
+   * (callers that are not on an event loop share one pool).
+   */
   public HttpClientAgent clientFor(RoutingTable.Provider provider) {
-    HttpClientAgent cached = byProvider.get(provider);
+    LoopPools cached = byProvider.get(provider);
     if (cached != null) {
-      return cached;
+      return cached.forCurrentLoop();
     }
     PoolKey key = PoolKey.of(provider);
-    HttpClientAgent client = pools.computeIfAbsent(key, this::create);
-    remember(provider, key, client);
-    return client;
+    LoopPools loopPools = pools.computeIfAbsent(key, LoopPools::new);
+    remember(provider, key, loopPools);
+    return loopPools.forCurrentLoop();
   }
 
   private synchronized void remember(
-      RoutingTable.Provider provider, PoolKey key, HttpClientAgent client) {
-    // A reload may have retired the pool between computeIfAbsent and here; caching it then would
-    // hand a draining pool to later requests.
-    if (pools.get(key) != client) {
+      RoutingTable.Provider provider, PoolKey key, LoopPools loopPools) {
+    // A reload may have retired the pools between computeIfAbsent and here; caching them then
+    // would hand draining pools to later requests.
+    if (pools.get(key) != loopPools) {
       return;
     }
-    Map<RoutingTable.Provider, HttpClientAgent> next = new IdentityHashMap<>(byProvider);
-    next.put(provider, client);
+    Map<RoutingTable.Provider, LoopPools> next = new IdentityHashMap<>(byProvider);
+    next.put(provider, loopPools);
     byProvider = next;
   }
 
@@ -97,12 +114,12 @@ public final class UpstreamClients {
         table.providers().values().stream().map(PoolKey::of).collect(Collectors.toSet());
     for (PoolKey key : List.copyOf(pools.keySet())) {
       if (!live.contains(key)) {
-        HttpClientAgent stale = pools.remove(key);
+        LoopPools stale = pools.remove(key);
         if (stale != null) {
           if (delayMs > 0) {
-            vertx.setTimer(delayMs, id -> stale.shutdown(graceMs, TimeUnit.MILLISECONDS));
+            vertx.setTimer(delayMs, id -> stale.shutdown(graceMs));
           } else {
-            stale.shutdown(graceMs, TimeUnit.MILLISECONDS);
+            stale.shutdown(graceMs);
           }
         }
       }
@@ -111,7 +128,7 @@ public final class UpstreamClients {
     byProvider = Map.of();
   }
 
-  /** Number of pools currently open (for tests and the admin summary). */
+  /** Number of provider pool shapes currently open (for tests and the admin summary). */
   public int poolCount() {
     return pools.size();
   }
@@ -119,9 +136,94 @@ public final class UpstreamClients {
   /** Closes every pool. */
   public synchronized void close() {
     byProvider = Map.of();
-    pools.values().forEach(HttpClientAgent::close);
+    pools.values().forEach(LoopPools::close);
     pools.clear();
   }
+
+  /**
+   * The pools of one provider shape, one per event loop that has called it. Looked up on every
+   * request: a copy-on-write array scanned by thread identity (there are as many entries as event
+   * loops, a handful), created lazily under a lock.
+   */
+  private final class LoopPools {
+    private final PoolKey key;
+    private volatile Entry[] entries = new Entry[0];
+    private HttpClientAgent offLoop;
+    private boolean retired;
+
+    LoopPools(PoolKey key) {
+      this.key = key;
+    }
+
+    HttpClientAgent forCurrentLoop() {
+      if (!Context.isOnEventLoopThread()) {
+        return shared();
+      }
+      Thread current = Thread.currentThread();
+      for (Entry e : entries) {
+        if (e.loop() == current) {
+          return e.client();
+        }
+      }
+      return add(current);
+    }
+
+    private synchronized HttpClientAgent add(Thread loop) {
+      for (Entry e : entries) {
+        if (e.loop() == loop) {
+          return e.client();
+        }
+      }
+      HttpClientAgent client = create(key);
+      if (retired) {
+        retireLater(client);
+        return client;
+      }
+      Entry[] next = Arrays.copyOf(entries, entries.length + 1);
+      next[next.length - 1] = new Entry(loop, client);
+      entries = next;
+      return client;
+    }
+
+    private synchronized HttpClientAgent shared() {
+      if (offLoop == null) {
+        offLoop = create(key);
+        if (retired) {
+          retireLater(offLoop);
+        }
+      }
+      return offLoop;
+    }
+
+    /** A pool created for a request that raced a reload: it serves that request, then drains. */
+    private void retireLater(HttpClientAgent client) {
+      vertx.setTimer(
+          RACING_POOL_LIFETIME_MS,
+          id -> client.shutdown(RACING_POOL_LIFETIME_MS, TimeUnit.MILLISECONDS));
+    }
+
+    private synchronized List<HttpClientAgent> retire() {
+      retired = true;
+      List<HttpClientAgent> all = new ArrayList<>(entries.length + 1);
+      for (Entry e : entries) {
+        all.add(e.client());
+      }
+      if (offLoop != null) {
+        all.add(offLoop);
+      }
+      return all;
+    }
+
+    void shutdown(long graceMs) {
+      retire().forEach(c -> c.shutdown(graceMs, TimeUnit.MILLISECONDS));
+    }
+
+    void close() {
+      retire().forEach(HttpClientAgent::close);
+    }
+  }
+
+  private record Entry(Thread loop, HttpClientAgent client) {}
 
   private record PoolKey(
       String provider, String origin, boolean tls, long connectTimeoutMs, int poolSize) {

@@ -4,9 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.TestTables;
+import io.vertx.core.Context;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientAgent;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -64,5 +73,47 @@ class UpstreamClientsTest {
 
     // The retired pool must not be handed out again from the per-record cache.
     assertThat(clients.clientFor(old)).isNotSameAs(first);
+  }
+
+  @Test
+  void eachEventLoopGetsItsOwnPoolOfAProvider() throws Exception {
+    RoutingTable.Provider provider = https("a", null);
+    // Verticle instances are spread round-robin over the event loops, as the gateway's are.
+    List<Context> contexts = new CopyOnWriteArrayList<>();
+    vertx
+        .deployVerticle(
+            () ->
+                new VerticleBase() {
+                  @Override
+                  public Future<?> start() {
+                    contexts.add(context);
+                    return Future.succeededFuture();
+                  }
+                },
+            new DeploymentOptions().setInstances(2))
+        .await(10, TimeUnit.SECONDS);
+    Context one = contexts.get(0);
+    Context two = contexts.get(1);
+    assertThat(loopOf(one)).isNotEqualTo(loopOf(two));
+
+    HttpClientAgent onOne = on(one, () -> clients.clientFor(provider));
+    HttpClientAgent onTwo = on(two, () -> clients.clientFor(provider));
+
+    assertThat(onOne).isNotSameAs(onTwo);
+    assertThat(on(one, () -> clients.clientFor(provider))).isSameAs(onOne);
+    assertThat(on(two, () -> clients.clientFor(provider))).isSameAs(onTwo);
+    // Off the event loops (here: the test thread) callers share a third pool.
+    assertThat(clients.clientFor(provider)).isNotSameAs(onOne).isNotSameAs(onTwo);
+    assertThat(clients.poolCount()).isEqualTo(1);
+  }
+
+  private static Thread loopOf(Context context) throws Exception {
+    return on(context, Thread::currentThread);
+  }
+
+  private static <T> T on(Context context, Supplier<T> action) throws Exception {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    context.runOnContext(v -> result.complete(action.get()));
+    return result.get(10, TimeUnit.SECONDS);
   }
 }
