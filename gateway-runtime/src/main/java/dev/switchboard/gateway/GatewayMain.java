@@ -1,6 +1,7 @@
 package dev.switchboard.gateway;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
@@ -37,16 +38,17 @@ public final class GatewayMain {
       System.exit(2);
       return;
     }
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = Vertx.vertx(vertxOptions());
     GatewayServer.start(vertx, options)
         .onSuccess(
             server -> {
               org.slf4j.LoggerFactory.getLogger(GatewayMain.class)
                   .info(
-                      "switchboard gateway listening on {}:{} ({} mode)",
+                      "switchboard gateway listening on {}:{} ({} mode, {} transport)",
                       options.host(),
                       server.port(),
-                      options.namespace() == null ? "file" : "kubernetes");
+                      options.namespace() == null ? "file" : "kubernetes",
+                      vertx.isNativeTransportEnabled() ? "native epoll" : "NIO");
               Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(server, vertx)));
             })
         .onFailure(
@@ -55,6 +57,15 @@ public final class GatewayMain {
               vertx.close();
               System.exit(1);
             });
+  }
+
+  /**
+   * Vert.x as the gateway runs it: on Linux with the native epoll transport (edge-triggered epoll,
+   * no selector garbage, fewer wake-ups), which the Vert.x and Netty projects recommend for
+   * production servers; elsewhere, or when the native library cannot load, on NIO.
+   */
+  public static VertxOptions vertxOptions() {
+    return new VertxOptions().setPreferNativeTransport(true);
   }
 
   /**
