@@ -1,7 +1,9 @@
 package dev.switchboard.contract;
 
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /** Provider presets: the default base URL and how the API key is presented. */
 public enum ProviderKind {
@@ -49,6 +51,10 @@ public enum ProviderKind {
   }
 
   public static Optional<ProviderKind> fromWireName(String name) {
-    return Arrays.stream(values()).filter(k -> k.wireName.equals(name)).findFirst();
+    // Looked up on every upstream call: a map, not a stream over values().
+    return name == null ? Optional.empty() : Optional.ofNullable(BY_WIRE_NAME.get(name));
   }
+
+  private static final Map<String, ProviderKind> BY_WIRE_NAME =
+      Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(k -> k.wireName, k -> k));
 }
