@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.contract.RoutingTable;
-import dev.switchboard.gateway.request.Refusals;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.request.TokenUsage;
 import dev.switchboard.gateway.resilience.AttemptPlanner;
@@ -21,11 +20,13 @@ import dev.switchboard.gateway.routing.RoutingState;
 import dev.switchboard.gateway.upstream.FailureKind;
 import dev.switchboard.gateway.upstream.JsonReply;
 import dev.switchboard.gateway.upstream.Operation;
+import dev.switchboard.gateway.upstream.ReplySummary;
 import dev.switchboard.gateway.upstream.UpstreamCaller;
 import dev.switchboard.gateway.upstream.UpstreamFailure;
 import dev.switchboard.gateway.upstream.UpstreamRequests;
 import dev.switchboard.gateway.upstream.UpstreamStream;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
@@ -102,7 +103,7 @@ public final class ProxyHandler {
   /** Handles one proxied request. */
   public void handle(RoutingContext rc, Operation op) {
     RequestContext ctx = new RequestContext(requestId(rc), op, System.nanoTime());
-    rc.response().putHeader("x-request-id", ctx.requestId());
+    rc.response().putHeader(REQUEST_ID, ctx.requestId());
     rc.response().closeHandler(v -> ctx.cancel());
     RoutingSnapshot snapshot = state.current().orElse(null);
     if (snapshot == null) {
@@ -253,7 +254,8 @@ public final class ProxyHandler {
    * the {@code stream_options} the gateway added where the provider does not accept them.
    */
   private static Buffer upstreamBody(ObjectNode body, PlannedTarget pt, boolean addedUsage) {
-    ObjectNode copy = body.deepCopy();
+    // Shallow: the copy shares the client's field values, which nothing changes after parsing.
+    ObjectNode copy = JSON.createObjectNode().setAll(body);
     copy.put("model", pt.target().model());
     if (addedUsage && !UpstreamRequests.acceptsStreamOptions(pt.provider())) {
       // Our own addition must not get the request rejected by a strict provider.
@@ -268,17 +270,14 @@ public final class ProxyHandler {
 
   private void answerJson(RoutingContext rc, RequestContext ctx, JsonReply reply) {
     ctx.firstToken(System.nanoTime());
-    JsonNode json = reply.json();
-    ctx.upstreamModel(textOrNull(json.get("model")));
-    ctx.systemFingerprint(textOrNull(json.get("system_fingerprint")));
-    JsonNode choices = json.path("choices");
-    if (choices.isArray() && !choices.isEmpty()) {
-      ctx.finishReason(textOrNull(choices.get(0).get("finish_reason")));
-      if (Refusals.isRefusal(choices.get(0))) {
-        ctx.markRefused();
-      }
+    ReplySummary summary = reply.summary();
+    ctx.upstreamModel(summary.model());
+    ctx.systemFingerprint(summary.systemFingerprint());
+    ctx.finishReason(summary.finishReason());
+    if (summary.refused()) {
+      ctx.markRefused();
     }
-    account(ctx, TokenUsage.fromUsageNode(json.get("usage")));
+    account(ctx, summary.usage());
     if (ctx.route().logsBodies()) {
       ctx.loggedBodies(null, reply.body().toString());
     }
@@ -288,7 +287,7 @@ public final class ProxyHandler {
       return;
     }
     servedHeaders(response, ctx);
-    response.setStatusCode(reply.status()).putHeader("content-type", "application/json");
+    response.setStatusCode(reply.status()).putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON);
     response.end(reply.body());
     finish(ctx, reply.status(), "success", null);
   }
@@ -307,30 +306,69 @@ public final class ProxyHandler {
     upstream.attach(new SseRelay(rc, ctx, upstream, stripUsage, this));
   }
 
+  // Header names as pre-encoded ASCII strings: hashed and checked once, not per request.
+  private static final CharSequence ROUTE = HttpHeaders.createOptimized("x-switchboard-route");
+  private static final CharSequence CONFIG_VERSION =
+      HttpHeaders.createOptimized("x-switchboard-config-version");
+  private static final CharSequence PROVIDER =
+      HttpHeaders.createOptimized("x-switchboard-provider");
+  private static final CharSequence TARGET_MODEL =
+      HttpHeaders.createOptimized("x-switchboard-target-model");
+  private static final CharSequence ARM = HttpHeaders.createOptimized("x-switchboard-arm");
+  private static final CharSequence MODEL_VERSION =
+      HttpHeaders.createOptimized("x-switchboard-model-version");
+  private static final CharSequence FINGERPRINT =
+      HttpHeaders.createOptimized("x-switchboard-system-fingerprint");
+  private static final CharSequence ATTEMPTS =
+      HttpHeaders.createOptimized("x-switchboard-attempts");
+  private static final CharSequence TTFT = HttpHeaders.createOptimized("x-switchboard-ttft-ms");
+  private static final CharSequence REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
+  private static final CharSequence APPLICATION_JSON =
+      HttpHeaders.createOptimized("application/json");
+
   /** Sets the headers that say what served the request (before the first byte goes out). */
   void servedHeaders(HttpServerResponse response, RequestContext ctx) {
     PlannedTarget t = ctx.target();
-    response.putHeader("x-switchboard-route", ctx.routeName());
+    response.putHeader(ROUTE, ctx.routeName());
     if (ctx.snapshot() != null) {
-      response.putHeader("x-switchboard-config-version", ctx.snapshot().configVersion());
+      response.putHeader(CONFIG_VERSION, ctx.snapshot().configVersion());
     }
     if (t != null) {
-      response.putHeader("x-switchboard-provider", t.provider().name());
-      response.putHeader("x-switchboard-target-model", t.target().model());
+      response.putHeader(PROVIDER, t.provider().name());
+      response.putHeader(TARGET_MODEL, t.target().model());
       if (PlannedTarget.CANARY.equals(t.arm())) {
-        response.putHeader("x-switchboard-arm", t.arm());
+        response.putHeader(ARM, t.arm());
       }
     }
-    if (ctx.upstreamModel() != null) {
-      response.putHeader("x-switchboard-model-version", ctx.upstreamModel());
+    // Both come from the upstream's body: a value no header may carry is left out, not sent.
+    if (headerSafe(ctx.upstreamModel())) {
+      response.putHeader(MODEL_VERSION, ctx.upstreamModel());
     }
-    if (ctx.systemFingerprint() != null) {
-      response.putHeader("x-switchboard-system-fingerprint", ctx.systemFingerprint());
+    if (headerSafe(ctx.systemFingerprint())) {
+      response.putHeader(FINGERPRINT, ctx.systemFingerprint());
     }
-    response.putHeader("x-switchboard-attempts", Integer.toString(ctx.attempts().size()));
+    response.putHeader(ATTEMPTS, Integer.toString(ctx.attempts().size()));
     if (ctx.ttftMs() != null) {
-      response.putHeader("x-switchboard-ttft-ms", Long.toString(Math.round(ctx.ttftMs())));
+      response.putHeader(TTFT, Long.toString(Math.round(ctx.ttftMs())));
     }
+  }
+
+  /**
+   * Whether an upstream-provided value can go into a response header as it is: printable ASCII, at
+   * most 256 characters. Anything else (line breaks above all) would be rejected by the HTTP layer,
+   * or worse, split the header block.
+   */
+  static boolean headerSafe(String value) {
+    if (value == null || value.isEmpty() || value.length() > 256) {
+      return false;
+    }
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c < 0x20 || c > 0x7e) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Records usage and its cost from the serving target's prices. */
@@ -420,7 +458,19 @@ public final class ProxyHandler {
     if (given != null && given.length() <= 128 && given.chars().allMatch(c -> c > 32 && c < 127)) {
       return given;
     }
-    return UUID.randomUUID().toString();
+    return newRequestId();
+  }
+
+  /**
+   * A random (version 4) UUID from the thread's {@link ThreadLocalRandom}: a request id must be
+   * unique, not unguessable, and {@code UUID.randomUUID()} draws from the shared {@code
+   * SecureRandom}, a lock and a system call per request.
+   */
+  static String newRequestId() {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+    long low = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+    return new UUID(high, low).toString();
   }
 
   static String textOrNull(JsonNode node) {

@@ -12,6 +12,7 @@ import dev.switchboard.gateway.routing.ResolvedRoute;
 import dev.switchboard.gateway.routing.RoutingState;
 import dev.switchboard.gateway.upstream.FailureKind;
 import dev.switchboard.gateway.upstream.JsonReply;
+import dev.switchboard.gateway.upstream.ReplySummary;
 import dev.switchboard.gateway.upstream.UpstreamCaller;
 import dev.switchboard.gateway.upstream.UpstreamFailure;
 import dev.switchboard.gateway.upstream.UpstreamStream;
@@ -96,16 +97,13 @@ final class ShadowMirror {
 
   private void answered(RequestContext ctx, JsonReply reply) {
     ctx.firstToken(System.nanoTime());
-    JsonNode json = reply.json();
-    ctx.upstreamModel(ProxyHandler.textOrNull(json.get("model")));
-    JsonNode choices = json.path("choices");
-    if (choices.isArray() && !choices.isEmpty()) {
-      ctx.finishReason(ProxyHandler.textOrNull(choices.get(0).get("finish_reason")));
-      if (Refusals.isRefusal(choices.get(0))) {
-        ctx.markRefused();
-      }
+    ReplySummary summary = reply.summary();
+    ctx.upstreamModel(summary.model());
+    ctx.finishReason(summary.finishReason());
+    if (summary.refused()) {
+      ctx.markRefused();
     }
-    accountant.accept(ctx, TokenUsage.fromUsageNode(json.get("usage")));
+    accountant.accept(ctx, summary.usage());
     ctx.recordAttempt(
         new RequestContext.Attempt(ctx.target().id(), ctx.target().arm(), "success", 0));
     finish(ctx, reply.status(), "success", null);

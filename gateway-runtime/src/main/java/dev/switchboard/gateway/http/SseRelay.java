@@ -14,6 +14,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Relays one committed upstream SSE stream to the client, event by event as they arrive: reads
@@ -66,7 +67,10 @@ final class SseRelay implements UpstreamStream.Sink {
       }
     }
     seenFirst = true;
-    JsonNode chunk = UpstreamCaller.parseEvent(data);
+    JsonNode chunk = upstream.takeParsed(data);
+    if (chunk == null) {
+      chunk = UpstreamCaller.parseEvent(data);
+    }
     if (chunk == null || !chunk.isObject()) {
       terminalError(
           new OpenAiError(
@@ -261,11 +265,23 @@ final class SseRelay implements UpstreamStream.Sink {
       return;
     }
     ensureHeaders();
-    response.write(Buffer.buffer("data: " + payload + "\n\n"));
+    response.write(sseEvent(payload));
     if (response.writeQueueFull()) {
       upstream.pause();
       response.drainHandler(v -> upstream.resume());
     }
+  }
+
+  private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
+
+  /** {@code data: <payload>\n\n} in one buffer, encoded once. */
+  static Buffer sseEvent(String payload) {
+    byte[] utf8 = payload.getBytes(StandardCharsets.UTF_8);
+    return Buffer.buffer(DATA.length + utf8.length + END.length)
+        .appendBytes(DATA)
+        .appendBytes(utf8)
+        .appendBytes(END);
   }
 
   private void ensureHeaders() {

@@ -3,8 +3,10 @@ package dev.switchboard.gateway.resilience;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.upstream.FailureKind;
 import java.util.EnumSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -99,11 +101,36 @@ public record ResiliencePolicy(
     return DEFAULTS;
   }
 
+  /**
+   * Settings already derived, by policy record identity: a table's policy records are the same
+   * objects for every request until the next reload. Copy-on-write, read without locks; emptied
+   * when it grows past {@link #CACHE_LIMIT} so records of old tables do not pile up.
+   */
+  private static volatile Map<RoutingTable.Policy, ResiliencePolicy> cache =
+      new IdentityHashMap<>();
+
+  private static final int CACHE_LIMIT = 1024;
+
   /** The effective settings of a policy (null → defaults). */
   public static ResiliencePolicy of(RoutingTable.Policy policy) {
     if (policy == null) {
       return DEFAULTS;
     }
+    ResiliencePolicy cached = cache.get(policy);
+    if (cached != null) {
+      return cached;
+    }
+    ResiliencePolicy derived = derive(policy);
+    synchronized (ResiliencePolicy.class) {
+      Map<RoutingTable.Policy, ResiliencePolicy> next =
+          cache.size() >= CACHE_LIMIT ? new IdentityHashMap<>() : new IdentityHashMap<>(cache);
+      next.put(policy, derived);
+      cache = next;
+    }
+    return derived;
+  }
+
+  private static ResiliencePolicy derive(RoutingTable.Policy policy) {
     RoutingTable.Retry r = policy.retry();
     int maxAttempts = DEFAULTS.maxAttempts;
     long initial = DEFAULTS.backoffInitialMs;

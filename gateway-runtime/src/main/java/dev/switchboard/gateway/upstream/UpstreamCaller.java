@@ -2,6 +2,7 @@ package dev.switchboard.gateway.upstream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import io.vertx.core.Future;
@@ -16,7 +17,12 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.MalformedURLException;
+import java.net.URI;
+import java.net.URL;
+import java.util.IdentityHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
@@ -33,8 +39,11 @@ public final class UpstreamCaller {
   /** Upstream error bodies beyond this size are cut; they only feed error messages. */
   private static final int MAX_ERROR_BODY = 64 * 1024;
 
+  private static final int BASE_URL_CACHE_LIMIT = 1024;
+
   private final Vertx vertx;
   private final UpstreamClients clients;
+  private volatile Map<RoutingTable.Provider, URL> baseUrls = new IdentityHashMap<>();
 
   public UpstreamCaller(Vertx vertx, UpstreamClients clients) {
     this.vertx = vertx;
@@ -85,18 +94,17 @@ public final class UpstreamCaller {
               Buffer bytes = (Buffer) ar.result()[1];
               int status = resp.statusCode();
               if (status >= 200 && status < 300) {
-                JsonNode json = parseJson(bytes);
-                String problem = replyProblem(json, op);
-                if (problem != null) {
+                try {
+                  ReplySummary summary = ReplySummary.scan(bytes.getBytes(), op);
+                  promise.tryComplete(new JsonReply(status, bytes, summary));
+                } catch (ReplySummary.BadReply bad) {
                   promise.tryFail(
                       new UpstreamFailure(
                           FailureKind.BAD_RESPONSE,
-                          pt.id() + " answered " + status + " with " + problem,
+                          pt.id() + " answered " + status + " with " + bad.getMessage(),
                           status,
                           null,
                           null));
-                } else {
-                  promise.tryComplete(new JsonReply(status, bytes, json));
                 }
               } else {
                 promise.tryFail(statusFailure(pt, resp, bytes));
@@ -193,7 +201,8 @@ public final class UpstreamCaller {
                   new SseDecoder(
                       data -> {
                         if (!promise.future().isComplete()) {
-                          UpstreamFailure broken = firstEventProblem(pt, data);
+                          JsonNode first = parseEvent(data);
+                          UpstreamFailure broken = firstEventProblem(pt, data, first);
                           if (broken != null) {
                             // Nothing reached the client yet: fail the attempt so the chain can
                             // still move on, instead of committing to a stream that is an error.
@@ -202,6 +211,7 @@ public final class UpstreamCaller {
                             }
                             return;
                           }
+                          stream.firstEventParsed(data, first);
                         }
                         stream.event(data);
                         // The first event commits this attempt; later ones flow to the sink.
@@ -260,11 +270,41 @@ public final class UpstreamCaller {
       AttemptTimeouts timeouts) {
     MultiMap headers = HttpHeaders.headers();
     UpstreamRequests.headers(pt.provider(), key, ctx.requestId(), stream, headers);
+    URL base = baseUrl(pt.provider());
     return new RequestOptions()
         .setMethod(HttpMethod.POST)
-        .setAbsoluteURI(UpstreamRequests.url(pt.provider(), pt.target().model(), op))
+        .setAbsoluteURI(base)
+        .setURI(base.getPath() + UpstreamRequests.path(pt.provider(), pt.target().model(), op))
         .setConnectTimeout(timeouts.connectMs())
         .setHeaders(headers);
+  }
+
+  /**
+   * The provider's base URL, parsed once per provider record (a table's records are the same
+   * objects for every request until the next reload). Copy-on-write, read without locks, emptied
+   * when it grows past {@link #BASE_URL_CACHE_LIMIT} so records of old tables do not pile up.
+   */
+  private URL baseUrl(RoutingTable.Provider provider) {
+    URL cached = baseUrls.get(provider);
+    if (cached != null) {
+      return cached;
+    }
+    URL parsed;
+    try {
+      parsed = URI.create(UpstreamRequests.baseUrl(provider)).toURL();
+    } catch (MalformedURLException | IllegalArgumentException e) {
+      // The table validator accepts only http(s) URLs; this is a bug, not bad input.
+      throw new IllegalStateException("provider " + provider.name() + " has an invalid URL", e);
+    }
+    synchronized (this) {
+      Map<RoutingTable.Provider, URL> next =
+          baseUrls.size() >= BASE_URL_CACHE_LIMIT
+              ? new IdentityHashMap<>()
+              : new IdentityHashMap<>(baseUrls);
+      next.put(provider, parsed);
+      baseUrls = next;
+    }
+    return parsed;
   }
 
   private static <T> void abort(
@@ -333,32 +373,8 @@ public final class UpstreamCaller {
         resp.getHeader("retry-after-ms"));
   }
 
-  private static JsonNode parseJson(Buffer bytes) {
-    try {
-      return JSON.readTree(bytes.getBytes());
-    } catch (IOException e) {
-      return null;
-    }
-  }
-
-  /** What is wrong with a 2xx body, or null when it has the operation's expected shape. */
-  private static String replyProblem(JsonNode json, Operation op) {
-    if (json == null || !json.isObject()) {
-      return "a body that is not a JSON object";
-    }
-    if (json.has("error") && json.get("error").isObject()) {
-      return "an error object";
-    }
-    String field = op == Operation.EMBEDDINGS ? "data" : "choices";
-    if (!json.path(field).isArray()) {
-      return "no '" + field + "' array";
-    }
-    return null;
-  }
-
   /** Why a stream's first event disqualifies the attempt, or null when it is a real chunk. */
-  private static UpstreamFailure firstEventProblem(PlannedTarget pt, String data) {
-    JsonNode first = parseEvent(data);
+  private static UpstreamFailure firstEventProblem(PlannedTarget pt, String data, JsonNode first) {
     if (first == null || !first.isObject()) {
       return new UpstreamFailure(
           FailureKind.BAD_RESPONSE, pt.id() + " sent a first stream event that is not JSON");

@@ -36,20 +36,23 @@ public final class UpstreamRequests {
    * in the path and needs an {@code api-version}; every other preset is OpenAI-shaped.
    */
   public static String url(RoutingTable.Provider provider, String model, Operation operation) {
-    String base = baseUrl(provider);
+    return baseUrl(provider) + path(provider, model, operation);
+  }
+
+  /** What {@link #url} appends to the base URL: the operation's path and query. */
+  public static String path(RoutingTable.Provider provider, String model, Operation operation) {
     if (provider.providerKind() == ProviderKind.AZURE_OPENAI) {
       String apiVersion =
           provider.apiVersion() == null
               ? ProviderKind.DEFAULT_AZURE_API_VERSION
               : provider.apiVersion();
-      return base
-          + "/openai/deployments/"
+      return "/openai/deployments/"
           + URLEncoder.encode(model, StandardCharsets.UTF_8).replace("+", "%20")
           + operation.path()
           + "?api-version="
           + URLEncoder.encode(apiVersion, StandardCharsets.UTF_8);
     }
-    return base + operation.path();
+    return operation.path();
   }
 
   /**

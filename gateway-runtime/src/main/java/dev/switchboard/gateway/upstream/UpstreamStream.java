@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.upstream;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import java.util.ArrayDeque;
@@ -32,6 +33,11 @@ public final class UpstreamStream {
   private Runnable onFinish = () -> {};
   private final java.util.List<java.util.function.Consumer<UpstreamFailure>> finishListeners =
       new java.util.ArrayList<>();
+
+  /** The first event's data and its parsed form (checked before the attempt committed). */
+  private String firstData;
+
+  private JsonNode firstParsed;
 
   UpstreamStream(HttpClientRequest request, HttpClientResponse response) {
     this.request = request;
@@ -87,6 +93,25 @@ public final class UpstreamStream {
         java.util.List.copyOf(finishListeners);
     finishListeners.clear();
     copy.forEach(l -> l.accept(f));
+  }
+
+  void firstEventParsed(String data, JsonNode parsed) {
+    firstData = data;
+    firstParsed = parsed;
+  }
+
+  /**
+   * The parsed form of {@code data} when it is the first event, which was parsed once already to
+   * check it before the attempt committed; null for any other event. Handed out once.
+   */
+  public JsonNode takeParsed(String data) {
+    if (data != firstData) {
+      return null;
+    }
+    JsonNode parsed = firstParsed;
+    firstData = null;
+    firstParsed = null;
+    return parsed;
   }
 
   void onFinish(Runnable action) {
