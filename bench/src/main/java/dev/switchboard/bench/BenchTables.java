@@ -24,6 +24,16 @@ public final class BenchTables {
   /** Route of the 64-chunk stream. */
   public static final String STREAM_ROUTE = "bench-stream";
 
+  /**
+   * Route of short instant streams (a few chunks, no pause) that warm the stream set-up path up: a
+   * 64-chunk stream takes over a second, too few of them run before measuring to get that code
+   * compiled.
+   */
+  public static final String WARM_STREAM_ROUTE = "bench-stream-warm";
+
+  /** Chunks of a warm-up stream. */
+  public static final int WARM_STREAM_CHUNKS = 4;
+
   /** Route of the slow (1 s) upstream. */
   public static final String SLOW_ROUTE = "bench-slow";
 
@@ -57,7 +67,7 @@ public final class BenchTables {
   }
 
   /**
-   * The bench table: the three scenario routes plus {@code fillerRoutes} further routes (for the
+   * The bench table: the four scenario routes plus {@code fillerRoutes} further routes (for the
    * memory-per-route figure), all pointing at the upstream on {@code upstreamPort}.
    */
   public static RoutingTable table(
@@ -66,10 +76,14 @@ public final class BenchTables {
     Map<String, RoutingTable.Provider> providers = new TreeMap<>();
     providers.put(FAST_ROUTE, provider(FAST_ROUTE, baseUrl, fastHeaders()));
     providers.put(STREAM_ROUTE, provider(STREAM_ROUTE, baseUrl, streamHeaders(chunks, intervalMs)));
+    providers.put(
+        WARM_STREAM_ROUTE,
+        provider(WARM_STREAM_ROUTE, baseUrl, streamHeaders(WARM_STREAM_CHUNKS, 0)));
     providers.put(SLOW_ROUTE, provider(SLOW_ROUTE, baseUrl, slowHeaders(slowDelayMs)));
     List<RoutingTable.Route> routes = new ArrayList<>();
     routes.add(route(FAST_ROUTE, FAST_ROUTE, UPSTREAM_MODEL));
     routes.add(route(STREAM_ROUTE, STREAM_ROUTE, UPSTREAM_MODEL));
+    routes.add(route(WARM_STREAM_ROUTE, WARM_STREAM_ROUTE, UPSTREAM_MODEL));
     routes.add(route(SLOW_ROUTE, SLOW_ROUTE, UPSTREAM_MODEL));
     for (int i = 0; i < fillerRoutes; i++) {
       // Realistic routes: two targets (primary and fallback) and an alias each.

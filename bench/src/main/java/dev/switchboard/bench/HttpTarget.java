@@ -31,7 +31,10 @@ public record HttpTarget(String name, int port, MultiMap headers, Buffer body) {
             + model
             + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hello in one short"
             + " sentence.\"}],\"max_tokens\":16"
-            + (stream ? ",\"stream\":true" : "")
+            // Streams ask for usage, as metering clients do: the gateway asks the upstream for it
+            // anyway and hides the usage chunk from clients that did not, which would leave one
+            // double-length gap per stream on the gateway's side only.
+            + (stream ? ",\"stream\":true,\"stream_options\":{\"include_usage\":true}" : "")
             + "}";
     return new HttpTarget(name, port, all, Buffer.buffer(json));
   }

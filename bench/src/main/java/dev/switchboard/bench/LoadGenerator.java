@@ -74,6 +74,24 @@ public final class LoadGenerator {
    */
   public StreamResult runStreams(
       HttpTarget target, int concurrency, Duration duration, int expectedEvents, long stallMs) {
+    return runStreams(target, concurrency, duration, expectedEvents, stallMs, Duration.ZERO);
+  }
+
+  /**
+   * As {@link #runStreams(HttpTarget, int, Duration, int, long)}, with the workers' first streams
+   * spread evenly over {@code spread}. Streams of equal length started together stay in lockstep
+   * (all end, and start again, within the same millisecond), so every stream start would queue
+   * behind the other {@code concurrency - 1}; spreading them over one stream's length gives a
+   * steady arrival rate with {@code concurrency} streams in flight, as independent clients do.
+   * Streams started during the spread are measured like the others.
+   */
+  public StreamResult runStreams(
+      HttpTarget target,
+      int concurrency,
+      Duration duration,
+      int expectedEvents,
+      long stallMs,
+      Duration spread) {
     HttpClientAgent client = client(concurrency);
     try {
       long start = System.nanoTime();
@@ -87,7 +105,12 @@ public final class LoadGenerator {
             new StreamWorker(
                 client, target, context, oneShot, deadline, done, expectedEvents, stallMs);
         workers[i] = worker;
-        context.runOnContext(v -> worker.next());
+        long delayMs = spread.toMillis() * i / concurrency;
+        if (delayMs > 0) {
+          vertx.setTimer(delayMs, id -> context.runOnContext(v -> worker.next()));
+        } else {
+          context.runOnContext(v -> worker.next());
+        }
       }
       await(done, duration.plusMillis(REQUEST_IDLE_TIMEOUT_MS * 2));
       LatencySamples ttft = new LatencySamples();
