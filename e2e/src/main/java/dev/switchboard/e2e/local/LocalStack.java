@@ -1,5 +1,6 @@
 package dev.switchboard.e2e.local;
 
+import dev.switchboard.gateway.GatewayMain;
 import dev.switchboard.gateway.GatewayOptions;
 import dev.switchboard.gateway.GatewayServer;
 import dev.switchboard.gateway.config.kubernetes.KubernetesConfigSource;
@@ -126,7 +127,8 @@ public final class LocalStack implements AutoCloseable {
         api.writeKubeconfig(options.kubeconfigOut());
       }
 
-      Vertx vertx = Vertx.vertx();
+      // As the gateway's own main runs it (native epoll on Linux), so the stack is what ships.
+      Vertx vertx = Vertx.vertx(GatewayMain.vertxOptions());
       started.add(() -> vertx.close().await(10, TimeUnit.SECONDS));
       Map<Integer, MockProvider> mocks = new LinkedHashMap<>();
       for (var entry : options.mockProviders().entrySet()) {
