@@ -696,7 +696,7 @@ public final class BenchSuite {
     double idle = ProcessStats.mb(gateway.rssBytes());
     report.add(
         MEMORY,
-        "idle RSS (fresh start, 3 routes)",
+        "idle RSS (fresh start, " + BenchTables.SCENARIO_ROUTES + " routes)",
         "MB",
         idle,
         settings.inProcess() ? "whole benchmark JVM (in-process run)" : "gateway process");
@@ -744,7 +744,7 @@ public final class BenchSuite {
           "MB",
           ProcessStats.mb(m[0]),
           ProcessStats.mb(base[0]),
-          "3 routes",
+          BenchTables.SCENARIO_ROUTES + " routes",
           "after a full GC");
       report.add(
           MEMORY,

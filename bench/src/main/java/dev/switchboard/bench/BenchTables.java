@@ -37,6 +37,9 @@ public final class BenchTables {
   /** Route of the slow (1 s) upstream. */
   public static final String SLOW_ROUTE = "bench-slow";
 
+  /** Routes of the scenarios, before any filler routes. */
+  public static final int SCENARIO_ROUTES = 4;
+
   /** The model id every target asks the upstream for. */
   public static final String UPSTREAM_MODEL = "bench-model";
 
