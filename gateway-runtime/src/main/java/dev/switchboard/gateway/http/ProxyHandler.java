@@ -35,6 +35,8 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The request pipeline for {@code POST /v1/chat/completions} and {@code POST /v1/embeddings}: parse
@@ -45,6 +47,7 @@ import java.util.function.Consumer;
 public final class ProxyHandler {
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Logger LOG = LoggerFactory.getLogger(ProxyHandler.class);
 
   /** Bodies above this size are parsed on a worker thread instead of the event loop. */
   static final int INLINE_PARSE_LIMIT = 256 * 1024;
@@ -165,7 +168,9 @@ public final class ProxyHandler {
                 plan,
                 ctx,
                 pt -> caller.openStream(pt, upstreamBody(body, pt, stripUsage), ctx, key(pt)))
-            .onSuccess(upstream -> relay(rc, ctx, upstream, stripUsage))
+            .onSuccess(
+                upstream ->
+                    guarded(rc, ctx, () -> relay(rc, ctx, upstream, stripUsage), upstream::cancel))
             .onFailure(err -> fail(rc, ctx, err));
       } else {
         shadow.maybeMirror(ctx, route, body, false);
@@ -174,7 +179,7 @@ public final class ProxyHandler {
                 plan,
                 ctx,
                 pt -> caller.callJson(pt, op, upstreamBody(body, pt, false), ctx, key(pt)))
-            .onSuccess(reply -> answerJson(rc, ctx, reply))
+            .onSuccess(reply -> guarded(rc, ctx, () -> answerJson(rc, ctx, reply), () -> {}))
             .onFailure(err -> fail(rc, ctx, err));
       }
     } catch (ApiException e) {
@@ -290,6 +295,22 @@ public final class ProxyHandler {
     response.setStatusCode(reply.status()).putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON);
     response.end(reply.body());
     finish(ctx, reply.status(), "success", null);
+  }
+
+  /**
+   * Runs the answering step so that a bug in it still ends the request with an OpenAI-shaped 500
+   * (when nothing was sent yet) and a record, instead of an exception lost in a callback and a
+   * client waiting for its timeout.
+   */
+  private void guarded(
+      RoutingContext rc, RequestContext ctx, Runnable answer, Runnable releaseUpstream) {
+    try {
+      answer.run();
+    } catch (RuntimeException e) {
+      LOG.error("request {}: answering failed", ctx.requestId(), e);
+      releaseUpstream.run();
+      fail(rc, ctx, new ApiException(OpenAiError.internal("Unexpected gateway error.")));
+    }
   }
 
   private void relay(
