@@ -198,6 +198,9 @@ public final class GatewayServer {
                   .setHost(options.host())
                   .setPort(options.port())
                   .setCompressionSupported(false)
+                  // Acknowledge at once instead of delaying ACKs (native transport only): in
+                  // paired stream runs it took 0.7-1.1 ms off the added TTFT p99.
+                  .setTcpQuickAck(true)
                   .setIdleTimeout(0));
       return server
           .requestHandler(GatewayRouter.create(vertx, proxy, info, options.maxBodyBytes()))

@@ -88,6 +88,7 @@ public final class UpstreamClients {
         new HttpClientOptions()
             .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, key.connectTimeoutMs()))
             .setKeepAlive(true)
+            .setTcpQuickAck(true) // as the server side; see GatewayServer
             .setDecompressionSupported(true)
             .setName("switchboard-upstream-" + key.provider());
     if (key.tls()) {
