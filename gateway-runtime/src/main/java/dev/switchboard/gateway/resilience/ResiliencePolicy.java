@@ -1,12 +1,11 @@
 package dev.switchboard.gateway.resilience;
 
 import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.routing.PerRecordCache;
 import dev.switchboard.gateway.upstream.FailureKind;
 import java.util.EnumSet;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -101,33 +100,13 @@ public record ResiliencePolicy(
     return DEFAULTS;
   }
 
-  /**
-   * Settings already derived, by policy record identity: a table's policy records are the same
-   * objects for every request until the next reload. Copy-on-write, read without locks; emptied
-   * when it grows past {@link #CACHE_LIMIT} so records of old tables do not pile up.
-   */
-  private static volatile Map<RoutingTable.Policy, ResiliencePolicy> cache =
-      new IdentityHashMap<>();
-
-  private static final int CACHE_LIMIT = 1024;
+  /** Settings already derived, per policy record of the current (and recent) tables. */
+  private static final PerRecordCache<RoutingTable.Policy, ResiliencePolicy> DERIVED =
+      new PerRecordCache<>(1024);
 
   /** The effective settings of a policy (null → defaults). */
   public static ResiliencePolicy of(RoutingTable.Policy policy) {
-    if (policy == null) {
-      return DEFAULTS;
-    }
-    ResiliencePolicy cached = cache.get(policy);
-    if (cached != null) {
-      return cached;
-    }
-    ResiliencePolicy derived = derive(policy);
-    synchronized (ResiliencePolicy.class) {
-      Map<RoutingTable.Policy, ResiliencePolicy> next =
-          cache.size() >= CACHE_LIMIT ? new IdentityHashMap<>() : new IdentityHashMap<>(cache);
-      next.put(policy, derived);
-      cache = next;
-    }
-    return derived;
+    return policy == null ? DEFAULTS : DERIVED.get(policy, ResiliencePolicy::derive);
   }
 
   private static ResiliencePolicy derive(RoutingTable.Policy policy) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.routing.PerRecordCache;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -20,9 +21,7 @@ import java.net.ConnectException;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.net.URL;
-import java.util.IdentityHashMap;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
@@ -39,11 +38,9 @@ public final class UpstreamCaller {
   /** Upstream error bodies beyond this size are cut; they only feed error messages. */
   private static final int MAX_ERROR_BODY = 64 * 1024;
 
-  private static final int BASE_URL_CACHE_LIMIT = 1024;
-
   private final Vertx vertx;
   private final UpstreamClients clients;
-  private volatile Map<RoutingTable.Provider, URL> baseUrls = new IdentityHashMap<>();
+  private final PerRecordCache<RoutingTable.Provider, URL> baseUrls = new PerRecordCache<>(1024);
 
   public UpstreamCaller(Vertx vertx, UpstreamClients clients) {
     this.vertx = vertx;
@@ -279,32 +276,18 @@ public final class UpstreamCaller {
         .setHeaders(headers);
   }
 
-  /**
-   * The provider's base URL, parsed once per provider record (a table's records are the same
-   * objects for every request until the next reload). Copy-on-write, read without locks, emptied
-   * when it grows past {@link #BASE_URL_CACHE_LIMIT} so records of old tables do not pile up.
-   */
+  /** The provider's base URL, parsed once per provider record. */
   private URL baseUrl(RoutingTable.Provider provider) {
-    URL cached = baseUrls.get(provider);
-    if (cached != null) {
-      return cached;
-    }
-    URL parsed;
+    return baseUrls.get(provider, UpstreamCaller::parseBaseUrl);
+  }
+
+  private static URL parseBaseUrl(RoutingTable.Provider provider) {
     try {
-      parsed = URI.create(UpstreamRequests.baseUrl(provider)).toURL();
+      return URI.create(UpstreamRequests.baseUrl(provider)).toURL();
     } catch (MalformedURLException | IllegalArgumentException e) {
       // The table validator accepts only http(s) URLs; this is a bug, not bad input.
       throw new IllegalStateException("provider " + provider.name() + " has an invalid URL", e);
     }
-    synchronized (this) {
-      Map<RoutingTable.Provider, URL> next =
-          baseUrls.size() >= BASE_URL_CACHE_LIMIT
-              ? new IdentityHashMap<>()
-              : new IdentityHashMap<>(baseUrls);
-      next.put(provider, parsed);
-      baseUrls = next;
-    }
-    return parsed;
   }
 
   private static <T> void abort(

@@ -1,6 +1,7 @@
 package dev.switchboard.gateway.upstream;
 
 import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.routing.PerRecordCache;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
@@ -10,7 +11,6 @@ import io.vertx.core.http.PoolOptions;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -44,13 +44,12 @@ public final class UpstreamClients {
   private final Map<PoolKey, LoopPools> pools = new ConcurrentHashMap<>();
 
   /**
-   * The pools of each provider record seen since the last reload, by identity: deriving the pool
-   * key parses the base URL, which is per-request waste when the provider record is the same object
-   * every time. Copy-on-write (writes are rare: once per provider and reload) so the request path
-   * reads it without locks; {@link #retainOnly} empties it so old records and pools are not kept
-   * alive.
+   * The pools of each provider record seen since the last reload: deriving the pool key parses the
+   * base URL, which is per-request waste when the provider record is the same object every time.
+   * {@link #retainOnly} empties it so old records and pools are not kept alive.
    */
-  private volatile Map<RoutingTable.Provider, LoopPools> byProvider = Map.of();
+  private final PerRecordCache<RoutingTable.Provider, LoopPools> byProvider =
+      new PerRecordCache<>(1024);
 
   public UpstreamClients(Vertx vertx) {
     this.vertx = vertx;
@@ -78,9 +77,7 @@ public final class UpstreamClients {
     if (pools.get(key) != loopPools) {
       return;
     }
-    Map<RoutingTable.Provider, LoopPools> next = new IdentityHashMap<>(byProvider);
-    next.put(provider, loopPools);
-    byProvider = next;
+    byProvider.put(provider, loopPools);
   }
 
   private HttpClientAgent create(PoolKey key) {
@@ -126,7 +123,7 @@ public final class UpstreamClients {
       }
     }
     // Records of the previous table must not keep their pools reachable (or in use) here.
-    byProvider = Map.of();
+    byProvider.clear();
   }
 
   /** Number of provider pool shapes currently open (for tests and the admin summary). */
@@ -136,7 +133,7 @@ public final class UpstreamClients {
 
   /** Closes every pool. */
   public synchronized void close() {
-    byProvider = Map.of();
+    byProvider.clear();
     pools.values().forEach(LoopPools::close);
     pools.clear();
   }
