@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.RoutingTableCodec;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,8 +19,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * A gateway in file mode on a loopback port, with helpers to rewrite its routing file and keys
@@ -147,6 +151,37 @@ public final class GatewayHarness implements AutoCloseable {
 
   public HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException {
     return http.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  /**
+   * A stand-in upstream on a free loopback port for wire behaviour the mock provider does not
+   * produce: every request is read whole, then {@code answer} writes the response.
+   */
+  public static HttpServer upstream(Vertx vertx, Consumer<HttpServerRequest> answer)
+      throws Exception {
+    return vertx
+        .createHttpServer()
+        .requestHandler(req -> req.body().onSuccess(body -> answer.accept(req)))
+        .listen(0, "127.0.0.1")
+        .toCompletionStage()
+        .toCompletableFuture()
+        .get();
+  }
+
+  /**
+   * A gateway with one provider at {@code upstream} and one route {@code route} → {@code model}.
+   */
+  public static GatewayHarness oneRoute(
+      Vertx vertx, Path dir, HttpServer upstream, String provider, String route, String model)
+      throws Exception {
+    String base = "http://127.0.0.1:" + upstream.actualPort() + "/v1";
+    return start(
+        vertx,
+        dir,
+        TestTables.table(
+            List.of(TestTables.provider(provider, base, false)),
+            List.of(TestTables.route(route, List.of(), TestTables.target(provider, model, 0)))),
+        Map.of());
   }
 
   public static JsonNode json(String text) throws IOException {

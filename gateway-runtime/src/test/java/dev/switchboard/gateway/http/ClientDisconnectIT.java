@@ -1,13 +1,9 @@
 package dev.switchboard.gateway.http;
 
-import static dev.switchboard.gateway.TestTables.provider;
-import static dev.switchboard.gateway.TestTables.route;
-import static dev.switchboard.gateway.TestTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.switchboard.gateway.GatewayHarness;
-import dev.switchboard.gateway.TestTables;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import java.io.BufferedReader;
@@ -17,8 +13,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,36 +36,28 @@ class ClientDisconnectIT {
   void start() throws Exception {
     vertx = Vertx.vertx();
     endless =
-        vertx
-            .createHttpServer()
-            .requestHandler(
-                req ->
-                    req.body()
-                        .onSuccess(
-                            body -> {
-                              var res = req.response();
-                              res.setChunked(true).putHeader("content-type", "text/event-stream");
-                              long timer =
-                                  vertx.setPeriodic(
-                                      20,
-                                      id -> {
-                                        if (!res.closed()) {
-                                          res.write(
-                                              "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\","
-                                                  + "\"created\":1,\"model\":\"endless\",\"choices\":"
-                                                  + "[{\"index\":0,\"delta\":{\"content\":\"x\"}}]}\n\n");
-                                        }
-                                      });
-                              res.closeHandler(
-                                  v -> {
-                                    vertx.cancelTimer(timer);
-                                    upstreamClosed.incrementAndGet();
-                                  });
-                            }))
-            .listen(0, "127.0.0.1")
-            .toCompletionStage()
-            .toCompletableFuture()
-            .get();
+        GatewayHarness.upstream(
+            vertx,
+            req -> {
+              var res = req.response();
+              res.setChunked(true).putHeader("content-type", "text/event-stream");
+              long timer =
+                  vertx.setPeriodic(
+                      20,
+                      id -> {
+                        if (!res.closed()) {
+                          res.write(
+                              "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\","
+                                  + "\"created\":1,\"model\":\"endless\",\"choices\":"
+                                  + "[{\"index\":0,\"delta\":{\"content\":\"x\"}}]}\n\n");
+                        }
+                      });
+              res.closeHandler(
+                  v -> {
+                    vertx.cancelTimer(timer);
+                    upstreamClosed.incrementAndGet();
+                  });
+            });
   }
 
   @AfterEach
@@ -81,15 +67,8 @@ class ClientDisconnectIT {
 
   @Test
   void clientDisconnectCancelsTheUpstreamStream() throws Exception {
-    String base = "http://127.0.0.1:" + endless.actualPort() + "/v1";
     try (GatewayHarness gateway =
-        GatewayHarness.start(
-            vertx,
-            dir,
-            TestTables.table(
-                List.of(provider("endless", base, false)),
-                List.of(route("chat", List.of(), target("endless", "endless", 0)))),
-            Map.of())) {
+        GatewayHarness.oneRoute(vertx, dir, endless, "endless", "chat", "endless")) {
       String body = GatewayHarness.chat("chat", true);
       try (Socket socket = new Socket("127.0.0.1", gateway.server().port())) {
         OutputStream out = socket.getOutputStream();

@@ -1,18 +1,13 @@
 package dev.switchboard.gateway.http;
 
-import static dev.switchboard.gateway.TestTables.provider;
-import static dev.switchboard.gateway.TestTables.route;
-import static dev.switchboard.gateway.TestTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.gateway.GatewayHarness;
-import dev.switchboard.gateway.TestTables;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,29 +29,21 @@ class SseFramingIT {
   void start() throws Exception {
     vertx = Vertx.vertx();
     upstream =
-        vertx
-            .createHttpServer()
-            .requestHandler(
-                req ->
-                    req.body()
-                        .onSuccess(
-                            body ->
-                                req.response()
-                                    .putHeader("content-type", "text/event-stream")
-                                    .end(
-                                        ": ping\r\n\r\n"
-                                            + "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\r\n"
-                                            + "data:  \"created\":1,\"model\":\"pretty-1\",\"choices\":"
-                                            + "[{\"index\":0,\"delta\":{\"role\":\"assistant\","
-                                            + "\"content\":\"hi\"},\"finish_reason\":null}]}\r\n\r\n"
-                                            + "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\","
-                                            + "\"created\":1,\"model\":\"pretty-1\",\"choices\":[{\"index\":0,"
-                                            + "\"delta\":{},\"finish_reason\":\"stop\"}]}\r\n\r\n"
-                                            + "data: [DONE]\r\n\r\n")))
-            .listen(0, "127.0.0.1")
-            .toCompletionStage()
-            .toCompletableFuture()
-            .get();
+        GatewayHarness.upstream(
+            vertx,
+            req ->
+                req.response()
+                    .putHeader("content-type", "text/event-stream")
+                    .end(
+                        ": ping\r\n\r\n"
+                            + "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\r\n"
+                            + "data:  \"created\":1,\"model\":\"pretty-1\",\"choices\":"
+                            + "[{\"index\":0,\"delta\":{\"role\":\"assistant\","
+                            + "\"content\":\"hi\"},\"finish_reason\":null}]}\r\n\r\n"
+                            + "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\","
+                            + "\"created\":1,\"model\":\"pretty-1\",\"choices\":[{\"index\":0,"
+                            + "\"delta\":{},\"finish_reason\":\"stop\"}]}\r\n\r\n"
+                            + "data: [DONE]\r\n\r\n"));
   }
 
   @AfterEach
@@ -66,15 +53,8 @@ class SseFramingIT {
 
   @Test
   void multiLineDataAndCrlfAreReframedForTheClient() throws Exception {
-    String base = "http://127.0.0.1:" + upstream.actualPort() + "/v1";
     try (GatewayHarness gateway =
-        GatewayHarness.start(
-            vertx,
-            dir,
-            TestTables.table(
-                List.of(provider("pretty", base, false)),
-                List.of(route("chat", List.of(), target("pretty", "pretty", 0)))),
-            Map.of())) {
+        GatewayHarness.oneRoute(vertx, dir, upstream, "pretty", "chat", "pretty")) {
       HttpResponse<String> response =
           gateway.post("/v1/chat/completions", GatewayHarness.chat("chat", true));
 

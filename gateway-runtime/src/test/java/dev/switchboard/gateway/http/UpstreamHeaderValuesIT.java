@@ -1,20 +1,14 @@
 package dev.switchboard.gateway.http;
 
-import static dev.switchboard.gateway.TestTables.provider;
-import static dev.switchboard.gateway.TestTables.route;
-import static dev.switchboard.gateway.TestTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.gateway.GatewayHarness;
-import dev.switchboard.gateway.TestTables;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -66,20 +60,10 @@ class UpstreamHeaderValuesIT {
                     .put("completion_tokens", 1)
                     .put("total_tokens", 4));
     upstream =
-        vertx
-            .createHttpServer()
-            .requestHandler(
-                req ->
-                    req.body()
-                        .onSuccess(
-                            body ->
-                                req.response()
-                                    .putHeader("content-type", "application/json")
-                                    .end(answer.encode())))
-            .listen(0, "127.0.0.1")
-            .toCompletionStage()
-            .toCompletableFuture()
-            .get();
+        GatewayHarness.upstream(
+            vertx,
+            req ->
+                req.response().putHeader("content-type", "application/json").end(answer.encode()));
   }
 
   @AfterEach
@@ -89,15 +73,8 @@ class UpstreamHeaderValuesIT {
 
   @Test
   void valuesNoHeaderCanCarryAreLeftOutAndTheAnswerStillArrives() throws Exception {
-    String base = "http://127.0.0.1:" + upstream.actualPort() + "/v1";
     try (GatewayHarness gateway =
-        GatewayHarness.start(
-            vertx,
-            dir,
-            TestTables.table(
-                List.of(provider("odd", base, false)),
-                List.of(route("chat", List.of(), target("odd", "odd-model", 0)))),
-            Map.of())) {
+        GatewayHarness.oneRoute(vertx, dir, upstream, "odd", "chat", "odd-model")) {
       HttpResponse<String> response =
           gateway.post("/v1/chat/completions", GatewayHarness.chat("chat", false));
 
