@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 
 /**
  * The gateway's Prometheus metrics. Names follow the OpenTelemetry GenAI semantic conventions where
@@ -186,64 +187,55 @@ public final class GatewayMetrics {
     }
 
     Counter attempts(String outcome) {
-      Counter counter = attempts.get(outcome);
-      return counter != null
-          ? counter
-          : attempts.computeIfAbsent(
-              outcome,
-              o ->
-                  Counter.builder("switchboard_upstream_attempts")
-                      .description("Upstream attempts by target and outcome")
-                      .tags(tags)
-                      .tag("outcome", o)
-                      .register(registry));
+      return cached(
+          attempts,
+          outcome,
+          o ->
+              Counter.builder("switchboard_upstream_attempts")
+                  .description("Upstream attempts by target and outcome")
+                  .tags(tags)
+                  .tag("outcome", o)
+                  .register(registry));
     }
 
     Counter upstreamErrors(String errorClass) {
-      Counter counter = upstreamErrors.get(errorClass);
-      return counter != null
-          ? counter
-          : upstreamErrors.computeIfAbsent(
-              errorClass,
-              c ->
-                  Counter.builder("switchboard_upstream_errors")
-                      .description("Failed upstream attempts by error class")
-                      .tags(tags)
-                      .tag("error_class", c)
-                      .register(registry));
+      return cached(
+          upstreamErrors,
+          errorClass,
+          c ->
+              Counter.builder("switchboard_upstream_errors")
+                  .description("Failed upstream attempts by error class")
+                  .tags(tags)
+                  .tag("error_class", c)
+                  .register(registry));
     }
 
     Counter errors(String errorClass) {
-      Counter counter = errors.get(errorClass);
-      return counter != null
-          ? counter
-          : errors.computeIfAbsent(
-              errorClass,
-              c ->
-                  Counter.builder("switchboard_errors")
-                      .description("Requests answered with an error, by class")
-                      .tags(tags)
-                      .tag("error_class", c)
-                      .register(registry));
+      return cached(
+          errors,
+          errorClass,
+          c ->
+              Counter.builder("switchboard_errors")
+                  .description("Requests answered with an error, by class")
+                  .tags(tags)
+                  .tag("error_class", c)
+                  .register(registry));
     }
 
     Timer duration(String operation, String outcome, boolean stream) {
-      DurationKey key = new DurationKey(operation, outcome, stream);
-      Timer timer = durations.get(key);
-      return timer != null
-          ? timer
-          : durations.computeIfAbsent(
-              key,
-              k ->
-                  Timer.builder("gen_ai.client.operation.duration")
-                      .description("Duration of gateway requests, from arrival to last byte")
-                      .tags(
-                          tags.and("operation", k.operation())
-                              .and("outcome", k.outcome())
-                              .and("stream", Boolean.toString(k.stream())))
-                      .publishPercentileHistogram()
-                      .maximumExpectedValue(Duration.ofMinutes(10))
-                      .register(registry));
+      return cached(
+          durations,
+          new DurationKey(operation, outcome, stream),
+          k ->
+              Timer.builder("gen_ai.client.operation.duration")
+                  .description("Duration of gateway requests, from arrival to last byte")
+                  .tags(
+                      tags.and("operation", k.operation())
+                          .and("outcome", k.outcome())
+                          .and("stream", Boolean.toString(k.stream())))
+                  .publishPercentileHistogram()
+                  .maximumExpectedValue(Duration.ofMinutes(10))
+                  .register(registry));
     }
 
     Timer ttft() {
@@ -323,5 +315,11 @@ public final class GatewayMetrics {
       }
       return counter;
     }
+  }
+
+  /** The meter of {@code key}, registered once; a plain read first keeps the hot path lock-free. */
+  private static <K, V> V cached(Map<K, V> meters, K key, Function<K, V> register) {
+    V meter = meters.get(key);
+    return meter != null ? meter : meters.computeIfAbsent(key, register);
   }
 }
