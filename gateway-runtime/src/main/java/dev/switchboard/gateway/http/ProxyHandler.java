@@ -162,7 +162,7 @@ public final class ProxyHandler {
       ctx.stream(stream);
       if (stream) {
         boolean stripUsage = askForUsage(body);
-        shadow.maybeMirror(ctx, route, body, true);
+        shadow.maybeMirror(ctx, route, body, true, stripUsage);
         chain
             .execute(
                 plan,
@@ -173,7 +173,7 @@ public final class ProxyHandler {
                     guarded(rc, ctx, () -> relay(rc, ctx, upstream, stripUsage), upstream::cancel))
             .onFailure(err -> fail(rc, ctx, err));
       } else {
-        shadow.maybeMirror(ctx, route, body, false);
+        shadow.maybeMirror(ctx, route, body, false, false);
         chain
             .execute(
                 plan,
@@ -258,7 +258,7 @@ public final class ProxyHandler {
    * The client's body with {@code model} replaced by the target's provider model id, and without
    * the {@code stream_options} the gateway added where the provider does not accept them.
    */
-  private static Buffer upstreamBody(ObjectNode body, PlannedTarget pt, boolean addedUsage) {
+  static Buffer upstreamBody(ObjectNode body, PlannedTarget pt, boolean addedUsage) {
     // Shallow: the copy shares the client's field values, which nothing changes after parsing.
     ObjectNode copy = JSON.createObjectNode().setAll(body);
     copy.put("model", pt.target().model());

@@ -1,8 +1,6 @@
 package dev.switchboard.gateway.http;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.request.Refusals;
 import dev.switchboard.gateway.request.RequestContext;
@@ -32,8 +30,6 @@ import java.util.function.DoubleSupplier;
  */
 final class ShadowMirror {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private final UpstreamCaller caller;
   private final RoutingState state;
   private final DoubleSupplier random;
@@ -53,8 +49,18 @@ final class ShadowMirror {
     this.accountant = accountant;
   }
 
-  /** Mirrors the request to the shadow canary when this request falls into the canary's share. */
-  void maybeMirror(RequestContext primary, ResolvedRoute route, ObjectNode body, boolean stream) {
+  /**
+   * Mirrors the request to the shadow canary when this request falls into the canary's share.
+   *
+   * @param addedUsage the gateway added {@code stream_options} to the client's body (see {@link
+   *     ProxyHandler#upstreamBody})
+   */
+  void maybeMirror(
+      RequestContext primary,
+      ResolvedRoute route,
+      ObjectNode body,
+      boolean stream,
+      boolean addedUsage) {
     if (!"shadow".equals(route.canaryMode())
         || random.getAsDouble() * 100 >= route.route().canary().weight()) {
       return;
@@ -74,14 +80,7 @@ final class ShadowMirror {
       finish(ctx, 503, "error", FailureKind.NO_KEY.label());
       return;
     }
-    ObjectNode copy = body.deepCopy();
-    copy.put("model", target.target().model());
-    Buffer bytes;
-    try {
-      bytes = Buffer.buffer(JSON.writeValueAsBytes(copy));
-    } catch (JsonProcessingException e) {
-      return;
-    }
+    Buffer bytes = ProxyHandler.upstreamBody(body, target, addedUsage);
     if (stream) {
       caller
           .openStream(target, bytes, ctx, key)

@@ -1,0 +1,60 @@
+package dev.switchboard.gateway.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.gateway.TestTables;
+import dev.switchboard.gateway.routing.PlannedTarget;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The body each attempt (and each shadow mirror) sends upstream. */
+class UpstreamBodyTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private static PlannedTarget target(String kind, String model) {
+    return new PlannedTarget(
+        TestTables.target("p", model, 0),
+        TestTables.provider("p", kind, "https://api.example.com/v1", true, Map.of(), null),
+        PlannedTarget.STABLE);
+  }
+
+  private static ObjectNode clientBody() throws Exception {
+    return (ObjectNode)
+        JSON.readTree(
+            "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                + "\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+  }
+
+  @Test
+  void carriesTheTargetsModelAndLeavesTheClientsBodyAsItWas() throws Exception {
+    ObjectNode body = clientBody();
+    String before = body.toString();
+
+    JsonNode sent =
+        JSON.readTree(
+            ProxyHandler.upstreamBody(body, target("openai", "gpt-4o-mini"), true).getBytes());
+
+    assertThat(sent.path("model").asText()).isEqualTo("gpt-4o-mini");
+    assertThat(sent.path("messages")).isEqualTo(body.path("messages"));
+    assertThat(sent.path("stream_options").path("include_usage").asBoolean()).isTrue();
+    // The next attempt (or the shadow mirror) starts from the client's body again.
+    assertThat(body.toString()).isEqualTo(before);
+  }
+
+  @Test
+  void dropsOnlyTheStreamOptionsTheGatewayAddedWhereTheProviderRejectsThem() throws Exception {
+    PlannedTarget mistral = target("mistral", "mistral-large-latest");
+
+    JsonNode added =
+        JSON.readTree(ProxyHandler.upstreamBody(clientBody(), mistral, true).getBytes());
+    JsonNode clients =
+        JSON.readTree(ProxyHandler.upstreamBody(clientBody(), mistral, false).getBytes());
+
+    assertThat(added.has("stream_options")).isFalse();
+    assertThat(clients.has("stream_options")).isTrue();
+  }
+}
