@@ -15,6 +15,8 @@ import dev.switchboard.gateway.resilience.RequestDeadline;
 import dev.switchboard.gateway.resilience.ResilienceRegistry;
 import dev.switchboard.gateway.routing.RoutingState;
 import dev.switchboard.gateway.stats.LiveStats;
+import dev.switchboard.gateway.time.GatewayClock;
+import dev.switchboard.gateway.time.VertxClock;
 import dev.switchboard.gateway.upstream.UpstreamCaller;
 import dev.switchboard.gateway.upstream.UpstreamClients;
 import io.vertx.core.DeploymentOptions;
@@ -23,7 +25,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import java.time.Clock;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -49,18 +50,20 @@ public final class GatewayServer {
   private final GatewayMetrics metrics;
   private final UpstreamClients clients;
   private final ResilienceRegistry resilience;
+  private final GatewayClock clock;
   private final AtomicInteger boundPort = new AtomicInteger();
   private String deploymentId;
 
-  private GatewayServer(Vertx vertx, ConfigSource source) {
+  private GatewayServer(Vertx vertx, ConfigSource source, GatewayClock clock) {
     this.vertx = vertx;
     this.source = source;
-    this.state = new RoutingState(Clock.systemUTC());
+    this.clock = clock;
+    this.state = new RoutingState(clock.asJavaClock());
     this.metrics = new GatewayMetrics();
     this.clients = new UpstreamClients(vertx);
     this.resilience =
         new ResilienceRegistry(
-            vertx, clients, metrics.registry(), name -> state.keys().keyFor(name));
+            vertx, clients, metrics.registry(), name -> state.keys().keyFor(name), clock);
   }
 
   /** Starts a gateway with the config source the options select (Kubernetes or files). */
@@ -76,12 +79,21 @@ public final class GatewayServer {
   /** Starts a gateway on a given config source (tests, embedding). */
   public static Future<GatewayServer> start(
       Vertx vertx, GatewayOptions options, ConfigSource source) {
-    GatewayServer server = new GatewayServer(vertx, source);
+    return start(vertx, options, source, new VertxClock(vertx));
+  }
+
+  /**
+   * Starts a gateway on a given config source and clock (tests fast-forward a manual clock; every
+   * deadline, timeout, backoff, breaker window and stats window of the gateway reads it).
+   */
+  public static Future<GatewayServer> start(
+      Vertx vertx, GatewayOptions options, ConfigSource source, GatewayClock clock) {
+    GatewayServer server = new GatewayServer(vertx, source, clock);
     return server.run(options).map(server);
   }
 
   private Future<Void> run(GatewayOptions options) {
-    LiveStats stats = new LiveStats(STATS_WINDOW_MS, System::currentTimeMillis);
+    LiveStats stats = new LiveStats(STATS_WINDOW_MS, clock::currentTimeMillis);
     RequestLogWriter log = new RequestLogWriter();
     state.addReloadListener(metrics::configReload);
     state.addReloadListener(
@@ -110,21 +122,23 @@ public final class GatewayServer {
                       failure == null ? 0 : failure.upstreamStatus()));
               metrics.attempt(ctx, target, failure);
             },
-            vertx,
-            resilience);
+            clock,
+            resilience,
+            () -> ThreadLocalRandom.current().nextDouble());
     ProxyHandler proxy =
         new ProxyHandler(
             state,
             new AttemptPlanner(() -> ThreadLocalRandom.current().nextDouble()),
             chain,
-            new UpstreamCaller(vertx, clients),
+            new UpstreamCaller(clock, clients),
             ctx -> {
               metrics.request(ctx);
               stats.record(ctx);
               log.write(ctx);
             },
             resilience.rateLimiter(),
-            RequestDeadline.configuredMaxMs());
+            RequestDeadline.configuredMaxMs(),
+            clock);
     InfoHandlers info = new InfoHandlers(state, metrics, stats, resilience::summary);
     int instances =
         options.port() == 0 ? 1 : Math.max(1, Runtime.getRuntime().availableProcessors());

@@ -17,6 +17,7 @@ import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.routing.ResolvedRoute;
 import dev.switchboard.gateway.routing.RoutingSnapshot;
 import dev.switchboard.gateway.routing.RoutingState;
+import dev.switchboard.gateway.time.GatewayClock;
 import dev.switchboard.gateway.upstream.FailureKind;
 import dev.switchboard.gateway.upstream.JsonReply;
 import dev.switchboard.gateway.upstream.Operation;
@@ -60,6 +61,7 @@ public final class ProxyHandler {
   private final ShadowMirror shadow;
   private final ClientRateLimiter rateLimiter;
   private final long maxDeadlineMs;
+  private final GatewayClock clock;
 
   /**
    * Without client rate limits; the overall deadline is {@link RequestDeadline#configuredMaxMs()}.
@@ -71,8 +73,9 @@ public final class ProxyHandler {
       AttemptPlanner planner,
       FailoverChain chain,
       UpstreamCaller caller,
-      Consumer<RequestContext> onFinished) {
-    this(state, planner, chain, caller, onFinished, null, RequestDeadline.configuredMaxMs());
+      Consumer<RequestContext> onFinished,
+      GatewayClock clock) {
+    this(state, planner, chain, caller, onFinished, null, RequestDeadline.configuredMaxMs(), clock);
   }
 
   /**
@@ -86,7 +89,9 @@ public final class ProxyHandler {
       UpstreamCaller caller,
       Consumer<RequestContext> onFinished,
       ClientRateLimiter rateLimiter,
-      long maxDeadlineMs) {
+      long maxDeadlineMs,
+      GatewayClock clock) {
+    this.clock = clock;
     this.state = state;
     this.planner = planner;
     this.chain = chain;
@@ -105,7 +110,7 @@ public final class ProxyHandler {
 
   /** Handles one proxied request. */
   public void handle(RoutingContext rc, Operation op) {
-    RequestContext ctx = new RequestContext(requestId(rc), op, System.nanoTime());
+    RequestContext ctx = new RequestContext(requestId(rc), op, clock);
     rc.response().putHeader(REQUEST_ID, ctx.requestId());
     rc.response().closeHandler(v -> ctx.cancel());
     RoutingSnapshot snapshot = state.current().orElse(null);
@@ -274,7 +279,7 @@ public final class ProxyHandler {
   }
 
   private void answerJson(RoutingContext rc, RequestContext ctx, JsonReply reply) {
-    ctx.firstToken(System.nanoTime());
+    ctx.firstToken();
     ReplySummary summary = reply.summary();
     ctx.upstreamModel(summary.model());
     ctx.systemFingerprint(summary.systemFingerprint());
@@ -320,7 +325,7 @@ public final class ProxyHandler {
       finish(ctx, 499, "cancelled", "client_cancelled");
       return;
     }
-    ctx.firstToken(System.nanoTime());
+    ctx.firstToken();
     // After commit the chain's cancel action only resets the upstream; the request still has to
     // be recorded as cancelled.
     ctx.onCancel(() -> finish(ctx, 499, "cancelled", "client_cancelled"));
@@ -447,7 +452,7 @@ public final class ProxyHandler {
     if (ctx.status() != 0) {
       return; // already finished: a late callback (timer, close) must not record twice
     }
-    ctx.finish(status, outcome, errorClass, System.nanoTime());
+    ctx.finish(status, outcome, errorClass);
     onFinished.accept(ctx);
   }
 

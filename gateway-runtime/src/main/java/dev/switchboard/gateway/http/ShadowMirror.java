@@ -70,7 +70,7 @@ final class ShadowMirror {
             .min(Comparator.comparingInt(t -> t.target().priority()))
             .orElseThrow();
     RequestContext ctx =
-        new RequestContext(primary.requestId() + "-shadow", primary.operation(), System.nanoTime());
+        new RequestContext(primary.requestId() + "-shadow", primary.operation(), primary.clock());
     ctx.snapshot(primary.snapshot());
     ctx.route(route);
     ctx.target(target);
@@ -95,7 +95,7 @@ final class ShadowMirror {
   }
 
   private void answered(RequestContext ctx, JsonReply reply) {
-    ctx.firstToken(System.nanoTime());
+    ctx.firstToken();
     ReplySummary summary = reply.summary();
     ctx.upstreamModel(summary.model());
     ctx.finishReason(summary.finishReason());
@@ -109,7 +109,7 @@ final class ShadowMirror {
   }
 
   private void drain(RequestContext ctx, UpstreamStream upstream) {
-    ctx.firstToken(System.nanoTime());
+    ctx.firstToken();
     upstream.attach(
         new UpstreamStream.Sink() {
           private boolean done;
@@ -165,7 +165,7 @@ final class ShadowMirror {
 
   private void finish(RequestContext ctx, int status, String outcome, String errorClass) {
     if (ctx.status() == 0) {
-      ctx.finish(status, outcome, errorClass, System.nanoTime());
+      ctx.finish(status, outcome, errorClass);
       onFinished.accept(ctx);
     }
   }

@@ -8,7 +8,6 @@ import dev.switchboard.gateway.request.TokenUsage;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import java.io.IOException;
 import java.io.StringWriter;
-import java.time.Instant;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,7 +51,7 @@ public final class RequestLogWriter {
       PlannedTarget target = ctx.target();
       json.writeStartObject();
       json.writeFieldName(Field.TS.json);
-      json.writeString(Instant.now().toString());
+      json.writeString(ctx.clock().instant().toString());
       json.writeFieldName(Field.TYPE.json);
       json.writeString("request");
       json.writeFieldName(Field.REQUEST_ID.json);

@@ -3,6 +3,7 @@ package dev.switchboard.gateway.request;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.routing.ResolvedRoute;
 import dev.switchboard.gateway.routing.RoutingSnapshot;
+import dev.switchboard.gateway.time.GatewayClock;
 import dev.switchboard.gateway.upstream.Operation;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +20,7 @@ public final class RequestContext {
 
   private final String requestId;
   private final Operation operation;
+  private final GatewayClock clock;
   private final long startNanos;
   private final List<Attempt> attempts = new ArrayList<>();
   private final List<Runnable> cancelActions = new ArrayList<>();
@@ -45,10 +47,17 @@ public final class RequestContext {
   private long deadlineNanos;
   private Object needs;
 
-  public RequestContext(String requestId, Operation operation, long startNanos) {
+  /** A request that starts now on {@code clock}. */
+  public RequestContext(String requestId, Operation operation, GatewayClock clock) {
     this.requestId = requestId;
     this.operation = operation;
-    this.startNanos = startNanos;
+    this.clock = clock;
+    this.startNanos = clock.nanoTime();
+  }
+
+  /** The gateway's clock, which every timing of this request is read from. */
+  public GatewayClock clock() {
+    return clock;
   }
 
   public String requestId() {
@@ -112,12 +121,12 @@ public final class RequestContext {
     return status;
   }
 
-  /** Sets the final HTTP status and outcome ({@code success}, {@code error}, ...). */
-  public void finish(int status, String outcome, String errorClass, long nowNanos) {
+  /** Sets the final HTTP status and outcome ({@code success}, {@code error}, ...), now. */
+  public void finish(int status, String outcome, String errorClass) {
     this.status = status;
     this.outcome = outcome;
     this.errorClass = errorClass;
-    this.endNanos = nowNanos;
+    this.endNanos = clock.nanoTime();
     List<Runnable> actions = List.copyOf(finishActions);
     finishActions.clear();
     actions.forEach(Runnable::run);
@@ -129,8 +138,8 @@ public final class RequestContext {
   }
 
   /**
-   * The overall deadline of the request ({@link System#nanoTime()} based), 0 when none is set: no
-   * attempt, backoff or failover may run past it.
+   * The overall deadline of the request ({@link GatewayClock#nanoTime()} based), 0 when none is
+   * set: no attempt, backoff or failover may run past it.
    */
   public long deadlineNanos() {
     return deadlineNanos;
@@ -145,7 +154,7 @@ public final class RequestContext {
     if (deadlineNanos == 0) {
       return Long.MAX_VALUE;
     }
-    return Math.max(1, (deadlineNanos - System.nanoTime()) / 1_000_000);
+    return Math.max(1, (deadlineNanos - clock.nanoTime()) / 1_000_000);
   }
 
   /** What the request needs from a target (capabilities, context); set by the resilience layer. */
@@ -183,10 +192,16 @@ public final class RequestContext {
     this.systemFingerprint = systemFingerprint;
   }
 
-  public void firstToken(long nowNanos) {
+  /** Marks the first token as having arrived now (only the first call counts). */
+  public void firstToken() {
     if (firstTokenNanos == null) {
-      firstTokenNanos = nowNanos;
+      firstTokenNanos = clock.nanoTime();
     }
+  }
+
+  /** Whether the overall deadline has passed. */
+  public boolean deadlinePassed() {
+    return deadlineNanos != 0 && clock.nanoTime() >= deadlineNanos;
   }
 
   /** Time to first token in milliseconds, or null when no token arrived. */
@@ -200,7 +215,7 @@ public final class RequestContext {
   }
 
   public double durationSeconds() {
-    return ((endNanos == null ? System.nanoTime() : endNanos) - startNanos) / 1e9;
+    return ((endNanos == null ? clock.nanoTime() : endNanos) - startNanos) / 1e9;
   }
 
   public TokenUsage usage() {

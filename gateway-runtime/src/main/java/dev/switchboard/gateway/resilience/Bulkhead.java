@@ -1,5 +1,7 @@
 package dev.switchboard.gateway.resilience;
 
+import dev.switchboard.gateway.time.GatewayClock;
+import dev.switchboard.gateway.time.VertxClock;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -53,13 +55,20 @@ public final class Bulkhead {
   }
 
   private final Vertx vertx;
+  private final GatewayClock clock;
   private final String name;
   private final Deque<Waiter> waiters = new ArrayDeque<>();
   private int max;
   private int inFlight;
 
   public Bulkhead(Vertx vertx, String name, int max) {
+    this(vertx, new VertxClock(vertx), name, max);
+  }
+
+  /** A bulkhead whose waits are timed by {@code clock}. */
+  public Bulkhead(Vertx vertx, GatewayClock clock, String name, int max) {
     this.vertx = vertx;
+    this.clock = clock;
     this.name = name;
     this.max = Math.max(1, max);
   }
@@ -106,18 +115,17 @@ public final class Bulkhead {
       waiters.addLast(waiter);
     }
     waiter.timerId =
-        vertx()
-            .setTimer(
-                MAX_WAIT_MS,
-                id -> {
-                  boolean removed;
-                  synchronized (this) {
-                    removed = waiters.remove(waiter);
-                  }
-                  if (removed) {
-                    waiter.promise.tryFail(full());
-                  }
-                });
+        clock.setTimer(
+            MAX_WAIT_MS,
+            id -> {
+              boolean removed;
+              synchronized (this) {
+                removed = waiters.remove(waiter);
+              }
+              if (removed) {
+                waiter.promise.tryFail(full());
+              }
+            });
     return waiter.promise.future();
   }
 
@@ -157,7 +165,7 @@ public final class Bulkhead {
     Permit permit = new Permit();
     waiter.context.runOnContext(
         v -> {
-          vertx().cancelTimer(waiter.timerId);
+          clock.cancelTimer(waiter.timerId);
           if (!waiter.promise.tryComplete(permit)) {
             permit.release();
           }

@@ -53,11 +53,17 @@ public final class ClientRateLimiter {
   private record Buckets(TokenBucket requests, TokenBucket tokens) {}
 
   private final LongSupplier nanoClock;
-  private final Cache<BucketKey, Buckets> buckets =
-      Caffeine.newBuilder().maximumSize(MAX_KEYS).expireAfterAccess(Duration.ofMinutes(2)).build();
+  private final Cache<BucketKey, Buckets> buckets;
 
   public ClientRateLimiter(LongSupplier nanoClock) {
     this.nanoClock = nanoClock;
+    // Idle expiry on the same clock as the buckets, not Caffeine's own System.nanoTime ticker.
+    this.buckets =
+        Caffeine.newBuilder()
+            .maximumSize(MAX_KEYS)
+            .expireAfterAccess(Duration.ofMinutes(2))
+            .ticker(nanoClock::getAsLong)
+            .build();
   }
 
   /**

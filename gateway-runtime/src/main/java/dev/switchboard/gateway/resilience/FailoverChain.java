@@ -4,17 +4,17 @@ import dev.switchboard.gateway.http.ApiException;
 import dev.switchboard.gateway.http.OpenAiError;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.time.GatewayClock;
 import dev.switchboard.gateway.upstream.FailureKind;
 import dev.switchboard.gateway.upstream.UpstreamFailure;
 import dev.switchboard.gateway.upstream.UpstreamStream;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,17 +51,24 @@ public final class FailoverChain {
   }
 
   private final AttemptObserver observer;
-  private final Vertx vertx;
+  private final GatewayClock clock;
   private final ResilienceRegistry registry;
+  private final DoubleSupplier random;
 
   /**
-   * @param vertx timers for backoff
+   * @param clock deadlines, Retry-After dates and backoff timers
    * @param registry breakers, guards and budgets shared by all requests
+   * @param random uniform values in [0, 1) for backoff jitter; injectable so tests are exact
    */
-  public FailoverChain(AttemptObserver observer, Vertx vertx, ResilienceRegistry registry) {
+  public FailoverChain(
+      AttemptObserver observer,
+      GatewayClock clock,
+      ResilienceRegistry registry,
+      DoubleSupplier random) {
     this.observer = observer;
-    this.vertx = vertx;
+    this.clock = clock;
     this.registry = registry;
+    this.random = random;
   }
 
   /**
@@ -149,7 +156,7 @@ public final class FailoverChain {
         promise.tryFail(new UpstreamFailure(FailureKind.CLIENT_CANCELLED, "client disconnected"));
         return;
       }
-      if (ctx.deadlineNanos() != 0 && System.nanoTime() >= ctx.deadlineNanos()) {
+      if (ctx.deadlinePassed()) {
         fail(
             new UpstreamFailure(
                 FailureKind.TIMEOUT,
@@ -295,7 +302,7 @@ public final class FailoverChain {
       }
       OptionalLong retryAfter =
           Backoff.retryAfterMs(
-              failure.retryAfter(), failure.retryAfterMs(), System.currentTimeMillis());
+              failure.retryAfter(), failure.retryAfterMs(), clock.currentTimeMillis());
       if (policy.respectRetryAfter()
           && retryAfter.isPresent()
           && (failure.kind() == FailureKind.RATE_LIMITED
@@ -311,8 +318,7 @@ public final class FailoverChain {
         return;
       }
       if (!forced && triesOnTarget < policy.maxAttempts()) {
-        long delay =
-            Backoff.delayMs(policy, triesOnTarget, ThreadLocalRandom.current()::nextDouble);
+        long delay = Backoff.delayMs(policy, triesOnTarget, random);
         if (policy.respectRetryAfter() && retryAfter.isPresent()) {
           // A Retry-After longer than the backoff cap is better spent on the next target.
           delay =
@@ -338,7 +344,7 @@ public final class FailoverChain {
         return;
       }
       waitedOut = true;
-      vertx.setTimer(
+      clock.setTimer(
           delayMs,
           id -> {
             if (ctx.clientGone()) {

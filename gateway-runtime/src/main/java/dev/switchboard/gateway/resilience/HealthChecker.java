@@ -2,11 +2,11 @@ package dev.switchboard.gateway.resilience;
 
 import dev.switchboard.contract.ProviderKind;
 import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.time.GatewayClock;
 import dev.switchboard.gateway.upstream.UpstreamClients;
 import dev.switchboard.gateway.upstream.UpstreamRequests;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -38,7 +38,7 @@ final class HealthChecker {
   static final int DEFAULT_UNHEALTHY_THRESHOLD = 3;
   static final int DEFAULT_HEALTHY_THRESHOLD = 2;
 
-  private final Vertx vertx;
+  private final GatewayClock clock;
   private final UpstreamClients clients;
   private final RoutingTable.Provider provider;
   private final ProviderGuard guard;
@@ -54,12 +54,12 @@ final class HealthChecker {
   private int failures;
 
   HealthChecker(
-      Vertx vertx,
+      GatewayClock clock,
       UpstreamClients clients,
       RoutingTable.Provider provider,
       ProviderGuard guard,
       Function<String, Optional<String>> keys) {
-    this.vertx = vertx;
+    this.clock = clock;
     this.clients = clients;
     this.provider = provider;
     this.guard = guard;
@@ -82,13 +82,13 @@ final class HealthChecker {
 
   void start() {
     // Periodic timers run on an event-loop context; everything below stays on it.
-    timerId = vertx.setPeriodic(intervalMs, id -> probe());
+    timerId = clock.setPeriodic(intervalMs, id -> probe());
   }
 
   void stop() {
     stopped = true;
     if (timerId >= 0) {
-      vertx.cancelTimer(timerId);
+      clock.cancelTimer(timerId);
     }
   }
 
@@ -100,7 +100,7 @@ final class HealthChecker {
     Promise<Boolean> result = Promise.promise();
     AtomicReference<HttpClientRequest> current = new AtomicReference<>();
     long timeout =
-        vertx.setTimer(
+        clock.setTimer(
             timeoutMs,
             id -> {
               if (result.tryComplete(false)) {
@@ -137,7 +137,7 @@ final class HealthChecker {
         .future()
         .onComplete(
             ar -> {
-              vertx.cancelTimer(timeout);
+              clock.cancelTimer(timeout);
               probing = false;
               if (!stopped) {
                 record(ar.result());

@@ -1,6 +1,7 @@
 package dev.switchboard.gateway.resilience;
 
 import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.time.GatewayClock;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.Objects;
@@ -28,11 +29,12 @@ public final class ProviderGuard {
   private final TokenBucket tokenQuota;
   private volatile boolean healthy = true;
 
-  ProviderGuard(Vertx vertx, RoutingTable.Provider provider, LongSupplier nanoClock) {
+  ProviderGuard(Vertx vertx, GatewayClock clock, RoutingTable.Provider provider) {
+    LongSupplier nanoClock = clock::nanoTime;
     this.name = provider.name();
     this.settings = Settings.of(provider);
     Integer max = provider.maxConcurrency();
-    this.bulkhead = max == null || max <= 0 ? null : new Bulkhead(vertx, name, max);
+    this.bulkhead = max == null || max <= 0 ? null : new Bulkhead(vertx, clock, name, max);
     RoutingTable.Quota q = provider.quota();
     this.requestQuota =
         q != null && q.requestsPerMinute() != null && q.requestsPerMinute() > 0

@@ -2,6 +2,8 @@ package dev.switchboard.gateway.resilience;
 
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.time.GatewayClock;
+import dev.switchboard.gateway.time.VertxClock;
 import dev.switchboard.gateway.upstream.UpstreamClients;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -19,8 +21,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import java.util.function.LongSupplier;
 
 /**
  * All resilience state of one gateway replica: circuit breakers per target, guards (bulkhead,
@@ -47,8 +49,7 @@ public final class ResilienceRegistry {
   private final UpstreamClients clients;
   private final MeterRegistry meters;
   private final Function<String, Optional<String>> keys;
-  private final LongSupplier nanoClock;
-  private final LongSupplier millisClock;
+  private final GatewayClock clock;
   private final Map<String, Breaker> breakers = new ConcurrentHashMap<>();
   private final Map<String, List<Meter>> breakerGauges = new ConcurrentHashMap<>();
   private final Map<String, ProviderGuard> guards = new ConcurrentHashMap<>();
@@ -67,23 +68,24 @@ public final class ResilienceRegistry {
       UpstreamClients clients,
       MeterRegistry meters,
       Function<String, Optional<String>> keys) {
-    this(vertx, clients, meters, keys, System::nanoTime, System::currentTimeMillis);
+    this(vertx, clients, meters, keys, new VertxClock(vertx));
   }
 
-  ResilienceRegistry(
+  /**
+   * @param clock time of breakers, buckets, budgets, cool-downs, bulkhead waits and health probes
+   */
+  public ResilienceRegistry(
       Vertx vertx,
       UpstreamClients clients,
       MeterRegistry meters,
       Function<String, Optional<String>> keys,
-      LongSupplier nanoClock,
-      LongSupplier millisClock) {
+      GatewayClock clock) {
     this.vertx = vertx;
     this.clients = clients;
     this.meters = meters;
     this.keys = keys;
-    this.nanoClock = nanoClock;
-    this.millisClock = millisClock;
-    this.rateLimiter = new ClientRateLimiter(nanoClock);
+    this.clock = clock;
+    this.rateLimiter = new ClientRateLimiter(clock::nanoTime);
   }
 
   /** Client rate limits (per replica). */
@@ -96,7 +98,9 @@ public final class ResilienceRegistry {
     RetryBudget budget =
         budgets.computeIfAbsent(
             route,
-            r -> new RetryBudget(policy.budgetRatio(), policy.budgetMinPerSecond(), nanoClock));
+            r ->
+                new RetryBudget(
+                    policy.budgetRatio(), policy.budgetMinPerSecond(), clock::nanoTime));
     budget.configure(policy.budgetRatio(), policy.budgetMinPerSecond());
     return budget;
   }
@@ -113,7 +117,7 @@ public final class ResilienceRegistry {
           if (old != null && old.sameSettings(provider)) {
             return old;
           }
-          ProviderGuard fresh = new ProviderGuard(vertx, provider, nanoClock);
+          ProviderGuard fresh = new ProviderGuard(vertx, clock, provider);
           if (old != null) {
             fresh.healthy(old.healthy());
           }
@@ -148,7 +152,7 @@ public final class ResilienceRegistry {
    * providers rate-limit per model (and deployment), not per account.
    */
   public void coolDown(String targetId, long millis) {
-    long until = millisClock.getAsLong() + millis;
+    long until = clock.currentTimeMillis() + millis;
     coolDownUntil.merge(targetId, until, Math::max);
   }
 
@@ -158,7 +162,7 @@ public final class ResilienceRegistry {
     if (until == null) {
       return false;
     }
-    if (millisClock.getAsLong() >= until) {
+    if (clock.currentTimeMillis() >= until) {
       coolDownUntil.remove(targetId, until);
       return false;
     }
@@ -260,7 +264,7 @@ public final class ResilienceRegistry {
     }
     for (RoutingTable.Provider p : providers.values()) {
       if (p.healthCheck() != null && !checkers.containsKey(p.name())) {
-        HealthChecker checker = new HealthChecker(vertx, clients, p, guard(p), keys);
+        HealthChecker checker = new HealthChecker(clock, clients, p, guard(p), keys);
         checkers.put(p.name(), new Checker(HealthChecker.fingerprint(p), checker));
         checker.start();
       }
@@ -295,6 +299,9 @@ public final class ResilienceRegistry {
             .permittedNumberOfCallsInHalfOpenState(Math.max(1, Math.min(3, s.minimumCalls())))
             .automaticTransitionFromOpenToHalfOpenEnabled(false)
             .writableStackTraceEnabled(false)
+            // The gateway's clock, so windows and open periods move with it in tests.
+            .clock(clock.asJavaClock())
+            .currentTimestampFunction(c -> clock.nanoTime(), TimeUnit.NANOSECONDS)
             .build();
     return CircuitBreaker.of(id, config);
   }

@@ -6,10 +6,10 @@ import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.routing.PerRecordCache;
 import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.time.GatewayClock;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -38,12 +38,15 @@ public final class UpstreamCaller {
   /** Upstream error bodies beyond this size are cut; they only feed error messages. */
   private static final int MAX_ERROR_BODY = 64 * 1024;
 
-  private final Vertx vertx;
+  private final GatewayClock clock;
   private final UpstreamClients clients;
   private final PerRecordCache<RoutingTable.Provider, URL> baseUrls = new PerRecordCache<>(1024);
 
-  public UpstreamCaller(Vertx vertx, UpstreamClients clients) {
-    this.vertx = vertx;
+  /**
+   * @param clock the attempt timeouts' timers
+   */
+  public UpstreamCaller(GatewayClock clock, UpstreamClients clients) {
+    this.clock = clock;
     this.clients = clients;
   }
 
@@ -54,18 +57,18 @@ public final class UpstreamCaller {
     Promise<JsonReply> promise = Promise.promise();
     AtomicReference<HttpClientRequest> current = new AtomicReference<>();
     long timer =
-        vertx.setTimer(
+        clock.setTimer(
             timeouts.totalMs(),
             id -> abort(promise, current, timeout("total", timeouts.totalMs(), pt)));
     // For a plain call the first token is the response headers (providers send them when the
     // answer is ready); only a firstToken shorter than total needs its own timer.
     long headersTimer =
         timeouts.firstTokenMs() < timeouts.totalMs()
-            ? vertx.setTimer(
+            ? clock.setTimer(
                 timeouts.firstTokenMs(),
                 id -> abort(promise, current, timeout("first-token", timeouts.firstTokenMs(), pt)))
             : -1;
-    promise.future().onComplete(ar -> vertx.cancelTimer(headersTimer));
+    promise.future().onComplete(ar -> clock.cancelTimer(headersTimer));
     ctx.onCancel(() -> abort(promise, current, cancelled()));
     clients
         .clientFor(pt.provider())
@@ -77,12 +80,12 @@ public final class UpstreamCaller {
             })
         .compose(
             resp -> {
-              vertx.cancelTimer(headersTimer);
+              clock.cancelTimer(headersTimer);
               return resp.body().map(b -> new Object[] {resp, b});
             })
         .onComplete(
             ar -> {
-              vertx.cancelTimer(timer);
+              clock.cancelTimer(timer);
               if (ar.failed()) {
                 promise.tryFail(classify(ar.cause(), pt));
                 return;
@@ -121,11 +124,11 @@ public final class UpstreamCaller {
     AtomicReference<HttpClientRequest> current = new AtomicReference<>();
     AtomicReference<UpstreamStream> streamRef = new AtomicReference<>();
     long firstTokenTimer =
-        vertx.setTimer(
+        clock.setTimer(
             timeouts.firstTokenMs(),
             id -> abort(promise, current, timeout("first-token", timeouts.firstTokenMs(), pt)));
     long totalTimer =
-        vertx.setTimer(
+        clock.setTimer(
             timeouts.totalMs(),
             id -> {
               UpstreamFailure f = timeout("total", timeouts.totalMs(), pt);
@@ -149,11 +152,11 @@ public final class UpstreamCaller {
         .future()
         .onComplete(
             ar -> {
-              vertx.cancelTimer(firstTokenTimer);
+              clock.cancelTimer(firstTokenTimer);
               if (ar.failed()) {
-                vertx.cancelTimer(totalTimer);
+                clock.cancelTimer(totalTimer);
               } else {
-                ar.result().onFinish(() -> vertx.cancelTimer(totalTimer));
+                ar.result().onFinish(() -> clock.cancelTimer(totalTimer));
               }
             });
     clients

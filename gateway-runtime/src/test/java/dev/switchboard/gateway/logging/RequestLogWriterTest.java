@@ -8,6 +8,7 @@ import dev.switchboard.gateway.TestTables;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.request.TokenUsage;
 import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.time.ManualClock;
 import dev.switchboard.gateway.upstream.Operation;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -18,10 +19,10 @@ class RequestLogWriterTest {
 
   @Test
   void oneJsonDocumentWithTheRequestFactsAndNoBodiesByDefault() throws Exception {
-    RequestContext ctx = new RequestContext("req-1", Operation.CHAT_COMPLETIONS, System.nanoTime());
+    RequestContext ctx = new RequestContext("req-1", Operation.CHAT_COMPLETIONS, new ManualClock());
     ctx.usage(new TokenUsage(10, 5, 2));
     ctx.costUsd(0.0001);
-    ctx.finish(200, "success", null, System.nanoTime());
+    ctx.finish(200, "success", null);
 
     JsonNode line = new ObjectMapper().readTree(RequestLogWriter.toJson(ctx));
 
@@ -35,9 +36,9 @@ class RequestLogWriterTest {
 
   @Test
   void bodiesAppearWhenThePolicyOptedInAndAreCut() throws Exception {
-    RequestContext ctx = new RequestContext("req-2", Operation.CHAT_COMPLETIONS, System.nanoTime());
+    RequestContext ctx = new RequestContext("req-2", Operation.CHAT_COMPLETIONS, new ManualClock());
     ctx.loggedBodies("{\"model\":\"m\"}", "x".repeat(RequestLogWriter.MAX_LOGGED_BODY_CHARS + 10));
-    ctx.finish(200, "success", null, System.nanoTime());
+    ctx.finish(200, "success", null);
 
     JsonNode line = new ObjectMapper().readTree(RequestLogWriter.toJson(ctx));
 
@@ -47,7 +48,7 @@ class RequestLogWriterTest {
 
   @Test
   void fieldsComeInTheDocumentedOrderWithNullsKept() throws Exception {
-    RequestContext ctx = new RequestContext("req-3", Operation.CHAT_COMPLETIONS, System.nanoTime());
+    RequestContext ctx = new RequestContext("req-3", Operation.CHAT_COMPLETIONS, new ManualClock());
     ctx.target(
         new PlannedTarget(
             TestTables.target("p", "m\"x", 0),
@@ -56,7 +57,7 @@ class RequestLogWriterTest {
     ctx.recordAttempt(new RequestContext.Attempt("p/m", "canary", "timeout", 0));
     ctx.recordAttempt(new RequestContext.Attempt("p/m", "canary", "success", 200));
     ctx.usage(new TokenUsage(3, 4, 0));
-    ctx.finish(200, "success", null, System.nanoTime());
+    ctx.finish(200, "success", null);
 
     JsonNode line = new ObjectMapper().readTree(RequestLogWriter.toJson(ctx));
 

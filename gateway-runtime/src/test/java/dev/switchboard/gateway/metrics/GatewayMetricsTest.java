@@ -6,6 +6,7 @@ import dev.switchboard.gateway.TestTables;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.request.TokenUsage;
 import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.time.ManualClock;
 import dev.switchboard.gateway.upstream.Operation;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -22,11 +23,11 @@ class GatewayMetricsTest {
   }
 
   private static RequestContext finished(PlannedTarget target, String outcome, String errorClass) {
-    RequestContext ctx = new RequestContext("r", Operation.CHAT_COMPLETIONS, System.nanoTime());
+    RequestContext ctx = new RequestContext("r", Operation.CHAT_COMPLETIONS, new ManualClock());
     ctx.target(target);
     ctx.usage(new TokenUsage(10, 5, 2));
     ctx.costUsd(0.5);
-    ctx.finish(errorClass == null ? 200 : 502, outcome, errorClass, System.nanoTime());
+    ctx.finish(errorClass == null ? 200 : 502, outcome, errorClass);
     return ctx;
   }
 
@@ -83,8 +84,8 @@ class GatewayMetricsTest {
 
   @Test
   void requestWithoutTargetIsCountedUnderNone() {
-    RequestContext ctx = new RequestContext("r", Operation.CHAT_COMPLETIONS, System.nanoTime());
-    ctx.finish(404, "error", "route_not_found", System.nanoTime());
+    RequestContext ctx = new RequestContext("r", Operation.CHAT_COMPLETIONS, new ManualClock());
+    ctx.finish(404, "error", "route_not_found");
     metrics.request(ctx);
     metrics.request(ctx);
 

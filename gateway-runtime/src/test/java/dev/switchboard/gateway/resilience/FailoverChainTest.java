@@ -1,0 +1,254 @@
+package dev.switchboard.gateway.resilience;
+
+import static dev.switchboard.gateway.resilience.ResilienceTables.provider;
+import static dev.switchboard.gateway.resilience.ResilienceTables.target;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.routing.ResolvedRoute;
+import dev.switchboard.gateway.time.ManualClock;
+import dev.switchboard.gateway.upstream.FailureKind;
+import dev.switchboard.gateway.upstream.Operation;
+import dev.switchboard.gateway.upstream.UpstreamClients;
+import dev.switchboard.gateway.upstream.UpstreamFailure;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The failover walk on a manual clock: backoff, Retry-After, the overall deadline and breaker open
+ * periods are waited out by advancing the clock, never by sleeping. Timers set outside a Vert.x
+ * context fire on the test thread, so every step is deterministic.
+ */
+class FailoverChainTest {
+
+  private final Vertx vertx = Vertx.vertx();
+  private final ManualClock clock = new ManualClock();
+  private final ResilienceRegistry registry =
+      new ResilienceRegistry(
+          vertx,
+          new UpstreamClients(vertx),
+          new SimpleMeterRegistry(),
+          p -> Optional.empty(),
+          clock);
+  private final List<String> observed = new ArrayList<>();
+  private final FailoverChain chain =
+      new FailoverChain(
+          (ctx, t, failure) ->
+              observed.add(t.id() + ":" + (failure == null ? "ok" : failure.kind())),
+          clock,
+          registry,
+          () -> 0.5);
+
+  /** The attempts made, by target id, in order. */
+  private final List<String> calls = new ArrayList<>();
+
+  @AfterEach
+  void close() throws Exception {
+    registry.close();
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  private static final RoutingTable.Provider A =
+      provider("a", "http://127.0.0.1:9/v1", null, null, null, null, Map.of());
+  private static final RoutingTable.Provider B =
+      provider("b", "http://127.0.0.1:9/v1", null, null, null, null, Map.of());
+
+  private static PlannedTarget planned(RoutingTable.Provider p, int priority) {
+    return new PlannedTarget(target(p.name(), "m", priority), p, PlannedTarget.STABLE);
+  }
+
+  private static final PlannedTarget TA = planned(A, 0);
+  private static final PlannedTarget TB = planned(B, 1);
+
+  private static RoutingTable.Policy policy(
+      int maxAttempts, long backoffInitialMs, long backoffMaxMs, RoutingTable.CircuitBreaker cb) {
+    return new RoutingTable.Policy(
+        "pol",
+        "priority",
+        null,
+        List.of(),
+        new RoutingTable.Retry(
+            maxAttempts, backoffInitialMs, backoffMaxMs, 2.0, "full", null, true, 1.0, 10),
+        true,
+        cb,
+        List.of(),
+        null,
+        null,
+        null);
+  }
+
+  private RequestContext request(RoutingTable.Policy policy, List<PlannedTarget> targets) {
+    RoutingTable.Route route =
+        new RoutingTable.Route("r", "r", List.of(), "pol", 1, List.of(), List.of(), null);
+    RequestContext ctx = new RequestContext("req", Operation.CHAT_COMPLETIONS, clock);
+    ctx.route(new ResolvedRoute(route, policy, targets, List.of(), "route"));
+    return ctx;
+  }
+
+  /** An attempt function answering with the scripted outcomes in turn (null = success). */
+  private Function<PlannedTarget, Future<String>> script(UpstreamFailure... outcomes) {
+    Deque<Optional<UpstreamFailure>> queue = new ArrayDeque<>();
+    for (UpstreamFailure f : outcomes) {
+      queue.add(Optional.ofNullable(f));
+    }
+    return t -> {
+      calls.add(t.id());
+      Optional<UpstreamFailure> next = queue.isEmpty() ? Optional.empty() : queue.poll();
+      return next.<Future<String>>map(Future::failedFuture)
+          .orElseGet(() -> Future.succeededFuture("answer from " + t.id()));
+    };
+  }
+
+  private static UpstreamFailure status(FailureKind kind, int status, String retryAfterMs) {
+    return new UpstreamFailure(kind, "scripted " + status, status, null, null, retryAfterMs);
+  }
+
+  @Test
+  void retryAfterIsWaitedOutOnTheSameTargetBeforeTheRetry() {
+    RequestContext ctx = request(policy(2, 10, 2_000, null), List.of(TA, TB));
+
+    Future<String> result =
+        chain.execute(
+            List.of(TA, TB), ctx, script(status(FailureKind.RATE_LIMITED, 429, "300"), null));
+
+    assertThat(calls).containsExactly("a/m");
+    // Backoff alone would be floor(0.5 x 10) = 5 ms; the provider asked for 300.
+    assertThat(clock.nextDueInMillis()).hasValue(300);
+    clock.advance(299);
+    assertThat(calls).containsExactly("a/m");
+    assertThat(result.isComplete()).isFalse();
+    clock.advance(1);
+    assertThat(calls).containsExactly("a/m", "a/m");
+    assertThat(result.result()).isEqualTo("answer from a/m");
+    assertThat(observed).containsExactly("a/m:RATE_LIMITED", "a/m:ok");
+  }
+
+  @Test
+  void sameTargetRetryWaitsTheJitteredExponentialBackoff() {
+    RequestContext ctx = request(policy(3, 100, 2_000, null), List.of(TA));
+
+    Future<String> result =
+        chain.execute(
+            List.of(TA),
+            ctx,
+            script(
+                status(FailureKind.SERVER_ERROR, 500, null),
+                status(FailureKind.SERVER_ERROR, 500, null),
+                null));
+
+    // Full jitter with the draw 0.5: 0.5 x 100 ms, then 0.5 x 200 ms.
+    assertThat(clock.nextDueInMillis()).hasValue(50);
+    clock.advance(49);
+    assertThat(calls).hasSize(1);
+    clock.advance(1);
+    assertThat(calls).hasSize(2);
+    assertThat(clock.nextDueInMillis()).hasValue(100);
+    clock.advance(100);
+    assertThat(calls).hasSize(3);
+    assertThat(result.succeeded()).isTrue();
+  }
+
+  @Test
+  void aRetryAfterLongerThanTheBackoffCapMovesOnAndCoolsTheTargetDown() {
+    RequestContext ctx = request(policy(2, 10, 2_000, null), List.of(TA, TB));
+
+    Future<String> result =
+        chain.execute(
+            List.of(TA, TB), ctx, script(status(FailureKind.RATE_LIMITED, 429, "30000"), null));
+
+    assertThat(calls).containsExactly("a/m", "b/m");
+    assertThat(result.result()).isEqualTo("answer from b/m");
+    assertThat(registry.coolingDown("a/m")).isTrue();
+    clock.advance(29_999);
+    assertThat(registry.coolingDown("a/m")).isTrue();
+    clock.advance(1);
+    assertThat(registry.coolingDown("a/m")).isFalse();
+  }
+
+  @Test
+  void nothingStartsAfterTheRequestDeadline() {
+    RequestContext ctx = request(policy(1, 10, 2_000, null), List.of(TA, TB));
+    ctx.deadlineNanos(clock.nanoTime() + 100_000_000L);
+    Promise<String> slow = Promise.promise();
+
+    Future<String> result =
+        chain.execute(
+            List.of(TA, TB),
+            ctx,
+            t -> {
+              calls.add(t.id());
+              return slow.future();
+            });
+    clock.advance(150);
+    slow.fail(status(FailureKind.SERVER_ERROR, 500, null));
+
+    assertThat(calls).containsExactly("a/m");
+    assertThat(result.cause()).isInstanceOf(UpstreamFailure.class);
+    UpstreamFailure failure = (UpstreamFailure) result.cause();
+    assertThat(failure.kind()).isEqualTo(FailureKind.TIMEOUT);
+    assertThat(failure.getMessage()).contains("deadline passed").contains("scripted 500");
+  }
+
+  @Test
+  void aBackoffThatWouldOutliveTheDeadlineFailsOverAtOnce() {
+    RequestContext ctx = request(policy(3, 1_000, 2_000, null), List.of(TA, TB));
+    ctx.deadlineNanos(clock.nanoTime() + 200_000_000L);
+
+    Future<String> result =
+        chain.execute(
+            List.of(TA, TB), ctx, script(status(FailureKind.SERVER_ERROR, 500, null), null));
+
+    // 0.5 x 1000 ms of backoff does not fit into 200 ms: the next target now instead.
+    assertThat(calls).containsExactly("a/m", "b/m");
+    assertThat(result.succeeded()).isTrue();
+    assertThat(clock.pendingTimers()).isZero();
+  }
+
+  @Test
+  void anOpenBreakerSkipsTheTargetUntilItsOpenPeriodPassedOnTheClock() {
+    RoutingTable.CircuitBreaker cb =
+        new RoutingTable.CircuitBreaker(50, 60_000L, 2, 10_000L, 1_000L);
+    RoutingTable.Policy policy = policy(1, 10, 2_000, cb);
+    for (int i = 0; i < 2; i++) {
+      chain.execute(
+          List.of(TA, TB),
+          request(policy, List.of(TA, TB)),
+          script(status(FailureKind.SERVER_ERROR, 500, null), null));
+    }
+    assertThat(registry.breakerState("a/m"))
+        .hasValue(io.github.resilience4j.circuitbreaker.CircuitBreaker.State.OPEN);
+    calls.clear();
+
+    chain.execute(
+        List.of(TA, TB), request(policy, List.of(TA, TB)), script((UpstreamFailure) null));
+    assertThat(calls).containsExactly("b/m");
+
+    // Resilience4j lets a probe through once the open period is over (strictly after it).
+    calls.clear();
+    clock.advance(1_000);
+    chain.execute(
+        List.of(TA, TB), request(policy, List.of(TA, TB)), script((UpstreamFailure) null));
+    assertThat(calls).containsExactly("b/m");
+    calls.clear();
+    clock.advance(1);
+    chain.execute(
+        List.of(TA, TB), request(policy, List.of(TA, TB)), script((UpstreamFailure) null));
+    assertThat(calls).containsExactly("a/m");
+    assertThat(registry.breakerState("a/m"))
+        .hasValue(io.github.resilience4j.circuitbreaker.CircuitBreaker.State.HALF_OPEN);
+  }
+}

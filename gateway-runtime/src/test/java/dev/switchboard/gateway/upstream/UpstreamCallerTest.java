@@ -1,0 +1,197 @@
+package dev.switchboard.gateway.upstream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.GatewayHarness;
+import dev.switchboard.gateway.TestTables;
+import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.time.ManualClock;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One attempt against a real loopback upstream, with its timeouts on a manual clock: the upstream
+ * is made to stall, and the test moves time instead of waiting for it.
+ */
+class UpstreamCallerTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(10);
+
+  private final Vertx vertx = Vertx.vertx();
+  private final ManualClock clock = new ManualClock();
+  private final UpstreamClients clients = new UpstreamClients(vertx);
+  private final UpstreamCaller caller = new UpstreamCaller(clock, clients);
+  private final Context context = vertx.getOrCreateContext();
+  private final List<HttpServerRequest> received = new CopyOnWriteArrayList<>();
+  private HttpServer upstream;
+
+  @AfterEach
+  void close() throws Exception {
+    clients.close();
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  private PlannedTarget target(Consumer<HttpServerRequest> answer, RoutingTable.Timeouts timeouts)
+      throws Exception {
+    upstream =
+        GatewayHarness.upstream(
+            vertx,
+            req -> {
+              received.add(req);
+              answer.accept(req);
+            });
+    RoutingTable.Provider provider =
+        TestTables.provider(
+            "up",
+            "openai-compatible",
+            "http://127.0.0.1:" + upstream.actualPort() + "/v1",
+            false,
+            Map.of(),
+            timeouts);
+    return new PlannedTarget(TestTables.target("up", "m", 0), provider, PlannedTarget.STABLE);
+  }
+
+  /** Runs {@code call} on the event loop, as the gateway does, so its timers belong to it. */
+  private <T> Future<T> onLoop(Supplier<Future<T>> call) {
+    Promise<T> promise = Promise.promise();
+    context.runOnContext(v -> call.get().onComplete(promise));
+    return promise.future();
+  }
+
+  private RequestContext request() {
+    return new RequestContext("req-1", Operation.CHAT_COMPLETIONS, clock);
+  }
+
+  private static final Buffer BODY = Buffer.buffer("{\"model\":\"m\",\"messages\":[]}");
+
+  private static UpstreamFailure failureOf(Future<?> future) {
+    await().atMost(WAIT).until(future::isComplete);
+    assertThat(future.failed()).isTrue();
+    return (UpstreamFailure) future.cause();
+  }
+
+  @Test
+  void aStalledAnswerFailsAtTheFirstTokenTimeoutAndNotBefore() throws Exception {
+    PlannedTarget pt = target(req -> {}, new RoutingTable.Timeouts(1_000L, 500L, 2_000L));
+
+    Future<JsonReply> reply =
+        onLoop(
+            () ->
+                caller.callJson(pt, Operation.CHAT_COMPLETIONS, BODY, request(), Optional.empty()));
+    await().atMost(WAIT).until(() -> received.size() == 1);
+    clock.advance(499);
+    assertThat(reply.isComplete()).isFalse();
+    clock.advance(1);
+
+    UpstreamFailure failure = failureOf(reply);
+    assertThat(failure.kind()).isEqualTo(FailureKind.TIMEOUT);
+    assertThat(failure.getMessage()).isEqualTo("up/m exceeded its first-token timeout of 500 ms");
+  }
+
+  @Test
+  void theRequestDeadlineCapsEveryTimeoutOfTheAttempt() throws Exception {
+    PlannedTarget pt = target(req -> {}, new RoutingTable.Timeouts(5_000L, 60_000L, 120_000L));
+    RequestContext ctx = request();
+    ctx.deadlineNanos(clock.nanoTime() + 200_000_000L);
+
+    Future<JsonReply> reply =
+        onLoop(() -> caller.callJson(pt, Operation.CHAT_COMPLETIONS, BODY, ctx, Optional.empty()));
+    await().atMost(WAIT).until(() -> received.size() == 1);
+    assertThat(clock.pendingDelaysMillis()).containsOnly(200L);
+    clock.advance(200);
+
+    assertThat(failureOf(reply).getMessage())
+        .isEqualTo("up/m exceeded its total timeout of 200 ms");
+  }
+
+  @Test
+  void aCommittedStreamFailsAtItsTotalTimeout() throws Exception {
+    PlannedTarget pt =
+        target(
+            req ->
+                req.response()
+                    .setChunked(true)
+                    .putHeader("content-type", "text/event-stream")
+                    .write("data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}\n\n"),
+            new RoutingTable.Timeouts(1_000L, 500L, 3_000L));
+    AtomicReference<UpstreamFailure> streamFailure = new AtomicReference<>();
+    List<String> events = new CopyOnWriteArrayList<>();
+
+    Future<UpstreamStream> opened =
+        onLoop(() -> caller.openStream(pt, BODY, request(), Optional.empty()));
+    await().atMost(WAIT).until(opened::isComplete);
+    opened
+        .result()
+        .attach(
+            new UpstreamStream.Sink() {
+              @Override
+              public void onEvent(String data) {
+                events.add(data);
+              }
+
+              @Override
+              public void onEnd() {}
+
+              @Override
+              public void onError(UpstreamFailure failure) {
+                streamFailure.set(failure);
+              }
+            });
+    // Committed at the first event: only the total timeout is left.
+    assertThat(clock.pendingDelaysMillis()).containsExactly(3_000L);
+    clock.advance(2_999);
+    assertThat(streamFailure.get()).isNull();
+    clock.advance(1);
+
+    await().atMost(WAIT).until(() -> streamFailure.get() != null);
+    assertThat(streamFailure.get().kind()).isEqualTo(FailureKind.TIMEOUT);
+    assertThat(streamFailure.get().getMessage()).contains("total timeout of 3000 ms");
+    assertThat(events).hasSize(1);
+  }
+
+  @Test
+  void aRateLimitCarriesTheProvidersRetryAfterToTheChain() throws Exception {
+    PlannedTarget pt =
+        target(
+            req ->
+                req.response()
+                    .setStatusCode(429)
+                    .putHeader("retry-after", "2")
+                    .putHeader("retry-after-ms", "1500")
+                    .end("{\"error\":{\"message\":\"slow down\"}}"),
+            null);
+
+    UpstreamFailure failure =
+        failureOf(
+            onLoop(
+                () ->
+                    caller.callJson(
+                        pt, Operation.CHAT_COMPLETIONS, BODY, request(), Optional.empty())));
+
+    assertThat(failure.kind()).isEqualTo(FailureKind.RATE_LIMITED);
+    assertThat(failure.upstreamStatus()).isEqualTo(429);
+    assertThat(failure.retryAfter()).isEqualTo("2");
+    assertThat(failure.retryAfterMs()).isEqualTo("1500");
+    // Nothing waits on the clock once the attempt ended.
+    assertThat(clock.pendingTimers()).isZero();
+  }
+}
