@@ -9,11 +9,11 @@ import dev.switchboard.gateway.http.ProxyHandler;
 import dev.switchboard.gateway.logging.RequestLogWriter;
 import dev.switchboard.gateway.metrics.GatewayMetrics;
 import dev.switchboard.gateway.request.RequestContext;
-import dev.switchboard.gateway.resilience.AttemptPlanner;
 import dev.switchboard.gateway.resilience.FailoverChain;
 import dev.switchboard.gateway.resilience.RequestDeadline;
 import dev.switchboard.gateway.resilience.ResilienceRegistry;
 import dev.switchboard.gateway.routing.RoutingState;
+import dev.switchboard.gateway.routing.strategy.AttemptPlanner;
 import dev.switchboard.gateway.stats.LiveStats;
 import dev.switchboard.gateway.time.GatewayClock;
 import dev.switchboard.gateway.time.VertxClock;
@@ -128,7 +128,7 @@ public final class GatewayServer {
     ProxyHandler proxy =
         new ProxyHandler(
             state,
-            new AttemptPlanner(() -> ThreadLocalRandom.current().nextDouble()),
+            new AttemptPlanner(() -> ThreadLocalRandom.current().nextDouble(), stats),
             chain,
             new UpstreamCaller(clock, clients),
             ctx -> {

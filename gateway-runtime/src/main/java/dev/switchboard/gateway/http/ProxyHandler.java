@@ -4,10 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.cost.Pricing;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.request.TokenUsage;
-import dev.switchboard.gateway.resilience.AttemptPlanner;
 import dev.switchboard.gateway.resilience.ClientRateLimiter;
 import dev.switchboard.gateway.resilience.FailoverChain;
 import dev.switchboard.gateway.resilience.RequestDeadline;
@@ -17,6 +16,7 @@ import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.routing.ResolvedRoute;
 import dev.switchboard.gateway.routing.RoutingSnapshot;
 import dev.switchboard.gateway.routing.RoutingState;
+import dev.switchboard.gateway.routing.strategy.AttemptPlanner;
 import dev.switchboard.gateway.time.GatewayClock;
 import dev.switchboard.gateway.upstream.FailureKind;
 import dev.switchboard.gateway.upstream.JsonReply;
@@ -403,28 +403,7 @@ public final class ProxyHandler {
       return;
     }
     ctx.usage(usage);
-    PlannedTarget t = ctx.target();
-    if (t == null) {
-      return;
-    }
-    t.provider()
-        .model(t.target().model())
-        .map(RoutingTable.Model::pricing)
-        .filter(p -> p.currency() == null || "USD".equalsIgnoreCase(p.currency()))
-        .ifPresent(
-            p -> {
-              double in = p.inputPerMillionTokens() == null ? 0 : p.inputPerMillionTokens();
-              double out = p.outputPerMillionTokens() == null ? 0 : p.outputPerMillionTokens();
-              double cachedPrice =
-                  p.cachedInputPerMillionTokens() == null ? in : p.cachedInputPerMillionTokens();
-              long cached = Math.min(usage.cachedInputTokens(), usage.inputTokens());
-              double cost =
-                  ((usage.inputTokens() - cached) * in
-                          + cached * cachedPrice
-                          + usage.outputTokens() * out)
-                      / 1_000_000.0;
-              ctx.costUsd(cost);
-            });
+    ctx.costUsd(Pricing.costUsd(ctx.target(), usage));
   }
 
   private void fail(RoutingContext rc, RequestContext ctx, Throwable err) {

@@ -1,6 +1,8 @@
 package dev.switchboard.gateway.stats;
 
 import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.routing.strategy.LiveFigures;
+import dev.switchboard.gateway.routing.strategy.TargetFigures;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -15,10 +17,11 @@ import java.util.function.LongSupplier;
 /**
  * Live per-route and per-target figures over a sliding window, for {@code GET
  * /v1/switchboard/stats}: TTFT p50/p95, output tokens per second, error rate and cost per 1,000
- * requests. Each key keeps at most {@link #MAX_SAMPLES} recent samples so memory stays bounded
- * however busy the gateway is.
+ * requests, as typed {@link TargetFigures} for routing strategies and as the JSON document. Each
+ * key keeps at most {@link #MAX_SAMPLES} recent samples so memory stays bounded however busy the
+ * gateway is.
  */
-public final class LiveStats {
+public final class LiveStats implements LiveFigures {
 
   /** Samples kept per key; enough for stable percentiles, small enough to sort per call. */
   public static final int MAX_SAMPLES = 2048;
@@ -69,6 +72,18 @@ public final class LiveStats {
     }
   }
 
+  @Override
+  public TargetFigures target(String route, String targetId) {
+    Deque<Sample> samples = byTarget.get(route + " " + targetId);
+    return samples == null ? TargetFigures.NONE : figures(samples, clockMillis.getAsLong());
+  }
+
+  /** The figures of a route over all its targets; {@link TargetFigures#NONE} without data. */
+  public TargetFigures route(String route) {
+    Deque<Sample> samples = byRoute.get(route);
+    return samples == null ? TargetFigures.NONE : figures(samples, clockMillis.getAsLong());
+  }
+
   /** The stats document served at {@code /v1/switchboard/stats}. */
   public Map<String, Object> snapshot() {
     long now = clockMillis.getAsLong();
@@ -76,37 +91,55 @@ public final class LiveStats {
     doc.put("object", "switchboard.stats");
     doc.put("window_seconds", windowMillis / 1000.0);
     Map<String, Object> routes = new TreeMap<>();
-    byRoute.forEach((route, samples) -> summary(samples, now).ifPresent(s -> routes.put(route, s)));
+    byRoute.forEach(
+        (route, samples) -> {
+          TargetFigures f = figures(samples, now);
+          if (f.requests() > 0) {
+            routes.put(route, document(f));
+          }
+        });
     List<Map<String, Object>> targets = new ArrayList<>();
     new TreeMap<>(byTarget)
         .forEach(
-            (key, samples) ->
-                summary(samples, now)
-                    .ifPresent(
-                        s -> {
-                          int space = key.indexOf(' ');
-                          String target = key.substring(space + 1);
-                          Map<String, Object> row = new LinkedHashMap<>();
-                          row.put("route", key.substring(0, space));
-                          row.put("target", target);
-                          row.put("provider", target.substring(0, target.indexOf('/')));
-                          row.put("model", target.substring(target.indexOf('/') + 1));
-                          row.putAll(s);
-                          targets.add(row);
-                        }));
+            (key, samples) -> {
+              TargetFigures f = figures(samples, now);
+              if (f.requests() == 0) {
+                return;
+              }
+              int space = key.indexOf(' ');
+              String target = key.substring(space + 1);
+              Map<String, Object> row = new LinkedHashMap<>();
+              row.put("route", key.substring(0, space));
+              row.put("target", target);
+              row.put("provider", target.substring(0, target.indexOf('/')));
+              row.put("model", target.substring(target.indexOf('/') + 1));
+              row.putAll(document(f));
+              targets.add(row);
+            });
     doc.put("routes", routes);
     doc.put("targets", targets);
     return doc;
   }
 
-  private java.util.Optional<Map<String, Object>> summary(Deque<Sample> samples, long now) {
+  private static Map<String, Object> document(TargetFigures f) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("requests", f.requests());
+    out.put("error_rate", f.errorRate());
+    out.put("ttft_p50_ms", f.ttftP50Ms());
+    out.put("ttft_p95_ms", f.ttftP95Ms());
+    out.put("tokens_per_second", f.tokensPerSecond());
+    out.put("cost_per_1k_requests_usd", f.costPer1kRequestsUsd());
+    return out;
+  }
+
+  private TargetFigures figures(Deque<Sample> samples, long now) {
     List<Sample> recent = new ArrayList<>();
     synchronized (samples) {
       samples.removeIf(s -> now - s.atMillis() > windowMillis);
       recent.addAll(samples);
     }
     if (recent.isEmpty()) {
-      return java.util.Optional.empty();
+      return TargetFigures.NONE;
     }
     List<Double> ttft = new ArrayList<>();
     List<Double> tps = new ArrayList<>();
@@ -127,18 +160,15 @@ public final class LiveStats {
       }
     }
     Collections.sort(ttft);
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("requests", recent.size());
-    out.put("error_rate", round((double) errors / recent.size()));
-    out.put("ttft_p50_ms", percentile(ttft, 0.50));
-    out.put("ttft_p95_ms", percentile(ttft, 0.95));
-    out.put(
-        "tokens_per_second",
+    return new TargetFigures(
+        recent.size(),
+        round((double) errors / recent.size()),
+        percentile(ttft, 0.50),
+        percentile(ttft, 0.95),
         tps.isEmpty()
             ? null
-            : round(tps.stream().mapToDouble(Double::doubleValue).average().orElse(0)));
-    out.put("cost_per_1k_requests_usd", round(cost / recent.size() * 1000));
-    return java.util.Optional.of(out);
+            : round(tps.stream().mapToDouble(Double::doubleValue).average().orElse(0)),
+        round(cost / recent.size() * 1000));
   }
 
   /** Nearest-rank percentile of sorted values; null when there are none. */

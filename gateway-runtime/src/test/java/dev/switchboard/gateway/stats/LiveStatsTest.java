@@ -2,10 +2,83 @@ package dev.switchboard.gateway.stats;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.TestTables;
+import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.request.TokenUsage;
+import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.routing.ResolvedRoute;
+import dev.switchboard.gateway.routing.strategy.TargetFigures;
+import dev.switchboard.gateway.time.ManualClock;
+import dev.switchboard.gateway.upstream.Operation;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class LiveStatsTest {
+
+  private final ManualClock clock = new ManualClock();
+  private final LiveStats stats = new LiveStats(60_000, clock::currentTimeMillis);
+
+  private static final PlannedTarget TARGET =
+      new PlannedTarget(
+          TestTables.target("p", "m", 0),
+          TestTables.provider("p", "http://127.0.0.1:9/v1", false),
+          PlannedTarget.STABLE);
+
+  /** A finished stream request: first token after {@code ttftMs}, then {@code genMs} more. */
+  private void stream(long ttftMs, long genMs, long outputTokens, Double cost, boolean ok) {
+    RoutingTable.Route route =
+        new RoutingTable.Route("r", "r", List.of(), null, 1, List.of(), List.of(), null);
+    RequestContext ctx = new RequestContext("id", Operation.CHAT_COMPLETIONS, clock);
+    ctx.route(new ResolvedRoute(route, null, List.of(TARGET), List.of(), "route"));
+    ctx.target(TARGET);
+    ctx.stream(true);
+    clock.advance(ttftMs);
+    ctx.firstToken();
+    clock.advance(genMs);
+    ctx.usage(new TokenUsage(10, outputTokens, 0));
+    ctx.costUsd(cost);
+    ctx.finish(200, ok ? "success" : "error", ok ? null : "stream_truncated");
+    stats.record(ctx);
+  }
+
+  @Test
+  void figuresOfATargetAreComputedFromItsRecentRequests() {
+    stream(100, 1_000, 50, 0.002, true);
+    stream(300, 2_000, 100, 0.004, true);
+    stream(200, 500, 0, null, false);
+
+    TargetFigures f = stats.target("r", "p/m");
+
+    assertThat(f.requests()).isEqualTo(3);
+    assertThat(f.errorRate()).isEqualTo(0.333);
+    assertThat(f.ttftP50Ms()).isEqualTo(200.0);
+    assertThat(f.ttftP95Ms()).isEqualTo(300.0);
+    // 50 tokens / 1 s, 100 / 2 s, 0 / 0.5 s: mean 33.333 tokens/s.
+    assertThat(f.tokensPerSecond()).isEqualTo(33.333);
+    // (0.002 + 0.004) / 3 requests x 1,000.
+    assertThat(f.costPer1kRequestsUsd()).isEqualTo(2.0);
+    assertThat(stats.route("r")).isEqualTo(f);
+    assertThat(stats.target("r", "p/other")).isEqualTo(TargetFigures.NONE);
+  }
+
+  @Test
+  void requestsOlderThanTheWindowDropOut() {
+    stream(100, 100, 10, 0.001, true);
+    // The second request takes 400 ms and ends exactly one window after the first.
+    clock.advance(60_000 - 400);
+    stream(300, 100, 10, 0.003, true);
+
+    assertThat(stats.target("r", "p/m").requests()).isEqualTo(2);
+    clock.advance(1);
+    TargetFigures f = stats.target("r", "p/m");
+    assertThat(f.requests()).isEqualTo(1);
+    assertThat(f.ttftP50Ms()).isEqualTo(300.0);
+    clock.advance(60_000);
+    assertThat(stats.target("r", "p/m")).isEqualTo(TargetFigures.NONE);
+    assertThat(stats.snapshot().get("routes")).isEqualTo(Map.of());
+  }
 
   @Test
   void nearestRankPercentiles() {

@@ -1,4 +1,4 @@
-package dev.switchboard.gateway.resilience;
+package dev.switchboard.gateway.routing.strategy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -93,5 +93,13 @@ class AttemptPlannerTest {
     assertThat(planner(0.06).plan(route("priority", stable, canary, 5)))
         .extracting(PlannedTarget::arm)
         .containsExactly("stable");
+  }
+
+  @Test
+  void strategiesWithoutAnImplementationYetOrderByPriority() {
+    List<PlannedTarget> targets =
+        List.of(t("b", 100, 1, "stable"), t("a", 100, 0, "stable"), t("c", 100, 2, "stable"));
+    assertThat(models(planner().plan(route("least-cost", targets, List.of(), 0))))
+        .containsExactly("a", "b", "c");
   }
 }

@@ -1,0 +1,48 @@
+package dev.switchboard.gateway.cost;
+
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.request.TokenUsage;
+import dev.switchboard.gateway.routing.PlannedTarget;
+
+/**
+ * The cost of one answer from the serving model's table prices (per million tokens): uncached input
+ * at the input price, cached input at the cached-input price (the input price when the table gives
+ * none), output at the output price. Only USD prices (or prices without a currency) are summed:
+ * adding currencies would need exchange rates the gateway does not have.
+ */
+public final class Pricing {
+
+  private Pricing() {}
+
+  /** The answer's cost in USD on {@code target}, or null when its model has no USD price. */
+  public static Double costUsd(PlannedTarget target, TokenUsage usage) {
+    if (target == null || usage == null) {
+      return null;
+    }
+    return target
+        .provider()
+        .model(target.target().model())
+        .map(RoutingTable.Model::pricing)
+        .map(p -> costUsd(p, usage))
+        .orElse(null);
+  }
+
+  /** The cost of {@code usage} at {@code prices}, or null when they are not in USD. */
+  public static Double costUsd(RoutingTable.Pricing prices, TokenUsage usage) {
+    if (prices.currency() != null && !"USD".equalsIgnoreCase(prices.currency())) {
+      return null;
+    }
+    double in = orZero(prices.inputPerMillionTokens());
+    double out = orZero(prices.outputPerMillionTokens());
+    double cachedPrice =
+        prices.cachedInputPerMillionTokens() == null ? in : prices.cachedInputPerMillionTokens();
+    // A provider reporting more cached than input tokens is not believed beyond the input.
+    long cached = Math.min(usage.cachedInputTokens(), usage.inputTokens());
+    return ((usage.inputTokens() - cached) * in + cached * cachedPrice + usage.outputTokens() * out)
+        / 1_000_000.0;
+  }
+
+  private static double orZero(Double value) {
+    return value == null ? 0 : value;
+  }
+}
