@@ -8,6 +8,7 @@ import dev.switchboard.gateway.http.InfoHandlers;
 import dev.switchboard.gateway.http.ProxyHandler;
 import dev.switchboard.gateway.logging.RequestLogWriter;
 import dev.switchboard.gateway.metrics.GatewayMetrics;
+import dev.switchboard.gateway.pipeline.RequestPipeline;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.resilience.FailoverChain;
 import dev.switchboard.gateway.resilience.RequestDeadline;
@@ -125,19 +126,21 @@ public final class GatewayServer {
             clock,
             resilience,
             () -> ThreadLocalRandom.current().nextDouble());
+    AttemptPlanner planner =
+        new AttemptPlanner(() -> ThreadLocalRandom.current().nextDouble(), stats);
     ProxyHandler proxy =
         new ProxyHandler(
-            state,
-            new AttemptPlanner(() -> ThreadLocalRandom.current().nextDouble(), stats),
-            chain,
-            new UpstreamCaller(clock, clients),
-            ctx -> {
-              metrics.request(ctx);
-              stats.record(ctx);
-              log.write(ctx);
-            },
-            resilience.rateLimiter(),
-            RequestDeadline.configuredMaxMs(),
+            RequestPipeline.create(
+                state,
+                planner,
+                chain,
+                new UpstreamCaller(clock, clients),
+                resilience.rateLimiter(),
+                RequestDeadline.configuredMaxMs(),
+                metrics,
+                stats,
+                log,
+                () -> ThreadLocalRandom.current().nextDouble()),
             clock);
     InfoHandlers info = new InfoHandlers(state, metrics, stats, resilience::summary);
     int instances =

@@ -1,10 +1,9 @@
 package dev.switchboard.gateway.http;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.upstream.UpstreamFailure;
-import java.io.IOException;
+import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
+import dev.switchboard.gateway.upstream.adapter.UpstreamError;
 
 /**
  * Maps whatever ended a request to the OpenAI-shaped error the client sees. Upstream failures map
@@ -12,13 +11,11 @@ import java.io.IOException;
  * broken body → 502, a request the upstream rejected → the upstream's own 4xx and message, and the
  * upstream refusing our credentials → 502 that says it is a gateway configuration problem.
  */
-final class ErrorMapping {
-
-  private static final ObjectMapper JSON = new ObjectMapper();
+public final class ErrorMapping {
 
   private ErrorMapping() {}
 
-  static OpenAiError toOpenAiError(Throwable err, RequestContext ctx) {
+  public static OpenAiError toOpenAiError(Throwable err, RequestContext ctx) {
     if (err instanceof ApiException api) {
       return api.error();
     }
@@ -71,7 +68,7 @@ final class ErrorMapping {
               null,
               "upstream_auth_failed",
               "upstream_auth");
-      case REQUEST_REJECTED -> upstreamRejection(f);
+      case REQUEST_REJECTED -> upstreamRejection(f, ctx);
       case CLIENT_CANCELLED ->
           new OpenAiError(
               499,
@@ -83,27 +80,31 @@ final class ErrorMapping {
     };
   }
 
-  /** The upstream's own 4xx, keeping its message/param/code when it is OpenAI-shaped. */
-  private static OpenAiError upstreamRejection(UpstreamFailure f) {
-    int status = f.upstreamStatus();
+  /**
+   * The upstream's own 4xx, keeping its message/param/code as the rejecting target's adapter reads
+   * them from its error body.
+   */
+  private static OpenAiError upstreamRejection(UpstreamFailure f, RequestContext ctx) {
     String message = f.getMessage();
     String type = "invalid_request_error";
     String param = null;
     String code = null;
-    if (f.upstreamBody() != null) {
-      try {
-        JsonNode error = JSON.readTree(f.upstreamBody().getBytes()).path("error");
-        if (error.isObject()) {
-          message = ProxyHandler.textOrNull(error.get("message"));
-          type = error.hasNonNull("type") ? error.get("type").asText() : type;
-          param = ProxyHandler.textOrNull(error.get("param"));
-          code = ProxyHandler.textOrNull(error.get("code"));
-        }
-      } catch (IOException | RuntimeException ignored) {
-        // Not JSON: the generic message above is all we can say.
+    if (f.upstreamBody() != null && ctx.target() != null) {
+      UpstreamError error =
+          UpstreamAdapters.forProvider(ctx.target().provider()).decodeError(f.upstreamBody());
+      if (error != null) {
+        message = error.message();
+        type = error.type() != null ? error.type() : type;
+        param = error.param();
+        code = error.code();
       }
     }
     return new OpenAiError(
-        status, message == null ? f.getMessage() : message, type, param, code, "upstream_rejected");
+        f.upstreamStatus(),
+        message == null ? f.getMessage() : message,
+        type,
+        param,
+        code,
+        "upstream_rejected");
   }
 }

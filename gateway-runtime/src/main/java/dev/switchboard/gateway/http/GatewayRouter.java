@@ -1,6 +1,8 @@
 package dev.switchboard.gateway.http;
 
-import dev.switchboard.gateway.upstream.Operation;
+import dev.switchboard.gateway.frontdoor.ChatCompletionsFrontDoor;
+import dev.switchboard.gateway.frontdoor.EmbeddingsFrontDoor;
+import dev.switchboard.gateway.frontdoor.FrontDoor;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
@@ -14,6 +16,11 @@ import java.util.Locale;
  * method, body too large) is answered in OpenAI's error shape.
  */
 public final class GatewayRouter {
+
+  /** The APIs clients speak, one front door per path (Responses and Anthropic Messages join). */
+  private static final FrontDoor CHAT_COMPLETIONS = new ChatCompletionsFrontDoor();
+
+  private static final FrontDoor EMBEDDINGS = new EmbeddingsFrontDoor();
 
   private GatewayRouter() {}
 
@@ -30,11 +37,8 @@ public final class GatewayRouter {
     router
         .post("/v1/chat/completions")
         .handler(body)
-        .handler(rc -> proxy.handle(rc, Operation.CHAT_COMPLETIONS));
-    router
-        .post("/v1/embeddings")
-        .handler(body)
-        .handler(rc -> proxy.handle(rc, Operation.EMBEDDINGS));
+        .handler(rc -> proxy.handle(rc, CHAT_COMPLETIONS));
+    router.post("/v1/embeddings").handler(body).handler(rc -> proxy.handle(rc, EMBEDDINGS));
     router.get("/v1/models").handler(info::listModels);
     router.get("/v1/models/:model").handler(info::retrieveModel);
     router.get("/v1/switchboard/stats").handler(info::stats);

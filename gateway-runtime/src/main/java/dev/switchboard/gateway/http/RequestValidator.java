@@ -8,12 +8,12 @@ import dev.switchboard.gateway.upstream.Operation;
  * The checks the gateway makes on a request body before routing it: only what it needs to route and
  * stream correctly. Everything else is the provider's business and is forwarded untouched.
  */
-final class RequestValidator {
+public final class RequestValidator {
 
   private RequestValidator() {}
 
   /** Throws {@link ApiException} (400, with {@code param}) when the body cannot be routed. */
-  static void validate(JsonNode body, Operation op) {
+  public static void validate(JsonNode body, Operation op) {
     if (body == null || !body.isObject()) {
       throw new ApiException(
           OpenAiError.invalidRequest("The request body must be a JSON object.", null));
@@ -66,7 +66,7 @@ final class RequestValidator {
   }
 
   /** Whether the body asks for a stream. */
-  static boolean wantsStream(ObjectNode body) {
+  public static boolean wantsStream(ObjectNode body) {
     return body.path("stream").asBoolean(false);
   }
 }

@@ -1,18 +1,16 @@
 package dev.switchboard.gateway.resilience;
 
-import dev.switchboard.contract.ProviderKind;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.time.GatewayClock;
 import dev.switchboard.gateway.upstream.UpstreamClients;
 import dev.switchboard.gateway.upstream.UpstreamRequests;
+import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -165,17 +163,8 @@ final class HealthChecker {
 
   /** The probe URL: the cheapest authenticated call each provider offers. */
   static String url(RoutingTable.Provider provider) {
-    String base = UpstreamRequests.baseUrl(provider);
-    if (provider.providerKind() == ProviderKind.AZURE_OPENAI) {
-      String version =
-          provider.apiVersion() == null
-              ? ProviderKind.DEFAULT_AZURE_API_VERSION
-              : provider.apiVersion();
-      return base
-          + "/openai/models?api-version="
-          + URLEncoder.encode(version, StandardCharsets.UTF_8);
-    }
-    return base + "/models";
+    return UpstreamRequests.baseUrl(provider)
+        + UpstreamAdapters.forProvider(provider).probePath(provider);
   }
 
   private static long positiveOr(Long value, long fallback) {

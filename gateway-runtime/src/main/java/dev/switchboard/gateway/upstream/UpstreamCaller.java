@@ -1,12 +1,13 @@
 package dev.switchboard.gateway.upstream;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.routing.PerRecordCache;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.time.GatewayClock;
+import dev.switchboard.gateway.upstream.adapter.UpstreamAdapter;
+import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -16,7 +17,6 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
-import java.io.IOException;
 import java.net.ConnectException;
 import java.net.MalformedURLException;
 import java.net.URI;
@@ -32,8 +32,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * turns every way an upstream can misbehave into an {@link UpstreamFailure} of the right kind.
  */
 public final class UpstreamCaller {
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Upstream error bodies beyond this size are cut; they only feed error messages. */
   private static final int MAX_ERROR_BODY = 64 * 1024;
@@ -95,7 +93,8 @@ public final class UpstreamCaller {
               int status = resp.statusCode();
               if (status >= 200 && status < 300) {
                 try {
-                  ReplySummary summary = ReplySummary.scan(bytes.getBytes(), op);
+                  ReplySummary summary =
+                      UpstreamAdapters.forProvider(pt.provider()).decodeReply(bytes.getBytes(), op);
                   promise.tryComplete(new JsonReply(status, bytes, summary));
                 } catch (ReplySummary.BadReply bad) {
                   promise.tryFail(
@@ -197,12 +196,13 @@ public final class UpstreamCaller {
               }
               UpstreamStream stream = new UpstreamStream(current.get(), resp);
               streamRef.set(stream);
+              UpstreamAdapter adapter = UpstreamAdapters.forProvider(pt.provider());
               SseDecoder decoder =
                   new SseDecoder(
                       data -> {
                         if (!promise.future().isComplete()) {
-                          JsonNode first = parseEvent(data);
-                          UpstreamFailure broken = firstEventProblem(pt, data, first);
+                          JsonNode first = adapter.parseEvent(data);
+                          UpstreamFailure broken = adapter.firstEventProblem(pt, data, first);
                           if (broken != null) {
                             // Nothing reached the client yet: fail the attempt so the chain can
                             // still move on, instead of committing to a stream that is an error.
@@ -268,13 +268,14 @@ public final class UpstreamCaller {
       Optional<String> key,
       boolean stream,
       AttemptTimeouts timeouts) {
+    UpstreamAdapter adapter = UpstreamAdapters.forProvider(pt.provider());
     MultiMap headers = HttpHeaders.headers();
-    UpstreamRequests.headers(pt.provider(), key, ctx.requestId(), stream, headers);
+    adapter.headers(pt.provider(), key, ctx.requestId(), stream, headers);
     URL base = baseUrl(pt.provider());
     return new RequestOptions()
         .setMethod(HttpMethod.POST)
         .setAbsoluteURI(base)
-        .setURI(base.getPath() + UpstreamRequests.path(pt.provider(), pt.target().model(), op))
+        .setURI(base.getPath() + adapter.path(pt.provider(), pt.target().model(), op))
         .setConnectTimeout(timeouts.connectMs())
         .setHeaders(headers);
   }
@@ -357,31 +358,5 @@ public final class UpstreamCaller {
         cut,
         retryAfter,
         resp.getHeader("retry-after-ms"));
-  }
-
-  /** Why a stream's first event disqualifies the attempt, or null when it is a real chunk. */
-  private static UpstreamFailure firstEventProblem(PlannedTarget pt, String data, JsonNode first) {
-    if (first == null || !first.isObject()) {
-      return new UpstreamFailure(
-          FailureKind.BAD_RESPONSE, pt.id() + " sent a first stream event that is not JSON");
-    }
-    if (first.path("error").isObject()) {
-      return new UpstreamFailure(
-          FailureKind.SERVER_ERROR,
-          pt.id() + " sent an error event before any content",
-          200,
-          Buffer.buffer(data),
-          null);
-    }
-    return null;
-  }
-
-  /** Parses an SSE data payload; null when it is not JSON. */
-  public static JsonNode parseEvent(String data) {
-    try {
-      return JSON.readTree(data);
-    } catch (IOException e) {
-      return null;
-    }
   }
 }

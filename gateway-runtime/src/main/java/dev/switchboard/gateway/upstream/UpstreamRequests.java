@@ -2,9 +2,8 @@ package dev.switchboard.gateway.upstream;
 
 import dev.switchboard.contract.ProviderKind;
 import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
 import io.vertx.core.MultiMap;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -31,37 +30,14 @@ public final class UpstreamRequests {
     return base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
   }
 
-  /**
-   * The absolute URL of an operation for a target model. Azure OpenAI addresses deployments by name
-   * in the path and needs an {@code api-version}; every other preset is OpenAI-shaped.
-   */
+  /** The absolute URL of an operation for a target model (the path is the adapter's). */
   public static String url(RoutingTable.Provider provider, String model, Operation operation) {
     return baseUrl(provider) + path(provider, model, operation);
   }
 
-  /** What {@link #url} appends to the base URL: the operation's path and query. */
+  /** What {@link #url} appends to the base URL: the provider adapter's path and query. */
   public static String path(RoutingTable.Provider provider, String model, Operation operation) {
-    if (provider.providerKind() == ProviderKind.AZURE_OPENAI) {
-      String apiVersion =
-          provider.apiVersion() == null
-              ? ProviderKind.DEFAULT_AZURE_API_VERSION
-              : provider.apiVersion();
-      return "/openai/deployments/"
-          + URLEncoder.encode(model, StandardCharsets.UTF_8).replace("+", "%20")
-          + operation.path()
-          + "?api-version="
-          + URLEncoder.encode(apiVersion, StandardCharsets.UTF_8);
-    }
-    return operation.path();
-  }
-
-  /**
-   * Whether the provider accepts {@code stream_options} (the gateway adds {@code include_usage} to
-   * measure tokens of streams). Mistral rejects unknown fields (422) and reports usage in its last
-   * chunk anyway; every other preset, and vLLM/Ollama, accept it.
-   */
-  public static boolean acceptsStreamOptions(RoutingTable.Provider provider) {
-    return provider.providerKind() != ProviderKind.MISTRAL;
+    return UpstreamAdapters.forProvider(provider).path(provider, model, operation);
   }
 
   /** Writes auth, static, content and tracing headers of an upstream call into {@code into}. */

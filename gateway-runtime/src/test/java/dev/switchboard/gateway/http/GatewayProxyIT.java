@@ -13,6 +13,7 @@ import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.gateway.OpenApiErrorSchema;
 import dev.switchboard.gateway.TestTables;
+import dev.switchboard.gateway.pipeline.ValidateStage;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
 import dev.switchboard.mock.record.RequestRecord;
@@ -424,7 +425,7 @@ class GatewayProxyIT {
     assertError(response, 413, null, "request_too_large");
 
     // Above the inline-parse threshold: parsed on a worker thread, then proxied as usual.
-    String largePrompt = "x".repeat(ProxyHandler.INLINE_PARSE_LIMIT + 1024);
+    String largePrompt = "x".repeat(ValidateStage.INLINE_PARSE_LIMIT + 1024);
     HttpResponse<String> large =
         gateway.post(
             "/v1/chat/completions",

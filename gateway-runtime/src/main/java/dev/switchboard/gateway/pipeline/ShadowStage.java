@@ -1,23 +1,20 @@
-package dev.switchboard.gateway.http;
+package dev.switchboard.gateway.pipeline;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.switchboard.gateway.request.Refusals;
 import dev.switchboard.gateway.request.RequestContext;
-import dev.switchboard.gateway.request.TokenUsage;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.routing.ResolvedRoute;
 import dev.switchboard.gateway.routing.RoutingState;
 import dev.switchboard.gateway.upstream.FailureKind;
 import dev.switchboard.gateway.upstream.JsonReply;
-import dev.switchboard.gateway.upstream.ReplySummary;
 import dev.switchboard.gateway.upstream.UpstreamCaller;
 import dev.switchboard.gateway.upstream.UpstreamFailure;
 import dev.switchboard.gateway.upstream.UpstreamStream;
+import dev.switchboard.gateway.upstream.adapter.StreamDecoder;
+import dev.switchboard.gateway.upstream.adapter.StreamEventFacts;
+import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
 import io.vertx.core.buffer.Buffer;
 import java.util.Comparator;
 import java.util.Optional;
-import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
 
@@ -26,44 +23,38 @@ import java.util.function.DoubleSupplier;
  * the canary target while the client is answered from stable only. The copy runs on its own request
  * context (request id suffixed {@code -shadow}, arm {@code canary}), so its latency, tokens, errors
  * and refusals land in the same per-target metrics the operator's canary analysis compares —
- * without any effect on the client, whose disconnect does not cancel the copy.
+ * without any effect on the client, whose disconnect does not cancel the copy. The copy's events
+ * are read by the canary's upstream adapter, like any answer's.
  */
-final class ShadowMirror {
+public final class ShadowStage implements Stage {
 
   private final UpstreamCaller caller;
   private final RoutingState state;
   private final DoubleSupplier random;
-  private final Consumer<RequestContext> onFinished;
-  private final BiConsumer<RequestContext, TokenUsage> accountant;
+  private final Consumer<RequestContext> accounting;
 
-  ShadowMirror(
+  /**
+   * @param random uniform values in [0, 1) deciding which requests are copied
+   * @param accounting records a finished copy (metrics, stats, log)
+   */
+  public ShadowStage(
       UpstreamCaller caller,
       RoutingState state,
       DoubleSupplier random,
-      Consumer<RequestContext> onFinished,
-      BiConsumer<RequestContext, TokenUsage> accountant) {
+      Consumer<RequestContext> accounting) {
     this.caller = caller;
     this.state = state;
     this.random = random;
-    this.onFinished = onFinished;
-    this.accountant = accountant;
+    this.accounting = accounting;
   }
 
-  /**
-   * Mirrors the request to the shadow canary when this request falls into the canary's share.
-   *
-   * @param addedUsage the gateway added {@code stream_options} to the client's body (see {@link
-   *     ProxyHandler#upstreamBody})
-   */
-  void maybeMirror(
-      RequestContext primary,
-      ResolvedRoute route,
-      ObjectNode body,
-      boolean stream,
-      boolean addedUsage) {
+  @Override
+  public boolean forward(Exchange exchange) {
+    RequestContext primary = exchange.ctx();
+    ResolvedRoute route = primary.route();
     if (!"shadow".equals(route.canaryMode())
         || random.getAsDouble() * 100 >= route.route().canary().weight()) {
-      return;
+      return true;
     }
     PlannedTarget target =
         route.canaryCandidates().stream()
@@ -74,14 +65,16 @@ final class ShadowMirror {
     ctx.snapshot(primary.snapshot());
     ctx.route(route);
     ctx.target(target);
-    ctx.stream(stream);
-    Optional<String> key = state.keys().keyFor(target.provider().name());
-    if (key.isEmpty() && target.provider().hasKey()) {
+    ctx.stream(primary.stream());
+    Optional<String> key;
+    try {
+      key = ExecuteStage.key(state, target);
+    } catch (UpstreamFailure noKey) {
       finish(ctx, 503, "error", FailureKind.NO_KEY.label());
-      return;
+      return true;
     }
-    Buffer bytes = ProxyHandler.upstreamBody(body, target, addedUsage);
-    if (stream) {
+    Buffer bytes = ExecuteStage.encode(exchange.body(), target, exchange.stripUsage());
+    if (ctx.stream()) {
       caller
           .openStream(target, bytes, ctx, key)
           .onSuccess(upstream -> drain(ctx, upstream))
@@ -92,17 +85,12 @@ final class ShadowMirror {
           .onSuccess(reply -> answered(ctx, reply))
           .onFailure(err -> failed(ctx, err));
     }
+    return true;
   }
 
   private void answered(RequestContext ctx, JsonReply reply) {
     ctx.firstToken();
-    ReplySummary summary = reply.summary();
-    ctx.upstreamModel(summary.model());
-    ctx.finishReason(summary.finishReason());
-    if (summary.refused()) {
-      ctx.markRefused();
-    }
-    accountant.accept(ctx, summary.usage());
+    Exchange.record(ctx, reply.summary());
     ctx.recordAttempt(
         new RequestContext.Attempt(ctx.target().id(), ctx.target().arm(), "success", 0));
     finish(ctx, reply.status(), "success", null);
@@ -110,34 +98,22 @@ final class ShadowMirror {
 
   private void drain(RequestContext ctx, UpstreamStream upstream) {
     ctx.firstToken();
+    // Nothing is relayed: the decoder only has to find the facts, so usage is never hidden.
+    StreamDecoder decoder =
+        UpstreamAdapters.forProvider(ctx.target().provider()).streamDecoder(false);
     upstream.attach(
         new UpstreamStream.Sink() {
           private boolean done;
 
           @Override
           public void onEvent(String data) {
-            if ("[DONE]".equals(data.strip())) {
-              done = true;
-              return;
-            }
-            JsonNode chunk = UpstreamCaller.parseEvent(data);
-            if (chunk == null) {
-              return;
-            }
-            if (ctx.upstreamModel() == null) {
-              ctx.upstreamModel(ProxyHandler.textOrNull(chunk.get("model")));
-            }
-            for (JsonNode choice : chunk.path("choices")) {
-              if (Refusals.isRefusal(choice)) {
-                ctx.markRefused();
+            StreamEventFacts event = decoder.decode(data, upstream.takeParsed(data));
+            switch (event.kind()) {
+              case DONE -> done = true;
+              case CHUNK, DROP -> Exchange.record(ctx, event);
+              case ERROR, MALFORMED -> {
+                // The copy is only measured: a broken event shows as a truncated stream.
               }
-              String finish = ProxyHandler.textOrNull(choice.get("finish_reason"));
-              if (finish != null) {
-                ctx.finishReason(finish);
-              }
-            }
-            if (chunk.path("usage").isObject()) {
-              accountant.accept(ctx, TokenUsage.fromUsageNode(chunk.get("usage")));
             }
           }
 
@@ -166,7 +142,7 @@ final class ShadowMirror {
   private void finish(RequestContext ctx, int status, String outcome, String errorClass) {
     if (ctx.status() == 0) {
       ctx.finish(status, outcome, errorClass);
-      onFinished.accept(ctx);
+      accounting.accept(ctx);
     }
   }
 }

@@ -1,4 +1,4 @@
-package dev.switchboard.gateway.http;
+package dev.switchboard.gateway.upstream.adapter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -36,7 +36,9 @@ class UpstreamBodyTest {
 
     JsonNode sent =
         JSON.readTree(
-            ProxyHandler.upstreamBody(body, target("openai", "gpt-4o-mini"), true).getBytes());
+            new OpenAiAdapter()
+                .encodeRequest(body, target("openai", "gpt-4o-mini"), true)
+                .getBytes());
 
     assertThat(sent.path("model").asText()).isEqualTo("gpt-4o-mini");
     assertThat(sent.path("messages")).isEqualTo(body.path("messages"));
@@ -50,9 +52,9 @@ class UpstreamBodyTest {
     PlannedTarget mistral = target("mistral", "mistral-large-latest");
 
     JsonNode added =
-        JSON.readTree(ProxyHandler.upstreamBody(clientBody(), mistral, true).getBytes());
+        JSON.readTree(new OpenAiAdapter().encodeRequest(clientBody(), mistral, true).getBytes());
     JsonNode clients =
-        JSON.readTree(ProxyHandler.upstreamBody(clientBody(), mistral, false).getBytes());
+        JSON.readTree(new OpenAiAdapter().encodeRequest(clientBody(), mistral, false).getBytes());
 
     assertThat(added.has("stream_options")).isFalse();
     assertThat(clients.has("stream_options")).isTrue();

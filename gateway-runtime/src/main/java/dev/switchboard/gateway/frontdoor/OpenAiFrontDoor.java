@@ -1,0 +1,104 @@
+package dev.switchboard.gateway.frontdoor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.gateway.http.ApiException;
+import dev.switchboard.gateway.http.OpenAiError;
+import dev.switchboard.gateway.http.RequestValidator;
+import dev.switchboard.gateway.upstream.JsonReply;
+import dev.switchboard.gateway.upstream.Operation;
+import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The OpenAI API as clients speak it: the internal request is the client's own body, answers and
+ * stream chunks go out as the OpenAI-format upstream sent them, errors in OpenAI's error shape.
+ */
+abstract class OpenAiFrontDoor implements FrontDoor {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
+  private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
+
+  private final Operation operation;
+
+  OpenAiFrontDoor(Operation operation) {
+    this.operation = operation;
+  }
+
+  @Override
+  public Operation operation() {
+    return operation;
+  }
+
+  @Override
+  public ObjectNode decodeRequest(Buffer raw) {
+    ObjectNode body = parse(raw);
+    RequestValidator.validate(body, operation);
+    return body;
+  }
+
+  @Override
+  public String model(ObjectNode request) {
+    return request.get("model").asText();
+  }
+
+  @Override
+  public Buffer encodeReply(JsonReply reply) {
+    return reply.body();
+  }
+
+  @Override
+  public Buffer encodeStreamEvent(String payload) {
+    return sseEvent(payload);
+  }
+
+  @Override
+  public Buffer encodeStreamEnd() {
+    return DONE.copy();
+  }
+
+  @Override
+  public Buffer encodeError(OpenAiError error) {
+    return error.toBuffer();
+  }
+
+  @Override
+  public Buffer encodeStreamError(OpenAiError error) {
+    // One error event, then close; OpenAI SDKs raise it as an APIError. No [DONE] after it.
+    return sseEvent(error.toJson().toString());
+  }
+
+  /** {@code data: <payload>\n\n} in one buffer, encoded once. */
+  static Buffer sseEvent(String payload) {
+    byte[] utf8 = payload.getBytes(StandardCharsets.UTF_8);
+    return Buffer.buffer(DATA.length + utf8.length + END.length)
+        .appendBytes(DATA)
+        .appendBytes(utf8)
+        .appendBytes(END);
+  }
+
+  private static ObjectNode parse(Buffer body) {
+    if (body == null || body.length() == 0) {
+      throw new ApiException(OpenAiError.invalidRequest("The request body is empty.", null));
+    }
+    JsonNode node;
+    try {
+      node = JSON.readTree(body.getBytes());
+    } catch (IOException e) {
+      throw new ApiException(
+          OpenAiError.invalidRequest(
+              "We could not parse the JSON body of your request. (HINT: This likely means you"
+                  + " aren't using your HTTP library correctly.)",
+              null));
+    }
+    if (node == null || !node.isObject()) {
+      throw new ApiException(
+          OpenAiError.invalidRequest("The request body must be a JSON object.", null));
+    }
+    return (ObjectNode) node;
+  }
+}

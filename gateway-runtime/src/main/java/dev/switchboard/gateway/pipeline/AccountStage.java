@@ -1,0 +1,45 @@
+package dev.switchboard.gateway.pipeline;
+
+import dev.switchboard.gateway.cost.Pricing;
+import dev.switchboard.gateway.logging.RequestLogWriter;
+import dev.switchboard.gateway.metrics.GatewayMetrics;
+import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.stats.LiveStats;
+
+/**
+ * Accounting, on the way back: the answer's cost from the serving model's prices, then metrics,
+ * live stats and the request log line. Registered first, so every request — also one that ended at
+ * validation, or a shadow copy — passes through it last.
+ */
+public final class AccountStage implements Stage {
+
+  private final GatewayMetrics metrics;
+  private final LiveStats stats;
+  private final RequestLogWriter log;
+
+  public AccountStage(GatewayMetrics metrics, LiveStats stats, RequestLogWriter log) {
+    this.metrics = metrics;
+    this.stats = stats;
+    this.log = log;
+  }
+
+  @Override
+  public boolean forward(Exchange exchange) {
+    return true;
+  }
+
+  @Override
+  public void backward(Exchange exchange) {
+    record(exchange.ctx());
+  }
+
+  /** Accounts one finished request (also the shadow copies, which have no exchange). */
+  public void record(RequestContext ctx) {
+    if (ctx.usage() != null) {
+      ctx.costUsd(Pricing.costUsd(ctx.target(), ctx.usage()));
+    }
+    metrics.request(ctx);
+    stats.record(ctx);
+    log.write(ctx);
+  }
+}

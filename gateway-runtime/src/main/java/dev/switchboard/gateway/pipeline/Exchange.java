@@ -1,0 +1,212 @@
+package dev.switchboard.gateway.pipeline;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.gateway.frontdoor.FrontDoor;
+import dev.switchboard.gateway.http.ErrorMapping;
+import dev.switchboard.gateway.http.OpenAiError;
+import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.request.TokenUsage;
+import dev.switchboard.gateway.resilience.TokenBucket;
+import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.upstream.FailureKind;
+import dev.switchboard.gateway.upstream.ReplySummary;
+import dev.switchboard.gateway.upstream.UpstreamFailure;
+import dev.switchboard.gateway.upstream.UpstreamStream;
+import dev.switchboard.gateway.upstream.adapter.StreamEventFacts;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * One request on its way through the {@link Pipeline}: the HTTP exchange, the front door the client
+ * came through, the {@link RequestContext} that records what happened (for metrics, stats and the
+ * log), and what the stages hand each other (the internal request, the planned chain, the upstream
+ * result). Touched only from the request's event loop.
+ */
+public final class Exchange {
+
+  private static final CharSequence APPLICATION_JSON =
+      HttpHeaders.createOptimized("application/json");
+
+  private final RoutingContext http;
+  private final RequestContext ctx;
+  private final FrontDoor frontDoor;
+  private final Pipeline pipeline;
+  private final Function<String, String> headers;
+  private int entered = -1;
+
+  private ObjectNode body;
+  private boolean stripUsage;
+  private List<PlannedTarget> plan;
+  private Object result;
+  private List<TokenBucket> tokenLimits = List.of();
+
+  public Exchange(RoutingContext http, RequestContext ctx, FrontDoor frontDoor, Pipeline pipeline) {
+    this.http = http;
+    this.ctx = ctx;
+    this.frontDoor = frontDoor;
+    this.pipeline = pipeline;
+    HttpServerRequest request = http.request();
+    this.headers = request::getHeader;
+  }
+
+  public RoutingContext http() {
+    return http;
+  }
+
+  public HttpServerResponse response() {
+    return http.response();
+  }
+
+  /** A request header by (case-insensitive) name, or null. */
+  public Function<String, String> headers() {
+    return headers;
+  }
+
+  public RequestContext ctx() {
+    return ctx;
+  }
+
+  public FrontDoor frontDoor() {
+    return frontDoor;
+  }
+
+  /** The internal request (the client's body as the front door decoded it). */
+  public ObjectNode body() {
+    return body;
+  }
+
+  public void body(ObjectNode body) {
+    this.body = body;
+  }
+
+  /** Whether the gateway asked a stream for usage the client did not ask for (so it is hidden). */
+  public boolean stripUsage() {
+    return stripUsage;
+  }
+
+  public void stripUsage(boolean stripUsage) {
+    this.stripUsage = stripUsage;
+  }
+
+  /** The ordered chain of targets to try. */
+  public List<PlannedTarget> plan() {
+    return plan;
+  }
+
+  public void plan(List<PlannedTarget> plan) {
+    this.plan = plan;
+  }
+
+  /** What execution produced: a {@code JsonReply} or an {@link UpstreamStream}. */
+  public Object result() {
+    return result;
+  }
+
+  public void result(Object result) {
+    this.result = result;
+  }
+
+  /** Client token limits the request passed, charged with its usage once it finished. */
+  public List<TokenBucket> tokenLimits() {
+    return tokenLimits;
+  }
+
+  public void tokenLimits(List<TokenBucket> tokenLimits) {
+    this.tokenLimits = tokenLimits;
+  }
+
+  int entered() {
+    return entered;
+  }
+
+  void entered(int index) {
+    entered = index;
+  }
+
+  /** Whether the request has its final status. */
+  public boolean finished() {
+    return ctx.status() != 0;
+  }
+
+  /** Continues with the next stage (after a stage's asynchronous step). */
+  public void proceed() {
+    pipeline.resume(this);
+  }
+
+  /**
+   * Ends the request with its final status and walks the answer back through the stages. A second
+   * call (a late timer or close) is ignored: a request is recorded once.
+   */
+  public void finish(int status, String outcome, String errorClass) {
+    if (finished()) {
+      return;
+    }
+    ctx.finish(status, outcome, errorClass);
+    pipeline.walkBack(this);
+  }
+
+  /** Ends the request with the error {@code err} maps to (499 when the client is gone). */
+  public void fail(Throwable err) {
+    if (result instanceof UpstreamStream stream) {
+      stream.cancel(); // answering failed: the upstream must not keep generating
+    }
+    if (err instanceof UpstreamFailure f && f.kind() == FailureKind.CLIENT_CANCELLED
+        || ctx.clientGone()) {
+      finish(499, "cancelled", "client_cancelled");
+      return;
+    }
+    OpenAiError error = ErrorMapping.toOpenAiError(err, ctx);
+    HttpServerResponse response = http.response();
+    if (!response.headWritten()) {
+      ServedHeaders.write(response, ctx);
+      if (err instanceof UpstreamFailure f && f.retryAfter() != null && error.status() == 429) {
+        response.putHeader("retry-after", f.retryAfter());
+      }
+      response
+          .setStatusCode(error.status())
+          .putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON)
+          .end(frontDoor.encodeError(error));
+    }
+    finish(error.status(), "error", error.errorClass());
+  }
+
+  /**
+   * Records what a JSON answer says (model version, fingerprint, finish reason, refusal, usage).
+   */
+  static void record(RequestContext ctx, ReplySummary reply) {
+    ctx.upstreamModel(reply.model());
+    ctx.systemFingerprint(reply.systemFingerprint());
+    ctx.finishReason(reply.finishReason());
+    if (reply.refused()) {
+      ctx.markRefused();
+    }
+    usage(ctx, reply.usage());
+  }
+
+  /** Records what one stream event says; model and fingerprint are kept from the first. */
+  static void record(RequestContext ctx, StreamEventFacts event) {
+    if (ctx.upstreamModel() == null && event.model() != null) {
+      ctx.upstreamModel(event.model());
+    }
+    if (ctx.systemFingerprint() == null && event.systemFingerprint() != null) {
+      ctx.systemFingerprint(event.systemFingerprint());
+    }
+    if (event.finishReason() != null) {
+      ctx.finishReason(event.finishReason());
+    }
+    if (event.isRefusal()) {
+      ctx.markRefused();
+    }
+    usage(ctx, event.usage());
+  }
+
+  private static void usage(RequestContext ctx, TokenUsage usage) {
+    if (usage != null) {
+      ctx.usage(usage);
+    }
+  }
+}

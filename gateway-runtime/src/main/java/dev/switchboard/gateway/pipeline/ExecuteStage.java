@@ -1,0 +1,81 @@
+package dev.switchboard.gateway.pipeline;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.resilience.FailoverChain;
+import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.routing.RoutingState;
+import dev.switchboard.gateway.upstream.FailureKind;
+import dev.switchboard.gateway.upstream.UpstreamCaller;
+import dev.switchboard.gateway.upstream.UpstreamFailure;
+import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
+import io.vertx.core.buffer.Buffer;
+import java.util.Optional;
+
+/**
+ * Runs the planned chain through the {@link FailoverChain}: each attempt's body is encoded by the
+ * target's upstream adapter and sent with the provider's current key. A stream commits at its first
+ * event; the result goes to the answer stage, a final failure becomes the mapped error.
+ */
+public final class ExecuteStage implements Stage {
+
+  private final FailoverChain chain;
+  private final UpstreamCaller caller;
+  private final RoutingState state;
+
+  public ExecuteStage(FailoverChain chain, UpstreamCaller caller, RoutingState state) {
+    this.chain = chain;
+    this.caller = caller;
+    this.state = state;
+  }
+
+  @Override
+  public boolean forward(Exchange exchange) {
+    RequestContext ctx = exchange.ctx();
+    ObjectNode body = exchange.body();
+    if (ctx.stream()) {
+      boolean stripUsage = exchange.stripUsage();
+      chain
+          .execute(
+              exchange.plan(),
+              ctx,
+              pt -> caller.openStream(pt, encode(body, pt, stripUsage), ctx, key(state, pt)))
+          .onSuccess(
+              upstream -> {
+                exchange.result(upstream);
+                exchange.proceed();
+              })
+          .onFailure(exchange::fail);
+    } else {
+      chain
+          .execute(
+              exchange.plan(),
+              ctx,
+              pt ->
+                  caller.callJson(
+                      pt, ctx.operation(), encode(body, pt, false), ctx, key(state, pt)))
+          .onSuccess(
+              reply -> {
+                exchange.result(reply);
+                exchange.proceed();
+              })
+          .onFailure(exchange::fail);
+    }
+    return false;
+  }
+
+  /** The attempt's body in the target's wire format. */
+  static Buffer encode(ObjectNode body, PlannedTarget pt, boolean addedUsage) {
+    return UpstreamAdapters.forProvider(pt.provider()).encodeRequest(body, pt, addedUsage);
+  }
+
+  /** The provider's current key; a provider that needs one and has none fails the attempt. */
+  static Optional<String> key(RoutingState state, PlannedTarget pt) {
+    Optional<String> key = state.keys().keyFor(pt.provider().name());
+    if (key.isEmpty() && pt.provider().hasKey()) {
+      throw new UpstreamFailure(
+          FailureKind.NO_KEY, "no API key is loaded for provider " + pt.provider().name());
+    }
+    return key;
+  }
+}

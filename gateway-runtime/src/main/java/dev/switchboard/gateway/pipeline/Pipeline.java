@@ -1,0 +1,84 @@
+package dev.switchboard.gateway.pipeline;
+
+import dev.switchboard.gateway.http.ApiException;
+import dev.switchboard.gateway.http.OpenAiError;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the registered {@link Stage}s over one request: forward until a stage takes the request over
+ * or answers it, and back through every entered stage once it finished. The list is built once;
+ * running it allocates nothing, and a synchronous stage costs one interface call.
+ */
+public final class Pipeline {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
+
+  private final Stage[] stages;
+
+  public Pipeline(List<Stage> stages) {
+    this.stages = stages.toArray(Stage[]::new);
+  }
+
+  /** The stages in the order requests walk them forward. */
+  public List<Stage> stages() {
+    return List.of(stages);
+  }
+
+  /** Starts a request at the first stage. */
+  public void start(Exchange exchange) {
+    run(exchange, 0);
+  }
+
+  /** Continues a request after the stage it last entered. */
+  void resume(Exchange exchange) {
+    run(exchange, exchange.entered() + 1);
+  }
+
+  private void run(Exchange exchange, int from) {
+    for (int i = from; i < stages.length; i++) {
+      if (exchange.finished()) {
+        return; // e.g. the client went away while an asynchronous stage ran
+      }
+      exchange.entered(i);
+      boolean next;
+      try {
+        next = stages[i].forward(exchange);
+      } catch (ApiException e) {
+        exchange.fail(e);
+        return;
+      } catch (RuntimeException e) {
+        LOG.error(
+            "request {}: stage {} failed",
+            exchange.ctx().requestId(),
+            stages[i].getClass().getSimpleName(),
+            e);
+        exchange.fail(new ApiException(OpenAiError.internal("Unexpected gateway error.")));
+        return;
+      }
+      if (!next) {
+        return;
+      }
+    }
+    if (!exchange.finished()) {
+      // The last stage answers every request; falling off the end is a registration bug.
+      exchange.fail(new ApiException(OpenAiError.internal("Unexpected gateway error.")));
+    }
+  }
+
+  /** Walks a finished request back through every stage it entered, innermost first. */
+  void walkBack(Exchange exchange) {
+    for (int i = exchange.entered(); i >= 0; i--) {
+      try {
+        stages[i].backward(exchange);
+      } catch (RuntimeException e) {
+        LOG.error(
+            "request {}: stage {} failed on the way back",
+            exchange.ctx().requestId(),
+            stages[i].getClass().getSimpleName(),
+            e);
+      }
+    }
+  }
+}

@@ -1,0 +1,47 @@
+package dev.switchboard.gateway.pipeline;
+
+import dev.switchboard.gateway.logging.RequestLogWriter;
+import dev.switchboard.gateway.metrics.GatewayMetrics;
+import dev.switchboard.gateway.resilience.ClientRateLimiter;
+import dev.switchboard.gateway.resilience.FailoverChain;
+import dev.switchboard.gateway.routing.RoutingState;
+import dev.switchboard.gateway.routing.strategy.AttemptPlanner;
+import dev.switchboard.gateway.stats.LiveStats;
+import dev.switchboard.gateway.upstream.UpstreamCaller;
+import java.util.List;
+import java.util.function.DoubleSupplier;
+
+/**
+ * The gateway's request path as registered: the one list to read to know what a request goes
+ * through, and the one place a new stage is added (see docs/REQUEST-PIPELINE.md).
+ */
+public final class RequestPipeline {
+
+  private RequestPipeline() {}
+
+  /** The stages of the gateway's request path, in the order requests walk them forward. */
+  public static Pipeline create(
+      RoutingState state,
+      AttemptPlanner planner,
+      FailoverChain chain,
+      UpstreamCaller caller,
+      ClientRateLimiter rateLimiter,
+      long maxDeadlineMs,
+      GatewayMetrics metrics,
+      LiveStats stats,
+      RequestLogWriter log,
+      DoubleSupplier random) {
+    AccountStage account = new AccountStage(metrics, stats, log);
+    return new Pipeline(
+        List.of(
+            account, // outermost: every answer walks back through accounting last
+            new ValidateStage(state),
+            new ResolveRouteStage(maxDeadlineMs),
+            new AdmitStage(rateLimiter),
+            // (cache lookup, deterministic contract: milestone 2)
+            new PlanStage(planner),
+            new ShadowStage(caller, state, random, account::record),
+            new ExecuteStage(chain, caller, state),
+            new AnswerStage()));
+  }
+}

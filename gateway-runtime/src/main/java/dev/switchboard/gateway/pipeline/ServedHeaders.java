@@ -1,0 +1,74 @@
+package dev.switchboard.gateway.pipeline;
+
+import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.routing.PlannedTarget;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+
+/** The {@code x-switchboard-*} headers that say what served a request. */
+final class ServedHeaders {
+
+  // Header names as pre-encoded ASCII strings: hashed and checked once, not per request.
+  private static final CharSequence ROUTE = HttpHeaders.createOptimized("x-switchboard-route");
+  private static final CharSequence CONFIG_VERSION =
+      HttpHeaders.createOptimized("x-switchboard-config-version");
+  private static final CharSequence PROVIDER =
+      HttpHeaders.createOptimized("x-switchboard-provider");
+  private static final CharSequence TARGET_MODEL =
+      HttpHeaders.createOptimized("x-switchboard-target-model");
+  private static final CharSequence ARM = HttpHeaders.createOptimized("x-switchboard-arm");
+  private static final CharSequence MODEL_VERSION =
+      HttpHeaders.createOptimized("x-switchboard-model-version");
+  private static final CharSequence FINGERPRINT =
+      HttpHeaders.createOptimized("x-switchboard-system-fingerprint");
+  private static final CharSequence ATTEMPTS =
+      HttpHeaders.createOptimized("x-switchboard-attempts");
+  private static final CharSequence TTFT = HttpHeaders.createOptimized("x-switchboard-ttft-ms");
+
+  private ServedHeaders() {}
+
+  /** Sets the headers (before the first byte goes out). */
+  static void write(HttpServerResponse response, RequestContext ctx) {
+    PlannedTarget t = ctx.target();
+    response.putHeader(ROUTE, ctx.routeName());
+    if (ctx.snapshot() != null) {
+      response.putHeader(CONFIG_VERSION, ctx.snapshot().configVersion());
+    }
+    if (t != null) {
+      response.putHeader(PROVIDER, t.provider().name());
+      response.putHeader(TARGET_MODEL, t.target().model());
+      if (PlannedTarget.CANARY.equals(t.arm())) {
+        response.putHeader(ARM, t.arm());
+      }
+    }
+    // Both come from the upstream's body: a value no header may carry is left out, not sent.
+    if (headerSafe(ctx.upstreamModel())) {
+      response.putHeader(MODEL_VERSION, ctx.upstreamModel());
+    }
+    if (headerSafe(ctx.systemFingerprint())) {
+      response.putHeader(FINGERPRINT, ctx.systemFingerprint());
+    }
+    response.putHeader(ATTEMPTS, Integer.toString(ctx.attempts().size()));
+    if (ctx.ttftMs() != null) {
+      response.putHeader(TTFT, Long.toString(Math.round(ctx.ttftMs())));
+    }
+  }
+
+  /**
+   * Whether an upstream-provided value can go into a response header as it is: printable ASCII, at
+   * most 256 characters. Anything else (line breaks above all) would be rejected by the HTTP layer,
+   * or worse, split the header block.
+   */
+  static boolean headerSafe(String value) {
+    if (value == null || value.isEmpty() || value.length() > 256) {
+      return false;
+    }
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c < 0x20 || c > 0x7e) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,156 @@
+package dev.switchboard.gateway.pipeline;
+
+import dev.switchboard.gateway.frontdoor.FrontDoor;
+import dev.switchboard.gateway.http.ErrorMapping;
+import dev.switchboard.gateway.http.OpenAiError;
+import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.upstream.UpstreamFailure;
+import dev.switchboard.gateway.upstream.UpstreamStream;
+import dev.switchboard.gateway.upstream.adapter.StreamDecoder;
+import dev.switchboard.gateway.upstream.adapter.StreamEventFacts;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+
+/**
+ * Relays one committed upstream stream to the client, event by event as they arrive: the upstream
+ * adapter's decoder says what each event is and carries, the facts go to the request's context, the
+ * front door encodes what the client gets. Applies back-pressure, and ends the stream either with
+ * the upstream's end or with exactly one terminal error event — never a silent truncation. It
+ * reports only to its {@link Exchange}.
+ */
+final class SseRelay implements UpstreamStream.Sink {
+
+  private final Exchange exchange;
+  private final RequestContext ctx;
+  private final FrontDoor frontDoor;
+  private final UpstreamStream upstream;
+  private final StreamDecoder decoder;
+  private boolean headersSent;
+  private boolean done;
+  private boolean closed;
+
+  SseRelay(Exchange exchange, UpstreamStream upstream, StreamDecoder decoder) {
+    this.exchange = exchange;
+    this.ctx = exchange.ctx();
+    this.frontDoor = exchange.frontDoor();
+    this.upstream = upstream;
+    this.decoder = decoder;
+  }
+
+  @Override
+  public void onEvent(String data) {
+    if (closed) {
+      return;
+    }
+    StreamEventFacts event = decoder.decode(data, upstream.takeParsed(data));
+    switch (event.kind()) {
+      case DONE -> {
+        done = true;
+        write(frontDoor.encodeStreamEnd());
+      }
+      case CHUNK -> {
+        Exchange.record(ctx, event);
+        write(frontDoor.encodeStreamEvent(event.payload()));
+      }
+      case DROP -> Exchange.record(ctx, event);
+      case MALFORMED -> {
+        terminalError(
+            new OpenAiError(
+                502,
+                "The upstream provider sent a stream event that is not JSON.",
+                "upstream_error",
+                null,
+                "bad_gateway",
+                "bad_response"));
+        upstream.cancel();
+      }
+      case ERROR -> {
+        // The provider reported a failure mid-stream: pass it on as the one terminal event.
+        terminalError(
+            new OpenAiError(
+                502,
+                event.errorMessage() != null
+                    ? event.errorMessage()
+                    : "The upstream provider failed mid-stream.",
+                event.errorType() != null ? event.errorType() : "upstream_error",
+                event.errorParam(),
+                event.errorCode(),
+                "upstream_stream_error"));
+        upstream.cancel();
+      }
+    }
+  }
+
+  @Override
+  public void onEnd() {
+    if (closed) {
+      return;
+    }
+    if (!done) {
+      terminalError(
+          new OpenAiError(
+              502,
+              "The upstream provider ended the stream before it was complete.",
+              "upstream_error",
+              null,
+              "stream_truncated",
+              "stream_truncated"));
+      return;
+    }
+    closed = true;
+    exchange.response().end();
+    exchange.finish(200, "success", null);
+  }
+
+  @Override
+  public void onError(UpstreamFailure failure) {
+    if (closed) {
+      return;
+    }
+    if (ctx.clientGone()) {
+      closed = true;
+      exchange.finish(499, "cancelled", "client_cancelled");
+      return;
+    }
+    terminalError(ErrorMapping.toOpenAiError(failure, ctx));
+  }
+
+  private void terminalError(OpenAiError error) {
+    closed = true;
+    if (ctx.clientGone()) {
+      exchange.finish(499, "cancelled", "client_cancelled");
+      return;
+    }
+    ensureHeaders();
+    exchange.response().end(frontDoor.encodeStreamError(error));
+    exchange.finish(200, "error", error.errorClass());
+  }
+
+  private void write(Buffer event) {
+    HttpServerResponse response = exchange.response();
+    if (ctx.clientGone() || response.ended()) {
+      return;
+    }
+    ensureHeaders();
+    response.write(event);
+    if (response.writeQueueFull()) {
+      upstream.pause();
+      response.drainHandler(v -> upstream.resume());
+    }
+  }
+
+  private void ensureHeaders() {
+    if (headersSent) {
+      return;
+    }
+    headersSent = true;
+    HttpServerResponse response = exchange.response();
+    ServedHeaders.write(response, ctx);
+    response
+        .setStatusCode(200)
+        .setChunked(true)
+        .putHeader("content-type", "text/event-stream; charset=utf-8")
+        .putHeader("cache-control", "no-cache")
+        .putHeader("x-accel-buffering", "no");
+  }
+}

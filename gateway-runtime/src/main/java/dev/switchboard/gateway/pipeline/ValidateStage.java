@@ -1,0 +1,49 @@
+package dev.switchboard.gateway.pipeline;
+
+import dev.switchboard.gateway.http.ApiException;
+import dev.switchboard.gateway.http.OpenAiError;
+import dev.switchboard.gateway.routing.RoutingSnapshot;
+import dev.switchboard.gateway.routing.RoutingState;
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * Pins the routing snapshot the request runs on (503 while none is loaded, before the body is even
+ * looked at) and has the front door decode and check the body (400 for what cannot be routed).
+ */
+public final class ValidateStage implements Stage {
+
+  /** Bodies above this size are parsed on a worker thread instead of the event loop. */
+  public static final int INLINE_PARSE_LIMIT = 256 * 1024;
+
+  private final RoutingState state;
+
+  public ValidateStage(RoutingState state) {
+    this.state = state;
+  }
+
+  @Override
+  public boolean forward(Exchange exchange) {
+    RoutingSnapshot snapshot = state.current().orElse(null);
+    if (snapshot == null) {
+      throw new ApiException(OpenAiError.notReady());
+    }
+    exchange.ctx().snapshot(snapshot);
+    Buffer raw = exchange.http().body().buffer();
+    if (raw != null && raw.length() > INLINE_PARSE_LIMIT) {
+      // Parsing megabytes of inline images would stall every request on this event loop.
+      exchange
+          .http()
+          .vertx()
+          .executeBlocking(() -> exchange.frontDoor().decodeRequest(raw), false)
+          .onSuccess(
+              body -> {
+                exchange.body(body);
+                exchange.proceed();
+              })
+          .onFailure(exchange::fail);
+      return false;
+    }
+    exchange.body(exchange.frontDoor().decodeRequest(raw));
+    return true;
+  }
+}

@@ -1,0 +1,142 @@
+package dev.switchboard.gateway.upstream.adapter;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.contract.ProviderKind;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.upstream.FailureKind;
+import dev.switchboard.gateway.upstream.Operation;
+import dev.switchboard.gateway.upstream.ReplySummary;
+import dev.switchboard.gateway.upstream.UpstreamFailure;
+import dev.switchboard.gateway.upstream.UpstreamRequests;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+import java.util.Optional;
+
+/**
+ * The OpenAI wire format (OpenAI and every OpenAI-compatible preset: Mistral, DeepSeek, Qwen, vLLM,
+ * Ollama, ...). The client speaks it too, so this adapter is a pass-through: the request body only
+ * gets the target's model id, answers are forwarded byte for byte, and the facts are read with a
+ * streaming parser ({@link ReplySummary}) or, for stream chunks, a text check that parses only
+ * chunks that carry something to read ({@link OpenAiStreamDecoder}).
+ */
+public class OpenAiAdapter implements UpstreamAdapter {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Override
+  public String path(RoutingTable.Provider provider, String model, Operation op) {
+    return op.path();
+  }
+
+  @Override
+  public String probePath(RoutingTable.Provider provider) {
+    return "/models";
+  }
+
+  @Override
+  public void headers(
+      RoutingTable.Provider provider,
+      Optional<String> key,
+      String requestId,
+      boolean stream,
+      MultiMap into) {
+    UpstreamRequests.headers(provider, key, requestId, stream, into);
+  }
+
+  /**
+   * The client's body with {@code model} replaced by the target's provider model id, and without
+   * the {@code stream_options} the gateway added where the provider does not accept them.
+   */
+  @Override
+  public Buffer encodeRequest(ObjectNode body, PlannedTarget target, boolean addedUsage) {
+    // Shallow: the copy shares the client's field values, which nothing changes after parsing.
+    ObjectNode copy = JSON.createObjectNode().setAll(body);
+    copy.put("model", target.target().model());
+    if (addedUsage && !acceptsStreamOptions(target.provider())) {
+      // Our own addition must not get the request rejected by a strict provider.
+      copy.remove("stream_options");
+    }
+    try {
+      return Buffer.buffer(JSON.writeValueAsBytes(copy));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a parsed JSON tree always serializes", e);
+    }
+  }
+
+  /**
+   * Whether the provider accepts {@code stream_options} (the gateway adds {@code include_usage} to
+   * measure tokens of streams). Mistral rejects unknown fields (422) and reports usage in its last
+   * chunk anyway; every other preset, and vLLM/Ollama, accept it.
+   */
+  static boolean acceptsStreamOptions(RoutingTable.Provider provider) {
+    return provider.providerKind() != ProviderKind.MISTRAL;
+  }
+
+  @Override
+  public ReplySummary decodeReply(byte[] body, Operation op) throws ReplySummary.BadReply {
+    return ReplySummary.scan(body, op);
+  }
+
+  @Override
+  public UpstreamFailure firstEventProblem(PlannedTarget target, String data, JsonNode first) {
+    if (first == null || !first.isObject()) {
+      return new UpstreamFailure(
+          FailureKind.BAD_RESPONSE, target.id() + " sent a first stream event that is not JSON");
+    }
+    if (first.path("error").isObject()) {
+      return new UpstreamFailure(
+          FailureKind.SERVER_ERROR,
+          target.id() + " sent an error event before any content",
+          200,
+          Buffer.buffer(data),
+          null);
+    }
+    return null;
+  }
+
+  @Override
+  public UpstreamError decodeError(Buffer body) {
+    try {
+      JsonNode error = JSON.readTree(body.getBytes()).path("error");
+      if (!error.isObject()) {
+        return null;
+      }
+      return new UpstreamError(
+          textOrNull(error.get("message")),
+          textOrNull(error.get("type")),
+          textOrNull(error.get("param")),
+          textOrNull(error.get("code")));
+    } catch (IOException | RuntimeException notJson) {
+      return null;
+    }
+  }
+
+  @Override
+  public JsonNode parseEvent(String data) {
+    return parse(data);
+  }
+
+  /** Parses an SSE data payload; null when it is not JSON. */
+  static JsonNode parse(String data) {
+    try {
+      return JSON.readTree(data);
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  @Override
+  public StreamDecoder streamDecoder(boolean stripUsage) {
+    return new OpenAiStreamDecoder(stripUsage);
+  }
+
+  /** A scalar JSON value as text, null for a missing or JSON null value. */
+  static String textOrNull(JsonNode node) {
+    return node == null || node.isNull() ? null : node.asText();
+  }
+}

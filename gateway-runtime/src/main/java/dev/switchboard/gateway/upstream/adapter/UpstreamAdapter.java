@@ -1,0 +1,73 @@
+package dev.switchboard.gateway.upstream.adapter;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.upstream.Operation;
+import dev.switchboard.gateway.upstream.ReplySummary;
+import dev.switchboard.gateway.upstream.UpstreamFailure;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import java.util.Optional;
+
+/**
+ * One provider wire format, the only place that reads or writes it: encodes the gateway's internal
+ * request (an OpenAI-shaped chat or embeddings body) for the provider, decodes its JSON answers and
+ * stream events into the facts the gateway needs ({@link ReplySummary}, {@link StreamEventFacts}),
+ * and says which failures its answers mean. Chosen per provider kind by {@link UpstreamAdapters};
+ * stateless and shared (a stream's state lives in its {@link StreamDecoder}).
+ *
+ * <p>Where the provider speaks the client's format, the adapter forwards bytes unchanged and only
+ * looks for the few facts it needs (no tree, no copy).
+ */
+public interface UpstreamAdapter {
+
+  /** What the gateway appends to the provider's base URL for {@code op} on {@code model}. */
+  String path(RoutingTable.Provider provider, String model, Operation op);
+
+  /** What a health probe appends to the base URL: the cheapest authenticated call. */
+  String probePath(RoutingTable.Provider provider);
+
+  /** Auth, static, content and tracing headers of a call (never any client header). */
+  void headers(
+      RoutingTable.Provider provider,
+      Optional<String> key,
+      String requestId,
+      boolean stream,
+      MultiMap into);
+
+  /**
+   * The body to send to {@code target} for the client's request.
+   *
+   * @param addedUsage the gateway (not the client) asked the stream for usage, so a provider that
+   *     rejects the field must not see it
+   */
+  Buffer encodeRequest(ObjectNode body, PlannedTarget target, boolean addedUsage);
+
+  /**
+   * The facts of a 2xx answer of {@code op}.
+   *
+   * @throws ReplySummary.BadReply when the body is not a usable answer
+   */
+  ReplySummary decodeReply(byte[] body, Operation op) throws ReplySummary.BadReply;
+
+  /**
+   * Why the first event of a stream disqualifies the attempt (it is not JSON, or an error), or null
+   * when it is a real chunk; the parsed event goes along so it is parsed once only.
+   */
+  UpstreamFailure firstEventProblem(PlannedTarget target, String data, JsonNode parsed);
+
+  /** What an error body of the provider says, or null when it says nothing readable. */
+  UpstreamError decodeError(Buffer body);
+
+  /** Parses a stream event's data; null when it is not JSON. */
+  JsonNode parseEvent(String data);
+
+  /**
+   * A decoder for one stream's events.
+   *
+   * @param stripUsage hide usage the gateway asked for from the client
+   */
+  StreamDecoder streamDecoder(boolean stripUsage);
+}

@@ -1,0 +1,227 @@
+package dev.switchboard.gateway.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.switchboard.gateway.OpenApiErrorSchema;
+import dev.switchboard.gateway.frontdoor.ChatCompletionsFrontDoor;
+import dev.switchboard.gateway.http.ApiException;
+import dev.switchboard.gateway.http.OpenAiError;
+import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.time.ManualClock;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The pipeline's contract with its stages, on a real loopback HTTP exchange: the walk forward, a
+ * stage ending the request early, asynchronous stages, and the walk back through every entered
+ * stage (accounting above all) exactly once.
+ */
+class PipelineTest {
+
+  private final Vertx vertx = Vertx.vertx();
+  private final ManualClock clock = new ManualClock();
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final List<String> trace = new CopyOnWriteArrayList<>();
+  private final AtomicReference<RequestContext> accounted = new AtomicReference<>();
+  private HttpServer server;
+
+  @AfterEach
+  void close() throws Exception {
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  /** A stage that records both walks and does {@code forward}'s part. */
+  private Stage stage(String name, Function<Exchange, Boolean> forward) {
+    return new Stage() {
+      @Override
+      public boolean forward(Exchange exchange) {
+        trace.add("> " + name);
+        return forward.apply(exchange);
+      }
+
+      @Override
+      public void backward(Exchange exchange) {
+        trace.add("< " + name);
+      }
+    };
+  }
+
+  /** Stands for accounting: registered first, it must see every finished request. */
+  private Stage account() {
+    return new Stage() {
+      @Override
+      public boolean forward(Exchange exchange) {
+        return true;
+      }
+
+      @Override
+      public void backward(Exchange exchange) {
+        trace.add("< account");
+        accounted.set(exchange.ctx());
+      }
+    };
+  }
+
+  private Stage pass(String name) {
+    return stage(name, ex -> true);
+  }
+
+  private Stage answer(String name) {
+    return stage(
+        name,
+        ex -> {
+          ex.response().setStatusCode(200).end("{\"ok\":true}");
+          ex.finish(200, "success", null);
+          return false;
+        });
+  }
+
+  private HttpResponse<String> send(Stage... stages) throws Exception {
+    return walkedBack(sendAsync(stages));
+  }
+
+  /** The response, once the request also walked back (the client may see the answer first). */
+  private HttpResponse<String> walkedBack(CompletableFuture<HttpResponse<String>> response)
+      throws Exception {
+    HttpResponse<String> r = response.get(10, TimeUnit.SECONDS);
+    await().atMost(Duration.ofSeconds(10)).until(() -> accounted.get() != null);
+    return r;
+  }
+
+  private CompletableFuture<HttpResponse<String>> sendAsync(Stage... stages) throws Exception {
+    ChatCompletionsFrontDoor chat = new ChatCompletionsFrontDoor();
+    Pipeline pipeline = new Pipeline(List.of(stages));
+    Router router = Router.router(vertx);
+    router
+        .post("/v1/chat/completions")
+        .handler(BodyHandler.create(false))
+        .handler(
+            rc ->
+                pipeline.start(
+                    new Exchange(
+                        rc, new RequestContext("req", chat.operation(), clock), chat, pipeline)));
+    server =
+        vertx
+            .createHttpServer()
+            .requestHandler(router)
+            .listen(0, "127.0.0.1")
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(10, TimeUnit.SECONDS);
+    return http.sendAsync(
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + server.actualPort() + "/v1/chat/completions"))
+            .timeout(Duration.ofSeconds(10))
+            .POST(HttpRequest.BodyPublishers.ofString("{}"))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void aRequestWalksForwardThroughEveryStageAndBackInReverse() throws Exception {
+    HttpResponse<String> r = send(account(), pass("a"), pass("b"), answer("answer"));
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(trace)
+        .containsExactly("> a", "> b", "> answer", "< answer", "< b", "< a", "< account");
+    assertThat(accounted.get().outcome()).isEqualTo("success");
+  }
+
+  @Test
+  void aStageEndingTheRequestWithAnErrorStillWalksBackThroughAccounting() throws Exception {
+    HttpResponse<String> r =
+        send(
+            account(),
+            pass("a"),
+            stage(
+                "reject",
+                ex -> {
+                  throw new ApiException(OpenAiError.invalidRequest("no good", "model"));
+                }),
+            answer("never"));
+
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(OpenApiErrorSchema.problems(r.body())).isEmpty();
+    assertThat(r.body()).contains("no good");
+    // The stage that ended it was entered, so it sees the answer too; later ones never ran.
+    assertThat(trace).containsExactly("> a", "> reject", "< reject", "< a", "< account");
+    assertThat(accounted.get().status()).isEqualTo(400);
+    assertThat(accounted.get().errorClass()).isEqualTo("invalid_request");
+  }
+
+  @Test
+  void aStageThatAnswersItselfSkipsTheRestLikeACacheHit() throws Exception {
+    HttpResponse<String> r = send(account(), answer("cache"), pass("execute"), answer("answer"));
+
+    assertThat(r.body()).isEqualTo("{\"ok\":true}");
+    assertThat(trace).containsExactly("> cache", "< cache", "< account");
+  }
+
+  @Test
+  void anAsynchronousStageContinuesTheWalkWhenItIsDone() throws Exception {
+    Stage waits =
+        stage(
+            "waits",
+            ex -> {
+              clock.setTimer(
+                  40,
+                  id -> {
+                    trace.add("timer");
+                    ex.proceed();
+                  });
+              return false;
+            });
+    CompletableFuture<HttpResponse<String>> response =
+        sendAsync(account(), waits, pass("b"), answer("answer"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> clock.pendingTimers() == 1);
+    assertThat(trace).containsExactly("> waits");
+    clock.advance(40);
+    HttpResponse<String> r = walkedBack(response);
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(trace)
+        .containsExactly(
+            "> waits", "timer", "> b", "> answer", "< answer", "< b", "< waits", "< account");
+  }
+
+  @Test
+  void anUnexpectedFailureIsAnInternalErrorAndIsAccountedOnce() throws Exception {
+    HttpResponse<String> r =
+        send(
+            account(),
+            stage(
+                "buggy",
+                ex -> {
+                  throw new IllegalStateException("bug");
+                }),
+            answer("never"));
+
+    assertThat(r.statusCode()).isEqualTo(500);
+    assertThat(OpenApiErrorSchema.problems(r.body())).isEmpty();
+    assertThat(trace).containsExactly("> buggy", "< buggy", "< account");
+  }
+
+  @Test
+  void aListWithoutAnAnsweringStageFailsInsteadOfLeavingTheClientWaiting() throws Exception {
+    HttpResponse<String> r = send(account(), pass("a"));
+
+    assertThat(r.statusCode()).isEqualTo(500);
+    assertThat(trace).containsExactly("> a", "< a", "< account");
+  }
+}

@@ -1,0 +1,161 @@
+package dev.switchboard.gateway.upstream.adapter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.gateway.TestTables;
+import dev.switchboard.gateway.request.TokenUsage;
+import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.upstream.FailureKind;
+import dev.switchboard.gateway.upstream.Operation;
+import io.vertx.core.buffer.Buffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The OpenAI adapter on recorded wire samples: what it relays, and the facts it finds. */
+class OpenAiAdapterTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final OpenAiAdapter adapter = new OpenAiAdapter();
+
+  private static final PlannedTarget OPENAI =
+      new PlannedTarget(
+          TestTables.target("openai", "gpt-4o", 0),
+          TestTables.provider(
+              "openai", "openai", "https://api.openai.com/v1", true, Map.of(), null),
+          PlannedTarget.STABLE);
+
+  /** Decodes every event, copying the reused facts object. */
+  private static List<String> decode(
+      StreamDecoder decoder, List<String> events, List<Object[]> facts) {
+    List<String> relayed = new ArrayList<>();
+    for (String data : events) {
+      StreamEventFacts f = decoder.decode(data, null);
+      facts.add(
+          new Object[] {
+            f.kind(), f.model(), f.systemFingerprint(), f.finishReason(), f.usage(), f.isRefusal()
+          });
+      if (f.kind() == StreamEventFacts.Kind.CHUNK) {
+        relayed.add(f.payload());
+      }
+    }
+    return relayed;
+  }
+
+  @Test
+  void aClientThatAskedForUsageGetsTheStreamByteForByte() {
+    List<String> events = WireSamples.events("openai-chat-stream.sse");
+    StreamDecoder decoder = adapter.streamDecoder(false);
+
+    List<String> relayed = new ArrayList<>();
+    for (String data : events.subList(0, events.size() - 1)) {
+      StreamEventFacts f = decoder.decode(data, null);
+      assertThat(f.kind()).isEqualTo(StreamEventFacts.Kind.CHUNK);
+      relayed.add(f.payload());
+    }
+
+    assertThat(relayed).containsExactlyElementsOf(events.subList(0, events.size() - 1));
+    // Content chunks in the middle are not even re-created: the very same strings go out.
+    assertThat(relayed.get(1)).isSameAs(events.get(1));
+    assertThat(decoder.decode("[DONE]", null).kind()).isEqualTo(StreamEventFacts.Kind.DONE);
+  }
+
+  @Test
+  void factsOfAStreamAndUsageTheGatewayAskedForIsHidden() throws Exception {
+    List<String> events = WireSamples.events("openai-chat-stream.sse");
+    List<Object[]> facts = new ArrayList<>();
+
+    List<String> relayed = decode(adapter.streamDecoder(true), events, facts);
+
+    // First chunk: model version and fingerprint.
+    assertThat(facts.get(0))
+        .containsExactly(
+            StreamEventFacts.Kind.CHUNK, "gpt-4o-2024-08-06", "fp_a7d06e42a7", null, null, false);
+    assertThat(facts.get(3)[3]).isEqualTo("stop");
+    // The usage-only chunk: read (with cached tokens), not relayed.
+    assertThat(facts.get(4))
+        .containsExactly(
+            StreamEventFacts.Kind.DROP,
+            "gpt-4o-2024-08-06",
+            "fp_a7d06e42a7",
+            null,
+            new TokenUsage(1200, 2, 1024),
+            false);
+    assertThat(facts.get(5)[0]).isEqualTo(StreamEventFacts.Kind.DONE);
+    assertThat(relayed).hasSize(4).noneMatch(chunk -> chunk.contains("usage"));
+    assertThat(
+            JSON.readTree(relayed.get(1))
+                .path("choices")
+                .get(0)
+                .path("delta")
+                .path("content")
+                .asText())
+        .isEqualTo("Hello");
+  }
+
+  @Test
+  void errorAndBrokenEventsAreReportedNotRelayed() {
+    StreamDecoder decoder = adapter.streamDecoder(false);
+    decoder.decode(WireSamples.events("openai-chat-stream.sse").get(0), null);
+
+    StreamEventFacts error =
+        decoder.decode(
+            "{\"error\":{\"message\":\"The server had an error\",\"type\":\"server_error\","
+                + "\"param\":null,\"code\":null}}",
+            null);
+    assertThat(error.kind()).isEqualTo(StreamEventFacts.Kind.ERROR);
+    assertThat(error.errorMessage()).isEqualTo("The server had an error");
+    assertThat(error.errorType()).isEqualTo("server_error");
+    assertThat(error.errorCode()).isNull();
+    assertThat(error.payload()).isNull();
+
+    assertThat(decoder.decode("{\"choices\":[", null).kind())
+        .isEqualTo(StreamEventFacts.Kind.MALFORMED);
+  }
+
+  @Test
+  void aRefusalDeltaIsAFact() {
+    StreamDecoder decoder = adapter.streamDecoder(false);
+    StreamEventFacts f =
+        decoder.decode(
+            "{\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"refusal\":\"I can't help"
+                + " with that.\"},\"finish_reason\":null}]}",
+            null);
+    assertThat(f.isRefusal()).isTrue();
+  }
+
+  @Test
+  void theFirstEventIsCheckedBeforeTheAttemptCommits() {
+    assertThat(adapter.firstEventProblem(OPENAI, "nope", adapter.parseEvent("nope")).kind())
+        .isEqualTo(FailureKind.BAD_RESPONSE);
+    String error = "{\"error\":{\"message\":\"overloaded\"}}";
+    assertThat(adapter.firstEventProblem(OPENAI, error, adapter.parseEvent(error)).kind())
+        .isEqualTo(FailureKind.SERVER_ERROR);
+    String chunk = WireSamples.events("openai-chat-stream.sse").get(0);
+    assertThat(adapter.firstEventProblem(OPENAI, chunk, adapter.parseEvent(chunk))).isNull();
+  }
+
+  @Test
+  void anErrorBodyIsReadInOpenAisVocabulary() {
+    assertThat(adapter.decodeError(Buffer.buffer(WireSamples.text("openai-error-400.json"))))
+        .isEqualTo(
+            new UpstreamError(
+                "Invalid value for 'temperature': must be between 0 and 2.",
+                "invalid_request_error",
+                "temperature",
+                "invalid_value"));
+    assertThat(adapter.decodeError(Buffer.buffer("<html>bad gateway</html>"))).isNull();
+    assertThat(adapter.decodeError(Buffer.buffer("{\"detail\":\"x\"}"))).isNull();
+  }
+
+  @Test
+  void requestsGoToTheOperationsPathWithABearerKey() {
+    assertThat(adapter.path(OPENAI.provider(), "gpt-4o", Operation.CHAT_COMPLETIONS))
+        .isEqualTo("/chat/completions");
+    assertThat(adapter.path(OPENAI.provider(), "text-embedding-3-small", Operation.EMBEDDINGS))
+        .isEqualTo("/embeddings");
+    assertThat(adapter.probePath(OPENAI.provider())).isEqualTo("/models");
+  }
+}
