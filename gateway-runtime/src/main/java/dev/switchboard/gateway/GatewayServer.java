@@ -69,12 +69,21 @@ public final class GatewayServer {
 
   /** Starts a gateway with the config source the options select (Kubernetes or files). */
   public static Future<GatewayServer> start(Vertx vertx, GatewayOptions options) {
+    return start(vertx, options, new VertxClock(vertx));
+  }
+
+  /**
+   * As {@link #start(Vertx, GatewayOptions)} on another clock (tests fast-forward a manual one;
+   * config sources keep real time, so files and watches are read as usual).
+   */
+  public static Future<GatewayServer> start(
+      Vertx vertx, GatewayOptions options, GatewayClock clock) {
     ConfigSource source =
         options.namespace() != null && !options.namespace().isBlank()
             ? KubernetesConfigSource.inCluster(options.namespace())
             : new FileConfigSource(
                 vertx, options.routingFile(), options.keysDir(), options.fileCheckIntervalMs());
-    return start(vertx, options, source);
+    return start(vertx, options, source, clock);
   }
 
   /** Starts a gateway on a given config source (tests, embedding). */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.RoutingTableCodec;
+import dev.switchboard.gateway.time.GatewayClock;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
@@ -57,6 +58,24 @@ public final class GatewayHarness implements AutoCloseable {
   public static GatewayHarness start(
       Vertx vertx, Path dir, RoutingTable table, Map<String, String> keys, long maxBodyBytes)
       throws Exception {
+    return start(vertx, dir, table, keys, maxBodyBytes, null);
+  }
+
+  /** As {@link #start(Vertx, Path, RoutingTable, Map)} with the gateway's time on {@code clock}. */
+  public static GatewayHarness start(
+      Vertx vertx, Path dir, RoutingTable table, Map<String, String> keys, GatewayClock clock)
+      throws Exception {
+    return start(vertx, dir, table, keys, GatewayOptions.DEFAULT_MAX_BODY_BYTES, clock);
+  }
+
+  private static GatewayHarness start(
+      Vertx vertx,
+      Path dir,
+      RoutingTable table,
+      Map<String, String> keys,
+      long maxBodyBytes,
+      GatewayClock clock)
+      throws Exception {
     Path routing = dir.resolve("routing.json");
     Path keysDir = Files.createDirectories(dir.resolve("keys"));
     writeAtomically(routing, RoutingTableCodec.encode(table));
@@ -72,7 +91,9 @@ public final class GatewayHarness implements AutoCloseable {
             .withFileCheckIntervalMs(25)
             .withMaxBodyBytes(maxBodyBytes);
     GatewayServer server =
-        GatewayServer.start(vertx, options)
+        (clock == null
+                ? GatewayServer.start(vertx, options)
+                : GatewayServer.start(vertx, options, clock))
             .toCompletionStage()
             .toCompletableFuture()
             .get(30, java.util.concurrent.TimeUnit.SECONDS);

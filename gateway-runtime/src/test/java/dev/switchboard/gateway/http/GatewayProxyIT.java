@@ -6,6 +6,7 @@ import static dev.switchboard.gateway.TestTables.provider;
 import static dev.switchboard.gateway.TestTables.route;
 import static dev.switchboard.gateway.TestTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -62,7 +63,8 @@ class GatewayProxyIT {
                     "text-embedding-3-small",
                     "shadow-model",
                     "error-first-model",
-                    "error-later-model")
+                    "error-later-model",
+                    "priced-model")
                 .alias("gpt-4o-mini", "gpt-4o-mini-2024-07-18"));
     int deadPort;
     try (ServerSocket s = new ServerSocket(0)) {
@@ -87,6 +89,19 @@ class GatewayProxyIT {
                     true,
                     Map.of(),
                     new RoutingTable.Timeouts(1000L, 400L, 600L)),
+                provider(
+                    "mock-priced",
+                    "openai-compatible",
+                    mock.baseUrl(),
+                    true,
+                    Map.of(
+                        "priced-model",
+                        new RoutingTable.Model(
+                            List.of("chat"),
+                            128_000L,
+                            new RoutingTable.Pricing(2.50, 10.00, 1.25, "USD"),
+                            null)),
+                    null),
                 provider("dead", "http://127.0.0.1:" + deadPort + "/v1", false)),
             List.of(
                 route("chat-default", List.of("gpt-4o"), target("mock-a", "gpt-4o-mini", 0)),
@@ -109,6 +124,7 @@ class GatewayProxyIT {
                     target("mock-a", "gpt-4o-mini", 1)),
                 route("error-later", List.of(), target("mock-any", "error-later-model", 0)),
                 route("mistral", List.of(), target("mock-mistral", "gpt-4o-mini", 0)),
+                route("costed", List.of(), target("mock-priced", "priced-model", 0)),
                 canaryRoute("canary-broken", target("mock-any", "broken-model", 0)),
                 canaryRoute("canary-healthy", target("mock-any", "gpt-4o-mini", 0)),
                 new RoutingTable.Route(
@@ -131,7 +147,16 @@ class GatewayProxyIT {
             dir,
             table,
             Map.of(
-                "mock-a", "sk-a", "mock-any", "sk-a", "mock-slow", "sk-a", "mock-mistral", "sk-a"),
+                "mock-a",
+                "sk-a",
+                "mock-any",
+                "sk-a",
+                "mock-slow",
+                "sk-a",
+                "mock-mistral",
+                "sk-a",
+                "mock-priced",
+                "sk-a"),
             MAX_BODY);
   }
 
@@ -437,6 +462,81 @@ class GatewayProxyIT {
         .contains(largePrompt);
   }
 
+  /**
+   * Known traffic on a route of its own, with exact usage from the mock: 1,000 prompt tokens of
+   * which 400 cached, 50 completion tokens, at 2.50 / 1.25 (cached) / 10.00 USD per million. Each
+   * answer costs (600 x 2.50 + 400 x 1.25 + 50 x 10.00) / 1e6 = 0.0025 USD, the stream as the JSON
+   * answer; the third request fails and costs nothing.
+   */
+  @Test
+  void costMetricsAndLiveStatsMatchKnownTrafficExactly() throws Exception {
+    mock.faults().add("priced-model", "tokens:50,prompt-tokens:1000,cached-tokens:400", 2);
+    mock.faults().add("priced-model", "status:500", 1);
+
+    assertThat(gateway.post("/v1/chat/completions", chat("costed", false)).statusCode())
+        .isEqualTo(200);
+    HttpResponse<String> stream = gateway.post("/v1/chat/completions", chat("costed", true));
+    assertThat(stream.statusCode()).isEqualTo(200);
+    assertThat(stream.body()).endsWith("data: [DONE]\n\n").doesNotContain("\"usage\"");
+    assertThat(gateway.post("/v1/chat/completions", chat("costed", false)).statusCode())
+        .isEqualTo(502);
+
+    // Requests are recorded after their last byte went out: wait for the third.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                json(gateway.get("/v1/switchboard/stats").body())
+                        .path("routes")
+                        .path("costed")
+                        .path("requests")
+                        .asInt()
+                    == 3);
+    String metrics = gateway.get("/metrics").body();
+    String series =
+        "{arm=\"stable\",provider=\"mock-priced\",route=\"costed\",target_model=\"priced-model\"}";
+    assertThat(metricValue(metrics, "switchboard_cost_usd_total" + series))
+        .isCloseTo(0.005, within(1e-12));
+    String tokens =
+        "gen_ai_client_token_usage_tokens_sum{arm=\"stable\",gen_ai_token_type=\"%s\","
+            + "provider=\"mock-priced\",route=\"costed\",target_model=\"priced-model\"}";
+    assertThat(metricValue(metrics, tokens.formatted("input"))).isEqualTo(2_000.0);
+    assertThat(metricValue(metrics, tokens.formatted("cached"))).isEqualTo(800.0);
+    assertThat(metricValue(metrics, tokens.formatted("output"))).isEqualTo(100.0);
+
+    JsonNode stats = json(gateway.get("/v1/switchboard/stats").body());
+    JsonNode route = stats.path("routes").path("costed");
+    assertThat(route.path("requests").asInt()).isEqualTo(3);
+    assertThat(route.path("error_rate").asDouble()).isEqualTo(0.333);
+    // 0.005 USD over 3 requests, per 1,000 requests.
+    assertThat(route.path("cost_per_1k_requests_usd").asDouble()).isEqualTo(1.667);
+    // One stream: its TTFT is both percentiles; the JSON answers have none.
+    assertThat(route.path("ttft_p50_ms").isNumber()).isTrue();
+    assertThat(route.path("ttft_p95_ms").asDouble())
+        .isEqualTo(route.path("ttft_p50_ms").asDouble());
+    JsonNode target = null;
+    for (JsonNode row : stats.path("targets")) {
+      if (row.path("route").asText().equals("costed")) {
+        target = row;
+      }
+    }
+    assertThat(target).isNotNull();
+    assertThat(target.path("target").asText()).isEqualTo("mock-priced/priced-model");
+    assertThat(target.path("provider").asText()).isEqualTo("mock-priced");
+    assertThat(target.path("requests").asInt()).isEqualTo(3);
+    assertThat(target.path("cost_per_1k_requests_usd").asDouble()).isEqualTo(1.667);
+  }
+
+  /** The value of one exposed series, by its exact name and labels. */
+  private static double metricValue(String exposition, String series) {
+    for (String line : exposition.split("\n")) {
+      if (line.startsWith(series + " ")) {
+        return Double.parseDouble(line.substring(series.length() + 1).trim());
+      }
+    }
+    throw new AssertionError("no series " + series + " in the exposition");
+  }
+
   @Test
   void healthReadinessMetricsStatsAndAdminSummary() throws Exception {
     gateway.post("/v1/chat/completions", chat("chat-default", true));
@@ -452,14 +552,7 @@ class GatewayProxyIT {
         .contains("switchboard_config_version_info{config_version=\"" + version + "\"} 1")
         .contains("switchboard_config_reload_total{result=\"applied\"}")
         .contains("switchboard_upstream_attempts_total")
-        .contains("gen_ai_client_operation_duration_seconds_bucket")
-        .contains("switchboard_cost_usd_total");
-
-    JsonNode stats = json(gateway.get("/v1/switchboard/stats").body());
-    JsonNode route = stats.path("routes").path("chat-default");
-    assertThat(route.path("requests").asInt()).isPositive();
-    assertThat(route.has("ttft_p95_ms")).isTrue();
-    assertThat(route.path("cost_per_1k_requests_usd").asDouble()).isPositive();
+        .contains("gen_ai_client_operation_duration_seconds_bucket");
 
     HttpResponse<String> admin = gateway.get("/admin/config");
     JsonNode config = json(admin.body());

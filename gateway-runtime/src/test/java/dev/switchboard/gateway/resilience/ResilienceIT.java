@@ -11,9 +11,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.gateway.OpenApiErrorSchema;
+import dev.switchboard.gateway.time.ManualClock;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
-import dev.switchboard.mock.record.RequestRecord;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.vertx.core.Vertx;
 import java.net.URI;
@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -333,18 +334,54 @@ class ResilienceIT {
     assertThat(mock.attempts("ra-model")).isEqualTo(1);
   }
 
+  /**
+   * On a gateway of its own whose clock only moves when the test says so: the retry of the same
+   * target is due exactly when the provider's {@code retry-after-ms} says, and not a millisecond
+   * before — asserted on the gateway's clock, not by measuring real time.
+   */
   @Test
   void retryAfterMsIsWaitedBeforeRetryingTheSameTarget() throws Exception {
-    mock.faults().add("ra-same-model", "status:429;retry-after-ms=300", 1);
-    HttpResponse<String> r = post("retry-after-same", chatBody("retry-after-same"));
-    assertThat(r.statusCode()).isEqualTo(200);
-    assertThat(r.headers().firstValue("x-switchboard-attempts")).hasValue("2");
-    List<RequestRecord> calls =
-        mock.requests().stream().filter(rec -> "ra-same-model".equals(rec.model())).toList();
-    assertThat(calls).hasSize(2);
-    // A lower bound only: the gateway must not come back before the provider said it may.
-    assertThat(Duration.between(calls.get(0).receivedAt(), calls.get(1).receivedAt()))
-        .isGreaterThanOrEqualTo(Duration.ofMillis(300));
+    ManualClock clock = new ManualClock();
+    RoutingTable table =
+        ResilienceTables.table(
+            List.of(
+                provider(
+                    "ra",
+                    mock.baseUrl(),
+                    new RoutingTable.Timeouts(1_000L, 3_000L, 5_000L),
+                    null,
+                    null,
+                    null,
+                    Map.of())),
+            List.of(policy("patient", 2, 2_000, 0.2, 5, null, List.of())),
+            List.of(route("retry-after-same", "patient", target("ra", "ra-same-model", 0))));
+    try (GatewayHarness manual =
+        GatewayHarness.start(
+            vertx, dir.resolve("manual-clock"), table, Map.of("ra", "sk-m"), clock)) {
+      mock.faults().add("ra-same-model", "status:429;retry-after-ms=300", 1);
+      CompletableFuture<HttpResponse<String>> response =
+          http.sendAsync(
+              HttpRequest.newBuilder(URI.create(manual.origin() + "/v1/chat/completions"))
+                  .timeout(Duration.ofSeconds(20))
+                  .header("content-type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString(chatBody("retry-after-same")))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+
+      // The 429 came back and the only thing the gateway waits for is the retry.
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> clock.pendingDelaysMillis().equals(List.of(300L)));
+      clock.advance(299);
+      assertThat(clock.pendingDelaysMillis()).containsExactly(1L);
+      assertThat(mock.attempts("ra-same-model")).isEqualTo(1);
+      clock.advance(1);
+
+      HttpResponse<String> r = response.get(20, TimeUnit.SECONDS);
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.headers().firstValue("x-switchboard-attempts")).hasValue("2");
+      assertThat(mock.attempts("ra-same-model")).isEqualTo(2);
+    }
   }
 
   @Test
