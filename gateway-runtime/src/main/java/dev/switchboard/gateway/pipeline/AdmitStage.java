@@ -37,7 +37,7 @@ public final class AdmitStage implements Stage {
             ResiliencePolicy.of(route.policy()).rateLimits(),
             policyName,
             route.name(),
-            exchange.headers());
+            exchange.caller());
     if (decision.limited()) {
       exchange.response().putHeader("retry-after", Long.toString(decision.retryAfterSeconds()));
       throw new ApiException(

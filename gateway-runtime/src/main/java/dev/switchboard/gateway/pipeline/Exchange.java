@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.frontdoor.FrontDoor;
 import dev.switchboard.gateway.http.ErrorMapping;
 import dev.switchboard.gateway.http.OpenAiError;
+import dev.switchboard.gateway.request.Caller;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.request.TokenUsage;
 import dev.switchboard.gateway.resilience.TokenBucket;
@@ -43,6 +44,7 @@ public final class Exchange {
   private List<PlannedTarget> plan;
   private Object result;
   private List<TokenBucket> tokenLimits = List.of();
+  private Caller caller;
 
   public Exchange(RoutingContext http, RequestContext ctx, FrontDoor frontDoor, Pipeline pipeline) {
     this.http = http;
@@ -108,6 +110,15 @@ public final class Exchange {
 
   public void result(Object result) {
     this.result = result;
+  }
+
+  /** Who is calling (set by the identify stage). */
+  public Caller caller() {
+    return caller;
+  }
+
+  public void caller(Caller caller) {
+    this.caller = caller;
   }
 
   /** Client token limits the request passed, charged with its usage once it finished. */

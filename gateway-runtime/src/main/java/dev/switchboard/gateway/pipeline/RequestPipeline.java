@@ -36,6 +36,7 @@ public final class RequestPipeline {
         List.of(
             account, // outermost: every answer walks back through accounting last
             new ValidateStage(state),
+            new IdentifyStage(),
             new ResolveRouteStage(maxDeadlineMs),
             new AdmitStage(rateLimiter),
             // (cache lookup, deterministic contract: milestone 2)

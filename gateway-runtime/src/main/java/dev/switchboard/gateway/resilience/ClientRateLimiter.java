@@ -3,12 +3,9 @@ package dev.switchboard.gateway.resilience;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.switchboard.contract.RoutingTable;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import dev.switchboard.gateway.request.Caller;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
@@ -78,13 +75,25 @@ public final class ClientRateLimiter {
       String policyName,
       String routeName,
       Function<String, String> header) {
+    return admit(limits, policyName, routeName, new Caller(header));
+  }
+
+  /**
+   * Checks and takes one request from every limit of the policy that applies to this caller.
+   *
+   * @param policyName the policy's name (buckets are shared per policy), or the route's name
+   * @param routeName the route's name (the value of a {@code route} key)
+   * @param caller who is calling (API key hash, headers)
+   */
+  public Decision admit(
+      List<RoutingTable.RateLimit> limits, String policyName, String routeName, Caller caller) {
     if (limits.isEmpty()) {
       return Decision.allowed(List.of());
     }
     List<Buckets> applicable = new ArrayList<>(limits.size());
     List<RoutingTable.RateLimit> applied = new ArrayList<>(limits.size());
     for (RoutingTable.RateLimit limit : limits) {
-      String value = keyValue(limit.key(), routeName, header);
+      String value = keyValue(limit.key(), routeName, caller);
       if (value == null) {
         continue; // e.g. header:x-team on a request without that header: nothing to key on
       }
@@ -172,6 +181,10 @@ public final class ClientRateLimiter {
 
   /** The value a limit is keyed on for this request, or null when the limit does not apply. */
   static String keyValue(String key, String routeName, Function<String, String> header) {
+    return keyValue(key, routeName, new Caller(header));
+  }
+
+  private static String keyValue(String key, String routeName, Caller caller) {
     if (key == null) {
       return null;
     }
@@ -180,31 +193,12 @@ public final class ClientRateLimiter {
       return routeName;
     }
     if (k.equals("api-key")) {
-      String auth = header.apply("authorization");
-      String token =
-          auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)
-              ? auth.substring(7).trim()
-              : auth;
-      if (token == null || token.isEmpty()) {
-        token = header.apply("api-key");
-      }
-      // Requests without any key share one anonymous bucket.
-      return token == null || token.isEmpty() ? "anonymous" : sha256(token);
+      return caller.apiKeyHash();
     }
     if (k.startsWith("header:")) {
-      String value = header.apply(key.substring("header:".length()).trim());
+      String value = caller.header(key.substring("header:".length()).trim());
       return value == null || value.isEmpty() ? null : value;
     }
     return null;
-  }
-
-  static String sha256(String secret) {
-    try {
-      byte[] digest =
-          MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JRE", e);
-    }
   }
 }

@@ -1,0 +1,60 @@
+package dev.switchboard.gateway.request;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.function.Function;
+
+/**
+ * Who is calling, as far as the gateway tells callers apart: by the API key they present ({@code
+ * Authorization: Bearer …} or {@code api-key}) and by request headers. Only a SHA-256 of the key is
+ * ever kept, computed on first use (most routes never ask), so the key itself is never stored,
+ * logged or used as a map key. Consumer keys (milestone 2) resolve a named consumer here.
+ */
+public final class Caller {
+
+  /** The identity of callers that present no key: they share one anonymous bucket. */
+  public static final String ANONYMOUS = "anonymous";
+
+  private final Function<String, String> headers;
+  private String apiKeyHash;
+
+  /**
+   * @param headers request header lookup (case-insensitive)
+   */
+  public Caller(Function<String, String> headers) {
+    this.headers = headers;
+  }
+
+  /** A request header, or null. */
+  public String header(String name) {
+    return headers.apply(name);
+  }
+
+  /** The hex SHA-256 of the caller's API key, or {@link #ANONYMOUS} without one. */
+  public String apiKeyHash() {
+    if (apiKeyHash == null) {
+      String auth = headers.apply("authorization");
+      String token =
+          auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)
+              ? auth.substring(7).trim()
+              : auth;
+      if (token == null || token.isEmpty()) {
+        token = headers.apply("api-key");
+      }
+      apiKeyHash = token == null || token.isEmpty() ? ANONYMOUS : sha256(token);
+    }
+    return apiKeyHash;
+  }
+
+  static String sha256(String secret) {
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JRE", e);
+    }
+  }
+}

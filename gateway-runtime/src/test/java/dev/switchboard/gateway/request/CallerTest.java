@@ -1,0 +1,49 @@
+package dev.switchboard.gateway.request;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class CallerTest {
+
+  /** {@code printf sk-alice | sha256sum}. */
+  private static final String SHA256_OF_SK_ALICE =
+      "099295a3784e1bd368dc348843a7398c1931b6b8ec2504c73e91ed2040bdc46c";
+
+  private final List<String> asked = new ArrayList<>();
+
+  private Caller caller(Map<String, String> headers) {
+    return new Caller(
+        name -> {
+          asked.add(name);
+          return headers.get(name);
+        });
+  }
+
+  @Test
+  void aBearerTokenAndAnApiKeyHeaderAreTheSameIdentity() {
+    String bearer = caller(Map.of("authorization", "Bearer sk-alice")).apiKeyHash();
+    String apiKey = caller(Map.of("api-key", "sk-alice")).apiKeyHash();
+
+    assertThat(bearer).isEqualTo(SHA256_OF_SK_ALICE).isEqualTo(apiKey);
+    assertThat(bearer).isNotEqualTo(caller(Map.of("api-key", "sk-bob")).apiKeyHash());
+  }
+
+  @Test
+  void withoutAKeyTheCallerIsAnonymous() {
+    assertThat(caller(Map.of()).apiKeyHash()).isEqualTo(Caller.ANONYMOUS);
+    assertThat(caller(Map.of("authorization", "Bearer ")).apiKeyHash()).isEqualTo(Caller.ANONYMOUS);
+  }
+
+  @Test
+  void headersAreReadOnlyWhenAsked() {
+    Caller c = caller(Map.of("authorization", "Bearer sk-alice"));
+    assertThat(asked).isEmpty();
+    c.apiKeyHash();
+    c.apiKeyHash();
+    assertThat(asked).containsExactly("authorization");
+  }
+}
