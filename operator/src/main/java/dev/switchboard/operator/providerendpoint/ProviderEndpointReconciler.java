@@ -204,6 +204,6 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
   }
 
   private static String joined(List<Problem> problems) {
-    return problems.stream().map(Problem::message).collect(Collectors.joining("; "));
+    return Conditions.summary(problems.stream().map(Problem::message).toList(), "; ", "");
   }
 }

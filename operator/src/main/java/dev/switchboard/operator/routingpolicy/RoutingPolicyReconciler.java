@@ -13,7 +13,6 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * Reconciles RoutingPolicies' status: validate → {@code Ready} condition and events. The drift
@@ -50,7 +49,7 @@ public class RoutingPolicyReconciler implements Reconciler<RoutingPolicy> {
                 Conditions.READY,
                 false,
                 problems.get(0).reason(),
-                problems.stream().map(Problem::message).collect(Collectors.joining("; ")));
+                Conditions.summary(problems.stream().map(Problem::message).toList(), "; ", ""));
     next.setConditions(
         conditions.merge(
             previous == null ? null : previous.getConditions(),
