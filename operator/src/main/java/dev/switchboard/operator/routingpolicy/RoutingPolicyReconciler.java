@@ -5,6 +5,7 @@ import dev.switchboard.api.v1alpha1.RoutingPolicyStatus;
 import dev.switchboard.operator.render.Problem;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
+import dev.switchboard.operator.status.FieldsRecognized;
 import dev.switchboard.operator.status.StatusUpdater;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -67,6 +68,13 @@ public class RoutingPolicyReconciler implements Reconciler<RoutingPolicy> {
           ready.reason(),
           ready.message());
     }
+    next.setConditions(
+        FieldsRecognized.apply(
+            policy,
+            previous == null ? null : previous.getConditions(),
+            next.getConditions(),
+            conditions,
+            events));
     return StatusUpdater.patchIfChanged(policy, next, RoutingPolicyStatus::setObservedGeneration);
   }
 }
