@@ -194,6 +194,13 @@ class UnknownFieldsScenarioTest {
                     .extracting(RoutingTable.Route::name)
                     .contains("later"));
 
+    // The fields stay ignored without churn: one event, however often the policy is reconciled
+    // (the operator's own status patches keep the unknown fields in the stored object).
+    assertThat(events("standard"))
+        .filteredOn(e -> "UnknownFields".equals(e.getReason()))
+        .hasSize(1);
+    assertThat(condition("RoutingPolicy", "standard", "FieldsRecognized")).isPresent();
+
     // Fixing the policy removes the condition.
     client
         .genericKubernetesResources("switchboard.dev/v1alpha1", "RoutingPolicy")

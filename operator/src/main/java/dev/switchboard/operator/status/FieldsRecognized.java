@@ -60,12 +60,16 @@ public final class FieldsRecognized {
   }
 
   private static String message(List<String> unknown) {
-    return Conditions.summary(
-        unknown.stream().map(path -> "unknown field \"" + path + "\"").toList(),
-        ", ",
-        ": the operator ignores "
-            + (unknown.size() == 1 ? "it" : "them")
-            + " and uses the fields it knows. Fix the spelling, or upgrade the operator if the"
-            + " CRD is newer than it.");
+    List<String> items = new ArrayList<>();
+    for (String path : unknown) {
+      items.add("unknown field \"" + path + "\"");
+    }
+    // The explanation leads, so that a long list cut short by the message cap keeps it.
+    items.set(
+        0,
+        "The operator ignores fields it does not know and uses the rest (fix their spelling, or"
+            + " upgrade the operator if the CRD is newer than it): "
+            + items.get(0));
+    return Conditions.summary(items, ", ", "");
   }
 }
