@@ -52,9 +52,12 @@ public final class TolerantSerialization extends KubernetesSerialization {
 
   private static final String COLLECTING = TolerantSerialization.class.getName() + ".collecting";
 
-  /** Latest version with unknown fields per resource ("kind/namespace/name"). */
+  /**
+   * Latest version with unknown fields per resource ("type/namespace/name"), least recently used
+   * first, so the bound drops resources nobody looks at any more (deleted ones, typically).
+   */
   private static final Map<String, Found> FOUND =
-      new LinkedHashMap<>(16, 0.75f, false) {
+      new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Found> eldest) {
           return size() > MAX_REMEMBERED;
