@@ -18,6 +18,7 @@ import dev.switchboard.operator.rollout.RolloutHooks;
 import dev.switchboard.operator.routingpolicy.RoutingPolicyValidator;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
+import dev.switchboard.operator.status.FieldsRecognized;
 import dev.switchboard.operator.status.StatusUpdater;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -67,6 +68,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   private final RoutingTableComposer composer;
   private final RoutingTablePublisher publisher;
   private final ModelRouteStatusBuilder statusBuilder;
+  private final Conditions conditions;
   private final EventRecorder events;
   private final RolloutHooks rollout;
 
@@ -108,6 +110,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     this.composer = composer;
     this.publisher = publisher;
     this.statusBuilder = new ModelRouteStatusBuilder(conditions);
+    this.conditions = conditions;
     this.events = events;
   }
 
@@ -142,6 +145,13 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     ModelRouteStatus next = statusBuilder.build(route, outcome);
     Optional<GatewayStatus> runtime = rollout.gatewayStatus(namespace, publishedVersion);
     runtime.ifPresent(next::setGateway);
+    next.setConditions(
+        FieldsRecognized.apply(
+            route,
+            route.getStatus() == null ? null : route.getStatus().getConditions(),
+            next.getConditions(),
+            conditions,
+            events));
     recordTransition(route, next);
     RolloutDecision decision = outcome.rollout();
     if (decision != null && decision.transition() != null) {

@@ -6,6 +6,7 @@ import dev.switchboard.operator.render.Problem;
 import dev.switchboard.operator.runtime.ProviderHealth;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
+import dev.switchboard.operator.status.FieldsRecognized;
 import dev.switchboard.operator.status.StatusUpdater;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -133,6 +134,13 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
             managed,
             desired,
             endpoint.getMetadata().getGeneration()));
+    next.setConditions(
+        FieldsRecognized.apply(
+            endpoint,
+            previous == null ? null : previous.getConditions(),
+            next.getConditions(),
+            conditions,
+            events));
     recordTransition(endpoint, next);
     UpdateControl<ProviderEndpoint> control =
         StatusUpdater.patchIfChanged(endpoint, next, ProviderEndpointStatus::setObservedGeneration);
@@ -204,6 +212,6 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
   }
 
   private static String joined(List<Problem> problems) {
-    return problems.stream().map(Problem::message).collect(Collectors.joining("; "));
+    return Conditions.summary(problems.stream().map(Problem::message).toList(), "; ", "");
   }
 }
