@@ -1,0 +1,82 @@
+package dev.switchboard.gateway.frontdoor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.gateway.http.ApiException;
+import dev.switchboard.gateway.http.OpenAiError;
+import io.vertx.core.buffer.Buffer;
+import org.junit.jupiter.api.Test;
+
+/** The chat-completions front door: decoding, usage on streams, and the SSE it encodes. */
+class ChatCompletionsFrontDoorTest {
+
+  private final FrontDoor door = new ChatCompletionsFrontDoor();
+
+  private ObjectNode decode(String body) {
+    return door.decodeRequest(Buffer.buffer(body));
+  }
+
+  @Test
+  void decodesTheModelAndTheStreamFlag() {
+    ObjectNode request =
+        decode(
+            "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":true}");
+    assertThat(door.model(request)).isEqualTo("chat");
+    assertThat(door.wantsStream(request)).isTrue();
+  }
+
+  @Test
+  void unusableBodiesAreOpenAiShaped400s() {
+    assertThatThrownBy(() -> decode(""))
+        .isInstanceOfSatisfying(
+            ApiException.class, e -> assertThat(e.error().status()).isEqualTo(400));
+    assertThatThrownBy(() -> decode("[1]"))
+        .isInstanceOfSatisfying(
+            ApiException.class,
+            e -> assertThat(e.error().message()).contains("must be a JSON object"));
+    assertThatThrownBy(() -> decode("{\"model\":\"chat\"}"))
+        .isInstanceOfSatisfying(
+            ApiException.class, e -> assertThat(e.error().param()).isEqualTo("messages"));
+  }
+
+  @Test
+  void usageIsAskedForAndHiddenOnlyWhereTheClientDidNotAskItself() {
+    ObjectNode plain = decode("{\"model\":\"c\",\"messages\":[{}],\"stream\":true}");
+    assertThat(door.askForUsage(plain)).isTrue();
+    assertThat(plain.path("stream_options").path("include_usage").asBoolean()).isTrue();
+
+    ObjectNode otherOptions =
+        decode(
+            "{\"model\":\"c\",\"messages\":[{}],\"stream_options\":{\"include_obfuscation\":false}}");
+    assertThat(door.askForUsage(otherOptions)).isTrue();
+    assertThat(otherOptions.path("stream_options").size()).isEqualTo(2);
+
+    ObjectNode asked =
+        decode("{\"model\":\"c\",\"messages\":[{}],\"stream_options\":{\"include_usage\":true}}");
+    assertThat(door.askForUsage(asked)).isFalse();
+  }
+
+  @Test
+  void streamEventsAndTheTerminalErrorAreSseDataLines() {
+    assertThat(door.encodeStreamEvent("{\"a\":\"é\"}").toString())
+        .isEqualTo("data: {\"a\":\"é\"}\n\n");
+    assertThat(door.encodeStreamEnd().toString()).isEqualTo("data: [DONE]\n\n");
+    String error = door.encodeStreamError(OpenAiError.internal("boom")).toString();
+    assertThat(error)
+        .startsWith("data: {\"error\":{")
+        .contains("\"message\":\"boom\"")
+        .endsWith("}\n\n");
+  }
+
+  @Test
+  void embeddingsAreNeverStreamed() {
+    FrontDoor embeddings = new EmbeddingsFrontDoor();
+    ObjectNode request =
+        embeddings.decodeRequest(
+            Buffer.buffer("{\"model\":\"e\",\"input\":\"x\",\"stream\":true}"));
+    assertThat(embeddings.wantsStream(request)).isFalse();
+    assertThat(embeddings.askForUsage(request)).isFalse();
+  }
+}
