@@ -12,11 +12,12 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.GatewayHarness;
-import dev.switchboard.gateway.OpenApiErrorSchema;
 import dev.switchboard.gateway.TestTables;
 import dev.switchboard.gateway.pipeline.ValidateStage;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
+import dev.switchboard.mock.openapi.OpenAiWireFormat;
+import dev.switchboard.mock.openapi.OpenAiWireFormat.Body;
 import dev.switchboard.mock.record.RequestRecord;
 import io.vertx.core.Vertx;
 import java.net.ServerSocket;
@@ -356,7 +357,7 @@ class GatewayProxyIT {
     List<String> errors = events.stream().filter(e -> e.contains("\"error\"")).toList();
     assertThat(errors).hasSize(1);
     assertThat(events).last().isEqualTo(errors.get(0));
-    assertThat(OpenApiErrorSchema.problems(errors.get(0))).isEmpty();
+    assertThat(OpenAiWireFormat.problems(Body.ERROR, errors.get(0))).isEmpty();
   }
 
   @Test
@@ -371,7 +372,7 @@ class GatewayProxyIT {
     List<String> events = sseData(later.body());
     assertThat(events).doesNotContain("[DONE]");
     assertThat(events.stream().filter(e -> e.contains("\"error\"")).toList()).hasSize(1);
-    assertThat(OpenApiErrorSchema.problems(events.get(events.size() - 1))).isEmpty();
+    assertThat(OpenAiWireFormat.problems(Body.ERROR, events.get(events.size() - 1))).isEmpty();
   }
 
   @Test
@@ -573,7 +574,9 @@ class GatewayProxyIT {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
     assertThat(response.headers().firstValue("content-type").orElse(""))
         .startsWith("application/json");
-    assertThat(OpenApiErrorSchema.problems(response.body())).as(response.body()).isEmpty();
+    assertThat(OpenAiWireFormat.problems(Body.ERROR, response.body()))
+        .as(response.body())
+        .isEmpty();
     assertThat(response.headers().firstValue("x-request-id")).as("x-request-id").isPresent();
     JsonNode error = json(response.body()).path("error");
     if (param != null) {

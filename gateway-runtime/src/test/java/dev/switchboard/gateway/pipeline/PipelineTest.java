@@ -3,7 +3,8 @@ package dev.switchboard.gateway.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.switchboard.gateway.OpenApiErrorSchema;
+import dev.switchboard.mock.openapi.OpenAiWireFormat;
+import dev.switchboard.mock.openapi.OpenAiWireFormat.Body;
 import dev.switchboard.gateway.frontdoor.ChatCompletionsFrontDoor;
 import dev.switchboard.gateway.http.ApiException;
 import dev.switchboard.gateway.http.OpenAiError;
@@ -157,7 +158,7 @@ class PipelineTest {
             answer("never"));
 
     assertThat(r.statusCode()).isEqualTo(400);
-    assertThat(OpenApiErrorSchema.problems(r.body())).isEmpty();
+    assertThat(OpenAiWireFormat.problems(Body.ERROR, r.body())).isEmpty();
     assertThat(r.body()).contains("no good");
     // The stage that ended it was entered, so it sees the answer too; later ones never ran.
     assertThat(trace).containsExactly("> a", "> reject", "< reject", "< a", "< account");
@@ -213,7 +214,7 @@ class PipelineTest {
             answer("never"));
 
     assertThat(r.statusCode()).isEqualTo(500);
-    assertThat(OpenApiErrorSchema.problems(r.body())).isEmpty();
+    assertThat(OpenAiWireFormat.problems(Body.ERROR, r.body())).isEmpty();
     assertThat(trace).containsExactly("> buggy", "< buggy", "< account");
   }
 

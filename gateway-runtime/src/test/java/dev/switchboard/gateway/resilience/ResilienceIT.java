@@ -10,10 +10,11 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.GatewayHarness;
-import dev.switchboard.gateway.OpenApiErrorSchema;
 import dev.switchboard.gateway.time.ManualClock;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
+import dev.switchboard.mock.openapi.OpenAiWireFormat;
+import dev.switchboard.mock.openapi.OpenAiWireFormat.Body;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.vertx.core.Vertx;
 import java.net.URI;
@@ -280,7 +281,7 @@ class ResilienceIT {
         .allSatisfy(
             r -> {
               assertThat(r.statusCode()).isEqualTo(503);
-              assertThat(OpenApiErrorSchema.problems(r.body())).isEmpty();
+              assertThat(OpenAiWireFormat.problems(Body.ERROR, r.body())).isEmpty();
               assertThat(r.body()).contains("concurrency limit");
             });
     assertThat(mock.attempts("slow-model")).isEqualTo(2);
@@ -309,7 +310,7 @@ class ResilienceIT {
     assertThat(limited)
         .allSatisfy(
             r -> {
-              assertThat(OpenApiErrorSchema.problems(r.body())).isEmpty();
+              assertThat(OpenAiWireFormat.problems(Body.ERROR, r.body())).isEmpty();
               JsonNode error = GatewayHarness.json(r.body()).path("error");
               assertThat(error.path("code").asText()).isEqualTo("rate_limit_exceeded");
               assertThat(error.path("type").asText()).isEqualTo("requests");
@@ -393,7 +394,7 @@ class ResilienceIT {
             + "\"https://example.com/cat.png\"}}]}]}";
     HttpResponse<String> r = post("capability", vision);
     assertThat(r.statusCode()).isEqualTo(502);
-    assertThat(OpenApiErrorSchema.problems(r.body())).isEmpty();
+    assertThat(OpenAiWireFormat.problems(Body.ERROR, r.body())).isEmpty();
     assertThat(mock.attempts("text-model")).isZero();
     // A plain request may use the text-only fallback.
     HttpResponse<String> plain = post("capability", chatBody("capability"));
@@ -420,7 +421,7 @@ class ResilienceIT {
   void rejectedGatewayKeyIsReportedAsConfigurationErrorWithoutTheKey() throws Exception {
     HttpResponse<String> r = post("auth", chatBody("auth"));
     assertThat(r.statusCode()).isEqualTo(502);
-    assertThat(OpenApiErrorSchema.problems(r.body())).isEmpty();
+    assertThat(OpenAiWireFormat.problems(Body.ERROR, r.body())).isEmpty();
     assertThat(GatewayHarness.json(r.body()).path("error").path("code").asText())
         .isEqualTo("upstream_auth_failed");
     assertThat(r.body()).contains("configuration").doesNotContain("sk-wrong-secret");
@@ -443,7 +444,7 @@ class ResilienceIT {
     mock.faults().set("stall-model", "stall");
     HttpResponse<String> r = post("deadline", chatBody("deadline"), RequestDeadline.HEADER, "300");
     assertThat(r.statusCode()).isEqualTo(504);
-    assertThat(OpenApiErrorSchema.problems(r.body())).isEmpty();
+    assertThat(OpenAiWireFormat.problems(Body.ERROR, r.body())).isEmpty();
   }
 
   private static CircuitBreaker.State breakerState(String target) {
