@@ -122,8 +122,11 @@ public final class FailoverChain {
     final RetryBudget budget;
     final List<String> skipped = new ArrayList<>();
 
-    /** Providers that rejected the gateway's key during this request: all their targets share it. */
+    /**
+     * Providers that rejected the gateway's key during this request: all their targets share it.
+     */
     final java.util.Set<String> rejectedProviders = new java.util.HashSet<>();
+
     int index;
     int triesOnTarget;
     int attempts;

@@ -13,9 +13,9 @@ import java.util.function.LongSupplier;
 
 /**
  * The protection state of one ProviderEndpoint on this replica: its bulkhead ({@code
- * maxConcurrency}), its quota buckets ({@code quota.requestsPerMinute/tokensPerMinute}), its
- * health as seen by the active checker, and whether it rejected the gateway's credentials. Kept across routing-table reloads while the provider's
- * protection settings stay the same.
+ * maxConcurrency}), its quota buckets ({@code quota.requestsPerMinute/tokensPerMinute}), its health
+ * as seen by the active checker, and whether it rejected the gateway's credentials. Kept across
+ * routing-table reloads while the provider's protection settings stay the same.
  */
 public final class ProviderGuard {
 
@@ -108,8 +108,7 @@ public final class ProviderGuard {
     }
     try {
       byte[] hash =
-          MessageDigest.getInstance("SHA-256")
-              .digest(key.get().getBytes(StandardCharsets.UTF_8));
+          MessageDigest.getInstance("SHA-256").digest(key.get().getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(hash);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is part of every JRE", e);

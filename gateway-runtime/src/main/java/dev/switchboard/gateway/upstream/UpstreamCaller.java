@@ -290,10 +290,10 @@ public final class UpstreamCaller {
   }
 
   /**
-   * Ends a stream that stays silent longer than its stream-idle timeout. Chunks only record the time
-   * they arrived; the one Vert.x timer is rescheduled when it fires early (for the silence still
-   * missing), so a busy stream costs no timer per chunk. A stream paused by back-pressure from a
-   * slow client is not silent by its own fault and is not ended.
+   * Ends a stream that stays silent longer than its stream-idle timeout. Chunks only record the
+   * time they arrived; the one Vert.x timer is rescheduled when it fires early (for the silence
+   * still missing), so a busy stream costs no timer per chunk. A stream paused by back-pressure
+   * from a slow client is not silent by its own fault and is not ended.
    */
   private final class IdleWatch {
     private final long idleMs;

@@ -179,7 +179,10 @@ class CredentialsRejectedIT {
   /** The value of {@code switchboard_provider_credentials_rejected{provider}} on /metrics. */
   private static String credentialsRejectedMetric(String provider) throws Exception {
     String prefix = "switchboard_provider_credentials_rejected{provider=\"" + provider + "\"} ";
-    return gateway.get("/metrics").body().lines()
+    return gateway
+        .get("/metrics")
+        .body()
+        .lines()
         .filter(l -> l.startsWith(prefix))
         .map(l -> l.substring(prefix.length()).strip())
         .findFirst()

@@ -25,8 +25,8 @@ public record GatewayReplicas(List<Replica> replicas) {
    * @param providerHealthy {@code switchboard_provider_healthy{provider}} by provider name
    * @param openBreakers targets ({@code provider/model}) whose breaker is open, from {@code
    *     switchboard_circuit_breaker_state{target,state="open"}}
-   * @param credentialsRejected providers that reject the replica's current key (HTTP 401/403),
-   *     from {@code switchboard_provider_credentials_rejected{provider} 1}
+   * @param credentialsRejected providers that reject the replica's current key (HTTP 401/403), from
+   *     {@code switchboard_provider_credentials_rejected{provider} 1}
    */
   public record Replica(
       String url,

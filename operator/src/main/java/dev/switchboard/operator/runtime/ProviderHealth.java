@@ -10,8 +10,8 @@ import java.util.TreeSet;
  * A ProviderEndpoint's {@code Healthy} condition as the gateway replicas see it: their active
  * health checks ({@code switchboard_provider_healthy}) and circuit breakers ({@code
  * switchboard_circuit_breaker_state}) for the provider's targets, and whether it rejects the
- * gateway's key ({@code switchboard_provider_credentials_rejected}). No condition is claimed while no
- * replica reports on the provider (none reachable, or the provider is not in their table).
+ * gateway's key ({@code switchboard_provider_credentials_rejected}). No condition is claimed while
+ * no replica reports on the provider (none reachable, or the provider is not in their table).
  */
 public final class ProviderHealth {
 
