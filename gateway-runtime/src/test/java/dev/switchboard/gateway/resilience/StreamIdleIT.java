@@ -26,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code timeouts.streamIdle}: a stream that goes quiet between events ends with exactly one
  * terminal error event (long before {@code total}, which is set far beyond the test's HTTP
- * timeout); a stream quiet between its response head and its first event fails over; a slow but
- * steady stream is never cut.
+ * timeout); a stream quiet between its response head and its first event fails over (before
+ * {@code firstToken}, also set beyond it); a slow but steady stream is never cut.
  */
 class StreamIdleIT {
 
@@ -40,8 +40,10 @@ class StreamIdleIT {
   static void start() throws Exception {
     vertx = Vertx.vertx();
     mock = MockProvider.startBlocking(vertx, new MockProviderOptions().keys("sk-m"));
-    // total (10 min) is beyond the harness's 30 s HTTP timeout: only streamIdle can end a stall.
-    RoutingTable.Timeouts idle300ms = new RoutingTable.Timeouts(1_000L, 5_000L, 600_000L, 300L);
+    // firstToken (2 min) and total (10 min) are beyond the harness's 30 s HTTP timeout: only
+    // streamIdle can end a stall within it, before the first event as well as after.
+    RoutingTable.Timeouts idle300ms =
+        new RoutingTable.Timeouts(1_000L, 120_000L, 600_000L, 300L);
     RoutingTable table =
         ResilienceTables.table(
             List.of(
