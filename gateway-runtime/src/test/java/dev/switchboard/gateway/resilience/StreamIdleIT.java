@@ -42,8 +42,7 @@ class StreamIdleIT {
     mock = MockProvider.startBlocking(vertx, new MockProviderOptions().keys("sk-m"));
     // firstToken (2 min) and total (10 min) are beyond the harness's 30 s HTTP timeout: only
     // streamIdle can end a stall within it, before the first event as well as after.
-    RoutingTable.Timeouts idle300ms =
-        new RoutingTable.Timeouts(1_000L, 120_000L, 600_000L, 300L);
+    RoutingTable.Timeouts idle300ms = new RoutingTable.Timeouts(1_000L, 120_000L, 600_000L, 300L);
     RoutingTable table =
         ResilienceTables.table(
             List.of(
