@@ -89,6 +89,7 @@ class CredentialsRejectedIT {
   void reset() throws Exception {
     alphaMock.reset();
     betaMock.reset();
+    lockedMock.reset();
     // A previous test may have left alpha marked: one good call clears it.
     assertThat(post("alpha-only", false).statusCode()).isEqualTo(200);
     alphaMock.reset();
@@ -158,7 +159,6 @@ class CredentialsRejectedIT {
 
   @Test
   void aNewKeyClearsTheRejectionWithoutAnyCall() throws Exception {
-    lockedMock.reset();
     assertThat(post("locked-only", false).statusCode()).isEqualTo(502);
     assertThat(credentialsRejectedMetric("locked")).isEqualTo("1.0");
 
@@ -169,7 +169,12 @@ class CredentialsRejectedIT {
         .until(() -> credentialsRejectedMetric("locked").equals("0.0"));
     assertThat(lockedMock.totalAttempts()).isEqualTo(1);
     assertThat(post("locked-only", false).statusCode()).isEqualTo(200);
+
+    // Back to the wrong key for the other tests, once the gateway has reloaded it.
     gateway.writeKey("locked", WRONG_KEY);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> post("locked-only", false).statusCode() == 502);
   }
 
   private static HttpResponse<String> post(String route, boolean stream) throws Exception {
