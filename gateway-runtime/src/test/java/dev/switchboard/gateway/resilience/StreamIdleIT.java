@@ -26,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code timeouts.streamIdle}: a stream that goes quiet between events ends with exactly one
  * terminal error event (long before {@code total}, which is set far beyond the test's HTTP
- * timeout); a stream quiet between its response head and its first event fails over (before
- * {@code firstToken}, also set beyond it); a slow but steady stream is never cut.
+ * timeout); a stream quiet between its response head and its first event fails over (before {@code
+ * firstToken}, also set beyond it); a slow but steady stream is never cut.
  */
 class StreamIdleIT {
 
