@@ -89,7 +89,7 @@ class GatewayProxyIT {
                     mock.baseUrl(),
                     true,
                     Map.of(),
-                    new RoutingTable.Timeouts(1000L, 400L, 600L)),
+                    new RoutingTable.Timeouts(1000L, 400L, 600L, null)),
                 provider(
                     "mock-priced",
                     "openai-compatible",

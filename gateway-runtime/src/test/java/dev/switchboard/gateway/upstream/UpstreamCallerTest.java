@@ -91,7 +91,7 @@ class UpstreamCallerTest {
 
   @Test
   void aStalledAnswerFailsAtTheFirstTokenTimeoutAndNotBefore() throws Exception {
-    PlannedTarget pt = target(req -> {}, new RoutingTable.Timeouts(1_000L, 500L, 2_000L));
+    PlannedTarget pt = target(req -> {}, new RoutingTable.Timeouts(1_000L, 500L, 2_000L, null));
 
     Future<JsonReply> reply =
         onLoop(
@@ -109,7 +109,8 @@ class UpstreamCallerTest {
 
   @Test
   void theRequestDeadlineCapsEveryTimeoutOfTheAttempt() throws Exception {
-    PlannedTarget pt = target(req -> {}, new RoutingTable.Timeouts(5_000L, 60_000L, 120_000L));
+    PlannedTarget pt =
+        target(req -> {}, new RoutingTable.Timeouts(5_000L, 60_000L, 120_000L, null));
     RequestContext ctx = request();
     ctx.deadlineNanos(clock.nanoTime() + 200_000_000L);
 
@@ -132,7 +133,7 @@ class UpstreamCallerTest {
                     .setChunked(true)
                     .putHeader("content-type", "text/event-stream")
                     .write("data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}\n\n"),
-            new RoutingTable.Timeouts(1_000L, 500L, 3_000L));
+            new RoutingTable.Timeouts(1_000L, 500L, 3_000L, 10_000L));
     AtomicReference<UpstreamFailure> streamFailure = new AtomicReference<>();
     List<String> events = new CopyOnWriteArrayList<>();
 
@@ -156,8 +157,8 @@ class UpstreamCallerTest {
                 streamFailure.set(failure);
               }
             });
-    // Committed at the first event: only the total timeout is left.
-    assertThat(clock.pendingDelaysMillis()).containsExactly(3_000L);
+    // Committed at the first event: the total and the stream-idle timeouts are left.
+    assertThat(clock.pendingDelaysMillis()).containsExactly(3_000L, 10_000L);
     clock.advance(2_999);
     assertThat(streamFailure.get()).isNull();
     clock.advance(1);
@@ -166,6 +167,48 @@ class UpstreamCallerTest {
     assertThat(streamFailure.get().kind()).isEqualTo(FailureKind.TIMEOUT);
     assertThat(streamFailure.get().getMessage()).contains("total timeout of 3000 ms");
     assertThat(events).hasSize(1);
+  }
+
+  @Test
+  void aStreamThatFallsSilentAfterItsFirstEventStallsAtItsIdleTimeout() throws Exception {
+    PlannedTarget pt =
+        target(
+            req ->
+                req.response()
+                    .setChunked(true)
+                    .putHeader("content-type", "text/event-stream")
+                    .write("data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}\n\n"),
+            new RoutingTable.Timeouts(1_000L, 500L, 60_000L, 2_000L));
+    AtomicReference<UpstreamFailure> streamFailure = new AtomicReference<>();
+
+    Future<UpstreamStream> opened =
+        onLoop(() -> caller.openStream(pt, BODY, request(), Optional.empty()));
+    await().atMost(WAIT).until(opened::isComplete);
+    opened
+        .result()
+        .attach(
+            new UpstreamStream.Sink() {
+              @Override
+              public void onEvent(String data) {}
+
+              @Override
+              public void onEnd() {}
+
+              @Override
+              public void onError(UpstreamFailure failure) {
+                streamFailure.set(failure);
+              }
+            });
+    clock.advance(1_999);
+    assertThat(streamFailure.get()).isNull();
+    clock.advance(1);
+
+    await().atMost(WAIT).until(() -> streamFailure.get() != null);
+    assertThat(streamFailure.get().kind()).isEqualTo(FailureKind.STREAM_STALLED);
+    assertThat(streamFailure.get().getMessage())
+        .isEqualTo("up/m sent nothing for its stream-idle timeout of 2000 ms");
+    // Ended: no timer of the attempt is left behind.
+    await().atMost(WAIT).until(() -> clock.pendingTimers() == 0);
   }
 
   @Test
