@@ -124,8 +124,11 @@ class UpstreamCallerTest {
         .isEqualTo("up/m exceeded its total timeout of 200 ms");
   }
 
-  @Test
-  void aCommittedStreamFailsAtItsTotalTimeout() throws Exception {
+  /** The events and the failure a committed stream delivered to its sink. */
+  private record Relayed(List<String> events, AtomicReference<UpstreamFailure> failure) {}
+
+  /** Opens a stream to an upstream that sends one event and then falls silent. */
+  private Relayed oneEventThenSilence(RoutingTable.Timeouts timeouts) throws Exception {
     PlannedTarget pt =
         target(
             req ->
@@ -133,10 +136,8 @@ class UpstreamCallerTest {
                     .setChunked(true)
                     .putHeader("content-type", "text/event-stream")
                     .write("data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}\n\n"),
-            new RoutingTable.Timeouts(1_000L, 500L, 3_000L, 10_000L));
-    AtomicReference<UpstreamFailure> streamFailure = new AtomicReference<>();
-    List<String> events = new CopyOnWriteArrayList<>();
-
+            timeouts);
+    Relayed relayed = new Relayed(new CopyOnWriteArrayList<>(), new AtomicReference<>());
     Future<UpstreamStream> opened =
         onLoop(() -> caller.openStream(pt, BODY, request(), Optional.empty()));
     await().atMost(WAIT).until(opened::isComplete);
@@ -146,7 +147,7 @@ class UpstreamCallerTest {
             new UpstreamStream.Sink() {
               @Override
               public void onEvent(String data) {
-                events.add(data);
+                relayed.events().add(data);
               }
 
               @Override
@@ -154,58 +155,39 @@ class UpstreamCallerTest {
 
               @Override
               public void onError(UpstreamFailure failure) {
-                streamFailure.set(failure);
+                relayed.failure().set(failure);
               }
             });
+    return relayed;
+  }
+
+  @Test
+  void aCommittedStreamFailsAtItsTotalTimeout() throws Exception {
+    Relayed relayed = oneEventThenSilence(new RoutingTable.Timeouts(1_000L, 500L, 3_000L, 10_000L));
+
     // Committed at the first event: the total and the stream-idle timeouts are left.
     assertThat(clock.pendingDelaysMillis()).containsExactly(3_000L, 10_000L);
     clock.advance(2_999);
-    assertThat(streamFailure.get()).isNull();
+    assertThat(relayed.failure().get()).isNull();
     clock.advance(1);
 
-    await().atMost(WAIT).until(() -> streamFailure.get() != null);
-    assertThat(streamFailure.get().kind()).isEqualTo(FailureKind.TIMEOUT);
-    assertThat(streamFailure.get().getMessage()).contains("total timeout of 3000 ms");
-    assertThat(events).hasSize(1);
+    await().atMost(WAIT).until(() -> relayed.failure().get() != null);
+    assertThat(relayed.failure().get().kind()).isEqualTo(FailureKind.TIMEOUT);
+    assertThat(relayed.failure().get().getMessage()).contains("total timeout of 3000 ms");
+    assertThat(relayed.events()).hasSize(1);
   }
 
   @Test
   void aStreamThatFallsSilentAfterItsFirstEventStallsAtItsIdleTimeout() throws Exception {
-    PlannedTarget pt =
-        target(
-            req ->
-                req.response()
-                    .setChunked(true)
-                    .putHeader("content-type", "text/event-stream")
-                    .write("data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}\n\n"),
-            new RoutingTable.Timeouts(1_000L, 500L, 60_000L, 2_000L));
-    AtomicReference<UpstreamFailure> streamFailure = new AtomicReference<>();
+    Relayed relayed = oneEventThenSilence(new RoutingTable.Timeouts(1_000L, 500L, 60_000L, 2_000L));
 
-    Future<UpstreamStream> opened =
-        onLoop(() -> caller.openStream(pt, BODY, request(), Optional.empty()));
-    await().atMost(WAIT).until(opened::isComplete);
-    opened
-        .result()
-        .attach(
-            new UpstreamStream.Sink() {
-              @Override
-              public void onEvent(String data) {}
-
-              @Override
-              public void onEnd() {}
-
-              @Override
-              public void onError(UpstreamFailure failure) {
-                streamFailure.set(failure);
-              }
-            });
     clock.advance(1_999);
-    assertThat(streamFailure.get()).isNull();
+    assertThat(relayed.failure().get()).isNull();
     clock.advance(1);
 
-    await().atMost(WAIT).until(() -> streamFailure.get() != null);
-    assertThat(streamFailure.get().kind()).isEqualTo(FailureKind.STREAM_STALLED);
-    assertThat(streamFailure.get().getMessage())
+    await().atMost(WAIT).until(() -> relayed.failure().get() != null);
+    assertThat(relayed.failure().get().kind()).isEqualTo(FailureKind.STREAM_STALLED);
+    assertThat(relayed.failure().get().getMessage())
         .isEqualTo("up/m sent nothing for its stream-idle timeout of 2000 ms");
     // Ended: no timer of the attempt is left behind.
     await().atMost(WAIT).until(() -> clock.pendingTimers() == 0);
