@@ -87,8 +87,9 @@ public final class RefusalDetector {
     if (s.isEmpty()) {
       return Optional.empty();
     }
+    boolean cjk = hasCjk(s);
     for (RefusalRules.Rule rule : rules) {
-      if (prefilter && !rule.triggeredBy(s)) {
+      if (prefilter && ((rule.cjk() && !cjk) || !rule.triggeredBy(s))) {
         continue;
       }
       Matcher m = rule.pattern().matcher(s);
@@ -99,6 +100,17 @@ public final class RefusalDetector {
       }
     }
     return Optional.empty();
+  }
+
+  /** Whether the text has a CJK ideograph or kana: else the Chinese and Japanese rules can't match. */
+  private static boolean hasCjk(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c >= '\u3040' && c <= '\u9FFF') { // kana, CJK symbols, CJK unified ideographs
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Whether the phrase starting at {@code start} is quoted: it is someone else's words. */

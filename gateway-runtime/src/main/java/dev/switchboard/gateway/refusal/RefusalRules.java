@@ -25,8 +25,12 @@ final class RefusalRules {
 
   static final List<String> LANGUAGES = List.of("en", "zh", "fr", "de", "es", "ja", "pt", "it");
 
-  /** One precompiled pattern of one language with the substrings that gate it. */
-  record Rule(String language, Pattern pattern, String... triggers) {
+  /**
+   * One precompiled pattern of one language with the substrings that gate it.
+   *
+   * @param cjk the pattern needs Chinese or Japanese characters (skipped for text without any)
+   */
+  record Rule(String language, boolean cjk, Pattern pattern, String... triggers) {
 
     boolean triggeredBy(String normalised) {
       for (String t : triggers) {
@@ -45,7 +49,8 @@ final class RefusalRules {
   private static final String E = "(?![\\p{L}])";
 
   private static Rule rule(String language, String regex, String... triggers) {
-    return new Rule(language, Pattern.compile(regex), triggers);
+    boolean cjk = language.equals("zh") || language.equals("ja");
+    return new Rule(language, cjk, Pattern.compile(regex), triggers);
   }
 
   private static String any(String... alternatives) {
@@ -62,6 +67,8 @@ final class RefusalRules {
               " (?:can't|cannot|can not|won't|will not|couldn't|could not)"
                   + "(?: and (?:won't|will not|shouldn't|should not))?",
               " (?:won't|will not) be able to",
+              "(?:'m| am) not going to be able to",
+              " (?:don't|do not) think i (?:should|can|could)",
               "(?:'m| am) (?:not able|unable|not going|not allowed|not permitted|not in a position)"
                   + " to",
               "(?:'d| would) (?:rather not|prefer not to)")
@@ -84,6 +91,7 @@ final class RefusalRules {
           "engage (?:in|with)",
           "continue (?:this|with|down|in that|that)",
           "answer (?:that|this|your|such)",
+          "(?:walk you through|guide you|teach you|show you how|tell you how|explain how)",
           "(?:create|write|generate|produce|draft|compose)" + E,
           "(?:provide|give|share|offer|supply|disclose|reveal)(?: you)?(?: with)? "
               + any(
@@ -119,8 +127,7 @@ final class RefusalRules {
               "comfortable"),
           rule(
               "en",
-              W
-                  + "(?:that|this|it)(?:'s not| is not| isn't) something (?:that )?i"
+              "(?:'s not| is not| isn't| are not| aren't) something (?:that )?i"
                   + any("'ll", "'d", "(?:'m| am) (?:able|willing|going) to", " can", " could", " will",
                       " would", "")
                   + " (?:help|assist|do|provide|support|write|create|generate|engage|comply"
@@ -150,6 +157,20 @@ final class RefusalRules {
               "contrary"),
           rule(
               "en",
+              any(
+                  "(?<![\\p{L}'])(?<!you )(?<!we )(?<!they )(?:can't|cannot|unable to) (?:help|assist)"
+                      + "(?: you)? with (?:that|this|it|your request|this request)" + E,
+                  W
+                      + "i"
+                      + any(" (?:won't|will not) be", "(?:'m| am) not going to be", "(?:'m| am) not")
+                      + " (?:helping|assisting|creating|writing|generating|providing|producing"
+                      + "|sharing|engaging|doing (?:that|this|it))"
+                      + E),
+              "n't",
+              "not",
+              "unable"),
+          rule(
+              "en",
               W
                   + "as an ai(?: [\\p{L}-]+){0,3},? i"
                   + any(
@@ -171,15 +192,9 @@ final class RefusalRules {
                   + "(?:不能够|不能|无法|不可以|没办法|没法|不便|不会|不可能|不予)"
                   + "(?:为你|为您|给你|给您|帮你|帮您|替你|替您|向你|向您|就此|对此|在这方面|在这个问题上|直接|再)?"
                   + ZH_VERB,
-              "不能",
+              "不",
               "无法",
-              "不可以",
-              "没办法",
-              "没法",
-              "不便",
-              "不会",
-              "不可能",
-              "不予"),
+              "没"),
           rule(
               "zh",
               "(?:抱歉|对不起|不好意思|遗憾)[^.!?]{0,12}?(?:无法|不能|没办法|不便)"
@@ -189,15 +204,14 @@ final class RefusalRules {
               "对不起",
               "不好意思",
               "遗憾"),
-          rule("zh", "(?:我|本助手)(?:必须|只能|不得不|需要|要|只好)?(?:拒绝|婉拒|谢绝)", "拒绝", "婉拒", "谢绝"),
+          rule("zh", "还没(?:有)?学会(?:回答|处理|解答)", "学会"),
+          rule("zh", "(?:我|本助手)(?:必须|只能|不得不|需要|要|只好)?(?:拒绝|婉拒|谢绝)", "绝"),
           rule(
               "zh",
               "(?:违反|违背|不符合|有违)了?(?:我的|我们的|平台的|相关的?)?(?:使用|内容|安全|服务|社区|道德)?"
                   + "(?:政策|准则|规范|原则|条款)",
-              "违反",
-              "违背",
-              "不符合",
-              "有违"));
+              "违",
+              "不符合"));
 
   // ---- Japanese ---------------------------------------------------------------------------
 
@@ -205,7 +219,7 @@ final class RefusalRules {
       List.of(
           rule(
               "ja",
-              "(?:お手伝い|手伝う(?:こと)?|ご協力|協力|ご提供|提供|ご回答|回答|お答え|答える(?:こと)?|お応え|応える(?:こと)?"
+              "(?=[お手ご協提回答応対作教サ支引書生共])(?:お手伝い|手伝う(?:こと)?|ご協力|協力|ご提供|提供|ご回答|回答|お答え|答える(?:こと)?|お応え|応える(?:こと)?"
                   + "|ご対応|対応|作成|お教え|教える(?:こと)?|ご案内|サポート|支援|お引き受け|引き受ける(?:こと)?"
                   + "|応じる(?:こと)?|書く(?:こと)?|生成|共有|お伝え)"
                   + "(?:する(?:こと)?)?(?:は|が|も|には|に)?"
@@ -274,6 +288,13 @@ final class RefusalRules {
           rule(
               "fr",
               W
+                  + "(?:ce|ça|cela) n'est pas (?:quelque chose|une chose|un sujet|une demande)"
+                  + " (?:que|sur lequel|pour lequel|avec lequel|à laquelle) je (?:peux|pourrais|puis|vais"
+                  + "|suis en mesure)",
+              "n'est pas"),
+          rule(
+              "fr",
+              W
                   + "je "
                   + any(
                       "(?:dois|me dois de|me vois (?:dans l'obligation|contrainte?) de|vais devoir)"
@@ -336,6 +357,16 @@ final class RefusalRules {
                   + E,
               "nicht",
               "kein"),
+          rule(
+              "de",
+              W
+                  + "(?:wobei|womit|bei dem|bei der|dabei|damit|hierbei|hiermit|da|das) ich"
+                  + " (?:dir |ihnen |euch )?(?:leider |dabei |damit )*(?:nicht|keine)"
+                  + " (?:helfen|behilflich sein|weiterhelfen|unterstützen|tun|machen)"
+                  + " (?:kann|darf|werde|möchte)"
+                  + E,
+              "nicht",
+              "keine"),
           rule(
               "de",
               W
@@ -424,6 +455,12 @@ final class RefusalRules {
           rule(
               "es",
               W
+                  + "no es algo (?:con lo que|en lo que|que|con lo cual) (?:yo )?(?:pueda|puedo|podría"
+                  + "|vaya a|voy a)",
+              "no es algo"),
+          rule(
+              "es",
+              W
                   + any(
                       "(?:debo|tengo que|tendré que|me veo obligad[oa] a) (?:rechazar|declinar|negarme)",
                       "me niego a")
@@ -483,6 +520,11 @@ final class RefusalRules {
           rule(
               "pt",
               W
+                  + "não é algo (?:com que|em que|que|com o qual) (?:eu )?(?:possa|posso|poderia|vá)",
+              "não é algo"),
+          rule(
+              "pt",
+              W
                   + any(
                       "(?:preciso|devo|tenho de|tenho que|vou ter de|vou ter que) (?:recusar|declinar)",
                       "(?:recuso-me|me recuso) a")
@@ -531,6 +573,11 @@ final class RefusalRules {
                   + E,
               "non ",
               "impossibile"),
+          rule(
+              "it",
+              W
+                  + "non è qualcosa (?:con cui|in cui|che|per cui) (?:io )?(?:possa|posso|potrei)",
+              "non è qualcosa"),
           rule(
               "it",
               W + any("devo (?:rifiutare|declinare)", "mi rifiuto di", "sono costrett[oa] a rifiutare")

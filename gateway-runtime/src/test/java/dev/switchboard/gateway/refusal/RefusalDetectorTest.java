@@ -8,6 +8,8 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -69,6 +71,9 @@ class RefusalDetectorTest {
   /** Per language the sets are small (12 to 90 answers); a floor still catches a broken language. */
   static final double PER_LANGUAGE_FLOOR = 0.80;
 
+  static final double HOLDOUT_PRECISION_FLOOR = 0.95;
+  static final double HOLDOUT_RECALL_FLOOR = 0.85;
+
   static List<Labelled> set;
   final RefusalDetector detector = RefusalDetector.standard();
 
@@ -121,10 +126,39 @@ class RefusalDetectorTest {
 
   @Test
   void precisionAndRecallOnTheLabelledSetStayAboveTheirFloors() {
+    Evaluation e = evaluate("labelled set", set);
+
+    assertThat(e.all.precision()).as(e.report).isGreaterThanOrEqualTo(PRECISION_FLOOR);
+    assertThat(e.all.recall()).as(e.report).isGreaterThanOrEqualTo(RECALL_FLOOR);
+    e.byLang.forEach(
+        (lang, t) -> {
+          assertThat(t.precision()).as(lang + e.report).isGreaterThanOrEqualTo(PER_LANGUAGE_FLOOR);
+          assertThat(t.recall()).as(lang + e.report).isGreaterThanOrEqualTo(PER_LANGUAGE_FLOOR);
+        });
+  }
+
+  /**
+   * The held-out set ({@code refusal/refusal-holdout.jsonl}) was written after the patterns were
+   * frozen and is never used to tune them, so its figures estimate how the detector does on
+   * phrasings it was not written for. Its floors are lower on purpose.
+   */
+  @Test
+  void precisionAndRecallOnTheHeldOutSet() throws IOException {
+    List<Labelled> holdout = read("/refusal/refusal-holdout.jsonl");
+    assertThat(holdout).hasSizeGreaterThanOrEqualTo(40);
+    Evaluation e = evaluate("held-out set", holdout);
+
+    assertThat(e.all.precision()).as(e.report).isGreaterThanOrEqualTo(HOLDOUT_PRECISION_FLOOR);
+    assertThat(e.all.recall()).as(e.report).isGreaterThanOrEqualTo(HOLDOUT_RECALL_FLOOR);
+  }
+
+  record Evaluation(Map<String, Tally> byLang, Tally all, String report) {}
+
+  private Evaluation evaluate(String name, List<Labelled> answers) {
     Map<String, Tally> byLang = new LinkedHashMap<>();
     Tally all = new Tally();
     List<String> mistakes = new ArrayList<>();
-    for (Labelled l : set) {
+    for (Labelled l : answers) {
       boolean predicted = detector.isRefusal(l.text());
       all.add(l.refusal(), predicted);
       byLang.computeIfAbsent(l.lang(), k -> new Tally()).add(l.refusal(), predicted);
@@ -139,19 +173,13 @@ class RefusalDetectorTest {
                 + detector.match(l.text()).map(m -> "  <- " + m.phrase()).orElse(""));
       }
     }
-    StringBuilder report = new StringBuilder("\nlanguage  answers  refusals  precision  recall\n");
+    StringBuilder report =
+        new StringBuilder("\n" + name + "\nlanguage  answers  refusals  precision  recall\n");
     byLang.forEach((lang, t) -> report.append(row(lang, t)));
     report.append(row("all", all));
     mistakes.forEach(m -> report.append(m).append('\n'));
     System.out.println(report);
-
-    assertThat(all.precision()).as(report.toString()).isGreaterThanOrEqualTo(PRECISION_FLOOR);
-    assertThat(all.recall()).as(report.toString()).isGreaterThanOrEqualTo(RECALL_FLOOR);
-    byLang.forEach(
-        (lang, t) -> {
-          assertThat(t.precision()).as(lang + report).isGreaterThanOrEqualTo(PER_LANGUAGE_FLOOR);
-          assertThat(t.recall()).as(lang + report).isGreaterThanOrEqualTo(PER_LANGUAGE_FLOOR);
-        });
+    return new Evaluation(byLang, all, report.toString());
   }
 
   private static String row(String lang, Tally t) {
@@ -234,6 +262,7 @@ class RefusalDetectorTest {
   /**
    * Not a benchmark and no timing is asserted: it prints the cost per call on the labelled answers
    * (warmed up), for the module README, and checks that the timed calls decide as the others do.
+   * It reports this thread's CPU time, less distorted than wall time on a shared build machine.
    */
   @Test
   void timingOnRealisticAnswers() {
@@ -245,8 +274,10 @@ class RefusalDetectorTest {
         detector.isRefusal(t);
       }
     }
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     long found = 0;
-    long start = System.nanoTime();
+    long cpu = threads.getCurrentThreadCpuTime();
+    long wall = System.nanoTime();
     for (int i = 0; i < rounds; i++) {
       for (String t : texts) {
         if (detector.isRefusal(t)) {
@@ -254,10 +285,14 @@ class RefusalDetectorTest {
         }
       }
     }
-    long elapsed = System.nanoTime() - start;
+    double calls = (double) rounds * texts.length;
     System.out.printf(
-        "RefusalDetector: %.0f ns per answer (mean over %d labelled answers x %d rounds)%n",
-        (double) elapsed / ((long) rounds * texts.length), texts.length, rounds);
+        "RefusalDetector: %.0f ns CPU (%.0f ns wall) per answer, mean over %d labelled answers"
+            + " x %d rounds%n",
+        (threads.getCurrentThreadCpuTime() - cpu) / calls,
+        (System.nanoTime() - wall) / calls,
+        texts.length,
+        rounds);
     assertThat(found).isEqualTo(expected * rounds);
   }
 }
