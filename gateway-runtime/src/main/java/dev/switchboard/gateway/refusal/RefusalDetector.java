@@ -3,7 +3,6 @@ package dev.switchboard.gateway.refusal;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Recognises a plain-text refusal ("I'm sorry, but I can't help with that.") at the beginning of a
@@ -12,9 +11,9 @@ import java.util.regex.Pattern;
  *
  * <p>Models refuse in their first sentences, so only the first {@link #MAX_CHARS} characters are
  * examined. The text is normalised first (lower case, typographic apostrophes and quotes folded,
- * markdown emphasis dropped, whitespace collapsed, full-width CJK punctuation folded to ASCII), then
- * matched against precompiled phrase patterns ({@link RefusalRules}). A match does not count when
- * it is
+ * markdown emphasis dropped, whitespace collapsed, full-width CJK punctuation folded to ASCII),
+ * then matched against precompiled phrase patterns ({@link RefusalRules}). A match does not count
+ * when it is
  *
  * <ul>
  *   <li>inside a quotation or code (an odd number of {@code "}, {@code «»}, {@code 「」}, or of
@@ -32,8 +31,8 @@ import java.util.regex.Pattern;
  * <p>Thread-safe and allocation-light: one normalised copy of at most {@link #MAX_CHARS} characters
  * per call, and regular expressions run only when a language's cheap trigger substrings occur. It
  * is meant to run once per answer (not per streamed chunk); {@link AnswerOpening} collects the
- * opening of a streamed answer. Measured precision and recall per language are in the module
- * README ("Text refusals").
+ * opening of a streamed answer. Measured precision and recall per language are in the module README
+ * ("Text refusals").
  */
 public final class RefusalDetector {
 
@@ -102,7 +101,9 @@ public final class RefusalDetector {
     return Optional.empty();
   }
 
-  /** Whether the text has a CJK ideograph or kana: else the Chinese and Japanese rules can't match. */
+  /**
+   * Whether the text has a CJK ideograph or kana: else the Chinese and Japanese rules can't match.
+   */
   private static boolean hasCjk(String s) {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
@@ -139,10 +140,10 @@ public final class RefusalDetector {
 
   /**
    * The first {@link #MAX_CHARS} characters of {@code text} in the form the patterns are written
-   * for: lower case; ’ ‘ ʼ ´ folded to {@code '}; “ ” „ « » 「 」 『 』 folded to {@code "};
-   * backticks kept (they mark code); markdown {@code * _ #} and {@code ~} dropped; every run of whitespace (including
-   * no-break and ideographic spaces) one space; full-width {@code ，、。！？：；} folded to ASCII;
-   * dashes to {@code -}.
+   * for: lower case; ’ ‘ ʼ ´ folded to {@code '}; “ ” „ « » 「 」 『 』 folded to {@code "}; backticks
+   * kept (they mark code); markdown {@code * _ #} and {@code ~} dropped; every run of whitespace
+   * (including no-break and ideographic spaces) one space; full-width {@code ，、。！？：；} folded to
+   * ASCII; dashes to {@code -}.
    */
   static String normalise(CharSequence text) {
     int n = Math.min(text.length(), MAX_CHARS);
@@ -185,8 +186,19 @@ public final class RefusalDetector {
     }
     return switch (c) {
       case '\u2019', '\u2018', '\u02BC', '\u00B4', '\u2032', '\uFF07' -> '\'';
-      case '\u201C', '\u201D', '\u201E', '\u00AB', '\u00BB', '\u300C', '\u300D', '\u300E', '\u300F',
-          '\u2039', '\u203A', '\uFF02' -> '"';
+      case '\u201C',
+          '\u201D',
+          '\u201E',
+          '\u00AB',
+          '\u00BB',
+          '\u300C',
+          '\u300D',
+          '\u300E',
+          '\u300F',
+          '\u2039',
+          '\u203A',
+          '\uFF02' ->
+          '"';
       case '\u00A0', '\u202F', '\u2007', '\u3000', '\u2028', '\u2029' -> ' ';
       case '\uFF0C', '\u3001' -> ',';
       case '\u3002' -> '.';

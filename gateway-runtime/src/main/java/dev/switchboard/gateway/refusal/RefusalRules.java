@@ -9,9 +9,9 @@ import java.util.regex.Pattern;
  * between words, ASCII punctuation for CJK).
  *
  * <p>Each pattern names a declining speaker and a declining verb aimed at the request ("I can't
- * help / assist / provide that / comply", "je ne peux pas vous aider", "我无法提供", "お答えできません"),
- * or a declared refusal ("I must decline", "violates my usage policies"). Verbs that only state a
- * limit ("access the internet", "browse", "be sure", "divide by zero") are left out on purpose: the
+ * help / assist / provide that / comply", "je ne peux pas vous aider", "我无法提供", "お答えできません"), or a
+ * declared refusal ("I must decline", "violates my usage policies"). Verbs that only state a limit
+ * ("access the internet", "browse", "be sure", "divide by zero") are left out on purpose: the
  * answers they open are not refusals.
  *
  * <p>Every rule carries trigger substrings, at least one of which occurs in every text its pattern
@@ -123,13 +123,24 @@ final class RefusalRules {
           rule("en", EN_CANNOT + " " + EN_VERB, "n't", "not", "unable"),
           rule(
               "en",
-              W + "i" + any("(?:'m| am) not", " (?:don't|do not) feel") + " comfortable " + EN_GERUND,
+              W
+                  + "i"
+                  + any("(?:'m| am) not", " (?:don't|do not) feel")
+                  + " comfortable "
+                  + EN_GERUND,
               "comfortable"),
           rule(
               "en",
               "(?:'s not| is not| isn't| are not| aren't) something (?:that )?i"
-                  + any("'ll", "'d", "(?:'m| am) (?:able|willing|going) to", " can", " could", " will",
-                      " would", "")
+                  + any(
+                      "'ll",
+                      "'d",
+                      "(?:'m| am) (?:able|willing|going) to",
+                      " can",
+                      " could",
+                      " will",
+                      " would",
+                      "")
                   + " (?:help|assist|do|provide|support|write|create|generate|engage|comply"
                   + "|participate)"
                   + E,
@@ -159,10 +170,12 @@ final class RefusalRules {
               "en",
               any(
                   "(?<![\\p{L}'])(?<!you )(?<!we )(?<!they )(?:can't|cannot|unable to) (?:help|assist)"
-                      + "(?: you)? with (?:that|this|it|your request|this request)" + E,
+                      + "(?: you)? with (?:that|this|it|your request|this request)"
+                      + E,
                   W
                       + "i"
-                      + any(" (?:won't|will not) be", "(?:'m| am) not going to be", "(?:'m| am) not")
+                      + any(
+                          " (?:won't|will not) be", "(?:'m| am) not going to be", "(?:'m| am) not")
                       + " (?:helping|assisting|creating|writing|generating|providing|producing"
                       + "|sharing|engaging|doing (?:that|this|it))"
                       + E),
@@ -208,8 +221,7 @@ final class RefusalRules {
           rule("zh", "(?:我|本助手)(?:必须|只能|不得不|需要|要|只好)?(?:拒绝|婉拒|谢绝)", "绝"),
           rule(
               "zh",
-              "(?:违反|违背|不符合|有违)了?(?:我的|我们的|平台的|相关的?)?(?:使用|内容|安全|服务|社区|道德)?"
-                  + "(?:政策|准则|规范|原则|条款)",
+              "(?:违反|违背|不符合|有违)了?(?:我的|我们的|平台的|相关的?)?(?:使用|内容|安全|服务|社区|道德)?" + "(?:政策|准则|规范|原则|条款)",
               "违",
               "不符合"));
 
@@ -234,12 +246,7 @@ final class RefusalRules {
               "控えさせて",
               "お断り",
               "ご遠慮"),
-          rule(
-              "ja",
-              "(?:ポリシー|ガイドライン|規約)に(?:反|違反|抵触)",
-              "ポリシー",
-              "ガイドライン",
-              "規約"));
+          rule("ja", "(?:ポリシー|ガイドライン|規約)に(?:反|違反|抵触)", "ポリシー", "ガイドライン", "規約"));
 
   // ---- French -----------------------------------------------------------------------------
 
@@ -275,13 +282,13 @@ final class RefusalRules {
           rule(
               "fr",
               any(
-                  W
-                      + "je ne (?:peux|pourrai|pourrais|vais|saurais|puis)(?: (?:malheureusement|donc"
-                      + "|hélas|absolument|vraiment|certainement|en aucun cas))? pas ",
-                  W
-                      + "je ne suis (?:malheureusement )?pas (?:en mesure|autorisée?|habilitée?|censée?)"
-                      + " (?:de |d'|à )",
-                  W + "(?:il m'est|c'est|il est) (?:malheureusement )?impossible (?:de |d')")
+                      W
+                          + "je ne (?:peux|pourrai|pourrais|vais|saurais|puis)(?: (?:malheureusement|donc"
+                          + "|hélas|absolument|vraiment|certainement|en aucun cas))? pas ",
+                      W
+                          + "je ne suis (?:malheureusement )?pas (?:en mesure|autorisée?|habilitée?|censée?)"
+                          + " (?:de |d'|à )",
+                      W + "(?:il m'est|c'est|il est) (?:malheureusement )?impossible (?:de |d')")
                   + FR_VERB,
               "je ne",
               "impossible"),
@@ -519,8 +526,7 @@ final class RefusalRules {
               "impossível"),
           rule(
               "pt",
-              W
-                  + "não é algo (?:com que|em que|que|com o qual) (?:eu )?(?:possa|posso|poderia|vá)",
+              W + "não é algo (?:com que|em que|que|com o qual) (?:eu )?(?:possa|posso|poderia|vá)",
               "não é algo"),
           rule(
               "pt",
@@ -575,12 +581,15 @@ final class RefusalRules {
               "impossibile"),
           rule(
               "it",
-              W
-                  + "non è qualcosa (?:con cui|in cui|che|per cui) (?:io )?(?:possa|posso|potrei)",
+              W + "non è qualcosa (?:con cui|in cui|che|per cui) (?:io )?(?:possa|posso|potrei)",
               "non è qualcosa"),
           rule(
               "it",
-              W + any("devo (?:rifiutare|declinare)", "mi rifiuto di", "sono costrett[oa] a rifiutare")
+              W
+                  + any(
+                      "devo (?:rifiutare|declinare)",
+                      "mi rifiuto di",
+                      "sono costrett[oa] a rifiutare")
                   + E,
               "rifiut",
               "declinare"),
@@ -596,8 +605,8 @@ final class RefusalRules {
 
   /**
    * A turn, right after a declining phrase, to the help that was asked for: "…, but here are some
-   * general principles", "mais voici", "aber hier sind", "pero aquí tienes", "但以下是", "が、一般的な…".
-   * A turn to something else ("but I can help you study instead") is not one.
+   * general principles", "mais voici", "aber hier sind", "pero aquí tienes", "但以下是", "が、一般的な…". A
+   * turn to something else ("but I can help you study instead") is not one.
    */
   static final Pattern HELP_PIVOT =
       Pattern.compile(
@@ -648,7 +657,8 @@ final class RefusalRules {
                       "según",
                       "(?:te |le )?puedo (?:dar|ofrecer|darte|ofrecerte) (?:algunos |algunas )?"
                           + "(?:principios|consejos|pautas|información) general"),
-              W + "(?:mas|porém|no entanto|contudo),? (?:aqui|a seguir|em geral|geralmente|segundo)",
+              W
+                  + "(?:mas|porém|no entanto|contudo),? (?:aqui|a seguir|em geral|geralmente|segundo)",
               W + "(?:ma|però|tuttavia),? (?:ecco|qui|in generale|generalmente|secondo)",
               "(?:但是|但|不过),?(?:以下|下面|这里|一般来说|通常|根据|我可以(?:为你|为您|给你|给您)?(?:提供|介绍|分享)(?:一些)?"
                   + "(?:一般|通用|基本|常见))",

@@ -7,9 +7,9 @@ import dev.switchboard.gateway.refusal.RefusalDetector;
  * Recognises a refusal in one choice of an OpenAI-shaped answer: {@code finish_reason:
  * content_filter}, a non-empty {@code refusal} in the choice's {@code message} (non-streaming) or
  * {@code delta} (a streamed chunk), or a {@code message.content} that opens with a plain-text
- * refusal ({@link RefusalDetector}). A streamed answer's text is judged once, at its end, from
- * its first characters ({@code AnswerOpening}), never per chunk. Refusal rates are one of the
- * canary analysis criteria.
+ * refusal ({@link RefusalDetector}). A streamed answer's text is judged once, at its end, from its
+ * first characters ({@code AnswerOpening}), never per chunk. Refusal rates are one of the canary
+ * analysis criteria.
  */
 public final class Refusals {
 

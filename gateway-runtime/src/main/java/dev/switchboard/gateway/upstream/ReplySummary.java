@@ -17,8 +17,8 @@ import java.nio.CharBuffer;
  * gateway never needs to look at).
  *
  * @param refused the first choice was refused ({@code finish_reason: content_filter}, a non-empty
- *     {@code refusal} in its {@code message}, or a {@code message.content} opening with a plain-text
- *     refusal); see {@code Refusals}
+ *     {@code refusal} in its {@code message}, or a {@code message.content} opening with a
+ *     plain-text refusal); see {@code Refusals}
  */
 public record ReplySummary(
     String model,
@@ -127,8 +127,8 @@ public record ReplySummary(
 
   /**
    * Whether a message object (the parser at its start) carries a non-empty {@code refusal} or, when
-   * {@code readContent}, a {@code content} that opens with a plain-text refusal. Only the opening is
-   * judged, through a view of the parser's buffer: no copy of the answer is made.
+   * {@code readContent}, a {@code content} that opens with a plain-text refusal. Only the opening
+   * is judged, through a view of the parser's buffer: no copy of the answer is made.
    */
   private static boolean hasRefusal(JsonParser p, boolean readContent) throws IOException {
     boolean refusal = false;

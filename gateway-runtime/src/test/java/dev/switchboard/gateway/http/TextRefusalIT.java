@@ -29,9 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A plain-text refusal ("I'm sorry, but I can't help with that.") counts in {@code
  * switchboard_refusals_total} — the series the operator's canary analysis reads — for a JSON answer
- * and for a streamed one, on the serving path and on a shadow canary's copy; an ordinary answer does
- * not. The mock provider answers {@code "Echo from <model>: <last user message>"}, one delta per
- * word when streaming, so the user message chooses the answer's text.
+ * and for a streamed one, on the serving path and on a shadow canary's copy; an ordinary answer
+ * does not. The mock provider answers {@code "Echo from <model>: <last user message>"}, one delta
+ * per word when streaming, so the user message chooses the answer's text.
  */
 class TextRefusalIT {
 
@@ -66,11 +66,7 @@ class TextRefusalIT {
                     List.of(target("mock", "gpt-4o-mini", 0)),
                     List.of(),
                     new RoutingTable.Canary(
-                        "shadow",
-                        100,
-                        2,
-                        List.of(target("mock", "shadow-model", 0)),
-                        List.of()))));
+                        "shadow", 100, 2, List.of(target("mock", "shadow-model", 0)), List.of()))));
     gateway = GatewayHarness.start(vertx, dir, table, Map.of("mock", "sk-t"));
   }
 
@@ -156,8 +152,7 @@ class TextRefusalIT {
 
   @Test
   void anOrdinaryAnswerIsNotCounted() throws Exception {
-    assertThat(
-            gateway.post("/v1/chat/completions", chat("ordinary", ORDINARY, false)).statusCode())
+    assertThat(gateway.post("/v1/chat/completions", chat("ordinary", ORDINARY, false)).statusCode())
         .isEqualTo(200);
     assertThat(gateway.post("/v1/chat/completions", chat("ordinary", ORDINARY, true)).statusCode())
         .isEqualTo(200);
@@ -166,8 +161,7 @@ class TextRefusalIT {
     await()
         .atMost(Duration.ofSeconds(5))
         .untilAsserted(
-            () ->
-                assertThat(answered("route=\"ordinary\"", "outcome=\"success\"")).isEqualTo(2.0));
+            () -> assertThat(answered("route=\"ordinary\"", "outcome=\"success\"")).isEqualTo(2.0));
     assertThat(refusals("route=\"ordinary\"")).isZero();
   }
 

@@ -68,7 +68,9 @@ class RefusalDetectorTest {
   static final double PRECISION_FLOOR = 0.95;
   static final double RECALL_FLOOR = 0.90;
 
-  /** Per language the sets are small (12 to 90 answers); a floor still catches a broken language. */
+  /**
+   * Per language the sets are small (12 to 90 answers); a floor still catches a broken language.
+   */
   static final double PER_LANGUAGE_FLOOR = 0.80;
 
   static final double HOLDOUT_PRECISION_FLOOR = 0.95;
@@ -192,7 +194,9 @@ class RefusalDetectorTest {
   @Test
   void thePrefilterNeverChangesAVerdict() {
     for (Labelled l : set) {
-      assertThat(detector.find(l.text(), true)).as(l.text()).isEqualTo(detector.find(l.text(), false));
+      assertThat(detector.find(l.text(), true))
+          .as(l.text())
+          .isEqualTo(detector.find(l.text(), false));
     }
   }
 
@@ -261,8 +265,8 @@ class RefusalDetectorTest {
 
   /**
    * Not a benchmark and no timing is asserted: it prints the cost per call on the labelled answers
-   * (warmed up), for the module README, and checks that the timed calls decide as the others do.
-   * It reports this thread's CPU time, less distorted than wall time on a shared build machine.
+   * (warmed up), for the module README, and checks that the timed calls decide as the others do. It
+   * reports this thread's CPU time, less distorted than wall time on a shared build machine.
    */
   @Test
   void timingOnRealisticAnswers() {

@@ -51,8 +51,7 @@ class RefusalsTest {
     assertThat(refusal("{\"delta\":{\"content\":\"hi\",\"refusal\":\"\"}}")).isFalse();
     assertThat(refusal("{\"finish_reason\":\"length\"}")).isFalse();
     assertThat(
-            refusal(
-                "{\"message\":{\"content\":\"You can't divide by zero, so check it first.\"}}"))
+            refusal("{\"message\":{\"content\":\"You can't divide by zero, so check it first.\"}}"))
         .isFalse();
     assertThat(refusal("{\"message\":{\"content\":[\"I can't help with that.\"]}}")).isFalse();
     assertThat(Refusals.isRefusal(null)).isFalse();

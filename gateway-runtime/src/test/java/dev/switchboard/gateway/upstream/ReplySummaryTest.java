@@ -86,10 +86,13 @@ class ReplySummaryTest {
                 .refused())
         .isTrue();
     // A refusal deep into a long answer is not one: only the opening is judged.
-    String longAnswer = "Here is the summary you asked for. ".repeat(20) + "I can't help with that.";
+    String longAnswer =
+        "Here is the summary you asked for. ".repeat(20) + "I can't help with that.";
     assertThat(
             scan(
-                    "{\"choices\":[{\"message\":{\"content\":\"" + longAnswer + "\"},"
+                    "{\"choices\":[{\"message\":{\"content\":\""
+                        + longAnswer
+                        + "\"},"
                         + "\"finish_reason\":\"stop\"}]}",
                     Operation.CHAT_COMPLETIONS)
                 .refused())
