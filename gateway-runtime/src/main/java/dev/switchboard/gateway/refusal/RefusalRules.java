@@ -144,7 +144,8 @@ final class RefusalRules {
                   + " (?:help|assist|do|provide|support|write|create|generate|engage|comply"
                   + "|participate)"
                   + E,
-              "something"),
+              "something i",
+              "something that i"),
           rule(
               "en",
               W
@@ -168,20 +169,23 @@ final class RefusalRules {
               "contrary"),
           rule(
               "en",
-              any(
-                  "(?<![\\p{L}'])(?<!you )(?<!we )(?<!they )(?:can't|cannot|unable to) (?:help|assist)"
-                      + "(?: you)? with (?:that|this|it|your request|this request)"
-                      + E,
-                  W
-                      + "i"
-                      + any(
-                          " (?:won't|will not) be", "(?:'m| am) not going to be", "(?:'m| am) not")
-                      + " (?:helping|assisting|creating|writing|generating|providing|producing"
-                      + "|sharing|engaging|doing (?:that|this|it))"
-                      + E),
+              "(?<![\\p{L}'])(?<!you )(?<!we )(?<!they )(?:can't|cannot|unable to) (?:help|assist)"
+                  + "(?: you)? with (?:that|this|it|your request|this request)"
+                  + E,
+              "with that",
+              "with this",
+              "with it",
+              "with your request"),
+          rule(
+              "en",
+              W
+                  + "i"
+                  + any(" (?:won't|will not) be", "(?:'m| am) not going to be", "(?:'m| am) not")
+                  + " (?:helping|assisting|creating|writing|generating|providing|producing"
+                  + "|sharing|engaging|doing (?:that|this|it))"
+                  + E,
               "n't",
-              "not",
-              "unable"),
+              "not"),
           rule(
               "en",
               W
