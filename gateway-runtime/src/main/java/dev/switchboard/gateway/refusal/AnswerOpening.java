@@ -70,12 +70,107 @@ public final class AnswerOpening {
    * Appends the {@code delta.content} of the first choice ({@code index} 0, or no index) in one
    * streamed chat-completion chunk, given as its JSON text. Does nothing once full, and ignores
    * what is not such a chunk: whether a chunk is valid is the relay's business, not this one's.
-   * Reads with a streaming parser and stops after the {@code choices} array.
+   *
+   * <p>The usual compact chunk (one {@code "content"} key, at most one {@code "index"}) is read by
+   * scanning its text, without a parser or any allocation; any other shape (pretty-printed, several
+   * choices, tool calls, logprobs) goes through a streaming parser that stops after {@code
+   * choices}.
    */
   public void appendStreamedChunk(String chunkJson) {
-    if (isFull() || chunkJson == null || chunkJson.indexOf("\"content\"") < 0) {
-      return; // most chunks without content (role, finish, usage) never reach the parser
+    if (isFull() || chunkJson == null) {
+      return;
     }
+    int key = chunkJson.indexOf("\"content\"");
+    if (key < 0) {
+      return; // role, finish and usage chunks
+    }
+    int mark = length();
+    if (!appendCompact(chunkJson, key)) {
+      if (text != null) {
+        text.setLength(mark);
+      }
+      appendParsed(chunkJson);
+    }
+  }
+
+  /**
+   * Reads the content of a compact single-choice chunk whose only {@code "content"} key starts at
+   * {@code key}; false when the chunk has another shape and must be parsed.
+   */
+  private boolean appendCompact(String chunk, int key) {
+    int after = key + "\"content\"".length();
+    if (chunk.indexOf("\"content\"", after) >= 0) {
+      return false;
+    }
+    int index = chunk.indexOf("\"index\":");
+    if (index >= 0) {
+      int digit = index + "\"index\":".length();
+      if (index > key || chunk.indexOf("\"index\":", digit) >= 0 || digit + 1 >= chunk.length()) {
+        return false;
+      }
+      char first = chunk.charAt(digit);
+      boolean oneDigit = !Character.isDigit(chunk.charAt(digit + 1));
+      if (first >= '1' && first <= '9') {
+        return true; // another choice: nothing to collect
+      }
+      if (first != '0' || !oneDigit) {
+        return false;
+      }
+    }
+    if (chunk.startsWith(":null", after)) {
+      return true;
+    }
+    return chunk.startsWith(":\"", after) && appendJsonString(chunk, after + 2);
+  }
+
+  /** Appends the JSON string body starting at {@code from}; false when it is not well-formed. */
+  private boolean appendJsonString(String s, int from) {
+    for (int i = from; i < s.length(); i++) {
+      if (isFull()) {
+        return true;
+      }
+      char c = s.charAt(i);
+      if (c == '"') {
+        return true;
+      }
+      if (c == '\\') {
+        if (++i >= s.length()) {
+          return false;
+        }
+        char escaped = s.charAt(i);
+        switch (escaped) {
+          case '"', '\\', '/' -> c = escaped;
+          case 'b' -> c = '\b';
+          case 'f' -> c = '\f';
+          case 'n' -> c = '\n';
+          case 'r' -> c = '\r';
+          case 't' -> c = '\t';
+          case 'u' -> {
+            if (i + 4 >= s.length()) {
+              return false;
+            }
+            int code = 0;
+            for (int k = 1; k <= 4; k++) {
+              int d = Character.digit(s.charAt(i + k), 16);
+              if (d < 0) {
+                return false;
+              }
+              code = code * 16 + d;
+            }
+            c = (char) code;
+            i += 4;
+          }
+          default -> {
+            return false;
+          }
+        }
+      }
+      builder().append(c);
+    }
+    return false; // no closing quote
+  }
+
+  private void appendParsed(String chunkJson) {
     try (JsonParser p = JSON.createParser(chunkJson)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         return;

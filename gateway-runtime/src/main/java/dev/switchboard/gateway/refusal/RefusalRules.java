@@ -45,6 +45,12 @@ final class RefusalRules {
   /** No letter before: a word start, for languages with spaces. */
   private static final String W = "(?<![\\p{L}'])";
 
+  /**
+   * The word "i" (English): the letter first and the check on the character before it second, so
+   * the scan rejects most positions on one character comparison.
+   */
+  private static final String I = "i(?<![\\p{L}']i)";
+
   /** No letter after: a word end. */
   private static final String E = "(?![\\p{L}])";
 
@@ -61,8 +67,7 @@ final class RefusalRules {
 
   /** "i can't", "i'm unable to", "i won't be able to", "i'd rather not", ... */
   private static final String EN_CANNOT =
-      W
-          + "i"
+      I
           + any(
               " (?:can't|cannot|can not|won't|will not|couldn't|could not)"
                   + "(?: and (?:won't|will not|shouldn't|should not))?",
@@ -123,11 +128,7 @@ final class RefusalRules {
           rule("en", EN_CANNOT + " " + EN_VERB, "n't", "not", "unable"),
           rule(
               "en",
-              W
-                  + "i"
-                  + any("(?:'m| am) not", " (?:don't|do not) feel")
-                  + " comfortable "
-                  + EN_GERUND,
+              I + any("(?:'m| am) not", " (?:don't|do not) feel") + " comfortable " + EN_GERUND,
               "comfortable"),
           rule(
               "en",
@@ -148,8 +149,8 @@ final class RefusalRules {
               "something that i"),
           rule(
               "en",
-              W
-                  + "i(?:'ll|'d|'m| am)?(?: (?:must|have to|need to|will|would|going to|respectfully"
+              I
+                  + "(?:'ll|'d|'m| am)?(?: (?:must|have to|need to|will|would|going to|respectfully"
                   + "|politely|therefore|unfortunately))* (?:decline|refuse|pass on (?:this|that|it))"
                   + E,
               "decline",
@@ -178,8 +179,7 @@ final class RefusalRules {
               "with your request"),
           rule(
               "en",
-              W
-                  + "i"
+              I
                   + any(" (?:won't|will not) be", "(?:'m| am) not going to be", "(?:'m| am) not")
                   + " (?:helping|assisting|creating|writing|generating|providing|producing"
                   + "|sharing|engaging|doing (?:that|this|it))"

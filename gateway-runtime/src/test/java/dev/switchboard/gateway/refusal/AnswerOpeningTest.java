@@ -44,6 +44,32 @@ class AnswerOpeningTest {
     assertThat(opening.isRefusal()).isFalse();
   }
 
+  /** The text scan of compact chunks and the parser of other shapes read the same content. */
+  @Test
+  void readsEscapesAndEveryChunkShapeAlike() {
+    AnswerOpening compact = new AnswerOpening();
+    compact.appendStreamedChunk(chunk(0, "Line\\n\\\"quoted\\\" \\u00e9t\\u00e9 \\\\ \\/"));
+    AnswerOpening pretty = new AnswerOpening();
+    pretty.appendStreamedChunk(
+        "{\n  \"choices\": [ { \"index\": 0,\n    \"delta\": { \"content\": "
+            + "\"Line\\n\\\"quoted\\\" \\u00e9t\\u00e9 \\\\ \\/\" } } ]\n}");
+    assertThat(compact.text()).isEqualTo("Line\n\"quoted\" \u00e9t\u00e9 \\ /");
+    assertThat(pretty.text()).isEqualTo(compact.text());
+
+    AnswerOpening shapes = new AnswerOpening();
+    shapes.appendStreamedChunk("{\"choices\":[{\"index\":0,\"delta\":{\"content\":null}}]}");
+    shapes.appendStreamedChunk(
+        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"A\"},"
+            + "\"logprobs\":{\"content\":[{\"token\":\"A\"}]}}]}");
+    shapes.appendStreamedChunk(
+        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"B\"}},"
+            + "{\"index\":1,\"delta\":{\"content\":\"X\"}}]}");
+    shapes.appendStreamedChunk("{\"choices\":[{\"index\":10,\"delta\":{\"content\":\"Y\"}}]}");
+    shapes.appendStreamedChunk("{\"choices\":[{\"delta\":{\"content\":\"C\"}}]}");
+    shapes.appendStreamedChunk("{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"bad\\x\"}}]}");
+    assertThat(shapes.text()).isEqualTo("ABC");
+  }
+
   @Test
   void stopsAtTheCap() {
     AnswerOpening opening = new AnswerOpening();
