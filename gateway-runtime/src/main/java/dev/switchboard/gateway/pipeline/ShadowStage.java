@@ -109,7 +109,10 @@ public final class ShadowStage implements Stage {
           public void onEvent(String data) {
             StreamEventFacts event = decoder.decode(data, upstream.takeParsed(data));
             switch (event.kind()) {
-              case DONE -> done = true;
+              case DONE -> {
+                done = true;
+                Exchange.record(ctx, event);
+              }
               case CHUNK, DROP -> Exchange.record(ctx, event);
               case ERROR, MALFORMED -> {
                 // The copy is only measured: a broken event shows as a truncated stream.

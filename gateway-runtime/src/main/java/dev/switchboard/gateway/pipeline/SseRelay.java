@@ -46,6 +46,7 @@ final class SseRelay implements UpstreamStream.Sink {
     switch (event.kind()) {
       case DONE -> {
         done = true;
+        Exchange.record(ctx, event); // a plain-text refusal is judged once the answer is complete
         write(frontDoor.encodeStreamEnd());
       }
       case CHUNK -> {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.gateway.refusal.AnswerOpening;
 import dev.switchboard.gateway.request.Refusals;
 import dev.switchboard.gateway.request.TokenUsage;
 import java.io.IOException;
@@ -13,7 +14,8 @@ import java.io.IOException;
  * error events. An ordinary content chunk is relayed as the very string that arrived, after a text
  * check only; chunks that carry something to read (finish reason, refusal, usage, an error), the
  * first one (model and fingerprint) and anything odd are parsed. Usage the gateway asked for is
- * hidden from the client: cut from chunks, and the usage-only chunk dropped.
+ * hidden from the client: cut from chunks, and the usage-only chunk dropped. The answer's opening
+ * is collected on the way and judged for a plain-text refusal once, at {@code [DONE]}.
  */
 final class OpenAiStreamDecoder implements StreamDecoder {
 
@@ -21,6 +23,9 @@ final class OpenAiStreamDecoder implements StreamDecoder {
 
   private final boolean stripUsage;
   private final StreamEventFacts facts = new StreamEventFacts();
+
+  /** The answer's first characters, judged for a plain-text refusal once the stream is complete. */
+  private final AnswerOpening opening = new AnswerOpening();
 
   /** Whether the first event (the one carrying model and fingerprint) went through the parser. */
   private boolean seenFirst;
@@ -33,8 +38,12 @@ final class OpenAiStreamDecoder implements StreamDecoder {
   public StreamEventFacts decode(String data, JsonNode firstParsed) {
     if ("[DONE]".equals(data.strip())) {
       facts.reset(StreamEventFacts.Kind.DONE, "[DONE]");
+      if (opening.isRefusal()) {
+        facts.refused();
+      }
       return facts;
     }
+    opening.appendStreamedChunk(data); // a no-op once the opening is full
     if (seenFirst) {
       String plain = passThrough(data, stripUsage);
       if (plain != null) {

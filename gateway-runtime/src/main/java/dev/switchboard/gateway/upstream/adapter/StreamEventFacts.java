@@ -104,7 +104,10 @@ public final class StreamEventFacts {
     return finishReason;
   }
 
-  /** Whether a choice of the event is a refusal. */
+  /**
+   * Whether a choice of the event is a refusal; at {@link Kind#DONE}, whether the streamed answer
+   * as a whole opened with a plain-text refusal.
+   */
   public boolean isRefusal() {
     return refused;
   }

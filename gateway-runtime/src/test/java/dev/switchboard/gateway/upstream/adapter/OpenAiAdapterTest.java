@@ -127,6 +127,26 @@ class OpenAiAdapterTest {
   }
 
   @Test
+  void aPlainTextRefusalIsJudgedOnceTheStreamIsComplete() {
+    StreamDecoder decoder = adapter.streamDecoder(false);
+    List<String> pieces = List.of("I'm sorry", ", but I can't", " help with that.");
+    for (String piece : pieces) {
+      StreamEventFacts f =
+          decoder.decode(
+              "{\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\""
+                  + piece
+                  + "\"},\"finish_reason\":null}]}",
+              null);
+      assertThat(f.isRefusal()).isFalse();
+    }
+    assertThat(decoder.decode("[DONE]", null).isRefusal()).isTrue();
+
+    StreamDecoder answered = adapter.streamDecoder(false);
+    answered.decode(WireSamples.events("openai-chat-stream.sse").get(1), null);
+    assertThat(answered.decode("[DONE]", null).isRefusal()).isFalse();
+  }
+
+  @Test
   void theFirstEventIsCheckedBeforeTheAttemptCommits() {
     assertThat(adapter.firstEventProblem(OPENAI, "nope", adapter.parseEvent("nope")).kind())
         .isEqualTo(FailureKind.BAD_RESPONSE);
