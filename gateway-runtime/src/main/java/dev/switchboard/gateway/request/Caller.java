@@ -1,9 +1,5 @@
 package dev.switchboard.gateway.request;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.function.Function;
 
 /**
@@ -43,18 +39,8 @@ public final class Caller {
       if (token == null || token.isEmpty()) {
         token = headers.apply("api-key");
       }
-      apiKeyHash = token == null || token.isEmpty() ? ANONYMOUS : sha256(token);
+      apiKeyHash = token == null || token.isEmpty() ? ANONYMOUS : KeyDigest.of(token);
     }
     return apiKeyHash;
-  }
-
-  static String sha256(String secret) {
-    try {
-      byte[] digest =
-          MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JRE", e);
-    }
   }
 }

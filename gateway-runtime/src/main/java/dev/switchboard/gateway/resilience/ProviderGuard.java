@@ -1,13 +1,10 @@
 package dev.switchboard.gateway.resilience;
 
 import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.request.KeyDigest;
 import dev.switchboard.gateway.time.GatewayClock;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.LongSupplier;
@@ -105,16 +102,7 @@ public final class ProviderGuard {
   }
 
   private static String keyDigest(Optional<String> key) {
-    if (key.isEmpty()) {
-      return "none";
-    }
-    try {
-      byte[] hash =
-          MessageDigest.getInstance("SHA-256").digest(key.get().getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(hash);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JRE", e);
-    }
+    return key.isEmpty() ? "none" : KeyDigest.of(key.get());
   }
 
   /**
