@@ -528,6 +528,26 @@ class GatewayProxyIT {
     assertThat(target.path("cost_per_1k_requests_usd").asDouble()).isEqualTo(1.667);
   }
 
+  /** A request the pipeline ends at route resolution still walks back through accounting. */
+  @Test
+  void aRequestEndedBeforeAnyUpstreamIsStillAccounted() throws Exception {
+    String series =
+        "switchboard_errors_total{arm=\"none\",error_class=\"model_not_found\","
+            + "provider=\"none\",route=\"none\",target_model=\"none\"}";
+    double before = metricValueOrZero(gateway.get("/metrics").body(), series);
+
+    assertThat(gateway.post("/v1/chat/completions", chat("no-such-model", false)).statusCode())
+        .isEqualTo(404);
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> metricValueOrZero(gateway.get("/metrics").body(), series) == before + 1);
+  }
+
+  private static double metricValueOrZero(String exposition, String series) {
+    return exposition.contains(series + " ") ? metricValue(exposition, series) : 0;
+  }
+
   /** The value of one exposed series, by its exact name and labels. */
   private static double metricValue(String exposition, String series) {
     for (String line : exposition.split("\n")) {
