@@ -2,6 +2,7 @@ package dev.switchboard.gateway.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.contract.CanaryMode;
 import dev.switchboard.gateway.request.Refusals;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.request.TokenUsage;
@@ -61,7 +62,7 @@ final class ShadowMirror {
       ObjectNode body,
       boolean stream,
       boolean addedUsage) {
-    if (!"shadow".equals(route.canaryMode())
+    if (route.canaryMode() != CanaryMode.SHADOW
         || random.getAsDouble() * 100 >= route.route().canary().weight()) {
       return;
     }

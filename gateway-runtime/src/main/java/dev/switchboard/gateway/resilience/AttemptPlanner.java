@@ -1,5 +1,7 @@
 package dev.switchboard.gateway.resilience;
 
+import dev.switchboard.contract.CanaryMode;
+import dev.switchboard.contract.Strategy;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.routing.ResolvedRoute;
 import java.util.ArrayList;
@@ -32,7 +34,7 @@ public final class AttemptPlanner {
   public List<PlannedTarget> plan(ResolvedRoute route) {
     List<PlannedTarget> stable = order(route.candidates(), route.strategy());
     // A shadow canary never answers clients: ShadowMirror copies requests to it instead.
-    if (!"split".equals(route.canaryMode())) {
+    if (route.canaryMode() != CanaryMode.SPLIT) {
       return stable;
     }
     int weight = route.route().canary().weight();
@@ -45,8 +47,8 @@ public final class AttemptPlanner {
     return List.copyOf(chain);
   }
 
-  private List<PlannedTarget> order(List<PlannedTarget> targets, String strategy) {
-    if ("weighted".equals(strategy)) {
+  private List<PlannedTarget> order(List<PlannedTarget> targets, Strategy strategy) {
+    if (strategy == Strategy.WEIGHTED) {
       return weightedShuffle(targets);
     }
     Map<Integer, List<PlannedTarget>> byPriority = new TreeMap<>();

@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.stats;
 
+import dev.switchboard.contract.Outcome;
 import dev.switchboard.gateway.request.RequestContext;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -49,7 +50,7 @@ public final class LiveStats {
     Sample sample =
         new Sample(
             clockMillis.getAsLong(),
-            !"success".equals(ctx.outcome()),
+            !Outcome.isSuccess(ctx.outcome()),
             ctx.stream() ? ctx.ttftMs() : null,
             tokensPerSecond,
             ctx.costUsd());
