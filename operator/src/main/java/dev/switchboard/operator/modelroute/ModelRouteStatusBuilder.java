@@ -2,11 +2,11 @@ package dev.switchboard.operator.modelroute;
 
 import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.api.v1alpha1.ModelRouteStatus;
-import dev.switchboard.operator.render.Problem;
 import dev.switchboard.operator.render.RouteOutcome;
 import dev.switchboard.operator.rollout.CanaryCondition;
 import dev.switchboard.operator.rollout.RolloutDecision;
 import dev.switchboard.operator.status.Conditions;
+import dev.switchboard.operator.status.Problem;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -71,7 +71,7 @@ final class ModelRouteStatusBuilder {
             : new Conditions.Desired(
                 Conditions.REFERENCES_RESOLVED,
                 false,
-                outcome.referenceProblems().get(0).reason(),
+                outcome.referenceProblems().get(0).reasonName(),
                 joined(outcome.referenceProblems())));
     next.setConditions(
         conditions.merge(
@@ -91,7 +91,7 @@ final class ModelRouteStatusBuilder {
           new Conditions.Desired(
               Conditions.READY,
               false,
-              outcome.problems().get(0).reason(),
+              outcome.problems().get(0).reasonName(),
               joined(outcome.problems())
                   + " The last good revision "
                   + outcome.servedRevision()
@@ -100,7 +100,7 @@ final class ModelRouteStatusBuilder {
           new Conditions.Desired(
               Conditions.READY,
               false,
-              outcome.problems().get(0).reason(),
+              outcome.problems().get(0).reasonName(),
               joined(outcome.problems()) + " The route is not served until this is fixed.");
     };
   }

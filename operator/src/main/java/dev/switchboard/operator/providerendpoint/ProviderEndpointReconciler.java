@@ -2,10 +2,10 @@ package dev.switchboard.operator.providerendpoint;
 
 import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.api.v1alpha1.ProviderEndpointStatus;
-import dev.switchboard.operator.render.Problem;
 import dev.switchboard.operator.runtime.ProviderHealth;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
+import dev.switchboard.operator.status.Problem;
 import dev.switchboard.operator.status.StatusUpdater;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -100,7 +100,7 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
                     ? new Conditions.Desired(
                         Conditions.READY, true, "EndpointReady", "the endpoint can be routed to")
                     : new Conditions.Desired(
-                        Conditions.READY, false, all.get(0).reason(), joined(all)),
+                        Conditions.READY, false, all.get(0).reasonName(), joined(all)),
                 credentials.resolved()
                     ? new Conditions.Desired(
                         Conditions.CREDENTIALS_RESOLVED,
@@ -114,7 +114,7 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
                     : new Conditions.Desired(
                         Conditions.CREDENTIALS_RESOLVED,
                         false,
-                        credentials.problem().reason(),
+                        credentials.problem().reasonName(),
                         credentials.problem().message())));
     Set<String> managed = MANAGED;
     Optional<Conditions.Desired> healthy =

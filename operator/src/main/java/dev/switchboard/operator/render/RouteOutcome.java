@@ -1,6 +1,7 @@
 package dev.switchboard.operator.render;
 
 import dev.switchboard.operator.rollout.RolloutDecision;
+import dev.switchboard.operator.status.Problem;
 import java.util.List;
 
 /**

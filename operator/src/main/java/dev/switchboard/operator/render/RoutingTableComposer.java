@@ -4,10 +4,10 @@ import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.RoutingTableCodec;
 import dev.switchboard.contract.RoutingTableValidator;
-import dev.switchboard.operator.modelroute.ModelRouteValidator;
-import dev.switchboard.operator.modelroute.ReferenceResolver;
 import dev.switchboard.operator.rollout.CanaryPlanner;
 import dev.switchboard.operator.rollout.RolloutDecision;
+import dev.switchboard.operator.status.Problem;
+import dev.switchboard.operator.status.Reason;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -84,7 +84,7 @@ public final class RoutingTableComposer {
     for (ModelRoute route : byAge) {
       String name = route.getMetadata().getName();
       List<Problem> spec = new ArrayList<>(routeValidator.validate(route));
-      List<Problem> references = ReferenceResolver.referenceProblems(route, namespace);
+      List<Problem> references = RouteReferences.problems(route, namespace);
       specProblems.put(name, spec);
       referenceProblems.put(name, references);
       if (spec.isEmpty() && references.isEmpty()) {
@@ -93,7 +93,7 @@ public final class RoutingTableComposer {
         if (taken.isPresent()) {
           spec.add(
               new Problem(
-                  "ModelNameConflict",
+                  Reason.MODEL_NAME_CONFLICT,
                   "model name '"
                       + taken.get()
                       + "' is already served by ModelRoute '"

@@ -8,6 +8,7 @@ import dev.switchboard.api.v1alpha1.CanarySpec;
 import dev.switchboard.api.v1alpha1.CanaryStep;
 import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.api.v1alpha1.ModelRouteStatus;
+import dev.switchboard.contract.CanaryMode;
 import dev.switchboard.contract.Durations;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.operator.rollout.metrics.ArmMetrics;
@@ -471,7 +472,7 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
   }
 
   private static String mode(CanarySpec canary) {
-    return canary.getMode() == null ? "split" : canary.getMode();
+    return canary.getMode() == null ? CanaryMode.DEFAULT.wireName() : canary.getMode();
   }
 
   private static boolean isTrue(Map<String, String> annotations, String name) {

@@ -2,9 +2,9 @@ package dev.switchboard.operator.routingpolicy;
 
 import dev.switchboard.api.v1alpha1.RoutingPolicy;
 import dev.switchboard.api.v1alpha1.RoutingPolicyStatus;
-import dev.switchboard.operator.render.Problem;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
+import dev.switchboard.operator.status.Problem;
 import dev.switchboard.operator.status.StatusUpdater;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -49,7 +49,7 @@ public class RoutingPolicyReconciler implements Reconciler<RoutingPolicy> {
             : new Conditions.Desired(
                 Conditions.READY,
                 false,
-                problems.get(0).reason(),
+                problems.get(0).reasonName(),
                 problems.stream().map(Problem::message).collect(Collectors.joining("; ")));
     next.setConditions(
         conditions.merge(

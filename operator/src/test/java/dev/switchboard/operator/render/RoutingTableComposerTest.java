@@ -11,11 +11,11 @@ import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.api.v1alpha1.RoutingPolicy;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.RoutingTableCodec;
-import dev.switchboard.operator.modelroute.ModelRouteValidator;
 import dev.switchboard.operator.providerendpoint.ProviderEndpointValidator;
 import dev.switchboard.operator.providerendpoint.UpstreamAddressGuard;
 import dev.switchboard.operator.rollout.CanaryPlanner;
 import dev.switchboard.operator.routingpolicy.RoutingPolicyValidator;
+import dev.switchboard.operator.status.Problem;
 import dev.switchboard.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -150,7 +150,7 @@ class RoutingTableComposerTest {
     RouteOutcome chat = next.routes().get("chat-default");
     assertThat(chat.state()).isEqualTo(RouteOutcome.State.LAST_GOOD);
     assertThat(chat.referenceProblems())
-        .extracting(Problem::reason)
+        .extracting(Problem::reasonName)
         .containsExactly("ProviderNotFound");
     assertThat(route(next, "chat-default")).isEqualTo(route(good, "chat-default"));
     assertThat(next.table().policies().get("standard").strategy()).isEqualTo("weighted");
@@ -174,7 +174,7 @@ class RoutingTableComposerTest {
 
     assertThat(outcome.routes().get("reasoning").state()).isEqualTo(RouteOutcome.State.NOT_SERVED);
     assertThat(outcome.routes().get("reasoning").referenceProblems())
-        .extracting(Problem::reason)
+        .extracting(Problem::reasonName)
         .containsExactly("PolicyNotFound");
     assertThat(outcome.table().routes())
         .extracting(RoutingTable.Route::name)
@@ -207,7 +207,7 @@ class RoutingTableComposerTest {
 
     assertThat(next.routes().get("reasoning").state()).isEqualTo(RouteOutcome.State.LAST_GOOD);
     assertThat(next.routes().get("reasoning").referenceProblems())
-        .extracting(Problem::reason)
+        .extracting(Problem::reasonName)
         .containsExactly("ModelNotServed");
     assertThat(next.table().providers().get("openai-prod").models()).containsKey("gpt-5");
     assertThat(next.routes().get("chat-default").state()).isEqualTo(RouteOutcome.State.CURRENT);
@@ -228,7 +228,7 @@ class RoutingTableComposerTest {
     assertThat(next.table().providers().get("openai-prod").baseUrl())
         .isEqualTo("https://api.openai.com/v1");
     assertThat(next.routes().get("reasoning").referenceProblems())
-        .extracting(Problem::reason)
+        .extracting(Problem::reasonName)
         .containsExactly("ProviderNotReady");
     assertThat(new String(next.canonicalJson(), StandardCharsets.UTF_8)).doesNotContain("169.254");
   }
@@ -241,7 +241,7 @@ class RoutingTableComposerTest {
     RenderOutcome outcome = render(items, PublishedTable.NONE);
 
     assertThat(outcome.routes().get("reasoning").specProblems())
-        .extracting(Problem::reason)
+        .extracting(Problem::reasonName)
         .containsExactly("ModelNameConflict");
     assertThat(outcome.routes().get("chat-default").state()).isEqualTo(RouteOutcome.State.CURRENT);
   }
@@ -265,7 +265,7 @@ class RoutingTableComposerTest {
     RenderOutcome after = render(fixed, publishedFrom(during));
 
     assertThat(during.routes().get("reasoning").specProblems())
-        .extracting(Problem::reason)
+        .extracting(Problem::reasonName)
         .containsExactly("NoTargets");
     assertThat(after.routes().get("reasoning").state()).isEqualTo(RouteOutcome.State.CURRENT);
     assertThat(route(after, "reasoning").revision())

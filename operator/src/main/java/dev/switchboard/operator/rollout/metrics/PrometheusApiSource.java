@@ -2,6 +2,7 @@ package dev.switchboard.operator.rollout.metrics;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.contract.Arm;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -104,8 +105,24 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
         byArm(query, "sum by (arm) (increase(" + ArmCounters.REFUSALS + route + range + "))");
     return Optional.of(
         new CanaryWindow(
-            arm("canary", attempts, failed, latency, ttft, answered, tokensPerAnswer, refusals),
-            arm("stable", attempts, failed, latency, ttft, answered, tokensPerAnswer, refusals),
+            arm(
+                Arm.CANARY.wireName(),
+                attempts,
+                failed,
+                latency,
+                ttft,
+                answered,
+                tokensPerAnswer,
+                refusals),
+            arm(
+                Arm.STABLE.wireName(),
+                attempts,
+                failed,
+                latency,
+                ttft,
+                answered,
+                tokensPerAnswer,
+                refusals),
             query.interval()));
   }
 
