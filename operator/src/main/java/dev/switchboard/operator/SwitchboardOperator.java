@@ -20,6 +20,7 @@ import dev.switchboard.operator.rollout.metrics.GatewayScrapeSource;
 import dev.switchboard.operator.rollout.metrics.GatewayTargets;
 import dev.switchboard.operator.routingpolicy.RoutingPolicyReconciler;
 import dev.switchboard.operator.routingpolicy.RoutingPolicyValidator;
+import dev.switchboard.operator.runtime.GatewayObserver;
 import dev.switchboard.operator.runtime.GatewayRuntimeView;
 import dev.switchboard.operator.runtime.ProviderHealth;
 import dev.switchboard.operator.status.Conditions;
@@ -162,7 +163,8 @@ public final class SwitchboardOperator implements AutoCloseable {
         settings,
         clock,
         planner,
-        new KubernetesRolloutHooks(client, planner, runtime),
+        new KubernetesRolloutHooks(client, planner),
+        runtime == null ? GatewayObserver.NONE : runtime,
         runtime == null ? null : new ProviderHealth(runtime),
         customizer,
         resources,
@@ -187,9 +189,19 @@ public final class SwitchboardOperator implements AutoCloseable {
       Consumer<ConfigurationServiceOverrider> customizer) {
     RolloutHooks hooks =
         planner instanceof ProgressiveCanaryPlanner progressive
-            ? new KubernetesRolloutHooks(client, progressive, null)
+            ? new KubernetesRolloutHooks(client, progressive)
             : RolloutHooks.NONE;
-    return start(client, settings, clock, planner, hooks, null, customizer, new ArrayList<>(), -1);
+    return start(
+        client,
+        settings,
+        clock,
+        planner,
+        hooks,
+        GatewayObserver.NONE,
+        null,
+        customizer,
+        new ArrayList<>(),
+        -1);
   }
 
   private static SwitchboardOperator start(
@@ -198,6 +210,7 @@ public final class SwitchboardOperator implements AutoCloseable {
       Clock clock,
       CanaryPlanner planner,
       RolloutHooks hooks,
+      GatewayObserver gateways,
       ProviderHealth providerHealth,
       Consumer<ConfigurationServiceOverrider> customizer,
       List<AutoCloseable> resources,
@@ -228,7 +241,7 @@ public final class SwitchboardOperator implements AutoCloseable {
             settings.allowLoopbackUpstreams(), settings.allowPrivateUpstreams());
     ProviderEndpointValidator providerValidator = new ProviderEndpointValidator(guard);
     RoutingPolicyValidator policyValidator = new RoutingPolicyValidator();
-    RoutingTableComposer composer = new RoutingTableComposer(new ModelRouteValidator(), planner);
+    RoutingTableComposer composer = new RoutingTableComposer(new ModelRouteValidator());
 
     operator.register(
         new ProviderEndpointReconciler(
@@ -244,7 +257,9 @@ public final class SwitchboardOperator implements AutoCloseable {
             new RoutingTablePublisher(client),
             conditions,
             events,
-            hooks),
+            planner,
+            hooks,
+            gateways),
         namespaces(settings));
     operator.start();
     LOG.info(

@@ -24,8 +24,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,11 +40,10 @@ import org.slf4j.LoggerFactory;
  * operator or a new leader resumes where the previous one stopped. Nothing sleeps: the decision
  * says when to look again.
  *
- * <p>The composer renders every route of a namespace whenever any of them reconciles, so this
- * planner is also asked about routes other than the one being reconciled, whose status is then not
- * written. To keep the table and the eventual status consistent, the last state decided per route
- * is remembered for as long as the route's recorded status has not caught up with it: a second
- * caller continues from the decided state instead of deciding again from the stale status.
+ * <p>Only the route's own reconcile asks (before it renders, outside the namespace lock, since an
+ * analysis may read metrics over HTTP) and writes the decision to the route's status; a render
+ * triggered by another route keeps what the published table holds for this one. So the planner
+ * keeps no memory between calls.
  */
 public final class ProgressiveCanaryPlanner implements CanaryPlanner {
 
@@ -63,7 +60,6 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
   private final Clock clock;
   private final CanaryMetricsSource metrics;
   private final CanaryObserver observer;
-  private final ConcurrentMap<String, Memo> decided = new ConcurrentHashMap<>();
 
   public ProgressiveCanaryPlanner(Clock clock, CanaryMetricsSource metrics) {
     this(clock, metrics, CanaryObserver.NONE);
@@ -80,19 +76,8 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
   public RolloutDecision plan(
       ModelRoute route, RoutingTable.Route desired, Optional<RoutingTable.Route> published) {
     Instant now = clock.instant();
-    String key = route.getMetadata().getNamespace() + "/" + route.getMetadata().getName();
     State recorded = State.of(route.getStatus());
-    State current = recorded;
-    RolloutDecision.Transition pending = null;
-    Memo memo = decided.get(key);
-    if (memo != null && memo.revision() == desired.revision() && memo.recorded().equals(recorded)) {
-      current = memo.decided();
-      pending = memo.transition();
-    }
-    Outcome outcome = decide(route, desired, published, current, now);
-    RolloutDecision.Transition transition =
-        outcome.transition() != null ? outcome.transition() : pending;
-    decided.put(key, new Memo(desired.revision(), recorded, outcome.state(), transition));
+    Outcome outcome = decide(route, desired, published, recorded, now);
     State s = outcome.state();
     observer.observed(
         route.getMetadata().getNamespace(),
@@ -111,12 +96,11 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
         s.stepStartedAt(),
         s.failedRevision(),
         s.analysis(),
-        s.equals(recorded) ? null : transition);
+        s.equals(recorded) ? null : outcome.transition());
   }
 
-  /** Forgets what was decided for a deleted route. */
+  /** A deleted route: its rollout metrics are no longer exported. */
   public void forget(String namespace, String name) {
-    decided.remove(namespace + "/" + name);
     observer.forgotten(namespace, name);
   }
 
@@ -626,7 +610,4 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
       return new Outcome(route, state, requeueAfter, t);
     }
   }
-
-  private record Memo(
-      long revision, State recorded, State decided, RolloutDecision.Transition transition) {}
 }
