@@ -7,6 +7,7 @@ import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
 import dev.switchboard.operator.status.Problem;
 import dev.switchboard.operator.status.StatusUpdater;
+import dev.switchboard.operator.status.UnenforcedFields;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -43,7 +44,7 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
   static final String BY_SECRET = "providers-by-secret";
 
   private static final Set<String> MANAGED =
-      Set.of(Conditions.READY, Conditions.CREDENTIALS_RESOLVED);
+      Set.of(Conditions.READY, Conditions.CREDENTIALS_RESOLVED, UnenforcedFields.ENFORCED);
 
   private final ProviderEndpointValidator validator;
   private final ModelPhases modelPhases;
@@ -116,6 +117,7 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
                         false,
                         credentials.problem().reasonName(),
                         credentials.problem().message())));
+    desired.add(UnenforcedFields.condition(UnenforcedFields.of(endpoint.getSpec())));
     Set<String> managed = MANAGED;
     Optional<Conditions.Desired> healthy =
         health == null
@@ -124,7 +126,12 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
                 endpoint.getMetadata().getNamespace(), endpoint.getMetadata().getName());
     if (healthy.isPresent()) {
       desired.add(healthy.get());
-      managed = Set.of(Conditions.READY, Conditions.CREDENTIALS_RESOLVED, ProviderHealth.HEALTHY);
+      managed =
+          Set.of(
+              Conditions.READY,
+              Conditions.CREDENTIALS_RESOLVED,
+              UnenforcedFields.ENFORCED,
+              ProviderHealth.HEALTHY);
     }
     ProviderEndpointStatus previous = endpoint.getStatus();
     next.setConditions(

@@ -6,6 +6,7 @@ import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
 import dev.switchboard.operator.status.Problem;
 import dev.switchboard.operator.status.StatusUpdater;
+import dev.switchboard.operator.status.UnenforcedFields;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -16,7 +17,8 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Reconciles RoutingPolicies' status: validate → {@code Ready} condition and events. The drift
+ * Reconciles RoutingPolicies' status: validate → {@code Ready} condition and events, and {@code
+ * Enforced} naming the fields the gateway does not act on yet ({@link UnenforcedFields}). The drift
  * results in status belong to the drift check and are kept as they are.
  */
 @ControllerConfiguration(name = RoutingPolicyReconciler.NAME)
@@ -54,8 +56,8 @@ public class RoutingPolicyReconciler implements Reconciler<RoutingPolicy> {
     next.setConditions(
         conditions.merge(
             previous == null ? null : previous.getConditions(),
-            Set.of(Conditions.READY),
-            List.of(ready),
+            Set.of(Conditions.READY, UnenforcedFields.ENFORCED),
+            List.of(ready, UnenforcedFields.condition(UnenforcedFields.of(policy.getSpec()))),
             policy.getMetadata().getGeneration()));
     var before =
         Conditions.find(previous == null ? null : previous.getConditions(), Conditions.READY);
