@@ -21,6 +21,7 @@ import dev.switchboard.operator.routingpolicy.RoutingPolicyValidator;
 import dev.switchboard.operator.runtime.GatewayObserver;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
+import dev.switchboard.operator.status.Reason;
 import dev.switchboard.operator.status.StatusUpdater;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -230,7 +231,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       events.record(
           route,
           EventRecorder.WARNING,
-          "RoutingTableRejected",
+          Reason.ROUTING_TABLE_REJECTED.wireName(),
           "the rendered routing table failed validation and was not published; the previous"
               + " table keeps serving: "
               + rejected.problems());

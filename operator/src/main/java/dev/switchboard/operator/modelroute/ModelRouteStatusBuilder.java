@@ -7,6 +7,7 @@ import dev.switchboard.operator.rollout.CanaryCondition;
 import dev.switchboard.operator.rollout.RolloutDecision;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.Problem;
+import dev.switchboard.operator.status.Reason;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -66,7 +67,7 @@ final class ModelRouteStatusBuilder {
             ? new Conditions.Desired(
                 Conditions.REFERENCES_RESOLVED,
                 true,
-                "ReferencesResolved",
+                Reason.REFERENCES_RESOLVED.wireName(),
                 "the policy and every target's provider and model resolve")
             : new Conditions.Desired(
                 Conditions.REFERENCES_RESOLVED,
@@ -85,7 +86,7 @@ final class ModelRouteStatusBuilder {
           new Conditions.Desired(
               Conditions.READY,
               true,
-              "RouteServing",
+              Reason.ROUTE_SERVING.wireName(),
               "revision " + outcome.servedRevision() + " is in the routing table");
       case LAST_GOOD ->
           new Conditions.Desired(

@@ -6,6 +6,7 @@ import dev.switchboard.operator.runtime.ProviderHealth;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
 import dev.switchboard.operator.status.Problem;
+import dev.switchboard.operator.status.Reason;
 import dev.switchboard.operator.status.StatusUpdater;
 import dev.switchboard.operator.status.UnenforcedFields;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -99,7 +100,10 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
             List.of(
                 all.isEmpty()
                     ? new Conditions.Desired(
-                        Conditions.READY, true, "EndpointReady", "the endpoint can be routed to")
+                        Conditions.READY,
+                        true,
+                        Reason.ENDPOINT_READY.wireName(),
+                        "the endpoint can be routed to")
                     : new Conditions.Desired(
                         Conditions.READY, false, all.get(0).reasonName(), joined(all)),
                 credentials.resolved()
@@ -107,8 +111,8 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
                         Conditions.CREDENTIALS_RESOLVED,
                         true,
                         credentials.credentials().hasKey()
-                            ? "SecretKeyFound"
-                            : "NoCredentialsNeeded",
+                            ? Reason.SECRET_KEY_FOUND.wireName()
+                            : Reason.NO_CREDENTIALS_NEEDED.wireName(),
                         credentials.credentials().hasKey()
                             ? "the API key was found in the referenced Secret"
                             : "no apiKeySecretRef: requests are sent without a key")

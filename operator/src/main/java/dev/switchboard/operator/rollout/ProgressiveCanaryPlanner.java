@@ -15,6 +15,7 @@ import dev.switchboard.operator.rollout.metrics.ArmMetrics;
 import dev.switchboard.operator.rollout.metrics.CanaryMetricsSource;
 import dev.switchboard.operator.rollout.metrics.CanaryQuery;
 import dev.switchboard.operator.rollout.metrics.CanaryWindow;
+import dev.switchboard.operator.status.Reason;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -169,7 +170,7 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
       transition =
           new RolloutDecision.Transition(
               false,
-              "CanaryStarted",
+              Reason.CANARY_STARTED.wireName(),
               String.format(
                   Locale.ROOT,
                   "revision %d takes %d%% of traffic (%s) next to stable revision %d; step 1 of %d",
@@ -187,7 +188,7 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
           live,
           revision,
           state.analysis(),
-          "CanaryAborted",
+          Reason.CANARY_ABORTED.wireName(),
           "aborted by the " + ABORT_ANNOTATION + " annotation");
     }
     if (isTrue(annotations, PROMOTE_ANNOTATION)) {
@@ -220,7 +221,7 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
               ? transition
               : new RolloutDecision.Transition(
                   true,
-                  "CanaryMetricsUnavailable",
+                  Reason.CANARY_METRICS_UNAVAILABLE.wireName(),
                   "the canary holds at "
                       + state.canaryWeight()
                       + "% until its metrics can be read: "
@@ -236,7 +237,7 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
             live,
             revision,
             analysis,
-            "CanaryRolledBack",
+            Reason.CANARY_ROLLED_BACK.wireName(),
             "analysis failed: " + String.join("; ", result.failures()) + figures(analysis));
       }
       case PASS -> {
@@ -264,7 +265,7 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
               .withTransition(
                   new RolloutDecision.Transition(
                       false,
-                      "CanaryStepAdvanced",
+                      Reason.CANARY_STEP_ADVANCED.wireName(),
                       String.format(
                           Locale.ROOT,
                           "analysis passed; revision %d now takes %d%% (step %d of %d)%s",
@@ -299,7 +300,7 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
       transition =
           new RolloutDecision.Transition(
               false,
-              "CanaryCancelled",
+              Reason.CANARY_CANCELLED.wireName(),
               "the canary of revision "
                   + current.canaryRevision()
                   + " stopped because "
@@ -332,7 +333,7 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
         .withTransition(
             new RolloutDecision.Transition(
                 false,
-                "CanaryPromoted",
+                Reason.CANARY_PROMOTED.wireName(),
                 "revision " + desired.revision() + " is now stable: " + why));
   }
 

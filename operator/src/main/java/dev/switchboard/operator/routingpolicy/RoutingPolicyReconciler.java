@@ -5,6 +5,7 @@ import dev.switchboard.api.v1alpha1.RoutingPolicyStatus;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
 import dev.switchboard.operator.status.Problem;
+import dev.switchboard.operator.status.Reason;
 import dev.switchboard.operator.status.StatusUpdater;
 import dev.switchboard.operator.status.UnenforcedFields;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -47,7 +48,10 @@ public class RoutingPolicyReconciler implements Reconciler<RoutingPolicy> {
     Conditions.Desired ready =
         problems.isEmpty()
             ? new Conditions.Desired(
-                Conditions.READY, true, "PolicyValid", "the policy can be used by routes")
+                Conditions.READY,
+                true,
+                Reason.POLICY_VALID.wireName(),
+                "the policy can be used by routes")
             : new Conditions.Desired(
                 Conditions.READY,
                 false,

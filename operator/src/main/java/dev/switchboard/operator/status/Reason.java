@@ -42,7 +42,20 @@ public enum Reason {
   REFERENCES_RESOLVED("ReferencesResolved"),
   // The Enforced condition: whether the gateway acts on every field the resource sets.
   ALL_FIELDS_ENFORCED("AllFieldsEnforced"),
-  FIELD_NOT_ENFORCED("FieldNotEnforced");
+  FIELD_NOT_ENFORCED("FieldNotEnforced"),
+  // Canary rollout events.
+  CANARY_STARTED("CanaryStarted"),
+  CANARY_STEP_ADVANCED("CanaryStepAdvanced"),
+  CANARY_PROMOTED("CanaryPromoted"),
+  CANARY_CANCELLED("CanaryCancelled"),
+  CANARY_ROLLED_BACK("CanaryRolledBack"),
+  CANARY_ABORTED("CanaryAborted"),
+  CANARY_METRICS_UNAVAILABLE("CanaryMetricsUnavailable"),
+  // The CanaryHealthy condition (besides Analysis + the last verdict while it progresses).
+  AWAITING_ANALYSIS("AwaitingAnalysis"),
+  METRICS_UNAVAILABLE("MetricsUnavailable"),
+  ANALYSIS_FAILED("AnalysisFailed"),
+  ABORTED("Aborted");
 
   private final String wireName;
 
