@@ -9,6 +9,7 @@ import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.SwitchboardOperator;
 import dev.switchboard.operator.rollout.ProgressiveCanaryPlanner;
 import dev.switchboard.operator.rollout.metrics.GatewayScrapeSource;
+import dev.switchboard.operator.serialization.TolerantSerialization;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -103,12 +104,14 @@ public final class CanaryRollback {
               namespace ->
                   List.of(URI.create("http://127.0.0.1:" + gatewayPort.get() + "/metrics")),
               Clock.systemUTC());
-      try (SwitchboardOperator operator =
-          SwitchboardOperator.start(
-              api.newClient(),
-              OperatorSettings.forMockApiServer(),
-              Clock.systemUTC(),
-              new ProgressiveCanaryPlanner(Clock.systemUTC(), scrape))) {
+      try (KubernetesClient operatorClient =
+              TolerantSerialization.clientBuilder().withConfig(api.clientConfig()).build();
+          SwitchboardOperator operator =
+              SwitchboardOperator.start(
+                  operatorClient,
+                  OperatorSettings.forMockApiServer(),
+                  Clock.systemUTC(),
+                  new ProgressiveCanaryPlanner(Clock.systemUTC(), scrape))) {
         Vertx vertx = Vertx.vertx();
         GatewayServer gateway = null;
         try {

@@ -7,6 +7,7 @@ import dev.switchboard.gateway.config.kubernetes.KubernetesConfigSource;
 import dev.switchboard.kubemock.EmbeddedKubernetesApi;
 import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.SwitchboardOperator;
+import dev.switchboard.operator.serialization.TolerantSerialization;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -81,9 +82,11 @@ public final class ConfigPropagation {
                   - {providerRef: {name: bench-upstream}, model: model-0, weight: 1, priority: 0}
               """)
           .create();
-      try (SwitchboardOperator operator =
-          SwitchboardOperator.start(
-              api.newClient(), OperatorSettings.forMockApiServer(), Clock.systemUTC())) {
+      try (KubernetesClient operatorClient =
+              TolerantSerialization.clientBuilder().withConfig(api.clientConfig()).build();
+          SwitchboardOperator operator =
+              SwitchboardOperator.start(
+                  operatorClient, OperatorSettings.forMockApiServer(), Clock.systemUTC())) {
         Vertx vertx = Vertx.vertx();
         GatewayServer gateway = null;
         try {

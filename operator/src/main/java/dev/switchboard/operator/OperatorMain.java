@@ -1,7 +1,7 @@
 package dev.switchboard.operator;
 
+import dev.switchboard.operator.serialization.TolerantSerialization;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.time.Clock;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -34,7 +34,7 @@ public final class OperatorMain {
       System.exit(2);
       return;
     }
-    KubernetesClient client = new KubernetesClientBuilder().build();
+    KubernetesClient client = TolerantSerialization.clientBuilder().build();
     SwitchboardOperator operator = SwitchboardOperator.start(client, settings, Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

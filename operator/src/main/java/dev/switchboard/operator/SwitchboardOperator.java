@@ -23,6 +23,7 @@ import dev.switchboard.operator.routingpolicy.RoutingPolicyValidator;
 import dev.switchboard.operator.runtime.GatewayObserver;
 import dev.switchboard.operator.runtime.GatewayRuntimeView;
 import dev.switchboard.operator.runtime.ProviderHealth;
+import dev.switchboard.operator.serialization.TolerantSerialization;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
 import dev.switchboard.operator.status.Problem;
@@ -60,9 +61,11 @@ public final class SwitchboardOperator implements AutoCloseable {
 
   /**
    * Starts the operator: the controllers begin reconciling once their informers have synced (and,
-   * with leader election, once this replica leads). The caller keeps ownership of the client.
-   * Canary rollouts read the gateway replicas' metrics (fixed URLs from the settings, else the
-   * gateway Service's EndpointSlices) or a Prometheus server, as each route's spec says.
+   * with leader election, once this replica leads). The caller keeps ownership of the client, which
+   * must be built with {@link TolerantSerialization#clientBuilder()} (else this throws {@link
+   * IllegalArgumentException}), so that a resource with fields the operator does not know cannot
+   * stop it. Canary rollouts read the gateway replicas' metrics (fixed URLs from the settings, else
+   * the gateway Service's EndpointSlices) or a Prometheus server, as each route's spec says.
    */
   public static SwitchboardOperator start(
       KubernetesClient client, OperatorSettings settings, Clock clock) {
@@ -215,6 +218,13 @@ public final class SwitchboardOperator implements AutoCloseable {
       Consumer<ConfigurationServiceOverrider> customizer,
       List<AutoCloseable> resources,
       int metricsPort) {
+    if (!TolerantSerialization.isUsedBy(client)) {
+      // Fabric8's default serialization fails on a field the Java types do not know, and JOSDK
+      // then stops the operator: one resource from a newer CRD would stop serving for everyone.
+      throw new IllegalArgumentException(
+          "the operator's KubernetesClient must read resources with TolerantSerialization: build"
+              + " it with TolerantSerialization.clientBuilder()");
+    }
     Operator operator =
         new Operator(
             o -> {

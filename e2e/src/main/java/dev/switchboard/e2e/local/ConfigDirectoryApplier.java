@@ -30,13 +30,16 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
  * Applies a directory of Kubernetes YAML to an API server the way a GitOps tool would, and keeps
  * doing so while the directory changes: a file created or changed is applied (its objects created
  * or updated), objects that left a file are deleted, and a deleted file deletes its objects. A file
- * that does not parse is reported and skipped; every other file keeps its last applied state.
+ * that does not parse is reported and skipped; every other file keeps its last applied state. A
+ * custom resource with fields its CRD does not declare is rejected with their paths, as {@code
+ * kubectl apply}'s strict field validation would, and keeps its last applied state too.
  *
  * <p>Like a real API server, Secret {@code stringData} is folded into {@code data} before the
  * object is sent (the mock API server does not do it).
@@ -63,6 +66,7 @@ public final class ConfigDirectoryApplier implements AutoCloseable {
   private final Path directory;
   private final String defaultNamespace;
   private final Consumer<String> console;
+  private final StrictFieldValidation fieldValidation;
   private final Map<Path, String> appliedDigests = new HashMap<>();
   private final Map<Path, Set<ObjectRef>> appliedObjects = new HashMap<>();
   private ScheduledExecutorService watcher;
@@ -81,6 +85,7 @@ public final class ConfigDirectoryApplier implements AutoCloseable {
     this.directory = directory;
     this.defaultNamespace = defaultNamespace;
     this.console = console;
+    this.fieldValidation = new StrictFieldValidation(client);
   }
 
   /** Applies every changed file once; returns how many objects were applied. */
@@ -166,22 +171,25 @@ public final class ConfigDirectoryApplier implements AutoCloseable {
     int applied = 0;
     for (Document document : documents) {
       ObjectRef ref = refOf(document.object());
+      List<String> unknown = fieldValidation.unknownFields(document.object());
+      if (!unknown.isEmpty()) {
+        rejected(
+            document,
+            ref,
+            now,
+            unknown.stream()
+                    .map(path -> "unknown field \"" + path + "\"")
+                    .collect(Collectors.joining(", "))
+                + " (strict field validation, as kubectl apply does); nothing of it was applied,"
+                + " fix the file to apply it");
+        continue;
+      }
       try {
         apply(document.object());
         now.get(document.file()).add(ref);
         applied++;
       } catch (KubernetesClientException e) {
-        console.accept(
-            "config-dir: "
-                + relative(document.file())
-                + ": "
-                + ref
-                + " was rejected: "
-                + firstLine(e.getMessage()));
-        // Keep tracking it if it had been applied before, so a later removal still deletes it.
-        if (appliedObjects.getOrDefault(document.file(), Set.of()).contains(ref)) {
-          now.get(document.file()).add(ref);
-        }
+        rejected(document, ref, now, firstLine(e.getMessage()));
       }
     }
     for (var entry : now.entrySet()) {
@@ -196,6 +204,17 @@ public final class ConfigDirectoryApplier implements AutoCloseable {
           "config-dir: applied " + relative(file) + " (" + entry.getValue().size() + " objects)");
     }
     return applied;
+  }
+
+  private void rejected(
+      Document document, ObjectRef ref, Map<Path, Set<ObjectRef>> now, String why) {
+    console.accept(
+        "config-dir: " + relative(document.file()) + ": " + ref + " was rejected: " + why);
+    // Keep tracking it if it had been applied before: what was applied stays live, and a later
+    // removal from the file still deletes it.
+    if (appliedObjects.getOrDefault(document.file(), Set.of()).contains(ref)) {
+      now.get(document.file()).add(ref);
+    }
   }
 
   private List<ObjectNode> parse(byte[] bytes) throws IOException {

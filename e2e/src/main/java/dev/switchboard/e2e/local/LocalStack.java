@@ -10,6 +10,8 @@ import dev.switchboard.mock.MockProviderOptions;
 import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.SwitchboardOperator;
 import dev.switchboard.operator.rollout.metrics.GatewayTargets;
+import dev.switchboard.operator.serialization.TolerantSerialization;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.InputStream;
@@ -145,9 +147,12 @@ public final class LocalStack implements AutoCloseable {
               gatewayRef.get() == null
                   ? List.of()
                   : List.of(URI.create("http://127.0.0.1:" + gatewayRef.get().port() + "/metrics"));
+      KubernetesClient operatorClient =
+          TolerantSerialization.clientBuilder().withConfig(api.clientConfig()).build();
+      started.add(operatorClient);
       SwitchboardOperator operator =
           SwitchboardOperator.start(
-              api.newClient(),
+              operatorClient,
               OperatorSettings.forMockApiServer(),
               Clock.systemUTC(),
               gatewayMetrics);

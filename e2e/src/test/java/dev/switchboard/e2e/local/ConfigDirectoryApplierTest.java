@@ -28,6 +28,7 @@ class ConfigDirectoryApplierTest {
   @BeforeAll
   static void startApi() {
     api = EmbeddedKubernetesApi.start();
+    api.installCrds(Path.of("../crds/routingpolicies.switchboard.dev-v1.yml"));
     client = api.client();
   }
 
@@ -153,5 +154,99 @@ class ConfigDirectoryApplierTest {
     applier().applyAll();
     assertThat(console)
         .anyMatch(l -> l.contains("bad.yaml") && l.contains("apiVersion, kind and metadata.name"));
+  }
+
+  private static final String POLICY =
+      """
+      apiVersion: switchboard.dev/v1alpha1
+      kind: RoutingPolicy
+      metadata: {name: standard}
+      spec:
+        strategy: priority
+        retry: {%s: 5, retryOn: [timeout]}
+        rateLimits:
+          - {key: api-key, requestsPerMinute: 60%s}
+      %s
+      """;
+
+  private Object policyRetry() {
+    var policy =
+        client
+            .genericKubernetesResources("switchboard.dev/v1alpha1", "RoutingPolicy")
+            .inNamespace("default")
+            .withName("standard")
+            .get();
+    return policy == null
+        ? null
+        : ((java.util.Map<?, ?>) policy.getAdditionalProperties().get("spec")).get("retry");
+  }
+
+  @Test
+  void rejectsAnObjectWithUnknownFieldsAsStrictFieldValidationWouldAndAppliesItOnceFixed()
+      throws Exception {
+    Path file = dir.resolve("policy.yaml");
+    Files.writeString(file, POLICY.formatted("maxAttempts", "", ""));
+    Path other = dir.resolve("other.yaml");
+    Files.writeString(
+        other, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: other}\ndata: {v: \"1\"}\n");
+    ConfigDirectoryApplier applier = applier();
+    assertThat(applier.applyAll()).isEqualTo(2);
+    assertThat(policyRetry().toString()).contains("maxAttempts=5");
+
+    // A typo, a nested unknown field inside a list item, and an unknown top-level spec field.
+    Files.writeString(
+        file, POLICY.formatted("maxAtempts", ", burst: 10", "  futureFeature: {enabled: true}"));
+    Files.writeString(
+        other, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: other}\ndata: {v: \"2\"}\n");
+    applier.sync();
+
+    assertThat(console)
+        .anySatisfy(
+            line ->
+                assertThat(line)
+                    .contains("policy.yaml")
+                    .contains("RoutingPolicy default/standard was rejected")
+                    .contains("unknown field \"spec.retry.maxAtempts\"")
+                    .contains("unknown field \"spec.rateLimits[0].burst\"")
+                    .contains("unknown field \"spec.futureFeature\""));
+    // Nothing of the rejected object was applied; everything else was.
+    assertThat(policyRetry().toString()).contains("maxAttempts=5").doesNotContain("maxAtempts");
+    assertThat(client.configMaps().inNamespace("default").withName("other").get().getData())
+        .containsEntry("v", "2");
+    // The rejected object stays tracked: it is still the file's, not deleted.
+    assertThat(applier.appliedObjects().get(file))
+        .extracting(ConfigDirectoryApplier.ObjectRef::name)
+        .containsExactly("standard");
+
+    // Fixing the file applies it.
+    Files.writeString(file, POLICY.formatted("maxAttempts", ", tokensPerMinute: 1000", ""));
+    applier.sync();
+    var applied =
+        client
+            .genericKubernetesResources("switchboard.dev/v1alpha1", "RoutingPolicy")
+            .inNamespace("default")
+            .withName("standard")
+            .get();
+    assertThat(applied.getAdditionalProperties().get("spec").toString())
+        .contains("tokensPerMinute=1000")
+        .doesNotContain("futureFeature");
+  }
+
+  @Test
+  void aNewFileWithUnknownFieldsCreatesNothing() throws Exception {
+    Files.writeString(
+        dir.resolve("new.yaml"),
+        POLICY.formatted("maxAtempts", "", "").replace("standard", "fresh"));
+    applier().applyAll();
+
+    assertThat(console)
+        .anyMatch(l -> l.contains("new.yaml") && l.contains("spec.retry.maxAtempts"));
+    assertThat(
+            client
+                .genericKubernetesResources("switchboard.dev/v1alpha1", "RoutingPolicy")
+                .inNamespace("default")
+                .withName("fresh")
+                .get())
+        .isNull();
   }
 }

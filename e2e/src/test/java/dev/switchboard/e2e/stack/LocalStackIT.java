@@ -356,6 +356,54 @@ class LocalStackIT {
   }
 
   @Test
+  void aFileWithUnknownFieldsIsRejectedForThatFileAndServingGoesOn() throws Exception {
+    Path typo = configDir.resolve("zz-typo.yaml");
+    String route =
+        """
+        apiVersion: switchboard.dev/v1alpha1
+        kind: ModelRoute
+        metadata: {name: typo-route}
+        spec:
+          model: typo
+          targets:
+            - {providerRef: {name: local-primary}, model: gpt-4o-mini, %s: 1}
+        """;
+    Files.writeString(typo, route.formatted("wieght"));
+    try {
+      // kubectl apply's strict field validation: the console names the file and the field.
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(console)
+                      .anyMatch(
+                          line ->
+                              line.contains("zz-typo.yaml")
+                                  && line.contains("ModelRoute default/typo-route was rejected")
+                                  && line.contains("unknown field \"spec.targets[0].wieght\"")));
+      assertThat(
+              stack
+                  .api()
+                  .client()
+                  .resources(ModelRoute.class)
+                  .inNamespace("default")
+                  .withName("typo-route")
+                  .get())
+          .isNull();
+      assertThat(servedBy("chat-default")).isEqualTo("local-primary");
+
+      // Fixing the file applies it.
+      Files.writeString(typo, route.formatted("weight"));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(() -> assertThat(servedBy("typo")).isEqualTo("local-primary"));
+    } finally {
+      Files.deleteIfExists(typo);
+      stack.applier().sync();
+    }
+  }
+
+  @Test
   void theDashboardQueriesOnlyMetricsTheSystemExports() throws Exception {
     // Traffic that makes every family appear: success, stream, a failover and a 404.
     servedBy("chat-default");

@@ -21,6 +21,7 @@ import dev.switchboard.operator.routingpolicy.RoutingPolicyValidator;
 import dev.switchboard.operator.runtime.GatewayObserver;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
+import dev.switchboard.operator.status.FieldsRecognized;
 import dev.switchboard.operator.status.Reason;
 import dev.switchboard.operator.status.StatusUpdater;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -75,6 +76,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   private final RoutingTableComposer composer;
   private final RoutingTablePublisher publisher;
   private final ModelRouteStatusBuilder statusBuilder;
+  private final Conditions conditions;
   private final EventRecorder events;
   private final CanaryPlanner planner;
   private final RolloutHooks rollout;
@@ -106,6 +108,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     this.composer = composer;
     this.publisher = publisher;
     this.statusBuilder = new ModelRouteStatusBuilder(conditions);
+    this.conditions = conditions;
     this.events = events;
     this.planner = planner;
     this.rollout = rollout;
@@ -131,6 +134,13 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     Optional<GatewayStatus> runtime =
         gateways.gatewayStatus(namespace, rendered.get().table().configVersion());
     runtime.ifPresent(next::setGateway);
+    next.setConditions(
+        FieldsRecognized.apply(
+            route,
+            route.getStatus() == null ? null : route.getStatus().getConditions(),
+            next.getConditions(),
+            conditions,
+            events));
     recordEvents(route, next, outcome.rollout());
     return control(route, next, outcome.rollout(), runtime);
   }

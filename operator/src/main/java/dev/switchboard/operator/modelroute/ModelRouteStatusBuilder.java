@@ -73,7 +73,7 @@ final class ModelRouteStatusBuilder {
                 Conditions.REFERENCES_RESOLVED,
                 false,
                 outcome.referenceProblems().get(0).reasonName(),
-                joined(outcome.referenceProblems())));
+                joined(outcome.referenceProblems(), "")));
     next.setConditions(
         conditions.merge(
             previous.getConditions(), managed, desired, route.getMetadata().getGeneration()));
@@ -93,27 +93,28 @@ final class ModelRouteStatusBuilder {
               Conditions.READY,
               false,
               outcome.problems().get(0).reasonName(),
-              joined(outcome.problems())
-                  + " The last good revision "
-                  + outcome.servedRevision()
-                  + " keeps serving until this is fixed.");
+              joined(
+                  outcome.problems(),
+                  " The last good revision "
+                      + outcome.servedRevision()
+                      + " keeps serving until this is fixed."));
       case NOT_SERVED ->
           new Conditions.Desired(
               Conditions.READY,
               false,
               outcome.problems().get(0).reasonName(),
-              joined(outcome.problems()) + " The route is not served until this is fixed.");
+              joined(outcome.problems(), " The route is not served until this is fixed."));
     };
   }
 
-  private static String joined(List<Problem> problems) {
-    StringBuilder text = new StringBuilder();
-    for (Problem problem : problems) {
-      if (!text.isEmpty()) {
-        text.append(' ');
-      }
-      text.append(problem.message()).append(problem.message().endsWith(".") ? "" : ".");
-    }
-    return text.toString();
+  /** The problems as sentences, as many as fit, then {@code trailer}. */
+  private static String joined(List<Problem> problems, String trailer) {
+    return Conditions.summary(
+        problems.stream()
+            .map(Problem::message)
+            .map(message -> message.endsWith(".") ? message : message + ".")
+            .toList(),
+        " ",
+        trailer);
   }
 }

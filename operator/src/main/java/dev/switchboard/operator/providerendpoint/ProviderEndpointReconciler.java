@@ -5,6 +5,7 @@ import dev.switchboard.api.v1alpha1.ProviderEndpointStatus;
 import dev.switchboard.operator.runtime.ProviderHealth;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
+import dev.switchboard.operator.status.FieldsRecognized;
 import dev.switchboard.operator.status.Problem;
 import dev.switchboard.operator.status.Reason;
 import dev.switchboard.operator.status.StatusUpdater;
@@ -144,6 +145,13 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
             managed,
             desired,
             endpoint.getMetadata().getGeneration()));
+    next.setConditions(
+        FieldsRecognized.apply(
+            endpoint,
+            previous == null ? null : previous.getConditions(),
+            next.getConditions(),
+            conditions,
+            events));
     recordTransition(endpoint, next);
     UpdateControl<ProviderEndpoint> control =
         StatusUpdater.patchIfChanged(endpoint, next, ProviderEndpointStatus::setObservedGeneration);
@@ -215,6 +223,6 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
   }
 
   private static String joined(List<Problem> problems) {
-    return problems.stream().map(Problem::message).collect(Collectors.joining("; "));
+    return Conditions.summary(problems.stream().map(Problem::message).toList(), "; ", "");
   }
 }

@@ -48,6 +48,14 @@ public final class RoutingTablePublisher {
   private final ConcurrentMap<String, Published> known = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Object> locks = new ConcurrentHashMap<>();
 
+  /**
+   * Counts, per namespace, how often what was known got forgotten. Informer events forget on their
+   * own threads while a publish runs under the namespace lock; a publish that started before a
+   * forget must not put back what it read before it (the object deleted meanwhile would never be
+   * restored).
+   */
+  private final ConcurrentMap<String, Long> forgets = new ConcurrentHashMap<>();
+
   public RoutingTablePublisher(KubernetesClient client) {
     this.client = client;
   }
@@ -84,6 +92,7 @@ public final class RoutingTablePublisher {
    * @return how many objects were written (0 in a steady state)
    */
   public int publish(String namespace, RenderOutcome outcome, List<OwnerReference> owners) {
+    long forgetsBefore = forgets.getOrDefault(namespace, 0L);
     Published current = current(namespace);
     int writes = 0;
     ConfigMap configMap = current.configMap();
@@ -110,12 +119,13 @@ public final class RoutingTablePublisher {
           namespace,
           RoutingTable.KEYS_SECRET_NAME);
     }
-    known.put(namespace, new Published(configMap, secret));
+    remember(namespace, forgetsBefore, new Published(configMap, secret));
     return writes;
   }
 
   /** Removes both objects once a namespace has no routes left (GC would too, on a real cluster). */
   public int withdraw(String namespace) {
+    long forgetsBefore = forgets.getOrDefault(namespace, 0L);
     Published current = current(namespace);
     int writes = 0;
     if (current.configMap() != null) {
@@ -129,7 +139,7 @@ public final class RoutingTablePublisher {
     if (writes > 0) {
       LOG.info("namespace {} has no ModelRoutes left; removed its routing table", namespace);
     }
-    known.put(namespace, new Published(null, null));
+    remember(namespace, forgetsBefore, new Published(null, null));
     return writes;
   }
 
@@ -151,13 +161,23 @@ public final class RoutingTablePublisher {
             mine.getMetadata().getResourceVersion(), observed.getMetadata().getResourceVersion())) {
       return false;
     }
-    known.remove(namespace);
+    forget(namespace);
     return true;
   }
 
   /** Forgets what was published in a namespace, so the next render reads it again. */
   public void forget(String namespace) {
+    forgets.merge(namespace, 1L, Long::sum);
     known.remove(namespace);
+  }
+
+  /** Keeps what a publish wrote, unless something was forgotten since it started. */
+  private void remember(String namespace, long forgetsBefore, Published published) {
+    known.put(namespace, published);
+    if (forgets.getOrDefault(namespace, 0L) != forgetsBefore) {
+      // Checked after the put: a forget racing with it either sees the entry or bumps the count.
+      known.remove(namespace);
+    }
   }
 
   private Published current(String namespace) {

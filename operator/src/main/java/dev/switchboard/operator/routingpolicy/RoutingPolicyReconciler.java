@@ -4,6 +4,7 @@ import dev.switchboard.api.v1alpha1.RoutingPolicy;
 import dev.switchboard.api.v1alpha1.RoutingPolicyStatus;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
+import dev.switchboard.operator.status.FieldsRecognized;
 import dev.switchboard.operator.status.Problem;
 import dev.switchboard.operator.status.Reason;
 import dev.switchboard.operator.status.StatusUpdater;
@@ -15,7 +16,6 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * Reconciles RoutingPolicies' status: validate → {@code Ready} condition and events, and {@code
@@ -56,7 +56,7 @@ public class RoutingPolicyReconciler implements Reconciler<RoutingPolicy> {
                 Conditions.READY,
                 false,
                 problems.get(0).reasonName(),
-                problems.stream().map(Problem::message).collect(Collectors.joining("; ")));
+                Conditions.summary(problems.stream().map(Problem::message).toList(), "; ", ""));
     next.setConditions(
         conditions.merge(
             previous == null ? null : previous.getConditions(),
@@ -74,6 +74,13 @@ public class RoutingPolicyReconciler implements Reconciler<RoutingPolicy> {
           ready.reason(),
           ready.message());
     }
+    next.setConditions(
+        FieldsRecognized.apply(
+            policy,
+            previous == null ? null : previous.getConditions(),
+            next.getConditions(),
+            conditions,
+            events));
     return StatusUpdater.patchIfChanged(policy, next, RoutingPolicyStatus::setObservedGeneration);
   }
 }

@@ -26,7 +26,6 @@ public final class EventRecorder {
   public static final String WARNING = "Warning";
 
   private static final Logger LOG = LoggerFactory.getLogger(EventRecorder.class);
-  private static final int MAX_MESSAGE = 1024;
 
   private final KubernetesClient client;
   private final Clock clock;
@@ -40,7 +39,7 @@ public final class EventRecorder {
   public void record(HasMetadata resource, String type, String reason, String message) {
     String now =
         DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.SECONDS));
-    String text = message.length() > MAX_MESSAGE ? message.substring(0, MAX_MESSAGE) : message;
+    String text = Conditions.capped(message);
     var event =
         new EventBuilder()
             .withNewMetadata()

@@ -11,6 +11,7 @@ import dev.switchboard.kubemock.EmbeddedKubernetesApi;
 import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.SwitchboardOperator;
 import dev.switchboard.operator.rollout.metrics.CanaryWindow;
+import dev.switchboard.operator.serialization.TolerantSerialization;
 import dev.switchboard.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
@@ -59,7 +60,7 @@ class CanaryRolloutScenarioTest {
         CRDS.resolve("providerendpoints.switchboard.dev-v1.yml"),
         CRDS.resolve("routingpolicies.switchboard.dev-v1.yml"),
         CRDS.resolve("modelroutes.switchboard.dev-v1.yml"));
-    operatorClient = api.newClient();
+    operatorClient = TolerantSerialization.clientBuilder().withConfig(api.clientConfig()).build();
     operator =
         SwitchboardOperator.start(
             operatorClient, OperatorSettings.forMockApiServer(), Clock.systemUTC(), METRICS);

@@ -10,6 +10,7 @@ import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.kubemock.EmbeddedKubernetesApi;
 import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.SwitchboardOperator;
+import dev.switchboard.operator.serialization.TolerantSerialization;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -63,7 +64,8 @@ class RuntimeStatusScenarioTest {
           crds.resolve("providerendpoints.switchboard.dev-v1.yml"),
           crds.resolve("routingpolicies.switchboard.dev-v1.yml"),
           crds.resolve("modelroutes.switchboard.dev-v1.yml"));
-      KubernetesClient operatorClient = api.newClient();
+      KubernetesClient operatorClient =
+          TolerantSerialization.clientBuilder().withConfig(api.clientConfig()).build();
       OperatorSettings settings =
           OperatorSettings.forMockApiServer()
               .withGatewayMetricsUrls(

@@ -56,4 +56,54 @@ class ConditionsTest {
 
     assertThat(merged).extracting(Condition::getType).containsExactly("Ready", "Healthy");
   }
+
+  @Test
+  void summaryKeepsEveryProblemWhenTheyFit() {
+    assertThat(Conditions.summary(List.of("a is wrong", "b is wrong"), "; ", " Fix it."))
+        .isEqualTo("a is wrong; b is wrong Fix it.");
+  }
+
+  @Test
+  void summaryOfManyProblemsIsTheFirstOnesAndACountWithinTheLimit() {
+    List<String> problems =
+        java.util.stream.IntStream.range(0, 1000)
+            .mapToObj(i -> "target " + i + " refers to a provider that does not exist.")
+            .toList();
+
+    String summary = Conditions.summary(problems, " ", " The route is not served.");
+
+    assertThat(bytes(summary)).isLessThanOrEqualTo(Conditions.MAX_MESSAGE_BYTES);
+    assertThat(summary).startsWith("target 0 refers").endsWith(" The route is not served.");
+    long shown = problems.stream().filter(summary::contains).count();
+    assertThat(shown).isBetween(10L, 999L);
+    assertThat(summary).contains("… and " + (1000 - shown) + " more problems.");
+  }
+
+  @Test
+  void aSingleHugeProblemIsCutAtACharacterBoundary() {
+    String huge = "ü".repeat(5000);
+
+    String summary = Conditions.summary(List.of(huge, "second"), "; ", "");
+
+    assertThat(bytes(summary)).isLessThanOrEqualTo(Conditions.MAX_MESSAGE_BYTES);
+    assertThat(summary).startsWith("üü").contains("…; … and 1 more problem.");
+    assertThat(summary.substring(0, summary.indexOf('…'))).matches("ü+");
+  }
+
+  @Test
+  void mergeCapsEveryMessage() {
+    List<Condition> merged =
+        earlier.merge(
+            null,
+            MANAGED,
+            List.of(new Conditions.Desired("Ready", false, "A", "x".repeat(40_000))),
+            1L);
+
+    assertThat(bytes(merged.get(0).getMessage())).isEqualTo(Conditions.MAX_MESSAGE_BYTES);
+    assertThat(merged.get(0).getMessage()).endsWith("…");
+  }
+
+  private static int bytes(String text) {
+    return text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+  }
 }

@@ -4,9 +4,9 @@ import dev.switchboard.kubemock.EmbeddedKubernetesApi;
 import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.SwitchboardOperator;
 import dev.switchboard.operator.rollout.CanaryPlanner;
+import dev.switchboard.operator.serialization.TolerantSerialization;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.http.BasicBuilder;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.Interceptor;
@@ -58,7 +58,7 @@ public final class SwitchboardOperatorExtension implements BeforeAllCallback, Af
         CRDS.resolve("routingpolicies.switchboard.dev-v1.yml"),
         CRDS.resolve("modelroutes.switchboard.dev-v1.yml"));
     operatorClient =
-        new KubernetesClientBuilder()
+        TolerantSerialization.clientBuilder()
             .withConfig(api.clientConfig())
             .withHttpClientFactory(new JdkHttpClientFactory())
             .withHttpClientBuilderConsumer(

@@ -1,0 +1,259 @@
+package dev.switchboard.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.contract.RoutingTableCodec;
+import dev.switchboard.operator.rollout.CanaryPlanner;
+import dev.switchboard.operator.testing.Fixtures;
+import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Version skew (issue #11): resources carrying fields the operator's types do not know, as after a
+ * CRD upgrade with an older operator still running, or a rollback of the operator. The operator
+ * must keep running and serving, render what it understands, and say on each such resource which
+ * fields it ignores. The resources are written as raw JSON, as a newer client would write them.
+ */
+class UnknownFieldsScenarioTest {
+
+  @RegisterExtension
+  static final SwitchboardOperatorExtension KUBE =
+      new SwitchboardOperatorExtension(
+          OperatorSettings.forMockApiServer().withUpstreamAllowances(false, true));
+
+  private static final AtomicInteger NAMESPACES = new AtomicInteger();
+  private static final KubernetesSerialization JSON = new KubernetesSerialization();
+
+  private String ns;
+  private KubernetesClient client;
+
+  @BeforeEach
+  void namespace() {
+    ns = "unknown-fields-" + NAMESPACES.incrementAndGet();
+    client = KUBE.client();
+  }
+
+  private static ConditionFactory eventually() {
+    return await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50));
+  }
+
+  /** The basic fixture, but with unknown fields in the policy, a provider and a route. */
+  private void applySkewed() {
+    for (HasMetadata item : Fixtures.load("fixtures/namespace-basic.yaml", ns)) {
+      if (item.getKind().equals("Secret")) {
+        client.resource(item).create();
+        continue;
+      }
+      GenericKubernetesResource raw =
+          JSON.unmarshal(JSON.asJson(item), GenericKubernetesResource.class);
+      @SuppressWarnings("unchecked")
+      Map<String, Object> spec = (Map<String, Object>) raw.getAdditionalProperties().get("spec");
+      switch (item.getMetadata().getName()) {
+        case "standard" -> {
+          spec.put("futureFeature", Map.of("enabled", true));
+          @SuppressWarnings("unchecked")
+          Map<String, Object> retry = (Map<String, Object>) spec.get("retry");
+          retry.put("maxAtempts", 5);
+        }
+        case "openai-prod" -> {
+          @SuppressWarnings("unchecked")
+          Map<String, Object> health = (Map<String, Object>) spec.get("healthCheck");
+          health.put("intervall", "5s");
+        }
+        case "chat-default" -> {
+          @SuppressWarnings("unchecked")
+          List<Map<String, Object>> targets = (List<Map<String, Object>>) spec.get("targets");
+          targets.get(1).put("wieght", 30);
+        }
+        default -> {}
+      }
+      client.resource(raw).create();
+    }
+  }
+
+  private Optional<Map<String, Object>> condition(String kind, String name, String type) {
+    GenericKubernetesResource resource =
+        client
+            .genericKubernetesResources("switchboard.dev/v1alpha1", kind)
+            .inNamespace(ns)
+            .withName(name)
+            .get();
+    if (resource == null || !(resource.getAdditionalProperties().get("status") instanceof Map)) {
+      return Optional.empty();
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, Object> status =
+        (Map<String, Object>) resource.getAdditionalProperties().get("status");
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> conditions =
+        (List<Map<String, Object>>) status.getOrDefault("conditions", List.of());
+    return conditions.stream().filter(c -> type.equals(c.get("type"))).findFirst();
+  }
+
+  private Optional<RoutingTable> table() {
+    ConfigMap map =
+        client.configMaps().inNamespace(ns).withName(RoutingTable.CONFIG_MAP_NAME).get();
+    return Optional.ofNullable(map)
+        .map(m -> RoutingTableCodec.decode(m.getData().get(RoutingTable.CONFIG_MAP_KEY)));
+  }
+
+  private List<Event> events(String name) {
+    return client.v1().events().inNamespace(ns).list().getItems().stream()
+        .filter(e -> name.equals(e.getInvolvedObject().getName()))
+        .toList();
+  }
+
+  @Test
+  void resourcesWithUnknownFieldsAreServedAndSayWhatIsIgnored() {
+    applySkewed();
+
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(condition("RoutingPolicy", "standard", "FieldsRecognized"))
+                  .get()
+                  .satisfies(
+                      c -> {
+                        assertThat(c.get("status")).isEqualTo("False");
+                        assertThat(c.get("reason")).isEqualTo("UnknownFields");
+                        assertThat((String) c.get("message"))
+                            .contains("spec.futureFeature", "spec.retry.maxAtempts");
+                      });
+              assertThat(condition("RoutingPolicy", "standard", "Ready"))
+                  .get()
+                  .extracting(c -> c.get("status"))
+                  .isEqualTo("True");
+              assertThat(condition("ProviderEndpoint", "openai-prod", "FieldsRecognized"))
+                  .get()
+                  .extracting(c -> (String) c.get("message"))
+                  .asString()
+                  .contains("spec.healthCheck.intervall");
+              assertThat(condition("ModelRoute", "chat-default", "FieldsRecognized"))
+                  .get()
+                  .extracting(c -> (String) c.get("message"))
+                  .asString()
+                  .contains("spec.targets[1].wieght");
+              assertThat(condition("ModelRoute", "chat-default", "Ready"))
+                  .get()
+                  .extracting(c -> c.get("status"))
+                  .isEqualTo("True");
+              // Resources without unknown fields get no such condition.
+              assertThat(condition("ModelRoute", "reasoning", "Ready"))
+                  .get()
+                  .extracting(c -> c.get("status"))
+                  .isEqualTo("True");
+              assertThat(condition("ModelRoute", "reasoning", "FieldsRecognized")).isEmpty();
+            });
+    // What is understood is rendered: the policy with its known retry settings, the route.
+    RoutingTable table = table().orElseThrow();
+    assertThat(table.routes())
+        .extracting(RoutingTable.Route::name)
+        .containsExactly("chat-default", "reasoning");
+    assertThat(table.policies().get("standard").retry().maxAttempts()).isEqualTo(3);
+    assertThat(events("standard"))
+        .anySatisfy(
+            e -> {
+              assertThat(e.getType()).isEqualTo("Warning");
+              assertThat(e.getReason()).isEqualTo("UnknownFields");
+              assertThat(e.getMessage()).contains("spec.retry.maxAtempts");
+            });
+
+    // The operator keeps reconciling: a route created afterwards is served.
+    GenericKubernetesResource later =
+        JSON.unmarshal(
+            """
+            {"apiVersion": "switchboard.dev/v1alpha1", "kind": "ModelRoute",
+             "metadata": {"name": "later"},
+             "spec": {"policyRef": {"name": "standard"},
+                      "targets": [{"providerRef": {"name": "openai-prod"}, "model": "gpt-5"}]}}
+            """,
+            GenericKubernetesResource.class);
+    later.getMetadata().setNamespace(ns);
+    client.resource(later).create();
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(table().orElseThrow().routes())
+                    .extracting(RoutingTable.Route::name)
+                    .contains("later"));
+
+    // The fields stay ignored without churn: one event, however often the policy is reconciled
+    // (the operator's own status patches keep the unknown fields in the stored object).
+    assertThat(events("standard"))
+        .filteredOn(e -> "UnknownFields".equals(e.getReason()))
+        .hasSize(1);
+    assertThat(condition("RoutingPolicy", "standard", "FieldsRecognized")).isPresent();
+
+    // Fixing the policy removes the condition.
+    client
+        .genericKubernetesResources("switchboard.dev/v1alpha1", "RoutingPolicy")
+        .inNamespace(ns)
+        .withName("standard")
+        .edit(
+            p -> {
+              @SuppressWarnings("unchecked")
+              Map<String, Object> spec =
+                  (Map<String, Object>) p.getAdditionalProperties().get("spec");
+              spec.remove("futureFeature");
+              @SuppressWarnings("unchecked")
+              Map<String, Object> retry = (Map<String, Object>) spec.get("retry");
+              retry.remove("maxAtempts");
+              return p;
+            });
+    eventually()
+        .untilAsserted(
+            () -> assertThat(condition("RoutingPolicy", "standard", "FieldsRecognized")).isEmpty());
+  }
+
+  @Test
+  void anOperatorStartingOnResourcesWithUnknownFieldsStartsAndServes() {
+    KUBE.stopOperator();
+    try {
+      applySkewed();
+    } finally {
+      KUBE.startOperator();
+    }
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(table().orElseThrow().routes())
+                  .extracting(RoutingTable.Route::name)
+                  .containsExactly("chat-default", "reasoning");
+              assertThat(condition("RoutingPolicy", "standard", "FieldsRecognized"))
+                  .get()
+                  .extracting(c -> c.get("reason"))
+                  .isEqualTo("UnknownFields");
+            });
+  }
+
+  @Test
+  void theOperatorRefusesAClientThatWouldStopOnUnknownFields() {
+    // Fabric8's default serialization: the informer would fail on the first unknown field.
+    assertThatThrownBy(
+            () ->
+                SwitchboardOperator.start(
+                    client,
+                    OperatorSettings.forMockApiServer(),
+                    java.time.Clock.systemUTC(),
+                    CanaryPlanner.immediate()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("TolerantSerialization.clientBuilder()");
+  }
+}
