@@ -19,7 +19,8 @@ import com.openai.models.embeddings.EmbeddingCreateParams;
 import com.openai.models.models.Model;
 import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.e2e.local.LocalStack;
-import dev.switchboard.mock.openapi.OpenApiSchemas;
+import dev.switchboard.mock.openapi.OpenAiWireFormat;
+import dev.switchboard.mock.openapi.OpenAiWireFormat.Body;
 import dev.switchboard.mock.record.RequestRecord;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -40,7 +41,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The whole system as a user runs it: the local stack applies {@code config-samples/local}, an
  * application calls it with the official OpenAI Java SDK, and an operator of the system edits the
- * config directory. Every response body is validated against the OpenAI OpenAPI schemas.
+ * config directory. Every response body is checked as OpenAI's wire format ({@link
+ * OpenAiWireFormat}: the SDK's models, plus the OpenAPI document when one is given).
  */
 class LocalStackIT {
 
@@ -51,7 +53,6 @@ class LocalStackIT {
   static OpenAIClient sdk;
   static HttpClient http;
   static final List<String> console = new CopyOnWriteArrayList<>();
-  static final OpenApiSchemas schemas = OpenApiSchemas.shared();
 
   @BeforeAll
   static void start() throws Exception {
@@ -121,7 +122,7 @@ class LocalStackIT {
   private static String servedBy(String model) throws Exception {
     HttpResponse<String> response = post("/chat/completions", chatBody(model));
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-    assertThat(schemas.validate(OpenApiSchemas.CHAT_COMPLETION, response.body())).isEmpty();
+    assertThat(OpenAiWireFormat.problems(Body.CHAT_COMPLETION, response.body())).isEmpty();
     return response.headers().firstValue("x-switchboard-provider").orElseThrow();
   }
 
@@ -175,9 +176,9 @@ class LocalStackIT {
   }
 
   @Test
-  void everyAnswerMatchesTheOpenApiSchemas() throws Exception {
+  void everyAnswerIsOpenAisWireFormat() throws Exception {
     HttpResponse<String> chat = post("/chat/completions", chatBody("chat-default"));
-    assertThat(schemas.validate(OpenApiSchemas.CHAT_COMPLETION, chat.body())).isEmpty();
+    assertThat(OpenAiWireFormat.problems(Body.CHAT_COMPLETION, chat.body())).isEmpty();
 
     HttpResponse<String> stream =
         post(
@@ -189,21 +190,21 @@ class LocalStackIT {
     events.stream()
         .filter(e -> !e.equals("[DONE]"))
         .forEach(
-            e -> assertThat(schemas.validate(OpenApiSchemas.CHAT_COMPLETION_CHUNK, e)).isEmpty());
+            e -> assertThat(OpenAiWireFormat.problems(Body.CHAT_COMPLETION_CHUNK, e)).isEmpty());
 
     HttpResponse<String> embeddings =
         post("/embeddings", "{\"model\":\"text-embedding-3-small\",\"input\":[\"a\",\"b\"]}");
-    assertThat(schemas.validate(OpenApiSchemas.EMBEDDINGS, embeddings.body())).isEmpty();
+    assertThat(OpenAiWireFormat.problems(Body.EMBEDDINGS, embeddings.body())).isEmpty();
 
     HttpResponse<String> models =
         http.send(
             HttpRequest.newBuilder(URI.create(stack.baseUrl() + "/models")).build(),
             HttpResponse.BodyHandlers.ofString());
-    assertThat(schemas.validate(OpenApiSchemas.MODELS, models.body())).isEmpty();
+    assertThat(OpenAiWireFormat.problems(Body.MODELS, models.body())).isEmpty();
 
     HttpResponse<String> unknown = post("/chat/completions", chatBody("no-such-model"));
     assertThat(unknown.statusCode()).isEqualTo(404);
-    assertThat(schemas.validate(OpenApiSchemas.ERROR, unknown.body())).isEmpty();
+    assertThat(OpenAiWireFormat.problems(Body.ERROR, unknown.body())).isEmpty();
   }
 
   @Test

@@ -11,10 +11,11 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.GatewayHarness;
-import dev.switchboard.gateway.OpenApiErrorSchema;
 import dev.switchboard.gateway.TestTables;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
+import dev.switchboard.mock.openapi.OpenAiWireFormat;
+import dev.switchboard.mock.openapi.OpenAiWireFormat.Body;
 import dev.switchboard.mock.record.RequestRecord;
 import io.vertx.core.Vertx;
 import java.net.ServerSocket;
@@ -85,7 +86,7 @@ class GatewayProxyIT {
                     mock.baseUrl(),
                     true,
                     Map.of(),
-                    new RoutingTable.Timeouts(1000L, 400L, 600L)),
+                    new RoutingTable.Timeouts(1000L, 400L, 600L, null)),
                 provider("dead", "http://127.0.0.1:" + deadPort + "/v1", false)),
             List.of(
                 route("chat-default", List.of("gpt-4o"), target("mock-a", "gpt-4o-mini", 0)),
@@ -330,7 +331,7 @@ class GatewayProxyIT {
     List<String> errors = events.stream().filter(e -> e.contains("\"error\"")).toList();
     assertThat(errors).hasSize(1);
     assertThat(events).last().isEqualTo(errors.get(0));
-    assertThat(OpenApiErrorSchema.problems(errors.get(0))).isEmpty();
+    assertThat(OpenAiWireFormat.problems(Body.ERROR, errors.get(0))).isEmpty();
   }
 
   @Test
@@ -345,7 +346,7 @@ class GatewayProxyIT {
     List<String> events = sseData(later.body());
     assertThat(events).doesNotContain("[DONE]");
     assertThat(events.stream().filter(e -> e.contains("\"error\"")).toList()).hasSize(1);
-    assertThat(OpenApiErrorSchema.problems(events.get(events.size() - 1))).isEmpty();
+    assertThat(OpenAiWireFormat.problems(Body.ERROR, events.get(events.size() - 1))).isEmpty();
   }
 
   @Test
@@ -479,7 +480,9 @@ class GatewayProxyIT {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
     assertThat(response.headers().firstValue("content-type").orElse(""))
         .startsWith("application/json");
-    assertThat(OpenApiErrorSchema.problems(response.body())).as(response.body()).isEmpty();
+    assertThat(OpenAiWireFormat.problems(Body.ERROR, response.body()))
+        .as(response.body())
+        .isEmpty();
     assertThat(response.headers().firstValue("x-request-id")).as("x-request-id").isPresent();
     JsonNode error = json(response.body()).path("error");
     if (param != null) {

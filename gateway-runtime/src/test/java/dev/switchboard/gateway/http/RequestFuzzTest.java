@@ -7,10 +7,11 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.switchboard.gateway.OpenApiErrorSchema;
 import dev.switchboard.gateway.resilience.RequestDeadline;
 import dev.switchboard.gateway.resilience.RequestNeeds;
 import dev.switchboard.gateway.upstream.Operation;
+import dev.switchboard.mock.openapi.OpenAiWireFormat;
+import dev.switchboard.mock.openapi.OpenAiWireFormat.Body;
 
 /**
  * Fuzzes what the gateway does with a client's body before any upstream call: JSON parsing,
@@ -44,7 +45,7 @@ class RequestFuzzTest {
       RequestValidator.validate(node, op);
     } catch (ApiException e) {
       assertThat(e.error().status()).isEqualTo(400);
-      assertThat(OpenApiErrorSchema.problems(e.error().toJson().toString())).isEmpty();
+      assertThat(OpenAiWireFormat.problems(Body.ERROR, e.error().toJson().toString())).isEmpty();
       return;
     }
     RequestNeeds needs = RequestNeeds.of(node, op);

@@ -3,7 +3,8 @@ package dev.switchboard.gateway.resilience;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.switchboard.mock.openapi.OpenApiSchemas;
+import dev.switchboard.mock.openapi.OpenAiWireFormat;
+import dev.switchboard.mock.openapi.OpenAiWireFormat.Body;
 import dev.switchboard.mock.sse.ChatStreamTranscript;
 import dev.switchboard.mock.sse.SseEvent;
 import java.net.http.HttpResponse;
@@ -28,7 +29,6 @@ enum Outcome {
   record Verdict(Outcome outcome, String detail) {}
 
   static Verdict classify(HttpResponse<String> response, boolean stream) {
-    OpenApiSchemas schemas = OpenApiSchemas.shared();
     String body = response.body();
     String contentType = response.headers().firstValue("content-type").orElse("");
     if (response.statusCode() != 200
@@ -36,13 +36,13 @@ enum Outcome {
       if (response.statusCode() < 400) {
         return new Verdict(MALFORMED, "status " + response.statusCode() + " " + contentType);
       }
-      List<String> problems = schemas.validate(OpenApiSchemas.ERROR, body);
+      List<String> problems = OpenAiWireFormat.problems(Body.ERROR, body);
       return problems.isEmpty()
           ? new Verdict(ERROR_WELLFORMED, response.statusCode() + " " + body)
           : new Verdict(MALFORMED, response.statusCode() + " " + problems + " " + body);
     }
     if (!stream) {
-      List<String> problems = schemas.validate(OpenApiSchemas.CHAT_COMPLETION, body);
+      List<String> problems = OpenAiWireFormat.problems(Body.CHAT_COMPLETION, body);
       return problems.isEmpty()
           ? new Verdict(OK, "")
           : new Verdict(MALFORMED, problems + " " + body);
@@ -52,7 +52,7 @@ enum Outcome {
       if (!transcript.doneSeen()) {
         return new Verdict(LOST, "stream ended without [DONE] or error: " + body);
       }
-      List<String> problems = schemas.validateChatStream(body);
+      List<String> problems = OpenAiWireFormat.chatStreamProblems(body);
       return problems.isEmpty() ? new Verdict(OK, "") : new Verdict(MALFORMED, problems + body);
     }
     List<SseEvent> events = transcript.events();
@@ -62,7 +62,7 @@ enum Outcome {
       return new Verdict(MALFORMED, "error event not alone at the end: " + body);
     }
     ObjectNode wrapped = JSON.createObjectNode().set("error", transcript.error());
-    List<String> problems = schemas.validate(OpenApiSchemas.ERROR, wrapped);
+    List<String> problems = OpenAiWireFormat.problems(Body.ERROR, wrapped);
     return problems.isEmpty()
         ? new Verdict(ERROR_WELLFORMED, "stream error " + transcript.error())
         : new Verdict(MALFORMED, problems + " " + body);

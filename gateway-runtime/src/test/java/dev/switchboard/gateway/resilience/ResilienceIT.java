@@ -10,9 +10,10 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.GatewayHarness;
-import dev.switchboard.gateway.OpenApiErrorSchema;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
+import dev.switchboard.mock.openapi.OpenAiWireFormat;
+import dev.switchboard.mock.openapi.OpenAiWireFormat.Body;
 import dev.switchboard.mock.record.RequestRecord;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.vertx.core.Vertx;
@@ -54,7 +55,7 @@ class ResilienceIT {
     vertx = Vertx.vertx();
     mock = MockProvider.startBlocking(vertx, new MockProviderOptions().keys("sk-m"));
     healthMock = MockProvider.startBlocking(vertx, new MockProviderOptions().keys("sk-h"));
-    RoutingTable.Timeouts timeouts = new RoutingTable.Timeouts(1_000L, 3_000L, 5_000L);
+    RoutingTable.Timeouts timeouts = new RoutingTable.Timeouts(1_000L, 3_000L, 5_000L, null);
     RoutingTable.CircuitBreaker breaker =
         new RoutingTable.CircuitBreaker(50, 5_000L, 4, 10_000L, 300L);
     RoutingTable.Model vision =
@@ -145,6 +146,7 @@ class ResilienceIT {
                     "failover",
                     target("wrongkey", "ok-model", 0),
                     target("good", "ok-model", 1)),
+                route("auth-only", "failover", target("wrongkey", "ok-model", 0)),
                 route(
                     "quota",
                     "failover",
@@ -279,7 +281,7 @@ class ResilienceIT {
         .allSatisfy(
             r -> {
               assertThat(r.statusCode()).isEqualTo(503);
-              assertThat(OpenApiErrorSchema.problems(r.body())).isEmpty();
+              assertThat(OpenAiWireFormat.problems(Body.ERROR, r.body())).isEmpty();
               assertThat(r.body()).contains("concurrency limit");
             });
     assertThat(mock.attempts("slow-model")).isEqualTo(2);
@@ -308,7 +310,7 @@ class ResilienceIT {
     assertThat(limited)
         .allSatisfy(
             r -> {
-              assertThat(OpenApiErrorSchema.problems(r.body())).isEmpty();
+              assertThat(OpenAiWireFormat.problems(Body.ERROR, r.body())).isEmpty();
               JsonNode error = GatewayHarness.json(r.body()).path("error");
               assertThat(error.path("code").asText()).isEqualTo("rate_limit_exceeded");
               assertThat(error.path("type").asText()).isEqualTo("requests");
@@ -356,7 +358,7 @@ class ResilienceIT {
             + "\"https://example.com/cat.png\"}}]}]}";
     HttpResponse<String> r = post("capability", vision);
     assertThat(r.statusCode()).isEqualTo(502);
-    assertThat(OpenApiErrorSchema.problems(r.body())).isEmpty();
+    assertThat(OpenAiWireFormat.problems(Body.ERROR, r.body())).isEmpty();
     assertThat(mock.attempts("text-model")).isZero();
     // A plain request may use the text-only fallback.
     HttpResponse<String> plain = post("capability", chatBody("capability"));
@@ -380,10 +382,17 @@ class ResilienceIT {
   }
 
   @Test
-  void rejectedGatewayKeyIsReportedAsConfigurationErrorWithoutTheKey() throws Exception {
+  void rejectedGatewayKeyFailsOverToAnotherProvider() throws Exception {
     HttpResponse<String> r = post("auth", chatBody("auth"));
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("x-switchboard-provider")).hasValue("good");
+  }
+
+  @Test
+  void rejectedGatewayKeyIsReportedAsConfigurationErrorWithoutTheKey() throws Exception {
+    HttpResponse<String> r = post("auth-only", chatBody("auth-only"));
     assertThat(r.statusCode()).isEqualTo(502);
-    assertThat(OpenApiErrorSchema.problems(r.body())).isEmpty();
+    assertThat(OpenAiWireFormat.problems(Body.ERROR, r.body())).isEmpty();
     assertThat(GatewayHarness.json(r.body()).path("error").path("code").asText())
         .isEqualTo("upstream_auth_failed");
     assertThat(r.body()).contains("configuration").doesNotContain("sk-wrong-secret");
@@ -406,7 +415,7 @@ class ResilienceIT {
     mock.faults().set("stall-model", "stall");
     HttpResponse<String> r = post("deadline", chatBody("deadline"), RequestDeadline.HEADER, "300");
     assertThat(r.statusCode()).isEqualTo(504);
-    assertThat(OpenApiErrorSchema.problems(r.body())).isEmpty();
+    assertThat(OpenAiWireFormat.problems(Body.ERROR, r.body())).isEmpty();
   }
 
   private static CircuitBreaker.State breakerState(String target) {

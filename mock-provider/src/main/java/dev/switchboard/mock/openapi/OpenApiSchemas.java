@@ -25,11 +25,13 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Validates JSON against the component schemas of OpenAI's official OpenAPI document, so the mock,
- * the gateway and the e2e tests check the wire format with one piece of code.
+ * Validates JSON against the component schemas of OpenAI's official OpenAPI document; the optional
+ * second layer of {@link OpenAiWireFormat}, used when {@code -Dswitchboard.openapi=PATH} names the
+ * document (the repository does not contain it, so a plain clone's tests run without it).
  *
  * <p>The YAML is parsed once; component schemas are JSON Schema 2020-12 with {@code $ref:
  * '#/components/schemas/X'} resolved inside the same document. A few remaining OpenAPI 3.0 {@code
@@ -39,7 +41,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * per schema name; instances are thread-safe.
  *
  * <pre>{@code
- * List<String> problems = OpenApiSchemas.shared().validate(OpenApiSchemas.CHAT_COMPLETION, json);
+ * OpenApiSchemas.configured().ifPresent(s -> s.assertValid(OpenApiSchemas.CHAT_COMPLETION, json));
  * }</pre>
  */
 public final class OpenApiSchemas {
@@ -62,16 +64,15 @@ public final class OpenApiSchemas {
   /** {@code ErrorResponse} (the {@code {"error": {...}}} envelope). */
   public static final String ERROR = "ErrorResponse";
 
-  /** System property naming the OpenAPI YAML explicitly. */
+  /**
+   * System property naming the OpenAPI YAML (an absolute path: tests run in each module's folder).
+   * Unset or blank: no document check.
+   */
   public static final String PATH_PROPERTY = "switchboard.openapi";
 
-  /** Environment variable naming the OpenAPI YAML explicitly. */
-  public static final String PATH_ENV = "SWITCHBOARD_OPENAPI";
-
-  private static final Path RELATIVE = Path.of("shared", "openai-openapi", "openapi.yaml");
   private static final String BASE_URI = "https://switchboard.dev/schemas/openai-openapi.json";
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static volatile OpenApiSchemas shared;
+  private static volatile Optional<OpenApiSchemas> configured;
 
   private final JsonNode schemas;
   private final JsonSchemaFactory factory;
@@ -105,19 +106,25 @@ public final class OpenApiSchemas {
     this.config = SchemaValidatorsConfig.builder().formatAssertionsEnabled(false).build();
   }
 
-  /** The document found by {@link #locate()}, loaded once per JVM. */
-  public static OpenApiSchemas shared() {
-    OpenApiSchemas s = shared;
-    if (s == null) {
+  /**
+   * The document named by {@code -D}{@value #PATH_PROPERTY}, loaded once per JVM; empty when the
+   * property is unset or blank.
+   *
+   * @throws IllegalStateException when the property names a file that does not exist (a
+   *     misconfigured check must fail, not silently pass)
+   */
+  public static Optional<OpenApiSchemas> configured() {
+    Optional<OpenApiSchemas> c = configured;
+    if (c == null) {
       synchronized (OpenApiSchemas.class) {
-        s = shared;
-        if (s == null) {
-          s = load(locate());
-          shared = s;
+        c = configured;
+        if (c == null) {
+          c = locate().map(OpenApiSchemas::load);
+          configured = c;
         }
       }
     }
-    return s;
+    return c;
   }
 
   /** Loads and prepares the OpenAPI YAML at {@code yaml}. */
@@ -138,34 +145,20 @@ public final class OpenApiSchemas {
   }
 
   /**
-   * Finds {@code openapi.yaml}: system property {@value #PATH_PROPERTY}, environment {@value
-   * #PATH_ENV}, else {@code shared/openai-openapi/openapi.yaml} in the working directory or one of
-   * its ancestors (CI copies {@code shared/} beside the clone).
+   * The path in {@code -D}{@value #PATH_PROPERTY}, if set. Nothing is searched for: the tests of a
+   * clone read nothing outside it unless told to.
    */
-  public static Path locate() {
-    String explicit = System.getProperty(PATH_PROPERTY, System.getenv(PATH_ENV));
-    if (explicit != null && !explicit.isBlank()) {
-      Path p = Path.of(explicit);
-      if (!Files.isRegularFile(p)) {
-        throw new IllegalStateException("OpenAPI document not found at " + p);
-      }
-      return p;
+  public static Optional<Path> locate() {
+    String explicit = System.getProperty(PATH_PROPERTY, "");
+    if (explicit.isBlank()) {
+      return Optional.empty();
     }
-    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      Path candidate = dir.resolve(RELATIVE);
-      if (Files.isRegularFile(candidate)) {
-        return candidate;
-      }
+    Path p = Path.of(explicit.strip()).toAbsolutePath();
+    if (!Files.isRegularFile(p)) {
+      throw new IllegalStateException(
+          "-D" + PATH_PROPERTY + " names " + p + ", which is not a file (give an absolute path)");
     }
-    throw new IllegalStateException(
-        "cannot find "
-            + RELATIVE
-            + " above "
-            + Path.of("").toAbsolutePath()
-            + "; set -D"
-            + PATH_PROPERTY
-            + " or "
-            + PATH_ENV);
+    return Optional.of(p);
   }
 
   /** True when the document defines component schema {@code name}. */
