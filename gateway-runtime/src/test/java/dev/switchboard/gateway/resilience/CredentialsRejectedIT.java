@@ -9,9 +9,10 @@ import static org.awaitility.Awaitility.await;
 
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.GatewayHarness;
-import dev.switchboard.gateway.OpenApiErrorSchema;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
+import dev.switchboard.mock.openapi.OpenAiWireFormat;
+import dev.switchboard.mock.openapi.OpenAiWireFormat.Body;
 import io.vertx.core.Vertx;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -148,7 +149,7 @@ class CredentialsRejectedIT {
     HttpResponse<String> r = post("locked-only", false);
 
     assertThat(r.statusCode()).isEqualTo(502);
-    assertThat(OpenApiErrorSchema.problems(r.body())).isEmpty();
+    assertThat(OpenAiWireFormat.problems(Body.ERROR, r.body())).isEmpty();
     assertThat(GatewayHarness.json(r.body()).path("error").path("code").asText())
         .isEqualTo("upstream_auth_failed");
     assertThat(GatewayHarness.json(r.body()).path("error").path("message").asText())

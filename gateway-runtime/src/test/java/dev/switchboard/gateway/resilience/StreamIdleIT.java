@@ -9,9 +9,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.GatewayHarness;
-import dev.switchboard.gateway.OpenApiErrorSchema;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
+import dev.switchboard.mock.openapi.OpenAiWireFormat;
+import dev.switchboard.mock.openapi.OpenAiWireFormat.Body;
 import io.vertx.core.Vertx;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -86,7 +87,7 @@ class StreamIdleIT {
     JsonNode error = GatewayHarness.json(events.get(2)).path("error");
     assertThat(error.path("code").asText()).isEqualTo("upstream_stream_stalled");
     assertThat(error.path("type").asText()).isEqualTo("timeout_error");
-    assertThat(OpenApiErrorSchema.problems(events.get(2))).isEmpty();
+    assertThat(OpenAiWireFormat.problems(Body.ERROR, events.get(2))).isEmpty();
     assertThat(r.body()).doesNotContain("[DONE]");
     assertThat(mock.attempts("stall-model")).isEqualTo(1);
     assertThat(gateway.get("/metrics").body())
