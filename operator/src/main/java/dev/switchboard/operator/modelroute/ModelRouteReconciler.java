@@ -142,7 +142,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
             conditions,
             events));
     recordEvents(route, next, outcome.rollout());
-    return control(route, next, outcome.rollout(), runtime);
+    return control(route, next, outcome.rollout(), runtime, context);
   }
 
   /**
@@ -199,17 +199,22 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     }
   }
 
-  /** The status patch (when it changed), manual annotations cleared, and when to look again. */
+  /** The status write (when it changed), manual annotations cleared, and when to look again. */
   private UpdateControl<ModelRoute> control(
       ModelRoute route,
       ModelRouteStatus next,
       RolloutDecision decision,
-      Optional<GatewayStatus> runtime) {
+      Optional<GatewayStatus> runtime,
+      Context<ModelRoute> context) {
     Set<String> manual = manualAnnotations(route);
-    UpdateControl<ModelRoute> control =
-        StatusUpdater.patchIfChanged(route, next, ModelRouteStatus::setObservedGeneration);
+    // Written now and cached: the rollout's state machine lives in this status, and the next
+    // reconcile must not plan from an older one the informer still holds.
+    boolean written =
+        StatusUpdater.writeAndCacheIfChanged(
+            route, next, ModelRouteStatus::setObservedGeneration, context);
+    UpdateControl<ModelRoute> control = UpdateControl.noUpdate();
     if (!manual.isEmpty()) {
-      if (control.isPatchStatus()) {
+      if (written) {
         // Clear once the decision taken on the annotation is recorded; annotation-only changes
         // do not trigger a reconcile, so come back for it.
         control.rescheduleAfter(ANNOTATION_CLEAR_DELAY);

@@ -43,6 +43,11 @@ public enum Reason {
   // The Enforced condition: whether the gateway acts on every field the resource sets.
   ALL_FIELDS_ENFORCED("AllFieldsEnforced"),
   FIELD_NOT_ENFORCED("FieldNotEnforced"),
+  // The Healthy condition of a ProviderEndpoint, from the gateway replicas.
+  GATEWAYS_REPORT_HEALTHY("GatewaysReportHealthy"),
+  CREDENTIALS_REJECTED("CredentialsRejected"),
+  HEALTH_CHECKS_FAILING("HealthChecksFailing"),
+  CIRCUIT_OPEN("CircuitOpen"),
   // Canary rollout events.
   CANARY_STARTED("CanaryStarted"),
   CANARY_STEP_ADVANCED("CanaryStepAdvanced"),
