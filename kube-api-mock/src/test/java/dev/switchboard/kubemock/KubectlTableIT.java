@@ -71,11 +71,12 @@ class KubectlTableIT {
                     .endsWith("openai", "True", "False"))
         .anySatisfy(
             line ->
-                assertThat(line.split("\\s+")).containsExactly("NAME", "AGE", "STRATEGY", "READY"))
+                assertThat(line.split("\\s+"))
+                    .containsExactly("NAME", "AGE", "STRATEGY", "ENFORCED", "READY"))
         .anySatisfy(
             line ->
                 assertThat(line.trim().split("\\s+"))
-                    // No status yet: the READY cell is empty.
+                    // No status yet: the ENFORCED and READY cells are empty.
                     .startsWith("routingpolicy.switchboard.dev/standard")
                     .endsWith("priority"));
   }

@@ -108,10 +108,11 @@ class TableResponsesTest {
             "[\"openai\",\"5m\",\"https://api.openai.com/v1\",\"openai\",\"True\",\"False\"]");
 
     JsonNode policies = getJson(NAMESPACE + "routingpolicies", KUBECTL_ACCEPT);
-    assertThat(column(policies, "name")).containsExactly("Name", "Age", "Strategy", "Ready");
-    // No status yet: the Ready cell is null (kubectl prints it empty).
+    assertThat(column(policies, "name"))
+        .containsExactly("Name", "Age", "Strategy", "Enforced", "Ready");
+    // No status yet: the Enforced and Ready cells are null (kubectl prints them empty).
     assertThat(policies.path("rows").get(0).path("cells").toString())
-        .isEqualTo("[\"standard\",\"5m\",\"priority\",null]");
+        .isEqualTo("[\"standard\",\"5m\",\"priority\",null,null]");
   }
 
   @Test

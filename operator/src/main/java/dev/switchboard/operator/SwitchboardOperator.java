@@ -2,13 +2,12 @@ package dev.switchboard.operator;
 
 import dev.switchboard.operator.metrics.OperatorMetrics;
 import dev.switchboard.operator.modelroute.ModelRouteReconciler;
-import dev.switchboard.operator.modelroute.ModelRouteValidator;
 import dev.switchboard.operator.providerendpoint.ModelPhases;
 import dev.switchboard.operator.providerendpoint.ProviderEndpointReconciler;
 import dev.switchboard.operator.providerendpoint.ProviderEndpointValidator;
 import dev.switchboard.operator.providerendpoint.UpstreamAddressGuard;
 import dev.switchboard.operator.publish.RoutingTablePublisher;
-import dev.switchboard.operator.render.Problem;
+import dev.switchboard.operator.render.ModelRouteValidator;
 import dev.switchboard.operator.render.RoutingTableComposer;
 import dev.switchboard.operator.rollout.CanaryPlanner;
 import dev.switchboard.operator.rollout.KubernetesRolloutHooks;
@@ -21,11 +20,13 @@ import dev.switchboard.operator.rollout.metrics.GatewayScrapeSource;
 import dev.switchboard.operator.rollout.metrics.GatewayTargets;
 import dev.switchboard.operator.routingpolicy.RoutingPolicyReconciler;
 import dev.switchboard.operator.routingpolicy.RoutingPolicyValidator;
+import dev.switchboard.operator.runtime.GatewayObserver;
 import dev.switchboard.operator.runtime.GatewayRuntimeView;
 import dev.switchboard.operator.runtime.ProviderHealth;
 import dev.switchboard.operator.serialization.TolerantSerialization;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
+import dev.switchboard.operator.status.Problem;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
@@ -165,7 +166,8 @@ public final class SwitchboardOperator implements AutoCloseable {
         settings,
         clock,
         planner,
-        new KubernetesRolloutHooks(client, planner, runtime),
+        new KubernetesRolloutHooks(client, planner),
+        runtime == null ? GatewayObserver.NONE : runtime,
         runtime == null ? null : new ProviderHealth(runtime),
         customizer,
         resources,
@@ -190,9 +192,19 @@ public final class SwitchboardOperator implements AutoCloseable {
       Consumer<ConfigurationServiceOverrider> customizer) {
     RolloutHooks hooks =
         planner instanceof ProgressiveCanaryPlanner progressive
-            ? new KubernetesRolloutHooks(client, progressive, null)
+            ? new KubernetesRolloutHooks(client, progressive)
             : RolloutHooks.NONE;
-    return start(client, settings, clock, planner, hooks, null, customizer, new ArrayList<>(), -1);
+    return start(
+        client,
+        settings,
+        clock,
+        planner,
+        hooks,
+        GatewayObserver.NONE,
+        null,
+        customizer,
+        new ArrayList<>(),
+        -1);
   }
 
   private static SwitchboardOperator start(
@@ -201,6 +213,7 @@ public final class SwitchboardOperator implements AutoCloseable {
       Clock clock,
       CanaryPlanner planner,
       RolloutHooks hooks,
+      GatewayObserver gateways,
       ProviderHealth providerHealth,
       Consumer<ConfigurationServiceOverrider> customizer,
       List<AutoCloseable> resources,
@@ -238,7 +251,7 @@ public final class SwitchboardOperator implements AutoCloseable {
             settings.allowLoopbackUpstreams(), settings.allowPrivateUpstreams());
     ProviderEndpointValidator providerValidator = new ProviderEndpointValidator(guard);
     RoutingPolicyValidator policyValidator = new RoutingPolicyValidator();
-    RoutingTableComposer composer = new RoutingTableComposer(new ModelRouteValidator(), planner);
+    RoutingTableComposer composer = new RoutingTableComposer(new ModelRouteValidator());
 
     operator.register(
         new ProviderEndpointReconciler(
@@ -254,7 +267,9 @@ public final class SwitchboardOperator implements AutoCloseable {
             new RoutingTablePublisher(client),
             conditions,
             events,
-            hooks),
+            planner,
+            hooks,
+            gateways),
         namespaces(settings));
     operator.start();
     LOG.info(

@@ -187,6 +187,17 @@ class OperatorScenarioTest {
                   .get()
                   .extracting(Condition::getStatus)
                   .isEqualTo("True");
+              // Ready, but status does not claim the gateway enforces what it does not.
+              assertThat(condition(policy.getStatus().getConditions(), "Enforced"))
+                  .get()
+                  .satisfies(
+                      c -> {
+                        assertThat(c.getStatus()).isEqualTo("False");
+                        assertThat(c.getReason()).isEqualTo("FieldNotEnforced");
+                        assertThat(c.getMessage())
+                            .contains("schedule", "latencyObjective", "cache")
+                            .doesNotContain("deterministic");
+                      });
             });
     ProviderEndpoint openai = get(ProviderEndpoint.class, "openai-prod");
     // The test clock stands at 2026-11-25: gpt-4o is past deprecatedAfter (2026-06-01).
@@ -227,9 +238,18 @@ class OperatorScenarioTest {
     edit(RoutingPolicy.class, "standard", p -> p.getSpec().setStrategy("least-latency"));
     eventually()
         .untilAsserted(
-            () ->
-                assertThat(table().orElseThrow().policies().get("standard").strategy())
-                    .isEqualTo("least-latency"));
+            () -> {
+              assertThat(table().orElseThrow().policies().get("standard").strategy())
+                  .isEqualTo("least-latency");
+              assertThat(
+                      condition(
+                          get(RoutingPolicy.class, "standard").getStatus().getConditions(),
+                          "Enforced"))
+                  .get()
+                  .extracting(Condition::getMessage)
+                  .asString()
+                  .contains("strategy least-latency routes as priority");
+            });
     // Update a provider.
     edit(ProviderEndpoint.class, "openai-prod", pe -> pe.getSpec().getTimeouts().setTotal("90s"));
     eventually()

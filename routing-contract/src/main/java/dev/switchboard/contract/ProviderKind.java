@@ -1,5 +1,6 @@
 package dev.switchboard.contract;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
@@ -37,6 +38,8 @@ public enum ProviderKind {
     this.authStyle = authStyle;
   }
 
+  /** The value of ProviderEndpoint {@code spec.provider} and the table's {@code kind}. */
+  @JsonValue
   public String wireName() {
     return wireName;
   }

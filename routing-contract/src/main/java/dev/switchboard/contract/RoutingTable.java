@@ -137,6 +137,18 @@ public record RoutingTable(
       schedule = schedule == null ? List.of() : schedule;
       rateLimits = rateLimits == null ? List.of() : rateLimits;
     }
+
+    /** The strategy the gateway routes by: {@link Strategy#DEFAULT} when none or unknown. */
+    @JsonIgnore
+    public Strategy strategyOrDefault() {
+      return Strategy.orDefault(strategy);
+    }
+
+    /** Whether request and response bodies go into the request log (only {@code full}). */
+    @JsonIgnore
+    public boolean logsBodies() {
+      return BodyLogging.logsBodies(loggingBodies);
+    }
   }
 
   /** A time window that overrides the strategy. */
@@ -235,6 +247,12 @@ public record RoutingTable(
     public Canary {
       targets = targets == null ? List.of() : targets;
       rules = rules == null ? List.of() : rules;
+    }
+
+    /** The canary's mode; empty when it is unknown to this build (the canary then gets nothing). */
+    @JsonIgnore
+    public Optional<CanaryMode> canaryMode() {
+      return CanaryMode.fromWire(mode);
     }
   }
 }

@@ -6,17 +6,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Checks a routing table as a whole before anyone relies on it: the operator before it publishes,
  * the gateway before it swaps. Returns every problem found, each saying where and what.
  */
 public final class RoutingTableValidator {
-
-  private static final Set<String> STRATEGIES =
-      Set.of("priority", "weighted", "least-latency", "least-cost", "cost-latency");
-  private static final Set<String> CANARY_MODES = Set.of("split", "shadow");
 
   private RoutingTableValidator() {}
 
@@ -37,7 +32,7 @@ public final class RoutingTableValidator {
         .policies()
         .forEach(
             (name, policy) -> {
-              if (policy.strategy() != null && !STRATEGIES.contains(policy.strategy())) {
+              if (policy.strategy() != null && Strategy.fromWire(policy.strategy()).isEmpty()) {
                 problems.add("policy " + name + ": unknown strategy '" + policy.strategy() + "'");
               }
             });
@@ -56,7 +51,7 @@ public final class RoutingTableValidator {
       route.rules().forEach(rule -> checkTargets(where + " rule", rule.targets(), table, problems));
       RoutingTable.Canary canary = route.canary();
       if (canary != null) {
-        if (!CANARY_MODES.contains(canary.mode())) {
+        if (canary.canaryMode().isEmpty()) {
           problems.add(where + ": unknown canary mode '" + canary.mode() + "'");
         }
         if (canary.weight() < 0 || canary.weight() > 100) {

@@ -68,6 +68,35 @@ class RoutingTableValidatorTest {
   }
 
   @Test
+  void namesAStrategyOrCanaryModeThisBuildDoesNotKnow() {
+    RoutingTable base =
+        RoutingTableCodecTest.sample(
+            Map.of("openai-prod", provider("openai-prod", "https://api.openai.com/v1")));
+    RoutingTable.Route route = base.routes().get(0);
+    RoutingTable.Route withCanary =
+        new RoutingTable.Route(
+            route.name(),
+            route.model(),
+            route.aliases(),
+            null,
+            route.revision(),
+            route.targets(),
+            route.rules(),
+            new RoutingTable.Canary("mirror", 10, 2, route.targets(), List.of()));
+    RoutingTable.Policy newer =
+        new RoutingTable.Policy(
+            "newer", "round-robin", null, null, null, null, null, null, null, null, null);
+    RoutingTable table =
+        new RoutingTable(
+            1, null, "default", base.providers(), Map.of("newer", newer), List.of(withCanary));
+
+    assertThat(RoutingTableValidator.validate(table))
+        .containsExactlyInAnyOrder(
+            "policy newer: unknown strategy 'round-robin'",
+            "route chat-default: unknown canary mode 'mirror'");
+  }
+
+  @Test
   void parsesDurations() {
     assertThat(Durations.toMillis("250ms")).isEqualTo(250);
     assertThat(Durations.toMillis("2s")).isEqualTo(2000);

@@ -2,6 +2,7 @@ package dev.switchboard.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.switchboard.contract.CanaryMode;
 import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Required;
@@ -16,7 +17,7 @@ public class CanarySpec {
 
   @JsonPropertyDescription("split (real traffic share) or shadow (mirror; answer from stable).")
   @Default("split")
-  @SchemaFrom(type = SchemaEnums.CanaryMode.class)
+  @SchemaFrom(type = CanaryMode.class)
   private String mode;
 
   @JsonPropertyDescription(

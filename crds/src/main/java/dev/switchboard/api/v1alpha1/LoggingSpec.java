@@ -2,6 +2,7 @@ package dev.switchboard.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.switchboard.contract.BodyLogging;
 import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Default;
 import java.util.Objects;
@@ -12,7 +13,7 @@ public class LoggingSpec {
 
   @JsonPropertyDescription("Request/response bodies in logs: none, metadata or full (opt-in).")
   @Default("none")
-  @SchemaFrom(type = SchemaEnums.BodyLogging.class)
+  @SchemaFrom(type = BodyLogging.class)
   private String bodies;
 
   public String getBodies() {

@@ -2,6 +2,7 @@ package dev.switchboard.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.switchboard.contract.ProviderKind;
 import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
@@ -27,7 +28,7 @@ public class ProviderEndpointSpec {
   @JsonPropertyDescription(
       "Provider kind: openai, azure-openai, anthropic, gemini, mistral, deepseek, qwen or openai-compatible.")
   @Required
-  @SchemaFrom(type = SchemaEnums.Provider.class)
+  @SchemaFrom(type = ProviderKind.class)
   private String provider;
 
   @JsonPropertyDescription(

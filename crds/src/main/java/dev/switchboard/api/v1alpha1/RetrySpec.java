@@ -15,7 +15,9 @@ import java.util.Objects;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class RetrySpec {
 
-  @JsonPropertyDescription("Attempts in total, including the first.")
+  @JsonPropertyDescription(
+      "Attempts on one target, including the first, before the request fails over to the next"
+          + " target (1 = fail over at once).")
   @Default("3")
   @Min(1)
   @Max(10)

@@ -2,6 +2,7 @@ package dev.switchboard.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.switchboard.contract.Strategy;
 import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Size;
@@ -16,7 +17,7 @@ public class RoutingPolicySpec {
   @JsonPropertyDescription(
       "priority (ordered failover), weighted, least-latency, least-cost or cost-latency.")
   @Default("priority")
-  @SchemaFrom(type = SchemaEnums.Strategy.class)
+  @SchemaFrom(type = Strategy.class)
   private String strategy;
 
   @JsonPropertyDescription("Latency target used by least-cost and cost-latency.")

@@ -2,6 +2,7 @@ package dev.switchboard.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.switchboard.contract.Strategy;
 import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
@@ -49,7 +50,7 @@ public class ScheduleWindow {
 
   @JsonPropertyDescription("Strategy that applies inside the window.")
   @Required
-  @SchemaFrom(type = SchemaEnums.Strategy.class)
+  @SchemaFrom(type = Strategy.class)
   private String strategy;
 
   public String getName() {

@@ -4,8 +4,11 @@ import static dev.switchboard.api.v1alpha1.GeneratedCrds.at;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.contract.BodyLogging;
+import dev.switchboard.contract.CanaryMode;
 import dev.switchboard.contract.Durations;
 import dev.switchboard.contract.ProviderKind;
+import dev.switchboard.contract.Strategy;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
@@ -45,6 +48,24 @@ class CrdSchemaTest {
 
   private static String defaultValue(JSONSchemaProps node) {
     return node.getDefault() == null ? null : node.getDefault().toString();
+  }
+
+  /** The sets the gateway and the table share have one source: their enum in the contract. */
+  @Test
+  void sharedEnumerationsAreExactlyTheContractEnums() {
+    assertThat(enumValues(at(PE, "spec.provider")))
+        .containsExactlyInAnyOrderElementsOf(
+            Arrays.stream(ProviderKind.values()).map(ProviderKind::wireName).toList());
+    assertThat(enumValues(at(RP, "spec.strategy")))
+        .containsExactlyInAnyOrderElementsOf(Strategy.wireNames());
+    assertThat(enumValues(at(RP, "spec.schedule[].strategy")))
+        .containsExactlyInAnyOrderElementsOf(Strategy.wireNames());
+    assertThat(enumValues(at(RP, "spec.logging.bodies")))
+        .containsExactlyInAnyOrderElementsOf(BodyLogging.wireNames());
+    assertThat(enumValues(at(MR, "spec.canary.mode")))
+        .containsExactlyInAnyOrderElementsOf(CanaryMode.wireNames());
+    assertThat(defaultValue(at(RP, "spec.strategy")))
+        .isEqualTo("\"" + Strategy.DEFAULT.wireName() + "\"");
   }
 
   @ParameterizedTest

@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.pipeline;
 
+import dev.switchboard.contract.CanaryMode;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.routing.ResolvedRoute;
@@ -52,7 +53,7 @@ public final class ShadowStage implements Stage {
   public boolean forward(Exchange exchange) {
     RequestContext primary = exchange.ctx();
     ResolvedRoute route = primary.route();
-    if (!"shadow".equals(route.canaryMode())
+    if (route.canaryMode() != CanaryMode.SHADOW
         || random.getAsDouble() * 100 >= route.route().canary().weight()) {
       return true;
     }

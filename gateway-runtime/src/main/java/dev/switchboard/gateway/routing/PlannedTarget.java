@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.routing;
 
+import dev.switchboard.contract.Arm;
 import dev.switchboard.contract.RoutingTable;
 
 /**
@@ -10,10 +11,10 @@ public record PlannedTarget(
     RoutingTable.Target target, RoutingTable.Provider provider, String arm) {
 
   /** The arm label of targets outside a canary. */
-  public static final String STABLE = "stable";
+  public static final String STABLE = Arm.STABLE.wireName();
 
   /** The arm label of canary targets. */
-  public static final String CANARY = "canary";
+  public static final String CANARY = Arm.CANARY.wireName();
 
   /** {@code provider/model}, the identity used in metrics, stats and logs. */
   public String id() {

@@ -1,6 +1,8 @@
 package dev.switchboard.gateway.routing;
 
+import dev.switchboard.contract.CanaryMode;
 import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.contract.Strategy;
 import java.util.List;
 
 /**
@@ -21,18 +23,24 @@ public record ResolvedRoute(
     return route.name();
   }
 
-  /** The route's strategy, {@code priority} when no policy says otherwise. */
-  public String strategy() {
-    return policy == null || policy.strategy() == null ? "priority" : policy.strategy();
+  /**
+   * The route's strategy, {@code priority} when no policy says otherwise (or names an unknown one).
+   */
+  public Strategy strategy() {
+    return policy == null ? Strategy.DEFAULT : policy.strategyOrDefault();
   }
 
-  /** The canary's mode ({@code split} or {@code shadow}) when it has candidates, else null. */
-  public String canaryMode() {
-    return canaryCandidates.isEmpty() || route.canary() == null ? null : route.canary().mode();
+  /**
+   * The canary's mode when it has candidates, else null (also for a mode this build does not know).
+   */
+  public CanaryMode canaryMode() {
+    return canaryCandidates.isEmpty() || route.canary() == null
+        ? null
+        : route.canary().canaryMode().orElse(null);
   }
 
   /** Whether the route's policy asks for request and response bodies in the log. */
   public boolean logsBodies() {
-    return policy != null && "full".equals(policy.loggingBodies());
+    return policy != null && policy.logsBodies();
   }
 }

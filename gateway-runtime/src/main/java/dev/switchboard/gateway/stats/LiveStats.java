@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.stats;
 
+import dev.switchboard.contract.Outcome;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.routing.strategy.LiveFigures;
 import dev.switchboard.gateway.routing.strategy.TargetFigures;
@@ -52,7 +53,7 @@ public final class LiveStats implements LiveFigures {
     Sample sample =
         new Sample(
             clockMillis.getAsLong(),
-            !"success".equals(ctx.outcome()),
+            !Outcome.isSuccess(ctx.outcome()),
             ctx.stream() ? ctx.ttftMs() : null,
             tokensPerSecond,
             ctx.costUsd());

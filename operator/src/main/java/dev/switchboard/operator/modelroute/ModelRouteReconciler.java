@@ -9,16 +9,20 @@ import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.operator.providerendpoint.ProviderEndpointValidator;
 import dev.switchboard.operator.publish.RoutingTablePublisher;
 import dev.switchboard.operator.render.NamespaceView;
+import dev.switchboard.operator.render.PlannedRollout;
 import dev.switchboard.operator.render.RenderOutcome;
 import dev.switchboard.operator.render.ResolvedNamespace;
 import dev.switchboard.operator.render.RouteOutcome;
 import dev.switchboard.operator.render.RoutingTableComposer;
+import dev.switchboard.operator.rollout.CanaryPlanner;
 import dev.switchboard.operator.rollout.RolloutDecision;
 import dev.switchboard.operator.rollout.RolloutHooks;
 import dev.switchboard.operator.routingpolicy.RoutingPolicyValidator;
+import dev.switchboard.operator.runtime.GatewayObserver;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
 import dev.switchboard.operator.status.FieldsRecognized;
+import dev.switchboard.operator.status.Reason;
 import dev.switchboard.operator.status.StatusUpdater;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -49,6 +53,10 @@ import java.util.stream.Collectors;
  * policy, a provider or a Secret a provider uses re-renders the namespace from the informer caches
  * and publishes it when it changed. Runs on every event, deletes included, so that deleting a route
  * removes it from the table without a finalizer.
+ *
+ * <p>One reconcile: validate and resolve → plan the route's canary (may read metrics; no lock) →
+ * render the namespace (pure) and publish, under the namespace lock → observe the gateways → status
+ * and events.
  */
 @ControllerConfiguration(name = ModelRouteReconciler.NAME, triggerReconcilerOnAllEvents = true)
 public class ModelRouteReconciler implements Reconciler<ModelRoute> {
@@ -70,7 +78,9 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   private final ModelRouteStatusBuilder statusBuilder;
   private final Conditions conditions;
   private final EventRecorder events;
+  private final CanaryPlanner planner;
   private final RolloutHooks rollout;
+  private final GatewayObserver gateways;
 
   private IndexerResourceCache<ModelRoute> routes;
   private InformerEventSource<ProviderEndpoint, ModelRoute> providers;
@@ -78,24 +88,11 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   private InformerEventSource<Secret, ModelRoute> secrets;
   private ReferenceResolver references;
 
-  public ModelRouteReconciler(
-      ProviderEndpointValidator providerValidator,
-      RoutingPolicyValidator policyValidator,
-      RoutingTableComposer composer,
-      RoutingTablePublisher publisher,
-      Conditions conditions,
-      EventRecorder events) {
-    this(
-        providerValidator,
-        policyValidator,
-        composer,
-        publisher,
-        conditions,
-        events,
-        RolloutHooks.NONE);
-  }
-
-  /** As above, with the canary rollout's hooks (annotation clearing, forgetting deleted routes). */
+  /**
+   * @param planner decides each route's canary rollout, in that route's own reconcile
+   * @param rollout annotation clearing and forgetting deleted routes
+   * @param gateways observes what the gateway replicas run, for {@code status.gateway}
+   */
   public ModelRouteReconciler(
       ProviderEndpointValidator providerValidator,
       RoutingPolicyValidator policyValidator,
@@ -103,8 +100,9 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       RoutingTablePublisher publisher,
       Conditions conditions,
       EventRecorder events,
-      RolloutHooks rollout) {
-    this.rollout = rollout;
+      CanaryPlanner planner,
+      RolloutHooks rollout,
+      GatewayObserver gateways) {
     this.providerValidator = providerValidator;
     this.policyValidator = policyValidator;
     this.composer = composer;
@@ -112,38 +110,29 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     this.statusBuilder = new ModelRouteStatusBuilder(conditions);
     this.conditions = conditions;
     this.events = events;
+    this.planner = planner;
+    this.rollout = rollout;
+    this.gateways = gateways;
   }
 
   @Override
   public UpdateControl<ModelRoute> reconcile(ModelRoute route, Context<ModelRoute> context) {
     String namespace = route.getMetadata().getNamespace();
-    boolean deleted = context.isPrimaryResourceDeleted();
-    if (deleted) {
+    if (context.isPrimaryResourceDeleted()) {
       rollout.deleted(namespace, route.getMetadata().getName());
+      renderAndPublish(namespace, Optional.empty(), route);
+      return UpdateControl.noUpdate();
     }
-    RouteOutcome outcome;
-    String publishedVersion;
-    synchronized (publisher.lockFor(namespace)) {
-      NamespaceView view = references.view(namespace);
-      if (deleted) {
-        view = without(view, route);
-      }
-      if (view.routes().isEmpty()) {
-        publisher.withdraw(namespace);
-        return UpdateControl.noUpdate();
-      }
-      ResolvedNamespace resolved =
-          ResolvedNamespace.resolve(view, providerValidator, policyValidator);
-      RenderOutcome rendered = composer.compose(resolved, publisher.published(namespace));
-      publisher.publish(namespace, rendered, owners(view.routes()));
-      outcome = rendered.routes().get(route.getMetadata().getName());
-      publishedVersion = rendered.table().configVersion();
-    }
-    if (deleted || outcome == null) {
+    Optional<PlannedRollout> planned = planRollout(route);
+    Optional<RenderOutcome> rendered = renderAndPublish(namespace, planned, null);
+    RouteOutcome outcome =
+        rendered.map(r -> r.routes().get(route.getMetadata().getName())).orElse(null);
+    if (outcome == null) {
       return UpdateControl.noUpdate();
     }
     ModelRouteStatus next = statusBuilder.build(route, outcome);
-    Optional<GatewayStatus> runtime = rollout.gatewayStatus(namespace, publishedVersion);
+    Optional<GatewayStatus> runtime =
+        gateways.gatewayStatus(namespace, rendered.get().table().configVersion());
     runtime.ifPresent(next::setGateway);
     next.setConditions(
         FieldsRecognized.apply(
@@ -152,8 +141,54 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
             next.getConditions(),
             conditions,
             events));
+    recordEvents(route, next, outcome.rollout());
+    return control(route, next, outcome.rollout(), runtime, context);
+  }
+
+  /**
+   * Validate, resolve and plan the route's canary from its status and the published table. Runs
+   * without the namespace lock: an analysis may read gateway metrics over HTTP.
+   */
+  private Optional<PlannedRollout> planRollout(ModelRoute route) {
+    String namespace = route.getMetadata().getNamespace();
+    String name = route.getMetadata().getName();
+    ResolvedNamespace resolved =
+        ResolvedNamespace.resolve(references.view(namespace), providerValidator, policyValidator);
+    return composer
+        .desired(route, resolved)
+        .map(
+            desired ->
+                new PlannedRollout(
+                    name,
+                    desired.revision(),
+                    planner.plan(route, desired, publisher.published(namespace).route(name))));
+  }
+
+  /**
+   * Render and publish under the namespace lock (pure rendering, then the writes); empty once the
+   * namespace has no routes left and its table was withdrawn.
+   */
+  private Optional<RenderOutcome> renderAndPublish(
+      String namespace, Optional<PlannedRollout> planned, ModelRoute deleted) {
+    synchronized (publisher.lockFor(namespace)) {
+      NamespaceView view = references.view(namespace);
+      if (deleted != null) {
+        view = without(view, deleted);
+      }
+      if (view.routes().isEmpty()) {
+        publisher.withdraw(namespace);
+        return Optional.empty();
+      }
+      ResolvedNamespace resolved =
+          ResolvedNamespace.resolve(view, providerValidator, policyValidator);
+      RenderOutcome rendered = composer.compose(resolved, publisher.published(namespace), planned);
+      publisher.publish(namespace, rendered, owners(view.routes()));
+      return Optional.of(rendered);
+    }
+  }
+
+  private void recordEvents(ModelRoute route, ModelRouteStatus next, RolloutDecision decision) {
     recordTransition(route, next);
-    RolloutDecision decision = outcome.rollout();
     if (decision != null && decision.transition() != null) {
       RolloutDecision.Transition transition = decision.transition();
       events.record(
@@ -162,11 +197,24 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
           transition.reason(),
           transition.message());
     }
+  }
+
+  /** The status write (when it changed), manual annotations cleared, and when to look again. */
+  private UpdateControl<ModelRoute> control(
+      ModelRoute route,
+      ModelRouteStatus next,
+      RolloutDecision decision,
+      Optional<GatewayStatus> runtime,
+      Context<ModelRoute> context) {
     Set<String> manual = manualAnnotations(route);
-    UpdateControl<ModelRoute> control =
-        StatusUpdater.patchIfChanged(route, next, ModelRouteStatus::setObservedGeneration);
+    // Written now and cached: the rollout's state machine lives in this status, and the next
+    // reconcile must not plan from an older one the informer still holds.
+    boolean written =
+        StatusUpdater.writeAndCacheIfChanged(
+            route, next, ModelRouteStatus::setObservedGeneration, context);
+    UpdateControl<ModelRoute> control = UpdateControl.noUpdate();
     if (!manual.isEmpty()) {
-      if (control.isPatchStatus()) {
+      if (written) {
         // Clear once the decision taken on the annotation is recorded; annotation-only changes
         // do not trigger a reconcile, so come back for it.
         control.rescheduleAfter(ANNOTATION_CLEAR_DELAY);
@@ -198,7 +246,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       events.record(
           route,
           EventRecorder.WARNING,
-          "RoutingTableRejected",
+          Reason.ROUTING_TABLE_REJECTED.wireName(),
           "the rendered routing table failed validation and was not published; the previous"
               + " table keeps serving: "
               + rejected.problems());

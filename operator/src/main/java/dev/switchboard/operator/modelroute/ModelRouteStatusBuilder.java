@@ -2,11 +2,12 @@ package dev.switchboard.operator.modelroute;
 
 import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.api.v1alpha1.ModelRouteStatus;
-import dev.switchboard.operator.render.Problem;
 import dev.switchboard.operator.render.RouteOutcome;
 import dev.switchboard.operator.rollout.CanaryCondition;
 import dev.switchboard.operator.rollout.RolloutDecision;
 import dev.switchboard.operator.status.Conditions;
+import dev.switchboard.operator.status.Problem;
+import dev.switchboard.operator.status.Reason;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -66,12 +67,12 @@ final class ModelRouteStatusBuilder {
             ? new Conditions.Desired(
                 Conditions.REFERENCES_RESOLVED,
                 true,
-                "ReferencesResolved",
+                Reason.REFERENCES_RESOLVED.wireName(),
                 "the policy and every target's provider and model resolve")
             : new Conditions.Desired(
                 Conditions.REFERENCES_RESOLVED,
                 false,
-                outcome.referenceProblems().get(0).reason(),
+                outcome.referenceProblems().get(0).reasonName(),
                 joined(outcome.referenceProblems(), "")));
     next.setConditions(
         conditions.merge(
@@ -85,13 +86,13 @@ final class ModelRouteStatusBuilder {
           new Conditions.Desired(
               Conditions.READY,
               true,
-              "RouteServing",
+              Reason.ROUTE_SERVING.wireName(),
               "revision " + outcome.servedRevision() + " is in the routing table");
       case LAST_GOOD ->
           new Conditions.Desired(
               Conditions.READY,
               false,
-              outcome.problems().get(0).reason(),
+              outcome.problems().get(0).reasonName(),
               joined(
                   outcome.problems(),
                   " The last good revision "
@@ -101,7 +102,7 @@ final class ModelRouteStatusBuilder {
           new Conditions.Desired(
               Conditions.READY,
               false,
-              outcome.problems().get(0).reason(),
+              outcome.problems().get(0).reasonName(),
               joined(outcome.problems(), " The route is not served until this is fixed."));
     };
   }

@@ -5,13 +5,8 @@ import dev.switchboard.api.v1alpha1.ModelRouteSpec;
 import dev.switchboard.api.v1alpha1.RouteRule;
 import dev.switchboard.api.v1alpha1.RouteTarget;
 import dev.switchboard.operator.render.NamespaceView;
-import dev.switchboard.operator.render.Problem;
-import dev.switchboard.operator.render.ResolvedNamespace;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Optional;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -32,42 +27,6 @@ public final class ReferenceResolver {
   /** The current view of one namespace. */
   public NamespaceView view(String namespace) {
     return views.apply(namespace);
-  }
-
-  /** Problems with the route's references; empty when every reference resolves to a usable one. */
-  public static List<Problem> referenceProblems(ModelRoute route, ResolvedNamespace namespace) {
-    List<Problem> problems = new ArrayList<>();
-    ModelRouteSpec spec = route.getSpec();
-    if (spec == null) {
-      return problems;
-    }
-    if (spec.getPolicyRef() != null && spec.getPolicyRef().getName() != null) {
-      String name = spec.getPolicyRef().getName();
-      Optional<ResolvedNamespace.PolicyState> policy = namespace.policy(name);
-      if (policy.isEmpty()) {
-        problems.add(
-            new Problem(
-                "PolicyNotFound",
-                "RoutingPolicy '"
-                    + name
-                    + "' does not exist in namespace '"
-                    + namespace.namespace()
-                    + "'; create it or fix spec.policyRef"));
-      } else if (!policy.get().usable()) {
-        problems.add(
-            new Problem(
-                "PolicyNotReady",
-                "RoutingPolicy '"
-                    + name
-                    + "' is not ready: "
-                    + policy.get().problems().get(0).message()));
-      }
-    }
-    Set<String> reported = new LinkedHashSet<>();
-    for (RouteTarget target : allTargets(spec)) {
-      checkTarget(target, namespace, problems, reported);
-    }
-    return problems;
   }
 
   /** Names of every ProviderEndpoint the route refers to, for informer indexes. */
@@ -105,53 +64,5 @@ public final class ReferenceResolver {
       }
     }
     return targets;
-  }
-
-  private static void checkTarget(
-      RouteTarget target, ResolvedNamespace namespace, List<Problem> problems, Set<String> seen) {
-    if (target.getProviderRef() == null || target.getProviderRef().getName() == null) {
-      return; // reported by ModelRouteValidator
-    }
-    String name = target.getProviderRef().getName();
-    Optional<ResolvedNamespace.ProviderState> provider = namespace.provider(name);
-    if (provider.isEmpty()) {
-      if (seen.add("missing:" + name)) {
-        problems.add(
-            new Problem(
-                "ProviderNotFound",
-                "ProviderEndpoint '"
-                    + name
-                    + "' does not exist in namespace '"
-                    + namespace.namespace()
-                    + "'; create it or fix the target's providerRef"));
-      }
-      return;
-    }
-    if (!provider.get().usable()) {
-      if (seen.add("unready:" + name)) {
-        problems.add(
-            new Problem(
-                "ProviderNotReady",
-                "ProviderEndpoint '"
-                    + name
-                    + "' is not ready: "
-                    + provider.get().problems().get(0).message()));
-      }
-      return;
-    }
-    var models = provider.get().endpoint().getSpec().getModels();
-    boolean listsModels = models != null && !models.isEmpty();
-    if (listsModels
-        && models.stream().noneMatch(m -> target.getModel().equals(m.getName()))
-        && seen.add("model:" + name + "/" + target.getModel())) {
-      problems.add(
-          new Problem(
-              "ModelNotServed",
-              "ProviderEndpoint '"
-                  + name
-                  + "' does not list model '"
-                  + target.getModel()
-                  + "'; add it to the endpoint's spec.models or fix the target's model"));
-    }
   }
 }

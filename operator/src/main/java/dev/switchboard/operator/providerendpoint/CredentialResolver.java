@@ -2,7 +2,8 @@ package dev.switchboard.operator.providerendpoint;
 
 import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.api.v1alpha1.SecretKeyRef;
-import dev.switchboard.operator.render.Problem;
+import dev.switchboard.operator.status.Problem;
+import dev.switchboard.operator.status.Reason;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -36,7 +37,7 @@ public final class CredentialResolver {
     }
     String namespace = endpoint.getMetadata().getNamespace();
     if (ref.getName() == null) {
-      return failed("InvalidSpec", "spec.apiKeySecretRef needs the name of a Secret");
+      return failed(Reason.INVALID_SPEC, "spec.apiKeySecretRef needs the name of a Secret");
     }
     // The schema defaults the key; the same default here keeps servers that do not apply schema
     // defaults (the mock API server) rendering exactly what a real cluster would.
@@ -44,7 +45,7 @@ public final class CredentialResolver {
     Optional<Secret> secret = secretLookup.apply(namespace, ref.getName());
     if (secret.isEmpty()) {
       return failed(
-          "SecretNotFound",
+          Reason.SECRET_NOT_FOUND,
           "Secret '"
               + ref.getName()
               + "' does not exist in namespace '"
@@ -56,12 +57,12 @@ public final class CredentialResolver {
     Optional<String> value = valueOf(secret.get(), key);
     if (value.isEmpty()) {
       return failed(
-          "SecretKeyNotFound",
+          Reason.SECRET_KEY_NOT_FOUND,
           "Secret '" + ref.getName() + "' has no key '" + key + "'; add the API key under it");
     }
     if (value.get().isBlank()) {
       return failed(
-          "SecretKeyEmpty",
+          Reason.SECRET_KEY_EMPTY,
           "key '" + key + "' of Secret '" + ref.getName() + "' is empty; put the API key there");
     }
     return new Result(new Credentials(value.get().strip()), null);
@@ -84,7 +85,7 @@ public final class CredentialResolver {
     return Optional.empty();
   }
 
-  private static Result failed(String reason, String message) {
+  private static Result failed(Reason reason, String message) {
     return new Result(null, new Problem(reason, message));
   }
 

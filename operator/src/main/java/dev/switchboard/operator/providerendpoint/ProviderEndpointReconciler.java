@@ -2,12 +2,14 @@ package dev.switchboard.operator.providerendpoint;
 
 import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.api.v1alpha1.ProviderEndpointStatus;
-import dev.switchboard.operator.render.Problem;
 import dev.switchboard.operator.runtime.ProviderHealth;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
 import dev.switchboard.operator.status.FieldsRecognized;
+import dev.switchboard.operator.status.Problem;
+import dev.switchboard.operator.status.Reason;
 import dev.switchboard.operator.status.StatusUpdater;
+import dev.switchboard.operator.status.UnenforcedFields;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -44,7 +46,7 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
   static final String BY_SECRET = "providers-by-secret";
 
   private static final Set<String> MANAGED =
-      Set.of(Conditions.READY, Conditions.CREDENTIALS_RESOLVED);
+      Set.of(Conditions.READY, Conditions.CREDENTIALS_RESOLVED, UnenforcedFields.ENFORCED);
 
   private final ProviderEndpointValidator validator;
   private final ModelPhases modelPhases;
@@ -99,24 +101,28 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
             List.of(
                 all.isEmpty()
                     ? new Conditions.Desired(
-                        Conditions.READY, true, "EndpointReady", "the endpoint can be routed to")
+                        Conditions.READY,
+                        true,
+                        Reason.ENDPOINT_READY.wireName(),
+                        "the endpoint can be routed to")
                     : new Conditions.Desired(
-                        Conditions.READY, false, all.get(0).reason(), joined(all)),
+                        Conditions.READY, false, all.get(0).reasonName(), joined(all)),
                 credentials.resolved()
                     ? new Conditions.Desired(
                         Conditions.CREDENTIALS_RESOLVED,
                         true,
                         credentials.credentials().hasKey()
-                            ? "SecretKeyFound"
-                            : "NoCredentialsNeeded",
+                            ? Reason.SECRET_KEY_FOUND.wireName()
+                            : Reason.NO_CREDENTIALS_NEEDED.wireName(),
                         credentials.credentials().hasKey()
                             ? "the API key was found in the referenced Secret"
                             : "no apiKeySecretRef: requests are sent without a key")
                     : new Conditions.Desired(
                         Conditions.CREDENTIALS_RESOLVED,
                         false,
-                        credentials.problem().reason(),
+                        credentials.problem().reasonName(),
                         credentials.problem().message())));
+    desired.add(UnenforcedFields.condition(UnenforcedFields.of(endpoint.getSpec())));
     Set<String> managed = MANAGED;
     Optional<Conditions.Desired> healthy =
         health == null
@@ -125,7 +131,12 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
                 endpoint.getMetadata().getNamespace(), endpoint.getMetadata().getName());
     if (healthy.isPresent()) {
       desired.add(healthy.get());
-      managed = Set.of(Conditions.READY, Conditions.CREDENTIALS_RESOLVED, ProviderHealth.HEALTHY);
+      managed =
+          Set.of(
+              Conditions.READY,
+              Conditions.CREDENTIALS_RESOLVED,
+              UnenforcedFields.ENFORCED,
+              ProviderHealth.HEALTHY);
     }
     ProviderEndpointStatus previous = endpoint.getStatus();
     next.setConditions(

@@ -8,7 +8,8 @@ import dev.switchboard.api.v1alpha1.ProviderModel;
 import dev.switchboard.api.v1alpha1.Timeouts;
 import dev.switchboard.contract.Durations;
 import dev.switchboard.contract.ProviderKind;
-import dev.switchboard.operator.render.Problem;
+import dev.switchboard.operator.status.Problem;
+import dev.switchboard.operator.status.Reason;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.LocalDate;
@@ -42,14 +43,14 @@ public final class ProviderEndpointValidator {
     List<Problem> problems = new ArrayList<>();
     ProviderEndpointSpec spec = endpoint.getSpec();
     if (spec == null) {
-      problems.add(new Problem("InvalidSpec", "spec is missing"));
+      problems.add(new Problem(Reason.INVALID_SPEC, "spec is missing"));
       return problems;
     }
     Optional<ProviderKind> kind = ProviderKind.fromWireName(spec.getProvider());
     if (kind.isEmpty()) {
       problems.add(
           new Problem(
-              "UnknownProvider",
+              Reason.UNKNOWN_PROVIDER,
               "spec.provider '"
                   + spec.getProvider()
                   + "' is not one of openai, azure-openai, anthropic, gemini, mistral, deepseek,"
@@ -59,7 +60,7 @@ public final class ProviderEndpointValidator {
     if (baseUrl.isEmpty()) {
       problems.add(
           new Problem(
-              "BaseUrlRequired",
+              Reason.BASE_URL_REQUIRED,
               "spec.baseUrl is required for provider '"
                   + spec.getProvider()
                   + "' (it has no public default endpoint)"));
@@ -97,24 +98,25 @@ public final class ProviderEndpointValidator {
       URI uri = new URI(baseUrl);
       if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
         return Optional.of(
-            new Problem("InvalidBaseUrl", "spec.baseUrl must start with http:// or https://"));
+            new Problem(
+                Reason.INVALID_BASE_URL, "spec.baseUrl must start with http:// or https://"));
       }
       if (uri.getUserInfo() != null) {
         return Optional.of(
             new Problem(
-                "InvalidBaseUrl",
+                Reason.INVALID_BASE_URL,
                 "spec.baseUrl must not contain credentials; put the key in the Secret named by"
                     + " spec.apiKeySecretRef"));
       }
       if (uri.getQuery() != null || uri.getFragment() != null) {
         return Optional.of(
             new Problem(
-                "InvalidBaseUrl",
+                Reason.INVALID_BASE_URL,
                 "spec.baseUrl must not have a query or fragment (use spec.apiVersion for Azure)"));
       }
       return Optional.empty();
     } catch (URISyntaxException e) {
-      return Optional.of(new Problem("InvalidBaseUrl", "spec.baseUrl is not a valid URL"));
+      return Optional.of(new Problem(Reason.INVALID_BASE_URL, "spec.baseUrl is not a valid URL"));
     }
   }
 
@@ -126,7 +128,7 @@ public final class ProviderEndpointValidator {
       if (CREDENTIAL_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
         problems.add(
             new Problem(
-                "CredentialInHeaders",
+                Reason.CREDENTIAL_IN_HEADERS,
                 "spec.headers must not set '"
                     + name
                     + "': credentials belong in the Secret named by spec.apiKeySecretRef"));
@@ -141,13 +143,14 @@ public final class ProviderEndpointValidator {
     Set<String> seen = new HashSet<>();
     for (ProviderModel model : spec.getModels()) {
       if (model.getName() == null || model.getName().isBlank()) {
-        problems.add(new Problem("InvalidSpec", "every entry of spec.models needs a name"));
+        problems.add(new Problem(Reason.INVALID_SPEC, "every entry of spec.models needs a name"));
         continue;
       }
       if (!seen.add(model.getName())) {
         problems.add(
             new Problem(
-                "DuplicateModel", "spec.models lists '" + model.getName() + "' more than once"));
+                Reason.DUPLICATE_MODEL,
+                "spec.models lists '" + model.getName() + "' more than once"));
       }
       ModelLifecycle lifecycle = model.getLifecycle();
       if (lifecycle != null) {
@@ -166,7 +169,7 @@ public final class ProviderEndpointValidator {
     } catch (DateTimeParseException e) {
       problems.add(
           new Problem(
-              "InvalidSpec",
+              Reason.INVALID_SPEC,
               "lifecycle."
                   + field
                   + " of model '"
@@ -184,7 +187,7 @@ public final class ProviderEndpointValidator {
     try {
       Durations.toMillis(text);
     } catch (IllegalArgumentException e) {
-      problems.add(new Problem("InvalidDuration", field + ": " + e.getMessage()));
+      problems.add(new Problem(Reason.INVALID_DURATION, field + ": " + e.getMessage()));
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.switchboard.operator.providerendpoint;
 
-import dev.switchboard.operator.render.Problem;
+import dev.switchboard.operator.status.Problem;
+import dev.switchboard.operator.status.Reason;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -62,11 +63,11 @@ public final class UpstreamAddressGuard {
       host = new URI(baseUrl).getHost();
     } catch (URISyntaxException e) {
       return Optional.of(
-          new Problem("InvalidBaseUrl", "baseUrl '" + baseUrl + "' is not a valid URL"));
+          new Problem(Reason.INVALID_BASE_URL, "baseUrl '" + baseUrl + "' is not a valid URL"));
     }
     if (host == null || host.isBlank()) {
       return Optional.of(
-          new Problem("InvalidBaseUrl", "baseUrl '" + baseUrl + "' has no host name"));
+          new Problem(Reason.INVALID_BASE_URL, "baseUrl '" + baseUrl + "' has no host name"));
     }
     host = host.toLowerCase(Locale.ROOT);
     if (host.startsWith("[") && host.endsWith("]")) {
@@ -87,7 +88,7 @@ public final class UpstreamAddressGuard {
       if (AMBIGUOUS_NUMERIC.matcher(host).matches()) {
         return Optional.of(
             new Problem(
-                "UpstreamAddressNotAllowed",
+                Reason.UPSTREAM_ADDRESS_NOT_ALLOWED,
                 "baseUrl host '"
                     + host
                     + "' is a numeric address in a non-standard form; write the address as a"
@@ -101,7 +102,8 @@ public final class UpstreamAddressGuard {
       address = InetAddress.getByName(host);
     } catch (UnknownHostException e) {
       return Optional.of(
-          new Problem("InvalidBaseUrl", "baseUrl host '" + host + "' is not a valid IP address"));
+          new Problem(
+              Reason.INVALID_BASE_URL, "baseUrl host '" + host + "' is not a valid IP address"));
     }
     return checkAddress(host, address);
   }
@@ -133,7 +135,7 @@ public final class UpstreamAddressGuard {
     if (isPrivate(address) && !allowPrivate) {
       return Optional.of(
           new Problem(
-              "UpstreamAddressNotAllowed",
+              Reason.UPSTREAM_ADDRESS_NOT_ALLOWED,
               "baseUrl host '"
                   + host
                   + "' is a private address; set SWITCHBOARD_ALLOW_PRIVATE_UPSTREAMS=true on the"
@@ -160,7 +162,7 @@ public final class UpstreamAddressGuard {
   private static Optional<Problem> refuse(String host, String what) {
     return Optional.of(
         new Problem(
-            "UpstreamAddressNotAllowed",
+            Reason.UPSTREAM_ADDRESS_NOT_ALLOWED,
             "baseUrl host '"
                 + host
                 + "' is "
@@ -172,7 +174,7 @@ public final class UpstreamAddressGuard {
   private static Optional<Problem> refuseLoopback(String host) {
     return Optional.of(
         new Problem(
-            "UpstreamAddressNotAllowed",
+            Reason.UPSTREAM_ADDRESS_NOT_ALLOWED,
             "baseUrl host '"
                 + host
                 + "' is a loopback address; set SWITCHBOARD_ALLOW_LOOPBACK_UPSTREAMS=true on the"

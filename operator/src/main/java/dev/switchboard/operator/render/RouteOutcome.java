@@ -1,6 +1,7 @@
 package dev.switchboard.operator.render;
 
 import dev.switchboard.operator.rollout.RolloutDecision;
+import dev.switchboard.operator.status.Problem;
 import java.util.List;
 
 /**
@@ -8,7 +9,8 @@ import java.util.List;
  * from its last good rendering, or not served at all; with the problems that caused it.
  *
  * @param servedRevision the revision (generation) in the table, or null when not served
- * @param rollout the canary planner's decision when the route is {@link State#CURRENT}, else null
+ * @param rollout the canary planner's decision when the route is {@link State#CURRENT} and its
+ *     rollout was planned for this render (its own reconcile), else null
  */
 public record RouteOutcome(
     State state,

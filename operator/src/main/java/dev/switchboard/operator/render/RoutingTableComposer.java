@@ -1,13 +1,13 @@
 package dev.switchboard.operator.render;
 
+import dev.switchboard.api.v1alpha1.CanarySpec;
 import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.RoutingTableCodec;
 import dev.switchboard.contract.RoutingTableValidator;
-import dev.switchboard.operator.modelroute.ModelRouteValidator;
-import dev.switchboard.operator.modelroute.ReferenceResolver;
-import dev.switchboard.operator.rollout.CanaryPlanner;
 import dev.switchboard.operator.rollout.RolloutDecision;
+import dev.switchboard.operator.status.Problem;
+import dev.switchboard.operator.status.Reason;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -17,8 +17,9 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * Composes one namespace's routing table from its validated resources and the table published now.
- * A deterministic function: same inputs, same bytes.
+ * Composes one namespace's routing table from its validated resources, the table published now and
+ * the canary decision of the route being reconciled. A pure function: no I/O, no clock, no planner;
+ * same inputs, same bytes.
  *
  * <p>Bad input never breaks serving. A route whose spec or references have problems keeps its last
  * good entry from the published table, together with the provider and policy entries (and provider
@@ -26,22 +27,43 @@ import java.util.TreeMap;
  * stopped listing a model the old entry uses, that model's entry is kept on it. A route without a
  * usable earlier entry is left out. Other routes are unaffected. Two routes claiming the same model
  * name: the older route (creation time, then name) keeps it.
+ *
+ * <p>Canary state: only a route's own reconcile plans its rollout ({@link PlannedRollout}); every
+ * other route with {@code spec.canary} keeps the arms (stable targets, canary arm and weight) the
+ * published table holds for it. The table is written before the route's status, so it is never
+ * older than that status, and a render triggered by another route neither advances nor reverts a
+ * rollout.
  */
 public final class RoutingTableComposer {
 
   private final ModelRouteValidator routeValidator;
-  private final CanaryPlanner canaryPlanner;
 
-  public RoutingTableComposer(ModelRouteValidator routeValidator, CanaryPlanner canaryPlanner) {
+  public RoutingTableComposer(ModelRouteValidator routeValidator) {
     this.routeValidator = routeValidator;
-    this.canaryPlanner = canaryPlanner;
+  }
+
+  /**
+   * The route's entry from its own spec, when its spec and references have no problem (what a
+   * canary planner plans from); a model-name conflict is only found by composing.
+   */
+  public Optional<RoutingTable.Route> desired(ModelRoute route, ResolvedNamespace namespace) {
+    return routeValidator.validate(route).isEmpty()
+            && RouteReferences.problems(route, namespace).isEmpty()
+        ? Optional.of(RoutingTableRenderer.route(route))
+        : Optional.empty();
+  }
+
+  /** As {@link #compose(ResolvedNamespace, PublishedTable, Optional)} with no rollout planned. */
+  public RenderOutcome compose(ResolvedNamespace namespace, PublishedTable published) {
+    return compose(namespace, published, Optional.empty());
   }
 
   /**
    * @throws RoutingTableRejectedException when the composed table fails {@link
    *     RoutingTableValidator} (a defect: composition is meant to prevent it); nothing is published
    */
-  public RenderOutcome compose(ResolvedNamespace namespace, PublishedTable published) {
+  public RenderOutcome compose(
+      ResolvedNamespace namespace, PublishedTable published, Optional<PlannedRollout> planned) {
     Map<String, RoutingTable.Provider> providers = new TreeMap<>();
     Map<String, String> keys = new TreeMap<>();
     namespace
@@ -84,7 +106,7 @@ public final class RoutingTableComposer {
     for (ModelRoute route : byAge) {
       String name = route.getMetadata().getName();
       List<Problem> spec = new ArrayList<>(routeValidator.validate(route));
-      List<Problem> references = ReferenceResolver.referenceProblems(route, namespace);
+      List<Problem> references = RouteReferences.problems(route, namespace);
       specProblems.put(name, spec);
       referenceProblems.put(name, references);
       if (spec.isEmpty() && references.isEmpty()) {
@@ -93,24 +115,28 @@ public final class RoutingTableComposer {
         if (taken.isPresent()) {
           spec.add(
               new Problem(
-                  "ModelNameConflict",
+                  Reason.MODEL_NAME_CONFLICT,
                   "model name '"
                       + taken.get()
                       + "' is already served by ModelRoute '"
                       + claims.get(taken.get())
                       + "'; choose another spec.model or alias"));
         } else {
-          RolloutDecision decision = canaryPlanner.plan(route, desired, published.route(name));
-          claim(claims, decision.route());
-          routes.put(name, decision.route());
+          RolloutDecision decision =
+              planned
+                  .filter(p -> p.route().equals(name) && p.revision() == desired.revision())
+                  .map(PlannedRollout::decision)
+                  .orElse(null);
+          RoutingTable.Route entry =
+              decision != null
+                  ? decision.route()
+                  : keepPublishedArms(route, desired, published.route(name));
+          claim(claims, entry);
+          routes.put(name, entry);
           outcomes.put(
               name,
               new RouteOutcome(
-                  RouteOutcome.State.CURRENT,
-                  List.of(),
-                  List.of(),
-                  decision.route().revision(),
-                  decision));
+                  RouteOutcome.State.CURRENT, List.of(), List.of(), entry.revision(), decision));
           continue;
         }
       }
@@ -151,6 +177,36 @@ public final class RoutingTableComposer {
     }
     RoutingTable versioned = RoutingTableCodec.versioned(table);
     return new RenderOutcome(versioned, RoutingTableCodec.encode(table), keys, outcomes);
+  }
+
+  /**
+   * The entry of a valid route whose rollout is not planned in this render: its desired entry at
+   * once when it has no canary steps or was never published (what the planner would decide too),
+   * else the arms the published table holds for it with the rest (model, aliases, policy) from the
+   * spec, until its own reconcile decides.
+   */
+  static RoutingTable.Route keepPublishedArms(
+      ModelRoute route, RoutingTable.Route desired, Optional<RoutingTable.Route> published) {
+    CanarySpec canary = route.getSpec().getCanary();
+    boolean rollsOut = canary != null && canary.getSteps() != null && !canary.getSteps().isEmpty();
+    if (!rollsOut || published.isEmpty()) {
+      return desired;
+    }
+    RoutingTable.Route live = published.get();
+    if (live.canary() == null
+        && live.targets().equals(desired.targets())
+        && live.rules().equals(desired.rules())) {
+      return desired;
+    }
+    return new RoutingTable.Route(
+        desired.name(),
+        desired.model(),
+        desired.aliases(),
+        desired.policy(),
+        live.revision(),
+        live.targets(),
+        live.rules(),
+        live.canary());
   }
 
   /**

@@ -19,7 +19,7 @@ import dev.switchboard.api.v1alpha1.SemanticCache;
 import dev.switchboard.contract.Durations;
 import dev.switchboard.contract.ProviderKind;
 import dev.switchboard.contract.RoutingTable;
-import dev.switchboard.operator.modelroute.ModelRouteValidator;
+import dev.switchboard.contract.Strategy;
 import dev.switchboard.operator.providerendpoint.ProviderEndpointValidator;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -157,7 +157,7 @@ public final class RoutingTableRenderer {
                 .toList();
     return new RoutingTable.Policy(
         policy.getMetadata().getName(),
-        spec.getStrategy() == null ? "priority" : spec.getStrategy(),
+        spec.getStrategy() == null ? Strategy.DEFAULT.wireName() : spec.getStrategy(),
         spec.getLatencyObjective() == null
             ? null
             : Durations.toMillisOrNull(spec.getLatencyObjective().getTtftP95()),

@@ -2,6 +2,7 @@ package dev.switchboard.operator.rollout;
 
 import dev.switchboard.api.v1alpha1.ArmFigures;
 import dev.switchboard.operator.status.Conditions;
+import dev.switchboard.operator.status.Reason;
 import java.util.Optional;
 
 /**
@@ -26,7 +27,7 @@ public final class CanaryCondition {
               new Conditions.Desired(
                   TYPE,
                   true,
-                  verdict == null ? "AwaitingAnalysis" : "Analysis" + verdict,
+                  verdict == null ? Reason.AWAITING_ANALYSIS.wireName() : "Analysis" + verdict,
                   "revision "
                       + decision.canaryRevision()
                       + " takes "
@@ -40,7 +41,7 @@ public final class CanaryCondition {
               new Conditions.Desired(
                   TYPE,
                   false,
-                  "MetricsUnavailable",
+                  Reason.METRICS_UNAVAILABLE.wireName(),
                   "the canary holds at "
                       + decision.canaryWeight()
                       + "% until its metrics can be read again"));
@@ -49,7 +50,9 @@ public final class CanaryCondition {
               new Conditions.Desired(
                   TYPE,
                   false,
-                  "Fail".equals(verdict) ? "AnalysisFailed" : "Aborted",
+                  "Fail".equals(verdict)
+                      ? Reason.ANALYSIS_FAILED.wireName()
+                      : Reason.ABORTED.wireName(),
                   "revision "
                       + decision.failedRevision()
                       + " was rolled back and is not retried until the spec changes"

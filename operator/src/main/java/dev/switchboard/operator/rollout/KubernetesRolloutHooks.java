@@ -1,14 +1,10 @@
 package dev.switchboard.operator.rollout;
 
-import dev.switchboard.api.v1alpha1.GatewayStatus;
 import dev.switchboard.api.v1alpha1.ModelRoute;
-import dev.switchboard.operator.runtime.GatewayReplicas;
-import dev.switchboard.operator.runtime.GatewayRuntimeView;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,30 +16,10 @@ public final class KubernetesRolloutHooks implements RolloutHooks {
 
   private final KubernetesClient client;
   private final ProgressiveCanaryPlanner planner;
-  private final GatewayRuntimeView runtime;
 
-  /**
-   * @param runtime the gateway replicas' self-reports, or null to leave {@code status.gateway}
-   *     alone
-   */
-  public KubernetesRolloutHooks(
-      KubernetesClient client, ProgressiveCanaryPlanner planner, GatewayRuntimeView runtime) {
+  public KubernetesRolloutHooks(KubernetesClient client, ProgressiveCanaryPlanner planner) {
     this.client = client;
     this.planner = planner;
-    this.runtime = runtime;
-  }
-
-  @Override
-  public Optional<GatewayStatus> gatewayStatus(String namespace, String publishedVersion) {
-    if (runtime == null || publishedVersion == null) {
-      return Optional.empty();
-    }
-    GatewayReplicas replicas = runtime.replicas(namespace);
-    GatewayStatus status = new GatewayStatus();
-    status.setConfigVersion(replicas.prevailingVersion().orElse(null));
-    status.setReplicasReady(replicas.running(publishedVersion));
-    status.setReplicasTotal(replicas.replicas().size());
-    return Optional.of(status);
   }
 
   @Override

@@ -8,12 +8,14 @@ import dev.switchboard.api.v1alpha1.CanarySpec;
 import dev.switchboard.api.v1alpha1.CanaryStep;
 import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.api.v1alpha1.ModelRouteStatus;
+import dev.switchboard.contract.CanaryMode;
 import dev.switchboard.contract.Durations;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.operator.rollout.metrics.ArmMetrics;
 import dev.switchboard.operator.rollout.metrics.CanaryMetricsSource;
 import dev.switchboard.operator.rollout.metrics.CanaryQuery;
 import dev.switchboard.operator.rollout.metrics.CanaryWindow;
+import dev.switchboard.operator.status.Reason;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,8 +25,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,11 +41,10 @@ import org.slf4j.LoggerFactory;
  * operator or a new leader resumes where the previous one stopped. Nothing sleeps: the decision
  * says when to look again.
  *
- * <p>The composer renders every route of a namespace whenever any of them reconciles, so this
- * planner is also asked about routes other than the one being reconciled, whose status is then not
- * written. To keep the table and the eventual status consistent, the last state decided per route
- * is remembered for as long as the route's recorded status has not caught up with it: a second
- * caller continues from the decided state instead of deciding again from the stale status.
+ * <p>Only the route's own reconcile asks (before it renders, outside the namespace lock, since an
+ * analysis may read metrics over HTTP) and writes the decision to the route's status; a render
+ * triggered by another route keeps what the published table holds for this one. So the planner
+ * keeps no memory between calls.
  */
 public final class ProgressiveCanaryPlanner implements CanaryPlanner {
 
@@ -62,7 +61,6 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
   private final Clock clock;
   private final CanaryMetricsSource metrics;
   private final CanaryObserver observer;
-  private final ConcurrentMap<String, Memo> decided = new ConcurrentHashMap<>();
 
   public ProgressiveCanaryPlanner(Clock clock, CanaryMetricsSource metrics) {
     this(clock, metrics, CanaryObserver.NONE);
@@ -79,19 +77,8 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
   public RolloutDecision plan(
       ModelRoute route, RoutingTable.Route desired, Optional<RoutingTable.Route> published) {
     Instant now = clock.instant();
-    String key = route.getMetadata().getNamespace() + "/" + route.getMetadata().getName();
     State recorded = State.of(route.getStatus());
-    State current = recorded;
-    RolloutDecision.Transition pending = null;
-    Memo memo = decided.get(key);
-    if (memo != null && memo.revision() == desired.revision() && memo.recorded().equals(recorded)) {
-      current = memo.decided();
-      pending = memo.transition();
-    }
-    Outcome outcome = decide(route, desired, published, current, now);
-    RolloutDecision.Transition transition =
-        outcome.transition() != null ? outcome.transition() : pending;
-    decided.put(key, new Memo(desired.revision(), recorded, outcome.state(), transition));
+    Outcome outcome = decide(route, desired, published, recorded, now);
     State s = outcome.state();
     observer.observed(
         route.getMetadata().getNamespace(),
@@ -110,12 +97,11 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
         s.stepStartedAt(),
         s.failedRevision(),
         s.analysis(),
-        s.equals(recorded) ? null : transition);
+        s.equals(recorded) ? null : outcome.transition());
   }
 
-  /** Forgets what was decided for a deleted route. */
+  /** A deleted route: its rollout metrics are no longer exported. */
   public void forget(String namespace, String name) {
-    decided.remove(namespace + "/" + name);
     observer.forgotten(namespace, name);
   }
 
@@ -184,7 +170,7 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
       transition =
           new RolloutDecision.Transition(
               false,
-              "CanaryStarted",
+              Reason.CANARY_STARTED.wireName(),
               String.format(
                   Locale.ROOT,
                   "revision %d takes %d%% of traffic (%s) next to stable revision %d; step 1 of %d",
@@ -202,7 +188,7 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
           live,
           revision,
           state.analysis(),
-          "CanaryAborted",
+          Reason.CANARY_ABORTED.wireName(),
           "aborted by the " + ABORT_ANNOTATION + " annotation");
     }
     if (isTrue(annotations, PROMOTE_ANNOTATION)) {
@@ -235,7 +221,7 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
               ? transition
               : new RolloutDecision.Transition(
                   true,
-                  "CanaryMetricsUnavailable",
+                  Reason.CANARY_METRICS_UNAVAILABLE.wireName(),
                   "the canary holds at "
                       + state.canaryWeight()
                       + "% until its metrics can be read: "
@@ -251,7 +237,7 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
             live,
             revision,
             analysis,
-            "CanaryRolledBack",
+            Reason.CANARY_ROLLED_BACK.wireName(),
             "analysis failed: " + String.join("; ", result.failures()) + figures(analysis));
       }
       case PASS -> {
@@ -279,7 +265,7 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
               .withTransition(
                   new RolloutDecision.Transition(
                       false,
-                      "CanaryStepAdvanced",
+                      Reason.CANARY_STEP_ADVANCED.wireName(),
                       String.format(
                           Locale.ROOT,
                           "analysis passed; revision %d now takes %d%% (step %d of %d)%s",
@@ -314,7 +300,7 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
       transition =
           new RolloutDecision.Transition(
               false,
-              "CanaryCancelled",
+              Reason.CANARY_CANCELLED.wireName(),
               "the canary of revision "
                   + current.canaryRevision()
                   + " stopped because "
@@ -347,7 +333,7 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
         .withTransition(
             new RolloutDecision.Transition(
                 false,
-                "CanaryPromoted",
+                Reason.CANARY_PROMOTED.wireName(),
                 "revision " + desired.revision() + " is now stable: " + why));
   }
 
@@ -477,7 +463,7 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
   }
 
   private static String mode(CanarySpec canary) {
-    return canary.getMode() == null ? "split" : canary.getMode();
+    return canary.getMode() == null ? CanaryMode.DEFAULT.wireName() : canary.getMode();
   }
 
   private static boolean isTrue(Map<String, String> annotations, String name) {
@@ -631,7 +617,4 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
       return new Outcome(route, state, requeueAfter, t);
     }
   }
-
-  private record Memo(
-      long revision, State recorded, State decided, RolloutDecision.Transition transition) {}
 }

@@ -1,8 +1,6 @@
 package dev.switchboard.operator.rollout;
 
-import dev.switchboard.api.v1alpha1.GatewayStatus;
 import dev.switchboard.api.v1alpha1.ModelRoute;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -31,13 +29,4 @@ public interface RolloutHooks {
 
   /** The route was deleted. */
   void deleted(String namespace, String name);
-
-  /**
-   * What the gateway replicas of the namespace run, for {@code status.gateway}: the prevailing
-   * config version and how many replicas run {@code publishedVersion} (the table that holds the
-   * route's current revision). Empty when the replicas cannot be observed.
-   */
-  default Optional<GatewayStatus> gatewayStatus(String namespace, String publishedVersion) {
-    return Optional.empty();
-  }
 }

@@ -2,11 +2,13 @@ package dev.switchboard.operator.routingpolicy;
 
 import dev.switchboard.api.v1alpha1.RoutingPolicy;
 import dev.switchboard.api.v1alpha1.RoutingPolicyStatus;
-import dev.switchboard.operator.render.Problem;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
 import dev.switchboard.operator.status.FieldsRecognized;
+import dev.switchboard.operator.status.Problem;
+import dev.switchboard.operator.status.Reason;
 import dev.switchboard.operator.status.StatusUpdater;
+import dev.switchboard.operator.status.UnenforcedFields;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -16,7 +18,8 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Reconciles RoutingPolicies' status: validate → {@code Ready} condition and events. The drift
+ * Reconciles RoutingPolicies' status: validate → {@code Ready} condition and events, and {@code
+ * Enforced} naming the fields the gateway does not act on yet ({@link UnenforcedFields}). The drift
  * results in status belong to the drift check and are kept as they are.
  */
 @ControllerConfiguration(name = RoutingPolicyReconciler.NAME)
@@ -45,17 +48,20 @@ public class RoutingPolicyReconciler implements Reconciler<RoutingPolicy> {
     Conditions.Desired ready =
         problems.isEmpty()
             ? new Conditions.Desired(
-                Conditions.READY, true, "PolicyValid", "the policy can be used by routes")
+                Conditions.READY,
+                true,
+                Reason.POLICY_VALID.wireName(),
+                "the policy can be used by routes")
             : new Conditions.Desired(
                 Conditions.READY,
                 false,
-                problems.get(0).reason(),
+                problems.get(0).reasonName(),
                 Conditions.summary(problems.stream().map(Problem::message).toList(), "; ", ""));
     next.setConditions(
         conditions.merge(
             previous == null ? null : previous.getConditions(),
-            Set.of(Conditions.READY),
-            List.of(ready),
+            Set.of(Conditions.READY, UnenforcedFields.ENFORCED),
+            List.of(ready, UnenforcedFields.condition(UnenforcedFields.of(policy.getSpec()))),
             policy.getMetadata().getGeneration()));
     var before =
         Conditions.find(previous == null ? null : previous.getConditions(), Conditions.READY);

@@ -8,7 +8,9 @@ import dev.switchboard.api.v1alpha1.RoutingPolicy;
 import dev.switchboard.api.v1alpha1.RoutingPolicySpec;
 import dev.switchboard.api.v1alpha1.ScheduleWindow;
 import dev.switchboard.contract.Durations;
-import dev.switchboard.operator.render.Problem;
+import dev.switchboard.contract.Strategy;
+import dev.switchboard.operator.status.Problem;
+import dev.switchboard.operator.status.Reason;
 import java.time.DateTimeException;
 import java.time.LocalTime;
 import java.time.ZoneId;
@@ -23,10 +25,6 @@ import java.util.Set;
  */
 public final class RoutingPolicyValidator {
 
-  /** Strategies the gateway implements. */
-  public static final Set<String> STRATEGIES =
-      Set.of("priority", "weighted", "least-latency", "least-cost", "cost-latency");
-
   private static final Set<String> DAYS = Set.of("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun");
 
   /** Every problem with the policy; empty when it can be rendered. */
@@ -34,7 +32,7 @@ public final class RoutingPolicyValidator {
     List<Problem> problems = new ArrayList<>();
     RoutingPolicySpec spec = policy.getSpec();
     if (spec == null) {
-      problems.add(new Problem("InvalidSpec", "spec is missing"));
+      problems.add(new Problem(Reason.INVALID_SPEC, "spec is missing"));
       return problems;
     }
     checkStrategy("spec.strategy", spec.getStrategy(), problems);
@@ -67,7 +65,7 @@ public final class RoutingPolicyValidator {
         if (!known) {
           problems.add(
               new Problem(
-                  "InvalidRateLimitKey",
+                  Reason.INVALID_RATE_LIMIT_KEY,
                   "rate limit key '" + key + "' must be api-key, route or header:<name>"));
         }
       }
@@ -91,7 +89,8 @@ public final class RoutingPolicyValidator {
       for (String day : window.getDays()) {
         if (!DAYS.contains(day)) {
           problems.add(
-              new Problem("InvalidSchedule", where + ": day '" + day + "' is not one of Mon..Sun"));
+              new Problem(
+                  Reason.INVALID_SCHEDULE, where + ": day '" + day + "' is not one of Mon..Sun"));
         }
       }
     }
@@ -103,7 +102,8 @@ public final class RoutingPolicyValidator {
         LocalTime.parse(time);
       } catch (DateTimeParseException e) {
         problems.add(
-            new Problem("InvalidSchedule", where + ": '" + time + "' is not a time like 22:00"));
+            new Problem(
+                Reason.INVALID_SCHEDULE, where + ": '" + time + "' is not a time like 22:00"));
       }
     }
     if (window.getTimeZone() != null) {
@@ -112,7 +112,7 @@ public final class RoutingPolicyValidator {
       } catch (DateTimeException e) {
         problems.add(
             new Problem(
-                "InvalidSchedule",
+                Reason.INVALID_SCHEDULE,
                 where
                     + ": time zone '"
                     + window.getTimeZone()
@@ -122,11 +122,15 @@ public final class RoutingPolicyValidator {
   }
 
   private static void checkStrategy(String field, String strategy, List<Problem> problems) {
-    if (strategy != null && !STRATEGIES.contains(strategy)) {
+    if (strategy != null && Strategy.fromWire(strategy).isEmpty()) {
       problems.add(
           new Problem(
-              "UnknownStrategy",
-              field + " '" + strategy + "' is not one of " + new java.util.TreeSet<>(STRATEGIES)));
+              Reason.UNKNOWN_STRATEGY,
+              field
+                  + " '"
+                  + strategy
+                  + "' is not one of "
+                  + new java.util.TreeSet<>(Strategy.wireNames())));
     }
   }
 
@@ -137,7 +141,7 @@ public final class RoutingPolicyValidator {
     try {
       Durations.toMillis(text);
     } catch (IllegalArgumentException e) {
-      problems.add(new Problem("InvalidDuration", field + ": " + e.getMessage()));
+      problems.add(new Problem(Reason.INVALID_DURATION, field + ": " + e.getMessage()));
     }
   }
 }

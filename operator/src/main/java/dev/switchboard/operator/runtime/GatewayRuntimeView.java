@@ -1,5 +1,6 @@
 package dev.switchboard.operator.runtime;
 
+import dev.switchboard.api.v1alpha1.GatewayStatus;
 import dev.switchboard.operator.rollout.metrics.GatewayTargets;
 import dev.switchboard.operator.rollout.metrics.PrometheusText;
 import java.net.URI;
@@ -12,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -25,7 +27,7 @@ import java.util.concurrent.ConcurrentMap;
  * providers reconcile in bursts and should cost one scrape per replica, not one each. Replicas that
  * do not answer are left out (they are not serving either).
  */
-public final class GatewayRuntimeView {
+public final class GatewayRuntimeView implements GatewayObserver {
 
   static final String CONFIG_VERSION_INFO = "switchboard_config_version_info";
   static final String PROVIDER_HEALTHY = "switchboard_provider_healthy";
@@ -44,6 +46,19 @@ public final class GatewayRuntimeView {
     this.targets = targets;
     this.clock = clock;
     this.http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+  }
+
+  @Override
+  public Optional<GatewayStatus> gatewayStatus(String namespace, String publishedVersion) {
+    if (publishedVersion == null) {
+      return Optional.empty();
+    }
+    GatewayReplicas replicas = replicas(namespace);
+    GatewayStatus status = new GatewayStatus();
+    status.setConfigVersion(replicas.prevailingVersion().orElse(null));
+    status.setReplicasReady(replicas.running(publishedVersion));
+    status.setReplicasTotal(replicas.replicas().size());
+    return Optional.of(status);
   }
 
   /** The replicas serving {@code namespace}, as they report themselves now. */

@@ -1,6 +1,7 @@
 package dev.switchboard.operator.runtime;
 
 import dev.switchboard.operator.status.Conditions;
+import dev.switchboard.operator.status.Reason;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -19,7 +20,7 @@ public final class ProviderHealth {
   public static final String HEALTHY = "Healthy";
 
   /** The reason while a replica reports that the provider rejects the gateway's key. */
-  public static final String CREDENTIALS_REJECTED = "CredentialsRejected";
+  public static final String CREDENTIALS_REJECTED = Reason.CREDENTIALS_REJECTED.wireName();
 
   private final GatewayRuntimeView view;
 
@@ -81,7 +82,7 @@ public final class ProviderHealth {
           new Conditions.Desired(
               HEALTHY,
               false,
-              "HealthChecksFailing",
+              Reason.HEALTH_CHECKS_FAILING.wireName(),
               "failing the gateway's active health checks on "
                   + failing
                   + " of "
@@ -93,7 +94,7 @@ public final class ProviderHealth {
           new Conditions.Desired(
               HEALTHY,
               false,
-              "CircuitOpen",
+              Reason.CIRCUIT_OPEN.wireName(),
               "circuit breaker open for "
                   + String.join(", ", openTargets)
                   + " on "
@@ -106,7 +107,7 @@ public final class ProviderHealth {
         new Conditions.Desired(
             HEALTHY,
             true,
-            "GatewaysReportHealthy",
+            Reason.GATEWAYS_REPORT_HEALTHY.wireName(),
             "healthy on all " + reporting + " gateway replicas that route to it"));
   }
 }

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.CustomResource;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import java.util.List;
 import java.util.Objects;
@@ -37,6 +39,34 @@ public final class StatusUpdater {
     }
     resource.setStatus(next);
     return UpdateControl.patchStatus(resource);
+  }
+
+  /**
+   * As {@link #patchIfChanged}, but writes the status now (a full replace of the status
+   * subresource, with optimistic locking and JOSDK's retry on conflict) and puts the written
+   * resource into JOSDK's primary cache. For statuses that carry a state machine (the canary
+   * rollout): the next reconcile reads this status even when the informer has not delivered it yet,
+   * so no decision is taken twice from an older status.
+   *
+   * @return whether the status was written
+   */
+  public static <S, R extends CustomResource<?, S>> boolean writeAndCacheIfChanged(
+      R resource,
+      S next,
+      java.util.function.BiConsumer<S, Long> observedGeneration,
+      Context<R> context) {
+    observedGeneration.accept(next, resource.getMetadata().getGeneration());
+    if (sameJson(resource.getStatus(), next)) {
+      return false;
+    }
+    PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(
+        resource,
+        context,
+        current -> {
+          current.setStatus(next);
+          return current;
+        });
+    return true;
   }
 
   /**

@@ -2,7 +2,7 @@ package dev.switchboard.operator.providerendpoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.switchboard.operator.render.Problem;
+import dev.switchboard.operator.status.Problem;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -35,7 +35,7 @@ class UpstreamAddressGuardTest {
     // (some numeric forms), as an invalid URL: never accepted.
     assertThat(permissive.check(baseUrl))
         .get()
-        .extracting(Problem::reason)
+        .extracting(Problem::reasonName)
         .isIn("UpstreamAddressNotAllowed", "InvalidBaseUrl");
   }
 

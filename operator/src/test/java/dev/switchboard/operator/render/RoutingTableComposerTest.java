@@ -11,11 +11,12 @@ import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.api.v1alpha1.RoutingPolicy;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.RoutingTableCodec;
-import dev.switchboard.operator.modelroute.ModelRouteValidator;
 import dev.switchboard.operator.providerendpoint.ProviderEndpointValidator;
 import dev.switchboard.operator.providerendpoint.UpstreamAddressGuard;
 import dev.switchboard.operator.rollout.CanaryPlanner;
+import dev.switchboard.operator.rollout.ProgressiveCanaryPlanner;
 import dev.switchboard.operator.routingpolicy.RoutingPolicyValidator;
+import dev.switchboard.operator.status.Problem;
 import dev.switchboard.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -23,6 +24,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -42,8 +46,7 @@ class RoutingTableComposerTest {
   private static final ObjectMapper PRETTY =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-  private final RoutingTableComposer composer =
-      new RoutingTableComposer(new ModelRouteValidator(), CanaryPlanner.immediate());
+  private final RoutingTableComposer composer = new RoutingTableComposer(new ModelRouteValidator());
   private final ProviderEndpointValidator providerValidator =
       new ProviderEndpointValidator(new UpstreamAddressGuard(false, true));
   private final RoutingPolicyValidator policyValidator = new RoutingPolicyValidator();
@@ -150,7 +153,7 @@ class RoutingTableComposerTest {
     RouteOutcome chat = next.routes().get("chat-default");
     assertThat(chat.state()).isEqualTo(RouteOutcome.State.LAST_GOOD);
     assertThat(chat.referenceProblems())
-        .extracting(Problem::reason)
+        .extracting(Problem::reasonName)
         .containsExactly("ProviderNotFound");
     assertThat(route(next, "chat-default")).isEqualTo(route(good, "chat-default"));
     assertThat(next.table().policies().get("standard").strategy()).isEqualTo("weighted");
@@ -174,7 +177,7 @@ class RoutingTableComposerTest {
 
     assertThat(outcome.routes().get("reasoning").state()).isEqualTo(RouteOutcome.State.NOT_SERVED);
     assertThat(outcome.routes().get("reasoning").referenceProblems())
-        .extracting(Problem::reason)
+        .extracting(Problem::reasonName)
         .containsExactly("PolicyNotFound");
     assertThat(outcome.table().routes())
         .extracting(RoutingTable.Route::name)
@@ -207,7 +210,7 @@ class RoutingTableComposerTest {
 
     assertThat(next.routes().get("reasoning").state()).isEqualTo(RouteOutcome.State.LAST_GOOD);
     assertThat(next.routes().get("reasoning").referenceProblems())
-        .extracting(Problem::reason)
+        .extracting(Problem::reasonName)
         .containsExactly("ModelNotServed");
     assertThat(next.table().providers().get("openai-prod").models()).containsKey("gpt-5");
     assertThat(next.routes().get("chat-default").state()).isEqualTo(RouteOutcome.State.CURRENT);
@@ -228,7 +231,7 @@ class RoutingTableComposerTest {
     assertThat(next.table().providers().get("openai-prod").baseUrl())
         .isEqualTo("https://api.openai.com/v1");
     assertThat(next.routes().get("reasoning").referenceProblems())
-        .extracting(Problem::reason)
+        .extracting(Problem::reasonName)
         .containsExactly("ProviderNotReady");
     assertThat(new String(next.canonicalJson(), StandardCharsets.UTF_8)).doesNotContain("169.254");
   }
@@ -241,7 +244,7 @@ class RoutingTableComposerTest {
     RenderOutcome outcome = render(items, PublishedTable.NONE);
 
     assertThat(outcome.routes().get("reasoning").specProblems())
-        .extracting(Problem::reason)
+        .extracting(Problem::reasonName)
         .containsExactly("ModelNameConflict");
     assertThat(outcome.routes().get("chat-default").state()).isEqualTo(RouteOutcome.State.CURRENT);
   }
@@ -265,11 +268,87 @@ class RoutingTableComposerTest {
     RenderOutcome after = render(fixed, publishedFrom(during));
 
     assertThat(during.routes().get("reasoning").specProblems())
-        .extracting(Problem::reason)
+        .extracting(Problem::reasonName)
         .containsExactly("NoTargets");
     assertThat(after.routes().get("reasoning").state()).isEqualTo(RouteOutcome.State.CURRENT);
     assertThat(route(after, "reasoning").revision())
         .isGreaterThan(route(good, "reasoning").revision());
+  }
+
+  private List<HasMetadata> canaryNamespace() {
+    List<HasMetadata> items = Fixtures.load("fixtures/canary-route.yaml", NS);
+    for (HasMetadata item : items) {
+      item.getMetadata().setGeneration(1L);
+      item.getMetadata().setCreationTimestamp("2026-11-01T00:00:00Z");
+    }
+    return items;
+  }
+
+  private static void retarget(ModelRoute route, String model) {
+    route.getSpec().getTargets().get(0).setModel(model);
+  }
+
+  @Test
+  void aCanaryIsRenderedFromItsOwnPlanAndKeptAsPublishedByOtherRenders() throws IOException {
+    PublishedTable before = publishedFrom(render(canaryNamespace(), PublishedTable.NONE));
+    List<HasMetadata> changed =
+        changed(canaryNamespace(), ModelRoute.class, "chat", r -> retarget(r, "gpt-5"));
+    ModelRoute chat = route(changed, "chat");
+    RoutingTable.Route desired = RoutingTableRenderer.route(chat);
+    List<String> metricsReads = new ArrayList<>();
+    ProgressiveCanaryPlanner planner =
+        new ProgressiveCanaryPlanner(
+            Clock.fixed(Instant.parse("2026-12-04T12:00:00Z"), ZoneOffset.UTC),
+            query -> {
+              metricsReads.add(query.route());
+              return Optional.empty();
+            });
+
+    // Another route's reconcile renders first: nothing switches at once, no canary starts.
+    RenderOutcome unplanned = composer.compose(resolve(changed), before, Optional.empty());
+    assertThat(route(unplanned, "chat").targets())
+        .extracting(RoutingTable.Target::model)
+        .containsExactly("gpt-4o");
+    assertThat(route(unplanned, "chat").canary()).isNull();
+
+    // The route's own reconcile plans: the first step's canary arm next to the stable one.
+    PlannedRollout planned =
+        new PlannedRollout(
+            "chat", desired.revision(), planner.plan(chat, desired, before.route("chat")));
+    RenderOutcome started = composer.compose(resolve(changed), before, Optional.of(planned));
+    assertGolden("canary-started.json", pretty(started));
+    assertThat(started.routes().get("chat").rollout()).isSameAs(planned.decision());
+
+    // Another route renders before this route's status is written: the canary stays as published.
+    RenderOutcome other =
+        composer.compose(resolve(changed), publishedFrom(started), Optional.empty());
+    assertThat(other.canonicalJson()).isEqualTo(started.canonicalJson());
+    assertThat(other.routes().get("chat").rollout()).isNull();
+    assertThat(metricsReads).isEmpty();
+  }
+
+  @Test
+  void aPlanForAnOlderGenerationIsIgnored() {
+    PublishedTable before = publishedFrom(render(canaryNamespace(), PublishedTable.NONE));
+    List<HasMetadata> changed =
+        changed(canaryNamespace(), ModelRoute.class, "chat", r -> retarget(r, "gpt-5"));
+    RoutingTable.Route stale = RoutingTableRenderer.route(route(canaryNamespace(), "chat"));
+    PlannedRollout planned =
+        new PlannedRollout(
+            "chat",
+            stale.revision(),
+            new dev.switchboard.operator.rollout.RolloutDecision(
+                stale, "Stable", stale.revision(), null, null, null, null));
+
+    RenderOutcome outcome = composer.compose(resolve(changed), before, Optional.of(planned));
+
+    assertThat(outcome.routes().get("chat").rollout()).isNull();
+    assertThat(route(outcome, "chat").revision()).isEqualTo(stale.revision());
+  }
+
+  private static String pretty(RenderOutcome outcome) throws IOException {
+    return PRETTY.writeValueAsString(PRETTY.readTree(outcome.canonicalJson())).replace("\r", "")
+        + "\n";
   }
 
   @Test
@@ -298,10 +377,16 @@ class RoutingTableComposerTest {
                 10,
                 0,
                 null);
-    RoutingTableComposer withBrokenPlanner =
-        new RoutingTableComposer(new ModelRouteValidator(), broken);
+    ModelRoute chat = route(basic(), "chat-default");
+    RoutingTable.Route desired = RoutingTableRenderer.route(chat);
+    PlannedRollout planned =
+        new PlannedRollout(
+            "chat-default",
+            desired.revision(),
+            broken.plan(chat, desired, java.util.Optional.empty()));
 
-    assertThatThrownBy(() -> withBrokenPlanner.compose(resolve(basic()), PublishedTable.NONE))
+    assertThatThrownBy(
+            () -> composer.compose(resolve(basic()), PublishedTable.NONE, Optional.of(planned)))
         .isInstanceOf(RoutingTableComposer.RoutingTableRejectedException.class)
         .hasMessageContaining("provider 'ghost' is not in the table");
   }

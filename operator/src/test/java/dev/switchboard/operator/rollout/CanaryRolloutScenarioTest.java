@@ -134,6 +134,9 @@ class CanaryRolloutScenarioTest {
                   .extracting(RoutingTable.Target::model)
                   .containsExactly("gpt-5");
             });
+    // Analysis reads metrics (HTTP in production) outside the namespace lock and any other monitor.
+    assertThat(METRICS.collected).isNotEmpty();
+    assertThat(METRICS.monitorsHeldWhileCollecting).isEmpty();
     assertThat(eventReasons()).contains("CanaryStarted", "CanaryStepAdvanced", "CanaryPromoted");
     assertThat(canaryCondition()).as("no canary left to report on").isEmpty();
   }

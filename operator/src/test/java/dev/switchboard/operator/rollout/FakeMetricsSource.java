@@ -18,6 +18,11 @@ final class FakeMetricsSource implements CanaryMetricsSource {
 
   final List<CanaryQuery> collected = new ArrayList<>();
   final List<CanaryQuery> begun = new ArrayList<>();
+
+  /** Classes of the monitors the calling thread held while collecting (none: no lock held). */
+  final List<String> monitorsHeldWhileCollecting =
+      java.util.Collections.synchronizedList(new ArrayList<>());
+
   private volatile Optional<CanaryWindow> next = Optional.of(HEALTHY);
   private volatile boolean unavailable;
 
@@ -45,6 +50,12 @@ final class FakeMetricsSource implements CanaryMetricsSource {
   @Override
   public Optional<CanaryWindow> collect(CanaryQuery query) {
     collected.add(query);
+    java.lang.management.ThreadInfo thread =
+        java.lang.management.ManagementFactory.getThreadMXBean()
+            .getThreadInfo(new long[] {Thread.currentThread().getId()}, true, false)[0];
+    for (java.lang.management.MonitorInfo monitor : thread.getLockedMonitors()) {
+      monitorsHeldWhileCollecting.add(monitor.getClassName());
+    }
     if (unavailable) {
       throw new MetricsUnavailableException("no gateway endpoints");
     }

@@ -1,8 +1,11 @@
 package dev.switchboard.gateway.routing.strategy;
 
+import dev.switchboard.contract.CanaryMode;
+import dev.switchboard.contract.Strategy;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.routing.ResolvedRoute;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.DoubleSupplier;
@@ -18,7 +21,7 @@ public final class AttemptPlanner {
   private final DoubleSupplier random;
   private final LiveFigures figures;
   private final RoutingStrategy byPriority;
-  private final Map<String, RoutingStrategy> strategies;
+  private final Map<Strategy, RoutingStrategy> strategies = new EnumMap<>(Strategy.class);
 
   /**
    * @param random uniform values in [0, 1); injectable so tests are deterministic
@@ -29,7 +32,8 @@ public final class AttemptPlanner {
     this.figures = figures;
     this.byPriority = new PriorityStrategy(random);
     // One registration per strategy; cost and latency strategies join here.
-    this.strategies = Map.of("priority", byPriority, "weighted", new WeightedStrategy(random));
+    strategies.put(Strategy.PRIORITY, byPriority);
+    strategies.put(Strategy.WEIGHTED, new WeightedStrategy(random));
   }
 
   /** Without live figures (tests). */
@@ -37,9 +41,9 @@ public final class AttemptPlanner {
     this(random, LiveFigures.NONE);
   }
 
-  /** The strategy a route's policy names. */
-  RoutingStrategy strategy(String name) {
-    return strategies.getOrDefault(name, byPriority);
+  /** The implementation of a route's strategy (priority for one not implemented yet). */
+  RoutingStrategy strategy(Strategy strategy) {
+    return strategies.getOrDefault(strategy, byPriority);
   }
 
   /** The ordered chain of targets for one request. */
@@ -47,7 +51,7 @@ public final class AttemptPlanner {
     RoutingStrategy strategy = strategy(route.strategy());
     List<PlannedTarget> stable = strategy.order(route.name(), route.candidates(), figures);
     // A shadow canary never answers clients: the shadow stage copies requests to it instead.
-    if (!"split".equals(route.canaryMode())) {
+    if (route.canaryMode() != CanaryMode.SPLIT) {
       return stable;
     }
     int weight = route.route().canary().weight();

@@ -1,5 +1,6 @@
 package dev.switchboard.operator.rollout.metrics;
 
+import dev.switchboard.contract.Outcome;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,7 +54,7 @@ public record ArmCounters(
         continue;
       }
       Builder arm = arms.computeIfAbsent(s.label("arm"), a -> new Builder());
-      boolean success = "success".equals(s.label("outcome"));
+      boolean success = Outcome.isSuccess(s.label("outcome"));
       switch (s.name()) {
         case ATTEMPTS -> {
           arm.attempts += s.value();

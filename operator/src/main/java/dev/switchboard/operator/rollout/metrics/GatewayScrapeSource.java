@@ -1,5 +1,6 @@
 package dev.switchboard.operator.rollout.metrics;
 
+import dev.switchboard.contract.Arm;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -104,8 +105,8 @@ public final class GatewayScrapeSource implements CanaryMetricsSource {
     }
     return Optional.of(
         new CanaryWindow(
-            window.getOrDefault("canary", ArmCounters.ZERO).toMetrics(),
-            window.getOrDefault("stable", ArmCounters.ZERO).toMetrics(),
+            window.getOrDefault(Arm.CANARY.wireName(), ArmCounters.ZERO).toMetrics(),
+            window.getOrDefault(Arm.STABLE.wireName(), ArmCounters.ZERO).toMetrics(),
             Duration.between(previous.at(), now)));
   }
 

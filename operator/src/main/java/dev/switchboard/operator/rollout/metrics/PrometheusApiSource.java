@@ -2,7 +2,9 @@ package dev.switchboard.operator.rollout.metrics;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.contract.Arm;
 import dev.switchboard.contract.Durations;
+import dev.switchboard.contract.Outcome;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -39,6 +41,9 @@ import org.slf4j.LoggerFactory;
  * Prometheus scrape configuration adds (commonly {@code namespace}).
  */
 public final class PrometheusApiSource implements CanaryMetricsSource {
+
+  /** The gateway's outcome label of a successful attempt. */
+  private static final String SUCCESS = Outcome.SUCCESS.wireName();
 
   /**
    * Scrape intervals a query range spans at least: two samples are the minimum for {@code
@@ -97,7 +102,7 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
             query,
             "sum by (arm) (increase("
                 + ArmCounters.ATTEMPTS
-                + selector(query, ",outcome!=\"success\"")
+                + selector(query, ",outcome!=\"" + SUCCESS + "\"")
                 + range
                 + "))");
     Map<String, Double> latency =
@@ -106,7 +111,7 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
             "histogram_quantile(0.95, sum by (le, arm) (increase("
                 + ArmCounters.DURATION
                 + "_bucket"
-                + selector(query, ",outcome=\"success\",stream=\"false\"")
+                + selector(query, ",outcome=\"" + SUCCESS + "\",stream=\"false\"")
                 + range
                 + ")))");
     Map<String, Double> ttft =
@@ -124,7 +129,7 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
             "sum by (arm) (increase("
                 + ArmCounters.DURATION
                 + "_count"
-                + selector(query, ",outcome=\"success\"")
+                + selector(query, ",outcome=\"" + SUCCESS + "\"")
                 + range
                 + "))");
     String output = selector(query, ",gen_ai_token_type=\"output\"");
@@ -146,8 +151,24 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
         byArm(query, "sum by (arm) (increase(" + ArmCounters.REFUSALS + route + range + "))");
     return Optional.of(
         new CanaryWindow(
-            arm("canary", attempts, failed, latency, ttft, answered, tokensPerAnswer, refusals),
-            arm("stable", attempts, failed, latency, ttft, answered, tokensPerAnswer, refusals),
+            arm(
+                Arm.CANARY.wireName(),
+                attempts,
+                failed,
+                latency,
+                ttft,
+                answered,
+                tokensPerAnswer,
+                refusals),
+            arm(
+                Arm.STABLE.wireName(),
+                attempts,
+                failed,
+                latency,
+                ttft,
+                answered,
+                tokensPerAnswer,
+                refusals),
             window));
   }
 

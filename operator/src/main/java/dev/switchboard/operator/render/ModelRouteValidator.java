@@ -1,4 +1,4 @@
-package dev.switchboard.operator.modelroute;
+package dev.switchboard.operator.render;
 
 import dev.switchboard.api.v1alpha1.CanarySpec;
 import dev.switchboard.api.v1alpha1.CanaryStep;
@@ -6,16 +6,18 @@ import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.api.v1alpha1.ModelRouteSpec;
 import dev.switchboard.api.v1alpha1.RouteRule;
 import dev.switchboard.api.v1alpha1.RouteTarget;
+import dev.switchboard.contract.CanaryMode;
 import dev.switchboard.contract.Durations;
-import dev.switchboard.operator.render.Problem;
+import dev.switchboard.operator.status.Problem;
+import dev.switchboard.operator.status.Reason;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * Semantic checks of a ModelRoute on its own (references are the {@link ReferenceResolver}'s job):
- * at least one target, complete and unique targets, weights 0–100, rules with a match and targets,
+ * Semantic checks of a ModelRoute on its own (references are {@link RouteReferences}' job): at
+ * least one target, complete and unique targets, weights 0–100, rules with a match and targets,
  * canary steps strictly increasing below 100.
  */
 public final class ModelRouteValidator {
@@ -25,7 +27,7 @@ public final class ModelRouteValidator {
     List<Problem> problems = new ArrayList<>();
     ModelRouteSpec spec = route.getSpec();
     if (spec == null) {
-      problems.add(new Problem("InvalidSpec", "spec is missing"));
+      problems.add(new Problem(Reason.INVALID_SPEC, "spec is missing"));
       return problems;
     }
     checkTargets("spec.targets", spec.getTargets(), problems);
@@ -38,7 +40,8 @@ public final class ModelRouteValidator {
             || rule.getMatch().getHeaders().isEmpty()) {
           problems.add(
               new Problem(
-                  "InvalidSpec", where + ".match.headers must name at least one header to match"));
+                  Reason.INVALID_SPEC,
+                  where + ".match.headers must name at least one header to match"));
         }
         checkTargets(where + ".targets", rule.getTargets(), problems);
       }
@@ -47,7 +50,8 @@ public final class ModelRouteValidator {
     if (spec.getAliases() != null && spec.getAliases().contains(model)) {
       problems.add(
           new Problem(
-              "InvalidSpec", "spec.aliases repeats the route's own model name '" + model + "'"));
+              Reason.INVALID_SPEC,
+              "spec.aliases repeats the route's own model name '" + model + "'"));
     }
     checkCanary(spec.getCanary(), problems);
     return problems;
@@ -62,7 +66,7 @@ public final class ModelRouteValidator {
   private static void checkTargets(
       String where, List<RouteTarget> targets, List<Problem> problems) {
     if (targets == null || targets.isEmpty()) {
-      problems.add(new Problem("NoTargets", where + " must list at least one target"));
+      problems.add(new Problem(Reason.NO_TARGETS, where + " must list at least one target"));
       return;
     }
     Set<String> seen = new HashSet<>();
@@ -74,18 +78,19 @@ public final class ModelRouteValidator {
           || provider.isBlank()
           || target.getModel() == null
           || target.getModel().isBlank()) {
-        problems.add(new Problem("InvalidSpec", at + " needs providerRef.name and model"));
+        problems.add(new Problem(Reason.INVALID_SPEC, at + " needs providerRef.name and model"));
         continue;
       }
       if (!seen.add(provider + "/" + target.getModel())) {
         problems.add(
             new Problem(
-                "DuplicateTarget",
+                Reason.DUPLICATE_TARGET,
                 at + " repeats " + provider + "/" + target.getModel() + "; list each pair once"));
       }
       Integer weight = target.getWeight();
       if (weight != null && (weight < 0 || weight > 100)) {
-        problems.add(new Problem("InvalidSpec", at + ".weight " + weight + " is outside 0..100"));
+        problems.add(
+            new Problem(Reason.INVALID_SPEC, at + ".weight " + weight + " is outside 0..100"));
       }
     }
   }
@@ -94,12 +99,11 @@ public final class ModelRouteValidator {
     if (canary == null) {
       return;
     }
-    if (canary.getMode() != null
-        && !"split".equals(canary.getMode())
-        && !"shadow".equals(canary.getMode())) {
+    if (canary.getMode() != null && CanaryMode.fromWire(canary.getMode()).isEmpty()) {
       problems.add(
           new Problem(
-              "InvalidSpec", "spec.canary.mode '" + canary.getMode() + "' is not split or shadow"));
+              Reason.INVALID_SPEC,
+              "spec.canary.mode '" + canary.getMode() + "' is not split or shadow"));
     }
     int previous = 0;
     if (canary.getSteps() != null) {
@@ -108,7 +112,7 @@ public final class ModelRouteValidator {
         if (weight <= previous || weight >= 100) {
           problems.add(
               new Problem(
-                  "InvalidSpec",
+                  Reason.INVALID_SPEC,
                   "spec.canary.steps weights must increase strictly and stay below 100 (found "
                       + weight
                       + " after "
@@ -131,7 +135,7 @@ public final class ModelRouteValidator {
     try {
       Durations.toMillis(text);
     } catch (IllegalArgumentException e) {
-      problems.add(new Problem("InvalidDuration", field + ": " + e.getMessage()));
+      problems.add(new Problem(Reason.INVALID_DURATION, field + ": " + e.getMessage()));
     }
   }
 }

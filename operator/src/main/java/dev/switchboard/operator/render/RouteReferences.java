@@ -1,0 +1,123 @@
+package dev.switchboard.operator.render;
+
+import dev.switchboard.api.v1alpha1.ModelRoute;
+import dev.switchboard.api.v1alpha1.ModelRouteSpec;
+import dev.switchboard.api.v1alpha1.RouteRule;
+import dev.switchboard.api.v1alpha1.RouteTarget;
+import dev.switchboard.operator.status.Problem;
+import dev.switchboard.operator.status.Reason;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Checks a ModelRoute's references (policy, providers, the providers' models) against a namespace
+ * whose providers and policies were already validated; read from informer caches, never the API
+ * server.
+ */
+public final class RouteReferences {
+
+  private RouteReferences() {}
+
+  /** Problems with the route's references; empty when every reference resolves to a usable one. */
+  public static List<Problem> problems(ModelRoute route, ResolvedNamespace namespace) {
+    List<Problem> problems = new ArrayList<>();
+    ModelRouteSpec spec = route.getSpec();
+    if (spec == null) {
+      return problems;
+    }
+    if (spec.getPolicyRef() != null && spec.getPolicyRef().getName() != null) {
+      String name = spec.getPolicyRef().getName();
+      Optional<ResolvedNamespace.PolicyState> policy = namespace.policy(name);
+      if (policy.isEmpty()) {
+        problems.add(
+            new Problem(
+                Reason.POLICY_NOT_FOUND,
+                "RoutingPolicy '"
+                    + name
+                    + "' does not exist in namespace '"
+                    + namespace.namespace()
+                    + "'; create it or fix spec.policyRef"));
+      } else if (!policy.get().usable()) {
+        problems.add(
+            new Problem(
+                Reason.POLICY_NOT_READY,
+                "RoutingPolicy '"
+                    + name
+                    + "' is not ready: "
+                    + policy.get().problems().get(0).message()));
+      }
+    }
+    Set<String> reported = new LinkedHashSet<>();
+    for (RouteTarget target : allTargets(spec)) {
+      checkTarget(target, namespace, problems, reported);
+    }
+    return problems;
+  }
+
+  /** The route's own and its rules' targets. */
+  static List<RouteTarget> allTargets(ModelRouteSpec spec) {
+    List<RouteTarget> targets = new ArrayList<>();
+    if (spec.getTargets() != null) {
+      targets.addAll(spec.getTargets());
+    }
+    if (spec.getRules() != null) {
+      for (RouteRule rule : spec.getRules()) {
+        if (rule.getTargets() != null) {
+          targets.addAll(rule.getTargets());
+        }
+      }
+    }
+    return targets;
+  }
+
+  private static void checkTarget(
+      RouteTarget target, ResolvedNamespace namespace, List<Problem> problems, Set<String> seen) {
+    if (target.getProviderRef() == null || target.getProviderRef().getName() == null) {
+      return; // reported by ModelRouteValidator
+    }
+    String name = target.getProviderRef().getName();
+    Optional<ResolvedNamespace.ProviderState> provider = namespace.provider(name);
+    if (provider.isEmpty()) {
+      if (seen.add("missing:" + name)) {
+        problems.add(
+            new Problem(
+                Reason.PROVIDER_NOT_FOUND,
+                "ProviderEndpoint '"
+                    + name
+                    + "' does not exist in namespace '"
+                    + namespace.namespace()
+                    + "'; create it or fix the target's providerRef"));
+      }
+      return;
+    }
+    if (!provider.get().usable()) {
+      if (seen.add("unready:" + name)) {
+        problems.add(
+            new Problem(
+                Reason.PROVIDER_NOT_READY,
+                "ProviderEndpoint '"
+                    + name
+                    + "' is not ready: "
+                    + provider.get().problems().get(0).message()));
+      }
+      return;
+    }
+    var models = provider.get().endpoint().getSpec().getModels();
+    boolean listsModels = models != null && !models.isEmpty();
+    if (listsModels
+        && models.stream().noneMatch(m -> target.getModel().equals(m.getName()))
+        && seen.add("model:" + name + "/" + target.getModel())) {
+      problems.add(
+          new Problem(
+              Reason.MODEL_NOT_SERVED,
+              "ProviderEndpoint '"
+                  + name
+                  + "' does not list model '"
+                  + target.getModel()
+                  + "'; add it to the endpoint's spec.models or fix the target's model"));
+    }
+  }
+}

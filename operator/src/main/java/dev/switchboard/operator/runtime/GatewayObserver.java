@@ -1,0 +1,22 @@
+package dev.switchboard.operator.runtime;
+
+import dev.switchboard.api.v1alpha1.GatewayStatus;
+import java.util.Optional;
+
+/**
+ * Observes what the gateway replicas of a namespace really run, for ModelRoute {@code
+ * status.gateway}: an I/O step of its own, injected into the reconciler and called outside the
+ * namespace lock and outside rendering.
+ */
+public interface GatewayObserver {
+
+  /** For an operator that does not observe the gateways: status.gateway is left alone. */
+  GatewayObserver NONE = (namespace, publishedVersion) -> Optional.empty();
+
+  /**
+   * The prevailing config version of the namespace's replicas and how many of them run {@code
+   * publishedVersion} (the table that holds the route's current revision). Empty when the replicas
+   * cannot be observed.
+   */
+  Optional<GatewayStatus> gatewayStatus(String namespace, String publishedVersion);
+}

@@ -1,0 +1,80 @@
+package dev.switchboard.operator.status;
+
+/**
+ * Every reason the operator puts on a condition or an event about what it found in a resource, with
+ * its CamelCase wire name. One list, so a reason is spelled once and the troubleshooting table in
+ * the README can be checked against it.
+ */
+public enum Reason {
+  // Spec problems, any kind.
+  INVALID_SPEC("InvalidSpec"),
+  INVALID_DURATION("InvalidDuration"),
+  // ProviderEndpoint.
+  UNKNOWN_PROVIDER("UnknownProvider"),
+  INVALID_BASE_URL("InvalidBaseUrl"),
+  BASE_URL_REQUIRED("BaseUrlRequired"),
+  UPSTREAM_ADDRESS_NOT_ALLOWED("UpstreamAddressNotAllowed"),
+  CREDENTIAL_IN_HEADERS("CredentialInHeaders"),
+  DUPLICATE_MODEL("DuplicateModel"),
+  SECRET_NOT_FOUND("SecretNotFound"),
+  SECRET_KEY_NOT_FOUND("SecretKeyNotFound"),
+  SECRET_KEY_EMPTY("SecretKeyEmpty"),
+  // RoutingPolicy.
+  UNKNOWN_STRATEGY("UnknownStrategy"),
+  INVALID_SCHEDULE("InvalidSchedule"),
+  INVALID_RATE_LIMIT_KEY("InvalidRateLimitKey"),
+  // ModelRoute spec and references.
+  NO_TARGETS("NoTargets"),
+  DUPLICATE_TARGET("DuplicateTarget"),
+  MODEL_NAME_CONFLICT("ModelNameConflict"),
+  POLICY_NOT_FOUND("PolicyNotFound"),
+  POLICY_NOT_READY("PolicyNotReady"),
+  PROVIDER_NOT_FOUND("ProviderNotFound"),
+  PROVIDER_NOT_READY("ProviderNotReady"),
+  MODEL_NOT_SERVED("ModelNotServed"),
+  ROUTING_TABLE_REJECTED("RoutingTableRejected"),
+  // What is fine.
+  ENDPOINT_READY("EndpointReady"),
+  SECRET_KEY_FOUND("SecretKeyFound"),
+  NO_CREDENTIALS_NEEDED("NoCredentialsNeeded"),
+  POLICY_VALID("PolicyValid"),
+  ROUTE_SERVING("RouteServing"),
+  REFERENCES_RESOLVED("ReferencesResolved"),
+  // The Enforced condition: whether the gateway acts on every field the resource sets.
+  ALL_FIELDS_ENFORCED("AllFieldsEnforced"),
+  FIELD_NOT_ENFORCED("FieldNotEnforced"),
+  // The Healthy condition of a ProviderEndpoint, from the gateway replicas.
+  GATEWAYS_REPORT_HEALTHY("GatewaysReportHealthy"),
+  CREDENTIALS_REJECTED("CredentialsRejected"),
+  HEALTH_CHECKS_FAILING("HealthChecksFailing"),
+  CIRCUIT_OPEN("CircuitOpen"),
+  // Canary rollout events.
+  CANARY_STARTED("CanaryStarted"),
+  CANARY_STEP_ADVANCED("CanaryStepAdvanced"),
+  CANARY_PROMOTED("CanaryPromoted"),
+  CANARY_CANCELLED("CanaryCancelled"),
+  CANARY_ROLLED_BACK("CanaryRolledBack"),
+  CANARY_ABORTED("CanaryAborted"),
+  CANARY_METRICS_UNAVAILABLE("CanaryMetricsUnavailable"),
+  // The CanaryHealthy condition (besides Analysis + the last verdict while it progresses).
+  AWAITING_ANALYSIS("AwaitingAnalysis"),
+  METRICS_UNAVAILABLE("MetricsUnavailable"),
+  ANALYSIS_FAILED("AnalysisFailed"),
+  ABORTED("Aborted");
+
+  private final String wireName;
+
+  Reason(String wireName) {
+    this.wireName = wireName;
+  }
+
+  /** The CamelCase name conditions and events carry. */
+  public String wireName() {
+    return wireName;
+  }
+
+  @Override
+  public String toString() {
+    return wireName;
+  }
+}

@@ -1,0 +1,116 @@
+package dev.switchboard.operator.status;
+
+import dev.switchboard.api.v1alpha1.CacheSpec;
+import dev.switchboard.api.v1alpha1.ProviderEndpointSpec;
+import dev.switchboard.api.v1alpha1.ProviderModel;
+import dev.switchboard.api.v1alpha1.RoutingPolicySpec;
+import dev.switchboard.contract.Strategy;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The fields the API accepts but the gateway does not act on yet, in one place. A resource that
+ * sets one gets {@code Enforced=False} ({@code FieldNotEnforced}) naming it and what the gateway
+ * does instead, so status never claims more than is true; a resource that sets none gets {@code
+ * Enforced=True}. When the gateway learns a field, its entry here goes (and the README's "What the
+ * gateway does with each field today" with it).
+ */
+public final class UnenforcedFields {
+
+  /** The condition type. */
+  public static final String ENFORCED = "Enforced";
+
+  /** Strategies the gateway does not implement yet: they route as {@link Strategy#PRIORITY}. */
+  static final Set<Strategy> ROUTED_AS_PRIORITY =
+      EnumSet.of(Strategy.LEAST_LATENCY, Strategy.LEAST_COST, Strategy.COST_LATENCY);
+
+  /** One field: when a spec sets it, what the gateway does instead. */
+  private record Field<S>(Function<S, Optional<String>> whenSet) {}
+
+  private static final List<Field<RoutingPolicySpec>> ROUTING_POLICY =
+      List.of(
+          new Field<>(
+              spec ->
+                  Strategy.fromWire(spec.getStrategy())
+                      .filter(ROUTED_AS_PRIORITY::contains)
+                      .map(s -> "strategy " + s.wireName() + " routes as priority")),
+          new Field<>(
+              spec ->
+                  when(
+                      spec.getSchedule() != null && !spec.getSchedule().isEmpty(),
+                      "schedule windows do not switch the strategy")),
+          new Field<>(
+              spec ->
+                  when(
+                      spec.getLatencyObjective() != null,
+                      "latencyObjective is not used to pick targets")),
+          new Field<>(
+              spec -> when(cacheEnabled(spec.getCache()), "cache is not served from (no caching)")),
+          new Field<>(
+              spec ->
+                  when(
+                      spec.getDeterministic() != null
+                          && Boolean.TRUE.equals(spec.getDeterministic().getEnabled()),
+                      "deterministic mode is not applied (no seed injected, targets not pinned)")),
+          new Field<>(spec -> when(spec.getDriftCheck() != null, "driftCheck does not run")));
+
+  private static final List<Field<ProviderEndpointSpec>> PROVIDER_ENDPOINT =
+      List.of(
+          new Field<>(
+              spec ->
+                  when(
+                      spec.getModels() != null
+                          && spec.getModels().stream()
+                              .map(ProviderModel::getLifecycle)
+                              .anyMatch(l -> l != null),
+                      "models[].lifecycle only sets status.models[].phase; the gateway keeps"
+                          + " routing to deprecated and retired models")));
+
+  private UnenforcedFields() {}
+
+  /** What the policy sets that the gateway does not enforce, one phrase each; empty when none. */
+  public static List<String> of(RoutingPolicySpec spec) {
+    return check(ROUTING_POLICY, spec);
+  }
+
+  /** What the endpoint sets that the gateway does not enforce, one phrase each; empty when none. */
+  public static List<String> of(ProviderEndpointSpec spec) {
+    return check(PROVIDER_ENDPOINT, spec);
+  }
+
+  /** The {@code Enforced} condition for what {@link #of} found. */
+  public static Conditions.Desired condition(List<String> notEnforced) {
+    return notEnforced.isEmpty()
+        ? new Conditions.Desired(
+            ENFORCED,
+            true,
+            Reason.ALL_FIELDS_ENFORCED.wireName(),
+            "the gateway enforces every field this resource sets")
+        : new Conditions.Desired(
+            ENFORCED,
+            false,
+            Reason.FIELD_NOT_ENFORCED.wireName(),
+            "set but not enforced by the gateway yet: " + String.join("; ", notEnforced));
+  }
+
+  private static <S> List<String> check(List<Field<S>> fields, S spec) {
+    if (spec == null) {
+      return List.of();
+    }
+    return fields.stream().flatMap(f -> f.whenSet().apply(spec).stream()).toList();
+  }
+
+  private static boolean cacheEnabled(CacheSpec cache) {
+    return cache != null
+        && ((cache.getExact() != null && Boolean.TRUE.equals(cache.getExact().getEnabled()))
+            || (cache.getSemantic() != null
+                && Boolean.TRUE.equals(cache.getSemantic().getEnabled())));
+  }
+
+  private static Optional<String> when(boolean set, String instead) {
+    return set ? Optional.of(instead) : Optional.empty();
+  }
+}

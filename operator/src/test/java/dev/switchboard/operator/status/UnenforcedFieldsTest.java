@@ -1,0 +1,101 @@
+package dev.switchboard.operator.status;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.api.v1alpha1.CacheSpec;
+import dev.switchboard.api.v1alpha1.Deterministic;
+import dev.switchboard.api.v1alpha1.DriftCheck;
+import dev.switchboard.api.v1alpha1.ExactCache;
+import dev.switchboard.api.v1alpha1.LatencyObjective;
+import dev.switchboard.api.v1alpha1.ModelLifecycle;
+import dev.switchboard.api.v1alpha1.ProviderEndpointSpec;
+import dev.switchboard.api.v1alpha1.ProviderModel;
+import dev.switchboard.api.v1alpha1.RetrySpec;
+import dev.switchboard.api.v1alpha1.RoutingPolicySpec;
+import dev.switchboard.api.v1alpha1.ScheduleWindow;
+import dev.switchboard.contract.Strategy;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Status says which set fields the gateway does not act on yet, and only those. */
+class UnenforcedFieldsTest {
+
+  @Test
+  void aPolicyOfEnforcedFieldsOnlyIsEnforced() {
+    RoutingPolicySpec spec = new RoutingPolicySpec();
+    spec.setStrategy("weighted");
+    spec.setRetry(new RetrySpec());
+    // Present but switched off, as the schema's defaults leave it: nothing is claimed.
+    CacheSpec cache = new CacheSpec();
+    ExactCache exact = new ExactCache();
+    exact.setEnabled(false);
+    cache.setExact(exact);
+    spec.setCache(cache);
+    Deterministic deterministic = new Deterministic();
+    deterministic.setEnabled(false);
+    spec.setDeterministic(deterministic);
+
+    List<String> notEnforced = UnenforcedFields.of(spec);
+
+    assertThat(notEnforced).isEmpty();
+    Conditions.Desired condition = UnenforcedFields.condition(notEnforced);
+    assertThat(condition.type()).isEqualTo("Enforced");
+    assertThat(condition.status()).isTrue();
+    assertThat(condition.reason()).isEqualTo("AllFieldsEnforced");
+  }
+
+  @Test
+  void everyFieldTheGatewayIgnoresIsNamedWithWhatItDoesInstead() {
+    RoutingPolicySpec spec = new RoutingPolicySpec();
+    spec.setStrategy("least-cost");
+    spec.setSchedule(List.of(new ScheduleWindow()));
+    spec.setLatencyObjective(new LatencyObjective());
+    CacheSpec cache = new CacheSpec();
+    ExactCache exact = new ExactCache();
+    exact.setEnabled(true);
+    cache.setExact(exact);
+    spec.setCache(cache);
+    Deterministic deterministic = new Deterministic();
+    deterministic.setEnabled(true);
+    spec.setDeterministic(deterministic);
+    spec.setDriftCheck(new DriftCheck());
+
+    List<String> notEnforced = UnenforcedFields.of(spec);
+
+    assertThat(notEnforced).hasSize(6).first().isEqualTo("strategy least-cost routes as priority");
+    assertThat(String.join(" ", notEnforced))
+        .contains("schedule", "latencyObjective", "cache", "deterministic", "driftCheck");
+    Conditions.Desired condition = UnenforcedFields.condition(notEnforced);
+    assertThat(condition.status()).isFalse();
+    assertThat(condition.reason()).isEqualTo("FieldNotEnforced");
+    assertThat(condition.message()).contains("strategy least-cost routes as priority");
+  }
+
+  @Test
+  void onlyTheStrategiesTheGatewayLacksAreNamed() {
+    for (Strategy strategy : Strategy.values()) {
+      RoutingPolicySpec spec = new RoutingPolicySpec();
+      spec.setStrategy(strategy.wireName());
+      boolean implemented = strategy == Strategy.PRIORITY || strategy == Strategy.WEIGHTED;
+      assertThat(UnenforcedFields.of(spec)).as(strategy.wireName()).hasSize(implemented ? 0 : 1);
+    }
+  }
+
+  @Test
+  void modelLifecycleOfAnEndpointIsNamed() {
+    ProviderEndpointSpec spec = new ProviderEndpointSpec();
+    ProviderModel plain = new ProviderModel();
+    plain.setName("gpt-4o");
+    spec.setModels(List.of(plain));
+    assertThat(UnenforcedFields.of(spec)).isEmpty();
+
+    ProviderModel retiring = new ProviderModel();
+    retiring.setName("gpt-4o-2024-08-06");
+    retiring.setLifecycle(new ModelLifecycle());
+    spec.setModels(List.of(plain, retiring));
+    assertThat(UnenforcedFields.of(spec))
+        .singleElement()
+        .asString()
+        .contains("models[].lifecycle", "retired");
+  }
+}
