@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -60,11 +61,18 @@ class TableResponsesTest {
   void start() {
     api = EmbeddedKubernetesApi.start(0, clock);
     SwitchboardResources.create(api);
-    // AGE is relative to the clock: 5 minutes after the route was created.
+    fiveMinutesAfterCreationOf(SwitchboardResources.MODEL_ROUTES, "chat");
+  }
+
+  /**
+   * AGE is relative to the clock: sets it 5 minutes after the resource's creation (each its own:
+   * the server stamps creation in whole seconds, and two creations may straddle a second).
+   */
+  private void fiveMinutesAfterCreationOf(ResourceDefinitionContext kind, String name) {
     String created =
         api.client()
-            .genericKubernetesResources(SwitchboardResources.MODEL_ROUTES)
-            .withName("chat")
+            .genericKubernetesResources(kind)
+            .withName(name)
             .get()
             .getMetadata()
             .getCreationTimestamp();
@@ -100,6 +108,7 @@ class TableResponsesTest {
 
   @Test
   void providerEndpointsAndRoutingPoliciesToo() throws Exception {
+    fiveMinutesAfterCreationOf(SwitchboardResources.PROVIDER_ENDPOINTS, "openai");
     JsonNode endpoints = getJson(NAMESPACE + "providerendpoints", KUBECTL_ACCEPT);
     assertThat(column(endpoints, "name"))
         .containsExactly("Name", "Age", "Base URL", "Provider", "Healthy", "Ready");
@@ -107,6 +116,7 @@ class TableResponsesTest {
         .isEqualTo(
             "[\"openai\",\"5m\",\"https://api.openai.com/v1\",\"openai\",\"True\",\"False\"]");
 
+    fiveMinutesAfterCreationOf(SwitchboardResources.ROUTING_POLICIES, "standard");
     JsonNode policies = getJson(NAMESPACE + "routingpolicies", KUBECTL_ACCEPT);
     assertThat(column(policies, "name"))
         .containsExactly("Name", "Age", "Strategy", "Enforced", "Ready");
