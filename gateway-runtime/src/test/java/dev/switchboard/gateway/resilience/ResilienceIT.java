@@ -201,7 +201,7 @@ class ResilienceIT {
       assertThat(r.headers().firstValue("x-switchboard-provider")).hasValue("good");
     }
     assertThat(breakerState("brk/brk-model")).isEqualTo(CircuitBreaker.State.OPEN);
-    assertThat(gateway.get("/metrics").body())
+    assertThat(gateway.admin("/metrics").body())
         .contains("switchboard_circuit_breaker_state{state=\"open\",target=\"brk/brk-model\"} 1.0");
     long attemptsWhenOpened = mock.attempts("brk-model");
     for (int i = 0; i < 3; i++) {
@@ -209,7 +209,7 @@ class ResilienceIT {
     }
     // Open: skipped without being called.
     assertThat(mock.attempts("brk-model")).isEqualTo(attemptsWhenOpened);
-    assertThat(gateway.get("/metrics").body())
+    assertThat(gateway.admin("/metrics").body())
         .contains(
             "switchboard_resilience_skips_total{reason=\"circuit_open\",target=\"brk/brk-model\"} 3.0");
 
@@ -222,7 +222,7 @@ class ResilienceIT {
               assertThat(r.headers().firstValue("x-switchboard-provider")).hasValue("brk");
               assertThat(breakerState("brk/brk-model")).isEqualTo(CircuitBreaker.State.CLOSED);
             });
-    JsonNode admin = GatewayHarness.json(gateway.get("/admin/config").body());
+    JsonNode admin = GatewayHarness.json(gateway.admin("/admin/config").body());
     assertThat(admin.path("resilience").path("circuitBreakers").path("brk/brk-model").asText())
         .isEqualTo("closed");
   }
@@ -235,7 +235,7 @@ class ResilienceIT {
         .until(
             () ->
                 gateway
-                    .get("/metrics")
+                    .admin("/metrics")
                     .body()
                     .contains("switchboard_provider_healthy{provider=\"hc\"} 0.0"));
     long before = healthMock.attempts("hc-model");
@@ -252,7 +252,7 @@ class ResilienceIT {
         .until(
             () ->
                 gateway
-                    .get("/metrics")
+                    .admin("/metrics")
                     .body()
                     .contains("switchboard_provider_healthy{provider=\"hc\"} 1.0"));
     HttpResponse<String> r = post("health", chatBody("health"));
