@@ -26,8 +26,8 @@ import java.util.stream.Collectors;
  * @param serverSideApply patch primary resources with server-side apply (off for the mock server)
  * @param gatewayService name of the gateway admin Service whose EndpointSlices list the replicas
  *     that canary analysis and runtime status scrape (in the route's namespace)
- * @param gatewayMetricsPort name of that Service's port serving the gateway's {@code /metrics}
- *     (the gateway's admin port: {@code /metrics} is not served on its public port)
+ * @param gatewayMetricsPort name of that Service's port serving the gateway's {@code /metrics} (the
+ *     gateway's admin port: {@code /metrics} is not served on its public port)
  * @param gatewayMetricsUrls fixed gateway {@code /metrics} URLs to scrape instead of discovering
  *     replicas through EndpointSlices (local stack, runs without EndpointSlices); empty = discover
  * @param prometheusNamespaceLabel label that carries the namespace in Prometheus series, used by

@@ -104,6 +104,7 @@ class ResilienceIT {
             List.of(
                 policy("failover", 1, 200, 0.2, 5, breaker, List.of()),
                 policy("patient", 2, 2_000, 0.2, 5, breaker, List.of()),
+                policy("capped", 1, 200, 0.2, 5, breaker, List.of(), 1_000L),
                 policy(
                     "limited",
                     1,
@@ -136,6 +137,12 @@ class ResilienceIT {
                     target("ra", "ra-model", 0),
                     target("good", "ok-model", 1)),
                 route("retry-after-same", "patient", target("ra", "ra-same-model", 0)),
+                route("retry-after-capped", "capped", target("ra", "ra-capped-model", 0)),
+                route(
+                    "retry-after-capped-fb",
+                    "capped",
+                    target("ra", "ra-capped-fb-model", 0),
+                    target("good", "ok-model", 1)),
                 route(
                     "capability",
                     "failover",
@@ -332,6 +339,34 @@ class ResilienceIT {
       assertThat(r.headers().firstValue("x-switchboard-provider")).hasValue("good");
     }
     assertThat(mock.attempts("ra-model")).isEqualTo(1);
+  }
+
+  @Test
+  void aHugeRetryAfterIsCappedInWhatTheClientIsTold() throws Exception {
+    // Issue #13 finding 5: the client was told to wait 999,999 s.
+    mock.faults().add("ra-capped-model", "status:429;retry-after=999999", 1);
+    HttpResponse<String> limited = post("retry-after-capped", chatBody("retry-after-capped"));
+    assertThat(limited.statusCode()).isEqualTo(429);
+    assertThat(limited.headers().firstValue("retry-after")).hasValue("1");
+  }
+
+  @Test
+  void aHugeRetryAfterTakesTheTargetOutOfRotationOnlyUntilTheCap() throws Exception {
+    // Issue #13 finding 5: one Retry-After: 999999 took a provider out of rotation for 11 days.
+    mock.faults().add("ra-capped-fb-model", "status:429;retry-after=999999", 1);
+    HttpResponse<String> first = post("retry-after-capped-fb", chatBody("retry-after-capped-fb"));
+    assertThat(first.headers().firstValue("x-switchboard-provider")).hasValue("good");
+    // Back in rotation once the policy's 1 s cap has passed, not in 11 days.
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () ->
+                post("retry-after-capped-fb", chatBody("retry-after-capped-fb"))
+                    .headers()
+                    .firstValue("x-switchboard-provider")
+                    .orElse("")
+                    .equals("ra"));
   }
 
   @Test
