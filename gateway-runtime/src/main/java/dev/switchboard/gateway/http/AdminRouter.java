@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.http;
 
+import dev.switchboard.gateway.server.ClientDisconnects;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 
@@ -17,6 +18,7 @@ public final class AdminRouter {
     Router router = Router.router(vertx);
     router.get("/metrics").handler(info::metrics);
     router.get("/admin/config").handler(info::adminConfig);
+    router.route().failureHandler(ClientDisconnects::failureHandler);
     router.errorHandler(
         404, rc -> InfoHandlers.sendError(rc, OpenAiError.notFound(rc.request().path())));
     router.errorHandler(

@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.http;
 
+import dev.switchboard.gateway.server.ClientDisconnects;
 import dev.switchboard.gateway.upstream.Operation;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
@@ -42,6 +43,8 @@ public final class GatewayRouter {
     router.get("/readyz").handler(info::ready);
     // /metrics and /admin/* live on the admin port only (AdminRouter): here they are unknown URLs.
 
+    // A client that went away mid-request is expected, not an error to log (issue #13).
+    router.route().failureHandler(ClientDisconnects::failureHandler);
     router.errorHandler(404, rc -> error(rc, OpenAiError.notFound(rc.request().path())));
     router.errorHandler(
         405,

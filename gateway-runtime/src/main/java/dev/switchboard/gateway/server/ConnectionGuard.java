@@ -97,7 +97,10 @@ public final class ConnectionGuard {
 
   /** Installs the guard on {@code server} in front of {@code requests}. */
   public HttpServer install(HttpServer server, Handler<HttpServerRequest> requests) {
-    return server.connectionHandler(this::opened).requestHandler(req -> request(req, requests));
+    return server
+        .connectionHandler(this::opened)
+        .exceptionHandler(ClientDisconnects::connectionError)
+        .requestHandler(req -> request(req, requests));
   }
 
   /** Open connections now (all event loops). */
