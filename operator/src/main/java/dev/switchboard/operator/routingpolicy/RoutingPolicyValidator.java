@@ -46,6 +46,9 @@ public final class RoutingPolicyValidator {
         checkWindow(window, problems);
       }
     }
+    if (spec.getRetry() != null && spec.getRetry().getMaxRetryAfter() != null) {
+      maxRetryAfter(spec.getRetry().getMaxRetryAfter(), problems);
+    }
     if (spec.getRetry() != null && spec.getRetry().getBackoff() != null) {
       Backoff backoff = spec.getRetry().getBackoff();
       duration("spec.retry.backoff.initial", backoff.getInitial(), problems);
@@ -127,6 +130,23 @@ public final class RoutingPolicyValidator {
           new Problem(
               "UnknownStrategy",
               field + " '" + strategy + "' is not one of " + new java.util.TreeSet<>(STRATEGIES)));
+    }
+  }
+
+  /** As the CRD's CEL rule says, for API servers (and the local stack) that do not run it. */
+  private static void maxRetryAfter(String text, List<Problem> problems) {
+    long ms;
+    try {
+      ms = Durations.toMillis(text);
+    } catch (IllegalArgumentException e) {
+      problems.add(new Problem("InvalidDuration", "spec.retry.maxRetryAfter: " + e.getMessage()));
+      return;
+    }
+    if (ms < 1_000 || ms > 3_600_000) {
+      problems.add(
+          new Problem(
+              "InvalidDuration",
+              "spec.retry.maxRetryAfter: " + text + " is not between 1s and 1h"));
     }
   }
 
