@@ -124,7 +124,7 @@ public final class BenchTables {
         false,
         null,
         new TreeMap<>(headers),
-        new RoutingTable.Timeouts(2_000L, 30_000L, 120_000L),
+        new RoutingTable.Timeouts(2_000L, 30_000L, 120_000L, 60_000L),
         MAX_CONCURRENCY,
         null,
         null,

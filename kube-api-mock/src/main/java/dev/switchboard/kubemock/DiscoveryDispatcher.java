@@ -26,6 +26,9 @@ import io.fabric8.mockwebserver.http.Dispatcher;
 import io.fabric8.mockwebserver.http.Headers;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,6 +41,12 @@ import java.util.Optional;
  * {@code /apis/<group>[/<version>]}) in front of the CRUD dispatcher, so that kubectl can map
  * {@code kubectl get cm} or {@code kubectl get modelroutes} to URLs. Custom resources are listed
  * from the CustomResourceDefinitions stored in the mock at the time of the request.
+ *
+ * <p>A list or get of a custom resource that asks for a {@code meta.k8s.io} {@code Table} in its
+ * {@code Accept} header (as {@code kubectl get} does) is answered with one built from the CRD's
+ * {@code additionalPrinterColumns} ({@link CustomResourceTables}); the CRUD dispatcher alone
+ * answers the plain object or list, which kubectl prints as NAME and AGE only. Built-in kinds keep
+ * that behaviour.
  */
 final class DiscoveryDispatcher extends Dispatcher implements Resetable, CustomResourceAware {
 
@@ -74,10 +83,19 @@ final class DiscoveryDispatcher extends Dispatcher implements Resetable, CustomR
   private final KubernetesSerialization serialization = new KubernetesSerialization();
 
   private final VersionInfo version;
+  private final CustomResourceTables tables;
 
   DiscoveryDispatcher(KubernetesMixedDispatcher delegate, VersionInfo version) {
+    this(delegate, version, Clock.systemUTC());
+  }
+
+  /**
+   * @param clock the "now" that the {@code date} columns of tables (AGE) are relative to
+   */
+  DiscoveryDispatcher(KubernetesMixedDispatcher delegate, VersionInfo version, Clock clock) {
     this.delegate = delegate;
     this.version = version;
+    this.tables = new CustomResourceTables(clock);
   }
 
   @Override
@@ -92,6 +110,13 @@ final class DiscoveryDispatcher extends Dispatcher implements Resetable, CustomR
       Optional<MockResponse> discovery = discovery(path);
       if (discovery.isPresent()) {
         return discovery.get();
+      }
+      Optional<String> tableVersion = tableVersion(request);
+      if (tableVersion.isPresent()) {
+        Optional<MockResponse> table = table(request, path, tableVersion.get());
+        if (table.isPresent()) {
+          return table.get();
+        }
       }
     }
     if (path.endsWith("/status") && !path.equals(request.getPath())) {
@@ -153,6 +178,129 @@ final class DiscoveryDispatcher extends Dispatcher implements Resetable, CustomR
               : resourceList(segments[1] + "/" + segments[2], resources));
     }
     return Optional.empty();
+  }
+
+  /**
+   * The {@code meta.k8s.io} Table version the request accepts ({@code v1} preferred over {@code
+   * v1beta1}), empty when it does not ask for a Table or is a watch.
+   */
+  private static Optional<String> tableVersion(RecordedRequest request) {
+    String accept = request.getHeader("Accept");
+    if (accept == null || !accept.contains("as=Table") || isWatch(request.getPath())) {
+      return Optional.empty();
+    }
+    boolean v1beta1 = false;
+    for (String mediaType : accept.split(",")) {
+      Map<String, String> parameters = new LinkedHashMap<>();
+      String[] parts = mediaType.split(";");
+      for (int i = 1; i < parts.length; i++) {
+        String[] pair = parts[i].trim().split("=", 2);
+        if (pair.length == 2) {
+          parameters.put(pair[0].trim(), pair[1].trim());
+        }
+      }
+      if (!parts[0].trim().equals("application/json")
+          || !"Table".equals(parameters.get("as"))
+          || !"meta.k8s.io".equals(parameters.get("g"))) {
+        continue;
+      }
+      if ("v1".equals(parameters.get("v"))) {
+        return Optional.of("v1");
+      }
+      v1beta1 |= "v1beta1".equals(parameters.get("v"));
+    }
+    return v1beta1 ? Optional.of("v1beta1") : Optional.empty();
+  }
+
+  private static boolean isWatch(String pathAndQuery) {
+    String value = queryParameter(pathAndQuery, "watch");
+    return value != null && (value.equals("true") || value.equals("1"));
+  }
+
+  private static String queryParameter(String pathAndQuery, String name) {
+    int query = pathAndQuery.indexOf('?');
+    if (query < 0) {
+      return null;
+    }
+    for (String pair : pathAndQuery.substring(query + 1).split("&")) {
+      int equals = pair.indexOf('=');
+      String key = equals < 0 ? pair : pair.substring(0, equals);
+      if (URLDecoder.decode(key, StandardCharsets.UTF_8).equals(name)) {
+        return equals < 0
+            ? ""
+            : URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A Table for a list or get of a custom resource, from what the CRUD dispatcher answers; empty
+   * when the path is not a custom resource collection or object (the request then goes on as is).
+   */
+  private Optional<MockResponse> table(RecordedRequest request, String path, String tableVersion) {
+    if (!path.startsWith("/apis/")) {
+      return Optional.empty();
+    }
+    // /apis/g/v[/namespaces/ns]/plural[/name]
+    String[] segments = path.substring("/apis/".length()).split("/");
+    if (segments.length < 3) {
+      return Optional.empty();
+    }
+    String group = segments[0];
+    String version = segments[1];
+    List<String> rest = List.of(segments).subList(2, segments.length);
+    if (rest.size() >= 3 && rest.get(0).equals("namespaces")) {
+      rest = rest.subList(2, rest.size());
+    }
+    if (rest.isEmpty() || rest.size() > 2) {
+      return Optional.empty(); // subresources such as .../status keep the plain answer
+    }
+    String plural = rest.get(0);
+    Optional<CustomResourceDefinitionVersion> crdVersion = servedVersion(group, version, plural);
+    if (crdVersion.isEmpty()) {
+      return Optional.empty();
+    }
+    MockResponse answer = delegate.dispatch(request);
+    if (answer.code() != 200 || answer.getBody() == null) {
+      return Optional.of(answer);
+    }
+    JsonNode body;
+    try {
+      body = JSON.readTree(answer.getBody().readUtf8());
+    } catch (JsonProcessingException e) {
+      return Optional.of(status(500, "InternalError", "the store answered no JSON: " + e));
+    }
+    return Optional.of(
+        rawJson(
+            tables.table(
+                tableVersion,
+                crdVersion.get().getAdditionalPrinterColumns(),
+                body,
+                queryParameter(request.getPath(), "includeObject"))));
+  }
+
+  private Optional<CustomResourceDefinitionVersion> servedVersion(
+      String group, String version, String plural) {
+    for (CustomResourceDefinition crd : storedCrds()) {
+      if (!crd.getSpec().getGroup().equals(group)
+          || !crd.getSpec().getNames().getPlural().equals(plural)) {
+        continue;
+      }
+      for (CustomResourceDefinitionVersion crdVersion : crd.getSpec().getVersions()) {
+        if (crdVersion.getName().equals(version) && Boolean.TRUE.equals(crdVersion.getServed())) {
+          return Optional.of(crdVersion);
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private MockResponse rawJson(JsonNode body) {
+    return new MockResponse()
+        .setResponseCode(200)
+        .setHeader("Content-Type", "application/json")
+        .setBody(body.toString());
   }
 
   private APIGroupList groupList() {

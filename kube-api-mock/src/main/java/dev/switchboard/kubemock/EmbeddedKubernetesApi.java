@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -64,13 +65,14 @@ import java.util.stream.Stream;
  *   <li>authentication, authorisation and admission: every request is allowed.
  * </ul>
  *
- * <p>kubectl (via {@link #writeKubeconfig(Path)}) works for {@code get}, {@code create -f}/{@code
- * apply -f} with {@code --validate=false} (no OpenAPI is served), {@code label}, {@code delete},
- * {@code patch --type=merge|json} (including {@code --subresource=status}) and {@code
- * api-resources}: a small discovery layer lists core kinds and the installed CRDs. It does not work
- * for {@code kubectl get -w} (the mock serves watches over WebSocket only), for imperative
- * generators such as {@code kubectl create configmap} (they send protobuf, refused with 415), or
- * for re-applying a built-in kind (strategic merge patch).
+ * <p>kubectl (via {@link #writeKubeconfig(Path)}) works for {@code get} (custom resources print
+ * their CRD's {@code additionalPrinterColumns}: the API answers kubectl's {@code Table} requests),
+ * {@code create -f}/{@code apply -f} with {@code --validate=false} (no OpenAPI is served), {@code
+ * label}, {@code delete}, {@code patch --type=merge|json} (including {@code --subresource=status})
+ * and {@code api-resources}: a small discovery layer lists core kinds and the installed CRDs. It
+ * does not work for {@code kubectl get -w} (the mock serves watches over WebSocket only), for
+ * imperative generators such as {@code kubectl create configmap} (they send protobuf, refused with
+ * 415), or for re-applying a built-in kind (strategic merge patch).
  *
  * <p>The underlying mock web server records every request it receives; a long-running process
  * should call {@link #discardRecordedRequests()} now and then. Its per-request INFO logging
@@ -125,6 +127,14 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
    * @param port a TCP port on 127.0.0.1, or 0 for an ephemeral one
    */
   public static EmbeddedKubernetesApi start(int port) {
+    return start(port, Clock.systemUTC());
+  }
+
+  /**
+   * Starts the API on the given loopback port; {@code clock} is the "now" that AGE columns of
+   * kubectl tables are relative to (tests).
+   */
+  static EmbeddedKubernetesApi start(int port, Clock clock) {
     if (port < 0 || port > 65_535) {
       throw new IllegalArgumentException("port must be within 0..65535, was " + port);
     }
@@ -140,7 +150,7 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
             // Discovery documents for kubectl, then expectations (the server registers "/" and
             // "/version" as expectations), then CRUD for everything else.
             new DiscoveryDispatcher(
-                new KubernetesMixedDispatcher(expectations), KUBERNETES_VERSION),
+                new KubernetesMixedDispatcher(expectations), KUBERNETES_VERSION, clock),
             false, // plain HTTP: nothing to trust, and kubectl/curl work without flags
             KUBERNETES_VERSION);
     try {

@@ -131,6 +131,10 @@ final class AnswerWriter {
         endAndClose(req, res);
       } else if (fault.stallAfterEvents() != null) {
         // Go silent with the connection open: only the client's idle/total timeout ends this.
+        // With stall-after:0 the response head still goes out, so the silence starts after it.
+        if (!res.headWritten()) {
+          res.writeHead();
+        }
         return;
       } else if (fault.streamErrorAfterEvents() != null) {
         // What OpenAI sends when a stream fails server-side after it started.

@@ -347,6 +347,41 @@ class FaultInjectionTest {
   }
 
   @Test
+  void stallAfterZeroSendsTheResponseHeadThenNothing() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      HttpClient http = vertx.createHttpClient(new HttpClientOptions());
+      StringBuffer received = new StringBuffer();
+      AtomicBoolean ended = new AtomicBoolean();
+      java.util.concurrent.atomic.AtomicReference<String> contentType =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      http.request(
+              new RequestOptions()
+                  .setMethod(HttpMethod.POST)
+                  .setHost("127.0.0.1")
+                  .setPort(mock.port())
+                  .setURI("/v1/chat/completions")
+                  .putHeader(MockProvider.FAULT_HEADER, "stall-after:0"))
+          .compose(req -> req.send(streamingChat(MODEL, "x", false)))
+          .onSuccess(
+              res -> {
+                contentType.set(res.getHeader("content-type"));
+                res.handler(b -> received.append(b.toString()));
+                res.endHandler(v -> ended.set(true));
+              });
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> contentType.get() != null);
+      assertThat(contentType.get()).startsWith("text/event-stream");
+      await()
+          .during(Duration.ofMillis(300))
+          .atMost(Duration.ofSeconds(2))
+          .until(() -> !ended.get() && received.length() == 0);
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void streamErrorEndsWithAnOpenAiErrorEventAndNoDone() throws Exception {
     HttpResponse<String> res =
         client.send(

@@ -57,7 +57,11 @@ class OperatorScenarioTest {
   }
 
   private static ConditionFactory eventually() {
-    return await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50));
+    // Polls that read the published table with orElseThrow retry while it is not there yet.
+    return await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(50))
+        .ignoreException(java.util.NoSuchElementException.class);
   }
 
   private List<HasMetadata> applyBasic() {

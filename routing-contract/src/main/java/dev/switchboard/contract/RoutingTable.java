@@ -82,9 +82,12 @@ public record RoutingTable(
     }
   }
 
-  /** The timeout budget of one attempt, in milliseconds. */
+  /**
+   * The timeout budget of one attempt, in milliseconds. {@code streamIdleMs} is the longest silence
+   * allowed between two events of a stream once its response head arrived.
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Timeouts(Long connectMs, Long firstTokenMs, Long totalMs) {}
+  public record Timeouts(Long connectMs, Long firstTokenMs, Long totalMs, Long streamIdleMs) {}
 
   /** Provider limits the gateway must stay under. */
   @JsonInclude(JsonInclude.Include.NON_NULL)

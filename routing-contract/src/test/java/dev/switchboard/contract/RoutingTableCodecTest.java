@@ -43,7 +43,7 @@ class RoutingTableCodecTest {
         true,
         null,
         Map.of("OpenAI-Organization", "org-1", "A-First", "x"),
-        new RoutingTable.Timeouts(2000L, 15000L, 120000L),
+        new RoutingTable.Timeouts(2000L, 15000L, 120000L, 30000L),
         20,
         null,
         null,

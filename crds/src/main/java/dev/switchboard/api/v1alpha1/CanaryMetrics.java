@@ -2,6 +2,7 @@ package dev.switchboard.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.switchboard.contract.Durations;
 import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
@@ -26,6 +27,13 @@ public class CanaryMetrics {
   @Size(max = 2048)
   private String url;
 
+  @JsonPropertyDescription(
+      "How often Prometheus scrapes the gateway, e.g. `30s`; with source prometheus. Query windows"
+          + " span at least four scrape intervals. Unset: read from Prometheus's targets API.")
+  @Pattern(Durations.PATTERN)
+  @Size(max = 32)
+  private String scrapeInterval;
+
   public String getSource() {
     return source;
   }
@@ -42,6 +50,14 @@ public class CanaryMetrics {
     this.url = url;
   }
 
+  public String getScrapeInterval() {
+    return scrapeInterval;
+  }
+
+  public void setScrapeInterval(String scrapeInterval) {
+    this.scrapeInterval = scrapeInterval;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -51,16 +67,25 @@ public class CanaryMetrics {
       return false;
     }
     CanaryMetrics that = (CanaryMetrics) o;
-    return Objects.equals(source, that.source) && Objects.equals(url, that.url);
+    return Objects.equals(source, that.source)
+        && Objects.equals(url, that.url)
+        && Objects.equals(scrapeInterval, that.scrapeInterval);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(source, url);
+    return Objects.hash(source, url, scrapeInterval);
   }
 
   @Override
   public String toString() {
-    return "CanaryMetrics{" + "source=" + source + ", url=" + url + "}";
+    return "CanaryMetrics{"
+        + "source="
+        + source
+        + ", url="
+        + url
+        + ", scrapeInterval="
+        + scrapeInterval
+        + "}";
   }
 }

@@ -42,6 +42,15 @@ public class Timeouts {
   @Size(max = 32)
   private String total;
 
+  @JsonPropertyDescription(
+      "Longest silence allowed between two events of a streamed answer; a stream quiet that long"
+          + " is ended (before its first event, the attempt fails over). A duration such as"
+          + " `250ms`, `2s`, `5m`.")
+  @Default("60s")
+  @Pattern(Durations.PATTERN)
+  @Size(max = 32)
+  private String streamIdle;
+
   public String getConnect() {
     return connect;
   }
@@ -66,6 +75,14 @@ public class Timeouts {
     this.total = total;
   }
 
+  public String getStreamIdle() {
+    return streamIdle;
+  }
+
+  public void setStreamIdle(String streamIdle) {
+    this.streamIdle = streamIdle;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -77,12 +94,13 @@ public class Timeouts {
     Timeouts that = (Timeouts) o;
     return Objects.equals(connect, that.connect)
         && Objects.equals(firstToken, that.firstToken)
-        && Objects.equals(total, that.total);
+        && Objects.equals(total, that.total)
+        && Objects.equals(streamIdle, that.streamIdle);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(connect, firstToken, total);
+    return Objects.hash(connect, firstToken, total, streamIdle);
   }
 
   @Override
@@ -94,6 +112,8 @@ public class Timeouts {
         + firstToken
         + ", total="
         + total
+        + ", streamIdle="
+        + streamIdle
         + "}";
   }
 }

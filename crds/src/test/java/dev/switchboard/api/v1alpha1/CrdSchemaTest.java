@@ -132,11 +132,12 @@ class CrdSchemaTest {
 
     @Test
     void durationsAreValidatedAndDefaulted() {
-      for (String field : List.of("connect", "firstToken", "total")) {
+      for (String field : List.of("connect", "firstToken", "total", "streamIdle")) {
         assertThat(at(PE, "spec.timeouts." + field).getPattern()).isEqualTo(Durations.PATTERN);
       }
       assertThat(defaultValue(at(PE, "spec.timeouts"))).isEqualTo("{}");
       assertThat(defaultValue(at(PE, "spec.timeouts.connect"))).isEqualTo("\"2s\"");
+      assertThat(defaultValue(at(PE, "spec.timeouts.streamIdle"))).isEqualTo("\"60s\"");
       assertThat(rules(at(PE, "spec.timeouts")))
           .contains(
               "!has(self.connect) || !has(self.total) || duration(self.connect) <= duration(self.total)");

@@ -182,11 +182,39 @@ class CanaryRolloutIT {
             });
   }
 
+  /**
+   * Waits until the gateway answers the route: {@code Stable} in status means the operator
+   * published the table, not that every gateway replica loaded it yet, and traffic started before
+   * that would count the load delay as client errors of the rollout.
+   */
+  private static void awaitServed(String model) {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(100))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        http.send(
+                                HttpRequest.newBuilder(
+                                        URI.create(stack.baseUrl() + "/chat/completions"))
+                                    .header("Content-Type", "application/json")
+                                    .POST(
+                                        HttpRequest.BodyPublishers.ofString(
+                                            "{\"model\":\""
+                                                + model
+                                                + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                                    .build(),
+                                HttpResponse.BodyHandlers.discarding())
+                            .statusCode())
+                    .isEqualTo(200));
+  }
+
   @Test
   void aFailingModelIsRolledBackAndAHealthyOneIsPromotedWithoutClientErrors() throws Exception {
     String stable = "{providerRef: {name: local-primary}, model: gpt-4o-mini}";
     writeRoute("chat-canary", "split", stable);
     awaitStableAt("chat-canary", 1);
+    awaitServed("chat-canary");
 
     try (Traffic traffic = new Traffic("chat-canary")) {
       // A new model version that fails every request.
@@ -231,6 +259,7 @@ class CanaryRolloutIT {
   void shadowModeMirrorsToTheCanaryAndAnswersOnlyFromStable() throws Exception {
     writeRoute("chat-shadow", "shadow", "{providerRef: {name: local-primary}, model: gpt-4o-mini}");
     awaitStableAt("chat-shadow", 1);
+    awaitServed("chat-shadow");
 
     try (Traffic traffic = new Traffic("chat-shadow")) {
       long mirroredBefore = stack.mock(samples.secondary).attempts(LLAMA);

@@ -10,7 +10,8 @@ import java.io.IOException;
  * Maps whatever ended a request to the OpenAI-shaped error the client sees. Upstream failures map
  * by kind: timeout → 504, rate limited → 429, unreachable or keyless → 503, upstream 5xx or a
  * broken body → 502, a request the upstream rejected → the upstream's own 4xx and message, and the
- * upstream refusing our credentials → 502 that says it is a gateway configuration problem.
+ * upstream refusing our credentials → 502 that says it is a gateway configuration problem (never
+ * the key, never the upstream's body, which may echo it), a stream gone silent → 504.
  */
 final class ErrorMapping {
 
@@ -71,6 +72,14 @@ final class ErrorMapping {
               null,
               "upstream_auth_failed",
               "upstream_auth");
+      case STREAM_STALLED ->
+          new OpenAiError(
+              504,
+              "The upstream provider's stream stalled: " + f.getMessage() + tried,
+              "timeout_error",
+              null,
+              "upstream_stream_stalled",
+              "stream_stalled");
       case REQUEST_REJECTED -> upstreamRejection(f);
       case CLIENT_CANCELLED ->
           new OpenAiError(

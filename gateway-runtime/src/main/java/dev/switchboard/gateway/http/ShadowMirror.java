@@ -2,6 +2,7 @@ package dev.switchboard.gateway.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.gateway.refusal.AnswerOpening;
 import dev.switchboard.gateway.request.Refusals;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.request.TokenUsage;
@@ -113,6 +114,7 @@ final class ShadowMirror {
     upstream.attach(
         new UpstreamStream.Sink() {
           private boolean done;
+          private final AnswerOpening opening = new AnswerOpening();
 
           @Override
           public void onEvent(String data) {
@@ -120,6 +122,7 @@ final class ShadowMirror {
               done = true;
               return;
             }
+            opening.appendStreamedChunk(data);
             JsonNode chunk = UpstreamCaller.parseEvent(data);
             if (chunk == null) {
               return;
@@ -143,6 +146,9 @@ final class ShadowMirror {
 
           @Override
           public void onEnd() {
+            if (done && opening.isRefusal()) {
+              ctx.markRefused();
+            }
             ctx.recordAttempt(
                 new RequestContext.Attempt(ctx.target().id(), ctx.target().arm(), "success", 200));
             finish(ctx, 200, done ? "success" : "error", done ? null : "stream_truncated");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.gateway.refusal.AnswerOpening;
 import dev.switchboard.gateway.request.Refusals;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.request.TokenUsage;
@@ -36,6 +37,9 @@ final class SseRelay implements UpstreamStream.Sink {
   /** Whether the first event (the one carrying model and fingerprint) went through the parser. */
   private boolean seenFirst;
 
+  /** The answer's first characters, judged for a plain-text refusal once the stream is complete. */
+  private final AnswerOpening opening = new AnswerOpening();
+
   SseRelay(
       RoutingContext rc,
       RequestContext ctx,
@@ -59,6 +63,7 @@ final class SseRelay implements UpstreamStream.Sink {
       write("[DONE]");
       return;
     }
+    opening.appendStreamedChunk(data); // a no-op once the opening is full
     if (seenFirst) {
       String plain = passThrough(data, stripUsage);
       if (plain != null) {
@@ -228,6 +233,9 @@ final class SseRelay implements UpstreamStream.Sink {
       return;
     }
     closed = true;
+    if (opening.isRefusal()) {
+      ctx.markRefused();
+    }
     rc.response().end();
     handler.finish(ctx, 200, "success", null);
   }

@@ -308,7 +308,8 @@ public final class GatewayMetrics {
         counter =
             Counter.builder("switchboard_refusals")
                 .description(
-                    "Refusals: finish_reason content_filter or a refusal in the message or delta")
+                    "Refusals: finish_reason content_filter, a refusal in the message or delta,"
+                        + " or an answer that opens with a plain-text refusal")
                 .tags(tags)
                 .register(registry);
         refusals = counter;

@@ -34,7 +34,9 @@ import org.slf4j.LoggerFactory;
  *       full-jitter backoff or the provider's {@code Retry-After}) and then moves on; every attempt
  *       after the first takes a retry from the route's budget; nothing runs past the request's
  *       overall deadline;
- *   <li>a non-retriable failure (request-caused 4xx, rejected credentials) ends the request.
+ *   <li>rejected credentials (401/403) are never retried on the same provider: the request skips
+ *       every target of that provider (they share the key) and moves on to another provider;
+ *   <li>a non-retriable failure (request-caused 4xx) ends the request.
  * </ul>
  *
  * For streams an attempt succeeds at its first SSE event, so failover is possible until then and
@@ -119,6 +121,12 @@ public final class FailoverChain {
     final ResiliencePolicy policy;
     final RetryBudget budget;
     final List<String> skipped = new ArrayList<>();
+
+    /**
+     * Providers that rejected the gateway's key during this request: all their targets share it.
+     */
+    final java.util.Set<String> rejectedProviders = new java.util.HashSet<>();
+
     int index;
     int triesOnTarget;
     int attempts;
@@ -177,6 +185,10 @@ public final class FailoverChain {
       ProviderGuard guard = registry.guard(target.provider());
       CircuitBreaker breaker = registry.breaker(target, policy);
       boolean permitted = false;
+      if (rejectedProviders.contains(target.provider().name())) {
+        skip(target, "uses the key its provider just rejected", "credentials_rejected", false);
+        return;
+      }
       if (!forced) {
         if (!guard.healthy()) {
           skip(target, "unhealthy", "unhealthy", true);
@@ -239,6 +251,7 @@ public final class FailoverChain {
             long elapsed = breaker.getCurrentTimestamp() - start;
             if (ar.succeeded()) {
               observer.attemptEnded(ctx, target, null);
+              guard.credentialsAccepted();
               if (ar.result() instanceof UpstreamStream stream) {
                 // A stream holds its permit until it ends; its breaker outcome is known then.
                 stream.whenFinished(
@@ -295,6 +308,10 @@ public final class FailoverChain {
             target.provider().name(),
             failure.upstreamStatus(),
             dev.switchboard.contract.RoutingTable.KEYS_SECRET_NAME);
+        registry.credentialsRejected(target.provider());
+      } else if (failure.kind() == FailureKind.REQUEST_REJECTED) {
+        // A request-caused 4xx got past authentication: the key works.
+        guard.credentialsAccepted();
       }
       OptionalLong retryAfter =
           Backoff.retryAfterMs(
@@ -307,6 +324,17 @@ public final class FailoverChain {
       }
       if (ctx.clientGone() || failure.kind() == FailureKind.CLIENT_CANCELLED) {
         promise.tryFail(failure);
+        return;
+      }
+      if (failure.kind() == FailureKind.AUTH_REJECTED) {
+        // Retrying the same key cannot help, nor can the provider's other targets (same key);
+        // another provider may still serve the request.
+        rejectedProviders.add(target.provider().name());
+        if (forced) {
+          fail(failure);
+        } else {
+          moveOn();
+        }
         return;
       }
       if (!policy.retries(failure.kind())) {
@@ -414,7 +442,7 @@ public final class FailoverChain {
 
   private static void recordFailure(CircuitBreaker breaker, long elapsed, UpstreamFailure f) {
     switch (f.kind()) {
-      case CONNECT, TIMEOUT, SERVER_ERROR, BAD_RESPONSE, AUTH_REJECTED ->
+      case CONNECT, TIMEOUT, SERVER_ERROR, BAD_RESPONSE, AUTH_REJECTED, STREAM_STALLED ->
           breaker.onError(elapsed, breaker.getTimestampUnit(), f);
       // The provider works and answered: a request-caused 4xx says nothing about its health.
       case REQUEST_REJECTED -> breaker.onSuccess(elapsed, breaker.getTimestampUnit());

@@ -129,7 +129,13 @@ final class HealthChecker {
                 return req.send();
               })
           .compose(resp -> resp.body().map(b -> resp.statusCode()))
-          .onComplete(ar -> result.tryComplete(ar.succeeded() && ar.result() / 100 == 2));
+          .onComplete(
+              ar -> {
+                if (ar.succeeded() && !stopped) {
+                  credentialVerdict(ar.result());
+                }
+                result.tryComplete(ar.succeeded() && ar.result() / 100 == 2);
+              });
     } catch (RuntimeException e) {
       result.tryComplete(false);
     }
@@ -143,6 +149,15 @@ final class HealthChecker {
                 record(ar.result());
               }
             });
+  }
+
+  /** A probe answered: 401/403 means the key is rejected, 2xx that it is accepted. */
+  private void credentialVerdict(int status) {
+    if (status == 401 || status == 403) {
+      guard.rejectCredentials(keys.apply(provider.name()));
+    } else if (status / 100 == 2) {
+      guard.credentialsAccepted();
+    }
   }
 
   private void record(boolean ok) {

@@ -3,14 +3,19 @@ package dev.switchboard.gateway.resilience;
 import dev.switchboard.contract.RoutingTable;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.LongSupplier;
 
 /**
  * The protection state of one ProviderEndpoint on this replica: its bulkhead ({@code
- * maxConcurrency}), its quota buckets ({@code quota.requestsPerMinute/tokensPerMinute}), and its
- * health as seen by the active checker. Kept across routing-table reloads while the provider's
- * protection settings stay the same.
+ * maxConcurrency}), its quota buckets ({@code quota.requestsPerMinute/tokensPerMinute}), its health
+ * as seen by the active checker, and whether it rejected the gateway's credentials. Kept across
+ * routing-table reloads while the provider's protection settings stay the same.
  */
 public final class ProviderGuard {
 
@@ -27,6 +32,9 @@ public final class ProviderGuard {
   private final TokenBucket requestQuota;
   private final TokenBucket tokenQuota;
   private volatile boolean healthy = true;
+
+  /** Digest of the key the provider rejected, or null while no rejection stands. */
+  private volatile String rejectedKeyDigest;
 
   ProviderGuard(Vertx vertx, RoutingTable.Provider provider, LongSupplier nanoClock) {
     this.name = provider.name();
@@ -63,6 +71,48 @@ public final class ProviderGuard {
 
   void healthy(boolean value) {
     healthy = value;
+  }
+
+  /**
+   * Remembers that the provider rejected the gateway's credentials (401/403). Only a digest of the
+   * key is kept, so that a rotated key clears the state without the guard holding any key.
+   */
+  void rejectCredentials(Optional<String> key) {
+    rejectedKeyDigest = keyDigest(key);
+  }
+
+  /** The provider accepted the gateway's credentials (it answered a call or probe normally). */
+  void credentialsAccepted() {
+    if (rejectedKeyDigest != null) {
+      rejectedKeyDigest = null;
+    }
+  }
+
+  /**
+   * Whether the provider's last verdict on {@code currentKey} was a rejection: false after an
+   * accepted call, and false once the loaded key differs from the one that was rejected.
+   */
+  boolean rejects(Optional<String> currentKey) {
+    String rejected = rejectedKeyDigest;
+    return rejected != null && rejected.equals(keyDigest(currentKey));
+  }
+
+  /** Carries a standing rejection over to a guard rebuilt for new protection settings. */
+  void inheritCredentialState(ProviderGuard old) {
+    rejectedKeyDigest = old.rejectedKeyDigest;
+  }
+
+  private static String keyDigest(Optional<String> key) {
+    if (key.isEmpty()) {
+      return "none";
+    }
+    try {
+      byte[] hash =
+          MessageDigest.getInstance("SHA-256").digest(key.get().getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(hash);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JRE", e);
+    }
   }
 
   /**

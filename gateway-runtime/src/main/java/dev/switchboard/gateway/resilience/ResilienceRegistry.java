@@ -30,7 +30,8 @@ import java.util.function.LongSupplier;
  * whose protection settings changed gets fresh state.
  *
  * <p>Exports {@code switchboard_circuit_breaker_state{target,state}} (1 for the current state, 0
- * for the others) and {@code switchboard_provider_healthy{provider}}.
+ * for the others), {@code switchboard_provider_healthy{provider}} and {@code
+ * switchboard_provider_credentials_rejected{provider}}.
  */
 public final class ResilienceRegistry {
 
@@ -53,6 +54,7 @@ public final class ResilienceRegistry {
   private final Map<String, List<Meter>> breakerGauges = new ConcurrentHashMap<>();
   private final Map<String, ProviderGuard> guards = new ConcurrentHashMap<>();
   private final Map<String, Meter> healthGauges = new ConcurrentHashMap<>();
+  private final Map<String, Meter> credentialGauges = new ConcurrentHashMap<>();
   private final Map<String, Checker> checkers = new ConcurrentHashMap<>();
   private final Map<String, RetryBudget> budgets = new ConcurrentHashMap<>();
   private final Map<String, Long> coolDownUntil = new ConcurrentHashMap<>();
@@ -116,10 +118,31 @@ public final class ResilienceRegistry {
           ProviderGuard fresh = new ProviderGuard(vertx, provider, nanoClock);
           if (old != null) {
             fresh.healthy(old.healthy());
+            fresh.inheritCredentialState(old);
           }
           registerHealthGauge(name);
           return fresh;
         });
+  }
+
+  /**
+   * Records that the provider answered 401/403 to the gateway's current key: exported as {@code
+   * switchboard_provider_credentials_rejected{provider} 1} (the operator turns it into {@code
+   * Healthy=False CredentialsRejected}) until a call succeeds or the key changes.
+   */
+  public void credentialsRejected(RoutingTable.Provider provider) {
+    guard(provider).rejectCredentials(keys.apply(provider.name()));
+  }
+
+  /** Records that the provider accepted the gateway's key (clears a standing rejection). */
+  public void credentialsAccepted(RoutingTable.Provider provider) {
+    guard(provider).credentialsAccepted();
+  }
+
+  /** Whether the provider rejected the key the gateway holds for it now. */
+  public boolean credentialsRejected(String provider) {
+    ProviderGuard g = guards.get(provider);
+    return g != null && g.rejects(keys.apply(provider));
   }
 
   /** The target's circuit breaker with the route policy's settings. */
@@ -196,6 +219,7 @@ public final class ResilienceRegistry {
         (name, g) -> {
           Map<String, Object> p = new LinkedHashMap<>();
           p.put("healthy", g.healthy());
+          p.put("credentialsRejected", g.rejects(keys.apply(name)));
           p.put("quotaAvailable", g.quotaAvailable());
           if (g.bulkhead() != null) {
             p.put("inFlight", g.bulkhead().inFlight());
@@ -242,6 +266,10 @@ public final class ResilienceRegistry {
         Meter gauge = healthGauges.remove(name);
         if (gauge != null) {
           meters.remove(gauge);
+        }
+        Meter rejected = credentialGauges.remove(name);
+        if (rejected != null) {
+          meters.remove(rejected);
         }
       }
     }
@@ -331,6 +359,20 @@ public final class ResilienceRegistry {
                       return g == null || g.healthy() ? 1 : 0;
                     })
                 .description("1 while the provider passes its active health checks")
+                .tag("provider", name)
+                .register(meters));
+    credentialGauges.computeIfAbsent(
+        provider,
+        name ->
+            Gauge.builder(
+                    "switchboard_provider_credentials_rejected",
+                    guards,
+                    m -> {
+                      ProviderGuard g = m.get(name);
+                      return g != null && g.rejects(keys.apply(name)) ? 1 : 0;
+                    })
+                .description(
+                    "1 while the provider rejects the gateway's current key (HTTP 401/403)")
                 .tag("provider", name)
                 .register(meters));
   }

@@ -14,10 +14,19 @@ public enum FailureKind {
   BAD_RESPONSE(true),
   /** The gateway has no key for a provider that needs one (a configuration error). */
   NO_KEY(true),
-  /** The upstream rejected the gateway's own credentials (401/403): a configuration error. */
-  AUTH_REJECTED(false),
+  /**
+   * The upstream rejected the gateway's own credentials (401/403): a configuration error. Never
+   * retried on the same provider (its other targets share the key), but the request moves on to a
+   * target of another provider.
+   */
+  AUTH_REJECTED(true),
   /** The upstream rejected the request itself (other 4xx): retrying elsewhere would not help. */
   REQUEST_REJECTED(false),
+  /**
+   * A stream that had already reached the client went silent for longer than its provider's {@code
+   * timeouts.streamIdle}. (Silence before the first event is a {@link #TIMEOUT} and fails over.)
+   */
+  STREAM_STALLED(false),
   /** The client went away; nothing is left to answer. */
   CLIENT_CANCELLED(false);
 

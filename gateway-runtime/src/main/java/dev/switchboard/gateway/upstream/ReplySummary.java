@@ -3,8 +3,11 @@ package dev.switchboard.gateway.upstream;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.switchboard.gateway.refusal.RefusalDetector;
+import dev.switchboard.gateway.request.Refusals;
 import dev.switchboard.gateway.request.TokenUsage;
 import java.io.IOException;
+import java.nio.CharBuffer;
 
 /**
  * What the gateway reads from a successful non-streaming answer: the model version and fingerprint
@@ -13,8 +16,9 @@ import java.io.IOException;
  * streaming parser over them, without building a tree (an embeddings answer is mostly numbers the
  * gateway never needs to look at).
  *
- * @param refused the first choice was refused ({@code finish_reason: content_filter}, or a
- *     non-empty {@code refusal} in its {@code message}); see {@code Refusals} for streams
+ * @param refused the first choice was refused ({@code finish_reason: content_filter}, a non-empty
+ *     {@code refusal} in its {@code message}, or a {@code message.content} opening with a
+ *     plain-text refusal); see {@code Refusals}
  */
 public record ReplySummary(
     String model,
@@ -106,7 +110,7 @@ public record ReplySummary(
           finish = scalar(p, value);
         } else if (("message".equals(name) || "delta".equals(name))
             && value == JsonToken.START_OBJECT) {
-          refusal |= hasRefusal(p);
+          refusal |= hasRefusal(p, "message".equals(name));
           continue;
         }
         p.skipChildren();
@@ -121,14 +125,25 @@ public record ReplySummary(
     return first;
   }
 
-  /** Whether a message object (the parser at its start) carries a non-empty {@code refusal}. */
-  private static boolean hasRefusal(JsonParser p) throws IOException {
+  /**
+   * Whether a message object (the parser at its start) carries a non-empty {@code refusal} or, when
+   * {@code readContent}, a {@code content} that opens with a plain-text refusal. Only the opening
+   * is judged, through a view of the parser's buffer: no copy of the answer is made.
+   */
+  private static boolean hasRefusal(JsonParser p, boolean readContent) throws IOException {
     boolean refusal = false;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String name = p.currentName();
       JsonToken value = p.nextToken();
-      if ("refusal".equals(name) && value == JsonToken.VALUE_STRING) {
-        refusal |= p.getTextLength() > 0;
+      if (value == JsonToken.VALUE_STRING) {
+        if ("refusal".equals(name)) {
+          refusal |= p.getTextLength() > 0;
+        } else if (readContent && "content".equals(name) && !refusal) {
+          int length = Math.min(p.getTextLength(), RefusalDetector.MAX_CHARS);
+          refusal =
+              Refusals.isTextRefusal(
+                  CharBuffer.wrap(p.getTextCharacters(), p.getTextOffset(), length));
+        }
       }
       p.skipChildren();
     }

@@ -145,6 +145,29 @@ public final class UpstreamCaller {
             abort(promise, current, cancelled());
           }
         });
+    IdleWatch idle =
+        new IdleWatch(
+            timeouts.streamIdleMs(),
+            streamRef,
+            () -> {
+              UpstreamStream s = streamRef.get();
+              if (s != null && promise.future().succeeded()) {
+                // Events already reached the client: end with the one terminal error event.
+                s.fail(
+                    new UpstreamFailure(
+                        FailureKind.STREAM_STALLED,
+                        pt.id()
+                            + " sent nothing for its stream-idle timeout of "
+                            + timeouts.streamIdleMs()
+                            + " ms",
+                        200,
+                        null,
+                        null));
+              } else {
+                // Head but no event yet: an attempt failure, so the chain can still fail over.
+                abort(promise, current, timeout("stream-idle", timeouts.streamIdleMs(), pt));
+              }
+            });
     promise
         .future()
         .onComplete(
@@ -152,8 +175,14 @@ public final class UpstreamCaller {
               vertx.cancelTimer(firstTokenTimer);
               if (ar.failed()) {
                 vertx.cancelTimer(totalTimer);
+                idle.stop();
               } else {
-                ar.result().onFinish(() -> vertx.cancelTimer(totalTimer));
+                ar.result()
+                    .onFinish(
+                        () -> {
+                          vertx.cancelTimer(totalTimer);
+                          idle.stop();
+                        });
               }
             });
     clients
@@ -194,6 +223,7 @@ public final class UpstreamCaller {
               }
               UpstreamStream stream = new UpstreamStream(current.get(), resp);
               streamRef.set(stream);
+              idle.start();
               SseDecoder decoder =
                   new SseDecoder(
                       data -> {
@@ -216,6 +246,7 @@ public final class UpstreamCaller {
                       });
               resp.handler(
                   buf -> {
+                    idle.touch();
                     try {
                       decoder.feed(buf.getBytes());
                     } catch (IllegalStateException e) {
@@ -256,6 +287,63 @@ public final class UpstreamCaller {
                   });
             });
     return promise.future();
+  }
+
+  /**
+   * Ends a stream that stays silent longer than its stream-idle timeout. Chunks only record the
+   * time they arrived; the one Vert.x timer is rescheduled when it fires early (for the silence
+   * still missing), so a busy stream costs no timer per chunk. A stream paused by back-pressure
+   * from a slow client is not silent by its own fault and is not ended.
+   */
+  private final class IdleWatch {
+    private final long idleMs;
+    private final AtomicReference<UpstreamStream> stream;
+    private final Runnable onIdle;
+    private volatile long lastNanos;
+    private long timerId = -1;
+    private boolean stopped;
+
+    IdleWatch(long idleMs, AtomicReference<UpstreamStream> stream, Runnable onIdle) {
+      this.idleMs = idleMs;
+      this.stream = stream;
+      this.onIdle = onIdle;
+    }
+
+    /** Starts watching when the response head arrived. */
+    void start() {
+      if (!stopped) {
+        lastNanos = System.nanoTime();
+        timerId = vertx.setTimer(idleMs, this::check);
+      }
+    }
+
+    void touch() {
+      lastNanos = System.nanoTime();
+    }
+
+    private void check(long id) {
+      if (stopped) {
+        return;
+      }
+      UpstreamStream s = stream.get();
+      if (s != null && s.paused()) {
+        touch();
+      }
+      long silentMs = (System.nanoTime() - lastNanos) / 1_000_000;
+      if (silentMs >= idleMs) {
+        stopped = true;
+        onIdle.run();
+      } else {
+        timerId = vertx.setTimer(Math.max(1, idleMs - silentMs), this::check);
+      }
+    }
+
+    void stop() {
+      stopped = true;
+      if (timerId >= 0) {
+        vertx.cancelTimer(timerId);
+      }
+    }
   }
 
   private RequestOptions options(

@@ -29,6 +29,7 @@ public final class UpstreamStream {
   private Sink sink;
   private boolean finished;
   private boolean ended;
+  private volatile boolean paused;
   private UpstreamFailure failure;
   private Runnable onFinish = () -> {};
   private final java.util.List<java.util.function.Consumer<UpstreamFailure>> finishListeners =
@@ -59,11 +60,18 @@ public final class UpstreamStream {
 
   /** Pauses reading from the upstream (back-pressure from a slow client). */
   public void pause() {
+    paused = true;
     response.pause();
   }
 
   public void resume() {
+    paused = false;
     response.resume();
+  }
+
+  /** Whether reading is paused by back-pressure (silence then is not the upstream's fault). */
+  boolean paused() {
+    return paused;
   }
 
   /** Aborts the upstream request (client gone, or the gateway gave up). */

@@ -86,7 +86,7 @@ class GatewayProxyIT {
                     mock.baseUrl(),
                     true,
                     Map.of(),
-                    new RoutingTable.Timeouts(1000L, 400L, 600L)),
+                    new RoutingTable.Timeouts(1000L, 400L, 600L, null)),
                 provider("dead", "http://127.0.0.1:" + deadPort + "/v1", false)),
             List.of(
                 route("chat-default", List.of("gpt-4o"), target("mock-a", "gpt-4o-mini", 0)),

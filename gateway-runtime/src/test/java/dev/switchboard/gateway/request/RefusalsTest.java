@@ -26,6 +26,23 @@ class RefusalsTest {
   }
 
   @Test
+  void recognisesAPlainTextRefusalInTheMessageContent() throws Exception {
+    assertThat(
+            refusal(
+                "{\"finish_reason\":\"stop\",\"message\":{\"content\":"
+                    + "\"I'm sorry, but I can't help with that.\",\"refusal\":null}}"))
+        .isTrue();
+    assertThat(refusal("{\"message\":{\"content\":\"抱歉，我无法协助完成这个请求。\"}}")).isTrue();
+    assertThat(Refusals.isTextRefusal("Je ne peux pas vous aider avec cette demande.")).isTrue();
+  }
+
+  @Test
+  void aStreamedDeltaIsNeverJudgedAsText() throws Exception {
+    // A chunk holds a fragment of the answer; the stream's opening is judged once, at its end.
+    assertThat(refusal("{\"delta\":{\"content\":\"I can't help with that.\"}}")).isFalse();
+  }
+
+  @Test
   void ordinaryAnswersAreNotRefusals() throws Exception {
     assertThat(
             refusal(
@@ -33,6 +50,10 @@ class RefusalsTest {
         .isFalse();
     assertThat(refusal("{\"delta\":{\"content\":\"hi\",\"refusal\":\"\"}}")).isFalse();
     assertThat(refusal("{\"finish_reason\":\"length\"}")).isFalse();
+    assertThat(
+            refusal("{\"message\":{\"content\":\"You can't divide by zero, so check it first.\"}}"))
+        .isFalse();
+    assertThat(refusal("{\"message\":{\"content\":[\"I can't help with that.\"]}}")).isFalse();
     assertThat(Refusals.isRefusal(null)).isFalse();
   }
 }

@@ -74,7 +74,11 @@ class FaultMatrixIT {
     RESET_AFTER_HEADERS("reset-after-headers", true),
     TRUNCATED("truncate:2", true),
     STALL("stall", false),
-    NON_JSON("non-json", false);
+    /** Two events, then silence: streams end by {@code streamIdle}, plain calls by total. */
+    STALL_MID_STREAM("stall-after:2", true),
+    NON_JSON("non-json", false),
+    /** The provider rejects the gateway's key: fail over to another provider, never retry. */
+    CREDENTIALS_REJECTED("status:401", false);
 
     final String spec;
     final boolean afterFirstChunk;
@@ -114,7 +118,7 @@ class FaultMatrixIT {
         MockProvider.startBlocking(
             vertx, new MockProviderOptions().keys("sk-m").models(models.toArray(String[]::new)));
     // Generous for a loaded 2-core machine: the healthy target must never time out here.
-    RoutingTable.Timeouts timeouts = new RoutingTable.Timeouts(1_000L, 1_500L, 5_000L);
+    RoutingTable.Timeouts timeouts = new RoutingTable.Timeouts(1_000L, 1_500L, 5_000L, 1_500L);
     RoutingTable.CircuitBreaker breaker =
         new RoutingTable.CircuitBreaker(50, 4_000L, 10, 10_000L, 1_000L);
     List<RoutingTable.Route> routes = new ArrayList<>();

@@ -55,7 +55,7 @@ class ResilienceIT {
     vertx = Vertx.vertx();
     mock = MockProvider.startBlocking(vertx, new MockProviderOptions().keys("sk-m"));
     healthMock = MockProvider.startBlocking(vertx, new MockProviderOptions().keys("sk-h"));
-    RoutingTable.Timeouts timeouts = new RoutingTable.Timeouts(1_000L, 3_000L, 5_000L);
+    RoutingTable.Timeouts timeouts = new RoutingTable.Timeouts(1_000L, 3_000L, 5_000L, null);
     RoutingTable.CircuitBreaker breaker =
         new RoutingTable.CircuitBreaker(50, 5_000L, 4, 10_000L, 300L);
     RoutingTable.Model vision =
@@ -153,6 +153,7 @@ class ResilienceIT {
                     "failover",
                     target("wrongkey", "ok-model", 0),
                     target("good", "ok-model", 1)),
+                route("auth-only", "failover", target("wrongkey", "ok-model", 0)),
                 route(
                     "quota",
                     "failover",
@@ -416,8 +417,15 @@ class ResilienceIT {
   }
 
   @Test
-  void rejectedGatewayKeyIsReportedAsConfigurationErrorWithoutTheKey() throws Exception {
+  void rejectedGatewayKeyFailsOverToAnotherProvider() throws Exception {
     HttpResponse<String> r = post("auth", chatBody("auth"));
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("x-switchboard-provider")).hasValue("good");
+  }
+
+  @Test
+  void rejectedGatewayKeyIsReportedAsConfigurationErrorWithoutTheKey() throws Exception {
+    HttpResponse<String> r = post("auth-only", chatBody("auth-only"));
     assertThat(r.statusCode()).isEqualTo(502);
     assertThat(OpenAiWireFormat.problems(Body.ERROR, r.body())).isEmpty();
     assertThat(GatewayHarness.json(r.body()).path("error").path("code").asText())

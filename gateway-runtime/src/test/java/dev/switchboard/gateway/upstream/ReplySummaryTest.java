@@ -69,6 +69,52 @@ class ReplySummaryTest {
   }
 
   @Test
+  void recognisesAPlainTextRefusalInTheFirstChoicesContent() throws Exception {
+    assertThat(
+            scan(
+                    "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+                        + "\"content\":\"I\u2019m sorry, but I can\u2019t help with that.\","
+                        + "\"refusal\":null},\"finish_reason\":\"stop\"}]}",
+                    Operation.CHAT_COMPLETIONS)
+                .refused())
+        .isTrue();
+    assertThat(
+            scan(
+                    "{\"choices\":[{\"message\":{\"content\":\"申し訳ありませんが、"
+                        + "そのご依頼にはお応えできません。\"},\"finish_reason\":\"stop\"}]}",
+                    Operation.CHAT_COMPLETIONS)
+                .refused())
+        .isTrue();
+    // A refusal deep into a long answer is not one: only the opening is judged.
+    String longAnswer =
+        "Here is the summary you asked for. ".repeat(20) + "I can't help with that.";
+    assertThat(
+            scan(
+                    "{\"choices\":[{\"message\":{\"content\":\""
+                        + longAnswer
+                        + "\"},"
+                        + "\"finish_reason\":\"stop\"}]}",
+                    Operation.CHAT_COMPLETIONS)
+                .refused())
+        .isFalse();
+    // Only the first choice counts, as for the other refusal signals.
+    assertThat(
+            scan(
+                    "{\"choices\":[{\"message\":{\"content\":\"Sure, here it is.\"}},"
+                        + "{\"message\":{\"content\":\"I can't help with that.\"}}]}",
+                    Operation.CHAT_COMPLETIONS)
+                .refused())
+        .isFalse();
+    assertThat(
+            scan(
+                    "{\"choices\":[{\"message\":{\"content\":\"You can't divide by zero.\"},"
+                        + "\"finish_reason\":\"stop\"}]}",
+                    Operation.CHAT_COMPLETIONS)
+                .refused())
+        .isFalse();
+  }
+
+  @Test
   void anEmbeddingsAnswerNeedsOnlyItsDataArray() throws Exception {
     ReplySummary s =
         scan(
@@ -116,7 +162,16 @@ class ReplySummaryTest {
         "{\"choices\":[{\"message\":{\"refusal\":[\"x\"]},\"finish_reason\":\"length\"}],"
             + "\"usage\":{\"prompt_tokens_details\":{\"cached_tokens\":9},\"prompt_tokens\":10}}",
         "{\"usage\":{\"prompt_tokens\":1},\"choices\":[{\"finish_reason\":\"content_filter\"}],"
-            + "\"error\":null,\"model\":\"late\"}");
+            + "\"error\":null,\"model\":\"late\"}",
+        "{\"choices\":[{\"message\":{\"content\":\"Lo siento, no puedo ayudar con eso.\"},"
+            + "\"finish_reason\":\"stop\"}]}",
+        "{\"choices\":[{\"message\":{\"content\":\"I can\\u2019t help with that.\","
+            + "\"refusal\":\"\"},\"finish_reason\":\"stop\"}]}",
+        "{\"choices\":[{\"message\":{\"content\":\"I can't stress enough: back up first.\"},"
+            + "\"finish_reason\":\"stop\"}]}",
+        "{\"choices\":[{\"delta\":{\"content\":\"I can't help with that.\"}}]}",
+        "{\"choices\":[{\"message\":{\"content\":\"I can't help\"}},{\"message\":"
+            + "{\"content\":\"I can't help with that.\"}}]}");
   }
 
   /** The scan reads what the tree-based reading (used for streamed chunks) reads. */

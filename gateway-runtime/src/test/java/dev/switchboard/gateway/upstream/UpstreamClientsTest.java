@@ -37,7 +37,7 @@ class UpstreamClientsTest {
         "https://api.example.com/v1",
         true,
         Map.of(),
-        connectMs == null ? null : new RoutingTable.Timeouts(connectMs, null, null));
+        connectMs == null ? null : new RoutingTable.Timeouts(connectMs, null, null, null));
   }
 
   @Test

@@ -142,6 +142,7 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
             conditions,
             events));
     recordTransition(endpoint, next);
+    recordCredentialsRejected(endpoint, next);
     UpdateControl<ProviderEndpoint> control =
         StatusUpdater.patchIfChanged(endpoint, next, ProviderEndpointStatus::setObservedGeneration);
     // Phases flip at midnight UTC of a lifecycle date; come back then rather than polling.
@@ -208,6 +209,28 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
           Conditions.TRUE.equals(after.getStatus()) ? EventRecorder.NORMAL : EventRecorder.WARNING,
           after.getReason(),
           after.getMessage());
+    }
+  }
+
+  /**
+   * A Warning event when the gateways start reporting that the provider rejects their key (once per
+   * transition: the steady state records nothing).
+   */
+  private void recordCredentialsRejected(ProviderEndpoint endpoint, ProviderEndpointStatus next) {
+    var before =
+        Conditions.find(
+            endpoint.getStatus() == null ? null : endpoint.getStatus().getConditions(),
+            ProviderHealth.HEALTHY);
+    var after = Conditions.find(next.getConditions(), ProviderHealth.HEALTHY);
+    if (after.isPresent()
+        && ProviderHealth.CREDENTIALS_REJECTED.equals(after.get().getReason())
+        && (before.isEmpty()
+            || !ProviderHealth.CREDENTIALS_REJECTED.equals(before.get().getReason()))) {
+      events.record(
+          endpoint,
+          EventRecorder.WARNING,
+          ProviderHealth.CREDENTIALS_REJECTED,
+          after.get().getMessage());
     }
   }
 

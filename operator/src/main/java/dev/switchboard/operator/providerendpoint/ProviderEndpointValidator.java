@@ -73,6 +73,7 @@ public final class ProviderEndpointValidator {
       checkDuration("spec.timeouts.connect", timeouts.getConnect(), problems);
       checkDuration("spec.timeouts.firstToken", timeouts.getFirstToken(), problems);
       checkDuration("spec.timeouts.total", timeouts.getTotal(), problems);
+      checkDuration("spec.timeouts.streamIdle", timeouts.getStreamIdle(), problems);
     }
     HealthCheck health = spec.getHealthCheck();
     if (health != null) {

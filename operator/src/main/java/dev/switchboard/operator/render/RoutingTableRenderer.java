@@ -73,7 +73,8 @@ public final class RoutingTableRenderer {
             : new RoutingTable.Timeouts(
                 Durations.toMillisOrNull(spec.getTimeouts().getConnect()),
                 Durations.toMillisOrNull(spec.getTimeouts().getFirstToken()),
-                Durations.toMillisOrNull(spec.getTimeouts().getTotal()));
+                Durations.toMillisOrNull(spec.getTimeouts().getTotal()),
+                Durations.toMillisOrNull(spec.getTimeouts().getStreamIdle()));
     RoutingTable.Quota quota =
         spec.getQuota() == null
             ? null

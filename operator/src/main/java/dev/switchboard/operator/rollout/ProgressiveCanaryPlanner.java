@@ -443,7 +443,13 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
         revision,
         interval(canary.getAnalysis()),
         source == null || source.getSource() == null ? CanaryQuery.GATEWAY : source.getSource(),
-        source == null ? null : source.getUrl());
+        source == null ? null : source.getUrl(),
+        source == null ? null : positiveOrNull(source.getScrapeInterval()));
+  }
+
+  private static Duration positiveOrNull(String duration) {
+    Long millis = Durations.toMillisOrNull(duration);
+    return millis == null || millis <= 0 ? null : Duration.ofMillis(millis);
   }
 
   static Duration interval(CanaryAnalysis analysis) {

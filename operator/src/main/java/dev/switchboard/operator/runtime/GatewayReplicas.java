@@ -3,10 +3,12 @@ package dev.switchboard.operator.runtime;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * What the gateway replicas of one namespace report about themselves: the routing table version
- * each runs, each provider's active health and each target's circuit breaker state.
+ * each runs, each provider's active health, each target's circuit breaker state, and which
+ * providers reject the gateway's credentials.
  */
 public record GatewayReplicas(List<Replica> replicas) {
 
@@ -23,15 +25,28 @@ public record GatewayReplicas(List<Replica> replicas) {
    * @param providerHealthy {@code switchboard_provider_healthy{provider}} by provider name
    * @param openBreakers targets ({@code provider/model}) whose breaker is open, from {@code
    *     switchboard_circuit_breaker_state{target,state="open"}}
+   * @param credentialsRejected providers that reject the replica's current key (HTTP 401/403), from
+   *     {@code switchboard_provider_credentials_rejected{provider} 1}
    */
   public record Replica(
       String url,
       String configVersion,
       Map<String, Boolean> providerHealthy,
-      List<String> openBreakers) {
+      List<String> openBreakers,
+      Set<String> credentialsRejected) {
     public Replica {
       providerHealthy = Map.copyOf(providerHealthy);
       openBreakers = List.copyOf(openBreakers);
+      credentialsRejected = Set.copyOf(credentialsRejected);
+    }
+
+    /** A report without rejected credentials. */
+    public Replica(
+        String url,
+        String configVersion,
+        Map<String, Boolean> providerHealthy,
+        List<String> openBreakers) {
+      this(url, configVersion, providerHealthy, openBreakers, Set.of());
     }
   }
 

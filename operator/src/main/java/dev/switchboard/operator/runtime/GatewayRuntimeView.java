@@ -12,7 +12,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -28,6 +30,7 @@ public final class GatewayRuntimeView {
   static final String CONFIG_VERSION_INFO = "switchboard_config_version_info";
   static final String PROVIDER_HEALTHY = "switchboard_provider_healthy";
   static final String BREAKER_STATE = "switchboard_circuit_breaker_state";
+  static final String CREDENTIALS_REJECTED = "switchboard_provider_credentials_rejected";
 
   private static final Duration TIMEOUT = Duration.ofSeconds(2);
   private static final Duration CACHE_FOR = Duration.ofSeconds(1);
@@ -89,6 +92,7 @@ public final class GatewayRuntimeView {
     String version = null;
     Map<String, Boolean> healthy = new TreeMap<>();
     List<String> open = new ArrayList<>();
+    Set<String> rejected = new TreeSet<>();
     for (PrometheusText.Sample s : PrometheusText.parse(body)) {
       switch (s.name()) {
         case CONFIG_VERSION_INFO -> {
@@ -106,10 +110,15 @@ public final class GatewayRuntimeView {
             open.add(s.label("target"));
           }
         }
+        case CREDENTIALS_REJECTED -> {
+          if (s.value() >= 1.0 && s.label("provider") != null) {
+            rejected.add(s.label("provider"));
+          }
+        }
         default -> {}
       }
     }
-    return new GatewayReplicas.Replica(url, version, healthy, open);
+    return new GatewayReplicas.Replica(url, version, healthy, open, rejected);
   }
 
   private record Cached(Instant at, GatewayReplicas replicas) {}

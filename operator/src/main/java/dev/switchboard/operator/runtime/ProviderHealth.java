@@ -9,13 +9,17 @@ import java.util.TreeSet;
 /**
  * A ProviderEndpoint's {@code Healthy} condition as the gateway replicas see it: their active
  * health checks ({@code switchboard_provider_healthy}) and circuit breakers ({@code
- * switchboard_circuit_breaker_state}) for the provider's targets. No condition is claimed while no
- * replica reports on the provider (none reachable, or the provider is not in their table).
+ * switchboard_circuit_breaker_state}) for the provider's targets, and whether it rejects the
+ * gateway's key ({@code switchboard_provider_credentials_rejected}). No condition is claimed while
+ * no replica reports on the provider (none reachable, or the provider is not in their table).
  */
 public final class ProviderHealth {
 
   /** The condition type. */
   public static final String HEALTHY = "Healthy";
+
+  /** The reason while a replica reports that the provider rejects the gateway's key. */
+  public static final String CREDENTIALS_REJECTED = "CredentialsRejected";
 
   private final GatewayRuntimeView view;
 
@@ -30,6 +34,7 @@ public final class ProviderHealth {
   static Optional<Conditions.Desired> condition(GatewayReplicas replicas, String provider) {
     int reporting = 0;
     int failing = 0;
+    int rejecting = 0;
     TreeSet<String> openTargets = new TreeSet<>();
     int withOpenBreaker = 0;
     String prefix = provider + "/";
@@ -37,10 +42,14 @@ public final class ProviderHealth {
       Boolean healthy = replica.providerHealthy().get(provider);
       List<String> open = new ArrayList<>();
       replica.openBreakers().stream().filter(t -> t.startsWith(prefix)).forEach(open::add);
-      if (healthy == null && open.isEmpty()) {
+      boolean rejected = replica.credentialsRejected().contains(provider);
+      if (healthy == null && open.isEmpty() && !rejected) {
         continue;
       }
       reporting++;
+      if (rejected) {
+        rejecting++;
+      }
       if (Boolean.FALSE.equals(healthy)) {
         failing++;
       }
@@ -51,6 +60,21 @@ public final class ProviderHealth {
     }
     if (reporting == 0) {
       return Optional.empty();
+    }
+    if (rejecting > 0) {
+      // First: it is a configuration error only the operator's user can fix, and it explains
+      // failing probes and an open breaker too.
+      return Optional.of(
+          new Conditions.Desired(
+              HEALTHY,
+              false,
+              CREDENTIALS_REJECTED,
+              "the provider rejects the gateway's API key (HTTP 401/403) on "
+                  + rejecting
+                  + " of "
+                  + reporting
+                  + " replicas; requests fail over to other providers. Check the key in the"
+                  + " Secret named by spec.apiKeySecretRef"));
     }
     if (failing > 0) {
       return Optional.of(

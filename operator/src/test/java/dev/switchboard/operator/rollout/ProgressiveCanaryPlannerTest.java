@@ -4,6 +4,7 @@ import static dev.switchboard.operator.rollout.FakeMetricsSource.arm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.api.v1alpha1.CanaryAnalysis;
+import dev.switchboard.api.v1alpha1.CanaryMetrics;
 import dev.switchboard.api.v1alpha1.CanarySpec;
 import dev.switchboard.api.v1alpha1.CanaryStep;
 import dev.switchboard.api.v1alpha1.LocalObjectRef;
@@ -14,6 +15,7 @@ import dev.switchboard.api.v1alpha1.RouteTarget;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.operator.render.RoutingTableRenderer;
 import dev.switchboard.operator.rollout.metrics.ArmMetrics;
+import dev.switchboard.operator.rollout.metrics.CanaryQuery;
 import dev.switchboard.operator.rollout.metrics.CanaryWindow;
 import dev.switchboard.operator.testing.MutableClock;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -100,6 +102,29 @@ class ProgressiveCanaryPlannerTest {
     clock.advance(INTERVAL);
     assertThat(harness.reconcile().transition()).isNull();
     assertThat(harness.status.getPhase()).isEqualTo("Stable");
+  }
+
+  @Test
+  void theMetricsSourceGetsTheRoutesPrometheusAndStatedScrapeInterval() {
+    CanaryMetrics source = new CanaryMetrics();
+    source.setSource("prometheus");
+    source.setUrl("http://prometheus.monitoring:9090");
+    source.setScrapeInterval("30s");
+    harness.route.getSpec().getCanary().setMetrics(source);
+    harness.changeTargets("gpt-5");
+    harness.reconcile();
+    clock.advance(INTERVAL);
+    harness.reconcile();
+
+    assertThat(metrics.collected)
+        .singleElement()
+        .satisfies(
+            q -> {
+              assertThat(q.source()).isEqualTo(CanaryQuery.PROMETHEUS);
+              assertThat(q.url()).isEqualTo("http://prometheus.monitoring:9090");
+              assertThat(q.interval()).isEqualTo(INTERVAL);
+              assertThat(q.scrapeInterval()).isEqualTo(Duration.ofSeconds(30));
+            });
   }
 
   @Test

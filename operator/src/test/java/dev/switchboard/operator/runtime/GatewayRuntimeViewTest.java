@@ -21,11 +21,14 @@ class GatewayRuntimeViewTest {
             switchboard_circuit_breaker_state{state="closed",target="openai-prod/gpt-4o"} 1.0
             switchboard_circuit_breaker_state{state="open",target="openai-prod/gpt-4o"} 0.0
             switchboard_circuit_breaker_state{state="open",target="anthropic-prod/claude"} 1.0
+            switchboard_provider_credentials_rejected{provider="openai-prod"} 0.0
+            switchboard_provider_credentials_rejected{provider="anthropic-prod"} 1.0
             """);
     assertThat(replica.configVersion()).isEqualTo("sha256:bbb");
     assertThat(replica.providerHealthy())
         .isEqualTo(Map.of("openai-prod", true, "anthropic-prod", false));
     assertThat(replica.openBreakers()).containsExactly("anthropic-prod/claude");
+    assertThat(replica.credentialsRejected()).containsExactly("anthropic-prod");
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.switchboard.operator.status.Conditions;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class ProviderHealthTest {
@@ -54,6 +55,39 @@ class ProviderHealthTest {
     assertThat(c.status()).isFalse();
     assertThat(c.reason()).isEqualTo("CircuitOpen");
     assertThat(c.message()).contains("gpt-4o");
+  }
+
+  @Test
+  void rejectedCredentialsOnAnyReplicaMakeItUnhealthyBeforeAnyOtherReason() {
+    Conditions.Desired c =
+        ProviderHealth.condition(
+                new GatewayReplicas(
+                    List.of(
+                        replica(Map.of("openai", true), List.of()),
+                        new GatewayReplicas.Replica(
+                            "r2",
+                            "sha256:v",
+                            Map.of("openai", false),
+                            List.of("openai/gpt-4o"),
+                            Set.of("openai")))),
+                "openai")
+            .orElseThrow();
+    assertThat(c.status()).isFalse();
+    assertThat(c.reason()).isEqualTo("CredentialsRejected");
+    assertThat(c.message()).contains("1 of 2 replicas").contains("apiKeySecretRef");
+  }
+
+  @Test
+  void aRejectionIsAReportEvenWithoutHealthChecks() {
+    Conditions.Desired c =
+        ProviderHealth.condition(
+                new GatewayReplicas(
+                    List.of(
+                        new GatewayReplicas.Replica(
+                            "r", "sha256:v", Map.of(), List.of(), Set.of("openai")))),
+                "openai")
+            .orElseThrow();
+    assertThat(c.reason()).isEqualTo("CredentialsRejected");
   }
 
   @Test

@@ -15,6 +15,7 @@ import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -40,6 +41,7 @@ class RuntimeStatusScenarioTest {
   void routeAndProviderStatusFollowWhatTheGatewayReports() throws Exception {
     AtomicReference<String> version = new AtomicReference<>("sha256:none");
     AtomicReference<String> healthy = new AtomicReference<>("1.0");
+    AtomicReference<String> rejected = new AtomicReference<>("0.0");
     HttpServer replica = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     replica.createContext(
         "/metrics",
@@ -50,6 +52,9 @@ class RuntimeStatusScenarioTest {
                       + "\"} 1\n"
                       + "switchboard_provider_healthy{provider=\"openai-prod\"} "
                       + healthy.get()
+                      + "\n"
+                      + "switchboard_provider_credentials_rejected{provider=\"openai-prod\"} "
+                      + rejected.get()
                       + "\n")
                   .getBytes(StandardCharsets.UTF_8);
           exchange.sendResponseHeaders(200, body.length);
@@ -124,6 +129,35 @@ class RuntimeStatusScenarioTest {
                   assertThat(condition.getStatus()).isEqualTo(Conditions.FALSE);
                   assertThat(condition.getReason()).isEqualTo("HealthChecksFailing");
                 });
+
+        // The provider rejects the replica's key: the reason says so, with one Warning event.
+        rejected.set("1.0");
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .pollInterval(Duration.ofMillis(500))
+            .untilAsserted(
+                () -> {
+                  nudge(client);
+                  Condition condition = healthyCondition(client);
+                  assertThat(condition.getStatus()).isEqualTo(Conditions.FALSE);
+                  assertThat(condition.getReason()).isEqualTo("CredentialsRejected");
+                });
+        // Further reconciles in the same state record no second event. (A nudge may race with
+        // the operator's status patch: retry it on a conflict.)
+        for (int i = 0; i < 2; i++) {
+          await()
+              .atMost(Duration.ofSeconds(10))
+              .ignoreExceptions()
+              .untilAsserted(() -> nudge(client));
+        }
+        await()
+            .during(Duration.ofSeconds(2))
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> credentialsRejectedEvents(client).size() == 1);
+        Event event = credentialsRejectedEvents(client).get(0);
+        assertThat(event.getType()).isEqualTo("Warning");
+        assertThat(event.getInvolvedObject().getName()).isEqualTo("openai-prod");
+        assertThat(event.getMessage()).contains("rejects the gateway's API key");
       } finally {
         operator.stop();
         operatorClient.close();
@@ -145,6 +179,12 @@ class RuntimeStatusScenarioTest {
               pe.getSpec().setHeaders(java.util.Map.of("X-Nudge", "n" + NUDGES.incrementAndGet()));
               return pe;
             });
+  }
+
+  private static List<Event> credentialsRejectedEvents(KubernetesClient client) {
+    return client.v1().events().inNamespace(NS).list().getItems().stream()
+        .filter(e -> "CredentialsRejected".equals(e.getReason()))
+        .toList();
   }
 
   private static Condition healthyCondition(KubernetesClient client) {

@@ -11,6 +11,8 @@ import java.time.Duration;
  * @param interval the analysis interval: the window a query-based source looks back over
  * @param source {@code gateway} or {@code prometheus}
  * @param url the Prometheus base URL when {@code source} is {@code prometheus}
+ * @param scrapeInterval how often Prometheus scrapes the gateway as the route states it ({@code
+ *     spec.canary.metrics.scrapeInterval}), or null to read it from Prometheus
  */
 public record CanaryQuery(
     String namespace,
@@ -18,7 +20,19 @@ public record CanaryQuery(
     long canaryRevision,
     Duration interval,
     String source,
-    String url) {
+    String url,
+    Duration scrapeInterval) {
+
+  /** A query without a stated scrape interval. */
+  public CanaryQuery(
+      String namespace,
+      String route,
+      long canaryRevision,
+      Duration interval,
+      String source,
+      String url) {
+    this(namespace, route, canaryRevision, interval, source, url, null);
+  }
 
   /** The default source: scrape the gateway replicas. */
   public static final String GATEWAY = "gateway";

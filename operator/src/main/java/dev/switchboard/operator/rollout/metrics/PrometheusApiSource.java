@@ -2,6 +2,7 @@ package dev.switchboard.operator.rollout.metrics;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.contract.Durations;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -9,34 +10,74 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Canary metrics from a Prometheus server's HTTP API ({@code GET /api/v1/query}): the same gateway
- * series as {@link GatewayScrapeSource} reads, as PromQL over the last analysis interval ({@code
- * increase(...[30s])}, {@code histogram_quantile(0.95, ...)}), grouped by arm. Both arms come from
- * the same instant queries, so they cover the same window.
+ * series as {@link GatewayScrapeSource} reads, as PromQL over a range ({@code increase(...[30s])},
+ * {@code histogram_quantile(0.95, ...)}), grouped by arm. Both arms come from the same instant
+ * queries, so they cover the same window.
+ *
+ * <p>The range is the analysis interval, but never shorter than {@value #SCRAPES_PER_WINDOW} scrape
+ * intervals: {@code increase} needs two samples inside the range, and a range equal to the scrape
+ * interval holds at most one, so every query would come back empty. The scrape interval is the
+ * route's {@code spec.canary.metrics.scrapeInterval} or, unset, the longest {@code scrapeInterval}
+ * of the Prometheus targets ({@code /api/v1/targets}) of the jobs that carry the route's series,
+ * read again every {@link #SCRAPE_INTERVAL_REFRESH}.
  *
  * <p>Series are selected by {@code route} and, when configured, by a namespace label that the
  * Prometheus scrape configuration adds (commonly {@code namespace}).
  */
 public final class PrometheusApiSource implements CanaryMetricsSource {
 
+  /**
+   * Scrape intervals a query range spans at least: two samples are the minimum for {@code
+   * increase}; four still leave two when a scrape is missed and the range's edges cut samples off.
+   */
+  static final int SCRAPES_PER_WINDOW = 4;
+
+  /** How long a scrape interval read from Prometheus is used before it is read again. */
+  static final Duration SCRAPE_INTERVAL_REFRESH = Duration.ofMinutes(5);
+
+  /** Prometheus's default {@code scrape_interval}: assumed when the targets API tells nothing. */
+  static final Duration DEFAULT_SCRAPE_INTERVAL = Duration.ofMinutes(1);
+
+  private static final Logger LOG = LoggerFactory.getLogger(PrometheusApiSource.class);
   private static final Duration TIMEOUT = Duration.ofSeconds(5);
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final URI baseUrl;
   private final String namespaceLabel;
   private final HttpClient http;
+  private final Clock clock;
+  private final ConcurrentMap<String, ReadInterval> scrapeIntervals = new ConcurrentHashMap<>();
+
+  /** A scrape interval read from Prometheus for one route, and when it was read. */
+  private record ReadInterval(Duration interval, Instant readAt) {}
 
   /**
    * @param baseUrl the server, e.g. {@code http://prometheus.monitoring:9090}
    * @param namespaceLabel label holding the gateway pod's namespace, or null to not filter by it
    */
   public PrometheusApiSource(URI baseUrl, String namespaceLabel) {
+    this(baseUrl, namespaceLabel, Clock.systemUTC());
+  }
+
+  /**
+   * @param clock decides when a scrape interval read from Prometheus is read again
+   */
+  public PrometheusApiSource(URI baseUrl, String namespaceLabel, Clock clock) {
+    this.clock = clock;
     String text = baseUrl.toString();
     this.baseUrl = URI.create(text.endsWith("/") ? text : text + "/");
     this.namespaceLabel =
@@ -46,7 +87,8 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
 
   @Override
   public Optional<CanaryWindow> collect(CanaryQuery query) {
-    String range = "[" + Math.max(1, query.interval().toSeconds()) + "s]";
+    Duration window = queryRange(query.interval(), scrapeInterval(query));
+    String range = "[" + window.toSeconds() + "s]";
     String route = selector(query, "");
     Map<String, Double> attempts =
         byArm(query, "sum by (arm) (increase(" + ArmCounters.ATTEMPTS + route + range + "))");
@@ -106,8 +148,81 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
         new CanaryWindow(
             arm("canary", attempts, failed, latency, ttft, answered, tokensPerAnswer, refusals),
             arm("stable", attempts, failed, latency, ttft, answered, tokensPerAnswer, refusals),
-            query.interval()));
+            window));
   }
+
+  /**
+   * The range the queries look back over: the analysis interval, stretched to {@value
+   * #SCRAPES_PER_WINDOW} scrape intervals when it is shorter, in whole seconds (rounded up).
+   */
+  static Duration queryRange(Duration analysisInterval, Duration scrapeInterval) {
+    Duration floor = scrapeInterval.multipliedBy(SCRAPES_PER_WINDOW);
+    Duration range = analysisInterval.compareTo(floor) >= 0 ? analysisInterval : floor;
+    return Duration.ofSeconds(Math.max(1, (range.toMillis() + 999) / 1000));
+  }
+
+  /** The route's stated scrape interval, else the one read from Prometheus (cached). */
+  Duration scrapeInterval(CanaryQuery query) {
+    if (query.scrapeInterval() != null
+        && !query.scrapeInterval().isNegative()
+        && !query.scrapeInterval().isZero()) {
+      return query.scrapeInterval();
+    }
+    String key = query.namespace() + "/" + query.route();
+    Instant now = clock.instant();
+    ReadInterval known = scrapeIntervals.get(key);
+    if (known != null && now.isBefore(known.readAt().plus(SCRAPE_INTERVAL_REFRESH))) {
+      return known.interval();
+    }
+    try {
+      Targets read = readScrapeInterval(query);
+      if (read.ofRouteJobs() != null) {
+        scrapeIntervals.put(key, new ReadInterval(read.ofRouteJobs(), now));
+        return read.ofRouteJobs();
+      }
+      if (read.ofAll() != null) {
+        return read.ofAll();
+      }
+    } catch (MetricsUnavailableException e) {
+      // Not every Prometheus-compatible server has a targets API (Thanos, Mimir); the figures'
+      // own queries report a server that is down.
+      LOG.debug("scrape interval of {} not read from {}: {}", key, baseUrl, e.getMessage());
+    }
+    return known != null ? known.interval() : DEFAULT_SCRAPE_INTERVAL;
+  }
+
+  /**
+   * The scrape intervals of the active targets. The route's jobs are those that carry its series;
+   * while it has none yet, the longest interval of all targets is used but not remembered, so that
+   * the route's own jobs count as soon as it has series.
+   */
+  private Targets readScrapeInterval(CanaryQuery query) {
+    Set<String> jobs =
+        values("count by (job) (" + ArmCounters.ATTEMPTS + selector(query, "") + ")", "job")
+            .keySet();
+    JsonNode targets = get("api/v1/targets?state=active").path("data").path("activeTargets");
+    Duration longestOfJobs = null;
+    Duration longest = null;
+    for (JsonNode target : targets) {
+      Long millis = Durations.toMillisOrNull(target.path("scrapeInterval").asText(null));
+      if (millis == null || millis <= 0) {
+        continue;
+      }
+      Duration interval = Duration.ofMillis(millis);
+      longest = longest == null || interval.compareTo(longest) > 0 ? interval : longest;
+      if (jobs.contains(target.path("labels").path("job").asText(null))
+          && (longestOfJobs == null || interval.compareTo(longestOfJobs) > 0)) {
+        longestOfJobs = interval;
+      }
+    }
+    return new Targets(longestOfJobs, longest);
+  }
+
+  /**
+   * Longest scrape intervals of active targets: of the route's jobs, and of all targets; each null
+   * when no such target states one.
+   */
+  private record Targets(Duration ofRouteJobs, Duration ofAll) {}
 
   private static ArmMetrics arm(
       String arm,
@@ -147,9 +262,36 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
   }
 
   /** Runs an instant query and returns its value per {@code arm} label (NaN and Inf dropped). */
-  Map<String, Double> byArm(CanaryQuery query, String promql) {
-    URI uri =
-        baseUrl.resolve("api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8));
+  private Map<String, Double> byArm(CanaryQuery query, String promql) {
+    return values(promql, "arm");
+  }
+
+  /** Runs an instant query and returns its value per value of {@code label} (NaN, Inf dropped). */
+  private Map<String, Double> values(String promql, String label) {
+    JsonNode body = get("api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8));
+    Map<String, Double> values = new HashMap<>();
+    for (JsonNode series : body.path("data").path("result")) {
+      String key = series.path("metric").path(label).asText(null);
+      JsonNode value = series.path("value");
+      if (key == null || value.size() < 2) {
+        continue;
+      }
+      double number;
+      try {
+        number = Double.parseDouble(value.get(1).asText());
+      } catch (NumberFormatException e) {
+        continue;
+      }
+      if (!Double.isNaN(number) && !Double.isInfinite(number)) {
+        values.put(key, number);
+      }
+    }
+    return values;
+  }
+
+  /** GETs an API path and returns the body of a {@code "status":"success"} answer. */
+  private JsonNode get(String pathAndQuery) {
+    URI uri = baseUrl.resolve(pathAndQuery);
     HttpResponse<String> response;
     try {
       response =
@@ -178,23 +320,6 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
               + " "
               + body.path("error").asText());
     }
-    Map<String, Double> values = new HashMap<>();
-    for (JsonNode series : body.path("data").path("result")) {
-      String arm = series.path("metric").path("arm").asText(null);
-      JsonNode value = series.path("value");
-      if (arm == null || value.size() < 2) {
-        continue;
-      }
-      double number;
-      try {
-        number = Double.parseDouble(value.get(1).asText());
-      } catch (NumberFormatException e) {
-        continue;
-      }
-      if (!Double.isNaN(number) && !Double.isInfinite(number)) {
-        values.put(arm, number);
-      }
-    }
-    return values;
+    return body;
   }
 }

@@ -48,6 +48,11 @@ final class FakeGatewayReplica implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/metrics");
   }
 
+  /** The cumulative figures last set for {@code arm}. */
+  Arm arm(String arm) {
+    return arms.get(arm);
+  }
+
   FakeGatewayReplica set(String arm, Arm figures) {
     arms.put(arm, figures);
     return this;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.switchboard.operator.testing.MutableClock;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -12,15 +13,20 @@ import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Against a fake Prometheus that answers {@code /api/v1/query} in the real API's JSON shape. */
+/**
+ * Against a fake Prometheus that answers {@code /api/v1/query} and {@code /api/v1/targets} in the
+ * real API's JSON shape. {@code PrometheusServerIT} runs the source against the real server.
+ */
 class PrometheusApiSourceTest {
 
   private static final CanaryQuery QUERY =
@@ -29,6 +35,9 @@ class PrometheusApiSourceTest {
   private HttpServer server;
   private final List<String> queries = new CopyOnWriteArrayList<>();
   private volatile Function<String, String> answers;
+  private final AtomicInteger targetRequests = new AtomicInteger();
+  // Active targets of the fake: job -> scrapeInterval; null answers 404 (no targets API).
+  private volatile Map<String, String> targets = Map.of("gateway", "5s");
 
   @BeforeEach
   void start() throws IOException {
@@ -49,7 +58,45 @@ class PrometheusApiSourceTest {
             out.write(body);
           }
         });
+    server.createContext(
+        "/api/v1/targets",
+        exchange -> {
+          targetRequests.incrementAndGet();
+          Map<String, String> now = targets;
+          String json = now == null ? "404 page not found" : targetsJson(now);
+          byte[] body = json.getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(now == null ? 404 : 200, body.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+          }
+        });
     server.start();
+  }
+
+  private static String targetsJson(Map<String, String> intervalByJob) {
+    StringBuilder active = new StringBuilder();
+    intervalByJob.forEach(
+        (job, interval) -> {
+          if (!active.isEmpty()) {
+            active.append(',');
+          }
+          active
+              .append("{\"labels\":{\"job\":\"")
+              .append(job)
+              .append("\",\"instance\":\"10.0.0.1:8080\"},\"scrapePool\":\"")
+              .append(job)
+              .append("\",\"health\":\"up\",\"scrapeInterval\":\"")
+              .append(interval)
+              .append("\",\"scrapeTimeout\":\"1s\"}");
+        });
+    return "{\"status\":\"success\",\"data\":{\"activeTargets\":["
+        + active
+        + "],\"droppedTargets\":[]}}";
+  }
+
+  /** A vector with one series per value of {@code label}. */
+  private static String vector(String label, Map<String, String> valueByKey) {
+    return vector(valueByKey).replace("{\"arm\":", "{\"" + label + "\":");
   }
 
   @AfterEach
@@ -121,8 +168,12 @@ class PrometheusApiSourceTest {
     assertThat(window.canary().refusalRate()).isCloseTo(2.0 / 96, within(1e-9));
     assertThat(window.stable().refusalRate()).isZero();
     assertThat(queries)
-        .allSatisfy(
-            q -> assertThat(q).contains("route=\"chat\",namespace=\"team-a\"").contains("[30s]"));
+        .allSatisfy(q -> assertThat(q).contains("route=\"chat\",namespace=\"team-a\""));
+    // The analysis interval (30s) is longer than four scrapes of the gateway's job (5s).
+    assertThat(queries)
+        .filteredOn(q -> !q.startsWith("count by (job)"))
+        .isNotEmpty()
+        .allSatisfy(q -> assertThat(q).contains("[30s]"));
     assertThat(queries)
         .anySatisfy(
             q ->
@@ -149,5 +200,107 @@ class PrometheusApiSourceTest {
     PrometheusApiSource source = new PrometheusApiSource(closed, null);
     assertThatThrownBy(() -> source.collect(QUERY))
         .isInstanceOf(CanaryMetricsSource.MetricsUnavailableException.class);
+  }
+
+  @Test
+  void theRangeIsTheAnalysisIntervalButAtLeastFourScrapeIntervals() {
+    // The issue's case: 30 s scrapes, 30 s analysis. [30s] holds at most one sample: empty.
+    assertThat(PrometheusApiSource.queryRange(Duration.ofSeconds(30), Duration.ofSeconds(30)))
+        .isEqualTo(Duration.ofSeconds(120));
+    assertThat(PrometheusApiSource.queryRange(Duration.ofSeconds(30), Duration.ofSeconds(5)))
+        .isEqualTo(Duration.ofSeconds(30));
+    assertThat(PrometheusApiSource.queryRange(Duration.ofSeconds(1), Duration.ofSeconds(1)))
+        .isEqualTo(Duration.ofSeconds(4));
+    assertThat(PrometheusApiSource.queryRange(Duration.ofMinutes(5), Duration.ofMinutes(1)))
+        .isEqualTo(Duration.ofMinutes(5));
+    // Whole seconds, rounded up so that the range never falls below four scrapes.
+    assertThat(PrometheusApiSource.queryRange(Duration.ofMillis(500), Duration.ofMillis(700)))
+        .isEqualTo(Duration.ofSeconds(3));
+  }
+
+  /** Answers the job lookup with the gateway's job and every figure with empty vectors. */
+  private void gatewayJobSeries() {
+    answers =
+        promql ->
+            promql.startsWith("count by (job)")
+                ? vector("job", Map.of("gateway", "2"))
+                : vector(Map.of());
+  }
+
+  private String rangeOfLastQuery() {
+    String last = queries.get(queries.size() - 1);
+    return last.substring(last.lastIndexOf('['), last.lastIndexOf(']') + 1);
+  }
+
+  @Test
+  void theScrapeIntervalIsReadFromTheRouteJobsTargetsAndReadAgainAfterTheRefresh() {
+    gatewayJobSeries();
+    targets = Map.of("gateway", "30s", "node-exporter", "2m");
+    MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    PrometheusApiSource source = new PrometheusApiSource(url(), "namespace", clock);
+
+    CanaryWindow window = source.collect(QUERY).orElseThrow();
+    // The gateway's 30s, not node-exporter's 2m: 4 x 30s.
+    assertThat(window.window()).isEqualTo(Duration.ofSeconds(120));
+    assertThat(rangeOfLastQuery()).isEqualTo("[120s]");
+    assertThat(queries)
+        .filteredOn(q -> q.startsWith("count by (job)"))
+        .singleElement()
+        .satisfies(q -> assertThat(q).contains("route=\"chat\",namespace=\"team-a\""));
+
+    targets = Map.of("gateway", "15s", "node-exporter", "2m");
+    clock.advance(PrometheusApiSource.SCRAPE_INTERVAL_REFRESH.minusSeconds(1));
+    source.collect(QUERY);
+    assertThat(rangeOfLastQuery()).isEqualTo("[120s]");
+    assertThat(targetRequests).hasValue(1);
+
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(source.collect(QUERY).orElseThrow().window()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(rangeOfLastQuery()).isEqualTo("[60s]");
+    assertThat(targetRequests).hasValue(2);
+  }
+
+  @Test
+  void beforeTheRouteHasSeriesTheLongestIntervalOfAllTargetsIsUsedAndNotRemembered() {
+    answers = promql -> vector(Map.of());
+    targets = Map.of("gateway", "15s", "node-exporter", "1m");
+    MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    PrometheusApiSource source = new PrometheusApiSource(url(), "namespace", clock);
+
+    source.collect(QUERY);
+    assertThat(rangeOfLastQuery()).isEqualTo("[240s]");
+
+    gatewayJobSeries();
+    source.collect(QUERY);
+    assertThat(rangeOfLastQuery()).isEqualTo("[60s]");
+  }
+
+  @Test
+  void aStatedScrapeIntervalWinsAndPrometheusIsNotAsked() {
+    answers = promql -> vector(Map.of());
+    CanaryQuery stated =
+        new CanaryQuery(
+            "team-a",
+            "chat",
+            2,
+            Duration.ofSeconds(30),
+            "prometheus",
+            null,
+            Duration.ofSeconds(10));
+    PrometheusApiSource source = new PrometheusApiSource(url(), "namespace");
+
+    assertThat(source.collect(stated).orElseThrow().window()).isEqualTo(Duration.ofSeconds(40));
+    assertThat(queries).allSatisfy(q -> assertThat(q).contains("[40s]"));
+    assertThat(targetRequests).hasValue(0);
+  }
+
+  @Test
+  void withoutATargetsApiPrometheusDefaultScrapeIntervalIsAssumed() {
+    gatewayJobSeries();
+    targets = null;
+    PrometheusApiSource source = new PrometheusApiSource(url(), "namespace");
+
+    assertThat(source.collect(QUERY).orElseThrow().window()).isEqualTo(Duration.ofMinutes(4));
+    assertThat(rangeOfLastQuery()).isEqualTo("[240s]");
   }
 }
