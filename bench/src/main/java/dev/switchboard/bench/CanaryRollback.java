@@ -24,10 +24,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Times an automatic canary rollback, wired as in a cluster: the operator runs the progressive
- * canary planner and scrapes this gateway's {@code /metrics} (admin port); a ModelRoute moves to a target whose
- * provider answers every request with HTTP 500, under steady client traffic. Measured: the time
- * from the change to {@code status.phase: RolledBack}, and how long clients were exposed to the
- * canary (first to last response that touched it).
+ * canary planner and scrapes this gateway's {@code /metrics} (admin port); a ModelRoute moves to a
+ * target whose provider answers every request with HTTP 500, under steady client traffic. Measured:
+ * the time from the change to {@code status.phase: RolledBack}, and how long clients were exposed
+ * to the canary (first to last response that touched it).
  */
 public final class CanaryRollback {
 

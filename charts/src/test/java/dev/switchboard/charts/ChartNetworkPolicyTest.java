@@ -26,8 +26,7 @@ class ChartNetworkPolicyTest {
     assertThat(admin.at("/spec/ports/0/name").asText()).isEqualTo("admin");
     assertThat(admin.at("/spec/ports/0/targetPort").asText()).isEqualTo("admin");
     assertThat(admin.at("/spec/selector"))
-        .isEqualTo(
-            chart.get("Deployment", "switchboard-gateway").at("/spec/selector/matchLabels"));
+        .isEqualTo(chart.get("Deployment", "switchboard-gateway").at("/spec/selector/matchLabels"));
     JsonNode publicService = chart.get("Service", "switchboard-gateway");
     assertThat(publicService.at("/spec/type").asText()).isEqualTo("LoadBalancer");
     assertThat(publicService.at("/spec/ports/0/targetPort").asText()).isEqualTo("http");
@@ -38,8 +37,7 @@ class ChartNetworkPolicyTest {
     RenderedChart chart = Charts.template();
     JsonNode policy = chart.get("NetworkPolicy", "switchboard-gateway");
     assertThat(policy.at("/spec/podSelector/matchLabels"))
-        .isEqualTo(
-            chart.get("Deployment", "switchboard-gateway").at("/spec/selector/matchLabels"));
+        .isEqualTo(chart.get("Deployment", "switchboard-gateway").at("/spec/selector/matchLabels"));
     assertThat(policy.at("/spec/policyTypes/0").asText()).isEqualTo("Ingress");
     JsonNode rules = policy.at("/spec/ingress");
     assertThat(rules.size()).isEqualTo(2);

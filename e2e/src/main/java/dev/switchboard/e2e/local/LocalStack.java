@@ -114,7 +114,8 @@ public final class LocalStack implements AutoCloseable {
     }
 
     public Options withMockProviders(Map<Integer, MockProviderOptions> mocks) {
-      return new Options(configDir, host, port, adminPort, kubeconfigOut, mocks, configDirPollMillis);
+      return new Options(
+          configDir, host, port, adminPort, kubeconfigOut, mocks, configDirPollMillis);
     }
   }
 
@@ -162,8 +163,8 @@ public final class LocalStack implements AutoCloseable {
           namespace ->
               gatewayRef.get() == null
                   ? List.of()
-                  : List.of(URI.create(
-                          "http://127.0.0.1:" + gatewayRef.get().adminPort() + "/metrics"));
+                  : List.of(
+                      URI.create("http://127.0.0.1:" + gatewayRef.get().adminPort() + "/metrics"));
       KubernetesClient operatorClient =
           TolerantSerialization.clientBuilder().withConfig(api.clientConfig()).build();
       started.add(operatorClient);
