@@ -57,6 +57,17 @@ public final class GatewayHarness implements AutoCloseable {
   public static GatewayHarness start(
       Vertx vertx, Path dir, RoutingTable table, Map<String, String> keys, long maxBodyBytes)
       throws Exception {
+    return start(vertx, dir, table, keys, o -> o.withMaxBodyBytes(maxBodyBytes));
+  }
+
+  /** As {@link #start(Vertx, Path, RoutingTable, Map)} with options adjusted by {@code tune}. */
+  public static GatewayHarness start(
+      Vertx vertx,
+      Path dir,
+      RoutingTable table,
+      Map<String, String> keys,
+      java.util.function.UnaryOperator<GatewayOptions> tune)
+      throws Exception {
     Path routing = dir.resolve("routing.json");
     Path keysDir = Files.createDirectories(dir.resolve("keys"));
     writeAtomically(routing, RoutingTableCodec.encode(table));
@@ -64,13 +75,14 @@ public final class GatewayHarness implements AutoCloseable {
       Files.writeString(keysDir.resolve(e.getKey()), e.getValue());
     }
     GatewayOptions options =
-        GatewayOptions.defaults()
-            .withHost("127.0.0.1")
-            .withPort(0)
-            .withRoutingFile(routing)
-            .withKeysDir(keysDir)
-            .withFileCheckIntervalMs(25)
-            .withMaxBodyBytes(maxBodyBytes);
+        tune.apply(
+            GatewayOptions.defaults()
+                .withHost("127.0.0.1")
+                .withPort(0)
+                .withAdminPort(0)
+                .withRoutingFile(routing)
+                .withKeysDir(keysDir)
+                .withFileCheckIntervalMs(25));
     GatewayServer server =
         GatewayServer.start(vertx, options)
             .toCompletionStage()
@@ -87,6 +99,21 @@ public final class GatewayHarness implements AutoCloseable {
 
   public String origin() {
     return "http://127.0.0.1:" + server.port();
+  }
+
+  /** The admin port's origin ({@code /admin/*}, {@code /metrics}). */
+  public String adminOrigin() {
+    return "http://127.0.0.1:" + server.adminPort();
+  }
+
+  /** GET on the admin port. */
+  public HttpResponse<String> admin(String path) throws IOException, InterruptedException {
+    return http.send(
+        HttpRequest.newBuilder(URI.create(adminOrigin() + path))
+            .timeout(Duration.ofSeconds(30))
+            .GET()
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   public String baseUrl() {

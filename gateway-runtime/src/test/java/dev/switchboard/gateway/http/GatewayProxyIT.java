@@ -291,7 +291,7 @@ class GatewayProxyIT {
     assertThat(broken.headers().firstValue("x-switchboard-arm")).isEmpty();
     assertThat(broken.headers().firstValue("x-switchboard-provider")).contains("mock-a");
     // The canary's failure is on record for the operator's analysis, by arm.
-    assertThat(gateway.get("/metrics").body())
+    assertThat(gateway.admin("/metrics").body())
         .containsPattern(
             "switchboard_upstream_attempts_total\\{arm=\"canary\",outcome=\"server_error\","
                 + "provider=\"mock-any\",route=\"canary-broken\",target_model=\"broken-model\"\\}");
@@ -313,7 +313,7 @@ class GatewayProxyIT {
         .until(
             () ->
                 gateway
-                    .get("/metrics")
+                    .admin("/metrics")
                     .body()
                     .contains(
                         "gen_ai_client_operation_duration_seconds_count{arm=\"canary\","
@@ -447,7 +447,7 @@ class GatewayProxyIT {
     String version = gateway.configVersion().orElseThrow();
     assertThat(json(ready.body()).path("configVersion").asText()).isEqualTo(version);
 
-    String metrics = gateway.get("/metrics").body();
+    String metrics = gateway.admin("/metrics").body();
     assertThat(metrics)
         .contains("switchboard_config_version_info{config_version=\"" + version + "\"} 1")
         .contains("switchboard_config_reload_total{result=\"applied\"}")
@@ -461,7 +461,7 @@ class GatewayProxyIT {
     assertThat(route.has("ttft_p95_ms")).isTrue();
     assertThat(route.path("cost_per_1k_requests_usd").asDouble()).isPositive();
 
-    HttpResponse<String> admin = gateway.get("/admin/config");
+    HttpResponse<String> admin = gateway.admin("/admin/config");
     JsonNode config = json(admin.body());
     assertThat(config.path("configVersion").asText()).isEqualTo(version);
     assertThat(admin.body()).doesNotContain("sk-a");
