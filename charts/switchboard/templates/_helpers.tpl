@@ -64,6 +64,10 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "%s-gateway" (include "switchboard.fullname" .) }}
 {{- end }}
 
+{{- define "switchboard.gateway.adminServiceName" -}}
+{{- printf "%s-gateway-admin" (include "switchboard.fullname" .) }}
+{{- end }}
+
 {{- define "switchboard.operator.serviceAccountName" -}}
 {{- if .Values.operator.serviceAccount.create }}
 {{- default (include "switchboard.operator.fullname" .) .Values.operator.serviceAccount.name }}

@@ -24,10 +24,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Times an automatic canary rollback, wired as in a cluster: the operator runs the progressive
- * canary planner and scrapes this gateway's {@code /metrics}; a ModelRoute moves to a target whose
- * provider answers every request with HTTP 500, under steady client traffic. Measured: the time
- * from the change to {@code status.phase: RolledBack}, and how long clients were exposed to the
- * canary (first to last response that touched it).
+ * canary planner and scrapes this gateway's {@code /metrics} (admin port); a ModelRoute moves to a
+ * target whose provider answers every request with HTTP 500, under steady client traffic. Measured:
+ * the time from the change to {@code status.phase: RolledBack}, and how long clients were exposed
+ * to the canary (first to last response that touched it).
  */
 public final class CanaryRollback {
 
@@ -98,11 +98,11 @@ public final class CanaryRollback {
               """
                   .formatted(interval))
           .create();
-      AtomicInteger gatewayPort = new AtomicInteger();
+      AtomicInteger gatewayAdminPort = new AtomicInteger();
       GatewayScrapeSource scrape =
           new GatewayScrapeSource(
               namespace ->
-                  List.of(URI.create("http://127.0.0.1:" + gatewayPort.get() + "/metrics")),
+                  List.of(URI.create("http://127.0.0.1:" + gatewayAdminPort.get() + "/metrics")),
               Clock.systemUTC());
       try (KubernetesClient operatorClient =
               TolerantSerialization.clientBuilder().withConfig(api.clientConfig()).build();
@@ -122,10 +122,11 @@ public final class CanaryRollback {
                       GatewayOptions.defaults()
                           .withHost("127.0.0.1")
                           .withPort(0)
+                          .withAdminPort(0)
                           .withNamespace(NAMESPACE),
                       new KubernetesConfigSource(api.newClient(), NAMESPACE, true)),
                   60);
-          gatewayPort.set(gateway.port());
+          gatewayAdminPort.set(gateway.adminPort());
           return measure(client, gateway.port(), interval);
         } finally {
           if (gateway != null) {

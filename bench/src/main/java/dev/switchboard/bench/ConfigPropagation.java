@@ -97,6 +97,7 @@ public final class ConfigPropagation {
                       GatewayOptions.defaults()
                           .withHost("127.0.0.1")
                           .withPort(0)
+                          .withAdminPort(0)
                           .withNamespace(NAMESPACE),
                       new KubernetesConfigSource(api.newClient(), NAMESPACE, true)),
                   60);

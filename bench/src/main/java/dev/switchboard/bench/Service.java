@@ -67,6 +67,7 @@ public final class Service implements AutoCloseable {
                   GatewayOptions.defaults()
                       .withHost("127.0.0.1")
                       .withPort(0)
+                      .withAdminPort(0)
                       .withRoutingFile(routingFile)
                       .withKeysDir(keys)),
               30);
@@ -95,6 +96,8 @@ public final class Service implements AutoCloseable {
                 "127.0.0.1",
                 "--port",
                 Integer.toString(port),
+                "--admin-port",
+                Integer.toString(freePort()),
                 "--routing-file",
                 routingFile.toAbsolutePath().toString(),
                 "--keys-dir",

@@ -86,9 +86,15 @@ class ChartWorkloadTest {
     assertThat(container.path("args"))
         .extracting(JsonNode::asText)
         .containsSubsequence("--namespace", Charts.NAMESPACE)
-        .containsSubsequence("--port", "8080");
+        .containsSubsequence("--port", "8080")
+        .containsSubsequence("--admin-port", "9090")
+        .containsSubsequence("--header-read-timeout-ms", "10000")
+        .containsSubsequence("--idle-timeout-ms", "75000")
+        .containsSubsequence("--max-connections", "10000");
     assertThat(container.at("/ports/0/containerPort").asInt()).isEqualTo(8080);
     assertThat(container.at("/ports/0/name").asText()).isEqualTo("http");
+    assertThat(container.at("/ports/1/containerPort").asInt()).isEqualTo(9090);
+    assertThat(container.at("/ports/1/name").asText()).isEqualTo("admin");
     assertThat(container.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/healthz");
     assertThat(container.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/readyz");
     assertThat(container.at("/livenessProbe/httpGet/port").asText()).isEqualTo("http");
@@ -96,11 +102,13 @@ class ChartWorkloadTest {
     assertThat(deployment.at("/spec/template/spec/serviceAccountName").asText())
         .isEqualTo("switchboard-gateway");
     JsonNode annotations = deployment.at("/spec/template/metadata/annotations");
-    assertThat(annotations.path("prometheus.io/port").asText()).isEqualTo("8080");
+    // /metrics is served on the admin port only.
+    assertThat(annotations.path("prometheus.io/port").asText()).isEqualTo("9090");
     assertThat(annotations.path("prometheus.io/path").asText()).isEqualTo("/metrics");
 
     JsonNode service = chart.get("Service", "switchboard-gateway");
     assertThat(service.at("/spec/ports/0/targetPort").asText()).isEqualTo("http");
+    assertThat(service.at("/spec/ports").size()).as("the public Service has no admin port").isOne();
     assertThat(service.at("/spec/selector")).isEqualTo(deployment.at("/spec/selector/matchLabels"));
     assertThat(service.at("/spec/selector/app.kubernetes.io~1component").asText())
         .isEqualTo("gateway");
@@ -121,7 +129,8 @@ class ChartWorkloadTest {
         .containsEntry("SWITCHBOARD_ALLOW_PRIVATE_UPSTREAMS", "false")
         .containsEntry("SWITCHBOARD_ALLOW_LOOPBACK_UPSTREAMS", "false")
         .containsEntry("SWITCHBOARD_HTTP_PORT", "8081")
-        .containsEntry("SWITCHBOARD_GATEWAY_SERVICE", "switchboard-gateway");
+        .containsEntry("SWITCHBOARD_GATEWAY_SERVICE", "switchboard-gateway-admin")
+        .containsEntry("SWITCHBOARD_GATEWAY_METRICS_PORT", "admin");
     assertThat(
             find(container.path("env"), "name", "SWITCHBOARD_LEASE_NAMESPACE")
                 .at("/valueFrom/fieldRef/fieldPath")
@@ -238,6 +247,9 @@ class ChartWorkloadTest {
         "gateway:\n  service:\n    type: Ingress\n",
         "gateway:\n  podDisruptionBudget: {enabled: true, minAvailable: lots}\n",
         "operator:\n  allowPrivateUpstreams: \"yes\"\n",
+        "gateway:\n  limits: {headerReadTimeoutMs: 0}\n",
+        "gateway:\n  adminPort: 70000\n",
+        "networkPolicy:\n  publicFrom: everyone\n",
       })
   void schemaRejectsInvalidValues(String values) {
     assertThatThrownBy(() -> Charts.templateRaw(workDir, values))

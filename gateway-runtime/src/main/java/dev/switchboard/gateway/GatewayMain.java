@@ -19,6 +19,10 @@ import java.util.function.Function;
  * --namespace NS        SWITCHBOARD_NAMESPACE       Kubernetes mode (watch ConfigMap + Secret)
  * --max-body-bytes N    SWITCHBOARD_MAX_BODY_BYTES  default 33554432 (32 MiB)
  * --file-check-ms N     SWITCHBOARD_FILE_CHECK_MS   default 500
+ * --admin-port P        SWITCHBOARD_ADMIN_PORT      default 9090 (/admin/*, /metrics)
+ * --header-read-timeout-ms N  SWITCHBOARD_HEADER_READ_TIMEOUT_MS  default 10000
+ * --idle-timeout-ms N   SWITCHBOARD_IDLE_TIMEOUT_MS default 75000 (keep-alive, between requests)
+ * --max-connections N   SWITCHBOARD_MAX_CONNECTIONS default 10000 (public port, per replica)
  * </pre>
  */
 public final class GatewayMain {
@@ -44,9 +48,11 @@ public final class GatewayMain {
             server -> {
               org.slf4j.LoggerFactory.getLogger(GatewayMain.class)
                   .info(
-                      "switchboard gateway listening on {}:{} ({} mode, {} transport)",
+                      "switchboard gateway listening on {}:{}, admin on port {} ({} mode, {}"
+                          + " transport)",
                       options.host(),
                       server.port(),
+                      server.adminPort(),
                       options.namespace() == null ? "file" : "kubernetes",
                       vertx.isNativeTransportEnabled() ? "native epoll" : "NIO");
               Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(server, vertx)));
@@ -101,6 +107,27 @@ public final class GatewayMain {
             env.get("SWITCHBOARD_FILE_CHECK_MS"),
             GatewayOptions::withFileCheckIntervalMs,
             Long::parseLong);
+    o =
+        apply(
+            o, env.get("SWITCHBOARD_ADMIN_PORT"), GatewayOptions::withAdminPort, Integer::parseInt);
+    o =
+        apply(
+            o,
+            env.get("SWITCHBOARD_HEADER_READ_TIMEOUT_MS"),
+            GatewayOptions::withHeaderReadTimeoutMs,
+            Long::parseLong);
+    o =
+        apply(
+            o,
+            env.get("SWITCHBOARD_IDLE_TIMEOUT_MS"),
+            GatewayOptions::withIdleTimeoutMs,
+            Long::parseLong);
+    o =
+        apply(
+            o,
+            env.get("SWITCHBOARD_MAX_CONNECTIONS"),
+            GatewayOptions::withMaxConnections,
+            Integer::parseInt);
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       String value;
@@ -123,6 +150,10 @@ public final class GatewayMain {
               case "--namespace" -> o.withNamespace(value);
               case "--max-body-bytes" -> o.withMaxBodyBytes(Long.parseLong(value));
               case "--file-check-ms" -> o.withFileCheckIntervalMs(Long.parseLong(value));
+              case "--admin-port" -> o.withAdminPort(Integer.parseInt(value));
+              case "--header-read-timeout-ms" -> o.withHeaderReadTimeoutMs(Long.parseLong(value));
+              case "--idle-timeout-ms" -> o.withIdleTimeoutMs(Long.parseLong(value));
+              case "--max-connections" -> o.withMaxConnections(Integer.parseInt(value));
               default -> throw new IllegalArgumentException("unknown flag " + flag);
             };
       } catch (NumberFormatException e) {

@@ -7,12 +7,16 @@ import java.nio.file.Path;
  * set, otherwise the routing file and keys directory.
  *
  * @param host the address to bind ({@code 0.0.0.0} in a pod)
- * @param port the port to bind; 0 picks a free one (tests)
+ * @param port the public port (API, health, stats); 0 picks a free one (tests)
  * @param routingFile the routing table file (standalone mode)
  * @param keysDir one file per provider name holding its key (standalone mode); may be null
  * @param namespace the Kubernetes namespace whose ConfigMap and Secret to watch; null = file mode
  * @param maxBodyBytes request body limit (413 above it)
  * @param fileCheckIntervalMs how often file mode compares the files with what it last loaded
+ * @param adminPort the admin port ({@code /admin/*}, {@code /metrics}); 0 picks a free one (tests)
+ * @param headerReadTimeoutMs how long a new connection may take to deliver its first request head
+ * @param idleTimeoutMs how long a keep-alive connection may sit between requests
+ * @param maxConnections open connections per replica on the public port; new ones above are closed
  */
 public record GatewayOptions(
     String host,
@@ -21,7 +25,11 @@ public record GatewayOptions(
     Path keysDir,
     String namespace,
     long maxBodyBytes,
-    long fileCheckIntervalMs) {
+    long fileCheckIntervalMs,
+    int adminPort,
+    long headerReadTimeoutMs,
+    long idleTimeoutMs,
+    int maxConnections) {
 
   /** 32 MiB: room for inline images. */
   public static final long DEFAULT_MAX_BODY_BYTES = 32L * 1024 * 1024;
@@ -29,43 +37,213 @@ public record GatewayOptions(
   public static final Path DEFAULT_ROUTING_FILE = Path.of("/etc/switchboard/routing/routing.json");
   public static final Path DEFAULT_KEYS_DIR = Path.of("/etc/switchboard/keys");
 
-  /** Defaults: all interfaces, port 8080, the standard file locations, 32 MiB, 500 ms checks. */
+  /**
+   * The admin port ({@code /admin/*}, {@code /metrics}), reachable only by operator and Prometheus.
+   */
+  public static final int DEFAULT_ADMIN_PORT = 9090;
+
+  /**
+   * 10 s for a request head (nginx allows 60 s): an SDK sends its head in one packet, so even a
+   * slow mobile link needs far less, while a slowloris client holds a socket six times shorter.
+   */
+  public static final long DEFAULT_HEADER_READ_TIMEOUT_MS = 10_000;
+
+  /**
+   * 75 s between requests on a keep-alive connection (nginx's default): longer than the 60 s idle
+   * timeout of common load balancers, so the balancer, not the gateway, closes an idle connection
+   * and never reuses one the gateway is closing at that moment.
+   */
+  public static final long DEFAULT_IDLE_TIMEOUT_MS = 75_000;
+
+  /** 10,000 open connections per replica: far above what one replica serves usefully. */
+  public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+
+  /** Validates the limits: a timeout or cap of zero or less would switch a protection off. */
+  public GatewayOptions {
+    if (headerReadTimeoutMs <= 0 || idleTimeoutMs <= 0 || maxConnections <= 0) {
+      throw new IllegalArgumentException(
+          "header-read timeout, idle timeout and max connections must be positive");
+    }
+  }
+
+  /** Defaults: all interfaces, ports 8080 and 9090, the standard files, 32 MiB, 500 ms checks. */
   public static GatewayOptions defaults() {
     return new GatewayOptions(
-        "0.0.0.0", 8080, DEFAULT_ROUTING_FILE, DEFAULT_KEYS_DIR, null, DEFAULT_MAX_BODY_BYTES, 500);
+        "0.0.0.0",
+        8080,
+        DEFAULT_ROUTING_FILE,
+        DEFAULT_KEYS_DIR,
+        null,
+        DEFAULT_MAX_BODY_BYTES,
+        500,
+        DEFAULT_ADMIN_PORT,
+        DEFAULT_HEADER_READ_TIMEOUT_MS,
+        DEFAULT_IDLE_TIMEOUT_MS,
+        DEFAULT_MAX_CONNECTIONS);
   }
 
   public GatewayOptions withHost(String value) {
     return new GatewayOptions(
-        value, port, routingFile, keysDir, namespace, maxBodyBytes, fileCheckIntervalMs);
+        value,
+        port,
+        routingFile,
+        keysDir,
+        namespace,
+        maxBodyBytes,
+        fileCheckIntervalMs,
+        adminPort,
+        headerReadTimeoutMs,
+        idleTimeoutMs,
+        maxConnections);
   }
 
   public GatewayOptions withPort(int value) {
     return new GatewayOptions(
-        host, value, routingFile, keysDir, namespace, maxBodyBytes, fileCheckIntervalMs);
+        host,
+        value,
+        routingFile,
+        keysDir,
+        namespace,
+        maxBodyBytes,
+        fileCheckIntervalMs,
+        adminPort,
+        headerReadTimeoutMs,
+        idleTimeoutMs,
+        maxConnections);
   }
 
   public GatewayOptions withRoutingFile(Path value) {
     return new GatewayOptions(
-        host, port, value, keysDir, namespace, maxBodyBytes, fileCheckIntervalMs);
+        host,
+        port,
+        value,
+        keysDir,
+        namespace,
+        maxBodyBytes,
+        fileCheckIntervalMs,
+        adminPort,
+        headerReadTimeoutMs,
+        idleTimeoutMs,
+        maxConnections);
   }
 
   public GatewayOptions withKeysDir(Path value) {
     return new GatewayOptions(
-        host, port, routingFile, value, namespace, maxBodyBytes, fileCheckIntervalMs);
+        host,
+        port,
+        routingFile,
+        value,
+        namespace,
+        maxBodyBytes,
+        fileCheckIntervalMs,
+        adminPort,
+        headerReadTimeoutMs,
+        idleTimeoutMs,
+        maxConnections);
   }
 
   public GatewayOptions withNamespace(String value) {
     return new GatewayOptions(
-        host, port, routingFile, keysDir, value, maxBodyBytes, fileCheckIntervalMs);
+        host,
+        port,
+        routingFile,
+        keysDir,
+        value,
+        maxBodyBytes,
+        fileCheckIntervalMs,
+        adminPort,
+        headerReadTimeoutMs,
+        idleTimeoutMs,
+        maxConnections);
   }
 
   public GatewayOptions withMaxBodyBytes(long value) {
     return new GatewayOptions(
-        host, port, routingFile, keysDir, namespace, value, fileCheckIntervalMs);
+        host,
+        port,
+        routingFile,
+        keysDir,
+        namespace,
+        value,
+        fileCheckIntervalMs,
+        adminPort,
+        headerReadTimeoutMs,
+        idleTimeoutMs,
+        maxConnections);
   }
 
   public GatewayOptions withFileCheckIntervalMs(long value) {
-    return new GatewayOptions(host, port, routingFile, keysDir, namespace, maxBodyBytes, value);
+    return new GatewayOptions(
+        host,
+        port,
+        routingFile,
+        keysDir,
+        namespace,
+        maxBodyBytes,
+        value,
+        adminPort,
+        headerReadTimeoutMs,
+        idleTimeoutMs,
+        maxConnections);
+  }
+
+  public GatewayOptions withAdminPort(int value) {
+    return new GatewayOptions(
+        host,
+        port,
+        routingFile,
+        keysDir,
+        namespace,
+        maxBodyBytes,
+        fileCheckIntervalMs,
+        value,
+        headerReadTimeoutMs,
+        idleTimeoutMs,
+        maxConnections);
+  }
+
+  public GatewayOptions withHeaderReadTimeoutMs(long value) {
+    return new GatewayOptions(
+        host,
+        port,
+        routingFile,
+        keysDir,
+        namespace,
+        maxBodyBytes,
+        fileCheckIntervalMs,
+        adminPort,
+        value,
+        idleTimeoutMs,
+        maxConnections);
+  }
+
+  public GatewayOptions withIdleTimeoutMs(long value) {
+    return new GatewayOptions(
+        host,
+        port,
+        routingFile,
+        keysDir,
+        namespace,
+        maxBodyBytes,
+        fileCheckIntervalMs,
+        adminPort,
+        headerReadTimeoutMs,
+        value,
+        maxConnections);
+  }
+
+  public GatewayOptions withMaxConnections(int value) {
+    return new GatewayOptions(
+        host,
+        port,
+        routingFile,
+        keysDir,
+        namespace,
+        maxBodyBytes,
+        fileCheckIntervalMs,
+        adminPort,
+        headerReadTimeoutMs,
+        idleTimeoutMs,
+        value);
   }
 }

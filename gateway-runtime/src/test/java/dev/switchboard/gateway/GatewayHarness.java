@@ -58,14 +58,25 @@ public final class GatewayHarness implements AutoCloseable {
   public static GatewayHarness start(
       Vertx vertx, Path dir, RoutingTable table, Map<String, String> keys, long maxBodyBytes)
       throws Exception {
-    return start(vertx, dir, table, keys, maxBodyBytes, null);
+    return start(vertx, dir, table, keys, o -> o.withMaxBodyBytes(maxBodyBytes), null);
+  }
+
+  /** As {@link #start(Vertx, Path, RoutingTable, Map)} with options adjusted by {@code tune}. */
+  public static GatewayHarness start(
+      Vertx vertx,
+      Path dir,
+      RoutingTable table,
+      Map<String, String> keys,
+      java.util.function.UnaryOperator<GatewayOptions> tune)
+      throws Exception {
+    return start(vertx, dir, table, keys, tune, null);
   }
 
   /** As {@link #start(Vertx, Path, RoutingTable, Map)} with the gateway's time on {@code clock}. */
   public static GatewayHarness start(
       Vertx vertx, Path dir, RoutingTable table, Map<String, String> keys, GatewayClock clock)
       throws Exception {
-    return start(vertx, dir, table, keys, GatewayOptions.DEFAULT_MAX_BODY_BYTES, clock);
+    return start(vertx, dir, table, keys, o -> o, clock);
   }
 
   private static GatewayHarness start(
@@ -73,7 +84,7 @@ public final class GatewayHarness implements AutoCloseable {
       Path dir,
       RoutingTable table,
       Map<String, String> keys,
-      long maxBodyBytes,
+      java.util.function.UnaryOperator<GatewayOptions> tune,
       GatewayClock clock)
       throws Exception {
     Path routing = dir.resolve("routing.json");
@@ -83,13 +94,14 @@ public final class GatewayHarness implements AutoCloseable {
       Files.writeString(keysDir.resolve(e.getKey()), e.getValue());
     }
     GatewayOptions options =
-        GatewayOptions.defaults()
-            .withHost("127.0.0.1")
-            .withPort(0)
-            .withRoutingFile(routing)
-            .withKeysDir(keysDir)
-            .withFileCheckIntervalMs(25)
-            .withMaxBodyBytes(maxBodyBytes);
+        tune.apply(
+            GatewayOptions.defaults()
+                .withHost("127.0.0.1")
+                .withPort(0)
+                .withAdminPort(0)
+                .withRoutingFile(routing)
+                .withKeysDir(keysDir)
+                .withFileCheckIntervalMs(25));
     GatewayServer server =
         (clock == null
                 ? GatewayServer.start(vertx, options)
@@ -108,6 +120,21 @@ public final class GatewayHarness implements AutoCloseable {
 
   public String origin() {
     return "http://127.0.0.1:" + server.port();
+  }
+
+  /** The admin port's origin ({@code /admin/*}, {@code /metrics}). */
+  public String adminOrigin() {
+    return "http://127.0.0.1:" + server.adminPort();
+  }
+
+  /** GET on the admin port. */
+  public HttpResponse<String> admin(String path) throws IOException, InterruptedException {
+    return http.send(
+        HttpRequest.newBuilder(URI.create(adminOrigin() + path))
+            .timeout(Duration.ofSeconds(30))
+            .GET()
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   public String baseUrl() {

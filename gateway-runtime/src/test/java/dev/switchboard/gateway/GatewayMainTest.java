@@ -49,4 +49,34 @@ class GatewayMainTest {
     assertThatThrownBy(() -> GatewayMain.parse(new String[] {"--port"}, Map.of()))
         .hasMessageContaining("needs a value");
   }
+
+  @Test
+  void serverLimitsAndAdminPortHaveDefaultsFlagsAndEnvironment() {
+    GatewayOptions defaults = GatewayMain.parse(new String[0], Map.of());
+    assertThat(defaults.adminPort()).isEqualTo(9090);
+    assertThat(defaults.headerReadTimeoutMs()).isEqualTo(10_000);
+    assertThat(defaults.idleTimeoutMs()).isEqualTo(75_000);
+    assertThat(defaults.maxConnections()).isEqualTo(10_000);
+    GatewayOptions o =
+        GatewayMain.parse(
+            new String[] {"--admin-port", "9100", "--max-connections=50"},
+            Map.of(
+                "SWITCHBOARD_ADMIN_PORT", "9200",
+                "SWITCHBOARD_HEADER_READ_TIMEOUT_MS", "2000",
+                "SWITCHBOARD_IDLE_TIMEOUT_MS", "30000"));
+    assertThat(o.adminPort()).isEqualTo(9100);
+    assertThat(o.maxConnections()).isEqualTo(50);
+    assertThat(o.headerReadTimeoutMs()).isEqualTo(2000);
+    assertThat(o.idleTimeoutMs()).isEqualTo(30_000);
+  }
+
+  @Test
+  void aLimitOfZeroIsRefusedRatherThanSwitchingTheProtectionOff() {
+    assertThatThrownBy(
+            () -> GatewayMain.parse(new String[] {"--header-read-timeout-ms", "0"}, Map.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("must be positive");
+    assertThatThrownBy(() -> GatewayMain.parse(new String[] {"--max-connections", "-1"}, Map.of()))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }

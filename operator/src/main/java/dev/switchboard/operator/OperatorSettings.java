@@ -24,9 +24,10 @@ import java.util.stream.Collectors;
  * @param leaseName name of the Lease used for leader election
  * @param leaseNamespace namespace of the Lease; null means the client's namespace
  * @param serverSideApply patch primary resources with server-side apply (off for the mock server)
- * @param gatewayService name of the gateway Service whose EndpointSlices list the replicas that
- *     canary analysis scrapes (in the route's namespace)
- * @param gatewayMetricsPort name of the Service port serving the gateway's {@code /metrics}
+ * @param gatewayService name of the gateway admin Service whose EndpointSlices list the replicas
+ *     that canary analysis and runtime status scrape (in the route's namespace)
+ * @param gatewayMetricsPort name of that Service's port serving the gateway's {@code /metrics} (the
+ *     gateway's admin port: {@code /metrics} is not served on its public port)
  * @param gatewayMetricsUrls fixed gateway {@code /metrics} URLs to scrape instead of discovering
  *     replicas through EndpointSlices (local stack, runs without EndpointSlices); empty = discover
  * @param prometheusNamespaceLabel label that carries the namespace in Prometheus series, used by
@@ -52,11 +53,11 @@ public record OperatorSettings(
   /** Default Lease name for leader election. */
   public static final String DEFAULT_LEASE_NAME = "switchboard-operator";
 
-  /** Default name of the gateway Service (the Helm chart's). */
-  public static final String DEFAULT_GATEWAY_SERVICE = "switchboard-gateway";
+  /** Default name of the gateway admin Service (the Helm chart's). */
+  public static final String DEFAULT_GATEWAY_SERVICE = "switchboard-gateway-admin";
 
-  /** Default name of the gateway Service port that serves {@code /metrics}. */
-  public static final String DEFAULT_GATEWAY_METRICS_PORT = "http";
+  /** Default name of the gateway admin Service port that serves {@code /metrics}. */
+  public static final String DEFAULT_GATEWAY_METRICS_PORT = "admin";
 
   /** Default label carrying the namespace in Prometheus series. */
   public static final String DEFAULT_PROMETHEUS_NAMESPACE_LABEL = "namespace";

@@ -13,8 +13,8 @@ class CanarySettingsTest {
   @Test
   void defaultsDiscoverTheChartsGatewayServiceAndServeOn8081() {
     OperatorSettings settings = OperatorSettings.fromEnvironmentAndArgs(Map.of(), new String[0]);
-    assertThat(settings.gatewayService()).isEqualTo("switchboard-gateway");
-    assertThat(settings.gatewayMetricsPort()).isEqualTo("http");
+    assertThat(settings.gatewayService()).isEqualTo("switchboard-gateway-admin");
+    assertThat(settings.gatewayMetricsPort()).isEqualTo("admin");
     assertThat(settings.gatewayMetricsUrls()).isEmpty();
     assertThat(settings.prometheusNamespaceLabel()).isEqualTo("namespace");
     assertThat(settings.metricsPort()).isEqualTo(8081);

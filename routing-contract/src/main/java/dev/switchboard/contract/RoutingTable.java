@@ -156,7 +156,10 @@ public record RoutingTable(
   public record ScheduleWindow(
       String name, List<String> days, String from, String to, String timeZone, String strategy) {}
 
-  /** Retry settings, including the retry budget. */
+  /**
+   * Retry settings, including the retry budget. {@code maxRetryAfterMs} caps a provider's
+   * Retry-After: both the target's cool-down and what a client is told (null: the gateway's 60 s).
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Retry(
       Integer maxAttempts,
@@ -167,7 +170,8 @@ public record RoutingTable(
       List<String> retryOn,
       Boolean respectRetryAfter,
       Double budgetRatio,
-      Integer budgetMinPerSecond) {}
+      Integer budgetMinPerSecond,
+      Long maxRetryAfterMs) {}
 
   /** Circuit breaker settings per target. */
   @JsonInclude(JsonInclude.Include.NON_NULL)

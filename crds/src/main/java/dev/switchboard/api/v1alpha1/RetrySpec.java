@@ -2,6 +2,7 @@ package dev.switchboard.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.switchboard.contract.Durations;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -13,6 +14,11 @@ import java.util.Objects;
 
 /** When and how failed attempts are retried, possibly on another target. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value =
+        "!has(self.maxRetryAfter) || (duration(self.maxRetryAfter) >= duration('1s')"
+            + " && duration(self.maxRetryAfter) <= duration('1h'))",
+    message = "maxRetryAfter must be between 1s and 1h")
 public class RetrySpec {
 
   @JsonPropertyDescription(
@@ -38,6 +44,15 @@ public class RetrySpec {
   @JsonPropertyDescription("Wait as long as a provider's Retry-After header asks.")
   @Default("true")
   private Boolean respectRetryAfter;
+
+  @JsonPropertyDescription(
+      "Longest wait a provider's Retry-After can impose: a target cools down for at most this"
+          + " long, and a client relayed a 429 is told to retry after at most this long. A"
+          + " duration such as `30s`, `2m`.")
+  @Default("60s")
+  @Pattern(Durations.PATTERN)
+  @Size(max = 32)
+  private String maxRetryAfter;
 
   @JsonPropertyDescription("Cap on retry traffic.")
   @Default("{}")
@@ -75,6 +90,14 @@ public class RetrySpec {
     this.respectRetryAfter = respectRetryAfter;
   }
 
+  public String getMaxRetryAfter() {
+    return maxRetryAfter;
+  }
+
+  public void setMaxRetryAfter(String maxRetryAfter) {
+    this.maxRetryAfter = maxRetryAfter;
+  }
+
   public RetryBudget getBudget() {
     return budget;
   }
@@ -96,12 +119,13 @@ public class RetrySpec {
         && Objects.equals(backoff, that.backoff)
         && Objects.equals(retryOn, that.retryOn)
         && Objects.equals(respectRetryAfter, that.respectRetryAfter)
+        && Objects.equals(maxRetryAfter, that.maxRetryAfter)
         && Objects.equals(budget, that.budget);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(maxAttempts, backoff, retryOn, respectRetryAfter, budget);
+    return Objects.hash(maxAttempts, backoff, retryOn, respectRetryAfter, maxRetryAfter, budget);
   }
 
   @Override
@@ -115,6 +139,8 @@ public class RetrySpec {
         + retryOn
         + ", respectRetryAfter="
         + respectRetryAfter
+        + ", maxRetryAfter="
+        + maxRetryAfter
         + ", budget="
         + budget
         + "}";

@@ -332,5 +332,15 @@ class CelRulesTest {
       assertThat(violations("routingpolicies", "spec.retry.retryOn", List.of("timeout", "timeout")))
           .containsExactly("retryOn entries must be unique");
     }
+
+    @Test
+    void maxRetryAfterIsBetweenOneSecondAndOneHour() {
+      assertThat(violations("routingpolicies", "spec.retry", obj("maxRetryAfter", "999999s")))
+          .containsExactly("maxRetryAfter must be between 1s and 1h");
+      assertThat(violations("routingpolicies", "spec.retry", obj("maxRetryAfter", "500ms")))
+          .containsExactly("maxRetryAfter must be between 1s and 1h");
+      assertThat(violations("routingpolicies", "spec.retry", obj("maxRetryAfter", "60s")))
+          .isEmpty();
+    }
   }
 }

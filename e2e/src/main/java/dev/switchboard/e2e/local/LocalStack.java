@@ -76,29 +76,46 @@ public final class LocalStack implements AutoCloseable {
       Path configDir,
       String host,
       int port,
+      int adminPort,
       Path kubeconfigOut,
       Map<Integer, MockProviderOptions> mockProviders,
       long configDirPollMillis) {
 
     public static Options defaults() {
       return new Options(
-          Path.of("config-samples/local"), "127.0.0.1", 8080, null, defaultMocks(), 200);
+          Path.of("config-samples/local"),
+          "127.0.0.1",
+          8080,
+          GatewayOptions.DEFAULT_ADMIN_PORT,
+          null,
+          defaultMocks(),
+          200);
     }
 
     public Options withConfigDir(Path dir) {
-      return new Options(dir, host, port, kubeconfigOut, mockProviders, configDirPollMillis);
+      return new Options(
+          dir, host, port, adminPort, kubeconfigOut, mockProviders, configDirPollMillis);
     }
 
     public Options withPort(int value) {
-      return new Options(configDir, host, value, kubeconfigOut, mockProviders, configDirPollMillis);
+      return new Options(
+          configDir, host, value, adminPort, kubeconfigOut, mockProviders, configDirPollMillis);
+    }
+
+    /** The gateway's admin port ({@code /admin/*}, {@code /metrics}); 0 picks a free one. */
+    public Options withAdminPort(int value) {
+      return new Options(
+          configDir, host, port, value, kubeconfigOut, mockProviders, configDirPollMillis);
     }
 
     public Options withKubeconfigOut(Path file) {
-      return new Options(configDir, host, port, file, mockProviders, configDirPollMillis);
+      return new Options(
+          configDir, host, port, adminPort, file, mockProviders, configDirPollMillis);
     }
 
     public Options withMockProviders(Map<Integer, MockProviderOptions> mocks) {
-      return new Options(configDir, host, port, kubeconfigOut, mocks, configDirPollMillis);
+      return new Options(
+          configDir, host, port, adminPort, kubeconfigOut, mocks, configDirPollMillis);
     }
   }
 
@@ -140,13 +157,14 @@ public final class LocalStack implements AutoCloseable {
         mocks.put(entry.getKey(), mock);
       }
 
-      // Canary analysis scrapes the gateway started below (its port is known only then).
+      // Canary analysis scrapes the gateway started below on its admin port (known only then).
       AtomicReference<GatewayServer> gatewayRef = new AtomicReference<>();
       GatewayTargets gatewayMetrics =
           namespace ->
               gatewayRef.get() == null
                   ? List.of()
-                  : List.of(URI.create("http://127.0.0.1:" + gatewayRef.get().port() + "/metrics"));
+                  : List.of(
+                      URI.create("http://127.0.0.1:" + gatewayRef.get().adminPort() + "/metrics"));
       KubernetesClient operatorClient =
           TolerantSerialization.clientBuilder().withConfig(api.clientConfig()).build();
       started.add(operatorClient);
@@ -172,6 +190,7 @@ public final class LocalStack implements AutoCloseable {
                   GatewayOptions.defaults()
                       .withHost(options.host())
                       .withPort(options.port())
+                      .withAdminPort(options.adminPort())
                       .withNamespace(NAMESPACE),
                   new KubernetesConfigSource(api.newClient(), NAMESPACE, true))
               .await(30, TimeUnit.SECONDS);
@@ -200,6 +219,16 @@ public final class LocalStack implements AutoCloseable {
 
   public int port() {
     return gateway.port();
+  }
+
+  /** The gateway's admin port ({@code /admin/config}, {@code /metrics}). */
+  public int adminPort() {
+    return gateway.adminPort();
+  }
+
+  /** The gateway's admin origin, e.g. {@code http://127.0.0.1:9090}. */
+  public String adminUrl() {
+    return "http://127.0.0.1:" + gateway.adminPort();
   }
 
   public String baseUrl() {

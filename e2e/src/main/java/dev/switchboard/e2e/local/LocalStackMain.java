@@ -23,6 +23,7 @@ public final class LocalStackMain {
       Options:
         --config-dir DIR       Kubernetes YAML to apply and watch (default: config-samples/local)
         --port N               gateway port on 127.0.0.1 (default: 8080)
+        --admin-port N         gateway admin port: /admin/config, /metrics (default: 9090)
         --kubeconfig-out FILE  write a kubeconfig for the embedded API (for kubectl or curl)
         --help                 show this help
       """;
@@ -40,6 +41,7 @@ public final class LocalStackMain {
         }
         case "--config-dir" -> options = options.withConfigDir(Path.of(value(args, ++i, arg)));
         case "--port" -> options = options.withPort(port(value(args, ++i, arg)));
+        case "--admin-port" -> options = options.withAdminPort(port(value(args, ++i, arg)));
         case "--kubeconfig-out" ->
             options = options.withKubeconfigOut(Path.of(value(args, ++i, arg)));
         default -> fail("unknown option " + arg);
@@ -72,8 +74,8 @@ public final class LocalStackMain {
         "Switchboard is ready on %s  —  try: curl %s/chat/completions -H 'Content-Type:"
             + " application/json' -d '{\"model\":\"chat-default\",\"messages\":[{\"role\":\"user\","
             + "\"content\":\"Hello\"}]}'  |  OpenAI SDK: OpenAI(base_url=\"%s\","
-            + " api_key=\"any\")  |  Ctrl-C to stop%n",
-        base, base, base);
+            + " api_key=\"any\")  |  admin: curl %s/admin/config  |  Ctrl-C to stop%n",
+        base, base, base, stack.adminUrl());
     stopped.await();
   }
 
@@ -88,11 +90,11 @@ public final class LocalStackMain {
     try {
       int port = Integer.parseInt(text);
       if (port < 0 || port > 65535) {
-        fail("--port must be 0..65535");
+        fail("ports must be 0..65535");
       }
       return port;
     } catch (NumberFormatException e) {
-      fail("--port must be a number, not " + text);
+      fail("a port must be a number, not " + text);
       return -1;
     }
   }

@@ -54,7 +54,11 @@ final class LocalSamples {
 
   /** Options for a local stack on this directory and these ports, the gateway on a free port. */
   LocalStack.Options options() {
-    return LocalStack.Options.defaults().withConfigDir(dir).withMockProviders(mocks()).withPort(0);
+    return LocalStack.Options.defaults()
+        .withConfigDir(dir)
+        .withMockProviders(mocks())
+        .withPort(0)
+        .withAdminPort(0);
   }
 
   /** Starts a local stack on these samples and waits until its gateway serves their table. */

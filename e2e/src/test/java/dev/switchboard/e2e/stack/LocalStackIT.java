@@ -417,7 +417,7 @@ class LocalStackIT {
     post("/chat/completions", chatBody("no-such-model"));
 
     String exported =
-        scrape("http://127.0.0.1:" + stack.port() + "/metrics")
+        scrape(stack.adminUrl() + "/metrics")
             + scrape("http://127.0.0.1:" + stack.operator().metricsPort() + "/metrics");
     JsonNode dashboard =
         JSON.readTree(Path.of("../charts/switchboard/dashboards/switchboard.json").toFile());

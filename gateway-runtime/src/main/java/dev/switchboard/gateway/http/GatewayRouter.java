@@ -3,6 +3,7 @@ package dev.switchboard.gateway.http;
 import dev.switchboard.gateway.frontdoor.ChatCompletionsFrontDoor;
 import dev.switchboard.gateway.frontdoor.EmbeddingsFrontDoor;
 import dev.switchboard.gateway.frontdoor.FrontDoor;
+import dev.switchboard.gateway.server.ClientDisconnects;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
@@ -11,9 +12,9 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.util.Locale;
 
 /**
- * Builds the gateway's router once; it is never changed while serving (routing decisions live in
- * the swapped snapshot, not in routes). Every error the router itself produces (unknown path, wrong
- * method, body too large) is answered in OpenAI's error shape.
+ * Builds the public port's router once; it is never changed while serving (routing decisions live
+ * in the swapped snapshot, not in routes). Every error the router itself produces (unknown path,
+ * wrong method, body too large) is answered in OpenAI's error shape.
  */
 public final class GatewayRouter {
 
@@ -44,9 +45,10 @@ public final class GatewayRouter {
     router.get("/v1/switchboard/stats").handler(info::stats);
     router.get("/healthz").handler(info::health);
     router.get("/readyz").handler(info::ready);
-    router.get("/metrics").handler(info::metrics);
-    router.get("/admin/config").handler(info::adminConfig);
+    // /metrics and /admin/* live on the admin port only (AdminRouter): here they are unknown URLs.
 
+    // A client that went away mid-request is expected, not an error to log (issue #13).
+    router.route().failureHandler(ClientDisconnects::failureHandler);
     router.errorHandler(404, rc -> error(rc, OpenAiError.notFound(rc.request().path())));
     router.errorHandler(
         405,

@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.resilience;
 
+import dev.switchboard.gateway.upstream.UpstreamFailure;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -69,5 +70,32 @@ public final class Backoff {
         return OptionalLong.empty();
       }
     }
+  }
+
+  /**
+   * The failure with its {@code Retry-After} capped at {@code maxMs} (issue #13: one {@code
+   * Retry-After: 999999} took a provider out of rotation for 11 days and told the client to wait as
+   * long). A wait above the cap becomes {@code Retry-After: <cap in seconds>} (and {@code
+   * retry-after-ms: <cap>} when the provider sent that header), so the target's cool-down and what
+   * the client is told both follow; a wait within the cap is left exactly as the provider said it.
+   */
+  public static UpstreamFailure capRetryAfter(UpstreamFailure failure, long maxMs, long nowMillis) {
+    // Each header on its own: the client is relayed Retry-After even when retry-after-ms decided.
+    boolean secondsOver = over(retryAfterMs(failure.retryAfter(), null, nowMillis), maxMs);
+    boolean millisOver = over(retryAfterMs(null, failure.retryAfterMs(), nowMillis), maxMs);
+    if (!secondsOver && !millisOver) {
+      return failure;
+    }
+    return new UpstreamFailure(
+        failure.kind(),
+        failure.getMessage(),
+        failure.upstreamStatus(),
+        failure.upstreamBody(),
+        secondsOver ? Long.toString((maxMs + 999) / 1000) : failure.retryAfter(),
+        millisOver ? Long.toString(maxMs) : failure.retryAfterMs());
+  }
+
+  private static boolean over(OptionalLong waitMs, long maxMs) {
+    return waitMs.isPresent() && waitMs.getAsLong() > maxMs;
   }
 }

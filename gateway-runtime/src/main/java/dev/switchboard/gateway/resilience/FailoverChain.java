@@ -302,7 +302,10 @@ public final class FailoverChain {
           });
     }
 
-    void onFailure(PlannedTarget target, ProviderGuard guard, UpstreamFailure failure) {
+    void onFailure(PlannedTarget target, ProviderGuard guard, UpstreamFailure reported) {
+      // Everything below (cool-down, same-target wait, what the client is told) sees the cap.
+      UpstreamFailure failure =
+          Backoff.capRetryAfter(reported, policy.maxRetryAfterMs(), clock.currentTimeMillis());
       last = failure;
       onlyUnavailable = false;
       if (failure.kind() == FailureKind.AUTH_REJECTED) {

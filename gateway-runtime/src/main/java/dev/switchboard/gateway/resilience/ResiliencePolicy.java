@@ -19,6 +19,9 @@ import java.util.Set;
  *     always added because a target without a key can never answer
  * @param budgetRatio retries allowed as a share of the route's requests over the budget window
  * @param budgetMinPerSecond retries always allowed per second on top of the ratio (the floor)
+ * @param maxRetryAfterMs the longest Retry-After honoured: caps a target's cool-down and the
+ *     Retry-After relayed to a client (a provider's {@code Retry-After: 999999} must not take a
+ *     target out of rotation for days)
  */
 public record ResiliencePolicy(
     int maxAttempts,
@@ -32,7 +35,11 @@ public record ResiliencePolicy(
     int budgetMinPerSecond,
     boolean requireSameCapabilities,
     BreakerSettings breaker,
-    List<RoutingTable.RateLimit> rateLimits) {
+    List<RoutingTable.RateLimit> rateLimits,
+    long maxRetryAfterMs) {
+
+  /** 60 s: a minute is the longest rate-limit window providers document. */
+  public static final long DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
 
   /** Circuit breaker settings of every target of a route. */
   public record BreakerSettings(
@@ -84,7 +91,8 @@ public record ResiliencePolicy(
           5,
           true,
           BreakerSettings.DEFAULTS,
-          List.of());
+          List.of(),
+          DEFAULT_MAX_RETRY_AFTER_MS);
 
   public ResiliencePolicy {
     retryOn = Set.copyOf(retryOn);
@@ -93,8 +101,8 @@ public record ResiliencePolicy(
 
   /**
    * The gateway's defaults: fail over at once (1 attempt per target), backoff 200 ms × 2 up to 5 s
-   * with full jitter, Retry-After honoured, retry budget 20 % + 5/s, same capabilities required,
-   * default breaker, no client rate limits.
+   * with full jitter, Retry-After honoured up to 60 s, retry budget 20 % + 5/s, same capabilities
+   * required, default breaker, no client rate limits.
    */
   public static ResiliencePolicy defaults() {
     return DEFAULTS;
@@ -120,7 +128,9 @@ public record ResiliencePolicy(
     boolean respectRetryAfter = DEFAULTS.respectRetryAfter;
     double ratio = DEFAULTS.budgetRatio;
     int minPerSecond = DEFAULTS.budgetMinPerSecond;
+    long maxRetryAfter = DEFAULTS.maxRetryAfterMs;
     if (r != null) {
+      maxRetryAfter = positiveOr(r.maxRetryAfterMs(), maxRetryAfter);
       maxAttempts = r.maxAttempts() == null ? maxAttempts : clamp(r.maxAttempts(), 1, 10);
       initial = positiveOr(r.backoffInitialMs(), initial);
       max = Math.max(initial, positiveOr(r.backoffMaxMs(), max));
@@ -149,7 +159,8 @@ public record ResiliencePolicy(
         minPerSecond,
         policy.requireSameCapabilities() == null || policy.requireSameCapabilities(),
         BreakerSettings.of(policy.circuitBreaker()),
-        policy.rateLimits());
+        policy.rateLimits(),
+        maxRetryAfter);
   }
 
   /** Whether a failure of this kind may be retried or failed over under this policy. */

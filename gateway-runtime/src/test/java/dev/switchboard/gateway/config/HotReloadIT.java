@@ -117,7 +117,7 @@ class HotReloadIT {
 
       assertThat(failures).isEmpty();
       assertThat(servedDuringReloads).isGreaterThan(10);
-      assertThat(gateway.get("/metrics").body())
+      assertThat(gateway.admin("/metrics").body())
           .containsPattern("switchboard_config_reload_total\\{result=\"applied\"\\} 101");
       assertThat(json(gateway.get("/v1/models").body()).toString()).contains("alias-100");
     }
@@ -135,7 +135,7 @@ class HotReloadIT {
           .atMost(Duration.ofSeconds(10))
           .until(
               () ->
-                  json(gateway.get("/admin/config").body())
+                  json(gateway.admin("/admin/config").body())
                       .path("lastReload")
                       .path("result")
                       .asText()
@@ -145,10 +145,10 @@ class HotReloadIT {
       assertThat(gateway.post("/v1/chat/completions", chat("chat", false)).statusCode())
           .isEqualTo(200);
       assertThat(gateway.get("/readyz").statusCode()).isEqualTo(200);
-      assertThat(gateway.get("/metrics").body())
+      assertThat(gateway.admin("/metrics").body())
           .contains("switchboard_config_reload_total{result=\"rejected\"} 1");
       assertThat(
-              json(gateway.get("/admin/config").body())
+              json(gateway.admin("/admin/config").body())
                   .path("lastReload")
                   .path("problems")
                   .toString())
@@ -190,6 +190,7 @@ class HotReloadIT {
                 GatewayOptions.defaults()
                     .withHost("127.0.0.1")
                     .withPort(0)
+                    .withAdminPort(0)
                     .withRoutingFile(routing)
                     .withKeysDir(null)
                     .withFileCheckIntervalMs(25))

@@ -93,7 +93,7 @@ class ClientDisconnectIT {
       await().atMost(Duration.ofSeconds(10)).until(() -> upstreamClosed.get() > 0);
       await()
           .atMost(Duration.ofSeconds(10))
-          .until(() -> gateway.get("/metrics").body().contains("outcome=\"cancelled\""));
+          .until(() -> gateway.admin("/metrics").body().contains("outcome=\"cancelled\""));
     }
   }
 }

@@ -317,7 +317,7 @@ class GatewayProxyIT {
     assertThat(broken.headers().firstValue("x-switchboard-arm")).isEmpty();
     assertThat(broken.headers().firstValue("x-switchboard-provider")).contains("mock-a");
     // The canary's failure is on record for the operator's analysis, by arm.
-    assertThat(gateway.get("/metrics").body())
+    assertThat(gateway.admin("/metrics").body())
         .containsPattern(
             "switchboard_upstream_attempts_total\\{arm=\"canary\",outcome=\"server_error\","
                 + "provider=\"mock-any\",route=\"canary-broken\",target_model=\"broken-model\"\\}");
@@ -339,7 +339,7 @@ class GatewayProxyIT {
         .until(
             () ->
                 gateway
-                    .get("/metrics")
+                    .admin("/metrics")
                     .body()
                     .contains(
                         "gen_ai_client_operation_duration_seconds_count{arm=\"canary\","
@@ -493,7 +493,7 @@ class GatewayProxyIT {
                         .path("requests")
                         .asInt()
                     == 3);
-    String metrics = gateway.get("/metrics").body();
+    String metrics = gateway.admin("/metrics").body();
     String series =
         "{arm=\"stable\",provider=\"mock-priced\",route=\"costed\",target_model=\"priced-model\"}";
     assertThat(metricValue(metrics, "switchboard_cost_usd_total" + series))
@@ -534,14 +534,14 @@ class GatewayProxyIT {
     String series =
         "switchboard_errors_total{arm=\"none\",error_class=\"model_not_found\","
             + "provider=\"none\",route=\"none\",target_model=\"none\"}";
-    double before = metricValueOrZero(gateway.get("/metrics").body(), series);
+    double before = metricValueOrZero(gateway.admin("/metrics").body(), series);
 
     assertThat(gateway.post("/v1/chat/completions", chat("no-such-model", false)).statusCode())
         .isEqualTo(404);
 
     await()
         .atMost(Duration.ofSeconds(10))
-        .until(() -> metricValueOrZero(gateway.get("/metrics").body(), series) == before + 1);
+        .until(() -> metricValueOrZero(gateway.admin("/metrics").body(), series) == before + 1);
   }
 
   private static double metricValueOrZero(String exposition, String series) {
@@ -568,14 +568,14 @@ class GatewayProxyIT {
     String version = gateway.configVersion().orElseThrow();
     assertThat(json(ready.body()).path("configVersion").asText()).isEqualTo(version);
 
-    String metrics = gateway.get("/metrics").body();
+    String metrics = gateway.admin("/metrics").body();
     assertThat(metrics)
         .contains("switchboard_config_version_info{config_version=\"" + version + "\"} 1")
         .contains("switchboard_config_reload_total{result=\"applied\"}")
         .contains("switchboard_upstream_attempts_total")
         .contains("gen_ai_client_operation_duration_seconds_bucket");
 
-    HttpResponse<String> admin = gateway.get("/admin/config");
+    HttpResponse<String> admin = gateway.admin("/admin/config");
     JsonNode config = json(admin.body());
     assertThat(config.path("configVersion").asText()).isEqualTo(version);
     assertThat(admin.body()).doesNotContain("sk-a");

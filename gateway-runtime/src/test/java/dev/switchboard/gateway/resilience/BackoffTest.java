@@ -3,6 +3,8 @@ package dev.switchboard.gateway.resilience;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.upstream.FailureKind;
+import dev.switchboard.gateway.upstream.UpstreamFailure;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -13,7 +15,7 @@ class BackoffTest {
 
   private static ResiliencePolicy policy(String jitter) {
     RoutingTable.Retry retry =
-        new RoutingTable.Retry(3, 100L, 1_000L, 2.0, jitter, null, true, 0.2, 5);
+        new RoutingTable.Retry(3, 100L, 1_000L, 2.0, jitter, null, true, 0.2, 5, 30_000L);
     return ResiliencePolicy.of(
         new RoutingTable.Policy(
             "p", null, null, List.of(), retry, null, null, List.of(), null, null, null));
@@ -57,5 +59,41 @@ class BackoffTest {
     assertThat(Backoff.retryAfterMs("soon", "later", 0)).isEmpty();
     assertThat(Backoff.retryAfterMs("-3", null, 0)).isEmpty();
     assertThat(Backoff.retryAfterMs(null, null, 0)).isEmpty();
+  }
+
+  @Test
+  void aRetryAfterAboveTheCapIsCappedHeaderByHeader() {
+    long now = Instant.parse("2026-01-01T00:00:00Z").toEpochMilli();
+    UpstreamFailure huge =
+        new UpstreamFailure(FailureKind.RATE_LIMITED, "429", 429, null, "999999", "999999000");
+    UpstreamFailure capped = Backoff.capRetryAfter(huge, 60_000, now);
+    assertThat(capped.retryAfter()).isEqualTo("60");
+    assertThat(capped.retryAfterMs()).isEqualTo("60000");
+    assertThat(capped.kind()).isEqualTo(FailureKind.RATE_LIMITED);
+    assertThat(capped.upstreamStatus()).isEqualTo(429);
+    assertThat(Backoff.retryAfterMs(capped.retryAfter(), capped.retryAfterMs(), now))
+        .hasValue(60_000);
+
+    // An HTTP date a year ahead is a wait like any other; a small retry-after-ms does not hide
+    // the huge Retry-After the client would be relayed.
+    String nextYear =
+        DateTimeFormatter.RFC_1123_DATE_TIME.format(
+            Instant.parse("2027-01-01T00:00:00Z").atOffset(ZoneOffset.UTC));
+    UpstreamFailure dated =
+        Backoff.capRetryAfter(
+            new UpstreamFailure(FailureKind.RATE_LIMITED, "429", 429, null, nextYear, "500"),
+            1_500,
+            now);
+    assertThat(dated.retryAfter()).isEqualTo("2");
+    assertThat(dated.retryAfterMs()).isEqualTo("500");
+  }
+
+  @Test
+  void aRetryAfterWithinTheCapIsLeftAsTheProviderSaidIt() {
+    UpstreamFailure small =
+        new UpstreamFailure(FailureKind.RATE_LIMITED, "429", 429, null, "30", null);
+    assertThat(Backoff.capRetryAfter(small, 60_000, 0)).isSameAs(small);
+    UpstreamFailure none = new UpstreamFailure(FailureKind.SERVER_ERROR, "500");
+    assertThat(Backoff.capRetryAfter(none, 60_000, 0)).isSameAs(none);
   }
 }

@@ -111,7 +111,7 @@ class CredentialsRejectedIT {
     assertThat(credentialsRejectedMetric("alpha")).isEqualTo("1.0");
     assertThat(credentialsRejectedMetric("beta")).isEqualTo("0.0");
     assertThat(
-            GatewayHarness.json(gateway.get("/admin/config").body())
+            GatewayHarness.json(gateway.admin("/admin/config").body())
                 .path("resilience")
                 .path("providers")
                 .path("alpha")
@@ -186,7 +186,7 @@ class CredentialsRejectedIT {
   private static String credentialsRejectedMetric(String provider) throws Exception {
     String prefix = "switchboard_provider_credentials_rejected{provider=\"" + provider + "\"} ";
     return gateway
-        .get("/metrics")
+        .admin("/metrics")
         .body()
         .lines()
         .filter(l -> l.startsWith(prefix))

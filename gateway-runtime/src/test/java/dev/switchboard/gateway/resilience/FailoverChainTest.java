@@ -82,7 +82,7 @@ class FailoverChainTest {
         null,
         List.of(),
         new RoutingTable.Retry(
-            maxAttempts, backoffInitialMs, backoffMaxMs, 2.0, "full", null, true, 1.0, 10),
+            maxAttempts, backoffInitialMs, backoffMaxMs, 2.0, "full", null, true, 1.0, 10, null),
         true,
         cb,
         List.of(),

@@ -105,6 +105,7 @@ class ResilienceIT {
             List.of(
                 policy("failover", 1, 200, 0.2, 5, breaker, List.of()),
                 policy("patient", 2, 2_000, 0.2, 5, breaker, List.of()),
+                policy("capped", 1, 200, 0.2, 5, breaker, List.of(), 1_000L),
                 policy(
                     "limited",
                     1,
@@ -137,6 +138,12 @@ class ResilienceIT {
                     target("ra", "ra-model", 0),
                     target("good", "ok-model", 1)),
                 route("retry-after-same", "patient", target("ra", "ra-same-model", 0)),
+                route("retry-after-capped", "capped", target("ra", "ra-capped-model", 0)),
+                route(
+                    "retry-after-capped-fb",
+                    "capped",
+                    target("ra", "ra-capped-fb-model", 0),
+                    target("good", "ok-model", 1)),
                 route(
                     "capability",
                     "failover",
@@ -203,7 +210,7 @@ class ResilienceIT {
       assertThat(r.headers().firstValue("x-switchboard-provider")).hasValue("good");
     }
     assertThat(breakerState("brk/brk-model")).isEqualTo(CircuitBreaker.State.OPEN);
-    assertThat(gateway.get("/metrics").body())
+    assertThat(gateway.admin("/metrics").body())
         .contains("switchboard_circuit_breaker_state{state=\"open\",target=\"brk/brk-model\"} 1.0");
     long attemptsWhenOpened = mock.attempts("brk-model");
     for (int i = 0; i < 3; i++) {
@@ -211,7 +218,7 @@ class ResilienceIT {
     }
     // Open: skipped without being called.
     assertThat(mock.attempts("brk-model")).isEqualTo(attemptsWhenOpened);
-    assertThat(gateway.get("/metrics").body())
+    assertThat(gateway.admin("/metrics").body())
         .contains(
             "switchboard_resilience_skips_total{reason=\"circuit_open\",target=\"brk/brk-model\"} 3.0");
 
@@ -224,7 +231,7 @@ class ResilienceIT {
               assertThat(r.headers().firstValue("x-switchboard-provider")).hasValue("brk");
               assertThat(breakerState("brk/brk-model")).isEqualTo(CircuitBreaker.State.CLOSED);
             });
-    JsonNode admin = GatewayHarness.json(gateway.get("/admin/config").body());
+    JsonNode admin = GatewayHarness.json(gateway.admin("/admin/config").body());
     assertThat(admin.path("resilience").path("circuitBreakers").path("brk/brk-model").asText())
         .isEqualTo("closed");
   }
@@ -237,7 +244,7 @@ class ResilienceIT {
         .until(
             () ->
                 gateway
-                    .get("/metrics")
+                    .admin("/metrics")
                     .body()
                     .contains("switchboard_provider_healthy{provider=\"hc\"} 0.0"));
     long before = healthMock.attempts("hc-model");
@@ -254,7 +261,7 @@ class ResilienceIT {
         .until(
             () ->
                 gateway
-                    .get("/metrics")
+                    .admin("/metrics")
                     .body()
                     .contains("switchboard_provider_healthy{provider=\"hc\"} 1.0"));
     HttpResponse<String> r = post("health", chatBody("health"));
@@ -341,6 +348,34 @@ class ResilienceIT {
    * target is due exactly when the provider's {@code retry-after-ms} says, and not a millisecond
    * before — asserted on the gateway's clock, not by measuring real time.
    */
+  @Test
+  void aHugeRetryAfterIsCappedInWhatTheClientIsTold() throws Exception {
+    // Issue #13 finding 5: the client was told to wait 999,999 s.
+    mock.faults().add("ra-capped-model", "status:429;retry-after=999999", 1);
+    HttpResponse<String> limited = post("retry-after-capped", chatBody("retry-after-capped"));
+    assertThat(limited.statusCode()).isEqualTo(429);
+    assertThat(limited.headers().firstValue("retry-after")).hasValue("1");
+  }
+
+  @Test
+  void aHugeRetryAfterTakesTheTargetOutOfRotationOnlyUntilTheCap() throws Exception {
+    // Issue #13 finding 5: one Retry-After: 999999 took a provider out of rotation for 11 days.
+    mock.faults().add("ra-capped-fb-model", "status:429;retry-after=999999", 1);
+    HttpResponse<String> first = post("retry-after-capped-fb", chatBody("retry-after-capped-fb"));
+    assertThat(first.headers().firstValue("x-switchboard-provider")).hasValue("good");
+    // Back in rotation once the policy's 1 s cap has passed, not in 11 days.
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () ->
+                post("retry-after-capped-fb", chatBody("retry-after-capped-fb"))
+                    .headers()
+                    .firstValue("x-switchboard-provider")
+                    .orElse("")
+                    .equals("ra"));
+  }
+
   @Test
   void retryAfterMsIsWaitedBeforeRetryingTheSameTarget() throws Exception {
     ManualClock clock = new ManualClock();

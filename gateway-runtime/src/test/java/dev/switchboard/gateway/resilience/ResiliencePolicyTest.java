@@ -18,6 +18,7 @@ class ResiliencePolicyTest {
     assertThat(p.requireSameCapabilities()).isTrue();
     assertThat(p.budgetRatio()).isEqualTo(0.2);
     assertThat(p.budgetMinPerSecond()).isEqualTo(5);
+    assertThat(p.maxRetryAfterMs()).isEqualTo(60_000);
     assertThat(p.retries(FailureKind.BAD_RESPONSE)).isTrue();
     assertThat(p.retries(FailureKind.REQUEST_REJECTED)).isFalse();
     assertThat(p.retries(FailureKind.AUTH_REJECTED)).isFalse();
@@ -27,7 +28,7 @@ class ResiliencePolicyTest {
   void retryOnNamesMapToFailureKinds() {
     RoutingTable.Retry retry =
         new RoutingTable.Retry(
-            2, null, null, null, null, List.of("timeout", "rate-limited"), false, null, null);
+            2, null, null, null, null, List.of("timeout", "rate-limited"), false, null, null, null);
     ResiliencePolicy p =
         ResiliencePolicy.of(
             new RoutingTable.Policy(

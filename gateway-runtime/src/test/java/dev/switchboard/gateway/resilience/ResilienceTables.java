@@ -41,6 +41,27 @@ final class ResilienceTables {
       int budgetMinPerSecond,
       RoutingTable.CircuitBreaker breaker,
       List<RoutingTable.RateLimit> rateLimits) {
+    return policy(
+        name,
+        maxAttempts,
+        backoffMaxMs,
+        budgetRatio,
+        budgetMinPerSecond,
+        breaker,
+        rateLimits,
+        null);
+  }
+
+  /** As above, with a cap on honoured Retry-After waits (null: the gateway's default). */
+  static RoutingTable.Policy policy(
+      String name,
+      int maxAttempts,
+      long backoffMaxMs,
+      double budgetRatio,
+      int budgetMinPerSecond,
+      RoutingTable.CircuitBreaker breaker,
+      List<RoutingTable.RateLimit> rateLimits,
+      Long maxRetryAfterMs) {
     return new RoutingTable.Policy(
         name,
         "priority",
@@ -55,7 +76,8 @@ final class ResilienceTables {
             null,
             true,
             budgetRatio,
-            budgetMinPerSecond),
+            budgetMinPerSecond,
+            maxRetryAfterMs),
         true,
         breaker,
         rateLimits,

@@ -90,7 +90,7 @@ class StreamIdleIT {
     assertThat(OpenAiWireFormat.problems(Body.ERROR, events.get(2))).isEmpty();
     assertThat(r.body()).doesNotContain("[DONE]");
     assertThat(mock.attempts("stall-model")).isEqualTo(1);
-    assertThat(gateway.get("/metrics").body())
+    assertThat(gateway.admin("/metrics").body())
         .containsPattern("switchboard_errors_total\\{[^}]*error_class=\"stream_stalled\"");
   }
 

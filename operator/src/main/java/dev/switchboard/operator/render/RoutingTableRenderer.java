@@ -190,7 +190,8 @@ public final class RoutingTableRenderer {
         retry.getRetryOn(),
         retry.getRespectRetryAfter(),
         retry.getBudget() == null ? null : retry.getBudget().getRatio(),
-        retry.getBudget() == null ? null : retry.getBudget().getMinPerSecond());
+        retry.getBudget() == null ? null : retry.getBudget().getMinPerSecond(),
+        Durations.toMillisOrNull(retry.getMaxRetryAfter()));
   }
 
   private static RoutingTable.CircuitBreaker circuitBreaker(CircuitBreakerSpec breaker) {

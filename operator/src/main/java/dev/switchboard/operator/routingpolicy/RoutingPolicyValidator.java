@@ -44,6 +44,9 @@ public final class RoutingPolicyValidator {
         checkWindow(window, problems);
       }
     }
+    if (spec.getRetry() != null && spec.getRetry().getMaxRetryAfter() != null) {
+      maxRetryAfter(spec.getRetry().getMaxRetryAfter(), problems);
+    }
     if (spec.getRetry() != null && spec.getRetry().getBackoff() != null) {
       Backoff backoff = spec.getRetry().getBackoff();
       duration("spec.retry.backoff.initial", backoff.getInitial(), problems);
@@ -131,6 +134,23 @@ public final class RoutingPolicyValidator {
                   + strategy
                   + "' is not one of "
                   + new java.util.TreeSet<>(Strategy.wireNames())));
+    }
+  }
+
+  /** As the CRD's CEL rule says, for API servers (and the local stack) that do not run it. */
+  private static void maxRetryAfter(String text, List<Problem> problems) {
+    long ms;
+    try {
+      ms = Durations.toMillis(text);
+    } catch (IllegalArgumentException e) {
+      problems.add(new Problem("InvalidDuration", "spec.retry.maxRetryAfter: " + e.getMessage()));
+      return;
+    }
+    if (ms < 1_000 || ms > 3_600_000) {
+      problems.add(
+          new Problem(
+              "InvalidDuration",
+              "spec.retry.maxRetryAfter: " + text + " is not between 1s and 1h"));
     }
   }
 

@@ -125,7 +125,11 @@ class KubernetesConfigSourceIT {
     gateway =
         GatewayServer.start(
                 vertx,
-                GatewayOptions.defaults().withHost("127.0.0.1").withPort(0).withNamespace(NS),
+                GatewayOptions.defaults()
+                    .withHost("127.0.0.1")
+                    .withPort(0)
+                    .withAdminPort(0)
+                    .withNamespace(NS),
                 new KubernetesConfigSource(api.newClient(), NS, true))
             .toCompletionStage()
             .toCompletableFuture()

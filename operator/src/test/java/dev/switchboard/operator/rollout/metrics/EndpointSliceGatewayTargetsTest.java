@@ -16,23 +16,23 @@ class EndpointSliceGatewayTargetsTest {
     try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start();
         EndpointSliceGatewayTargets targets =
             new EndpointSliceGatewayTargets(
-                api.client(), "switchboard-gateway", "http", "/metrics")) {
+                api.client(), "switchboard-gateway-admin", "admin", "/metrics")) {
       api.client()
           .resource(
               new EndpointSliceBuilder()
                   .withNewMetadata()
                   .withName("switchboard-gateway-abc12")
                   .withNamespace("team-a")
-                  .addToLabels("kubernetes.io/service-name", "switchboard-gateway")
+                  .addToLabels("kubernetes.io/service-name", "switchboard-gateway-admin")
                   .endMetadata()
                   .withAddressType("IPv4")
                   .addNewPort()
-                  .withName("admin")
-                  .withPort(9000)
-                  .endPort()
-                  .addNewPort()
                   .withName("http")
                   .withPort(8080)
+                  .endPort()
+                  .addNewPort()
+                  .withName("admin")
+                  .withPort(9090)
                   .endPort()
                   .addNewEndpoint()
                   .withAddresses("10.0.0.1")
@@ -58,8 +58,8 @@ class EndpointSliceGatewayTargetsTest {
                   .endMetadata()
                   .withAddressType("IPv4")
                   .addNewPort()
-                  .withName("http")
-                  .withPort(8080)
+                  .withName("admin")
+                  .withPort(9090)
                   .endPort()
                   .addNewEndpoint()
                   .withAddresses("10.0.0.9")
@@ -72,7 +72,7 @@ class EndpointSliceGatewayTargetsTest {
           .untilAsserted(
               () ->
                   assertThat(targets.metricsUrls("team-a"))
-                      .containsExactly(URI.create("http://10.0.0.1:8080/metrics")));
+                      .containsExactly(URI.create("http://10.0.0.1:9090/metrics")));
       assertThat(targets.metricsUrls("team-b")).isEmpty();
     }
   }

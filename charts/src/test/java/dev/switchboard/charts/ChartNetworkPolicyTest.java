@@ -1,0 +1,95 @@
+package dev.switchboard.charts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue #13 finding 3 in the chart: the admin port (/admin/config, /metrics) has its own ClusterIP
+ * Service and a NetworkPolicy lets only the operator and Prometheus reach it, while the public port
+ * stays open to whoever {@code networkPolicy.publicFrom} names (everyone by default).
+ */
+class ChartNetworkPolicyTest {
+
+  @TempDir Path workDir;
+
+  @Test
+  void theAdminPortHasItsOwnClusterIpServiceEvenWhenThePublicOneIsALoadBalancer() {
+    RenderedChart chart =
+        Charts.template(workDir, "gateway:\n  service: {type: LoadBalancer, port: 80}\n");
+    JsonNode admin = chart.get("Service", "switchboard-gateway-admin");
+    assertThat(admin.at("/spec/type").asText()).isEqualTo("ClusterIP");
+    assertThat(admin.at("/spec/ports").size()).isOne();
+    assertThat(admin.at("/spec/ports/0/name").asText()).isEqualTo("admin");
+    assertThat(admin.at("/spec/ports/0/targetPort").asText()).isEqualTo("admin");
+    assertThat(admin.at("/spec/selector"))
+        .isEqualTo(chart.get("Deployment", "switchboard-gateway").at("/spec/selector/matchLabels"));
+    JsonNode publicService = chart.get("Service", "switchboard-gateway");
+    assertThat(publicService.at("/spec/type").asText()).isEqualTo("LoadBalancer");
+    assertThat(publicService.at("/spec/ports/0/targetPort").asText()).isEqualTo("http");
+  }
+
+  @Test
+  void byDefaultThePublicPortIsOpenAndTheAdminPortOnlyForOperatorAndPrometheus() {
+    RenderedChart chart = Charts.template();
+    JsonNode policy = chart.get("NetworkPolicy", "switchboard-gateway");
+    assertThat(policy.at("/spec/podSelector/matchLabels"))
+        .isEqualTo(chart.get("Deployment", "switchboard-gateway").at("/spec/selector/matchLabels"));
+    assertThat(policy.at("/spec/policyTypes/0").asText()).isEqualTo("Ingress");
+    JsonNode rules = policy.at("/spec/ingress");
+    assertThat(rules.size()).isEqualTo(2);
+
+    JsonNode publicRule = rules.get(0);
+    assertThat(publicRule.at("/ports/0/port").asText()).isEqualTo("http");
+    assertThat(publicRule.has("from")).as("no 'from': any peer").isFalse();
+
+    JsonNode adminRule = rules.get(1);
+    assertThat(adminRule.at("/ports/0/port").asText()).isEqualTo("admin");
+    JsonNode from = adminRule.path("from");
+    assertThat(from.size()).isEqualTo(2);
+    assertThat(from.get(0).at("/podSelector/matchLabels"))
+        .isEqualTo(
+            chart.get("Deployment", "switchboard-operator").at("/spec/selector/matchLabels"));
+    assertThat(from.get(0).has("namespaceSelector")).as("operator of this namespace").isFalse();
+    assertThat(from.get(1).at("/podSelector/matchLabels/app.kubernetes.io~1name").asText())
+        .isEqualTo("prometheus");
+    assertThat(from.get(1).path("namespaceSelector").isObject()).isTrue();
+  }
+
+  @Test
+  void publicPeersPrometheusSelectorAndExtraAdminPeersAreConfigurable() {
+    RenderedChart chart =
+        Charts.template(
+            workDir,
+            """
+            networkPolicy:
+              publicFrom:
+                - namespaceSelector: {matchLabels: {team: a}}
+              prometheus:
+                namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}
+                podSelector: {matchLabels: {app: prom}}
+              adminFrom:
+                - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ops}}
+            """);
+    JsonNode rules = chart.get("NetworkPolicy", "switchboard-gateway").at("/spec/ingress");
+    assertThat(rules.at("/0/from/0/namespaceSelector/matchLabels/team").asText()).isEqualTo("a");
+    JsonNode adminFrom = rules.at("/1/from");
+    assertThat(adminFrom.size()).isEqualTo(3);
+    assertThat(
+            adminFrom.at("/1/namespaceSelector/matchLabels/kubernetes.io~1metadata.name").asText())
+        .isEqualTo("monitoring");
+    assertThat(adminFrom.at("/1/podSelector/matchLabels/app").asText()).isEqualTo("prom");
+    assertThat(
+            adminFrom.at("/2/namespaceSelector/matchLabels/kubernetes.io~1metadata.name").asText())
+        .isEqualTo("ops");
+  }
+
+  @Test
+  void thePolicyCanBeSwitchedOff() {
+    RenderedChart chart = Charts.template(workDir, "networkPolicy: {enabled: false}\n");
+    assertThat(chart.ofKind("NetworkPolicy")).isEmpty();
+  }
+}

@@ -1,0 +1,57 @@
+package dev.switchboard.gateway.server;
+
+import dev.switchboard.gateway.GatewayOptions;
+import dev.switchboard.gateway.http.AdminRouter;
+import dev.switchboard.gateway.http.InfoHandlers;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+
+/**
+ * The admin port: one small HTTP server on the gateway's Vert.x for {@code /admin/*} and {@code
+ * /metrics}. The chart lets only the operator and Prometheus reach it; application clients use the
+ * public port.
+ */
+public final class AdminServer {
+
+  /** The operator and a Prometheus or two: a few connections are all the admin port needs. */
+  static final int MAX_ADMIN_CONNECTIONS = 256;
+
+  private final HttpServer server;
+
+  private AdminServer(HttpServer server) {
+    this.server = server;
+  }
+
+  /** Binds {@code options.adminPort()} on {@code options.host()}. */
+  public static Future<AdminServer> start(
+      Vertx vertx, GatewayOptions options, InfoHandlers info, MeterRegistry registry) {
+    HttpServerOptions serverOptions =
+        ConnectionGuard.http1Only(
+            new HttpServerOptions()
+                .setHost(options.host())
+                .setPort(options.adminPort())
+                .setCompressionSupported(false));
+    ConnectionGuard guard =
+        new ConnectionGuard(
+            "admin",
+            serverOptions,
+            options.headerReadTimeoutMs(),
+            options.idleTimeoutMs(),
+            MAX_ADMIN_CONNECTIONS,
+            registry);
+    HttpServer server = vertx.createHttpServer(serverOptions);
+    return guard.install(server, AdminRouter.create(vertx, info)).listen().map(AdminServer::new);
+  }
+
+  /** The bound admin port. */
+  public int port() {
+    return server.actualPort();
+  }
+
+  public Future<Void> close() {
+    return server.close();
+  }
+}
