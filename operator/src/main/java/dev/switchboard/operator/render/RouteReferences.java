@@ -75,8 +75,10 @@ public final class RouteReferences {
 
   private static void checkTarget(
       RouteTarget target, ResolvedNamespace namespace, List<Problem> problems, Set<String> seen) {
-    if (target.getProviderRef() == null || target.getProviderRef().getName() == null) {
-      return; // reported by ModelRouteValidator
+    if (target.getProviderRef() == null
+        || target.getProviderRef().getName() == null
+        || target.getModel() == null) {
+      return; // reported by ModelRouteValidator (a server that skips the schema lets these in)
     }
     String name = target.getProviderRef().getName();
     Optional<ResolvedNamespace.ProviderState> provider = namespace.provider(name);

@@ -143,13 +143,14 @@ public final class RoutingPolicyValidator {
     try {
       ms = Durations.toMillis(text);
     } catch (IllegalArgumentException e) {
-      problems.add(new Problem("InvalidDuration", "spec.retry.maxRetryAfter: " + e.getMessage()));
+      problems.add(
+          new Problem(Reason.INVALID_DURATION, "spec.retry.maxRetryAfter: " + e.getMessage()));
       return;
     }
     if (ms < 1_000 || ms > 3_600_000) {
       problems.add(
           new Problem(
-              "InvalidDuration",
+              Reason.INVALID_DURATION,
               "spec.retry.maxRetryAfter: " + text + " is not between 1s and 1h"));
     }
   }

@@ -137,6 +137,26 @@ class RoutingTableComposerTest {
   }
 
   @Test
+  void aTargetWithoutModelIsAProblemNotACrash() {
+    // The schema requires target.model, but a server that skips the schema (the local stack's
+    // mock API server) lets such a route in: it must be reported, not thrown on.
+    RenderOutcome good = render(basic(), PublishedTable.NONE);
+    List<HasMetadata> broken =
+        changed(
+            basic(),
+            ModelRoute.class,
+            "chat-default",
+            r -> r.getSpec().getTargets().get(0).setModel(null));
+
+    RenderOutcome next = render(broken, publishedFrom(good));
+
+    RouteOutcome chat = next.routes().get("chat-default");
+    assertThat(chat.state()).isEqualTo(RouteOutcome.State.LAST_GOOD);
+    assertThat(chat.specProblems()).isNotEmpty();
+    assertThat(next.routes().get("reasoning").state()).isEqualTo(RouteOutcome.State.CURRENT);
+  }
+
+  @Test
   void routeWithMissingProviderKeepsItsLastGoodEntryAndOthersMoveOn() {
     RenderOutcome good = render(basic(), PublishedTable.NONE);
     List<HasMetadata> broken =

@@ -16,10 +16,8 @@ import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.api.v1alpha1.RoutingPolicy;
 import dev.switchboard.contract.RoutingTableCodec;
 import dev.switchboard.contract.RoutingTableValidator;
-import dev.switchboard.operator.modelroute.ModelRouteValidator;
 import dev.switchboard.operator.providerendpoint.ProviderEndpointValidator;
 import dev.switchboard.operator.providerendpoint.UpstreamAddressGuard;
-import dev.switchboard.operator.rollout.CanaryPlanner;
 import dev.switchboard.operator.routingpolicy.RoutingPolicyValidator;
 import dev.switchboard.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -100,8 +98,7 @@ class RoutingTableFuzzTest {
           "RoutingPolicy", specSchema("routingpolicies"),
           "ModelRoute", specSchema("modelroutes"));
 
-  private final RoutingTableComposer composer =
-      new RoutingTableComposer(new ModelRouteValidator(), CanaryPlanner.immediate());
+  private final RoutingTableComposer composer = new RoutingTableComposer(new ModelRouteValidator());
   private final ProviderEndpointValidator providerValidator =
       new ProviderEndpointValidator(new UpstreamAddressGuard(false, true));
   private final RoutingPolicyValidator policyValidator = new RoutingPolicyValidator();
