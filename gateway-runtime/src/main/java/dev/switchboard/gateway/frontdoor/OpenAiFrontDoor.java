@@ -1,7 +1,10 @@
 package dev.switchboard.gateway.frontdoor;
 
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.http.ApiException;
 import dev.switchboard.gateway.http.OpenAiError;
@@ -18,7 +21,16 @@ import java.nio.charset.StandardCharsets;
  */
 abstract class OpenAiFrontDoor implements FrontDoor {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * Client bodies with a field twice ({@code "model":"a","model":"b"}) are refused: Jackson would
+   * keep the last one, while a WAF or an upstream parser in front or behind may read the first, so
+   * the gateway would route and check a different request than the one that is sent on.
+   */
+  private static final ObjectMapper JSON =
+      JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
+  private static final String DUPLICATE = "Duplicate field '";
+  private static final int MAX_ECHOED_FIELD = 100;
   private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
   private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
@@ -88,17 +100,47 @@ abstract class OpenAiFrontDoor implements FrontDoor {
     JsonNode node;
     try {
       node = JSON.readTree(body.getBytes());
+    } catch (JsonParseException e) {
+      String field = duplicateField(e);
+      if (field != null) {
+        throw new ApiException(
+            OpenAiError.invalidRequest(
+                "The request body has the field '"
+                    + field
+                    + "' more than once in one object; send each field once.",
+                field));
+      }
+      throw unparsable();
     } catch (IOException e) {
-      throw new ApiException(
-          OpenAiError.invalidRequest(
-              "We could not parse the JSON body of your request. (HINT: This likely means you"
-                  + " aren't using your HTTP library correctly.)",
-              null));
+      throw unparsable();
     }
     if (node == null || !node.isObject()) {
       throw new ApiException(
           OpenAiError.invalidRequest("The request body must be a JSON object.", null));
     }
     return (ObjectNode) node;
+  }
+
+  /** The field Jackson's duplicate detection refused, or null for any other parse error. */
+  static String duplicateField(JsonParseException e) {
+    String message = e.getOriginalMessage();
+    if (message == null || !message.startsWith(DUPLICATE)) {
+      return null;
+    }
+    int end = message.lastIndexOf('\'');
+    if (end <= DUPLICATE.length()) {
+      return null;
+    }
+    String field = message.substring(DUPLICATE.length(), end);
+    // The name goes back into the error message: a huge one is cut, not echoed whole.
+    return field.length() > MAX_ECHOED_FIELD ? field.substring(0, MAX_ECHOED_FIELD) + "…" : field;
+  }
+
+  private static ApiException unparsable() {
+    return new ApiException(
+        OpenAiError.invalidRequest(
+            "We could not parse the JSON body of your request. (HINT: This likely means you"
+                + " aren't using your HTTP library correctly.)",
+            null));
   }
 }

@@ -41,6 +41,49 @@ class ChatCompletionsFrontDoorTest {
             ApiException.class, e -> assertThat(e.error().param()).isEqualTo("messages"));
   }
 
+  /** Issue #13, finding 9: last-one-wins would route a request other parsers read otherwise. */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource(
+      delimiter = '|',
+      value = {
+        "{\"model\":\"a\",\"model\":\"b\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]} | model",
+        "{\"model\":\"a\",\"messages\":[{\"role\":\"user\",\"role\":\"system\",\"content\":\"hi\"}]} | role",
+        "{\"model\":\"a\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\",\"content\":\"ho\"}]} | content",
+        "{\"model\":\"a\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":false,\"stream\":true} | stream",
+        "{\"model\":\"a\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream_options\":{\"include_usage\":true,\"include_usage\":false}} | include_usage"
+      })
+  void aFieldTwiceInOneObjectIsA400NamingIt(String body, String field) {
+    assertThatThrownBy(() -> decode(body))
+        .isInstanceOfSatisfying(
+            ApiException.class,
+            e -> {
+              assertThat(e.error().status()).isEqualTo(400);
+              assertThat(e.error().type()).isEqualTo("invalid_request_error");
+              assertThat(e.error().param()).isEqualTo(field);
+              assertThat(e.error().message()).contains("'" + field + "' more than once");
+            });
+  }
+
+  @Test
+  void theSameFieldInDifferentObjectsIsFine() {
+    ObjectNode request =
+        decode(
+            "{\"model\":\"a\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},"
+                + "{\"role\":\"assistant\",\"content\":\"ho\"}]}");
+    assertThat(request.path("messages").size()).isEqualTo(2);
+  }
+
+  @Test
+  void embeddingsRefuseDuplicateFieldsToo() {
+    FrontDoor embeddings = new EmbeddingsFrontDoor();
+    assertThatThrownBy(
+            () ->
+                embeddings.decodeRequest(
+                    Buffer.buffer("{\"model\":\"e\",\"input\":\"x\",\"input\":\"y\"}")))
+        .isInstanceOfSatisfying(
+            ApiException.class, e -> assertThat(e.error().param()).isEqualTo("input"));
+  }
+
   @Test
   void usageIsAskedForAndHiddenOnlyWhereTheClientDidNotAskItself() {
     ObjectNode plain = decode("{\"model\":\"c\",\"messages\":[{}],\"stream\":true}");
