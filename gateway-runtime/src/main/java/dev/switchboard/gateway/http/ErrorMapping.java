@@ -1,9 +1,13 @@
 package dev.switchboard.gateway.http;
 
 import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.upstream.FailureKind;
 import dev.switchboard.gateway.upstream.UpstreamFailure;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
 import dev.switchboard.gateway.upstream.adapter.UpstreamError;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Maps whatever ended a request to the OpenAI-shaped error the client sees. Upstream failures map
@@ -11,8 +15,14 @@ import dev.switchboard.gateway.upstream.adapter.UpstreamError;
  * broken body → 502, a request the upstream rejected → the upstream's own 4xx and message, and the
  * upstream refusing our credentials → 502 that says it is a gateway configuration problem (never
  * the key, never the upstream's body, which may echo it), a stream gone silent → 504.
+ *
+ * <p>The client gets a fixed message per kind plus the request id, never the gateway's internals
+ * (provider and target names, addresses, exception texts); those go to one WARN log line with the
+ * same request id, where the operator looks them up.
  */
 public final class ErrorMapping {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ErrorMapping.class);
 
   private ErrorMapping() {}
 
@@ -21,14 +31,27 @@ public final class ErrorMapping {
       return api.error();
     }
     if (!(err instanceof UpstreamFailure f)) {
-      return OpenAiError.internal("Unexpected gateway error.");
+      LOG.warn("request {} failed in the gateway", ctx.requestId(), err);
+      return OpenAiError.internal("Unexpected gateway error." + requestId(ctx));
     }
-    String tried = " (route " + ctx.routeName() + ", " + ctx.attempts().size() + " attempt(s))";
+    if (f.kind() != FailureKind.CLIENT_CANCELLED && f.kind() != FailureKind.REQUEST_REJECTED) {
+      LOG.warn(
+          "request {} failed upstream ({}): {} (route {}, {} attempt(s): {})",
+          ctx.requestId(),
+          f.kind().label(),
+          f.getMessage(),
+          ctx.routeName(),
+          ctx.attempts().size(),
+          ctx.attempts().stream()
+              .map(a -> a.targetId() + ":" + a.outcome())
+              .collect(Collectors.joining(", ")));
+    }
+    String id = requestId(ctx);
     return switch (f.kind()) {
       case TIMEOUT ->
           new OpenAiError(
               504,
-              "The upstream provider did not answer in time: " + f.getMessage() + tried,
+              "The upstream provider did not answer in time." + id,
               "timeout_error",
               null,
               "upstream_timeout",
@@ -36,7 +59,7 @@ public final class ErrorMapping {
       case RATE_LIMITED ->
           new OpenAiError(
               429,
-              "Every upstream target is rate limited: " + f.getMessage() + tried,
+              "Every upstream target is rate limited; retry later." + id,
               "rate_limit_error",
               null,
               "rate_limit_exceeded",
@@ -44,17 +67,15 @@ public final class ErrorMapping {
       case CONNECT, NO_KEY ->
           new OpenAiError(
               503,
-              "No upstream target could serve the request: " + f.getMessage() + tried,
+              "No upstream target could serve the request." + id,
               "service_unavailable",
               null,
               "no_healthy_target",
-              f.kind() == dev.switchboard.gateway.upstream.FailureKind.NO_KEY
-                  ? "no_key"
-                  : "connect");
+              f.kind() == FailureKind.NO_KEY ? "no_key" : "connect");
       case SERVER_ERROR, BAD_RESPONSE ->
           new OpenAiError(
               502,
-              "The upstream provider failed: " + f.getMessage() + tried,
+              "The upstream provider could not answer this request." + id,
               "upstream_error",
               null,
               "bad_gateway",
@@ -62,9 +83,9 @@ public final class ErrorMapping {
       case AUTH_REJECTED ->
           new OpenAiError(
               502,
-              "The upstream provider rejected the gateway's credentials ("
-                  + f.getMessage()
-                  + "): the provider key in the gateway configuration is wrong or missing.",
+              "The upstream provider rejected the gateway's credentials: the provider key in the"
+                  + " gateway configuration is wrong or missing."
+                  + id,
               "upstream_error",
               null,
               "upstream_auth_failed",
@@ -72,7 +93,7 @@ public final class ErrorMapping {
       case STREAM_STALLED ->
           new OpenAiError(
               504,
-              "The upstream provider's stream stalled: " + f.getMessage() + tried,
+              "The upstream provider's stream stalled." + id,
               "timeout_error",
               null,
               "upstream_stream_stalled",
@@ -89,12 +110,18 @@ public final class ErrorMapping {
     };
   }
 
+  /** " Request id: …." for a message; the client quotes it, the operator finds the log line. */
+  private static String requestId(RequestContext ctx) {
+    return ctx == null || ctx.requestId() == null ? "" : " Request id: " + ctx.requestId() + ".";
+  }
+
   /**
    * The upstream's own 4xx, keeping its message/param/code as the rejecting target's adapter reads
-   * them from its error body.
+   * them from its error body (the caller scrubbed the provider key from it). Without a readable
+   * body, a fixed message with the status.
    */
   private static OpenAiError upstreamRejection(UpstreamFailure f, RequestContext ctx) {
-    String message = f.getMessage();
+    String message = null;
     String type = "invalid_request_error";
     String param = null;
     String code = null;
@@ -110,7 +137,12 @@ public final class ErrorMapping {
     }
     return new OpenAiError(
         f.upstreamStatus(),
-        message == null ? f.getMessage() : message,
+        message == null
+            ? "The upstream provider rejected the request (HTTP "
+                + f.upstreamStatus()
+                + ")."
+                + requestId(ctx)
+            : message,
         type,
         param,
         code,
