@@ -54,6 +54,43 @@ final class AnswerWriter {
     // stall-after: half a body, then silence until the client gives up.
   }
 
+  /**
+   * {@code endless-json}: a 200 {@code application/json} answer whose body never ends (an open
+   * string of filler), written as fast as the client reads it, until the client goes away.
+   */
+  void sendEndlessJson(RoutingContext ctx) {
+    HttpServerResponse res =
+        ctx.response().setChunked(true).putHeader("content-type", "application/json");
+    res.write(
+        "{\"id\":\"chatcmpl-endless\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,"
+            + "\"message\":{\"role\":\"assistant\",\"content\":\"");
+    new EndlessWriter(res).next();
+  }
+
+  private final class EndlessWriter {
+    private static final int CHUNK = 64 * 1024;
+    private final HttpServerResponse res;
+    private final io.vertx.core.buffer.Buffer filler =
+        io.vertx.core.buffer.Buffer.buffer("a".repeat(CHUNK));
+
+    EndlessWriter(HttpServerResponse res) {
+      this.res = res;
+    }
+
+    void next() {
+      if (res.closed() || res.ended()) {
+        return;
+      }
+      res.write(filler.copy());
+      if (res.writeQueueFull()) {
+        res.drainHandler(v -> next());
+      } else {
+        // Yield to the event loop between chunks, so other connections are still served.
+        vertx.runOnContext(v -> next());
+      }
+    }
+  }
+
   void stream(RoutingContext ctx, List<String> events, long intervalMs, FaultSpec fault) {
     HttpServerResponse res =
         ctx.response()
@@ -138,13 +175,11 @@ final class AnswerWriter {
         return;
       } else if (fault.streamErrorAfterEvents() != null) {
         // What OpenAI sends when a stream fails server-side after it started.
-        res.end(
-            OpenAiPayloads.event(
-                OpenAiPayloads.error(
-                    "The server had an error while processing your request. Sorry about that!",
-                    "server_error",
-                    null,
-                    null)));
+        String message = "The server had an error while processing your request. Sorry about that!";
+        if (fault.echoAuth()) {
+          message = message + " Request received with " + ErrorReplies.receivedCredentials(req);
+        }
+        res.end(OpenAiPayloads.event(OpenAiPayloads.error(message, "server_error", null, null)));
       } else {
         res.end();
       }

@@ -1,6 +1,7 @@
 package dev.switchboard.mock;
 
 import dev.switchboard.mock.openai.OpenAiPayloads;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -15,6 +16,27 @@ final class ErrorReplies {
   private ErrorReplies() {}
 
   static JsonObject statusBody(ApiShape api, int status, String model) {
+    return statusBody(api, status, model, null);
+  }
+
+  /**
+   * The credentials header as the request carried it ({@code Authorization: Bearer sk-…} or {@code
+   * api-key: …}), for the {@code echo-auth} fault: what a careless provider puts into its messages.
+   * Only that fault sends it back.
+   */
+  static String receivedCredentials(HttpServerRequest req) {
+    String auth = req.getHeader("authorization");
+    if (auth != null) {
+      return "Authorization: " + auth;
+    }
+    String key = req.getHeader("api-key");
+    return key != null ? "api-key: " + key : "no credentials";
+  }
+
+  /**
+   * @param echo appended to the message when not null ({@code echo-auth})
+   */
+  static JsonObject statusBody(ApiShape api, int status, String model, String echo) {
     String message;
     String type;
     String code = null;
@@ -40,6 +62,9 @@ final class ErrorReplies {
         message = "Mock provider fault: HTTP " + status + ".";
         type = status >= 500 ? "server_error" : "invalid_request_error";
       }
+    }
+    if (echo != null) {
+      message = message + " Request received with " + echo;
     }
     return api == ApiShape.AZURE
         ? OpenAiPayloads.azureError(String.valueOf(status), message)

@@ -191,6 +191,15 @@ final class ProviderHandler {
             JsonObject body =
                 OpenAiPayloads.chatCompletion(
                     id, created, a.echoedModel(), options.systemFingerprint(), answer, n);
+            if (a.fault().echoAuth() && a.fault().streamErrorAfterEvents() == null) {
+              // A 200 answer that repeats the credentials, e.g. a model asked for its own key.
+              body.getJsonArray("choices")
+                  .getJsonObject(0)
+                  .getJsonObject("message")
+                  .put(
+                      "content",
+                      "You called me with " + ErrorReplies.receivedCredentials(ctx.request()));
+            }
             writer.sendJson(ctx, body.encode(), a.fault());
           }
         });
@@ -501,6 +510,9 @@ final class ProviderHandler {
     if (f.nonJson()) {
       return "non-json";
     }
+    if (f.endlessJson()) {
+      return "endless-json";
+    }
     if (f.resetAfterHeaders()) {
       return "reset-after-headers";
     }
@@ -596,8 +608,16 @@ final class ProviderHandler {
       if (f.retryAfterMs() != null) {
         headers.put("retry-after-ms", String.valueOf(f.retryAfterMs()));
       }
+      String echo = f.echoAuth() ? ErrorReplies.receivedCredentials(ctx.request()) : null;
       ErrorReplies.send(
-          ctx, f.status(), ErrorReplies.statusBody(api, f.status(), a.echoedModel()), headers);
+          ctx,
+          f.status(),
+          ErrorReplies.statusBody(api, f.status(), a.echoedModel(), echo),
+          headers);
+      return true;
+    }
+    if (f.endlessJson()) {
+      writer.sendEndlessJson(ctx);
       return true;
     }
     if (f.nonJson()) {

@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -259,6 +260,73 @@ class FaultInjectionTest {
     try (InputStream body = res.body()) {
       assertThatThrownBy(body::readAllBytes).isInstanceOf(IOException.class);
     }
+  }
+
+  @Test
+  void echoAuthPutsTheReceivedCredentialsIntoErrorsAndAnswers() throws Exception {
+    String auth = "Bearer sk-echo-test-0123456789";
+    HttpResponse<String> rejected =
+        client.send(
+            client.post(
+                "/v1/chat/completions",
+                chat(MODEL, "x"),
+                MockProvider.FAULT_HEADER,
+                "status:422,echo-auth",
+                "Authorization",
+                auth));
+    HttpResponse<String> answered =
+        client.send(
+            client.post(
+                "/v1/chat/completions",
+                chat(MODEL, "x"),
+                MockProvider.FAULT_HEADER,
+                "echo-auth",
+                "Authorization",
+                auth));
+    HttpResponse<String> streamed =
+        client.send(
+            client.post(
+                "/v1/chat/completions",
+                streamingChat(MODEL, "x", false),
+                MockProvider.FAULT_HEADER,
+                "stream-error:1,echo-auth",
+                "Authorization",
+                auth));
+
+    assertThat(rejected.statusCode()).isEqualTo(422);
+    assertThat(new JsonObject(rejected.body()).getJsonObject("error").getString("message"))
+        .endsWith("Request received with Authorization: " + auth);
+    assertThat(answered.statusCode()).isEqualTo(200);
+    assertThat(
+            new JsonObject(answered.body())
+                .getJsonArray("choices")
+                .getJsonObject(0)
+                .getJsonObject("message")
+                .getString("content"))
+        .isEqualTo("You called me with Authorization: " + auth);
+    assertThat(streamed.body()).contains("\"error\"").contains("Authorization: " + auth);
+  }
+
+  @Test
+  void endlessJsonNeverEnds() throws Exception {
+    HttpResponse<InputStream> res =
+        client.sendStreaming(
+            client.post(
+                "/v1/chat/completions",
+                chat(MODEL, "x"),
+                MockProvider.FAULT_HEADER,
+                "endless-json"));
+
+    assertThat(res.statusCode()).isEqualTo(200);
+    assertThat(res.headers().firstValue("content-type")).hasValue("application/json");
+    try (InputStream body = res.body()) {
+      // Far more than any answer, and still going.
+      byte[] first = body.readNBytes(4 * 1024 * 1024);
+      assertThat(first).hasSize(4 * 1024 * 1024);
+      assertThat(new String(first, 0, 24, StandardCharsets.US_ASCII))
+          .isEqualTo("{\"id\":\"chatcmpl-endless\"");
+    }
+    assertThat(mock.outcomes("endless-json")).isEqualTo(1);
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.switchboard.contract;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
@@ -46,7 +47,12 @@ public record RoutingTable(
     return new RoutingTable(schemaVersion, version, namespace, providers, policies, routes);
   }
 
-  /** One upstream provider account (a ProviderEndpoint). */
+  /**
+   * One upstream provider account (a ProviderEndpoint).
+   *
+   * @param maxResponseBytes the largest non-streamed answer the gateway reads from this provider;
+   *     null for the gateway's default (64 MiB). Streamed answers flow with back-pressure instead.
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Provider(
       String name,
@@ -57,12 +63,43 @@ public record RoutingTable(
       Map<String, String> headers,
       Timeouts timeouts,
       Integer maxConcurrency,
+      Long maxResponseBytes,
       Quota quota,
       HealthCheck healthCheck,
       Map<String, Model> models) {
+    // The canonical constructor reads JSON; the shorter one below is for code only.
+    @JsonCreator
     public Provider {
       headers = headers == null ? Map.of() : headers;
       models = models == null ? Map.of() : models;
+    }
+
+    /** A provider with the default response size limit. */
+    public Provider(
+        String name,
+        String kind,
+        String baseUrl,
+        boolean hasKey,
+        String apiVersion,
+        Map<String, String> headers,
+        Timeouts timeouts,
+        Integer maxConcurrency,
+        Quota quota,
+        HealthCheck healthCheck,
+        Map<String, Model> models) {
+      this(
+          name,
+          kind,
+          baseUrl,
+          hasKey,
+          apiVersion,
+          headers,
+          timeouts,
+          maxConcurrency,
+          null,
+          quota,
+          healthCheck,
+          models);
     }
 
     /** The provider preset; unknown kinds are treated as generic OpenAI-compatible. */

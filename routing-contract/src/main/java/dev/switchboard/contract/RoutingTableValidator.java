@@ -80,6 +80,9 @@ public final class RoutingTableValidator {
     } catch (URISyntaxException | NullPointerException e) {
       problems.add("provider " + name + ": baseUrl '" + provider.baseUrl() + "' is not a URL");
     }
+    if (provider.maxResponseBytes() != null && provider.maxResponseBytes() < 1) {
+      problems.add("provider " + name + ": maxResponseBytes must be positive");
+    }
   }
 
   private static void claim(

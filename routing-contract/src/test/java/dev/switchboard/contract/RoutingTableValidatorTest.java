@@ -68,6 +68,49 @@ class RoutingTableValidatorTest {
   }
 
   @Test
+  void aResponseSizeLimitMustBePositiveAndSurvivesTheCodec() throws Exception {
+    RoutingTable.Provider p = provider("openai-prod", "https://api.openai.com/v1");
+    RoutingTable.Provider limited =
+        new RoutingTable.Provider(
+            p.name(),
+            p.kind(),
+            p.baseUrl(),
+            p.hasKey(),
+            p.apiVersion(),
+            p.headers(),
+            p.timeouts(),
+            p.maxConcurrency(),
+            0L,
+            p.quota(),
+            p.healthCheck(),
+            p.models());
+    assertThat(
+            RoutingTableValidator.validate(RoutingTableCodecTest.sample(Map.of(p.name(), limited))))
+        .anyMatch(problem -> problem.contains("maxResponseBytes must be positive"));
+
+    RoutingTable table =
+        RoutingTableCodecTest.sample(
+            Map.of(
+                p.name(),
+                new RoutingTable.Provider(
+                    p.name(),
+                    p.kind(),
+                    p.baseUrl(),
+                    p.hasKey(),
+                    p.apiVersion(),
+                    p.headers(),
+                    p.timeouts(),
+                    p.maxConcurrency(),
+                    1_048_576L,
+                    p.quota(),
+                    p.healthCheck(),
+                    p.models())));
+    RoutingTable read = RoutingTableCodec.decode(RoutingTableCodec.encode(table));
+    assertThat(read.providers().get(p.name()).maxResponseBytes()).isEqualTo(1_048_576L);
+    assertThat(RoutingTableValidator.validate(table)).isEmpty();
+  }
+
+  @Test
   void namesAStrategyOrCanaryModeThisBuildDoesNotKnow() {
     RoutingTable base =
         RoutingTableCodecTest.sample(

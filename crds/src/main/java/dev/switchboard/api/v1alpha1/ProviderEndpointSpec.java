@@ -2,6 +2,7 @@ package dev.switchboard.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.switchboard.contract.ByteSizes;
 import dev.switchboard.contract.ProviderKind;
 import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Default;
@@ -74,6 +75,15 @@ public class ProviderEndpointSpec {
   @Max(100000)
   private Integer maxConcurrency;
 
+  @JsonPropertyDescription(
+      "Largest non-streamed answer (JSON body, including error bodies) the gateway reads from this"
+          + " endpoint; a larger one fails the attempt as a bad answer, which fails over. Streamed"
+          + " answers are relayed with back-pressure and not limited. A size such as `512Ki`,"
+          + " `64Mi`, `1Gi` or plain bytes; the gateway's default is `64Mi`.")
+  @Pattern(ByteSizes.PATTERN)
+  @Size(max = 16)
+  private String maxResponseSize;
+
   @JsonPropertyDescription("Provider limits the gateway must stay under.")
   private Quota quota;
 
@@ -145,6 +155,14 @@ public class ProviderEndpointSpec {
     this.maxConcurrency = maxConcurrency;
   }
 
+  public String getMaxResponseSize() {
+    return maxResponseSize;
+  }
+
+  public void setMaxResponseSize(String maxResponseSize) {
+    this.maxResponseSize = maxResponseSize;
+  }
+
   public Quota getQuota() {
     return quota;
   }
@@ -185,6 +203,7 @@ public class ProviderEndpointSpec {
         && Objects.equals(headers, that.headers)
         && Objects.equals(timeouts, that.timeouts)
         && Objects.equals(maxConcurrency, that.maxConcurrency)
+        && Objects.equals(maxResponseSize, that.maxResponseSize)
         && Objects.equals(quota, that.quota)
         && Objects.equals(healthCheck, that.healthCheck)
         && Objects.equals(models, that.models);
@@ -200,6 +219,7 @@ public class ProviderEndpointSpec {
         headers,
         timeouts,
         maxConcurrency,
+        maxResponseSize,
         quota,
         healthCheck,
         models);
@@ -222,6 +242,8 @@ public class ProviderEndpointSpec {
         + timeouts
         + ", maxConcurrency="
         + maxConcurrency
+        + ", maxResponseSize="
+        + maxResponseSize
         + ", quota="
         + quota
         + ", healthCheck="

@@ -126,7 +126,13 @@ final class HealthChecker {
                 current.set(req);
                 return req.send();
               })
-          .compose(resp -> resp.body().map(b -> resp.statusCode()))
+          .compose(
+              resp -> {
+                // A probe needs the status only: the body is drained, never buffered, so an
+                // endless answer costs no memory (the probe's timeout ends it).
+                resp.handler(ignored -> {});
+                return resp.end().map(v -> resp.statusCode());
+              })
           .onComplete(
               ar -> {
                 if (ar.succeeded() && !stopped) {

@@ -5,6 +5,7 @@ import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.routing.PerRecordCache;
 import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.security.KeyScrubber;
 import dev.switchboard.gateway.time.GatewayClock;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapter;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
@@ -36,9 +37,21 @@ public final class UpstreamCaller {
   /** Upstream error bodies beyond this size are cut; they only feed error messages. */
   private static final int MAX_ERROR_BODY = 64 * 1024;
 
+  /**
+   * The largest non-streamed body read from a provider that sets no {@code maxResponseBytes}: far
+   * above a chat answer (a 128k-token completion is about 0.5 MiB) and a typical embeddings batch,
+   * far below what a few parallel endless answers would cost. The extreme embeddings batch (2,048
+   * inputs of 3,072 floats as JSON text, ~90 MB) needs a higher limit or {@code encoding_format:
+   * base64} (~34 MB).
+   */
+  public static final long DEFAULT_MAX_RESPONSE_BYTES = 64L * 1024 * 1024;
+
   private final GatewayClock clock;
   private final UpstreamClients clients;
   private final PerRecordCache<RoutingTable.Provider, URL> baseUrls = new PerRecordCache<>(1024);
+
+  /** By key instance: a loaded key is the same String for every request until the next reload. */
+  private final PerRecordCache<String, KeyScrubber> scrubbers = new PerRecordCache<>(1024);
 
   /**
    * @param clock the attempt timeouts' timers
@@ -52,6 +65,7 @@ public final class UpstreamCaller {
   public Future<JsonReply> callJson(
       PlannedTarget pt, Operation op, Buffer body, RequestContext ctx, Optional<String> key) {
     AttemptTimeouts timeouts = AttemptTimeouts.of(pt.provider()).cappedAt(ctx.remainingMs());
+    KeyScrubber scrubber = scrubber(key);
     Promise<JsonReply> promise = Promise.promise();
     AtomicReference<HttpClientRequest> current = new AtomicReference<>();
     long timer =
@@ -79,7 +93,7 @@ public final class UpstreamCaller {
         .compose(
             resp -> {
               clock.cancelTimer(headersTimer);
-              return resp.body().map(b -> new Object[] {resp, b});
+              return readBody(resp, current.get(), pt).map(b -> new Object[] {resp, b});
             })
         .onComplete(
             ar -> {
@@ -93,20 +107,28 @@ public final class UpstreamCaller {
               int status = resp.statusCode();
               if (status >= 200 && status < 300) {
                 try {
+                  // The provider may echo the key it received; the client never gets it back.
+                  byte[] raw = bytes.getBytes();
+                  byte[] clean = scrubber.scrub(raw);
                   ReplySummary summary =
-                      UpstreamAdapters.forProvider(pt.provider()).decodeReply(bytes.getBytes(), op);
-                  promise.tryComplete(new JsonReply(status, bytes, summary));
+                      UpstreamAdapters.forProvider(pt.provider()).decodeReply(clean, op);
+                  promise.tryComplete(
+                      new JsonReply(status, clean == raw ? bytes : Buffer.buffer(clean), summary));
                 } catch (ReplySummary.BadReply bad) {
                   promise.tryFail(
                       new UpstreamFailure(
                           FailureKind.BAD_RESPONSE,
-                          pt.id() + " answered " + status + " with " + bad.getMessage(),
+                          pt.id()
+                              + " answered "
+                              + status
+                              + " with "
+                              + scrubber.scrub(bad.getMessage()),
                           status,
                           null,
                           null));
                 }
               } else {
-                promise.tryFail(statusFailure(pt, resp, bytes));
+                promise.tryFail(statusFailure(pt, resp, bytes, scrubber));
               }
             });
     return promise.future();
@@ -119,6 +141,7 @@ public final class UpstreamCaller {
   public Future<UpstreamStream> openStream(
       PlannedTarget pt, Buffer body, RequestContext ctx, Optional<String> key) {
     AttemptTimeouts timeouts = AttemptTimeouts.of(pt.provider()).cappedAt(ctx.remainingMs());
+    KeyScrubber scrubber = scrubber(key);
     Promise<UpstreamStream> promise = Promise.promise();
     AtomicReference<HttpClientRequest> current = new AtomicReference<>();
     AtomicReference<UpstreamStream> streamRef = new AtomicReference<>();
@@ -207,9 +230,13 @@ public final class UpstreamCaller {
                   contentType != null
                       && contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
               if (resp.statusCode() != 200 || !sse) {
-                resp.body()
+                readBody(resp, current.get(), pt)
                     .onComplete(
                         b -> {
+                          if (b.failed() && b.cause() instanceof UpstreamFailure tooLarge) {
+                            promise.tryFail(tooLarge);
+                            return;
+                          }
                           Buffer bytes = b.succeeded() ? b.result() : Buffer.buffer();
                           promise.tryFail(
                               resp.statusCode() == 200
@@ -219,7 +246,7 @@ public final class UpstreamCaller {
                                       200,
                                       null,
                                       null)
-                                  : statusFailure(pt, resp, bytes));
+                                  : statusFailure(pt, resp, bytes, scrubber));
                         });
                 return;
               }
@@ -229,7 +256,10 @@ public final class UpstreamCaller {
               UpstreamAdapter adapter = UpstreamAdapters.forProvider(pt.provider());
               SseDecoder decoder =
                   new SseDecoder(
-                      data -> {
+                      received -> {
+                        // Every event, error events included, loses the key before anything
+                        // reads it: the client, the request log and the error mapping.
+                        String data = scrubber.scrub(received);
                         if (!promise.future().isComplete()) {
                           JsonNode first = adapter.parseEvent(data);
                           UpstreamFailure broken = adapter.firstEventProblem(pt, data, first);
@@ -255,7 +285,8 @@ public final class UpstreamCaller {
                     } catch (IllegalStateException e) {
                       UpstreamFailure f =
                           new UpstreamFailure(
-                              FailureKind.BAD_RESPONSE, pt.id() + ": " + e.getMessage());
+                              FailureKind.BAD_RESPONSE,
+                              pt.id() + ": " + scrubber.scrub(e.getMessage()));
                       if (!promise.tryFail(f)) {
                         stream.fail(f);
                       } else {
@@ -368,6 +399,64 @@ public final class UpstreamCaller {
         .setHeaders(headers);
   }
 
+  /**
+   * The whole body of a non-streamed answer, at most the provider's {@code maxResponseBytes}: past
+   * it (announced by {@code Content-Length} or counted as it arrives) the attempt fails as a bad
+   * answer, which fails over, and the upstream request is reset so nothing more is read.
+   */
+  private static Future<Buffer> readBody(
+      HttpClientResponse resp, HttpClientRequest request, PlannedTarget pt) {
+    long limit = maxResponseBytes(pt.provider());
+    String announced = resp.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (announced != null && announcedLength(announced) > limit) {
+      UpstreamFailure f = tooLarge(pt, limit);
+      request.reset(0, f);
+      return Future.failedFuture(f);
+    }
+    Promise<Buffer> promise = Promise.promise();
+    Buffer body = Buffer.buffer();
+    resp.handler(
+        chunk -> {
+          if (promise.future().isComplete()) {
+            return;
+          }
+          if ((long) body.length() + chunk.length() > limit) {
+            UpstreamFailure f = tooLarge(pt, limit);
+            promise.tryFail(f);
+            request.reset(0, f);
+            return;
+          }
+          body.appendBuffer(chunk);
+        });
+    resp.exceptionHandler(promise::tryFail);
+    resp.endHandler(v -> promise.tryComplete(body));
+    return promise.future();
+  }
+
+  static long maxResponseBytes(RoutingTable.Provider provider) {
+    Long limit = provider.maxResponseBytes();
+    return limit == null || limit <= 0 ? DEFAULT_MAX_RESPONSE_BYTES : limit;
+  }
+
+  private static long announcedLength(String header) {
+    try {
+      return Long.parseLong(header.trim());
+    } catch (NumberFormatException e) {
+      return -1; // Vert.x rejects a malformed Content-Length before we get here
+    }
+  }
+
+  private static UpstreamFailure tooLarge(PlannedTarget pt, long limit) {
+    return new UpstreamFailure(
+        FailureKind.BAD_RESPONSE,
+        pt.id() + " sent an answer larger than its response size limit of " + limit + " bytes");
+  }
+
+  /** The scrubber of the attempt's key, built once per loaded key. */
+  private KeyScrubber scrubber(Optional<String> key) {
+    return key.isEmpty() ? KeyScrubber.NONE : scrubbers.get(key.get(), KeyScrubber::forKey);
+  }
+
   /** The provider's base URL, parsed once per provider record. */
   private URL baseUrl(RoutingTable.Provider provider) {
     return baseUrls.get(provider, UpstreamCaller::parseBaseUrl);
@@ -423,9 +512,15 @@ public final class UpstreamCaller {
   }
 
   private static UpstreamFailure statusFailure(
-      PlannedTarget pt, HttpClientResponse resp, Buffer body) {
+      PlannedTarget pt, HttpClientResponse resp, Buffer body, KeyScrubber scrubber) {
     int status = resp.statusCode();
     Buffer cut = body.length() > MAX_ERROR_BODY ? body.getBuffer(0, MAX_ERROR_BODY) : body;
+    // Error bodies are where providers echo the Authorization header they received.
+    byte[] raw = cut.getBytes();
+    byte[] clean = scrubber.scrub(raw);
+    if (clean != raw) {
+      cut = Buffer.buffer(clean);
+    }
     FailureKind kind;
     if (status == 429) {
       kind = FailureKind.RATE_LIMITED;
@@ -438,13 +533,14 @@ public final class UpstreamCaller {
     } else {
       kind = FailureKind.BAD_RESPONSE;
     }
-    String retryAfter = resp.getHeader("retry-after");
+    // Retry-After may be relayed to the client: a hostile provider gets no channel for the key.
+    String retryAfter = scrubber.scrub(resp.getHeader("retry-after"));
     return new UpstreamFailure(
         kind,
         pt.id() + " answered HTTP " + status,
         status,
         cut,
         retryAfter,
-        resp.getHeader("retry-after-ms"));
+        scrubber.scrub(resp.getHeader("retry-after-ms")));
   }
 }

@@ -219,4 +219,198 @@ class UpstreamCallerTest {
     // Nothing waits on the clock once the attempt ended.
     assertThat(clock.pendingTimers()).isZero();
   }
+
+  /** A target whose provider reads at most {@code maxResponseBytes} of a non-streamed answer. */
+  private PlannedTarget limitedTarget(Consumer<HttpServerRequest> answer, long maxResponseBytes)
+      throws Exception {
+    PlannedTarget base = target(answer, null);
+    RoutingTable.Provider p = base.provider();
+    RoutingTable.Provider limited =
+        new RoutingTable.Provider(
+            p.name(),
+            p.kind(),
+            p.baseUrl(),
+            p.hasKey(),
+            p.apiVersion(),
+            p.headers(),
+            p.timeouts(),
+            p.maxConcurrency(),
+            maxResponseBytes,
+            p.quota(),
+            p.healthCheck(),
+            p.models());
+    return new PlannedTarget(base.target(), limited, PlannedTarget.STABLE);
+  }
+
+  /** Writes an endless JSON body, counting what it managed to write. */
+  private static Consumer<HttpServerRequest> endlessJson(
+      java.util.concurrent.atomic.AtomicLong written) {
+    Buffer chunk = Buffer.buffer("a".repeat(16 * 1024));
+    return req -> {
+      var res = req.response().setChunked(true).putHeader("content-type", "application/json");
+      res.write("{\"choices\":[{\"message\":{\"content\":\"");
+      Runnable[] next = new Runnable[1];
+      next[0] =
+          () -> {
+            while (!res.closed() && !res.writeQueueFull()) {
+              res.write(chunk.copy());
+              written.addAndGet(chunk.length());
+            }
+            if (!res.closed()) {
+              res.drainHandler(v -> next[0].run());
+            }
+          };
+      next[0].run();
+    };
+  }
+
+  /** Issue #13, finding 2: an endless answer is cut at the limit, not at the total timeout. */
+  @Test
+  void anEndlessAnswerFailsAsABadAnswerOnceItPassesTheResponseSizeLimit() throws Exception {
+    java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+    PlannedTarget pt = limitedTarget(endlessJson(written), 256 * 1024);
+
+    // The clock never moves: only the size limit can end this attempt.
+    UpstreamFailure failure =
+        failureOf(
+            onLoop(
+                () ->
+                    caller.callJson(
+                        pt, Operation.CHAT_COMPLETIONS, BODY, request(), Optional.empty())));
+
+    assertThat(failure.kind()).isEqualTo(FailureKind.BAD_RESPONSE);
+    assertThat(failure.kind().retriable()).isTrue();
+    assertThat(failure.getMessage())
+        .isEqualTo("up/m sent an answer larger than its response size limit of 262144 bytes");
+    // The upstream request was reset: the upstream sees its connection go, nothing more is read.
+    await().atMost(WAIT).until(this::upstreamClosed);
+    assertThat(written.get()).isGreaterThan(256 * 1024);
+    assertThat(clock.pendingTimers()).isZero();
+  }
+
+  private boolean upstreamClosed() {
+    return !received.isEmpty() && received.get(0).response().closed();
+  }
+
+  @Test
+  void anAnnouncedContentLengthAboveTheLimitFailsBeforeReadingTheBody() throws Exception {
+    PlannedTarget pt =
+        limitedTarget(
+            req ->
+                req.response()
+                    .putHeader("content-type", "application/json")
+                    .end("{\"choices\":[],\"pad\":\"" + "b".repeat(2_000) + "\"}"),
+            1_000);
+
+    UpstreamFailure failure =
+        failureOf(
+            onLoop(
+                () ->
+                    caller.callJson(
+                        pt, Operation.CHAT_COMPLETIONS, BODY, request(), Optional.empty())));
+
+    assertThat(failure.kind()).isEqualTo(FailureKind.BAD_RESPONSE);
+    assertThat(failure.getMessage()).contains("response size limit of 1000 bytes");
+  }
+
+  @Test
+  void anAnswerWithinTheLimitIsReadWhole() throws Exception {
+    String answer =
+        "{\"id\":\"c\",\"object\":\"chat.completion\",\"model\":\"m\",\"choices\":[{\"index\":0,"
+            + "\"message\":{\"role\":\"assistant\",\"content\":\"hi\"},\"finish_reason\":\"stop\"}]}";
+    PlannedTarget pt =
+        limitedTarget(
+            req -> req.response().putHeader("content-type", "application/json").end(answer),
+            answer.length());
+
+    Future<JsonReply> reply =
+        onLoop(
+            () ->
+                caller.callJson(pt, Operation.CHAT_COMPLETIONS, BODY, request(), Optional.empty()));
+
+    await().atMost(WAIT).until(reply::isComplete);
+    assertThat(reply.succeeded()).isTrue();
+    assertThat(reply.result().body().toString()).isEqualTo(answer);
+  }
+
+  private static final String KEY = "sk-proj-Zx9QrT7mWv2LpK8sNb4YhGc6JdF1eAu3";
+
+  /** Issue #13, finding 1, at the source: an echoing upstream's 4xx body loses the key. */
+  @Test
+  void anErrorBodyThatEchoesTheKeyIsScrubbedBeforeAnythingReadsIt() throws Exception {
+    PlannedTarget pt =
+        target(
+            req ->
+                req.response()
+                    .setStatusCode(400)
+                    .putHeader("content-type", "application/json")
+                    .end(
+                        "{\"error\":{\"message\":\"Bad request; you sent "
+                            + req.getHeader("authorization")
+                            + "\",\"type\":\"invalid_request_error\"}}"),
+            null);
+
+    UpstreamFailure failure =
+        failureOf(
+            onLoop(
+                () ->
+                    caller.callJson(
+                        pt, Operation.CHAT_COMPLETIONS, BODY, request(), Optional.of(KEY))));
+
+    assertThat(failure.kind()).isEqualTo(FailureKind.REQUEST_REJECTED);
+    assertThat(received.get(0).getHeader("authorization")).isEqualTo("Bearer " + KEY);
+    assertThat(failure.upstreamBody().toString())
+        .isEqualTo(
+            "{\"error\":{\"message\":\"Bad request; you sent Bearer [REDACTED]\","
+                + "\"type\":\"invalid_request_error\"}}");
+  }
+
+  @Test
+  void streamEventsThatEchoTheKeyAreScrubbed() throws Exception {
+    PlannedTarget pt =
+        target(
+            req ->
+                req.response()
+                    .setChunked(true)
+                    .putHeader("content-type", "text/event-stream")
+                    .write("data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}\n\n")
+                    .compose(
+                        v ->
+                            req.response()
+                                .end(
+                                    "data: {\"error\":{\"message\":\"failed for "
+                                        + req.getHeader("authorization")
+                                        + "\"}}\n\n")),
+            null);
+    List<String> events = new CopyOnWriteArrayList<>();
+    AtomicReference<Boolean> ended = new AtomicReference<>(false);
+    Future<UpstreamStream> opened =
+        onLoop(() -> caller.openStream(pt, BODY, request(), Optional.of(KEY)));
+    await().atMost(WAIT).until(opened::isComplete);
+    opened
+        .result()
+        .attach(
+            new UpstreamStream.Sink() {
+              @Override
+              public void onEvent(String data) {
+                events.add(data);
+              }
+
+              @Override
+              public void onEnd() {
+                ended.set(true);
+              }
+
+              @Override
+              public void onError(UpstreamFailure failure) {
+                ended.set(true);
+              }
+            });
+
+    await().atMost(WAIT).until(ended::get);
+    assertThat(events)
+        .containsExactly(
+            "{\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}",
+            "{\"error\":{\"message\":\"failed for Bearer [REDACTED]\"}}");
+  }
 }

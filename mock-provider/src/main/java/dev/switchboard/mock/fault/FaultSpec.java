@@ -30,6 +30,10 @@ import java.util.OptionalLong;
  *   <li>{@code non-json} (200 with an HTML body)
  *   <li>{@code refusal} (a refusal message with {@code finish_reason: content_filter})
  *   <li>{@code fail-rate:0.3} (answer 500 with probability 0.3, seeded)
+ *   <li>{@code echo-auth} (put the received {@code Authorization} or {@code api-key} header into
+ *       the answer: the error message of {@code status:N} and {@code stream-error:N}, else the
+ *       answer's content, the way careless providers echo credentials)
+ *   <li>{@code endless-json} (200 {@code application/json} whose body never ends)
  *   <li>combinations: {@code delay:200,status:503}
  * </ul>
  *
@@ -51,6 +55,8 @@ import java.util.OptionalLong;
  * @param nonJson answer 200 with an HTML body
  * @param refusal answer with a refusal
  * @param failRate probability of a 500, or {@code null}
+ * @param echoAuth echo the received credentials header in the answer
+ * @param endlessJson answer 200 with a JSON body that never ends
  * @param source the text this spec was parsed from
  */
 public record FaultSpec(
@@ -72,13 +78,15 @@ public record FaultSpec(
     boolean nonJson,
     boolean refusal,
     Double failRate,
+    boolean echoAuth,
+    boolean endlessJson,
     String source) {
 
   /** No fault: the request is answered normally. */
   public static final FaultSpec NONE =
       new FaultSpec(
           null, null, null, 0, 0, null, false, false, null, false, null, null, null, null, null,
-          false, false, null, "none");
+          false, false, null, false, false, "none");
 
   /** Parses the grammar described on the type; throws {@link IllegalArgumentException}. */
   public static FaultSpec parse(String text) {
@@ -135,6 +143,8 @@ public record FaultSpec(
         }
         case "non-json" -> b.nonJson = true;
         case "refusal" -> b.refusal = true;
+        case "echo-auth" -> b.echoAuth = true;
+        case "endless-json" -> b.endlessJson = true;
         case "fail-rate" -> {
           b.failRate = Double.parseDouble(requireArg(name, arg));
           if (b.failRate < 0 || b.failRate > 1) {
@@ -175,6 +185,8 @@ public record FaultSpec(
         b.nonJson,
         b.refusal,
         b.failRate,
+        b.echoAuth,
+        b.endlessJson,
         trimmed);
   }
 
@@ -202,6 +214,8 @@ public record FaultSpec(
         nonJson,
         refusal,
         null,
+        echoAuth,
+        endlessJson,
         source);
   }
 
@@ -231,7 +245,9 @@ public record FaultSpec(
         && cachedTokens == null
         && !nonJson
         && !refusal
-        && failRate == null;
+        && failRate == null
+        && !echoAuth
+        && !endlessJson;
   }
 
   @Override
@@ -304,5 +320,7 @@ public record FaultSpec(
     boolean nonJson;
     boolean refusal;
     Double failRate;
+    boolean echoAuth;
+    boolean endlessJson;
   }
 }

@@ -37,6 +37,9 @@ class FaultSpecTest {
     assertThat(FaultSpec.parse("stall").stall()).isTrue();
     assertThat(FaultSpec.parse("non-json").nonJson()).isTrue();
     assertThat(FaultSpec.parse("refusal").refusal()).isTrue();
+    assertThat(FaultSpec.parse("echo-auth").echoAuth()).isTrue();
+    assertThat(FaultSpec.parse("echo-auth").isNone()).isFalse();
+    assertThat(FaultSpec.parse("endless-json").endlessJson()).isTrue();
     assertThat(FaultSpec.parse("truncate:3").truncateAfterEvents()).isEqualTo(3);
     assertThat(FaultSpec.parse("truncate").truncateAfterEvents()).isEqualTo(1);
     assertThat(FaultSpec.parse("drip:50").dripMs()).isEqualTo(50L);

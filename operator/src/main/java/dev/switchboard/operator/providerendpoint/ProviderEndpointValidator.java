@@ -6,6 +6,7 @@ import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.api.v1alpha1.ProviderEndpointSpec;
 import dev.switchboard.api.v1alpha1.ProviderModel;
 import dev.switchboard.api.v1alpha1.Timeouts;
+import dev.switchboard.contract.ByteSizes;
 import dev.switchboard.contract.Durations;
 import dev.switchboard.contract.ProviderKind;
 import dev.switchboard.operator.status.Problem;
@@ -31,6 +32,9 @@ public final class ProviderEndpointValidator {
   /** Headers that carry credentials; keys belong in the referenced Secret, never in the spec. */
   private static final Set<String> CREDENTIAL_HEADERS =
       Set.of("authorization", "api-key", "x-api-key", "x-goog-api-key", "proxy-authorization");
+
+  /** Below this, even an error body would not fit: surely a unit mistake (64 for 64Mi). */
+  private static final long MIN_RESPONSE_SIZE = 1024;
 
   private final UpstreamAddressGuard addressGuard;
 
@@ -75,6 +79,18 @@ public final class ProviderEndpointValidator {
       checkDuration("spec.timeouts.firstToken", timeouts.getFirstToken(), problems);
       checkDuration("spec.timeouts.total", timeouts.getTotal(), problems);
       checkDuration("spec.timeouts.streamIdle", timeouts.getStreamIdle(), problems);
+    }
+    if (spec.getMaxResponseSize() != null) {
+      try {
+        if (ByteSizes.toBytes(spec.getMaxResponseSize()) < MIN_RESPONSE_SIZE) {
+          problems.add(
+              new Problem(
+                  Reason.INVALID_SPEC,
+                  "spec.maxResponseSize must be at least 1Ki: no real answer fits in less"));
+        }
+      } catch (IllegalArgumentException e) {
+        problems.add(new Problem(Reason.INVALID_SPEC, "spec.maxResponseSize: " + e.getMessage()));
+      }
     }
     HealthCheck health = spec.getHealthCheck();
     if (health != null) {

@@ -271,6 +271,7 @@ public final class RoutingTableComposer {
         p.headers(),
         p.timeouts(),
         p.maxConcurrency(),
+        p.maxResponseBytes(),
         p.quota(),
         p.healthCheck(),
         models);

@@ -16,6 +16,7 @@ import dev.switchboard.api.v1alpha1.RouteTarget;
 import dev.switchboard.api.v1alpha1.RoutingPolicy;
 import dev.switchboard.api.v1alpha1.RoutingPolicySpec;
 import dev.switchboard.api.v1alpha1.SemanticCache;
+import dev.switchboard.contract.ByteSizes;
 import dev.switchboard.contract.Durations;
 import dev.switchboard.contract.ProviderKind;
 import dev.switchboard.contract.RoutingTable;
@@ -103,6 +104,7 @@ public final class RoutingTableRenderer {
         spec.getHeaders() == null ? null : new TreeMap<>(spec.getHeaders()),
         timeouts,
         spec.getMaxConcurrency(),
+        ByteSizes.toBytesOrNull(spec.getMaxResponseSize()),
         quota,
         health,
         models);
