@@ -94,6 +94,25 @@ class KeyScrubberTest {
   }
 
   @Test
+  void findsTheKeyAtEveryOffsetAmongNearMisses() {
+    // Near misses share the key's start (and its rare anchor byte) but not the whole prefix.
+    String decoy = "sk-proj-Zx9 Zx9Q 9 sk-proj-Zx9QrT7 ";
+    for (int offset = 0; offset < 24; offset++) {
+      String text = "x".repeat(offset) + decoy + KEY + decoy;
+      String expected = "x".repeat(offset) + decoy + "[REDACTED]" + decoy;
+
+      assertThat(
+              new String(
+                  SCRUBBER.scrub(text.getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8))
+          .as("offset %d", offset)
+          .isEqualTo(expected);
+      assertThat(SCRUBBER.scrub(text)).as("offset %d", offset).isEqualTo(expected);
+      byte[] clean = (offset + decoy + decoy).getBytes(StandardCharsets.UTF_8);
+      assertThat(SCRUBBER.scrub(clean)).isSameAs(clean);
+    }
+  }
+
+  @Test
   void neverShowsTheKeyInItsOwnDescription() {
     assertThat(SCRUBBER.toString()).doesNotContain(KEY.substring(0, 10));
   }
