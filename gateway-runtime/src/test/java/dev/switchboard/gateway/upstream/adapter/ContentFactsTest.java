@@ -7,8 +7,6 @@ import dev.switchboard.gateway.upstream.ReplySummary;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,7 +22,7 @@ class ContentFactsTest {
   /** A stream's text and tool calls, assembled from every event's deltas in order. */
   private static final class Assembled {
     final StringBuilder text = new StringBuilder();
-    final Map<Integer, String[]> calls = new TreeMap<>(); // index -> id, type, name, arguments
+    final ToolCallAssembly calls = new ToolCallAssembly();
     final List<String> textDeltas = new ArrayList<>();
 
     void add(StreamEventFacts f) {
@@ -32,19 +30,11 @@ class ContentFactsTest {
       if (f.textDelta() != null) {
         text.append(f.textDelta());
       }
-      for (ToolCallDelta d : f.toolCallDeltas()) {
-        String[] call = calls.computeIfAbsent(d.index(), i -> new String[] {null, null, null, ""});
-        call[0] = d.id() != null ? d.id() : call[0];
-        call[1] = d.type() != null ? d.type() : call[1];
-        call[2] = d.name() != null ? d.name() : call[2];
-        call[3] += d.arguments() != null ? d.arguments() : "";
-      }
+      calls.add(f.toolCallDeltas());
     }
 
     List<ToolCall> toolCalls() {
-      List<ToolCall> out = new ArrayList<>();
-      calls.values().forEach(c -> out.add(new ToolCall(c[0], c[1], c[2], c[3])));
-      return out;
+      return calls.calls();
     }
   }
 
@@ -234,6 +224,23 @@ class ContentFactsTest {
     assertThat(content.text()).isEmpty();
     assertThat(content.toolCalls())
         .containsExactly(new ToolCall("c1", "function", "f", "{\"a\":[1,\"é\"]}"));
+  }
+
+  @Test
+  void fragmentsOfInterleavedCallsGoToTheirIndexAndTheFirstIdStands() {
+    ToolCallAssembly assembly = new ToolCallAssembly();
+    assertThat(assembly.isEmpty()).isTrue();
+    assembly.add(
+        List.of(
+            new ToolCallDelta(1, "call_b", "function", "g", "{\"y\""),
+            new ToolCallDelta(0, "call_a", "function", "f", "")));
+    assembly.add(List.of(new ToolCallDelta(0, "call_a", null, "f", "{}")));
+    assembly.add(List.of(new ToolCallDelta(1, "call_x", null, null, ":2}")));
+
+    assertThat(assembly.calls())
+        .containsExactly(
+            new ToolCall("call_a", "function", "f", "{}"),
+            new ToolCall("call_b", "function", "g", "{\"y\":2}"));
   }
 
   @Test
