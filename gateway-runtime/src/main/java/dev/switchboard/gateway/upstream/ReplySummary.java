@@ -31,7 +31,8 @@ public record ReplySummary(
 
   /** Why a 2xx body is not a usable answer. */
   public static final class BadReply extends Exception {
-    BadReply(String problem) {
+    /** A reply that is not usable, and why ({@code problem} names what was found). */
+    public BadReply(String problem) {
       super(problem, null, false, false);
     }
   }

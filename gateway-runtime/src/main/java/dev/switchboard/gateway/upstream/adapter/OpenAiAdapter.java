@@ -1,6 +1,9 @@
 package dev.switchboard.gateway.upstream.adapter;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -15,6 +18,8 @@ import dev.switchboard.gateway.upstream.UpstreamRequests;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -27,6 +32,7 @@ import java.util.Optional;
 public class OpenAiAdapter implements UpstreamAdapter {
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final JsonFactory SYNTAX = new JsonFactory();
 
   @Override
   public String path(RoutingTable.Provider provider, String model, Operation op) {
@@ -80,6 +86,24 @@ public class OpenAiAdapter implements UpstreamAdapter {
   @Override
   public ReplySummary decodeReply(byte[] body, Operation op) throws ReplySummary.BadReply {
     return ReplySummary.scan(body, op);
+  }
+
+  @Override
+  public ReplyContent decodeReplyContent(byte[] body) throws ReplySummary.BadReply {
+    OpenAiFirstChoice first;
+    try (JsonParser p = SYNTAX.createParser(body)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new ReplySummary.BadReply("a body that is not a JSON object");
+      }
+      first = OpenAiFirstChoice.readObject(p, "message");
+    } catch (IOException e) {
+      throw new ReplySummary.BadReply("a body that is not a JSON object");
+    }
+    List<ToolCall> calls = new ArrayList<>(first.toolCalls().size());
+    for (ToolCallDelta call : first.toolCalls()) {
+      calls.add(new ToolCall(call.id(), call.type(), call.name(), call.arguments()));
+    }
+    return new ReplyContent(first.text(), first.refusal(), calls);
   }
 
   @Override

@@ -15,7 +15,8 @@ import java.io.IOException;
  * check only; chunks that carry something to read (finish reason, refusal, usage, an error), the
  * first one (model and fingerprint) and anything odd are parsed. Usage the gateway asked for is
  * hidden from the client: cut from chunks, and the usage-only chunk dropped. The answer's opening
- * is collected on the way and judged for a plain-text refusal once, at {@code [DONE]}.
+ * is collected on the way and judged for a plain-text refusal once, at {@code [DONE]}. Each event's
+ * text and tool-call deltas are left to {@link StreamEventFacts} to read when asked.
  */
 final class OpenAiStreamDecoder implements StreamDecoder {
 
@@ -48,6 +49,7 @@ final class OpenAiStreamDecoder implements StreamDecoder {
       String plain = passThrough(data, stripUsage);
       if (plain != null) {
         facts.reset(StreamEventFacts.Kind.CHUNK, plain);
+        facts.source(data, null); // content is parsed only if someone asks for it
         return facts;
       }
     }
@@ -58,6 +60,7 @@ final class OpenAiStreamDecoder implements StreamDecoder {
       return facts;
     }
     facts.reset(StreamEventFacts.Kind.CHUNK, null);
+    facts.source(data, chunk); // content, if asked for, is read from this tree
     if (chunk.get("error") instanceof ObjectNode error) {
       facts.error(
           OpenAiAdapter.textOrNull(error.get("message")),

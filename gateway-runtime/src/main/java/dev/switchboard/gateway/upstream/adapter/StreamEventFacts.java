@@ -1,12 +1,22 @@
 package dev.switchboard.gateway.upstream.adapter;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.gateway.request.TokenUsage;
+import java.io.IOException;
+import java.util.List;
 
 /**
  * What one upstream stream event says, in the gateway's terms: what to relay to the client, and the
  * facts found on the way (model version, fingerprint, finish reason, refusal, usage with cached
  * tokens, or an error). A decoder reuses one instance per stream so that relaying a chunk allocates
  * nothing; fields that an event does not carry are null (false, for the refusal).
+ *
+ * <p>The event's content — {@link #textDelta()}, {@link #refusalDelta()}, {@link #toolCallDeltas()}
+ * — is for consumers that re-shape the answer (another front door's format). It is decoded on
+ * demand, the first time one of them is asked for on an event, from the tree the decoder already
+ * parsed or else from the event's text; an event nobody asks about is never parsed for it.
  */
 public final class StreamEventFacts {
 
@@ -36,7 +46,24 @@ public final class StreamEventFacts {
   private String errorParam;
   private String errorCode;
 
+  /** The event's data as it arrived, kept for on-demand content decoding; null when none. */
+  private String source;
+
+  /** The event's tree when the decoder parsed it anyway, else null. */
+  private JsonNode parsed;
+
+  /** The event's first-choice content once decoded, else null (not asked for yet). */
+  private OpenAiFirstChoice content;
+
+  /** How many times content was decoded by parsing an event's text: proves laziness in tests. */
+  private int textParses;
+
+  private static final JsonFactory SYNTAX = new JsonFactory();
+
   void reset(Kind kind, String payload) {
+    this.source = null;
+    this.parsed = null;
+    this.content = null;
     this.kind = kind;
     this.payload = payload;
     this.model = null;
@@ -48,6 +75,15 @@ public final class StreamEventFacts {
     this.errorType = null;
     this.errorParam = null;
     this.errorCode = null;
+  }
+
+  /**
+   * The OpenAI-format event the content is decoded from when asked: its text, and its tree when the
+   * decoder has parsed it (then no second parse is needed). Only stores references.
+   */
+  void source(String data, JsonNode tree) {
+    this.source = data;
+    this.parsed = tree;
   }
 
   void kind(Kind kind, String payload) {
@@ -79,6 +115,59 @@ public final class StreamEventFacts {
     this.errorType = type;
     this.errorParam = param;
     this.errorCode = code;
+  }
+
+  /**
+   * The text the event adds to the first choice's answer ({@code delta.content}); null when it adds
+   * none (role, finish, usage and filter-result events, other choices, tool-call fragments). May be
+   * the empty string: some providers open with {@code "content":""}.
+   */
+  public String textDelta() {
+    return content().text();
+  }
+
+  /** The refusal text the event adds to the first choice ({@code delta.refusal}), or null. */
+  public String refusalDelta() {
+    return content().refusal();
+  }
+
+  /**
+   * The tool-call fragments the event adds to the first choice ({@code delta.tool_calls}), in
+   * order; empty when none. Fragments of one call share its {@link ToolCallDelta#index()}.
+   */
+  public List<ToolCallDelta> toolCallDeltas() {
+    return content().toolCalls();
+  }
+
+  private OpenAiFirstChoice content() {
+    if (content == null) {
+      content = decodeContent();
+    }
+    return content;
+  }
+
+  private OpenAiFirstChoice decodeContent() {
+    if ((kind != Kind.CHUNK && kind != Kind.DROP) || (source == null && parsed == null)) {
+      return OpenAiFirstChoice.NONE;
+    }
+    try {
+      if (parsed != null) {
+        try (JsonParser p = parsed.traverse()) {
+          return OpenAiFirstChoice.read(p, "delta");
+        }
+      }
+      textParses++;
+      try (JsonParser p = SYNTAX.createParser(source)) {
+        return OpenAiFirstChoice.read(p, "delta");
+      }
+    } catch (IOException unreadable) {
+      return OpenAiFirstChoice.NONE; // the relay already judged the event; it adds no content
+    }
+  }
+
+  /** How many events' content was decoded by parsing their text (tests: laziness). */
+  int textParses() {
+    return textParses;
   }
 
   public Kind kind() {

@@ -53,6 +53,15 @@ public interface UpstreamAdapter {
   ReplySummary decodeReply(byte[] body, Operation op) throws ReplySummary.BadReply;
 
   /**
+   * The first choice's text, refusal and tool calls of a chat-completion answer that {@link
+   * #decodeReply} accepted: for consumers that re-shape the answer, read on demand from the same
+   * bytes (the pass-through never calls it, so forwarding an answer does not pay for it).
+   *
+   * @throws ReplySummary.BadReply when the body is not a JSON object
+   */
+  ReplyContent decodeReplyContent(byte[] body) throws ReplySummary.BadReply;
+
+  /**
    * Why the first event of a stream disqualifies the attempt (it is not JSON, or an error), or null
    * when it is a real chunk; the parsed event goes along so it is parsed once only.
    */

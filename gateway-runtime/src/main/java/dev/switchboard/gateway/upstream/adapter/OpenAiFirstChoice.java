@@ -1,0 +1,178 @@
+package dev.switchboard.gateway.upstream.adapter;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The text, refusal and tool calls of the first choice (index 0) of an OpenAI chat completion or
+ * chunk: {@code choices[].message} of a JSON answer, {@code choices[].delta} of a stream chunk.
+ * Read with a streaming parser that stops after that choice, so nothing else in the body (logprobs,
+ * Azure's filter results, other choices, usage) is materialised. Only called on demand: the
+ * pass-through never needs these facts.
+ *
+ * @param text {@code content}, or null when absent or JSON null
+ * @param refusal {@code refusal}, or null
+ * @param toolCalls the {@code tool_calls} entries in order; empty when none
+ */
+record OpenAiFirstChoice(String text, String refusal, List<ToolCallDelta> toolCalls) {
+
+  static final OpenAiFirstChoice NONE = new OpenAiFirstChoice(null, null, List.of());
+
+  /**
+   * Builds arguments that arrive as a JSON object (some OpenAI-compatible servers) back into text.
+   */
+  private static final JsonFactory JSON = new JsonFactory();
+
+  /**
+   * Reads the first choice's {@code part} ({@code "message"} or {@code "delta"}) of the object the
+   * parser is about to start; {@link #NONE} when there is no such choice (Azure's first stream
+   * event has an empty {@code choices}).
+   */
+  static OpenAiFirstChoice read(JsonParser p, String part) throws IOException {
+    return p.nextToken() == JsonToken.START_OBJECT ? readObject(p, part) : NONE;
+  }
+
+  /** As {@link #read}, with the parser at the object's start already. */
+  static OpenAiFirstChoice readObject(JsonParser p, String part) throws IOException {
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      JsonToken value = p.nextToken();
+      if ("choices".equals(name) && value == JsonToken.START_ARRAY) {
+        int position = 0;
+        for (JsonToken element = p.nextToken();
+            element != JsonToken.END_ARRAY && element != null;
+            element = p.nextToken()) {
+          if (element == JsonToken.START_OBJECT) {
+            OpenAiFirstChoice found = choice(p, part, position == 0);
+            if (found != null) {
+              return found;
+            }
+          } else {
+            p.skipChildren();
+          }
+          position++;
+        }
+        return NONE;
+      }
+      p.skipChildren();
+    }
+    return NONE;
+  }
+
+  /**
+   * Reads one choice (the parser at its start); null when it is not the first choice: its {@code
+   * index} is not 0, or it has none and is not the array's first element. The index may come after
+   * the part, so the part is read before the verdict.
+   */
+  private static OpenAiFirstChoice choice(JsonParser p, String part, boolean firstElement)
+      throws IOException {
+    int index = -1;
+    OpenAiFirstChoice read = NONE;
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      JsonToken value = p.nextToken();
+      if ("index".equals(name) && value == JsonToken.VALUE_NUMBER_INT) {
+        index = p.getIntValue();
+      } else if (part.equals(name) && value == JsonToken.START_OBJECT) {
+        read = part(p);
+        continue;
+      }
+      p.skipChildren();
+    }
+    return index == 0 || (index == -1 && firstElement) ? read : null;
+  }
+
+  /** Reads a message or delta object (the parser at its start). */
+  private static OpenAiFirstChoice part(JsonParser p) throws IOException {
+    String text = null;
+    String refusal = null;
+    List<ToolCallDelta> toolCalls = List.of();
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      JsonToken value = p.nextToken();
+      switch (name) {
+        case "content" -> text = string(p, value);
+        case "refusal" -> refusal = string(p, value);
+        case "tool_calls" -> {
+          if (value == JsonToken.START_ARRAY) {
+            toolCalls = toolCalls(p);
+            continue;
+          }
+        }
+        default -> {}
+      }
+      p.skipChildren();
+    }
+    return new OpenAiFirstChoice(text, refusal, toolCalls);
+  }
+
+  /** Reads a {@code tool_calls} array (the parser at its start). */
+  private static List<ToolCallDelta> toolCalls(JsonParser p) throws IOException {
+    List<ToolCallDelta> calls = new ArrayList<>(2);
+    int position = 0;
+    for (JsonToken element = p.nextToken();
+        element != JsonToken.END_ARRAY && element != null;
+        element = p.nextToken()) {
+      if (element != JsonToken.START_OBJECT) {
+        p.skipChildren();
+        position++;
+        continue;
+      }
+      int index = position;
+      String id = null;
+      String type = null;
+      String function = null;
+      String arguments = null;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken value = p.nextToken();
+        switch (name) {
+          case "index" -> index = value == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : index;
+          case "id" -> id = string(p, value);
+          case "type" -> type = string(p, value);
+          case "function" -> {
+            if (value == JsonToken.START_OBJECT) {
+              while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken v = p.nextToken();
+                if ("name".equals(field)) {
+                  function = string(p, v);
+                } else if ("arguments".equals(field)) {
+                  arguments = v == JsonToken.START_OBJECT ? structure(p) : string(p, v);
+                  continue;
+                }
+                p.skipChildren();
+              }
+              continue;
+            }
+          }
+          default -> {}
+        }
+        p.skipChildren();
+      }
+      calls.add(new ToolCallDelta(index, id, type, function, arguments));
+      position++;
+    }
+    return List.copyOf(calls);
+  }
+
+  /** A string value, null for anything else (JSON null above all). */
+  private static String string(JsonParser p, JsonToken value) throws IOException {
+    return value == JsonToken.VALUE_STRING ? p.getText() : null;
+  }
+
+  /** The object the parser is at the start of, as compact JSON text. */
+  private static String structure(JsonParser p) throws IOException {
+    StringWriter out = new StringWriter();
+    try (JsonGenerator g = JSON.createGenerator(out)) {
+      g.copyCurrentStructure(p);
+    }
+    return out.toString();
+  }
+}
