@@ -48,18 +48,7 @@ class CanaryRolloutIT {
               () -> {
                 while (running.get()) {
                   try {
-                    HttpResponse<String> response =
-                        http.send(
-                            HttpRequest.newBuilder(
-                                    URI.create(stack.baseUrl() + "/chat/completions"))
-                                .header("Content-Type", "application/json")
-                                .POST(
-                                    HttpRequest.BodyPublishers.ofString(
-                                        "{\"model\":\""
-                                            + model
-                                            + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
-                                .build(),
-                            HttpResponse.BodyHandlers.ofString());
+                    HttpResponse<String> response = chat(model);
                     if (response.statusCode() == 200) {
                       ok.incrementAndGet();
                       providers
@@ -191,22 +180,21 @@ class CanaryRolloutIT {
     await()
         .atMost(Duration.ofSeconds(30))
         .pollInterval(Duration.ofMillis(100))
-        .untilAsserted(
-            () ->
-                assertThat(
-                        http.send(
-                                HttpRequest.newBuilder(
-                                        URI.create(stack.baseUrl() + "/chat/completions"))
-                                    .header("Content-Type", "application/json")
-                                    .POST(
-                                        HttpRequest.BodyPublishers.ofString(
-                                            "{\"model\":\""
-                                                + model
-                                                + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
-                                    .build(),
-                                HttpResponse.BodyHandlers.discarding())
-                            .statusCode())
-                    .isEqualTo(200));
+        .untilAsserted(() -> assertThat(chat(model).statusCode()).isEqualTo(200));
+  }
+
+  /** One plain chat request through the gateway. */
+  static HttpResponse<String> chat(String model) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create(stack.baseUrl() + "/chat/completions"))
+            .header("Content-Type", "application/json")
+            .POST(
+                HttpRequest.BodyPublishers.ofString(
+                    "{\"model\":\""
+                        + model
+                        + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
