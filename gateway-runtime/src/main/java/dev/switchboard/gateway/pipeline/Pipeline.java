@@ -1,7 +1,6 @@
 package dev.switchboard.gateway.pipeline;
 
 import dev.switchboard.gateway.http.ApiException;
-import dev.switchboard.gateway.http.OpenAiError;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,12 +48,10 @@ public final class Pipeline {
         exchange.fail(e);
         return;
       } catch (RuntimeException e) {
-        LOG.error(
-            "request {}: stage {} failed",
-            exchange.ctx().requestId(),
-            stages[i].getClass().getSimpleName(),
-            e);
-        exchange.fail(new ApiException(OpenAiError.internal("Unexpected gateway error.")));
+        // Mapped like any gateway failure: a generic 500 naming the request id for the client,
+        // the stage and the stack trace in the log line (ErrorMapping).
+        exchange.fail(
+            new IllegalStateException("stage " + stages[i].getClass().getName() + " failed", e));
         return;
       }
       if (!next) {
@@ -63,7 +60,7 @@ public final class Pipeline {
     }
     if (!exchange.finished()) {
       // The last stage answers every request; falling off the end is a registration bug.
-      exchange.fail(new ApiException(OpenAiError.internal("Unexpected gateway error.")));
+      exchange.fail(new IllegalStateException("no stage answered the request"));
     }
   }
 

@@ -215,6 +215,8 @@ class PipelineTest {
 
     assertThat(r.statusCode()).isEqualTo(500);
     assertThat(OpenAiWireFormat.problems(Body.ERROR, r.body())).isEmpty();
+    // The client gets the request id to quote, never the internals.
+    assertThat(r.body()).contains("Request id: req.").doesNotContain("bug").doesNotContain("buggy");
     assertThat(trace).containsExactly("> buggy", "< buggy", "< account");
   }
 
