@@ -1,11 +1,8 @@
 package dev.switchboard.operator.modelroute;
 
 import dev.switchboard.api.v1alpha1.ModelRoute;
-import dev.switchboard.api.v1alpha1.ModelRouteSpec;
-import dev.switchboard.api.v1alpha1.RouteRule;
-import dev.switchboard.api.v1alpha1.RouteTarget;
 import dev.switchboard.operator.render.NamespaceView;
-import java.util.ArrayList;
+import dev.switchboard.operator.render.RouteReferences;
 import java.util.List;
 import java.util.function.Function;
 
@@ -34,7 +31,7 @@ public final class ReferenceResolver {
     if (route.getSpec() == null) {
       return List.of();
     }
-    return allTargets(route.getSpec()).stream()
+    return RouteReferences.allTargets(route.getSpec()).stream()
         .map(t -> t.getProviderRef() == null ? null : t.getProviderRef().getName())
         .filter(n -> n != null)
         .distinct()
@@ -49,20 +46,5 @@ public final class ReferenceResolver {
       return List.of();
     }
     return List.of(route.getSpec().getPolicyRef().getName());
-  }
-
-  private static List<RouteTarget> allTargets(ModelRouteSpec spec) {
-    List<RouteTarget> targets = new ArrayList<>();
-    if (spec.getTargets() != null) {
-      targets.addAll(spec.getTargets());
-    }
-    if (spec.getRules() != null) {
-      for (RouteRule rule : spec.getRules()) {
-        if (rule.getTargets() != null) {
-          targets.addAll(rule.getTargets());
-        }
-      }
-    }
-    return targets;
   }
 }

@@ -58,7 +58,7 @@ public final class RouteReferences {
   }
 
   /** The route's own and its rules' targets. */
-  static List<RouteTarget> allTargets(ModelRouteSpec spec) {
+  public static List<RouteTarget> allTargets(ModelRouteSpec spec) {
     List<RouteTarget> targets = new ArrayList<>();
     if (spec.getTargets() != null) {
       targets.addAll(spec.getTargets());
