@@ -2,15 +2,18 @@ package dev.switchboard.gateway.frontdoor;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.http.OpenAiError;
+import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.upstream.JsonReply;
 import dev.switchboard.gateway.upstream.Operation;
 import io.vertx.core.buffer.Buffer;
 
 /**
- * The API a client speaks on one path (chat completions and embeddings today; Responses and
- * Anthropic Messages later): turns the client's request into the gateway's internal request (an
- * OpenAI-shaped body, which upstream adapters encode for their provider) and the gateway's answers,
- * stream events and errors back into the client's format. Stateless and shared.
+ * The API a client speaks on one path (chat completions, embeddings, Responses, Anthropic
+ * Messages): checks the client's request, gives its internal form (chat completions) for targets
+ * that do not speak the door's format, and turns the gateway's answers, stream events and errors
+ * back into the client's format — passing them through where the target spoke that format, else
+ * translating from the internal one. Stateless and shared (a stream's state lives in its {@link
+ * StreamEncoder}).
  */
 public interface FrontDoor {
 
@@ -37,18 +40,31 @@ public interface FrontDoor {
    */
   boolean askForUsage(ObjectNode request);
 
-  /** The client's body of a JSON answer: the upstream's bytes as they are where formats match. */
-  Buffer encodeReply(JsonReply reply);
+  /**
+   * The internal (chat completions) form of {@code request}, for a target whose adapter does not
+   * {@link dev.switchboard.gateway.upstream.adapter.UpstreamAdapter#speaks speak} this door's
+   * format. Called at most once per request (the exchange keeps it), and only when needed.
+   *
+   * @throws dev.switchboard.gateway.http.ApiException (400) when the request cannot be bridged
+   */
+  default ObjectNode toChatRequest(ObjectNode request) {
+    return request;
+  }
 
-  /** One relayed stream event ({@code payload} as the upstream adapter relays it). */
-  Buffer encodeStreamEvent(String payload);
+  /**
+   * The client's body of a JSON answer: the upstream's bytes as they are where {@code
+   * reply.format()} is this door's own, else translated from the internal format.
+   *
+   * @param request the client's request (as decoded), for what the answer echoes
+   */
+  Buffer encodeReply(JsonReply reply, ObjectNode request, RequestContext ctx);
 
-  /** The event that ends a successful stream. */
-  Buffer encodeStreamEnd();
+  /**
+   * The encoder of one answered stream whose events arrive in {@code format} (this door's own, or
+   * the internal format it was bridged through).
+   */
+  StreamEncoder streamEncoder(Operation format, ObjectNode request, RequestContext ctx);
 
   /** The body of an error answer. */
   Buffer encodeError(OpenAiError error);
-
-  /** The one terminal event of a stream that failed after it started. */
-  Buffer encodeStreamError(OpenAiError error);
 }

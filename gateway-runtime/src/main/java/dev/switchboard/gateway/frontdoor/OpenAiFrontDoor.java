@@ -9,8 +9,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.http.ApiException;
 import dev.switchboard.gateway.http.OpenAiError;
 import dev.switchboard.gateway.http.RequestValidator;
+import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.upstream.JsonReply;
 import dev.switchboard.gateway.upstream.Operation;
+import dev.switchboard.gateway.upstream.adapter.StreamEventFacts;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -58,19 +60,15 @@ abstract class OpenAiFrontDoor implements FrontDoor {
     return request.get("model").asText();
   }
 
+  /** The upstream's bytes: every adapter answers chat completions and embeddings in this format. */
   @Override
-  public Buffer encodeReply(JsonReply reply) {
+  public Buffer encodeReply(JsonReply reply, ObjectNode request, RequestContext ctx) {
     return reply.body();
   }
 
   @Override
-  public Buffer encodeStreamEvent(String payload) {
-    return sseEvent(payload);
-  }
-
-  @Override
-  public Buffer encodeStreamEnd() {
-    return DONE.copy();
+  public StreamEncoder streamEncoder(Operation format, ObjectNode request, RequestContext ctx) {
+    return RELAY;
   }
 
   @Override
@@ -78,11 +76,25 @@ abstract class OpenAiFrontDoor implements FrontDoor {
     return error.toBuffer();
   }
 
-  @Override
-  public Buffer encodeStreamError(OpenAiError error) {
-    // One error event, then close; OpenAI SDKs raise it as an APIError. No [DONE] after it.
-    return sseEvent(error.toJson().toString());
-  }
+  /** Chat chunks as the adapter relays them, each one {@code data:} event; stateless. */
+  private static final StreamEncoder RELAY =
+      new StreamEncoder() {
+        @Override
+        public Buffer event(StreamEventFacts event) {
+          return sseEvent(event.payload());
+        }
+
+        @Override
+        public Buffer end(StreamEventFacts done) {
+          return DONE.copy();
+        }
+
+        @Override
+        public Buffer error(OpenAiError error) {
+          // One error event, then close; OpenAI SDKs raise it as an APIError. No [DONE] after it.
+          return sseEvent(error.toJson().toString());
+        }
+      };
 
   /** {@code data: <payload>\n\n} in one buffer, encoded once. */
   static Buffer sseEvent(String payload) {
@@ -93,7 +105,8 @@ abstract class OpenAiFrontDoor implements FrontDoor {
         .appendBytes(END);
   }
 
-  private static ObjectNode parse(Buffer body) {
+  /** The client body as a JSON object, duplicate keys refused (400 otherwise). */
+  static ObjectNode parse(Buffer body) {
     if (body == null || body.length() == 0) {
       throw new ApiException(OpenAiError.invalidRequest("The request body is empty.", null));
     }

@@ -41,7 +41,7 @@ public final class AnswerStage implements Stage {
     HttpServerResponse response = exchange.response();
     ServedHeaders.write(response, ctx);
     response.setStatusCode(reply.status()).putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON);
-    response.end(exchange.frontDoor().encodeReply(reply));
+    response.end(exchange.frontDoor().encodeReply(reply, exchange.body(), ctx));
     exchange.finish(reply.status(), "success", null);
   }
 
@@ -61,6 +61,7 @@ public final class AnswerStage implements Stage {
             exchange,
             upstream,
             UpstreamAdapters.forProvider(ctx.target().provider())
-                .streamDecoder(exchange.stripUsage())));
+                .streamDecoder(upstream.format(), exchange.stripUsage()),
+            exchange.frontDoor().streamEncoder(upstream.format(), exchange.body(), ctx)));
   }
 }

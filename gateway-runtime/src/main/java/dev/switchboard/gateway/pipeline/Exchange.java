@@ -40,6 +40,7 @@ public final class Exchange {
   private int entered = -1;
 
   private ObjectNode body;
+  private ObjectNode chat;
   private boolean stripUsage;
   private List<PlannedTarget> plan;
   private Object result;
@@ -76,13 +77,29 @@ public final class Exchange {
     return frontDoor;
   }
 
-  /** The internal request (the client's body as the front door decoded it). */
+  /** The client's request as the front door decoded it, in the door's format. */
   public ObjectNode body() {
     return body;
   }
 
+  /**
+   * The request in the internal (chat completions) format: the body itself for the OpenAI doors,
+   * else the front door's translation, made once on first use. Stages that read the request's
+   * content (messages, tools, metadata) read this, so they work the same behind every door.
+   */
+  public ObjectNode chat() {
+    if (chat == null) {
+      chat =
+          frontDoor.operation().internal() == frontDoor.operation()
+              ? body
+              : frontDoor.toChatRequest(body);
+    }
+    return chat;
+  }
+
   public void body(ObjectNode body) {
     this.body = body;
+    this.chat = null;
   }
 
   /** Whether the gateway asked a stream for usage the client did not ask for (so it is hidden). */

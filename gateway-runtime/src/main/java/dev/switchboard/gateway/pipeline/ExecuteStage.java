@@ -6,6 +6,7 @@ import dev.switchboard.gateway.resilience.FailoverChain;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.routing.RoutingState;
 import dev.switchboard.gateway.upstream.FailureKind;
+import dev.switchboard.gateway.upstream.Operation;
 import dev.switchboard.gateway.upstream.UpstreamCaller;
 import dev.switchboard.gateway.upstream.UpstreamFailure;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
@@ -32,14 +33,17 @@ public final class ExecuteStage implements Stage {
   @Override
   public boolean forward(Exchange exchange) {
     RequestContext ctx = exchange.ctx();
-    ObjectNode body = exchange.body();
     if (ctx.stream()) {
       boolean stripUsage = exchange.stripUsage();
       chain
           .execute(
               exchange.plan(),
               ctx,
-              pt -> caller.openStream(pt, encode(body, pt, stripUsage), ctx, key(state, pt)))
+              pt -> {
+                Operation format = format(exchange, pt);
+                return caller.openStream(
+                    pt, format, encode(exchange, pt, format, stripUsage), ctx, key(state, pt));
+              })
           .onSuccess(
               upstream -> {
                 exchange.result(upstream);
@@ -51,9 +55,11 @@ public final class ExecuteStage implements Stage {
           .execute(
               exchange.plan(),
               ctx,
-              pt ->
-                  caller.callJson(
-                      pt, ctx.operation(), encode(body, pt, false), ctx, key(state, pt)))
+              pt -> {
+                Operation format = format(exchange, pt);
+                return caller.callJson(
+                    pt, format, encode(exchange, pt, format, false), ctx, key(state, pt));
+              })
           .onSuccess(
               reply -> {
                 exchange.result(reply);
@@ -64,9 +70,21 @@ public final class ExecuteStage implements Stage {
     return false;
   }
 
+  /**
+   * The format an attempt on {@code pt} is made in: the front door's own when the target's adapter
+   * speaks it (passed through), else the internal one it is bridged through. Decided per attempt,
+   * so failover may cross from a native target to a bridged one.
+   */
+  static Operation format(Exchange exchange, PlannedTarget pt) {
+    Operation door = exchange.ctx().operation();
+    return UpstreamAdapters.forProvider(pt.provider()).speaks(door) ? door : door.internal();
+  }
+
   /** The attempt's body in the target's wire format. */
-  static Buffer encode(ObjectNode body, PlannedTarget pt, boolean addedUsage) {
-    return UpstreamAdapters.forProvider(pt.provider()).encodeRequest(body, pt, addedUsage);
+  static Buffer encode(Exchange exchange, PlannedTarget pt, Operation format, boolean addedUsage) {
+    ObjectNode request = format == exchange.ctx().operation() ? exchange.body() : exchange.chat();
+    return UpstreamAdapters.forProvider(pt.provider())
+        .encodeRequest(request, pt, format, addedUsage);
   }
 
   /** The provider's current key; a provider that needs one and has none fails the attempt. */

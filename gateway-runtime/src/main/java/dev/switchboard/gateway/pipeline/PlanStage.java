@@ -20,7 +20,8 @@ public final class PlanStage implements Stage {
   @Override
   public boolean forward(Exchange exchange) {
     RequestContext ctx = exchange.ctx();
-    ctx.needs(RequestNeeds.of(exchange.body(), ctx.operation()));
+    // What the request needs is read from its internal form, the same behind every front door.
+    ctx.needs(RequestNeeds.of(exchange.chat(), ctx.operation().internal()));
     exchange.plan(planner.plan(ctx.route()));
     boolean stream = exchange.frontDoor().wantsStream(exchange.body());
     ctx.stream(stream);

@@ -7,6 +7,7 @@ import dev.switchboard.gateway.routing.ResolvedRoute;
 import dev.switchboard.gateway.routing.RoutingState;
 import dev.switchboard.gateway.upstream.FailureKind;
 import dev.switchboard.gateway.upstream.JsonReply;
+import dev.switchboard.gateway.upstream.Operation;
 import dev.switchboard.gateway.upstream.UpstreamCaller;
 import dev.switchboard.gateway.upstream.UpstreamFailure;
 import dev.switchboard.gateway.upstream.UpstreamStream;
@@ -74,15 +75,16 @@ public final class ShadowStage implements Stage {
       finish(ctx, 503, "error", FailureKind.NO_KEY.label());
       return true;
     }
-    Buffer bytes = ExecuteStage.encode(exchange.body(), target, exchange.stripUsage());
+    Operation format = ExecuteStage.format(exchange, target);
+    Buffer bytes = ExecuteStage.encode(exchange, target, format, exchange.stripUsage());
     if (ctx.stream()) {
       caller
-          .openStream(target, bytes, ctx, key)
+          .openStream(target, format, bytes, ctx, key)
           .onSuccess(upstream -> drain(ctx, upstream))
           .onFailure(err -> failed(ctx, err));
     } else {
       caller
-          .callJson(target, primary.operation(), bytes, ctx, key)
+          .callJson(target, format, bytes, ctx, key)
           .onSuccess(reply -> answered(ctx, reply))
           .onFailure(err -> failed(ctx, err));
     }
@@ -101,7 +103,8 @@ public final class ShadowStage implements Stage {
     ctx.firstToken();
     // Nothing is relayed: the decoder only has to find the facts, so usage is never hidden.
     StreamDecoder decoder =
-        UpstreamAdapters.forProvider(ctx.target().provider()).streamDecoder(false);
+        UpstreamAdapters.forProvider(ctx.target().provider())
+            .streamDecoder(upstream.format(), false);
     upstream.attach(
         new UpstreamStream.Sink() {
           private boolean done;

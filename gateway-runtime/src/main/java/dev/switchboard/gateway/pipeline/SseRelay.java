@@ -1,6 +1,6 @@
 package dev.switchboard.gateway.pipeline;
 
-import dev.switchboard.gateway.frontdoor.FrontDoor;
+import dev.switchboard.gateway.frontdoor.StreamEncoder;
 import dev.switchboard.gateway.http.ErrorMapping;
 import dev.switchboard.gateway.http.OpenAiError;
 import dev.switchboard.gateway.request.RequestContext;
@@ -22,17 +22,18 @@ final class SseRelay implements UpstreamStream.Sink {
 
   private final Exchange exchange;
   private final RequestContext ctx;
-  private final FrontDoor frontDoor;
+  private final StreamEncoder encoder;
   private final UpstreamStream upstream;
   private final StreamDecoder decoder;
   private boolean headersSent;
   private boolean done;
   private boolean closed;
 
-  SseRelay(Exchange exchange, UpstreamStream upstream, StreamDecoder decoder) {
+  SseRelay(
+      Exchange exchange, UpstreamStream upstream, StreamDecoder decoder, StreamEncoder encoder) {
     this.exchange = exchange;
     this.ctx = exchange.ctx();
-    this.frontDoor = exchange.frontDoor();
+    this.encoder = encoder;
     this.upstream = upstream;
     this.decoder = decoder;
   }
@@ -47,11 +48,11 @@ final class SseRelay implements UpstreamStream.Sink {
       case DONE -> {
         done = true;
         Exchange.record(ctx, event); // a plain-text refusal is judged once the answer is complete
-        write(frontDoor.encodeStreamEnd());
+        write(encoder.end(event));
       }
       case CHUNK -> {
         Exchange.record(ctx, event);
-        write(frontDoor.encodeStreamEvent(event.payload()));
+        write(encoder.event(event));
       }
       case DROP -> Exchange.record(ctx, event);
       case MALFORMED -> {
@@ -123,11 +124,14 @@ final class SseRelay implements UpstreamStream.Sink {
       return;
     }
     ensureHeaders();
-    exchange.response().end(frontDoor.encodeStreamError(error));
+    exchange.response().end(encoder.error(error));
     exchange.finish(200, "error", error.errorClass());
   }
 
   private void write(Buffer event) {
+    if (event == null) {
+      return; // the encoder holds this event back (a bridged format writes it later, or never)
+    }
     HttpServerResponse response = exchange.response();
     if (ctx.clientGone() || response.ended()) {
       return;

@@ -110,10 +110,11 @@ public final class UpstreamCaller {
                   // The provider may echo the key it received; the client never gets it back.
                   byte[] raw = bytes.getBytes();
                   byte[] clean = scrubber.scrub(raw);
-                  ReplySummary summary =
-                      UpstreamAdapters.forProvider(pt.provider()).decodeReply(clean, op);
-                  promise.tryComplete(
-                      new JsonReply(status, clean == raw ? bytes : Buffer.buffer(clean), summary));
+                  UpstreamAdapter adapter = UpstreamAdapters.forProvider(pt.provider());
+                  ReplySummary summary = adapter.decodeReply(clean, op);
+                  Buffer answer =
+                      adapter.replyBody(clean == raw ? bytes : Buffer.buffer(clean), op);
+                  promise.tryComplete(new JsonReply(status, answer, summary, op));
                 } catch (ReplySummary.BadReply bad) {
                   promise.tryFail(
                       new UpstreamFailure(
@@ -139,7 +140,7 @@ public final class UpstreamCaller {
    * caller can still fail over before anything reached the client), or with an UpstreamFailure.
    */
   public Future<UpstreamStream> openStream(
-      PlannedTarget pt, Buffer body, RequestContext ctx, Optional<String> key) {
+      PlannedTarget pt, Operation op, Buffer body, RequestContext ctx, Optional<String> key) {
     AttemptTimeouts timeouts = AttemptTimeouts.of(pt.provider()).cappedAt(ctx.remainingMs());
     KeyScrubber scrubber = scrubber(key);
     Promise<UpstreamStream> promise = Promise.promise();
@@ -212,7 +213,7 @@ public final class UpstreamCaller {
             });
     clients
         .clientFor(pt.provider())
-        .request(options(pt, Operation.CHAT_COMPLETIONS, ctx, key, true, timeouts))
+        .request(options(pt, op, ctx, key, true, timeouts))
         .compose(
             req -> {
               current.set(req);
@@ -250,7 +251,7 @@ public final class UpstreamCaller {
                         });
                 return;
               }
-              UpstreamStream stream = new UpstreamStream(current.get(), resp);
+              UpstreamStream stream = new UpstreamStream(current.get(), resp, op);
               streamRef.set(stream);
               idle.start();
               UpstreamAdapter adapter = UpstreamAdapters.forProvider(pt.provider());
@@ -394,7 +395,7 @@ public final class UpstreamCaller {
     return new RequestOptions()
         .setMethod(HttpMethod.POST)
         .setAbsoluteURI(base)
-        .setURI(base.getPath() + adapter.path(pt.provider(), pt.target().model(), op))
+        .setURI(base.getPath() + adapter.path(pt.provider(), pt.target().model(), op, stream))
         .setConnectTimeout(timeouts.connectMs())
         .setHeaders(headers);
   }

@@ -40,9 +40,20 @@ public final class UpstreamStream {
 
   private JsonNode firstParsed;
 
-  UpstreamStream(HttpClientRequest request, HttpClientResponse response) {
+  private final Operation format;
+
+  UpstreamStream(HttpClientRequest request, HttpClientResponse response, Operation format) {
     this.request = request;
     this.response = response;
+    this.format = format;
+  }
+
+  /**
+   * The wire format of the events the adapter's decoder relays: the front door's own (passed
+   * through) or the internal one the request was bridged through.
+   */
+  public Operation format() {
+    return format;
   }
 
   /** Attaches the sink and delivers what is already queued. */

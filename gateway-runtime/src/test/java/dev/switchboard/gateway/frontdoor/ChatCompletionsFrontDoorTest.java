@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.http.ApiException;
 import dev.switchboard.gateway.http.OpenAiError;
+import dev.switchboard.gateway.upstream.Operation;
+import dev.switchboard.gateway.upstream.adapter.OpenAiAdapter;
+import dev.switchboard.gateway.upstream.adapter.StreamDecoder;
 import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.Test;
 
@@ -103,10 +106,14 @@ class ChatCompletionsFrontDoorTest {
 
   @Test
   void streamEventsAndTheTerminalErrorAreSseDataLines() {
-    assertThat(door.encodeStreamEvent("{\"a\":\"é\"}").toString())
-        .isEqualTo("data: {\"a\":\"é\"}\n\n");
-    assertThat(door.encodeStreamEnd().toString()).isEqualTo("data: [DONE]\n\n");
-    String error = door.encodeStreamError(OpenAiError.internal("boom")).toString();
+    StreamDecoder decoder = new OpenAiAdapter().streamDecoder(Operation.CHAT_COMPLETIONS, false);
+    StreamEncoder encoder = door.streamEncoder(Operation.CHAT_COMPLETIONS, null, null);
+    String chunk = "{\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"é\"}}]}";
+    assertThat(encoder.event(decoder.decode(chunk, null)).toString())
+        .isEqualTo("data: " + chunk + "\n\n");
+    assertThat(encoder.end(decoder.decode("[DONE]", null)).toString())
+        .isEqualTo("data: [DONE]\n\n");
+    String error = encoder.error(OpenAiError.internal("boom")).toString();
     assertThat(error)
         .startsWith("data: {\"error\":{")
         .contains("\"message\":\"boom\"")

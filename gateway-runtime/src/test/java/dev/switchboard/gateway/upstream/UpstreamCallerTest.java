@@ -139,7 +139,10 @@ class UpstreamCallerTest {
             timeouts);
     Relayed relayed = new Relayed(new CopyOnWriteArrayList<>(), new AtomicReference<>());
     Future<UpstreamStream> opened =
-        onLoop(() -> caller.openStream(pt, BODY, request(), Optional.empty()));
+        onLoop(
+            () ->
+                caller.openStream(
+                    pt, Operation.CHAT_COMPLETIONS, BODY, request(), Optional.empty()));
     await().atMost(WAIT).until(opened::isComplete);
     opened
         .result()
@@ -385,7 +388,10 @@ class UpstreamCallerTest {
     List<String> events = new CopyOnWriteArrayList<>();
     AtomicReference<Boolean> ended = new AtomicReference<>(false);
     Future<UpstreamStream> opened =
-        onLoop(() -> caller.openStream(pt, BODY, request(), Optional.of(KEY)));
+        onLoop(
+            () ->
+                caller.openStream(
+                    pt, Operation.CHAT_COMPLETIONS, BODY, request(), Optional.of(KEY)));
     await().atMost(WAIT).until(opened::isComplete);
     opened
         .result()

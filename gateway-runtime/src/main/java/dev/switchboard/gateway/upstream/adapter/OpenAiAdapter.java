@@ -59,7 +59,8 @@ public class OpenAiAdapter implements UpstreamAdapter {
    * the {@code stream_options} the gateway added where the provider does not accept them.
    */
   @Override
-  public Buffer encodeRequest(ObjectNode body, PlannedTarget target, boolean addedUsage) {
+  public Buffer encodeRequest(
+      ObjectNode body, PlannedTarget target, Operation format, boolean addedUsage) {
     // Shallow: the copy shares the client's field values, which nothing changes after parsing.
     ObjectNode copy = JSON.createObjectNode().setAll(body);
     copy.put("model", target.target().model());
@@ -155,7 +156,7 @@ public class OpenAiAdapter implements UpstreamAdapter {
   }
 
   @Override
-  public StreamDecoder streamDecoder(boolean stripUsage) {
+  public StreamDecoder streamDecoder(Operation format, boolean stripUsage) {
     return new OpenAiStreamDecoder(stripUsage);
   }
 

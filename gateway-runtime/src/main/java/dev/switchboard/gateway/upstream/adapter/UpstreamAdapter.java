@@ -20,11 +20,33 @@ import java.util.Optional;
  *
  * <p>Where the provider speaks the client's format, the adapter forwards bytes unchanged and only
  * looks for the few facts it needs (no tree, no copy).
+ *
+ * <p><b>Formats.</b> Every adapter accepts the internal formats ({@link Operation#CHAT_COMPLETIONS}
+ * and {@link Operation#EMBEDDINGS}: OpenAI-shaped bodies, answers and stream chunks) and translates
+ * them to and from its provider's wire format where that differs. It may also {@link #speaks speak}
+ * a front door's format natively (OpenAI: Responses; Anthropic: Messages); then a request of that
+ * format is passed through. The {@code format} argument of the methods below is always the format
+ * of the gateway-side body, answer and events: the front door's own when passed through, else the
+ * internal one.
  */
 public interface UpstreamAdapter {
 
+  /**
+   * Whether the provider speaks {@code op}'s wire format itself, so a request of that format is
+   * passed through (model rewritten, answer relayed) instead of bridged through the internal
+   * format.
+   */
+  default boolean speaks(Operation op) {
+    return op == Operation.CHAT_COMPLETIONS || op == Operation.EMBEDDINGS;
+  }
+
   /** What the gateway appends to the provider's base URL for {@code op} on {@code model}. */
   String path(RoutingTable.Provider provider, String model, Operation op);
+
+  /** As {@link #path(RoutingTable.Provider, String, Operation)}, for a stream or not. */
+  default String path(RoutingTable.Provider provider, String model, Operation op, boolean stream) {
+    return path(provider, model, op);
+  }
 
   /** What a health probe appends to the base URL: the cheapest authenticated call. */
   String probePath(RoutingTable.Provider provider);
@@ -40,17 +62,30 @@ public interface UpstreamAdapter {
   /**
    * The body to send to {@code target} for the client's request.
    *
+   * @param body the request in {@code format}
+   * @param format the request's format: one the adapter {@link #speaks}, or an internal one
    * @param addedUsage the gateway (not the client) asked the stream for usage, so a provider that
    *     rejects the field must not see it
    */
-  Buffer encodeRequest(ObjectNode body, PlannedTarget target, boolean addedUsage);
+  Buffer encodeRequest(ObjectNode body, PlannedTarget target, Operation format, boolean addedUsage);
 
   /**
-   * The facts of a 2xx answer of {@code op}.
+   * The facts of a 2xx answer to a request of {@code op} (the provider's own bytes).
    *
    * @throws ReplySummary.BadReply when the body is not a usable answer
    */
   ReplySummary decodeReply(byte[] body, Operation op) throws ReplySummary.BadReply;
+
+  /**
+   * The answer {@link #decodeReply} accepted, in {@code format}'s wire format: the provider's bytes
+   * unchanged where it speaks that format, else translated (a native Anthropic answer to a chat
+   * completion, for example).
+   *
+   * @throws ReplySummary.BadReply when the body cannot be translated
+   */
+  default Buffer replyBody(Buffer body, Operation format) throws ReplySummary.BadReply {
+    return body;
+  }
 
   /**
    * The first choice's text, refusal and tool calls of a chat-completion answer that {@link
@@ -74,9 +109,11 @@ public interface UpstreamAdapter {
   JsonNode parseEvent(String data);
 
   /**
-   * A decoder for one stream's events.
+   * A decoder for one stream's events: the relayed payloads are in {@code format}'s wire format
+   * (the provider's events unchanged where it speaks that format, else translated, e.g. native
+   * Anthropic events to chat completion chunks).
    *
    * @param stripUsage hide usage the gateway asked for from the client
    */
-  StreamDecoder streamDecoder(boolean stripUsage);
+  StreamDecoder streamDecoder(Operation format, boolean stripUsage);
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.TestTables;
 import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.upstream.Operation;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -37,7 +38,8 @@ class UpstreamBodyTest {
     JsonNode sent =
         JSON.readTree(
             new OpenAiAdapter()
-                .encodeRequest(body, target("openai", "gpt-4o-mini"), true)
+                .encodeRequest(
+                    body, target("openai", "gpt-4o-mini"), Operation.CHAT_COMPLETIONS, true)
                 .getBytes());
 
     assertThat(sent.path("model").asText()).isEqualTo("gpt-4o-mini");
@@ -52,9 +54,15 @@ class UpstreamBodyTest {
     PlannedTarget mistral = target("mistral", "mistral-large-latest");
 
     JsonNode added =
-        JSON.readTree(new OpenAiAdapter().encodeRequest(clientBody(), mistral, true).getBytes());
+        JSON.readTree(
+            new OpenAiAdapter()
+                .encodeRequest(clientBody(), mistral, Operation.CHAT_COMPLETIONS, true)
+                .getBytes());
     JsonNode clients =
-        JSON.readTree(new OpenAiAdapter().encodeRequest(clientBody(), mistral, false).getBytes());
+        JSON.readTree(
+            new OpenAiAdapter()
+                .encodeRequest(clientBody(), mistral, Operation.CHAT_COMPLETIONS, false)
+                .getBytes());
 
     assertThat(added.has("stream_options")).isFalse();
     assertThat(clients.has("stream_options")).isTrue();
