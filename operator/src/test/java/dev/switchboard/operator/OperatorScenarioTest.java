@@ -384,6 +384,54 @@ class OperatorScenarioTest {
   }
 
   @Test
+  void floatingModelAliasesAreNamedInAWarningConditionAndClearWhenPinned() {
+    applyBasic();
+    awaitRouteReady("chat-default");
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(routeCondition("chat-default", "FloatingModelVersion"))
+                    .get()
+                    .satisfies(
+                        c -> {
+                          assertThat(c.getStatus()).isEqualTo("True");
+                          assertThat(c.getReason()).isEqualTo("FloatingModelAlias");
+                          assertThat(c.getMessage())
+                              .contains("anthropic-prod/claude-sonnet-4-5")
+                              .contains("vllm-local/llama-3.1-8b-instruct")
+                              .doesNotContain("openai-prod/gpt-4o-2024-08-06");
+                        }));
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(
+                        client.v1().events().inNamespace(ns).list().getItems().stream()
+                            .filter(e -> "Warning".equals(e.getType()))
+                            .map(e -> e.getReason()))
+                    .contains("FloatingModelAlias"));
+
+    // Pinning every target clears the warning; the route keeps serving throughout.
+    edit(
+        ModelRoute.class,
+        "chat-default",
+        r -> {
+          r.getSpec().getTargets().remove(1);
+          r.getSpec().setRules(null);
+        });
+    awaitRouteReady("chat-default");
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(routeCondition("chat-default", "FloatingModelVersion"))
+                    .get()
+                    .satisfies(
+                        c -> {
+                          assertThat(c.getStatus()).isEqualTo("False");
+                          assertThat(c.getReason()).isEqualTo("ModelVersionsPinned");
+                        }));
+  }
+
+  @Test
   void providerOnAMetadataAddressIsRefused() {
     applyBasic();
     awaitRouteReady("reasoning");
