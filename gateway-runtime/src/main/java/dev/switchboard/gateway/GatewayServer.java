@@ -166,6 +166,17 @@ public final class GatewayServer {
               consumerOptions.stateStoreCaFile(),
               consumerOptions.stateStorePrefix());
     }
+    if (stateStore instanceof RedisStateStore redis) {
+      redis
+          .warmUp()
+          .onFailure(
+              err ->
+                  org.slf4j.LoggerFactory.getLogger(GatewayServer.class)
+                      .warn(
+                          "the shared state store did not answer at start ({}); outage policies"
+                              + " apply until it does",
+                          err.getClass().getSimpleName()));
+    }
     consumerLimiter = new ConsumerLimiter(stateStore);
     ConsumerMetrics consumerMetrics = new ConsumerMetrics(metrics.registry());
     consumers.onChange(d -> consumerMetrics.labelKeys(d.labelKeys()));

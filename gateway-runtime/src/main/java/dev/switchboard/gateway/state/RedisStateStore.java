@@ -180,6 +180,17 @@ public final class RedisStateStore implements StateStore {
         .map(r -> new Spend(orZero(r.get(0)), orZero(r.get(1))));
   }
 
+  /**
+   * Connects and loads the scripts without the per-command deadline, so the first requests do not
+   * pay for the connection and a cold JIT (the gateway starts it without waiting for it).
+   */
+  public Future<Void> warmUp() {
+    return redis
+        .send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(admit.text))
+        .compose(r -> redis.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(settle.text)))
+        .mapEmpty();
+  }
+
   @Override
   public boolean shared() {
     return true;
