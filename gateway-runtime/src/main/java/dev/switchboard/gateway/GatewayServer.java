@@ -1,8 +1,13 @@
 package dev.switchboard.gateway;
 
+import dev.switchboard.gateway.config.ConfigListener;
 import dev.switchboard.gateway.config.ConfigSource;
 import dev.switchboard.gateway.config.FileConfigSource;
 import dev.switchboard.gateway.config.kubernetes.KubernetesConfigSource;
+import dev.switchboard.gateway.consumer.ConsumerAccess;
+import dev.switchboard.gateway.consumer.ConsumerGate;
+import dev.switchboard.gateway.consumer.ConsumerLimiter;
+import dev.switchboard.gateway.consumer.ConsumerMetrics;
 import dev.switchboard.gateway.http.GatewayRouter;
 import dev.switchboard.gateway.http.InfoHandlers;
 import dev.switchboard.gateway.http.ProxyHandler;
@@ -17,6 +22,8 @@ import dev.switchboard.gateway.routing.RoutingState;
 import dev.switchboard.gateway.routing.strategy.AttemptPlanner;
 import dev.switchboard.gateway.server.AdminServer;
 import dev.switchboard.gateway.server.ConnectionGuard;
+import dev.switchboard.gateway.state.RedisStateStore;
+import dev.switchboard.gateway.state.StateStore;
 import dev.switchboard.gateway.stats.LiveStats;
 import dev.switchboard.gateway.time.GatewayClock;
 import dev.switchboard.gateway.time.VertxClock;
@@ -57,6 +64,9 @@ public final class GatewayServer {
   private final AtomicInteger boundPort = new AtomicInteger();
   private String deploymentId;
   private AdminServer admin;
+  private ConsumerAccess consumers;
+  private ConsumerLimiter consumerLimiter;
+  private StateStore stateStore;
 
   private GatewayServer(Vertx vertx, ConfigSource source, GatewayClock clock) {
     this.vertx = vertx;
@@ -85,7 +95,11 @@ public final class GatewayServer {
         options.namespace() != null && !options.namespace().isBlank()
             ? KubernetesConfigSource.inCluster(options.namespace())
             : new FileConfigSource(
-                vertx, options.routingFile(), options.keysDir(), options.fileCheckIntervalMs());
+                vertx,
+                options.routingFile(),
+                options.keysDir(),
+                options.fileCheckIntervalMs(),
+                options.consumers().consumersFile());
     return start(vertx, options, source, clock);
   }
 
@@ -140,6 +154,34 @@ public final class GatewayServer {
             () -> ThreadLocalRandom.current().nextDouble());
     AttemptPlanner planner =
         new AttemptPlanner(() -> ThreadLocalRandom.current().nextDouble(), stats);
+    ConsumerOptions consumerOptions = options.consumers();
+    consumers = new ConsumerAccess(consumerOptions.requireKeys());
+    if (consumerOptions.stateStore() != null && !consumerOptions.stateStore().isBlank()) {
+      stateStore =
+          new RedisStateStore(
+              vertx,
+              clock,
+              consumerOptions.stateStore(),
+              consumerOptions.stateStorePassword(),
+              consumerOptions.stateStoreCaFile(),
+              consumerOptions.stateStorePrefix());
+    }
+    if (stateStore instanceof RedisStateStore redis) {
+      redis
+          .warmUp()
+          .onFailure(
+              err ->
+                  org.slf4j.LoggerFactory.getLogger(GatewayServer.class)
+                      .warn(
+                          "the shared state store did not answer at start ({}); outage policies"
+                              + " apply until it does",
+                          err.getClass().getSimpleName()));
+    }
+    consumerLimiter = new ConsumerLimiter(stateStore);
+    ConsumerMetrics consumerMetrics = new ConsumerMetrics(metrics.registry());
+    consumers.onChange(d -> consumerMetrics.labelKeys(d.labelKeys()));
+    ConsumerGate consumerGate =
+        new ConsumerGate(consumers, consumerLimiter, consumerMetrics, clock);
     ProxyHandler proxy =
         new ProxyHandler(
             RequestPipeline.create(
@@ -152,7 +194,8 @@ public final class GatewayServer {
                 metrics,
                 stats,
                 log,
-                () -> ThreadLocalRandom.current().nextDouble()),
+                () -> ThreadLocalRandom.current().nextDouble(),
+                consumerGate),
             clock);
     InfoHandlers info = new InfoHandlers(state, metrics, stats, resilience::summary);
     int instances =
@@ -167,8 +210,26 @@ public final class GatewayServer {
             options.idleTimeoutMs(),
             options.maxConnections(),
             metrics.registry());
+    ConsumerAccess access = consumers;
+    ConfigListener listener =
+        new ConfigListener() {
+          @Override
+          public void onRoutingDocument(byte[] json, String origin) {
+            state.onRoutingDocument(json, origin);
+          }
+
+          @Override
+          public void onProviderKeys(java.util.Map<String, String> keys, String origin) {
+            state.onProviderKeys(keys, origin);
+          }
+
+          @Override
+          public void onConsumerTable(byte[] json, String origin) {
+            access.onConsumerTable(json, origin);
+          }
+        };
     return source
-        .start(state)
+        .start(listener)
         .compose(
             v ->
                 vertx.deployVerticle(
@@ -210,6 +271,16 @@ public final class GatewayServer {
     return metrics;
   }
 
+  /** The consumer keys in force on this replica. */
+  public ConsumerAccess consumers() {
+    return consumers;
+  }
+
+  /** Consumer admission and spend, over the shared store when there is one. */
+  public ConsumerLimiter consumerLimiter() {
+    return consumerLimiter;
+  }
+
   /** Stops serving, stops watching and closes the upstream pools. */
   public Future<Void> close() {
     Future<Void> undeploy =
@@ -221,7 +292,7 @@ public final class GatewayServer {
             () -> {
               resilience.close();
               clients.close();
-              return Future.succeededFuture();
+              return stateStore == null ? Future.succeededFuture() : stateStore.close();
             });
   }
 
