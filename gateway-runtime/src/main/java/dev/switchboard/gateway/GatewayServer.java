@@ -47,6 +47,18 @@ public final class GatewayServer {
   /** Sliding window of {@code /v1/switchboard/stats}. */
   private static final long STATS_WINDOW_MS = 5 * 60_000;
 
+  /**
+   * Window of the figures cost and latency strategies route on: short, so a provider that degrades
+   * or recovers is seen within a minute.
+   */
+  private static final long ROUTING_WINDOW_MS = 60_000;
+
+  /** How long a target without fresh samples keeps its last routing figures. */
+  private static final long ROUTING_STALE_AFTER_MS = 10 * 60_000;
+
+  /** How often the routing figures are recomputed (a decision only reads them). */
+  private static final long ROUTING_REFRESH_MS = 1_000;
+
   private final Vertx vertx;
   private final ConfigSource source;
   private final RoutingState state;
@@ -56,6 +68,7 @@ public final class GatewayServer {
   private final GatewayClock clock;
   private final AtomicInteger boundPort = new AtomicInteger();
   private String deploymentId;
+  private long statsTimer = -1;
   private AdminServer admin;
 
   private GatewayServer(Vertx vertx, ConfigSource source, GatewayClock clock) {
@@ -106,7 +119,10 @@ public final class GatewayServer {
   }
 
   private Future<Void> run(GatewayOptions options) {
-    LiveStats stats = new LiveStats(STATS_WINDOW_MS, clock::currentTimeMillis);
+    LiveStats stats =
+        new LiveStats(
+            STATS_WINDOW_MS, ROUTING_WINDOW_MS, ROUTING_STALE_AFTER_MS, clock::currentTimeMillis);
+    statsTimer = clock.setPeriodic(ROUTING_REFRESH_MS, id -> stats.refreshRouting());
     RequestLogWriter log = new RequestLogWriter();
     state.addReloadListener(metrics::configReload);
     state.addReloadListener(
@@ -139,7 +155,10 @@ public final class GatewayServer {
             resilience,
             () -> ThreadLocalRandom.current().nextDouble());
     AttemptPlanner planner =
-        new AttemptPlanner(() -> ThreadLocalRandom.current().nextDouble(), stats);
+        new AttemptPlanner(
+            () -> ThreadLocalRandom.current().nextDouble(),
+            stats.routing(),
+            clock::currentTimeMillis);
     ProxyHandler proxy =
         new ProxyHandler(
             RequestPipeline.create(
@@ -212,6 +231,9 @@ public final class GatewayServer {
 
   /** Stops serving, stops watching and closes the upstream pools. */
   public Future<Void> close() {
+    if (statsTimer >= 0) {
+      clock.cancelTimer(statsTimer);
+    }
     Future<Void> undeploy =
         deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId);
     return undeploy

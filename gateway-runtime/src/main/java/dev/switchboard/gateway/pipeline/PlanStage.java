@@ -21,7 +21,9 @@ public final class PlanStage implements Stage {
   public boolean forward(Exchange exchange) {
     RequestContext ctx = exchange.ctx();
     ctx.needs(RequestNeeds.of(exchange.body(), ctx.operation()));
-    exchange.plan(planner.plan(ctx.route()));
+    AttemptPlanner.RoutePlan plan = planner.decide(ctx.route());
+    exchange.plan(plan.chain());
+    ctx.routeReason(plan.reason());
     boolean stream = exchange.frontDoor().wantsStream(exchange.body());
     ctx.stream(stream);
     if (stream) {
