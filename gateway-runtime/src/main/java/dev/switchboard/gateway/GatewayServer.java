@@ -54,6 +54,18 @@ public final class GatewayServer {
   /** Sliding window of {@code /v1/switchboard/stats}. */
   private static final long STATS_WINDOW_MS = 5 * 60_000;
 
+  /**
+   * Window of the figures cost and latency strategies route on: short, so a provider that degrades
+   * or recovers is seen within a minute.
+   */
+  private static final long ROUTING_WINDOW_MS = 60_000;
+
+  /** How long a target without fresh samples keeps its last routing figures. */
+  private static final long ROUTING_STALE_AFTER_MS = 10 * 60_000;
+
+  /** How often the routing figures are recomputed (a decision only reads them). */
+  private static final long ROUTING_REFRESH_MS = 1_000;
+
   private final Vertx vertx;
   private final ConfigSource source;
   private final RoutingState state;
@@ -63,6 +75,7 @@ public final class GatewayServer {
   private final GatewayClock clock;
   private final AtomicInteger boundPort = new AtomicInteger();
   private String deploymentId;
+  private long statsTimer = -1;
   private AdminServer admin;
   private ConsumerAccess consumers;
   private ConsumerLimiter consumerLimiter;
@@ -120,7 +133,10 @@ public final class GatewayServer {
   }
 
   private Future<Void> run(GatewayOptions options) {
-    LiveStats stats = new LiveStats(STATS_WINDOW_MS, clock::currentTimeMillis);
+    LiveStats stats =
+        new LiveStats(
+            STATS_WINDOW_MS, ROUTING_WINDOW_MS, ROUTING_STALE_AFTER_MS, clock::currentTimeMillis);
+    statsTimer = clock.setPeriodic(ROUTING_REFRESH_MS, id -> stats.refreshRouting());
     RequestLogWriter log = new RequestLogWriter();
     state.addReloadListener(metrics::configReload);
     state.addReloadListener(
@@ -153,7 +169,10 @@ public final class GatewayServer {
             resilience,
             () -> ThreadLocalRandom.current().nextDouble());
     AttemptPlanner planner =
-        new AttemptPlanner(() -> ThreadLocalRandom.current().nextDouble(), stats);
+        new AttemptPlanner(
+            () -> ThreadLocalRandom.current().nextDouble(),
+            stats.routing(),
+            clock::currentTimeMillis);
     ConsumerOptions consumerOptions = options.consumers();
     consumers = new ConsumerAccess(consumerOptions.requireKeys());
     if (consumerOptions.stateStore() != null && !consumerOptions.stateStore().isBlank()) {
@@ -283,6 +302,9 @@ public final class GatewayServer {
 
   /** Stops serving, stops watching and closes the upstream pools. */
   public Future<Void> close() {
+    if (statsTimer >= 0) {
+      clock.cancelTimer(statsTimer);
+    }
     Future<Void> undeploy =
         deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId);
     return undeploy

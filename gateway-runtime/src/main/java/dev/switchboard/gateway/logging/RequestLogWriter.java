@@ -131,6 +131,9 @@ public final class RequestLogWriter {
       // No cache exists yet (later issue); the field is kept so log consumers need no change then.
       json.writeFieldName(Field.CACHE.json);
       json.writeString("none");
+      // Added last so consumers of the earlier fields see the same line.
+      json.writeFieldName(Field.ROUTE_REASON.json);
+      json.writeString(ctx.routeReason());
       json.writeEndObject();
     } catch (IOException e) {
       // A StringWriter does not fail; keep a parseable line should the generator ever throw.
@@ -170,7 +173,8 @@ public final class RequestLogWriter {
     FINISH_REASON("finish_reason"),
     REQUEST_BODY("request_body"),
     RESPONSE_BODY("response_body"),
-    CACHE("cache");
+    CACHE("cache"),
+    ROUTE_REASON("route_reason");
 
     private final SerializedString json;
 

@@ -22,7 +22,9 @@ public final class PlanStage implements Stage {
     RequestContext ctx = exchange.ctx();
     // What the request needs is read from its internal form, the same behind every front door.
     ctx.needs(RequestNeeds.of(exchange.chat(), ctx.operation().internal()));
-    exchange.plan(planner.plan(ctx.route()));
+    AttemptPlanner.RoutePlan plan = planner.decide(ctx.route());
+    exchange.plan(plan.chain());
+    ctx.routeReason(plan.reason());
     boolean stream = exchange.frontDoor().wantsStream(exchange.body());
     ctx.stream(stream);
     if (stream) {

@@ -36,6 +36,7 @@ public final class RequestContext {
   private String errorClass;
   private String upstreamModel;
   private String systemFingerprint;
+  private String routeReason;
   private Long firstTokenNanos;
   private Long endNanos;
   private TokenUsage usage;
@@ -186,6 +187,17 @@ public final class RequestContext {
 
   public String systemFingerprint() {
     return systemFingerprint;
+  }
+
+  /**
+   * Why the plan is ordered as it is (strategy, window, deciding figures); null before planning.
+   */
+  public String routeReason() {
+    return routeReason;
+  }
+
+  public void routeReason(String routeReason) {
+    this.routeReason = routeReason;
   }
 
   public void systemFingerprint(String systemFingerprint) {

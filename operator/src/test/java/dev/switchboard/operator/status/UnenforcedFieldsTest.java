@@ -62,22 +62,23 @@ class UnenforcedFieldsTest {
 
     List<String> notEnforced = UnenforcedFields.of(spec);
 
-    assertThat(notEnforced).hasSize(6).first().isEqualTo("strategy least-cost routes as priority");
+    // Strategy, schedule and latencyObjective are enforced since the cost-observation loop.
+    assertThat(notEnforced).hasSize(3);
+    assertThat(String.join(" ", notEnforced)).contains("cache", "deterministic", "driftCheck");
     assertThat(String.join(" ", notEnforced))
-        .contains("schedule", "latencyObjective", "cache", "deterministic", "driftCheck");
+        .doesNotContain("strategy", "schedule", "latencyObjective");
     Conditions.Desired condition = UnenforcedFields.condition(notEnforced);
     assertThat(condition.status()).isFalse();
     assertThat(condition.reason()).isEqualTo("FieldNotEnforced");
-    assertThat(condition.message()).contains("strategy least-cost routes as priority");
+    assertThat(condition.message()).contains("cache is not served from");
   }
 
   @Test
-  void onlyTheStrategiesTheGatewayLacksAreNamed() {
+  void everyStrategyIsEnforced() {
     for (Strategy strategy : Strategy.values()) {
       RoutingPolicySpec spec = new RoutingPolicySpec();
       spec.setStrategy(strategy.wireName());
-      boolean implemented = strategy == Strategy.PRIORITY || strategy == Strategy.WEIGHTED;
-      assertThat(UnenforcedFields.of(spec)).as(strategy.wireName()).hasSize(implemented ? 0 : 1);
+      assertThat(UnenforcedFields.of(spec)).as(strategy.wireName()).isEmpty();
     }
   }
 
