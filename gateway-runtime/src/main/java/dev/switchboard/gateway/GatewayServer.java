@@ -1,5 +1,6 @@
 package dev.switchboard.gateway;
 
+import dev.switchboard.gateway.cache.ResponseCache;
 import dev.switchboard.gateway.config.ConfigSource;
 import dev.switchboard.gateway.config.FileConfigSource;
 import dev.switchboard.gateway.config.kubernetes.KubernetesConfigSource;
@@ -54,6 +55,7 @@ public final class GatewayServer {
   private final UpstreamClients clients;
   private final ResilienceRegistry resilience;
   private final GatewayClock clock;
+  private final ResponseCache responseCache;
   private final AtomicInteger boundPort = new AtomicInteger();
   private String deploymentId;
   private AdminServer admin;
@@ -68,6 +70,9 @@ public final class GatewayServer {
     this.resilience =
         new ResilienceRegistry(
             vertx, clients, metrics.registry(), name -> state.keys().keyFor(name), clock);
+    // The embedding model loads on the first semantic lookup, not here: routes without a semantic
+    // cache never pay for it.
+    this.responseCache = ResponseCache.withBuiltinEmbedder(clock);
   }
 
   /** Starts a gateway with the config source the options select (Kubernetes or files). */
@@ -107,6 +112,7 @@ public final class GatewayServer {
 
   private Future<Void> run(GatewayOptions options) {
     LiveStats stats = new LiveStats(STATS_WINDOW_MS, clock::currentTimeMillis);
+    stats.cacheFigures(responseCache.stats()::snapshot);
     RequestLogWriter log = new RequestLogWriter();
     state.addReloadListener(metrics::configReload);
     state.addReloadListener(
@@ -152,7 +158,8 @@ public final class GatewayServer {
                 metrics,
                 stats,
                 log,
-                () -> ThreadLocalRandom.current().nextDouble()),
+                () -> ThreadLocalRandom.current().nextDouble(),
+                responseCache),
             clock);
     InfoHandlers info = new InfoHandlers(state, metrics, stats, resilience::summary);
     int instances =
@@ -220,6 +227,7 @@ public final class GatewayServer {
         .eventually(
             () -> {
               resilience.close();
+              responseCache.close();
               clients.close();
               return Future.succeededFuture();
             });

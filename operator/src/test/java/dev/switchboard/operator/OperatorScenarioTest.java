@@ -195,8 +195,8 @@ class OperatorScenarioTest {
                         assertThat(c.getStatus()).isEqualTo("False");
                         assertThat(c.getReason()).isEqualTo("FieldNotEnforced");
                         assertThat(c.getMessage())
-                            .contains("schedule", "latencyObjective", "cache")
-                            .doesNotContain("deterministic");
+                            .contains("schedule", "latencyObjective")
+                            .doesNotContain("deterministic", "cache");
                       });
             });
     ProviderEndpoint openai = get(ProviderEndpoint.class, "openai-prod");

@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.pipeline;
 
+import dev.switchboard.gateway.cache.ResponseCache;
 import dev.switchboard.gateway.logging.RequestLogWriter;
 import dev.switchboard.gateway.metrics.GatewayMetrics;
 import dev.switchboard.gateway.resilience.ClientRateLimiter;
@@ -30,7 +31,8 @@ public final class RequestPipeline {
       GatewayMetrics metrics,
       LiveStats stats,
       RequestLogWriter log,
-      DoubleSupplier random) {
+      DoubleSupplier random,
+      ResponseCache responseCache) {
     AccountStage account = new AccountStage(metrics, stats, log);
     return new Pipeline(
         List.of(
@@ -39,8 +41,10 @@ public final class RequestPipeline {
             new IdentifyStage(),
             new ResolveRouteStage(maxDeadlineMs),
             new AdmitStage(rateLimiter),
-            // (cache lookup, deterministic contract: milestone 2)
+            // (deterministic contract: milestone 2)
             new PlanStage(planner),
+            // After planning: the cache partition holds the resolved target and canary arm.
+            new CacheStage(responseCache, metrics),
             new ShadowStage(caller, state, random, account::record),
             new ExecuteStage(chain, caller, state),
             new AnswerStage()));

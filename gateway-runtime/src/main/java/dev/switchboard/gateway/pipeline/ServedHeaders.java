@@ -24,6 +24,9 @@ final class ServedHeaders {
   private static final CharSequence ATTEMPTS =
       HttpHeaders.createOptimized("x-switchboard-attempts");
   private static final CharSequence TTFT = HttpHeaders.createOptimized("x-switchboard-ttft-ms");
+  private static final CharSequence CACHE = HttpHeaders.createOptimized("x-switchboard-cache");
+  private static final CharSequence CACHE_SIMILARITY =
+      HttpHeaders.createOptimized("x-switchboard-cache-similarity");
 
   private ServedHeaders() {}
 
@@ -51,6 +54,13 @@ final class ServedHeaders {
     response.putHeader(ATTEMPTS, Integer.toString(ctx.attempts().size()));
     if (ctx.ttftMs() != null) {
       response.putHeader(TTFT, Long.toString(Math.round(ctx.ttftMs())));
+    }
+    if (ctx.cacheOutcome() != null) {
+      response.putHeader(CACHE, ctx.cacheOutcome());
+      if (ctx.cacheSimilarity() != null) {
+        response.putHeader(
+            CACHE_SIMILARITY, String.format(java.util.Locale.ROOT, "%.4f", ctx.cacheSimilarity()));
+      }
     }
   }
 

@@ -34,10 +34,16 @@ public final class LiveStats implements LiveFigures {
   private final LongSupplier clockMillis;
   private final Map<String, Deque<Sample>> byRoute = new ConcurrentHashMap<>();
   private final Map<String, Deque<Sample>> byTarget = new ConcurrentHashMap<>();
+  private volatile java.util.function.Supplier<Map<String, Object>> cache = Map::of;
 
   public LiveStats(long windowMillis, LongSupplier clockMillis) {
     this.windowMillis = windowMillis;
     this.clockMillis = clockMillis;
+  }
+
+  /** The response cache's figures per route, served under {@code cache} in {@link #snapshot}. */
+  public void cacheFigures(java.util.function.Supplier<Map<String, Object>> figures) {
+    this.cache = figures;
   }
 
   /** Adds a finished request. Requests that never reached a route are not counted. */
@@ -119,6 +125,7 @@ public final class LiveStats implements LiveFigures {
             });
     doc.put("routes", routes);
     doc.put("targets", targets);
+    doc.put("cache", cache.get());
     return doc;
   }
 

@@ -48,7 +48,17 @@ public final class UnenforcedFields {
                       spec.getLatencyObjective() != null,
                       "latencyObjective is not used to pick targets")),
           new Field<>(
-              spec -> when(cacheEnabled(spec.getCache()), "cache is not served from (no caching)")),
+              spec ->
+                  when(
+                      cacheEnabled(spec.getCache())
+                          && Boolean.TRUE.equals(spec.getCache().getShared()),
+                      "cache.shared is not applied (each replica keeps its own exact cache)")),
+          new Field<>(
+              spec ->
+                  when(
+                      semanticWithProviderEmbedder(spec.getCache()),
+                      "cache.semantic.embedder.providerRef is not supported (only the exact cache"
+                          + " serves; use embedder.builtin)")),
           new Field<>(
               spec ->
                   when(
@@ -108,6 +118,14 @@ public final class UnenforcedFields {
         && ((cache.getExact() != null && Boolean.TRUE.equals(cache.getExact().getEnabled()))
             || (cache.getSemantic() != null
                 && Boolean.TRUE.equals(cache.getSemantic().getEnabled())));
+  }
+
+  private static boolean semanticWithProviderEmbedder(CacheSpec cache) {
+    return cache != null
+        && cache.getSemantic() != null
+        && Boolean.TRUE.equals(cache.getSemantic().getEnabled())
+        && cache.getSemantic().getEmbedder() != null
+        && cache.getSemantic().getEmbedder().getProviderRef() != null;
   }
 
   private static Optional<String> when(boolean set, String instead) {

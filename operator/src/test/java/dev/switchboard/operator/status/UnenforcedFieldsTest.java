@@ -25,10 +25,10 @@ class UnenforcedFieldsTest {
     RoutingPolicySpec spec = new RoutingPolicySpec();
     spec.setStrategy("weighted");
     spec.setRetry(new RetrySpec());
-    // Present but switched off, as the schema's defaults leave it: nothing is claimed.
+    // The gateway serves from the exact cache (issue 18): an enabled cache is enforced.
     CacheSpec cache = new CacheSpec();
     ExactCache exact = new ExactCache();
-    exact.setEnabled(false);
+    exact.setEnabled(true);
     cache.setExact(exact);
     spec.setCache(cache);
     Deterministic deterministic = new Deterministic();
@@ -54,6 +54,7 @@ class UnenforcedFieldsTest {
     ExactCache exact = new ExactCache();
     exact.setEnabled(true);
     cache.setExact(exact);
+    cache.setShared(true); // the cache itself is enforced; only the shared store is not
     spec.setCache(cache);
     Deterministic deterministic = new Deterministic();
     deterministic.setEnabled(true);
@@ -64,7 +65,7 @@ class UnenforcedFieldsTest {
 
     assertThat(notEnforced).hasSize(6).first().isEqualTo("strategy least-cost routes as priority");
     assertThat(String.join(" ", notEnforced))
-        .contains("schedule", "latencyObjective", "cache", "deterministic", "driftCheck");
+        .contains("schedule", "latencyObjective", "cache.shared", "deterministic", "driftCheck");
     Conditions.Desired condition = UnenforcedFields.condition(notEnforced);
     assertThat(condition.status()).isFalse();
     assertThat(condition.reason()).isEqualTo("FieldNotEnforced");
