@@ -41,7 +41,8 @@ class CacheIsolationTest {
     Random random = new Random(18);
     SemanticIndex index = new SemanticIndex(16, 100_000, 3_600_000);
     LocalExactStore exact =
-        new LocalExactStore(100_000, 3_600_000, Ticker.disabledTicker(), new AtomicLong(), 1L << 40);
+        new LocalExactStore(
+            100_000, 3_600_000, Ticker.disabledTicker(), new AtomicLong(), 1L << 40);
     long served = 0;
     long crossed = 0;
     for (int n = 0; n < 100_000; n++) {
@@ -68,8 +69,19 @@ class CacheIsolationTest {
       }
       CachedAnswer answer =
           new CachedAnswer(
-              new byte[0], null, null, Operation.CHAT_COMPLETIONS, null, origin.toString(), null,
-              null, null, 0, 0, request.partition(), prompt);
+              new byte[0],
+              null,
+              null,
+              Operation.CHAT_COMPLETIONS,
+              null,
+              origin.toString(),
+              null,
+              null,
+              null,
+              0,
+              0,
+              request.partition(),
+              prompt);
       exact.put(request.exactKey(), answer);
       index.add(request.partition(), vector, answer, 0);
     }

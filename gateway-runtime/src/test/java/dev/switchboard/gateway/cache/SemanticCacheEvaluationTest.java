@@ -34,8 +34,8 @@ class SemanticCacheEvaluationTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String SCOPE = "tenant\nroute\nCHAT_COMPLETIONS\njson\nmock/model\nstable";
 
-  record Scored(String category, boolean same, boolean samePartition, float similarity,
-      boolean guardPasses) {
+  record Scored(
+      String category, boolean same, boolean samePartition, float similarity, boolean guardPasses) {
     boolean hit(double threshold, boolean guard) {
       return samePartition && similarity >= threshold && (!guard || guardPasses);
     }
@@ -133,16 +133,25 @@ class SemanticCacheEvaluationTest {
     StringBuilder md = new StringBuilder();
     Map<String, long[]> counts = new TreeMap<>();
     scored.forEach(s -> counts.computeIfAbsent(s.category(), k -> new long[1])[0]++);
-    md.append("pairs: ").append(scored.size()).append(' ').append(counts.entrySet().stream()
-        .map(e -> e.getKey() + "=" + e.getValue()[0]).toList()).append("\n\n");
-    md.append("| threshold | hit rate (repeats + paraphrases) | paraphrases | false-hit rate |"
-        + " false-hit rate without lexical guard |\n|---|---|---|---|---|\n");
+    md.append("pairs: ")
+        .append(scored.size())
+        .append(' ')
+        .append(counts.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()[0]).toList())
+        .append("\n\n");
+    md.append(
+        "| threshold | hit rate (repeats + paraphrases) | paraphrases | false-hit rate |"
+            + " false-hit rate without lexical guard |\n|---|---|---|---|---|\n");
     for (int i = 80; i <= 99; i++) {
       double t = i / 100.0;
-      md.append(String.format(Locale.ROOT, "| %.2f | %.1f %% | %.1f %% | %.2f %% | %.2f %% |%n",
-          t, 100 * hitRate(t, true),
-          100 * rate(s -> s.category().equals("paraphrase"), t, true),
-          100 * falseHitRate(t, true), 100 * falseHitRate(t, false)));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| %.2f | %.1f %% | %.1f %% | %.2f %% | %.2f %% |%n",
+              t,
+              100 * hitRate(t, true),
+              100 * rate(s -> s.category().equals("paraphrase"), t, true),
+              100 * falseHitRate(t, true),
+              100 * falseHitRate(t, false)));
     }
     double t = CacheSettings.DEFAULT_THRESHOLD;
     md.append("\nper category at the default threshold ").append(t).append(":\n\n");
@@ -150,8 +159,14 @@ class SemanticCacheEvaluationTest {
     for (String category : counts.keySet()) {
       List<Scored> of = scored.stream().filter(s -> s.category().equals(category)).toList();
       long hits = of.stream().filter(s -> s.hit(t, true)).count();
-      md.append(String.format(Locale.ROOT, "| %s | %s | %d / %d |%n", category,
-          of.get(0).same() ? "same" : "different", hits, of.size()));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %s | %d / %d |%n",
+              category,
+              of.get(0).same() ? "same" : "different",
+              hits,
+              of.size()));
     }
     Path out = Path.of("target", "semantic-cache-eval.md");
     Files.createDirectories(out.getParent());
