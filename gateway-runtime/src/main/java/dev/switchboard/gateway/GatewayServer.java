@@ -1,5 +1,6 @@
 package dev.switchboard.gateway;
 
+import dev.switchboard.gateway.cache.ResponseCache;
 import dev.switchboard.gateway.config.ConfigListener;
 import dev.switchboard.gateway.config.ConfigSource;
 import dev.switchboard.gateway.config.FileConfigSource;
@@ -73,6 +74,7 @@ public final class GatewayServer {
   private final UpstreamClients clients;
   private final ResilienceRegistry resilience;
   private final GatewayClock clock;
+  private final ResponseCache responseCache;
   private final AtomicInteger boundPort = new AtomicInteger();
   private String deploymentId;
   private long statsTimer = -1;
@@ -91,6 +93,9 @@ public final class GatewayServer {
     this.resilience =
         new ResilienceRegistry(
             vertx, clients, metrics.registry(), name -> state.keys().keyFor(name), clock);
+    // The embedding model loads on the first semantic lookup, not here: routes without a semantic
+    // cache never pay for it.
+    this.responseCache = ResponseCache.withBuiltinEmbedder(clock);
   }
 
   /** Starts a gateway with the config source the options select (Kubernetes or files). */
@@ -137,6 +142,7 @@ public final class GatewayServer {
         new LiveStats(
             STATS_WINDOW_MS, ROUTING_WINDOW_MS, ROUTING_STALE_AFTER_MS, clock::currentTimeMillis);
     statsTimer = clock.setPeriodic(ROUTING_REFRESH_MS, id -> stats.refreshRouting());
+    stats.cacheFigures(responseCache.stats()::snapshot);
     RequestLogWriter log = new RequestLogWriter();
     state.addReloadListener(metrics::configReload);
     state.addReloadListener(
@@ -214,7 +220,8 @@ public final class GatewayServer {
                 stats,
                 log,
                 () -> ThreadLocalRandom.current().nextDouble(),
-                consumerGate),
+                consumerGate,
+                responseCache),
             clock);
     InfoHandlers info = new InfoHandlers(state, metrics, stats, resilience::summary);
     int instances =
@@ -313,6 +320,7 @@ public final class GatewayServer {
         .eventually(
             () -> {
               resilience.close();
+              responseCache.close();
               clients.close();
               return stateStore == null ? Future.succeededFuture() : stateStore.close();
             });

@@ -187,17 +187,14 @@ class OperatorScenarioTest {
                   .get()
                   .extracting(Condition::getStatus)
                   .isEqualTo("True");
-              // Ready, but status does not claim the gateway enforces what it does not.
+              // Strategy, schedule, latencyObjective and the (per-replica) cache are enforced
+              // now, so the fixture's policy is fully enforced; status says so.
               assertThat(condition(policy.getStatus().getConditions(), "Enforced"))
                   .get()
                   .satisfies(
                       c -> {
-                        assertThat(c.getStatus()).isEqualTo("False");
-                        assertThat(c.getReason()).isEqualTo("FieldNotEnforced");
-                        // schedule and latencyObjective are enforced: only the cache is named.
-                        assertThat(c.getMessage())
-                            .contains("cache")
-                            .doesNotContain("schedule", "latencyObjective", "deterministic");
+                        assertThat(c.getStatus()).isEqualTo("True");
+                        assertThat(c.getReason()).isEqualTo("AllFieldsEnforced");
                       });
             });
     ProviderEndpoint openai = get(ProviderEndpoint.class, "openai-prod");

@@ -308,7 +308,10 @@ public record RoutingTable(
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record RateLimit(String key, Integer requestsPerMinute, Long tokensPerMinute) {}
 
-  /** Response caching. */
+  /**
+   * Response caching. {@code semanticMessages} is what the semantic cache embeds ({@code last-user}
+   * or {@code conversation}); {@code shared} puts the exact cache in the gateway's shared store.
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Cache(
       Boolean exactEnabled,
@@ -319,7 +322,9 @@ public record RoutingTable(
       Long semanticTtlMs,
       Integer semanticMaxEntries,
       String semanticEmbedder,
-      Double maxTemperature) {}
+      Double maxTemperature,
+      String semanticMessages,
+      Boolean shared) {}
 
   /** The deterministic-mode contract. */
   @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -36,7 +36,9 @@ public final class AccountStage implements Stage {
 
   /** Accounts one finished request (also the shadow copies, which have no exchange). */
   public void record(RequestContext ctx) {
-    if (ctx.usage() != null) {
+    if (ctx.servedFromCache()) {
+      ctx.costUsd(0.0); // usage is the original answer's; serving it again costs nothing
+    } else if (ctx.usage() != null) {
       // Priced when the answer is accounted: a price window in force then applies.
       ctx.costUsd(
           Pricing.costUsd(

@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.pipeline;
 
+import dev.switchboard.gateway.cache.ResponseCache;
 import dev.switchboard.gateway.consumer.ConsumerGate;
 import dev.switchboard.gateway.logging.RequestLogWriter;
 import dev.switchboard.gateway.metrics.GatewayMetrics;
@@ -32,7 +33,8 @@ public final class RequestPipeline {
       LiveStats stats,
       RequestLogWriter log,
       DoubleSupplier random,
-      ConsumerGate consumers) {
+      ConsumerGate consumers,
+      ResponseCache responseCache) {
     AccountStage account = new AccountStage(metrics, stats, log);
     return new Pipeline(
         List.of(
@@ -42,8 +44,10 @@ public final class RequestPipeline {
             new ResolveRouteStage(maxDeadlineMs),
             consumers.consumerStage(), // consumer models, limits, budget: 403, 429
             new AdmitStage(rateLimiter),
-            // (cache lookup, deterministic contract: milestone 2)
+            // (deterministic contract: milestone 2)
             new PlanStage(planner),
+            // After planning: the cache partition holds the resolved target and canary arm.
+            new CacheStage(responseCache, metrics),
             new ShadowStage(caller, state, random, account::record),
             new ExecuteStage(chain, caller, state),
             new AnswerStage()));

@@ -47,6 +47,10 @@ public final class RequestContext {
   private String loggedResponseBody;
   private long deadlineNanos;
   private Object needs;
+  private String cacheOutcome;
+  private Double cacheSimilarity;
+  private Double cacheSavedUsd;
+  private double cacheSavedMs;
 
   /** A request that starts now on {@code clock}. */
   public RequestContext(String requestId, Operation operation, GatewayClock clock) {
@@ -166,6 +170,44 @@ public final class RequestContext {
 
   public void needs(Object needs) {
     this.needs = needs;
+  }
+
+  /**
+   * The response cache's verdict ({@code hit}, {@code semantic}, {@code miss}, {@code bypass}), or
+   * null when the route does not cache.
+   */
+  public String cacheOutcome() {
+    return cacheOutcome;
+  }
+
+  /** The similarity of a semantic hit, else null. */
+  public Double cacheSimilarity() {
+    return cacheSimilarity;
+  }
+
+  public void cacheOutcome(String outcome, Double similarity) {
+    this.cacheOutcome = outcome;
+    this.cacheSimilarity = similarity;
+  }
+
+  /** Whether the answer came from the response cache (it then costs nothing). */
+  public boolean servedFromCache() {
+    return "hit".equals(cacheOutcome) || "semantic".equals(cacheOutcome);
+  }
+
+  /** What the cached answer cost when it was produced (saved by this hit), or null. */
+  public Double cacheSavedUsd() {
+    return cacheSavedUsd;
+  }
+
+  /** How long the cached answer took when it was produced (saved by this hit), 0 on a miss. */
+  public double cacheSavedMs() {
+    return cacheSavedMs;
+  }
+
+  public void cacheSaved(Double usd, double ms) {
+    this.cacheSavedUsd = usd;
+    this.cacheSavedMs = ms;
   }
 
   public String outcome() {

@@ -50,6 +50,7 @@ public final class LiveStats implements LiveFigures {
   private final LongSupplier clockMillis;
   private final Map<String, Deque<Sample>> byRoute = new ConcurrentHashMap<>();
   private final Map<String, Deque<Sample>> byTarget = new ConcurrentHashMap<>();
+  private volatile java.util.function.Supplier<Map<String, Object>> cache = Map::of;
 
   /** Routing figures per route, per target; replaced whole by each refresh. */
   private volatile Map<String, Map<String, TargetFigures>> routingTargets = Map.of();
@@ -94,6 +95,11 @@ public final class LiveStats implements LiveFigures {
     this.routingWindowMillis = routingWindowMillis;
     this.staleAfterMillis = staleAfterMillis;
     this.clockMillis = clockMillis;
+  }
+
+  /** The response cache's figures per route, served under {@code cache} in {@link #snapshot}. */
+  public void cacheFigures(java.util.function.Supplier<Map<String, Object>> figures) {
+    this.cache = figures;
   }
 
   /** Adds a finished request. Requests that never reached a route are not counted. */
@@ -258,6 +264,7 @@ public final class LiveStats implements LiveFigures {
             });
     doc.put("routes", routes);
     doc.put("targets", targets);
+    doc.put("cache", cache.get());
     return doc;
   }
 

@@ -246,7 +246,9 @@ public final class RoutingTableRenderer {
         semantic == null ? null : Durations.toMillisOrNull(semantic.getTtl()),
         semantic == null ? null : semantic.getMaxEntries(),
         semantic == null ? null : embedder(semantic.getEmbedder()),
-        cache.getMaxTemperature());
+        cache.getMaxTemperature(),
+        semantic == null ? null : semantic.getMessages(),
+        cache.getShared());
   }
 
   /** {@code builtin:NAME} or {@code provider:PROVIDER/MODEL}, the gateway's embedder notation. */

@@ -26,7 +26,17 @@ public final class UnenforcedFields {
   private static final List<Field<RoutingPolicySpec>> ROUTING_POLICY =
       List.of(
           new Field<>(
-              spec -> when(cacheEnabled(spec.getCache()), "cache is not served from (no caching)")),
+              spec ->
+                  when(
+                      cacheEnabled(spec.getCache())
+                          && Boolean.TRUE.equals(spec.getCache().getShared()),
+                      "cache.shared is not applied (each replica keeps its own exact cache)")),
+          new Field<>(
+              spec ->
+                  when(
+                      semanticWithProviderEmbedder(spec.getCache()),
+                      "cache.semantic.embedder.providerRef is not supported (only the exact cache"
+                          + " serves; use embedder.builtin)")),
           new Field<>(
               spec ->
                   when(
@@ -86,6 +96,14 @@ public final class UnenforcedFields {
         && ((cache.getExact() != null && Boolean.TRUE.equals(cache.getExact().getEnabled()))
             || (cache.getSemantic() != null
                 && Boolean.TRUE.equals(cache.getSemantic().getEnabled())));
+  }
+
+  private static boolean semanticWithProviderEmbedder(CacheSpec cache) {
+    return cache != null
+        && cache.getSemantic() != null
+        && Boolean.TRUE.equals(cache.getSemantic().getEnabled())
+        && cache.getSemantic().getEmbedder() != null
+        && cache.getSemantic().getEmbedder().getProviderRef() != null;
   }
 
   private static Optional<String> when(boolean set, String instead) {

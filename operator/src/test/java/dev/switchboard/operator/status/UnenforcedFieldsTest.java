@@ -25,10 +25,10 @@ class UnenforcedFieldsTest {
     RoutingPolicySpec spec = new RoutingPolicySpec();
     spec.setStrategy("weighted");
     spec.setRetry(new RetrySpec());
-    // Present but switched off, as the schema's defaults leave it: nothing is claimed.
+    // The gateway serves from the exact cache (issue 18): an enabled cache is enforced.
     CacheSpec cache = new CacheSpec();
     ExactCache exact = new ExactCache();
-    exact.setEnabled(false);
+    exact.setEnabled(true);
     cache.setExact(exact);
     spec.setCache(cache);
     Deterministic deterministic = new Deterministic();
@@ -54,6 +54,7 @@ class UnenforcedFieldsTest {
     ExactCache exact = new ExactCache();
     exact.setEnabled(true);
     cache.setExact(exact);
+    cache.setShared(true); // the cache itself is enforced; only the shared store is not
     spec.setCache(cache);
     Deterministic deterministic = new Deterministic();
     deterministic.setEnabled(true);
@@ -64,13 +65,14 @@ class UnenforcedFieldsTest {
 
     // Strategy, schedule and latencyObjective are enforced since the cost-observation loop.
     assertThat(notEnforced).hasSize(3);
-    assertThat(String.join(" ", notEnforced)).contains("cache", "deterministic", "driftCheck");
+    assertThat(String.join(" ", notEnforced))
+        .contains("cache.shared", "deterministic", "driftCheck");
     assertThat(String.join(" ", notEnforced))
         .doesNotContain("strategy", "schedule", "latencyObjective");
     Conditions.Desired condition = UnenforcedFields.condition(notEnforced);
     assertThat(condition.status()).isFalse();
     assertThat(condition.reason()).isEqualTo("FieldNotEnforced");
-    assertThat(condition.message()).contains("cache is not served from");
+    assertThat(condition.message()).contains("cache.shared is not applied");
   }
 
   @Test
