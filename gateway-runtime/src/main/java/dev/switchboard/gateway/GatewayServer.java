@@ -3,7 +3,11 @@ package dev.switchboard.gateway;
 import dev.switchboard.gateway.config.ConfigSource;
 import dev.switchboard.gateway.config.FileConfigSource;
 import dev.switchboard.gateway.config.kubernetes.KubernetesConfigSource;
+import dev.switchboard.gateway.frontdoor.ResponsesFrontDoor;
 import dev.switchboard.gateway.http.GatewayRouter;
+import dev.switchboard.gateway.http.ResponsesStateHandler;
+import dev.switchboard.gateway.responses.LocalResponseLocations;
+import dev.switchboard.gateway.responses.ResponseLocations;
 import dev.switchboard.gateway.http.InfoHandlers;
 import dev.switchboard.gateway.http.ProxyHandler;
 import dev.switchboard.gateway.logging.RequestLogWriter;
@@ -155,6 +159,11 @@ public final class GatewayServer {
                 () -> ThreadLocalRandom.current().nextDouble()),
             clock);
     InfoHandlers info = new InfoHandlers(state, metrics, stats, resilience::summary);
+    // Which provider produced each Responses API response id: this replica's memory.
+    ResponseLocations responseLocations = new LocalResponseLocations(clock);
+    ResponsesFrontDoor responses = new ResponsesFrontDoor(responseLocations);
+    ResponsesStateHandler responsesState =
+        new ResponsesStateHandler(state, clients, responseLocations);
     int instances =
         options.port() == 0 ? 1 : Math.max(1, Runtime.getRuntime().availableProcessors());
     HttpServerOptions publicOptions = publicServerOptions(options);
@@ -172,7 +181,16 @@ public final class GatewayServer {
         .compose(
             v ->
                 vertx.deployVerticle(
-                    () -> new HttpVerticle(options, publicOptions, guard, proxy, info, boundPort),
+                    () ->
+                        new HttpVerticle(
+                            options,
+                            publicOptions,
+                            guard,
+                            proxy,
+                            info,
+                            boundPort,
+                            responses,
+                            responsesState),
                     new DeploymentOptions().setInstances(instances)))
         .compose(
             id -> {
@@ -247,6 +265,8 @@ public final class GatewayServer {
     private final ProxyHandler proxy;
     private final InfoHandlers info;
     private final AtomicInteger boundPort;
+    private final ResponsesFrontDoor responses;
+    private final ResponsesStateHandler responsesState;
 
     HttpVerticle(
         GatewayOptions options,
@@ -254,7 +274,11 @@ public final class GatewayServer {
         ConnectionGuard guard,
         ProxyHandler proxy,
         InfoHandlers info,
-        AtomicInteger boundPort) {
+        AtomicInteger boundPort,
+        ResponsesFrontDoor responses,
+        ResponsesStateHandler responsesState) {
+      this.responses = responses;
+      this.responsesState = responsesState;
       this.options = options;
       this.serverOptions = serverOptions;
       this.guard = guard;
@@ -267,7 +291,15 @@ public final class GatewayServer {
     public Future<?> start() {
       HttpServer server = vertx.createHttpServer(new HttpServerOptions(serverOptions));
       return guard
-          .install(server, GatewayRouter.create(vertx, proxy, info, options.maxBodyBytes()))
+          .install(
+              server,
+              GatewayRouter.create(
+                  vertx,
+                  proxy,
+                  info,
+                  options.maxBodyBytes(),
+                  responses,
+                  responsesState))
           .listen()
           .onSuccess(s -> boundPort.set(s.actualPort()));
     }
