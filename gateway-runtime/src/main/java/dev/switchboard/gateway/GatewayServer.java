@@ -5,11 +5,9 @@ import dev.switchboard.gateway.config.FileConfigSource;
 import dev.switchboard.gateway.config.kubernetes.KubernetesConfigSource;
 import dev.switchboard.gateway.frontdoor.ResponsesFrontDoor;
 import dev.switchboard.gateway.http.GatewayRouter;
-import dev.switchboard.gateway.http.ResponsesStateHandler;
-import dev.switchboard.gateway.responses.LocalResponseLocations;
-import dev.switchboard.gateway.responses.ResponseLocations;
 import dev.switchboard.gateway.http.InfoHandlers;
 import dev.switchboard.gateway.http.ProxyHandler;
+import dev.switchboard.gateway.http.ResponsesStateHandler;
 import dev.switchboard.gateway.logging.RequestLogWriter;
 import dev.switchboard.gateway.metrics.GatewayMetrics;
 import dev.switchboard.gateway.pipeline.RequestPipeline;
@@ -17,6 +15,8 @@ import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.resilience.FailoverChain;
 import dev.switchboard.gateway.resilience.RequestDeadline;
 import dev.switchboard.gateway.resilience.ResilienceRegistry;
+import dev.switchboard.gateway.responses.LocalResponseLocations;
+import dev.switchboard.gateway.responses.ResponseLocations;
 import dev.switchboard.gateway.routing.RoutingState;
 import dev.switchboard.gateway.routing.strategy.AttemptPlanner;
 import dev.switchboard.gateway.server.AdminServer;
@@ -294,12 +294,7 @@ public final class GatewayServer {
           .install(
               server,
               GatewayRouter.create(
-                  vertx,
-                  proxy,
-                  info,
-                  options.maxBodyBytes(),
-                  responses,
-                  responsesState))
+                  vertx, proxy, info, options.maxBodyBytes(), responses, responsesState))
           .listen()
           .onSuccess(s -> boundPort.set(s.actualPort()));
     }

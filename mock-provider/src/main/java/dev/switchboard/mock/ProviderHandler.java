@@ -117,7 +117,8 @@ final class ProviderHandler {
             true,
             true,
             body ->
-                body.getValue("input") instanceof String || body.getValue("input") instanceof JsonArray
+                body.getValue("input") instanceof String
+                        || body.getValue("input") instanceof JsonArray
                     ? null
                     : new BadRequest(
                         "Missing required parameter: 'input'.",

@@ -55,8 +55,8 @@ public enum ProviderKind {
 
   /**
    * Whether the preset's API serves the OpenAI Responses API ({@code /responses}) itself, so the
-   * gateway passes Responses requests through (OpenAI, Azure OpenAI). Every other preset only speaks
-   * chat completions and is bridged (see docs/REQUEST-PIPELINE.md).
+   * gateway passes Responses requests through (OpenAI, Azure OpenAI). Every other preset only
+   * speaks chat completions and is bridged (see docs/REQUEST-PIPELINE.md).
    */
   public boolean speaksResponses() {
     return this == OPENAI || this == AZURE_OPENAI;

@@ -23,9 +23,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * The official {@code openai} npm SDK, run with node, against the local stack: a non-streamed and a
  * streamed completion and a typed 404; and the Responses API through the same SDK and the Vercel AI
- * SDK, passed through (OpenAI and Azure targets), bridged (after failover to the chat-only
- * target). The SDK is installed from the npm registry into {@code
- * target/npm-client} by the test itself (pinned in {@code src/test/resources/npm-client}).
+ * SDK, passed through (OpenAI and Azure targets), bridged (after failover to the chat-only target).
+ * The SDK is installed from the npm registry into {@code target/npm-client} by the test itself
+ * (pinned in {@code src/test/resources/npm-client}).
  */
 // The Responses test fails the primary on purpose, which opens its breaker: it runs last.
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -103,7 +103,8 @@ class NpmOpenAiSdkIT {
     assertThat(native_.at("/stream/first").asText()).isEqualTo("response.created");
     assertThat(native_.at("/stream/last").asText()).isEqualTo("response.completed");
     assertThat(native_.at("/stream/text").asText()).contains("stream responses from node");
-    assertThat(native_.at("/stream/deltas").asText()).isEqualTo(native_.at("/stream/text").asText());
+    assertThat(native_.at("/stream/deltas").asText())
+        .isEqualTo(native_.at("/stream/text").asText());
     assertThat(native_.at("/stream/usage/output_tokens").asInt()).isPositive();
     assertThat(native_.at("/generateText/text").asText()).contains("vercel generateText");
     assertThat(native_.at("/streamText/toolCalls/0/name").asText()).isEqualTo("lookup");
@@ -122,7 +123,9 @@ class NpmOpenAiSdkIT {
       JsonNode bridged = responses("chat-default");
       assertThat(bridged.at("/create/text").asText())
           .isEqualTo("Echo from llama-3.1-8b-instruct: responses from node");
-      assertThat(bridged.at("/create/id").asText()).startsWith("resp_").doesNotStartWith("resp_mock");
+      assertThat(bridged.at("/create/id").asText())
+          .startsWith("resp_")
+          .doesNotStartWith("resp_mock");
       assertThat(bridged.at("/stream/last").asText()).isEqualTo("response.completed");
       assertThat(bridged.at("/stream/text").asText()).contains("stream responses from node");
       assertThat(bridged.at("/stream/deltas").asText())

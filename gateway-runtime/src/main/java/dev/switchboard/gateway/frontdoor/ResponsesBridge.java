@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Set;
 
 /**
- * Translates a Responses API request into the internal chat-completions form, for targets that
- * only speak chat completions: {@code instructions} and {@code input} (text, images, {@code
+ * Translates a Responses API request into the internal chat-completions form, for targets that only
+ * speak chat completions: {@code instructions} and {@code input} (text, images, {@code
  * function_call} and {@code function_call_output} items) become {@code messages}; function tools,
  * {@code tool_choice}, {@code text.format} (json_schema, json_object), {@code reasoning.effort},
  * {@code max_output_tokens}, sampling and streaming (with usage) carry over. What chat completions
@@ -32,9 +32,9 @@ final class ResponsesBridge {
   record Problem(String message, String param) {}
 
   /**
-   * Why {@code request} cannot be served through chat completions, or null when it can. Storage
-   * and follow-ups need the provider that keeps responses; hosted tools, file inputs, item
-   * references, prompts and background mode have no chat-completions equivalent.
+   * Why {@code request} cannot be served through chat completions, or null when it can. Storage and
+   * follow-ups need the provider that keeps responses; hosted tools, file inputs, item references,
+   * prompts and background mode have no chat-completions equivalent.
    */
   static Problem problem(ObjectNode request) {
     if (textValue(request.get("previous_response_id")) != null) {

@@ -92,7 +92,8 @@ public final class ResponsesFrontDoor extends OpenAiFrontDoor {
 
   /**
    * A Responses stream always reports usage in its last event; the chat form of a bridged stream
-   * asks for it ({@link ResponsesBridge}), and the chat usage chunk is the gateway's, never relayed.
+   * asks for it ({@link ResponsesBridge}), and the chat usage chunk is the gateway's, never
+   * relayed.
    */
   @Override
   public boolean askForUsage(ObjectNode request) {

@@ -9,8 +9,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Builds the Responses API objects of a bridged answer: the {@code Response} envelope (echoing the
- * request's settings as OpenAI does), its output items and usage. Shared by the JSON answer and
- * the stream encoder, so both describe a response the same way.
+ * request's settings as OpenAI does), its output items and usage. Shared by the JSON answer and the
+ * stream encoder, so both describe a response the same way.
  */
 final class ResponsesObjects {
 
@@ -74,7 +74,8 @@ final class ResponsesObjects {
       response.set("user", user);
     }
     JsonNode metadata = request.get("metadata");
-    response.set("metadata", metadata != null && metadata.isObject() ? metadata : NODES.objectNode());
+    response.set(
+        "metadata", metadata != null && metadata.isObject() ? metadata : NODES.objectNode());
     return response;
   }
 

@@ -15,10 +15,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.function.BiConsumer;
 
 /**
- * The two stream encoders of the Responses front door: {@link PassThrough} relays a Responses-native
- * provider's events (adding the {@code event:} line), {@link Bridged} writes the Responses event
- * sequence for a chat-completions stream. Both end a failed stream with exactly one {@code error}
- * event and tell the front door which response id the stream produced.
+ * The two stream encoders of the Responses front door: {@link PassThrough} relays a
+ * Responses-native provider's events (adding the {@code event:} line), {@link Bridged} writes the
+ * Responses event sequence for a chat-completions stream. Both end a failed stream with exactly one
+ * {@code error} event and tell the front door which response id the stream produced.
  */
 final class ResponsesStreamEncoders {
 

@@ -179,8 +179,7 @@ public final class ResponsesStateHandler {
               String type = resp.getHeader(HttpHeaders.CONTENT_TYPE);
               rc.response()
                   .setStatusCode(resp.statusCode())
-                  .putHeader(
-                      HttpHeaders.CONTENT_TYPE, type == null ? "application/json" : type)
+                  .putHeader(HttpHeaders.CONTENT_TYPE, type == null ? "application/json" : type)
                   .end(Buffer.buffer(scrubber.scrub(body.toString())));
             });
   }

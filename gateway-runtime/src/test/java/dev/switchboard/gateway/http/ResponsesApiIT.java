@@ -307,12 +307,12 @@ class ResponsesApiIT {
 
   @Test
   void aFollowUpIsPinnedToTheProviderThatStoredThePreviousResponse() throws Exception {
-    String id = JSON.readTree(post("{\"model\":\"native\",\"input\":\"One\"}").body()).path("id").asText();
+    String id =
+        JSON.readTree(post("{\"model\":\"native\",\"input\":\"One\"}").body()).path("id").asText();
 
     // "mixed" would try the chat-only target first; the follow-up must go to OpenAI.
     HttpResponse<String> followUp =
-        post(
-            "{\"model\":\"mixed\",\"input\":\"Two\",\"previous_response_id\":\"" + id + "\"}");
+        post("{\"model\":\"mixed\",\"input\":\"Two\",\"previous_response_id\":\"" + id + "\"}");
 
     assertThat(followUp.statusCode()).isEqualTo(200);
     assertThat(last().path()).isEqualTo("/v1/responses");
@@ -374,7 +374,9 @@ class ResponsesApiIT {
   @Test
   void storedResponsesAreRetrievedListedAndDeletedAtTheirProvider() throws Exception {
     String id =
-        JSON.readTree(post("{\"model\":\"azure\",\"input\":\"Keep me\"}").body()).path("id").asText();
+        JSON.readTree(post("{\"model\":\"azure\",\"input\":\"Keep me\"}").body())
+            .path("id")
+            .asText();
 
     HttpResponse<String> got = gateway.get("/v1/responses/" + id);
     assertThat(got.statusCode()).isEqualTo(200);
@@ -384,7 +386,14 @@ class ResponsesApiIT {
 
     HttpResponse<String> items = gateway.get("/v1/responses/" + id + "/input_items");
     assertThat(items.statusCode()).isEqualTo(200);
-    assertThat(JSON.readTree(items.body()).path("data").path(0).path("content").path(0).path("text").asText())
+    assertThat(
+            JSON.readTree(items.body())
+                .path("data")
+                .path(0)
+                .path("content")
+                .path(0)
+                .path("text")
+                .asText())
         .isEqualTo("Keep me");
 
     HttpResponse<String> cancel = gateway.post("/v1/responses/" + id + "/cancel", "{}");
@@ -411,7 +420,10 @@ class ResponsesApiIT {
   void aStreamThatFailsAfterItStartedEndsWithExactlyOneErrorEvent() throws Exception {
     for (String model : List.of("erroring", "native-erroring")) {
       HttpResponse<String> answer =
-          post("{\"model\":\"" + model + "\",\"input\":\"one two three four five six\",\"stream\":true}");
+          post(
+              "{\"model\":\""
+                  + model
+                  + "\",\"input\":\"one two three four five six\",\"stream\":true}");
 
       assertThat(answer.statusCode()).as(model).isEqualTo(200);
       assertThat(OpenAiWireFormat.responsesStreamProblems(answer.body())).as(model).isEmpty();
@@ -465,7 +477,8 @@ class ResponsesApiIT {
                 .responses()
                 .createStreaming(
                     ResponseCreateParams.builder().model(model).input("Hi stream").build())) {
-          for (ResponseStreamEvent event : (Iterable<ResponseStreamEvent>) stream.stream()::iterator) {
+          for (ResponseStreamEvent event :
+              (Iterable<ResponseStreamEvent>) stream.stream()::iterator) {
             event.validate();
             event.outputTextDelta().ifPresent(d -> text.append(d.delta()));
             completed |= event.completed().isPresent();

@@ -296,7 +296,9 @@ class FaultMatrixIT {
 
   private static CompletableFuture<Outcome.Verdict> sendResponses(String model, boolean stream) {
     String body =
-        "{\"model\":\"" + model + "\",\"input\":\"Hello from the fault matrix\",\"stream\":"
+        "{\"model\":\""
+            + model
+            + "\",\"input\":\"Hello from the fault matrix\",\"stream\":"
             + stream
             + "}";
     HttpRequest request =

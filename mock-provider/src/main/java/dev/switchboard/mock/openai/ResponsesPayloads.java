@@ -101,7 +101,8 @@ public final class ResponsesPayloads {
       JsonObject item = items.get(i);
       String itemId = item.getString("id");
       if ("message".equals(item.getString("type"))) {
-        JsonObject opened = item.copy().put("status", "in_progress").put("content", new JsonArray());
+        JsonObject opened =
+            item.copy().put("status", "in_progress").put("content", new JsonArray());
         events.add(
             event(
                 seq,
@@ -110,9 +111,7 @@ public final class ResponsesPayloads {
         JsonObject part = item.getJsonArray("content").getJsonObject(0);
         boolean refusal = "refusal".equals(part.getString("type"));
         JsonObject emptyPart =
-            refusal
-                ? new JsonObject().put("type", "refusal").put("refusal", "")
-                : outputText("");
+            refusal ? new JsonObject().put("type", "refusal").put("refusal", "") : outputText("");
         events.add(
             event(
                 seq,
@@ -124,10 +123,7 @@ public final class ResponsesPayloads {
             delta.put("logprobs", new JsonArray());
           }
           events.add(
-              event(
-                  seq,
-                  refusal ? "response.refusal.delta" : "response.output_text.delta",
-                  delta));
+              event(seq, refusal ? "response.refusal.delta" : "response.output_text.delta", delta));
         }
         String all = refusal ? part.getString("refusal") : part.getString("text");
         JsonObject done = located(itemId, i).put("content_index", 0);
@@ -279,9 +275,7 @@ public final class ResponsesPayloads {
           .put(
               "incomplete_details",
               new JsonObject()
-                  .put(
-                      "reason",
-                      "length".equals(finish) ? "max_output_tokens" : "content_filter"));
+                  .put("reason", "length".equals(finish) ? "max_output_tokens" : "content_filter"));
     } else {
       response.put("status", "completed");
     }
@@ -289,7 +283,9 @@ public final class ResponsesPayloads {
         "usage",
         new JsonObject()
             .put("input_tokens", answer.promptTokens())
-            .put("input_tokens_details", new JsonObject().put("cached_tokens", answer.cachedTokens()))
+            .put(
+                "input_tokens_details",
+                new JsonObject().put("cached_tokens", answer.cachedTokens()))
             .put("output_tokens", answer.completionTokens())
             .put("output_tokens_details", new JsonObject().put("reasoning_tokens", 0))
             .put("total_tokens", answer.promptTokens() + answer.completionTokens()));

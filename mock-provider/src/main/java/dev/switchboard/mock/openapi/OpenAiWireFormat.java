@@ -178,8 +178,8 @@ public final class OpenAiWireFormat {
   /**
    * Problems of a Responses API stream: each event valid ({@link Body#RESPONSE_STREAM_EVENT}, its
    * {@code event:} name equal to its {@code type}), sequence numbers 0, 1, 2, …, every item opened
-   * ({@code output_item.added}) before its deltas and done before the end, output indexes in
-   * order, and exactly one terminal event last: {@code response.completed}/{@code incomplete} (its
+   * ({@code output_item.added}) before its deltas and done before the end, output indexes in order,
+   * and exactly one terminal event last: {@code response.completed}/{@code incomplete} (its
    * Response valid and carrying usage) or {@code error}/{@code response.failed}. Empty when valid.
    */
   public static List<String> responsesStreamProblems(String sseBody) {

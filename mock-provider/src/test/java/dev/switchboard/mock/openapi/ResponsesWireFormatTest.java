@@ -37,7 +37,8 @@ class ResponsesWireFormatTest {
       ChatAnswer answer = answer(request);
       String json = ResponsesPayloads.response("resp_1", 1, "m", request, answer).encode();
       assertThat(OpenAiWireFormat.problems(OpenAiWireFormat.Body.RESPONSE, json)).isEmpty();
-      String sse = String.join("", ResponsesPayloads.streamEvents("resp_1", 1, "m", request, answer));
+      String sse =
+          String.join("", ResponsesPayloads.streamEvents("resp_1", 1, "m", request, answer));
       assertThat(OpenAiWireFormat.responsesStreamProblems(sse)).isEmpty();
     }
   }
