@@ -9,9 +9,11 @@ import dev.switchboard.gateway.consumer.ConsumerAccess;
 import dev.switchboard.gateway.consumer.ConsumerGate;
 import dev.switchboard.gateway.consumer.ConsumerLimiter;
 import dev.switchboard.gateway.consumer.ConsumerMetrics;
+import dev.switchboard.gateway.frontdoor.ResponsesFrontDoor;
 import dev.switchboard.gateway.http.GatewayRouter;
 import dev.switchboard.gateway.http.InfoHandlers;
 import dev.switchboard.gateway.http.ProxyHandler;
+import dev.switchboard.gateway.http.ResponsesStateHandler;
 import dev.switchboard.gateway.logging.RequestLogWriter;
 import dev.switchboard.gateway.metrics.GatewayMetrics;
 import dev.switchboard.gateway.pipeline.RequestPipeline;
@@ -19,6 +21,8 @@ import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.resilience.FailoverChain;
 import dev.switchboard.gateway.resilience.RequestDeadline;
 import dev.switchboard.gateway.resilience.ResilienceRegistry;
+import dev.switchboard.gateway.responses.LocalResponseLocations;
+import dev.switchboard.gateway.responses.ResponseLocations;
 import dev.switchboard.gateway.routing.RoutingState;
 import dev.switchboard.gateway.routing.strategy.AttemptPlanner;
 import dev.switchboard.gateway.server.AdminServer;
@@ -224,6 +228,11 @@ public final class GatewayServer {
                 responseCache),
             clock);
     InfoHandlers info = new InfoHandlers(state, metrics, stats, resilience::summary);
+    // Which provider produced each Responses API response id: this replica's memory.
+    ResponseLocations responseLocations = new LocalResponseLocations(clock);
+    ResponsesFrontDoor responses = new ResponsesFrontDoor(responseLocations);
+    ResponsesStateHandler responsesState =
+        new ResponsesStateHandler(state, clients, responseLocations);
     int instances =
         options.port() == 0 ? 1 : Math.max(1, Runtime.getRuntime().availableProcessors());
     HttpServerOptions publicOptions = publicServerOptions(options);
@@ -259,7 +268,16 @@ public final class GatewayServer {
         .compose(
             v ->
                 vertx.deployVerticle(
-                    () -> new HttpVerticle(options, publicOptions, guard, proxy, info, boundPort),
+                    () ->
+                        new HttpVerticle(
+                            options,
+                            publicOptions,
+                            guard,
+                            proxy,
+                            info,
+                            boundPort,
+                            responses,
+                            responsesState),
                     new DeploymentOptions().setInstances(instances)))
         .compose(
             id -> {
@@ -348,6 +366,8 @@ public final class GatewayServer {
     private final ProxyHandler proxy;
     private final InfoHandlers info;
     private final AtomicInteger boundPort;
+    private final ResponsesFrontDoor responses;
+    private final ResponsesStateHandler responsesState;
 
     HttpVerticle(
         GatewayOptions options,
@@ -355,7 +375,11 @@ public final class GatewayServer {
         ConnectionGuard guard,
         ProxyHandler proxy,
         InfoHandlers info,
-        AtomicInteger boundPort) {
+        AtomicInteger boundPort,
+        ResponsesFrontDoor responses,
+        ResponsesStateHandler responsesState) {
+      this.responses = responses;
+      this.responsesState = responsesState;
       this.options = options;
       this.serverOptions = serverOptions;
       this.guard = guard;
@@ -368,7 +392,10 @@ public final class GatewayServer {
     public Future<?> start() {
       HttpServer server = vertx.createHttpServer(new HttpServerOptions(serverOptions));
       return guard
-          .install(server, GatewayRouter.create(vertx, proxy, info, options.maxBodyBytes()))
+          .install(
+              server,
+              GatewayRouter.create(
+                  vertx, proxy, info, options.maxBodyBytes(), responses, responsesState))
           .listen()
           .onSuccess(s -> boundPort.set(s.actualPort()));
     }

@@ -91,7 +91,28 @@ final class AnswerWriter {
     }
   }
 
+  /** What a stream that fails server-side ends with: given the message and the events sent. */
+  @FunctionalInterface
+  interface ErrorEvent {
+    String of(String message, int eventsSent);
+  }
+
+  /** OpenAI chat's mid-stream failure: a {@code data:} event with an {@code error} object. */
+  private static final ErrorEvent CHAT_ERROR =
+      (message, sent) ->
+          OpenAiPayloads.event(OpenAiPayloads.error(message, "server_error", null, null));
+
   void stream(RoutingContext ctx, List<String> events, long intervalMs, FaultSpec fault) {
+    stream(ctx, events, intervalMs, fault, CHAT_ERROR);
+  }
+
+  /** As above, ending a failing stream with {@code errorEvent} (the API's own error event). */
+  void stream(
+      RoutingContext ctx,
+      List<String> events,
+      long intervalMs,
+      FaultSpec fault,
+      ErrorEvent errorEvent) {
     HttpServerResponse res =
         ctx.response()
             .setChunked(true)
@@ -110,7 +131,7 @@ final class AnswerWriter {
     } else if (fault.streamErrorAfterEvents() != null) {
       limit = Math.min(beforeDone, fault.streamErrorAfterEvents());
     }
-    new StreamWriter(ctx.request(), res, events, limit, intervalMs, fault).writeFrom(0);
+    new StreamWriter(ctx.request(), res, events, limit, intervalMs, fault, errorEvent).writeFrom(0);
   }
 
   /** Writes events one by one, honouring the interval and back-pressure, then ends per fault. */
@@ -121,6 +142,7 @@ final class AnswerWriter {
     private final int limit;
     private final long intervalMs;
     private final FaultSpec fault;
+    private final ErrorEvent errorEvent;
 
     StreamWriter(
         HttpServerRequest req,
@@ -128,7 +150,9 @@ final class AnswerWriter {
         List<String> events,
         int limit,
         long intervalMs,
-        FaultSpec fault) {
+        FaultSpec fault,
+        ErrorEvent errorEvent) {
+      this.errorEvent = errorEvent;
       this.req = req;
       this.res = res;
       this.events = events;
@@ -179,7 +203,7 @@ final class AnswerWriter {
         if (fault.echoAuth()) {
           message = message + " Request received with " + ErrorReplies.receivedCredentials(req);
         }
-        res.end(OpenAiPayloads.event(OpenAiPayloads.error(message, "server_error", null, null)));
+        res.end(errorEvent.of(message, limit));
       } else {
         res.end();
       }

@@ -5,5 +5,10 @@ enum ApiShape {
   /** {@code /v1/...} with {@code Authorization: Bearer}. */
   OPENAI,
   /** {@code /openai/deployments/{deployment}/...?api-version=} with {@code api-key}. */
-  AZURE
+  AZURE,
+  /**
+   * Azure OpenAI's v1 GA surface ({@code /openai/v1/...}, where the Responses API lives): {@code
+   * api-key}, the deployment named in the body's {@code model}, no {@code api-version}.
+   */
+  AZURE_V1
 }

@@ -4,6 +4,7 @@ import dev.switchboard.mock.fault.FaultRules;
 import dev.switchboard.mock.fault.FaultSpec;
 import dev.switchboard.mock.openai.ChatAnswer;
 import dev.switchboard.mock.openai.OpenAiPayloads;
+import dev.switchboard.mock.openai.ResponsesPayloads;
 import dev.switchboard.mock.record.AttemptStats;
 import dev.switchboard.mock.record.RequestRecord;
 import io.vertx.core.MultiMap;
@@ -81,7 +82,170 @@ final class ProviderHandler {
     router
         .post("/openai/deployments/:deployment/embeddings")
         .handler(ctx -> embeddings(ctx, ApiShape.AZURE));
+    // The Responses API: OpenAI's path and Azure's v1 GA path (deployment in the body's model).
+    router.post("/v1/responses").handler(ctx -> responses(ctx, ApiShape.OPENAI));
+    router.post("/openai/v1/responses").handler(ctx -> responses(ctx, ApiShape.AZURE_V1));
+    for (String prefix : List.of("/v1/responses/", "/openai/v1/responses/")) {
+      ApiShape shape = prefix.startsWith("/openai") ? ApiShape.AZURE_V1 : ApiShape.OPENAI;
+      router.get(prefix + ":id").handler(ctx -> storedResponse(ctx, shape, "retrieve"));
+      router.delete(prefix + ":id").handler(ctx -> storedResponse(ctx, shape, "delete"));
+      router
+          .get(prefix + ":id/input_items")
+          .handler(ctx -> storedResponse(ctx, shape, "input_items"));
+      router.post(prefix + ":id/cancel").handler(ctx -> storedResponse(ctx, shape, "cancel"));
+    }
     router.route().failureHandler(ProviderHandler::failure);
+  }
+
+  // ----------------------------------------------------------------------------- responses
+
+  /** Stored responses ({@code store} not false), the oldest dropped beyond a small bound. */
+  private final Map<String, JsonObject[]> storedResponses =
+      java.util.Collections.synchronizedMap(
+          new LinkedHashMap<>() {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, JsonObject[]> eldest) {
+              return size() > 1_000;
+            }
+          });
+
+  private void responses(RoutingContext ctx, ApiShape api) {
+    Admitted a =
+        admit(
+            ctx,
+            api,
+            true,
+            true,
+            body ->
+                body.getValue("input") instanceof String
+                        || body.getValue("input") instanceof JsonArray
+                    ? null
+                    : new BadRequest(
+                        "Missing required parameter: 'input'.",
+                        "input",
+                        "missing_required_parameter"));
+    if (a == null) {
+      return;
+    }
+    JsonObject request = a.body();
+    Object previous = request.getValue("previous_response_id");
+    if (previous instanceof String id && !storedResponses.containsKey(id)) {
+      ErrorReplies.send(
+          ctx,
+          400,
+          OpenAiPayloads.error(
+              "Previous response with id '" + id + "' not found.",
+              "invalid_request_error",
+              "previous_response_id",
+              "previous_response_not_found"),
+          Map.of());
+      return;
+    }
+    afterDelay(
+        ctx,
+        a.fault(),
+        () -> {
+          if (answerFault(ctx, api, a)) {
+            return;
+          }
+          int forcedPieces = parseInt(ctx.request().getHeader(MockProvider.STREAM_CHUNKS_HEADER));
+          if (forcedPieces == 0 && a.fault().completionPieces() != null) {
+            forcedPieces = a.fault().completionPieces();
+          }
+          ChatAnswer answer =
+              ChatAnswer.of(
+                      ResponsesPayloads.chatView(request),
+                      a.echoedModel(),
+                      a.fault().refusal(),
+                      forcedPieces)
+                  .withUsage(a.fault().promptTokens(), a.fault().cachedTokens());
+          String id = "resp_mock" + Long.toHexString(ids.incrementAndGet());
+          long created = System.currentTimeMillis() / 1000;
+          JsonObject response =
+              ResponsesPayloads.response(id, created, a.echoedModel(), request, answer);
+          if (!Boolean.FALSE.equals(request.getValue("store"))) {
+            storedResponses.put(id, new JsonObject[] {response, request});
+          }
+          if (Boolean.TRUE.equals(request.getValue("stream"))) {
+            List<String> events =
+                ResponsesPayloads.streamEvents(id, created, a.echoedModel(), request, answer);
+            writer.stream(
+                ctx,
+                events,
+                intervalMs(ctx, a.fault()),
+                a.fault(),
+                (message, sent) -> ResponsesPayloads.errorEvent(message, sent));
+          } else {
+            writer.sendJson(ctx, response.encode(), a.fault());
+          }
+        });
+  }
+
+  /** The stored-response endpoints: retrieve, delete, input items, cancel. */
+  private void storedResponse(RoutingContext ctx, ApiShape api, String action) {
+    Admitted a = admit(ctx, api, false, true, null);
+    if (a == null) {
+      return;
+    }
+    String id = ctx.pathParam("id");
+    JsonObject[] stored = storedResponses.get(id);
+    if (stored == null) {
+      ErrorReplies.send(
+          ctx,
+          404,
+          OpenAiPayloads.error(
+              "No response found with id '" + id + "'.", "invalid_request_error", null, null),
+          Map.of());
+      return;
+    }
+    switch (action) {
+      case "delete" -> {
+        storedResponses.remove(id);
+        writer.sendJson(
+            ctx,
+            new JsonObject().put("id", id).put("object", "response").put("deleted", true).encode(),
+            FaultSpec.NONE);
+      }
+      case "input_items" -> {
+        JsonArray data = new JsonArray();
+        Object input = stored[1].getValue("input");
+        if (input instanceof String text) {
+          data.add(
+              new JsonObject()
+                  .put("id", "msg_in" + id.substring(id.indexOf('_') + 1))
+                  .put("type", "message")
+                  .put("role", "user")
+                  .put("status", "completed")
+                  .put(
+                      "content",
+                      new JsonArray()
+                          .add(new JsonObject().put("type", "input_text").put("text", text))));
+        } else if (input instanceof JsonArray items) {
+          items.forEach(data::add);
+        }
+        writer.sendJson(
+            ctx,
+            new JsonObject()
+                .put("object", "list")
+                .put("data", data)
+                .put("first_id", data.isEmpty() ? null : data.getJsonObject(0).getValue("id"))
+                .put("last_id", null)
+                .put("has_more", false)
+                .encode(),
+            FaultSpec.NONE);
+      }
+      case "cancel" ->
+          ErrorReplies.send(
+              ctx,
+              400,
+              OpenAiPayloads.error(
+                  "Only responses created with background mode can be cancelled.",
+                  "invalid_request_error",
+                  null,
+                  null),
+              Map.of());
+      default -> writer.sendJson(ctx, stored[0].encode(), FaultSpec.NONE);
+    }
   }
 
   /**
@@ -359,6 +523,7 @@ final class ProviderHandler {
     String presented = presentedKey(req, api);
     boolean accepted = keys.accepts(presented);
     String model = api == ApiShape.AZURE ? ctx.pathParam("deployment") : ctx.pathParam("model");
+    boolean modelInBody = api != ApiShape.AZURE;
     JsonObject body = null;
     BadRequest bad = null;
     if (needsBody) {
@@ -369,7 +534,7 @@ final class ProviderHandler {
       }
       if (body == null) {
         bad = UNPARSABLE_BODY;
-      } else if (api == ApiShape.OPENAI) {
+      } else if (modelInBody) {
         model = body.getValue("model") instanceof String m && !m.isBlank() ? m : null;
         if (model == null) {
           bad = new BadRequest("You must provide a model parameter.", "model", null);
@@ -532,7 +697,7 @@ final class ProviderHandler {
   }
 
   private static String presentedKey(HttpServerRequest req, ApiShape api) {
-    if (api == ApiShape.AZURE) {
+    if (api == ApiShape.AZURE || api == ApiShape.AZURE_V1) {
       String key = req.getHeader("api-key");
       return key == null || key.isBlank() ? null : key.trim();
     }

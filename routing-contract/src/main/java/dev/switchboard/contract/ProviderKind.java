@@ -53,6 +53,15 @@ public enum ProviderKind {
     return authStyle;
   }
 
+  /**
+   * Whether the preset's API serves the OpenAI Responses API ({@code /responses}) itself, so the
+   * gateway passes Responses requests through (OpenAI, Azure OpenAI). Every other preset only
+   * speaks chat completions and is bridged (see docs/REQUEST-PIPELINE.md).
+   */
+  public boolean speaksResponses() {
+    return this == OPENAI || this == AZURE_OPENAI;
+  }
+
   public static Optional<ProviderKind> fromWireName(String name) {
     // Looked up on every upstream call: a map, not a stream over values().
     return name == null ? Optional.empty() : Optional.ofNullable(BY_WIRE_NAME.get(name));

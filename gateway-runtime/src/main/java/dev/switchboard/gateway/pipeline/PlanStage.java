@@ -1,8 +1,12 @@
 package dev.switchboard.gateway.pipeline;
 
+import dev.switchboard.gateway.http.ApiException;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.resilience.RequestNeeds;
+import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.routing.strategy.AttemptPlanner;
+import io.vertx.core.Future;
+import java.util.List;
 
 /**
  * Plans the attempt chain with the route's routing strategy (and a split canary's share), notes
@@ -30,6 +34,28 @@ public final class PlanStage implements Stage {
     if (stream) {
       exchange.stripUsage(exchange.frontDoor().askForUsage(exchange.body()));
     }
-    return true;
+    // The front door may keep the chain to the targets able to serve it (Responses follow-ups).
+    Future<List<PlannedTarget>> narrowed =
+        exchange.frontDoor().narrowPlan(exchange.body(), exchange.plan(), ctx);
+    if (narrowed == null) {
+      return true;
+    }
+    if (narrowed.succeeded()) {
+      exchange.plan(narrowed.result());
+      return true;
+    }
+    if (narrowed.failed() && narrowed.cause() instanceof ApiException refused) {
+      throw refused;
+    }
+    narrowed.onComplete(
+        ar -> {
+          if (ar.failed()) {
+            exchange.fail(ar.cause());
+          } else {
+            exchange.plan(ar.result());
+            exchange.proceed();
+          }
+        });
+    return false;
   }
 }

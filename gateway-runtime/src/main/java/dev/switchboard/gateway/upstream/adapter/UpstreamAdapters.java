@@ -10,12 +10,18 @@ import dev.switchboard.contract.RoutingTable;
 public final class UpstreamAdapters {
 
   private static final UpstreamAdapter OPENAI = new OpenAiAdapter();
+  private static final UpstreamAdapter OPENAI_WITH_RESPONSES = new OpenAiAdapter(true);
   private static final UpstreamAdapter AZURE_OPENAI = new AzureOpenAiAdapter();
 
   private UpstreamAdapters() {}
 
   /** The adapter that speaks {@code provider}'s wire format. */
   public static UpstreamAdapter forProvider(RoutingTable.Provider provider) {
-    return provider.providerKind() == ProviderKind.AZURE_OPENAI ? AZURE_OPENAI : OPENAI;
+    ProviderKind kind = provider.providerKind();
+    if (kind == ProviderKind.AZURE_OPENAI) {
+      return AZURE_OPENAI;
+    }
+    // The preset says whether the provider serves the Responses API itself.
+    return kind.speaksResponses() ? OPENAI_WITH_RESPONSES : OPENAI;
   }
 }
