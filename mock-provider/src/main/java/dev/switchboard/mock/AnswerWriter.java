@@ -92,6 +92,20 @@ final class AnswerWriter {
   }
 
   void stream(RoutingContext ctx, List<String> events, long intervalMs, FaultSpec fault) {
+    stream(ctx, events, intervalMs, fault, null);
+  }
+
+  /**
+   * As {@link #stream(RoutingContext, List, long, FaultSpec)}; {@code errorEvent} is the {@code
+   * stream-error} event in the provider's format (null: OpenAI's). The last event is the one every
+   * cut happens before: {@code [DONE]}, or the finishing event of a stream without one (Gemini).
+   */
+  void stream(
+      RoutingContext ctx,
+      List<String> events,
+      long intervalMs,
+      FaultSpec fault,
+      String errorEvent) {
     HttpServerResponse res =
         ctx.response()
             .setChunked(true)
@@ -110,7 +124,7 @@ final class AnswerWriter {
     } else if (fault.streamErrorAfterEvents() != null) {
       limit = Math.min(beforeDone, fault.streamErrorAfterEvents());
     }
-    new StreamWriter(ctx.request(), res, events, limit, intervalMs, fault).writeFrom(0);
+    new StreamWriter(ctx.request(), res, events, limit, intervalMs, fault, errorEvent).writeFrom(0);
   }
 
   /** Writes events one by one, honouring the interval and back-pressure, then ends per fault. */
@@ -121,6 +135,7 @@ final class AnswerWriter {
     private final int limit;
     private final long intervalMs;
     private final FaultSpec fault;
+    private final String errorEvent;
 
     StreamWriter(
         HttpServerRequest req,
@@ -128,7 +143,9 @@ final class AnswerWriter {
         List<String> events,
         int limit,
         long intervalMs,
-        FaultSpec fault) {
+        FaultSpec fault,
+        String errorEvent) {
+      this.errorEvent = errorEvent;
       this.req = req;
       this.res = res;
       this.events = events;
@@ -173,6 +190,8 @@ final class AnswerWriter {
           res.writeHead();
         }
         return;
+      } else if (fault.streamErrorAfterEvents() != null && errorEvent != null) {
+        res.end(errorEvent); // rendered by the caller, credentials echoed already
       } else if (fault.streamErrorAfterEvents() != null) {
         // What OpenAI sends when a stream fails server-side after it started.
         String message = "The server had an error while processing your request. Sorry about that!";

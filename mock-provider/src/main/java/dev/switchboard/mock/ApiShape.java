@@ -5,5 +5,7 @@ enum ApiShape {
   /** {@code /v1/...} with {@code Authorization: Bearer}. */
   OPENAI,
   /** {@code /openai/deployments/{deployment}/...?api-version=} with {@code api-key}. */
-  AZURE
+  AZURE,
+  /** {@code /v1beta/models/{model}:method} with {@code x-goog-api-key} (Gemini). */
+  GEMINI
 }

@@ -11,11 +11,15 @@ public final class UpstreamAdapters {
 
   private static final UpstreamAdapter OPENAI = new OpenAiAdapter();
   private static final UpstreamAdapter AZURE_OPENAI = new AzureOpenAiAdapter();
+  private static final UpstreamAdapter GEMINI = new GeminiAdapter();
 
   private UpstreamAdapters() {}
 
   /** The adapter that speaks {@code provider}'s wire format. */
   public static UpstreamAdapter forProvider(RoutingTable.Provider provider) {
+    if (provider.providerKind() == ProviderKind.GEMINI) {
+      return GEMINI;
+    }
     return provider.providerKind() == ProviderKind.AZURE_OPENAI ? AZURE_OPENAI : OPENAI;
   }
 }
