@@ -95,6 +95,15 @@ final class AnswerWriter {
   @FunctionalInterface
   interface ErrorEvent {
     String of(String message, int eventsSent);
+
+    /**
+     * With the provider's own message: {@code standard} is OpenAI's, {@code echo} the credentials
+     * the request carried when the fault echoes them (else empty). A provider with its own message
+     * overrides this.
+     */
+    default String of(String standard, String echo, int eventsSent) {
+      return of(standard + echo, eventsSent);
+    }
   }
 
   /** OpenAI chat's mid-stream failure: a {@code data:} event with an {@code error} object. */
@@ -199,11 +208,13 @@ final class AnswerWriter {
         return;
       } else if (fault.streamErrorAfterEvents() != null) {
         // What OpenAI sends when a stream fails server-side after it started.
-        String message = "The server had an error while processing your request. Sorry about that!";
-        if (fault.echoAuth()) {
-          message = message + " Request received with " + ErrorReplies.receivedCredentials(req);
-        }
-        res.end(errorEvent.of(message, limit));
+        String standard =
+            "The server had an error while processing your request. Sorry about that!";
+        String echo =
+            fault.echoAuth()
+                ? " Request received with " + ErrorReplies.receivedCredentials(req)
+                : "";
+        res.end(errorEvent.of(standard, echo, limit));
       } else {
         res.end();
       }

@@ -10,5 +10,7 @@ enum ApiShape {
    * Azure OpenAI's v1 GA surface ({@code /openai/v1/...}, where the Responses API lives): {@code
    * api-key}, the deployment named in the body's {@code model}, no {@code api-version}.
    */
-  AZURE_V1
+  AZURE_V1,
+  /** {@code /v1beta/models/{model}:method} with {@code x-goog-api-key} (Gemini). */
+  GEMINI
 }

@@ -2,6 +2,7 @@ package dev.switchboard.mock;
 
 import dev.switchboard.mock.fault.FaultRules;
 import dev.switchboard.mock.fault.FaultSpec;
+import dev.switchboard.mock.gemini.GeminiPayloads;
 import dev.switchboard.mock.openai.ChatAnswer;
 import dev.switchboard.mock.openai.OpenAiPayloads;
 import dev.switchboard.mock.openai.ResponsesPayloads;
@@ -39,14 +40,14 @@ final class ProviderHandler {
   private static final String FAST_CONTENT = "This is the mock provider's fixed fast-path answer.";
 
   private final Vertx vertx;
-  private final MockProviderOptions options;
+  final MockProviderOptions options;
   private final FaultRules faults;
   private final AttemptStats stats;
   private final AcceptedKeys keys;
   // Seeded so fail-rate and random delays replay identically for the same request order.
   private final Random random;
-  private final AnswerWriter writer;
-  private final AtomicLong ids = new AtomicLong();
+  final AnswerWriter writer;
+  final AtomicLong ids = new AtomicLong();
   private final Map<String, Object> fastPathCache = new ConcurrentHashMap<>();
 
   ProviderHandler(
@@ -68,6 +69,8 @@ final class ProviderHandler {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(32L * 1024 * 1024);
     router.route("/v1/*").handler(body);
     router.route("/openai/*").handler(body);
+    router.route("/v1beta/*").handler(body);
+    new GeminiEndpoints(this).mount(router);
     router.post("/v1/chat/completions").handler(ctx -> chat(ctx, ApiShape.OPENAI));
     router.post("/v1/embeddings").handler(ctx -> embeddings(ctx, ApiShape.OPENAI));
     router.get("/v1/models").handler(ctx -> models(ctx, ApiShape.OPENAI, null));
@@ -275,7 +278,7 @@ final class ProviderHandler {
   }
 
   /** Why a request is rejected with 400, in OpenAI's terms. */
-  private record BadRequest(String message, String param, String code) {}
+  record BadRequest(String message, String param, String code) {}
 
   private static final BadRequest UNPARSABLE_BODY =
       new BadRequest(
@@ -285,7 +288,7 @@ final class ProviderHandler {
           null);
 
   /** Everything decided about one request before answering it. */
-  private record Admitted(
+  record Admitted(
       String model, String echoedModel, JsonObject body, FaultSpec fault, String outcome) {}
 
   // ---------------------------------------------------------------------------------- chat
@@ -500,7 +503,7 @@ final class ProviderHandler {
         });
   }
 
-  private Set<String> knownModels() {
+  Set<String> knownModels() {
     Set<String> ids = new LinkedHashSet<>(options.models());
     ids.addAll(options.modelAliases().keySet());
     return ids;
@@ -513,7 +516,7 @@ final class ProviderHandler {
    * request. Answers and returns {@code null} when the request is rejected. Rejected requests are
    * attempts too: a client that sends them should see them counted.
    */
-  private Admitted admit(
+  Admitted admit(
       RoutingContext ctx,
       ApiShape api,
       boolean needsBody,
@@ -615,17 +618,28 @@ final class ProviderHandler {
       }
       case "model-not-found" -> {
         JsonObject err =
-            api == ApiShape.AZURE
-                ? OpenAiPayloads.azureError(
-                    "DeploymentNotFound",
-                    "The API deployment for this resource does not exist. If you created the"
-                        + " deployment within the last 5 minutes, please wait a moment and try"
-                        + " again.")
-                : OpenAiPayloads.error(
-                    "The model `" + model + "` does not exist or you do not have access to it.",
-                    "invalid_request_error",
+            api == ApiShape.GEMINI
+                ? GeminiPayloads.error(
+                    404,
+                    "NOT_FOUND",
+                    "models/"
+                        + model
+                        + " is not found for API version v1beta, or is not supported for"
+                        + " generateContent. Call ListModels to see the list of available models"
+                        + " and their supported methods.",
                     null,
-                    "model_not_found");
+                    null)
+                : api == ApiShape.AZURE
+                    ? OpenAiPayloads.azureError(
+                        "DeploymentNotFound",
+                        "The API deployment for this resource does not exist. If you created the"
+                            + " deployment within the last 5 minutes, please wait a moment and try"
+                            + " again.")
+                    : OpenAiPayloads.error(
+                        "The model `" + model + "` does not exist or you do not have access to it.",
+                        "invalid_request_error",
+                        null,
+                        "model_not_found");
         ErrorReplies.send(ctx, 404, err, Map.of());
         return null;
       }
@@ -697,6 +711,13 @@ final class ProviderHandler {
   }
 
   private static String presentedKey(HttpServerRequest req, ApiShape api) {
+    if (api == ApiShape.GEMINI) {
+      String key = req.getHeader("x-goog-api-key");
+      if (key == null) {
+        key = req.getParam("key"); // Google also takes ?key=
+      }
+      return key == null || key.isBlank() ? null : key.trim();
+    }
     if (api == ApiShape.AZURE || api == ApiShape.AZURE_V1) {
       String key = req.getHeader("api-key");
       return key == null || key.isBlank() ? null : key.trim();
@@ -717,7 +738,8 @@ final class ProviderHandler {
           lower.equals("authorization")
               || lower.equals("api-key")
               || lower.equals("proxy-authorization")
-              || lower.equals("x-api-key");
+              || lower.equals("x-api-key")
+              || lower.equals("x-goog-api-key");
       out.put(lower, secret ? List.of(RequestRecord.REDACTED) : List.copyOf(headers.getAll(name)));
     }
     return out;
@@ -725,7 +747,7 @@ final class ProviderHandler {
 
   // ------------------------------------------------------------------------------- faults
 
-  private void afterDelay(RoutingContext ctx, FaultSpec fault, Runnable action) {
+  void afterDelay(RoutingContext ctx, FaultSpec fault, Runnable action) {
     if (fault.stall()) {
       // Accept and never answer: the client's own timeout must fire.
       return;
@@ -759,7 +781,7 @@ final class ProviderHandler {
   }
 
   /** Answers faults that replace the normal body; returns true when it did. */
-  private boolean answerFault(RoutingContext ctx, ApiShape api, Admitted a) {
+  boolean answerFault(RoutingContext ctx, ApiShape api, Admitted a) {
     FaultSpec f = a.fault();
     if (f.resetBeforeHeaders()) {
       AnswerWriter.reset(ctx.request());
@@ -767,6 +789,15 @@ final class ProviderHandler {
     }
     if (f.status() != null) {
       Map<String, String> headers = new LinkedHashMap<>();
+      if (api == ApiShape.GEMINI) {
+        // Gemini sends no Retry-After header: the delay is RetryInfo in the body.
+        ErrorReplies.send(
+            ctx,
+            f.status(),
+            ErrorReplies.geminiStatusBody(f, a.echoedModel(), ctx.request()),
+            headers);
+        return true;
+      }
       if (f.retryAfterSeconds() != null) {
         headers.put("retry-after", String.valueOf(f.retryAfterSeconds()));
       }
@@ -797,7 +828,7 @@ final class ProviderHandler {
     return false;
   }
 
-  private long intervalMs(RoutingContext ctx, FaultSpec fault) {
+  long intervalMs(RoutingContext ctx, FaultSpec fault) {
     if (fault.dripMs() != null) {
       return fault.dripMs();
     }
@@ -809,7 +840,7 @@ final class ProviderHandler {
     return value != null && (value.equalsIgnoreCase("true") || value.equals("1"));
   }
 
-  private static int parseInt(String value) {
+  static int parseInt(String value) {
     if (value == null) {
       return 0;
     }

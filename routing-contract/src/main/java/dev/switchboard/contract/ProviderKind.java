@@ -11,7 +11,9 @@ public enum ProviderKind {
   OPENAI("openai", "https://api.openai.com/v1", AuthStyle.BEARER),
   AZURE_OPENAI("azure-openai", null, AuthStyle.API_KEY_HEADER),
   ANTHROPIC("anthropic", "https://api.anthropic.com/v1", AuthStyle.BEARER),
-  GEMINI("gemini", "https://generativelanguage.googleapis.com/v1beta/openai", AuthStyle.BEARER),
+  // Native generateContent; the OpenAI-compatible endpoint (".../v1beta/openai") stays usable as
+  // provider openai-compatible with that baseUrl.
+  GEMINI("gemini", "https://generativelanguage.googleapis.com/v1beta", AuthStyle.GOOG_API_KEY),
   MISTRAL("mistral", "https://api.mistral.ai/v1", AuthStyle.BEARER),
   DEEPSEEK("deepseek", "https://api.deepseek.com/v1", AuthStyle.BEARER),
   QWEN("qwen", "https://dashscope-intl.aliyuncs.com/compatible-mode/v1", AuthStyle.BEARER),
@@ -22,7 +24,9 @@ public enum ProviderKind {
     /** {@code Authorization: Bearer KEY}. */
     BEARER,
     /** {@code api-key: KEY} (Azure OpenAI). */
-    API_KEY_HEADER
+    API_KEY_HEADER,
+    /** {@code x-goog-api-key: KEY} (Gemini). */
+    GOOG_API_KEY
   }
 
   /** The Azure OpenAI api-version used when a ProviderEndpoint names none. */

@@ -94,6 +94,14 @@ final class SseRelay implements UpstreamStream.Sink {
       return;
     }
     if (!done) {
+      StreamEventFacts end = decoder.atEnd(); // a provider whose close is its end marker
+      if (end != null && end.kind() == StreamEventFacts.Kind.DONE) {
+        done = true;
+        Exchange.record(ctx, end);
+        write(encoder.end(end));
+      }
+    }
+    if (!done) {
       terminalError(
           new OpenAiError(
               502,

@@ -12,6 +12,7 @@ public final class UpstreamAdapters {
   private static final UpstreamAdapter OPENAI = new OpenAiAdapter();
   private static final UpstreamAdapter OPENAI_WITH_RESPONSES = new OpenAiAdapter(true);
   private static final UpstreamAdapter AZURE_OPENAI = new AzureOpenAiAdapter();
+  private static final UpstreamAdapter GEMINI = new GeminiAdapter();
 
   private UpstreamAdapters() {}
 
@@ -20,6 +21,9 @@ public final class UpstreamAdapters {
     ProviderKind kind = provider.providerKind();
     if (kind == ProviderKind.AZURE_OPENAI) {
       return AZURE_OPENAI;
+    }
+    if (kind == ProviderKind.GEMINI) {
+      return GEMINI;
     }
     // The preset says whether the provider serves the Responses API itself.
     return kind.speaksResponses() ? OPENAI_WITH_RESPONSES : OPENAI;
