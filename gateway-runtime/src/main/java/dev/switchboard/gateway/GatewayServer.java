@@ -3,6 +3,7 @@ package dev.switchboard.gateway;
 import dev.switchboard.gateway.config.ConfigSource;
 import dev.switchboard.gateway.config.FileConfigSource;
 import dev.switchboard.gateway.config.kubernetes.KubernetesConfigSource;
+import dev.switchboard.gateway.determinism.ModelVersionTracker;
 import dev.switchboard.gateway.http.GatewayRouter;
 import dev.switchboard.gateway.http.InfoHandlers;
 import dev.switchboard.gateway.http.ProxyHandler;
@@ -138,6 +139,7 @@ public final class GatewayServer {
             clock,
             resilience,
             () -> ThreadLocalRandom.current().nextDouble());
+    ModelVersionTracker versions = new ModelVersionTracker(metrics.registry(), clock);
     AttemptPlanner planner =
         new AttemptPlanner(() -> ThreadLocalRandom.current().nextDouble(), stats);
     ProxyHandler proxy =
@@ -152,7 +154,8 @@ public final class GatewayServer {
                 metrics,
                 stats,
                 log,
-                () -> ThreadLocalRandom.current().nextDouble()),
+                () -> ThreadLocalRandom.current().nextDouble(),
+                versions),
             clock);
     InfoHandlers info = new InfoHandlers(state, metrics, stats, resilience::summary);
     int instances =
@@ -177,7 +180,7 @@ public final class GatewayServer {
         .compose(
             id -> {
               deploymentId = id;
-              return AdminServer.start(vertx, options, info, metrics.registry());
+              return AdminServer.start(vertx, options, info, metrics.registry(), proxy);
             })
         .map(
             started -> {

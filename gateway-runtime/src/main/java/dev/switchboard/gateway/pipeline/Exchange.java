@@ -45,6 +45,7 @@ public final class Exchange {
   private Object result;
   private List<TokenBucket> tokenLimits = List.of();
   private Caller caller;
+  private String pinnedTarget;
 
   public Exchange(RoutingContext http, RequestContext ctx, FrontDoor frontDoor, Pipeline pipeline) {
     this.http = http;
@@ -119,6 +120,18 @@ public final class Exchange {
 
   public void caller(Caller caller) {
     this.caller = caller;
+  }
+
+  /**
+   * The one target ({@code provider/model}) this request must go to, set only by the admin port's
+   * drift endpoint; null for every client request.
+   */
+  public String pinnedTarget() {
+    return pinnedTarget;
+  }
+
+  public void pinnedTarget(String pinnedTarget) {
+    this.pinnedTarget = pinnedTarget;
   }
 
   /** Client token limits the request passed, charged with its usage once it finished. */

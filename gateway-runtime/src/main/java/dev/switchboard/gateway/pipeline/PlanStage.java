@@ -21,7 +21,9 @@ public final class PlanStage implements Stage {
   public boolean forward(Exchange exchange) {
     RequestContext ctx = exchange.ctx();
     ctx.needs(RequestNeeds.of(exchange.body(), ctx.operation()));
-    exchange.plan(planner.plan(ctx.route()));
+    if (exchange.plan() == null) { // else DeterministicStage pinned the chain
+      exchange.plan(planner.plan(ctx.route()));
+    }
     boolean stream = exchange.frontDoor().wantsStream(exchange.body());
     ctx.stream(stream);
     if (stream) {

@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.pipeline;
 
+import dev.switchboard.gateway.determinism.ModelVersionTracker;
 import dev.switchboard.gateway.logging.RequestLogWriter;
 import dev.switchboard.gateway.metrics.GatewayMetrics;
 import dev.switchboard.gateway.resilience.ClientRateLimiter;
@@ -30,8 +31,9 @@ public final class RequestPipeline {
       GatewayMetrics metrics,
       LiveStats stats,
       RequestLogWriter log,
-      DoubleSupplier random) {
-    AccountStage account = new AccountStage(metrics, stats, log);
+      DoubleSupplier random,
+      ModelVersionTracker versions) {
+    AccountStage account = new AccountStage(metrics, stats, log, versions);
     return new Pipeline(
         List.of(
             account, // outermost: every answer walks back through accounting last
@@ -39,7 +41,8 @@ public final class RequestPipeline {
             new IdentifyStage(),
             new ResolveRouteStage(maxDeadlineMs),
             new AdmitStage(rateLimiter),
-            // (cache lookup, deterministic contract: milestone 2)
+            // (cache lookup: milestone 2)
+            new DeterministicStage(versions),
             new PlanStage(planner),
             new ShadowStage(caller, state, random, account::record),
             new ExecuteStage(chain, caller, state),

@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.pipeline;
 
+import dev.switchboard.gateway.determinism.Determinism;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import io.vertx.core.http.HttpHeaders;
@@ -24,6 +25,11 @@ final class ServedHeaders {
   private static final CharSequence ATTEMPTS =
       HttpHeaders.createOptimized("x-switchboard-attempts");
   private static final CharSequence TTFT = HttpHeaders.createOptimized("x-switchboard-ttft-ms");
+  private static final CharSequence SEED = HttpHeaders.createOptimized("x-switchboard-seed");
+  private static final CharSequence PROMPT_HASH =
+      HttpHeaders.createOptimized("x-switchboard-system-prompt-hash");
+  private static final CharSequence UNHONOURED =
+      HttpHeaders.createOptimized("x-switchboard-unhonoured-params");
 
   private ServedHeaders() {}
 
@@ -51,6 +57,15 @@ final class ServedHeaders {
     response.putHeader(ATTEMPTS, Integer.toString(ctx.attempts().size()));
     if (ctx.ttftMs() != null) {
       response.putHeader(TTFT, Long.toString(Math.round(ctx.ttftMs())));
+    }
+    Determinism d = ctx.determinism();
+    if (d != null) {
+      response.putHeader(SEED, d.seed() == null ? "none" : Long.toString(d.seed()));
+      response.putHeader(PROMPT_HASH, d.systemPromptHash());
+      String unhonoured = t == null ? null : d.unhonoured(t.provider().kind());
+      if (unhonoured != null) {
+        response.putHeader(UNHONOURED, unhonoured);
+      }
     }
   }
 

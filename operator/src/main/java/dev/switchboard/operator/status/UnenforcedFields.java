@@ -49,12 +49,6 @@ public final class UnenforcedFields {
                       "latencyObjective is not used to pick targets")),
           new Field<>(
               spec -> when(cacheEnabled(spec.getCache()), "cache is not served from (no caching)")),
-          new Field<>(
-              spec ->
-                  when(
-                      spec.getDeterministic() != null
-                          && Boolean.TRUE.equals(spec.getDeterministic().getEnabled()),
-                      "deterministic mode is not applied (no seed injected, targets not pinned)")),
           new Field<>(spec -> when(spec.getDriftCheck() != null, "driftCheck does not run")));
 
   private static final List<Field<ProviderEndpointSpec>> PROVIDER_ENDPOINT =

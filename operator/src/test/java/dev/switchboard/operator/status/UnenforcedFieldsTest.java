@@ -62,9 +62,11 @@ class UnenforcedFieldsTest {
 
     List<String> notEnforced = UnenforcedFields.of(spec);
 
-    assertThat(notEnforced).hasSize(6).first().isEqualTo("strategy least-cost routes as priority");
+    assertThat(notEnforced).hasSize(5).first().isEqualTo("strategy least-cost routes as priority");
     assertThat(String.join(" ", notEnforced))
-        .contains("schedule", "latencyObjective", "cache", "deterministic", "driftCheck");
+        .contains("schedule", "latencyObjective", "cache", "driftCheck")
+        // The gateway applies deterministic mode (DeterministicStage).
+        .doesNotContain("deterministic");
     Conditions.Desired condition = UnenforcedFields.condition(notEnforced);
     assertThat(condition.status()).isFalse();
     assertThat(condition.reason()).isEqualTo("FieldNotEnforced");
