@@ -28,6 +28,10 @@ public class DriftStatus {
   @JsonPropertyDescription("What limited or failed the last run, if anything.")
   private String message;
 
+  @JsonPropertyDescription(
+      "The value of the switchboard.dev/drift-rebaseline annotation the last new baseline was taken for.")
+  private String rebaseline;
+
   @JsonPropertyDescription("Per route and target results of the last run.")
   private List<DriftResult> results;
 
@@ -71,6 +75,14 @@ public class DriftStatus {
     this.message = message;
   }
 
+  public String getRebaseline() {
+    return rebaseline;
+  }
+
+  public void setRebaseline(String rebaseline) {
+    this.rebaseline = rebaseline;
+  }
+
   public List<DriftResult> getResults() {
     return results;
   }
@@ -93,12 +105,13 @@ public class DriftStatus {
         && Objects.equals(nextRun, that.nextRun)
         && Objects.equals(requests, that.requests)
         && Objects.equals(message, that.message)
+        && Objects.equals(rebaseline, that.rebaseline)
         && Objects.equals(results, that.results);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(lastRun, lastScheduled, nextRun, requests, message, results);
+    return Objects.hash(lastRun, lastScheduled, nextRun, requests, message, rebaseline, results);
   }
 
   @Override
@@ -114,6 +127,8 @@ public class DriftStatus {
         + requests
         + ", message="
         + message
+        + ", rebaseline="
+        + rebaseline
         + ", results="
         + results
         + "}";

@@ -48,8 +48,8 @@ public final class UnenforcedFields {
                       spec.getLatencyObjective() != null,
                       "latencyObjective is not used to pick targets")),
           new Field<>(
-              spec -> when(cacheEnabled(spec.getCache()), "cache is not served from (no caching)")),
-          new Field<>(spec -> when(spec.getDriftCheck() != null, "driftCheck does not run")));
+              spec ->
+                  when(cacheEnabled(spec.getCache()), "cache is not served from (no caching)")));
 
   private static final List<Field<ProviderEndpointSpec>> PROVIDER_ENDPOINT =
       List.of(

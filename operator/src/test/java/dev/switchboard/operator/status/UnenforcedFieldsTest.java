@@ -62,11 +62,13 @@ class UnenforcedFieldsTest {
 
     List<String> notEnforced = UnenforcedFields.of(spec);
 
-    assertThat(notEnforced).hasSize(5).first().isEqualTo("strategy least-cost routes as priority");
+    assertThat(notEnforced).hasSize(4).first().isEqualTo("strategy least-cost routes as priority");
     assertThat(String.join(" ", notEnforced))
-        .contains("schedule", "latencyObjective", "cache", "driftCheck")
-        // The gateway applies deterministic mode (DeterministicStage).
-        .doesNotContain("deterministic");
+        .contains("schedule", "latencyObjective", "cache")
+        // The gateway applies deterministic mode (DeterministicStage); the operator runs drift
+        // checks (DriftChecker).
+        .doesNotContain("deterministic")
+        .doesNotContain("driftCheck");
     Conditions.Desired condition = UnenforcedFields.condition(notEnforced);
     assertThat(condition.status()).isFalse();
     assertThat(condition.reason()).isEqualTo("FieldNotEnforced");
