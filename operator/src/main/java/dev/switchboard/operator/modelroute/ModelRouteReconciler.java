@@ -141,6 +141,14 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
             next.getConditions(),
             conditions,
             events));
+    next.setConditions(
+        ModelVersionChanges.apply(
+            route,
+            route.getStatus() == null ? null : route.getStatus().getConditions(),
+            next.getConditions(),
+            conditions,
+            events,
+            runtime.isPresent() ? gateways.versionChanges(namespace) : java.util.Map.of()));
     recordEvents(route, next, outcome.rollout());
     return control(route, next, outcome.rollout(), runtime, context);
   }
