@@ -1,5 +1,7 @@
 package dev.switchboard.gateway.determinism;
 
+import dev.switchboard.contract.SeedSupport;
+
 /**
  * What the deterministic contract recorded for one request on a deterministic route: the seed that
  * went upstream, the hash of the system prompt, the sampling parameters as given, and which

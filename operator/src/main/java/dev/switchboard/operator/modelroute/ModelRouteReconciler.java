@@ -149,6 +149,15 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
             conditions,
             events,
             runtime.isPresent() ? gateways.versionChanges(namespace) : java.util.Map.of()));
+    next.setConditions(
+        SeedHonoured.apply(
+            route,
+            route.getMetadata().getName(),
+            rendered.get().table(),
+            route.getStatus() == null ? null : route.getStatus().getConditions(),
+            next.getConditions(),
+            conditions,
+            events));
     recordEvents(route, next, outcome.rollout());
     return control(route, next, outcome.rollout(), runtime, context);
   }

@@ -1,6 +1,5 @@
-package dev.switchboard.gateway.determinism;
+package dev.switchboard.contract;
 
-import dev.switchboard.contract.ProviderKind;
 import java.util.EnumSet;
 import java.util.Set;
 
