@@ -1,5 +1,6 @@
 package dev.switchboard.operator;
 
+import dev.switchboard.operator.drift.DriftCanaryGate;
 import dev.switchboard.operator.drift.DriftChecker;
 import dev.switchboard.operator.drift.DriftClient;
 import dev.switchboard.operator.drift.DriftMetrics;
@@ -166,7 +167,7 @@ public final class SwitchboardOperator implements AutoCloseable {
       LOG.info("operator metrics on port {} at /metrics", port);
     }
     ProgressiveCanaryPlanner planner =
-        new ProgressiveCanaryPlanner(clock, metrics, operatorMetrics);
+        new ProgressiveCanaryPlanner(clock, metrics, operatorMetrics, new DriftCanaryGate(client));
     return start(
         client,
         settings,
