@@ -174,6 +174,49 @@ class DeterministicRouteIT {
   }
 
   @Test
+  void theOpenAiSdkSeesTheHeadersOnJsonAndStreamedAnswers() throws Exception {
+    com.openai.client.OpenAIClient sdk =
+        com.openai.client.okhttp.OpenAIOkHttpClient.builder()
+            .baseUrl(gateway.baseUrl())
+            .apiKey("sk-application-key")
+            .maxRetries(0)
+            .timeout(Duration.ofSeconds(30))
+            .build();
+    var params =
+        com.openai.models.chat.completions.ChatCompletionCreateParams.builder()
+            .model("det")
+            .addSystemMessage("Answer in French.")
+            .addUserMessage("Hello")
+            .temperature(0.0)
+            .build();
+
+    var raw = sdk.chat().completions().withRawResponse().create(params);
+    var completion = raw.parse();
+    var rawStream = sdk.chat().completions().withRawResponse().createStreaming(params);
+    StringBuilder streamed = new StringBuilder();
+    try (var stream = rawStream.parse()) {
+      stream.stream()
+          .forEach(
+              c -> c.choices().forEach(ch -> ch.delta().content().ifPresent(streamed::append)));
+    }
+
+    String hash = SystemPromptHash.sha256Hex("Answer in French.\n");
+    assertThat(completion.choices().get(0).message().content())
+        .hasValueSatisfying(t -> assertThat(t).endsWith("(seed 42)"));
+    assertThat(completion.model()).isEqualTo("m1");
+    for (var headers : List.of(raw.headers(), rawStream.headers())) {
+      assertThat(headers.values("x-switchboard-seed")).containsExactly("42");
+      assertThat(headers.values("x-switchboard-system-prompt-hash")).containsExactly(hash);
+      assertThat(headers.values("x-switchboard-model-version")).containsExactly("m1");
+      assertThat(headers.values("x-switchboard-config-version")).hasSize(1);
+    }
+    assertThat(raw.headers().values("x-switchboard-system-fingerprint")).isNotEmpty();
+    // Same seed, same prompt: the streamed text is the JSON answer's text.
+    assertThat(streamed.toString())
+        .isEqualTo(completion.choices().get(0).message().content().get());
+  }
+
+  @Test
   void aClientSeedIsKeptAndRequireSeedRefusesARequestWithoutOne() throws Exception {
     HttpResponse<String> own =
         gateway.post("/v1/chat/completions", chat("det", 7L, null, "What is 2+2?"));
