@@ -313,15 +313,25 @@ public final class DriftChecker {
           Conditions.summary(
               drifted, "; ", " (acknowledge with a new " + REBASELINE_ANNOTATION + " value)"));
     }
-    boolean onlyBaselines =
-        results.stream().allMatch(r -> "baseline recorded".equals(r.getReason()));
+    long compared = results.stream().filter(r -> r.getDistance() != null).count();
+    long baselines =
+        results.stream().filter(r -> "baseline recorded".equals(r.getReason())).count();
+    long unanswered = results.size() - compared - baselines;
+    String failures =
+        unanswered == 0 ? "" : "; " + unanswered + " targets did not answer (see status.drift)";
+    if (compared > 0) {
+      return new Conditions.Desired(
+          DRIFTED, false, "NoDrift", compared + " targets match their baselines" + failures);
+    }
+    if (baselines > 0) {
+      return new Conditions.Desired(
+          DRIFTED,
+          false,
+          "BaselineRecorded",
+          "baselines recorded for " + baselines + " targets; the next run compares" + failures);
+    }
     return new Conditions.Desired(
-        DRIFTED,
-        false,
-        onlyBaselines ? "BaselineRecorded" : "NoDrift",
-        onlyBaselines
-            ? "baselines recorded for " + results.size() + " targets; the next run compares"
-            : results.size() + " targets match their baselines");
+        DRIFTED, false, "NotChecked", "no target answered the drift prompts" + failures);
   }
 
   private static String annotation(RoutingPolicy policy) {

@@ -161,6 +161,13 @@ public final class DriftRunner {
               reference.put(k, AnswerDistance.cut(l.get(0).text()));
             }
           });
+      if (reference.isEmpty()) {
+        // Nothing answered: no baseline to keep (the next run tries again).
+        r.setDrifted(false);
+        r.setDriftedPrompts(0);
+        r.setReason("no answers (" + failed + " requests failed); no baseline yet");
+        return r;
+      }
       Baseline taken =
           new Baseline(
               plan.now(), subject.targetsKey(), r.getModelVersion(), r.getFingerprint(), reference);

@@ -58,8 +58,12 @@ public class RoutingPolicyReconciler implements Reconciler<RoutingPolicy> {
     RoutingPolicyStatus next = new RoutingPolicyStatus();
     next.setDrift(previous == null ? null : previous.getDrift());
     // The drift check runs only on a valid policy (its schedule state stays as it was otherwise).
+    boolean driftCheck = policy.getSpec() != null && policy.getSpec().getDriftCheck() != null;
+    if (drift != null && !driftCheck) {
+      next.setDrift(null); // a removed drift check leaves no stale results behind
+    }
     DriftChecker.Outcome driftOutcome =
-        drift == null || !problems.isEmpty() ? null : drift.reconcile(policy);
+        drift == null || !problems.isEmpty() || !driftCheck ? null : drift.reconcile(policy);
     List<Conditions.Desired> driftCondition = List.of();
     if (driftOutcome != null) {
       next.setDrift(driftOutcome.status());

@@ -160,6 +160,17 @@ class DriftRunnerTest {
   }
 
   @Test
+  void aTargetThatNeverAnsweredGetsNoBaseline() throws Exception {
+    provider.failingTargets.add("azure/gpt-4o");
+
+    DriftRunner.Outcome o = runner.run(plan(Map.of(), prompts(2)));
+
+    assertThat(o.baselines()).containsOnlyKeys(SUBJECTS.get(0).key());
+    assertThat(result(o, "azure/gpt-4o").getReason())
+        .isEqualTo("no answers (6 requests failed); no baseline yet");
+  }
+
+  @Test
   void samplesThatDisagreeLowerTheAgreement() throws Exception {
     DriftClient flaky =
         new DriftClient() {
