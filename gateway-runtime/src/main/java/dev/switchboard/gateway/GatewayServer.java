@@ -9,6 +9,7 @@ import dev.switchboard.gateway.consumer.ConsumerAccess;
 import dev.switchboard.gateway.consumer.ConsumerGate;
 import dev.switchboard.gateway.consumer.ConsumerLimiter;
 import dev.switchboard.gateway.consumer.ConsumerMetrics;
+import dev.switchboard.gateway.determinism.ModelVersionTracker;
 import dev.switchboard.gateway.frontdoor.ResponsesFrontDoor;
 import dev.switchboard.gateway.http.GatewayRouter;
 import dev.switchboard.gateway.http.InfoHandlers;
@@ -178,6 +179,7 @@ public final class GatewayServer {
             clock,
             resilience,
             () -> ThreadLocalRandom.current().nextDouble());
+    ModelVersionTracker versions = new ModelVersionTracker(metrics.registry(), clock);
     AttemptPlanner planner =
         new AttemptPlanner(
             () -> ThreadLocalRandom.current().nextDouble(),
@@ -225,7 +227,8 @@ public final class GatewayServer {
                 log,
                 () -> ThreadLocalRandom.current().nextDouble(),
                 consumerGate,
-                responseCache),
+                responseCache,
+                versions),
             clock);
     InfoHandlers info = new InfoHandlers(state, metrics, stats, resilience::summary);
     // Which provider produced each Responses API response id: this replica's memory.
@@ -282,7 +285,7 @@ public final class GatewayServer {
         .compose(
             id -> {
               deploymentId = id;
-              return AdminServer.start(vertx, options, info, metrics.registry());
+              return AdminServer.start(vertx, options, info, metrics.registry(), proxy);
             })
         .map(
             started -> {

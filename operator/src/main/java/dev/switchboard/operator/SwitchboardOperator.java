@@ -1,5 +1,10 @@
 package dev.switchboard.operator;
 
+import dev.switchboard.operator.drift.DriftCanaryGate;
+import dev.switchboard.operator.drift.DriftChecker;
+import dev.switchboard.operator.drift.DriftClient;
+import dev.switchboard.operator.drift.DriftMetrics;
+import dev.switchboard.operator.drift.GatewayDriftClient;
 import dev.switchboard.operator.metrics.OperatorMetrics;
 import dev.switchboard.operator.modelroute.ModelRouteReconciler;
 import dev.switchboard.operator.providerendpoint.ModelPhases;
@@ -33,6 +38,8 @@ import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.ConfigurationServiceOverrider;
 import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -160,7 +167,7 @@ public final class SwitchboardOperator implements AutoCloseable {
       LOG.info("operator metrics on port {} at /metrics", port);
     }
     ProgressiveCanaryPlanner planner =
-        new ProgressiveCanaryPlanner(clock, metrics, operatorMetrics);
+        new ProgressiveCanaryPlanner(clock, metrics, operatorMetrics, new DriftCanaryGate(client));
     return start(
         client,
         settings,
@@ -171,7 +178,8 @@ public final class SwitchboardOperator implements AutoCloseable {
         runtime == null ? null : new ProviderHealth(runtime),
         customizer,
         resources,
-        port);
+        port,
+        operatorMetrics.registry());
   }
 
   /** As {@link #start(KubernetesClient, OperatorSettings, Clock)}, with another canary planner. */
@@ -204,7 +212,8 @@ public final class SwitchboardOperator implements AutoCloseable {
         null,
         customizer,
         new ArrayList<>(),
-        -1);
+        -1,
+        new SimpleMeterRegistry());
   }
 
   private static SwitchboardOperator start(
@@ -217,7 +226,8 @@ public final class SwitchboardOperator implements AutoCloseable {
       ProviderHealth providerHealth,
       Consumer<ConfigurationServiceOverrider> customizer,
       List<AutoCloseable> resources,
-      int metricsPort) {
+      int metricsPort,
+      MeterRegistry registry) {
     if (!TolerantSerialization.isUsedBy(client)) {
       // Fabric8's default serialization fails on a field the Java types do not know, and JOSDK
       // then stops the operator: one resource from a newer CRD would stop serving for everyone.
@@ -258,7 +268,19 @@ public final class SwitchboardOperator implements AutoCloseable {
             providerValidator, new ModelPhases(clock), conditions, events, providerHealth),
         namespaces(settings));
     operator.register(
-        new RoutingPolicyReconciler(policyValidator, conditions, events), namespaces(settings));
+        new RoutingPolicyReconciler(
+            policyValidator,
+            conditions,
+            events,
+            new DriftChecker(
+                client,
+                clock,
+                gateways instanceof GatewayRuntimeView view
+                    ? new GatewayDriftClient(view.targets())
+                    : DriftClient.NONE,
+                events,
+                new DriftMetrics(registry))),
+        namespaces(settings));
     operator.register(
         new ModelRouteReconciler(
             providerValidator,

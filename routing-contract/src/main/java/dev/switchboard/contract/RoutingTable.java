@@ -326,9 +326,31 @@ public record RoutingTable(
       String semanticMessages,
       Boolean shared) {}
 
-  /** The deterministic-mode contract. */
+  /**
+   * The deterministic-mode contract (see docs/DETERMINISM.md). {@code requireSeed} was added after
+   * the first three fields: an older gateway ignores it (it never enforced this record at all).
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Deterministic(Boolean enabled, Long seed, Boolean pinTarget) {}
+  public record Deterministic(Boolean enabled, Long seed, Boolean pinTarget, Boolean requireSeed) {
+
+    /** Whether deterministic mode applies. */
+    @JsonIgnore
+    public boolean on() {
+      return Boolean.TRUE.equals(enabled);
+    }
+
+    /** Whether the targets are pinned (the default when absent). */
+    @JsonIgnore
+    public boolean pinned() {
+      return !Boolean.FALSE.equals(pinTarget);
+    }
+
+    /** Whether a request without its own seed is refused. */
+    @JsonIgnore
+    public boolean seedRequired() {
+      return Boolean.TRUE.equals(requireSeed);
+    }
+  }
 
   /** One logical model name (a ModelRoute) with its resolved targets. */
   @JsonInclude(JsonInclude.Include.NON_NULL)

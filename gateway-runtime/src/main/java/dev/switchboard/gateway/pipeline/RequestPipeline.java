@@ -2,6 +2,7 @@ package dev.switchboard.gateway.pipeline;
 
 import dev.switchboard.gateway.cache.ResponseCache;
 import dev.switchboard.gateway.consumer.ConsumerGate;
+import dev.switchboard.gateway.determinism.ModelVersionTracker;
 import dev.switchboard.gateway.logging.RequestLogWriter;
 import dev.switchboard.gateway.metrics.GatewayMetrics;
 import dev.switchboard.gateway.resilience.ClientRateLimiter;
@@ -34,8 +35,9 @@ public final class RequestPipeline {
       RequestLogWriter log,
       DoubleSupplier random,
       ConsumerGate consumers,
-      ResponseCache responseCache) {
-    AccountStage account = new AccountStage(metrics, stats, log);
+      ResponseCache responseCache,
+      ModelVersionTracker versions) {
+    AccountStage account = new AccountStage(metrics, stats, log, versions);
     return new Pipeline(
         List.of(
             account, // outermost: every answer walks back through accounting last
@@ -44,7 +46,7 @@ public final class RequestPipeline {
             new ResolveRouteStage(maxDeadlineMs),
             consumers.consumerStage(), // consumer models, limits, budget: 403, 429
             new AdmitStage(rateLimiter),
-            // (deterministic contract: milestone 2)
+            new DeterministicStage(versions),
             new PlanStage(planner),
             // After planning: the cache partition holds the resolved target and canary arm.
             new CacheStage(responseCache, metrics),

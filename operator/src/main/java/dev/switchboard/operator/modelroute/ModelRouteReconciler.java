@@ -141,6 +141,23 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
             next.getConditions(),
             conditions,
             events));
+    next.setConditions(
+        ModelVersionChanges.apply(
+            route,
+            route.getStatus() == null ? null : route.getStatus().getConditions(),
+            next.getConditions(),
+            conditions,
+            events,
+            runtime.isPresent() ? gateways.versionChanges(namespace) : java.util.Map.of()));
+    next.setConditions(
+        SeedHonoured.apply(
+            route,
+            route.getMetadata().getName(),
+            rendered.get().table(),
+            route.getStatus() == null ? null : route.getStatus().getConditions(),
+            next.getConditions(),
+            conditions,
+            events));
     recordEvents(route, next, outcome.rollout());
     return control(route, next, outcome.rollout(), runtime, context);
   }

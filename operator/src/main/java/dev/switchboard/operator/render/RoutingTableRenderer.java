@@ -196,7 +196,8 @@ public final class RoutingTableRenderer {
             : new RoutingTable.Deterministic(
                 spec.getDeterministic().getEnabled(),
                 spec.getDeterministic().getSeed(),
-                spec.getDeterministic().getPinTarget()),
+                spec.getDeterministic().getPinTarget(),
+                spec.getDeterministic().getRequireSeed()),
         spec.getLogging() == null ? null : spec.getLogging().getBodies(),
         spec.getExploration() == null ? null : spec.getExploration().getShare());
   }

@@ -19,4 +19,12 @@ public interface GatewayObserver {
    * cannot be observed.
    */
   Optional<GatewayStatus> gatewayStatus(String namespace, String publishedVersion);
+
+  /**
+   * Per target ({@code provider/model}), the latest silent model change the namespace's replicas
+   * report; empty when none is reported or the replicas cannot be observed.
+   */
+  default java.util.Map<String, GatewayReplicas.VersionChange> versionChanges(String namespace) {
+    return java.util.Map.of();
+  }
 }

@@ -33,6 +33,7 @@ public final class GatewayRuntimeView implements GatewayObserver {
   static final String PROVIDER_HEALTHY = "switchboard_provider_healthy";
   static final String BREAKER_STATE = "switchboard_circuit_breaker_state";
   static final String CREDENTIALS_REJECTED = "switchboard_provider_credentials_rejected";
+  static final String MODEL_VERSION_CHANGE = "switchboard_model_version_change";
 
   private static final Duration TIMEOUT = Duration.ofSeconds(2);
   private static final Duration CACHE_FOR = Duration.ofSeconds(1);
@@ -48,6 +49,11 @@ public final class GatewayRuntimeView implements GatewayObserver {
     this.http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
   }
 
+  /** Where the gateway replicas' admin ports are (their {@code /metrics} URLs). */
+  public GatewayTargets targets() {
+    return targets;
+  }
+
   @Override
   public Optional<GatewayStatus> gatewayStatus(String namespace, String publishedVersion) {
     if (publishedVersion == null) {
@@ -59,6 +65,11 @@ public final class GatewayRuntimeView implements GatewayObserver {
     status.setReplicasReady(replicas.running(publishedVersion));
     status.setReplicasTotal(replicas.replicas().size());
     return Optional.of(status);
+  }
+
+  @Override
+  public Map<String, GatewayReplicas.VersionChange> versionChanges(String namespace) {
+    return replicas(namespace).latestVersionChanges();
   }
 
   /** The replicas serving {@code namespace}, as they report themselves now. */
@@ -108,6 +119,7 @@ public final class GatewayRuntimeView implements GatewayObserver {
     Map<String, Boolean> healthy = new TreeMap<>();
     List<String> open = new ArrayList<>();
     Set<String> rejected = new TreeSet<>();
+    List<GatewayReplicas.VersionChange> changes = new ArrayList<>();
     for (PrometheusText.Sample s : PrometheusText.parse(body)) {
       switch (s.name()) {
         case CONFIG_VERSION_INFO -> {
@@ -130,10 +142,22 @@ public final class GatewayRuntimeView implements GatewayObserver {
             rejected.add(s.label("provider"));
           }
         }
+        case MODEL_VERSION_CHANGE -> {
+          if (s.label("target") != null) {
+            changes.add(
+                new GatewayReplicas.VersionChange(
+                    s.label("target"),
+                    s.label("from_version"),
+                    s.label("to_version"),
+                    s.label("from_fingerprint"),
+                    s.label("to_fingerprint"),
+                    (long) s.value()));
+          }
+        }
         default -> {}
       }
     }
-    return new GatewayReplicas.Replica(url, version, healthy, open, rejected);
+    return new GatewayReplicas.Replica(url, version, healthy, open, rejected, changes);
   }
 
   private record Cached(Instant at, GatewayReplicas replicas) {}

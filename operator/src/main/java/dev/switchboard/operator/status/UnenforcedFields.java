@@ -36,14 +36,7 @@ public final class UnenforcedFields {
                   when(
                       semanticWithProviderEmbedder(spec.getCache()),
                       "cache.semantic.embedder.providerRef is not supported (only the exact cache"
-                          + " serves; use embedder.builtin)")),
-          new Field<>(
-              spec ->
-                  when(
-                      spec.getDeterministic() != null
-                          && Boolean.TRUE.equals(spec.getDeterministic().getEnabled()),
-                      "deterministic mode is not applied (no seed injected, targets not pinned)")),
-          new Field<>(spec -> when(spec.getDriftCheck() != null, "driftCheck does not run")));
+                          + " serves; use embedder.builtin)")));
 
   private static final List<Field<ProviderEndpointSpec>> PROVIDER_ENDPOINT =
       List.of(

@@ -63,12 +63,12 @@ class UnenforcedFieldsTest {
 
     List<String> notEnforced = UnenforcedFields.of(spec);
 
-    // Strategy, schedule and latencyObjective are enforced since the cost-observation loop.
-    assertThat(notEnforced).hasSize(3);
+    // Strategy, schedule and latencyObjective are enforced since the cost-observation loop, the
+    // deterministic contract by DeterministicStage and drift checks by the operator's DriftChecker.
+    assertThat(notEnforced).hasSize(1);
+    assertThat(String.join(" ", notEnforced)).contains("cache.shared");
     assertThat(String.join(" ", notEnforced))
-        .contains("cache.shared", "deterministic", "driftCheck");
-    assertThat(String.join(" ", notEnforced))
-        .doesNotContain("strategy", "schedule", "latencyObjective");
+        .doesNotContain("strategy", "schedule", "latencyObjective", "deterministic", "driftCheck");
     Conditions.Desired condition = UnenforcedFields.condition(notEnforced);
     assertThat(condition.status()).isFalse();
     assertThat(condition.reason()).isEqualTo("FieldNotEnforced");
