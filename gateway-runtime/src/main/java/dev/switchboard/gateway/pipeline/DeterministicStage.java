@@ -48,7 +48,9 @@ public final class DeterministicStage implements Stage {
     if (!on && pinned == null) {
       return true;
     }
-    ObjectNode body = exchange.body();
+    // The internal (chat) form: the body itself behind the OpenAI doors; behind the Responses and
+    // Messages doors the seed then reaches bridged targets (their native APIs have no seed).
+    ObjectNode body = exchange.chat();
     Long seed = null;
     boolean injected = false;
     JsonNode given = body.get("seed");
