@@ -1,5 +1,6 @@
 package dev.switchboard.operator;
 
+import dev.switchboard.operator.lifecycle.RetirementWatch;
 import dev.switchboard.operator.metrics.OperatorMetrics;
 import dev.switchboard.operator.modelroute.ModelRouteReconciler;
 import dev.switchboard.operator.providerendpoint.ModelPhases;
@@ -161,6 +162,8 @@ public final class SwitchboardOperator implements AutoCloseable {
     }
     ProgressiveCanaryPlanner planner =
         new ProgressiveCanaryPlanner(clock, metrics, operatorMetrics);
+    RetirementWatch retirement = new RetirementWatch(clock);
+    retirement.bindTo(operatorMetrics.registry());
     return start(
         client,
         settings,
@@ -171,7 +174,8 @@ public final class SwitchboardOperator implements AutoCloseable {
         runtime == null ? null : new ProviderHealth(runtime),
         customizer,
         resources,
-        port);
+        port,
+        retirement);
   }
 
   /** As {@link #start(KubernetesClient, OperatorSettings, Clock)}, with another canary planner. */
@@ -204,7 +208,8 @@ public final class SwitchboardOperator implements AutoCloseable {
         null,
         customizer,
         new ArrayList<>(),
-        -1);
+        -1,
+        new RetirementWatch(clock));
   }
 
   private static SwitchboardOperator start(
@@ -217,7 +222,8 @@ public final class SwitchboardOperator implements AutoCloseable {
       ProviderHealth providerHealth,
       Consumer<ConfigurationServiceOverrider> customizer,
       List<AutoCloseable> resources,
-      int metricsPort) {
+      int metricsPort,
+      RetirementWatch retirement) {
     if (!TolerantSerialization.isUsedBy(client)) {
       // Fabric8's default serialization fails on a field the Java types do not know, and JOSDK
       // then stops the operator: one resource from a newer CRD would stop serving for everyone.
@@ -269,7 +275,8 @@ public final class SwitchboardOperator implements AutoCloseable {
             events,
             planner,
             hooks,
-            gateways),
+            gateways,
+            retirement),
         namespaces(settings));
     operator.start();
     LOG.info(

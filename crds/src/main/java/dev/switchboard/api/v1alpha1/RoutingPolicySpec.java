@@ -58,6 +58,9 @@ public class RoutingPolicySpec {
   @JsonPropertyDescription("Scheduled output drift check.")
   private DriftCheck driftCheck;
 
+  @JsonPropertyDescription("Model retirement: warnings, successor or reject, auto-evaluation.")
+  private PolicyLifecycle lifecycle;
+
   @JsonPropertyDescription("Body logging.")
   @Default("{}")
   private LoggingSpec logging;
@@ -142,6 +145,14 @@ public class RoutingPolicySpec {
     this.driftCheck = driftCheck;
   }
 
+  public PolicyLifecycle getLifecycle() {
+    return lifecycle;
+  }
+
+  public void setLifecycle(PolicyLifecycle lifecycle) {
+    this.lifecycle = lifecycle;
+  }
+
   public LoggingSpec getLogging() {
     return logging;
   }
@@ -169,6 +180,7 @@ public class RoutingPolicySpec {
         && Objects.equals(cache, that.cache)
         && Objects.equals(deterministic, that.deterministic)
         && Objects.equals(driftCheck, that.driftCheck)
+        && Objects.equals(lifecycle, that.lifecycle)
         && Objects.equals(logging, that.logging);
   }
 
@@ -185,6 +197,7 @@ public class RoutingPolicySpec {
         cache,
         deterministic,
         driftCheck,
+        lifecycle,
         logging);
   }
 
@@ -211,6 +224,8 @@ public class RoutingPolicySpec {
         + deterministic
         + ", driftCheck="
         + driftCheck
+        + ", lifecycle="
+        + lifecycle
         + ", logging="
         + logging
         + "}";

@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.pipeline;
 
+import dev.switchboard.gateway.lifecycle.Retirements;
 import dev.switchboard.gateway.logging.RequestLogWriter;
 import dev.switchboard.gateway.metrics.GatewayMetrics;
 import dev.switchboard.gateway.resilience.ClientRateLimiter;
@@ -38,6 +39,7 @@ public final class RequestPipeline {
             new ValidateStage(state),
             new IdentifyStage(),
             new ResolveRouteStage(maxDeadlineMs),
+            new RetirementStage(new Retirements()),
             new AdmitStage(rateLimiter),
             // (cache lookup, deterministic contract: milestone 2)
             new PlanStage(planner),

@@ -175,7 +175,8 @@ public final class RoutingTableRenderer {
                 spec.getDeterministic().getEnabled(),
                 spec.getDeterministic().getSeed(),
                 spec.getDeterministic().getPinTarget()),
-        spec.getLogging() == null ? null : spec.getLogging().getBodies());
+        spec.getLogging() == null ? null : spec.getLogging().getBodies(),
+        spec.getLifecycle() == null ? null : spec.getLifecycle().getOnRetired());
   }
 
   private static RoutingTable.Retry retry(RetrySpec retry) {
