@@ -3,6 +3,7 @@ package dev.switchboard.gateway;
 import dev.switchboard.gateway.config.ConfigSource;
 import dev.switchboard.gateway.config.FileConfigSource;
 import dev.switchboard.gateway.config.kubernetes.KubernetesConfigSource;
+import dev.switchboard.gateway.evaluation.EvaluationRecorder;
 import dev.switchboard.gateway.http.GatewayRouter;
 import dev.switchboard.gateway.http.InfoHandlers;
 import dev.switchboard.gateway.http.ProxyHandler;
@@ -53,6 +54,7 @@ public final class GatewayServer {
   private final GatewayMetrics metrics;
   private final UpstreamClients clients;
   private final ResilienceRegistry resilience;
+  private final EvaluationRecorder evaluations = new EvaluationRecorder();
   private final GatewayClock clock;
   private final AtomicInteger boundPort = new AtomicInteger();
   private String deploymentId;
@@ -152,9 +154,13 @@ public final class GatewayServer {
                 metrics,
                 stats,
                 log,
-                () -> ThreadLocalRandom.current().nextDouble()),
+                () -> ThreadLocalRandom.current().nextDouble(),
+                resilience,
+                evaluations),
             clock);
-    InfoHandlers info = new InfoHandlers(state, metrics, stats, resilience::summary);
+    InfoHandlers info =
+        new InfoHandlers(state, metrics, stats, resilience::summary)
+            .evaluations(evaluations::snapshot);
     int instances =
         options.port() == 0 ? 1 : Math.max(1, Runtime.getRuntime().availableProcessors());
     HttpServerOptions publicOptions = publicServerOptions(options);
@@ -202,6 +208,11 @@ public final class GatewayServer {
   }
 
   /** Breakers, provider guards, budgets and rate limits of this replica. */
+  /** This replica's side-by-side evaluation figures. */
+  public EvaluationRecorder evaluations() {
+    return evaluations;
+  }
+
   public ResilienceRegistry resilience() {
     return resilience;
   }

@@ -176,6 +176,9 @@ final class ProviderHandler {
           ChatAnswer answer =
               ChatAnswer.of(request, a.echoedModel(), a.fault().refusal(), forcedPieces)
                   .withUsage(a.fault().promptTokens(), a.fault().cachedTokens());
+          if (options.persona(a.echoedModel()) != null) {
+            answer = options.persona(a.echoedModel()).answer(request, answer);
+          }
           if (stream) {
             List<String> events =
                 OpenAiPayloads.streamEvents(

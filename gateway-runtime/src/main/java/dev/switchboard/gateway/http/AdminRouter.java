@@ -18,6 +18,7 @@ public final class AdminRouter {
     Router router = Router.router(vertx);
     router.get("/metrics").handler(info::metrics);
     router.get("/admin/config").handler(info::adminConfig);
+    router.get("/admin/evaluations").handler(info::adminEvaluations);
     router.route().failureHandler(ClientDisconnects::failureHandler);
     router.errorHandler(
         404, rc -> InfoHandlers.sendError(rc, OpenAiError.notFound(rc.request().path())));

@@ -1,15 +1,18 @@
 package dev.switchboard.gateway.pipeline;
 
+import dev.switchboard.gateway.evaluation.EvaluationRecorder;
 import dev.switchboard.gateway.lifecycle.Retirements;
 import dev.switchboard.gateway.logging.RequestLogWriter;
 import dev.switchboard.gateway.metrics.GatewayMetrics;
 import dev.switchboard.gateway.resilience.ClientRateLimiter;
 import dev.switchboard.gateway.resilience.FailoverChain;
+import dev.switchboard.gateway.resilience.ResilienceRegistry;
 import dev.switchboard.gateway.routing.RoutingState;
 import dev.switchboard.gateway.routing.strategy.AttemptPlanner;
 import dev.switchboard.gateway.stats.LiveStats;
 import dev.switchboard.gateway.upstream.UpstreamCaller;
 import java.util.List;
+import java.util.Map;
 import java.util.function.DoubleSupplier;
 
 /**
@@ -31,7 +34,9 @@ public final class RequestPipeline {
       GatewayMetrics metrics,
       LiveStats stats,
       RequestLogWriter log,
-      DoubleSupplier random) {
+      DoubleSupplier random,
+      ResilienceRegistry resilience,
+      EvaluationRecorder evaluations) {
     AccountStage account = new AccountStage(metrics, stats, log);
     return new Pipeline(
         List.of(
@@ -44,6 +49,9 @@ public final class RequestPipeline {
             // (cache lookup, deterministic contract: milestone 2)
             new PlanStage(planner),
             new ShadowStage(caller, state, random, account::record),
+            // consumer labels for the evaluation opt-out: none until consumers supply them
+            new EvaluationStage(
+                caller, state, resilience, evaluations, random, exchange -> Map.of()),
             new ExecuteStage(chain, caller, state),
             new AnswerStage()));
   }
