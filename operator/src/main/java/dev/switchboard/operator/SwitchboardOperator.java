@@ -1,5 +1,7 @@
 package dev.switchboard.operator;
 
+import dev.switchboard.operator.evaluation.EvaluationTracker;
+import dev.switchboard.operator.evaluation.GatewayEvaluationSource;
 import dev.switchboard.operator.lifecycle.RetirementWatch;
 import dev.switchboard.operator.metrics.OperatorMetrics;
 import dev.switchboard.operator.modelroute.ModelRouteReconciler;
@@ -175,7 +177,8 @@ public final class SwitchboardOperator implements AutoCloseable {
         customizer,
         resources,
         port,
-        retirement);
+        retirement,
+        runtime == null ? GatewayTargets.fixed(List.of()) : runtime.targets());
   }
 
   /** As {@link #start(KubernetesClient, OperatorSettings, Clock)}, with another canary planner. */
@@ -209,7 +212,8 @@ public final class SwitchboardOperator implements AutoCloseable {
         customizer,
         new ArrayList<>(),
         -1,
-        new RetirementWatch(clock));
+        new RetirementWatch(clock),
+        GatewayTargets.fixed(List.of()));
   }
 
   private static SwitchboardOperator start(
@@ -223,7 +227,8 @@ public final class SwitchboardOperator implements AutoCloseable {
       Consumer<ConfigurationServiceOverrider> customizer,
       List<AutoCloseable> resources,
       int metricsPort,
-      RetirementWatch retirement) {
+      RetirementWatch retirement,
+      GatewayTargets evaluationTargets) {
     if (!TolerantSerialization.isUsedBy(client)) {
       // Fabric8's default serialization fails on a field the Java types do not know, and JOSDK
       // then stops the operator: one resource from a newer CRD would stop serving for everyone.
@@ -276,7 +281,8 @@ public final class SwitchboardOperator implements AutoCloseable {
             planner,
             hooks,
             gateways,
-            retirement),
+            retirement,
+            new EvaluationTracker(client, new GatewayEvaluationSource(evaluationTargets), clock)),
         namespaces(settings));
     operator.start();
     LOG.info(

@@ -6,6 +6,7 @@ import dev.switchboard.api.v1alpha1.ModelRouteStatus;
 import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.api.v1alpha1.RoutingPolicy;
 import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.operator.evaluation.EvaluationTracker;
 import dev.switchboard.operator.lifecycle.RetirementWatch;
 import dev.switchboard.operator.providerendpoint.ProviderEndpointValidator;
 import dev.switchboard.operator.publish.RoutingTablePublisher;
@@ -83,6 +84,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   private final RolloutHooks rollout;
   private final GatewayObserver gateways;
   private final RetirementWatch retirement;
+  private final EvaluationTracker evaluations;
 
   private IndexerResourceCache<ModelRoute> routes;
   private InformerEventSource<ProviderEndpoint, ModelRoute> providers;
@@ -115,7 +117,8 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
         planner,
         rollout,
         gateways,
-        new RetirementWatch(java.time.Clock.systemUTC()));
+        new RetirementWatch(java.time.Clock.systemUTC()),
+        null);
   }
 
   /** As above, with model retirement watched by {@code retirement} (on the operator's clock). */
@@ -129,8 +132,10 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       CanaryPlanner planner,
       RolloutHooks rollout,
       GatewayObserver gateways,
-      RetirementWatch retirement) {
+      RetirementWatch retirement,
+      EvaluationTracker evaluations) {
     this.retirement = retirement;
+    this.evaluations = evaluations;
     this.providerValidator = providerValidator;
     this.policyValidator = policyValidator;
     this.composer = composer;
@@ -173,6 +178,14 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
         route.getStatus() == null ? null : route.getStatus().getConditions(),
         lifecycle,
         events);
+    // Gateway I/O outside the namespace lock, like the canary analysis.
+    Optional<EvaluationTracker.Outcome> evaluation =
+        evaluations == null ? Optional.empty() : evaluations.track(route, view);
+    if (evaluations == null) {
+      next.setEvaluation(route.getStatus() == null ? null : route.getStatus().getEvaluation());
+    } else {
+      next.setEvaluation(evaluation.map(EvaluationTracker.Outcome::status).orElse(null));
+    }
     Optional<GatewayStatus> runtime =
         gateways.gatewayStatus(namespace, rendered.get().table().configVersion());
     runtime.ifPresent(next::setGateway);
@@ -188,6 +201,11 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     // Thresholds and retirement dates change conditions without any Kubernetes event.
     retirement
         .untilNextChange(route, view)
+        .filter(d -> control.getScheduleDelay().map(s -> d.toMillis() < s).orElse(true))
+        .ifPresent(control::rescheduleAfter);
+    // A running evaluation collects the replicas' sums at its own pace.
+    evaluation
+        .flatMap(EvaluationTracker.Outcome::requeue)
         .filter(d -> control.getScheduleDelay().map(s -> d.toMillis() < s).orElse(true))
         .ifPresent(control::rescheduleAfter);
     return control;

@@ -127,10 +127,12 @@ public final class RoutingTableComposer {
                   .filter(p -> p.route().equals(name) && p.revision() == desired.revision())
                   .map(PlannedRollout::decision)
                   .orElse(null);
-          RoutingTable.Route entry =
+          RoutingTable.Route arms =
               decision != null
                   ? decision.route()
                   : keepPublishedArms(route, desired, published.route(name));
+          RoutingTable.Route entry =
+              arms.withEvaluation(EvaluationRendering.of(route, providers).orElse(null));
           claim(claims, entry);
           routes.put(name, entry);
           outcomes.put(

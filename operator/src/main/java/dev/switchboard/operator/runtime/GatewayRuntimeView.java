@@ -61,6 +61,11 @@ public final class GatewayRuntimeView implements GatewayObserver {
     return Optional.of(status);
   }
 
+  /** Where the replicas are found (their admin ports also serve {@code /admin/evaluations}). */
+  public GatewayTargets targets() {
+    return targets;
+  }
+
   /** The replicas serving {@code namespace}, as they report themselves now. */
   public GatewayReplicas replicas(String namespace) {
     Instant now = clock.instant();
