@@ -35,6 +35,7 @@ public class EvaluationSpec {
       "How long the evaluation runs (72h or more is the advice; any duration is allowed).")
   @Default("72h")
   @Pattern(Durations.PATTERN)
+  @Size(max = 32)
   private String duration;
 
   @JsonPropertyDescription("Where the runbook entries go.")

@@ -21,7 +21,7 @@ public class PolicyLifecycle {
           + " model's retiredAfter date, once per threshold. Default 90, 30 and 7 days.")
   @Size(max = 8)
   @Default("[\"2160h\", \"720h\", \"168h\"]")
-  private List<@Pattern(Durations.PATTERN) String> warnBefore;
+  private List<@Pattern(Durations.PATTERN) @Size(max = 32) String> warnBefore;
 
   @JsonPropertyDescription(
       "After retiredAfter: successor routes the target to the model's lifecycle.successor at the"
@@ -36,6 +36,7 @@ public class PolicyLifecycle {
           + " side-by-side evaluation of the successor (sample 0.1, 72h) unless the route declares"
           + " its own evaluation.")
   @Pattern(Durations.PATTERN)
+  @Size(max = 32)
   private String evaluateSuccessorBefore;
 
   public List<String> getWarnBefore() {

@@ -20,12 +20,16 @@ import java.util.Optional;
  *
  * <p>No verdict below {@link #MIN_PAIRS} paired answers. A verdict needs the interval to exclude
  * "no change" and the estimate to pass a materiality threshold (±10 % length and cost, +20 % TTFT,
- * ±1 percentage point refusals and errors); with none, {@code NoMaterialChange}.
+ * ±1 percentage point refusals and errors; TTFT also at least 50 ms slower on average); with none,
+ * {@code NoMaterialChange}.
  */
 public final class EvaluationStatistics {
 
   /** The fewest paired answers a verdict is given on. */
   public static final long MIN_PAIRS = 30;
+
+  /** A TTFT shift smaller than this is not material to anyone reading answers. */
+  public static final double MIN_TTFT_SHIFT_MS = 50;
 
   static final double Z95 = 1.959963984540054;
 
@@ -99,7 +103,10 @@ public final class EvaluationStatistics {
           .filter(e -> e.below(0) && e.value() <= -0.01)
           .ifPresent(e -> verdicts.add("RefusalsDown"));
       errors.filter(e -> e.above(0) && e.value() >= 0.01).ifPresent(e -> verdicts.add("ErrorsUp"));
-      ttft.filter(e -> e.above(1) && e.value() >= 1.20).ifPresent(e -> verdicts.add("SlowerTTFT"));
+      CandidateSums.Paired t = sums.figure("ttftMs");
+      double slowerByMs = t.n() == 0 ? 0 : (t.sumC() - t.sumB()) / t.n();
+      ttft.filter(e -> e.above(1) && e.value() >= 1.20 && slowerByMs >= MIN_TTFT_SHIFT_MS)
+          .ifPresent(e -> verdicts.add("SlowerTTFT"));
       cost.filter(e -> e.above(1) && e.value() >= 1.10).ifPresent(e -> verdicts.add("CostUp"));
       cost.filter(e -> e.below(1) && e.value() <= 0.90).ifPresent(e -> verdicts.add("CostDown"));
       if (verdicts.isEmpty()) {

@@ -96,6 +96,31 @@ class EvaluationStatisticsTest {
   }
 
   @Test
+  void slowerTtftNeedsARelativeAndAnAbsoluteShift() {
+    Random random = new Random(9L);
+    CandidateSums words = simulate(random, 200, 1.0, 0.0, 0.0);
+    for (double baseMs : new double[] {5, 500}) {
+      double[] s = new double[5];
+      for (int i = 0; i < 200; i++) {
+        double b = baseMs * (0.8 + 0.4 * random.nextDouble());
+        double c = b * 1.6;
+        s[0] += b;
+        s[1] += c;
+        s[2] += b * b;
+        s[3] += c * c;
+        s[4] += b * c;
+      }
+      Map<String, CandidateSums.Paired> figures = new LinkedHashMap<>(words.figures());
+      figures.put("ttftMs", new CandidateSums.Paired(200, s[0], s[1], s[2], s[3], s[4]));
+      var result =
+          EvaluationStatistics.evaluate(new CandidateSums(200, 0, 0, 200, 200, 0, 0, figures));
+      // ×1.6 of 5 ms is 3 ms: noise nobody hears; of 500 ms it is 300 ms.
+      assertThat(result.verdicts())
+          .containsExactly(baseMs < 50 ? "NoMaterialChange" : "SlowerTTFT");
+    }
+  }
+
+  @Test
   void noVerdictBelowTheMinimumSampleHoweverLargeTheShift() {
     var few =
         EvaluationStatistics.evaluate(
