@@ -8,14 +8,12 @@ import dev.switchboard.api.v1alpha1.ProviderModel;
 import dev.switchboard.api.v1alpha1.RouteTarget;
 import dev.switchboard.api.v1alpha1.RoutingPolicy;
 import dev.switchboard.contract.Durations;
+import dev.switchboard.operator.providerendpoint.RetirementDates;
 import dev.switchboard.operator.render.NamespaceView;
 import dev.switchboard.operator.render.RouteReferences;
 import dev.switchboard.operator.status.Conditions;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -33,7 +31,7 @@ import java.util.Optional;
 public final class ModelRetirement {
 
   /** Condition type: a target's model retires within a warning threshold. */
-  public static final String APPROACHING = "RetirementApproaching";
+  public static final String APPROACHING = RetirementDates.APPROACHING;
 
   /** Condition type: a target's model is retired; the reason says what serves instead. */
   public static final String RETIRED = "TargetRetired";
@@ -43,8 +41,7 @@ public final class ModelRetirement {
   public static final String NO_TARGET_LEFT = "NoTargetLeft";
 
   /** The default warning thresholds: 90, 30 and 7 days. */
-  public static final List<Duration> DEFAULT_WARN_BEFORE =
-      List.of(Duration.ofDays(90), Duration.ofDays(30), Duration.ofDays(7));
+  public static final List<Duration> DEFAULT_WARN_BEFORE = RetirementDates.DEFAULT_WARN_BEFORE;
 
   /** The horizon of the "routes on retiring models" gauge. */
   public static final Duration GAUGE_HORIZON = Duration.ofDays(30);
@@ -55,26 +52,14 @@ public final class ModelRetirement {
   public record Retiring(
       String target, String retiredAfter, Instant retiresAt, String successor, boolean capable) {}
 
-  /** The start (UTC) of a lifecycle date; empty when absent or unparsable (the validator says). */
+  /** The start (UTC) of a lifecycle date; see {@link RetirementDates#startOfDay}. */
   public static Optional<Instant> startOfDay(String date) {
-    if (date == null) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(LocalDate.parse(date).atStartOfDay(ZoneOffset.UTC).toInstant());
-    } catch (DateTimeParseException e) {
-      return Optional.empty();
-    }
+    return RetirementDates.startOfDay(date);
   }
 
-  /** Whole days from {@code now} until {@code at}, rounded up; 0 once it is reached. */
+  /** Whole days until {@code at}; see {@link RetirementDates#daysUntil}. */
   public static long daysUntil(Instant now, Instant at) {
-    if (!now.isBefore(at)) {
-      return 0;
-    }
-    Duration left = Duration.between(now, at);
-    long days = left.toDays();
-    return left.equals(Duration.ofDays(days)) ? days : days + 1;
+    return RetirementDates.daysUntil(now, at);
   }
 
   /** A policy's thresholds, largest first; the defaults without a policy or setting. */
@@ -93,14 +78,10 @@ public final class ModelRetirement {
     return thresholds;
   }
 
-  /** The smallest threshold that {@code retiresAt} is within, empty when none (or retired). */
+  /** The smallest threshold crossed; see {@link RetirementDates#crossed}. */
   public static Optional<Duration> crossed(
       Instant now, Instant retiresAt, List<Duration> thresholds) {
-    if (!now.isBefore(retiresAt)) {
-      return Optional.empty();
-    }
-    Duration left = Duration.between(now, retiresAt);
-    return thresholds.stream().filter(t -> left.compareTo(t) <= 0).min(Comparator.naturalOrder());
+    return RetirementDates.crossed(now, retiresAt, thresholds);
   }
 
   /** The next instant a threshold is crossed or a model retires, so conditions change on time. */
@@ -115,11 +96,9 @@ public final class ModelRetirement {
         .min(Comparator.naturalOrder());
   }
 
-  /** The reason of an approaching-retirement condition: {@code RetiresWithin30Days}. */
+  /** The reason naming a threshold; see {@link RetirementDates#approachingReason}. */
   public static String approachingReason(Duration threshold) {
-    return threshold.toDays() > 0 && threshold.equals(Duration.ofDays(threshold.toDays()))
-        ? "RetiresWithin" + threshold.toDays() + "Days"
-        : "RetiresWithin" + threshold.toHours() + "Hours";
+    return RetirementDates.approachingReason(threshold);
   }
 
   /** Every target of the route whose model has a retirement date, by {@code provider/model}. */

@@ -1,6 +1,7 @@
 package dev.switchboard.operator.lifecycle;
 
 import dev.switchboard.api.v1alpha1.ModelRoute;
+import dev.switchboard.operator.providerendpoint.RetirementDates;
 import dev.switchboard.operator.render.NamespaceView;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
@@ -13,7 +14,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -54,28 +54,19 @@ public final class RetirementWatch {
     return ModelRetirement.routeConditions(route, view, now);
   }
 
-  /** A Warning event for each lifecycle condition that is new or has another reason than before. */
+  /** A Warning event per new threshold; see {@link RetirementDates#recordEvents}. */
   public static void recordEvents(
       HasMetadata resource,
       List<Condition> before,
       List<Conditions.Desired> now,
       EventRecorder events) {
-    for (Conditions.Desired want : newlyReached(before, now)) {
-      events.record(resource, EventRecorder.WARNING, want.reason(), want.message());
-    }
+    RetirementDates.recordEvents(resource, before, now, events);
   }
 
-  /** The lifecycle conditions that are new or have another reason than before (a new threshold). */
+  /** The conditions that are new or changed reason; see {@link RetirementDates#newlyReached}. */
   public static List<Conditions.Desired> newlyReached(
       List<Condition> before, List<Conditions.Desired> now) {
-    return now.stream()
-        .filter(
-            want -> {
-              Optional<Condition> previous = Conditions.find(before, want.type());
-              return previous.isEmpty()
-                  || !Objects.equals(previous.get().getReason(), want.reason());
-            })
-        .toList();
+    return RetirementDates.newlyReached(before, now);
   }
 
   /** Time until the route's lifecycle conditions next change (a threshold or a retirement date). */

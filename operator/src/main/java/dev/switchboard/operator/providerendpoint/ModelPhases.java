@@ -3,7 +3,6 @@ package dev.switchboard.operator.providerendpoint;
 import dev.switchboard.api.v1alpha1.ModelLifecycle;
 import dev.switchboard.api.v1alpha1.ModelStatus;
 import dev.switchboard.api.v1alpha1.ProviderModel;
-import dev.switchboard.operator.lifecycle.ModelRetirement;
 import dev.switchboard.operator.status.Conditions;
 import java.time.Clock;
 import java.time.Duration;
@@ -52,7 +51,7 @@ public final class ModelPhases {
               if (lifecycle != null) {
                 status.setSuccessor(lifecycle.getSuccessor());
                 startOfDay(lifecycle.getRetiredAfter())
-                    .ifPresent(at -> status.setRetiresInDays(ModelRetirement.daysUntil(now, at)));
+                    .ifPresent(at -> status.setRetiresInDays(RetirementDates.daysUntil(now, at)));
               }
               result.add(status);
             });
@@ -101,7 +100,7 @@ public final class ModelPhases {
       }
       Optional<Instant> at = startOfDay(model.getLifecycle().getRetiredAfter());
       Optional<Duration> crossed =
-          at.flatMap(a -> ModelRetirement.crossed(now, a, ModelRetirement.DEFAULT_WARN_BEFORE));
+          at.flatMap(a -> RetirementDates.crossed(now, a, RetirementDates.DEFAULT_WARN_BEFORE));
       if (crossed.isPresent()) {
         smallest =
             smallest == null || crossed.get().compareTo(smallest) < 0 ? crossed.get() : smallest;
@@ -111,7 +110,7 @@ public final class ModelPhases {
                 + " retires on "
                 + model.getLifecycle().getRetiredAfter()
                 + " (in "
-                + ModelRetirement.daysUntil(now, at.get())
+                + RetirementDates.daysUntil(now, at.get())
                 + " days)"
                 + (successor == null ? ", no successor declared" : "; successor " + successor));
       }
@@ -120,9 +119,9 @@ public final class ModelPhases {
         ? Optional.empty()
         : Optional.of(
             new Conditions.Desired(
-                ModelRetirement.APPROACHING,
+                RetirementDates.APPROACHING,
                 true,
-                ModelRetirement.approachingReason(smallest),
+                RetirementDates.approachingReason(smallest),
                 String.join("; ", messages)));
   }
 

@@ -2,8 +2,6 @@ package dev.switchboard.operator.providerendpoint;
 
 import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.api.v1alpha1.ProviderEndpointStatus;
-import dev.switchboard.operator.lifecycle.ModelRetirement;
-import dev.switchboard.operator.lifecycle.RetirementWatch;
 import dev.switchboard.operator.runtime.ProviderHealth;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
@@ -52,7 +50,7 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
           Conditions.READY,
           Conditions.CREDENTIALS_RESOLVED,
           UnenforcedFields.ENFORCED,
-          ModelRetirement.APPROACHING);
+          RetirementDates.APPROACHING);
 
   private final ProviderEndpointValidator validator;
   private final ModelPhases modelPhases;
@@ -146,7 +144,7 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
               Conditions.READY,
               Conditions.CREDENTIALS_RESOLVED,
               UnenforcedFields.ENFORCED,
-              ModelRetirement.APPROACHING,
+              RetirementDates.APPROACHING,
               ProviderHealth.HEALTHY);
     }
     ProviderEndpointStatus previous = endpoint.getStatus();
@@ -164,7 +162,7 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
             conditions,
             events));
     recordTransition(endpoint, next);
-    RetirementWatch.recordEvents(
+    RetirementDates.recordEvents(
         endpoint,
         previous == null ? null : previous.getConditions(),
         retiring.stream().toList(),

@@ -286,6 +286,10 @@ public final class RoutingTableComposer {
       targets.addAll(route.canary().targets());
       route.canary().rules().forEach(rule -> targets.addAll(rule.targets()));
     }
+    if (route.evaluation() != null) {
+      // A carried evaluation needs its candidates' providers as much as the targets do.
+      targets.addAll(route.evaluation().candidates());
+    }
     return targets;
   }
 
