@@ -34,7 +34,7 @@ public final class Retirements {
 
   /**
    * The route as it may serve at {@code nowMs}: the same object when no candidate is retired.
-   * Evaluation candidates and canary candidates are treated like the stable ones.
+   * Canary candidates are treated like the stable ones (evaluation candidates are never served).
    */
   public ResolvedRoute apply(ResolvedRoute route, long nowMs) {
     if (!anyRetired(route.candidates(), nowMs) && !anyRetired(route.canaryCandidates(), nowMs)) {
