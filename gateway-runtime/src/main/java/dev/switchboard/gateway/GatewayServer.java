@@ -10,6 +10,7 @@ import dev.switchboard.gateway.consumer.ConsumerGate;
 import dev.switchboard.gateway.consumer.ConsumerLimiter;
 import dev.switchboard.gateway.consumer.ConsumerMetrics;
 import dev.switchboard.gateway.determinism.ModelVersionTracker;
+import dev.switchboard.gateway.evaluation.EvaluationRecorder;
 import dev.switchboard.gateway.frontdoor.ResponsesFrontDoor;
 import dev.switchboard.gateway.http.GatewayRouter;
 import dev.switchboard.gateway.http.InfoHandlers;
@@ -78,6 +79,7 @@ public final class GatewayServer {
   private final GatewayMetrics metrics;
   private final UpstreamClients clients;
   private final ResilienceRegistry resilience;
+  private final EvaluationRecorder evaluations = new EvaluationRecorder();
   private final GatewayClock clock;
   private final ResponseCache responseCache;
   private final AtomicInteger boundPort = new AtomicInteger();
@@ -228,9 +230,13 @@ public final class GatewayServer {
                 () -> ThreadLocalRandom.current().nextDouble(),
                 consumerGate,
                 responseCache,
-                versions),
+                versions,
+                resilience,
+                evaluations),
             clock);
-    InfoHandlers info = new InfoHandlers(state, metrics, stats, resilience::summary);
+    InfoHandlers info =
+        new InfoHandlers(state, metrics, stats, resilience::summary)
+            .evaluations(evaluations::snapshot);
     // Which provider produced each Responses API response id: this replica's memory.
     ResponseLocations responseLocations = new LocalResponseLocations(clock);
     ResponsesFrontDoor responses = new ResponsesFrontDoor(responseLocations);
@@ -310,6 +316,11 @@ public final class GatewayServer {
   }
 
   /** Breakers, provider guards, budgets and rate limits of this replica. */
+  /** This replica's side-by-side evaluation figures. */
+  public EvaluationRecorder evaluations() {
+    return evaluations;
+  }
+
   public ResilienceRegistry resilience() {
     return resilience;
   }

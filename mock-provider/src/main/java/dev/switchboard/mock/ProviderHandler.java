@@ -345,10 +345,12 @@ final class ProviderHandler {
             return;
           }
           ChatAnswer answer =
-              drift.apply(
-                  request,
-                  ChatAnswer.of(request, a.echoedModel(), a.fault().refusal(), forcedPieces)
-                      .withUsage(a.fault().promptTokens(), a.fault().cachedTokens()));
+              ChatAnswer.of(request, a.echoedModel(), a.fault().refusal(), forcedPieces)
+                  .withUsage(a.fault().promptTokens(), a.fault().cachedTokens());
+          if (options.persona(a.echoedModel()) != null) {
+            answer = options.persona(a.echoedModel()).answer(request, answer);
+          }
+          answer = drift.apply(request, answer);
           String fingerprint = drift.fingerprint(options.systemFingerprint());
           if (stream) {
             List<String> events =

@@ -5,6 +5,9 @@ import dev.switchboard.operator.drift.DriftChecker;
 import dev.switchboard.operator.drift.DriftClient;
 import dev.switchboard.operator.drift.DriftMetrics;
 import dev.switchboard.operator.drift.GatewayDriftClient;
+import dev.switchboard.operator.evaluation.EvaluationTracker;
+import dev.switchboard.operator.evaluation.GatewayEvaluationSource;
+import dev.switchboard.operator.lifecycle.RetirementWatch;
 import dev.switchboard.operator.metrics.OperatorMetrics;
 import dev.switchboard.operator.modelroute.ModelRouteReconciler;
 import dev.switchboard.operator.providerendpoint.ModelPhases;
@@ -168,6 +171,8 @@ public final class SwitchboardOperator implements AutoCloseable {
     }
     ProgressiveCanaryPlanner planner =
         new ProgressiveCanaryPlanner(clock, metrics, operatorMetrics, new DriftCanaryGate(client));
+    RetirementWatch retirement = new RetirementWatch(clock);
+    retirement.bindTo(operatorMetrics.registry());
     return start(
         client,
         settings,
@@ -179,7 +184,9 @@ public final class SwitchboardOperator implements AutoCloseable {
         customizer,
         resources,
         port,
-        operatorMetrics.registry());
+        operatorMetrics.registry(),
+        retirement,
+        runtime == null ? GatewayTargets.fixed(List.of()) : runtime.targets());
   }
 
   /** As {@link #start(KubernetesClient, OperatorSettings, Clock)}, with another canary planner. */
@@ -213,7 +220,9 @@ public final class SwitchboardOperator implements AutoCloseable {
         customizer,
         new ArrayList<>(),
         -1,
-        new SimpleMeterRegistry());
+        new SimpleMeterRegistry(),
+        new RetirementWatch(clock),
+        GatewayTargets.fixed(List.of()));
   }
 
   private static SwitchboardOperator start(
@@ -227,7 +236,9 @@ public final class SwitchboardOperator implements AutoCloseable {
       Consumer<ConfigurationServiceOverrider> customizer,
       List<AutoCloseable> resources,
       int metricsPort,
-      MeterRegistry registry) {
+      MeterRegistry registry,
+      RetirementWatch retirement,
+      GatewayTargets evaluationTargets) {
     if (!TolerantSerialization.isUsedBy(client)) {
       // Fabric8's default serialization fails on a field the Java types do not know, and JOSDK
       // then stops the operator: one resource from a newer CRD would stop serving for everyone.
@@ -291,7 +302,9 @@ public final class SwitchboardOperator implements AutoCloseable {
             events,
             planner,
             hooks,
-            gateways),
+            gateways,
+            retirement,
+            new EvaluationTracker(client, new GatewayEvaluationSource(evaluationTargets), clock)),
         namespaces(settings));
     operator.start();
     LOG.info(

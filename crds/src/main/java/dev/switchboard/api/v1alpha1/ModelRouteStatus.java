@@ -46,6 +46,10 @@ public class ModelRouteStatus {
   private GatewayStatus gateway;
 
   @JsonPropertyDescription(
+      "The side-by-side evaluation: figures with 95 % intervals and verdicts per candidate.")
+  private EvaluationStatus evaluation;
+
+  @JsonPropertyDescription(
       "Standard conditions (type, status, reason, message, lastTransitionTime, observedGeneration).")
   private List<Condition> conditions;
 
@@ -137,6 +141,14 @@ public class ModelRouteStatus {
     this.conditions = conditions;
   }
 
+  public EvaluationStatus getEvaluation() {
+    return evaluation;
+  }
+
+  public void setEvaluation(EvaluationStatus evaluation) {
+    this.evaluation = evaluation;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -156,7 +168,8 @@ public class ModelRouteStatus {
         && Objects.equals(failedRevision, that.failedRevision)
         && Objects.equals(analysis, that.analysis)
         && Objects.equals(gateway, that.gateway)
-        && Objects.equals(conditions, that.conditions);
+        && Objects.equals(conditions, that.conditions)
+        && Objects.equals(evaluation, that.evaluation);
   }
 
   @Override
@@ -172,7 +185,8 @@ public class ModelRouteStatus {
         failedRevision,
         analysis,
         gateway,
-        conditions);
+        conditions,
+        evaluation);
   }
 
   @Override
@@ -200,6 +214,8 @@ public class ModelRouteStatus {
         + gateway
         + ", conditions="
         + conditions
+        + ", evaluation="
+        + evaluation
         + "}";
   }
 }

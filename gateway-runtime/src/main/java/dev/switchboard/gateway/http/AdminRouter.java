@@ -42,6 +42,7 @@ public final class AdminRouter {
           .handler(BodyHandler.create(false).setBodyLimit(MAX_DRIFT_BODY_BYTES))
           .handler(rc -> proxy.handlePinned(rc, CHAT_COMPLETIONS));
     }
+    router.get("/admin/evaluations").handler(info::adminEvaluations);
     router.route().failureHandler(ClientDisconnects::failureHandler);
     router.errorHandler(
         404, rc -> InfoHandlers.sendError(rc, OpenAiError.notFound(rc.request().path())));

@@ -46,7 +46,11 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
   static final String BY_SECRET = "providers-by-secret";
 
   private static final Set<String> MANAGED =
-      Set.of(Conditions.READY, Conditions.CREDENTIALS_RESOLVED, UnenforcedFields.ENFORCED);
+      Set.of(
+          Conditions.READY,
+          Conditions.CREDENTIALS_RESOLVED,
+          UnenforcedFields.ENFORCED,
+          RetirementDates.APPROACHING);
 
   private final ProviderEndpointValidator validator;
   private final ModelPhases modelPhases;
@@ -123,6 +127,10 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
                         credentials.problem().reasonName(),
                         credentials.problem().message())));
     desired.add(UnenforcedFields.condition(UnenforcedFields.of(endpoint.getSpec())));
+    Optional<Conditions.Desired> retiring =
+        modelPhases.retirementWarning(
+            endpoint.getSpec() == null ? null : endpoint.getSpec().getModels());
+    retiring.ifPresent(desired::add);
     Set<String> managed = MANAGED;
     Optional<Conditions.Desired> healthy =
         health == null
@@ -136,6 +144,7 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
               Conditions.READY,
               Conditions.CREDENTIALS_RESOLVED,
               UnenforcedFields.ENFORCED,
+              RetirementDates.APPROACHING,
               ProviderHealth.HEALTHY);
     }
     ProviderEndpointStatus previous = endpoint.getStatus();
@@ -153,6 +162,11 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
             conditions,
             events));
     recordTransition(endpoint, next);
+    RetirementDates.recordEvents(
+        endpoint,
+        previous == null ? null : previous.getConditions(),
+        retiring.stream().toList(),
+        events);
     recordCredentialsRejected(endpoint, next);
     UpdateControl<ProviderEndpoint> control =
         StatusUpdater.patchIfChanged(endpoint, next, ProviderEndpointStatus::setObservedGeneration);

@@ -199,7 +199,8 @@ public final class RoutingTableRenderer {
                 spec.getDeterministic().getPinTarget(),
                 spec.getDeterministic().getRequireSeed()),
         spec.getLogging() == null ? null : spec.getLogging().getBodies(),
-        spec.getExploration() == null ? null : spec.getExploration().getShare());
+        spec.getExploration() == null ? null : spec.getExploration().getShare(),
+        spec.getLifecycle() == null ? null : spec.getLifecycle().getOnRetired());
   }
 
   private static RoutingTable.Retry retry(RetrySpec retry) {

@@ -49,7 +49,10 @@ public final class GatewayRuntimeView implements GatewayObserver {
     this.http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
   }
 
-  /** Where the gateway replicas' admin ports are (their {@code /metrics} URLs). */
+  /**
+   * Where the gateway replicas' admin ports are (their {@code /metrics} URLs; the same ports serve
+   * {@code /admin/evaluations}).
+   */
   public GatewayTargets targets() {
     return targets;
   }
