@@ -10,6 +10,7 @@ import dev.switchboard.gateway.consumer.ConsumerGate;
 import dev.switchboard.gateway.consumer.ConsumerLimiter;
 import dev.switchboard.gateway.consumer.ConsumerMetrics;
 import dev.switchboard.gateway.frontdoor.ResponsesFrontDoor;
+import dev.switchboard.gateway.http.ConsumerSpendHandler;
 import dev.switchboard.gateway.http.GatewayRouter;
 import dev.switchboard.gateway.http.InfoHandlers;
 import dev.switchboard.gateway.http.ProxyHandler;
@@ -282,7 +283,12 @@ public final class GatewayServer {
         .compose(
             id -> {
               deploymentId = id;
-              return AdminServer.start(vertx, options, info, metrics.registry());
+              return AdminServer.start(
+                  vertx,
+                  options,
+                  info,
+                  metrics.registry(),
+                  new ConsumerSpendHandler(access, consumerLimiter, clock));
             })
         .map(
             started -> {

@@ -1,5 +1,8 @@
 package dev.switchboard.operator;
 
+import dev.switchboard.operator.consumer.ConsumerKeysPublisher;
+import dev.switchboard.operator.consumer.ConsumerReconciler;
+import dev.switchboard.operator.keys.KeyAges;
 import dev.switchboard.operator.metrics.OperatorMetrics;
 import dev.switchboard.operator.modelroute.ModelRouteReconciler;
 import dev.switchboard.operator.providerendpoint.ModelPhases;
@@ -20,6 +23,8 @@ import dev.switchboard.operator.rollout.metrics.GatewayScrapeSource;
 import dev.switchboard.operator.rollout.metrics.GatewayTargets;
 import dev.switchboard.operator.routingpolicy.RoutingPolicyReconciler;
 import dev.switchboard.operator.routingpolicy.RoutingPolicyValidator;
+import dev.switchboard.operator.runtime.ConsumerSpendSource;
+import dev.switchboard.operator.runtime.GatewayConsumerSpend;
 import dev.switchboard.operator.runtime.GatewayObserver;
 import dev.switchboard.operator.runtime.GatewayRuntimeView;
 import dev.switchboard.operator.runtime.ProviderHealth;
@@ -41,7 +46,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Switchboard operator as an embeddable unit: wires the three reconcilers and their
+ * The Switchboard operator as an embeddable unit: wires the four reconcilers and their
  * collaborators onto a JOSDK {@link Operator}. {@link OperatorMain} runs it as a process; the local
  * stack and the tests run it in-process against the mock API server.
  */
@@ -169,6 +174,9 @@ public final class SwitchboardOperator implements AutoCloseable {
         new KubernetesRolloutHooks(client, planner),
         runtime == null ? GatewayObserver.NONE : runtime,
         runtime == null ? null : new ProviderHealth(runtime),
+        runtime == null
+            ? ConsumerSpendSource.NONE
+            : new GatewayConsumerSpend(runtime.targets(), clock),
         customizer,
         resources,
         port);
@@ -202,6 +210,7 @@ public final class SwitchboardOperator implements AutoCloseable {
         hooks,
         GatewayObserver.NONE,
         null,
+        ConsumerSpendSource.NONE,
         customizer,
         new ArrayList<>(),
         -1);
@@ -215,6 +224,7 @@ public final class SwitchboardOperator implements AutoCloseable {
       RolloutHooks hooks,
       GatewayObserver gateways,
       ProviderHealth providerHealth,
+      ConsumerSpendSource consumerSpend,
       Consumer<ConfigurationServiceOverrider> customizer,
       List<AutoCloseable> resources,
       int metricsPort) {
@@ -255,7 +265,16 @@ public final class SwitchboardOperator implements AutoCloseable {
 
     operator.register(
         new ProviderEndpointReconciler(
-            providerValidator, new ModelPhases(clock), conditions, events, providerHealth),
+            providerValidator,
+            new ModelPhases(clock),
+            conditions,
+            events,
+            providerHealth,
+            new KeyAges(clock)),
+        namespaces(settings));
+    operator.register(
+        new ConsumerReconciler(
+            new ConsumerKeysPublisher(client), conditions, events, consumerSpend, clock),
         namespaces(settings));
     operator.register(
         new RoutingPolicyReconciler(policyValidator, conditions, events), namespaces(settings));

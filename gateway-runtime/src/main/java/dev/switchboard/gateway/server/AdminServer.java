@@ -2,6 +2,7 @@ package dev.switchboard.gateway.server;
 
 import dev.switchboard.gateway.GatewayOptions;
 import dev.switchboard.gateway.http.AdminRouter;
+import dev.switchboard.gateway.http.ConsumerSpendHandler;
 import dev.switchboard.gateway.http.InfoHandlers;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -28,6 +29,16 @@ public final class AdminServer {
   /** Binds {@code options.adminPort()} on {@code options.host()}. */
   public static Future<AdminServer> start(
       Vertx vertx, GatewayOptions options, InfoHandlers info, MeterRegistry registry) {
+    return start(vertx, options, info, registry, null);
+  }
+
+  /** As above, also serving {@code /admin/consumers} when {@code consumers} is given. */
+  public static Future<AdminServer> start(
+      Vertx vertx,
+      GatewayOptions options,
+      InfoHandlers info,
+      MeterRegistry registry,
+      ConsumerSpendHandler consumers) {
     HttpServerOptions serverOptions =
         ConnectionGuard.http1Only(
             new HttpServerOptions()
@@ -43,7 +54,10 @@ public final class AdminServer {
             MAX_ADMIN_CONNECTIONS,
             registry);
     HttpServer server = vertx.createHttpServer(serverOptions);
-    return guard.install(server, AdminRouter.create(vertx, info)).listen().map(AdminServer::new);
+    return guard
+        .install(server, AdminRouter.create(vertx, info, consumers))
+        .listen()
+        .map(AdminServer::new);
   }
 
   /** The bound admin port. */

@@ -48,6 +48,11 @@ public final class GatewayRuntimeView implements GatewayObserver {
     this.http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
   }
 
+  /** Where the replicas are found (the Consumer reconciler asks the same ones for spend). */
+  public GatewayTargets targets() {
+    return targets;
+  }
+
   @Override
   public Optional<GatewayStatus> gatewayStatus(String namespace, String publishedVersion) {
     if (publishedVersion == null) {
