@@ -80,7 +80,8 @@ class ChartStateStoreTest {
     assertThat(password.has("value")).isFalse();
     assertThat(env(gateway, "SWITCHBOARD_STATE_STORE_CA_FILE").path("value").asText())
         .isEqualTo("/etc/switchboard/state-store-ca/ca.crt");
-    JsonNode volumes = chart.get("Deployment", "switchboard-gateway").at("/spec/template/spec/volumes");
+    JsonNode volumes =
+        chart.get("Deployment", "switchboard-gateway").at("/spec/template/spec/volumes");
     assertThat(volumes.toString()).contains("\"secretName\":\"redis-ca\"");
     assertThat(chart.find("Deployment", "switchboard-redis")).isEmpty();
   }
