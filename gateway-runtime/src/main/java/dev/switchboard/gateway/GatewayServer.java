@@ -12,6 +12,7 @@ import dev.switchboard.gateway.consumer.ConsumerMetrics;
 import dev.switchboard.gateway.determinism.ModelVersionTracker;
 import dev.switchboard.gateway.evaluation.EvaluationRecorder;
 import dev.switchboard.gateway.frontdoor.ResponsesFrontDoor;
+import dev.switchboard.gateway.http.ConsumerSpendHandler;
 import dev.switchboard.gateway.http.GatewayRouter;
 import dev.switchboard.gateway.http.InfoHandlers;
 import dev.switchboard.gateway.http.ProxyHandler;
@@ -291,7 +292,13 @@ public final class GatewayServer {
         .compose(
             id -> {
               deploymentId = id;
-              return AdminServer.start(vertx, options, info, metrics.registry(), proxy);
+              return AdminServer.start(
+                  vertx,
+                  options,
+                  info,
+                  metrics.registry(),
+                  proxy,
+                  new ConsumerSpendHandler(access, consumerLimiter, clock));
             })
         .map(
             started -> {

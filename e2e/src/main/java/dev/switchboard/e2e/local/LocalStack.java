@@ -41,7 +41,8 @@ public final class LocalStack implements AutoCloseable {
       List.of(
           "crds/providerendpoints.switchboard.dev-v1.yml",
           "crds/routingpolicies.switchboard.dev-v1.yml",
-          "crds/modelroutes.switchboard.dev-v1.yml");
+          "crds/modelroutes.switchboard.dev-v1.yml",
+          "crds/consumers.switchboard.dev-v1.yml");
 
   /** The namespace documents land in unless they say otherwise. */
   public static final String NAMESPACE = "default";

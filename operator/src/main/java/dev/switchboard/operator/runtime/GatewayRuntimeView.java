@@ -51,7 +51,7 @@ public final class GatewayRuntimeView implements GatewayObserver {
 
   /**
    * Where the gateway replicas' admin ports are (their {@code /metrics} URLs; the same ports serve
-   * {@code /admin/evaluations}).
+   * {@code /admin/evaluations} and {@code /admin/consumers}).
    */
   public GatewayTargets targets() {
     return targets;
