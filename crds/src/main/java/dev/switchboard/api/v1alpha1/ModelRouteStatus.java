@@ -46,6 +46,11 @@ public class ModelRouteStatus {
   private GatewayStatus gateway;
 
   @JsonPropertyDescription(
+      "The cost-observation loop's live figures per target, merged over the gateway replicas;"
+          + " refreshed at most every 30 s and only when they changed materially.")
+  private List<ObservedTarget> observed;
+
+  @JsonPropertyDescription(
       "Standard conditions (type, status, reason, message, lastTransitionTime, observedGeneration).")
   private List<Condition> conditions;
 
@@ -129,6 +134,14 @@ public class ModelRouteStatus {
     this.gateway = gateway;
   }
 
+  public List<ObservedTarget> getObserved() {
+    return observed;
+  }
+
+  public void setObserved(List<ObservedTarget> observed) {
+    this.observed = observed;
+  }
+
   public List<Condition> getConditions() {
     return conditions;
   }
@@ -156,6 +169,7 @@ public class ModelRouteStatus {
         && Objects.equals(failedRevision, that.failedRevision)
         && Objects.equals(analysis, that.analysis)
         && Objects.equals(gateway, that.gateway)
+        && Objects.equals(observed, that.observed)
         && Objects.equals(conditions, that.conditions);
   }
 
@@ -172,6 +186,7 @@ public class ModelRouteStatus {
         failedRevision,
         analysis,
         gateway,
+        observed,
         conditions);
   }
 
@@ -198,6 +213,8 @@ public class ModelRouteStatus {
         + analysis
         + ", gateway="
         + gateway
+        + ", observed="
+        + observed
         + ", conditions="
         + conditions
         + "}";
