@@ -9,6 +9,7 @@ import dev.switchboard.gateway.consumer.ConsumerAccess;
 import dev.switchboard.gateway.consumer.ConsumerGate;
 import dev.switchboard.gateway.consumer.ConsumerLimiter;
 import dev.switchboard.gateway.consumer.ConsumerMetrics;
+import dev.switchboard.gateway.cost.PriceSchedule;
 import dev.switchboard.gateway.determinism.ModelVersionTracker;
 import dev.switchboard.gateway.evaluation.EvaluationRecorder;
 import dev.switchboard.gateway.frontdoor.ResponsesFrontDoor;
@@ -34,6 +35,7 @@ import dev.switchboard.gateway.state.RedisStateStore;
 import dev.switchboard.gateway.state.StateStore;
 import dev.switchboard.gateway.stats.LiveStats;
 import dev.switchboard.gateway.time.GatewayClock;
+import dev.switchboard.gateway.time.OffsetClock;
 import dev.switchboard.gateway.time.VertxClock;
 import dev.switchboard.gateway.upstream.UpstreamCaller;
 import dev.switchboard.gateway.upstream.UpstreamClients;
@@ -141,6 +143,9 @@ public final class GatewayServer {
    */
   public static Future<GatewayServer> start(
       Vertx vertx, GatewayOptions options, ConfigSource source, GatewayClock clock) {
+    if (options.testClockOffsetFile() != null) {
+      clock = OffsetClock.watching(vertx, clock, options.testClockOffsetFile());
+    }
     GatewayServer server = new GatewayServer(vertx, source, clock);
     return server.run(options).map(server);
   }
@@ -151,6 +156,7 @@ public final class GatewayServer {
             STATS_WINDOW_MS, ROUTING_WINDOW_MS, ROUTING_STALE_AFTER_MS, clock::currentTimeMillis);
     statsTimer = clock.setPeriodic(ROUTING_REFRESH_MS, id -> stats.refreshRouting());
     stats.cacheFigures(responseCache.stats()::snapshot);
+    stats.pricesNow(this::priceNow);
     RequestLogWriter log = new RequestLogWriter();
     state.addReloadListener(metrics::configReload);
     state.addReloadListener(
@@ -305,6 +311,24 @@ public final class GatewayServer {
               admin = started;
               return null;
             });
+  }
+
+  /**
+   * The prices of a target ({@code provider/model}) in force now on the gateway clock, for the
+   * stats document; null when the table gives it no pricing.
+   */
+  private java.util.Map<String, Object> priceNow(String route, String targetId) {
+    int slash = targetId.indexOf('/');
+    if (slash < 0) {
+      return null;
+    }
+    return state
+        .current()
+        .map(s -> s.table().providers().get(targetId.substring(0, slash)))
+        .flatMap(p -> p.model(targetId.substring(slash + 1)))
+        .map(dev.switchboard.contract.RoutingTable.Model::pricing)
+        .map(list -> PriceSchedule.document(PriceSchedule.at(list, clock.instant())))
+        .orElse(null);
   }
 
   /** The bound public HTTP port. */

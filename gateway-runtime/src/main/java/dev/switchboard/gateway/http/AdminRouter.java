@@ -8,9 +8,10 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 
 /**
- * The admin port's router: {@code /admin/config}, {@code /admin/consumers} and {@code /metrics},
- * which show every provider URL, route and breaker state and therefore never answer on the public
- * port. Anything else is an OpenAI-shaped 404 or 405, as on the public port.
+ * The admin port's router: {@code /admin/config}, {@code /admin/consumers}, {@code
+ * /admin/evaluations}, {@code /admin/routing-figures} and {@code /metrics}, which show every
+ * provider URL, route and breaker state and therefore never answer on the public port. Anything
+ * else is an OpenAI-shaped 404 or 405, as on the public port.
  */
 public final class AdminRouter {
 
@@ -48,6 +49,7 @@ public final class AdminRouter {
     if (consumers != null) {
       router.get("/admin/consumers").handler(consumers::handle);
     }
+    router.get("/admin/routing-figures").handler(info::routingFigures);
     router.route().failureHandler(ClientDisconnects::failureHandler);
     router.errorHandler(
         404, rc -> InfoHandlers.sendError(rc, OpenAiError.notFound(rc.request().path())));
