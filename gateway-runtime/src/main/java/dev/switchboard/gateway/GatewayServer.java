@@ -27,6 +27,7 @@ import dev.switchboard.gateway.resilience.RequestDeadline;
 import dev.switchboard.gateway.resilience.ResilienceRegistry;
 import dev.switchboard.gateway.responses.LocalResponseLocations;
 import dev.switchboard.gateway.responses.ResponseLocations;
+import dev.switchboard.gateway.responses.SharedResponseLocations;
 import dev.switchboard.gateway.routing.RoutingState;
 import dev.switchboard.gateway.routing.strategy.AttemptPlanner;
 import dev.switchboard.gateway.server.AdminServer;
@@ -244,8 +245,12 @@ public final class GatewayServer {
     InfoHandlers info =
         new InfoHandlers(state, metrics, stats, resilience::summary)
             .evaluations(evaluations::snapshot);
-    // Which provider produced each Responses API response id: this replica's memory.
-    ResponseLocations responseLocations = new LocalResponseLocations(clock);
+    // Which provider produced each Responses API response id: this replica's memory, shared with
+    // the other replicas through the state store when there is one.
+    ResponseLocations responseLocations =
+        stateStore instanceof RedisStateStore redisStore
+            ? new SharedResponseLocations(new LocalResponseLocations(clock), redisStore)
+            : new LocalResponseLocations(clock);
     ResponsesFrontDoor responses = new ResponsesFrontDoor(responseLocations);
     ResponsesStateHandler responsesState =
         new ResponsesStateHandler(state, clients, responseLocations);
