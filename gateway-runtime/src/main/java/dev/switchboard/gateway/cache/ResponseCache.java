@@ -10,6 +10,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.LoggerFactory;
 
 /**
  * The gateway's response caches: per route an exact store and a semantic index, built from the
@@ -36,6 +37,8 @@ public final class ResponseCache {
   private final AtomicLong bytes = new AtomicLong();
   private final long maxBytes;
   private final CacheStats stats = new CacheStats();
+  private volatile SharedAnswers shared;
+  private volatile boolean warnedUnshared;
 
   /**
    * @param embedder the builtin embedder (null: no semantic cache on this gateway)
@@ -67,6 +70,20 @@ public final class ResponseCache {
     return new ResponseCache(clock, new MiniLmEmbedder(), threads, DEFAULT_MAX_BYTES);
   }
 
+  /**
+   * Keeps the exact cache of routes with {@code cache.shared: true} in {@code answers} (the
+   * gateway's shared store); called at start, before requests. Without it such routes keep their
+   * exact cache per replica.
+   */
+  public void shareExactVia(SharedAnswers answers) {
+    this.shared = answers;
+  }
+
+  /** Whether routes with {@code cache.shared: true} share their exact cache across replicas. */
+  public boolean sharesExact() {
+    return shared != null;
+  }
+
   /** The caches of {@code route} under {@code settings}; new (empty) when the settings changed. */
   public RouteCache route(String route, CacheSettings settings) {
     RouteCache current = routes.get(route);
@@ -82,12 +99,28 @@ public final class ResponseCache {
           if (existing != null && existing.exact() instanceof LocalExactStore local) {
             local.close();
           }
+          if (existing != null && existing.exact() instanceof RedisExactStore redis) {
+            redis.near().close();
+          }
           Ticker ticker = clock::nanoTime;
-          ExactStore exact =
+          LocalExactStore local =
               settings.exact()
                   ? new LocalExactStore(
                       settings.exactMaxEntries(), settings.exactTtlMs(), ticker, bytes, maxBytes)
                   : null;
+          SharedAnswers answers = shared;
+          if (settings.shared() && answers == null && !warnedUnshared) {
+            warnedUnshared = true;
+            LoggerFactory.getLogger(ResponseCache.class)
+                .warn(
+                    "route {} asks for cache.shared but this gateway has no shared state store"
+                        + " (--state-store): its exact cache stays per replica",
+                    name);
+          }
+          ExactStore exact =
+              local != null && settings.shared() && answers != null
+                  ? new RedisExactStore(local, answers, clock, settings.exactTtlMs())
+                  : local;
           SemanticIndex semantic =
               settings.semantic() && embedder != null
                   ? new SemanticIndex(

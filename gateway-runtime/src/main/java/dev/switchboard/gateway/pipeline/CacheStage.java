@@ -21,6 +21,7 @@ import dev.switchboard.gateway.upstream.adapter.StreamDecoder;
 import dev.switchboard.gateway.upstream.adapter.StreamEventFacts;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
@@ -137,12 +138,41 @@ public final class CacheStage implements Stage {
       ctx.cacheOutcome(CacheStats.BYPASS, null);
       return true;
     }
-    if (caches.exact() != null) {
-      CachedAnswer answer = caches.exact().get(lookup.request.exactKey());
-      if (answer != null && answer.stream() == ctx.stream() && cache.current(answer)) {
-        answer(exchange, answer, CacheStats.HIT, null);
-        return false;
-      }
+    if (caches.exact() == null) {
+      return afterExact(exchange, lookup, settings, null);
+    }
+    Future<CachedAnswer> exact = caches.exact().lookup(lookup.request.exactKey());
+    if (exact.isComplete()) {
+      return afterExact(exchange, lookup, settings, exact.result());
+    }
+    // A shared store: the answer comes back later (its own deadline; a failure is a miss).
+    Context context = exchange.http().vertx().getOrCreateContext();
+    exact.onComplete(
+        ar ->
+            context.runOnContext(
+                ignored -> {
+                  if (exchange.finished()) {
+                    return;
+                  }
+                  if (afterExact(exchange, lookup, settings, ar.succeeded() ? ar.result() : null)) {
+                    exchange.proceed();
+                  }
+                }));
+    return false;
+  }
+
+  /**
+   * After the exact lookup found {@code answer} (or null): answers a usable one, else tries the
+   * semantic cache. Returns whether the pipeline goes on now (false: answered, or a semantic lookup
+   * runs and continues the request itself).
+   */
+  private boolean afterExact(
+      Exchange exchange, Lookup lookup, CacheSettings settings, CachedAnswer answer) {
+    RequestContext ctx = exchange.ctx();
+    ResponseCache.RouteCache caches = lookup.caches;
+    if (answer != null && answer.stream() == ctx.stream() && cache.current(answer)) {
+      answer(exchange, answer, CacheStats.HIT, null);
+      return false;
     }
     String text = lookup.request.semanticText();
     if (!lookup.semantic || text == null || text.isBlank()) {

@@ -54,7 +54,7 @@ class UnenforcedFieldsTest {
     ExactCache exact = new ExactCache();
     exact.setEnabled(true);
     cache.setExact(exact);
-    cache.setShared(true); // the cache itself is enforced; only the shared store is not
+    cache.setShared(true); // enforced: the exact cache in the gateway's shared store
     spec.setCache(cache);
     Deterministic deterministic = new Deterministic();
     deterministic.setEnabled(true);
@@ -64,15 +64,14 @@ class UnenforcedFieldsTest {
     List<String> notEnforced = UnenforcedFields.of(spec);
 
     // Strategy, schedule and latencyObjective are enforced since the cost-observation loop.
-    assertThat(notEnforced).hasSize(3);
+    assertThat(notEnforced).hasSize(2);
+    assertThat(String.join(" ", notEnforced)).contains("deterministic", "driftCheck");
     assertThat(String.join(" ", notEnforced))
-        .contains("cache.shared", "deterministic", "driftCheck");
-    assertThat(String.join(" ", notEnforced))
-        .doesNotContain("strategy", "schedule", "latencyObjective");
+        .doesNotContain("strategy", "schedule", "latencyObjective", "cache");
     Conditions.Desired condition = UnenforcedFields.condition(notEnforced);
     assertThat(condition.status()).isFalse();
     assertThat(condition.reason()).isEqualTo("FieldNotEnforced");
-    assertThat(condition.message()).contains("cache.shared is not applied");
+    assertThat(condition.message()).contains("deterministic mode is not applied");
   }
 
   @Test
