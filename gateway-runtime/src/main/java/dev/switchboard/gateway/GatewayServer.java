@@ -325,6 +325,11 @@ public final class GatewayServer {
   }
 
   /** Consumer admission and spend, over the shared store when there is one. */
+  /** The response caches (tests tune the semantic lookup deadline). */
+  public ResponseCache responseCache() {
+    return responseCache;
+  }
+
   public ConsumerLimiter consumerLimiter() {
     return consumerLimiter;
   }

@@ -26,6 +26,12 @@ public final class ResponseCache {
   /** Embeddings waiting for a worker; beyond this a request skips the semantic cache (a miss). */
   static final int EMBED_QUEUE = 256;
 
+  /**
+   * The longest a request waits for its semantic lookup (embedding and search) before it goes
+   * upstream as a miss: the bound on what the semantic cache adds to a miss.
+   */
+  public static final long DEFAULT_SEMANTIC_DEADLINE_MS = 50;
+
   /** One route's caches. */
   public record RouteCache(CacheSettings settings, ExactStore exact, SemanticIndex semantic) {}
 
@@ -39,6 +45,7 @@ public final class ResponseCache {
   private final CacheStats stats = new CacheStats();
   private volatile SharedAnswers shared;
   private volatile boolean warnedUnshared;
+  private volatile long semanticDeadlineMs = DEFAULT_SEMANTIC_DEADLINE_MS;
 
   /**
    * @param embedder the builtin embedder (null: no semantic cache on this gateway)
@@ -138,6 +145,16 @@ public final class ResponseCache {
    */
   public Embedder embedder(CacheSettings settings) {
     return CacheSettings.BUILTIN_MINILM.equals(settings.embedder()) ? embedder : null;
+  }
+
+  /** See {@link #DEFAULT_SEMANTIC_DEADLINE_MS}. */
+  public long semanticDeadlineMs() {
+    return semanticDeadlineMs;
+  }
+
+  /** Sets the semantic lookup deadline (tests, and gateways on slow or very busy nodes). */
+  public void semanticDeadlineMs(long value) {
+    this.semanticDeadlineMs = value;
   }
 
   /** The bounded pool embeddings and searches run on. */

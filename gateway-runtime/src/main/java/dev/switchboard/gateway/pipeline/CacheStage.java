@@ -63,6 +63,13 @@ public final class CacheStage implements Stage {
     PlannedTarget keyedTarget;
     float[] vector;
     LexicalGuard.Profile profile;
+
+    /** The embedding is still running (the request went on past the deadline). */
+    boolean embedding;
+
+    /** An answer stored while its embedding ran: indexed when the vector arrives. */
+    CachedAnswer pendingSemantic;
+
     List<String> events;
     int eventBytes;
     boolean streamComplete;
@@ -184,6 +191,24 @@ public final class CacheStage implements Stage {
     String partition = lookup.request.partition();
     long now = cache.clock().currentTimeMillis();
     boolean stream = ctx.stream();
+    // Past the deadline the request goes upstream as a miss (the miss path costs at most this);
+    // the embedding still finishes, so the answer is stored for the next asker. Both the timer and
+    // the result run on this request's event loop, so whichever comes first decides alone.
+    boolean[] decided = new boolean[1];
+    lookup.embedding = true;
+    long deadline =
+        cache
+            .clock()
+            .setTimer(
+                cache.semanticDeadlineMs(),
+                id -> {
+                  if (decided[0] || exchange.finished()) {
+                    return;
+                  }
+                  decided[0] = true;
+                  ctx.cacheOutcome(CacheStats.MISS, null);
+                  exchange.proceed();
+                });
     try {
       cache
           .embedding()
@@ -195,8 +220,12 @@ public final class CacheStage implements Stage {
                 try {
                   vector = embedder.embed(text);
                   profile = LexicalGuard.profile(text);
-                  for (SemanticIndex.Match m :
-                      caches.semantic().search(partition, vector, settings.threshold(), now)) {
+                  // A text the embedder leaves out (too long) is a miss and is not stored.
+                  List<SemanticIndex.Match> candidates =
+                      vector == null
+                          ? List.of()
+                          : caches.semantic().search(partition, vector, settings.threshold(), now);
+                  for (SemanticIndex.Match m : candidates) {
                     if (m.answer().stream() == stream
                         && cache.current(m.answer())
                         && LexicalGuard.compatible(
@@ -213,11 +242,23 @@ public final class CacheStage implements Stage {
                 LexicalGuard.Profile p = profile;
                 context.runOnContext(
                     ignored -> {
+                      lookup.embedding = false;
                       if (exchange.finished()) {
+                        CachedAnswer pending = lookup.pendingSemantic;
+                        if (pending != null && v != null) {
+                          caches
+                              .semantic()
+                              .add(pending.partition(), v, pending, pending.storedAtMillis());
+                        }
                         return;
                       }
                       lookup.vector = v;
                       lookup.profile = p;
+                      if (decided[0]) {
+                        return; // already upstream as a miss: only the vector is kept, to store
+                      }
+                      decided[0] = true;
+                      cache.clock().cancelTimer(deadline);
                       if (found != null) {
                         answer(exchange, found.answer(), CacheStats.SEMANTIC, found.similarity());
                       } else {
@@ -227,6 +268,8 @@ public final class CacheStage implements Stage {
                     });
               });
     } catch (RejectedExecutionException busy) {
+      lookup.embedding = false;
+      cache.clock().cancelTimer(deadline);
       ctx.cacheOutcome(CacheStats.MISS, null); // embedding workers saturated: go upstream
       return true;
     }
@@ -389,12 +432,14 @@ public final class CacheStage implements Stage {
             ctx.durationSeconds() * 1000,
             now,
             request.partition(),
-            lookup.vector == null ? null : request.semanticText());
+            lookup.vector == null && !lookup.embedding ? null : request.semanticText());
     if (lookup.caches.exact() != null) {
       lookup.caches.exact().put(request.exactKey(), answer);
     }
     if (lookup.vector != null && lookup.caches.semantic() != null) {
       lookup.caches.semantic().add(request.partition(), lookup.vector, answer, now);
+    } else if (lookup.embedding && lookup.caches.semantic() != null) {
+      lookup.pendingSemantic = answer; // answered upstream before its embedding was ready
     }
   }
 
