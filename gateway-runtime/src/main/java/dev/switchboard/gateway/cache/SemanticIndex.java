@@ -26,8 +26,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  */
 public final class SemanticIndex {
 
-  /** A candidate at or above the threshold. */
-  public record Match(CachedAnswer answer, float similarity) {}
+  /**
+   * A candidate at or above the threshold, with the lexical profile of its text (computed once when
+   * stored, not on every lookup that meets it).
+   */
+  public record Match(CachedAnswer answer, float similarity, LexicalGuard.Profile profile) {}
 
   /** SimHash bits per entry. */
   static final int BITS = 384;
@@ -84,7 +87,7 @@ public final class SemanticIndex {
         if (similarity >= threshold) {
           CachedAnswer answer = p.answers[slot];
           if (nowMillis - answer.storedAtMillis() < ttlMs) {
-            matches.add(new Match(answer, similarity));
+            matches.add(new Match(answer, similarity, p.profiles[slot]));
           }
         }
       }
@@ -105,7 +108,11 @@ public final class SemanticIndex {
         evictOldest();
       }
       Partition p = partitions.computeIfAbsent(partition, k -> new Partition(k, dimensions));
-      p.append(vector, signature(vector), answer);
+      p.append(
+          vector,
+          signature(vector),
+          answer,
+          answer.text() == null ? null : LexicalGuard.profile(answer.text()));
       insertionOrder.addLast(p);
       size++;
     } finally {
@@ -179,6 +186,7 @@ public final class SemanticIndex {
     private float[] vectors;
     private long[] signs;
     private CachedAnswer[] answers;
+    private LexicalGuard.Profile[] profiles;
     private int head;
     private int count;
 
@@ -188,9 +196,11 @@ public final class SemanticIndex {
       this.vectors = new float[4 * dimensions];
       this.signs = new long[4 * WORDS];
       this.answers = new CachedAnswer[4];
+      this.profiles = new LexicalGuard.Profile[4];
     }
 
-    void append(float[] vector, long[] signature, CachedAnswer answer) {
+    void append(
+        float[] vector, long[] signature, CachedAnswer answer, LexicalGuard.Profile profile) {
       if (count == answers.length) {
         grow();
       }
@@ -198,6 +208,7 @@ public final class SemanticIndex {
       System.arraycopy(vector, 0, vectors, slot * dimensions, dimensions);
       System.arraycopy(signature, 0, signs, slot * WORDS, WORDS);
       answers[slot] = answer;
+      profiles[slot] = profile;
       count++;
     }
 
@@ -207,6 +218,7 @@ public final class SemanticIndex {
 
     void removeOldest() {
       answers[head] = null;
+      profiles[head] = null;
       head = (head + 1) % answers.length;
       count--;
     }
@@ -216,15 +228,18 @@ public final class SemanticIndex {
       float[] v = new float[capacity * dimensions];
       long[] g = new long[capacity * WORDS];
       CachedAnswer[] a = new CachedAnswer[capacity];
+      LexicalGuard.Profile[] f = new LexicalGuard.Profile[capacity];
       for (int k = 0; k < count; k++) {
         int slot = (head + k) % answers.length;
         System.arraycopy(vectors, slot * dimensions, v, k * dimensions, dimensions);
         System.arraycopy(signs, slot * WORDS, g, k * WORDS, WORDS);
         a[k] = answers[slot];
+        f[k] = profiles[slot];
       }
       vectors = v;
       signs = g;
       answers = a;
+      profiles = f;
       head = 0;
     }
   }

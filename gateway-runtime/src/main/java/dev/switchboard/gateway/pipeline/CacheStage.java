@@ -228,8 +228,8 @@ public final class CacheStage implements Stage {
                   for (SemanticIndex.Match m : candidates) {
                     if (m.answer().stream() == stream
                         && cache.current(m.answer())
-                        && LexicalGuard.compatible(
-                            profile, LexicalGuard.profile(m.answer().text()))) {
+                        && m.profile() != null
+                        && LexicalGuard.compatible(profile, m.profile())) {
                       hit = m;
                       break;
                     }
