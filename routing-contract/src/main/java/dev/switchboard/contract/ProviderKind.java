@@ -10,7 +10,8 @@ import java.util.stream.Collectors;
 public enum ProviderKind {
   OPENAI("openai", "https://api.openai.com/v1", AuthStyle.BEARER),
   AZURE_OPENAI("azure-openai", null, AuthStyle.API_KEY_HEADER),
-  ANTHROPIC("anthropic", "https://api.anthropic.com/v1", AuthStyle.BEARER),
+  /** Anthropic's native Messages API (its OpenAI-compatible endpoint: openai-compatible). */
+  ANTHROPIC("anthropic", "https://api.anthropic.com/v1", AuthStyle.X_API_KEY),
   GEMINI("gemini", "https://generativelanguage.googleapis.com/v1beta/openai", AuthStyle.BEARER),
   MISTRAL("mistral", "https://api.mistral.ai/v1", AuthStyle.BEARER),
   DEEPSEEK("deepseek", "https://api.deepseek.com/v1", AuthStyle.BEARER),
@@ -22,7 +23,9 @@ public enum ProviderKind {
     /** {@code Authorization: Bearer KEY}. */
     BEARER,
     /** {@code api-key: KEY} (Azure OpenAI). */
-    API_KEY_HEADER
+    API_KEY_HEADER,
+    /** {@code x-api-key: KEY} (Anthropic). */
+    X_API_KEY
   }
 
   /** The Azure OpenAI api-version used when a ProviderEndpoint names none. */

@@ -4,7 +4,7 @@ import java.util.function.Function;
 
 /**
  * Who is calling, as far as the gateway tells callers apart: by the API key they present ({@code
- * Authorization: Bearer …} or {@code api-key}) and by request headers. Only a SHA-256 of the key is
+ * Authorization: Bearer …}, {@code api-key} or {@code x-api-key}) and by request headers. Only a SHA-256 of the key is
  * ever kept, computed on first use (most routes never ask), so the key itself is never stored,
  * logged or used as a map key. Consumer keys (milestone 2) resolve a named consumer here.
  */
@@ -38,6 +38,9 @@ public final class Caller {
               : auth;
       if (token == null || token.isEmpty()) {
         token = headers.apply("api-key");
+      }
+      if (token == null || token.isEmpty()) {
+        token = headers.apply("x-api-key"); // Anthropic SDKs and Claude Code
       }
       apiKeyHash = token == null || token.isEmpty() ? ANONYMOUS : KeyDigest.of(token);
     }

@@ -17,7 +17,14 @@ public final class UpstreamRequests {
 
   /** Static provider headers that must never override what the gateway sets itself. */
   private static final Set<String> RESERVED =
-      Set.of("authorization", "api-key", "content-type", "content-length", "host", "x-request-id");
+      Set.of(
+          "authorization",
+          "api-key",
+          "x-api-key",
+          "content-type",
+          "content-length",
+          "host",
+          "x-request-id");
 
   private UpstreamRequests() {}
 
@@ -59,6 +66,8 @@ public final class UpstreamRequests {
         k -> {
           if (provider.providerKind().authStyle() == ProviderKind.AuthStyle.API_KEY_HEADER) {
             into.set("api-key", k);
+          } else if (provider.providerKind().authStyle() == ProviderKind.AuthStyle.X_API_KEY) {
+            into.set("x-api-key", k);
           } else {
             into.set("Authorization", "Bearer " + k);
           }

@@ -11,11 +11,16 @@ public final class UpstreamAdapters {
 
   private static final UpstreamAdapter OPENAI = new OpenAiAdapter();
   private static final UpstreamAdapter AZURE_OPENAI = new AzureOpenAiAdapter();
+  private static final UpstreamAdapter ANTHROPIC = new AnthropicAdapter();
 
   private UpstreamAdapters() {}
 
   /** The adapter that speaks {@code provider}'s wire format. */
   public static UpstreamAdapter forProvider(RoutingTable.Provider provider) {
-    return provider.providerKind() == ProviderKind.AZURE_OPENAI ? AZURE_OPENAI : OPENAI;
+    ProviderKind kind = provider.providerKind();
+    if (kind == ProviderKind.ANTHROPIC) {
+      return ANTHROPIC;
+    }
+    return kind == ProviderKind.AZURE_OPENAI ? AZURE_OPENAI : OPENAI;
   }
 }
