@@ -92,6 +92,19 @@ final class AnswerWriter {
   }
 
   void stream(RoutingContext ctx, List<String> events, long intervalMs, FaultSpec fault) {
+    stream(ctx, events, intervalMs, fault, null);
+  }
+
+  /**
+   * As {@link #stream(RoutingContext, List, long, FaultSpec)}; {@code errorEvent} makes the {@code
+   * stream-error} event from its message in the provider's own format (OpenAI's when null).
+   */
+  void stream(
+      RoutingContext ctx,
+      List<String> events,
+      long intervalMs,
+      FaultSpec fault,
+      java.util.function.UnaryOperator<String> errorEvent) {
     HttpServerResponse res =
         ctx.response()
             .setChunked(true)
@@ -110,7 +123,7 @@ final class AnswerWriter {
     } else if (fault.streamErrorAfterEvents() != null) {
       limit = Math.min(beforeDone, fault.streamErrorAfterEvents());
     }
-    new StreamWriter(ctx.request(), res, events, limit, intervalMs, fault).writeFrom(0);
+    new StreamWriter(ctx.request(), res, events, limit, intervalMs, fault, errorEvent).writeFrom(0);
   }
 
   /** Writes events one by one, honouring the interval and back-pressure, then ends per fault. */
@@ -121,6 +134,7 @@ final class AnswerWriter {
     private final int limit;
     private final long intervalMs;
     private final FaultSpec fault;
+    private final java.util.function.UnaryOperator<String> errorEvent;
 
     StreamWriter(
         HttpServerRequest req,
@@ -128,7 +142,9 @@ final class AnswerWriter {
         List<String> events,
         int limit,
         long intervalMs,
-        FaultSpec fault) {
+        FaultSpec fault,
+        java.util.function.UnaryOperator<String> errorEvent) {
+      this.errorEvent = errorEvent;
       this.req = req;
       this.res = res;
       this.events = events;
@@ -179,7 +195,10 @@ final class AnswerWriter {
         if (fault.echoAuth()) {
           message = message + " Request received with " + ErrorReplies.receivedCredentials(req);
         }
-        res.end(OpenAiPayloads.event(OpenAiPayloads.error(message, "server_error", null, null)));
+        res.end(
+            errorEvent != null
+                ? errorEvent.apply(message)
+                : OpenAiPayloads.event(OpenAiPayloads.error(message, "server_error", null, null)));
       } else {
         res.end();
       }

@@ -5,5 +5,7 @@ enum ApiShape {
   /** {@code /v1/...} with {@code Authorization: Bearer}. */
   OPENAI,
   /** {@code /openai/deployments/{deployment}/...?api-version=} with {@code api-key}. */
-  AZURE
+  AZURE,
+  /** Anthropic Messages: {@code /v1/messages} with {@code x-api-key} and Anthropic's errors. */
+  ANTHROPIC
 }

@@ -1,5 +1,6 @@
 package dev.switchboard.mock;
 
+import dev.switchboard.mock.anthropic.AnthropicPayloads;
 import dev.switchboard.mock.openai.OpenAiPayloads;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -9,7 +10,8 @@ import java.util.Map;
 
 /**
  * Error answers in the provider's own shape: OpenAI's {@code {"error":{message,type,param,code}}}
- * or Azure's {@code {"error":{code,message}}}, with OpenAI's real messages and types.
+ * Azure's {@code {"error":{code,message}}} or Anthropic's {@code {"type":"error","error":{type,
+ * message}}}, with the providers' real messages and types.
  */
 final class ErrorReplies {
 
@@ -30,13 +32,23 @@ final class ErrorReplies {
       return "Authorization: " + auth;
     }
     String key = req.getHeader("api-key");
-    return key != null ? "api-key: " + key : "no credentials";
+    if (key != null) {
+      return "api-key: " + key;
+    }
+    String anthropicKey = req.getHeader("x-api-key");
+    return anthropicKey != null ? "x-api-key: " + anthropicKey : "no credentials";
   }
 
   /**
    * @param echo appended to the message when not null ({@code echo-auth})
    */
   static JsonObject statusBody(ApiShape api, int status, String model, String echo) {
+    if (api == ApiShape.ANTHROPIC) {
+      String message = AnthropicPayloads.errorMessage(status, model);
+      return AnthropicPayloads.error(
+          AnthropicPayloads.errorType(status),
+          echo == null ? message : message + " Request received with " + echo);
+    }
     String message;
     String type;
     String code = null;
@@ -73,7 +85,11 @@ final class ErrorReplies {
 
   static void unauthorized(RoutingContext ctx, ApiShape api, boolean missing) {
     JsonObject body;
-    if (api == ApiShape.AZURE) {
+    if (api == ApiShape.ANTHROPIC) {
+      body =
+          AnthropicPayloads.error(
+              "authentication_error", missing ? "x-api-key header is required" : "invalid x-api-key");
+    } else if (api == ApiShape.AZURE) {
       body =
           OpenAiPayloads.azureError(
               "401",
@@ -95,7 +111,9 @@ final class ErrorReplies {
   static void badRequest(
       RoutingContext ctx, ApiShape api, String message, String param, String code) {
     JsonObject body =
-        api == ApiShape.AZURE
+        api == ApiShape.ANTHROPIC
+            ? AnthropicPayloads.error("invalid_request_error", message)
+            : api == ApiShape.AZURE
             ? OpenAiPayloads.azureError("BadRequest", message)
             : OpenAiPayloads.error(message, "invalid_request_error", param, code);
     send(ctx, 400, body, Map.of());

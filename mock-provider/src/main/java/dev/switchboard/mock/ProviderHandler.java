@@ -44,8 +44,9 @@ final class ProviderHandler {
   private final AcceptedKeys keys;
   // Seeded so fail-rate and random delays replay identically for the same request order.
   private final Random random;
-  private final AnswerWriter writer;
-  private final AtomicLong ids = new AtomicLong();
+  final AnswerWriter writer;
+  final AtomicLong ids = new AtomicLong();
+  private final AnthropicHandler anthropic = new AnthropicHandler(this);
   private final Map<String, Object> fastPathCache = new ConcurrentHashMap<>();
 
   ProviderHandler(
@@ -69,7 +70,19 @@ final class ProviderHandler {
     router.route("/openai/*").handler(body);
     router.post("/v1/chat/completions").handler(ctx -> chat(ctx, ApiShape.OPENAI));
     router.post("/v1/embeddings").handler(ctx -> embeddings(ctx, ApiShape.OPENAI));
-    router.get("/v1/models").handler(ctx -> models(ctx, ApiShape.OPENAI, null));
+    router.post("/v1/messages").handler(anthropic::messages);
+    router.post("/v1/messages/count_tokens").handler(anthropic::countTokens);
+    router
+        .get("/v1/models")
+        .handler(
+            ctx -> {
+              // Anthropic's SDKs and the gateway's Anthropic health probe send anthropic-version.
+              if (ctx.request().getHeader("anthropic-version") != null) {
+                anthropic.models(ctx);
+              } else {
+                models(ctx, ApiShape.OPENAI, null);
+              }
+            });
     router
         .get("/v1/models/:model")
         .handler(ctx -> models(ctx, ApiShape.OPENAI, ctx.pathParam("model")));
@@ -111,7 +124,7 @@ final class ProviderHandler {
   }
 
   /** Why a request is rejected with 400, in OpenAI's terms. */
-  private record BadRequest(String message, String param, String code) {}
+  record BadRequest(String message, String param, String code) {}
 
   private static final BadRequest UNPARSABLE_BODY =
       new BadRequest(
@@ -121,7 +134,7 @@ final class ProviderHandler {
           null);
 
   /** Everything decided about one request before answering it. */
-  private record Admitted(
+  record Admitted(
       String model, String echoedModel, JsonObject body, FaultSpec fault, String outcome) {}
 
   // ---------------------------------------------------------------------------------- chat
@@ -336,7 +349,7 @@ final class ProviderHandler {
         });
   }
 
-  private Set<String> knownModels() {
+  Set<String> knownModels() {
     Set<String> ids = new LinkedHashSet<>(options.models());
     ids.addAll(options.modelAliases().keySet());
     return ids;
@@ -349,7 +362,7 @@ final class ProviderHandler {
    * request. Answers and returns {@code null} when the request is rejected. Rejected requests are
    * attempts too: a client that sends them should see them counted.
    */
-  private Admitted admit(
+  Admitted admit(
       RoutingContext ctx,
       ApiShape api,
       boolean needsBody,
@@ -369,7 +382,7 @@ final class ProviderHandler {
       }
       if (body == null) {
         bad = UNPARSABLE_BODY;
-      } else if (api == ApiShape.OPENAI) {
+      } else if (api != ApiShape.AZURE) {
         model = body.getValue("model") instanceof String m && !m.isBlank() ? m : null;
         if (model == null) {
           bad = new BadRequest("You must provide a model parameter.", "model", null);
@@ -450,7 +463,10 @@ final class ProviderHandler {
       }
       case "model-not-found" -> {
         JsonObject err =
-            api == ApiShape.AZURE
+            api == ApiShape.ANTHROPIC
+                ? dev.switchboard.mock.anthropic.AnthropicPayloads.error(
+                    "not_found_error", "model: " + model)
+                : api == ApiShape.AZURE
                 ? OpenAiPayloads.azureError(
                     "DeploymentNotFound",
                     "The API deployment for this resource does not exist. If you created the"
@@ -532,6 +548,10 @@ final class ProviderHandler {
   }
 
   private static String presentedKey(HttpServerRequest req, ApiShape api) {
+    if (api == ApiShape.ANTHROPIC) {
+      String key = req.getHeader("x-api-key");
+      return key == null || key.isBlank() ? null : key.trim();
+    }
     if (api == ApiShape.AZURE) {
       String key = req.getHeader("api-key");
       return key == null || key.isBlank() ? null : key.trim();
@@ -560,7 +580,7 @@ final class ProviderHandler {
 
   // ------------------------------------------------------------------------------- faults
 
-  private void afterDelay(RoutingContext ctx, FaultSpec fault, Runnable action) {
+  void afterDelay(RoutingContext ctx, FaultSpec fault, Runnable action) {
     if (fault.stall()) {
       // Accept and never answer: the client's own timeout must fire.
       return;
@@ -594,7 +614,7 @@ final class ProviderHandler {
   }
 
   /** Answers faults that replace the normal body; returns true when it did. */
-  private boolean answerFault(RoutingContext ctx, ApiShape api, Admitted a) {
+  boolean answerFault(RoutingContext ctx, ApiShape api, Admitted a) {
     FaultSpec f = a.fault();
     if (f.resetBeforeHeaders()) {
       AnswerWriter.reset(ctx.request());
@@ -632,7 +652,7 @@ final class ProviderHandler {
     return false;
   }
 
-  private long intervalMs(RoutingContext ctx, FaultSpec fault) {
+  long intervalMs(RoutingContext ctx, FaultSpec fault) {
     if (fault.dripMs() != null) {
       return fault.dripMs();
     }
@@ -644,7 +664,7 @@ final class ProviderHandler {
     return value != null && (value.equalsIgnoreCase("true") || value.equals("1"));
   }
 
-  private static int parseInt(String value) {
+  static int parseInt(String value) {
     if (value == null) {
       return 0;
     }

@@ -1,0 +1,148 @@
+package dev.switchboard.mock;
+
+import dev.switchboard.mock.anthropic.AnthropicPayloads;
+import dev.switchboard.mock.openai.ChatAnswer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+
+/**
+ * Serves Anthropic's Messages API ({@code POST /v1/messages}, {@code POST
+ * /v1/messages/count_tokens}, {@code GET /v1/models} with {@code anthropic-version}): {@code
+ * x-api-key} authentication, Anthropic's errors, and every fault of the OpenAI paths in Anthropic's
+ * wire format (a mid-stream failure is an {@code event: error} with {@code overloaded_error}).
+ * Admission, fault rules, counting and records are the {@link ProviderHandler}'s.
+ */
+final class AnthropicHandler {
+
+  /** Request header: the answer's {@code cache_creation_input_tokens} (cost tests). */
+  static final String CACHE_CREATION_HEADER = "x-mock-cache-creation-tokens";
+
+  private final ProviderHandler provider;
+
+  AnthropicHandler(ProviderHandler provider) {
+    this.provider = provider;
+  }
+
+  void messages(RoutingContext ctx) {
+    ProviderHandler.Admitted a =
+        provider.admit(
+            ctx,
+            ApiShape.ANTHROPIC,
+            true,
+            true,
+            body -> {
+              if (!(body.getValue("messages") instanceof JsonArray)) {
+                return new ProviderHandler.BadRequest("messages: Field required", null, null);
+              }
+              if (!(body.getValue("max_tokens") instanceof Number)) {
+                return new ProviderHandler.BadRequest("max_tokens: Field required", null, null);
+              }
+              return null;
+            });
+    if (a == null) {
+      return;
+    }
+    provider.afterDelay(
+        ctx,
+        a.fault(),
+        () -> {
+          if (provider.answerFault(ctx, ApiShape.ANTHROPIC, a)) {
+            return;
+          }
+          JsonObject request = a.body();
+          boolean stream = Boolean.TRUE.equals(request.getValue("stream"));
+          int forcedPieces =
+              ProviderHandler.parseInt(ctx.request().getHeader(MockProvider.STREAM_CHUNKS_HEADER));
+          if (forcedPieces == 0 && a.fault().completionPieces() != null) {
+            forcedPieces = a.fault().completionPieces();
+          }
+          ChatAnswer answer =
+              ChatAnswer.of(
+                      AnthropicPayloads.chatView(request),
+                      a.echoedModel(),
+                      a.fault().refusal(),
+                      forcedPieces)
+                  .withUsage(a.fault().promptTokens(), a.fault().cachedTokens());
+          int cacheCreation =
+              Math.min(
+                  ProviderHandler.parseInt(ctx.request().getHeader(CACHE_CREATION_HEADER)),
+                  Math.max(0, answer.promptTokens() - answer.cachedTokens()));
+          String id = "msg_mock" + Long.toHexString(provider.ids.incrementAndGet());
+          if (stream) {
+            List<String> events =
+                AnthropicPayloads.streamEvents(id, a.echoedModel(), answer, cacheCreation);
+            provider.writer.stream(
+                ctx,
+                events,
+                provider.intervalMs(ctx, a.fault()),
+                a.fault(),
+                message -> {
+                  // Anthropic's own mid-stream failure; an echo-auth fault appends the credentials.
+                  int echo = message.indexOf(" Request received with ");
+                  return AnthropicPayloads.event(
+                      AnthropicPayloads.error(
+                          "overloaded_error",
+                          echo < 0 ? "Overloaded" : "Overloaded." + message.substring(echo)));
+                });
+          } else {
+            JsonObject body = AnthropicPayloads.message(id, a.echoedModel(), answer, cacheCreation);
+            if (a.fault().echoAuth() && a.fault().streamErrorAfterEvents() == null) {
+              body.getJsonArray("content")
+                  .getJsonObject(0)
+                  .put(
+                      "text",
+                      "You called me with " + ErrorReplies.receivedCredentials(ctx.request()));
+            }
+            provider.writer.sendJson(ctx, body.encode(), a.fault());
+          }
+        });
+  }
+
+  void countTokens(RoutingContext ctx) {
+    ProviderHandler.Admitted a =
+        provider.admit(
+            ctx,
+            ApiShape.ANTHROPIC,
+            true,
+            true,
+            body ->
+                body.getValue("messages") instanceof JsonArray
+                    ? null
+                    : new ProviderHandler.BadRequest("messages: Field required", null, null));
+    if (a == null) {
+      return;
+    }
+    provider.afterDelay(
+        ctx,
+        a.fault(),
+        () -> {
+          if (provider.answerFault(ctx, ApiShape.ANTHROPIC, a)) {
+            return;
+          }
+          ChatAnswer answer =
+              ChatAnswer.of(AnthropicPayloads.chatView(a.body()), a.echoedModel(), false, 0)
+                  .withUsage(a.fault().promptTokens(), null);
+          provider.writer.sendJson(
+              ctx, new JsonObject().put("input_tokens", answer.promptTokens()).encode(), a.fault());
+        });
+  }
+
+  void models(RoutingContext ctx) {
+    ProviderHandler.Admitted a = provider.admit(ctx, ApiShape.ANTHROPIC, false, true, null);
+    if (a == null) {
+      return;
+    }
+    provider.afterDelay(
+        ctx,
+        a.fault(),
+        () -> {
+          if (provider.answerFault(ctx, ApiShape.ANTHROPIC, a)) {
+            return;
+          }
+          provider.writer.sendJson(
+              ctx, AnthropicPayloads.models(provider.knownModels()).encode(), a.fault());
+        });
+  }
+}
