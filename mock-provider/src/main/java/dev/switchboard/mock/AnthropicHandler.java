@@ -16,7 +16,10 @@ import java.util.List;
  */
 final class AnthropicHandler {
 
-  /** Request header: the answer's {@code cache_creation_input_tokens} (cost tests). */
+  /**
+   * Request header: the answer's {@code cache_creation_input_tokens} (cost tests). Without it, a
+   * request with {@code cache_control} anywhere reports half its uncached prompt as cache writes.
+   */
   static final String CACHE_CREATION_HEADER = "x-mock-cache-creation-tokens";
 
   private final ProviderHandler provider;
@@ -65,10 +68,14 @@ final class AnthropicHandler {
                       a.fault().refusal(),
                       forcedPieces)
                   .withUsage(a.fault().promptTokens(), a.fault().cachedTokens());
+          int uncached = Math.max(0, answer.promptTokens() - answer.cachedTokens());
+          String header = ctx.request().getHeader(CACHE_CREATION_HEADER);
+          // Like Anthropic, a request that marks a cache breakpoint writes to the cache: half of
+          // the uncached prompt, unless the test header names an exact count.
           int cacheCreation =
-              Math.min(
-                  ProviderHandler.parseInt(ctx.request().getHeader(CACHE_CREATION_HEADER)),
-                  Math.max(0, answer.promptTokens() - answer.cachedTokens()));
+              header != null
+                  ? Math.min(ProviderHandler.parseInt(header), uncached)
+                  : request.encode().contains("\"cache_control\"") ? uncached / 2 : 0;
           String id = "msg_mock" + Long.toHexString(provider.ids.incrementAndGet());
           if (stream) {
             List<String> events =

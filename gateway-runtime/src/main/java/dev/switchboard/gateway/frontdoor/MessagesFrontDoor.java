@@ -158,11 +158,11 @@ public class MessagesFrontDoor implements FrontDoor {
     return root;
   }
 
-  /** The Anthropic error type of a gateway error: its own when it has one, else by status. */
+  /**
+   * The Anthropic error type of a gateway error: the one Anthropic gives its status where that is
+   * fixed (SDKs pick the exception class by status), else its own when it is one of Anthropic's.
+   */
   static String errorType(OpenAiError error) {
-    if (error.type() != null && ANTHROPIC_TYPES.contains(error.type())) {
-      return error.type();
-    }
     return switch (error.status()) {
       case 401 -> "authentication_error";
       case 402 -> "billing_error";
@@ -172,7 +172,10 @@ public class MessagesFrontDoor implements FrontDoor {
       case 429 -> "rate_limit_error";
       case 504 -> "timeout_error";
       case 529 -> "overloaded_error";
-      default -> error.status() >= 500 ? "api_error" : "invalid_request_error";
+      default ->
+          error.type() != null && ANTHROPIC_TYPES.contains(error.type())
+              ? error.type()
+              : error.status() >= 500 ? "api_error" : "invalid_request_error";
     };
   }
 
