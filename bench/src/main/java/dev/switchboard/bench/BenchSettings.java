@@ -65,7 +65,15 @@ public record BenchSettings(
 
   /** Scenario names accepted by {@code --only}. */
   public static final List<String> ALL_SCENARIOS =
-      List.of("overhead", "profile", "streaming", "realistic", "memory", "propagation", "canary");
+      List.of(
+          "overhead",
+          "profile",
+          "streaming",
+          "realistic",
+          "memory",
+          "propagation",
+          "canary",
+          "anthropic");
 
   /**
    * The gateway chart's default pod: {@code limits.memory: 768Mi} and {@code
