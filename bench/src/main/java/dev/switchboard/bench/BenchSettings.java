@@ -73,7 +73,8 @@ public record BenchSettings(
           "memory",
           "propagation",
           "canary",
-          "anthropic");
+          "anthropic",
+          "costloop");
 
   /**
    * The gateway chart's default pod: {@code limits.memory: 768Mi} and {@code

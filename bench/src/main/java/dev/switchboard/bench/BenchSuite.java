@@ -27,6 +27,7 @@ public final class BenchSuite {
   static final String MEMORY = "Memory and CPU";
   static final String CANARY = "Canary rollback";
   static final String ANTHROPIC = "Anthropic translation";
+  static final String COST_LOOP = "Cost-observation loop (replay, simulated time)";
 
   /** Requests the gateway serves before anything is measured (C2 compiles after ~10k calls). */
   static final long WARMUP_GATEWAY_REQUESTS = 60_000;
@@ -120,6 +121,9 @@ public final class BenchSuite {
         }
         if (settings.runs("canary")) {
           canary(upstream);
+        }
+        if (settings.runs("costloop")) {
+          costLoop();
         }
         console.accept("scenarios done; stopping the upstream");
       }
@@ -951,6 +955,74 @@ public final class BenchSuite {
     if (Double.isNaN(r.changeToRolledBackMs())) {
       report.note("The canary was not rolled back within two minutes.");
     }
+  }
+
+  // -------------------------------------------------------------------------------- cost loop
+
+  private void costLoop() {
+    console.accept(
+        "costloop: a 24-hour trace replayed in simulated time, cost-latency vs priority");
+    CostLoopReplay.Result loop = CostLoopReplay.run("cost-latency", 16);
+    CostLoopReplay.Result base = CostLoopReplay.run("priority", 16);
+    String trace = loop.requests() + " requests, 3 providers, 3 task classes, same trace";
+    report.add(
+        COST_LOOP,
+        "spend, cost-latency",
+        "USD",
+        loop.spendUsd(),
+        base.spendUsd(),
+        "priority",
+        trace);
+    double saving = 100 * (1 - loop.spendUsd() / base.spendUsd());
+    report.goal("cost-latency spends ≥ 40 % less than priority", saving, 40, "%", true);
+    int hoursChecked = 0;
+    int hoursMet = 0;
+    for (int h = 0; h < 24; h++) {
+      if (loop.cheapMeetsObjective()[h]) {
+        hoursChecked++;
+        if (loop.hourlyTtftP95Ms()[h] <= CostLoopReplay.OBJECTIVE_MS) {
+          hoursMet++;
+        }
+      }
+    }
+    report.add(
+        COST_LOOP,
+        "hours with chat TTFT p95 within 1.5 s (of hours the cheap target meets it)",
+        "hours",
+        hoursMet,
+        "of " + hoursChecked);
+    report.goal(
+        "TTFT p95 within the objective in every such hour",
+        hoursChecked - hoursMet,
+        0,
+        "hours missed",
+        false);
+    report.goal(
+        "requests served by an ineligible target", loop.ineligibleServed(), 0, "requests", false);
+    report.add(
+        COST_LOOP,
+        "degraded provider left after",
+        "ms",
+        loop.leftDegradedAfterMs(),
+        "last chosen (not explored) request to it after the degradation began");
+    report.goal(
+        "traffic leaves the degraded provider", loop.leftDegradedAfterMs(), 60_000, "ms", false);
+    report.add(
+        COST_LOOP,
+        "recovered provider chosen again after",
+        "ms",
+        loop.returnedAfterMs(),
+        "first chosen request to it after its recovery");
+    report.goal(
+        "traffic returns to the recovered provider",
+        loop.returnedAfterMs() < 0 ? Double.NaN : loop.returnedAfterMs(),
+        300_000,
+        "ms",
+        false);
+    double[] ten = CostLoopReplay.decisionWithTenTargets(100_000);
+    report.add(COST_LOOP, "routing decision, 10 targets, p50", "µs", ten[0], "cost-latency, warm");
+    report.add(COST_LOOP, "routing decision, 10 targets, p99", "µs", ten[1], "cost-latency, warm");
+    report.goal("routing decision p99 with 10 targets", ten[1], 50, "µs", false);
   }
 
   // ---------------------------------------------------------------------------------- outputs

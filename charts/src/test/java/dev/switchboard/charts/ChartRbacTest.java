@@ -101,7 +101,8 @@ class ChartRbacTest {
         .containsExactlyInAnyOrderEntriesOf(
             Map.of(
                 "/configmaps[switchboard-routing]", READ,
-                "/secrets[switchboard-provider-keys]", READ));
+                "/secrets[switchboard-provider-keys]", READ,
+                "/secrets[switchboard-consumer-keys]", READ));
     for (JsonNode rule : role.path("rules")) {
       assertThat(rule.path("resourceNames").size()).as("rule %s", rule).isEqualTo(1);
     }

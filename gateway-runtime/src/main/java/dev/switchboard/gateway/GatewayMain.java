@@ -23,6 +23,13 @@ import java.util.function.Function;
  * --header-read-timeout-ms N  SWITCHBOARD_HEADER_READ_TIMEOUT_MS  default 10000
  * --idle-timeout-ms N   SWITCHBOARD_IDLE_TIMEOUT_MS default 75000 (keep-alive, between requests)
  * --max-connections N   SWITCHBOARD_MAX_CONNECTIONS default 10000 (public port, per replica)
+ * --consumers-file F    SWITCHBOARD_CONSUMERS_FILE  consumer table (file mode; hashes of keys only)
+ * --require-consumer-keys B  SWITCHBOARD_REQUIRE_CONSUMER_KEYS  default false (true: keys even
+ *                       while no Consumer exists)
+ * --state-store URI     SWITCHBOARD_STATE_STORE     redis://host:port or rediss://… (shared limits)
+ * --state-store-prefix P  SWITCHBOARD_STATE_STORE_PREFIX  default switchboard:
+ *                       SWITCHBOARD_STATE_STORE_PASSWORD  (environment only: never a flag)
+ *                       SWITCHBOARD_STATE_STORE_CA_FILE   PEM CA bundle for rediss://
  * </pre>
  */
 public final class GatewayMain {
@@ -128,6 +135,36 @@ public final class GatewayMain {
             env.get("SWITCHBOARD_MAX_CONNECTIONS"),
             GatewayOptions::withMaxConnections,
             Integer::parseInt);
+    ConsumerOptions c = o.consumers();
+    c =
+        applyTo(
+            c, env.get("SWITCHBOARD_CONSUMERS_FILE"), ConsumerOptions::withConsumersFile, Path::of);
+    c =
+        applyTo(
+            c,
+            env.get("SWITCHBOARD_REQUIRE_CONSUMER_KEYS"),
+            ConsumerOptions::withRequireKeys,
+            GatewayMain::bool);
+    c = applyTo(c, env.get("SWITCHBOARD_STATE_STORE"), ConsumerOptions::withStateStore, s -> s);
+    c =
+        applyTo(
+            c,
+            env.get("SWITCHBOARD_STATE_STORE_PREFIX"),
+            ConsumerOptions::withStateStorePrefix,
+            s -> s);
+    c =
+        applyTo(
+            c,
+            env.get("SWITCHBOARD_STATE_STORE_PASSWORD"),
+            ConsumerOptions::withStateStorePassword,
+            s -> s);
+    c =
+        applyTo(
+            c,
+            env.get("SWITCHBOARD_STATE_STORE_CA_FILE"),
+            ConsumerOptions::withStateStoreCaFile,
+            s -> s);
+    o = o.withConsumers(c);
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       String value;
@@ -154,6 +191,13 @@ public final class GatewayMain {
               case "--header-read-timeout-ms" -> o.withHeaderReadTimeoutMs(Long.parseLong(value));
               case "--idle-timeout-ms" -> o.withIdleTimeoutMs(Long.parseLong(value));
               case "--max-connections" -> o.withMaxConnections(Integer.parseInt(value));
+              case "--consumers-file" ->
+                  o.withConsumers(o.consumers().withConsumersFile(Path.of(value)));
+              case "--require-consumer-keys" ->
+                  o.withConsumers(o.consumers().withRequireKeys(bool(value)));
+              case "--state-store" -> o.withConsumers(o.consumers().withStateStore(value));
+              case "--state-store-prefix" ->
+                  o.withConsumers(o.consumers().withStateStorePrefix(value));
               default -> throw new IllegalArgumentException("unknown flag " + flag);
             };
       } catch (NumberFormatException e) {
@@ -169,5 +213,21 @@ public final class GatewayMain {
       java.util.function.BiFunction<GatewayOptions, T, GatewayOptions> with,
       Function<String, T> parse) {
     return raw == null || raw.isBlank() ? o : with.apply(o, parse.apply(raw.strip()));
+  }
+
+  private static <T> ConsumerOptions applyTo(
+      ConsumerOptions o,
+      String raw,
+      java.util.function.BiFunction<ConsumerOptions, T, ConsumerOptions> with,
+      Function<String, T> parse) {
+    return raw == null || raw.isBlank() ? o : with.apply(o, parse.apply(raw.strip()));
+  }
+
+  private static boolean bool(String value) {
+    return switch (value.strip().toLowerCase(Locale.ROOT)) {
+      case "true", "yes", "1" -> true;
+      case "false", "no", "0" -> false;
+      default -> throw new IllegalArgumentException("expected true or false, got '" + value + "'");
+    };
   }
 }

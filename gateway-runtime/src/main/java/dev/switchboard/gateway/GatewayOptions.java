@@ -17,6 +17,7 @@ import java.nio.file.Path;
  * @param headerReadTimeoutMs how long a new connection may take to deliver its first request head
  * @param idleTimeoutMs how long a keep-alive connection may sit between requests
  * @param maxConnections open connections per replica on the public port; new ones above are closed
+ * @param consumers consumer keys and the shared state store
  */
 public record GatewayOptions(
     String host,
@@ -29,7 +30,8 @@ public record GatewayOptions(
     int adminPort,
     long headerReadTimeoutMs,
     long idleTimeoutMs,
-    int maxConnections) {
+    int maxConnections,
+    ConsumerOptions consumers) {
 
   /** 32 MiB: room for inline images. */
   public static final long DEFAULT_MAX_BODY_BYTES = 32L * 1024 * 1024;
@@ -60,6 +62,7 @@ public record GatewayOptions(
 
   /** Validates the limits: a timeout or cap of zero or less would switch a protection off. */
   public GatewayOptions {
+    consumers = consumers == null ? ConsumerOptions.defaults() : consumers;
     if (headerReadTimeoutMs <= 0 || idleTimeoutMs <= 0 || maxConnections <= 0) {
       throw new IllegalArgumentException(
           "header-read timeout, idle timeout and max connections must be positive");
@@ -79,7 +82,8 @@ public record GatewayOptions(
         DEFAULT_ADMIN_PORT,
         DEFAULT_HEADER_READ_TIMEOUT_MS,
         DEFAULT_IDLE_TIMEOUT_MS,
-        DEFAULT_MAX_CONNECTIONS);
+        DEFAULT_MAX_CONNECTIONS,
+        ConsumerOptions.defaults());
   }
 
   public GatewayOptions withHost(String value) {
@@ -94,7 +98,8 @@ public record GatewayOptions(
         adminPort,
         headerReadTimeoutMs,
         idleTimeoutMs,
-        maxConnections);
+        maxConnections,
+        consumers);
   }
 
   public GatewayOptions withPort(int value) {
@@ -109,7 +114,8 @@ public record GatewayOptions(
         adminPort,
         headerReadTimeoutMs,
         idleTimeoutMs,
-        maxConnections);
+        maxConnections,
+        consumers);
   }
 
   public GatewayOptions withRoutingFile(Path value) {
@@ -124,7 +130,8 @@ public record GatewayOptions(
         adminPort,
         headerReadTimeoutMs,
         idleTimeoutMs,
-        maxConnections);
+        maxConnections,
+        consumers);
   }
 
   public GatewayOptions withKeysDir(Path value) {
@@ -139,7 +146,8 @@ public record GatewayOptions(
         adminPort,
         headerReadTimeoutMs,
         idleTimeoutMs,
-        maxConnections);
+        maxConnections,
+        consumers);
   }
 
   public GatewayOptions withNamespace(String value) {
@@ -154,7 +162,8 @@ public record GatewayOptions(
         adminPort,
         headerReadTimeoutMs,
         idleTimeoutMs,
-        maxConnections);
+        maxConnections,
+        consumers);
   }
 
   public GatewayOptions withMaxBodyBytes(long value) {
@@ -169,7 +178,8 @@ public record GatewayOptions(
         adminPort,
         headerReadTimeoutMs,
         idleTimeoutMs,
-        maxConnections);
+        maxConnections,
+        consumers);
   }
 
   public GatewayOptions withFileCheckIntervalMs(long value) {
@@ -184,7 +194,8 @@ public record GatewayOptions(
         adminPort,
         headerReadTimeoutMs,
         idleTimeoutMs,
-        maxConnections);
+        maxConnections,
+        consumers);
   }
 
   public GatewayOptions withAdminPort(int value) {
@@ -199,7 +210,8 @@ public record GatewayOptions(
         value,
         headerReadTimeoutMs,
         idleTimeoutMs,
-        maxConnections);
+        maxConnections,
+        consumers);
   }
 
   public GatewayOptions withHeaderReadTimeoutMs(long value) {
@@ -214,7 +226,8 @@ public record GatewayOptions(
         adminPort,
         value,
         idleTimeoutMs,
-        maxConnections);
+        maxConnections,
+        consumers);
   }
 
   public GatewayOptions withIdleTimeoutMs(long value) {
@@ -229,7 +242,8 @@ public record GatewayOptions(
         adminPort,
         headerReadTimeoutMs,
         value,
-        maxConnections);
+        maxConnections,
+        consumers);
   }
 
   public GatewayOptions withMaxConnections(int value) {
@@ -244,6 +258,23 @@ public record GatewayOptions(
         adminPort,
         headerReadTimeoutMs,
         idleTimeoutMs,
+        value,
+        consumers);
+  }
+
+  public GatewayOptions withConsumers(ConsumerOptions value) {
+    return new GatewayOptions(
+        host,
+        port,
+        routingFile,
+        keysDir,
+        namespace,
+        maxBodyBytes,
+        fileCheckIntervalMs,
+        adminPort,
+        headerReadTimeoutMs,
+        idleTimeoutMs,
+        maxConnections,
         value);
   }
 }

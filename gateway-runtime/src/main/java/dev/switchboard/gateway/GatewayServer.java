@@ -1,11 +1,19 @@
 package dev.switchboard.gateway;
 
+import dev.switchboard.gateway.cache.ResponseCache;
+import dev.switchboard.gateway.config.ConfigListener;
 import dev.switchboard.gateway.config.ConfigSource;
 import dev.switchboard.gateway.config.FileConfigSource;
 import dev.switchboard.gateway.config.kubernetes.KubernetesConfigSource;
+import dev.switchboard.gateway.consumer.ConsumerAccess;
+import dev.switchboard.gateway.consumer.ConsumerGate;
+import dev.switchboard.gateway.consumer.ConsumerLimiter;
+import dev.switchboard.gateway.consumer.ConsumerMetrics;
+import dev.switchboard.gateway.frontdoor.ResponsesFrontDoor;
 import dev.switchboard.gateway.http.GatewayRouter;
 import dev.switchboard.gateway.http.InfoHandlers;
 import dev.switchboard.gateway.http.ProxyHandler;
+import dev.switchboard.gateway.http.ResponsesStateHandler;
 import dev.switchboard.gateway.logging.RequestLogWriter;
 import dev.switchboard.gateway.metrics.GatewayMetrics;
 import dev.switchboard.gateway.pipeline.RequestPipeline;
@@ -13,10 +21,14 @@ import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.resilience.FailoverChain;
 import dev.switchboard.gateway.resilience.RequestDeadline;
 import dev.switchboard.gateway.resilience.ResilienceRegistry;
+import dev.switchboard.gateway.responses.LocalResponseLocations;
+import dev.switchboard.gateway.responses.ResponseLocations;
 import dev.switchboard.gateway.routing.RoutingState;
 import dev.switchboard.gateway.routing.strategy.AttemptPlanner;
 import dev.switchboard.gateway.server.AdminServer;
 import dev.switchboard.gateway.server.ConnectionGuard;
+import dev.switchboard.gateway.state.RedisStateStore;
+import dev.switchboard.gateway.state.StateStore;
 import dev.switchboard.gateway.stats.LiveStats;
 import dev.switchboard.gateway.time.GatewayClock;
 import dev.switchboard.gateway.time.VertxClock;
@@ -47,6 +59,18 @@ public final class GatewayServer {
   /** Sliding window of {@code /v1/switchboard/stats}. */
   private static final long STATS_WINDOW_MS = 5 * 60_000;
 
+  /**
+   * Window of the figures cost and latency strategies route on: short, so a provider that degrades
+   * or recovers is seen within a minute.
+   */
+  private static final long ROUTING_WINDOW_MS = 60_000;
+
+  /** How long a target without fresh samples keeps its last routing figures. */
+  private static final long ROUTING_STALE_AFTER_MS = 10 * 60_000;
+
+  /** How often the routing figures are recomputed (a decision only reads them). */
+  private static final long ROUTING_REFRESH_MS = 1_000;
+
   private final Vertx vertx;
   private final ConfigSource source;
   private final RoutingState state;
@@ -54,9 +78,14 @@ public final class GatewayServer {
   private final UpstreamClients clients;
   private final ResilienceRegistry resilience;
   private final GatewayClock clock;
+  private final ResponseCache responseCache;
   private final AtomicInteger boundPort = new AtomicInteger();
   private String deploymentId;
+  private long statsTimer = -1;
   private AdminServer admin;
+  private ConsumerAccess consumers;
+  private ConsumerLimiter consumerLimiter;
+  private StateStore stateStore;
 
   private GatewayServer(Vertx vertx, ConfigSource source, GatewayClock clock) {
     this.vertx = vertx;
@@ -68,6 +97,9 @@ public final class GatewayServer {
     this.resilience =
         new ResilienceRegistry(
             vertx, clients, metrics.registry(), name -> state.keys().keyFor(name), clock);
+    // The embedding model loads on the first semantic lookup, not here: routes without a semantic
+    // cache never pay for it.
+    this.responseCache = ResponseCache.withBuiltinEmbedder(clock);
   }
 
   /** Starts a gateway with the config source the options select (Kubernetes or files). */
@@ -85,7 +117,11 @@ public final class GatewayServer {
         options.namespace() != null && !options.namespace().isBlank()
             ? KubernetesConfigSource.inCluster(options.namespace())
             : new FileConfigSource(
-                vertx, options.routingFile(), options.keysDir(), options.fileCheckIntervalMs());
+                vertx,
+                options.routingFile(),
+                options.keysDir(),
+                options.fileCheckIntervalMs(),
+                options.consumers().consumersFile());
     return start(vertx, options, source, clock);
   }
 
@@ -106,7 +142,11 @@ public final class GatewayServer {
   }
 
   private Future<Void> run(GatewayOptions options) {
-    LiveStats stats = new LiveStats(STATS_WINDOW_MS, clock::currentTimeMillis);
+    LiveStats stats =
+        new LiveStats(
+            STATS_WINDOW_MS, ROUTING_WINDOW_MS, ROUTING_STALE_AFTER_MS, clock::currentTimeMillis);
+    statsTimer = clock.setPeriodic(ROUTING_REFRESH_MS, id -> stats.refreshRouting());
+    stats.cacheFigures(responseCache.stats()::snapshot);
     RequestLogWriter log = new RequestLogWriter();
     state.addReloadListener(metrics::configReload);
     state.addReloadListener(
@@ -139,7 +179,38 @@ public final class GatewayServer {
             resilience,
             () -> ThreadLocalRandom.current().nextDouble());
     AttemptPlanner planner =
-        new AttemptPlanner(() -> ThreadLocalRandom.current().nextDouble(), stats);
+        new AttemptPlanner(
+            () -> ThreadLocalRandom.current().nextDouble(),
+            stats.routing(),
+            clock::currentTimeMillis);
+    ConsumerOptions consumerOptions = options.consumers();
+    consumers = new ConsumerAccess(consumerOptions.requireKeys());
+    if (consumerOptions.stateStore() != null && !consumerOptions.stateStore().isBlank()) {
+      stateStore =
+          new RedisStateStore(
+              vertx,
+              clock,
+              consumerOptions.stateStore(),
+              consumerOptions.stateStorePassword(),
+              consumerOptions.stateStoreCaFile(),
+              consumerOptions.stateStorePrefix());
+    }
+    if (stateStore instanceof RedisStateStore redis) {
+      redis
+          .warmUp()
+          .onFailure(
+              err ->
+                  org.slf4j.LoggerFactory.getLogger(GatewayServer.class)
+                      .warn(
+                          "the shared state store did not answer at start ({}); outage policies"
+                              + " apply until it does",
+                          err.getClass().getSimpleName()));
+    }
+    consumerLimiter = new ConsumerLimiter(stateStore);
+    ConsumerMetrics consumerMetrics = new ConsumerMetrics(metrics.registry());
+    consumers.onChange(d -> consumerMetrics.labelKeys(d.labelKeys()));
+    ConsumerGate consumerGate =
+        new ConsumerGate(consumers, consumerLimiter, consumerMetrics, clock);
     ProxyHandler proxy =
         new ProxyHandler(
             RequestPipeline.create(
@@ -152,9 +223,16 @@ public final class GatewayServer {
                 metrics,
                 stats,
                 log,
-                () -> ThreadLocalRandom.current().nextDouble()),
+                () -> ThreadLocalRandom.current().nextDouble(),
+                consumerGate,
+                responseCache),
             clock);
     InfoHandlers info = new InfoHandlers(state, metrics, stats, resilience::summary);
+    // Which provider produced each Responses API response id: this replica's memory.
+    ResponseLocations responseLocations = new LocalResponseLocations(clock);
+    ResponsesFrontDoor responses = new ResponsesFrontDoor(responseLocations);
+    ResponsesStateHandler responsesState =
+        new ResponsesStateHandler(state, clients, responseLocations);
     int instances =
         options.port() == 0 ? 1 : Math.max(1, Runtime.getRuntime().availableProcessors());
     HttpServerOptions publicOptions = publicServerOptions(options);
@@ -167,12 +245,39 @@ public final class GatewayServer {
             options.idleTimeoutMs(),
             options.maxConnections(),
             metrics.registry());
+    ConsumerAccess access = consumers;
+    ConfigListener listener =
+        new ConfigListener() {
+          @Override
+          public void onRoutingDocument(byte[] json, String origin) {
+            state.onRoutingDocument(json, origin);
+          }
+
+          @Override
+          public void onProviderKeys(java.util.Map<String, String> keys, String origin) {
+            state.onProviderKeys(keys, origin);
+          }
+
+          @Override
+          public void onConsumerTable(byte[] json, String origin) {
+            access.onConsumerTable(json, origin);
+          }
+        };
     return source
-        .start(state)
+        .start(listener)
         .compose(
             v ->
                 vertx.deployVerticle(
-                    () -> new HttpVerticle(options, publicOptions, guard, proxy, info, boundPort),
+                    () ->
+                        new HttpVerticle(
+                            options,
+                            publicOptions,
+                            guard,
+                            proxy,
+                            info,
+                            boundPort,
+                            responses,
+                            responsesState),
                     new DeploymentOptions().setInstances(instances)))
         .compose(
             id -> {
@@ -210,8 +315,21 @@ public final class GatewayServer {
     return metrics;
   }
 
+  /** The consumer keys in force on this replica. */
+  public ConsumerAccess consumers() {
+    return consumers;
+  }
+
+  /** Consumer admission and spend, over the shared store when there is one. */
+  public ConsumerLimiter consumerLimiter() {
+    return consumerLimiter;
+  }
+
   /** Stops serving, stops watching and closes the upstream pools. */
   public Future<Void> close() {
+    if (statsTimer >= 0) {
+      clock.cancelTimer(statsTimer);
+    }
     Future<Void> undeploy =
         deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId);
     return undeploy
@@ -220,8 +338,9 @@ public final class GatewayServer {
         .eventually(
             () -> {
               resilience.close();
+              responseCache.close();
               clients.close();
-              return Future.succeededFuture();
+              return stateStore == null ? Future.succeededFuture() : stateStore.close();
             });
   }
 
@@ -247,6 +366,8 @@ public final class GatewayServer {
     private final ProxyHandler proxy;
     private final InfoHandlers info;
     private final AtomicInteger boundPort;
+    private final ResponsesFrontDoor responses;
+    private final ResponsesStateHandler responsesState;
 
     HttpVerticle(
         GatewayOptions options,
@@ -254,7 +375,11 @@ public final class GatewayServer {
         ConnectionGuard guard,
         ProxyHandler proxy,
         InfoHandlers info,
-        AtomicInteger boundPort) {
+        AtomicInteger boundPort,
+        ResponsesFrontDoor responses,
+        ResponsesStateHandler responsesState) {
+      this.responses = responses;
+      this.responsesState = responsesState;
       this.options = options;
       this.serverOptions = serverOptions;
       this.guard = guard;
@@ -267,7 +392,10 @@ public final class GatewayServer {
     public Future<?> start() {
       HttpServer server = vertx.createHttpServer(new HttpServerOptions(serverOptions));
       return guard
-          .install(server, GatewayRouter.create(vertx, proxy, info, options.maxBodyBytes()))
+          .install(
+              server,
+              GatewayRouter.create(
+                  vertx, proxy, info, options.maxBodyBytes(), responses, responsesState))
           .listen()
           .onSuccess(s -> boundPort.set(s.actualPort()));
     }

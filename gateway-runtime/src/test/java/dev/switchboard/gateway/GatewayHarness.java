@@ -79,7 +79,8 @@ public final class GatewayHarness implements AutoCloseable {
     return start(vertx, dir, table, keys, o -> o, clock);
   }
 
-  private static GatewayHarness start(
+  /** With options adjusted by {@code tune} and the gateway's time on {@code clock} (null: real). */
+  public static GatewayHarness start(
       Vertx vertx,
       Path dir,
       RoutingTable table,

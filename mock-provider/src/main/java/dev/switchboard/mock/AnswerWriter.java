@@ -91,20 +91,37 @@ final class AnswerWriter {
     }
   }
 
-  void stream(RoutingContext ctx, List<String> events, long intervalMs, FaultSpec fault) {
-    stream(ctx, events, intervalMs, fault, null);
+  /** What a stream that fails server-side ends with: given the message and the events sent. */
+  @FunctionalInterface
+  interface ErrorEvent {
+    String of(String message, int eventsSent);
+
+    /**
+     * With the provider's own message: {@code standard} is OpenAI's, {@code echo} the credentials
+     * the request carried when the fault echoes them (else empty). A provider with its own message
+     * overrides this.
+     */
+    default String of(String standard, String echo, int eventsSent) {
+      return of(standard + echo, eventsSent);
+    }
   }
 
-  /**
-   * As {@link #stream(RoutingContext, List, long, FaultSpec)}; {@code errorEvent} makes the {@code
-   * stream-error} event from its message in the provider's own format (OpenAI's when null).
-   */
+  /** OpenAI chat's mid-stream failure: a {@code data:} event with an {@code error} object. */
+  private static final ErrorEvent CHAT_ERROR =
+      (message, sent) ->
+          OpenAiPayloads.event(OpenAiPayloads.error(message, "server_error", null, null));
+
+  void stream(RoutingContext ctx, List<String> events, long intervalMs, FaultSpec fault) {
+    stream(ctx, events, intervalMs, fault, CHAT_ERROR);
+  }
+
+  /** As above, ending a failing stream with {@code errorEvent} (the API's own error event). */
   void stream(
       RoutingContext ctx,
       List<String> events,
       long intervalMs,
       FaultSpec fault,
-      java.util.function.UnaryOperator<String> errorEvent) {
+      ErrorEvent errorEvent) {
     HttpServerResponse res =
         ctx.response()
             .setChunked(true)
@@ -134,7 +151,7 @@ final class AnswerWriter {
     private final int limit;
     private final long intervalMs;
     private final FaultSpec fault;
-    private final java.util.function.UnaryOperator<String> errorEvent;
+    private final ErrorEvent errorEvent;
 
     StreamWriter(
         HttpServerRequest req,
@@ -143,7 +160,7 @@ final class AnswerWriter {
         int limit,
         long intervalMs,
         FaultSpec fault,
-        java.util.function.UnaryOperator<String> errorEvent) {
+        ErrorEvent errorEvent) {
       this.errorEvent = errorEvent;
       this.req = req;
       this.res = res;
@@ -191,14 +208,13 @@ final class AnswerWriter {
         return;
       } else if (fault.streamErrorAfterEvents() != null) {
         // What OpenAI sends when a stream fails server-side after it started.
-        String message = "The server had an error while processing your request. Sorry about that!";
-        if (fault.echoAuth()) {
-          message = message + " Request received with " + ErrorReplies.receivedCredentials(req);
-        }
-        res.end(
-            errorEvent != null
-                ? errorEvent.apply(message)
-                : OpenAiPayloads.event(OpenAiPayloads.error(message, "server_error", null, null)));
+        String standard =
+            "The server had an error while processing your request. Sorry about that!";
+        String echo =
+            fault.echoAuth()
+                ? " Request received with " + ErrorReplies.receivedCredentials(req)
+                : "";
+        res.end(errorEvent.of(standard, echo, limit));
       } else {
         res.end();
       }

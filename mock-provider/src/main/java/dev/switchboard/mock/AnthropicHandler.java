@@ -24,6 +24,22 @@ final class AnthropicHandler {
 
   private final ProviderHandler provider;
 
+  /** Anthropic's own mid-stream failure; an echo-auth fault appends the credentials. */
+  private static final AnswerWriter.ErrorEvent OVERLOADED_EVENT =
+      new AnswerWriter.ErrorEvent() {
+        @Override
+        public String of(String message, int eventsSent) {
+          return of("", "", eventsSent);
+        }
+
+        @Override
+        public String of(String standard, String echo, int eventsSent) {
+          return AnthropicPayloads.event(
+              AnthropicPayloads.error(
+                  "overloaded_error", echo.isEmpty() ? "Overloaded" : "Overloaded." + echo));
+        }
+      };
+
   AnthropicHandler(ProviderHandler provider) {
     this.provider = provider;
   }
@@ -85,14 +101,7 @@ final class AnthropicHandler {
                 events,
                 provider.intervalMs(ctx, a.fault()),
                 a.fault(),
-                message -> {
-                  // Anthropic's own mid-stream failure; an echo-auth fault appends the credentials.
-                  int echo = message.indexOf(" Request received with ");
-                  return AnthropicPayloads.event(
-                      AnthropicPayloads.error(
-                          "overloaded_error",
-                          echo < 0 ? "Overloaded" : "Overloaded." + message.substring(echo)));
-                });
+                OVERLOADED_EVENT);
           } else {
             JsonObject body = AnthropicPayloads.message(id, a.echoedModel(), answer, cacheCreation);
             if (a.fault().echoAuth() && a.fault().streamErrorAfterEvents() == null) {

@@ -1,11 +1,14 @@
 package dev.switchboard.mock;
 
 import dev.switchboard.mock.anthropic.AnthropicPayloads;
+import dev.switchboard.mock.fault.FaultSpec;
+import dev.switchboard.mock.gemini.GeminiPayloads;
 import dev.switchboard.mock.openai.OpenAiPayloads;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.math.BigDecimal;
 import java.util.Map;
 
 /**
@@ -34,6 +37,10 @@ final class ErrorReplies {
     String key = req.getHeader("api-key");
     if (key != null) {
       return "api-key: " + key;
+    }
+    String goog = req.getHeader("x-goog-api-key");
+    if (goog != null) {
+      return "x-goog-api-key: " + goog;
     }
     String anthropicKey = req.getHeader("x-api-key");
     return anthropicKey != null ? "x-api-key: " + anthropicKey : "no credentials";
@@ -83,13 +90,58 @@ final class ErrorReplies {
         : OpenAiPayloads.error(message, type, null, code);
   }
 
+  /**
+   * A status fault in Google's envelope: RESOURCE_EXHAUSTED carries the fault's {@code
+   * retry-after}/{@code retry-after-ms} as RetryInfo's {@code retryDelay} (Google's only channel
+   * for it).
+   */
+  static JsonObject geminiStatusBody(FaultSpec f, String model, HttpServerRequest req) {
+    int status = f.status();
+    String message = GeminiPayloads.messageOf(status, model);
+    if (f.echoAuth()) {
+      message = message + " Request received with " + receivedCredentials(req);
+    }
+    String delay = null;
+    if (f.retryAfterMs() != null) {
+      delay = BigDecimal.valueOf(f.retryAfterMs(), 3).stripTrailingZeros().toPlainString() + "s";
+    } else if (f.retryAfterSeconds() != null) {
+      delay = f.retryAfterSeconds() + "s";
+    }
+    return GeminiPayloads.error(
+        status, GeminiPayloads.statusOf(status), message, status == 429 ? delay : null, null);
+  }
+
   static void unauthorized(RoutingContext ctx, ApiShape api, boolean missing) {
     JsonObject body;
     if (api == ApiShape.ANTHROPIC) {
       body =
           AnthropicPayloads.error(
               "authentication_error", missing ? "x-api-key header is required" : "invalid x-api-key");
-    } else if (api == ApiShape.AZURE) {
+      send(ctx, 401, body, Map.of());
+      return;
+    }
+    if (api == ApiShape.GEMINI) {
+      // Google answers a wrong key with 400 and a missing one with 403; neither echoes the key.
+      body =
+          missing
+              ? GeminiPayloads.error(
+                  403,
+                  "PERMISSION_DENIED",
+                  "Method doesn't allow unregistered callers (callers without established"
+                      + " identity). Please use API Key or other form of API consumer identity to"
+                      + " call this API.",
+                  null,
+                  null)
+              : GeminiPayloads.error(
+                  400,
+                  "INVALID_ARGUMENT",
+                  "API key not valid. Please pass a valid API key.",
+                  null,
+                  "API_KEY_INVALID");
+      send(ctx, missing ? 403 : 400, body, Map.of());
+      return;
+    }
+    if (api == ApiShape.AZURE) {
       body =
           OpenAiPayloads.azureError(
               "401",
@@ -113,9 +165,11 @@ final class ErrorReplies {
     JsonObject body =
         api == ApiShape.ANTHROPIC
             ? AnthropicPayloads.error("invalid_request_error", message)
-            : api == ApiShape.AZURE
-            ? OpenAiPayloads.azureError("BadRequest", message)
-            : OpenAiPayloads.error(message, "invalid_request_error", param, code);
+            : api == ApiShape.GEMINI
+                ? GeminiPayloads.error(400, "INVALID_ARGUMENT", message, null, null)
+                : api == ApiShape.AZURE
+                    ? OpenAiPayloads.azureError("BadRequest", message)
+                    : OpenAiPayloads.error(message, "invalid_request_error", param, code);
     send(ctx, 400, body, Map.of());
   }
 

@@ -2,8 +2,10 @@ package dev.switchboard.mock;
 
 import dev.switchboard.mock.fault.FaultRules;
 import dev.switchboard.mock.fault.FaultSpec;
+import dev.switchboard.mock.gemini.GeminiPayloads;
 import dev.switchboard.mock.openai.ChatAnswer;
 import dev.switchboard.mock.openai.OpenAiPayloads;
+import dev.switchboard.mock.openai.ResponsesPayloads;
 import dev.switchboard.mock.record.AttemptStats;
 import dev.switchboard.mock.record.RequestRecord;
 import io.vertx.core.MultiMap;
@@ -38,7 +40,7 @@ final class ProviderHandler {
   private static final String FAST_CONTENT = "This is the mock provider's fixed fast-path answer.";
 
   private final Vertx vertx;
-  private final MockProviderOptions options;
+  final MockProviderOptions options;
   private final FaultRules faults;
   private final AttemptStats stats;
   private final AcceptedKeys keys;
@@ -68,6 +70,8 @@ final class ProviderHandler {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(32L * 1024 * 1024);
     router.route("/v1/*").handler(body);
     router.route("/openai/*").handler(body);
+    router.route("/v1beta/*").handler(body);
+    new GeminiEndpoints(this).mount(router);
     router.post("/v1/chat/completions").handler(ctx -> chat(ctx, ApiShape.OPENAI));
     router.post("/v1/embeddings").handler(ctx -> embeddings(ctx, ApiShape.OPENAI));
     router.post("/v1/messages").handler(anthropic::messages);
@@ -94,7 +98,170 @@ final class ProviderHandler {
     router
         .post("/openai/deployments/:deployment/embeddings")
         .handler(ctx -> embeddings(ctx, ApiShape.AZURE));
+    // The Responses API: OpenAI's path and Azure's v1 GA path (deployment in the body's model).
+    router.post("/v1/responses").handler(ctx -> responses(ctx, ApiShape.OPENAI));
+    router.post("/openai/v1/responses").handler(ctx -> responses(ctx, ApiShape.AZURE_V1));
+    for (String prefix : List.of("/v1/responses/", "/openai/v1/responses/")) {
+      ApiShape shape = prefix.startsWith("/openai") ? ApiShape.AZURE_V1 : ApiShape.OPENAI;
+      router.get(prefix + ":id").handler(ctx -> storedResponse(ctx, shape, "retrieve"));
+      router.delete(prefix + ":id").handler(ctx -> storedResponse(ctx, shape, "delete"));
+      router
+          .get(prefix + ":id/input_items")
+          .handler(ctx -> storedResponse(ctx, shape, "input_items"));
+      router.post(prefix + ":id/cancel").handler(ctx -> storedResponse(ctx, shape, "cancel"));
+    }
     router.route().failureHandler(ProviderHandler::failure);
+  }
+
+  // ----------------------------------------------------------------------------- responses
+
+  /** Stored responses ({@code store} not false), the oldest dropped beyond a small bound. */
+  private final Map<String, JsonObject[]> storedResponses =
+      java.util.Collections.synchronizedMap(
+          new LinkedHashMap<>() {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, JsonObject[]> eldest) {
+              return size() > 1_000;
+            }
+          });
+
+  private void responses(RoutingContext ctx, ApiShape api) {
+    Admitted a =
+        admit(
+            ctx,
+            api,
+            true,
+            true,
+            body ->
+                body.getValue("input") instanceof String
+                        || body.getValue("input") instanceof JsonArray
+                    ? null
+                    : new BadRequest(
+                        "Missing required parameter: 'input'.",
+                        "input",
+                        "missing_required_parameter"));
+    if (a == null) {
+      return;
+    }
+    JsonObject request = a.body();
+    Object previous = request.getValue("previous_response_id");
+    if (previous instanceof String id && !storedResponses.containsKey(id)) {
+      ErrorReplies.send(
+          ctx,
+          400,
+          OpenAiPayloads.error(
+              "Previous response with id '" + id + "' not found.",
+              "invalid_request_error",
+              "previous_response_id",
+              "previous_response_not_found"),
+          Map.of());
+      return;
+    }
+    afterDelay(
+        ctx,
+        a.fault(),
+        () -> {
+          if (answerFault(ctx, api, a)) {
+            return;
+          }
+          int forcedPieces = parseInt(ctx.request().getHeader(MockProvider.STREAM_CHUNKS_HEADER));
+          if (forcedPieces == 0 && a.fault().completionPieces() != null) {
+            forcedPieces = a.fault().completionPieces();
+          }
+          ChatAnswer answer =
+              ChatAnswer.of(
+                      ResponsesPayloads.chatView(request),
+                      a.echoedModel(),
+                      a.fault().refusal(),
+                      forcedPieces)
+                  .withUsage(a.fault().promptTokens(), a.fault().cachedTokens());
+          String id = "resp_mock" + Long.toHexString(ids.incrementAndGet());
+          long created = System.currentTimeMillis() / 1000;
+          JsonObject response =
+              ResponsesPayloads.response(id, created, a.echoedModel(), request, answer);
+          if (!Boolean.FALSE.equals(request.getValue("store"))) {
+            storedResponses.put(id, new JsonObject[] {response, request});
+          }
+          if (Boolean.TRUE.equals(request.getValue("stream"))) {
+            List<String> events =
+                ResponsesPayloads.streamEvents(id, created, a.echoedModel(), request, answer);
+            writer.stream(
+                ctx,
+                events,
+                intervalMs(ctx, a.fault()),
+                a.fault(),
+                (message, sent) -> ResponsesPayloads.errorEvent(message, sent));
+          } else {
+            writer.sendJson(ctx, response.encode(), a.fault());
+          }
+        });
+  }
+
+  /** The stored-response endpoints: retrieve, delete, input items, cancel. */
+  private void storedResponse(RoutingContext ctx, ApiShape api, String action) {
+    Admitted a = admit(ctx, api, false, true, null);
+    if (a == null) {
+      return;
+    }
+    String id = ctx.pathParam("id");
+    JsonObject[] stored = storedResponses.get(id);
+    if (stored == null) {
+      ErrorReplies.send(
+          ctx,
+          404,
+          OpenAiPayloads.error(
+              "No response found with id '" + id + "'.", "invalid_request_error", null, null),
+          Map.of());
+      return;
+    }
+    switch (action) {
+      case "delete" -> {
+        storedResponses.remove(id);
+        writer.sendJson(
+            ctx,
+            new JsonObject().put("id", id).put("object", "response").put("deleted", true).encode(),
+            FaultSpec.NONE);
+      }
+      case "input_items" -> {
+        JsonArray data = new JsonArray();
+        Object input = stored[1].getValue("input");
+        if (input instanceof String text) {
+          data.add(
+              new JsonObject()
+                  .put("id", "msg_in" + id.substring(id.indexOf('_') + 1))
+                  .put("type", "message")
+                  .put("role", "user")
+                  .put("status", "completed")
+                  .put(
+                      "content",
+                      new JsonArray()
+                          .add(new JsonObject().put("type", "input_text").put("text", text))));
+        } else if (input instanceof JsonArray items) {
+          items.forEach(data::add);
+        }
+        writer.sendJson(
+            ctx,
+            new JsonObject()
+                .put("object", "list")
+                .put("data", data)
+                .put("first_id", data.isEmpty() ? null : data.getJsonObject(0).getValue("id"))
+                .put("last_id", null)
+                .put("has_more", false)
+                .encode(),
+            FaultSpec.NONE);
+      }
+      case "cancel" ->
+          ErrorReplies.send(
+              ctx,
+              400,
+              OpenAiPayloads.error(
+                  "Only responses created with background mode can be cancelled.",
+                  "invalid_request_error",
+                  null,
+                  null),
+              Map.of());
+      default -> writer.sendJson(ctx, stored[0].encode(), FaultSpec.NONE);
+    }
   }
 
   /**
@@ -372,6 +539,7 @@ final class ProviderHandler {
     String presented = presentedKey(req, api);
     boolean accepted = keys.accepts(presented);
     String model = api == ApiShape.AZURE ? ctx.pathParam("deployment") : ctx.pathParam("model");
+    boolean modelInBody = api != ApiShape.AZURE;
     JsonObject body = null;
     BadRequest bad = null;
     if (needsBody) {
@@ -382,7 +550,7 @@ final class ProviderHandler {
       }
       if (body == null) {
         bad = UNPARSABLE_BODY;
-      } else if (api != ApiShape.AZURE) {
+      } else if (modelInBody) {
         model = body.getValue("model") instanceof String m && !m.isBlank() ? m : null;
         if (model == null) {
           bad = new BadRequest("You must provide a model parameter.", "model", null);
@@ -466,17 +634,28 @@ final class ProviderHandler {
             api == ApiShape.ANTHROPIC
                 ? dev.switchboard.mock.anthropic.AnthropicPayloads.error(
                     "not_found_error", "model: " + model)
-                : api == ApiShape.AZURE
-                ? OpenAiPayloads.azureError(
-                    "DeploymentNotFound",
-                    "The API deployment for this resource does not exist. If you created the"
-                        + " deployment within the last 5 minutes, please wait a moment and try"
-                        + " again.")
-                : OpenAiPayloads.error(
-                    "The model `" + model + "` does not exist or you do not have access to it.",
-                    "invalid_request_error",
+                : api == ApiShape.GEMINI
+                ? GeminiPayloads.error(
+                    404,
+                    "NOT_FOUND",
+                    "models/"
+                        + model
+                        + " is not found for API version v1beta, or is not supported for"
+                        + " generateContent. Call ListModels to see the list of available models"
+                        + " and their supported methods.",
                     null,
-                    "model_not_found");
+                    null)
+                : api == ApiShape.AZURE
+                    ? OpenAiPayloads.azureError(
+                        "DeploymentNotFound",
+                        "The API deployment for this resource does not exist. If you created the"
+                            + " deployment within the last 5 minutes, please wait a moment and try"
+                            + " again.")
+                    : OpenAiPayloads.error(
+                        "The model `" + model + "` does not exist or you do not have access to it.",
+                        "invalid_request_error",
+                        null,
+                        "model_not_found");
         ErrorReplies.send(ctx, 404, err, Map.of());
         return null;
       }
@@ -552,7 +731,14 @@ final class ProviderHandler {
       String key = req.getHeader("x-api-key");
       return key == null || key.isBlank() ? null : key.trim();
     }
-    if (api == ApiShape.AZURE) {
+    if (api == ApiShape.GEMINI) {
+      String key = req.getHeader("x-goog-api-key");
+      if (key == null) {
+        key = req.getParam("key"); // Google also takes ?key=
+      }
+      return key == null || key.isBlank() ? null : key.trim();
+    }
+    if (api == ApiShape.AZURE || api == ApiShape.AZURE_V1) {
       String key = req.getHeader("api-key");
       return key == null || key.isBlank() ? null : key.trim();
     }
@@ -572,7 +758,8 @@ final class ProviderHandler {
           lower.equals("authorization")
               || lower.equals("api-key")
               || lower.equals("proxy-authorization")
-              || lower.equals("x-api-key");
+              || lower.equals("x-api-key")
+              || lower.equals("x-goog-api-key");
       out.put(lower, secret ? List.of(RequestRecord.REDACTED) : List.copyOf(headers.getAll(name)));
     }
     return out;
@@ -622,6 +809,15 @@ final class ProviderHandler {
     }
     if (f.status() != null) {
       Map<String, String> headers = new LinkedHashMap<>();
+      if (api == ApiShape.GEMINI) {
+        // Gemini sends no Retry-After header: the delay is RetryInfo in the body.
+        ErrorReplies.send(
+            ctx,
+            f.status(),
+            ErrorReplies.geminiStatusBody(f, a.echoedModel(), ctx.request()),
+            headers);
+        return true;
+      }
       if (f.retryAfterSeconds() != null) {
         headers.put("retry-after", String.valueOf(f.retryAfterSeconds()));
       }

@@ -187,16 +187,14 @@ class OperatorScenarioTest {
                   .get()
                   .extracting(Condition::getStatus)
                   .isEqualTo("True");
-              // Ready, but status does not claim the gateway enforces what it does not.
+              // Strategy, schedule, latencyObjective and the (per-replica) cache are enforced
+              // now, so the fixture's policy is fully enforced; status says so.
               assertThat(condition(policy.getStatus().getConditions(), "Enforced"))
                   .get()
                   .satisfies(
                       c -> {
-                        assertThat(c.getStatus()).isEqualTo("False");
-                        assertThat(c.getReason()).isEqualTo("FieldNotEnforced");
-                        assertThat(c.getMessage())
-                            .contains("schedule", "latencyObjective", "cache")
-                            .doesNotContain("deterministic");
+                        assertThat(c.getStatus()).isEqualTo("True");
+                        assertThat(c.getReason()).isEqualTo("AllFieldsEnforced");
                       });
             });
     ProviderEndpoint openai = get(ProviderEndpoint.class, "openai-prod");
@@ -248,7 +246,7 @@ class OperatorScenarioTest {
                   .get()
                   .extracting(Condition::getMessage)
                   .asString()
-                  .contains("strategy least-latency routes as priority");
+                  .doesNotContain("strategy", "routes as priority");
             });
     // Update a provider.
     edit(ProviderEndpoint.class, "openai-prod", pe -> pe.getSpec().getTimeouts().setTotal("90s"));
@@ -381,6 +379,54 @@ class OperatorScenarioTest {
               assertThat(tableRoute("chat-default").orElseThrow().revision()).isEqualTo(3L);
               assertThat(publishedKeys()).containsEntry("openai-prod", "sk-openai-new");
             });
+  }
+
+  @Test
+  void floatingModelAliasesAreNamedInAWarningConditionAndClearWhenPinned() {
+    applyBasic();
+    awaitRouteReady("chat-default");
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(routeCondition("chat-default", "FloatingModelVersion"))
+                    .get()
+                    .satisfies(
+                        c -> {
+                          assertThat(c.getStatus()).isEqualTo("True");
+                          assertThat(c.getReason()).isEqualTo("FloatingModelAlias");
+                          assertThat(c.getMessage())
+                              .contains("anthropic-prod/claude-sonnet-4-5")
+                              .contains("vllm-local/llama-3.1-8b-instruct")
+                              .doesNotContain("openai-prod/gpt-4o-2024-08-06");
+                        }));
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(
+                        client.v1().events().inNamespace(ns).list().getItems().stream()
+                            .filter(e -> "Warning".equals(e.getType()))
+                            .map(e -> e.getReason()))
+                    .contains("FloatingModelAlias"));
+
+    // Pinning every target clears the warning; the route keeps serving throughout.
+    edit(
+        ModelRoute.class,
+        "chat-default",
+        r -> {
+          r.getSpec().getTargets().remove(1);
+          r.getSpec().setRules(null);
+        });
+    awaitRouteReady("chat-default");
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(routeCondition("chat-default", "FloatingModelVersion"))
+                    .get()
+                    .satisfies(
+                        c -> {
+                          assertThat(c.getStatus()).isEqualTo("False");
+                          assertThat(c.getReason()).isEqualTo("ModelVersionsPinned");
+                        }));
   }
 
   @Test

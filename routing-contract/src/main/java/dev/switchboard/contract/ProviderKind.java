@@ -12,7 +12,9 @@ public enum ProviderKind {
   AZURE_OPENAI("azure-openai", null, AuthStyle.API_KEY_HEADER),
   /** Anthropic's native Messages API (its OpenAI-compatible endpoint: openai-compatible). */
   ANTHROPIC("anthropic", "https://api.anthropic.com/v1", AuthStyle.X_API_KEY),
-  GEMINI("gemini", "https://generativelanguage.googleapis.com/v1beta/openai", AuthStyle.BEARER),
+  // Native generateContent; the OpenAI-compatible endpoint (".../v1beta/openai") stays usable as
+  // provider openai-compatible with that baseUrl.
+  GEMINI("gemini", "https://generativelanguage.googleapis.com/v1beta", AuthStyle.GOOG_API_KEY),
   MISTRAL("mistral", "https://api.mistral.ai/v1", AuthStyle.BEARER),
   DEEPSEEK("deepseek", "https://api.deepseek.com/v1", AuthStyle.BEARER),
   QWEN("qwen", "https://dashscope-intl.aliyuncs.com/compatible-mode/v1", AuthStyle.BEARER),
@@ -25,7 +27,9 @@ public enum ProviderKind {
     /** {@code api-key: KEY} (Azure OpenAI). */
     API_KEY_HEADER,
     /** {@code x-api-key: KEY} (Anthropic). */
-    X_API_KEY
+    X_API_KEY,
+    /** {@code x-goog-api-key: KEY} (Gemini). */
+    GOOG_API_KEY
   }
 
   /** The Azure OpenAI api-version used when a ProviderEndpoint names none. */
@@ -54,6 +58,15 @@ public enum ProviderKind {
 
   public AuthStyle authStyle() {
     return authStyle;
+  }
+
+  /**
+   * Whether the preset's API serves the OpenAI Responses API ({@code /responses}) itself, so the
+   * gateway passes Responses requests through (OpenAI, Azure OpenAI). Every other preset only
+   * speaks chat completions and is bridged (see docs/REQUEST-PIPELINE.md).
+   */
+  public boolean speaksResponses() {
+    return this == OPENAI || this == AZURE_OPENAI;
   }
 
   public static Optional<ProviderKind> fromWireName(String name) {

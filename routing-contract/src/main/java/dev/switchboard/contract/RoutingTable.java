@@ -144,13 +144,62 @@ public record RoutingTable(
     }
   }
 
-  /** Prices per million tokens. */
+  /**
+   * Prices per million tokens, with optional time-of-day prices ({@code windows}, first match wins;
+   * null when there are none, so tables without windows keep their bytes).
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Pricing(
       Double inputPerMillionTokens,
       Double outputPerMillionTokens,
       Double cachedInputPerMillionTokens,
-      String currency) {}
+      String currency,
+      List<PriceWindow> windows) {
+
+    @JsonCreator
+    public Pricing {}
+
+    /** List prices without windows. */
+    public Pricing(
+        Double inputPerMillionTokens,
+        Double outputPerMillionTokens,
+        Double cachedInputPerMillionTokens,
+        String currency) {
+      this(
+          inputPerMillionTokens,
+          outputPerMillionTokens,
+          cachedInputPerMillionTokens,
+          currency,
+          null);
+    }
+
+    /** The windows, empty when there are none. */
+    @JsonIgnore
+    public List<PriceWindow> windowsOrEmpty() {
+      return windows == null ? List.of() : windows;
+    }
+  }
+
+  /**
+   * Prices that apply inside a recurring local time window (see {@link TimeWindow}); a price left
+   * out is the list price's.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record PriceWindow(
+      String name,
+      List<String> days,
+      String from,
+      String to,
+      String timeZone,
+      Double inputPerMillionTokens,
+      Double outputPerMillionTokens,
+      Double cachedInputPerMillionTokens) {
+
+    /** The window's times, compiled; throws when they are invalid (the validator says why). */
+    public TimeWindow window() {
+      return TimeWindow.of(name, days, from, to, timeZone);
+    }
+  }
 
   /** Model lifecycle dates (ISO dates) and successor. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -169,10 +218,40 @@ public record RoutingTable(
       List<RateLimit> rateLimits,
       Cache cache,
       Deterministic deterministic,
-      String loggingBodies) {
+      String loggingBodies,
+      Double explorationShare) {
+    @JsonCreator
     public Policy {
       schedule = schedule == null ? List.of() : schedule;
       rateLimits = rateLimits == null ? List.of() : rateLimits;
+    }
+
+    /** A policy without an exploration share (the gateway's default applies). */
+    public Policy(
+        String name,
+        String strategy,
+        Long latencyObjectiveTtftP95Ms,
+        List<ScheduleWindow> schedule,
+        Retry retry,
+        Boolean requireSameCapabilities,
+        CircuitBreaker circuitBreaker,
+        List<RateLimit> rateLimits,
+        Cache cache,
+        Deterministic deterministic,
+        String loggingBodies) {
+      this(
+          name,
+          strategy,
+          latencyObjectiveTtftP95Ms,
+          schedule,
+          retry,
+          requireSameCapabilities,
+          circuitBreaker,
+          rateLimits,
+          cache,
+          deterministic,
+          loggingBodies,
+          null);
     }
 
     /** The strategy the gateway routes by: {@link Strategy#DEFAULT} when none or unknown. */
@@ -191,7 +270,13 @@ public record RoutingTable(
   /** A time window that overrides the strategy. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record ScheduleWindow(
-      String name, List<String> days, String from, String to, String timeZone, String strategy) {}
+      String name, List<String> days, String from, String to, String timeZone, String strategy) {
+
+    /** The window's times, compiled; throws when they are invalid (the validator says why). */
+    public TimeWindow window() {
+      return TimeWindow.of(name, days, from, to, timeZone);
+    }
+  }
 
   /**
    * Retry settings, including the retry budget. {@code maxRetryAfterMs} caps a provider's
@@ -223,7 +308,10 @@ public record RoutingTable(
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record RateLimit(String key, Integer requestsPerMinute, Long tokensPerMinute) {}
 
-  /** Response caching. */
+  /**
+   * Response caching. {@code semanticMessages} is what the semantic cache embeds ({@code last-user}
+   * or {@code conversation}); {@code shared} puts the exact cache in the gateway's shared store.
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Cache(
       Boolean exactEnabled,
@@ -234,7 +322,9 @@ public record RoutingTable(
       Long semanticTtlMs,
       Integer semanticMaxEntries,
       String semanticEmbedder,
-      Double maxTemperature) {}
+      Double maxTemperature,
+      String semanticMessages,
+      Boolean shared) {}
 
   /** The deterministic-mode contract. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -268,12 +358,33 @@ public record RoutingTable(
     }
   }
 
-  /** Task-class routing: first rule whose headers all match wins. */
+  /**
+   * Task-class routing: the first rule whose headers and {@code metadata} body entries all match
+   * wins. A rule gives targets (empty: the route's own serve), a strategy (null: the policy's), or
+   * both. {@code matchMetadata} and {@code strategy} are null when unset, so older tables keep
+   * their bytes.
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Rule(Map<String, String> matchHeaders, List<Target> targets) {
+  public record Rule(
+      Map<String, String> matchHeaders,
+      List<Target> targets,
+      Map<String, String> matchMetadata,
+      String strategy) {
+    @JsonCreator
     public Rule {
       matchHeaders = matchHeaders == null ? Map.of() : matchHeaders;
       targets = targets == null ? List.of() : targets;
+    }
+
+    /** A header-only rule with targets. */
+    public Rule(Map<String, String> matchHeaders, List<Target> targets) {
+      this(matchHeaders, targets, null, null);
+    }
+
+    /** The metadata entries to match, empty when none. */
+    @JsonIgnore
+    public Map<String, String> matchMetadataOrEmpty() {
+      return matchMetadata == null ? Map.of() : matchMetadata;
     }
   }
 

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Checks a routing table as a whole before anyone relies on it: the operator before it publishes,
@@ -35,6 +36,12 @@ public final class RoutingTableValidator {
               if (policy.strategy() != null && Strategy.fromWire(policy.strategy()).isEmpty()) {
                 problems.add("policy " + name + ": unknown strategy '" + policy.strategy() + "'");
               }
+              checkSchedule("policy " + name, policy.schedule(), problems);
+              Double share = policy.explorationShare();
+              if (share != null && !(share >= 0 && share <= 1)) {
+                problems.add(
+                    "policy " + name + ": exploration share " + share + " is outside 0..1");
+              }
             });
     Map<String, String> modelNames = new HashMap<>();
     for (RoutingTable.Route route : table.routes()) {
@@ -48,7 +55,7 @@ public final class RoutingTableValidator {
         problems.add(where + ": policy '" + route.policy() + "' is not in the table");
       }
       checkTargets(where, route.targets(), table, problems);
-      route.rules().forEach(rule -> checkTargets(where + " rule", rule.targets(), table, problems));
+      route.rules().forEach(rule -> checkRule(where + " rule", rule, table, problems));
       RoutingTable.Canary canary = route.canary();
       if (canary != null) {
         if (canary.canaryMode().isEmpty()) {
@@ -63,8 +70,77 @@ public final class RoutingTableValidator {
     return problems;
   }
 
+  private static void checkRule(
+      String where, RoutingTable.Rule rule, RoutingTable table, List<String> problems) {
+    if (rule.strategy() != null && Strategy.fromWire(rule.strategy()).isEmpty()) {
+      problems.add(where + ": unknown strategy '" + rule.strategy() + "'");
+    }
+    // A rule that only switches the strategy keeps the route's targets.
+    if (rule.strategy() == null || !rule.targets().isEmpty()) {
+      checkTargets(where, rule.targets(), table, problems);
+    }
+  }
+
+  private static void checkSchedule(
+      String where, List<RoutingTable.ScheduleWindow> schedule, List<String> problems) {
+    List<TimeWindow> windows = new ArrayList<>();
+    for (RoutingTable.ScheduleWindow w : schedule) {
+      if (w.strategy() == null || Strategy.fromWire(w.strategy()).isEmpty()) {
+        problems.add(where + ": schedule window " + w.name() + " has unknown strategy");
+      }
+      compile(where + ": schedule window " + w.name(), w::window, windows, problems);
+    }
+    checkOverlaps(where + ": schedule windows", windows, problems);
+  }
+
+  private static void checkPriceWindows(
+      String where, RoutingTable.Pricing pricing, List<String> problems) {
+    List<TimeWindow> windows = new ArrayList<>();
+    for (RoutingTable.PriceWindow w : pricing.windowsOrEmpty()) {
+      compile(where + ": price window " + w.name(), w::window, windows, problems);
+    }
+    checkOverlaps(where + ": price windows", windows, problems);
+  }
+
+  private static void compile(
+      String where, Supplier<TimeWindow> window, List<TimeWindow> into, List<String> problems) {
+    try {
+      into.add(window.get());
+    } catch (IllegalArgumentException e) {
+      problems.add(where + ": " + e.getMessage());
+    }
+  }
+
+  /** Every pair of overlapping windows, by name (their order would silently decide otherwise). */
+  public static List<String> overlappingPairs(List<TimeWindow> windows) {
+    List<String> pairs = new ArrayList<>();
+    for (int i = 0; i < windows.size(); i++) {
+      for (int j = i + 1; j < windows.size(); j++) {
+        if (windows.get(i).overlaps(windows.get(j))) {
+          pairs.add(windows.get(i).name() + " and " + windows.get(j).name());
+        }
+      }
+    }
+    return pairs;
+  }
+
+  private static void checkOverlaps(String where, List<TimeWindow> windows, List<String> problems) {
+    List<String> pairs = overlappingPairs(windows);
+    if (!pairs.isEmpty()) {
+      problems.add(where + " overlap: " + String.join(", ", pairs));
+    }
+  }
+
   private static void checkProvider(
       String name, RoutingTable.Provider provider, List<String> problems) {
+    provider
+        .models()
+        .forEach(
+            (id, model) -> {
+              if (model.pricing() != null) {
+                checkPriceWindows("provider " + name + " model " + id, model.pricing(), problems);
+              }
+            });
     if (!name.equals(provider.name())) {
       problems.add("provider " + name + ": is keyed under another name than its own");
     }

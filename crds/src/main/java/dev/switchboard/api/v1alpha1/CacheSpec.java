@@ -23,6 +23,20 @@ public class CacheSpec {
   @Max(2)
   private Double maxTemperature;
 
+  @JsonPropertyDescription(
+      "Whether the exact cache lives in the gateway's shared store (Redis) for all replicas"
+          + " instead of in each replica.")
+  @Default("false")
+  private Boolean shared;
+
+  public Boolean getShared() {
+    return shared;
+  }
+
+  public void setShared(Boolean shared) {
+    this.shared = shared;
+  }
+
   public ExactCache getExact() {
     return exact;
   }
@@ -58,12 +72,13 @@ public class CacheSpec {
     CacheSpec that = (CacheSpec) o;
     return Objects.equals(exact, that.exact)
         && Objects.equals(semantic, that.semantic)
-        && Objects.equals(maxTemperature, that.maxTemperature);
+        && Objects.equals(maxTemperature, that.maxTemperature)
+        && Objects.equals(shared, that.shared);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(exact, semantic, maxTemperature);
+    return Objects.hash(exact, semantic, maxTemperature, shared);
   }
 
   @Override
@@ -75,6 +90,8 @@ public class CacheSpec {
         + semantic
         + ", maxTemperature="
         + maxTemperature
+        + ", shared="
+        + shared
         + "}";
   }
 }

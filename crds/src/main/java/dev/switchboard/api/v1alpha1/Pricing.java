@@ -7,6 +7,8 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
 import java.util.Objects;
 
 /** List prices of a model, per million tokens. */
@@ -33,6 +35,23 @@ public class Pricing {
   @Size(min = 3, max = 3)
   @Pattern(SchemaPatterns.CURRENCY)
   private String currency;
+
+  @JsonPropertyDescription(
+      "Time-of-day prices (e.g. off-peak discounts) on the gateway's clock; windows must not"
+          + " overlap.")
+  @Size(max = 16)
+  @ValidationRule(
+      value = "self.all(w, self.exists_one(v, v.name == w.name))",
+      message = "price window names must be unique")
+  private List<PriceWindow> windows;
+
+  public List<PriceWindow> getWindows() {
+    return windows;
+  }
+
+  public void setWindows(List<PriceWindow> windows) {
+    this.windows = windows;
+  }
 
   public Double getInputPerMillionTokens() {
     return inputPerMillionTokens;
@@ -78,13 +97,18 @@ public class Pricing {
     return Objects.equals(inputPerMillionTokens, that.inputPerMillionTokens)
         && Objects.equals(outputPerMillionTokens, that.outputPerMillionTokens)
         && Objects.equals(cachedInputPerMillionTokens, that.cachedInputPerMillionTokens)
-        && Objects.equals(currency, that.currency);
+        && Objects.equals(currency, that.currency)
+        && Objects.equals(windows, that.windows);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(
-        inputPerMillionTokens, outputPerMillionTokens, cachedInputPerMillionTokens, currency);
+        inputPerMillionTokens,
+        outputPerMillionTokens,
+        cachedInputPerMillionTokens,
+        currency,
+        windows);
   }
 
   @Override

@@ -23,7 +23,11 @@ public class RoutingPolicySpec {
   @JsonPropertyDescription("Latency target used by least-cost and cost-latency.")
   private LatencyObjective latencyObjective;
 
-  @JsonPropertyDescription("Time windows that override the strategy.")
+  @JsonPropertyDescription(
+      "Share of traffic that keeps the figures of targets the strategy does not choose fresh.")
+  private Exploration exploration;
+
+  @JsonPropertyDescription("Time windows that override the strategy; they must not overlap.")
   @Size(max = 16)
   @ValidationRule(
       value = "self.all(w, self.exists_one(v, v.name == w.name))",
@@ -76,6 +80,14 @@ public class RoutingPolicySpec {
 
   public void setLatencyObjective(LatencyObjective latencyObjective) {
     this.latencyObjective = latencyObjective;
+  }
+
+  public Exploration getExploration() {
+    return exploration;
+  }
+
+  public void setExploration(Exploration exploration) {
+    this.exploration = exploration;
   }
 
   public List<ScheduleWindow> getSchedule() {
@@ -161,6 +173,7 @@ public class RoutingPolicySpec {
     RoutingPolicySpec that = (RoutingPolicySpec) o;
     return Objects.equals(strategy, that.strategy)
         && Objects.equals(latencyObjective, that.latencyObjective)
+        && Objects.equals(exploration, that.exploration)
         && Objects.equals(schedule, that.schedule)
         && Objects.equals(retry, that.retry)
         && Objects.equals(fallback, that.fallback)
@@ -177,6 +190,7 @@ public class RoutingPolicySpec {
     return Objects.hash(
         strategy,
         latencyObjective,
+        exploration,
         schedule,
         retry,
         fallback,
@@ -195,6 +209,8 @@ public class RoutingPolicySpec {
         + strategy
         + ", latencyObjective="
         + latencyObjective
+        + ", exploration="
+        + exploration
         + ", schedule="
         + schedule
         + ", retry="

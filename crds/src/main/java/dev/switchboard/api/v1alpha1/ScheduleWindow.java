@@ -36,9 +36,10 @@ public class ScheduleWindow {
   @Size(max = 5)
   private String from;
 
-  @JsonPropertyDescription("Local end time, HH:MM; a window may cross midnight.")
+  @JsonPropertyDescription(
+      "Local end time, HH:MM or 24:00 (end of the day); a window may cross midnight.")
   @Required
-  @Pattern(SchemaPatterns.CLOCK_TIME)
+  @Pattern(SchemaPatterns.CLOCK_TIME_END)
   @Size(max = 5)
   private String to;
 

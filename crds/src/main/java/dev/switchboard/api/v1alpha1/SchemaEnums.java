@@ -28,6 +28,13 @@ final class SchemaEnums {
     EQUAL
   }
 
+  enum CacheMessages {
+    @JsonProperty("last-user")
+    LAST_USER,
+    @JsonProperty("conversation")
+    CONVERSATION
+  }
+
   enum BuiltinEmbedder {
     @JsonProperty("all-minilm-l6-v2")
     ALL_MINILM_L6_V2

@@ -44,6 +44,9 @@ final class SchemaPatterns {
   /** A 24-hour clock time, HH:MM. */
   static final String CLOCK_TIME = "^([01][0-9]|2[0-3]):[0-5][0-9]$";
 
+  /** The end of a window: a 24-hour clock time, or {@code 24:00} for the end of the day. */
+  static final String CLOCK_TIME_END = "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$";
+
   /** An IANA time zone name such as {@code Europe/Berlin} or {@code UTC}. */
   static final String TIME_ZONE = "^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$";
 

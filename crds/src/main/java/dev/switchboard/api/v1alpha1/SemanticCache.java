@@ -3,6 +3,7 @@ package dev.switchboard.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.switchboard.contract.Durations;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -42,6 +43,21 @@ public class SemanticCache {
 
   @JsonPropertyDescription("The embedding model.")
   private Embedder embedder;
+
+  @JsonPropertyDescription(
+      "What is embedded: the last user message (last-user; the conversation before it must then"
+          + " match exactly) or the whole conversation (conversation).")
+  @SchemaFrom(type = SchemaEnums.CacheMessages.class)
+  @Default("last-user")
+  private String messages;
+
+  public String getMessages() {
+    return messages;
+  }
+
+  public void setMessages(String messages) {
+    this.messages = messages;
+  }
 
   public Boolean getEnabled() {
     return enabled;
@@ -96,12 +112,13 @@ public class SemanticCache {
         && Objects.equals(similarityThreshold, that.similarityThreshold)
         && Objects.equals(ttl, that.ttl)
         && Objects.equals(maxEntries, that.maxEntries)
-        && Objects.equals(embedder, that.embedder);
+        && Objects.equals(embedder, that.embedder)
+        && Objects.equals(messages, that.messages);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(enabled, similarityThreshold, ttl, maxEntries, embedder);
+    return Objects.hash(enabled, similarityThreshold, ttl, maxEntries, embedder, messages);
   }
 
   @Override
@@ -117,6 +134,8 @@ public class SemanticCache {
         + maxEntries
         + ", embedder="
         + embedder
+        + ", messages="
+        + messages
         + "}";
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.e2e.local.LocalStack;
+import dev.switchboard.mock.MockProvider;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,32 +15,41 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The official {@code openai} npm SDK, run with node, against the local stack: a non-streamed and a
- * streamed completion and a typed 404. The SDK is installed from the npm registry into {@code
- * target/npm-client} by the test itself (pinned in {@code src/test/resources/npm-client}).
+ * streamed completion and a typed 404; and the Responses API through the same SDK and the Vercel AI
+ * SDK, passed through (OpenAI and Azure targets), bridged (after failover to the chat-only target).
+ * The SDK is installed from the npm registry into {@code target/npm-client} by the test itself
+ * (pinned in {@code src/test/resources/npm-client}).
  */
+// The Responses test fails the primary on purpose, which opens its breaker: it runs last.
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class NpmOpenAiSdkIT {
 
   private static final Path CLIENT_DIR = Path.of("target/npm-client");
   private static LocalStack stack;
+  private static LocalSamples samples;
 
   @BeforeAll
   static void start() throws Exception {
     Files.createDirectories(CLIENT_DIR);
-    for (String file : List.of("package.json", "client.mjs")) {
+    for (String file : List.of("package.json", "client.mjs", "responses.mjs")) {
       try (var in = NpmOpenAiSdkIT.class.getResourceAsStream("/npm-client/" + file)) {
         Files.write(CLIENT_DIR.resolve(file), in.readAllBytes());
       }
     }
-    if (!Files.isDirectory(CLIENT_DIR.resolve("node_modules/openai"))) {
+    if (!Files.isDirectory(CLIENT_DIR.resolve("node_modules/openai"))
+        || !Files.isDirectory(CLIENT_DIR.resolve("node_modules/@ai-sdk/openai"))) {
       run(
           List.of("npm", "install", "--no-audit", "--no-fund", "--loglevel=error"),
           Duration.ofMinutes(3));
     }
-    LocalSamples samples = LocalSamples.create();
+    samples = LocalSamples.create();
     stack = samples.start(samples.options(), line -> {});
   }
 
@@ -68,6 +78,7 @@ class NpmOpenAiSdkIT {
   }
 
   @Test
+  @Order(1)
   void theNpmSdkStreamsAndCompletesThroughTheGateway() throws Exception {
     String output = run(List.of("node", "client.mjs"), Duration.ofMinutes(1));
     String lastLine = output.strip().lines().reduce((a, b) -> b).orElseThrow();
@@ -80,5 +91,58 @@ class NpmOpenAiSdkIT {
     assertThat(result.at("/streaming/usage/completion_tokens").asInt()).isPositive();
     assertThat(result.at("/notFound/status").asInt()).isEqualTo(404);
     assertThat(result.at("/notFound/code").asText()).isEqualTo("model_not_found");
+  }
+
+  @Test
+  @Order(2)
+  void theResponsesApiWorksWithTheOpenAiAndVercelSdksPassedThroughAndBridged() throws Exception {
+    // chat-default's first target is an OpenAI-preset mock: passed through.
+    JsonNode native_ = responses("chat-default");
+    assertThat(native_.at("/create/text").asText()).contains("responses from node");
+    assertThat(native_.at("/create/id").asText()).startsWith("resp_mock");
+    assertThat(native_.at("/stream/first").asText()).isEqualTo("response.created");
+    assertThat(native_.at("/stream/last").asText()).isEqualTo("response.completed");
+    assertThat(native_.at("/stream/text").asText()).contains("stream responses from node");
+    assertThat(native_.at("/stream/deltas").asText())
+        .isEqualTo(native_.at("/stream/text").asText());
+    assertThat(native_.at("/stream/usage/output_tokens").asInt()).isPositive();
+    assertThat(native_.at("/generateText/text").asText()).contains("vercel generateText");
+    assertThat(native_.at("/streamText/toolCalls/0/name").asText()).isEqualTo("lookup");
+    assertThat(native_.at("/streamText/toolResults/0").asText()).startsWith("found ");
+    assertThat(native_.at("/generateObject/echo").asText()).isEqualTo("vercel generateObject");
+
+    // Azure OpenAI: passed through on its v1 path.
+    JsonNode azure = responses("chat-azure");
+    assertThat(azure.at("/create/text").asText()).contains("responses from node");
+
+    // The native target fails: every call fails over to the chat-only target and is bridged.
+    // The samples' first mock is the primary (OpenAI-preset) provider.
+    MockProvider primary = stack.mock(samples.mocks().keySet().iterator().next());
+    primary.faults().set("gpt-4o-mini", "status:503");
+    try {
+      JsonNode bridged = responses("chat-default");
+      assertThat(bridged.at("/create/text").asText())
+          .isEqualTo("Echo from llama-3.1-8b-instruct: responses from node");
+      assertThat(bridged.at("/create/id").asText())
+          .startsWith("resp_")
+          .doesNotStartWith("resp_mock");
+      assertThat(bridged.at("/stream/last").asText()).isEqualTo("response.completed");
+      assertThat(bridged.at("/stream/text").asText()).contains("stream responses from node");
+      assertThat(bridged.at("/stream/deltas").asText())
+          .isEqualTo(bridged.at("/stream/text").asText());
+      assertThat(bridged.at("/stream/usage/output_tokens").asInt()).isPositive();
+      assertThat(bridged.at("/generateText/text").asText()).contains("vercel generateText");
+      assertThat(bridged.at("/generateText/inputTokens").asInt()).isPositive();
+      assertThat(bridged.at("/streamText/toolCalls/0/name").asText()).isEqualTo("lookup");
+      assertThat(bridged.at("/generateObject/echo").asText()).isEqualTo("vercel generateObject");
+    } finally {
+      primary.faults().clearAll();
+    }
+  }
+
+  private static JsonNode responses(String model) throws Exception {
+    String output = run(List.of("node", "responses.mjs", model), Duration.ofMinutes(2));
+    String lastLine = output.strip().lines().reduce((a, b) -> b).orElseThrow();
+    return new ObjectMapper().readTree(lastLine);
   }
 }

@@ -14,4 +14,10 @@ public interface ConfigListener {
 
   /** The complete current set of provider keys, by provider name. */
   void onProviderKeys(Map<String, String> keys, String origin);
+
+  /**
+   * The consumer table ({@code switchboard-consumer-keys}: consumers with hashes of their keys) was
+   * read. Listeners that do not enforce consumers ignore it.
+   */
+  default void onConsumerTable(byte[] json, String origin) {}
 }

@@ -29,6 +29,9 @@ public final class FileConfigSource implements ConfigSource {
   private final Path routingFile;
   private final Path keysDir;
   private final long checkIntervalMs;
+  private final Path consumersFile;
+  private byte[] lastConsumers;
+  private boolean consumersMissing;
 
   private volatile boolean closed;
   private long timerId = -1;
@@ -41,6 +44,15 @@ public final class FileConfigSource implements ConfigSource {
    * @param checkIntervalMs how often the files are compared with what was last delivered
    */
   public FileConfigSource(Vertx vertx, Path routingFile, Path keysDir, long checkIntervalMs) {
+    this(vertx, routingFile, keysDir, checkIntervalMs, null);
+  }
+
+  /**
+   * @param consumersFile the consumer table (hashes of consumer keys); null: none
+   */
+  public FileConfigSource(
+      Vertx vertx, Path routingFile, Path keysDir, long checkIntervalMs, Path consumersFile) {
+    this.consumersFile = consumersFile;
     this.vertx = vertx;
     this.routingFile = routingFile;
     this.keysDir = keysDir;
@@ -51,7 +63,10 @@ public final class FileConfigSource implements ConfigSource {
   public Future<Void> start(ConfigListener listener) {
     this.listener = listener;
     // Keys first, so that the first table is served with its keys already present.
-    return checkKeys().compose(v -> checkRouting()).onComplete(ar -> scheduleNext());
+    return checkKeys()
+        .compose(v -> checkConsumers())
+        .compose(v -> checkRouting())
+        .onComplete(ar -> scheduleNext());
   }
 
   private void scheduleNext() {
@@ -60,7 +75,11 @@ public final class FileConfigSource implements ConfigSource {
       timerId =
           vertx.setTimer(
               checkIntervalMs,
-              id -> checkKeys().compose(v -> checkRouting()).onComplete(ar -> scheduleNext()));
+              id ->
+                  checkKeys()
+                      .compose(v -> checkConsumers())
+                      .compose(v -> checkRouting())
+                      .onComplete(ar -> scheduleNext()));
     }
   }
 
@@ -83,6 +102,34 @@ public final class FileConfigSource implements ConfigSource {
                 // A missing file after a good one is a deployment mistake; keep serving.
                 LOG.warn("routing file {} cannot be read: {}", routingFile, err.getMessage());
                 lastRouting = null;
+              }
+              return Future.succeededFuture();
+            });
+  }
+
+  private Future<Void> checkConsumers() {
+    if (consumersFile == null) {
+      return Future.succeededFuture();
+    }
+    return vertx
+        .fileSystem()
+        .readFile(consumersFile.toString())
+        .map(
+            buffer -> {
+              byte[] bytes = buffer.getBytes();
+              consumersMissing = false;
+              if (!Arrays.equals(bytes, lastConsumers)) {
+                lastConsumers = bytes;
+                listener.onConsumerTable(bytes, consumersFile.toString());
+              }
+              return (Void) null;
+            })
+        .recover(
+            err -> {
+              // Missing: keep the consumers in force (opening access on a lost file is worse).
+              if (!consumersMissing) {
+                consumersMissing = true;
+                LOG.warn("consumers file {} cannot be read: {}", consumersFile, err.getMessage());
               }
               return Future.succeededFuture();
             });

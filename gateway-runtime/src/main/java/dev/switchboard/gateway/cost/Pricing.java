@@ -3,6 +3,7 @@ package dev.switchboard.gateway.cost;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.request.TokenUsage;
 import dev.switchboard.gateway.routing.PlannedTarget;
+import java.time.Instant;
 
 /**
  * The cost of one answer from the serving model's table prices (per million tokens): uncached input
@@ -14,8 +15,19 @@ public final class Pricing {
 
   private Pricing() {}
 
-  /** The answer's cost in USD on {@code target}, or null when its model has no USD price. */
+  /**
+   * The answer's cost in USD on {@code target} at list prices, or null when its model has no USD
+   * price.
+   */
   public static Double costUsd(PlannedTarget target, TokenUsage usage) {
+    return costUsd(target, usage, null);
+  }
+
+  /**
+   * The answer's cost in USD on {@code target} at the prices in force at {@code at} (its price
+   * windows applied; null: list prices), or null when its model has no USD price.
+   */
+  public static Double costUsd(PlannedTarget target, TokenUsage usage, Instant at) {
     if (target == null || usage == null) {
       return null;
     }
@@ -23,12 +35,26 @@ public final class Pricing {
         .provider()
         .model(target.target().model())
         .map(RoutingTable.Model::pricing)
-        .map(p -> costUsd(p, usage))
+        .map(p -> costUsd(at == null ? p : PriceSchedule.at(p, at).pricing(), usage))
         .orElse(null);
   }
 
   /** The cost of {@code usage} at {@code prices}, or null when they are not in USD. */
   public static Double costUsd(RoutingTable.Pricing prices, TokenUsage usage) {
+    // A provider reporting more cached than input tokens is not believed beyond the input.
+    long cached = Math.min(usage.cachedInputTokens(), usage.inputTokens());
+    return costUsd(prices, usage.inputTokens(), cached, usage.outputTokens());
+  }
+
+  /**
+   * The cost of a request with these (mean) token counts at {@code prices}, or null when they are
+   * not in USD. {@code cachedInputTokens} is the part of {@code inputTokens} read from the cache.
+   */
+  public static Double costUsd(
+      RoutingTable.Pricing prices,
+      double inputTokens,
+      double cachedInputTokens,
+      double outputTokens) {
     if (prices.currency() != null && !"USD".equalsIgnoreCase(prices.currency())) {
       return null;
     }
@@ -36,9 +62,9 @@ public final class Pricing {
     double out = orZero(prices.outputPerMillionTokens());
     double cachedPrice =
         prices.cachedInputPerMillionTokens() == null ? in : prices.cachedInputPerMillionTokens();
-    // A provider reporting more cached than input tokens is not believed beyond the input.
-    long cached = Math.min(usage.cachedInputTokens(), usage.inputTokens());
-    return ((usage.inputTokens() - cached) * in + cached * cachedPrice + usage.outputTokens() * out)
+    return ((inputTokens - cachedInputTokens) * in
+            + cachedInputTokens * cachedPrice
+            + outputTokens * out)
         / 1_000_000.0;
   }
 

@@ -3,9 +3,12 @@ package dev.switchboard.gateway.frontdoor;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.http.OpenAiError;
 import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.upstream.JsonReply;
 import dev.switchboard.gateway.upstream.Operation;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import java.util.List;
 
 /**
  * The API a client speaks on one path (chat completions, embeddings, Responses, Anthropic
@@ -49,6 +52,20 @@ public interface FrontDoor {
    */
   default ObjectNode toChatRequest(ObjectNode request) {
     return request;
+  }
+
+  /**
+   * Narrows the planned attempt chain to the targets that can serve this request through this door
+   * (a follow-up pinned to the provider that holds its state; a request that cannot be bridged kept
+   * to the targets that speak the door's format). Called once per request, after planning.
+   *
+   * @return null when the plan stands as it is (the default: no work), else the narrowed chain
+   * @throws dev.switchboard.gateway.http.ApiException (400) when no planned target can serve it;
+   *     the future may also fail with one
+   */
+  default Future<List<PlannedTarget>> narrowPlan(
+      ObjectNode request, List<PlannedTarget> plan, RequestContext ctx) {
+    return null;
   }
 
   /**

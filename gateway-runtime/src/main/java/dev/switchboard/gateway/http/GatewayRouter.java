@@ -33,9 +33,25 @@ public final class GatewayRouter {
 
   private GatewayRouter() {}
 
-  /** The complete router. */
+  /** The complete router, without the Responses API (tests of the other surfaces). */
   public static Router create(
       Vertx vertx, ProxyHandler proxy, InfoHandlers info, long maxBodyBytes) {
+    return create(vertx, proxy, info, maxBodyBytes, null, null);
+  }
+
+  /**
+   * The complete router.
+   *
+   * @param responses the Responses API front door ({@code POST /v1/responses}), or null for none
+   * @param responsesState its stored-response endpoints, or null for none
+   */
+  public static Router create(
+      Vertx vertx,
+      ProxyHandler proxy,
+      InfoHandlers info,
+      long maxBodyBytes,
+      FrontDoor responses,
+      ResponsesStateHandler responsesState) {
     Router router = Router.router(vertx);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes);
 
@@ -55,6 +71,16 @@ public final class GatewayRouter {
         .post("/v1/messages/count_tokens")
         .handler(body)
         .handler(rc -> proxy.handle(rc, COUNT_TOKENS));
+    if (responses != null) {
+      router.post("/v1/responses").handler(GatewayRouter::requireJson);
+      router.post("/v1/responses").handler(body).handler(rc -> proxy.handle(rc, responses));
+    }
+    if (responsesState != null) {
+      router.get("/v1/responses/:id").handler(responsesState::retrieve);
+      router.delete("/v1/responses/:id").handler(responsesState::delete);
+      router.get("/v1/responses/:id/input_items").handler(responsesState::inputItems);
+      router.post("/v1/responses/:id/cancel").handler(responsesState::cancel);
+    }
     router.get("/v1/models").handler(info::listModels);
     router.get("/v1/models/:model").handler(info::retrieveModel);
     router.get("/v1/switchboard/stats").handler(info::stats);

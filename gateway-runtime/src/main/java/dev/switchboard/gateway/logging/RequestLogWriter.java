@@ -128,9 +128,27 @@ public final class RequestLogWriter {
         json.writeFieldName(Field.RESPONSE_BODY.json);
         json.writeString(truncate(ctx.loggedResponseBody()));
       }
-      // No cache exists yet (later issue); the field is kept so log consumers need no change then.
+      // The cache outcome ("none" when the route does not cache). A hit's usage is the original
+      // answer's, its cost_usd 0; cache_saved_usd is what the original cost.
       json.writeFieldName(Field.CACHE.json);
-      json.writeString("none");
+      json.writeString(ctx.cacheOutcome() == null ? "none" : ctx.cacheOutcome());
+      if (ctx.cacheSimilarity() != null) {
+        json.writeFieldName("cache_similarity");
+        json.writeNumber(Math.round(ctx.cacheSimilarity() * 10000) / 10000.0);
+      }
+      if (ctx.servedFromCache()) {
+        json.writeFieldName("cache_saved_usd");
+        if (ctx.cacheSavedUsd() == null) {
+          json.writeNull();
+        } else {
+          json.writeNumber(ctx.cacheSavedUsd().doubleValue());
+        }
+        json.writeFieldName("cache_saved_ms");
+        json.writeNumber(Math.round(ctx.cacheSavedMs() * 10) / 10.0);
+      }
+      // Added last so consumers of the earlier fields see the same line.
+      json.writeFieldName(Field.ROUTE_REASON.json);
+      json.writeString(ctx.routeReason());
       json.writeEndObject();
     } catch (IOException e) {
       // A StringWriter does not fail; keep a parseable line should the generator ever throw.
@@ -170,7 +188,8 @@ public final class RequestLogWriter {
     FINISH_REASON("finish_reason"),
     REQUEST_BODY("request_body"),
     RESPONSE_BODY("response_body"),
-    CACHE("cache");
+    CACHE("cache"),
+    ROUTE_REASON("route_reason");
 
     private final SerializedString json;
 

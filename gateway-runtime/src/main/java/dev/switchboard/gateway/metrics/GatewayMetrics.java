@@ -89,6 +89,33 @@ public final class GatewayMetrics {
     }
   }
 
+  /**
+   * Records a request's cache outcome on a caching route and, for a hit, the cost and latency of
+   * the original answer it saved.
+   */
+  public void cache(String route, String outcome, Double savedUsd, double savedMs) {
+    Counter.builder("switchboard_cache_requests")
+        .description("Requests on caching routes, by cache outcome (hit, semantic, miss, bypass)")
+        .tag("route", route)
+        .tag("outcome", outcome)
+        .register(registry)
+        .increment();
+    if ("hit".equals(outcome) || "semantic".equals(outcome)) {
+      if (savedUsd != null) {
+        Counter.builder("switchboard_cache_saved_cost_usd")
+            .description("What the answers served from cache cost when they were produced")
+            .tag("route", route)
+            .register(registry)
+            .increment(savedUsd);
+      }
+      Counter.builder("switchboard_cache_saved_seconds")
+          .description("How long the answers served from cache took when they were produced")
+          .tag("route", route)
+          .register(registry)
+          .increment(savedMs / 1000);
+    }
+  }
+
   /** Records a finished request (success or error). */
   public void request(RequestContext ctx) {
     PlannedTarget target = ctx.target();

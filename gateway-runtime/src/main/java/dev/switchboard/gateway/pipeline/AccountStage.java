@@ -5,6 +5,7 @@ import dev.switchboard.gateway.logging.RequestLogWriter;
 import dev.switchboard.gateway.metrics.GatewayMetrics;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.stats.LiveStats;
+import java.time.Instant;
 
 /**
  * Accounting, on the way back: the answer's cost from the serving model's prices, then metrics,
@@ -35,8 +36,13 @@ public final class AccountStage implements Stage {
 
   /** Accounts one finished request (also the shadow copies, which have no exchange). */
   public void record(RequestContext ctx) {
-    if (ctx.usage() != null) {
-      ctx.costUsd(Pricing.costUsd(ctx.target(), ctx.usage()));
+    if (ctx.servedFromCache()) {
+      ctx.costUsd(0.0); // usage is the original answer's; serving it again costs nothing
+    } else if (ctx.usage() != null) {
+      // Priced when the answer is accounted: a price window in force then applies.
+      ctx.costUsd(
+          Pricing.costUsd(
+              ctx.target(), ctx.usage(), Instant.ofEpochMilli(ctx.clock().currentTimeMillis())));
     }
     metrics.request(ctx);
     stats.record(ctx);

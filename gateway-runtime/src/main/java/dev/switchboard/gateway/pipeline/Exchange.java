@@ -46,6 +46,8 @@ public final class Exchange {
   private Object result;
   private List<TokenBucket> tokenLimits = List.of();
   private Caller caller;
+  private CacheStage.Lookup cacheLookup;
+  private StreamTap streamTap;
 
   public Exchange(RoutingContext http, RequestContext ctx, FrontDoor frontDoor, Pipeline pipeline) {
     this.http = http;
@@ -145,6 +147,24 @@ public final class Exchange {
 
   public void tokenLimits(List<TokenBucket> tokenLimits) {
     this.tokenLimits = tokenLimits;
+  }
+
+  /** The cache's view of this request (set by the cache stage when the route caches). */
+  CacheStage.Lookup cacheLookup() {
+    return cacheLookup;
+  }
+
+  void cacheLookup(CacheStage.Lookup cacheLookup) {
+    this.cacheLookup = cacheLookup;
+  }
+
+  /** Who sees the relayed stream's upstream events and its complete end, or null. */
+  public StreamTap streamTap() {
+    return streamTap;
+  }
+
+  public void streamTap(StreamTap streamTap) {
+    this.streamTap = streamTap;
   }
 
   int entered() {

@@ -60,7 +60,12 @@ public final class ExecuteStage implements Stage {
               pt -> {
                 Operation format = format(exchange, pt);
                 return caller.callJson(
-                    pt, format, encode(exchange, pt, format, false), ctx, key(state, pt));
+                    pt,
+                    format,
+                    encode(exchange, pt, format, false),
+                    ctx,
+                    key(state, pt),
+                    request(exchange, format));
               })
           .onSuccess(
               reply -> {
@@ -100,9 +105,13 @@ public final class ExecuteStage implements Stage {
 
   /** The attempt's body in the target's wire format. */
   static Buffer encode(Exchange exchange, PlannedTarget pt, Operation format, boolean addedUsage) {
-    ObjectNode request = format == exchange.ctx().operation() ? exchange.body() : exchange.chat();
     return UpstreamAdapters.forProvider(pt.provider())
-        .encodeRequest(request, pt, format, addedUsage);
+        .encodeRequest(request(exchange, format), pt, format, addedUsage);
+  }
+
+  /** The gateway-side request of an attempt made in {@code format}. */
+  static ObjectNode request(Exchange exchange, Operation format) {
+    return format == exchange.ctx().operation() ? exchange.body() : exchange.chat();
   }
 
   /** The provider's current key; a provider that needs one and has none fails the attempt. */

@@ -1,17 +1,80 @@
 package dev.switchboard.gateway.pipeline;
 
+import dev.switchboard.gateway.consumer.ConsumerAccess;
+import dev.switchboard.gateway.consumer.ConsumerDirectory;
+import dev.switchboard.gateway.consumer.ConsumerMetrics;
+import dev.switchboard.gateway.consumer.ConsumerPolicy;
+import dev.switchboard.gateway.http.ApiException;
+import dev.switchboard.gateway.http.OpenAiError;
 import dev.switchboard.gateway.request.Caller;
 
 /**
  * Identifies the caller from its credentials and headers ({@link Caller}): the identity admission
- * keys client rate limits on. Nothing is hashed until a limit asks. Consumer keys (milestone 2)
- * authenticate here: an unknown key ends the request with 401 before any route is looked at.
+ * keys client rate limits on. Nothing is hashed until a limit asks — or until consumer keys are
+ * required (one Consumer exists, or the gateway was told to): then the presented key must belong to
+ * a consumer, else the request ends here with 401 before any route is looked at.
  */
 public final class IdentifyStage implements Stage {
 
+  private final ConsumerAccess access;
+  private final ConsumerMetrics metrics;
+
+  /** A stage without consumer keys (open access). */
+  public IdentifyStage() {
+    this(new ConsumerAccess(false), null);
+  }
+
+  /**
+   * @param access the live consumer directory
+   * @param metrics where refusals are counted (null: nowhere)
+   */
+  public IdentifyStage(ConsumerAccess access, ConsumerMetrics metrics) {
+    this.access = access;
+    this.metrics = metrics;
+  }
+
   @Override
   public boolean forward(Exchange exchange) {
-    exchange.caller(new Caller(exchange.headers()));
+    Caller caller = new Caller(exchange.headers());
+    exchange.caller(caller);
+    ConsumerDirectory directory = access.directory();
+    if (!directory.required()) {
+      return true;
+    }
+    byte[] digest = caller.keyDigest();
+    if (digest == null) {
+      refuse("missing");
+      throw new ApiException(
+          new OpenAiError(
+              401,
+              "You didn't provide an API key. Provide your consumer key in an Authorization"
+                  + " header using Bearer auth (Authorization: Bearer YOUR_KEY), or in an api-key"
+                  + " or x-api-key header.",
+              "invalid_request_error",
+              null,
+              "missing_api_key",
+              "unauthenticated"));
+    }
+    ConsumerPolicy consumer = directory.lookup(digest);
+    if (consumer == null) {
+      refuse("unknown");
+      // Never echo the key, not even in part: it may be a real key of another service.
+      throw new ApiException(
+          new OpenAiError(
+              401,
+              "Incorrect API key provided. The key is not a consumer key of this gateway.",
+              "invalid_request_error",
+              null,
+              "invalid_api_key",
+              "unauthenticated"));
+    }
+    caller.consumer(consumer);
     return true;
+  }
+
+  private void refuse(String reason) {
+    if (metrics != null) {
+      metrics.unauthenticated(reason);
+    }
   }
 }

@@ -1,8 +1,12 @@
 package dev.switchboard.gateway.pipeline;
 
+import dev.switchboard.gateway.http.ApiException;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.resilience.RequestNeeds;
+import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.routing.strategy.AttemptPlanner;
+import io.vertx.core.Future;
+import java.util.List;
 
 /**
  * Plans the attempt chain with the route's routing strategy (and a split canary's share), notes
@@ -22,12 +26,36 @@ public final class PlanStage implements Stage {
     RequestContext ctx = exchange.ctx();
     // What the request needs is read from its internal form, the same behind every front door.
     ctx.needs(RequestNeeds.of(exchange.chat(), ctx.operation().internal()));
-    exchange.plan(planner.plan(ctx.route()));
+    AttemptPlanner.RoutePlan plan = planner.decide(ctx.route());
+    exchange.plan(plan.chain());
+    ctx.routeReason(plan.reason());
     boolean stream = exchange.frontDoor().wantsStream(exchange.body());
     ctx.stream(stream);
     if (stream) {
       exchange.stripUsage(exchange.frontDoor().askForUsage(exchange.body()));
     }
-    return true;
+    // The front door may keep the chain to the targets able to serve it (Responses follow-ups).
+    Future<List<PlannedTarget>> narrowed =
+        exchange.frontDoor().narrowPlan(exchange.body(), exchange.plan(), ctx);
+    if (narrowed == null) {
+      return true;
+    }
+    if (narrowed.succeeded()) {
+      exchange.plan(narrowed.result());
+      return true;
+    }
+    if (narrowed.failed() && narrowed.cause() instanceof ApiException refused) {
+      throw refused;
+    }
+    narrowed.onComplete(
+        ar -> {
+          if (ar.failed()) {
+            exchange.fail(ar.cause());
+          } else {
+            exchange.plan(ar.result());
+            exchange.proceed();
+          }
+        });
+    return false;
   }
 }

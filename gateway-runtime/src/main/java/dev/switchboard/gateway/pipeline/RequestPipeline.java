@@ -1,5 +1,7 @@
 package dev.switchboard.gateway.pipeline;
 
+import dev.switchboard.gateway.cache.ResponseCache;
+import dev.switchboard.gateway.consumer.ConsumerGate;
 import dev.switchboard.gateway.logging.RequestLogWriter;
 import dev.switchboard.gateway.metrics.GatewayMetrics;
 import dev.switchboard.gateway.resilience.ClientRateLimiter;
@@ -30,17 +32,22 @@ public final class RequestPipeline {
       GatewayMetrics metrics,
       LiveStats stats,
       RequestLogWriter log,
-      DoubleSupplier random) {
+      DoubleSupplier random,
+      ConsumerGate consumers,
+      ResponseCache responseCache) {
     AccountStage account = new AccountStage(metrics, stats, log);
     return new Pipeline(
         List.of(
             account, // outermost: every answer walks back through accounting last
             new ValidateStage(state),
-            new IdentifyStage(),
+            consumers.identifyStage(), // consumer keys: 401
             new ResolveRouteStage(maxDeadlineMs),
+            consumers.consumerStage(), // consumer models, limits, budget: 403, 429
             new AdmitStage(rateLimiter),
-            // (cache lookup, deterministic contract: milestone 2)
+            // (deterministic contract: milestone 2)
             new PlanStage(planner),
+            // After planning: the cache partition holds the resolved target and canary arm.
+            new CacheStage(responseCache, metrics),
             new ShadowStage(caller, state, random, account::record),
             new ExecuteStage(chain, caller, state),
             new AnswerStage()));

@@ -24,6 +24,11 @@ final class ServedHeaders {
   private static final CharSequence ATTEMPTS =
       HttpHeaders.createOptimized("x-switchboard-attempts");
   private static final CharSequence TTFT = HttpHeaders.createOptimized("x-switchboard-ttft-ms");
+  private static final CharSequence ROUTE_REASON =
+      HttpHeaders.createOptimized("x-switchboard-route-reason");
+  private static final CharSequence CACHE = HttpHeaders.createOptimized("x-switchboard-cache");
+  private static final CharSequence CACHE_SIMILARITY =
+      HttpHeaders.createOptimized("x-switchboard-cache-similarity");
 
   private ServedHeaders() {}
 
@@ -51,6 +56,17 @@ final class ServedHeaders {
     response.putHeader(ATTEMPTS, Integer.toString(ctx.attempts().size()));
     if (ctx.ttftMs() != null) {
       response.putHeader(TTFT, Long.toString(Math.round(ctx.ttftMs())));
+    }
+    // Built by the planner from table names and numbers; checked anyway, as names are the user's.
+    if (headerSafe(ctx.routeReason())) {
+      response.putHeader(ROUTE_REASON, ctx.routeReason());
+    }
+    if (ctx.cacheOutcome() != null) {
+      response.putHeader(CACHE, ctx.cacheOutcome());
+      if (ctx.cacheSimilarity() != null) {
+        response.putHeader(
+            CACHE_SIMILARITY, String.format(java.util.Locale.ROOT, "%.4f", ctx.cacheSimilarity()));
+      }
     }
   }
 

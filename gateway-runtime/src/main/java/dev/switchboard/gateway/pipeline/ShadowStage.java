@@ -126,6 +126,11 @@ public final class ShadowStage implements Stage {
 
           @Override
           public void onEnd() {
+            StreamEventFacts end = done ? null : decoder.atEnd();
+            if (end != null && end.kind() == StreamEventFacts.Kind.DONE) {
+              done = true;
+              Exchange.record(ctx, end);
+            }
             ctx.recordAttempt(
                 new RequestContext.Attempt(ctx.target().id(), ctx.target().arm(), "success", 200));
             finish(ctx, 200, done ? "success" : "error", done ? null : "stream_truncated");

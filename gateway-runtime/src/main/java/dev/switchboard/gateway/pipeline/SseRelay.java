@@ -25,6 +25,7 @@ final class SseRelay implements UpstreamStream.Sink {
   private final StreamEncoder encoder;
   private final UpstreamStream upstream;
   private final StreamDecoder decoder;
+  private final StreamTap tap;
   private boolean headersSent;
   private boolean done;
   private boolean closed;
@@ -36,12 +37,16 @@ final class SseRelay implements UpstreamStream.Sink {
     this.encoder = encoder;
     this.upstream = upstream;
     this.decoder = decoder;
+    this.tap = exchange.streamTap();
   }
 
   @Override
   public void onEvent(String data) {
     if (closed) {
       return;
+    }
+    if (tap != null) {
+      tap.event(data);
     }
     StreamEventFacts event = decoder.decode(data, upstream.takeParsed(data));
     switch (event.kind()) {
@@ -89,6 +94,14 @@ final class SseRelay implements UpstreamStream.Sink {
       return;
     }
     if (!done) {
+      StreamEventFacts end = decoder.atEnd(); // a provider whose close is its end marker
+      if (end != null && end.kind() == StreamEventFacts.Kind.DONE) {
+        done = true;
+        Exchange.record(ctx, end);
+        write(encoder.end(end));
+      }
+    }
+    if (!done) {
       terminalError(
           new OpenAiError(
               502,
@@ -100,6 +113,9 @@ final class SseRelay implements UpstreamStream.Sink {
       return;
     }
     closed = true;
+    if (tap != null) {
+      tap.completed(); // the final event arrived and the stream ended normally: a complete answer
+    }
     exchange.response().end();
     exchange.finish(200, "success", null);
   }

@@ -1,12 +1,15 @@
 package dev.switchboard.gateway.request;
 
+import dev.switchboard.gateway.consumer.ConsumerPolicy;
+import java.util.HexFormat;
 import java.util.function.Function;
 
 /**
  * Who is calling, as far as the gateway tells callers apart: by the API key they present ({@code
- * Authorization: Bearer …}, {@code api-key} or {@code x-api-key}) and by request headers. Only a SHA-256 of the key is
- * ever kept, computed on first use (most routes never ask), so the key itself is never stored,
- * logged or used as a map key. Consumer keys (milestone 2) resolve a named consumer here.
+ * Authorization: Bearer …}, {@code api-key} or {@code x-api-key}) and by request headers. Only a
+ * SHA-256 of the key is ever kept, computed on first use (most routes never ask), so the key itself
+ * is never stored, logged or used as a map key. A consumer key resolves to its {@link
+ * ConsumerPolicy} here.
  */
 public final class Caller {
 
@@ -15,6 +18,10 @@ public final class Caller {
 
   private final Function<String, String> headers;
   private String apiKeyHash;
+  private boolean digested;
+  private byte[] keyDigest;
+  private ConsumerPolicy consumer;
+  private Object consumerTicket;
 
   /**
    * @param headers request header lookup (case-insensitive)
@@ -31,19 +38,53 @@ public final class Caller {
   /** The hex SHA-256 of the caller's API key, or {@link #ANONYMOUS} without one. */
   public String apiKeyHash() {
     if (apiKeyHash == null) {
-      String auth = headers.apply("authorization");
-      String token =
-          auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)
-              ? auth.substring(7).trim()
-              : auth;
+      byte[] digest = keyDigest();
+      apiKeyHash = digest == null ? ANONYMOUS : HexFormat.of().formatHex(digest);
+    }
+    return apiKeyHash;
+  }
+
+  /**
+   * The SHA-256 of the key the caller presents ({@code Authorization: Bearer}, else {@code
+   * api-key}, else {@code x-api-key}), or null without one. Computed once.
+   */
+  public byte[] keyDigest() {
+    if (!digested) {
+      digested = true;
+      String token = bearer(headers.apply("authorization"));
       if (token == null || token.isEmpty()) {
         token = headers.apply("api-key");
       }
       if (token == null || token.isEmpty()) {
-        token = headers.apply("x-api-key"); // Anthropic SDKs and Claude Code
+        token = headers.apply("x-api-key");
       }
-      apiKeyHash = token == null || token.isEmpty() ? ANONYMOUS : KeyDigest.of(token);
+      keyDigest = token == null || token.isBlank() ? null : KeyDigest.bytes(token.strip());
     }
-    return apiKeyHash;
+    return keyDigest;
+  }
+
+  private static String bearer(String auth) {
+    if (auth == null) {
+      return null;
+    }
+    return auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim() : auth;
+  }
+
+  /** The consumer the key belongs to (set by the identify stage), or null when none is required. */
+  public ConsumerPolicy consumer() {
+    return consumer;
+  }
+
+  public void consumer(ConsumerPolicy consumer) {
+    this.consumer = consumer;
+  }
+
+  /** What the consumer stage admitted and must settle on the way back, or null. */
+  public Object consumerTicket() {
+    return consumerTicket;
+  }
+
+  public void consumerTicket(Object ticket) {
+    this.consumerTicket = ticket;
   }
 }

@@ -12,10 +12,13 @@ public final class KeyDigest {
 
   /** The hex SHA-256 of {@code secret}'s UTF-8 bytes. */
   public static String of(String secret) {
+    return HexFormat.of().formatHex(bytes(secret));
+  }
+
+  /** The SHA-256 of {@code secret}'s UTF-8 bytes. */
+  public static byte[] bytes(String secret) {
     try {
-      byte[] digest =
-          MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest);
+      return MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is part of every JRE", e);
     }

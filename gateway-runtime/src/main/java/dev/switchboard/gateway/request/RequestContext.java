@@ -36,6 +36,7 @@ public final class RequestContext {
   private String errorClass;
   private String upstreamModel;
   private String systemFingerprint;
+  private String routeReason;
   private Long firstTokenNanos;
   private Long endNanos;
   private TokenUsage usage;
@@ -46,6 +47,10 @@ public final class RequestContext {
   private String loggedResponseBody;
   private long deadlineNanos;
   private Object needs;
+  private String cacheOutcome;
+  private Double cacheSimilarity;
+  private Double cacheSavedUsd;
+  private double cacheSavedMs;
 
   /** A request that starts now on {@code clock}. */
   public RequestContext(String requestId, Operation operation, GatewayClock clock) {
@@ -167,6 +172,44 @@ public final class RequestContext {
     this.needs = needs;
   }
 
+  /**
+   * The response cache's verdict ({@code hit}, {@code semantic}, {@code miss}, {@code bypass}), or
+   * null when the route does not cache.
+   */
+  public String cacheOutcome() {
+    return cacheOutcome;
+  }
+
+  /** The similarity of a semantic hit, else null. */
+  public Double cacheSimilarity() {
+    return cacheSimilarity;
+  }
+
+  public void cacheOutcome(String outcome, Double similarity) {
+    this.cacheOutcome = outcome;
+    this.cacheSimilarity = similarity;
+  }
+
+  /** Whether the answer came from the response cache (it then costs nothing). */
+  public boolean servedFromCache() {
+    return "hit".equals(cacheOutcome) || "semantic".equals(cacheOutcome);
+  }
+
+  /** What the cached answer cost when it was produced (saved by this hit), or null. */
+  public Double cacheSavedUsd() {
+    return cacheSavedUsd;
+  }
+
+  /** How long the cached answer took when it was produced (saved by this hit), 0 on a miss. */
+  public double cacheSavedMs() {
+    return cacheSavedMs;
+  }
+
+  public void cacheSaved(Double usd, double ms) {
+    this.cacheSavedUsd = usd;
+    this.cacheSavedMs = ms;
+  }
+
   public String outcome() {
     return outcome;
   }
@@ -186,6 +229,17 @@ public final class RequestContext {
 
   public String systemFingerprint() {
     return systemFingerprint;
+  }
+
+  /**
+   * Why the plan is ordered as it is (strategy, window, deciding figures); null before planning.
+   */
+  public String routeReason() {
+    return routeReason;
+  }
+
+  public void routeReason(String routeReason) {
+    this.routeReason = routeReason;
   }
 
   public void systemFingerprint(String systemFingerprint) {

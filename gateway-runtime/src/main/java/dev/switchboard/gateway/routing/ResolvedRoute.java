@@ -11,20 +11,38 @@ import java.util.List;
  *
  * @param canaryCandidates the canary arm's candidates for this request, empty when there is no
  *     canary (rules of the canary are matched the same way as the stable arm's)
+ * @param requestStrategy the strategy this request asked for (a matched rule's, or least-latency
+ *     for the low-priority hint); null when the policy (and its schedule) decides
+ * @param requestStrategyBy what set {@code requestStrategy}: {@code rule:N} or {@code
+ *     hint:priority-low}
  */
 public record ResolvedRoute(
     RoutingTable.Route route,
     RoutingTable.Policy policy,
     List<PlannedTarget> candidates,
     List<PlannedTarget> canaryCandidates,
-    String matchedBy) {
+    String matchedBy,
+    Strategy requestStrategy,
+    String requestStrategyBy) {
+
+  /** A resolution that leaves the strategy to the policy (and its schedule). */
+  public ResolvedRoute(
+      RoutingTable.Route route,
+      RoutingTable.Policy policy,
+      List<PlannedTarget> candidates,
+      List<PlannedTarget> canaryCandidates,
+      String matchedBy) {
+    this(route, policy, candidates, canaryCandidates, matchedBy, null, null);
+  }
 
   public String name() {
     return route.name();
   }
 
   /**
-   * The route's strategy, {@code priority} when no policy says otherwise (or names an unknown one).
+   * The policy's base strategy, {@code priority} when no policy says otherwise (or names an unknown
+   * one). Schedule windows and {@link #requestStrategy} may override it (see {@code
+   * AttemptPlanner}).
    */
   public Strategy strategy() {
     return policy == null ? Strategy.DEFAULT : policy.strategyOrDefault();

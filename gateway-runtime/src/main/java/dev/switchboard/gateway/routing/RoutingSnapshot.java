@@ -1,6 +1,7 @@
 package dev.switchboard.gateway.routing;
 
 import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.contract.Strategy;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -66,6 +67,25 @@ public final class RoutingSnapshot {
    * @param header looks a request header up by (any-case) name; returns null when absent
    */
   public Optional<ResolvedRoute> resolve(String model, Function<String, String> header) {
+    return resolve(model, header, key -> null);
+  }
+
+  /** The header a client sends to ask for the fastest target now ({@code low}). */
+  public static final String PRIORITY_HEADER = "x-switchboard-priority";
+
+  /**
+   * Resolves a logical model name. The first rule whose headers (case-insensitive names, exact
+   * values) and {@code metadata} body entries all match applies: its targets replace the route's (a
+   * rule without targets keeps them) and its strategy, if any, is the request's. A client's {@code
+   * x-switchboard-priority: low} asks for {@code least-latency} over both. A split canary
+   * contributes its own candidates, matched the same way.
+   *
+   * @param header looks a request header up by (any-case) name; returns null when absent
+   * @param metadata looks an entry of the request body's {@code metadata} object up; null when
+   *     absent or not a string
+   */
+  public Optional<ResolvedRoute> resolve(
+      String model, Function<String, String> header, Function<String, String> metadata) {
     RoutingTable.Route route = routesByModelName.get(model);
     if (route == null) {
       return Optional.empty();
@@ -74,37 +94,66 @@ public final class RoutingSnapshot {
         route.policy() == null ? null : table.policies().get(route.policy());
     String matchedBy = "route";
     List<RoutingTable.Target> stable = route.targets();
-    int ruleIndex = firstMatchingRule(route.rules(), header);
+    Strategy requestStrategy = null;
+    String requestStrategyBy = null;
+    int ruleIndex = firstMatchingRule(route.rules(), header, metadata);
     if (ruleIndex >= 0) {
-      stable = route.rules().get(ruleIndex).targets();
+      RoutingTable.Rule rule = route.rules().get(ruleIndex);
+      if (!rule.targets().isEmpty()) {
+        stable = rule.targets();
+      }
       matchedBy = "rule:" + ruleIndex;
+      if (rule.strategy() != null) {
+        requestStrategy = Strategy.fromWire(rule.strategy()).orElse(null);
+        requestStrategyBy = matchedBy;
+      }
+    }
+    if ("low".equalsIgnoreCase(header.apply(PRIORITY_HEADER))) {
+      requestStrategy = Strategy.LEAST_LATENCY;
+      requestStrategyBy = "hint:priority-low";
     }
     List<PlannedTarget> canary = List.of();
     RoutingTable.Canary c = route.canary();
     if (c != null && c.weight() > 0) {
       List<RoutingTable.Target> canaryTargets = c.targets();
-      int canaryRule = firstMatchingRule(c.rules(), header);
-      if (canaryRule >= 0) {
+      int canaryRule = firstMatchingRule(c.rules(), header, metadata);
+      if (canaryRule >= 0 && !c.rules().get(canaryRule).targets().isEmpty()) {
         canaryTargets = c.rules().get(canaryRule).targets();
       }
       canary = planned(canaryTargets, PlannedTarget.CANARY);
     }
     return Optional.of(
-        new ResolvedRoute(route, policy, planned(stable, PlannedTarget.STABLE), canary, matchedBy));
+        new ResolvedRoute(
+            route,
+            policy,
+            planned(stable, PlannedTarget.STABLE),
+            canary,
+            matchedBy,
+            requestStrategy,
+            requestStrategyBy));
   }
 
   private static int firstMatchingRule(
-      List<RoutingTable.Rule> rules, Function<String, String> header) {
+      List<RoutingTable.Rule> rules,
+      Function<String, String> header,
+      Function<String, String> metadata) {
     for (int i = 0; i < rules.size(); i++) {
       RoutingTable.Rule rule = rules.get(i);
-      boolean all =
-          rule.matchHeaders().entrySet().stream()
-              .allMatch(e -> e.getValue().equals(header.apply(e.getKey())));
-      if (all) {
+      if (allMatch(rule.matchHeaders(), header)
+          && allMatch(rule.matchMetadataOrEmpty(), metadata)) {
         return i;
       }
     }
     return -1;
+  }
+
+  private static boolean allMatch(Map<String, String> wanted, Function<String, String> actual) {
+    for (Map.Entry<String, String> e : wanted.entrySet()) {
+      if (!e.getValue().equals(actual.apply(e.getKey()))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private List<PlannedTarget> planned(List<RoutingTable.Target> targets, String arm) {

@@ -2,12 +2,14 @@ package dev.switchboard.gateway.stats;
 
 import dev.switchboard.contract.Outcome;
 import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.request.TokenUsage;
 import dev.switchboard.gateway.routing.strategy.LiveFigures;
 import dev.switchboard.gateway.routing.strategy.TargetFigures;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,10 +19,16 @@ import java.util.function.LongSupplier;
 
 /**
  * Live per-route and per-target figures over a sliding window, for {@code GET
- * /v1/switchboard/stats}: TTFT p50/p95, output tokens per second, error rate and cost per 1,000
- * requests, as typed {@link TargetFigures} for routing strategies and as the JSON document. Each
+ * /v1/switchboard/stats}: TTFT p50/p95, latency p95, output tokens per second, error rate, token
+ * mix and cost per 1,000 requests, as typed {@link TargetFigures} and as the JSON document. Each
  * key keeps at most {@link #MAX_SAMPLES} recent samples so memory stays bounded however busy the
  * gateway is.
+ *
+ * <p>Routing strategies read {@link #routing()}: figures over a shorter window ({@code
+ * routingWindowMillis}, so a provider that degrades or recovers is seen within it), computed by
+ * {@link #refreshRouting()} on a timer of the gateway clock rather than per request, so a decision
+ * costs map lookups instead of a sort. A target that had no sample in the routing window keeps its
+ * last figures, marked stale, for {@code staleAfterMillis}; then it is unknown again.
  */
 public final class LiveStats implements LiveFigures {
 
@@ -28,16 +36,70 @@ public final class LiveStats implements LiveFigures {
   public static final int MAX_SAMPLES = 2048;
 
   private record Sample(
-      long atMillis, boolean error, Double ttftMs, Double tokensPerSecond, Double cost) {}
+      long atMillis,
+      boolean error,
+      Double ttftMs,
+      Double latencyMs,
+      Double tokensPerSecond,
+      Double cost,
+      TokenUsage usage) {}
 
   private final long windowMillis;
+  private final long routingWindowMillis;
+  private final long staleAfterMillis;
   private final LongSupplier clockMillis;
   private final Map<String, Deque<Sample>> byRoute = new ConcurrentHashMap<>();
   private final Map<String, Deque<Sample>> byTarget = new ConcurrentHashMap<>();
+  private volatile java.util.function.Supplier<Map<String, Object>> cache = Map::of;
 
+  /** Routing figures per route, per target; replaced whole by each refresh. */
+  private volatile Map<String, Map<String, TargetFigures>> routingTargets = Map.of();
+
+  private volatile Map<String, TargetFigures> routingRoutes = Map.of();
+
+  /** When each target's routing figures were last fresh (for stale figures' expiry). */
+  private final Map<String, Long> lastFreshAt = new ConcurrentHashMap<>();
+
+  private final LiveFigures routingView =
+      new LiveFigures() {
+        @Override
+        public TargetFigures target(String route, String targetId) {
+          Map<String, TargetFigures> targets = routingTargets.get(route);
+          TargetFigures f = targets == null ? null : targets.get(targetId);
+          return f == null ? TargetFigures.NONE : f;
+        }
+
+        @Override
+        public TargetFigures route(String route) {
+          TargetFigures f = routingRoutes.get(route);
+          return f == null ? TargetFigures.NONE : f;
+        }
+      };
+
+  /** Stats and routing over the same window, stale figures forgotten after five windows. */
   public LiveStats(long windowMillis, LongSupplier clockMillis) {
+    this(windowMillis, windowMillis, 5 * windowMillis, clockMillis);
+  }
+
+  /**
+   * @param windowMillis the stats document's window
+   * @param routingWindowMillis the window of the figures routing strategies read
+   * @param staleAfterMillis how long a target without samples keeps its last routing figures
+   */
+  public LiveStats(
+      long windowMillis,
+      long routingWindowMillis,
+      long staleAfterMillis,
+      LongSupplier clockMillis) {
     this.windowMillis = windowMillis;
+    this.routingWindowMillis = routingWindowMillis;
+    this.staleAfterMillis = staleAfterMillis;
     this.clockMillis = clockMillis;
+  }
+
+  /** The response cache's figures per route, served under {@code cache} in {@link #snapshot}. */
+  public void cacheFigures(java.util.function.Supplier<Map<String, Object>> figures) {
+    this.cache = figures;
   }
 
   /** Adds a finished request. Requests that never reached a route are not counted. */
@@ -50,16 +112,37 @@ public final class LiveStats implements LiveFigures {
     if (ctx.usage() != null && generation != null && generation > 0 && ctx.stream()) {
       tokensPerSecond = ctx.usage().outputTokens() / generation;
     }
+    record(
+        ctx.routeName(),
+        ctx.target() == null ? null : ctx.target().id(),
+        !Outcome.isSuccess(ctx.outcome()),
+        ctx.stream() ? ctx.ttftMs() : null,
+        ctx.durationSeconds() * 1000,
+        tokensPerSecond,
+        ctx.costUsd(),
+        ctx.usage());
+  }
+
+  /**
+   * Adds one finished request by its figures (the replay benchmark feeds synthetic ones).
+   *
+   * @param targetId the serving target, null when none answered
+   */
+  public void record(
+      String route,
+      String targetId,
+      boolean error,
+      Double ttftMs,
+      Double latencyMs,
+      Double tokensPerSecond,
+      Double costUsd,
+      TokenUsage usage) {
     Sample sample =
         new Sample(
-            clockMillis.getAsLong(),
-            !Outcome.isSuccess(ctx.outcome()),
-            ctx.stream() ? ctx.ttftMs() : null,
-            tokensPerSecond,
-            ctx.costUsd());
-    add(byRoute, ctx.routeName(), sample);
-    if (ctx.target() != null) {
-      add(byTarget, ctx.routeName() + " " + ctx.target().id(), sample);
+            clockMillis.getAsLong(), error, ttftMs, latencyMs, tokensPerSecond, costUsd, usage);
+    add(byRoute, route, sample);
+    if (targetId != null) {
+      add(byTarget, route + " " + targetId, sample);
     }
   }
 
@@ -76,13 +159,63 @@ public final class LiveStats implements LiveFigures {
   @Override
   public TargetFigures target(String route, String targetId) {
     Deque<Sample> samples = byTarget.get(route + " " + targetId);
-    return samples == null ? TargetFigures.NONE : figures(samples, clockMillis.getAsLong());
+    return samples == null
+        ? TargetFigures.NONE
+        : figures(samples, clockMillis.getAsLong(), windowMillis);
   }
 
   /** The figures of a route over all its targets; {@link TargetFigures#NONE} without data. */
+  @Override
   public TargetFigures route(String route) {
     Deque<Sample> samples = byRoute.get(route);
-    return samples == null ? TargetFigures.NONE : figures(samples, clockMillis.getAsLong());
+    return samples == null
+        ? TargetFigures.NONE
+        : figures(samples, clockMillis.getAsLong(), windowMillis);
+  }
+
+  /**
+   * The figures routing strategies decide on, as of the last {@link #refreshRouting()}: cheap to
+   * read on every request.
+   */
+  public LiveFigures routing() {
+    return routingView;
+  }
+
+  /** Recomputes the routing figures over the routing window (the gateway calls it every second). */
+  public void refreshRouting() {
+    long now = clockMillis.getAsLong();
+    Map<String, Map<String, TargetFigures>> previous = routingTargets;
+    Map<String, Map<String, TargetFigures>> targets = new HashMap<>();
+    byTarget.forEach(
+        (key, samples) -> {
+          int space = key.indexOf(' ');
+          String route = key.substring(0, space);
+          String target = key.substring(space + 1);
+          TargetFigures f = figures(samples, now, routingWindowMillis);
+          if (f.requests() > 0) {
+            lastFreshAt.put(key, now);
+          } else {
+            Map<String, TargetFigures> before = previous.get(route);
+            TargetFigures last = before == null ? null : before.get(target);
+            Long freshAt = lastFreshAt.get(key);
+            if (last == null || freshAt == null || now - freshAt > staleAfterMillis) {
+              lastFreshAt.remove(key);
+              return;
+            }
+            f = last.stale() ? last : last.asStale();
+          }
+          targets.computeIfAbsent(route, r -> new HashMap<>()).put(target, f);
+        });
+    Map<String, TargetFigures> routes = new HashMap<>();
+    byRoute.forEach(
+        (route, samples) -> {
+          TargetFigures f = figures(samples, now, routingWindowMillis);
+          if (f.requests() > 0) {
+            routes.put(route, f);
+          }
+        });
+    routingTargets = targets;
+    routingRoutes = routes;
   }
 
   /** The stats document served at {@code /v1/switchboard/stats}. */
@@ -91,34 +224,47 @@ public final class LiveStats implements LiveFigures {
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("object", "switchboard.stats");
     doc.put("window_seconds", windowMillis / 1000.0);
+    doc.put("routing_window_seconds", routingWindowMillis / 1000.0);
     Map<String, Object> routes = new TreeMap<>();
+    Map<String, Integer> routeRequests = new HashMap<>();
     byRoute.forEach(
         (route, samples) -> {
-          TargetFigures f = figures(samples, now);
+          TargetFigures f = figures(samples, now, windowMillis);
           if (f.requests() > 0) {
             routes.put(route, document(f));
+            routeRequests.put(route, f.requests());
           }
         });
     List<Map<String, Object>> targets = new ArrayList<>();
     new TreeMap<>(byTarget)
         .forEach(
             (key, samples) -> {
-              TargetFigures f = figures(samples, now);
+              TargetFigures f = figures(samples, now, windowMillis);
               if (f.requests() == 0) {
                 return;
               }
               int space = key.indexOf(' ');
+              String route = key.substring(0, space);
               String target = key.substring(space + 1);
               Map<String, Object> row = new LinkedHashMap<>();
-              row.put("route", key.substring(0, space));
+              row.put("route", route);
               row.put("target", target);
               row.put("provider", target.substring(0, target.indexOf('/')));
               row.put("model", target.substring(target.indexOf('/') + 1));
               row.putAll(document(f));
+              Integer all = routeRequests.get(route);
+              row.put("chosen_share", all == null ? 0.0 : round((double) f.requests() / all));
+              TargetFigures r = routingView.target(route, target);
+              if (r != TargetFigures.NONE) {
+                Map<String, Object> routing = document(r);
+                routing.put("stale", r.stale());
+                row.put("routing", routing);
+              }
               targets.add(row);
             });
     doc.put("routes", routes);
     doc.put("targets", targets);
+    doc.put("cache", cache.get());
     return doc;
   }
 
@@ -128,24 +274,39 @@ public final class LiveStats implements LiveFigures {
     out.put("error_rate", f.errorRate());
     out.put("ttft_p50_ms", f.ttftP50Ms());
     out.put("ttft_p95_ms", f.ttftP95Ms());
+    out.put("latency_p95_ms", f.latencyP95Ms());
     out.put("tokens_per_second", f.tokensPerSecond());
     out.put("cost_per_1k_requests_usd", f.costPer1kRequestsUsd());
+    TargetFigures.TokenMix mix = f.tokenMix();
+    out.put("mean_input_tokens", mix == null ? null : round(mix.inputTokens()));
+    out.put("mean_cached_input_tokens", mix == null ? null : round(mix.cachedInputTokens()));
+    out.put("mean_output_tokens", mix == null ? null : round(mix.outputTokens()));
     return out;
   }
 
-  private TargetFigures figures(Deque<Sample> samples, long now) {
+  private TargetFigures figures(Deque<Sample> samples, long now, long window) {
     List<Sample> recent = new ArrayList<>();
     synchronized (samples) {
+      // The stats window is the longest: only samples older than it are dropped for good.
       samples.removeIf(s -> now - s.atMillis() > windowMillis);
-      recent.addAll(samples);
+      for (Sample s : samples) {
+        if (now - s.atMillis() <= window) {
+          recent.add(s);
+        }
+      }
     }
     if (recent.isEmpty()) {
       return TargetFigures.NONE;
     }
     List<Double> ttft = new ArrayList<>();
+    List<Double> latency = new ArrayList<>();
     List<Double> tps = new ArrayList<>();
     long errors = 0;
     double cost = 0;
+    long withUsage = 0;
+    double input = 0;
+    double cached = 0;
+    double output = 0;
     for (Sample s : recent) {
       if (s.error()) {
         errors++;
@@ -153,14 +314,24 @@ public final class LiveStats implements LiveFigures {
       if (s.ttftMs() != null) {
         ttft.add(s.ttftMs());
       }
+      if (s.latencyMs() != null) {
+        latency.add(s.latencyMs());
+      }
       if (s.tokensPerSecond() != null) {
         tps.add(s.tokensPerSecond());
       }
       if (s.cost() != null) {
         cost += s.cost();
       }
+      if (s.usage() != null) {
+        withUsage++;
+        input += s.usage().inputTokens();
+        cached += Math.min(s.usage().cachedInputTokens(), s.usage().inputTokens());
+        output += s.usage().outputTokens();
+      }
     }
     Collections.sort(ttft);
+    Collections.sort(latency);
     return new TargetFigures(
         recent.size(),
         round((double) errors / recent.size()),
@@ -169,7 +340,12 @@ public final class LiveStats implements LiveFigures {
         tps.isEmpty()
             ? null
             : round(tps.stream().mapToDouble(Double::doubleValue).average().orElse(0)),
-        round(cost / recent.size() * 1000));
+        round(cost / recent.size() * 1000),
+        percentile(latency, 0.95),
+        withUsage == 0
+            ? null
+            : new TargetFigures.TokenMix(input / withUsage, cached / withUsage, output / withUsage),
+        false);
   }
 
   /** Nearest-rank percentile of sorted values; null when there are none. */

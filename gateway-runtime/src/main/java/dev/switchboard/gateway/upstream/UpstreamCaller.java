@@ -1,6 +1,7 @@
 package dev.switchboard.gateway.upstream;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.routing.PerRecordCache;
@@ -64,6 +65,22 @@ public final class UpstreamCaller {
   /** A non-streaming call: completes with the whole, parsed, 2xx answer or an UpstreamFailure. */
   public Future<JsonReply> callJson(
       PlannedTarget pt, Operation op, Buffer body, RequestContext ctx, Optional<String> key) {
+    return callJson(pt, op, body, ctx, key, null);
+  }
+
+  /**
+   * As {@link #callJson(PlannedTarget, Operation, Buffer, RequestContext, Optional)}, with the
+   * gateway-side request {@code body} was encoded from, for adapters whose answer translation
+   * depends on it ({@link UpstreamAdapter#replyBody(Buffer, Operation, PlannedTarget,
+   * ObjectNode)}); null when unknown.
+   */
+  public Future<JsonReply> callJson(
+      PlannedTarget pt,
+      Operation op,
+      Buffer body,
+      RequestContext ctx,
+      Optional<String> key,
+      ObjectNode request) {
     AttemptTimeouts timeouts = AttemptTimeouts.of(pt.provider()).cappedAt(ctx.remainingMs());
     KeyScrubber scrubber = scrubber(key);
     Promise<JsonReply> promise = Promise.promise();
@@ -113,7 +130,8 @@ public final class UpstreamCaller {
                   UpstreamAdapter adapter = UpstreamAdapters.forProvider(pt.provider());
                   ReplySummary summary = adapter.decodeReply(clean, op);
                   Buffer answer =
-                      adapter.replyBody(clean == raw ? bytes : Buffer.buffer(clean), op);
+                      adapter.replyBody(
+                          clean == raw ? bytes : Buffer.buffer(clean), op, pt, request);
                   promise.tryComplete(new JsonReply(status, answer, summary, op));
                 } catch (ReplySummary.BadReply bad) {
                   promise.tryFail(
@@ -534,14 +552,20 @@ public final class UpstreamCaller {
     } else {
       kind = FailureKind.BAD_RESPONSE;
     }
+    UpstreamAdapter adapter = UpstreamAdapters.forProvider(pt.provider());
+    kind = adapter.failureKind(status, cut, kind);
     // Retry-After may be relayed to the client: a hostile provider gets no channel for the key.
     String retryAfter = scrubber.scrub(resp.getHeader("retry-after"));
+    String retryAfterMs = scrubber.scrub(resp.getHeader("retry-after-ms"));
+    if (retryAfter == null && retryAfterMs == null) {
+      // Gemini puts its delay into the error body (RetryInfo), not into a header.
+      Long delayMs = adapter.retryDelayMs(status, cut);
+      if (delayMs != null) {
+        retryAfterMs = Long.toString(delayMs);
+        retryAfter = Long.toString((delayMs + 999) / 1000);
+      }
+    }
     return new UpstreamFailure(
-        kind,
-        pt.id() + " answered HTTP " + status,
-        status,
-        cut,
-        retryAfter,
-        scrubber.scrub(resp.getHeader("retry-after-ms")));
+        kind, pt.id() + " answered HTTP " + status, status, cut, retryAfter, retryAfterMs);
   }
 }

@@ -21,6 +21,7 @@ public final class UpstreamRequests {
           "authorization",
           "api-key",
           "x-api-key",
+          "x-goog-api-key",
           "content-type",
           "content-length",
           "host",
@@ -68,6 +69,8 @@ public final class UpstreamRequests {
             into.set("api-key", k);
           } else if (provider.providerKind().authStyle() == ProviderKind.AuthStyle.X_API_KEY) {
             into.set("x-api-key", k);
+          } else if (provider.providerKind().authStyle() == ProviderKind.AuthStyle.GOOG_API_KEY) {
+            into.set("x-goog-api-key", k);
           } else {
             into.set("Authorization", "Bearer " + k);
           }

@@ -92,7 +92,8 @@ class RequestLogWriterTest {
             "cached_tokens",
             "cost_usd",
             "finish_reason",
-            "cache");
+            "cache",
+            "route_reason");
     assertThat(line.path("target_model").asText()).isEqualTo("m\"x");
     assertThat(line.path("arm").asText()).isEqualTo("canary");
     assertThat(line.path("stream").isBoolean()).isTrue();
@@ -104,5 +105,6 @@ class RequestLogWriterTest {
     assertThat(line.path("cost_usd").isNull()).isTrue();
     assertThat(line.path("latency_ms").isNumber()).isTrue();
     assertThat(line.path("cache").asText()).isEqualTo("none");
+    assertThat(line.path("route_reason").isNull()).isTrue();
   }
 }

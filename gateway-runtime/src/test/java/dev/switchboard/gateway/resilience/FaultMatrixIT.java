@@ -92,6 +92,11 @@ class FaultMatrixIT {
       return "fault-" + name().toLowerCase().replace('_', '-');
     }
 
+    /** The same fault for the Responses API routes (their attempts are not budget-checked). */
+    String responsesModel() {
+      return model() + "-rs";
+    }
+
     /** The same fault under another model id, so the solo route's attempts count apart. */
     String soloModel() {
       return model() + "-solo";
@@ -113,6 +118,7 @@ class FaultMatrixIT {
     for (Fault f : Fault.values()) {
       models.add(f.model());
       models.add(f.soloModel());
+      models.add(f.responsesModel());
     }
     mock =
         MockProvider.startBlocking(
@@ -130,17 +136,33 @@ class FaultMatrixIT {
               "failover",
               target("flaky", f.model(), 0),
               target("good", "healthy-model", 1)));
+      // The Responses API: passed through to an OpenAI-preset target, bridged to a chat-only
+      // one, and failing over from the first to a healthy chat-only (bridged) target.
+      routes.add(
+          route("rs-native-" + f.model(), "retrying", target("native", f.responsesModel(), 0)));
+      routes.add(
+          route("rs-bridged-" + f.model(), "retrying", target("flaky", f.responsesModel(), 0)));
+      routes.add(
+          route(
+              "rs-fb-" + f.model(),
+              "failover",
+              target("native", f.responsesModel(), 0),
+              target("good", "healthy-model", 1)));
     }
     RoutingTable table =
         ResilienceTables.table(
             List.of(
                 provider("flaky", mock.baseUrl(), timeouts, null, null, null, Map.of()),
-                provider("good", mock.baseUrl(), timeouts, null, null, null, Map.of())),
+                provider("good", mock.baseUrl(), timeouts, null, null, null, Map.of()),
+                openAiPreset(
+                    provider("native", mock.baseUrl(), timeouts, null, null, null, Map.of()))),
             List.of(
                 policy("retrying", 3, 200, RATIO, SOLO_FLOOR, breaker, List.of()),
                 policy("failover", 1, 200, RATIO, FAILOVER_FLOOR, breaker, List.of())),
             routes);
-    gateway = GatewayHarness.start(vertx, dir, table, Map.of("flaky", "sk-m", "good", "sk-m"));
+    gateway =
+        GatewayHarness.start(
+            vertx, dir, table, Map.of("flaky", "sk-m", "good", "sk-m", "native", "sk-m"));
     // Warm up (JIT, connection pools, the OpenAPI document) so the matrix measures behaviour.
     List<CompletableFuture<Outcome.Verdict>> warmUp = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
@@ -212,6 +234,91 @@ class FaultMatrixIT {
     assertThat(fbAttempts)
         .as(fault + " failover attempts")
         .isLessThanOrEqualTo((long) (2 * N * (1 + RATIO) + FAILOVER_FLOOR * window));
+  }
+
+  /** Requests per route and kind in the Responses API matrix (it adds three routes per fault). */
+  static final int N_RESPONSES = 4;
+
+  /**
+   * The Responses API under every fault class: passed through (OpenAI preset), bridged (chat-only
+   * target), and failing over from a faulty native target to a healthy bridged one. Every answer is
+   * a valid Response, a valid Responses stream ending in {@code response.completed}, a stream whose
+   * one terminal {@code error} event is last, or an OpenAI-shaped error; with the healthy fallback
+   * every request succeeds (streams unless the fault strikes after the first event).
+   */
+  @ParameterizedTest
+  @EnumSource(Fault.class)
+  void everyResponsesApiRequestGetsAWellFormedAnswer(Fault fault) {
+    mock.faults().set(fault.responsesModel(), fault.spec);
+    List<CompletableFuture<Outcome.Verdict>> solo = new ArrayList<>();
+    List<CompletableFuture<Outcome.Verdict>> fbPlain = new ArrayList<>();
+    List<CompletableFuture<Outcome.Verdict>> fbStream = new ArrayList<>();
+    for (int i = 0; i < N_RESPONSES; i++) {
+      for (boolean stream : new boolean[] {false, true}) {
+        solo.add(sendResponses("rs-native-" + fault.model(), stream));
+        solo.add(sendResponses("rs-bridged-" + fault.model(), stream));
+      }
+      fbPlain.add(sendResponses("rs-fb-" + fault.model(), false));
+      fbStream.add(sendResponses("rs-fb-" + fault.model(), true));
+    }
+    Map<Outcome, List<String>> soloOutcomes = collect(solo);
+    Map<Outcome, List<String>> plainOutcomes = collect(fbPlain);
+    Map<Outcome, List<String>> streamOutcomes = collect(fbStream);
+    for (Map<Outcome, List<String>> outcomes :
+        List.of(soloOutcomes, plainOutcomes, streamOutcomes)) {
+      assertThat(outcomes.get(Outcome.MALFORMED)).as(fault + " malformed").isEmpty();
+      assertThat(outcomes.get(Outcome.LOST)).as(fault + " lost").isEmpty();
+    }
+    assertThat(plainOutcomes.get(Outcome.OK))
+        .as(fault + " with fallback: " + plainOutcomes)
+        .hasSize(N_RESPONSES);
+    if (!fault.afterFirstChunk) {
+      assertThat(streamOutcomes.get(Outcome.OK))
+          .as(fault + " streams with fallback: " + streamOutcomes)
+          .hasSize(N_RESPONSES);
+    }
+  }
+
+  private static RoutingTable.Provider openAiPreset(RoutingTable.Provider p) {
+    return new RoutingTable.Provider(
+        p.name(),
+        "openai",
+        p.baseUrl(),
+        p.hasKey(),
+        p.apiVersion(),
+        p.headers(),
+        p.timeouts(),
+        p.maxConcurrency(),
+        p.quota(),
+        p.healthCheck(),
+        p.models());
+  }
+
+  private static CompletableFuture<Outcome.Verdict> sendResponses(String model, boolean stream) {
+    String body =
+        "{\"model\":\""
+            + model
+            + "\",\"input\":\"Hello from the fault matrix\",\"stream\":"
+            + stream
+            + "}";
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(gateway.origin() + "/v1/responses"))
+            .timeout(CLIENT_TIMEOUT)
+            .header("content-type", "application/json")
+            .header(RequestDeadline.HEADER, "12000")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build();
+    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+        .handle(
+            (response, error) -> {
+              if (error != null) {
+                Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+                return new Outcome.Verdict(
+                    Outcome.LOST,
+                    (cause instanceof HttpTimeoutException ? "hang: " : "broken: ") + cause);
+              }
+              return Outcome.classifyResponses(response, stream);
+            });
   }
 
   private static CompletableFuture<Outcome.Verdict> send(String model, boolean stream) {

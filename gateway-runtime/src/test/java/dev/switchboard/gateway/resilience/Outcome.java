@@ -68,6 +68,46 @@ enum Outcome {
         : new Verdict(MALFORMED, problems + " " + body);
   }
 
+  /** The same verdicts for a {@code /v1/responses} answer (a Response, or a Responses stream). */
+  static Verdict classifyResponses(HttpResponse<String> response, boolean stream) {
+    String body = response.body();
+    String contentType = response.headers().firstValue("content-type").orElse("");
+    if (response.statusCode() != 200
+        || !contentType.startsWith(stream ? "text/event-stream" : "application/json")) {
+      return classify(response, stream); // the error answers are the same
+    }
+    if (!stream) {
+      List<String> problems = OpenAiWireFormat.problems(Body.RESPONSE, body);
+      return problems.isEmpty()
+          ? new Verdict(OK, "")
+          : new Verdict(MALFORMED, problems + " " + body);
+    }
+    List<String> problems = OpenAiWireFormat.responsesStreamProblems(body);
+    List<SseEvent> events = dev.switchboard.mock.sse.SseParser.parseAll(body);
+    long errors = events.stream().filter(e -> isResponsesError(e.data())).count();
+    boolean errorLast = !events.isEmpty() && isResponsesError(events.get(events.size() - 1).data());
+    if (problems.stream().anyMatch(p -> p.contains("no terminal event"))) {
+      return new Verdict(LOST, "stream ended without response.completed or error: " + body);
+    }
+    if (!problems.isEmpty()) {
+      return new Verdict(MALFORMED, problems + " " + body);
+    }
+    if (errors == 0) {
+      return new Verdict(OK, "");
+    }
+    return errors == 1 && errorLast
+        ? new Verdict(ERROR_WELLFORMED, "stream error")
+        : new Verdict(MALFORMED, "error event not alone at the end: " + body);
+  }
+
+  private static boolean isResponsesError(String data) {
+    try {
+      return "error".equals(JSON.readTree(data).path("type").asText());
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
   private static boolean isError(String data) {
     try {
       JsonNode node = JSON.readTree(data);

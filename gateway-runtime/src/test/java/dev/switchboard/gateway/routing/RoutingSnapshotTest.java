@@ -5,6 +5,7 @@ import static dev.switchboard.gateway.TestTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.contract.Strategy;
 import dev.switchboard.gateway.TestTables;
 import java.time.Instant;
 import java.util.List;
@@ -64,6 +65,60 @@ class RoutingSnapshotTest {
         .containsExactly("p/cheap-model");
     assertThat(summarization.matchedBy()).isEqualTo("rule:0");
     assertThat(other.candidates()).extracting(PlannedTarget::id).containsExactly("p/default-model");
+  }
+
+  @Test
+  void rulesMatchTheMetadataBodyFieldAndMayGiveOnlyAStrategy() {
+    RoutingTable.Route route =
+        new RoutingTable.Route(
+            "chat",
+            "chat",
+            List.of(),
+            null,
+            3,
+            List.of(target("p", "default-model", 0)),
+            List.of(
+                new RoutingTable.Rule(
+                    Map.of(), List.of(), Map.of("task", "summarization"), "least-cost"),
+                new RoutingTable.Rule(
+                    Map.of("x-tenant", "legal"),
+                    List.of(target("p", "careful-model", 0)),
+                    Map.of("task", "analysis"),
+                    null)),
+            null);
+    RoutingSnapshot s =
+        RoutingSnapshot.of(
+            TestTables.table(
+                List.of(provider("p", "http://127.0.0.1:1/v1", false)), List.of(route)),
+            Instant.EPOCH);
+
+    ResolvedRoute summary =
+        s.resolve("chat", headers(Map.of()), Map.of("task", "summarization")::get).orElseThrow();
+    assertThat(summary.candidates())
+        .extracting(PlannedTarget::id)
+        .containsExactly("p/default-model");
+    assertThat(summary.requestStrategy()).isEqualTo(Strategy.LEAST_COST);
+    assertThat(summary.requestStrategyBy()).isEqualTo("rule:0");
+
+    // Both the header and the metadata entry must match.
+    ResolvedRoute legal =
+        s.resolve("chat", headers(Map.of("x-tenant", "legal")), Map.of("task", "analysis")::get)
+            .orElseThrow();
+    assertThat(legal.candidates()).extracting(PlannedTarget::id).containsExactly("p/careful-model");
+    assertThat(legal.requestStrategy()).isNull();
+    ResolvedRoute headerOnly =
+        s.resolve("chat", headers(Map.of("x-tenant", "legal")), key -> null).orElseThrow();
+    assertThat(headerOnly.matchedBy()).isEqualTo("route");
+
+    // The low-priority hint asks for the fastest target, over a rule's strategy.
+    ResolvedRoute low =
+        s.resolve(
+                "chat",
+                headers(Map.of("x-switchboard-priority", "low")),
+                Map.of("task", "summarization")::get)
+            .orElseThrow();
+    assertThat(low.requestStrategy()).isEqualTo(Strategy.LEAST_LATENCY);
+    assertThat(low.requestStrategyBy()).isEqualTo("hint:priority-low");
   }
 
   @Test

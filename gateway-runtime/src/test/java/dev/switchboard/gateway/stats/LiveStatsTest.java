@@ -88,4 +88,39 @@ class LiveStatsTest {
     assertThat(LiveStats.percentile(List.of(7.0), 0.95)).isEqualTo(7.0);
     assertThat(LiveStats.percentile(List.of(), 0.5)).isNull();
   }
+
+  @Test
+  void routingFiguresAreRefreshedOnTheClockKeptStaleForAWhileThenForgotten() {
+    LiveStats routing = new LiveStats(300_000, 60_000, 120_000, clock::currentTimeMillis);
+    routing.record("r", "p/m", false, 800.0, 2_000.0, 40.0, 0.001, new TokenUsage(1000, 200, 400));
+    // Nothing is computed per read: until the refresh the target is unknown.
+    assertThat(routing.routing().target("r", "p/m")).isEqualTo(TargetFigures.NONE);
+    routing.refreshRouting();
+    TargetFigures fresh = routing.routing().target("r", "p/m");
+    assertThat(fresh.ttftP95Ms()).isEqualTo(800.0);
+    assertThat(fresh.latencyP95Ms()).isEqualTo(2_000.0);
+    assertThat(fresh.tokenMix()).isEqualTo(new TargetFigures.TokenMix(1000, 400, 200));
+    assertThat(fresh.stale()).isFalse();
+    assertThat(routing.routing().route("r").requests()).isEqualTo(1);
+
+    // Out of the routing window: the last figures stay, marked stale.
+    clock.advance(61_000);
+    routing.refreshRouting();
+    TargetFigures stale = routing.routing().target("r", "p/m");
+    assertThat(stale.stale()).isTrue();
+    assertThat(stale.ttftP95Ms()).isEqualTo(800.0);
+    // A fresh sample replaces them at the next refresh: a recovered provider is seen at once.
+    routing.record("r", "p/m", false, 100.0, 500.0, 40.0, 0.001, null);
+    routing.refreshRouting();
+    assertThat(routing.routing().target("r", "p/m").ttftP95Ms()).isEqualTo(100.0);
+    assertThat(routing.routing().target("r", "p/m").stale()).isFalse();
+
+    // No sample for longer than staleAfter: unknown again.
+    clock.advance(61_000);
+    routing.refreshRouting();
+    assertThat(routing.routing().target("r", "p/m").stale()).isTrue();
+    clock.advance(120_000);
+    routing.refreshRouting();
+    assertThat(routing.routing().target("r", "p/m")).isEqualTo(TargetFigures.NONE);
+  }
 }

@@ -11,7 +11,11 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.embeddings.CreateEmbeddingResponse;
 import com.openai.models.models.Model;
 import com.openai.models.models.ModelListPageResponse;
+import com.openai.models.responses.Response;
+import com.openai.models.responses.ResponseStreamEvent;
 import dev.switchboard.mock.sse.ChatStreamTranscript;
+import dev.switchboard.mock.sse.SseEvent;
+import dev.switchboard.mock.sse.SseParser;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -75,6 +79,25 @@ public final class OpenAiWireFormat {
         OpenApiSchemas.MODEL,
         n -> sdk().treeToValue(n, Model.class).validate(),
         List.of(integer("created"))),
+    /** {@code POST /v1/responses}, not streamed: a {@code Response} object. */
+    RESPONSE(
+        OpenApiSchemas.RESPONSE,
+        n -> sdk().treeToValue(n, Response.class).validate(),
+        List.of(
+            integer("created_at"),
+            present("error"),
+            present("incomplete_details"),
+            present("instructions"),
+            present("metadata"),
+            present("temperature"),
+            present("top_p"),
+            integer("usage.input_tokens"),
+            integer("usage.output_tokens"))),
+    /** One event of a Responses API stream ({@code response.created} … {@code error}). */
+    RESPONSE_STREAM_EVENT(
+        OpenApiSchemas.RESPONSE_STREAM_EVENT,
+        n -> sdk().treeToValue(n, ResponseStreamEvent.class).validate(),
+        List.of(integer("sequence_number"), integer("output_index"))),
     /** The error envelope {@code {"error": {"message", "type", "param", "code"}}}. */
     ERROR(
         OpenApiSchemas.ERROR,
@@ -148,6 +171,88 @@ public final class OpenAiWireFormat {
       for (String p : problems(Body.CHAT_COMPLETION_CHUNK, chunks.get(i))) {
         problems.add("chunk " + i + ": " + p);
       }
+    }
+    return problems;
+  }
+
+  /**
+   * Problems of a Responses API stream: each event valid ({@link Body#RESPONSE_STREAM_EVENT}, its
+   * {@code event:} name equal to its {@code type}), sequence numbers 0, 1, 2, …, every item opened
+   * ({@code output_item.added}) before its deltas and done before the end, output indexes in order,
+   * and exactly one terminal event last: {@code response.completed}/{@code incomplete} (its
+   * Response valid and carrying usage) or {@code error}/{@code response.failed}. Empty when valid.
+   */
+  public static List<String> responsesStreamProblems(String sseBody) {
+    List<String> problems = new ArrayList<>();
+    List<SseEvent> events = SseParser.parseAll(sseBody);
+    if (events.isEmpty()) {
+      problems.add("no events");
+      return problems;
+    }
+    java.util.Set<Integer> open = new java.util.HashSet<>();
+    java.util.Set<Integer> done = new java.util.HashSet<>();
+    int terminal = 0;
+    for (int i = 0; i < events.size(); i++) {
+      SseEvent sse = events.get(i);
+      JsonNode event;
+      try {
+        event = JSON.readTree(sse.data());
+      } catch (JsonProcessingException e) {
+        problems.add("event " + i + ": not JSON: " + sse.data());
+        continue;
+      }
+      for (String p : problems(Body.RESPONSE_STREAM_EVENT, event)) {
+        problems.add("event " + i + ": " + p);
+      }
+      String type = event.path("type").asText();
+      if (sse.event() != null && !sse.event().equals(type)) {
+        problems.add("event " + i + ": named '" + sse.event() + "' but of type '" + type + "'");
+      }
+      if (event.path("sequence_number").asInt(-1) != i) {
+        problems.add("event " + i + ": sequence_number " + event.get("sequence_number"));
+      }
+      if (terminal > 0) {
+        problems.add("event " + i + ": '" + type + "' after the terminal event");
+      }
+      int index = event.path("output_index").asInt(-1);
+      switch (type) {
+        case "response.output_item.added" -> {
+          if (index != open.size()) {
+            problems.add("event " + i + ": item added at output_index " + index);
+          }
+          open.add(index);
+        }
+        case "response.output_item.done" -> {
+          if (!open.contains(index) || !done.add(index)) {
+            problems.add("event " + i + ": item " + index + " done but not open");
+          }
+        }
+        case "response.completed", "response.incomplete" -> {
+          terminal++;
+          if (!done.equals(open)) {
+            problems.add("event " + i + ": the stream ended with items still open");
+          }
+          JsonNode response = event.path("response");
+          for (String p : problems(Body.RESPONSE, response)) {
+            problems.add("event " + i + " response: " + p);
+          }
+          if (!response.path("usage").isObject()) {
+            problems.add("event " + i + ": the final response carries no usage");
+          }
+          if (response.path("output").size() != open.size()) {
+            problems.add("event " + i + ": the final output does not list every streamed item");
+          }
+        }
+        case "error", "response.failed" -> terminal++;
+        default -> {
+          if (index >= 0 && (!open.contains(index) || done.contains(index))) {
+            problems.add("event " + i + ": '" + type + "' for item " + index + " not open");
+          }
+        }
+      }
+    }
+    if (terminal == 0) {
+      problems.add("the stream has no terminal event (completed, incomplete, error)");
     }
     return problems;
   }

@@ -64,6 +64,12 @@ public final class OpenApiSchemas {
   /** {@code ErrorResponse} (the {@code {"error": {...}}} envelope). */
   public static final String ERROR = "ErrorResponse";
 
+  /** {@code POST /v1/responses}, not streamed: the Response object. */
+  public static final String RESPONSE = "Response";
+
+  /** One event of a Responses API stream. */
+  public static final String RESPONSE_STREAM_EVENT = "ResponseStreamEvent";
+
   /**
    * System property naming the OpenAPI YAML (an absolute path: tests run in each module's folder).
    * Unset or blank: no document check.

@@ -41,8 +41,26 @@ class OpenAiWireFormatTest {
   static final String ERROR =
       "{\"error\":{\"message\":\"m\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}";
 
+  static final String RESPONSE =
+      """
+      {"id":"resp_1","object":"response","created_at":1,"status":"completed","error":null,
+       "incomplete_details":null,"instructions":null,"metadata":{},"model":"m","output":[
+       {"id":"msg_1","type":"message","status":"completed","role":"assistant","content":[
+       {"type":"output_text","text":"hi","annotations":[]}]}],"parallel_tool_calls":true,
+       "temperature":1.0,"tool_choice":"auto","tools":[],"top_p":1.0,
+       "usage":{"input_tokens":1,"input_tokens_details":{"cached_tokens":0},"output_tokens":1,
+       "output_tokens_details":{"reasoning_tokens":0},"total_tokens":2}}
+      """;
+  static final String TEXT_DELTA =
+      """
+      {"type":"response.output_text.delta","item_id":"msg_1","output_index":0,"content_index":0,
+       "delta":"hi","logprobs":[],"sequence_number":3}
+      """;
+
   private static final Map<Body, String> VALID =
       Map.of(
+          Body.RESPONSE, RESPONSE,
+          Body.RESPONSE_STREAM_EVENT, TEXT_DELTA,
           Body.CHAT_COMPLETION, COMPLETION,
           Body.CHAT_COMPLETION_CHUNK, CHUNK,
           Body.EMBEDDINGS, EMBEDDINGS,

@@ -380,6 +380,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   }
 
   private void recordTransition(ModelRoute route, ModelRouteStatus next) {
+    recordFloatingVersions(route, next);
     var before =
         Conditions.find(
             route.getStatus() == null ? null : route.getStatus().getConditions(), Conditions.READY);
@@ -395,6 +396,27 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
           ready ? EventRecorder.NORMAL : EventRecorder.WARNING,
           after.getReason(),
           after.getMessage());
+    }
+  }
+
+  /** A Warning event when the route starts naming floating aliases or names different ones. */
+  private void recordFloatingVersions(ModelRoute route, ModelRouteStatus next) {
+    var before =
+        Conditions.find(
+            route.getStatus() == null ? null : route.getStatus().getConditions(),
+            ModelRouteStatusBuilder.FLOATING_MODEL_VERSION);
+    var after =
+        Conditions.find(next.getConditions(), ModelRouteStatusBuilder.FLOATING_MODEL_VERSION);
+    if (after.isEmpty() || !Conditions.TRUE.equals(after.get().getStatus())) {
+      return;
+    }
+    boolean changed =
+        before.isEmpty()
+            || !Conditions.TRUE.equals(before.get().getStatus())
+            || !Objects.equals(before.get().getMessage(), after.get().getMessage());
+    if (changed) {
+      events.record(
+          route, EventRecorder.WARNING, after.get().getReason(), after.get().getMessage());
     }
   }
 

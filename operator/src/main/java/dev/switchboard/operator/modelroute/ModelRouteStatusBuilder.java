@@ -19,8 +19,11 @@ import java.util.Set;
  */
 final class ModelRouteStatusBuilder {
 
+  /** Targets name floating model aliases (a warning: allowed, never silent). */
+  static final String FLOATING_MODEL_VERSION = "FloatingModelVersion";
+
   private static final Set<String> MANAGED =
-      Set.of(Conditions.READY, Conditions.REFERENCES_RESOLVED);
+      Set.of(Conditions.READY, Conditions.REFERENCES_RESOLVED, FLOATING_MODEL_VERSION);
 
   private final Conditions conditions;
 
@@ -59,7 +62,12 @@ final class ModelRouteStatusBuilder {
     // when no canary is left); a last good route keeps whatever it had.
     Set<String> managed = MANAGED;
     if (rollout != null) {
-      managed = Set.of(Conditions.READY, Conditions.REFERENCES_RESOLVED, CanaryCondition.TYPE);
+      managed =
+          Set.of(
+              Conditions.READY,
+              Conditions.REFERENCES_RESOLVED,
+              FLOATING_MODEL_VERSION,
+              CanaryCondition.TYPE);
       CanaryCondition.of(rollout).ifPresent(desired::add);
     }
     desired.add(
@@ -74,10 +82,37 @@ final class ModelRouteStatusBuilder {
                 false,
                 outcome.referenceProblems().get(0).reasonName(),
                 joined(outcome.referenceProblems(), "")));
+    desired.add(floatingVersions(route));
     next.setConditions(
         conditions.merge(
             previous.getConditions(), managed, desired, route.getMetadata().getGeneration()));
     return next;
+  }
+
+  /**
+   * {@code FloatingModelVersion=True} naming the targets whose model is a floating alias: the
+   * provider can change the model underneath them. The served version is in every answer's {@code
+   * x-switchboard-model-version} header and the request log.
+   */
+  static Conditions.Desired floatingVersions(ModelRoute route) {
+    List<String> floating = ModelVersions.floatingTargets(route.getSpec());
+    if (floating.isEmpty()) {
+      return new Conditions.Desired(
+          FLOATING_MODEL_VERSION,
+          false,
+          Reason.MODEL_VERSIONS_PINNED.wireName(),
+          "every target names a pinned model version");
+    }
+    return new Conditions.Desired(
+        FLOATING_MODEL_VERSION,
+        true,
+        Reason.FLOATING_MODEL_ALIAS.wireName(),
+        Conditions.summary(
+            floating,
+            ", ",
+            " name floating aliases the provider may re-point to a new model without a change"
+                + " here; pin a dated or numbered version (for example gpt-4o-2024-08-06) to"
+                + " decide when the model changes."));
   }
 
   private static Conditions.Desired ready(RouteOutcome outcome) {

@@ -2,6 +2,7 @@ package dev.switchboard.operator.providerendpoint;
 
 import dev.switchboard.api.v1alpha1.HealthCheck;
 import dev.switchboard.api.v1alpha1.ModelLifecycle;
+import dev.switchboard.api.v1alpha1.PriceWindow;
 import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.api.v1alpha1.ProviderEndpointSpec;
 import dev.switchboard.api.v1alpha1.ProviderModel;
@@ -9,6 +10,8 @@ import dev.switchboard.api.v1alpha1.Timeouts;
 import dev.switchboard.contract.ByteSizes;
 import dev.switchboard.contract.Durations;
 import dev.switchboard.contract.ProviderKind;
+import dev.switchboard.contract.RoutingTableValidator;
+import dev.switchboard.contract.TimeWindow;
 import dev.switchboard.operator.status.Problem;
 import dev.switchboard.operator.status.Reason;
 import java.net.URI;
@@ -168,11 +171,46 @@ public final class ProviderEndpointValidator {
                 Reason.DUPLICATE_MODEL,
                 "spec.models lists '" + model.getName() + "' more than once"));
       }
+      if (model.getPricing() != null && model.getPricing().getWindows() != null) {
+        checkPriceWindows(model.getName(), model.getPricing().getWindows(), problems);
+      }
       ModelLifecycle lifecycle = model.getLifecycle();
       if (lifecycle != null) {
         checkDate(model.getName(), "deprecatedAfter", lifecycle.getDeprecatedAfter(), problems);
         checkDate(model.getName(), "retiredAfter", lifecycle.getRetiredAfter(), problems);
       }
+    }
+  }
+
+  /**
+   * Price windows must compile (real days, times, IANA zones) and must not overlap: with two
+   * windows in force their order would decide the price, which nobody reading the list expects.
+   */
+  private static void checkPriceWindows(
+      String model, List<PriceWindow> windows, List<Problem> problems) {
+    List<TimeWindow> compiled = new ArrayList<>();
+    for (PriceWindow w : windows) {
+      try {
+        compiled.add(
+            TimeWindow.of(w.getName(), w.getDays(), w.getFrom(), w.getTo(), w.getTimeZone()));
+      } catch (IllegalArgumentException e) {
+        problems.add(
+            new Problem(
+                Reason.INVALID_SPEC,
+                "pricing.windows '"
+                    + w.getName()
+                    + "' of model '"
+                    + model
+                    + "': "
+                    + e.getMessage()));
+      }
+    }
+    List<String> overlaps = RoutingTableValidator.overlappingPairs(compiled);
+    if (!overlaps.isEmpty()) {
+      problems.add(
+          new Problem(
+              Reason.INVALID_SPEC,
+              "pricing.windows of model '" + model + "' overlap: " + String.join(", ", overlaps)));
     }
   }
 

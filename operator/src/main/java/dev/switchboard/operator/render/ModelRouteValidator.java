@@ -8,6 +8,7 @@ import dev.switchboard.api.v1alpha1.RouteRule;
 import dev.switchboard.api.v1alpha1.RouteTarget;
 import dev.switchboard.contract.CanaryMode;
 import dev.switchboard.contract.Durations;
+import dev.switchboard.contract.Strategy;
 import dev.switchboard.operator.status.Problem;
 import dev.switchboard.operator.status.Reason;
 import java.util.ArrayList;
@@ -36,14 +37,26 @@ public final class ModelRouteValidator {
         RouteRule rule = spec.getRules().get(i);
         String where = "spec.rules[" + i + "]";
         if (rule.getMatch() == null
-            || rule.getMatch().getHeaders() == null
-            || rule.getMatch().getHeaders().isEmpty()) {
+            || (empty(rule.getMatch().getHeaders()) && empty(rule.getMatch().getMetadata()))) {
           problems.add(
               new Problem(
                   Reason.INVALID_SPEC,
-                  where + ".match.headers must name at least one header to match"));
+                  where + ".match must name at least one header or metadata entry to match"));
         }
-        checkTargets(where + ".targets", rule.getTargets(), problems);
+        if (rule.getStrategy() != null && Strategy.fromWire(rule.getStrategy()).isEmpty()) {
+          problems.add(
+              new Problem(
+                  Reason.INVALID_SPEC,
+                  where
+                      + ".strategy '"
+                      + rule.getStrategy()
+                      + "' is not one of "
+                      + Strategy.wireNames()));
+        }
+        // A rule that only switches the strategy keeps the route's targets.
+        if (rule.getStrategy() == null || rule.getTargets() != null) {
+          checkTargets(where + ".targets", rule.getTargets(), problems);
+        }
       }
     }
     String model = modelName(route);
@@ -55,6 +68,10 @@ public final class ModelRouteValidator {
     }
     checkCanary(spec.getCanary(), problems);
     return problems;
+  }
+
+  private static boolean empty(java.util.Map<String, String> map) {
+    return map == null || map.isEmpty();
   }
 
   /** The name clients send: spec.model, or the resource name when spec.model is empty. */

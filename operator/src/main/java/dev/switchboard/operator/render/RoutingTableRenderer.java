@@ -7,6 +7,7 @@ import dev.switchboard.api.v1alpha1.Embedder;
 import dev.switchboard.api.v1alpha1.ExactCache;
 import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.api.v1alpha1.ModelRouteSpec;
+import dev.switchboard.api.v1alpha1.PriceWindow;
 import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.api.v1alpha1.ProviderEndpointSpec;
 import dev.switchboard.api.v1alpha1.ProviderModel;
@@ -118,7 +119,8 @@ public final class RoutingTableRenderer {
                 model.getPricing().getInputPerMillionTokens(),
                 model.getPricing().getOutputPerMillionTokens(),
                 model.getPricing().getCachedInputPerMillionTokens(),
-                model.getPricing().getCurrency());
+                model.getPricing().getCurrency(),
+                priceWindows(model.getPricing().getWindows()));
     RoutingTable.Lifecycle lifecycle =
         model.getLifecycle() == null
             ? null
@@ -129,6 +131,26 @@ public final class RoutingTableRenderer {
     List<String> capabilities =
         model.getCapabilities() == null ? null : model.getCapabilities().stream().sorted().toList();
     return new RoutingTable.Model(capabilities, model.getContextWindow(), pricing, lifecycle);
+  }
+
+  /** The windows in spec order (first match wins), null when there are none. */
+  private static List<RoutingTable.PriceWindow> priceWindows(List<PriceWindow> windows) {
+    if (windows == null || windows.isEmpty()) {
+      return null;
+    }
+    return windows.stream()
+        .map(
+            w ->
+                new RoutingTable.PriceWindow(
+                    w.getName(),
+                    w.getDays(),
+                    w.getFrom(),
+                    w.getTo(),
+                    w.getTimeZone(),
+                    w.getInputPerMillionTokens(),
+                    w.getOutputPerMillionTokens(),
+                    w.getCachedInputPerMillionTokens()))
+        .toList();
   }
 
   /** A policy entry. */
@@ -175,7 +197,8 @@ public final class RoutingTableRenderer {
                 spec.getDeterministic().getEnabled(),
                 spec.getDeterministic().getSeed(),
                 spec.getDeterministic().getPinTarget()),
-        spec.getLogging() == null ? null : spec.getLogging().getBodies());
+        spec.getLogging() == null ? null : spec.getLogging().getBodies(),
+        spec.getExploration() == null ? null : spec.getExploration().getShare());
   }
 
   private static RoutingTable.Retry retry(RetrySpec retry) {
@@ -223,7 +246,9 @@ public final class RoutingTableRenderer {
         semantic == null ? null : Durations.toMillisOrNull(semantic.getTtl()),
         semantic == null ? null : semantic.getMaxEntries(),
         semantic == null ? null : embedder(semantic.getEmbedder()),
-        cache.getMaxTemperature());
+        cache.getMaxTemperature(),
+        semantic == null ? null : semantic.getMessages(),
+        cache.getShared());
   }
 
   /** {@code builtin:NAME} or {@code provider:PROVIDER/MODEL}, the gateway's embedder notation. */
@@ -250,7 +275,14 @@ public final class RoutingTableRenderer {
                 .map(
                     (RouteRule r) ->
                         new RoutingTable.Rule(
-                            new TreeMap<>(r.getMatch().getHeaders()), targets(r.getTargets())))
+                            r.getMatch().getHeaders() == null
+                                ? null
+                                : new TreeMap<>(r.getMatch().getHeaders()),
+                            r.getTargets() == null ? null : targets(r.getTargets()),
+                            r.getMatch().getMetadata() == null
+                                ? null
+                                : new TreeMap<>(r.getMatch().getMetadata()),
+                            r.getStrategy()))
                 .toList();
     List<String> aliases =
         spec.getAliases() == null ? null : spec.getAliases().stream().sorted().distinct().toList();

@@ -8,7 +8,9 @@ import dev.switchboard.api.v1alpha1.RoutingPolicy;
 import dev.switchboard.api.v1alpha1.RoutingPolicySpec;
 import dev.switchboard.api.v1alpha1.ScheduleWindow;
 import dev.switchboard.contract.Durations;
+import dev.switchboard.contract.RoutingTableValidator;
 import dev.switchboard.contract.Strategy;
+import dev.switchboard.contract.TimeWindow;
 import dev.switchboard.operator.status.Problem;
 import dev.switchboard.operator.status.Reason;
 import java.time.DateTimeException;
@@ -40,8 +42,28 @@ public final class RoutingPolicyValidator {
       duration("spec.latencyObjective.ttftP95", spec.getLatencyObjective().getTtftP95(), problems);
     }
     if (spec.getSchedule() != null) {
+      List<TimeWindow> compiled = new ArrayList<>();
       for (ScheduleWindow window : spec.getSchedule()) {
         checkWindow(window, problems);
+        try {
+          compiled.add(
+              TimeWindow.of(
+                  window.getName(),
+                  window.getDays(),
+                  window.getFrom(),
+                  window.getTo(),
+                  window.getTimeZone()));
+        } catch (IllegalArgumentException e) {
+          // Reported by checkWindow (or by the CRD schema) in its own words.
+        }
+      }
+      // Overlapping windows would leave the strategy to the windows' order: rejected, named.
+      List<String> overlaps = RoutingTableValidator.overlappingPairs(compiled);
+      if (!overlaps.isEmpty()) {
+        problems.add(
+            new Problem(
+                Reason.INVALID_SCHEDULE,
+                "spec.schedule windows overlap: " + String.join(", ", overlaps)));
       }
     }
     if (spec.getRetry() != null && spec.getRetry().getMaxRetryAfter() != null) {
@@ -98,7 +120,8 @@ public final class RoutingPolicyValidator {
       }
     }
     for (String time : new String[] {window.getFrom(), window.getTo()}) {
-      if (time == null) {
+      // 24:00 ends a window with the day (its only place: the CRD pattern keeps it out of from).
+      if (time == null || (time.equals("24:00") && time == window.getTo())) {
         continue;
       }
       try {

@@ -33,6 +33,9 @@ public enum Reason {
   PROVIDER_NOT_READY("ProviderNotReady"),
   MODEL_NOT_SERVED("ModelNotServed"),
   ROUTING_TABLE_REJECTED("RoutingTableRejected"),
+  // The FloatingModelVersion condition of a ModelRoute.
+  FLOATING_MODEL_ALIAS("FloatingModelAlias"),
+  MODEL_VERSIONS_PINNED("ModelVersionsPinned"),
   // What is fine.
   ENDPOINT_READY("EndpointReady"),
   SECRET_KEY_FOUND("SecretKeyFound"),

@@ -4,11 +4,8 @@ import dev.switchboard.api.v1alpha1.CacheSpec;
 import dev.switchboard.api.v1alpha1.ProviderEndpointSpec;
 import dev.switchboard.api.v1alpha1.ProviderModel;
 import dev.switchboard.api.v1alpha1.RoutingPolicySpec;
-import dev.switchboard.contract.Strategy;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -23,10 +20,6 @@ public final class UnenforcedFields {
   /** The condition type. */
   public static final String ENFORCED = "Enforced";
 
-  /** Strategies the gateway does not implement yet: they route as {@link Strategy#PRIORITY}. */
-  static final Set<Strategy> ROUTED_AS_PRIORITY =
-      EnumSet.of(Strategy.LEAST_LATENCY, Strategy.LEAST_COST, Strategy.COST_LATENCY);
-
   /** One field: when a spec sets it, what the gateway does instead. */
   private record Field<S>(Function<S, Optional<String>> whenSet) {}
 
@@ -34,21 +27,16 @@ public final class UnenforcedFields {
       List.of(
           new Field<>(
               spec ->
-                  Strategy.fromWire(spec.getStrategy())
-                      .filter(ROUTED_AS_PRIORITY::contains)
-                      .map(s -> "strategy " + s.wireName() + " routes as priority")),
+                  when(
+                      cacheEnabled(spec.getCache())
+                          && Boolean.TRUE.equals(spec.getCache().getShared()),
+                      "cache.shared is not applied (each replica keeps its own exact cache)")),
           new Field<>(
               spec ->
                   when(
-                      spec.getSchedule() != null && !spec.getSchedule().isEmpty(),
-                      "schedule windows do not switch the strategy")),
-          new Field<>(
-              spec ->
-                  when(
-                      spec.getLatencyObjective() != null,
-                      "latencyObjective is not used to pick targets")),
-          new Field<>(
-              spec -> when(cacheEnabled(spec.getCache()), "cache is not served from (no caching)")),
+                      semanticWithProviderEmbedder(spec.getCache()),
+                      "cache.semantic.embedder.providerRef is not supported (only the exact cache"
+                          + " serves; use embedder.builtin)")),
           new Field<>(
               spec ->
                   when(
@@ -108,6 +96,14 @@ public final class UnenforcedFields {
         && ((cache.getExact() != null && Boolean.TRUE.equals(cache.getExact().getEnabled()))
             || (cache.getSemantic() != null
                 && Boolean.TRUE.equals(cache.getSemantic().getEnabled())));
+  }
+
+  private static boolean semanticWithProviderEmbedder(CacheSpec cache) {
+    return cache != null
+        && cache.getSemantic() != null
+        && Boolean.TRUE.equals(cache.getSemantic().getEnabled())
+        && cache.getSemantic().getEmbedder() != null
+        && cache.getSemantic().getEmbedder().getProviderRef() != null;
   }
 
   private static Optional<String> when(boolean set, String instead) {

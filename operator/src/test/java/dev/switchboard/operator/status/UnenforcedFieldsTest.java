@@ -25,10 +25,10 @@ class UnenforcedFieldsTest {
     RoutingPolicySpec spec = new RoutingPolicySpec();
     spec.setStrategy("weighted");
     spec.setRetry(new RetrySpec());
-    // Present but switched off, as the schema's defaults leave it: nothing is claimed.
+    // The gateway serves from the exact cache (issue 18): an enabled cache is enforced.
     CacheSpec cache = new CacheSpec();
     ExactCache exact = new ExactCache();
-    exact.setEnabled(false);
+    exact.setEnabled(true);
     cache.setExact(exact);
     spec.setCache(cache);
     Deterministic deterministic = new Deterministic();
@@ -54,6 +54,7 @@ class UnenforcedFieldsTest {
     ExactCache exact = new ExactCache();
     exact.setEnabled(true);
     cache.setExact(exact);
+    cache.setShared(true); // the cache itself is enforced; only the shared store is not
     spec.setCache(cache);
     Deterministic deterministic = new Deterministic();
     deterministic.setEnabled(true);
@@ -62,22 +63,24 @@ class UnenforcedFieldsTest {
 
     List<String> notEnforced = UnenforcedFields.of(spec);
 
-    assertThat(notEnforced).hasSize(6).first().isEqualTo("strategy least-cost routes as priority");
+    // Strategy, schedule and latencyObjective are enforced since the cost-observation loop.
+    assertThat(notEnforced).hasSize(3);
     assertThat(String.join(" ", notEnforced))
-        .contains("schedule", "latencyObjective", "cache", "deterministic", "driftCheck");
+        .contains("cache.shared", "deterministic", "driftCheck");
+    assertThat(String.join(" ", notEnforced))
+        .doesNotContain("strategy", "schedule", "latencyObjective");
     Conditions.Desired condition = UnenforcedFields.condition(notEnforced);
     assertThat(condition.status()).isFalse();
     assertThat(condition.reason()).isEqualTo("FieldNotEnforced");
-    assertThat(condition.message()).contains("strategy least-cost routes as priority");
+    assertThat(condition.message()).contains("cache.shared is not applied");
   }
 
   @Test
-  void onlyTheStrategiesTheGatewayLacksAreNamed() {
+  void everyStrategyIsEnforced() {
     for (Strategy strategy : Strategy.values()) {
       RoutingPolicySpec spec = new RoutingPolicySpec();
       spec.setStrategy(strategy.wireName());
-      boolean implemented = strategy == Strategy.PRIORITY || strategy == Strategy.WEIGHTED;
-      assertThat(UnenforcedFields.of(spec)).as(strategy.wireName()).hasSize(implemented ? 0 : 1);
+      assertThat(UnenforcedFields.of(spec)).as(strategy.wireName()).isEmpty();
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.config.kubernetes;
 
+import dev.switchboard.contract.ConsumerTable;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.config.ConfigListener;
 import dev.switchboard.gateway.config.ConfigSource;
@@ -19,7 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Cluster configuration: informers on the ConfigMap {@code switchboard-routing} (key {@code
- * routing.json}) and the Secret {@code switchboard-provider-keys} of one namespace, watched by name
+ * routing.json}) and the Secrets {@code switchboard-provider-keys} and {@code
+ * switchboard-consumer-keys} (hashes of consumer keys only) of one namespace, watched by name
  * through the API so changes arrive in well under a second (a mounted volume lags a minute or
  * more). The only class in the gateway that sees Fabric8. Informer callbacks run on Fabric8's
  * threads; the listener is thread-safe, so no event loop is involved or blocked.
@@ -33,6 +35,7 @@ public final class KubernetesConfigSource implements ConfigSource {
   private final boolean ownsClient;
   private SharedIndexInformer<ConfigMap> configMapInformer;
   private SharedIndexInformer<Secret> secretInformer;
+  private SharedIndexInformer<Secret> consumerInformer;
 
   /**
    * @param ownsClient whether {@link #close()} closes the client too
@@ -87,8 +90,32 @@ public final class KubernetesConfigSource implements ConfigSource {
             },
             // Deleting the ConfigMap is not an instruction to stop serving: keep the last table.
             cm -> LOG.warn("{} was deleted; keeping the current table", cmOrigin)));
-    // Keys first, so the first table is served with its keys present.
+    String consumerOrigin = "secret/" + namespace + "/" + ConsumerTable.SECRET_NAME;
+    consumerInformer =
+        client
+            .secrets()
+            .inNamespace(namespace)
+            .withName(ConsumerTable.SECRET_NAME)
+            .runnableInformer(0);
+    consumerInformer.addEventHandler(
+        handler(
+            secret -> {
+              String json = keys(secret).get(ConsumerTable.SECRET_KEY);
+              if (json == null) {
+                LOG.warn(
+                    "{} has no key {}; keeping the current consumers",
+                    consumerOrigin,
+                    ConsumerTable.SECRET_KEY);
+                return;
+              }
+              listener.onConsumerTable(json.getBytes(StandardCharsets.UTF_8), consumerOrigin);
+            },
+            // The operator renders an empty table when the last Consumer goes; a deleted Secret
+            // is a mistake, and opening access on a mistake would be worse than keeping the keys.
+            secret -> LOG.warn("{} was deleted; keeping the current consumers", consumerOrigin)));
+    // Keys and consumers first, so the first table is served with both in force.
     return Future.fromCompletionStage(secretInformer.start())
+        .compose(v -> Future.fromCompletionStage(consumerInformer.start()))
         .compose(v -> Future.fromCompletionStage(configMapInformer.start()))
         .mapEmpty();
   }
@@ -143,6 +170,9 @@ public final class KubernetesConfigSource implements ConfigSource {
     }
     if (secretInformer != null) {
       secretInformer.close();
+    }
+    if (consumerInformer != null) {
+      consumerInformer.close();
     }
     if (ownsClient) {
       client.close();

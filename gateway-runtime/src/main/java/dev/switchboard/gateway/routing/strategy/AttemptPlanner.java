@@ -1,67 +1,127 @@
 package dev.switchboard.gateway.routing.strategy;
 
 import dev.switchboard.contract.CanaryMode;
+import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.Strategy;
+import dev.switchboard.contract.TimeWindow;
+import dev.switchboard.gateway.routing.PerRecordCache;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.routing.ResolvedRoute;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.DoubleSupplier;
+import java.util.function.LongSupplier;
 
 /**
- * Orders a resolved route's targets into the chain one request walks through: the route's {@link
- * RoutingStrategy} orders each arm, and a split canary takes the front of the chain for its share
- * of requests, with the stable targets behind it so a failing canary falls back to stable instead
- * of failing the client. A strategy name without an implementation yet orders by priority.
+ * Orders a resolved route's targets into the chain one request walks through. It picks the
+ * request's strategy — the request's own (a matched rule's, or {@code least-latency} for {@code
+ * x-switchboard-priority: low}), else that of the policy's schedule window in force on the gateway
+ * clock, else the policy's — and lets it order each arm; a split canary takes the front of the
+ * chain for its share of requests, with the stable targets behind it so a failing canary falls back
+ * to stable instead of failing the client. Every plan says why, for {@code
+ * x-switchboard-route-reason}.
  */
 public final class AttemptPlanner {
 
+  /** A request's attempt chain and why it is ordered so ({@code key=value;…}, header-safe). */
+  public record RoutePlan(List<PlannedTarget> chain, String reason) {}
+
+  private record CompiledWindow(TimeWindow window, Strategy strategy) {}
+
   private final DoubleSupplier random;
   private final LiveFigures figures;
+  private final LongSupplier wallMillis;
   private final RoutingStrategy byPriority;
   private final Map<Strategy, RoutingStrategy> strategies = new EnumMap<>(Strategy.class);
+  private final PerRecordCache<RoutingTable.Policy, List<CompiledWindow>> schedules =
+      new PerRecordCache<>(1024);
 
   /**
    * @param random uniform values in [0, 1); injectable so tests are deterministic
-   * @param figures the live per-target figures strategies may read
+   * @param figures the live per-target figures strategies read (the stats' routing view)
+   * @param wallMillis the gateway clock's wall time (schedule and price windows)
    */
-  public AttemptPlanner(DoubleSupplier random, LiveFigures figures) {
+  public AttemptPlanner(DoubleSupplier random, LiveFigures figures, LongSupplier wallMillis) {
     this.random = random;
     this.figures = figures;
+    this.wallMillis = wallMillis;
     this.byPriority = new PriorityStrategy(random);
-    // One registration per strategy; cost and latency strategies join here.
+    // One registration per strategy.
     strategies.put(Strategy.PRIORITY, byPriority);
     strategies.put(Strategy.WEIGHTED, new WeightedStrategy(random));
+    strategies.put(Strategy.LEAST_LATENCY, new FigureStrategy(Strategy.LEAST_LATENCY, random));
+    strategies.put(Strategy.LEAST_COST, new FigureStrategy(Strategy.LEAST_COST, random));
+    strategies.put(Strategy.COST_LATENCY, new FigureStrategy(Strategy.COST_LATENCY, random));
   }
 
-  /** Without live figures (tests). */
+  /** Without live figures, at the epoch (tests of the order rules alone). */
   public AttemptPlanner(DoubleSupplier random) {
-    this(random, LiveFigures.NONE);
+    this(random, LiveFigures.NONE, () -> 0L);
   }
 
-  /** The implementation of a route's strategy (priority for one not implemented yet). */
+  /** The implementation of a strategy. */
   RoutingStrategy strategy(Strategy strategy) {
     return strategies.getOrDefault(strategy, byPriority);
   }
 
   /** The ordered chain of targets for one request. */
   public List<PlannedTarget> plan(ResolvedRoute route) {
-    RoutingStrategy strategy = strategy(route.strategy());
-    List<PlannedTarget> stable = strategy.order(route.name(), route.candidates(), figures);
+    return decide(route).chain();
+  }
+
+  /** The ordered chain of targets for one request, with the reason for its order. */
+  public RoutePlan decide(ResolvedRoute route) {
+    Instant now = Instant.ofEpochMilli(wallMillis.getAsLong());
+    Strategy chosen = route.strategy();
+    String by = "policy";
+    if (route.requestStrategy() != null) {
+      chosen = route.requestStrategy();
+      by = route.requestStrategyBy();
+    } else if (route.policy() != null && !route.policy().schedule().isEmpty()) {
+      for (CompiledWindow w : schedules.get(route.policy(), AttemptPlanner::compile)) {
+        if (w.window().contains(now)) {
+          chosen = w.strategy();
+          by = "window:" + w.window().name();
+          break;
+        }
+      }
+    }
+    RoutingStrategy strategy = strategy(chosen);
+    RoutingStrategy.Ordering stable =
+        strategy.decide(route.name(), route.candidates(), route.policy(), now, figures);
+    List<PlannedTarget> chain = stable.targets();
+    boolean toCanary = false;
     // A shadow canary never answers clients: the shadow stage copies requests to it instead.
-    if (route.canaryMode() != CanaryMode.SPLIT) {
-      return stable;
+    if (route.canaryMode() == CanaryMode.SPLIT) {
+      int weight = route.route().canary().weight();
+      toCanary = random.getAsDouble() * 100 < weight;
+      if (toCanary) {
+        List<PlannedTarget> withCanary =
+            new ArrayList<>(strategy.order(route.name(), route.canaryCandidates(), figures));
+        withCanary.addAll(chain);
+        chain = List.copyOf(withCanary);
+      }
     }
-    int weight = route.route().canary().weight();
-    boolean toCanary = random.getAsDouble() * 100 < weight;
-    if (!toCanary) {
-      return stable;
+    StringBuilder reason = new StringBuilder(64);
+    reason.append("strategy=").append(chosen.wireName()).append(";by=").append(by);
+    if (toCanary) {
+      reason.append(";canary=true");
     }
-    List<PlannedTarget> chain =
-        new ArrayList<>(strategy.order(route.name(), route.canaryCandidates(), figures));
-    chain.addAll(stable);
-    return List.copyOf(chain);
+    if (stable.explanation() != null) {
+      reason.append(';').append(stable.explanation());
+    }
+    return new RoutePlan(chain, reason.toString());
+  }
+
+  private static List<CompiledWindow> compile(RoutingTable.Policy policy) {
+    List<CompiledWindow> out = new ArrayList<>();
+    for (RoutingTable.ScheduleWindow w : policy.schedule()) {
+      // The validator rejected tables whose windows do not compile or name unknown strategies.
+      out.add(new CompiledWindow(w.window(), Strategy.orDefault(w.strategy())));
+    }
+    return List.copyOf(out);
   }
 }

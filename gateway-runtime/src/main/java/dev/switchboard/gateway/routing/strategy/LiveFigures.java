@@ -11,4 +11,12 @@ public interface LiveFigures {
 
   /** The figures of {@code targetId} on {@code route}; {@link TargetFigures#NONE} without data. */
   TargetFigures target(String route, String targetId);
+
+  /**
+   * The figures of a route over all its targets (the token mix of its requests when a target has
+   * none of its own); {@link TargetFigures#NONE} without data.
+   */
+  default TargetFigures route(String route) {
+    return TargetFigures.NONE;
+  }
 }

@@ -1,6 +1,8 @@
 package dev.switchboard.gateway.routing.strategy;
 
+import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.routing.PlannedTarget;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -17,4 +19,28 @@ public interface RoutingStrategy {
    * @param figures live per-target figures of this replica
    */
   List<PlannedTarget> order(String route, List<PlannedTarget> candidates, LiveFigures figures);
+
+  /**
+   * The attempt order with the figures that decided it, for the {@code x-switchboard-route-reason}
+   * header and the request log. Strategies that read figures, prices or time override this.
+   *
+   * @param policy the route's policy (latency objective, exploration share); may be null
+   * @param now the gateway clock's time (price windows)
+   */
+  default Ordering decide(
+      String route,
+      List<PlannedTarget> candidates,
+      RoutingTable.Policy policy,
+      Instant now,
+      LiveFigures figures) {
+    return new Ordering(order(route, candidates, figures), null);
+  }
+
+  /**
+   * An attempt order and what decided it.
+   *
+   * @param explanation the deciding figures as {@code key=value} pairs separated by {@code ;}, null
+   *     when only the order's rule decided (priority, weight)
+   */
+  record Ordering(List<PlannedTarget> targets, String explanation) {}
 }

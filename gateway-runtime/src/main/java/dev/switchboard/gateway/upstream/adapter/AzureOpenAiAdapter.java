@@ -13,8 +13,22 @@ import java.nio.charset.StandardCharsets;
  */
 public final class AzureOpenAiAdapter extends OpenAiAdapter {
 
+  /**
+   * The Responses API lives on Azure's v1 GA surface, which takes no {@code api-version} and names
+   * the deployment in the body's {@code model} (the request's model is already the deployment).
+   */
+  static final String RESPONSES_PATH = "/openai/v1/responses";
+
+  /** Azure OpenAI serves the Responses API: Responses requests are passed through. */
+  public AzureOpenAiAdapter() {
+    super(true);
+  }
+
   @Override
   public String path(RoutingTable.Provider provider, String model, Operation op) {
+    if (op == Operation.RESPONSES) {
+      return RESPONSES_PATH;
+    }
     return "/openai/deployments/"
         + URLEncoder.encode(model, StandardCharsets.UTF_8).replace("+", "%20")
         + op.path()

@@ -34,6 +34,27 @@ public class OpenAiAdapter implements UpstreamAdapter {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final JsonFactory SYNTAX = new JsonFactory();
 
+  /** Whether the provider serves the Responses API itself (its preset says so). */
+  private final boolean speaksResponses;
+
+  /** An adapter for a chat-completions-only preset: Responses requests are bridged. */
+  public OpenAiAdapter() {
+    this(false);
+  }
+
+  /**
+   * @param speaksResponses the provider serves {@code /responses} (OpenAI, Azure OpenAI), so
+   *     Responses requests are passed through
+   */
+  public OpenAiAdapter(boolean speaksResponses) {
+    this.speaksResponses = speaksResponses;
+  }
+
+  @Override
+  public boolean speaks(Operation op) {
+    return op == Operation.RESPONSES ? speaksResponses : UpstreamAdapter.super.speaks(op);
+  }
+
   @Override
   public String path(RoutingTable.Provider provider, String model, Operation op) {
     return op.path();
@@ -86,7 +107,30 @@ public class OpenAiAdapter implements UpstreamAdapter {
 
   @Override
   public ReplySummary decodeReply(byte[] body, Operation op) throws ReplySummary.BadReply {
+    if (op == Operation.RESPONSES) {
+      return decodeResponse(body);
+    }
     return ReplySummary.scan(body, op);
+  }
+
+  /** The facts of a passed-through Responses API answer (a {@code Response} object). */
+  private static ReplySummary decodeResponse(byte[] body) throws ReplySummary.BadReply {
+    JsonNode response;
+    try {
+      response = JSON.readTree(body);
+    } catch (IOException e) {
+      throw new ReplySummary.BadReply("a body that is not a JSON object");
+    }
+    if (response == null || !response.isObject()) {
+      throw new ReplySummary.BadReply("a body that is not a JSON object");
+    }
+    if (response.path("error").isObject() && !response.has("output")) {
+      throw new ReplySummary.BadReply("an error object");
+    }
+    if (!response.path("output").isArray()) {
+      throw new ReplySummary.BadReply("no 'output' array");
+    }
+    return ResponsesFacts.summary(response);
   }
 
   @Override
@@ -113,7 +157,8 @@ public class OpenAiAdapter implements UpstreamAdapter {
       return new UpstreamFailure(
           FailureKind.BAD_RESPONSE, target.id() + " sent a first stream event that is not JSON");
     }
-    if (first.path("error").isObject()) {
+    // A chat chunk carries an "error" object; a Responses stream an event of type "error".
+    if (first.path("error").isObject() || "error".equals(first.path("type").asText())) {
       return new UpstreamFailure(
           FailureKind.SERVER_ERROR,
           target.id() + " sent an error event before any content",
@@ -157,6 +202,9 @@ public class OpenAiAdapter implements UpstreamAdapter {
 
   @Override
   public StreamDecoder streamDecoder(Operation format, boolean stripUsage) {
+    if (format == Operation.RESPONSES) {
+      return new OpenAiResponsesStreamDecoder(); // Responses streams always carry their usage
+    }
     return new OpenAiStreamDecoder(stripUsage);
   }
 

@@ -14,4 +14,14 @@ public interface StreamDecoder {
    *     decoding the next one
    */
   StreamEventFacts decode(String data, JsonNode firstParsed);
+
+  /**
+   * The stream's end event when the upstream closed the stream without an end marker of its own and
+   * that close is its normal end (Gemini sends no {@code [DONE]}: the close after a candidate with
+   * a finish reason ends the answer); null when the close is a truncation. Called once, when the
+   * upstream closed the stream before any {@link StreamEventFacts.Kind#DONE} event.
+   */
+  default StreamEventFacts atEnd() {
+    return null;
+  }
 }

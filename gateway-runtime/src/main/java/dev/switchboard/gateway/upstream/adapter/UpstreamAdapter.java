@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.upstream.FailureKind;
 import dev.switchboard.gateway.upstream.Operation;
 import dev.switchboard.gateway.upstream.ReplySummary;
 import dev.switchboard.gateway.upstream.UpstreamFailure;
@@ -88,6 +89,18 @@ public interface UpstreamAdapter {
   }
 
   /**
+   * As {@link #replyBody(Buffer, Operation)}, for a translation that depends on the request (an
+   * embeddings answer names the target's model and is encoded as the client asked: floats or
+   * base64).
+   *
+   * @param request the gateway-side request in {@code format}, or null when unknown
+   */
+  default Buffer replyBody(Buffer body, Operation format, PlannedTarget target, ObjectNode request)
+      throws ReplySummary.BadReply {
+    return replyBody(body, format);
+  }
+
+  /**
    * The first choice's text, refusal and tool calls of a chat-completion answer that {@link
    * #decodeReply} accepted: for consumers that re-shape the answer, read on demand from the same
    * bytes (the pass-through never calls it, so forwarding an answer does not pay for it).
@@ -104,6 +117,22 @@ public interface UpstreamAdapter {
 
   /** What an error body of the provider says, or null when it says nothing readable. */
   UpstreamError decodeError(Buffer body);
+
+  /**
+   * The failure an error answer means when its status alone misleads (Gemini answers a wrong key
+   * with 400 {@code API_KEY_INVALID}): {@code byStatus} unless the body says otherwise.
+   */
+  default FailureKind failureKind(int status, Buffer body, FailureKind byStatus) {
+    return byStatus;
+  }
+
+  /**
+   * The retry delay an error body carries in milliseconds (Gemini's {@code RetryInfo.retryDelay} on
+   * a 429), or null; used only when the answer has no {@code Retry-After} header.
+   */
+  default Long retryDelayMs(int status, Buffer body) {
+    return null;
+  }
 
   /** Parses a stream event's data; null when it is not JSON. */
   JsonNode parseEvent(String data);

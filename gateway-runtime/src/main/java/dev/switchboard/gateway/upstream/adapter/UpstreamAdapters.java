@@ -10,8 +10,10 @@ import dev.switchboard.contract.RoutingTable;
 public final class UpstreamAdapters {
 
   private static final UpstreamAdapter OPENAI = new OpenAiAdapter();
+  private static final UpstreamAdapter OPENAI_WITH_RESPONSES = new OpenAiAdapter(true);
   private static final UpstreamAdapter AZURE_OPENAI = new AzureOpenAiAdapter();
   private static final UpstreamAdapter ANTHROPIC = new AnthropicAdapter();
+  private static final UpstreamAdapter GEMINI = new GeminiAdapter();
 
   private UpstreamAdapters() {}
 
@@ -21,6 +23,13 @@ public final class UpstreamAdapters {
     if (kind == ProviderKind.ANTHROPIC) {
       return ANTHROPIC;
     }
-    return kind == ProviderKind.AZURE_OPENAI ? AZURE_OPENAI : OPENAI;
+    if (kind == ProviderKind.AZURE_OPENAI) {
+      return AZURE_OPENAI;
+    }
+    if (kind == ProviderKind.GEMINI) {
+      return GEMINI;
+    }
+    // The preset says whether the provider serves the Responses API itself.
+    return kind.speaksResponses() ? OPENAI_WITH_RESPONSES : OPENAI;
   }
 }

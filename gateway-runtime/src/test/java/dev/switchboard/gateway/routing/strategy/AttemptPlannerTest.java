@@ -96,10 +96,97 @@ class AttemptPlannerTest {
   }
 
   @Test
-  void strategiesWithoutAnImplementationYetOrderByPriority() {
+  void figureStrategiesWithoutFiguresOrPricesOrderByPriorityOutsideExploration() {
     List<PlannedTarget> targets =
         List.of(t("b", 100, 1, "stable"), t("a", 100, 0, "stable"), t("c", 100, 2, "stable"));
-    assertThat(models(planner().plan(route("least-cost", targets, List.of(), 0))))
+    // 0.5: no exploration draw (the default share is 2 %).
+    assertThat(models(planner(0.5).plan(route("least-cost", targets, List.of(), 0))))
         .containsExactly("a", "b", "c");
+    assertThat(planner(0.5).decide(route("least-latency", targets, List.of(), 0)).reason())
+        .isEqualTo(
+            "strategy=least-latency;by=policy;chose=p/a,ttft_p95_ms=none;no-figures=priority;"
+                + "next=p/b,ttft_p95_ms=none");
+  }
+
+  @Test
+  void scheduleWindowsSwitchTheStrategyAtTheirBoundariesOnTheGatewayClock() {
+    // Weekdays 22:00-06:00 Berlin: weighted; otherwise priority. The priority order differs from
+    // the weighted draw, so the chain shows which strategy ran.
+    RoutingTable.Policy policy =
+        new RoutingTable.Policy(
+            "pol",
+            "priority",
+            null,
+            List.of(
+                new RoutingTable.ScheduleWindow(
+                    "off-peak",
+                    List.of("Mon", "Tue", "Wed", "Thu", "Fri"),
+                    "22:00",
+                    "06:00",
+                    "Europe/Berlin",
+                    "weighted")),
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null);
+    RoutingTable.Route r =
+        new RoutingTable.Route("r", "r", List.of(), "pol", 1, List.of(), List.of(), null);
+    ResolvedRoute route =
+        new ResolvedRoute(
+            r,
+            policy,
+            List.of(t("a", 50, 0, "stable"), t("b", 50, 1, "stable")),
+            List.of(),
+            "route");
+    long[] now = {java.time.Instant.parse("2030-01-07T20:59:00Z").toEpochMilli()}; // Mon 21:59
+    // 0.9 draws b first in a weighted order of two equal weights.
+    AttemptPlanner planner = new AttemptPlanner(() -> 0.9, LiveFigures.NONE, () -> now[0]);
+    AttemptPlanner.RoutePlan before = planner.decide(route);
+    assertThat(models(before.chain())).containsExactly("a", "b");
+    assertThat(before.reason()).isEqualTo("strategy=priority;by=policy");
+    now[0] = java.time.Instant.parse("2030-01-07T21:00:00Z").toEpochMilli(); // Mon 22:00
+    AttemptPlanner.RoutePlan inside = planner.decide(route);
+    assertThat(models(inside.chain())).containsExactly("b", "a");
+    assertThat(inside.reason()).isEqualTo("strategy=weighted;by=window:off-peak");
+    now[0] = java.time.Instant.parse("2030-01-08T05:00:00Z").toEpochMilli(); // Tue 06:00
+    assertThat(planner.decide(route).reason()).isEqualTo("strategy=priority;by=policy");
+    // Saturday night is not in the window (Friday's night runs into Saturday morning only).
+    now[0] = java.time.Instant.parse("2030-01-12T22:00:00Z").toEpochMilli(); // Sat 23:00
+    assertThat(planner.decide(route).reason()).isEqualTo("strategy=priority;by=policy");
+  }
+
+  @Test
+  void aRequestsOwnStrategyWinsOverTheSchedule() {
+    RoutingTable.Policy policy =
+        new RoutingTable.Policy(
+            "pol",
+            "priority",
+            null,
+            List.of(
+                new RoutingTable.ScheduleWindow(
+                    "always", null, "00:00", "24:00", "UTC", "weighted")),
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null);
+    RoutingTable.Route r =
+        new RoutingTable.Route("r", "r", List.of(), "pol", 1, List.of(), List.of(), null);
+    ResolvedRoute route =
+        new ResolvedRoute(
+            r,
+            policy,
+            List.of(t("a", 50, 0, "stable"), t("b", 50, 1, "stable")),
+            List.of(),
+            "rule:0",
+            dev.switchboard.contract.Strategy.LEAST_LATENCY,
+            "rule:0");
+    AttemptPlanner planner = new AttemptPlanner(() -> 0.9, LiveFigures.NONE, () -> 0L);
+    assertThat(planner.decide(route).reason()).startsWith("strategy=least-latency;by=rule:0;");
   }
 }

@@ -1,0 +1,74 @@
+package dev.switchboard.gateway;
+
+import java.nio.file.Path;
+
+/**
+ * How a gateway knows its consumers and where it counts their limits.
+ *
+ * @param consumersFile the consumer table (file mode; in Kubernetes mode the Secret {@code
+ *     switchboard-consumer-keys} is watched instead); null: none
+ * @param requireKeys require a consumer key on every API request even while no Consumer exists
+ * @param stateStore {@code redis://host:port[/db]} or {@code rediss://…} (TLS); null: count per
+ *     replica. Never logged, since it may carry a password.
+ * @param stateStorePassword the store's password (from a Secret through the environment); null:
+ *     none or the one in the URI
+ * @param stateStoreCaFile a PEM CA bundle to trust for {@code rediss://}; null: the JVM's trust
+ *     store
+ * @param stateStorePrefix put in front of every key (gateways of several namespaces may share one
+ *     Redis)
+ */
+public record ConsumerOptions(
+    Path consumersFile,
+    boolean requireKeys,
+    String stateStore,
+    String stateStorePassword,
+    String stateStoreCaFile,
+    String stateStorePrefix) {
+
+  /** No consumers file, keys required only once a Consumer exists, no shared store. */
+  public static ConsumerOptions defaults() {
+    return new ConsumerOptions(null, false, null, null, null, "switchboard:");
+  }
+
+  public ConsumerOptions withConsumersFile(Path value) {
+    return new ConsumerOptions(
+        value, requireKeys, stateStore, stateStorePassword, stateStoreCaFile, stateStorePrefix);
+  }
+
+  public ConsumerOptions withRequireKeys(boolean value) {
+    return new ConsumerOptions(
+        consumersFile, value, stateStore, stateStorePassword, stateStoreCaFile, stateStorePrefix);
+  }
+
+  public ConsumerOptions withStateStore(String value) {
+    return new ConsumerOptions(
+        consumersFile, requireKeys, value, stateStorePassword, stateStoreCaFile, stateStorePrefix);
+  }
+
+  public ConsumerOptions withStateStorePassword(String value) {
+    return new ConsumerOptions(
+        consumersFile, requireKeys, stateStore, value, stateStoreCaFile, stateStorePrefix);
+  }
+
+  public ConsumerOptions withStateStoreCaFile(String value) {
+    return new ConsumerOptions(
+        consumersFile, requireKeys, stateStore, stateStorePassword, value, stateStorePrefix);
+  }
+
+  public ConsumerOptions withStateStorePrefix(String value) {
+    return new ConsumerOptions(
+        consumersFile, requireKeys, stateStore, stateStorePassword, stateStoreCaFile, value);
+  }
+
+  /** Never shows the store's address or password. */
+  @Override
+  public String toString() {
+    return "ConsumerOptions[consumersFile="
+        + consumersFile
+        + ", requireKeys="
+        + requireKeys
+        + ", stateStore="
+        + (stateStore == null ? "none" : "(set)")
+        + "]";
+  }
+}

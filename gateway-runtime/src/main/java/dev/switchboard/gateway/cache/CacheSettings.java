@@ -1,0 +1,54 @@
+package dev.switchboard.gateway.cache;
+
+import dev.switchboard.contract.RoutingTable;
+
+/**
+ * A route policy's {@code cache} block with the API's defaults filled in (exact: 10 min, 10,000
+ * entries; semantic: threshold 0.95, 1 h, 50,000 entries, builtin all-MiniLM-L6-v2, last user
+ * message; {@code maxTemperature} 0.3).
+ *
+ * @param conversation whether the semantic cache embeds the whole conversation ({@code messages:
+ *     conversation}) instead of the last user message
+ */
+public record CacheSettings(
+    boolean exact,
+    long exactTtlMs,
+    int exactMaxEntries,
+    boolean semantic,
+    double threshold,
+    long semanticTtlMs,
+    int semanticMaxEntries,
+    String embedder,
+    double maxTemperature,
+    boolean conversation,
+    boolean shared) {
+
+  public static final double DEFAULT_THRESHOLD = 0.95;
+  public static final double DEFAULT_MAX_TEMPERATURE = 0.3;
+  public static final String BUILTIN_MINILM = "builtin:all-minilm-l6-v2";
+
+  /** The settings of {@code cache}, or null when neither cache is enabled. */
+  public static CacheSettings of(RoutingTable.Cache cache) {
+    if (cache == null
+        || !(Boolean.TRUE.equals(cache.exactEnabled())
+            || Boolean.TRUE.equals(cache.semanticEnabled()))) {
+      return null;
+    }
+    return new CacheSettings(
+        Boolean.TRUE.equals(cache.exactEnabled()),
+        or(cache.exactTtlMs(), 600_000L),
+        or(cache.exactMaxEntries(), 10_000),
+        Boolean.TRUE.equals(cache.semanticEnabled()),
+        or(cache.semanticSimilarityThreshold(), DEFAULT_THRESHOLD),
+        or(cache.semanticTtlMs(), 3_600_000L),
+        or(cache.semanticMaxEntries(), 50_000),
+        cache.semanticEmbedder() == null ? BUILTIN_MINILM : cache.semanticEmbedder(),
+        or(cache.maxTemperature(), DEFAULT_MAX_TEMPERATURE),
+        "conversation".equals(cache.semanticMessages()),
+        Boolean.TRUE.equals(cache.shared()));
+  }
+
+  private static <T> T or(T value, T fallback) {
+    return value == null ? fallback : value;
+  }
+}

@@ -1,0 +1,358 @@
+package dev.switchboard.gateway.cache;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The cheap lexical checks a semantic match must pass on top of its similarity, because embeddings
+ * put opposites close together ("enable 2FA" and "disable 2FA" score above 0.8, "$500" and "$5,000"
+ * higher still). A cached text may answer a new one only when both carry the same negations, no
+ * antonym is swapped, the same numbers appear in the same order, the same names (capitalised words,
+ * acronyms, words with digits) appear in the same order, and the one is not merely the other's
+ * words reordered ("USD to EUR" against "EUR to USD"). Any doubt is a miss: a miss costs one
+ * upstream call, a false hit serves a wrong answer.
+ */
+public final class LexicalGuard {
+
+  private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}]+(?:['’.,][\\p{L}\\p{N}]+)*");
+  private static final Pattern NUMBER = Pattern.compile("\\d+(?:[.,]\\d+)*");
+
+  private static final Set<String> NEGATIONS =
+      Set.of(
+          "not",
+          "no",
+          "never",
+          "none",
+          "nothing",
+          "nobody",
+          "nowhere",
+          "neither",
+          "nor",
+          "without",
+          "cannot",
+          "cant",
+          "dont",
+          "doesnt",
+          "didnt",
+          "isnt",
+          "arent",
+          "wasnt",
+          "werent",
+          "wont",
+          "wouldnt",
+          "shouldnt",
+          "couldnt",
+          "hasnt",
+          "havent",
+          "hadnt",
+          "mustnt",
+          "neednt",
+          "aint");
+
+  /** Opposites (stems): a text with one and not the other never answers the reverse. */
+  private static final String[][] ANTONYMS = {
+    {"enabl", "disabl"},
+    {"allow", "deny"},
+    {"allow", "block"},
+    {"allow", "forbid"},
+    {"add", "remov"},
+    {"add", "delet"},
+    {"creat", "delet"},
+    {"increas", "decreas"},
+    {"increas", "reduc"},
+    {"rais", "lower"},
+    {"start", "stop"},
+    {"open", "clos"},
+    {"lock", "unlock"},
+    {"encrypt", "decrypt"},
+    {"includ", "exclud"},
+    {"befor", "after"},
+    {"abov", "below"},
+    {"more", "less"},
+    {"more", "fewer"},
+    {"maximum", "minimum"},
+    {"max", "min"},
+    {"buy", "sell"},
+    {"import", "export"},
+    {"upload", "download"},
+    {"instal", "uninstal"},
+    {"subscrib", "unsubscrib"},
+    {"accept", "reject"},
+    {"approv", "reject"},
+    {"true", "fals"},
+    {"win", "los"},
+    {"positiv", "negativ"},
+    {"hot", "cold"},
+    {"high", "low"},
+    {"fast", "slow"},
+    {"first", "last"},
+    {"best", "worst"},
+    {"cheap", "expensiv"},
+    {"larg", "small"},
+    {"big", "small"},
+    {"long", "short"},
+    {"on", "off"},
+    {"in", "out"},
+    {"up", "down"},
+    {"connect", "disconnect"},
+    {"mount", "unmount"},
+    {"follow", "unfollow"},
+    {"block", "unblock"},
+    {"hid", "show"},
+    {"show", "hide"},
+    {"pars", "serializ"},
+    {"encod", "decod"},
+    {"compress", "decompress"},
+    {"zip", "unzip"},
+    {"push", "pull"},
+    {"send", "receiv"},
+    {"borrow", "lend"},
+    {"gain", "los"},
+    {"profit", "loss"},
+    {"inbound", "outbound"},
+    {"ingress", "egress"},
+    {"upgrad", "downgrad"},
+    {"earli", "late"},
+    {"earliest", "latest"},
+    {"old", "new"},
+    {"oldest", "newest"},
+    {"light", "dark"},
+    {"left", "right"},
+    {"north", "south"},
+    {"east", "west"},
+    {"asc", "desc"},
+    {"ascend", "descend"},
+    {"min", "max"},
+    {"safe", "unsaf"},
+    {"legal", "illegal"},
+    {"valid", "invalid"},
+    {"like", "dislik"},
+    {"agre", "disagre"},
+    {"appear", "disappear"},
+    {"pass", "fail"},
+    {"succe", "fail"},
+    {"success", "failur"},
+    {"mut", "unmut"},
+    {"pin", "unpin"},
+    {"archiv", "unarchiv"},
+    {"freez", "unfreez"},
+    {"activ", "deactiv"},
+    {"regist", "deregist"},
+    {"link", "unlink"},
+    {"ban", "unban"},
+    {"sign", "resign"},
+    {"login", "logout"},
+    {"log in", "log out"},
+    {"sign in", "sign out"},
+    {"check in", "check out"}
+  };
+
+  private static final Map<String, String> NUMBER_WORDS = new HashMap<>();
+
+  static {
+    String[] small = {
+      "zero",
+      "one",
+      "two",
+      "three",
+      "four",
+      "five",
+      "six",
+      "seven",
+      "eight",
+      "nine",
+      "ten",
+      "eleven",
+      "twelve",
+      "thirteen",
+      "fourteen",
+      "fifteen",
+      "sixteen",
+      "seventeen",
+      "eighteen",
+      "nineteen",
+      "twenty"
+    };
+    for (int i = 0; i < small.length; i++) {
+      NUMBER_WORDS.put(small[i], Integer.toString(i));
+    }
+    String[] tens = {"thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"};
+    for (int i = 0; i < tens.length; i++) {
+      NUMBER_WORDS.put(tens[i], Integer.toString(30 + 10 * i));
+    }
+    NUMBER_WORDS.put("hundred", "100");
+    NUMBER_WORDS.put("thousand", "1000");
+    NUMBER_WORDS.put("million", "1000000");
+    NUMBER_WORDS.put("billion", "1000000000");
+    NUMBER_WORDS.put("half", "0.5");
+    NUMBER_WORDS.put("dozen", "12");
+  }
+
+  private LexicalGuard() {}
+
+  /** What the guard reads from one text; computed once per stored entry and per request. */
+  public record Profile(
+      int negations,
+      Set<String> stems,
+      String joined,
+      List<String> numbers,
+      List<String> names,
+      List<String> sortedWords,
+      List<String> words) {}
+
+  /** The profile of {@code text}. */
+  public static Profile profile(String text) {
+    List<String> words = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    List<String> numbers = new ArrayList<>();
+    Set<String> stems = new HashSet<>();
+    int negations = 0;
+    boolean sentenceStart = true;
+    Matcher m = WORD.matcher(text);
+    int last = 0;
+    while (m.find()) {
+      String between = text.substring(last, m.start());
+      if (between.contains(".")
+          || between.contains("?")
+          || between.contains("!")
+          || between.contains("\n")) {
+        sentenceStart = true;
+      }
+      last = m.end();
+      String raw = m.group();
+      String lower = raw.toLowerCase(Locale.ROOT).replace("’", "'");
+      String plain = lower.replace("'", "");
+      if (NUMBER.matcher(raw).matches()) {
+        numbers.add(normaliseNumber(raw));
+      } else if (NUMBER_WORDS.containsKey(plain)) {
+        numbers.add(NUMBER_WORDS.get(plain));
+      } else if (raw.chars().anyMatch(Character::isDigit)) {
+        names.add(stripPossessive(lower)); // gpt-4o, s3, iphone15: names with digits
+        numbers.add(raw.replaceAll("\\D+", " ").trim());
+      }
+      if (NEGATIONS.contains(plain) || plain.endsWith("nt") && lower.endsWith("n't")) {
+        negations++;
+      }
+      boolean capitalised = Character.isUpperCase(raw.codePointAt(0));
+      boolean acronym =
+          raw.length() > 1
+              && raw.equals(raw.toUpperCase(Locale.ROOT))
+              && raw.chars().anyMatch(Character::isLetter);
+      boolean innerCapital = raw.chars().skip(1).anyMatch(Character::isUpperCase);
+      if (acronym || innerCapital || capitalised && !sentenceStart && !"I".equals(raw)) {
+        names.add(stripPossessive(lower));
+      }
+      sentenceStart = false;
+      words.add(plain);
+      stems.add(stem(plain));
+    }
+    List<String> sorted = new ArrayList<>(words);
+    sorted.sort(null);
+    return new Profile(
+        negations,
+        stems,
+        " " + String.join(" ", words) + " ",
+        numbers,
+        dedupe(names),
+        sorted,
+        words);
+  }
+
+  /** Whether a stored text ({@code cached}) may answer {@code query}. */
+  public static boolean compatible(Profile query, Profile cached) {
+    if (query.negations() != cached.negations()) {
+      return false;
+    }
+    if (!query.numbers().equals(cached.numbers())) {
+      return false;
+    }
+    if (!sameNames(query, cached)) {
+      return false;
+    }
+    for (String[] pair : ANTONYMS) {
+      if (swapped(query, cached, pair[0], pair[1])) {
+        return false;
+      }
+    }
+    // The same words in another order ("dog bites man"): the embedding cannot tell, neither can we.
+    return !(query.sortedWords().equals(cached.sortedWords())
+        && !query.words().equals(cached.words()));
+  }
+
+  private static boolean sameNames(Profile a, Profile b) {
+    // A name one side writes in lower case ("gmail") still counts: names must appear on both
+    // sides, and those both capitalise must come in the same order.
+    for (String name : a.names()) {
+      if (!b.joined().contains(" " + name + " ") && !b.names().contains(name)) {
+        return false;
+      }
+    }
+    for (String name : b.names()) {
+      if (!a.joined().contains(" " + name + " ") && !a.names().contains(name)) {
+        return false;
+      }
+    }
+    List<String> common = new ArrayList<>(a.names());
+    common.retainAll(b.names());
+    List<String> other = new ArrayList<>(b.names());
+    other.retainAll(a.names());
+    return common.equals(other);
+  }
+
+  private static boolean swapped(Profile a, Profile b, String x, String y) {
+    boolean ax = has(a, x);
+    boolean ay = has(a, y);
+    boolean bx = has(b, x);
+    boolean by = has(b, y);
+    return ax && !ay && by && !bx || ay && !ax && bx && !by;
+  }
+
+  private static boolean has(Profile p, String stem) {
+    return stem.indexOf(' ') >= 0
+        ? p.joined().contains(" " + stem + " ")
+        : p.stems().contains(stem);
+  }
+
+  /** A crude English stem: enough to match enable/enabled/enabling and their opposites. */
+  static String stem(String word) {
+    String w = word;
+    for (String suffix : new String[] {"ing", "ed", "es", "e", "s"}) {
+      if (w.length() > suffix.length() + 2 && w.endsWith(suffix)) {
+        w = w.substring(0, w.length() - suffix.length());
+        break;
+      }
+    }
+    return w;
+  }
+
+  private static String normaliseNumber(String raw) {
+    // 5,000 and 5000 are one number; 3.50 and 3.5 too. A lone comma group (1,5) reads as 15,
+    // which is still unlike 5 or 500.
+    String n = raw.replace(",", "");
+    if (n.contains(".")) {
+      n = n.replaceAll("0+$", "").replaceAll("\\.$", "");
+    }
+    return n;
+  }
+
+  private static String stripPossessive(String word) {
+    return word.endsWith("'s") ? word.substring(0, word.length() - 2) : word;
+  }
+
+  private static List<String> dedupe(List<String> names) {
+    List<String> out = new ArrayList<>();
+    for (String n : names) {
+      if (!out.contains(n)) {
+        out.add(n);
+      }
+    }
+    return out;
+  }
+}

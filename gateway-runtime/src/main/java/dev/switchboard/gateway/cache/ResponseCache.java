@@ -1,0 +1,148 @@
+package dev.switchboard.gateway.cache;
+
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.switchboard.gateway.time.GatewayClock;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The gateway's response caches: per route an exact store and a semantic index, built from the
+ * route policy's {@link CacheSettings} (rebuilt empty when the settings change), the embedder and
+ * the bounded worker pool it runs on (never the event loop), the model version each target last
+ * served (an entry from an older version no longer answers), and the figures ({@link CacheStats}).
+ */
+public final class ResponseCache {
+
+  /** Heap all cached answers may hold together, gateway-wide. */
+  public static final long DEFAULT_MAX_BYTES = 256L * 1024 * 1024;
+
+  /** Embeddings waiting for a worker; beyond this a request skips the semantic cache (a miss). */
+  static final int EMBED_QUEUE = 256;
+
+  /** One route's caches. */
+  public record RouteCache(CacheSettings settings, ExactStore exact, SemanticIndex semantic) {}
+
+  private final GatewayClock clock;
+  private final Embedder embedder;
+  private final ExecutorService embedding;
+  private final Map<String, RouteCache> routes = new ConcurrentHashMap<>();
+  private final Map<String, String> servedVersions = new ConcurrentHashMap<>();
+  private final AtomicLong bytes = new AtomicLong();
+  private final long maxBytes;
+  private final CacheStats stats = new CacheStats();
+
+  /**
+   * @param embedder the builtin embedder (null: no semantic cache on this gateway)
+   * @param embeddingThreads workers that embed (and search) off the event loop
+   */
+  public ResponseCache(GatewayClock clock, Embedder embedder, int embeddingThreads, long maxBytes) {
+    this.clock = clock;
+    this.embedder = embedder;
+    this.maxBytes = maxBytes;
+    AtomicInteger n = new AtomicInteger();
+    this.embedding =
+        new ThreadPoolExecutor(
+            embeddingThreads,
+            embeddingThreads,
+            60,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(EMBED_QUEUE),
+            r -> {
+              Thread t = new Thread(r, "switchboard-cache-embed-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            },
+            new ThreadPoolExecutor.AbortPolicy());
+  }
+
+  /** A gateway's cache with the builtin all-MiniLM-L6-v2 embedder on half the cores. */
+  public static ResponseCache withBuiltinEmbedder(GatewayClock clock) {
+    int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+    return new ResponseCache(clock, new MiniLmEmbedder(), threads, DEFAULT_MAX_BYTES);
+  }
+
+  /** The caches of {@code route} under {@code settings}; new (empty) when the settings changed. */
+  public RouteCache route(String route, CacheSettings settings) {
+    RouteCache current = routes.get(route);
+    if (current != null && current.settings().equals(settings)) {
+      return current;
+    }
+    return routes.compute(
+        route,
+        (name, existing) -> {
+          if (existing != null && existing.settings().equals(settings)) {
+            return existing;
+          }
+          if (existing != null && existing.exact() instanceof LocalExactStore local) {
+            local.close();
+          }
+          Ticker ticker = clock::nanoTime;
+          ExactStore exact =
+              settings.exact()
+                  ? new LocalExactStore(
+                      settings.exactMaxEntries(), settings.exactTtlMs(), ticker, bytes, maxBytes)
+                  : null;
+          SemanticIndex semantic =
+              settings.semantic() && embedder != null
+                  ? new SemanticIndex(
+                      embedder.dimensions(),
+                      settings.semanticMaxEntries(),
+                      settings.semanticTtlMs())
+                  : null;
+          return new RouteCache(settings, exact, semantic);
+        });
+  }
+
+  /**
+   * The embedder for a policy's {@code embedder} setting, or null when this gateway cannot embed
+   * with it (an embeddings route of a provider is not supported yet: see docs/CACHING.md).
+   */
+  public Embedder embedder(CacheSettings settings) {
+    return CacheSettings.BUILTIN_MINILM.equals(settings.embedder()) ? embedder : null;
+  }
+
+  /** The bounded pool embeddings and searches run on. */
+  public ExecutorService embedding() {
+    return embedding;
+  }
+
+  public GatewayClock clock() {
+    return clock;
+  }
+
+  /** Notes the model version {@code targetId} answered with. */
+  public void served(String targetId, String version) {
+    if (version != null) {
+      servedVersions.put(targetId, version);
+    }
+  }
+
+  /**
+   * Whether {@code answer} was produced by the version its target serves now: after the provider
+   * moved an alias to a new version, the old version's answers stop being served.
+   */
+  public boolean current(CachedAnswer answer) {
+    String now = servedVersions.get(answer.targetId());
+    return answer.servedVersion() == null || now == null || now.equals(answer.servedVersion());
+  }
+
+  /** Bytes all cached answers hold now. */
+  public long bytes() {
+    return bytes.get();
+  }
+
+  public CacheStats stats() {
+    return stats;
+  }
+
+  /** Stops the embedding workers (gateway shutdown). */
+  public void close() {
+    embedding.shutdownNow();
+  }
+}

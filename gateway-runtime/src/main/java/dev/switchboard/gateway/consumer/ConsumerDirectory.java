@@ -1,0 +1,111 @@
+package dev.switchboard.gateway.consumer;
+
+import dev.switchboard.contract.ConsumerTable;
+import java.security.MessageDigest;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Which key belongs to which consumer, as hashes only. A presented key is hashed (SHA-256) and
+ * found by the first 8 bytes of its digest; the whole digest is then compared with {@link
+ * MessageDigest#isEqual}, which takes the same time however many bytes match. The map lookup only
+ * ever sees a digest of what the caller sent, never a stored key, so its timing tells an attacker
+ * nothing about valid keys. Immutable; a new table builds a new directory.
+ */
+public final class ConsumerDirectory {
+
+  private static final ConsumerDirectory OPEN = new ConsumerDirectory(Map.of(), false, 0, Set.of());
+
+  private record Entry(byte[] digest, ConsumerPolicy consumer) {}
+
+  private final Map<Long, List<Entry>> byPrefix;
+  private final boolean required;
+  private final int consumers;
+  private final Set<String> labelKeys;
+
+  private ConsumerDirectory(
+      Map<Long, List<Entry>> byPrefix, boolean required, int consumers, Set<String> labelKeys) {
+    this.byPrefix = byPrefix;
+    this.required = required;
+    this.consumers = consumers;
+    this.labelKeys = labelKeys;
+  }
+
+  /** No consumer and no key required: the gateway's open default. */
+  public static ConsumerDirectory open() {
+    return OPEN;
+  }
+
+  /**
+   * The directory of a table.
+   *
+   * @param forceRequired require keys even when the table has no consumer (the gateway flag)
+   */
+  public static ConsumerDirectory of(ConsumerTable table, boolean forceRequired) {
+    Map<Long, List<Entry>> byPrefix = new HashMap<>();
+    HexFormat hex = HexFormat.of();
+    Set<String> labelKeys = new TreeSet<>();
+    for (ConsumerTable.Consumer c : table.consumers()) {
+      labelKeys.addAll(c.labels().keySet());
+      ConsumerPolicy policy = new ConsumerPolicy(c);
+      for (String hash : c.keySha256()) {
+        byte[] digest = hex.parseHex(hash);
+        byPrefix
+            .computeIfAbsent(prefix(digest), k -> new java.util.ArrayList<>(1))
+            .add(new Entry(digest, policy));
+      }
+    }
+    Map<Long, List<Entry>> frozen = new HashMap<>();
+    byPrefix.forEach((k, v) -> frozen.put(k, List.copyOf(v)));
+    return new ConsumerDirectory(
+        Map.copyOf(frozen),
+        forceRequired || !table.consumers().isEmpty(),
+        table.consumers().size(),
+        Set.copyOf(labelKeys));
+  }
+
+  /** The label keys of all consumers (the metric tags). */
+  public Set<String> labelKeys() {
+    return labelKeys;
+  }
+
+  /** Whether every API request must present a consumer key. */
+  public boolean required() {
+    return required;
+  }
+
+  /** How many consumers the table holds. */
+  public int size() {
+    return consumers;
+  }
+
+  /** The consumer whose key has this SHA-256 digest, or null. */
+  public ConsumerPolicy lookup(byte[] digest) {
+    if (digest == null || digest.length != 32) {
+      return null;
+    }
+    List<Entry> candidates = byPrefix.get(prefix(digest));
+    if (candidates == null) {
+      return null;
+    }
+    ConsumerPolicy found = null;
+    for (Entry e : candidates) {
+      if (MessageDigest.isEqual(e.digest(), digest)) {
+        found = e.consumer();
+      }
+    }
+    return found;
+  }
+
+  private static long prefix(byte[] digest) {
+    long p = 0;
+    for (int i = 0; i < 8; i++) {
+      p = (p << 8) | (digest[i] & 0xff);
+    }
+    return p;
+  }
+}

@@ -1,0 +1,110 @@
+package dev.switchboard.gateway.consumer;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Per-consumer metrics, tagged with the consumer's name and its labels ({@code label_<key>}).
+ * Prometheus wants one tag set per metric name, so every series carries the union of the label keys
+ * of the current consumers (empty where a consumer has no such label); when that union changes the
+ * series are registered afresh. Never a key, not even a hash of one.
+ *
+ * <pre>
+ * switchboard_consumer_requests_total{consumer, outcome, label_*}
+ *     outcome: admitted | forbidden | rate_limited | budget_exhausted | store_unavailable
+ * switchboard_consumer_spend_usd_total{consumer, label_*}   real cost of settled requests
+ * switchboard_consumer_tokens_total{consumer, label_*}
+ * switchboard_consumer_unauthenticated_total{reason}       reason: missing | unknown
+ * </pre>
+ */
+public final class ConsumerMetrics {
+
+  private final MeterRegistry registry;
+  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+  private final List<Meter> registered = new ArrayList<>();
+  private volatile List<String> labelKeys = List.of();
+
+  public ConsumerMetrics(MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  /** Follows a new directory: re-registers the series when the union of label keys changed. */
+  public synchronized void labelKeys(Set<String> keys) {
+    List<String> sorted = List.copyOf(new TreeSet<>(keys));
+    if (sorted.equals(labelKeys)) {
+      return;
+    }
+    registered.forEach(registry::remove);
+    registered.clear();
+    counters.clear();
+    labelKeys = sorted;
+  }
+
+  public void request(ConsumerPolicy consumer, String outcome) {
+    counter("switchboard_consumer_requests", consumer, outcome).increment();
+  }
+
+  public void spend(ConsumerPolicy consumer, double usd, long tokens) {
+    if (usd > 0) {
+      counter("switchboard_consumer_spend_usd", consumer, null).increment(usd);
+    }
+    if (tokens > 0) {
+      counter("switchboard_consumer_tokens", consumer, null).increment(tokens);
+    }
+  }
+
+  public void unauthenticated(String reason) {
+    counters
+        .computeIfAbsent(
+            "unauth|" + reason,
+            k ->
+                remember(
+                    Counter.builder("switchboard_consumer_unauthenticated")
+                        .description("API requests refused for a missing or unknown consumer key")
+                        .tag("reason", reason)
+                        .register(registry)))
+        .increment();
+  }
+
+  private Counter counter(String name, ConsumerPolicy consumer, String outcome) {
+    String key = name + "|" + consumer.name() + "|" + outcome;
+    Counter c = counters.get(key);
+    if (c != null) {
+      return c;
+    }
+    synchronized (this) {
+      return counters.computeIfAbsent(
+          key,
+          k -> {
+            List<Tag> tags = new ArrayList<>();
+            tags.add(Tag.of("consumer", consumer.name()));
+            if (outcome != null) {
+              tags.add(Tag.of("outcome", outcome));
+            }
+            for (String label : labelKeys) {
+              tags.add(Tag.of(tagName(label), consumer.labels().getOrDefault(label, "")));
+            }
+            return remember(Counter.builder(name).tags(tags).register(registry));
+          });
+    }
+  }
+
+  private synchronized Counter remember(Counter c) {
+    registered.add(c);
+    return c;
+  }
+
+  /** {@code costCenter} becomes {@code label_costcenter}: Prometheus label names are [a-z0-9_]. */
+  static String tagName(String label) {
+    return "label_" + label.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+  }
+}

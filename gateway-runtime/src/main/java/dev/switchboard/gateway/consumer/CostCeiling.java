@@ -1,0 +1,80 @@
+package dev.switchboard.gateway.consumer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.routing.ResolvedRoute;
+import dev.switchboard.gateway.state.Spend;
+import dev.switchboard.gateway.upstream.Operation;
+
+/**
+ * The most a request can cost before it is sent, so that a budget is never overshot: an upper
+ * estimate of the prompt (one token per 3 body bytes, capped by the model's context window) at the
+ * input price, plus the most output it may get ({@code max_completion_tokens} or {@code max_tokens}
+ * times {@code n}; without them what the context window leaves, or {@value #DEFAULT_OUTPUT_CAP}) at
+ * the output price — on the most expensive target the request may be routed to.
+ */
+public final class CostCeiling {
+
+  /** Output tokens reserved when neither the request nor the model says how many may come. */
+  public static final long DEFAULT_OUTPUT_CAP = 16_384;
+
+  private CostCeiling() {}
+
+  /** The ceiling in nano-USD (0 when no candidate has a USD price). */
+  public static long nanoUsd(ResolvedRoute route, ObjectNode body, long bodyBytes, Operation op) {
+    long prompt = bodyBytes / 3 + 1;
+    long requested = requestedOutput(body);
+    double most = 0;
+    for (PlannedTarget t : route.candidates()) {
+      most = Math.max(most, ceilingUsd(t, prompt, requested, op));
+    }
+    for (PlannedTarget t : route.canaryCandidates()) {
+      most = Math.max(most, ceilingUsd(t, prompt, requested, op));
+    }
+    return Spend.toNanos(most);
+  }
+
+  private static long requestedOutput(ObjectNode body) {
+    if (body == null) {
+      return -1;
+    }
+    long max = -1;
+    for (String field : new String[] {"max_completion_tokens", "max_tokens", "max_output_tokens"}) {
+      JsonNode v = body.get(field);
+      if (v != null && v.canConvertToLong() && v.asLong() > 0) {
+        max = v.asLong();
+        break;
+      }
+    }
+    JsonNode n = body.get("n");
+    long choices = n != null && n.canConvertToLong() && n.asLong() > 1 ? n.asLong() : 1;
+    return max < 0 ? -choices : max * choices; // negative: unknown per choice, |value| choices
+  }
+
+  private static double ceilingUsd(PlannedTarget t, long prompt, long requested, Operation op) {
+    RoutingTable.Model model = t.provider().model(t.target().model()).orElse(null);
+    if (model == null || model.pricing() == null) {
+      return 0;
+    }
+    RoutingTable.Pricing p = model.pricing();
+    if (p.currency() != null && !"USD".equalsIgnoreCase(p.currency())) {
+      return 0;
+    }
+    long window = model.contextWindow() == null ? 0 : model.contextWindow();
+    long in = window > 0 ? Math.min(prompt, window) : prompt;
+    long out;
+    if (op == Operation.EMBEDDINGS) {
+      out = 0;
+    } else if (requested > 0) {
+      out = requested;
+    } else {
+      long perChoice = window > in ? window - in : DEFAULT_OUTPUT_CAP;
+      out = perChoice * -requested;
+    }
+    double inPrice = p.inputPerMillionTokens() == null ? 0 : p.inputPerMillionTokens();
+    double outPrice = p.outputPerMillionTokens() == null ? 0 : p.outputPerMillionTokens();
+    return (in * inPrice + out * outPrice) / 1_000_000.0;
+  }
+}

@@ -1,0 +1,291 @@
+package dev.switchboard.gateway.frontdoor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Set;
+
+/**
+ * Translates a Responses API request into the internal chat-completions form, for targets that only
+ * speak chat completions: {@code instructions} and {@code input} (text, images, {@code
+ * function_call} and {@code function_call_output} items) become {@code messages}; function tools,
+ * {@code tool_choice}, {@code text.format} (json_schema, json_object), {@code reasoning.effort},
+ * {@code max_output_tokens}, sampling and streaming (with usage) carry over. What chat completions
+ * cannot express is {@link #problem named} instead, so the request is kept to targets that speak
+ * the Responses API.
+ */
+final class ResponsesBridge {
+
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  /** Tool types chat completions can carry; every other one is a hosted (built-in) tool. */
+  private static final Set<String> BRIDGED_TOOLS = Set.of("function");
+
+  /** Input item types the bridge translates ("reasoning" items are dropped: chat has none). */
+  private static final Set<String> BRIDGED_ITEMS =
+      Set.of("message", "function_call", "function_call_output", "reasoning");
+
+  private ResponsesBridge() {}
+
+  /** Why a problem: what cannot be bridged, and the request field it is in. */
+  record Problem(String message, String param) {}
+
+  /**
+   * Why {@code request} cannot be served through chat completions, or null when it can. Storage and
+   * follow-ups need the provider that keeps responses; hosted tools, file inputs, item references,
+   * prompts and background mode have no chat-completions equivalent.
+   */
+  static Problem problem(ObjectNode request) {
+    if (textValue(request.get("previous_response_id")) != null) {
+      return new Problem(
+          "'previous_response_id' needs the provider that stored the previous response.",
+          "previous_response_id");
+    }
+    if (request.path("store").asBoolean(false)) {
+      return new Problem(
+          "'store': true needs a target that stores responses (OpenAI or Azure OpenAI); the"
+              + " targets of this model only speak chat completions. Send 'store': false or"
+              + " omit it.",
+          "store");
+    }
+    if (request.path("background").asBoolean(false)) {
+      return new Problem(
+          "'background': true needs a target that serves the Responses API natively.",
+          "background");
+    }
+    for (String field : new String[] {"conversation", "prompt"}) {
+      JsonNode value = request.get(field);
+      if (value != null && !value.isNull()) {
+        return new Problem(
+            "'" + field + "' needs a target that serves the Responses API natively.", field);
+      }
+    }
+    int i = 0;
+    for (JsonNode tool : request.path("tools")) {
+      String type = tool.path("type").asText("");
+      if (!BRIDGED_TOOLS.contains(type)) {
+        return new Problem(
+            "The tool type '"
+                + type
+                + "' is a built-in Responses API tool; the targets of this model only speak"
+                + " chat completions, which support function tools only.",
+            "tools[" + i + "].type");
+      }
+      i++;
+    }
+    JsonNode input = request.get("input");
+    if (input != null && input.isArray()) {
+      i = 0;
+      for (JsonNode item : input) {
+        String type = itemType(item);
+        if (!BRIDGED_ITEMS.contains(type)) {
+          return new Problem(
+              "The input item type '"
+                  + type
+                  + "' cannot be sent to a target that only speaks chat completions.",
+              "input[" + i + "].type");
+        }
+        if ("message".equals(type) && item.get("content") instanceof ArrayNode parts) {
+          for (JsonNode part : parts) {
+            String partType = part.path("type").asText("");
+            boolean image = "input_image".equals(partType);
+            if (image && textValue(part.get("image_url")) == null) {
+              return new Problem(
+                  "Images by 'file_id' cannot be sent to a target that only speaks chat"
+                      + " completions; send an 'image_url'.",
+                  "input[" + i + "].content");
+            }
+            if (!image
+                && !"input_text".equals(partType)
+                && !"output_text".equals(partType)
+                && !"refusal".equals(partType)) {
+              return new Problem(
+                  "The content part type '"
+                      + partType
+                      + "' cannot be sent to a target that only speaks chat completions.",
+                  "input[" + i + "].content");
+            }
+          }
+        }
+        i++;
+      }
+    }
+    return null;
+  }
+
+  /** The chat-completions form of {@code request}; what {@link #problem} names is left out. */
+  static ObjectNode toChat(ObjectNode request) {
+    ObjectNode chat = NODES.objectNode();
+    chat.set("model", request.get("model"));
+    ArrayNode messages = chat.putArray("messages");
+    String instructions = textValue(request.get("instructions"));
+    if (instructions != null) {
+      messages.addObject().put("role", "system").put("content", instructions);
+    }
+    JsonNode input = request.get("input");
+    if (input != null && input.isTextual()) {
+      messages.addObject().put("role", "user").put("content", input.asText());
+    } else if (input != null && input.isArray()) {
+      for (JsonNode item : input) {
+        addItem(messages, item);
+      }
+    }
+    JsonNode tools = request.get("tools");
+    if (tools != null && tools.isArray() && !tools.isEmpty()) {
+      ArrayNode chatTools = chat.putArray("tools");
+      for (JsonNode tool : tools) {
+        if (!"function".equals(tool.path("type").asText())) {
+          continue;
+        }
+        ObjectNode function = chatTools.addObject().put("type", "function").putObject("function");
+        copy(tool, function, "name");
+        copy(tool, function, "description");
+        copy(tool, function, "parameters");
+        copy(tool, function, "strict");
+      }
+      if (chatTools.isEmpty()) {
+        chat.remove("tools");
+      } else {
+        copy(request, chat, "parallel_tool_calls");
+        JsonNode choice = request.get("tool_choice");
+        if (choice != null && choice.isTextual()) {
+          chat.set("tool_choice", choice);
+        } else if (choice != null && "function".equals(choice.path("type").asText())) {
+          chat.putObject("tool_choice")
+              .put("type", "function")
+              .putObject("function")
+              .set("name", choice.get("name"));
+        }
+      }
+    }
+    JsonNode format = request.path("text").path("format");
+    String formatType = format.path("type").asText("");
+    if ("json_schema".equals(formatType)) {
+      ObjectNode schema =
+          chat.putObject("response_format").put("type", "json_schema").putObject("json_schema");
+      copy(format, schema, "name");
+      copy(format, schema, "description");
+      copy(format, schema, "schema");
+      copy(format, schema, "strict");
+    } else if ("json_object".equals(formatType)) {
+      chat.putObject("response_format").put("type", "json_object");
+    }
+    String effort = textValue(request.path("reasoning").get("effort"));
+    if (effort != null) {
+      chat.put("reasoning_effort", effort);
+    }
+    if (request.get("max_output_tokens") != null && request.get("max_output_tokens").isNumber()) {
+      chat.set("max_tokens", request.get("max_output_tokens"));
+    }
+    copy(request, chat, "temperature");
+    copy(request, chat, "top_p");
+    copy(request, chat, "user");
+    if (request.path("stream").asBoolean(false)) {
+      chat.put("stream", true);
+      // A Responses stream always ends with its usage: ask the chat stream for it.
+      chat.putObject("stream_options").put("include_usage", true);
+    }
+    return chat;
+  }
+
+  private static void addItem(ArrayNode messages, JsonNode item) {
+    switch (itemType(item)) {
+      case "message" -> {
+        String role = item.path("role").asText("user");
+        // "developer" is OpenAI's newer name for system; chat-only servers know "system".
+        String chatRole = "developer".equals(role) ? "system" : role;
+        ObjectNode message = messages.addObject().put("role", chatRole);
+        JsonNode content = item.get("content");
+        if (content == null || content.isTextual()) {
+          message.put("content", content == null ? "" : content.asText());
+        } else if ("user".equals(chatRole) && hasImage(content)) {
+          ArrayNode parts = message.putArray("content");
+          for (JsonNode part : content) {
+            if ("input_image".equals(part.path("type").asText())) {
+              ObjectNode url = parts.addObject().put("type", "image_url").putObject("image_url");
+              url.set("url", part.get("image_url"));
+              copy(part, url, "detail");
+            } else if (textValue(part.get("text")) != null) {
+              parts.addObject().put("type", "text").set("text", part.get("text"));
+            }
+          }
+        } else {
+          message.put("content", joinText(content));
+        }
+      }
+      case "function_call" -> {
+        ObjectNode assistant = openAssistant(messages);
+        ObjectNode call = assistant.withArray("tool_calls").addObject();
+        call.set("id", item.get("call_id"));
+        call.put("type", "function");
+        ObjectNode function = call.putObject("function");
+        function.set("name", item.get("name"));
+        function.put("arguments", item.path("arguments").asText(""));
+      }
+      case "function_call_output" -> {
+        JsonNode output = item.get("output");
+        messages
+            .addObject()
+            .put("role", "tool")
+            .put("tool_call_id", item.path("call_id").asText(""))
+            .put(
+                "content",
+                output == null ? "" : output.isTextual() ? output.asText() : joinText(output));
+      }
+      default -> {
+        // reasoning items (and what problem() names): chat completions has no place for them
+      }
+    }
+  }
+
+  /** The assistant message to add a tool call to: the last one when it is an assistant's. */
+  private static ObjectNode openAssistant(ArrayNode messages) {
+    if (!messages.isEmpty()
+        && messages.get(messages.size() - 1) instanceof ObjectNode last
+        && "assistant".equals(last.path("role").asText())) {
+      if (last.path("content").asText("").isEmpty()) {
+        last.putNull("content");
+      }
+      return last;
+    }
+    return messages.addObject().put("role", "assistant").putNull("content");
+  }
+
+  private static boolean hasImage(JsonNode parts) {
+    for (JsonNode part : parts) {
+      if ("input_image".equals(part.path("type").asText())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String joinText(JsonNode parts) {
+    StringBuilder text = new StringBuilder();
+    for (JsonNode part : parts) {
+      JsonNode value = part.has("text") ? part.get("text") : part.get("refusal");
+      if (value != null && value.isTextual()) {
+        text.append(value.asText());
+      }
+    }
+    return text.toString();
+  }
+
+  /** An input item's type; items without one ({@code {role, content}}) are messages. */
+  static String itemType(JsonNode item) {
+    String type = textValue(item.get("type"));
+    return type == null && item.has("role") ? "message" : type == null ? "" : type;
+  }
+
+  private static void copy(JsonNode from, ObjectNode to, String field) {
+    JsonNode value = from.get(field);
+    if (value != null && !value.isNull()) {
+      to.set(field, value);
+    }
+  }
+
+  static String textValue(JsonNode node) {
+    return node != null && node.isTextual() ? node.asText() : null;
+  }
+}

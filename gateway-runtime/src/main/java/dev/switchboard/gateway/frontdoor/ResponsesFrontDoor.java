@@ -1,0 +1,254 @@
+package dev.switchboard.gateway.frontdoor;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.gateway.http.ApiException;
+import dev.switchboard.gateway.http.OpenAiError;
+import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.responses.ResponseLocation;
+import dev.switchboard.gateway.responses.ResponseLocations;
+import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.upstream.JsonReply;
+import dev.switchboard.gateway.upstream.Operation;
+import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code POST /v1/responses}, the OpenAI Responses API, JSON or SSE. Targets that speak it (OpenAI,
+ * Azure OpenAI) get the client's body passed through; the others get its chat-completions form
+ * ({@link ResponsesBridge}) and their answers are translated back into a Response object or the
+ * Responses event sequence. Remembers which provider produced each response id ({@link
+ * ResponseLocations}) and pins a {@code previous_response_id} follow-up to it.
+ */
+public final class ResponsesFrontDoor extends OpenAiFrontDoor {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final ResponseLocations locations;
+
+  public ResponsesFrontDoor(ResponseLocations locations) {
+    super(Operation.RESPONSES);
+    this.locations = locations;
+  }
+
+  /** Where the response ids this door served live. */
+  public ResponseLocations locations() {
+    return locations;
+  }
+
+  @Override
+  public ObjectNode decodeRequest(Buffer raw) {
+    ObjectNode body = parse(raw);
+    JsonNode model = body.get("model");
+    if (model == null || model.isNull()) {
+      throw bad("You must provide a model parameter.", "model");
+    }
+    if (!model.isTextual() || model.asText().isBlank()) {
+      throw bad("'model' must be a non-empty string.", "model");
+    }
+    JsonNode input = body.get("input");
+    if (input != null && !input.isNull()) {
+      if (!input.isTextual() && !input.isArray()) {
+        throw bad("'input' must be a string or an array of input items.", "input");
+      }
+      for (int i = 0; i < input.size(); i++) {
+        if (!input.get(i).isObject()) {
+          throw bad("'input[" + i + "]' must be an object.", "input[" + i + "]");
+        }
+      }
+    } else if (ResponsesBridge.textValue(body.get("previous_response_id")) == null
+        && !body.hasNonNull("prompt")
+        && !body.hasNonNull("conversation")) {
+      throw bad("Missing required parameter: 'input'.", "input");
+    }
+    for (String flag : new String[] {"stream", "store", "background"}) {
+      JsonNode value = body.get(flag);
+      if (value != null && !value.isNull() && !value.isBoolean()) {
+        throw bad("'" + flag + "' must be a boolean.", flag);
+      }
+    }
+    JsonNode previous = body.get("previous_response_id");
+    if (previous != null && !previous.isNull() && !previous.isTextual()) {
+      throw bad("'previous_response_id' must be a string.", "previous_response_id");
+    }
+    JsonNode tools = body.get("tools");
+    if (tools != null && !tools.isNull() && !tools.isArray()) {
+      throw bad("'tools' must be an array.", "tools");
+    }
+    return body;
+  }
+
+  @Override
+  public boolean wantsStream(ObjectNode request) {
+    return request.path("stream").asBoolean(false);
+  }
+
+  /**
+   * A Responses stream always reports usage in its last event; the chat form of a bridged stream
+   * asks for it ({@link ResponsesBridge}), and the chat usage chunk is the gateway's, never
+   * relayed.
+   */
+  @Override
+  public boolean askForUsage(ObjectNode request) {
+    return true;
+  }
+
+  @Override
+  public ObjectNode toChatRequest(ObjectNode request) {
+    return ResponsesBridge.toChat(request);
+  }
+
+  /**
+   * Keeps the chain to the targets that can serve this request: a {@code previous_response_id}
+   * follow-up to the provider that holds the previous response, a request that cannot be bridged
+   * (storage, hosted tools, ...) to the targets that speak the Responses API; 400 when none of the
+   * planned targets can.
+   */
+  @Override
+  public Future<List<PlannedTarget>> narrowPlan(
+      ObjectNode request, List<PlannedTarget> plan, RequestContext ctx) {
+    String previous = ResponsesBridge.textValue(request.get("previous_response_id"));
+    if (previous != null) {
+      return locations.find(previous).map(location -> pinned(previous, location, plan, request));
+    }
+    ResponsesBridge.Problem problem = ResponsesBridge.problem(request);
+    if (problem == null) {
+      return null;
+    }
+    List<PlannedTarget> native_ = nativeTargets(plan);
+    if (native_.isEmpty()) {
+      throw bad(problem.message(), problem.param());
+    }
+    return Future.succeededFuture(native_);
+  }
+
+  private static List<PlannedTarget> pinned(
+      String previous, ResponseLocation location, List<PlannedTarget> plan, ObjectNode request) {
+    if (location == null) {
+      throw new ApiException(
+          new OpenAiError(
+              400,
+              "Previous response with id '" + previous + "' not found.",
+              "invalid_request_error",
+              "previous_response_id",
+              "previous_response_not_found",
+              "invalid_request"));
+    }
+    if (!location.stored()) {
+      throw bad(
+          "Previous response with id '"
+              + previous
+              + "' was not stored: it was answered by a target that keeps no responses (bridged"
+              + " through chat completions, or 'store': false). Send the conversation as 'input'"
+              + " instead.",
+          "previous_response_id");
+    }
+    List<PlannedTarget> same = new ArrayList<>();
+    for (PlannedTarget target : plan) {
+      if (target.provider().name().equals(location.provider())
+          && UpstreamAdapters.forProvider(target.provider()).speaks(Operation.RESPONSES)) {
+        // The target that produced it first, then the provider's other deployments.
+        if (target.id().equals(location.targetId())) {
+          same.add(0, target);
+        } else {
+          same.add(target);
+        }
+      }
+    }
+    if (same.isEmpty()) {
+      throw bad(
+          "Previous response with id '"
+              + previous
+              + "' is held by provider '"
+              + location.provider()
+              + "', which is not available to model '"
+              + request.path("model").asText()
+              + "'; a follow-up can only go to the provider that stored the previous response.",
+          "previous_response_id");
+    }
+    return same;
+  }
+
+  private static List<PlannedTarget> nativeTargets(List<PlannedTarget> plan) {
+    List<PlannedTarget> out = new ArrayList<>(plan.size());
+    for (PlannedTarget target : plan) {
+      if (UpstreamAdapters.forProvider(target.provider()).speaks(Operation.RESPONSES)) {
+        out.add(target);
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public Buffer encodeReply(JsonReply reply, ObjectNode request, RequestContext ctx) {
+    if (reply.format() == Operation.RESPONSES) {
+      rememberPassedThrough(reply.body(), ctx);
+      return reply.body();
+    }
+    JsonNode chat;
+    try {
+      chat = JSON.readTree(reply.body().getBytes());
+    } catch (IOException e) {
+      throw new IllegalStateException("the adapter accepted this answer as JSON", e);
+    }
+    String id = ResponsesObjects.newId("resp");
+    ObjectNode response =
+        ResponsesObjects.fromChat(chat, request, id, ctx.clock().currentTimeMillis() / 1000);
+    remember(id, false, ctx);
+    return Buffer.buffer(response.toString());
+  }
+
+  /** Reads the top-level {@code id} and {@code store} with a streaming parser (no tree). */
+  private void rememberPassedThrough(Buffer body, RequestContext ctx) {
+    String id = null;
+    boolean stored = true;
+    try (JsonParser p = JSON.getFactory().createParser(body.getBytes())) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return;
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken value = p.nextToken();
+        if ("id".equals(name) && value == JsonToken.VALUE_STRING) {
+          id = p.getText();
+        } else if ("store".equals(name) && value == JsonToken.VALUE_FALSE) {
+          stored = false;
+        } else {
+          p.skipChildren();
+        }
+      }
+    } catch (IOException unreadable) {
+      // the adapter accepted the answer; what was read so far stands
+    }
+    if (id != null) {
+      remember(id, stored, ctx);
+    }
+  }
+
+  private void remember(String id, boolean stored, RequestContext ctx) {
+    PlannedTarget target = ctx.target();
+    if (target != null) {
+      locations.remember(id, new ResponseLocation(target.provider().name(), target.id(), stored));
+    }
+  }
+
+  @Override
+  public StreamEncoder streamEncoder(Operation format, ObjectNode request, RequestContext ctx) {
+    if (format == Operation.RESPONSES) {
+      return new ResponsesStreamEncoders.PassThrough((id, stored) -> remember(id, stored, ctx));
+    }
+    return new ResponsesStreamEncoders.Bridged(
+        request, ctx, (id, stored) -> remember(id, stored, ctx));
+  }
+
+  private static ApiException bad(String message, String param) {
+    return new ApiException(OpenAiError.invalidRequest(message, param));
+  }
+}

@@ -1,0 +1,207 @@
+package dev.switchboard.gateway.frontdoor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.gateway.request.TokenUsage;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Builds the Responses API objects of a bridged answer: the {@code Response} envelope (echoing the
+ * request's settings as OpenAI does), its output items and usage. Shared by the JSON answer and the
+ * stream encoder, so both describe a response the same way.
+ */
+final class ResponsesObjects {
+
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  private ResponsesObjects() {}
+
+  /** A new id with OpenAI's prefix ({@code resp}, {@code msg}, {@code fc}) and 48 hex digits. */
+  static String newId(String prefix) {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    return prefix
+        + "_"
+        + Long.toHexString(random.nextLong() | Long.MIN_VALUE)
+        + Long.toHexString(random.nextLong() | Long.MIN_VALUE)
+        + Long.toHexString(random.nextLong() | Long.MIN_VALUE).substring(0, 16);
+  }
+
+  /**
+   * The Response envelope for {@code request}: status, the request's echoed settings and an empty
+   * output; {@code usage} is set only when known (a finished response).
+   */
+  static ObjectNode response(
+      String id, long createdAt, String model, String status, ObjectNode request) {
+    ObjectNode response = NODES.objectNode();
+    response.put("id", id);
+    response.put("object", "response");
+    response.put("created_at", createdAt);
+    response.put("status", status);
+    response.putNull("error");
+    response.putNull("incomplete_details");
+    echo(request, response, "instructions");
+    echo(request, response, "max_output_tokens");
+    response.put("model", model);
+    response.putArray("output");
+    response.put("parallel_tool_calls", request.path("parallel_tool_calls").asBoolean(true));
+    response.putNull("previous_response_id");
+    ObjectNode reasoning = response.putObject("reasoning");
+    echo(request.path("reasoning"), reasoning, "effort");
+    reasoning.putNull("summary");
+    response.put("store", false); // a chat-completions target keeps nothing
+    response.set("temperature", numberOr(request.get("temperature"), 1.0));
+    ObjectNode text = response.putObject("text");
+    JsonNode format = request.path("text").get("format");
+    if (format != null && format.isObject()) {
+      text.set("format", format);
+    } else {
+      text.putObject("format").put("type", "text");
+    }
+    JsonNode choice = request.get("tool_choice");
+    if (choice != null && !choice.isNull()) {
+      response.set("tool_choice", choice);
+    } else {
+      response.put("tool_choice", "auto");
+    }
+    JsonNode tools = request.get("tools");
+    response.set("tools", tools != null && tools.isArray() ? tools : NODES.arrayNode());
+    response.set("top_p", numberOr(request.get("top_p"), 1.0));
+    response.put("truncation", "disabled");
+    JsonNode user = request.get("user");
+    if (user != null && user.isTextual()) {
+      response.set("user", user);
+    }
+    JsonNode metadata = request.get("metadata");
+    response.set(
+        "metadata", metadata != null && metadata.isObject() ? metadata : NODES.objectNode());
+    return response;
+  }
+
+  /**
+   * Marks {@code response} finished: {@code completed}, or {@code incomplete} with the reason for
+   * chat's {@code length} and {@code content_filter}; sets the usage (zeros when none was
+   * reported).
+   */
+  static void finish(ObjectNode response, String finishReason, TokenUsage usage) {
+    if ("length".equals(finishReason) || "content_filter".equals(finishReason)) {
+      response.put("status", "incomplete");
+      response
+          .putObject("incomplete_details")
+          .put("reason", "length".equals(finishReason) ? "max_output_tokens" : "content_filter");
+    } else {
+      response.put("status", "completed");
+    }
+    response.set("usage", usage(usage));
+  }
+
+  /** A Responses {@code usage} object. */
+  static ObjectNode usage(TokenUsage usage) {
+    long input = usage == null ? 0 : usage.inputTokens();
+    long output = usage == null ? 0 : usage.outputTokens();
+    ObjectNode node = NODES.objectNode();
+    node.put("input_tokens", input);
+    node.putObject("input_tokens_details")
+        .put("cached_tokens", usage == null ? 0 : usage.cachedInputTokens());
+    node.put("output_tokens", output);
+    node.putObject("output_tokens_details").put("reasoning_tokens", 0);
+    node.put("total_tokens", input + output);
+    return node;
+  }
+
+  /** An assistant message item; {@code content} is filled by the caller. */
+  static ObjectNode message(String id, String status) {
+    ObjectNode item = NODES.objectNode();
+    item.put("id", id);
+    item.put("type", "message");
+    item.put("status", status);
+    item.put("role", "assistant");
+    item.putArray("content");
+    return item;
+  }
+
+  /** An {@code output_text} content part. */
+  static ObjectNode outputText(String text) {
+    ObjectNode part = NODES.objectNode();
+    part.put("type", "output_text");
+    part.put("text", text);
+    part.putArray("annotations");
+    part.putArray("logprobs");
+    return part;
+  }
+
+  /** A {@code refusal} content part. */
+  static ObjectNode refusal(String text) {
+    ObjectNode part = NODES.objectNode();
+    part.put("type", "refusal");
+    part.put("refusal", text);
+    return part;
+  }
+
+  /** A {@code function_call} output item. */
+  static ObjectNode functionCall(
+      String id, String callId, String name, String arguments, String status) {
+    ObjectNode item = NODES.objectNode();
+    item.put("id", id);
+    item.put("type", "function_call");
+    item.put("status", status);
+    item.put("arguments", arguments);
+    item.put("call_id", callId);
+    item.put("name", name);
+    return item;
+  }
+
+  /**
+   * The Response for a chat-completion answer (the bridged JSON case): its first choice's text or
+   * refusal as one message item, its tool calls as {@code function_call} items.
+   */
+  static ObjectNode fromChat(JsonNode chat, ObjectNode request, String id, long nowSeconds) {
+    long created = chat.path("created").asLong(nowSeconds);
+    String model = chat.path("model").asText(request.path("model").asText());
+    ObjectNode response = response(id, created, model, "completed", request);
+    JsonNode choice = chat.path("choices").path(0);
+    JsonNode message = choice.path("message");
+    ArrayNode output = (ArrayNode) response.get("output");
+    String text = ResponsesBridge.textValue(message.get("content"));
+    String refusal = ResponsesBridge.textValue(message.get("refusal"));
+    if ((text != null && !text.isEmpty()) || refusal != null) {
+      ObjectNode item = message(newId("msg"), "completed");
+      ArrayNode content = (ArrayNode) item.get("content");
+      if (text != null && !text.isEmpty()) {
+        content.add(outputText(text));
+      }
+      if (refusal != null) {
+        content.add(refusal(refusal));
+      }
+      output.add(item);
+    }
+    for (JsonNode call : message.path("tool_calls")) {
+      JsonNode function = call.path("function");
+      output.add(
+          functionCall(
+              newId("fc"),
+              call.path("id").asText(newId("call")),
+              function.path("name").asText(""),
+              function.path("arguments").asText(""),
+              "completed"));
+    }
+    JsonNode usage = chat.get("usage");
+    TokenUsage tokens = usage != null && usage.isObject() ? TokenUsage.fromUsageNode(usage) : null;
+    finish(response, ResponsesBridge.textValue(choice.get("finish_reason")), tokens);
+    return response;
+  }
+
+  private static void echo(JsonNode from, ObjectNode to, String field) {
+    JsonNode value = from.get(field);
+    if (value != null && !value.isNull()) {
+      to.set(field, value);
+    } else {
+      to.putNull(field);
+    }
+  }
+
+  private static JsonNode numberOr(JsonNode value, double fallback) {
+    return value != null && value.isNumber() ? value : NODES.numberNode(fallback);
+  }
+}

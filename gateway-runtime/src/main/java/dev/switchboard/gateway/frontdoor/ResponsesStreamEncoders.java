@@ -1,0 +1,321 @@
+package dev.switchboard.gateway.frontdoor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.gateway.http.OpenAiError;
+import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.upstream.adapter.StreamEventFacts;
+import dev.switchboard.gateway.upstream.adapter.ToolCallDelta;
+import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.function.BiConsumer;
+
+/**
+ * The two stream encoders of the Responses front door: {@link PassThrough} relays a
+ * Responses-native provider's events (adding the {@code event:} line), {@link Bridged} writes the
+ * Responses event sequence for a chat-completions stream. Both end a failed stream with exactly one
+ * {@code error} event and tell the front door which response id the stream produced.
+ */
+final class ResponsesStreamEncoders {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  private static final byte[] EVENT = "event: ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] DATA = "\ndata: ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
+  private static final String CREATED = "{\"type\":\"response.created\"";
+
+  private ResponsesStreamEncoders() {}
+
+  /** One SSE event {@code event: type\ndata: json\n\n}, appended to {@code out}. */
+  static Buffer frame(Buffer out, String type, String json) {
+    byte[] utf8 = json.getBytes(StandardCharsets.UTF_8);
+    if (type != null) {
+      out.appendBytes(EVENT).appendString(type, "US-ASCII");
+      out.appendBytes(DATA);
+    } else {
+      out.appendString("data: ");
+    }
+    return out.appendBytes(utf8).appendBytes(END);
+  }
+
+  /** The {@code error} event that ends a failed stream. */
+  static String errorEvent(OpenAiError error, int sequence) {
+    ObjectNode event = NODES.objectNode();
+    event.put("type", "error");
+    event.put("code", error.code() != null ? error.code() : error.type());
+    event.put("message", error.message());
+    event.put("param", error.param());
+    event.put("sequence_number", sequence);
+    return event.toString();
+  }
+
+  /** The {@code "type"} of an event whose JSON opens with it (as OpenAI's do), else null. */
+  static String leadingType(String json) {
+    if (!json.startsWith("{\"type\":\"")) {
+      return null;
+    }
+    int end = json.indexOf('"', 9);
+    return end < 0 ? null : json.substring(9, end);
+  }
+
+  /** Relays a native Responses stream; learns the response id from {@code response.created}. */
+  static final class PassThrough implements StreamEncoder {
+    private final BiConsumer<String, Boolean> onResponseId;
+    private int relayed;
+
+    /**
+     * @param onResponseId told the id of the streamed response and whether the provider stores it
+     */
+    PassThrough(BiConsumer<String, Boolean> onResponseId) {
+      this.onResponseId = onResponseId;
+    }
+
+    @Override
+    public Buffer event(StreamEventFacts event) {
+      String payload = event.payload();
+      if (payload.startsWith(CREATED)) {
+        learnId(payload);
+      }
+      relayed++;
+      return frame(Buffer.buffer(payload.length() + 64), leadingType(payload), payload);
+    }
+
+    private void learnId(String payload) {
+      try {
+        JsonNode response = JSON.readTree(payload).path("response");
+        String id = ResponsesBridge.textValue(response.get("id"));
+        if (id != null) {
+          onResponseId.accept(id, response.path("store").asBoolean(true));
+        }
+      } catch (IOException unreadable) {
+        // the relay judged it already; without an id there is nothing to remember
+      }
+    }
+
+    @Override
+    public Buffer end(StreamEventFacts done) {
+      relayed++;
+      String payload = done.payload();
+      return frame(Buffer.buffer(payload.length() + 64), leadingType(payload), payload);
+    }
+
+    @Override
+    public Buffer error(OpenAiError error) {
+      // OpenAI numbers a stream's events from 0, so the error follows the last relayed one.
+      return frame(Buffer.buffer(), "error", errorEvent(error, relayed));
+    }
+  }
+
+  /**
+   * Writes a chat-completions stream as the Responses event sequence: {@code response.created},
+   * {@code response.in_progress}, then per output item {@code output_item.added}, its content or
+   * arguments deltas and their {@code done} events, {@code output_item.done}, and finally {@code
+   * response.completed} (or {@code response.incomplete}) with the output and usage. Sequence
+   * numbers count from 0; items are numbered by output index in the order they open.
+   */
+  static final class Bridged implements StreamEncoder {
+    private final ObjectNode request;
+    private final RequestContext ctx;
+    private final BiConsumer<String, Boolean> onResponseId;
+    private final String id = ResponsesObjects.newId("resp");
+    private final long createdAt;
+    private final ArrayNode finished = NODES.arrayNode();
+    private ObjectNode response;
+    private int sequence;
+    private int nextOutputIndex;
+
+    // the open message item, if any
+    private String messageId;
+    private int messageIndex;
+    private StringBuilder text;
+
+    // the open function call item, if any (by its chat tool-call index)
+    private int callChatIndex = -1;
+    private ObjectNode callItem;
+    private int callIndex;
+    private StringBuilder arguments;
+
+    Bridged(ObjectNode request, RequestContext ctx, BiConsumer<String, Boolean> onResponseId) {
+      this.request = request;
+      this.ctx = ctx;
+      this.onResponseId = onResponseId;
+      this.createdAt = ctx.clock().currentTimeMillis() / 1000;
+    }
+
+    @Override
+    public Buffer event(StreamEventFacts event) {
+      Buffer out = Buffer.buffer(256);
+      start(out, event.model());
+      String delta = event.textDelta();
+      if (delta != null && !delta.isEmpty()) {
+        closeCall(out);
+        openMessage(out);
+        text.append(delta);
+        ObjectNode e = event("response.output_text.delta");
+        e.put("item_id", messageId);
+        e.put("output_index", messageIndex);
+        e.put("content_index", 0);
+        e.put("delta", delta);
+        e.putArray("logprobs");
+        write(out, e);
+      }
+      for (ToolCallDelta call : event.toolCallDeltas()) {
+        if (callItem == null || call.index() != callChatIndex) {
+          closeMessage(out);
+          closeCall(out);
+          openCall(out, call);
+        }
+        if (call.arguments() != null && !call.arguments().isEmpty()) {
+          arguments.append(call.arguments());
+          ObjectNode e = event("response.function_call_arguments.delta");
+          e.put("item_id", callItem.get("id").asText());
+          e.put("output_index", callIndex);
+          e.put("delta", call.arguments());
+          write(out, e);
+        }
+      }
+      return out.length() == 0 ? null : out;
+    }
+
+    @Override
+    public Buffer end(StreamEventFacts done) {
+      Buffer out = Buffer.buffer(512);
+      start(out, done.model());
+      closeMessage(out);
+      closeCall(out);
+      ObjectNode complete = response.deepCopy();
+      complete.set("output", finished);
+      ResponsesObjects.finish(complete, ctx.finishReason(), ctx.usage());
+      boolean incomplete = "incomplete".equals(complete.path("status").asText());
+      ObjectNode e = event(incomplete ? "response.incomplete" : "response.completed");
+      e.set("response", complete);
+      write(out, e);
+      onResponseId.accept(id, false);
+      return out;
+    }
+
+    @Override
+    public Buffer error(OpenAiError error) {
+      return frame(Buffer.buffer(), "error", errorEvent(error, sequence++));
+    }
+
+    private void start(Buffer out, String model) {
+      if (response != null) {
+        return;
+      }
+      String served = model != null ? model : request.path("model").asText();
+      response = ResponsesObjects.response(id, createdAt, served, "in_progress", request);
+      ObjectNode created = event("response.created");
+      created.set("response", response);
+      write(out, created);
+      ObjectNode progress = event("response.in_progress");
+      progress.set("response", response);
+      write(out, progress);
+    }
+
+    private void openMessage(Buffer out) {
+      if (messageId != null) {
+        return;
+      }
+      messageId = ResponsesObjects.newId("msg");
+      messageIndex = nextOutputIndex++;
+      text = new StringBuilder();
+      ObjectNode added = event("response.output_item.added");
+      added.put("output_index", messageIndex);
+      added.set("item", ResponsesObjects.message(messageId, "in_progress"));
+      write(out, added);
+      ObjectNode part = event("response.content_part.added");
+      part.put("item_id", messageId);
+      part.put("output_index", messageIndex);
+      part.put("content_index", 0);
+      part.set("part", ResponsesObjects.outputText(""));
+      write(out, part);
+    }
+
+    private void closeMessage(Buffer out) {
+      if (messageId == null) {
+        return;
+      }
+      String all = text.toString();
+      ObjectNode textDone = event("response.output_text.done");
+      textDone.put("item_id", messageId);
+      textDone.put("output_index", messageIndex);
+      textDone.put("content_index", 0);
+      textDone.put("text", all);
+      textDone.putArray("logprobs");
+      write(out, textDone);
+      ObjectNode partDone = event("response.content_part.done");
+      partDone.put("item_id", messageId);
+      partDone.put("output_index", messageIndex);
+      partDone.put("content_index", 0);
+      partDone.set("part", ResponsesObjects.outputText(all));
+      write(out, partDone);
+      ObjectNode item = ResponsesObjects.message(messageId, "completed");
+      ((ArrayNode) item.get("content")).add(ResponsesObjects.outputText(all));
+      ObjectNode itemDone = event("response.output_item.done");
+      itemDone.put("output_index", messageIndex);
+      itemDone.set("item", item);
+      write(out, itemDone);
+      finished.add(item);
+      messageId = null;
+      text = null;
+    }
+
+    private void openCall(Buffer out, ToolCallDelta call) {
+      callChatIndex = call.index();
+      callIndex = nextOutputIndex++;
+      arguments = new StringBuilder();
+      callItem =
+          ResponsesObjects.functionCall(
+              ResponsesObjects.newId("fc"),
+              call.id() != null ? call.id() : ResponsesObjects.newId("call"),
+              call.name() != null ? call.name() : "",
+              "",
+              "in_progress");
+      ObjectNode added = event("response.output_item.added");
+      added.put("output_index", callIndex);
+      added.set("item", callItem.deepCopy());
+      write(out, added);
+    }
+
+    private void closeCall(Buffer out) {
+      if (callItem == null) {
+        return;
+      }
+      String all = arguments.toString();
+      String itemId = callItem.get("id").asText();
+      ObjectNode argsDone = event("response.function_call_arguments.done");
+      argsDone.put("item_id", itemId);
+      argsDone.put("output_index", callIndex);
+      argsDone.put("name", callItem.get("name").asText());
+      argsDone.put("arguments", all);
+      write(out, argsDone);
+      callItem.put("arguments", all);
+      callItem.put("status", "completed");
+      ObjectNode itemDone = event("response.output_item.done");
+      itemDone.put("output_index", callIndex);
+      itemDone.set("item", callItem);
+      write(out, itemDone);
+      finished.add(callItem);
+      callItem = null;
+      callChatIndex = -1;
+      arguments = null;
+    }
+
+    private ObjectNode event(String type) {
+      ObjectNode event = NODES.objectNode();
+      event.put("type", type);
+      event.put("sequence_number", sequence++);
+      return event;
+    }
+
+    private static void write(Buffer out, ObjectNode event) {
+      frame(out, event.get("type").asText(), event.toString());
+    }
+  }
+}

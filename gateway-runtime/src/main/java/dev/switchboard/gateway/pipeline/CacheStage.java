@@ -1,0 +1,392 @@
+package dev.switchboard.gateway.pipeline;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.cache.CacheRequest;
+import dev.switchboard.gateway.cache.CacheSettings;
+import dev.switchboard.gateway.cache.CacheStats;
+import dev.switchboard.gateway.cache.CachedAnswer;
+import dev.switchboard.gateway.cache.Embedder;
+import dev.switchboard.gateway.cache.LexicalGuard;
+import dev.switchboard.gateway.cache.ResponseCache;
+import dev.switchboard.gateway.cache.SemanticIndex;
+import dev.switchboard.gateway.cost.Pricing;
+import dev.switchboard.gateway.frontdoor.StreamEncoder;
+import dev.switchboard.gateway.metrics.GatewayMetrics;
+import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.upstream.JsonReply;
+import dev.switchboard.gateway.upstream.Operation;
+import dev.switchboard.gateway.upstream.adapter.StreamDecoder;
+import dev.switchboard.gateway.upstream.adapter.StreamEventFacts;
+import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
+import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * The exact and semantic response cache (docs/CACHING.md). Forward: a request the route's policy
+ * caches is looked up in its partition — exact key first, then (off the event loop) the embedding
+ * of its last user message against the partition's vectors, with the lexical guards on top; a hit
+ * is answered here (JSON, or an SSE stream replayed event by event through the adapter's decoder
+ * and the front door's encoder, as the original was) and finishes. Backward: a successful, complete
+ * answer is stored. Registered after planning, so the partition holds the resolved target and the
+ * canary arm is known.
+ */
+public final class CacheStage implements Stage {
+
+  private static final CharSequence APPLICATION_JSON =
+      HttpHeaders.createOptimized("application/json");
+
+  /** Streams longer than this are not collected for the cache. */
+  static final int MAX_STREAM_BYTES = 1024 * 1024;
+
+  private final ResponseCache cache;
+  private final GatewayMetrics metrics;
+
+  public CacheStage(ResponseCache cache, GatewayMetrics metrics) {
+    this.cache = cache;
+    this.metrics = metrics;
+  }
+
+  /** What one request's lookup found and what storing its answer needs. */
+  static final class Lookup implements StreamTap {
+    final ResponseCache.RouteCache caches;
+    final boolean store;
+    final boolean semantic;
+    CacheRequest request;
+    PlannedTarget keyedTarget;
+    float[] vector;
+    LexicalGuard.Profile profile;
+    List<String> events;
+    int eventBytes;
+    boolean streamComplete;
+
+    Lookup(ResponseCache.RouteCache caches, boolean store, boolean semantic) {
+      this.caches = caches;
+      this.store = store;
+      this.semantic = semantic;
+    }
+
+    @Override
+    public void event(String data) {
+      if (events == null) {
+        return;
+      }
+      eventBytes += data.length();
+      if (eventBytes > MAX_STREAM_BYTES) {
+        events = null; // too long to keep: not stored
+        return;
+      }
+      events.add(data);
+    }
+
+    @Override
+    public void completed() {
+      streamComplete = true;
+    }
+  }
+
+  @Override
+  public boolean forward(Exchange exchange) {
+    RequestContext ctx = exchange.ctx();
+    RoutingTable.Policy policy = ctx.route().policy();
+    CacheSettings settings = policy == null ? null : CacheSettings.of(policy.cache());
+    if (settings == null || ctx.operation().internal() != Operation.CHAT_COMPLETIONS) {
+      return true; // no cache on this route: no header, nothing changes
+    }
+    ResponseCache.RouteCache caches = cache.route(ctx.routeName(), settings);
+    String control = exchange.headers().apply("cache-control");
+    boolean noCache = control != null && control.toLowerCase().contains("no-cache");
+    boolean noStore = control != null && control.toLowerCase().contains("no-store");
+    List<PlannedTarget> plan = exchange.plan();
+    ObjectNode chat = exchange.chat();
+    double temperature =
+        chat.path("temperature").isNumber()
+            ? chat.path("temperature").asDouble()
+            : CacheRequest.DEFAULT_TEMPERATURE;
+    if (plan == null
+        || plan.isEmpty()
+        || PlannedTarget.CANARY.equals(plan.get(0).arm())
+        || temperature > settings.maxTemperature()) {
+      // A canary arm's answers must come from the canary (its analysis compares real answers);
+      // a high temperature asks for variety, which a cache would take away.
+      ctx.cacheOutcome(CacheStats.BYPASS, null);
+      return true;
+    }
+    // Deterministic routes: the exact cache only (its key holds the seed); a similar question is
+    // not the same question, and deterministic mode promises the answer to this one.
+    boolean deterministic =
+        policy.deterministic() != null && Boolean.TRUE.equals(policy.deterministic().enabled());
+    boolean semantic =
+        caches.semantic() != null && !deterministic && cache.embedder(settings) != null;
+    Lookup lookup = new Lookup(caches, !noStore, semantic);
+    exchange.cacheLookup(lookup);
+    PlannedTarget first = plan.get(0);
+    lookup.keyedTarget = first;
+    lookup.request = CacheRequest.of(chat, scope(exchange, first), settings.conversation());
+    if (ctx.stream()) {
+      lookup.events = new ArrayList<>();
+      exchange.streamTap(lookup);
+    }
+    if (noCache) {
+      ctx.cacheOutcome(CacheStats.BYPASS, null);
+      return true;
+    }
+    if (caches.exact() != null) {
+      CachedAnswer answer = caches.exact().get(lookup.request.exactKey());
+      if (answer != null && answer.stream() == ctx.stream() && cache.current(answer)) {
+        answer(exchange, answer, CacheStats.HIT, null);
+        return false;
+      }
+    }
+    String text = lookup.request.semanticText();
+    if (!lookup.semantic || text == null || text.isBlank()) {
+      ctx.cacheOutcome(CacheStats.MISS, null);
+      return true;
+    }
+    Context context = exchange.http().vertx().getOrCreateContext();
+    Embedder embedder = cache.embedder(settings);
+    String partition = lookup.request.partition();
+    long now = cache.clock().currentTimeMillis();
+    boolean stream = ctx.stream();
+    try {
+      cache
+          .embedding()
+          .execute(
+              () -> {
+                SemanticIndex.Match hit = null;
+                float[] vector = null;
+                LexicalGuard.Profile profile = null;
+                try {
+                  vector = embedder.embed(text);
+                  profile = LexicalGuard.profile(text);
+                  for (SemanticIndex.Match m :
+                      caches.semantic().search(partition, vector, settings.threshold(), now)) {
+                    if (m.answer().stream() == stream
+                        && cache.current(m.answer())
+                        && LexicalGuard.compatible(
+                            profile, LexicalGuard.profile(m.answer().text()))) {
+                      hit = m;
+                      break;
+                    }
+                  }
+                } catch (RuntimeException e) {
+                  hit = null; // an embedding failure is a miss, never an error for the client
+                }
+                SemanticIndex.Match found = hit;
+                float[] v = vector;
+                LexicalGuard.Profile p = profile;
+                context.runOnContext(
+                    ignored -> {
+                      if (exchange.finished()) {
+                        return;
+                      }
+                      lookup.vector = v;
+                      lookup.profile = p;
+                      if (found != null) {
+                        answer(exchange, found.answer(), CacheStats.SEMANTIC, found.similarity());
+                      } else {
+                        ctx.cacheOutcome(CacheStats.MISS, null);
+                        exchange.proceed();
+                      }
+                    });
+              });
+    } catch (RejectedExecutionException busy) {
+      ctx.cacheOutcome(CacheStats.MISS, null); // embedding workers saturated: go upstream
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Who and where: the partition scope no entry crosses. The tenant is {@link #tenant}; the route,
+   * front door, answer mode and resolved target (provider and configured model id) follow.
+   */
+  private static String scope(Exchange exchange, PlannedTarget target) {
+    RequestContext ctx = exchange.ctx();
+    return tenant(exchange)
+        + '\n'
+        + ctx.routeName()
+        + '\n'
+        + ctx.operation().name()
+        + '\n'
+        + (ctx.stream() ? "stream" : "json")
+        + '\n'
+        + target.id()
+        + '\n'
+        + target.arm();
+  }
+
+  /**
+   * The tenant a cache partition belongs to: the consumer when consumer keys are in force (all keys
+   * of one consumer share its answers, as they share its budget), else the SHA-256 of the API key
+   * the caller presented ({@code anonymous} without one). The prefixes keep a consumer name from
+   * ever equalling a key hash.
+   */
+  static String tenant(Exchange exchange) {
+    if (exchange.caller() == null) {
+      return "anonymous";
+    }
+    if (exchange.caller().consumer() != null) {
+      return "consumer:" + exchange.caller().consumer().name();
+    }
+    return "key:" + exchange.caller().apiKeyHash();
+  }
+
+  private void answer(Exchange exchange, CachedAnswer answer, String outcome, Float similarity) {
+    RequestContext ctx = exchange.ctx();
+    ctx.cacheOutcome(outcome, similarity == null ? null : similarity.doubleValue());
+    ctx.cacheSaved(answer.costUsd(), answer.latencyMs());
+    ctx.firstToken();
+    if (ctx.clientGone()) {
+      exchange.finish(499, "cancelled", "client_cancelled");
+      return;
+    }
+    if (answer.stream()) {
+      replayStream(exchange, answer);
+    } else {
+      JsonReply reply =
+          new JsonReply(200, Buffer.buffer(answer.json()), answer.summary(), answer.format());
+      Exchange.record(ctx, answer.summary());
+      if (ctx.route().logsBodies()) {
+        ctx.loggedBodies(null, reply.body().toString());
+      }
+      HttpServerResponse response = exchange.response();
+      ServedHeaders.write(response, ctx);
+      response.setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON);
+      response.end(exchange.frontDoor().encodeReply(reply, exchange.body(), ctx));
+      exchange.finish(200, "success", null);
+    }
+  }
+
+  /** The stored events through a fresh decoder and the front door's encoder: a valid stream. */
+  private static void replayStream(Exchange exchange, CachedAnswer answer) {
+    RequestContext ctx = exchange.ctx();
+    StreamDecoder decoder =
+        UpstreamAdapters.forProvider(answer.provider())
+            .streamDecoder(answer.format(), exchange.stripUsage());
+    StreamEncoder encoder =
+        exchange.frontDoor().streamEncoder(answer.format(), exchange.body(), ctx);
+    Buffer out = Buffer.buffer();
+    for (String data : answer.events()) {
+      StreamEventFacts event = decoder.decode(data, null);
+      switch (event.kind()) {
+        case CHUNK -> {
+          Exchange.record(ctx, event);
+          append(out, encoder.event(event));
+        }
+        case DROP -> Exchange.record(ctx, event);
+        case DONE -> {
+          Exchange.record(ctx, event);
+          append(out, encoder.end(event));
+        }
+        default -> {
+          // Never stored: only streams that reached their final event are.
+        }
+      }
+    }
+    // The recorded usage is the original's; without it the replay reports the stored one.
+    if (ctx.usage() == null && answer.usage() != null) {
+      ctx.usage(answer.usage());
+    }
+    HttpServerResponse response = exchange.response();
+    ServedHeaders.write(response, ctx);
+    response
+        .setStatusCode(200)
+        .setChunked(true)
+        .putHeader("content-type", "text/event-stream; charset=utf-8")
+        .putHeader("cache-control", "no-cache")
+        .putHeader("x-accel-buffering", "no");
+    response.end(out);
+    exchange.finish(200, "success", null);
+  }
+
+  private static void append(Buffer out, Buffer event) {
+    if (event != null) {
+      out.appendBuffer(event);
+    }
+  }
+
+  @Override
+  public void backward(Exchange exchange) {
+    RequestContext ctx = exchange.ctx();
+    String outcome = ctx.cacheOutcome();
+    if (outcome == null) {
+      return;
+    }
+    cache.stats().record(ctx.routeName(), outcome, ctx.cacheSavedUsd(), ctx.cacheSavedMs());
+    metrics.cache(ctx.routeName(), outcome, ctx.cacheSavedUsd(), ctx.cacheSavedMs());
+    Lookup lookup = exchange.cacheLookup();
+    if (lookup == null || ctx.servedFromCache()) {
+      return;
+    }
+    PlannedTarget served = ctx.target();
+    if (served != null && ctx.status() == 200 && "success".equals(ctx.outcome())) {
+      cache.served(served.id(), ctx.upstreamModel());
+    }
+    if (!lookup.store || !storable(exchange, lookup)) {
+      return;
+    }
+    CacheRequest request = lookup.request;
+    if (!served.equals(lookup.keyedTarget)) {
+      // Failover: the answer is the served target's, so it goes into that target's partition.
+      request =
+          CacheRequest.of(
+              exchange.chat(), scope(exchange, served), lookup.caches.settings().conversation());
+    }
+    long now = cache.clock().currentTimeMillis();
+    JsonReply reply = exchange.result() instanceof JsonReply r ? r : null;
+    Operation format =
+        reply != null
+            ? reply.format()
+            : ((dev.switchboard.gateway.upstream.UpstreamStream) exchange.result()).format();
+    CachedAnswer answer =
+        new CachedAnswer(
+            reply == null ? null : reply.body().getBytes(),
+            reply == null ? null : reply.summary(),
+            reply == null ? List.copyOf(lookup.events) : null,
+            format,
+            served.provider(),
+            served.id(),
+            ctx.upstreamModel(),
+            ctx.usage(),
+            Pricing.costUsd(served, ctx.usage()),
+            ctx.durationSeconds() * 1000,
+            now,
+            request.partition(),
+            lookup.vector == null ? null : request.semanticText());
+    if (lookup.caches.exact() != null) {
+      lookup.caches.exact().put(request.exactKey(), answer);
+    }
+    if (lookup.vector != null && lookup.caches.semantic() != null) {
+      lookup.caches.semantic().add(request.partition(), lookup.vector, answer, now);
+    }
+  }
+
+  /**
+   * Only successful, complete answers: status 200, a natural end ({@code stop} or {@code
+   * tool_calls}: never {@code length} or a content filter), no refusal, from the stable arm, and
+   * for a stream only one that reached its final event.
+   */
+  private static boolean storable(Exchange exchange, Lookup lookup) {
+    RequestContext ctx = exchange.ctx();
+    PlannedTarget served = ctx.target();
+    if (served == null
+        || ctx.status() != 200
+        || !"success".equals(ctx.outcome())
+        || ctx.refused()
+        || !PlannedTarget.STABLE.equals(served.arm())
+        || !("stop".equals(ctx.finishReason()) || "tool_calls".equals(ctx.finishReason()))) {
+      return false;
+    }
+    if (exchange.result() instanceof JsonReply reply) {
+      return reply.status() == 200;
+    }
+    return ctx.stream() && lookup.streamComplete && lookup.events != null;
+  }
+}

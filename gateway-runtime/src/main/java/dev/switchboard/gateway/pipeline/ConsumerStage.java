@@ -1,0 +1,222 @@
+package dev.switchboard.gateway.pipeline;
+
+import dev.switchboard.gateway.consumer.ConsumerLimiter;
+import dev.switchboard.gateway.consumer.ConsumerMetrics;
+import dev.switchboard.gateway.consumer.ConsumerPolicy;
+import dev.switchboard.gateway.consumer.CostCeiling;
+import dev.switchboard.gateway.cost.Pricing;
+import dev.switchboard.gateway.http.ApiException;
+import dev.switchboard.gateway.http.OpenAiError;
+import dev.switchboard.gateway.request.Caller;
+import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.request.TokenUsage;
+import dev.switchboard.gateway.routing.ResolvedRoute;
+import dev.switchboard.gateway.state.Admission;
+import dev.switchboard.gateway.state.AdmitCall;
+import dev.switchboard.gateway.state.SettleCall;
+import dev.switchboard.gateway.state.Spend;
+import dev.switchboard.gateway.state.StoreUnavailableException;
+import dev.switchboard.gateway.time.GatewayClock;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.LocalDate;
+
+/**
+ * What a consumer may do: the model it asks for (403 when none of its globs match), its rate limits
+ * (429 {@code rate_limit_exceeded} with {@code Retry-After}) and its budget (429 {@code
+ * insufficient_quota}). Before the upstream call the request's maximum cost ({@link CostCeiling})
+ * is reserved against the day and the month; on the way back the reservation is replaced by the
+ * real cost and the tokens are charged, so concurrent requests never spend past the budget. With a
+ * shared store this is one round trip to Redis (asynchronous); without one it is counted in memory.
+ */
+public final class ConsumerStage implements Stage {
+
+  private static final long DAY_MS = 86_400_000L;
+
+  /** What a request holds between admission and settlement. */
+  private record Pending(AdmitCall call, Future<ConsumerLimiter.Ticket> ticket) {}
+
+  private final ConsumerLimiter limiter;
+  private final ConsumerMetrics metrics;
+  private final GatewayClock clock;
+
+  public ConsumerStage(ConsumerLimiter limiter, ConsumerMetrics metrics, GatewayClock clock) {
+    this.limiter = limiter;
+    this.metrics = metrics;
+    this.clock = clock;
+  }
+
+  @Override
+  public boolean forward(Exchange exchange) {
+    Caller caller = exchange.caller();
+    ConsumerPolicy consumer = caller == null ? null : caller.consumer();
+    if (consumer == null) {
+      return true;
+    }
+    ResolvedRoute route = exchange.ctx().route();
+    String requested = exchange.frontDoor().model(exchange.body());
+    if (!consumer.mayCall(requested, route.name())) {
+      metrics.request(consumer, "forbidden");
+      throw new ApiException(
+          new OpenAiError(
+              403,
+              "Consumer '"
+                  + consumer.name()
+                  + "' is not allowed to use the model '"
+                  + requested
+                  + "'.",
+              "invalid_request_error",
+              "model",
+              "model_not_allowed",
+              "forbidden"));
+    }
+    if (!consumer.counted()) {
+      metrics.request(consumer, "admitted");
+      return true;
+    }
+    long now = clock.currentTimeMillis();
+    String day = LocalDate.ofEpochDay(Math.floorDiv(now, DAY_MS)).toString();
+    long reserve =
+        consumer.hasBudget()
+            ? CostCeiling.nanoUsd(
+                route, exchange.body(), exchange.http().body().length(), exchange.ctx().operation())
+            : 0;
+    AdmitCall call =
+        new AdmitCall(
+            consumer.name(),
+            exchange.ctx().requestId(),
+            consumer.limits(),
+            now,
+            reserve,
+            day,
+            day.substring(0, 7),
+            consumer.dayLimitNanoUsd(),
+            consumer.monthLimitNanoUsd());
+    Future<ConsumerLimiter.Ticket> ticket = limiter.admit(consumer, call);
+    caller.consumerTicket(new Pending(call, ticket));
+    if (ticket.isComplete()) {
+      decide(exchange, consumer, ticket);
+      return true;
+    }
+    Context context = Vertx.currentContext();
+    ticket.onComplete(
+        ar -> {
+          if (context == null || context == Vertx.currentContext()) {
+            resume(exchange, consumer, ticket);
+          } else {
+            context.runOnContext(v -> resume(exchange, consumer, ticket));
+          }
+        });
+    return false;
+  }
+
+  private void resume(
+      Exchange exchange, ConsumerPolicy consumer, Future<ConsumerLimiter.Ticket> ticket) {
+    if (exchange.finished()) {
+      return; // the client left meanwhile; the way back settles the reservation
+    }
+    try {
+      decide(exchange, consumer, ticket);
+    } catch (ApiException e) {
+      exchange.fail(e);
+      return;
+    }
+    exchange.proceed();
+  }
+
+  /** Returns when admitted; throws the client's error otherwise. */
+  private void decide(
+      Exchange exchange, ConsumerPolicy consumer, Future<ConsumerLimiter.Ticket> ticket) {
+    if (ticket.failed()) {
+      if (ticket.cause() instanceof StoreUnavailableException) {
+        metrics.request(consumer, "store_unavailable");
+        exchange.response().putHeader("retry-after", "1");
+        throw new ApiException(
+            new OpenAiError(
+                503,
+                "The gateway cannot check this consumer's limits right now (its shared state store"
+                    + " is unavailable). Please try again shortly.",
+                "service_unavailable",
+                null,
+                "state_store_unavailable",
+                "store_unavailable"));
+      }
+      throw new IllegalStateException("consumer admission failed", ticket.cause());
+    }
+    Admission admission = ticket.result().admission();
+    switch (admission.verdict()) {
+      case ADMITTED -> metrics.request(consumer, "admitted");
+      case RATE_LIMITED -> {
+        metrics.request(consumer, "rate_limited");
+        long seconds = Math.max(1, (admission.retryAfterMs() + 999) / 1000);
+        exchange.response().putHeader("retry-after", Long.toString(seconds));
+        boolean tokens = "tokens".equals(admission.dimension());
+        throw new ApiException(
+            new OpenAiError(
+                429,
+                "Rate limit reached for consumer '"
+                    + consumer.name()
+                    + "' on "
+                    + (tokens ? "tokens per min (TPM)" : "requests per min (RPM)")
+                    + ". Please try again in "
+                    + seconds
+                    + "s.",
+                admission.dimension(),
+                null,
+                "rate_limit_exceeded",
+                "rate_limited"));
+      }
+      case BUDGET_EXHAUSTED -> {
+        metrics.request(consumer, "budget_exhausted");
+        throw new ApiException(
+            new OpenAiError(
+                429,
+                "Consumer '"
+                    + consumer.name()
+                    + "' has used up its "
+                    + ("month".equals(admission.dimension()) ? "monthly" : "daily")
+                    + " budget (or this request could cost more than what is left of it).",
+                "insufficient_quota",
+                null,
+                "insufficient_quota",
+                "budget_exhausted"));
+      }
+    }
+  }
+
+  @Override
+  public void backward(Exchange exchange) {
+    Caller caller = exchange.caller();
+    if (caller == null || !(caller.consumerTicket() instanceof Pending pending)) {
+      return;
+    }
+    caller.consumerTicket(null);
+    RequestContext ctx = exchange.ctx();
+    ConsumerPolicy consumer = caller.consumer();
+    pending
+        .ticket()
+        .onSuccess(
+            ticket -> {
+              if (!ticket.admission().admitted()) {
+                return;
+              }
+              TokenUsage usage = ctx.usage();
+              long cost;
+              long tokens = 0;
+              if (usage != null) {
+                Double usd = Pricing.costUsd(ctx.target(), usage);
+                cost = usd == null ? 0 : Spend.toNanos(usd);
+                tokens = usage.inputTokens() + usage.outputTokens();
+              } else if (ctx.target() != null && (ctx.status() < 400 || ctx.ttftMs() != null)) {
+                // Served but no usage reported (a stream cut short): the reservation stands.
+                cost = pending.call().reserveNanoUsd();
+              } else {
+                cost = 0; // never answered: everything reserved is released
+              }
+              metrics.spend(consumer, Spend.toUsd(cost), tokens);
+              limiter.settle(
+                  ticket, SettleCall.of(pending.call(), clock.currentTimeMillis(), cost, tokens));
+            });
+  }
+}

@@ -1,0 +1,256 @@
+package dev.switchboard.gateway.routing.strategy;
+
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.contract.Strategy;
+import dev.switchboard.gateway.cost.PriceSchedule;
+import dev.switchboard.gateway.cost.Pricing;
+import dev.switchboard.gateway.routing.PlannedTarget;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.DoubleSupplier;
+
+/**
+ * The strategies that route on live figures: {@code least-latency} (lowest observed TTFT p95, the
+ * whole request's p95 for targets that served no stream), {@code least-cost} (lowest effective cost
+ * per request now: the price window in force, the observed token mix, the cached-input price) and
+ * {@code cost-latency} (the cheapest target whose latency meets the policy's {@code
+ * latencyObjective}, else the fastest; without an objective it is {@code least-cost}).
+ *
+ * <p>The order starts from {@link PriorityStrategy}'s (priority, then a weighted draw) and sorts it
+ * stably by the figure, so priority breaks ties. Targets the strategy cannot judge yet (no figures)
+ * go behind those it can, in priority order; with no figures at all the order is priority's. A
+ * share of requests ({@code exploration.share}, default {@value #DEFAULT_EXPLORATION_SHARE}) puts
+ * another target in front — one without figures or with stale ones first — so the figures of
+ * targets not chosen stay fresh and a recovered provider is noticed. The rest of the chain stays
+ * behind it in order, and the failover walk still skips unhealthy, broken, full or incapable
+ * targets.
+ */
+public final class FigureStrategy implements RoutingStrategy {
+
+  /** The exploration share when the policy sets none. */
+  public static final double DEFAULT_EXPLORATION_SHARE = 0.02;
+
+  /**
+   * Requests a target needs in the window before its own token mix is believed over the route's.
+   */
+  static final int OWN_MIX_MIN_REQUESTS = 20;
+
+  private final Strategy kind;
+  private final DoubleSupplier random;
+  private final PriorityStrategy byPriority;
+
+  /**
+   * @param kind {@link Strategy#LEAST_LATENCY}, {@link Strategy#LEAST_COST} or {@link
+   *     Strategy#COST_LATENCY}
+   * @param random uniform values in [0, 1); injectable so tests are deterministic
+   */
+  public FigureStrategy(Strategy kind, DoubleSupplier random) {
+    if (kind != Strategy.LEAST_LATENCY
+        && kind != Strategy.LEAST_COST
+        && kind != Strategy.COST_LATENCY) {
+      throw new IllegalArgumentException(kind + " does not route on figures");
+    }
+    this.kind = kind;
+    this.random = random;
+    this.byPriority = new PriorityStrategy(random);
+  }
+
+  @Override
+  public List<PlannedTarget> order(
+      String route, List<PlannedTarget> candidates, LiveFigures figures) {
+    return decide(route, candidates, null, null, figures).targets();
+  }
+
+  /** One candidate with what the strategy knows about it. */
+  private record Scored(
+      PlannedTarget target,
+      int index,
+      Double latencyMs,
+      Double costUsd,
+      String priceWindow,
+      boolean meets,
+      boolean known,
+      boolean stale) {}
+
+  @Override
+  public Ordering decide(
+      String route,
+      List<PlannedTarget> candidates,
+      RoutingTable.Policy policy,
+      Instant now,
+      LiveFigures figures) {
+    if (candidates.isEmpty()) {
+      return new Ordering(candidates, null);
+    }
+    List<PlannedTarget> base = byPriority.order(route, candidates, figures);
+    Long objective = policy == null ? null : policy.latencyObjectiveTtftP95Ms();
+    TargetFigures routeFigures = figures.route(route);
+    Scored[] scored = new Scored[base.size()];
+    int knownCount = 0;
+    for (int i = 0; i < scored.length; i++) {
+      scored[i] = score(base.get(i), i, route, figures, routeFigures, objective, now);
+      if (scored[i].known()) {
+        knownCount++;
+      }
+    }
+    Scored[] ordered = scored.clone();
+    if (knownCount > 0) {
+      Arrays.sort(ordered, comparator());
+    }
+    boolean explored = false;
+    double share =
+        policy == null || policy.explorationShare() == null
+            ? DEFAULT_EXPLORATION_SHARE
+            : policy.explorationShare();
+    if (ordered.length > 1 && share > 0 && random.getAsDouble() < share) {
+      int pick = explorationPick(ordered);
+      Scored chosen = ordered[pick];
+      System.arraycopy(ordered, 0, ordered, 1, pick);
+      ordered[0] = chosen;
+      explored = true;
+    }
+    List<PlannedTarget> out = new ArrayList<>(ordered.length);
+    for (Scored s : ordered) {
+      out.add(s.target());
+    }
+    return new Ordering(List.copyOf(out), explain(ordered, knownCount, objective, explored));
+  }
+
+  private Scored score(
+      PlannedTarget target,
+      int index,
+      String route,
+      LiveFigures figures,
+      TargetFigures routeFigures,
+      Long objective,
+      Instant now) {
+    TargetFigures f = figures.target(route, target.id());
+    Double latency = f.rankingLatencyMs();
+    Double cost = null;
+    String window = null;
+    if (kind != Strategy.LEAST_LATENCY) {
+      RoutingTable.Model model = target.provider().model(target.target().model()).orElse(null);
+      if (model != null && model.pricing() != null) {
+        PriceSchedule.Prices prices =
+            now == null
+                ? new PriceSchedule.Prices(model.pricing(), null)
+                : PriceSchedule.at(model.pricing(), now);
+        TargetFigures.TokenMix mix = mix(f, routeFigures);
+        cost =
+            Pricing.costUsd(
+                prices.pricing(), mix.inputTokens(), mix.cachedInputTokens(), mix.outputTokens());
+        window = prices.window();
+      }
+    }
+    boolean meets = objective == null || (latency != null && latency <= objective);
+    boolean known =
+        switch (kind) {
+          case LEAST_LATENCY -> latency != null;
+          case LEAST_COST -> cost != null;
+          default -> cost != null && (objective == null || latency != null);
+        };
+    return new Scored(target, index, latency, cost, window, meets, known, f.stale());
+  }
+
+  /** The target's own token mix once it has enough requests, else the route's, else a default. */
+  private static TargetFigures.TokenMix mix(TargetFigures own, TargetFigures route) {
+    if (own.tokenMix() != null && own.requests() >= OWN_MIX_MIN_REQUESTS) {
+      return own.tokenMix();
+    }
+    if (route.tokenMix() != null) {
+      return route.tokenMix();
+    }
+    return own.tokenMix() != null ? own.tokenMix() : TargetFigures.TokenMix.DEFAULT;
+  }
+
+  private Comparator<Scored> comparator() {
+    Comparator<Scored> unknownLast = Comparator.comparing(s -> !s.known());
+    Comparator<Scored> byFigure =
+        switch (kind) {
+          case LEAST_LATENCY -> Comparator.comparing(Scored::latencyMs, nullsLast());
+          case LEAST_COST -> Comparator.comparing(Scored::costUsd, nullsLast());
+          default ->
+              Comparator.comparing((Scored s) -> !s.meets())
+                  .thenComparing(
+                      (a, b) ->
+                          a.meets()
+                              ? nullsLast().compare(a.costUsd(), b.costUsd())
+                              : nullsLast().compare(a.latencyMs(), b.latencyMs()));
+        };
+    // The priority order (index) breaks ties.
+    return unknownLast.thenComparing(byFigure).thenComparingInt(Scored::index);
+  }
+
+  private static Comparator<Double> nullsLast() {
+    return Comparator.nullsLast(Comparator.naturalOrder());
+  }
+
+  /**
+   * Which target goes in front for exploration: one without figures or with stale ones when there
+   * is such a target behind the first, else any target behind the first.
+   */
+  private int explorationPick(Scored[] ordered) {
+    int needing = 0;
+    for (int i = 1; i < ordered.length; i++) {
+      if (!ordered[i].known() || ordered[i].stale()) {
+        needing++;
+      }
+    }
+    if (needing == 0) {
+      return 1 + (int) (random.getAsDouble() * (ordered.length - 1));
+    }
+    int nth = (int) (random.getAsDouble() * needing);
+    for (int i = 1; i < ordered.length; i++) {
+      if ((!ordered[i].known() || ordered[i].stale()) && nth-- == 0) {
+        return i;
+      }
+    }
+    return 1;
+  }
+
+  private String explain(Scored[] ordered, int knownCount, Long objective, boolean explored) {
+    StringBuilder sb = new StringBuilder(160);
+    Scored first = ordered[0];
+    sb.append("chose=").append(first.target().id());
+    figures(sb, first);
+    if (explored) {
+      sb.append(";explore=true");
+    } else if (knownCount == 0) {
+      sb.append(";no-figures=priority");
+    }
+    if (objective != null && kind == Strategy.COST_LATENCY) {
+      sb.append(";objective_ttft_p95_ms=").append(objective);
+      sb.append(";meets=").append(first.meets());
+    }
+    if (ordered.length > 1) {
+      Scored next = ordered[1];
+      sb.append(";next=").append(next.target().id());
+      figures(sb, next);
+    }
+    return sb.toString();
+  }
+
+  private void figures(StringBuilder sb, Scored s) {
+    if (kind != Strategy.LEAST_COST || s.latencyMs() != null) {
+      sb.append(",ttft_p95_ms=")
+          .append(s.latencyMs() == null ? "none" : Long.toString(Math.round(s.latencyMs())));
+    }
+    if (kind != Strategy.LEAST_LATENCY) {
+      sb.append(",cost_per_1k_usd=")
+          .append(s.costUsd() == null ? "none" : Double.toString(round4(s.costUsd() * 1000)));
+      if (s.priceWindow() != null) {
+        sb.append(",price_window=").append(s.priceWindow());
+      }
+    }
+    if (s.stale()) {
+      sb.append(",stale=true");
+    }
+  }
+
+  private static double round4(double v) {
+    return Math.round(v * 10_000) / 10_000.0;
+  }
+}

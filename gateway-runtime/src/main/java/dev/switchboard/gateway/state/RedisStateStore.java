@@ -1,0 +1,305 @@
+package dev.switchboard.gateway.state;
+
+import dev.switchboard.gateway.time.GatewayClock;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Counts in one Redis that every gateway replica shares (Vert.x's non-blocking Redis client, on the
+ * event loop). Each operation is one Lua script run by {@code EVALSHA}, so a check and its update
+ * are atomic across replicas; scripts are idempotent by reservation id. All keys of one consumer
+ * share a hash tag, so the scripts also run on a Redis Cluster.
+ *
+ * <p>Availability: every command has a deadline ({@value #COMMAND_TIMEOUT_MS} ms); a failure marks
+ * the store unavailable for {@value #RETRY_AFTER_MS} ms, during which calls fail at once with
+ * {@link StoreUnavailableException} (nothing waits on a dead Redis), and the first call after that
+ * tries again — so the gateway recovers by itself when Redis is back.
+ */
+public final class RedisStateStore implements StateStore {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RedisStateStore.class);
+
+  /** The longest a request waits for the store: loopback answers in well under a millisecond. */
+  static final long COMMAND_TIMEOUT_MS = 250;
+
+  /** How long the store is treated as down after a failure before it is tried again. */
+  static final long RETRY_AFTER_MS = 1_000;
+
+  private static final long DAY_TTL_MS = 3L * 24 * 3600 * 1000;
+  private static final long MONTH_TTL_MS = 35L * 24 * 3600 * 1000;
+  private static final long RESERVATION_TTL_MS = 24L * 3600 * 1000;
+
+  private final Redis redis;
+  private final GatewayClock clock;
+  private final String prefix;
+  private final Script admit = Script.load("admit.lua");
+  private final Script settle = Script.load("settle.lua");
+
+  /** Last committed totals seen per consumer period: the seed of a counter Redis lost. */
+  private final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
+
+  private static final StoreUnavailableException UNAVAILABLE =
+      new StoreUnavailableException("the shared state store is unavailable");
+
+  private volatile long downUntilNanos;
+  private volatile boolean down;
+
+  /**
+   * @param uri {@code redis://host:port[/db]} or {@code rediss://…} for TLS (never logged: it may
+   *     hold a password)
+   * @param password the password (null: none, or the one in the URI)
+   * @param caFile a PEM CA bundle to trust for TLS (null: the JVM's trust store)
+   * @param prefix put in front of every key (several gateways may share one Redis)
+   */
+  public RedisStateStore(
+      Vertx vertx, GatewayClock clock, String uri, String password, String caFile, String prefix) {
+    RedisOptions options =
+        new RedisOptions().setConnectionString(uri).setMaxPoolSize(16).setMaxPoolWaiting(2048);
+    if (password != null && !password.isEmpty()) {
+      options.setPassword(password);
+    }
+    options.getNetClientOptions().setConnectTimeout((int) COMMAND_TIMEOUT_MS).setTcpNoDelay(true);
+    if (caFile != null && !caFile.isBlank()) {
+      options.getNetClientOptions().setTrustOptions(new PemTrustOptions().addCertPath(caFile));
+    }
+    this.redis = Redis.createClient(vertx, options);
+    this.clock = clock;
+    this.prefix = prefix;
+  }
+
+  @Override
+  public Future<Admission> admit(AdmitCall call) {
+    String base = base(call.consumer());
+    String dayKey = base + "committed:d:" + call.day();
+    String monthKey = base + "committed:m:" + call.month();
+    List<String> keys = new ArrayList<>(3 + 2 * call.limits().size());
+    List<String> buckets = new ArrayList<>();
+    keys.add(base + "open");
+    keys.add(dayKey);
+    keys.add(monthKey);
+    for (int i = 0; i < call.limits().size(); i++) {
+      Limit limit = call.limits().get(i);
+      if (limit.tokensPerMinute() > 0) {
+        keys.add(bucketKey(base, i, "t", limit.tokensPerMinute()));
+        buckets.add(Long.toString(limit.tokensPerMinute()));
+        buckets.add("t");
+      }
+      if (limit.requestsPerMinute() > 0) {
+        keys.add(bucketKey(base, i, "r", limit.requestsPerMinute()));
+        buckets.add(Long.toString(limit.requestsPerMinute()));
+        buckets.add("r");
+      }
+    }
+    List<String> args = new ArrayList<>(10 + buckets.size());
+    args.add(call.reservationId());
+    args.add(Long.toString(call.nowMs()));
+    args.add(Long.toString(call.reserveNanoUsd()));
+    args.add(Long.toString(call.dayLimitNanoUsd()));
+    args.add(Long.toString(call.monthLimitNanoUsd()));
+    args.add(Long.toString(RESERVATION_TTL_MS));
+    args.add(Long.toString(DAY_TTL_MS));
+    args.add(Long.toString(MONTH_TTL_MS));
+    args.add(Long.toString(lastSeen.getOrDefault(dayKey, 0L)));
+    args.add(Long.toString(lastSeen.getOrDefault(monthKey, 0L)));
+    args.addAll(buckets);
+    return run(admit, keys, args)
+        .map(
+            r -> {
+              long day = r.get(3).toLong();
+              long month = r.get(4).toLong();
+              lastSeen.merge(dayKey, day, Math::max);
+              lastSeen.merge(monthKey, month, Math::max);
+              Admission.Verdict verdict =
+                  switch (r.get(0).toInteger()) {
+                    case 1 -> Admission.Verdict.ADMITTED;
+                    case 2 -> Admission.Verdict.RATE_LIMITED;
+                    default -> Admission.Verdict.BUDGET_EXHAUSTED;
+                  };
+              String dimension = r.get(1).toString();
+              return new Admission(
+                  verdict, dimension.isEmpty() ? null : dimension, r.get(2).toLong(), day, month);
+            });
+  }
+
+  @Override
+  public Future<Void> settle(SettleCall call) {
+    String base = base(call.consumer());
+    List<String> keys = new ArrayList<>();
+    keys.add(base + "open");
+    keys.add(base + "committed:d:" + call.day());
+    keys.add(base + "committed:m:" + call.month());
+    keys.add(base + "spent:d:" + call.day());
+    keys.add(base + "spent:m:" + call.month());
+    List<String> args = new ArrayList<>();
+    args.add(call.reservationId());
+    args.add(Long.toString(call.nowMs()));
+    args.add(Long.toString(call.costNanoUsd()));
+    args.add(Long.toString(call.tokens()));
+    args.add(Long.toString(DAY_TTL_MS));
+    args.add(Long.toString(MONTH_TTL_MS));
+    for (int i = 0; i < call.limits().size(); i++) {
+      Limit limit = call.limits().get(i);
+      if (limit.tokensPerMinute() > 0) {
+        keys.add(bucketKey(base, i, "t", limit.tokensPerMinute()));
+        args.add(Long.toString(limit.tokensPerMinute()));
+      }
+    }
+    return run(settle, keys, args).mapEmpty();
+  }
+
+  @Override
+  public Future<Spend> spend(String consumer, String day, String month) {
+    String base = base(consumer);
+    return guarded(
+            () ->
+                redis.send(
+                    Request.cmd(Command.MGET)
+                        .arg(base + "spent:d:" + day)
+                        .arg(base + "spent:m:" + month)))
+        .map(r -> new Spend(orZero(r.get(0)), orZero(r.get(1))));
+  }
+
+  /**
+   * Connects and loads the scripts without the per-command deadline, so the first requests do not
+   * pay for the connection and a cold JIT (the gateway starts it without waiting for it).
+   */
+  public Future<Void> warmUp() {
+    return redis
+        .send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(admit.text))
+        .compose(r -> redis.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(settle.text)))
+        .mapEmpty();
+  }
+
+  @Override
+  public boolean shared() {
+    return true;
+  }
+
+  /** Whether the last command failed and the store is being left alone for a moment. */
+  public boolean unavailable() {
+    return down;
+  }
+
+  @Override
+  public Future<Void> close() {
+    return redis.close();
+  }
+
+  private String base(String consumer) {
+    // The hash tag keeps every key of one consumer in one cluster slot (scripts need that).
+    return prefix + "{" + consumer + "}:";
+  }
+
+  private static String bucketKey(String base, int index, String kind, long perMinute) {
+    return base + "rate:" + index + ":" + kind + ":" + perMinute;
+  }
+
+  private Future<Response> run(Script script, List<String> keys, List<String> args) {
+    Request evalsha = Request.cmd(Command.EVALSHA).arg(script.sha).arg(keys.size());
+    keys.forEach(evalsha::arg);
+    args.forEach(evalsha::arg);
+    return guarded(
+        () ->
+            redis
+                .send(evalsha)
+                .recover(
+                    err -> {
+                      if (err.getMessage() == null || !err.getMessage().startsWith("NOSCRIPT")) {
+                        return Future.failedFuture(err);
+                      }
+                      // First use on this Redis (or after a restart): EVAL also caches the script.
+                      Request eval = Request.cmd(Command.EVAL).arg(script.text).arg(keys.size());
+                      keys.forEach(eval::arg);
+                      args.forEach(eval::arg);
+                      return redis.send(eval);
+                    }));
+  }
+
+  /** Fails fast while down; a deadline on every command; any failure marks the store down. */
+  private <T> Future<T> guarded(Supplier<Future<T>> command) {
+    if (down && clock.nanoTime() < downUntilNanos) {
+      return Future.failedFuture(UNAVAILABLE);
+    }
+    Promise<T> promise = Promise.promise();
+    long timer =
+        clock.setTimer(
+            COMMAND_TIMEOUT_MS,
+            id -> {
+              if (promise.tryFail(UNAVAILABLE)) {
+                markDown("no answer within " + COMMAND_TIMEOUT_MS + " ms");
+              }
+            });
+    command
+        .get()
+        .onComplete(
+            ar -> {
+              clock.cancelTimer(timer);
+              if (ar.succeeded()) {
+                if (down) {
+                  down = false;
+                  LOG.info("the shared state store answers again: shared counting resumes");
+                }
+                promise.tryComplete(ar.result());
+              } else if (promise.tryFail(UNAVAILABLE)) {
+                markDown(ar.cause().getClass().getSimpleName() + ": " + ar.cause().getMessage());
+              }
+            });
+    return promise.future();
+  }
+
+  private void markDown(String why) {
+    downUntilNanos = clock.nanoTime() + RETRY_AFTER_MS * 1_000_000;
+    if (!down) {
+      down = true;
+      // The cause only: the URI (which may hold a password) is never logged.
+      LOG.warn("the shared state store is unavailable ({}); outage policies apply", why);
+    }
+  }
+
+  private static long orZero(Response r) {
+    return r == null ? 0 : r.toLong();
+  }
+
+  /** A Lua script shipped as a resource, with its SHA-1 for {@code EVALSHA}. */
+  private record Script(String text, String sha) {
+    static Script load(String name) {
+      try (InputStream in = RedisStateStore.class.getResourceAsStream(name)) {
+        if (in == null) {
+          throw new IllegalStateException("script " + name + " is missing from the jar");
+        }
+        String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        return new Script(
+            text,
+            HexFormat.of()
+                .formatHex(
+                    MessageDigest.getInstance("SHA-1")
+                        .digest(text.getBytes(StandardCharsets.UTF_8))));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException("SHA-1 is part of every JRE", e);
+      }
+    }
+  }
+}

@@ -1,0 +1,34 @@
+package dev.switchboard.gateway.state;
+
+import io.vertx.core.Future;
+
+/**
+ * Counters the gateway keeps about its consumers: rate buckets, budget reservations and spend.
+ * {@link LocalStateStore} counts in this replica's memory; {@link RedisStateStore} counts in one
+ * Redis that every replica shares, each operation one atomic script. Both are idempotent by
+ * reservation id: admitting or settling the same id twice counts once.
+ */
+public interface StateStore {
+
+  /**
+   * Checks the rate buckets and the budget and, when all allow it, takes one request from every
+   * request bucket and reserves {@link AdmitCall#reserveNanoUsd()} against the day and the month —
+   * all or nothing. Fails with {@link StoreUnavailableException} when the store cannot answer.
+   */
+  Future<Admission> admit(AdmitCall call);
+
+  /**
+   * Replaces a reservation with what the request really cost and charges its tokens to the token
+   * buckets. A reservation settled before (or never made) is left alone.
+   */
+  Future<Void> settle(SettleCall call);
+
+  /** What a consumer has spent (settled requests) on a day and in a month. */
+  Future<Spend> spend(String consumer, String day, String month);
+
+  /** Whether the counts are shared with other replicas. */
+  boolean shared();
+
+  /** Releases connections. */
+  Future<Void> close();
+}

@@ -1,0 +1,266 @@
+package dev.switchboard.gateway.upstream.adapter;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.request.Refusals;
+import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.upstream.FailureKind;
+import dev.switchboard.gateway.upstream.Operation;
+import dev.switchboard.gateway.upstream.ReplySummary;
+import dev.switchboard.gateway.upstream.UpstreamFailure;
+import dev.switchboard.gateway.upstream.UpstreamRequests;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+
+/**
+ * Google's Gemini API, natively: {@code models/{model}:generateContent}, {@code
+ * :streamGenerateContent?alt=sse} and {@code :batchEmbedContents} below {@code
+ * https://generativelanguage.googleapis.com/v1beta}, the key in {@code x-goog-api-key}. It speaks
+ * none of the gateway's formats, so every request is bridged: chat and embeddings bodies are
+ * translated by {@link GeminiRequests}, answers by {@link GeminiReplies}, streams by {@link
+ * GeminiStreamDecoder}. Errors come in Google's envelope ({@link GeminiErrors}): a 429 {@code
+ * RESOURCE_EXHAUSTED} carries its retry delay in {@code RetryInfo}, and a wrong key is a 400 {@code
+ * API_KEY_INVALID}, which counts as rejected credentials.
+ */
+public final class GeminiAdapter implements UpstreamAdapter {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final OpenAiAdapter CHAT = new OpenAiAdapter();
+
+  @Override
+  public boolean speaks(Operation op) {
+    return false;
+  }
+
+  @Override
+  public String path(RoutingTable.Provider provider, String model, Operation op) {
+    return path(provider, model, op, false);
+  }
+
+  @Override
+  public String path(RoutingTable.Provider provider, String model, Operation op, boolean stream) {
+    String method =
+        op == Operation.EMBEDDINGS
+            ? ":batchEmbedContents"
+            : stream ? ":streamGenerateContent?alt=sse" : ":generateContent";
+    return "/" + modelName(model) + method;
+  }
+
+  /** {@code models/<id>}; a name that has its collection already ({@code tunedModels/x}) stays. */
+  static String modelName(String model) {
+    String encoded = URLEncoder.encode(model, StandardCharsets.UTF_8).replace("%2F", "/");
+    return model.contains("/") ? encoded : "models/" + encoded;
+  }
+
+  @Override
+  public String probePath(RoutingTable.Provider provider) {
+    return "/models";
+  }
+
+  @Override
+  public void headers(
+      RoutingTable.Provider provider,
+      Optional<String> key,
+      String requestId,
+      boolean stream,
+      MultiMap into) {
+    UpstreamRequests.headers(provider, key, requestId, stream, into);
+  }
+
+  @Override
+  public Buffer encodeRequest(
+      ObjectNode body, PlannedTarget target, Operation format, boolean addedUsage) {
+    ObjectNode gemini;
+    try {
+      gemini =
+          format == Operation.EMBEDDINGS
+              ? GeminiRequests.embeddings(body, modelName(target.target().model()))
+              : GeminiRequests.chat(body);
+    } catch (GeminiRequests.Unexpressible problem) {
+      throw rejection(target, problem.getMessage());
+    }
+    try {
+      return Buffer.buffer(JSON.writeValueAsBytes(gemini));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a JSON tree always serializes", e);
+    }
+  }
+
+  /**
+   * A request the target cannot take, answered as Gemini would: a 400 INVALID_ARGUMENT whose
+   * message reaches the client through {@link #decodeError}.
+   */
+  private static UpstreamFailure rejection(PlannedTarget target, String message) {
+    ObjectNode body = JSON.createObjectNode();
+    body.putObject("error")
+        .put("code", 400)
+        .put("message", "Gemini target " + target.id() + " cannot take this request: " + message)
+        .put("status", "INVALID_ARGUMENT");
+    return new UpstreamFailure(
+        FailureKind.REQUEST_REJECTED,
+        target.id() + " cannot express the request: " + message,
+        400,
+        Buffer.buffer(body.toString()),
+        null);
+  }
+
+  @Override
+  public ReplySummary decodeReply(byte[] body, Operation op) throws ReplySummary.BadReply {
+    JsonNode gemini = answer(body, op);
+    if (op == Operation.EMBEDDINGS) {
+      return new ReplySummary(null, null, null, false, null);
+    }
+    ObjectNode chat = GeminiReplies.chat(gemini, 0);
+    JsonNode first = chat.path("choices").path(0);
+    return new ReplySummary(
+        gemini.path("modelVersion").asText(null),
+        null,
+        first.path("finish_reason").asText(null),
+        Refusals.isRefusal(first),
+        GeminiReplies.tokenUsage(gemini.get("usageMetadata")));
+  }
+
+  @Override
+  public Buffer replyBody(Buffer body, Operation format) throws ReplySummary.BadReply {
+    return replyBody(body, format, null, null);
+  }
+
+  @Override
+  public Buffer replyBody(Buffer body, Operation format, PlannedTarget target, ObjectNode request)
+      throws ReplySummary.BadReply {
+    JsonNode gemini = answer(body.getBytes(), format);
+    ObjectNode out;
+    if (format == Operation.EMBEDDINGS) {
+      boolean base64 =
+          request != null && "base64".equals(request.path("encoding_format").asText(null));
+      out =
+          GeminiReplies.embeddings(gemini, target == null ? null : target.target().model(), base64);
+    } else {
+      out = GeminiReplies.chat(gemini, System.currentTimeMillis() / 1000);
+    }
+    try {
+      return Buffer.buffer(JSON.writeValueAsBytes(out));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a JSON tree always serializes", e);
+    }
+  }
+
+  /** Parses a 2xx body and checks it is an answer of {@code op}. */
+  private static JsonNode answer(byte[] body, Operation op) throws ReplySummary.BadReply {
+    JsonNode gemini;
+    try {
+      gemini = JSON.readTree(body);
+    } catch (IOException e) {
+      throw new ReplySummary.BadReply("a body that is not a JSON object");
+    }
+    if (gemini == null || !gemini.isObject()) {
+      throw new ReplySummary.BadReply("a body that is not a JSON object");
+    }
+    if (gemini.path("error").isObject()) {
+      throw new ReplySummary.BadReply("an error object");
+    }
+    if (op == Operation.EMBEDDINGS) {
+      if (!gemini.path("embeddings").isArray() && !gemini.path("embedding").isObject()) {
+        throw new ReplySummary.BadReply("no 'embeddings' array");
+      }
+    } else if (!GeminiReplies.isAnswer(gemini)) {
+      throw new ReplySummary.BadReply("no 'candidates' array and no prompt block");
+    }
+    return gemini;
+  }
+
+  /**
+   * The first choice's content of an answer: reads the chat completion {@link #replyBody} made
+   * (what a front door holds), or translates a Gemini body first.
+   */
+  @Override
+  public ReplyContent decodeReplyContent(byte[] body) throws ReplySummary.BadReply {
+    JsonNode tree;
+    try {
+      tree = JSON.readTree(body);
+    } catch (IOException e) {
+      throw new ReplySummary.BadReply("a body that is not a JSON object");
+    }
+    if (tree != null && tree.has("candidates") || tree != null && tree.has("promptFeedback")) {
+      return CHAT.decodeReplyContent(
+          replyBody(Buffer.buffer(body), Operation.CHAT_COMPLETIONS).getBytes());
+    }
+    return CHAT.decodeReplyContent(body);
+  }
+
+  @Override
+  public UpstreamFailure firstEventProblem(PlannedTarget target, String data, JsonNode first) {
+    if (first == null || !first.isObject()) {
+      return new UpstreamFailure(
+          FailureKind.BAD_RESPONSE, target.id() + " sent a first stream event that is not JSON");
+    }
+    if (first.get("error") instanceof ObjectNode error) {
+      GeminiErrors.Google google = GeminiErrors.read(error);
+      Long delay = google.retryDelayMs();
+      return new UpstreamFailure(
+          google.eventKind(),
+          target.id() + " sent an error event before any content",
+          200,
+          Buffer.buffer(data),
+          delay == null ? null : Long.toString((delay + 999) / 1000),
+          delay == null ? null : Long.toString(delay));
+    }
+    return null;
+  }
+
+  @Override
+  public UpstreamError decodeError(Buffer body) {
+    JsonNode error = error(body);
+    if (error == null) {
+      return null;
+    }
+    GeminiErrors.Google google = GeminiErrors.read(error);
+    return new UpstreamError(google.message(), google.openAiType(), null, google.status());
+  }
+
+  @Override
+  public FailureKind failureKind(int status, Buffer body, FailureKind byStatus) {
+    if (status == 400 && byStatus == FailureKind.REQUEST_REJECTED) {
+      JsonNode error = error(body);
+      if (error != null && GeminiErrors.read(error).badKey()) {
+        return FailureKind.AUTH_REJECTED;
+      }
+    }
+    return byStatus;
+  }
+
+  @Override
+  public Long retryDelayMs(int status, Buffer body) {
+    JsonNode error = error(body);
+    return error == null ? null : GeminiErrors.read(error).retryDelayMs();
+  }
+
+  private static JsonNode error(Buffer body) {
+    if (body == null || body.length() == 0) {
+      return null;
+    }
+    try {
+      JsonNode error = JSON.readTree(body.getBytes()).path("error");
+      return error.isObject() ? error : null;
+    } catch (IOException | RuntimeException notJson) {
+      return null;
+    }
+  }
+
+  @Override
+  public JsonNode parseEvent(String data) {
+    return OpenAiAdapter.parse(data);
+  }
+
+  @Override
+  public StreamDecoder streamDecoder(Operation format, boolean stripUsage) {
+    return new GeminiStreamDecoder(stripUsage, System.currentTimeMillis() / 1000);
+  }
+}

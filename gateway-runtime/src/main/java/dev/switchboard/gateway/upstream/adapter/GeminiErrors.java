@@ -1,0 +1,90 @@
+package dev.switchboard.gateway.upstream.adapter;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.gateway.upstream.FailureKind;
+
+/**
+ * Google's error envelope {@code {"error":{"code","message","status","details"}}}: the canonical
+ * status in OpenAI's vocabulary, and the facts in {@code details} the gateway acts on ({@code
+ * RetryInfo.retryDelay}, {@code ErrorInfo.reason: API_KEY_INVALID}).
+ */
+final class GeminiErrors {
+
+  private GeminiErrors() {}
+
+  /** What one error object says. */
+  record Google(int code, String status, String message, Long retryDelayMs, String reason) {
+
+    /** The OpenAI error type the canonical status corresponds to. */
+    String openAiType() {
+      if (status == null) {
+        return code >= 500 ? "server_error" : "invalid_request_error";
+      }
+      return switch (status) {
+        case "INVALID_ARGUMENT", "FAILED_PRECONDITION", "OUT_OF_RANGE", "NOT_FOUND" ->
+            "invalid_request_error";
+        case "UNAUTHENTICATED", "PERMISSION_DENIED" -> "authentication_error";
+        case "RESOURCE_EXHAUSTED" -> "rate_limit_error";
+        default -> "server_error";
+      };
+    }
+
+    /** Whether the error says the API key is not valid (Gemini answers that with 400). */
+    boolean badKey() {
+      return "API_KEY_INVALID".equals(reason);
+    }
+
+    /** The failure kind of an error event that arrives where an answer was expected. */
+    FailureKind eventKind() {
+      return code == 429 || "RESOURCE_EXHAUSTED".equals(status)
+          ? FailureKind.RATE_LIMITED
+          : FailureKind.SERVER_ERROR;
+    }
+  }
+
+  /** Reads an {@code error} object. */
+  static Google read(JsonNode error) {
+    Long delay = null;
+    String reason = null;
+    for (JsonNode detail : error.path("details")) {
+      String type = detail.path("@type").asText("");
+      if (type.endsWith("google.rpc.RetryInfo")) {
+        delay = durationMs(detail.path("retryDelay"));
+      } else if (type.endsWith("google.rpc.ErrorInfo") && reason == null) {
+        reason = detail.path("reason").asText(null);
+      }
+    }
+    return new Google(
+        error.path("code").asInt(0),
+        error.path("status").asText(null),
+        error.path("message").asText(null),
+        delay,
+        reason);
+  }
+
+  /**
+   * A {@code google.protobuf.Duration} in its JSON form ({@code "38s"}, {@code "1.5s"}, {@code
+   * "0.250s"}) or as {@code {"seconds", "nanos"}}, in milliseconds rounded up; null when
+   * unreadable.
+   */
+  static Long durationMs(JsonNode duration) {
+    if (duration.isTextual()) {
+      String text = duration.asText().strip();
+      if (!text.endsWith("s")) {
+        return null;
+      }
+      try {
+        double seconds = Double.parseDouble(text.substring(0, text.length() - 1));
+        return seconds < 0 ? null : (long) Math.ceil(seconds * 1000);
+      } catch (NumberFormatException e) {
+        return null;
+      }
+    }
+    if (duration.isObject()) {
+      long seconds = duration.path("seconds").asLong(0);
+      long nanos = duration.path("nanos").asLong(0);
+      return seconds * 1000 + (nanos + 999_999) / 1_000_000;
+    }
+    return null;
+  }
+}

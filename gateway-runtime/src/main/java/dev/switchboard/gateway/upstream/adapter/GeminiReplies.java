@@ -1,0 +1,244 @@
+package dev.switchboard.gateway.upstream.adapter;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.gateway.request.TokenUsage;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.UUID;
+
+/**
+ * Gemini answers ({@code GenerateContentResponse}, {@code BatchEmbedContentsResponse}) in the
+ * gateway's internal format: chat completions and OpenAI embeddings lists. The mapping:
+ *
+ * <ul>
+ *   <li>each candidate → a choice; its text parts (thought parts left out) → {@code content}, its
+ *       {@code functionCall} parts → {@code tool_calls} (the call's {@code id}, or one synthesised
+ *       from name, arguments and position — the same for a stream and a JSON answer);
+ *   <li>{@code finishReason} STOP → {@code stop} ({@code tool_calls} when the candidate calls a
+ *       function), MAX_TOKENS → {@code length}, SAFETY, RECITATION, BLOCKLIST, PROHIBITED_CONTENT,
+ *       SPII and IMAGE_SAFETY → {@code content_filter} with a {@code refusal} naming the reason,
+ *       anything else → {@code stop};
+ *   <li>no candidates and {@code promptFeedback.blockReason} → one refused choice;
+ *   <li>{@code usageMetadata} → {@code usage}: prompt (+ tool-use prompt) tokens, completion tokens
+ *       including {@code thoughtsTokenCount} (as {@code reasoning_tokens}), and {@code
+ *       cachedContentTokenCount} as {@code cached_tokens}.
+ * </ul>
+ */
+final class GeminiReplies {
+
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  private GeminiReplies() {}
+
+  /** The chat completion for a {@code generateContent} answer. */
+  static ObjectNode chat(JsonNode gemini, long created) {
+    ObjectNode out = NODES.objectNode();
+    out.put("id", completionId(gemini));
+    out.put("object", "chat.completion");
+    out.put("created", created);
+    out.put("model", gemini.path("modelVersion").asText(""));
+    ArrayNode choices = out.putArray("choices");
+    JsonNode candidates = gemini.path("candidates");
+    if (candidates.isArray() && !candidates.isEmpty()) {
+      int position = 0;
+      for (JsonNode candidate : candidates) {
+        choices.add(choice(candidate, position++));
+      }
+    } else {
+      ObjectNode choice = choices.addObject();
+      choice.put("index", 0);
+      ObjectNode message = choice.putObject("message");
+      message.put("role", "assistant");
+      message.putNull("content");
+      message.put("refusal", promptRefusal(gemini));
+      choice.putNull("logprobs");
+      choice.put("finish_reason", "content_filter");
+    }
+    ObjectNode usage = usage(gemini.get("usageMetadata"));
+    if (usage != null) {
+      out.set("usage", usage);
+    }
+    return out;
+  }
+
+  /** Whether the answer has something to translate: candidates or a prompt block. */
+  static boolean isAnswer(JsonNode gemini) {
+    return gemini.isObject()
+        && ((gemini.path("candidates").isArray() && !gemini.path("candidates").isEmpty())
+            || gemini.path("promptFeedback").hasNonNull("blockReason"));
+  }
+
+  private static ObjectNode choice(JsonNode candidate, int position) {
+    ObjectNode choice = NODES.objectNode();
+    choice.put("index", candidate.path("index").asInt(position));
+    ObjectNode message = choice.putObject("message");
+    message.put("role", "assistant");
+    StringBuilder text = null;
+    ArrayNode calls = null;
+    int callIndex = 0;
+    for (JsonNode part : candidate.path("content").path("parts")) {
+      if (part.has("text") && !part.path("thought").asBoolean(false)) {
+        text = text == null ? new StringBuilder() : text;
+        text.append(part.path("text").asText());
+      } else if (part.path("functionCall").isObject()) {
+        calls = calls == null ? NODES.arrayNode() : calls;
+        calls.add(toolCall(part.get("functionCall"), callIndex++, false));
+      }
+    }
+    String finish = finishReason(candidate.path("finishReason").asText(null), calls != null);
+    message.put("content", text == null ? null : text.toString());
+    message.put(
+        "refusal",
+        "content_filter".equals(finish)
+            ? answerRefusal(candidate.path("finishReason").asText())
+            : null);
+    if (calls != null) {
+      message.set("tool_calls", calls);
+    }
+    choice.putNull("logprobs");
+    choice.put("finish_reason", finish);
+    return choice;
+  }
+
+  /**
+   * One {@code functionCall} as an OpenAI tool call ({@code withIndex}: a stream delta's entry,
+   * which carries its index).
+   */
+  static ObjectNode toolCall(JsonNode functionCall, int index, boolean withIndex) {
+    ObjectNode call = NODES.objectNode();
+    if (withIndex) {
+      call.put("index", index);
+    }
+    String name = functionCall.path("name").asText("");
+    JsonNode args = functionCall.get("args");
+    String arguments = args == null || args.isNull() ? "{}" : args.toString();
+    String id = functionCall.path("id").asText(null);
+    call.put("id", id != null && !id.isEmpty() ? id : synthesisedId(name, arguments, index));
+    call.put("type", "function");
+    ObjectNode function = call.putObject("function");
+    function.put("name", name);
+    function.put("arguments", arguments);
+    return call;
+  }
+
+  /**
+   * A tool-call id for a call Gemini sent without one: derived from what the call is, so the JSON
+   * answer and the stream of the same answer give the same id, and a client quoting it back finds
+   * its call again in the conversation.
+   */
+  static String synthesisedId(String name, String arguments, int index) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update(name.getBytes(StandardCharsets.UTF_8));
+      sha.update((byte) 0);
+      sha.update(arguments.getBytes(StandardCharsets.UTF_8));
+      sha.update((byte) 0);
+      sha.update(Integer.toString(index).getBytes(StandardCharsets.UTF_8));
+      return "call_" + HexFormat.of().formatHex(sha.digest(), 0, 12);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+  }
+
+  /** Gemini's finish reason in OpenAI's vocabulary; null while the candidate is unfinished. */
+  static String finishReason(String gemini, boolean calledFunctions) {
+    if (gemini == null || gemini.isEmpty()) {
+      return null;
+    }
+    return switch (gemini) {
+      case "MAX_TOKENS" -> "length";
+      case "SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY" ->
+          "content_filter";
+      default -> calledFunctions ? "tool_calls" : "stop";
+    };
+  }
+
+  /** The refusal text of an answer Gemini stopped for {@code reason}. */
+  static String answerRefusal(String reason) {
+    return "The answer was blocked by the provider's safety filters (finishReason " + reason + ").";
+  }
+
+  /** The refusal text of a prompt Gemini blocked. */
+  static String promptRefusal(JsonNode gemini) {
+    return "The request was blocked by the provider's safety filters (blockReason "
+        + gemini.path("promptFeedback").path("blockReason").asText("OTHER")
+        + ").";
+  }
+
+  /** {@code chatcmpl-} and Gemini's response id (a random one when it sent none). */
+  static String completionId(JsonNode gemini) {
+    String id = gemini.path("responseId").asText(null);
+    return "chatcmpl-" + (id != null && !id.isEmpty() ? id : UUID.randomUUID().toString());
+  }
+
+  /** {@code usageMetadata} as an OpenAI {@code usage} object; null when absent. */
+  static ObjectNode usage(JsonNode metadata) {
+    if (metadata == null || !metadata.isObject()) {
+      return null;
+    }
+    long prompt =
+        metadata.path("promptTokenCount").asLong(0)
+            + metadata.path("toolUsePromptTokenCount").asLong(0);
+    long thoughts = metadata.path("thoughtsTokenCount").asLong(0);
+    long completion = metadata.path("candidatesTokenCount").asLong(0) + thoughts;
+    long total = metadata.path("totalTokenCount").asLong(prompt + completion);
+    ObjectNode usage = NODES.objectNode();
+    usage.put("prompt_tokens", prompt);
+    usage.put("completion_tokens", completion);
+    usage.put("total_tokens", total);
+    usage
+        .putObject("prompt_tokens_details")
+        .put("cached_tokens", metadata.path("cachedContentTokenCount").asLong(0));
+    usage.putObject("completion_tokens_details").put("reasoning_tokens", thoughts);
+    return usage;
+  }
+
+  /** The gateway's token facts from {@code usageMetadata}; null when absent. */
+  static TokenUsage tokenUsage(JsonNode metadata) {
+    ObjectNode usage = usage(metadata);
+    return usage == null ? null : TokenUsage.fromUsageNode(usage);
+  }
+
+  /**
+   * A {@code batchEmbedContents} (or {@code embedContent}) answer as an OpenAI embeddings list.
+   * Gemini reports no token counts for embeddings, so {@code usage} is zero.
+   *
+   * @param base64 the client asked for {@code encoding_format: base64} (little-endian float32)
+   */
+  static ObjectNode embeddings(JsonNode gemini, String model, boolean base64) {
+    ObjectNode out = NODES.objectNode();
+    out.put("object", "list");
+    ArrayNode data = out.putArray("data");
+    JsonNode embeddings = gemini.get("embeddings");
+    if (embeddings == null && gemini.has("embedding")) {
+      embeddings = NODES.arrayNode().add(gemini.get("embedding"));
+    }
+    int index = 0;
+    for (JsonNode embedding : embeddings == null ? NODES.arrayNode() : embeddings) {
+      ObjectNode item = data.addObject();
+      item.put("object", "embedding");
+      item.put("index", index++);
+      JsonNode values = embedding.path("values");
+      if (base64) {
+        ByteBuffer bytes = ByteBuffer.allocate(values.size() * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (JsonNode v : values) {
+          bytes.putFloat((float) v.asDouble());
+        }
+        item.put("embedding", Base64.getEncoder().encodeToString(bytes.array()));
+      } else {
+        item.set("embedding", values.isArray() ? values : NODES.arrayNode());
+      }
+    }
+    out.put("model", model == null ? "" : model);
+    out.putObject("usage").put("prompt_tokens", 0).put("total_tokens", 0);
+    return out;
+  }
+}

@@ -1,0 +1,433 @@
+package dev.switchboard.gateway.upstream.adapter;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Chat-completions and embeddings requests (the gateway's internal format) in Gemini's wire format:
+ * {@code generateContent} and {@code batchEmbedContents} bodies.
+ *
+ * <p>Messages: {@code system}/{@code developer} → {@code systemInstruction}; {@code user} → a
+ * {@code user} content; {@code assistant} → a {@code model} content (text, and {@code tool_calls} →
+ * {@code functionCall} parts carrying the call's id); consecutive {@code tool} messages → one
+ * {@code user} content of {@code functionResponse} parts (the function's name is the one the quoted
+ * call had; a result that is a JSON object is the response itself, anything else is wrapped as
+ * {@code {"result": …}}). Images: a {@code data:} URL → {@code inlineData}; any other URL → {@code
+ * fileData} with its {@code fileUri} (Gemini fetches what it can and rejects the rest with 400
+ * INVALID_ARGUMENT, which reaches the client). Parameters: see {@link #generationConfig}.
+ */
+final class GeminiRequests {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  private GeminiRequests() {}
+
+  /** A request the Gemini wire format cannot carry: the client gets a 400 saying what. */
+  static final class Unexpressible extends RuntimeException {
+    Unexpressible(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /** The {@code generateContent} body for a chat-completions request. */
+  static ObjectNode chat(ObjectNode chat) {
+    ObjectNode out = NODES.objectNode();
+    ArrayNode contents = out.putArray("contents");
+    ArrayNode system = NODES.arrayNode();
+    Map<String, String> callNames = new HashMap<>();
+    ObjectNode pendingResponses = null; // the user content collecting consecutive tool results
+    JsonNode messages = chat.path("messages");
+    if (!messages.isArray()) {
+      throw new Unexpressible("'messages' must be an array");
+    }
+    for (JsonNode message : messages) {
+      String role = message.path("role").asText("");
+      if (!"tool".equals(role)) {
+        pendingResponses = null;
+      }
+      switch (role) {
+        case "system", "developer" -> textParts(message.get("content"), system, role);
+        case "user" -> {
+          ObjectNode content = contents.addObject().put("role", "user");
+          userParts(message.get("content"), content.putArray("parts"));
+        }
+        case "assistant" -> {
+          ObjectNode content = contents.addObject().put("role", "model");
+          ArrayNode parts = content.putArray("parts");
+          textParts(message.get("content"), parts, role);
+          for (JsonNode call : message.path("tool_calls")) {
+            ObjectNode functionCall = parts.addObject().putObject("functionCall");
+            String id = textOrNull(call.get("id"));
+            String name = call.path("function").path("name").asText("");
+            if (id != null) {
+              functionCall.put("id", id);
+              callNames.put(id, name);
+            }
+            functionCall.put("name", name);
+            functionCall.set("args", arguments(call.path("function").get("arguments"), name));
+          }
+          if (parts.isEmpty()) {
+            // An assistant turn with no content (content null, no calls) still takes its place.
+            parts.addObject().put("text", "");
+          }
+        }
+        case "tool" -> {
+          if (pendingResponses == null) {
+            pendingResponses = contents.addObject().put("role", "user");
+            pendingResponses.putArray("parts");
+          }
+          String id = textOrNull(message.get("tool_call_id"));
+          String name = id == null ? null : callNames.get(id);
+          if (name == null) {
+            name = textOrNull(message.get("name"));
+          }
+          if (name == null) {
+            throw new Unexpressible(
+                "a 'tool' message answers no earlier assistant tool call (tool_call_id "
+                    + id
+                    + "): Gemini needs the function's name");
+          }
+          ObjectNode response =
+              ((ArrayNode) pendingResponses.get("parts")).addObject().putObject("functionResponse");
+          if (id != null) {
+            response.put("id", id);
+          }
+          response.put("name", name);
+          response.set("response", toolResult(message.get("content")));
+        }
+        default -> throw new Unexpressible("unknown message role '" + role + "'");
+      }
+    }
+    if (!system.isEmpty()) {
+      out.putObject("systemInstruction").set("parts", system);
+    }
+    tools(chat, out);
+    ObjectNode config = generationConfig(chat);
+    if (!config.isEmpty()) {
+      out.set("generationConfig", config);
+    }
+    return out;
+  }
+
+  /** The {@code batchEmbedContents} body for an embeddings request to {@code modelName}. */
+  static ObjectNode embeddings(ObjectNode body, String modelName) {
+    JsonNode input = body.get("input");
+    ArrayNode texts = NODES.arrayNode();
+    if (input != null && input.isTextual()) {
+      texts.add(input);
+    } else if (input != null && input.isArray()) {
+      for (JsonNode item : input) {
+        if (!item.isTextual()) {
+          throw new Unexpressible(
+              "Gemini embeds text only: 'input' must be a string or an array of strings, not"
+                  + " token ids");
+        }
+        texts.add(item);
+      }
+    }
+    if (texts.isEmpty()) {
+      throw new Unexpressible("'input' must be a string or a non-empty array of strings");
+    }
+    ObjectNode out = NODES.objectNode();
+    ArrayNode requests = out.putArray("requests");
+    for (JsonNode text : texts) {
+      ObjectNode request = requests.addObject().put("model", modelName);
+      request.putObject("content").putArray("parts").addObject().set("text", text);
+      JsonNode dimensions = body.get("dimensions");
+      if (dimensions != null && dimensions.canConvertToInt()) {
+        request.put("outputDimensionality", dimensions.asInt());
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Sampling and output parameters: {@code temperature}, {@code top_p} → {@code topP}, {@code
+   * max_completion_tokens}/{@code max_tokens} → {@code maxOutputTokens}, {@code stop} → {@code
+   * stopSequences}, {@code n} → {@code candidateCount}, {@code seed}, {@code presence_penalty},
+   * {@code frequency_penalty}, {@code logprobs} → {@code responseLogprobs}, {@code top_logprobs} →
+   * {@code logprobs}, {@code response_format} json_object → {@code responseMimeType:
+   * application/json}, json_schema → that plus {@code responseSchema}.
+   */
+  static ObjectNode generationConfig(ObjectNode chat) {
+    ObjectNode config = NODES.objectNode();
+    copyNumber(chat, "temperature", config, "temperature");
+    copyNumber(chat, "top_p", config, "topP");
+    JsonNode max = chat.get("max_completion_tokens");
+    if (max == null || max.isNull()) {
+      max = chat.get("max_tokens");
+    }
+    if (max != null && max.isNumber()) {
+      config.set("maxOutputTokens", max);
+    }
+    JsonNode stop = chat.get("stop");
+    if (stop != null && stop.isTextual()) {
+      config.putArray("stopSequences").add(stop);
+    } else if (stop != null && stop.isArray() && !stop.isEmpty()) {
+      config.set("stopSequences", stop);
+    }
+    copyNumber(chat, "n", config, "candidateCount");
+    copyNumber(chat, "seed", config, "seed");
+    copyNumber(chat, "presence_penalty", config, "presencePenalty");
+    copyNumber(chat, "frequency_penalty", config, "frequencyPenalty");
+    JsonNode logprobs = chat.get("logprobs");
+    if (logprobs != null && logprobs.isBoolean()) {
+      config.put("responseLogprobs", logprobs.asBoolean());
+    }
+    copyNumber(chat, "top_logprobs", config, "logprobs");
+    JsonNode format = chat.get("response_format");
+    String type = format == null ? null : textOrNull(format.get("type"));
+    if ("json_object".equals(type)) {
+      config.put("responseMimeType", "application/json");
+    } else if ("json_schema".equals(type)) {
+      config.put("responseMimeType", "application/json");
+      JsonNode schema = format.path("json_schema").get("schema");
+      if (schema != null && schema.isObject()) {
+        config.set("responseSchema", GeminiSchemas.toGemini(schema));
+      }
+    }
+    return config;
+  }
+
+  /** {@code tools} → {@code tools[].functionDeclarations}; {@code tool_choice} → toolConfig. */
+  private static void tools(ObjectNode chat, ObjectNode out) {
+    JsonNode tools = chat.get("tools");
+    if (tools != null && tools.isArray() && !tools.isEmpty()) {
+      ArrayNode declarations = out.putArray("tools").addObject().putArray("functionDeclarations");
+      for (JsonNode tool : tools) {
+        JsonNode function = tool.path("function");
+        if (!"function".equals(tool.path("type").asText("function")) || !function.isObject()) {
+          throw new Unexpressible(
+              "Gemini targets take function tools only, not '" + tool.path("type").asText() + "'");
+        }
+        ObjectNode declaration = declarations.addObject();
+        declaration.put("name", function.path("name").asText(""));
+        if (function.hasNonNull("description")) {
+          declaration.set("description", function.get("description"));
+        }
+        JsonNode parameters = function.get("parameters");
+        if (parameters != null && parameters.isObject()) {
+          ObjectNode converted = GeminiSchemas.toGemini(parameters);
+          // Gemini rejects an OBJECT without properties: a function without parameters has none.
+          if (!("OBJECT".equals(converted.path("type").asText())
+              && converted.path("properties").isEmpty())) {
+            declaration.set("parameters", converted);
+          }
+        }
+      }
+    }
+    JsonNode choice = chat.get("tool_choice");
+    if (choice == null || choice.isNull()) {
+      return;
+    }
+    ObjectNode calling = NODES.objectNode();
+    if (choice.isTextual()) {
+      switch (choice.asText()) {
+        case "none" -> calling.put("mode", "NONE");
+        case "auto" -> calling.put("mode", "AUTO");
+        case "required" -> calling.put("mode", "ANY");
+        default -> throw new Unexpressible("unknown tool_choice '" + choice.asText() + "'");
+      }
+    } else if (choice.isObject()) {
+      calling.put("mode", "ANY");
+      calling.putArray("allowedFunctionNames").add(choice.path("function").path("name").asText());
+    }
+    out.putObject("toolConfig").set("functionCallingConfig", calling);
+  }
+
+  /** The parts of a user message: text, images, audio and files. */
+  private static void userParts(JsonNode content, ArrayNode parts) {
+    if (content == null || content.isNull()) {
+      return;
+    }
+    if (content.isTextual()) {
+      parts.addObject().put("text", content.asText());
+      return;
+    }
+    if (!content.isArray()) {
+      throw new Unexpressible("a message's 'content' must be a string or an array of parts");
+    }
+    for (JsonNode part : content) {
+      switch (part.path("type").asText("")) {
+        case "text" -> parts.addObject().put("text", part.path("text").asText(""));
+        case "image_url" -> {
+          JsonNode image = part.get("image_url");
+          String url =
+              image != null && image.isTextual()
+                  ? image.asText()
+                  : textOrNull(image == null ? null : image.get("url"));
+          if (url == null) {
+            throw new Unexpressible("an 'image_url' part has no url");
+          }
+          media(url, null, parts);
+        }
+        case "input_audio" -> {
+          JsonNode audio = part.path("input_audio");
+          ObjectNode inline = parts.addObject().putObject("inlineData");
+          inline.put("mimeType", "audio/" + audio.path("format").asText("wav"));
+          inline.put("data", audio.path("data").asText(""));
+        }
+        case "file" -> {
+          JsonNode file = part.path("file");
+          String data = textOrNull(file.get("file_data"));
+          if (data == null) {
+            throw new Unexpressible(
+                "a 'file' part needs 'file_data' for a Gemini target (OpenAI file ids are not"
+                    + " Gemini files)");
+          }
+          media(data, "application/pdf", parts);
+        }
+        default ->
+            throw new Unexpressible(
+                "content part type '" + part.path("type").asText() + "' has no Gemini form");
+      }
+    }
+  }
+
+  /** A {@code data:} URL → inlineData; any other URL → fileData. */
+  private static void media(String url, String defaultMime, ArrayNode parts) {
+    if (url.startsWith("data:")) {
+      int comma = url.indexOf(',');
+      String header = comma < 0 ? "" : url.substring(5, comma);
+      if (comma < 0 || !header.endsWith(";base64")) {
+        throw new Unexpressible("a data: URL must be base64-encoded (data:<mime>;base64,...)");
+      }
+      String mime = header.substring(0, header.length() - ";base64".length());
+      ObjectNode inline = parts.addObject().putObject("inlineData");
+      inline.put("mimeType", mime.isEmpty() ? defaultMime : mime);
+      inline.put("data", url.substring(comma + 1));
+      return;
+    }
+    ObjectNode file = parts.addObject().putObject("fileData");
+    String mime = mimeOfUrl(url);
+    if (mime != null) {
+      file.put("mimeType", mime);
+    } else if (defaultMime != null) {
+      file.put("mimeType", defaultMime);
+    }
+    file.put("fileUri", url);
+  }
+
+  /** The media type a URL's file extension names, or null. */
+  private static String mimeOfUrl(String url) {
+    String path = url;
+    int cut = path.indexOf('?');
+    if (cut >= 0) {
+      path = path.substring(0, cut);
+    }
+    String lower = path.toLowerCase(Locale.ROOT);
+    if (lower.endsWith(".png")) {
+      return "image/png";
+    }
+    if (lower.endsWith(".jpg") || lower.endsWith(".jpeg")) {
+      return "image/jpeg";
+    }
+    if (lower.endsWith(".webp")) {
+      return "image/webp";
+    }
+    if (lower.endsWith(".gif")) {
+      return "image/gif";
+    }
+    if (lower.endsWith(".pdf")) {
+      return "application/pdf";
+    }
+    return null;
+  }
+
+  /** Text of a system or assistant message (a string or text parts) as text parts. */
+  private static void textParts(JsonNode content, ArrayNode parts, String role) {
+    if (content == null || content.isNull()) {
+      return;
+    }
+    if (content.isTextual()) {
+      parts.addObject().put("text", content.asText());
+      return;
+    }
+    if (content.isArray()) {
+      for (JsonNode part : content) {
+        String type = part.path("type").asText("");
+        if ("text".equals(type)) {
+          parts.addObject().put("text", part.path("text").asText(""));
+        } else if (!"refusal".equals(type)) {
+          throw new Unexpressible(
+              "a '" + role + "' message may carry text parts only, not '" + type + "'");
+        }
+      }
+      return;
+    }
+    throw new Unexpressible("a message's 'content' must be a string or an array of parts");
+  }
+
+  /** A tool call's arguments (JSON text) as the {@code args} object Gemini wants. */
+  private static JsonNode arguments(JsonNode arguments, String name) {
+    if (arguments == null || arguments.isNull()) {
+      return NODES.objectNode();
+    }
+    if (arguments.isObject()) {
+      return arguments;
+    }
+    String text = arguments.asText("");
+    if (text.isBlank()) {
+      return NODES.objectNode();
+    }
+    try {
+      JsonNode parsed = JSON.readTree(text);
+      if (parsed != null && parsed.isObject()) {
+        return parsed;
+      }
+    } catch (IOException notJson) {
+      // reported below
+    }
+    throw new Unexpressible(
+        "the arguments of tool call '" + name + "' are not a JSON object; Gemini needs one");
+  }
+
+  /** A tool message's content as a functionResponse's {@code response} object. */
+  private static ObjectNode toolResult(JsonNode content) {
+    String text;
+    if (content == null || content.isNull()) {
+      text = "";
+    } else if (content.isArray()) {
+      StringBuilder joined = new StringBuilder();
+      for (JsonNode part : content) {
+        joined.append(part.path("text").asText(""));
+      }
+      text = joined.toString();
+    } else {
+      text = content.asText();
+    }
+    String trimmed = text.strip();
+    if (trimmed.startsWith("{")) {
+      try {
+        JsonNode parsed = JSON.readTree(trimmed);
+        if (parsed != null && parsed.isObject()) {
+          return (ObjectNode) parsed;
+        }
+      } catch (IOException notJson) {
+        // plain text: wrapped below
+      }
+    }
+    ObjectNode wrapped = NODES.objectNode();
+    wrapped.put("result", text);
+    return wrapped;
+  }
+
+  private static void copyNumber(ObjectNode from, String name, ObjectNode to, String as) {
+    JsonNode value = from.get(name);
+    if (value != null && value.isNumber()) {
+      to.set(as, value);
+    }
+  }
+
+  static String textOrNull(JsonNode node) {
+    return node == null || node.isNull() ? null : node.asText();
+  }
+}

@@ -1,0 +1,199 @@
+package dev.switchboard.gateway.upstream.adapter;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Translates a JSON Schema (what OpenAI's {@code tools[].function.parameters} and {@code
+ * response_format.json_schema.schema} carry) into Gemini's {@code Schema}: the OpenAPI 3.0 subset
+ * with upper-case {@code type}, {@code nullable}, string-only {@code enum} and {@code anyOf}.
+ *
+ * <p>What Gemini cannot express is rewritten where the meaning survives and dropped otherwise:
+ * {@code "type": ["string", "null"]} and an {@code anyOf} member {@code {"type": "null"}} become
+ * {@code nullable}; {@code const} a one-value {@code enum}; {@code oneOf} {@code anyOf}; local
+ * {@code $ref}s into {@code $defs}/{@code definitions} are inlined (a recursive reference is cut at
+ * {@link #MAX_DEPTH} to a plain object); {@code additionalProperties}, {@code $schema}, {@code
+ * examples}, {@code strict} and other keywords Gemini rejects are left out.
+ */
+final class GeminiSchemas {
+
+  /** How deep references are inlined: a recursive schema ends in an unconstrained object. */
+  static final int MAX_DEPTH = 16;
+
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  /** Keywords copied unchanged (their value has the same meaning in both dialects). */
+  private static final Set<String> COPIED =
+      Set.of(
+          "format",
+          "title",
+          "description",
+          "minItems",
+          "maxItems",
+          "minProperties",
+          "maxProperties",
+          "minLength",
+          "maxLength",
+          "pattern",
+          "minimum",
+          "maximum",
+          "default",
+          "example",
+          "propertyOrdering");
+
+  private static final Set<String> TYPES =
+      Set.of("string", "number", "integer", "boolean", "array", "object", "null");
+
+  private GeminiSchemas() {}
+
+  /** The Gemini form of {@code schema}; an empty object for a missing or non-object schema. */
+  static ObjectNode toGemini(JsonNode schema) {
+    return convert(schema, schema, 0);
+  }
+
+  private static ObjectNode convert(JsonNode node, JsonNode root, int depth) {
+    ObjectNode out = NODES.objectNode();
+    if (node == null || !node.isObject()) {
+      return out;
+    }
+    if (depth > MAX_DEPTH) {
+      out.put("type", "OBJECT");
+      return out;
+    }
+    JsonNode ref = node.get("$ref");
+    if (ref != null && ref.isTextual()) {
+      JsonNode target = resolve(root, ref.asText());
+      ObjectNode resolved = convert(target, root, depth + 1);
+      // Sibling keywords of $ref (2020-12 allows them; a description is common) refine it.
+      ObjectNode siblings = node.deepCopy();
+      siblings.remove("$ref");
+      resolved.setAll(convert(siblings, root, depth + 1));
+      return resolved;
+    }
+    boolean nullable = false;
+    JsonNode type = node.get("type");
+    if (type != null && type.isArray()) {
+      String single = null;
+      for (JsonNode t : type) {
+        if ("null".equals(t.asText())) {
+          nullable = true;
+        } else if (single == null) {
+          single = t.asText();
+        }
+      }
+      if (single != null) {
+        out.put("type", single.toUpperCase(Locale.ROOT));
+      }
+    } else if (type != null && type.isTextual() && TYPES.contains(type.asText())) {
+      out.put("type", type.asText().toUpperCase(Locale.ROOT));
+    }
+    Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+    while (fields.hasNext()) {
+      Map.Entry<String, JsonNode> field = fields.next();
+      String name = field.getKey();
+      JsonNode value = field.getValue();
+      switch (name) {
+        case "properties" -> {
+          if (value.isObject()) {
+            ObjectNode properties = out.putObject("properties");
+            value
+                .fields()
+                .forEachRemaining(
+                    p -> properties.set(p.getKey(), convert(p.getValue(), root, depth + 1)));
+          }
+        }
+        case "items" -> {
+          if (value.isObject()) {
+            out.set("items", convert(value, root, depth + 1));
+          }
+        }
+        case "required" -> {
+          if (value.isArray()) {
+            out.set("required", value.deepCopy());
+          }
+        }
+        case "nullable" -> nullable |= value.asBoolean(false);
+        case "enum" -> {
+          if (value.isArray()) {
+            ArrayNode values = NODES.arrayNode();
+            for (JsonNode v : value) {
+              if (v.isNull()) {
+                nullable = true;
+              } else {
+                values.add(v.asText()); // Gemini's enums are strings (format "enum")
+              }
+            }
+            out.set("enum", values);
+            if (!out.has("type")) {
+              out.put("type", "STRING");
+            }
+          }
+        }
+        case "const" -> {
+          if (value.isNull()) {
+            nullable = true;
+          } else {
+            out.putArray("enum").add(value.asText());
+            if (!out.has("type")) {
+              out.put("type", "STRING");
+            }
+          }
+        }
+        case "anyOf", "oneOf" -> {
+          if (value.isArray()) {
+            ArrayNode members = NODES.arrayNode();
+            for (JsonNode member : value) {
+              if (member.isObject()
+                  && member.size() == 1
+                  && "null".equals(member.path("type").asText(null))) {
+                nullable = true;
+              } else {
+                members.add(convert(member, root, depth + 1));
+              }
+            }
+            if (members.size() == 1 && members.get(0) instanceof ObjectNode only) {
+              // anyOf [X, null]: X itself, nullable.
+              only.fields().forEachRemaining(f -> out.set(f.getKey(), f.getValue()));
+            } else if (!members.isEmpty()) {
+              out.set("anyOf", members);
+            }
+          }
+        }
+        case "allOf" -> {
+          // Gemini has no allOf: the members' keywords are merged, later ones winning.
+          if (value.isArray()) {
+            for (JsonNode member : value) {
+              convert(member, root, depth + 1)
+                  .fields()
+                  .forEachRemaining(f -> out.set(f.getKey(), f.getValue()));
+            }
+          }
+        }
+        default -> {
+          if (COPIED.contains(name)) {
+            out.set(name, value.deepCopy());
+          }
+        }
+      }
+    }
+    if (nullable) {
+      out.put("nullable", true);
+    }
+    return out;
+  }
+
+  /** A local reference ({@code #/$defs/X}, {@code #/definitions/X}, any JSON pointer). */
+  private static JsonNode resolve(JsonNode root, String ref) {
+    if (!ref.startsWith("#")) {
+      return null; // remote references are not fetched: the property becomes unconstrained
+    }
+    JsonNode target = root.at(ref.substring(1));
+    return target.isMissingNode() ? null : target;
+  }
+}

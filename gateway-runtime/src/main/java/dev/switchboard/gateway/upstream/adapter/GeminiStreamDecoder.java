@@ -1,0 +1,176 @@
+package dev.switchboard.gateway.upstream.adapter;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.gateway.refusal.AnswerOpening;
+import dev.switchboard.gateway.request.TokenUsage;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Decodes one Gemini {@code streamGenerateContent?alt=sse} stream into chat-completion chunks. Each
+ * event is a whole {@code GenerateContentResponse} holding the next piece of each candidate: its
+ * text → {@code delta.content}, each {@code functionCall} (Gemini sends calls whole) → one {@code
+ * delta.tool_calls} entry with the complete arguments, its {@code finishReason} → the chunk's
+ * {@code finish_reason} (see {@link GeminiReplies}). The first chunk of a candidate carries {@code
+ * role: assistant}; the chunk that finishes the answer carries its usage when the client asked for
+ * usage (the gateway always reads it).
+ *
+ * <p>Gemini ends a stream by closing it, without {@code [DONE]}: {@link #atEnd()} turns the close
+ * into the end event once every candidate has reported a finish reason; a close before that is a
+ * truncation. An {@code {"error": …}} event is the provider's mid-stream failure.
+ */
+final class GeminiStreamDecoder implements StreamDecoder {
+
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  private final boolean stripUsage;
+  private final long created;
+  private final StreamEventFacts facts = new StreamEventFacts();
+  private final AnswerOpening opening = new AnswerOpening();
+  private final Set<Integer> opened = new HashSet<>();
+  private final Set<Integer> finished = new HashSet<>();
+  private final Map<Integer, Integer> calls = new HashMap<>();
+  private String id;
+  private String model;
+  private TokenUsage lastUsage;
+  private ObjectNode lastUsageNode;
+
+  GeminiStreamDecoder(boolean stripUsage, long created) {
+    this.stripUsage = stripUsage;
+    this.created = created;
+  }
+
+  @Override
+  public StreamEventFacts decode(String data, JsonNode firstParsed) {
+    JsonNode event = firstParsed != null ? firstParsed : OpenAiAdapter.parse(data);
+    if (event == null || !event.isObject()) {
+      facts.reset(StreamEventFacts.Kind.MALFORMED, null);
+      return facts;
+    }
+    if (event.get("error") instanceof ObjectNode error) {
+      facts.reset(StreamEventFacts.Kind.CHUNK, null);
+      GeminiErrors.Google google = GeminiErrors.read(error);
+      facts.error(google.message(), google.openAiType(), null, google.status());
+      return facts;
+    }
+    if (id == null) {
+      id = GeminiReplies.completionId(event);
+    }
+    String version = event.path("modelVersion").asText(null);
+    if (version != null && !version.isEmpty()) {
+      model = version;
+    }
+    JsonNode metadata = event.get("usageMetadata");
+    if (metadata != null && metadata.isObject()) {
+      lastUsageNode = GeminiReplies.usage(metadata);
+      lastUsage = TokenUsage.fromUsageNode(lastUsageNode);
+    }
+    ObjectNode chunk = NODES.objectNode();
+    chunk.put("id", id);
+    chunk.put("object", "chat.completion.chunk");
+    chunk.put("created", created);
+    chunk.put("model", model == null ? "" : model);
+    ArrayNode choices = chunk.putArray("choices");
+    String lastFinish = null;
+    boolean refused = false;
+    JsonNode candidates = event.path("candidates");
+    if (candidates.isArray() && !candidates.isEmpty()) {
+      int position = 0;
+      for (JsonNode candidate : candidates) {
+        int index = candidate.path("index").asInt(position++);
+        ObjectNode choice = choices.addObject();
+        choice.put("index", index);
+        ObjectNode delta = choice.putObject("delta");
+        if (opened.add(index)) {
+          delta.put("role", "assistant");
+        }
+        StringBuilder text = null;
+        ArrayNode toolCalls = null;
+        for (JsonNode part : candidate.path("content").path("parts")) {
+          if (part.has("text") && !part.path("thought").asBoolean(false)) {
+            text = text == null ? new StringBuilder() : text;
+            text.append(part.path("text").asText());
+          } else if (part.path("functionCall").isObject()) {
+            int callIndex = calls.merge(index, 1, Integer::sum) - 1;
+            toolCalls = toolCalls == null ? NODES.arrayNode() : toolCalls;
+            toolCalls.add(GeminiReplies.toolCall(part.get("functionCall"), callIndex, true));
+          }
+        }
+        if (text != null) {
+          delta.put("content", text.toString());
+          if (index == 0) {
+            opening.append(text); // a no-op once the opening is full
+          }
+        }
+        if (toolCalls != null) {
+          delta.set("tool_calls", toolCalls);
+        }
+        String geminiFinish = candidate.path("finishReason").asText(null);
+        String finish = GeminiReplies.finishReason(geminiFinish, calls.containsKey(index));
+        if ("content_filter".equals(finish)) {
+          delta.put("refusal", GeminiReplies.answerRefusal(geminiFinish));
+          refused = true;
+        }
+        choice.putNull("logprobs");
+        choice.put("finish_reason", finish);
+        if (finish != null) {
+          finished.add(index);
+          lastFinish = finish;
+        }
+      }
+    } else if (event.path("promptFeedback").hasNonNull("blockReason")) {
+      ObjectNode choice = choices.addObject();
+      choice.put("index", 0);
+      ObjectNode delta = choice.putObject("delta");
+      if (opened.add(0)) {
+        delta.put("role", "assistant");
+      }
+      delta.put("refusal", GeminiReplies.promptRefusal(event));
+      choice.putNull("logprobs");
+      choice.put("finish_reason", "content_filter");
+      finished.add(0);
+      lastFinish = "content_filter";
+      refused = true;
+    } else {
+      // Nothing for the client (usage or feedback only): the gateway keeps the facts.
+      facts.reset(StreamEventFacts.Kind.DROP, null);
+      facts.facts(model, null);
+      return facts;
+    }
+    boolean complete = lastFinish != null && finished.containsAll(opened);
+    if (complete && lastUsageNode != null && !stripUsage) {
+      chunk.set("usage", lastUsageNode);
+    }
+    String payload = chunk.toString();
+    facts.reset(StreamEventFacts.Kind.CHUNK, payload);
+    facts.source(payload, chunk); // content, if asked for, is read from the translated chunk
+    facts.facts(model, null);
+    if (lastFinish != null) {
+      facts.finishReason(lastFinish);
+    }
+    if (refused) {
+      facts.refused();
+    }
+    if (complete && lastUsage != null) {
+      facts.usage(lastUsage);
+    }
+    return facts;
+  }
+
+  @Override
+  public StreamEventFacts atEnd() {
+    if (finished.isEmpty() || !finished.containsAll(opened)) {
+      return null; // closed before the answer was complete: a truncation
+    }
+    facts.reset(StreamEventFacts.Kind.DONE, "[DONE]");
+    if (opening.isRefusal()) {
+      facts.refused();
+    }
+    return facts;
+  }
+}

@@ -1,0 +1,91 @@
+package dev.switchboard.gateway.upstream.adapter;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.gateway.upstream.ReplySummary;
+
+/**
+ * Decodes one OpenAI Responses API stream that is passed through to a Responses client: every event
+ * is relayed as it arrived; the facts come from {@code response.created} (model) and the terminal
+ * {@code response.completed} / {@code response.incomplete} (usage, finish), which is the stream's
+ * {@link StreamEventFacts.Kind#DONE} (Responses streams send no {@code [DONE]}). {@code error} and
+ * {@code response.failed} events are the provider's mid-stream failure. Text deltas, by far the
+ * most frequent events, are recognised by their opening and relayed without a parse.
+ */
+final class OpenAiResponsesStreamDecoder implements StreamDecoder {
+
+  private static final String TEXT_DELTA = "{\"type\":\"response.output_text.delta\"";
+
+  private final StreamEventFacts facts = new StreamEventFacts();
+  private boolean completed;
+
+  @Override
+  public StreamEventFacts decode(String data, JsonNode firstParsed) {
+    if (firstParsed == null
+        && data.startsWith(TEXT_DELTA)
+        && data.indexOf('\n') < 0
+        && OpenAiStreamDecoder.wellFormed(data)) {
+      facts.reset(StreamEventFacts.Kind.CHUNK, data);
+      return facts;
+    }
+    if ("[DONE]".equals(data.strip())) {
+      // Not part of the Responses protocol; some compatible servers add it. Nothing to relay.
+      facts.reset(StreamEventFacts.Kind.DROP, null);
+      return facts;
+    }
+    JsonNode event = firstParsed != null ? firstParsed : OpenAiAdapter.parse(data);
+    if (event == null || !event.isObject()) {
+      facts.reset(StreamEventFacts.Kind.MALFORMED, null);
+      return facts;
+    }
+    if (completed) {
+      facts.reset(StreamEventFacts.Kind.DROP, null); // nothing follows the terminal event
+      return facts;
+    }
+    String relay = data.indexOf('\n') >= 0 || data.indexOf('\r') >= 0 ? event.toString() : data;
+    String type = event.path("type").asText("");
+    switch (type) {
+      case "error" -> {
+        facts.reset(StreamEventFacts.Kind.CHUNK, null);
+        JsonNode error = event.path("error").isObject() ? event.get("error") : event;
+        facts.error(
+            OpenAiAdapter.textOrNull(error.get("message")),
+            OpenAiAdapter.textOrNull(error.get("type")),
+            OpenAiAdapter.textOrNull(error.get("param")),
+            OpenAiAdapter.textOrNull(error.get("code")));
+      }
+      case "response.failed" -> {
+        facts.reset(StreamEventFacts.Kind.CHUNK, null);
+        JsonNode error = event.path("response").path("error");
+        facts.error(
+            error.path("message").asText("The upstream provider failed the response."),
+            "upstream_error",
+            null,
+            OpenAiAdapter.textOrNull(error.get("code")));
+      }
+      case "response.completed", "response.incomplete" -> {
+        completed = true;
+        facts.reset(StreamEventFacts.Kind.DONE, relay);
+        record(event.path("response"));
+      }
+      case "response.created", "response.in_progress" -> {
+        facts.reset(StreamEventFacts.Kind.CHUNK, relay);
+        JsonNode response = event.path("response");
+        facts.facts(OpenAiAdapter.textOrNull(response.get("model")), null);
+      }
+      default -> facts.reset(StreamEventFacts.Kind.CHUNK, relay);
+    }
+    return facts;
+  }
+
+  private void record(JsonNode response) {
+    ReplySummary summary = ResponsesFacts.summary(response);
+    facts.facts(summary.model(), null);
+    if (summary.finishReason() != null) {
+      facts.finishReason(summary.finishReason());
+    }
+    if (summary.refused()) {
+      facts.refused();
+    }
+    facts.usage(summary.usage());
+  }
+}

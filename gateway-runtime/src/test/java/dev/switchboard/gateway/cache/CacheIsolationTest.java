@@ -1,0 +1,111 @@
+package dev.switchboard.gateway.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.switchboard.gateway.upstream.Operation;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Partitions are never crossed: 100,000 requests drawn from the same prompts by two consumers, over
+ * two routes, two target model versions and two system prompts. The embedding here maps equal texts
+ * to equal vectors (similarity 1.0), so any entry the index could return across a partition would
+ * be returned: none is.
+ */
+class CacheIsolationTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Who asked and where; the answer records it, so a served answer shows where it came from. */
+  private record Origin(String tenant, String route, String target, String system) {
+    String scope() {
+      return tenant + "\n" + route + "\nCHAT_COMPLETIONS\njson\n" + target + "\nstable";
+    }
+  }
+
+  @Test
+  void hundredThousandRequestsFromTwoConsumersNeverGetEachOthersAnswers() {
+    String[] tenants = {"consumer-a", "consumer-b"};
+    String[] routes = {"chat", "support"};
+    String[] targets = {"openai/gpt-4o-2024-08-06", "openai/gpt-4o-2024-11-20"};
+    String[] systems = {"You are helpful.", "You are a pirate."};
+    String[] prompts = new String[50];
+    for (int i = 0; i < prompts.length; i++) {
+      prompts[i] = "Question number " + i + " about the same shared topic";
+    }
+    Random random = new Random(18);
+    SemanticIndex index = new SemanticIndex(16, 100_000, 3_600_000);
+    LocalExactStore exact =
+        new LocalExactStore(
+            100_000, 3_600_000, Ticker.disabledTicker(), new AtomicLong(), 1L << 40);
+    long served = 0;
+    long crossed = 0;
+    for (int n = 0; n < 100_000; n++) {
+      Origin origin =
+          new Origin(
+              tenants[random.nextInt(2)],
+              routes[random.nextInt(2)],
+              targets[random.nextInt(2)],
+              systems[random.nextInt(2)]);
+      String prompt = prompts[random.nextInt(prompts.length)];
+      CacheRequest request = CacheRequest.of(chat(origin.system(), prompt), origin.scope(), false);
+      float[] vector = vectorOf(prompt);
+      CachedAnswer hit = exact.get(request.exactKey());
+      if (hit == null) {
+        List<SemanticIndex.Match> matches = index.search(request.partition(), vector, 0.999, 0);
+        hit = matches.isEmpty() ? null : matches.get(0).answer();
+      }
+      if (hit != null) {
+        served++;
+        if (!hit.targetId().equals(origin.toString()) || !hit.text().equals(prompt)) {
+          crossed++;
+        }
+        continue;
+      }
+      CachedAnswer answer =
+          new CachedAnswer(
+              new byte[0],
+              null,
+              null,
+              Operation.CHAT_COMPLETIONS,
+              null,
+              origin.toString(),
+              null,
+              null,
+              null,
+              0,
+              0,
+              request.partition(),
+              prompt);
+      exact.put(request.exactKey(), answer);
+      index.add(request.partition(), vector, answer, 0);
+    }
+    assertThat(crossed).isZero();
+    // Every (consumer, route, version, system prompt, prompt) was stored once and then served.
+    assertThat(served).isEqualTo(100_000 - 2 * 2 * 2 * 2 * prompts.length);
+    assertThat(index.partitions()).isEqualTo(16);
+  }
+
+  private static ObjectNode chat(String system, String prompt) {
+    ObjectNode chat = JSON.createObjectNode().put("model", "chat").put("temperature", 0);
+    chat.putArray("messages")
+        .add(JSON.createObjectNode().put("role", "system").put("content", system))
+        .add(JSON.createObjectNode().put("role", "user").put("content", prompt));
+    return chat;
+  }
+
+  /** A unit vector determined by the text: equal texts, similarity 1. */
+  private static float[] vectorOf(String text) {
+    Random r = new Random(text.hashCode());
+    float[] v = new float[16];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = (float) r.nextGaussian();
+    }
+    return VectorMath.normalise(v);
+  }
+}

@@ -1,0 +1,306 @@
+package dev.switchboard.gateway.cache;
+
+import static dev.switchboard.gateway.TestTables.provider;
+import static dev.switchboard.gateway.TestTables.target;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.HttpResponseFor;
+import com.openai.core.http.StreamResponse;
+import com.openai.errors.InternalServerException;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.contract.RoutingTableCodec;
+import dev.switchboard.gateway.GatewayHarness;
+import dev.switchboard.mock.MockProvider;
+import dev.switchboard.mock.MockProviderOptions;
+import io.vertx.core.Vertx;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The response cache end to end, through the official OpenAI SDK against the mock provider: a
+ * repeated question is answered from cache (JSON and stream) without calling the upstream, with the
+ * headers that say so; errors, truncated answers and other tenants' answers are never served.
+ */
+class ResponseCacheIT {
+
+  @TempDir static Path dir;
+
+  static Vertx vertx;
+  static MockProvider mock;
+  static GatewayHarness gateway;
+  static OpenAIClient client;
+
+  @BeforeAll
+  static void start() throws Exception {
+    vertx = Vertx.vertx();
+    mock =
+        MockProvider.startBlocking(
+            vertx,
+            new MockProviderOptions()
+                .keys("sk-provider")
+                .models("exact-model", "semantic-model", "broken-model", "plain-model"));
+    mock.faults().set("broken-model", "status:500");
+    RoutingTable.Cache exactOnly =
+        new RoutingTable.Cache(
+            true, 600_000L, 1000, false, null, null, null, null, 0.3, null, null);
+    RoutingTable.Cache semantic =
+        new RoutingTable.Cache(
+            true, 600_000L, 1000, true, 0.9, 3_600_000L, 1000, null, 0.3, null, null);
+    Map<String, RoutingTable.Policy> policies = new TreeMap<>();
+    policies.put("exact", policy("exact", exactOnly));
+    policies.put("semantic", policy("semantic", semantic));
+    RoutingTable table =
+        RoutingTableCodec.versioned(
+            new RoutingTable(
+                RoutingTable.SCHEMA_VERSION,
+                null,
+                "test",
+                Map.of("mock", provider("mock", mock.baseUrl(), true)),
+                policies,
+                List.of(
+                    route("exact", "exact", target("mock", "exact-model", 0)),
+                    route("semantic", "semantic", target("mock", "semantic-model", 0)),
+                    route("broken", "exact", target("mock", "broken-model", 0)),
+                    route("plain", null, target("mock", "plain-model", 0)))));
+    gateway = GatewayHarness.start(vertx, dir, table, Map.of("mock", "sk-provider"));
+    client = client("sk-tenant-a");
+  }
+
+  static OpenAIClient client(String key) {
+    return OpenAIOkHttpClient.builder()
+        .baseUrl(gateway.baseUrl())
+        .apiKey(key)
+        .maxRetries(0)
+        .build();
+  }
+
+  static RoutingTable.Policy policy(String name, RoutingTable.Cache cache) {
+    return new RoutingTable.Policy(
+        name, null, null, null, null, null, null, null, cache, null, null);
+  }
+
+  static RoutingTable.Route route(String name, String policy, RoutingTable.Target target) {
+    return new RoutingTable.Route(
+        name, name, List.of(), policy, 1, List.of(target), List.of(), null);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    gateway.close();
+    mock.close();
+    vertx.close().await();
+  }
+
+  static ChatCompletionCreateParams.Builder ask(String model, String question) {
+    return ChatCompletionCreateParams.builder()
+        .model(model)
+        .temperature(0.0)
+        .addSystemMessage("You are terse.")
+        .addUserMessage(question);
+  }
+
+  @Test
+  void aRepeatedQuestionIsAnsweredFromCacheWithoutCallingTheUpstream() {
+    long before = mock.attempts("exact-model");
+    HttpResponseFor<ChatCompletion> first =
+        client.chat().completions().withRawResponse().create(ask("exact", "What is 2+2?").build());
+    HttpResponseFor<ChatCompletion> second =
+        client.chat().completions().withRawResponse().create(ask("exact", "What is 2+2?").build());
+
+    assertThat(first.headers().values("x-switchboard-cache")).containsExactly("miss");
+    assertThat(second.headers().values("x-switchboard-cache")).containsExactly("hit");
+    assertThat(mock.attempts("exact-model") - before).isEqualTo(1);
+    ChatCompletion a = first.parse();
+    ChatCompletion b = second.parse();
+    assertThat(b.choices().get(0).message().content())
+        .isEqualTo(a.choices().get(0).message().content());
+    // The usage is reported as the original's.
+    assertThat(b.usage().get().totalTokens()).isEqualTo(a.usage().get().totalTokens());
+    assertThat(second.headers().values("x-switchboard-route")).containsExactly("exact");
+  }
+
+  @Test
+  void aRepeatedStreamIsReplayedAsAValidStreamTheSdkParses() {
+    long before = mock.attempts("exact-model");
+    String first = streamText(client, ask("exact", "Name three colours.").build());
+    String second = streamText(client, ask("exact", "Name three colours.").build());
+
+    assertThat(second).isEqualTo(first).contains("Name three colours.");
+    assertThat(mock.attempts("exact-model") - before).isEqualTo(1);
+    // A JSON request is a different answer mode: not served from the stream's entry.
+    client.chat().completions().create(ask("exact", "Name three colours.").build());
+    assertThat(mock.attempts("exact-model") - before).isEqualTo(2);
+  }
+
+  @Test
+  void aStreamedHitSaysSoInItsHeaders() throws Exception {
+    String body =
+        "{\"model\":\"exact\",\"stream\":true,\"temperature\":0,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"Stream headers please\"}]}";
+    HttpResponse<String> first = gateway.post("/v1/chat/completions", body);
+    HttpResponse<String> second = gateway.post("/v1/chat/completions", body);
+
+    assertThat(first.headers().firstValue("x-switchboard-cache")).contains("miss");
+    assertThat(second.headers().firstValue("x-switchboard-cache")).contains("hit");
+    assertThat(second.headers().firstValue("content-type").orElseThrow())
+        .startsWith("text/event-stream");
+    assertThat(second.body()).endsWith("data: [DONE]\n\n");
+    // The client did not ask for usage: the replay hides the usage chunk like the original did.
+    assertThat(first.body()).doesNotContain("\"usage\":{");
+    assertThat(second.body()).doesNotContain("\"usage\":{");
+    assertThat(dataLines(second.body())).isEqualTo(dataLines(first.body()));
+  }
+
+  @Test
+  void anUpstreamErrorIsNeverReplayed() {
+    long before = mock.attempts("broken-model");
+    for (int i = 0; i < 2; i++) {
+      assertThatThrownBy(
+              () -> client.chat().completions().create(ask("broken", "Fail for me").build()))
+          .isInstanceOf(InternalServerException.class);
+    }
+    assertThat(mock.attempts("broken-model") - before).isGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  void aTruncatedAnswerIsNotStored() {
+    long before = mock.attempts("exact-model");
+    for (int i = 0; i < 2; i++) {
+      ChatCompletion c =
+          client
+              .chat()
+              .completions()
+              .create(ask("exact", "Tell me a long story about caches").maxTokens(2).build());
+      assertThat(c.choices().get(0).finishReason().asString()).isEqualTo("length");
+    }
+    assertThat(mock.attempts("exact-model") - before).isEqualTo(2);
+  }
+
+  @Test
+  void anotherTenantNeverGetsTheAnswer() {
+    long before = mock.attempts("exact-model");
+    client.chat().completions().create(ask("exact", "Tenant secret question").build());
+    HttpResponseFor<ChatCompletion> other =
+        client("sk-tenant-b")
+            .chat()
+            .completions()
+            .withRawResponse()
+            .create(ask("exact", "Tenant secret question").build());
+
+    assertThat(other.headers().values("x-switchboard-cache")).containsExactly("miss");
+    assertThat(mock.attempts("exact-model") - before).isEqualTo(2);
+  }
+
+  @Test
+  void clientCacheControlSkipsLookupOrStoring() throws Exception {
+    String body =
+        "{\"model\":\"exact\",\"temperature\":0,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"Cache control %s\"}]}";
+    long before = mock.attempts("exact-model");
+    // no-store: answered, not stored; the next request misses again.
+    String noStore = body.formatted("no-store");
+    assertThat(header(gateway.post("/v1/chat/completions", noStore, "cache-control", "no-store")))
+        .isEqualTo("miss");
+    assertThat(header(gateway.post("/v1/chat/completions", noStore))).isEqualTo("miss");
+    assertThat(header(gateway.post("/v1/chat/completions", noStore))).isEqualTo("hit");
+    // no-cache: the stored answer is not looked up.
+    assertThat(header(gateway.post("/v1/chat/completions", noStore, "cache-control", "no-cache")))
+        .isEqualTo("bypass");
+    assertThat(mock.attempts("exact-model") - before).isEqualTo(3);
+  }
+
+  @Test
+  void aHighOrDefaultTemperatureBypassesAndARouteWithoutCacheSaysNothing() throws Exception {
+    String noTemperature =
+        "{\"model\":\"exact\",\"messages\":[{\"role\":\"user\",\"content\":\"Be creative\"}]}";
+    assertThat(header(gateway.post("/v1/chat/completions", noTemperature))).isEqualTo("bypass");
+    assertThat(header(gateway.post("/v1/chat/completions", noTemperature))).isEqualTo("bypass");
+    HttpResponse<String> plain =
+        gateway.post(
+            "/v1/chat/completions",
+            "{\"model\":\"plain\",\"temperature\":0,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+    assertThat(plain.headers().firstValue("x-switchboard-cache")).isEmpty();
+  }
+
+  @Test
+  void aParaphraseIsAnsweredByTheSemanticCacheButItsNegationIsNot() {
+    long before = mock.attempts("semantic-model");
+    client
+        .chat()
+        .completions()
+        .create(
+            ask("semantic", "How do I enable two-factor authentication on my account?").build());
+    HttpResponseFor<ChatCompletion> paraphrase =
+        client
+            .chat()
+            .completions()
+            .withRawResponse()
+            .create(
+                ask("semantic", "How do I enable two factor authentication on my account").build());
+    HttpResponseFor<ChatCompletion> negation =
+        client
+            .chat()
+            .completions()
+            .withRawResponse()
+            .create(
+                ask("semantic", "How do I disable two-factor authentication on my account?")
+                    .build());
+
+    assertThat(paraphrase.headers().values("x-switchboard-cache")).containsExactly("semantic");
+    assertThat(
+            Double.parseDouble(
+                paraphrase.headers().values("x-switchboard-cache-similarity").get(0)))
+        .isBetween(0.9, 1.0);
+    assertThat(negation.headers().values("x-switchboard-cache")).containsExactly("miss");
+    assertThat(mock.attempts("semantic-model") - before).isEqualTo(2);
+  }
+
+  @Test
+  void statsAndMetricsShowHitsAndWhatTheySaved() throws Exception {
+    client.chat().completions().create(ask("exact", "Count me").build());
+    client.chat().completions().create(ask("exact", "Count me").build());
+
+    JsonNode stats = GatewayHarness.json(gateway.get("/v1/switchboard/stats").body());
+    assertThat(stats.path("cache").path("exact").path("hit").asLong()).isGreaterThanOrEqualTo(1);
+    assertThat(stats.path("cache").path("exact").path("saved_latency_ms").asDouble())
+        .isGreaterThan(0);
+    assertThat(gateway.admin("/metrics").body())
+        .contains("switchboard_cache_requests_total{outcome=\"hit\",route=\"exact\"}");
+  }
+
+  private static String header(HttpResponse<String> response) {
+    assertThat(response.statusCode()).isEqualTo(200);
+    return response.headers().firstValue("x-switchboard-cache").orElse(null);
+  }
+
+  private static List<String> dataLines(String sse) {
+    return sse.lines().filter(l -> l.startsWith("data: ")).collect(Collectors.toList());
+  }
+
+  private static String streamText(OpenAIClient c, ChatCompletionCreateParams params) {
+    StringBuilder text = new StringBuilder();
+    try (StreamResponse<ChatCompletionChunk> stream =
+        c.chat().completions().createStreaming(params)) {
+      stream.stream()
+          .forEach(
+              chunk -> chunk.choices().forEach(ch -> ch.delta().content().ifPresent(text::append)));
+    }
+    return text.toString();
+  }
+}

@@ -1,0 +1,249 @@
+package dev.switchboard.gateway.routing.strategy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.contract.Strategy;
+import dev.switchboard.gateway.routing.PlannedTarget;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.DoubleSupplier;
+import org.junit.jupiter.api.Test;
+
+/** The cost and latency strategies on synthetic figures and an explicit instant. */
+class FigureStrategyTest {
+
+  /** No exploration draw: above any share used here. */
+  private static final double NO_EXPLORE = 0.9;
+
+  private static RoutingTable.Provider provider(String name, RoutingTable.Pricing pricing) {
+    return new RoutingTable.Provider(
+        name,
+        "openai",
+        "https://" + name + "/v1",
+        false,
+        null,
+        Map.of(),
+        null,
+        null,
+        null,
+        null,
+        Map.of("m", new RoutingTable.Model(List.of("chat"), null, pricing, null)));
+  }
+
+  private static PlannedTarget target(String provider, int priority, RoutingTable.Pricing price) {
+    return new PlannedTarget(
+        new RoutingTable.Target(provider, "m", 100, priority), provider(provider, price), "stable");
+  }
+
+  private static RoutingTable.Pricing price(double in, double out) {
+    return new RoutingTable.Pricing(in, out, null, "USD");
+  }
+
+  private static TargetFigures latency(double ttftP95) {
+    return new TargetFigures(50, 0, ttftP95 / 2, ttftP95, 40.0, 0, ttftP95 * 4, null, false);
+  }
+
+  private static RoutingTable.Policy policy(Long objectiveMs, Double share) {
+    return new RoutingTable.Policy(
+        "pol", null, objectiveMs, null, null, null, null, null, null, null, null, share);
+  }
+
+  /** Figures keyed by provider name; the route's token mix is given separately. */
+  private static LiveFigures figures(
+      Map<String, TargetFigures> byProvider, TargetFigures.TokenMix routeMix) {
+    return new LiveFigures() {
+      @Override
+      public TargetFigures target(String route, String targetId) {
+        return byProvider.getOrDefault(
+            targetId.substring(0, targetId.indexOf('/')), TargetFigures.NONE);
+      }
+
+      @Override
+      public TargetFigures route(String route) {
+        return routeMix == null
+            ? TargetFigures.NONE
+            : new TargetFigures(100, 0, null, null, null, 0, null, routeMix, false);
+      }
+    };
+  }
+
+  private static DoubleSupplier replay(double... values) {
+    Deque<Double> queue = new ArrayDeque<>();
+    for (double v : values) {
+      queue.add(v);
+    }
+    return () -> queue.isEmpty() ? NO_EXPLORE : queue.poll();
+  }
+
+  private static List<String> providers(RoutingStrategy.Ordering o) {
+    return o.targets().stream().map(t -> t.target().provider()).toList();
+  }
+
+  @Test
+  void leastLatencyPicksTheLowestTtftP95AndPriorityBreaksTies() {
+    List<PlannedTarget> targets =
+        List.of(target("a", 0, null), target("b", 1, null), target("c", 2, null));
+    FigureStrategy s = new FigureStrategy(Strategy.LEAST_LATENCY, replay());
+    LiveFigures f = figures(Map.of("a", latency(900), "b", latency(300), "c", latency(300)), null);
+    RoutingStrategy.Ordering o = s.decide("r", targets, null, Instant.EPOCH, f);
+    // b and c tie at 300 ms: b has the lower priority number.
+    assertThat(providers(o)).containsExactly("b", "c", "a");
+    assertThat(o.explanation()).startsWith("chose=b/m,ttft_p95_ms=300;next=c/m,ttft_p95_ms=300");
+  }
+
+  @Test
+  void leastLatencyFallsBackToTheWholeRequestsP95ForTargetsThatServedNoStream() {
+    List<PlannedTarget> targets = List.of(target("a", 0, null), target("b", 1, null));
+    TargetFigures jsonOnly = new TargetFigures(50, 0, null, null, null, 0, 200.0, null, false);
+    LiveFigures f = figures(Map.of("a", latency(900), "b", jsonOnly), null);
+    RoutingStrategy.Ordering o =
+        new FigureStrategy(Strategy.LEAST_LATENCY, replay())
+            .decide("r", targets, null, Instant.EPOCH, f);
+    assertThat(providers(o)).containsExactly("b", "a");
+  }
+
+  @Test
+  void leastCostUsesTheObservedTokenMixAndTheCachedInputPrice() {
+    // a: cheap input, dear output; b: the other way round. Which is cheaper depends on the mix.
+    PlannedTarget a = target("a", 0, price(1.0, 10.0));
+    PlannedTarget b = target("b", 1, price(5.0, 2.0));
+    List<PlannedTarget> targets = List.of(a, b);
+    FigureStrategy s = new FigureStrategy(Strategy.LEAST_COST, replay());
+    LiveFigures outputHeavy = figures(Map.of(), new TargetFigures.TokenMix(100, 0, 2000));
+    LiveFigures inputHeavy = figures(Map.of(), new TargetFigures.TokenMix(10_000, 0, 100));
+    assertThat(providers(s.decide("r", targets, null, Instant.EPOCH, outputHeavy)))
+        .containsExactly("b", "a");
+    assertThat(providers(s.decide("r", targets, null, Instant.EPOCH, inputHeavy)))
+        .containsExactly("a", "b");
+    // With most input read from b's cache at a tenth of the price, b wins the input-heavy mix.
+    PlannedTarget cachedB = target("b", 1, new RoutingTable.Pricing(5.0, 2.0, 0.5, "USD"));
+    TargetFigures bWithCache =
+        new TargetFigures(
+            50,
+            0,
+            null,
+            null,
+            null,
+            0,
+            null,
+            new TargetFigures.TokenMix(10_000, 9_500, 100),
+            false);
+    LiveFigures cached =
+        figures(Map.of("b", bWithCache), new TargetFigures.TokenMix(10_000, 0, 100));
+    assertThat(providers(s.decide("r", List.of(a, cachedB), null, Instant.EPOCH, cached)))
+        .containsExactly("b", "a");
+  }
+
+  @Test
+  void leastCostFlipsAtAPriceWindowBoundaryAcrossMidnight() {
+    // DeepSeek-style: half price from 16:30 to 00:30 UTC every day.
+    RoutingTable.Pricing deepseek =
+        new RoutingTable.Pricing(
+            0.56,
+            1.68,
+            null,
+            "USD",
+            List.of(
+                new RoutingTable.PriceWindow(
+                    "off-peak", null, "16:30", "00:30", "UTC", 0.28, 0.84, null)));
+    PlannedTarget cheapAtNight = target("deepseek", 1, deepseek);
+    PlannedTarget steady = target("other", 0, price(0.40, 1.20));
+    List<PlannedTarget> targets = List.of(steady, cheapAtNight);
+    FigureStrategy s = new FigureStrategy(Strategy.LEAST_COST, replay());
+    LiveFigures f = figures(Map.of(), null);
+    assertThat(providers(s.decide("r", targets, null, Instant.parse("2030-01-07T16:29:59Z"), f)))
+        .containsExactly("other", "deepseek");
+    RoutingStrategy.Ordering night =
+        s.decide("r", targets, null, Instant.parse("2030-01-07T16:30:00Z"), f);
+    assertThat(providers(night)).containsExactly("deepseek", "other");
+    assertThat(night.explanation()).contains("price_window=off-peak");
+    assertThat(providers(s.decide("r", targets, null, Instant.parse("2030-01-08T00:29:00Z"), f)))
+        .containsExactly("deepseek", "other");
+    assertThat(providers(s.decide("r", targets, null, Instant.parse("2030-01-08T00:30:00Z"), f)))
+        .containsExactly("other", "deepseek");
+  }
+
+  @Test
+  void costLatencyTakesTheCheapestTargetMeetingTheObjectiveElseTheFastest() {
+    PlannedTarget cheapSlow = target("cheap", 2, price(0.1, 0.1));
+    PlannedTarget mid = target("mid", 1, price(1.0, 1.0));
+    PlannedTarget dear = target("dear", 0, price(10.0, 10.0));
+    List<PlannedTarget> targets = List.of(dear, mid, cheapSlow);
+    FigureStrategy s = new FigureStrategy(Strategy.COST_LATENCY, replay());
+    LiveFigures f =
+        figures(Map.of("cheap", latency(2500), "mid", latency(1200), "dear", latency(400)), null);
+    RoutingStrategy.Ordering o = s.decide("r", targets, policy(1500L, null), Instant.EPOCH, f);
+    // mid and dear meet 1.5 s: mid is cheaper; cheap misses it and goes last.
+    assertThat(providers(o)).containsExactly("mid", "dear", "cheap");
+    assertThat(o.explanation()).contains("objective_ttft_p95_ms=1500;meets=true");
+    // Nobody meets 300 ms: the fastest first.
+    assertThat(providers(s.decide("r", targets, policy(300L, null), Instant.EPOCH, f)))
+        .containsExactly("dear", "mid", "cheap");
+    // Without an objective it is least-cost.
+    assertThat(providers(s.decide("r", targets, policy(null, null), Instant.EPOCH, f)))
+        .containsExactly("cheap", "mid", "dear");
+  }
+
+  @Test
+  void targetsWithoutFiguresGoBehindAndAreExploredAtTheShare() {
+    PlannedTarget known = target("known", 1, null);
+    PlannedTarget fresh = target("fresh", 0, null);
+    List<PlannedTarget> targets = List.of(fresh, known);
+    LiveFigures f = figures(Map.of("known", latency(800)), null);
+    // Not drawn for exploration: the target with figures first, though its priority is lower.
+    assertThat(
+            providers(
+                new FigureStrategy(Strategy.LEAST_LATENCY, replay(0.05))
+                    .decide("r", targets, policy(null, 0.05), Instant.EPOCH, f)))
+        .containsExactly("known", "fresh");
+    // Drawn (0.04 < 0.05): the target without figures goes first.
+    RoutingStrategy.Ordering explored =
+        new FigureStrategy(Strategy.LEAST_LATENCY, replay(0.04, 0.0))
+            .decide("r", targets, policy(null, 0.05), Instant.EPOCH, f);
+    assertThat(providers(explored)).containsExactly("fresh", "known");
+    assertThat(explored.explanation()).contains("explore=true");
+    // A share of 0 never explores; the default share is 2 %.
+    assertThat(
+            providers(
+                new FigureStrategy(Strategy.LEAST_LATENCY, replay(0.0))
+                    .decide("r", targets, policy(null, 0.0), Instant.EPOCH, f)))
+        .containsExactly("known", "fresh");
+    assertThat(
+            providers(
+                new FigureStrategy(Strategy.LEAST_LATENCY, replay(0.019, 0.0))
+                    .decide("r", targets, null, Instant.EPOCH, f)))
+        .containsExactly("fresh", "known");
+  }
+
+  @Test
+  void explorationPrefersTargetsWithStaleFigures() {
+    PlannedTarget a = target("a", 0, null);
+    PlannedTarget b = target("b", 1, null);
+    PlannedTarget c = target("c", 2, null);
+    Map<String, TargetFigures> byProvider = new HashMap<>();
+    byProvider.put("a", latency(100));
+    byProvider.put("b", latency(200));
+    byProvider.put("c", latency(3000).asStale());
+    // The second draw (0.0) would pick b among all others; c is the only stale one.
+    RoutingStrategy.Ordering o =
+        new FigureStrategy(Strategy.LEAST_LATENCY, replay(0.0, 0.0))
+            .decide("r", List.of(a, b, c), null, Instant.EPOCH, figures(byProvider, null));
+    assertThat(providers(o)).containsExactly("c", "a", "b");
+    assertThat(o.explanation()).contains("stale=true");
+  }
+
+  @Test
+  void withoutAnyFiguresTheOrderIsPriorityAndTheReasonSaysSo() {
+    List<PlannedTarget> targets = List.of(target("b", 1, null), target("a", 0, null));
+    RoutingStrategy.Ordering o =
+        new FigureStrategy(Strategy.COST_LATENCY, replay())
+            .decide("r", targets, policy(1000L, null), Instant.EPOCH, LiveFigures.NONE);
+    assertThat(providers(o)).containsExactly("a", "b");
+    assertThat(o.explanation()).contains("no-figures=priority");
+  }
+}

@@ -1,0 +1,371 @@
+package dev.switchboard.mock.gemini;
+
+import dev.switchboard.mock.openai.ChatAnswer;
+import dev.switchboard.mock.openai.OpenAiPayloads;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Gemini API payloads ({@code v1beta}): {@code GenerateContentResponse} whole and as SSE events,
+ * embeddings, the model list and Google's error envelope. The answer itself is the mock's usual
+ * deterministic {@link ChatAnswer}, computed from the chat request {@link #chatView} reads out of
+ * the Gemini request.
+ */
+public final class GeminiPayloads {
+
+  /** The message of the stream-error fault, as Google words an internal error. */
+  public static final String INTERNAL_MESSAGE =
+      "An internal error has occurred. Please retry or report in"
+          + " https://developers.generativeai.google/guide/troubleshooting";
+
+  private GeminiPayloads() {}
+
+  /**
+   * The chat-completions view of a {@code generateContent} request that {@link ChatAnswer} reads:
+   * messages (text of each content, role user/model → user/assistant), tools (function names), tool
+   * choice ({@code toolConfig}), JSON mode ({@code responseMimeType}), {@code maxOutputTokens} and
+   * {@code seed}.
+   */
+  public static JsonObject chatView(JsonObject request) {
+    JsonObject chat = new JsonObject();
+    JsonArray messages = new JsonArray();
+    for (Object c : request.getJsonArray("contents", new JsonArray())) {
+      if (!(c instanceof JsonObject content)) {
+        continue;
+      }
+      StringBuilder text = new StringBuilder();
+      for (Object p : content.getJsonArray("parts", new JsonArray())) {
+        if (p instanceof JsonObject part && part.getValue("text") instanceof String t) {
+          text.append(t);
+        }
+      }
+      String role = "model".equals(content.getString("role")) ? "assistant" : "user";
+      messages.add(new JsonObject().put("role", role).put("content", text.toString()));
+    }
+    chat.put("messages", messages);
+    JsonArray tools = new JsonArray();
+    for (Object t : request.getJsonArray("tools", new JsonArray())) {
+      if (t instanceof JsonObject tool) {
+        for (Object d : tool.getJsonArray("functionDeclarations", new JsonArray())) {
+          if (d instanceof JsonObject declaration) {
+            tools.add(
+                new JsonObject()
+                    .put("type", "function")
+                    .put("function", new JsonObject().put("name", declaration.getString("name"))));
+          }
+        }
+      }
+    }
+    if (!tools.isEmpty()) {
+      chat.put("tools", tools);
+    }
+    JsonObject calling =
+        request
+            .getJsonObject("toolConfig", new JsonObject())
+            .getJsonObject("functionCallingConfig");
+    if (calling != null) {
+      String mode = calling.getString("mode", "AUTO");
+      JsonArray allowed = calling.getJsonArray("allowedFunctionNames");
+      if ("NONE".equals(mode)) {
+        chat.put("tool_choice", "none");
+      } else if ("ANY".equals(mode) && allowed != null && allowed.size() == 1) {
+        chat.put(
+            "tool_choice",
+            new JsonObject()
+                .put("type", "function")
+                .put("function", new JsonObject().put("name", allowed.getString(0))));
+      } else if ("ANY".equals(mode)) {
+        chat.put("tool_choice", "required");
+      }
+    }
+    JsonObject config = request.getJsonObject("generationConfig", new JsonObject());
+    if ("application/json".equals(config.getString("responseMimeType"))) {
+      chat.put("response_format", new JsonObject().put("type", "json_object"));
+    }
+    if (config.getValue("maxOutputTokens") instanceof Number max) {
+      chat.put("max_tokens", max.intValue());
+    }
+    if (config.getValue("seed") != null) {
+      chat.put("seed", config.getValue("seed"));
+    }
+    return chat;
+  }
+
+  /** The number of candidates the request asks for ({@code candidateCount}, 1 to 8). */
+  public static int candidateCount(JsonObject request) {
+    Object count =
+        request.getJsonObject("generationConfig", new JsonObject()).getValue("candidateCount");
+    return count instanceof Number n ? Math.max(1, Math.min(8, n.intValue())) : 1;
+  }
+
+  /** A whole {@code GenerateContentResponse}. */
+  public static JsonObject response(String responseId, String model, ChatAnswer answer, int n) {
+    JsonArray candidates = new JsonArray();
+    for (int i = 0; i < n; i++) {
+      JsonObject candidate = new JsonObject();
+      if (answer.refusal() == null) {
+        candidate.put("content", content(answer.toolCall(), answer.content()));
+      }
+      candidate.put("finishReason", finishReason(answer));
+      if (answer.refusal() != null) {
+        candidate.put("safetyRatings", blockedRatings());
+      }
+      candidate.put("index", i);
+      candidates.add(candidate);
+    }
+    return new JsonObject()
+        .put("candidates", candidates)
+        .put("usageMetadata", usage(answer, n, true))
+        .put("modelVersion", model)
+        .put("responseId", responseId);
+  }
+
+  /**
+   * The SSE events of a streamed answer ({@code data: …} with CRLF line ends, as Google sends
+   * them): one event per text piece, the last one carrying the finish reason and the final usage; a
+   * tool call or a refusal is one event. No {@code [DONE]}: the stream ends with the body.
+   */
+  public static List<String> streamEvents(
+      String responseId, String model, ChatAnswer answer, int n) {
+    List<String> events = new ArrayList<>();
+    if (answer.refusal() != null || answer.toolCall() != null) {
+      events.add(event(response(responseId, model, answer, n)));
+      return events;
+    }
+    List<String> pieces = answer.pieces().isEmpty() ? List.of("") : answer.pieces();
+    for (int p = 0; p < pieces.size(); p++) {
+      boolean last = p == pieces.size() - 1;
+      JsonArray candidates = new JsonArray();
+      for (int i = 0; i < n; i++) {
+        JsonObject candidate = new JsonObject().put("content", content(null, pieces.get(p)));
+        if (last) {
+          candidate.put("finishReason", finishReason(answer));
+        }
+        candidate.put("index", i);
+        candidates.add(candidate);
+      }
+      events.add(
+          event(
+              new JsonObject()
+                  .put("candidates", candidates)
+                  .put("usageMetadata", usage(answer, n, last))
+                  .put("modelVersion", model)
+                  .put("responseId", responseId)));
+    }
+    return events;
+  }
+
+  /** One SSE event, framed with CRLF like Google's servers. */
+  public static String event(JsonObject json) {
+    return "data: " + json.encode() + "\r\n\r\n";
+  }
+
+  private static JsonObject content(ChatAnswer.ToolCall call, String text) {
+    JsonArray parts = new JsonArray();
+    if (call != null) {
+      parts.add(
+          new JsonObject()
+              .put(
+                  "functionCall",
+                  new JsonObject()
+                      .put("name", call.name())
+                      .put("args", new JsonObject(call.arguments()))));
+    } else {
+      parts.add(new JsonObject().put("text", text == null ? "" : text));
+    }
+    return new JsonObject().put("parts", parts).put("role", "model");
+  }
+
+  private static String finishReason(ChatAnswer answer) {
+    return switch (answer.finishReason()) {
+      case "length" -> "MAX_TOKENS";
+      case "content_filter" -> "SAFETY";
+      default -> "STOP"; // Gemini finishes a function call with STOP too
+    };
+  }
+
+  private static JsonArray blockedRatings() {
+    return new JsonArray()
+        .add(
+            new JsonObject()
+                .put("category", "HARM_CATEGORY_DANGEROUS_CONTENT")
+                .put("probability", "HIGH")
+                .put("blocked", true));
+  }
+
+  /**
+   * {@code usageMetadata}; {@code cachedContentTokenCount} only when part of the prompt was cached,
+   * and candidate tokens only once the answer is complete ({@code full}), as Gemini reports them.
+   */
+  private static JsonObject usage(ChatAnswer answer, int n, boolean full) {
+    int candidates = full ? answer.completionTokens() * n : 0;
+    JsonObject usage = new JsonObject().put("promptTokenCount", answer.promptTokens());
+    if (full) {
+      usage.put("candidatesTokenCount", candidates);
+    }
+    usage.put("totalTokenCount", answer.promptTokens() + candidates);
+    if (answer.cachedTokens() > 0) {
+      usage.put("cachedContentTokenCount", answer.cachedTokens());
+    }
+    return usage;
+  }
+
+  /**
+   * The texts of a {@code batchEmbedContents} ({@code requests[].content}) or {@code embedContent}
+   * body; null when malformed.
+   */
+  public static List<String> embeddingTexts(JsonObject body, boolean batch) {
+    List<JsonObject> contents = new ArrayList<>();
+    if (batch) {
+      JsonArray requests = body.getJsonArray("requests");
+      if (requests == null || requests.isEmpty()) {
+        return null;
+      }
+      for (Object r : requests) {
+        if (!(r instanceof JsonObject request) || request.getJsonObject("content") == null) {
+          return null;
+        }
+        contents.add(request.getJsonObject("content"));
+      }
+    } else if (body.getJsonObject("content") != null) {
+      contents.add(body.getJsonObject("content"));
+    } else {
+      return null;
+    }
+    List<String> texts = new ArrayList<>();
+    for (JsonObject content : contents) {
+      StringBuilder text = new StringBuilder();
+      for (Object p : content.getJsonArray("parts", new JsonArray())) {
+        if (p instanceof JsonObject part && part.getValue("text") instanceof String t) {
+          text.append(t);
+        }
+      }
+      texts.add(text.toString());
+    }
+    return texts;
+  }
+
+  /** The dimensions asked for ({@code outputDimensionality} of the first request), or 0. */
+  public static int outputDimensionality(JsonObject body, boolean batch) {
+    JsonObject first = batch ? body.getJsonArray("requests").getJsonObject(0) : body;
+    Object dims = first.getValue("outputDimensionality");
+    return dims instanceof Number d ? d.intValue() : 0;
+  }
+
+  /**
+   * {@code {"embeddings":[{"values":[…]}]}} or, for {@code embedContent}, {@code {"embedding":…}}.
+   */
+  public static JsonObject embeddings(String model, List<String> texts, int dims, boolean batch) {
+    JsonArray embeddings = new JsonArray();
+    for (String text : texts) {
+      JsonArray values = new JsonArray();
+      for (float v : OpenAiPayloads.vector(model, text, dims)) {
+        values.add(v);
+      }
+      embeddings.add(new JsonObject().put("values", values));
+    }
+    return batch
+        ? new JsonObject().put("embeddings", embeddings)
+        : new JsonObject().put("embedding", embeddings.getJsonObject(0));
+  }
+
+  /** {@code GET /v1beta/models}. */
+  public static JsonObject models(Collection<String> ids) {
+    JsonArray models = new JsonArray();
+    for (String id : ids) {
+      models.add(
+          new JsonObject()
+              .put("name", "models/" + id)
+              .put("version", "001")
+              .put("displayName", id)
+              .put(
+                  "supportedGenerationMethods",
+                  id.toLowerCase(Locale.ROOT).contains("embedding")
+                      ? new JsonArray().add("embedContent")
+                      : new JsonArray().add("generateContent").add("countTokens")));
+    }
+    return new JsonObject().put("models", models);
+  }
+
+  /**
+   * Google's error envelope.
+   *
+   * @param retryDelay RetryInfo's delay ({@code "2s"}) for a RESOURCE_EXHAUSTED, or null
+   * @param reason an ErrorInfo reason ({@code API_KEY_INVALID}), or null
+   */
+  public static JsonObject error(
+      int code, String status, String message, String retryDelay, String reason) {
+    JsonObject error =
+        new JsonObject().put("code", code).put("message", message).put("status", status);
+    JsonArray details = new JsonArray();
+    if (reason != null) {
+      details.add(
+          new JsonObject()
+              .put("@type", "type.googleapis.com/google.rpc.ErrorInfo")
+              .put("reason", reason)
+              .put("domain", "googleapis.com")
+              .put(
+                  "metadata",
+                  new JsonObject().put("service", "generativelanguage.googleapis.com")));
+    }
+    if (retryDelay != null) {
+      details.add(
+          new JsonObject()
+              .put("@type", "type.googleapis.com/google.rpc.QuotaFailure")
+              .put(
+                  "violations",
+                  new JsonArray()
+                      .add(
+                          new JsonObject()
+                              .put(
+                                  "quotaMetric",
+                                  "generativelanguage.googleapis.com/generate_content_free_tier_requests")
+                              .put(
+                                  "quotaId",
+                                  "GenerateRequestsPerMinutePerProjectPerModel-FreeTier"))));
+      details.add(
+          new JsonObject()
+              .put("@type", "type.googleapis.com/google.rpc.RetryInfo")
+              .put("retryDelay", retryDelay));
+    }
+    if (!details.isEmpty()) {
+      error.put("details", details);
+    }
+    return new JsonObject().put("error", error);
+  }
+
+  /** The canonical status Google answers an HTTP status with. */
+  public static String statusOf(int code) {
+    return switch (code) {
+      case 400 -> "INVALID_ARGUMENT";
+      case 401 -> "UNAUTHENTICATED";
+      case 403 -> "PERMISSION_DENIED";
+      case 404 -> "NOT_FOUND";
+      case 409 -> "ABORTED";
+      case 429 -> "RESOURCE_EXHAUSTED";
+      case 499 -> "CANCELLED";
+      case 501 -> "UNIMPLEMENTED";
+      case 503 -> "UNAVAILABLE";
+      case 504 -> "DEADLINE_EXCEEDED";
+      default -> code >= 500 ? "INTERNAL" : "FAILED_PRECONDITION";
+    };
+  }
+
+  /** Google's message for a status fault. */
+  public static String messageOf(int code, String model) {
+    return switch (code) {
+      case 429 ->
+          "You exceeded your current quota, please check your plan and billing details. For more"
+              + " information on this error, head to:"
+              + " https://ai.google.dev/gemini-api/docs/rate-limits.";
+      case 500 -> INTERNAL_MESSAGE;
+      case 503 -> "The model is overloaded. Please try again later.";
+      case 504 -> "Deadline expired before operation could complete.";
+      default -> "Mock provider fault: HTTP " + code + " for models/" + model + ".";
+    };
+  }
+}

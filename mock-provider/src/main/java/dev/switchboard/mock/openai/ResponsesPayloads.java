@@ -1,0 +1,293 @@
+package dev.switchboard.mock.openai;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The OpenAI Responses API as the mock speaks it ({@code POST /v1/responses}, Azure's {@code
+ * /openai/v1/responses}): the request is read into the same deterministic {@link ChatAnswer} as a
+ * chat request (text, function tool calls, {@code text.format} json_schema/json_object, {@code
+ * max_output_tokens}), which is rendered as a {@code Response} object or as the Responses event
+ * stream ({@code response.created} … {@code response.completed}, with sequence numbers).
+ */
+public final class ResponsesPayloads {
+
+  private ResponsesPayloads() {}
+
+  /**
+   * The chat-request view of a Responses request, for {@link ChatAnswer#of}: {@code input} as
+   * messages, function tools and a named tool choice in chat's shape, {@code text.format} as {@code
+   * response_format}, {@code max_output_tokens} as {@code max_tokens}.
+   */
+  public static JsonObject chatView(JsonObject request) {
+    JsonObject chat = new JsonObject();
+    JsonArray messages = new JsonArray();
+    if (request.getValue("instructions") instanceof String instructions) {
+      messages.add(new JsonObject().put("role", "system").put("content", instructions));
+    }
+    Object input = request.getValue("input");
+    if (input instanceof String text) {
+      messages.add(new JsonObject().put("role", "user").put("content", text));
+    } else if (input instanceof JsonArray items) {
+      for (Object o : items) {
+        if (o instanceof JsonObject item && item.getValue("role") instanceof String role) {
+          Object content = item.getValue("content");
+          messages.add(new JsonObject().put("role", role).put("content", content));
+        } else if (o instanceof JsonObject item
+            && "function_call_output".equals(item.getString("type"))) {
+          messages.add(
+              new JsonObject().put("role", "tool").put("content", item.getValue("output")));
+        }
+      }
+    }
+    chat.put("messages", messages);
+    if (request.getValue("tools") instanceof JsonArray tools) {
+      JsonArray chatTools = new JsonArray();
+      for (Object o : tools) {
+        if (o instanceof JsonObject tool && "function".equals(tool.getString("type"))) {
+          chatTools.add(
+              new JsonObject()
+                  .put("type", "function")
+                  .put("function", new JsonObject().put("name", tool.getValue("name"))));
+        }
+      }
+      chat.put("tools", chatTools);
+    }
+    Object choice = request.getValue("tool_choice");
+    if (choice instanceof JsonObject named && named.getValue("name") instanceof String name) {
+      chat.put("tool_choice", new JsonObject().put("function", new JsonObject().put("name", name)));
+    } else if (choice != null) {
+      chat.put("tool_choice", choice);
+    }
+    if (request.getValue("text") instanceof JsonObject text
+        && text.getValue("format") instanceof JsonObject format) {
+      chat.put("response_format", format);
+    }
+    if (request.getValue("max_output_tokens") instanceof Number max) {
+      chat.put("max_tokens", max.intValue());
+    }
+    if (request.getValue("seed") != null) {
+      chat.put("seed", request.getValue("seed"));
+    }
+    return chat;
+  }
+
+  /** The finished {@code Response} object for {@code answer}. */
+  public static JsonObject response(
+      String id, long created, String model, JsonObject request, ChatAnswer answer) {
+    JsonObject response = envelope(id, created, model, request, "completed");
+    JsonArray output = new JsonArray();
+    for (JsonObject item : items(id, answer)) {
+      output.add(item);
+    }
+    response.put("output", output);
+    finish(response, answer);
+    return response;
+  }
+
+  /** Every SSE event of a streamed answer, each {@code event: type\ndata: json\n\n}. */
+  public static List<String> streamEvents(
+      String id, long created, String model, JsonObject request, ChatAnswer answer) {
+    List<String> events = new ArrayList<>();
+    int[] seq = {0};
+    JsonObject inProgress = envelope(id, created, model, request, "in_progress");
+    inProgress.put("output", new JsonArray());
+    events.add(event(seq, "response.created", new JsonObject().put("response", inProgress)));
+    events.add(event(seq, "response.in_progress", new JsonObject().put("response", inProgress)));
+    List<JsonObject> items = items(id, answer);
+    for (int i = 0; i < items.size(); i++) {
+      JsonObject item = items.get(i);
+      String itemId = item.getString("id");
+      if ("message".equals(item.getString("type"))) {
+        JsonObject opened =
+            item.copy().put("status", "in_progress").put("content", new JsonArray());
+        events.add(
+            event(
+                seq,
+                "response.output_item.added",
+                new JsonObject().put("output_index", i).put("item", opened)));
+        JsonObject part = item.getJsonArray("content").getJsonObject(0);
+        boolean refusal = "refusal".equals(part.getString("type"));
+        JsonObject emptyPart =
+            refusal ? new JsonObject().put("type", "refusal").put("refusal", "") : outputText("");
+        events.add(
+            event(
+                seq,
+                "response.content_part.added",
+                located(itemId, i).put("content_index", 0).put("part", emptyPart)));
+        for (String piece : answer.pieces()) {
+          JsonObject delta = located(itemId, i).put("content_index", 0).put("delta", piece);
+          if (!refusal) {
+            delta.put("logprobs", new JsonArray());
+          }
+          events.add(
+              event(seq, refusal ? "response.refusal.delta" : "response.output_text.delta", delta));
+        }
+        String all = refusal ? part.getString("refusal") : part.getString("text");
+        JsonObject done = located(itemId, i).put("content_index", 0);
+        if (refusal) {
+          done.put("refusal", all);
+        } else {
+          done.put("text", all).put("logprobs", new JsonArray());
+        }
+        events.add(
+            event(seq, refusal ? "response.refusal.done" : "response.output_text.done", done));
+        events.add(
+            event(
+                seq,
+                "response.content_part.done",
+                located(itemId, i).put("content_index", 0).put("part", part)));
+      } else {
+        JsonObject opened = item.copy().put("status", "in_progress").put("arguments", "");
+        events.add(
+            event(
+                seq,
+                "response.output_item.added",
+                new JsonObject().put("output_index", i).put("item", opened)));
+        for (String piece : answer.pieces()) {
+          events.add(
+              event(
+                  seq,
+                  "response.function_call_arguments.delta",
+                  located(itemId, i).put("delta", piece)));
+        }
+        events.add(
+            event(
+                seq,
+                "response.function_call_arguments.done",
+                located(itemId, i)
+                    .put("name", item.getString("name"))
+                    .put("arguments", item.getString("arguments"))));
+      }
+      events.add(
+          event(
+              seq,
+              "response.output_item.done",
+              new JsonObject().put("output_index", i).put("item", item)));
+    }
+    JsonObject complete = response(id, created, model, request, answer);
+    String last =
+        "incomplete".equals(complete.getString("status"))
+            ? "response.incomplete"
+            : "response.completed";
+    events.add(event(seq, last, new JsonObject().put("response", complete)));
+    return events;
+  }
+
+  /** The {@code error} event a Responses stream ends with when it fails server-side. */
+  public static String errorEvent(String message, int sequence) {
+    JsonObject error =
+        new JsonObject()
+            .put("type", "error")
+            .put("code", "server_error")
+            .put("message", message)
+            .putNull("param")
+            .put("sequence_number", sequence);
+    return "event: error\ndata: " + error.encode() + "\n\n";
+  }
+
+  private static List<JsonObject> items(String responseId, ChatAnswer answer) {
+    List<JsonObject> items = new ArrayList<>();
+    String suffix = responseId.substring(responseId.indexOf('_') + 1);
+    if (answer.toolCall() != null) {
+      ChatAnswer.ToolCall call = answer.toolCall();
+      items.add(
+          new JsonObject()
+              .put("id", "fc_" + suffix)
+              .put("type", "function_call")
+              .put("status", "completed")
+              .put("arguments", call.arguments())
+              .put("call_id", call.id())
+              .put("name", call.name()));
+      return items;
+    }
+    JsonObject part =
+        answer.refusal() != null
+            ? new JsonObject().put("type", "refusal").put("refusal", answer.refusal())
+            : outputText(answer.content());
+    items.add(
+        new JsonObject()
+            .put("id", "msg_" + suffix)
+            .put("type", "message")
+            .put("status", "completed")
+            .put("role", "assistant")
+            .put("content", new JsonArray().add(part)));
+    return items;
+  }
+
+  private static JsonObject outputText(String text) {
+    return new JsonObject()
+        .put("type", "output_text")
+        .put("text", text)
+        .put("annotations", new JsonArray())
+        .put("logprobs", new JsonArray());
+  }
+
+  private static JsonObject located(String itemId, int outputIndex) {
+    return new JsonObject().put("item_id", itemId).put("output_index", outputIndex);
+  }
+
+  private static String event(int[] seq, String type, JsonObject body) {
+    JsonObject event = new JsonObject().put("type", type);
+    event.getMap().putAll(body.getMap());
+    event.put("sequence_number", seq[0]++);
+    return "event: " + type + "\ndata: " + event.encode() + "\n\n";
+  }
+
+  private static JsonObject envelope(
+      String id, long created, String model, JsonObject request, String status) {
+    JsonObject text =
+        request.getValue("text") instanceof JsonObject t && t.getValue("format") != null
+            ? new JsonObject().put("format", t.getValue("format"))
+            : new JsonObject().put("format", new JsonObject().put("type", "text"));
+    return new JsonObject()
+        .put("id", id)
+        .put("object", "response")
+        .put("created_at", created)
+        .put("status", status)
+        .putNull("error")
+        .putNull("incomplete_details")
+        .put("instructions", request.getValue("instructions"))
+        .put("max_output_tokens", request.getValue("max_output_tokens"))
+        .put("model", model)
+        .put("output", new JsonArray())
+        .put("parallel_tool_calls", request.getBoolean("parallel_tool_calls", true))
+        .put("previous_response_id", request.getValue("previous_response_id"))
+        .put("reasoning", new JsonObject().putNull("effort").putNull("summary"))
+        .put("store", request.getBoolean("store", true))
+        .put("temperature", request.getValue("temperature") instanceof Number n ? n : 1.0)
+        .put("text", text)
+        .put("tool_choice", request.getValue("tool_choice", "auto"))
+        .put("tools", request.getValue("tools") instanceof JsonArray a ? a : new JsonArray())
+        .put("top_p", request.getValue("top_p") instanceof Number n ? n : 1.0)
+        .put("truncation", "disabled")
+        .putNull("usage")
+        .put("metadata", new JsonObject());
+  }
+
+  private static void finish(JsonObject response, ChatAnswer answer) {
+    String finish = answer.finishReason();
+    if ("length".equals(finish) || ("content_filter".equals(finish) && answer.refusal() == null)) {
+      response
+          .put("status", "incomplete")
+          .put(
+              "incomplete_details",
+              new JsonObject()
+                  .put("reason", "length".equals(finish) ? "max_output_tokens" : "content_filter"));
+    } else {
+      response.put("status", "completed");
+    }
+    response.put(
+        "usage",
+        new JsonObject()
+            .put("input_tokens", answer.promptTokens())
+            .put(
+                "input_tokens_details",
+                new JsonObject().put("cached_tokens", answer.cachedTokens()))
+            .put("output_tokens", answer.completionTokens())
+            .put("output_tokens_details", new JsonObject().put("reasoning_tokens", 0))
+            .put("total_tokens", answer.promptTokens() + answer.completionTokens()));
+  }
+}

@@ -1,0 +1,330 @@
+package dev.switchboard.mock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.mock.sse.SseEvent;
+import dev.switchboard.mock.sse.SseParser;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The mock's Gemini API: answers, streams, embeddings, auth and faults in Gemini's wire format. */
+class GeminiEndpointsTest {
+
+  private static final String KEY = "gm-test-key";
+  private static final String MODEL = "gemini-2.0-flash";
+  private static MockProvider mock;
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  @BeforeAll
+  static void start() {
+    mock =
+        MockProvider.startBlocking(
+            new MockProviderOptions()
+                .keys(KEY)
+                .models(MODEL, "text-embedding-004")
+                .embeddingDimensions(4)
+                .resetGraceMs(20));
+  }
+
+  @AfterAll
+  static void stop() {
+    mock.close();
+  }
+
+  @BeforeEach
+  void reset() {
+    mock.reset();
+  }
+
+  private static HttpResponse<String> post(String path, JsonObject body, String key, String fault)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(mock.origin() + path))
+            .timeout(Duration.ofSeconds(10))
+            .header("content-type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body.encode()));
+    if (key != null) {
+      b.header("x-goog-api-key", key);
+    }
+    if (fault != null) {
+      b.header(MockProvider.FAULT_HEADER, fault);
+    }
+    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+  }
+
+  private static JsonObject hello(String text) {
+    return new JsonObject()
+        .put(
+            "contents",
+            new JsonArray()
+                .add(
+                    new JsonObject()
+                        .put("role", "user")
+                        .put("parts", new JsonArray().add(new JsonObject().put("text", text)))));
+  }
+
+  private static List<JsonObject> events(String body) {
+    SseParser parser = new SseParser();
+    List<JsonObject> out = new ArrayList<>();
+    for (SseEvent e : parser.feed(body.getBytes(StandardCharsets.UTF_8))) {
+      out.add(new JsonObject(e.data()));
+    }
+    return out;
+  }
+
+  @Test
+  void generateContentEchoesWithUsageAndFinishReason() throws Exception {
+    HttpResponse<String> r =
+        post("/v1beta/models/" + MODEL + ":generateContent", hello("hi there"), KEY, null);
+    assertThat(r.statusCode()).isEqualTo(200);
+    JsonObject body = new JsonObject(r.body());
+    JsonObject candidate = body.getJsonArray("candidates").getJsonObject(0);
+    assertThat(candidate.getString("finishReason")).isEqualTo("STOP");
+    assertThat(candidate.getJsonObject("content").getString("role")).isEqualTo("model");
+    assertThat(
+            candidate
+                .getJsonObject("content")
+                .getJsonArray("parts")
+                .getJsonObject(0)
+                .getString("text"))
+        .isEqualTo("Echo from " + MODEL + ": hi there");
+    assertThat(body.getString("modelVersion")).isEqualTo(MODEL);
+    JsonObject usage = body.getJsonObject("usageMetadata");
+    assertThat(usage.getInteger("candidatesTokenCount")).isPositive();
+    assertThat(usage.getInteger("totalTokenCount"))
+        .isEqualTo(usage.getInteger("promptTokenCount") + usage.getInteger("candidatesTokenCount"));
+    assertThat(mock.requests().get(0).headers().get("x-goog-api-key"))
+        .containsExactly("[redacted]");
+  }
+
+  @Test
+  void cachedTokensAreReportedAsCachedContentTokenCount() throws Exception {
+    HttpResponse<String> r =
+        post(
+            "/v1beta/models/" + MODEL + ":generateContent",
+            hello("hi"),
+            KEY,
+            "prompt-tokens:1000,cached-tokens:200");
+    JsonObject usage = new JsonObject(r.body()).getJsonObject("usageMetadata");
+    assertThat(usage.getInteger("promptTokenCount")).isEqualTo(1000);
+    assertThat(usage.getInteger("cachedContentTokenCount")).isEqualTo(200);
+  }
+
+  @Test
+  void toolsAndJsonModeAndMaxTokens() throws Exception {
+    JsonObject tools =
+        hello("call lookup please")
+            .put(
+                "tools",
+                new JsonArray()
+                    .add(
+                        new JsonObject()
+                            .put(
+                                "functionDeclarations",
+                                new JsonArray().add(new JsonObject().put("name", "lookup")))));
+    JsonObject call =
+        new JsonObject(
+                post("/v1beta/models/" + MODEL + ":generateContent", tools, KEY, null).body())
+            .getJsonArray("candidates")
+            .getJsonObject(0);
+    JsonObject functionCall =
+        call.getJsonObject("content")
+            .getJsonArray("parts")
+            .getJsonObject(0)
+            .getJsonObject("functionCall");
+    assertThat(functionCall.getString("name")).isEqualTo("lookup");
+    assertThat(functionCall.getJsonObject("args").getString("query"))
+        .isEqualTo("call lookup please");
+    assertThat(call.getString("finishReason")).isEqualTo("STOP");
+
+    JsonObject json =
+        hello("x")
+            .put("generationConfig", new JsonObject().put("responseMimeType", "application/json"));
+    String text =
+        new JsonObject(post("/v1beta/models/" + MODEL + ":generateContent", json, KEY, null).body())
+            .getJsonArray("candidates")
+            .getJsonObject(0)
+            .getJsonObject("content")
+            .getJsonArray("parts")
+            .getJsonObject(0)
+            .getString("text");
+    assertThat(new JsonObject(text).getString("model")).isEqualTo(MODEL);
+
+    JsonObject limited =
+        hello("one two three four")
+            .put("generationConfig", new JsonObject().put("maxOutputTokens", 2));
+    assertThat(
+            new JsonObject(
+                    post("/v1beta/models/" + MODEL + ":generateContent", limited, KEY, null).body())
+                .getJsonArray("candidates")
+                .getJsonObject(0)
+                .getString("finishReason"))
+        .isEqualTo("MAX_TOKENS");
+  }
+
+  @Test
+  void streamIsSseWithoutDoneAndFinishesOnTheLastEvent() throws Exception {
+    HttpResponse<String> r =
+        post(
+            "/v1beta/models/" + MODEL + ":streamGenerateContent?alt=sse",
+            hello("a b c"),
+            KEY,
+            null);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("content-type").orElse("")).startsWith("text/event-stream");
+    assertThat(r.body()).doesNotContain("[DONE]").contains("\r\n\r\n");
+    List<JsonObject> events = events(r.body());
+    StringBuilder text = new StringBuilder();
+    for (JsonObject e : events) {
+      text.append(
+          e.getJsonArray("candidates")
+              .getJsonObject(0)
+              .getJsonObject("content")
+              .getJsonArray("parts")
+              .getJsonObject(0)
+              .getString("text"));
+    }
+    assertThat(text.toString()).isEqualTo("Echo from " + MODEL + ": a b c");
+    JsonObject last = events.get(events.size() - 1);
+    assertThat(last.getJsonArray("candidates").getJsonObject(0).getString("finishReason"))
+        .isEqualTo("STOP");
+    assertThat(
+            events.get(0).getJsonArray("candidates").getJsonObject(0).containsKey("finishReason"))
+        .isFalse();
+    assertThat(last.getJsonObject("usageMetadata").getInteger("candidatesTokenCount"))
+        .isEqualTo(events.size());
+  }
+
+  @Test
+  void streamFaultsCutBeforeTheFinishingEventOrSendAGoogleError() throws Exception {
+    String path = "/v1beta/models/" + MODEL + ":streamGenerateContent?alt=sse";
+    List<JsonObject> truncated = events(post(path, hello("a b c d e"), KEY, "truncate:99").body());
+    assertThat(truncated).isNotEmpty();
+    assertThat(truncated)
+        .allSatisfy(
+            e ->
+                assertThat(
+                        e.getJsonArray("candidates").getJsonObject(0).containsKey("finishReason"))
+                    .isFalse());
+
+    List<JsonObject> failed = events(post(path, hello("a b c d e"), KEY, "stream-error:2").body());
+    assertThat(failed).hasSize(3);
+    JsonObject error = failed.get(2).getJsonObject("error");
+    assertThat(error.getInteger("code")).isEqualTo(500);
+    assertThat(error.getString("status")).isEqualTo("INTERNAL");
+
+    List<JsonObject> refused = events(post(path, hello("x"), KEY, "refusal").body());
+    assertThat(refused).hasSize(1);
+    assertThat(refused.get(0).getJsonArray("candidates").getJsonObject(0).getString("finishReason"))
+        .isEqualTo("SAFETY");
+  }
+
+  @Test
+  void rateLimitCarriesRetryInfoInTheBodyNotAHeader() throws Exception {
+    HttpResponse<String> r =
+        post(
+            "/v1beta/models/" + MODEL + ":generateContent",
+            hello("x"),
+            KEY,
+            "status:429;retry-after-ms=1500");
+    assertThat(r.statusCode()).isEqualTo(429);
+    assertThat(r.headers().firstValue("retry-after")).isEmpty();
+    JsonObject error = new JsonObject(r.body()).getJsonObject("error");
+    assertThat(error.getString("status")).isEqualTo("RESOURCE_EXHAUSTED");
+    assertThat(error.getInteger("code")).isEqualTo(429);
+    JsonObject retry =
+        error.getJsonArray("details").stream()
+            .map(JsonObject.class::cast)
+            .filter(d -> d.getString("@type").endsWith("google.rpc.RetryInfo"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(retry.getString("retryDelay")).isEqualTo("1.5s");
+
+    HttpResponse<String> unavailable =
+        post("/v1beta/models/" + MODEL + ":generateContent", hello("x"), KEY, "status:503");
+    assertThat(new JsonObject(unavailable.body()).getJsonObject("error").getString("status"))
+        .isEqualTo("UNAVAILABLE");
+  }
+
+  @Test
+  void authErrorsAreGooglesAndNeverEchoTheKey() throws Exception {
+    HttpResponse<String> wrong =
+        post("/v1beta/models/" + MODEL + ":generateContent", hello("x"), "gm-wrong", null);
+    assertThat(wrong.statusCode()).isEqualTo(400);
+    assertThat(wrong.body()).contains("API_KEY_INVALID").doesNotContain("gm-wrong");
+    HttpResponse<String> missing =
+        post("/v1beta/models/" + MODEL + ":generateContent", hello("x"), null, null);
+    assertThat(missing.statusCode()).isEqualTo(403);
+    assertThat(new JsonObject(missing.body()).getJsonObject("error").getString("status"))
+        .isEqualTo("PERMISSION_DENIED");
+    HttpResponse<String> unknown =
+        post("/v1beta/models/nope:generateContent", hello("x"), KEY, null);
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(new JsonObject(unknown.body()).getJsonObject("error").getString("status"))
+        .isEqualTo("NOT_FOUND");
+    HttpResponse<String> empty =
+        post("/v1beta/models/" + MODEL + ":generateContent", new JsonObject(), KEY, null);
+    assertThat(empty.statusCode()).isEqualTo(400);
+    assertThat(new JsonObject(empty.body()).getJsonObject("error").getString("status"))
+        .isEqualTo("INVALID_ARGUMENT");
+  }
+
+  @Test
+  void embeddingsBatchAndSingleAndModelList() throws Exception {
+    JsonObject part =
+        new JsonObject().put("parts", new JsonArray().add(new JsonObject().put("text", "a")));
+    JsonObject batch =
+        new JsonObject()
+            .put(
+                "requests",
+                new JsonArray()
+                    .add(
+                        new JsonObject()
+                            .put("model", "models/text-embedding-004")
+                            .put("content", part))
+                    .add(
+                        new JsonObject()
+                            .put("model", "models/text-embedding-004")
+                            .put("content", part)
+                            .put("outputDimensionality", 4)));
+    JsonObject out =
+        new JsonObject(
+            post("/v1beta/models/text-embedding-004:batchEmbedContents", batch, KEY, null).body());
+    assertThat(out.getJsonArray("embeddings")).hasSize(2);
+    assertThat(out.getJsonArray("embeddings").getJsonObject(0).getJsonArray("values")).hasSize(4);
+    JsonObject single =
+        new JsonObject(
+            post(
+                    "/v1beta/models/text-embedding-004:embedContent",
+                    new JsonObject().put("content", part),
+                    KEY,
+                    null)
+                .body());
+    assertThat(single.getJsonObject("embedding").getJsonArray("values")).hasSize(4);
+
+    HttpResponse<String> models =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(mock.origin() + "/v1beta/models"))
+                .header("x-goog-api-key", KEY)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(models.statusCode()).isEqualTo(200);
+    assertThat(
+            new JsonObject(models.body()).getJsonArray("models").getJsonObject(0).getString("name"))
+        .isEqualTo("models/" + MODEL);
+  }
+}

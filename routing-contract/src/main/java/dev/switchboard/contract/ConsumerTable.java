@@ -1,0 +1,133 @@
+package dev.switchboard.contract;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The consumer table: every Consumer of a namespace as the gateway enforces it, rendered by the
+ * operator into the Secret {@value #SECRET_NAME} (key {@value #SECRET_KEY}). Keys appear only as
+ * their hex SHA-256: the plaintext never leaves the consumer's own Secret.
+ *
+ * <p>An empty table means open access (no Consumer exists); one consumer or more means every API
+ * request must present a known key.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record ConsumerTable(int schemaVersion, List<Consumer> consumers) {
+
+  /** The schema version this code writes and reads. */
+  public static final int SCHEMA_VERSION = 1;
+
+  /** Name of the Secret that carries the table. */
+  public static final String SECRET_NAME = "switchboard-consumer-keys";
+
+  /** Key of the table inside the Secret. */
+  public static final String SECRET_KEY = "consumers.json";
+
+  /** {@code onStoreUnavailable: allow}: count locally while the shared store is down. */
+  public static final String STORE_UNAVAILABLE_ALLOW = "allow";
+
+  /** {@code onStoreUnavailable: deny}: refuse the consumer's requests while the store is down. */
+  public static final String STORE_UNAVAILABLE_DENY = "deny";
+
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+          .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+
+  public ConsumerTable {
+    consumers = consumers == null ? List.of() : List.copyOf(consumers);
+  }
+
+  /**
+   * One Consumer as the gateway enforces it.
+   *
+   * @param keySha256 hex SHA-256 of each current key (several during a rotation)
+   * @param models globs of the model names it may call ({@code *} any run of characters); null or
+   *     empty: every model
+   * @param rateLimits limits over all its requests, each in requests and/or tokens per minute
+   * @param budget USD per UTC day and month; null: none
+   * @param onStoreUnavailable {@value #STORE_UNAVAILABLE_ALLOW} or {@value #STORE_UNAVAILABLE_DENY}
+   * @param labels added to its metrics and request log lines
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Consumer(
+      String name,
+      List<String> keySha256,
+      List<String> models,
+      List<RateLimit> rateLimits,
+      Budget budget,
+      String onStoreUnavailable,
+      Map<String, String> labels) {
+    public Consumer {
+      keySha256 = keySha256 == null ? List.of() : List.copyOf(keySha256);
+      models = models == null ? List.of() : List.copyOf(models);
+      rateLimits = rateLimits == null ? List.of() : List.copyOf(rateLimits);
+      labels = labels == null ? Map.of() : Map.copyOf(labels);
+    }
+
+    /** Whether the consumer's requests are refused while the shared store is unavailable. */
+    public boolean deniesWithoutStore() {
+      return STORE_UNAVAILABLE_DENY.equalsIgnoreCase(onStoreUnavailable);
+    }
+  }
+
+  /** A rate limit over all of one consumer's requests. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record RateLimit(Integer requestsPerMinute, Long tokensPerMinute) {}
+
+  /** Spend limits in USD; a null field is no limit. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Budget(Double usdPerDay, Double usdPerMonth) {}
+
+  /** The table's JSON form (sorted maps, so the same input renders the same bytes). */
+  public byte[] toJson() {
+    try {
+      return JSON.writeValueAsBytes(this);
+    } catch (IOException e) {
+      throw new IllegalStateException("a consumer table always serialises", e);
+    }
+  }
+
+  /**
+   * Parses a table.
+   *
+   * @throws IllegalArgumentException when the document is not a consumer table of a known version
+   */
+  public static ConsumerTable parse(byte[] json) {
+    ConsumerTable table;
+    try {
+      table = JSON.readValue(json, ConsumerTable.class);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalArgumentException("not a consumer table: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new IllegalArgumentException("not a consumer table: " + e.getMessage());
+    }
+    if (table == null || table.schemaVersion() != SCHEMA_VERSION) {
+      throw new IllegalArgumentException(
+          "unsupported consumer table schemaVersion "
+              + (table == null ? "none" : table.schemaVersion()));
+    }
+    for (Consumer c : table.consumers()) {
+      if (c.name() == null || c.name().isBlank()) {
+        throw new IllegalArgumentException("a consumer has no name");
+      }
+      for (String hash : c.keySha256()) {
+        if (hash == null || !hash.matches("[0-9a-f]{64}")) {
+          throw new IllegalArgumentException(
+              "consumer " + c.name() + " has a key hash that is not 64 lower-case hex digits");
+        }
+      }
+    }
+    return table;
+  }
+}
