@@ -72,7 +72,9 @@ class AnthropicGatewayIT {
             .toCompletionStage()
             .toCompletableFuture()
             .get();
-    mock = MockProvider.startBlocking(vertx, new MockProviderOptions().keys("sk-ant", "sk-oai"));
+    mock =
+        MockProvider.startBlocking(
+            vertx, new MockProviderOptions().keys("sk-ant", "sk-oai", "sk-gem"));
     RoutingTable.Model claudePrice =
         new RoutingTable.Model(
             List.of("chat", "tools", "vision"),
@@ -98,6 +100,8 @@ class AnthropicGatewayIT {
                 TestTables.provider(
                     "oai", "openai-compatible", mock.baseUrl(), true, Map.of(), null),
                 TestTables.provider(
+                    "gem", "gemini", mock.origin() + "/v1beta", true, Map.of(), null),
+                TestTables.provider(
                     "claude-raw",
                     "anthropic",
                     "http://127.0.0.1:" + raw.actualPort() + "/v1",
@@ -116,12 +120,19 @@ class AnthropicGatewayIT {
                     TestTables.target("oai", "gpt-broken", 0),
                     TestTables.target("claude", "claude-sonnet-4-5", 1)),
                 TestTables.route(
+                    "three-families",
+                    List.of(),
+                    TestTables.target("oai", "gpt-down", 0),
+                    TestTables.target("claude", "claude-overloaded", 1),
+                    TestTables.target("gem", "gemini-2.5-flash", 2)),
+                TestTables.route(
                     "claude-first",
                     List.of(),
                     TestTables.target("claude", "claude-overloaded", 0),
                     TestTables.target("oai", "gpt-4o-mini", 1))));
     gateway =
-        GatewayHarness.start(vertx, dir, table, Map.of("claude", "sk-ant", "oai", "sk-oai", "claude-raw", "sk-raw"));
+        GatewayHarness.start(vertx, dir, table, Map.of(
+                "claude", "sk-ant", "oai", "sk-oai", "claude-raw", "sk-raw", "gem", "sk-gem"));
   }
 
   @AfterAll
@@ -404,6 +415,39 @@ class AnthropicGatewayIT {
       }
     }
     assertThat(mock.outcomes("status-529")).isEqualTo(2);
+  }
+
+  @Test
+  void oneRouteFailsOverAcrossOpenAiAnthropicAndGemini() throws Exception {
+    mock.faults().set("gpt-down", "status:503");
+    mock.faults().set("claude-overloaded", "status:529");
+    for (boolean stream : new boolean[] {false, true}) {
+      HttpResponse<String> chat =
+          gateway.post("/v1/chat/completions", GatewayHarness.chat("three-families", stream));
+      assertThat(chat.statusCode()).as(chat.body()).isEqualTo(200);
+      assertThat(chat.headers().firstValue("x-switchboard-provider")).contains("gem");
+      assertThat(chat.body()).contains("gemini-2.5-flash").contains("Echo");
+      if (stream) {
+        assertThat(chat.body()).endsWith("data: [DONE]\n\n");
+      }
+      // An Anthropic client is served by Gemini too, in Anthropic's format.
+      HttpResponse<String> messages =
+          gateway.post(
+              "/v1/messages",
+              "{\"model\":\"three-families\",\"max_tokens\":32,\"stream\":"
+                  + stream
+                  + ",\"messages\":[{\"role\":\"user\",\"content\":\"all three\"}]}");
+      assertThat(messages.statusCode()).as(messages.body()).isEqualTo(200);
+      assertThat(messages.headers().firstValue("x-switchboard-provider")).contains("gem");
+      if (stream) {
+        List<SseEvent> events = SseParser.parseAll(messages.body());
+        assertThat(events.get(events.size() - 1).event()).isEqualTo("message_stop");
+      } else {
+        assertThat(json(messages.body()).at("/content/0/text").asText()).contains("all three");
+      }
+    }
+    assertThat(mock.outcomes("status-503")).isEqualTo(4);
+    assertThat(mock.outcomes("status-529")).isEqualTo(4);
   }
 
   @Test
