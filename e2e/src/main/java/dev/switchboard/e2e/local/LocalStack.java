@@ -304,8 +304,9 @@ public final class LocalStack implements AutoCloseable {
         secondaryPort,
         new MockProviderOptions()
             .keys("sk-local-secondary")
-            // The secondary also speaks Anthropic Messages (local-anthropic).
-            .models("llama-3.1-8b-instruct", "claude-sonnet-4-5"));
+            // The secondary also speaks Anthropic Messages (local-anthropic) and Gemini
+            // (local-gemini).
+            .models("llama-3.1-8b-instruct", "claude-sonnet-4-5", "gemini-2.5-flash"));
     mocks.put(azurePort, new MockProviderOptions().keys("local-azure-key").models("gpt-4o-mini"));
     return java.util.Collections.unmodifiableMap(mocks);
   }

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * chat-default}, translated): plain and streamed messages, streamed and plain tool use, token
  * counting, typed errors. The {@code openai} SDK against {@code /v1/chat/completions} with the
  * Anthropic target, and on {@code chat-families} failing over from a broken OpenAI target to the
- * Anthropic one, streaming and not. Both SDKs are installed from npm into {@code target/npm-client}
+ * Anthropic one and, with that overloaded too, to the Gemini one, streaming and not. Both SDKs are installed from npm into {@code target/npm-client}
  * (pinned in {@code src/test/resources/npm-client}).
  */
 class NpmAnthropicSdkIT {
@@ -135,7 +135,7 @@ class NpmAnthropicSdkIT {
   }
 
   @Test
-  void theOpenAiSdkFailsOverFromOpenAiToAnthropic() throws Exception {
+  void theOpenAiSdkFailsOverAcrossOpenAiAnthropicAndGemini() throws Exception {
     stack.mock(samples.primary).faults().set("gpt-4o-mini", "status:503");
     try {
       JsonNode result = runScript("failover.mjs");
@@ -145,7 +145,16 @@ class NpmAnthropicSdkIT {
       assertThat(result.at("/stream/provider").asText()).isEqualTo("local-anthropic");
       assertThat(result.at("/stream/content").asText())
           .isEqualTo("Echo from claude-sonnet-4-5: fail over streaming");
+
+      // Anthropic overloaded as well: the third family, Gemini, serves.
+      stack.mock(samples.secondary).faults().set("claude-sonnet-4-5", "status:529");
+      JsonNode third = runScript("failover.mjs");
+      assertThat(third.at("/plain/provider").asText()).isEqualTo("local-gemini");
+      assertThat(third.at("/plain/content").asText()).contains("fail over");
+      assertThat(third.at("/stream/provider").asText()).isEqualTo("local-gemini");
+      assertThat(third.at("/stream/content").asText()).contains("fail over streaming");
     } finally {
+      stack.mock(samples.secondary).faults().clearAll();
       stack.mock(samples.primary).faults().clearAll();
     }
   }
