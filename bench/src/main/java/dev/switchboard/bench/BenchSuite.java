@@ -149,11 +149,11 @@ public final class BenchSuite {
   // -------------------------------------------------------------------------------- anthropic
 
   /**
-   * What translating between chat completions and Anthropic Messages adds, against the
-   * pass-through of the same answer: each pair asks the same upstream (the mock's Anthropic
-   * Messages, or its OpenAI chat fast path) for the same answer once in the upstream's own format
-   * (passed through) and once in the other (translated both ways). c=1 latency p50 of JSON
-   * answers, and TTFT p99 of short streams, all four columns interleaved round by round.
+   * What translating between chat completions and Anthropic Messages adds, against the pass-through
+   * of the same answer: each pair asks the same upstream (the mock's Anthropic Messages, or its
+   * OpenAI chat fast path) for the same answer once in the upstream's own format (passed through)
+   * and once in the other (translated both ways). c=1 latency p50 of JSON answers, and TTFT p99 of
+   * short streams, all four columns interleaved round by round.
    */
   private void anthropic(LoadGenerator load, Service gateway) {
     console.accept("anthropic: " + settings.rounds() + " interleaved rounds");
@@ -194,8 +194,7 @@ public final class BenchSuite {
         latency.get(t.name()).addAll(result.latencies());
       }
       for (HttpTarget t : rotate(streams, r)) {
-        ttft.get(t.name())
-            .add(load.runStreams(t, 1, round, BenchTables.WARM_STREAM_CHUNKS, 1_000));
+        ttft.get(t.name()).add(load.runStreams(t, 1, round, BenchTables.WARM_STREAM_CHUNKS, 1_000));
       }
       console.accept("  round " + (r + 1) + " done");
     }

@@ -90,15 +90,11 @@ public final class BenchTables {
         provider(WARM_STREAM_ROUTE, baseUrl, streamHeaders(WARM_STREAM_CHUNKS, 0)));
     providers.put(SLOW_ROUTE, provider(SLOW_ROUTE, baseUrl, slowHeaders(slowDelayMs)));
     // The mock speaks Anthropic Messages on the same port: the same answers, another wire format.
-    providers.put(
-        ANTHROPIC_ROUTE, provider(ANTHROPIC_ROUTE, "anthropic", baseUrl, fastHeaders()));
+    providers.put(ANTHROPIC_ROUTE, provider(ANTHROPIC_ROUTE, "anthropic", baseUrl, fastHeaders()));
     providers.put(
         ANTHROPIC_STREAM_ROUTE,
         provider(
-            ANTHROPIC_STREAM_ROUTE,
-            "anthropic",
-            baseUrl,
-            streamHeaders(WARM_STREAM_CHUNKS, 0)));
+            ANTHROPIC_STREAM_ROUTE, "anthropic", baseUrl, streamHeaders(WARM_STREAM_CHUNKS, 0)));
     List<RoutingTable.Route> routes = new ArrayList<>();
     routes.add(route(FAST_ROUTE, FAST_ROUTE, UPSTREAM_MODEL));
     routes.add(route(STREAM_ROUTE, STREAM_ROUTE, UPSTREAM_MODEL));

@@ -97,11 +97,7 @@ final class AnthropicHandler {
             List<String> events =
                 AnthropicPayloads.streamEvents(id, a.echoedModel(), answer, cacheCreation);
             provider.writer.stream(
-                ctx,
-                events,
-                provider.intervalMs(ctx, a.fault()),
-                a.fault(),
-                OVERLOADED_EVENT);
+                ctx, events, provider.intervalMs(ctx, a.fault()), a.fault(), OVERLOADED_EVENT);
           } else {
             JsonObject body = AnthropicPayloads.message(id, a.echoedModel(), answer, cacheCreation);
             if (a.fault().echoAuth() && a.fault().streamErrorAfterEvents() == null) {

@@ -116,7 +116,8 @@ final class ErrorReplies {
     if (api == ApiShape.ANTHROPIC) {
       body =
           AnthropicPayloads.error(
-              "authentication_error", missing ? "x-api-key header is required" : "invalid x-api-key");
+              "authentication_error",
+              missing ? "x-api-key header is required" : "invalid x-api-key");
       send(ctx, 401, body, Map.of());
       return;
     }

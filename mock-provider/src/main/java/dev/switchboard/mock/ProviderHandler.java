@@ -636,27 +636,29 @@ final class ProviderHandler {
                 ? dev.switchboard.mock.anthropic.AnthropicPayloads.error(
                     "not_found_error", "model: " + model)
                 : api == ApiShape.GEMINI
-                ? GeminiPayloads.error(
-                    404,
-                    "NOT_FOUND",
-                    "models/"
-                        + model
-                        + " is not found for API version v1beta, or is not supported for"
-                        + " generateContent. Call ListModels to see the list of available models"
-                        + " and their supported methods.",
-                    null,
-                    null)
-                : api == ApiShape.AZURE
-                    ? OpenAiPayloads.azureError(
-                        "DeploymentNotFound",
-                        "The API deployment for this resource does not exist. If you created the"
-                            + " deployment within the last 5 minutes, please wait a moment and try"
-                            + " again.")
-                    : OpenAiPayloads.error(
-                        "The model `" + model + "` does not exist or you do not have access to it.",
-                        "invalid_request_error",
+                    ? GeminiPayloads.error(
+                        404,
+                        "NOT_FOUND",
+                        "models/"
+                            + model
+                            + " is not found for API version v1beta, or is not supported for"
+                            + " generateContent. Call ListModels to see the list of available models"
+                            + " and their supported methods.",
                         null,
-                        "model_not_found");
+                        null)
+                    : api == ApiShape.AZURE
+                        ? OpenAiPayloads.azureError(
+                            "DeploymentNotFound",
+                            "The API deployment for this resource does not exist. If you created the"
+                                + " deployment within the last 5 minutes, please wait a moment and try"
+                                + " again.")
+                        : OpenAiPayloads.error(
+                            "The model `"
+                                + model
+                                + "` does not exist or you do not have access to it.",
+                            "invalid_request_error",
+                            null,
+                            "model_not_found");
         ErrorReplies.send(ctx, 404, err, Map.of());
         return null;
       }

@@ -189,8 +189,7 @@ class AnthropicMockTest {
     assertThat(new JsonObject(count.body()).getInteger("input_tokens")).isPositive();
 
     HttpResponse<String> models =
-        client.send(
-            client.get("/v1/models", "x-api-key", KEY, "anthropic-version", "2023-06-01"));
+        client.send(client.get("/v1/models", "x-api-key", KEY, "anthropic-version", "2023-06-01"));
     JsonObject list = new JsonObject(models.body());
     assertThat(list.getBoolean("has_more")).isFalse();
     assertThat(list.getJsonArray("data").getJsonObject(0).getString("type")).isEqualTo("model");

@@ -22,8 +22,9 @@ import org.junit.jupiter.api.Test;
  * chat-default}, translated): plain and streamed messages, streamed and plain tool use, token
  * counting, typed errors. The {@code openai} SDK against {@code /v1/chat/completions} with the
  * Anthropic target, and on {@code chat-families} failing over from a broken OpenAI target to the
- * Anthropic one and, with that overloaded too, to the Gemini one, streaming and not. Both SDKs are installed from npm into {@code target/npm-client}
- * (pinned in {@code src/test/resources/npm-client}).
+ * Anthropic one and, with that overloaded too, to the Gemini one, streaming and not. Both SDKs are
+ * installed from npm into {@code target/npm-client} (pinned in {@code
+ * src/test/resources/npm-client}).
  */
 class NpmAnthropicSdkIT {
 
@@ -87,7 +88,8 @@ class NpmAnthropicSdkIT {
     JsonNode result = runScript("anthropic.mjs");
 
     JsonNode claude = result.path("anthropicTarget");
-    assertThat(claude.path("text").asText()).isEqualTo("Echo from claude-sonnet-4-5: hello chat-claude");
+    assertThat(claude.path("text").asText())
+        .isEqualTo("Echo from claude-sonnet-4-5: hello chat-claude");
     assertThat(claude.path("stopReason").asText()).isEqualTo("end_turn");
     assertThat(claude.at("/usage/input_tokens").asInt()).isPositive();
     assertThat(claude.path("streamText").asText())
@@ -103,7 +105,9 @@ class NpmAnthropicSdkIT {
     assertThat(claude.path("count").asInt()).isPositive();
 
     JsonNode openai = result.path("openaiTarget");
-    assertThat(openai.path("text").asText()).startsWith("Echo from gpt-4o-mini").endsWith("hello chat-default");
+    assertThat(openai.path("text").asText())
+        .startsWith("Echo from gpt-4o-mini")
+        .endsWith("hello chat-default");
     assertThat(openai.path("stopReason").asText()).isEqualTo("end_turn");
     assertThat(openai.at("/usage/output_tokens").asInt()).isPositive();
     assertThat(openai.path("streamText").asText()).endsWith("stream chat-default");

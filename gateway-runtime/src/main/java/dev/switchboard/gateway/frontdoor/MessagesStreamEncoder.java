@@ -12,8 +12,8 @@ import io.vertx.core.buffer.Buffer;
  * A bridged stream (chat completion chunks from a target that does not speak Messages) written as
  * Anthropic's event sequence: {@code message_start} and a {@code ping} on the first chunk, one
  * {@code content_block_start … content_block_delta … content_block_stop} per text run or tool call
- * (arguments as {@code input_json_delta}), and at the end {@code message_delta} (stop reason, usage)
- * and {@code message_stop}. One per stream.
+ * (arguments as {@code input_json_delta}), and at the end {@code message_delta} (stop reason,
+ * usage) and {@code message_stop}. One per stream.
  */
 final class MessagesStreamEncoder implements StreamEncoder {
 
@@ -150,7 +150,8 @@ final class MessagesStreamEncoder implements StreamEncoder {
     }
     open = Block.NONE;
     out.appendBuffer(
-        MessagesFrontDoor.sseEvent("content_block_stop", blockEvent("content_block_stop").toString()));
+        MessagesFrontDoor.sseEvent(
+            "content_block_stop", blockEvent("content_block_stop").toString()));
   }
 
   private ObjectNode blockEvent(String type) {

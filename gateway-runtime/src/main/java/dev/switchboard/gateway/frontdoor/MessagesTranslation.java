@@ -10,19 +10,18 @@ import dev.switchboard.gateway.http.ApiException;
 import dev.switchboard.gateway.http.OpenAiError;
 
 /**
- * Anthropic Messages ↔ chat completions, the front door's direction: a Messages request becomes
- * the internal chat request (for targets that do not speak Messages), and a chat completion
- * becomes a Messages answer. Pure functions over Jackson trees (golden transcripts drive them).
+ * Anthropic Messages ↔ chat completions, the front door's direction: a Messages request becomes the
+ * internal chat request (for targets that do not speak Messages), and a chat completion becomes a
+ * Messages answer. Pure functions over Jackson trees (golden transcripts drive them).
  *
  * <p>What maps: {@code system} → a system message; text and image blocks (base64 → data URLs, url
  * sources → URLs); {@code tool_use} → {@code tool_calls}; {@code tool_result} → {@code tool}
  * messages; custom tools, {@code tool_choice} ({@code disable_parallel_tool_use} → {@code
  * parallel_tool_calls: false}); {@code max_tokens}; {@code stop_sequences}; {@code temperature};
- * {@code top_p}; {@code metadata.user_id} → {@code user}; {@code output_config.format} (or the
- * beta {@code output_format}) JSON schema → {@code response_format}. Dropped, having no chat
- * equivalent: {@code top_k}, {@code thinking} and thinking blocks, {@code cache_control}.
- * Refused (400, the request cannot be bridged faithfully): server tools, documents, images inside
- * tool results.
+ * {@code top_p}; {@code metadata.user_id} → {@code user}; {@code output_config.format} (or the beta
+ * {@code output_format}) JSON schema → {@code response_format}. Dropped, having no chat equivalent:
+ * {@code top_k}, {@code thinking} and thinking blocks, {@code cache_control}. Refused (400, the
+ * request cannot be bridged faithfully): server tools, documents, images inside tool results.
  */
 public final class MessagesTranslation {
 
@@ -138,7 +137,8 @@ public final class MessagesTranslation {
     ArrayNode parts = NODES.arrayNode();
     for (JsonNode block : content) {
       switch (block.path("type").asText("")) {
-        case "text" -> parts.addObject().put("type", "text").put("text", block.path("text").asText());
+        case "text" ->
+            parts.addObject().put("type", "text").put("text", block.path("text").asText());
         case "image" -> parts.add(imagePart(block.path("source")));
         case "tool_result" -> {
           ObjectNode tool = messages.addObject().put("role", "tool");
@@ -251,8 +251,9 @@ public final class MessagesTranslation {
     StringBuilder out = new StringBuilder();
     for (JsonNode block : blocks) {
       if (!"text".equals(block.path("type").asText())) {
-        throw bad("messages: tool results with non-text content are only available on Anthropic"
-            + " targets.");
+        throw bad(
+            "messages: tool results with non-text content are only available on Anthropic"
+                + " targets.");
       }
       out.append(block.path("text").asText());
     }
@@ -334,7 +335,8 @@ public final class MessagesTranslation {
   /** A Messages usage object of a chat {@code usage}: cached input is reported as cache reads. */
   static ObjectNode usage(JsonNode usage) {
     long prompt = usage.path("prompt_tokens").asLong(0);
-    long cached = Math.min(prompt, usage.path("prompt_tokens_details").path("cached_tokens").asLong(0));
+    long cached =
+        Math.min(prompt, usage.path("prompt_tokens_details").path("cached_tokens").asLong(0));
     ObjectNode out = NODES.objectNode();
     out.put("input_tokens", prompt - cached);
     out.put("cache_creation_input_tokens", 0);

@@ -16,13 +16,13 @@ import dev.switchboard.mock.sse.SseEvent;
 import dev.switchboard.mock.sse.SseParser;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.atomic.AtomicReference;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -111,9 +111,11 @@ class AnthropicGatewayIT {
             List.of(
                 TestTables.route(
                     "claude", List.of(), TestTables.target("claude", "claude-sonnet-4-5", 0)),
-                TestTables.route("costed", List.of(), TestTables.target("claude", "claude-cost", 0)),
+                TestTables.route(
+                    "costed", List.of(), TestTables.target("claude", "claude-cost", 0)),
                 TestTables.route("gpt", List.of(), TestTables.target("oai", "gpt-4o-mini", 0)),
-                TestTables.route("raw", List.of(), TestTables.target("claude-raw", "claude-raw", 0)),
+                TestTables.route(
+                    "raw", List.of(), TestTables.target("claude-raw", "claude-raw", 0)),
                 TestTables.route(
                     "openai-first",
                     List.of(),
@@ -131,8 +133,11 @@ class AnthropicGatewayIT {
                     TestTables.target("claude", "claude-overloaded", 0),
                     TestTables.target("oai", "gpt-4o-mini", 1))));
     gateway =
-        GatewayHarness.start(vertx, dir, table, Map.of(
-                "claude", "sk-ant", "oai", "sk-oai", "claude-raw", "sk-raw", "gem", "sk-gem"));
+        GatewayHarness.start(
+            vertx,
+            dir,
+            table,
+            Map.of("claude", "sk-ant", "oai", "sk-oai", "claude-raw", "sk-raw", "gem", "sk-gem"));
   }
 
   @AfterAll
@@ -348,7 +353,8 @@ class AnthropicGatewayIT {
   @Test
   void countTokensIsForwardedToAnthropicAndAClear404Elsewhere() throws Exception {
     String body = "{\"model\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":\"a b c\"}]}";
-    HttpResponse<String> counted = gateway.post("/v1/messages/count_tokens", body.formatted("claude"));
+    HttpResponse<String> counted =
+        gateway.post("/v1/messages/count_tokens", body.formatted("claude"));
     assertThat(counted.statusCode()).as(counted.body()).isEqualTo(200);
     assertThat(json(counted.body()).path("input_tokens").asInt()).isPositive();
     assertThat(lastRecord().path()).isEqualTo("/v1/messages/count_tokens");

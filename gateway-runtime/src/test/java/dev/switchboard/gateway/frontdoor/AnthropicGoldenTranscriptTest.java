@@ -178,7 +178,9 @@ class AnthropicGoldenTranscriptTest {
           String data = chunk.isTextual() ? chunk.asText() : chunk.toString();
           StreamEventFacts facts = decoder.decode(data, null);
           Buffer written =
-              facts.kind() == StreamEventFacts.Kind.DONE ? encoder.end(facts) : encoder.event(facts);
+              facts.kind() == StreamEventFacts.Kind.DONE
+                  ? encoder.end(facts)
+                  : encoder.event(facts);
           if (written != null) {
             out.appendBuffer(written);
           }

@@ -130,7 +130,8 @@ class AnthropicRoundTripPropertyTest {
                   chat.put("parallel_tool_calls", false);
                 }
               }
-              chat.put("max_tokens", max == null ? AnthropicChatTranslation.DEFAULT_MAX_TOKENS : max);
+              chat.put(
+                  "max_tokens", max == null ? AnthropicChatTranslation.DEFAULT_MAX_TOKENS : max);
               if (temperature != null) {
                 chat.put("temperature", temperature);
               }
@@ -180,7 +181,8 @@ class AnthropicRoundTripPropertyTest {
       ArrayNode calls = assistant.putArray("tool_calls");
       int n = 1 + (r % 2);
       for (int i = 0; i < n; i++) {
-        ObjectNode call = calls.addObject().put("id", "call_" + r + "_" + i).put("type", "function");
+        ObjectNode call =
+            calls.addObject().put("id", "call_" + r + "_" + i).put("type", "function");
         call.putObject("function")
             .put("name", "tool_" + i)
             .put("arguments", "{\"arg" + i + "\":\"" + words.get(i) + "\"}");

@@ -16,7 +16,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -91,8 +90,7 @@ class AnthropicFaultMatrixIT {
             });
     RoutingTable table =
         ResilienceTables.table(
-            List.of(
-                provider("claude", "anthropic", timeouts), provider("good", null, timeouts)),
+            List.of(provider("claude", "anthropic", timeouts), provider("good", null, timeouts)),
             List.of(
                 policy("retrying", 3, 200, 0.2, 1, breaker, List.of()),
                 policy("failover", 1, 200, 0.2, 5, breaker, List.of())),
@@ -145,7 +143,9 @@ class AnthropicFaultMatrixIT {
     for (List<CompletableFuture<Outcome.Verdict>> group : List.of(solo, fbPlain, fbStream)) {
       for (CompletableFuture<Outcome.Verdict> f : group) {
         Outcome.Verdict v = f.join();
-        assertThat(v.outcome()).as(c + ": " + v.detail()).isIn(Outcome.OK, Outcome.ERROR_WELLFORMED);
+        assertThat(v.outcome())
+            .as(c + ": " + v.detail())
+            .isIn(Outcome.OK, Outcome.ERROR_WELLFORMED);
       }
     }
     assertThat(fbPlain.stream().map(CompletableFuture::join).map(Outcome.Verdict::outcome))

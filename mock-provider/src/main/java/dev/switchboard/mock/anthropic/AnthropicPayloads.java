@@ -11,8 +11,8 @@ import java.util.List;
  * Anthropic Messages wire format as the mock speaks it: the {@code Message} object, the stream's
  * named events ({@code message_start}, {@code content_block_start/delta/stop}, {@code ping}, {@code
  * message_delta}, {@code message_stop}, {@code error}), the error envelope, the model list and the
- * token count. The answer itself is the same deterministic {@link ChatAnswer} the OpenAI paths give,
- * computed from a chat-shaped view of the Messages request ({@link #chatView}).
+ * token count. The answer itself is the same deterministic {@link ChatAnswer} the OpenAI paths
+ * give, computed from a chat-shaped view of the Messages request ({@link #chatView}).
  */
 public final class AnthropicPayloads {
 
@@ -199,7 +199,9 @@ public final class AnthropicPayloads {
                 .put("type", "message_delta")
                 .put(
                     "delta",
-                    new JsonObject().put("stop_reason", stopReason(answer)).put("stop_sequence", null))
+                    new JsonObject()
+                        .put("stop_reason", stopReason(answer))
+                        .put("stop_sequence", null))
                 .put("usage", usage(answer, cacheCreation, answer.completionTokens()))));
     events.add(event(new JsonObject().put("type", "message_stop")));
     return events;
@@ -261,6 +263,7 @@ public final class AnthropicPayloads {
         .put("data", data)
         .put("has_more", false)
         .put("first_id", data.isEmpty() ? null : data.getJsonObject(0).getString("id"))
-        .put("last_id", data.isEmpty() ? null : data.getJsonObject(data.size() - 1).getString("id"));
+        .put(
+            "last_id", data.isEmpty() ? null : data.getJsonObject(data.size() - 1).getString("id"));
   }
 }

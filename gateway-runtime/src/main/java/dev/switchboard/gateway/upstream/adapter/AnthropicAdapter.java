@@ -252,7 +252,9 @@ public class AnthropicAdapter implements UpstreamAdapter {
           calls);
     }
     return decodeReplyContent(
-        AnthropicChatTranslation.toChatCompletion(root, 0).toString().getBytes(StandardCharsets.UTF_8));
+        AnthropicChatTranslation.toChatCompletion(root, 0)
+            .toString()
+            .getBytes(StandardCharsets.UTF_8));
   }
 
   @Override

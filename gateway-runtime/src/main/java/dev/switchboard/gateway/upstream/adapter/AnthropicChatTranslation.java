@@ -163,7 +163,9 @@ public final class AnthropicChatTranslation {
     }
   }
 
-  /** Appends one turn, merging it into the previous turn of the same role (Anthropic alternates). */
+  /**
+   * Appends one turn, merging it into the previous turn of the same role (Anthropic alternates).
+   */
   private static void append(ArrayNode messages, String role, JsonNode content) {
     if (content == null) {
       return;
@@ -291,7 +293,8 @@ public final class AnthropicChatTranslation {
     } catch (JsonProcessingException e) {
       // fall through to the error
     }
-    throw bad("A tool call's arguments must be a JSON object to send them to Anthropic.", "messages");
+    throw bad(
+        "A tool call's arguments must be a JSON object to send them to Anthropic.", "messages");
   }
 
   private static JsonNode toolResult(JsonNode message) {

@@ -6,15 +6,16 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.refusal.AnswerOpening;
 import dev.switchboard.gateway.request.TokenUsage;
+import java.util.Arrays;
 
 /**
  * Decodes one Anthropic Messages stream ({@code message_start}, {@code content_block_start/delta/
  * stop}, {@code message_delta}, {@code message_stop}, {@code ping}, {@code error}). Every event is
  * parsed (the facts sit in most of them). Passed through ({@link
  * dev.switchboard.gateway.upstream.Operation#MESSAGES}) the events are relayed as they arrived,
- * {@code ping} included; bridged, each becomes the chat completion chunk it means (or nothing: pings
- * and block stops), and {@code message_stop} becomes {@code [DONE]}. The facts' content source is
- * the translated chunk, so text and tool-call deltas read the same as an OpenAI stream's.
+ * {@code ping} included; bridged, each becomes the chat completion chunk it means (or nothing:
+ * pings and block stops), and {@code message_stop} becomes {@code [DONE]}. The facts' content
+ * source is the translated chunk, so text and tool-call deltas read the same as an OpenAI stream's.
  */
 final class AnthropicStreamDecoder implements StreamDecoder {
 
@@ -47,7 +48,7 @@ final class AnthropicStreamDecoder implements StreamDecoder {
     this.bridged = bridged;
     this.stripUsage = stripUsage;
     this.created = created;
-    java.util.Arrays.fill(toolIndexOfBlock, -1);
+    Arrays.fill(toolIndexOfBlock, -1);
   }
 
   @Override
@@ -91,7 +92,10 @@ final class AnthropicStreamDecoder implements StreamDecoder {
             entry.put("index", call);
             entry.put("id", block.path("id").asText());
             entry.put("type", "function");
-            entry.putObject("function").put("name", block.path("name").asText()).put("arguments", "");
+            entry
+                .putObject("function")
+                .put("name", block.path("name").asText())
+                .put("arguments", "");
           }
         } else if ("text".equals(blockType) && !block.path("text").asText("").isEmpty()) {
           chunk = textChunk(block.path("text").asText());
@@ -237,8 +241,8 @@ final class AnthropicStreamDecoder implements StreamDecoder {
     }
     if (block >= toolIndexOfBlock.length) {
       int old = toolIndexOfBlock.length;
-      toolIndexOfBlock = java.util.Arrays.copyOf(toolIndexOfBlock, Math.max(block + 1, old * 2));
-      java.util.Arrays.fill(toolIndexOfBlock, old, toolIndexOfBlock.length, -1);
+      toolIndexOfBlock = Arrays.copyOf(toolIndexOfBlock, Math.max(block + 1, old * 2));
+      Arrays.fill(toolIndexOfBlock, old, toolIndexOfBlock.length, -1);
     }
     toolIndexOfBlock[block] = call;
   }
