@@ -1,7 +1,7 @@
 // The official Anthropic SDK (and the OpenAI SDK) against Switchboard, pointed at it by baseURL only:
 // /v1/messages with an Anthropic target (passed through) and an OpenAI target (translated),
 // streaming and not, tool use, count_tokens, typed errors; /v1/chat/completions with an Anthropic
-// target. Prints one JSON document for NpmAnthropicSdkIT to check.
+// target, and /v1/responses with an Anthropic target. Prints one JSON document for NpmAnthropicSdkIT to check.
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 
@@ -76,6 +76,18 @@ for await (const chunk of chatStream) {
   if (chunk.usage) chatUsage = chunk.usage;
 }
 
+// The Responses API on an Anthropic target: bridged through chat completions to the adapter.
+const response = await openai.responses.create({ model: "chat-claude", input: "responses to claude" });
+const responseStream = await openai.responses.create({
+  model: "chat-claude", input: "responses stream to claude", stream: true,
+});
+let responseStreamed = "";
+let responseDone = null;
+for await (const event of responseStream) {
+  if (event.type === "response.output_text.delta") responseStreamed += event.delta;
+  if (event.type === "response.completed") responseDone = event.response.status;
+}
+
 // The SDK drops keep-alive pings before user code sees them; the raw wire shows them relayed.
 const raw = await fetch(`${process.env.SWITCHBOARD_ORIGIN}/v1/messages`, {
   method: "POST",
@@ -91,4 +103,5 @@ console.log(JSON.stringify({
   notFound, badRequest,
   chatToClaude: { model: chat.model, content: chat.choices[0].message.content, finish: chat.choices[0].finish_reason },
   chatStreamToClaude: { content: chatStreamed, usage: chatUsage },
+  responsesToClaude: { text: response.output_text, streamed: responseStreamed, status: responseDone },
 }));

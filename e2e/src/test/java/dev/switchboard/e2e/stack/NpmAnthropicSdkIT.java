@@ -20,11 +20,11 @@ import org.junit.jupiter.api.Test;
  * The official {@code @anthropic-ai/sdk} npm SDK against {@code /v1/messages} of the local stack,
  * with an Anthropic target ({@code chat-claude}, passed through) and an OpenAI target ({@code
  * chat-default}, translated): plain and streamed messages, streamed and plain tool use, token
- * counting, typed errors. The {@code openai} SDK against {@code /v1/chat/completions} with the
- * Anthropic target, and on {@code chat-families} failing over from a broken OpenAI target to the
- * Anthropic one and, with that overloaded too, to the Gemini one, streaming and not. Both SDKs are
- * installed from npm into {@code target/npm-client} (pinned in {@code
- * src/test/resources/npm-client}).
+ * counting, typed errors. The {@code openai} SDK against {@code /v1/chat/completions} and {@code
+ * /v1/responses} with the Anthropic target, and on {@code chat-families} failing over from a
+ * broken OpenAI target to the Anthropic one and, with that overloaded too, to the Gemini one,
+ * streaming and not. The SDKs are installed from npm into {@code target/npm-client} (pinned in
+ * {@code src/test/resources/npm-client}).
  */
 class NpmAnthropicSdkIT {
 
@@ -136,6 +136,13 @@ class NpmAnthropicSdkIT {
     assertThat(result.at("/chatStreamToClaude/content").asText())
         .isEqualTo("Echo from claude-sonnet-4-5: openai stream to claude");
     assertThat(result.at("/chatStreamToClaude/usage/completion_tokens").asInt()).isPositive();
+
+    // The OpenAI SDK's Responses API on the Anthropic target (bridged through chat).
+    assertThat(result.at("/responsesToClaude/text").asText())
+        .isEqualTo("Echo from claude-sonnet-4-5: responses to claude");
+    assertThat(result.at("/responsesToClaude/streamed").asText())
+        .isEqualTo("Echo from claude-sonnet-4-5: responses stream to claude");
+    assertThat(result.at("/responsesToClaude/status").asText()).isEqualTo("completed");
   }
 
   @Test

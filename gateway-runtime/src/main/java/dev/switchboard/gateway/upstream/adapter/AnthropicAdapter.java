@@ -58,9 +58,18 @@ public class AnthropicAdapter implements UpstreamAdapter {
     this.epochSeconds = epochSeconds;
   }
 
+  /**
+   * The internal formats (translated; embeddings are refused with a 400 when encoded) and
+   * Anthropic's own, Messages and {@code count_tokens} (passed through).
+   */
   @Override
   public boolean speaks(Operation op) {
-    return op == Operation.MESSAGES || op == Operation.COUNT_TOKENS;
+    return UpstreamAdapter.super.speaks(op) || isNative(op);
+  }
+
+  /** Whether {@code format} is Anthropic's own wire format (passed through, not translated). */
+  private static boolean isNative(Operation format) {
+    return format == Operation.MESSAGES || format == Operation.COUNT_TOKENS;
   }
 
   @Override
@@ -100,7 +109,7 @@ public class AnthropicAdapter implements UpstreamAdapter {
       throw new ApiException(
           OpenAiError.invalidRequest("Anthropic targets do not serve embeddings.", "model"));
     }
-    if (speaks(format)) {
+    if (isNative(format)) {
       return withModel(body, model);
     }
     return write(AnthropicChatTranslation.toMessagesRequest(body, model));
@@ -224,7 +233,7 @@ public class AnthropicAdapter implements UpstreamAdapter {
 
   @Override
   public Buffer replyBody(Buffer body, Operation format) throws ReplySummary.BadReply {
-    if (speaks(format)) {
+    if (isNative(format)) {
       return body;
     }
     JsonNode message = parseObject(body.getBytes());
@@ -301,7 +310,7 @@ public class AnthropicAdapter implements UpstreamAdapter {
 
   @Override
   public StreamDecoder streamDecoder(Operation format, boolean stripUsage) {
-    return new AnthropicStreamDecoder(!speaks(format), stripUsage, epochSeconds.getAsLong());
+    return new AnthropicStreamDecoder(!isNative(format), stripUsage, epochSeconds.getAsLong());
   }
 
   private static JsonNode parseObject(byte[] body) throws ReplySummary.BadReply {
