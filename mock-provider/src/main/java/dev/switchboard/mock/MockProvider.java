@@ -1,5 +1,7 @@
 package dev.switchboard.mock;
 
+import dev.switchboard.mock.drift.DriftAdmin;
+import dev.switchboard.mock.drift.DriftInjection;
 import dev.switchboard.mock.fault.FaultRules;
 import dev.switchboard.mock.record.AttemptStats;
 import dev.switchboard.mock.record.RequestRecord;
@@ -52,6 +54,7 @@ public final class MockProvider implements AutoCloseable {
   private final FaultRules faults;
   private final AttemptStats stats;
   private final AcceptedKeys keys;
+  private DriftInjection drift;
 
   private MockProvider(
       Vertx vertx,
@@ -85,6 +88,7 @@ public final class MockProvider implements AutoCloseable {
     Router router = Router.router(vertx);
     provider.mount(router);
     new AdminHandler(faults, stats, keys).mount(router);
+    new DriftAdmin(provider.drift).mount(router);
     HttpServer server =
         vertx.createHttpServer(
             new HttpServerOptions()
@@ -97,7 +101,13 @@ public final class MockProvider implements AutoCloseable {
     return server
         .requestHandler(router)
         .listen()
-        .map(s -> new MockProvider(vertx, ownsVertx, options, s, faults, stats, keys));
+        .map(
+            s -> {
+              MockProvider mock =
+                  new MockProvider(vertx, ownsVertx, options, s, faults, stats, keys);
+              mock.drift = provider.drift;
+              return mock;
+            });
   }
 
   /** Starts a mock on its own Vert.x instance and waits until it listens (non-Vert.x callers). */
@@ -129,6 +139,11 @@ public final class MockProvider implements AutoCloseable {
   /** The server origin, e.g. {@code http://127.0.0.1:PORT} (Azure clients append /openai/...). */
   public String origin() {
     return "http://" + options.host() + ":" + port();
+  }
+
+  /** Injected silent model changes (answers, fingerprint); changes apply to the next request. */
+  public DriftInjection drift() {
+    return drift;
   }
 
   /** Per-model fault rules; changes apply to the next request. */
@@ -180,6 +195,7 @@ public final class MockProvider implements AutoCloseable {
   public void reset() {
     faults.clearAll();
     stats.reset();
+    drift.set(null);
   }
 
   /**

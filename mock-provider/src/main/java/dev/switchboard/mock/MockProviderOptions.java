@@ -15,6 +15,8 @@ public final class MockProviderOptions {
   private final Set<String> keys = new LinkedHashSet<>();
   private final List<String> models = new ArrayList<>();
   private final Map<String, String> modelAliases = new LinkedHashMap<>();
+  private final Map<String, dev.switchboard.mock.openai.ModelPersona> personas =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private int embeddingDimensions = 8;
   private String systemFingerprint = "fp_mock0001";
   private long randomSeed = 42L;
@@ -91,6 +93,20 @@ public final class MockProviderOptions {
     return this;
   }
 
+  /**
+   * Gives {@code model} a persona (answer length and plain-text refusal share) for side-by-side
+   * evaluations; see {@link dev.switchboard.mock.openai.ModelPersona}.
+   */
+  public MockProviderOptions persona(String model, double verbosity, double refusalRate) {
+    personas.put(model, new dev.switchboard.mock.openai.ModelPersona(verbosity, refusalRate));
+    return this;
+  }
+
+  /** The persona of {@code model}, or null when it answers with the echo. */
+  public dev.switchboard.mock.openai.ModelPersona persona(String model) {
+    return personas.get(model);
+  }
+
   /** The {@code system_fingerprint} in every completion. */
   public String systemFingerprint() {
     return systemFingerprint;
@@ -159,6 +175,7 @@ public final class MockProviderOptions {
 
   MockProviderOptions copy() {
     MockProviderOptions c = new MockProviderOptions();
+    c.personas.putAll(personas);
     c.host = host;
     c.port = port;
     c.keys.addAll(keys);

@@ -1,5 +1,6 @@
 package dev.switchboard.mock;
 
+import dev.switchboard.mock.drift.DriftInjection;
 import dev.switchboard.mock.fault.FaultRules;
 import dev.switchboard.mock.fault.FaultSpec;
 import dev.switchboard.mock.gemini.GeminiPayloads;
@@ -50,6 +51,9 @@ final class ProviderHandler {
   final AtomicLong ids = new AtomicLong();
   private final AnthropicHandler anthropic = new AnthropicHandler(this);
   private final Map<String, Object> fastPathCache = new ConcurrentHashMap<>();
+
+  /** Injected silent model changes (docs: mock-provider README, "Drift"). */
+  final DriftInjection drift = new DriftInjection();
 
   ProviderHandler(
       Vertx vertx,
@@ -356,21 +360,19 @@ final class ProviderHandler {
           ChatAnswer answer =
               ChatAnswer.of(request, a.echoedModel(), a.fault().refusal(), forcedPieces)
                   .withUsage(a.fault().promptTokens(), a.fault().cachedTokens());
+          if (options.persona(a.echoedModel()) != null) {
+            answer = options.persona(a.echoedModel()).answer(request, answer);
+          }
+          answer = drift.apply(request, answer);
+          String fingerprint = drift.fingerprint(options.systemFingerprint());
           if (stream) {
             List<String> events =
                 OpenAiPayloads.streamEvents(
-                    id,
-                    created,
-                    a.echoedModel(),
-                    options.systemFingerprint(),
-                    answer,
-                    n,
-                    includeUsage);
+                    id, created, a.echoedModel(), fingerprint, answer, n, includeUsage);
             writer.stream(ctx, events, intervalMs(ctx, a.fault()), a.fault());
           } else {
             JsonObject body =
-                OpenAiPayloads.chatCompletion(
-                    id, created, a.echoedModel(), options.systemFingerprint(), answer, n);
+                OpenAiPayloads.chatCompletion(id, created, a.echoedModel(), fingerprint, answer, n);
             if (a.fault().echoAuth() && a.fault().streamErrorAfterEvents() == null) {
               // A 200 answer that repeats the credentials, e.g. a model asked for its own key.
               body.getJsonArray("choices")

@@ -1,5 +1,16 @@
 package dev.switchboard.operator;
 
+import dev.switchboard.operator.consumer.ConsumerKeysPublisher;
+import dev.switchboard.operator.consumer.ConsumerReconciler;
+import dev.switchboard.operator.drift.DriftCanaryGate;
+import dev.switchboard.operator.drift.DriftChecker;
+import dev.switchboard.operator.drift.DriftClient;
+import dev.switchboard.operator.drift.DriftMetrics;
+import dev.switchboard.operator.drift.GatewayDriftClient;
+import dev.switchboard.operator.evaluation.EvaluationTracker;
+import dev.switchboard.operator.evaluation.GatewayEvaluationSource;
+import dev.switchboard.operator.keys.KeyAges;
+import dev.switchboard.operator.lifecycle.RetirementWatch;
 import dev.switchboard.operator.metrics.OperatorMetrics;
 import dev.switchboard.operator.modelroute.ModelRouteReconciler;
 import dev.switchboard.operator.providerendpoint.ModelPhases;
@@ -20,6 +31,8 @@ import dev.switchboard.operator.rollout.metrics.GatewayScrapeSource;
 import dev.switchboard.operator.rollout.metrics.GatewayTargets;
 import dev.switchboard.operator.routingpolicy.RoutingPolicyReconciler;
 import dev.switchboard.operator.routingpolicy.RoutingPolicyValidator;
+import dev.switchboard.operator.runtime.ConsumerSpendSource;
+import dev.switchboard.operator.runtime.GatewayConsumerSpend;
 import dev.switchboard.operator.runtime.GatewayObserver;
 import dev.switchboard.operator.runtime.GatewayRuntimeView;
 import dev.switchboard.operator.runtime.ProviderHealth;
@@ -33,6 +46,8 @@ import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.ConfigurationServiceOverrider;
 import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,7 +56,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Switchboard operator as an embeddable unit: wires the three reconcilers and their
+ * The Switchboard operator as an embeddable unit: wires the four reconcilers and their
  * collaborators onto a JOSDK {@link Operator}. {@link OperatorMain} runs it as a process; the local
  * stack and the tests run it in-process against the mock API server.
  */
@@ -160,7 +175,9 @@ public final class SwitchboardOperator implements AutoCloseable {
       LOG.info("operator metrics on port {} at /metrics", port);
     }
     ProgressiveCanaryPlanner planner =
-        new ProgressiveCanaryPlanner(clock, metrics, operatorMetrics);
+        new ProgressiveCanaryPlanner(clock, metrics, operatorMetrics, new DriftCanaryGate(client));
+    RetirementWatch retirement = new RetirementWatch(clock);
+    retirement.bindTo(operatorMetrics.registry());
     return start(
         client,
         settings,
@@ -169,9 +186,15 @@ public final class SwitchboardOperator implements AutoCloseable {
         new KubernetesRolloutHooks(client, planner),
         runtime == null ? GatewayObserver.NONE : runtime,
         runtime == null ? null : new ProviderHealth(runtime),
+        runtime == null
+            ? ConsumerSpendSource.NONE
+            : new GatewayConsumerSpend(runtime.targets(), clock),
         customizer,
         resources,
-        port);
+        port,
+        operatorMetrics.registry(),
+        retirement,
+        runtime == null ? GatewayTargets.fixed(List.of()) : runtime.targets());
   }
 
   /** As {@link #start(KubernetesClient, OperatorSettings, Clock)}, with another canary planner. */
@@ -202,9 +225,13 @@ public final class SwitchboardOperator implements AutoCloseable {
         hooks,
         GatewayObserver.NONE,
         null,
+        ConsumerSpendSource.NONE,
         customizer,
         new ArrayList<>(),
-        -1);
+        -1,
+        new SimpleMeterRegistry(),
+        new RetirementWatch(clock),
+        GatewayTargets.fixed(List.of()));
   }
 
   private static SwitchboardOperator start(
@@ -215,9 +242,13 @@ public final class SwitchboardOperator implements AutoCloseable {
       RolloutHooks hooks,
       GatewayObserver gateways,
       ProviderHealth providerHealth,
+      ConsumerSpendSource consumerSpend,
       Consumer<ConfigurationServiceOverrider> customizer,
       List<AutoCloseable> resources,
-      int metricsPort) {
+      int metricsPort,
+      MeterRegistry registry,
+      RetirementWatch retirement,
+      GatewayTargets evaluationTargets) {
     if (!TolerantSerialization.isUsedBy(client)) {
       // Fabric8's default serialization fails on a field the Java types do not know, and JOSDK
       // then stops the operator: one resource from a newer CRD would stop serving for everyone.
@@ -255,10 +286,31 @@ public final class SwitchboardOperator implements AutoCloseable {
 
     operator.register(
         new ProviderEndpointReconciler(
-            providerValidator, new ModelPhases(clock), conditions, events, providerHealth),
+            providerValidator,
+            new ModelPhases(clock),
+            conditions,
+            events,
+            providerHealth,
+            new KeyAges(clock)),
         namespaces(settings));
     operator.register(
-        new RoutingPolicyReconciler(policyValidator, conditions, events), namespaces(settings));
+        new ConsumerReconciler(
+            new ConsumerKeysPublisher(client), conditions, events, consumerSpend, clock),
+        namespaces(settings));
+    operator.register(
+        new RoutingPolicyReconciler(
+            policyValidator,
+            conditions,
+            events,
+            new DriftChecker(
+                client,
+                clock,
+                gateways instanceof GatewayRuntimeView view
+                    ? new GatewayDriftClient(view.targets())
+                    : DriftClient.NONE,
+                events,
+                new DriftMetrics(registry))),
+        namespaces(settings));
     operator.register(
         new ModelRouteReconciler(
             providerValidator,
@@ -269,7 +321,9 @@ public final class SwitchboardOperator implements AutoCloseable {
             events,
             planner,
             hooks,
-            gateways),
+            gateways,
+            retirement,
+            new EvaluationTracker(client, new GatewayEvaluationSource(evaluationTargets), clock)),
         namespaces(settings));
     operator.start();
     LOG.info(

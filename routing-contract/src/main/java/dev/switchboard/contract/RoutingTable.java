@@ -219,14 +219,21 @@ public record RoutingTable(
       Cache cache,
       Deterministic deterministic,
       String loggingBodies,
-      Double explorationShare) {
+      Double explorationShare,
+      String onRetired) {
+    /** What happens to a target whose model is retired: route to its successor. */
+    public static final String ON_RETIRED_SUCCESSOR = "successor";
+
+    /** What happens to a target whose model is retired: it drops out of the route. */
+    public static final String ON_RETIRED_REJECT = "reject";
+
     @JsonCreator
     public Policy {
       schedule = schedule == null ? List.of() : schedule;
       rateLimits = rateLimits == null ? List.of() : rateLimits;
     }
 
-    /** A policy without an exploration share (the gateway's default applies). */
+    /** A policy without an exploration share or lifecycle setting (defaults apply). */
     public Policy(
         String name,
         String strategy,
@@ -251,7 +258,44 @@ public record RoutingTable(
           cache,
           deterministic,
           loggingBodies,
+          null,
           null);
+    }
+
+    /** A policy with an exploration share and without a lifecycle setting. */
+    public Policy(
+        String name,
+        String strategy,
+        Long latencyObjectiveTtftP95Ms,
+        List<ScheduleWindow> schedule,
+        Retry retry,
+        Boolean requireSameCapabilities,
+        CircuitBreaker circuitBreaker,
+        List<RateLimit> rateLimits,
+        Cache cache,
+        Deterministic deterministic,
+        String loggingBodies,
+        Double explorationShare) {
+      this(
+          name,
+          strategy,
+          latencyObjectiveTtftP95Ms,
+          schedule,
+          retry,
+          requireSameCapabilities,
+          circuitBreaker,
+          rateLimits,
+          cache,
+          deterministic,
+          loggingBodies,
+          explorationShare,
+          null);
+    }
+
+    /** Whether a retired target is replaced by its successor ({@code successor}, the default). */
+    @JsonIgnore
+    public boolean retiredGoToSuccessor() {
+      return !ON_RETIRED_REJECT.equals(onRetired);
     }
 
     /** The strategy the gateway routes by: {@link Strategy#DEFAULT} when none or unknown. */
@@ -326,9 +370,31 @@ public record RoutingTable(
       String semanticMessages,
       Boolean shared) {}
 
-  /** The deterministic-mode contract. */
+  /**
+   * The deterministic-mode contract (see docs/DETERMINISM.md). {@code requireSeed} was added after
+   * the first three fields: an older gateway ignores it (it never enforced this record at all).
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Deterministic(Boolean enabled, Long seed, Boolean pinTarget) {}
+  public record Deterministic(Boolean enabled, Long seed, Boolean pinTarget, Boolean requireSeed) {
+
+    /** Whether deterministic mode applies. */
+    @JsonIgnore
+    public boolean on() {
+      return Boolean.TRUE.equals(enabled);
+    }
+
+    /** Whether the targets are pinned (the default when absent). */
+    @JsonIgnore
+    public boolean pinned() {
+      return !Boolean.FALSE.equals(pinTarget);
+    }
+
+    /** Whether a request without its own seed is refused. */
+    @JsonIgnore
+    public boolean seedRequired() {
+      return Boolean.TRUE.equals(requireSeed);
+    }
+  }
 
   /** One logical model name (a ModelRoute) with its resolved targets. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -340,11 +406,46 @@ public record RoutingTable(
       long revision,
       List<Target> targets,
       List<Rule> rules,
-      Canary canary) {
+      Canary canary,
+      Evaluation evaluation) {
+    @JsonCreator
     public Route {
       aliases = aliases == null ? List.of() : aliases;
       targets = targets == null ? List.of() : targets;
       rules = rules == null ? List.of() : rules;
+    }
+
+    /** A route without a side-by-side evaluation. */
+    public Route(
+        String name,
+        String model,
+        List<String> aliases,
+        String policy,
+        long revision,
+        List<Target> targets,
+        List<Rule> rules,
+        Canary canary) {
+      this(name, model, aliases, policy, revision, targets, rules, canary, null);
+    }
+
+    /** The same route with another evaluation (null: none). */
+    public Route withEvaluation(Evaluation next) {
+      return new Route(name, model, aliases, policy, revision, targets, rules, canary, next);
+    }
+  }
+
+  /**
+   * A side-by-side evaluation in progress: {@code sample} (0..1) of the route's requests are also
+   * sent to each candidate, whose answers are measured and never returned. {@code id} names the
+   * evaluation (figures are kept per id); {@code untilEpochMs} is when mirroring stops even if the
+   * operator has not yet withdrawn it; {@code noMirrorLabel} is the consumer label ({@code
+   * name=value}) whose requests are never mirrored.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Evaluation(
+      String id, List<Target> candidates, double sample, Long untilEpochMs, String noMirrorLabel) {
+    public Evaluation {
+      candidates = candidates == null ? List.of() : candidates;
     }
   }
 

@@ -42,6 +42,11 @@ public final class RoutingTableValidator {
                 problems.add(
                     "policy " + name + ": exploration share " + share + " is outside 0..1");
               }
+              if (policy.onRetired() != null
+                  && !RoutingTable.Policy.ON_RETIRED_SUCCESSOR.equals(policy.onRetired())
+                  && !RoutingTable.Policy.ON_RETIRED_REJECT.equals(policy.onRetired())) {
+                problems.add("policy " + name + ": unknown onRetired '" + policy.onRetired() + "'");
+              }
             });
     Map<String, String> modelNames = new HashMap<>();
     for (RoutingTable.Route route : table.routes()) {
@@ -65,6 +70,13 @@ public final class RoutingTableValidator {
           problems.add(where + ": canary weight " + canary.weight() + " is outside 0..100");
         }
         checkTargets(where + " canary", canary.targets(), table, problems);
+      }
+      RoutingTable.Evaluation evaluation = route.evaluation();
+      if (evaluation != null) {
+        if (!(evaluation.sample() >= 0 && evaluation.sample() <= 1)) {
+          problems.add(where + ": evaluation sample " + evaluation.sample() + " is outside 0..1");
+        }
+        checkTargets(where + " evaluation", evaluation.candidates(), table, problems);
       }
     }
     return problems;

@@ -18,7 +18,14 @@ public class Deterministic {
   @Min(0)
   private Long seed;
 
-  @JsonPropertyDescription("No weighted spread; fail over only to identical model ids.")
+  @JsonPropertyDescription(
+      "Answer 400 to a request without its own seed instead of injecting the configured one.")
+  @Default("false")
+  private Boolean requireSeed;
+
+  @JsonPropertyDescription(
+      "No weighted spread and no canary split; fail over only to targets serving the identical"
+          + " model (same model id, and the same observed model version when known).")
   @Default("true")
   private Boolean pinTarget;
 
@@ -36,6 +43,14 @@ public class Deterministic {
 
   public void setSeed(Long seed) {
     this.seed = seed;
+  }
+
+  public Boolean getRequireSeed() {
+    return requireSeed;
+  }
+
+  public void setRequireSeed(Boolean requireSeed) {
+    this.requireSeed = requireSeed;
   }
 
   public Boolean getPinTarget() {
@@ -57,12 +72,13 @@ public class Deterministic {
     Deterministic that = (Deterministic) o;
     return Objects.equals(enabled, that.enabled)
         && Objects.equals(seed, that.seed)
+        && Objects.equals(requireSeed, that.requireSeed)
         && Objects.equals(pinTarget, that.pinTarget);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(enabled, seed, pinTarget);
+    return Objects.hash(enabled, seed, requireSeed, pinTarget);
   }
 
   @Override
@@ -72,6 +88,8 @@ public class Deterministic {
         + enabled
         + ", seed="
         + seed
+        + ", requireSeed="
+        + requireSeed
         + ", pinTarget="
         + pinTarget
         + "}";

@@ -14,11 +14,47 @@ public class DriftResult {
   @JsonPropertyDescription("Target as provider/model.")
   private String target;
 
-  @JsonPropertyDescription("Mean normalised Levenshtein distance to the reference answers.")
+  @JsonPropertyDescription("Model version (the upstream's model field) this run was answered with.")
+  private String modelVersion;
+
+  @JsonPropertyDescription("system_fingerprint this run was answered with.")
+  private String fingerprint;
+
+  @JsonPropertyDescription("Model version of the baseline.")
+  private String baselineModelVersion;
+
+  @JsonPropertyDescription("system_fingerprint of the baseline.")
+  private String baselineFingerprint;
+
+  @JsonPropertyDescription(
+      "Largest per-prompt normalised Levenshtein distance to the baseline answer (0 equal, 1 nothing in common).")
   private Double distance;
 
-  @JsonPropertyDescription("Whether distance exceeded maxNormalizedDistance.")
+  @JsonPropertyDescription(
+      "Mean per-prompt normalised Levenshtein distance to the baseline answer.")
+  private Double meanDistance;
+
+  @JsonPropertyDescription("Share of prompts whose samples were all equal.")
+  private Double agreement;
+
+  @JsonPropertyDescription("Prompts compared in this run.")
+  private Integer prompts;
+
+  @JsonPropertyDescription("Prompts whose distance exceeded maxNormalizedDistance.")
+  private Integer driftedPrompts;
+
+  @JsonPropertyDescription("Requests of this run that got no answer.")
+  private Integer failedRequests;
+
+  @JsonPropertyDescription(
+      "Whether a prompt's distance exceeded maxNormalizedDistance or the model version or fingerprint changed.")
   private Boolean drifted;
+
+  @JsonPropertyDescription("What drifted, in words.")
+  private String reason;
+
+  @JsonPropertyDescription("RFC 3339 time the baseline was recorded.")
+  private String baselineFrom;
 
   public String getRoute() {
     return route;
@@ -36,6 +72,38 @@ public class DriftResult {
     this.target = target;
   }
 
+  public String getModelVersion() {
+    return modelVersion;
+  }
+
+  public void setModelVersion(String modelVersion) {
+    this.modelVersion = modelVersion;
+  }
+
+  public String getFingerprint() {
+    return fingerprint;
+  }
+
+  public void setFingerprint(String fingerprint) {
+    this.fingerprint = fingerprint;
+  }
+
+  public String getBaselineModelVersion() {
+    return baselineModelVersion;
+  }
+
+  public void setBaselineModelVersion(String baselineModelVersion) {
+    this.baselineModelVersion = baselineModelVersion;
+  }
+
+  public String getBaselineFingerprint() {
+    return baselineFingerprint;
+  }
+
+  public void setBaselineFingerprint(String baselineFingerprint) {
+    this.baselineFingerprint = baselineFingerprint;
+  }
+
   public Double getDistance() {
     return distance;
   }
@@ -44,12 +112,68 @@ public class DriftResult {
     this.distance = distance;
   }
 
+  public Double getMeanDistance() {
+    return meanDistance;
+  }
+
+  public void setMeanDistance(Double meanDistance) {
+    this.meanDistance = meanDistance;
+  }
+
+  public Double getAgreement() {
+    return agreement;
+  }
+
+  public void setAgreement(Double agreement) {
+    this.agreement = agreement;
+  }
+
+  public Integer getPrompts() {
+    return prompts;
+  }
+
+  public void setPrompts(Integer prompts) {
+    this.prompts = prompts;
+  }
+
+  public Integer getDriftedPrompts() {
+    return driftedPrompts;
+  }
+
+  public void setDriftedPrompts(Integer driftedPrompts) {
+    this.driftedPrompts = driftedPrompts;
+  }
+
+  public Integer getFailedRequests() {
+    return failedRequests;
+  }
+
+  public void setFailedRequests(Integer failedRequests) {
+    this.failedRequests = failedRequests;
+  }
+
   public Boolean getDrifted() {
     return drifted;
   }
 
   public void setDrifted(Boolean drifted) {
     this.drifted = drifted;
+  }
+
+  public String getReason() {
+    return reason;
+  }
+
+  public void setReason(String reason) {
+    this.reason = reason;
+  }
+
+  public String getBaselineFrom() {
+    return baselineFrom;
+  }
+
+  public void setBaselineFrom(String baselineFrom) {
+    this.baselineFrom = baselineFrom;
   }
 
   @Override
@@ -63,13 +187,39 @@ public class DriftResult {
     DriftResult that = (DriftResult) o;
     return Objects.equals(route, that.route)
         && Objects.equals(target, that.target)
+        && Objects.equals(modelVersion, that.modelVersion)
+        && Objects.equals(fingerprint, that.fingerprint)
+        && Objects.equals(baselineModelVersion, that.baselineModelVersion)
+        && Objects.equals(baselineFingerprint, that.baselineFingerprint)
         && Objects.equals(distance, that.distance)
-        && Objects.equals(drifted, that.drifted);
+        && Objects.equals(meanDistance, that.meanDistance)
+        && Objects.equals(agreement, that.agreement)
+        && Objects.equals(prompts, that.prompts)
+        && Objects.equals(driftedPrompts, that.driftedPrompts)
+        && Objects.equals(failedRequests, that.failedRequests)
+        && Objects.equals(drifted, that.drifted)
+        && Objects.equals(reason, that.reason)
+        && Objects.equals(baselineFrom, that.baselineFrom);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(route, target, distance, drifted);
+    return Objects.hash(
+        route,
+        target,
+        modelVersion,
+        fingerprint,
+        baselineModelVersion,
+        baselineFingerprint,
+        distance,
+        meanDistance,
+        agreement,
+        prompts,
+        driftedPrompts,
+        failedRequests,
+        drifted,
+        reason,
+        baselineFrom);
   }
 
   @Override
@@ -79,10 +229,32 @@ public class DriftResult {
         + route
         + ", target="
         + target
+        + ", modelVersion="
+        + modelVersion
+        + ", fingerprint="
+        + fingerprint
+        + ", baselineModelVersion="
+        + baselineModelVersion
+        + ", baselineFingerprint="
+        + baselineFingerprint
         + ", distance="
         + distance
+        + ", meanDistance="
+        + meanDistance
+        + ", agreement="
+        + agreement
+        + ", prompts="
+        + prompts
+        + ", driftedPrompts="
+        + driftedPrompts
+        + ", failedRequests="
+        + failedRequests
         + ", drifted="
         + drifted
+        + ", reason="
+        + reason
+        + ", baselineFrom="
+        + baselineFrom
         + "}";
   }
 }

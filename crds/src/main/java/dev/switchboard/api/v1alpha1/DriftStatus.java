@@ -5,14 +5,34 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import java.util.List;
 import java.util.Objects;
 
-/** Outcome of the last drift check. */
+/**
+ * Schedule state and outcome of the drift check (kept in status so a restarted operator resumes
+ * it).
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class DriftStatus {
 
-  @JsonPropertyDescription("RFC 3339 time of the last run.")
+  @JsonPropertyDescription("RFC 3339 time the last run finished.")
   private String lastRun;
 
-  @JsonPropertyDescription("Per route and target results.")
+  @JsonPropertyDescription(
+      "RFC 3339 schedule time the last run was for; a missed schedule time after it runs once.")
+  private String lastScheduled;
+
+  @JsonPropertyDescription("RFC 3339 time of the next scheduled run.")
+  private String nextRun;
+
+  @JsonPropertyDescription("Requests the last run sent.")
+  private Integer requests;
+
+  @JsonPropertyDescription("What limited or failed the last run, if anything.")
+  private String message;
+
+  @JsonPropertyDescription(
+      "The value of the switchboard.dev/drift-rebaseline annotation the last new baseline was taken for.")
+  private String rebaseline;
+
+  @JsonPropertyDescription("Per route and target results of the last run.")
   private List<DriftResult> results;
 
   public String getLastRun() {
@@ -21,6 +41,46 @@ public class DriftStatus {
 
   public void setLastRun(String lastRun) {
     this.lastRun = lastRun;
+  }
+
+  public String getLastScheduled() {
+    return lastScheduled;
+  }
+
+  public void setLastScheduled(String lastScheduled) {
+    this.lastScheduled = lastScheduled;
+  }
+
+  public String getNextRun() {
+    return nextRun;
+  }
+
+  public void setNextRun(String nextRun) {
+    this.nextRun = nextRun;
+  }
+
+  public Integer getRequests() {
+    return requests;
+  }
+
+  public void setRequests(Integer requests) {
+    this.requests = requests;
+  }
+
+  public String getMessage() {
+    return message;
+  }
+
+  public void setMessage(String message) {
+    this.message = message;
+  }
+
+  public String getRebaseline() {
+    return rebaseline;
+  }
+
+  public void setRebaseline(String rebaseline) {
+    this.rebaseline = rebaseline;
   }
 
   public List<DriftResult> getResults() {
@@ -40,16 +100,37 @@ public class DriftStatus {
       return false;
     }
     DriftStatus that = (DriftStatus) o;
-    return Objects.equals(lastRun, that.lastRun) && Objects.equals(results, that.results);
+    return Objects.equals(lastRun, that.lastRun)
+        && Objects.equals(lastScheduled, that.lastScheduled)
+        && Objects.equals(nextRun, that.nextRun)
+        && Objects.equals(requests, that.requests)
+        && Objects.equals(message, that.message)
+        && Objects.equals(rebaseline, that.rebaseline)
+        && Objects.equals(results, that.results);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(lastRun, results);
+    return Objects.hash(lastRun, lastScheduled, nextRun, requests, message, rebaseline, results);
   }
 
   @Override
   public String toString() {
-    return "DriftStatus{" + "lastRun=" + lastRun + ", results=" + results + "}";
+    return "DriftStatus{"
+        + "lastRun="
+        + lastRun
+        + ", lastScheduled="
+        + lastScheduled
+        + ", nextRun="
+        + nextRun
+        + ", requests="
+        + requests
+        + ", message="
+        + message
+        + ", rebaseline="
+        + rebaseline
+        + ", results="
+        + results
+        + "}";
   }
 }

@@ -48,6 +48,10 @@ public class ModelRouteSpec {
   @JsonPropertyDescription("Rollout of target changes; absent means changes apply at once.")
   private CanarySpec canary;
 
+  @JsonPropertyDescription(
+      "Side-by-side evaluation of candidate models on live traffic (never serves).")
+  private EvaluationSpec evaluation;
+
   public String getModel() {
     return model;
   }
@@ -96,6 +100,14 @@ public class ModelRouteSpec {
     this.canary = canary;
   }
 
+  public EvaluationSpec getEvaluation() {
+    return evaluation;
+  }
+
+  public void setEvaluation(EvaluationSpec evaluation) {
+    this.evaluation = evaluation;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -110,12 +122,13 @@ public class ModelRouteSpec {
         && Objects.equals(policyRef, that.policyRef)
         && Objects.equals(targets, that.targets)
         && Objects.equals(rules, that.rules)
-        && Objects.equals(canary, that.canary);
+        && Objects.equals(canary, that.canary)
+        && Objects.equals(evaluation, that.evaluation);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(model, aliases, policyRef, targets, rules, canary);
+    return Objects.hash(model, aliases, policyRef, targets, rules, canary, evaluation);
   }
 
   @Override
@@ -133,6 +146,8 @@ public class ModelRouteSpec {
         + rules
         + ", canary="
         + canary
+        + ", evaluation="
+        + evaluation
         + "}";
   }
 }

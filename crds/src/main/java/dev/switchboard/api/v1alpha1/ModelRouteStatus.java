@@ -46,6 +46,15 @@ public class ModelRouteStatus {
   private GatewayStatus gateway;
 
   @JsonPropertyDescription(
+      "The side-by-side evaluation: figures with 95 % intervals and verdicts per candidate.")
+  private EvaluationStatus evaluation;
+
+  @JsonPropertyDescription(
+      "The cost-observation loop's live figures per target, merged over the gateway replicas;"
+          + " refreshed at most every 30 s and only when they changed materially.")
+  private List<ObservedTarget> observed;
+
+  @JsonPropertyDescription(
       "Standard conditions (type, status, reason, message, lastTransitionTime, observedGeneration).")
   private List<Condition> conditions;
 
@@ -129,12 +138,28 @@ public class ModelRouteStatus {
     this.gateway = gateway;
   }
 
+  public List<ObservedTarget> getObserved() {
+    return observed;
+  }
+
+  public void setObserved(List<ObservedTarget> observed) {
+    this.observed = observed;
+  }
+
   public List<Condition> getConditions() {
     return conditions;
   }
 
   public void setConditions(List<Condition> conditions) {
     this.conditions = conditions;
+  }
+
+  public EvaluationStatus getEvaluation() {
+    return evaluation;
+  }
+
+  public void setEvaluation(EvaluationStatus evaluation) {
+    this.evaluation = evaluation;
   }
 
   @Override
@@ -156,7 +181,9 @@ public class ModelRouteStatus {
         && Objects.equals(failedRevision, that.failedRevision)
         && Objects.equals(analysis, that.analysis)
         && Objects.equals(gateway, that.gateway)
-        && Objects.equals(conditions, that.conditions);
+        && Objects.equals(observed, that.observed)
+        && Objects.equals(conditions, that.conditions)
+        && Objects.equals(evaluation, that.evaluation);
   }
 
   @Override
@@ -172,7 +199,9 @@ public class ModelRouteStatus {
         failedRevision,
         analysis,
         gateway,
-        conditions);
+        observed,
+        conditions,
+        evaluation);
   }
 
   @Override
@@ -198,8 +227,12 @@ public class ModelRouteStatus {
         + analysis
         + ", gateway="
         + gateway
+        + ", observed="
+        + observed
         + ", conditions="
         + conditions
+        + ", evaluation="
+        + evaluation
         + "}";
   }
 }

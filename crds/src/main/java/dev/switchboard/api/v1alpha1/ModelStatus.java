@@ -16,6 +16,28 @@ public class ModelStatus {
   @SchemaFrom(type = SchemaEnums.ModelPhase.class)
   private String phase;
 
+  @JsonPropertyDescription("Whole days until retiredAfter (0 on and after it); absent without one.")
+  private Long retiresInDays;
+
+  @JsonPropertyDescription("The model that replaces this one (lifecycle.successor).")
+  private String successor;
+
+  public Long getRetiresInDays() {
+    return retiresInDays;
+  }
+
+  public void setRetiresInDays(Long retiresInDays) {
+    this.retiresInDays = retiresInDays;
+  }
+
+  public String getSuccessor() {
+    return successor;
+  }
+
+  public void setSuccessor(String successor) {
+    this.successor = successor;
+  }
+
   public String getName() {
     return name;
   }
@@ -41,16 +63,27 @@ public class ModelStatus {
       return false;
     }
     ModelStatus that = (ModelStatus) o;
-    return Objects.equals(name, that.name) && Objects.equals(phase, that.phase);
+    return Objects.equals(name, that.name)
+        && Objects.equals(phase, that.phase)
+        && Objects.equals(retiresInDays, that.retiresInDays)
+        && Objects.equals(successor, that.successor);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, phase);
+    return Objects.hash(name, phase, retiresInDays, successor);
   }
 
   @Override
   public String toString() {
-    return "ModelStatus{" + "name=" + name + ", phase=" + phase + "}";
+    return "ModelStatus{name="
+        + name
+        + ", phase="
+        + phase
+        + ", retiresInDays="
+        + retiresInDays
+        + ", successor="
+        + successor
+        + "}";
   }
 }

@@ -62,6 +62,9 @@ public class RoutingPolicySpec {
   @JsonPropertyDescription("Scheduled output drift check.")
   private DriftCheck driftCheck;
 
+  @JsonPropertyDescription("Model retirement: warnings, successor or reject, auto-evaluation.")
+  private PolicyLifecycle lifecycle;
+
   @JsonPropertyDescription("Body logging.")
   @Default("{}")
   private LoggingSpec logging;
@@ -154,6 +157,14 @@ public class RoutingPolicySpec {
     this.driftCheck = driftCheck;
   }
 
+  public PolicyLifecycle getLifecycle() {
+    return lifecycle;
+  }
+
+  public void setLifecycle(PolicyLifecycle lifecycle) {
+    this.lifecycle = lifecycle;
+  }
+
   public LoggingSpec getLogging() {
     return logging;
   }
@@ -182,6 +193,7 @@ public class RoutingPolicySpec {
         && Objects.equals(cache, that.cache)
         && Objects.equals(deterministic, that.deterministic)
         && Objects.equals(driftCheck, that.driftCheck)
+        && Objects.equals(lifecycle, that.lifecycle)
         && Objects.equals(logging, that.logging);
   }
 
@@ -199,6 +211,7 @@ public class RoutingPolicySpec {
         cache,
         deterministic,
         driftCheck,
+        lifecycle,
         logging);
   }
 
@@ -227,6 +240,8 @@ public class RoutingPolicySpec {
         + deterministic
         + ", driftCheck="
         + driftCheck
+        + ", lifecycle="
+        + lifecycle
         + ", logging="
         + logging
         + "}";

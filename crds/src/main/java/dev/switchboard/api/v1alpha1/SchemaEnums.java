@@ -19,6 +19,18 @@ final class SchemaEnums {
     Retired
   }
 
+  enum OnRetired {
+    @JsonProperty("successor")
+    SUCCESSOR,
+    @JsonProperty("reject")
+    REJECT
+  }
+
+  enum EvaluationPhase {
+    Running,
+    Completed
+  }
+
   enum Jitter {
     @JsonProperty("none")
     NONE,

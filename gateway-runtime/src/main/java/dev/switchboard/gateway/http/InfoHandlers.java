@@ -27,6 +27,7 @@ public final class InfoHandlers {
   private final GatewayMetrics metrics;
   private final LiveStats stats;
   private final java.util.function.Supplier<Object> resilience;
+  private java.util.function.Supplier<Object> evaluations = () -> Map.of();
 
   public InfoHandlers(RoutingState state, GatewayMetrics metrics, LiveStats stats) {
     this(state, metrics, stats, null);
@@ -121,6 +122,14 @@ public final class InfoHandlers {
     sendJson(rc, 200, stats.snapshot());
   }
 
+  /**
+   * {@code GET /admin/routing-figures}: this replica's routing-window figures with raw counts,
+   * which the operator merges over the replicas into {@code ModelRoute.status.observed}.
+   */
+  public void routingFigures(RoutingContext rc) {
+    sendJson(rc, 200, stats.routingFigures());
+  }
+
   /** {@code GET /admin/config}: what this replica serves, without secrets. */
   public void adminConfig(RoutingContext rc) {
     Map<String, Object> doc = new LinkedHashMap<>();
@@ -186,6 +195,19 @@ public final class InfoHandlers {
       doc.put("resilience", resilience.get());
     }
     sendJson(rc, 200, doc);
+  }
+
+  /** Where {@code GET /admin/evaluations} reads the evaluation figures from. */
+  public InfoHandlers evaluations(java.util.function.Supplier<Object> source) {
+    this.evaluations = source;
+    return this;
+  }
+
+  /**
+   * {@code GET /admin/evaluations}: this replica's side-by-side evaluation sums (the operator's).
+   */
+  public void adminEvaluations(RoutingContext rc) {
+    sendJson(rc, 200, evaluations.get());
   }
 
   static void sendJson(RoutingContext rc, int status, Object body) {

@@ -35,6 +35,33 @@ public final class ProxyHandler {
     pipeline.start(new Exchange(rc, ctx, frontDoor, pipeline));
   }
 
+  /**
+   * Handles one drift-check request on the admin port: sent to exactly the target the {@code
+   * x-switchboard-target} header names ({@code provider/model}), through the same stages as client
+   * requests (keys, adapters, rate limits, accounting). Only the admin router calls this; the
+   * public port has no way to set a target.
+   */
+  public void handlePinned(RoutingContext rc, FrontDoor frontDoor) {
+    String target = rc.request().getHeader("x-switchboard-target");
+    if (target == null || target.isBlank() || target.length() > 600) {
+      rc.response()
+          .setStatusCode(400)
+          .putHeader("content-type", "application/json")
+          .end(
+              frontDoor.encodeError(
+                  OpenAiError.invalidRequest(
+                      "The drift endpoint needs the header x-switchboard-target: provider/model.",
+                      "x-switchboard-target")));
+      return;
+    }
+    RequestContext ctx = new RequestContext(requestId(rc), frontDoor.operation(), clock);
+    rc.response().putHeader(REQUEST_ID, ctx.requestId());
+    rc.response().closeHandler(v -> ctx.cancel());
+    Exchange exchange = new Exchange(rc, ctx, frontDoor, pipeline);
+    exchange.pinnedTarget(target);
+    pipeline.start(exchange);
+  }
+
   /** The client's {@code x-request-id} when it is safe to log and forward, else a new one. */
   static String requestId(RoutingContext rc) {
     String given = rc.request().getHeader("x-request-id");

@@ -3,6 +3,7 @@ package dev.switchboard.gateway.logging;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.io.SerializedString;
+import dev.switchboard.gateway.determinism.Determinism;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.request.TokenUsage;
 import dev.switchboard.gateway.routing.PlannedTarget;
@@ -128,6 +129,28 @@ public final class RequestLogWriter {
         json.writeFieldName(Field.RESPONSE_BODY.json);
         json.writeString(truncate(ctx.loggedResponseBody()));
       }
+      Determinism d = ctx.determinism();
+      if (d != null) {
+        json.writeFieldName(Field.DETERMINISTIC.json);
+        json.writeBoolean(true);
+        json.writeFieldName(Field.SEED.json);
+        if (d.seed() == null) {
+          json.writeNull();
+        } else {
+          json.writeNumber(d.seed());
+        }
+        json.writeFieldName(Field.SEED_INJECTED.json);
+        json.writeBoolean(d.seedInjected());
+        json.writeFieldName(Field.SYSTEM_PROMPT_HASH.json);
+        json.writeString(d.systemPromptHash());
+        // As the client gave them (JSON text of a parsed node, so valid JSON as it is).
+        json.writeFieldName(Field.TEMPERATURE.json);
+        json.writeRawValue(d.temperature() == null ? "null" : d.temperature());
+        json.writeFieldName(Field.TOP_P.json);
+        json.writeRawValue(d.topP() == null ? "null" : d.topP());
+        json.writeFieldName(Field.UNHONOURED_PARAMS.json);
+        json.writeString(target == null ? null : d.unhonoured(target.provider().kind()));
+      }
       // The cache outcome ("none" when the route does not cache). A hit's usage is the original
       // answer's, its cost_usd 0; cache_saved_usd is what the original cost.
       json.writeFieldName(Field.CACHE.json);
@@ -189,7 +212,14 @@ public final class RequestLogWriter {
     REQUEST_BODY("request_body"),
     RESPONSE_BODY("response_body"),
     CACHE("cache"),
-    ROUTE_REASON("route_reason");
+    ROUTE_REASON("route_reason"),
+    DETERMINISTIC("deterministic"),
+    SEED("seed"),
+    SEED_INJECTED("seed_injected"),
+    SYSTEM_PROMPT_HASH("system_prompt_hash"),
+    TEMPERATURE("temperature"),
+    TOP_P("top_p"),
+    UNHONOURED_PARAMS("unhonoured_params");
 
     private final SerializedString json;
 

@@ -1,6 +1,7 @@
 package dev.switchboard.gateway.pipeline;
 
 import dev.switchboard.gateway.cost.Pricing;
+import dev.switchboard.gateway.determinism.ModelVersionTracker;
 import dev.switchboard.gateway.logging.RequestLogWriter;
 import dev.switchboard.gateway.metrics.GatewayMetrics;
 import dev.switchboard.gateway.request.RequestContext;
@@ -17,11 +18,14 @@ public final class AccountStage implements Stage {
   private final GatewayMetrics metrics;
   private final LiveStats stats;
   private final RequestLogWriter log;
+  private final ModelVersionTracker versions;
 
-  public AccountStage(GatewayMetrics metrics, LiveStats stats, RequestLogWriter log) {
+  public AccountStage(
+      GatewayMetrics metrics, LiveStats stats, RequestLogWriter log, ModelVersionTracker versions) {
     this.metrics = metrics;
     this.stats = stats;
     this.log = log;
+    this.versions = versions;
   }
 
   @Override
@@ -46,6 +50,7 @@ public final class AccountStage implements Stage {
     }
     metrics.request(ctx);
     stats.record(ctx);
+    versions.observe(ctx);
     log.write(ctx);
   }
 }

@@ -48,6 +48,7 @@ public final class Exchange {
   private Caller caller;
   private CacheStage.Lookup cacheLookup;
   private StreamTap streamTap;
+  private String pinnedTarget;
 
   public Exchange(RoutingContext http, RequestContext ctx, FrontDoor frontDoor, Pipeline pipeline) {
     this.http = http;
@@ -138,6 +139,18 @@ public final class Exchange {
 
   public void caller(Caller caller) {
     this.caller = caller;
+  }
+
+  /**
+   * The one target ({@code provider/model}) this request must go to, set only by the admin port's
+   * drift endpoint; null for every client request.
+   */
+  public String pinnedTarget() {
+    return pinnedTarget;
+  }
+
+  public void pinnedTarget(String pinnedTarget) {
+    this.pinnedTarget = pinnedTarget;
   }
 
   /** Client token limits the request passed, charged with its usage once it finished. */

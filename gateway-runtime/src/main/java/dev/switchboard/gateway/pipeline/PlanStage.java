@@ -26,9 +26,14 @@ public final class PlanStage implements Stage {
     RequestContext ctx = exchange.ctx();
     // What the request needs is read from its internal form, the same behind every front door.
     ctx.needs(RequestNeeds.of(exchange.chat(), ctx.operation().internal()));
-    AttemptPlanner.RoutePlan plan = planner.decide(ctx.route());
-    exchange.plan(plan.chain());
-    ctx.routeReason(plan.reason());
+    if (exchange.plan() == null) {
+      AttemptPlanner.RoutePlan plan = planner.decide(ctx.route());
+      exchange.plan(plan.chain());
+      ctx.routeReason(plan.reason());
+    } else {
+      ctx.routeReason(
+          "deterministic: pinned to " + exchange.plan().get(0).id()); // DeterministicStage
+    }
     boolean stream = exchange.frontDoor().wantsStream(exchange.body());
     ctx.stream(stream);
     if (stream) {

@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.pipeline;
 
+import dev.switchboard.gateway.determinism.Determinism;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import io.vertx.core.http.HttpHeaders;
@@ -29,6 +30,11 @@ final class ServedHeaders {
   private static final CharSequence CACHE = HttpHeaders.createOptimized("x-switchboard-cache");
   private static final CharSequence CACHE_SIMILARITY =
       HttpHeaders.createOptimized("x-switchboard-cache-similarity");
+  private static final CharSequence SEED = HttpHeaders.createOptimized("x-switchboard-seed");
+  private static final CharSequence PROMPT_HASH =
+      HttpHeaders.createOptimized("x-switchboard-system-prompt-hash");
+  private static final CharSequence UNHONOURED =
+      HttpHeaders.createOptimized("x-switchboard-unhonoured-params");
 
   private ServedHeaders() {}
 
@@ -66,6 +72,15 @@ final class ServedHeaders {
       if (ctx.cacheSimilarity() != null) {
         response.putHeader(
             CACHE_SIMILARITY, String.format(java.util.Locale.ROOT, "%.4f", ctx.cacheSimilarity()));
+      }
+    }
+    Determinism d = ctx.determinism();
+    if (d != null) {
+      response.putHeader(SEED, d.seed() == null ? "none" : Long.toString(d.seed()));
+      response.putHeader(PROMPT_HASH, d.systemPromptHash());
+      String unhonoured = t == null ? null : d.unhonoured(t.provider().kind());
+      if (unhonoured != null) {
+        response.putHeader(UNHONOURED, unhonoured);
       }
     }
   }

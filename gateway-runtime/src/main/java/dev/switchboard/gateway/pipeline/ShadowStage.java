@@ -55,6 +55,7 @@ public final class ShadowStage implements Stage {
     RequestContext primary = exchange.ctx();
     ResolvedRoute route = primary.route();
     if (route.canaryMode() != CanaryMode.SHADOW
+        || exchange.pinnedTarget() != null // a drift check's request is not traffic to copy
         || random.getAsDouble() * 100 >= route.route().canary().weight()) {
       return true;
     }

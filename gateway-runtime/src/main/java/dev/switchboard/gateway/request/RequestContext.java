@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.request;
 
+import dev.switchboard.gateway.determinism.Determinism;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.routing.ResolvedRoute;
 import dev.switchboard.gateway.routing.RoutingSnapshot;
@@ -51,6 +52,7 @@ public final class RequestContext {
   private Double cacheSimilarity;
   private Double cacheSavedUsd;
   private double cacheSavedMs;
+  private Determinism determinism;
 
   /** A request that starts now on {@code clock}. */
   public RequestContext(String requestId, Operation operation, GatewayClock clock) {
@@ -286,6 +288,15 @@ public final class RequestContext {
 
   public void costUsd(Double costUsd) {
     this.costUsd = costUsd;
+  }
+
+  /** What the deterministic contract recorded, null on a route without it. */
+  public Determinism determinism() {
+    return determinism;
+  }
+
+  public void determinism(Determinism determinism) {
+    this.determinism = determinism;
   }
 
   public String finishReason() {

@@ -2,7 +2,9 @@ package dev.switchboard.gateway.server;
 
 import dev.switchboard.gateway.GatewayOptions;
 import dev.switchboard.gateway.http.AdminRouter;
+import dev.switchboard.gateway.http.ConsumerSpendHandler;
 import dev.switchboard.gateway.http.InfoHandlers;
+import dev.switchboard.gateway.http.ProxyHandler;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -27,7 +29,12 @@ public final class AdminServer {
 
   /** Binds {@code options.adminPort()} on {@code options.host()}. */
   public static Future<AdminServer> start(
-      Vertx vertx, GatewayOptions options, InfoHandlers info, MeterRegistry registry) {
+      Vertx vertx,
+      GatewayOptions options,
+      InfoHandlers info,
+      MeterRegistry registry,
+      ProxyHandler drift,
+      ConsumerSpendHandler consumers) {
     HttpServerOptions serverOptions =
         ConnectionGuard.http1Only(
             new HttpServerOptions()
@@ -43,7 +50,10 @@ public final class AdminServer {
             MAX_ADMIN_CONNECTIONS,
             registry);
     HttpServer server = vertx.createHttpServer(serverOptions);
-    return guard.install(server, AdminRouter.create(vertx, info)).listen().map(AdminServer::new);
+    return guard
+        .install(server, AdminRouter.create(vertx, info, drift, consumers))
+        .listen()
+        .map(AdminServer::new);
   }
 
   /** The bound admin port. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.gateway.TestTables;
+import dev.switchboard.gateway.determinism.Determinism;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.request.TokenUsage;
 import dev.switchboard.gateway.routing.PlannedTarget;
@@ -13,6 +14,7 @@ import dev.switchboard.gateway.upstream.Operation;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class RequestLogWriterTest {
@@ -106,5 +108,44 @@ class RequestLogWriterTest {
     assertThat(line.path("latency_ms").isNumber()).isTrue();
     assertThat(line.path("cache").asText()).isEqualTo("none");
     assertThat(line.path("route_reason").isNull()).isTrue();
+  }
+
+  @Test
+  void aDeterministicRequestLogsItsSeedPromptHashAndSamplingAsGiven() throws Exception {
+    RequestContext ctx = new RequestContext("req-4", Operation.CHAT_COMPLETIONS, new ManualClock());
+    ctx.target(
+        new PlannedTarget(
+            TestTables.target("claude", "claude-x", 0),
+            TestTables.provider(
+                "claude", "anthropic", "http://127.0.0.1:1/v1", false, Map.of(), null),
+            PlannedTarget.STABLE));
+    ctx.determinism(new Determinism(42L, true, "ab".repeat(32), "0.0", null));
+    ctx.upstreamModel("claude-x-20260101");
+    ctx.systemFingerprint("fp_1");
+    ctx.finish(200, "success", null);
+
+    JsonNode line = new ObjectMapper().readTree(RequestLogWriter.toJson(ctx));
+
+    assertThat(line.path("deterministic").asBoolean()).isTrue();
+    assertThat(line.path("seed").asLong()).isEqualTo(42);
+    assertThat(line.path("seed_injected").asBoolean()).isTrue();
+    assertThat(line.path("system_prompt_hash").asText()).isEqualTo("ab".repeat(32));
+    assertThat(line.path("temperature").isNumber()).isTrue();
+    assertThat(line.path("temperature").asDouble()).isEqualTo(0.0);
+    assertThat(line.path("top_p").isNull()).isTrue();
+    assertThat(line.path("model_version").asText()).isEqualTo("claude-x-20260101");
+    assertThat(line.path("system_fingerprint").asText()).isEqualTo("fp_1");
+    assertThat(line.path("unhonoured_params").asText()).isEqualTo("seed");
+  }
+
+  @Test
+  void otherRequestsCarryNoDeterminismFields() throws Exception {
+    RequestContext ctx = new RequestContext("req-5", Operation.CHAT_COMPLETIONS, new ManualClock());
+    ctx.finish(200, "success", null);
+
+    JsonNode line = new ObjectMapper().readTree(RequestLogWriter.toJson(ctx));
+
+    assertThat(line.has("seed")).isFalse();
+    assertThat(line.has("system_prompt_hash")).isFalse();
   }
 }

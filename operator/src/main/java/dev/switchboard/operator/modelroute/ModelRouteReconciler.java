@@ -6,6 +6,8 @@ import dev.switchboard.api.v1alpha1.ModelRouteStatus;
 import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.api.v1alpha1.RoutingPolicy;
 import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.operator.evaluation.EvaluationTracker;
+import dev.switchboard.operator.lifecycle.RetirementWatch;
 import dev.switchboard.operator.providerendpoint.ProviderEndpointValidator;
 import dev.switchboard.operator.publish.RoutingTablePublisher;
 import dev.switchboard.operator.render.NamespaceView;
@@ -81,6 +83,8 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   private final CanaryPlanner planner;
   private final RolloutHooks rollout;
   private final GatewayObserver gateways;
+  private final RetirementWatch retirement;
+  private final EvaluationTracker evaluations;
 
   private IndexerResourceCache<ModelRoute> routes;
   private InformerEventSource<ProviderEndpoint, ModelRoute> providers;
@@ -103,6 +107,35 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       CanaryPlanner planner,
       RolloutHooks rollout,
       GatewayObserver gateways) {
+    this(
+        providerValidator,
+        policyValidator,
+        composer,
+        publisher,
+        conditions,
+        events,
+        planner,
+        rollout,
+        gateways,
+        new RetirementWatch(java.time.Clock.systemUTC()),
+        null);
+  }
+
+  /** As above, with model retirement watched by {@code retirement} (on the operator's clock). */
+  public ModelRouteReconciler(
+      ProviderEndpointValidator providerValidator,
+      RoutingPolicyValidator policyValidator,
+      RoutingTableComposer composer,
+      RoutingTablePublisher publisher,
+      Conditions conditions,
+      EventRecorder events,
+      CanaryPlanner planner,
+      RolloutHooks rollout,
+      GatewayObserver gateways,
+      RetirementWatch retirement,
+      EvaluationTracker evaluations) {
+    this.retirement = retirement;
+    this.evaluations = evaluations;
     this.providerValidator = providerValidator;
     this.policyValidator = policyValidator;
     this.composer = composer;
@@ -120,6 +153,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     String namespace = route.getMetadata().getNamespace();
     if (context.isPrimaryResourceDeleted()) {
       rollout.deleted(namespace, route.getMetadata().getName());
+      retirement.forget(namespace, route.getMetadata().getName());
       renderAndPublish(namespace, Optional.empty(), route);
       return UpdateControl.noUpdate();
     }
@@ -131,9 +165,33 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       return UpdateControl.noUpdate();
     }
     ModelRouteStatus next = statusBuilder.build(route, outcome);
+    NamespaceView view = references.view(namespace);
+    List<Conditions.Desired> lifecycle = retirement.conditions(route, view);
+    next.setConditions(
+        conditions.merge(
+            next.getConditions(),
+            RetirementWatch.MANAGED,
+            lifecycle,
+            route.getMetadata().getGeneration()));
+    RetirementWatch.recordEvents(
+        route,
+        route.getStatus() == null ? null : route.getStatus().getConditions(),
+        lifecycle,
+        events);
+    // Gateway I/O outside the namespace lock, like the canary analysis.
+    Optional<EvaluationTracker.Outcome> evaluation =
+        evaluations == null ? Optional.empty() : evaluations.track(route, view);
+    if (evaluations == null) {
+      next.setEvaluation(route.getStatus() == null ? null : route.getStatus().getEvaluation());
+    } else {
+      next.setEvaluation(evaluation.map(EvaluationTracker.Outcome::status).orElse(null));
+    }
     Optional<GatewayStatus> runtime =
         gateways.gatewayStatus(namespace, rendered.get().table().configVersion());
     runtime.ifPresent(next::setGateway);
+    gateways
+        .observed(namespace, route.getMetadata().getName(), next.getObserved())
+        .ifPresent(observed -> next.setObserved(observed.isEmpty() ? null : observed));
     next.setConditions(
         FieldsRecognized.apply(
             route,
@@ -141,8 +199,36 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
             next.getConditions(),
             conditions,
             events));
+    next.setConditions(
+        ModelVersionChanges.apply(
+            route,
+            route.getStatus() == null ? null : route.getStatus().getConditions(),
+            next.getConditions(),
+            conditions,
+            events,
+            runtime.isPresent() ? gateways.versionChanges(namespace) : java.util.Map.of()));
+    next.setConditions(
+        SeedHonoured.apply(
+            route,
+            route.getMetadata().getName(),
+            rendered.get().table(),
+            route.getStatus() == null ? null : route.getStatus().getConditions(),
+            next.getConditions(),
+            conditions,
+            events));
     recordEvents(route, next, outcome.rollout());
-    return control(route, next, outcome.rollout(), runtime, context);
+    UpdateControl<ModelRoute> control = control(route, next, outcome.rollout(), runtime, context);
+    // Thresholds and retirement dates change conditions without any Kubernetes event.
+    retirement
+        .untilNextChange(route, view)
+        .filter(d -> control.getScheduleDelay().map(s -> d.toMillis() < s).orElse(true))
+        .ifPresent(control::rescheduleAfter);
+    // A running evaluation collects the replicas' sums at its own pace.
+    evaluation
+        .flatMap(EvaluationTracker.Outcome::requeue)
+        .filter(d -> control.getScheduleDelay().map(s -> d.toMillis() < s).orElse(true))
+        .ifPresent(control::rescheduleAfter);
+    return control;
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.switchboard.operator.providerendpoint;
 import dev.switchboard.api.v1alpha1.ModelLifecycle;
 import dev.switchboard.api.v1alpha1.ModelStatus;
 import dev.switchboard.api.v1alpha1.ProviderModel;
+import dev.switchboard.operator.status.Conditions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,6 +47,12 @@ public final class ModelPhases {
               ModelStatus status = new ModelStatus();
               status.setName(model.getName());
               status.setPhase(phaseOf(model.getLifecycle(), now));
+              ModelLifecycle lifecycle = model.getLifecycle();
+              if (lifecycle != null) {
+                status.setSuccessor(lifecycle.getSuccessor());
+                startOfDay(lifecycle.getRetiredAfter())
+                    .ifPresent(at -> status.setRetiresInDays(RetirementDates.daysUntil(now, at)));
+              }
               result.add(status);
             });
     return result;
@@ -63,9 +70,59 @@ public final class ModelPhases {
         .flatMap(l -> java.util.stream.Stream.of(l.getDeprecatedAfter(), l.getRetiredAfter()))
         .map(ModelPhases::startOfDay)
         .flatMap(Optional::stream)
+        // retiresInDays and the warning thresholds change on the days before retirement too
+        .flatMap(
+            at ->
+                java.util.stream.Stream.concat(
+                    java.util.stream.Stream.of(at),
+                    java.util.stream.Stream.iterate(1, d -> d <= 90, d -> d + 1)
+                        .map(d -> at.minus(Duration.ofDays(d)))))
         .filter(boundary -> boundary.isAfter(now))
         .min(Comparator.naturalOrder())
         .map(boundary -> Duration.between(now, boundary));
+  }
+
+  /**
+   * {@code RetirementApproaching} when a model retires within one of the default thresholds (90,
+   * 30, 7 days); its reason names the smallest threshold crossed, so each threshold gives one
+   * event.
+   */
+  public Optional<Conditions.Desired> retirementWarning(List<ProviderModel> models) {
+    if (models == null) {
+      return Optional.empty();
+    }
+    Instant now = clock.instant();
+    Duration smallest = null;
+    List<String> messages = new ArrayList<>();
+    for (ProviderModel model : models) {
+      if (model.getName() == null || model.getLifecycle() == null) {
+        continue;
+      }
+      Optional<Instant> at = startOfDay(model.getLifecycle().getRetiredAfter());
+      Optional<Duration> crossed =
+          at.flatMap(a -> RetirementDates.crossed(now, a, RetirementDates.DEFAULT_WARN_BEFORE));
+      if (crossed.isPresent()) {
+        smallest =
+            smallest == null || crossed.get().compareTo(smallest) < 0 ? crossed.get() : smallest;
+        String successor = model.getLifecycle().getSuccessor();
+        messages.add(
+            model.getName()
+                + " retires on "
+                + model.getLifecycle().getRetiredAfter()
+                + " (in "
+                + RetirementDates.daysUntil(now, at.get())
+                + " days)"
+                + (successor == null ? ", no successor declared" : "; successor " + successor));
+      }
+    }
+    return smallest == null
+        ? Optional.empty()
+        : Optional.of(
+            new Conditions.Desired(
+                RetirementDates.APPROACHING,
+                true,
+                RetirementDates.approachingReason(smallest),
+                String.join("; ", messages)));
   }
 
   static String phaseOf(ModelLifecycle lifecycle, Instant now) {

@@ -127,10 +127,12 @@ public final class RoutingTableComposer {
                   .filter(p -> p.route().equals(name) && p.revision() == desired.revision())
                   .map(PlannedRollout::decision)
                   .orElse(null);
-          RoutingTable.Route entry =
+          RoutingTable.Route arms =
               decision != null
                   ? decision.route()
                   : keepPublishedArms(route, desired, published.route(name));
+          RoutingTable.Route entry =
+              arms.withEvaluation(EvaluationRendering.of(route, providers).orElse(null));
           claim(claims, entry);
           routes.put(name, entry);
           outcomes.put(
@@ -283,6 +285,10 @@ public final class RoutingTableComposer {
     if (route.canary() != null) {
       targets.addAll(route.canary().targets());
       route.canary().rules().forEach(rule -> targets.addAll(rule.targets()));
+    }
+    if (route.evaluation() != null) {
+      // A carried evaluation needs its candidates' providers as much as the targets do.
+      targets.addAll(route.evaluation().candidates());
     }
     return targets;
   }

@@ -196,9 +196,11 @@ public final class RoutingTableRenderer {
             : new RoutingTable.Deterministic(
                 spec.getDeterministic().getEnabled(),
                 spec.getDeterministic().getSeed(),
-                spec.getDeterministic().getPinTarget()),
+                spec.getDeterministic().getPinTarget(),
+                spec.getDeterministic().getRequireSeed()),
         spec.getLogging() == null ? null : spec.getLogging().getBodies(),
-        spec.getExploration() == null ? null : spec.getExploration().getShare());
+        spec.getExploration() == null ? null : spec.getExploration().getShare(),
+        spec.getLifecycle() == null ? null : spec.getLifecycle().getOnRetired());
   }
 
   private static RoutingTable.Retry retry(RetrySpec retry) {

@@ -61,6 +61,7 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
   private final Clock clock;
   private final CanaryMetricsSource metrics;
   private final CanaryObserver observer;
+  private final CanaryGate gate;
 
   public ProgressiveCanaryPlanner(Clock clock, CanaryMetricsSource metrics) {
     this(clock, metrics, CanaryObserver.NONE);
@@ -68,9 +69,16 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
 
   public ProgressiveCanaryPlanner(
       Clock clock, CanaryMetricsSource metrics, CanaryObserver observer) {
+    this(clock, metrics, observer, CanaryGate.NONE);
+  }
+
+  /** With {@code gate} able to hold a passing canary at its step (the drift check). */
+  public ProgressiveCanaryPlanner(
+      Clock clock, CanaryMetricsSource metrics, CanaryObserver observer, CanaryGate gate) {
     this.clock = Objects.requireNonNull(clock);
     this.metrics = Objects.requireNonNull(metrics);
     this.observer = Objects.requireNonNull(observer);
+    this.gate = Objects.requireNonNull(gate);
   }
 
   @Override
@@ -241,6 +249,13 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
             "analysis failed: " + String.join("; ", result.failures()) + figures(analysis));
       }
       case PASS -> {
+        Optional<String> hold = gate.hold(route);
+        if (hold.isPresent()) {
+          LOG.info("canary of {} holds: {}", query.route(), hold.get());
+          State held = state.withPhase(RolloutDecision.PROGRESSING).withAnalysis(analysis);
+          return new Outcome(withCanary(stableEntry, canary, held, desired), held, interval)
+              .withTransition(transition);
+        }
         Instant stepStarted = parseInstant(state.stepStartedAt(), now);
         Duration pause = pause(steps.get(state.currentStep()));
         if (!now.isBefore(stepStarted.plus(pause))) {

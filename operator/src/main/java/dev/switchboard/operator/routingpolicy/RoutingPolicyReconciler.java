@@ -2,6 +2,7 @@ package dev.switchboard.operator.routingpolicy;
 
 import dev.switchboard.api.v1alpha1.RoutingPolicy;
 import dev.switchboard.api.v1alpha1.RoutingPolicyStatus;
+import dev.switchboard.operator.drift.DriftChecker;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
 import dev.switchboard.operator.status.FieldsRecognized;
@@ -30,12 +31,23 @@ public class RoutingPolicyReconciler implements Reconciler<RoutingPolicy> {
   private final RoutingPolicyValidator validator;
   private final Conditions conditions;
   private final EventRecorder events;
+  private final DriftChecker drift;
 
   public RoutingPolicyReconciler(
       RoutingPolicyValidator validator, Conditions conditions, EventRecorder events) {
+    this(validator, conditions, events, null);
+  }
+
+  /** With the drift check run by {@code drift} (null: drift checks are not run). */
+  public RoutingPolicyReconciler(
+      RoutingPolicyValidator validator,
+      Conditions conditions,
+      EventRecorder events,
+      DriftChecker drift) {
     this.validator = validator;
     this.conditions = conditions;
     this.events = events;
+    this.drift = drift;
   }
 
   @Override
@@ -45,6 +57,20 @@ public class RoutingPolicyReconciler implements Reconciler<RoutingPolicy> {
     RoutingPolicyStatus previous = policy.getStatus();
     RoutingPolicyStatus next = new RoutingPolicyStatus();
     next.setDrift(previous == null ? null : previous.getDrift());
+    // The drift check runs only on a valid policy (its schedule state stays as it was otherwise).
+    boolean driftCheck = policy.getSpec() != null && policy.getSpec().getDriftCheck() != null;
+    if (drift != null && !driftCheck) {
+      next.setDrift(null); // a removed drift check leaves no stale results behind
+    }
+    DriftChecker.Outcome driftOutcome =
+        drift == null || !problems.isEmpty() || !driftCheck ? null : drift.reconcile(policy);
+    List<Conditions.Desired> driftCondition = List.of();
+    if (driftOutcome != null) {
+      next.setDrift(driftOutcome.status());
+      if (driftOutcome.drifted() != null) {
+        driftCondition = List.of(driftOutcome.drifted());
+      }
+    }
     Conditions.Desired ready =
         problems.isEmpty()
             ? new Conditions.Desired(
@@ -60,8 +86,12 @@ public class RoutingPolicyReconciler implements Reconciler<RoutingPolicy> {
     next.setConditions(
         conditions.merge(
             previous == null ? null : previous.getConditions(),
-            Set.of(Conditions.READY, UnenforcedFields.ENFORCED),
-            List.of(ready, UnenforcedFields.condition(UnenforcedFields.of(policy.getSpec()))),
+            drift == null
+                ? Set.of(Conditions.READY, UnenforcedFields.ENFORCED)
+                : Set.of(Conditions.READY, UnenforcedFields.ENFORCED, DriftChecker.DRIFTED),
+            concat(
+                List.of(ready, UnenforcedFields.condition(UnenforcedFields.of(policy.getSpec()))),
+                driftCondition),
             policy.getMetadata().getGeneration()));
     var before =
         Conditions.find(previous == null ? null : previous.getConditions(), Conditions.READY);
@@ -81,6 +111,27 @@ public class RoutingPolicyReconciler implements Reconciler<RoutingPolicy> {
             next.getConditions(),
             conditions,
             events));
-    return StatusUpdater.patchIfChanged(policy, next, RoutingPolicyStatus::setObservedGeneration);
+    UpdateControl<RoutingPolicy> control;
+    if (driftOutcome != null) {
+      // Written now and cached: the drift schedule's state lives in this status, and the next
+      // reconcile must not run again from an older one the informer still holds.
+      StatusUpdater.writeAndCacheIfChanged(
+          policy, next, RoutingPolicyStatus::setObservedGeneration, context);
+      control = UpdateControl.noUpdate();
+    } else {
+      control =
+          StatusUpdater.patchIfChanged(policy, next, RoutingPolicyStatus::setObservedGeneration);
+    }
+    if (driftOutcome != null && driftOutcome.recheck() != null) {
+      control.rescheduleAfter(driftOutcome.recheck());
+    }
+    return control;
+  }
+
+  private static List<Conditions.Desired> concat(
+      List<Conditions.Desired> a, List<Conditions.Desired> b) {
+    List<Conditions.Desired> all = new java.util.ArrayList<>(a);
+    all.addAll(b);
+    return all;
   }
 }

@@ -27,17 +27,31 @@ public record GatewayReplicas(List<Replica> replicas) {
    *     switchboard_circuit_breaker_state{target,state="open"}}
    * @param credentialsRejected providers that reject the replica's current key (HTTP 401/403), from
    *     {@code switchboard_provider_credentials_rejected{provider} 1}
+   * @param versionChanges the last silent model change per target the replica saw, from {@code
+   *     switchboard_model_version_change}
    */
   public record Replica(
       String url,
       String configVersion,
       Map<String, Boolean> providerHealthy,
       List<String> openBreakers,
-      Set<String> credentialsRejected) {
+      Set<String> credentialsRejected,
+      List<VersionChange> versionChanges) {
     public Replica {
       providerHealthy = Map.copyOf(providerHealthy);
       openBreakers = List.copyOf(openBreakers);
       credentialsRejected = Set.copyOf(credentialsRejected);
+      versionChanges = List.copyOf(versionChanges);
+    }
+
+    /** A report without version changes. */
+    public Replica(
+        String url,
+        String configVersion,
+        Map<String, Boolean> providerHealthy,
+        List<String> openBreakers,
+        Set<String> credentialsRejected) {
+      this(url, configVersion, providerHealthy, openBreakers, credentialsRejected, List.of());
     }
 
     /** A report without rejected credentials. */
@@ -48,6 +62,31 @@ public record GatewayReplicas(List<Replica> replicas) {
         List<String> openBreakers) {
       this(url, configVersion, providerHealthy, openBreakers, Set.of());
     }
+  }
+
+  /**
+   * A target ({@code provider/model}) whose answers changed model version or system fingerprint
+   * without a configuration change; empty strings where the gateway knew no value.
+   *
+   * @param atEpochSeconds when the replica saw the change
+   */
+  public record VersionChange(
+      String target,
+      String fromVersion,
+      String toVersion,
+      String fromFingerprint,
+      String toFingerprint,
+      long atEpochSeconds) {}
+
+  /** Per target, the latest change any replica reports. */
+  public Map<String, VersionChange> latestVersionChanges() {
+    Map<String, VersionChange> latest = new java.util.TreeMap<>();
+    for (Replica r : replicas) {
+      for (VersionChange c : r.versionChanges()) {
+        latest.merge(c.target(), c, (a, b) -> a.atEpochSeconds() >= b.atEpochSeconds() ? a : b);
+      }
+    }
+    return latest;
   }
 
   /** Replicas running exactly this table version. */

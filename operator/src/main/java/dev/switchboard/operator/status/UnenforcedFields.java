@@ -2,7 +2,6 @@ package dev.switchboard.operator.status;
 
 import dev.switchboard.api.v1alpha1.CacheSpec;
 import dev.switchboard.api.v1alpha1.ProviderEndpointSpec;
-import dev.switchboard.api.v1alpha1.ProviderModel;
 import dev.switchboard.api.v1alpha1.RoutingPolicySpec;
 import java.util.List;
 import java.util.Optional;
@@ -36,26 +35,10 @@ public final class UnenforcedFields {
                   when(
                       semanticWithProviderEmbedder(spec.getCache()),
                       "cache.semantic.embedder.providerRef is not supported (only the exact cache"
-                          + " serves; use embedder.builtin)")),
-          new Field<>(
-              spec ->
-                  when(
-                      spec.getDeterministic() != null
-                          && Boolean.TRUE.equals(spec.getDeterministic().getEnabled()),
-                      "deterministic mode is not applied (no seed injected, targets not pinned)")),
-          new Field<>(spec -> when(spec.getDriftCheck() != null, "driftCheck does not run")));
+                          + " serves; use embedder.builtin)")));
 
-  private static final List<Field<ProviderEndpointSpec>> PROVIDER_ENDPOINT =
-      List.of(
-          new Field<>(
-              spec ->
-                  when(
-                      spec.getModels() != null
-                          && spec.getModels().stream()
-                              .map(ProviderModel::getLifecycle)
-                              .anyMatch(l -> l != null),
-                      "models[].lifecycle only sets status.models[].phase; the gateway keeps"
-                          + " routing to deprecated and retired models")));
+  // Lifecycle dates are enforced: the gateway keeps requests off retired models on its own clock.
+  private static final List<Field<ProviderEndpointSpec>> PROVIDER_ENDPOINT = List.of();
 
   private UnenforcedFields() {}
 

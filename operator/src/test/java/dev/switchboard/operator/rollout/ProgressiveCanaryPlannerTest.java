@@ -273,6 +273,33 @@ class ProgressiveCanaryPlannerTest {
   }
 
   @Test
+  void aHoldingGateKeepsAPassingCanaryAtItsStepAndReleasingItResumes() {
+    java.util.concurrent.atomic.AtomicReference<String> drift =
+        new java.util.concurrent.atomic.AtomicReference<>("policy standard reports drift");
+    CanaryGate gate = route -> java.util.Optional.ofNullable(drift.get());
+    Harness gated =
+        harness.withPlanner(
+            new ProgressiveCanaryPlanner(clock, metrics, CanaryObserver.NONE, gate));
+    gated.changeTargets("gpt-5");
+    gated.reconcile();
+
+    // Analyses pass and the step's 20 s pause is long over: held all the same.
+    for (int i = 0; i < 5; i++) {
+      clock.advance(INTERVAL);
+      gated.reconcile();
+    }
+    assertThat(gated.status.getAnalysis().getVerdict()).isEqualTo("Pass");
+    assertThat(gated.status.getCurrentStep()).isZero();
+    assertThat(gated.published().canary().weight()).isEqualTo(5);
+
+    drift.set(null);
+    clock.advance(INTERVAL);
+    gated.reconcile();
+    assertThat(gated.status.getCurrentStep()).isEqualTo(1);
+    assertThat(gated.published().canary().weight()).isEqualTo(25);
+  }
+
+  @Test
   void aRestartedOperatorResumesTheStepFromStatusAndThePublishedTable() {
     harness.changeTargets("gpt-5");
     harness.reconcile();

@@ -50,7 +50,7 @@ class FigureStrategyTest {
 
   private static RoutingTable.Policy policy(Long objectiveMs, Double share) {
     return new RoutingTable.Policy(
-        "pol", null, objectiveMs, null, null, null, null, null, null, null, null, share);
+        "pol", null, objectiveMs, null, null, null, null, null, null, null, null, share, null);
   }
 
   /** Figures keyed by provider name; the route's token mix is given separately. */

@@ -27,8 +27,13 @@ class ResponsesPresetTest {
       boolean expected = kind == ProviderKind.OPENAI || kind == ProviderKind.AZURE_OPENAI;
       assertThat(adapter.speaks(Operation.RESPONSES)).as(kind.wireName()).isEqualTo(expected);
       assertThat(kind.speaksResponses()).as(kind.wireName()).isEqualTo(expected);
-      assertThat(adapter.speaks(Operation.CHAT_COMPLETIONS)).isTrue();
-      assertThat(adapter.speaks(Operation.EMBEDDINGS)).isTrue();
+      // Native adapters (Gemini) translate the internal formats instead of speaking them; every
+      // OpenAI-format preset speaks them as they are.
+      boolean openAiFormat = kind != ProviderKind.GEMINI;
+      assertThat(adapter.speaks(Operation.CHAT_COMPLETIONS))
+          .as(kind.wireName())
+          .isEqualTo(openAiFormat);
+      assertThat(adapter.speaks(Operation.EMBEDDINGS)).as(kind.wireName()).isEqualTo(openAiFormat);
     }
   }
 

@@ -1,0 +1,24 @@
+package dev.switchboard.gateway.determinism;
+
+import dev.switchboard.contract.SeedSupport;
+
+/**
+ * What the deterministic contract recorded for one request on a deterministic route: the seed that
+ * went upstream, the hash of the system prompt, the sampling parameters as given, and which
+ * parameters the serving provider does not honour. Headers and the request log carry the same.
+ *
+ * @param seed the seed sent upstream (the client's or the injected one), null when neither
+ * @param seedInjected whether the gateway injected {@code seed} from the policy
+ * @param systemPromptHash SHA-256 (hex) of the system and developer messages, see {@link
+ *     SystemPromptHash}
+ * @param temperature the client's {@code temperature} as given (JSON text), null when absent
+ * @param topP the client's {@code top_p} as given (JSON text), null when absent
+ */
+public record Determinism(
+    Long seed, boolean seedInjected, String systemPromptHash, String temperature, String topP) {
+
+  /** The request parameters the provider that served it does not honour ({@code seed}), or null. */
+  public String unhonoured(String providerKind) {
+    return seed != null && !SeedSupport.honoursSeed(providerKind) ? "seed" : null;
+  }
+}

@@ -1,0 +1,176 @@
+package dev.switchboard.gateway.evaluation;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The evaluation figures of this replica, cumulative since it started, as sufficient statistics the
+ * operator can add up across replicas and over days: per evaluation and candidate, the count of
+ * sampled requests, failures and refusals of each arm, and for every request both arms answered (a
+ * pair) the sums Σb, Σc, Σb², Σc², Σbc of each figure — enough for means, variances and the
+ * covariance of paired ratios. The last few pairs are kept with a sequence number (and excerpts
+ * when the route logs bodies) for the runbook's examples. {@code instance} changes on restart so
+ * the operator knows the counters started again. Thread-safe (one lock; called once per finished
+ * mirror, off the client path).
+ */
+public final class EvaluationRecorder {
+
+  /**
+   * Pairs kept per candidate for examples (the operator pulls far more often than they turn over).
+   */
+  static final int RECENT_PAIRS = 64;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final String instance = UUID.randomUUID().toString();
+  private final Map<String, Candidate> candidates = new LinkedHashMap<>();
+  private long sequence;
+
+  /** Sums of one figure over the pairs where both arms had it. */
+  static final class PairedSums {
+    long n;
+    double sumB;
+    double sumC;
+    double sumB2;
+    double sumC2;
+    double sumBc;
+
+    void add(double b, double c) {
+      if (Double.isNaN(b) || Double.isNaN(c)) {
+        return;
+      }
+      n++;
+      sumB += b;
+      sumC += c;
+      sumB2 += b * b;
+      sumC2 += c * c;
+      sumBc += b * c;
+    }
+  }
+
+  private static final class Candidate {
+    final String route;
+    final String evaluation;
+    final String target;
+    final String baselineTarget;
+    long requests;
+    long baselineFailures;
+    long candidateFailures;
+    long baselineRefusals;
+    long candidateRefusals;
+    long answeredBaseline;
+    long answeredCandidate;
+    final PairedSums[] figures = new PairedSums[AnswerMeasures.FIGURES.length];
+    final Deque<ObjectNode> recent = new ArrayDeque<>();
+
+    Candidate(String route, String evaluation, String target, String baselineTarget) {
+      this.route = route;
+      this.evaluation = evaluation;
+      this.target = target;
+      this.baselineTarget = baselineTarget;
+      for (int i = 0; i < figures.length; i++) {
+        figures[i] = new PairedSums();
+      }
+    }
+  }
+
+  /**
+   * Records one sampled request as both arms answered it.
+   *
+   * @param excerpts whether the answers' excerpts may be kept (the route's policy logs bodies)
+   */
+  public synchronized void record(
+      String route,
+      String evaluation,
+      String baselineTarget,
+      String candidateTarget,
+      AnswerMeasures baseline,
+      AnswerMeasures candidate,
+      boolean excerpts) {
+    Candidate c =
+        candidates.computeIfAbsent(
+            route + "\n" + evaluation + "\n" + candidateTarget,
+            k -> new Candidate(route, evaluation, candidateTarget, baselineTarget));
+    c.requests++;
+    if (baseline.failed()) {
+      c.baselineFailures++;
+    } else {
+      c.answeredBaseline++;
+      c.baselineRefusals += baseline.refused() ? 1 : 0;
+    }
+    if (candidate.failed()) {
+      c.candidateFailures++;
+    } else {
+      c.answeredCandidate++;
+      c.candidateRefusals += candidate.refused() ? 1 : 0;
+    }
+    if (baseline.failed() || candidate.failed()) {
+      return;
+    }
+    for (int i = 0; i < AnswerMeasures.FIGURES.length; i++) {
+      c.figures[i].add(baseline.figure(i), candidate.figure(i));
+    }
+    ObjectNode pair = JSON.createObjectNode().put("seq", ++sequence);
+    pair.set("baseline", measures(baseline, excerpts));
+    pair.set("candidate", measures(candidate, excerpts));
+    c.recent.addLast(pair);
+    if (c.recent.size() > RECENT_PAIRS) {
+      c.recent.removeFirst();
+    }
+  }
+
+  private static ObjectNode measures(AnswerMeasures m, boolean excerpt) {
+    ObjectNode node = JSON.createObjectNode().put("refused", m.refused());
+    for (int i = 0; i < AnswerMeasures.FIGURES.length; i++) {
+      if (!Double.isNaN(m.figure(i))) {
+        node.put(AnswerMeasures.FIGURES[i], m.figure(i));
+      }
+    }
+    if (excerpt && m.excerpt() != null) {
+      node.put("excerpt", m.excerpt());
+    }
+    return node;
+  }
+
+  /** The admin JSON ({@code GET /admin/evaluations}): every candidate's cumulative sums. */
+  public synchronized ObjectNode snapshot() {
+    ObjectNode root = JSON.createObjectNode().put("instance", instance);
+    ArrayNode list = root.putArray("candidates");
+    for (Candidate c : candidates.values()) {
+      ObjectNode node =
+          list.addObject()
+              .put("route", c.route)
+              .put("evaluation", c.evaluation)
+              .put("baselineTarget", c.baselineTarget)
+              .put("target", c.target)
+              .put("requests", c.requests)
+              .put("baselineFailures", c.baselineFailures)
+              .put("candidateFailures", c.candidateFailures)
+              .put("baselineAnswered", c.answeredBaseline)
+              .put("candidateAnswered", c.answeredCandidate)
+              .put("baselineRefusals", c.baselineRefusals)
+              .put("candidateRefusals", c.candidateRefusals);
+      ObjectNode figures = node.putObject("figures");
+      for (int i = 0; i < AnswerMeasures.FIGURES.length; i++) {
+        PairedSums s = c.figures[i];
+        figures
+            .putObject(AnswerMeasures.FIGURES[i])
+            .put("n", s.n)
+            .put("sumB", s.sumB)
+            .put("sumC", s.sumC)
+            .put("sumB2", s.sumB2)
+            .put("sumC2", s.sumC2)
+            .put("sumBc", s.sumBc);
+      }
+      ArrayNode recent = node.putArray("recentPairs");
+      c.recent.forEach(recent::add);
+    }
+    return root;
+  }
+}

@@ -1,0 +1,133 @@
+package dev.switchboard.gateway.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.determinism.Determinism;
+import dev.switchboard.gateway.determinism.ModelVersionTracker;
+import dev.switchboard.gateway.determinism.SystemPromptHash;
+import dev.switchboard.gateway.http.ApiException;
+import dev.switchboard.gateway.http.OpenAiError;
+import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.routing.ResolvedRoute;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The deterministic contract (docs/DETERMINISM.md), before {@link PlanStage}. On a route whose
+ * policy has {@code deterministic.enabled}: the policy's seed is injected when the client sent none
+ * ({@code requireSeed}: 400 instead), the system prompt is hashed, temperature and top_p are
+ * recorded as given, and with {@code pinTarget} the chain is fixed here — the first target by
+ * priority (no weighted draw, no canary split), then only targets of the identical model (same
+ * model id, and the same observed model version where both are known) — so {@link PlanStage} keeps
+ * it.
+ *
+ * <p>It also serves the operator's drift check: a request that came in through the admin port's
+ * drift endpoint names one target ({@link Exchange#pinnedTarget()}), and is sent to that target
+ * only. The public port never sets it, so clients cannot steer around routing.
+ */
+public final class DeterministicStage implements Stage {
+
+  private final ModelVersionTracker versions;
+
+  public DeterministicStage(ModelVersionTracker versions) {
+    this.versions = versions;
+  }
+
+  @Override
+  public boolean forward(Exchange exchange) {
+    RequestContext ctx = exchange.ctx();
+    ResolvedRoute route = ctx.route();
+    RoutingTable.Deterministic contract =
+        route.policy() == null ? null : route.policy().deterministic();
+    boolean on = contract != null && contract.on();
+    String pinned = exchange.pinnedTarget();
+    if (!on && pinned == null) {
+      return true;
+    }
+    // The internal (chat) form: the body itself behind the OpenAI doors; behind the Responses and
+    // Messages doors the seed then reaches bridged targets (their native APIs have no seed).
+    ObjectNode body = exchange.chat();
+    Long seed = null;
+    boolean injected = false;
+    JsonNode given = body.get("seed");
+    if (given != null && !given.isNull()) {
+      seed = given.canConvertToLong() && given.isIntegralNumber() ? given.asLong() : null;
+    } else if (on && contract.seedRequired()) {
+      throw new ApiException(
+          OpenAiError.invalidRequest(
+              "The route '"
+                  + route.name()
+                  + "' is deterministic and requires a 'seed' in the request.",
+              "seed"));
+    } else if (on && contract.seed() != null) {
+      seed = contract.seed();
+      body.put("seed", seed);
+      injected = true;
+    }
+    ctx.determinism(
+        new Determinism(
+            seed,
+            injected,
+            SystemPromptHash.of(body),
+            text(body.get("temperature")),
+            text(body.get("top_p"))));
+    if (pinned != null) {
+      exchange.plan(List.of(target(route, pinned)));
+    } else if (contract.pinned()) {
+      exchange.plan(pinnedChain(route.candidates()));
+    }
+    return true;
+  }
+
+  /**
+   * The first candidate by priority (declaration order among equals), then the other candidates
+   * serving the identical model, in the same order.
+   */
+  List<PlannedTarget> pinnedChain(List<PlannedTarget> candidates) {
+    List<PlannedTarget> ordered = new ArrayList<>(candidates);
+    ordered.sort(Comparator.comparingInt(t -> t.target().priority())); // stable
+    if (ordered.isEmpty()) {
+      return ordered;
+    }
+    PlannedTarget first = ordered.get(0);
+    Optional<String> firstVersion = versions.current(first.id()).map(s -> s.version());
+    List<PlannedTarget> chain = new ArrayList<>();
+    chain.add(first);
+    for (PlannedTarget t : ordered.subList(1, ordered.size())) {
+      if (!t.target().model().equals(first.target().model())) {
+        continue;
+      }
+      Optional<String> version = versions.current(t.id()).map(s -> s.version());
+      if (firstVersion.isPresent()
+          && version.isPresent()
+          && !firstVersion.get().equals(version.get())) {
+        continue; // the same id answers with another version there: not identical
+      }
+      chain.add(t);
+    }
+    return List.copyOf(chain);
+  }
+
+  /** The route's target (either arm) named {@code provider/model}, else 400. */
+  private static PlannedTarget target(ResolvedRoute route, String id) {
+    for (List<PlannedTarget> arm : List.of(route.candidates(), route.canaryCandidates())) {
+      for (PlannedTarget t : arm) {
+        if (t.id().equals(id)) {
+          return t;
+        }
+      }
+    }
+    throw new ApiException(
+        OpenAiError.invalidRequest(
+            "The route '" + route.name() + "' has no target '" + id + "'.",
+            "x-switchboard-target"));
+  }
+
+  private static String text(JsonNode value) {
+    return value == null || value.isNull() ? null : value.toString();
+  }
+}

@@ -1,0 +1,257 @@
+package dev.switchboard.gateway.pipeline;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.contract.Arm;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.cost.Pricing;
+import dev.switchboard.gateway.evaluation.AnswerMeasures;
+import dev.switchboard.gateway.evaluation.EvaluationRecorder;
+import dev.switchboard.gateway.refusal.RefusalDetector;
+import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.resilience.Bulkhead;
+import dev.switchboard.gateway.resilience.ProviderGuard;
+import dev.switchboard.gateway.resilience.ResilienceRegistry;
+import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.routing.ResolvedRoute;
+import dev.switchboard.gateway.routing.RoutingState;
+import dev.switchboard.gateway.upstream.Operation;
+import dev.switchboard.gateway.upstream.UpstreamCaller;
+import dev.switchboard.gateway.upstream.UpstreamFailure;
+import dev.switchboard.gateway.upstream.UpstreamStream;
+import dev.switchboard.gateway.upstream.adapter.StreamDecoder;
+import dev.switchboard.gateway.upstream.adapter.StreamEventFacts;
+import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.DoubleSupplier;
+import java.util.function.Function;
+
+/**
+ * Side-by-side evaluation ({@code ModelRoute.spec.evaluation}): for the evaluation's sample share
+ * of chat requests, the request is replayed to the route's first planned target (the baseline) and
+ * sent to every candidate, each as a stream so time to first token is measured, and each answer is
+ * measured ({@link AnswerMeasures}) into the {@link EvaluationRecorder} as a pair. The client is
+ * answered by the ordinary path and never waits for, or sees, a mirrored call; the client's
+ * disconnect does not cancel them. Mirrored calls go through the provider's bulkhead and quota like
+ * any attempt — when either is exhausted the mirror is skipped, never queued — and are not counted
+ * in the serving metrics (the evaluation has its own figures on the admin port).
+ *
+ * <p>Consumers opt out by label: a request whose consumer carries the evaluation's {@code
+ * noMirrorLabel} ({@code name=value}) is never mirrored. The labels come from {@link
+ * #consumerLabels} — the hook the consumer stage fills in (today every request has none).
+ */
+public final class EvaluationStage implements Stage {
+
+  /** The answer text kept for the runbook's examples (only when the policy logs bodies). */
+  static final int EXCERPT_CHARS = 280;
+
+  private final UpstreamCaller caller;
+  private final RoutingState state;
+  private final ResilienceRegistry resilience;
+  private final EvaluationRecorder recorder;
+  private final DoubleSupplier random;
+  private final Function<Exchange, Map<String, String>> consumerLabels;
+
+  /**
+   * @param random uniform values in [0, 1) deciding which requests are sampled
+   * @param consumerLabels the labels of the request's consumer (opt-out hook)
+   */
+  public EvaluationStage(
+      UpstreamCaller caller,
+      RoutingState state,
+      ResilienceRegistry resilience,
+      EvaluationRecorder recorder,
+      DoubleSupplier random,
+      Function<Exchange, Map<String, String>> consumerLabels) {
+    this.caller = caller;
+    this.state = state;
+    this.resilience = resilience;
+    this.recorder = recorder;
+    this.random = random;
+    this.consumerLabels = consumerLabels;
+  }
+
+  @Override
+  public boolean forward(Exchange exchange) {
+    RequestContext primary = exchange.ctx();
+    ResolvedRoute route = primary.route();
+    RoutingTable.Evaluation evaluation = route.route().evaluation();
+    if (evaluation == null
+        || evaluation.candidates().isEmpty()
+        || primary.operation() != Operation.CHAT_COMPLETIONS
+        || exchange.plan() == null
+        || exchange.plan().isEmpty()
+        || (evaluation.untilEpochMs() != null
+            && primary.clock().currentTimeMillis() >= evaluation.untilEpochMs())
+        || random.getAsDouble() >= evaluation.sample()
+        || optedOut(consumerLabels.apply(exchange), evaluation.noMirrorLabel())) {
+      return true;
+    }
+    PlannedTarget baseline = exchange.plan().get(0);
+    List<PlannedTarget> candidates = new ArrayList<>();
+    for (RoutingTable.Target t : evaluation.candidates()) {
+      RoutingTable.Provider provider = primary.snapshot().table().providers().get(t.provider());
+      if (provider != null) {
+        candidates.add(new PlannedTarget(t, provider, Arm.CANARY.wireName()));
+      }
+    }
+    // The internal (chat) form, so requests behind every front door are mirrored alike.
+    ObjectNode body = exchange.chat().deepCopy();
+    body.put("stream", true);
+    body.putObject("stream_options").put("include_usage", true);
+    boolean excerpts = route.logsBodies();
+    Future<AnswerMeasures> base = mirror(primary, baseline, body, "-eval-baseline");
+    for (PlannedTarget candidate : candidates) {
+      Future<AnswerMeasures> answer = mirror(primary, candidate, body, "-eval");
+      Future.all(base, answer)
+          .onComplete(
+              done ->
+                  recorder.record(
+                      route.name(),
+                      evaluation.id(),
+                      baseline.id(),
+                      candidate.id(),
+                      base.result(),
+                      answer.result(),
+                      excerpts));
+    }
+    return true;
+  }
+
+  /** The opt-out hook: true when the consumer's labels hold {@code label} ({@code name=value}). */
+  static boolean optedOut(Map<String, String> labels, String label) {
+    if (label == null || labels == null || labels.isEmpty()) {
+      return false;
+    }
+    int eq = label.indexOf('=');
+    String name = eq < 0 ? label : label.substring(0, eq);
+    String value = eq < 0 ? null : label.substring(eq + 1);
+    return labels.containsKey(name) && (value == null || value.equals(labels.get(name)));
+  }
+
+  /** One mirrored call; its future always succeeds (a failure is a failed measure). */
+  private Future<AnswerMeasures> mirror(
+      RequestContext primary, PlannedTarget target, ObjectNode body, String suffix) {
+    Promise<AnswerMeasures> measured = Promise.promise();
+    RequestContext ctx =
+        new RequestContext(primary.requestId() + suffix, primary.operation(), primary.clock());
+    ctx.snapshot(primary.snapshot());
+    ctx.route(primary.route());
+    ctx.target(target);
+    ctx.stream(true);
+    Optional<String> key;
+    try {
+      key = ExecuteStage.key(state, target);
+    } catch (UpstreamFailure noKey) {
+      measured.complete(AnswerMeasures.failure(0));
+      return measured.future();
+    }
+    ProviderGuard guard = resilience.guard(target.provider());
+    if (!guard.tryTakeQuota()) {
+      measured.complete(AnswerMeasures.failure(0));
+      return measured.future();
+    }
+    Buffer bytes =
+        UpstreamAdapters.forProvider(target.provider())
+            .encodeRequest(body, target, Operation.CHAT_COMPLETIONS, true);
+    guard
+        .acquire()
+        .onFailure(
+            full -> {
+              guard.giveBackQuota();
+              measured.complete(AnswerMeasures.failure(0));
+            })
+        .onSuccess(
+            permit ->
+                caller
+                    .openStream(target, Operation.CHAT_COMPLETIONS, bytes, ctx, key)
+                    .onSuccess(upstream -> drain(ctx, upstream, permit, measured))
+                    .onFailure(
+                        err -> {
+                          release(permit);
+                          measured.complete(AnswerMeasures.failure(elapsedMs(ctx)));
+                        }));
+    return measured.future();
+  }
+
+  private void drain(
+      RequestContext ctx,
+      UpstreamStream upstream,
+      Bulkhead.Permit permit,
+      Promise<AnswerMeasures> measured) {
+    StreamDecoder decoder =
+        UpstreamAdapters.forProvider(ctx.target().provider())
+            .streamDecoder(Operation.CHAT_COMPLETIONS, false);
+    StringBuilder text = new StringBuilder();
+    upstream.attach(
+        new UpstreamStream.Sink() {
+          private boolean done;
+
+          @Override
+          public void onEvent(String data) {
+            StreamEventFacts event = decoder.decode(data, upstream.takeParsed(data));
+            switch (event.kind()) {
+              case DONE -> {
+                done = true;
+                Exchange.record(ctx, event);
+              }
+              case CHUNK, DROP -> {
+                Exchange.record(ctx, event);
+                String delta = event.textDelta();
+                if (delta != null && !delta.isEmpty()) {
+                  ctx.firstToken();
+                  text.append(delta);
+                }
+              }
+              case ERROR, MALFORMED -> {
+                // measured as a truncated (failed) answer below
+              }
+            }
+          }
+
+          @Override
+          public void onEnd() {
+            release(permit);
+            measured.complete(done ? measures(ctx, text) : AnswerMeasures.failure(elapsedMs(ctx)));
+          }
+
+          @Override
+          public void onError(UpstreamFailure failure) {
+            release(permit);
+            measured.complete(AnswerMeasures.failure(elapsedMs(ctx)));
+          }
+        });
+  }
+
+  /** A provider without a concurrency limit hands out no permit. */
+  private static void release(Bulkhead.Permit permit) {
+    if (permit != null) {
+      permit.release();
+    }
+  }
+
+  private static AnswerMeasures measures(RequestContext ctx, StringBuilder text) {
+    boolean refused = ctx.refused() || RefusalDetector.standard().isRefusal(text);
+    Double ttft = ctx.ttftMs();
+    Double cost = ctx.usage() == null ? null : Pricing.costUsd(ctx.target(), ctx.usage());
+    return new AnswerMeasures(
+        false,
+        refused,
+        ctx.usage() == null ? AnswerMeasures.words(text) : ctx.usage().outputTokens(),
+        AnswerMeasures.words(text),
+        AnswerMeasures.sentences(text),
+        ttft == null ? Double.NaN : ttft,
+        elapsedMs(ctx),
+        cost == null ? Double.NaN : cost,
+        text.length() <= EXCERPT_CHARS ? text.toString() : text.substring(0, EXCERPT_CHARS) + "…");
+  }
+
+  private static double elapsedMs(RequestContext ctx) {
+    return ctx.durationSeconds() * 1000.0;
+  }
+}

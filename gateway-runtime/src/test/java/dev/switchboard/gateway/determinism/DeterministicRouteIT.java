@@ -1,0 +1,339 @@
+package dev.switchboard.gateway.determinism;
+
+import static dev.switchboard.gateway.TestTables.provider;
+import static dev.switchboard.gateway.TestTables.target;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.GatewayHarness;
+import dev.switchboard.gateway.TestTables;
+import dev.switchboard.mock.MockProvider;
+import dev.switchboard.mock.MockProviderOptions;
+import dev.switchboard.mock.drift.DriftInjection;
+import io.vertx.core.Vertx;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The deterministic contract end to end through a real gateway and real mock providers: seed
+ * injection and {@code requireSeed}, the headers every answer on such a route carries, target
+ * pinning (no spread, no canary split, failover only to the identical model), an unhonoured seed
+ * said in a header, a silent fingerprint change counted, and the admin port's drift endpoint that
+ * reaches one named target while the public port offers no such thing.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DeterministicRouteIT {
+
+  @TempDir static Path dir;
+
+  static Vertx vertx;
+  static MockProvider primary;
+  static MockProvider secondary;
+  static GatewayHarness gateway;
+  static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  static RoutingTable.Policy policy(String name, RoutingTable.Deterministic deterministic) {
+    return new RoutingTable.Policy(
+        name,
+        "weighted",
+        null,
+        List.of(),
+        new RoutingTable.Retry(1, 10L, 100L, 2.0, "none", null, true, 1.0, 1000, null),
+        true,
+        null,
+        List.of(),
+        null,
+        deterministic,
+        null);
+  }
+
+  static RoutingTable.Route route(String name, String policy, RoutingTable.Target... targets) {
+    return new RoutingTable.Route(
+        name, name, List.of(), policy, 1, List.of(targets), List.of(), null);
+  }
+
+  @BeforeAll
+  static void start() throws Exception {
+    vertx = Vertx.vertx();
+    primary =
+        MockProvider.startBlocking(
+            vertx, new MockProviderOptions().keys("sk-a").systemFingerprint("fp_one"));
+    secondary =
+        MockProvider.startBlocking(
+            vertx, new MockProviderOptions().keys("sk-b").systemFingerprint("fp_two"));
+    // pa/m1 and pb/m2 share priority 0 (a weighted spread would use both); pb/m1 is the same
+    // model one priority lower.
+    RoutingTable.Target[] pool = {
+      target("pa", "m1", 0), target("pb", "m2", 0), target("pb", "m1", 1)
+    };
+    RoutingTable table =
+        TestTables.table(
+            List.of(
+                provider("pa", primary.baseUrl(), true),
+                provider("pb", secondary.baseUrl(), true),
+                provider("pc", "anthropic", secondary.baseUrl(), true, Map.of(), null)),
+            List.of(
+                route("det", "det", pool),
+                route("strict", "strict", target("pa", "m1", 0)),
+                route("loose", "loose", pool),
+                route("anthropic", "det", target("pc", "claude-x", 0)),
+                new RoutingTable.Route(
+                    "det-canary",
+                    "det-canary",
+                    List.of(),
+                    "det",
+                    2,
+                    List.of(target("pa", "m1", 0)),
+                    List.of(),
+                    new RoutingTable.Canary(
+                        "split", 99, 1, List.of(target("pb", "m2", 0)), List.of()))));
+    table =
+        new RoutingTable(
+            table.schemaVersion(),
+            null,
+            table.namespace(),
+            table.providers(),
+            Map.of(
+                "det", policy("det", new RoutingTable.Deterministic(true, 42L, true, false)),
+                "strict", policy("strict", new RoutingTable.Deterministic(true, 42L, true, true)),
+                "loose", policy("loose", null)),
+            table.routes());
+    table = dev.switchboard.contract.RoutingTableCodec.versioned(table);
+    gateway =
+        GatewayHarness.start(vertx, dir, table, Map.of("pa", "sk-a", "pb", "sk-b", "pc", "sk-b"));
+  }
+
+  @AfterEach
+  void heal() {
+    primary.reset();
+    secondary.reset();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    gateway.close();
+    primary.close();
+    secondary.close();
+    vertx.close().toCompletionStage().toCompletableFuture().get();
+  }
+
+  static String chat(String model, Long seed, String system, String user) {
+    ObjectNode body = GatewayHarness.JSON.createObjectNode().put("model", model);
+    if (seed != null) {
+      body.put("seed", seed);
+    }
+    body.put("temperature", 0.0);
+    var messages = body.putArray("messages");
+    if (system != null) {
+      messages.addObject().put("role", "system").put("content", system);
+    }
+    messages.addObject().put("role", "user").put("content", user);
+    return body.toString();
+  }
+
+  static String header(HttpResponse<String> r, String name) {
+    return r.headers().firstValue(name).orElse(null);
+  }
+
+  static String content(HttpResponse<String> r) throws Exception {
+    JsonNode body = GatewayHarness.json(r.body());
+    return body.path("choices").path(0).path("message").path("content").asText();
+  }
+
+  @Test
+  void theConfiguredSeedIsInjectedAndEveryAnswerSaysWhatProducedIt() throws Exception {
+    HttpResponse<String> r =
+        gateway.post("/v1/chat/completions", chat("det", null, "Be exact.", "What is 2+2?"));
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(content(r)).endsWith("(seed 42)"); // the mock echoes the seed it was sent
+    assertThat(header(r, "x-switchboard-seed")).isEqualTo("42");
+    assertThat(header(r, "x-switchboard-system-prompt-hash"))
+        .isEqualTo(SystemPromptHash.sha256Hex("Be exact.\n"));
+    assertThat(header(r, "x-switchboard-model-version")).isEqualTo("m1");
+    assertThat(header(r, "x-switchboard-system-fingerprint")).isEqualTo("fp_one");
+    assertThat(header(r, "x-switchboard-config-version")).isNotBlank();
+    assertThat(header(r, "x-switchboard-unhonoured-params")).isNull();
+  }
+
+  @Test
+  void theOpenAiSdkSeesTheHeadersOnJsonAndStreamedAnswers() throws Exception {
+    com.openai.client.OpenAIClient sdk =
+        com.openai.client.okhttp.OpenAIOkHttpClient.builder()
+            .baseUrl(gateway.baseUrl())
+            .apiKey("sk-application-key")
+            .maxRetries(0)
+            .timeout(Duration.ofSeconds(30))
+            .build();
+    var params =
+        com.openai.models.chat.completions.ChatCompletionCreateParams.builder()
+            .model("det")
+            .addSystemMessage("Answer in French.")
+            .addUserMessage("Hello")
+            .temperature(0.0)
+            .build();
+
+    var raw = sdk.chat().completions().withRawResponse().create(params);
+    var completion = raw.parse();
+    var rawStream = sdk.chat().completions().withRawResponse().createStreaming(params);
+    StringBuilder streamed = new StringBuilder();
+    try (var stream = rawStream.parse()) {
+      stream.stream()
+          .forEach(
+              c -> c.choices().forEach(ch -> ch.delta().content().ifPresent(streamed::append)));
+    }
+
+    String hash = SystemPromptHash.sha256Hex("Answer in French.\n");
+    assertThat(completion.choices().get(0).message().content())
+        .hasValueSatisfying(t -> assertThat(t).endsWith("(seed 42)"));
+    assertThat(completion.model()).isEqualTo("m1");
+    for (var headers : List.of(raw.headers(), rawStream.headers())) {
+      assertThat(headers.values("x-switchboard-seed")).containsExactly("42");
+      assertThat(headers.values("x-switchboard-system-prompt-hash")).containsExactly(hash);
+      assertThat(headers.values("x-switchboard-model-version")).containsExactly("m1");
+      assertThat(headers.values("x-switchboard-config-version")).hasSize(1);
+    }
+    assertThat(raw.headers().values("x-switchboard-system-fingerprint")).isNotEmpty();
+    // Same seed, same prompt: the streamed text is the JSON answer's text.
+    assertThat(streamed.toString())
+        .isEqualTo(completion.choices().get(0).message().content().get());
+  }
+
+  @Test
+  void aClientSeedIsKeptAndRequireSeedRefusesARequestWithoutOne() throws Exception {
+    HttpResponse<String> own =
+        gateway.post("/v1/chat/completions", chat("det", 7L, null, "What is 2+2?"));
+    HttpResponse<String> refused =
+        gateway.post("/v1/chat/completions", chat("strict", null, null, "What is 2+2?"));
+    HttpResponse<String> accepted =
+        gateway.post("/v1/chat/completions", chat("strict", 9L, null, "What is 2+2?"));
+
+    assertThat(content(own)).endsWith("(seed 7)");
+    assertThat(header(own, "x-switchboard-seed")).isEqualTo("7");
+    assertThat(refused.statusCode()).isEqualTo(400);
+    JsonNode error = GatewayHarness.json(refused.body()).path("error");
+    assertThat(error.path("param").asText()).isEqualTo("seed");
+    assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
+    assertThat(accepted.statusCode()).isEqualTo(200);
+    assertThat(header(accepted, "x-switchboard-seed")).isEqualTo("9");
+  }
+
+  @Test
+  void aPinnedRouteNeitherSpreadsNorSplitsWhereAPlainOneDoes() throws Exception {
+    int plainOnM2 = 0;
+    for (int i = 0; i < 40; i++) {
+      HttpResponse<String> pinned =
+          gateway.post("/v1/chat/completions", chat("det", null, null, "q" + i));
+      assertThat(header(pinned, "x-switchboard-provider")).isEqualTo("pa");
+      assertThat(header(pinned, "x-switchboard-target-model")).isEqualTo("m1");
+      HttpResponse<String> canary =
+          gateway.post("/v1/chat/completions", chat("det-canary", null, null, "q" + i));
+      assertThat(header(canary, "x-switchboard-target-model")).isEqualTo("m1");
+      assertThat(header(canary, "x-switchboard-arm")).isNull();
+      HttpResponse<String> plain =
+          gateway.post("/v1/chat/completions", chat("loose", null, null, "q" + i));
+      if ("m2".equals(header(plain, "x-switchboard-target-model"))) {
+        plainOnM2++;
+      }
+      assertThat(header(plain, "x-switchboard-seed")).isNull();
+    }
+    // The same pool without the contract spreads (a fair coin lands on m2 40 times in 40 with
+    // probability 1e-12 the other way round, so this cannot pass by chance either way).
+    assertThat(plainOnM2).isPositive();
+  }
+
+  @Test
+  @Order(Integer.MAX_VALUE) // its failures may leave pa/m1 cooling down for the other tests
+  void aPinnedRouteFailsOverOnlyToTheIdenticalModel() throws Exception {
+    primary.faults().add("m1", "status:503", dev.switchboard.mock.fault.FaultRules.UNLIMITED);
+
+    for (int i = 0; i < 10; i++) {
+      HttpResponse<String> r =
+          gateway.post("/v1/chat/completions", chat("det", null, null, "fail " + i));
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(header(r, "x-switchboard-provider")).isEqualTo("pb");
+      assertThat(header(r, "x-switchboard-target-model")).isEqualTo("m1");
+    }
+  }
+
+  @Test
+  void aSeedTheProviderDoesNotHonourIsSaid() throws Exception {
+    HttpResponse<String> r =
+        gateway.post("/v1/chat/completions", chat("anthropic", null, null, "Hello"));
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(header(r, "x-switchboard-seed")).isEqualTo("42");
+    assertThat(header(r, "x-switchboard-unhonoured-params")).isEqualTo("seed");
+  }
+
+  @Test
+  void aSilentFingerprintChangeIsCountedForTheTarget() throws Exception {
+    gateway.post("/v1/chat/completions", chat("strict", 1L, null, "before"));
+    primary.drift().set(new DriftInjection.Settings("fp_swapped", 0, List.of()));
+
+    HttpResponse<String> after =
+        gateway.post("/v1/chat/completions", chat("strict", 1L, null, "after"));
+
+    assertThat(header(after, "x-switchboard-system-fingerprint")).isEqualTo("fp_swapped");
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () ->
+                assertThat(gateway.admin("/metrics").body())
+                    .contains("switchboard_model_version_changes_total{target=\"pa/m1\"} 1.0")
+                    .containsPattern(
+                        "switchboard_model_version_change\\{[^}]*from_fingerprint=\"fp_one\""
+                            + "[^}]*target=\"pa/m1\"[^}]*to_fingerprint=\"fp_swapped\""));
+  }
+
+  @Test
+  void theAdminDriftEndpointReachesOneNamedTargetAndThePublicPortHasNone() throws Exception {
+    HttpResponse<String> m2 = drift("det", "pb/m2");
+    HttpResponse<String> unknown = drift("det", "pz/m9");
+    HttpResponse<String> noHeader = drift("det", null);
+    // On the public port the header means nothing and the drift path does not exist.
+    HttpResponse<String> publicWithHeader =
+        gateway.post(
+            "/v1/chat/completions", chat("det", null, null, "x"), "x-switchboard-target", "pb/m2");
+    HttpResponse<String> publicDriftPath =
+        gateway.post("/admin/drift/chat/completions", chat("det", null, null, "x"));
+
+    assertThat(m2.statusCode()).isEqualTo(200);
+    assertThat(header(m2, "x-switchboard-provider")).isEqualTo("pb");
+    assertThat(header(m2, "x-switchboard-target-model")).isEqualTo("m2");
+    assertThat(header(m2, "x-switchboard-seed")).isEqualTo("42");
+    assertThat(unknown.statusCode()).isEqualTo(400);
+    assertThat(noHeader.statusCode()).isEqualTo(400);
+    assertThat(header(publicWithHeader, "x-switchboard-target-model")).isEqualTo("m1");
+    assertThat(publicDriftPath.statusCode()).isEqualTo(404);
+  }
+
+  static HttpResponse<String> drift(String model, String target) throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(gateway.adminOrigin() + "/admin/drift/chat/completions"))
+            .timeout(Duration.ofSeconds(30))
+            .header("content-type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(chat(model, null, null, "drift prompt")));
+    if (target != null) {
+      b.header("x-switchboard-target", target);
+    }
+    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+}

@@ -1,0 +1,98 @@
+package dev.switchboard.gateway.determinism;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.gateway.time.ManualClock;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+class ModelVersionTrackerTest {
+
+  private final ManualClock clock = new ManualClock(1_700_000_000_000L);
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final ModelVersionTracker tracker = new ModelVersionTracker(registry, clock);
+
+  private double changes(String target) {
+    var counter =
+        registry.find("switchboard_model_version_changes").tag("target", target).counter();
+    return counter == null ? 0 : counter.count();
+  }
+
+  @Test
+  void theFirstAnswerAndRepeatsOfItAreNoChange() {
+    assertThat(tracker.observe("p/m", "gpt-4o-2024-08-06", "fp_a")).isEmpty();
+    assertThat(tracker.observe("p/m", "gpt-4o-2024-08-06", "fp_a")).isEmpty();
+
+    assertThat(changes("p/m")).isZero();
+    assertThat(tracker.current("p/m").orElseThrow().fingerprint()).isEqualTo("fp_a");
+    assertThat(
+            registry
+                .find("switchboard_model_version_info")
+                .tag("target", "p/m")
+                .tag("model_version", "gpt-4o-2024-08-06")
+                .tag("fingerprint", "fp_a")
+                .gauge())
+        .isNotNull();
+  }
+
+  @Test
+  void aNewFingerprintIsAChangeWithOldNewAndWhen() {
+    tracker.observe("p/m", "gpt-4o-2024-08-06", "fp_a");
+    clock.advance(60_000);
+
+    var change = tracker.observe("p/m", "gpt-4o-2024-08-06", "fp_b").orElseThrow();
+
+    assertThat(change.fromFingerprint()).isEqualTo("fp_a");
+    assertThat(change.toFingerprint()).isEqualTo("fp_b");
+    assertThat(change.atMillis()).isEqualTo(1_700_000_060_000L);
+    assertThat(changes("p/m")).isEqualTo(1);
+    Gauge gauge =
+        registry
+            .find("switchboard_model_version_change")
+            .tag("target", "p/m")
+            .tag("from_fingerprint", "fp_a")
+            .tag("to_fingerprint", "fp_b")
+            .gauge();
+    assertThat(gauge).isNotNull();
+    assertThat(gauge.value()).isEqualTo(1_700_000_060.0);
+    // Only the current info series is kept.
+    assertThat(registry.find("switchboard_model_version_info").tag("target", "p/m").gauges())
+        .hasSize(1);
+  }
+
+  @Test
+  void aNewVersionIsAChangeAndReplacesTheLastChangeSeries() {
+    tracker.observe("p/m", "v1", "fp");
+    tracker.observe("p/m", "v2", "fp");
+    tracker.observe("p/m", "v3", "fp");
+
+    assertThat(changes("p/m")).isEqualTo(2);
+    assertThat(registry.find("switchboard_model_version_change").gauges()).hasSize(1);
+    assertThat(tracker.lastChange("p/m").orElseThrow().fromVersion()).isEqualTo("v2");
+  }
+
+  @Test
+  void anAnswerWithoutVersionOrFingerprintSaysNothing() {
+    tracker.observe("p/m", "v1", "fp_a");
+
+    assertThat(tracker.observe("p/m", "v1", null)).isEmpty();
+    assertThat(tracker.observe("p/m", "", "fp_a")).isEmpty();
+    assertThat(tracker.observe("p/m", null, null)).isEmpty();
+    // A fingerprint learnt after the version is no change either.
+    tracker.observe("q/m", "v1", null);
+    assertThat(tracker.observe("q/m", "v1", "fp_z")).isEmpty();
+
+    assertThat(changes("p/m")).isZero();
+    assertThat(changes("q/m")).isZero();
+  }
+
+  @Test
+  void targetsAreTrackedApart() {
+    tracker.observe("a/m", "v1", "fp");
+    tracker.observe("b/m", "v9", "fp");
+
+    assertThat(tracker.observe("a/m", "v1", "fp")).isEmpty();
+    assertThat(tracker.current("b/m").orElseThrow().version()).isEqualTo("v9");
+  }
+}

@@ -1,0 +1,269 @@
+package dev.switchboard.operator.drift;
+
+import dev.switchboard.api.v1alpha1.DriftResult;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * One drift run: every prompt, {@code samples} times, to every target of every route, at most
+ * {@code concurrency} requests in flight and at most {@code maxRequests} in all; then per target
+ * the distance of each prompt's answers to the baseline, the agreement of the samples, and whether
+ * the model version or fingerprint changed. A target without a usable baseline (none yet, the
+ * route's targets changed, or a new baseline was asked for) gets one from this run's answers
+ * instead of a comparison.
+ */
+public final class DriftRunner {
+
+  /** One target of one route to check. */
+  public record Subject(String route, String target, String targetsKey) {
+
+    /** The baseline ConfigMap key of this subject. */
+    public String key() {
+      return (route + "." + target).replaceAll("[^-._a-zA-Z0-9]", "_");
+    }
+  }
+
+  /** What to run. */
+  public record Plan(
+      String namespace,
+      List<Subject> subjects,
+      Map<String, String> prompts,
+      int samples,
+      int maxRequests,
+      int concurrency,
+      double maxDistance,
+      Map<String, Baseline> baselines,
+      boolean rebaseline,
+      String now) {}
+
+  /** What a run found. */
+  public record Outcome(
+      List<DriftResult> results, Map<String, Baseline> baselines, int requests, String message) {}
+
+  private final DriftClient client;
+
+  public DriftRunner(DriftClient client) {
+    this.client = client;
+  }
+
+  /** The sorted {@code provider/model} list of a route's targets, as kept in a baseline. */
+  public static String targetsKey(Collection<String> targets) {
+    return targets.stream().sorted().collect(Collectors.joining(","));
+  }
+
+  /** Runs {@code plan}; blocks until every request answered or failed. */
+  public Outcome run(Plan plan) throws InterruptedException {
+    int perPrompt = Math.max(1, plan.subjects().size() * plan.samples());
+    List<String> keys = new ArrayList<>(new TreeMap<>(plan.prompts()).keySet());
+    int fitting = Math.min(keys.size(), plan.maxRequests() / perPrompt);
+    String message = null;
+    if (fitting < keys.size()) {
+      message =
+          "maxRequests "
+              + plan.maxRequests()
+              + " allows "
+              + fitting
+              + " of "
+              + keys.size()
+              + " prompts ("
+              + plan.subjects().size()
+              + " targets x "
+              + plan.samples()
+              + " samples each); the first "
+              + fitting
+              + " by key were checked";
+      keys = keys.subList(0, fitting);
+    }
+    // subject → prompt → samples (null: failed)
+    Map<Subject, Map<String, List<Future<DriftClient.Answer>>>> pending = new LinkedHashMap<>();
+    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, plan.concurrency()));
+    int requests = 0;
+    try {
+      for (Subject s : plan.subjects()) {
+        Map<String, List<Future<DriftClient.Answer>>> byPrompt = new LinkedHashMap<>();
+        for (String key : keys) {
+          List<Future<DriftClient.Answer>> samples = new ArrayList<>();
+          for (int i = 0; i < plan.samples(); i++) {
+            String prompt = plan.prompts().get(key);
+            samples.add(
+                pool.submit(() -> client.ask(plan.namespace(), s.route(), s.target(), prompt)));
+            requests++;
+          }
+          byPrompt.put(key, samples);
+        }
+        pending.put(s, byPrompt);
+      }
+      List<DriftResult> results = new ArrayList<>();
+      Map<String, Baseline> baselines = new TreeMap<>(plan.baselines());
+      for (Map.Entry<Subject, Map<String, List<Future<DriftClient.Answer>>>> e :
+          pending.entrySet()) {
+        Map<String, List<DriftClient.Answer>> answers = new LinkedHashMap<>();
+        int failed = 0;
+        for (Map.Entry<String, List<Future<DriftClient.Answer>>> p : e.getValue().entrySet()) {
+          List<DriftClient.Answer> got = new ArrayList<>();
+          for (Future<DriftClient.Answer> f : p.getValue()) {
+            try {
+              got.add(f.get());
+            } catch (java.util.concurrent.ExecutionException ex) {
+              failed++;
+            }
+          }
+          answers.put(p.getKey(), got);
+        }
+        results.add(compare(plan, e.getKey(), answers, failed, baselines));
+      }
+      return new Outcome(results, baselines, requests, message);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static DriftResult compare(
+      Plan plan,
+      Subject subject,
+      Map<String, List<DriftClient.Answer>> answers,
+      int failed,
+      Map<String, Baseline> baselines) {
+    DriftResult r = new DriftResult();
+    r.setRoute(subject.route());
+    r.setTarget(subject.target());
+    r.setFailedRequests(failed);
+    List<DriftClient.Answer> all =
+        answers.values().stream().flatMap(List::stream).collect(Collectors.toList());
+    r.setModelVersion(mostCommon(all, DriftClient.Answer::modelVersion));
+    r.setFingerprint(mostCommon(all, DriftClient.Answer::fingerprint));
+    List<List<String>> samples =
+        answers.values().stream()
+            .filter(l -> !l.isEmpty())
+            .map(l -> l.stream().map(a -> AnswerDistance.cut(a.text())).toList())
+            .toList();
+    r.setAgreement(AnswerDistance.agreement(samples));
+    r.setPrompts(samples.size());
+
+    Baseline base = baselines.get(subject.key());
+    boolean fresh =
+        base == null || plan.rebaseline() || !Objects.equals(base.targets(), subject.targetsKey());
+    if (fresh) {
+      Map<String, String> reference = new TreeMap<>();
+      answers.forEach(
+          (k, l) -> {
+            if (!l.isEmpty()) {
+              reference.put(k, AnswerDistance.cut(l.get(0).text()));
+            }
+          });
+      if (reference.isEmpty()) {
+        // Nothing answered: no baseline to keep (the next run tries again).
+        r.setDrifted(false);
+        r.setDriftedPrompts(0);
+        r.setReason("no answers (" + failed + " requests failed); no baseline yet");
+        return r;
+      }
+      Baseline taken =
+          new Baseline(
+              plan.now(), subject.targetsKey(), r.getModelVersion(), r.getFingerprint(), reference);
+      baselines.put(subject.key(), taken);
+      r.setBaselineFrom(taken.takenAt());
+      r.setBaselineModelVersion(taken.modelVersion());
+      r.setBaselineFingerprint(taken.fingerprint());
+      r.setDrifted(false);
+      r.setDriftedPrompts(0);
+      r.setReason("baseline recorded");
+      return r;
+    }
+    r.setBaselineFrom(base.takenAt());
+    r.setBaselineModelVersion(base.modelVersion());
+    r.setBaselineFingerprint(base.fingerprint());
+    Map<String, String> reference = new TreeMap<>(base.answers());
+    double max = 0;
+    double sum = 0;
+    int compared = 0;
+    List<String> driftedKeys = new ArrayList<>();
+    for (Map.Entry<String, List<DriftClient.Answer>> p : answers.entrySet()) {
+      if (p.getValue().isEmpty()) {
+        continue;
+      }
+      String ref = reference.get(p.getKey());
+      if (ref == null) {
+        // A prompt added since the baseline: it joins the baseline, compared from the next run.
+        reference.put(p.getKey(), AnswerDistance.cut(p.getValue().get(0).text()));
+        continue;
+      }
+      // The farthest sample counts: one drifted sample in three is drift on a deterministic
+      // route.
+      double d = 0;
+      for (DriftClient.Answer a : p.getValue()) {
+        d = Math.max(d, AnswerDistance.normalized(ref, a.text()));
+      }
+      max = Math.max(max, d);
+      sum += d;
+      compared++;
+      if (d > plan.maxDistance()) {
+        driftedKeys.add(p.getKey());
+      }
+    }
+    if (reference.size() != base.answers().size()) {
+      baselines.put(
+          subject.key(),
+          new Baseline(
+              base.takenAt(), base.targets(), base.modelVersion(), base.fingerprint(), reference));
+    }
+    r.setDistance(round(max));
+    r.setMeanDistance(compared == 0 ? 0.0 : round(sum / compared));
+    r.setDriftedPrompts(driftedKeys.size());
+    List<String> reasons = new ArrayList<>();
+    if (!driftedKeys.isEmpty()) {
+      reasons.add(
+          driftedKeys.size()
+              + " of "
+              + compared
+              + " prompts beyond distance "
+              + plan.maxDistance()
+              + " ("
+              + String.join(", ", driftedKeys.subList(0, Math.min(5, driftedKeys.size())))
+              + (driftedKeys.size() > 5 ? ", …" : "")
+              + "; largest "
+              + round(max)
+              + ")");
+    }
+    if (changed(base.modelVersion(), r.getModelVersion())) {
+      reasons.add("model version " + base.modelVersion() + " → " + r.getModelVersion());
+    }
+    if (changed(base.fingerprint(), r.getFingerprint())) {
+      reasons.add("fingerprint " + base.fingerprint() + " → " + r.getFingerprint());
+    }
+    r.setDrifted(!reasons.isEmpty());
+    r.setReason(reasons.isEmpty() ? "matches the baseline" : String.join("; ", reasons));
+    return r;
+  }
+
+  private static boolean changed(String before, String now) {
+    return before != null && now != null && !before.equals(now);
+  }
+
+  private static String mostCommon(
+      List<DriftClient.Answer> answers, Function<DriftClient.Answer, String> field) {
+    return answers.stream()
+        .map(field)
+        .filter(Objects::nonNull)
+        .collect(Collectors.groupingBy(v -> v, TreeMap::new, Collectors.counting()))
+        .entrySet()
+        .stream()
+        .max(Map.Entry.comparingByValue())
+        .map(Map.Entry::getKey)
+        .orElse(null);
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 10_000) / 10_000.0;
+  }
+}

@@ -1,0 +1,120 @@
+package dev.switchboard.operator.evaluation;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What the operator keeps of one evaluation so that restarts lose nothing: the totals per candidate
+ * over the whole duration, the last cumulative report of each gateway replica (by its {@code
+ * instance} id, so only what is new is added), a few example pairs, and the day of the last runbook
+ * entry. Stored as JSON in the ConfigMap {@code switchboard-evaluations}.
+ */
+public final class EvaluationState {
+
+  /** Example pairs kept for the runbook. */
+  static final int EXAMPLES = 3;
+
+  String id;
+  String route;
+  String startedAt;
+  String endsAt;
+  boolean automatic;
+  String baselineTarget;
+  String lastRunbookDay;
+  boolean completed;
+  final Map<String, CandidateSums> totals = new TreeMap<>();
+  final Map<String, Map<String, CandidateSums>> seen = new TreeMap<>();
+  final List<JsonNode> examples = new ArrayList<>();
+
+  /**
+   * Adds one replica's report: for each candidate of this evaluation, what the replica counted
+   * since its previous report.
+   */
+  void fold(JsonNode report) {
+    String instance = report.path("instance").asText("");
+    Map<String, CandidateSums> before = seen.computeIfAbsent(instance, k -> new TreeMap<>());
+    for (JsonNode c : report.path("candidates")) {
+      if (!route.equals(c.path("route").asText()) || !id.equals(c.path("evaluation").asText())) {
+        continue;
+      }
+      String target = c.path("target").asText();
+      CandidateSums now = CandidateSums.fromJson(c);
+      CandidateSums previous = before.getOrDefault(target, CandidateSums.EMPTY);
+      CandidateSums delta = now.atLeast(previous) ? now.minus(previous) : now;
+      totals.merge(target, delta, CandidateSums::plus);
+      before.put(target, now);
+      if (baselineTarget == null) {
+        baselineTarget = c.path("baselineTarget").asText(null);
+      }
+      for (JsonNode pair : c.path("recentPairs")) {
+        if (examples.size() < EXAMPLES
+            && pair.path("baseline").has("excerpt")
+            && pair.path("candidate").has("excerpt")) {
+          ObjectNode example = JsonNodeFactory.instance.objectNode().put("target", target);
+          example.put("baseline", pair.path("baseline").path("excerpt").asText());
+          example.put("candidate", pair.path("candidate").path("excerpt").asText());
+          examples.add(example);
+        }
+      }
+    }
+  }
+
+  ObjectNode toJson() {
+    ObjectNode node =
+        JsonNodeFactory.instance
+            .objectNode()
+            .put("id", id)
+            .put("route", route)
+            .put("startedAt", startedAt)
+            .put("endsAt", endsAt)
+            .put("automatic", automatic)
+            .put("baselineTarget", baselineTarget)
+            .put("lastRunbookDay", lastRunbookDay)
+            .put("completed", completed);
+    ObjectNode t = node.putObject("totals");
+    totals.forEach((k, v) -> t.set(k, v.toJson()));
+    ObjectNode s = node.putObject("seen");
+    seen.forEach(
+        (instance, byTarget) -> {
+          ObjectNode i = s.putObject(instance);
+          byTarget.forEach((k, v) -> i.set(k, v.toJson()));
+        });
+    ArrayNode e = node.putArray("examples");
+    examples.forEach(e::add);
+    return node;
+  }
+
+  static EvaluationState fromJson(JsonNode node) {
+    EvaluationState state = new EvaluationState();
+    state.id = node.path("id").asText(null);
+    state.route = node.path("route").asText(null);
+    state.startedAt = node.path("startedAt").asText(null);
+    state.endsAt = node.path("endsAt").asText(null);
+    state.automatic = node.path("automatic").asBoolean(false);
+    state.baselineTarget = node.path("baselineTarget").asText(null);
+    state.lastRunbookDay = node.path("lastRunbookDay").asText(null);
+    state.completed = node.path("completed").asBoolean(false);
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.path("totals").fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      state.totals.put(e.getKey(), CandidateSums.fromJson(e.getValue()));
+    }
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.path("seen").fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      Map<String, CandidateSums> byTarget = new LinkedHashMap<>();
+      e.getValue()
+          .fields()
+          .forEachRemaining(t -> byTarget.put(t.getKey(), CandidateSums.fromJson(t.getValue())));
+      state.seen.put(e.getKey(), new TreeMap<>(byTarget));
+    }
+    node.path("examples").forEach(state.examples::add);
+    return state;
+  }
+}

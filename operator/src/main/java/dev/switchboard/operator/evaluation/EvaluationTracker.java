@@ -1,0 +1,368 @@
+package dev.switchboard.operator.evaluation;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.api.v1alpha1.EvaluationBaseline;
+import dev.switchboard.api.v1alpha1.EvaluationCandidate;
+import dev.switchboard.api.v1alpha1.EvaluationCandidateStatus;
+import dev.switchboard.api.v1alpha1.EvaluationSpec;
+import dev.switchboard.api.v1alpha1.EvaluationStatus;
+import dev.switchboard.api.v1alpha1.Interval;
+import dev.switchboard.api.v1alpha1.ModelRoute;
+import dev.switchboard.api.v1alpha1.PolicyLifecycle;
+import dev.switchboard.contract.Durations;
+import dev.switchboard.operator.lifecycle.ModelRetirement;
+import dev.switchboard.operator.render.EvaluationRendering;
+import dev.switchboard.operator.render.NamespaceView;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Runs side-by-side evaluations from the operator's side, on its injected clock: decides which
+ * evaluation a route has (its {@code spec.evaluation}, or one started automatically for a successor
+ * when the policy's {@code lifecycle.evaluateSuccessorBefore} says so), folds the gateway replicas'
+ * cumulative sums into the state persisted in the ConfigMap {@code switchboard-evaluations} (so an
+ * operator restart loses nothing), computes {@code status.evaluation}, and writes the runbook entry
+ * at each day's end and when it completes.
+ */
+public final class EvaluationTracker {
+
+  /** The ConfigMap holding every evaluation's state, one key per route and evaluation. */
+  public static final String STATE_CONFIG_MAP = "switchboard-evaluations";
+
+  /** The default runbook ConfigMap. */
+  public static final String RUNBOOK_CONFIG_MAP = "switchboard-runbook";
+
+  /** How often a running evaluation collects the replicas' sums. */
+  public static final Duration COLLECT_EVERY = Duration.ofSeconds(30);
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final KubernetesClient client;
+  private final Reports source;
+
+  /** The gateway replicas' cumulative reports ({@code GET /admin/evaluations}) of a namespace. */
+  public interface Reports {
+    List<com.fasterxml.jackson.databind.JsonNode> reports(String namespace);
+  }
+
+  private final Clock clock;
+
+  public EvaluationTracker(KubernetesClient client, Reports source, Clock clock) {
+    this.client = client;
+    this.source = source;
+    this.clock = clock;
+  }
+
+  /** The status to publish and when to look again; empty when the route has no evaluation. */
+  public record Outcome(EvaluationStatus status, Optional<Duration> requeue) {}
+
+  /** What is being evaluated. */
+  record Plan(
+      String id,
+      List<String> candidates,
+      double sample,
+      long durationMs,
+      String report,
+      boolean automatic) {}
+
+  /** Tracks the route's evaluation; never throws for a gateway or ConfigMap problem. */
+  public Optional<Outcome> track(ModelRoute route, NamespaceView view) {
+    Optional<Plan> plan = plan(route, view);
+    if (plan.isEmpty()) {
+      return Optional.empty();
+    }
+    Plan p = plan.get();
+    String namespace = route.getMetadata().getNamespace();
+    String name = route.getMetadata().getName();
+    Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+    String stateKey = name + "." + p.id() + ".json";
+    EvaluationState state = load(namespace, stateKey);
+    if (state == null) {
+      state = new EvaluationState();
+      state.id = p.id();
+      state.route = name;
+      state.automatic = p.automatic();
+      state.startedAt = now.toString();
+      state.endsAt = now.plusMillis(p.durationMs()).toString();
+      state.lastRunbookDay = day(now);
+    }
+    if (!state.completed) {
+      source.reports(namespace).forEach(state::fold);
+    }
+    Map<String, EvaluationStatistics.Result> results = new LinkedHashMap<>();
+    for (String target : p.candidates()) {
+      results.put(
+          target,
+          EvaluationStatistics.evaluate(state.totals.getOrDefault(target, CandidateSums.EMPTY)));
+    }
+    boolean ends = !now.isBefore(Instant.parse(state.endsAt));
+    String report = p.report() + " key " + RunbookEntry.key(name, p.id());
+    if (!state.completed && ends) {
+      state.completed = true;
+      writeRunbook(namespace, p, state, results, now, true);
+    } else if (!state.completed && !day(now).equals(state.lastRunbookDay)) {
+      // A day ended while running: the interim entry, so the runbook never lags more than a day.
+      state.lastRunbookDay = day(now);
+      writeRunbook(namespace, p, state, results, now, false);
+    }
+    save(namespace, stateKey, state);
+    EvaluationStatus status = status(state, p, results, now);
+    status.setReport("configmap/" + report);
+    Optional<Duration> requeue =
+        state.completed
+            ? Optional.empty()
+            : Optional.of(
+                min(
+                    COLLECT_EVERY,
+                    Duration.between(now, Instant.parse(state.endsAt)).plusSeconds(1)));
+    return Optional.of(new Outcome(status, requeue));
+  }
+
+  /** The route's evaluation: declared, continued automatic, or newly automatic. */
+  Optional<Plan> plan(ModelRoute route, NamespaceView view) {
+    EvaluationSpec spec = route.getSpec() == null ? null : route.getSpec().getEvaluation();
+    if (spec != null && spec.getCandidates() != null && !spec.getCandidates().isEmpty()) {
+      List<String> candidates = new ArrayList<>();
+      for (EvaluationCandidate c : spec.getCandidates()) {
+        if (c.getProviderRef() != null) {
+          candidates.add(c.getProviderRef().getName() + "/" + c.getModel());
+        }
+      }
+      return Optional.of(
+          new Plan(
+              EvaluationRendering.id(spec),
+              candidates,
+              spec.getSample() == null ? 0.1 : spec.getSample(),
+              EvaluationRendering.durationMs(spec),
+              spec.getReport() == null || spec.getReport().getConfigMapName() == null
+                  ? RUNBOOK_CONFIG_MAP
+                  : spec.getReport().getConfigMapName(),
+              false));
+    }
+    EvaluationStatus previous =
+        route.getStatus() == null ? null : route.getStatus().getEvaluation();
+    if (previous != null
+        && Boolean.TRUE.equals(previous.getAutomatic())
+        && previous.getId() != null) {
+      List<String> candidates =
+          previous.getCandidates() == null
+              ? List.of()
+              : previous.getCandidates().stream()
+                  .map(EvaluationCandidateStatus::getTarget)
+                  .toList();
+      return Optional.of(automatic(previous.getId(), candidates));
+    }
+    PolicyLifecycle lifecycle = ModelRetirement.policyLifecycle(route, view);
+    Long windowMs =
+        lifecycle == null ? null : Durations.toMillisOrNull(lifecycle.getEvaluateSuccessorBefore());
+    if (windowMs == null) {
+      return Optional.empty();
+    }
+    Instant now = clock.instant();
+    return ModelRetirement.retiringTargets(route, view).stream()
+        .filter(r -> r.successor() != null && r.capable())
+        .filter(
+            r ->
+                now.isBefore(r.retiresAt())
+                    && Duration.between(now, r.retiresAt()).toMillis() <= windowMs)
+        .findFirst()
+        .map(
+            r -> {
+              String successor =
+                  r.target().substring(0, r.target().indexOf('/') + 1) + r.successor();
+              return automatic(
+                  "auto-" + shortHash(r.target() + ">" + successor), List.of(successor));
+            });
+  }
+
+  private static Plan automatic(String id, List<String> candidates) {
+    return new Plan(
+        id,
+        candidates,
+        EvaluationRendering.AUTOMATIC_SAMPLE,
+        Durations.toMillisOrNull(EvaluationRendering.AUTOMATIC_DURATION),
+        RUNBOOK_CONFIG_MAP,
+        true);
+  }
+
+  static EvaluationStatus status(
+      EvaluationState state,
+      Plan plan,
+      Map<String, EvaluationStatistics.Result> results,
+      Instant now) {
+    EvaluationStatus status = new EvaluationStatus();
+    status.setId(state.id);
+    status.setPhase(state.completed ? "Completed" : "Running");
+    status.setStartedAt(state.startedAt);
+    status.setEndsAt(state.endsAt);
+    status.setUpdatedAt(now.toString());
+    status.setAutomatic(plan.automatic() ? Boolean.TRUE : null);
+    List<EvaluationCandidateStatus> candidates = new ArrayList<>();
+    CandidateSums first = null;
+    for (Map.Entry<String, EvaluationStatistics.Result> e : results.entrySet()) {
+      CandidateSums sums = state.totals.getOrDefault(e.getKey(), CandidateSums.EMPTY);
+      first = first == null ? sums : first;
+      EvaluationStatistics.Result r = e.getValue();
+      EvaluationCandidateStatus c = new EvaluationCandidateStatus();
+      c.setTarget(e.getKey());
+      c.setRequests(sums.requests());
+      c.setPairs(r.pairs());
+      c.setOutputTokensRatio(interval(r.outputTokensRatio()));
+      c.setWordsRatio(interval(r.wordsRatio()));
+      c.setSentencesRatio(interval(r.sentencesRatio()));
+      c.setTtftRatio(interval(r.ttftRatio()));
+      c.setLatencyRatio(interval(r.latencyRatio()));
+      c.setCostRatio(interval(r.costRatio()));
+      c.setRefusalRateDelta(interval(r.refusalRateDelta()));
+      c.setErrorRateDelta(interval(r.errorRateDelta()));
+      c.setVerdict(r.verdict());
+      c.setVerdicts(r.verdicts());
+      candidates.add(c);
+    }
+    status.setCandidates(candidates);
+    if (first != null && first.requests() > 0) {
+      EvaluationBaseline baseline = new EvaluationBaseline();
+      baseline.setTarget(state.baselineTarget);
+      baseline.setRequests(first.requests());
+      baseline.setOutputTokensMean(mean(first.figure("outputTokens"), false));
+      baseline.setWordsPerAnswer(mean(first.figure("words"), false));
+      baseline.setSentencesPerAnswer(mean(first.figure("sentences"), false));
+      baseline.setTtftMeanMs(mean(first.figure("ttftMs"), false));
+      baseline.setLatencyMeanMs(mean(first.figure("latencyMs"), false));
+      Double cost = mean(first.figure("costUsd"), false);
+      baseline.setCostPer1kRequests(cost == null ? null : round(cost * 1000, 6));
+      baseline.setRefusalRate(
+          first.baselineAnswered() == 0
+              ? null
+              : round((double) first.baselineRefusals() / first.baselineAnswered(), 4));
+      baseline.setErrorRate(round((double) first.baselineFailures() / first.requests(), 4));
+      status.setBaseline(baseline);
+    }
+    return status;
+  }
+
+  private static Double mean(CandidateSums.Paired p, boolean candidate) {
+    return p.n() == 0 ? null : round((candidate ? p.sumC() : p.sumB()) / p.n(), 4);
+  }
+
+  private static Interval interval(Optional<EvaluationStatistics.Estimate> estimate) {
+    return estimate
+        .map(
+            e -> {
+              Interval i = new Interval();
+              i.setValue(round(e.value(), 4));
+              i.setCi95(List.of(round(e.low(), 4), round(e.high(), 4)));
+              return i;
+            })
+        .orElse(null);
+  }
+
+  private static double round(double v, int digits) {
+    double scale = Math.pow(10, digits);
+    return Math.round(v * scale) / scale;
+  }
+
+  private void writeRunbook(
+      String namespace,
+      Plan plan,
+      EvaluationState state,
+      Map<String, EvaluationStatistics.Result> results,
+      Instant now,
+      boolean finalEntry) {
+    String text =
+        RunbookEntry.markdown(namespace, state, results, plan.sample(), now.toString(), finalEntry);
+    putKey(namespace, plan.report(), RunbookEntry.key(state.route, state.id), text);
+  }
+
+  private EvaluationState load(String namespace, String key) {
+    if (client == null) {
+      return null;
+    }
+    try {
+      ConfigMap cm = client.configMaps().inNamespace(namespace).withName(STATE_CONFIG_MAP).get();
+      String text = cm == null || cm.getData() == null ? null : cm.getData().get(key);
+      return text == null ? null : EvaluationState.fromJson(JSON.readTree(text));
+    } catch (KubernetesClientException | java.io.IOException e) {
+      return null;
+    }
+  }
+
+  private void save(String namespace, String key, EvaluationState state) {
+    putKey(namespace, STATE_CONFIG_MAP, key, state.toJson().toString());
+  }
+
+  /** Sets one key of a ConfigMap (created when missing), keeping its other keys. */
+  private void putKey(String namespace, String name, String key, String value) {
+    if (client == null) {
+      return;
+    }
+    for (int attempt = 0; attempt < 3; attempt++) {
+      try {
+        ConfigMap existing = client.configMaps().inNamespace(namespace).withName(name).get();
+        if (existing == null) {
+          client
+              .configMaps()
+              .inNamespace(namespace)
+              .resource(
+                  new ConfigMapBuilder()
+                      .withNewMetadata()
+                      .withName(name)
+                      .withNamespace(namespace)
+                      .addToLabels("app.kubernetes.io/managed-by", "switchboard-operator")
+                      .endMetadata()
+                      .withData(new TreeMap<>(Map.of(key, value)))
+                      .build())
+              .create();
+          return;
+        }
+        Map<String, String> data =
+            existing.getData() == null ? new TreeMap<>() : new TreeMap<>(existing.getData());
+        if (value.equals(data.get(key))) {
+          return;
+        }
+        data.put(key, value);
+        existing.setData(data);
+        client.configMaps().inNamespace(namespace).resource(existing).update();
+        return;
+      } catch (KubernetesClientException e) {
+        // a conflict (someone wrote meanwhile): read again and retry
+      }
+    }
+  }
+
+  private static String day(Instant instant) {
+    return LocalDate.ofInstant(instant, ZoneOffset.UTC).toString();
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  private static String shortHash(String text) {
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest, 0, 4);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is always available", e);
+    }
+  }
+}

@@ -1,0 +1,70 @@
+package dev.switchboard.operator.evaluation;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.operator.rollout.metrics.GatewayTargets;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Reads {@code GET /admin/evaluations} from every gateway replica of a namespace (on the admin
+ * port, next to the {@code /metrics} the operator already scrapes). A replica that does not answer
+ * is skipped this time: its sums are cumulative, so nothing is lost, only later.
+ */
+public final class GatewayEvaluationSource implements EvaluationTracker.Reports {
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(3);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final GatewayTargets targets;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+
+  public GatewayEvaluationSource(GatewayTargets targets) {
+    this.targets = targets;
+  }
+
+  /** One report per replica that answered. */
+  @Override
+  public List<JsonNode> reports(String namespace) {
+    List<URI> urls;
+    try {
+      urls = targets.metricsUrls(namespace);
+    } catch (RuntimeException e) {
+      return List.of();
+    }
+    List<CompletableFuture<JsonNode>> calls = new ArrayList<>();
+    for (URI metrics : urls) {
+      URI url = metrics.resolve("/admin/evaluations");
+      calls.add(
+          http.sendAsync(
+                  HttpRequest.newBuilder(url).timeout(TIMEOUT).GET().build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .thenApply(
+                  r -> {
+                    if (r.statusCode() != 200) {
+                      throw new IllegalStateException("HTTP " + r.statusCode());
+                    }
+                    try {
+                      return JSON.readTree(r.body());
+                    } catch (java.io.IOException e) {
+                      throw new IllegalStateException(e);
+                    }
+                  }));
+    }
+    List<JsonNode> reports = new ArrayList<>();
+    for (CompletableFuture<JsonNode> call : calls) {
+      try {
+        reports.add(call.join());
+      } catch (RuntimeException e) {
+        // not answering now; its cumulative sums arrive with a later collection
+      }
+    }
+    return reports;
+  }
+}

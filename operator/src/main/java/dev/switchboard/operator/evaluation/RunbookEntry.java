@@ -1,0 +1,169 @@
+package dev.switchboard.operator.evaluation;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The shared runbook's Markdown entry for one evaluation: what was compared and when, sample sizes,
+ * the table of figures with 95 % intervals, the verdicts, and (only when the route's policy logs
+ * bodies) a few paired example answers — so support can trace "why does the chatbot sound
+ * different" to a provider change.
+ */
+public final class RunbookEntry {
+
+  private RunbookEntry() {}
+
+  /** The ConfigMap key of an evaluation's entry: one per route and evaluation. */
+  public static String key(String route, String id) {
+    return route + "." + id + ".md";
+  }
+
+  /** The entry's Markdown. */
+  public static String markdown(
+      String namespace,
+      EvaluationState state,
+      Map<String, EvaluationStatistics.Result> results,
+      double sample,
+      String updatedAt,
+      boolean finalEntry) {
+    StringBuilder md = new StringBuilder();
+    md.append("## Evaluation `")
+        .append(state.id)
+        .append("` of route `")
+        .append(namespace)
+        .append('/')
+        .append(state.route)
+        .append("`\n\n");
+    md.append("- **Status:** ")
+        .append(finalEntry ? "completed (final entry)" : "running (interim entry, updated daily)")
+        .append(state.automatic ? " — started automatically for an approaching retirement" : "")
+        .append('\n');
+    md.append("- **Compared:** baseline `")
+        .append(state.baselineTarget == null ? "(none yet)" : state.baselineTarget)
+        .append("` against ")
+        .append(String.join(", ", results.keySet().stream().map(t -> "`" + t + "`").toList()))
+        .append('\n');
+    md.append("- **When:** ")
+        .append(state.startedAt)
+        .append(" to ")
+        .append(state.endsAt)
+        .append(" (figures as of ")
+        .append(updatedAt)
+        .append(")\n");
+    md.append("- **Sample:** ")
+        .append(fmt(sample * 100, 1))
+        .append(" % of live chat requests, each sent to the baseline and every candidate\n");
+    md.append(
+        "- **Method:** ratios of means on paired requests with a delta-method 95 % interval;"
+            + " refusal and error rates as differences with Newcombe's interval; no verdict below "
+            + EvaluationStatistics.MIN_PAIRS
+            + " pairs\n\n");
+    for (Map.Entry<String, EvaluationStatistics.Result> e : results.entrySet()) {
+      String target = e.getKey();
+      EvaluationStatistics.Result r = e.getValue();
+      CandidateSums sums = state.totals.get(target);
+      md.append("### `")
+          .append(target)
+          .append("`: ")
+          .append(String.join(", ", r.verdicts()))
+          .append("\n\n");
+      md.append("Sampled requests: ")
+          .append(sums.requests())
+          .append(", answered by both: ")
+          .append(r.pairs())
+          .append("\n\n");
+      md.append("| figure | baseline | candidate | change | 95 % interval |\n");
+      md.append("|---|---|---|---|---|\n");
+      ratioRow(
+          md, "output tokens per answer", sums.figure("outputTokens"), r.outputTokensRatio(), 0);
+      ratioRow(md, "words per answer", sums.figure("words"), r.wordsRatio(), 1);
+      ratioRow(md, "sentences per answer", sums.figure("sentences"), r.sentencesRatio(), 1);
+      ratioRow(md, "time to first token (ms)", sums.figure("ttftMs"), r.ttftRatio(), 0);
+      ratioRow(md, "latency (ms)", sums.figure("latencyMs"), r.latencyRatio(), 0);
+      ratioRow(md, "cost per answer (USD)", sums.figure("costUsd"), r.costRatio(), 6);
+      deltaRow(
+          md,
+          "refusal rate",
+          r.baselineRefusalRate(),
+          r.candidateRefusalRate(),
+          r.refusalRateDelta());
+      deltaRow(
+          md,
+          "error rate",
+          sums.requests() == 0 ? 0 : (double) sums.baselineFailures() / sums.requests(),
+          sums.requests() == 0 ? 0 : (double) sums.candidateFailures() / sums.requests(),
+          r.errorRateDelta());
+      md.append('\n');
+      List<JsonNode> examples =
+          state.examples.stream().filter(x -> target.equals(x.path("target").asText())).toList();
+      if (!examples.isEmpty()) {
+        md.append("Examples (the same request, both answers):\n\n");
+        for (JsonNode x : examples) {
+          md.append("> **baseline:** ").append(quote(x.path("baseline").asText())).append("\n>\n");
+          md.append("> **candidate:** ").append(quote(x.path("candidate").asText())).append("\n\n");
+        }
+      }
+    }
+    return md.toString();
+  }
+
+  private static void ratioRow(
+      StringBuilder md,
+      String name,
+      CandidateSums.Paired p,
+      Optional<EvaluationStatistics.Estimate> ratio,
+      int digits) {
+    if (p.n() == 0) {
+      md.append("| ").append(name).append(" | – | – | – | – |\n");
+      return;
+    }
+    md.append("| ")
+        .append(name)
+        .append(" | ")
+        .append(fmt(p.sumB() / p.n(), digits))
+        .append(" | ")
+        .append(fmt(p.sumC() / p.n(), digits))
+        .append(" | ")
+        .append(ratio.map(e -> "×" + fmt(e.value(), 2)).orElse("–"))
+        .append(" | ")
+        .append(ratio.map(e -> "×" + fmt(e.low(), 2) + " – ×" + fmt(e.high(), 2)).orElse("–"))
+        .append(" |\n");
+  }
+
+  private static void deltaRow(
+      StringBuilder md,
+      String name,
+      double baseline,
+      double candidate,
+      Optional<EvaluationStatistics.Estimate> delta) {
+    md.append("| ")
+        .append(name)
+        .append(" | ")
+        .append(fmt(baseline * 100, 1))
+        .append(" % | ")
+        .append(fmt(candidate * 100, 1))
+        .append(" % | ")
+        .append(delta.map(e -> signed(e.value() * 100) + " pp").orElse("–"))
+        .append(" | ")
+        .append(
+            delta
+                .map(e -> signed(e.low() * 100) + " – " + signed(e.high() * 100) + " pp")
+                .orElse("–"))
+        .append(" |\n");
+  }
+
+  private static String quote(String text) {
+    return text.replace("\n", " ").replace("|", "\\|");
+  }
+
+  private static String signed(double v) {
+    return (v >= 0 ? "+" : "") + fmt(v, 1);
+  }
+
+  static String fmt(double v, int digits) {
+    return String.format(Locale.ROOT, "%." + digits + "f", v);
+  }
+}

@@ -1,0 +1,270 @@
+package dev.switchboard.operator.lifecycle;
+
+import dev.switchboard.api.v1alpha1.ModelLifecycle;
+import dev.switchboard.api.v1alpha1.ModelRoute;
+import dev.switchboard.api.v1alpha1.PolicyLifecycle;
+import dev.switchboard.api.v1alpha1.ProviderEndpoint;
+import dev.switchboard.api.v1alpha1.ProviderModel;
+import dev.switchboard.api.v1alpha1.RouteTarget;
+import dev.switchboard.api.v1alpha1.RoutingPolicy;
+import dev.switchboard.contract.Durations;
+import dev.switchboard.operator.providerendpoint.RetirementDates;
+import dev.switchboard.operator.render.NamespaceView;
+import dev.switchboard.operator.render.RouteReferences;
+import dev.switchboard.operator.status.Conditions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Model retirement as the operator reports it, on its injected clock: which warning threshold
+ * ({@code warnBefore}, default 90/30/7 days) a model has crossed, and — for a route — the {@code
+ * RetirementApproaching} and {@code TargetRetired} conditions that tell what the gateway does with
+ * a retired target (it enforces retirement itself on its own clock, from the dates in the table). A
+ * condition's reason names the threshold, so "one event per threshold" is a reason change.
+ */
+public final class ModelRetirement {
+
+  /** Condition type: a target's model retires within a warning threshold. */
+  public static final String APPROACHING = RetirementDates.APPROACHING;
+
+  /** Condition type: a target's model is retired; the reason says what serves instead. */
+  public static final String RETIRED = "TargetRetired";
+
+  public static final String SUCCESSOR_SERVING = "SuccessorServing";
+  public static final String TARGET_DROPPED = "TargetDropped";
+  public static final String NO_TARGET_LEFT = "NoTargetLeft";
+
+  /** The default warning thresholds: 90, 30 and 7 days. */
+  public static final List<Duration> DEFAULT_WARN_BEFORE = RetirementDates.DEFAULT_WARN_BEFORE;
+
+  /** The horizon of the "routes on retiring models" gauge. */
+  public static final Duration GAUGE_HORIZON = Duration.ofDays(30);
+
+  private ModelRetirement() {}
+
+  /** One target's model with its retirement date. */
+  public record Retiring(
+      String target, String retiredAfter, Instant retiresAt, String successor, boolean capable) {}
+
+  /** The start (UTC) of a lifecycle date; see {@link RetirementDates#startOfDay}. */
+  public static Optional<Instant> startOfDay(String date) {
+    return RetirementDates.startOfDay(date);
+  }
+
+  /** Whole days until {@code at}; see {@link RetirementDates#daysUntil}. */
+  public static long daysUntil(Instant now, Instant at) {
+    return RetirementDates.daysUntil(now, at);
+  }
+
+  /** A policy's thresholds, largest first; the defaults without a policy or setting. */
+  public static List<Duration> thresholds(PolicyLifecycle lifecycle) {
+    if (lifecycle == null || lifecycle.getWarnBefore() == null) {
+      return DEFAULT_WARN_BEFORE;
+    }
+    List<Duration> thresholds = new ArrayList<>();
+    for (String text : lifecycle.getWarnBefore()) {
+      Long ms = Durations.toMillisOrNull(text);
+      if (ms != null && ms > 0) {
+        thresholds.add(Duration.ofMillis(ms));
+      }
+    }
+    thresholds.sort(Comparator.reverseOrder());
+    return thresholds;
+  }
+
+  /** The smallest threshold crossed; see {@link RetirementDates#crossed}. */
+  public static Optional<Duration> crossed(
+      Instant now, Instant retiresAt, List<Duration> thresholds) {
+    return RetirementDates.crossed(now, retiresAt, thresholds);
+  }
+
+  /** The next instant a threshold is crossed or a model retires, so conditions change on time. */
+  public static Optional<Instant> nextBoundary(
+      Instant now, List<Instant> retirements, List<Duration> thresholds) {
+    return retirements.stream()
+        .flatMap(
+            at ->
+                java.util.stream.Stream.concat(
+                    java.util.stream.Stream.of(at), thresholds.stream().map(at::minus)))
+        .filter(boundary -> boundary.isAfter(now))
+        .min(Comparator.naturalOrder());
+  }
+
+  /** The reason naming a threshold; see {@link RetirementDates#approachingReason}. */
+  public static String approachingReason(Duration threshold) {
+    return RetirementDates.approachingReason(threshold);
+  }
+
+  /** Every target of the route whose model has a retirement date, by {@code provider/model}. */
+  public static List<Retiring> retiringTargets(ModelRoute route, NamespaceView view) {
+    Map<String, Retiring> found = new LinkedHashMap<>();
+    if (route.getSpec() == null) {
+      return List.of();
+    }
+    for (RouteTarget target : RouteReferences.allTargets(route.getSpec())) {
+      if (target.getProviderRef() == null || target.getModel() == null) {
+        continue;
+      }
+      String providerName = target.getProviderRef().getName();
+      view.providers().stream()
+          .filter(p -> p.getMetadata().getName().equals(providerName))
+          .findFirst()
+          .flatMap(p -> retiring(p, target.getModel()))
+          .ifPresent(r -> found.putIfAbsent(r.target(), r));
+    }
+    return List.copyOf(found.values());
+  }
+
+  /** The model's retirement at the provider, when it has a parsable retiredAfter. */
+  public static Optional<Retiring> retiring(ProviderEndpoint provider, String model) {
+    Optional<ProviderModel> declared = declared(provider, model);
+    ModelLifecycle lifecycle = declared.map(ProviderModel::getLifecycle).orElse(null);
+    if (lifecycle == null) {
+      return Optional.empty();
+    }
+    String successor = lifecycle.getSuccessor();
+    boolean capable =
+        successor != null
+            && declared(provider, successor)
+                .map(s -> capabilities(s).containsAll(capabilities(declared.get())))
+                .orElse(false);
+    return startOfDay(lifecycle.getRetiredAfter())
+        .map(
+            at ->
+                new Retiring(
+                    provider.getMetadata().getName() + "/" + model,
+                    lifecycle.getRetiredAfter(),
+                    at,
+                    successor,
+                    capable));
+  }
+
+  private static List<String> capabilities(ProviderModel model) {
+    return model.getCapabilities() == null ? List.of() : model.getCapabilities();
+  }
+
+  private static Optional<ProviderModel> declared(ProviderEndpoint provider, String model) {
+    if (provider.getSpec() == null || provider.getSpec().getModels() == null) {
+      return Optional.empty();
+    }
+    return provider.getSpec().getModels().stream()
+        .filter(m -> model.equals(m.getName()))
+        .findFirst();
+  }
+
+  /** The policy's lifecycle settings, null when the route has no policy or the policy none. */
+  public static PolicyLifecycle policyLifecycle(ModelRoute route, NamespaceView view) {
+    if (route.getSpec() == null || route.getSpec().getPolicyRef() == null) {
+      return null;
+    }
+    String name = route.getSpec().getPolicyRef().getName();
+    return view.policies().stream()
+        .filter(p -> p.getMetadata().getName().equals(name))
+        .findFirst()
+        .map(RoutingPolicy::getSpec)
+        .map(s -> s.getLifecycle())
+        .orElse(null);
+  }
+
+  /**
+   * The route's lifecycle conditions at {@code now}: {@code RetirementApproaching} while a target
+   * retires within a threshold, {@code TargetRetired} once one is retired (reason: what the gateway
+   * does instead). Conditions that do not apply are absent.
+   */
+  public static List<Conditions.Desired> routeConditions(
+      ModelRoute route, NamespaceView view, Instant now) {
+    List<Retiring> retiring = retiringTargets(route, view);
+    PolicyLifecycle policy = policyLifecycle(route, view);
+    List<Duration> thresholds = thresholds(policy);
+    boolean toSuccessor = policy == null || !"reject".equals(policy.getOnRetired());
+    List<Conditions.Desired> desired = new ArrayList<>();
+
+    Duration smallest = null;
+    List<String> approaching = new ArrayList<>();
+    List<String> retired = new ArrayList<>();
+    boolean anyDropped = false;
+    for (Retiring r : retiring) {
+      Optional<Duration> crossed = crossed(now, r.retiresAt(), thresholds);
+      if (crossed.isPresent()) {
+        smallest =
+            smallest == null || crossed.get().compareTo(smallest) < 0 ? crossed.get() : smallest;
+        approaching.add(
+            r.target()
+                + " retires on "
+                + r.retiredAfter()
+                + " (in "
+                + daysUntil(now, r.retiresAt())
+                + " days)"
+                + (r.successor() == null
+                    ? ", no successor declared"
+                    : "; successor " + r.successor()));
+      } else if (!now.isBefore(r.retiresAt())) {
+        boolean replaced = toSuccessor && r.capable();
+        anyDropped |= !replaced;
+        retired.add(
+            r.target()
+                + (replaced
+                    ? " is retired; its successor " + r.successor() + " serves in its place"
+                    : " is retired and receives no requests"
+                        + (toSuccessor
+                            ? (r.successor() == null
+                                ? " (no successor declared)"
+                                : " (successor "
+                                    + r.successor()
+                                    + " is not declared with the retired model's capabilities)")
+                            : " (onRetired: reject)")));
+      }
+    }
+    if (smallest != null) {
+      desired.add(
+          new Conditions.Desired(
+              APPROACHING, true, approachingReason(smallest), String.join("; ", approaching)));
+    }
+    if (!retired.isEmpty()) {
+      String reason =
+          !anyDropped
+              ? SUCCESSOR_SERVING
+              : allTargetsRetiredWithoutSuccessor(route, retiring, now, toSuccessor)
+                  ? NO_TARGET_LEFT
+                  : TARGET_DROPPED;
+      desired.add(new Conditions.Desired(RETIRED, true, reason, String.join("; ", retired)));
+    }
+    return desired;
+  }
+
+  private static boolean allTargetsRetiredWithoutSuccessor(
+      ModelRoute route, List<Retiring> retiring, Instant now, boolean toSuccessor) {
+    List<RouteTarget> targets =
+        route.getSpec().getTargets() == null ? List.of() : route.getSpec().getTargets();
+    for (RouteTarget target : targets) {
+      String id =
+          (target.getProviderRef() == null ? "" : target.getProviderRef().getName())
+              + "/"
+              + target.getModel();
+      Optional<Retiring> r = retiring.stream().filter(x -> x.target().equals(id)).findFirst();
+      boolean serving =
+          r.isEmpty() || now.isBefore(r.get().retiresAt()) || (toSuccessor && r.get().capable());
+      if (serving) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Whether any target of the route retires within {@link #GAUGE_HORIZON} (and is not yet retired).
+   */
+  public static boolean retiresSoon(ModelRoute route, NamespaceView view, Instant now) {
+    return retiringTargets(route, view).stream()
+        .anyMatch(
+            r ->
+                now.isBefore(r.retiresAt())
+                    && Duration.between(now, r.retiresAt()).compareTo(GAUGE_HORIZON) <= 0);
+  }
+}

@@ -1,0 +1,84 @@
+package dev.switchboard.operator.modelroute;
+
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.contract.SeedSupport;
+import dev.switchboard.operator.status.Conditions;
+import dev.switchboard.operator.status.EventRecorder;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The {@code DeterministicHonoured} condition of a route on a deterministic policy that sends a
+ * seed: False ({@code SeedNotHonoured}, with a Warning event) naming the targets whose provider
+ * does not honour {@code seed} ({@link SeedSupport}), True when all do. The gateway says the same
+ * per answer ({@code x-switchboard-unhonoured-params: seed}); a parameter is never dropped
+ * silently. Absent on other routes.
+ */
+final class SeedHonoured {
+
+  static final String TYPE = "DeterministicHonoured";
+
+  private SeedHonoured() {}
+
+  /** The condition for {@code routeName} in {@code table}; null when its policy sends no seed. */
+  static Conditions.Desired desired(String routeName, RoutingTable table) {
+    RoutingTable.Route entry =
+        table.routes().stream().filter(r -> r.name().equals(routeName)).findFirst().orElse(null);
+    RoutingTable.Policy policy =
+        entry == null || entry.policy() == null ? null : table.policies().get(entry.policy());
+    RoutingTable.Deterministic d = policy == null ? null : policy.deterministic();
+    if (d == null || !d.on() || (d.seed() == null && !d.seedRequired())) {
+      return null;
+    }
+    Set<String> unhonoured = new LinkedHashSet<>();
+    for (RoutingTable.Target t : entry.targets()) {
+      RoutingTable.Provider p = table.providers().get(t.provider());
+      if (p != null && !SeedSupport.honoursSeed(p.kind())) {
+        unhonoured.add(t.provider() + "/" + t.model() + " (" + p.kind() + ")");
+      }
+    }
+    return unhonoured.isEmpty()
+        ? new Conditions.Desired(
+            TYPE, true, "SeedHonoured", "every target's provider honours the seed")
+        : new Conditions.Desired(
+            TYPE,
+            false,
+            "SeedNotHonoured",
+            "the seed is sent but not honoured by "
+                + String.join(", ", unhonoured)
+                + "; answers served there are not reproducible (they carry"
+                + " x-switchboard-unhonoured-params: seed)");
+  }
+
+  static List<Condition> apply(
+      HasMetadata route,
+      String routeName,
+      RoutingTable table,
+      List<Condition> previous,
+      List<Condition> next,
+      Conditions conditions,
+      EventRecorder events) {
+    List<Condition> without = new ArrayList<>(next);
+    without.removeIf(c -> TYPE.equals(c.getType()));
+    Conditions.Desired desired = desired(routeName, table);
+    if (desired == null) {
+      return without; // no seed is sent by contract: nothing to say
+    }
+    Condition before = Conditions.find(previous, TYPE).orElse(null);
+    if (!desired.status()
+        && (before == null || !Objects.equals(before.getMessage(), desired.message()))) {
+      events.record(route, EventRecorder.WARNING, "SeedNotHonoured", desired.message());
+    }
+    List<Condition> base = new ArrayList<>(without);
+    if (before != null) {
+      base.add(before);
+    }
+    return conditions.merge(
+        base, Set.of(TYPE), List.of(desired), route.getMetadata().getGeneration());
+  }
+}

@@ -1,0 +1,144 @@
+package dev.switchboard.operator.render;
+
+import dev.switchboard.api.v1alpha1.EvaluationCandidate;
+import dev.switchboard.api.v1alpha1.EvaluationCandidateStatus;
+import dev.switchboard.api.v1alpha1.EvaluationSpec;
+import dev.switchboard.api.v1alpha1.EvaluationStatus;
+import dev.switchboard.api.v1alpha1.ModelRoute;
+import dev.switchboard.contract.Durations;
+import dev.switchboard.contract.RoutingTable;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The routing table's {@code evaluation} of a route: from {@code spec.evaluation}, or from an
+ * evaluation the operator started itself for an approaching retirement (recorded in {@code
+ * status.evaluation} with {@code automatic: true}). Gone once the status says it completed; its end
+ * ({@code untilEpochMs}) is the status's {@code endsAt}, so gateways stop mirroring on their own
+ * clock. A candidate whose provider is not in the table (or does not declare the model) is left
+ * out, so a broken candidate never makes the table invalid.
+ */
+public final class EvaluationRendering {
+
+  /** Sample share of an automatic evaluation of a successor. */
+  public static final double AUTOMATIC_SAMPLE = 0.1;
+
+  /** Duration of an automatic evaluation of a successor (the checklist's three days). */
+  public static final String AUTOMATIC_DURATION = "72h";
+
+  /** The default opt-out label. */
+  public static final String DEFAULT_OPT_OUT = "switchboard.dev/evaluation=opt-out";
+
+  private EvaluationRendering() {}
+
+  /** The identity of a declared evaluation: changes with its candidates, sample or duration. */
+  public static String id(EvaluationSpec spec) {
+    StringBuilder key = new StringBuilder();
+    if (spec.getCandidates() != null) {
+      for (EvaluationCandidate c : spec.getCandidates()) {
+        key.append(c.getProviderRef() == null ? "" : c.getProviderRef().getName())
+            .append('/')
+            .append(c.getModel())
+            .append(',');
+      }
+    }
+    key.append(spec.getSample()).append(',').append(spec.getDuration());
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256")
+              .digest(key.toString().getBytes(StandardCharsets.UTF_8));
+      return "e" + HexFormat.of().formatHex(digest, 0, 4);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is always available", e);
+    }
+  }
+
+  /** The route's table evaluation, if one is running. */
+  public static Optional<RoutingTable.Evaluation> of(
+      ModelRoute route, Map<String, RoutingTable.Provider> providers) {
+    EvaluationSpec spec = route.getSpec() == null ? null : route.getSpec().getEvaluation();
+    EvaluationStatus status = route.getStatus() == null ? null : route.getStatus().getEvaluation();
+    if (spec != null) {
+      String id = id(spec);
+      boolean same = status != null && id.equals(status.getId());
+      if (same && "Completed".equals(status.getPhase())) {
+        return Optional.empty();
+      }
+      List<RoutingTable.Target> candidates = new ArrayList<>();
+      for (EvaluationCandidate c :
+          spec.getCandidates() == null ? List.<EvaluationCandidate>of() : spec.getCandidates()) {
+        if (c.getProviderRef() != null) {
+          candidate(c.getProviderRef().getName(), c.getModel(), providers)
+              .ifPresent(candidates::add);
+        }
+      }
+      return candidates.isEmpty()
+          ? Optional.empty()
+          : Optional.of(
+              new RoutingTable.Evaluation(
+                  id,
+                  candidates,
+                  spec.getSample() == null ? 0.1 : spec.getSample(),
+                  same ? epochMs(status.getEndsAt()) : null,
+                  spec.getOptOutLabel() == null ? DEFAULT_OPT_OUT : spec.getOptOutLabel()));
+    }
+    if (status != null
+        && Boolean.TRUE.equals(status.getAutomatic())
+        && "Running".equals(status.getPhase())
+        && status.getCandidates() != null) {
+      List<RoutingTable.Target> candidates = new ArrayList<>();
+      for (EvaluationCandidateStatus c : status.getCandidates()) {
+        String target = c.getTarget() == null ? "" : c.getTarget();
+        int slash = target.indexOf('/');
+        if (slash > 0) {
+          candidate(target.substring(0, slash), target.substring(slash + 1), providers)
+              .ifPresent(candidates::add);
+        }
+      }
+      return candidates.isEmpty()
+          ? Optional.empty()
+          : Optional.of(
+              new RoutingTable.Evaluation(
+                  status.getId(),
+                  candidates,
+                  AUTOMATIC_SAMPLE,
+                  epochMs(status.getEndsAt()),
+                  DEFAULT_OPT_OUT));
+    }
+    return Optional.empty();
+  }
+
+  /** Milliseconds of a duration field with the evaluation default. */
+  public static long durationMs(EvaluationSpec spec) {
+    Long ms = spec == null ? null : Durations.toMillisOrNull(spec.getDuration());
+    return ms == null ? Durations.toMillisOrNull(AUTOMATIC_DURATION) : ms;
+  }
+
+  private static Optional<RoutingTable.Target> candidate(
+      String provider, String model, Map<String, RoutingTable.Provider> providers) {
+    RoutingTable.Provider p = providers.get(provider);
+    if (p == null || model == null || (p.listsModels() && p.model(model).isEmpty())) {
+      return Optional.empty();
+    }
+    return Optional.of(new RoutingTable.Target(provider, model, 1, 0));
+  }
+
+  private static Long epochMs(String instant) {
+    if (instant == null) {
+      return null;
+    }
+    try {
+      return Instant.parse(instant).toEpochMilli();
+    } catch (DateTimeParseException e) {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,204 @@
+package dev.switchboard.operator.drift;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.api.v1alpha1.DriftResult;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+class DriftRunnerTest {
+
+  private final FakeDriftClient provider = new FakeDriftClient();
+  private final DriftRunner runner = new DriftRunner(provider);
+
+  static Map<String, String> prompts(int n) {
+    Map<String, String> prompts = new TreeMap<>();
+    for (int i = 0; i < n; i++) {
+      prompts.put(
+          String.format("p%02d", i),
+          "Summarise clause " + i + " of the quarterly compliance report in one sentence.");
+    }
+    return prompts;
+  }
+
+  static final List<DriftRunner.Subject> SUBJECTS =
+      List.of(
+          new DriftRunner.Subject("chat", "openai/gpt-4o", "azure/gpt-4o,openai/gpt-4o"),
+          new DriftRunner.Subject("chat", "azure/gpt-4o", "azure/gpt-4o,openai/gpt-4o"));
+
+  DriftRunner.Plan plan(Map<String, Baseline> baselines, Map<String, String> prompts) {
+    return new DriftRunner.Plan(
+        "ns", SUBJECTS, prompts, 3, 10_000, 4, 0.15, baselines, false, "2026-01-01T03:00:00Z");
+  }
+
+  static DriftResult result(DriftRunner.Outcome o, String target) {
+    return o.results().stream().filter(r -> r.getTarget().equals(target)).findFirst().orElseThrow();
+  }
+
+  @Test
+  void theFirstRunRecordsABaselineAndAnUnchangedProviderNeverAlarmsOver30Nights() throws Exception {
+    Map<String, String> prompts = prompts(20);
+    DriftRunner.Outcome first = runner.run(plan(Map.of(), prompts));
+
+    assertThat(first.results()).hasSize(2).allMatch(r -> !r.getDrifted());
+    assertThat(first.results()).allMatch(r -> r.getReason().equals("baseline recorded"));
+    assertThat(first.baselines()).hasSize(2);
+    assertThat(first.baselines().values())
+        .allMatch(b -> b.answers().size() == 20 && "fp_1".equals(b.fingerprint()));
+    assertThat(first.requests()).isEqualTo(2 * 20 * 3);
+
+    Map<String, Baseline> baselines = first.baselines();
+    int alarms = 0;
+    for (int night = 0; night < 30; night++) {
+      DriftRunner.Outcome o = runner.run(plan(baselines, prompts));
+      alarms += (int) o.results().stream().filter(DriftResult::getDrifted).count();
+      assertThat(o.results()).allMatch(r -> r.getDistance() == 0.0 && r.getAgreement() == 1.0);
+      baselines = o.baselines();
+    }
+    assertThat(alarms).isZero();
+  }
+
+  @Test
+  void aFivePercentAnswerChangeIsCaughtInOneRun() throws Exception {
+    Map<String, String> prompts = prompts(20);
+    Map<String, Baseline> baselines = runner.run(plan(Map.of(), prompts)).baselines();
+    provider.changedPrompts.add(prompts.get("p07")); // 1 of 20 = 5 %
+
+    DriftRunner.Outcome o = runner.run(plan(baselines, prompts));
+
+    DriftResult r = result(o, "openai/gpt-4o");
+    assertThat(r.getDrifted()).isTrue();
+    assertThat(r.getDriftedPrompts()).isEqualTo(1);
+    assertThat(r.getDistance()).isGreaterThan(0.15);
+    assertThat(r.getMeanDistance()).isLessThan(r.getDistance());
+    assertThat(r.getReason()).contains("1 of 20 prompts", "p07");
+    // The baseline is kept: the drift is reported again until a new baseline is asked for.
+    assertThat(o.baselines()).isEqualTo(baselines);
+  }
+
+  @Test
+  void aChangedFingerprintOrVersionIsDriftEvenWithEqualAnswers() throws Exception {
+    Map<String, String> prompts = prompts(3);
+    Map<String, Baseline> baselines = runner.run(plan(Map.of(), prompts)).baselines();
+    provider.fingerprint = "fp_2";
+
+    DriftResult r = result(runner.run(plan(baselines, prompts)), "azure/gpt-4o");
+
+    assertThat(r.getDrifted()).isTrue();
+    assertThat(r.getDistance()).isZero();
+    assertThat(r.getReason()).isEqualTo("fingerprint fp_1 → fp_2");
+    assertThat(r.getBaselineFingerprint()).isEqualTo("fp_1");
+    assertThat(r.getFingerprint()).isEqualTo("fp_2");
+
+    provider.fingerprint = "fp_1";
+    provider.version = "model-2026-06-01";
+    assertThat(result(runner.run(plan(baselines, prompts)), "azure/gpt-4o").getReason())
+        .isEqualTo("model version model-2026-01-01 → model-2026-06-01");
+  }
+
+  @Test
+  void changedTargetsOrARequestTakeANewBaseline() throws Exception {
+    Map<String, String> prompts = prompts(3);
+    Map<String, Baseline> baselines = runner.run(plan(Map.of(), prompts)).baselines();
+    provider.changedPrompts.add(prompts.get("p01"));
+    List<DriftRunner.Subject> moved =
+        List.of(new DriftRunner.Subject("chat", "openai/gpt-4o", "openai/gpt-4o"));
+
+    DriftRunner.Outcome o =
+        runner.run(
+            new DriftRunner.Plan(
+                "ns", moved, prompts, 3, 1000, 4, 0.15, baselines, false, "2026-01-02T03:00:00Z"));
+    DriftRunner.Outcome forced =
+        runner.run(
+            new DriftRunner.Plan(
+                "ns",
+                SUBJECTS,
+                prompts,
+                3,
+                1000,
+                4,
+                0.15,
+                baselines,
+                true,
+                "2026-01-02T03:00:00Z"));
+
+    assertThat(o.results().get(0).getReason()).isEqualTo("baseline recorded");
+    assertThat(o.results().get(0).getBaselineFrom()).isEqualTo("2026-01-02T03:00:00Z");
+    assertThat(forced.results()).allMatch(r -> r.getReason().equals("baseline recorded"));
+  }
+
+  @Test
+  void theBudgetAndTheConcurrencyBoundTheRun() throws Exception {
+    Map<String, String> prompts = prompts(20);
+
+    DriftRunner.Outcome o =
+        runner.run(
+            new DriftRunner.Plan(
+                "ns", SUBJECTS, prompts, 3, 50, 2, 0.15, Map.of(), false, "2026-01-01T03:00:00Z"));
+
+    // 2 targets x 3 samples = 6 requests per prompt: 50 allow 8 prompts (48 requests).
+    assertThat(o.requests()).isEqualTo(48);
+    assertThat(provider.requests.get()).isEqualTo(48);
+    assertThat(provider.maxInFlight.get()).isLessThanOrEqualTo(2);
+    assertThat(o.message()).contains("allows 8 of 20 prompts");
+    assertThat(result(o, "openai/gpt-4o").getPrompts()).isEqualTo(8);
+  }
+
+  @Test
+  void failedRequestsAreCountedNotMistakenForDrift() throws Exception {
+    Map<String, String> prompts = prompts(4);
+    Map<String, Baseline> baselines = runner.run(plan(Map.of(), prompts)).baselines();
+    provider.failingTargets.add("azure/gpt-4o");
+
+    DriftResult r = result(runner.run(plan(baselines, prompts)), "azure/gpt-4o");
+
+    assertThat(r.getFailedRequests()).isEqualTo(12);
+    assertThat(r.getDrifted()).isFalse();
+    assertThat(r.getPrompts()).isZero();
+  }
+
+  @Test
+  void aTargetThatNeverAnsweredGetsNoBaseline() throws Exception {
+    provider.failingTargets.add("azure/gpt-4o");
+
+    DriftRunner.Outcome o = runner.run(plan(Map.of(), prompts(2)));
+
+    assertThat(o.baselines()).containsOnlyKeys(SUBJECTS.get(0).key());
+    assertThat(result(o, "azure/gpt-4o").getReason())
+        .isEqualTo("no answers (6 requests failed); no baseline yet");
+  }
+
+  @Test
+  void samplesThatDisagreeLowerTheAgreement() throws Exception {
+    DriftClient flaky =
+        new DriftClient() {
+          private final java.util.concurrent.atomic.AtomicInteger n =
+              new java.util.concurrent.atomic.AtomicInteger();
+
+          @Override
+          public Answer ask(String namespace, String route, String target, String prompt) {
+            boolean odd = prompt.contains("1 of") && n.incrementAndGet() % 2 == 0;
+            return new Answer(odd ? "other" : "same " + prompt, "v", "fp");
+          }
+        };
+    Map<String, String> prompts = prompts(4);
+    DriftRunner.Outcome o =
+        new DriftRunner(flaky)
+            .run(
+                new DriftRunner.Plan(
+                    "ns",
+                    List.of(SUBJECTS.get(0)),
+                    prompts,
+                    3,
+                    100,
+                    1,
+                    0.15,
+                    Map.of(),
+                    false,
+                    "2026-01-01T03:00:00Z"));
+
+    assertThat(o.results().get(0).getAgreement()).isEqualTo(0.75);
+  }
+}

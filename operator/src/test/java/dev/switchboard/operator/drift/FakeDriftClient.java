@@ -1,0 +1,43 @@
+package dev.switchboard.operator.drift;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A deterministic stand-in for a provider behind the gateway (the same prompt always gives the same
+ * answer, as the mock provider's deterministic mode), with the drift a test injects: changed
+ * answers for some prompts, another fingerprint or model version. Counts requests and the most in
+ * flight at once.
+ */
+final class FakeDriftClient implements DriftClient {
+
+  final Set<String> changedPrompts = ConcurrentHashMap.newKeySet();
+  final Set<String> failingTargets = ConcurrentHashMap.newKeySet();
+  volatile String fingerprint = "fp_1";
+  volatile String version = "model-2026-01-01";
+  final AtomicInteger requests = new AtomicInteger();
+  final AtomicInteger inFlight = new AtomicInteger();
+  final AtomicInteger maxInFlight = new AtomicInteger();
+
+  @Override
+  public Answer ask(String namespace, String route, String target, String prompt) throws Exception {
+    requests.incrementAndGet();
+    int now = inFlight.incrementAndGet();
+    maxInFlight.accumulateAndGet(now, Math::max);
+    try {
+      Thread.sleep(2); // long enough for requests to overlap when the pool lets them
+      if (failingTargets.contains(target)) {
+        throw new IllegalStateException("HTTP 503");
+      }
+      String text =
+          changedPrompts.contains(prompt)
+              ? "After a silent model update the answer reads differently: "
+                  + new StringBuilder(prompt).reverse()
+              : "Echo from " + target + ": " + prompt + " (seed 42)";
+      return new Answer(text, version, fingerprint);
+    } finally {
+      inFlight.decrementAndGet();
+    }
+  }
+}

@@ -1,0 +1,193 @@
+package dev.switchboard.operator.evaluation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.api.v1alpha1.EvaluationCandidate;
+import dev.switchboard.api.v1alpha1.EvaluationSpec;
+import dev.switchboard.api.v1alpha1.EvaluationStatus;
+import dev.switchboard.api.v1alpha1.LocalObjectRef;
+import dev.switchboard.api.v1alpha1.ModelRoute;
+import dev.switchboard.api.v1alpha1.ModelRouteSpec;
+import dev.switchboard.api.v1alpha1.ModelRouteStatus;
+import dev.switchboard.kubemock.EmbeddedKubernetesApi;
+import dev.switchboard.operator.render.NamespaceView;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An evaluation across two gateway replicas and an operator restart, against the mock API server:
+ * only what each replica added since its last report is counted, the totals survive in the state
+ * ConfigMap, the runbook gets an interim entry when a day ends and the final one when the duration
+ * is over, and the verdicts name the shifts.
+ */
+class EvaluationTrackerTest {
+
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final Instant START = Instant.parse("2026-12-04T09:00:00Z");
+
+  /** A replica's cumulative report: {@code n} pairs, candidate words = factor × baseline. */
+  private static JsonNode report(
+      String instance, String id, String target, int n, double factor, int extraRefusals) {
+    Random random = new Random(n * 31L + target.hashCode());
+    double[] s = new double[5];
+    for (int i = 0; i < n; i++) {
+      double b = 20 + 40 * random.nextDouble();
+      double c = b * factor;
+      s[0] += b;
+      s[1] += c;
+      s[2] += b * b;
+      s[3] += c * c;
+      s[4] += b * c;
+    }
+    ObjectNode c =
+        JSON.createObjectNode()
+            .put("route", "chat")
+            .put("evaluation", id)
+            .put("baselineTarget", "openai/gpt-4-turbo")
+            .put("target", target)
+            .put("requests", n)
+            .put("baselineAnswered", n)
+            .put("candidateAnswered", n)
+            .put("baselineRefusals", n / 50)
+            .put("candidateRefusals", n / 50 + extraRefusals);
+    ObjectNode figures = c.putObject("figures");
+    for (String f : new String[] {"outputTokens", "words"}) {
+      figures
+          .putObject(f)
+          .put("n", n)
+          .put("sumB", s[0])
+          .put("sumC", s[1])
+          .put("sumB2", s[2])
+          .put("sumC2", s[3])
+          .put("sumBc", s[4]);
+    }
+    ObjectNode root = JSON.createObjectNode().put("instance", instance);
+    root.putArray("candidates").add(c);
+    return root;
+  }
+
+  private static ModelRoute route() {
+    ModelRoute route = new ModelRoute();
+    route.setMetadata(new ObjectMetaBuilder().withName("chat").withNamespace("team-a").build());
+    ModelRouteSpec spec = new ModelRouteSpec();
+    EvaluationSpec evaluation = new EvaluationSpec();
+    EvaluationCandidate candidate = new EvaluationCandidate();
+    LocalObjectRef ref = new LocalObjectRef();
+    ref.setName("openai");
+    candidate.setProviderRef(ref);
+    candidate.setModel("gpt-5");
+    evaluation.setCandidates(List.of(candidate));
+    evaluation.setSample(0.1);
+    evaluation.setDuration("72h");
+    spec.setEvaluation(evaluation);
+    route.setSpec(spec);
+    return route;
+  }
+
+  private static Clock at(Instant instant) {
+    return Clock.fixed(instant, ZoneId.of("UTC"));
+  }
+
+  @Test
+  void sumsAreFoldedOncePerReplicaSurviveARestartAndTheRunbookIsWritten() {
+    ModelRoute route = route();
+    String id =
+        dev.switchboard.operator.render.EvaluationRendering.id(route.getSpec().getEvaluation());
+    NamespaceView view =
+        new NamespaceView("team-a", List.of(), List.of(), List.of(route), n -> Optional.empty());
+    AtomicReference<List<JsonNode>> reports = new AtomicReference<>(List.of());
+    try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start()) {
+      // Day 1: two replicas with 40 pairs each, reported twice (the second time unchanged).
+      reports.set(
+          List.of(
+              report("a", id, "openai/gpt-5", 40, 1.25, 4),
+              report("b", id, "openai/gpt-5", 40, 1.25, 4)));
+      EvaluationTracker first = new EvaluationTracker(api.client(), ns -> reports.get(), at(START));
+      EvaluationStatus day1 = first.track(route, view).orElseThrow().status();
+      ModelRouteStatus status = new ModelRouteStatus();
+      status.setEvaluation(day1);
+      route.setStatus(status);
+      first.track(route, view);
+      assertThat(day1.getPhase()).isEqualTo("Running");
+      assertThat(day1.getEndsAt()).isEqualTo("2026-12-07T09:00:00Z");
+
+      // The operator restarts; replica a has grown to 100 pairs, replica b restarted (new
+      // instance).
+      reports.set(
+          List.of(
+              report("a", id, "openai/gpt-5", 100, 1.25, 10),
+              report("b2", id, "openai/gpt-5", 20, 1.25, 2)));
+      EvaluationTracker restarted =
+          new EvaluationTracker(
+              api.client(), ns -> reports.get(), at(START.plus(Duration.ofHours(20))));
+      EvaluationStatus day2 = restarted.track(route, view).orElseThrow().status();
+      // 100 (a) + 40 (b, before its restart) + 20 (b2): nothing counted twice, nothing lost.
+      assertThat(day2.getCandidates().get(0).getRequests()).isEqualTo(160);
+      assertThat(day2.getStartedAt()).isEqualTo(day1.getStartedAt());
+      ConfigMap runbook =
+          api.client().configMaps().inNamespace("team-a").withName("switchboard-runbook").get();
+      assertThat(runbook.getData()).containsKey("chat." + id + ".md");
+      assertThat(runbook.getData().get("chat." + id + ".md")).contains("interim entry");
+
+      EvaluationTracker done =
+          new EvaluationTracker(
+              api.client(), ns -> reports.get(), at(START.plus(Duration.ofHours(72))));
+      EvaluationTracker.Outcome end = done.track(route, view).orElseThrow();
+      assertThat(end.status().getPhase()).isEqualTo("Completed");
+      assertThat(end.requeue()).isEmpty();
+      var candidate = end.status().getCandidates().get(0);
+      assertThat(candidate.getVerdicts()).containsExactly("VerbosityUp", "RefusalsUp");
+      assertThat(candidate.getWordsRatio().getValue()).isEqualTo(1.25);
+      assertThat(candidate.getRefusalRateDelta().getCi95().get(0)).isGreaterThan(0.0);
+      String entry =
+          api.client()
+              .configMaps()
+              .inNamespace("team-a")
+              .withName("switchboard-runbook")
+              .get()
+              .getData()
+              .get("chat." + id + ".md");
+      assertThat(entry)
+          .contains("completed (final entry)")
+          .contains("baseline `openai/gpt-4-turbo` against `openai/gpt-5`")
+          .contains("| words per answer |")
+          .contains("VerbosityUp, RefusalsUp")
+          .doesNotContain("Examples"); // no excerpts: the policy does not log bodies
+      assertThat(end.status().getReport())
+          .isEqualTo("configmap/switchboard-runbook key chat." + id + ".md");
+    }
+  }
+
+  @Test
+  void noEvaluationWithoutSpecOrLifecycleSwitch() {
+    ModelRoute route = new ModelRoute();
+    route.setMetadata(new ObjectMetaBuilder().withName("plain").withNamespace("ns").build());
+    route.setSpec(new ModelRouteSpec());
+    NamespaceView view =
+        new NamespaceView("ns", List.of(), List.of(), List.of(route), n -> Optional.empty());
+    List<String> asked = new ArrayList<>();
+    EvaluationTracker tracker =
+        new EvaluationTracker(
+            null,
+            ns -> {
+              asked.add(ns);
+              return List.of();
+            },
+            at(START));
+    assertThat(tracker.track(route, view)).isEmpty();
+    assertThat(asked).isEmpty();
+  }
+}

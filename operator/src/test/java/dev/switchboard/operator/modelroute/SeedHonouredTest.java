@@ -1,0 +1,98 @@
+package dev.switchboard.operator.modelroute;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.operator.status.Conditions;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SeedHonouredTest {
+
+  static RoutingTable.Provider provider(String name, String kind) {
+    return new RoutingTable.Provider(
+        name,
+        kind,
+        "https://example.test/v1",
+        true,
+        null,
+        Map.of(),
+        null,
+        null,
+        null,
+        null,
+        null,
+        Map.of());
+  }
+
+  static RoutingTable table(RoutingTable.Deterministic deterministic) {
+    RoutingTable.Policy policy =
+        new RoutingTable.Policy(
+            "det",
+            "priority",
+            null,
+            List.of(),
+            null,
+            true,
+            null,
+            List.of(),
+            null,
+            deterministic,
+            null);
+    RoutingTable.Route route =
+        new RoutingTable.Route(
+            "chat",
+            "chat",
+            List.of(),
+            "det",
+            1,
+            List.of(
+                new RoutingTable.Target("openai-prod", "gpt-4o", 1, 0),
+                new RoutingTable.Target("claude", "claude-sonnet-4-5", 1, 1)),
+            List.of(),
+            null);
+    return new RoutingTable(
+        RoutingTable.SCHEMA_VERSION,
+        null,
+        "ns",
+        Map.of(
+            "openai-prod",
+            provider("openai-prod", "openai"),
+            "claude",
+            provider("claude", "anthropic")),
+        Map.of("det", policy),
+        List.of(route));
+  }
+
+  @Test
+  void aTargetWhoseProviderIgnoresTheSeedIsNamed() {
+    Conditions.Desired d =
+        SeedHonoured.desired("chat", table(new RoutingTable.Deterministic(true, 42L, true, false)));
+
+    assertThat(d.status()).isFalse();
+    assertThat(d.reason()).isEqualTo("SeedNotHonoured");
+    assertThat(d.message())
+        .contains("claude/claude-sonnet-4-5 (anthropic)")
+        .doesNotContain("openai-prod");
+  }
+
+  @Test
+  void nothingIsSaidWhenNoSeedIsSentByContract() {
+    assertThat(SeedHonoured.desired("chat", table(null))).isNull();
+    assertThat(
+            SeedHonoured.desired(
+                "chat", table(new RoutingTable.Deterministic(true, null, true, false))))
+        .isNull();
+    assertThat(
+            SeedHonoured.desired(
+                "chat", table(new RoutingTable.Deterministic(false, 42L, true, false))))
+        .isNull();
+    // requireSeed: clients send one, so it is said too.
+    assertThat(
+            SeedHonoured.desired(
+                    "chat", table(new RoutingTable.Deterministic(true, null, true, true)))
+                .status())
+        .isFalse();
+  }
+}

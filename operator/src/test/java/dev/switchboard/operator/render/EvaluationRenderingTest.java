@@ -1,0 +1,115 @@
+package dev.switchboard.operator.render;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.api.v1alpha1.EvaluationCandidate;
+import dev.switchboard.api.v1alpha1.EvaluationCandidateStatus;
+import dev.switchboard.api.v1alpha1.EvaluationSpec;
+import dev.switchboard.api.v1alpha1.EvaluationStatus;
+import dev.switchboard.api.v1alpha1.LocalObjectRef;
+import dev.switchboard.api.v1alpha1.ModelRoute;
+import dev.switchboard.api.v1alpha1.ModelRouteSpec;
+import dev.switchboard.api.v1alpha1.ModelRouteStatus;
+import dev.switchboard.contract.RoutingTable;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** What the table says about a route's evaluation, from its spec and status. */
+class EvaluationRenderingTest {
+
+  private static final Map<String, RoutingTable.Provider> PROVIDERS =
+      Map.of(
+          "openai",
+          new RoutingTable.Provider(
+              "openai",
+              "openai",
+              "https://api.openai.com/v1",
+              true,
+              null,
+              Map.of(),
+              null,
+              null,
+              null,
+              null,
+              Map.of("gpt-5", new RoutingTable.Model(List.of("chat"), null, null, null))));
+
+  private static EvaluationCandidate candidate(String provider, String model) {
+    EvaluationCandidate c = new EvaluationCandidate();
+    LocalObjectRef ref = new LocalObjectRef();
+    ref.setName(provider);
+    c.setProviderRef(ref);
+    c.setModel(model);
+    return c;
+  }
+
+  private static ModelRoute route(EvaluationSpec spec, EvaluationStatus status) {
+    ModelRoute route = new ModelRoute();
+    route.setMetadata(new ObjectMetaBuilder().withName("chat").withNamespace("ns").build());
+    ModelRouteSpec s = new ModelRouteSpec();
+    s.setEvaluation(spec);
+    route.setSpec(s);
+    ModelRouteStatus st = new ModelRouteStatus();
+    st.setEvaluation(status);
+    route.setStatus(st);
+    return route;
+  }
+
+  private static EvaluationSpec spec() {
+    EvaluationSpec spec = new EvaluationSpec();
+    spec.setCandidates(
+        List.of(
+            candidate("openai", "gpt-5"), candidate("missing", "x"), candidate("openai", "nope")));
+    spec.setSample(0.25);
+    spec.setDuration("72h");
+    return spec;
+  }
+
+  @Test
+  void runningEvaluationKeepsOnlyRoutableCandidatesAndEndsOnTheStatusDate() {
+    EvaluationSpec spec = spec();
+    assertThat(EvaluationRendering.of(route(spec, null), PROVIDERS))
+        .hasValueSatisfying(
+            e -> {
+              assertThat(e.candidates())
+                  .containsExactly(new RoutingTable.Target("openai", "gpt-5", 1, 0));
+              assertThat(e.sample()).isEqualTo(0.25);
+              assertThat(e.untilEpochMs()).isNull();
+              assertThat(e.noMirrorLabel()).isEqualTo("switchboard.dev/evaluation=opt-out");
+            });
+    EvaluationStatus running = new EvaluationStatus();
+    running.setId(EvaluationRendering.id(spec));
+    running.setPhase("Running");
+    running.setEndsAt("2026-12-07T09:00:00Z");
+    assertThat(EvaluationRendering.of(route(spec, running), PROVIDERS).orElseThrow().untilEpochMs())
+        .isEqualTo(Instant.parse("2026-12-07T09:00:00Z").toEpochMilli());
+
+    running.setPhase("Completed");
+    assertThat(EvaluationRendering.of(route(spec, running), PROVIDERS)).isEmpty();
+
+    // Another evaluation (changed sample) starts afresh.
+    spec.setSample(0.5);
+    assertThat(EvaluationRendering.of(route(spec, running), PROVIDERS)).isPresent();
+  }
+
+  @Test
+  void automaticEvaluationIsRenderedFromStatusWhileRunning() {
+    EvaluationStatus auto = new EvaluationStatus();
+    auto.setId("auto-1234");
+    auto.setAutomatic(true);
+    auto.setPhase("Running");
+    EvaluationCandidateStatus c = new EvaluationCandidateStatus();
+    c.setTarget("openai/gpt-5");
+    auto.setCandidates(List.of(c));
+    assertThat(EvaluationRendering.of(route(null, auto), PROVIDERS))
+        .hasValueSatisfying(
+            e -> {
+              assertThat(e.id()).isEqualTo("auto-1234");
+              assertThat(e.sample()).isEqualTo(0.1);
+            });
+    auto.setPhase("Completed");
+    assertThat(EvaluationRendering.of(route(null, auto), PROVIDERS)).isEmpty();
+  }
+}
