@@ -21,10 +21,10 @@ import org.junit.jupiter.api.Test;
  * with an Anthropic target ({@code chat-claude}, passed through) and an OpenAI target ({@code
  * chat-default}, translated): plain and streamed messages, streamed and plain tool use, token
  * counting, typed errors. The {@code openai} SDK against {@code /v1/chat/completions} and {@code
- * /v1/responses} with the Anthropic target, and on {@code chat-families} failing over from a
- * broken OpenAI target to the Anthropic one and, with that overloaded too, to the Gemini one,
- * streaming and not. The SDKs are installed from npm into {@code target/npm-client} (pinned in
- * {@code src/test/resources/npm-client}).
+ * /v1/responses} with the Anthropic target, and on {@code chat-families} failing over from a broken
+ * OpenAI target to the Anthropic one and, with that overloaded too, to the Gemini one, streaming
+ * and not. The SDKs are installed from npm into {@code target/npm-client} (pinned in {@code
+ * src/test/resources/npm-client}).
  */
 class NpmAnthropicSdkIT {
 
