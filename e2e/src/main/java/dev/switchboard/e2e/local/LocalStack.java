@@ -359,7 +359,11 @@ public final class LocalStack implements AutoCloseable {
             .alias("gpt-4o-mini", "gpt-4o-mini-2024-07-18"));
     mocks.put(
         secondaryPort,
-        new MockProviderOptions().keys("sk-local-secondary").models("llama-3.1-8b-instruct"));
+        new MockProviderOptions()
+            .keys("sk-local-secondary")
+            // The secondary also speaks Anthropic Messages (local-anthropic) and Gemini
+            // (local-gemini).
+            .models("llama-3.1-8b-instruct", "claude-sonnet-4-5", "gemini-2.5-flash"));
     mocks.put(azurePort, new MockProviderOptions().keys("local-azure-key").models("gpt-4o-mini"));
     return java.util.Collections.unmodifiableMap(mocks);
   }
