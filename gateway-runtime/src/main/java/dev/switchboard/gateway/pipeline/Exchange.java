@@ -14,6 +14,7 @@ import dev.switchboard.gateway.upstream.ReplySummary;
 import dev.switchboard.gateway.upstream.UpstreamFailure;
 import dev.switchboard.gateway.upstream.UpstreamStream;
 import dev.switchboard.gateway.upstream.adapter.StreamEventFacts;
+import dev.switchboard.gateway.upstream.adapter.ToolCallDelta;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -262,7 +263,27 @@ public final class Exchange {
     if (event.isRefusal()) {
       ctx.markRefused();
     }
+    if (ctx.countsStreamedText()) {
+      ctx.addStreamedChars(streamedChars(event));
+    }
     usage(ctx, event.usage());
+  }
+
+  /** The answer text one event adds: content, refusal and tool-call names and arguments. */
+  private static long streamedChars(StreamEventFacts event) {
+    long chars = 0;
+    if (event.textDelta() != null) {
+      chars += event.textDelta().length();
+    }
+    if (event.refusalDelta() != null) {
+      chars += event.refusalDelta().length();
+    }
+    for (ToolCallDelta call : event.toolCallDeltas()) {
+      chars +=
+          (call.name() == null ? 0 : call.name().length())
+              + (call.arguments() == null ? 0 : call.arguments().length());
+    }
+    return chars;
   }
 
   private static void usage(RequestContext ctx, TokenUsage usage) {
