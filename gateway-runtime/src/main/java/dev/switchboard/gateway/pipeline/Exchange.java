@@ -7,6 +7,7 @@ import dev.switchboard.gateway.http.OpenAiError;
 import dev.switchboard.gateway.request.Caller;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.request.TokenUsage;
+import dev.switchboard.gateway.resilience.SharedClientRateLimits;
 import dev.switchboard.gateway.resilience.TokenBucket;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.upstream.FailureKind;
@@ -46,6 +47,7 @@ public final class Exchange {
   private List<PlannedTarget> plan;
   private Object result;
   private List<TokenBucket> tokenLimits = List.of();
+  private SharedClientRateLimits.TokenCharge sharedTokenLimits;
   private Caller caller;
   private CacheStage.Lookup cacheLookup;
   private StreamTap streamTap;
@@ -161,6 +163,15 @@ public final class Exchange {
 
   public void tokenLimits(List<TokenBucket> tokenLimits) {
     this.tokenLimits = tokenLimits;
+  }
+
+  /** Shared client token limits the request passed (charged the same way), or null. */
+  public SharedClientRateLimits.TokenCharge sharedTokenLimits() {
+    return sharedTokenLimits;
+  }
+
+  public void sharedTokenLimits(SharedClientRateLimits.TokenCharge charge) {
+    this.sharedTokenLimits = charge;
   }
 
   /** The cache's view of this request (set by the cache stage when the route caches). */
