@@ -67,26 +67,16 @@ public final class LocalStackMain {
     if (withConsumer && !Files.isDirectory(CONSUMER_DIR)) {
       fail(CONSUMER_DIR.toAbsolutePath() + " does not exist (run from the repository root)");
     }
-    LocalStack stack = LocalStack.start(options, System.out::println);
-    ConfigDirectoryApplier consumers = null;
     if (withConsumer) {
-      // A second applier of its own: it deletes only what it applied, so the two never fight.
-      consumers =
-          new ConfigDirectoryApplier(
-              stack.api().client(), CONSUMER_DIR, LocalStack.NAMESPACE, System.out::println);
-      consumers.applyAll();
-      consumers.watch(LocalStack.Options.defaults().configDirPollMillis());
+      options = options.withConsumerDir(CONSUMER_DIR);
     }
-    ConfigDirectoryApplier consumerApplier = consumers;
+    LocalStack stack = LocalStack.start(options, System.out::println);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
                   System.out.println("switchboard-local: shutting down");
-                  if (consumerApplier != null) {
-                    consumerApplier.close();
-                  }
                   stack.close();
                   stopped.countDown();
                 },
