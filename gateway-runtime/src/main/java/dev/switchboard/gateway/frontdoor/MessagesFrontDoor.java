@@ -61,6 +61,16 @@ public class MessagesFrontDoor implements FrontDoor {
   }
 
   @Override
+  public java.util.List<String> passThroughHeaders() {
+    // Beta features (prompt-caching variants, long context, tools) that Claude Code and the SDKs
+    // turn on per request; meaningful to Anthropic only.
+    return PASS_THROUGH_HEADERS;
+  }
+
+  private static final java.util.List<String> PASS_THROUGH_HEADERS =
+      java.util.List.of("anthropic-beta");
+
+  @Override
   public Operation operation() {
     return operation;
   }

@@ -39,6 +39,7 @@ public final class RequestContext {
   private String upstreamModel;
   private String systemFingerprint;
   private String routeReason;
+  private java.util.Map<String, String> passThroughHeaders = java.util.Map.of();
   private String consumerName;
   private boolean countStreamedText;
   private long streamedChars;
@@ -241,6 +242,15 @@ public final class RequestContext {
   /**
    * Why the plan is ordered as it is (strategy, window, deciding figures); null before planning.
    */
+  /** Client headers of the door's format, sent only on a passed-through attempt. */
+  public java.util.Map<String, String> passThroughHeaders() {
+    return passThroughHeaders;
+  }
+
+  public void passThroughHeaders(java.util.Map<String, String> headers) {
+    this.passThroughHeaders = headers;
+  }
+
   public String routeReason() {
     return routeReason;
   }

@@ -289,6 +289,43 @@ class AnthropicGatewayIT {
   }
 
   @Test
+  void anthropicBetaReachesAnAnthropicTargetOnlyWhenPassedThrough() throws Exception {
+    String body =
+        "{\"model\":\"%s\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}";
+    HttpResponse<String> native_ =
+        gateway.post(
+            "/v1/messages",
+            body.formatted("claude"),
+            "x-api-key",
+            "client-key",
+            "anthropic-beta",
+            "prompt-caching-2024-07-31,context-1m-2025-08-07");
+    assertThat(native_.statusCode()).as(native_.body()).isEqualTo(200);
+    assertThat(lastRecord().headers().get("anthropic-beta"))
+        .containsExactly("prompt-caching-2024-07-31,context-1m-2025-08-07");
+
+    // Bridged to an OpenAI target: the Anthropic option means nothing there and is not sent.
+    HttpResponse<String> bridged =
+        gateway.post(
+            "/v1/messages",
+            body.formatted("gpt"),
+            "x-api-key",
+            "client-key",
+            "anthropic-beta",
+            "prompt-caching-2024-07-31");
+    assertThat(bridged.statusCode()).as(bridged.body()).isEqualTo(200);
+    assertThat(lastRecord().headers()).doesNotContainKey("anthropic-beta");
+
+    // Chat clients never forward it, even to an Anthropic target (the request is translated).
+    gateway.post(
+        "/v1/chat/completions",
+        "{\"model\":\"claude\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+        "anthropic-beta",
+        "prompt-caching-2024-07-31");
+    assertThat(lastRecord().headers()).doesNotContainKey("anthropic-beta");
+  }
+
+  @Test
   void messagesStreamsRelayAnthropicEventsIncludingPings() throws Exception {
     HttpResponse<String> res =
         gateway.post(
