@@ -97,6 +97,9 @@ public final class RoutingTablePublisher {
   /** What is published in the namespace now (the source of last good routes). */
   public PublishedTable published(String namespace) {
     Published current = current(namespace);
+    if (current.decoded() != null) {
+      return current.decoded();
+    }
     Optional<RoutingTable> table = Optional.empty();
     if (current.configMap() != null) {
       try {
@@ -116,7 +119,11 @@ public final class RoutingTablePublisher {
             e.getMessage());
       }
     }
-    return new PublishedTable(table, decodedKeys(current.secret()));
+    PublishedTable decoded = new PublishedTable(table, decodedKeys(current.secret()));
+    // Decoding 10,000 routes costs tens of milliseconds and every reconcile asks twice: keep it
+    // with what it was read from (replaced on every publish and forgotten on others' writes).
+    known.replace(namespace, current, current.withDecoded(decoded));
+    return decoded;
   }
 
   /** A lock that serializes render-and-publish per namespace across reconciler threads. */
@@ -205,7 +212,14 @@ public final class RoutingTablePublisher {
           namespace,
           RoutingTable.KEYS_SECRET_NAME);
     }
-    remember(namespace, forgetsBefore, new Published(configMap, secret, shards));
+    remember(
+        namespace,
+        forgetsBefore,
+        new Published(
+            configMap,
+            secret,
+            shards,
+            new PublishedTable(Optional.of(outcome.table()), outcome.keys())));
     return writes;
   }
 
@@ -229,7 +243,7 @@ public final class RoutingTablePublisher {
     if (writes > 0) {
       LOG.info("namespace {} has no ModelRoutes left; removed its routing table", namespace);
     }
-    remember(namespace, forgetsBefore, new Published(null, null, Map.of()));
+    remember(namespace, forgetsBefore, new Published(null, null, Map.of(), PublishedTable.NONE));
     return writes;
   }
 
@@ -289,7 +303,8 @@ public final class RoutingTablePublisher {
           return new Published(
               client.configMaps().inNamespace(ns).withName(RoutingTable.CONFIG_MAP_NAME).get(),
               client.secrets().inNamespace(ns).withName(RoutingTable.KEYS_SECRET_NAME).get(),
-              shards);
+              shards,
+              null);
         });
   }
 
@@ -434,7 +449,15 @@ public final class RoutingTablePublisher {
     return keys;
   }
 
-  private record Published(ConfigMap configMap, Secret secret, Map<String, ConfigMap> shards) {}
+  /**
+   * What is published in a namespace, and its decoded form once known ({@code null} until read).
+   */
+  private record Published(
+      ConfigMap configMap, Secret secret, Map<String, ConfigMap> shards, PublishedTable decoded) {
+    Published withDecoded(PublishedTable table) {
+      return new Published(configMap, secret, shards, table);
+    }
+  }
 
   /**
    * The namespace's table does not fit even compressed in {@link RoutingTableLayout#MAX_SHARDS}
