@@ -142,6 +142,17 @@ public final class RoutingTablePublisher {
         allOwners.size() <= MAX_OWNER_REFERENCES
             ? allOwners
             : allOwners.subList(0, MAX_OWNER_REFERENCES);
+    Published last = known.get(namespace);
+    if (last != null
+        && last.configMap() != null
+        && outcome.table().configVersion().equals(last.writtenVersion())
+        && ownerUids(last.configMap())
+            .equals(owners.stream().map(OwnerReference::getUid).sorted().toList())
+        && sameContent(last.secret(), desiredSecret(namespace, outcome.keys(), owners))) {
+      // This publisher wrote exactly this table and nobody changed it since (an edit by others
+      // forgets what is known): skip compressing a large table only to find it unchanged.
+      return 0;
+    }
     RoutingTableLayout.Layout layout;
     try {
       layout =
@@ -219,7 +230,8 @@ public final class RoutingTablePublisher {
             configMap,
             secret,
             shards,
-            new PublishedTable(Optional.of(outcome.table()), outcome.keys())));
+            new PublishedTable(Optional.of(outcome.table()), outcome.keys()),
+            outcome.table().configVersion()));
     return writes;
   }
 
@@ -243,7 +255,8 @@ public final class RoutingTablePublisher {
     if (writes > 0) {
       LOG.info("namespace {} has no ModelRoutes left; removed its routing table", namespace);
     }
-    remember(namespace, forgetsBefore, new Published(null, null, Map.of(), PublishedTable.NONE));
+    remember(
+        namespace, forgetsBefore, new Published(null, null, Map.of(), PublishedTable.NONE, null));
     return writes;
   }
 
@@ -304,6 +317,7 @@ public final class RoutingTablePublisher {
               client.configMaps().inNamespace(ns).withName(RoutingTable.CONFIG_MAP_NAME).get(),
               client.secrets().inNamespace(ns).withName(RoutingTable.KEYS_SECRET_NAME).get(),
               shards,
+              null,
               null);
         });
   }
@@ -450,12 +464,17 @@ public final class RoutingTablePublisher {
   }
 
   /**
-   * What is published in a namespace, and its decoded form once known ({@code null} until read).
+   * What is published in a namespace, its decoded form once known ({@code null} until read), and
+   * the config version this publisher wrote or confirmed ({@code null} when read from the API).
    */
   private record Published(
-      ConfigMap configMap, Secret secret, Map<String, ConfigMap> shards, PublishedTable decoded) {
+      ConfigMap configMap,
+      Secret secret,
+      Map<String, ConfigMap> shards,
+      PublishedTable decoded,
+      String writtenVersion) {
     Published withDecoded(PublishedTable table) {
-      return new Published(configMap, secret, shards, table);
+      return new Published(configMap, secret, shards, table, writtenVersion);
     }
   }
 

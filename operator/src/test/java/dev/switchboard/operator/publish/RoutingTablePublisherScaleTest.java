@@ -134,6 +134,7 @@ class RoutingTablePublisherScaleTest {
     RoutingTablePublisher publisher = new RoutingTablePublisher(client);
 
     assertThat(publisher.publish(ns, big, owners(10_000))).isEqualTo(2);
+    assertThat(publisher.publish(ns, big, owners(10_000))).isZero();
 
     ConfigMap map = main();
     assertThat(map.getData()).isEmpty();
