@@ -53,7 +53,9 @@ public final class KubernetesConfigSource implements ConfigSource {
   private SharedIndexInformer<Secret> consumerInformer;
   private ScheduledExecutorService shardReader;
 
-  /** Counts routing ConfigMap events; a shard read of an older one gives up. */
+  /**
+   * Counts routing ConfigMap versions that carry a table; a read of an older one is not applied.
+   */
   private final AtomicLong routingEvents = new AtomicLong();
 
   /** How often and how far apart an incomplete shard set is read again. */
@@ -107,7 +109,7 @@ public final class KubernetesConfigSource implements ConfigSource {
             });
     configMapInformer.addEventHandler(
         handler(
-            cm -> onRoutingConfigMap(cm, listener, cmOrigin, routingEvents.incrementAndGet()),
+            cm -> onRoutingConfigMap(cm, listener, cmOrigin),
             // Deleting the ConfigMap is not an instruction to stop serving: keep the last table.
             cm -> LOG.warn("{} was deleted; keeping the current table", cmOrigin)));
     String consumerOrigin = "secret/" + namespace + "/" + ConsumerTable.SECRET_NAME;
@@ -140,12 +142,20 @@ public final class KubernetesConfigSource implements ConfigSource {
         .mapEmpty();
   }
 
-  private void onRoutingConfigMap(
-      ConfigMap cm, ConfigListener listener, String origin, long event) {
+  private void onRoutingConfigMap(ConfigMap cm, ConfigListener listener, String origin) {
     Map<String, String> data = cm.getData() == null ? Map.of() : cm.getData();
     String json = data.get(RoutingTable.CONFIG_MAP_KEY);
     if (json != null) {
-      listener.onRoutingDocument(json.getBytes(StandardCharsets.UTF_8), origin);
+      long event = routingEvents.incrementAndGet();
+      // Through the same single thread as large tables, so an older large table still being
+      // read can never be applied after this newer one.
+      byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+      shardReader.execute(
+          () -> {
+            if (routingEvents.get() == event) {
+              listener.onRoutingDocument(bytes, origin);
+            }
+          });
       return;
     }
     Map<String, byte[]> binary = binary(cm);
@@ -160,6 +170,7 @@ public final class KubernetesConfigSource implements ConfigSource {
       return;
     }
     // Decompressing a large table and reading shards is not for the informer's thread.
+    long event = routingEvents.incrementAndGet();
     shardReader.execute(() -> readLarge(data, binary, listener, origin, event, 1));
   }
 
@@ -202,7 +213,9 @@ public final class KubernetesConfigSource implements ConfigSource {
       }
       return;
     }
-    listener.onRoutingDocument(table, origin);
+    if (routingEvents.get() == event) {
+      listener.onRoutingDocument(table, origin);
+    }
   }
 
   /** One shard's piece, read by name (the gateway's Role lists the shard names). */
