@@ -165,6 +165,11 @@ happens in the release namespace only.
   resources: ["configmaps"]
   resourceNames: ["switchboard-routing"]
   verbs: ["delete"]
+# The shards of a routing table too large for one ConfigMap, deleted when no longer used.
+- apiGroups: [""]
+  resources: ["configmaps"]
+  resourceNames: ["switchboard-routing-0", "switchboard-routing-1", "switchboard-routing-2", "switchboard-routing-3", "switchboard-routing-4", "switchboard-routing-5", "switchboard-routing-6", "switchboard-routing-7"]
+  verbs: ["delete"]
 - apiGroups: [""]
   resources: ["secrets"]
   resourceNames: ["switchboard-provider-keys"]

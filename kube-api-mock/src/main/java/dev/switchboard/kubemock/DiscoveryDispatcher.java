@@ -106,6 +106,10 @@ final class DiscoveryDispatcher extends Dispatcher implements Resetable, CustomR
       return status(415, "UnsupportedMediaType", "the embedded Kubernetes API speaks JSON only");
     }
     String path = withoutQuery(request.getPath());
+    Optional<MockResponse> tooLarge = ObjectSizeLimits.check(request, path, serialization);
+    if (tooLarge.isPresent()) {
+      return tooLarge.get();
+    }
     if (request.method() == HttpMethod.GET) {
       Optional<MockResponse> discovery = discovery(path);
       if (discovery.isPresent()) {

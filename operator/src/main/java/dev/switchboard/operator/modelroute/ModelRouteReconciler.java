@@ -67,6 +67,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
 
   private static final java.time.Duration GATEWAY_CATCH_UP = java.time.Duration.ofSeconds(2);
   private static final java.time.Duration GATEWAY_REFRESH = java.time.Duration.ofSeconds(30);
+  private static final java.time.Duration TOO_LARGE_RETRY = java.time.Duration.ofMinutes(1);
   private static final java.time.Duration ANNOTATION_CLEAR_DELAY = java.time.Duration.ofSeconds(1);
 
   static final String ROUTES_BY_PROVIDER = "routes-by-provider";
@@ -158,7 +159,15 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       return UpdateControl.noUpdate();
     }
     Optional<PlannedRollout> planned = planRollout(route);
-    Optional<RenderOutcome> rendered = renderAndPublish(namespace, planned, null);
+    Optional<RenderOutcome> rendered;
+    String tooLarge = null;
+    try {
+      rendered = renderAndPublish(namespace, planned, null);
+    } catch (RoutingTablePublisher.RoutingTableTooLargeException e) {
+      // Nothing was written; the rendering is kept for the route's own status below.
+      rendered = Optional.of(e.rendering());
+      tooLarge = e.getMessage();
+    }
     RouteOutcome outcome =
         rendered.map(r -> r.routes().get(route.getMetadata().getName())).orElse(null);
     if (outcome == null) {
@@ -216,8 +225,28 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
             next.getConditions(),
             conditions,
             events));
+    if (tooLarge != null) {
+      next.setConditions(
+          conditions.merge(
+              next.getConditions(),
+              Set.of(Conditions.READY),
+              List.of(
+                  new Conditions.Desired(
+                      Conditions.READY,
+                      false,
+                      Reason.ROUTING_TABLE_TOO_LARGE.wireName(),
+                      tooLarge
+                          + "; the routing table was not published and the last published table"
+                          + " keeps serving (remove routes, or split them across namespaces)")),
+              route.getMetadata().getGeneration()));
+    }
     recordEvents(route, next, outcome.rollout());
     UpdateControl<ModelRoute> control = control(route, next, outcome.rollout(), runtime, context);
+    if (tooLarge != null
+        && control.getScheduleDelay().map(d -> d > TOO_LARGE_RETRY.toMillis()).orElse(true)) {
+      // Other routes may shrink the namespace without an event for this one.
+      control.rescheduleAfter(TOO_LARGE_RETRY);
+    }
     // Thresholds and retirement dates change conditions without any Kubernetes event.
     retirement
         .untilNextChange(route, view)
@@ -434,7 +463,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   }
 
   private Set<ResourceID> routesIfTableChangedByOthers(ConfigMap configMap) {
-    return isPublished(configMap, RoutingTable.CONFIG_MAP_NAME)
+    return (isPublished(configMap, RoutingTable.CONFIG_MAP_NAME) || isShard(configMap))
             && publisher.changedByOthers(configMap)
         ? anyRouteIn(configMap.getMetadata().getNamespace())
         : Set.of();
@@ -442,7 +471,8 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
 
   private boolean forgetIfPublished(HasMetadata resource, Boolean finalStateUnknown) {
     if (isPublished(resource, RoutingTable.CONFIG_MAP_NAME)
-        || isPublished(resource, RoutingTable.KEYS_SECRET_NAME)) {
+        || isPublished(resource, RoutingTable.KEYS_SECRET_NAME)
+        || isShard(resource)) {
       publisher.forget(resource.getMetadata().getNamespace());
     }
     return true;
@@ -452,6 +482,16 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     Map<String, String> labels = resource.getMetadata().getLabels();
     return name.equals(resource.getMetadata().getName())
         && labels != null
+        && RoutingTablePublisher.MANAGED_BY.equals(
+            labels.get(RoutingTablePublisher.MANAGED_BY_LABEL));
+  }
+
+  /** A shard ConfigMap of a sharded routing table. */
+  private static boolean isShard(HasMetadata resource) {
+    Map<String, String> labels = resource.getMetadata().getLabels();
+    return resource instanceof ConfigMap
+        && labels != null
+        && RoutingTable.CONFIG_MAP_NAME.equals(labels.get(RoutingTablePublisher.SHARD_OF_LABEL))
         && RoutingTablePublisher.MANAGED_BY.equals(
             labels.get(RoutingTablePublisher.MANAGED_BY_LABEL));
   }

@@ -2,6 +2,7 @@ package dev.switchboard.operator.publish;
 
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.RoutingTableCodec;
+import dev.switchboard.contract.RoutingTableLayout;
 import dev.switchboard.operator.render.PublishedTable;
 import dev.switchboard.operator.render.RenderOutcome;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -14,7 +15,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.net.HttpURLConnection;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -26,11 +29,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies a namespace's rendering: ConfigMap {@code switchboard-routing} (key {@code routing.json})
- * and Secret {@code switchboard-provider-keys}, each written only when its content, labels or
- * owners changed. What was last written per namespace is remembered, so a steady state costs no API
- * call at all; it is read from the API server once per namespace (after a start or when an informer
- * reports a change made by someone else).
+ * Applies a namespace's rendering: ConfigMap {@code switchboard-routing} (key {@code routing.json},
+ * or for a large table compressed and, if need be, sharded across {@code switchboard-routing-<n>}
+ * with a manifest written last: {@link RoutingTableLayout}) and Secret {@code
+ * switchboard-provider-keys}, each written only when its content, labels or owners changed. What
+ * was last written per namespace is remembered, so a steady state costs no API call at all; it is
+ * read from the API server once per namespace (after a start or when an informer reports a change
+ * made by someone else).
  */
 public final class RoutingTablePublisher {
 
@@ -41,6 +46,18 @@ public final class RoutingTablePublisher {
 
   /** Annotation with the table's config version, handy for {@code kubectl get -o yaml}. */
   public static final String CONFIG_VERSION_ANNOTATION = "switchboard.dev/config-version";
+
+  /** Label on the shard ConfigMaps of a sharded table (value: the main ConfigMap's name). */
+  public static final String SHARD_OF_LABEL = "switchboard.dev/routing-table-shard-of";
+
+  /**
+   * Most owner references an object carries. Owners exist so that Kubernetes removes the objects
+   * with the last route while the operator is away; thousands of them would make the object too
+   * large for etcd (about 160 bytes each, 1.5 MiB per object), and rewrite it on every route added.
+   * The first routes by name stand for all: if they all go while the operator is down, GC removes
+   * the table, the gateways keep the one they hold, and the operator writes it back.
+   */
+  public static final int MAX_OWNER_REFERENCES = 64;
 
   private static final Logger LOG = LoggerFactory.getLogger(RoutingTablePublisher.class);
 
@@ -56,28 +73,57 @@ public final class RoutingTablePublisher {
    */
   private final ConcurrentMap<String, Long> forgets = new ConcurrentHashMap<>();
 
+  private final Limits limits;
+
   public RoutingTablePublisher(KubernetesClient client) {
+    this(client, Limits.STANDARD);
+  }
+
+  /** A publisher with other size limits (tests shard small tables with small ones). */
+  public RoutingTablePublisher(KubernetesClient client, Limits limits) {
     this.client = client;
+    this.limits = limits;
+  }
+
+  /** When a table is compressed and sharded; see {@link RoutingTableLayout}. */
+  public record Limits(int plainMaxBytes, int shardMaxBytes, int maxShards) {
+    public static final Limits STANDARD =
+        new Limits(
+            RoutingTableLayout.PLAIN_MAX_BYTES,
+            RoutingTableLayout.SHARD_MAX_BYTES,
+            RoutingTableLayout.MAX_SHARDS);
   }
 
   /** What is published in the namespace now (the source of last good routes). */
   public PublishedTable published(String namespace) {
     Published current = current(namespace);
+    if (current.decoded() != null) {
+      return current.decoded();
+    }
     Optional<RoutingTable> table = Optional.empty();
-    if (current.configMap() != null && current.configMap().getData() != null) {
-      String json = current.configMap().getData().get(RoutingTable.CONFIG_MAP_KEY);
-      if (json != null) {
-        try {
-          table = Optional.of(RoutingTableCodec.decode(json));
-        } catch (RoutingTableCodec.InvalidRoutingTableException e) {
-          LOG.warn(
-              "published routing table in {} cannot be read, ignoring it: {}",
-              namespace,
-              e.getMessage());
-        }
+    if (current.configMap() != null) {
+      try {
+        table =
+            RoutingTableLayout.read(
+                    current.configMap().getData(),
+                    binary(current.configMap()),
+                    name ->
+                        Optional.ofNullable(current.shards().get(name))
+                            .map(shard -> binary(shard).get(RoutingTableLayout.SHARD_KEY)))
+                .map(RoutingTableCodec::decode);
+      } catch (RoutingTableCodec.InvalidRoutingTableException
+          | RoutingTableLayout.IncompleteTableException e) {
+        LOG.warn(
+            "published routing table in {} cannot be read, ignoring it: {}",
+            namespace,
+            e.getMessage());
       }
     }
-    return new PublishedTable(table, decodedKeys(current.secret()));
+    PublishedTable decoded = new PublishedTable(table, decodedKeys(current.secret()));
+    // Decoding 10,000 routes costs tens of milliseconds and every reconcile asks twice: keep it
+    // with what it was read from (replaced on every publish and forgotten on others' writes).
+    known.replace(namespace, current, current.withDecoded(decoded));
+    return decoded;
   }
 
   /** A lock that serializes render-and-publish per namespace across reconciler threads. */
@@ -91,24 +137,82 @@ public final class RoutingTablePublisher {
    * @param owners owner references (non-controller) the objects should carry
    * @return how many objects were written (0 in a steady state)
    */
-  public int publish(String namespace, RenderOutcome outcome, List<OwnerReference> owners) {
+  public int publish(String namespace, RenderOutcome outcome, List<OwnerReference> allOwners) {
+    List<OwnerReference> owners =
+        allOwners.size() <= MAX_OWNER_REFERENCES
+            ? allOwners
+            : allOwners.subList(0, MAX_OWNER_REFERENCES);
+    Published last = known.get(namespace);
+    if (last != null
+        && last.configMap() != null
+        && outcome.table().configVersion().equals(last.writtenVersion())
+        && ownerUids(last.configMap())
+            .equals(owners.stream().map(OwnerReference::getUid).sorted().toList())
+        && sameContent(last.secret(), desiredSecret(namespace, outcome.keys(), owners))) {
+      // This publisher wrote exactly this table and nobody changed it since (an edit by others
+      // forgets what is known): skip compressing a large table only to find it unchanged.
+      return 0;
+    }
+    RoutingTableLayout.Layout layout;
+    try {
+      layout =
+          RoutingTableLayout.layout(
+              outcome.canonicalJson(),
+              outcome.table().configVersion(),
+              limits.plainMaxBytes(),
+              limits.shardMaxBytes(),
+              limits.maxShards());
+    } catch (RoutingTableLayout.TableTooLargeException e) {
+      throw new RoutingTableTooLargeException(e.getMessage(), outcome);
+    }
+    Secret desiredSecret = desiredSecret(namespace, outcome.keys(), owners);
+    long keyBytes =
+        outcome.keys().values().stream()
+            .mapToLong(k -> k.getBytes(StandardCharsets.UTF_8).length)
+            .sum();
+    if (keyBytes > RoutingTableLayout.CONFIG_MAP_LIMIT_BYTES) {
+      throw new RoutingTableTooLargeException(
+          "the provider keys total " + keyBytes + " bytes; a Secret holds at most 1 MiB", outcome);
+    }
     long forgetsBefore = forgets.getOrDefault(namespace, 0L);
     Published current = current(namespace);
     int writes = 0;
+    // Shards first and the manifest last: a gateway switches only once every shard the manifest
+    // names is there with its digest, so it never sees half of a table.
+    Map<String, ConfigMap> shards = new TreeMap<>(current.shards());
+    for (RoutingTableLayout.Part part : layout.shards()) {
+      ConfigMap desiredShard = desiredConfigMap(namespace, part, outcome, owners, true);
+      ConfigMap existing = shards.get(part.name());
+      if (!sameContent(existing, desiredShard)) {
+        shards.put(part.name(), write(existing, desiredShard));
+        writes++;
+      }
+    }
     ConfigMap configMap = current.configMap();
-    ConfigMap desiredMap = desiredConfigMap(namespace, outcome, owners);
+    ConfigMap desiredMap = desiredConfigMap(namespace, layout.main(), outcome, owners, false);
     if (!sameContent(configMap, desiredMap)) {
       configMap = write(configMap, desiredMap);
       writes++;
       LOG.info(
-          "published routing table {} to {}/{} ({} routes)",
+          "published routing table {} to {}/{} ({} routes, {} bytes, {} form{})",
           outcome.table().configVersion(),
           namespace,
           RoutingTable.CONFIG_MAP_NAME,
-          outcome.table().routes().size());
+          outcome.table().routes().size(),
+          outcome.canonicalJson().length,
+          layout.form().name().toLowerCase(java.util.Locale.ROOT),
+          layout.shards().isEmpty() ? "" : ", " + layout.shards().size() + " shards");
+    }
+    // Shards the new table does not use go only after the manifest stopped naming them.
+    List<String> used = layout.shards().stream().map(RoutingTableLayout.Part::name).toList();
+    for (String stale : new ArrayList<>(shards.keySet())) {
+      if (!used.contains(stale)) {
+        client.configMaps().inNamespace(namespace).withName(stale).delete();
+        shards.remove(stale);
+        writes++;
+      }
     }
     Secret secret = current.secret();
-    Secret desiredSecret = desiredSecret(namespace, outcome.keys(), owners);
     if (!sameContent(secret, desiredSecret)) {
       secret = write(secret, desiredSecret);
       writes++;
@@ -119,7 +223,15 @@ public final class RoutingTablePublisher {
           namespace,
           RoutingTable.KEYS_SECRET_NAME);
     }
-    remember(namespace, forgetsBefore, new Published(configMap, secret));
+    remember(
+        namespace,
+        forgetsBefore,
+        new Published(
+            configMap,
+            secret,
+            shards,
+            new PublishedTable(Optional.of(outcome.table()), outcome.keys()),
+            outcome.table().configVersion()));
     return writes;
   }
 
@@ -136,10 +248,15 @@ public final class RoutingTablePublisher {
       client.secrets().inNamespace(namespace).withName(RoutingTable.KEYS_SECRET_NAME).delete();
       writes++;
     }
+    for (String shard : current.shards().keySet()) {
+      client.configMaps().inNamespace(namespace).withName(shard).delete();
+      writes++;
+    }
     if (writes > 0) {
       LOG.info("namespace {} has no ModelRoutes left; removed its routing table", namespace);
     }
-    remember(namespace, forgetsBefore, new Published(null, null));
+    remember(
+        namespace, forgetsBefore, new Published(null, null, Map.of(), PublishedTable.NONE, null));
     return writes;
   }
 
@@ -155,7 +272,11 @@ public final class RoutingTablePublisher {
       return true;
     }
     HasMetadata mine =
-        observed instanceof ConfigMap ? current.configMap() : (HasMetadata) current.secret();
+        observed instanceof ConfigMap
+            ? (RoutingTable.CONFIG_MAP_NAME.equals(observed.getMetadata().getName())
+                ? current.configMap()
+                : current.shards().get(observed.getMetadata().getName()))
+            : (HasMetadata) current.secret();
     if (mine != null
         && Objects.equals(
             mine.getMetadata().getResourceVersion(), observed.getMetadata().getResourceVersion())) {
@@ -183,27 +304,63 @@ public final class RoutingTablePublisher {
   private Published current(String namespace) {
     return known.computeIfAbsent(
         namespace,
-        ns ->
-            new Published(
-                client.configMaps().inNamespace(ns).withName(RoutingTable.CONFIG_MAP_NAME).get(),
-                client.secrets().inNamespace(ns).withName(RoutingTable.KEYS_SECRET_NAME).get()));
+        ns -> {
+          Map<String, ConfigMap> shards = new TreeMap<>();
+          client
+              .configMaps()
+              .inNamespace(ns)
+              .withLabel(SHARD_OF_LABEL, RoutingTable.CONFIG_MAP_NAME)
+              .list()
+              .getItems()
+              .forEach(cm -> shards.put(cm.getMetadata().getName(), cm));
+          return new Published(
+              client.configMaps().inNamespace(ns).withName(RoutingTable.CONFIG_MAP_NAME).get(),
+              client.secrets().inNamespace(ns).withName(RoutingTable.KEYS_SECRET_NAME).get(),
+              shards,
+              null,
+              null);
+        });
   }
 
   private static ConfigMap desiredConfigMap(
-      String namespace, RenderOutcome outcome, List<OwnerReference> owners) {
-    return new ConfigMapBuilder()
-        .withNewMetadata()
-        .withName(RoutingTable.CONFIG_MAP_NAME)
-        .withNamespace(namespace)
-        .withLabels(Map.of(MANAGED_BY_LABEL, MANAGED_BY))
-        .withAnnotations(Map.of(CONFIG_VERSION_ANNOTATION, outcome.table().configVersion()))
-        .withOwnerReferences(owners)
-        .endMetadata()
-        .withData(
-            Map.of(
-                RoutingTable.CONFIG_MAP_KEY,
-                new String(outcome.canonicalJson(), StandardCharsets.UTF_8)))
-        .build();
+      String namespace,
+      RoutingTableLayout.Part part,
+      RenderOutcome outcome,
+      List<OwnerReference> owners,
+      boolean shard) {
+    Map<String, String> labels = new TreeMap<>(Map.of(MANAGED_BY_LABEL, MANAGED_BY));
+    if (shard) {
+      labels.put(SHARD_OF_LABEL, RoutingTable.CONFIG_MAP_NAME);
+    }
+    Map<String, String> binaryData = new TreeMap<>();
+    part.binaryData()
+        .forEach((key, bytes) -> binaryData.put(key, Base64.getEncoder().encodeToString(bytes)));
+    ConfigMapBuilder builder =
+        new ConfigMapBuilder()
+            .withNewMetadata()
+            .withName(part.name())
+            .withNamespace(namespace)
+            .withLabels(labels)
+            .withAnnotations(Map.of(CONFIG_VERSION_ANNOTATION, outcome.table().configVersion()))
+            .withOwnerReferences(owners)
+            .endMetadata()
+            .withData(new TreeMap<>(part.data()));
+    // Absent rather than empty, so a small table's object is what it always was.
+    if (!binaryData.isEmpty()) {
+      builder.withBinaryData(binaryData);
+    }
+    return builder.build();
+  }
+
+  /** A ConfigMap's {@code binaryData}, decoded. */
+  private static Map<String, byte[]> binary(ConfigMap configMap) {
+    Map<String, byte[]> decoded = new HashMap<>();
+    if (configMap.getBinaryData() != null) {
+      configMap
+          .getBinaryData()
+          .forEach((key, base64) -> decoded.put(key, Base64.getDecoder().decode(base64)));
+    }
+    return decoded;
   }
 
   private static Secret desiredSecret(
@@ -227,7 +384,8 @@ public final class RoutingTablePublisher {
 
   private static boolean sameContent(ConfigMap existing, ConfigMap desired) {
     return existing != null
-        && Objects.equals(orEmpty(existing.getData()), desired.getData())
+        && Objects.equals(orEmpty(existing.getData()), orEmpty(desired.getData()))
+        && Objects.equals(orEmpty(existing.getBinaryData()), orEmpty(desired.getBinaryData()))
         && sameMetadata(existing, desired);
   }
 
@@ -305,5 +463,36 @@ public final class RoutingTablePublisher {
     return keys;
   }
 
-  private record Published(ConfigMap configMap, Secret secret) {}
+  /**
+   * What is published in a namespace, its decoded form once known ({@code null} until read), and
+   * the config version this publisher wrote or confirmed ({@code null} when read from the API).
+   */
+  private record Published(
+      ConfigMap configMap,
+      Secret secret,
+      Map<String, ConfigMap> shards,
+      PublishedTable decoded,
+      String writtenVersion) {
+    Published withDecoded(PublishedTable table) {
+      return new Published(configMap, secret, shards, table, writtenVersion);
+    }
+  }
+
+  /**
+   * The namespace's table does not fit even compressed in {@link RoutingTableLayout#MAX_SHARDS}
+   * ConfigMaps (or its keys in one Secret); nothing was written and the last table keeps serving.
+   */
+  public static final class RoutingTableTooLargeException extends RuntimeException {
+    private final transient RenderOutcome rendering;
+
+    public RoutingTableTooLargeException(String message, RenderOutcome rendering) {
+      super(message);
+      this.rendering = rendering;
+    }
+
+    /** The rendering that could not be published. */
+    public RenderOutcome rendering() {
+      return rendering;
+    }
+  }
 }

@@ -33,6 +33,7 @@ public enum Reason {
   PROVIDER_NOT_READY("ProviderNotReady"),
   MODEL_NOT_SERVED("ModelNotServed"),
   ROUTING_TABLE_REJECTED("RoutingTableRejected"),
+  ROUTING_TABLE_TOO_LARGE("RoutingTableTooLarge"),
   // The FloatingModelVersion condition of a ModelRoute.
   FLOATING_MODEL_ALIAS("FloatingModelAlias"),
   MODEL_VERSIONS_PINNED("ModelVersionsPinned"),

@@ -2,6 +2,8 @@ package dev.switchboard.gateway.config.kubernetes;
 
 import dev.switchboard.contract.ConsumerTable;
 import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.contract.RoutingTableCodec;
+import dev.switchboard.contract.RoutingTableLayout;
 import dev.switchboard.gateway.config.ConfigListener;
 import dev.switchboard.gateway.config.ConfigSource;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -13,8 +15,14 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.vertx.core.Future;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +33,13 @@ import org.slf4j.LoggerFactory;
  * through the API so changes arrive in well under a second (a mounted volume lags a minute or
  * more). The only class in the gateway that sees Fabric8. Informer callbacks run on Fabric8's
  * threads; the listener is thread-safe, so no event loop is involved or blocked.
+ *
+ * <p>A large table arrives compressed ({@code binaryData.routing.json.gz}) or sharded: then the
+ * ConfigMap holds a manifest naming {@code switchboard-routing-<n>} shards with their digests
+ * ({@link RoutingTableLayout}). The shards are read by name on a thread of this source and the
+ * table is handed on only when every shard matches the manifest; until then (the operator writes
+ * the shards first, but a reader may be faster) the current table keeps serving and the read is
+ * retried, unless a newer manifest arrived meanwhile.
  */
 public final class KubernetesConfigSource implements ConfigSource {
 
@@ -36,6 +51,17 @@ public final class KubernetesConfigSource implements ConfigSource {
   private SharedIndexInformer<ConfigMap> configMapInformer;
   private SharedIndexInformer<Secret> secretInformer;
   private SharedIndexInformer<Secret> consumerInformer;
+  private ScheduledExecutorService shardReader;
+
+  /**
+   * Counts routing ConfigMap versions that carry a table; a read of an older one is not applied.
+   */
+  private final AtomicLong routingEvents = new AtomicLong();
+
+  /** How often and how far apart an incomplete shard set is read again. */
+  static final int SHARD_READ_ATTEMPTS = 40;
+
+  static final long SHARD_RETRY_MS = 250;
 
   /**
    * @param ownsClient whether {@link #close()} closes the client too
@@ -74,20 +100,16 @@ public final class KubernetesConfigSource implements ConfigSource {
             .inNamespace(namespace)
             .withName(RoutingTable.CONFIG_MAP_NAME)
             .runnableInformer(0);
+    shardReader =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread thread = new Thread(r, "switchboard-routing-shards");
+              thread.setDaemon(true);
+              return thread;
+            });
     configMapInformer.addEventHandler(
         handler(
-            cm -> {
-              String json =
-                  cm.getData() == null ? null : cm.getData().get(RoutingTable.CONFIG_MAP_KEY);
-              if (json == null) {
-                LOG.warn(
-                    "{} has no key {}; keeping the current table",
-                    cmOrigin,
-                    RoutingTable.CONFIG_MAP_KEY);
-                return;
-              }
-              listener.onRoutingDocument(json.getBytes(StandardCharsets.UTF_8), cmOrigin);
-            },
+            cm -> onRoutingConfigMap(cm, listener, cmOrigin),
             // Deleting the ConfigMap is not an instruction to stop serving: keep the last table.
             cm -> LOG.warn("{} was deleted; keeping the current table", cmOrigin)));
     String consumerOrigin = "secret/" + namespace + "/" + ConsumerTable.SECRET_NAME;
@@ -118,6 +140,106 @@ public final class KubernetesConfigSource implements ConfigSource {
         .compose(v -> Future.fromCompletionStage(consumerInformer.start()))
         .compose(v -> Future.fromCompletionStage(configMapInformer.start()))
         .mapEmpty();
+  }
+
+  private void onRoutingConfigMap(ConfigMap cm, ConfigListener listener, String origin) {
+    Map<String, String> data = cm.getData() == null ? Map.of() : cm.getData();
+    String json = data.get(RoutingTable.CONFIG_MAP_KEY);
+    if (json != null) {
+      long event = routingEvents.incrementAndGet();
+      // Through the same single thread as large tables, so an older large table still being
+      // read can never be applied after this newer one.
+      byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+      shardReader.execute(
+          () -> {
+            if (routingEvents.get() == event) {
+              listener.onRoutingDocument(bytes, origin);
+            }
+          });
+      return;
+    }
+    Map<String, byte[]> binary = binary(cm);
+    if (!binary.containsKey(RoutingTableLayout.COMPRESSED_KEY)
+        && !data.containsKey(RoutingTableLayout.MANIFEST_KEY)) {
+      LOG.warn(
+          "{} has none of the keys {}, {}, {}; keeping the current table",
+          origin,
+          RoutingTable.CONFIG_MAP_KEY,
+          RoutingTableLayout.COMPRESSED_KEY,
+          RoutingTableLayout.MANIFEST_KEY);
+      return;
+    }
+    // Decompressing a large table and reading shards is not for the informer's thread.
+    long event = routingEvents.incrementAndGet();
+    shardReader.execute(() -> readLarge(data, binary, listener, origin, event, 1));
+  }
+
+  private void readLarge(
+      Map<String, String> data,
+      Map<String, byte[]> binary,
+      ConfigListener listener,
+      String origin,
+      long event,
+      int attempt) {
+    if (routingEvents.get() != event) {
+      return; // a newer version of the ConfigMap is being read
+    }
+    byte[] table;
+    try {
+      table = RoutingTableLayout.read(data, binary, this::shardPiece).orElseThrow();
+    } catch (RoutingTableLayout.IncompleteTableException e) {
+      if (attempt >= SHARD_READ_ATTEMPTS) {
+        LOG.warn("{}: {}; keeping the current table", origin, e.getMessage());
+        return;
+      }
+      LOG.debug("{}: {}; reading the shards again", origin, e.getMessage());
+      shardReader.schedule(
+          () -> readLarge(data, binary, listener, origin, event, attempt + 1),
+          SHARD_RETRY_MS,
+          TimeUnit.MILLISECONDS);
+      return;
+    } catch (RoutingTableCodec.InvalidRoutingTableException e) {
+      LOG.warn("{} cannot be read: {}; keeping the current table", origin, e.getMessage());
+      return;
+    } catch (RuntimeException e) {
+      // An API error while reading a shard: the next attempt may succeed.
+      if (attempt < SHARD_READ_ATTEMPTS) {
+        shardReader.schedule(
+            () -> readLarge(data, binary, listener, origin, event, attempt + 1),
+            SHARD_RETRY_MS,
+            TimeUnit.MILLISECONDS);
+      } else {
+        LOG.warn("{}: reading shards failed: {}; keeping the current table", origin, e.toString());
+      }
+      return;
+    }
+    if (routingEvents.get() == event) {
+      listener.onRoutingDocument(table, origin);
+    }
+  }
+
+  /** One shard's piece, read by name (the gateway's Role lists the shard names). */
+  private Optional<byte[]> shardPiece(String name) {
+    ConfigMap shard = client.configMaps().inNamespace(namespace).withName(name).get();
+    return Optional.ofNullable(shard)
+        .map(KubernetesConfigSource::binary)
+        .map(b -> b.get(RoutingTableLayout.SHARD_KEY));
+  }
+
+  private static Map<String, byte[]> binary(ConfigMap cm) {
+    Map<String, byte[]> decoded = new HashMap<>();
+    if (cm.getBinaryData() != null) {
+      cm.getBinaryData()
+          .forEach(
+              (key, value) -> {
+                try {
+                  decoded.put(key, Base64.getDecoder().decode(value));
+                } catch (IllegalArgumentException e) {
+                  LOG.warn("binaryData key {} of a routing ConfigMap is not base64; ignored", key);
+                }
+              });
+    }
+    return decoded;
   }
 
   private static <T> ResourceEventHandler<T> handler(
@@ -173,6 +295,9 @@ public final class KubernetesConfigSource implements ConfigSource {
     }
     if (consumerInformer != null) {
       consumerInformer.close();
+    }
+    if (shardReader != null) {
+      shardReader.shutdownNow();
     }
     if (ownsClient) {
       client.close();

@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.RoutingTableCodec;
+import dev.switchboard.contract.RoutingTableLayout;
 import dev.switchboard.gateway.GatewayOptions;
 import dev.switchboard.gateway.GatewayServer;
 import dev.switchboard.gateway.TestTables;
@@ -28,6 +29,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -168,6 +170,89 @@ class KubernetesConfigSourceIT {
                     && RequestRecord.fingerprint("sk-2")
                         .equals(mock.requests().get(mock.requests().size() - 1).keyFingerprint()));
     mock.setKeys("sk-2");
+    assertThat(chatStatus()).isEqualTo(200);
+  }
+
+  /** A table of many routes whose compressed form spans several small shards. */
+  private RoutingTable largeTable(String salt) {
+    List<RoutingTable.Route> routes = new ArrayList<>();
+    routes.add(route("chat", List.of(salt), target("mock", "gpt-4o-mini", 0)));
+    for (int i = 0; i < 300; i++) {
+      routes.add(
+          route(
+              "route-" + RoutingTableLayout.sha256((salt + i).getBytes()).substring(0, 20),
+              List.of(),
+              target("mock", "gpt-4o-mini", 0)));
+    }
+    return TestTables.table(List.of(provider("mock", mock.baseUrl(), true)), routes);
+  }
+
+  private void putConfigMap(RoutingTableLayout.Part part) {
+    Map<String, String> binary = new java.util.TreeMap<>();
+    part.binaryData().forEach((k, v) -> binary.put(k, Base64.getEncoder().encodeToString(v)));
+    kube.configMaps()
+        .inNamespace(NS)
+        .resource(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName(part.name())
+                .withNamespace(NS)
+                .endMetadata()
+                .withData(part.data())
+                .withBinaryData(binary)
+                .build())
+        .createOr(existing -> existing.update());
+  }
+
+  @Test
+  void compressedAndShardedTablesLoadOnlyWhenEveryShardOfTheManifestIsThere() throws Exception {
+    putKey("mock", "sk-1");
+    RoutingTable first = largeTable("a");
+    RoutingTableLayout.Layout compressed =
+        RoutingTableLayout.layout(
+            RoutingTableCodec.encode(first),
+            RoutingTableCodec.configVersionOf(first),
+            1024,
+            RoutingTableLayout.SHARD_MAX_BYTES,
+            RoutingTableLayout.MAX_SHARDS);
+    putConfigMap(compressed.main());
+    gateway =
+        GatewayServer.start(
+                vertx,
+                GatewayOptions.defaults()
+                    .withHost("127.0.0.1")
+                    .withPort(0)
+                    .withAdminPort(0)
+                    .withNamespace(NS),
+                new KubernetesConfigSource(api.newClient(), NS, true))
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(30, TimeUnit.SECONDS);
+    assertThat(compressed.form()).isEqualTo(RoutingTableLayout.Form.COMPRESSED);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> servedVersion().equals(RoutingTableCodec.configVersionOf(first)));
+
+    RoutingTable second = largeTable("b");
+    RoutingTableLayout.Layout sharded =
+        RoutingTableLayout.layout(
+            RoutingTableCodec.encode(second),
+            RoutingTableCodec.configVersionOf(second),
+            1024,
+            4 * 1024,
+            RoutingTableLayout.MAX_SHARDS);
+    assertThat(sharded.shards()).hasSizeGreaterThan(1);
+    // The manifest before its shards (a reader faster than the writer): nothing half-loaded.
+    putConfigMap(sharded.main());
+    putConfigMap(sharded.shards().get(0));
+    Thread.sleep(3 * KubernetesConfigSource.SHARD_RETRY_MS);
+    assertThat(servedVersion()).isEqualTo(RoutingTableCodec.configVersionOf(first));
+    assertThat(chatStatus()).isEqualTo(200);
+    // The rest of the shards arrive: the retry picks the whole table up.
+    sharded.shards().stream().skip(1).forEach(this::putConfigMap);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> servedVersion().equals(RoutingTableCodec.configVersionOf(second)));
     assertThat(chatStatus()).isEqualTo(200);
   }
 }
