@@ -108,7 +108,8 @@ public final class RoutingTableRenderer {
         ByteSizes.toBytesOrNull(spec.getMaxResponseSize()),
         quota,
         health,
-        models);
+        models,
+        spec.getConcurrencyScope());
   }
 
   private static RoutingTable.Model model(ProviderModel model) {
@@ -130,7 +131,8 @@ public final class RoutingTableRenderer {
                 model.getLifecycle().getSuccessor());
     List<String> capabilities =
         model.getCapabilities() == null ? null : model.getCapabilities().stream().sorted().toList();
-    return new RoutingTable.Model(capabilities, model.getContextWindow(), pricing, lifecycle);
+    return new RoutingTable.Model(
+        capabilities, model.getContextWindow(), pricing, lifecycle, model.getMaxConcurrency());
   }
 
   /** The windows in spec order (first match wins), null when there are none. */
