@@ -121,7 +121,12 @@ public final class RoutingTableRenderer {
                 model.getPricing().getOutputPerMillionTokens(),
                 model.getPricing().getCachedInputPerMillionTokens(),
                 model.getPricing().getCurrency(),
-                priceWindows(model.getPricing().getWindows()));
+                priceWindows(model.getPricing().getWindows()),
+                model.getPricing().getCommitment() == null
+                    ? null
+                    : new RoutingTable.Commitment(
+                        model.getPricing().getCommitment().getTokensPerMonth(),
+                        model.getPricing().getCommitment().getSpendPerMonth()));
     RoutingTable.Lifecycle lifecycle =
         model.getLifecycle() == null
             ? null
