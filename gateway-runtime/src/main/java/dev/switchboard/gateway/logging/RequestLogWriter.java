@@ -149,6 +149,11 @@ public final class RequestLogWriter {
       // Added last so consumers of the earlier fields see the same line.
       json.writeFieldName(Field.ROUTE_REASON.json);
       json.writeString(ctx.routeReason());
+      if (ctx.language() != null) {
+        // Only when a language rule of the route made the gateway detect it.
+        json.writeFieldName(Field.LANGUAGE.json);
+        json.writeString(ctx.language());
+      }
       json.writeEndObject();
     } catch (IOException e) {
       // A StringWriter does not fail; keep a parseable line should the generator ever throw.
@@ -189,7 +194,8 @@ public final class RequestLogWriter {
     REQUEST_BODY("request_body"),
     RESPONSE_BODY("response_body"),
     CACHE("cache"),
-    ROUTE_REASON("route_reason");
+    ROUTE_REASON("route_reason"),
+    LANGUAGE("language");
 
     private final SerializedString json;
 

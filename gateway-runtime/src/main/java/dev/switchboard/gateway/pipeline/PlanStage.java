@@ -28,7 +28,8 @@ public final class PlanStage implements Stage {
     ctx.needs(RequestNeeds.of(exchange.chat(), ctx.operation().internal()));
     AttemptPlanner.RoutePlan plan = planner.decide(ctx.route());
     exchange.plan(plan.chain());
-    ctx.routeReason(plan.reason());
+    ctx.routeReason(
+        ctx.language() == null ? plan.reason() : plan.reason() + ";language=" + ctx.language());
     boolean stream = exchange.frontDoor().wantsStream(exchange.body());
     ctx.stream(stream);
     if (stream) {

@@ -37,6 +37,7 @@ public final class RequestContext {
   private String upstreamModel;
   private String systemFingerprint;
   private String routeReason;
+  private String language;
   private Long firstTokenNanos;
   private Long endNanos;
   private TokenUsage usage;
@@ -229,6 +230,15 @@ public final class RequestContext {
 
   public String systemFingerprint() {
     return systemFingerprint;
+  }
+
+  /** The detected language of the last user message; null when no language rule asked for it. */
+  public String language() {
+    return language;
+  }
+
+  public void language(String language) {
+    this.language = language;
   }
 
   /**

@@ -289,7 +289,10 @@ public final class RoutingTableRenderer {
                             r.getMatch().getMetadata() == null
                                 ? null
                                 : new TreeMap<>(r.getMatch().getMetadata()),
-                            r.getStrategy()))
+                            r.getStrategy(),
+                            r.getMatch().getLanguage() == null
+                                ? null
+                                : r.getMatch().getLanguage().stream().distinct().sorted().toList()))
                 .toList();
     List<String> aliases =
         spec.getAliases() == null ? null : spec.getAliases().stream().sorted().distinct().toList();
