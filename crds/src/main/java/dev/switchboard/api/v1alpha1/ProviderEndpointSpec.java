@@ -82,6 +82,7 @@ public class ProviderEndpointSpec {
           + " gateway replica on its own) or global (across all replicas, as leases in the"
           + " gateway's shared state store; without a store, per replica).")
   @Pattern("^(replica|global)$")
+  @Size(max = 7)
   private String concurrencyScope;
 
   @JsonPropertyDescription(

@@ -38,7 +38,7 @@ public class RuleMatch {
       "Languages (ISO 639-1 codes) of which the last user message must be written in one, as the"
           + " gateway detects it, e.g. [zh, ja, ko].")
   @Size(min = 1, max = 24)
-  private List<@Pattern(Languages.PATTERN) String> language;
+  private List<@Pattern(Languages.PATTERN) @Size(max = 2) String> language;
 
   public List<String> getLanguage() {
     return language;
