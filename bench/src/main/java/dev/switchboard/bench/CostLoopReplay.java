@@ -64,7 +64,9 @@ public final class CostLoopReplay {
       long leftDegradedAfterMs,
       long returnedAfterMs,
       double decisionP50Us,
-      double decisionP99Us) {}
+      double decisionP99Us,
+      long[][] hourlyByProvider,
+      long commitmentSpentAfterMs) {}
 
   private CostLoopReplay() {}
 
@@ -85,12 +87,17 @@ public final class CostLoopReplay {
   }
 
   static RoutingTable table(String strategy) {
+    return table(strategy, null);
+  }
+
+  /** The table with a prepaid {@code commitment} on the premium model (null: none). */
+  static RoutingTable table(String strategy, RoutingTable.Commitment commitment) {
     RoutingTable.Provider premium =
         provider(
             "premium",
             "claude",
             List.of("chat", "tools", "vision"),
-            new RoutingTable.Pricing(3.00, 15.00, 0.30, "USD"));
+            new RoutingTable.Pricing(3.00, 15.00, 0.30, "USD", null, commitment));
     RoutingTable.Provider standard =
         provider(
             "standard",
@@ -216,13 +223,24 @@ public final class CostLoopReplay {
 
   /** Replays the trace with {@code strategy} as the policy's strategy. */
   public static Result run(String strategy, long seed) {
+    return run(strategy, seed, null);
+  }
+
+  /**
+   * Replays the trace with {@code strategy}, the premium model carrying a prepaid {@code
+   * commitment} (null: none).
+   */
+  public static Result run(String strategy, long seed, RoutingTable.Commitment commitment) {
     long[] now = {START};
     LiveStats stats = new LiveStats(300_000, 60_000, 600_000, () -> now[0]);
     SplittableRandom decisions = new SplittableRandom(seed + 1);
     SplittableRandom latency = new SplittableRandom(seed + 2);
     AttemptPlanner planner =
         new AttemptPlanner(decisions::nextDouble, stats.routing(), () -> now[0]);
-    RoutingSnapshot snapshot = RoutingSnapshot.of(table(strategy), Instant.ofEpochMilli(START));
+    RoutingSnapshot snapshot =
+        RoutingSnapshot.of(table(strategy, commitment), Instant.ofEpochMilli(START));
+    long[][] hourlyByProvider = new long[24][3];
+    long commitmentSpentAt = -1;
     List<Request> trace = trace(seed);
     long[] byProvider = new long[3];
     List<List<Double>> chatTtftByHour = new ArrayList<>();
@@ -275,6 +293,7 @@ public final class CostLoopReplay {
       Profile profile = profile(served.provider().name());
       int index = profile == PREMIUM ? 0 : profile == STANDARD ? 1 : 2;
       byProvider[index]++;
+      hourlyByProvider[(int) ((request.at() - START) / 3600_000L)][index]++;
       double ttft = ttft(profile, request.at(), latency);
       double total = ttft + request.usage().outputTokens() * 1000.0 / profile.tokensPerSecond();
       Double cost = Pricing.costUsd(served, request.usage(), Instant.ofEpochMilli(request.at()));
@@ -302,6 +321,11 @@ public final class CostLoopReplay {
           request.usage().outputTokens() * 1000.0 / (total - ttft),
           cost,
           request.usage());
+      if (commitment != null
+          && commitmentSpentAt < 0
+          && !stats.commitments().left("premium/claude", commitment, now[0])) {
+        commitmentSpentAt = now[0];
+      }
       now[0] = request.at();
     }
     // Whether the cheap target itself met the objective in each hour: its true p95 by sampling.
@@ -332,7 +356,9 @@ public final class CostLoopReplay {
         lastChosenCheapWhileDegraded < 0 ? 0 : lastChosenCheapWhileDegraded - DEGRADE_FROM,
         firstChosenCheapAfterRecovery < 0 ? -1 : firstChosenCheapAfterRecovery - DEGRADE_TO,
         nanos[nanos.length / 2] / 1000.0,
-        nanos[(int) (nanos.length * 0.99)] / 1000.0);
+        nanos[(int) (nanos.length * 0.99)] / 1000.0,
+        hourlyByProvider,
+        commitmentSpentAt < 0 ? -1 : commitmentSpentAt - START);
   }
 
   private static Profile profile(String provider) {
@@ -461,7 +487,24 @@ public final class CostLoopReplay {
         "  cheap meets objective by hour: " + Arrays.toString(loop.cheapMeetsObjective()));
     double[] ten = decisionWithTenTargets(100_000);
     System.out.printf("ten targets: decision p50 %.1f us, p99 %.1f us%n", ten[0], ten[1]);
+    Result committed = run("cost-latency", 16, COMMITMENT);
+    System.out.printf(
+        "cost-latency with a $%.0f/month commitment on premium: spend beyond it $%.2f (without: $%.2f),"
+            + " commitment spent after %.1f h, premium/standard/deepseek %s%n",
+        COMMITMENT.spendPerMonth(),
+        committed.spendUsd() - COMMITMENT.spendPerMonth(),
+        loop.spendUsd(),
+        committed.commitmentSpentAfterMs() / 3_600_000.0,
+        Arrays.toString(committed.requestsByProvider()));
+    for (int h = 0; h < 24; h++) {
+      System.out.printf(
+          "  hour %2d premium/standard/deepseek %s%n",
+          h, Arrays.toString(committed.hourlyByProvider()[h]));
+    }
   }
+
+  /** The commitment of the replay's committed-use scenario: prepaid premium usage. */
+  static final RoutingTable.Commitment COMMITMENT = new RoutingTable.Commitment(null, 150.0);
 
   private static long[] round(double[] values) {
     return Arrays.stream(values).mapToLong(Math::round).toArray();

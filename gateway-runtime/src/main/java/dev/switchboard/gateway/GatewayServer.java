@@ -24,6 +24,7 @@ import dev.switchboard.gateway.metrics.GatewayMetrics;
 import dev.switchboard.gateway.pipeline.RequestPipeline;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.resilience.FailoverChain;
+import dev.switchboard.gateway.resilience.GlobalSemaphore;
 import dev.switchboard.gateway.resilience.RequestDeadline;
 import dev.switchboard.gateway.resilience.ResilienceRegistry;
 import dev.switchboard.gateway.responses.LocalResponseLocations;
@@ -33,6 +34,7 @@ import dev.switchboard.gateway.routing.RoutingState;
 import dev.switchboard.gateway.routing.strategy.AttemptPlanner;
 import dev.switchboard.gateway.server.AdminServer;
 import dev.switchboard.gateway.server.ConnectionGuard;
+import dev.switchboard.gateway.state.RedisLeaseStore;
 import dev.switchboard.gateway.state.RedisStateStore;
 import dev.switchboard.gateway.state.StateStore;
 import dev.switchboard.gateway.stats.LiveStats;
@@ -221,6 +223,12 @@ public final class GatewayServer {
                           "the shared state store did not answer at start ({}); outage policies"
                               + " apply until it does",
                           err.getClass().getSimpleName()));
+    }
+    if (stateStore instanceof RedisStateStore redis) {
+      // concurrencyScope: global caps are leases in the same Redis.
+      long leaseMs = GlobalSemaphore.configuredLeaseMs();
+      resilience.useLeaseStore(
+          new RedisLeaseStore(redis), leaseMs, leaseMs / 3, java.util.UUID.randomUUID().toString());
     }
     consumerLimiter = new ConsumerLimiter(stateStore);
     ConsumerMetrics consumerMetrics = new ConsumerMetrics(metrics.registry());

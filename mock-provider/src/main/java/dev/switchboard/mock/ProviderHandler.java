@@ -594,11 +594,25 @@ final class ProviderHandler {
     if (!outcome.startsWith("reset-")) {
       // Resets close the connection on purpose; any other early close is the client's doing.
       HttpServerResponse response = ctx.response();
+      java.util.concurrent.atomic.AtomicBoolean left =
+          new java.util.concurrent.atomic.AtomicBoolean();
+      String counted = model;
+      if (counted != null) {
+        stats.enter(counted);
+      }
+      Runnable leave =
+          () -> {
+            if (counted != null && left.compareAndSet(false, true)) {
+              stats.leave(counted);
+            }
+          };
+      response.endHandler(v -> leave.run());
       response.closeHandler(
           v -> {
             if (!response.ended()) {
               stats.countClientAbort();
             }
+            leave.run();
           });
     }
     // Like OpenAI's x-request-id; RequestRecord.requestId() gives the same value for assertions.

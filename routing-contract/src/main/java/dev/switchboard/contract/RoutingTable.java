@@ -52,6 +52,9 @@ public record RoutingTable(
    *
    * @param maxResponseBytes the largest non-streamed answer the gateway reads from this provider;
    *     null for the gateway's default (64 MiB). Streamed answers flow with back-pressure instead.
+   * @param concurrencyScope where {@code maxConcurrency} (endpoint and model) is counted: {@code
+   *     replica} (null: each gateway replica on its own) or {@code global} (across replicas, in the
+   *     gateway's shared store when it has one)
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Provider(
@@ -66,12 +69,55 @@ public record RoutingTable(
       Long maxResponseBytes,
       Quota quota,
       HealthCheck healthCheck,
-      Map<String, Model> models) {
-    // The canonical constructor reads JSON; the shorter one below is for code only.
+      Map<String, Model> models,
+      String concurrencyScope) {
+    /** {@code concurrencyScope} value: caps count across all gateway replicas. */
+    public static final String SCOPE_GLOBAL = "global";
+
+    /** {@code concurrencyScope} value: caps count per gateway replica (the default). */
+    public static final String SCOPE_REPLICA = "replica";
+
+    // The canonical constructor reads JSON; the shorter ones below are for code only.
     @JsonCreator
     public Provider {
       headers = headers == null ? Map.of() : headers;
       models = models == null ? Map.of() : models;
+    }
+
+    /** A provider whose caps count per replica. */
+    public Provider(
+        String name,
+        String kind,
+        String baseUrl,
+        boolean hasKey,
+        String apiVersion,
+        Map<String, String> headers,
+        Timeouts timeouts,
+        Integer maxConcurrency,
+        Long maxResponseBytes,
+        Quota quota,
+        HealthCheck healthCheck,
+        Map<String, Model> models) {
+      this(
+          name,
+          kind,
+          baseUrl,
+          hasKey,
+          apiVersion,
+          headers,
+          timeouts,
+          maxConcurrency,
+          maxResponseBytes,
+          quota,
+          healthCheck,
+          models,
+          null);
+    }
+
+    /** Whether the caps are meant to hold across replicas ({@code concurrencyScope: global}). */
+    @JsonIgnore
+    public boolean globalConcurrency() {
+      return SCOPE_GLOBAL.equals(concurrencyScope);
     }
 
     /** A provider with the default response size limit. */
@@ -99,7 +145,8 @@ public record RoutingTable(
           null,
           quota,
           healthCheck,
-          models);
+          models,
+          null);
     }
 
     /** The provider preset; unknown kinds are treated as generic OpenAI-compatible. */
@@ -135,18 +182,34 @@ public record RoutingTable(
   public record HealthCheck(
       Long intervalMs, Long timeoutMs, Integer unhealthyThreshold, Integer healthyThreshold) {}
 
-  /** A model a provider serves, with what it can do and what it costs. */
+  /**
+   * A model a provider serves, with what it can do and what it costs. {@code maxConcurrency} caps
+   * the requests in flight to this model (beside the endpoint's cap; both apply); null when unset,
+   * so older tables keep their bytes.
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Model(
-      List<String> capabilities, Long contextWindow, Pricing pricing, Lifecycle lifecycle) {
+      List<String> capabilities,
+      Long contextWindow,
+      Pricing pricing,
+      Lifecycle lifecycle,
+      Integer maxConcurrency) {
+    @JsonCreator
     public Model {
       capabilities = capabilities == null ? List.of() : capabilities;
+    }
+
+    /** A model without its own concurrency cap. */
+    public Model(
+        List<String> capabilities, Long contextWindow, Pricing pricing, Lifecycle lifecycle) {
+      this(capabilities, contextWindow, pricing, lifecycle, null);
     }
   }
 
   /**
    * Prices per million tokens, with optional time-of-day prices ({@code windows}, first match wins;
-   * null when there are none, so tables without windows keep their bytes).
+   * null when there are none, so tables without windows keep their bytes) and an optional prepaid
+   * {@code commitment} (null when none).
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Pricing(
@@ -154,10 +217,27 @@ public record RoutingTable(
       Double outputPerMillionTokens,
       Double cachedInputPerMillionTokens,
       String currency,
-      List<PriceWindow> windows) {
+      List<PriceWindow> windows,
+      Commitment commitment) {
 
     @JsonCreator
     public Pricing {}
+
+    /** Prices without a commitment. */
+    public Pricing(
+        Double inputPerMillionTokens,
+        Double outputPerMillionTokens,
+        Double cachedInputPerMillionTokens,
+        String currency,
+        List<PriceWindow> windows) {
+      this(
+          inputPerMillionTokens,
+          outputPerMillionTokens,
+          cachedInputPerMillionTokens,
+          currency,
+          windows,
+          null);
+    }
 
     /** List prices without windows. */
     public Pricing(
@@ -179,6 +259,15 @@ public record RoutingTable(
       return windows == null ? List.of() : windows;
     }
   }
+
+  /**
+   * Prepaid committed-use capacity per calendar month (UTC): {@code tokensPerMonth} tokens (input
+   * plus output), or {@code spendPerMonth} worth of usage at the model's own prices (in its
+   * currency). Until the month's usage reaches it, the capacity is already paid for: cost-aware
+   * strategies treat it as free; after that the prices apply again.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Commitment(Long tokensPerMonth, Double spendPerMonth) {}
 
   /**
    * Prices that apply inside a recurring local time window (see {@link TimeWindow}); a price left
@@ -460,21 +549,37 @@ public record RoutingTable(
   }
 
   /**
-   * Task-class routing: the first rule whose headers and {@code metadata} body entries all match
-   * wins. A rule gives targets (empty: the route's own serve), a strategy (null: the policy's), or
-   * both. {@code matchMetadata} and {@code strategy} are null when unset, so older tables keep
-   * their bytes.
+   * Task-class routing: the first rule whose headers, {@code metadata} body entries and language
+   * (of the last user message, {@code matchLanguage}) all match wins. A rule gives targets (empty:
+   * the route's own serve), a strategy (null: the policy's), or both. {@code matchMetadata}, {@code
+   * strategy} and {@code matchLanguage} are null when unset, so older tables keep their bytes.
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Rule(
       Map<String, String> matchHeaders,
       List<Target> targets,
       Map<String, String> matchMetadata,
-      String strategy) {
+      String strategy,
+      List<String> matchLanguage) {
     @JsonCreator
     public Rule {
       matchHeaders = matchHeaders == null ? Map.of() : matchHeaders;
       targets = targets == null ? List.of() : targets;
+    }
+
+    /** A rule without a language condition. */
+    public Rule(
+        Map<String, String> matchHeaders,
+        List<Target> targets,
+        Map<String, String> matchMetadata,
+        String strategy) {
+      this(matchHeaders, targets, matchMetadata, strategy, null);
+    }
+
+    /** The ISO 639-1 codes of which the last user message must be written in one, empty: any. */
+    @JsonIgnore
+    public List<String> matchLanguageOrEmpty() {
+      return matchLanguage == null ? List.of() : matchLanguage;
     }
 
     /** A header-only rule with targets. */

@@ -87,6 +87,17 @@ public final class RoutingTableValidator {
     if (rule.strategy() != null && Strategy.fromWire(rule.strategy()).isEmpty()) {
       problems.add(where + ": unknown strategy '" + rule.strategy() + "'");
     }
+    for (String language : rule.matchLanguageOrEmpty()) {
+      if (!Languages.SUPPORTED.contains(language)) {
+        problems.add(
+            where
+                + ": language '"
+                + language
+                + "' cannot be detected (supported: "
+                + new java.util.TreeSet<>(Languages.SUPPORTED)
+                + ")");
+      }
+    }
     // A rule that only switches the strategy keeps the route's targets.
     if (rule.strategy() == null || !rule.targets().isEmpty()) {
       checkTargets(where, rule.targets(), table, problems);

@@ -45,6 +45,19 @@ public class Pricing {
       message = "price window names must be unique")
   private List<PriceWindow> windows;
 
+  @JsonPropertyDescription(
+      "Prepaid committed-use capacity: least-cost and cost-latency treat this model as free until"
+          + " the month's use reaches it, then use its prices.")
+  private Commitment commitment;
+
+  public Commitment getCommitment() {
+    return commitment;
+  }
+
+  public void setCommitment(Commitment commitment) {
+    this.commitment = commitment;
+  }
+
   public List<PriceWindow> getWindows() {
     return windows;
   }
@@ -98,7 +111,8 @@ public class Pricing {
         && Objects.equals(outputPerMillionTokens, that.outputPerMillionTokens)
         && Objects.equals(cachedInputPerMillionTokens, that.cachedInputPerMillionTokens)
         && Objects.equals(currency, that.currency)
-        && Objects.equals(windows, that.windows);
+        && Objects.equals(windows, that.windows)
+        && Objects.equals(commitment, that.commitment);
   }
 
   @Override
@@ -108,7 +122,8 @@ public class Pricing {
         outputPerMillionTokens,
         cachedInputPerMillionTokens,
         currency,
-        windows);
+        windows,
+        commitment);
   }
 
   @Override

@@ -75,10 +75,20 @@ public class ProviderEndpointSpec {
   @Default("{}")
   private Timeouts timeouts;
 
-  @JsonPropertyDescription("In-flight requests to this endpoint per gateway replica (bulkhead).")
+  @JsonPropertyDescription(
+      "In-flight requests to this endpoint (bulkhead); per gateway replica unless concurrencyScope"
+          + " is global. Each model may set its own maxConcurrency as well; both apply.")
   @Min(1)
   @Max(100000)
   private Integer maxConcurrency;
+
+  @JsonPropertyDescription(
+      "Where maxConcurrency (of the endpoint and its models) is counted: replica (default: each"
+          + " gateway replica on its own) or global (across all replicas, as leases in the"
+          + " gateway's shared state store; without a store, per replica).")
+  @Pattern("^(replica|global)$")
+  @Size(max = 7)
+  private String concurrencyScope;
 
   @JsonPropertyDescription(
       "Largest non-streamed answer (JSON body, including error bodies) the gateway reads from this"
@@ -160,6 +170,14 @@ public class ProviderEndpointSpec {
     this.timeouts = timeouts;
   }
 
+  public String getConcurrencyScope() {
+    return concurrencyScope;
+  }
+
+  public void setConcurrencyScope(String concurrencyScope) {
+    this.concurrencyScope = concurrencyScope;
+  }
+
   public Integer getMaxConcurrency() {
     return maxConcurrency;
   }
@@ -216,6 +234,7 @@ public class ProviderEndpointSpec {
         && Objects.equals(headers, that.headers)
         && Objects.equals(timeouts, that.timeouts)
         && Objects.equals(maxConcurrency, that.maxConcurrency)
+        && Objects.equals(concurrencyScope, that.concurrencyScope)
         && Objects.equals(maxResponseSize, that.maxResponseSize)
         && Objects.equals(quota, that.quota)
         && Objects.equals(healthCheck, that.healthCheck)
@@ -233,6 +252,7 @@ public class ProviderEndpointSpec {
         headers,
         timeouts,
         maxConcurrency,
+        concurrencyScope,
         maxResponseSize,
         quota,
         healthCheck,
@@ -257,6 +277,8 @@ public class ProviderEndpointSpec {
         + timeouts
         + ", maxConcurrency="
         + maxConcurrency
+        + ", concurrencyScope="
+        + concurrencyScope
         + ", maxResponseSize="
         + maxResponseSize
         + ", quota="

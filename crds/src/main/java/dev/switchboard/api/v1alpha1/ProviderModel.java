@@ -38,6 +38,20 @@ public class ProviderModel {
   @JsonPropertyDescription("Deprecation and retirement dates.")
   private ModelLifecycle lifecycle;
 
+  @JsonPropertyDescription(
+      "In-flight requests to this model, beside the endpoint's maxConcurrency (both apply);"
+          + " counted per gateway replica or globally, as the endpoint's concurrencyScope says.")
+  @Min(1)
+  private Integer maxConcurrency;
+
+  public Integer getMaxConcurrency() {
+    return maxConcurrency;
+  }
+
+  public void setMaxConcurrency(Integer maxConcurrency) {
+    this.maxConcurrency = maxConcurrency;
+  }
+
   public String getName() {
     return name;
   }
@@ -91,12 +105,13 @@ public class ProviderModel {
         && Objects.equals(capabilities, that.capabilities)
         && Objects.equals(contextWindow, that.contextWindow)
         && Objects.equals(pricing, that.pricing)
-        && Objects.equals(lifecycle, that.lifecycle);
+        && Objects.equals(lifecycle, that.lifecycle)
+        && Objects.equals(maxConcurrency, that.maxConcurrency);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, capabilities, contextWindow, pricing, lifecycle);
+    return Objects.hash(name, capabilities, contextWindow, pricing, lifecycle, maxConcurrency);
   }
 
   @Override
@@ -112,6 +127,8 @@ public class ProviderModel {
         + pricing
         + ", lifecycle="
         + lifecycle
+        + ", maxConcurrency="
+        + maxConcurrency
         + "}";
   }
 }

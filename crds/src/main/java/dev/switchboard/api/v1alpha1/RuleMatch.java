@@ -2,16 +2,19 @@ package dev.switchboard.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.switchboard.contract.Languages;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /** Conditions a request must meet for a rule to apply. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
-    value = "has(self.headers) || has(self.metadata)",
-    message = "a match needs headers or metadata")
+    value = "has(self.headers) || has(self.metadata) || has(self.language)",
+    message = "a match needs headers, metadata or language")
 public class RuleMatch {
 
   @JsonPropertyDescription(
@@ -30,6 +33,20 @@ public class RuleMatch {
       value = "self.all(k, k.size() >= 1 && k.size() <= 64)",
       message = "metadata keys must have 1 to 64 characters")
   private Map<String, @Size(max = 512) String> metadata;
+
+  @JsonPropertyDescription(
+      "Languages (ISO 639-1 codes) of which the last user message must be written in one, as the"
+          + " gateway detects it, e.g. [zh, ja, ko].")
+  @Size(min = 1, max = 24)
+  private List<@Pattern(Languages.PATTERN) @Size(max = 2) String> language;
+
+  public List<String> getLanguage() {
+    return language;
+  }
+
+  public void setLanguage(List<String> language) {
+    this.language = language;
+  }
 
   public Map<String, String> getMetadata() {
     return metadata;
@@ -56,16 +73,24 @@ public class RuleMatch {
       return false;
     }
     RuleMatch that = (RuleMatch) o;
-    return Objects.equals(headers, that.headers) && Objects.equals(metadata, that.metadata);
+    return Objects.equals(headers, that.headers)
+        && Objects.equals(metadata, that.metadata)
+        && Objects.equals(language, that.language);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(headers, metadata);
+    return Objects.hash(headers, metadata, language);
   }
 
   @Override
   public String toString() {
-    return "RuleMatch{" + "headers=" + headers + ", metadata=" + metadata + "}";
+    return "RuleMatch{headers="
+        + headers
+        + ", metadata="
+        + metadata
+        + ", language="
+        + language
+        + "}";
   }
 }

@@ -190,6 +190,25 @@ public final class InfoHandlers {
               });
       doc.put("routes", routes);
       doc.put("providers", providers);
+      List<Map<String, Object>> commitments = new ArrayList<>();
+      table
+          .providers()
+          .values()
+          .forEach(
+              p ->
+                  p.models()
+                      .forEach(
+                          (id, model) -> {
+                            if (model.pricing() != null && model.pricing().commitment() != null) {
+                              commitments.add(
+                                  stats.commitmentStatus(
+                                      p.name() + "/" + id, model.pricing().commitment()));
+                            }
+                          }));
+      if (!commitments.isEmpty()) {
+        // Prepaid capacity: this replica's count of the month's use and its month-end projection.
+        doc.put("commitments", commitments);
+      }
     }
     if (resilience != null) {
       doc.put("resilience", resilience.get());

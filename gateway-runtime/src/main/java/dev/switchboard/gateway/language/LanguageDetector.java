@@ -32,10 +32,7 @@ public final class LanguageDetector {
   public static final int MAX_CODE_POINTS = 2000;
 
   /** The languages {@link #detect} can answer, as ISO 639-1 codes. */
-  public static final Set<String> SUPPORTED =
-      Set.of(
-          "zh", "ja", "ko", "th", "el", "he", "hi", "bn", "ta", "te", "hy", "ka", "ru", "uk", "ar",
-          "fa", "ur", "en", "fr", "de", "es", "pt", "it", "nl");
+  public static final Set<String> SUPPORTED = dev.switchboard.contract.Languages.SUPPORTED;
 
   private static final List<String> LATIN = List.of("en", "es", "fr", "de", "pt", "it", "nl");
 

@@ -173,6 +173,11 @@ public final class RequestLogWriter {
       // Added last so consumers of the earlier fields see the same line.
       json.writeFieldName(Field.ROUTE_REASON.json);
       json.writeString(ctx.routeReason());
+      if (ctx.language() != null) {
+        // Only when a language rule of the route made the gateway detect it.
+        json.writeFieldName(Field.LANGUAGE.json);
+        json.writeString(ctx.language());
+      }
       // Who called (issue #17), after every earlier field: the consumer's name and labels, never
       // its key; null and {} when the gateway requires no consumer key.
       json.writeFieldName(Field.CONSUMER.json);
@@ -232,7 +237,8 @@ public final class RequestLogWriter {
     TOP_P("top_p"),
     UNHONOURED_PARAMS("unhonoured_params"),
     CONSUMER("consumer"),
-    CONSUMER_LABELS("consumer_labels");
+    CONSUMER_LABELS("consumer_labels"),
+    LANGUAGE("language");
 
     private final SerializedString json;
 

@@ -8,9 +8,9 @@ import dev.switchboard.gateway.evaluation.AnswerMeasures;
 import dev.switchboard.gateway.evaluation.EvaluationRecorder;
 import dev.switchboard.gateway.refusal.RefusalDetector;
 import dev.switchboard.gateway.request.RequestContext;
-import dev.switchboard.gateway.resilience.Bulkhead;
 import dev.switchboard.gateway.resilience.ProviderGuard;
 import dev.switchboard.gateway.resilience.ResilienceRegistry;
+import dev.switchboard.gateway.resilience.SlotPermit;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.routing.ResolvedRoute;
 import dev.switchboard.gateway.routing.RoutingState;
@@ -160,7 +160,7 @@ public final class EvaluationStage implements Stage {
         UpstreamAdapters.forProvider(target.provider())
             .encodeRequest(body, target, Operation.CHAT_COMPLETIONS, true);
     guard
-        .acquire()
+        .acquire(target.target().model())
         .onFailure(
             full -> {
               guard.giveBackQuota();
@@ -182,7 +182,7 @@ public final class EvaluationStage implements Stage {
   private void drain(
       RequestContext ctx,
       UpstreamStream upstream,
-      Bulkhead.Permit permit,
+      SlotPermit permit,
       Promise<AnswerMeasures> measured) {
     StreamDecoder decoder =
         UpstreamAdapters.forProvider(ctx.target().provider())
@@ -229,7 +229,7 @@ public final class EvaluationStage implements Stage {
   }
 
   /** A provider without a concurrency limit hands out no permit. */
-  private static void release(Bulkhead.Permit permit) {
+  private static void release(SlotPermit permit) {
     if (permit != null) {
       permit.release();
     }

@@ -29,7 +29,8 @@ public final class PlanStage implements Stage {
     if (exchange.plan() == null) {
       AttemptPlanner.RoutePlan plan = planner.decide(ctx.route());
       exchange.plan(plan.chain());
-      ctx.routeReason(plan.reason());
+      ctx.routeReason(
+          ctx.language() == null ? plan.reason() : plan.reason() + ";language=" + ctx.language());
     } else {
       ctx.routeReason(
           "deterministic: pinned to " + exchange.plan().get(0).id()); // DeterministicStage

@@ -44,6 +44,7 @@ public final class RequestContext {
   private boolean countStreamedText;
   private long streamedChars;
   private Map<String, String> consumerLabels = Map.of();
+  private String language;
   private Long firstTokenNanos;
   private Long endNanos;
   private TokenUsage usage;
@@ -237,6 +238,15 @@ public final class RequestContext {
 
   public String systemFingerprint() {
     return systemFingerprint;
+  }
+
+  /** The detected language of the last user message; null when no language rule asked for it. */
+  public String language() {
+    return language;
+  }
+
+  public void language(String language) {
+    this.language = language;
   }
 
   /**

@@ -28,15 +28,16 @@ public final class Bulkhead {
 
   /** Rejection of an attempt because the endpoint is at its concurrency limit. */
   public static final class FullException extends RuntimeException {
-    FullException(String message) {
+    public FullException(String message) {
       super(message, null, false, false);
     }
   }
 
   /** One held slot; {@link #release()} is idempotent. */
-  public final class Permit {
+  public final class Permit implements SlotPermit {
     private final AtomicBoolean released = new AtomicBoolean();
 
+    @Override
     public void release() {
       if (released.compareAndSet(false, true)) {
         Bulkhead.this.release();

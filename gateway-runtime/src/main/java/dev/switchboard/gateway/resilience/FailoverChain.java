@@ -225,7 +225,7 @@ public final class FailoverChain {
         return;
       }
       guard
-          .acquire()
+          .acquire(target.target().model())
           .onComplete(
               permitResult -> {
                 if (permitResult.failed()) {
@@ -242,7 +242,7 @@ public final class FailoverChain {
         ProviderGuard guard,
         CircuitBreaker breaker,
         boolean recordBreaker,
-        Bulkhead.Permit permit) {
+        SlotPermit permit) {
       attempts++;
       triesOnTarget++;
       ctx.target(target);
@@ -440,7 +440,7 @@ public final class FailoverChain {
     }
   }
 
-  private static void releasePermit(Bulkhead.Permit permit) {
+  private static void releasePermit(SlotPermit permit) {
     if (permit != null) {
       permit.release();
     }

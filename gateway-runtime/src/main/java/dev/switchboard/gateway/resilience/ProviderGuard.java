@@ -5,28 +5,65 @@ import dev.switchboard.gateway.request.KeyDigest;
 import dev.switchboard.gateway.time.GatewayClock;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.LongSupplier;
 
 /**
- * The protection state of one ProviderEndpoint on this replica: its bulkhead ({@code
- * maxConcurrency}), its quota buckets ({@code quota.requestsPerMinute/tokensPerMinute}), its health
- * as seen by the active checker, and whether it rejected the gateway's credentials. Kept across
- * routing-table reloads while the provider's protection settings stay the same.
+ * The protection state of one ProviderEndpoint on this replica: its bulkheads ({@code
+ * maxConcurrency} of the endpoint and of each model; both apply, and with {@code concurrencyScope:
+ * global} and a shared store they count across replicas), its quota buckets ({@code
+ * quota.requestsPerMinute/tokensPerMinute}), its health as seen by the active checker, and whether
+ * it rejected the gateway's credentials. Kept across routing-table reloads while the provider's
+ * protection settings stay the same.
  */
 public final class ProviderGuard {
 
   /** The settings this guard was built from; a reload with different settings rebuilds it. */
-  record Settings(Integer maxConcurrency, RoutingTable.Quota quota) {
+  record Settings(
+      Integer maxConcurrency,
+      RoutingTable.Quota quota,
+      String concurrencyScope,
+      Map<String, Integer> modelConcurrency) {
     static Settings of(RoutingTable.Provider p) {
-      return new Settings(p.maxConcurrency(), p.quota());
+      Map<String, Integer> models = new TreeMap<>();
+      p.models()
+          .forEach(
+              (id, m) -> {
+                if (m.maxConcurrency() != null && m.maxConcurrency() > 0) {
+                  models.put(id, m.maxConcurrency());
+                }
+              });
+      return new Settings(p.maxConcurrency(), p.quota(), p.concurrencyScope(), models);
+    }
+  }
+
+  /** How global caps are kept: the shared lease store, lease time and renewal period. */
+  public record Leases(LeaseStore store, long leaseMs, long renewMs, String holder) {}
+
+  /** A cap on parallel requests: this replica's bulkhead or a global lease semaphore. */
+  private record Cap(Bulkhead local, GlobalSemaphore global) {
+    Future<SlotPermit> acquire() {
+      return global != null ? global.acquire() : local.acquire().map(p -> (SlotPermit) p);
+    }
+
+    int max() {
+      return global != null ? global.max() : local.max();
+    }
+
+    int inFlight() {
+      return global != null ? global.inFlight() : local.inFlight();
     }
   }
 
   private final String name;
   private final Settings settings;
   private final Bulkhead bulkhead;
+  private final Cap endpointCap;
+  private final Map<String, Cap> modelCaps = new TreeMap<>();
+  private final Leases leases;
   private final TokenBucket requestQuota;
   private final TokenBucket tokenQuota;
   private volatile boolean healthy = true;
@@ -35,11 +72,30 @@ public final class ProviderGuard {
   private volatile String rejectedKeyDigest;
 
   ProviderGuard(Vertx vertx, GatewayClock clock, RoutingTable.Provider provider) {
+    this(vertx, clock, provider, null);
+  }
+
+  /**
+   * @param leases where global caps are kept; null when the gateway has no shared store (then
+   *     {@code concurrencyScope: global} counts per replica)
+   */
+  ProviderGuard(Vertx vertx, GatewayClock clock, RoutingTable.Provider provider, Leases leases) {
     LongSupplier nanoClock = clock::nanoTime;
     this.name = provider.name();
     this.settings = Settings.of(provider);
+    this.leases = leases;
+    boolean global = leases != null && provider.globalConcurrency();
     Integer max = provider.maxConcurrency();
     this.bulkhead = max == null || max <= 0 ? null : new Bulkhead(vertx, clock, name, max);
+    this.endpointCap = cap(vertx, clock, global, name, bulkhead);
+    settings
+        .modelConcurrency()
+        .forEach(
+            (model, cap) -> {
+              String id = name + "/" + model;
+              modelCaps.put(
+                  model, cap(vertx, clock, global, id, new Bulkhead(vertx, clock, id, cap)));
+            });
     RoutingTable.Quota q = provider.quota();
     this.requestQuota =
         q != null && q.requestsPerMinute() != null && q.requestsPerMinute() > 0
@@ -51,8 +107,34 @@ public final class ProviderGuard {
             : null;
   }
 
+  private Cap cap(Vertx vertx, GatewayClock clock, boolean global, String id, Bulkhead local) {
+    if (local == null) {
+      return null;
+    }
+    if (!global) {
+      return new Cap(local, null);
+    }
+    return new Cap(
+        local,
+        new GlobalSemaphore(
+            leases.store(),
+            clock,
+            "concurrency:" + id,
+            id,
+            local.max(),
+            leases.leaseMs(),
+            leases.renewMs(),
+            leases.holder(),
+            local));
+  }
+
   public String name() {
     return name;
+  }
+
+  /** The lease settings this guard was built with (null: no shared store). */
+  Leases leases() {
+    return leases;
   }
 
   Settings settings() {
@@ -136,9 +218,47 @@ public final class ProviderGuard {
         && (requestQuota == null || requestQuota.millisUntil(1) == 0);
   }
 
-  /** A bulkhead permit (immediately when the provider has no {@code maxConcurrency}). */
-  public Future<Bulkhead.Permit> acquire() {
-    return bulkhead == null ? Future.succeededFuture(null) : bulkhead.acquire();
+  /**
+   * A permit for one request to {@code model}: the endpoint's slot and then the model's (each
+   * immediately when it has no {@code maxConcurrency}; null when neither has one). Fails with
+   * {@link Bulkhead.FullException} when either cap stays full; a slot already taken is given back.
+   */
+  public Future<SlotPermit> acquire(String model) {
+    Cap modelCap = modelCaps.get(model);
+    Future<SlotPermit> endpoint =
+        endpointCap == null ? Future.succeededFuture(null) : endpointCap.acquire();
+    if (modelCap == null) {
+      return endpoint;
+    }
+    return endpoint.compose(
+        outer ->
+            modelCap
+                .acquire()
+                .map(inner -> SlotPermit.both(outer, inner))
+                .recover(
+                    full -> {
+                      if (outer != null) {
+                        outer.release();
+                      }
+                      return Future.failedFuture(full);
+                    }));
+  }
+
+  /** Caps per model id with this replica's view of them: {@code {maxConcurrency, inFlight}}. */
+  public Map<String, int[]> modelConcurrency() {
+    Map<String, int[]> out = new TreeMap<>();
+    modelCaps.forEach((m, c) -> out.put(m, new int[] {c.max(), c.inFlight()}));
+    return out;
+  }
+
+  /** Whether the caps count across replicas (global scope with a shared store). */
+  public boolean globalConcurrency() {
+    return leases != null && RoutingTable.Provider.SCOPE_GLOBAL.equals(settings.concurrencyScope());
+  }
+
+  /** In-flight requests through the endpoint cap as this replica sees it. */
+  public int endpointInFlight() {
+    return endpointCap == null ? 0 : endpointCap.inFlight();
   }
 
   /** The bulkhead, or null when the provider sets no {@code maxConcurrency}. */

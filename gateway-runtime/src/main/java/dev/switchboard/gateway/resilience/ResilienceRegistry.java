@@ -60,6 +60,7 @@ public final class ResilienceRegistry {
   private final Map<String, RetryBudget> budgets = new ConcurrentHashMap<>();
   private final Map<String, Long> coolDownUntil = new ConcurrentHashMap<>();
   private final ClientRateLimiter rateLimiter;
+  private volatile ProviderGuard.Leases leases;
   private volatile boolean closed;
 
   /**
@@ -107,19 +108,28 @@ public final class ResilienceRegistry {
     return budget;
   }
 
+  /**
+   * Keeps {@code concurrencyScope: global} caps in {@code store} from now on (guards built before
+   * are rebuilt on their next use). Without a store, global caps count per replica.
+   */
+  public void useLeaseStore(LeaseStore store, long leaseMs, long renewMs, String holder) {
+    this.leases = store == null ? null : new ProviderGuard.Leases(store, leaseMs, renewMs, holder);
+  }
+
   /** The provider's guard, created on first use. */
   public ProviderGuard guard(RoutingTable.Provider provider) {
     ProviderGuard guard = guards.get(provider.name());
-    if (guard != null && guard.sameSettings(provider)) {
+    ProviderGuard.Leases currentLeases = leases;
+    if (guard != null && guard.sameSettings(provider) && guard.leases() == currentLeases) {
       return guard;
     }
     return guards.compute(
         provider.name(),
         (name, old) -> {
-          if (old != null && old.sameSettings(provider)) {
+          if (old != null && old.sameSettings(provider) && old.leases() == currentLeases) {
             return old;
           }
-          ProviderGuard fresh = new ProviderGuard(vertx, clock, provider);
+          ProviderGuard fresh = new ProviderGuard(vertx, clock, provider, currentLeases);
           if (old != null) {
             fresh.healthy(old.healthy());
             fresh.inheritCredentialState(old);
@@ -226,8 +236,17 @@ public final class ResilienceRegistry {
           p.put("credentialsRejected", g.rejects(keys.apply(name)));
           p.put("quotaAvailable", g.quotaAvailable());
           if (g.bulkhead() != null) {
-            p.put("inFlight", g.bulkhead().inFlight());
+            p.put("inFlight", g.endpointInFlight());
             p.put("maxConcurrency", g.bulkhead().max());
+          }
+          if (g.globalConcurrency()) {
+            p.put("concurrencyScope", RoutingTable.Provider.SCOPE_GLOBAL);
+          }
+          Map<String, Object> models = new java.util.TreeMap<>();
+          g.modelConcurrency()
+              .forEach((m, c) -> models.put(m, Map.of("maxConcurrency", c[0], "inFlight", c[1])));
+          if (!models.isEmpty()) {
+            p.put("models", models);
           }
           providers.put(name, p);
         });

@@ -86,6 +86,19 @@ public final class RoutingSnapshot {
    */
   public Optional<ResolvedRoute> resolve(
       String model, Function<String, String> header, Function<String, String> metadata) {
+    return resolve(model, header, metadata, () -> null);
+  }
+
+  /**
+   * As {@link #resolve(String, Function, Function)}, with rules that name languages ({@code
+   * matchLanguage}) matching when {@code language} — the detected language of the last user
+   * message, asked for only when such a rule is evaluated — is one of them.
+   */
+  public Optional<ResolvedRoute> resolve(
+      String model,
+      Function<String, String> header,
+      Function<String, String> metadata,
+      java.util.function.Supplier<String> language) {
     RoutingTable.Route route = routesByModelName.get(model);
     if (route == null) {
       return Optional.empty();
@@ -96,7 +109,7 @@ public final class RoutingSnapshot {
     List<RoutingTable.Target> stable = route.targets();
     Strategy requestStrategy = null;
     String requestStrategyBy = null;
-    int ruleIndex = firstMatchingRule(route.rules(), header, metadata);
+    int ruleIndex = firstMatchingRule(route.rules(), header, metadata, language);
     if (ruleIndex >= 0) {
       RoutingTable.Rule rule = route.rules().get(ruleIndex);
       if (!rule.targets().isEmpty()) {
@@ -116,7 +129,7 @@ public final class RoutingSnapshot {
     RoutingTable.Canary c = route.canary();
     if (c != null && c.weight() > 0) {
       List<RoutingTable.Target> canaryTargets = c.targets();
-      int canaryRule = firstMatchingRule(c.rules(), header, metadata);
+      int canaryRule = firstMatchingRule(c.rules(), header, metadata, language);
       if (canaryRule >= 0 && !c.rules().get(canaryRule).targets().isEmpty()) {
         canaryTargets = c.rules().get(canaryRule).targets();
       }
@@ -136,11 +149,14 @@ public final class RoutingSnapshot {
   private static int firstMatchingRule(
       List<RoutingTable.Rule> rules,
       Function<String, String> header,
-      Function<String, String> metadata) {
+      Function<String, String> metadata,
+      java.util.function.Supplier<String> language) {
     for (int i = 0; i < rules.size(); i++) {
       RoutingTable.Rule rule = rules.get(i);
       if (allMatch(rule.matchHeaders(), header)
-          && allMatch(rule.matchMetadataOrEmpty(), metadata)) {
+          && allMatch(rule.matchMetadataOrEmpty(), metadata)
+          && (rule.matchLanguageOrEmpty().isEmpty()
+              || rule.matchLanguageOrEmpty().contains(language.get()))) {
         return i;
       }
     }

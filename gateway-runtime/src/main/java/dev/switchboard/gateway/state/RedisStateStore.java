@@ -56,6 +56,9 @@ public final class RedisStateStore implements StateStore {
   private final Script admit = Script.load("admit.lua");
   private final Script settle = Script.load("settle.lua");
 
+  /** Further scripts by resource name (leases, usage counters), loaded on first use. */
+  private final Map<String, Script> scripts = new ConcurrentHashMap<>();
+
   /** Last committed totals seen per consumer period: the seed of a counter Redis lost. */
   private final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
 
@@ -188,6 +191,12 @@ public final class RedisStateStore implements StateStore {
     return redis
         .send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(admit.text))
         .compose(r -> redis.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(settle.text)))
+        .compose(
+            r ->
+                redis.send(
+                    Request.cmd(Command.SCRIPT)
+                        .arg("LOAD")
+                        .arg(scripts.computeIfAbsent("lease.lua", Script::load).text)))
         .mapEmpty();
   }
 
@@ -197,6 +206,19 @@ public final class RedisStateStore implements StateStore {
    */
   public Redis client() {
     return redis;
+  }
+
+  /**
+   * Runs one of the store's Lua scripts ({@code name} is a resource beside this class) with the
+   * store's deadline and outage handling; keys must already carry {@link #prefix()}.
+   */
+  Future<Response> runScript(String name, List<String> keys, List<String> args) {
+    return run(scripts.computeIfAbsent(name, Script::load), keys, args);
+  }
+
+  /** What every key of this store starts with. */
+  String prefix() {
+    return prefix;
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.switchboard.gateway.stats;
 
 import dev.switchboard.contract.Outcome;
+import dev.switchboard.gateway.cost.CommitmentLedger;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.request.TokenUsage;
 import dev.switchboard.gateway.routing.strategy.LiveFigures;
@@ -64,8 +65,17 @@ public final class LiveStats implements LiveFigures {
   /** When each target's routing figures were last fresh (for stale figures' expiry). */
   private final Map<String, Long> lastFreshAt = new ConcurrentHashMap<>();
 
+  /** This month's use per target, for prepaid commitments. */
+  private final CommitmentLedger commitments = new CommitmentLedger();
+
   private final LiveFigures routingView =
       new LiveFigures() {
+        @Override
+        public boolean committedCapacityLeft(
+            String targetId, dev.switchboard.contract.RoutingTable.Commitment commitment) {
+          return commitments.left(targetId, commitment, clockMillis.getAsLong());
+        }
+
         @Override
         public TargetFigures target(String route, String targetId) {
           Map<String, TargetFigures> targets = routingTargets.get(route);
@@ -155,6 +165,9 @@ public final class LiveStats implements LiveFigures {
     add(byRoute, route, sample);
     if (targetId != null) {
       add(byTarget, route + " " + targetId, sample);
+      if (!error) {
+        commitments.record(targetId, usage, costUsd, sample.atMillis());
+      }
     }
   }
 
@@ -189,6 +202,17 @@ public final class LiveStats implements LiveFigures {
    * The figures routing strategies decide on, as of the last {@link #refreshRouting()}: cheap to
    * read on every request.
    */
+  /** This month's use per target (prepaid commitments are judged against it). */
+  public CommitmentLedger commitments() {
+    return commitments;
+  }
+
+  /** A commitment's status now: size, use this month, projected month-end use. */
+  public Map<String, Object> commitmentStatus(
+      String targetId, dev.switchboard.contract.RoutingTable.Commitment commitment) {
+    return commitments.status(targetId, commitment, clockMillis.getAsLong());
+  }
+
   public LiveFigures routing() {
     return routingView;
   }

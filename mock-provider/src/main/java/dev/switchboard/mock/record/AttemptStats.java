@@ -18,6 +18,8 @@ public final class AttemptStats {
   private final AtomicLong sequence = new AtomicLong();
   private final Map<String, LongAdder> byModel = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> byOutcome = new ConcurrentHashMap<>();
+  private final Map<String, AtomicLong> inFlight = new ConcurrentHashMap<>();
+  private final Map<String, AtomicLong> peakInFlight = new ConcurrentHashMap<>();
   private final Deque<RequestRecord> log = new ArrayDeque<>();
   private final int capacity;
 
@@ -46,6 +48,35 @@ public final class AttemptStats {
   /** Connections closed by the client before the answer was complete. */
   public long clientAborts() {
     return clientAborts.sum();
+  }
+
+  /**
+   * Counts a request to {@code model} as in flight until {@link #leave} (its answer ended or the
+   * connection closed), and raises the model's peak; tests prove concurrency caps with the peak.
+   */
+  public void enter(String model) {
+    long now = inFlight.computeIfAbsent(model, m -> new AtomicLong()).incrementAndGet();
+    peakInFlight.computeIfAbsent(model, m -> new AtomicLong()).accumulateAndGet(now, Math::max);
+  }
+
+  /** Ends one in-flight request to {@code model} (call once per {@link #enter}). */
+  public void leave(String model) {
+    AtomicLong n = inFlight.get(model);
+    if (n != null) {
+      n.decrementAndGet();
+    }
+  }
+
+  /** Requests to {@code model} being answered right now. */
+  public long inFlight(String model) {
+    AtomicLong n = inFlight.get(model);
+    return n == null ? 0 : n.get();
+  }
+
+  /** The most requests to {@code model} that were in flight at once since the last reset. */
+  public long peakInFlight(String model) {
+    AtomicLong n = peakInFlight.get(model);
+    return n == null ? 0 : n.get();
   }
 
   /** Keeps {@code record}, dropping the oldest beyond the capacity. */
@@ -105,6 +136,9 @@ public final class AttemptStats {
       sequence.set(0);
       byModel.clear();
       byOutcome.clear();
+      // In-flight counts stay (those requests are still running); the peak restarts from them.
+      peakInFlight.clear();
+      inFlight.forEach((m, n) -> peakInFlight.put(m, new AtomicLong(n.get())));
     }
   }
 
@@ -120,6 +154,12 @@ public final class AttemptStats {
             .put(
                 "byOutcome",
                 new JsonObject(new java.util.LinkedHashMap<String, Object>(attemptsByOutcome())));
+    Map<String, Object> current = new TreeMap<>();
+    inFlight.forEach((m, n) -> current.put(m, n.get()));
+    Map<String, Object> peak = new TreeMap<>();
+    peakInFlight.forEach((m, n) -> peak.put(m, n.get()));
+    json.put("inFlightByModel", new JsonObject(new java.util.LinkedHashMap<>(current)))
+        .put("peakInFlightByModel", new JsonObject(new java.util.LinkedHashMap<>(peak)));
     List<RequestRecord> all = requests();
     int from = Math.max(0, all.size() - Math.max(0, lastRequests));
     json.put(

@@ -37,11 +37,30 @@ public final class ModelRouteValidator {
         RouteRule rule = spec.getRules().get(i);
         String where = "spec.rules[" + i + "]";
         if (rule.getMatch() == null
-            || (empty(rule.getMatch().getHeaders()) && empty(rule.getMatch().getMetadata()))) {
+            || (empty(rule.getMatch().getHeaders())
+                && empty(rule.getMatch().getMetadata())
+                && (rule.getMatch().getLanguage() == null
+                    || rule.getMatch().getLanguage().isEmpty()))) {
           problems.add(
               new Problem(
                   Reason.INVALID_SPEC,
-                  where + ".match must name at least one header or metadata entry to match"));
+                  where
+                      + ".match must name at least one header, metadata entry or language to"
+                      + " match"));
+        } else if (rule.getMatch().getLanguage() != null) {
+          for (String language : rule.getMatch().getLanguage()) {
+            if (!dev.switchboard.contract.Languages.SUPPORTED.contains(language)) {
+              problems.add(
+                  new Problem(
+                      Reason.INVALID_SPEC,
+                      where
+                          + ".match.language: '"
+                          + language
+                          + "' is not a language the gateway detects (supported: "
+                          + new java.util.TreeSet<>(dev.switchboard.contract.Languages.SUPPORTED)
+                          + ")"));
+            }
+          }
         }
         if (rule.getStrategy() != null && Strategy.fromWire(rule.getStrategy()).isEmpty()) {
           problems.add(

@@ -276,7 +276,8 @@ public final class RoutingTableComposer {
         p.maxResponseBytes(),
         p.quota(),
         p.healthCheck(),
-        models);
+        models,
+        p.concurrencyScope());
   }
 
   private static List<RoutingTable.Target> allTargets(RoutingTable.Route route) {

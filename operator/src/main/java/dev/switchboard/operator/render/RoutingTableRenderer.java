@@ -108,7 +108,8 @@ public final class RoutingTableRenderer {
         ByteSizes.toBytesOrNull(spec.getMaxResponseSize()),
         quota,
         health,
-        models);
+        models,
+        spec.getConcurrencyScope());
   }
 
   private static RoutingTable.Model model(ProviderModel model) {
@@ -120,7 +121,12 @@ public final class RoutingTableRenderer {
                 model.getPricing().getOutputPerMillionTokens(),
                 model.getPricing().getCachedInputPerMillionTokens(),
                 model.getPricing().getCurrency(),
-                priceWindows(model.getPricing().getWindows()));
+                priceWindows(model.getPricing().getWindows()),
+                model.getPricing().getCommitment() == null
+                    ? null
+                    : new RoutingTable.Commitment(
+                        model.getPricing().getCommitment().getTokensPerMonth(),
+                        model.getPricing().getCommitment().getSpendPerMonth()));
     RoutingTable.Lifecycle lifecycle =
         model.getLifecycle() == null
             ? null
@@ -130,7 +136,8 @@ public final class RoutingTableRenderer {
                 model.getLifecycle().getSuccessor());
     List<String> capabilities =
         model.getCapabilities() == null ? null : model.getCapabilities().stream().sorted().toList();
-    return new RoutingTable.Model(capabilities, model.getContextWindow(), pricing, lifecycle);
+    return new RoutingTable.Model(
+        capabilities, model.getContextWindow(), pricing, lifecycle, model.getMaxConcurrency());
   }
 
   /** The windows in spec order (first match wins), null when there are none. */
@@ -284,7 +291,10 @@ public final class RoutingTableRenderer {
                             r.getMatch().getMetadata() == null
                                 ? null
                                 : new TreeMap<>(r.getMatch().getMetadata()),
-                            r.getStrategy()))
+                            r.getStrategy(),
+                            r.getMatch().getLanguage() == null
+                                ? null
+                                : r.getMatch().getLanguage().stream().distinct().sorted().toList()))
                 .toList();
     List<String> aliases =
         spec.getAliases() == null ? null : spec.getAliases().stream().sorted().distinct().toList();

@@ -143,6 +143,12 @@ public final class FigureStrategy implements RoutingStrategy {
             Pricing.costUsd(
                 prices.pricing(), mix.inputTokens(), mix.cachedInputTokens(), mix.outputTokens());
         window = prices.window();
+        RoutingTable.Commitment commitment = model.pricing().commitment();
+        if (commitment != null && figures.committedCapacityLeft(target.id(), commitment)) {
+          // Prepaid capacity: its marginal price is zero until the month's use reaches it.
+          cost = 0.0;
+          window = "committed";
+        }
       }
     }
     boolean meets = objective == null || (latency != null && latency <= objective);

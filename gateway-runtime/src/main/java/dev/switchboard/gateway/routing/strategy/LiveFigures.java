@@ -19,4 +19,13 @@ public interface LiveFigures {
   default TargetFigures route(String route) {
     return TargetFigures.NONE;
   }
+
+  /**
+   * Whether {@code targetId}'s prepaid {@code commitment} still has room this month (then its
+   * capacity is already paid for); false without a commitment or without counts.
+   */
+  default boolean committedCapacityLeft(
+      String targetId, dev.switchboard.contract.RoutingTable.Commitment commitment) {
+    return false;
+  }
 }

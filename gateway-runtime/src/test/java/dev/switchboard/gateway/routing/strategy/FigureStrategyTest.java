@@ -246,4 +246,54 @@ class FigureStrategyTest {
     assertThat(providers(o)).containsExactly("a", "b");
     assertThat(o.explanation()).contains("no-figures=priority");
   }
+
+  @Test
+  void committedCapacityIsFreeUntilTheMonthsUseReachesItThenListPriceRules() {
+    long now = Instant.parse("2030-01-07T12:00:00Z").toEpochMilli();
+    long[] clock = {now};
+    dev.switchboard.gateway.stats.LiveStats stats =
+        new dev.switchboard.gateway.stats.LiveStats(60_000, () -> clock[0]);
+    RoutingTable.Pricing committed =
+        new RoutingTable.Pricing(
+            3.0, 15.0, null, "USD", null, new RoutingTable.Commitment(1_000L, null));
+    List<PlannedTarget> targets =
+        List.of(target("cheap", 0, price(0.1, 0.4)), target("premium", 1, committed));
+    FigureStrategy s = new FigureStrategy(Strategy.LEAST_COST, replay());
+
+    RoutingStrategy.Ordering before =
+        s.decide("r", targets, policy(null, 0.0), Instant.ofEpochMilli(now), stats.routing());
+    assertThat(providers(before)).containsExactly("premium", "cheap");
+    assertThat(before.explanation()).contains("committed");
+
+    // 1,000 tokens served by premium this month: the commitment is spent.
+    dev.switchboard.gateway.request.TokenUsage usage =
+        new dev.switchboard.gateway.request.TokenUsage(600, 400, 0);
+    stats.record("r", "premium/m", false, 100.0, 200.0, null, 0.0078, usage);
+    RoutingStrategy.Ordering after =
+        s.decide("r", targets, policy(null, 0.0), Instant.ofEpochMilli(now), stats.routing());
+    assertThat(providers(after)).containsExactly("cheap", "premium");
+    assertThat(stats.commitmentStatus("premium/m", committed.commitment()))
+        .containsEntry("used", 1000.0)
+        .containsEntry("exhausted", true)
+        .containsEntry("month", "2030-01");
+    // 1,000 tokens by noon of the 7th of a 31-day month: about 4,769 by its end.
+    assertThat(
+            (double)
+                stats
+                    .commitmentStatus("premium/m", committed.commitment())
+                    .get("projectedMonthEnd"))
+        .isCloseTo(1000 * 31 / 6.5, org.assertj.core.data.Offset.offset(1.0));
+
+    // A new month: the commitment is free capacity again.
+    clock[0] = Instant.parse("2030-02-01T00:10:00Z").toEpochMilli();
+    assertThat(
+            providers(
+                s.decide(
+                    "r",
+                    targets,
+                    policy(null, 0.0),
+                    Instant.ofEpochMilli(clock[0]),
+                    stats.routing())))
+        .containsExactly("premium", "cheap");
+  }
 }

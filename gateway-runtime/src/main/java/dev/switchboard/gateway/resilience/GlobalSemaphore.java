@@ -1,0 +1,169 @@
+package dev.switchboard.gateway.resilience;
+
+import dev.switchboard.gateway.time.GatewayClock;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A concurrency cap that holds across gateway replicas ({@code concurrencyScope: global}): each
+ * permit is a lease in the shared {@link LeaseStore}, renewed every {@code renewMs} while the
+ * request runs and given back when it ends. A replica that dies stops renewing, so its leases
+ * expire within {@code leaseMs} and a crash never leaks permits.
+ *
+ * <p>Like the {@link Bulkhead}, a full cap queues briefly: the acquire is retried every {@value
+ * #POLL_MS} ms for at most {@link Bulkhead#MAX_WAIT_MS} ms, then fails with {@link
+ * Bulkhead.FullException} so the request fails over. When the store cannot answer, the cap falls
+ * back to this replica's own bulkhead of the same size (per-replica counting, as without a store).
+ */
+public final class GlobalSemaphore {
+
+  private static final Logger LOG = LoggerFactory.getLogger(GlobalSemaphore.class);
+
+  /** How often a waiting acquire asks the store again. */
+  public static final long POLL_MS = 10;
+
+  private static final AtomicLong SEQUENCE = new AtomicLong();
+
+  /** Default lease time: a dead replica's permits come back within it. */
+  public static final long DEFAULT_LEASE_MS = 30_000;
+
+  /** System property (or env {@code SWITCHBOARD_CONCURRENCY_LEASE_MS}) setting the lease time. */
+  public static final String LEASE_PROPERTY = "switchboard.concurrency.leaseMs";
+
+  /** The configured lease time in ms (renewed every third of it while a request runs). */
+  public static long configuredLeaseMs() {
+    String value = System.getProperty(LEASE_PROPERTY);
+    if (value == null) {
+      value = System.getenv("SWITCHBOARD_CONCURRENCY_LEASE_MS");
+    }
+    try {
+      long parsed = value == null ? 0 : Long.parseLong(value.trim());
+      return parsed >= 300 ? parsed : DEFAULT_LEASE_MS;
+    } catch (NumberFormatException e) {
+      return DEFAULT_LEASE_MS;
+    }
+  }
+
+  private final LeaseStore store;
+  private final GatewayClock clock;
+  private final String key;
+  private final String name;
+  private final int max;
+  private final long leaseMs;
+  private final long renewMs;
+  private final String holder;
+  private final Bulkhead fallback;
+  private final AtomicInteger held = new AtomicInteger();
+
+  /**
+   * @param key the store key of this cap (one per endpoint or endpoint model)
+   * @param holder identifies this replica in lease ids (leases stay unique across replicas)
+   * @param fallback the per-replica cap used while the store is unavailable
+   */
+  public GlobalSemaphore(
+      LeaseStore store,
+      GatewayClock clock,
+      String key,
+      String name,
+      int max,
+      long leaseMs,
+      long renewMs,
+      String holder,
+      Bulkhead fallback) {
+    this.store = store;
+    this.clock = clock;
+    this.key = key;
+    this.name = name;
+    this.max = Math.max(1, max);
+    this.leaseMs = leaseMs;
+    this.renewMs = renewMs;
+    this.holder = holder;
+    this.fallback = fallback;
+  }
+
+  public int max() {
+    return max;
+  }
+
+  /** Leases this replica holds now (the cap counts every replica's). */
+  public int inFlight() {
+    return held.get() + fallback.inFlight();
+  }
+
+  /** A permit now, after a short wait, or a failed future with {@link Bulkhead.FullException}. */
+  public Future<SlotPermit> acquire() {
+    Promise<SlotPermit> promise = Promise.promise();
+    attempt(promise, clock.nanoTime() + Bulkhead.MAX_WAIT_MS * 1_000_000);
+    return promise.future();
+  }
+
+  private void attempt(Promise<SlotPermit> promise, long deadlineNanos) {
+    String leaseId = holder + ":" + SEQUENCE.incrementAndGet();
+    long now = clock.currentTimeMillis();
+    store
+        .tryAcquire(key, leaseId, max, now, now + leaseMs)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                // The store is down: count on this replica, as without a store.
+                fallback.acquire().onComplete(f -> promise.handle(f.map(p -> (SlotPermit) p)));
+                return;
+              }
+              if (ar.result()) {
+                held.incrementAndGet();
+                promise.complete(new Lease(leaseId));
+                return;
+              }
+              if (clock.nanoTime() + POLL_MS * 1_000_000 > deadlineNanos) {
+                promise.fail(
+                    new Bulkhead.FullException(
+                        name + " is at its global concurrency limit (maxConcurrency " + max + ")"));
+                return;
+              }
+              clock.setTimer(POLL_MS, id -> attempt(promise, deadlineNanos));
+            });
+  }
+
+  /** A granted lease, renewed until released. */
+  private final class Lease implements SlotPermit {
+    private final String id;
+    private final AtomicBoolean released = new AtomicBoolean();
+    private final long renewTimer;
+
+    Lease(String id) {
+      this.id = id;
+      this.renewTimer = clock.setPeriodic(renewMs, t -> renew());
+    }
+
+    private void renew() {
+      if (released.get()) {
+        return;
+      }
+      long now = clock.currentTimeMillis();
+      store
+          .renew(key, id, now, now + leaseMs)
+          .onComplete(
+              ar -> {
+                if (ar.succeeded() && !ar.result()) {
+                  // Expired (the store was unreachable for a whole lease): the cap may briefly
+                  // admit one more request; nothing to do but stop renewing.
+                  LOG.debug("{}: lease {} expired while held", name, id);
+                }
+              });
+    }
+
+    @Override
+    public void release() {
+      if (released.compareAndSet(false, true)) {
+        clock.cancelTimer(renewTimer);
+        held.decrementAndGet();
+        store.release(key, id);
+      }
+    }
+  }
+}

@@ -1,0 +1,25 @@
+package dev.switchboard.gateway.resilience;
+
+import io.vertx.core.Future;
+
+/**
+ * Leases of a distributed semaphore, kept where every gateway replica sees them (Redis). A lease
+ * expires at the time it names unless renewed, so a replica that dies holding leases gives them
+ * back within one lease time. Times are the gateway clock's epoch milliseconds.
+ */
+public interface LeaseStore {
+
+  /**
+   * Drops the expired leases of {@code key} and adds {@code leaseId} (expiring at {@code
+   * expiresAtMs}) when fewer than {@code cap} leases remain — atomically across replicas.
+   *
+   * @return whether the lease was granted
+   */
+  Future<Boolean> tryAcquire(String key, String leaseId, int cap, long nowMs, long expiresAtMs);
+
+  /** Moves a held lease's expiry; false when the lease had expired and is gone. */
+  Future<Boolean> renew(String key, String leaseId, long nowMs, long expiresAtMs);
+
+  /** Gives a lease back (nothing when it is gone already). */
+  Future<Void> release(String key, String leaseId);
+}

@@ -1,0 +1,61 @@
+package dev.switchboard.gateway.state;
+
+import dev.switchboard.gateway.resilience.LeaseStore;
+import io.vertx.core.Future;
+import java.util.List;
+
+/**
+ * The leases of global concurrency caps in the shared Redis: one sorted set per cap, lease ids
+ * scored by expiry, every operation one atomic script ({@code lease.lua}). Keys carry the store's
+ * prefix and a hash tag per cap, so each script touches one cluster slot.
+ */
+public final class RedisLeaseStore implements LeaseStore {
+
+  private final RedisStateStore redis;
+
+  public RedisLeaseStore(RedisStateStore redis) {
+    this.redis = redis;
+  }
+
+  @Override
+  public Future<Boolean> tryAcquire(
+      String key, String leaseId, int cap, long nowMs, long expiresAtMs) {
+    return redis
+        .runScript(
+            "lease.lua",
+            List.of(redisKey(key)),
+            List.of(
+                "acquire",
+                leaseId,
+                Long.toString(nowMs),
+                Long.toString(expiresAtMs),
+                Integer.toString(cap),
+                Long.toString(Math.max(1, expiresAtMs - nowMs))))
+        .map(r -> r.toInteger() == 1);
+  }
+
+  @Override
+  public Future<Boolean> renew(String key, String leaseId, long nowMs, long expiresAtMs) {
+    return redis
+        .runScript(
+            "lease.lua",
+            List.of(redisKey(key)),
+            List.of(
+                "renew",
+                leaseId,
+                Long.toString(expiresAtMs),
+                Long.toString(Math.max(1, expiresAtMs - nowMs))))
+        .map(r -> r.toInteger() == 1);
+  }
+
+  @Override
+  public Future<Void> release(String key, String leaseId) {
+    return redis
+        .runScript("lease.lua", List.of(redisKey(key)), List.of("release", leaseId))
+        .mapEmpty();
+  }
+
+  private String redisKey(String key) {
+    return redis.prefix() + "{" + key + "}";
+  }
+}

@@ -1,0 +1,40 @@
+-- Leases of a distributed semaphore (GlobalSemaphore): a sorted set of lease ids scored by their
+-- expiry (epoch ms). A replica that dies stops renewing, so its leases drop out by themselves.
+-- KEYS[1] the semaphore
+-- ARGV[1] op: acquire | renew | release
+-- ARGV[2] lease id
+-- acquire: ARGV[3] now ms, ARGV[4] expiry ms, ARGV[5] cap, ARGV[6] lease ms -> 1 granted, 0 full
+-- renew:   ARGV[3] new expiry ms, ARGV[4] lease ms                        -> 1 renewed, 0 gone
+-- release:                                                                -> 1 released, 0 gone
+-- Expiry scores are the gateway clock's; the key's own TTL is relative, so it does not depend on
+-- Redis's clock agreeing with the gateway's.
+local key = KEYS[1]
+local op = ARGV[1]
+local id = ARGV[2]
+
+-- The set itself goes away a lease time after its last change, so an idle semaphore leaves
+-- nothing behind.
+local function keepForLease(leaseMs)
+  if redis.call('PTTL', key) < tonumber(leaseMs) then
+    redis.call('PEXPIRE', key, leaseMs)
+  end
+end
+
+if op == 'acquire' then
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', ARGV[3])
+  if redis.call('ZCARD', key) < tonumber(ARGV[5]) then
+    redis.call('ZADD', key, ARGV[4], id)
+    keepForLease(ARGV[6])
+    return 1
+  end
+  return 0
+elseif op == 'renew' then
+  if redis.call('ZSCORE', key, id) then
+    redis.call('ZADD', key, ARGV[3], id)
+    keepForLease(ARGV[4])
+    return 1
+  end
+  return 0
+else
+  return redis.call('ZREM', key, id)
+end
