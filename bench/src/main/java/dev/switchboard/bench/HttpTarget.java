@@ -11,10 +11,11 @@ import java.util.Map;
  *
  * @param name column name in the report ({@code direct}, {@code gateway}, {@code nginx})
  * @param port the loopback port to call
+ * @param path the request path (the chat completions path unless a scenario says otherwise)
  * @param headers request headers (content type included)
  * @param body the request body
  */
-public record HttpTarget(String name, int port, MultiMap headers, Buffer body) {
+public record HttpTarget(String name, int port, String path, MultiMap headers, Buffer body) {
 
   /** The OpenAI path every target serves. */
   public static final String PATH = "/v1/chat/completions";
@@ -36,6 +37,16 @@ public record HttpTarget(String name, int port, MultiMap headers, Buffer body) {
             // double-length gap per stream on the gateway's side only.
             + (stream ? ",\"stream\":true,\"stream_options\":{\"include_usage\":true}" : "")
             + "}";
-    return new HttpTarget(name, port, all, Buffer.buffer(json));
+    return new HttpTarget(name, port, PATH, all, Buffer.buffer(json));
+  }
+
+  /** A POST of {@code json} to {@code path}, e.g. a Responses or Gemini request. */
+  public static HttpTarget post(
+      String name, int port, String path, boolean stream, String json, Map<String, String> headers) {
+    MultiMap all = MultiMap.caseInsensitiveMultiMap();
+    all.set("content-type", "application/json");
+    all.set("accept", stream ? "text/event-stream" : "application/json");
+    headers.forEach(all::set);
+    return new HttpTarget(name, port, path, all, Buffer.buffer(json));
   }
 }

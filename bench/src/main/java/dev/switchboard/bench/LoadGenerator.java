@@ -151,7 +151,7 @@ public final class LoadGenerator {
         .setMethod(HttpMethod.POST)
         .setHost("127.0.0.1")
         .setPort(target.port())
-        .setURI(HttpTarget.PATH)
+        .setURI(target.path())
         .setHeaders(target.headers())
         .setIdleTimeout(REQUEST_IDLE_TIMEOUT_MS);
   }

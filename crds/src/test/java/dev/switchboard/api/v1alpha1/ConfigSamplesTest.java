@@ -248,10 +248,12 @@ class ConfigSamplesTest {
     assertThat(baseUrls)
         .containsEntry("openai", "http://127.0.0.1:18081/v1")
         .containsEntry("openai-compatible", "http://127.0.0.1:18082/v1")
-        .containsEntry("azure-openai", "http://127.0.0.1:18083");
+        .containsEntry("azure-openai", "http://127.0.0.1:18083")
+        .containsEntry("gemini", "http://127.0.0.1:18085/v1beta");
     assertThat(byName(docs, "Secret", Secret.class).values())
         .flatExtracting(s -> s.getStringData().values())
-        .containsExactlyInAnyOrder("sk-local-primary", "sk-local-secondary", "local-azure-key");
+        .containsExactlyInAnyOrder(
+            "sk-local-primary", "sk-local-secondary", "local-azure-key", "sk-local-gemini");
     assertThat(byName(docs, "RoutingPolicy", RoutingPolicy.class)).containsKey("standard");
 
     Map<String, ModelRoute> routes = byName(docs, "ModelRoute", ModelRoute.class);

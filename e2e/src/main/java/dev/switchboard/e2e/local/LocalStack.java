@@ -125,6 +125,9 @@ public final class LocalStack implements AutoCloseable {
   public static final int SECONDARY_PORT = 18082;
   public static final int AZURE_PORT = 18083;
 
+  /** The native Gemini mock ({@code /v1beta/models/...:generateContent}). */
+  public static final int GEMINI_PORT = 18085;
+
   /**
    * Starts every part and waits until the gateway serves a routing table rendered from the config
    * directory (or, when the directory holds no routes, until the parts are up).
@@ -287,7 +290,20 @@ public final class LocalStack implements AutoCloseable {
    * shape), secondary (a self-hosted OpenAI-compatible server) and one serving the Azure shape.
    */
   public static Map<Integer, MockProviderOptions> defaultMocks() {
-    return defaultMocks(PRIMARY_PORT, SECONDARY_PORT, AZURE_PORT);
+    return defaultMocks(PRIMARY_PORT, SECONDARY_PORT, AZURE_PORT, GEMINI_PORT);
+  }
+
+  /** The OpenAI-shaped mocks of {@link #defaultMocks(int, int, int)} plus the Gemini mock. */
+  public static Map<Integer, MockProviderOptions> defaultMocks(
+      int primaryPort, int secondaryPort, int azurePort, int geminiPort) {
+    Map<Integer, MockProviderOptions> mocks =
+        new LinkedHashMap<>(defaultMocks(primaryPort, secondaryPort, azurePort));
+    mocks.put(
+        geminiPort,
+        new MockProviderOptions()
+            .keys("sk-local-gemini")
+            .models("gemini-2.0-flash", "text-embedding-004"));
+    return java.util.Collections.unmodifiableMap(mocks);
   }
 
   /** The same mock providers on other ports (tests that must not collide with a running stack). */

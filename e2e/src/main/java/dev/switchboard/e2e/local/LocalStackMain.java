@@ -16,7 +16,8 @@ public final class LocalStackMain {
       Usage: java -jar e2e/target/switchboard-local.jar [options]
 
       Runs Switchboard locally in one JVM: an embedded Kubernetes API (with the Switchboard CRDs),
-      the operator, the gateway and fault-injecting mock providers on 127.0.0.1:18081-18083.
+      the operator, the gateway and fault-injecting mock providers on 127.0.0.1:18081-18083
+      (OpenAI-shaped) and 127.0.0.1:18085 (Gemini).
       The config directory is applied like a GitOps source and watched: edit, add or delete a
       file and the change is applied within a second.
 

@@ -102,8 +102,11 @@ final class ResponsesObjects {
     long output = usage == null ? 0 : usage.outputTokens();
     ObjectNode node = NODES.objectNode();
     node.put("input_tokens", input);
+    // cache_write_tokens is required by OpenAI's schema; chat usage (what a bridged call has)
+    // does not report cache writes, and no supported bridged target charges them separately.
     node.putObject("input_tokens_details")
-        .put("cached_tokens", usage == null ? 0 : usage.cachedInputTokens());
+        .put("cached_tokens", usage == null ? 0 : usage.cachedInputTokens())
+        .put("cache_write_tokens", 0);
     node.put("output_tokens", output);
     node.putObject("output_tokens_details").put("reasoning_tokens", 0);
     node.put("total_tokens", input + output);

@@ -285,7 +285,10 @@ public final class ResponsesPayloads {
             .put("input_tokens", answer.promptTokens())
             .put(
                 "input_tokens_details",
-                new JsonObject().put("cached_tokens", answer.cachedTokens()))
+                // cache_write_tokens: required by OpenAI's current document; the mock writes none.
+                new JsonObject()
+                    .put("cached_tokens", answer.cachedTokens())
+                    .put("cache_write_tokens", 0))
             .put("output_tokens", answer.completionTokens())
             .put("output_tokens_details", new JsonObject().put("reasoning_tokens", 0))
             .put("total_tokens", answer.promptTokens() + answer.completionTokens()));
