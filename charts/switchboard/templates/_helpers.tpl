@@ -140,13 +140,13 @@ Exactly the verbs it uses; never a wildcard. The Lease rule is separate: leader 
 happens in the release namespace only.
 */}}
 {{- define "switchboard.operator.watchRules" -}}
-# Read the three kinds. The operator never writes spec: defaults live in the CRD schema.
+# Read the four kinds. The operator never writes spec: defaults live in the CRD schema.
 - apiGroups: ["switchboard.dev"]
-  resources: ["providerendpoints", "routingpolicies", "modelroutes"]
+  resources: ["providerendpoints", "routingpolicies", "modelroutes", "consumers"]
   verbs: ["get", "list", "watch"]
 # Status goes through the subresource only (no perpetual diffs for GitOps tools).
 - apiGroups: ["switchboard.dev"]
-  resources: ["providerendpoints/status", "routingpolicies/status", "modelroutes/status"]
+  resources: ["providerendpoints/status", "routingpolicies/status", "modelroutes/status", "consumers/status"]
   verbs: ["get", "update", "patch"]
 # Clears the switchboard.dev/promote and switchboard.dev/abort annotations after a manual canary
 # promotion or abort (issue 6). RBAC cannot scope a patch to metadata; the operator patches
@@ -154,8 +154,8 @@ happens in the release namespace only.
 - apiGroups: ["switchboard.dev"]
   resources: ["modelroutes"]
   verbs: ["patch"]
-# ConfigMap switchboard-routing is rendered here; users' Secrets are read, and Secret
-# switchboard-provider-keys is written.
+# ConfigMap switchboard-routing is rendered here; users' Secrets are read, and Secrets
+# switchboard-provider-keys and switchboard-consumer-keys (key hashes only) are written.
 - apiGroups: [""]
   resources: ["configmaps", "secrets"]
   verbs: ["get", "list", "watch", "create", "update", "patch"]
@@ -181,4 +181,16 @@ happens in the release namespace only.
 - apiGroups: ["discovery.k8s.io"]
   resources: ["endpointslices"]
   verbs: ["get", "list", "watch"]
+{{- end }}
+
+{{/*
+The shared state store URL the gateway gets: gateway.stateStore.url when set, else the bundled
+Redis when redis.enabled, else empty (each replica counts alone).
+*/}}
+{{- define "switchboard.stateStore.url" -}}
+{{- if .Values.gateway.stateStore.url -}}
+{{- .Values.gateway.stateStore.url -}}
+{{- else if .Values.redis.enabled -}}
+{{- printf "redis://%s-redis:%d" (include "switchboard.fullname" .) (int .Values.redis.port) -}}
+{{- end -}}
 {{- end }}

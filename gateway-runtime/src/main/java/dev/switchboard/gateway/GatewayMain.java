@@ -30,6 +30,8 @@ import java.util.function.Function;
  * --state-store-prefix P  SWITCHBOARD_STATE_STORE_PREFIX  default switchboard:
  *                       SWITCHBOARD_STATE_STORE_PASSWORD  (environment only: never a flag)
  *                       SWITCHBOARD_STATE_STORE_CA_FILE   PEM CA bundle for rediss://
+ * --test-clock-offset-file F  SWITCHBOARD_TEST_CLOCK_OFFSET_FILE  TEST ONLY, off by default: moves
+ *                       the wall clock by the offset in F (PT2H, -PT30M or ms), re-read every 200 ms
  * </pre>
  */
 public final class GatewayMain {
@@ -135,6 +137,12 @@ public final class GatewayMain {
             env.get("SWITCHBOARD_MAX_CONNECTIONS"),
             GatewayOptions::withMaxConnections,
             Integer::parseInt);
+    o =
+        apply(
+            o,
+            env.get("SWITCHBOARD_TEST_CLOCK_OFFSET_FILE"),
+            GatewayOptions::withTestClockOffsetFile,
+            Path::of);
     ConsumerOptions c = o.consumers();
     c =
         applyTo(
@@ -198,6 +206,7 @@ public final class GatewayMain {
               case "--state-store" -> o.withConsumers(o.consumers().withStateStore(value));
               case "--state-store-prefix" ->
                   o.withConsumers(o.consumers().withStateStorePrefix(value));
+              case "--test-clock-offset-file" -> o.withTestClockOffsetFile(Path.of(value));
               default -> throw new IllegalArgumentException("unknown flag " + flag);
             };
       } catch (NumberFormatException e) {

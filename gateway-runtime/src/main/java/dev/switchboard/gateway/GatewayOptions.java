@@ -18,6 +18,10 @@ import java.nio.file.Path;
  * @param idleTimeoutMs how long a keep-alive connection may sit between requests
  * @param maxConnections open connections per replica on the public port; new ones above are closed
  * @param consumers consumer keys and the shared state store
+ * @param testClockOffsetFile TEST ONLY, null (off) by default: a file holding an offset (ISO-8601
+ *     duration such as {@code PT2H} or {@code -PT30M}, or milliseconds) added to the gateway's wall
+ *     clock and re-read every {@value dev.switchboard.gateway.time.OffsetClock#REREAD_MS} ms, so an
+ *     end-to-end test can cross a price or schedule window boundary; never set it in production
  */
 public record GatewayOptions(
     String host,
@@ -31,7 +35,8 @@ public record GatewayOptions(
     long headerReadTimeoutMs,
     long idleTimeoutMs,
     int maxConnections,
-    ConsumerOptions consumers) {
+    ConsumerOptions consumers,
+    Path testClockOffsetFile) {
 
   /** 32 MiB: room for inline images. */
   public static final long DEFAULT_MAX_BODY_BYTES = 32L * 1024 * 1024;
@@ -83,7 +88,8 @@ public record GatewayOptions(
         DEFAULT_HEADER_READ_TIMEOUT_MS,
         DEFAULT_IDLE_TIMEOUT_MS,
         DEFAULT_MAX_CONNECTIONS,
-        ConsumerOptions.defaults());
+        ConsumerOptions.defaults(),
+        null);
   }
 
   public GatewayOptions withHost(String value) {
@@ -99,7 +105,8 @@ public record GatewayOptions(
         headerReadTimeoutMs,
         idleTimeoutMs,
         maxConnections,
-        consumers);
+        consumers,
+        testClockOffsetFile);
   }
 
   public GatewayOptions withPort(int value) {
@@ -115,7 +122,8 @@ public record GatewayOptions(
         headerReadTimeoutMs,
         idleTimeoutMs,
         maxConnections,
-        consumers);
+        consumers,
+        testClockOffsetFile);
   }
 
   public GatewayOptions withRoutingFile(Path value) {
@@ -131,7 +139,8 @@ public record GatewayOptions(
         headerReadTimeoutMs,
         idleTimeoutMs,
         maxConnections,
-        consumers);
+        consumers,
+        testClockOffsetFile);
   }
 
   public GatewayOptions withKeysDir(Path value) {
@@ -147,7 +156,8 @@ public record GatewayOptions(
         headerReadTimeoutMs,
         idleTimeoutMs,
         maxConnections,
-        consumers);
+        consumers,
+        testClockOffsetFile);
   }
 
   public GatewayOptions withNamespace(String value) {
@@ -163,7 +173,8 @@ public record GatewayOptions(
         headerReadTimeoutMs,
         idleTimeoutMs,
         maxConnections,
-        consumers);
+        consumers,
+        testClockOffsetFile);
   }
 
   public GatewayOptions withMaxBodyBytes(long value) {
@@ -179,7 +190,8 @@ public record GatewayOptions(
         headerReadTimeoutMs,
         idleTimeoutMs,
         maxConnections,
-        consumers);
+        consumers,
+        testClockOffsetFile);
   }
 
   public GatewayOptions withFileCheckIntervalMs(long value) {
@@ -195,7 +207,8 @@ public record GatewayOptions(
         headerReadTimeoutMs,
         idleTimeoutMs,
         maxConnections,
-        consumers);
+        consumers,
+        testClockOffsetFile);
   }
 
   public GatewayOptions withAdminPort(int value) {
@@ -211,7 +224,8 @@ public record GatewayOptions(
         headerReadTimeoutMs,
         idleTimeoutMs,
         maxConnections,
-        consumers);
+        consumers,
+        testClockOffsetFile);
   }
 
   public GatewayOptions withHeaderReadTimeoutMs(long value) {
@@ -227,7 +241,8 @@ public record GatewayOptions(
         value,
         idleTimeoutMs,
         maxConnections,
-        consumers);
+        consumers,
+        testClockOffsetFile);
   }
 
   public GatewayOptions withIdleTimeoutMs(long value) {
@@ -243,7 +258,8 @@ public record GatewayOptions(
         headerReadTimeoutMs,
         value,
         maxConnections,
-        consumers);
+        consumers,
+        testClockOffsetFile);
   }
 
   public GatewayOptions withMaxConnections(int value) {
@@ -259,7 +275,8 @@ public record GatewayOptions(
         headerReadTimeoutMs,
         idleTimeoutMs,
         value,
-        consumers);
+        consumers,
+        testClockOffsetFile);
   }
 
   public GatewayOptions withConsumers(ConsumerOptions value) {
@@ -275,6 +292,25 @@ public record GatewayOptions(
         headerReadTimeoutMs,
         idleTimeoutMs,
         maxConnections,
+        value,
+        testClockOffsetFile);
+  }
+
+  /** TEST ONLY: moves the wall clock by the offset in this file (see the record's Javadoc). */
+  public GatewayOptions withTestClockOffsetFile(Path value) {
+    return new GatewayOptions(
+        host,
+        port,
+        routingFile,
+        keysDir,
+        namespace,
+        maxBodyBytes,
+        fileCheckIntervalMs,
+        adminPort,
+        headerReadTimeoutMs,
+        idleTimeoutMs,
+        maxConnections,
+        consumers,
         value);
   }
 }

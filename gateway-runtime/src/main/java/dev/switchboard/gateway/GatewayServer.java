@@ -9,9 +9,11 @@ import dev.switchboard.gateway.consumer.ConsumerAccess;
 import dev.switchboard.gateway.consumer.ConsumerGate;
 import dev.switchboard.gateway.consumer.ConsumerLimiter;
 import dev.switchboard.gateway.consumer.ConsumerMetrics;
+import dev.switchboard.gateway.cost.PriceSchedule;
 import dev.switchboard.gateway.determinism.ModelVersionTracker;
 import dev.switchboard.gateway.evaluation.EvaluationRecorder;
 import dev.switchboard.gateway.frontdoor.ResponsesFrontDoor;
+import dev.switchboard.gateway.http.ConsumerSpendHandler;
 import dev.switchboard.gateway.http.GatewayRouter;
 import dev.switchboard.gateway.http.InfoHandlers;
 import dev.switchboard.gateway.http.ProxyHandler;
@@ -25,6 +27,7 @@ import dev.switchboard.gateway.resilience.RequestDeadline;
 import dev.switchboard.gateway.resilience.ResilienceRegistry;
 import dev.switchboard.gateway.responses.LocalResponseLocations;
 import dev.switchboard.gateway.responses.ResponseLocations;
+import dev.switchboard.gateway.responses.SharedResponseLocations;
 import dev.switchboard.gateway.routing.RoutingState;
 import dev.switchboard.gateway.routing.strategy.AttemptPlanner;
 import dev.switchboard.gateway.server.AdminServer;
@@ -33,6 +36,7 @@ import dev.switchboard.gateway.state.RedisStateStore;
 import dev.switchboard.gateway.state.StateStore;
 import dev.switchboard.gateway.stats.LiveStats;
 import dev.switchboard.gateway.time.GatewayClock;
+import dev.switchboard.gateway.time.OffsetClock;
 import dev.switchboard.gateway.time.VertxClock;
 import dev.switchboard.gateway.upstream.UpstreamCaller;
 import dev.switchboard.gateway.upstream.UpstreamClients;
@@ -140,6 +144,9 @@ public final class GatewayServer {
    */
   public static Future<GatewayServer> start(
       Vertx vertx, GatewayOptions options, ConfigSource source, GatewayClock clock) {
+    if (options.testClockOffsetFile() != null) {
+      clock = OffsetClock.watching(vertx, clock, options.testClockOffsetFile());
+    }
     GatewayServer server = new GatewayServer(vertx, source, clock);
     return server.run(options).map(server);
   }
@@ -150,6 +157,7 @@ public final class GatewayServer {
             STATS_WINDOW_MS, ROUTING_WINDOW_MS, ROUTING_STALE_AFTER_MS, clock::currentTimeMillis);
     statsTimer = clock.setPeriodic(ROUTING_REFRESH_MS, id -> stats.refreshRouting());
     stats.cacheFigures(responseCache.stats()::snapshot);
+    stats.pricesNow(this::priceNow);
     RequestLogWriter log = new RequestLogWriter();
     state.addReloadListener(metrics::configReload);
     state.addReloadListener(
@@ -237,8 +245,12 @@ public final class GatewayServer {
     InfoHandlers info =
         new InfoHandlers(state, metrics, stats, resilience::summary)
             .evaluations(evaluations::snapshot);
-    // Which provider produced each Responses API response id: this replica's memory.
-    ResponseLocations responseLocations = new LocalResponseLocations(clock);
+    // Which provider produced each Responses API response id: this replica's memory, shared with
+    // the other replicas through the state store when there is one.
+    ResponseLocations responseLocations =
+        stateStore instanceof RedisStateStore redisStore
+            ? new SharedResponseLocations(new LocalResponseLocations(clock), redisStore)
+            : new LocalResponseLocations(clock);
     ResponsesFrontDoor responses = new ResponsesFrontDoor(responseLocations);
     ResponsesStateHandler responsesState =
         new ResponsesStateHandler(state, clients, responseLocations);
@@ -291,13 +303,37 @@ public final class GatewayServer {
         .compose(
             id -> {
               deploymentId = id;
-              return AdminServer.start(vertx, options, info, metrics.registry(), proxy);
+              return AdminServer.start(
+                  vertx,
+                  options,
+                  info,
+                  metrics.registry(),
+                  proxy,
+                  new ConsumerSpendHandler(access, consumerLimiter, clock));
             })
         .map(
             started -> {
               admin = started;
               return null;
             });
+  }
+
+  /**
+   * The prices of a target ({@code provider/model}) in force now on the gateway clock, for the
+   * stats document; null when the table gives it no pricing.
+   */
+  private java.util.Map<String, Object> priceNow(String route, String targetId) {
+    int slash = targetId.indexOf('/');
+    if (slash < 0) {
+      return null;
+    }
+    return state
+        .current()
+        .map(s -> s.table().providers().get(targetId.substring(0, slash)))
+        .flatMap(p -> p.model(targetId.substring(slash + 1)))
+        .map(dev.switchboard.contract.RoutingTable.Model::pricing)
+        .map(list -> PriceSchedule.document(PriceSchedule.at(list, clock.instant())))
+        .orElse(null);
   }
 
   /** The bound public HTTP port. */

@@ -1,5 +1,7 @@
 package dev.switchboard.operator;
 
+import dev.switchboard.operator.consumer.ConsumerKeysPublisher;
+import dev.switchboard.operator.consumer.ConsumerReconciler;
 import dev.switchboard.operator.drift.DriftCanaryGate;
 import dev.switchboard.operator.drift.DriftChecker;
 import dev.switchboard.operator.drift.DriftClient;
@@ -7,6 +9,7 @@ import dev.switchboard.operator.drift.DriftMetrics;
 import dev.switchboard.operator.drift.GatewayDriftClient;
 import dev.switchboard.operator.evaluation.EvaluationTracker;
 import dev.switchboard.operator.evaluation.GatewayEvaluationSource;
+import dev.switchboard.operator.keys.KeyAges;
 import dev.switchboard.operator.lifecycle.RetirementWatch;
 import dev.switchboard.operator.metrics.OperatorMetrics;
 import dev.switchboard.operator.modelroute.ModelRouteReconciler;
@@ -28,6 +31,8 @@ import dev.switchboard.operator.rollout.metrics.GatewayScrapeSource;
 import dev.switchboard.operator.rollout.metrics.GatewayTargets;
 import dev.switchboard.operator.routingpolicy.RoutingPolicyReconciler;
 import dev.switchboard.operator.routingpolicy.RoutingPolicyValidator;
+import dev.switchboard.operator.runtime.ConsumerSpendSource;
+import dev.switchboard.operator.runtime.GatewayConsumerSpend;
 import dev.switchboard.operator.runtime.GatewayObserver;
 import dev.switchboard.operator.runtime.GatewayRuntimeView;
 import dev.switchboard.operator.runtime.ProviderHealth;
@@ -51,7 +56,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Switchboard operator as an embeddable unit: wires the three reconcilers and their
+ * The Switchboard operator as an embeddable unit: wires the four reconcilers and their
  * collaborators onto a JOSDK {@link Operator}. {@link OperatorMain} runs it as a process; the local
  * stack and the tests run it in-process against the mock API server.
  */
@@ -181,6 +186,9 @@ public final class SwitchboardOperator implements AutoCloseable {
         new KubernetesRolloutHooks(client, planner),
         runtime == null ? GatewayObserver.NONE : runtime,
         runtime == null ? null : new ProviderHealth(runtime),
+        runtime == null
+            ? ConsumerSpendSource.NONE
+            : new GatewayConsumerSpend(runtime.targets(), clock),
         customizer,
         resources,
         port,
@@ -217,6 +225,7 @@ public final class SwitchboardOperator implements AutoCloseable {
         hooks,
         GatewayObserver.NONE,
         null,
+        ConsumerSpendSource.NONE,
         customizer,
         new ArrayList<>(),
         -1,
@@ -233,6 +242,7 @@ public final class SwitchboardOperator implements AutoCloseable {
       RolloutHooks hooks,
       GatewayObserver gateways,
       ProviderHealth providerHealth,
+      ConsumerSpendSource consumerSpend,
       Consumer<ConfigurationServiceOverrider> customizer,
       List<AutoCloseable> resources,
       int metricsPort,
@@ -276,7 +286,16 @@ public final class SwitchboardOperator implements AutoCloseable {
 
     operator.register(
         new ProviderEndpointReconciler(
-            providerValidator, new ModelPhases(clock), conditions, events, providerHealth),
+            providerValidator,
+            new ModelPhases(clock),
+            conditions,
+            events,
+            providerHealth,
+            new KeyAges(clock)),
+        namespaces(settings));
+    operator.register(
+        new ConsumerReconciler(
+            new ConsumerKeysPublisher(client), conditions, events, consumerSpend, clock),
         namespaces(settings));
     operator.register(
         new RoutingPolicyReconciler(

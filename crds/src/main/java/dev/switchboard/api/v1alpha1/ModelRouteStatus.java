@@ -50,6 +50,11 @@ public class ModelRouteStatus {
   private EvaluationStatus evaluation;
 
   @JsonPropertyDescription(
+      "The cost-observation loop's live figures per target, merged over the gateway replicas;"
+          + " refreshed at most every 30 s and only when they changed materially.")
+  private List<ObservedTarget> observed;
+
+  @JsonPropertyDescription(
       "Standard conditions (type, status, reason, message, lastTransitionTime, observedGeneration).")
   private List<Condition> conditions;
 
@@ -133,6 +138,14 @@ public class ModelRouteStatus {
     this.gateway = gateway;
   }
 
+  public List<ObservedTarget> getObserved() {
+    return observed;
+  }
+
+  public void setObserved(List<ObservedTarget> observed) {
+    this.observed = observed;
+  }
+
   public List<Condition> getConditions() {
     return conditions;
   }
@@ -168,6 +181,7 @@ public class ModelRouteStatus {
         && Objects.equals(failedRevision, that.failedRevision)
         && Objects.equals(analysis, that.analysis)
         && Objects.equals(gateway, that.gateway)
+        && Objects.equals(observed, that.observed)
         && Objects.equals(conditions, that.conditions)
         && Objects.equals(evaluation, that.evaluation);
   }
@@ -185,6 +199,7 @@ public class ModelRouteStatus {
         failedRevision,
         analysis,
         gateway,
+        observed,
         conditions,
         evaluation);
   }
@@ -212,6 +227,8 @@ public class ModelRouteStatus {
         + analysis
         + ", gateway="
         + gateway
+        + ", observed="
+        + observed
         + ", conditions="
         + conditions
         + ", evaluation="

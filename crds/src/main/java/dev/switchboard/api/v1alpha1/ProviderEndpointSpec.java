@@ -55,6 +55,11 @@ public class ProviderEndpointSpec {
   private SecretKeyRef apiKeySecretRef;
 
   @JsonPropertyDescription(
+      "When to ask for a key rotation: KeyRotationDue turns True (Warning event) once the key in"
+          + " apiKeySecretRef is older than maxAge, counted from when the operator first saw it.")
+  private KeyRotation keyRotation;
+
+  @JsonPropertyDescription(
       "Static, non-secret extra headers sent upstream (e.g. OpenAI-Organization). Credential headers (Authorization, api-key) are rejected: keys belong in apiKeySecretRef.")
   @Size(max = 16)
   @ValidationRule(
@@ -129,6 +134,14 @@ public class ProviderEndpointSpec {
 
   public void setApiKeySecretRef(SecretKeyRef apiKeySecretRef) {
     this.apiKeySecretRef = apiKeySecretRef;
+  }
+
+  public KeyRotation getKeyRotation() {
+    return keyRotation;
+  }
+
+  public void setKeyRotation(KeyRotation keyRotation) {
+    this.keyRotation = keyRotation;
   }
 
   public Map<String, String> getHeaders() {
@@ -206,7 +219,8 @@ public class ProviderEndpointSpec {
         && Objects.equals(maxResponseSize, that.maxResponseSize)
         && Objects.equals(quota, that.quota)
         && Objects.equals(healthCheck, that.healthCheck)
-        && Objects.equals(models, that.models);
+        && Objects.equals(models, that.models)
+        && Objects.equals(keyRotation, that.keyRotation);
   }
 
   @Override
@@ -222,7 +236,8 @@ public class ProviderEndpointSpec {
         maxResponseSize,
         quota,
         healthCheck,
-        models);
+        models,
+        keyRotation);
   }
 
   @Override
@@ -250,6 +265,8 @@ public class ProviderEndpointSpec {
         + healthCheck
         + ", models="
         + models
+        + ", keyRotation="
+        + keyRotation
         + "}";
   }
 }

@@ -20,6 +20,19 @@ public class ProviderEndpointStatus {
   @JsonPropertyDescription("Lifecycle phase of each declared model.")
   private List<ModelStatus> models;
 
+  @JsonPropertyDescription(
+      "The API key in use, by fingerprint (sha256: and 8 hex digits of its hash, never the key),"
+          + " and when the operator first saw it.")
+  private ObservedKey credentials;
+
+  public ObservedKey getCredentials() {
+    return credentials;
+  }
+
+  public void setCredentials(ObservedKey credentials) {
+    this.credentials = credentials;
+  }
+
   public Long getObservedGeneration() {
     return observedGeneration;
   }
@@ -55,12 +68,13 @@ public class ProviderEndpointStatus {
     ProviderEndpointStatus that = (ProviderEndpointStatus) o;
     return Objects.equals(observedGeneration, that.observedGeneration)
         && Objects.equals(conditions, that.conditions)
-        && Objects.equals(models, that.models);
+        && Objects.equals(models, that.models)
+        && Objects.equals(credentials, that.credentials);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(observedGeneration, conditions, models);
+    return Objects.hash(observedGeneration, conditions, models, credentials);
   }
 
   @Override
@@ -72,6 +86,8 @@ public class ProviderEndpointStatus {
         + conditions
         + ", models="
         + models
+        + ", credentials="
+        + credentials
         + "}";
   }
 }

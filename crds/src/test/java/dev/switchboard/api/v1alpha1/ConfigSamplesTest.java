@@ -47,6 +47,7 @@ class ConfigSamplesTest {
           "switchboard.dev/v1alpha1/ProviderEndpoint", ProviderEndpoint.class,
           "switchboard.dev/v1alpha1/RoutingPolicy", RoutingPolicy.class,
           "switchboard.dev/v1alpha1/ModelRoute", ModelRoute.class,
+          "switchboard.dev/v1alpha1/Consumer", Consumer.class,
           "v1/Secret", Secret.class,
           "v1/ConfigMap", ConfigMap.class);
 
@@ -54,7 +55,8 @@ class ConfigSamplesTest {
       Map.of(
           "ProviderEndpoint", "providerendpoints",
           "RoutingPolicy", "routingpolicies",
-          "ModelRoute", "modelroutes");
+          "ModelRoute", "modelroutes",
+          "Consumer", "consumers");
 
   /** Fabric8's serialization over a mapper that rejects unknown properties, so typos fail. */
   private static final ObjectMapper STRICT_MAPPER =
@@ -84,7 +86,7 @@ class ConfigSamplesTest {
         .contains(ConfigSamples.ROOT.normalize().toString())
         .contains(ConfigSamples.ROOT.resolve("local").normalize().toString());
     assertThat(customResources().map(Document::kind).distinct())
-        .containsExactlyInAnyOrder("ProviderEndpoint", "RoutingPolicy", "ModelRoute");
+        .containsExactlyInAnyOrder("ProviderEndpoint", "RoutingPolicy", "ModelRoute", "Consumer");
   }
 
   @ParameterizedTest

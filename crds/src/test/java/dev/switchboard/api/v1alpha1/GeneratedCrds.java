@@ -17,6 +17,7 @@ final class GeneratedCrds {
   /** File names of the generated CRDs, one per kind. */
   static final List<String> FILE_NAMES =
       List.of(
+          "consumers.switchboard.dev-v1.yml",
           "modelroutes.switchboard.dev-v1.yml",
           "providerendpoints.switchboard.dev-v1.yml",
           "routingpolicies.switchboard.dev-v1.yml");

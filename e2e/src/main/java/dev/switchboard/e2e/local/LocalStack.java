@@ -41,7 +41,8 @@ public final class LocalStack implements AutoCloseable {
       List.of(
           "crds/providerendpoints.switchboard.dev-v1.yml",
           "crds/routingpolicies.switchboard.dev-v1.yml",
-          "crds/modelroutes.switchboard.dev-v1.yml");
+          "crds/modelroutes.switchboard.dev-v1.yml",
+          "crds/consumers.switchboard.dev-v1.yml");
 
   /** The namespace documents land in unless they say otherwise. */
   public static final String NAMESPACE = "default";
@@ -71,7 +72,12 @@ public final class LocalStack implements AutoCloseable {
     this.gateway = gateway;
   }
 
-  /** What to start. */
+  /**
+   * What to start.
+   *
+   * @param testClockOffsetFile TEST ONLY (null: off): the gateway's {@code
+   *     --test-clock-offset-file}, whose offset moves its wall clock (price and schedule windows)
+   */
   public record Options(
       Path configDir,
       String host,
@@ -79,7 +85,8 @@ public final class LocalStack implements AutoCloseable {
       int adminPort,
       Path kubeconfigOut,
       Map<Integer, MockProviderOptions> mockProviders,
-      long configDirPollMillis) {
+      long configDirPollMillis,
+      Path testClockOffsetFile) {
 
     public static Options defaults() {
       return new Options(
@@ -89,33 +96,82 @@ public final class LocalStack implements AutoCloseable {
           GatewayOptions.DEFAULT_ADMIN_PORT,
           null,
           defaultMocks(),
-          200);
+          200,
+          null);
     }
 
     public Options withConfigDir(Path dir) {
       return new Options(
-          dir, host, port, adminPort, kubeconfigOut, mockProviders, configDirPollMillis);
+          dir,
+          host,
+          port,
+          adminPort,
+          kubeconfigOut,
+          mockProviders,
+          configDirPollMillis,
+          testClockOffsetFile);
     }
 
     public Options withPort(int value) {
       return new Options(
-          configDir, host, value, adminPort, kubeconfigOut, mockProviders, configDirPollMillis);
+          configDir,
+          host,
+          value,
+          adminPort,
+          kubeconfigOut,
+          mockProviders,
+          configDirPollMillis,
+          testClockOffsetFile);
     }
 
     /** The gateway's admin port ({@code /admin/*}, {@code /metrics}); 0 picks a free one. */
     public Options withAdminPort(int value) {
       return new Options(
-          configDir, host, port, value, kubeconfigOut, mockProviders, configDirPollMillis);
+          configDir,
+          host,
+          port,
+          value,
+          kubeconfigOut,
+          mockProviders,
+          configDirPollMillis,
+          testClockOffsetFile);
     }
 
     public Options withKubeconfigOut(Path file) {
       return new Options(
-          configDir, host, port, adminPort, file, mockProviders, configDirPollMillis);
+          configDir,
+          host,
+          port,
+          adminPort,
+          file,
+          mockProviders,
+          configDirPollMillis,
+          testClockOffsetFile);
+    }
+
+    /** TEST ONLY: the file whose offset moves the gateway's wall clock. */
+    public Options withTestClockOffsetFile(Path file) {
+      return new Options(
+          configDir,
+          host,
+          port,
+          adminPort,
+          kubeconfigOut,
+          mockProviders,
+          configDirPollMillis,
+          file);
     }
 
     public Options withMockProviders(Map<Integer, MockProviderOptions> mocks) {
       return new Options(
-          configDir, host, port, adminPort, kubeconfigOut, mocks, configDirPollMillis);
+          configDir,
+          host,
+          port,
+          adminPort,
+          kubeconfigOut,
+          mocks,
+          configDirPollMillis,
+          testClockOffsetFile);
     }
   }
 
@@ -194,7 +250,8 @@ public final class LocalStack implements AutoCloseable {
                       .withHost(options.host())
                       .withPort(options.port())
                       .withAdminPort(options.adminPort())
-                      .withNamespace(NAMESPACE),
+                      .withNamespace(NAMESPACE)
+                      .withTestClockOffsetFile(options.testClockOffsetFile()),
                   new KubernetesConfigSource(api.newClient(), NAMESPACE, true))
               .await(30, TimeUnit.SECONDS);
       gatewayRef.set(gateway);

@@ -26,13 +26,22 @@ public final class LocalStackMain {
         --port N               gateway port on 127.0.0.1 (default: 8080)
         --admin-port N         gateway admin port: /admin/config, /metrics (default: 9090)
         --kubeconfig-out FILE  write a kubeconfig for the embedded API (for kubectl or curl)
+        --with-consumer        also apply and watch config-samples/local-consumer: a Consumer
+                               whose key is then required on every request
         --help                 show this help
       """;
 
   private LocalStackMain() {}
 
+  /** The optional sample Consumer (its key is required once it exists). */
+  static final Path CONSUMER_DIR = Path.of("config-samples", "local-consumer");
+
+  /** The demo key of the sample Consumer in {@link #CONSUMER_DIR} (a local-only demo value). */
+  static final String DEMO_CONSUMER_KEY = "sk-local-demo-team";
+
   public static void main(String[] args) throws Exception {
     LocalStack.Options options = LocalStack.Options.defaults();
+    boolean withConsumer = false;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       switch (arg) {
@@ -45,6 +54,7 @@ public final class LocalStackMain {
         case "--admin-port" -> options = options.withAdminPort(port(value(args, ++i, arg)));
         case "--kubeconfig-out" ->
             options = options.withKubeconfigOut(Path.of(value(args, ++i, arg)));
+        case "--with-consumer" -> withConsumer = true;
         default -> fail("unknown option " + arg);
       }
     }
@@ -55,13 +65,29 @@ public final class LocalStackMain {
               + " does not exist (run from the repository root, or pass --config-dir)");
     }
 
+    if (withConsumer && !Files.isDirectory(CONSUMER_DIR)) {
+      fail(CONSUMER_DIR.toAbsolutePath() + " does not exist (run from the repository root)");
+    }
     LocalStack stack = LocalStack.start(options, System.out::println);
+    ConfigDirectoryApplier consumers = null;
+    if (withConsumer) {
+      // A second applier of its own: it deletes only what it applied, so the two never fight.
+      consumers =
+          new ConfigDirectoryApplier(
+              stack.api().client(), CONSUMER_DIR, LocalStack.NAMESPACE, System.out::println);
+      consumers.applyAll();
+      consumers.watch(LocalStack.Options.defaults().configDirPollMillis());
+    }
+    ConfigDirectoryApplier consumerApplier = consumers;
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
                   System.out.println("switchboard-local: shutting down");
+                  if (consumerApplier != null) {
+                    consumerApplier.close();
+                  }
                   stack.close();
                   stopped.countDown();
                 },
@@ -71,6 +97,17 @@ public final class LocalStackMain {
           "switchboard-local: no routing table yet — check the config-dir messages above");
     }
     String base = stack.baseUrl();
+    if (withConsumer) {
+      System.out.printf(
+          "Switchboard is ready on %s with Consumer demo-team (keys required)  —  try: curl"
+              + " %s/chat/completions -H 'Authorization: Bearer %s' -H 'Content-Type:"
+              + " application/json' -d '{\"model\":\"chat-default\",\"messages\":[{\"role\":"
+              + "\"user\",\"content\":\"Hello\"}]}'  |  OpenAI SDK: OpenAI(base_url=\"%s\","
+              + " api_key=\"%s\")  |  spend: curl %s/admin/consumers  |  Ctrl-C to stop%n",
+          base, base, DEMO_CONSUMER_KEY, base, DEMO_CONSUMER_KEY, stack.adminUrl());
+      stopped.await();
+      return;
+    }
     System.out.printf(
         "Switchboard is ready on %s  —  try: curl %s/chat/completions -H 'Content-Type:"
             + " application/json' -d '{\"model\":\"chat-default\",\"messages\":[{\"role\":\"user\","

@@ -18,7 +18,8 @@ import java.util.TreeSet;
  */
 public final class ConsumerDirectory {
 
-  private static final ConsumerDirectory OPEN = new ConsumerDirectory(Map.of(), false, 0, Set.of());
+  private static final ConsumerDirectory OPEN =
+      new ConsumerDirectory(Map.of(), false, 0, Set.of(), List.of());
 
   private record Entry(byte[] digest, ConsumerPolicy consumer) {}
 
@@ -26,9 +27,15 @@ public final class ConsumerDirectory {
   private final boolean required;
   private final int consumers;
   private final Set<String> labelKeys;
+  private final List<ConsumerPolicy> policies;
 
   private ConsumerDirectory(
-      Map<Long, List<Entry>> byPrefix, boolean required, int consumers, Set<String> labelKeys) {
+      Map<Long, List<Entry>> byPrefix,
+      boolean required,
+      int consumers,
+      Set<String> labelKeys,
+      List<ConsumerPolicy> policies) {
+    this.policies = policies;
     this.byPrefix = byPrefix;
     this.required = required;
     this.consumers = consumers;
@@ -49,9 +56,11 @@ public final class ConsumerDirectory {
     Map<Long, List<Entry>> byPrefix = new HashMap<>();
     HexFormat hex = HexFormat.of();
     Set<String> labelKeys = new TreeSet<>();
+    List<ConsumerPolicy> policies = new java.util.ArrayList<>();
     for (ConsumerTable.Consumer c : table.consumers()) {
       labelKeys.addAll(c.labels().keySet());
       ConsumerPolicy policy = new ConsumerPolicy(c);
+      policies.add(policy);
       for (String hash : c.keySha256()) {
         byte[] digest = hex.parseHex(hash);
         byPrefix
@@ -65,7 +74,13 @@ public final class ConsumerDirectory {
         Map.copyOf(frozen),
         forceRequired || !table.consumers().isEmpty(),
         table.consumers().size(),
-        Set.copyOf(labelKeys));
+        Set.copyOf(labelKeys),
+        List.copyOf(policies));
+  }
+
+  /** Every consumer of the table, in table order (for the admin port's spend report). */
+  public List<ConsumerPolicy> consumers() {
+    return policies;
   }
 
   /** The label keys of all consumers (the metric tags). */

@@ -37,6 +37,25 @@ public final class PriceSchedule {
     return new Prices(list, null);
   }
 
+  /**
+   * Prices in force as the stats document shows them: per million input, cached input and output
+   * tokens, the currency, and the window that set them (null: the list prices).
+   */
+  public static java.util.Map<String, Object> document(Prices prices) {
+    java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+    RoutingTable.Pricing p = prices.pricing();
+    out.put("input_per_million_tokens", p.inputPerMillionTokens());
+    out.put(
+        "cached_input_per_million_tokens",
+        p.cachedInputPerMillionTokens() != null
+            ? p.cachedInputPerMillionTokens()
+            : p.inputPerMillionTokens());
+    out.put("output_per_million_tokens", p.outputPerMillionTokens());
+    out.put("currency", p.currency());
+    out.put("window", prices.window());
+    return out;
+  }
+
   private static List<Compiled> compile(RoutingTable.Pricing list) {
     List<Compiled> out = new ArrayList<>();
     for (RoutingTable.PriceWindow w : list.windowsOrEmpty()) {

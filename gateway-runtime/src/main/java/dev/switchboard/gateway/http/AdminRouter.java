@@ -8,9 +8,10 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 
 /**
- * The admin port's router: {@code /admin/config} and {@code /metrics}, which show every provider
- * URL, route and breaker state and therefore never answer on the public port. Anything else is an
- * OpenAI-shaped 404 or 405, as on the public port.
+ * The admin port's router: {@code /admin/config}, {@code /admin/consumers}, {@code
+ * /admin/evaluations}, {@code /admin/routing-figures} and {@code /metrics}, which show every
+ * provider URL, route and breaker state and therefore never answer on the public port. Anything
+ * else is an OpenAI-shaped 404 or 405, as on the public port.
  */
 public final class AdminRouter {
 
@@ -23,16 +24,18 @@ public final class AdminRouter {
 
   /** The admin router without the drift endpoint (tests of the info handlers). */
   public static Router create(Vertx vertx, InfoHandlers info) {
-    return create(vertx, info, null);
+    return create(vertx, info, null, null);
   }
 
   /**
    * The complete admin router. {@code POST /admin/drift/chat/completions} (when {@code proxy} is
    * given) sends one request to the target named by {@code x-switchboard-target}: the operator's
    * drift check reaches every target through the gateway this way, while the public port offers no
-   * way to choose a target (docs/DETERMINISM.md).
+   * way to choose a target (docs/DETERMINISM.md). {@code GET /admin/consumers} (when {@code
+   * consumers} is given) lists each consumer's spend, never a key.
    */
-  public static Router create(Vertx vertx, InfoHandlers info, ProxyHandler proxy) {
+  public static Router create(
+      Vertx vertx, InfoHandlers info, ProxyHandler proxy, ConsumerSpendHandler consumers) {
     Router router = Router.router(vertx);
     router.get("/metrics").handler(info::metrics);
     router.get("/admin/config").handler(info::adminConfig);
@@ -43,6 +46,10 @@ public final class AdminRouter {
           .handler(rc -> proxy.handlePinned(rc, CHAT_COMPLETIONS));
     }
     router.get("/admin/evaluations").handler(info::adminEvaluations);
+    if (consumers != null) {
+      router.get("/admin/consumers").handler(consumers::handle);
+    }
+    router.get("/admin/routing-figures").handler(info::routingFigures);
     router.route().failureHandler(ClientDisconnects::failureHandler);
     router.errorHandler(
         404, rc -> InfoHandlers.sendError(rc, OpenAiError.notFound(rc.request().path())));

@@ -122,6 +122,14 @@ public final class InfoHandlers {
     sendJson(rc, 200, stats.snapshot());
   }
 
+  /**
+   * {@code GET /admin/routing-figures}: this replica's routing-window figures with raw counts,
+   * which the operator merges over the replicas into {@code ModelRoute.status.observed}.
+   */
+  public void routingFigures(RoutingContext rc) {
+    sendJson(rc, 200, stats.routingFigures());
+  }
+
   /** {@code GET /admin/config}: what this replica serves, without secrets. */
   public void adminConfig(RoutingContext rc) {
     Map<String, Object> doc = new LinkedHashMap<>();

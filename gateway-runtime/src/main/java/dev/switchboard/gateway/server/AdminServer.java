@@ -2,6 +2,7 @@ package dev.switchboard.gateway.server;
 
 import dev.switchboard.gateway.GatewayOptions;
 import dev.switchboard.gateway.http.AdminRouter;
+import dev.switchboard.gateway.http.ConsumerSpendHandler;
 import dev.switchboard.gateway.http.InfoHandlers;
 import dev.switchboard.gateway.http.ProxyHandler;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -32,7 +33,8 @@ public final class AdminServer {
       GatewayOptions options,
       InfoHandlers info,
       MeterRegistry registry,
-      ProxyHandler drift) {
+      ProxyHandler drift,
+      ConsumerSpendHandler consumers) {
     HttpServerOptions serverOptions =
         ConnectionGuard.http1Only(
             new HttpServerOptions()
@@ -49,7 +51,7 @@ public final class AdminServer {
             registry);
     HttpServer server = vertx.createHttpServer(serverOptions);
     return guard
-        .install(server, AdminRouter.create(vertx, info, drift))
+        .install(server, AdminRouter.create(vertx, info, drift, consumers))
         .listen()
         .map(AdminServer::new);
   }

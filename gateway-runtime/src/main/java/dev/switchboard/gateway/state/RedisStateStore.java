@@ -206,6 +206,19 @@ public final class RedisStateStore implements StateStore {
     return redis.close();
   }
 
+  /**
+   * Sends one plain command under the store's outage discipline (deadline, fail fast while down),
+   * for other gateway state kept in the same Redis (e.g. where Responses API ids live).
+   */
+  public Future<Response> send(Request command) {
+    return guarded(() -> redis.send(command));
+  }
+
+  /** {@code suffix} under this gateway's key prefix. */
+  public String key(String suffix) {
+    return prefix + suffix;
+  }
+
   private String base(String consumer) {
     // The hash tag keeps every key of one consumer in one cluster slot (scripts need that).
     return prefix + "{" + consumer + "}:";

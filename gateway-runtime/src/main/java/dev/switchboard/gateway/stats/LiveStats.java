@@ -52,6 +52,10 @@ public final class LiveStats implements LiveFigures {
   private final Map<String, Deque<Sample>> byTarget = new ConcurrentHashMap<>();
   private volatile java.util.function.Supplier<Map<String, Object>> cache = Map::of;
 
+  /** The prices in force now of a target ({@code route, target id}); null when it has none. */
+  private volatile java.util.function.BiFunction<String, String, Map<String, Object>> pricesNow =
+      (route, target) -> null;
+
   /** Routing figures per route, per target; replaced whole by each refresh. */
   private volatile Map<String, Map<String, TargetFigures>> routingTargets = Map.of();
 
@@ -100,6 +104,14 @@ public final class LiveStats implements LiveFigures {
   /** The response cache's figures per route, served under {@code cache} in {@link #snapshot}. */
   public void cacheFigures(java.util.function.Supplier<Map<String, Object>> figures) {
     this.cache = figures;
+  }
+
+  /**
+   * Where each target row of {@link #snapshot} gets its {@code price_now} (the prices after the
+   * price window in force on the gateway clock), so an application can adapt to them.
+   */
+  public void pricesNow(java.util.function.BiFunction<String, String, Map<String, Object>> prices) {
+    this.pricesNow = prices;
   }
 
   /** Adds a finished request. Requests that never reached a route are not counted. */
@@ -252,6 +264,10 @@ public final class LiveStats implements LiveFigures {
               row.put("provider", target.substring(0, target.indexOf('/')));
               row.put("model", target.substring(target.indexOf('/') + 1));
               row.putAll(document(f));
+              Map<String, Object> price = pricesNow.apply(route, target);
+              if (price != null) {
+                row.put("price_now", price);
+              }
               Integer all = routeRequests.get(route);
               row.put("chosen_share", all == null ? 0.0 : round((double) f.requests() / all));
               TargetFigures r = routingView.target(route, target);
@@ -266,6 +282,78 @@ public final class LiveStats implements LiveFigures {
     doc.put("targets", targets);
     doc.put("cache", cache.get());
     return doc;
+  }
+
+  /**
+   * This replica's routing figures with the raw counts behind them, for {@code GET
+   * /admin/routing-figures}: per route the requests in the routing window, per target its requests,
+   * errors and summed cost (so the operator can merge replicas by request weight) beside its
+   * percentiles and token rate. Targets whose figures are stale are left out: they say nothing
+   * about the window.
+   */
+  public Map<String, Object> routingFigures() {
+    long now = clockMillis.getAsLong();
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("object", "switchboard.routing_figures");
+    doc.put("window_seconds", routingWindowMillis / 1000.0);
+    doc.put("at_millis", now);
+    Map<String, Map<String, Object>> routes = new TreeMap<>();
+    byRoute.forEach(
+        (route, samples) -> {
+          Counts c = counts(samples, now, routingWindowMillis);
+          if (c.requests() > 0) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("requests", c.requests());
+            r.put("targets", new TreeMap<String, Object>());
+            routes.put(route, r);
+          }
+        });
+    new TreeMap<>(byTarget)
+        .forEach(
+            (key, samples) -> {
+              int space = key.indexOf(' ');
+              Map<String, Object> r = routes.get(key.substring(0, space));
+              Counts c = counts(samples, now, routingWindowMillis);
+              if (r == null || c.requests() == 0) {
+                return;
+              }
+              TargetFigures f = figures(samples, now, routingWindowMillis);
+              Map<String, Object> t = new LinkedHashMap<>();
+              t.put("requests", c.requests());
+              t.put("errors", c.errors());
+              t.put("cost_usd", c.costUsd());
+              t.put("ttft_p95_ms", f.ttftP95Ms());
+              t.put("latency_p95_ms", f.latencyP95Ms());
+              t.put("tokens_per_second", f.tokensPerSecond());
+              @SuppressWarnings("unchecked")
+              Map<String, Object> targets = (Map<String, Object>) r.get("targets");
+              targets.put(key.substring(space + 1), t);
+            });
+    doc.put("routes", routes);
+    return doc;
+  }
+
+  /** Exact counts over a window (the figures round; merging replicas must not). */
+  private record Counts(int requests, int errors, double costUsd) {}
+
+  private Counts counts(Deque<Sample> samples, long now, long window) {
+    int requests = 0;
+    int errors = 0;
+    double cost = 0;
+    synchronized (samples) {
+      for (Sample s : samples) {
+        if (now - s.atMillis() <= window) {
+          requests++;
+          if (s.error()) {
+            errors++;
+          }
+          if (s.cost() != null) {
+            cost += s.cost();
+          }
+        }
+      }
+    }
+    return new Counts(requests, errors, cost);
   }
 
   private static Map<String, Object> document(TargetFigures f) {

@@ -272,6 +272,39 @@ class SharedConsumerLimitsTest {
   }
 
   @Test
+  void everyReplicaReportsTheSharedSpendOnTheAdminPortWithoutKeys() throws Exception {
+    assertThat(send(chat(1, "chat", 5, "authorization", "Bearer sk-allow")).statusCode())
+        .isEqualTo(200);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(() -> assertThat(spentTodayUsd("allow-team")).isPositive());
+    double expected = spentTodayUsd("allow-team");
+    for (GatewayHarness replica : replicas) {
+      HttpResponse<String> report = replica.admin("/admin/consumers");
+      assertThat(report.statusCode()).isEqualTo(200);
+      JsonNode doc = GatewayHarness.json(report.body());
+      assertThat(doc.get("shared").asBoolean()).isTrue();
+      JsonNode allow = null;
+      JsonNode chatOnly = null;
+      for (JsonNode row : doc.get("consumers")) {
+        if (row.get("name").asText().equals("allow-team")) {
+          allow = row;
+        } else if (row.get("name").asText().equals("chat-only")) {
+          chatOnly = row;
+        }
+      }
+      assertThat(allow).isNotNull();
+      // With a shared store every replica reports the shared total, not what it served itself.
+      assertThat(allow.get("todayUsd").asDouble()).isEqualTo(expected);
+      assertThat(allow.get("monthUsd").asDouble()).isGreaterThanOrEqualTo(expected);
+      // No budget and no rate limit: not counted, so no figure is claimed.
+      assertThat(chatOnly.get("tracked").asBoolean()).isFalse();
+      assertThat(chatOnly.has("todayUsd")).isFalse();
+      assertThat(report.body()).doesNotContain("sk-allow").doesNotContain(KeyDigest.of("sk-allow"));
+    }
+  }
+
+  @Test
   void redisDownAppliesEachOutagePolicyAndSharedCountingResumesWhenItIsBack() throws Exception {
     redis.kill();
     try {

@@ -411,12 +411,13 @@ class ResilienceIT {
                   .build(),
               HttpResponse.BodyHandlers.ofString());
 
-      // The 429 came back and the only thing the gateway waits for is the retry.
+      // The 429 came back and the gateway waits for the retry (beside its periodic timers, such
+      // as the live figures' refresh every second of the gateway clock).
       await()
           .atMost(Duration.ofSeconds(10))
-          .until(() -> clock.pendingDelaysMillis().equals(List.of(300L)));
+          .until(() -> clock.pendingDelaysMillis().contains(300L));
       clock.advance(299);
-      assertThat(clock.pendingDelaysMillis()).containsExactly(1L);
+      assertThat(clock.pendingDelaysMillis()).contains(1L).doesNotContain(300L);
       assertThat(mock.attempts("ra-same-model")).isEqualTo(1);
       clock.advance(1);
 

@@ -123,4 +123,52 @@ class LiveStatsTest {
     routing.refreshRouting();
     assertThat(routing.routing().target("r", "p/m")).isEqualTo(TargetFigures.NONE);
   }
+
+  @Test
+  void routingFiguresCarryExactCountsOfTheRoutingWindowOnly() {
+    LiveStats routing = new LiveStats(300_000, 60_000, 600_000, clock::currentTimeMillis);
+    routing.record("r", "p/a", false, 100.0, 900.0, 50.0, 0.002, null);
+    clock.advance(61_000);
+    // Only these fall in the 60 s routing window; the first request is outside it.
+    routing.record("r", "p/a", false, 300.0, 1_000.0, 70.0, 0.004, null);
+    routing.record("r", "p/a", true, null, 50.0, null, null, null);
+    routing.record("r", "p/b", false, 200.0, 800.0, 40.0, 0.001, null);
+    routing.record("r", null, true, null, 5.0, null, null, null);
+
+    Map<String, Object> doc = routing.routingFigures();
+
+    assertThat(doc.get("window_seconds")).isEqualTo(60.0);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> route =
+        (Map<String, Object>) ((Map<String, Object>) doc.get("routes")).get("r");
+    // Five requests reached the route, one of them answered by no target.
+    assertThat(route.get("requests")).isEqualTo(4);
+    @SuppressWarnings("unchecked")
+    Map<String, Map<String, Object>> targets =
+        (Map<String, Map<String, Object>>) route.get("targets");
+    assertThat(targets.get("p/a"))
+        .containsEntry("requests", 2)
+        .containsEntry("errors", 1)
+        .containsEntry("cost_usd", 0.004)
+        .containsEntry("ttft_p95_ms", 300.0)
+        .containsEntry("tokens_per_second", 70.0);
+    assertThat(targets.get("p/b")).containsEntry("requests", 1).containsEntry("errors", 0);
+  }
+
+  @Test
+  void statsRowsShowThePricesInForceNow() {
+    stats.pricesNow(
+        (route, target) ->
+            target.equals("p/m")
+                ? Map.of("input_per_million_tokens", 0.28, "window", "off-peak")
+                : null);
+    stream(100, 1_000, 50, 0.002, true);
+
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> rows = (List<Map<String, Object>>) stats.snapshot().get("targets");
+
+    assertThat(rows).hasSize(1);
+    assertThat(rows.get(0).get("price_now"))
+        .isEqualTo(Map.of("input_per_million_tokens", 0.28, "window", "off-peak"));
+  }
 }

@@ -189,6 +189,9 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     Optional<GatewayStatus> runtime =
         gateways.gatewayStatus(namespace, rendered.get().table().configVersion());
     runtime.ifPresent(next::setGateway);
+    gateways
+        .observed(namespace, route.getMetadata().getName(), next.getObserved())
+        .ifPresent(observed -> next.setObserved(observed.isEmpty() ? null : observed));
     next.setConditions(
         FieldsRecognized.apply(
             route,

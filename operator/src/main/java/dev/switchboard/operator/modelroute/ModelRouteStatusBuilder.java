@@ -36,6 +36,7 @@ final class ModelRouteStatusBuilder {
         route.getStatus() == null ? new ModelRouteStatus() : route.getStatus();
     ModelRouteStatus next = new ModelRouteStatus();
     next.setGateway(previous.getGateway());
+    next.setObserved(previous.getObserved());
     RolloutDecision rollout = outcome.rollout();
     if (rollout != null) {
       next.setPhase(rollout.phase());

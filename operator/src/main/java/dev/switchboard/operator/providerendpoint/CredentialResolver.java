@@ -39,6 +39,14 @@ public final class CredentialResolver {
     if (ref.getName() == null) {
       return failed(Reason.INVALID_SPEC, "spec.apiKeySecretRef needs the name of a Secret");
     }
+    return resolve(namespace, ref);
+  }
+
+  /**
+   * The key a Secret reference names (the ref must have a name), or the problem: problems name the
+   * Secret and the key, never a value.
+   */
+  public Result resolve(String namespace, SecretKeyRef ref) {
     // The schema defaults the key; the same default here keeps servers that do not apply schema
     // defaults (the mock API server) rendering exactly what a real cluster would.
     String key = ref.getKey() == null ? DEFAULT_KEY : ref.getKey();

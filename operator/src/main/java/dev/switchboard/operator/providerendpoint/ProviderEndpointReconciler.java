@@ -1,7 +1,9 @@
 package dev.switchboard.operator.providerendpoint;
 
+import dev.switchboard.api.v1alpha1.ObservedKey;
 import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.api.v1alpha1.ProviderEndpointStatus;
+import dev.switchboard.operator.keys.KeyAges;
 import dev.switchboard.operator.runtime.ProviderHealth;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
@@ -21,8 +23,10 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -57,6 +61,7 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
   private final Conditions conditions;
   private final EventRecorder events;
   private final ProviderHealth health;
+  private final KeyAges keyAges;
   private InformerEventSource<Secret, ProviderEndpoint> secrets;
 
   public ProviderEndpointReconciler(
@@ -77,6 +82,20 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
       Conditions conditions,
       EventRecorder events,
       ProviderHealth health) {
+    this(validator, modelPhases, conditions, events, health, new KeyAges(Clock.systemUTC()));
+  }
+
+  /**
+   * @param keyAges fingerprints and ages of the endpoint's key, on the operator's clock
+   */
+  public ProviderEndpointReconciler(
+      ProviderEndpointValidator validator,
+      ModelPhases modelPhases,
+      Conditions conditions,
+      EventRecorder events,
+      ProviderHealth health,
+      KeyAges keyAges) {
+    this.keyAges = keyAges;
     this.health = health;
     this.validator = validator;
     this.modelPhases = modelPhases;
@@ -131,7 +150,50 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
         modelPhases.retirementWarning(
             endpoint.getSpec() == null ? null : endpoint.getSpec().getModels());
     retiring.ifPresent(desired::add);
-    Set<String> managed = MANAGED;
+    Set<String> managed = new HashSet<>(MANAGED);
+    ProviderEndpointStatus before = endpoint.getStatus();
+    Optional<Duration> rotationDue = Optional.empty();
+    if (credentials.resolved() && credentials.credentials().hasKey()) {
+      ObservedKey key =
+          keyAges.observe(
+              KeyAges.fingerprint(credentials.credentials().apiKey()),
+              before == null || before.getCredentials() == null
+                  ? List.of()
+                  : List.of(before.getCredentials()));
+      next.setCredentials(key);
+      Optional<Duration> maxAge =
+          KeyAges.maxAge(endpoint.getSpec() == null ? null : endpoint.getSpec().getKeyRotation());
+      if (maxAge.isPresent()) {
+        managed.add(KeyAges.KEY_ROTATION_DUE);
+        boolean due = keyAges.due(key, maxAge.get());
+        desired.add(
+            due
+                ? new Conditions.Desired(
+                    KeyAges.KEY_ROTATION_DUE,
+                    true,
+                    Reason.KEY_OLDER_THAN_MAX_AGE.wireName(),
+                    "the API key "
+                        + key.getFingerprint()
+                        + " was first seen "
+                        + KeyAges.human(keyAges.age(key))
+                        + " ago, longer than keyRotation.maxAge "
+                        + endpoint.getSpec().getKeyRotation().getMaxAge()
+                        + "; put a new key into Secret '"
+                        + endpoint.getSpec().getApiKeySecretRef().getName()
+                        + "'")
+                : new Conditions.Desired(
+                    KeyAges.KEY_ROTATION_DUE,
+                    false,
+                    Reason.KEYS_WITHIN_MAX_AGE.wireName(),
+                    "the API key "
+                        + key.getFingerprint()
+                        + " is younger than keyRotation.maxAge "
+                        + endpoint.getSpec().getKeyRotation().getMaxAge()));
+        if (!due) {
+          rotationDue = Optional.of(keyAges.untilDue(key, maxAge.get()));
+        }
+      }
+    }
     Optional<Conditions.Desired> healthy =
         health == null
             ? Optional.empty()
@@ -139,13 +201,7 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
                 endpoint.getMetadata().getNamespace(), endpoint.getMetadata().getName());
     if (healthy.isPresent()) {
       desired.add(healthy.get());
-      managed =
-          Set.of(
-              Conditions.READY,
-              Conditions.CREDENTIALS_RESOLVED,
-              UnenforcedFields.ENFORCED,
-              RetirementDates.APPROACHING,
-              ProviderHealth.HEALTHY);
+      managed.add(ProviderHealth.HEALTHY);
     }
     ProviderEndpointStatus previous = endpoint.getStatus();
     next.setConditions(
@@ -168,12 +224,18 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
         retiring.stream().toList(),
         events);
     recordCredentialsRejected(endpoint, next);
+    recordRotationDue(endpoint, next);
     UpdateControl<ProviderEndpoint> control =
         StatusUpdater.patchIfChanged(endpoint, next, ProviderEndpointStatus::setObservedGeneration);
     // Phases flip at midnight UTC of a lifecycle date; come back then rather than polling.
     modelPhases
         .untilNextChange(endpoint.getSpec() == null ? null : endpoint.getSpec().getModels())
         .map(d -> d.plus(Duration.ofSeconds(1)))
+        .ifPresent(control::rescheduleAfter);
+    // Come back when the key turns older than maxAge (the status carries when it was first seen).
+    rotationDue
+        .map(d -> d.plus(Duration.ofSeconds(1)))
+        .filter(d -> control.getScheduleDelay().map(delay -> d.toMillis() < delay).orElse(true))
         .ifPresent(control::rescheduleAfter);
     if (health != null) {
       // The gateways' view changes without any Kubernetes event: look again at a modest pace.
@@ -256,6 +318,21 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
           EventRecorder.WARNING,
           ProviderHealth.CREDENTIALS_REJECTED,
           after.get().getMessage());
+    }
+  }
+
+  /** A Warning event when the key becomes older than keyRotation.maxAge (once per transition). */
+  private void recordRotationDue(ProviderEndpoint endpoint, ProviderEndpointStatus next) {
+    var before =
+        Conditions.find(
+            endpoint.getStatus() == null ? null : endpoint.getStatus().getConditions(),
+            KeyAges.KEY_ROTATION_DUE);
+    var after = Conditions.find(next.getConditions(), KeyAges.KEY_ROTATION_DUE);
+    if (after.isPresent()
+        && Conditions.TRUE.equals(after.get().getStatus())
+        && (before.isEmpty() || !Conditions.TRUE.equals(before.get().getStatus()))) {
+      events.record(
+          endpoint, EventRecorder.WARNING, after.get().getReason(), after.get().getMessage());
     }
   }
 

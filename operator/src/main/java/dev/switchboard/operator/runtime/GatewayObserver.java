@@ -1,6 +1,8 @@
 package dev.switchboard.operator.runtime;
 
 import dev.switchboard.api.v1alpha1.GatewayStatus;
+import dev.switchboard.api.v1alpha1.ObservedTarget;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -26,5 +28,16 @@ public interface GatewayObserver {
    */
   default java.util.Map<String, GatewayReplicas.VersionChange> versionChanges(String namespace) {
     return java.util.Map.of();
+  }
+
+  /**
+   * What the route's {@code status.observed} should hold now (the cost-observation loop's figures
+   * merged over the replicas): {@code current} itself while the figures did not change materially
+   * or were written too recently, an empty list to clear them. Empty when the replicas cannot be
+   * observed: status.observed is left alone.
+   */
+  default Optional<List<ObservedTarget>> observed(
+      String namespace, String route, List<ObservedTarget> current) {
+    return Optional.empty();
   }
 }

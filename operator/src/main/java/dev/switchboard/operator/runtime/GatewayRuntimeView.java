@@ -1,6 +1,9 @@
 package dev.switchboard.operator.runtime;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.api.v1alpha1.GatewayStatus;
+import dev.switchboard.api.v1alpha1.ObservedTarget;
 import dev.switchboard.operator.rollout.metrics.GatewayTargets;
 import dev.switchboard.operator.rollout.metrics.PrometheusText;
 import java.net.URI;
@@ -42,6 +45,13 @@ public final class GatewayRuntimeView implements GatewayObserver {
   private final Clock clock;
   private final HttpClient http;
   private final ConcurrentMap<String, Cached> cache = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, CachedFigures> figuresCache = new ConcurrentHashMap<>();
+
+  /** When each route's ({@code namespace/name}) observed figures were last handed out to write. */
+  private final ConcurrentMap<String, Instant> observedWrites = new ConcurrentHashMap<>();
+
+  static final String ROUTING_FIGURES_PATH = "/admin/routing-figures";
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   public GatewayRuntimeView(GatewayTargets targets, Clock clock) {
     this.targets = targets;
@@ -51,7 +61,7 @@ public final class GatewayRuntimeView implements GatewayObserver {
 
   /**
    * Where the gateway replicas' admin ports are (their {@code /metrics} URLs; the same ports serve
-   * {@code /admin/evaluations}).
+   * {@code /admin/evaluations} and {@code /admin/consumers}).
    */
   public GatewayTargets targets() {
     return targets;
@@ -102,6 +112,71 @@ public final class GatewayRuntimeView implements GatewayObserver {
     }
     GatewayReplicas result = new GatewayReplicas(replicas);
     cache.put(namespace, new Cached(now, result));
+    return result;
+  }
+
+  @Override
+  public Optional<List<ObservedTarget>> observed(
+      String namespace, String route, List<ObservedTarget> current) {
+    Optional<List<JsonNode>> figures = routingFigures(namespace);
+    if (figures.isEmpty()) {
+      return Optional.empty();
+    }
+    Instant now = clock.instant();
+    String key = namespace + "/" + route;
+    List<ObservedTarget> next =
+        ObservedFigures.next(
+            current, ObservedFigures.merge(figures.get(), route), observedWrites.get(key), now);
+    if (next != current) {
+      observedWrites.put(key, now);
+    }
+    return Optional.of(next == null ? List.of() : next);
+  }
+
+  /**
+   * Each answering replica's {@code /admin/routing-figures} (next to its {@code /metrics} on the
+   * admin port); empty when none answers.
+   */
+  Optional<List<JsonNode>> routingFigures(String namespace) {
+    Instant now = clock.instant();
+    CachedFigures cached = figuresCache.get(namespace);
+    if (cached != null && now.isBefore(cached.at().plus(CACHE_FOR))) {
+      return cached.figures();
+    }
+    List<URI> urls;
+    try {
+      urls = targets.metricsUrls(namespace);
+    } catch (RuntimeException e) {
+      return Optional.empty();
+    }
+    List<CompletableFuture<JsonNode>> fetches = new ArrayList<>();
+    for (URI url : urls) {
+      HttpRequest request =
+          HttpRequest.newBuilder(url.resolve(ROUTING_FIGURES_PATH)).timeout(TIMEOUT).GET().build();
+      fetches.add(
+          http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+              .thenApply(
+                  response -> {
+                    if (response.statusCode() != 200) {
+                      throw new IllegalStateException("HTTP " + response.statusCode());
+                    }
+                    try {
+                      return JSON.readTree(response.body());
+                    } catch (java.io.IOException e) {
+                      throw new java.io.UncheckedIOException(e);
+                    }
+                  }));
+    }
+    List<JsonNode> docs = new ArrayList<>();
+    for (CompletableFuture<JsonNode> fetch : fetches) {
+      try {
+        docs.add(fetch.join());
+      } catch (RuntimeException e) {
+        // Not answering (or an older gateway without the endpoint): its figures are unknown.
+      }
+    }
+    Optional<List<JsonNode>> result = docs.isEmpty() ? Optional.empty() : Optional.of(docs);
+    figuresCache.put(namespace, new CachedFigures(now, result));
     return result;
   }
 
@@ -164,4 +239,6 @@ public final class GatewayRuntimeView implements GatewayObserver {
   }
 
   private record Cached(Instant at, GatewayReplicas replicas) {}
+
+  private record CachedFigures(Instant at, Optional<List<JsonNode>> figures) {}
 }

@@ -63,7 +63,16 @@ public enum Reason {
   AWAITING_ANALYSIS("AwaitingAnalysis"),
   METRICS_UNAVAILABLE("MetricsUnavailable"),
   ANALYSIS_FAILED("AnalysisFailed"),
-  ABORTED("Aborted");
+  ABORTED("Aborted"),
+  // Consumers and key rotation (issue 17).
+  KEYS_PUBLISHED("KeysPublished"),
+  KEY_SHARED_WITH_OTHER_CONSUMER("KeySharedWithOtherConsumer"),
+  KEY_OLDER_THAN_MAX_AGE("KeyOlderThanMaxAge"),
+  KEYS_WITHIN_MAX_AGE("KeysWithinMaxAge"),
+  DAILY_BUDGET_SPENT("DailyBudgetSpent"),
+  MONTHLY_BUDGET_SPENT("MonthlyBudgetSpent"),
+  WITHIN_BUDGET("WithinBudget"),
+  NO_BUDGET("NoBudget");
 
   private final String wireName;
 

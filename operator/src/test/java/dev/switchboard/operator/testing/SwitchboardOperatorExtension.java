@@ -56,7 +56,8 @@ public final class SwitchboardOperatorExtension implements BeforeAllCallback, Af
     api.installCrds(
         CRDS.resolve("providerendpoints.switchboard.dev-v1.yml"),
         CRDS.resolve("routingpolicies.switchboard.dev-v1.yml"),
-        CRDS.resolve("modelroutes.switchboard.dev-v1.yml"));
+        CRDS.resolve("modelroutes.switchboard.dev-v1.yml"),
+        CRDS.resolve("consumers.switchboard.dev-v1.yml"));
     operatorClient =
         TolerantSerialization.clientBuilder()
             .withConfig(api.clientConfig())

@@ -1,0 +1,95 @@
+package dev.switchboard.charts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The gateway's shared state store: none by default, the bundled Redis, or an existing one. */
+class ChartStateStoreTest {
+
+  @TempDir Path workDir;
+
+  static JsonNode gatewayContainer(RenderedChart chart) {
+    return chart.get("Deployment", "switchboard-gateway").at("/spec/template/spec/containers/0");
+  }
+
+  static List<String> args(JsonNode container) {
+    List<String> args = new ArrayList<>();
+    container.path("args").forEach(a -> args.add(a.asText()));
+    return args;
+  }
+
+  static JsonNode env(JsonNode container, String name) {
+    for (JsonNode e : container.path("env")) {
+      if (name.equals(e.path("name").asText())) {
+        return e;
+      }
+    }
+    return null;
+  }
+
+  @Test
+  void byDefaultThereIsNoStoreAndNoRedis() {
+    RenderedChart chart = Charts.template(workDir, "{}");
+    assertThat(args(gatewayContainer(chart))).doesNotContain("--state-store");
+    assertThat(chart.find("Deployment", "switchboard-redis")).isEmpty();
+  }
+
+  @Test
+  void theBundledRedisIsDeployedAndTheGatewayPointsAtIt() {
+    RenderedChart chart = Charts.template(workDir, "redis: {enabled: true}");
+    JsonNode redis = chart.get("Deployment", "switchboard-redis");
+    JsonNode container = redis.at("/spec/template/spec/containers/0");
+    assertThat(container.path("image").asText()).startsWith("docker.io/library/redis:");
+    assertThat(args(container)).containsSequence("--save", "").contains("--appendonly");
+    assertThat(container.at("/securityContext/readOnlyRootFilesystem").asBoolean()).isTrue();
+    assertThat(container.at("/volumeMounts/0/mountPath").asText()).isEqualTo("/data");
+    assertThat(redis.at("/spec/template/spec/securityContext/runAsNonRoot").asBoolean()).isTrue();
+    assertThat(chart.get("Service", "switchboard-redis").at("/spec/ports/0/port").asInt())
+        .isEqualTo(6379);
+    assertThat(args(gatewayContainer(chart)))
+        .containsSequence("--state-store", "redis://switchboard-redis:6379");
+  }
+
+  @Test
+  void anExistingRedisGetsItsPasswordFromASecretAndItsCaMounted() {
+    RenderedChart chart =
+        Charts.template(
+            workDir,
+            """
+            gateway:
+              stateStore:
+                url: rediss://redis.shared.svc:6380
+                passwordSecretRef: {name: redis-auth, key: pw}
+                caSecretRef: {name: redis-ca}
+                prefix: "team-a:"
+            """);
+    JsonNode gateway = gatewayContainer(chart);
+    assertThat(args(gateway))
+        .containsSequence("--state-store", "rediss://redis.shared.svc:6380")
+        .containsSequence("--state-store-prefix", "team-a:");
+    JsonNode password = env(gateway, "SWITCHBOARD_STATE_STORE_PASSWORD");
+    assertThat(password.at("/valueFrom/secretKeyRef/name").asText()).isEqualTo("redis-auth");
+    assertThat(password.at("/valueFrom/secretKeyRef/key").asText()).isEqualTo("pw");
+    assertThat(password.has("value")).isFalse();
+    assertThat(env(gateway, "SWITCHBOARD_STATE_STORE_CA_FILE").path("value").asText())
+        .isEqualTo("/etc/switchboard/state-store-ca/ca.crt");
+    JsonNode volumes =
+        chart.get("Deployment", "switchboard-gateway").at("/spec/template/spec/volumes");
+    assertThat(volumes.toString()).contains("\"secretName\":\"redis-ca\"");
+    assertThat(chart.find("Deployment", "switchboard-redis")).isEmpty();
+  }
+
+  @Test
+  void aStoreUrlThatIsNotRedisIsRejected() {
+    assertThatThrownBy(
+            () -> Charts.template(workDir, "gateway: {stateStore: {url: http://redis:6379}}"))
+        .hasMessageContaining("url");
+  }
+}

@@ -1,0 +1,166 @@
+package dev.switchboard.operator.consumer;
+
+import dev.switchboard.contract.ConsumerTable;
+import dev.switchboard.operator.publish.RoutingTablePublisher;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.net.HttpURLConnection;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes a namespace's consumer table into Secret {@value ConsumerTable#SECRET_NAME} (key {@value
+ * ConsumerTable#SECRET_KEY}), only when it changed. The table holds key hashes only. What was last
+ * written is remembered per namespace, so a steady state costs no API call; a change made by
+ * someone else (seen by the Secret informer) makes it read and write again.
+ */
+public final class ConsumerKeysPublisher {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ConsumerKeysPublisher.class);
+
+  private final KubernetesClient client;
+  private final ConcurrentMap<String, Written> written = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, Object> locks = new ConcurrentHashMap<>();
+
+  public ConsumerKeysPublisher(KubernetesClient client) {
+    this.client = client;
+  }
+
+  /** Serializes render-and-publish per namespace across reconciler threads. */
+  public Object lockFor(String namespace) {
+    return locks.computeIfAbsent(namespace, ns -> new Object());
+  }
+
+  /**
+   * Writes the table unless it is what the Secret holds.
+   *
+   * @param owners non-controller owner references (every Consumer of the namespace)
+   * @return whether the Secret was written
+   */
+  public boolean publish(String namespace, ConsumerTable table, List<OwnerReference> owners) {
+    String json = new String(table.toJson(), StandardCharsets.UTF_8);
+    List<String> ownerUids = uids(owners);
+    Written last = written.get(namespace);
+    if (last != null && last.json().equals(json) && last.ownerUids().equals(ownerUids)) {
+      return false;
+    }
+    Secret current =
+        client.secrets().inNamespace(namespace).withName(ConsumerTable.SECRET_NAME).get();
+    if (current != null
+        && json.equals(tableOf(current))
+        && uids(current.getMetadata().getOwnerReferences()).equals(ownerUids)) {
+      written.put(
+          namespace, new Written(json, ownerUids, current.getMetadata().getResourceVersion()));
+      return false;
+    }
+    Secret desired =
+        new SecretBuilder()
+            .withNewMetadata()
+            .withName(ConsumerTable.SECRET_NAME)
+            .withNamespace(namespace)
+            .withLabels(
+                Map.of(RoutingTablePublisher.MANAGED_BY_LABEL, RoutingTablePublisher.MANAGED_BY))
+            .withOwnerReferences(owners)
+            .endMetadata()
+            .withType("Opaque")
+            .withData(
+                Map.of(
+                    ConsumerTable.SECRET_KEY,
+                    Base64.getEncoder().encodeToString(json.getBytes(StandardCharsets.UTF_8))))
+            .build();
+    Secret result = write(current, desired);
+    written.put(namespace, new Written(json, ownerUids, result.getMetadata().getResourceVersion()));
+    // Consumer names and counts only: not even the hashes go to the log.
+    LOG.info(
+        "published {} consumer(s) {} to {}/{}",
+        table.consumers().size(),
+        table.consumers().stream().map(ConsumerTable.Consumer::name).toList(),
+        namespace,
+        ConsumerTable.SECRET_NAME);
+    return true;
+  }
+
+  /**
+   * Called for informer events on the published Secret: true (and forgets what was written) when
+   * the observed version is not the one this publisher wrote, so the namespace must be rendered
+   * again.
+   */
+  public boolean changedByOthers(Secret observed) {
+    String namespace = observed.getMetadata().getNamespace();
+    Written last = written.get(namespace);
+    if (last != null
+        && Objects.equals(last.resourceVersion(), observed.getMetadata().getResourceVersion())) {
+      return false;
+    }
+    written.remove(namespace);
+    return true;
+  }
+
+  /** Forgets what was written in a namespace (the Secret was deleted by someone else). */
+  public void forget(String namespace) {
+    written.remove(namespace);
+  }
+
+  private Secret write(Secret existing, Secret desired) {
+    String namespace = desired.getMetadata().getNamespace();
+    if (existing != null) {
+      desired.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
+      Map<String, String> labels =
+          new TreeMap<>(
+              existing.getMetadata().getLabels() == null
+                  ? Map.of()
+                  : existing.getMetadata().getLabels());
+      labels.putAll(desired.getMetadata().getLabels());
+      desired.getMetadata().setLabels(labels);
+      desired.getMetadata().setAnnotations(existing.getMetadata().getAnnotations());
+    }
+    try {
+      return existing == null
+          ? client.resource(desired).inNamespace(namespace).create()
+          : client.resource(desired).inNamespace(namespace).update();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+        throw e;
+      }
+      Secret fresh = client.resource(desired).inNamespace(namespace).get();
+      desired.getMetadata().setResourceVersion(null);
+      if (fresh == null) {
+        return client.resource(desired).inNamespace(namespace).create();
+      }
+      desired.getMetadata().setResourceVersion(fresh.getMetadata().getResourceVersion());
+      return client.resource(desired).inNamespace(namespace).update();
+    }
+  }
+
+  private static String tableOf(Secret secret) {
+    if (secret.getData() == null || secret.getData().get(ConsumerTable.SECRET_KEY) == null) {
+      return null;
+    }
+    try {
+      return new String(
+          Base64.getDecoder().decode(secret.getData().get(ConsumerTable.SECRET_KEY)),
+          StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  private static List<String> uids(List<OwnerReference> owners) {
+    return owners == null
+        ? List.of()
+        : owners.stream().map(OwnerReference::getUid).sorted().toList();
+  }
+
+  private record Written(String json, List<String> ownerUids, String resourceVersion) {}
+}

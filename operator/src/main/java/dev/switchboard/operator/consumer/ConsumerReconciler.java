@@ -1,0 +1,388 @@
+package dev.switchboard.operator.consumer;
+
+import dev.switchboard.api.v1alpha1.Consumer;
+import dev.switchboard.api.v1alpha1.ConsumerBudget;
+import dev.switchboard.api.v1alpha1.ConsumerSpend;
+import dev.switchboard.api.v1alpha1.ConsumerStatus;
+import dev.switchboard.api.v1alpha1.ObservedKey;
+import dev.switchboard.api.v1alpha1.SecretKeyRef;
+import dev.switchboard.contract.ConsumerTable;
+import dev.switchboard.operator.keys.KeyAges;
+import dev.switchboard.operator.providerendpoint.CredentialResolver;
+import dev.switchboard.operator.runtime.ConsumerSpendSource;
+import dev.switchboard.operator.status.Conditions;
+import dev.switchboard.operator.status.EventRecorder;
+import dev.switchboard.operator.status.FieldsRecognized;
+import dev.switchboard.operator.status.Problem;
+import dev.switchboard.operator.status.Reason;
+import dev.switchboard.operator.status.StatusUpdater;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Reconciles Consumers: every change to a Consumer or to a Secret one of them references renders
+ * the namespace's consumer table (key hashes only) into Secret {@value ConsumerTable#SECRET_NAME},
+ * which the gateways watch, so a revoked key is refused as soon as they read it. Deleting a
+ * Consumer re-renders without it (no finalizer: the reconciler also runs on delete events); once
+ * none is left the table is written empty, which opens access again, as with no Consumer at all.
+ * Status: key fingerprints and ages, spend from the gateways, Ready, BudgetExhausted,
+ * KeyRotationDue.
+ */
+@ControllerConfiguration(name = ConsumerReconciler.NAME, triggerReconcilerOnAllEvents = true)
+public class ConsumerReconciler implements Reconciler<Consumer> {
+
+  public static final String NAME = "consumer";
+
+  /** Condition type: the consumer's spend reached its daily or monthly budget. */
+  public static final String BUDGET_EXHAUSTED = "BudgetExhausted";
+
+  static final String BY_SECRET = "consumers-by-secret";
+  static final String BY_NAMESPACE = "consumers-by-namespace";
+
+  /** Spend changes without any Kubernetes event: how often it is read from the gateways. */
+  static final Duration SPEND_REFRESH = Duration.ofSeconds(15);
+
+  private final ConsumerKeysPublisher publisher;
+  private final Conditions conditions;
+  private final EventRecorder events;
+  private final KeyAges keyAges;
+  private final ConsumerSpendSource spendSource;
+  private final Clock clock;
+  private InformerEventSource<Secret, Consumer> secrets;
+  private IndexerResourceCache<Consumer> consumers;
+
+  public ConsumerReconciler(
+      ConsumerKeysPublisher publisher,
+      Conditions conditions,
+      EventRecorder events,
+      ConsumerSpendSource spendSource,
+      Clock clock) {
+    this.publisher = publisher;
+    this.conditions = conditions;
+    this.events = events;
+    this.keyAges = new KeyAges(clock);
+    this.spendSource = spendSource;
+    this.clock = clock;
+  }
+
+  @Override
+  public UpdateControl<Consumer> reconcile(Consumer consumer, Context<Consumer> context) {
+    String namespace = consumer.getMetadata().getNamespace();
+    boolean deleted =
+        context.isPrimaryResourceDeleted() || consumer.getMetadata().getDeletionTimestamp() != null;
+    ConsumerTableRenderer.Rendered rendered;
+    synchronized (publisher.lockFor(namespace)) {
+      List<Consumer> live =
+          consumers.byIndex(BY_NAMESPACE, namespace).stream()
+              .filter(c -> c.getMetadata().getDeletionTimestamp() == null)
+              .filter(
+                  c ->
+                      !deleted
+                          || !Objects.equals(
+                              c.getMetadata().getUid(), consumer.getMetadata().getUid()))
+              .toList();
+      rendered = ConsumerTableRenderer.render(live, resolver());
+      publisher.publish(namespace, rendered.table(), owners(live));
+    }
+    if (deleted) {
+      return UpdateControl.noUpdate();
+    }
+    ConsumerTableRenderer.Resolution resolution =
+        rendered.consumers().get(consumer.getMetadata().getName());
+    return status(consumer, resolution);
+  }
+
+  private UpdateControl<Consumer> status(
+      Consumer consumer, ConsumerTableRenderer.Resolution resolution) {
+    ConsumerStatus previous = consumer.getStatus();
+    ConsumerStatus next = new ConsumerStatus();
+    List<ObservedKey> keys = new ArrayList<>();
+    for (String hash : resolution.keySha256()) {
+      keys.add(
+          keyAges.observe(
+              KeyAges.fingerprintOfHash(hash), previous == null ? null : previous.getKeys()));
+    }
+    next.setKeys(keys.isEmpty() ? null : keys);
+
+    List<Conditions.Desired> desired = new ArrayList<>();
+    Set<String> managed = new HashSet<>(Set.of(Conditions.READY));
+    List<Problem> problems = resolution.problems();
+    desired.add(
+        problems.isEmpty()
+            ? new Conditions.Desired(
+                Conditions.READY,
+                true,
+                Reason.KEYS_PUBLISHED.wireName(),
+                keys.size()
+                    + " key(s) published (as hashes) to Secret "
+                    + ConsumerTable.SECRET_NAME
+                    + "; the gateways accept them and refuse other keys")
+            : new Conditions.Desired(
+                Conditions.READY,
+                false,
+                problems.get(0).reasonName(),
+                Conditions.summary(
+                    problems.stream().map(Problem::message).toList(),
+                    "; ",
+                    " (" + keys.size() + " key(s) in force)")));
+
+    Optional<Duration> nextCheck = Optional.empty();
+    Optional<Duration> maxAge =
+        KeyAges.maxAge(consumer.getSpec() == null ? null : consumer.getSpec().getKeyRotation());
+    if (maxAge.isPresent() && !keys.isEmpty()) {
+      managed.add(KeyAges.KEY_ROTATION_DUE);
+      List<String> due =
+          keys.stream().filter(k -> keyAges.due(k, maxAge.get())).map(this::describe).toList();
+      String limit = consumer.getSpec().getKeyRotation().getMaxAge();
+      desired.add(
+          due.isEmpty()
+              ? new Conditions.Desired(
+                  KeyAges.KEY_ROTATION_DUE,
+                  false,
+                  Reason.KEYS_WITHIN_MAX_AGE.wireName(),
+                  "every key is younger than keyRotation.maxAge " + limit)
+              : new Conditions.Desired(
+                  KeyAges.KEY_ROTATION_DUE,
+                  true,
+                  Reason.KEY_OLDER_THAN_MAX_AGE.wireName(),
+                  "older than keyRotation.maxAge "
+                      + limit
+                      + ": "
+                      + String.join(", ", due)
+                      + "; add a new key to keySecretRefs, move the callers, then remove the old"
+                      + " one"));
+      nextCheck =
+          keys.stream()
+              .map(k -> keyAges.untilDue(k, maxAge.get()))
+              .filter(d -> !d.isNegative())
+              .min(Duration::compareTo)
+              .map(d -> d.plus(Duration.ofSeconds(1)));
+    }
+
+    ConsumerSpend spend = previous == null ? null : previous.getSpend();
+    Optional<Map<String, ConsumerSpendSource.Spent>> reported =
+        spendSource.spend(consumer.getMetadata().getNamespace());
+    if (reported.isPresent()) {
+      ConsumerSpendSource.Spent spent = reported.get().get(consumer.getMetadata().getName());
+      spend = spent == null ? null : spend(spent, spend);
+      Optional<Conditions.Desired> budget =
+          budgetCondition(
+              consumer.getSpec() == null ? null : consumer.getSpec().getBudget(), spent);
+      if (budget.isPresent()) {
+        managed.add(BUDGET_EXHAUSTED);
+        desired.add(budget.get());
+      }
+    }
+    next.setSpend(spend);
+
+    List<Condition> before = previous == null ? null : previous.getConditions();
+    next.setConditions(
+        conditions.merge(before, managed, desired, consumer.getMetadata().getGeneration()));
+    next.setConditions(
+        FieldsRecognized.apply(consumer, before, next.getConditions(), conditions, events));
+    recordEvents(consumer, before, next.getConditions());
+    UpdateControl<Consumer> control =
+        StatusUpdater.patchIfChanged(consumer, next, ConsumerStatus::setObservedGeneration);
+    Duration again =
+        spendSource == ConsumerSpendSource.NONE
+            ? nextCheck.orElse(null)
+            : nextCheck.filter(d -> d.compareTo(SPEND_REFRESH) < 0).orElse(SPEND_REFRESH);
+    if (again != null) {
+      control.rescheduleAfter(again);
+    }
+    return control;
+  }
+
+  /** The figures, with updatedAt moved only when they changed (a steady state writes nothing). */
+  private ConsumerSpend spend(ConsumerSpendSource.Spent spent, ConsumerSpend previous) {
+    double today = round(spent.todayUsd());
+    double month = round(spent.monthUsd());
+    if (previous != null
+        && Objects.equals(previous.getToday(), today)
+        && Objects.equals(previous.getMonth(), month)
+        && previous.getUpdatedAt() != null) {
+      return previous;
+    }
+    ConsumerSpend next = new ConsumerSpend();
+    next.setToday(today);
+    next.setMonth(month);
+    next.setCurrency("USD");
+    next.setUpdatedAt(
+        DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.SECONDS)));
+    return next;
+  }
+
+  /** BudgetExhausted from the reported spend; empty when the gateways do not count the consumer. */
+  static Optional<Conditions.Desired> budgetCondition(
+      ConsumerBudget budget, ConsumerSpendSource.Spent spent) {
+    if (budget == null || (budget.getUsdPerDay() == null && budget.getUsdPerMonth() == null)) {
+      return Optional.of(
+          new Conditions.Desired(
+              BUDGET_EXHAUSTED, false, Reason.NO_BUDGET.wireName(), "the consumer has no budget"));
+    }
+    if (spent == null) {
+      return Optional.empty();
+    }
+    if (budget.getUsdPerMonth() != null && spent.monthUsd() >= budget.getUsdPerMonth()) {
+      return Optional.of(
+          new Conditions.Desired(
+              BUDGET_EXHAUSTED,
+              true,
+              Reason.MONTHLY_BUDGET_SPENT.wireName(),
+              String.format(
+                  java.util.Locale.ROOT,
+                  "spent %.2f USD this month of a %.2f USD monthly budget; requests are answered"
+                      + " 429 insufficient_quota until the month ends or the budget is raised",
+                  spent.monthUsd(),
+                  budget.getUsdPerMonth())));
+    }
+    if (budget.getUsdPerDay() != null && spent.todayUsd() >= budget.getUsdPerDay()) {
+      return Optional.of(
+          new Conditions.Desired(
+              BUDGET_EXHAUSTED,
+              true,
+              Reason.DAILY_BUDGET_SPENT.wireName(),
+              String.format(
+                  java.util.Locale.ROOT,
+                  "spent %.2f USD today of a %.2f USD daily budget; requests are answered 429"
+                      + " insufficient_quota until 00:00 UTC or the budget is raised",
+                  spent.todayUsd(),
+                  budget.getUsdPerDay())));
+    }
+    return Optional.of(
+        new Conditions.Desired(
+            BUDGET_EXHAUSTED,
+            false,
+            Reason.WITHIN_BUDGET.wireName(),
+            String.format(
+                java.util.Locale.ROOT,
+                "spent %.2f USD today and %.2f USD this month",
+                spent.todayUsd(),
+                spent.monthUsd())));
+  }
+
+  private String describe(ObservedKey key) {
+    return key.getFingerprint() + " (first seen " + KeyAges.human(keyAges.age(key)) + " ago)";
+  }
+
+  private void recordEvents(Consumer consumer, List<Condition> before, List<Condition> after) {
+    Optional<Condition> readyBefore = Conditions.find(before, Conditions.READY);
+    Condition readyAfter = Conditions.find(after, Conditions.READY).orElseThrow();
+    if (readyBefore.isEmpty()
+        || !Objects.equals(readyBefore.get().getStatus(), readyAfter.getStatus())
+        || !Objects.equals(readyBefore.get().getReason(), readyAfter.getReason())) {
+      events.record(
+          consumer,
+          Conditions.TRUE.equals(readyAfter.getStatus())
+              ? EventRecorder.NORMAL
+              : EventRecorder.WARNING,
+          readyAfter.getReason(),
+          readyAfter.getMessage());
+    }
+    for (String type : List.of(BUDGET_EXHAUSTED, KeyAges.KEY_ROTATION_DUE)) {
+      Optional<Condition> was = Conditions.find(before, type);
+      Optional<Condition> now = Conditions.find(after, type);
+      if (now.isPresent()
+          && Conditions.TRUE.equals(now.get().getStatus())
+          && (was.isEmpty() || !Conditions.TRUE.equals(was.get().getStatus()))) {
+        events.record(
+            consumer, EventRecorder.WARNING, now.get().getReason(), now.get().getMessage());
+      }
+    }
+  }
+
+  private CredentialResolver resolver() {
+    return new CredentialResolver(
+        (namespace, name) -> secrets.get(new ResourceID(name, namespace)));
+  }
+
+  private static double round(double usd) {
+    return Math.round(usd * 1_000_000d) / 1_000_000d;
+  }
+
+  @Override
+  public List<EventSource<?, Consumer>> prepareEventSources(EventSourceContext<Consumer> context) {
+    consumers = context.getPrimaryCache();
+    consumers.addIndexers(
+        Map.<String, Function<Consumer, List<String>>>of(
+            BY_SECRET,
+            c ->
+                c.getSpec() == null || c.getSpec().getKeySecretRefs() == null
+                    ? List.of()
+                    : c.getSpec().getKeySecretRefs().stream()
+                        .filter(r -> r != null && r.getName() != null)
+                        .map(SecretKeyRef::getName)
+                        .distinct()
+                        .map(name -> c.getMetadata().getNamespace() + "/" + name)
+                        .toList(),
+            BY_NAMESPACE,
+            c -> List.of(c.getMetadata().getNamespace())));
+    secrets =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Secret.class, Consumer.class)
+                .withName("consumer-secrets")
+                .withNamespacesInheritedFromController()
+                .withSecondaryToPrimaryMapper(this::consumersFor)
+                .build(),
+            context);
+    return List.of(secrets);
+  }
+
+  /** Consumers a Secret event concerns: its users, or all when our table was changed by others. */
+  private Set<ResourceID> consumersFor(Secret secret) {
+    String namespace = secret.getMetadata().getNamespace();
+    if (ConsumerTable.SECRET_NAME.equals(secret.getMetadata().getName())) {
+      if (!publisher.changedByOthers(secret)) {
+        return Set.of();
+      }
+      return consumers.byIndex(BY_NAMESPACE, namespace).stream()
+          .map(ResourceID::fromResource)
+          .collect(Collectors.toSet());
+    }
+    return consumers.byIndex(BY_SECRET, namespace + "/" + secret.getMetadata().getName()).stream()
+        .map(ResourceID::fromResource)
+        .collect(Collectors.toSet());
+  }
+
+  /** Non-controller owner references to every Consumer: GC removes the table with the last one. */
+  private static List<OwnerReference> owners(List<Consumer> consumers) {
+    return consumers.stream()
+        .map(
+            c ->
+                new OwnerReferenceBuilder()
+                    .withApiVersion(c.getApiVersion())
+                    .withKind(c.getKind())
+                    .withName(c.getMetadata().getName())
+                    .withUid(c.getMetadata().getUid())
+                    .withBlockOwnerDeletion(false)
+                    .withController(false)
+                    .build())
+        .sorted(java.util.Comparator.comparing(OwnerReference::getUid))
+        .toList();
+  }
+}

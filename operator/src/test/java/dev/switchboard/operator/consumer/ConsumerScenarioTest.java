@@ -1,0 +1,339 @@
+package dev.switchboard.operator.consumer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.switchboard.api.v1alpha1.Consumer;
+import dev.switchboard.api.v1alpha1.ConsumerBudget;
+import dev.switchboard.api.v1alpha1.ConsumerSpec;
+import dev.switchboard.api.v1alpha1.KeyRotation;
+import dev.switchboard.api.v1alpha1.ObservedKey;
+import dev.switchboard.api.v1alpha1.ProviderEndpoint;
+import dev.switchboard.api.v1alpha1.ProviderEndpointSpec;
+import dev.switchboard.api.v1alpha1.SecretKeyRef;
+import dev.switchboard.contract.ConsumerTable;
+import dev.switchboard.operator.OperatorSettings;
+import dev.switchboard.operator.keys.KeyAges;
+import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Consumers against the mock API server: keys rendered as hashes only into the table the gateways
+ * watch, revocation by Secret edit and by deletion, problems named without values, key ages that
+ * survive an operator restart, and KeyRotationDue on a moved clock.
+ */
+class ConsumerScenarioTest {
+
+  @RegisterExtension
+  static final SwitchboardOperatorExtension KUBE =
+      new SwitchboardOperatorExtension(OperatorSettings.forMockApiServer());
+
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
+  static void secret(String ns, String name, Map<String, String> values) {
+    KUBE.client()
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(ns)
+                .endMetadata()
+                .withStringData(values)
+                .build())
+        .createOr(op -> op.update());
+  }
+
+  static Consumer consumer(String ns, String name, List<SecretKeyRef> refs, String maxAge) {
+    Consumer c = new Consumer();
+    c.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
+    ConsumerSpec spec = new ConsumerSpec();
+    spec.setKeySecretRefs(refs);
+    spec.setModels(List.of("chat-*"));
+    ConsumerBudget budget = new ConsumerBudget();
+    budget.setUsdPerDay(5.0);
+    spec.setBudget(budget);
+    spec.setLabels(Map.of("team", name));
+    if (maxAge != null) {
+      KeyRotation rotation = new KeyRotation();
+      rotation.setMaxAge(maxAge);
+      spec.setKeyRotation(rotation);
+    }
+    c.setSpec(spec);
+    return c;
+  }
+
+  static SecretKeyRef ref(String name, String key) {
+    SecretKeyRef r = new SecretKeyRef();
+    r.setName(name);
+    r.setKey(key);
+    return r;
+  }
+
+  static Optional<ConsumerTable> table(String ns) {
+    Secret s = KUBE.client().secrets().inNamespace(ns).withName(ConsumerTable.SECRET_NAME).get();
+    if (s == null || s.getData() == null) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        ConsumerTable.parse(Base64.getDecoder().decode(s.getData().get(ConsumerTable.SECRET_KEY))));
+  }
+
+  static Consumer get(String ns, String name) {
+    return KUBE.client().resources(Consumer.class).inNamespace(ns).withName(name).get();
+  }
+
+  static Optional<Condition> condition(Consumer c, String type) {
+    return c == null || c.getStatus() == null || c.getStatus().getConditions() == null
+        ? Optional.empty()
+        : c.getStatus().getConditions().stream().filter(x -> type.equals(x.getType())).findFirst();
+  }
+
+  @Test
+  void keysArePublishedAsHashesAndRevokedWhenTheSecretChangesOrTheConsumerGoes() {
+    String ns = "consumers-keys";
+    secret(ns, "search-key", Map.of("apiKey", "sk-search-old", "next", "sk-search-new"));
+    secret(ns, "other-key", Map.of("apiKey", "sk-other"));
+    KUBE.client()
+        .resource(
+            consumer(
+                ns,
+                "search",
+                List.of(ref("search-key", "apiKey"), ref("search-key", "next")),
+                null))
+        .create();
+    KUBE.client()
+        .resource(consumer(ns, "other", List.of(ref("other-key", "apiKey")), null))
+        .create();
+
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              ConsumerTable t = table(ns).orElseThrow();
+              assertThat(t.consumers())
+                  .extracting(ConsumerTable.Consumer::name)
+                  .containsExactly("other", "search");
+              ConsumerTable.Consumer search = t.consumers().get(1);
+              assertThat(search.keySha256())
+                  .containsExactly(
+                      KeyAges.sha256Hex("sk-search-old"), KeyAges.sha256Hex("sk-search-new"));
+              assertThat(search.models()).containsExactly("chat-*");
+              assertThat(search.budget().usdPerDay()).isEqualTo(5.0);
+              assertThat(search.onStoreUnavailable()).isEqualTo("allow");
+              assertThat(search.labels()).containsEntry("team", "search");
+              Consumer c = get(ns, "search");
+              assertThat(condition(c, "Ready").map(Condition::getStatus)).contains("True");
+              assertThat(c.getStatus().getKeys())
+                  .extracting(ObservedKey::getFingerprint)
+                  .containsExactly(
+                      KeyAges.fingerprint("sk-search-old"), KeyAges.fingerprint("sk-search-new"));
+            });
+    assertThat(KeyAges.fingerprint("sk-search-old")).matches("sha256:[0-9a-f]{8}");
+
+    // Rotation finished: the old key leaves the Secret and the table at once.
+    secret(ns, "search-key", Map.of("next", "sk-search-new"));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              ConsumerTable.Consumer search =
+                  table(ns).orElseThrow().consumers().stream()
+                      .filter(x -> x.name().equals("search"))
+                      .findFirst()
+                      .orElseThrow();
+              assertThat(search.keySha256()).containsExactly(KeyAges.sha256Hex("sk-search-new"));
+              Condition ready = condition(get(ns, "search"), "Ready").orElseThrow();
+              assertThat(ready.getStatus()).isEqualTo("False");
+              assertThat(ready.getReason()).isEqualTo("SecretKeyNotFound");
+              assertThat(ready.getMessage()).contains("search-key").contains("apiKey");
+            });
+
+    // Deleting a Consumer takes its keys out of the table (no finalizer needed).
+    KUBE.client().resources(Consumer.class).inNamespace(ns).withName("other").delete();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(table(ns).orElseThrow().consumers())
+                    .extracting(ConsumerTable.Consumer::name)
+                    .containsExactly("search"));
+
+    // The last one gone: an empty table (open access, as with no Consumer), not a stale one.
+    KUBE.client().resources(Consumer.class).inNamespace(ns).withName("search").delete();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(() -> assertThat(table(ns).orElseThrow().consumers()).isEmpty());
+
+    assertNoPlaintext(ns, "sk-search-old", "sk-search-new", "sk-other");
+  }
+
+  @Test
+  void aMissingSecretIsNamedAndTheConsumerStillRequiresKeys() {
+    String ns = "consumers-missing";
+    KUBE.client()
+        .resource(consumer(ns, "lonely", List.of(ref("nowhere", "apiKey")), null))
+        .create();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              Condition ready = condition(get(ns, "lonely"), "Ready").orElseThrow();
+              assertThat(ready.getStatus()).isEqualTo("False");
+              assertThat(ready.getReason()).isEqualTo("SecretNotFound");
+              assertThat(ready.getMessage()).contains("nowhere");
+              // Fails closed: the consumer is in the table without keys, so keys stay required.
+              assertThat(table(ns).orElseThrow().consumers())
+                  .singleElement()
+                  .satisfies(c -> assertThat(c.keySha256()).isEmpty());
+            });
+    secret(ns, "nowhere", Map.of("apiKey", "sk-late"));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(table(ns).orElseThrow().consumers().get(0).keySha256())
+                    .containsExactly(KeyAges.sha256Hex("sk-late")));
+  }
+
+  @Test
+  void aKeyOlderThanMaxAgeRaisesKeyRotationDueAndItsAgeSurvivesARestart() {
+    String ns = "consumers-age";
+    secret(ns, "aged-key", Map.of("apiKey", "sk-aged"));
+    KUBE.client()
+        .resource(consumer(ns, "aged", List.of(ref("aged-key", "apiKey")), "168h"))
+        .create();
+    ProviderEndpoint pe = new ProviderEndpoint();
+    pe.setMetadata(new ObjectMetaBuilder().withName("openai").withNamespace(ns).build());
+    ProviderEndpointSpec peSpec = new ProviderEndpointSpec();
+    peSpec.setProvider("openai");
+    peSpec.setApiKeySecretRef(ref("aged-key", "apiKey"));
+    KeyRotation rotation = new KeyRotation();
+    rotation.setMaxAge("168h");
+    peSpec.setKeyRotation(rotation);
+    pe.setSpec(peSpec);
+    KUBE.client().resource(pe).create();
+
+    String[] since = new String[2];
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              Consumer c = get(ns, "aged");
+              assertThat(condition(c, "KeyRotationDue").map(Condition::getStatus))
+                  .contains("False");
+              since[0] = c.getStatus().getKeys().get(0).getObservedSince();
+              ProviderEndpoint p = provider(ns);
+              assertThat(p.getStatus().getCredentials().getFingerprint())
+                  .isEqualTo(KeyAges.fingerprint("sk-aged"));
+              assertThat(providerCondition(p, "KeyRotationDue")).contains("False");
+              since[1] = p.getStatus().getCredentials().getObservedSince();
+            });
+    assertThat(since[0])
+        .isEqualTo(
+            KUBE.clock().instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+
+    // A restart must not reset the age: observedSince lives in status.
+    KUBE.stopOperator();
+    KUBE.clock().advance(Duration.ofHours(169));
+    KUBE.startOperator();
+    // Something happens to the Secret (an unrelated key), so both reconcile on the moved clock.
+    secret(ns, "aged-key", Map.of("apiKey", "sk-aged", "note", "touched"));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              Consumer c = get(ns, "aged");
+              Condition due = condition(c, "KeyRotationDue").orElseThrow();
+              assertThat(due.getStatus()).isEqualTo("True");
+              assertThat(due.getReason()).isEqualTo("KeyOlderThanMaxAge");
+              assertThat(due.getMessage()).contains(KeyAges.fingerprint("sk-aged"));
+              assertThat(c.getStatus().getKeys().get(0).getObservedSince()).isEqualTo(since[0]);
+              ProviderEndpoint p = provider(ns);
+              assertThat(providerCondition(p, "KeyRotationDue")).contains("True");
+              assertThat(p.getStatus().getCredentials().getObservedSince()).isEqualTo(since[1]);
+              assertThat(
+                      KUBE.client().v1().events().inNamespace(ns).list().getItems().stream()
+                          .filter(e -> "KeyOlderThanMaxAge".equals(e.getReason()))
+                          .filter(e -> "Warning".equals(e.getType()))
+                          .map(e -> e.getInvolvedObject().getKind())
+                          .distinct())
+                  .containsExactlyInAnyOrder("Consumer", "ProviderEndpoint");
+            });
+
+    // A new key is a new fingerprint, observed from now: the condition clears.
+    secret(ns, "aged-key", Map.of("apiKey", "sk-rotated"));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              Consumer c = get(ns, "aged");
+              assertThat(condition(c, "KeyRotationDue").map(Condition::getStatus))
+                  .contains("False");
+              assertThat(c.getStatus().getKeys().get(0).getFingerprint())
+                  .isEqualTo(KeyAges.fingerprint("sk-rotated"));
+              assertThat(providerCondition(provider(ns), "KeyRotationDue")).contains("False");
+            });
+    assertNoPlaintext(ns, "sk-aged", "sk-rotated");
+  }
+
+  static ProviderEndpoint provider(String ns) {
+    return KUBE.client().resources(ProviderEndpoint.class).inNamespace(ns).withName("openai").get();
+  }
+
+  static Optional<String> providerCondition(ProviderEndpoint p, String type) {
+    return p == null || p.getStatus() == null || p.getStatus().getConditions() == null
+        ? Optional.empty()
+        : p.getStatus().getConditions().stream()
+            .filter(c -> type.equals(c.getType()))
+            .map(Condition::getStatus)
+            .findFirst();
+  }
+
+  /** No plaintext key in Consumer/ProviderEndpoint status, events, ConfigMaps or the table. */
+  static void assertNoPlaintext(String ns, String... keys) {
+    StringBuilder everything = new StringBuilder();
+    KUBE.client()
+        .resources(Consumer.class)
+        .inNamespace(ns)
+        .list()
+        .getItems()
+        .forEach(c -> everything.append(Serialization.asJson(c)));
+    KUBE.client()
+        .resources(ProviderEndpoint.class)
+        .inNamespace(ns)
+        .list()
+        .getItems()
+        .forEach(p -> everything.append(Serialization.asJson(p)));
+    KUBE.client()
+        .v1()
+        .events()
+        .inNamespace(ns)
+        .list()
+        .getItems()
+        .forEach(e -> everything.append(Serialization.asJson(e)));
+    KUBE.client()
+        .configMaps()
+        .inNamespace(ns)
+        .list()
+        .getItems()
+        .forEach(m -> everything.append(Serialization.asJson(m)));
+    table(ns).ifPresent(t -> everything.append(new String(t.toJson(), StandardCharsets.UTF_8)));
+    for (String key : keys) {
+      assertThat(everything.toString()).doesNotContain(key);
+      assertThat(everything.toString())
+          .doesNotContain(Base64.getEncoder().encodeToString(key.getBytes(StandardCharsets.UTF_8)));
+    }
+  }
+}
