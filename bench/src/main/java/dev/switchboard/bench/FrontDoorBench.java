@@ -465,20 +465,30 @@ final class FrontDoorBench {
               each));
     }
     Map<String, BenchSuite.StreamTotals> totals = new LinkedHashMap<>();
-    targets.forEach(t -> totals.put(t.name(), new BenchSuite.StreamTotals()));
+    // Each round's TTFT p99 per path: how far a p99 moves between windows of the same path.
+    Map<String, double[]> roundP99 = new LinkedHashMap<>();
+    targets.forEach(
+        t -> {
+          totals.put(t.name(), new BenchSuite.StreamTotals());
+          roundP99.put(t.name(), new double[] {Double.MAX_VALUE, 0});
+        });
     for (int r = 0; r < settings.streamRounds(); r++) {
       for (HttpTarget t : BenchSuite.rotate(targets, r)) {
-        totals
-            .get(t.name())
-            .add(
-                load.runStreams(
-                    t,
-                    settings.streamConcurrency(),
-                    BenchSuite.seconds(settings.streamSeconds()),
-                    chunks,
-                    stallMs,
-                    Duration.ofMillis(chunks * interval)));
+        StreamResult result =
+            load.runStreams(
+                t,
+                settings.streamConcurrency(),
+                BenchSuite.seconds(settings.streamSeconds()),
+                chunks,
+                stallMs,
+                Duration.ofMillis(chunks * interval));
+        totals.get(t.name()).add(result);
+        double p99 = result.ttft().percentileMs(99);
+        double[] range = roundP99.get(t.name());
+        range[0] = Math.min(range[0], p99);
+        range[1] = Math.max(range[1], p99);
       }
+      console.accept("  streaming round " + (r + 1) + " done");
     }
     String sec = BenchSuite.FRONT_DOORS;
     String at = " (" + settings.streamConcurrency() + " streams)";
@@ -503,7 +513,13 @@ final class FrontDoorBench {
                     + g.streams
                     + " streams complete"
                     + (g.firstError == null ? "" : "; first error: " + g.firstError)
-                : null);
+                : String.format(
+                    Locale.ROOT,
+                    "p99 of single rounds: gateway %.1f–%.1f ms, direct %.1f–%.1f ms",
+                    roundP99.get(via.name())[0],
+                    roundP99.get(via.name())[1],
+                    roundP99.get(direct.name())[0],
+                    roundP99.get(direct.name())[1]));
       }
       report.add(
           sec,
