@@ -20,9 +20,9 @@ import java.util.function.Consumer;
  * to the same target; a streamed Responses call passed through next to one bridged through chat (an
  * openai-compatible target); a chat completion translated to a native Gemini target next to one
  * passed through to an OpenAI target. Every gateway path has its direct baseline (the same mock
- * endpoint called straight), so "added" figures subtract what the mock itself spends producing
- * each wire format. The mock answers every format from the same echo answer (no pre-rendered fast
- * path: it exists for chat only, and using it on one side would make the answers differ).
+ * endpoint called straight), so "added" figures subtract what the mock itself spends producing each
+ * wire format. The mock answers every format from the same echo answer (no pre-rendered fast path:
+ * it exists for chat only, and using it on one side would make the answers differ).
  */
 final class FrontDoorBench {
 
@@ -145,7 +145,8 @@ final class FrontDoorBench {
    * A chat completion without a token limit (the mock would cut a 64-piece stream at it); streams
    * ask for usage, as {@link HttpTarget#chat} explains.
    */
-  static HttpTarget chat(String name, int port, String model, boolean stream, Map<String, String> h) {
+  static HttpTarget chat(
+      String name, int port, String model, boolean stream, Map<String, String> h) {
     String json =
         "{\"model\":\""
             + model
@@ -172,10 +173,7 @@ final class FrontDoorBench {
   }
 
   static HttpTarget gemini(String name, int port, boolean stream, Map<String, String> headers) {
-    String json =
-        "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\""
-            + PROMPT
-            + "\"}]}]}";
+    String json = "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"" + PROMPT + "\"}]}]}";
     String path =
         "/v1beta/models/"
             + MODEL
@@ -273,8 +271,7 @@ final class FrontDoorBench {
             direct.name(),
             p == 50 ? c1.get(via.name()).size() + " samples" : null);
       }
-      report.goal(
-          "0 errors on " + via.name() + " (c=" + c + ")", g.errors, 0, "errors", false);
+      report.goal("0 errors on " + via.name() + " (c=" + c + ")", g.errors, 0, "errors", false);
     }
     double chatP50 = added(c1, targets.get(1), targets.get(0), 50);
     double chatP99 = added(c1, targets.get(1), targets.get(0), 99);

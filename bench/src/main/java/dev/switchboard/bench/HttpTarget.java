@@ -42,7 +42,12 @@ public record HttpTarget(String name, int port, String path, MultiMap headers, B
 
   /** A POST of {@code json} to {@code path}, e.g. a Responses or Gemini request. */
   public static HttpTarget post(
-      String name, int port, String path, boolean stream, String json, Map<String, String> headers) {
+      String name,
+      int port,
+      String path,
+      boolean stream,
+      String json,
+      Map<String, String> headers) {
     MultiMap all = MultiMap.caseInsensitiveMultiMap();
     all.set("content-type", "application/json");
     all.set("accept", stream ? "text/event-stream" : "application/json");

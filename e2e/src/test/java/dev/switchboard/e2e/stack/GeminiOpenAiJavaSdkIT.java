@@ -106,7 +106,8 @@ class GeminiOpenAiJavaSdkIT {
     assertThat(completion.choices()).hasSize(1);
     assertThat(completion.choices().get(0).message().content())
         .hasValue("Echo from " + GEMINI_MODEL + ": hello gemini");
-    assertThat(completion.usage()).hasValueSatisfying(u -> assertThat(u.totalTokens()).isPositive());
+    assertThat(completion.usage())
+        .hasValueSatisfying(u -> assertThat(u.totalTokens()).isPositive());
     RequestRecord seen = lastGeminiRequest();
     assertThat(seen.path()).isEqualTo("/v1beta/models/" + GEMINI_MODEL + ":generateContent");
     // The key travels in Gemini's header, never as a bearer token; the client's key never arrives.
@@ -142,7 +143,9 @@ class GeminiOpenAiJavaSdkIT {
     assertThat(all)
         .last()
         .satisfies(
-            c -> assertThat(c.usage()).hasValueSatisfying(u -> assertThat(u.completionTokens()).isPositive()));
+            c ->
+                assertThat(c.usage())
+                    .hasValueSatisfying(u -> assertThat(u.completionTokens()).isPositive()));
     assertThat(lastGeminiRequest().path())
         .isEqualTo("/v1beta/models/" + GEMINI_MODEL + ":streamGenerateContent");
     assertThat(lastGeminiRequest().query()).contains("alt=sse");
@@ -172,8 +175,7 @@ class GeminiOpenAiJavaSdkIT {
                                                 .putAdditionalProperty(
                                                     "properties",
                                                     JsonValue.from(
-                                                        Map.of(
-                                                            "query", Map.of("type", "string"))))
+                                                        Map.of("query", Map.of("type", "string"))))
                                                 .build())
                                         .build())
                                 .build()))
@@ -182,10 +184,10 @@ class GeminiOpenAiJavaSdkIT {
     var choice = completion.choices().get(0);
     assertThat(choice.finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.TOOL_CALLS);
     List<ChatCompletionMessageFunctionToolCall> calls =
-        choice.message().toolCalls().orElseThrow().stream()
-            .map(call -> call.asFunction())
-            .toList();
-    assertThat(calls).singleElement().satisfies(c -> assertThat(c.function().name()).isEqualTo("get_weather"));
+        choice.message().toolCalls().orElseThrow().stream().map(call -> call.asFunction()).toList();
+    assertThat(calls)
+        .singleElement()
+        .satisfies(c -> assertThat(c.function().name()).isEqualTo("get_weather"));
     JsonNode arguments = new ObjectMapper().readTree(calls.get(0).function().arguments());
     assertThat(arguments.path("query").asText()).contains("Paris");
     // Gemini was offered the tool as a function declaration.
@@ -208,7 +210,11 @@ class GeminiOpenAiJavaSdkIT {
     JsonNode answer =
         new ObjectMapper().readTree(completion.choices().get(0).message().content().orElseThrow());
     assertThat(answer.path("echo").asText()).isEqualTo("answer in json");
-    assertThat(lastGeminiRequest().body().getJsonObject("generationConfig").getString("responseMimeType"))
+    assertThat(
+            lastGeminiRequest()
+                .body()
+                .getJsonObject("generationConfig")
+                .getString("responseMimeType"))
         .isEqualTo("application/json");
   }
 

@@ -90,8 +90,12 @@ class LangChain4jResponsesIT {
   void passedThroughToAnOpenAiTarget() throws Exception {
     MockProvider primary = stack.mock(samples.primary);
 
-    ChatResponse response = model("chat-default").chat(dev.langchain4j.data.message.UserMessage.from("hello from langchain4j"));
-    assertThat(response.aiMessage().text()).startsWith("Echo from ").endsWith(": hello from langchain4j");
+    ChatResponse response =
+        model("chat-default")
+            .chat(dev.langchain4j.data.message.UserMessage.from("hello from langchain4j"));
+    assertThat(response.aiMessage().text())
+        .startsWith("Echo from ")
+        .endsWith(": hello from langchain4j");
     assertThat(response.tokenUsage().outputTokenCount()).isPositive();
     // Passed through: the OpenAI-preset mock itself received a Responses request.
     assertThat(last(primary).path()).isEqualTo("/v1/responses");
@@ -105,7 +109,8 @@ class LangChain4jResponsesIT {
   void bridgedThroughChatToAGeminiTarget() throws Exception {
     MockProvider gemini = stack.mock(samples.gemini);
 
-    ChatResponse response = model("chat-gemini").chat(dev.langchain4j.data.message.UserMessage.from("hello bridged"));
+    ChatResponse response =
+        model("chat-gemini").chat(dev.langchain4j.data.message.UserMessage.from("hello bridged"));
     assertThat(response.aiMessage().text()).isEqualTo("Echo from gemini-2.0-flash: hello bridged");
     assertThat(response.tokenUsage().outputTokenCount()).isPositive();
     assertThat(last(gemini).path()).isEqualTo("/v1beta/models/gemini-2.0-flash:generateContent");

@@ -49,7 +49,8 @@ class OpenApiDocumentCheckTest {
     OpenApiSchemas document = documentOrSkip();
     var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
     var inProgress =
-        (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(OpenAiWireFormatTest.RESPONSE);
+        (com.fasterxml.jackson.databind.node.ObjectNode)
+            mapper.readTree(OpenAiWireFormatTest.RESPONSE);
     inProgress.put("status", "in_progress").putNull("usage");
     assertThat(document.validate(Body.RESPONSE.schemaName(), inProgress)).isEmpty();
     inProgress.put("usage", 7);
