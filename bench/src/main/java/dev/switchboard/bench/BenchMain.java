@@ -50,7 +50,7 @@ public final class BenchMain {
         Usage: java -jar bench/target/switchboard-bench.jar [options]
           --quick                     shorter runs (about two minutes), noisier figures
           --only LIST                 scenarios: overhead,profile,streaming,realistic,memory,
-                                      propagation,canary,costloop (simulated time),
+                                      propagation,canary,anthropic,costloop (simulated time),
                                       frontdoors (Responses and Gemini paths, #14/#15)
           --update-markdown FILE      rewrite the results block of FILE (BENCHMARKS.md) and
                                       copy latency.png to docs/bench-latency.png next to it

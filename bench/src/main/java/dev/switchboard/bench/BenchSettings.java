@@ -73,6 +73,7 @@ public record BenchSettings(
           "memory",
           "propagation",
           "canary",
+          "anthropic",
           "costloop",
           "frontdoors");
 

@@ -26,6 +26,7 @@ public final class BenchSuite {
   static final String PROPAGATION = "Config propagation";
   static final String MEMORY = "Memory and CPU";
   static final String CANARY = "Canary rollback";
+  static final String ANTHROPIC = "Anthropic translation";
   static final String COST_LOOP = "Cost-observation loop (replay, simulated time)";
   static final String FRONT_DOORS = "Front doors and native adapters";
 
@@ -60,7 +61,8 @@ public final class BenchSuite {
             || settings.runs("profile")
             || settings.runs("streaming")
             || settings.runs("realistic")
-            || settings.runs("memory")) {
+            || settings.runs("memory")
+            || settings.runs("anthropic")) {
           Path table =
               BenchTables.write(
                   BenchTables.table(
@@ -96,6 +98,9 @@ public final class BenchSuite {
             }
             if (settings.runs("realistic")) {
               realistic(load, upstream, gateway);
+            }
+            if (settings.runs("anthropic")) {
+              anthropic(load, gateway);
             }
             console.accept("load scenarios done");
             if (settings.runs("memory")) {
@@ -143,6 +148,112 @@ public final class BenchSuite {
     writeOutputs(out);
     console.accept("results written to " + out);
     return report;
+  }
+
+  // -------------------------------------------------------------------------------- anthropic
+
+  /**
+   * What translating between chat completions and Anthropic Messages adds, against the pass-through
+   * of the same answer: each pair asks the same upstream (the mock's Anthropic Messages, or its
+   * OpenAI chat fast path) for the same answer once in the upstream's own format (passed through)
+   * and once in the other (translated both ways). c=1 latency p50 of JSON answers, and TTFT p99 of
+   * short streams, all four columns interleaved round by round.
+   */
+  private void anthropic(LoadGenerator load, Service gateway) {
+    console.accept("anthropic: " + settings.rounds() + " interleaved rounds");
+    int port = gateway.port();
+    List<HttpTarget> json =
+        List.of(
+            HttpTarget.messages("messages→anthropic", port, BenchTables.ANTHROPIC_ROUTE, false),
+            HttpTarget.chat("chat→anthropic", port, BenchTables.ANTHROPIC_ROUTE, false, Map.of()),
+            HttpTarget.chat("chat→openai", port, BenchTables.FAST_ROUTE, false, Map.of()),
+            HttpTarget.messages("messages→openai", port, BenchTables.FAST_ROUTE, false));
+    List<HttpTarget> streams =
+        List.of(
+            HttpTarget.messages(
+                "messages→anthropic", port, BenchTables.ANTHROPIC_STREAM_ROUTE, true),
+            HttpTarget.chat(
+                "chat→anthropic", port, BenchTables.ANTHROPIC_STREAM_ROUTE, true, Map.of()),
+            HttpTarget.chat("chat→openai", port, BenchTables.WARM_STREAM_ROUTE, true, Map.of()),
+            HttpTarget.messages("messages→openai", port, BenchTables.WARM_STREAM_ROUTE, true));
+    Duration round = seconds(settings.roundSeconds());
+    if (settings.warmupSeconds() > 0) {
+      for (HttpTarget t : json) {
+        load.run(t, 4, seconds(Math.max(2, settings.warmupSeconds() / 2.0)));
+      }
+      for (HttpTarget t : streams) {
+        load.runStreams(t, 8, Duration.ofSeconds(3), BenchTables.WARM_STREAM_CHUNKS, 1_000);
+      }
+    }
+    Map<String, LatencySamples> latency = new LinkedHashMap<>();
+    Map<String, StreamTotals> ttft = new LinkedHashMap<>();
+    json.forEach(t -> latency.put(t.name(), new LatencySamples()));
+    streams.forEach(t -> ttft.put(t.name(), new StreamTotals()));
+    for (int r = 0; r < settings.rounds(); r++) {
+      for (HttpTarget t : rotate(json, r)) {
+        LoadResult result = load.run(t, 1, round);
+        if (result.errors() > 0) {
+          report.note("anthropic: " + t.name() + " had errors: " + result.firstError());
+        }
+        latency.get(t.name()).addAll(result.latencies());
+      }
+      for (HttpTarget t : rotate(streams, r)) {
+        ttft.get(t.name()).add(load.runStreams(t, 1, round, BenchTables.WARM_STREAM_CHUNKS, 1_000));
+      }
+      console.accept("  round " + (r + 1) + " done");
+    }
+    String[][] pairs = {
+      {"chat→anthropic", "messages→anthropic", "Anthropic target"},
+      {"messages→openai", "chat→openai", "OpenAI target"}
+    };
+    for (String[] pair : pairs) {
+      LatencySamples translated = latency.get(pair[0]);
+      LatencySamples passed = latency.get(pair[1]);
+      report.add(
+          ANTHROPIC,
+          pair[0] + " c=1 p50",
+          "ms",
+          translated.percentileMs(50),
+          passed.percentileMs(50),
+          pair[1],
+          translated.size() + " samples; " + pair[2] + ", translated vs passed through");
+      report.add(
+          ANTHROPIC,
+          pair[0] + " c=1 p99",
+          "ms",
+          translated.percentileMs(99),
+          passed.percentileMs(99),
+          pair[1],
+          null);
+      StreamTotals translatedStreams = ttft.get(pair[0]);
+      StreamTotals passedStreams = ttft.get(pair[1]);
+      report.add(
+          ANTHROPIC,
+          pair[0] + " stream TTFT p99",
+          "ms",
+          translatedStreams.ttft.percentileMs(99),
+          passedStreams.ttft.percentileMs(99),
+          pair[1],
+          "complete "
+              + translatedStreams.complete
+              + "/"
+              + translatedStreams.streams
+              + (translatedStreams.firstError == null
+                  ? ""
+                  : "; first error: " + translatedStreams.firstError));
+      report.goal(
+          "Translation adds ≤ 0.2 ms p50 per JSON call (" + pair[2] + ")",
+          translated.percentileMs(50) - passed.percentileMs(50),
+          0.2,
+          "ms",
+          false);
+      report.goal(
+          "Translation adds ≤ 1 ms stream TTFT p99 (" + pair[2] + ")",
+          translatedStreams.ttft.percentileMs(99) - passedStreams.ttft.percentileMs(99),
+          1.0,
+          "ms",
+          false);
+    }
   }
 
   // --------------------------------------------------------------------------------- overhead

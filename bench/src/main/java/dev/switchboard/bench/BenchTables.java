@@ -37,8 +37,14 @@ public final class BenchTables {
   /** Route of the slow (1 s) upstream. */
   public static final String SLOW_ROUTE = "bench-slow";
 
+  /** Route of instant answers from an Anthropic-native target (the anthropic scenario). */
+  public static final String ANTHROPIC_ROUTE = "bench-anthropic";
+
+  /** Route of short instant streams from an Anthropic-native target. */
+  public static final String ANTHROPIC_STREAM_ROUTE = "bench-anthropic-stream";
+
   /** Routes of the scenarios, before any filler routes. */
-  public static final int SCENARIO_ROUTES = 4;
+  public static final int SCENARIO_ROUTES = 6;
 
   /** The model id every target asks the upstream for. */
   public static final String UPSTREAM_MODEL = "bench-model";
@@ -83,11 +89,19 @@ public final class BenchTables {
         WARM_STREAM_ROUTE,
         provider(WARM_STREAM_ROUTE, baseUrl, streamHeaders(WARM_STREAM_CHUNKS, 0)));
     providers.put(SLOW_ROUTE, provider(SLOW_ROUTE, baseUrl, slowHeaders(slowDelayMs)));
+    // The mock speaks Anthropic Messages on the same port: the same answers, another wire format.
+    providers.put(ANTHROPIC_ROUTE, provider(ANTHROPIC_ROUTE, "anthropic", baseUrl, fastHeaders()));
+    providers.put(
+        ANTHROPIC_STREAM_ROUTE,
+        provider(
+            ANTHROPIC_STREAM_ROUTE, "anthropic", baseUrl, streamHeaders(WARM_STREAM_CHUNKS, 0)));
     List<RoutingTable.Route> routes = new ArrayList<>();
     routes.add(route(FAST_ROUTE, FAST_ROUTE, UPSTREAM_MODEL));
     routes.add(route(STREAM_ROUTE, STREAM_ROUTE, UPSTREAM_MODEL));
     routes.add(route(WARM_STREAM_ROUTE, WARM_STREAM_ROUTE, UPSTREAM_MODEL));
     routes.add(route(SLOW_ROUTE, SLOW_ROUTE, UPSTREAM_MODEL));
+    routes.add(route(ANTHROPIC_ROUTE, ANTHROPIC_ROUTE, UPSTREAM_MODEL));
+    routes.add(route(ANTHROPIC_STREAM_ROUTE, ANTHROPIC_STREAM_ROUTE, UPSTREAM_MODEL));
     for (int i = 0; i < fillerRoutes; i++) {
       // Realistic routes: two targets (primary and fallback) and an alias each.
       String name = String.format("filler-%05d", i);
@@ -117,9 +131,14 @@ public final class BenchTables {
 
   private static RoutingTable.Provider provider(
       String name, String baseUrl, Map<String, String> headers) {
+    return provider(name, "openai-compatible", baseUrl, headers);
+  }
+
+  private static RoutingTable.Provider provider(
+      String name, String kind, String baseUrl, Map<String, String> headers) {
     return new RoutingTable.Provider(
         name,
-        "openai-compatible",
+        kind,
         baseUrl,
         false,
         null,

@@ -11,14 +11,33 @@ import java.util.Map;
  *
  * @param name column name in the report ({@code direct}, {@code gateway}, {@code nginx})
  * @param port the loopback port to call
- * @param path the request path (the chat completions path unless a scenario says otherwise)
  * @param headers request headers (content type included)
  * @param body the request body
+ * @param path the request path ({@link #PATH} unless another API is measured)
  */
-public record HttpTarget(String name, int port, String path, MultiMap headers, Buffer body) {
+public record HttpTarget(String name, int port, MultiMap headers, Buffer body, String path) {
 
   /** The OpenAI path every target serves. */
   public static final String PATH = "/v1/chat/completions";
+
+  /** Anthropic's Messages path (the gateway's /v1/messages front door). */
+  public static final String MESSAGES_PATH = "/v1/messages";
+
+  /** An Anthropic Messages request for {@code model}: the same question as {@link #chat}. */
+  public static HttpTarget messages(String name, int port, String model, boolean stream) {
+    MultiMap all = MultiMap.caseInsensitiveMultiMap();
+    all.set("content-type", "application/json");
+    all.set("accept", stream ? "text/event-stream" : "application/json");
+    all.set("anthropic-version", "2023-06-01");
+    String json =
+        "{\"model\":\""
+            + model
+            + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hello in one short"
+            + " sentence.\"}],\"max_tokens\":16"
+            + (stream ? ",\"stream\":true" : "")
+            + "}";
+    return new HttpTarget(name, port, all, Buffer.buffer(json), MESSAGES_PATH);
+  }
 
   /** A chat completion request for {@code model} with extra {@code headers}. */
   public static HttpTarget chat(
@@ -37,7 +56,7 @@ public record HttpTarget(String name, int port, String path, MultiMap headers, B
             // double-length gap per stream on the gateway's side only.
             + (stream ? ",\"stream\":true,\"stream_options\":{\"include_usage\":true}" : "")
             + "}";
-    return new HttpTarget(name, port, PATH, all, Buffer.buffer(json));
+    return new HttpTarget(name, port, all, Buffer.buffer(json), PATH);
   }
 
   /** A POST of {@code json} to {@code path}, e.g. a Responses or Gemini request. */
@@ -52,6 +71,6 @@ public record HttpTarget(String name, int port, String path, MultiMap headers, B
     all.set("content-type", "application/json");
     all.set("accept", stream ? "text/event-stream" : "application/json");
     headers.forEach(all::set);
-    return new HttpTarget(name, port, path, all, Buffer.buffer(json));
+    return new HttpTarget(name, port, all, Buffer.buffer(json), path);
   }
 }

@@ -25,9 +25,11 @@ class ChartRbacTest {
     Map<String, Set<String>> grants = new TreeMap<>();
     grants.put("switchboard.dev/providerendpoints", READ);
     grants.put("switchboard.dev/routingpolicies", READ);
+    grants.put("switchboard.dev/consumers", READ);
     // patch: clearing the promote/abort annotations (metadata only).
     grants.put("switchboard.dev/modelroutes", verbs("get", "list", "watch", "patch"));
-    for (String kind : new String[] {"providerendpoints", "routingpolicies", "modelroutes"}) {
+    for (String kind :
+        new String[] {"providerendpoints", "routingpolicies", "modelroutes", "consumers"}) {
       grants.put("switchboard.dev/" + kind + "/status", verbs("get", "update", "patch"));
     }
     Set<String> readWrite = verbs("get", "list", "watch", "create", "update", "patch");

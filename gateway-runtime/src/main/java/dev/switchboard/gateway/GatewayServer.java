@@ -1,6 +1,7 @@
 package dev.switchboard.gateway;
 
 import dev.switchboard.gateway.cache.ResponseCache;
+import dev.switchboard.gateway.cache.SharedAnswers;
 import dev.switchboard.gateway.config.ConfigListener;
 import dev.switchboard.gateway.config.ConfigSource;
 import dev.switchboard.gateway.config.FileConfigSource;
@@ -208,6 +209,9 @@ public final class GatewayServer {
               consumerOptions.stateStorePrefix());
     }
     if (stateStore instanceof RedisStateStore redis) {
+      // cache.shared: true keeps exact answers in the same Redis (its own deadlines: a miss).
+      responseCache.shareExactVia(
+          new SharedAnswers(redis.client(), clock, consumerOptions.stateStorePrefix()));
       redis
           .warmUp()
           .onFailure(
@@ -371,6 +375,11 @@ public final class GatewayServer {
   }
 
   /** Consumer admission and spend, over the shared store when there is one. */
+  /** The response caches (tests tune the semantic lookup deadline). */
+  public ResponseCache responseCache() {
+    return responseCache;
+  }
+
   public ConsumerLimiter consumerLimiter() {
     return consumerLimiter;
   }

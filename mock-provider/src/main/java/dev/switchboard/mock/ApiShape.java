@@ -12,5 +12,7 @@ enum ApiShape {
    */
   AZURE_V1,
   /** {@code /v1beta/models/{model}:method} with {@code x-goog-api-key} (Gemini). */
-  GEMINI
+  GEMINI,
+  /** Anthropic Messages: {@code /v1/messages} with {@code x-api-key} and Anthropic's errors. */
+  ANTHROPIC
 }

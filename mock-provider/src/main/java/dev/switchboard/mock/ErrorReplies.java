@@ -1,5 +1,6 @@
 package dev.switchboard.mock;
 
+import dev.switchboard.mock.anthropic.AnthropicPayloads;
 import dev.switchboard.mock.fault.FaultSpec;
 import dev.switchboard.mock.gemini.GeminiPayloads;
 import dev.switchboard.mock.openai.OpenAiPayloads;
@@ -12,7 +13,8 @@ import java.util.Map;
 
 /**
  * Error answers in the provider's own shape: OpenAI's {@code {"error":{message,type,param,code}}}
- * or Azure's {@code {"error":{code,message}}}, with OpenAI's real messages and types.
+ * Azure's {@code {"error":{code,message}}} or Anthropic's {@code {"type":"error","error":{type,
+ * message}}}, with the providers' real messages and types.
  */
 final class ErrorReplies {
 
@@ -37,13 +39,23 @@ final class ErrorReplies {
       return "api-key: " + key;
     }
     String goog = req.getHeader("x-goog-api-key");
-    return goog != null ? "x-goog-api-key: " + goog : "no credentials";
+    if (goog != null) {
+      return "x-goog-api-key: " + goog;
+    }
+    String anthropicKey = req.getHeader("x-api-key");
+    return anthropicKey != null ? "x-api-key: " + anthropicKey : "no credentials";
   }
 
   /**
    * @param echo appended to the message when not null ({@code echo-auth})
    */
   static JsonObject statusBody(ApiShape api, int status, String model, String echo) {
+    if (api == ApiShape.ANTHROPIC) {
+      String message = AnthropicPayloads.errorMessage(status, model);
+      return AnthropicPayloads.error(
+          AnthropicPayloads.errorType(status),
+          echo == null ? message : message + " Request received with " + echo);
+    }
     String message;
     String type;
     String code = null;
@@ -101,6 +113,14 @@ final class ErrorReplies {
 
   static void unauthorized(RoutingContext ctx, ApiShape api, boolean missing) {
     JsonObject body;
+    if (api == ApiShape.ANTHROPIC) {
+      body =
+          AnthropicPayloads.error(
+              "authentication_error",
+              missing ? "x-api-key header is required" : "invalid x-api-key");
+      send(ctx, 401, body, Map.of());
+      return;
+    }
     if (api == ApiShape.GEMINI) {
       // Google answers a wrong key with 400 and a missing one with 403; neither echoes the key.
       body =
@@ -144,11 +164,13 @@ final class ErrorReplies {
   static void badRequest(
       RoutingContext ctx, ApiShape api, String message, String param, String code) {
     JsonObject body =
-        api == ApiShape.GEMINI
-            ? GeminiPayloads.error(400, "INVALID_ARGUMENT", message, null, null)
-            : api == ApiShape.AZURE
-                ? OpenAiPayloads.azureError("BadRequest", message)
-                : OpenAiPayloads.error(message, "invalid_request_error", param, code);
+        api == ApiShape.ANTHROPIC
+            ? AnthropicPayloads.error("invalid_request_error", message)
+            : api == ApiShape.GEMINI
+                ? GeminiPayloads.error(400, "INVALID_ARGUMENT", message, null, null)
+                : api == ApiShape.AZURE
+                    ? OpenAiPayloads.azureError("BadRequest", message)
+                    : OpenAiPayloads.error(message, "invalid_request_error", param, code);
     send(ctx, 400, body, Map.of());
   }
 

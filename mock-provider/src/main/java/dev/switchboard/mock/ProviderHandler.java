@@ -49,6 +49,7 @@ final class ProviderHandler {
   private final Random random;
   final AnswerWriter writer;
   final AtomicLong ids = new AtomicLong();
+  private final AnthropicHandler anthropic = new AnthropicHandler(this);
   private final Map<String, Object> fastPathCache = new ConcurrentHashMap<>();
 
   /** Injected silent model changes (docs: mock-provider README, "Drift"). */
@@ -77,7 +78,19 @@ final class ProviderHandler {
     new GeminiEndpoints(this).mount(router);
     router.post("/v1/chat/completions").handler(ctx -> chat(ctx, ApiShape.OPENAI));
     router.post("/v1/embeddings").handler(ctx -> embeddings(ctx, ApiShape.OPENAI));
-    router.get("/v1/models").handler(ctx -> models(ctx, ApiShape.OPENAI, null));
+    router.post("/v1/messages").handler(anthropic::messages);
+    router.post("/v1/messages/count_tokens").handler(anthropic::countTokens);
+    router
+        .get("/v1/models")
+        .handler(
+            ctx -> {
+              // Anthropic's SDKs and the gateway's Anthropic health probe send anthropic-version.
+              if (ctx.request().getHeader("anthropic-version") != null) {
+                anthropic.models(ctx);
+              } else {
+                models(ctx, ApiShape.OPENAI, null);
+              }
+            });
     router
         .get("/v1/models/:model")
         .handler(ctx -> models(ctx, ApiShape.OPENAI, ctx.pathParam("model")));
@@ -528,7 +541,8 @@ final class ProviderHandler {
     String presented = presentedKey(req, api);
     boolean accepted = keys.accepts(presented);
     String model = api == ApiShape.AZURE ? ctx.pathParam("deployment") : ctx.pathParam("model");
-    boolean modelInBody = api == ApiShape.OPENAI || api == ApiShape.AZURE_V1;
+    boolean modelInBody =
+        api == ApiShape.OPENAI || api == ApiShape.AZURE_V1 || api == ApiShape.ANTHROPIC;
     JsonObject body = null;
     BadRequest bad = null;
     if (needsBody) {
@@ -620,28 +634,33 @@ final class ProviderHandler {
       }
       case "model-not-found" -> {
         JsonObject err =
-            api == ApiShape.GEMINI
-                ? GeminiPayloads.error(
-                    404,
-                    "NOT_FOUND",
-                    "models/"
-                        + model
-                        + " is not found for API version v1beta, or is not supported for"
-                        + " generateContent. Call ListModels to see the list of available models"
-                        + " and their supported methods.",
-                    null,
-                    null)
-                : api == ApiShape.AZURE
-                    ? OpenAiPayloads.azureError(
-                        "DeploymentNotFound",
-                        "The API deployment for this resource does not exist. If you created the"
-                            + " deployment within the last 5 minutes, please wait a moment and try"
-                            + " again.")
-                    : OpenAiPayloads.error(
-                        "The model `" + model + "` does not exist or you do not have access to it.",
-                        "invalid_request_error",
+            api == ApiShape.ANTHROPIC
+                ? dev.switchboard.mock.anthropic.AnthropicPayloads.error(
+                    "not_found_error", "model: " + model)
+                : api == ApiShape.GEMINI
+                    ? GeminiPayloads.error(
+                        404,
+                        "NOT_FOUND",
+                        "models/"
+                            + model
+                            + " is not found for API version v1beta, or is not supported for"
+                            + " generateContent. Call ListModels to see the list of available models"
+                            + " and their supported methods.",
                         null,
-                        "model_not_found");
+                        null)
+                    : api == ApiShape.AZURE
+                        ? OpenAiPayloads.azureError(
+                            "DeploymentNotFound",
+                            "The API deployment for this resource does not exist. If you created the"
+                                + " deployment within the last 5 minutes, please wait a moment and try"
+                                + " again.")
+                        : OpenAiPayloads.error(
+                            "The model `"
+                                + model
+                                + "` does not exist or you do not have access to it.",
+                            "invalid_request_error",
+                            null,
+                            "model_not_found");
         ErrorReplies.send(ctx, 404, err, Map.of());
         return null;
       }
@@ -713,6 +732,10 @@ final class ProviderHandler {
   }
 
   private static String presentedKey(HttpServerRequest req, ApiShape api) {
+    if (api == ApiShape.ANTHROPIC) {
+      String key = req.getHeader("x-api-key");
+      return key == null || key.isBlank() ? null : key.trim();
+    }
     if (api == ApiShape.GEMINI) {
       String key = req.getHeader("x-goog-api-key");
       if (key == null) {

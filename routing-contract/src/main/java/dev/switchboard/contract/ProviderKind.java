@@ -10,7 +10,8 @@ import java.util.stream.Collectors;
 public enum ProviderKind {
   OPENAI("openai", "https://api.openai.com/v1", AuthStyle.BEARER),
   AZURE_OPENAI("azure-openai", null, AuthStyle.API_KEY_HEADER),
-  ANTHROPIC("anthropic", "https://api.anthropic.com/v1", AuthStyle.BEARER),
+  /** Anthropic's native Messages API (its OpenAI-compatible endpoint: openai-compatible). */
+  ANTHROPIC("anthropic", "https://api.anthropic.com/v1", AuthStyle.X_API_KEY),
   // Native generateContent; the OpenAI-compatible endpoint (".../v1beta/openai") stays usable as
   // provider openai-compatible with that baseUrl.
   GEMINI("gemini", "https://generativelanguage.googleapis.com/v1beta", AuthStyle.GOOG_API_KEY),
@@ -25,6 +26,8 @@ public enum ProviderKind {
     BEARER,
     /** {@code api-key: KEY} (Azure OpenAI). */
     API_KEY_HEADER,
+    /** {@code x-api-key: KEY} (Anthropic). */
+    X_API_KEY,
     /** {@code x-goog-api-key: KEY} (Gemini). */
     GOOG_API_KEY
   }

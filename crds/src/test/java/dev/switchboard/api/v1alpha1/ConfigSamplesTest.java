@@ -250,12 +250,10 @@ class ConfigSamplesTest {
     assertThat(baseUrls)
         .containsEntry("openai", "http://127.0.0.1:18081/v1")
         .containsEntry("openai-compatible", "http://127.0.0.1:18082/v1")
-        .containsEntry("azure-openai", "http://127.0.0.1:18083")
-        .containsEntry("gemini", "http://127.0.0.1:18085/v1beta");
+        .containsEntry("azure-openai", "http://127.0.0.1:18083");
     assertThat(byName(docs, "Secret", Secret.class).values())
         .flatExtracting(s -> s.getStringData().values())
-        .containsExactlyInAnyOrder(
-            "sk-local-primary", "sk-local-secondary", "local-azure-key", "sk-local-gemini");
+        .containsExactlyInAnyOrder("sk-local-primary", "sk-local-secondary", "local-azure-key");
     assertThat(byName(docs, "RoutingPolicy", RoutingPolicy.class)).containsKey("standard");
 
     Map<String, ModelRoute> routes = byName(docs, "ModelRoute", ModelRoute.class);

@@ -52,6 +52,7 @@ public final class LocalStack implements AutoCloseable {
   private final Map<Integer, MockProvider> mocks;
   private final SwitchboardOperator operator;
   private final ConfigDirectoryApplier applier;
+  private final ConfigDirectoryApplier consumerApplier;
   private final StatusReporter reporter;
   private final GatewayServer gateway;
 
@@ -61,6 +62,7 @@ public final class LocalStack implements AutoCloseable {
       Map<Integer, MockProvider> mocks,
       SwitchboardOperator operator,
       ConfigDirectoryApplier applier,
+      ConfigDirectoryApplier consumerApplier,
       StatusReporter reporter,
       GatewayServer gateway) {
     this.api = api;
@@ -68,6 +70,7 @@ public final class LocalStack implements AutoCloseable {
     this.mocks = mocks;
     this.operator = operator;
     this.applier = applier;
+    this.consumerApplier = consumerApplier;
     this.reporter = reporter;
     this.gateway = gateway;
   }
@@ -77,6 +80,8 @@ public final class LocalStack implements AutoCloseable {
    *
    * @param testClockOffsetFile TEST ONLY (null: off): the gateway's {@code
    *     --test-clock-offset-file}, whose offset moves its wall clock (price and schedule windows)
+   * @param consumerDir a directory of Consumers to apply and watch too (null: none), as {@code
+   *     --with-consumer} applies {@code config-samples/local-consumer}
    */
   public record Options(
       Path configDir,
@@ -86,7 +91,8 @@ public final class LocalStack implements AutoCloseable {
       Path kubeconfigOut,
       Map<Integer, MockProviderOptions> mockProviders,
       long configDirPollMillis,
-      Path testClockOffsetFile) {
+      Path testClockOffsetFile,
+      Path consumerDir) {
 
     public static Options defaults() {
       return new Options(
@@ -97,6 +103,7 @@ public final class LocalStack implements AutoCloseable {
           null,
           defaultMocks(),
           200,
+          null,
           null);
     }
 
@@ -109,7 +116,8 @@ public final class LocalStack implements AutoCloseable {
           kubeconfigOut,
           mockProviders,
           configDirPollMillis,
-          testClockOffsetFile);
+          testClockOffsetFile,
+          consumerDir);
     }
 
     public Options withPort(int value) {
@@ -121,7 +129,8 @@ public final class LocalStack implements AutoCloseable {
           kubeconfigOut,
           mockProviders,
           configDirPollMillis,
-          testClockOffsetFile);
+          testClockOffsetFile,
+          consumerDir);
     }
 
     /** The gateway's admin port ({@code /admin/*}, {@code /metrics}); 0 picks a free one. */
@@ -134,7 +143,8 @@ public final class LocalStack implements AutoCloseable {
           kubeconfigOut,
           mockProviders,
           configDirPollMillis,
-          testClockOffsetFile);
+          testClockOffsetFile,
+          consumerDir);
     }
 
     public Options withKubeconfigOut(Path file) {
@@ -146,7 +156,8 @@ public final class LocalStack implements AutoCloseable {
           file,
           mockProviders,
           configDirPollMillis,
-          testClockOffsetFile);
+          testClockOffsetFile,
+          consumerDir);
     }
 
     /** TEST ONLY: the file whose offset moves the gateway's wall clock. */
@@ -159,7 +170,25 @@ public final class LocalStack implements AutoCloseable {
           kubeconfigOut,
           mockProviders,
           configDirPollMillis,
-          file);
+          file,
+          consumerDir);
+    }
+
+    /**
+     * Also apply and watch a directory of Consumers (and their key Secrets), as the launcher's
+     * {@code --with-consumer} does with {@code config-samples/local-consumer}; null: none.
+     */
+    public Options withConsumerDir(Path dir) {
+      return new Options(
+          configDir,
+          host,
+          port,
+          adminPort,
+          kubeconfigOut,
+          mockProviders,
+          configDirPollMillis,
+          testClockOffsetFile,
+          dir);
     }
 
     public Options withMockProviders(Map<Integer, MockProviderOptions> mocks) {
@@ -171,7 +200,8 @@ public final class LocalStack implements AutoCloseable {
           kubeconfigOut,
           mocks,
           configDirPollMillis,
-          testClockOffsetFile);
+          testClockOffsetFile,
+          consumerDir);
     }
   }
 
@@ -180,9 +210,6 @@ public final class LocalStack implements AutoCloseable {
 
   public static final int SECONDARY_PORT = 18082;
   public static final int AZURE_PORT = 18083;
-
-  /** The native Gemini mock ({@code /v1beta/models/...:generateContent}). */
-  public static final int GEMINI_PORT = 18085;
 
   /**
    * Starts every part and waits until the gateway serves a routing table rendered from the config
@@ -242,6 +269,15 @@ public final class LocalStack implements AutoCloseable {
       started.add(reporter);
       applier.applyAll();
       applier.watch(options.configDirPollMillis());
+      ConfigDirectoryApplier consumerApplier = null;
+      if (options.consumerDir() != null) {
+        // A second applier of its own: it deletes only what it applied, so the two never fight.
+        consumerApplier =
+            new ConfigDirectoryApplier(api.client(), options.consumerDir(), NAMESPACE, console);
+        started.add(consumerApplier);
+        consumerApplier.applyAll();
+        consumerApplier.watch(options.configDirPollMillis());
+      }
 
       GatewayServer gateway =
           GatewayServer.start(
@@ -255,7 +291,8 @@ public final class LocalStack implements AutoCloseable {
                   new KubernetesConfigSource(api.newClient(), NAMESPACE, true))
               .await(30, TimeUnit.SECONDS);
       gatewayRef.set(gateway);
-      return new LocalStack(api, vertx, mocks, operator, applier, reporter, gateway);
+      return new LocalStack(
+          api, vertx, mocks, operator, applier, consumerApplier, reporter, gateway);
     } catch (IOException e) {
       closeAll(started);
       throw new UncheckedIOException(e);
@@ -311,6 +348,11 @@ public final class LocalStack implements AutoCloseable {
     return applier;
   }
 
+  /** The applier of {@link Options#consumerDir()}, or null when the stack has none. */
+  public ConfigDirectoryApplier consumerApplier() {
+    return consumerApplier;
+  }
+
   /** The mock provider listening on {@code port}. */
   public MockProvider mock(int port) {
     return mocks.get(port);
@@ -324,6 +366,9 @@ public final class LocalStack implements AutoCloseable {
     mocks.values().forEach(m -> parts.add(m::close));
     parts.add(operator);
     parts.add(applier);
+    if (consumerApplier != null) {
+      parts.add(consumerApplier);
+    }
     parts.add(reporter);
     parts.add(() -> gateway.close().await(10, TimeUnit.SECONDS));
     closeAll(parts);
@@ -347,20 +392,7 @@ public final class LocalStack implements AutoCloseable {
    * shape), secondary (a self-hosted OpenAI-compatible server) and one serving the Azure shape.
    */
   public static Map<Integer, MockProviderOptions> defaultMocks() {
-    return defaultMocks(PRIMARY_PORT, SECONDARY_PORT, AZURE_PORT, GEMINI_PORT);
-  }
-
-  /** The OpenAI-shaped mocks of {@link #defaultMocks(int, int, int)} plus the Gemini mock. */
-  public static Map<Integer, MockProviderOptions> defaultMocks(
-      int primaryPort, int secondaryPort, int azurePort, int geminiPort) {
-    Map<Integer, MockProviderOptions> mocks =
-        new LinkedHashMap<>(defaultMocks(primaryPort, secondaryPort, azurePort));
-    mocks.put(
-        geminiPort,
-        new MockProviderOptions()
-            .keys("sk-local-gemini")
-            .models("gemini-2.0-flash", "text-embedding-004"));
-    return java.util.Collections.unmodifiableMap(mocks);
+    return defaultMocks(PRIMARY_PORT, SECONDARY_PORT, AZURE_PORT);
   }
 
   /** The same mock providers on other ports (tests that must not collide with a running stack). */
@@ -375,7 +407,15 @@ public final class LocalStack implements AutoCloseable {
             .alias("gpt-4o-mini", "gpt-4o-mini-2024-07-18"));
     mocks.put(
         secondaryPort,
-        new MockProviderOptions().keys("sk-local-secondary").models("llama-3.1-8b-instruct"));
+        new MockProviderOptions()
+            .keys("sk-local-secondary")
+            // The secondary also speaks Anthropic Messages (local-anthropic) and Gemini
+            // (local-gemini).
+            .models(
+                "llama-3.1-8b-instruct",
+                "claude-sonnet-4-5",
+                "gemini-2.5-flash",
+                "text-embedding-004"));
     mocks.put(azurePort, new MockProviderOptions().keys("local-azure-key").models("gpt-4o-mini"));
     return java.util.Collections.unmodifiableMap(mocks);
   }

@@ -16,8 +16,7 @@ public final class LocalStackMain {
       Usage: java -jar e2e/target/switchboard-local.jar [options]
 
       Runs Switchboard locally in one JVM: an embedded Kubernetes API (with the Switchboard CRDs),
-      the operator, the gateway and fault-injecting mock providers on 127.0.0.1:18081-18083
-      (OpenAI-shaped) and 127.0.0.1:18085 (Gemini).
+      the operator, the gateway and fault-injecting mock providers on 127.0.0.1:18081-18083.
       The config directory is applied like a GitOps source and watched: edit, add or delete a
       file and the change is applied within a second.
 
@@ -68,26 +67,16 @@ public final class LocalStackMain {
     if (withConsumer && !Files.isDirectory(CONSUMER_DIR)) {
       fail(CONSUMER_DIR.toAbsolutePath() + " does not exist (run from the repository root)");
     }
-    LocalStack stack = LocalStack.start(options, System.out::println);
-    ConfigDirectoryApplier consumers = null;
     if (withConsumer) {
-      // A second applier of its own: it deletes only what it applied, so the two never fight.
-      consumers =
-          new ConfigDirectoryApplier(
-              stack.api().client(), CONSUMER_DIR, LocalStack.NAMESPACE, System.out::println);
-      consumers.applyAll();
-      consumers.watch(LocalStack.Options.defaults().configDirPollMillis());
+      options = options.withConsumerDir(CONSUMER_DIR);
     }
-    ConfigDirectoryApplier consumerApplier = consumers;
+    LocalStack stack = LocalStack.start(options, System.out::println);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
                   System.out.println("switchboard-local: shutting down");
-                  if (consumerApplier != null) {
-                    consumerApplier.close();
-                  }
                   stack.close();
                   stopped.countDown();
                 },

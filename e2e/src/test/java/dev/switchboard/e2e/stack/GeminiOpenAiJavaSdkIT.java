@@ -40,16 +40,16 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The official OpenAI Java SDK against the local stack's native Gemini target ({@code chat-gemini},
- * {@code text-embedding-004} on the Gemini mock): chat completions as JSON and as a stream, a tool
- * call, JSON mode, embeddings, the Responses API bridged through chat (JSON and stream), and chat
- * failover from the OpenAI-preset primary to Gemini. The mock speaks only Gemini's wire format on
- * these paths, so every answer the SDK parses was translated by the gateway.
+ * {@code text-embedding-004} on the mock's Gemini API): chat completions as JSON and as a stream, a
+ * tool call, JSON mode, embeddings, the Responses API bridged through chat (JSON and stream), and
+ * chat failover from the OpenAI-preset primary to Gemini. The mock speaks only Gemini's wire format
+ * on these paths, so every answer the SDK parses was translated by the gateway.
  */
 // The failover test fails the primary on purpose (opening its breaker): it runs last.
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class GeminiOpenAiJavaSdkIT {
 
-  private static final String GEMINI_MODEL = "gemini-2.0-flash";
+  private static final String GEMINI_MODEL = "gemini-2.5-flash";
   private static LocalSamples samples;
   private static LocalStack stack;
   private static OpenAIClient sdk;
@@ -78,11 +78,18 @@ class GeminiOpenAiJavaSdkIT {
   }
 
   private static MockProvider gemini() {
-    return stack.mock(samples.gemini);
+    return stack.mock(samples.secondary);
   }
 
+  /**
+   * The last Gemini API call the mock received. The mock also serves the secondary's OpenAI and
+   * Anthropic shapes and the health checks, so other requests may come after it.
+   */
   private static RequestRecord lastGeminiRequest() {
-    List<RequestRecord> seen = gemini().requests();
+    List<RequestRecord> seen =
+        gemini().requests().stream()
+            .filter(r -> "POST".equals(r.method()) && r.path().startsWith("/v1beta/models/"))
+            .toList();
     assertThat(seen).isNotEmpty();
     return seen.get(seen.size() - 1);
   }
@@ -112,7 +119,7 @@ class GeminiOpenAiJavaSdkIT {
     assertThat(seen.path()).isEqualTo("/v1beta/models/" + GEMINI_MODEL + ":generateContent");
     // The key travels in Gemini's header, never as a bearer token; the client's key never arrives.
     assertThat(seen.keyAccepted()).isTrue();
-    assertThat(seen.keyFingerprint()).isEqualTo(RequestRecord.fingerprint("sk-local-gemini"));
+    assertThat(seen.keyFingerprint()).isEqualTo(RequestRecord.fingerprint("sk-local-secondary"));
     assertThat(seen.header("authorization")).isNull();
     assertThat(seen.body().getJsonObject("systemInstruction")).isNotNull();
   }

@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 /**
  * {@code config-samples/local} as the tests use it: copied into a directory of their own (which
  * they edit like a GitOps repository) with the mock providers moved to free ports, so a test run
- * never collides with a local stack someone left running on 18081–18083 and 18085.
+ * never collides with a local stack someone left running on 18081–18083.
  */
 final class LocalSamples {
 
@@ -25,14 +25,12 @@ final class LocalSamples {
   final int primary;
   final int secondary;
   final int azure;
-  final int gemini;
 
-  private LocalSamples(Path dir, int primary, int secondary, int azure, int gemini) {
+  private LocalSamples(Path dir, int primary, int secondary, int azure) {
     this.dir = dir;
     this.primary = primary;
     this.secondary = secondary;
     this.azure = azure;
-    this.gemini = gemini;
   }
 
   static LocalSamples create() {
@@ -40,7 +38,6 @@ final class LocalSamples {
       LocalSamples samples =
           new LocalSamples(
               Files.createTempDirectory("switchboard-local-config"),
-              freePort(),
               freePort(),
               freePort(),
               freePort());
@@ -52,7 +49,7 @@ final class LocalSamples {
   }
 
   Map<Integer, MockProviderOptions> mocks() {
-    return LocalStack.defaultMocks(primary, secondary, azure, gemini);
+    return LocalStack.defaultMocks(primary, secondary, azure);
   }
 
   /** Options for a local stack on this directory and these ports, the gateway on a free port. */
@@ -90,8 +87,7 @@ final class LocalSamples {
             Files.readString(file)
                 .replace("127.0.0.1:" + LocalStack.PRIMARY_PORT, "127.0.0.1:" + primary)
                 .replace("127.0.0.1:" + LocalStack.SECONDARY_PORT, "127.0.0.1:" + secondary)
-                .replace("127.0.0.1:" + LocalStack.AZURE_PORT, "127.0.0.1:" + azure)
-                .replace("127.0.0.1:" + LocalStack.GEMINI_PORT, "127.0.0.1:" + gemini);
+                .replace("127.0.0.1:" + LocalStack.AZURE_PORT, "127.0.0.1:" + azure);
         Path copy = dir.resolve(file.getFileName());
         if (!Files.exists(copy) || !Files.readString(copy).equals(text)) {
           Files.writeString(copy, text);

@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.vertx.core.Future;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -37,9 +38,14 @@ final class LocalExactStore implements ExactStore {
             .build();
   }
 
-  @Override
-  public CachedAnswer get(String key) {
+  /** The answer stored under {@code key}, or null. */
+  CachedAnswer get(String key) {
     return cache.getIfPresent(key);
+  }
+
+  @Override
+  public Future<CachedAnswer> lookup(String key) {
+    return Future.succeededFuture(cache.getIfPresent(key));
   }
 
   @Override

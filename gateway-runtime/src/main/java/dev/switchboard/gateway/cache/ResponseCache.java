@@ -10,6 +10,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.LoggerFactory;
 
 /**
  * The gateway's response caches: per route an exact store and a semantic index, built from the
@@ -25,6 +26,12 @@ public final class ResponseCache {
   /** Embeddings waiting for a worker; beyond this a request skips the semantic cache (a miss). */
   static final int EMBED_QUEUE = 256;
 
+  /**
+   * The longest a request waits for its semantic lookup (embedding and search) before it goes
+   * upstream as a miss: the bound on what the semantic cache adds to a miss.
+   */
+  public static final long DEFAULT_SEMANTIC_DEADLINE_MS = 50;
+
   /** One route's caches. */
   public record RouteCache(CacheSettings settings, ExactStore exact, SemanticIndex semantic) {}
 
@@ -36,6 +43,9 @@ public final class ResponseCache {
   private final AtomicLong bytes = new AtomicLong();
   private final long maxBytes;
   private final CacheStats stats = new CacheStats();
+  private volatile SharedAnswers shared;
+  private volatile boolean warnedUnshared;
+  private volatile long semanticDeadlineMs = DEFAULT_SEMANTIC_DEADLINE_MS;
 
   /**
    * @param embedder the builtin embedder (null: no semantic cache on this gateway)
@@ -67,6 +77,20 @@ public final class ResponseCache {
     return new ResponseCache(clock, new MiniLmEmbedder(), threads, DEFAULT_MAX_BYTES);
   }
 
+  /**
+   * Keeps the exact cache of routes with {@code cache.shared: true} in {@code answers} (the
+   * gateway's shared store); called at start, before requests. Without it such routes keep their
+   * exact cache per replica.
+   */
+  public void shareExactVia(SharedAnswers answers) {
+    this.shared = answers;
+  }
+
+  /** Whether routes with {@code cache.shared: true} share their exact cache across replicas. */
+  public boolean sharesExact() {
+    return shared != null;
+  }
+
   /** The caches of {@code route} under {@code settings}; new (empty) when the settings changed. */
   public RouteCache route(String route, CacheSettings settings) {
     RouteCache current = routes.get(route);
@@ -82,12 +106,28 @@ public final class ResponseCache {
           if (existing != null && existing.exact() instanceof LocalExactStore local) {
             local.close();
           }
+          if (existing != null && existing.exact() instanceof RedisExactStore redis) {
+            redis.near().close();
+          }
           Ticker ticker = clock::nanoTime;
-          ExactStore exact =
+          LocalExactStore local =
               settings.exact()
                   ? new LocalExactStore(
                       settings.exactMaxEntries(), settings.exactTtlMs(), ticker, bytes, maxBytes)
                   : null;
+          SharedAnswers answers = shared;
+          if (settings.shared() && answers == null && !warnedUnshared) {
+            warnedUnshared = true;
+            LoggerFactory.getLogger(ResponseCache.class)
+                .warn(
+                    "route {} asks for cache.shared but this gateway has no shared state store"
+                        + " (--state-store): its exact cache stays per replica",
+                    name);
+          }
+          ExactStore exact =
+              local != null && settings.shared() && answers != null
+                  ? new RedisExactStore(local, answers, clock, settings.exactTtlMs())
+                  : local;
           SemanticIndex semantic =
               settings.semantic() && embedder != null
                   ? new SemanticIndex(
@@ -105,6 +145,16 @@ public final class ResponseCache {
    */
   public Embedder embedder(CacheSettings settings) {
     return CacheSettings.BUILTIN_MINILM.equals(settings.embedder()) ? embedder : null;
+  }
+
+  /** See {@link #DEFAULT_SEMANTIC_DEADLINE_MS}. */
+  public long semanticDeadlineMs() {
+    return semanticDeadlineMs;
+  }
+
+  /** Sets the semantic lookup deadline (tests, and gateways on slow or very busy nodes). */
+  public void semanticDeadlineMs(long value) {
+    this.semanticDeadlineMs = value;
   }
 
   /** The bounded pool embeddings and searches run on. */

@@ -84,4 +84,13 @@ public interface FrontDoor {
 
   /** The body of an error answer. */
   Buffer encodeError(OpenAiError error);
+
+  /**
+   * Client headers that belong to this door's wire format and are forwarded to a target that speaks
+   * it natively (passed through), never to a bridged one: protocol options such as Anthropic's
+   * {@code anthropic-beta}. Never a credential; none by default.
+   */
+  default java.util.List<String> passThroughHeaders() {
+    return java.util.List.of();
+  }
 }

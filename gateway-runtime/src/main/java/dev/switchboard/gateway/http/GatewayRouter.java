@@ -3,6 +3,7 @@ package dev.switchboard.gateway.http;
 import dev.switchboard.gateway.frontdoor.ChatCompletionsFrontDoor;
 import dev.switchboard.gateway.frontdoor.EmbeddingsFrontDoor;
 import dev.switchboard.gateway.frontdoor.FrontDoor;
+import dev.switchboard.gateway.frontdoor.MessagesFrontDoor;
 import dev.switchboard.gateway.server.ClientDisconnects;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
@@ -22,6 +23,13 @@ public final class GatewayRouter {
   private static final FrontDoor CHAT_COMPLETIONS = new ChatCompletionsFrontDoor();
 
   private static final FrontDoor EMBEDDINGS = new EmbeddingsFrontDoor();
+
+  private static final FrontDoor MESSAGES = new MessagesFrontDoor();
+
+  private static final FrontDoor COUNT_TOKENS = MessagesFrontDoor.countTokens();
+
+  /** Paths whose errors (router-level ones included) are Anthropic-shaped. */
+  private static final String MESSAGES_PATH = "/v1/messages";
 
   private GatewayRouter() {}
 
@@ -56,6 +64,13 @@ public final class GatewayRouter {
         .handler(body)
         .handler(rc -> proxy.handle(rc, CHAT_COMPLETIONS));
     router.post("/v1/embeddings").handler(body).handler(rc -> proxy.handle(rc, EMBEDDINGS));
+    router.post("/v1/messages").handler(GatewayRouter::requireJson);
+    router.post("/v1/messages/count_tokens").handler(GatewayRouter::requireJson);
+    router.post("/v1/messages").handler(body).handler(rc -> proxy.handle(rc, MESSAGES));
+    router
+        .post("/v1/messages/count_tokens")
+        .handler(body)
+        .handler(rc -> proxy.handle(rc, COUNT_TOKENS));
     if (responses != null) {
       router.post("/v1/responses").handler(GatewayRouter::requireJson);
       router.post("/v1/responses").handler(body).handler(rc -> proxy.handle(rc, responses));
@@ -106,6 +121,15 @@ public final class GatewayRouter {
     }
     if (rc.request().method() == HttpMethod.HEAD) {
       rc.response().setStatusCode(error.status()).end();
+      return;
+    }
+    String path = rc.request().path();
+    if (path != null && (path.equals(MESSAGES_PATH) || path.startsWith(MESSAGES_PATH + "/"))) {
+      // Anthropic SDKs read errors in their own shape, also the ones no front door produced.
+      rc.response()
+          .setStatusCode(error.status())
+          .putHeader("content-type", "application/json")
+          .end(MESSAGES.encodeError(error));
       return;
     }
     InfoHandlers.sendError(rc, error);

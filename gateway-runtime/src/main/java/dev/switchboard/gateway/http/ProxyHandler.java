@@ -32,7 +32,38 @@ public final class ProxyHandler {
     RequestContext ctx = new RequestContext(requestId(rc), frontDoor.operation(), clock);
     rc.response().putHeader(REQUEST_ID, ctx.requestId());
     rc.response().closeHandler(v -> ctx.cancel());
+    passThroughHeaders(rc, frontDoor, ctx);
     pipeline.start(new Exchange(rc, ctx, frontDoor, pipeline));
+  }
+
+  /** Longest forwarded header value; longer ones are not forwarded (protocol options are short). */
+  static final int MAX_PASS_THROUGH_VALUE = 1024;
+
+  private static void passThroughHeaders(RoutingContext rc, FrontDoor door, RequestContext ctx) {
+    java.util.List<String> names = door.passThroughHeaders();
+    if (names.isEmpty()) {
+      return;
+    }
+    java.util.Map<String, String> found = new java.util.LinkedHashMap<>();
+    for (String name : names) {
+      String value = rc.request().getHeader(name);
+      if (value != null && value.length() <= MAX_PASS_THROUGH_VALUE && printable(value)) {
+        found.put(name, value);
+      }
+    }
+    if (!found.isEmpty()) {
+      ctx.passThroughHeaders(java.util.Map.copyOf(found));
+    }
+  }
+
+  private static boolean printable(String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c < 0x20 || c > 0x7e) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

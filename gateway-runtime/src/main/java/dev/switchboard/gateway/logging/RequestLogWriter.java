@@ -10,6 +10,7 @@ import dev.switchboard.gateway.routing.PlannedTarget;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.util.List;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -172,6 +173,16 @@ public final class RequestLogWriter {
       // Added last so consumers of the earlier fields see the same line.
       json.writeFieldName(Field.ROUTE_REASON.json);
       json.writeString(ctx.routeReason());
+      // Who called (issue #17), after every earlier field: the consumer's name and labels, never
+      // its key; null and {} when the gateway requires no consumer key.
+      json.writeFieldName(Field.CONSUMER.json);
+      json.writeString(ctx.consumerName());
+      json.writeFieldName(Field.CONSUMER_LABELS.json);
+      json.writeStartObject();
+      for (var label : new TreeMap<>(ctx.consumerLabels()).entrySet()) {
+        json.writeStringField(label.getKey(), label.getValue());
+      }
+      json.writeEndObject();
       json.writeEndObject();
     } catch (IOException e) {
       // A StringWriter does not fail; keep a parseable line should the generator ever throw.
@@ -219,7 +230,9 @@ public final class RequestLogWriter {
     SYSTEM_PROMPT_HASH("system_prompt_hash"),
     TEMPERATURE("temperature"),
     TOP_P("top_p"),
-    UNHONOURED_PARAMS("unhonoured_params");
+    UNHONOURED_PARAMS("unhonoured_params"),
+    CONSUMER("consumer"),
+    CONSUMER_LABELS("consumer_labels");
 
     private final SerializedString json;
 

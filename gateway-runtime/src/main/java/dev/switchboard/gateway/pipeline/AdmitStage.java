@@ -5,23 +5,38 @@ import dev.switchboard.gateway.http.OpenAiError;
 import dev.switchboard.gateway.request.TokenUsage;
 import dev.switchboard.gateway.resilience.ClientRateLimiter;
 import dev.switchboard.gateway.resilience.ResiliencePolicy;
+import dev.switchboard.gateway.resilience.SharedClientRateLimits;
 import dev.switchboard.gateway.resilience.TokenBucket;
 import dev.switchboard.gateway.routing.ResolvedRoute;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 
 /**
  * Admission by the route policy's client rate limits: 429 with {@code Retry-After} and OpenAI's
  * {@code rate_limit_exceeded} shape when a limit is reached. On the way back the tokens the answer
- * used are charged to the token limits the request passed.
+ * used are charged to the token limits the request passed. With a shared state store the limits are
+ * counted there (one asynchronous round trip), so they hold across replicas.
  */
 public final class AdmitStage implements Stage {
 
   private final ClientRateLimiter rateLimiter;
+  private final SharedClientRateLimits shared;
 
   /**
    * @param rateLimiter client rate limits of route policies (null: none enforced)
    */
   public AdmitStage(ClientRateLimiter rateLimiter) {
+    this(rateLimiter, null);
+  }
+
+  /**
+   * @param rateLimiter client rate limits of route policies (null: none enforced)
+   * @param shared the same limits counted in the shared state store (null: per replica)
+   */
+  public AdmitStage(ClientRateLimiter rateLimiter, SharedClientRateLimits shared) {
     this.rateLimiter = rateLimiter;
+    this.shared = shared;
   }
 
   @Override
@@ -32,12 +47,65 @@ public final class AdmitStage implements Stage {
     }
     String policyName =
         route.policy().name() == null ? "route:" + route.name() : route.policy().name();
+    if (shared != null) {
+      return forwardShared(exchange, policyName, route);
+    }
     ClientRateLimiter.Decision decision =
         rateLimiter.admit(
             ResiliencePolicy.of(route.policy()).rateLimits(),
             policyName,
             route.name(),
             exchange.caller());
+    apply(exchange, decision);
+    return true;
+  }
+
+  private boolean forwardShared(Exchange exchange, String policyName, ResolvedRoute route) {
+    Future<SharedClientRateLimits.Admitted> admitted =
+        shared.admit(
+            ResiliencePolicy.of(route.policy()).rateLimits(),
+            policyName,
+            route.name(),
+            exchange.caller(),
+            exchange.ctx().requestId());
+    if (admitted.isComplete()) {
+      decide(exchange, admitted);
+      return true;
+    }
+    Context context = Vertx.currentContext();
+    admitted.onComplete(
+        ar -> {
+          if (context == null || context == Vertx.currentContext()) {
+            resume(exchange, admitted);
+          } else {
+            context.runOnContext(v -> resume(exchange, admitted));
+          }
+        });
+    return false;
+  }
+
+  private void resume(Exchange exchange, Future<SharedClientRateLimits.Admitted> admitted) {
+    if (exchange.finished()) {
+      return; // the client left meanwhile
+    }
+    try {
+      decide(exchange, admitted);
+    } catch (ApiException e) {
+      exchange.fail(e);
+      return;
+    }
+    exchange.proceed();
+  }
+
+  private void decide(Exchange exchange, Future<SharedClientRateLimits.Admitted> admitted) {
+    if (admitted.failed()) {
+      throw new IllegalStateException("client rate limit admission failed", admitted.cause());
+    }
+    apply(exchange, admitted.result().decision());
+    exchange.sharedTokenLimits(admitted.result().charge());
+  }
+
+  private void apply(Exchange exchange, ClientRateLimiter.Decision decision) {
     if (decision.limited()) {
       exchange.response().putHeader("retry-after", Long.toString(decision.retryAfterSeconds()));
       throw new ApiException(
@@ -50,16 +118,18 @@ public final class AdmitStage implements Stage {
               "rate_limited"));
     }
     exchange.tokenLimits(decision.tokenBuckets());
-    return true;
   }
 
   @Override
   public void backward(Exchange exchange) {
     TokenUsage usage = exchange.ctx().usage();
-    if (usage == null || exchange.tokenLimits().isEmpty()) {
+    if (usage == null) {
       return;
     }
     long tokens = usage.inputTokens() + usage.outputTokens();
+    if (exchange.sharedTokenLimits() != null) {
+      exchange.sharedTokenLimits().charge(tokens);
+    }
     for (TokenBucket bucket : exchange.tokenLimits()) {
       bucket.charge(tokens);
     }

@@ -21,6 +21,7 @@ import dev.switchboard.gateway.upstream.adapter.StreamDecoder;
 import dev.switchboard.gateway.upstream.adapter.StreamEventFacts;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
@@ -62,6 +63,13 @@ public final class CacheStage implements Stage {
     PlannedTarget keyedTarget;
     float[] vector;
     LexicalGuard.Profile profile;
+
+    /** The embedding is still running (the request went on past the deadline). */
+    boolean embedding;
+
+    /** An answer stored while its embedding ran: indexed when the vector arrives. */
+    CachedAnswer pendingSemantic;
+
     List<String> events;
     int eventBytes;
     boolean streamComplete;
@@ -137,12 +145,41 @@ public final class CacheStage implements Stage {
       ctx.cacheOutcome(CacheStats.BYPASS, null);
       return true;
     }
-    if (caches.exact() != null) {
-      CachedAnswer answer = caches.exact().get(lookup.request.exactKey());
-      if (answer != null && answer.stream() == ctx.stream() && cache.current(answer)) {
-        answer(exchange, answer, CacheStats.HIT, null);
-        return false;
-      }
+    if (caches.exact() == null) {
+      return afterExact(exchange, lookup, settings, null);
+    }
+    Future<CachedAnswer> exact = caches.exact().lookup(lookup.request.exactKey());
+    if (exact.isComplete()) {
+      return afterExact(exchange, lookup, settings, exact.result());
+    }
+    // A shared store: the answer comes back later (its own deadline; a failure is a miss).
+    Context context = exchange.http().vertx().getOrCreateContext();
+    exact.onComplete(
+        ar ->
+            context.runOnContext(
+                ignored -> {
+                  if (exchange.finished()) {
+                    return;
+                  }
+                  if (afterExact(exchange, lookup, settings, ar.succeeded() ? ar.result() : null)) {
+                    exchange.proceed();
+                  }
+                }));
+    return false;
+  }
+
+  /**
+   * After the exact lookup found {@code answer} (or null): answers a usable one, else tries the
+   * semantic cache. Returns whether the pipeline goes on now (false: answered, or a semantic lookup
+   * runs and continues the request itself).
+   */
+  private boolean afterExact(
+      Exchange exchange, Lookup lookup, CacheSettings settings, CachedAnswer answer) {
+    RequestContext ctx = exchange.ctx();
+    ResponseCache.RouteCache caches = lookup.caches;
+    if (answer != null && answer.stream() == ctx.stream() && cache.current(answer)) {
+      answer(exchange, answer, CacheStats.HIT, null);
+      return false;
     }
     String text = lookup.request.semanticText();
     if (!lookup.semantic || text == null || text.isBlank()) {
@@ -154,6 +191,24 @@ public final class CacheStage implements Stage {
     String partition = lookup.request.partition();
     long now = cache.clock().currentTimeMillis();
     boolean stream = ctx.stream();
+    // Past the deadline the request goes upstream as a miss (the miss path costs at most this);
+    // the embedding still finishes, so the answer is stored for the next asker. Both the timer and
+    // the result run on this request's event loop, so whichever comes first decides alone.
+    boolean[] decided = new boolean[1];
+    lookup.embedding = true;
+    long deadline =
+        cache
+            .clock()
+            .setTimer(
+                cache.semanticDeadlineMs(),
+                id -> {
+                  if (decided[0] || exchange.finished()) {
+                    return;
+                  }
+                  decided[0] = true;
+                  ctx.cacheOutcome(CacheStats.MISS, null);
+                  exchange.proceed();
+                });
     try {
       cache
           .embedding()
@@ -165,12 +220,16 @@ public final class CacheStage implements Stage {
                 try {
                   vector = embedder.embed(text);
                   profile = LexicalGuard.profile(text);
-                  for (SemanticIndex.Match m :
-                      caches.semantic().search(partition, vector, settings.threshold(), now)) {
+                  // A text the embedder leaves out (too long) is a miss and is not stored.
+                  List<SemanticIndex.Match> candidates =
+                      vector == null
+                          ? List.of()
+                          : caches.semantic().search(partition, vector, settings.threshold(), now);
+                  for (SemanticIndex.Match m : candidates) {
                     if (m.answer().stream() == stream
                         && cache.current(m.answer())
-                        && LexicalGuard.compatible(
-                            profile, LexicalGuard.profile(m.answer().text()))) {
+                        && m.profile() != null
+                        && LexicalGuard.compatible(profile, m.profile())) {
                       hit = m;
                       break;
                     }
@@ -183,11 +242,23 @@ public final class CacheStage implements Stage {
                 LexicalGuard.Profile p = profile;
                 context.runOnContext(
                     ignored -> {
+                      lookup.embedding = false;
                       if (exchange.finished()) {
+                        CachedAnswer pending = lookup.pendingSemantic;
+                        if (pending != null && v != null) {
+                          caches
+                              .semantic()
+                              .add(pending.partition(), v, pending, pending.storedAtMillis());
+                        }
                         return;
                       }
                       lookup.vector = v;
                       lookup.profile = p;
+                      if (decided[0]) {
+                        return; // already upstream as a miss: only the vector is kept, to store
+                      }
+                      decided[0] = true;
+                      cache.clock().cancelTimer(deadline);
                       if (found != null) {
                         answer(exchange, found.answer(), CacheStats.SEMANTIC, found.similarity());
                       } else {
@@ -197,6 +268,8 @@ public final class CacheStage implements Stage {
                     });
               });
     } catch (RejectedExecutionException busy) {
+      lookup.embedding = false;
+      cache.clock().cancelTimer(deadline);
       ctx.cacheOutcome(CacheStats.MISS, null); // embedding workers saturated: go upstream
       return true;
     }
@@ -359,12 +432,14 @@ public final class CacheStage implements Stage {
             ctx.durationSeconds() * 1000,
             now,
             request.partition(),
-            lookup.vector == null ? null : request.semanticText());
+            lookup.vector == null && !lookup.embedding ? null : request.semanticText());
     if (lookup.caches.exact() != null) {
       lookup.caches.exact().put(request.exactKey(), answer);
     }
     if (lookup.vector != null && lookup.caches.semantic() != null) {
       lookup.caches.semantic().add(request.partition(), lookup.vector, answer, now);
+    } else if (lookup.embedding && lookup.caches.semantic() != null) {
+      lookup.pendingSemantic = answer; // answered upstream before its embedding was ready
     }
   }
 

@@ -34,8 +34,15 @@ public final class ConsumerStage implements Stage {
 
   private static final long DAY_MS = 86_400_000L;
 
-  /** What a request holds between admission and settlement. */
-  private record Pending(AdmitCall call, Future<ConsumerLimiter.Ticket> ticket) {}
+  /**
+   * What a request holds between admission and settlement; {@code promptTokens} is the estimate a
+   * stream without usage is settled with.
+   */
+  private record Pending(
+      AdmitCall call, Future<ConsumerLimiter.Ticket> ticket, long promptTokens) {}
+
+  /** Characters per token of the estimate (OpenAI's rule of thumb for English text). */
+  static final long CHARS_PER_TOKEN = 4;
 
   private final ConsumerLimiter limiter;
   private final ConsumerMetrics metrics;
@@ -94,7 +101,11 @@ public final class ConsumerStage implements Stage {
             consumer.dayLimitNanoUsd(),
             consumer.monthLimitNanoUsd());
     Future<ConsumerLimiter.Ticket> ticket = limiter.admit(consumer, call);
-    caller.consumerTicket(new Pending(call, ticket));
+    long promptTokens = exchange.http().body().length() / CHARS_PER_TOKEN + 1;
+    caller.consumerTicket(new Pending(call, ticket, promptTokens));
+    if (reserve > 0) {
+      exchange.ctx().countStreamedText(); // so a stream that ends early settles what it relayed
+    }
     if (ticket.isComplete()) {
       decide(exchange, consumer, ticket);
       return true;
@@ -208,8 +219,19 @@ public final class ConsumerStage implements Stage {
                 Double usd = Pricing.costUsd(ctx.target(), usage);
                 cost = usd == null ? 0 : Spend.toNanos(usd);
                 tokens = usage.inputTokens() + usage.outputTokens();
-              } else if (ctx.target() != null && (ctx.status() < 400 || ctx.ttftMs() != null)) {
-                // Served but no usage reported (a stream cut short): the reservation stands.
+              } else if (ctx.stream()
+                  && ctx.target() != null
+                  && (ctx.status() < 400 || ctx.ttftMs() != null)) {
+                // A stream that ended without usage (the client left, the upstream cut it short):
+                // settle an estimate and release the rest of the reservation.
+                TokenUsage estimate = estimate(pending, ctx);
+                Double usd = Pricing.costUsd(ctx.target(), estimate);
+                cost =
+                    Math.min(pending.call().reserveNanoUsd(), usd == null ? 0 : Spend.toNanos(usd));
+                tokens = estimate.inputTokens() + estimate.outputTokens();
+              } else if (ctx.target() != null && ctx.status() < 400) {
+                // A whole answer without usage (a provider that reports none): the reservation
+                // stands, since its text is not counted.
                 cost = pending.call().reserveNanoUsd();
               } else {
                 cost = 0; // never answered: everything reserved is released
@@ -218,5 +240,20 @@ public final class ConsumerStage implements Stage {
               limiter.settle(
                   ticket, SettleCall.of(pending.call(), clock.currentTimeMillis(), cost, tokens));
             });
+  }
+
+  /**
+   * What a stream that ended without usage probably cost: the prompt estimated from the request
+   * body (bytes / {@value #CHARS_PER_TOKEN}, envelope included, so rather over than under) and the
+   * output from the answer text relayed to the client (characters / {@value #CHARS_PER_TOKEN},
+   * rounded up).
+   */
+  static TokenUsage estimate(long promptTokens, long streamedChars) {
+    long output = (streamedChars + CHARS_PER_TOKEN - 1) / CHARS_PER_TOKEN;
+    return new TokenUsage(promptTokens, output, 0);
+  }
+
+  private static TokenUsage estimate(Pending pending, RequestContext ctx) {
+    return estimate(pending.promptTokens(), ctx.streamedChars());
   }
 }

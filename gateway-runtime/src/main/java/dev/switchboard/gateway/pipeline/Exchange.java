@@ -7,6 +7,7 @@ import dev.switchboard.gateway.http.OpenAiError;
 import dev.switchboard.gateway.request.Caller;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.request.TokenUsage;
+import dev.switchboard.gateway.resilience.SharedClientRateLimits;
 import dev.switchboard.gateway.resilience.TokenBucket;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.upstream.FailureKind;
@@ -14,6 +15,7 @@ import dev.switchboard.gateway.upstream.ReplySummary;
 import dev.switchboard.gateway.upstream.UpstreamFailure;
 import dev.switchboard.gateway.upstream.UpstreamStream;
 import dev.switchboard.gateway.upstream.adapter.StreamEventFacts;
+import dev.switchboard.gateway.upstream.adapter.ToolCallDelta;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -45,6 +47,7 @@ public final class Exchange {
   private List<PlannedTarget> plan;
   private Object result;
   private List<TokenBucket> tokenLimits = List.of();
+  private SharedClientRateLimits.TokenCharge sharedTokenLimits;
   private Caller caller;
   private CacheStage.Lookup cacheLookup;
   private StreamTap streamTap;
@@ -162,6 +165,15 @@ public final class Exchange {
     this.tokenLimits = tokenLimits;
   }
 
+  /** Shared client token limits the request passed (charged the same way), or null. */
+  public SharedClientRateLimits.TokenCharge sharedTokenLimits() {
+    return sharedTokenLimits;
+  }
+
+  public void sharedTokenLimits(SharedClientRateLimits.TokenCharge charge) {
+    this.sharedTokenLimits = charge;
+  }
+
   /** The cache's view of this request (set by the cache stage when the route caches). */
   CacheStage.Lookup cacheLookup() {
     return cacheLookup;
@@ -262,7 +274,27 @@ public final class Exchange {
     if (event.isRefusal()) {
       ctx.markRefused();
     }
+    if (ctx.countsStreamedText()) {
+      ctx.addStreamedChars(streamedChars(event));
+    }
     usage(ctx, event.usage());
+  }
+
+  /** The answer text one event adds: content, refusal and tool-call names and arguments. */
+  private static long streamedChars(StreamEventFacts event) {
+    long chars = 0;
+    if (event.textDelta() != null) {
+      chars += event.textDelta().length();
+    }
+    if (event.refusalDelta() != null) {
+      chars += event.refusalDelta().length();
+    }
+    for (ToolCallDelta call : event.toolCallDeltas()) {
+      chars +=
+          (call.name() == null ? 0 : call.name().length())
+              + (call.arguments() == null ? 0 : call.arguments().length());
+    }
+    return chars;
   }
 
   private static void usage(RequestContext ctx, TokenUsage usage) {

@@ -1,6 +1,8 @@
 package dev.switchboard.gateway.pipeline;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.gateway.http.ApiException;
+import dev.switchboard.gateway.http.OpenAiError;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.resilience.FailoverChain;
 import dev.switchboard.gateway.routing.PlannedTarget;
@@ -82,7 +84,23 @@ public final class ExecuteStage implements Stage {
    */
   static Operation format(Exchange exchange, PlannedTarget pt) {
     Operation door = exchange.ctx().operation();
-    return UpstreamAdapters.forProvider(pt.provider()).speaks(door) ? door : door.internal();
+    if (UpstreamAdapters.forProvider(pt.provider()).speaks(door)) {
+      return door;
+    }
+    if (!door.bridgeable()) {
+      throw new ApiException(
+          new OpenAiError(
+              404,
+              "This operation ("
+                  + door.path()
+                  + ") is only served for models whose target speaks it natively; the target"
+                  + " chosen for this model does not.",
+              "not_found_error",
+              null,
+              "operation_not_served",
+              "not_found"));
+    }
+    return door.internal();
   }
 
   /** The attempt's body in the target's wire format. */

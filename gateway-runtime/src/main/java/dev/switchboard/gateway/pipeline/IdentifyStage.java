@@ -69,6 +69,7 @@ public final class IdentifyStage implements Stage {
               "unauthenticated"));
     }
     caller.consumer(consumer);
+    exchange.ctx().consumer(consumer.name(), consumer.labels());
     return true;
   }
 

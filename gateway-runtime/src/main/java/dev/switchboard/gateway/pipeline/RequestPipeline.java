@@ -52,7 +52,7 @@ public final class RequestPipeline {
             new ResolveRouteStage(maxDeadlineMs),
             new RetirementStage(new Retirements()),
             consumers.consumerStage(), // consumer models, limits, budget: 403, 429
-            new AdmitStage(rateLimiter),
+            consumers.admitStage(rateLimiter), // shared across replicas with a state store
             new DeterministicStage(versions),
             new PlanStage(planner),
             // After planning: the cache partition holds the resolved target and canary arm.

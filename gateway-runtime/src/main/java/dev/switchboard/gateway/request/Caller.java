@@ -67,6 +67,10 @@ public final class Caller {
     if (auth == null) {
       return null;
     }
+    if (auth.strip().equalsIgnoreCase("Bearer")) {
+      return ""; // "Bearer" with an empty token (HTTP trims the space): no key, not the key
+      // "Bearer"
+    }
     return auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim() : auth;
   }
 

@@ -8,6 +8,7 @@ import dev.switchboard.gateway.time.GatewayClock;
 import dev.switchboard.gateway.upstream.Operation;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Everything one request accumulates on its way through the pipeline: identity, the snapshot it
@@ -38,6 +39,11 @@ public final class RequestContext {
   private String upstreamModel;
   private String systemFingerprint;
   private String routeReason;
+  private java.util.Map<String, String> passThroughHeaders = java.util.Map.of();
+  private String consumerName;
+  private boolean countStreamedText;
+  private long streamedChars;
+  private Map<String, String> consumerLabels = Map.of();
   private Long firstTokenNanos;
   private Long endNanos;
   private TokenUsage usage;
@@ -236,12 +242,59 @@ public final class RequestContext {
   /**
    * Why the plan is ordered as it is (strategy, window, deciding figures); null before planning.
    */
+  /** Client headers of the door's format, sent only on a passed-through attempt. */
+  public java.util.Map<String, String> passThroughHeaders() {
+    return passThroughHeaders;
+  }
+
+  public void passThroughHeaders(java.util.Map<String, String> headers) {
+    this.passThroughHeaders = headers;
+  }
+
   public String routeReason() {
     return routeReason;
   }
 
   public void routeReason(String routeReason) {
     this.routeReason = routeReason;
+  }
+
+  /** The consumer whose key authenticated the request, or null when none was required. */
+  public String consumerName() {
+    return consumerName;
+  }
+
+  /** The identified consumer's labels (empty without a consumer). */
+  public Map<String, String> consumerLabels() {
+    return consumerLabels;
+  }
+
+  /**
+   * Asks the stream relay to count the answer text it relays (a budgeted consumer's request: a
+   * stream that ends without usage is then settled from what it relayed). Off by default, since
+   * counting decodes every event's content.
+   */
+  public void countStreamedText() {
+    this.countStreamedText = true;
+  }
+
+  public boolean countsStreamedText() {
+    return countStreamedText;
+  }
+
+  /** Characters of answer text (content, refusal, tool-call arguments) relayed so far. */
+  public long streamedChars() {
+    return streamedChars;
+  }
+
+  public void addStreamedChars(long chars) {
+    this.streamedChars += chars;
+  }
+
+  /** Records who the request is from (its name and labels; never its key). */
+  public void consumer(String name, Map<String, String> labels) {
+    this.consumerName = name;
+    this.consumerLabels = labels == null ? Map.of() : labels;
   }
 
   public void systemFingerprint(String systemFingerprint) {

@@ -149,7 +149,7 @@ public final class ClientRateLimiter {
     return new Buckets(requests, tokens);
   }
 
-  private static Decision limited(
+  static Decision limited(
       String dimension, String what, long limit, RoutingTable.RateLimit rule, long waitMs) {
     long seconds = Math.max(1, (waitMs + 999) / 1000);
     String message =
@@ -184,7 +184,7 @@ public final class ClientRateLimiter {
     return keyValue(key, routeName, new Caller(header));
   }
 
-  private static String keyValue(String key, String routeName, Caller caller) {
+  static String keyValue(String key, String routeName, Caller caller) {
     if (key == null) {
       return null;
     }

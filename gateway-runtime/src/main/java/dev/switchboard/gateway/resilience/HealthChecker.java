@@ -109,7 +109,9 @@ final class HealthChecker {
               }
             });
     MultiMap headers = HttpHeaders.headers();
-    UpstreamRequests.headers(provider, keys.apply(provider.name()), "health-check", false, headers);
+    // The adapter's headers: its auth style and the provider's version header (anthropic-version).
+    UpstreamAdapters.forProvider(provider)
+        .headers(provider, keys.apply(provider.name()), "health-check", false, headers);
     headers.remove("Content-Type");
     RequestOptions options =
         new RequestOptions()

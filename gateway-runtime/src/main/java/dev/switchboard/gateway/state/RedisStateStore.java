@@ -191,6 +191,14 @@ public final class RedisStateStore implements StateStore {
         .mapEmpty();
   }
 
+  /**
+   * The connection, for other shared data of the gateway (the shared response cache) that keeps its
+   * own deadlines and outage handling.
+   */
+  public Redis client() {
+    return redis;
+  }
+
   @Override
   public boolean shared() {
     return true;

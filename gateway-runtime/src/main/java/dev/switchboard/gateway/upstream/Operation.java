@@ -12,7 +12,12 @@ public enum Operation {
   /** The OpenAI Responses API. */
   RESPONSES("chat", "/responses"),
   /** Anthropic Messages. */
-  MESSAGES("chat", "/messages");
+  MESSAGES("chat", "/messages"),
+  /**
+   * Anthropic's {@code count_tokens}: served only by targets that speak it (never bridged: a target
+   * that does not is answered 404).
+   */
+  COUNT_TOKENS("count_tokens", "/messages/count_tokens");
 
   private final String otelName;
   private final String path;
@@ -32,7 +37,15 @@ public enum Operation {
    * speak it: chat completions for Responses and Messages, the operation itself otherwise.
    */
   public Operation internal() {
-    return this == RESPONSES || this == MESSAGES ? CHAT_COMPLETIONS : this;
+    return this == RESPONSES || this == MESSAGES || this == COUNT_TOKENS ? CHAT_COMPLETIONS : this;
+  }
+
+  /**
+   * Whether a request of this operation may be bridged through {@link #internal()} to a target that
+   * does not speak it; {@link #COUNT_TOKENS} may not (a chat call counts no tokens).
+   */
+  public boolean bridgeable() {
+    return this != COUNT_TOKENS;
   }
 
   /** Path below an OpenAI-style base URL, starting with a slash. */

@@ -409,6 +409,11 @@ public final class UpstreamCaller {
     UpstreamAdapter adapter = UpstreamAdapters.forProvider(pt.provider());
     MultiMap headers = HttpHeaders.headers();
     adapter.headers(pt.provider(), key, ctx.requestId(), stream, headers);
+    if (op == ctx.operation() && op != op.internal() && adapter.speaks(op)) {
+      // Passed through in the client's own format: its protocol options go along (never a key:
+      // the adapter set the provider's, and a door lists no credential header).
+      ctx.passThroughHeaders().forEach(headers::set);
+    }
     URL base = baseUrl(pt.provider());
     return new RequestOptions()
         .setMethod(HttpMethod.POST)

@@ -20,6 +20,7 @@ public final class UpstreamRequests {
       Set.of(
           "authorization",
           "api-key",
+          "x-api-key",
           "x-goog-api-key",
           "content-type",
           "content-length",
@@ -66,6 +67,8 @@ public final class UpstreamRequests {
         k -> {
           if (provider.providerKind().authStyle() == ProviderKind.AuthStyle.API_KEY_HEADER) {
             into.set("api-key", k);
+          } else if (provider.providerKind().authStyle() == ProviderKind.AuthStyle.X_API_KEY) {
+            into.set("x-api-key", k);
           } else if (provider.providerKind().authStyle() == ProviderKind.AuthStyle.GOOG_API_KEY) {
             into.set("x-goog-api-key", k);
           } else {

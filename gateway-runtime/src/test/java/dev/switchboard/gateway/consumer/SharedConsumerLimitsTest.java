@@ -89,6 +89,14 @@ class SharedConsumerLimitsTest {
     list.add(consumer("deny-team", "sk-deny", null, 100_000, null, "deny"));
     list.add(consumer("after", "sk-after", null, 6, null, "deny"));
     list.add(consumer("chat-only", "sk-chat", List.of("chat*"), null, null, null));
+    list.add(
+        consumer(
+            "streamer",
+            "sk-stream",
+            null,
+            null,
+            new ConsumerTable.Budget(BUDGET_USD, null),
+            "deny"));
     if (withRevoked) {
       list.add(consumer("leaver", "sk-leaver", null, null, null, null));
     }
@@ -360,5 +368,42 @@ class SharedConsumerLimitsTest {
       assertThat(send(chat(i, "chat", 5, "authorization", "Bearer sk-leaver")).statusCode())
           .isEqualTo(401);
     }
+  }
+
+  @Test
+  void aStreamCutShortSettlesWhatItRelayedAndReleasesTheRestOfItsReservation() throws Exception {
+    mock.faults().add("gpt-4o-mini", "truncate:4", 1);
+    String body =
+        "{\"model\":\"chat\",\"stream\":true,\"max_tokens\":100,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"Say hi\"}]}";
+    HttpResponse<String> cut =
+        send(
+            HttpRequest.newBuilder(URI.create(replicas.get(1).origin() + "/v1/chat/completions"))
+                .timeout(Duration.ofSeconds(5))
+                .header("content-type", "application/json")
+                .header("authorization", "Bearer sk-stream")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build());
+    assertThat(cut.statusCode()).isEqualTo(200);
+    assertThat(cut.body()).contains("stream_truncated").doesNotContain("\"usage\":{");
+    long relayedChars = 0;
+    for (String line : cut.body().split("\n")) {
+      if (line.startsWith("data: {") && !line.contains("\"error\"")) {
+        JsonNode content = GatewayHarness.json(line.substring(6)).at("/choices/0/delta/content");
+        relayedChars += content.isTextual() ? content.asText().length() : 0;
+      }
+    }
+    assertThat(relayedChars).isPositive();
+    // The rule: prompt = body bytes / 4 + 1 at $1/M, output = relayed characters / 4 (up) at
+    // $1000/M — instead of the 100 max_tokens reserved, which stood before.
+    double expected =
+        ((body.length() / 4 + 1) * 1.0 + ((relayedChars + 3) / 4) * 1_000.0) / 1_000_000;
+    double reserved = 100 * 1_000.0 / 1_000_000;
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(() -> assertThat(spentTodayUsd("streamer")).isPositive());
+    assertThat(spentTodayUsd("streamer"))
+        .isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(expected).isLessThan(reserved / 2);
   }
 }

@@ -95,7 +95,9 @@ class RequestLogWriterTest {
             "cost_usd",
             "finish_reason",
             "cache",
-            "route_reason");
+            "route_reason",
+            "consumer",
+            "consumer_labels");
     assertThat(line.path("target_model").asText()).isEqualTo("m\"x");
     assertThat(line.path("arm").asText()).isEqualTo("canary");
     assertThat(line.path("stream").isBoolean()).isTrue();
@@ -108,6 +110,25 @@ class RequestLogWriterTest {
     assertThat(line.path("latency_ms").isNumber()).isTrue();
     assertThat(line.path("cache").asText()).isEqualTo("none");
     assertThat(line.path("route_reason").isNull()).isTrue();
+    assertThat(line.path("consumer").isNull()).isTrue();
+    assertThat(line.path("consumer_labels").isEmpty()).isTrue();
+  }
+
+  @Test
+  void theConsumersNameAndLabelsComeLastAndNothingElseAboutIt() throws Exception {
+    RequestContext ctx = new RequestContext("req-5", Operation.CHAT_COMPLETIONS, new ManualClock());
+    ctx.consumer("team-a", Map.of("team", "a", "cost-center", "42"));
+    ctx.finish(200, "success", null);
+
+    JsonNode line = new ObjectMapper().readTree(RequestLogWriter.toJson(ctx));
+
+    List<String> names = new ArrayList<>();
+    line.fieldNames().forEachRemaining(names::add);
+    assertThat(names.subList(names.size() - 3, names.size()))
+        .containsExactly("route_reason", "consumer", "consumer_labels");
+    assertThat(line.path("consumer").asText()).isEqualTo("team-a");
+    assertThat(line.path("consumer_labels").toString())
+        .isEqualTo("{\"cost-center\":\"42\",\"team\":\"a\"}");
   }
 
   @Test

@@ -36,6 +36,9 @@ class CallerTest {
   void withoutAKeyTheCallerIsAnonymous() {
     assertThat(caller(Map.of()).apiKeyHash()).isEqualTo(Caller.ANONYMOUS);
     assertThat(caller(Map.of("authorization", "Bearer ")).apiKeyHash()).isEqualTo(Caller.ANONYMOUS);
+    // HTTP trims the trailing space: "Bearer" alone is an empty token, not the key "Bearer".
+    assertThat(caller(Map.of("authorization", "Bearer")).apiKeyHash()).isEqualTo(Caller.ANONYMOUS);
+    assertThat(caller(Map.of("authorization", "bearer")).keyDigest()).isNull();
   }
 
   @Test

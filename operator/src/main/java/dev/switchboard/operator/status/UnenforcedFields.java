@@ -27,12 +27,6 @@ public final class UnenforcedFields {
           new Field<>(
               spec ->
                   when(
-                      cacheEnabled(spec.getCache())
-                          && Boolean.TRUE.equals(spec.getCache().getShared()),
-                      "cache.shared is not applied (each replica keeps its own exact cache)")),
-          new Field<>(
-              spec ->
-                  when(
                       semanticWithProviderEmbedder(spec.getCache()),
                       "cache.semantic.embedder.providerRef is not supported (only the exact cache"
                           + " serves; use embedder.builtin)")));
@@ -72,13 +66,6 @@ public final class UnenforcedFields {
       return List.of();
     }
     return fields.stream().flatMap(f -> f.whenSet().apply(spec).stream()).toList();
-  }
-
-  private static boolean cacheEnabled(CacheSpec cache) {
-    return cache != null
-        && ((cache.getExact() != null && Boolean.TRUE.equals(cache.getExact().getEnabled()))
-            || (cache.getSemantic() != null
-                && Boolean.TRUE.equals(cache.getSemantic().getEnabled())));
   }
 
   private static boolean semanticWithProviderEmbedder(CacheSpec cache) {

@@ -5,14 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.switchboard.api.v1alpha1.CacheSpec;
 import dev.switchboard.api.v1alpha1.Deterministic;
 import dev.switchboard.api.v1alpha1.DriftCheck;
+import dev.switchboard.api.v1alpha1.Embedder;
 import dev.switchboard.api.v1alpha1.ExactCache;
 import dev.switchboard.api.v1alpha1.LatencyObjective;
+import dev.switchboard.api.v1alpha1.LocalObjectRef;
 import dev.switchboard.api.v1alpha1.ModelLifecycle;
 import dev.switchboard.api.v1alpha1.ProviderEndpointSpec;
 import dev.switchboard.api.v1alpha1.ProviderModel;
 import dev.switchboard.api.v1alpha1.RetrySpec;
 import dev.switchboard.api.v1alpha1.RoutingPolicySpec;
 import dev.switchboard.api.v1alpha1.ScheduleWindow;
+import dev.switchboard.api.v1alpha1.SemanticCache;
 import dev.switchboard.contract.Strategy;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -54,7 +57,16 @@ class UnenforcedFieldsTest {
     ExactCache exact = new ExactCache();
     exact.setEnabled(true);
     cache.setExact(exact);
-    cache.setShared(true); // the cache itself is enforced; only the shared store is not
+    cache.setShared(true); // enforced: the exact cache in the gateway's shared store
+    SemanticCache semantic = new SemanticCache();
+    semantic.setEnabled(true);
+    Embedder embedder = new Embedder();
+    LocalObjectRef provider = new LocalObjectRef();
+    provider.setName("openai-prod");
+    embedder.setProviderRef(provider);
+    embedder.setModel("text-embedding-3-small");
+    semantic.setEmbedder(embedder);
+    cache.setSemantic(semantic);
     spec.setCache(cache);
     Deterministic deterministic = new Deterministic();
     deterministic.setEnabled(true);
@@ -64,15 +76,18 @@ class UnenforcedFieldsTest {
     List<String> notEnforced = UnenforcedFields.of(spec);
 
     // Strategy, schedule and latencyObjective are enforced since the cost-observation loop, the
-    // deterministic contract by DeterministicStage and drift checks by the operator's DriftChecker.
+    // deterministic contract by DeterministicStage, drift checks by the operator's DriftChecker and
+    // cache.shared by the gateway's shared store: only a semantic cache embedding through a
+    // provider's model is not.
     assertThat(notEnforced).hasSize(1);
-    assertThat(String.join(" ", notEnforced)).contains("cache.shared");
+    assertThat(String.join(" ", notEnforced)).contains("embedder.providerRef");
     assertThat(String.join(" ", notEnforced))
-        .doesNotContain("strategy", "schedule", "latencyObjective", "deterministic", "driftCheck");
+        .doesNotContain(
+            "strategy", "schedule", "latencyObjective", "deterministic", "driftCheck", "shared");
     Conditions.Desired condition = UnenforcedFields.condition(notEnforced);
     assertThat(condition.status()).isFalse();
     assertThat(condition.reason()).isEqualTo("FieldNotEnforced");
-    assertThat(condition.message()).contains("cache.shared is not applied");
+    assertThat(condition.message()).contains("embedder.providerRef is not supported");
   }
 
   @Test

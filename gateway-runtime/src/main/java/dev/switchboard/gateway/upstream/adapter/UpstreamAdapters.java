@@ -12,6 +12,7 @@ public final class UpstreamAdapters {
   private static final UpstreamAdapter OPENAI = new OpenAiAdapter();
   private static final UpstreamAdapter OPENAI_WITH_RESPONSES = new OpenAiAdapter(true);
   private static final UpstreamAdapter AZURE_OPENAI = new AzureOpenAiAdapter();
+  private static final UpstreamAdapter ANTHROPIC = new AnthropicAdapter();
   private static final UpstreamAdapter GEMINI = new GeminiAdapter();
 
   private UpstreamAdapters() {}
@@ -19,6 +20,9 @@ public final class UpstreamAdapters {
   /** The adapter that speaks {@code provider}'s wire format. */
   public static UpstreamAdapter forProvider(RoutingTable.Provider provider) {
     ProviderKind kind = provider.providerKind();
+    if (kind == ProviderKind.ANTHROPIC) {
+      return ANTHROPIC;
+    }
     if (kind == ProviderKind.AZURE_OPENAI) {
       return AZURE_OPENAI;
     }

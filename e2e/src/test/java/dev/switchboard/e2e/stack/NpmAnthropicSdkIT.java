@@ -1,0 +1,172 @@
+package dev.switchboard.e2e.stack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.e2e.local.LocalStack;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The official {@code @anthropic-ai/sdk} npm SDK against {@code /v1/messages} of the local stack,
+ * with an Anthropic target ({@code chat-claude}, passed through) and an OpenAI target ({@code
+ * chat-default}, translated): plain and streamed messages, streamed and plain tool use, token
+ * counting, typed errors. The {@code openai} SDK against {@code /v1/chat/completions} and {@code
+ * /v1/responses} with the Anthropic target, and on {@code chat-families} failing over from a broken
+ * OpenAI target to the Anthropic one and, with that overloaded too, to the Gemini one, streaming
+ * and not. The SDKs are installed from npm into {@code target/npm-client} (pinned in {@code
+ * src/test/resources/npm-client}).
+ */
+class NpmAnthropicSdkIT {
+
+  private static final Path CLIENT_DIR = Path.of("target/npm-client");
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static LocalSamples samples;
+  private static LocalStack stack;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Files.createDirectories(CLIENT_DIR);
+    for (String file : List.of("package.json", "anthropic.mjs", "failover.mjs")) {
+      try (var in = NpmAnthropicSdkIT.class.getResourceAsStream("/npm-client/" + file)) {
+        Files.write(CLIENT_DIR.resolve(file), in.readAllBytes());
+      }
+    }
+    if (!Files.isDirectory(CLIENT_DIR.resolve("node_modules/@anthropic-ai/sdk"))
+        || !Files.isDirectory(CLIENT_DIR.resolve("node_modules/openai"))) {
+      run(
+          List.of("npm", "install", "--no-audit", "--no-fund", "--loglevel=error"),
+          Duration.ofMinutes(3));
+    }
+    samples = LocalSamples.create();
+    stack = samples.start(samples.options(), line -> {});
+  }
+
+  @AfterAll
+  static void stop() {
+    if (stack != null) {
+      stack.close();
+    }
+  }
+
+  private static JsonNode runScript(String script) throws Exception {
+    String output = run(List.of("node", script), Duration.ofMinutes(2));
+    return JSON.readTree(output.strip().lines().reduce((a, b) -> b).orElseThrow());
+  }
+
+  private static String run(List<String> command, Duration timeout) throws Exception {
+    ProcessBuilder builder = new ProcessBuilder(command).directory(CLIENT_DIR.toFile());
+    builder.redirectErrorStream(true);
+    if (stack != null) {
+      builder.environment().put("SWITCHBOARD_BASE_URL", stack.baseUrl());
+      builder
+          .environment()
+          .put("SWITCHBOARD_ORIGIN", stack.baseUrl().substring(0, stack.baseUrl().length() - 3));
+    }
+    Process process = builder.start();
+    byte[] output = process.getInputStream().readAllBytes();
+    if (!process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new IOException(command + " did not finish in " + timeout);
+    }
+    String text = new String(output, StandardCharsets.UTF_8);
+    assertThat(process.exitValue()).as("%s failed:%n%s", command, text).isZero();
+    return text;
+  }
+
+  @Test
+  void theAnthropicSdkWorksAgainstAnthropicAndOpenAiTargets() throws Exception {
+    JsonNode result = runScript("anthropic.mjs");
+
+    JsonNode claude = result.path("anthropicTarget");
+    assertThat(claude.path("text").asText())
+        .isEqualTo("Echo from claude-sonnet-4-5: hello chat-claude");
+    assertThat(claude.path("stopReason").asText()).isEqualTo("end_turn");
+    assertThat(claude.at("/usage/input_tokens").asInt()).isPositive();
+    assertThat(claude.path("streamText").asText())
+        .isEqualTo("Echo from claude-sonnet-4-5: stream chat-claude");
+    assertThat(claude.path("events").toString()).contains("\"message_delta\"");
+    // Anthropic's own events are relayed, its keep-alive ping included (the SDK hides pings).
+    assertThat(result.path("rawEvents").toString())
+        .contains("\"message_start\"", "\"ping\"", "\"message_stop\"");
+    assertThat(claude.path("toolName").asText()).isEqualTo("lookup");
+    assertThat(claude.at("/toolInput/query").asText()).isEqualTo("lookup via chat-claude");
+    assertThat(claude.path("toolStop").asText()).isEqualTo("tool_use");
+    assertThat(claude.path("plainToolName").asText()).isEqualTo("lookup");
+    assertThat(claude.path("count").asInt()).isPositive();
+
+    JsonNode openai = result.path("openaiTarget");
+    assertThat(openai.path("text").asText())
+        .startsWith("Echo from gpt-4o-mini")
+        .endsWith("hello chat-default");
+    assertThat(openai.path("stopReason").asText()).isEqualTo("end_turn");
+    assertThat(openai.at("/usage/output_tokens").asInt()).isPositive();
+    assertThat(openai.path("streamText").asText()).endsWith("stream chat-default");
+    assertThat(openai.path("events").toString())
+        .contains("\"message_start\"", "\"content_block_delta\"", "\"message_stop\"");
+    assertThat(openai.at("/streamUsage/output_tokens").asInt()).isPositive();
+    assertThat(openai.path("toolName").asText()).isEqualTo("lookup");
+    assertThat(openai.at("/toolInput/query").asText()).isEqualTo("lookup via chat-default");
+    assertThat(openai.path("toolStop").asText()).isEqualTo("tool_use");
+    assertThat(openai.path("plainToolStop").asText()).isEqualTo("tool_use");
+    // count_tokens exists only where a target speaks it: a typed 404 elsewhere.
+    assertThat(openai.at("/count/status").asInt()).isEqualTo(404);
+    assertThat(openai.at("/count/type").asText()).isEqualTo("not_found_error");
+    assertThat(openai.at("/count/name").asText()).isEqualTo("NotFoundError");
+
+    assertThat(result.at("/notFound/status").asInt()).isEqualTo(404);
+    assertThat(result.at("/notFound/name").asText()).isEqualTo("NotFoundError");
+    assertThat(result.at("/badRequest/status").asInt()).isEqualTo(400);
+    assertThat(result.at("/badRequest/type").asText()).isEqualTo("invalid_request_error");
+    assertThat(result.at("/badRequest/message").asText()).contains("max_tokens");
+
+    assertThat(result.at("/chatToClaude/model").asText()).isEqualTo("claude-sonnet-4-5");
+    assertThat(result.at("/chatToClaude/content").asText())
+        .isEqualTo("Echo from claude-sonnet-4-5: openai sdk to claude");
+    assertThat(result.at("/chatToClaude/finish").asText()).isEqualTo("stop");
+    assertThat(result.at("/chatStreamToClaude/content").asText())
+        .isEqualTo("Echo from claude-sonnet-4-5: openai stream to claude");
+    assertThat(result.at("/chatStreamToClaude/usage/completion_tokens").asInt()).isPositive();
+
+    // The OpenAI SDK's Responses API on the Anthropic target (bridged through chat).
+    assertThat(result.at("/responsesToClaude/text").asText())
+        .isEqualTo("Echo from claude-sonnet-4-5: responses to claude");
+    assertThat(result.at("/responsesToClaude/streamed").asText())
+        .isEqualTo("Echo from claude-sonnet-4-5: responses stream to claude");
+    assertThat(result.at("/responsesToClaude/status").asText()).isEqualTo("completed");
+  }
+
+  @Test
+  void theOpenAiSdkFailsOverAcrossOpenAiAnthropicAndGemini() throws Exception {
+    stack.mock(samples.primary).faults().set("gpt-4o-mini", "status:503");
+    try {
+      JsonNode result = runScript("failover.mjs");
+      assertThat(result.at("/plain/provider").asText()).isEqualTo("local-anthropic");
+      assertThat(result.at("/plain/content").asText())
+          .isEqualTo("Echo from claude-sonnet-4-5: fail over");
+      assertThat(result.at("/stream/provider").asText()).isEqualTo("local-anthropic");
+      assertThat(result.at("/stream/content").asText())
+          .isEqualTo("Echo from claude-sonnet-4-5: fail over streaming");
+
+      // Anthropic overloaded as well: the third family, Gemini, serves.
+      stack.mock(samples.secondary).faults().set("claude-sonnet-4-5", "status:529");
+      JsonNode third = runScript("failover.mjs");
+      assertThat(third.at("/plain/provider").asText()).isEqualTo("local-gemini");
+      assertThat(third.at("/plain/content").asText()).contains("fail over");
+      assertThat(third.at("/stream/provider").asText()).isEqualTo("local-gemini");
+      assertThat(third.at("/stream/content").asText()).contains("fail over streaming");
+    } finally {
+      stack.mock(samples.secondary).faults().clearAll();
+      stack.mock(samples.primary).faults().clearAll();
+    }
+  }
+}

@@ -1,0 +1,107 @@
+// The official Anthropic SDK (and the OpenAI SDK) against Switchboard, pointed at it by baseURL only:
+// /v1/messages with an Anthropic target (passed through) and an OpenAI target (translated),
+// streaming and not, tool use, count_tokens, typed errors; /v1/chat/completions with an Anthropic
+// target, and /v1/responses with an Anthropic target. Prints one JSON document for NpmAnthropicSdkIT to check.
+import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
+
+const anthropic = new Anthropic({ baseURL: process.env.SWITCHBOARD_ORIGIN, apiKey: "sk-app", maxRetries: 0 });
+const openai = new OpenAI({ baseURL: process.env.SWITCHBOARD_BASE_URL, apiKey: "sk-app", maxRetries: 0 });
+const tools = [{ name: "lookup", description: "Look something up", input_schema: { type: "object", properties: { query: { type: "string" } } } }];
+
+async function messages(model) {
+  const plain = await anthropic.messages.create({
+    model, max_tokens: 64, system: "Be brief.", messages: [{ role: "user", content: `hello ${model}` }],
+  });
+  const stream = anthropic.messages.stream({
+    model, max_tokens: 64, messages: [{ role: "user", content: `stream ${model}` }],
+  });
+  const events = [];
+  stream.on("streamEvent", (e) => events.push(e.type));
+  const streamed = await stream.finalMessage();
+  const toolStream = anthropic.messages.stream({
+    model, max_tokens: 64, tools, tool_choice: { type: "any" },
+    messages: [{ role: "user", content: `lookup via ${model}` }],
+  });
+  const toolMessage = await toolStream.finalMessage();
+  const tool = toolMessage.content.find((b) => b.type === "tool_use");
+  const plainTool = await anthropic.messages.create({
+    model, max_tokens: 64, tools, tool_choice: { type: "tool", name: "lookup" },
+    messages: [
+      { role: "user", content: "first" },
+      { role: "assistant", content: [{ type: "tool_use", id: "toolu_1", name: "lookup", input: { query: "a" } }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "found" }, { type: "text", text: "again" }] },
+    ],
+  });
+  let count;
+  try {
+    count = (await anthropic.messages.countTokens({ model, messages: [{ role: "user", content: "count these words" }] })).input_tokens;
+  } catch (e) {
+    count = { status: e.status, type: e.error?.error?.type, name: e.constructor.name };
+  }
+  return {
+    text: plain.content.map((b) => b.text ?? "").join(""), stopReason: plain.stop_reason, usage: plain.usage,
+    streamText: streamed.content.map((b) => b.text ?? "").join(""), streamStop: streamed.stop_reason, events,
+    streamUsage: streamed.usage,
+    toolName: tool?.name, toolInput: tool?.input, toolStop: toolMessage.stop_reason,
+    plainToolName: plainTool.content.find((b) => b.type === "tool_use")?.name, plainToolStop: plainTool.stop_reason,
+    count,
+  };
+}
+
+let notFound = null;
+try {
+  await anthropic.messages.create({ model: "no-such-model", max_tokens: 8, messages: [{ role: "user", content: "x" }] });
+} catch (e) {
+  notFound = { status: e.status, type: e.error?.error?.type, name: e.constructor.name };
+}
+let badRequest = null;
+try {
+  await anthropic.messages.create({ model: "chat-claude", messages: [{ role: "user", content: "x" }] });
+} catch (e) {
+  badRequest = { status: e.status, type: e.error?.error?.type, message: e.error?.error?.message };
+}
+
+const chat = await openai.chat.completions.create({
+  model: "chat-claude", messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "openai sdk to claude" }],
+});
+const chatStream = await openai.chat.completions.create({
+  model: "chat-claude", stream: true, stream_options: { include_usage: true },
+  messages: [{ role: "user", content: "openai stream to claude" }],
+});
+let chatStreamed = "";
+let chatUsage = null;
+for await (const chunk of chatStream) {
+  for (const choice of chunk.choices) chatStreamed += choice.delta?.content ?? "";
+  if (chunk.usage) chatUsage = chunk.usage;
+}
+
+// The Responses API on an Anthropic target: bridged through chat completions to the adapter.
+const response = await openai.responses.create({ model: "chat-claude", input: "responses to claude" });
+const responseStream = await openai.responses.create({
+  model: "chat-claude", input: "responses stream to claude", stream: true,
+});
+let responseStreamed = "";
+let responseDone = null;
+for await (const event of responseStream) {
+  if (event.type === "response.output_text.delta") responseStreamed += event.delta;
+  if (event.type === "response.completed") responseDone = event.response.status;
+}
+
+// The SDK drops keep-alive pings before user code sees them; the raw wire shows them relayed.
+const raw = await fetch(`${process.env.SWITCHBOARD_ORIGIN}/v1/messages`, {
+  method: "POST",
+  headers: { "content-type": "application/json", "x-api-key": "sk-app", "anthropic-version": "2023-06-01" },
+  body: JSON.stringify({ model: "chat-claude", max_tokens: 16, stream: true, messages: [{ role: "user", content: "raw" }] }),
+});
+const rawEvents = (await raw.text()).split("\n").filter((l) => l.startsWith("event: ")).map((l) => l.slice(7));
+
+console.log(JSON.stringify({
+  rawEvents,
+  anthropicTarget: await messages("chat-claude"),
+  openaiTarget: await messages("chat-default"),
+  notFound, badRequest,
+  chatToClaude: { model: chat.model, content: chat.choices[0].message.content, finish: chat.choices[0].finish_reason },
+  chatStreamToClaude: { content: chatStreamed, usage: chatUsage },
+  responsesToClaude: { text: response.output_text, streamed: responseStreamed, status: responseDone },
+}));

@@ -1,0 +1,113 @@
+package dev.switchboard.gateway.cache;
+
+import dev.switchboard.gateway.time.GatewayClock;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The shared store's side of {@code cache.shared: true}: GET and {@code SET … PX} of sealed answers
+ * ({@link AnswerCodec}) on the gateway's Redis connection (the one the consumer state store uses).
+ * The cache never fails a request: every command has a deadline ({@value #COMMAND_TIMEOUT_MS} ms,
+ * shorter than the state store's since a miss is always a safe answer), and a failure or a missed
+ * deadline makes lookups misses and stores no-ops for {@value #RETRY_AFTER_MS} ms without touching
+ * Redis, after which the next command tries again. Nothing waits on a dead Redis.
+ */
+public final class SharedAnswers {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SharedAnswers.class);
+
+  /** The longest a lookup waits: loopback or a same-zone Redis answers in about a millisecond. */
+  static final long COMMAND_TIMEOUT_MS = 50;
+
+  /** How long the store is left alone after a failure. */
+  static final long RETRY_AFTER_MS = 1_000;
+
+  /** Larger answers are kept only in the replica's near cache. */
+  public static final int MAX_VALUE_BYTES = 512 * 1024;
+
+  private final Redis redis;
+  private final GatewayClock clock;
+  private final String prefix;
+  private volatile boolean down;
+  private volatile long downUntilNanos;
+
+  /**
+   * @param prefix put in front of every key (the state store's prefix, so one Redis can serve the
+   *     gateways of several namespaces)
+   */
+  public SharedAnswers(Redis redis, GatewayClock clock, String prefix) {
+    this.redis = redis;
+    this.clock = clock;
+    this.prefix = prefix == null ? "" : prefix;
+  }
+
+  /** The store key of an exact key: a hash only. */
+  String name(String exactKey) {
+    return AnswerCodec.name(prefix, exactKey);
+  }
+
+  /** The bytes under {@code name}, or null (absent, or the store cannot answer now). */
+  Future<byte[]> get(String name) {
+    return guarded(Request.cmd(Command.GET).arg(name))
+        .map(r -> r == null ? null : r.toBytes())
+        .otherwise((byte[]) null);
+  }
+
+  /** Stores {@code value} under {@code name} for {@code ttlMs}; a failure is only noted. */
+  void set(String name, byte[] value, long ttlMs) {
+    if (value.length > MAX_VALUE_BYTES) {
+      return;
+    }
+    guarded(Request.cmd(Command.SET).arg(name).arg(value).arg("PX").arg(Math.max(1, ttlMs)));
+  }
+
+  /** Whether the last command failed and the store is being left alone for a moment. */
+  public boolean unavailable() {
+    return down;
+  }
+
+  private Future<io.vertx.redis.client.Response> guarded(Request request) {
+    if (down && clock.nanoTime() < downUntilNanos) {
+      return Future.failedFuture("shared cache unavailable");
+    }
+    Promise<io.vertx.redis.client.Response> promise = Promise.promise();
+    long timer =
+        clock.setTimer(
+            COMMAND_TIMEOUT_MS,
+            id -> {
+              if (promise.tryFail("shared cache timeout")) {
+                markDown("no answer within " + COMMAND_TIMEOUT_MS + " ms");
+              }
+            });
+    redis
+        .send(request)
+        .onComplete(
+            ar -> {
+              clock.cancelTimer(timer);
+              if (ar.succeeded()) {
+                if (down) {
+                  down = false;
+                  LOG.info("the shared cache answers again");
+                }
+                promise.tryComplete(ar.result());
+              } else if (promise.tryFail(ar.cause())) {
+                markDown(ar.cause().getClass().getSimpleName() + ": " + ar.cause().getMessage());
+              }
+            });
+    return promise.future();
+  }
+
+  private void markDown(String why) {
+    downUntilNanos = clock.nanoTime() + RETRY_AFTER_MS * 1_000_000;
+    if (!down) {
+      down = true;
+      // The cause only: never the address (it may hold a password), never a key or a value.
+      LOG.warn("the shared cache is unavailable ({}); lookups are misses until it answers", why);
+    }
+  }
+}

@@ -1,0 +1,236 @@
+package dev.switchboard.gateway.frontdoor;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.gateway.http.ApiException;
+import dev.switchboard.gateway.http.OpenAiError;
+import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.upstream.JsonReply;
+import dev.switchboard.gateway.upstream.Operation;
+import dev.switchboard.gateway.upstream.adapter.SourcedObjectNode;
+import dev.switchboard.gateway.upstream.adapter.StreamEventFacts;
+import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+
+/**
+ * {@code POST /v1/messages} (Anthropic Messages, JSON or SSE) and, as {@link #countTokens()},
+ * {@code POST /v1/messages/count_tokens}. The request keeps the bytes it was parsed from ({@link
+ * SourcedObjectNode}) so an Anthropic target gets them unchanged apart from {@code model}; other
+ * targets get its chat form ({@link MessagesTranslation}) and their answers and chunks are turned
+ * into a Messages answer and Messages events ({@link MessagesStreamEncoder}). Errors, router-level
+ * ones included, are Anthropic-shaped: {@code {"type":"error","error":{"type","message"}}}.
+ */
+public class MessagesFrontDoor implements FrontDoor {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final JsonFactory SYNTAX = new JsonFactory();
+
+  /** Anthropic's error types, kept when an error already carries one. */
+  private static final Set<String> ANTHROPIC_TYPES =
+      Set.of(
+          "invalid_request_error",
+          "authentication_error",
+          "billing_error",
+          "permission_error",
+          "not_found_error",
+          "request_too_large",
+          "rate_limit_error",
+          "api_error",
+          "timeout_error",
+          "overloaded_error");
+
+  private final Operation operation;
+
+  public MessagesFrontDoor() {
+    this(Operation.MESSAGES);
+  }
+
+  private MessagesFrontDoor(Operation operation) {
+    this.operation = operation;
+  }
+
+  /** The {@code /v1/messages/count_tokens} door: never streamed, no {@code max_tokens}. */
+  public static MessagesFrontDoor countTokens() {
+    return new MessagesFrontDoor(Operation.COUNT_TOKENS);
+  }
+
+  @Override
+  public java.util.List<String> passThroughHeaders() {
+    // Beta features (prompt-caching variants, long context, tools) that Claude Code and the SDKs
+    // turn on per request; meaningful to Anthropic only.
+    return PASS_THROUGH_HEADERS;
+  }
+
+  private static final java.util.List<String> PASS_THROUGH_HEADERS =
+      java.util.List.of("anthropic-beta");
+
+  @Override
+  public Operation operation() {
+    return operation;
+  }
+
+  @Override
+  public ObjectNode decodeRequest(Buffer raw) {
+    byte[] bytes = raw == null ? new byte[0] : raw.getBytes();
+    ObjectNode body = OpenAiFrontDoor.parse(raw);
+    JsonNode model = body.get("model");
+    if (model == null || model.isNull()) {
+      throw bad("model: Field required");
+    }
+    if (!model.isTextual() || model.asText().isBlank()) {
+      throw bad("model: Input should be a non-empty string");
+    }
+    JsonNode messages = body.get("messages");
+    if (messages == null || messages.isNull()) {
+      throw bad("messages: Field required");
+    }
+    if (!messages.isArray() || messages.isEmpty()) {
+      throw bad("messages: Input should be a non-empty list");
+    }
+    if (operation == Operation.MESSAGES) {
+      JsonNode max = body.get("max_tokens");
+      if (max == null || max.isNull()) {
+        throw bad("max_tokens: Field required");
+      }
+      if (!max.canConvertToInt() || !max.isIntegralNumber() || max.asInt() < 1) {
+        throw bad("max_tokens: Input should be a positive integer");
+      }
+      JsonNode stream = body.get("stream");
+      if (stream != null && !stream.isNull() && !stream.isBoolean()) {
+        throw bad("stream: Input should be a valid boolean");
+      }
+    }
+    return new SourcedObjectNode(body, bytes);
+  }
+
+  private static ApiException bad(String message) {
+    return new ApiException(OpenAiError.invalidRequest(message, null));
+  }
+
+  @Override
+  public String model(ObjectNode request) {
+    return request.get("model").asText();
+  }
+
+  @Override
+  public boolean wantsStream(ObjectNode request) {
+    return operation == Operation.MESSAGES && request.path("stream").asBoolean(false);
+  }
+
+  /** A Messages stream always reports usage; a bridged chat request asks for it itself. */
+  @Override
+  public boolean askForUsage(ObjectNode request) {
+    return false;
+  }
+
+  @Override
+  public ObjectNode toChatRequest(ObjectNode request) {
+    return MessagesTranslation.toChatRequest(request);
+  }
+
+  @Override
+  public Buffer encodeReply(JsonReply reply, ObjectNode request, RequestContext ctx) {
+    if (reply.format() == operation) {
+      return reply.body();
+    }
+    try {
+      JsonNode completion = JSON.readTree(reply.body().getBytes());
+      return Buffer.buffer(
+          JSON.writeValueAsBytes(MessagesTranslation.toMessage(completion, model(request))));
+    } catch (IOException e) {
+      throw new IllegalStateException("the adapter handed over an answer that is not JSON", e);
+    }
+  }
+
+  @Override
+  public StreamEncoder streamEncoder(Operation format, ObjectNode request, RequestContext ctx) {
+    if (format == operation) {
+      return RELAY;
+    }
+    return new MessagesStreamEncoder("msg_" + ctx.requestId().replace("-", ""), model(request));
+  }
+
+  @Override
+  public Buffer encodeError(OpenAiError error) {
+    return Buffer.buffer(errorJson(error).toString());
+  }
+
+  /** {@code {"type":"error","error":{"type","message"}}} for a gateway error. */
+  public static ObjectNode errorJson(OpenAiError error) {
+    ObjectNode root = JSON.createObjectNode().put("type", "error");
+    root.putObject("error").put("type", errorType(error)).put("message", error.message());
+    return root;
+  }
+
+  /**
+   * The Anthropic error type of a gateway error: the one Anthropic gives its status where that is
+   * fixed (SDKs pick the exception class by status), else its own when it is one of Anthropic's.
+   */
+  static String errorType(OpenAiError error) {
+    return switch (error.status()) {
+      case 401 -> "authentication_error";
+      case 402 -> "billing_error";
+      case 403 -> "permission_error";
+      case 404 -> "not_found_error";
+      case 413 -> "request_too_large";
+      case 429 -> "rate_limit_error";
+      case 504 -> "timeout_error";
+      case 529 -> "overloaded_error";
+      default ->
+          error.type() != null && ANTHROPIC_TYPES.contains(error.type())
+              ? error.type()
+              : error.status() >= 500 ? "api_error" : "invalid_request_error";
+    };
+  }
+
+  /** One SSE event with its name, as Anthropic's SDKs dispatch on it. */
+  static Buffer sseEvent(String name, String data) {
+    return Buffer.buffer(
+        ("event: " + name + "\ndata: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The {@code type} of a Messages event (its first field, in Anthropic's events). */
+  static String eventType(String data) {
+    try (JsonParser p = SYNTAX.createParser(data)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return "message";
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken value = p.nextToken();
+        if ("type".equals(name) && value == JsonToken.VALUE_STRING) {
+          return p.getText();
+        }
+        p.skipChildren();
+      }
+    } catch (IOException e) {
+      // below
+    }
+    return "message";
+  }
+
+  /** Events of an Anthropic target, relayed with their event names; stateless. */
+  private static final StreamEncoder RELAY =
+      new StreamEncoder() {
+        @Override
+        public Buffer event(StreamEventFacts event) {
+          return sseEvent(eventType(event.payload()), event.payload());
+        }
+
+        @Override
+        public Buffer end(StreamEventFacts done) {
+          return sseEvent("message_stop", done.payload());
+        }
+
+        @Override
+        public Buffer error(OpenAiError error) {
+          return sseEvent("error", errorJson(error).toString());
+        }
+      };
+}

@@ -1,0 +1,347 @@
+package dev.switchboard.gateway.frontdoor;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.gateway.http.ApiException;
+import dev.switchboard.gateway.http.OpenAiError;
+
+/**
+ * Anthropic Messages ↔ chat completions, the front door's direction: a Messages request becomes the
+ * internal chat request (for targets that do not speak Messages), and a chat completion becomes a
+ * Messages answer. Pure functions over Jackson trees (golden transcripts drive them).
+ *
+ * <p>What maps: {@code system} → a system message; text and image blocks (base64 → data URLs, url
+ * sources → URLs); {@code tool_use} → {@code tool_calls}; {@code tool_result} → {@code tool}
+ * messages; custom tools, {@code tool_choice} ({@code disable_parallel_tool_use} → {@code
+ * parallel_tool_calls: false}); {@code max_tokens}; {@code stop_sequences}; {@code temperature};
+ * {@code top_p}; {@code metadata.user_id} → {@code user}; {@code output_config.format} (or the beta
+ * {@code output_format}) JSON schema → {@code response_format}. Dropped, having no chat equivalent:
+ * {@code top_k}, {@code thinking} and thinking blocks, {@code cache_control}. Refused (400, the
+ * request cannot be bridged faithfully): server tools, documents, images inside tool results.
+ */
+public final class MessagesTranslation {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  private MessagesTranslation() {}
+
+  /** The chat request for a Messages request (the client's model name stays). */
+  public static ObjectNode toChatRequest(ObjectNode request) {
+    ObjectNode chat = NODES.objectNode();
+    chat.set("model", request.get("model"));
+    ArrayNode messages = chat.putArray("messages");
+    JsonNode system = request.get("system");
+    if (system != null && system.isTextual()) {
+      messages.addObject().put("role", "system").put("content", system.asText());
+    } else if (system != null && system.isArray() && !system.isEmpty()) {
+      messages.addObject().put("role", "system").set("content", textParts(system, "system"));
+    }
+    for (JsonNode message : request.path("messages")) {
+      String role = message.path("role").asText("");
+      JsonNode content = message.get("content");
+      if ("assistant".equals(role)) {
+        messages.add(assistant(content));
+      } else if ("user".equals(role)) {
+        user(content, messages);
+      } else {
+        throw bad("messages: unexpected role '" + role + "'; use 'user' or 'assistant'.");
+      }
+    }
+    if (request.hasNonNull("max_tokens")) {
+      chat.set("max_tokens", request.get("max_tokens"));
+    }
+    copy(request, "temperature", chat, "temperature");
+    copy(request, "top_p", chat, "top_p");
+    JsonNode stops = request.get("stop_sequences");
+    if (stops != null && stops.isArray() && !stops.isEmpty()) {
+      chat.set("stop", stops.deepCopy());
+    }
+    JsonNode user = request.path("metadata").get("user_id");
+    if (user != null && user.isTextual()) {
+      chat.put("user", user.asText());
+    }
+    if (request.path("stream").asBoolean(false)) {
+      chat.put("stream", true);
+      // The Messages stream reports usage; bridged, the chat stream has to be asked for it.
+      chat.putObject("stream_options").put("include_usage", true);
+    }
+    tools(request, chat);
+    JsonNode format = request.path("output_config").path("format");
+    if (!format.isObject()) {
+      format = request.path("output_format");
+    }
+    if ("json_schema".equals(format.path("type").asText())) {
+      ObjectNode schema = chat.putObject("response_format").put("type", "json_schema");
+      ObjectNode spec = schema.putObject("json_schema").put("name", "output");
+      spec.set("schema", format.path("schema").deepCopy());
+      spec.put("strict", true);
+    }
+    return chat;
+  }
+
+  private static void tools(ObjectNode request, ObjectNode chat) {
+    JsonNode tools = request.get("tools");
+    if (tools != null && tools.isArray() && !tools.isEmpty()) {
+      ArrayNode out = chat.putArray("tools");
+      for (JsonNode tool : tools) {
+        String type = tool.path("type").asText("custom");
+        if (!"custom".equals(type)) {
+          throw bad(
+              "tools: the server tool '"
+                  + type
+                  + "' is only available on Anthropic targets; this model is not served by one.");
+        }
+        ObjectNode function = out.addObject().put("type", "function").putObject("function");
+        function.put("name", tool.path("name").asText());
+        if (tool.hasNonNull("description")) {
+          function.put("description", tool.get("description").asText());
+        }
+        function.set(
+            "parameters",
+            tool.path("input_schema").isObject()
+                ? tool.get("input_schema").deepCopy()
+                : NODES.objectNode().put("type", "object"));
+      }
+    }
+    JsonNode choice = request.get("tool_choice");
+    if (choice != null && choice.isObject()) {
+      switch (choice.path("type").asText("auto")) {
+        case "any" -> chat.put("tool_choice", "required");
+        case "none" -> chat.put("tool_choice", "none");
+        case "tool" ->
+            chat.putObject("tool_choice")
+                .put("type", "function")
+                .putObject("function")
+                .put("name", choice.path("name").asText());
+        default -> chat.put("tool_choice", "auto");
+      }
+      if (choice.path("disable_parallel_tool_use").asBoolean(false)) {
+        chat.put("parallel_tool_calls", false);
+      }
+    }
+  }
+
+  private static void user(JsonNode content, ArrayNode messages) {
+    if (content == null || content.isNull()) {
+      throw bad("messages: a user message needs content.");
+    }
+    if (content.isTextual()) {
+      messages.addObject().put("role", "user").put("content", content.asText());
+      return;
+    }
+    ArrayNode parts = NODES.arrayNode();
+    for (JsonNode block : content) {
+      switch (block.path("type").asText("")) {
+        case "text" ->
+            parts.addObject().put("type", "text").put("text", block.path("text").asText());
+        case "image" -> parts.add(imagePart(block.path("source")));
+        case "tool_result" -> {
+          ObjectNode tool = messages.addObject().put("role", "tool");
+          tool.put("tool_call_id", block.path("tool_use_id").asText());
+          JsonNode result = block.get("content");
+          String text =
+              result == null || result.isNull()
+                  ? ""
+                  : result.isTextual() ? result.asText() : joinText(result);
+          if (block.path("is_error").asBoolean(false)) {
+            text = "Error: " + text;
+          }
+          tool.put("content", text);
+        }
+        default ->
+            throw bad(
+                "messages: content blocks of type '"
+                    + block.path("type").asText("")
+                    + "' are only available on Anthropic targets; this model is not served by"
+                    + " one.");
+      }
+    }
+    if (!parts.isEmpty()) {
+      messages.addObject().put("role", "user").set("content", simplify(parts));
+    }
+  }
+
+  /** One text part stays a plain string (the common chat form). */
+  private static JsonNode simplify(ArrayNode parts) {
+    if (parts.size() == 1 && "text".equals(parts.get(0).path("type").asText())) {
+      return parts.get(0).get("text");
+    }
+    return parts;
+  }
+
+  private static ObjectNode imagePart(JsonNode source) {
+    String url =
+        switch (source.path("type").asText("")) {
+          case "base64" ->
+              "data:"
+                  + source.path("media_type").asText()
+                  + ";base64,"
+                  + source.path("data").asText();
+          case "url" -> source.path("url").asText();
+          default -> throw bad("messages: unsupported image source type.");
+        };
+    ObjectNode part = NODES.objectNode().put("type", "image_url");
+    part.putObject("image_url").put("url", url);
+    return part;
+  }
+
+  private static ObjectNode assistant(JsonNode content) {
+    ObjectNode message = NODES.objectNode().put("role", "assistant");
+    if (content == null || content.isNull()) {
+      message.putNull("content");
+      return message;
+    }
+    if (content.isTextual()) {
+      message.put("content", content.asText());
+      return message;
+    }
+    StringBuilder text = new StringBuilder();
+    boolean hasText = false;
+    ArrayNode calls = NODES.arrayNode();
+    for (JsonNode block : content) {
+      switch (block.path("type").asText("")) {
+        case "text" -> {
+          text.append(block.path("text").asText());
+          hasText = true;
+        }
+        case "tool_use" -> {
+          ObjectNode call = calls.addObject();
+          call.put("id", block.path("id").asText());
+          call.put("type", "function");
+          call.putObject("function")
+              .put("name", block.path("name").asText())
+              .put("arguments", block.path("input").toString());
+        }
+        case "thinking", "redacted_thinking" -> {} // no chat equivalent; the target thinks anew
+        default ->
+            throw bad(
+                "messages: assistant blocks of type '"
+                    + block.path("type").asText("")
+                    + "' are only available on Anthropic targets.");
+      }
+    }
+    if (hasText) {
+      message.put("content", text.toString());
+    } else {
+      message.putNull("content");
+    }
+    if (!calls.isEmpty()) {
+      message.set("tool_calls", calls);
+    }
+    return message;
+  }
+
+  private static ArrayNode textParts(JsonNode blocks, String field) {
+    ArrayNode parts = NODES.arrayNode();
+    for (JsonNode block : blocks) {
+      if (!"text".equals(block.path("type").asText())) {
+        throw bad(field + ": only text blocks can be bridged.");
+      }
+      parts.addObject().put("type", "text").put("text", block.path("text").asText());
+    }
+    return parts;
+  }
+
+  private static String joinText(JsonNode blocks) {
+    StringBuilder out = new StringBuilder();
+    for (JsonNode block : blocks) {
+      if (!"text".equals(block.path("type").asText())) {
+        throw bad(
+            "messages: tool results with non-text content are only available on Anthropic"
+                + " targets.");
+      }
+      out.append(block.path("text").asText());
+    }
+    return out.toString();
+  }
+
+  private static void copy(ObjectNode from, String field, ObjectNode to, String as) {
+    JsonNode value = from.get(field);
+    if (value != null && !value.isNull()) {
+      to.set(as, value);
+    }
+  }
+
+  private static ApiException bad(String message) {
+    return new ApiException(OpenAiError.invalidRequest(message, null));
+  }
+
+  // ------------------------------------------------------------------------------ answers
+
+  /** The Messages answer for a chat completion. */
+  public static ObjectNode toMessage(JsonNode completion, String fallbackModel) {
+    ObjectNode out = NODES.objectNode();
+    out.put("id", completion.path("id").asText(""));
+    out.put("type", "message");
+    out.put("role", "assistant");
+    String model = completion.path("model").asText("");
+    out.put("model", model.isEmpty() ? fallbackModel : model);
+    ArrayNode content = out.putArray("content");
+    JsonNode choice = completion.path("choices").path(0);
+    JsonNode message = choice.path("message");
+    String text = message.path("content").isTextual() ? message.get("content").asText() : null;
+    String refusal = message.path("refusal").isTextual() ? message.get("refusal").asText() : null;
+    if (text != null && !text.isEmpty()) {
+      content.addObject().put("type", "text").put("text", text);
+    } else if (refusal != null && !refusal.isEmpty()) {
+      content.addObject().put("type", "text").put("text", refusal);
+    }
+    for (JsonNode call : message.path("tool_calls")) {
+      ObjectNode use = content.addObject().put("type", "tool_use");
+      use.put("id", call.path("id").asText());
+      use.put("name", call.path("function").path("name").asText());
+      use.set("input", input(call.path("function").path("arguments").asText("")));
+    }
+    out.put("stop_reason", stopReason(choice.path("finish_reason").asText(null)));
+    out.putNull("stop_sequence");
+    out.set("usage", usage(completion.path("usage")));
+    return out;
+  }
+
+  /** A tool call's arguments as an object; arguments that are not a JSON object are kept whole. */
+  static JsonNode input(String arguments) {
+    if (arguments.isBlank()) {
+      return NODES.objectNode();
+    }
+    try {
+      JsonNode parsed = JSON.readTree(arguments);
+      if (parsed != null && parsed.isObject()) {
+        return parsed;
+      }
+    } catch (JsonProcessingException e) {
+      // below
+    }
+    return NODES.objectNode().put("arguments", arguments);
+  }
+
+  /** The Messages stop reason of a chat finish reason. */
+  public static String stopReason(String finishReason) {
+    if (finishReason == null) {
+      return "end_turn";
+    }
+    return switch (finishReason) {
+      case "length" -> "max_tokens";
+      case "tool_calls", "function_call" -> "tool_use";
+      case "content_filter" -> "refusal";
+      default -> "end_turn";
+    };
+  }
+
+  /** A Messages usage object of a chat {@code usage}: cached input is reported as cache reads. */
+  static ObjectNode usage(JsonNode usage) {
+    long prompt = usage.path("prompt_tokens").asLong(0);
+    long cached =
+        Math.min(prompt, usage.path("prompt_tokens_details").path("cached_tokens").asLong(0));
+    ObjectNode out = NODES.objectNode();
+    out.put("input_tokens", prompt - cached);
+    out.put("cache_creation_input_tokens", 0);
+    out.put("cache_read_input_tokens", cached);
+    out.put("output_tokens", usage.path("completion_tokens").asLong(0));
+    return out;
+  }
+}

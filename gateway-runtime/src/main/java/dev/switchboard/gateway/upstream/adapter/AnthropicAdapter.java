@@ -1,0 +1,327 @@
+package dev.switchboard.gateway.upstream.adapter;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.http.ApiException;
+import dev.switchboard.gateway.http.OpenAiError;
+import dev.switchboard.gateway.refusal.RefusalDetector;
+import dev.switchboard.gateway.request.Refusals;
+import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.upstream.FailureKind;
+import dev.switchboard.gateway.upstream.Operation;
+import dev.switchboard.gateway.upstream.ReplySummary;
+import dev.switchboard.gateway.upstream.UpstreamFailure;
+import dev.switchboard.gateway.upstream.UpstreamRequests;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+
+/**
+ * Anthropic's native Messages API ({@code provider: anthropic}): {@code POST /messages} with {@code
+ * x-api-key} and {@code anthropic-version}, health probe on {@code GET /models}. It speaks the
+ * Messages front door's format (and {@code count_tokens}), so those requests pass through with only
+ * {@code model} rewritten in the client's bytes; chat requests are translated ({@link
+ * AnthropicChatTranslation}) and the answers and events translated back into chat completions.
+ * Anthropic's errors map to the gateway's failure kinds by status in {@code UpstreamCaller} (429
+ * rate limited, 529 {@code overloaded_error} and other 5xx retryable server errors); an {@code
+ * error} event before any content fails the attempt the same way.
+ */
+public class AnthropicAdapter implements UpstreamAdapter {
+
+  /** The API version sent when the provider's static headers name none. */
+  public static final String API_VERSION = "2023-06-01";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final JsonFactory SYNTAX = new JsonFactory();
+
+  /** Epoch seconds for the {@code created} field of translated answers (Anthropic has none). */
+  private final LongSupplier epochSeconds;
+
+  public AnthropicAdapter() {
+    this(() -> System.currentTimeMillis() / 1000);
+  }
+
+  /** An adapter whose translated answers carry {@code created} from {@code epochSeconds}. */
+  public AnthropicAdapter(LongSupplier epochSeconds) {
+    this.epochSeconds = epochSeconds;
+  }
+
+  /**
+   * The internal formats (translated; embeddings are refused with a 400 when encoded) and
+   * Anthropic's own, Messages and {@code count_tokens} (passed through).
+   */
+  @Override
+  public boolean speaks(Operation op) {
+    return UpstreamAdapter.super.speaks(op) || isNative(op);
+  }
+
+  /** Whether {@code format} is Anthropic's own wire format (passed through, not translated). */
+  private static boolean isNative(Operation format) {
+    return format == Operation.MESSAGES || format == Operation.COUNT_TOKENS;
+  }
+
+  @Override
+  public String path(RoutingTable.Provider provider, String model, Operation op) {
+    return switch (op) {
+      case COUNT_TOKENS -> "/messages/count_tokens";
+      case EMBEDDINGS ->
+          throw new ApiException(
+              OpenAiError.invalidRequest("Anthropic targets do not serve embeddings.", "model"));
+      default -> "/messages";
+    };
+  }
+
+  @Override
+  public String probePath(RoutingTable.Provider provider) {
+    return "/models";
+  }
+
+  @Override
+  public void headers(
+      RoutingTable.Provider provider,
+      Optional<String> key,
+      String requestId,
+      boolean stream,
+      MultiMap into) {
+    UpstreamRequests.headers(provider, key, requestId, stream, into);
+    if (!into.contains("anthropic-version")) {
+      into.set("anthropic-version", API_VERSION);
+    }
+  }
+
+  @Override
+  public Buffer encodeRequest(
+      ObjectNode body, PlannedTarget target, Operation format, boolean addedUsage) {
+    String model = target.target().model();
+    if (format == Operation.EMBEDDINGS) {
+      throw new ApiException(
+          OpenAiError.invalidRequest("Anthropic targets do not serve embeddings.", "model"));
+    }
+    if (isNative(format)) {
+      return withModel(body, model);
+    }
+    return write(AnthropicChatTranslation.toMessagesRequest(body, model));
+  }
+
+  /**
+   * The client's own Messages body with only {@code model} changed: when the front door kept the
+   * bytes it parsed ({@link SourcedObjectNode}), the model's value is replaced in those bytes, so
+   * everything else — prompt-cache prefixes, {@code cache_control}, thinking blocks, key order and
+   * number spelling — reaches Anthropic exactly as the client sent it.
+   */
+  static Buffer withModel(ObjectNode body, String model) {
+    if (body instanceof SourcedObjectNode sourced) {
+      byte[] rewritten = replaceModel(sourced.source(), model);
+      if (rewritten != null) {
+        return Buffer.buffer(rewritten);
+      }
+    }
+    ObjectNode copy = JSON.createObjectNode().setAll(body);
+    copy.put("model", model);
+    return write(copy);
+  }
+
+  /** {@code json} with the top-level {@code model} string replaced, or null when there is none. */
+  static byte[] replaceModel(byte[] json, String model) {
+    try (JsonParser p = SYNTAX.createParser(json)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return null;
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken value = p.nextToken();
+        if ("model".equals(name) && value == JsonToken.VALUE_STRING) {
+          int start = (int) p.currentTokenLocation().getByteOffset();
+          p.getText(); // completes the token, so the location below is its end
+          int end = (int) p.currentLocation().getByteOffset();
+          byte[] quoted = quote(model);
+          byte[] out = new byte[json.length - (end - start) + quoted.length];
+          System.arraycopy(json, 0, out, 0, start);
+          System.arraycopy(quoted, 0, out, start, quoted.length);
+          System.arraycopy(json, end, out, start + quoted.length, json.length - end);
+          return out;
+        }
+        p.skipChildren();
+      }
+      return null;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private static byte[] quote(String value) {
+    byte[] escaped = JsonStringEncoder.getInstance().quoteAsUTF8(value);
+    byte[] out = new byte[escaped.length + 2];
+    out[0] = '"';
+    System.arraycopy(escaped, 0, out, 1, escaped.length);
+    out[out.length - 1] = '"';
+    return out;
+  }
+
+  private static Buffer write(ObjectNode node) {
+    try {
+      return Buffer.buffer(JSON.writeValueAsBytes(node));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a JSON tree always serializes", e);
+    }
+  }
+
+  @Override
+  public ReplySummary decodeReply(byte[] body, Operation op) throws ReplySummary.BadReply {
+    JsonNode message = parseObject(body);
+    if (op == Operation.COUNT_TOKENS) {
+      if (!message.path("input_tokens").isNumber()) {
+        throw new ReplySummary.BadReply("no 'input_tokens' count");
+      }
+      return new ReplySummary(null, null, null, false, null);
+    }
+    if (message.path("type").asText("").equals("error") || message.path("error").isObject()) {
+      throw new ReplySummary.BadReply("an error object");
+    }
+    if (!message.path("content").isArray()) {
+      throw new ReplySummary.BadReply("no 'content' array");
+    }
+    String stop = message.path("stop_reason").asText(null);
+    boolean refused = "refusal".equals(stop) || textRefusal(message);
+    return new ReplySummary(
+        OpenAiAdapter.textOrNull(message.get("model")),
+        null,
+        AnthropicChatTranslation.finishReason(stop, jsonAnswer(message)),
+        refused,
+        message.path("usage").isObject()
+            ? AnthropicChatTranslation.usage(message.get("usage"))
+            : null);
+  }
+
+  private static boolean textRefusal(JsonNode message) {
+    for (JsonNode block : message.path("content")) {
+      if ("text".equals(block.path("type").asText())) {
+        String text = block.path("text").asText("");
+        return Refusals.isTextRefusal(
+            text.length() > RefusalDetector.MAX_CHARS
+                ? text.substring(0, RefusalDetector.MAX_CHARS)
+                : text);
+      }
+    }
+    return false;
+  }
+
+  private static boolean jsonAnswer(JsonNode message) {
+    boolean json = false;
+    for (JsonNode block : message.path("content")) {
+      if ("tool_use".equals(block.path("type").asText())) {
+        if (!AnthropicChatTranslation.JSON_TOOL.equals(block.path("name").asText())) {
+          return false;
+        }
+        json = true;
+      }
+    }
+    return json;
+  }
+
+  @Override
+  public Buffer replyBody(Buffer body, Operation format) throws ReplySummary.BadReply {
+    if (isNative(format)) {
+      return body;
+    }
+    JsonNode message = parseObject(body.getBytes());
+    return write(AnthropicChatTranslation.toChatCompletion(message, epochSeconds.getAsLong()));
+  }
+
+  /** Reads a chat completion (what {@link #replyBody} made of the answer) like the OpenAI one. */
+  @Override
+  public ReplyContent decodeReplyContent(byte[] body) throws ReplySummary.BadReply {
+    JsonNode root = parseObject(body);
+    if (root.has("choices")) {
+      JsonNode message = root.path("choices").path(0).path("message");
+      List<ToolCall> calls = new ArrayList<>();
+      for (JsonNode call : message.path("tool_calls")) {
+        calls.add(
+            new ToolCall(
+                call.path("id").asText(),
+                "function",
+                call.path("function").path("name").asText(),
+                call.path("function").path("arguments").asText()));
+      }
+      return new ReplyContent(
+          OpenAiAdapter.textOrNull(message.get("content")),
+          OpenAiAdapter.textOrNull(message.get("refusal")),
+          calls);
+    }
+    return decodeReplyContent(
+        AnthropicChatTranslation.toChatCompletion(root, 0)
+            .toString()
+            .getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Override
+  public UpstreamFailure firstEventProblem(PlannedTarget target, String data, JsonNode first) {
+    if (first == null || !first.isObject()) {
+      return new UpstreamFailure(
+          FailureKind.BAD_RESPONSE, target.id() + " sent a first stream event that is not JSON");
+    }
+    if ("error".equals(first.path("type").asText()) || first.path("error").isObject()) {
+      String type = first.path("error").path("type").asText("");
+      return new UpstreamFailure(
+          "rate_limit_error".equals(type) ? FailureKind.RATE_LIMITED : FailureKind.SERVER_ERROR,
+          target.id() + " sent an error event (" + type + ") before any content",
+          200,
+          Buffer.buffer(data),
+          null);
+    }
+    return null;
+  }
+
+  /** Anthropic's {@code {"type":"error","error":{"type","message"}}}; the type is also the code. */
+  @Override
+  public UpstreamError decodeError(Buffer body) {
+    try {
+      JsonNode error = JSON.readTree(body.getBytes()).path("error");
+      if (!error.isObject()) {
+        return null;
+      }
+      String type = OpenAiAdapter.textOrNull(error.get("type"));
+      return new UpstreamError(OpenAiAdapter.textOrNull(error.get("message")), type, null, type);
+    } catch (IOException | RuntimeException notJson) {
+      return null;
+    }
+  }
+
+  @Override
+  public JsonNode parseEvent(String data) {
+    return parse(data);
+  }
+
+  static JsonNode parse(String data) {
+    return OpenAiAdapter.parse(data);
+  }
+
+  @Override
+  public StreamDecoder streamDecoder(Operation format, boolean stripUsage) {
+    return new AnthropicStreamDecoder(!isNative(format), stripUsage, epochSeconds.getAsLong());
+  }
+
+  private static JsonNode parseObject(byte[] body) throws ReplySummary.BadReply {
+    try {
+      JsonNode node = JSON.readTree(body);
+      if (node == null || !node.isObject()) {
+        throw new ReplySummary.BadReply("a body that is not a JSON object");
+      }
+      return node;
+    } catch (IOException e) {
+      throw new ReplySummary.BadReply("a body that is not a JSON object");
+    }
+  }
+}

@@ -1,0 +1,431 @@
+package dev.switchboard.gateway.upstream.adapter;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.gateway.http.ApiException;
+import dev.switchboard.gateway.http.OpenAiError;
+import dev.switchboard.gateway.request.TokenUsage;
+
+/**
+ * Chat completions ↔ Anthropic Messages, the adapter's direction: a chat request becomes a Messages
+ * request, a Messages answer becomes a chat completion. Pure functions over Jackson trees, so the
+ * golden transcripts and the round-trip property test can drive them without a server.
+ *
+ * <p>What maps: system and developer messages → top-level {@code system}; text and image parts
+ * (data URLs → base64 sources, other URLs → url sources); assistant {@code tool_calls} → {@code
+ * tool_use} blocks; {@code tool} messages → {@code tool_result} blocks of one user turn; tools,
+ * {@code tool_choice} and {@code parallel_tool_calls}; {@code max_tokens}/{@code
+ * max_completion_tokens} (defaulted to {@link #DEFAULT_MAX_TOKENS}, Anthropic requires it); {@code
+ * stop}; {@code temperature}; {@code top_p}; {@code user} → {@code metadata.user_id}. JSON output
+ * ({@code response_format}) is a forced tool named {@link #JSON_TOOL} whose input comes back as the
+ * answer's text: it works on every Claude model, where the native structured output is limited to
+ * recent ones. Fields Anthropic has no equivalent for ({@code seed}, penalties, {@code logprobs},
+ * {@code logit_bias}) are dropped; {@code n > 1} is refused (400), since it cannot be honoured.
+ */
+public final class AnthropicChatTranslation {
+
+  /** What {@code max_tokens} becomes when the chat request names no limit (Anthropic needs one). */
+  public static final int DEFAULT_MAX_TOKENS = 4096;
+
+  /** The forced tool that carries a JSON answer ({@code response_format}). */
+  public static final String JSON_TOOL = "switchboard_json_output";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  private AnthropicChatTranslation() {}
+
+  // ----------------------------------------------------------------------------- requests
+
+  /**
+   * The Messages request for a chat request.
+   *
+   * @param model the target's provider model id
+   * @throws ApiException (400) for what Anthropic cannot be asked (several choices, a malformed
+   *     message)
+   */
+  public static ObjectNode toMessagesRequest(ObjectNode chat, String model) {
+    ObjectNode out = NODES.objectNode();
+    out.put("model", model);
+    if (chat.path("n").isNumber() && chat.path("n").asInt() > 1) {
+      throw bad("Anthropic targets answer one choice; 'n' must be 1.", "n");
+    }
+    ArrayNode system = NODES.arrayNode();
+    ArrayNode messages = NODES.arrayNode();
+    JsonNode chatMessages = chat.path("messages");
+    for (JsonNode message : chatMessages) {
+      String role = message.path("role").asText("");
+      switch (role) {
+        case "system", "developer" -> appendText(system, message.get("content"));
+        case "user" -> append(messages, "user", userContent(message.get("content")));
+        case "assistant" -> append(messages, "assistant", assistantContent(message));
+        case "tool" -> append(messages, "user", toolResult(message));
+        default -> throw bad("Unsupported message role '" + role + "'.", "messages");
+      }
+    }
+    if (!system.isEmpty()) {
+      out.set("system", simplify(system));
+    }
+    out.set("messages", messages);
+    JsonNode max =
+        chat.hasNonNull("max_completion_tokens")
+            ? chat.get("max_completion_tokens")
+            : chat.get("max_tokens");
+    out.put("max_tokens", max != null && max.canConvertToInt() ? max.asInt() : DEFAULT_MAX_TOKENS);
+    copyNumber(chat, "temperature", out, "temperature");
+    copyNumber(chat, "top_p", out, "top_p");
+    JsonNode stop = chat.get("stop");
+    if (stop != null && stop.isTextual()) {
+      out.putArray("stop_sequences").add(stop.asText());
+    } else if (stop != null && stop.isArray() && !stop.isEmpty()) {
+      out.set("stop_sequences", stop.deepCopy());
+    }
+    if (chat.path("stream").asBoolean(false)) {
+      out.put("stream", true);
+    }
+    if (chat.hasNonNull("user")) {
+      out.putObject("metadata").put("user_id", chat.get("user").asText());
+    }
+    tools(chat, out);
+    return out;
+  }
+
+  private static void tools(ObjectNode chat, ObjectNode out) {
+    ArrayNode tools = NODES.arrayNode();
+    for (JsonNode tool : chat.path("tools")) {
+      JsonNode function = tool.path("function");
+      if (!"function".equals(tool.path("type").asText("function")) || !function.isObject()) {
+        throw bad("Only function tools can be sent to an Anthropic target.", "tools");
+      }
+      ObjectNode t = tools.addObject();
+      t.put("name", function.path("name").asText());
+      if (function.hasNonNull("description")) {
+        t.put("description", function.get("description").asText());
+      }
+      JsonNode parameters = function.get("parameters");
+      t.set(
+          "input_schema",
+          parameters != null && parameters.isObject()
+              ? parameters.deepCopy()
+              : NODES.objectNode().put("type", "object"));
+    }
+    ObjectNode choice = null;
+    JsonNode chatChoice = chat.get("tool_choice");
+    if (chatChoice != null && chatChoice.isTextual()) {
+      choice =
+          switch (chatChoice.asText()) {
+            case "none" -> NODES.objectNode().put("type", "none");
+            case "required" -> NODES.objectNode().put("type", "any");
+            default -> NODES.objectNode().put("type", "auto");
+          };
+    } else if (chatChoice != null && chatChoice.isObject()) {
+      choice =
+          NODES
+              .objectNode()
+              .put("type", "tool")
+              .put("name", chatChoice.path("function").path("name").asText());
+    }
+    JsonNode format = chat.path("response_format");
+    String formatType = format.path("type").asText("text");
+    if (formatType.equals("json_schema") || formatType.equals("json_object")) {
+      JsonNode schema = format.path("json_schema").path("schema");
+      ObjectNode t = tools.addObject();
+      t.put("name", JSON_TOOL);
+      t.put("description", "Give the answer as this tool's input: a JSON object.");
+      t.set(
+          "input_schema",
+          schema.isObject() ? schema.deepCopy() : NODES.objectNode().put("type", "object"));
+      // With tools of its own the model still picks: JSON answer or a call. Else it must answer.
+      choice =
+          tools.size() == 1
+              ? NODES.objectNode().put("type", "tool").put("name", JSON_TOOL)
+              : NODES.objectNode().put("type", "any");
+    }
+    if (!tools.isEmpty()) {
+      out.set("tools", tools);
+    }
+    if (chat.path("parallel_tool_calls").isBoolean()
+        && !chat.get("parallel_tool_calls").asBoolean()
+        && !tools.isEmpty()) {
+      if (choice == null) {
+        choice = NODES.objectNode().put("type", "auto");
+      }
+      if (!"none".equals(choice.path("type").asText())) {
+        choice.put("disable_parallel_tool_use", true);
+      }
+    }
+    if (choice != null && (!tools.isEmpty() || "none".equals(choice.path("type").asText()))) {
+      out.set("tool_choice", choice);
+    }
+  }
+
+  /**
+   * Appends one turn, merging it into the previous turn of the same role (Anthropic alternates).
+   */
+  private static void append(ArrayNode messages, String role, JsonNode content) {
+    if (content == null) {
+      return;
+    }
+    if (!messages.isEmpty()) {
+      ObjectNode last = (ObjectNode) messages.get(messages.size() - 1);
+      if (last.path("role").asText().equals(role)) {
+        ArrayNode merged = blocks(last.get("content"));
+        merged.addAll(blocks(content));
+        last.set("content", merged);
+        return;
+      }
+    }
+    messages.addObject().put("role", role).set("content", content);
+  }
+
+  /** Content as a block list (a plain string becomes one text block). */
+  private static ArrayNode blocks(JsonNode content) {
+    if (content.isArray()) {
+      return (ArrayNode) content;
+    }
+    ArrayNode out = NODES.arrayNode();
+    out.addObject().put("type", "text").put("text", content.asText());
+    return out;
+  }
+
+  private static void appendText(ArrayNode system, JsonNode content) {
+    if (content == null || content.isNull()) {
+      return;
+    }
+    if (content.isTextual()) {
+      system.addObject().put("type", "text").put("text", content.asText());
+      return;
+    }
+    for (JsonNode part : content) {
+      if ("text".equals(part.path("type").asText())) {
+        system.addObject().put("type", "text").put("text", part.path("text").asText());
+      }
+    }
+  }
+
+  /** A system prompt of text blocks only is sent as one string, the common form. */
+  private static JsonNode simplify(ArrayNode system) {
+    if (system.size() == 1) {
+      return system.get(0).get("text");
+    }
+    return system;
+  }
+
+  private static JsonNode userContent(JsonNode content) {
+    if (content == null || content.isNull()) {
+      throw bad("A user message needs content.", "messages");
+    }
+    if (content.isTextual()) {
+      return content.deepCopy();
+    }
+    ArrayNode out = NODES.arrayNode();
+    for (JsonNode part : content) {
+      String type = part.path("type").asText();
+      switch (type) {
+        case "text" -> out.addObject().put("type", "text").put("text", part.path("text").asText());
+        case "image_url" -> out.add(image(part.path("image_url").path("url").asText()));
+        default -> throw bad("Unsupported content part '" + type + "' for Anthropic.", "messages");
+      }
+    }
+    return out;
+  }
+
+  /** An image block: a data URL becomes a base64 source, any other URL a url source. */
+  static ObjectNode image(String url) {
+    ObjectNode block = NODES.objectNode().put("type", "image");
+    ObjectNode source = block.putObject("source");
+    if (url.startsWith("data:")) {
+      int semi = url.indexOf(";base64,");
+      if (semi < 0) {
+        throw bad("An image data URL must be base64-encoded.", "messages");
+      }
+      source
+          .put("type", "base64")
+          .put("media_type", url.substring(5, semi))
+          .put("data", url.substring(semi + 8));
+    } else {
+      source.put("type", "url").put("url", url);
+    }
+    return block;
+  }
+
+  private static JsonNode assistantContent(JsonNode message) {
+    ArrayNode out = NODES.arrayNode();
+    JsonNode content = message.get("content");
+    if (content != null && content.isTextual() && !content.asText().isEmpty()) {
+      out.addObject().put("type", "text").put("text", content.asText());
+    } else if (content != null && content.isArray()) {
+      for (JsonNode part : content) {
+        if ("text".equals(part.path("type").asText())) {
+          out.addObject().put("type", "text").put("text", part.path("text").asText());
+        }
+      }
+    }
+    for (JsonNode call : message.path("tool_calls")) {
+      ObjectNode use = out.addObject().put("type", "tool_use");
+      use.put("id", call.path("id").asText());
+      use.put("name", call.path("function").path("name").asText());
+      use.set("input", arguments(call.path("function").path("arguments").asText("")));
+    }
+    if (out.isEmpty()) {
+      return null; // an empty assistant turn says nothing and Anthropic refuses empty content
+    }
+    if (out.size() == 1 && out.get(0).path("type").asText().equals("text")) {
+      return out.get(0).get("text");
+    }
+    return out;
+  }
+
+  /** A tool call's arguments as the object Anthropic wants; they must be a JSON object. */
+  private static JsonNode arguments(String arguments) {
+    if (arguments.isBlank()) {
+      return NODES.objectNode();
+    }
+    try {
+      JsonNode parsed = JSON.readTree(arguments);
+      if (parsed != null && parsed.isObject()) {
+        return parsed;
+      }
+    } catch (JsonProcessingException e) {
+      // fall through to the error
+    }
+    throw bad(
+        "A tool call's arguments must be a JSON object to send them to Anthropic.", "messages");
+  }
+
+  private static JsonNode toolResult(JsonNode message) {
+    ArrayNode out = NODES.arrayNode();
+    ObjectNode result = out.addObject().put("type", "tool_result");
+    result.put("tool_use_id", message.path("tool_call_id").asText());
+    JsonNode content = message.get("content");
+    if (content == null || content.isNull()) {
+      result.put("content", "");
+    } else if (content.isTextual()) {
+      result.put("content", content.asText());
+    } else {
+      ArrayNode parts = result.putArray("content");
+      for (JsonNode part : content) {
+        if ("text".equals(part.path("type").asText())) {
+          parts.addObject().put("type", "text").put("text", part.path("text").asText());
+        }
+      }
+    }
+    return out;
+  }
+
+  private static void copyNumber(ObjectNode from, String field, ObjectNode to, String as) {
+    JsonNode value = from.get(field);
+    if (value != null && value.isNumber()) {
+      to.set(as, value);
+    }
+  }
+
+  private static ApiException bad(String message, String param) {
+    return new ApiException(OpenAiError.invalidRequest(message, param));
+  }
+
+  // ------------------------------------------------------------------------------ answers
+
+  /**
+   * The chat completion for a Messages answer.
+   *
+   * @param created the chat completion's {@code created} (epoch seconds)
+   */
+  public static ObjectNode toChatCompletion(JsonNode message, long created) {
+    ObjectNode out = NODES.objectNode();
+    out.put("id", message.path("id").asText());
+    out.put("object", "chat.completion");
+    out.put("created", created);
+    out.put("model", message.path("model").asText());
+    ObjectNode choice = out.putArray("choices").addObject();
+    choice.put("index", 0);
+    ObjectNode msg = choice.putObject("message");
+    msg.put("role", "assistant");
+    StringBuilder text = new StringBuilder();
+    boolean hasText = false;
+    boolean jsonAnswer = false;
+    ArrayNode calls = NODES.arrayNode();
+    for (JsonNode block : message.path("content")) {
+      switch (block.path("type").asText()) {
+        case "text" -> {
+          text.append(block.path("text").asText());
+          hasText = true;
+        }
+        case "tool_use" -> {
+          if (JSON_TOOL.equals(block.path("name").asText())) {
+            text.append(block.path("input").toString());
+            hasText = true;
+            jsonAnswer = true;
+          } else {
+            ObjectNode call = calls.addObject();
+            call.put("id", block.path("id").asText());
+            call.put("type", "function");
+            ObjectNode function = call.putObject("function");
+            function.put("name", block.path("name").asText());
+            function.put("arguments", block.path("input").toString());
+          }
+        }
+        default -> {} // thinking and server-tool blocks have no chat equivalent
+      }
+    }
+    if (hasText) {
+      msg.put("content", text.toString());
+    } else {
+      msg.putNull("content");
+    }
+    msg.putNull("refusal");
+    if (!calls.isEmpty()) {
+      msg.set("tool_calls", calls);
+    }
+    String stop = message.path("stop_reason").asText(null);
+    choice.put("finish_reason", finishReason(stop, jsonAnswer && calls.isEmpty()));
+    choice.putNull("logprobs");
+    JsonNode usage = message.get("usage");
+    if (usage != null && usage.isObject()) {
+      out.set("usage", chatUsage(usage(usage)));
+    }
+    return out;
+  }
+
+  /**
+   * The chat finish reason of a Messages stop reason.
+   *
+   * @param jsonAnswer the answer was the forced JSON tool's input (so {@code tool_use} means done)
+   */
+  public static String finishReason(String stopReason, boolean jsonAnswer) {
+    if (stopReason == null) {
+      return null;
+    }
+    return switch (stopReason) {
+      case "max_tokens", "model_context_window_exceeded" -> "length";
+      case "tool_use" -> jsonAnswer ? "stop" : "tool_calls";
+      case "refusal" -> "content_filter";
+      default -> "stop"; // end_turn, stop_sequence, pause_turn
+    };
+  }
+
+  /**
+   * The gateway's usage of a Messages {@code usage} object: all input (uncached + cache read +
+   * cache creation), output, and the cache reads as cached input (priced at the cached price).
+   */
+  public static TokenUsage usage(JsonNode usage) {
+    long input = usage.path("input_tokens").asLong(0);
+    long read = usage.path("cache_read_input_tokens").asLong(0);
+    long created = usage.path("cache_creation_input_tokens").asLong(0);
+    return new TokenUsage(input + read + created, usage.path("output_tokens").asLong(0), read);
+  }
+
+  /** An OpenAI {@code usage} object for the gateway's usage. */
+  public static ObjectNode chatUsage(TokenUsage usage) {
+    ObjectNode out = NODES.objectNode();
+    out.put("prompt_tokens", usage.inputTokens());
+    out.put("completion_tokens", usage.outputTokens());
+    out.put("total_tokens", usage.inputTokens() + usage.outputTokens());
+    out.putObject("prompt_tokens_details").put("cached_tokens", usage.cachedInputTokens());
+    return out;
+  }
+}

@@ -1,0 +1,253 @@
+package dev.switchboard.gateway.upstream.adapter;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.gateway.refusal.AnswerOpening;
+import dev.switchboard.gateway.request.TokenUsage;
+import java.util.Arrays;
+
+/**
+ * Decodes one Anthropic Messages stream ({@code message_start}, {@code content_block_start/delta/
+ * stop}, {@code message_delta}, {@code message_stop}, {@code ping}, {@code error}). Every event is
+ * parsed (the facts sit in most of them). Passed through ({@link
+ * dev.switchboard.gateway.upstream.Operation#MESSAGES}) the events are relayed as they arrived,
+ * {@code ping} included; bridged, each becomes the chat completion chunk it means (or nothing:
+ * pings and block stops), and {@code message_stop} becomes {@code [DONE]}. The facts' content
+ * source is the translated chunk, so text and tool-call deltas read the same as an OpenAI stream's.
+ */
+final class AnthropicStreamDecoder implements StreamDecoder {
+
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  private final boolean bridged;
+  private final boolean stripUsage;
+  private final long created;
+  private final StreamEventFacts facts = new StreamEventFacts();
+  private final AnswerOpening opening = new AnswerOpening();
+
+  private String id = "";
+  private String model = "";
+
+  /** The usage of {@code message_start} (input side), completed by {@code message_delta}. */
+  private JsonNode startUsage;
+
+  /** How many tool calls (chat's tool-call index) the answer has opened so far. */
+  private int toolCalls;
+
+  /** Anthropic's index of the open block that is the forced JSON tool, else -1. */
+  private int jsonBlock = -1;
+
+  /** The chat index of each Anthropic block that is a tool call (by block index), -1 otherwise. */
+  private int[] toolIndexOfBlock = new int[8];
+
+  private boolean refused;
+
+  AnthropicStreamDecoder(boolean bridged, boolean stripUsage, long created) {
+    this.bridged = bridged;
+    this.stripUsage = stripUsage;
+    this.created = created;
+    Arrays.fill(toolIndexOfBlock, -1);
+  }
+
+  @Override
+  public StreamEventFacts decode(String data, JsonNode firstParsed) {
+    JsonNode event = firstParsed != null ? firstParsed : AnthropicAdapter.parse(data);
+    if (event == null || !event.isObject()) {
+      facts.reset(StreamEventFacts.Kind.MALFORMED, null);
+      return facts;
+    }
+    String type = event.path("type").asText("");
+    String relay =
+        data.indexOf('\n') >= 0 || data.indexOf('\r') >= 0 ? event.toString() : data; // SSE-safe
+    switch (type) {
+      case "message_start" -> {
+        JsonNode message = event.path("message");
+        id = message.path("id").asText("");
+        model = message.path("model").asText("");
+        startUsage = message.get("usage");
+        if (!bridged) {
+          facts.reset(StreamEventFacts.Kind.CHUNK, relay);
+        } else {
+          ObjectNode chunk = chunk();
+          delta(chunk).put("role", "assistant").put("content", "");
+          emit(chunk);
+        }
+        facts.facts(model.isEmpty() ? null : model, null);
+      }
+      case "content_block_start" -> {
+        int index = event.path("index").asInt(0);
+        JsonNode block = event.path("content_block");
+        String blockType = block.path("type").asText("");
+        ObjectNode chunk = null;
+        if ("tool_use".equals(blockType)) {
+          if (AnthropicChatTranslation.JSON_TOOL.equals(block.path("name").asText())) {
+            jsonBlock = index;
+          } else {
+            int call = toolCalls++;
+            remember(index, call);
+            chunk = chunk();
+            ObjectNode entry = delta(chunk).putArray("tool_calls").addObject();
+            entry.put("index", call);
+            entry.put("id", block.path("id").asText());
+            entry.put("type", "function");
+            entry
+                .putObject("function")
+                .put("name", block.path("name").asText())
+                .put("arguments", "");
+          }
+        } else if ("text".equals(blockType) && !block.path("text").asText("").isEmpty()) {
+          chunk = textChunk(block.path("text").asText());
+        }
+        passOrEmit(relay, chunk);
+      }
+      case "content_block_delta" -> {
+        int index = event.path("index").asInt(0);
+        JsonNode delta = event.path("delta");
+        ObjectNode chunk = null;
+        switch (delta.path("type").asText("")) {
+          case "text_delta" -> chunk = textChunk(delta.path("text").asText(""));
+          case "input_json_delta" -> {
+            String partial = delta.path("partial_json").asText("");
+            if (index == jsonBlock) {
+              chunk = textChunk(partial);
+            } else if (toolIndex(index) >= 0) {
+              chunk = chunk();
+              ObjectNode entry = delta(chunk).putArray("tool_calls").addObject();
+              entry.put("index", toolIndex(index));
+              entry.putObject("function").put("arguments", partial);
+            }
+          }
+          default -> {} // thinking, signatures, citations: no chat equivalent
+        }
+        passOrEmit(relay, chunk);
+      }
+      case "message_delta" -> {
+        JsonNode delta = event.path("delta");
+        String stop = delta.path("stop_reason").asText(null);
+        refused |= "refusal".equals(stop);
+        String finish =
+            AnthropicChatTranslation.finishReason(stop, jsonBlock >= 0 && toolCalls == 0);
+        TokenUsage usage = usage(event.get("usage"));
+        if (!bridged) {
+          facts.reset(StreamEventFacts.Kind.CHUNK, relay);
+        } else {
+          ObjectNode chunk = chunk();
+          ((ObjectNode) chunk.path("choices").get(0)).put("finish_reason", finish);
+          if (usage != null && !stripUsage) {
+            chunk.set("usage", AnthropicChatTranslation.chatUsage(usage));
+          }
+          emit(chunk);
+        }
+        if (finish != null) {
+          facts.finishReason(finish);
+        }
+        if (refused) {
+          facts.refused();
+        }
+        if (usage != null) {
+          facts.usage(usage);
+        }
+      }
+      case "message_stop" -> {
+        facts.reset(StreamEventFacts.Kind.DONE, bridged ? "[DONE]" : relay);
+        if (refused || opening.isRefusal()) {
+          facts.refused();
+        }
+      }
+      case "error" -> {
+        facts.reset(StreamEventFacts.Kind.CHUNK, null);
+        JsonNode error = event.path("error");
+        facts.error(
+            OpenAiAdapter.textOrNull(error.get("message")),
+            OpenAiAdapter.textOrNull(error.get("type")),
+            null,
+            OpenAiAdapter.textOrNull(error.get("type")));
+      }
+      default -> passOrEmit(relay, null); // ping, content_block_stop, unknown future events
+    }
+    return facts;
+  }
+
+  /** The input side from {@code message_start} with the output of {@code message_delta}. */
+  private TokenUsage usage(JsonNode deltaUsage) {
+    if (deltaUsage == null || !deltaUsage.isObject()) {
+      return startUsage == null || !startUsage.isObject()
+          ? null
+          : AnthropicChatTranslation.usage(startUsage);
+    }
+    ObjectNode merged = NODES.objectNode();
+    if (startUsage != null && startUsage.isObject()) {
+      merged.setAll((ObjectNode) startUsage);
+    }
+    // message_delta's counts are cumulative; input fields appear there when the server sends them.
+    deltaUsage
+        .fields()
+        .forEachRemaining(
+            e -> {
+              if (!e.getValue().isNull()) {
+                merged.set(e.getKey(), e.getValue());
+              }
+            });
+    return AnthropicChatTranslation.usage(merged);
+  }
+
+  /** Relays the event (pass-through), or emits the translated chunk, or drops it (bridged). */
+  private void passOrEmit(String relay, ObjectNode chunk) {
+    if (!bridged) {
+      facts.reset(StreamEventFacts.Kind.CHUNK, relay);
+    } else if (chunk == null) {
+      facts.reset(StreamEventFacts.Kind.DROP, null);
+    } else {
+      emit(chunk);
+    }
+  }
+
+  private void emit(ObjectNode chunk) {
+    String text = chunk.toString();
+    facts.reset(StreamEventFacts.Kind.CHUNK, text);
+    facts.source(text, chunk);
+  }
+
+  private ObjectNode textChunk(String text) {
+    opening.append(text);
+    ObjectNode chunk = chunk();
+    delta(chunk).put("content", text);
+    return chunk;
+  }
+
+  private ObjectNode chunk() {
+    ObjectNode chunk = NODES.objectNode();
+    chunk.put("id", id);
+    chunk.put("object", "chat.completion.chunk");
+    chunk.put("created", created);
+    chunk.put("model", model);
+    ArrayNode choices = chunk.putArray("choices");
+    ObjectNode choice = choices.addObject();
+    choice.put("index", 0);
+    choice.putObject("delta");
+    choice.putNull("finish_reason");
+    return chunk;
+  }
+
+  private static ObjectNode delta(ObjectNode chunk) {
+    return (ObjectNode) chunk.path("choices").get(0).get("delta");
+  }
+
+  private void remember(int block, int call) {
+    if (block < 0 || block > 4096) {
+      return;
+    }
+    if (block >= toolIndexOfBlock.length) {
+      int old = toolIndexOfBlock.length;
+      toolIndexOfBlock = Arrays.copyOf(toolIndexOfBlock, Math.max(block + 1, old * 2));
+      Arrays.fill(toolIndexOfBlock, old, toolIndexOfBlock.length, -1);
+    }
+    toolIndexOfBlock[block] = call;
+  }
+
+  private int toolIndex(int block) {
+    return block >= 0 && block < toolIndexOfBlock.length ? toolIndexOfBlock[block] : -1;
+  }
+}

@@ -1,0 +1,114 @@
+package dev.switchboard.gateway.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.gateway.upstream.Operation;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The SimHash filter in front of the exact search loses no match: every stored vector at or above
+ * the threshold is found, exactly as an exhaustive search finds it, and nothing below it is.
+ */
+class SemanticIndexTest {
+
+  @Test
+  void theFilterFindsEveryVectorAtOrAboveTheThresholdAndNothingBelow() {
+    Random random = new Random(18);
+    int dimensions = 384;
+    double threshold = 0.95;
+    int queries = 400;
+    SemanticIndex index = new SemanticIndex(dimensions, 100_000, 3_600_000);
+    float[][] query = new float[queries][];
+    int stored = 0;
+    for (int q = 0; q < queries; q++) {
+      query[q] = unit(random, dimensions);
+      // Around each query: vectors at similarities from 0.90 to 1.0 (half above the threshold,
+      // many just above it, where the filter is tightest), plus unrelated ones.
+      for (int k = 0; k < 20; k++) {
+        double cos = 0.90 + 0.10 * random.nextDouble();
+        index.add("p", at(random, query[q], cos), answer(q + ":" + cos), 0);
+        stored++;
+      }
+      for (int k = 0; k < 20; k++) {
+        index.add("p", unit(random, dimensions), answer("noise"), 0);
+        stored++;
+      }
+    }
+    assertThat(index.size()).isEqualTo(stored);
+    long expected = 0;
+    long found = 0;
+    for (int q = 0; q < queries; q++) {
+      List<SemanticIndex.Match> matches = index.search("p", query[q], threshold, 1);
+      for (SemanticIndex.Match m : matches) {
+        assertThat((double) m.similarity()).isGreaterThanOrEqualTo(threshold);
+      }
+      String own = q + ":";
+      found += matches.stream().filter(m -> m.answer().text().startsWith(own)).count();
+      expected += bruteForce(index, query[q], threshold, q);
+    }
+    assertThat(expected).isGreaterThan(3_000); // enough true matches to mean something
+    assertThat(found).isEqualTo(expected);
+  }
+
+  @Test
+  void theHammingBoundTightensAsTheThresholdRises() {
+    assertThat(SemanticIndex.maxHamming(0.99)).isLessThan(SemanticIndex.maxHamming(0.95));
+    assertThat(SemanticIndex.maxHamming(0.95)).isLessThan(SemanticIndex.maxHamming(0.80));
+    // At 0.95 the filter leaves out unrelated vectors (≈ half the bits differ: 192).
+    assertThat(SemanticIndex.maxHamming(0.95)).isLessThan(100);
+  }
+
+  /** How many vectors stored for query {@code q} are at or above the threshold (exact cosine). */
+  private static long bruteForce(SemanticIndex index, float[] query, double threshold, int q) {
+    // Threshold -1 lets every signature through: an exhaustive search. The text records the cosine
+    // each vector was made at (at() produces it up to float rounding).
+    String own = q + ":";
+    return index.search("p", query, -1, 1).stream()
+        .filter(m -> m.answer().text().startsWith(own))
+        .filter(m -> Double.parseDouble(m.answer().text().split(":")[1]) >= threshold)
+        .count();
+  }
+
+  private static CachedAnswer answer(String text) {
+    return new CachedAnswer(
+        new byte[0],
+        null,
+        null,
+        Operation.CHAT_COMPLETIONS,
+        null,
+        "t",
+        null,
+        null,
+        null,
+        0,
+        0,
+        "p",
+        text);
+  }
+
+  private static float[] unit(Random random, int dimensions) {
+    float[] v = new float[dimensions];
+    for (int i = 0; i < dimensions; i++) {
+      v[i] = (float) random.nextGaussian();
+    }
+    return VectorMath.normalise(v);
+  }
+
+  /** A unit vector whose cosine with unit {@code q} is {@code cos}. */
+  private static float[] at(Random random, float[] q, double cos) {
+    float[] r = unit(random, q.length);
+    float along = VectorMath.dot(r, q, 0);
+    for (int i = 0; i < r.length; i++) {
+      r[i] -= along * q[i];
+    }
+    VectorMath.normalise(r);
+    double sin = Math.sqrt(1 - cos * cos);
+    float[] v = new float[q.length];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = (float) (cos * q[i] + sin * r[i]);
+    }
+    return v;
+  }
+}

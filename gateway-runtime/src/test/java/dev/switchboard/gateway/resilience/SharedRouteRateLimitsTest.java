@@ -1,0 +1,237 @@
+package dev.switchboard.gateway.resilience;
+
+import static dev.switchboard.gateway.TestTables.target;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.contract.RoutingTableCodec;
+import dev.switchboard.gateway.ConsumerOptions;
+import dev.switchboard.gateway.GatewayHarness;
+import dev.switchboard.gateway.TestTables;
+import dev.switchboard.gateway.state.RedisProcess;
+import dev.switchboard.gateway.state.RedisStateStore;
+import dev.switchboard.gateway.time.ManualClock;
+import dev.switchboard.mock.MockProvider;
+import dev.switchboard.mock.MockProviderOptions;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Route client rate limits ({@code RoutingPolicy.rateLimits}) with a shared state store: three
+ * gateway replicas in one JVM on one real redis-server count one bucket, so a burst spread over
+ * them admits the limit, not three times it; tokens an answer used on one replica limit the next
+ * request on another; Redis keys never hold the client's key; while Redis is down each replica
+ * counts in its own bucket. Time is a manual clock, so buckets refill only when the test says so.
+ */
+class SharedRouteRateLimitsTest {
+
+  static final int RPM = 30;
+
+  @TempDir static Path dir;
+  static Vertx vertx;
+  static MockProvider mock;
+  static RedisProcess redis;
+  static final ManualClock clock = new ManualClock();
+  static final List<GatewayHarness> replicas = new ArrayList<>();
+  static final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
+
+  static RoutingTable.Policy policy(String name, RoutingTable.RateLimit... limits) {
+    return new RoutingTable.Policy(
+        name, null, null, null, null, null, null, List.of(limits), null, null, null, null, null);
+  }
+
+  static RoutingTable.Route route(String name, String policy) {
+    return new RoutingTable.Route(
+        name,
+        name,
+        List.of(),
+        policy,
+        1,
+        List.of(target("mock", "gpt-4o-mini", 0)),
+        List.of(),
+        null);
+  }
+
+  @BeforeAll
+  static void start() throws Exception {
+    vertx = Vertx.vertx();
+    redis = RedisProcess.start();
+    mock =
+        MockProvider.startBlocking(
+            vertx, new MockProviderOptions().keys("sk-provider").models("gpt-4o-mini"));
+    RoutingTable base =
+        TestTables.table(
+            List.of(TestTables.provider("mock", mock.baseUrl(), true)),
+            List.of(route("per-key", "per-key"), route("tokens", "tokens")));
+    RoutingTable table =
+        RoutingTableCodec.versioned(
+            new RoutingTable(
+                base.schemaVersion(),
+                null,
+                base.namespace(),
+                base.providers(),
+                Map.of(
+                    "per-key",
+                    policy("per-key", new RoutingTable.RateLimit("api-key", RPM, null)),
+                    "tokens",
+                    policy("tokens", new RoutingTable.RateLimit("route", null, 10L))),
+                base.routes()));
+    for (int i = 0; i < 3; i++) {
+      Path own = Files.createDirectories(dir.resolve("replica-" + i));
+      replicas.add(
+          GatewayHarness.start(
+              vertx,
+              own,
+              table,
+              Map.of("mock", "sk-provider"),
+              o -> o.withConsumers(ConsumerOptions.defaults().withStateStore(redis.uri())),
+              clock));
+    }
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    for (GatewayHarness r : replicas) {
+      r.close();
+    }
+    mock.close();
+    redis.close();
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  static HttpRequest chat(int replica, String model, String key) {
+    return HttpRequest.newBuilder(
+            URI.create(replicas.get(replica).origin() + "/v1/chat/completions"))
+        .timeout(Duration.ofSeconds(5)) // nothing may hang, whatever Redis does
+        .header("content-type", "application/json")
+        .header("authorization", "Bearer " + key)
+        .POST(
+            HttpRequest.BodyPublishers.ofString(
+                "{\"model\":\""
+                    + model
+                    + "\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"))
+        .build();
+  }
+
+  static List<HttpResponse<String>> burst(int count, String model, String key) {
+    List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      all.add(http.sendAsync(chat(i % 3, model, key), HttpResponse.BodyHandlers.ofString()));
+    }
+    return all.stream().map(CompletableFuture::join).toList();
+  }
+
+  static List<String> redisKeys() throws Exception {
+    RedisStateStore store = (RedisStateStore) replicas.get(0).server().consumerLimiter().store();
+    Response keys =
+        store
+            .send(Request.cmd(Command.KEYS).arg("*"))
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(5, TimeUnit.SECONDS);
+    List<String> names = new ArrayList<>();
+    keys.forEach(k -> names.add(k.toString()));
+    return names;
+  }
+
+  @Test
+  void aBurstAcrossThreeReplicasAdmitsTheLimitNotThreeTimesIt() throws Exception {
+    String key = "sk-app-burst-4f1c9e";
+    List<HttpResponse<String>> answers = burst(3 * RPM, "per-key", key);
+    long admitted = answers.stream().filter(r -> r.statusCode() == 200).count();
+    // The clock stands still: exactly the bucket's 30 fit; per-replica buckets would admit 90.
+    assertThat(admitted).isEqualTo(RPM);
+    HttpResponse<String> refused =
+        answers.stream().filter(r -> r.statusCode() == 429).findFirst().orElseThrow();
+    assertThat(GatewayHarness.json(refused.body()).at("/error/code").asText())
+        .isEqualTo("rate_limit_exceeded");
+    assertThat(GatewayHarness.json(refused.body()).at("/error/type").asText())
+        .isEqualTo("requests");
+    assertThat(Long.parseLong(refused.headers().firstValue("retry-after").orElseThrow()))
+        .isBetween(1L, 2L);
+    // Another key has a bucket of its own.
+    assertThat(send(chat(1, "per-key", "sk-app-other-77aa01")).statusCode()).isEqualTo(200);
+    // Bucket keys hold a hash, never the client's key.
+    List<String> keys = redisKeys();
+    assertThat(keys).anyMatch(k -> k.contains("{rl:per-key}"));
+    assertThat(String.join("\n", keys)).doesNotContain(key).doesNotContain("sk-app");
+    // Two seconds later one more request fits (30 per minute), on any replica.
+    clock.advance(2_000);
+    assertThat(send(chat(2, "per-key", key)).statusCode()).isEqualTo(200);
+    assertThat(send(chat(0, "per-key", key)).statusCode()).isEqualTo(429);
+  }
+
+  @Test
+  void tokensAnAnswerUsedOnOneReplicaLimitTheNextRequestOnAnother() throws Exception {
+    // 10 tokens per minute for the route: one answer of 100 prompt tokens overdraws it.
+    mock.faults().add("gpt-4o-mini", "prompt-tokens:100", 1);
+    assertThat(send(chat(0, "tokens", "sk-any")).statusCode()).isEqualTo(200);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () -> {
+              HttpResponse<String> next = send(chat(1, "tokens", "sk-other"));
+              assertThat(next.statusCode()).isEqualTo(429);
+              assertThat(GatewayHarness.json(next.body()).at("/error/type").asText())
+                  .isEqualTo("tokens");
+            });
+    assertThat(send(chat(2, "tokens", "sk-third")).statusCode()).isEqualTo(429);
+  }
+
+  @Test
+  void whileRedisIsDownEachReplicaCountsInItsOwnBucket() throws Exception {
+    String key = "sk-app-outage-0b3d";
+    redis.kill();
+    try {
+      long admitted = 0;
+      for (int i = 0; i < RPM + 5; i++) {
+        if (send(chat(0, "per-key", key)).statusCode() == 200) {
+          admitted++;
+        }
+      }
+      // Replica 0's own bucket: the limit still holds there, nothing hangs or fails.
+      assertThat(admitted).isEqualTo(RPM);
+      assertThat(send(chat(1, "per-key", key)).statusCode()).isEqualTo(200);
+    } finally {
+      redis.startAgain();
+    }
+    String after = "sk-app-after-91c2";
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> {
+              clock.advance(1_100); // past the store's back-off
+              return send(chat(0, "per-key", after)).statusCode() == 200;
+            });
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> redisKeys().stream().anyMatch(k -> k.contains("{rl:per-key}")));
+  }
+
+  static HttpResponse<String> send(HttpRequest request) throws Exception {
+    return http.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+}

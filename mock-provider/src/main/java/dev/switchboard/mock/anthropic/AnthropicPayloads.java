@@ -1,0 +1,269 @@
+package dev.switchboard.mock.anthropic;
+
+import dev.switchboard.mock.openai.ChatAnswer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * Anthropic Messages wire format as the mock speaks it: the {@code Message} object, the stream's
+ * named events ({@code message_start}, {@code content_block_start/delta/stop}, {@code ping}, {@code
+ * message_delta}, {@code message_stop}, {@code error}), the error envelope, the model list and the
+ * token count. The answer itself is the same deterministic {@link ChatAnswer} the OpenAI paths
+ * give, computed from a chat-shaped view of the Messages request ({@link #chatView}).
+ */
+public final class AnthropicPayloads {
+
+  /** Fixed {@code created_at} of listed models. */
+  static final String MODEL_CREATED_AT = "2025-02-19T00:00:00Z";
+
+  private AnthropicPayloads() {}
+
+  /**
+   * The chat-shaped request {@link ChatAnswer} reads: text of every message (text blocks and tool
+   * results joined), the tools by name, {@code tool_choice} (any → required, tool → named), {@code
+   * max_tokens}, and JSON mode for a native {@code output_config.format} JSON schema.
+   */
+  public static JsonObject chatView(JsonObject request) {
+    JsonObject chat = new JsonObject();
+    JsonArray messages = new JsonArray();
+    Object system = request.getValue("system");
+    if (system != null) {
+      messages.add(new JsonObject().put("role", "system").put("content", text(system)));
+    }
+    for (Object m : request.getJsonArray("messages", new JsonArray())) {
+      if (m instanceof JsonObject message) {
+        messages.add(
+            new JsonObject()
+                .put("role", message.getString("role"))
+                .put("content", text(message.getValue("content"))));
+      }
+    }
+    chat.put("messages", messages);
+    if (request.getValue("max_tokens") instanceof Number max) {
+      chat.put("max_tokens", max.intValue());
+    }
+    JsonArray tools = new JsonArray();
+    for (Object t : request.getJsonArray("tools", new JsonArray())) {
+      if (t instanceof JsonObject tool && tool.getString("name") != null) {
+        tools.add(
+            new JsonObject()
+                .put("type", "function")
+                .put("function", new JsonObject().put("name", tool.getString("name"))));
+      }
+    }
+    if (!tools.isEmpty()) {
+      chat.put("tools", tools);
+    }
+    if (request.getValue("tool_choice") instanceof JsonObject choice) {
+      switch (String.valueOf(choice.getString("type"))) {
+        case "any" -> chat.put("tool_choice", "required");
+        case "none" -> chat.put("tool_choice", "none");
+        case "tool" ->
+            chat.put(
+                "tool_choice",
+                new JsonObject()
+                    .put("type", "function")
+                    .put("function", new JsonObject().put("name", choice.getString("name"))));
+        default -> {}
+      }
+    }
+    JsonObject config = request.getJsonObject("output_config");
+    if (config != null && config.getJsonObject("format") != null) {
+      chat.put("response_format", new JsonObject().put("type", "json_schema"));
+    }
+    return chat;
+  }
+
+  private static String text(Object content) {
+    if (content instanceof String s) {
+      return s;
+    }
+    StringBuilder out = new StringBuilder();
+    if (content instanceof JsonArray blocks) {
+      for (Object b : blocks) {
+        if (b instanceof JsonObject block) {
+          if (block.getValue("text") instanceof String t) {
+            out.append(t);
+          } else if (block.getValue("content") != null) {
+            out.append(text(block.getValue("content")));
+          }
+        }
+      }
+    }
+    return out.toString();
+  }
+
+  /** The {@code usage} object: input excludes the cache reads and writes it reports apart. */
+  public static JsonObject usage(ChatAnswer answer, int cacheCreation, int outputTokens) {
+    int uncached = Math.max(0, answer.promptTokens() - answer.cachedTokens() - cacheCreation);
+    return new JsonObject()
+        .put("input_tokens", uncached)
+        .put("cache_creation_input_tokens", cacheCreation)
+        .put("cache_read_input_tokens", answer.cachedTokens())
+        .put("output_tokens", outputTokens)
+        .put("service_tier", "standard");
+  }
+
+  /** A whole {@code Message}. */
+  public static JsonObject message(String id, String model, ChatAnswer answer, int cacheCreation) {
+    JsonArray content = new JsonArray();
+    String stop = stopReason(answer);
+    if (answer.refusal() != null) {
+      content.add(new JsonObject().put("type", "text").put("text", answer.refusal()));
+    } else if (answer.toolCall() != null) {
+      content.add(toolUse(answer.toolCall(), new JsonObject(answer.toolCall().arguments())));
+    } else {
+      content.add(new JsonObject().put("type", "text").put("text", answer.content()));
+    }
+    return new JsonObject()
+        .put("id", id)
+        .put("type", "message")
+        .put("role", "assistant")
+        .put("model", model)
+        .put("content", content)
+        .put("stop_reason", stop)
+        .put("stop_sequence", null)
+        .put("usage", usage(answer, cacheCreation, answer.completionTokens()));
+  }
+
+  private static JsonObject toolUse(ChatAnswer.ToolCall call, JsonObject input) {
+    return new JsonObject()
+        .put("type", "tool_use")
+        .put("id", "toolu_" + call.id().substring("call_".length()))
+        .put("name", call.name())
+        .put("input", input);
+  }
+
+  private static String stopReason(ChatAnswer answer) {
+    if (answer.refusal() != null) {
+      return "refusal";
+    }
+    if (answer.toolCall() != null) {
+      return "tool_use";
+    }
+    return "length".equals(answer.finishReason()) ? "max_tokens" : "end_turn";
+  }
+
+  /**
+   * The stream of {@code answer}: {@code message_start}, one content block (text deltas or the tool
+   * call's {@code input_json_delta}s) with a {@code ping} after its start, {@code message_delta}
+   * with the stop reason and cumulative usage, {@code message_stop} last.
+   */
+  public static List<String> streamEvents(
+      String id, String model, ChatAnswer answer, int cacheCreation) {
+    List<String> events = new ArrayList<>();
+    JsonObject start =
+        new JsonObject()
+            .put("id", id)
+            .put("type", "message")
+            .put("role", "assistant")
+            .put("model", model)
+            .put("content", new JsonArray())
+            .put("stop_reason", null)
+            .put("stop_sequence", null)
+            .put("usage", usage(answer, cacheCreation, 1));
+    events.add(event(new JsonObject().put("type", "message_start").put("message", start)));
+    JsonObject block;
+    boolean tool = answer.toolCall() != null && answer.refusal() == null;
+    if (tool) {
+      block = toolUse(answer.toolCall(), new JsonObject());
+    } else {
+      block = new JsonObject().put("type", "text").put("text", "");
+    }
+    events.add(
+        event(
+            new JsonObject()
+                .put("type", "content_block_start")
+                .put("index", 0)
+                .put("content_block", block)));
+    events.add(event(new JsonObject().put("type", "ping")));
+    for (String piece : answer.pieces()) {
+      JsonObject delta =
+          tool
+              ? new JsonObject().put("type", "input_json_delta").put("partial_json", piece)
+              : new JsonObject().put("type", "text_delta").put("text", piece);
+      events.add(
+          event(
+              new JsonObject()
+                  .put("type", "content_block_delta")
+                  .put("index", 0)
+                  .put("delta", delta)));
+    }
+    events.add(event(new JsonObject().put("type", "content_block_stop").put("index", 0)));
+    events.add(
+        event(
+            new JsonObject()
+                .put("type", "message_delta")
+                .put(
+                    "delta",
+                    new JsonObject()
+                        .put("stop_reason", stopReason(answer))
+                        .put("stop_sequence", null))
+                .put("usage", usage(answer, cacheCreation, answer.completionTokens()))));
+    events.add(event(new JsonObject().put("type", "message_stop")));
+    return events;
+  }
+
+  /** One named SSE event: {@code event: <type>} and the JSON data. */
+  public static String event(JsonObject data) {
+    return "event: " + data.getString("type") + "\ndata: " + data.encode() + "\n\n";
+  }
+
+  /** Anthropic's error envelope {@code {"type":"error","error":{"type","message"}}}. */
+  public static JsonObject error(String type, String message) {
+    return new JsonObject()
+        .put("type", "error")
+        .put("error", new JsonObject().put("type", type).put("message", message));
+  }
+
+  /** The error type Anthropic gives a status. */
+  public static String errorType(int status) {
+    return switch (status) {
+      case 400 -> "invalid_request_error";
+      case 401 -> "authentication_error";
+      case 402 -> "billing_error";
+      case 403 -> "permission_error";
+      case 404 -> "not_found_error";
+      case 413 -> "request_too_large";
+      case 429 -> "rate_limit_error";
+      case 504 -> "timeout_error";
+      case 529 -> "overloaded_error";
+      default -> status >= 500 ? "api_error" : "invalid_request_error";
+    };
+  }
+
+  /** The message Anthropic gives a status (its own wording for the common ones). */
+  public static String errorMessage(int status, String model) {
+    return switch (status) {
+      case 429 ->
+          "This request would exceed the rate limit for your organization of 50 requests per"
+              + " minute. For details, refer to: https://docs.claude.com/en/api/rate-limits.";
+      case 500 -> "Internal server error";
+      case 529 -> "Overloaded";
+      case 404 -> "model: " + model;
+      default -> "Mock provider fault: HTTP " + status + ".";
+    };
+  }
+
+  /** {@code GET /v1/models}: Anthropic's paginated list. */
+  public static JsonObject models(Collection<String> ids) {
+    JsonArray data = new JsonArray();
+    for (String id : ids) {
+      data.add(
+          new JsonObject()
+              .put("type", "model")
+              .put("id", id)
+              .put("display_name", id)
+              .put("created_at", MODEL_CREATED_AT));
+    }
+    return new JsonObject()
+        .put("data", data)
+        .put("has_more", false)
+        .put("first_id", data.isEmpty() ? null : data.getJsonObject(0).getString("id"))
+        .put(
+            "last_id", data.isEmpty() ? null : data.getJsonObject(data.size() - 1).getString("id"));
+  }
+}

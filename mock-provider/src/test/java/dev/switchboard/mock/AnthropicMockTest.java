@@ -1,0 +1,197 @@
+package dev.switchboard.mock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.mock.sse.SseEvent;
+import dev.switchboard.mock.sse.SseParser;
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpResponse;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The mock's Anthropic Messages API: answers, streams, tools, usage, errors and faults. */
+class AnthropicMockTest {
+
+  private static final String KEY = "sk-ant-test";
+  private static MockProvider mock;
+  private static MockClient client;
+
+  @BeforeAll
+  static void start() {
+    mock =
+        MockProvider.startBlocking(
+            new MockProviderOptions().keys(KEY).models("claude-sonnet-4-5", "gpt-4o-mini"));
+    client = new MockClient(mock);
+  }
+
+  @AfterAll
+  static void stop() {
+    mock.close();
+  }
+
+  @BeforeEach
+  void reset() {
+    mock.reset();
+  }
+
+  private static String messages(String model, String text, String extra) {
+    return "{\"model\":\""
+        + model
+        + "\",\"max_tokens\":256"
+        + extra
+        + ",\"messages\":[{\"role\":\"user\",\"content\":\""
+        + text
+        + "\"}]}";
+  }
+
+  private static HttpResponse<String> post(String path, String body, String... headers)
+      throws Exception {
+    String[] all = new String[headers.length + 4];
+    all[0] = "x-api-key";
+    all[1] = KEY;
+    all[2] = "anthropic-version";
+    all[3] = "2023-06-01";
+    System.arraycopy(headers, 0, all, 4, headers.length);
+    return client.send(client.post(path, body, all));
+  }
+
+  @Test
+  void answersAMessageWithUsageIncludingCacheTokens() throws Exception {
+    HttpResponse<String> res =
+        post(
+            "/v1/messages",
+            messages("claude-sonnet-4-5", "hello claude", ""),
+            MockProvider.FAULT_HEADER,
+            "prompt-tokens:100,cached-tokens:30",
+            AnthropicHandler.CACHE_CREATION_HEADER,
+            "20");
+    assertThat(res.statusCode()).isEqualTo(200);
+    JsonObject body = new JsonObject(res.body());
+    assertThat(body.getString("type")).isEqualTo("message");
+    assertThat(body.getString("id")).startsWith("msg_");
+    assertThat(body.getString("stop_reason")).isEqualTo("end_turn");
+    assertThat(body.getJsonArray("content").getJsonObject(0).getString("text"))
+        .isEqualTo("Echo from claude-sonnet-4-5: hello claude");
+    JsonObject usage = body.getJsonObject("usage");
+    assertThat(usage.getInteger("input_tokens")).isEqualTo(50);
+    assertThat(usage.getInteger("cache_read_input_tokens")).isEqualTo(30);
+    assertThat(usage.getInteger("cache_creation_input_tokens")).isEqualTo(20);
+  }
+
+  @Test
+  void streamsNamedEventsWithPingAndToolUse() throws Exception {
+    HttpResponse<String> res =
+        post(
+            "/v1/messages",
+            messages(
+                "claude-sonnet-4-5",
+                "use lookup",
+                ",\"stream\":true,\"tools\":[{\"name\":\"lookup\",\"input_schema\":{\"type\":\"object\"}}]"));
+    assertThat(res.statusCode()).isEqualTo(200);
+    List<SseEvent> events = SseParser.parseAll(res.body());
+    assertThat(events.stream().map(SseEvent::event))
+        .startsWith("message_start", "content_block_start", "ping")
+        .endsWith("content_block_stop", "message_delta", "message_stop");
+    JsonObject start = new JsonObject(events.get(1).data());
+    assertThat(start.getJsonObject("content_block").getString("type")).isEqualTo("tool_use");
+    assertThat(start.getJsonObject("content_block").getString("name")).isEqualTo("lookup");
+    StringBuilder json = new StringBuilder();
+    for (SseEvent e : events) {
+      JsonObject data = new JsonObject(e.data());
+      assertThat(data.getString("type")).isEqualTo(e.event());
+      if ("content_block_delta".equals(e.event())) {
+        json.append(data.getJsonObject("delta").getString("partial_json"));
+      }
+    }
+    assertThat(new JsonObject(json.toString()).getString("query")).isEqualTo("use lookup");
+    JsonObject delta = new JsonObject(events.get(events.size() - 2).data());
+    assertThat(delta.getJsonObject("delta").getString("stop_reason")).isEqualTo("tool_use");
+  }
+
+  @Test
+  void authenticatesWithXApiKeyOnly() throws Exception {
+    HttpResponse<String> res =
+        client.send(
+            client.post(
+                "/v1/messages",
+                messages("claude-sonnet-4-5", "x", ""),
+                "authorization",
+                "Bearer " + KEY));
+    assertThat(res.statusCode()).isEqualTo(401);
+    assertThat(new JsonObject(res.body()).getJsonObject("error").getString("type"))
+        .isEqualTo("authentication_error");
+    assertThat(res.body()).doesNotContain(KEY);
+  }
+
+  @Test
+  void answersFaultsInAnthropicsShape() throws Exception {
+    HttpResponse<String> overloaded =
+        post(
+            "/v1/messages",
+            messages("claude-sonnet-4-5", "x", ""),
+            MockProvider.FAULT_HEADER,
+            "status:529");
+    assertThat(overloaded.statusCode()).isEqualTo(529);
+    JsonObject error = new JsonObject(overloaded.body());
+    assertThat(error.getString("type")).isEqualTo("error");
+    assertThat(error.getJsonObject("error").getString("type")).isEqualTo("overloaded_error");
+
+    HttpResponse<String> limited =
+        post(
+            "/v1/messages",
+            messages("claude-sonnet-4-5", "x", ""),
+            MockProvider.FAULT_HEADER,
+            "status:429;retry-after=3");
+    assertThat(limited.headers().firstValue("retry-after")).contains("3");
+    assertThat(new JsonObject(limited.body()).getJsonObject("error").getString("type"))
+        .isEqualTo("rate_limit_error");
+
+    HttpResponse<String> unknown = post("/v1/messages", messages("claude-nope", "x", ""));
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(new JsonObject(unknown.body()).getJsonObject("error").getString("type"))
+        .isEqualTo("not_found_error");
+
+    HttpResponse<String> noMax =
+        post(
+            "/v1/messages",
+            "{\"model\":\"claude-sonnet-4-5\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
+    assertThat(noMax.statusCode()).isEqualTo(400);
+    assertThat(noMax.body()).contains("max_tokens");
+  }
+
+  @Test
+  void failsMidStreamWithAnErrorEvent() throws Exception {
+    HttpResponse<String> res =
+        post(
+            "/v1/messages",
+            messages("claude-sonnet-4-5", "one two three four", ",\"stream\":true"),
+            MockProvider.FAULT_HEADER,
+            "stream-error:3");
+    List<SseEvent> events = SseParser.parseAll(res.body());
+    assertThat(events).hasSize(4);
+    SseEvent last = events.get(3);
+    assertThat(last.event()).isEqualTo("error");
+    assertThat(new JsonObject(last.data()).getJsonObject("error").getString("type"))
+        .isEqualTo("overloaded_error");
+    assertThat(mock.outcomes("stream-error")).isEqualTo(1);
+  }
+
+  @Test
+  void countsTokensAndListsModelsTheAnthropicWay() throws Exception {
+    HttpResponse<String> count =
+        post(
+            "/v1/messages/count_tokens",
+            "{\"model\":\"claude-sonnet-4-5\",\"messages\":[{\"role\":\"user\",\"content\":\"a b c\"}]}");
+    assertThat(count.statusCode()).isEqualTo(200);
+    assertThat(new JsonObject(count.body()).getInteger("input_tokens")).isPositive();
+
+    HttpResponse<String> models =
+        client.send(client.get("/v1/models", "x-api-key", KEY, "anthropic-version", "2023-06-01"));
+    JsonObject list = new JsonObject(models.body());
+    assertThat(list.getBoolean("has_more")).isFalse();
+    assertThat(list.getJsonArray("data").getJsonObject(0).getString("type")).isEqualTo("model");
+  }
+}
