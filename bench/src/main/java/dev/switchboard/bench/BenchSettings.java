@@ -74,7 +74,8 @@ public record BenchSettings(
           "propagation",
           "canary",
           "anthropic",
-          "costloop");
+          "costloop",
+          "frontdoors");
 
   /**
    * The gateway chart's default pod: {@code limits.memory: 768Mi} and {@code
@@ -171,6 +172,8 @@ public record BenchSettings(
               case "rounds" -> s.with(b -> b.rounds = Integer.parseInt(v));
               case "round-seconds" -> s.with(b -> b.roundSeconds = Double.parseDouble(v));
               case "warmup-seconds" -> s.with(b -> b.warmupSeconds = Integer.parseInt(v));
+              case "stream-rounds" -> s.with(b -> b.streamRounds = Integer.parseInt(v));
+              case "stream-seconds" -> s.with(b -> b.streamSeconds = Double.parseDouble(v));
               case "concurrency" -> s.with(b -> b.concurrency = Integer.parseInt(v));
               case "held-streams" -> s.with(b -> b.heldStreams = Integer.parseInt(v));
               case "in-flight" -> s.with(b -> b.realisticInFlight = Integer.parseInt(v));

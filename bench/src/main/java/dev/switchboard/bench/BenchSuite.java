@@ -28,6 +28,7 @@ public final class BenchSuite {
   static final String CANARY = "Canary rollback";
   static final String ANTHROPIC = "Anthropic translation";
   static final String COST_LOOP = "Cost-observation loop (replay, simulated time)";
+  static final String FRONT_DOORS = "Front doors and native adapters";
 
   /** Requests the gateway serves before anything is measured (C2 compiles after ~10k calls). */
   static final long WARMUP_GATEWAY_REQUESTS = 60_000;
@@ -124,6 +125,9 @@ public final class BenchSuite {
         }
         if (settings.runs("costloop")) {
           costLoop();
+        }
+        if (settings.runs("frontdoors")) {
+          new FrontDoorBench(settings, load, upstream, report, console).run();
         }
         console.accept("scenarios done; stopping the upstream");
       }
@@ -1098,17 +1102,17 @@ public final class BenchSuite {
     return sum;
   }
 
-  private static <T> List<T> rotate(List<T> list, int by) {
+  static <T> List<T> rotate(List<T> list, int by) {
     List<T> out = new ArrayList<>(list);
     java.util.Collections.rotate(out, -(by % Math.max(1, list.size())));
     return out;
   }
 
-  private static Duration seconds(double s) {
+  static Duration seconds(double s) {
     return Duration.ofMillis((long) (s * 1000));
   }
 
-  private static String pName(double p) {
+  static String pName(double p) {
     if (p >= 100) {
       return "max";
     }
@@ -1126,7 +1130,7 @@ public final class BenchSuite {
   }
 
   /** Non-streaming results summed over rounds. */
-  private static final class Totals {
+  static final class Totals {
     long requests;
     long errors;
     double seconds;
@@ -1152,7 +1156,7 @@ public final class BenchSuite {
   }
 
   /** Streaming results summed over rounds. */
-  private static final class StreamTotals {
+  static final class StreamTotals {
     long streams;
     long complete;
     String firstError;

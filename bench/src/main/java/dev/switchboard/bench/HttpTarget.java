@@ -58,4 +58,19 @@ public record HttpTarget(String name, int port, MultiMap headers, Buffer body, S
             + "}";
     return new HttpTarget(name, port, all, Buffer.buffer(json), PATH);
   }
+
+  /** A POST of {@code json} to {@code path}, e.g. a Responses or Gemini request. */
+  public static HttpTarget post(
+      String name,
+      int port,
+      String path,
+      boolean stream,
+      String json,
+      Map<String, String> headers) {
+    MultiMap all = MultiMap.caseInsensitiveMultiMap();
+    all.set("content-type", "application/json");
+    all.set("accept", stream ? "text/event-stream" : "application/json");
+    headers.forEach(all::set);
+    return new HttpTarget(name, port, all, Buffer.buffer(json), path);
+  }
 }

@@ -411,7 +411,11 @@ public final class LocalStack implements AutoCloseable {
             .keys("sk-local-secondary")
             // The secondary also speaks Anthropic Messages (local-anthropic) and Gemini
             // (local-gemini).
-            .models("llama-3.1-8b-instruct", "claude-sonnet-4-5", "gemini-2.5-flash"));
+            .models(
+                "llama-3.1-8b-instruct",
+                "claude-sonnet-4-5",
+                "gemini-2.5-flash",
+                "text-embedding-004"));
     mocks.put(azurePort, new MockProviderOptions().keys("local-azure-key").models("gpt-4o-mini"));
     return java.util.Collections.unmodifiableMap(mocks);
   }

@@ -65,8 +65,7 @@ final class ResponsesObjects {
     } else {
       response.put("tool_choice", "auto");
     }
-    JsonNode tools = request.get("tools");
-    response.set("tools", tools != null && tools.isArray() ? tools : NODES.arrayNode());
+    response.set("tools", echoedTools(request.get("tools")));
     response.set("top_p", numberOr(request.get("top_p"), 1.0));
     response.put("truncation", "disabled");
     JsonNode user = request.get("user");
@@ -96,14 +95,44 @@ final class ResponsesObjects {
     response.set("usage", usage(usage));
   }
 
+  /**
+   * The request's tools as a response echoes them. OpenAI's schema requires {@code parameters} and
+   * {@code strict} on a function tool; when the client left one out it is echoed as {@code null}
+   * (not set), never as a value the gateway did not receive.
+   */
+  static ArrayNode echoedTools(JsonNode tools) {
+    ArrayNode echoed = NODES.arrayNode();
+    if (tools == null || !tools.isArray()) {
+      return echoed;
+    }
+    for (JsonNode tool : tools) {
+      if (tool instanceof ObjectNode function && "function".equals(tool.path("type").asText())) {
+        ObjectNode copy = function.deepCopy();
+        if (!copy.has("parameters")) {
+          copy.putNull("parameters");
+        }
+        if (!copy.has("strict")) {
+          copy.putNull("strict");
+        }
+        echoed.add(copy);
+      } else {
+        echoed.add(tool);
+      }
+    }
+    return echoed;
+  }
+
   /** A Responses {@code usage} object. */
   static ObjectNode usage(TokenUsage usage) {
     long input = usage == null ? 0 : usage.inputTokens();
     long output = usage == null ? 0 : usage.outputTokens();
     ObjectNode node = NODES.objectNode();
     node.put("input_tokens", input);
+    // cache_write_tokens is required by OpenAI's schema; chat usage (what a bridged call has)
+    // does not report cache writes, and no supported bridged target charges them separately.
     node.putObject("input_tokens_details")
-        .put("cached_tokens", usage == null ? 0 : usage.cachedInputTokens());
+        .put("cached_tokens", usage == null ? 0 : usage.cachedInputTokens())
+        .put("cache_write_tokens", 0);
     node.put("output_tokens", output);
     node.putObject("output_tokens_details").put("reasoning_tokens", 0);
     node.put("total_tokens", input + output);

@@ -217,6 +217,31 @@ public final class ResponsesPayloads {
     return items;
   }
 
+  /**
+   * The request's tools as a response echoes them: a function tool always carries {@code
+   * parameters} and {@code strict} (OpenAI's schema requires both), {@code null} when not given.
+   */
+  private static JsonArray echoedTools(JsonObject request) {
+    JsonArray echoed = new JsonArray();
+    if (request.getValue("tools") instanceof JsonArray tools) {
+      for (Object o : tools) {
+        if (o instanceof JsonObject tool && "function".equals(tool.getValue("type"))) {
+          JsonObject copy = tool.copy();
+          if (!copy.containsKey("parameters")) {
+            copy.putNull("parameters");
+          }
+          if (!copy.containsKey("strict")) {
+            copy.putNull("strict");
+          }
+          echoed.add(copy);
+        } else {
+          echoed.add(o);
+        }
+      }
+    }
+    return echoed;
+  }
+
   private static JsonObject outputText(String text) {
     return new JsonObject()
         .put("type", "output_text")
@@ -260,7 +285,7 @@ public final class ResponsesPayloads {
         .put("temperature", request.getValue("temperature") instanceof Number n ? n : 1.0)
         .put("text", text)
         .put("tool_choice", request.getValue("tool_choice", "auto"))
-        .put("tools", request.getValue("tools") instanceof JsonArray a ? a : new JsonArray())
+        .put("tools", echoedTools(request))
         .put("top_p", request.getValue("top_p") instanceof Number n ? n : 1.0)
         .put("truncation", "disabled")
         .putNull("usage")
@@ -285,7 +310,10 @@ public final class ResponsesPayloads {
             .put("input_tokens", answer.promptTokens())
             .put(
                 "input_tokens_details",
-                new JsonObject().put("cached_tokens", answer.cachedTokens()))
+                // cache_write_tokens: required by OpenAI's current document; the mock writes none.
+                new JsonObject()
+                    .put("cached_tokens", answer.cachedTokens())
+                    .put("cache_write_tokens", 0))
             .put("output_tokens", answer.completionTokens())
             .put("output_tokens_details", new JsonObject().put("reasoning_tokens", 0))
             .put("total_tokens", answer.promptTokens() + answer.completionTokens()));

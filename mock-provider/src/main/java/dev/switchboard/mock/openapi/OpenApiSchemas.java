@@ -144,6 +144,7 @@ public final class OpenApiSchemas {
                   .build());
       JsonNode document = mapper.readTree(yaml.toFile());
       rewriteNullable(document);
+      applyErrata(document);
       return new OpenApiSchemas(document);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read OpenAPI document " + yaml, e);
@@ -230,6 +231,28 @@ public final class OpenApiSchemas {
     org.yaml.snakeyaml.LoaderOptions options = new org.yaml.snakeyaml.LoaderOptions();
     options.setCodePointLimit(64 * 1024 * 1024);
     return options;
+  }
+
+  /**
+   * Corrects what the document gets wrong about OpenAI's real answers, in place. {@code
+   * Response.usage} is a plain {@code $ref} to {@code ResponseUsage}, yet the document's own
+   * examples of {@code response.created} and {@code response.in_progress} events carry {@code
+   * "usage": null}, as OpenAI sends them (a response still in progress has no usage yet); without
+   * this, every real Responses stream fails at its first event.
+   */
+  static void applyErrata(JsonNode document) {
+    JsonNode response = document.path("components").path("schemas").path("Response");
+    for (JsonNode part : response.path("allOf")) {
+      JsonNode usage = part.path("properties").path("usage");
+      if (usage.isObject() && usage.has("$ref")) {
+        ObjectNode nullableUsage = JsonNodeFactory.instance.objectNode();
+        nullableUsage
+            .putArray("anyOf")
+            .add(usage.deepCopy())
+            .add(JsonNodeFactory.instance.objectNode().put("type", "null"));
+        ((ObjectNode) part.path("properties")).set("usage", nullableUsage);
+      }
+    }
   }
 
   /** Rewrites OpenAPI 3.0 {@code nullable: true} into JSON Schema 2020-12, in place. */

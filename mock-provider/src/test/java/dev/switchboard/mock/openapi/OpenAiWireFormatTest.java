@@ -46,9 +46,10 @@ class OpenAiWireFormatTest {
       {"id":"resp_1","object":"response","created_at":1,"status":"completed","error":null,
        "incomplete_details":null,"instructions":null,"metadata":{},"model":"m","output":[
        {"id":"msg_1","type":"message","status":"completed","role":"assistant","content":[
-       {"type":"output_text","text":"hi","annotations":[]}]}],"parallel_tool_calls":true,
+       {"type":"output_text","text":"hi","annotations":[],"logprobs":[]}]}],"parallel_tool_calls":true,
        "temperature":1.0,"tool_choice":"auto","tools":[],"top_p":1.0,
-       "usage":{"input_tokens":1,"input_tokens_details":{"cached_tokens":0},"output_tokens":1,
+       "usage":{"input_tokens":1,"input_tokens_details":{"cached_tokens":0,"cache_write_tokens":0},
+       "output_tokens":1,
        "output_tokens_details":{"reasoning_tokens":0},"total_tokens":2}}
       """;
   static final String TEXT_DELTA =

@@ -44,6 +44,37 @@ class OpenApiDocumentCheckTest {
         .isInstanceOf(IllegalArgumentException.class);
   }
 
+  @Test
+  void aResponseInProgressMayHaveNullUsageButNotAWrongOne() throws Exception {
+    OpenApiSchemas document = documentOrSkip();
+    var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+    var inProgress =
+        (com.fasterxml.jackson.databind.node.ObjectNode)
+            mapper.readTree(OpenAiWireFormatTest.RESPONSE);
+    inProgress.put("status", "in_progress").putNull("usage");
+    assertThat(document.validate(Body.RESPONSE.schemaName(), inProgress)).isEmpty();
+    inProgress.put("usage", 7);
+    assertThat(document.validate(Body.RESPONSE.schemaName(), inProgress)).isNotEmpty();
+  }
+
+  /** Without any document: the erratum makes exactly Response.usage nullable. */
+  @Test
+  void theErratumMakesResponseUsageNullable() throws Exception {
+    com.fasterxml.jackson.databind.JsonNode doc =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(
+                "{\"components\":{\"schemas\":{\"Response\":{\"allOf\":[{\"$ref\":\"#/x\"},"
+                    + "{\"type\":\"object\",\"properties\":{\"usage\":{\"$ref\":"
+                    + "\"#/components/schemas/ResponseUsage\"},\"model\":{\"type\":\"string\"}}}]}}}}");
+    OpenApiSchemas.applyErrata(doc);
+    com.fasterxml.jackson.databind.JsonNode props =
+        doc.at("/components/schemas/Response/allOf/1/properties");
+    assertThat(props.at("/usage/anyOf/0/$ref").asText())
+        .isEqualTo("#/components/schemas/ResponseUsage");
+    assertThat(props.at("/usage/anyOf/1/type").asText()).isEqualTo("null");
+    assertThat(props.at("/model/type").asText()).isEqualTo("string");
+  }
+
   private static OpenApiSchemas documentOrSkip() {
     assumeTrue(OpenAiWireFormat.document().isPresent(), OpenAiWireFormat.SKIPPED_NOTICE);
     return OpenAiWireFormat.document().orElseThrow();
