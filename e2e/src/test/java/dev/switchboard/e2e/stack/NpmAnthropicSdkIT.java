@@ -5,13 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.e2e.local.LocalStack;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,25 +24,14 @@ import org.junit.jupiter.api.Test;
  */
 class NpmAnthropicSdkIT {
 
-  private static final Path CLIENT_DIR = Path.of("target/npm-client");
   private static final ObjectMapper JSON = new ObjectMapper();
   private static LocalSamples samples;
   private static LocalStack stack;
 
   @BeforeAll
   static void start() throws Exception {
-    Files.createDirectories(CLIENT_DIR);
-    for (String file : List.of("package.json", "anthropic.mjs", "failover.mjs")) {
-      try (var in = NpmAnthropicSdkIT.class.getResourceAsStream("/npm-client/" + file)) {
-        Files.write(CLIENT_DIR.resolve(file), in.readAllBytes());
-      }
-    }
-    if (!Files.isDirectory(CLIENT_DIR.resolve("node_modules/@anthropic-ai/sdk"))
-        || !Files.isDirectory(CLIENT_DIR.resolve("node_modules/openai"))) {
-      run(
-          List.of("npm", "install", "--no-audit", "--no-fund", "--loglevel=error"),
-          Duration.ofMinutes(3));
-    }
+    NpmClient.prepare(
+        List.of("anthropic.mjs", "failover.mjs"), List.of("@anthropic-ai/sdk", "openai"));
     samples = LocalSamples.create();
     stack = samples.start(samples.options(), line -> {});
   }
@@ -64,23 +49,16 @@ class NpmAnthropicSdkIT {
   }
 
   private static String run(List<String> command, Duration timeout) throws Exception {
-    ProcessBuilder builder = new ProcessBuilder(command).directory(CLIENT_DIR.toFile());
-    builder.redirectErrorStream(true);
-    if (stack != null) {
-      builder.environment().put("SWITCHBOARD_BASE_URL", stack.baseUrl());
-      builder
-          .environment()
-          .put("SWITCHBOARD_ORIGIN", stack.baseUrl().substring(0, stack.baseUrl().length() - 3));
-    }
-    Process process = builder.start();
-    byte[] output = process.getInputStream().readAllBytes();
-    if (!process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
-      process.destroyForcibly();
-      throw new IOException(command + " did not finish in " + timeout);
-    }
-    String text = new String(output, StandardCharsets.UTF_8);
-    assertThat(process.exitValue()).as("%s failed:%n%s", command, text).isZero();
-    return text;
+    return NpmClient.run(
+        command,
+        timeout,
+        stack == null
+            ? Map.of()
+            : Map.of(
+                "SWITCHBOARD_BASE_URL",
+                stack.baseUrl(),
+                "SWITCHBOARD_ORIGIN",
+                stack.baseUrl().substring(0, stack.baseUrl().length() - 3)));
   }
 
   @Test

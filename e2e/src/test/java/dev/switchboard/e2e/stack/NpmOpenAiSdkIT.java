@@ -6,13 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.e2e.local.LocalStack;
 import dev.switchboard.mock.MockProvider;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -31,24 +27,12 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class NpmOpenAiSdkIT {
 
-  private static final Path CLIENT_DIR = Path.of("target/npm-client");
   private static LocalStack stack;
   private static LocalSamples samples;
 
   @BeforeAll
   static void start() throws Exception {
-    Files.createDirectories(CLIENT_DIR);
-    for (String file : List.of("package.json", "client.mjs", "responses.mjs")) {
-      try (var in = NpmOpenAiSdkIT.class.getResourceAsStream("/npm-client/" + file)) {
-        Files.write(CLIENT_DIR.resolve(file), in.readAllBytes());
-      }
-    }
-    if (!Files.isDirectory(CLIENT_DIR.resolve("node_modules/openai"))
-        || !Files.isDirectory(CLIENT_DIR.resolve("node_modules/@ai-sdk/openai"))) {
-      run(
-          List.of("npm", "install", "--no-audit", "--no-fund", "--loglevel=error"),
-          Duration.ofMinutes(3));
-    }
+    NpmClient.prepare(List.of("client.mjs", "responses.mjs"), List.of("openai", "@ai-sdk/openai"));
     samples = LocalSamples.create();
     stack = samples.start(samples.options(), line -> {});
   }
@@ -61,20 +45,10 @@ class NpmOpenAiSdkIT {
   }
 
   private static String run(List<String> command, Duration timeout) throws Exception {
-    ProcessBuilder builder = new ProcessBuilder(command).directory(CLIENT_DIR.toFile());
-    builder.redirectErrorStream(true);
-    if (stack != null) {
-      builder.environment().put("SWITCHBOARD_BASE_URL", stack.baseUrl());
-    }
-    Process process = builder.start();
-    byte[] output = process.getInputStream().readAllBytes();
-    if (!process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
-      process.destroyForcibly();
-      throw new IOException(command + " did not finish in " + timeout);
-    }
-    String text = new String(output, StandardCharsets.UTF_8);
-    assertThat(process.exitValue()).as("%s failed:%n%s", command, text).isZero();
-    return text;
+    return NpmClient.run(
+        command,
+        timeout,
+        stack == null ? Map.of() : Map.of("SWITCHBOARD_BASE_URL", stack.baseUrl()));
   }
 
   @Test
