@@ -1,18 +1,32 @@
 package dev.switchboard.mock;
 
-/** Which URL and auth shape a request used; errors are answered in that provider's shape. */
+/**
+ * Which URL and auth shape a request used; errors are answered in that provider's shape. Each shape
+ * says where the request names its model, so a new shape decides it once, here.
+ */
 enum ApiShape {
   /** {@code /v1/...} with {@code Authorization: Bearer}. */
-  OPENAI,
+  OPENAI(true),
   /** {@code /openai/deployments/{deployment}/...?api-version=} with {@code api-key}. */
-  AZURE,
+  AZURE(false),
   /**
    * Azure OpenAI's v1 GA surface ({@code /openai/v1/...}, where the Responses API lives): {@code
    * api-key}, the deployment named in the body's {@code model}, no {@code api-version}.
    */
-  AZURE_V1,
+  AZURE_V1(true),
   /** {@code /v1beta/models/{model}:method} with {@code x-goog-api-key} (Gemini). */
-  GEMINI,
+  GEMINI(false),
   /** Anthropic Messages: {@code /v1/messages} with {@code x-api-key} and Anthropic's errors. */
-  ANTHROPIC
+  ANTHROPIC(true);
+
+  private final boolean modelInBody;
+
+  ApiShape(boolean modelInBody) {
+    this.modelInBody = modelInBody;
+  }
+
+  /** Whether the body's {@code model} names the model (else the path does: deployment, Gemini). */
+  boolean modelInBody() {
+    return modelInBody;
+  }
 }

@@ -541,8 +541,7 @@ final class ProviderHandler {
     String presented = presentedKey(req, api);
     boolean accepted = keys.accepts(presented);
     String model = api == ApiShape.AZURE ? ctx.pathParam("deployment") : ctx.pathParam("model");
-    boolean modelInBody =
-        api == ApiShape.OPENAI || api == ApiShape.AZURE_V1 || api == ApiShape.ANTHROPIC;
+    boolean modelInBody = api.modelInBody();
     JsonObject body = null;
     BadRequest bad = null;
     if (needsBody) {
