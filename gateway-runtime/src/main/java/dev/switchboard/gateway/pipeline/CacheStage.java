@@ -108,9 +108,10 @@ public final class CacheStage implements Stage {
       return true; // no cache on this route: no header, nothing changes
     }
     ResponseCache.RouteCache caches = cache.route(ctx.routeName(), settings);
-    String control = exchange.headers().apply("cache-control");
-    boolean noCache = control != null && control.toLowerCase().contains("no-cache");
-    boolean noStore = control != null && control.toLowerCase().contains("no-store");
+    String header = exchange.headers().apply("cache-control");
+    String control = header == null ? "" : header.toLowerCase(java.util.Locale.ROOT);
+    boolean noCache = control.contains("no-cache");
+    boolean noStore = control.contains("no-store");
     List<PlannedTarget> plan = exchange.plan();
     ObjectNode chat = exchange.chat();
     double temperature =
