@@ -22,22 +22,18 @@ import java.util.Optional;
 /**
  * Google's Gemini API, natively: {@code models/{model}:generateContent}, {@code
  * :streamGenerateContent?alt=sse} and {@code :batchEmbedContents} below {@code
- * https://generativelanguage.googleapis.com/v1beta}, the key in {@code x-goog-api-key}. It speaks
- * none of the gateway's formats, so every request is bridged: chat and embeddings bodies are
- * translated by {@link GeminiRequests}, answers by {@link GeminiReplies}, streams by {@link
- * GeminiStreamDecoder}. Errors come in Google's envelope ({@link GeminiErrors}): a 429 {@code
- * RESOURCE_EXHAUSTED} carries its retry delay in {@code RetryInfo}, and a wrong key is a 400 {@code
- * API_KEY_INVALID}, which counts as rejected credentials.
+ * https://generativelanguage.googleapis.com/v1beta}, the key in {@code x-goog-api-key}. It takes
+ * the internal formats like every adapter and no front door's format natively, so Responses and
+ * Messages requests are bridged through chat; chat and embeddings bodies are translated by {@link
+ * GeminiRequests}, answers by {@link GeminiReplies}, streams by {@link GeminiStreamDecoder}. Errors
+ * come in Google's envelope ({@link GeminiErrors}): a 429 {@code RESOURCE_EXHAUSTED} carries its
+ * retry delay in {@code RetryInfo}, and a wrong key is a 400 {@code API_KEY_INVALID}, which counts
+ * as rejected credentials.
  */
 public final class GeminiAdapter implements UpstreamAdapter {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final OpenAiAdapter CHAT = new OpenAiAdapter();
-
-  @Override
-  public boolean speaks(Operation op) {
-    return false;
-  }
 
   @Override
   public String path(RoutingTable.Provider provider, String model, Operation op) {
