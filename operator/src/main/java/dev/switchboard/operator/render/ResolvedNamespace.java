@@ -4,6 +4,7 @@ import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.api.v1alpha1.RoutingPolicy;
 import dev.switchboard.operator.providerendpoint.CredentialResolver;
 import dev.switchboard.operator.providerendpoint.ProviderEndpointValidator;
+import dev.switchboard.operator.routingpolicy.EmbedderReferences;
 import dev.switchboard.operator.routingpolicy.RoutingPolicyValidator;
 import dev.switchboard.operator.status.Problem;
 import java.util.ArrayList;

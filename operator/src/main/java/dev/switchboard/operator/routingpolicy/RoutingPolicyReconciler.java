@@ -4,7 +4,6 @@ import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.api.v1alpha1.RoutingPolicy;
 import dev.switchboard.api.v1alpha1.RoutingPolicyStatus;
 import dev.switchboard.operator.drift.DriftChecker;
-import dev.switchboard.operator.render.EmbedderReferences;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
 import dev.switchboard.operator.status.FieldsRecognized;

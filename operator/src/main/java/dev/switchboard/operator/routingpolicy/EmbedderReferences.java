@@ -1,4 +1,4 @@
-package dev.switchboard.operator.render;
+package dev.switchboard.operator.routingpolicy;
 
 import dev.switchboard.api.v1alpha1.CacheSpec;
 import dev.switchboard.api.v1alpha1.Embedder;
