@@ -1,5 +1,6 @@
 package dev.switchboard.gateway;
 
+import dev.switchboard.gateway.cache.ProviderEmbedder;
 import dev.switchboard.gateway.cache.ResponseCache;
 import dev.switchboard.gateway.cache.SharedAnswers;
 import dev.switchboard.gateway.config.ConfigListener;
@@ -30,6 +31,7 @@ import dev.switchboard.gateway.resilience.ResilienceRegistry;
 import dev.switchboard.gateway.responses.LocalResponseLocations;
 import dev.switchboard.gateway.responses.ResponseLocations;
 import dev.switchboard.gateway.responses.SharedResponseLocations;
+import dev.switchboard.gateway.routing.RoutingSnapshot;
 import dev.switchboard.gateway.routing.RoutingState;
 import dev.switchboard.gateway.routing.strategy.AttemptPlanner;
 import dev.switchboard.gateway.server.AdminServer;
@@ -235,13 +237,25 @@ public final class GatewayServer {
     consumers.onChange(d -> consumerMetrics.labelKeys(d.labelKeys()));
     ConsumerGate consumerGate =
         new ConsumerGate(consumers, consumerLimiter, consumerMetrics, clock);
+    UpstreamCaller caller = new UpstreamCaller(clock, clients);
+    // embedder.providerRef: the semantic cache embeds through the provider's embeddings API with
+    // the same clients, keys and guards as every other call to it.
+    responseCache.embedProvidersWith(
+        ref ->
+            new ProviderEmbedder(
+                ref,
+                () -> state.current().map(RoutingSnapshot::table),
+                name -> state.keys().keyFor(name),
+                caller,
+                resilience,
+                clock));
     ProxyHandler proxy =
         new ProxyHandler(
             RequestPipeline.create(
                 state,
                 planner,
                 chain,
-                new UpstreamCaller(clock, clients),
+                caller,
                 resilience.rateLimiter(),
                 RequestDeadline.configuredMaxMs(),
                 metrics,

@@ -52,6 +52,7 @@ public final class ResilienceRegistry {
   private final Function<String, Optional<String>> keys;
   private final GatewayClock clock;
   private final Map<String, Breaker> breakers = new ConcurrentHashMap<>();
+  private final Map<String, CircuitBreaker> embedderBreakers = new ConcurrentHashMap<>();
   private final Map<String, List<Meter>> breakerGauges = new ConcurrentHashMap<>();
   private final Map<String, ProviderGuard> guards = new ConcurrentHashMap<>();
   private final Map<String, Meter> healthGauges = new ConcurrentHashMap<>();
@@ -178,6 +179,17 @@ public final class ResilienceRegistry {
               return b;
             })
         .breaker();
+  }
+
+  /**
+   * The breaker of a semantic cache's provider embedder ({@code provider:NAME/MODEL}), with the
+   * default settings: its own, not a route's (a route's breaker follows its policy's settings, and
+   * an embedding failure says nothing about chat answers). Not removed on reload: one per embedder
+   * a policy ever named, a handful.
+   */
+  public CircuitBreaker embedderBreaker(String embedderId) {
+    return embedderBreakers.computeIfAbsent(
+        embedderId, id -> create(id, ResiliencePolicy.BreakerSettings.DEFAULTS));
   }
 
   /**

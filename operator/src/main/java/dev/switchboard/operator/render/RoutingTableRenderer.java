@@ -19,6 +19,7 @@ import dev.switchboard.api.v1alpha1.RoutingPolicySpec;
 import dev.switchboard.api.v1alpha1.SemanticCache;
 import dev.switchboard.contract.ByteSizes;
 import dev.switchboard.contract.Durations;
+import dev.switchboard.contract.EmbedderRef;
 import dev.switchboard.contract.ProviderKind;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.Strategy;
@@ -260,15 +261,20 @@ public final class RoutingTableRenderer {
         cache.getShared());
   }
 
-  /** {@code builtin:NAME} or {@code provider:PROVIDER/MODEL}, the gateway's embedder notation. */
+  /** The embedder in the table's notation ({@link EmbedderRef}), or null for the default. */
   private static String embedder(Embedder embedder) {
     if (embedder == null) {
       return null;
     }
     if (embedder.getProviderRef() != null && embedder.getProviderRef().getName() != null) {
-      return "provider:" + embedder.getProviderRef().getName() + "/" + embedder.getModel();
+      // Only the provider's name and the model: the gateway takes the key from the provider's
+      // entry in the keys Secret, as for every other call to that provider.
+      return EmbedderRef.provider(embedder.getProviderRef().getName(), embedder.getModel())
+          .notation();
     }
-    return embedder.getBuiltin() == null ? null : "builtin:" + embedder.getBuiltin();
+    return embedder.getBuiltin() == null
+        ? null
+        : EmbedderRef.builtin(embedder.getBuiltin()).notation();
   }
 
   /**

@@ -32,6 +32,8 @@ public enum Reason {
   PROVIDER_NOT_FOUND("ProviderNotFound"),
   PROVIDER_NOT_READY("ProviderNotReady"),
   MODEL_NOT_SERVED("ModelNotServed"),
+  // A RoutingPolicy's semantic cache embedding with a provider that has no embeddings API.
+  EMBEDDINGS_NOT_SERVED("EmbeddingsNotServed"),
   ROUTING_TABLE_REJECTED("RoutingTableRejected"),
   ROUTING_TABLE_TOO_LARGE("RoutingTableTooLarge"),
   // The FloatingModelVersion condition of a ModelRoute.
