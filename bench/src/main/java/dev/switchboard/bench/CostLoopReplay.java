@@ -462,7 +462,10 @@ public final class CostLoopReplay {
     return new double[] {nanos[decisions / 2] / 1000.0, nanos[(int) (decisions * 0.99)] / 1000.0};
   }
 
-  /** Prints both replays and the ten-target decision cost (run it with {@code --only costloop}). */
+  /**
+   * Prints both replays, the ten-target decision cost and the committed-use day (the suite runs
+   * the same with {@code --only costloop} and reports it in its cost-loop section).
+   */
   public static void main(String[] args) {
     Result loop = run("cost-latency", 16);
     Result base = run("priority", 16);
