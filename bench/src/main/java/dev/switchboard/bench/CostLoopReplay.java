@@ -463,8 +463,8 @@ public final class CostLoopReplay {
   }
 
   /**
-   * Prints both replays, the ten-target decision cost and the committed-use day (the suite runs
-   * the same with {@code --only costloop} and reports it in its cost-loop section).
+   * Prints both replays, the ten-target decision cost and the committed-use day (the suite runs the
+   * same with {@code --only costloop} and reports it in its cost-loop section).
    */
   public static void main(String[] args) {
     Result loop = run("cost-latency", 16);

@@ -145,15 +145,15 @@ class CommitmentStatusScenarioTest {
         second.set(report(true, 20.0, 1000));
         // A change to the endpoint reconciles it at once (past the one-second report cache).
         Thread.sleep(1100);
+        // A merge patch carries no resourceVersion: it cannot conflict with a status write.
         client
             .resources(ProviderEndpoint.class)
             .inNamespace(NS)
             .withName("committed")
-            .edit(
-                pe -> {
-                  pe.getMetadata().setLabels(java.util.Map.of("touched", "yes"));
-                  return pe;
-                });
+            .patch(
+                io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                    io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                "{\"metadata\":{\"labels\":{\"touched\":\"yes\"}}}");
         await()
             .atMost(Duration.ofSeconds(40))
             .untilAsserted(
