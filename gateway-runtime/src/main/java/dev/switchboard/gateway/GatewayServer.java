@@ -36,6 +36,7 @@ import dev.switchboard.gateway.routing.RoutingState;
 import dev.switchboard.gateway.routing.strategy.AttemptPlanner;
 import dev.switchboard.gateway.server.AdminServer;
 import dev.switchboard.gateway.server.ConnectionGuard;
+import dev.switchboard.gateway.state.RedisCommitmentStore;
 import dev.switchboard.gateway.state.RedisLeaseStore;
 import dev.switchboard.gateway.state.RedisStateStore;
 import dev.switchboard.gateway.state.StateStore;
@@ -160,7 +161,15 @@ public final class GatewayServer {
     LiveStats stats =
         new LiveStats(
             STATS_WINDOW_MS, ROUTING_WINDOW_MS, ROUTING_STALE_AFTER_MS, clock::currentTimeMillis);
-    statsTimer = clock.setPeriodic(ROUTING_REFRESH_MS, id -> stats.refreshRouting());
+    statsTimer =
+        clock.setPeriodic(
+            ROUTING_REFRESH_MS,
+            id -> {
+              stats.refreshRouting();
+              // Committed-use counts: this replica's batch out, the shared totals back (no-op
+              // without a store); routing reads only the totals kept in memory.
+              state.current().ifPresent(s -> stats.commitments().sync(s.table()));
+            });
     stats.cacheFigures(responseCache.stats()::snapshot);
     stats.pricesNow(this::priceNow);
     RequestLogWriter log = new RequestLogWriter();
@@ -225,6 +234,12 @@ public final class GatewayServer {
                           "the shared state store did not answer at start ({}); outage policies"
                               + " apply until it does",
                           err.getClass().getSimpleName()));
+    }
+    if (stateStore instanceof RedisStateStore redis) {
+      // Prepaid commitments are counted once across replicas, in the same Redis.
+      stats
+          .commitments()
+          .shareVia(new RedisCommitmentStore(redis), java.util.UUID.randomUUID().toString());
     }
     if (stateStore instanceof RedisStateStore redis) {
       // concurrencyScope: global caps are leases in the same Redis.

@@ -31,7 +31,9 @@ import dev.switchboard.operator.rollout.metrics.GatewayScrapeSource;
 import dev.switchboard.operator.rollout.metrics.GatewayTargets;
 import dev.switchboard.operator.routingpolicy.RoutingPolicyReconciler;
 import dev.switchboard.operator.routingpolicy.RoutingPolicyValidator;
+import dev.switchboard.operator.runtime.CommitmentSource;
 import dev.switchboard.operator.runtime.ConsumerSpendSource;
+import dev.switchboard.operator.runtime.GatewayCommitments;
 import dev.switchboard.operator.runtime.GatewayConsumerSpend;
 import dev.switchboard.operator.runtime.GatewayObserver;
 import dev.switchboard.operator.runtime.GatewayRuntimeView;
@@ -190,6 +192,7 @@ public final class SwitchboardOperator implements AutoCloseable {
         runtime == null
             ? ConsumerSpendSource.NONE
             : new GatewayConsumerSpend(runtime.targets(), clock),
+        runtime == null ? CommitmentSource.NONE : new GatewayCommitments(runtime.targets(), clock),
         customizer,
         resources,
         port,
@@ -227,6 +230,7 @@ public final class SwitchboardOperator implements AutoCloseable {
         GatewayObserver.NONE,
         null,
         ConsumerSpendSource.NONE,
+        CommitmentSource.NONE,
         customizer,
         new ArrayList<>(),
         -1,
@@ -244,6 +248,7 @@ public final class SwitchboardOperator implements AutoCloseable {
       GatewayObserver gateways,
       ProviderHealth providerHealth,
       ConsumerSpendSource consumerSpend,
+      CommitmentSource commitmentSource,
       Consumer<ConfigurationServiceOverrider> customizer,
       List<AutoCloseable> resources,
       int metricsPort,
@@ -292,7 +297,9 @@ public final class SwitchboardOperator implements AutoCloseable {
             conditions,
             events,
             providerHealth,
-            new KeyAges(clock)),
+            new KeyAges(clock),
+            commitmentSource,
+            clock),
         namespaces(settings));
     operator.register(
         new ConsumerReconciler(

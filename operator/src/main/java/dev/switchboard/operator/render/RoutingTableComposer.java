@@ -307,7 +307,8 @@ public final class RoutingTableComposer {
         p.quota(),
         p.healthCheck(),
         models,
-        p.concurrencyScope());
+        p.concurrencyScope(),
+        p.commitment());
   }
 
   private static List<RoutingTable.Target> allTargets(RoutingTable.Route route) {

@@ -110,7 +110,16 @@ public final class RoutingTableRenderer {
         quota,
         health,
         models,
-        spec.getConcurrencyScope());
+        spec.getConcurrencyScope(),
+        commitment(spec.getCommitment()));
+  }
+
+  private static RoutingTable.Commitment commitment(
+      dev.switchboard.api.v1alpha1.Commitment commitment) {
+    return commitment == null
+        ? null
+        : new RoutingTable.Commitment(
+            commitment.getTokensPerMonth(), commitment.getSpendPerMonth());
   }
 
   private static RoutingTable.Model model(ProviderModel model) {
@@ -123,11 +132,7 @@ public final class RoutingTableRenderer {
                 model.getPricing().getCachedInputPerMillionTokens(),
                 model.getPricing().getCurrency(),
                 priceWindows(model.getPricing().getWindows()),
-                model.getPricing().getCommitment() == null
-                    ? null
-                    : new RoutingTable.Commitment(
-                        model.getPricing().getCommitment().getTokensPerMonth(),
-                        model.getPricing().getCommitment().getSpendPerMonth()));
+                commitment(model.getPricing().getCommitment()));
     RoutingTable.Lifecycle lifecycle =
         model.getLifecycle() == null
             ? null

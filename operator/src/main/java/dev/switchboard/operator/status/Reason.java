@@ -75,7 +75,10 @@ public enum Reason {
   DAILY_BUDGET_SPENT("DailyBudgetSpent"),
   MONTHLY_BUDGET_SPENT("MonthlyBudgetSpent"),
   WITHIN_BUDGET("WithinBudget"),
-  NO_BUDGET("NoBudget");
+  NO_BUDGET("NoBudget"),
+  // The CommitmentExhausted condition of a ProviderEndpoint (issue 22).
+  COMMITMENT_USED_UP("CommitmentUsedUp"),
+  COMMITMENTS_HAVE_ROOM("CommitmentsHaveRoom");
 
   private final String wireName;
 
