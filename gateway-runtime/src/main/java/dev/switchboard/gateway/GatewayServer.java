@@ -35,6 +35,7 @@ import dev.switchboard.gateway.routing.strategy.AttemptPlanner;
 import dev.switchboard.gateway.server.AdminServer;
 import dev.switchboard.gateway.server.ConnectionGuard;
 import dev.switchboard.gateway.state.RedisLeaseStore;
+import dev.switchboard.gateway.state.RedisQuotaStore;
 import dev.switchboard.gateway.state.RedisStateStore;
 import dev.switchboard.gateway.state.StateStore;
 import dev.switchboard.gateway.stats.LiveStats;
@@ -225,10 +226,14 @@ public final class GatewayServer {
                           err.getClass().getSimpleName()));
     }
     if (stateStore instanceof RedisStateStore redis) {
-      // concurrencyScope: global caps are leases in the same Redis.
+      // concurrencyScope: global caps are leases in the same Redis, provider quotas buckets there.
       long leaseMs = GlobalSemaphore.configuredLeaseMs();
       resilience.useLeaseStore(
-          new RedisLeaseStore(redis), leaseMs, leaseMs / 3, java.util.UUID.randomUUID().toString());
+          new RedisLeaseStore(redis),
+          new RedisQuotaStore(redis),
+          leaseMs,
+          leaseMs / 3,
+          java.util.UUID.randomUUID().toString());
     }
     consumerLimiter = new ConsumerLimiter(stateStore);
     ConsumerMetrics consumerMetrics = new ConsumerMetrics(metrics.registry());
