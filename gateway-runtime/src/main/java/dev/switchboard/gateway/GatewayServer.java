@@ -38,6 +38,7 @@ import dev.switchboard.gateway.server.AdminServer;
 import dev.switchboard.gateway.server.ConnectionGuard;
 import dev.switchboard.gateway.state.RedisCommitmentStore;
 import dev.switchboard.gateway.state.RedisLeaseStore;
+import dev.switchboard.gateway.state.RedisQuotaStore;
 import dev.switchboard.gateway.state.RedisStateStore;
 import dev.switchboard.gateway.state.StateStore;
 import dev.switchboard.gateway.stats.LiveStats;
@@ -242,10 +243,14 @@ public final class GatewayServer {
           .shareVia(new RedisCommitmentStore(redis), java.util.UUID.randomUUID().toString());
     }
     if (stateStore instanceof RedisStateStore redis) {
-      // concurrencyScope: global caps are leases in the same Redis.
+      // concurrencyScope: global caps are leases in the same Redis, provider quotas buckets there.
       long leaseMs = GlobalSemaphore.configuredLeaseMs();
       resilience.useLeaseStore(
-          new RedisLeaseStore(redis), leaseMs, leaseMs / 3, java.util.UUID.randomUUID().toString());
+          new RedisLeaseStore(redis),
+          new RedisQuotaStore(redis),
+          leaseMs,
+          leaseMs / 3,
+          java.util.UUID.randomUUID().toString());
     }
     consumerLimiter = new ConsumerLimiter(stateStore);
     ConsumerMetrics consumerMetrics = new ConsumerMetrics(metrics.registry());

@@ -110,11 +110,14 @@ public final class ResilienceRegistry {
   }
 
   /**
-   * Keeps {@code concurrencyScope: global} caps in {@code store} from now on (guards built before
-   * are rebuilt on their next use). Without a store, global caps count per replica.
+   * Keeps {@code concurrencyScope: global} caps in {@code store} and provider quotas in {@code
+   * quotas} from now on (guards built before are rebuilt on their next use). Without a store,
+   * global caps and quotas count per replica.
    */
-  public void useLeaseStore(LeaseStore store, long leaseMs, long renewMs, String holder) {
-    this.leases = store == null ? null : new ProviderGuard.Leases(store, leaseMs, renewMs, holder);
+  public void useLeaseStore(
+      LeaseStore store, QuotaStore quotas, long leaseMs, long renewMs, String holder) {
+    this.leases =
+        store == null ? null : new ProviderGuard.Leases(store, leaseMs, renewMs, holder, quotas);
   }
 
   /** The provider's guard, created on first use. */
