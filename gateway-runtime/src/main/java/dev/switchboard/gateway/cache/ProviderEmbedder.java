@@ -118,7 +118,44 @@ public final class ProviderEmbedder implements Embedder {
     if (!breaker.tryAcquirePermission()) {
       return failed(id + ": circuit breaker open");
     }
-    if (!guard.tryTakeQuota()) {
+    // The quota may be shared across replicas: its answer can come later, off this thread.
+    Future<Boolean> quota = guard.takeQuota();
+    if (quota.isComplete() && quota.succeeded()) {
+      return afterQuota(quota.result(), text, requestId, workers, provider, target, guard, breaker);
+    }
+    CompletableFuture<Embedding> later = new CompletableFuture<>();
+    quota.onComplete(
+        ar ->
+            afterQuota(
+                    ar.succeeded() && ar.result(),
+                    text,
+                    requestId,
+                    workers,
+                    provider,
+                    target,
+                    guard,
+                    breaker)
+                .whenComplete(
+                    (embedding, error) -> {
+                      if (error != null) {
+                        later.completeExceptionally(error);
+                      } else {
+                        later.complete(embedding);
+                      }
+                    }));
+    return later;
+  }
+
+  private CompletionStage<Embedding> afterQuota(
+      boolean room,
+      String text,
+      String requestId,
+      Executor workers,
+      RoutingTable.Provider provider,
+      PlannedTarget target,
+      ProviderGuard guard,
+      CircuitBreaker breaker) {
+    if (!room) {
       breaker.releasePermission();
       return failed(ref.provider() + " is out of quota");
     }
