@@ -41,6 +41,20 @@ final class CoalescingBatches<R, V> {
     return batches.get();
   }
 
+  /** How many callers of a key wait for the next batch (for tests). */
+  int waiting(String key) {
+    Lane<R, V> lane = lanes.get(key);
+    if (lane == null) {
+      return 0;
+    }
+    lane.lock.lock();
+    try {
+      return lane.pending.size();
+    } finally {
+      lane.lock.unlock();
+    }
+  }
+
   /**
    * Adds {@code request} to the key's next batch and returns that batch's result (or a later one's,
    * which reflects the request too).

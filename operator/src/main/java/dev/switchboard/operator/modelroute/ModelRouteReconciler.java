@@ -62,6 +62,11 @@ import java.util.stream.Collectors;
  * <p>One reconcile: validate and resolve → plan the route's canary (may read metrics; no lock) →
  * render the namespace (pure) and publish, under the namespace lock → observe the gateways → status
  * and events.
+ *
+ * <p>At scale (issue #21) rendering is incremental and publishing coalesced: the namespace's {@link
+ * RenderMemo} re-renders only routes whose inputs changed, and reconciles that arrive while a
+ * render-and-publish runs share the next one ({@link CoalescingBatches}), whose outcome covers each
+ * of their routes and was published before their statuses are written.
  */
 @ControllerConfiguration(name = ModelRouteReconciler.NAME, triggerReconcilerOnAllEvents = true)
 public class ModelRouteReconciler implements Reconciler<ModelRoute> {
