@@ -179,7 +179,11 @@ public final class OperatorScaleBench {
             long served = awaitServed(gateway, route, model, Duration.ofSeconds(60));
             long readyTime =
                 awaitReady(
-                    client, ready, route, edited.getMetadata().getGeneration(), Duration.ofSeconds(60));
+                    client,
+                    ready,
+                    route,
+                    edited.getMetadata().getGeneration(),
+                    Duration.ofSeconds(60));
             if (served < 0 || readyTime < 0) {
               failures++;
             } else {
@@ -321,7 +325,9 @@ public final class OperatorScaleBench {
     return nanos / 1e9;
   }
 
-  /** The operator's own JVM: connects to the API server at {@code args[0]} and runs until killed. */
+  /**
+   * The operator's own JVM: connects to the API server at {@code args[0]} and runs until killed.
+   */
   public static final class OperatorProcess {
     private OperatorProcess() {}
 

@@ -322,6 +322,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       }
       if (view.routes().isEmpty()) {
         publisher.withdraw(namespace);
+        memos.remove(namespace);
         return Optional.empty();
       }
       ResolvedNamespace resolved =
@@ -636,8 +637,8 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   }
 
   /**
-   * Non-controller owner references to the first routes by name (the publisher keeps at most
-   * {@link RoutingTablePublisher#MAX_OWNER_REFERENCES}), so GC removes the table with the last one.
+   * Non-controller owner references to the first routes by name (the publisher keeps at most {@link
+   * RoutingTablePublisher#MAX_OWNER_REFERENCES}), so GC removes the table with the last one.
    */
   private static List<OwnerReference> owners(List<ModelRoute> routes) {
     // The view is sorted by name already.

@@ -19,8 +19,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class RenderMemo {
 
   /**
-   * Everything a route's own rendering depends on: the route object (uid and resourceVersion,
-   * which changes with spec, metadata and status) and a stamp per referenced provider and policy.
+   * Everything a route's own rendering depends on: the route object (uid and resourceVersion, which
+   * changes with spec, metadata and status) and a stamp per referenced provider and policy.
    */
   record RouteKey(String uid, String resourceVersion, List<String> references) {}
 

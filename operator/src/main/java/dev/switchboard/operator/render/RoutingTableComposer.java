@@ -58,7 +58,9 @@ public final class RoutingTableComposer {
     return compose(namespace, published, Optional.empty());
   }
 
-  /** As {@link #compose(ResolvedNamespace, PublishedTable, Map, RenderMemo)}, remembering nothing. */
+  /**
+   * As {@link #compose(ResolvedNamespace, PublishedTable, Map, RenderMemo)}, remembering nothing.
+   */
   public RenderOutcome compose(
       ResolvedNamespace namespace, PublishedTable published, Optional<PlannedRollout> planned) {
     return compose(
@@ -70,9 +72,8 @@ public final class RoutingTableComposer {
 
   /**
    * Composes the table with the rollouts planned for some routes (by route name) applied. With a
-   * {@code memo} of the namespace's previous renders, only routes whose inputs changed are
-   * rendered again, and an unchanged table is not serialized again; the result is the same as
-   * without it.
+   * {@code memo} of the namespace's previous renders, only routes whose inputs changed are rendered
+   * again, and an unchanged table is not serialized again; the result is the same as without it.
    *
    * @throws RoutingTableRejectedException when the composed table fails {@link
    *     RoutingTableValidator} (a defect: composition is meant to prevent it); nothing is published
@@ -217,7 +218,12 @@ public final class RoutingTableComposer {
     byte[] json = RoutingTableCodec.encodeVersioned(versioned);
     memo.composed(
         new RenderMemo.Composed(
-            Map.copyOf(providers), Map.copyOf(policies), Map.copyOf(keys), entries, versioned, json));
+            Map.copyOf(providers),
+            Map.copyOf(policies),
+            Map.copyOf(keys),
+            entries,
+            versioned,
+            json));
     return new RenderOutcome(versioned, json, keys, outcomes);
   }
 
@@ -253,9 +259,9 @@ public final class RoutingTableComposer {
   }
 
   /**
-   * A stamp per provider and policy (by name, policies prefixed): the object's identity and
-   * version with its validation outcome, which covers the Secret it reads its key from; null for
-   * an object without a resourceVersion.
+   * A stamp per provider and policy (by name, policies prefixed): the object's identity and version
+   * with its validation outcome, which covers the Secret it reads its key from; null for an object
+   * without a resourceVersion.
    */
   private static Map<String, String> stamps(ResolvedNamespace namespace) {
     Map<String, String> stamps = new HashMap<>();
@@ -265,12 +271,14 @@ public final class RoutingTableComposer {
             (name, state) ->
                 stamps.put(
                     name,
-                    stamp(state.endpoint(), state.problems() + "|" + state.credentials().hasKey())));
+                    stamp(
+                        state.endpoint(), state.problems() + "|" + state.credentials().hasKey())));
     namespace
         .policies()
         .forEach(
             (name, state) ->
-                stamps.put(POLICY_STAMP + name, stamp(state.policy(), state.problems().toString())));
+                stamps.put(
+                    POLICY_STAMP + name, stamp(state.policy(), state.problems().toString())));
     return stamps;
   }
 
@@ -292,14 +300,16 @@ public final class RoutingTableComposer {
     if (route.getSpec() != null) {
       if (route.getSpec().getPolicyRef() != null) {
         String policy = route.getSpec().getPolicyRef().getName();
-        String stamp = stamps.containsKey(POLICY_STAMP + policy) ? stamps.get(POLICY_STAMP + policy) : ABSENT;
+        String stamp =
+            stamps.containsKey(POLICY_STAMP + policy) ? stamps.get(POLICY_STAMP + policy) : ABSENT;
         if (stamp == null) {
           return null;
         }
         references.add(stamp);
       }
       for (var target : RouteReferences.allTargets(route.getSpec())) {
-        String provider = target.getProviderRef() == null ? null : target.getProviderRef().getName();
+        String provider =
+            target.getProviderRef() == null ? null : target.getProviderRef().getName();
         String stamp =
             provider == null || !stamps.containsKey(provider) ? ABSENT : stamps.get(provider);
         if (stamp == null) {

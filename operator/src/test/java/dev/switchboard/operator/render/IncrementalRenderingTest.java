@@ -154,8 +154,7 @@ class IncrementalRenderingTest {
     RenderOutcome outcome = renderAndPublish();
 
     assertThat(memo.routeRenders() - routesBefore).isEqualTo(ROUTES / RARE_EVERY);
-    assertThat(outcome.routes().get("route-0100").state())
-        .isEqualTo(RouteOutcome.State.LAST_GOOD);
+    assertThat(outcome.routes().get("route-0100").state()).isEqualTo(RouteOutcome.State.LAST_GOOD);
     assertThat(outcome.routes().get("route-0101").state()).isEqualTo(RouteOutcome.State.CURRENT);
   }
 
@@ -186,11 +185,13 @@ class IncrementalRenderingTest {
                     "route-0200",
                     r -> r.getSpec().getTargets().get(0).getProviderRef().setName("gone"),
                     true),
-            t ->
-                t.change(RoutingPolicy.class, "standard", p -> p.getSpec().setStrategy("x"), true),
+            t -> t.change(RoutingPolicy.class, "standard", p -> p.getSpec().setStrategy("x"), true),
             t ->
                 t.change(
-                    RoutingPolicy.class, "standard", p -> p.getSpec().setStrategy("weighted"), true));
+                    RoutingPolicy.class,
+                    "standard",
+                    p -> p.getSpec().setStrategy("weighted"),
+                    true));
     for (Consumer<IncrementalRenderingTest> step : steps) {
       step.accept(this);
       RenderOutcome fresh = composer.compose(resolve(), published);
@@ -247,8 +248,7 @@ class IncrementalRenderingTest {
   private void remove(String route) {
     items =
         items.stream()
-            .filter(
-                i -> !(i instanceof ModelRoute && i.getMetadata().getName().equals(route)))
+            .filter(i -> !(i instanceof ModelRoute && i.getMetadata().getName().equals(route)))
             .toList();
   }
 }
