@@ -19,6 +19,7 @@ import dev.switchboard.operator.providerendpoint.ProviderEndpointValidator;
 import dev.switchboard.operator.providerendpoint.UpstreamAddressGuard;
 import dev.switchboard.operator.publish.RoutingTablePublisher;
 import dev.switchboard.operator.render.ModelRouteValidator;
+import dev.switchboard.operator.render.RenderMemo;
 import dev.switchboard.operator.render.RoutingTableComposer;
 import dev.switchboard.operator.rollout.CanaryPlanner;
 import dev.switchboard.operator.rollout.KubernetesRolloutHooks;
@@ -70,8 +71,14 @@ public final class SwitchboardOperator implements AutoCloseable {
   private final Operator operator;
   private final List<AutoCloseable> resources;
   private final int metricsPort;
+  private final ModelRouteReconciler modelRoutes;
 
-  private SwitchboardOperator(Operator operator, List<AutoCloseable> resources, int metricsPort) {
+  private SwitchboardOperator(
+      Operator operator,
+      List<AutoCloseable> resources,
+      int metricsPort,
+      ModelRouteReconciler modelRoutes) {
+    this.modelRoutes = modelRoutes;
     this.operator = operator;
     this.resources = resources;
     this.metricsPort = metricsPort;
@@ -321,7 +328,7 @@ public final class SwitchboardOperator implements AutoCloseable {
                 // A test clock jumps: waits computed from it mean nothing in real time.
                 clock instanceof OffsetClock ? OffsetClock.RECHECK : DriftChecker.MAX_RECHECK)),
         namespaces(settings));
-    operator.register(
+    ModelRouteReconciler modelRoutes =
         new ModelRouteReconciler(
             providerValidator,
             policyValidator,
@@ -333,15 +340,15 @@ public final class SwitchboardOperator implements AutoCloseable {
             hooks,
             gateways,
             retirement,
-            new EvaluationTracker(client, new GatewayEvaluationSource(evaluationTargets), clock)),
-        namespaces(settings));
+            new EvaluationTracker(client, new GatewayEvaluationSource(evaluationTargets), clock));
+    operator.register(modelRoutes, namespaces(settings));
     operator.start();
     LOG.info(
         "switchboard operator started (namespaces: {}, leader election: {}, SSA: {})",
         settings.watchNamespaces().isEmpty() ? "all" : settings.watchNamespaces(),
         settings.leaderElection(),
         settings.serverSideApply());
-    return new SwitchboardOperator(operator, List.copyOf(resources), metricsPort);
+    return new SwitchboardOperator(operator, List.copyOf(resources), metricsPort, modelRoutes);
   }
 
   private static <R extends HasMetadata> Consumer<ControllerConfigurationOverrider<R>> namespaces(
@@ -353,6 +360,14 @@ public final class SwitchboardOperator implements AutoCloseable {
         overrider.settingNamespaces(settings.watchNamespaces());
       }
     };
+  }
+
+  /**
+   * What the ModelRoute reconciler's rendering of a namespace cost so far (routes and whole tables
+   * rendered), for tests and diagnostics of incremental rendering.
+   */
+  public RenderMemo renderMemo(String namespace) {
+    return modelRoutes.renderMemo(namespace);
   }
 
   /** The port of the operator's metrics endpoint, or -1 when it is not served. */

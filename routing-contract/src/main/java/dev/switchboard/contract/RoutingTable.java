@@ -555,6 +555,10 @@ public record RoutingTable(
 
     /** The same route with another evaluation (null: none). */
     public Route withEvaluation(Evaluation next) {
+      if (java.util.Objects.equals(evaluation, next)) {
+        // The same entry: a large table's render keeps one object per route, not a copy each.
+        return this;
+      }
       return new Route(name, model, aliases, policy, revision, targets, rules, canary, next);
     }
   }

@@ -12,6 +12,7 @@ import dev.switchboard.operator.providerendpoint.ProviderEndpointValidator;
 import dev.switchboard.operator.publish.RoutingTablePublisher;
 import dev.switchboard.operator.render.NamespaceView;
 import dev.switchboard.operator.render.PlannedRollout;
+import dev.switchboard.operator.render.RenderMemo;
 import dev.switchboard.operator.render.RenderOutcome;
 import dev.switchboard.operator.render.ResolvedNamespace;
 import dev.switchboard.operator.render.RouteOutcome;
@@ -43,7 +44,9 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -60,6 +63,11 @@ import java.util.stream.Collectors;
  * <p>One reconcile: validate and resolve → plan the route's canary (may read metrics; no lock) →
  * render the namespace (pure) and publish, under the namespace lock → observe the gateways → status
  * and events.
+ *
+ * <p>At scale (issue #21) rendering is incremental and publishing coalesced: the namespace's {@link
+ * RenderMemo} re-renders only routes whose inputs changed, and reconciles that arrive while a
+ * render-and-publish runs share the next one ({@link CoalescingBatches}), whose outcome covers each
+ * of their routes and was published before their statuses are written.
  */
 @ControllerConfiguration(name = ModelRouteReconciler.NAME, triggerReconcilerOnAllEvents = true)
 public class ModelRouteReconciler implements Reconciler<ModelRoute> {
@@ -93,6 +101,10 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   private InformerEventSource<RoutingPolicy, ModelRoute> policies;
   private InformerEventSource<Secret, ModelRoute> secrets;
   private ReferenceResolver references;
+  private final java.util.concurrent.ConcurrentMap<String, RenderMemo> memos =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private final CoalescingBatches<RenderRequest, Optional<RenderOutcome>> renders =
+      new CoalescingBatches<>(this::renderAndPublish);
 
   /**
    * @param planner decides each route's canary rollout, in that route's own reconcile
@@ -156,14 +168,14 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     if (context.isPrimaryResourceDeleted()) {
       rollout.deleted(namespace, route.getMetadata().getName());
       retirement.forget(namespace, route.getMetadata().getName());
-      renderAndPublish(namespace, Optional.empty(), route);
+      renders.submit(namespace, new RenderRequest(null, route));
       return UpdateControl.noUpdate();
     }
     Optional<PlannedRollout> planned = planRollout(route);
     Optional<RenderOutcome> rendered;
     String tooLarge = null;
     try {
-      rendered = renderAndPublish(namespace, planned, null);
+      rendered = renders.submit(namespace, new RenderRequest(planned.orElse(null), null));
     } catch (RoutingTablePublisher.RoutingTableTooLargeException e) {
       // Nothing was written; the rendering is kept for the route's own status below.
       rendered = Optional.of(e.rendering());
@@ -175,7 +187,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       return UpdateControl.noUpdate();
     }
     ModelRouteStatus next = statusBuilder.build(route, outcome);
-    NamespaceView view = references.view(namespace);
+    NamespaceView view = referencesView(namespace);
     List<Conditions.Desired> lifecycle = retirement.conditions(route, view);
     next.setConditions(
         conditions.merge(
@@ -269,7 +281,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     String namespace = route.getMetadata().getNamespace();
     String name = route.getMetadata().getName();
     ResolvedNamespace resolved =
-        ResolvedNamespace.resolve(references.view(namespace), providerValidator, policyValidator);
+        ResolvedNamespace.resolve(referencesView(namespace), providerValidator, policyValidator);
     return composer
         .desired(route, resolved)
         .map(
@@ -281,26 +293,60 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   }
 
   /**
-   * Render and publish under the namespace lock (pure rendering, then the writes); empty once the
-   * namespace has no routes left and its table was withdrawn.
+   * One reconcile's part in a namespace's next render: the rollout planned for its route, or the
+   * route that was deleted.
    */
-  private Optional<RenderOutcome> renderAndPublish(
-      String namespace, Optional<PlannedRollout> planned, ModelRoute deleted) {
+  private record RenderRequest(PlannedRollout planned, ModelRoute deleted) {}
+
+  /**
+   * Renders and publishes a namespace once for a batch of reconciles (see {@link
+   * CoalescingBatches}), under the namespace lock (pure rendering, then the writes), with every
+   * rollout planned in the batch applied; empty once the namespace has no routes left and its table
+   * was withdrawn. The namespace's {@link RenderMemo} limits rendering to the routes whose inputs
+   * changed; batches of one namespace never run at the same time, so the memo needs no lock.
+   */
+  private Optional<RenderOutcome> renderAndPublish(String namespace, List<RenderRequest> batch) {
+    Map<String, PlannedRollout> planned = new HashMap<>();
+    List<ModelRoute> deleted = new ArrayList<>();
+    for (RenderRequest request : batch) {
+      if (request.planned() != null) {
+        planned.put(request.planned().route(), request.planned());
+      }
+      if (request.deleted() != null) {
+        deleted.add(request.deleted());
+      }
+    }
     synchronized (publisher.lockFor(namespace)) {
       NamespaceView view = references.view(namespace);
-      if (deleted != null) {
+      if (!deleted.isEmpty()) {
         view = without(view, deleted);
       }
       if (view.routes().isEmpty()) {
         publisher.withdraw(namespace);
+        memos.remove(namespace);
         return Optional.empty();
       }
       ResolvedNamespace resolved =
           ResolvedNamespace.resolve(view, providerValidator, policyValidator);
-      RenderOutcome rendered = composer.compose(resolved, publisher.published(namespace), planned);
+      RenderOutcome rendered =
+          composer.compose(
+              resolved,
+              publisher.published(namespace),
+              planned,
+              memos.computeIfAbsent(namespace, ns -> new RenderMemo()));
       publisher.publish(namespace, rendered, owners(view.routes()));
       return Optional.of(rendered);
     }
+  }
+
+  /** The renders of one namespace so far (for tests and diagnostics). */
+  public RenderMemo renderMemo(String namespace) {
+    return memos.computeIfAbsent(namespace, ns -> new RenderMemo());
+  }
+
+  /** How many coalesced render-and-publish batches ran, over all namespaces. */
+  public long renderBatches() {
+    return renders.batches();
   }
 
   private void recordEvents(ModelRoute route, ModelRouteStatus next, RolloutDecision decision) {
@@ -427,6 +473,20 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
             context);
     references = new ReferenceResolver(this::viewFromCaches);
     return List.of(providers, policies, secrets, tables);
+  }
+
+  /**
+   * The namespace's providers and policies without its routes: what one route's references,
+   * lifecycle and evaluation are checked against. Listing and sorting every route of a large
+   * namespace for each reconcile would make reconciling all of them quadratic.
+   */
+  private NamespaceView referencesView(String namespace) {
+    return new NamespaceView(
+        namespace,
+        providers.list(namespace, pe -> true).toList(),
+        policies.list(namespace, rp -> true).toList(),
+        List.of(),
+        name -> secrets.get(new ResourceID(name, namespace)));
   }
 
   private NamespaceView viewFromCaches(String namespace) {
@@ -580,21 +640,34 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
         .collect(Collectors.toSet());
   }
 
-  private static NamespaceView without(NamespaceView view, ModelRoute deleted) {
+  /**
+   * The view without routes deleted meanwhile (the cache may still hold them); a route of the same
+   * name created again since (another uid) stays.
+   */
+  private static NamespaceView without(NamespaceView view, List<ModelRoute> deleted) {
     return new NamespaceView(
         view.namespace(),
         view.providers(),
         view.policies(),
-        view.routes().stream()
-            .filter(r -> !r.getMetadata().getName().equals(deleted.getMetadata().getName()))
-            .toList(),
+        view.routes().stream().filter(r -> deleted.stream().noneMatch(d -> same(r, d))).toList(),
         view.secrets());
   }
 
-  /** Non-controller owner references to every route, so GC removes the table with the last one. */
+  private static boolean same(ModelRoute a, ModelRoute b) {
+    String uidA = a.getMetadata().getUid();
+    String uidB = b.getMetadata().getUid();
+    return a.getMetadata().getName().equals(b.getMetadata().getName())
+        && (uidA == null || uidB == null || uidA.equals(uidB));
+  }
+
+  /**
+   * Non-controller owner references to the first routes by name (the publisher keeps at most {@link
+   * RoutingTablePublisher#MAX_OWNER_REFERENCES}), so GC removes the table with the last one.
+   */
   private static List<OwnerReference> owners(List<ModelRoute> routes) {
+    // The view is sorted by name already.
     return routes.stream()
-        .sorted(Comparator.comparing(r -> r.getMetadata().getName()))
+        .limit(RoutingTablePublisher.MAX_OWNER_REFERENCES)
         .map(
             r ->
                 new OwnerReferenceBuilder()

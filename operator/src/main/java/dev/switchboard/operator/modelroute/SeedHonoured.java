@@ -25,10 +25,32 @@ final class SeedHonoured {
 
   private SeedHonoured() {}
 
+  /**
+   * The route's entry: a rendered table lists its routes sorted by name ({@code
+   * RoutingTableRenderer.table}), so a binary search (every reconcile asks, and a linear search
+   * made reconciling all routes quadratic).
+   */
+  private static RoutingTable.Route entry(RoutingTable table, String routeName) {
+    List<RoutingTable.Route> routes = table.routes();
+    int low = 0;
+    int high = routes.size() - 1;
+    while (low <= high) {
+      int mid = (low + high) >>> 1;
+      int order = routes.get(mid).name().compareTo(routeName);
+      if (order == 0) {
+        return routes.get(mid);
+      } else if (order < 0) {
+        low = mid + 1;
+      } else {
+        high = mid - 1;
+      }
+    }
+    return null;
+  }
+
   /** The condition for {@code routeName} in {@code table}; null when its policy sends no seed. */
   static Conditions.Desired desired(String routeName, RoutingTable table) {
-    RoutingTable.Route entry =
-        table.routes().stream().filter(r -> r.name().equals(routeName)).findFirst().orElse(null);
+    RoutingTable.Route entry = entry(table, routeName);
     RoutingTable.Policy policy =
         entry == null || entry.policy() == null ? null : table.policies().get(entry.policy());
     RoutingTable.Deterministic d = policy == null ? null : policy.deterministic();

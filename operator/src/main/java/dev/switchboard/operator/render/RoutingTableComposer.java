@@ -61,11 +61,30 @@ public final class RoutingTableComposer {
   }
 
   /**
+   * As {@link #compose(ResolvedNamespace, PublishedTable, Map, RenderMemo)}, remembering nothing.
+   */
+  public RenderOutcome compose(
+      ResolvedNamespace namespace, PublishedTable published, Optional<PlannedRollout> planned) {
+    return compose(
+        namespace,
+        published,
+        planned.map(p -> Map.of(p.route(), p)).orElse(Map.of()),
+        new RenderMemo());
+  }
+
+  /**
+   * Composes the table with the rollouts planned for some routes (by route name) applied. With a
+   * {@code memo} of the namespace's previous renders, only routes whose inputs changed are rendered
+   * again, and an unchanged table is not serialized again; the result is the same as without it.
+   *
    * @throws RoutingTableRejectedException when the composed table fails {@link
    *     RoutingTableValidator} (a defect: composition is meant to prevent it); nothing is published
    */
   public RenderOutcome compose(
-      ResolvedNamespace namespace, PublishedTable published, Optional<PlannedRollout> planned) {
+      ResolvedNamespace namespace,
+      PublishedTable published,
+      Map<String, PlannedRollout> planned,
+      RenderMemo memo) {
     Map<String, RoutingTable.Provider> providers = new TreeMap<>();
     Map<String, String> keys = new TreeMap<>();
     namespace
@@ -105,14 +124,19 @@ public final class RoutingTableComposer {
             .thenComparing(r -> r.getMetadata().getName()));
     Map<String, List<Problem>> specProblems = new HashMap<>();
     Map<String, List<Problem>> referenceProblems = new HashMap<>();
+    Map<String, String> stamps = stamps(namespace);
+    Map<String, RenderMemo.Entry> remembered = memo.routes();
+    Map<String, RenderMemo.Entry> current = new HashMap<>();
     for (ModelRoute route : byAge) {
       String name = route.getMetadata().getName();
-      List<Problem> spec = new ArrayList<>(routeValidator.validate(route));
-      List<Problem> references = RouteReferences.problems(route, namespace);
+      RenderMemo.RouteRender render =
+          render(route, namespace, stamps, remembered.get(name), current, memo);
+      List<Problem> spec = new ArrayList<>(render.specProblems());
+      List<Problem> references = render.referenceProblems();
       specProblems.put(name, spec);
       referenceProblems.put(name, references);
       if (spec.isEmpty() && references.isEmpty()) {
-        RoutingTable.Route desired = RoutingTableRenderer.route(route);
+        RoutingTable.Route desired = render.desired();
         Optional<String> taken = firstClaimedByOther(claims, desired);
         if (taken.isPresent()) {
           spec.add(
@@ -125,8 +149,8 @@ public final class RoutingTableComposer {
                       + "'; choose another spec.model or alias"));
         } else {
           RolloutDecision decision =
-              planned
-                  .filter(p -> p.route().equals(name) && p.revision() == desired.revision())
+              Optional.ofNullable(planned.get(name))
+                  .filter(p -> p.revision() == desired.revision())
                   .map(PlannedRollout::decision)
                   .orElse(null);
           RoutingTable.Route arms =
@@ -172,15 +196,144 @@ public final class RoutingTableComposer {
               null));
     }
 
+    memo.replaceRoutes(current);
+    List<RoutingTable.Route> entries = List.copyOf(routes.values());
+    RenderMemo.Composed last = memo.composed();
+    if (last != null
+        && last.table().namespace().equals(namespace.namespace())
+        && last.providers().equals(providers)
+        && last.policies().equals(policies)
+        && last.keys().equals(keys)
+        && sameEntries(last.routes(), entries)) {
+      // Equal parts make an equal table: skip building, validating and serializing it again.
+      return new RenderOutcome(last.table(), last.canonicalJson(), keys, outcomes);
+    }
+    memo.countTableRender();
     RoutingTable table =
         RoutingTableRenderer.table(
-            namespace.namespace(), providers.values(), policies.values(), routes.values());
+            namespace.namespace(), providers.values(), policies.values(), entries);
     List<String> problems = RoutingTableValidator.validate(table);
     if (!problems.isEmpty()) {
       throw new RoutingTableRejectedException(problems);
     }
     RoutingTable versioned = RoutingTableCodec.versioned(table);
-    return new RenderOutcome(versioned, RoutingTableCodec.encode(table), keys, outcomes);
+    byte[] json = RoutingTableCodec.encodeVersioned(versioned);
+    memo.composed(
+        new RenderMemo.Composed(
+            Map.copyOf(providers),
+            Map.copyOf(policies),
+            Map.copyOf(keys),
+            entries,
+            versioned,
+            json));
+    return new RenderOutcome(versioned, json, keys, outcomes);
+  }
+
+  /**
+   * The route's problems and entry: from the memo when neither the route (its resourceVersion) nor
+   * the state of a provider or policy it references changed since, else rendered now. Objects
+   * without a resourceVersion (built in memory, not read from an API server) are always rendered.
+   */
+  private RenderMemo.RouteRender render(
+      ModelRoute route,
+      ResolvedNamespace namespace,
+      Map<String, String> stamps,
+      RenderMemo.Entry remembered,
+      Map<String, RenderMemo.Entry> current,
+      RenderMemo memo) {
+    RenderMemo.RouteKey key = key(route, stamps);
+    if (key != null && remembered != null && key.equals(remembered.key())) {
+      current.put(route.getMetadata().getName(), remembered);
+      return remembered.render();
+    }
+    memo.countRouteRender();
+    List<Problem> spec = List.copyOf(routeValidator.validate(route));
+    List<Problem> references = List.copyOf(RouteReferences.problems(route, namespace));
+    RenderMemo.RouteRender render =
+        new RenderMemo.RouteRender(
+            spec,
+            references,
+            spec.isEmpty() && references.isEmpty() ? RoutingTableRenderer.route(route) : null);
+    if (key != null) {
+      current.put(route.getMetadata().getName(), new RenderMemo.Entry(key, render));
+    }
+    return render;
+  }
+
+  /**
+   * A stamp per provider and policy (by name, policies prefixed): the object's identity and version
+   * with its validation outcome, which covers the Secret it reads its key from; null for an object
+   * without a resourceVersion.
+   */
+  private static Map<String, String> stamps(ResolvedNamespace namespace) {
+    Map<String, String> stamps = new HashMap<>();
+    namespace
+        .providers()
+        .forEach(
+            (name, state) ->
+                stamps.put(
+                    name,
+                    stamp(
+                        state.endpoint(), state.problems() + "|" + state.credentials().hasKey())));
+    namespace
+        .policies()
+        .forEach(
+            (name, state) ->
+                stamps.put(
+                    POLICY_STAMP + name, stamp(state.policy(), state.problems().toString())));
+    return stamps;
+  }
+
+  private static final String POLICY_STAMP = "policy/";
+  private static final String ABSENT = "absent";
+
+  private static String stamp(io.fabric8.kubernetes.api.model.HasMetadata resource, String state) {
+    String version = resource.getMetadata().getResourceVersion();
+    return version == null ? null : resource.getMetadata().getUid() + "@" + version + "|" + state;
+  }
+
+  /** The route's memo key, or null when it cannot be cached. */
+  private static RenderMemo.RouteKey key(ModelRoute route, Map<String, String> stamps) {
+    String version = route.getMetadata().getResourceVersion();
+    if (version == null) {
+      return null;
+    }
+    List<String> references = new ArrayList<>();
+    if (route.getSpec() != null) {
+      if (route.getSpec().getPolicyRef() != null) {
+        String policy = route.getSpec().getPolicyRef().getName();
+        String stamp =
+            stamps.containsKey(POLICY_STAMP + policy) ? stamps.get(POLICY_STAMP + policy) : ABSENT;
+        if (stamp == null) {
+          return null;
+        }
+        references.add(stamp);
+      }
+      for (var target : RouteReferences.allTargets(route.getSpec())) {
+        String provider =
+            target.getProviderRef() == null ? null : target.getProviderRef().getName();
+        String stamp =
+            provider == null || !stamps.containsKey(provider) ? ABSENT : stamps.get(provider);
+        if (stamp == null) {
+          return null;
+        }
+        references.add(stamp);
+      }
+    }
+    return new RenderMemo.RouteKey(route.getMetadata().getUid(), version, references);
+  }
+
+  /** Element-wise equality that is cheap for the entries a memo hands out again (the same ones). */
+  private static boolean sameEntries(List<RoutingTable.Route> a, List<RoutingTable.Route> b) {
+    if (a.size() != b.size()) {
+      return false;
+    }
+    for (int i = 0; i < a.size(); i++) {
+      if (a.get(i) != b.get(i) && !a.get(i).equals(b.get(i))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

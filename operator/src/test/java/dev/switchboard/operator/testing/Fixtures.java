@@ -57,7 +57,8 @@ public final class Fixtures {
     }
   }
 
-  private static List<HasMetadata> parse(String yaml, String namespace) {
+  /** Every document of YAML text, in order, with the given namespace set. */
+  public static List<HasMetadata> parse(String yaml, String namespace) {
     List<HasMetadata> items = new ArrayList<>();
     for (String document : yaml.split("(?m)^---\\s*$")) {
       Matcher kind = KIND.matcher(document);

@@ -97,6 +97,11 @@ public final class SwitchboardOperatorExtension implements BeforeAllCallback, Af
     }
   }
 
+  /** The running operator. */
+  public SwitchboardOperator operator() {
+    return operator;
+  }
+
   /** A client for the test itself; its writes are not counted. */
   public KubernetesClient client() {
     return api.client();

@@ -1,0 +1,135 @@
+package dev.switchboard.operator.modelroute;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiFunction;
+
+/**
+ * Single-flight batching per key (a namespace): a caller hands in its request and gets the result
+ * of a batch that started after it arrived, so the result reflects its request. While a batch runs,
+ * further callers wait; the next batch serves all of them at once, run by one of them. A burst of
+ * reconciles therefore costs one render and one publish per batch, not one per route.
+ *
+ * <p>The caller whose request starts a batch runs it on its own thread (no extra executor), and
+ * runs at most one: when it finishes, a waiting caller takes over the requests that arrived
+ * meanwhile. A batch that fails hands its exception to every caller it served.
+ *
+ * @param <R> a caller's request
+ * @param <V> the result of a batch, shared by every caller it served
+ */
+final class CoalescingBatches<R, V> {
+
+  private final BiFunction<String, List<R>, V> batch;
+  private final ConcurrentMap<String, Lane<R, V>> lanes = new ConcurrentHashMap<>();
+  private final AtomicLong batches = new AtomicLong();
+
+  /**
+   * @param batch runs one batch of a key's requests (in arrival order); never concurrently for the
+   *     same key
+   */
+  CoalescingBatches(BiFunction<String, List<R>, V> batch) {
+    this.batch = batch;
+  }
+
+  /** How many batches ran, over all keys. */
+  long batches() {
+    return batches.get();
+  }
+
+  /** How many callers of a key wait for the next batch (for tests). */
+  int waiting(String key) {
+    Lane<R, V> lane = lanes.get(key);
+    if (lane == null) {
+      return 0;
+    }
+    lane.lock.lock();
+    try {
+      return lane.pending.size();
+    } finally {
+      lane.lock.unlock();
+    }
+  }
+
+  /**
+   * Adds {@code request} to the key's next batch and returns that batch's result (or a later one's,
+   * which reflects the request too).
+   *
+   * @throws RuntimeException what the batch threw
+   */
+  V submit(String key, R request) {
+    Lane<R, V> lane = lanes.computeIfAbsent(key, k -> new Lane<>());
+    lane.lock.lock();
+    try {
+      lane.pending.add(request);
+      long ticket = ++lane.requested;
+      while (lane.completed < ticket) {
+        if (lane.running) {
+          // Not interruptible: a batch is short, and leaving would lose the caller's result.
+          lane.done.awaitUninterruptibly();
+          continue;
+        }
+        run(key, lane);
+      }
+      return lane.last.get();
+    } finally {
+      lane.lock.unlock();
+    }
+  }
+
+  /** Runs one batch of everything pending; called and returns with the lane's lock held. */
+  private void run(String key, Lane<R, V> lane) {
+    lane.running = true;
+    List<R> requests = lane.pending;
+    lane.pending = new ArrayList<>();
+    long upTo = lane.requested;
+    Result<V> result;
+    lane.lock.unlock();
+    try {
+      batches.incrementAndGet();
+      result = Result.of(batch.apply(key, requests));
+    } catch (RuntimeException | Error e) {
+      result = Result.failed(e);
+    } finally {
+      lane.lock.lock();
+    }
+    lane.running = false;
+    lane.completed = upTo;
+    lane.last = result;
+    lane.done.signalAll();
+  }
+
+  private static final class Lane<R, V> {
+    final ReentrantLock lock = new ReentrantLock();
+    final Condition done = lock.newCondition();
+    List<R> pending = new ArrayList<>();
+    long requested;
+    long completed;
+    boolean running;
+    Result<V> last;
+  }
+
+  private record Result<V>(V value, Throwable failure) {
+    static <V> Result<V> of(V value) {
+      return new Result<>(value, null);
+    }
+
+    static <V> Result<V> failed(Throwable failure) {
+      return new Result<>(null, failure);
+    }
+
+    V get() {
+      if (failure instanceof RuntimeException e) {
+        throw e;
+      }
+      if (failure instanceof Error e) {
+        throw e;
+      }
+      return value;
+    }
+  }
+}
