@@ -47,6 +47,10 @@ public class DriftResult {
   private Integer failedRequests;
 
   @JsonPropertyDescription(
+      "The first error of this run's failed requests for the target (e.g. gateway answered HTTP 503).")
+  private String error;
+
+  @JsonPropertyDescription(
       "Whether a prompt's distance exceeded maxNormalizedDistance or the model version or fingerprint changed.")
   private Boolean drifted;
 
@@ -152,6 +156,14 @@ public class DriftResult {
     this.failedRequests = failedRequests;
   }
 
+  public String getError() {
+    return error;
+  }
+
+  public void setError(String error) {
+    this.error = error;
+  }
+
   public Boolean getDrifted() {
     return drifted;
   }
@@ -197,6 +209,7 @@ public class DriftResult {
         && Objects.equals(prompts, that.prompts)
         && Objects.equals(driftedPrompts, that.driftedPrompts)
         && Objects.equals(failedRequests, that.failedRequests)
+        && Objects.equals(error, that.error)
         && Objects.equals(drifted, that.drifted)
         && Objects.equals(reason, that.reason)
         && Objects.equals(baselineFrom, that.baselineFrom);
@@ -217,6 +230,7 @@ public class DriftResult {
         prompts,
         driftedPrompts,
         failedRequests,
+        error,
         drifted,
         reason,
         baselineFrom);
@@ -249,6 +263,8 @@ public class DriftResult {
         + driftedPrompts
         + ", failedRequests="
         + failedRequests
+        + ", error="
+        + error
         + ", drifted="
         + drifted
         + ", reason="

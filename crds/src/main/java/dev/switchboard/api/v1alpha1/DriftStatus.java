@@ -12,8 +12,21 @@ import java.util.Objects;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class DriftStatus {
 
-  @JsonPropertyDescription("RFC 3339 time the last run finished.")
+  @JsonPropertyDescription(
+      "RFC 3339 time of the last completed run (one in which at least one target answered).")
   private String lastRun;
+
+  @JsonPropertyDescription(
+      "RFC 3339 time of the last attempt to run, completed or not (no target answered).")
+  private String lastAttempt;
+
+  @JsonPropertyDescription(
+      "Attempts in a row in which no target answered (gateway unreachable, route not served, every request an error); absent once a run completes.")
+  private Integer failedAttempts;
+
+  @JsonPropertyDescription(
+      "RFC 3339 time of the next attempt after a failed one (backoff 1, 2, 4 ... minutes, at most 15 and never after the next scheduled run); absent when none is pending.")
+  private String retryAt;
 
   @JsonPropertyDescription(
       "RFC 3339 schedule time the last run was for; a missed schedule time after it runs once.")
@@ -25,14 +38,14 @@ public class DriftStatus {
   @JsonPropertyDescription("Requests the last run sent.")
   private Integer requests;
 
-  @JsonPropertyDescription("What limited or failed the last run, if anything.")
+  @JsonPropertyDescription("What limited or failed the last run or attempt, if anything.")
   private String message;
 
   @JsonPropertyDescription(
       "The value of the switchboard.dev/drift-rebaseline annotation the last new baseline was taken for.")
   private String rebaseline;
 
-  @JsonPropertyDescription("Per route and target results of the last run.")
+  @JsonPropertyDescription("Per route and target results of the last completed run.")
   private List<DriftResult> results;
 
   public String getLastRun() {
@@ -41,6 +54,30 @@ public class DriftStatus {
 
   public void setLastRun(String lastRun) {
     this.lastRun = lastRun;
+  }
+
+  public String getLastAttempt() {
+    return lastAttempt;
+  }
+
+  public void setLastAttempt(String lastAttempt) {
+    this.lastAttempt = lastAttempt;
+  }
+
+  public Integer getFailedAttempts() {
+    return failedAttempts;
+  }
+
+  public void setFailedAttempts(Integer failedAttempts) {
+    this.failedAttempts = failedAttempts;
+  }
+
+  public String getRetryAt() {
+    return retryAt;
+  }
+
+  public void setRetryAt(String retryAt) {
+    this.retryAt = retryAt;
   }
 
   public String getLastScheduled() {
@@ -101,6 +138,9 @@ public class DriftStatus {
     }
     DriftStatus that = (DriftStatus) o;
     return Objects.equals(lastRun, that.lastRun)
+        && Objects.equals(lastAttempt, that.lastAttempt)
+        && Objects.equals(failedAttempts, that.failedAttempts)
+        && Objects.equals(retryAt, that.retryAt)
         && Objects.equals(lastScheduled, that.lastScheduled)
         && Objects.equals(nextRun, that.nextRun)
         && Objects.equals(requests, that.requests)
@@ -111,7 +151,17 @@ public class DriftStatus {
 
   @Override
   public int hashCode() {
-    return Objects.hash(lastRun, lastScheduled, nextRun, requests, message, rebaseline, results);
+    return Objects.hash(
+        lastRun,
+        lastAttempt,
+        failedAttempts,
+        retryAt,
+        lastScheduled,
+        nextRun,
+        requests,
+        message,
+        rebaseline,
+        results);
   }
 
   @Override
@@ -119,6 +169,12 @@ public class DriftStatus {
     return "DriftStatus{"
         + "lastRun="
         + lastRun
+        + ", lastAttempt="
+        + lastAttempt
+        + ", failedAttempts="
+        + failedAttempts
+        + ", retryAt="
+        + retryAt
         + ", lastScheduled="
         + lastScheduled
         + ", nextRun="

@@ -19,7 +19,6 @@ import dev.switchboard.e2e.local.LocalStack;
 import dev.switchboard.gateway.logging.RequestLogWriter;
 import dev.switchboard.mock.MockProviderOptions;
 import dev.switchboard.mock.drift.DriftInjection;
-import dev.switchboard.operator.drift.DriftChecker;
 import dev.switchboard.operator.time.OffsetClock;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
@@ -238,28 +237,37 @@ class DriftRegressionIT {
   @Order(2)
   void thirtyUnchangedNightsRaiseNoAlarmThenAFivePercentChangeAndAFingerprintChangeAreCaught() {
     // The first reconcile of a new drift check runs at once, here while the gateway had no routing
-    // table yet (the operator renders it): nothing answered, so no baseline. Asked for a new
-    // baseline now that the gateway serves the route, the operator takes one at once, for the
-    // route's own target and its rule's target.
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(() -> driftStatus() != null && driftStatus().getLastScheduled() != null);
-    stack
-        .api()
-        .client()
-        .resources(RoutingPolicy.class)
-        .inNamespace(NS)
-        .withName(POLICY)
-        .edit(
-            p -> {
-              p.getMetadata()
-                  .setAnnotations(Map.of(DriftChecker.REBASELINE_ANNOTATION, "gateway-up"));
-              return p;
-            });
+    // table yet (the operator renders it): nothing answered, so it is no run — it is retried a
+    // minute later on the operator's clock (moved there rather than waited for), and that retry
+    // takes the baseline, for the route's own target and its rule's target.
+    List<String> failedAttempts = new java.util.ArrayList<>();
     DriftStatus first =
         await()
             .atMost(Duration.ofSeconds(30))
-            .until(DriftRegressionIT::driftStatus, s -> "gateway-up".equals(s.getRebaseline()));
+            .pollInterval(Duration.ofMillis(100))
+            .until(
+                () -> {
+                  DriftStatus s = driftStatus();
+                  if (s != null && s.getRetryAt() != null) {
+                    failedAttempts.add(s.getMessage());
+                    Duration wait =
+                        Duration.between(operatorClock.instant(), Instant.parse(s.getRetryAt()));
+                    if (!wait.isNegative()) {
+                      operatorClock.advance(wait.plusSeconds(1));
+                    }
+                  }
+                  return s;
+                },
+                s -> s != null && s.getResults() != null && !s.getResults().isEmpty());
+    assertThat(first.getFailedAttempts()).isNull();
+    assertThat(first.getRetryAt()).isNull();
+    assertThat(first.getRebaseline()).isNull(); // no annotation needed
+    if (!failedAttempts.isEmpty()) {
+      assertThat(failedAttempts).allSatisfy(m -> assertThat(m).contains("no target answered"));
+      assertThat(policyEvents("DriftCheckUnreachable"))
+          .singleElement()
+          .satisfies(e -> assertThat(e.getType()).isEqualTo("Warning"));
+    }
     assertThat(first.getResults())
         .extracting(DriftResult::getTarget)
         .containsExactlyInAnyOrder(PRIMARY, SECONDARY);
@@ -390,6 +398,13 @@ class DriftRegressionIT {
         .filter(r -> r.getTarget().equals(target))
         .findFirst()
         .orElseThrow();
+  }
+
+  private static List<Event> policyEvents(String reason) {
+    return stack.api().client().v1().events().inNamespace(NS).list().getItems().stream()
+        .filter(e -> reason.equals(e.getReason()))
+        .filter(e -> POLICY.equals(e.getInvolvedObject().getName()))
+        .toList();
   }
 
   private static List<Event> driftWarnings() {

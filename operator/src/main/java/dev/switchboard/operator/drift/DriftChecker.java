@@ -35,6 +35,11 @@ import org.slf4j.LoggerFactory;
  * target every ModelRoute using the policy can serve (its own and its rules'), with the baseline
  * kept in the ConfigMap {@code switchboard-drift-<policy>} the policy owns. Produces the new {@code
  * status.drift}, the {@code Drifted} condition, events and metrics.
+ *
+ * <p>An attempt in which no target answered (gateway unreachable, route not served yet, every
+ * request an error) is not a run: it takes and compares no baseline, does not count as the schedule
+ * time's run, and is retried after {@link #retryDelay} (1, 2, 4 … minutes, at most {@link
+ * #MAX_RETRY_DELAY}, never after the next schedule time), the retry time kept in status.
  */
 public final class DriftChecker {
 
@@ -46,6 +51,18 @@ public final class DriftChecker {
 
   /** Longest wait before looking again (a schedule edit reconciles at once anyway). */
   public static final Duration MAX_RECHECK = Duration.ofHours(1);
+
+  /** Reason of {@code Drifted=Unknown} (and of its Warning event) while no target answers. */
+  public static final String UNREACHABLE = "DriftCheckUnreachable";
+
+  /** Normal event when a run completes after attempts that reached no target. */
+  public static final String REACHABLE_AGAIN = "DriftCheckReachable";
+
+  /** Wait before the first retry of an attempt that reached no target; doubles per attempt. */
+  public static final Duration FIRST_RETRY_DELAY = Duration.ofMinutes(1);
+
+  /** Longest wait between attempts that reached no target. */
+  public static final Duration MAX_RETRY_DELAY = Duration.ofMinutes(15);
 
   private static final Logger LOG = LoggerFactory.getLogger(DriftChecker.class);
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -124,30 +141,103 @@ public final class DriftChecker {
         token != null && !token.equals(previous == null ? null : previous.getRebaseline());
     Instant lastScheduled = parse(previous == null ? null : previous.getLastScheduled());
     DriftSchedule.Decision decision = schedule.decide(lastScheduled, now);
-    if (!decision.runNow() && !rebaseline) {
+    Instant retryAt = pendingRetry(previous, schedule, now);
+    if (retryAt != null || (!decision.runNow() && !rebaseline)) {
+      // Not due, or due but backing off after an attempt no target answered (a new rebaseline
+      // value waits for that retry too: it is taken by the first run that completes).
       DriftStatus status = copy(previous);
       status.setNextRun(format(decision.next()));
+      return new Outcome(
+          status, condition(status), recheck(earliest(decision.next(), retryAt), now));
+    }
+    int failuresBefore =
+        previous == null || previous.getFailedAttempts() == null ? 0 : previous.getFailedAttempts();
+    Attempt attempt = run(policy, check, previous, now, rebaseline, failuresBefore);
+    DriftStatus status = attempt.status();
+    status.setLastAttempt(format(now));
+    status.setNextRun(format(decision.next()));
+    if (attempt.completed()) {
+      status.setLastRun(format(now));
+      status.setLastScheduled(format(decision.runNow() ? decision.scheduled() : lastScheduled));
+      status.setFailedAttempts(null);
+      status.setRetryAt(null);
+      if (rebaseline) {
+        status.setRebaseline(token);
+      }
       return new Outcome(status, condition(status), recheck(decision.next(), now));
     }
-    DriftStatus status = run(policy, check, previous, now, rebaseline);
-    status.setLastScheduled(format(decision.runNow() ? decision.scheduled() : lastScheduled));
-    status.setNextRun(format(decision.next()));
-    if (rebaseline) {
-      status.setRebaseline(token);
+    // Not a run: lastScheduled stays, so the schedule time is still owed; retried with backoff.
+    int failures = failuresBefore + 1;
+    Instant retry = earliest(decision.next(), now.plus(retryDelay(failures)));
+    status.setFailedAttempts(failures);
+    status.setRetryAt(format(retry));
+    status.setMessage(attempt.problem() + "; attempt " + failures + ", next at " + format(retry));
+    metrics.failedAttempts(
+        policy.getMetadata().getNamespace(), policy.getMetadata().getName(), failures);
+    if (failures == 1) {
+      // Once per outage, not per retry: the condition carries the attempt count meanwhile.
+      events.record(policy, EventRecorder.WARNING, UNREACHABLE, status.getMessage());
     }
-    return new Outcome(status, condition(status), recheck(decision.next(), now));
+    LOG.warn(
+        "drift check {}/{}: {}",
+        policy.getMetadata().getNamespace(),
+        policy.getMetadata().getName(),
+        status.getMessage());
+    return new Outcome(status, condition(status), recheck(retry, now));
   }
 
-  private DriftStatus run(
+  /**
+   * The wait after the {@code failures}th attempt in a row that reached no target: {@link
+   * #FIRST_RETRY_DELAY} doubled per further attempt, at most {@link #MAX_RETRY_DELAY}.
+   */
+  public static Duration retryDelay(int failures) {
+    int doublings = Math.max(0, Math.min(failures - 1, 20));
+    Duration delay = FIRST_RETRY_DELAY.multipliedBy(1L << doublings);
+    return delay.compareTo(MAX_RETRY_DELAY) > 0 ? MAX_RETRY_DELAY : delay;
+  }
+
+  /**
+   * The retry time status holds while it is still ahead; null when none is pending, it has come, or
+   * a schedule time passed since the failed attempt (a schedule edit: that time runs at once).
+   */
+  private static Instant pendingRetry(DriftStatus previous, DriftSchedule schedule, Instant now) {
+    Instant retryAt = parse(previous == null ? null : previous.getRetryAt());
+    if (retryAt == null || !now.isBefore(retryAt)) {
+      return null;
+    }
+    Instant lastAttempt = parse(previous.getLastAttempt());
+    Instant due = schedule.latest(now).orElse(null);
+    if (lastAttempt != null && due != null && due.isAfter(lastAttempt)) {
+      return null;
+    }
+    return retryAt;
+  }
+
+  private static Instant earliest(Instant a, Instant b) {
+    if (a == null) {
+      return b;
+    }
+    return b == null || a.isBefore(b) ? a : b;
+  }
+
+  /**
+   * One attempt's outcome.
+   *
+   * @param completed whether a target answered (or there was nothing to ask): the run counts
+   * @param problem what failed when not completed (no target answered, the first error)
+   */
+  private record Attempt(DriftStatus status, boolean completed, String problem) {}
+
+  private Attempt run(
       RoutingPolicy policy,
       DriftCheck check,
       DriftStatus previous,
       Instant now,
-      boolean rebaseline) {
+      boolean rebaseline,
+      int failuresBefore) {
     String namespace = policy.getMetadata().getNamespace();
     String name = policy.getMetadata().getName();
     DriftStatus status = copy(previous);
-    status.setLastRun(format(now));
     String promptsName =
         check.getPromptsConfigMapRef() == null ? null : check.getPromptsConfigMapRef().getName();
     ConfigMap prompts =
@@ -160,7 +250,7 @@ public final class DriftChecker {
       status.setMessage(message);
       status.setRequests(0);
       events.record(policy, EventRecorder.WARNING, "DriftPromptsMissing", message);
-      return status;
+      return new Attempt(status, true, null);
     }
     List<DriftRunner.Subject> subjects = subjects(namespace, name);
     ConfigMap stored =
@@ -186,7 +276,11 @@ public final class DriftChecker {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       status.setMessage("the run was interrupted");
-      return status;
+      return new Attempt(status, true, null);
+    }
+    if (outcome.requests() > 0 && outcome.answered() == 0) {
+      // No target answered: nothing measured, so the baselines and last results stay as they are.
+      return new Attempt(status, false, unreachable(outcome));
     }
     // Keep only the baselines of current subjects: a removed route or target drops its entry.
     Map<String, Baseline> kept = new TreeMap<>();
@@ -199,8 +293,18 @@ public final class DriftChecker {
     writeBaselines(policy, kept);
     status.setResults(outcome.results());
     status.setRequests(outcome.requests());
-    status.setMessage(outcome.message());
+    status.setMessage(
+        subjects.isEmpty()
+            ? "no ModelRoute uses this policy; nothing was checked"
+            : outcome.message());
     metrics.run(namespace, name, outcome.results());
+    if (failuresBefore > 0) {
+      events.record(
+          policy,
+          EventRecorder.NORMAL,
+          REACHABLE_AGAIN,
+          "the drift check ran after " + failuresBefore + " attempts that reached no target");
+    }
     List<String> drifted = new ArrayList<>();
     for (DriftResult r : outcome.results()) {
       if (Boolean.TRUE.equals(r.getDrifted())) {
@@ -217,7 +321,24 @@ public final class DriftChecker {
         outcome.results().size(),
         outcome.requests(),
         drifted.size());
-    return status;
+    return new Attempt(status, true, null);
+  }
+
+  /** What an attempt that reached no target says: how many requests failed, the first error. */
+  private static String unreachable(DriftRunner.Outcome outcome) {
+    String first =
+        outcome.results().stream()
+            .filter(r -> r.getError() != null)
+            .findFirst()
+            .map(r -> "; first error: " + r.getRoute() + " " + r.getTarget() + ": " + r.getError())
+            .orElse("");
+    return "no target answered the drift check ("
+        + outcome.requests()
+        + " requests to "
+        + outcome.results().size()
+        + " targets failed"
+        + first
+        + ")";
   }
 
   /**
@@ -328,8 +449,35 @@ public final class DriftChecker {
     }
   }
 
-  /** The Drifted condition from the last results. */
+  /**
+   * The Drifted condition: while attempts reach no target, Unknown {@link #UNREACHABLE} — unless
+   * the last completed run found drift, which stays True (nothing has shown it gone, and a held
+   * canary stays held) with the outage said; otherwise from the last completed run's results.
+   */
   static Conditions.Desired condition(DriftStatus status) {
+    Conditions.Desired measured = measured(status);
+    if (status.getFailedAttempts() == null || status.getFailedAttempts() == 0) {
+      return measured;
+    }
+    if (measured.status()) {
+      return new Conditions.Desired(
+          DRIFTED,
+          true,
+          measured.reason(),
+          Conditions.summary(
+              List.of(measured.message()),
+              "",
+              " (as of the last completed run, "
+                  + status.getLastRun()
+                  + "; since then "
+                  + status.getMessage()
+                  + ")"));
+    }
+    return Conditions.Desired.unknown(DRIFTED, UNREACHABLE, status.getMessage());
+  }
+
+  /** The Drifted condition from the last completed run's results. */
+  private static Conditions.Desired measured(DriftStatus status) {
     List<DriftResult> results = status.getResults() == null ? List.of() : status.getResults();
     if (results.isEmpty()) {
       return new Conditions.Desired(
@@ -357,9 +505,22 @@ public final class DriftChecker {
     long compared = results.stream().filter(r -> r.getDistance() != null).count();
     long baselines =
         results.stream().filter(r -> "baseline recorded".equals(r.getReason())).count();
-    long unanswered = results.size() - compared - baselines;
+    List<String> unanswered =
+        results.stream()
+            .filter(r -> r.getDistance() == null && !"baseline recorded".equals(r.getReason()))
+            .map(r -> r.getRoute() + " " + r.getTarget())
+            .toList();
     String failures =
-        unanswered == 0 ? "" : "; " + unanswered + " targets did not answer (see status.drift)";
+        unanswered.isEmpty()
+            ? ""
+            : "; no answer from "
+                + (unanswered.size() <= 3
+                    ? String.join(", ", unanswered)
+                    : String.join(", ", unanswered.subList(0, 3))
+                        + " and "
+                        + (unanswered.size() - 3)
+                        + " more")
+                + " (see status.drift.results)";
     if (compared > 0) {
       return new Conditions.Desired(
           DRIFTED, false, "NoDrift", compared + " targets match their baselines" + failures);
@@ -395,6 +556,9 @@ public final class DriftChecker {
     DriftStatus s = new DriftStatus();
     if (previous != null) {
       s.setLastRun(previous.getLastRun());
+      s.setLastAttempt(previous.getLastAttempt());
+      s.setFailedAttempts(previous.getFailedAttempts());
+      s.setRetryAt(previous.getRetryAt());
       s.setLastScheduled(previous.getLastScheduled());
       s.setNextRun(previous.getNextRun());
       s.setRequests(previous.getRequests());

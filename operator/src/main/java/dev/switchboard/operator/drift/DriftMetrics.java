@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Tags;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -24,13 +25,36 @@ public final class DriftMetrics {
   private final MeterRegistry registry;
   private final Map<Key, AtomicReference<DriftResult>> latest = new ConcurrentHashMap<>();
   private final Map<Key, List<Gauge>> gauges = new ConcurrentHashMap<>();
+  private final Map<List<String>, AtomicInteger> failedAttempts = new ConcurrentHashMap<>();
 
   public DriftMetrics(MeterRegistry registry) {
     this.registry = registry;
   }
 
+  /**
+   * Records that an attempt to run {@code policy}'s check reached no target, the {@code count}th in
+   * a row (0: the check is not failing).
+   */
+  public void failedAttempts(String namespace, String policy, int count) {
+    failedAttempts
+        .computeIfAbsent(
+            List.of(namespace, policy),
+            k -> {
+              AtomicInteger value = new AtomicInteger();
+              Gauge.builder("switchboard_drift_failed_attempts", value, AtomicInteger::get)
+                  .description(
+                      "Drift check attempts in a row in which no target answered (0 after a"
+                          + " completed run)")
+                  .tags("namespace", namespace, "policy", policy)
+                  .register(registry);
+              return value;
+            })
+        .set(count);
+  }
+
   /** Records one finished run of {@code policy}. */
   public synchronized void run(String namespace, String policy, List<DriftResult> results) {
+    failedAttempts(namespace, policy, 0);
     Counter.builder("switchboard_drift_runs")
         .description("Drift check runs")
         .tags("namespace", namespace, "policy", policy)
@@ -51,7 +75,9 @@ public final class DriftMetrics {
       Key k = new Key(namespace, policy, r.getRoute(), r.getTarget());
       AtomicReference<DriftResult> ref = latest.get(k);
       if (ref != null) {
-        ref.set(r);
+        if (r.getPrompts() == null || r.getPrompts() > 0) {
+          ref.set(r); // an unanswered target keeps what it last measured
+        }
         continue;
       }
       AtomicReference<DriftResult> fresh = new AtomicReference<>(r);

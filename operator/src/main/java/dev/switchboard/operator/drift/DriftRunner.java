@@ -46,9 +46,21 @@ public final class DriftRunner {
       boolean rebaseline,
       String now) {}
 
-  /** What a run found. */
+  /**
+   * What a run found.
+   *
+   * @param answered requests that got an answer; none (with {@code requests > 0}) means no target
+   *     was reached and the run compared nothing and took no baseline
+   */
   public record Outcome(
-      List<DriftResult> results, Map<String, Baseline> baselines, int requests, String message) {}
+      List<DriftResult> results,
+      Map<String, Baseline> baselines,
+      int requests,
+      int answered,
+      String message) {}
+
+  /** Longest error text kept per target (a gateway's error body can be long). */
+  static final int MAX_ERROR_CHARS = 300;
 
   private final DriftClient client;
 
@@ -105,24 +117,32 @@ public final class DriftRunner {
       }
       List<DriftResult> results = new ArrayList<>();
       Map<String, Baseline> baselines = new TreeMap<>(plan.baselines());
+      int answeredRequests = 0;
       for (Map.Entry<Subject, Map<String, List<Future<DriftClient.Answer>>>> e :
           pending.entrySet()) {
         Map<String, List<DriftClient.Answer>> answers = new LinkedHashMap<>();
         int failed = 0;
+        String error = null;
         for (Map.Entry<String, List<Future<DriftClient.Answer>>> p : e.getValue().entrySet()) {
           List<DriftClient.Answer> got = new ArrayList<>();
           for (Future<DriftClient.Answer> f : p.getValue()) {
             try {
               got.add(f.get());
+              answeredRequests++;
             } catch (java.util.concurrent.ExecutionException ex) {
               failed++;
+              if (error == null) {
+                error = describe(ex.getCause());
+              }
             }
           }
           answers.put(p.getKey(), got);
         }
-        results.add(compare(plan, e.getKey(), answers, failed, baselines));
+        DriftResult result = compare(plan, e.getKey(), answers, failed, baselines);
+        result.setError(error);
+        results.add(result);
       }
-      return new Outcome(results, baselines, requests, message);
+      return new Outcome(results, baselines, requests, answeredRequests, message);
     } finally {
       pool.shutdownNow();
     }
@@ -151,6 +171,22 @@ public final class DriftRunner {
     r.setPrompts(samples.size());
 
     Baseline base = baselines.get(subject.key());
+    if (samples.isEmpty()) {
+      // Nothing answered (or nothing was sent): nothing to compare and no baseline to take. Not
+      // "matches the baseline": a target that did not answer has not been shown free of drift.
+      r.setAgreement(null);
+      r.setDrifted(false);
+      r.setDriftedPrompts(0);
+      if (base != null) {
+        r.setBaselineFrom(base.takenAt());
+        r.setBaselineModelVersion(base.modelVersion());
+        r.setBaselineFingerprint(base.fingerprint());
+      }
+      r.setReason(
+          (failed > 0 ? "no answer (" + failed + " requests failed); " : "no prompt was sent; ")
+              + (base == null ? "no baseline yet" : "not compared"));
+      return r;
+    }
     boolean fresh =
         base == null || plan.rebaseline() || !Objects.equals(base.targets(), subject.targetsKey());
     if (fresh) {
@@ -161,13 +197,6 @@ public final class DriftRunner {
               reference.put(k, AnswerDistance.cut(l.get(0).text()));
             }
           });
-      if (reference.isEmpty()) {
-        // Nothing answered: no baseline to keep (the next run tries again).
-        r.setDrifted(false);
-        r.setDriftedPrompts(0);
-        r.setReason("no answers (" + failed + " requests failed); no baseline yet");
-        return r;
-      }
       Baseline taken =
           new Baseline(
               plan.now(), subject.targetsKey(), r.getModelVersion(), r.getFingerprint(), reference);
@@ -244,6 +273,18 @@ public final class DriftRunner {
     r.setDrifted(!reasons.isEmpty());
     r.setReason(reasons.isEmpty() ? "matches the baseline" : String.join("; ", reasons));
     return r;
+  }
+
+  /** An error's text for status: its message (or its kind when it has none), cut short. */
+  static String describe(Throwable error) {
+    if (error == null) {
+      return "unknown error";
+    }
+    String text =
+        error.getMessage() == null || error.getMessage().isBlank()
+            ? error.getClass().getSimpleName()
+            : error.getMessage();
+    return text.length() <= MAX_ERROR_CHARS ? text : text.substring(0, MAX_ERROR_CHARS - 1) + "…";
   }
 
   private static boolean changed(String before, String now) {

@@ -50,13 +50,26 @@ public final class GatewayDriftClient implements DriftClient {
             .build();
     HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() != 200) {
-      throw new IllegalStateException("gateway answered HTTP " + response.statusCode());
+      // The gateway's OpenAI-shaped error says why (e.g. the route is not served yet); it never
+      // carries a key.
+      String why = errorMessage(response.body());
+      throw new IllegalStateException(
+          "gateway answered HTTP " + response.statusCode() + (why == null ? "" : ": " + why));
     }
     JsonNode answer = JSON.readTree(response.body());
     JsonNode message = answer.path("choices").path(0).path("message");
     String text = message.path("content").asText(message.path("refusal").asText(""));
     return new Answer(
         text, textOrNull(answer.get("model")), textOrNull(answer.get("system_fingerprint")));
+  }
+
+  private static String errorMessage(String body) {
+    try {
+      JsonNode message = JSON.readTree(body).path("error").path("message");
+      return message.isTextual() && !message.asText().isBlank() ? message.asText() : null;
+    } catch (java.io.IOException | RuntimeException e) {
+      return null;
+    }
   }
 
   private static String textOrNull(JsonNode node) {

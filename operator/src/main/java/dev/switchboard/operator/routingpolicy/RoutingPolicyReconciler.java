@@ -11,6 +11,7 @@ import dev.switchboard.operator.status.Problem;
 import dev.switchboard.operator.status.Reason;
 import dev.switchboard.operator.status.StatusUpdater;
 import dev.switchboard.operator.status.UnenforcedFields;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -35,7 +36,12 @@ import java.util.stream.Collectors;
  * ({@link UnenforcedFields}). A ProviderEndpoint's change re-reconciles the policies embedding with
  * it. The drift results in status belong to the drift check and are kept as they are.
  */
-@ControllerConfiguration(name = RoutingPolicyReconciler.NAME)
+// Generation-aware filtering would drop the rebaseline annotation (metadata does not bump the
+// generation): PolicyChangeFilter passes spec edits and that annotation, not status writes.
+@ControllerConfiguration(
+    name = RoutingPolicyReconciler.NAME,
+    generationAwareEventProcessing = false,
+    informer = @Informer(onUpdateFilter = PolicyChangeFilter.class))
 public class RoutingPolicyReconciler implements Reconciler<RoutingPolicy> {
 
   public static final String NAME = "routingpolicy";

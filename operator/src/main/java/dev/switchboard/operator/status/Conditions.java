@@ -33,6 +33,7 @@ public final class Conditions {
 
   public static final String TRUE = "True";
   public static final String FALSE = "False";
+  public static final String UNKNOWN = "Unknown";
 
   private final Clock clock;
 
@@ -40,8 +41,29 @@ public final class Conditions {
     this.clock = clock;
   }
 
-  /** A condition as decided by a reconcile, before timestamps. */
-  public record Desired(String type, boolean status, String reason, String message) {}
+  /**
+   * A condition as decided by a reconcile, before timestamps.
+   *
+   * @param status True or False (ignored when {@code unknown})
+   * @param unknown status Unknown: the reconcile could not find out (e.g. nothing answered)
+   */
+  public record Desired(
+      String type, boolean status, String reason, String message, boolean unknown) {
+
+    public Desired(String type, boolean status, String reason, String message) {
+      this(type, status, reason, message, false);
+    }
+
+    /** A condition with status Unknown. */
+    public static Desired unknown(String type, String reason, String message) {
+      return new Desired(type, false, reason, message, true);
+    }
+
+    /** The condition's status as written: True, False or Unknown. */
+    public String statusName() {
+      return unknown ? UNKNOWN : status ? TRUE : FALSE;
+    }
+  }
 
   /**
    * The new condition list: {@code desired} replaces conditions of the {@code managed} types,
@@ -52,7 +74,7 @@ public final class Conditions {
     List<Condition> current = existing == null ? List.of() : existing;
     List<Condition> result = new ArrayList<>();
     for (Desired want : desired) {
-      String status = want.status() ? TRUE : FALSE;
+      String status = want.statusName();
       Optional<Condition> before =
           current.stream().filter(c -> want.type().equals(c.getType())).findFirst();
       String transition =

@@ -3,6 +3,7 @@ package dev.switchboard.operator.drift;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.switchboard.api.v1alpha1.DriftStatus;
 import dev.switchboard.api.v1alpha1.RoutingPolicy;
 import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.status.Conditions;
@@ -12,15 +13,17 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The RoutingPolicy controller runs the drift check: without a gateway to ask (this operator has
- * none), the run is recorded in status with its failed requests and {@code Drifted=False
- * NotChecked} — status never claims a comparison that did not happen — and removing the drift check
- * removes its status and condition.
+ * none), the attempt is not a run — {@code Drifted=Unknown DriftCheckUnreachable}, no results, a
+ * retry time in status and one Warning event — so status never claims a check that did not happen;
+ * a new rebaseline annotation value (a metadata-only change) reconciles the policy at once; and
+ * removing the drift check removes its status and condition.
  */
 class DriftCheckScenarioTest {
 
@@ -31,7 +34,7 @@ class DriftCheckScenarioTest {
       new SwitchboardOperatorExtension(OperatorSettings.forMockApiServer());
 
   @Test
-  void aDriftCheckWithoutAGatewayIsRecordedAsNotChecked() {
+  void aDriftCheckWithoutAGatewayIsUnreachableAndRetriedAndTheRebaselineAnnotationIsSeenAtOnce() {
     KubernetesClient client = OPERATOR.client();
     Fixtures.load("fixtures/namespace-basic.yaml", NS).forEach(i -> client.resource(i).create());
     client
@@ -62,21 +65,50 @@ class DriftCheckScenarioTest {
               return p;
             });
 
+    Instant start = OPERATOR.clock().instant();
     await()
         .atMost(Duration.ofSeconds(30))
         .untilAsserted(
             () -> {
-              RoutingPolicy p =
-                  client.resources(RoutingPolicy.class).inNamespace(NS).withName(name).get();
-              assertThat(p.getStatus().getDrift()).isNotNull();
-              assertThat(p.getStatus().getDrift().getResults()).isNotEmpty();
-              assertThat(p.getStatus().getDrift().getResults())
-                  .allSatisfy(r -> assertThat(r.getFailedRequests()).isEqualTo(2));
-              assertThat(p.getStatus().getDrift().getNextRun()).isNotNull();
-              var drifted = Conditions.find(p.getStatus().getConditions(), DriftChecker.DRIFTED);
-              assertThat(drifted).isPresent();
-              assertThat(drifted.get().getStatus()).isEqualTo(Conditions.FALSE);
-              assertThat(drifted.get().getReason()).isEqualTo("NotChecked");
+              DriftStatus drift = drift(client, name);
+              assertThat(drift).isNotNull();
+              assertThat(drift.getFailedAttempts()).isEqualTo(1);
+              assertThat(drift.getResults()).isNull();
+              assertThat(drift.getLastRun()).isNull();
+              assertThat(drift.getRetryAt()).isEqualTo(start.plusSeconds(60).toString());
+              assertThat(drift.getNextRun()).isNotNull();
+              var drifted = drifted(client, name);
+              assertThat(drifted.getStatus()).isEqualTo(Conditions.UNKNOWN);
+              assertThat(drifted.getReason()).isEqualTo(DriftChecker.UNREACHABLE);
+              assertThat(drifted.getMessage())
+                  .contains("no target answered", "no gateway replica is known");
+            });
+    assertThat(client.v1().events().inNamespace(NS).list().getItems())
+        .filteredOn(e -> DriftChecker.UNREACHABLE.equals(e.getReason()))
+        .singleElement()
+        .satisfies(e -> assertThat(e.getType()).isEqualTo("Warning"));
+
+    // Past the retry time on the operator's clock, a new rebaseline value alone (metadata, no new
+    // generation) reconciles the policy: the retry runs now, not at the next timed reconcile (61 s
+    // of real time away).
+    OPERATOR.clock().advance(Duration.ofMinutes(2));
+    client
+        .resources(RoutingPolicy.class)
+        .inNamespace(NS)
+        .withName(name)
+        .edit(
+            p -> {
+              p.getMetadata().setAnnotations(Map.of(DriftChecker.REBASELINE_ANNOTATION, "now"));
+              return p;
+            });
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              DriftStatus drift = drift(client, name);
+              assertThat(drift.getFailedAttempts()).isEqualTo(2);
+              // Nothing answered: the new value is not claimed as taken.
+              assertThat(drift.getRebaseline()).isNull();
             });
 
     client
@@ -98,5 +130,16 @@ class DriftCheckScenarioTest {
               assertThat(Conditions.find(p.getStatus().getConditions(), DriftChecker.DRIFTED))
                   .isEmpty();
             });
+  }
+
+  private static DriftStatus drift(KubernetesClient client, String name) {
+    RoutingPolicy p = client.resources(RoutingPolicy.class).inNamespace(NS).withName(name).get();
+    return p.getStatus() == null ? null : p.getStatus().getDrift();
+  }
+
+  private static io.fabric8.kubernetes.api.model.Condition drifted(
+      KubernetesClient client, String name) {
+    RoutingPolicy p = client.resources(RoutingPolicy.class).inNamespace(NS).withName(name).get();
+    return Conditions.find(p.getStatus().getConditions(), DriftChecker.DRIFTED).orElseThrow();
   }
 }

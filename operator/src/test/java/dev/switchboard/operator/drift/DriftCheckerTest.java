@@ -3,6 +3,7 @@ package dev.switchboard.operator.drift;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.api.v1alpha1.DriftCheck;
+import dev.switchboard.api.v1alpha1.DriftResult;
 import dev.switchboard.api.v1alpha1.LocalObjectRef;
 import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.api.v1alpha1.ModelRouteSpec;
@@ -291,6 +292,282 @@ class DriftCheckerTest {
     assertThat(o.status().getMessage()).contains("drift-prompts", "not found");
     assertThat(o.drifted().status()).isFalse();
     assertThat(o.drifted().reason()).isEqualTo("NotChecked");
+  }
+
+  // --- Attempts that reach no target (gateway not serving yet, or down)
+  // ---------------------------
+
+  private static final String NOT_SERVED =
+      "gateway answered HTTP 404: The model 'compliance' does not exist";
+
+  private List<io.fabric8.kubernetes.api.model.Event> events(String ns, String reason) {
+    return client.v1().events().inNamespace(ns).list().getItems().stream()
+        .filter(e -> reason.equals(e.getReason()))
+        .toList();
+  }
+
+  private double gauge(String name, String policy) {
+    return registry.get(name).tag("policy", policy).gauge().value();
+  }
+
+  @Test
+  void aFirstRunNoTargetAnswersIsRetriedWithinMinutesAndTheBaselineComesWhenTheGatewayServes() {
+    // Applied together with the gateway (one Helm install): the route is not served yet.
+    RoutingPolicy policy = setUp("first-unreachable", 3);
+    provider.outage = NOT_SERVED;
+    DriftChecker checker = checker();
+
+    DriftChecker.Outcome first = reconcile(checker, policy);
+
+    assertThat(provider.requests.get()).isEqualTo(3 * 2 * 2);
+    assertThat(first.status().getResults()).isNull();
+    assertThat(first.status().getLastRun()).isNull();
+    assertThat(first.status().getLastScheduled()).isNull(); // the schedule time is still owed
+    assertThat(first.status().getLastAttempt()).isEqualTo("2026-01-10T12:00:00Z");
+    assertThat(first.status().getFailedAttempts()).isEqualTo(1);
+    assertThat(first.status().getRetryAt()).isEqualTo("2026-01-10T12:01:00Z");
+    assertThat(first.recheck()).isEqualTo(Duration.ofSeconds(61));
+    assertThat(first.drifted().unknown()).isTrue();
+    assertThat(first.drifted().statusName()).isEqualTo("Unknown");
+    assertThat(first.drifted().reason()).isEqualTo("DriftCheckUnreachable");
+    assertThat(first.drifted().message())
+        .contains("no target answered", "12 requests to 2 targets failed", "HTTP 404", "attempt 1")
+        .contains("2026-01-10T12:01:00Z");
+    assertThat(
+            client
+                .configMaps()
+                .inNamespace("first-unreachable")
+                .withName("switchboard-drift-nightly")
+                .get())
+        .isNull();
+    assertThat(registry.find("switchboard_drift_runs").counters()).isEmpty();
+    assertThat(gauge("switchboard_drift_failed_attempts", "nightly")).isEqualTo(1.0);
+
+    // Before the retry time nothing is sent, however often the policy is reconciled.
+    clock.advance(Duration.ofSeconds(30));
+    DriftChecker.Outcome waiting = reconcile(checker, policy);
+    assertThat(provider.requests.get()).isEqualTo(12);
+    assertThat(waiting.recheck()).isEqualTo(Duration.ofSeconds(31));
+    assertThat(waiting.drifted().reason()).isEqualTo("DriftCheckUnreachable");
+
+    // The retry a minute later still meets no route: the next waits two minutes; no second event.
+    clock.advance(Duration.ofSeconds(30));
+    DriftChecker.Outcome second = reconcile(checker, policy);
+    assertThat(provider.requests.get()).isEqualTo(24);
+    assertThat(second.status().getFailedAttempts()).isEqualTo(2);
+    assertThat(second.status().getRetryAt()).isEqualTo("2026-01-10T12:03:00Z");
+    assertThat(events("first-unreachable", "DriftCheckUnreachable"))
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.getType()).isEqualTo("Warning");
+              assertThat(e.getMessage()).contains("HTTP 404");
+            });
+
+    // The gateway serves the route now: the next retry takes the baseline (not a day later).
+    provider.outage = null;
+    clock.advance(Duration.ofMinutes(2));
+    DriftChecker.Outcome taken = reconcile(checker, policy);
+    assertThat(taken.drifted().reason()).isEqualTo("BaselineRecorded");
+    assertThat(taken.drifted().unknown()).isFalse();
+    assertThat(taken.status().getResults()).hasSize(2);
+    assertThat(taken.status().getLastRun()).isEqualTo("2026-01-10T12:03:00Z");
+    assertThat(taken.status().getLastScheduled()).isEqualTo("2026-01-10T02:00:00Z");
+    assertThat(taken.status().getFailedAttempts()).isNull();
+    assertThat(taken.status().getRetryAt()).isNull();
+    assertThat(
+            client
+                .configMaps()
+                .inNamespace("first-unreachable")
+                .withName("switchboard-drift-nightly")
+                .get()
+                .getData())
+        .hasSize(2);
+    assertThat(events("first-unreachable", "DriftCheckReachable")).hasSize(1);
+    assertThat(gauge("switchboard_drift_failed_attempts", "nightly")).isZero();
+
+    // And the night compares against it.
+    int before = provider.requests.get();
+    clock.advance(Duration.ofHours(14)); // 02:03Z: 03:03 in Berlin
+    DriftChecker.Outcome night = reconcile(checker, policy);
+    assertThat(provider.requests.get()).isEqualTo(before + 12);
+    assertThat(night.drifted().reason()).isEqualTo("NoDrift");
+  }
+
+  @Test
+  void theBackoffDoublesAndIsCappedAtFifteenMinutesAndAtTheNextScheduleTime() {
+    assertThat(
+            java.util.stream.IntStream.rangeClosed(1, 7)
+                .mapToObj(DriftChecker::retryDelay)
+                .map(Duration::toMinutes))
+        .containsExactly(1L, 2L, 4L, 8L, 15L, 15L, 15L);
+
+    RoutingPolicy policy = setUp("backoff", 1);
+    provider.outage = "java.net.ConnectException";
+    DriftChecker checker = checker();
+    clock.advance(Duration.ofHours(13).plusMinutes(20)); // 01:20Z, 40 minutes before 03:00 Berlin
+    List<Long> waits = new java.util.ArrayList<>();
+    DriftChecker.Outcome o = reconcile(checker, policy);
+    while (o.status().getRetryAt() != null
+        && Instant.parse(o.status().getRetryAt()).isBefore(Instant.parse("2026-01-11T02:00:00Z"))) {
+      Instant retry = Instant.parse(o.status().getRetryAt());
+      waits.add(Duration.between(clock.instant(), retry).toMinutes());
+      clock.advance(Duration.between(clock.instant(), retry));
+      o = reconcile(checker, policy);
+    }
+    // 01:20 +1 +2 +4 +8 = 01:35, +15 = 01:50, then 02:00 (the schedule time) rather than 02:05.
+    assertThat(waits).containsExactly(1L, 2L, 4L, 8L, 15L);
+    assertThat(o.status().getFailedAttempts()).isEqualTo(6);
+    assertThat(o.status().getRetryAt()).isEqualTo("2026-01-11T02:00:00Z");
+    assertThat(events("backoff", "DriftCheckUnreachable")).hasSize(1);
+  }
+
+  @Test
+  void aRestartedOperatorKeepsTheRetryTimeAndTheAttemptCount() {
+    RoutingPolicy policy = setUp("restart-retry", 2);
+    provider.outage = NOT_SERVED;
+    reconcile(checker(), policy);
+    clock.advance(Duration.ofMinutes(1));
+    DriftChecker.Outcome second = reconcile(checker(), policy);
+    assertThat(second.status().getRetryAt()).isEqualTo("2026-01-10T12:03:00Z");
+    int sent = provider.requests.get();
+
+    // A new operator (a restart, or a new leader) 30 s later reads status: it waits for 12:03.
+    clock.advance(Duration.ofSeconds(30));
+    DriftChecker restarted = checker();
+    DriftChecker.Outcome after = reconcile(restarted, policy);
+    assertThat(provider.requests.get()).isEqualTo(sent);
+    assertThat(after.status().getRetryAt()).isEqualTo("2026-01-10T12:03:00Z");
+    assertThat(after.status().getFailedAttempts()).isEqualTo(2);
+    assertThat(after.recheck()).isEqualTo(Duration.ofSeconds(91));
+
+    clock.advance(Duration.ofSeconds(90));
+    DriftChecker.Outcome third = reconcile(restarted, policy);
+    assertThat(provider.requests.get()).isGreaterThan(sent);
+    assertThat(third.status().getFailedAttempts()).isEqualTo(3);
+    assertThat(third.status().getRetryAt()).isEqualTo("2026-01-10T12:07:00Z");
+    assertThat(events("restart-retry", "DriftCheckUnreachable")).hasSize(1);
+  }
+
+  @Test
+  void aNightTheGatewayIsDownIsNeitherAFalseDriftNorAFalseNoDriftAndIsMadeUpForWithinMinutes() {
+    RoutingPolicy policy = setUp("outage", 4);
+    DriftChecker checker = checker();
+    DriftChecker.Outcome baseline = reconcile(checker, policy);
+    ConfigMap stored =
+        client.configMaps().inNamespace("outage").withName("switchboard-drift-nightly").get();
+    double runs = registry.get("switchboard_drift_runs").counter().count();
+
+    // 03:00 Berlin: the gateway is down (connection refused).
+    provider.outage = "java.net.ConnectException: Connection refused";
+    clock.advance(Duration.ofHours(14)); // 02:00Z
+    DriftChecker.Outcome night = reconcile(checker, policy);
+
+    assertThat(night.drifted().statusName()).isEqualTo("Unknown");
+    assertThat(night.drifted().reason()).isEqualTo("DriftCheckUnreachable");
+    assertThat(night.drifted().message()).contains("Connection refused");
+    // The last completed run's results and times stay; the night is still owed.
+    assertThat(night.status().getResults()).isEqualTo(baseline.status().getResults());
+    assertThat(night.status().getLastRun()).isEqualTo(baseline.status().getLastRun());
+    assertThat(night.status().getLastScheduled()).isEqualTo(baseline.status().getLastScheduled());
+    assertThat(night.status().getRetryAt()).isEqualTo("2026-01-11T02:01:00Z");
+    assertThat(
+            client
+                .configMaps()
+                .inNamespace("outage")
+                .withName("switchboard-drift-nightly")
+                .get()
+                .getData())
+        .isEqualTo(stored.getData());
+    assertThat(events("outage", "Drifted")).isEmpty();
+    assertThat(registry.get("switchboard_drift_runs").counter().count()).isEqualTo(runs);
+    assertThat(gauge("switchboard_drift_drifted", "nightly")).isZero();
+
+    // Back at 02:05Z: the retry due since 02:01 runs the night, compared against the baseline.
+    provider.outage = null;
+    clock.advance(Duration.ofMinutes(5));
+    DriftChecker.Outcome madeUp = reconcile(checker, policy);
+    assertThat(madeUp.drifted().reason()).isEqualTo("NoDrift");
+    assertThat(madeUp.status().getLastScheduled()).isEqualTo("2026-01-11T02:00:00Z");
+    assertThat(madeUp.status().getResults())
+        .allSatisfy(r -> assertThat(r.getReason()).isEqualTo("matches the baseline"));
+    assertThat(registry.get("switchboard_drift_runs").counter().count()).isEqualTo(runs + 1);
+    // Once only: no second run for the same night.
+    int sent = provider.requests.get();
+    clock.advance(Duration.ofMinutes(30));
+    reconcile(checker, policy);
+    assertThat(provider.requests.get()).isEqualTo(sent);
+  }
+
+  @Test
+  void aDriftFoundBeforeAnOutageStaysTrueWhileNothingAnswers() {
+    RoutingPolicy policy = setUp("drift-outage", 20);
+    DriftChecker checker = checker();
+    reconcile(checker, policy);
+    provider.changedPrompts.add("Explain rule 3 of the compliance handbook.");
+    clock.advance(Duration.ofDays(1));
+    assertThat(reconcile(checker, policy).drifted().status()).isTrue();
+
+    provider.outage = NOT_SERVED;
+    clock.advance(Duration.ofDays(1));
+    DriftChecker.Outcome down = reconcile(checker, policy);
+
+    // Nothing has shown the drift gone (a held canary stays held); the outage is said.
+    assertThat(down.drifted().statusName()).isEqualTo("True");
+    assertThat(down.drifted().reason()).isEqualTo("OutputDrifted");
+    assertThat(down.drifted().message()).contains("p3", "no target answered", "HTTP 404");
+  }
+
+  @Test
+  void whenSomeTargetsAnswerTheyAreComparedAndTheOthersAreNamed() {
+    RoutingPolicy policy = setUp("partial", 3);
+    DriftChecker checker = checker();
+    reconcile(checker, policy);
+    provider.failingTargets.add("azure/gpt-4o");
+
+    clock.advance(Duration.ofDays(1));
+    DriftChecker.Outcome o = reconcile(checker, policy);
+
+    // A completed run: it counts as the night's, no retry.
+    assertThat(o.status().getFailedAttempts()).isNull();
+    assertThat(o.status().getRetryAt()).isNull();
+    assertThat(o.status().getLastScheduled()).isEqualTo("2026-01-11T02:00:00Z");
+    assertThat(o.drifted().reason()).isEqualTo("NoDrift");
+    assertThat(o.drifted().message())
+        .contains("1 targets match their baselines", "no answer from compliance azure/gpt-4o");
+    DriftResult azure =
+        o.status().getResults().stream()
+            .filter(r -> r.getTarget().equals("azure/gpt-4o"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(azure.getReason()).isEqualTo("no answer (6 requests failed); not compared");
+    assertThat(azure.getError()).isEqualTo("HTTP 503");
+    assertThat(azure.getDistance()).isNull();
+  }
+
+  @Test
+  void aNewRebaselineValueDuringAnOutageIsTakenByTheFirstRunThatCompletes() {
+    RoutingPolicy policy = setUp("rebaseline-outage", 2);
+    DriftChecker checker = checker();
+    reconcile(checker, policy);
+    provider.outage = NOT_SERVED;
+    policy.getMetadata().setAnnotations(Map.of(DriftChecker.REBASELINE_ANNOTATION, "v2"));
+
+    DriftChecker.Outcome failed = reconcile(checker, policy);
+    assertThat(failed.status().getFailedAttempts()).isEqualTo(1);
+    assertThat(failed.status().getRebaseline()).isNull(); // not taken
+    int sent = provider.requests.get();
+    clock.advance(Duration.ofSeconds(20));
+    reconcile(checker, policy); // the pending value waits for the retry
+    assertThat(provider.requests.get()).isEqualTo(sent);
+
+    provider.outage = null;
+    clock.advance(Duration.ofSeconds(40));
+    DriftChecker.Outcome taken = reconcile(checker, policy);
+    assertThat(taken.drifted().reason()).isEqualTo("BaselineRecorded");
+    assertThat(taken.status().getRebaseline()).isEqualTo("v2");
+    assertThat(taken.status().getResults())
+        .allSatisfy(r -> assertThat(r.getBaselineFrom()).isEqualTo("2026-01-10T12:01:00Z"));
   }
 
   private static void await(java.util.function.BooleanSupplier condition) {

@@ -147,16 +147,27 @@ class DriftRunnerTest {
   }
 
   @Test
-  void failedRequestsAreCountedNotMistakenForDrift() throws Exception {
+  void failedRequestsAreCountedNotMistakenForDriftNorForNoDrift() throws Exception {
     Map<String, String> prompts = prompts(4);
     Map<String, Baseline> baselines = runner.run(plan(Map.of(), prompts)).baselines();
     provider.failingTargets.add("azure/gpt-4o");
 
-    DriftResult r = result(runner.run(plan(baselines, prompts)), "azure/gpt-4o");
+    DriftRunner.Outcome o = runner.run(plan(baselines, prompts));
+    DriftResult r = result(o, "azure/gpt-4o");
 
     assertThat(r.getFailedRequests()).isEqualTo(12);
     assertThat(r.getDrifted()).isFalse();
     assertThat(r.getPrompts()).isZero();
+    // Not "matches the baseline" with distance 0: nothing was compared.
+    assertThat(r.getDistance()).isNull();
+    assertThat(r.getAgreement()).isNull();
+    assertThat(r.getReason()).isEqualTo("no answer (12 requests failed); not compared");
+    assertThat(r.getError()).isEqualTo("HTTP 503");
+    assertThat(r.getBaselineFrom()).isEqualTo(baselines.get(SUBJECTS.get(1).key()).takenAt());
+    assertThat(o.baselines().get(SUBJECTS.get(1).key()))
+        .isEqualTo(baselines.get(SUBJECTS.get(1).key()));
+    assertThat(o.answered()).isEqualTo(12);
+    assertThat(result(o, "openai/gpt-4o").getError()).isNull();
   }
 
   @Test
@@ -167,7 +178,8 @@ class DriftRunnerTest {
 
     assertThat(o.baselines()).containsOnlyKeys(SUBJECTS.get(0).key());
     assertThat(result(o, "azure/gpt-4o").getReason())
-        .isEqualTo("no answers (6 requests failed); no baseline yet");
+        .isEqualTo("no answer (6 requests failed); no baseline yet");
+    assertThat(result(o, "azure/gpt-4o").getError()).isEqualTo("HTTP 503");
   }
 
   @Test

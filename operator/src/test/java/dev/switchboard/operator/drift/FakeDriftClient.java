@@ -14,6 +14,10 @@ final class FakeDriftClient implements DriftClient {
 
   final Set<String> changedPrompts = ConcurrentHashMap.newKeySet();
   final Set<String> failingTargets = ConcurrentHashMap.newKeySet();
+
+  /** While set, every request fails with this message (the gateway is down or not serving). */
+  volatile String outage;
+
   volatile String fingerprint = "fp_1";
 
   /** Another fingerprint for some targets ({@code provider/model}) only. */
@@ -31,6 +35,10 @@ final class FakeDriftClient implements DriftClient {
     maxInFlight.accumulateAndGet(now, Math::max);
     try {
       Thread.sleep(2); // long enough for requests to overlap when the pool lets them
+      String down = outage;
+      if (down != null) {
+        throw new IllegalStateException(down);
+      }
       if (failingTargets.contains(target)) {
         throw new IllegalStateException("HTTP 503");
       }
