@@ -67,6 +67,7 @@ public record BenchSettings(
   public static final List<String> ALL_SCENARIOS =
       List.of(
           "overhead",
+          "config",
           "profile",
           "streaming",
           "realistic",
@@ -115,7 +116,7 @@ public record BenchSettings(
   /** A run of a few seconds with tiny counts, in process, without nginx, memory or profiling. */
   public static BenchSettings smoke(Path outDir) {
     return new BenchSettings(
-        new TreeSet<>(List.of("overhead", "streaming", "realistic")),
+        new TreeSet<>(List.of("overhead", "config", "streaming", "realistic")),
         0,
         1,
         0.3,
