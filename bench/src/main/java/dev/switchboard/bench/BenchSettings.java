@@ -175,6 +175,7 @@ public record BenchSettings(
               case "warmup-seconds" -> s.with(b -> b.warmupSeconds = Integer.parseInt(v));
               case "stream-rounds" -> s.with(b -> b.streamRounds = Integer.parseInt(v));
               case "stream-seconds" -> s.with(b -> b.streamSeconds = Double.parseDouble(v));
+              case "profile-seconds" -> s.with(b -> b.profileSeconds = Integer.parseInt(v));
               case "concurrency" -> s.with(b -> b.concurrency = Integer.parseInt(v));
               case "held-streams" -> s.with(b -> b.heldStreams = Integer.parseInt(v));
               case "in-flight" -> s.with(b -> b.realisticInFlight = Integer.parseInt(v));
