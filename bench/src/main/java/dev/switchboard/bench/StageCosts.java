@@ -39,6 +39,16 @@ public final class StageCosts {
    */
   public static Result analyse(Path recording, double cpuNanosPerRequest, long requests)
       throws IOException {
+    return analyse(recording, cpuNanosPerRequest, requests, null);
+  }
+
+  /**
+   * As {@link #analyse(Path, double, long)}, counting only samples of the threads in {@code
+   * threads} (Java thread ids; null: all), for a gateway that shares its JVM with other servers.
+   */
+  public static Result analyse(
+      Path recording, double cpuNanosPerRequest, long requests, java.util.Set<Long> threads)
+      throws IOException {
     Map<String, Long> counts = new LinkedHashMap<>();
     Map<Long, long[]> allocatedByThread = new LinkedHashMap<>();
     long samples = 0;
@@ -61,6 +71,12 @@ public final class StageCosts {
       RecordedStackTrace stack = event.getStackTrace();
       if (stack == null || stack.getFrames().isEmpty()) {
         continue;
+      }
+      if (threads != null) {
+        RecordedThread sampled = event.getThread("sampledThread");
+        if (sampled == null || !threads.contains(sampled.getJavaThreadId())) {
+          continue;
+        }
       }
       samples++;
       counts.merge(part(stack.getFrames()), 1L, Long::sum);
@@ -99,11 +115,13 @@ public final class StageCosts {
               100 * p.share(),
               p.name()));
     }
-    out.add(
-        String.format(
-            Locale.ROOT,
-            "allocated per request: %.0f bytes (all threads)",
-            result.allocatedBytesPerRequest()));
+    if (result.allocatedBytesPerRequest() > 0) {
+      out.add(
+          String.format(
+              Locale.ROOT,
+              "allocated per request: %.0f bytes (all threads)",
+              result.allocatedBytesPerRequest()));
+    }
     return out;
   }
 
