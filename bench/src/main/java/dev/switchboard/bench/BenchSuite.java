@@ -1,5 +1,6 @@
 package dev.switchboard.bench;
 
+import dev.switchboard.contract.RoutingTable;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.io.IOException;
@@ -1031,6 +1032,71 @@ public final class BenchSuite {
     report.add(COST_LOOP, "routing decision, 10 targets, p50", "µs", ten[0], "cost-latency, warm");
     report.add(COST_LOOP, "routing decision, 10 targets, p99", "µs", ten[1], "cost-latency, warm");
     report.goal("routing decision p99 with 10 targets", ten[1], 50, "µs", false);
+    committedUse(loop);
+  }
+
+  /**
+   * The same day with prepaid capacity on the premium model ({@code pricing.commitment}): premium
+   * takes the traffic first until the commitment is spent, then routing continues on price.
+   */
+  private void committedUse(CostLoopReplay.Result plain) {
+    RoutingTable.Commitment commitment = CostLoopReplay.COMMITMENT;
+    console.accept(
+        "costloop: the same day with a $"
+            + Math.round(commitment.spendPerMonth())
+            + "/month commitment on premium");
+    CostLoopReplay.Result committed = CostLoopReplay.run("cost-latency", 16, commitment);
+    long[][] hourly = committed.hourlyByProvider();
+    long[][] plainHourly = plain.hourlyByProvider();
+    double spentAfterH = committed.commitmentSpentAfterMs() / 3_600_000.0;
+    int spentHour = (int) Math.floor(spentAfterH);
+    report.add(
+        COST_LOOP,
+        "committed use: commitment spent after",
+        "h",
+        committed.commitmentSpentAfterMs() < 0 ? Double.NaN : spentAfterH,
+        "$" + Math.round(commitment.spendPerMonth()) + " of premium use at list price");
+    report.add(
+        COST_LOOP,
+        "committed use: premium requests in hour 0",
+        "requests",
+        hourly[0][0],
+        (double) plainHourly[0][0],
+        "without commitment",
+        "committed capacity counts as free, so premium is the cheapest target");
+    int after = Math.min(23, spentHour + 1);
+    report.add(
+        COST_LOOP,
+        "committed use: premium requests in hour " + after,
+        "requests",
+        hourly[after][0],
+        (double) plainHourly[after][0],
+        "without commitment",
+        "the first whole hour after the commitment was spent: list price decides again");
+    report.add(
+        COST_LOOP,
+        "committed use: spend beyond the commitment",
+        "USD",
+        committed.spendUsd() - commitment.spendPerMonth(),
+        plain.spendUsd(),
+        "day without commitment",
+        "list-price value of the day's answers minus the prepaid $"
+            + Math.round(commitment.spendPerMonth()));
+    report.goal(
+        "premium takes the traffic first while the commitment lasts (hour 0, × the plain day)",
+        plainHourly[0][0] == 0 ? Double.NaN : (double) hourly[0][0] / plainHourly[0][0],
+        2,
+        "×",
+        true);
+    report.goal(
+        "after the commitment is spent routing continues on price (premium's share of the plain"
+            + " day's, hour "
+            + after
+            + ")",
+        plainHourly[after][0] == 0 ? Double.NaN : (double) hourly[after][0] / plainHourly[after][0],
+        1.5,
+        "×",
+        false);
   }
 
   // ---------------------------------------------------------------------------------- outputs

@@ -85,7 +85,7 @@ public final class CacheBench {
     for (int i = 0; i < distinct; i++) {
       base[i] = embedder.embed(prompts[i]);
     }
-    SemanticIndex index = new SemanticIndex(384, ENTRIES, 3_600_000);
+    SemanticIndex index = new SemanticIndex(ENTRIES, 3_600_000);
     CacheRequest any = CacheRequest.of(chat(prompts[0]), SCOPE, false);
     before = usedAfterGc(rt);
     for (int i = 0; i < ENTRIES; i++) {

@@ -41,6 +41,10 @@ public final class ConsumerBench {
   private ConsumerBench() {}
 
   public static void main(String[] args) throws Exception {
+    if (System.getProperty("logback.configurationFile") == null) {
+      // The suite's quiet logging: a DEBUG line per request to stdout would cost the measured CPU.
+      System.setProperty("logback.configurationFile", "bench-logback.xml");
+    }
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 8;
     authentication();
     int port;

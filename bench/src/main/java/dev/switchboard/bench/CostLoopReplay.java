@@ -237,8 +237,9 @@ public final class CostLoopReplay {
     SplittableRandom latency = new SplittableRandom(seed + 2);
     AttemptPlanner planner =
         new AttemptPlanner(decisions::nextDouble, stats.routing(), () -> now[0]);
-    RoutingSnapshot snapshot =
-        RoutingSnapshot.of(table(strategy, commitment), Instant.ofEpochMilli(START));
+    RoutingTable table = table(strategy, commitment);
+    RoutingTable.Provider premium = table.providers().get("premium");
+    RoutingSnapshot snapshot = RoutingSnapshot.of(table, Instant.ofEpochMilli(START));
     long[][] hourlyByProvider = new long[24][3];
     long commitmentSpentAt = -1;
     List<Request> trace = trace(seed);
@@ -323,7 +324,7 @@ public final class CostLoopReplay {
           request.usage());
       if (commitment != null
           && commitmentSpentAt < 0
-          && !stats.commitments().left("premium/claude", commitment, now[0])) {
+          && stats.commitments().cover(premium, "claude") == null) {
         commitmentSpentAt = now[0];
       }
       now[0] = request.at();
@@ -461,7 +462,10 @@ public final class CostLoopReplay {
     return new double[] {nanos[decisions / 2] / 1000.0, nanos[(int) (decisions * 0.99)] / 1000.0};
   }
 
-  /** Prints both replays and the ten-target decision cost (run it with {@code --only costloop}). */
+  /**
+   * Prints both replays, the ten-target decision cost and the committed-use day (the suite runs the
+   * same with {@code --only costloop} and reports it in its cost-loop section).
+   */
   public static void main(String[] args) {
     Result loop = run("cost-latency", 16);
     Result base = run("priority", 16);

@@ -1,5 +1,6 @@
 package dev.switchboard.gateway;
 
+import dev.switchboard.gateway.cache.ProviderEmbedder;
 import dev.switchboard.gateway.cache.ResponseCache;
 import dev.switchboard.gateway.cache.SharedAnswers;
 import dev.switchboard.gateway.config.ConfigListener;
@@ -30,11 +31,14 @@ import dev.switchboard.gateway.resilience.ResilienceRegistry;
 import dev.switchboard.gateway.responses.LocalResponseLocations;
 import dev.switchboard.gateway.responses.ResponseLocations;
 import dev.switchboard.gateway.responses.SharedResponseLocations;
+import dev.switchboard.gateway.routing.RoutingSnapshot;
 import dev.switchboard.gateway.routing.RoutingState;
 import dev.switchboard.gateway.routing.strategy.AttemptPlanner;
 import dev.switchboard.gateway.server.AdminServer;
 import dev.switchboard.gateway.server.ConnectionGuard;
+import dev.switchboard.gateway.state.RedisCommitmentStore;
 import dev.switchboard.gateway.state.RedisLeaseStore;
+import dev.switchboard.gateway.state.RedisQuotaStore;
 import dev.switchboard.gateway.state.RedisStateStore;
 import dev.switchboard.gateway.state.StateStore;
 import dev.switchboard.gateway.stats.LiveStats;
@@ -158,7 +162,15 @@ public final class GatewayServer {
     LiveStats stats =
         new LiveStats(
             STATS_WINDOW_MS, ROUTING_WINDOW_MS, ROUTING_STALE_AFTER_MS, clock::currentTimeMillis);
-    statsTimer = clock.setPeriodic(ROUTING_REFRESH_MS, id -> stats.refreshRouting());
+    statsTimer =
+        clock.setPeriodic(
+            ROUTING_REFRESH_MS,
+            id -> {
+              stats.refreshRouting();
+              // Committed-use counts: this replica's batch out, the shared totals back (no-op
+              // without a store); routing reads only the totals kept in memory.
+              state.current().ifPresent(s -> stats.commitments().sync(s.table()));
+            });
     stats.cacheFigures(responseCache.stats()::snapshot);
     stats.pricesNow(this::priceNow);
     RequestLogWriter log = new RequestLogWriter();
@@ -225,23 +237,45 @@ public final class GatewayServer {
                           err.getClass().getSimpleName()));
     }
     if (stateStore instanceof RedisStateStore redis) {
-      // concurrencyScope: global caps are leases in the same Redis.
+      // Prepaid commitments are counted once across replicas, in the same Redis.
+      stats
+          .commitments()
+          .shareVia(new RedisCommitmentStore(redis), java.util.UUID.randomUUID().toString());
+    }
+    if (stateStore instanceof RedisStateStore redis) {
+      // concurrencyScope: global caps are leases in the same Redis, provider quotas buckets there.
       long leaseMs = GlobalSemaphore.configuredLeaseMs();
       resilience.useLeaseStore(
-          new RedisLeaseStore(redis), leaseMs, leaseMs / 3, java.util.UUID.randomUUID().toString());
+          new RedisLeaseStore(redis),
+          new RedisQuotaStore(redis),
+          leaseMs,
+          leaseMs / 3,
+          java.util.UUID.randomUUID().toString());
     }
     consumerLimiter = new ConsumerLimiter(stateStore);
     ConsumerMetrics consumerMetrics = new ConsumerMetrics(metrics.registry());
     consumers.onChange(d -> consumerMetrics.labelKeys(d.labelKeys()));
     ConsumerGate consumerGate =
         new ConsumerGate(consumers, consumerLimiter, consumerMetrics, clock);
+    UpstreamCaller caller = new UpstreamCaller(clock, clients);
+    // embedder.providerRef: the semantic cache embeds through the provider's embeddings API with
+    // the same clients, keys and guards as every other call to it.
+    responseCache.embedProvidersWith(
+        ref ->
+            new ProviderEmbedder(
+                ref,
+                () -> state.current().map(RoutingSnapshot::table),
+                name -> state.keys().keyFor(name),
+                caller,
+                resilience,
+                clock));
     ProxyHandler proxy =
         new ProxyHandler(
             RequestPipeline.create(
                 state,
                 planner,
                 chain,
-                new UpstreamCaller(clock, clients),
+                caller,
                 resilience.rateLimiter(),
                 RequestDeadline.configuredMaxMs(),
                 metrics,

@@ -4,6 +4,7 @@ import static dev.switchboard.mock.MockClient.chat;
 import static dev.switchboard.mock.MockClient.streamingChat;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.switchboard.mock.openai.OpenAiPayloads;
 import dev.switchboard.mock.record.RequestRecord;
 import dev.switchboard.mock.sse.ChatStreamTranscript;
 import io.vertx.core.json.JsonArray;
@@ -282,6 +283,32 @@ class MockProviderTest {
     assertThat(norm).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
     assertThat(data.getJsonObject(0).getJsonArray("embedding"))
         .isNotEqualTo(data.getJsonObject(1).getJsonArray("embedding"));
+  }
+
+  @Test
+  void similarTextsGetSimilarEmbeddingsAndUnrelatedTextsDoNot() {
+    int dims = 256;
+    float[] question = OpenAiPayloads.vector("m", "What is the capital of France?", dims);
+    float[] paraphrase = OpenAiPayloads.vector("m", "what is the capital of France", dims);
+    float[] close = OpenAiPayloads.vector("m", "Tell me: what is the capital of France?", dims);
+    float[] unrelated = OpenAiPayloads.vector("m", "How do I bake sourdough bread?", dims);
+
+    // Case and punctuation do not change the words: the same vector.
+    assertThat(dot(question, paraphrase)).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
+    assertThat(dot(question, close)).isGreaterThan(0.8);
+    assertThat(dot(question, unrelated)).isLessThan(0.5);
+    // Another model embeds the same text elsewhere.
+    assertThat(
+            dot(question, OpenAiPayloads.vector("other", "What is the capital of France?", dims)))
+        .isLessThan(0.5);
+  }
+
+  private static double dot(float[] a, float[] b) {
+    double sum = 0;
+    for (int i = 0; i < a.length; i++) {
+      sum += a[i] * b[i];
+    }
+    return sum;
   }
 
   @Test

@@ -31,7 +31,9 @@ import dev.switchboard.operator.rollout.metrics.GatewayScrapeSource;
 import dev.switchboard.operator.rollout.metrics.GatewayTargets;
 import dev.switchboard.operator.routingpolicy.RoutingPolicyReconciler;
 import dev.switchboard.operator.routingpolicy.RoutingPolicyValidator;
+import dev.switchboard.operator.runtime.CommitmentSource;
 import dev.switchboard.operator.runtime.ConsumerSpendSource;
+import dev.switchboard.operator.runtime.GatewayCommitments;
 import dev.switchboard.operator.runtime.GatewayConsumerSpend;
 import dev.switchboard.operator.runtime.GatewayObserver;
 import dev.switchboard.operator.runtime.GatewayRuntimeView;
@@ -40,6 +42,7 @@ import dev.switchboard.operator.serialization.TolerantSerialization;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
 import dev.switchboard.operator.status.Problem;
+import dev.switchboard.operator.time.OffsetClock;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
@@ -189,6 +192,7 @@ public final class SwitchboardOperator implements AutoCloseable {
         runtime == null
             ? ConsumerSpendSource.NONE
             : new GatewayConsumerSpend(runtime.targets(), clock),
+        runtime == null ? CommitmentSource.NONE : new GatewayCommitments(runtime.targets(), clock),
         customizer,
         resources,
         port,
@@ -226,6 +230,7 @@ public final class SwitchboardOperator implements AutoCloseable {
         GatewayObserver.NONE,
         null,
         ConsumerSpendSource.NONE,
+        CommitmentSource.NONE,
         customizer,
         new ArrayList<>(),
         -1,
@@ -243,6 +248,7 @@ public final class SwitchboardOperator implements AutoCloseable {
       GatewayObserver gateways,
       ProviderHealth providerHealth,
       ConsumerSpendSource consumerSpend,
+      CommitmentSource commitmentSource,
       Consumer<ConfigurationServiceOverrider> customizer,
       List<AutoCloseable> resources,
       int metricsPort,
@@ -291,7 +297,9 @@ public final class SwitchboardOperator implements AutoCloseable {
             conditions,
             events,
             providerHealth,
-            new KeyAges(clock)),
+            new KeyAges(clock),
+            commitmentSource,
+            clock),
         namespaces(settings));
     operator.register(
         new ConsumerReconciler(
@@ -309,7 +317,9 @@ public final class SwitchboardOperator implements AutoCloseable {
                     ? new GatewayDriftClient(view.targets())
                     : DriftClient.NONE,
                 events,
-                new DriftMetrics(registry))),
+                new DriftMetrics(registry),
+                // A test clock jumps: waits computed from it mean nothing in real time.
+                clock instanceof OffsetClock ? OffsetClock.RECHECK : DriftChecker.MAX_RECHECK)),
         namespaces(settings));
     operator.register(
         new ModelRouteReconciler(

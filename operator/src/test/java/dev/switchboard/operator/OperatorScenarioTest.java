@@ -3,6 +3,8 @@ package dev.switchboard.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.switchboard.api.v1alpha1.Embedder;
+import dev.switchboard.api.v1alpha1.LocalObjectRef;
 import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.api.v1alpha1.RoutingPolicy;
@@ -378,6 +380,113 @@ class OperatorScenarioTest {
             () -> {
               assertThat(tableRoute("chat-default").orElseThrow().revision()).isEqualTo(3L);
               assertThat(publishedKeys()).containsEntry("openai-prod", "sk-openai-new");
+            });
+  }
+
+  private void embedWith(String provider, String model) {
+    edit(
+        RoutingPolicy.class,
+        "standard",
+        p -> {
+          p.getSpec().getCache().getSemantic().setEnabled(true);
+          Embedder embedder = new Embedder();
+          LocalObjectRef ref = new LocalObjectRef();
+          ref.setName(provider);
+          embedder.setProviderRef(ref);
+          embedder.setModel(model);
+          p.getSpec().getCache().getSemantic().setEmbedder(embedder);
+        });
+  }
+
+  private Optional<Condition> policyCondition(String type) {
+    RoutingPolicy policy = get(RoutingPolicy.class, "standard");
+    return policy == null || policy.getStatus() == null
+        ? Optional.empty()
+        : condition(policy.getStatus().getConditions(), type);
+  }
+
+  @Test
+  void aSemanticCacheEmbeddingThroughAProviderIsValidatedRenderedAndEnforced() {
+    applyBasic();
+    awaitRouteReady("chat-default");
+    // vllm-local lists no models: any model id passes, as for route targets.
+    embedWith("vllm-local", "bge-small-en");
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(
+                      table().orElseThrow().policies().get("standard").cache().semanticEmbedder())
+                  .isEqualTo("provider:vllm-local/bge-small-en");
+              assertThat(policyCondition("Ready"))
+                  .get()
+                  .extracting(Condition::getStatus)
+                  .isEqualTo("True");
+              assertThat(policyCondition("Enforced"))
+                  .get()
+                  .extracting(Condition::getReason)
+                  .isEqualTo("AllFieldsEnforced");
+            });
+    RoutingTable good = table().orElseThrow();
+
+    // An endpoint without an embeddings API: the policy says why, routes keep their last good
+    // entry with the policy as it was.
+    embedWith("anthropic-prod", "claude-sonnet-4-5");
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(policyCondition("Ready"))
+                  .get()
+                  .satisfies(
+                      c -> {
+                        assertThat(c.getStatus()).isEqualTo("False");
+                        assertThat(c.getReason()).isEqualTo("EmbeddingsNotServed");
+                        assertThat(c.getMessage())
+                            .contains("spec.cache.semantic.embedder.providerRef", "anthropic-prod");
+                      });
+              assertThat(routeCondition("chat-default", "Ready"))
+                  .get()
+                  .extracting(Condition::getReason)
+                  .isEqualTo("PolicyNotReady");
+            });
+    assertThat(table().orElseThrow().policies().get("standard"))
+        .isEqualTo(good.policies().get("standard"));
+
+    // A model the endpoint does not list, then an endpoint that does not exist.
+    embedWith("openai-prod", "text-embedding-3-small");
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(policyCondition("Ready"))
+                    .get()
+                    .extracting(Condition::getReason)
+                    .isEqualTo("ModelNotServed"));
+    embedWith("embeddings", "text-embedding-3-small");
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(policyCondition("Ready"))
+                    .get()
+                    .extracting(Condition::getReason)
+                    .isEqualTo("ProviderNotFound"));
+
+    // Creating the endpoint resolves the reference: the policy and its routes recover.
+    ProviderEndpoint embeddings = get(ProviderEndpoint.class, "vllm-local");
+    embeddings.getMetadata().setName("embeddings");
+    embeddings.getMetadata().setResourceVersion(null);
+    embeddings.getMetadata().setUid(null);
+    embeddings.setStatus(null);
+    client.resource(embeddings).create();
+    awaitRouteReady("chat-default");
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(policyCondition("Ready"))
+                  .get()
+                  .extracting(Condition::getStatus)
+                  .isEqualTo("True");
+              assertThat(
+                      table().orElseThrow().policies().get("standard").cache().semanticEmbedder())
+                  .isEqualTo("provider:embeddings/text-embedding-3-small");
             });
   }
 

@@ -69,6 +69,15 @@ public enum ProviderKind {
     return this == OPENAI || this == AZURE_OPENAI;
   }
 
+  /**
+   * Whether the preset's API serves embeddings, so a semantic cache may embed with it ({@code
+   * embedder.providerRef}): Anthropic and DeepSeek have no embeddings API; the others do (Gemini
+   * through its own {@code batchEmbedContents}, which the gateway translates).
+   */
+  public boolean servesEmbeddings() {
+    return this != ANTHROPIC && this != DEEPSEEK;
+  }
+
   public static Optional<ProviderKind> fromWireName(String name) {
     // Looked up on every upstream call: a map, not a stream over values().
     return name == null ? Optional.empty() : Optional.ofNullable(BY_WIRE_NAME.get(name));

@@ -55,6 +55,8 @@ public record RoutingTable(
    * @param concurrencyScope where {@code maxConcurrency} (endpoint and model) is counted: {@code
    *     replica} (null: each gateway replica on its own) or {@code global} (across replicas, in the
    *     gateway's shared store when it has one)
+   * @param commitment prepaid committed-use spend of the whole endpoint per month (null: none):
+   *     usage of any of its models not covered by that model's own commitment draws on it
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Provider(
@@ -70,7 +72,8 @@ public record RoutingTable(
       Quota quota,
       HealthCheck healthCheck,
       Map<String, Model> models,
-      String concurrencyScope) {
+      String concurrencyScope,
+      Commitment commitment) {
     /** {@code concurrencyScope} value: caps count across all gateway replicas. */
     public static final String SCOPE_GLOBAL = "global";
 
@@ -82,6 +85,38 @@ public record RoutingTable(
     public Provider {
       headers = headers == null ? Map.of() : headers;
       models = models == null ? Map.of() : models;
+    }
+
+    /** A provider without an endpoint-level commitment. */
+    public Provider(
+        String name,
+        String kind,
+        String baseUrl,
+        boolean hasKey,
+        String apiVersion,
+        Map<String, String> headers,
+        Timeouts timeouts,
+        Integer maxConcurrency,
+        Long maxResponseBytes,
+        Quota quota,
+        HealthCheck healthCheck,
+        Map<String, Model> models,
+        String concurrencyScope) {
+      this(
+          name,
+          kind,
+          baseUrl,
+          hasKey,
+          apiVersion,
+          headers,
+          timeouts,
+          maxConcurrency,
+          maxResponseBytes,
+          quota,
+          healthCheck,
+          models,
+          concurrencyScope,
+          null);
     }
 
     /** A provider whose caps count per replica. */
@@ -262,9 +297,10 @@ public record RoutingTable(
 
   /**
    * Prepaid committed-use capacity per calendar month (UTC): {@code tokensPerMonth} tokens (input
-   * plus output), or {@code spendPerMonth} worth of usage at the model's own prices (in its
+   * plus output), or {@code spendPerMonth} worth of usage at the serving model's own prices (in its
    * currency). Until the month's usage reaches it, the capacity is already paid for: cost-aware
-   * strategies treat it as free; after that the prices apply again.
+   * strategies treat it as free; after that the prices apply again. On a model it covers that
+   * model; on a provider (spend only) it covers what its models' own commitments do not.
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Commitment(Long tokensPerMonth, Double spendPerMonth) {}

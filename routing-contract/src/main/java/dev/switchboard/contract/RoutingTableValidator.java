@@ -182,6 +182,12 @@ public final class RoutingTableValidator {
     if (provider.maxResponseBytes() != null && provider.maxResponseBytes() < 1) {
       problems.add("provider " + name + ": maxResponseBytes must be positive");
     }
+    RoutingTable.Commitment commitment = provider.commitment();
+    if (commitment != null
+        && (commitment.spendPerMonth() == null || commitment.tokensPerMonth() != null)) {
+      // Tokens of different models are not worth the same: an endpoint commits to spend.
+      problems.add("provider " + name + ": an endpoint commitment gives spendPerMonth only");
+    }
   }
 
   private static void claim(

@@ -111,6 +111,47 @@ class RoutingTableValidatorTest {
   }
 
   @Test
+  void anEndpointCommitsToSpendAndItsCommitmentSurvivesTheCodec() throws Exception {
+    RoutingTable.Provider p = provider("openai-prod", "https://api.openai.com/v1");
+    java.util.function.Function<RoutingTable.Commitment, RoutingTable> with =
+        commitment ->
+            RoutingTableCodecTest.sample(
+                Map.of(
+                    p.name(),
+                    new RoutingTable.Provider(
+                        p.name(),
+                        p.kind(),
+                        p.baseUrl(),
+                        p.hasKey(),
+                        p.apiVersion(),
+                        p.headers(),
+                        p.timeouts(),
+                        p.maxConcurrency(),
+                        null,
+                        p.quota(),
+                        p.healthCheck(),
+                        p.models(),
+                        null,
+                        commitment)));
+    RoutingTable spend = with.apply(new RoutingTable.Commitment(null, 5000.0));
+    assertThat(RoutingTableValidator.validate(spend)).isEmpty();
+    assertThat(
+            RoutingTableCodec.decode(RoutingTableCodec.encode(spend))
+                .providers()
+                .get(p.name())
+                .commitment())
+        .isEqualTo(new RoutingTable.Commitment(null, 5000.0));
+    assertThat(RoutingTableValidator.validate(with.apply(new RoutingTable.Commitment(1000L, null))))
+        .anyMatch(problem -> problem.contains("an endpoint commitment gives spendPerMonth only"));
+    // Without one, the table keeps its bytes (no commitment key at all).
+    assertThat(
+            new String(
+                RoutingTableCodec.encode(with.apply(null)),
+                java.nio.charset.StandardCharsets.UTF_8))
+        .doesNotContain("commitment");
+  }
+
+  @Test
   void namesAStrategyOrCanaryModeThisBuildDoesNotKnow() {
     RoutingTable base =
         RoutingTableCodecTest.sample(

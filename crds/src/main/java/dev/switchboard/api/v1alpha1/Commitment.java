@@ -18,7 +18,7 @@ public class Commitment {
   private Long tokensPerMonth;
 
   @JsonPropertyDescription(
-      "Usage prepaid per month, valued at this model's prices, in the pricing's currency.")
+      "Usage prepaid per month, valued at the serving model's prices, in their currency.")
   @Min(0)
   private Double spendPerMonth;
 

@@ -107,6 +107,19 @@ public class ProviderEndpointSpec {
   private HealthCheck healthCheck;
 
   @JsonPropertyDescription(
+      "Prepaid committed-use spend of the whole endpoint per calendar month (UTC), e.g. an"
+          + " account-wide contract: spendPerMonth worth of usage of any of its models, each at its"
+          + " own prices. A model's own pricing.commitment is drawn on first; what it does not"
+          + " cover draws on this one. least-cost and cost-latency treat the endpoint's models as"
+          + " free until the month's use reaches it.")
+  @ValidationRule(
+      value = "has(self.spendPerMonth)",
+      message =
+          "an endpoint commitment gives spendPerMonth (tokens of different models are not worth"
+              + " the same); put tokensPerMonth on a model's pricing.commitment")
+  private Commitment commitment;
+
+  @JsonPropertyDescription(
       "Models this endpoint serves. When empty, any model id is passed through.")
   @Size(max = 128)
   @ValidationRule(
@@ -116,6 +129,14 @@ public class ProviderEndpointSpec {
 
   public String getProvider() {
     return provider;
+  }
+
+  public Commitment getCommitment() {
+    return commitment;
+  }
+
+  public void setCommitment(Commitment commitment) {
+    this.commitment = commitment;
   }
 
   public void setProvider(String provider) {
@@ -239,7 +260,8 @@ public class ProviderEndpointSpec {
         && Objects.equals(quota, that.quota)
         && Objects.equals(healthCheck, that.healthCheck)
         && Objects.equals(models, that.models)
-        && Objects.equals(keyRotation, that.keyRotation);
+        && Objects.equals(keyRotation, that.keyRotation)
+        && Objects.equals(commitment, that.commitment);
   }
 
   @Override
@@ -257,7 +279,8 @@ public class ProviderEndpointSpec {
         quota,
         healthCheck,
         models,
-        keyRotation);
+        keyRotation,
+        commitment);
   }
 
   @Override
@@ -289,6 +312,8 @@ public class ProviderEndpointSpec {
         + models
         + ", keyRotation="
         + keyRotation
+        + ", commitment="
+        + commitment
         + "}";
   }
 }

@@ -25,6 +25,19 @@ public class ProviderEndpointStatus {
           + " and when the operator first saw it.")
   private ObservedKey credentials;
 
+  @JsonPropertyDescription(
+      "Each prepaid commitment (the endpoint's and its models') with this month's use and its"
+          + " projected month-end use, as the gateway replicas count it.")
+  private List<CommitmentStatus> commitments;
+
+  public List<CommitmentStatus> getCommitments() {
+    return commitments;
+  }
+
+  public void setCommitments(List<CommitmentStatus> commitments) {
+    this.commitments = commitments;
+  }
+
   public ObservedKey getCredentials() {
     return credentials;
   }
@@ -69,12 +82,13 @@ public class ProviderEndpointStatus {
     return Objects.equals(observedGeneration, that.observedGeneration)
         && Objects.equals(conditions, that.conditions)
         && Objects.equals(models, that.models)
-        && Objects.equals(credentials, that.credentials);
+        && Objects.equals(credentials, that.credentials)
+        && Objects.equals(commitments, that.commitments);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(observedGeneration, conditions, models, credentials);
+    return Objects.hash(observedGeneration, conditions, models, credentials, commitments);
   }
 
   @Override
@@ -88,6 +102,8 @@ public class ProviderEndpointStatus {
         + models
         + ", credentials="
         + credentials
+        + ", commitments="
+        + commitments
         + "}";
   }
 }

@@ -265,6 +265,30 @@ class CelRulesTest {
                   obj("deprecatedAfter", "2026-06-01", "retiredAfter", "2026-12-01")))
           .isEmpty();
     }
+
+    @Test
+    void commitmentsAreSpendOrTokensOnAModelAndSpendOnTheEndpoint() {
+      String model = "spec.models[].pricing.commitment";
+      assertThat(violations("providerendpoints", model, obj("tokensPerMonth", 1_000_000)))
+          .isEmpty();
+      assertThat(violations("providerendpoints", model, obj("spendPerMonth", 500.0))).isEmpty();
+      assertThat(
+              violations(
+                  "providerendpoints", model, obj("tokensPerMonth", 1, "spendPerMonth", 500.0)))
+          .containsExactly("a commitment gives tokensPerMonth or spendPerMonth, not both");
+      assertThat(violations("providerendpoints", "spec.commitment", obj("spendPerMonth", 5000.0)))
+          .isEmpty();
+      assertThat(
+              violations("providerendpoints", "spec.commitment", obj("tokensPerMonth", 1_000_000)))
+          .containsExactly(
+              "an endpoint commitment gives spendPerMonth (tokens of different models are not"
+                  + " worth the same); put tokensPerMonth on a model's pricing.commitment");
+      assertThat(violations("providerendpoints", "spec.commitment", obj()))
+          .containsExactlyInAnyOrder(
+              "a commitment gives tokensPerMonth or spendPerMonth, not both",
+              "an endpoint commitment gives spendPerMonth (tokens of different models are not"
+                  + " worth the same); put tokensPerMonth on a model's pricing.commitment");
+    }
   }
 
   @Nested

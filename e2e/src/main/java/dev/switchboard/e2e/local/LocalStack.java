@@ -11,6 +11,7 @@ import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.SwitchboardOperator;
 import dev.switchboard.operator.rollout.metrics.GatewayTargets;
 import dev.switchboard.operator.serialization.TolerantSerialization;
+import dev.switchboard.operator.time.OffsetClock;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -82,6 +83,8 @@ public final class LocalStack implements AutoCloseable {
    *     --test-clock-offset-file}, whose offset moves its wall clock (price and schedule windows)
    * @param consumerDir a directory of Consumers to apply and watch too (null: none), as {@code
    *     --with-consumer} applies {@code config-samples/local-consumer}
+   * @param operatorClock TEST ONLY (null: the system clock): the in-process operator's clock, e.g.
+   *     an {@link OffsetClock} a test advances to run 30 nights of drift checks in seconds
    */
   public record Options(
       Path configDir,
@@ -92,7 +95,8 @@ public final class LocalStack implements AutoCloseable {
       Map<Integer, MockProviderOptions> mockProviders,
       long configDirPollMillis,
       Path testClockOffsetFile,
-      Path consumerDir) {
+      Path consumerDir,
+      Clock operatorClock) {
 
     public static Options defaults() {
       return new Options(
@@ -103,6 +107,7 @@ public final class LocalStack implements AutoCloseable {
           null,
           defaultMocks(),
           200,
+          null,
           null,
           null);
     }
@@ -117,7 +122,8 @@ public final class LocalStack implements AutoCloseable {
           mockProviders,
           configDirPollMillis,
           testClockOffsetFile,
-          consumerDir);
+          consumerDir,
+          operatorClock);
     }
 
     public Options withPort(int value) {
@@ -130,7 +136,8 @@ public final class LocalStack implements AutoCloseable {
           mockProviders,
           configDirPollMillis,
           testClockOffsetFile,
-          consumerDir);
+          consumerDir,
+          operatorClock);
     }
 
     /** The gateway's admin port ({@code /admin/*}, {@code /metrics}); 0 picks a free one. */
@@ -144,7 +151,8 @@ public final class LocalStack implements AutoCloseable {
           mockProviders,
           configDirPollMillis,
           testClockOffsetFile,
-          consumerDir);
+          consumerDir,
+          operatorClock);
     }
 
     public Options withKubeconfigOut(Path file) {
@@ -157,7 +165,8 @@ public final class LocalStack implements AutoCloseable {
           mockProviders,
           configDirPollMillis,
           testClockOffsetFile,
-          consumerDir);
+          consumerDir,
+          operatorClock);
     }
 
     /** TEST ONLY: the file whose offset moves the gateway's wall clock. */
@@ -171,7 +180,8 @@ public final class LocalStack implements AutoCloseable {
           mockProviders,
           configDirPollMillis,
           file,
-          consumerDir);
+          consumerDir,
+          operatorClock);
     }
 
     /**
@@ -188,7 +198,27 @@ public final class LocalStack implements AutoCloseable {
           mockProviders,
           configDirPollMillis,
           testClockOffsetFile,
-          dir);
+          dir,
+          operatorClock);
+    }
+
+    /**
+     * TEST ONLY: run the operator on {@code clock} instead of the system clock (an {@link
+     * OffsetClock} lets a test jump it ahead; the operator then re-checks drift schedules every
+     * {@link OffsetClock#RECHECK}).
+     */
+    public Options withOperatorClock(Clock clock) {
+      return new Options(
+          configDir,
+          host,
+          port,
+          adminPort,
+          kubeconfigOut,
+          mockProviders,
+          configDirPollMillis,
+          testClockOffsetFile,
+          consumerDir,
+          clock);
     }
 
     public Options withMockProviders(Map<Integer, MockProviderOptions> mocks) {
@@ -201,7 +231,8 @@ public final class LocalStack implements AutoCloseable {
           mocks,
           configDirPollMillis,
           testClockOffsetFile,
-          consumerDir);
+          consumerDir,
+          operatorClock);
     }
   }
 
@@ -258,7 +289,7 @@ public final class LocalStack implements AutoCloseable {
           SwitchboardOperator.start(
               operatorClient,
               OperatorSettings.forMockApiServer(),
-              Clock.systemUTC(),
+              options.operatorClock() == null ? Clock.systemUTC() : options.operatorClock(),
               gatewayMetrics);
       started.add(operator);
 

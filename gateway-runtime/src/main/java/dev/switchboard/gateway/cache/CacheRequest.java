@@ -25,8 +25,8 @@ import java.util.Set;
  * <p>The <b>semantic partition</b> is a SHA-256 over the same scope plus a hash of the system (and
  * developer) messages, of the tools and tool choice, of the response format, of every other request
  * field except the temperature (sampling parameters, seed, {@code n}, {@code stop}, {@code user}
- * …), and — when the last user message is embedded — of the conversation before it. Requests in
- * different partitions can never see each other's entries, whatever their similarity.
+ * …), the embedder, and — when the last user message is embedded — of the conversation before it.
+ * Requests in different partitions can never see each other's entries, whatever their similarity.
  */
 public record CacheRequest(
     String exactKey, String partition, String semanticText, double temperature) {
@@ -59,6 +59,16 @@ public record CacheRequest(
    * @param conversation embed the whole conversation rather than the last user message
    */
   public static CacheRequest of(ObjectNode chat, String scope, boolean conversation) {
+    return of(chat, scope, conversation, CacheSettings.BUILTIN_MINILM);
+  }
+
+  /**
+   * As {@link #of(ObjectNode, String, boolean)} for a route whose semantic cache embeds with {@code
+   * embedder} ({@link Embedder#id()}): the embedder is part of the semantic partition, so vectors
+   * of two models are never compared (the exact key does not depend on it).
+   */
+  public static CacheRequest of(
+      ObjectNode chat, String scope, boolean conversation, String embedder) {
     MessageDigest exact = sha256();
     feed(exact, scope);
     feed(exact, "|request|");
@@ -105,6 +115,7 @@ public record CacheRequest(
     MessageDigest partition = sha256();
     feed(partition, scope);
     feed(partition, conversation ? "|conversation|" : "|last-user|");
+    feed(partition, embedder);
     partition.update(system.digest());
     partition.update(tools.digest());
     partition.update(format.digest());

@@ -1,11 +1,39 @@
 package dev.switchboard.gateway.cache;
 
-/** Turns a text into a unit-length embedding vector. Blocking: call it off the event loop. */
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+
+/**
+ * Turns a text into a unit-length embedding vector for the semantic cache: in process ({@link
+ * MiniLmEmbedder}, on the cache's workers) or through a provider's embeddings API ({@link
+ * ProviderEmbedder}, a non-blocking HTTP call).
+ */
 public interface Embedder {
 
-  /** The L2-normalised embedding of {@code text}, or null when this embedder does not embed it. */
-  float[] embed(String text);
+  /**
+   * What one embedding produced.
+   *
+   * @param vector the L2-normalised embedding, or null when the embedder does not embed the text
+   * @param costUsd what the embedding cost (provider usage at the model's table price), or null
+   *     when it is free or has no USD price
+   */
+  record Embedding(float[] vector, Double costUsd) {}
 
-  /** The vector length. */
-  int dimensions();
+  /**
+   * The embedder's identity in the routing table's notation ({@code builtin:NAME}, {@code
+   * provider:PROVIDER/MODEL}); part of every semantic partition, so vectors of two embedders are
+   * never compared.
+   */
+  String id();
+
+  /**
+   * Starts embedding {@code text}. Called on the request's event loop and never blocks it. The
+   * result completes on one of {@code workers} (so the search that follows may run there at once),
+   * or on the calling thread when it fails at once. A failure is a cache miss, never a client
+   * error.
+   *
+   * @param requestId the request the embedding is for (tracing headers of a provider call)
+   * @throws java.util.concurrent.RejectedExecutionException when the workers are saturated
+   */
+  CompletionStage<Embedding> embed(String text, String requestId, Executor workers);
 }

@@ -12,6 +12,9 @@ import java.io.UncheckedIOException;
 import java.nio.LongBuffer;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 
 /**
  * all-MiniLM-L6-v2 (quantised ONNX, shipped inside LangChain4j's model jar: nothing is downloaded
@@ -68,6 +71,29 @@ public final class MiniLmEmbedder implements Embedder {
   }
 
   @Override
+  public String id() {
+    return CacheSettings.BUILTIN_MINILM;
+  }
+
+  /** Embeds on one of {@code workers} (ONNX Runtime blocks its thread for the model's run). */
+  @Override
+  public CompletionStage<Embedding> embed(String text, String requestId, Executor workers) {
+    CompletableFuture<Embedding> result = new CompletableFuture<>();
+    workers.execute(
+        () -> {
+          try {
+            result.complete(new Embedding(embed(text), null));
+          } catch (RuntimeException e) {
+            result.completeExceptionally(e);
+          }
+        });
+    return result;
+  }
+
+  /**
+   * The L2-normalised embedding of {@code text}, or null when it is longer than {@link
+   * #MAX_TOKENS}. Blocking: call it off the event loop.
+   */
   public float[] embed(String text) {
     Loaded m = Holder.LOADED;
     Encoding encoding = m.tokenizer().encode(text);
@@ -102,7 +128,7 @@ public final class MiniLmEmbedder implements Embedder {
     }
   }
 
-  @Override
+  /** The vector length. */
   public int dimensions() {
     return 384;
   }

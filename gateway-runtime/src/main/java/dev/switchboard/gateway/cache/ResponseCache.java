@@ -1,8 +1,10 @@
 package dev.switchboard.gateway.cache;
 
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.switchboard.contract.EmbedderRef;
 import dev.switchboard.gateway.time.GatewayClock;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -10,13 +12,16 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.slf4j.LoggerFactory;
 
 /**
  * The gateway's response caches: per route an exact store and a semantic index, built from the
- * route policy's {@link CacheSettings} (rebuilt empty when the settings change), the embedder and
- * the bounded worker pool it runs on (never the event loop), the model version each target last
- * served (an entry from an older version no longer answers), and the figures ({@link CacheStats}).
+ * route policy's {@link CacheSettings} (rebuilt empty when the settings change), the embedders (the
+ * builtin one, and one {@link ProviderEmbedder} per provider model a policy names) and the bounded
+ * worker pool embeddings and searches run on (never the event loop), the model version each target
+ * last served (an entry from an older version no longer answers), and the figures ({@link
+ * CacheStats}).
  */
 public final class ResponseCache {
 
@@ -32,11 +37,22 @@ public final class ResponseCache {
    */
   public static final long DEFAULT_SEMANTIC_DEADLINE_MS = 50;
 
+  /**
+   * {@link #DEFAULT_SEMANTIC_DEADLINE_MS} for a provider embedder: a network call. An embeddings
+   * server in the cluster answers in a few milliseconds, a public API in about 100–300 ms; a chat
+   * answer takes seconds. 250 ms bounds what a miss costs at a tenth of a typical answer while
+   * letting most public-API embeddings in. A slower embedding is not lost: it still indexes the
+   * answer for the next asker.
+   */
+  public static final long DEFAULT_PROVIDER_SEMANTIC_DEADLINE_MS = 250;
+
   /** One route's caches. */
   public record RouteCache(CacheSettings settings, ExactStore exact, SemanticIndex semantic) {}
 
   private final GatewayClock clock;
   private final Embedder embedder;
+  private final Map<String, Embedder> providerEmbedders = new ConcurrentHashMap<>();
+  private volatile Function<EmbedderRef, Embedder> providerEmbedderFactory;
   private final ExecutorService embedding;
   private final Map<String, RouteCache> routes = new ConcurrentHashMap<>();
   private final Map<String, String> servedVersions = new ConcurrentHashMap<>();
@@ -46,6 +62,7 @@ public final class ResponseCache {
   private volatile SharedAnswers shared;
   private volatile boolean warnedUnshared;
   private volatile long semanticDeadlineMs = DEFAULT_SEMANTIC_DEADLINE_MS;
+  private volatile long providerSemanticDeadlineMs = DEFAULT_PROVIDER_SEMANTIC_DEADLINE_MS;
 
   /**
    * @param embedder the builtin embedder (null: no semantic cache on this gateway)
@@ -64,7 +81,7 @@ public final class ResponseCache {
             TimeUnit.SECONDS,
             new ArrayBlockingQueue<>(EMBED_QUEUE),
             r -> {
-              Thread t = new Thread(r, "switchboard-cache-embed-" + n.incrementAndGet());
+              Thread t = new Worker(r, "switchboard-cache-embed-" + n.incrementAndGet());
               t.setDaemon(true);
               return t;
             },
@@ -129,22 +146,44 @@ public final class ResponseCache {
                   ? new RedisExactStore(local, answers, clock, settings.exactTtlMs())
                   : local;
           SemanticIndex semantic =
-              settings.semantic() && embedder != null
-                  ? new SemanticIndex(
-                      embedder.dimensions(),
-                      settings.semanticMaxEntries(),
-                      settings.semanticTtlMs())
+              settings.semantic() && embedder(settings) != null
+                  ? new SemanticIndex(settings.semanticMaxEntries(), settings.semanticTtlMs())
                   : null;
           return new RouteCache(settings, exact, semantic);
         });
   }
 
   /**
+   * Embeds {@code provider:NAME/MODEL} embedders with what {@code factory} makes (the gateway's
+   * {@link ProviderEmbedder}s); called at start, before requests. Without it such routes have no
+   * semantic cache.
+   */
+  public void embedProvidersWith(Function<EmbedderRef, Embedder> factory) {
+    this.providerEmbedderFactory = factory;
+    providerEmbedders.clear();
+  }
+
+  /**
    * The embedder for a policy's {@code embedder} setting, or null when this gateway cannot embed
-   * with it (an embeddings route of a provider is not supported yet: see docs/CACHING.md).
+   * with it (an unknown builtin, or a provider embedder without {@link #embedProvidersWith}).
    */
   public Embedder embedder(CacheSettings settings) {
-    return CacheSettings.BUILTIN_MINILM.equals(settings.embedder()) ? embedder : null;
+    String notation = settings.embedder();
+    if (CacheSettings.BUILTIN_MINILM.equals(notation)) {
+      return embedder;
+    }
+    Function<EmbedderRef, Embedder> factory = providerEmbedderFactory;
+    if (factory == null) {
+      return null;
+    }
+    Embedder found = providerEmbedders.get(notation);
+    if (found != null) {
+      return found;
+    }
+    Optional<EmbedderRef> ref = EmbedderRef.parse(notation).filter(EmbedderRef::isProvider);
+    return ref.isEmpty()
+        ? null
+        : providerEmbedders.computeIfAbsent(notation, n -> factory.apply(ref.get()));
   }
 
   /** See {@link #DEFAULT_SEMANTIC_DEADLINE_MS}. */
@@ -152,9 +191,37 @@ public final class ResponseCache {
     return semanticDeadlineMs;
   }
 
+  /**
+   * The semantic lookup deadline with {@code with}: {@link #DEFAULT_SEMANTIC_DEADLINE_MS} in
+   * process, {@link #DEFAULT_PROVIDER_SEMANTIC_DEADLINE_MS} through a provider.
+   */
+  public long semanticDeadlineMs(Embedder with) {
+    return with instanceof ProviderEmbedder ? providerSemanticDeadlineMs : semanticDeadlineMs;
+  }
+
   /** Sets the semantic lookup deadline (tests, and gateways on slow or very busy nodes). */
   public void semanticDeadlineMs(long value) {
     this.semanticDeadlineMs = value;
+  }
+
+  /** Sets the semantic lookup deadline of provider embedders. */
+  public void providerSemanticDeadlineMs(long value) {
+    this.providerSemanticDeadlineMs = value;
+  }
+
+  /**
+   * Whether the calling thread is one of the cache's embedding workers, where a search may run at
+   * once (the builtin embedder's thread after its embedding: no second hand-off).
+   */
+  public static boolean onWorker() {
+    return Thread.currentThread() instanceof Worker;
+  }
+
+  /** An embedding worker thread (see {@link #onWorker()}). */
+  private static final class Worker extends Thread {
+    Worker(Runnable task, String name) {
+      super(task, name);
+    }
   }
 
   /** The bounded pool embeddings and searches run on. */

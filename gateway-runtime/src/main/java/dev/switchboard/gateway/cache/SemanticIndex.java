@@ -38,8 +38,6 @@ public final class SemanticIndex {
   private static final int WORDS = BITS / 64;
   private static final Map<Integer, float[]> PLANES = new ConcurrentHashMap<>();
 
-  private final int dimensions;
-  private final float[] planes;
   private final int maxEntries;
   private final long ttlMs;
   private final Map<String, Partition> partitions = new HashMap<>();
@@ -47,9 +45,12 @@ public final class SemanticIndex {
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private int size;
 
-  public SemanticIndex(int dimensions, int maxEntries, long ttlMs) {
-    this.dimensions = dimensions;
-    this.planes = PLANES.computeIfAbsent(dimensions, SemanticIndex::hyperplanes);
+  /**
+   * An empty index. Vectors may have any length (384 for the builtin embedder, 1,536 or 3,072 for a
+   * provider's model): each partition holds one length, set by its first entry — a partition
+   * belongs to one embedder ({@link CacheRequest}), so its vectors agree.
+   */
+  public SemanticIndex(int maxEntries, long ttlMs) {
     this.maxEntries = maxEntries;
     this.ttlMs = ttlMs;
   }
@@ -62,9 +63,10 @@ public final class SemanticIndex {
     lock.readLock().lock();
     try {
       Partition p = partitions.get(partition);
-      if (p == null) {
+      if (p == null || p.dimensions != query.length) {
         return List.of();
       }
+      int dimensions = p.dimensions;
       List<Match> matches = new ArrayList<>(2);
       int capacity = p.answers.length;
       long[] q = signature(query);
@@ -107,7 +109,10 @@ public final class SemanticIndex {
               || nowMillis - insertionOrder.peekFirst().oldest().storedAtMillis() >= ttlMs)) {
         evictOldest();
       }
-      Partition p = partitions.computeIfAbsent(partition, k -> new Partition(k, dimensions));
+      Partition p = partitions.computeIfAbsent(partition, k -> new Partition(k, vector.length));
+      if (p.dimensions != vector.length) {
+        return; // another length than the partition's: nothing it could ever be compared with
+      }
       p.append(
           vector,
           signature(vector),
@@ -130,7 +135,9 @@ public final class SemanticIndex {
   }
 
   /** The SimHash of {@code v}: bit i is set when v lies on the positive side of hyperplane i. */
-  long[] signature(float[] v) {
+  static long[] signature(float[] v) {
+    float[] planes = PLANES.computeIfAbsent(v.length, SemanticIndex::hyperplanes);
+    int dimensions = v.length;
     long[] bits = new long[WORDS];
     for (int i = 0; i < BITS; i++) {
       if (VectorMath.dot(v, planes, i * dimensions) >= 0) {

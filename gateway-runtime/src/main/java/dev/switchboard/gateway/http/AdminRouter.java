@@ -9,9 +9,9 @@ import io.vertx.ext.web.handler.BodyHandler;
 
 /**
  * The admin port's router: {@code /admin/config}, {@code /admin/consumers}, {@code
- * /admin/evaluations}, {@code /admin/routing-figures} and {@code /metrics}, which show every
- * provider URL, route and breaker state and therefore never answer on the public port. Anything
- * else is an OpenAI-shaped 404 or 405, as on the public port.
+ * /admin/commitments}, {@code /admin/evaluations}, {@code /admin/routing-figures} and {@code
+ * /metrics}, which show every provider URL, route and breaker state and therefore never answer on
+ * the public port. Anything else is an OpenAI-shaped 404 or 405, as on the public port.
  */
 public final class AdminRouter {
 
@@ -46,6 +46,7 @@ public final class AdminRouter {
           .handler(rc -> proxy.handlePinned(rc, CHAT_COMPLETIONS));
     }
     router.get("/admin/evaluations").handler(info::adminEvaluations);
+    router.get("/admin/commitments").handler(info::adminCommitments);
     if (consumers != null) {
       router.get("/admin/consumers").handler(consumers::handle);
     }

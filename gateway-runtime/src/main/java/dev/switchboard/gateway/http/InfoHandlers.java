@@ -190,29 +190,31 @@ public final class InfoHandlers {
               });
       doc.put("routes", routes);
       doc.put("providers", providers);
-      List<Map<String, Object>> commitments = new ArrayList<>();
-      table
-          .providers()
-          .values()
-          .forEach(
-              p ->
-                  p.models()
-                      .forEach(
-                          (id, model) -> {
-                            if (model.pricing() != null && model.pricing().commitment() != null) {
-                              commitments.add(
-                                  stats.commitmentStatus(
-                                      p.name() + "/" + id, model.pricing().commitment()));
-                            }
-                          }));
+      List<Map<String, Object>> commitments = stats.commitments().status(table);
       if (!commitments.isEmpty()) {
-        // Prepaid capacity: this replica's count of the month's use and its month-end projection.
+        // Prepaid capacity: the month's use (shared when there is a store) and its projection.
         doc.put("commitments", commitments);
       }
     }
     if (resilience != null) {
       doc.put("resilience", resilience.get());
     }
+    sendJson(rc, 200, doc);
+  }
+
+  /**
+   * {@code GET /admin/commitments}: every prepaid commitment of the table in force with this
+   * month's use, which the operator reads into {@code ProviderEndpoint.status.commitments}. With a
+   * shared store ({@code "shared": true}) every replica reports the same shared use; without one,
+   * each what it served.
+   */
+  public void adminCommitments(RoutingContext rc) {
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("object", "switchboard.commitments");
+    doc.put("shared", stats.commitments().shared());
+    doc.put(
+        "commitments",
+        state.current().map(s -> stats.commitments().status(s.table())).orElse(List.of()));
     sendJson(rc, 200, doc);
   }
 

@@ -176,6 +176,12 @@ public final class RequestLogWriter {
         json.writeFieldName("cache_similarity");
         json.writeNumber(Math.round(ctx.cacheSimilarity() * 10000) / 10000.0);
       }
+      if (ctx.cacheEmbeddingUsd() != null) {
+        // A provider embedder's price for this request's semantic lookup: the gateway's own cost,
+        // not in cost_usd (what the answer cost) nor in the consumer's spend.
+        json.writeFieldName("cache_embedding_usd");
+        json.writeNumber(ctx.cacheEmbeddingUsd().doubleValue());
+      }
       if (ctx.servedFromCache()) {
         json.writeFieldName("cache_saved_usd");
         if (ctx.cacheSavedUsd() == null) {

@@ -116,6 +116,30 @@ public final class GatewayMetrics {
     }
   }
 
+  /**
+   * Records one embedding of the semantic cache: {@code switchboard_cache_embeddings{route,
+   * embedder, outcome}} (outcome {@code ok} or {@code failed}: a failure made the lookup a miss)
+   * and, for a provider model with a USD price, {@code switchboard_cache_embedding_cost_usd{route,
+   * embedder}}.
+   */
+  public void cacheEmbedding(String route, String embedder, boolean ok, Double costUsd) {
+    Counter.builder("switchboard_cache_embeddings")
+        .description("Embeddings of the semantic cache, by embedder and outcome (ok, failed)")
+        .tag("route", route)
+        .tag("embedder", embedder)
+        .tag("outcome", ok ? "ok" : "failed")
+        .register(registry)
+        .increment();
+    if (costUsd != null) {
+      Counter.builder("switchboard_cache_embedding_cost_usd")
+          .description("What the semantic cache's provider embeddings cost (usage at list price)")
+          .tag("route", route)
+          .tag("embedder", embedder)
+          .register(registry)
+          .increment(costUsd);
+    }
+  }
+
   /** Records a finished request (success or error). */
   public void request(RequestContext ctx) {
     PlannedTarget target = ctx.target();

@@ -137,7 +137,8 @@ public final class CacheStage implements Stage {
     exchange.cacheLookup(lookup);
     PlannedTarget first = plan.get(0);
     lookup.keyedTarget = first;
-    lookup.request = CacheRequest.of(chat, scope(exchange, first), settings.conversation());
+    lookup.request =
+        CacheRequest.of(chat, scope(exchange, first), settings.conversation(), settings.embedder());
     if (ctx.stream()) {
       lookup.events = new ArrayList<>();
       exchange.streamTap(lookup);
@@ -192,6 +193,7 @@ public final class CacheStage implements Stage {
     String partition = lookup.request.partition();
     long now = cache.clock().currentTimeMillis();
     boolean stream = ctx.stream();
+    String route = ctx.routeName();
     // Past the deadline the request goes upstream as a miss (the miss path costs at most this);
     // the embedding still finishes, so the answer is stored for the next asker. Both the timer and
     // the result run on this request's event loop, so whichever comes first decides alone.
@@ -201,7 +203,7 @@ public final class CacheStage implements Stage {
         cache
             .clock()
             .setTimer(
-                cache.semanticDeadlineMs(),
+                cache.semanticDeadlineMs(embedder),
                 id -> {
                   if (decided[0] || exchange.finished()) {
                     return;
@@ -210,63 +212,65 @@ public final class CacheStage implements Stage {
                   ctx.cacheOutcome(CacheStats.MISS, null);
                   exchange.proceed();
                 });
-    try {
-      cache
-          .embedding()
-          .execute(
-              () -> {
-                SemanticIndex.Match hit = null;
-                float[] vector = null;
-                LexicalGuard.Profile profile = null;
-                try {
-                  vector = embedder.embed(text);
-                  profile = LexicalGuard.profile(text);
-                  // A text the embedder leaves out (too long) is a miss and is not stored.
-                  List<SemanticIndex.Match> candidates =
-                      vector == null
-                          ? List.of()
-                          : caches.semantic().search(partition, vector, settings.threshold(), now);
-                  for (SemanticIndex.Match m : candidates) {
-                    if (m.answer().stream() == stream
-                        && cache.current(m.answer())
-                        && m.profile() != null
-                        && LexicalGuard.compatible(profile, m.profile())) {
-                      hit = m;
-                      break;
+    // What the lookup found, back on the request's event loop.
+    SemanticResult deliver =
+        (found, v, p, costUsd) ->
+            context.runOnContext(
+                ignored -> {
+                  lookup.embedding = false;
+                  if (exchange.finished()) {
+                    CachedAnswer pending = lookup.pendingSemantic;
+                    if (pending != null && v != null) {
+                      index(caches, pending.partition(), v, pending, pending.storedAtMillis());
                     }
+                    return;
                   }
-                } catch (RuntimeException e) {
-                  hit = null; // an embedding failure is a miss, never an error for the client
-                }
-                SemanticIndex.Match found = hit;
-                float[] v = vector;
-                LexicalGuard.Profile p = profile;
-                context.runOnContext(
-                    ignored -> {
-                      lookup.embedding = false;
-                      if (exchange.finished()) {
-                        CachedAnswer pending = lookup.pendingSemantic;
-                        if (pending != null && v != null) {
-                          caches
-                              .semantic()
-                              .add(pending.partition(), v, pending, pending.storedAtMillis());
-                        }
+                  lookup.vector = v;
+                  lookup.profile = p;
+                  ctx.cacheEmbeddingCost(costUsd);
+                  if (decided[0]) {
+                    return; // already upstream as a miss: only the vector is kept, to store
+                  }
+                  decided[0] = true;
+                  cache.clock().cancelTimer(deadline);
+                  if (found != null) {
+                    answer(exchange, found.answer(), CacheStats.SEMANTIC, found.similarity());
+                  } else {
+                    ctx.cacheOutcome(CacheStats.MISS, null);
+                    exchange.proceed();
+                  }
+                });
+    try {
+      embedder
+          .embed(text, ctx.requestId(), cache.embedding())
+          .whenComplete(
+              (embedding, failure) -> {
+                metrics.cacheEmbedding(
+                    route,
+                    embedder.id(),
+                    failure == null,
+                    embedding == null ? null : embedding.costUsd());
+                // The search reads the index (milliseconds at 50,000 entries): on a worker, at
+                // once when the embedding finished on one (the builtin embedder), else handed over
+                // (a provider embedder that failed before reaching a worker).
+                Runnable search =
+                    () -> {
+                      if (failure != null || embedding == null) {
+                        // An embedding failure is a miss, never an error for the client.
+                        deliver.found(null, null, null, null);
                         return;
                       }
-                      lookup.vector = v;
-                      lookup.profile = p;
-                      if (decided[0]) {
-                        return; // already upstream as a miss: only the vector is kept, to store
-                      }
-                      decided[0] = true;
-                      cache.clock().cancelTimer(deadline);
-                      if (found != null) {
-                        answer(exchange, found.answer(), CacheStats.SEMANTIC, found.similarity());
-                      } else {
-                        ctx.cacheOutcome(CacheStats.MISS, null);
-                        exchange.proceed();
-                      }
-                    });
+                      search(caches, settings, embedding, text, partition, stream, now, deliver);
+                    };
+                if (ResponseCache.onWorker()) {
+                  search.run();
+                  return;
+                }
+                try {
+                  cache.embedding().execute(search);
+                } catch (RejectedExecutionException busy) {
+                  deliver.found(null, null, null, null);
+                }
               });
     } catch (RejectedExecutionException busy) {
       lookup.embedding = false;
@@ -275,6 +279,71 @@ public final class CacheStage implements Stage {
       return true;
     }
     return false;
+  }
+
+  /**
+   * Adds an answer's vector to the semantic index on a cache worker: its SimHash signature costs
+   * {@code 384 × dimensions} multiplications (over a millisecond for a 3,072-dimension provider
+   * model), which the event loop does not pay. With the workers saturated it is not indexed (the
+   * exact cache still holds it).
+   */
+  private void index(
+      ResponseCache.RouteCache caches,
+      String partition,
+      float[] vector,
+      CachedAnswer answer,
+      long storedAtMillis) {
+    try {
+      cache
+          .embedding()
+          .execute(() -> caches.semantic().add(partition, vector, answer, storedAtMillis));
+    } catch (RejectedExecutionException busy) {
+      // Not indexed: a later asker of the same question still meets the exact cache.
+    }
+  }
+
+  /** Where a semantic lookup's outcome goes (any thread; it hands over to the event loop). */
+  private interface SemanticResult {
+    void found(
+        SemanticIndex.Match hit, float[] vector, LexicalGuard.Profile profile, Double costUsd);
+  }
+
+  /**
+   * Searches the partition for {@code embedding}'s vector and reports the first usable match (same
+   * answer mode, current model version, lexically compatible). Runs on a cache worker.
+   */
+  private void search(
+      ResponseCache.RouteCache caches,
+      CacheSettings settings,
+      Embedder.Embedding embedding,
+      String text,
+      String partition,
+      boolean stream,
+      long now,
+      SemanticResult deliver) {
+    SemanticIndex.Match hit = null;
+    float[] vector = embedding.vector();
+    LexicalGuard.Profile profile = null;
+    try {
+      profile = LexicalGuard.profile(text);
+      // A text the embedder leaves out (too long) is a miss and is not stored.
+      List<SemanticIndex.Match> candidates =
+          vector == null
+              ? List.of()
+              : caches.semantic().search(partition, vector, settings.threshold(), now);
+      for (SemanticIndex.Match m : candidates) {
+        if (m.answer().stream() == stream
+            && cache.current(m.answer())
+            && m.profile() != null
+            && LexicalGuard.compatible(profile, m.profile())) {
+          hit = m;
+          break;
+        }
+      }
+    } catch (RuntimeException e) {
+      hit = null; // a failed search is a miss, never an error for the client
+    }
+    deliver.found(hit, vector, profile, embedding.costUsd());
   }
 
   /**
@@ -411,7 +480,10 @@ public final class CacheStage implements Stage {
       // Failover: the answer is the served target's, so it goes into that target's partition.
       request =
           CacheRequest.of(
-              exchange.chat(), scope(exchange, served), lookup.caches.settings().conversation());
+              exchange.chat(),
+              scope(exchange, served),
+              lookup.caches.settings().conversation(),
+              lookup.caches.settings().embedder());
     }
     long now = cache.clock().currentTimeMillis();
     JsonReply reply = exchange.result() instanceof JsonReply r ? r : null;
@@ -438,7 +510,7 @@ public final class CacheStage implements Stage {
       lookup.caches.exact().put(request.exactKey(), answer);
     }
     if (lookup.vector != null && lookup.caches.semantic() != null) {
-      lookup.caches.semantic().add(request.partition(), lookup.vector, answer, now);
+      index(lookup.caches, request.partition(), lookup.vector, answer, now);
     } else if (lookup.embedding && lookup.caches.semantic() != null) {
       lookup.pendingSemantic = answer; // answered upstream before its embedding was ready
     }

@@ -76,7 +76,7 @@ public final class DeterministicStage implements Stage {
             text(body.get("temperature")),
             text(body.get("top_p"))));
     if (pinned != null) {
-      exchange.plan(List.of(target(route, pinned)));
+      exchange.plan(List.of(target(ctx, route, pinned)));
     } else if (contract.pinned()) {
       exchange.plan(pinnedChain(route.candidates()));
     }
@@ -112,8 +112,12 @@ public final class DeterministicStage implements Stage {
     return List.copyOf(chain);
   }
 
-  /** The route's target (either arm) named {@code provider/model}, else 400. */
-  private static PlannedTarget target(ResolvedRoute route, String id) {
+  /**
+   * The target named {@code provider/model} that the route can reach: this request's candidates
+   * (either arm) first, else any rule's target (a drift check replays to every target the route can
+   * serve, whether or not the drift prompt matches that rule), else 400.
+   */
+  private static PlannedTarget target(RequestContext ctx, ResolvedRoute route, String id) {
     for (List<PlannedTarget> arm : List.of(route.candidates(), route.canaryCandidates())) {
       for (PlannedTarget t : arm) {
         if (t.id().equals(id)) {
@@ -121,10 +125,14 @@ public final class DeterministicStage implements Stage {
         }
       }
     }
-    throw new ApiException(
-        OpenAiError.invalidRequest(
-            "The route '" + route.name() + "' has no target '" + id + "'.",
-            "x-switchboard-target"));
+    return ctx.snapshot()
+        .reachableTarget(route.route(), id)
+        .orElseThrow(
+            () ->
+                new ApiException(
+                    OpenAiError.invalidRequest(
+                        "The route '" + route.name() + "' has no target '" + id + "'.",
+                        "x-switchboard-target")));
   }
 
   private static String text(JsonNode value) {

@@ -151,31 +151,38 @@ public final class EvaluationStage implements Stage {
       measured.complete(AnswerMeasures.failure(0));
       return measured.future();
     }
+    Optional<String> upstreamKey = key;
     ProviderGuard guard = resilience.guard(target.provider());
-    if (!guard.tryTakeQuota()) {
-      measured.complete(AnswerMeasures.failure(0));
-      return measured.future();
-    }
-    Buffer bytes =
-        UpstreamAdapters.forProvider(target.provider())
-            .encodeRequest(body, target, Operation.CHAT_COMPLETIONS, true);
     guard
-        .acquire(target.target().model())
-        .onFailure(
-            full -> {
-              guard.giveBackQuota();
-              measured.complete(AnswerMeasures.failure(0));
-            })
-        .onSuccess(
-            permit ->
-                caller
-                    .openStream(target, Operation.CHAT_COMPLETIONS, bytes, ctx, key)
-                    .onSuccess(upstream -> drain(ctx, upstream, permit, measured))
-                    .onFailure(
-                        err -> {
-                          release(permit);
-                          measured.complete(AnswerMeasures.failure(elapsedMs(ctx)));
-                        }));
+        .takeQuota()
+        .onComplete(
+            quota -> {
+              if (quota.failed() || !quota.result()) {
+                measured.complete(AnswerMeasures.failure(0));
+                return;
+              }
+              Buffer bytes =
+                  UpstreamAdapters.forProvider(target.provider())
+                      .encodeRequest(body, target, Operation.CHAT_COMPLETIONS, true);
+              guard
+                  .acquire(target.target().model())
+                  .onFailure(
+                      full -> {
+                        guard.giveBackQuota();
+                        measured.complete(AnswerMeasures.failure(0));
+                      })
+                  .onSuccess(
+                      permit ->
+                          caller
+                              .openStream(
+                                  target, Operation.CHAT_COMPLETIONS, bytes, ctx, upstreamKey)
+                              .onSuccess(upstream -> drain(ctx, upstream, permit, measured))
+                              .onFailure(
+                                  err -> {
+                                    release(permit);
+                                    measured.complete(AnswerMeasures.failure(elapsedMs(ctx)));
+                                  }));
+            });
     return measured.future();
   }
 

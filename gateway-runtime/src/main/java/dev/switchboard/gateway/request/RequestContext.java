@@ -59,6 +59,7 @@ public final class RequestContext {
   private Double cacheSimilarity;
   private Double cacheSavedUsd;
   private double cacheSavedMs;
+  private Double cacheEmbeddingUsd;
   private Determinism determinism;
 
   /** A request that starts now on {@code clock}. */
@@ -202,6 +203,18 @@ public final class RequestContext {
   /** Whether the answer came from the response cache (it then costs nothing). */
   public boolean servedFromCache() {
     return "hit".equals(cacheOutcome) || "semantic".equals(cacheOutcome);
+  }
+
+  /**
+   * What embedding this request's text for the semantic cache cost (a provider embedder's usage at
+   * its model's price), or null when free, unpriced, or not known before the request ended.
+   */
+  public Double cacheEmbeddingUsd() {
+    return cacheEmbeddingUsd;
+  }
+
+  public void cacheEmbeddingCost(Double usd) {
+    this.cacheEmbeddingUsd = usd;
   }
 
   /** What the cached answer cost when it was produced (saved by this hit), or null. */

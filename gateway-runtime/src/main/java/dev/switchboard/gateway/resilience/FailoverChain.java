@@ -191,7 +191,6 @@ public final class FailoverChain {
     void tryTarget(PlannedTarget target) {
       ProviderGuard guard = registry.guard(target.provider());
       CircuitBreaker breaker = registry.breaker(target, policy);
-      boolean permitted = false;
       if (rejectedProviders.contains(target.provider().name())) {
         skip(target, "uses the key its provider just rejected", "credentials_rejected", false);
         return;
@@ -209,15 +208,35 @@ public final class FailoverChain {
           skip(target, "circuit breaker open", "circuit_open", true);
           return;
         }
-        permitted = true;
-        if (!guard.tryTakeQuota()) {
-          breaker.releasePermission();
-          skip(target, "provider quota used up", "quota", true);
-          return;
+        Future<Boolean> quota = guard.takeQuota();
+        if (quota.isComplete()) {
+          // The usual case (a local bucket, or units this replica holds): no hop through a future.
+          quotaTaken(target, guard, breaker, quota.succeeded() && quota.result());
+        } else {
+          quota.onComplete(ar -> quotaTaken(target, guard, breaker, ar.succeeded() && ar.result()));
         }
+        return;
       }
-      boolean recordBreaker = permitted;
-      boolean quotaTaken = !forced;
+      proceed(target, guard, breaker, false, false);
+    }
+
+    void quotaTaken(
+        PlannedTarget target, ProviderGuard guard, CircuitBreaker breaker, boolean taken) {
+      if (!taken) {
+        breaker.releasePermission();
+        skip(target, "provider quota used up", "quota", true);
+        return;
+      }
+      proceed(target, guard, breaker, true, true);
+    }
+
+    /** Past the availability checks: the retry budget, then the concurrency caps, then the call. */
+    void proceed(
+        PlannedTarget target,
+        ProviderGuard guard,
+        CircuitBreaker breaker,
+        boolean recordBreaker,
+        boolean quotaTaken) {
       if (attempts > 0 && !budget.tryRetry()) {
         release(breaker, recordBreaker, guard, quotaTaken);
         registry.recordBudgetExhausted(ctx.routeName());

@@ -9,15 +9,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.function.LongSupplier;
 
 /**
  * The protection state of one ProviderEndpoint on this replica: its bulkheads ({@code
  * maxConcurrency} of the endpoint and of each model; both apply, and with {@code concurrencyScope:
- * global} and a shared store they count across replicas), its quota buckets ({@code
- * quota.requestsPerMinute/tokensPerMinute}), its health as seen by the active checker, and whether
- * it rejected the gateway's credentials. Kept across routing-table reloads while the provider's
- * protection settings stay the same.
+ * global} and a shared store they count across replicas), its quotas ({@code
+ * quota.requestsPerMinute/tokensPerMinute}; shared across replicas with a shared store), its health
+ * as seen by the active checker, and whether it rejected the gateway's credentials. Kept across
+ * routing-table reloads while the provider's protection settings stay the same.
  */
 public final class ProviderGuard {
 
@@ -40,8 +39,12 @@ public final class ProviderGuard {
     }
   }
 
-  /** How global caps are kept: the shared lease store, lease time and renewal period. */
-  public record Leases(LeaseStore store, long leaseMs, long renewMs, String holder) {}
+  /**
+   * How global caps and provider quotas are kept: the shared lease store, lease time and renewal
+   * period, the shared quota store (null: quotas per replica), and this replica's id in both.
+   */
+  public record Leases(
+      LeaseStore store, long leaseMs, long renewMs, String holder, QuotaStore quotas) {}
 
   /** A cap on parallel requests: this replica's bulkhead or a global lease semaphore. */
   private record Cap(Bulkhead local, GlobalSemaphore global) {
@@ -58,14 +61,16 @@ public final class ProviderGuard {
     }
   }
 
+  private static final Future<Boolean> TAKEN = Future.succeededFuture(true);
+
   private final String name;
   private final Settings settings;
   private final Bulkhead bulkhead;
   private final Cap endpointCap;
   private final Map<String, Cap> modelCaps = new TreeMap<>();
   private final Leases leases;
-  private final TokenBucket requestQuota;
-  private final TokenBucket tokenQuota;
+  private final ProviderQuota requestQuota;
+  private final ProviderQuota tokenQuota;
   private volatile boolean healthy = true;
 
   /** Digest of the key the provider rejected, or null while no rejection stands. */
@@ -80,7 +85,6 @@ public final class ProviderGuard {
    *     {@code concurrencyScope: global} counts per replica)
    */
   ProviderGuard(Vertx vertx, GatewayClock clock, RoutingTable.Provider provider, Leases leases) {
-    LongSupplier nanoClock = clock::nanoTime;
     this.name = provider.name();
     this.settings = Settings.of(provider);
     this.leases = leases;
@@ -99,12 +103,19 @@ public final class ProviderGuard {
     RoutingTable.Quota q = provider.quota();
     this.requestQuota =
         q != null && q.requestsPerMinute() != null && q.requestsPerMinute() > 0
-            ? new TokenBucket(q.requestsPerMinute(), nanoClock)
+            ? quota(clock, ProviderQuota.Kind.REQUESTS, q.requestsPerMinute(), "r")
             : null;
     this.tokenQuota =
         q != null && q.tokensPerMinute() != null && q.tokensPerMinute() > 0
-            ? new TokenBucket(q.tokensPerMinute(), nanoClock)
+            ? quota(clock, ProviderQuota.Kind.TOKENS, q.tokensPerMinute(), "t")
             : null;
+  }
+
+  private ProviderQuota quota(
+      GatewayClock clock, ProviderQuota.Kind kind, long perMinute, String suffix) {
+    QuotaStore store = leases == null ? null : leases.quotas();
+    return new ProviderQuota(
+        kind, perMinute, clock, store, name + ":" + suffix, store == null ? null : leases.holder());
   }
 
   private Cap cap(Vertx vertx, GatewayClock clock, boolean global, String id, Bulkhead local) {
@@ -190,12 +201,20 @@ public final class ProviderGuard {
   /**
    * Takes one request from the provider quota; false when the request or token quota of the last
    * minute is spent (then the target is treated as unavailable, before the provider says 429).
+   * Completes at once unless a shared quota must ask the store first (see {@link ProviderQuota}).
    */
-  public boolean tryTakeQuota() {
-    if (tokenQuota != null && !tokenQuota.available()) {
-      return false;
+  public Future<Boolean> takeQuota() {
+    if (tokenQuota == null) {
+      return requestQuota == null ? TAKEN : requestQuota.take();
     }
-    return requestQuota == null || requestQuota.tryTake();
+    Future<Boolean> tokens = tokenQuota.take();
+    if (requestQuota == null) {
+      return tokens;
+    }
+    if (tokens.isComplete()) {
+      return tokens.result() ? requestQuota.take() : tokens;
+    }
+    return tokens.compose(room -> room ? requestQuota.take() : tokens);
   }
 
   /** Returns a request unit taken for an attempt that was never sent. */
@@ -215,7 +234,14 @@ public final class ProviderGuard {
   /** Whether the provider quota currently has room (without taking any). */
   public boolean quotaAvailable() {
     return (tokenQuota == null || tokenQuota.available())
-        && (requestQuota == null || requestQuota.millisUntil(1) == 0);
+        && (requestQuota == null || requestQuota.available());
+  }
+
+  /** Whether the provider quota is counted across replicas right now (false: on this replica). */
+  public boolean quotaShared() {
+    return (requestQuota == null || requestQuota.shared())
+        && (tokenQuota == null || tokenQuota.shared())
+        && (requestQuota != null || tokenQuota != null);
   }
 
   /**

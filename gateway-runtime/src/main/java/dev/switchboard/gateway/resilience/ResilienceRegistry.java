@@ -52,6 +52,7 @@ public final class ResilienceRegistry {
   private final Function<String, Optional<String>> keys;
   private final GatewayClock clock;
   private final Map<String, Breaker> breakers = new ConcurrentHashMap<>();
+  private final Map<String, CircuitBreaker> embedderBreakers = new ConcurrentHashMap<>();
   private final Map<String, List<Meter>> breakerGauges = new ConcurrentHashMap<>();
   private final Map<String, ProviderGuard> guards = new ConcurrentHashMap<>();
   private final Map<String, Meter> healthGauges = new ConcurrentHashMap<>();
@@ -109,11 +110,14 @@ public final class ResilienceRegistry {
   }
 
   /**
-   * Keeps {@code concurrencyScope: global} caps in {@code store} from now on (guards built before
-   * are rebuilt on their next use). Without a store, global caps count per replica.
+   * Keeps {@code concurrencyScope: global} caps in {@code store} and provider quotas in {@code
+   * quotas} from now on (guards built before are rebuilt on their next use). Without a store,
+   * global caps and quotas count per replica.
    */
-  public void useLeaseStore(LeaseStore store, long leaseMs, long renewMs, String holder) {
-    this.leases = store == null ? null : new ProviderGuard.Leases(store, leaseMs, renewMs, holder);
+  public void useLeaseStore(
+      LeaseStore store, QuotaStore quotas, long leaseMs, long renewMs, String holder) {
+    this.leases =
+        store == null ? null : new ProviderGuard.Leases(store, leaseMs, renewMs, holder, quotas);
   }
 
   /** The provider's guard, created on first use. */
@@ -178,6 +182,17 @@ public final class ResilienceRegistry {
               return b;
             })
         .breaker();
+  }
+
+  /**
+   * The breaker of a semantic cache's provider embedder ({@code provider:NAME/MODEL}), with the
+   * default settings: its own, not a route's (a route's breaker follows its policy's settings, and
+   * an embedding failure says nothing about chat answers). Not removed on reload: one per embedder
+   * a policy ever named, a handful.
+   */
+  public CircuitBreaker embedderBreaker(String embedderId) {
+    return embedderBreakers.computeIfAbsent(
+        embedderId, id -> create(id, ResiliencePolicy.BreakerSettings.DEFAULTS));
   }
 
   /**

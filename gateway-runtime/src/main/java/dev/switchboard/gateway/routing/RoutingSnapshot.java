@@ -146,6 +146,39 @@ public final class RoutingSnapshot {
             requestStrategyBy));
   }
 
+  /**
+   * The target {@code id} ({@code provider/model}) of {@code route} that some request can reach:
+   * one of the route's own targets or a rule's (stable arm), or one of a split canary's own or rule
+   * targets (canary arm); empty when the route cannot send a request there. The admin port's drift
+   * endpoint pins a request to such a target, so a drift check reaches rule targets too.
+   */
+  public Optional<PlannedTarget> reachableTarget(RoutingTable.Route route, String id) {
+    Optional<PlannedTarget> stable = find(route.targets(), route.rules(), id, PlannedTarget.STABLE);
+    if (stable.isPresent()) {
+      return stable;
+    }
+    RoutingTable.Canary c = route.canary();
+    if (c != null && c.weight() > 0) {
+      return find(c.targets(), c.rules(), id, PlannedTarget.CANARY);
+    }
+    return Optional.empty();
+  }
+
+  private Optional<PlannedTarget> find(
+      List<RoutingTable.Target> own, List<RoutingTable.Rule> rules, String id, String arm) {
+    List<List<RoutingTable.Target>> lists = new ArrayList<>();
+    lists.add(own);
+    rules.forEach(rule -> lists.add(rule.targets()));
+    for (List<RoutingTable.Target> targets : lists) {
+      for (RoutingTable.Target t : targets) {
+        if (t.id().equals(id)) {
+          return Optional.of(new PlannedTarget(t, table.providers().get(t.provider()), arm));
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
   private static int firstMatchingRule(
       List<RoutingTable.Rule> rules,
       Function<String, String> header,

@@ -28,8 +28,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Counts in one Redis that every gateway replica shares (Vert.x's non-blocking Redis client, on the
  * event loop). Each operation is one Lua script run by {@code EVALSHA}, so a check and its update
- * are atomic across replicas; scripts are idempotent by reservation id. All keys of one consumer
- * share a hash tag, so the scripts also run on a Redis Cluster.
+ * are atomic across replicas; scripts are idempotent by reservation id. Concurrent admissions (and
+ * settlements) of one consumer share one script run that treats each as if it came alone ({@link
+ * Coalescer}): one round trip per consumer and round trip time instead of one per request. All keys
+ * of one consumer share a hash tag, so the scripts also run on a Redis Cluster.
  *
  * <p>Availability: every command has a deadline ({@value #COMMAND_TIMEOUT_MS} ms); a failure marks
  * the store unavailable for {@value #RETRY_AFTER_MS} ms, during which calls fail at once with
@@ -46,6 +48,9 @@ public final class RedisStateStore implements StateStore {
   /** How long the store is treated as down after a failure before it is tried again. */
   static final long RETRY_AFTER_MS = 1_000;
 
+  /** The most requests one script run admits or settles (bounds its time inside Redis). */
+  static final int MAX_BATCH = 64;
+
   private static final long DAY_TTL_MS = 3L * 24 * 3600 * 1000;
   private static final long MONTH_TTL_MS = 35L * 24 * 3600 * 1000;
   private static final long RESERVATION_TTL_MS = 24L * 3600 * 1000;
@@ -58,6 +63,11 @@ public final class RedisStateStore implements StateStore {
 
   /** Further scripts by resource name (leases, usage counters), loaded on first use. */
   private final Map<String, Script> scripts = new ConcurrentHashMap<>();
+
+  /** Admissions and settlements waiting to share a script run with others of their consumer. */
+  private final Coalescer<AdmitCall, Admission> admissions = new Coalescer<>(MAX_BATCH);
+
+  private final Coalescer<SettleCall, Boolean> settlements = new Coalescer<>(MAX_BATCH);
 
   /** Last committed totals seen per consumer period: the seed of a counter Redis lost. */
   private final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
@@ -93,6 +103,25 @@ public final class RedisStateStore implements StateStore {
 
   @Override
   public Future<Admission> admit(AdmitCall call) {
+    // Calls with the same keys and limits share one script run (see Coalescer).
+    String group =
+        call.consumer()
+            + '\n'
+            + call.day()
+            + '\n'
+            + call.month()
+            + '\n'
+            + call.dayLimitNanoUsd()
+            + '\n'
+            + call.monthLimitNanoUsd()
+            + '\n'
+            + call.limits();
+    return admissions.submit(group, call, this::admitBatch);
+  }
+
+  /** Admits calls of one group in one script run, each as if alone, in order. */
+  private Future<List<Admission>> admitBatch(List<AdmitCall> calls) {
+    AdmitCall call = calls.get(calls.size() - 1); // the latest clock reading refills the buckets
     String base = base(call.consumer());
     String dayKey = base + "committed:d:" + call.day();
     String monthKey = base + "committed:m:" + call.month();
@@ -114,10 +143,8 @@ public final class RedisStateStore implements StateStore {
         buckets.add("r");
       }
     }
-    List<String> args = new ArrayList<>(10 + buckets.size());
-    args.add(call.reservationId());
+    List<String> args = new ArrayList<>(9 + buckets.size() + 2 * calls.size());
     args.add(Long.toString(call.nowMs()));
-    args.add(Long.toString(call.reserveNanoUsd()));
     args.add(Long.toString(call.dayLimitNanoUsd()));
     args.add(Long.toString(call.monthLimitNanoUsd()));
     args.add(Long.toString(RESERVATION_TTL_MS));
@@ -125,28 +152,54 @@ public final class RedisStateStore implements StateStore {
     args.add(Long.toString(MONTH_TTL_MS));
     args.add(Long.toString(lastSeen.getOrDefault(dayKey, 0L)));
     args.add(Long.toString(lastSeen.getOrDefault(monthKey, 0L)));
+    args.add(Integer.toString(buckets.size() / 2));
     args.addAll(buckets);
+    for (AdmitCall c : calls) {
+      args.add(c.reservationId());
+      args.add(Long.toString(c.reserveNanoUsd()));
+    }
     return run(admit, keys, args)
         .map(
             r -> {
-              long day = r.get(3).toLong();
-              long month = r.get(4).toLong();
-              lastSeen.merge(dayKey, day, Math::max);
-              lastSeen.merge(monthKey, month, Math::max);
-              Admission.Verdict verdict =
-                  switch (r.get(0).toInteger()) {
-                    case 1 -> Admission.Verdict.ADMITTED;
-                    case 2 -> Admission.Verdict.RATE_LIMITED;
-                    default -> Admission.Verdict.BUDGET_EXHAUSTED;
-                  };
-              String dimension = r.get(1).toString();
-              return new Admission(
-                  verdict, dimension.isEmpty() ? null : dimension, r.get(2).toLong(), day, month);
+              List<Admission> out = new ArrayList<>(calls.size());
+              long maxDay = 0;
+              long maxMonth = 0;
+              for (int i = 0; i < calls.size(); i++) {
+                int at = 5 * i;
+                long day = r.get(at + 3).toLong();
+                long month = r.get(at + 4).toLong();
+                maxDay = Math.max(maxDay, day);
+                maxMonth = Math.max(maxMonth, month);
+                Admission.Verdict verdict =
+                    switch (r.get(at).toInteger()) {
+                      case 1 -> Admission.Verdict.ADMITTED;
+                      case 2 -> Admission.Verdict.RATE_LIMITED;
+                      default -> Admission.Verdict.BUDGET_EXHAUSTED;
+                    };
+                String dimension = r.get(at + 1).toString();
+                out.add(
+                    new Admission(
+                        verdict,
+                        dimension.isEmpty() ? null : dimension,
+                        r.get(at + 2).toLong(),
+                        day,
+                        month));
+              }
+              lastSeen.merge(dayKey, maxDay, Math::max);
+              lastSeen.merge(monthKey, maxMonth, Math::max);
+              return out;
             });
   }
 
   @Override
   public Future<Void> settle(SettleCall call) {
+    String group = call.consumer() + '\n' + call.day() + '\n' + call.month() + '\n' + call.limits();
+    return settlements.submit(group, call, this::settleBatch).mapEmpty();
+  }
+
+  /** Settles calls of one group in one script run. */
+  private Future<List<Boolean>> settleBatch(List<SettleCall> calls) {
+    SettleCall call = calls.get(calls.size() - 1);
     String base = base(call.consumer());
     List<String> keys = new ArrayList<>();
     keys.add(base + "open");
@@ -154,21 +207,27 @@ public final class RedisStateStore implements StateStore {
     keys.add(base + "committed:m:" + call.month());
     keys.add(base + "spent:d:" + call.day());
     keys.add(base + "spent:m:" + call.month());
-    List<String> args = new ArrayList<>();
-    args.add(call.reservationId());
-    args.add(Long.toString(call.nowMs()));
-    args.add(Long.toString(call.costNanoUsd()));
-    args.add(Long.toString(call.tokens()));
-    args.add(Long.toString(DAY_TTL_MS));
-    args.add(Long.toString(MONTH_TTL_MS));
+    List<String> capacities = new ArrayList<>();
     for (int i = 0; i < call.limits().size(); i++) {
       Limit limit = call.limits().get(i);
       if (limit.tokensPerMinute() > 0) {
         keys.add(bucketKey(base, i, "t", limit.tokensPerMinute()));
-        args.add(Long.toString(limit.tokensPerMinute()));
+        capacities.add(Long.toString(limit.tokensPerMinute()));
       }
     }
-    return run(settle, keys, args).mapEmpty();
+    List<String> args = new ArrayList<>(4 + capacities.size() + 3 * calls.size());
+    args.add(Long.toString(call.nowMs()));
+    args.add(Long.toString(DAY_TTL_MS));
+    args.add(Long.toString(MONTH_TTL_MS));
+    args.add(Integer.toString(capacities.size()));
+    args.addAll(capacities);
+    for (SettleCall c : calls) {
+      args.add(c.reservationId());
+      args.add(Long.toString(c.costNanoUsd()));
+      args.add(Long.toString(c.tokens()));
+    }
+    List<Boolean> done = java.util.Collections.nCopies(calls.size(), Boolean.TRUE);
+    return run(settle, keys, args).map(r -> done);
   }
 
   @Override
@@ -197,6 +256,12 @@ public final class RedisStateStore implements StateStore {
                     Request.cmd(Command.SCRIPT)
                         .arg("LOAD")
                         .arg(scripts.computeIfAbsent("lease.lua", Script::load).text)))
+        .compose(
+            r ->
+                redis.send(
+                    Request.cmd(Command.SCRIPT)
+                        .arg("LOAD")
+                        .arg(scripts.computeIfAbsent("quota.lua", Script::load).text)))
         .mapEmpty();
   }
 

@@ -65,15 +65,15 @@ public final class LiveStats implements LiveFigures {
   /** When each target's routing figures were last fresh (for stale figures' expiry). */
   private final Map<String, Long> lastFreshAt = new ConcurrentHashMap<>();
 
-  /** This month's use per target, for prepaid commitments. */
-  private final CommitmentLedger commitments = new CommitmentLedger();
+  /** This month's use per model, for prepaid commitments. */
+  private final CommitmentLedger commitments;
 
   private final LiveFigures routingView =
       new LiveFigures() {
         @Override
-        public boolean committedCapacityLeft(
-            String targetId, dev.switchboard.contract.RoutingTable.Commitment commitment) {
-          return commitments.left(targetId, commitment, clockMillis.getAsLong());
+        public CommitmentLedger.Cover committedCapacity(
+            dev.switchboard.contract.RoutingTable.Provider provider, String model) {
+          return commitments.cover(provider, model);
         }
 
         @Override
@@ -109,6 +109,7 @@ public final class LiveStats implements LiveFigures {
     this.routingWindowMillis = routingWindowMillis;
     this.staleAfterMillis = staleAfterMillis;
     this.clockMillis = clockMillis;
+    this.commitments = new CommitmentLedger(clockMillis);
   }
 
   /** The response cache's figures per route, served under {@code cache} in {@link #snapshot}. */
@@ -198,21 +199,15 @@ public final class LiveStats implements LiveFigures {
         : figures(samples, clockMillis.getAsLong(), windowMillis);
   }
 
-  /**
-   * The figures routing strategies decide on, as of the last {@link #refreshRouting()}: cheap to
-   * read on every request.
-   */
-  /** This month's use per target (prepaid commitments are judged against it). */
+  /** This month's use per model (prepaid commitments are judged against it). */
   public CommitmentLedger commitments() {
     return commitments;
   }
 
-  /** A commitment's status now: size, use this month, projected month-end use. */
-  public Map<String, Object> commitmentStatus(
-      String targetId, dev.switchboard.contract.RoutingTable.Commitment commitment) {
-    return commitments.status(targetId, commitment, clockMillis.getAsLong());
-  }
-
+  /**
+   * The figures routing strategies decide on, as of the last {@link #refreshRouting()}: cheap to
+   * read on every request.
+   */
   public LiveFigures routing() {
     return routingView;
   }

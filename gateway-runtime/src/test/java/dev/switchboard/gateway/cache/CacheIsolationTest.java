@@ -39,7 +39,7 @@ class CacheIsolationTest {
       prompts[i] = "Question number " + i + " about the same shared topic";
     }
     Random random = new Random(18);
-    SemanticIndex index = new SemanticIndex(16, 100_000, 3_600_000);
+    SemanticIndex index = new SemanticIndex(100_000, 3_600_000);
     LocalExactStore exact =
         new LocalExactStore(
             100_000, 3_600_000, Ticker.disabledTicker(), new AtomicLong(), 1L << 40);
@@ -89,6 +89,21 @@ class CacheIsolationTest {
     // Every (consumer, route, version, system prompt, prompt) was stored once and then served.
     assertThat(served).isEqualTo(100_000 - 2 * 2 * 2 * 2 * prompts.length);
     assertThat(index.partitions()).isEqualTo(16);
+  }
+
+  @Test
+  void theEmbedderIsPartOfTheSemanticPartitionButNotOfTheExactKey() {
+    ObjectNode chat = chat("Be brief.", "What is the capital of France?");
+    CacheRequest builtin = CacheRequest.of(chat, "scope", false, "builtin:all-minilm-l6-v2");
+    CacheRequest small =
+        CacheRequest.of(chat, "scope", false, "provider:openai/text-embedding-3-small");
+    CacheRequest large =
+        CacheRequest.of(chat, "scope", false, "provider:openai/text-embedding-3-large");
+
+    assertThat(List.of(builtin.partition(), small.partition(), large.partition()))
+        .doesNotHaveDuplicates();
+    assertThat(small.exactKey()).isEqualTo(builtin.exactKey()).isEqualTo(large.exactKey());
+    assertThat(CacheRequest.of(chat, "scope", false).partition()).isEqualTo(builtin.partition());
   }
 
   private static ObjectNode chat(String system, String prompt) {

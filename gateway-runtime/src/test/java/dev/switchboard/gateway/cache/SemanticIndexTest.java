@@ -19,7 +19,7 @@ class SemanticIndexTest {
     int dimensions = 384;
     double threshold = 0.95;
     int queries = 400;
-    SemanticIndex index = new SemanticIndex(dimensions, 100_000, 3_600_000);
+    SemanticIndex index = new SemanticIndex(100_000, 3_600_000);
     float[][] query = new float[queries][];
     int stored = 0;
     for (int q = 0; q < queries; q++) {
@@ -50,6 +50,29 @@ class SemanticIndexTest {
     }
     assertThat(expected).isGreaterThan(3_000); // enough true matches to mean something
     assertThat(found).isEqualTo(expected);
+  }
+
+  @Test
+  void partitionsHoldVectorsOfTheirOwnLengthAndNeverCompareOthers() {
+    Random random = new Random(7);
+    SemanticIndex index = new SemanticIndex(1000, 3_600_000);
+    float[] builtin = unit(random, 384);
+    float[] provider = unit(random, 1536);
+    index.add("minilm", builtin, answer("384"), 0);
+    index.add("provider", provider, answer("1536"), 0);
+
+    assertThat(index.search("minilm", builtin, 0.99, 1))
+        .extracting(m -> m.answer().text())
+        .containsExactly("384");
+    assertThat(index.search("provider", provider, 0.99, 1))
+        .extracting(m -> m.answer().text())
+        .containsExactly("1536");
+    // A vector of another length finds nothing and is not stored where it cannot be compared.
+    assertThat(index.search("provider", builtin, -1, 1)).isEmpty();
+    index.add("provider", builtin, answer("wrong length"), 0);
+    assertThat(index.search("provider", provider, -1, 1))
+        .extracting(m -> m.answer().text())
+        .containsExactly("1536");
   }
 
   @Test

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * injection and {@code requireSeed}, the headers every answer on such a route carries, target
  * pinning (no spread, no canary split, failover only to the identical model), an unhonoured seed
  * said in a header, a silent fingerprint change counted, and the admin port's drift endpoint that
- * reaches one named target while the public port offers no such thing.
+ * reaches one named target (a rule's too) while the public port offers no such thing.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DeterministicRouteIT {
@@ -94,6 +94,21 @@ class DeterministicRouteIT {
                 route("strict", "strict", target("pa", "m1", 0)),
                 route("loose", "loose", pool),
                 route("anthropic", "det", target("pc", "claude-x", 0)),
+                // Legal requests (metadata task=legal) go to pb/m3 instead of pa/m1.
+                new RoutingTable.Route(
+                    "det-rules",
+                    "det-rules",
+                    List.of(),
+                    "det",
+                    1,
+                    List.of(target("pa", "m1", 0)),
+                    List.of(
+                        new RoutingTable.Rule(
+                            Map.of(),
+                            List.of(target("pb", "m3", 0)),
+                            Map.of("task", "legal"),
+                            null)),
+                    null),
                 new RoutingTable.Route(
                     "det-canary",
                     "det-canary",
@@ -306,6 +321,8 @@ class DeterministicRouteIT {
   @Test
   void theAdminDriftEndpointReachesOneNamedTargetAndThePublicPortHasNone() throws Exception {
     HttpResponse<String> m2 = drift("det", "pb/m2");
+    // A rule's target is reachable too, though the drift prompt does not match the rule.
+    HttpResponse<String> ruleTarget = drift("det-rules", "pb/m3");
     HttpResponse<String> unknown = drift("det", "pz/m9");
     HttpResponse<String> noHeader = drift("det", null);
     // On the public port the header means nothing and the drift path does not exist.
@@ -319,6 +336,9 @@ class DeterministicRouteIT {
     assertThat(header(m2, "x-switchboard-provider")).isEqualTo("pb");
     assertThat(header(m2, "x-switchboard-target-model")).isEqualTo("m2");
     assertThat(header(m2, "x-switchboard-seed")).isEqualTo("42");
+    assertThat(ruleTarget.statusCode()).as(ruleTarget.body()).isEqualTo(200);
+    assertThat(header(ruleTarget, "x-switchboard-provider")).isEqualTo("pb");
+    assertThat(header(ruleTarget, "x-switchboard-target-model")).isEqualTo("m3");
     assertThat(unknown.statusCode()).isEqualTo(400);
     assertThat(noHeader.statusCode()).isEqualTo(400);
     assertThat(header(publicWithHeader, "x-switchboard-target-model")).isEqualTo("m1");

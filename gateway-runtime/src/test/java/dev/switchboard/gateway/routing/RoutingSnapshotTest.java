@@ -50,6 +50,39 @@ class RoutingSnapshotTest {
   }
 
   @Test
+  void aTargetIsReachableThroughTheRouteARuleOrTheSplitCanaryButNotOtherwise() {
+    assertThat(snapshot.reachableTarget(ROUTE, "p/default-model"))
+        .get()
+        .extracting(PlannedTarget::arm)
+        .isEqualTo(PlannedTarget.STABLE);
+    assertThat(snapshot.reachableTarget(ROUTE, "p/cheap-model"))
+        .get()
+        .satisfies(
+            t -> {
+              assertThat(t.arm()).isEqualTo(PlannedTarget.STABLE);
+              assertThat(t.provider().name()).isEqualTo("p");
+            });
+    assertThat(snapshot.reachableTarget(ROUTE, "p/next-model"))
+        .get()
+        .extracting(PlannedTarget::arm)
+        .isEqualTo(PlannedTarget.CANARY);
+    assertThat(snapshot.reachableTarget(ROUTE, "p/unknown-model")).isEmpty();
+    // A canary at weight 0 serves nothing.
+    RoutingTable.Route paused =
+        new RoutingTable.Route(
+            "chat",
+            "chat",
+            List.of(),
+            null,
+            3,
+            ROUTE.targets(),
+            ROUTE.rules(),
+            new RoutingTable.Canary(
+                "split", 0, 4, List.of(target("p", "next-model", 0)), List.of()));
+    assertThat(snapshot.reachableTarget(paused, "p/next-model")).isEmpty();
+  }
+
+  @Test
   void aMatchingRuleReplacesTheTargets() {
     ResolvedRoute plain = snapshot.resolve("chat", headers(Map.of())).orElseThrow();
     ResolvedRoute summarization =

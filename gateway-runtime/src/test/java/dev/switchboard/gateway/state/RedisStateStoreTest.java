@@ -104,4 +104,67 @@ class RedisStateStoreTest {
       await(s.close());
     }
   }
+
+  @Test
+  void concurrentAdmissionsShareScriptRunsAndEachIsCountedAsIfAlone() throws Exception {
+    long before = evalshaCalls();
+    List<Future<Admission>> admissions = new java.util.ArrayList<>();
+    for (int i = 0; i < 400; i++) {
+      // 400 at once against a budget of 250 requests of 1,000 nano-USD each: exactly 250 pass.
+      admissions.add(
+          store.admit(
+              new AdmitCall(
+                  "batched",
+                  "b" + i,
+                  List.of(new Limit(1_000, 0)),
+                  clock.currentTimeMillis(),
+                  1_000,
+                  "2026-05-01",
+                  "2026-05",
+                  250_000,
+                  -1)));
+    }
+    long admitted = 0;
+    for (Future<Admission> f : admissions) {
+      if (await(f).admitted()) {
+        admitted++;
+      }
+    }
+    assertThat(admitted).isEqualTo(250);
+    long runs = evalshaCalls() - before;
+    assertThat(runs).as("script runs for 400 admissions").isLessThan(400 / 4);
+    List<Future<Void>> settlements = new java.util.ArrayList<>();
+    for (int i = 0; i < 400; i++) {
+      settlements.add(
+          store.settle(
+              new SettleCall(
+                  "batched",
+                  "b" + i,
+                  List.of(new Limit(1_000, 0)),
+                  clock.currentTimeMillis(),
+                  400,
+                  0,
+                  "2026-05-01",
+                  "2026-05")));
+    }
+    for (Future<Void> f : settlements) {
+      await(f);
+    }
+    assertThat(await(store.spend("batched", "2026-05-01", "2026-05")).dayNanoUsd())
+        .as("only the 250 admitted reservations are settled")
+        .isEqualTo(250 * 400);
+  }
+
+  /** How often Redis ran a script by its SHA so far ({@code INFO commandstats}). */
+  static long evalshaCalls() throws Exception {
+    String info =
+        await(
+                store.send(
+                    io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.INFO)
+                        .arg("commandstats")))
+            .toString();
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("cmdstat_evalsha:calls=(\\d+)").matcher(info);
+    return m.find() ? Long.parseLong(m.group(1)) : 0;
+  }
 }

@@ -246,20 +246,42 @@ public final class OpenAiPayloads {
         .put("usage", new JsonObject().put("prompt_tokens", tokens).put("total_tokens", tokens));
   }
 
-  /** The deterministic unit vector for (model, text). */
+  /**
+   * The deterministic unit vector for (model, text): a hashed bag of words — the normalised sum of
+   * one fixed random vector per (model, lower-cased word) — so texts that share most of their words
+   * get similar vectors (as a real embedding model's paraphrases do) and unrelated texts nearly
+   * orthogonal ones (at a few hundred dimensions). A text without words gets a random vector of its
+   * own.
+   */
   public static float[] vector(String model, String text, int dimensions) {
-    SplittableRandom random = new SplittableRandom((model + "\u0000" + text).hashCode());
-    float[] v = new float[dimensions];
+    double[] sum = new double[dimensions];
+    boolean words = false;
+    for (String word : text.toLowerCase(java.util.Locale.ROOT).split("[^\\p{L}\\p{N}]+")) {
+      if (!word.isEmpty()) {
+        words = true;
+        addRandom(sum, model + "\u0000" + word);
+      }
+    }
+    if (!words) {
+      addRandom(sum, model + "\u0000" + text);
+    }
     double norm = 0;
-    for (int i = 0; i < dimensions; i++) {
-      v[i] = (float) (random.nextDouble() * 2 - 1);
-      norm += v[i] * v[i];
+    for (double d : sum) {
+      norm += d * d;
     }
     double scale = norm == 0 ? 1 : 1 / Math.sqrt(norm);
+    float[] v = new float[dimensions];
     for (int i = 0; i < dimensions; i++) {
-      v[i] = (float) (v[i] * scale);
+      v[i] = (float) (sum[i] * scale);
     }
     return v;
+  }
+
+  private static void addRandom(double[] into, String seed) {
+    SplittableRandom random = new SplittableRandom(seed.hashCode());
+    for (int i = 0; i < into.length; i++) {
+      into[i] += random.nextDouble() * 2 - 1;
+    }
   }
 
   /** A {@code ListModelsResponse}. */

@@ -6,6 +6,8 @@ import dev.switchboard.api.v1alpha1.DriftCheck;
 import dev.switchboard.api.v1alpha1.DriftResult;
 import dev.switchboard.api.v1alpha1.DriftStatus;
 import dev.switchboard.api.v1alpha1.ModelRoute;
+import dev.switchboard.api.v1alpha1.ModelRouteSpec;
+import dev.switchboard.api.v1alpha1.RouteRule;
 import dev.switchboard.api.v1alpha1.RouteTarget;
 import dev.switchboard.api.v1alpha1.RoutingPolicy;
 import dev.switchboard.operator.status.Conditions;
@@ -30,9 +32,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs a RoutingPolicy's {@code driftCheck} when its schedule says so (state in {@code
  * status.drift}, so restarts and missed runs behave, see {@link DriftSchedule}), against every
- * target of every ModelRoute using the policy, with the baseline kept in the ConfigMap {@code
- * switchboard-drift-<policy>} the policy owns. Produces the new {@code status.drift}, the {@code
- * Drifted} condition, events and metrics.
+ * target every ModelRoute using the policy can serve (its own and its rules'), with the baseline
+ * kept in the ConfigMap {@code switchboard-drift-<policy>} the policy owns. Produces the new {@code
+ * status.drift}, the {@code Drifted} condition, events and metrics.
  */
 public final class DriftChecker {
 
@@ -43,7 +45,7 @@ public final class DriftChecker {
   public static final String REBASELINE_ANNOTATION = "switchboard.dev/drift-rebaseline";
 
   /** Longest wait before looking again (a schedule edit reconciles at once anyway). */
-  private static final Duration MAX_RECHECK = Duration.ofHours(1);
+  public static final Duration MAX_RECHECK = Duration.ofHours(1);
 
   private static final Logger LOG = LoggerFactory.getLogger(DriftChecker.class);
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -53,6 +55,7 @@ public final class DriftChecker {
   private final DriftRunner runner;
   private final EventRecorder events;
   private final DriftMetrics metrics;
+  private final Duration maxRecheck;
 
   public DriftChecker(
       KubernetesClient client,
@@ -60,11 +63,26 @@ public final class DriftChecker {
       DriftClient drift,
       EventRecorder events,
       DriftMetrics metrics) {
+    this(client, clock, drift, events, metrics, MAX_RECHECK);
+  }
+
+  /**
+   * As above, looking at the schedule again at least every {@code maxRecheck} of real time ({@link
+   * #MAX_RECHECK} unless the clock can jump, see {@code time.OffsetClock}).
+   */
+  public DriftChecker(
+      KubernetesClient client,
+      Clock clock,
+      DriftClient drift,
+      EventRecorder events,
+      DriftMetrics metrics,
+      Duration maxRecheck) {
     this.client = client;
     this.clock = clock;
     this.runner = new DriftRunner(drift);
     this.events = events;
     this.metrics = metrics;
+    this.maxRecheck = maxRecheck;
   }
 
   /**
@@ -202,7 +220,10 @@ public final class DriftChecker {
     return status;
   }
 
-  /** Every target of every route of the namespace that uses {@code policy}, in a stable order. */
+  /**
+   * Every target every route of the namespace that uses {@code policy} can serve — its own {@code
+   * targets} and those of its {@code rules}, each once, in declaration order — in a stable order.
+   */
   private List<DriftRunner.Subject> subjects(String namespace, String policy) {
     List<DriftRunner.Subject> subjects = new ArrayList<>();
     List<ModelRoute> routes =
@@ -212,26 +233,46 @@ public final class DriftChecker {
     for (ModelRoute route : routes) {
       if (route.getSpec() == null
           || route.getSpec().getPolicyRef() == null
-          || !policy.equals(route.getSpec().getPolicyRef().getName())
-          || route.getSpec().getTargets() == null) {
+          || !policy.equals(route.getSpec().getPolicyRef().getName())) {
         continue;
       }
       String model =
           route.getSpec().getModel() == null
               ? route.getMetadata().getName()
               : route.getSpec().getModel();
-      List<String> targets = new ArrayList<>();
-      for (RouteTarget t : route.getSpec().getTargets()) {
-        if (t.getProviderRef() != null && t.getModel() != null) {
-          targets.add(t.getProviderRef().getName() + "/" + t.getModel());
-        }
-      }
+      List<String> targets = servedTargets(route.getSpec());
       String key = DriftRunner.targetsKey(targets);
       for (String t : targets) {
         subjects.add(new DriftRunner.Subject(model, t, key));
       }
     }
     return subjects;
+  }
+
+  /**
+   * The {@code provider/model} ids a route can send a request to: its own targets, then each rule's
+   * (a request matching a rule goes to the rule's targets), without repeats.
+   */
+  static List<String> servedTargets(ModelRouteSpec spec) {
+    java.util.LinkedHashSet<String> ids = new java.util.LinkedHashSet<>();
+    addTargets(ids, spec.getTargets());
+    if (spec.getRules() != null) {
+      for (RouteRule rule : spec.getRules()) {
+        addTargets(ids, rule.getTargets());
+      }
+    }
+    return List.copyOf(ids);
+  }
+
+  private static void addTargets(java.util.Set<String> ids, List<RouteTarget> targets) {
+    if (targets == null) {
+      return;
+    }
+    for (RouteTarget t : targets) {
+      if (t.getProviderRef() != null && t.getModel() != null) {
+        ids.add(t.getProviderRef().getName() + "/" + t.getModel());
+      }
+    }
   }
 
   private static Map<String, Baseline> readBaselines(ConfigMap stored) {
@@ -339,15 +380,15 @@ public final class DriftChecker {
     return a == null ? null : a.get(REBASELINE_ANNOTATION);
   }
 
-  private static Duration recheck(Instant next, Instant now) {
+  private Duration recheck(Instant next, Instant now) {
     if (next == null) {
-      return MAX_RECHECK;
+      return maxRecheck;
     }
     Duration wait = Duration.between(now, next).plusSeconds(1);
     if (wait.compareTo(Duration.ofSeconds(1)) < 0) {
-      return Duration.ofSeconds(1);
+      wait = Duration.ofSeconds(1);
     }
-    return wait.compareTo(MAX_RECHECK) > 0 ? MAX_RECHECK : wait;
+    return wait.compareTo(maxRecheck) > 0 ? maxRecheck : wait;
   }
 
   private static DriftStatus copy(DriftStatus previous) {

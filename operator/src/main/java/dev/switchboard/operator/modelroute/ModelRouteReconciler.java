@@ -19,6 +19,7 @@ import dev.switchboard.operator.render.RoutingTableComposer;
 import dev.switchboard.operator.rollout.CanaryPlanner;
 import dev.switchboard.operator.rollout.RolloutDecision;
 import dev.switchboard.operator.rollout.RolloutHooks;
+import dev.switchboard.operator.routingpolicy.EmbedderReferences;
 import dev.switchboard.operator.routingpolicy.RoutingPolicyValidator;
 import dev.switchboard.operator.runtime.GatewayObserver;
 import dev.switchboard.operator.status.Conditions;
@@ -384,7 +385,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(ProviderEndpoint.class, ModelRoute.class)
                 .withNamespacesInheritedFromController()
-                .withSecondaryToPrimaryMapper(pe -> routesReferencing(ROUTES_BY_PROVIDER, pe))
+                .withSecondaryToPrimaryMapper(this::routesAffectedBy)
                 .build(),
             context);
     providers.addIndexers(
@@ -446,6 +447,29 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
             .collect(Collectors.toSet());
     // Unreferenced providers and policies still appear in the table: re-render it once.
     return ids.isEmpty() ? anyRouteIn(namespace) : ids;
+  }
+
+  /**
+   * Routes to reconcile when a ProviderEndpoint changes: those targeting it, and those whose
+   * policy's semantic cache embeds with it (their status names the policy's embedder problem).
+   */
+  private Set<ResourceID> routesAffectedBy(ProviderEndpoint endpoint) {
+    Set<ResourceID> ids = new java.util.HashSet<>(routesReferencing(ROUTES_BY_PROVIDER, endpoint));
+    if (policies == null) {
+      return ids;
+    }
+    String namespace = endpoint.getMetadata().getNamespace();
+    String name = endpoint.getMetadata().getName();
+    policies
+        .list(namespace, rp -> EmbedderReferences.providerName(rp).filter(name::equals).isPresent())
+        .forEach(
+            rp ->
+                routes
+                    .byIndex(ROUTES_BY_POLICY, key(namespace, rp.getMetadata().getName()))
+                    .stream()
+                    .map(ResourceID::fromResource)
+                    .forEach(ids::add));
+    return ids;
   }
 
   private Set<ResourceID> routesUsingSecret(Secret secret) {

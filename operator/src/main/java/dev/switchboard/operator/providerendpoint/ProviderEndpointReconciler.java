@@ -4,6 +4,7 @@ import dev.switchboard.api.v1alpha1.ObservedKey;
 import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.api.v1alpha1.ProviderEndpointStatus;
 import dev.switchboard.operator.keys.KeyAges;
+import dev.switchboard.operator.runtime.CommitmentSource;
 import dev.switchboard.operator.runtime.ProviderHealth;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
@@ -62,6 +63,8 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
   private final EventRecorder events;
   private final ProviderHealth health;
   private final KeyAges keyAges;
+  private final CommitmentSource commitmentSource;
+  private final CommitmentStatuses commitmentStatuses;
   private InformerEventSource<Secret, ProviderEndpoint> secrets;
 
   public ProviderEndpointReconciler(
@@ -95,6 +98,34 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
       EventRecorder events,
       ProviderHealth health,
       KeyAges keyAges) {
+    this(
+        validator,
+        modelPhases,
+        conditions,
+        events,
+        health,
+        keyAges,
+        CommitmentSource.NONE,
+        Clock.systemUTC());
+  }
+
+  /**
+   * @param commitmentSource what the gateways report about prepaid commitments, for {@code
+   *     status.commitments} and the {@code CommitmentExhausted} condition ({@link
+   *     CommitmentSource#NONE}: neither is managed)
+   * @param clock the operator's clock (month-end projections)
+   */
+  public ProviderEndpointReconciler(
+      ProviderEndpointValidator validator,
+      ModelPhases modelPhases,
+      Conditions conditions,
+      EventRecorder events,
+      ProviderHealth health,
+      KeyAges keyAges,
+      CommitmentSource commitmentSource,
+      Clock clock) {
+    this.commitmentSource = commitmentSource;
+    this.commitmentStatuses = new CommitmentStatuses(clock);
     this.keyAges = keyAges;
     this.health = health;
     this.validator = validator;
@@ -204,6 +235,22 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
       managed.add(ProviderHealth.HEALTHY);
     }
     ProviderEndpointStatus previous = endpoint.getStatus();
+    next.setCommitments(previous == null ? null : previous.getCommitments());
+    if (commitmentSource != CommitmentSource.NONE) {
+      Optional<Map<String, List<CommitmentSource.Used>>> reported =
+          commitmentSource.commitments(endpoint.getMetadata().getNamespace());
+      // No replica answered: the status keeps what it said (it is dated by observedAt).
+      if (reported.isPresent()) {
+        CommitmentStatuses.Result commitments =
+            commitmentStatuses.of(
+                endpoint.getSpec(),
+                reported.get().getOrDefault(endpoint.getMetadata().getName(), List.of()),
+                previous == null ? null : previous.getCommitments());
+        next.setCommitments(commitments.rows());
+        managed.add(CommitmentStatuses.COMMITMENT_EXHAUSTED);
+        commitments.condition().ifPresent(desired::add);
+      }
+    }
     next.setConditions(
         conditions.merge(
             previous == null ? null : previous.getConditions(),
@@ -225,6 +272,7 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
         events);
     recordCredentialsRejected(endpoint, next);
     recordRotationDue(endpoint, next);
+    recordCommitmentUsedUp(endpoint, next);
     UpdateControl<ProviderEndpoint> control =
         StatusUpdater.patchIfChanged(endpoint, next, ProviderEndpointStatus::setObservedGeneration);
     // Phases flip at midnight UTC of a lifecycle date; come back then rather than polling.
@@ -237,7 +285,7 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
         .map(d -> d.plus(Duration.ofSeconds(1)))
         .filter(d -> control.getScheduleDelay().map(delay -> d.toMillis() < delay).orElse(true))
         .ifPresent(control::rescheduleAfter);
-    if (health != null) {
+    if (health != null || commitmentSource != CommitmentSource.NONE) {
       // The gateways' view changes without any Kubernetes event: look again at a modest pace.
       if (control.getScheduleDelay().map(d -> d > HEALTH_REFRESH.toMillis()).orElse(true)) {
         control.rescheduleAfter(HEALTH_REFRESH);
@@ -333,6 +381,23 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
         && (before.isEmpty() || !Conditions.TRUE.equals(before.get().getStatus()))) {
       events.record(
           endpoint, EventRecorder.WARNING, after.get().getReason(), after.get().getMessage());
+    }
+  }
+
+  /** A Normal event when a prepaid commitment is used up (once per transition). */
+  private void recordCommitmentUsedUp(ProviderEndpoint endpoint, ProviderEndpointStatus next) {
+    var before =
+        Conditions.find(
+            endpoint.getStatus() == null ? null : endpoint.getStatus().getConditions(),
+            CommitmentStatuses.COMMITMENT_EXHAUSTED);
+    var after = Conditions.find(next.getConditions(), CommitmentStatuses.COMMITMENT_EXHAUSTED);
+    if (after.isPresent()
+        && Conditions.TRUE.equals(after.get().getStatus())
+        && (before.isEmpty()
+            || !Conditions.TRUE.equals(before.get().getStatus())
+            || !Objects.equals(before.get().getMessage(), after.get().getMessage()))) {
+      events.record(
+          endpoint, EventRecorder.NORMAL, after.get().getReason(), after.get().getMessage());
     }
   }
 

@@ -101,6 +101,16 @@ public final class ProviderEndpointValidator {
       checkDuration("spec.healthCheck.timeout", health.getTimeout(), problems);
     }
     checkModels(spec, problems);
+    if (spec.getCommitment() != null
+        && (spec.getCommitment().getSpendPerMonth() == null
+            || spec.getCommitment().getTokensPerMonth() != null)) {
+      // The CRD's CEL rule says the same; an API server without CEL still gets a clear condition.
+      problems.add(
+          new Problem(
+              Reason.INVALID_SPEC,
+              "spec.commitment gives spendPerMonth only (tokens of different models are not worth"
+                  + " the same); put tokensPerMonth on a model's pricing.commitment"));
+    }
     return problems;
   }
 

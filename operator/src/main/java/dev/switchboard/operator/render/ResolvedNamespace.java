@@ -4,6 +4,7 @@ import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.api.v1alpha1.RoutingPolicy;
 import dev.switchboard.operator.providerendpoint.CredentialResolver;
 import dev.switchboard.operator.providerendpoint.ProviderEndpointValidator;
+import dev.switchboard.operator.routingpolicy.EmbedderReferences;
 import dev.switchboard.operator.routingpolicy.RoutingPolicyValidator;
 import dev.switchboard.operator.status.Problem;
 import java.util.ArrayList;
@@ -14,7 +15,8 @@ import java.util.TreeMap;
 
 /**
  * The providers and policies of a namespace after validation: each with its problems, and for
- * providers the credentials. Routes can only use entries without problems.
+ * providers the credentials. A policy's problems include those of its semantic cache's embedder
+ * reference ({@link EmbedderReferences}). Routes can only use entries without problems.
  */
 public final class ResolvedNamespace {
 
@@ -57,9 +59,20 @@ public final class ResolvedNamespace {
           providerState(endpoint, providerValidator, credentials));
     }
     for (RoutingPolicy policy : view.policies()) {
+      List<Problem> problems = new ArrayList<>(policyValidator.validate(policy));
+      // The embedder's provider must be usable too: its key and URL serve the embeddings calls.
+      problems.addAll(
+          EmbedderReferences.problems(
+              policy,
+              view.namespace(),
+              name -> resolved.provider(name).map(ProviderState::endpoint),
+              endpoint ->
+                  resolved
+                      .provider(endpoint.getMetadata().getName())
+                      .filter(state -> !state.usable())
+                      .map(state -> state.problems().get(0).message())));
       resolved.policies.put(
-          policy.getMetadata().getName(),
-          new PolicyState(policy, List.copyOf(policyValidator.validate(policy))));
+          policy.getMetadata().getName(), new PolicyState(policy, List.copyOf(problems)));
     }
     return resolved;
   }

@@ -2,6 +2,7 @@ package dev.switchboard.operator.render;
 
 import dev.switchboard.api.v1alpha1.CanarySpec;
 import dev.switchboard.api.v1alpha1.ModelRoute;
+import dev.switchboard.contract.EmbedderRef;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.RoutingTableCodec;
 import dev.switchboard.contract.RoutingTableValidator;
@@ -24,9 +25,10 @@ import java.util.TreeMap;
  * <p>Bad input never breaks serving. A route whose spec or references have problems keeps its last
  * good entry from the published table, together with the provider and policy entries (and provider
  * key) that entry needs when the current ones are gone or invalid; if a provider is still valid but
- * stopped listing a model the old entry uses, that model's entry is kept on it. A route without a
- * usable earlier entry is left out. Other routes are unaffected. Two routes claiming the same model
- * name: the older route (creation time, then name) keeps it.
+ * stopped listing a model the old entry uses, that model's entry is kept on it; the provider a
+ * carried policy's semantic cache embeds with comes along when it is gone. A route without a usable
+ * earlier entry is left out. Other routes are unaffected. Two routes claiming the same model name:
+ * the older route (creation time, then name) keeps it.
  *
  * <p>Canary state: only a route's own reconcile plans its rollout ({@link PlannedRollout}); every
  * other route with {@code spec.canary} keeps the arms (stable targets, canary arm and weight) the
@@ -254,12 +256,40 @@ public final class RoutingTableComposer {
         addedProviders.put(name, withModels(current, models));
       }
     }
+    // The provider a carried policy's semantic cache embeds with comes along when it is gone, but
+    // is no reason to drop the route: without it the gateway's semantic lookups are misses.
+    RoutingTable.Policy policy =
+        addedPolicy != null
+            ? addedPolicy
+            : route.policy() == null ? null : policies.get(route.policy());
+    embedderProvider(policy)
+        .filter(name -> !providers.containsKey(name) && !addedProviders.containsKey(name))
+        .filter(name -> previousTable.providers().containsKey(name))
+        .ifPresent(
+            name -> {
+              addedProviders.put(name, previousTable.providers().get(name));
+              if (published.keys().containsKey(name)) {
+                addedKeys.put(name, published.keys().get(name));
+              }
+            });
     providers.putAll(addedProviders);
     keys.putAll(addedKeys);
     if (addedPolicy != null) {
       policies.put(addedPolicy.name(), addedPolicy);
     }
     return true;
+  }
+
+  /** The provider a policy's enabled semantic cache embeds with, if any. */
+  private static Optional<String> embedderProvider(RoutingTable.Policy policy) {
+    if (policy == null
+        || policy.cache() == null
+        || !Boolean.TRUE.equals(policy.cache().semanticEnabled())) {
+      return Optional.empty();
+    }
+    return EmbedderRef.parse(policy.cache().semanticEmbedder())
+        .filter(EmbedderRef::isProvider)
+        .map(EmbedderRef::provider);
   }
 
   private static RoutingTable.Provider withModels(
@@ -277,7 +307,8 @@ public final class RoutingTableComposer {
         p.quota(),
         p.healthCheck(),
         models,
-        p.concurrencyScope());
+        p.concurrencyScope(),
+        p.commitment());
   }
 
   private static List<RoutingTable.Target> allTargets(RoutingTable.Route route) {

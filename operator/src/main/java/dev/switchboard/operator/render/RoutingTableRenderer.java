@@ -19,6 +19,7 @@ import dev.switchboard.api.v1alpha1.RoutingPolicySpec;
 import dev.switchboard.api.v1alpha1.SemanticCache;
 import dev.switchboard.contract.ByteSizes;
 import dev.switchboard.contract.Durations;
+import dev.switchboard.contract.EmbedderRef;
 import dev.switchboard.contract.ProviderKind;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.Strategy;
@@ -109,7 +110,16 @@ public final class RoutingTableRenderer {
         quota,
         health,
         models,
-        spec.getConcurrencyScope());
+        spec.getConcurrencyScope(),
+        commitment(spec.getCommitment()));
+  }
+
+  private static RoutingTable.Commitment commitment(
+      dev.switchboard.api.v1alpha1.Commitment commitment) {
+    return commitment == null
+        ? null
+        : new RoutingTable.Commitment(
+            commitment.getTokensPerMonth(), commitment.getSpendPerMonth());
   }
 
   private static RoutingTable.Model model(ProviderModel model) {
@@ -122,11 +132,7 @@ public final class RoutingTableRenderer {
                 model.getPricing().getCachedInputPerMillionTokens(),
                 model.getPricing().getCurrency(),
                 priceWindows(model.getPricing().getWindows()),
-                model.getPricing().getCommitment() == null
-                    ? null
-                    : new RoutingTable.Commitment(
-                        model.getPricing().getCommitment().getTokensPerMonth(),
-                        model.getPricing().getCommitment().getSpendPerMonth()));
+                commitment(model.getPricing().getCommitment()));
     RoutingTable.Lifecycle lifecycle =
         model.getLifecycle() == null
             ? null
@@ -260,15 +266,20 @@ public final class RoutingTableRenderer {
         cache.getShared());
   }
 
-  /** {@code builtin:NAME} or {@code provider:PROVIDER/MODEL}, the gateway's embedder notation. */
+  /** The embedder in the table's notation ({@link EmbedderRef}), or null for the default. */
   private static String embedder(Embedder embedder) {
     if (embedder == null) {
       return null;
     }
     if (embedder.getProviderRef() != null && embedder.getProviderRef().getName() != null) {
-      return "provider:" + embedder.getProviderRef().getName() + "/" + embedder.getModel();
+      // Only the provider's name and the model: the gateway takes the key from the provider's
+      // entry in the keys Secret, as for every other call to that provider.
+      return EmbedderRef.provider(embedder.getProviderRef().getName(), embedder.getModel())
+          .notation();
     }
-    return embedder.getBuiltin() == null ? null : "builtin:" + embedder.getBuiltin();
+    return embedder.getBuiltin() == null
+        ? null
+        : EmbedderRef.builtin(embedder.getBuiltin()).notation();
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.switchboard.operator.routingpolicy;
 
+import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.api.v1alpha1.RoutingPolicy;
 import dev.switchboard.api.v1alpha1.RoutingPolicyStatus;
 import dev.switchboard.operator.drift.DriftChecker;
@@ -10,18 +11,29 @@ import dev.switchboard.operator.status.Problem;
 import dev.switchboard.operator.status.Reason;
 import dev.switchboard.operator.status.StatusUpdater;
 import dev.switchboard.operator.status.UnenforcedFields;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
- * Reconciles RoutingPolicies' status: validate → {@code Ready} condition and events, and {@code
- * Enforced} naming the fields the gateway does not act on yet ({@link UnenforcedFields}). The drift
- * results in status belong to the drift check and are kept as they are.
+ * Reconciles RoutingPolicies' status: validate (the spec, and the semantic cache's embedder
+ * reference against the namespace's ProviderEndpoints: {@link EmbedderReferences}) → {@code Ready}
+ * condition and events, and {@code Enforced} naming the fields the gateway does not act on yet
+ * ({@link UnenforcedFields}). A ProviderEndpoint's change re-reconciles the policies embedding with
+ * it. The drift results in status belong to the drift check and are kept as they are.
  */
 @ControllerConfiguration(name = RoutingPolicyReconciler.NAME)
 public class RoutingPolicyReconciler implements Reconciler<RoutingPolicy> {
@@ -32,6 +44,9 @@ public class RoutingPolicyReconciler implements Reconciler<RoutingPolicy> {
   private final Conditions conditions;
   private final EventRecorder events;
   private final DriftChecker drift;
+
+  private IndexerResourceCache<RoutingPolicy> policies;
+  private InformerEventSource<ProviderEndpoint, RoutingPolicy> providers;
 
   public RoutingPolicyReconciler(
       RoutingPolicyValidator validator, Conditions conditions, EventRecorder events) {
@@ -53,7 +68,8 @@ public class RoutingPolicyReconciler implements Reconciler<RoutingPolicy> {
   @Override
   public UpdateControl<RoutingPolicy> reconcile(
       RoutingPolicy policy, Context<RoutingPolicy> context) {
-    List<Problem> problems = validator.validate(policy);
+    List<Problem> problems = new ArrayList<>(validator.validate(policy));
+    problems.addAll(embedderProblems(policy));
     RoutingPolicyStatus previous = policy.getStatus();
     RoutingPolicyStatus next = new RoutingPolicyStatus();
     next.setDrift(previous == null ? null : previous.getDrift());
@@ -126,6 +142,51 @@ public class RoutingPolicyReconciler implements Reconciler<RoutingPolicy> {
       control.rescheduleAfter(driftOutcome.recheck());
     }
     return control;
+  }
+
+  /**
+   * The embedder reference's problems, read from the informer cache; a provider counts as not ready
+   * while its own {@code Ready} condition says so (the ProviderEndpoint reconciler's verdict).
+   */
+  private List<Problem> embedderProblems(RoutingPolicy policy) {
+    if (providers == null || EmbedderReferences.providerName(policy).isEmpty()) {
+      return List.of();
+    }
+    String namespace = policy.getMetadata().getNamespace();
+    return EmbedderReferences.problems(
+        policy,
+        namespace,
+        name -> providers.get(new ResourceID(name, namespace)),
+        endpoint ->
+            Conditions.find(
+                    endpoint.getStatus() == null ? null : endpoint.getStatus().getConditions(),
+                    Conditions.READY)
+                .filter(c -> "False".equals(c.getStatus()))
+                .map(c -> Optional.ofNullable(c.getMessage()).orElse(c.getReason())));
+  }
+
+  @Override
+  public List<EventSource<?, RoutingPolicy>> prepareEventSources(
+      EventSourceContext<RoutingPolicy> context) {
+    policies = context.getPrimaryCache();
+    providers =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(ProviderEndpoint.class, RoutingPolicy.class)
+                .withNamespacesInheritedFromController()
+                .withSecondaryToPrimaryMapper(this::policiesEmbeddingWith)
+                .build(),
+            context);
+    return List.of(providers);
+  }
+
+  /** The policies of the endpoint's namespace whose semantic cache embeds with it. */
+  private Set<ResourceID> policiesEmbeddingWith(ProviderEndpoint endpoint) {
+    String name = endpoint.getMetadata().getName();
+    return policies
+        .list(endpoint.getMetadata().getNamespace())
+        .filter(p -> EmbedderReferences.providerName(p).filter(name::equals).isPresent())
+        .map(ResourceID::fromResource)
+        .collect(Collectors.toSet());
   }
 
   private static List<Conditions.Desired> concat(

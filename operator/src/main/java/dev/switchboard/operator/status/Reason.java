@@ -32,6 +32,8 @@ public enum Reason {
   PROVIDER_NOT_FOUND("ProviderNotFound"),
   PROVIDER_NOT_READY("ProviderNotReady"),
   MODEL_NOT_SERVED("ModelNotServed"),
+  // A RoutingPolicy's semantic cache embedding with a provider that has no embeddings API.
+  EMBEDDINGS_NOT_SERVED("EmbeddingsNotServed"),
   ROUTING_TABLE_REJECTED("RoutingTableRejected"),
   ROUTING_TABLE_TOO_LARGE("RoutingTableTooLarge"),
   // The FloatingModelVersion condition of a ModelRoute.
@@ -73,7 +75,10 @@ public enum Reason {
   DAILY_BUDGET_SPENT("DailyBudgetSpent"),
   MONTHLY_BUDGET_SPENT("MonthlyBudgetSpent"),
   WITHIN_BUDGET("WithinBudget"),
-  NO_BUDGET("NoBudget");
+  NO_BUDGET("NoBudget"),
+  // The CommitmentExhausted condition of a ProviderEndpoint (issue 22).
+  COMMITMENT_USED_UP("CommitmentUsedUp"),
+  COMMITMENTS_HAVE_ROOM("CommitmentsHaveRoom");
 
   private final String wireName;
 

@@ -1,6 +1,5 @@
 package dev.switchboard.operator.status;
 
-import dev.switchboard.api.v1alpha1.CacheSpec;
 import dev.switchboard.api.v1alpha1.ProviderEndpointSpec;
 import dev.switchboard.api.v1alpha1.RoutingPolicySpec;
 import java.util.List;
@@ -22,14 +21,9 @@ public final class UnenforcedFields {
   /** One field: when a spec sets it, what the gateway does instead. */
   private record Field<S>(Function<S, Optional<String>> whenSet) {}
 
-  private static final List<Field<RoutingPolicySpec>> ROUTING_POLICY =
-      List.of(
-          new Field<>(
-              spec ->
-                  when(
-                      semanticWithProviderEmbedder(spec.getCache()),
-                      "cache.semantic.embedder.providerRef is not supported (only the exact cache"
-                          + " serves; use embedder.builtin)")));
+  // The semantic cache's embedder.providerRef is enforced since the gateway embeds through the
+  // provider's embeddings API (ProviderEmbedder); its reference is checked by EmbedderReferences.
+  private static final List<Field<RoutingPolicySpec>> ROUTING_POLICY = List.of();
 
   // Lifecycle dates are enforced: the gateway keeps requests off retired models on its own clock.
   private static final List<Field<ProviderEndpointSpec>> PROVIDER_ENDPOINT = List.of();
@@ -66,17 +60,5 @@ public final class UnenforcedFields {
       return List.of();
     }
     return fields.stream().flatMap(f -> f.whenSet().apply(spec).stream()).toList();
-  }
-
-  private static boolean semanticWithProviderEmbedder(CacheSpec cache) {
-    return cache != null
-        && cache.getSemantic() != null
-        && Boolean.TRUE.equals(cache.getSemantic().getEnabled())
-        && cache.getSemantic().getEmbedder() != null
-        && cache.getSemantic().getEmbedder().getProviderRef() != null;
-  }
-
-  private static Optional<String> when(boolean set, String instead) {
-    return set ? Optional.of(instead) : Optional.empty();
   }
 }

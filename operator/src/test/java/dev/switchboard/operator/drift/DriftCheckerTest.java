@@ -6,10 +6,12 @@ import dev.switchboard.api.v1alpha1.DriftCheck;
 import dev.switchboard.api.v1alpha1.LocalObjectRef;
 import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.api.v1alpha1.ModelRouteSpec;
+import dev.switchboard.api.v1alpha1.RouteRule;
 import dev.switchboard.api.v1alpha1.RouteTarget;
 import dev.switchboard.api.v1alpha1.RoutingPolicy;
 import dev.switchboard.api.v1alpha1.RoutingPolicySpec;
 import dev.switchboard.api.v1alpha1.RoutingPolicyStatus;
+import dev.switchboard.api.v1alpha1.RuleMatch;
 import dev.switchboard.kubemock.EmbeddedKubernetesApi;
 import dev.switchboard.operator.serialization.TolerantSerialization;
 import dev.switchboard.operator.status.EventRecorder;
@@ -153,6 +155,26 @@ class DriftCheckerTest {
   }
 
   @Test
+  void underAClockThatJumpsTheScheduleIsLookedAtAgainSoonInRealTime() {
+    RoutingPolicy policy = setUp("recheck", 2);
+    DriftChecker jumping =
+        new DriftChecker(
+            client,
+            clock,
+            provider,
+            new EventRecorder(client, clock),
+            new DriftMetrics(registry),
+            Duration.ofMillis(200));
+
+    DriftChecker.Outcome o = reconcile(jumping, policy);
+
+    // The next run is 14 hours away on the clock, but the clock may be moved there at any time.
+    assertThat(o.status().getNextRun()).isEqualTo("2026-01-11T02:00:00Z");
+    assertThat(o.recheck()).isEqualTo(Duration.ofMillis(200));
+    assertThat(reconcile(checker(), policy).recheck()).isEqualTo(Duration.ofHours(1));
+  }
+
+  @Test
   void runsFollowTheScheduleAcrossRestartsAndDowntimeOnlyOnceEach() {
     RoutingPolicy policy = setUp("schedule", 3);
     reconcile(checker(), policy);
@@ -213,6 +235,48 @@ class DriftCheckerTest {
     int after = provider.requests.get();
     reconcile(checker, policy);
     assertThat(provider.requests.get()).isEqualTo(after);
+  }
+
+  @Test
+  void theTargetsOfARoutesRulesAreCheckedTooEachOnce() {
+    RoutingPolicy policy = setUp("rules", 4);
+    ModelRoute route =
+        client.resources(ModelRoute.class).inNamespace("rules").withName("compliance").get();
+    // Legal requests go to qwen and to openai/gpt-4o, which the route's own targets have already.
+    RouteRule legal = new RouteRule();
+    RuleMatch match = new RuleMatch();
+    match.setMetadata(Map.of("task", "legal"));
+    legal.setMatch(match);
+    legal.setTargets(List.of(target("qwen", "qwen-max"), target("openai", "gpt-4o")));
+    route.getSpec().setRules(List.of(legal));
+    client.resource(route).update();
+    DriftChecker checker = checker();
+
+    DriftChecker.Outcome first = reconcile(checker, policy);
+
+    assertThat(provider.requests.get()).isEqualTo(4 * 2 * 3);
+    assertThat(first.status().getResults())
+        .extracting(r -> r.getTarget())
+        .containsExactly("openai/gpt-4o", "azure/gpt-4o", "qwen/qwen-max");
+    assertThat(
+            client
+                .configMaps()
+                .inNamespace("rules")
+                .withName("switchboard-drift-nightly")
+                .get()
+                .getData())
+        .containsOnlyKeys(
+            "compliance.openai_gpt-4o", "compliance.azure_gpt-4o", "compliance.qwen_qwen-max");
+
+    // A rule target that drifts is caught like any other.
+    provider.fingerprintsByTarget.put("qwen/qwen-max", "fp_swapped");
+    clock.advance(Duration.ofDays(1));
+    DriftChecker.Outcome next = reconcile(checker, policy);
+
+    assertThat(next.drifted().status()).isTrue();
+    assertThat(next.drifted().message())
+        .contains("compliance qwen/qwen-max: fingerprint fp_1 → fp_swapped")
+        .doesNotContain("openai/gpt-4o:", "azure/gpt-4o:");
   }
 
   @Test

@@ -15,6 +15,10 @@ final class FakeDriftClient implements DriftClient {
   final Set<String> changedPrompts = ConcurrentHashMap.newKeySet();
   final Set<String> failingTargets = ConcurrentHashMap.newKeySet();
   volatile String fingerprint = "fp_1";
+
+  /** Another fingerprint for some targets ({@code provider/model}) only. */
+  final java.util.Map<String, String> fingerprintsByTarget = new ConcurrentHashMap<>();
+
   volatile String version = "model-2026-01-01";
   final AtomicInteger requests = new AtomicInteger();
   final AtomicInteger inFlight = new AtomicInteger();
@@ -35,7 +39,7 @@ final class FakeDriftClient implements DriftClient {
               ? "After a silent model update the answer reads differently: "
                   + new StringBuilder(prompt).reverse()
               : "Echo from " + target + ": " + prompt + " (seed 42)";
-      return new Answer(text, version, fingerprint);
+      return new Answer(text, version, fingerprintsByTarget.getOrDefault(target, fingerprint));
     } finally {
       inFlight.decrementAndGet();
     }

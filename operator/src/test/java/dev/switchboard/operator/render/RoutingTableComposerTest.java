@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.switchboard.api.v1alpha1.Embedder;
 import dev.switchboard.api.v1alpha1.LocalObjectRef;
 import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.api.v1alpha1.ProviderEndpoint;
+import dev.switchboard.api.v1alpha1.ProviderModel;
 import dev.switchboard.api.v1alpha1.RoutingPolicy;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.RoutingTableCodec;
@@ -234,6 +236,156 @@ class RoutingTableComposerTest {
         .containsExactly("ModelNotServed");
     assertThat(next.table().providers().get("openai-prod").models()).containsKey("gpt-5");
     assertThat(next.routes().get("chat-default").state()).isEqualTo(RouteOutcome.State.CURRENT);
+  }
+
+  /** The basic policy with its semantic cache on, embedding with {@code provider}'s model. */
+  private static void embedWith(RoutingPolicy policy, String provider, String model) {
+    policy.getSpec().getCache().getSemantic().setEnabled(true);
+    Embedder embedder = new Embedder();
+    LocalObjectRef ref = new LocalObjectRef();
+    ref.setName(provider);
+    embedder.setProviderRef(ref);
+    embedder.setModel(model);
+    policy.getSpec().getCache().getSemantic().setEmbedder(embedder);
+  }
+
+  private static void listEmbeddingModel(ProviderEndpoint endpoint) {
+    ProviderModel model = new ProviderModel();
+    model.setName("text-embedding-3-small");
+    endpoint.getSpec().getModels().add(model);
+  }
+
+  @Test
+  void aProviderEmbedderIsRenderedByProviderAndModelAndNeverWithItsKey() {
+    List<HasMetadata> items =
+        changed(
+            basic(),
+            ProviderEndpoint.class,
+            "openai-prod",
+            RoutingTableComposerTest::listEmbeddingModel);
+    items =
+        changed(
+            items,
+            RoutingPolicy.class,
+            "standard",
+            p -> embedWith(p, "openai-prod", "text-embedding-3-small"));
+
+    RenderOutcome outcome = render(items, PublishedTable.NONE);
+
+    assertThat(outcome.table().policies().get("standard").cache().semanticEmbedder())
+        .isEqualTo("provider:openai-prod/text-embedding-3-small");
+    assertThat(outcome.routes().values())
+        .allSatisfy(r -> assertThat(r.state()).isEqualTo(RouteOutcome.State.CURRENT));
+    // The gateway takes the key from the keys Secret, as for every call to that provider.
+    assertThat(new String(outcome.canonicalJson(), StandardCharsets.UTF_8))
+        .doesNotContain("sk-openai-test-key-1");
+    assertThat(outcome.keys()).containsEntry("openai-prod", "sk-openai-test-key-1");
+  }
+
+  @Test
+  void anEmbedderReferenceThatDoesNotResolveIsAPolicyProblemNamingTheField() {
+    assertThat(embedderProblems("no-such-provider", "text-embedding-3-small"))
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.reasonName()).isEqualTo("ProviderNotFound");
+              assertThat(p.message())
+                  .startsWith("spec.cache.semantic.embedder.providerRef")
+                  .contains("'no-such-provider'", "'team-a'");
+            });
+    assertThat(embedderProblems("openai-prod", "text-embedding-3-large"))
+        .extracting(Problem::reasonName)
+        .containsExactly("ModelNotServed");
+    assertThat(embedderProblems("anthropic-prod", "claude-sonnet-4-5"))
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.reasonName()).isEqualTo("EmbeddingsNotServed");
+              assertThat(p.message()).contains("anthropic", "no embeddings API");
+            });
+    // An endpoint that lists no models passes any model id through, as for route targets.
+    assertThat(embedderProblems("vllm-local", "bge-small-en")).isEmpty();
+    assertThat(embedderProblems("openai-prod", "text-embedding-3-small")).isEmpty();
+  }
+
+  private List<Problem> embedderProblems(String provider, String model) {
+    List<HasMetadata> items =
+        changed(
+            basic(),
+            ProviderEndpoint.class,
+            "openai-prod",
+            RoutingTableComposerTest::listEmbeddingModel);
+    items = changed(items, RoutingPolicy.class, "standard", p -> embedWith(p, provider, model));
+    return resolve(items).policy("standard").orElseThrow().problems();
+  }
+
+  @Test
+  void aBrokenEmbedderReferenceKeepsTheRoutesOnTheirLastGoodPolicy() {
+    List<HasMetadata> items =
+        changed(
+            basic(), RoutingPolicy.class, "standard", p -> embedWith(p, "vllm-local", "bge-small"));
+    RenderOutcome good = render(items, PublishedTable.NONE);
+    List<HasMetadata> broken =
+        changed(
+            items,
+            RoutingPolicy.class,
+            "standard",
+            p -> embedWith(p, "anthropic-prod", "claude-sonnet-4-5"));
+
+    RenderOutcome next = render(broken, publishedFrom(good));
+
+    assertThat(next.routes().values())
+        .allSatisfy(
+            r -> {
+              assertThat(r.state()).isEqualTo(RouteOutcome.State.LAST_GOOD);
+              assertThat(r.referenceProblems())
+                  .singleElement()
+                  .satisfies(
+                      p -> {
+                        assertThat(p.reasonName()).isEqualTo("PolicyNotReady");
+                        assertThat(p.message()).contains("has no embeddings API");
+                      });
+            });
+    assertThat(next.table().policies().get("standard").cache().semanticEmbedder())
+        .isEqualTo("provider:vllm-local/bge-small");
+  }
+
+  @Test
+  void aDeletedEmbedderProviderStaysForTheCarriedPolicy() {
+    List<HasMetadata> items = new ArrayList<>(basic());
+    ProviderEndpoint embeddings =
+        (ProviderEndpoint)
+            Fixtures.copy(
+                items.stream()
+                    .filter(i -> i.getMetadata().getName().equals("openai-prod"))
+                    .findFirst()
+                    .orElseThrow());
+    embeddings.getMetadata().setName("embeddings");
+    items.add(embeddings);
+    items =
+        changed(
+            items,
+            ProviderEndpoint.class,
+            "embeddings",
+            RoutingTableComposerTest::listEmbeddingModel);
+    items =
+        changed(
+            items,
+            RoutingPolicy.class,
+            "standard",
+            p -> embedWith(p, "embeddings", "text-embedding-3-small"));
+    RenderOutcome good = render(items, PublishedTable.NONE);
+    assertThat(good.table().providers()).containsKey("embeddings");
+
+    RenderOutcome next =
+        render(without(items, "ProviderEndpoint", "embeddings"), publishedFrom(good));
+
+    assertThat(next.routes().get("reasoning").state()).isEqualTo(RouteOutcome.State.LAST_GOOD);
+    assertThat(next.table().policies().get("standard").cache().semanticEmbedder())
+        .isEqualTo("provider:embeddings/text-embedding-3-small");
+    assertThat(next.table().providers().get("embeddings").models())
+        .containsKey("text-embedding-3-small");
+    assertThat(next.keys()).containsEntry("embeddings", "sk-openai-test-key-1");
   }
 
   @Test

@@ -48,7 +48,7 @@ class UnenforcedFieldsTest {
   }
 
   @Test
-  void everyFieldTheGatewayIgnoresIsNamedWithWhatItDoesInstead() {
+  void everyRoutingPolicyFieldIsEnforcedNowThatTheGatewayEmbedsThroughProviders() {
     RoutingPolicySpec spec = new RoutingPolicySpec();
     spec.setStrategy("least-cost");
     spec.setSchedule(List.of(new ScheduleWindow()));
@@ -76,18 +76,25 @@ class UnenforcedFieldsTest {
     List<String> notEnforced = UnenforcedFields.of(spec);
 
     // Strategy, schedule and latencyObjective are enforced since the cost-observation loop, the
-    // deterministic contract by DeterministicStage, drift checks by the operator's DriftChecker and
-    // cache.shared by the gateway's shared store: only a semantic cache embedding through a
-    // provider's model is not.
-    assertThat(notEnforced).hasSize(1);
-    assertThat(String.join(" ", notEnforced)).contains("embedder.providerRef");
-    assertThat(String.join(" ", notEnforced))
-        .doesNotContain(
-            "strategy", "schedule", "latencyObjective", "deterministic", "driftCheck", "shared");
+    // deterministic contract by DeterministicStage, drift checks by the operator's DriftChecker,
+    // cache.shared by the gateway's shared store and a semantic cache embedding through a
+    // provider's model by the gateway's ProviderEmbedder (its reference by EmbedderReferences).
+    assertThat(notEnforced).isEmpty();
     Conditions.Desired condition = UnenforcedFields.condition(notEnforced);
+    assertThat(condition.status()).isTrue();
+    assertThat(condition.reason()).isEqualTo("AllFieldsEnforced");
+  }
+
+  @Test
+  void aFieldTheGatewayIgnoresIsNamedWithWhatItDoesInstead() {
+    Conditions.Desired condition =
+        UnenforcedFields.condition(List.of("x.y is not supported (z happens instead)"));
+
     assertThat(condition.status()).isFalse();
     assertThat(condition.reason()).isEqualTo("FieldNotEnforced");
-    assertThat(condition.message()).contains("embedder.providerRef is not supported");
+    assertThat(condition.message())
+        .isEqualTo(
+            "set but not enforced by the gateway yet: x.y is not supported (z happens instead)");
   }
 
   @Test

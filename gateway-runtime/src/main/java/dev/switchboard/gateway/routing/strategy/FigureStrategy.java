@@ -2,6 +2,7 @@ package dev.switchboard.gateway.routing.strategy;
 
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.Strategy;
+import dev.switchboard.gateway.cost.CommitmentLedger;
 import dev.switchboard.gateway.cost.PriceSchedule;
 import dev.switchboard.gateway.cost.Pricing;
 import dev.switchboard.gateway.routing.PlannedTarget;
@@ -143,11 +144,14 @@ public final class FigureStrategy implements RoutingStrategy {
             Pricing.costUsd(
                 prices.pricing(), mix.inputTokens(), mix.cachedInputTokens(), mix.outputTokens());
         window = prices.window();
-        RoutingTable.Commitment commitment = model.pricing().commitment();
-        if (commitment != null && figures.committedCapacityLeft(target.id(), commitment)) {
+        CommitmentLedger.Cover cover =
+            model.pricing().commitment() == null && target.provider().commitment() == null
+                ? null
+                : figures.committedCapacity(target.provider(), target.target().model());
+        if (cover != null) {
           // Prepaid capacity: its marginal price is zero until the month's use reaches it.
           cost = 0.0;
-          window = "committed";
+          window = cover.label();
         }
       }
     }

@@ -21,11 +21,12 @@ public interface LiveFigures {
   }
 
   /**
-   * Whether {@code targetId}'s prepaid {@code commitment} still has room this month (then its
-   * capacity is already paid for); false without a commitment or without counts.
+   * Which prepaid commitment still has room this month for {@code model} of {@code provider} (then
+   * its capacity is already paid for): the model's own, else the provider's; null when neither (or
+   * without counts). Read from memory: no call leaves the replica.
    */
-  default boolean committedCapacityLeft(
-      String targetId, dev.switchboard.contract.RoutingTable.Commitment commitment) {
-    return false;
+  default dev.switchboard.gateway.cost.CommitmentLedger.Cover committedCapacity(
+      dev.switchboard.contract.RoutingTable.Provider provider, String model) {
+    return null;
   }
 }

@@ -272,16 +272,18 @@ class FigureStrategyTest {
     RoutingStrategy.Ordering after =
         s.decide("r", targets, policy(null, 0.0), Instant.ofEpochMilli(now), stats.routing());
     assertThat(providers(after)).containsExactly("cheap", "premium");
-    assertThat(stats.commitmentStatus("premium/m", committed.commitment()))
+    RoutingTable table =
+        new RoutingTable(
+            1, null, "ns", Map.of("premium", targets.get(1).provider()), Map.of(), List.of());
+    Map<String, Object> status = stats.commitments().status(table).get(0);
+    assertThat(status)
+        .containsEntry("target", "premium/m")
+        .containsEntry("scope", "model")
         .containsEntry("used", 1000.0)
         .containsEntry("exhausted", true)
         .containsEntry("month", "2030-01");
     // 1,000 tokens by noon of the 7th of a 31-day month: about 4,769 by its end.
-    assertThat(
-            (double)
-                stats
-                    .commitmentStatus("premium/m", committed.commitment())
-                    .get("projectedMonthEnd"))
+    assertThat((double) status.get("projectedMonthEnd"))
         .isCloseTo(1000 * 31 / 6.5, org.assertj.core.data.Offset.offset(1.0));
 
     // A new month: the commitment is free capacity again.
@@ -295,5 +297,72 @@ class FigureStrategyTest {
                     Instant.ofEpochMilli(clock[0]),
                     stats.routing())))
         .containsExactly("premium", "cheap");
+  }
+
+  @Test
+  void theModelsOwnCommitmentIsDrawnOnFirstThenTheEndpointsThenListPrice() {
+    long[] clock = {Instant.parse("2030-01-10T00:00:00Z").toEpochMilli()};
+    dev.switchboard.gateway.stats.LiveStats stats =
+        new dev.switchboard.gateway.stats.LiveStats(60_000, () -> clock[0]);
+    // premium/m has its own $1 of prepaid use; the whole premium account has $2 more.
+    RoutingTable.Provider account =
+        withCommitment(
+            provider(
+                "premium",
+                new RoutingTable.Pricing(
+                    3.0, 15.0, null, "USD", null, new RoutingTable.Commitment(null, 1.0))),
+            new RoutingTable.Commitment(null, 2.0));
+    List<PlannedTarget> targets =
+        List.of(
+            target("cheap", 0, price(0.1, 0.4)),
+            new PlannedTarget(new RoutingTable.Target("premium", "m", 100, 1), account, "stable"));
+    FigureStrategy s = new FigureStrategy(Strategy.LEAST_COST, replay());
+    java.util.function.Supplier<RoutingStrategy.Ordering> decide =
+        () ->
+            s.decide(
+                "r", targets, policy(null, 0.0), Instant.ofEpochMilli(clock[0]), stats.routing());
+    dev.switchboard.gateway.request.TokenUsage usage =
+        new dev.switchboard.gateway.request.TokenUsage(100, 100, 0);
+
+    assertThat(providers(decide.get())).containsExactly("premium", "cheap");
+    assertThat(decide.get().explanation()).contains("price_window=committed;");
+    // $1.50 served: the model's $1 is spent, $0.50 of the account's $2 is drawn.
+    stats.record("r", "premium/m", false, 100.0, 200.0, null, 1.5, usage);
+    assertThat(providers(decide.get())).containsExactly("premium", "cheap");
+    assertThat(decide.get().explanation()).contains("price_window=committed-endpoint");
+    assertThat(stats.commitments().endpointUsedUsd(account, clock[0])).isEqualTo(0.5);
+    // $1.50 more: the account's $2 is spent too; list price decides again.
+    stats.record("r", "premium/m", false, 100.0, 200.0, null, 1.5, usage);
+    assertThat(providers(decide.get())).containsExactly("cheap", "premium");
+    RoutingTable table =
+        new RoutingTable(1, null, "ns", Map.of("premium", account), Map.of(), List.of());
+    List<Map<String, Object>> status = stats.commitments().status(table);
+    assertThat(status).extracting(r -> r.get("scope")).containsExactly("endpoint", "model");
+    assertThat(status.get(0))
+        .containsEntry("provider", "premium")
+        .containsEntry("unit", "spend")
+        .containsEntry("used", 2.0)
+        .containsEntry("exhausted", true)
+        .doesNotContainKey("model");
+    assertThat(status.get(1)).containsEntry("used", 3.0).containsEntry("model", "m");
+  }
+
+  private static RoutingTable.Provider withCommitment(
+      RoutingTable.Provider p, RoutingTable.Commitment commitment) {
+    return new RoutingTable.Provider(
+        p.name(),
+        p.kind(),
+        p.baseUrl(),
+        p.hasKey(),
+        p.apiVersion(),
+        p.headers(),
+        p.timeouts(),
+        p.maxConcurrency(),
+        p.maxResponseBytes(),
+        p.quota(),
+        p.healthCheck(),
+        p.models(),
+        p.concurrencyScope(),
+        commitment);
   }
 }

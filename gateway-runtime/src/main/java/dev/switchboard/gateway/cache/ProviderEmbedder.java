@@ -1,0 +1,263 @@
+package dev.switchboard.gateway.cache;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.contract.EmbedderRef;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.cost.Pricing;
+import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.request.TokenUsage;
+import dev.switchboard.gateway.resilience.ProviderGuard;
+import dev.switchboard.gateway.resilience.ResilienceRegistry;
+import dev.switchboard.gateway.resilience.SlotPermit;
+import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.time.GatewayClock;
+import dev.switchboard.gateway.upstream.JsonReply;
+import dev.switchboard.gateway.upstream.Operation;
+import dev.switchboard.gateway.upstream.UpstreamCaller;
+import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Base64;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Embeds through a provider's embeddings API ({@code embedder.providerRef} + {@code model}): one
+ * {@code POST …/embeddings} in OpenAI's wire format, or the provider's own through its {@link
+ * dev.switchboard.gateway.upstream.adapter.UpstreamAdapter adapter} (Gemini's {@code
+ * batchEmbedContents}, Azure's deployment URL), sent by the gateway's {@link UpstreamCaller} on its
+ * pooled upstream clients with the provider's key, timeouts and answer size limit. The provider's
+ * {@link ProviderGuard} applies as to any call: no call while its health checker says it is down,
+ * its quota counts the call and the tokens, its concurrency caps hold a slot. A circuit breaker of
+ * its own (default settings; not the routes' breakers, whose settings are per policy) stops calling
+ * a failing embedder for a while, so every lookup is then a quick miss.
+ *
+ * <p>Never blocks: the call is asynchronous on the request's event loop, the answer's vector is
+ * parsed on a cache worker. Every failure completes the stage exceptionally — a miss for the
+ * request, never an error. The provider entry is looked up in the table in force at each call, so a
+ * reload that changes its URL or key applies at once.
+ */
+public final class ProviderEmbedder implements Embedder {
+
+  /**
+   * The longest one embeddings call may take. Past the semantic deadline the request has gone on as
+   * a miss, but the vector still indexes its answer for the next asker; beyond this it is not worth
+   * waiting for.
+   */
+  public static final long CALL_TIMEOUT_MS = 10_000;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final EmbedderRef ref;
+  private final String id;
+  private final Supplier<Optional<RoutingTable>> table;
+  private final Function<String, Optional<String>> keys;
+  private final UpstreamCaller caller;
+  private final ResilienceRegistry resilience;
+  private final GatewayClock clock;
+
+  /**
+   * @param table the routing table in force
+   * @param keys the current key of a provider, by provider name
+   */
+  public ProviderEmbedder(
+      EmbedderRef ref,
+      Supplier<Optional<RoutingTable>> table,
+      Function<String, Optional<String>> keys,
+      UpstreamCaller caller,
+      ResilienceRegistry resilience,
+      GatewayClock clock) {
+    if (!ref.isProvider()) {
+      throw new IllegalArgumentException(ref + " is not a provider embedder");
+    }
+    this.ref = ref;
+    this.id = ref.notation();
+    this.table = table;
+    this.keys = keys;
+    this.caller = caller;
+    this.resilience = resilience;
+    this.clock = clock;
+  }
+
+  @Override
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public CompletionStage<Embedding> embed(String text, String requestId, Executor workers) {
+    RoutingTable.Provider provider =
+        table.get().map(t -> t.providers().get(ref.provider())).orElse(null);
+    if (provider == null) {
+      return failed("provider " + ref.provider() + " is not in the routing table");
+    }
+    if (!provider.providerKind().servesEmbeddings()) {
+      return failed("provider " + ref.provider() + " has no embeddings API");
+    }
+    PlannedTarget target =
+        new PlannedTarget(
+            new RoutingTable.Target(ref.provider(), ref.model(), 1, 0),
+            provider,
+            PlannedTarget.STABLE);
+    ProviderGuard guard = resilience.guard(provider);
+    if (!guard.healthy()) {
+      return failed(ref.provider() + " is unhealthy");
+    }
+    CircuitBreaker breaker = resilience.embedderBreaker(id);
+    if (!breaker.tryAcquirePermission()) {
+      return failed(id + ": circuit breaker open");
+    }
+    // The quota may be shared across replicas: its answer can come later, off this thread.
+    Future<Boolean> quota = guard.takeQuota();
+    if (quota.isComplete() && quota.succeeded()) {
+      return afterQuota(quota.result(), text, requestId, workers, provider, target, guard, breaker);
+    }
+    CompletableFuture<Embedding> later = new CompletableFuture<>();
+    quota.onComplete(
+        ar ->
+            afterQuota(
+                    ar.succeeded() && ar.result(),
+                    text,
+                    requestId,
+                    workers,
+                    provider,
+                    target,
+                    guard,
+                    breaker)
+                .whenComplete(
+                    (embedding, error) -> {
+                      if (error != null) {
+                        later.completeExceptionally(error);
+                      } else {
+                        later.complete(embedding);
+                      }
+                    }));
+    return later;
+  }
+
+  private CompletionStage<Embedding> afterQuota(
+      boolean room,
+      String text,
+      String requestId,
+      Executor workers,
+      RoutingTable.Provider provider,
+      PlannedTarget target,
+      ProviderGuard guard,
+      CircuitBreaker breaker) {
+    if (!room) {
+      breaker.releasePermission();
+      return failed(ref.provider() + " is out of quota");
+    }
+    ObjectNode request = JSON.createObjectNode().put("model", ref.model()).put("input", text);
+    Buffer body;
+    try {
+      body =
+          UpstreamAdapters.forProvider(provider)
+              .encodeRequest(request, target, Operation.EMBEDDINGS, false);
+    } catch (RuntimeException cannot) {
+      breaker.releasePermission();
+      guard.giveBackQuota();
+      return failed(id + " cannot encode the request: " + cannot.getMessage());
+    }
+    RequestContext call = new RequestContext(requestId, Operation.EMBEDDINGS, clock);
+    call.deadlineNanos(clock.nanoTime() + CALL_TIMEOUT_MS * 1_000_000);
+    Optional<String> key = keys.apply(ref.provider());
+    long start = breaker.getCurrentTimestamp();
+    CompletableFuture<Embedding> result = new CompletableFuture<>();
+    guard
+        .acquire(ref.model())
+        .recover(
+            full -> {
+              breaker.releasePermission(); // not the provider's fault: no breaker verdict
+              guard.giveBackQuota();
+              return Future.failedFuture(full);
+            })
+        .compose(
+            permit ->
+                caller
+                    .callJson(target, Operation.EMBEDDINGS, body, call, key, request)
+                    .onComplete(
+                        ar -> {
+                          release(permit);
+                          long elapsed = breaker.getCurrentTimestamp() - start;
+                          if (ar.succeeded()) {
+                            breaker.onSuccess(elapsed, breaker.getTimestampUnit());
+                          } else {
+                            breaker.onError(elapsed, breaker.getTimestampUnit(), ar.cause());
+                          }
+                        }))
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                result.completeExceptionally(ar.cause());
+                return;
+              }
+              JsonReply reply = ar.result();
+              try {
+                workers.execute(
+                    () -> {
+                      try {
+                        result.complete(embedding(reply, target, guard));
+                      } catch (RuntimeException | IOException e) {
+                        result.completeExceptionally(e);
+                      }
+                    });
+              } catch (RejectedExecutionException busy) {
+                result.completeExceptionally(busy);
+              }
+            });
+    return result;
+  }
+
+  /** The first vector of an OpenAI-shaped embeddings answer, unit length, with its cost. */
+  private static Embedding embedding(JsonReply reply, PlannedTarget target, ProviderGuard guard)
+      throws IOException {
+    JsonNode answer = JSON.readTree(reply.body().getBytes());
+    JsonNode values = answer.path("data").path(0).path("embedding");
+    float[] vector;
+    if (values.isArray() && !values.isEmpty()) {
+      vector = new float[values.size()];
+      for (int i = 0; i < vector.length; i++) {
+        vector[i] = (float) values.get(i).asDouble();
+      }
+    } else if (values.isTextual()) {
+      // encoding_format: base64 — little-endian float32, as OpenAI sends it.
+      ByteBuffer bytes =
+          ByteBuffer.wrap(Base64.getDecoder().decode(values.asText()))
+              .order(ByteOrder.LITTLE_ENDIAN);
+      vector = new float[bytes.remaining() / 4];
+      bytes.asFloatBuffer().get(vector);
+    } else {
+      throw new IOException("the embeddings answer has no data[0].embedding");
+    }
+    TokenUsage usage = reply.summary() == null ? null : reply.summary().usage();
+    if (usage == null) {
+      usage = TokenUsage.fromUsageNode(answer.get("usage"));
+    }
+    if (usage != null) {
+      guard.chargeTokens(usage.inputTokens() + usage.outputTokens());
+    }
+    return new Embedding(VectorMath.normalise(vector), Pricing.costUsd(target, usage));
+  }
+
+  private static void release(SlotPermit permit) {
+    if (permit != null) {
+      permit.release();
+    }
+  }
+
+  private static CompletionStage<Embedding> failed(String why) {
+    return CompletableFuture.failedFuture(new IllegalStateException(why));
+  }
+}

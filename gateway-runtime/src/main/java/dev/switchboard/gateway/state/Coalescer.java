@@ -1,0 +1,121 @@
+package dev.switchboard.gateway.state;
+
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * Coalesces calls of one group (one consumer's admissions with the same limits, say) into one store
+ * call: while a group's call is running, new items queue, and they all go in the group's next call
+ * when it returns. Nothing waits for a timer: alone, an item is sent at once; under load the
+ * batches grow with the round trip, so the store sees one call per round trip and group instead of
+ * one per request. Thread-safe.
+ *
+ * @param <I> an item (one request's call)
+ * @param <R> its answer
+ */
+final class Coalescer<I, R> {
+
+  /** Sends a batch of one group; answers in the order of the items. */
+  interface Sender<I, R> extends Function<List<I>, Future<List<R>>> {}
+
+  private record Entry<I, R>(I item, Promise<R> promise, Sender<I, R> sender) {}
+
+  private static final class Group<I, R> {
+    final ArrayDeque<Entry<I, R>> queue = new ArrayDeque<>();
+    boolean running;
+    boolean gone;
+  }
+
+  private final int maxBatch;
+  private final Map<String, Group<I, R>> groups = new ConcurrentHashMap<>();
+
+  /**
+   * @param maxBatch the most items in one call
+   */
+  Coalescer(int maxBatch) {
+    this.maxBatch = maxBatch;
+  }
+
+  /**
+   * Queues {@code item} in {@code group}; {@code sender} sends the batch it ends up in (every item
+   * of a group must be sendable by every other item's sender).
+   */
+  Future<R> submit(String group, I item, Sender<I, R> sender) {
+    Promise<R> promise = Promise.promise();
+    while (true) {
+      Group<I, R> g = groups.computeIfAbsent(group, k -> new Group<>());
+      List<Entry<I, R>> batch = null;
+      synchronized (g) {
+        if (g.gone) {
+          continue; // removed while idle: take (or make) the current one
+        }
+        g.queue.add(new Entry<>(item, promise, sender));
+        if (!g.running) {
+          g.running = true;
+          batch = drain(g);
+        }
+      }
+      if (batch != null) {
+        send(group, g, batch);
+      }
+      return promise.future();
+    }
+  }
+
+  private List<Entry<I, R>> drain(Group<I, R> g) {
+    List<Entry<I, R>> batch = new ArrayList<>(Math.min(maxBatch, g.queue.size()));
+    while (!g.queue.isEmpty() && batch.size() < maxBatch) {
+      batch.add(g.queue.poll());
+    }
+    return batch;
+  }
+
+  private void send(String group, Group<I, R> g, List<Entry<I, R>> batch) {
+    while (batch != null) {
+      List<I> items = new ArrayList<>(batch.size());
+      batch.forEach(e -> items.add(e.item()));
+      Future<List<R>> answer;
+      try {
+        answer = batch.get(0).sender().apply(items);
+      } catch (RuntimeException e) {
+        answer = Future.failedFuture(e);
+      }
+      if (!answer.isComplete()) {
+        List<Entry<I, R>> sent = batch;
+        answer.onComplete(ar -> send(group, g, next(group, g, sent, ar)));
+        return;
+      }
+      // Answered at once (a store that fails fast): go on here rather than recursing.
+      batch = next(group, g, batch, answer);
+    }
+  }
+
+  /** Answers {@code sent}; returns the group's next batch, or null when it has none. */
+  private List<Entry<I, R>> next(
+      String group, Group<I, R> g, List<Entry<I, R>> sent, AsyncResult<List<R>> ar) {
+    for (int i = 0; i < sent.size(); i++) {
+      Promise<R> p = sent.get(i).promise();
+      if (ar.failed()) {
+        p.fail(ar.cause());
+      } else {
+        p.complete(ar.result().get(i));
+      }
+    }
+    synchronized (g) {
+      if (!g.queue.isEmpty()) {
+        return drain(g);
+      }
+      g.running = false;
+      g.gone = true;
+      groups.remove(group, g);
+      return null;
+    }
+  }
+}

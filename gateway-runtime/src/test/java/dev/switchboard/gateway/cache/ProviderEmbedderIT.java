@@ -1,0 +1,239 @@
+package dev.switchboard.gateway.cache;
+
+import static dev.switchboard.gateway.TestTables.provider;
+import static dev.switchboard.gateway.TestTables.target;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.HttpResponseFor;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import dev.switchboard.contract.EmbedderRef;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.contract.RoutingTableCodec;
+import dev.switchboard.gateway.GatewayHarness;
+import dev.switchboard.mock.MockProvider;
+import dev.switchboard.mock.MockProviderOptions;
+import dev.switchboard.mock.record.RequestRecord;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The semantic cache embedding through a provider's embeddings API ({@code embedder.providerRef}),
+ * end to end with the official OpenAI SDK against the mock provider, whose embeddings are a hashed
+ * bag of words (similar texts, similar vectors; 256 dimensions, not the builtin's 384): a rephrased
+ * question is answered from cache after one embeddings call and no second chat call; an embedder
+ * that fails or is slower than the deadline makes a miss, never an error.
+ */
+class ProviderEmbedderIT {
+
+  private static final String EMBEDDING_MODEL = "text-embedding-3-small";
+
+  @TempDir static Path dir;
+
+  static Vertx vertx;
+  static MockProvider mock;
+  static GatewayHarness gateway;
+  static OpenAIClient client;
+
+  @BeforeAll
+  static void start() throws Exception {
+    vertx = Vertx.vertx();
+    mock =
+        MockProvider.startBlocking(
+            vertx,
+            new MockProviderOptions()
+                .keys("sk-provider")
+                .embeddingDimensions(256)
+                .models(
+                    "chat-model",
+                    "failing-chat-model",
+                    "slow-chat-model",
+                    EMBEDDING_MODEL,
+                    "failing-embedder",
+                    "slow-embedder"));
+    mock.faults().set("failing-embedder", "status:500");
+    mock.faults().set("slow-embedder", "delay:3000");
+    Map<String, RoutingTable.Model> models = new TreeMap<>();
+    // $0.02 per million input tokens, as OpenAI lists text-embedding-3-small.
+    models.put(
+        EMBEDDING_MODEL,
+        new RoutingTable.Model(
+            List.of("embeddings"), 8191L, new RoutingTable.Pricing(0.02, 0.0, null, "USD"), null));
+    for (String m :
+        List.of(
+            "chat-model",
+            "failing-chat-model",
+            "slow-chat-model",
+            "failing-embedder",
+            "slow-embedder")) {
+      models.put(m, new RoutingTable.Model(List.of(), null, null, null));
+    }
+    Map<String, RoutingTable.Policy> policies = new TreeMap<>();
+    policies.put("semantic", policy("semantic", EMBEDDING_MODEL));
+    policies.put("failing", policy("failing", "failing-embedder"));
+    policies.put("slow", policy("slow", "slow-embedder"));
+    RoutingTable table =
+        RoutingTableCodec.versioned(
+            new RoutingTable(
+                RoutingTable.SCHEMA_VERSION,
+                null,
+                "test",
+                Map.of(
+                    "mock",
+                    provider("mock", "openai-compatible", mock.baseUrl(), true, models, null)),
+                policies,
+                List.of(
+                    route("semantic", "semantic", target("mock", "chat-model", 0)),
+                    route("failing", "failing", target("mock", "failing-chat-model", 0)),
+                    route("slow", "slow", target("mock", "slow-chat-model", 0)))));
+    gateway = GatewayHarness.start(vertx, dir, table, Map.of("mock", "sk-provider"));
+    // What is served is under test here, not how fast (the deadline has its own test).
+    gateway.server().responseCache().providerSemanticDeadlineMs(60_000);
+    client =
+        OpenAIOkHttpClient.builder()
+            .baseUrl(gateway.baseUrl())
+            .apiKey("sk-tenant")
+            .maxRetries(0)
+            .build();
+  }
+
+  /** Only the semantic cache, embedding with the mock's {@code model}. */
+  static RoutingTable.Policy policy(String name, String embeddingModel) {
+    RoutingTable.Cache cache =
+        new RoutingTable.Cache(
+            false,
+            null,
+            null,
+            true,
+            0.8,
+            3_600_000L,
+            1000,
+            EmbedderRef.provider("mock", embeddingModel).notation(),
+            0.3,
+            null,
+            null);
+    return new RoutingTable.Policy(
+        name, null, null, null, null, null, null, null, cache, null, null);
+  }
+
+  static RoutingTable.Route route(String name, String policy, RoutingTable.Target target) {
+    return new RoutingTable.Route(
+        name, name, List.of(), policy, 1, List.of(target), List.of(), null);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    gateway.close();
+    mock.close();
+    vertx.close().await();
+  }
+
+  static ChatCompletionCreateParams ask(String model, String question) {
+    return ChatCompletionCreateParams.builder()
+        .model(model)
+        .temperature(0.0)
+        .addSystemMessage("You are terse.")
+        .addUserMessage(question)
+        .build();
+  }
+
+  static HttpResponseFor<ChatCompletion> send(ChatCompletionCreateParams params) {
+    return client.chat().completions().withRawResponse().create(params);
+  }
+
+  @Test
+  void aRephrasedQuestionIsServedFromCacheThroughTheProvidersEmbeddings() throws Exception {
+    long chats = mock.attempts("chat-model");
+    long embeddings = mock.attempts(EMBEDDING_MODEL);
+
+    HttpResponseFor<ChatCompletion> first =
+        send(ask("semantic", "What is the boiling point of water at sea level?"));
+    HttpResponseFor<ChatCompletion> second =
+        send(ask("semantic", "So what is the boiling point of water at sea level?"));
+
+    assertThat(first.headers().values("x-switchboard-cache")).containsExactly("miss");
+    assertThat(second.headers().values("x-switchboard-cache")).containsExactly("semantic");
+    assertThat(Double.parseDouble(second.headers().values("x-switchboard-cache-similarity").get(0)))
+        .isBetween(0.8, 1.0);
+    assertThat(second.parse().choices().get(0).message().content().orElseThrow())
+        .isEqualTo(first.parse().choices().get(0).message().content().orElseThrow());
+    // The chat model answered once; the embeddings API was asked once per question.
+    assertThat(mock.attempts("chat-model") - chats).isEqualTo(1);
+    assertThat(mock.attempts(EMBEDDING_MODEL) - embeddings).isEqualTo(2);
+    RequestRecord embedCall =
+        mock.requests().stream()
+            .filter(r -> EMBEDDING_MODEL.equals(r.model()))
+            .reduce((a, b) -> b)
+            .orElseThrow();
+    assertThat(embedCall.path()).endsWith("/embeddings");
+    assertThat(embedCall.keyFingerprint()).isEqualTo(RequestRecord.fingerprint("sk-provider"));
+    assertThat(embedCall.body().getString("input"))
+        .isEqualTo("So what is the boiling point of water at sea level?");
+    // The embeddings' cost (mock usage: one token per word, at $0.02 per million) is counted.
+    String metrics = gateway.admin("/metrics").body();
+    assertThat(metrics)
+        .contains(
+            "switchboard_cache_embeddings_total{embedder=\"provider:mock/text-embedding-3-small\","
+                + "outcome=\"ok\",route=\"semantic\"}")
+        .contains(
+            "switchboard_cache_embedding_cost_usd_total{embedder=\"provider:mock/"
+                + "text-embedding-3-small\",route=\"semantic\"}");
+  }
+
+  @Test
+  void anUnrelatedQuestionIsAMiss() {
+    long chats = mock.attempts("chat-model");
+    send(ask("semantic", "How many moons does Jupiter have?"));
+    HttpResponseFor<ChatCompletion> other = send(ask("semantic", "Who painted the Mona Lisa?"));
+
+    assertThat(other.headers().values("x-switchboard-cache")).containsExactly("miss");
+    assertThat(mock.attempts("chat-model") - chats).isEqualTo(2);
+  }
+
+  @Test
+  void aFailingEmbedderMakesAMissNeverAnError() throws Exception {
+    long chats = mock.attempts("failing-chat-model");
+    long embeds = mock.attempts("failing-embedder");
+    for (int i = 0; i < 2; i++) {
+      HttpResponseFor<ChatCompletion> response =
+          send(ask("failing", "What is the capital of Australia?"));
+
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.headers().values("x-switchboard-cache")).containsExactly("miss");
+      assertThat(response.parse().choices().get(0).message().content().orElseThrow())
+          .contains("Australia");
+    }
+    assertThat(mock.attempts("failing-chat-model") - chats).isEqualTo(2);
+    assertThat(mock.attempts("failing-embedder") - embeds).isEqualTo(2);
+    assertThat(gateway.admin("/metrics").body())
+        .contains(
+            "switchboard_cache_embeddings_total{embedder=\"provider:mock/failing-embedder\","
+                + "outcome=\"failed\",route=\"failing\"}");
+  }
+
+  @Test
+  void anEmbedderSlowerThanTheDeadlineMakesAMiss() {
+    ResponseCache cache = gateway.server().responseCache();
+    cache.providerSemanticDeadlineMs(200);
+    try {
+      long chats = mock.attempts("slow-chat-model");
+      HttpResponseFor<ChatCompletion> response =
+          send(ask("slow", "Why is the sky blue during the day?"));
+
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.headers().values("x-switchboard-cache")).containsExactly("miss");
+      assertThat(mock.attempts("slow-chat-model") - chats).isEqualTo(1);
+    } finally {
+      cache.providerSemanticDeadlineMs(60_000);
+    }
+  }
+}

@@ -1,0 +1,226 @@
+package dev.switchboard.gateway.resilience;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.state.RedisLeaseStore;
+import dev.switchboard.gateway.state.RedisProcess;
+import dev.switchboard.gateway.state.RedisQuotaStore;
+import dev.switchboard.gateway.state.RedisStateStore;
+import dev.switchboard.gateway.time.ManualClock;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Provider quotas shared across replicas through a real redis-server: three replicas (each its own
+ * guard, store connection and clock) under a concurrent burst stay within the quota plus the stated
+ * bound (all replicas together hold at most 1 % of the quota ahead) while asking Redis far less
+ * than once per request; small quotas are exact; tokens charged on one replica close the quota for
+ * the others; Redis killed → each replica counts alone and nothing hangs; Redis back → shared
+ * counting resumes by itself.
+ */
+class SharedProviderQuotaTest {
+
+  static final int REPLICAS = 3;
+  static final long START = 1_700_000_000_000L;
+
+  Vertx vertx;
+  RedisProcess redis;
+  final List<RedisStateStore> stores = new ArrayList<>();
+  final List<ManualClock> clocks = new ArrayList<>();
+  final AtomicLong storeCalls = new AtomicLong();
+  final AtomicLong inFlight = new AtomicLong();
+  ExecutorService pool;
+
+  @BeforeEach
+  void start() throws Exception {
+    vertx = Vertx.vertx();
+    redis = RedisProcess.start();
+    pool = Executors.newFixedThreadPool(REPLICAS);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    pool.shutdownNow();
+    for (RedisStateStore s : stores) {
+      s.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    redis.close();
+  }
+
+  /**
+   * Three replicas of one provider with the given quota, each with its own connection and clock.
+   */
+  List<ProviderGuard> replicas(String provider, Integer requestsPerMinute, Long tokensPerMinute)
+      throws Exception {
+    RoutingTable.Provider p =
+        ResilienceTables.provider(
+            provider,
+            "http://127.0.0.1:1",
+            null,
+            null,
+            new RoutingTable.Quota(requestsPerMinute, tokensPerMinute),
+            null,
+            Map.of());
+    List<ProviderGuard> guards = new ArrayList<>();
+    for (int i = 0; i < REPLICAS; i++) {
+      ManualClock clock = new ManualClock(START);
+      RedisStateStore store =
+          new RedisStateStore(vertx, clock, redis.uri(), null, null, "switchboard-test:");
+      store.warmUp().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      stores.add(store);
+      clocks.add(clock);
+      QuotaStore real = new RedisQuotaStore(store);
+      QuotaStore counted =
+          (key, perMinute, owed, want, holder, nowMs) -> {
+            storeCalls.incrementAndGet();
+            inFlight.incrementAndGet();
+            return real.take(key, perMinute, owed, want, holder, nowMs)
+                .onComplete(ar -> inFlight.decrementAndGet());
+          };
+      guards.add(
+          new ProviderGuard(
+              vertx,
+              clock,
+              p,
+              new ProviderGuard.Leases(
+                  new RedisLeaseStore(store), 30_000, 10_000, "replica-" + i, counted)));
+    }
+    return guards;
+  }
+
+  /**
+   * Every replica at once (one thread each) tries {@code perReplica} requests, 64 outstanding at a
+   * time; returns how many were admitted in total. Each answer must come within 5 s.
+   */
+  long burst(List<ProviderGuard> guards, int perReplica) throws Exception {
+    List<Callable<Long>> jobs = new ArrayList<>();
+    for (ProviderGuard g : guards) {
+      jobs.add(
+          () -> {
+            long admitted = 0;
+            for (int done = 0; done < perReplica; ) {
+              List<Future<Boolean>> wave = new ArrayList<>();
+              for (int i = 0; i < 64 && done < perReplica; i++, done++) {
+                wave.add(g.takeQuota());
+              }
+              for (Future<Boolean> f : wave) {
+                if (f.toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS)) {
+                  admitted++;
+                }
+              }
+            }
+            return admitted;
+          });
+    }
+    long total = 0;
+    for (var f : pool.invokeAll(jobs)) {
+      total += f.get();
+    }
+    return total;
+  }
+
+  /**
+   * Moves every replica's clock once no store call is in flight (a background block fetch still
+   * running would pass its deadline on the manual clock and count as an outage).
+   */
+  void advanceAll(long ms) {
+    await().atMost(Duration.ofSeconds(10)).until(() -> inFlight.get() == 0);
+    clocks.forEach(c -> c.advance(ms));
+  }
+
+  @Test
+  void threeReplicasUnderABurstStayWithinTheQuotaPlusOnePercentAndRarelyAskRedis()
+      throws Exception {
+    int quota = 30_000;
+    List<ProviderGuard> guards = replicas("big", quota, null);
+
+    // The clock stands still: the shared bucket cannot refill, so nothing is admitted beyond it;
+    // what replicas hold ahead when the burst ends is at most 1 % of the quota.
+    long first = burst(guards, 15_000);
+    assertThat(first).isLessThanOrEqualTo(quota).isGreaterThanOrEqualTo(quota - quota / 100);
+    assertThat(storeCalls.get())
+        .as("blocks, not a round trip per request (%s admitted)", first)
+        .isLessThan(first / 10);
+    guards.forEach(g -> assertThat(g.quotaShared()).isTrue());
+
+    // A minute later the bucket is full again; the units replicas still hold are the overshoot.
+    advanceAll(60_000);
+    long second = burst(guards, 15_000);
+    assertThat(second).isLessThanOrEqualTo(quota + quota / 100).isGreaterThan(quota - quota / 100);
+  }
+
+  @Test
+  void aSmallQuotaIsCountedExactlyWithOneStoreCallPerWaveOfRequests() throws Exception {
+    int quota = 120; // 1 % of it is less than one request per replica: no blocks, exact counting
+    List<ProviderGuard> guards = replicas("small", quota, null);
+    assertThat(burst(guards, 200)).isEqualTo(quota);
+    assertThat(burst(guards, 10)).as("no unit is held anywhere").isZero();
+  }
+
+  @Test
+  void tokensChargedOnOneReplicaCloseTheQuotaForTheOthers() throws Exception {
+    List<ProviderGuard> guards = replicas("tokens", null, 10_000L);
+    ProviderGuard a = guards.get(0);
+    assertThat(result(a.takeQuota())).isTrue();
+    a.chargeTokens(20_000);
+    await().atMost(Duration.ofSeconds(5)).until(() -> !result(a.takeQuota()));
+    assertThat(result(guards.get(1).takeQuota())).isFalse();
+    assertThat(result(guards.get(2).takeQuota())).isFalse();
+    assertThat(guards.get(2).quotaAvailable()).isFalse();
+    // Two minutes of refill pay the 10,000 tokens of debt and fill the bucket again.
+    advanceAll(120_000);
+    assertThat(result(guards.get(1).takeQuota())).isTrue();
+  }
+
+  @Test
+  void redisKilledEachReplicaCountsAloneAndNothingHangsThenSharedCountingResumes()
+      throws Exception {
+    int quota = 6_000;
+    List<ProviderGuard> guards = replicas("outage", quota, null);
+    assertThat(burst(guards, 1_000)).isEqualTo(3_000);
+
+    redis.kill();
+    // Every request gets an answer (burst() allows 5 s each) from the replica's own bucket: each
+    // replica admits up to the whole quota, as without a store.
+    long alone = burst(guards, 7_000);
+    assertThat(alone)
+        .isGreaterThan(quota + quota / 100)
+        .isLessThanOrEqualTo(3L * quota + quota / 100);
+    guards.forEach(g -> assertThat(g.quotaShared()).isFalse());
+
+    redis.startAgain(); // empty: the shared bucket starts full
+    advanceAll(2_000); // past the store's fail-fast pause; each replica's next request probes
+    for (ProviderGuard g : guards) {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .pollInterval(Duration.ofMillis(50))
+          .until(
+              () -> {
+                result(g.takeQuota());
+                return g.quotaShared();
+              });
+    }
+    // Freeze here (no more refill of the local buckets either) and burst: one shared quota again.
+    long shared = burst(guards, 7_000);
+    assertThat(shared).isLessThanOrEqualTo(quota + quota / 100);
+  }
+
+  static <T> T result(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+  }
+}
