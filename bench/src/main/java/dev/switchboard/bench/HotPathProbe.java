@@ -52,7 +52,10 @@ public final class HotPathProbe {
     Files.createDirectories(out);
     // The gateway's own logging (request lines on stdout through the async appender), as deployed;
     // results go to stderr so stdout can be sent to /dev/null.
-    System.setProperty("logback.configurationFile", "dev/switchboard/gateway/logback-gateway.xml");
+    if (System.getProperty("logback.configurationFile") == null) {
+      System.setProperty(
+          "logback.configurationFile", "dev/switchboard/gateway/logback-gateway.xml");
+    }
     for (String line : run(requests, out)) {
       System.err.println(line);
     }
@@ -86,6 +89,10 @@ public final class HotPathProbe {
           "plain", HttpTarget.chat("plain", plain.port(), BenchTables.FAST_ROUTE, false, Map.of()));
       targets.put("realistic", realistic("realistic", real.port()));
       targets.put("realistic + redis", realistic("realistic + redis", shared.port()));
+      // The plain gateway once more with its request log off: what one JSON line per request
+      // costs, end to end (building it, logback's queue, the writer thread's write to stdout).
+      targets.put(
+          NO_LOG, HttpTarget.chat(NO_LOG, plain.port(), BenchTables.FAST_ROUTE, false, Map.of()));
       for (HttpTarget t : targets.values()) {
         load.run(t, 32, Duration.ofSeconds(10)); // warm-up: compiled code behaves differently
       }
@@ -93,9 +100,11 @@ public final class HotPathProbe {
       Map<String, List<double[]>> rounds = new LinkedHashMap<>();
       for (int round = 0; round < 3; round++) {
         for (HttpTarget t : targets.values()) {
+          requestLog(!t.name().equals(NO_LOG));
           double[] before = readings(threads);
           long sent = runCount(load, t, requests);
           double[] after = readings(threads);
+          requestLog(true);
           rounds
               .computeIfAbsent(t.name(), k -> new ArrayList<>())
               .add(new double[] {(after[0] - before[0]) / sent, (after[1] - before[1]) / sent});
@@ -104,8 +113,10 @@ public final class HotPathProbe {
       for (HttpTarget t : targets.values()) {
         double cpu = median(rounds.get(t.name()), 0);
         double bytes = median(rounds.get(t.name()), 1);
-        Path jfr = out.resolve(t.name().replace(' ', '-').replace("+", "") + ".jfr");
+        Path jfr = out.resolve(t.name().replaceAll("[^a-z]+", "-") + ".jfr");
+        requestLog(!t.name().equals(NO_LOG));
         StageCosts.Result stages = profile(load, t, requests, jfr, threads, cpu);
+        requestLog(true);
         lines.add("");
         lines.add(
             String.format(
@@ -128,6 +139,16 @@ public final class HotPathProbe {
       redis.stop();
     }
     return lines;
+  }
+
+  private static final String NO_LOG = "plain, request log off";
+
+  /** Turns the request log on or off (its logger's level, which the gateway checks per line). */
+  private static void requestLog(boolean on) {
+    ((ch.qos.logback.classic.Logger)
+            org.slf4j.LoggerFactory.getLogger(
+                dev.switchboard.gateway.logging.RequestLogWriter.LOGGER_NAME))
+        .setLevel(on ? ch.qos.logback.classic.Level.INFO : ch.qos.logback.classic.Level.OFF);
   }
 
   private static HttpTarget realistic(String name, int port) {
