@@ -49,9 +49,11 @@ public final class BenchMain {
     return """
         Usage: java -jar bench/target/switchboard-bench.jar [options]
           --quick                     shorter runs (about two minutes), noisier figures
-          --only LIST                 scenarios: overhead,profile,streaming,realistic,memory,
-                                      propagation,canary,anthropic,costloop (simulated time),
-                                      frontdoors (Responses and Gemini paths, #14/#15)
+          --only LIST                 scenarios: overhead,config,profile,streaming,realistic,
+                                      memory,propagation,canary,anthropic,costloop (simulated
+                                      time), frontdoors (Responses and Gemini paths, #14/#15);
+                                      config = every stage on (consumer key, rate limit,
+                                      exact-cache miss, cost-latency; in memory and with Redis)
           --update-markdown FILE      rewrite the results block of FILE (BENCHMARKS.md) and
                                       copy latency.png to docs/bench-latency.png next to it
           --out DIR                   output directory (default bench/target/bench)
@@ -61,6 +63,7 @@ public final class BenchMain {
           --warmup-seconds S          warm-up before measuring (default 10)
           --stream-rounds N           interleaved streaming rounds (default 5)
           --stream-seconds S          seconds per streaming target per round (default 8)
+          --profile-seconds S         length of each JFR recording under load (default 10)
           --concurrency C             requests in flight for throughput (default 32)
           --held-streams N            streams held at once (default 500)
           --in-flight N               requests in flight against the 1 s upstream (default 1000)

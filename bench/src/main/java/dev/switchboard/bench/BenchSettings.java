@@ -67,6 +67,7 @@ public record BenchSettings(
   public static final List<String> ALL_SCENARIOS =
       List.of(
           "overhead",
+          "config",
           "profile",
           "streaming",
           "realistic",
@@ -115,7 +116,7 @@ public record BenchSettings(
   /** A run of a few seconds with tiny counts, in process, without nginx, memory or profiling. */
   public static BenchSettings smoke(Path outDir) {
     return new BenchSettings(
-        new TreeSet<>(List.of("overhead", "streaming", "realistic")),
+        new TreeSet<>(List.of("overhead", "config", "streaming", "realistic")),
         0,
         1,
         0.3,
@@ -174,6 +175,7 @@ public record BenchSettings(
               case "warmup-seconds" -> s.with(b -> b.warmupSeconds = Integer.parseInt(v));
               case "stream-rounds" -> s.with(b -> b.streamRounds = Integer.parseInt(v));
               case "stream-seconds" -> s.with(b -> b.streamSeconds = Double.parseDouble(v));
+              case "profile-seconds" -> s.with(b -> b.profileSeconds = Integer.parseInt(v));
               case "concurrency" -> s.with(b -> b.concurrency = Integer.parseInt(v));
               case "held-streams" -> s.with(b -> b.heldStreams = Integer.parseInt(v));
               case "in-flight" -> s.with(b -> b.realisticInFlight = Integer.parseInt(v));

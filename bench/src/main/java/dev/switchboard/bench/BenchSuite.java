@@ -115,6 +115,11 @@ public final class BenchSuite {
             }
           }
         }
+        if (settings.runs("config")) {
+          try (NginxProxy nginx = startNginx(upstream.port(), out.resolve("nginx-config"))) {
+            new RealisticConfigBench(settings, load, upstream, nginx, report, console).run();
+          }
+        }
         if (settings.runs("memory") && !settings.inProcess()) {
           routesMemory(load, upstream, out);
         }

@@ -1,7 +1,9 @@
 package dev.switchboard.bench;
 
+import dev.switchboard.contract.ConsumerTable;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.RoutingTableCodec;
+import dev.switchboard.gateway.request.KeyDigest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,8 +45,18 @@ public final class BenchTables {
   /** Route of short instant streams from an Anthropic-native target. */
   public static final String ANTHROPIC_STREAM_ROUTE = "bench-anthropic-stream";
 
+  /**
+   * Route of the realistic configuration (issue #21): the client presents a consumer key, the
+   * policy has a client rate limit, an exact cache every request misses (the bodies differ) and
+   * {@code cost-latency} routing over two priced targets.
+   */
+  public static final String REALISTIC_ROUTE = "bench-real";
+
+  /** The consumer key of the realistic configuration (a bench-only secret). */
+  public static final String REALISTIC_KEY = "sk-bench-realistic-0123456789abcdef";
+
   /** Routes of the scenarios, before any filler routes. */
-  public static final int SCENARIO_ROUTES = 6;
+  public static final int SCENARIO_ROUTES = 7;
 
   /** The model id every target asks the upstream for. */
   public static final String UPSTREAM_MODEL = "bench-model";
@@ -95,7 +107,22 @@ public final class BenchTables {
         ANTHROPIC_STREAM_ROUTE,
         provider(
             ANTHROPIC_STREAM_ROUTE, "anthropic", baseUrl, streamHeaders(WARM_STREAM_CHUNKS, 0)));
+    // The realistic route's two targets: the same instant answer, listed at different prices.
+    providers.put(REALISTIC_ROUTE + "-a", priced(REALISTIC_ROUTE + "-a", baseUrl, 0.15, 0.60));
+    providers.put(REALISTIC_ROUTE + "-b", priced(REALISTIC_ROUTE + "-b", baseUrl, 0.25, 1.00));
     List<RoutingTable.Route> routes = new ArrayList<>();
+    routes.add(
+        new RoutingTable.Route(
+            REALISTIC_ROUTE,
+            REALISTIC_ROUTE,
+            List.of(),
+            REALISTIC_ROUTE,
+            1,
+            List.of(
+                new RoutingTable.Target(REALISTIC_ROUTE + "-a", UPSTREAM_MODEL, 1, 0),
+                new RoutingTable.Target(REALISTIC_ROUTE + "-b", UPSTREAM_MODEL, 1, 0)),
+            List.of(),
+            null));
     routes.add(route(FAST_ROUTE, FAST_ROUTE, UPSTREAM_MODEL));
     routes.add(route(STREAM_ROUTE, STREAM_ROUTE, UPSTREAM_MODEL));
     routes.add(route(WARM_STREAM_ROUTE, WARM_STREAM_ROUTE, UPSTREAM_MODEL));
@@ -119,7 +146,61 @@ public final class BenchTables {
               null));
     }
     return RoutingTableCodec.versioned(
-        new RoutingTable(RoutingTable.SCHEMA_VERSION, null, "bench", providers, Map.of(), routes));
+        new RoutingTable(
+            RoutingTable.SCHEMA_VERSION,
+            null,
+            "bench",
+            providers,
+            Map.of(REALISTIC_ROUTE, realisticPolicy()),
+            routes));
+  }
+
+  /**
+   * The realistic route's policy: {@code cost-latency}, a per-key client rate limit far above what
+   * the bench sends (checked, never hit) and an exact cache of 10,000 entries (every request misses
+   * and stores, the bodies being unique).
+   */
+  static RoutingTable.Policy realisticPolicy() {
+    return new RoutingTable.Policy(
+        REALISTIC_ROUTE,
+        "cost-latency",
+        null,
+        List.of(),
+        null,
+        null,
+        null,
+        List.of(new RoutingTable.RateLimit("api-key", 1_000_000_000, 100_000_000_000L)),
+        new RoutingTable.Cache(
+            true, 60_000L, 10_000, false, null, null, null, null, null, null, false),
+        null,
+        null,
+        null,
+        null);
+  }
+
+  /**
+   * The consumer table of the realistic configuration: one consumer with {@link #REALISTIC_KEY}, a
+   * rate limit and a budget far above what the bench spends (checked and reserved, never hit).
+   */
+  public static ConsumerTable consumers() {
+    return new ConsumerTable(
+        ConsumerTable.SCHEMA_VERSION,
+        List.of(
+            new ConsumerTable.Consumer(
+                "bench",
+                List.of(KeyDigest.of(REALISTIC_KEY)),
+                List.of("*"),
+                List.of(new ConsumerTable.RateLimit(1_000_000_000, 100_000_000_000L)),
+                new ConsumerTable.Budget(1_000_000_000.0, null),
+                "allow",
+                Map.of("team", "bench"))));
+  }
+
+  /** Writes the realistic configuration's consumer table and returns its path. */
+  public static Path writeConsumers(Path file) throws IOException {
+    Files.createDirectories(file.getParent());
+    Files.write(file, consumers().toJson());
+    return file;
   }
 
   /** Writes {@code table} as a routing file and returns its path. */
@@ -148,6 +229,26 @@ public final class BenchTables {
         null,
         null,
         new LinkedHashMap<>());
+  }
+
+  private static RoutingTable.Provider priced(
+      String name, String baseUrl, double input, double output) {
+    RoutingTable.Model model =
+        new RoutingTable.Model(
+            List.of("chat"), 128_000L, new RoutingTable.Pricing(input, output, null, "USD"), null);
+    return new RoutingTable.Provider(
+        name,
+        "openai-compatible",
+        baseUrl,
+        false,
+        null,
+        new TreeMap<>(fastHeaders()),
+        new RoutingTable.Timeouts(2_000L, 30_000L, 120_000L, 60_000L),
+        MAX_CONCURRENCY,
+        null,
+        null,
+        null,
+        Map.of(UPSTREAM_MODEL, model));
   }
 
   private static RoutingTable.Route route(String name, String provider, String model) {

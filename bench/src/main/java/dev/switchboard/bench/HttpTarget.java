@@ -3,6 +3,7 @@ package dev.switchboard.bench;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One place to send the same chat completion: the upstream directly, nginx in front of it, or the
@@ -14,8 +15,43 @@ import java.util.Map;
  * @param headers request headers (content type included)
  * @param body the request body
  * @param path the request path ({@link #PATH} unless another API is measured)
+ * @param uniqueBodies whether every request's question carries a sequence number, so that no two
+ *     bodies are equal (an exact cache misses every one of them)
  */
-public record HttpTarget(String name, int port, MultiMap headers, Buffer body, String path) {
+public record HttpTarget(
+    String name, int port, MultiMap headers, Buffer body, String path, boolean uniqueBodies) {
+
+  private static final AtomicLong SEQUENCE = new AtomicLong();
+
+  /** The question's end in every chat body, where a sequence number goes for unique bodies. */
+  private static final String QUESTION_END = "sentence.";
+
+  /** The same target with a different question in every request (see {@link #uniqueBodies}). */
+  public HttpTarget withUniqueBodies() {
+    return new HttpTarget(name, port, headers, body, path, true);
+  }
+
+  /** The same target with {@code header} set to {@code value}. */
+  public HttpTarget withHeader(String header, String value) {
+    MultiMap copy = MultiMap.caseInsensitiveMultiMap().addAll(headers);
+    copy.set(header, value);
+    return new HttpTarget(name, port, copy, body, path, uniqueBodies);
+  }
+
+  /** The body of the next request: {@link #body} itself, or a unique variant of it. */
+  public Buffer nextBody() {
+    if (!uniqueBodies) {
+      return body;
+    }
+    String json = body.toString();
+    int at = json.indexOf(QUESTION_END);
+    if (at < 0) {
+      throw new IllegalStateException("no question to number in " + json);
+    }
+    int end = at + QUESTION_END.length();
+    return Buffer.buffer(
+        json.substring(0, end) + " #" + SEQUENCE.incrementAndGet() + json.substring(end));
+  }
 
   /** The OpenAI path every target serves. */
   public static final String PATH = "/v1/chat/completions";
@@ -36,7 +72,7 @@ public record HttpTarget(String name, int port, MultiMap headers, Buffer body, S
             + " sentence.\"}],\"max_tokens\":16"
             + (stream ? ",\"stream\":true" : "")
             + "}";
-    return new HttpTarget(name, port, all, Buffer.buffer(json), MESSAGES_PATH);
+    return new HttpTarget(name, port, all, Buffer.buffer(json), MESSAGES_PATH, false);
   }
 
   /** A chat completion request for {@code model} with extra {@code headers}. */
@@ -56,7 +92,7 @@ public record HttpTarget(String name, int port, MultiMap headers, Buffer body, S
             // double-length gap per stream on the gateway's side only.
             + (stream ? ",\"stream\":true,\"stream_options\":{\"include_usage\":true}" : "")
             + "}";
-    return new HttpTarget(name, port, all, Buffer.buffer(json), PATH);
+    return new HttpTarget(name, port, all, Buffer.buffer(json), PATH, false);
   }
 
   /** A POST of {@code json} to {@code path}, e.g. a Responses or Gemini request. */
@@ -71,6 +107,6 @@ public record HttpTarget(String name, int port, MultiMap headers, Buffer body, S
     all.set("content-type", "application/json");
     all.set("accept", stream ? "text/event-stream" : "application/json");
     headers.forEach(all::set);
-    return new HttpTarget(name, port, all, Buffer.buffer(json), path);
+    return new HttpTarget(name, port, all, Buffer.buffer(json), path, false);
   }
 }

@@ -210,7 +210,7 @@ public final class LoadGenerator {
       }
       client
           .request(options)
-          .compose(req -> req.send(target.body()))
+          .compose(req -> req.send(target.nextBody()))
           .compose(resp -> resp.body().map(body -> resp.statusCode()))
           .onComplete(
               ar -> {
@@ -279,7 +279,7 @@ public final class LoadGenerator {
       streams++;
       SseCounter counter = new SseCounter(start);
       Future<HttpClientResponse> response =
-          client.request(options).compose(req -> req.send(target.body()));
+          client.request(options).compose(req -> req.send(target.nextBody()));
       response.onComplete(
           ar -> {
             if (ar.failed()) {

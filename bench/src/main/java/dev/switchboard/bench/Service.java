@@ -1,5 +1,6 @@
 package dev.switchboard.bench;
 
+import dev.switchboard.gateway.ConsumerOptions;
 import dev.switchboard.gateway.GatewayOptions;
 import dev.switchboard.gateway.GatewayServer;
 import dev.switchboard.mock.MockProvider;
@@ -11,6 +12,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -56,6 +58,21 @@ public final class Service implements AutoCloseable {
   /** A gateway in file mode serving {@code routingFile}. */
   public static Service gateway(
       boolean inProcess, Path routingFile, List<String> jvmOptions, Path log) throws IOException {
+    return gateway(inProcess, routingFile, jvmOptions, log, null, null);
+  }
+
+  /**
+   * A gateway in file mode serving {@code routingFile}, requiring the keys of {@code consumersFile}
+   * (null: open access) and counting in the state store at {@code stateStore} (null: in memory).
+   */
+  public static Service gateway(
+      boolean inProcess,
+      Path routingFile,
+      List<String> jvmOptions,
+      Path log,
+      Path consumersFile,
+      String stateStore)
+      throws IOException {
     Path keys = routingFile.resolveSibling("keys");
     Files.createDirectories(keys);
     if (inProcess) {
@@ -69,7 +86,11 @@ public final class Service implements AutoCloseable {
                       .withPort(0)
                       .withAdminPort(0)
                       .withRoutingFile(routingFile)
-                      .withKeysDir(keys)),
+                      .withKeysDir(keys)
+                      .withConsumers(
+                          ConsumerOptions.defaults()
+                              .withConsumersFile(consumersFile)
+                              .withStateStore(stateStore))),
               30);
       return new Service(
           "gateway",
@@ -86,23 +107,27 @@ public final class Service implements AutoCloseable {
           });
     }
     int port = freePort();
+    List<String> args = new ArrayList<>();
+    if (consumersFile != null) {
+      args.addAll(List.of("--consumers-file", consumersFile.toAbsolutePath().toString()));
+    }
+    if (stateStore != null) {
+      args.addAll(List.of("--state-store", stateStore));
+    }
+    args.addAll(
+        List.of(
+            "--host",
+            "127.0.0.1",
+            "--port",
+            Integer.toString(port),
+            "--admin-port",
+            Integer.toString(freePort()),
+            "--routing-file",
+            routingFile.toAbsolutePath().toString(),
+            "--keys-dir",
+            keys.toAbsolutePath().toString()));
     ChildJvm child =
-        ChildJvm.start(
-            "gateway",
-            "dev.switchboard.gateway.GatewayMain",
-            jvmOptions,
-            List.of(
-                "--host",
-                "127.0.0.1",
-                "--port",
-                Integer.toString(port),
-                "--admin-port",
-                Integer.toString(freePort()),
-                "--routing-file",
-                routingFile.toAbsolutePath().toString(),
-                "--keys-dir",
-                keys.toAbsolutePath().toString()),
-            log);
+        ChildJvm.start("gateway", "dev.switchboard.gateway.GatewayMain", jvmOptions, args, log);
     child.awaitHttpOk("http://127.0.0.1:" + port + "/readyz", Duration.ofSeconds(60));
     return new Service("gateway", port, child.pid(), child, child);
   }

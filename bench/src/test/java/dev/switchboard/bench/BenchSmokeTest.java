@@ -47,6 +47,15 @@ class BenchSmokeTest {
               assertThat(f.value()).isPositive();
               assertThat(f.baseline()).isPositive();
             });
+    // The realistic configuration (consumer key, rate limit, exact-cache miss, cost-latency; in
+    // memory and with a real redis-server) answered every request.
+    assertThat(report.goals())
+        .filteredOn(g -> g.goal().startsWith("0 errors, realistic"))
+        .singleElement()
+        .satisfies(g -> assertThat(g.measured()).isZero());
+    assertThat(
+            report.figure(RealisticConfigBench.SECTION, "gateway realistic + redis throughput c=4"))
+        .hasValueSatisfying(f -> assertThat(f.value()).isPositive());
     // Streams through the gateway arrived whole: every stream delivered its chunks.
     assertThat(report.figure(BenchSuite.STREAMING, "complete streams (2 streams)"))
         .hasValueSatisfying(

@@ -6,6 +6,7 @@ import dev.switchboard.gateway.state.Spend;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -16,6 +17,16 @@ public final class ConsumerPolicy {
 
   private final String name;
   private final List<Pattern> models;
+  private final boolean anyModel;
+
+  /**
+   * Verdicts of {@link #mayCall} by (requested, route) name: a handful of model names per consumer
+   * are asked for over and over, and a regex match per request showed in the profile. Bounded: once
+   * full, further names are matched each time without being remembered.
+   */
+  private final Map<String, Boolean> verdicts = new ConcurrentHashMap<>();
+
+  private static final int MAX_VERDICTS = 256;
   private final List<Limit> limits;
   private final long dayLimitNanoUsd;
   private final long monthLimitNanoUsd;
@@ -31,6 +42,7 @@ public final class ConsumerPolicy {
       }
     }
     this.models = List.copyOf(globs);
+    this.anyModel = c.models().stream().anyMatch(g -> g != null && g.strip().equals("*"));
     List<Limit> rate = new ArrayList<>();
     for (ConsumerTable.RateLimit r : c.rateLimits()) {
       long rpm = r.requestsPerMinute() == null ? 0 : Math.max(0, r.requestsPerMinute());
@@ -67,9 +79,22 @@ public final class ConsumerPolicy {
 
   /** Whether the consumer may call a model by any of these names (requested name, route name). */
   public boolean mayCall(String requested, String route) {
-    if (models.isEmpty()) {
+    if (models.isEmpty() || anyModel) {
       return true;
     }
+    String key = requested + "\n" + route;
+    Boolean known = verdicts.get(key);
+    if (known != null) {
+      return known;
+    }
+    boolean verdict = matches(requested, route);
+    if (verdicts.size() < MAX_VERDICTS) {
+      verdicts.put(key, verdict);
+    }
+    return verdict;
+  }
+
+  private boolean matches(String requested, String route) {
     for (Pattern p : models) {
       if (requested != null && p.matcher(requested).matches()
           || route != null && p.matcher(route).matches()) {

@@ -8,6 +8,20 @@ import java.util.HexFormat;
 /** What the gateway keeps instead of a key (a client's or a provider's): its hex SHA-256. */
 public final class KeyDigest {
 
+  /**
+   * One digest per thread, reset by each {@code digest} call: every API request hashes the key it
+   * presents, and {@code MessageDigest.getInstance} looks the provider up and allocates anew.
+   */
+  private static final ThreadLocal<MessageDigest> SHA_256 =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+              throw new IllegalStateException("SHA-256 is part of every JRE", e);
+            }
+          });
+
   private KeyDigest() {}
 
   /** The hex SHA-256 of {@code secret}'s UTF-8 bytes. */
@@ -17,10 +31,6 @@ public final class KeyDigest {
 
   /** The SHA-256 of {@code secret}'s UTF-8 bytes. */
   public static byte[] bytes(String secret) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JRE", e);
-    }
+    return SHA_256.get().digest(secret.getBytes(StandardCharsets.UTF_8));
   }
 }

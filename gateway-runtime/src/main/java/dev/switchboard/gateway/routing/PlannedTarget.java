@@ -6,18 +6,22 @@ import dev.switchboard.contract.RoutingTable;
 /**
  * One target an attempt may be sent to, with the provider it belongs to and the canary arm it came
  * from ({@code stable} or {@code canary}), so metrics can compare the two arms.
+ *
+ * @param id {@code provider/model}, the identity used in metrics, stats and logs; made once here,
+ *     as planned targets live as long as their routing table and the id is read several times per
+ *     request
  */
 public record PlannedTarget(
-    RoutingTable.Target target, RoutingTable.Provider provider, String arm) {
+    RoutingTable.Target target, RoutingTable.Provider provider, String arm, String id) {
+
+  /** A planned target of {@code target} at {@code provider} in {@code arm}. */
+  public PlannedTarget(RoutingTable.Target target, RoutingTable.Provider provider, String arm) {
+    this(target, provider, arm, target.id());
+  }
 
   /** The arm label of targets outside a canary. */
   public static final String STABLE = Arm.STABLE.wireName();
 
   /** The arm label of canary targets. */
   public static final String CANARY = Arm.CANARY.wireName();
-
-  /** {@code provider/model}, the identity used in metrics, stats and logs. */
-  public String id() {
-    return target.id();
-  }
 }

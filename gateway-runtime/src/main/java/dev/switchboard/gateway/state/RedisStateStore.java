@@ -1,12 +1,16 @@
 package dev.switchboard.gateway.state;
 
 import dev.switchboard.gateway.time.GatewayClock;
+import io.netty.channel.EventLoop;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
@@ -74,6 +78,16 @@ public final class RedisStateStore implements StateStore {
 
   private static final StoreUnavailableException UNAVAILABLE =
       new StoreUnavailableException("the shared state store is unavailable");
+
+  /**
+   * One connection per event loop, made from that loop and kept: a command goes out and its answer
+   * comes back on the loop of the request that sent it, many commands in flight at once (Redis
+   * pipelining). Through the pool every command took a connection that lived on some loop, and the
+   * answer hopped to the request's loop — with several round trips per request the hops made most
+   * of the store's cost and piled the Redis I/O onto one loop. A connection that fails or closes is
+   * dropped and the next command on that loop makes a new one.
+   */
+  private final Map<EventLoop, Future<RedisConnection>> loopConnections = new ConcurrentHashMap<>();
 
   private volatile long downUntilNanos;
   private volatile boolean down;
@@ -235,7 +249,7 @@ public final class RedisStateStore implements StateStore {
     String base = base(consumer);
     return guarded(
             () ->
-                redis.send(
+                sendOnLoop(
                     Request.cmd(Command.MGET)
                         .arg(base + "spent:d:" + day)
                         .arg(base + "spent:m:" + month)))
@@ -298,7 +312,48 @@ public final class RedisStateStore implements StateStore {
 
   @Override
   public Future<Void> close() {
+    loopConnections.values().forEach(c -> c.onSuccess(RedisConnection::close));
+    loopConnections.clear();
     return redis.close();
+  }
+
+  /** Sends {@code command} on the current event loop's own connection (see loopConnections). */
+  private Future<Response> sendOnLoop(Request command) {
+    Context context = Vertx.currentContext();
+    if (!(context instanceof ContextInternal internal) || !context.isEventLoopContext()) {
+      return redis.send(command); // not on an event loop (a worker, a test thread): the pool
+    }
+    EventLoop loop = internal.nettyEventLoop();
+    Future<RedisConnection> connection = loopConnections.get(loop);
+    if (connection == null) {
+      connection = connect(loop);
+    }
+    if (connection.isComplete()) {
+      return connection.succeeded()
+          ? connection.result().send(command)
+          : Future.failedFuture(connection.cause());
+    }
+    return connection.compose(c -> c.send(command));
+  }
+
+  private Future<RedisConnection> connect(EventLoop loop) {
+    Future<RedisConnection> connection = redis.connect();
+    loopConnections.put(loop, connection);
+    connection.onComplete(
+        ar -> {
+          if (ar.failed()) {
+            loopConnections.remove(loop, connection);
+            return;
+          }
+          RedisConnection c = ar.result();
+          c.exceptionHandler(
+              err -> {
+                loopConnections.remove(loop, connection);
+                c.close();
+              });
+          c.endHandler(v -> loopConnections.remove(loop, connection));
+        });
+    return connection;
   }
 
   /**
@@ -306,7 +361,7 @@ public final class RedisStateStore implements StateStore {
    * for other gateway state kept in the same Redis (e.g. where Responses API ids live).
    */
   public Future<Response> send(Request command) {
-    return guarded(() -> redis.send(command));
+    return guarded(() -> sendOnLoop(command));
   }
 
   /** {@code suffix} under this gateway's key prefix. */
@@ -329,8 +384,7 @@ public final class RedisStateStore implements StateStore {
     args.forEach(evalsha::arg);
     return guarded(
         () ->
-            redis
-                .send(evalsha)
+            sendOnLoop(evalsha)
                 .recover(
                     err -> {
                       if (err.getMessage() == null || !err.getMessage().startsWith("NOSCRIPT")) {
@@ -340,7 +394,7 @@ public final class RedisStateStore implements StateStore {
                       Request eval = Request.cmd(Command.EVAL).arg(script.text).arg(keys.size());
                       keys.forEach(eval::arg);
                       args.forEach(eval::arg);
-                      return redis.send(eval);
+                      return sendOnLoop(eval);
                     }));
   }
 
@@ -378,6 +432,9 @@ public final class RedisStateStore implements StateStore {
 
   private void markDown(String why) {
     downUntilNanos = clock.nanoTime() + RETRY_AFTER_MS * 1_000_000;
+    // A connection that stopped answering may never say so: the next command connects afresh.
+    loopConnections.values().forEach(c -> c.onSuccess(RedisConnection::close));
+    loopConnections.clear();
     if (!down) {
       down = true;
       // The cause only: the URI (which may hold a password) is never logged.

@@ -438,7 +438,7 @@ public final class UpstreamCaller {
       return Future.failedFuture(f);
     }
     Promise<Buffer> promise = Promise.promise();
-    Buffer body = Buffer.buffer();
+    BodyChunks body = new BodyChunks();
     resp.handler(
         chunk -> {
           if (promise.future().isComplete()) {
@@ -450,11 +450,39 @@ public final class UpstreamCaller {
             request.reset(0, f);
             return;
           }
-          body.appendBuffer(chunk);
+          body.add(chunk);
         });
     resp.exceptionHandler(promise::tryFail);
-    resp.endHandler(v -> promise.tryComplete(body));
+    resp.endHandler(v -> promise.tryComplete(body.whole()));
     return promise.future();
+  }
+
+  /**
+   * An answer's body as it arrives. Most answers arrive in one chunk, which is kept as it is; only
+   * a second chunk makes a copy that the rest is appended to.
+   */
+  private static final class BodyChunks {
+    private Buffer first;
+    private Buffer joined;
+
+    int length() {
+      return joined != null ? joined.length() : first == null ? 0 : first.length();
+    }
+
+    void add(Buffer chunk) {
+      if (first == null) {
+        first = chunk;
+      } else {
+        if (joined == null) {
+          joined = Buffer.buffer(first.length() + chunk.length() * 2).appendBuffer(first);
+        }
+        joined.appendBuffer(chunk);
+      }
+    }
+
+    Buffer whole() {
+      return joined != null ? joined : first == null ? Buffer.buffer() : first;
+    }
   }
 
   static long maxResponseBytes(RoutingTable.Provider provider) {

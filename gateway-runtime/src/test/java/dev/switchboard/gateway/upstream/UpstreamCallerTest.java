@@ -336,6 +336,40 @@ class UpstreamCallerTest {
     assertThat(reply.result().body().toString()).isEqualTo(answer);
   }
 
+  /** A one-chunk answer is kept as it arrived; an answer in several chunks is joined in order. */
+  @Test
+  void anAnswerArrivingInSeveralChunksIsJoinedInOrder() throws Exception {
+    String answer =
+        "{\"id\":\"c\",\"object\":\"chat.completion\",\"model\":\"m\",\"choices\":[{\"index\":0,"
+            + "\"message\":{\"role\":\"assistant\",\"content\":\""
+            + "x".repeat(20_000)
+            + "\"},\"finish_reason\":\"stop\"}]}";
+    PlannedTarget pt =
+        limitedTarget(
+            req -> {
+              var res =
+                  req.response().setChunked(true).putHeader("content-type", "application/json");
+              // Three writes, flushed apart: the gateway reads at least three chunks.
+              res.write(answer.substring(0, 7));
+              vertx.setTimer(
+                  20,
+                  a -> {
+                    res.write(answer.substring(7, 9_000));
+                    vertx.setTimer(20, b -> res.end(answer.substring(9_000)));
+                  });
+            },
+            1_000_000);
+
+    Future<JsonReply> reply =
+        onLoop(
+            () ->
+                caller.callJson(pt, Operation.CHAT_COMPLETIONS, BODY, request(), Optional.empty()));
+
+    await().atMost(WAIT).until(reply::isComplete);
+    assertThat(reply.succeeded()).isTrue();
+    assertThat(reply.result().body().toString()).isEqualTo(answer);
+  }
+
   private static final String KEY = "sk-proj-Zx9QrT7mWv2LpK8sNb4YhGc6JdF1eAu3";
 
   /** Issue #13, finding 1, at the source: an echoing upstream's 4xx body loses the key. */

@@ -222,7 +222,7 @@ public final class FigureStrategy implements RoutingStrategy {
   }
 
   private String explain(Scored[] ordered, int knownCount, Long objective, boolean explored) {
-    StringBuilder sb = new StringBuilder(160);
+    StringBuilder sb = new StringBuilder(256);
     Scored first = ordered[0];
     sb.append("chose=").append(first.target().id());
     figures(sb, first);

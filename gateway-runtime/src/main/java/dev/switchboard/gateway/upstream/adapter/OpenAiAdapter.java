@@ -89,6 +89,16 @@ public class OpenAiAdapter implements UpstreamAdapter {
       // Our own addition must not get the request rejected by a strict provider.
       copy.remove("stream_options");
     }
+    if (format == Operation.CHAT_COMPLETIONS
+        && target.provider().providerKind() == ProviderKind.OPENAI
+        && copy.has("max_tokens")
+        && !copy.has("max_completion_tokens")) {
+      // OpenAI deprecated max_tokens for max_completion_tokens, which means the same for every
+      // model, and its reasoning models (o-series, gpt-5) reject max_tokens with a 400. Bridged
+      // requests (Anthropic Messages always carries a limit) would otherwise fail there.
+      copy.set("max_completion_tokens", copy.get("max_tokens"));
+      copy.remove("max_tokens");
+    }
     try {
       return Buffer.buffer(JSON.writeValueAsBytes(copy));
     } catch (JsonProcessingException e) {

@@ -67,4 +67,38 @@ class UpstreamBodyTest {
     assertThat(added.has("stream_options")).isFalse();
     assertThat(clients.has("stream_options")).isTrue();
   }
+
+  @Test
+  void sendsOpenAiTheTokenLimitByItsCurrentNameAndOthersAsGiven() throws Exception {
+    ObjectNode body = clientBody();
+    body.put("max_tokens", 64);
+
+    JsonNode openai =
+        JSON.readTree(
+            new OpenAiAdapter()
+                .encodeRequest(body, target("openai", "o3-mini"), Operation.CHAT_COMPLETIONS, true)
+                .getBytes());
+    JsonNode compatible =
+        JSON.readTree(
+            new OpenAiAdapter()
+                .encodeRequest(
+                    body, target("openai-compatible", "llama"), Operation.CHAT_COMPLETIONS, true)
+                .getBytes());
+
+    // OpenAI's reasoning models refuse max_tokens; max_completion_tokens means the same to all.
+    assertThat(openai.has("max_tokens")).isFalse();
+    assertThat(openai.path("max_completion_tokens").asInt()).isEqualTo(64);
+    // vLLM, Ollama and other OpenAI-compatible servers get the field they have always read.
+    assertThat(compatible.path("max_tokens").asInt()).isEqualTo(64);
+    assertThat(compatible.has("max_completion_tokens")).isFalse();
+    // A client that names both keeps both as given.
+    body.put("max_completion_tokens", 32);
+    JsonNode both =
+        JSON.readTree(
+            new OpenAiAdapter()
+                .encodeRequest(body, target("openai", "gpt-4o"), Operation.CHAT_COMPLETIONS, true)
+                .getBytes());
+    assertThat(both.path("max_tokens").asInt()).isEqualTo(64);
+    assertThat(both.path("max_completion_tokens").asInt()).isEqualTo(32);
+  }
 }

@@ -1,0 +1,248 @@
+package dev.switchboard.bench;
+
+import com.sun.management.ThreadMXBean;
+import dev.switchboard.gateway.ConsumerOptions;
+import dev.switchboard.gateway.GatewayOptions;
+import dev.switchboard.gateway.GatewayServer;
+import dev.switchboard.mock.MockProvider;
+import dev.switchboard.mock.MockProviderOptions;
+import io.netty.util.concurrent.EventExecutor;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.internal.VertxInternal;
+import java.lang.management.ManagementFactory;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import jdk.jfr.Recording;
+import redis.embedded.RedisServer;
+
+/**
+ * What the gateway spends per request, exactly and independently of the machine's load: the gateway
+ * runs in this JVM on its own Vert.x instance (two event loops, as on a 2-core pod), the mock
+ * upstream and the load generator on another. The gateway's threads (its event loops and the
+ * request log's writer) are known by id, so their CPU time and allocated bytes ({@code
+ * ThreadMXBean}) divided by the requests served are the gateway's own, and a JFR recording filtered
+ * to those threads gives each stage's share ({@link StageCosts}), turned into nanoseconds per
+ * request with the measured CPU. Configurations: plain (one target, no policy), realistic (consumer
+ * key, client rate limit, exact-cache miss, cost-latency over two priced targets) and realistic
+ * with a real {@code redis-server} as the shared store.
+ *
+ * <p>{@code java -cp bench/target/switchboard-bench.jar dev.switchboard.bench.HotPathProbe
+ * [requests-per-round] [jfr-dir]}.
+ */
+public final class HotPathProbe {
+
+  private HotPathProbe() {}
+
+  /** One configuration's result. */
+  record Figures(String name, double cpuNanos, double allocatedBytes, StageCosts.Result stages) {}
+
+  public static void main(String[] args) throws Exception {
+    int requests = args.length > 0 ? Integer.parseInt(args[0]) : 40_000;
+    Path out = args.length > 1 ? Path.of(args[1]) : Files.createTempDirectory("hot-path");
+    Files.createDirectories(out);
+    // The gateway's own logging (request lines on stdout through the async appender), as deployed;
+    // results go to stderr so stdout can be sent to /dev/null.
+    if (System.getProperty("logback.configurationFile") == null) {
+      System.setProperty(
+          "logback.configurationFile", "dev/switchboard/gateway/logback-gateway.xml");
+    }
+    for (String line : run(requests, out)) {
+      System.err.println(line);
+    }
+    System.exit(0);
+  }
+
+  /** Measures every configuration; returns printable lines. */
+  static List<String> run(int requests, Path out) throws Exception {
+    Vertx outside = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+    Vertx inside = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+    int redisPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      redisPort = socket.getLocalPort();
+    }
+    RedisServer redis = RedisServer.newRedisServer().port(redisPort).bind("127.0.0.1").build();
+    redis.start();
+    List<String> lines = new ArrayList<>();
+    try {
+      MockProvider mock =
+          MockProvider.startBlocking(outside, new MockProviderOptions().host("127.0.0.1").port(0));
+      Path table =
+          BenchTables.write(BenchTables.table(mock.port(), 4, 0, 1_000, 0), out.resolve("r.json"));
+      Path consumers = BenchTables.writeConsumers(out.resolve("consumers.json"));
+      GatewayServer plain = gateway(inside, table, null, null);
+      GatewayServer real = gateway(inside, table, consumers, null);
+      GatewayServer shared = gateway(inside, table, consumers, "redis://127.0.0.1:" + redisPort);
+      Set<Long> threads = eventLoopThreads(inside);
+      LoadGenerator load = new LoadGenerator(outside);
+      Map<String, HttpTarget> targets = new LinkedHashMap<>();
+      targets.put(
+          "plain", HttpTarget.chat("plain", plain.port(), BenchTables.FAST_ROUTE, false, Map.of()));
+      targets.put("realistic", realistic("realistic", real.port()));
+      targets.put("realistic + redis", realistic("realistic + redis", shared.port()));
+      // The plain gateway once more with its request log off: what one JSON line per request
+      // costs, end to end (building it, logback's queue, the writer thread's write to stdout).
+      targets.put(
+          NO_LOG, HttpTarget.chat(NO_LOG, plain.port(), BenchTables.FAST_ROUTE, false, Map.of()));
+      for (HttpTarget t : targets.values()) {
+        load.run(t, 32, Duration.ofSeconds(10)); // warm-up: compiled code behaves differently
+      }
+      threads.addAll(logWriterThreads());
+      Map<String, List<double[]>> rounds = new LinkedHashMap<>();
+      for (int round = 0; round < 3; round++) {
+        for (HttpTarget t : targets.values()) {
+          requestLog(!t.name().equals(NO_LOG));
+          double[] before = readings(threads);
+          long sent = runCount(load, t, requests);
+          double[] after = readings(threads);
+          requestLog(true);
+          rounds
+              .computeIfAbsent(t.name(), k -> new ArrayList<>())
+              .add(new double[] {(after[0] - before[0]) / sent, (after[1] - before[1]) / sent});
+        }
+      }
+      for (HttpTarget t : targets.values()) {
+        double cpu = median(rounds.get(t.name()), 0);
+        double bytes = median(rounds.get(t.name()), 1);
+        Path jfr = out.resolve(t.name().replaceAll("[^a-z]+", "-") + ".jfr");
+        requestLog(!t.name().equals(NO_LOG));
+        StageCosts.Result stages = profile(load, t, requests, jfr, threads, cpu);
+        requestLog(true);
+        lines.add("");
+        lines.add(
+            String.format(
+                Locale.ROOT,
+                "gateway %s: %.1f µs CPU and %.1f KB allocated per request on the gateway's"
+                    + " threads (median of 3 rounds of %d requests at c=32)",
+                t.name(),
+                cpu / 1000,
+                bytes / 1024,
+                requests));
+        lines.addAll(StageCosts.lines(stages, cpu));
+      }
+      Futures.await(plain.close(), 10);
+      Futures.await(real.close(), 10);
+      Futures.await(shared.close(), 10);
+      mock.close();
+    } finally {
+      Futures.await(inside.close(), 10);
+      Futures.await(outside.close(), 10);
+      redis.stop();
+    }
+    return lines;
+  }
+
+  private static final String NO_LOG = "plain, request log off";
+
+  /** Turns the request log on or off (its logger's level, which the gateway checks per line). */
+  private static void requestLog(boolean on) {
+    ((ch.qos.logback.classic.Logger)
+            org.slf4j.LoggerFactory.getLogger(
+                dev.switchboard.gateway.logging.RequestLogWriter.LOGGER_NAME))
+        .setLevel(on ? ch.qos.logback.classic.Level.INFO : ch.qos.logback.classic.Level.OFF);
+  }
+
+  private static HttpTarget realistic(String name, int port) {
+    return HttpTarget.chat(name, port, BenchTables.REALISTIC_ROUTE, false, Map.of())
+        .withHeader("authorization", "Bearer " + BenchTables.REALISTIC_KEY)
+        .withUniqueBodies();
+  }
+
+  /** The ids of {@code vertx}'s event-loop threads (asked on each loop). */
+  private static Set<Long> eventLoopThreads(Vertx vertx) throws Exception {
+    Set<Long> ids = new HashSet<>();
+    for (EventExecutor loop : ((VertxInternal) vertx).nettyEventLoopGroup()) {
+      ids.add(loop.submit(() -> Thread.currentThread().getId()).get());
+    }
+    return ids;
+  }
+
+  /** The request log's writer thread (logback's async appender), started by the first line. */
+  private static Set<Long> logWriterThreads() {
+    Set<Long> ids = new HashSet<>();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().startsWith("AsyncAppender-Worker")) {
+        ids.add(t.getId());
+      }
+    }
+    return ids;
+  }
+
+  /** CPU nanoseconds and allocated bytes of {@code threads} so far. */
+  private static double[] readings(Set<Long> threads) {
+    ThreadMXBean mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+    double cpu = 0;
+    double bytes = 0;
+    for (long id : threads) {
+      cpu += Math.max(0, mx.getThreadCpuTime(id));
+      bytes += Math.max(0, mx.getThreadAllocatedBytes(id));
+    }
+    return new double[] {cpu, bytes};
+  }
+
+  /** Sends requests at c=32 until at least {@code count} finished; returns how many were sent. */
+  private static long runCount(LoadGenerator load, HttpTarget target, int count) {
+    long sent = 0;
+    while (sent < count) {
+      LoadResult r = load.run(target, 32, Duration.ofMillis(500));
+      if (r.errors() > 0) {
+        throw new IllegalStateException(target.name() + ": " + r.firstError());
+      }
+      sent += r.requests();
+    }
+    return sent;
+  }
+
+  private static StageCosts.Result profile(
+      LoadGenerator load, HttpTarget target, int count, Path file, Set<Long> threads, double cpu)
+      throws Exception {
+    long sent;
+    try (Recording recording = new Recording()) {
+      recording.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(1));
+      recording.start();
+      sent = runCount(load, target, count);
+      recording.stop();
+      recording.dump(file);
+    }
+    return StageCosts.analyse(file, cpu, sent, threads);
+  }
+
+  private static double median(List<double[]> values, int index) {
+    List<Double> sorted = new ArrayList<>();
+    values.forEach(v -> sorted.add(v[index]));
+    sorted.sort(null);
+    return sorted.get(sorted.size() / 2);
+  }
+
+  private static GatewayServer gateway(Vertx vertx, Path table, Path consumers, String store)
+      throws Exception {
+    GatewayServer server =
+        Futures.await(
+            GatewayServer.start(
+                vertx,
+                GatewayOptions.defaults()
+                    .withHost("127.0.0.1")
+                    .withPort(0)
+                    .withAdminPort(0)
+                    .withRoutingFile(table)
+                    .withKeysDir(null)
+                    .withConsumers(
+                        ConsumerOptions.defaults()
+                            .withConsumersFile(consumers)
+                            .withStateStore(store))),
+            30);
+    while (server.routingState().current().isEmpty()) {
+      Thread.sleep(20);
+    }
+    return server;
+  }
+}

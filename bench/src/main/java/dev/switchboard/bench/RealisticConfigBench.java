@@ -1,0 +1,291 @@
+package dev.switchboard.bench;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+import redis.embedded.RedisServer;
+
+/**
+ * The gateway with every stage of a realistic configuration on (issue #21), next to the plain
+ * gateway, the upstream called directly and nginx, in interleaved rounds: a consumer key checked on
+ * every request, a client rate limit, an exact cache that every request misses (each question is
+ * numbered) and {@code cost-latency} routing over two priced targets — once counting in memory and
+ * once with a real {@code redis-server} on loopback as the shared state store. Each gateway runs in
+ * its own JVM with the chart's options. After the rounds, a JFR recording of the realistic gateway
+ * gives the cost of each stage per request and the bytes it allocates per request.
+ */
+final class RealisticConfigBench {
+
+  static final String SECTION = "Realistic configuration (every stage on)";
+
+  private static final String PLAIN = "gateway plain";
+  private static final String REAL = "gateway realistic";
+  private static final String REDIS = "gateway realistic + redis";
+
+  private final BenchSettings settings;
+  private final LoadGenerator load;
+  private final Service upstream;
+  private final NginxProxy nginx;
+  private final Report report;
+  private final Consumer<String> console;
+
+  RealisticConfigBench(
+      BenchSettings settings,
+      LoadGenerator load,
+      Service upstream,
+      NginxProxy nginx,
+      Report report,
+      Consumer<String> console) {
+    this.settings = settings;
+    this.load = load;
+    this.upstream = upstream;
+    this.nginx = nginx;
+    this.report = report;
+    this.console = console;
+  }
+
+  void run() throws IOException {
+    Path out = settings.outDir().resolve("config");
+    Path table =
+        BenchTables.write(
+            BenchTables.table(
+                upstream.port(),
+                settings.streamChunks(),
+                settings.chunkIntervalMs(),
+                settings.realisticDelayMs(),
+                0),
+            out.resolve("routing.json"));
+    Path consumers = BenchTables.writeConsumers(out.resolve("consumers.json"));
+    int redisPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      redisPort = socket.getLocalPort();
+    }
+    RedisServer redis = RedisServer.newRedisServer().port(redisPort).bind("127.0.0.1").build();
+    redis.start();
+    Path logs = settings.outDir().resolve("logs");
+    List<String> jvm = settings.gatewayJvmOptions();
+    try (Service plain =
+            Service.gateway(
+                settings.inProcess(), table, jvm, logs.resolve("gateway-plain.log"), null, null);
+        Service real =
+            Service.gateway(
+                settings.inProcess(),
+                table,
+                jvm,
+                logs.resolve("gateway-realistic.log"),
+                consumers,
+                null);
+        Service shared =
+            Service.gateway(
+                settings.inProcess(),
+                table,
+                jvm,
+                logs.resolve("gateway-redis.log"),
+                consumers,
+                "redis://127.0.0.1:" + redisPort)) {
+      console.accept(
+          "config: gateways plain "
+              + plain.port()
+              + ", realistic "
+              + real.port()
+              + ", realistic+redis "
+              + shared.port());
+      measure(plain, real, shared);
+      profile(real, out);
+    } finally {
+      redis.stop();
+    }
+  }
+
+  private void measure(Service plain, Service real, Service shared) {
+    Map<String, Service> gateways = new LinkedHashMap<>();
+    gateways.put(PLAIN, plain);
+    gateways.put(REAL, real);
+    gateways.put(REDIS, shared);
+    List<HttpTarget> targets = new ArrayList<>();
+    targets.add(
+        HttpTarget.chat(
+            "direct",
+            upstream.port(),
+            BenchTables.UPSTREAM_MODEL,
+            false,
+            BenchTables.fastHeaders()));
+    if (nginx != null) {
+      targets.add(
+          HttpTarget.chat(
+              "nginx", nginx.port(), BenchTables.UPSTREAM_MODEL, false, BenchTables.fastHeaders()));
+    }
+    targets.add(HttpTarget.chat(PLAIN, plain.port(), BenchTables.FAST_ROUTE, false, Map.of()));
+    targets.add(realistic(REAL, real.port()));
+    targets.add(realistic(REDIS, shared.port()));
+    int c = settings.concurrency();
+    // Warm-up: a cold gateway runs interpreted code; every gateway gets the same warm-up.
+    if (settings.warmupSeconds() > 0) {
+      for (HttpTarget t : targets) {
+        boolean gateway = gateways.containsKey(t.name());
+        load.run(t, c, Duration.ofSeconds(gateway ? Math.max(2, settings.warmupSeconds()) : 2));
+        load.run(t, 1, Duration.ofSeconds(1));
+      }
+    }
+    Map<String, BenchSuite.Totals> c32 = new LinkedHashMap<>();
+    Map<String, LatencySamples> c1 = new LinkedHashMap<>();
+    targets.forEach(
+        t -> {
+          c32.put(t.name(), new BenchSuite.Totals());
+          c1.put(t.name(), new LatencySamples());
+        });
+    Duration round = Duration.ofMillis((long) (settings.roundSeconds() * 1000));
+    for (int r = 0; r < settings.rounds(); r++) {
+      for (HttpTarget t : BenchSuite.rotate(targets, r)) {
+        Service g = gateways.get(t.name());
+        long cpu = g == null ? 0 : g.cpuNanos();
+        LoadResult result = load.run(t, c, round);
+        BenchSuite.Totals totals = c32.get(t.name());
+        totals.add(result);
+        if (g != null) {
+          totals.cpuNanos += g.cpuNanos() - cpu;
+        }
+      }
+      for (HttpTarget t : BenchSuite.rotate(targets, r)) {
+        c1.get(t.name()).addAll(load.run(t, 1, round).latencies());
+      }
+      StringBuilder line = new StringBuilder("  config round " + (r + 1) + ":");
+      c32.forEach((name, t) -> line.append(String.format(Locale.ROOT, " %s %.0f;", name, t.rps())));
+      console.accept(line.toString());
+    }
+    BenchSuite.Totals direct = c32.get("direct");
+    BenchSuite.Totals ng = c32.get("nginx");
+    LatencySamples directC1 = c1.get("direct");
+    for (String name : gateways.keySet()) {
+      BenchSuite.Totals gw = c32.get(name);
+      report.add(
+          SECTION,
+          name + " throughput c=" + c,
+          "req/s",
+          gw.rps(),
+          ng == null ? direct.rps() : ng.rps(),
+          ng == null ? "direct" : "nginx",
+          String.format(
+              Locale.ROOT,
+              "%.3f × the baseline; %d errors of %d%s",
+              gw.rps() / (ng == null ? direct.rps() : ng.rps()),
+              gw.errors,
+              gw.requests,
+              gw.firstError == null ? "" : " (first: " + gw.firstError + ")"));
+      for (double p : new double[] {50, 99}) {
+        report.add(
+            SECTION,
+            name + " latency c=1 p" + (int) p,
+            "ms",
+            c1.get(name).percentileMs(p),
+            directC1.percentileMs(p),
+            "direct",
+            null);
+      }
+      report.add(
+          SECTION,
+          name + " CPU per request c=" + c,
+          "ms",
+          gw.cpuNanos / 1e6 / Math.max(1, gw.requests),
+          "gateway process CPU time");
+    }
+    if (ng != null) {
+      report.add(
+          SECTION, "nginx throughput c=" + c, "req/s", ng.rps(), direct.rps(), "direct", null);
+      report.goal(
+          "Throughput, realistic configuration ≥ 0.75 × nginx",
+          c32.get(REAL).rps() / ng.rps(),
+          0.75,
+          "×",
+          true);
+      report.goal(
+          "Throughput, realistic configuration with Redis ≥ 0.6 × nginx",
+          c32.get(REDIS).rps() / ng.rps(),
+          0.6,
+          "×",
+          true);
+    }
+    double addedP50 = c1.get(REAL).percentileMs(50) - directC1.percentileMs(50);
+    double addedP99 = c1.get(REAL).percentileMs(99) - directC1.percentileMs(99);
+    report.goal(
+        "Added latency c=1 p50 ≤ 0.08 ms (realistic configuration)", addedP50, 0.08, "ms", false);
+    report.goal(
+        "Added latency c=1 p99 ≤ 0.15 ms (realistic configuration)", addedP99, 0.15, "ms", false);
+    report.goal(
+        "0 errors, realistic configurations",
+        c32.get(REAL).errors + c32.get(REDIS).errors,
+        0,
+        "errors",
+        false);
+  }
+
+  /**
+   * A JFR recording of the realistic gateway under load, read into the per-stage cost table and the
+   * allocation per request.
+   */
+  private void profile(Service real, Path out) {
+    if (real.child().isEmpty() || settings.profileSeconds() <= 0) {
+      return;
+    }
+    ChildJvm child = real.child().get();
+    Path jfr = out.resolve("gateway-realistic.jfr").toAbsolutePath();
+    try {
+      child.jcmd(
+          "JFR.start",
+          "name=stages",
+          "settings=profile",
+          "jdk.ThreadAllocationStatistics#period=1s");
+      long cpu = real.cpuNanos();
+      LoadResult result =
+          load.run(
+              realistic(REAL, real.port()),
+              settings.concurrency(),
+              Duration.ofSeconds(settings.profileSeconds()));
+      double cpuPerRequest = (real.cpuNanos() - cpu) / (double) Math.max(1, result.requests());
+      child.jcmd("JFR.dump", "name=stages", "filename=" + jfr);
+      child.jcmd("JFR.stop", "name=stages");
+      StageCosts.Result costs = StageCosts.analyse(jfr, cpuPerRequest, result.requests());
+      List<String> lines = new ArrayList<>();
+      lines.add(
+          String.format(
+              Locale.ROOT,
+              "recorded at c=%d: %.0f req/s while profiling; file %s",
+              settings.concurrency(),
+              result.rps(),
+              jfr.getFileName()));
+      lines.addAll(StageCosts.lines(costs, cpuPerRequest));
+      lines.add("");
+      lines.addAll(JfrSummary.summarise(jfr, 25));
+      report.profile("realistic gateway under c=" + settings.concurrency(), lines);
+      report.add(
+          SECTION,
+          "allocated per request (realistic gateway)",
+          "bytes",
+          costs.allocatedBytesPerRequest(),
+          "JFR jdk.ThreadAllocationStatistics over the profiled run");
+      report.goal(
+          "Allocation per request ≤ 24 KB (realistic configuration)",
+          costs.allocatedBytesPerRequest() / 1024.0,
+          24,
+          "KB",
+          false);
+    } catch (IOException e) {
+      report.note("config: JFR profile failed: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static HttpTarget realistic(String name, int port) {
+    return HttpTarget.chat(name, port, BenchTables.REALISTIC_ROUTE, false, Map.of())
+        .withHeader("authorization", "Bearer " + BenchTables.REALISTIC_KEY)
+        .withUniqueBodies();
+  }
+}
