@@ -118,6 +118,8 @@ class ConsumerScenarioTest {
         .create();
 
     await()
+        // A table or condition not there yet is retried like a failed assertion.
+        .ignoreExceptions()
         .atMost(WAIT)
         .untilAsserted(
             () -> {
@@ -145,6 +147,8 @@ class ConsumerScenarioTest {
     // Rotation finished: the old key leaves the Secret and the table at once.
     secret(ns, "search-key", Map.of("next", "sk-search-new"));
     await()
+        // A table or condition not there yet is retried like a failed assertion.
+        .ignoreExceptions()
         .atMost(WAIT)
         .untilAsserted(
             () -> {
@@ -163,6 +167,8 @@ class ConsumerScenarioTest {
     // Deleting a Consumer takes its keys out of the table (no finalizer needed).
     KUBE.client().resources(Consumer.class).inNamespace(ns).withName("other").delete();
     await()
+        // A table or condition not there yet is retried like a failed assertion.
+        .ignoreExceptions()
         .atMost(WAIT)
         .untilAsserted(
             () ->
@@ -173,6 +179,8 @@ class ConsumerScenarioTest {
     // The last one gone: an empty table (open access, as with no Consumer), not a stale one.
     KUBE.client().resources(Consumer.class).inNamespace(ns).withName("search").delete();
     await()
+        // A table or condition not there yet is retried like a failed assertion.
+        .ignoreExceptions()
         .atMost(WAIT)
         .untilAsserted(() -> assertThat(table(ns).orElseThrow().consumers()).isEmpty());
 
@@ -186,6 +194,8 @@ class ConsumerScenarioTest {
         .resource(consumer(ns, "lonely", List.of(ref("nowhere", "apiKey")), null))
         .create();
     await()
+        // A table or condition not there yet is retried like a failed assertion.
+        .ignoreExceptions()
         .atMost(WAIT)
         .untilAsserted(
             () -> {
@@ -200,6 +210,8 @@ class ConsumerScenarioTest {
             });
     secret(ns, "nowhere", Map.of("apiKey", "sk-late"));
     await()
+        // A table or condition not there yet is retried like a failed assertion.
+        .ignoreExceptions()
         .atMost(WAIT)
         .untilAsserted(
             () ->
@@ -227,6 +239,8 @@ class ConsumerScenarioTest {
 
     String[] since = new String[2];
     await()
+        // A table or condition not there yet is retried like a failed assertion.
+        .ignoreExceptions()
         .atMost(WAIT)
         .untilAsserted(
             () -> {
@@ -251,6 +265,8 @@ class ConsumerScenarioTest {
     // Something happens to the Secret (an unrelated key), so both reconcile on the moved clock.
     secret(ns, "aged-key", Map.of("apiKey", "sk-aged", "note", "touched"));
     await()
+        // A table or condition not there yet is retried like a failed assertion.
+        .ignoreExceptions()
         .atMost(WAIT)
         .untilAsserted(
             () -> {
@@ -275,6 +291,8 @@ class ConsumerScenarioTest {
     // A new key is a new fingerprint, observed from now: the condition clears.
     secret(ns, "aged-key", Map.of("apiKey", "sk-rotated"));
     await()
+        // A table or condition not there yet is retried like a failed assertion.
+        .ignoreExceptions()
         .atMost(WAIT)
         .untilAsserted(
             () -> {
