@@ -166,11 +166,11 @@ public final class HotPathProbe {
     return ids;
   }
 
-  /** The request log's writer thread (logback's async appender), started by the first line. */
+  /** The request log's writer thread (RequestLineAppender). */
   private static Set<Long> logWriterThreads() {
     Set<Long> ids = new HashSet<>();
     for (Thread t : Thread.getAllStackTraces().keySet()) {
-      if (t.getName().startsWith("AsyncAppender-Worker")) {
+      if (t.getName().equals("switchboard-request-log")) {
         ids.add(t.getId());
       }
     }

@@ -1,0 +1,154 @@
+package dev.switchboard.gateway.logging;
+
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.UnsynchronizedAppenderBase;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Writes request lines (each event's message, one JSON document) to standard output in batches. The
+ * event loop only puts the line on a lock-free queue; a writer thread wakes every {@code
+ * flushIntervalMs} (or sooner when {@code batchLines} lines wait), and writes everything waiting
+ * with one system call. logback's AsyncAppender in front of a ConsoleAppender, which this replaces,
+ * woke its worker for nearly every line and wrote each line with its own system call: measured,
+ * about a third of the gateway's CPU per request (issue #21, BENCHMARKS.md).
+ *
+ * <p>Never blocks the caller: past {@code queueSize} waiting lines a line is dropped and counted,
+ * and the count is reported on standard error once per drop episode. Lines reach standard output at
+ * most {@code flushIntervalMs} late; {@link #stop()} (logback's shutdown hook) writes what waits.
+ * Lines are written through {@code System.out} under its lock, so they never interleave with the
+ * gateway's other log lines.
+ */
+public final class RequestLineAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
+
+  private final ConcurrentLinkedQueue<String> waiting = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger size = new AtomicInteger();
+  private final AtomicLong dropped = new AtomicLong();
+  private volatile Thread writer;
+  private volatile boolean running;
+  private long flushIntervalMs = 20;
+  private int queueSize = 65_536;
+  private int batchLines = 2_048;
+  private PrintStream out;
+
+  /** How long a line may wait before it is written (default 20 ms). */
+  public void setFlushIntervalMs(long flushIntervalMs) {
+    this.flushIntervalMs = Math.max(1, flushIntervalMs);
+  }
+
+  /** Lines that may wait; beyond, lines are dropped and counted (default 65,536). */
+  public void setQueueSize(int queueSize) {
+    this.queueSize = Math.max(1, queueSize);
+  }
+
+  /** Waiting lines that wake the writer before its interval is up (default 2,048). */
+  public void setBatchLines(int batchLines) {
+    this.batchLines = Math.max(1, batchLines);
+  }
+
+  /** Where lines go (tests); standard output unless set before {@link #start()}. */
+  void setOut(PrintStream out) {
+    this.out = out;
+  }
+
+  /** Lines dropped because the queue was full, since start. */
+  public long dropped() {
+    return dropped.get();
+  }
+
+  @Override
+  public void start() {
+    if (out == null) {
+      out = System.out;
+    }
+    running = true;
+    Thread t = new Thread(this::writeLoop, "switchboard-request-log");
+    t.setDaemon(true);
+    writer = t;
+    t.start();
+    super.start();
+  }
+
+  @Override
+  public void stop() {
+    if (!isStarted()) {
+      return;
+    }
+    super.stop();
+    running = false;
+    Thread t = writer;
+    if (t != null) {
+      LockSupport.unpark(t);
+      try {
+        t.join(TimeUnit.SECONDS.toMillis(5));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    drain(new ByteArrayOutputStream(64 * 1024)); // whatever came in after the last pass
+  }
+
+  @Override
+  protected void append(ILoggingEvent event) {
+    if (size.incrementAndGet() > queueSize) {
+      size.decrementAndGet();
+      dropped.incrementAndGet();
+      return;
+    }
+    waiting.offer(event.getFormattedMessage());
+    if (size.get() == batchLines) {
+      LockSupport.unpark(writer);
+    }
+  }
+
+  private void writeLoop() {
+    ByteArrayOutputStream batch = new ByteArrayOutputStream(64 * 1024);
+    long reportedDrops = 0;
+    while (running) {
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(flushIntervalMs));
+      drain(batch);
+      long drops = dropped.get();
+      if (drops != reportedDrops) {
+        System.err.println(
+            "{\"level\":\"WARN\",\"logger\":\"switchboard.requests\",\"message\":\"request log"
+                + " queue full: "
+                + (drops - reportedDrops)
+                + " request lines dropped\"}");
+        reportedDrops = drops;
+      }
+    }
+  }
+
+  /** Writes every waiting line with one write; called by the writer thread, then by stop(). */
+  private synchronized void drain(ByteArrayOutputStream batch) {
+    String line;
+    while ((line = waiting.poll()) != null) {
+      size.decrementAndGet();
+      batch.writeBytes(line.getBytes(StandardCharsets.UTF_8));
+      batch.write('\n');
+      if (batch.size() >= 256 * 1024) {
+        flush(batch);
+      }
+    }
+    flush(batch);
+  }
+
+  private void flush(ByteArrayOutputStream batch) {
+    if (batch.size() == 0) {
+      return;
+    }
+    PrintStream target = out;
+    synchronized (target) {
+      // PrintStream.write never throws (it records errors for checkError); one call per batch.
+      target.write(batch.toByteArray(), 0, batch.size());
+      target.flush();
+    }
+    batch.reset();
+  }
+}
