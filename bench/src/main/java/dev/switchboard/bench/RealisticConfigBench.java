@@ -212,12 +212,13 @@ final class RealisticConfigBench {
           "×",
           true);
     }
-    double addedP50 = c1.get(REAL).percentileMs(50) - directC1.percentileMs(50);
-    double addedP99 = c1.get(REAL).percentileMs(99) - directC1.percentileMs(99);
-    report.goal(
-        "Added latency c=1 p50 ≤ 0.08 ms (realistic configuration)", addedP50, 0.08, "ms", false);
-    report.goal(
-        "Added latency c=1 p99 ≤ 0.15 ms (realistic configuration)", addedP99, 0.15, "ms", false);
+    for (String name : List.of(PLAIN, REAL)) {
+      String which = name.equals(PLAIN) ? "plain route" : "realistic configuration";
+      double addedP50 = c1.get(name).percentileMs(50) - directC1.percentileMs(50);
+      double addedP99 = c1.get(name).percentileMs(99) - directC1.percentileMs(99);
+      report.goal("Added latency c=1 p50 ≤ 0.08 ms (" + which + ")", addedP50, 0.08, "ms", false);
+      report.goal("Added latency c=1 p99 ≤ 0.15 ms (" + which + ")", addedP99, 0.15, "ms", false);
+    }
     report.goal(
         "0 errors, realistic configurations",
         c32.get(REAL).errors + c32.get(REDIS).errors,
@@ -270,10 +271,13 @@ final class RealisticConfigBench {
           "bytes",
           costs.allocatedBytesPerRequest(),
           "JFR jdk.ThreadAllocationStatistics over the profiled run");
+      // The goal set for issue #21: the realistic configuration allocated 40.8 KB per request at
+      // the start of that work (HotPathProbe); at ≤ 32 KB and ~20,000 req/s the young collections
+      // of the chart's heap stay a small share of the gateway's CPU.
       report.goal(
-          "Allocation per request ≤ 24 KB (realistic configuration)",
+          "Allocation per request ≤ 32 KB (realistic configuration)",
           costs.allocatedBytesPerRequest() / 1024.0,
-          24,
+          32,
           "KB",
           false);
     } catch (IOException e) {
