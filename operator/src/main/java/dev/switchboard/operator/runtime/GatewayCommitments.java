@@ -1,24 +1,14 @@
 package dev.switchboard.operator.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.operator.rollout.metrics.GatewayTargets;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 
 /**
  * Reads {@code GET /admin/commitments} from every gateway replica of a namespace (the admin port,
@@ -31,50 +21,15 @@ public final class GatewayCommitments implements CommitmentSource {
 
   static final String PATH = "/admin/commitments";
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Duration TIMEOUT = Duration.ofSeconds(2);
-  private static final Duration CACHE_FOR = Duration.ofSeconds(1);
-
-  private final GatewayTargets targets;
-  private final Clock clock;
-  private final HttpClient http;
-  private final ConcurrentMap<String, Cached> cache = new ConcurrentHashMap<>();
+  private final GatewayAdminReports<Map<String, List<Used>>> reports;
 
   public GatewayCommitments(GatewayTargets targets, Clock clock) {
-    this.targets = targets;
-    this.clock = clock;
-    this.http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+    this.reports = new GatewayAdminReports<>(targets, clock, PATH, GatewayCommitments::combine);
   }
 
   @Override
   public Optional<Map<String, List<Used>>> commitments(String namespace) {
-    Instant now = clock.instant();
-    Cached cached = cache.get(namespace);
-    if (cached != null && now.isBefore(cached.at().plus(CACHE_FOR))) {
-      return cached.commitments();
-    }
-    List<URI> urls;
-    try {
-      urls = targets.metricsUrls(namespace);
-    } catch (RuntimeException e) {
-      return Optional.empty();
-    }
-    List<CompletableFuture<JsonNode>> reports = new ArrayList<>();
-    for (URI url : urls) {
-      reports.add(fetch(url.resolve(PATH)));
-    }
-    List<JsonNode> answered = new ArrayList<>();
-    for (CompletableFuture<JsonNode> report : reports) {
-      try {
-        answered.add(report.join());
-      } catch (RuntimeException e) {
-        // A replica that does not answer (or predates the endpoint) is left out.
-      }
-    }
-    Optional<Map<String, List<Used>>> result =
-        answered.isEmpty() ? Optional.empty() : Optional.of(combine(answered));
-    cache.put(namespace, new Cached(now, result));
-    return result;
+    return reports.read(namespace);
   }
 
   /**
@@ -132,22 +87,4 @@ public final class GatewayCommitments implements CommitmentSource {
                 .add(u));
     return byProvider;
   }
-
-  private CompletableFuture<JsonNode> fetch(URI url) {
-    HttpRequest request = HttpRequest.newBuilder(url).timeout(TIMEOUT).GET().build();
-    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
-        .thenApply(
-            response -> {
-              if (response.statusCode() != 200) {
-                throw new IllegalStateException("HTTP " + response.statusCode());
-              }
-              try {
-                return JSON.readTree(response.body());
-              } catch (java.io.IOException e) {
-                throw new IllegalStateException("not JSON", e);
-              }
-            });
-  }
-
-  private record Cached(Instant at, Optional<Map<String, List<Used>>> commitments) {}
 }
