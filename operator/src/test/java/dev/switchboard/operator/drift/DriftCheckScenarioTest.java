@@ -47,23 +47,21 @@ class DriftCheckScenarioTest {
                 .build())
         .create();
     String name = "standard";
-    client
-        .resources(RoutingPolicy.class)
-        .inNamespace(NS)
-        .withName(name)
-        .edit(
-            p -> {
-              dev.switchboard.api.v1alpha1.DriftCheck check =
-                  new dev.switchboard.api.v1alpha1.DriftCheck();
-              check.setSchedule("@daily");
-              dev.switchboard.api.v1alpha1.LocalObjectRef ref =
-                  new dev.switchboard.api.v1alpha1.LocalObjectRef();
-              ref.setName("drift-prompts");
-              check.setPromptsConfigMapRef(ref);
-              check.setSamples(1);
-              p.getSpec().setDriftCheck(check);
-              return p;
-            });
+    editPolicy(
+        client,
+        name,
+        p -> {
+          dev.switchboard.api.v1alpha1.DriftCheck check =
+              new dev.switchboard.api.v1alpha1.DriftCheck();
+          check.setSchedule("@daily");
+          dev.switchboard.api.v1alpha1.LocalObjectRef ref =
+              new dev.switchboard.api.v1alpha1.LocalObjectRef();
+          ref.setName("drift-prompts");
+          check.setPromptsConfigMapRef(ref);
+          check.setSamples(1);
+          p.getSpec().setDriftCheck(check);
+          return p;
+        });
 
     Instant start = OPERATOR.clock().instant();
     await()
@@ -92,15 +90,13 @@ class DriftCheckScenarioTest {
     // generation) reconciles the policy: the retry runs now, not at the next timed reconcile (61 s
     // of real time away).
     OPERATOR.clock().advance(Duration.ofMinutes(2));
-    client
-        .resources(RoutingPolicy.class)
-        .inNamespace(NS)
-        .withName(name)
-        .edit(
-            p -> {
-              p.getMetadata().setAnnotations(Map.of(DriftChecker.REBASELINE_ANNOTATION, "now"));
-              return p;
-            });
+    editPolicy(
+        client,
+        name,
+        p -> {
+          p.getMetadata().setAnnotations(Map.of(DriftChecker.REBASELINE_ANNOTATION, "now"));
+          return p;
+        });
     await()
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(
@@ -111,15 +107,13 @@ class DriftCheckScenarioTest {
               assertThat(drift.getRebaseline()).isNull();
             });
 
-    client
-        .resources(RoutingPolicy.class)
-        .inNamespace(NS)
-        .withName(name)
-        .edit(
-            p -> {
-              p.getSpec().setDriftCheck(null);
-              return p;
-            });
+    editPolicy(
+        client,
+        name,
+        p -> {
+          p.getSpec().setDriftCheck(null);
+          return p;
+        });
     await()
         .atMost(Duration.ofSeconds(30))
         .untilAsserted(
@@ -141,5 +135,25 @@ class DriftCheckScenarioTest {
       KubernetesClient client, String name) {
     RoutingPolicy p = client.resources(RoutingPolicy.class).inNamespace(NS).withName(name).get();
     return Conditions.find(p.getStatus().getConditions(), DriftChecker.DRIFTED).orElseThrow();
+  }
+
+  /**
+   * Edits the policy, again on a 409: the operator writes the policy's status meanwhile, and an
+   * edit made from a read just before that write conflicts with it.
+   */
+  private static void editPolicy(
+      KubernetesClient client,
+      String name,
+      java.util.function.UnaryOperator<RoutingPolicy> change) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        client.resources(RoutingPolicy.class).inNamespace(NS).withName(name).edit(change);
+        return;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt >= 5) {
+          throw e;
+        }
+      }
+    }
   }
 }
