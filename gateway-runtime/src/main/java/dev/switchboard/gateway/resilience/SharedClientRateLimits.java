@@ -3,6 +3,7 @@ package dev.switchboard.gateway.resilience;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.request.Caller;
 import dev.switchboard.gateway.request.KeyDigest;
+import dev.switchboard.gateway.state.Coalescer;
 import dev.switchboard.gateway.state.RedisStateStore;
 import dev.switchboard.gateway.state.StoreUnavailableException;
 import io.vertx.core.Future;
@@ -40,8 +41,26 @@ public final class SharedClientRateLimits {
   /** How long a request's admitted/charged marker is kept: longer than any request lives. */
   static final long MARKER_TTL_MS = 10 * 60 * 1000;
 
-  private static final String SCRIPT = script();
+  private static final String SCRIPT = script("client_rate.lua");
   private static final String SHA = sha1(SCRIPT);
+
+  /** Admissions of several requests to the same buckets in one run (see {@link #admissions}). */
+  private static final String ADMIT_SCRIPT = script("client_rate_admit.lua");
+
+  private static final String ADMIT_SHA = sha1(ADMIT_SCRIPT);
+
+  /** The most admissions in one script run. */
+  static final int MAX_BATCH = 64;
+
+  /**
+   * Admissions waiting to share a script run with others of the same buckets (one caller of one
+   * policy): while one run is in flight the next requests queue and go together, so a busy caller
+   * costs one round trip per round trip, not one per request; each is decided as if alone.
+   */
+  private final Coalescer<String, Verdict> admissions = new Coalescer<>(MAX_BATCH);
+
+  /** One request's answer from the admission script. */
+  private record Verdict(int code, String dimension, long retryMs, int bucket) {}
 
   private final RedisStateStore store;
   private final ClientRateLimiter local;
@@ -109,26 +128,28 @@ public final class SharedClientRateLimits {
       return Future.succeededFuture(
           new Admitted(new ClientRateLimiter.Decision(false, null, 0, null, List.of()), null));
     }
-    return run(base + "admitted:" + requestId, "admit", 0, buckets, args)
+    String group = String.join("\n", buckets);
+    return admissions
+        .submit(
+            group, base + "admitted:" + requestId, markers -> admitBatch(markers, buckets, args))
         .map(
-            r -> {
+            v -> {
               fallingBack.set(false);
-              if (r.get(0).toInteger() == 1) {
+              if (v.code() == 1) {
                 boolean tokens = kinds.contains("t");
                 return new Admitted(
                     new ClientRateLimiter.Decision(false, null, 0, null, List.of()),
                     tokens ? charger(base + "charged:" + requestId, buckets, args) : null);
               }
-              int index = r.get(3).toInteger() - 1;
-              RoutingTable.RateLimit rule = applied.get(index);
-              boolean tokens = "tokens".equals(r.get(1).toString());
+              RoutingTable.RateLimit rule = applied.get(v.bucket() - 1);
+              boolean tokens = "tokens".equals(v.dimension());
               return new Admitted(
                   ClientRateLimiter.limited(
                       tokens ? "tokens" : "requests",
                       tokens ? "tokens per min (TPM)" : "requests per min (RPM)",
                       tokens ? rule.tokensPerMinute() : rule.requestsPerMinute(),
                       rule,
-                      r.get(2).toLong()),
+                      v.retryMs()),
                   null);
             })
         .recover(
@@ -143,6 +164,51 @@ public final class SharedClientRateLimits {
               }
               return Future.succeededFuture(
                   new Admitted(local.admit(limits, policyName, routeName, caller), null));
+            });
+  }
+
+  /** Admits the requests of {@code markers} (same buckets) in one script run, in order. */
+  private Future<List<Verdict>> admitBatch(
+      List<String> markers, List<String> buckets, List<String> pairs) {
+    if (!loaded) {
+      return loadScripts().compose(v -> admitBatch(markers, buckets, pairs));
+    }
+    Request request =
+        Request.cmd(Command.EVALSHA).arg(ADMIT_SHA).arg(markers.size() + buckets.size());
+    markers.forEach(request::arg);
+    buckets.forEach(request::arg);
+    request.arg(Long.toString(millis.getAsLong()));
+    request.arg(Long.toString(MARKER_TTL_MS));
+    request.arg(Integer.toString(markers.size()));
+    pairs.forEach(request::arg);
+    return store
+        .send(request)
+        .onFailure(err -> loaded = false)
+        .map(
+            r -> {
+              List<Verdict> out = new ArrayList<>(markers.size());
+              for (int i = 0; i < markers.size(); i++) {
+                int at = 4 * i;
+                out.add(
+                    new Verdict(
+                        r.get(at).toInteger(),
+                        r.get(at + 1).toString(),
+                        r.get(at + 2).toLong(),
+                        r.get(at + 3).toInteger()));
+              }
+              return out;
+            });
+  }
+
+  /** Loads both scripts (once, and again after a failure: a restarted Redis forgot them). */
+  private Future<Void> loadScripts() {
+    return store
+        .send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(SCRIPT))
+        .compose(r -> store.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(ADMIT_SCRIPT)))
+        .map(
+            r -> {
+              loaded = true;
+              return null;
             });
   }
 
@@ -164,15 +230,9 @@ public final class SharedClientRateLimits {
     argv.add(Long.toString(tokens));
     argv.addAll(pairs);
     if (!loaded) {
-      // Loaded once (and again after a failure: a restarted Redis forgot it). Not by a NOSCRIPT
+      // Loaded once (and again after a failure: a restarted Redis forgot them). Not by a NOSCRIPT
       // reply, which the store would take for an outage.
-      return store
-          .send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(SCRIPT))
-          .compose(
-              r -> {
-                loaded = true;
-                return run(marker, mode, tokens, buckets, pairs);
-              });
+      return loadScripts().compose(v -> run(marker, mode, tokens, buckets, pairs));
     }
     return store.send(command(SHA, marker, buckets, argv)).onFailure(err -> loaded = false);
   }
@@ -185,10 +245,10 @@ public final class SharedClientRateLimits {
     return request;
   }
 
-  private static String script() {
-    try (InputStream in = SharedClientRateLimits.class.getResourceAsStream("client_rate.lua")) {
+  private static String script(String name) {
+    try (InputStream in = SharedClientRateLimits.class.getResourceAsStream(name)) {
       if (in == null) {
-        throw new IllegalStateException("client_rate.lua is missing from the jar");
+        throw new IllegalStateException(name + " is missing from the jar");
       }
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {

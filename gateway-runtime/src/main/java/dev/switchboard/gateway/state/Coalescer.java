@@ -20,10 +20,10 @@ import java.util.function.Function;
  * @param <I> an item (one request's call)
  * @param <R> its answer
  */
-final class Coalescer<I, R> {
+public final class Coalescer<I, R> {
 
   /** Sends a batch of one group; answers in the order of the items. */
-  interface Sender<I, R> extends Function<List<I>, Future<List<R>>> {}
+  public interface Sender<I, R> extends Function<List<I>, Future<List<R>>> {}
 
   private record Entry<I, R>(I item, Promise<R> promise, Sender<I, R> sender) {}
 
@@ -39,7 +39,7 @@ final class Coalescer<I, R> {
   /**
    * @param maxBatch the most items in one call
    */
-  Coalescer(int maxBatch) {
+  public Coalescer(int maxBatch) {
     this.maxBatch = maxBatch;
   }
 
@@ -47,7 +47,7 @@ final class Coalescer<I, R> {
    * Queues {@code item} in {@code group}; {@code sender} sends the batch it ends up in (every item
    * of a group must be sendable by every other item's sender).
    */
-  Future<R> submit(String group, I item, Sender<I, R> sender) {
+  public Future<R> submit(String group, I item, Sender<I, R> sender) {
     Promise<R> promise = Promise.promise();
     while (true) {
       Group<I, R> g = groups.computeIfAbsent(group, k -> new Group<>());

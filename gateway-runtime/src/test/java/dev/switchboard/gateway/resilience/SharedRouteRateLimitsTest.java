@@ -184,6 +184,36 @@ class SharedRouteRateLimitsTest {
     assertThat(send(chat(0, "per-key", key)).statusCode()).isEqualTo(429);
   }
 
+  /**
+   * Concurrent requests of one caller share script runs (each decided as if alone): a burst of 240
+   * still admits exactly the bucket's 30, in fewer runs than requests.
+   */
+  @Test
+  void concurrentAdmissionsOfOneCallerShareScriptRunsAndStillAdmitExactlyTheLimit()
+      throws Exception {
+    long before = evalshaCalls();
+    List<HttpResponse<String>> answers = burst(8 * RPM, "per-key", "sk-app-shared-runs-9d2e");
+    long runs = evalshaCalls() - before;
+    assertThat(answers.stream().filter(r -> r.statusCode() == 200).count()).isEqualTo(RPM);
+    assertThat(answers.stream().filter(r -> r.statusCode() == 429).count()).isEqualTo(7 * RPM);
+    assertThat(runs).isLessThan(8 * RPM);
+  }
+
+  /** How often Redis ran a script by its SHA so far ({@code INFO commandstats}). */
+  static long evalshaCalls() throws Exception {
+    RedisStateStore store = (RedisStateStore) replicas.get(0).server().consumerLimiter().store();
+    String info =
+        store
+            .send(Request.cmd(Command.INFO).arg("commandstats"))
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(5, TimeUnit.SECONDS)
+            .toString();
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("cmdstat_evalsha:calls=(\\d+)").matcher(info);
+    return m.find() ? Long.parseLong(m.group(1)) : 0;
+  }
+
   @Test
   void tokensAnAnswerUsedOnOneReplicaLimitTheNextRequestOnAnother() throws Exception {
     // 10 tokens per minute for the route: one answer of 100 prompt tokens overdraws it.
