@@ -27,9 +27,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Route client rate limits ({@code RoutingPolicy.rateLimits}) counted in the shared state store, so
  * a limit holds across all gateway replicas: one Lua token bucket per policy, limit and caller,
- * checked and taken atomically in one round trip ({@code client_rate.lua}). Bucket keys hold a
- * SHA-256 of the limit and the caller's value (for {@code api-key} that value already is the key's
- * hash), never a key or a header value. Admission and token charging are idempotent by request id.
+ * checked and taken atomically in one round trip ({@code client_rate.lua}; concurrent admissions of
+ * one caller share a run, {@code client_rate_admit.lua}). Bucket keys hold a SHA-256 of the limit
+ * and the caller's value (for {@code api-key} that value already is the key's hash), never a key or
+ * a header value. Admission and token charging are idempotent by request id.
  *
  * <p>Outage: while the store is unavailable the request is counted in this replica's own bucket
  * ({@link ClientRateLimiter}), as without a shared store, and that is logged once per outage.
@@ -57,7 +58,7 @@ public final class SharedClientRateLimits {
    * policy): while one run is in flight the next requests queue and go together, so a busy caller
    * costs one round trip per round trip, not one per request; each is decided as if alone.
    */
-  private final Coalescer<String, Verdict> admissions = new Coalescer<>(MAX_BATCH);
+  private final Coalescer<String, Verdict> admissions = new Coalescer<>(MAX_BATCH, 2);
 
   /** One request's answer from the admission script. */
   private record Verdict(int code, String dimension, long retryMs, int bucket) {}

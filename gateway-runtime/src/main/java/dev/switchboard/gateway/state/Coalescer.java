@@ -12,10 +12,10 @@ import java.util.function.Function;
 
 /**
  * Coalesces calls of one group (one consumer's admissions with the same limits, say) into one store
- * call: while a group's call is running, new items queue, and they all go in the group's next call
- * when it returns. Nothing waits for a timer: alone, an item is sent at once; under load the
- * batches grow with the round trip, so the store sees one call per round trip and group instead of
- * one per request. Thread-safe.
+ * call: while a group's calls are in flight (one, or up to {@code maxInFlight}), new items queue,
+ * and they all go in the group's next call when it returns. Nothing waits for a timer: alone, an
+ * item is sent at once; under load the batches grow with the round trip, so the store sees one call
+ * per round trip and group instead of one per request. Thread-safe.
  *
  * @param <I> an item (one request's call)
  * @param <R> its answer
@@ -29,18 +29,31 @@ public final class Coalescer<I, R> {
 
   private static final class Group<I, R> {
     final ArrayDeque<Entry<I, R>> queue = new ArrayDeque<>();
-    boolean running;
+    int inFlight;
     boolean gone;
   }
 
   private final int maxBatch;
+  private final int maxInFlight;
   private final Map<String, Group<I, R>> groups = new ConcurrentHashMap<>();
 
   /**
    * @param maxBatch the most items in one call
    */
   public Coalescer(int maxBatch) {
+    this(maxBatch, 1);
+  }
+
+  /**
+   * @param maxBatch the most items in one call
+   * @param maxInFlight calls of one group that may be in flight at once: with one, a group's
+   *     throughput is one batch per round trip and every request waits for the call before its own;
+   *     with two, the next batch goes out while the last is answered (each call is atomic in the
+   *     store, so the order between two calls does not matter)
+   */
+  public Coalescer(int maxBatch, int maxInFlight) {
     this.maxBatch = maxBatch;
+    this.maxInFlight = Math.max(1, maxInFlight);
   }
 
   /**
@@ -57,8 +70,8 @@ public final class Coalescer<I, R> {
           continue; // removed while idle: take (or make) the current one
         }
         g.queue.add(new Entry<>(item, promise, sender));
-        if (!g.running) {
-          g.running = true;
+        if (g.inFlight < maxInFlight) {
+          g.inFlight++;
           batch = drain(g);
         }
       }
@@ -112,9 +125,11 @@ public final class Coalescer<I, R> {
       if (!g.queue.isEmpty()) {
         return drain(g);
       }
-      g.running = false;
-      g.gone = true;
-      groups.remove(group, g);
+      g.inFlight--;
+      if (g.inFlight == 0) {
+        g.gone = true;
+        groups.remove(group, g);
+      }
       return null;
     }
   }

@@ -69,9 +69,9 @@ public final class RedisStateStore implements StateStore {
   private final Map<String, Script> scripts = new ConcurrentHashMap<>();
 
   /** Admissions and settlements waiting to share a script run with others of their consumer. */
-  private final Coalescer<AdmitCall, Admission> admissions = new Coalescer<>(MAX_BATCH);
+  private final Coalescer<AdmitCall, Admission> admissions = new Coalescer<>(MAX_BATCH, 2);
 
-  private final Coalescer<SettleCall, Boolean> settlements = new Coalescer<>(MAX_BATCH);
+  private final Coalescer<SettleCall, Boolean> settlements = new Coalescer<>(MAX_BATCH, 2);
 
   /** Last committed totals seen per consumer period: the seed of a counter Redis lost. */
   private final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
