@@ -196,6 +196,16 @@ public final class BenchTables {
                 Map.of("team", "bench"))));
   }
 
+  /**
+   * A request to the realistic route on the gateway at {@code port}: with the consumer key and a
+   * numbered question, so the exact cache misses every time.
+   */
+  static HttpTarget realisticTarget(String name, int port) {
+    return HttpTarget.chat(name, port, REALISTIC_ROUTE, false, Map.of())
+        .withHeader("authorization", "Bearer " + REALISTIC_KEY)
+        .withUniqueBodies();
+  }
+
   /** Writes the realistic configuration's consumer table and returns its path. */
   public static Path writeConsumers(Path file) throws IOException {
     Files.createDirectories(file.getParent());

@@ -3,8 +3,6 @@ package dev.switchboard.bench;
 import dev.switchboard.contract.ConsumerTable;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.RoutingTableCodec;
-import dev.switchboard.gateway.ConsumerOptions;
-import dev.switchboard.gateway.GatewayOptions;
 import dev.switchboard.gateway.GatewayServer;
 import dev.switchboard.gateway.consumer.ConsumerDirectory;
 import dev.switchboard.gateway.request.Caller;
@@ -207,8 +205,8 @@ public final class ConsumerBench {
                         "deny",
                         Map.of("team", "bench"))))
             .toJson());
-    GatewayServer withoutStore = gateway(vertx, routing, consumers, null);
-    GatewayServer withStore = gateway(vertx, routing, consumers, uri);
+    GatewayServer withoutStore = Service.inProcessGateway(vertx, routing, consumers, null);
+    GatewayServer withStore = Service.inProcessGateway(vertx, routing, consumers, uri);
     LoadGenerator load = new LoadGenerator(vertx);
     Map<String, String> headers = Map.of("x-mock-fast", "true", "authorization", "Bearer sk-bench");
     for (int round = 0; round < 4; round++) {
@@ -235,27 +233,5 @@ public final class ConsumerBench {
     withoutStore.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     withStore.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     mock.close();
-  }
-
-  private static GatewayServer gateway(Vertx vertx, Path routing, Path consumers, String store)
-      throws Exception {
-    GatewayOptions options =
-        GatewayOptions.defaults()
-            .withHost("127.0.0.1")
-            .withPort(0)
-            .withAdminPort(0)
-            .withRoutingFile(routing)
-            .withKeysDir(null)
-            .withConsumers(
-                ConsumerOptions.defaults().withConsumersFile(consumers).withStateStore(store));
-    GatewayServer server =
-        GatewayServer.start(vertx, options)
-            .toCompletionStage()
-            .toCompletableFuture()
-            .get(30, TimeUnit.SECONDS);
-    while (server.routingState().current().isEmpty()) {
-      Thread.sleep(20);
-    }
-    return server;
   }
 }

@@ -1,8 +1,6 @@
 package dev.switchboard.bench;
 
 import com.sun.management.ThreadMXBean;
-import dev.switchboard.gateway.ConsumerOptions;
-import dev.switchboard.gateway.GatewayOptions;
 import dev.switchboard.gateway.GatewayServer;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
@@ -79,16 +77,18 @@ public final class HotPathProbe {
       Path table =
           BenchTables.write(BenchTables.table(mock.port(), 4, 0, 1_000, 0), out.resolve("r.json"));
       Path consumers = BenchTables.writeConsumers(out.resolve("consumers.json"));
-      GatewayServer plain = gateway(inside, table, null, null);
-      GatewayServer real = gateway(inside, table, consumers, null);
-      GatewayServer shared = gateway(inside, table, consumers, "redis://127.0.0.1:" + redisPort);
+      GatewayServer plain = Service.inProcessGateway(inside, table, null, null);
+      GatewayServer real = Service.inProcessGateway(inside, table, consumers, null);
+      GatewayServer shared =
+          Service.inProcessGateway(inside, table, consumers, "redis://127.0.0.1:" + redisPort);
       Set<Long> threads = eventLoopThreads(inside);
       LoadGenerator load = new LoadGenerator(outside);
       Map<String, HttpTarget> targets = new LinkedHashMap<>();
       targets.put(
           "plain", HttpTarget.chat("plain", plain.port(), BenchTables.FAST_ROUTE, false, Map.of()));
-      targets.put("realistic", realistic("realistic", real.port()));
-      targets.put("realistic + redis", realistic("realistic + redis", shared.port()));
+      targets.put("realistic", BenchTables.realisticTarget("realistic", real.port()));
+      targets.put(
+          "realistic + redis", BenchTables.realisticTarget("realistic + redis", shared.port()));
       // The plain gateway once more with its request log off: what one JSON line per request
       // costs, end to end (building it, logback's queue, the writer thread's write to stdout).
       targets.put(
@@ -149,12 +149,6 @@ public final class HotPathProbe {
             org.slf4j.LoggerFactory.getLogger(
                 dev.switchboard.gateway.logging.RequestLogWriter.LOGGER_NAME))
         .setLevel(on ? ch.qos.logback.classic.Level.INFO : ch.qos.logback.classic.Level.OFF);
-  }
-
-  private static HttpTarget realistic(String name, int port) {
-    return HttpTarget.chat(name, port, BenchTables.REALISTIC_ROUTE, false, Map.of())
-        .withHeader("authorization", "Bearer " + BenchTables.REALISTIC_KEY)
-        .withUniqueBodies();
   }
 
   /** The ids of {@code vertx}'s event-loop threads (asked on each loop). */
@@ -221,28 +215,5 @@ public final class HotPathProbe {
     values.forEach(v -> sorted.add(v[index]));
     sorted.sort(null);
     return sorted.get(sorted.size() / 2);
-  }
-
-  private static GatewayServer gateway(Vertx vertx, Path table, Path consumers, String store)
-      throws Exception {
-    GatewayServer server =
-        Futures.await(
-            GatewayServer.start(
-                vertx,
-                GatewayOptions.defaults()
-                    .withHost("127.0.0.1")
-                    .withPort(0)
-                    .withAdminPort(0)
-                    .withRoutingFile(table)
-                    .withKeysDir(null)
-                    .withConsumers(
-                        ConsumerOptions.defaults()
-                            .withConsumersFile(consumers)
-                            .withStateStore(store))),
-            30);
-    while (server.routingState().current().isEmpty()) {
-      Thread.sleep(20);
-    }
-    return server;
   }
 }

@@ -123,8 +123,8 @@ final class RealisticConfigBench {
               "nginx", nginx.port(), BenchTables.UPSTREAM_MODEL, false, BenchTables.fastHeaders()));
     }
     targets.add(HttpTarget.chat(PLAIN, plain.port(), BenchTables.FAST_ROUTE, false, Map.of()));
-    targets.add(realistic(REAL, real.port()));
-    targets.add(realistic(REDIS, shared.port()));
+    targets.add(BenchTables.realisticTarget(REAL, real.port()));
+    targets.add(BenchTables.realisticTarget(REDIS, shared.port()));
     int c = settings.concurrency();
     // Warm-up: a cold gateway runs interpreted code; every gateway gets the same warm-up.
     if (settings.warmupSeconds() > 0) {
@@ -246,7 +246,7 @@ final class RealisticConfigBench {
       long cpu = real.cpuNanos();
       LoadResult result =
           load.run(
-              realistic(REAL, real.port()),
+              BenchTables.realisticTarget(REAL, real.port()),
               settings.concurrency(),
               Duration.ofSeconds(settings.profileSeconds()));
       double cpuPerRequest = (real.cpuNanos() - cpu) / (double) Math.max(1, result.requests());
@@ -285,11 +285,5 @@ final class RealisticConfigBench {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-  }
-
-  private static HttpTarget realistic(String name, int port) {
-    return HttpTarget.chat(name, port, BenchTables.REALISTIC_ROUTE, false, Map.of())
-        .withHeader("authorization", "Bearer " + BenchTables.REALISTIC_KEY)
-        .withUniqueBodies();
   }
 }

@@ -132,6 +132,33 @@ public final class Service implements AutoCloseable {
     return new Service("gateway", port, child.pid(), child, child);
   }
 
+  /**
+   * A gateway on {@code vertx} in this JVM, in file mode, once its routing table is loaded: for
+   * benches that share one Vert.x instance between several gateways (and read its threads).
+   */
+  static GatewayServer inProcessGateway(Vertx vertx, Path routing, Path consumers, String store)
+      throws InterruptedException {
+    GatewayServer server =
+        Futures.await(
+            GatewayServer.start(
+                vertx,
+                GatewayOptions.defaults()
+                    .withHost("127.0.0.1")
+                    .withPort(0)
+                    .withAdminPort(0)
+                    .withRoutingFile(routing)
+                    .withKeysDir(null)
+                    .withConsumers(
+                        ConsumerOptions.defaults()
+                            .withConsumersFile(consumers)
+                            .withStateStore(store))),
+            30);
+    while (server.routingState().current().isEmpty()) {
+      Thread.sleep(20);
+    }
+    return server;
+  }
+
   public String name() {
     return name;
   }
