@@ -90,7 +90,7 @@ public final class HotPathProbe {
       targets.put(
           "realistic + redis", BenchTables.realisticTarget("realistic + redis", shared.port()));
       // The plain gateway once more with its request log off: what one JSON line per request
-      // costs, end to end (building it, logback's queue, the writer thread's write to stdout).
+      // costs, end to end (building it, the appender's queue, the writer thread's write to stdout).
       targets.put(
           NO_LOG, HttpTarget.chat(NO_LOG, plain.port(), BenchTables.FAST_ROUTE, false, Map.of()));
       for (HttpTarget t : targets.values()) {
