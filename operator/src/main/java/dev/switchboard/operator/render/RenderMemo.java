@@ -10,8 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * What {@link RoutingTableComposer} remembers between two renders of one namespace, so a render
  * costs work in proportion to what changed: each route's validation, reference check and entry,
- * keyed by the route's resourceVersion and the state of what it references; and the last composed
- * table with its canonical bytes, reused when every part of the new one is equal.
+ * keyed by the route's generation and the state of what it references; and the last composed table
+ * with its canonical bytes, reused when every part of the new one is equal.
  *
  * <p>Not thread-safe: one namespace's renders are serialized by its caller (the ModelRoute
  * reconciler renders a namespace in one thread at a time).
@@ -19,10 +19,11 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class RenderMemo {
 
   /**
-   * Everything a route's own rendering depends on: the route object (uid and resourceVersion, which
-   * changes with spec, metadata and status) and a stamp per referenced provider and policy.
+   * Everything a route's own rendering depends on: the route object (uid and generation, which
+   * changes with the spec; the rendering reads nothing of the status) and a stamp per referenced
+   * provider and policy (its generation and validation outcome).
    */
-  record RouteKey(String uid, String resourceVersion, List<String> references) {}
+  record RouteKey(String uid, String version, List<String> references) {}
 
   /** A route rendered from its spec: its problems, and its entry when it has none. */
   record RouteRender(

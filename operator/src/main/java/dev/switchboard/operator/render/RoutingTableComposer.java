@@ -230,9 +230,9 @@ public final class RoutingTableComposer {
   }
 
   /**
-   * The route's problems and entry: from the memo when neither the route (its resourceVersion) nor
-   * the state of a provider or policy it references changed since, else rendered now. Objects
-   * without a resourceVersion (built in memory, not read from an API server) are always rendered.
+   * The route's problems and entry: from the memo when neither the route (its generation) nor the
+   * state of a provider or policy it references changed since, else rendered now. Objects without a
+   * resourceVersion (built in memory, not read from an API server) are always rendered.
    */
   private RenderMemo.RouteRender render(
       ModelRoute route,
@@ -288,13 +288,28 @@ public final class RoutingTableComposer {
   private static final String ABSENT = "absent";
 
   private static String stamp(io.fabric8.kubernetes.api.model.HasMetadata resource, String state) {
-    String version = resource.getMetadata().getResourceVersion();
+    String version = version(resource);
     return version == null ? null : resource.getMetadata().getUid() + "@" + version + "|" + state;
+  }
+
+  /**
+   * What a route's rendering reads of an object changes only with its generation (its spec): a
+   * status write, which changes the resourceVersion alone, must not re-render the routes that use
+   * it. Objects a server does not give a generation fall back to their resourceVersion; objects
+   * built in memory have neither (null: never remembered).
+   */
+  private static String version(io.fabric8.kubernetes.api.model.HasMetadata resource) {
+    String resourceVersion = resource.getMetadata().getResourceVersion();
+    if (resourceVersion == null) {
+      return null;
+    }
+    Long generation = resource.getMetadata().getGeneration();
+    return generation == null ? "rv" + resourceVersion : "g" + generation;
   }
 
   /** The route's memo key, or null when it cannot be cached. */
   private static RenderMemo.RouteKey key(ModelRoute route, Map<String, String> stamps) {
-    String version = route.getMetadata().getResourceVersion();
+    String version = version(route);
     if (version == null) {
       return null;
     }
