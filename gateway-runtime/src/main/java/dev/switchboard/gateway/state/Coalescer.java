@@ -1,8 +1,11 @@
 package dev.switchboard.gateway.state;
 
 import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +19,11 @@ import java.util.function.Function;
  * and they all go in the group's next call when it returns. Nothing waits for a timer: alone, an
  * item is sent at once; under load the batches grow with the round trip, so the store sees one call
  * per round trip and group instead of one per request. Thread-safe.
+ *
+ * <p>Groups are per event loop: a batch holds only items submitted on one loop, and the sender runs
+ * on that loop (the store sends it on the loop's own connection), so every item's answer continues
+ * on the thread that took its request. A batch mixing loops answered half its items on a foreign
+ * thread, whose HTTP writes then hopped back to their own loop one task at a time.
  *
  * @param <I> an item (one request's call)
  * @param <R> its answer
@@ -35,7 +43,11 @@ public final class Coalescer<I, R> {
 
   private final int maxBatch;
   private final int maxInFlight;
-  private final Map<String, Group<I, R>> groups = new ConcurrentHashMap<>();
+
+  /** A group on one event loop (null: calls made off the event loops). */
+  private record Key(String group, Object loop) {}
+
+  private final Map<Key, Group<I, R>> groups = new ConcurrentHashMap<>();
 
   /**
    * @param maxBatch the most items in one call
@@ -62,8 +74,9 @@ public final class Coalescer<I, R> {
    */
   public Future<R> submit(String group, I item, Sender<I, R> sender) {
     Promise<R> promise = Promise.promise();
+    Key key = new Key(group, currentLoop());
     while (true) {
-      Group<I, R> g = groups.computeIfAbsent(group, k -> new Group<>());
+      Group<I, R> g = groups.computeIfAbsent(key, k -> new Group<>());
       List<Entry<I, R>> batch = null;
       synchronized (g) {
         if (g.gone) {
@@ -76,10 +89,17 @@ public final class Coalescer<I, R> {
         }
       }
       if (batch != null) {
-        send(group, g, batch);
+        send(key, g, batch);
       }
       return promise.future();
     }
+  }
+
+  private static Object currentLoop() {
+    Context context = Vertx.currentContext();
+    return context instanceof ContextInternal internal && context.isEventLoopContext()
+        ? internal.nettyEventLoop()
+        : null;
   }
 
   private List<Entry<I, R>> drain(Group<I, R> g) {
@@ -90,7 +110,7 @@ public final class Coalescer<I, R> {
     return batch;
   }
 
-  private void send(String group, Group<I, R> g, List<Entry<I, R>> batch) {
+  private void send(Key group, Group<I, R> g, List<Entry<I, R>> batch) {
     while (batch != null) {
       List<I> items = new ArrayList<>(batch.size());
       batch.forEach(e -> items.add(e.item()));
@@ -112,7 +132,7 @@ public final class Coalescer<I, R> {
 
   /** Answers {@code sent}; returns the group's next batch, or null when it has none. */
   private List<Entry<I, R>> next(
-      String group, Group<I, R> g, List<Entry<I, R>> sent, AsyncResult<List<R>> ar) {
+      Key group, Group<I, R> g, List<Entry<I, R>> sent, AsyncResult<List<R>> ar) {
     for (int i = 0; i < sent.size(); i++) {
       Promise<R> p = sent.get(i).promise();
       if (ar.failed()) {

@@ -20,7 +20,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -32,10 +31,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Counts in one Redis that every gateway replica shares (Vert.x's non-blocking Redis client, on the
  * event loop). Each operation is one Lua script run by {@code EVALSHA}, so a check and its update
- * are atomic across replicas; scripts are idempotent by reservation id. Concurrent admissions (and
- * settlements) of one consumer share one script run that treats each as if it came alone ({@link
- * Coalescer}): one round trip per consumer and round trip time instead of one per request. All keys
- * of one consumer share a hash tag, so the scripts also run on a Redis Cluster.
+ * are atomic across replicas. A consumer's admissions are decided from a small allowance this
+ * replica holds of its limits, or in one script run with its other waiting requests, each as if it
+ * came alone ({@link ConsumerAllowances}); settlements are counted here and reported with the
+ * consumer's next run. All keys of one consumer share a hash tag, so the scripts also run on a
+ * Redis Cluster.
  *
  * <p>Availability: every command has a deadline ({@value #COMMAND_TIMEOUT_MS} ms); a failure marks
  * the store unavailable for {@value #RETRY_AFTER_MS} ms, during which calls fail at once with
@@ -52,29 +52,15 @@ public final class RedisStateStore implements StateStore {
   /** How long the store is treated as down after a failure before it is tried again. */
   static final long RETRY_AFTER_MS = 1_000;
 
-  /** The most requests one script run admits or settles (bounds its time inside Redis). */
-  static final int MAX_BATCH = 64;
-
-  private static final long DAY_TTL_MS = 3L * 24 * 3600 * 1000;
-  private static final long MONTH_TTL_MS = 35L * 24 * 3600 * 1000;
-  private static final long RESERVATION_TTL_MS = 24L * 3600 * 1000;
-
   private final Redis redis;
   private final GatewayClock clock;
   private final String prefix;
-  private final Script admit = Script.load("admit.lua");
-  private final Script settle = Script.load("settle.lua");
 
   /** Further scripts by resource name (leases, usage counters), loaded on first use. */
   private final Map<String, Script> scripts = new ConcurrentHashMap<>();
 
-  /** Admissions and settlements waiting to share a script run with others of their consumer. */
-  private final Coalescer<AdmitCall, Admission> admissions = new Coalescer<>(MAX_BATCH, 2);
-
-  private final Coalescer<SettleCall, Boolean> settlements = new Coalescer<>(MAX_BATCH, 2);
-
-  /** Last committed totals seen per consumer period: the seed of a counter Redis lost. */
-  private final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
+  /** Consumer admissions and settlements, with this replica's allowances. */
+  private final ConsumerAllowances allowances;
 
   private static final StoreUnavailableException UNAVAILABLE =
       new StoreUnavailableException("the shared state store is unavailable");
@@ -113,146 +99,34 @@ public final class RedisStateStore implements StateStore {
     this.redis = Redis.createClient(vertx, options);
     this.clock = clock;
     this.prefix = prefix;
+    this.allowances = new ConsumerAllowances(vertx, this);
   }
 
   @Override
   public Future<Admission> admit(AdmitCall call) {
-    // Calls with the same keys and limits share one script run (see Coalescer).
-    String group =
-        call.consumer()
-            + '\n'
-            + call.day()
-            + '\n'
-            + call.month()
-            + '\n'
-            + call.dayLimitNanoUsd()
-            + '\n'
-            + call.monthLimitNanoUsd()
-            + '\n'
-            + call.limits();
-    return admissions.submit(group, call, this::admitBatch);
-  }
-
-  /** Admits calls of one group in one script run, each as if alone, in order. */
-  private Future<List<Admission>> admitBatch(List<AdmitCall> calls) {
-    AdmitCall call = calls.get(calls.size() - 1); // the latest clock reading refills the buckets
-    String base = base(call.consumer());
-    String dayKey = base + "committed:d:" + call.day();
-    String monthKey = base + "committed:m:" + call.month();
-    List<String> keys = new ArrayList<>(3 + 2 * call.limits().size());
-    List<String> buckets = new ArrayList<>();
-    keys.add(base + "open");
-    keys.add(dayKey);
-    keys.add(monthKey);
-    for (int i = 0; i < call.limits().size(); i++) {
-      Limit limit = call.limits().get(i);
-      if (limit.tokensPerMinute() > 0) {
-        keys.add(bucketKey(base, i, "t", limit.tokensPerMinute()));
-        buckets.add(Long.toString(limit.tokensPerMinute()));
-        buckets.add("t");
-      }
-      if (limit.requestsPerMinute() > 0) {
-        keys.add(bucketKey(base, i, "r", limit.requestsPerMinute()));
-        buckets.add(Long.toString(limit.requestsPerMinute()));
-        buckets.add("r");
-      }
-    }
-    List<String> args = new ArrayList<>(9 + buckets.size() + 2 * calls.size());
-    args.add(Long.toString(call.nowMs()));
-    args.add(Long.toString(call.dayLimitNanoUsd()));
-    args.add(Long.toString(call.monthLimitNanoUsd()));
-    args.add(Long.toString(RESERVATION_TTL_MS));
-    args.add(Long.toString(DAY_TTL_MS));
-    args.add(Long.toString(MONTH_TTL_MS));
-    args.add(Long.toString(lastSeen.getOrDefault(dayKey, 0L)));
-    args.add(Long.toString(lastSeen.getOrDefault(monthKey, 0L)));
-    args.add(Integer.toString(buckets.size() / 2));
-    args.addAll(buckets);
-    for (AdmitCall c : calls) {
-      args.add(c.reservationId());
-      args.add(Long.toString(c.reserveNanoUsd()));
-    }
-    return run(admit, keys, args)
-        .map(
-            r -> {
-              List<Admission> out = new ArrayList<>(calls.size());
-              long maxDay = 0;
-              long maxMonth = 0;
-              for (int i = 0; i < calls.size(); i++) {
-                int at = 5 * i;
-                long day = r.get(at + 3).toLong();
-                long month = r.get(at + 4).toLong();
-                maxDay = Math.max(maxDay, day);
-                maxMonth = Math.max(maxMonth, month);
-                Admission.Verdict verdict =
-                    switch (r.get(at).toInteger()) {
-                      case 1 -> Admission.Verdict.ADMITTED;
-                      case 2 -> Admission.Verdict.RATE_LIMITED;
-                      default -> Admission.Verdict.BUDGET_EXHAUSTED;
-                    };
-                String dimension = r.get(at + 1).toString();
-                out.add(
-                    new Admission(
-                        verdict,
-                        dimension.isEmpty() ? null : dimension,
-                        r.get(at + 2).toLong(),
-                        day,
-                        month));
-              }
-              lastSeen.merge(dayKey, maxDay, Math::max);
-              lastSeen.merge(monthKey, maxMonth, Math::max);
-              return out;
-            });
+    return allowances.admit(call);
   }
 
   @Override
   public Future<Void> settle(SettleCall call) {
-    String group = call.consumer() + '\n' + call.day() + '\n' + call.month() + '\n' + call.limits();
-    return settlements.submit(group, call, this::settleBatch).mapEmpty();
-  }
-
-  /** Settles calls of one group in one script run. */
-  private Future<List<Boolean>> settleBatch(List<SettleCall> calls) {
-    SettleCall call = calls.get(calls.size() - 1);
-    String base = base(call.consumer());
-    List<String> keys = new ArrayList<>();
-    keys.add(base + "open");
-    keys.add(base + "committed:d:" + call.day());
-    keys.add(base + "committed:m:" + call.month());
-    keys.add(base + "spent:d:" + call.day());
-    keys.add(base + "spent:m:" + call.month());
-    List<String> capacities = new ArrayList<>();
-    for (int i = 0; i < call.limits().size(); i++) {
-      Limit limit = call.limits().get(i);
-      if (limit.tokensPerMinute() > 0) {
-        keys.add(bucketKey(base, i, "t", limit.tokensPerMinute()));
-        capacities.add(Long.toString(limit.tokensPerMinute()));
-      }
-    }
-    List<String> args = new ArrayList<>(4 + capacities.size() + 3 * calls.size());
-    args.add(Long.toString(call.nowMs()));
-    args.add(Long.toString(DAY_TTL_MS));
-    args.add(Long.toString(MONTH_TTL_MS));
-    args.add(Integer.toString(capacities.size()));
-    args.addAll(capacities);
-    for (SettleCall c : calls) {
-      args.add(c.reservationId());
-      args.add(Long.toString(c.costNanoUsd()));
-      args.add(Long.toString(c.tokens()));
-    }
-    List<Boolean> done = java.util.Collections.nCopies(calls.size(), Boolean.TRUE);
-    return run(settle, keys, args).map(r -> done);
+    allowances.settle(call); // local; reported with the consumer's next script run
+    return Future.succeededFuture();
   }
 
   @Override
   public Future<Spend> spend(String consumer, String day, String month) {
     String base = base(consumer);
-    return guarded(
-            () ->
-                sendOnLoop(
-                    Request.cmd(Command.MGET)
-                        .arg(base + "spent:d:" + day)
-                        .arg(base + "spent:m:" + month)))
+    // What this replica settled in the last moments goes to Redis first.
+    return allowances
+        .report(consumer)
+        .compose(
+            v ->
+                guarded(
+                    () ->
+                        sendOnLoop(
+                            Request.cmd(Command.MGET)
+                                .arg(base + "spent:d:" + day)
+                                .arg(base + "spent:m:" + month))))
         .map(r -> new Spend(orZero(r.get(0)), orZero(r.get(1))));
   }
 
@@ -262,8 +136,10 @@ public final class RedisStateStore implements StateStore {
    */
   public Future<Void> warmUp() {
     return redis
-        .send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(admit.text))
-        .compose(r -> redis.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(settle.text)))
+        .send(
+            Request.cmd(Command.SCRIPT)
+                .arg("LOAD")
+                .arg(scripts.computeIfAbsent("allowance.lua", Script::load).text))
         .compose(
             r ->
                 redis.send(
@@ -312,9 +188,15 @@ public final class RedisStateStore implements StateStore {
 
   @Override
   public Future<Void> close() {
-    loopConnections.values().forEach(c -> c.onSuccess(RedisConnection::close));
-    loopConnections.clear();
-    return redis.close();
+    // Settled spend still unreported and held allowances go back first (bounded by the deadline).
+    return allowances
+        .close()
+        .compose(
+            v -> {
+              loopConnections.values().forEach(c -> c.onSuccess(RedisConnection::close));
+              loopConnections.clear();
+              return redis.close();
+            });
   }
 
   /** Sends {@code command} on the current event loop's own connection (see loopConnections). */
@@ -369,12 +251,17 @@ public final class RedisStateStore implements StateStore {
     return prefix + suffix;
   }
 
-  private String base(String consumer) {
+  String base(String consumer) {
     // The hash tag keeps every key of one consumer in one cluster slot (scripts need that).
     return prefix + "{" + consumer + "}:";
   }
 
-  private static String bucketKey(String base, int index, String kind, long perMinute) {
+  /** The gateway clock's wall time. */
+  long nowMs() {
+    return clock.currentTimeMillis();
+  }
+
+  static String bucketKey(String base, int index, String kind, long perMinute) {
     return base + "rate:" + index + ":" + kind + ":" + perMinute;
   }
 

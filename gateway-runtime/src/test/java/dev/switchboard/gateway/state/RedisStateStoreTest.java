@@ -155,6 +155,82 @@ class RedisStateStoreTest {
         .isEqualTo(250 * 400);
   }
 
+  @Test
+  void allowancesAdmitMostRequestsLocallyAndThreeReplicasNeverOvershoot() throws Exception {
+    // A generous request limit and a budget of exactly 10,000 reservations of 1,000 nano-USD,
+    // shared by three replicas (three stores on one Redis), 12,000 admissions round-robin.
+    List<RedisStateStore> replicas = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      replicas.add(new RedisStateStore(vertx, clock, redis.uri(), null, null, "allow:"));
+    }
+    long runsBefore = evalshaCalls();
+    List<Future<Admission>> admissions = new java.util.ArrayList<>();
+    for (int i = 0; i < 12_000; i++) {
+      admissions.add(
+          replicas
+              .get(i % 3)
+              .admit(
+                  new AdmitCall(
+                      "generous",
+                      "g" + i,
+                      List.of(new Limit(1_000_000, 0)),
+                      clock.currentTimeMillis(),
+                      1_000,
+                      "2026-05-01",
+                      "2026-05",
+                      10_000_000,
+                      -1)));
+      if (i % 100 == 99) {
+        await(admissions.get(i)); // in waves, as requests arrive
+      }
+    }
+    long admitted = 0;
+    for (Future<Admission> f : admissions) {
+      if (await(f).admitted()) {
+        admitted++;
+      }
+    }
+    long runs = evalshaCalls() - runsBefore;
+    // Never more than the budget; fewer only by what the other replicas held at the end.
+    assertThat(admitted).isLessThanOrEqualTo(10_000).isGreaterThanOrEqualTo(9_700);
+    assertThat(runs).as("script runs for 12,000 admissions").isLessThan(12_000 / 10);
+
+    // Each replica settles what it admitted at 400 of the 1,000 reserved, then shuts down: what
+    // Redis holds as committed is then exactly what was spent (allowances and the unused parts of
+    // the reservations all given back), and the spend report counts every settlement once.
+    for (int i = 0; i < 12_000; i++) {
+      RedisStateStore replica = replicas.get(i % 3);
+      await(
+          replica.settle(
+              new SettleCall(
+                  "generous",
+                  "g" + i,
+                  List.of(new Limit(1_000_000, 0)),
+                  clock.currentTimeMillis(),
+                  400,
+                  0,
+                  "2026-05-01",
+                  "2026-05")));
+    }
+    assertThat(await(replicas.get(0).spend("generous", "2026-05-01", "2026-05")).dayNanoUsd())
+        .as("this replica's unreported spend is in its report")
+        .isGreaterThanOrEqualTo(admitted / 3 * 400);
+    for (RedisStateStore replica : replicas) {
+      await(replica.close());
+    }
+    RedisStateStore reader = new RedisStateStore(vertx, clock, redis.uri(), null, null, "allow:");
+    assertThat(await(reader.spend("generous", "2026-05-01", "2026-05")).dayNanoUsd())
+        .isEqualTo(admitted * 400);
+    String committed =
+        await(
+                reader.send(
+                    io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.GET)
+                        .arg("allow:{generous}:committed:d:2026-05-01")))
+            .toString();
+    assertThat(Long.parseLong(committed)).isEqualTo(admitted * 400);
+    await(reader.close());
+  }
+
   /** How often Redis ran a script by its SHA so far ({@code INFO commandstats}). */
   static long evalshaCalls() throws Exception {
     String info =

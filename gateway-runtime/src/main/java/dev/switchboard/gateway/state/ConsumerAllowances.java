@@ -1,0 +1,512 @@
+package dev.switchboard.gateway.state;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Response;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Consumer admissions and settlements of {@link RedisStateStore}, with a local allowance per
+ * consumer: a share of the consumer's limits that Redis counts as committed on this replica's
+ * behalf, so most admissions of a busy consumer are decided here without a round trip, and none of
+ * them is counted twice or lost.
+ *
+ * <p>How it stays exact. In Redis, a consumer's committed budget is its settled spend plus every
+ * replica's held allowance plus its open reservations; a request bucket is lowered by the requests
+ * a replica holds. A replica admits locally only from what it holds; a request that does not fit
+ * waits for one script run ({@code allowance.lua}) that decides it exactly as if it came alone —
+ * the old per-request semantics — and, in the same run, reports what settled since (spend, tokens,
+ * allowance given back) and asks for the next allowance. An allowance is granted only from room the
+ * limits leave and is at most 1 % of a limit ({@value #SHARE_DIVISOR}th), so with tight limits (a
+ * few requests per minute, a budget of a few reservations) nothing is held and every admission goes
+ * to Redis as before; with a generous limit a replica holds up to {@value #MAX_REQUESTS} requests
+ * and the budget of as many reservations. Settlements are local: the unused part of a reservation
+ * returns to the allowance, spend and tokens are reported every {@value #FLUSH_MS} ms, and what a
+ * replica holds beyond its target (all of it after {@value #IDLE_MS} ms idle) is given back. A
+ * replica that dies holding an allowance leaves it counted as committed until the period ends: at
+ * most 1 % of the limit per replica.
+ *
+ * <p>Token limits are checked against the token bucket's level as Redis last reported it, minus the
+ * tokens settled here since: other replicas' tokens show up within one report.
+ */
+final class ConsumerAllowances {
+
+  /** The most requests one replica holds of a consumer's request buckets. */
+  static final long MAX_REQUESTS = 128;
+
+  /** One replica holds at most 1/SHARE_DIVISOR of a limit (and of the budget room left). */
+  static final long SHARE_DIVISOR = 100;
+
+  /** A budget allowance is only worth holding when it covers at least this many reservations. */
+  static final long MIN_RESERVES = 8;
+
+  /** How often settled spend and tokens are reported and surplus allowance given back. */
+  static final long FLUSH_MS = 50;
+
+  /** After this long without an admission a consumer's allowance is given back whole. */
+  static final long IDLE_MS = 1_000;
+
+  /** The most waiting requests decided in one script run. */
+  static final int MAX_BATCH = 64;
+
+  private static final long DAY_TTL_MS = 3L * 24 * 3600 * 1000;
+  private static final long MONTH_TTL_MS = 35L * 24 * 3600 * 1000;
+
+  private record Waiting(AdmitCall call, Promise<Admission> promise) {}
+
+  /** One consumer (with one set of limits, in one day and month) on this replica. */
+  private static final class Group {
+    final String key;
+    final AdmitCall shape;
+    final long minRequestCapacity;
+    final boolean tokenBuckets;
+    final boolean budgeted;
+    long requests;
+    long budget;
+
+    /** The lowest token bucket's level as Redis last said, minus tokens settled here since. */
+    long tokenLevel;
+
+    long day;
+    long month;
+    long lastReserve;
+    long lastUsedNanos;
+    long pendingSpent;
+    long pendingTokens;
+    boolean busy;
+    Future<Void> current = Future.succeededFuture();
+    boolean gone;
+    final Map<String, Long> open = new HashMap<>();
+    final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
+
+    Group(String key, AdmitCall shape) {
+      this.key = key;
+      this.shape = shape;
+      long min = Long.MAX_VALUE;
+      boolean tokens = false;
+      for (Limit limit : shape.limits()) {
+        if (limit.requestsPerMinute() > 0) {
+          min = Math.min(min, limit.requestsPerMinute());
+        }
+        tokens |= limit.tokensPerMinute() > 0;
+      }
+      this.minRequestCapacity = min;
+      this.tokenBuckets = tokens;
+      this.tokenLevel = tokens ? 0 : Long.MAX_VALUE; // unknown until Redis says
+      this.budgeted = shape.dayLimitNanoUsd() >= 0 || shape.monthLimitNanoUsd() >= 0;
+    }
+
+    boolean requestBuckets() {
+      return minRequestCapacity != Long.MAX_VALUE;
+    }
+
+    boolean fits(AdmitCall call) {
+      return (!requestBuckets() || requests >= 1)
+          && (!tokenBuckets || tokenLevel > 0)
+          && (!budgeted || call.reserveNanoUsd() <= budget);
+    }
+
+    Admission take(AdmitCall call) {
+      if (requestBuckets()) {
+        requests--;
+      }
+      if (budgeted) {
+        budget -= call.reserveNanoUsd();
+      }
+      open.put(call.reservationId(), call.reserveNanoUsd());
+      return admitted();
+    }
+
+    Admission admitted() {
+      return new Admission(Admission.Verdict.ADMITTED, null, 0, day, month);
+    }
+
+    /** Requests to hold: 1 % of the smallest request limit, at most {@link #MAX_REQUESTS}. */
+    long requestTarget() {
+      return requestBuckets() ? Math.min(MAX_REQUESTS, minRequestCapacity / SHARE_DIVISOR) : 0;
+    }
+
+    /** Budget to hold: as many reservations, at most 1 % of the room left; 0 when too small. */
+    long budgetTarget() {
+      if (!budgeted || lastReserve <= 0) {
+        return 0;
+      }
+      long room = Long.MAX_VALUE;
+      if (shape.dayLimitNanoUsd() >= 0) {
+        room = Math.min(room, shape.dayLimitNanoUsd() - day);
+      }
+      if (shape.monthLimitNanoUsd() >= 0) {
+        room = Math.min(room, shape.monthLimitNanoUsd() - month);
+      }
+      long target = Math.min(Math.max(0, room) / SHARE_DIVISOR, lastReserve * MAX_REQUESTS);
+      return target >= lastReserve * MIN_RESERVES ? target : 0;
+    }
+  }
+
+  /** One script run's inputs, taken from a group under its lock. */
+  private record Run(
+      List<Waiting> batch,
+      long wantRequests,
+      long wantBudget,
+      long returnRequests,
+      long release,
+      long spent,
+      long tokens,
+      Promise<Void> done) {}
+
+  private final RedisStateStore store;
+  private final Map<String, Group> groups = new ConcurrentHashMap<>();
+  private final Map<String, Group> byReservation = new ConcurrentHashMap<>();
+
+  /** Last committed totals seen per consumer period: the seed of a counter Redis lost. */
+  private final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
+
+  private final Vertx vertx;
+  private final long flusher;
+
+  ConsumerAllowances(Vertx vertx, RedisStateStore store) {
+    this.vertx = vertx;
+    this.store = store;
+    // Housekeeping on the event loops' own timer: when reports go out is not business time (every
+    // count and bucket refill uses the gateway clock's readings carried by the calls).
+    this.flusher = vertx.setPeriodic(FLUSH_MS, id -> flushAll(false));
+  }
+
+  Future<Admission> admit(AdmitCall call) {
+    Promise<Admission> promise = Promise.promise();
+    String key = key(call);
+    while (true) {
+      Group g = groups.computeIfAbsent(key, k -> new Group(k, call));
+      Run run = null;
+      synchronized (g) {
+        if (g.gone) {
+          continue;
+        }
+        g.lastUsedNanos = System.nanoTime();
+        if (g.open.containsKey(call.reservationId())) {
+          return Future.succeededFuture(g.admitted()); // admitting twice counts once
+        }
+        if (call.reserveNanoUsd() > 0) {
+          g.lastReserve = call.reserveNanoUsd();
+        }
+        Admission local = null;
+        if (g.waiting.isEmpty() && g.fits(call)) {
+          local = g.take(call);
+          byReservation.put(call.reservationId(), g);
+          // Running low: ask for more before the next request has to wait.
+          if (!g.busy && (g.requests * 2 < g.requestTarget() || g.budget * 2 < g.budgetTarget())) {
+            run = start(g);
+          }
+        } else {
+          g.waiting.add(new Waiting(call, promise));
+          if (!g.busy) {
+            run = start(g);
+          }
+        }
+        if (local != null) {
+          promise.complete(local);
+        }
+      }
+      if (run != null) {
+        send(g, run);
+      }
+      return promise.future();
+    }
+  }
+
+  void settle(SettleCall call) {
+    Group g = byReservation.remove(call.reservationId());
+    if (g == null) {
+      return; // settled before, or never admitted here
+    }
+    synchronized (g) {
+      Long reserved = g.open.remove(call.reservationId());
+      if (reserved == null) {
+        return;
+      }
+      if (g.budgeted) {
+        g.budget += reserved - call.costNanoUsd();
+      }
+      g.pendingSpent += call.costNanoUsd();
+      if (g.tokenBuckets) {
+        g.pendingTokens += call.tokens();
+        g.tokenLevel -= call.tokens();
+      }
+    }
+  }
+
+  /**
+   * Reports what this replica settled for a consumer and has not reported yet (after the run in
+   * flight, if there is one), so a spend report read after it includes this replica's settlements.
+   */
+  Future<Void> report(String consumer) {
+    List<Future<Void>> reports = new ArrayList<>();
+    for (Group g : groups.values()) {
+      if (g.shape.consumer().equals(consumer)) {
+        reports.add(report(g, true));
+      }
+    }
+    return Future.join(reports).otherwiseEmpty().mapEmpty();
+  }
+
+  private Future<Void> report(Group g, boolean waitOnce) {
+    Run run = null;
+    Future<Void> inFlight = null;
+    synchronized (g) {
+      if (g.busy) {
+        inFlight = g.current;
+      } else if (g.pendingSpent > 0 || g.pendingTokens > 0) {
+        g.busy = true;
+        run = take(g, List.of(), 0, 0, 0, 0);
+      }
+    }
+    if (run != null) {
+      return send(g, run);
+    }
+    if (inFlight != null && waitOnce) {
+      return inFlight.compose(v -> report(g, false)); // a busy consumer: its next run reports
+    }
+    return Future.succeededFuture();
+  }
+
+  /** Reports everything and gives every allowance back (on shutdown). */
+  Future<Void> close() {
+    vertx.cancelTimer(flusher);
+    List<Future<Void>> inFlight = new ArrayList<>();
+    for (Group g : groups.values()) {
+      synchronized (g) {
+        inFlight.add(g.current);
+      }
+    }
+    return Future.join(inFlight).otherwiseEmpty().compose(v -> flushAll(true));
+  }
+
+  private Future<Void> flushAll(boolean everything) {
+    List<Future<Void>> sent = new ArrayList<>();
+    long now = System.nanoTime();
+    for (Group g : groups.values()) {
+      Run run = null;
+      synchronized (g) {
+        if (g.busy || g.gone) {
+          continue;
+        }
+        boolean idle = everything || now - g.lastUsedNanos > IDLE_MS * 1_000_000;
+        long surplus =
+            idle || g.budget < 0 ? g.budget : Math.max(0, g.budget - 2 * g.budgetTarget());
+        long spare = idle ? g.requests : Math.max(0, g.requests - 2 * g.requestTarget());
+        if (g.pendingSpent > 0 || g.pendingTokens > 0 || surplus != 0 || spare > 0) {
+          g.busy = true;
+          run = take(g, List.of(), 0, 0, spare, surplus);
+        } else if (idle && g.open.isEmpty() && g.waiting.isEmpty()) {
+          g.gone = true;
+          groups.remove(g.key, g);
+        }
+      }
+      if (run != null) {
+        sent.add(send(g, run));
+      }
+    }
+    return Future.join(sent).otherwiseEmpty().mapEmpty();
+  }
+
+  /**
+   * Starts a run for the waiting requests and the allowance's top-up; the caller holds the lock.
+   */
+  private Run start(Group g) {
+    g.busy = true;
+    List<Waiting> batch = new ArrayList<>(Math.min(MAX_BATCH, g.waiting.size()));
+    while (!g.waiting.isEmpty() && batch.size() < MAX_BATCH) {
+      batch.add(g.waiting.poll());
+    }
+    if (!batch.isEmpty()) {
+      // Requests the allowance cannot cover: give it all back in the same run, so they are decided
+      // against everything the limits have left (exactly as without an allowance); a fresh one is
+      // granted after them.
+      return take(g, batch, g.requestTarget(), g.budgetTarget(), g.requests, g.budget);
+    }
+    long wantRequests = Math.max(0, g.requestTarget() - g.requests);
+    long wantBudget = Math.max(0, g.budgetTarget() - g.budget);
+    // A cost above its reservation left the allowance negative: charge it now.
+    long release = Math.min(0, g.budget);
+    return take(g, batch, wantRequests, wantBudget, 0, release);
+  }
+
+  private static Run take(
+      Group g,
+      List<Waiting> batch,
+      long wantRequests,
+      long wantBudget,
+      long returnRequests,
+      long release) {
+    g.requests -= returnRequests;
+    g.budget -= release;
+    Run run =
+        new Run(
+            batch,
+            wantRequests,
+            wantBudget,
+            returnRequests,
+            release,
+            g.pendingSpent,
+            g.pendingTokens,
+            Promise.promise());
+    g.current = run.done().future();
+    g.pendingSpent = 0;
+    g.pendingTokens = 0;
+    return run;
+  }
+
+  private Future<Void> send(Group g, Run run) {
+    AdmitCall shape = g.shape;
+    String base = store.base(shape.consumer());
+    String dayKey = base + "committed:d:" + shape.day();
+    String monthKey = base + "committed:m:" + shape.month();
+    List<String> keys = new ArrayList<>(4 + 2 * shape.limits().size());
+    keys.add(dayKey);
+    keys.add(monthKey);
+    keys.add(base + "spent:d:" + shape.day());
+    keys.add(base + "spent:m:" + shape.month());
+    List<String> buckets = new ArrayList<>();
+    for (int i = 0; i < shape.limits().size(); i++) {
+      Limit limit = shape.limits().get(i);
+      if (limit.tokensPerMinute() > 0) {
+        keys.add(RedisStateStore.bucketKey(base, i, "t", limit.tokensPerMinute()));
+        buckets.add(Long.toString(limit.tokensPerMinute()));
+        buckets.add("t");
+      }
+      if (limit.requestsPerMinute() > 0) {
+        keys.add(RedisStateStore.bucketKey(base, i, "r", limit.requestsPerMinute()));
+        buckets.add(Long.toString(limit.requestsPerMinute()));
+        buckets.add("r");
+      }
+    }
+    long nowMs = shape.nowMs();
+    for (Waiting w : run.batch()) {
+      nowMs = Math.max(nowMs, w.call().nowMs());
+    }
+    List<String> args = new ArrayList<>(14 + buckets.size() + run.batch().size());
+    args.add(Long.toString(Math.max(nowMs, store.nowMs())));
+    args.add(Long.toString(shape.dayLimitNanoUsd()));
+    args.add(Long.toString(shape.monthLimitNanoUsd()));
+    args.add(Long.toString(DAY_TTL_MS));
+    args.add(Long.toString(MONTH_TTL_MS));
+    args.add(Long.toString(lastSeen.getOrDefault(dayKey, 0L)));
+    args.add(Long.toString(lastSeen.getOrDefault(monthKey, 0L)));
+    args.add(Integer.toString(buckets.size() / 2));
+    args.addAll(buckets);
+    args.add(Long.toString(run.wantRequests()));
+    args.add(Long.toString(run.wantBudget()));
+    args.add(Long.toString(run.returnRequests()));
+    args.add(Long.toString(run.release()));
+    args.add(Long.toString(run.spent()));
+    args.add(Long.toString(run.tokens()));
+    for (Waiting w : run.batch()) {
+      args.add(Long.toString(w.call().reserveNanoUsd()));
+    }
+    return store
+        .runScript("allowance.lua", keys, args)
+        .transform(
+            ar -> {
+              answer(g, run, dayKey, monthKey, ar.succeeded() ? ar.result() : null, ar.cause());
+              return Future.<Void>succeededFuture();
+            });
+  }
+
+  /** Applies a run's answer (or its failure) and answers the requests it decided. */
+  private void answer(
+      Group g, Run run, String dayKey, String monthKey, Response r, Throwable failure) {
+    List<Runnable> answers = new ArrayList<>(run.batch().size());
+    Run next = null;
+    synchronized (g) {
+      if (r == null) {
+        // Nothing of it happened in Redis: keep what was to be reported for the next run.
+        g.requests += run.returnRequests();
+        g.budget += run.release();
+        g.pendingSpent += run.spent();
+        g.pendingTokens += run.tokens();
+        for (Waiting w : run.batch()) {
+          answers.add(() -> w.promise().fail(failure));
+        }
+        // Requests that came meanwhile fail too rather than wait for a store that is down.
+        while (!g.waiting.isEmpty()) {
+          Waiting w = g.waiting.poll();
+          answers.add(() -> w.promise().fail(failure));
+        }
+        g.busy = false;
+      } else {
+        g.requests += r.get(0).toLong();
+        g.budget += r.get(1).toLong();
+        g.day = r.get(2).toLong();
+        g.month = r.get(3).toLong();
+        long tokenLevel = r.get(4).toLong();
+        g.tokenLevel = tokenLevel < 0 ? Long.MAX_VALUE : tokenLevel;
+        lastSeen.merge(dayKey, g.day, Math::max);
+        lastSeen.merge(monthKey, g.month, Math::max);
+        for (int i = 0; i < run.batch().size(); i++) {
+          Waiting w = run.batch().get(i);
+          int at = 5 + 3 * i;
+          Admission admission =
+              switch (r.get(at).toInteger()) {
+                case 1 -> {
+                  g.open.put(w.call().reservationId(), w.call().reserveNanoUsd());
+                  byReservation.put(w.call().reservationId(), g);
+                  yield g.admitted();
+                }
+                case 2 ->
+                    new Admission(
+                        Admission.Verdict.RATE_LIMITED,
+                        r.get(at + 1).toString(),
+                        r.get(at + 2).toLong(),
+                        g.day,
+                        g.month);
+                default ->
+                    new Admission(
+                        Admission.Verdict.BUDGET_EXHAUSTED,
+                        r.get(at + 1).toString(),
+                        0,
+                        g.day,
+                        g.month);
+              };
+          answers.add(() -> w.promise().complete(admission));
+        }
+        // Requests that came meanwhile: from the new allowance while it lasts, in order.
+        while (!g.waiting.isEmpty() && g.fits(g.waiting.peek().call())) {
+          Waiting w = g.waiting.poll();
+          Admission admission = g.take(w.call());
+          byReservation.put(w.call().reservationId(), g);
+          answers.add(() -> w.promise().complete(admission));
+        }
+        if (g.waiting.isEmpty()) {
+          g.busy = false;
+        } else {
+          next = start(g);
+        }
+      }
+    }
+    answers.forEach(Runnable::run);
+    run.done().complete();
+    if (next != null) {
+      send(g, next);
+    }
+  }
+
+  private static String key(AdmitCall call) {
+    return call.consumer()
+        + '\n'
+        + call.day()
+        + '\n'
+        + call.month()
+        + '\n'
+        + call.dayLimitNanoUsd()
+        + '\n'
+        + call.monthLimitNanoUsd()
+        + '\n'
+        + call.limits();
+  }
+}

@@ -1,0 +1,143 @@
+-- One consumer's counters on one replica's behalf (same rate limits, budget periods and limits),
+-- atomically: first what the replica reports (settled spend, tokens, allowance it gives back),
+-- then the requests waiting for an answer, each decided exactly as if it came alone and in order,
+-- then an allowance the replica may admit from without asking (only when the limits leave room).
+-- Invariant: committed = spent + every replica's held allowance + open reservations.
+-- KEYS[1] day committed, KEYS[2] month committed, KEYS[3] day spent, KEYS[4] month spent,
+-- KEYS[5..] one bucket hash per rate dimension, in the order of the bucket pairs in ARGV.
+-- ARGV: nowMs, dayLimit (-1 none), monthLimit, dayTtlMs, monthTtlMs, daySeed, monthSeed,
+--       bucket count nb, then per bucket: capacity per minute, kind ('r' requests | 't' tokens),
+--       then: wantRequests, wantBudget (allowance asked for), returnRequests, release (nano-USD of
+--       held allowance given back; negative: a cost above its reservation, charged now), spent,
+--       tokens (settled since the last report), then per waiting request: reserve.
+-- Returns, flat: grantedRequests, grantedBudget, day, month, tokenLevel (the lowest token bucket,
+-- rounded up; 0 when empty; -1 without token buckets), then per waiting request: verdict (1 admitted | 2 rate
+-- limited | 3 budget exhausted), dimension, retryMs.
+local now = tonumber(ARGV[1])
+local dayLimit = tonumber(ARGV[2])
+local monthLimit = tonumber(ARGV[3])
+-- A counter that vanished (Redis restarted empty) starts from what this replica last saw, never from
+-- zero; NX makes the first replica's seed win, so reseeding never counts twice.
+redis.call('SET', KEYS[1], ARGV[6], 'NX', 'PX', ARGV[4])
+redis.call('SET', KEYS[2], ARGV[7], 'NX', 'PX', ARGV[5])
+local nb = tonumber(ARGV[8])
+local p = 9 + 2 * nb
+local wantRequests = tonumber(ARGV[p])
+local wantBudget = tonumber(ARGV[p + 1])
+local returnRequests = tonumber(ARGV[p + 2])
+local release = tonumber(ARGV[p + 3])
+local spent = tonumber(ARGV[p + 4])
+local tokens = tonumber(ARGV[p + 5])
+local committed = 0
+if release ~= 0 then
+  committed = committed - release
+end
+if spent > 0 then
+  redis.call('INCRBY', KEYS[3], string.format('%d', spent))
+  redis.call('PEXPIRE', KEYS[3], ARGV[4])
+  redis.call('INCRBY', KEYS[4], string.format('%d', spent))
+  redis.call('PEXPIRE', KEYS[4], ARGV[5])
+end
+local day = tonumber(redis.call('GET', KEYS[1])) + committed
+local month = tonumber(redis.call('GET', KEYS[2])) + committed
+local caps, kinds, levels, lasts = {}, {}, {}, {}
+for i = 1, nb do
+  caps[i] = tonumber(ARGV[7 + 2 * i])
+  kinds[i] = ARGV[8 + 2 * i]
+  local state = redis.call('HMGET', KEYS[4 + i], 'l', 't')
+  local level = tonumber(state[1])
+  local last = tonumber(state[2])
+  if level == nil then
+    level = caps[i]
+    last = now
+  end
+  if now > last then
+    level = math.min(caps[i], level + (now - last) * caps[i] / 60000)
+    last = now
+  end
+  if kinds[i] == 'r' then
+    level = math.min(caps[i], level + returnRequests)
+  else
+    level = level - tokens
+  end
+  levels[i] = level
+  lasts[i] = last
+end
+local out = {0, 0, 0, 0, -1}
+for j = p + 6, #ARGV do
+  local reserve = tonumber(ARGV[j])
+  local verdict = nil
+  for i = 1, nb do
+    if kinds[i] == 'r' and levels[i] < 1 then
+      verdict = {2, 'requests', math.ceil((1 - levels[i]) * 60000 / caps[i])}
+      break
+    end
+    if kinds[i] == 't' and levels[i] <= 0 then
+      verdict = {2, 'tokens', math.max(1, math.ceil((0.001 - levels[i]) * 60000 / caps[i]))}
+      break
+    end
+  end
+  if verdict == nil and dayLimit >= 0 and day + reserve > dayLimit then
+    verdict = {3, 'day', 0}
+  end
+  if verdict == nil and monthLimit >= 0 and month + reserve > monthLimit then
+    verdict = {3, 'month', 0}
+  end
+  if verdict == nil then
+    for i = 1, nb do
+      if kinds[i] == 'r' then
+        levels[i] = levels[i] - 1
+      end
+    end
+    day = day + reserve
+    month = month + reserve
+    verdict = {1, '', 0}
+  end
+  for k = 1, 3 do
+    out[#out + 1] = verdict[k]
+  end
+end
+-- The allowance: requests every request bucket can spare, budget both periods can spare.
+local grantRequests = wantRequests
+local tokenLevel = nil
+for i = 1, nb do
+  if kinds[i] == 'r' then
+    grantRequests = math.min(grantRequests, math.max(0, math.floor(levels[i])))
+  else
+    tokenLevel = math.min(tokenLevel or levels[i], levels[i])
+  end
+end
+if grantRequests > 0 then
+  for i = 1, nb do
+    if kinds[i] == 'r' then
+      levels[i] = levels[i] - grantRequests
+    end
+  end
+end
+local grantBudget = wantBudget
+if dayLimit >= 0 then
+  grantBudget = math.min(grantBudget, dayLimit - day)
+end
+if monthLimit >= 0 then
+  grantBudget = math.min(grantBudget, monthLimit - month)
+end
+grantBudget = math.max(0, grantBudget)
+day = day + grantBudget
+month = month + grantBudget
+for i = 1, nb do
+  redis.call('HSET', KEYS[4 + i], 'l', tostring(levels[i]), 't', tostring(lasts[i]))
+  redis.call('PEXPIRE', KEYS[4 + i], 120000)
+end
+local dayDelta = day - tonumber(redis.call('GET', KEYS[1]))
+if dayDelta ~= 0 then
+  redis.call('INCRBY', KEYS[1], string.format('%d', dayDelta))
+  redis.call('INCRBY', KEYS[2], string.format('%d', dayDelta))
+end
+out[1] = grantRequests
+out[2] = grantBudget
+out[3] = day
+out[4] = month
+if tokenLevel ~= nil then
+  out[5] = tokenLevel > 0 and math.ceil(tokenLevel) or 0
+end
+return out
