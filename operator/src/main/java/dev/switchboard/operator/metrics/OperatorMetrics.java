@@ -2,6 +2,7 @@ package dev.switchboard.operator.metrics;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.switchboard.operator.rollout.CanaryObserver;
+import dev.switchboard.operator.rollout.RolloutDecision;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -95,8 +96,16 @@ public final class OperatorMetrics implements CanaryObserver, AutoCloseable {
   @Override
   public void observed(
       String namespace, String route, String phase, int canaryWeight, String verdict) {
-    RouteGauges gauges =
-        routes.computeIfAbsent(key(namespace, route), k -> register(namespace, route));
+    String key = key(namespace, route);
+    if (RolloutDecision.STABLE.equals(phase)
+        && canaryWeight == 0
+        && verdict == null
+        && !routes.containsKey(key)) {
+      // A route that has had no rollout since the operator started exports nothing: nine gauges
+      // for each of 10,000 routes were 30 MiB of the operator's heap, all reading "Stable".
+      return;
+    }
+    RouteGauges gauges = routes.computeIfAbsent(key, k -> register(namespace, route));
     gauges.weight().set(canaryWeight);
     gauges.verdict().set(verdict);
     gauges.phase().set(phase);
