@@ -404,6 +404,16 @@ class LocalStackIT {
     }
   }
 
+  /**
+   * Exported only for routes that have had a rollout since the operator started (the local stack's
+   * routes have not); {@code CanaryRolloutScenarioTest} scrapes them during one.
+   */
+  private static final java.util.Set<String> ROLLOUT_ONLY =
+      java.util.Set.of(
+          dev.switchboard.operator.metrics.OperatorMetrics.CANARY_WEIGHT,
+          dev.switchboard.operator.metrics.OperatorMetrics.CANARY_VERDICT,
+          dev.switchboard.operator.metrics.OperatorMetrics.CANARY_PHASE);
+
   @Test
   void theDashboardQueriesOnlyMetricsTheSystemExports() throws Exception {
     // Traffic that makes every family appear: success, stream, a failover and a 404.
@@ -432,7 +442,7 @@ class LocalStackIT {
     java.util.Set<String> missing = new java.util.TreeSet<>();
     while (names.find()) {
       String name = names.group().replaceAll("_(bucket|sum|count)$", "");
-      if (!exported.contains("\n" + name)) {
+      if (!exported.contains("\n" + name) && !ROLLOUT_ONLY.contains(name)) {
         missing.add(name);
       }
     }

@@ -222,25 +222,23 @@ class RedisStateStoreTest {
     assertThat(await(reader.spend("generous", "2026-05-01", "2026-05")).dayNanoUsd())
         .isEqualTo(admitted * 400);
     String committed =
-        await(
-                reader.send(
-                    io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.GET)
-                        .arg("allow:{generous}:committed:d:2026-05-01")))
-            .toString();
+        command(
+            reader, io.vertx.redis.client.Command.GET, "allow:{generous}:committed:d:2026-05-01");
     assertThat(Long.parseLong(committed)).isEqualTo(admitted * 400);
     await(reader.close());
   }
 
   /** How often Redis ran a script by its SHA so far ({@code INFO commandstats}). */
   static long evalshaCalls() throws Exception {
-    String info =
-        await(
-                store.send(
-                    io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.INFO)
-                        .arg("commandstats")))
-            .toString();
+    String info = command(store, io.vertx.redis.client.Command.INFO, "commandstats");
     java.util.regex.Matcher m =
         java.util.regex.Pattern.compile("cmdstat_evalsha:calls=(\\d+)").matcher(info);
     return m.find() ? Long.parseLong(m.group(1)) : 0;
+  }
+
+  /** One Redis command with one argument, through a store's connection; its answer as text. */
+  static String command(RedisStateStore through, io.vertx.redis.client.Command command, String arg)
+      throws Exception {
+    return await(through.send(io.vertx.redis.client.Request.cmd(command).arg(arg))).toString();
   }
 }

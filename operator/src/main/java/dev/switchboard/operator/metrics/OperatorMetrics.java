@@ -119,20 +119,26 @@ public final class OperatorMetrics implements CanaryObserver, AutoCloseable {
     }
   }
 
+  /** The per-route rollout gauges: exported for routes that have had a rollout. */
+  public static final String CANARY_WEIGHT = "switchboard_canary_weight";
+
+  public static final String CANARY_VERDICT = "switchboard_canary_verdict";
+  public static final String CANARY_PHASE = "switchboard_canary_phase";
+
   private RouteGauges register(String namespace, String route) {
     AtomicInteger weight = new AtomicInteger();
     AtomicReference<String> verdict = new AtomicReference<>();
     AtomicReference<String> phase = new AtomicReference<>();
     List<Meter> meters = new ArrayList<>();
     meters.add(
-        Gauge.builder("switchboard_canary_weight", weight, AtomicInteger::get)
+        Gauge.builder(CANARY_WEIGHT, weight, AtomicInteger::get)
             .description("Traffic percentage the route's canary takes (0 without a canary)")
             .tag("namespace", namespace)
             .tag("route", route)
             .register(registry));
     for (String v : VERDICTS) {
       meters.add(
-          Gauge.builder("switchboard_canary_verdict", verdict, r -> v.equals(r.get()) ? 1 : 0)
+          Gauge.builder(CANARY_VERDICT, verdict, r -> v.equals(r.get()) ? 1 : 0)
               .description("1 for the verdict of the route's last canary analysis")
               .tag("namespace", namespace)
               .tag("route", route)
@@ -141,7 +147,7 @@ public final class OperatorMetrics implements CanaryObserver, AutoCloseable {
     }
     for (String p : PHASES) {
       meters.add(
-          Gauge.builder("switchboard_canary_phase", phase, r -> p.equals(r.get()) ? 1 : 0)
+          Gauge.builder(CANARY_PHASE, phase, r -> p.equals(r.get()) ? 1 : 0)
               .description("1 for the route's rollout phase")
               .tag("namespace", namespace)
               .tag("route", route)
