@@ -196,11 +196,13 @@ class SharedProviderQuotaTest {
 
     redis.kill();
     // Every request gets an answer (burst() allows 5 s each) from the replica's own bucket: each
-    // replica admits up to the whole quota, as without a store.
+    // replica admits up to the whole quota, as without a store, plus the units it still held. A
+    // block is 1 % of the quota divided by the replicas the store counted as holders, so a replica
+    // that fetched before the others were counted holds up to 1 % alone (CI once saw 18,100).
     long alone = burst(guards, 7_000);
     assertThat(alone)
         .isGreaterThan(quota + quota / 100)
-        .isLessThanOrEqualTo(3L * quota + quota / 100);
+        .isLessThanOrEqualTo(3L * quota + 3L * quota / 100);
     guards.forEach(g -> assertThat(g.quotaShared()).isFalse());
 
     redis.startAgain(); // empty: the shared bucket starts full
