@@ -52,6 +52,13 @@ final class ConsumerAllowances {
   /** After this long without an admission a consumer's allowance is given back whole. */
   static final long IDLE_MS = 1_000;
 
+  /**
+   * How long a reservation may stay open: a request that was never settled (its replica's answer
+   * path skipped) is forgotten after this, its reservation left counted as committed (the safe
+   * side), so the replica's memory stays bounded.
+   */
+  static final long RESERVATION_TTL_MS = 24L * 3600 * 1000;
+
   /** The most waiting requests decided in one script run. */
   static final int MAX_BATCH = 64;
 
@@ -59,6 +66,9 @@ final class ConsumerAllowances {
   private static final long MONTH_TTL_MS = 35L * 24 * 3600 * 1000;
 
   private record Waiting(AdmitCall call, Promise<Admission> promise) {}
+
+  /** An admitted request not settled yet: what it reserved, and when (gateway clock). */
+  private record Open(long reserve, long sinceMs) {}
 
   /** One consumer (with one set of limits, in one day and month) on this replica. */
   private static final class Group {
@@ -82,7 +92,7 @@ final class ConsumerAllowances {
     boolean busy;
     Future<Void> current = Future.succeededFuture();
     boolean gone;
-    final Map<String, Long> open = new HashMap<>();
+    final Map<String, Open> open = new HashMap<>();
     final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
 
     Group(String key, AdmitCall shape) {
@@ -119,7 +129,7 @@ final class ConsumerAllowances {
       if (budgeted) {
         budget -= call.reserveNanoUsd();
       }
-      open.put(call.reservationId(), call.reserveNanoUsd());
+      open.put(call.reservationId(), new Open(call.reserveNanoUsd(), call.nowMs()));
       return admitted();
     }
 
@@ -226,12 +236,12 @@ final class ConsumerAllowances {
       return; // settled before, or never admitted here
     }
     synchronized (g) {
-      Long reserved = g.open.remove(call.reservationId());
+      Open reserved = g.open.remove(call.reservationId());
       if (reserved == null) {
         return;
       }
       if (g.budgeted) {
-        g.budget += reserved - call.costNanoUsd();
+        g.budget += reserved.reserve() - call.costNanoUsd();
       }
       g.pendingSpent += call.costNanoUsd();
       if (g.tokenBuckets) {
@@ -287,14 +297,32 @@ final class ConsumerAllowances {
     return Future.join(inFlight).otherwiseEmpty().compose(v -> flushAll(true));
   }
 
+  /** Admitted requests of this replica not settled yet (for tests). */
+  int openReservations() {
+    return byReservation.size();
+  }
+
   private Future<Void> flushAll(boolean everything) {
     List<Future<Void>> sent = new ArrayList<>();
     long now = System.nanoTime();
+    long nowMs = store.nowMs();
     for (Group g : groups.values()) {
       Run run = null;
       synchronized (g) {
         if (g.busy || g.gone) {
           continue;
+        }
+        if (!g.open.isEmpty()) {
+          g.open
+              .entrySet()
+              .removeIf(
+                  e -> {
+                    boolean expired = nowMs - e.getValue().sinceMs() > RESERVATION_TTL_MS;
+                    if (expired) {
+                      byReservation.remove(e.getKey(), g);
+                    }
+                    return expired;
+                  });
         }
         boolean idle = everything || now - g.lastUsedNanos > IDLE_MS * 1_000_000;
         long surplus =
@@ -454,7 +482,9 @@ final class ConsumerAllowances {
           Admission admission =
               switch (r.get(at).toInteger()) {
                 case 1 -> {
-                  g.open.put(w.call().reservationId(), w.call().reserveNanoUsd());
+                  g.open.put(
+                      w.call().reservationId(),
+                      new Open(w.call().reserveNanoUsd(), w.call().nowMs()));
                   byReservation.put(w.call().reservationId(), g);
                   yield g.admitted();
                 }

@@ -256,6 +256,11 @@ public final class RedisStateStore implements StateStore {
     return prefix + "{" + consumer + "}:";
   }
 
+  /** Admitted consumer requests this replica has not settled yet (for tests). */
+  int openReservations() {
+    return allowances.openReservations();
+  }
+
   /** The gateway clock's wall time. */
   long nowMs() {
     return clock.currentTimeMillis();

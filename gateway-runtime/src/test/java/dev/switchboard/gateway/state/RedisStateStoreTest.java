@@ -228,6 +228,49 @@ class RedisStateStoreTest {
     await(reader.close());
   }
 
+  @Test
+  void aReservationNeverSettledIsForgottenAfterADayAndStaysCommitted() throws Exception {
+    ManualClock own = new ManualClock();
+    RedisStateStore s = new RedisStateStore(vertx, own, redis.uri(), null, null, "ttl:");
+    AdmitCall lost =
+        new AdmitCall(
+            "ttl",
+            "lost",
+            List.of(),
+            own.currentTimeMillis(),
+            600,
+            "2026-05-01",
+            "2026-05",
+            1_000,
+            -1);
+    assertThat(await(s.admit(lost)).admitted()).isTrue();
+    assertThat(s.openReservations()).isEqualTo(1);
+
+    own.advance(ConsumerAllowances.RESERVATION_TTL_MS + 60_000);
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(5))
+        .until(() -> s.openReservations() == 0);
+
+    // Its settlement comes too late: nothing happens, and the reservation stays counted.
+    await(s.settle(SettleCall.of(lost, own.currentTimeMillis(), 100, 0)));
+    assertThat(await(s.spend("ttl", "2026-05-01", "2026-05")).dayNanoUsd()).isZero();
+    Admission next =
+        await(
+            s.admit(
+                new AdmitCall(
+                    "ttl",
+                    "next",
+                    List.of(),
+                    own.currentTimeMillis(),
+                    600,
+                    "2026-05-01",
+                    "2026-05",
+                    1_000,
+                    -1)));
+    assertThat(next.verdict()).isEqualTo(Admission.Verdict.BUDGET_EXHAUSTED);
+    await(s.close());
+  }
+
   /** How often Redis ran a script by its SHA so far ({@code INFO commandstats}). */
   static long evalshaCalls() throws Exception {
     String info = command(store, io.vertx.redis.client.Command.INFO, "commandstats");
