@@ -232,17 +232,7 @@ class RedisStateStoreTest {
   void aReservationNeverSettledIsForgottenAfterADayAndStaysCommitted() throws Exception {
     ManualClock own = new ManualClock();
     RedisStateStore s = new RedisStateStore(vertx, own, redis.uri(), null, null, "ttl:");
-    AdmitCall lost =
-        new AdmitCall(
-            "ttl",
-            "lost",
-            List.of(),
-            own.currentTimeMillis(),
-            600,
-            "2026-05-01",
-            "2026-05",
-            1_000,
-            -1);
+    AdmitCall lost = ttlCall(own, "lost");
     assertThat(await(s.admit(lost)).admitted()).isTrue();
     assertThat(s.openReservations()).isEqualTo(1);
 
@@ -254,21 +244,15 @@ class RedisStateStoreTest {
     // Its settlement comes too late: nothing happens, and the reservation stays counted.
     await(s.settle(SettleCall.of(lost, own.currentTimeMillis(), 100, 0)));
     assertThat(await(s.spend("ttl", "2026-05-01", "2026-05")).dayNanoUsd()).isZero();
-    Admission next =
-        await(
-            s.admit(
-                new AdmitCall(
-                    "ttl",
-                    "next",
-                    List.of(),
-                    own.currentTimeMillis(),
-                    600,
-                    "2026-05-01",
-                    "2026-05",
-                    1_000,
-                    -1)));
+    Admission next = await(s.admit(ttlCall(own, "next")));
     assertThat(next.verdict()).isEqualTo(Admission.Verdict.BUDGET_EXHAUSTED);
     await(s.close());
+  }
+
+  /** 600 of a day's budget of 1,000 nano-USD. */
+  private static AdmitCall ttlCall(ManualClock clock, String id) {
+    return new AdmitCall(
+        "ttl", id, List.of(), clock.currentTimeMillis(), 600, "2026-05-01", "2026-05", 1_000, -1);
   }
 
   /** How often Redis ran a script by its SHA so far ({@code INFO commandstats}). */
