@@ -14,11 +14,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
- * Coalesces calls of one group (one consumer's admissions with the same limits, say) into one store
- * call: while a group's calls are in flight (one, or up to {@code maxInFlight}), new items queue,
- * and they all go in the group's next call when it returns. Nothing waits for a timer: alone, an
- * item is sent at once; under load the batches grow with the round trip, so the store sees one call
- * per round trip and group instead of one per request. Thread-safe.
+ * Coalesces calls of one group (one caller's admissions to the same rate buckets, say) into one
+ * store call: while a group's calls are in flight (one, or up to {@code maxInFlight}), new items
+ * queue, and they all go in the group's next call when it returns. Nothing waits for a timer:
+ * alone, an item is sent at once; under load the batches grow with the round trip, so the store
+ * sees one call per round trip and group instead of one per request. Thread-safe.
  *
  * <p>Groups are per event loop: a batch holds only items submitted on one loop, and the sender runs
  * on that loop (the store sends it on the loop's own connection), so every item's answer continues

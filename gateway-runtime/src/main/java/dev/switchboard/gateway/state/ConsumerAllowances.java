@@ -95,16 +95,38 @@ final class ConsumerAllowances {
     final Map<String, Open> open = new HashMap<>();
     final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
 
-    Group(String key, AdmitCall shape) {
+    /** The script's keys (committed and spent per period, then the buckets), fixed per group. */
+    final List<String> keys = new ArrayList<>();
+
+    /** Capacity and kind of each bucket, in the order of its key. */
+    final List<String> buckets = new ArrayList<>();
+
+    /**
+     * @param base the consumer's key prefix in Redis
+     */
+    Group(String key, AdmitCall shape, String base) {
       this.key = key;
       this.shape = shape;
+      keys.add(base + "committed:d:" + shape.day());
+      keys.add(base + "committed:m:" + shape.month());
+      keys.add(base + "spent:d:" + shape.day());
+      keys.add(base + "spent:m:" + shape.month());
       long min = Long.MAX_VALUE;
       boolean tokens = false;
-      for (Limit limit : shape.limits()) {
+      for (int i = 0; i < shape.limits().size(); i++) {
+        Limit limit = shape.limits().get(i);
+        if (limit.tokensPerMinute() > 0) {
+          tokens = true;
+          keys.add(RedisStateStore.bucketKey(base, i, "t", limit.tokensPerMinute()));
+          buckets.add(Long.toString(limit.tokensPerMinute()));
+          buckets.add("t");
+        }
         if (limit.requestsPerMinute() > 0) {
           min = Math.min(min, limit.requestsPerMinute());
+          keys.add(RedisStateStore.bucketKey(base, i, "r", limit.requestsPerMinute()));
+          buckets.add(Long.toString(limit.requestsPerMinute()));
+          buckets.add("r");
         }
-        tokens |= limit.tokensPerMinute() > 0;
       }
       this.minRequestCapacity = min;
       this.tokenBuckets = tokens;
@@ -192,7 +214,7 @@ final class ConsumerAllowances {
     Promise<Admission> promise = Promise.promise();
     String key = key(call);
     while (true) {
-      Group g = groups.computeIfAbsent(key, k -> new Group(k, call));
+      Group g = groups.computeIfAbsent(key, k -> new Group(k, call, store.base(call.consumer())));
       Run run = null;
       synchronized (g) {
         if (g.gone) {
@@ -392,28 +414,9 @@ final class ConsumerAllowances {
 
   private Future<Void> send(Group g, Run run) {
     AdmitCall shape = g.shape;
-    String base = store.base(shape.consumer());
-    String dayKey = base + "committed:d:" + shape.day();
-    String monthKey = base + "committed:m:" + shape.month();
-    List<String> keys = new ArrayList<>(4 + 2 * shape.limits().size());
-    keys.add(dayKey);
-    keys.add(monthKey);
-    keys.add(base + "spent:d:" + shape.day());
-    keys.add(base + "spent:m:" + shape.month());
-    List<String> buckets = new ArrayList<>();
-    for (int i = 0; i < shape.limits().size(); i++) {
-      Limit limit = shape.limits().get(i);
-      if (limit.tokensPerMinute() > 0) {
-        keys.add(RedisStateStore.bucketKey(base, i, "t", limit.tokensPerMinute()));
-        buckets.add(Long.toString(limit.tokensPerMinute()));
-        buckets.add("t");
-      }
-      if (limit.requestsPerMinute() > 0) {
-        keys.add(RedisStateStore.bucketKey(base, i, "r", limit.requestsPerMinute()));
-        buckets.add(Long.toString(limit.requestsPerMinute()));
-        buckets.add("r");
-      }
-    }
+    String dayKey = g.keys.get(0);
+    String monthKey = g.keys.get(1);
+    List<String> buckets = g.buckets;
     long nowMs = shape.nowMs();
     for (Waiting w : run.batch()) {
       nowMs = Math.max(nowMs, w.call().nowMs());
@@ -438,7 +441,7 @@ final class ConsumerAllowances {
       args.add(Long.toString(w.call().reserveNanoUsd()));
     }
     return store
-        .runScript("allowance.lua", keys, args)
+        .runScript("allowance.lua", g.keys, args)
         .transform(
             ar -> {
               answer(g, run, dayKey, monthKey, ar.succeeded() ? ar.result() : null, ar.cause());
