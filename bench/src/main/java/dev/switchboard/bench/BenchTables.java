@@ -261,7 +261,28 @@ public final class BenchTables {
         Map.of(UPSTREAM_MODEL, model));
   }
 
-  private static RoutingTable.Route route(String name, String provider, String model) {
+  /**
+   * The mock as a plain {@code openai-compatible} provider named {@code mock}: no headers, the
+   * gateway's default timeouts and concurrency, the given model entries (prices).
+   */
+  static RoutingTable.Provider mockProvider(
+      String baseUrl, Map<String, RoutingTable.Model> models) {
+    return new RoutingTable.Provider(
+        "mock",
+        "openai-compatible",
+        baseUrl,
+        false,
+        null,
+        Map.of(),
+        null,
+        null,
+        null,
+        null,
+        models);
+  }
+
+  /** A route of one target. */
+  static RoutingTable.Route route(String name, String provider, String model) {
     return new RoutingTable.Route(
         name,
         name,

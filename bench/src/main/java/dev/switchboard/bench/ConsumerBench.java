@@ -174,30 +174,9 @@ public final class ConsumerBench {
                 null,
                 "bench",
                 Map.of(
-                    "mock",
-                    new RoutingTable.Provider(
-                        "mock",
-                        "openai-compatible",
-                        mock.baseUrl(),
-                        false,
-                        null,
-                        Map.of(),
-                        null,
-                        null,
-                        null,
-                        null,
-                        Map.of("gpt-4o-mini", model))),
+                    "mock", BenchTables.mockProvider(mock.baseUrl(), Map.of("gpt-4o-mini", model))),
                 Map.of(),
-                List.of(
-                    new RoutingTable.Route(
-                        "chat",
-                        "chat",
-                        List.of(),
-                        null,
-                        1,
-                        List.of(new RoutingTable.Target("mock", "gpt-4o-mini", 100, 0)),
-                        List.of(),
-                        null))));
+                List.of(BenchTables.route("chat", "mock", "gpt-4o-mini"))));
     Files.write(routing, RoutingTableCodec.encode(table));
     Path consumers = dir.resolve("consumers.json");
     Files.write(

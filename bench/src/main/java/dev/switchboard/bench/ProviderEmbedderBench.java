@@ -56,20 +56,7 @@ public final class ProviderEmbedderBench {
                 RoutingTable.SCHEMA_VERSION,
                 null,
                 "bench",
-                Map.of(
-                    "mock",
-                    new RoutingTable.Provider(
-                        "mock",
-                        "openai-compatible",
-                        mock.baseUrl(),
-                        false,
-                        null,
-                        Map.of(),
-                        null,
-                        null,
-                        null,
-                        null,
-                        Map.of())),
+                Map.of("mock", BenchTables.mockProvider(mock.baseUrl(), Map.of())),
                 Map.of(
                     "builtin",
                     policy("builtin", CacheSettings.BUILTIN_MINILM),
