@@ -197,13 +197,33 @@ public final class BenchTables {
   }
 
   /**
-   * A request to the realistic route on the gateway at {@code port}: with the consumer key and a
-   * numbered question, so the exact cache misses every time.
+   * A request to the realistic route on the gateway at {@code port}: with the consumer key, a
+   * numbered question, so the exact cache misses every time, and temperature 0, so the cache is
+   * consulted at all (above the policy's {@code maxTemperature} it is bypassed).
    */
   static HttpTarget realisticTarget(String name, int port) {
     return HttpTarget.chat(name, port, REALISTIC_ROUTE, false, Map.of())
         .withHeader("authorization", "Bearer " + REALISTIC_KEY)
+        .withTemperature(0)
         .withUniqueBodies();
+  }
+
+  /**
+   * Checks that {@code target} is answered 200 with an exact-cache miss ({@code
+   * x-switchboard-cache: miss}), i.e. that the cache was looked up and stored to, as the realistic
+   * configuration claims; throws otherwise, before any figure is taken.
+   */
+  static void requireCacheMiss(LoadGenerator load, HttpTarget target) {
+    io.vertx.core.http.HttpClientResponse answer = load.probe(target);
+    String cache = answer.getHeader("x-switchboard-cache");
+    if (answer.statusCode() != 200 || !"miss".equals(cache)) {
+      throw new IllegalStateException(
+          target.name()
+              + ": expected 200 with x-switchboard-cache: miss, got "
+              + answer.statusCode()
+              + " with "
+              + cache);
+    }
   }
 
   /** Writes the realistic configuration's consumer table and returns its path. */

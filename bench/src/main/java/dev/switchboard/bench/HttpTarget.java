@@ -31,6 +31,20 @@ public record HttpTarget(
     return new HttpTarget(name, port, headers, body, path, true);
   }
 
+  /**
+   * The same chat target asking for {@code temperature}. A response cache serves only answers asked
+   * for at or below its policy's {@code maxTemperature} (0.3 by default) and bypasses the rest;
+   * without a temperature the API's default, 1.0, applies.
+   */
+  public HttpTarget withTemperature(double temperature) {
+    String json = body.toString();
+    if (!json.startsWith("{\"model\":")) {
+      throw new IllegalStateException("not a chat body: " + json);
+    }
+    String withTemperature = "{\"temperature\":" + temperature + "," + json.substring(1);
+    return new HttpTarget(name, port, headers, Buffer.buffer(withTemperature), path, uniqueBodies);
+  }
+
   /** The same target with {@code header} set to {@code value}. */
   public HttpTarget withHeader(String header, String value) {
     MultiMap copy = MultiMap.caseInsensitiveMultiMap().addAll(headers);

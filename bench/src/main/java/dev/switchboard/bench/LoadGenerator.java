@@ -136,6 +136,24 @@ public final class LoadGenerator {
     }
   }
 
+  /**
+   * Sends one request to {@code target} and returns the answer's status line and headers, to check
+   * before a run that a target does what its column claims (e.g. that an exact cache misses).
+   */
+  public HttpClientResponse probe(HttpTarget target) {
+    HttpClientAgent client = client(1);
+    try {
+      return Futures.await(
+          client
+              .request(requestOptions(target))
+              .compose(req -> req.send(target.nextBody()))
+              .compose(res -> res.body().map(body -> res)),
+          30);
+    } finally {
+      Futures.await(client.close(), 10);
+    }
+  }
+
   private HttpClientAgent client(int poolSize) {
     return vertx.createHttpClient(
         new HttpClientOptions()

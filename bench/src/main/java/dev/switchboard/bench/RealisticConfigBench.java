@@ -125,6 +125,8 @@ final class RealisticConfigBench {
     targets.add(HttpTarget.chat(PLAIN, plain.port(), BenchTables.FAST_ROUTE, false, Map.of()));
     targets.add(BenchTables.realisticTarget(REAL, real.port()));
     targets.add(BenchTables.realisticTarget(REDIS, shared.port()));
+    BenchTables.requireCacheMiss(load, targets.get(targets.size() - 2));
+    BenchTables.requireCacheMiss(load, targets.get(targets.size() - 1));
     int c = settings.concurrency();
     // Warm-up: a cold gateway runs interpreted code; every gateway gets the same warm-up.
     if (settings.warmupSeconds() > 0) {

@@ -6,8 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 
@@ -69,14 +69,10 @@ public record CacheRequest(
    */
   public static CacheRequest of(
       ObjectNode chat, String scope, boolean conversation, String embedder) {
-    MessageDigest exact = sha256();
-    feed(exact, scope);
-    feed(exact, "|request|");
-    canonical(exact, chat, NOT_IN_KEY);
-
+    Canonical exact = exactForm(chat, scope);
+    Canonical system = new Canonical();
+    Canonical history = new Canonical();
     JsonNode messages = chat.path("messages");
-    MessageDigest system = sha256();
-    MessageDigest history = sha256();
     int lastUser = -1;
     for (int i = 0; i < messages.size(); i++) {
       if ("user".equals(messages.get(i).path("role").asText())) {
@@ -91,39 +87,60 @@ public record CacheRequest(
       JsonNode m = messages.get(i);
       String role = m.path("role").asText();
       if ("system".equals(role) || "developer".equals(role)) {
-        canonical(system, m, Set.of());
+        system.node(m, Set.of());
       } else if (!conversation && i != lastUser) {
-        canonical(history, m, Set.of());
+        history.node(m, Set.of());
       }
     }
-    MessageDigest tools = sha256();
-    MessageDigest format = sha256();
-    MessageDigest rest = sha256();
-    for (Iterator<String> names = sortedNames(chat); names.hasNext(); ) {
-      String name = names.next();
+    Canonical tools = new Canonical();
+    Canonical format = new Canonical();
+    Canonical rest = new Canonical();
+    for (String name : sortedNames(chat)) {
       JsonNode value = chat.get(name);
       if (TOOLS.contains(name)) {
-        feed(tools, name);
-        canonical(tools, value, Set.of());
+        tools.string(name);
+        tools.node(value, Set.of());
       } else if ("response_format".equals(name)) {
-        canonical(format, value, Set.of());
+        format.node(value, Set.of());
       } else if (!OWN_HASH.contains(name)) {
-        feed(rest, name);
-        canonical(rest, value, Set.of());
+        rest.string(name);
+        rest.node(value, Set.of());
       }
     }
-    MessageDigest partition = sha256();
-    feed(partition, scope);
-    feed(partition, conversation ? "|conversation|" : "|last-user|");
-    feed(partition, embedder);
-    partition.update(system.digest());
-    partition.update(tools.digest());
-    partition.update(format.digest());
-    partition.update(rest.digest());
-    partition.update(history.digest());
+    String exactKey = exact.sha256Hex();
+    Canonical partition = new Canonical();
+    partition.string(scope);
+    partition.string(conversation ? "|conversation|" : "|last-user|");
+    partition.string(embedder);
+    partition.raw(system.sha256());
+    partition.raw(tools.sha256());
+    partition.raw(format.sha256());
+    partition.raw(rest.sha256());
+    partition.raw(history.sha256());
+    return new CacheRequest(exactKey, partition.sha256Hex(), text, temperature(chat));
+  }
+
+  /**
+   * The cache view of {@code chat} for a route with only the exact cache: the same exact key as
+   * {@link #of}, without the semantic partition and text (null), which only a semantic cache reads
+   * and which cost as much again to compute.
+   */
+  public static CacheRequest exactOnly(ObjectNode chat, String scope) {
+    return new CacheRequest(exactForm(chat, scope).sha256Hex(), null, null, temperature(chat));
+  }
+
+  /** The exact key's input: the scope, then the canonical request (this thread's buffer). */
+  private static Canonical exactForm(ObjectNode chat, String scope) {
+    Canonical exact = Canonical.forThisThread();
+    exact.string(scope);
+    exact.string("|request|");
+    exact.node(chat, NOT_IN_KEY);
+    return exact;
+  }
+
+  private static double temperature(ObjectNode chat) {
     JsonNode t = chat.get("temperature");
-    double temperature = t != null && t.isNumber() ? t.asDouble() : DEFAULT_TEMPERATURE;
-    return new CacheRequest(hex(exact), hex(partition), text, temperature);
+    return t != null && t.isNumber() ? t.asDouble() : DEFAULT_TEMPERATURE;
   }
 
   /**
@@ -167,54 +184,143 @@ public record CacheRequest(
     return out.toString();
   }
 
-  private static Iterator<String> sortedNames(JsonNode node) {
-    List<String> names = new ArrayList<>();
-    node.fieldNames().forEachRemaining(names::add);
-    names.sort(null);
-    return names.iterator();
-  }
-
-  /** Feeds {@code node} with sorted object keys and type tags, so equal JSON hashes equal. */
-  private static void canonical(MessageDigest digest, JsonNode node, Set<String> skipTopLevel) {
-    if (node == null || node.isMissingNode()) {
-      digest.update((byte) 'm');
-    } else if (node.isObject()) {
-      digest.update((byte) '{');
-      for (Iterator<String> names = sortedNames(node); names.hasNext(); ) {
-        String name = names.next();
-        if (skipTopLevel.contains(name)) {
-          continue;
-        }
-        feed(digest, name);
-        canonical(digest, node.get(name), Set.of());
-      }
-      digest.update((byte) '}');
-    } else if (node.isArray()) {
-      digest.update((byte) '[');
-      for (JsonNode item : node) {
-        canonical(digest, item, Set.of());
-      }
-      digest.update((byte) ']');
-    } else if (node.isTextual()) {
-      digest.update((byte) 's');
-      feed(digest, node.asText());
-    } else if (node.isNumber()) {
-      // 0.0 and 0 are one temperature: numbers by value, not by spelling.
-      digest.update((byte) 'n');
-      feed(digest, node.decimalValue().stripTrailingZeros().toPlainString());
-    } else if (node.isBoolean()) {
-      digest.update(node.asBoolean() ? (byte) 't' : (byte) 'f');
-    } else {
-      digest.update((byte) '0');
+  /** An object's field names, sorted (most objects here have a handful of fields). */
+  private static List<String> sortedNames(JsonNode node) {
+    int n = node.size();
+    if (n == 0) {
+      return List.of();
     }
+    List<String> names = new ArrayList<>(n);
+    node.fieldNames().forEachRemaining(names::add);
+    if (n > 1) {
+      names.sort(null);
+    }
+    return names;
   }
 
-  /** A length-prefixed string: "ab"+"c" and "a"+"bc" never hash alike. */
-  private static void feed(MessageDigest digest, String s) {
-    byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-    int n = bytes.length;
-    digest.update(new byte[] {(byte) (n >>> 24), (byte) (n >>> 16), (byte) (n >>> 8), (byte) n});
-    digest.update(bytes);
+  /**
+   * The canonical form of JSON values as bytes, hashed once with SHA-256: object keys sorted, a
+   * type tag before each value, strings length-prefixed ("ab"+"c" and "a"+"bc" never hash alike),
+   * numbers by value (0.0 and 0 are one temperature). Collecting the bytes and hashing them in one
+   * update is what keeps this cheap; the bytes are the ones the keys were always made of, so keys
+   * do not change (pinned by CacheRequestKeysTest).
+   */
+  private static final class Canonical {
+
+    private static final ThreadLocal<Canonical> THREAD = ThreadLocal.withInitial(Canonical::new);
+    private static final ThreadLocal<MessageDigest> SHA_256 =
+        ThreadLocal.withInitial(CacheRequest::sha256);
+    private static final HexFormat HEX = HexFormat.of();
+
+    /** Buffers above this are not kept for the thread's next request. */
+    private static final int KEEP_BYTES = 64 * 1024;
+
+    private byte[] bytes = new byte[512];
+    private int length;
+
+    /** This thread's buffer, emptied; valid until the thread's next call. */
+    static Canonical forThisThread() {
+      Canonical c = THREAD.get();
+      if (c.bytes.length > KEEP_BYTES) {
+        c.bytes = new byte[512];
+      }
+      c.length = 0;
+      return c;
+    }
+
+    void node(JsonNode node, Set<String> skipTopLevel) {
+      if (node == null || node.isMissingNode()) {
+        tag('m');
+      } else if (node.isObject()) {
+        tag('{');
+        for (String name : sortedNames(node)) {
+          if (skipTopLevel.contains(name)) {
+            continue;
+          }
+          string(name);
+          node(node.get(name), Set.of());
+        }
+        tag('}');
+      } else if (node.isArray()) {
+        tag('[');
+        for (JsonNode item : node) {
+          node(item, Set.of());
+        }
+        tag(']');
+      } else if (node.isTextual()) {
+        tag('s');
+        string(node.textValue());
+      } else if (node.isNumber()) {
+        tag('n');
+        // Integers spell the same as the stripped decimal; only fractions need BigDecimal.
+        string(
+            node.isIntegralNumber() && node.canConvertToLong()
+                ? Long.toString(node.longValue())
+                : node.decimalValue().stripTrailingZeros().toPlainString());
+      } else if (node.isBoolean()) {
+        tag(node.booleanValue() ? 't' : 'f');
+      } else {
+        tag('0');
+      }
+    }
+
+    void tag(char c) {
+      ensure(1);
+      bytes[length++] = (byte) c;
+    }
+
+    /** A length-prefixed UTF-8 string. */
+    void string(String s) {
+      int n = s.length();
+      ensure(4 + n);
+      int start = length + 4;
+      for (int i = 0; i < n; i++) {
+        char c = s.charAt(i);
+        if (c >= 0x80) {
+          raw4(s.getBytes(StandardCharsets.UTF_8)); // not ASCII: the JDK's encoder
+          return;
+        }
+        bytes[start + i] = (byte) c; // ASCII: one byte per char
+      }
+      length4(n);
+      length += n;
+    }
+
+    private void raw4(byte[] utf8) {
+      ensure(4 + utf8.length);
+      length4(utf8.length);
+      raw(utf8);
+    }
+
+    void raw(byte[] b) {
+      ensure(b.length);
+      System.arraycopy(b, 0, bytes, length, b.length);
+      length += b.length;
+    }
+
+    private void length4(int n) {
+      bytes[length++] = (byte) (n >>> 24);
+      bytes[length++] = (byte) (n >>> 16);
+      bytes[length++] = (byte) (n >>> 8);
+      bytes[length++] = (byte) n;
+    }
+
+    private void ensure(int more) {
+      if (length + more > bytes.length) {
+        bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, length + more));
+      }
+    }
+
+    byte[] sha256() {
+      MessageDigest digest = SHA_256.get();
+      digest.reset();
+      digest.update(bytes, 0, length);
+      return digest.digest();
+    }
+
+    String sha256Hex() {
+      return HEX.formatHex(sha256());
+    }
   }
 
   private static MessageDigest sha256() {
@@ -223,9 +329,5 @@ public record CacheRequest(
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is part of every JDK", e);
     }
-  }
-
-  private static String hex(MessageDigest digest) {
-    return HexFormat.of().formatHex(digest.digest());
   }
 }

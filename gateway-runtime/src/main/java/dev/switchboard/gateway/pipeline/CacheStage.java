@@ -137,8 +137,7 @@ public final class CacheStage implements Stage {
     exchange.cacheLookup(lookup);
     PlannedTarget first = plan.get(0);
     lookup.keyedTarget = first;
-    lookup.request =
-        CacheRequest.of(chat, scope(exchange, first), settings.conversation(), settings.embedder());
+    lookup.request = request(chat, scope(exchange, first), settings, semantic);
     if (ctx.stream()) {
       lookup.events = new ArrayList<>();
       exchange.streamTap(lookup);
@@ -479,11 +478,8 @@ public final class CacheStage implements Stage {
     if (!served.equals(lookup.keyedTarget)) {
       // Failover: the answer is the served target's, so it goes into that target's partition.
       request =
-          CacheRequest.of(
-              exchange.chat(),
-              scope(exchange, served),
-              lookup.caches.settings().conversation(),
-              lookup.caches.settings().embedder());
+          request(
+              exchange.chat(), scope(exchange, served), lookup.caches.settings(), lookup.semantic);
     }
     long now = cache.clock().currentTimeMillis();
     JsonReply reply = exchange.result() instanceof JsonReply r ? r : null;
@@ -514,6 +510,17 @@ public final class CacheStage implements Stage {
     } else if (lookup.embedding && lookup.caches.semantic() != null) {
       lookup.pendingSemantic = answer; // answered upstream before its embedding was ready
     }
+  }
+
+  /**
+   * The cache view of a request: with the semantic partition and text only when the semantic cache
+   * applies (computing them costs as much again as the exact key).
+   */
+  private static CacheRequest request(
+      ObjectNode chat, String scope, CacheSettings settings, boolean semantic) {
+    return semantic
+        ? CacheRequest.of(chat, scope, settings.conversation(), settings.embedder())
+        : CacheRequest.exactOnly(chat, scope);
   }
 
   /**
