@@ -2,6 +2,7 @@ package dev.switchboard.gateway.state;
 
 import io.vertx.core.Future;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -9,6 +10,10 @@ import java.util.Map;
  * the store without Redis, and the fallback of consumers whose outage policy is {@code allow}. With
  * N replicas each counts alone, so a consumer may get up to N times its limits. Old periods and
  * idle buckets are dropped as new ones appear, so memory stays bounded by the live consumers.
+ *
+ * <p>Everything of one consumer hangs off one entry found by its name: the admission and settlement
+ * of every request pass here, so they make no composite keys (formerly six string concatenations
+ * and as many hash lookups per request).
  */
 public final class LocalStateStore implements StateStore {
 
@@ -19,15 +24,62 @@ public final class LocalStateStore implements StateStore {
 
   private record Reservation(long nanoUsd, String day, String month) {}
 
+  /** A token bucket of one limit of one consumer; a changed limit starts a fresh (full) bucket. */
   private static final class Bucket {
+    final long perMinute;
     double level;
     long lastMs;
+
+    Bucket(long perMinute, long nowMs) {
+      this.perMinute = perMinute;
+      this.level = perMinute;
+      this.lastMs = nowMs;
+    }
   }
 
-  private final Map<String, Bucket> buckets = new HashMap<>();
-  private final Map<String, Long> committed = new HashMap<>();
-  private final Map<String, Long> spent = new HashMap<>();
-  private final Map<String, Reservation> open = new HashMap<>();
+  /** One consumer's counters. */
+  private static final class Counts {
+    /** Per limit index: request bucket at [2i], token bucket at [2i+1]; grown as needed. */
+    Bucket[] buckets = new Bucket[2];
+
+    final Map<String, Long> committedDay = new HashMap<>();
+    final Map<String, Long> committedMonth = new HashMap<>();
+    final Map<String, Long> spentDay = new HashMap<>();
+    final Map<String, Long> spentMonth = new HashMap<>();
+    final Map<String, Reservation> open = new HashMap<>();
+
+    Bucket bucket(int index, boolean tokens, long perMinute, long nowMs) {
+      int slot = 2 * index + (tokens ? 1 : 0);
+      if (slot >= buckets.length) {
+        buckets = java.util.Arrays.copyOf(buckets, Math.max(slot + 1, buckets.length * 2));
+      }
+      Bucket b = buckets[slot];
+      if (b == null || b.perMinute != perMinute) {
+        b = new Bucket(perMinute, nowMs);
+        buckets[slot] = b;
+      } else if (nowMs > b.lastMs) {
+        b.level =
+            Math.min(perMinute, b.level + (nowMs - b.lastMs) * (double) perMinute / MINUTE_MS);
+        b.lastMs = nowMs;
+      }
+      return b;
+    }
+
+    /** Forgets buckets idle long enough to be full again; whether any bucket is left. */
+    boolean sweepBuckets(long nowMs) {
+      boolean any = false;
+      for (int i = 0; i < buckets.length; i++) {
+        Bucket b = buckets[i];
+        if (b != null && nowMs - b.lastMs > IDLE_MS && b.level >= 0) {
+          buckets[i] = null;
+        }
+        any |= buckets[i] != null;
+      }
+      return any;
+    }
+  }
+
+  private final Map<String, Counts> consumers = new HashMap<>();
   private long lastSweepMs;
 
   @Override
@@ -38,23 +90,23 @@ public final class LocalStateStore implements StateStore {
   /** {@link #admit} without the Future (the fallback path calls it directly). */
   public synchronized Admission admitNow(AdmitCall call) {
     sweep(call);
-    String dayKey = call.consumer() + "|d|" + call.day();
-    String monthKey = call.consumer() + "|m|" + call.month();
-    long day = committed.getOrDefault(dayKey, 0L);
-    long month = committed.getOrDefault(monthKey, 0L);
-    if (open.containsKey(reservationKey(call.consumer(), call.reservationId()))) {
+    Counts c = consumers.computeIfAbsent(call.consumer(), k -> new Counts());
+    long day = c.committedDay.getOrDefault(call.day(), 0L);
+    long month = c.committedMonth.getOrDefault(call.month(), 0L);
+    if (c.open.containsKey(call.reservationId())) {
       return new Admission(Admission.Verdict.ADMITTED, null, 0, day, month);
     }
-    for (int i = 0; i < call.limits().size(); i++) {
-      Limit limit = call.limits().get(i);
+    List<Limit> limits = call.limits();
+    for (int i = 0; i < limits.size(); i++) {
+      Limit limit = limits.get(i);
       if (limit.tokensPerMinute() > 0) {
-        Bucket b = bucket(call.consumer(), i, "t", limit.tokensPerMinute(), call.nowMs());
+        Bucket b = c.bucket(i, true, limit.tokensPerMinute(), call.nowMs());
         if (b.level <= 0) {
           return rateLimited("tokens", b, 1e-9, limit.tokensPerMinute(), day, month);
         }
       }
       if (limit.requestsPerMinute() > 0) {
-        Bucket b = bucket(call.consumer(), i, "r", limit.requestsPerMinute(), call.nowMs());
+        Bucket b = c.bucket(i, false, limit.requestsPerMinute(), call.nowMs());
         if (b.level < 1) {
           return rateLimited("requests", b, 1, limit.requestsPerMinute(), day, month);
         }
@@ -66,19 +118,18 @@ public final class LocalStateStore implements StateStore {
     if (call.monthLimitNanoUsd() >= 0 && month + call.reserveNanoUsd() > call.monthLimitNanoUsd()) {
       return new Admission(Admission.Verdict.BUDGET_EXHAUSTED, "month", 0, day, month);
     }
-    for (int i = 0; i < call.limits().size(); i++) {
-      Limit limit = call.limits().get(i);
+    for (int i = 0; i < limits.size(); i++) {
+      Limit limit = limits.get(i);
       if (limit.requestsPerMinute() > 0) {
-        bucket(call.consumer(), i, "r", limit.requestsPerMinute(), call.nowMs()).level -= 1;
+        c.bucket(i, false, limit.requestsPerMinute(), call.nowMs()).level -= 1;
       }
     }
     day += call.reserveNanoUsd();
     month += call.reserveNanoUsd();
-    committed.put(dayKey, day);
-    committed.put(monthKey, month);
-    open.put(
-        reservationKey(call.consumer(), call.reservationId()),
-        new Reservation(call.reserveNanoUsd(), call.day(), call.month()));
+    c.committedDay.put(call.day(), day);
+    c.committedMonth.put(call.month(), month);
+    c.open.put(
+        call.reservationId(), new Reservation(call.reserveNanoUsd(), call.day(), call.month()));
     return new Admission(Admission.Verdict.ADMITTED, null, 0, day, month);
   }
 
@@ -90,21 +141,22 @@ public final class LocalStateStore implements StateStore {
 
   /** {@link #settle} without the Future. */
   public synchronized void settleNow(SettleCall call) {
-    Reservation r = open.remove(reservationKey(call.consumer(), call.reservationId()));
+    Counts c = consumers.get(call.consumer());
+    Reservation r = c == null ? null : c.open.remove(call.reservationId());
     if (r == null) {
       return;
     }
     long delta = call.costNanoUsd() - r.nanoUsd();
-    committed.merge(call.consumer() + "|d|" + r.day(), delta, Long::sum);
-    committed.merge(call.consumer() + "|m|" + r.month(), delta, Long::sum);
-    spent.merge(call.consumer() + "|d|" + r.day(), call.costNanoUsd(), Long::sum);
-    spent.merge(call.consumer() + "|m|" + r.month(), call.costNanoUsd(), Long::sum);
+    c.committedDay.merge(r.day(), delta, Long::sum);
+    c.committedMonth.merge(r.month(), delta, Long::sum);
+    c.spentDay.merge(r.day(), call.costNanoUsd(), Long::sum);
+    c.spentMonth.merge(r.month(), call.costNanoUsd(), Long::sum);
     if (call.tokens() > 0) {
-      for (int i = 0; i < call.limits().size(); i++) {
-        Limit limit = call.limits().get(i);
+      List<Limit> limits = call.limits();
+      for (int i = 0; i < limits.size(); i++) {
+        Limit limit = limits.get(i);
         if (limit.tokensPerMinute() > 0) {
-          bucket(call.consumer(), i, "t", limit.tokensPerMinute(), call.nowMs()).level -=
-              call.tokens();
+          c.bucket(i, true, limit.tokensPerMinute(), call.nowMs()).level -= call.tokens();
         }
       }
     }
@@ -112,10 +164,11 @@ public final class LocalStateStore implements StateStore {
 
   @Override
   public synchronized Future<Spend> spend(String consumer, String day, String month) {
+    Counts c = consumers.get(consumer);
     return Future.succeededFuture(
-        new Spend(
-            spent.getOrDefault(consumer + "|d|" + day, 0L),
-            spent.getOrDefault(consumer + "|m|" + month, 0L)));
+        c == null
+            ? new Spend(0, 0)
+            : new Spend(c.spentDay.getOrDefault(day, 0L), c.spentMonth.getOrDefault(month, 0L)));
   }
 
   @Override
@@ -128,36 +181,16 @@ public final class LocalStateStore implements StateStore {
     return Future.succeededFuture();
   }
 
-  private Bucket bucket(String consumer, int index, String kind, long perMinute, long nowMs) {
-    Bucket b =
-        buckets.computeIfAbsent(
-            consumer + "|" + index + "|" + kind + "|" + perMinute,
-            k -> {
-              Bucket fresh = new Bucket();
-              fresh.level = perMinute;
-              fresh.lastMs = nowMs;
-              return fresh;
-            });
-    if (nowMs > b.lastMs) {
-      b.level = Math.min(perMinute, b.level + (nowMs - b.lastMs) * (double) perMinute / MINUTE_MS);
-      b.lastMs = nowMs;
-    }
-    return b;
-  }
-
   private static Admission rateLimited(
       String dimension, Bucket b, double need, long perMinute, long day, long month) {
     long waitMs = (long) Math.ceil((need - b.level) * MINUTE_MS / perMinute);
     return new Admission(Admission.Verdict.RATE_LIMITED, dimension, waitMs, day, month);
   }
 
-  private static String reservationKey(String consumer, String id) {
-    return consumer + "|" + id;
-  }
-
   /**
-   * Once a minute: forgets buckets idle long enough to be full again, and the budget periods before
-   * the current day and month (their spend is history, no longer a limit).
+   * Once a minute: forgets buckets idle long enough to be full again, the budget periods before the
+   * current day and month (their spend is history, no longer a limit), and consumers with nothing
+   * left.
    */
   private void sweep(AdmitCall call) {
     long nowMs = call.nowMs();
@@ -165,10 +198,23 @@ public final class LocalStateStore implements StateStore {
       return;
     }
     lastSweepMs = nowMs;
-    buckets.values().removeIf(b -> nowMs - b.lastMs > IDLE_MS && b.level >= 0);
-    String day = "|d|" + call.day();
-    String month = "|m|" + call.month();
-    committed.keySet().removeIf(k -> !k.endsWith(day) && !k.endsWith(month));
-    spent.keySet().removeIf(k -> !k.endsWith(day) && !k.endsWith(month));
+    String day = call.day();
+    String month = call.month();
+    consumers
+        .values()
+        .removeIf(
+            c -> {
+              boolean buckets = c.sweepBuckets(nowMs);
+              c.committedDay.keySet().removeIf(d -> !d.equals(day));
+              c.spentDay.keySet().removeIf(d -> !d.equals(day));
+              c.committedMonth.keySet().removeIf(m -> !m.equals(month));
+              c.spentMonth.keySet().removeIf(m -> !m.equals(month));
+              return !buckets
+                  && c.open.isEmpty()
+                  && c.committedDay.isEmpty()
+                  && c.committedMonth.isEmpty()
+                  && c.spentDay.isEmpty()
+                  && c.spentMonth.isEmpty();
+            });
   }
 }
