@@ -19,28 +19,35 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Route client rate limits ({@code RoutingPolicy.rateLimits}) counted in the shared state store, so
- * a limit holds across all gateway replicas: one Lua token bucket per policy, limit and caller,
- * checked and taken atomically in one round trip ({@code client_rate.lua}; concurrent admissions of
- * one caller share a run, {@code client_rate_admit.lua}). Bucket keys hold a SHA-256 of the limit
- * and the caller's value (for {@code api-key} that value already is the key's hash), never a key or
- * a header value. Admission and token charging are idempotent by request id.
+ * a limit holds across all gateway replicas: one Lua token bucket per policy, limit and caller.
+ * Concurrent admissions of one caller share one script run ({@code client_rate_admit.lua}), each
+ * decided exactly as if it came alone. The tokens answers used are summed on this replica and
+ * charged every {@value RedisStateStore#REPORT_MS} ms, one run per set of buckets ({@code
+ * client_rate.lua}): a token limit admits while its bucket is positive and is charged after the
+ * answer anyway, so another replica sees the tokens at most one report later. Runs are sent once
+ * and never retried, so no per-request key is kept in Redis (the idempotency markers this used to
+ * write, two per request kept ten minutes, were 12 million keys at 10,000 requests per second).
+ * Bucket keys hold a SHA-256 of the limit and the caller's value (for {@code api-key} that value
+ * already is the key's hash), never a key or a header value.
  *
  * <p>Outage: while the store is unavailable the request is counted in this replica's own bucket
- * ({@link ClientRateLimiter}), as without a shared store, and that is logged once per outage.
+ * ({@link ClientRateLimiter}), as without a shared store, and that is logged once per outage; a
+ * charge that fails is dropped (the tokens of a moment's answers are not worth holding requests
+ * for).
  */
 public final class SharedClientRateLimits {
 
   private static final Logger LOG = LoggerFactory.getLogger(SharedClientRateLimits.class);
-
-  /** How long a request's admitted/charged marker is kept: longer than any request lives. */
-  static final long MARKER_TTL_MS = 10 * 60 * 1000;
 
   private static final String SCRIPT = script("client_rate.lua");
   private static final String SHA = sha1(SCRIPT);
@@ -59,6 +66,21 @@ public final class SharedClientRateLimits {
    * costs one round trip per round trip, not one per request; each is decided as if alone.
    */
   private final Coalescer<String, Verdict> admissions = new Coalescer<>(MAX_BATCH, 2);
+
+  /** Tokens charged on this replica and not sent yet, per set of token buckets. */
+  private final Map<String, PendingTokens> pendingTokens = new ConcurrentHashMap<>();
+
+  /** One set of token buckets' unsent tokens, and the script arguments that charge them. */
+  private static final class PendingTokens {
+    final List<String> buckets;
+    final List<String> pairs;
+    final AtomicLong tokens = new AtomicLong();
+
+    PendingTokens(List<String> buckets, List<String> pairs) {
+      this.buckets = buckets;
+      this.pairs = pairs;
+    }
+  }
 
   /** One request's answer from the admission script. */
   private record Verdict(int code, String dimension, long retryMs, int bucket) {}
@@ -79,6 +101,7 @@ public final class SharedClientRateLimits {
     this.store = store;
     this.local = local;
     this.millis = millis;
+    store.onReport(this::reportTokens);
   }
 
   /** The outcome: a decision, plus how to charge tokens to the shared buckets (null: none). */
@@ -131,8 +154,7 @@ public final class SharedClientRateLimits {
     }
     String group = String.join("\n", buckets);
     return admissions
-        .submit(
-            group, base + "admitted:" + requestId, markers -> admitBatch(markers, buckets, args))
+        .submit(group, requestId, batch -> admitBatch(batch.size(), buckets, args))
         .map(
             v -> {
               fallingBack.set(false);
@@ -140,7 +162,7 @@ public final class SharedClientRateLimits {
                 boolean tokens = kinds.contains("t");
                 return new Admitted(
                     new ClientRateLimiter.Decision(false, null, 0, null, List.of()),
-                    tokens ? charger(base + "charged:" + requestId, buckets, args) : null);
+                    tokens ? charger(group, buckets, args) : null);
               }
               RoutingTable.RateLimit rule = applied.get(v.bucket() - 1);
               boolean tokens = "tokens".equals(v.dimension());
@@ -168,27 +190,23 @@ public final class SharedClientRateLimits {
             });
   }
 
-  /** Admits the requests of {@code markers} (same buckets) in one script run, in order. */
-  private Future<List<Verdict>> admitBatch(
-      List<String> markers, List<String> buckets, List<String> pairs) {
+  /** Admits {@code count} requests (same buckets) in one script run, in order. */
+  private Future<List<Verdict>> admitBatch(int count, List<String> buckets, List<String> pairs) {
     if (!loaded) {
-      return loadScripts().compose(v -> admitBatch(markers, buckets, pairs));
+      return loadScripts().compose(v -> admitBatch(count, buckets, pairs));
     }
-    Request request =
-        Request.cmd(Command.EVALSHA).arg(ADMIT_SHA).arg(markers.size() + buckets.size());
-    markers.forEach(request::arg);
+    Request request = Request.cmd(Command.EVALSHA).arg(ADMIT_SHA).arg(buckets.size());
     buckets.forEach(request::arg);
     request.arg(Long.toString(millis.getAsLong()));
-    request.arg(Long.toString(MARKER_TTL_MS));
-    request.arg(Integer.toString(markers.size()));
+    request.arg(Integer.toString(count));
     pairs.forEach(request::arg);
     return store
         .send(request)
         .onFailure(err -> loaded = false)
         .map(
             r -> {
-              List<Verdict> out = new ArrayList<>(markers.size());
-              for (int i = 0; i < markers.size(); i++) {
+              List<Verdict> out = new ArrayList<>(count);
+              for (int i = 0; i < count; i++) {
                 int at = 4 * i;
                 out.add(
                     new Verdict(
@@ -213,37 +231,54 @@ public final class SharedClientRateLimits {
             });
   }
 
-  private TokenCharge charger(String marker, List<String> buckets, List<String> args) {
-    // A failed charge is dropped: the tokens of one answer are not worth holding a request for.
+  /** Adds a finished request's tokens to what this replica charges with its next report. */
+  private TokenCharge charger(String group, List<String> buckets, List<String> pairs) {
     return tokens -> {
       if (tokens > 0) {
-        run(marker, "charge", tokens, buckets, args);
+        // compute, not get-then-add: the report removes idle entries under the same bin lock.
+        pendingTokens.compute(
+            group,
+            (k, p) -> {
+              PendingTokens pending = p == null ? new PendingTokens(buckets, pairs) : p;
+              pending.tokens.addAndGet(tokens);
+              return pending;
+            });
       }
     };
   }
 
-  private Future<Response> run(
-      String marker, String mode, long tokens, List<String> buckets, List<String> pairs) {
-    List<String> argv = new ArrayList<>(4 + pairs.size());
-    argv.add(mode);
-    argv.add(Long.toString(millis.getAsLong()));
-    argv.add(Long.toString(MARKER_TTL_MS));
-    argv.add(Long.toString(tokens));
-    argv.addAll(pairs);
+  /**
+   * Charges the tokens summed since the last report, one script run per set of buckets; sets that
+   * had nothing since are forgotten. Called by the store every report interval and when it closes.
+   */
+  Future<Void> reportTokens() {
+    List<Future<Response>> sent = new ArrayList<>();
+    for (String group : List.copyOf(pendingTokens.keySet())) {
+      PendingTokens pending =
+          pendingTokens.computeIfPresent(group, (k, p) -> p.tokens.get() == 0 ? null : p);
+      if (pending == null) {
+        continue;
+      }
+      long tokens = pending.tokens.getAndSet(0);
+      if (tokens > 0) {
+        sent.add(charge(tokens, pending.buckets, pending.pairs));
+      }
+    }
+    return Future.join(sent).otherwiseEmpty().mapEmpty();
+  }
+
+  private Future<Response> charge(long tokens, List<String> buckets, List<String> pairs) {
     if (!loaded) {
       // Loaded once (and again after a failure: a restarted Redis forgot them). Not by a NOSCRIPT
       // reply, which the store would take for an outage.
-      return loadScripts().compose(v -> run(marker, mode, tokens, buckets, pairs));
+      return loadScripts().compose(v -> charge(tokens, buckets, pairs));
     }
-    return store.send(command(SHA, marker, buckets, argv)).onFailure(err -> loaded = false);
-  }
-
-  private static Request command(
-      String sha, String marker, List<String> buckets, List<String> argv) {
-    Request request = Request.cmd(Command.EVALSHA).arg(sha).arg(buckets.size() + 1).arg(marker);
+    Request request = Request.cmd(Command.EVALSHA).arg(SHA).arg(buckets.size());
     buckets.forEach(request::arg);
-    argv.forEach(request::arg);
-    return request;
+    request.arg(Long.toString(millis.getAsLong()));
+    request.arg(Long.toString(tokens));
+    pairs.forEach(request::arg);
+    return store.send(request).onFailure(err -> loaded = false);
   }
 
   private static String script(String name) {

@@ -20,10 +20,12 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +63,15 @@ public final class RedisStateStore implements StateStore {
 
   /** Consumer admissions and settlements, with this replica's allowances. */
   private final ConsumerAllowances allowances;
+
+  /** How often counts kept on this replica meanwhile are reported (see {@link #onReport}). */
+  public static final long REPORT_MS = ConsumerAllowances.FLUSH_MS;
+
+  /** Reports of other gateway state counted locally between runs (e.g. client token charges). */
+  private final List<Supplier<Future<Void>>> reporters = new CopyOnWriteArrayList<>();
+
+  private final Vertx vertx;
+  private final long reportTimer;
 
   private static final StoreUnavailableException UNAVAILABLE =
       new StoreUnavailableException("the shared state store is unavailable");
@@ -100,6 +111,26 @@ public final class RedisStateStore implements StateStore {
     this.clock = clock;
     this.prefix = prefix;
     this.allowances = new ConsumerAllowances(vertx, this);
+    this.vertx = vertx;
+    // Housekeeping on the event loops' own timer, like the allowances' reports.
+    this.reportTimer = vertx.setPeriodic(REPORT_MS, id -> report());
+  }
+
+  /**
+   * Registers {@code report}: called every {@link #REPORT_MS} ms and once more when the store
+   * closes, to send what a component counted locally since (it returns when that is sent or
+   * failed).
+   */
+  public void onReport(Supplier<Future<Void>> report) {
+    reporters.add(report);
+  }
+
+  private Future<Void> report() {
+    List<Future<Void>> sent = new ArrayList<>(reporters.size());
+    for (Supplier<Future<Void>> r : reporters) {
+      sent.add(r.get());
+    }
+    return Future.join(sent).otherwiseEmpty().mapEmpty();
   }
 
   @Override
@@ -188,9 +219,12 @@ public final class RedisStateStore implements StateStore {
 
   @Override
   public Future<Void> close() {
-    // Settled spend still unreported and held allowances go back first (bounded by the deadline).
+    // Settled spend still unreported, held allowances and other local counts go first (bounded by
+    // the deadline).
+    vertx.cancelTimer(reportTimer);
     return allowances
         .close()
+        .compose(v -> report())
         .compose(
             v -> {
               loopConnections.values().forEach(c -> c.onSuccess(RedisConnection::close));

@@ -46,6 +46,8 @@ class SharedRouteRateLimitsTest {
 
   static final int RPM = 30;
 
+  static final long BUSY_TPM = 10_000_000L;
+
   @TempDir static Path dir;
   static Vertx vertx;
   static MockProvider mock;
@@ -85,7 +87,7 @@ class SharedRouteRateLimitsTest {
     RoutingTable base =
         TestTables.table(
             List.of(TestTables.provider("mock", mock.baseUrl(), true)),
-            List.of(route("per-key", "per-key"), route("tokens", "tokens")));
+            List.of(route("per-key", "per-key"), route("tokens", "tokens"), route("busy", "busy")));
     RoutingTable table =
         RoutingTableCodec.versioned(
             new RoutingTable(
@@ -97,7 +99,9 @@ class SharedRouteRateLimitsTest {
                     "per-key",
                     policy("per-key", new RoutingTable.RateLimit("api-key", RPM, null)),
                     "tokens",
-                    policy("tokens", new RoutingTable.RateLimit("route", null, 10L))),
+                    policy("tokens", new RoutingTable.RateLimit("route", null, 10L)),
+                    "busy",
+                    policy("busy", new RoutingTable.RateLimit("route", 100_000, BUSY_TPM))),
                 base.routes()));
     for (int i = 0; i < 3; i++) {
       Path own = Files.createDirectories(dir.resolve("replica-" + i));
@@ -229,6 +233,49 @@ class SharedRouteRateLimitsTest {
                   .isEqualTo("tokens");
             });
     assertThat(send(chat(2, "tokens", "sk-third")).statusCode()).isEqualTo(429);
+  }
+
+  /**
+   * A busy route: every answer's tokens reach the shared token bucket exactly (summed on each
+   * replica and charged in a few runs, not one per answer), and Redis holds the route's two buckets
+   * and nothing per request.
+   */
+  @Test
+  void tokensOfManyAnswersAreChargedInSumsAndNothingIsKeptPerRequest() throws Exception {
+    long before = evalshaCalls();
+    List<HttpResponse<String>> answers = burst(90, "busy", "sk-app-busy-5e7a");
+    assertThat(answers).allSatisfy(r -> assertThat(r.statusCode()).isEqualTo(200));
+    long tokens = 0;
+    for (HttpResponse<String> r : answers) {
+      tokens += GatewayHarness.json(r.body()).at("/usage/total_tokens").asLong();
+    }
+    long answered = tokens;
+    assertThat(answered).isPositive();
+    // The clock stands still, so the bucket does not refill: its level is the capacity minus
+    // exactly the tokens answered, once every replica has reported.
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(() -> assertThat(busyTokenLevel()).isEqualTo(BUSY_TPM - answered));
+    // 90 admissions and 90 charges took fewer runs than requests.
+    assertThat(evalshaCalls() - before).isLessThan(90);
+    assertThat(redisKeys().stream().filter(k -> k.contains("{rl:busy}"))).hasSize(2);
+  }
+
+  /** The level of the busy route's token bucket in Redis. */
+  static double busyTokenLevel() throws Exception {
+    RedisStateStore store = (RedisStateStore) replicas.get(0).server().consumerLimiter().store();
+    String bucket =
+        redisKeys().stream()
+            .filter(k -> k.contains("{rl:busy}") && k.contains(":t:"))
+            .findFirst()
+            .orElseThrow();
+    Response level =
+        store
+            .send(Request.cmd(Command.HGET).arg(bucket).arg("l"))
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(5, TimeUnit.SECONDS);
+    return Double.parseDouble(level.toString());
   }
 
   @Test
