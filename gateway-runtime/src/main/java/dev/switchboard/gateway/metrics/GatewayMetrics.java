@@ -94,27 +94,61 @@ public final class GatewayMetrics {
    * the original answer it saved.
    */
   public void cache(String route, String outcome, Double savedUsd, double savedMs) {
-    Counter.builder("switchboard_cache_requests")
-        .description("Requests on caching routes, by cache outcome (hit, semantic, miss, bypass)")
-        .tag("route", route)
-        .tag("outcome", outcome)
-        .register(registry)
-        .increment();
+    CacheMeters meters = cacheMeters.get(route);
+    if (meters == null) {
+      meters = cacheMeters.computeIfAbsent(route, CacheMeters::new);
+    }
+    meters.requests(outcome).increment();
     if ("hit".equals(outcome) || "semantic".equals(outcome)) {
       if (savedUsd != null) {
-        Counter.builder("switchboard_cache_saved_cost_usd")
-            .description("What the answers served from cache cost when they were produced")
-            .tag("route", route)
-            .register(registry)
-            .increment(savedUsd);
+        meters.savedUsd.increment(savedUsd);
       }
-      Counter.builder("switchboard_cache_saved_seconds")
-          .description("How long the answers served from cache took when they were produced")
-          .tag("route", route)
-          .register(registry)
-          .increment(savedMs / 1000);
+      meters.savedSeconds.increment(savedMs / 1000);
     }
   }
+
+  /**
+   * The cache meters of one route, registered once (as {@link TargetMeters}: a builder and a
+   * registry lookup per request showed in the profile).
+   */
+  private final class CacheMeters {
+    final String route;
+    final Map<String, Counter> requests = new ConcurrentHashMap<>();
+    final Counter savedUsd;
+    final Counter savedSeconds;
+
+    CacheMeters(String route) {
+      this.route = route;
+      this.savedUsd =
+          Counter.builder("switchboard_cache_saved_cost_usd")
+              .description("What the answers served from cache cost when they were produced")
+              .tag("route", route)
+              .register(registry);
+      this.savedSeconds =
+          Counter.builder("switchboard_cache_saved_seconds")
+              .description("How long the answers served from cache took when they were produced")
+              .tag("route", route)
+              .register(registry);
+    }
+
+    Counter requests(String outcome) {
+      Counter c = requests.get(outcome);
+      return c != null
+          ? c
+          : requests.computeIfAbsent(
+              outcome,
+              o ->
+                  Counter.builder("switchboard_cache_requests")
+                      .description(
+                          "Requests on caching routes, by cache outcome (hit, semantic, miss,"
+                              + " bypass)")
+                      .tag("route", route)
+                      .tag("outcome", o)
+                      .register(registry));
+    }
+  }
+
+  private final Map<String, CacheMeters> cacheMeters = new ConcurrentHashMap<>();
 
   /**
    * Records one embedding of the semantic cache: {@code switchboard_cache_embeddings{route,
