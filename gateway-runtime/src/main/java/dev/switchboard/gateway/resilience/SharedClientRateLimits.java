@@ -3,7 +3,6 @@ package dev.switchboard.gateway.resilience;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.request.Caller;
 import dev.switchboard.gateway.request.KeyDigest;
-import dev.switchboard.gateway.state.Coalescer;
 import dev.switchboard.gateway.state.RedisStateStore;
 import dev.switchboard.gateway.state.StoreUnavailableException;
 import io.vertx.core.Future;
@@ -19,10 +18,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,60 +26,32 @@ import org.slf4j.LoggerFactory;
 /**
  * Route client rate limits ({@code RoutingPolicy.rateLimits}) counted in the shared state store, so
  * a limit holds across all gateway replicas: one Lua token bucket per policy, limit and caller.
- * Concurrent admissions of one caller share one script run ({@code client_rate_admit.lua}), each
- * decided exactly as if it came alone. The tokens answers used are summed on this replica and
- * charged every {@value RedisStateStore#REPORT_MS} ms, one run per set of buckets ({@code
- * client_rate.lua}): a token limit admits while its bucket is positive and is charged after the
- * answer anyway, so another replica sees the tokens at most one report later. Runs are sent once
- * and never retried, so no per-request key is kept in Redis (the idempotency markers this used to
- * write, two per request kept ten minutes, were 12 million keys at 10,000 requests per second).
- * Bucket keys hold a SHA-256 of the limit and the caller's value (for {@code api-key} that value
- * already is the key's hash), never a key or a header value.
+ * Admissions go through {@link ClientRateAllowances}: a busy caller's requests are mostly admitted
+ * from a small allowance this replica holds (at most 1 % of the limit), the rest wait for one
+ * script run ({@code client_rate_admit.lua}) that decides each exactly as if it came alone. The
+ * tokens answers used are summed on this replica and sent with its next run, at the latest every
+ * {@value RedisStateStore#REPORT_MS} ms: a token limit admits while its bucket is positive and is
+ * charged after the answer anyway, so another replica sees the tokens within one report. Runs are
+ * sent once and never retried, so no per-request key is kept in Redis (the idempotency markers this
+ * used to write, two per request kept ten minutes, were 12 million keys at 10,000 requests per
+ * second). Bucket keys hold a SHA-256 of the limit and the caller's value (for {@code api-key} that
+ * value already is the key's hash), never a key or a header value.
  *
  * <p>Outage: while the store is unavailable the request is counted in this replica's own bucket
- * ({@link ClientRateLimiter}), as without a shared store, and that is logged once per outage; a
- * charge that fails is dropped (the tokens of a moment's answers are not worth holding requests
- * for).
+ * ({@link ClientRateLimiter}), as without a shared store, and that is logged once per outage;
+ * tokens of a run that failed are sent with the next one.
  */
 public final class SharedClientRateLimits {
 
   private static final Logger LOG = LoggerFactory.getLogger(SharedClientRateLimits.class);
 
-  private static final String SCRIPT = script("client_rate.lua");
-  private static final String SHA = sha1(SCRIPT);
-
-  /** Admissions of several requests to the same buckets in one run (see {@link #admissions}). */
+  /** Admissions, allowances and token charges of one set of buckets in one run. */
   private static final String ADMIT_SCRIPT = script("client_rate_admit.lua");
 
   private static final String ADMIT_SHA = sha1(ADMIT_SCRIPT);
 
-  /** The most admissions in one script run. */
-  static final int MAX_BATCH = 64;
-
-  /**
-   * Admissions waiting to share a script run with others of the same buckets (one caller of one
-   * policy): while one run is in flight the next requests queue and go together, so a busy caller
-   * costs one round trip per round trip, not one per request; each is decided as if alone.
-   */
-  private final Coalescer<String, Verdict> admissions = new Coalescer<>(MAX_BATCH, 2);
-
-  /** Tokens charged on this replica and not sent yet, per set of token buckets. */
-  private final Map<String, PendingTokens> pendingTokens = new ConcurrentHashMap<>();
-
-  /** One set of token buckets' unsent tokens, and the script arguments that charge them. */
-  private static final class PendingTokens {
-    final List<String> buckets;
-    final List<String> pairs;
-    final AtomicLong tokens = new AtomicLong();
-
-    PendingTokens(List<String> buckets, List<String> pairs) {
-      this.buckets = buckets;
-      this.pairs = pairs;
-    }
-  }
-
-  /** One request's answer from the admission script. */
-  private record Verdict(int code, String dimension, long retryMs, int bucket) {}
+  /** Admissions from this replica's allowances, and the runs that decide the rest. */
+  private final ClientRateAllowances allowances = new ClientRateAllowances(this::send);
 
   private final RedisStateStore store;
   private final ClientRateLimiter local;
@@ -101,7 +69,7 @@ public final class SharedClientRateLimits {
     this.store = store;
     this.local = local;
     this.millis = millis;
-    store.onReport(this::reportTokens);
+    store.onReport(allowances::report);
   }
 
   /** The outcome: a decision, plus how to charge tokens to the shared buckets (null: none). */
@@ -153,8 +121,8 @@ public final class SharedClientRateLimits {
           new Admitted(new ClientRateLimiter.Decision(false, null, 0, null, List.of()), null));
     }
     String group = String.join("\n", buckets);
-    return admissions
-        .submit(group, requestId, batch -> admitBatch(batch.size(), buckets, args))
+    return allowances
+        .admit(group, buckets, args)
         .map(
             v -> {
               fallingBack.set(false);
@@ -162,7 +130,7 @@ public final class SharedClientRateLimits {
                 boolean tokens = kinds.contains("t");
                 return new Admitted(
                     new ClientRateLimiter.Decision(false, null, 0, null, List.of()),
-                    tokens ? charger(group, buckets, args) : null);
+                    tokens ? t -> allowances.charge(group, buckets, args, t) : null);
               }
               RoutingTable.RateLimit rule = applied.get(v.bucket() - 1);
               boolean tokens = "tokens".equals(v.dimension());
@@ -190,40 +158,34 @@ public final class SharedClientRateLimits {
             });
   }
 
-  /** Admits {@code count} requests (same buckets) in one script run, in order. */
-  private Future<List<Verdict>> admitBatch(int count, List<String> buckets, List<String> pairs) {
+  /** Sends one run of {@code client_rate_admit.lua} (see there for the arguments). */
+  private Future<Response> send(
+      List<String> buckets,
+      List<String> pairs,
+      int waiting,
+      long returnRequests,
+      long wantRequests,
+      long tokens) {
     if (!loaded) {
-      return loadScripts().compose(v -> admitBatch(count, buckets, pairs));
+      // Loaded once (and again after a failure: a restarted Redis forgot it). Not by a NOSCRIPT
+      // reply, which the store would take for an outage.
+      return loadScript()
+          .compose(v -> send(buckets, pairs, waiting, returnRequests, wantRequests, tokens));
     }
     Request request = Request.cmd(Command.EVALSHA).arg(ADMIT_SHA).arg(buckets.size());
     buckets.forEach(request::arg);
     request.arg(Long.toString(millis.getAsLong()));
-    request.arg(Integer.toString(count));
+    request.arg(Integer.toString(waiting));
+    request.arg(Long.toString(returnRequests));
+    request.arg(Long.toString(wantRequests));
+    request.arg(Long.toString(tokens));
     pairs.forEach(request::arg);
-    return store
-        .send(request)
-        .onFailure(err -> loaded = false)
-        .map(
-            r -> {
-              List<Verdict> out = new ArrayList<>(count);
-              for (int i = 0; i < count; i++) {
-                int at = 4 * i;
-                out.add(
-                    new Verdict(
-                        r.get(at).toInteger(),
-                        r.get(at + 1).toString(),
-                        r.get(at + 2).toLong(),
-                        r.get(at + 3).toInteger()));
-              }
-              return out;
-            });
+    return store.send(request).onFailure(err -> loaded = false);
   }
 
-  /** Loads both scripts (once, and again after a failure: a restarted Redis forgot them). */
-  private Future<Void> loadScripts() {
+  private Future<Void> loadScript() {
     return store
-        .send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(SCRIPT))
-        .compose(r -> store.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(ADMIT_SCRIPT)))
+        .send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(ADMIT_SCRIPT))
         .map(
             r -> {
               loaded = true;
@@ -231,54 +193,9 @@ public final class SharedClientRateLimits {
             });
   }
 
-  /** Adds a finished request's tokens to what this replica charges with its next report. */
-  private TokenCharge charger(String group, List<String> buckets, List<String> pairs) {
-    return tokens -> {
-      if (tokens > 0) {
-        // compute, not get-then-add: the report removes idle entries under the same bin lock.
-        pendingTokens.compute(
-            group,
-            (k, p) -> {
-              PendingTokens pending = p == null ? new PendingTokens(buckets, pairs) : p;
-              pending.tokens.addAndGet(tokens);
-              return pending;
-            });
-      }
-    };
-  }
-
-  /**
-   * Charges the tokens summed since the last report, one script run per set of buckets; sets that
-   * had nothing since are forgotten. Called by the store every report interval and when it closes.
-   */
-  Future<Void> reportTokens() {
-    List<Future<Response>> sent = new ArrayList<>();
-    for (String group : List.copyOf(pendingTokens.keySet())) {
-      PendingTokens pending =
-          pendingTokens.computeIfPresent(group, (k, p) -> p.tokens.get() == 0 ? null : p);
-      if (pending == null) {
-        continue;
-      }
-      long tokens = pending.tokens.getAndSet(0);
-      if (tokens > 0) {
-        sent.add(charge(tokens, pending.buckets, pending.pairs));
-      }
-    }
-    return Future.join(sent).otherwiseEmpty().mapEmpty();
-  }
-
-  private Future<Response> charge(long tokens, List<String> buckets, List<String> pairs) {
-    if (!loaded) {
-      // Loaded once (and again after a failure: a restarted Redis forgot them). Not by a NOSCRIPT
-      // reply, which the store would take for an outage.
-      return loadScripts().compose(v -> charge(tokens, buckets, pairs));
-    }
-    Request request = Request.cmd(Command.EVALSHA).arg(SHA).arg(buckets.size());
-    buckets.forEach(request::arg);
-    request.arg(Long.toString(millis.getAsLong()));
-    request.arg(Long.toString(tokens));
-    pairs.forEach(request::arg);
-    return store.send(request).onFailure(err -> loaded = false);
+  /** Requests this replica holds of all callers' buckets (for tests). */
+  long heldRequests() {
+    return allowances.held();
   }
 
   private static String script(String name) {

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,8 +68,8 @@ public final class RedisStateStore implements StateStore {
   /** How often counts kept on this replica meanwhile are reported (see {@link #onReport}). */
   public static final long REPORT_MS = ConsumerAllowances.FLUSH_MS;
 
-  /** Reports of other gateway state counted locally between runs (e.g. client token charges). */
-  private final List<Supplier<Future<Void>>> reporters = new CopyOnWriteArrayList<>();
+  /** Reports of other gateway state counted locally between runs (e.g. client rate limits). */
+  private final List<Function<Boolean, Future<Void>>> reporters = new CopyOnWriteArrayList<>();
 
   private final Vertx vertx;
   private final long reportTimer;
@@ -113,22 +114,22 @@ public final class RedisStateStore implements StateStore {
     this.allowances = new ConsumerAllowances(vertx, this);
     this.vertx = vertx;
     // Housekeeping on the event loops' own timer, like the allowances' reports.
-    this.reportTimer = vertx.setPeriodic(REPORT_MS, id -> report());
+    this.reportTimer = vertx.setPeriodic(REPORT_MS, id -> report(false));
   }
 
   /**
-   * Registers {@code report}: called every {@link #REPORT_MS} ms and once more when the store
-   * closes, to send what a component counted locally since (it returns when that is sent or
-   * failed).
+   * Registers {@code report}: called every {@link #REPORT_MS} ms with {@code false}, and once more
+   * with {@code true} when the store closes (send everything, give back whatever is held), to send
+   * what a component counted locally since; it returns when that is sent or failed.
    */
-  public void onReport(Supplier<Future<Void>> report) {
+  public void onReport(Function<Boolean, Future<Void>> report) {
     reporters.add(report);
   }
 
-  private Future<Void> report() {
+  private Future<Void> report(boolean everything) {
     List<Future<Void>> sent = new ArrayList<>(reporters.size());
-    for (Supplier<Future<Void>> r : reporters) {
-      sent.add(r.get());
+    for (Function<Boolean, Future<Void>> r : reporters) {
+      sent.add(r.apply(everything));
     }
     return Future.join(sent).otherwiseEmpty().mapEmpty();
   }
@@ -224,7 +225,7 @@ public final class RedisStateStore implements StateStore {
     vertx.cancelTimer(reportTimer);
     return allowances
         .close()
-        .compose(v -> report())
+        .compose(v -> report(true))
         .compose(
             v -> {
               loopConnections.values().forEach(c -> c.onSuccess(RedisConnection::close));

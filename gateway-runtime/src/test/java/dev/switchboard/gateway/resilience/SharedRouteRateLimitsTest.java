@@ -48,6 +48,9 @@ class SharedRouteRateLimitsTest {
 
   static final long BUSY_TPM = 10_000_000L;
 
+  /** Large enough for allowances: each replica may hold 1 % of it (10 requests). */
+  static final int GENEROUS_RPM = 1_000;
+
   @TempDir static Path dir;
   static Vertx vertx;
   static MockProvider mock;
@@ -87,7 +90,11 @@ class SharedRouteRateLimitsTest {
     RoutingTable base =
         TestTables.table(
             List.of(TestTables.provider("mock", mock.baseUrl(), true)),
-            List.of(route("per-key", "per-key"), route("tokens", "tokens"), route("busy", "busy")));
+            List.of(
+                route("per-key", "per-key"),
+                route("tokens", "tokens"),
+                route("busy", "busy"),
+                route("generous", "generous")));
     RoutingTable table =
         RoutingTableCodec.versioned(
             new RoutingTable(
@@ -101,7 +108,9 @@ class SharedRouteRateLimitsTest {
                     "tokens",
                     policy("tokens", new RoutingTable.RateLimit("route", null, 10L)),
                     "busy",
-                    policy("busy", new RoutingTable.RateLimit("route", 100_000, BUSY_TPM))),
+                    policy("busy", new RoutingTable.RateLimit("route", 100_000, BUSY_TPM)),
+                    "generous",
+                    policy("generous", new RoutingTable.RateLimit("route", GENEROUS_RPM, null))),
                 base.routes()));
     for (int i = 0; i < 3; i++) {
       Path own = Files.createDirectories(dir.resolve("replica-" + i));
@@ -261,12 +270,45 @@ class SharedRouteRateLimitsTest {
     assertThat(redisKeys().stream().filter(k -> k.contains("{rl:busy}"))).hasSize(2);
   }
 
+  /**
+   * A limit large enough for allowances: replicas admit most requests from what they hold, yet
+   * three of them together admit exactly the limit, and what an idle replica held goes back to the
+   * bucket.
+   */
+  @Test
+  void allowancesAdmitLocallyAndThreeReplicasStillAdmitExactlyTheLimit() throws Exception {
+    // One request after another (nothing to coalesce): most are admitted from the allowance.
+    long before = evalshaCalls();
+    for (int i = 0; i < 30; i++) {
+      assertThat(send(chat(0, "generous", "sk-app-generous-0")).statusCode()).isEqualTo(200);
+    }
+    assertThat(evalshaCalls() - before).isLessThan(15);
+    List<HttpResponse<String>> first = burst(270, "generous", "sk-app-generous-1");
+    assertThat(first).allSatisfy(r -> assertThat(r.statusCode()).isEqualTo(200));
+    // Idle for a second, every replica gives back what it held: the bucket shows exactly the 300.
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () -> assertThat(bucketLevel("generous", ":r:")).isEqualTo(GENEROUS_RPM - 300));
+    // The clock stands still: of 1,200 more, exactly the 700 left fit, whichever replica holds
+    // what.
+    List<HttpResponse<String>> second = burst(1_200, "generous", "sk-app-generous-2");
+    assertThat(second.stream().filter(r -> r.statusCode() == 200).count())
+        .isEqualTo(GENEROUS_RPM - 300);
+    assertThat(second.stream().filter(r -> r.statusCode() == 429).count()).isEqualTo(500);
+  }
+
   /** The level of the busy route's token bucket in Redis. */
   static double busyTokenLevel() throws Exception {
+    return bucketLevel("busy", ":t:");
+  }
+
+  /** The level of {@code policy}'s bucket of {@code kind} ({@code :r:} or {@code :t:}). */
+  static double bucketLevel(String policy, String kind) throws Exception {
     RedisStateStore store = (RedisStateStore) replicas.get(0).server().consumerLimiter().store();
     String bucket =
         redisKeys().stream()
-            .filter(k -> k.contains("{rl:busy}") && k.contains(":t:"))
+            .filter(k -> k.contains("{rl:" + policy + "}") && k.contains(kind))
             .findFirst()
             .orElseThrow();
     Response level =

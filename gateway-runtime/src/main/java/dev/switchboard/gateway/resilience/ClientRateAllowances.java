@@ -1,0 +1,309 @@
+package dev.switchboard.gateway.resilience;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.redis.client.Response;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Admissions to route client rate-limit buckets in the shared store, with a local allowance per set
+ * of buckets (one caller of one policy): a few requests that Redis already counts as taken on this
+ * replica's behalf, so most admissions of a busy caller are decided here without a round trip, and
+ * none is counted twice or lost. The scheme of the consumer allowances ({@code
+ * ConsumerAllowances}), for buckets without a budget.
+ *
+ * <p>How it stays exact. A request bucket's level in Redis is what is left after every admitted
+ * request and every replica's held allowance. A replica admits locally only from what it holds; a
+ * request that does not fit waits for one script run ({@code client_rate_admit.lua}) that takes the
+ * whole allowance back, decides the waiting requests exactly as if each came alone and in order,
+ * and grants a fresh allowance from what the buckets have left. An allowance is at most 1 % of the
+ * smallest request limit ({@value #MAX_REQUESTS} requests at most), so under 100 requests per
+ * minute nothing is held and every admission is decided in Redis. Token limits are checked against
+ * the lowest token bucket's level as of this replica's last run, minus the tokens its answers used
+ * since; those tokens are sent every report interval, with the allowance held beyond twice its
+ * target (all of it after {@value #IDLE_MS} ms without a request, and at shutdown). A replica that
+ * dies holding an allowance leaves it taken until the buckets refill: at most 1 % of a limit for a
+ * minute.
+ */
+final class ClientRateAllowances {
+
+  /** The most requests one replica holds of a caller's request buckets. */
+  static final long MAX_REQUESTS = 128;
+
+  /** One replica holds at most 1/SHARE_DIVISOR of the smallest request limit. */
+  static final long SHARE_DIVISOR = 100;
+
+  /**
+   * Token-only limits are checked locally only from this capacity per minute up: below it, every
+   * admission is decided in Redis.
+   */
+  static final long MIN_LOCAL_TOKENS_PER_MINUTE = 100_000;
+
+  /** After this long without an admission a group's allowance is given back whole. */
+  static final long IDLE_MS = 1_000;
+
+  /** The most waiting requests decided in one script run. */
+  static final int MAX_BATCH = 64;
+
+  /**
+   * One request's answer: 1 admitted, 2 limited (by the dimension of bucket number {@code bucket}).
+   */
+  record Verdict(int code, String dimension, long retryMs, int bucket) {}
+
+  static final Verdict ADMITTED = new Verdict(1, "", 0, 0);
+
+  /** Sends one run: the buckets, their (capacity, kind) pairs, then the run's numbers. */
+  interface Sender {
+    Future<Response> send(
+        List<String> buckets,
+        List<String> pairs,
+        int waiting,
+        long returnRequests,
+        long wantRequests,
+        long tokens);
+  }
+
+  /** One set of buckets on this replica. */
+  private static final class Group {
+    final String key;
+    final List<String> buckets;
+    final List<String> pairs;
+    final boolean requestBuckets;
+    final boolean tokenBuckets;
+    final long requestTarget;
+    final boolean local;
+    long requests;
+
+    /** The lowest token bucket's level as Redis last said, minus tokens used here since. */
+    long tokenLevel;
+
+    long pendingTokens;
+    long lastUsedNanos;
+    boolean busy;
+    boolean gone;
+    final ArrayDeque<Promise<Verdict>> waiting = new ArrayDeque<>();
+
+    Group(String key, List<String> buckets, List<String> pairs) {
+      this.key = key;
+      this.buckets = buckets;
+      this.pairs = pairs;
+      long minRequests = Long.MAX_VALUE;
+      long minTokens = Long.MAX_VALUE;
+      for (int i = 0; i < pairs.size(); i += 2) {
+        long capacity = Long.parseLong(pairs.get(i));
+        if ("r".equals(pairs.get(i + 1))) {
+          minRequests = Math.min(minRequests, capacity);
+        } else {
+          minTokens = Math.min(minTokens, capacity);
+        }
+      }
+      this.requestBuckets = minRequests != Long.MAX_VALUE;
+      this.tokenBuckets = minTokens != Long.MAX_VALUE;
+      this.requestTarget = requestBuckets ? Math.min(MAX_REQUESTS, minRequests / SHARE_DIVISOR) : 0;
+      this.local = requestBuckets ? requestTarget >= 1 : minTokens >= MIN_LOCAL_TOKENS_PER_MINUTE;
+      this.tokenLevel = tokenBuckets ? 0 : Long.MAX_VALUE; // unknown until Redis says
+    }
+
+    boolean fits() {
+      return local && (!requestBuckets || requests >= 1) && (!tokenBuckets || tokenLevel > 0);
+    }
+  }
+
+  /** One script run's inputs, taken from a group under its lock. */
+  private record Run(List<Promise<Verdict>> batch, long returned, long want, long tokens) {}
+
+  private final Map<String, Group> groups = new ConcurrentHashMap<>();
+  private final Sender sender;
+
+  ClientRateAllowances(Sender sender) {
+    this.sender = sender;
+  }
+
+  /** Admits one request to the buckets of {@code key}: from the allowance, or in a script run. */
+  Future<Verdict> admit(String key, List<String> buckets, List<String> pairs) {
+    while (true) {
+      Group g = groups.computeIfAbsent(key, k -> new Group(k, buckets, pairs));
+      Promise<Verdict> waiting = null;
+      Run run = null;
+      synchronized (g) {
+        if (g.gone) {
+          continue;
+        }
+        g.lastUsedNanos = System.nanoTime();
+        if (g.waiting.isEmpty() && g.fits()) {
+          if (g.requestBuckets) {
+            g.requests--;
+          }
+          // Running low: ask for more before the next request has to wait.
+          if (!g.busy && g.requests * 2 < g.requestTarget) {
+            run = start(g);
+          }
+        } else {
+          waiting = Promise.promise();
+          g.waiting.add(waiting);
+          if (!g.busy) {
+            run = start(g);
+          }
+        }
+      }
+      if (run != null) {
+        send(g, run);
+      }
+      return waiting == null ? Future.succeededFuture(ADMITTED) : waiting.future();
+    }
+  }
+
+  /** Counts the tokens an admitted request's answer used; sent with the group's next run. */
+  void charge(String key, List<String> buckets, List<String> pairs, long tokens) {
+    while (true) {
+      Group g = groups.computeIfAbsent(key, k -> new Group(k, buckets, pairs));
+      synchronized (g) {
+        if (g.gone) {
+          continue;
+        }
+        g.pendingTokens += tokens;
+        if (g.tokenBuckets && g.tokenLevel != Long.MAX_VALUE) {
+          g.tokenLevel -= tokens;
+        }
+        return;
+      }
+    }
+  }
+
+  /**
+   * Sends the tokens used since the last run and gives back the allowance held beyond twice its
+   * target (all of it for groups idle {@value #IDLE_MS} ms, or for every group when {@code
+   * everything}); forgets idle groups with nothing left.
+   */
+  Future<Void> report(boolean everything) {
+    List<Future<Void>> sent = new ArrayList<>();
+    long now = System.nanoTime();
+    for (Group g : groups.values()) {
+      Run run = null;
+      synchronized (g) {
+        if (g.busy || g.gone) {
+          continue;
+        }
+        boolean idle = everything || now - g.lastUsedNanos > IDLE_MS * 1_000_000;
+        long spare = idle ? g.requests : Math.max(0, g.requests - 2 * g.requestTarget);
+        if (g.pendingTokens > 0 || spare > 0) {
+          g.busy = true;
+          run = take(g, List.of(), spare, 0);
+        } else if (idle && g.waiting.isEmpty()) {
+          g.gone = true;
+          groups.remove(g.key, g);
+        }
+      }
+      if (run != null) {
+        sent.add(send(g, run));
+      }
+    }
+    return Future.join(sent).otherwiseEmpty().mapEmpty();
+  }
+
+  /** Requests this replica holds, over all groups (for tests). */
+  long held() {
+    long held = 0;
+    for (Group g : groups.values()) {
+      synchronized (g) {
+        held += g.requests;
+      }
+    }
+    return held;
+  }
+
+  /**
+   * Starts a run for the waiting requests and the allowance's top-up; the caller holds the lock.
+   */
+  private static Run start(Group g) {
+    g.busy = true;
+    List<Promise<Verdict>> batch = new ArrayList<>(Math.min(MAX_BATCH, g.waiting.size()));
+    while (!g.waiting.isEmpty() && batch.size() < MAX_BATCH) {
+      batch.add(g.waiting.poll());
+    }
+    long want = g.local ? g.requestTarget : 0;
+    if (!batch.isEmpty()) {
+      // Requests the allowance cannot cover: give it all back in the same run, so they are decided
+      // against everything the buckets have left (exactly as without an allowance); a fresh one is
+      // granted after them.
+      return take(g, batch, g.requests, want);
+    }
+    return take(g, batch, 0, Math.max(0, want - g.requests));
+  }
+
+  private static Run take(Group g, List<Promise<Verdict>> batch, long returned, long want) {
+    g.requests -= returned;
+    Run run = new Run(batch, returned, want, g.pendingTokens);
+    g.pendingTokens = 0;
+    return run;
+  }
+
+  private Future<Void> send(Group g, Run run) {
+    return sender
+        .send(g.buckets, g.pairs, run.batch().size(), run.returned(), run.want(), run.tokens())
+        .transform(
+            ar -> {
+              answer(g, run, ar.succeeded() ? ar.result() : null, ar.cause());
+              return Future.<Void>succeededFuture();
+            });
+  }
+
+  /** Applies a run's answer (or its failure) and answers the requests it decided. */
+  private void answer(Group g, Run run, Response r, Throwable failure) {
+    List<Runnable> answers = new ArrayList<>(run.batch().size());
+    Run next = null;
+    synchronized (g) {
+      if (r == null) {
+        // Nothing of it happened in Redis: keep what was to be reported for the next run.
+        g.requests += run.returned();
+        g.pendingTokens += run.tokens();
+        for (Promise<Verdict> w : run.batch()) {
+          answers.add(() -> w.fail(failure));
+        }
+        // Requests that came meanwhile fail too (and fall back) rather than wait for a dead store.
+        while (!g.waiting.isEmpty()) {
+          Promise<Verdict> w = g.waiting.poll();
+          answers.add(() -> w.fail(failure));
+        }
+        g.busy = false;
+      } else {
+        g.requests += r.get(0).toLong();
+        long tokenLevel = r.get(1).toLong();
+        // Tokens used here since the run was taken are not in Redis's level yet.
+        g.tokenLevel = tokenLevel < 0 ? Long.MAX_VALUE : tokenLevel - g.pendingTokens;
+        for (int i = 0; i < run.batch().size(); i++) {
+          int at = 2 + 4 * i;
+          Verdict v =
+              new Verdict(
+                  r.get(at).toInteger(),
+                  r.get(at + 1).toString(),
+                  r.get(at + 2).toLong(),
+                  r.get(at + 3).toInteger());
+          Promise<Verdict> w = run.batch().get(i);
+          answers.add(() -> w.complete(v));
+        }
+        // Requests that came meanwhile: from the new allowance while it lasts, in order.
+        while (!g.waiting.isEmpty() && g.fits()) {
+          Promise<Verdict> w = g.waiting.poll();
+          if (g.requestBuckets) {
+            g.requests--;
+          }
+          answers.add(() -> w.complete(ADMITTED));
+        }
+        if (g.waiting.isEmpty()) {
+          g.busy = false;
+        } else {
+          next = start(g);
+        }
+      }
+    }
+    answers.forEach(Runnable::run);
+    if (next != null) {
+      send(g, next);
+    }
+  }
+}
