@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -32,10 +33,11 @@ public final class ConsumerMetrics {
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
   /**
-   * The same counters by consumer name, then by outcome (or by metric name for the counters without
-   * one: the outcomes and those names never coincide).
+   * The same counters by consumer (the directory's object: a new directory makes new ones, so a
+   * consumer whose label values changed gets series with the new values), then by outcome (or by
+   * metric name for the counters without one: the outcomes and those names never coincide).
    */
-  private final Map<String, Map<String, Counter>> byConsumer = new ConcurrentHashMap<>();
+  private final Map<ConsumerPolicy, Map<String, Counter>> byConsumer = new ConcurrentHashMap<>();
 
   private final List<Meter> registered = new ArrayList<>();
   private volatile List<String> labelKeys = List.of();
@@ -44,8 +46,12 @@ public final class ConsumerMetrics {
     this.registry = registry;
   }
 
-  /** Follows a new directory: re-registers the series when the union of label keys changed. */
+  /**
+   * Follows a new directory: forgets the previous directory's consumers, and re-registers the
+   * series when the union of label keys changed.
+   */
   public synchronized void labelKeys(Set<String> keys) {
+    byConsumer.clear();
     List<String> sorted = List.copyOf(new TreeSet<>(keys));
     if (sorted.equals(labelKeys)) {
       return;
@@ -85,12 +91,14 @@ public final class ConsumerMetrics {
 
   private Counter counter(String name, ConsumerPolicy consumer, String outcome) {
     // Found without building a key: every request passes here three times.
-    Map<String, Counter> ofConsumer = byConsumer.get(consumer.name());
+    Map<String, Counter> ofConsumer = byConsumer.get(consumer);
     Counter c = ofConsumer == null ? null : ofConsumer.get(outcome == null ? name : outcome);
     if (c != null) {
       return c;
     }
-    String key = name + "|" + consumer.name() + "|" + outcome;
+    // The label values are part of the series: a consumer relabelled gets new ones.
+    String key =
+        name + "|" + consumer.name() + "|" + outcome + "|" + new TreeMap<>(consumer.labels());
     synchronized (this) {
       c =
           counters.computeIfAbsent(
@@ -107,7 +115,7 @@ public final class ConsumerMetrics {
                 return remember(Counter.builder(name).tags(tags).register(registry));
               });
       byConsumer
-          .computeIfAbsent(consumer.name(), k -> new ConcurrentHashMap<>())
+          .computeIfAbsent(consumer, k -> new ConcurrentHashMap<>())
           .put(outcome == null ? name : outcome, c);
       return c;
     }

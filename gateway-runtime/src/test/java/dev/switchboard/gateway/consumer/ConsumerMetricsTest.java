@@ -61,6 +61,30 @@ class ConsumerMetricsTest {
         .isEqualTo(1);
   }
 
+  @Test
+  void aConsumerRelabelledCountsUnderItsNewLabelValues() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    ConsumerMetrics metrics = new ConsumerMetrics(registry);
+    metrics.labelKeys(Set.of("team"));
+    metrics.request(consumer("a", Map.of("team", "x")), "admitted");
+    // A new directory: the same consumer, the same label key, another value.
+    metrics.labelKeys(Set.of("team"));
+    ConsumerPolicy relabelled = consumer("a", Map.of("team", "y"));
+    metrics.request(relabelled, "admitted");
+    metrics.request(relabelled, "admitted");
+    assertThat(teamRequests("x", registry)).isEqualTo(1);
+    assertThat(teamRequests("y", registry)).isEqualTo(2);
+  }
+
+  private static double teamRequests(String team, SimpleMeterRegistry registry) {
+    return registry
+        .get("switchboard_consumer_requests")
+        .tag("consumer", "a")
+        .tag("label_team", team)
+        .counter()
+        .count();
+  }
+
   private static double requests(String consumer, String outcome, SimpleMeterRegistry registry) {
     return registry
         .get("switchboard_consumer_requests")
