@@ -85,6 +85,10 @@ final class ClientRateAllowances {
     long lastUsedNanos;
     boolean busy;
     boolean gone;
+
+    /** The run in flight, or the last one. */
+    Future<Void> current = Future.succeededFuture();
+
     final ArrayDeque<Promise<Verdict>> waiting = new ArrayDeque<>();
 
     Group(String key, List<String> buckets, List<String> pairs) {
@@ -180,6 +184,20 @@ final class ClientRateAllowances {
    * everything}); forgets idle groups with nothing left.
    */
   Future<Void> report(boolean everything) {
+    if (everything) {
+      // At shutdown the runs in flight come back first, so their groups give back what they hold.
+      List<Future<Void>> inFlight = new ArrayList<>();
+      for (Group g : groups.values()) {
+        synchronized (g) {
+          inFlight.add(g.current);
+        }
+      }
+      return Future.join(inFlight).otherwiseEmpty().compose(v -> reportNow(true));
+    }
+    return reportNow(false);
+  }
+
+  private Future<Void> reportNow(boolean everything) {
     List<Future<Void>> sent = new ArrayList<>();
     long now = System.nanoTime();
     for (Group g : groups.values()) {
@@ -243,11 +261,16 @@ final class ClientRateAllowances {
   }
 
   private Future<Void> send(Group g, Run run) {
+    Promise<Void> done = Promise.promise();
+    synchronized (g) {
+      g.current = done.future();
+    }
     return sender
         .send(g.buckets, g.pairs, run.batch().size(), run.returned(), run.want(), run.tokens())
         .transform(
             ar -> {
               answer(g, run, ar.succeeded() ? ar.result() : null, ar.cause());
+              done.complete();
               return Future.<Void>succeededFuture();
             });
   }

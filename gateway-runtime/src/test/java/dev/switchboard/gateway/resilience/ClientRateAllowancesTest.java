@@ -1,0 +1,76 @@
+package dev.switchboard.gateway.resilience;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.state.RedisProcess;
+import dev.switchboard.gateway.state.RedisStateStore;
+import dev.switchboard.gateway.time.ManualClock;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One replica's client rate-limit allowance against a real redis-server: what it holds is counted
+ * as taken in Redis, and what it did not use goes back to the bucket when the replica shuts down.
+ */
+class ClientRateAllowancesTest {
+
+  static Vertx vertx;
+  static RedisProcess redis;
+  static final ManualClock clock = new ManualClock();
+
+  @BeforeAll
+  static void start() throws Exception {
+    vertx = Vertx.vertx();
+    redis = RedisProcess.start();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    redis.close();
+    await(vertx.close());
+  }
+
+  static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void whatAReplicaHoldsIsTakenInRedisAndGoesBackWhenItShutsDown() throws Exception {
+    RedisStateStore store = new RedisStateStore(vertx, clock, redis.uri(), null, null, "t:");
+    SharedClientRateLimits limits =
+        new SharedClientRateLimits(
+            store, new ClientRateLimiter(System::nanoTime), clock::currentTimeMillis);
+    List<RoutingTable.RateLimit> rules = List.of(new RoutingTable.RateLimit("route", 1_000, null));
+    for (int i = 0; i < 5; i++) {
+      SharedClientRateLimits.Admitted admitted =
+          await(limits.admit(rules, "p", "r", null, "req-" + i));
+      assertThat(admitted.decision().limited()).isFalse();
+    }
+    // 5 admitted and the rest of an allowance of 10 (1 % of 1,000) held: all taken in Redis.
+    assertThat(limits.heldRequests()).isPositive();
+    assertThat(level(store)).isEqualTo(1_000 - 5 - limits.heldRequests());
+    await(store.close());
+    assertThat(limits.heldRequests()).isZero();
+    RedisStateStore reader = new RedisStateStore(vertx, clock, redis.uri(), null, null, "t:");
+    assertThat(level(reader)).isEqualTo(1_000 - 5);
+    await(reader.close());
+  }
+
+  private static double level(RedisStateStore store) throws Exception {
+    String bucket = null;
+    for (var key : await(store.send(Request.cmd(Command.KEYS).arg("t:{rl:p}:*")))) {
+      bucket = key.toString();
+    }
+    assertThat(bucket).isNotNull();
+    return Double.parseDouble(
+        await(store.send(Request.cmd(Command.HGET).arg(bucket).arg("l"))).toString());
+  }
+}
