@@ -18,8 +18,10 @@ import redis.embedded.RedisServer;
  * every request, a client rate limit, an exact cache that every request misses (each question is
  * numbered) and {@code cost-latency} routing over two priced targets — once counting in memory and
  * once with a real {@code redis-server} on loopback as the shared state store. Each gateway runs in
- * its own JVM with the chart's options. After the rounds, a JFR recording of the realistic gateway
- * gives the cost of each stage per request and the bytes it allocates per request.
+ * its own JVM with the chart's options; at c=1 each target is measured with the other gateway JVMs
+ * stopped ({@code SIGSTOP}), so their idle timers do not add to its tail. After the rounds, a JFR
+ * recording of the realistic gateway gives the cost of each stage per request and the bytes it
+ * allocates per request.
  */
 final class RealisticConfigBench {
 
@@ -155,8 +157,17 @@ final class RealisticConfigBench {
           totals.cpuNanos += g.cpuNanos() - cpu;
         }
       }
+      // Single requests measure wake-up latency, which the idle gateways' timers and background
+      // threads (three JVMs besides the one measured) would disturb: each target is measured at
+      // c=1 with the other gateways stopped, as in the overhead suite where one gateway runs.
       for (HttpTarget t : BenchSuite.rotate(targets, r)) {
-        c1.get(t.name()).addAll(load.run(t, 1, round).latencies());
+        Service measured = gateways.get(t.name());
+        gateways.values().stream().filter(g -> g != measured).forEach(Service::pause);
+        try {
+          c1.get(t.name()).addAll(load.run(t, 1, round).latencies());
+        } finally {
+          gateways.values().stream().filter(g -> g != measured).forEach(Service::resume);
+        }
       }
       StringBuilder line = new StringBuilder("  config round " + (r + 1) + ":");
       c32.forEach((name, t) -> line.append(String.format(Locale.ROOT, " %s %.0f;", name, t.rps())));

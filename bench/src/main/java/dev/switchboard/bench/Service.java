@@ -189,6 +189,37 @@ public final class Service implements AutoCloseable {
     return ProcessStats.cpuNanos(pid);
   }
 
+  /**
+   * Stops a child JVM's threads ({@code SIGSTOP}) so that its timers and background threads cannot
+   * take a core while another process is measured alone; {@link #resume} continues it. No-op for a
+   * service inside this JVM.
+   */
+  public void pause() {
+    signal("-STOP");
+  }
+
+  /** Continues a child JVM {@link #pause}d before ({@code SIGCONT}). */
+  public void resume() {
+    signal("-CONT");
+  }
+
+  private void signal(String signal) {
+    if (child == null) {
+      return;
+    }
+    try {
+      Process kill = new ProcessBuilder("kill", signal, Long.toString(pid)).inheritIO().start();
+      if (kill.waitFor() != 0) {
+        throw new IllegalStateException("kill " + signal + " " + pid + " failed");
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while signalling " + name, e);
+    }
+  }
+
   @Override
   public void close() {
     try {
