@@ -83,7 +83,7 @@ public final class ConsumerStage implements Stage {
       return true;
     }
     long now = clock.currentTimeMillis();
-    String day = LocalDate.ofEpochDay(Math.floorDiv(now, DAY_MS)).toString();
+    Period today = period(Math.floorDiv(now, DAY_MS));
     long reserve =
         consumer.hasBudget()
             ? CostCeiling.nanoUsd(
@@ -96,8 +96,8 @@ public final class ConsumerStage implements Stage {
             consumer.limits(),
             now,
             reserve,
-            day,
-            day.substring(0, 7),
+            today.day(),
+            today.month(),
             consumer.dayLimitNanoUsd(),
             consumer.monthLimitNanoUsd());
     Future<ConsumerLimiter.Ticket> ticket = limiter.admit(consumer, call);
@@ -255,5 +255,21 @@ public final class ConsumerStage implements Stage {
 
   private static TokenUsage estimate(Pending pending, RequestContext ctx) {
     return estimate(pending.promptTokens(), ctx.streamedChars());
+  }
+
+  /** The UTC day and month of a budget period, as the store names them ({@code 2026-05-01}). */
+  private record Period(long epochDay, String day, String month) {}
+
+  private volatile Period period = new Period(Long.MIN_VALUE, "", "");
+
+  /** The period of {@code epochDay}, made once per day (the same strings for every request). */
+  private Period period(long epochDay) {
+    Period p = period;
+    if (p.epochDay() != epochDay) {
+      String day = LocalDate.ofEpochDay(epochDay).toString();
+      p = new Period(epochDay, day, day.substring(0, 7));
+      period = p;
+    }
+    return p;
   }
 }

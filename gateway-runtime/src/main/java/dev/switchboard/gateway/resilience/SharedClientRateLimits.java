@@ -1,5 +1,7 @@
 package dev.switchboard.gateway.resilience;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.request.Caller;
 import dev.switchboard.gateway.request.KeyDigest;
@@ -90,47 +92,27 @@ public final class SharedClientRateLimits {
       String routeName,
       Caller caller,
       String requestId) {
-    List<String> buckets = new ArrayList<>();
-    List<String> args = new ArrayList<>();
-    List<RoutingTable.RateLimit> applied = new ArrayList<>();
-    List<String> kinds = new ArrayList<>();
-    String base = store.key("{rl:" + policyName + "}:");
+    List<String> values = new ArrayList<>(limits.size());
     for (RoutingTable.RateLimit limit : limits) {
-      String value = ClientRateLimiter.keyValue(limit.key(), routeName, caller);
-      if (value == null) {
-        continue;
-      }
-      String id = KeyDigest.of(limit.key() + "\n" + value).substring(0, 32);
-      if (limit.tokensPerMinute() != null && limit.tokensPerMinute() > 0) {
-        buckets.add(base + id + ":t:" + limit.tokensPerMinute());
-        args.add(Long.toString(limit.tokensPerMinute()));
-        args.add("t");
-        applied.add(limit);
-        kinds.add("t");
-      }
-      if (limit.requestsPerMinute() != null && limit.requestsPerMinute() > 0) {
-        buckets.add(base + id + ":r:" + limit.requestsPerMinute());
-        args.add(Long.toString(limit.requestsPerMinute()));
-        args.add("r");
-        applied.add(limit);
-        kinds.add("r");
-      }
+      values.add(ClientRateLimiter.keyValue(limit.key(), routeName, caller));
     }
-    if (buckets.isEmpty()) {
-      return Future.succeededFuture(
-          new Admitted(new ClientRateLimiter.Decision(false, null, 0, null, List.of()), null));
+    Shape shape = shapes.get(new ShapeKey(policyName, limits, values), this::shape);
+    if (shape.buckets().isEmpty()) {
+      return Future.succeededFuture(new Admitted(ADMITTED, null));
     }
-    String group = String.join("\n", buckets);
+    List<String> buckets = shape.buckets();
+    List<String> args = shape.pairs();
+    List<RoutingTable.RateLimit> applied = shape.applied();
+    String group = shape.group();
     return allowances
         .admit(group, buckets, args)
         .map(
             v -> {
               fallingBack.set(false);
               if (v.code() == 1) {
-                boolean tokens = kinds.contains("t");
                 return new Admitted(
-                    new ClientRateLimiter.Decision(false, null, 0, null, List.of()),
-                    tokens ? t -> allowances.charge(group, buckets, args, t) : null);
+                    ADMITTED,
+                    shape.tokens() ? t -> allowances.charge(group, buckets, args, t) : null);
               }
               RoutingTable.RateLimit rule = applied.get(v.bucket() - 1);
               boolean tokens = "tokens".equals(v.dimension());
@@ -156,6 +138,69 @@ public final class SharedClientRateLimits {
               return Future.succeededFuture(
                   new Admitted(local.admit(limits, policyName, routeName, caller), null));
             });
+  }
+
+  private static final ClientRateLimiter.Decision ADMITTED =
+      new ClientRateLimiter.Decision(false, null, 0, null, List.of());
+
+  /** Which buckets a request of one policy and caller goes to. */
+  private record ShapeKey(
+      String policy, List<RoutingTable.RateLimit> limits, List<String> values) {}
+
+  /**
+   * The buckets (key names, capacity and kind pairs, the limit of each) of one policy and caller,
+   * and the group they form; {@code tokens} when one of them is a token bucket.
+   */
+  private record Shape(
+      List<String> buckets,
+      List<String> pairs,
+      List<RoutingTable.RateLimit> applied,
+      String group,
+      boolean tokens) {}
+
+  /**
+   * Shapes made once per policy and caller, not per request (a SHA-256 per limit and a dozen
+   * strings); bounded, so callers that come and go do not grow it.
+   */
+  private final Cache<ShapeKey, Shape> shapes =
+      Caffeine.newBuilder()
+          .maximumSize(10_000)
+          .executor(Runnable::run) // its upkeep inline: no pool thread woken from the event loop
+          .build();
+
+  private Shape shape(ShapeKey key) {
+    List<String> buckets = new ArrayList<>();
+    List<String> pairs = new ArrayList<>();
+    List<RoutingTable.RateLimit> applied = new ArrayList<>();
+    boolean tokens = false;
+    String base = store.key("{rl:" + key.policy() + "}:");
+    for (int i = 0; i < key.limits().size(); i++) {
+      RoutingTable.RateLimit limit = key.limits().get(i);
+      String value = key.values().get(i);
+      if (value == null) {
+        continue;
+      }
+      String id = KeyDigest.of(limit.key() + "\n" + value).substring(0, 32);
+      if (limit.tokensPerMinute() != null && limit.tokensPerMinute() > 0) {
+        buckets.add(base + id + ":t:" + limit.tokensPerMinute());
+        pairs.add(Long.toString(limit.tokensPerMinute()));
+        pairs.add("t");
+        applied.add(limit);
+        tokens = true;
+      }
+      if (limit.requestsPerMinute() != null && limit.requestsPerMinute() > 0) {
+        buckets.add(base + id + ":r:" + limit.requestsPerMinute());
+        pairs.add(Long.toString(limit.requestsPerMinute()));
+        pairs.add("r");
+        applied.add(limit);
+      }
+    }
+    return new Shape(
+        List.copyOf(buckets),
+        List.copyOf(pairs),
+        List.copyOf(applied),
+        String.join("\n", buckets),
+        tokens);
   }
 
   /** Sends one run of {@code client_rate_admit.lua} (see there for the arguments). */

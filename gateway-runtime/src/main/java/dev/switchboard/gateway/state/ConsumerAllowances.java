@@ -72,7 +72,7 @@ final class ConsumerAllowances {
 
   /** One consumer (with one set of limits, in one day and month) on this replica. */
   private static final class Group {
-    final String key;
+    final GroupKey key;
     final AdmitCall shape;
     final long minRequestCapacity;
     final boolean tokenBuckets;
@@ -104,7 +104,7 @@ final class ConsumerAllowances {
     /**
      * @param base the consumer's key prefix in Redis
      */
-    Group(String key, AdmitCall shape, String base) {
+    Group(GroupKey key, AdmitCall shape, String base) {
       this.key = key;
       this.shape = shape;
       keys.add(base + "committed:d:" + shape.day());
@@ -193,7 +193,7 @@ final class ConsumerAllowances {
       Promise<Void> done) {}
 
   private final RedisStateStore store;
-  private final Map<String, Group> groups = new ConcurrentHashMap<>();
+  private final Map<GroupKey, Group> groups = new ConcurrentHashMap<>();
   private final Map<String, Group> byReservation = new ConcurrentHashMap<>();
 
   /** Last committed totals seen per consumer period: the seed of a counter Redis lost. */
@@ -212,7 +212,7 @@ final class ConsumerAllowances {
 
   Future<Admission> admit(AdmitCall call) {
     Promise<Admission> promise = Promise.promise();
-    String key = key(call);
+    GroupKey key = key(call);
     while (true) {
       Group g = groups.computeIfAbsent(key, k -> new Group(k, call, store.base(call.consumer())));
       Run run = null;
@@ -529,17 +529,22 @@ final class ConsumerAllowances {
     }
   }
 
-  private static String key(AdmitCall call) {
-    return call.consumer()
-        + '\n'
-        + call.day()
-        + '\n'
-        + call.month()
-        + '\n'
-        + call.dayLimitNanoUsd()
-        + '\n'
-        + call.monthLimitNanoUsd()
-        + '\n'
-        + call.limits();
+  /** One consumer with one set of limits in one day and month: one group. */
+  private record GroupKey(
+      String consumer,
+      String day,
+      String month,
+      long dayLimitNanoUsd,
+      long monthLimitNanoUsd,
+      List<Limit> limits) {}
+
+  private static GroupKey key(AdmitCall call) {
+    return new GroupKey(
+        call.consumer(),
+        call.day(),
+        call.month(),
+        call.dayLimitNanoUsd(),
+        call.monthLimitNanoUsd(),
+        call.limits());
   }
 }
