@@ -24,10 +24,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * smallest request limit ({@value #MAX_REQUESTS} requests at most), so under 100 requests per
  * minute nothing is held and every admission is decided in Redis. Token limits are checked against
  * the lowest token bucket's level as of this replica's last run, minus the tokens its answers used
- * since; those tokens are sent every report interval, with the allowance held beyond twice its
- * target (all of it after {@value #IDLE_MS} ms without a request, and at shutdown). A replica that
- * dies holding an allowance leaves it taken until the buckets refill: at most 1 % of a limit for a
- * minute.
+ * since; those tokens are sent (and the level refreshed whenever the group admitted anything) every
+ * report interval, with the allowance held beyond twice its target (all of it after {@value
+ * #IDLE_MS} ms without a request, and at shutdown). A replica that dies holding an allowance leaves
+ * it taken until the buckets refill: at most 1 % of a limit for a minute.
  */
 final class ClientRateAllowances {
 
@@ -82,6 +82,13 @@ final class ClientRateAllowances {
     long tokenLevel;
 
     long pendingTokens;
+
+    /**
+     * Admitted from the allowance since the last run: the token level it was checked against may be
+     * stale (other replicas' tokens), so the next report refreshes it even with nothing to send.
+     */
+    boolean admittedSinceRun;
+
     long lastUsedNanos;
     boolean busy;
     boolean gone;
@@ -142,6 +149,7 @@ final class ClientRateAllowances {
           if (g.requestBuckets) {
             g.requests--;
           }
+          g.admittedSinceRun = true;
           // Running low: ask for more before the next request has to wait.
           if (!g.busy && g.requests * 2 < g.requestTarget) {
             run = start(g);
@@ -208,7 +216,8 @@ final class ClientRateAllowances {
         }
         boolean idle = everything || now - g.lastUsedNanos > IDLE_MS * 1_000_000;
         long spare = idle ? g.requests : Math.max(0, g.requests - 2 * g.requestTarget);
-        if (g.pendingTokens > 0 || spare > 0) {
+        boolean staleTokens = g.tokenBuckets && g.admittedSinceRun;
+        if (g.pendingTokens > 0 || spare > 0 || staleTokens) {
           g.busy = true;
           run = take(g, List.of(), spare, 0);
         } else if (idle && g.waiting.isEmpty()) {
@@ -255,6 +264,7 @@ final class ClientRateAllowances {
 
   private static Run take(Group g, List<Promise<Verdict>> batch, long returned, long want) {
     g.requests -= returned;
+    g.admittedSinceRun = false;
     Run run = new Run(batch, returned, want, g.pendingTokens);
     g.pendingTokens = 0;
     return run;

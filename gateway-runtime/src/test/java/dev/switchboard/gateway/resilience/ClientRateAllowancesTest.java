@@ -64,6 +64,38 @@ class ClientRateAllowancesTest {
     await(reader.close());
   }
 
+  /**
+   * A generous token-only limit is checked locally against the level of the replica's last run; a
+   * replica that keeps admitting refreshes that level every report, so another replica's tokens
+   * stop it within a report or two even when its own answers charge nothing.
+   */
+  @Test
+  void anotherReplicasTokensReachALocallyAdmittingReplica() throws Exception {
+    RedisStateStore storeA = new RedisStateStore(vertx, clock, redis.uri(), null, null, "tk:");
+    RedisStateStore storeB = new RedisStateStore(vertx, clock, redis.uri(), null, null, "tk:");
+    SharedClientRateLimits a =
+        new SharedClientRateLimits(
+            storeA, new ClientRateLimiter(System::nanoTime), clock::currentTimeMillis);
+    SharedClientRateLimits b =
+        new SharedClientRateLimits(
+            storeB, new ClientRateLimiter(System::nanoTime), clock::currentTimeMillis);
+    List<RoutingTable.RateLimit> rules =
+        List.of(new RoutingTable.RateLimit("route", null, 100_000L));
+    assertThat(await(a.admit(rules, "p", "r", null, "a-0")).decision().limited()).isFalse();
+    SharedClientRateLimits.Admitted onB = await(b.admit(rules, "p", "r", null, "b-0"));
+    assertThat(onB.decision().limited()).isFalse();
+    onB.charge().charge(200_000); // B's answer overdraws the bucket
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(5))
+        .until(
+            () ->
+                await(a.admit(rules, "p", "r", null, "a-" + System.nanoTime()))
+                    .decision()
+                    .limited());
+    await(storeA.close());
+    await(storeB.close());
+  }
+
   private static double level(RedisStateStore store) throws Exception {
     String bucket = null;
     for (var key : await(store.send(Request.cmd(Command.KEYS).arg("t:{rl:p}:*")))) {
