@@ -8,17 +8,8 @@ import dev.switchboard.gateway.request.KeyDigest;
 import dev.switchboard.gateway.state.RedisStateStore;
 import dev.switchboard.gateway.state.StoreUnavailableException;
 import io.vertx.core.Future;
-import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
@@ -47,11 +38,6 @@ public final class SharedClientRateLimits {
 
   private static final Logger LOG = LoggerFactory.getLogger(SharedClientRateLimits.class);
 
-  /** Admissions, allowances and token charges of one set of buckets in one run. */
-  private static final String ADMIT_SCRIPT = script("client_rate_admit.lua");
-
-  private static final String ADMIT_SHA = sha1(ADMIT_SCRIPT);
-
   /** Admissions from this replica's allowances, and the runs that decide the rest. */
   private final ClientRateAllowances allowances = new ClientRateAllowances(this::send);
 
@@ -59,7 +45,6 @@ public final class SharedClientRateLimits {
   private final ClientRateLimiter local;
   private final LongSupplier millis;
   private final AtomicBoolean fallingBack = new AtomicBoolean();
-  private volatile boolean loaded;
 
   /**
    * @param store the shared store
@@ -203,7 +188,10 @@ public final class SharedClientRateLimits {
         tokens);
   }
 
-  /** Sends one run of {@code client_rate_admit.lua} (see there for the arguments). */
+  /**
+   * Sends one run of {@code client_rate_admit.lua} (admissions, allowances and token charges of one
+   * set of buckets; see there for the arguments) through the store's script runner.
+   */
   private Future<Response> send(
       List<String> buckets,
       List<String> pairs,
@@ -211,56 +199,18 @@ public final class SharedClientRateLimits {
       long returnRequests,
       long wantRequests,
       long tokens) {
-    if (!loaded) {
-      // Loaded once (and again after a failure: a restarted Redis forgot it). Not by a NOSCRIPT
-      // reply, which the store would take for an outage.
-      return loadScript()
-          .compose(v -> send(buckets, pairs, waiting, returnRequests, wantRequests, tokens));
-    }
-    Request request = Request.cmd(Command.EVALSHA).arg(ADMIT_SHA).arg(buckets.size());
-    buckets.forEach(request::arg);
-    request.arg(Long.toString(millis.getAsLong()));
-    request.arg(Integer.toString(waiting));
-    request.arg(Long.toString(returnRequests));
-    request.arg(Long.toString(wantRequests));
-    request.arg(Long.toString(tokens));
-    pairs.forEach(request::arg);
-    return store.send(request).onFailure(err -> loaded = false);
-  }
-
-  private Future<Void> loadScript() {
-    return store
-        .send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(ADMIT_SCRIPT))
-        .map(
-            r -> {
-              loaded = true;
-              return null;
-            });
+    List<String> args = new ArrayList<>(5 + pairs.size());
+    args.add(Long.toString(millis.getAsLong()));
+    args.add(Integer.toString(waiting));
+    args.add(Long.toString(returnRequests));
+    args.add(Long.toString(wantRequests));
+    args.add(Long.toString(tokens));
+    args.addAll(pairs);
+    return store.runScript("client_rate_admit.lua", buckets, args);
   }
 
   /** Requests this replica holds of all callers' buckets (for tests). */
   long heldRequests() {
     return allowances.held();
-  }
-
-  private static String script(String name) {
-    try (InputStream in = SharedClientRateLimits.class.getResourceAsStream(name)) {
-      if (in == null) {
-        throw new IllegalStateException(name + " is missing from the jar");
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static String sha1(String text) {
-    try {
-      return HexFormat.of()
-          .formatHex(
-              MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-1 is part of every JRE", e);
-    }
   }
 }

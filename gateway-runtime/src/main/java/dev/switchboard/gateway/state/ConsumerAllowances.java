@@ -2,7 +2,6 @@ package dev.switchboard.gateway.state;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.redis.client.Response;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -27,10 +26,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * few requests per minute, a budget of a few reservations) nothing is held and every admission goes
  * to Redis as before; with a generous limit a replica holds up to {@value #MAX_REQUESTS} requests
  * and the budget of as many reservations. Settlements are local: the unused part of a reservation
- * returns to the allowance, spend and tokens are reported every {@value #FLUSH_MS} ms, and what a
- * replica holds beyond its target (all of it after {@value #IDLE_MS} ms idle) is given back. A
- * replica that dies holding an allowance leaves it counted as committed until the period ends: at
- * most 1 % of the limit per replica.
+ * returns to the allowance, spend and tokens are reported every {@value RedisStateStore#REPORT_MS}
+ * ms, and what a replica holds beyond its target (all of it after {@value #IDLE_MS} ms idle) is
+ * given back. A replica that dies holding an allowance leaves it counted as committed until the
+ * period ends: at most 1 % of the limit per replica.
  *
  * <p>Token limits are checked against the token bucket's level as Redis last reported it, minus the
  * tokens settled here since: other replicas' tokens show up within one report.
@@ -45,9 +44,6 @@ final class ConsumerAllowances {
 
   /** A budget allowance is only worth holding when it covers at least this many reservations. */
   static final long MIN_RESERVES = 8;
-
-  /** How often settled spend and tokens are reported and surplus allowance given back. */
-  static final long FLUSH_MS = 50;
 
   /** After this long without an admission a consumer's allowance is given back whole. */
   static final long IDLE_MS = 1_000;
@@ -199,15 +195,12 @@ final class ConsumerAllowances {
   /** Last committed totals seen per consumer period: the seed of a counter Redis lost. */
   private final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
 
-  private final Vertx vertx;
-  private final long flusher;
-
-  ConsumerAllowances(Vertx vertx, RedisStateStore store) {
-    this.vertx = vertx;
+  /**
+   * @param store the store; it calls {@link #flush} every {@link RedisStateStore#REPORT_MS} ms and
+   *     when it closes
+   */
+  ConsumerAllowances(RedisStateStore store) {
     this.store = store;
-    // Housekeeping on the event loops' own timer: when reports go out is not business time (every
-    // count and bucket refill uses the gateway clock's readings carried by the calls).
-    this.flusher = vertx.setPeriodic(FLUSH_MS, id -> flushAll(false));
   }
 
   Future<Admission> admit(AdmitCall call) {
@@ -307,9 +300,15 @@ final class ConsumerAllowances {
     return Future.succeededFuture();
   }
 
-  /** Reports everything and gives every allowance back (on shutdown). */
-  Future<Void> close() {
-    vertx.cancelTimer(flusher);
+  /**
+   * Reports settled spend and tokens and gives back surplus allowance (the store's report
+   * interval); with {@code everything} (shutdown), after the runs in flight, reports everything and
+   * gives every allowance back.
+   */
+  Future<Void> flush(boolean everything) {
+    if (!everything) {
+      return flushAll(false);
+    }
     List<Future<Void>> inFlight = new ArrayList<>();
     for (Group g : groups.values()) {
       synchronized (g) {

@@ -65,8 +65,11 @@ public final class RedisStateStore implements StateStore {
   /** Consumer admissions and settlements, with this replica's allowances. */
   private final ConsumerAllowances allowances;
 
-  /** How often counts kept on this replica meanwhile are reported (see {@link #onReport}). */
-  public static final long REPORT_MS = ConsumerAllowances.FLUSH_MS;
+  /**
+   * How often counts kept on this replica meanwhile are reported: consumer allowances' spend,
+   * tokens and surplus, and whatever else registered {@link #onReport}.
+   */
+  public static final long REPORT_MS = 50;
 
   /** Reports of other gateway state counted locally between runs (e.g. client rate limits). */
   private final List<Function<Boolean, Future<Void>>> reporters = new CopyOnWriteArrayList<>();
@@ -111,9 +114,11 @@ public final class RedisStateStore implements StateStore {
     this.redis = Redis.createClient(vertx, options);
     this.clock = clock;
     this.prefix = prefix;
-    this.allowances = new ConsumerAllowances(vertx, this);
+    this.allowances = new ConsumerAllowances(this);
     this.vertx = vertx;
-    // Housekeeping on the event loops' own timer, like the allowances' reports.
+    onReport(allowances::flush);
+    // Housekeeping on the event loops' own timer: when reports go out is not business time (every
+    // count and bucket refill uses the gateway clock's readings carried by the calls).
     this.reportTimer = vertx.setPeriodic(REPORT_MS, id -> report(false));
   }
 
@@ -184,6 +189,12 @@ public final class RedisStateStore implements StateStore {
                     Request.cmd(Command.SCRIPT)
                         .arg("LOAD")
                         .arg(scripts.computeIfAbsent("quota.lua", Script::load).text)))
+        .compose(
+            r ->
+                redis.send(
+                    Request.cmd(Command.SCRIPT)
+                        .arg("LOAD")
+                        .arg(scripts.computeIfAbsent("client_rate_admit.lua", Script::load).text)))
         .mapEmpty();
   }
 
@@ -197,9 +208,10 @@ public final class RedisStateStore implements StateStore {
 
   /**
    * Runs one of the store's Lua scripts ({@code name} is a resource beside this class) with the
-   * store's deadline and outage handling; keys must already carry {@link #prefix()}.
+   * store's deadline and outage handling, by SHA (a Redis that does not know it yet, or forgot it
+   * in a restart, gets it once with {@code EVAL}); keys must already carry {@link #prefix()}.
    */
-  Future<Response> runScript(String name, List<String> keys, List<String> args) {
+  public Future<Response> runScript(String name, List<String> keys, List<String> args) {
     return run(scripts.computeIfAbsent(name, Script::load), keys, args);
   }
 
@@ -223,9 +235,7 @@ public final class RedisStateStore implements StateStore {
     // Settled spend still unreported, held allowances and other local counts go first (bounded by
     // the deadline).
     vertx.cancelTimer(reportTimer);
-    return allowances
-        .close()
-        .compose(v -> report(true))
+    return report(true)
         .compose(
             v -> {
               loopConnections.values().forEach(c -> c.onSuccess(RedisConnection::close));
