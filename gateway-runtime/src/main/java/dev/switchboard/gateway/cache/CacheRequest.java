@@ -2,9 +2,8 @@ package dev.switchboard.gateway.cache;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.gateway.request.KeyDigest;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -208,8 +207,6 @@ public record CacheRequest(
   private static final class Canonical {
 
     private static final ThreadLocal<Canonical> THREAD = ThreadLocal.withInitial(Canonical::new);
-    private static final ThreadLocal<MessageDigest> SHA_256 =
-        ThreadLocal.withInitial(CacheRequest::sha256);
     private static final HexFormat HEX = HexFormat.of();
 
     /** Buffers above this are not kept for the thread's next request. */
@@ -312,22 +309,11 @@ public record CacheRequest(
     }
 
     byte[] sha256() {
-      MessageDigest digest = SHA_256.get();
-      digest.reset();
-      digest.update(bytes, 0, length);
-      return digest.digest();
+      return KeyDigest.sha256(bytes, length);
     }
 
     String sha256Hex() {
       return HEX.formatHex(sha256());
-    }
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JDK", e);
     }
   }
 }

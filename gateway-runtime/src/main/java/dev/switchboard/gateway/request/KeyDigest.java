@@ -33,4 +33,14 @@ public final class KeyDigest {
   public static byte[] bytes(String secret) {
     return SHA_256.get().digest(secret.getBytes(StandardCharsets.UTF_8));
   }
+
+  /**
+   * The SHA-256 of the first {@code length} bytes of {@code data}, with the same per-thread digest
+   * (other hashes made on every request, e.g. the response cache's keys, share it).
+   */
+  public static byte[] sha256(byte[] data, int length) {
+    MessageDigest digest = SHA_256.get();
+    digest.update(data, 0, length);
+    return digest.digest();
+  }
 }
