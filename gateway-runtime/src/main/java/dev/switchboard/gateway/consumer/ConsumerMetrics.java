@@ -59,7 +59,6 @@ public final class ConsumerMetrics {
     registered.forEach(registry::remove);
     registered.clear();
     counters.clear();
-    byConsumer.clear();
     labelKeys = sorted;
   }
 

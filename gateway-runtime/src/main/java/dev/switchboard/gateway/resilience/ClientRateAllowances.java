@@ -122,6 +122,13 @@ final class ClientRateAllowances {
     boolean fits() {
       return local && (!requestBuckets || requests >= 1) && (!tokenBuckets || tokenLevel > 0);
     }
+
+    /** Takes one request from the allowance (the caller checked {@link #fits}). */
+    void takeRequest() {
+      if (requestBuckets) {
+        requests--;
+      }
+    }
   }
 
   /** One script run's inputs, taken from a group under its lock. */
@@ -146,9 +153,7 @@ final class ClientRateAllowances {
         }
         g.lastUsedNanos = System.nanoTime();
         if (g.waiting.isEmpty() && g.fits()) {
-          if (g.requestBuckets) {
-            g.requests--;
-          }
+          g.takeRequest();
           g.admittedSinceRun = true;
           // Running low: ask for more before the next request has to wait.
           if (!g.busy && g.requests * 2 < g.requestTarget) {
@@ -322,9 +327,7 @@ final class ClientRateAllowances {
         // Requests that came meanwhile: from the new allowance while it lasts, in order.
         while (!g.waiting.isEmpty() && g.fits()) {
           Promise<Verdict> w = g.waiting.poll();
-          if (g.requestBuckets) {
-            g.requests--;
-          }
+          g.takeRequest(); // right after a run: the token level is fresh
           answers.add(() -> w.complete(ADMITTED));
         }
         if (g.waiting.isEmpty()) {
