@@ -282,23 +282,13 @@ public final class BenchTables {
   }
 
   /**
-   * The mock as a plain {@code openai-compatible} provider named {@code mock}: no headers, the
-   * gateway's default timeouts and concurrency, the given model entries (prices).
+   * A plain {@code openai-compatible} provider: no key, no headers, the gateway's default timeouts
+   * and concurrency, the given model entries (prices).
    */
-  static RoutingTable.Provider mockProvider(
-      String baseUrl, Map<String, RoutingTable.Model> models) {
+  static RoutingTable.Provider openAiCompatible(
+      String name, String baseUrl, Map<String, RoutingTable.Model> models) {
     return new RoutingTable.Provider(
-        "mock",
-        "openai-compatible",
-        baseUrl,
-        false,
-        null,
-        Map.of(),
-        null,
-        null,
-        null,
-        null,
-        models);
+        name, "openai-compatible", baseUrl, false, null, Map.of(), null, null, null, null, models);
   }
 
   /** A route of one target. */

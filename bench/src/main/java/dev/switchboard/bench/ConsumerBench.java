@@ -174,7 +174,9 @@ public final class ConsumerBench {
                 null,
                 "bench",
                 Map.of(
-                    "mock", BenchTables.mockProvider(mock.baseUrl(), Map.of("gpt-4o-mini", model))),
+                    "mock",
+                    BenchTables.openAiCompatible(
+                        "mock", mock.baseUrl(), Map.of("gpt-4o-mini", model))),
                 Map.of(),
                 List.of(BenchTables.route("chat", "mock", "gpt-4o-mini"))));
     Files.write(routing, RoutingTableCodec.encode(table));

@@ -164,17 +164,9 @@ public final class CostLoopReplay {
 
   private static RoutingTable.Provider provider(
       String name, String model, List<String> capabilities, RoutingTable.Pricing pricing) {
-    return new RoutingTable.Provider(
+    return BenchTables.openAiCompatible(
         name,
-        "openai-compatible",
         "http://" + name + ".invalid/v1",
-        false,
-        null,
-        Map.of(),
-        null,
-        null,
-        null,
-        null,
         Map.of(model, new RoutingTable.Model(capabilities, 128_000L, pricing, null)));
   }
 

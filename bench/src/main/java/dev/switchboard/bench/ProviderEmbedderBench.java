@@ -56,7 +56,7 @@ public final class ProviderEmbedderBench {
                 RoutingTable.SCHEMA_VERSION,
                 null,
                 "bench",
-                Map.of("mock", BenchTables.mockProvider(mock.baseUrl(), Map.of())),
+                Map.of("mock", BenchTables.openAiCompatible("mock", mock.baseUrl(), Map.of())),
                 Map.of(
                     "builtin",
                     policy("builtin", CacheSettings.BUILTIN_MINILM),

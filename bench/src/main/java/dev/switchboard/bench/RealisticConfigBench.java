@@ -125,10 +125,12 @@ final class RealisticConfigBench {
               "nginx", nginx.port(), BenchTables.UPSTREAM_MODEL, false, BenchTables.fastHeaders()));
     }
     targets.add(HttpTarget.chat(PLAIN, plain.port(), BenchTables.FAST_ROUTE, false, Map.of()));
-    targets.add(BenchTables.realisticTarget(REAL, real.port()));
-    targets.add(BenchTables.realisticTarget(REDIS, shared.port()));
-    BenchTables.requireCacheMiss(load, targets.get(targets.size() - 2));
-    BenchTables.requireCacheMiss(load, targets.get(targets.size() - 1));
+    HttpTarget realistic = BenchTables.realisticTarget(REAL, real.port());
+    HttpTarget withRedis = BenchTables.realisticTarget(REDIS, shared.port());
+    targets.add(realistic);
+    targets.add(withRedis);
+    BenchTables.requireCacheMiss(load, realistic);
+    BenchTables.requireCacheMiss(load, withRedis);
     int c = settings.concurrency();
     // Warm-up: a cold gateway runs interpreted code; every gateway gets the same warm-up.
     if (settings.warmupSeconds() > 0) {
@@ -158,8 +160,8 @@ final class RealisticConfigBench {
         }
       }
       // Single requests measure wake-up latency, which the idle gateways' timers and background
-      // threads (three JVMs besides the one measured) would disturb: each target is measured at
-      // c=1 with the other gateways stopped, as in the overhead suite where one gateway runs.
+      // threads would disturb: each target is measured at c=1 with the gateway JVMs other than its
+      // own stopped (all three for direct and nginx), as in the overhead suite where one runs.
       for (HttpTarget t : BenchSuite.rotate(targets, r)) {
         Service measured = gateways.get(t.name());
         gateways.values().stream().filter(g -> g != measured).forEach(Service::pause);
