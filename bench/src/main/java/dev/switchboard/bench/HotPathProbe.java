@@ -102,14 +102,25 @@ public final class HotPathProbe {
         load.run(t, 32, Duration.ofSeconds(10)); // warm-up: compiled code behaves differently
       }
       threads.addAll(logWriterThreads());
+      // Every other thread of this JVM that is neither the gateway's nor the load's (its event
+      // loops) nor this one: work the gateway hands off its event loops (a pool's maintenance, a
+      // blocking executor) shows up here, reported per thread family, not in the figures above.
+      Set<Long> notGateway = eventLoopThreads(outside);
+      notGateway.add(Thread.currentThread().getId());
+      Map<String, Map<String, Double>> handedOff = new LinkedHashMap<>();
       Map<String, List<double[]>> rounds = new LinkedHashMap<>();
       for (int round = 0; round < 3; round++) {
         for (HttpTarget t : targets.values()) {
           requestLog(!t.name().equals(NO_LOG));
           double[] before = readings(threads);
+          Map<Long, long[]> othersBefore = otherThreads(threads, notGateway);
           long sent = runCount(load, t, requests);
           double[] after = readings(threads);
+          Map<Long, long[]> othersAfter = otherThreads(threads, notGateway);
           requestLog(true);
+          if (round == 2) {
+            handedOff.put(t.name(), perFamily(othersBefore, othersAfter, sent));
+          }
           rounds
               .computeIfAbsent(t.name(), k -> new ArrayList<>())
               .add(new double[] {(after[0] - before[0]) / sent, (after[1] - before[1]) / sent});
@@ -133,6 +144,16 @@ public final class HotPathProbe {
                 bytes / 1024,
                 requests));
         lines.addAll(StageCosts.lines(stages, cpu));
+        handedOff
+            .getOrDefault(t.name(), Map.of())
+            .forEach(
+                (family, nanos) ->
+                    lines.add(
+                        String.format(
+                            Locale.ROOT,
+                            "  outside the gateway's threads: %-40s %8.0f ns per request",
+                            family,
+                            nanos)));
       }
       Futures.await(plain.close(), 10);
       Futures.await(real.close(), 10);
@@ -174,6 +195,37 @@ public final class HotPathProbe {
       }
     }
     return ids;
+  }
+
+  /** CPU nanoseconds and a name-family id of every live thread outside both sets. */
+  private static Map<Long, long[]> otherThreads(Set<Long> gateway, Set<Long> load) {
+    ThreadMXBean mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+    Map<Long, long[]> cpu = new LinkedHashMap<>();
+    for (long id : mx.getAllThreadIds()) {
+      if (!gateway.contains(id) && !load.contains(id)) {
+        cpu.put(id, new long[] {Math.max(0, mx.getThreadCpuTime(id))});
+      }
+    }
+    return cpu;
+  }
+
+  /** CPU per request of the other threads between two readings, by thread name without digits. */
+  private static Map<String, Double> perFamily(
+      Map<Long, long[]> before, Map<Long, long[]> after, long requests) {
+    ThreadMXBean mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+    Map<String, Double> families = new java.util.TreeMap<>();
+    after.forEach(
+        (id, cpu) -> {
+          long start = before.containsKey(id) ? before.get(id)[0] : 0;
+          long spent = cpu[0] - start;
+          var info = mx.getThreadInfo(id);
+          if (spent > 0 && info != null) {
+            String family = info.getThreadName().replaceAll("[0-9]+", "N");
+            families.merge(family, (double) spent / requests, Double::sum);
+          }
+        });
+    families.values().removeIf(ns -> ns < 50);
+    return families;
   }
 
   /** CPU nanoseconds and allocated bytes of {@code threads} so far. */

@@ -60,6 +60,10 @@ public final class ClientRateLimiter {
             .maximumSize(MAX_KEYS)
             .expireAfterAccess(Duration.ofMinutes(2))
             .ticker(nanoClock::getAsLong)
+            // Its upkeep (access order, expiry) inline on the caller's event loop: with Caffeine's
+            // default executor every few admissions woke a ForkJoinPool thread (HotPathProbe: 0.9
+            // µs of pool CPU per request, plus the wake-up, on a realistic configuration).
+            .executor(Runnable::run)
             .build();
   }
 
