@@ -102,6 +102,16 @@ public final class HotPathProbe {
         load.run(t, 32, Duration.ofSeconds(10)); // warm-up: compiled code behaves differently
       }
       threads.addAll(logWriterThreads());
+      if (Boolean.getBoolean("probe.single")) {
+        HttpTarget direct =
+            HttpTarget.chat(
+                "direct",
+                mock.port(),
+                BenchTables.UPSTREAM_MODEL,
+                false,
+                BenchTables.fastHeaders());
+        lines.addAll(single(load, direct, targets, threads));
+      }
       // Every other thread of this JVM that is neither the gateway's nor the load's (its event
       // loops) nor this one: work the gateway hands off its event loops (a pool's maintenance, a
       // blocking executor) shows up here, reported per thread family, not in the figures above.
@@ -168,6 +178,63 @@ public final class HotPathProbe {
   }
 
   private static final String NO_LOG = "plain, request log off";
+
+  /**
+   * Single requests ({@code -Dprobe.single=true}): each configuration and the upstream called
+   * directly, interleaved in 10 rounds of 2 s at c=1; per configuration the latency added to the
+   * direct call's (p50, p90, p99 of all rounds) and the gateway threads' CPU per request — what a
+   * lone request costs when nothing is batched, and whether its added latency is that CPU or waits.
+   */
+  private static List<String> single(
+      LoadGenerator load, HttpTarget direct, Map<String, HttpTarget> targets, Set<Long> threads) {
+    Map<String, LatencySamples> samples = new LinkedHashMap<>();
+    Map<String, double[]> cpu = new LinkedHashMap<>();
+    List<HttpTarget> all = new ArrayList<>();
+    all.add(direct);
+    all.addAll(targets.values());
+    for (HttpTarget t : all) {
+      load.run(t, 1, Duration.ofSeconds(2)); // warm-up at c=1
+    }
+    for (int round = 0; round < 10; round++) {
+      for (HttpTarget t : all) {
+        requestLog(!t.name().equals(NO_LOG));
+        double[] before = readings(threads);
+        LoadResult r = load.run(t, 1, Duration.ofSeconds(2));
+        double[] after = readings(threads);
+        requestLog(true);
+        samples.computeIfAbsent(t.name(), k -> new LatencySamples()).addAll(r.latencies());
+        double[] sum = cpu.computeIfAbsent(t.name(), k -> new double[2]);
+        sum[0] += after[0] - before[0];
+        sum[1] += r.requests();
+      }
+    }
+    List<String> lines = new ArrayList<>();
+    LatencySamples base = samples.get(direct.name());
+    lines.add(
+        String.format(
+            Locale.ROOT,
+            "c=1, direct: p50 %.3f ms, p90 %.3f ms, p99 %.3f ms (%d requests)",
+            base.percentileMs(50),
+            base.percentileMs(90),
+            base.percentileMs(99),
+            base.size()));
+    for (HttpTarget t : targets.values()) {
+      LatencySamples s = samples.get(t.name());
+      double[] sum = cpu.get(t.name());
+      lines.add(
+          String.format(
+              Locale.ROOT,
+              "c=1, gateway %s: added p50 %+.3f ms, p90 %+.3f ms, p99 %+.3f ms; gateway CPU %.1f µs"
+                  + " per request (%d requests)",
+              t.name(),
+              s.percentileMs(50) - base.percentileMs(50),
+              s.percentileMs(90) - base.percentileMs(90),
+              s.percentileMs(99) - base.percentileMs(99),
+              sum[0] / sum[1] / 1000,
+              s.size()));
+    }
+    return lines;
+  }
 
   /** Turns the request log on or off (its logger's level, which the gateway checks per line). */
   private static void requestLog(boolean on) {

@@ -107,6 +107,43 @@ class UpstreamCallerTest {
     assertThat(failure.getMessage()).isEqualTo("up/m exceeded its first-token timeout of 500 ms");
   }
 
+  /**
+   * The head arrived in time but the body stalls: the first-token timeout no longer applies, the
+   * attempt fails at its total timeout, counted from the attempt's start, and not before.
+   */
+  @Test
+  void anAnswerWhoseHeadArrivedButWhoseBodyStallsFailsAtTheTotalTimeout() throws Exception {
+    AtomicReference<Future<Void>> headWritten = new AtomicReference<>();
+    PlannedTarget pt =
+        target(
+            req ->
+                headWritten.set(
+                    req.response()
+                        .setChunked(true)
+                        .putHeader("content-type", "application/json")
+                        .write("{\"id\":")),
+            new RoutingTable.Timeouts(1_000L, 500L, 2_000L, null));
+
+    Future<JsonReply> reply =
+        onLoop(
+            () ->
+                caller.callJson(pt, Operation.CHAT_COMPLETIONS, BODY, request(), Optional.empty()));
+    await().atMost(WAIT).until(() -> headWritten.get() != null && headWritten.get().succeeded());
+    // On loopback the head is in the gateway's socket once written; two turns of the gateway's
+    // event loop later it has been read (I/O is handled before queued tasks).
+    onLoop(() -> Future.<Void>succeededFuture()).toCompletionStage().toCompletableFuture().get();
+    onLoop(() -> Future.<Void>succeededFuture()).toCompletionStage().toCompletableFuture().get();
+    clock.advance(500);
+    await().atMost(WAIT).until(() -> clock.pendingDelaysMillis().contains(1_500L));
+    assertThat(reply.isComplete()).isFalse();
+    clock.advance(1_499);
+    assertThat(reply.isComplete()).isFalse();
+    clock.advance(1);
+
+    assertThat(failureOf(reply).getMessage())
+        .isEqualTo("up/m exceeded its total timeout of 2000 ms");
+  }
+
   @Test
   void theRequestDeadlineCapsEveryTimeoutOfTheAttempt() throws Exception {
     PlannedTarget pt =
