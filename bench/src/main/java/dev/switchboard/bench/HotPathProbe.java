@@ -26,14 +26,15 @@ import redis.embedded.RedisServer;
 
 /**
  * What the gateway spends per request, exactly and independently of the machine's load: the gateway
- * runs in this JVM on its own Vert.x instance (two event loops, as on a 2-core pod), the mock
- * upstream and the load generator on another. The gateway's threads (its event loops and the
- * request log's writer) are known by id, so their CPU time and allocated bytes ({@code
- * ThreadMXBean}) divided by the requests served are the gateway's own, and a JFR recording filtered
- * to those threads gives each stage's share ({@link StageCosts}), turned into nanoseconds per
- * request with the measured CPU. Configurations: plain (one target, no policy), realistic (consumer
- * key, client rate limit, exact-cache miss, cost-latency over two priced targets) and realistic
- * with a real {@code redis-server} as the shared store.
+ * runs in this JVM on its own Vert.x instance (two event loops; each gateway's server, on a port
+ * the OS picks, is one verticle instance, so one loop serves each gateway), the mock upstream and
+ * the load generator on another. The gateway's threads (its event loops and the request log's
+ * writer) are known by id, so their CPU time and allocated bytes ({@code ThreadMXBean}) divided by
+ * the requests served are the gateway's own, and a JFR recording filtered to those threads gives
+ * each stage's share ({@link StageCosts}), turned into nanoseconds per request with the measured
+ * CPU. Configurations: plain (one target, no policy), realistic (consumer key, client rate limit,
+ * exact-cache miss, cost-latency over two priced targets) and realistic with a real {@code
+ * redis-server} as the shared store.
  *
  * <p>{@code java -cp bench/target/switchboard-bench.jar dev.switchboard.bench.HotPathProbe
  * [requests-per-round] [jfr-dir]}.
@@ -64,7 +65,8 @@ public final class HotPathProbe {
   /** Measures every configuration; returns printable lines. */
   static List<String> run(int requests, Path out) throws Exception {
     Vertx outside = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
-    // The gateway's Vert.x as GatewayMain makes it (native epoll on Linux), with two event loops.
+    // The gateway's Vert.x as GatewayMain makes it (native epoll on Linux), with two event loops
+    // (the three gateways' servers are spread over them, one loop each).
     Vertx inside = Vertx.vertx(GatewayMain.vertxOptions().setEventLoopPoolSize(2));
     int redisPort;
     try (ServerSocket socket = new ServerSocket(0)) {
