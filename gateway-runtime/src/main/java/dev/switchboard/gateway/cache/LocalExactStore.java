@@ -4,7 +4,9 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -28,7 +30,7 @@ final class LocalExactStore implements ExactStore {
             .maximumSize(maxEntries)
             .expireAfterWrite(Duration.ofMillis(ttlMs))
             .ticker(ticker)
-            .executor(Runnable::run) // evictions release their bytes at once, not later
+            .executor(LocalExactStore::afterThisTask)
             .removalListener(
                 (String key, CachedAnswer answer, RemovalCause cause) -> {
                   if (answer != null) {
@@ -36,6 +38,24 @@ final class LocalExactStore implements ExactStore {
                   }
                 })
             .build();
+  }
+
+  /**
+   * Caffeine's upkeep (eviction, expiry, removal notices) on the event loop that wrote, after the
+   * task at hand: every miss stores an answer, and at a full cache every store evicts one, so
+   * upkeep run inline after each write cost 9.6 % of the realistic gateway's CPU per request;
+   * queued behind the current task, one run serves every write of the loop's turn (5.0 %,
+   * HotPathProbe). Nothing wakes another thread. An evicted answer's bytes return to the shared
+   * budget in the same turn of the loop; off an event loop (tests, the blocking pool) upkeep runs
+   * inline as before.
+   */
+  private static void afterThisTask(Runnable upkeep) {
+    Context loop = Vertx.currentContext();
+    if (loop != null && loop.isEventLoopContext()) {
+      loop.runOnContext(v -> upkeep.run());
+    } else {
+      upkeep.run();
+    }
   }
 
   /** The answer stored under {@code key}, or null. */

@@ -1,0 +1,114 @@
+package dev.switchboard.gateway.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.switchboard.gateway.upstream.Operation;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The in-process exact store keeps the gateway-wide byte budget exact although its upkeep runs
+ * after the writing event-loop task rather than inside every write: evicted answers give their
+ * bytes back within the same turn of the loop, and nothing is lost or counted twice.
+ */
+class LocalExactStoreTest {
+
+  private final Vertx vertx = Vertx.vertx();
+
+  @AfterEach
+  void close() throws Exception {
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  private static CachedAnswer answer(int n) {
+    return new CachedAnswer(
+        new byte[100 + n],
+        null,
+        null,
+        Operation.CHAT_COMPLETIONS,
+        null,
+        "up/m",
+        null,
+        null,
+        null,
+        0,
+        0,
+        "partition",
+        "question " + n);
+  }
+
+  /** Runs {@code task} on {@code context} and waits for it. */
+  private static <T> T on(Context context, java.util.function.Supplier<T> task) throws Exception {
+    CompletableFuture<T> done = new CompletableFuture<>();
+    context.runOnContext(v -> done.complete(task.get()));
+    return done.get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void writesOnAnEventLoopEvictDownToTheBoundAndReturnEveryEvictedByte() throws Exception {
+    AtomicLong budget = new AtomicLong();
+    LocalExactStore store =
+        new LocalExactStore(50, 3_600_000, Ticker.disabledTicker(), budget, 1L << 30);
+    Context loop = vertx.getOrCreateContext();
+    assertThat(loop.isEventLoopContext()).isTrue();
+
+    // 1,000 answers in ten loop tasks of 100 stores each, as ten turns of busy traffic.
+    for (int batch = 0; batch < 10; batch++) {
+      int first = batch * 100;
+      on(
+          loop,
+          () -> {
+            for (int n = first; n < first + 100; n++) {
+              store.put("key-" + n, answer(n));
+            }
+            return null;
+          });
+    }
+    // One more turn: whatever upkeep the last stores queued has run.
+    long held = on(loop, store::size);
+
+    long expected = 0;
+    int present = 0;
+    for (int n = 0; n < 1_000; n++) {
+      CachedAnswer kept = store.get("key-" + n);
+      if (kept != null) {
+        expected += kept.bytes();
+        present++;
+      }
+    }
+    assertThat(held).isEqualTo(50);
+    assertThat(present).isEqualTo(50);
+    assertThat(budget.get()).isEqualTo(expected);
+
+    store.close();
+    assertThat(budget.get()).isZero();
+  }
+
+  @Test
+  void anAnswerThatWouldExceedTheByteBudgetIsNotStored() throws Exception {
+    AtomicLong budget = new AtomicLong();
+    long one = answer(0).bytes();
+    LocalExactStore store =
+        new LocalExactStore(1_000, 3_600_000, Ticker.disabledTicker(), budget, 2 * one + 10);
+    Context loop = vertx.getOrCreateContext();
+
+    on(
+        loop,
+        () -> {
+          store.put("a", answer(0));
+          store.put("b", answer(0));
+          store.put("c", answer(0));
+          return null;
+        });
+
+    assertThat(on(loop, store::size)).isEqualTo(2);
+    assertThat(store.get("c")).isNull();
+    assertThat(budget.get()).isEqualTo(2 * one);
+  }
+}
