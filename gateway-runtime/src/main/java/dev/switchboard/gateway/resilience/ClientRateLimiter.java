@@ -192,14 +192,14 @@ public final class ClientRateLimiter {
     if (key == null) {
       return null;
     }
-    String k = key.toLowerCase(Locale.ROOT);
-    if (k.equals("route")) {
+    // Case-insensitive without lower-casing the policy's key on every request.
+    if (key.equalsIgnoreCase("route")) {
       return routeName;
     }
-    if (k.equals("api-key")) {
+    if (key.equalsIgnoreCase("api-key")) {
       return caller.apiKeyHash();
     }
-    if (k.startsWith("header:")) {
+    if (key.regionMatches(true, 0, "header:", 0, "header:".length())) {
       String value = caller.header(key.substring("header:".length()).trim());
       return value == null || value.isEmpty() ? null : value;
     }
