@@ -80,7 +80,9 @@ public final class HotPathProbe {
       MockProvider mock =
           MockProvider.startBlocking(outside, new MockProviderOptions().host("127.0.0.1").port(0));
       Path table =
-          BenchTables.write(BenchTables.table(mock.port(), 4, 0, 1_000, 0), out.resolve("r.json"));
+          BenchTables.write(
+              BenchTables.table(mock.port(), STREAM_CHUNKS, STREAM_INTERVAL_MS, 1_000, 0),
+              out.resolve("r.json"));
       Path consumers = BenchTables.writeConsumers(out.resolve("consumers.json"));
       GatewayServer plain = Service.inProcessGateway(inside, table, null, null);
       GatewayServer real = Service.inProcessGateway(inside, table, consumers, null);
@@ -113,6 +115,32 @@ public final class HotPathProbe {
                 false,
                 BenchTables.fastHeaders());
         lines.addAll(single(load, direct, targets, threads));
+        lines.addAll(
+            singleStreams(
+                load,
+                HttpTarget.chat(
+                    "direct stream",
+                    mock.port(),
+                    BenchTables.UPSTREAM_MODEL,
+                    true,
+                    BenchTables.streamHeaders(BenchTables.WARM_STREAM_CHUNKS, 0)),
+                HttpTarget.chat(
+                    "gateway stream",
+                    plain.port(),
+                    BenchTables.WARM_STREAM_ROUTE,
+                    true,
+                    Map.of())));
+        lines.addAll(
+            concurrentStreams(
+                load,
+                HttpTarget.chat(
+                    "direct",
+                    mock.port(),
+                    BenchTables.UPSTREAM_MODEL,
+                    true,
+                    BenchTables.streamHeaders(STREAM_CHUNKS, STREAM_INTERVAL_MS)),
+                HttpTarget.chat(
+                    "gateway", plain.port(), BenchTables.STREAM_ROUTE, true, Map.of())));
       }
       // Every other thread of this JVM that is neither the gateway's nor the load's (its event
       // loops) nor this one: work the gateway hands off its event loops (a pool's maintenance, a
@@ -180,6 +208,81 @@ public final class HotPathProbe {
   }
 
   private static final String NO_LOG = "plain, request log off";
+
+  /** The suite's streams (its defaults): 64 chunks 20 ms apart, 32 at once. */
+  private static final int STREAM_CHUNKS = 64;
+
+  private static final long STREAM_INTERVAL_MS = 20;
+  private static final int STREAMS = 32;
+
+  /**
+   * The suite's streaming figure in this JVM: {@value #STREAMS} streams of {@value #STREAM_CHUNKS}
+   * chunks {@value #STREAM_INTERVAL_MS} ms apart kept in flight (starts spread over one stream's
+   * length), directly and through the plain gateway, interleaved in 4 rounds of 6 s.
+   */
+  private static List<String> concurrentStreams(
+      LoadGenerator load, HttpTarget direct, HttpTarget gateway) {
+    Map<String, LatencySamples> ttft = new LinkedHashMap<>();
+    Duration spread = Duration.ofMillis(STREAM_CHUNKS * STREAM_INTERVAL_MS);
+    for (int round = 0; round < 4; round++) {
+      for (HttpTarget t : List.of(direct, gateway)) {
+        StreamResult r =
+            load.runStreams(t, STREAMS, Duration.ofSeconds(6), STREAM_CHUNKS, 250, spread);
+        if (round > 0) { // the first round warms the relay up
+          ttft.computeIfAbsent(t.name(), k -> new LatencySamples()).addAll(r.ttft());
+        }
+      }
+    }
+    LatencySamples base = ttft.get(direct.name());
+    LatencySamples through = ttft.get(gateway.name());
+    return List.of(
+        String.format(
+            Locale.ROOT,
+            "%d streams at once, direct: TTFT p50 %.3f ms, p99 %.3f ms (%d streams); through the"
+                + " plain gateway: added p50 %+.3f ms, p90 %+.3f ms, p99 %+.3f ms (%d streams)",
+            STREAMS,
+            base.percentileMs(50),
+            base.percentileMs(99),
+            base.size(),
+            through.percentileMs(50) - base.percentileMs(50),
+            through.percentileMs(90) - base.percentileMs(90),
+            through.percentileMs(99) - base.percentileMs(99),
+            through.size()));
+  }
+
+  /**
+   * Single streams: the upstream's short instant stream directly and through the plain gateway, one
+   * stream at a time, interleaved in 10 rounds of 2 s; the time to the first event (TTFT) each
+   * adds.
+   */
+  private static List<String> singleStreams(
+      LoadGenerator load, HttpTarget direct, HttpTarget gateway) {
+    Map<String, LatencySamples> ttft = new LinkedHashMap<>();
+    for (HttpTarget t : List.of(direct, gateway)) {
+      load.runStreams(t, 1, Duration.ofSeconds(2), BenchTables.WARM_STREAM_CHUNKS, 1_000);
+    }
+    for (int round = 0; round < 10; round++) {
+      for (HttpTarget t : List.of(direct, gateway)) {
+        StreamResult r =
+            load.runStreams(t, 1, Duration.ofSeconds(2), BenchTables.WARM_STREAM_CHUNKS, 1_000);
+        ttft.computeIfAbsent(t.name(), k -> new LatencySamples()).addAll(r.ttft());
+      }
+    }
+    LatencySamples base = ttft.get(direct.name());
+    LatencySamples through = ttft.get(gateway.name());
+    return List.of(
+        String.format(
+            Locale.ROOT,
+            "one stream at a time, direct: TTFT p50 %.3f ms, p99 %.3f ms (%d streams); through the"
+                + " plain gateway: added p50 %+.3f ms, p90 %+.3f ms, p99 %+.3f ms (%d streams)",
+            base.percentileMs(50),
+            base.percentileMs(99),
+            base.size(),
+            through.percentileMs(50) - base.percentileMs(50),
+            through.percentileMs(90) - base.percentileMs(90),
+            through.percentileMs(99) - base.percentileMs(99),
+            through.size()));
+  }
 
   /**
    * Single requests ({@code -Dprobe.single=true}): each configuration and the upstream called
