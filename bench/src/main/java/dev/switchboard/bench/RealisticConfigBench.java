@@ -99,14 +99,17 @@ final class RealisticConfigBench {
               + real.port()
               + ", realistic+redis "
               + shared.port());
-      measure(plain, real, shared);
-      profile(real, out);
+      double realCpuPerRequest = measure(plain, real, shared);
+      profile(real, out, realCpuPerRequest);
     } finally {
       redis.stop();
     }
   }
 
-  private void measure(Service plain, Service real, Service shared) {
+  /**
+   * The interleaved rounds; returns the realistic gateway's CPU nanoseconds per request at c=32.
+   */
+  private double measure(Service plain, Service real, Service shared) {
     Map<String, Service> gateways = new LinkedHashMap<>();
     gateways.put(PLAIN, plain);
     gateways.put(REAL, real);
@@ -240,13 +243,18 @@ final class RealisticConfigBench {
         0,
         "errors",
         false);
+    return c32.get(REAL).cpuNanos / (double) Math.max(1, c32.get(REAL).requests);
   }
 
   /**
    * A JFR recording of the realistic gateway under load, read into the per-stage cost table and the
-   * allocation per request.
+   * allocation per request. The stages' shares of the recording's samples are turned into
+   * nanoseconds with {@code roundsCpuPerRequest}, the CPU per request of the interleaved rounds:
+   * under the recording (its {@code profile} settings, the {@code jcmd} processes that start and
+   * dump it) the gateway serves a fraction of its usual rate and its CPU per request is inflated
+   * several times, which would misstate every stage's cost.
    */
-  private void profile(Service real, Path out) {
+  private void profile(Service real, Path out, double roundsCpuPerRequest) {
     if (real.child().isEmpty() || settings.profileSeconds() <= 0) {
       return;
     }
@@ -264,17 +272,22 @@ final class RealisticConfigBench {
               BenchTables.realisticTarget(REAL, real.port()),
               settings.concurrency(),
               Duration.ofSeconds(settings.profileSeconds()));
-      double cpuPerRequest = (real.cpuNanos() - cpu) / (double) Math.max(1, result.requests());
+      double profiledCpuPerRequest =
+          (real.cpuNanos() - cpu) / (double) Math.max(1, result.requests());
       child.jcmd("JFR.dump", "name=stages", "filename=" + jfr);
       child.jcmd("JFR.stop", "name=stages");
+      double cpuPerRequest = roundsCpuPerRequest > 0 ? roundsCpuPerRequest : profiledCpuPerRequest;
       StageCosts.Result costs = StageCosts.analyse(jfr, cpuPerRequest, result.requests());
       List<String> lines = new ArrayList<>();
       lines.add(
           String.format(
               Locale.ROOT,
-              "recorded at c=%d: %.0f req/s while profiling; file %s",
+              "recorded at c=%d: %.0f req/s and %.0f ns of gateway CPU per request while profiling"
+                  + " (the stages below are shares of the rounds' %.0f ns per request); file %s",
               settings.concurrency(),
               result.rps(),
+              profiledCpuPerRequest,
+              cpuPerRequest,
               jfr.getFileName()));
       lines.addAll(StageCosts.lines(costs, cpuPerRequest));
       lines.add("");
