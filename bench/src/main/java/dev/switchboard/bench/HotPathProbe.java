@@ -115,7 +115,7 @@ public final class HotPathProbe {
                 false,
                 BenchTables.fastHeaders());
         lines.addAll(single(load, direct, targets, threads));
-        lines.addAll(
+        lines.add(
             singleStreams(
                 load,
                 HttpTarget.chat(
@@ -130,7 +130,7 @@ public final class HotPathProbe {
                     BenchTables.WARM_STREAM_ROUTE,
                     true,
                     Map.of())));
-        lines.addAll(
+        lines.add(
             concurrentStreams(
                 load,
                 HttpTarget.chat(
@@ -218,70 +218,66 @@ public final class HotPathProbe {
   /**
    * The suite's streaming figure in this JVM: {@value #STREAMS} streams of {@value #STREAM_CHUNKS}
    * chunks {@value #STREAM_INTERVAL_MS} ms apart kept in flight (starts spread over one stream's
-   * length), directly and through the plain gateway, interleaved in 4 rounds of 6 s.
+   * length), directly and through the plain gateway, interleaved in 4 rounds of 6 s (the first
+   * warms the relay up).
    */
-  private static List<String> concurrentStreams(
+  private static String concurrentStreams(
       LoadGenerator load, HttpTarget direct, HttpTarget gateway) {
-    Map<String, LatencySamples> ttft = new LinkedHashMap<>();
     Duration spread = Duration.ofMillis(STREAM_CHUNKS * STREAM_INTERVAL_MS);
-    for (int round = 0; round < 4; round++) {
+    return streamTtft(
+        STREAMS + " streams at once",
+        direct,
+        gateway,
+        4,
+        t -> load.runStreams(t, STREAMS, Duration.ofSeconds(6), STREAM_CHUNKS, 250, spread));
+  }
+
+  /**
+   * Single streams: the upstream's short instant stream directly and through the plain gateway, one
+   * stream at a time, interleaved in 10 rounds of 2 s after a warm-up round.
+   */
+  private static String singleStreams(LoadGenerator load, HttpTarget direct, HttpTarget gateway) {
+    return streamTtft(
+        "one stream at a time",
+        direct,
+        gateway,
+        11,
+        t -> load.runStreams(t, 1, Duration.ofSeconds(2), BenchTables.WARM_STREAM_CHUNKS, 1_000));
+  }
+
+  /**
+   * Runs {@code rounds} interleaved rounds of {@code run} against both targets, the first not
+   * counted; returns the time to the first event (TTFT) the gateway adds to the direct call's.
+   */
+  private static String streamTtft(
+      String what,
+      HttpTarget direct,
+      HttpTarget gateway,
+      int rounds,
+      java.util.function.Function<HttpTarget, StreamResult> run) {
+    Map<String, LatencySamples> ttft = new LinkedHashMap<>();
+    for (int round = 0; round < rounds; round++) {
       for (HttpTarget t : List.of(direct, gateway)) {
-        StreamResult r =
-            load.runStreams(t, STREAMS, Duration.ofSeconds(6), STREAM_CHUNKS, 250, spread);
-        if (round > 0) { // the first round warms the relay up
+        StreamResult r = run.apply(t);
+        if (round > 0) {
           ttft.computeIfAbsent(t.name(), k -> new LatencySamples()).addAll(r.ttft());
         }
       }
     }
     LatencySamples base = ttft.get(direct.name());
     LatencySamples through = ttft.get(gateway.name());
-    return List.of(
-        String.format(
-            Locale.ROOT,
-            "%d streams at once, direct: TTFT p50 %.3f ms, p99 %.3f ms (%d streams); through the"
-                + " plain gateway: added p50 %+.3f ms, p90 %+.3f ms, p99 %+.3f ms (%d streams)",
-            STREAMS,
-            base.percentileMs(50),
-            base.percentileMs(99),
-            base.size(),
-            through.percentileMs(50) - base.percentileMs(50),
-            through.percentileMs(90) - base.percentileMs(90),
-            through.percentileMs(99) - base.percentileMs(99),
-            through.size()));
-  }
-
-  /**
-   * Single streams: the upstream's short instant stream directly and through the plain gateway, one
-   * stream at a time, interleaved in 10 rounds of 2 s; the time to the first event (TTFT) each
-   * adds.
-   */
-  private static List<String> singleStreams(
-      LoadGenerator load, HttpTarget direct, HttpTarget gateway) {
-    Map<String, LatencySamples> ttft = new LinkedHashMap<>();
-    for (HttpTarget t : List.of(direct, gateway)) {
-      load.runStreams(t, 1, Duration.ofSeconds(2), BenchTables.WARM_STREAM_CHUNKS, 1_000);
-    }
-    for (int round = 0; round < 10; round++) {
-      for (HttpTarget t : List.of(direct, gateway)) {
-        StreamResult r =
-            load.runStreams(t, 1, Duration.ofSeconds(2), BenchTables.WARM_STREAM_CHUNKS, 1_000);
-        ttft.computeIfAbsent(t.name(), k -> new LatencySamples()).addAll(r.ttft());
-      }
-    }
-    LatencySamples base = ttft.get(direct.name());
-    LatencySamples through = ttft.get(gateway.name());
-    return List.of(
-        String.format(
-            Locale.ROOT,
-            "one stream at a time, direct: TTFT p50 %.3f ms, p99 %.3f ms (%d streams); through the"
-                + " plain gateway: added p50 %+.3f ms, p90 %+.3f ms, p99 %+.3f ms (%d streams)",
-            base.percentileMs(50),
-            base.percentileMs(99),
-            base.size(),
-            through.percentileMs(50) - base.percentileMs(50),
-            through.percentileMs(90) - base.percentileMs(90),
-            through.percentileMs(99) - base.percentileMs(99),
-            through.size()));
+    return String.format(
+        Locale.ROOT,
+        "%s, direct: TTFT p50 %.3f ms, p99 %.3f ms (%d streams); through the plain gateway: added"
+            + " p50 %+.3f ms, p90 %+.3f ms, p99 %+.3f ms (%d streams)",
+        what,
+        base.percentileMs(50),
+        base.percentileMs(99),
+        base.size(),
+        through.percentileMs(50) - base.percentileMs(50),
+        through.percentileMs(90) - base.percentileMs(90),
+        through.percentileMs(99) - base.percentileMs(99),
+        through.size());
   }
 
   /**
