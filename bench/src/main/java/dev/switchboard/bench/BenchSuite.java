@@ -463,6 +463,11 @@ public final class BenchSuite {
    * which the warm-up then absorbs instead of the profiled run.
    */
   private void primeFlightRecorder(Service gateway) {
+    primeFlightRecorder(gateway, report);
+  }
+
+  /** As {@link #primeFlightRecorder(Service)}, for the other scenarios that profile a gateway. */
+  static void primeFlightRecorder(Service gateway, Report report) {
     if (gateway.child().isEmpty()) {
       return;
     }
