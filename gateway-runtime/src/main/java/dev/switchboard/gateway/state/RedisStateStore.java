@@ -172,31 +172,24 @@ public final class RedisStateStore implements StateStore {
    * pay for the connection and a cold JIT (the gateway starts it without waiting for it).
    */
   public Future<Void> warmUp() {
-    return redis
-        .send(
-            Request.cmd(Command.SCRIPT)
-                .arg("LOAD")
-                .arg(scripts.computeIfAbsent("allowance.lua", Script::load).text))
-        .compose(
-            r ->
-                redis.send(
-                    Request.cmd(Command.SCRIPT)
-                        .arg("LOAD")
-                        .arg(scripts.computeIfAbsent("lease.lua", Script::load).text)))
-        .compose(
-            r ->
-                redis.send(
-                    Request.cmd(Command.SCRIPT)
-                        .arg("LOAD")
-                        .arg(scripts.computeIfAbsent("quota.lua", Script::load).text)))
-        .compose(
-            r ->
-                redis.send(
-                    Request.cmd(Command.SCRIPT)
-                        .arg("LOAD")
-                        .arg(scripts.computeIfAbsent("client_rate_admit.lua", Script::load).text)))
-        .mapEmpty();
+    Future<Void> loaded = Future.succeededFuture();
+    for (String name : WARM_SCRIPTS) {
+      loaded =
+          loaded.compose(
+              v ->
+                  redis
+                      .send(
+                          Request.cmd(Command.SCRIPT)
+                              .arg("LOAD")
+                              .arg(scripts.computeIfAbsent(name, Script::load).text))
+                      .mapEmpty());
+    }
+    return loaded;
   }
+
+  /** The scripts a request may run, loaded by {@link #warmUp()} one after the other. */
+  private static final List<String> WARM_SCRIPTS =
+      List.of("allowance.lua", "lease.lua", "quota.lua", "client_rate_admit.lua");
 
   /**
    * The connection, for other shared data of the gateway (the shared response cache) that keeps its
