@@ -86,7 +86,7 @@ public final class BenchSuite {
               idleMemory(gateway);
             }
             if (settings.runs("profile")) {
-              primeFlightRecorder(gateway);
+              primeFlightRecorder(gateway, report);
             }
             if (settings.runs("overhead")) {
               overhead(load, upstream, gateway, nginx);
@@ -462,11 +462,6 @@ public final class BenchSuite {
    * classes and deoptimises hot code (measured: throughput falls more than tenfold for seconds),
    * which the warm-up then absorbs instead of the profiled run.
    */
-  private void primeFlightRecorder(Service gateway) {
-    primeFlightRecorder(gateway, report);
-  }
-
-  /** As {@link #primeFlightRecorder(Service)}, for the other scenarios that profile a gateway. */
   static void primeFlightRecorder(Service gateway, Report report) {
     if (gateway.child().isEmpty()) {
       return;

@@ -153,10 +153,10 @@ public final class HotPathProbe {
         for (HttpTarget t : targets.values()) {
           requestLog(!t.name().equals(NO_LOG));
           double[] before = readings(threads);
-          Map<Long, long[]> othersBefore = otherThreads(threads, notGateway);
+          Map<Long, Long> othersBefore = otherThreads(threads, notGateway);
           long sent = runCount(load, t, requests);
           double[] after = readings(threads);
-          Map<Long, long[]> othersAfter = otherThreads(threads, notGateway);
+          Map<Long, Long> othersAfter = otherThreads(threads, notGateway);
           requestLog(true);
           if (round == 2) {
             handedOff.put(t.name(), perFamily(othersBefore, othersAfter, sent));
@@ -365,13 +365,13 @@ public final class HotPathProbe {
     return ids;
   }
 
-  /** CPU nanoseconds and a name-family id of every live thread outside both sets. */
-  private static Map<Long, long[]> otherThreads(Set<Long> gateway, Set<Long> load) {
+  /** CPU nanoseconds so far of every live thread outside both sets, by thread id. */
+  private static Map<Long, Long> otherThreads(Set<Long> gateway, Set<Long> load) {
     ThreadMXBean mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
-    Map<Long, long[]> cpu = new LinkedHashMap<>();
+    Map<Long, Long> cpu = new LinkedHashMap<>();
     for (long id : mx.getAllThreadIds()) {
       if (!gateway.contains(id) && !load.contains(id)) {
-        cpu.put(id, new long[] {Math.max(0, mx.getThreadCpuTime(id))});
+        cpu.put(id, Math.max(0, mx.getThreadCpuTime(id)));
       }
     }
     return cpu;
@@ -379,13 +379,12 @@ public final class HotPathProbe {
 
   /** CPU per request of the other threads between two readings, by thread name without digits. */
   private static Map<String, Double> perFamily(
-      Map<Long, long[]> before, Map<Long, long[]> after, long requests) {
+      Map<Long, Long> before, Map<Long, Long> after, long requests) {
     ThreadMXBean mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
     Map<String, Double> families = new java.util.TreeMap<>();
     after.forEach(
         (id, cpu) -> {
-          long start = before.containsKey(id) ? before.get(id)[0] : 0;
-          long spent = cpu[0] - start;
+          long spent = cpu - before.getOrDefault(id, 0L);
           var info = mx.getThreadInfo(id);
           if (spent > 0 && info != null) {
             String family = info.getThreadName().replaceAll("[0-9]+", "N");

@@ -253,10 +253,10 @@ final class RealisticConfigBench {
   /**
    * A JFR recording of the realistic gateway under load, read into the per-stage cost table and the
    * allocation per request. The stages' shares of the recording's samples are turned into
-   * nanoseconds with {@code roundsCpuPerRequest}, the CPU per request of the interleaved rounds:
-   * under the recording (its {@code profile} settings, the {@code jcmd} processes that start and
-   * dump it) the gateway serves a fraction of its usual rate and its CPU per request is inflated
-   * several times, which would misstate every stage's cost.
+   * nanoseconds with {@code roundsCpuPerRequest}, the CPU per request of the interleaved rounds
+   * (the figure the section reports, over longer runs without a recording); the profiled run's own
+   * figure is printed beside it, so a recording that disturbed the gateway shows (an unprimed first
+   * recording cut it to a fifth of its rate at seven times the CPU per request).
    */
   private void profile(Service real, Path out, double roundsCpuPerRequest) {
     if (real.child().isEmpty() || settings.profileSeconds() <= 0) {
