@@ -123,6 +123,11 @@ public final class ConnectionGuard {
     pipeline.addBefore("handler", HANDLER_NAME, new Timers());
   }
 
+  /** The per-connection timeout handler, on its own (tests drive it on an embedded channel). */
+  ChannelDuplexHandler newTimers() {
+    return new Timers();
+  }
+
   private void request(HttpServerRequest req, Handler<HttpServerRequest> next) {
     if (req.headers().contains(HttpHeaders.CONTENT_LENGTH)
         && req.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
@@ -165,22 +170,34 @@ public final class ConnectionGuard {
   }
 
   /**
-   * The header-read timer (armed when the connection opens) and the idle timer (armed when the last
-   * response in flight has been written), both disarmed when a request head arrives.
+   * The header-read timeout (from the connection's opening to its first request head) and the idle
+   * timeout (from the moment the last response in flight has been written to the next request
+   * head), kept with one lazily re-armed check per connection, as Netty's {@code IdleStateHandler}
+   * does: a request only counts itself in and out and notes the time it went idle; no timer is set
+   * or cancelled per request. When the check runs it closes the connection if it has been waiting
+   * longer than its limit, and otherwise runs again when the limit would be reached. Time is the
+   * event loop's own ticker, the clock its scheduled tasks run on.
    */
   private final class Timers extends ChannelDuplexHandler {
-    private ScheduledFuture<?> timer;
+    private final Runnable fire = this::fire;
+    private ChannelHandlerContext ctx;
+    private ScheduledFuture<?> check;
+    private long checkAtNanos;
     private int inFlight;
+    private boolean sawRequest;
+    private long waitingSinceNanos;
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-      arm(ctx, headerReadTimeoutMs, headerTimeouts);
+      this.ctx = ctx;
+      waitingSinceNanos = now();
+      schedule(TimeUnit.MILLISECONDS.toNanos(headerReadTimeoutMs));
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       if (msg instanceof HttpRequest) {
-        disarm();
+        sawRequest = true;
         inFlight++;
       }
       ctx.fireChannelRead(msg);
@@ -192,35 +209,55 @@ public final class ConnectionGuard {
           msg instanceof HttpResponse response
               && response.status().codeClass() == HttpStatusClass.INFORMATIONAL;
       if (msg instanceof LastHttpContent && !informational && inFlight > 0 && --inFlight == 0) {
-        arm(ctx, idleTimeoutMs, idleTimeouts);
+        long now = now();
+        waitingSinceNanos = now;
+        long limit = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMs);
+        // The pending check (the header-read one, or one of an earlier idle spell) may come later
+        // than this spell's limit; then it is moved forward. On a busy keep-alive connection it
+        // is earlier, and stays.
+        if (check == null || checkAtNanos - (now + limit) > 0) {
+          schedule(limit);
+        }
       }
       ctx.write(msg, promise);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-      disarm();
+      cancel();
       ctx.fireChannelInactive();
     }
 
-    private void arm(ChannelHandlerContext ctx, long ms, Counter reason) {
-      disarm();
-      timer =
-          ctx.executor()
-              .schedule(
-                  () -> {
-                    reason.increment();
-                    ctx.channel().close();
-                  },
-                  ms,
-                  TimeUnit.MILLISECONDS);
+    private void fire() {
+      check = null;
+      if (inFlight > 0 || !ctx.channel().isActive()) {
+        return; // busy: going idle arms the next check
+      }
+      long limit = TimeUnit.MILLISECONDS.toNanos(sawRequest ? idleTimeoutMs : headerReadTimeoutMs);
+      long waited = now() - waitingSinceNanos;
+      if (waited >= limit) {
+        (sawRequest ? idleTimeouts : headerTimeouts).increment();
+        ctx.channel().close();
+      } else {
+        schedule(limit - waited);
+      }
     }
 
-    private void disarm() {
-      if (timer != null) {
-        timer.cancel(false);
-        timer = null;
+    private void schedule(long delayNanos) {
+      cancel();
+      checkAtNanos = now() + delayNanos;
+      check = ctx.executor().schedule(fire, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void cancel() {
+      if (check != null) {
+        check.cancel(false);
+        check = null;
       }
+    }
+
+    private long now() {
+      return ctx.executor().ticker().nanoTime();
     }
   }
 }
