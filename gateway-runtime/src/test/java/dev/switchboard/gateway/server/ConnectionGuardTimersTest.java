@@ -47,6 +47,14 @@ class ConnectionGuardTimersTest {
     channel.runScheduledPendingTasks();
   }
 
+  /** Open for {@code ms - 1} more milliseconds, closed at {@code ms}. */
+  private void closesAfter(long ms) {
+    pass(ms - 1);
+    assertThat(channel.isOpen()).as("open %d ms on", ms - 1).isTrue();
+    pass(1);
+    assertThat(channel.isOpen()).as("closed at %d ms", ms).isFalse();
+  }
+
   private void request() {
     channel.writeInbound(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/healthz"));
     ReferenceCountUtil.release(channel.readInbound());
@@ -69,10 +77,7 @@ class ConnectionGuardTimersTest {
   @Test
   void aConnectionWithoutARequestHeadIsClosedAtTheHeaderReadTimeout() {
     open(1_000, 5_000);
-    pass(999);
-    assertThat(channel.isOpen()).isTrue();
-    pass(1);
-    assertThat(channel.isOpen()).isFalse();
+    closesAfter(1_000);
     assertThat(closed("header_timeout")).isEqualTo(1);
     assertThat(closed("idle_timeout")).isZero();
   }
@@ -85,10 +90,7 @@ class ConnectionGuardTimersTest {
     pass(60_000); // a long, quiet answer: past both limits, still open
     assertThat(channel.isOpen()).isTrue();
     respond(HttpResponseStatus.OK);
-    pass(4_999);
-    assertThat(channel.isOpen()).isTrue();
-    pass(1);
-    assertThat(channel.isOpen()).isFalse();
+    closesAfter(5_000);
     assertThat(closed("idle_timeout")).isEqualTo(1);
     assertThat(closed("header_timeout")).isZero();
   }
@@ -102,10 +104,7 @@ class ConnectionGuardTimersTest {
       pass(4_000); // each gap is shorter than the idle limit
     }
     assertThat(channel.isOpen()).isTrue();
-    pass(999); // 4,999 ms since the last response
-    assertThat(channel.isOpen()).isTrue();
-    pass(1);
-    assertThat(channel.isOpen()).isFalse();
+    closesAfter(1_000); // 5,000 ms after the last response
     assertThat(closed("idle_timeout")).isEqualTo(1);
   }
 
@@ -114,10 +113,7 @@ class ConnectionGuardTimersTest {
     open(10_000, 300);
     request();
     respond(HttpResponseStatus.OK);
-    pass(299);
-    assertThat(channel.isOpen()).isTrue();
-    pass(1);
-    assertThat(channel.isOpen()).isFalse();
+    closesAfter(300);
     assertThat(closed("idle_timeout")).isEqualTo(1);
   }
 
@@ -142,9 +138,6 @@ class ConnectionGuardTimersTest {
     pass(10_000); // the second request is still in flight
     assertThat(channel.isOpen()).isTrue();
     respond(HttpResponseStatus.OK);
-    pass(299);
-    assertThat(channel.isOpen()).isTrue();
-    pass(1);
-    assertThat(channel.isOpen()).isFalse();
+    closesAfter(300);
   }
 }
