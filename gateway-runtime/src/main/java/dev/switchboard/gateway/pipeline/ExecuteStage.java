@@ -13,6 +13,8 @@ import dev.switchboard.gateway.upstream.UpstreamCaller;
 import dev.switchboard.gateway.upstream.UpstreamFailure;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
 import io.vertx.core.buffer.Buffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -35,11 +37,16 @@ public final class ExecuteStage implements Stage {
   @Override
   public boolean forward(Exchange exchange) {
     RequestContext ctx = exchange.ctx();
+    List<PlannedTarget> plan = servable(exchange.plan(), ctx.operation());
+    if (plan.isEmpty()) {
+      exchange.fail(notServed(ctx.operation()));
+      return false;
+    }
     if (ctx.stream()) {
       boolean stripUsage = exchange.stripUsage();
       chain
           .execute(
-              exchange.plan(),
+              plan,
               ctx,
               pt -> {
                 Operation format = format(exchange, pt);
@@ -55,7 +62,7 @@ public final class ExecuteStage implements Stage {
     } else {
       chain
           .execute(
-              exchange.plan(),
+              plan,
               ctx,
               pt -> {
                 Operation format = format(exchange, pt);
@@ -88,19 +95,42 @@ public final class ExecuteStage implements Stage {
       return door;
     }
     if (!door.bridgeable()) {
-      throw new ApiException(
-          new OpenAiError(
-              404,
-              "This operation ("
-                  + door.path()
-                  + ") is only served for models whose target speaks it natively; the target"
-                  + " chosen for this model does not.",
-              "not_found_error",
-              null,
-              "operation_not_served",
-              "not_found"));
+      throw notServed(door); // servable() keeps such targets out of the chain
     }
     return door.internal();
+  }
+
+  /**
+   * The targets of {@code plan} that can serve {@code op}, in the plan's order: all of them for an
+   * operation every target serves (bridged if need be), only those whose adapter speaks it for one
+   * that is never bridged ({@code count_tokens}), so such a request goes to the first target that
+   * can answer it instead of failing on the route's first.
+   */
+  static List<PlannedTarget> servable(List<PlannedTarget> plan, Operation op) {
+    if (op.bridgeable()) {
+      return plan;
+    }
+    List<PlannedTarget> speaking = new ArrayList<>(plan.size());
+    for (PlannedTarget pt : plan) {
+      if (UpstreamAdapters.forProvider(pt.provider()).speaks(op)) {
+        speaking.add(pt);
+      }
+    }
+    return speaking;
+  }
+
+  private static ApiException notServed(Operation op) {
+    return new ApiException(
+        new OpenAiError(
+            404,
+            "This operation ("
+                + op.path()
+                + ") is only served for models whose target speaks it natively; no target of"
+                + " this model does.",
+            "not_found_error",
+            null,
+            "operation_not_served",
+            "not_found"));
   }
 
   /** The attempt's body in the target's wire format. */

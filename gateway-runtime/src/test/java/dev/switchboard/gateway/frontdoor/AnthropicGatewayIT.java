@@ -388,7 +388,7 @@ class AnthropicGatewayIT {
   }
 
   @Test
-  void countTokensIsForwardedToAnthropicAndAClear404Elsewhere() throws Exception {
+  void countTokensGoesToTheFirstTargetThatSpeaksItAndIsAClear404Elsewhere() throws Exception {
     String body = "{\"model\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":\"a b c\"}]}";
     HttpResponse<String> counted =
         gateway.post("/v1/messages/count_tokens", body.formatted("claude"));
@@ -396,6 +396,18 @@ class AnthropicGatewayIT {
     assertThat(json(counted.body()).path("input_tokens").asInt()).isPositive();
     assertThat(lastRecord().path()).isEqualTo("/v1/messages/count_tokens");
 
+    // A route whose first target cannot count tokens sends the count to the first one that can,
+    // without an attempt on the other.
+    int before = mock.requests().size();
+    HttpResponse<String> later =
+        gateway.post("/v1/messages/count_tokens", body.formatted("openai-first"));
+    assertThat(later.statusCode()).as(later.body()).isEqualTo(200);
+    assertThat(json(later.body()).path("input_tokens").asInt()).isPositive();
+    assertThat(mock.requests()).hasSize(before + 1);
+    assertThat(lastRecord().path()).isEqualTo("/v1/messages/count_tokens");
+
+    // No target of the route speaks it: a clear 404, and nothing is sent upstream.
+    before = mock.requests().size();
     HttpResponse<String> elsewhere =
         gateway.post("/v1/messages/count_tokens", body.formatted("gpt"));
     assertThat(elsewhere.statusCode()).isEqualTo(404);
@@ -403,6 +415,7 @@ class AnthropicGatewayIT {
     assertThat(error.path("type").asText()).isEqualTo("error");
     assertThat(error.at("/error/type").asText()).isEqualTo("not_found_error");
     assertThat(error.at("/error/message").asText()).contains("/messages/count_tokens");
+    assertThat(mock.requests()).hasSize(before);
   }
 
   @Test
