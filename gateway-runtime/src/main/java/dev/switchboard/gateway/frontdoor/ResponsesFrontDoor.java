@@ -122,7 +122,7 @@ public final class ResponsesFrontDoor extends OpenAiFrontDoor {
     if (problem == null) {
       return null;
     }
-    List<PlannedTarget> native_ = nativeTargets(plan);
+    List<PlannedTarget> native_ = UpstreamAdapters.speaking(plan, Operation.RESPONSES);
     if (native_.isEmpty()) {
       throw bad(problem.message(), problem.param());
     }
@@ -174,16 +174,6 @@ public final class ResponsesFrontDoor extends OpenAiFrontDoor {
           "previous_response_id");
     }
     return same;
-  }
-
-  private static List<PlannedTarget> nativeTargets(List<PlannedTarget> plan) {
-    List<PlannedTarget> out = new ArrayList<>(plan.size());
-    for (PlannedTarget target : plan) {
-      if (UpstreamAdapters.forProvider(target.provider()).speaks(Operation.RESPONSES)) {
-        out.add(target);
-      }
-    }
-    return out;
   }
 
   @Override

@@ -13,8 +13,6 @@ import dev.switchboard.gateway.upstream.UpstreamCaller;
 import dev.switchboard.gateway.upstream.UpstreamFailure;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
 import io.vertx.core.buffer.Buffer;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -37,16 +35,11 @@ public final class ExecuteStage implements Stage {
   @Override
   public boolean forward(Exchange exchange) {
     RequestContext ctx = exchange.ctx();
-    List<PlannedTarget> plan = servable(exchange.plan(), ctx.operation());
-    if (plan.isEmpty()) {
-      exchange.fail(notServed(ctx.operation()));
-      return false;
-    }
     if (ctx.stream()) {
       boolean stripUsage = exchange.stripUsage();
       chain
           .execute(
-              plan,
+              exchange.plan(),
               ctx,
               pt -> {
                 Operation format = format(exchange, pt);
@@ -62,7 +55,7 @@ public final class ExecuteStage implements Stage {
     } else {
       chain
           .execute(
-              plan,
+              exchange.plan(),
               ctx,
               pt -> {
                 Operation format = format(exchange, pt);
@@ -95,31 +88,13 @@ public final class ExecuteStage implements Stage {
       return door;
     }
     if (!door.bridgeable()) {
-      throw notServed(door); // servable() keeps such targets out of the chain
+      throw notServed(door); // PlanStage keeps such targets out of the chain
     }
     return door.internal();
   }
 
-  /**
-   * The targets of {@code plan} that can serve {@code op}, in the plan's order: all of them for an
-   * operation every target serves (bridged if need be), only those whose adapter speaks it for one
-   * that is never bridged ({@code count_tokens}), so such a request goes to the first target that
-   * can answer it instead of failing on the route's first.
-   */
-  static List<PlannedTarget> servable(List<PlannedTarget> plan, Operation op) {
-    if (op.bridgeable()) {
-      return plan;
-    }
-    List<PlannedTarget> speaking = new ArrayList<>(plan.size());
-    for (PlannedTarget pt : plan) {
-      if (UpstreamAdapters.forProvider(pt.provider()).speaks(op)) {
-        speaking.add(pt);
-      }
-    }
-    return speaking;
-  }
-
-  private static ApiException notServed(Operation op) {
+  /** The 404 for an operation no target of the plan speaks natively and none may bridge. */
+  static ApiException notServed(Operation op) {
     return new ApiException(
         new OpenAiError(
             404,

@@ -5,13 +5,16 @@ import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.resilience.RequestNeeds;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.routing.strategy.AttemptPlanner;
+import dev.switchboard.gateway.upstream.Operation;
+import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
 import io.vertx.core.Future;
 import java.util.List;
 
 /**
- * Plans the attempt chain with the route's routing strategy (and a split canary's share), notes
- * what the request needs from a target (capabilities, context window) for the failover walk, and
- * for streams makes the upstream report usage.
+ * Plans the attempt chain with the route's routing strategy (and a split canary's share), keeps it
+ * to the targets that speak an operation that is never bridged, notes what the request needs from a
+ * target (capabilities, context window) for the failover walk, and for streams makes the upstream
+ * report usage.
  */
 public final class PlanStage implements Stage {
 
@@ -34,6 +37,16 @@ public final class PlanStage implements Stage {
     } else {
       ctx.routeReason(
           "deterministic: pinned to " + exchange.plan().get(0).id()); // DeterministicStage
+    }
+    // An operation that is never bridged (count_tokens) goes only to the targets that speak it, so
+    // it reaches the first one that can answer instead of failing on the route's first.
+    Operation op = ctx.operation();
+    if (!op.bridgeable()) {
+      List<PlannedTarget> speaking = UpstreamAdapters.speaking(exchange.plan(), op);
+      if (speaking.isEmpty()) {
+        throw ExecuteStage.notServed(op);
+      }
+      exchange.plan(speaking);
     }
     boolean stream = exchange.frontDoor().wantsStream(exchange.body());
     ctx.stream(stream);

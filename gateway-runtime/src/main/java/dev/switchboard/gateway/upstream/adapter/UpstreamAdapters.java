@@ -2,6 +2,10 @@ package dev.switchboard.gateway.upstream.adapter;
 
 import dev.switchboard.contract.ProviderKind;
 import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.upstream.Operation;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Chooses the adapter of a provider by its kind. Native Anthropic and Gemini adapters register
@@ -31,5 +35,16 @@ public final class UpstreamAdapters {
     }
     // The preset says whether the provider serves the Responses API itself.
     return kind.speaksResponses() ? OPENAI_WITH_RESPONSES : OPENAI;
+  }
+
+  /** The targets of {@code plan} whose adapter speaks {@code op} natively, in the plan's order. */
+  public static List<PlannedTarget> speaking(List<PlannedTarget> plan, Operation op) {
+    List<PlannedTarget> out = new ArrayList<>(plan.size());
+    for (PlannedTarget target : plan) {
+      if (forProvider(target.provider()).speaks(op)) {
+        out.add(target);
+      }
+    }
+    return out;
   }
 }
