@@ -5,17 +5,25 @@ import dev.switchboard.gateway.frontdoor.EmbeddingsFrontDoor;
 import dev.switchboard.gateway.frontdoor.FrontDoor;
 import dev.switchboard.gateway.frontdoor.MessagesFrontDoor;
 import dev.switchboard.gateway.server.ClientDisconnects;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 
 /**
- * Builds the public port's router once; it is never changed while serving (routing decisions live
- * in the swapped snapshot, not in routes). Every error the router itself produces (unknown path,
- * wrong method, body too large) is answered in OpenAI's error shape.
+ * Builds the public port's request handler once; it is never changed while serving (routing
+ * decisions live in the swapped snapshot, not in routes). The proxied API calls take a direct path
+ * ({@link ProxiedRequests}); the router serves the rest. Every error either of them produces
+ * (unknown path, wrong method, media type, body too large) is answered in OpenAI's error shape, or
+ * Anthropic's under {@code /v1/messages}.
  */
 public final class GatewayRouter {
 
@@ -33,19 +41,20 @@ public final class GatewayRouter {
 
   private GatewayRouter() {}
 
-  /** The complete router, without the Responses API (tests of the other surfaces). */
-  public static Router create(
+  /** The complete handler, without the Responses API (tests of the other surfaces). */
+  public static Handler<HttpServerRequest> create(
       Vertx vertx, ProxyHandler proxy, InfoHandlers info, long maxBodyBytes) {
     return create(vertx, proxy, info, maxBodyBytes, null, null);
   }
 
   /**
-   * The complete router.
+   * The public port's complete request handler: the proxied API calls straight to the proxy ({@link
+   * ProxiedRequests}), everything else through the router, which holds every route.
    *
    * @param responses the Responses API front door ({@code POST /v1/responses}), or null for none
    * @param responsesState its stored-response endpoints, or null for none
    */
-  public static Router create(
+  public static Handler<HttpServerRequest> create(
       Vertx vertx,
       ProxyHandler proxy,
       InfoHandlers info,
@@ -54,6 +63,11 @@ public final class GatewayRouter {
       ResponsesStateHandler responsesState) {
     Router router = Router.router(vertx);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes);
+    Map<String, FrontDoor> direct = new HashMap<>();
+    direct.put("/v1/chat/completions", CHAT_COMPLETIONS);
+    direct.put("/v1/embeddings", EMBEDDINGS);
+    direct.put(MESSAGES_PATH, MESSAGES);
+    direct.put("/v1/messages/count_tokens", COUNT_TOKENS);
 
     // 415 is decided from the headers alone, on its own route, before the body is read; Vert.x
     // requires the body handler to come first on the route that holds it.
@@ -62,18 +76,19 @@ public final class GatewayRouter {
     router
         .post("/v1/chat/completions")
         .handler(body)
-        .handler(rc -> proxy.handle(rc, CHAT_COMPLETIONS));
-    router.post("/v1/embeddings").handler(body).handler(rc -> proxy.handle(rc, EMBEDDINGS));
+        .handler(rc -> proxied(proxy, rc, CHAT_COMPLETIONS));
+    router.post("/v1/embeddings").handler(body).handler(rc -> proxied(proxy, rc, EMBEDDINGS));
     router.post("/v1/messages").handler(GatewayRouter::requireJson);
     router.post("/v1/messages/count_tokens").handler(GatewayRouter::requireJson);
-    router.post("/v1/messages").handler(body).handler(rc -> proxy.handle(rc, MESSAGES));
+    router.post("/v1/messages").handler(body).handler(rc -> proxied(proxy, rc, MESSAGES));
     router
         .post("/v1/messages/count_tokens")
         .handler(body)
-        .handler(rc -> proxy.handle(rc, COUNT_TOKENS));
+        .handler(rc -> proxied(proxy, rc, COUNT_TOKENS));
     if (responses != null) {
+      direct.put("/v1/responses", responses);
       router.post("/v1/responses").handler(GatewayRouter::requireJson);
-      router.post("/v1/responses").handler(body).handler(rc -> proxy.handle(rc, responses));
+      router.post("/v1/responses").handler(body).handler(rc -> proxied(proxy, rc, responses));
     }
     if (responsesState != null) {
       router.get("/v1/responses/:id").handler(responsesState::retrieve);
@@ -99,39 +114,68 @@ public final class GatewayRouter {
                 OpenAiError.methodNotAllowed(rc.request().method().name(), rc.request().path())));
     router.errorHandler(413, rc -> error(rc, OpenAiError.tooLarge(maxBodyBytes)));
     router.errorHandler(500, rc -> error(rc, OpenAiError.internal("Unexpected gateway error.")));
-    return router;
+    return new ProxiedRequests(direct, router, proxy, maxBodyBytes);
+  }
+
+  /** A proxied request the router took (see {@link ProxiedRequests} for which). */
+  private static void proxied(ProxyHandler proxy, RoutingContext rc, FrontDoor door) {
+    proxy.handle(rc.request(), rc.body().buffer(), door);
   }
 
   /** 415 unless the body is declared JSON; checked before the body is read. */
   private static void requireJson(RoutingContext rc) {
-    String contentType = rc.request().getHeader("content-type");
-    String mediaType =
-        contentType == null ? "" : contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
-    if (!mediaType.equals("application/json") && !mediaType.endsWith("+json")) {
-      error(rc, OpenAiError.unsupportedMediaType(contentType == null ? "" : contentType));
+    if (!isJson(rc.request())) {
+      unsupportedMediaType(rc.request());
       return;
     }
     rc.next();
   }
 
-  private static void error(RoutingContext rc, OpenAiError error) {
-    // Errors the router answers before the proxy runs are still traceable by request id.
-    if (!rc.response().headers().contains("x-request-id")) {
-      rc.response().putHeader("x-request-id", ProxyHandler.requestId(rc));
+  /** Whether the request's body is declared JSON ({@code application/json} or {@code +json}). */
+  static boolean isJson(HttpServerRequest request) {
+    String contentType = request.getHeader(HttpHeaders.CONTENT_TYPE);
+    if (contentType == null) {
+      return false;
     }
-    if (rc.request().method() == HttpMethod.HEAD) {
-      rc.response().setStatusCode(error.status()).end();
+    int end = contentType.indexOf(';');
+    String mediaType =
+        (end < 0 ? contentType : contentType.substring(0, end)).strip().toLowerCase(Locale.ROOT);
+    return mediaType.equals("application/json") || mediaType.endsWith("+json");
+  }
+
+  /** Answers 415 naming the declared content type. */
+  static void unsupportedMediaType(HttpServerRequest request) {
+    String contentType = request.getHeader(HttpHeaders.CONTENT_TYPE);
+    error(request, OpenAiError.unsupportedMediaType(contentType == null ? "" : contentType));
+  }
+
+  private static void error(RoutingContext rc, OpenAiError error) {
+    error(rc.request(), error);
+  }
+
+  /**
+   * Answers an error the proxy did not produce (routing, media type, body size), in the shape the
+   * path's clients read: Anthropic's under {@code /v1/messages}, OpenAI's elsewhere.
+   */
+  static void error(HttpServerRequest request, OpenAiError error) {
+    HttpServerResponse response = request.response();
+    // Errors answered before the proxy runs are still traceable by request id.
+    if (!response.headers().contains("x-request-id")) {
+      response.putHeader("x-request-id", ProxyHandler.requestId(request));
+    }
+    if (request.method() == HttpMethod.HEAD) {
+      response.setStatusCode(error.status()).end();
       return;
     }
-    String path = rc.request().path();
+    String path = request.path();
     if (path != null && (path.equals(MESSAGES_PATH) || path.startsWith(MESSAGES_PATH + "/"))) {
       // Anthropic SDKs read errors in their own shape, also the ones no front door produced.
-      rc.response()
+      response
           .setStatusCode(error.status())
           .putHeader("content-type", "application/json")
           .end(MESSAGES.encodeError(error));
       return;
     }
-    InfoHandlers.sendError(rc, error);
+    InfoHandlers.sendError(response, error);
   }
 }

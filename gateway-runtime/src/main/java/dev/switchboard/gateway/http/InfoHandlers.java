@@ -9,6 +9,7 @@ import dev.switchboard.gateway.routing.RoutingSnapshot;
 import dev.switchboard.gateway.routing.RoutingState;
 import dev.switchboard.gateway.stats.LiveStats;
 import dev.switchboard.gateway.upstream.UpstreamRequests;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -243,11 +244,16 @@ public final class InfoHandlers {
   }
 
   static void sendError(RoutingContext rc, OpenAiError error) {
-    if (rc.response().headWritten()) {
-      rc.response().reset();
+    sendError(rc.response(), error);
+  }
+
+  /** An OpenAI-shaped error, or a reset stream when the answer's head is already out. */
+  static void sendError(HttpServerResponse response, OpenAiError error) {
+    if (response.headWritten()) {
+      response.reset();
       return;
     }
-    rc.response()
+    response
         .setStatusCode(error.status())
         .putHeader("content-type", "application/json")
         .end(error.toBuffer());

@@ -5,7 +5,9 @@ import dev.switchboard.gateway.pipeline.Exchange;
 import dev.switchboard.gateway.pipeline.Pipeline;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.time.GatewayClock;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -27,26 +29,30 @@ public final class ProxyHandler {
     this.clock = clock;
   }
 
-  /** Handles one proxied request that came in through {@code frontDoor}. */
-  public void handle(RoutingContext rc, FrontDoor frontDoor) {
-    RequestContext ctx = new RequestContext(requestId(rc), frontDoor.operation(), clock);
-    rc.response().putHeader(REQUEST_ID, ctx.requestId());
-    rc.response().closeHandler(v -> ctx.cancel());
-    passThroughHeaders(rc, frontDoor, ctx);
-    pipeline.start(new Exchange(rc, ctx, frontDoor, pipeline));
+  /**
+   * Handles one proxied request that came in through {@code frontDoor}, its body read in full
+   * ({@code body} null when it declared none).
+   */
+  public void handle(HttpServerRequest request, Buffer body, FrontDoor frontDoor) {
+    RequestContext ctx = new RequestContext(requestId(request), frontDoor.operation(), clock);
+    request.response().putHeader(REQUEST_ID, ctx.requestId());
+    request.response().closeHandler(v -> ctx.cancel());
+    passThroughHeaders(request, frontDoor, ctx);
+    pipeline.start(new Exchange(request, body, ctx, frontDoor, pipeline));
   }
 
   /** Longest forwarded header value; longer ones are not forwarded (protocol options are short). */
   static final int MAX_PASS_THROUGH_VALUE = 1024;
 
-  private static void passThroughHeaders(RoutingContext rc, FrontDoor door, RequestContext ctx) {
+  private static void passThroughHeaders(
+      HttpServerRequest request, FrontDoor door, RequestContext ctx) {
     java.util.List<String> names = door.passThroughHeaders();
     if (names.isEmpty()) {
       return;
     }
     java.util.Map<String, String> found = new java.util.LinkedHashMap<>();
     for (String name : names) {
-      String value = rc.request().getHeader(name);
+      String value = request.getHeader(name);
       if (value != null && value.length() <= MAX_PASS_THROUGH_VALUE && printable(value)) {
         found.put(name, value);
       }
@@ -85,17 +91,17 @@ public final class ProxyHandler {
                       "x-switchboard-target")));
       return;
     }
-    RequestContext ctx = new RequestContext(requestId(rc), frontDoor.operation(), clock);
+    RequestContext ctx = new RequestContext(requestId(rc.request()), frontDoor.operation(), clock);
     rc.response().putHeader(REQUEST_ID, ctx.requestId());
     rc.response().closeHandler(v -> ctx.cancel());
-    Exchange exchange = new Exchange(rc, ctx, frontDoor, pipeline);
+    Exchange exchange = new Exchange(rc.request(), rc.body().buffer(), ctx, frontDoor, pipeline);
     exchange.pinnedTarget(target);
     pipeline.start(exchange);
   }
 
   /** The client's {@code x-request-id} when it is safe to log and forward, else a new one. */
-  static String requestId(RoutingContext rc) {
-    String given = rc.request().getHeader("x-request-id");
+  static String requestId(HttpServerRequest request) {
+    String given = request.getHeader("x-request-id");
     // Client ids travel into logs and upstream headers: accept only short, printable ones.
     if (given != null && given.length() <= 128 && given.chars().allMatch(c -> c > 32 && c < 127)) {
       return given;

@@ -123,7 +123,7 @@ public final class ResponsesStateHandler {
       String suffix) {
     Optional<String> key = state.keys().keyFor(provider.name());
     MultiMap headers = HttpHeaders.headers();
-    adapter.headers(provider, key, ProxyHandler.requestId(rc), false, headers);
+    adapter.headers(provider, key, ProxyHandler.requestId(rc.request()), false, headers);
     AttemptTimeouts timeouts = AttemptTimeouts.of(provider);
     URI base = URI.create(UpstreamRequests.baseUrl(provider));
     String path = adapter.path(provider, "", Operation.RESPONSES);

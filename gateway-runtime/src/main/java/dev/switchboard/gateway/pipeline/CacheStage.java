@@ -154,7 +154,7 @@ public final class CacheStage implements Stage {
       return afterExact(exchange, lookup, settings, exact.result());
     }
     // A shared store: the answer comes back later (its own deadline; a failure is a miss).
-    Context context = exchange.http().vertx().getOrCreateContext();
+    Context context = exchange.context();
     exact.onComplete(
         ar ->
             context.runOnContext(
@@ -187,7 +187,7 @@ public final class CacheStage implements Stage {
       ctx.cacheOutcome(CacheStats.MISS, null);
       return true;
     }
-    Context context = exchange.http().vertx().getOrCreateContext();
+    Context context = exchange.context();
     Embedder embedder = cache.embedder(settings);
     String partition = lookup.request.partition();
     long now = cache.clock().currentTimeMillis();

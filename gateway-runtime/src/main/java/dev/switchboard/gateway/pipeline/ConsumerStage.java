@@ -87,7 +87,7 @@ public final class ConsumerStage implements Stage {
     long reserve =
         consumer.hasBudget()
             ? CostCeiling.nanoUsd(
-                route, exchange.body(), exchange.http().body().length(), exchange.ctx().operation())
+                route, exchange.body(), exchange.rawBodyLength(), exchange.ctx().operation())
             : 0;
     AdmitCall call =
         new AdmitCall(
@@ -101,7 +101,7 @@ public final class ConsumerStage implements Stage {
             consumer.dayLimitNanoUsd(),
             consumer.monthLimitNanoUsd());
     Future<ConsumerLimiter.Ticket> ticket = limiter.admit(consumer, call);
-    long promptTokens = exchange.http().body().length() / CHARS_PER_TOKEN + 1;
+    long promptTokens = exchange.rawBodyLength() / CHARS_PER_TOKEN + 1;
     caller.consumerTicket(new Pending(call, ticket, promptTokens));
     if (reserve > 0) {
       exchange.ctx().countStreamedText(); // so a stream that ends early settles what it relayed

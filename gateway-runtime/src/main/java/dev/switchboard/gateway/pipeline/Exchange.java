@@ -16,10 +16,12 @@ import dev.switchboard.gateway.upstream.UpstreamFailure;
 import dev.switchboard.gateway.upstream.UpstreamStream;
 import dev.switchboard.gateway.upstream.adapter.StreamEventFacts;
 import dev.switchboard.gateway.upstream.adapter.ToolCallDelta;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.function.Function;
 
@@ -34,7 +36,9 @@ public final class Exchange {
   private static final CharSequence APPLICATION_JSON =
       HttpHeaders.createOptimized("application/json");
 
-  private final RoutingContext http;
+  private final HttpServerRequest request;
+  private final Buffer rawBody;
+  private final Context context;
   private final RequestContext ctx;
   private final FrontDoor frontDoor;
   private final Pipeline pipeline;
@@ -53,21 +57,49 @@ public final class Exchange {
   private StreamTap streamTap;
   private String pinnedTarget;
 
-  public Exchange(RoutingContext http, RequestContext ctx, FrontDoor frontDoor, Pipeline pipeline) {
-    this.http = http;
+  /**
+   * A request whose body has been read in full.
+   *
+   * @param request the client's request, on its event loop (this thread)
+   * @param rawBody the body's bytes, or null when the request declared none
+   */
+  public Exchange(
+      HttpServerRequest request,
+      Buffer rawBody,
+      RequestContext ctx,
+      FrontDoor frontDoor,
+      Pipeline pipeline) {
+    this.request = request;
+    this.rawBody = rawBody;
+    this.context = Vertx.currentContext();
     this.ctx = ctx;
     this.frontDoor = frontDoor;
     this.pipeline = pipeline;
-    HttpServerRequest request = http.request();
     this.headers = request::getHeader;
   }
 
-  public RoutingContext http() {
-    return http;
+  /** The client's HTTP request. */
+  public HttpServerRequest request() {
+    return request;
+  }
+
+  /** The body's bytes as the client sent them, or null when the request declared none. */
+  public Buffer rawBody() {
+    return rawBody;
+  }
+
+  /** The body's length in bytes, or -1 when the request declared none. */
+  public int rawBodyLength() {
+    return rawBody == null ? -1 : rawBody.length();
+  }
+
+  /** The request's event-loop context: where work that left the loop comes back to. */
+  public Context context() {
+    return context;
   }
 
   public HttpServerResponse response() {
-    return http.response();
+    return request.response();
   }
 
   /** A request header by (case-insensitive) name, or null. */
@@ -233,7 +265,7 @@ public final class Exchange {
       return;
     }
     OpenAiError error = ErrorMapping.toOpenAiError(err, ctx);
-    HttpServerResponse response = http.response();
+    HttpServerResponse response = request.response();
     if (!response.headWritten()) {
       ServedHeaders.write(response, ctx);
       if (err instanceof UpstreamFailure f && f.retryAfter() != null && error.status() == 429) {

@@ -28,12 +28,11 @@ public final class ValidateStage implements Stage {
       throw new ApiException(OpenAiError.notReady());
     }
     exchange.ctx().snapshot(snapshot);
-    Buffer raw = exchange.http().body().buffer();
+    Buffer raw = exchange.rawBody();
     if (raw != null && raw.length() > INLINE_PARSE_LIMIT) {
       // Parsing megabytes of inline images would stall every request on this event loop.
       exchange
-          .http()
-          .vertx()
+          .context()
           .executeBlocking(() -> exchange.frontDoor().decodeRequest(raw), false)
           .onSuccess(
               body -> {

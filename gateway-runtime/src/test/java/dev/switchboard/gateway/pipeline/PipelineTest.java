@@ -116,7 +116,11 @@ class PipelineTest {
             rc ->
                 pipeline.start(
                     new Exchange(
-                        rc, new RequestContext("req", chat.operation(), clock), chat, pipeline)));
+                        rc.request(),
+                        rc.body().buffer(),
+                        new RequestContext("req", chat.operation(), clock),
+                        chat,
+                        pipeline)));
     server =
         vertx
             .createHttpServer()
