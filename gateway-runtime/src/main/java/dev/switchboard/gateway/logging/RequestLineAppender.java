@@ -3,25 +3,32 @@ package dev.switchboard.gateway.logging;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.UnsynchronizedAppenderBase;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongConsumer;
 
 /**
  * Writes request lines (each event's message, one JSON document) to standard output in batches. The
  * event loop only puts the line on a lock-free queue; a writer thread wakes every {@code
- * flushIntervalMs} (or sooner when {@code batchLines} lines wait), and writes everything waiting
- * with one system call. logback's AsyncAppender in front of a ConsoleAppender, which this replaces,
- * woke its worker for nearly every line and wrote each line with its own system call: measured,
- * about a third of the gateway's CPU per request (issue #21, BENCHMARKS.md).
+ * flushIntervalMs} while lines keep coming, every {@code idleIntervalMs} after a pass that found
+ * none (or sooner when {@code batchLines} lines wait), and writes everything waiting with one
+ * system call. logback's AsyncAppender in front of a ConsoleAppender, which this replaces, woke its
+ * worker for nearly every line and wrote each line with its own system call: measured, about a
+ * third of the gateway's CPU per request (issue #21, BENCHMARKS.md). The short interval under
+ * traffic keeps each write small: appending a 20 ms batch (~115 KB at 6,000 requests a second) held
+ * a core for ~0.4 ms, long enough to show in the gateway's c=1 p99 latency; 2 ms batches do not
+ * (BENCHMARKS.md).
  *
  * <p>Never blocks the caller: past {@code queueSize} waiting lines a line is dropped and counted,
  * and the count is reported on standard error once per drop episode. Lines reach standard output at
- * most {@code flushIntervalMs} late; {@link #stop()} (logback's shutdown hook) writes what waits.
+ * most {@code idleIntervalMs} late; {@link #stop()} (logback's shutdown hook) writes what waits.
  * Lines are written through {@code System.out} under its lock, so they never interleave with the
  * gateway's other log lines.
  */
@@ -32,14 +39,24 @@ public final class RequestLineAppender extends UnsynchronizedAppenderBase<ILoggi
   private final AtomicLong dropped = new AtomicLong();
   private volatile Thread writer;
   private volatile boolean running;
-  private long flushIntervalMs = 20;
+  private long flushIntervalMs = 2;
+  private long idleIntervalMs = 20;
   private int queueSize = 65_536;
   private int batchLines = 2_048;
   private PrintStream out;
+  private LongConsumer parker = LockSupport::parkNanos;
 
-  /** How long a line may wait before it is written (default 20 ms). */
+  /** How long the writer waits between passes while lines keep coming (default 2 ms). */
   public void setFlushIntervalMs(long flushIntervalMs) {
     this.flushIntervalMs = Math.max(1, flushIntervalMs);
+  }
+
+  /**
+   * How long the writer waits after a pass that found no line (default 20 ms): the most a line
+   * waits, and the writer's wake-ups per second on an idle gateway.
+   */
+  public void setIdleIntervalMs(long idleIntervalMs) {
+    this.idleIntervalMs = Math.max(1, idleIntervalMs);
   }
 
   /** Lines that may wait; beyond, lines are dropped and counted (default 65,536). */
@@ -55,6 +72,11 @@ public final class RequestLineAppender extends UnsynchronizedAppenderBase<ILoggi
   /** Where lines go (tests); standard output unless set before {@link #start()}. */
   void setOut(PrintStream out) {
     this.out = out;
+  }
+
+  /** How the writer waits, in nanoseconds (tests); {@code LockSupport.parkNanos} unless set. */
+  void setParker(LongConsumer parker) {
+    this.parker = parker;
   }
 
   /** Lines dropped because the queue was full, since start. */
@@ -110,9 +132,10 @@ public final class RequestLineAppender extends UnsynchronizedAppenderBase<ILoggi
   private void writeLoop() {
     ByteArrayOutputStream batch = new ByteArrayOutputStream(64 * 1024);
     long reportedDrops = 0;
+    boolean wrote = false;
     while (running) {
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(flushIntervalMs));
-      drain(batch);
+      parker.accept(TimeUnit.MILLISECONDS.toNanos(wrote ? flushIntervalMs : idleIntervalMs));
+      wrote = drain(batch);
       long drops = dropped.get();
       if (drops != reportedDrops) {
         System.err.println(
@@ -125,10 +148,15 @@ public final class RequestLineAppender extends UnsynchronizedAppenderBase<ILoggi
     }
   }
 
-  /** Writes every waiting line with one write; called by the writer thread, then by stop(). */
-  private synchronized void drain(ByteArrayOutputStream batch) {
+  /**
+   * Writes every waiting line with one write; called by the writer thread, then by stop(). Returns
+   * whether there was any.
+   */
+  private synchronized boolean drain(ByteArrayOutputStream batch) {
+    boolean any = false;
     String line;
     while ((line = waiting.poll()) != null) {
+      any = true;
       size.decrementAndGet();
       batch.writeBytes(line.getBytes(StandardCharsets.UTF_8));
       batch.write('\n');
@@ -137,6 +165,7 @@ public final class RequestLineAppender extends UnsynchronizedAppenderBase<ILoggi
       }
     }
     flush(batch);
+    return any;
   }
 
   private void flush(ByteArrayOutputStream batch) {
@@ -145,8 +174,13 @@ public final class RequestLineAppender extends UnsynchronizedAppenderBase<ILoggi
     }
     PrintStream target = out;
     synchronized (target) {
-      // PrintStream.write never throws (it records errors for checkError); one call per batch.
-      target.write(batch.toByteArray(), 0, batch.size());
+      // One write per batch, straight from the batch's array. PrintStream.write never throws (it
+      // records errors for checkError), so the IOException writeTo declares cannot happen.
+      try {
+        batch.writeTo(target);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
       target.flush();
     }
     batch.reset();

@@ -12,7 +12,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 class RequestLineAppenderTest {
@@ -88,10 +93,60 @@ class RequestLineAppenderTest {
     appender.stop();
   }
 
+  /** An appender whose writer does not wake before the test ends (only stop() writes). */
+  private RequestLineAppender sleepingWriter(int queueSize) {
+    RequestLineAppender a = new RequestLineAppender();
+    a.setContext(context);
+    a.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    a.setQueueSize(queueSize);
+    a.setBatchLines(1_000_000); // nothing wakes the writer early
+    a.setFlushIntervalMs(60_000);
+    a.setIdleIntervalMs(60_000);
+    a.start();
+    return a;
+  }
+
+  /**
+   * The writer waits the short interval after a pass that wrote (lines keep coming: small, frequent
+   * writes) and the long one after a pass that found nothing (an idle gateway wakes it rarely).
+   */
+  @Test
+  void theWriterWaitsLittleWhileLinesComeAndLongWhenIdle() throws Exception {
+    BlockingQueue<Long> waits = new LinkedBlockingQueue<>();
+    Semaphore passes = new Semaphore(0);
+    RequestLineAppender appender = new RequestLineAppender();
+    appender.setContext(context);
+    appender.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    appender.setFlushIntervalMs(3);
+    appender.setIdleIntervalMs(40);
+    AtomicBoolean free = new AtomicBoolean();
+    appender.setParker(
+        nanos -> {
+          if (!free.get()) {
+            waits.add(nanos);
+            passes.acquireUninterruptibly();
+          }
+        });
+    appender.start();
+    assertThat(waits.poll(10, TimeUnit.SECONDS)).isEqualTo(TimeUnit.MILLISECONDS.toNanos(40));
+    appender.doAppend(line("{\"i\":1}"));
+    passes.release(); // a pass that writes the line
+    assertThat(waits.poll(10, TimeUnit.SECONDS)).isEqualTo(TimeUnit.MILLISECONDS.toNanos(3));
+    assertThat(written()).containsExactly("{\"i\":1}");
+    passes.release(); // a pass that finds nothing
+    assertThat(waits.poll(10, TimeUnit.SECONDS)).isEqualTo(TimeUnit.MILLISECONDS.toNanos(40));
+    appender.doAppend(line("{\"i\":2}"));
+    passes.release();
+    assertThat(waits.poll(10, TimeUnit.SECONDS)).isEqualTo(TimeUnit.MILLISECONDS.toNanos(3));
+    assertThat(written()).containsExactly("{\"i\":1}", "{\"i\":2}");
+    free.set(true); // the writer runs freely again, so stop() can join it
+    passes.release();
+    appender.stop();
+  }
+
   @Test
   void stopWritesWhatIsStillWaiting() {
-    RequestLineAppender appender = appender(1_000);
-    appender.setFlushIntervalMs(60_000); // the writer would not wake before the test ends
+    RequestLineAppender appender = sleepingWriter(1_000);
     for (int i = 0; i < 10; i++) {
       appender.doAppend(line("{\"i\":" + i + "}"));
     }
@@ -101,13 +156,7 @@ class RequestLineAppenderTest {
 
   @Test
   void aFullQueueDropsAndCountsInsteadOfBlocking() {
-    RequestLineAppender appender = new RequestLineAppender();
-    appender.setContext(context);
-    appender.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-    appender.setQueueSize(100);
-    appender.setBatchLines(1_000_000); // nothing wakes the writer early
-    appender.setFlushIntervalMs(60_000);
-    appender.start();
+    RequestLineAppender appender = sleepingWriter(100);
     for (int i = 0; i < 250; i++) {
       appender.doAppend(line("{\"i\":" + i + "}"));
     }
