@@ -474,36 +474,15 @@ class GatewayProxyIT {
   @Test
   void proxiedPathsAnswerTheSameWhicheverWayTheBodyIsRead() throws Exception {
     String prompt = chat("chat-default", false);
-    HttpResponse<String> chunked =
-        gateway.send(
-            HttpRequest.newBuilder(URI.create(gateway.origin() + "/v1/chat/completions"))
-                .header("Content-Type", "application/json")
-                .POST(
-                    HttpRequest.BodyPublishers.ofInputStream(
-                        () -> new java.io.ByteArrayInputStream(prompt.getBytes(UTF_8))))
-                .build());
+    HttpResponse<String> chunked = postChunked("/v1/chat/completions", prompt.getBytes(UTF_8));
     assertThat(chunked.statusCode()).as(chunked.body()).isEqualTo(200);
     assertThat(mock.requests().get(mock.requests().size() - 1).body().encode()).contains("hi");
 
     byte[] big = new byte[(int) MAX_BODY + 1024];
     java.util.Arrays.fill(big, (byte) ' ');
-    HttpResponse<String> tooLarge =
-        gateway.send(
-            HttpRequest.newBuilder(URI.create(gateway.origin() + "/v1/chat/completions"))
-                .header("Content-Type", "application/json")
-                .POST(
-                    HttpRequest.BodyPublishers.ofInputStream(
-                        () -> new java.io.ByteArrayInputStream(big)))
-                .build());
+    HttpResponse<String> tooLarge = postChunked("/v1/chat/completions", big);
     assertError(tooLarge, 413, null, "request_too_large");
-    HttpResponse<String> tooLargeMessages =
-        gateway.send(
-            HttpRequest.newBuilder(URI.create(gateway.origin() + "/v1/messages"))
-                .header("Content-Type", "application/json")
-                .POST(
-                    HttpRequest.BodyPublishers.ofInputStream(
-                        () -> new java.io.ByteArrayInputStream(big)))
-                .build());
+    HttpResponse<String> tooLargeMessages = postChunked("/v1/messages", big);
     assertThat(tooLargeMessages.statusCode()).isEqualTo(413);
     assertThat(json(tooLargeMessages.body()).path("type").asText()).isEqualTo("error");
     assertThat(json(tooLargeMessages.body()).path("error").path("type").asText())
@@ -534,6 +513,17 @@ class GatewayProxyIT {
     }
     assertThat(mock.requests()).hasSize(upstreamRequests);
     assertThat(gateway.post("/v1/chat/completions", prompt).statusCode()).isEqualTo(200);
+  }
+
+  /** A JSON POST whose body goes out chunked (no Content-Length: the length is not known ahead). */
+  private static HttpResponse<String> postChunked(String path, byte[] body) throws Exception {
+    return gateway.send(
+        HttpRequest.newBuilder(URI.create(gateway.origin() + path))
+            .header("Content-Type", "application/json")
+            .POST(
+                HttpRequest.BodyPublishers.ofInputStream(
+                    () -> new java.io.ByteArrayInputStream(body)))
+            .build());
   }
 
   /**
