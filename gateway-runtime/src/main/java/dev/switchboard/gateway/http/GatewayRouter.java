@@ -14,7 +14,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
@@ -63,33 +63,23 @@ public final class GatewayRouter {
       ResponsesStateHandler responsesState) {
     Router router = Router.router(vertx);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes);
-    Map<String, FrontDoor> direct = new HashMap<>();
-    direct.put("/v1/chat/completions", CHAT_COMPLETIONS);
-    direct.put("/v1/embeddings", EMBEDDINGS);
-    direct.put(MESSAGES_PATH, MESSAGES);
-    direct.put("/v1/messages/count_tokens", COUNT_TOKENS);
-
-    // 415 is decided from the headers alone, on its own route, before the body is read; Vert.x
-    // requires the body handler to come first on the route that holds it.
-    router.post("/v1/chat/completions").handler(GatewayRouter::requireJson);
-    router.post("/v1/embeddings").handler(GatewayRouter::requireJson);
-    router
-        .post("/v1/chat/completions")
-        .handler(body)
-        .handler(rc -> proxied(proxy, rc, CHAT_COMPLETIONS));
-    router.post("/v1/embeddings").handler(body).handler(rc -> proxied(proxy, rc, EMBEDDINGS));
-    router.post("/v1/messages").handler(GatewayRouter::requireJson);
-    router.post("/v1/messages/count_tokens").handler(GatewayRouter::requireJson);
-    router.post("/v1/messages").handler(body).handler(rc -> proxied(proxy, rc, MESSAGES));
-    router
-        .post("/v1/messages/count_tokens")
-        .handler(body)
-        .handler(rc -> proxied(proxy, rc, COUNT_TOKENS));
+    // The proxied paths: read directly by ProxiedRequests, and held by the router too for the
+    // requests that path leaves to it, so both always serve the same paths.
+    Map<String, FrontDoor> doors = new LinkedHashMap<>();
+    doors.put("/v1/chat/completions", CHAT_COMPLETIONS);
+    doors.put("/v1/embeddings", EMBEDDINGS);
+    doors.put(MESSAGES_PATH, MESSAGES);
+    doors.put("/v1/messages/count_tokens", COUNT_TOKENS);
     if (responses != null) {
-      direct.put("/v1/responses", responses);
-      router.post("/v1/responses").handler(GatewayRouter::requireJson);
-      router.post("/v1/responses").handler(body).handler(rc -> proxied(proxy, rc, responses));
+      doors.put("/v1/responses", responses);
     }
+    doors.forEach(
+        (path, door) -> {
+          // 415 is decided from the headers alone, on its own route, before the body is read;
+          // Vert.x requires the body handler to come first on the route that holds it.
+          router.post(path).handler(GatewayRouter::requireJson);
+          router.post(path).handler(body).handler(rc -> proxied(proxy, rc, door));
+        });
     if (responsesState != null) {
       router.get("/v1/responses/:id").handler(responsesState::retrieve);
       router.delete("/v1/responses/:id").handler(responsesState::delete);
@@ -114,7 +104,7 @@ public final class GatewayRouter {
                 OpenAiError.methodNotAllowed(rc.request().method().name(), rc.request().path())));
     router.errorHandler(413, rc -> error(rc, OpenAiError.tooLarge(maxBodyBytes)));
     router.errorHandler(500, rc -> error(rc, OpenAiError.internal("Unexpected gateway error.")));
-    return new ProxiedRequests(direct, router, proxy, maxBodyBytes);
+    return new ProxiedRequests(doors, router, proxy, maxBodyBytes);
   }
 
   /** A proxied request the router took (see {@link ProxiedRequests} for which). */
