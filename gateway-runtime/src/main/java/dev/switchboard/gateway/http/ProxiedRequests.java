@@ -99,7 +99,6 @@ final class ProxiedRequests implements Handler<HttpServerRequest> {
     private final HttpServerRequest request;
     private final FrontDoor door;
     private final Buffer bytes;
-    private long size;
     private boolean failed;
     private boolean ended;
 
@@ -119,8 +118,7 @@ final class ProxiedRequests implements Handler<HttpServerRequest> {
       if (failed) {
         return; // the answer is out; the rest is drained, so the connection stays usable
       }
-      size += chunk.length();
-      if (size > maxBodyBytes) {
+      if ((long) bytes.length() + chunk.length() > maxBodyBytes) {
         failed = true;
         GatewayRouter.error(request, OpenAiError.tooLarge(maxBodyBytes));
         return;
@@ -146,7 +144,8 @@ final class ProxiedRequests implements Handler<HttpServerRequest> {
     private void failed(Throwable error) {
       if (failed || ended) {
         // Answered already, or the pipeline owns the answer (it sees a closed connection itself).
-        LOG.debug("{} {} after its body was read: {}", request.method(), request.path(), error);
+        LOG.debug(
+            "{} {} after it was answered or read: {}", request.method(), request.path(), error);
         return;
       }
       failed = true;
