@@ -34,11 +34,17 @@ public final class ProxyHandler {
    * ({@code body} null when it declared none).
    */
   public void handle(HttpServerRequest request, Buffer body, FrontDoor frontDoor) {
+    RequestContext ctx = context(request, frontDoor);
+    passThroughHeaders(request, frontDoor, ctx);
+    pipeline.start(new Exchange(request, body, ctx, frontDoor, pipeline));
+  }
+
+  /** The request's context: its id (also on the answer) and a cancel when the client goes away. */
+  private RequestContext context(HttpServerRequest request, FrontDoor frontDoor) {
     RequestContext ctx = new RequestContext(requestId(request), frontDoor.operation(), clock);
     request.response().putHeader(REQUEST_ID, ctx.requestId());
     request.response().closeHandler(v -> ctx.cancel());
-    passThroughHeaders(request, frontDoor, ctx);
-    pipeline.start(new Exchange(request, body, ctx, frontDoor, pipeline));
+    return ctx;
   }
 
   /** Longest forwarded header value; longer ones are not forwarded (protocol options are short). */
@@ -91,9 +97,7 @@ public final class ProxyHandler {
                       "x-switchboard-target")));
       return;
     }
-    RequestContext ctx = new RequestContext(requestId(rc.request()), frontDoor.operation(), clock);
-    rc.response().putHeader(REQUEST_ID, ctx.requestId());
-    rc.response().closeHandler(v -> ctx.cancel());
+    RequestContext ctx = context(rc.request(), frontDoor);
     Exchange exchange = new Exchange(rc.request(), rc.body().buffer(), ctx, frontDoor, pipeline);
     exchange.pinnedTarget(target);
     pipeline.start(exchange);
