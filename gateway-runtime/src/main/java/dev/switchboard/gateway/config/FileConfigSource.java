@@ -12,6 +12,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,10 +22,22 @@ import org.slf4j.LoggerFactory;
  * the provider, holding its key — the layout of a mounted Secret). Both are re-read with Vert.x's
  * asynchronous file system on a timer and delivered when their content changed, so the event loop
  * never blocks and editors that replace files (rename, symlink swap) are handled.
+ *
+ * <p>The routing and consumers files are only read again when their size or modification time
+ * changed since the last read (one {@code stat} per check instead of reading, at 10,000 routes,
+ * megabytes twice a second), or when the last read came so soon after a modification that a second
+ * write in the same clock tick could hide behind an unchanged time and size (the rule Git uses for
+ * its index): such a file is read at every check until its time is {@link #SETTLED_MS} in the past.
  */
 public final class FileConfigSource implements ConfigSource {
 
   private static final Logger LOG = LoggerFactory.getLogger(FileConfigSource.class);
+
+  /**
+   * How long after its modification time a file's size and time are trusted to tell a change: file
+   * systems keep times in ticks (1 s on some), and a write in the tick of the last read keeps both.
+   */
+  static final long SETTLED_MS = 2_000;
 
   private final Vertx vertx;
   private final Path routingFile;
@@ -38,6 +52,9 @@ public final class FileConfigSource implements ConfigSource {
   private byte[] lastRouting;
   private Map<String, String> lastKeys;
   private ConfigListener listener;
+  private final LongSupplier wallClockMs;
+  private final Stamps routingStamps = new Stamps();
+  private final Stamps consumersStamps = new Stamps();
 
   /**
    * @param keysDir may be null when no provider needs a key
@@ -52,6 +69,20 @@ public final class FileConfigSource implements ConfigSource {
    */
   public FileConfigSource(
       Vertx vertx, Path routingFile, Path keysDir, long checkIntervalMs, Path consumersFile) {
+    this(vertx, routingFile, keysDir, checkIntervalMs, consumersFile, System::currentTimeMillis);
+  }
+
+  /**
+   * @param wallClockMs the wall clock that file modification times are compared with (tests)
+   */
+  FileConfigSource(
+      Vertx vertx,
+      Path routingFile,
+      Path keysDir,
+      long checkIntervalMs,
+      Path consumersFile,
+      LongSupplier wallClockMs) {
+    this.wallClockMs = wallClockMs;
     this.consumersFile = consumersFile;
     this.vertx = vertx;
     this.routingFile = routingFile;
@@ -84,11 +115,13 @@ public final class FileConfigSource implements ConfigSource {
   }
 
   private Future<Void> checkRouting() {
-    return vertx
-        .fileSystem()
-        .readFile(routingFile.toString())
+    return routingStamps
+        .readIfChanged(routingFile)
         .map(
             buffer -> {
+              if (buffer == null) {
+                return (Void) null; // unchanged since the last read
+              }
               byte[] bytes = buffer.getBytes();
               if (!Arrays.equals(bytes, lastRouting)) {
                 lastRouting = bytes;
@@ -111,13 +144,15 @@ public final class FileConfigSource implements ConfigSource {
     if (consumersFile == null) {
       return Future.succeededFuture();
     }
-    return vertx
-        .fileSystem()
-        .readFile(consumersFile.toString())
+    return consumersStamps
+        .readIfChanged(consumersFile)
         .map(
             buffer -> {
-              byte[] bytes = buffer.getBytes();
               consumersMissing = false;
+              if (buffer == null) {
+                return (Void) null; // unchanged since the last read
+              }
+              byte[] bytes = buffer.getBytes();
               if (!Arrays.equals(bytes, lastConsumers)) {
                 lastConsumers = bytes;
                 listener.onConsumerTable(bytes, consumersFile.toString());
@@ -172,6 +207,42 @@ public final class FileConfigSource implements ConfigSource {
             });
   }
 
+  /** The size and modification time of one file when it was last read, and when that was. */
+  private final class Stamps {
+    private final AtomicLong checks = new AtomicLong();
+    private final AtomicLong reads = new AtomicLong();
+    private long size = -1;
+    private long modifiedMs;
+    private long readAtMs;
+
+    /** The file's content, or null when its size and time say it did not change. */
+    Future<Buffer> readIfChanged(Path file) {
+      checks.incrementAndGet();
+      FileSystem fs = vertx.fileSystem();
+      return fs.props(file.toString())
+          .compose(
+              props -> {
+                if (props.size() == size
+                    && props.lastModifiedTime() == modifiedMs
+                    && readAtMs - modifiedMs >= SETTLED_MS) {
+                  return Future.succeededFuture((Buffer) null);
+                }
+                long startedAtMs = wallClockMs.getAsLong();
+                return fs.readFile(file.toString())
+                    .onSuccess(
+                        read -> {
+                          reads.incrementAndGet();
+                          // The stat before the read: a write in between is read now and its newer
+                          // time makes the next check read again.
+                          size = props.size();
+                          modifiedMs = props.lastModifiedTime();
+                          readAtMs = startedAtMs;
+                        });
+              })
+          .onFailure(err -> size = -1);
+    }
+  }
+
   private static String keyText(Buffer buffer) {
     return buffer.toString(StandardCharsets.UTF_8).strip();
   }
@@ -185,6 +256,11 @@ public final class FileConfigSource implements ConfigSource {
       }
     }
     return keys;
+  }
+
+  /** How often the routing file was checked, and how often of those it was read (tests). */
+  long[] routingChecksAndReads() {
+    return new long[] {routingStamps.checks.get(), routingStamps.reads.get()};
   }
 
   @Override

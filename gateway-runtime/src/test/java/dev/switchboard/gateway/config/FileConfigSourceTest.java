@@ -7,10 +7,12 @@ import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -84,5 +86,51 @@ class FileConfigSourceTest {
     Files.writeString(dir.resolve("absent.json"), "{}");
     await().atMost(Duration.ofSeconds(5)).until(() -> documents.size() == 1);
     source.close();
+  }
+
+  @Test
+  void aFileIsReadAgainOnlyWhenItsSizeOrTimeChangedOrChangedTooRecentlyToTell() throws Exception {
+    long now = 1_800_000_000_000L;
+    AtomicLong wallClock = new AtomicLong(now);
+    Path routing = dir.resolve("routing.json");
+    Files.writeString(routing, "{\"v\":1}");
+    Files.setLastModifiedTime(routing, FileTime.fromMillis(now - 60_000));
+    FileConfigSource source = new FileConfigSource(vertx, routing, null, 5, null, wallClock::get);
+    source.start(recorder).toCompletionStage().toCompletableFuture().get();
+    assertThat(documents).containsExactly("{\"v\":1}");
+
+    // Settled (modified a minute before it was read): later checks only look at size and time.
+    long[] first = source.routingChecksAndReads();
+    awaitChecks(source, first[0] + 10);
+    assertThat(source.routingChecksAndReads()[1]).isEqualTo(first[1]).isEqualTo(1);
+
+    // The same size with a new time is read and delivered.
+    Files.writeString(routing, "{\"v\":2}");
+    Files.setLastModifiedTime(routing, FileTime.fromMillis(now - 30_000));
+    await().atMost(Duration.ofSeconds(5)).until(() -> documents.size() == 2);
+    assertThat(documents.get(1)).isEqualTo("{\"v\":2}");
+
+    // Modified half a second before the read: a second write in the same tick could keep time and
+    // size, so the file is read at every check (and delivered only if its bytes changed)...
+    Files.writeString(routing, "{\"v\":3}");
+    Files.setLastModifiedTime(routing, FileTime.fromMillis(now - 500));
+    await().atMost(Duration.ofSeconds(5)).until(() -> documents.size() == 3);
+    long[] racy = source.routingChecksAndReads();
+    awaitChecks(source, racy[0] + 10);
+    long[] later = source.routingChecksAndReads();
+    assertThat(later[1] - racy[1]).isGreaterThanOrEqualTo(later[0] - racy[0] - 1);
+    assertThat(documents).hasSize(3);
+
+    // ...until its time is far enough in the past; then one more read settles it.
+    wallClock.set(now + FileConfigSource.SETTLED_MS);
+    long[] settled = source.routingChecksAndReads();
+    awaitChecks(source, settled[0] + 10);
+    assertThat(source.routingChecksAndReads()[1] - settled[1]).isLessThanOrEqualTo(2);
+    assertThat(documents).hasSize(3);
+    source.close();
+  }
+
+  private static void awaitChecks(FileConfigSource source, long checks) {
+    await().atMost(Duration.ofSeconds(5)).until(() -> source.routingChecksAndReads()[0] >= checks);
   }
 }
