@@ -102,6 +102,7 @@ public final class HotPathProbe {
           NO_LOG, HttpTarget.chat(NO_LOG, plain.port(), BenchTables.FAST_ROUTE, false, Map.of()));
       BenchTables.requireCacheMiss(load, targets.get("realistic"));
       BenchTables.requireCacheMiss(load, targets.get("realistic + redis"));
+      primeFlightRecorder();
       for (HttpTarget t : targets.values()) {
         load.run(t, 32, Duration.ofSeconds(10)); // warm-up: compiled code behaves differently
       }
@@ -418,6 +419,20 @@ public final class HotPathProbe {
       sent += r.requests();
     }
     return sent;
+  }
+
+  /**
+   * Starts and stops a throwaway recording before the warm-up, as the suite does for its gateway
+   * JVMs: the first recording a JVM starts deoptimises its hot code, and code recompiled in the
+   * middle of a profiled round is profiled half-warm (e.g. SHA-256 running as Java bytecode instead
+   * of the CPU's SHA instructions, ~5× slower, because its caller was recompiled by C1 first).
+   */
+  private static void primeFlightRecorder() {
+    try (Recording prime = new Recording()) {
+      prime.enable("jdk.ExecutionSample");
+      prime.start();
+      prime.stop();
+    }
   }
 
   private static StageCosts.Result profile(
