@@ -13,13 +13,17 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The exact cache of one route in process: Caffeine, bounded by entries (the policy's {@code
  * maxEntries}), expiring after the policy's TTL on the gateway clock, and sharing the gateway-wide
- * byte budget of {@link ResponseCache} (an answer that would exceed it is not stored).
+ * byte budget of {@link ResponseCache} (an answer that would exceed it is not stored; an answer's
+ * bytes return to the budget when it is evicted, expires, is replaced or the store is closed).
  */
 final class LocalExactStore implements ExactStore {
 
   private final Cache<String, CachedAnswer> cache;
   private final AtomicLong budgetBytes;
   private final long maxBytes;
+
+  /** The bytes of this store's answers still counted in {@link #budgetBytes}. */
+  private final AtomicLong heldBytes = new AtomicLong();
 
   LocalExactStore(
       int maxEntries, long ttlMs, Ticker ticker, AtomicLong budgetBytes, long maxBytes) {
@@ -31,10 +35,15 @@ final class LocalExactStore implements ExactStore {
             .expireAfterWrite(Duration.ofMillis(ttlMs))
             .ticker(ticker)
             .executor(LocalExactStore::afterThisTask)
-            .removalListener(
+            // Evicted and expired answers give their bytes back inside the eviction: Caffeine
+            // calls an eviction listener synchronously, in the upkeep that evicts. A removal
+            // listener is handed to the executor instead, one more task queued on the event loop
+            // per eviction — per request at a full cache (3.6 % of the realistic gateway's
+            // samples). Replaced answers are accounted in put, the rest in close.
+            .evictionListener(
                 (String key, CachedAnswer answer, RemovalCause cause) -> {
                   if (answer != null) {
-                    budgetBytes.addAndGet(-answer.bytes());
+                    release(answer.bytes());
                   }
                 })
             .build();
@@ -76,7 +85,16 @@ final class LocalExactStore implements ExactStore {
       cache.cleanUp(); // expired entries may free room for the next one
       return;
     }
-    cache.put(key, answer);
+    heldBytes.addAndGet(bytes);
+    CachedAnswer replaced = cache.asMap().put(key, answer);
+    if (replaced != null) {
+      release(replaced.bytes()); // two misses of one question, both stored
+    }
+  }
+
+  private void release(long bytes) {
+    heldBytes.addAndGet(-bytes);
+    budgetBytes.addAndGet(-bytes);
   }
 
   @Override
@@ -86,7 +104,9 @@ final class LocalExactStore implements ExactStore {
 
   /** Releases the byte budget of everything held (the route's cache is replaced). */
   void close() {
-    cache.invalidateAll();
+    cache.invalidateAll(); // expired entries among them may still reach the eviction listener
     cache.cleanUp();
+    long left = heldBytes.getAndSet(0);
+    budgetBytes.addAndGet(-left);
   }
 }

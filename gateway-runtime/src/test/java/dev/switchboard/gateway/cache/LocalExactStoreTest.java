@@ -111,4 +111,51 @@ class LocalExactStoreTest {
     assertThat(store.get("c")).isNull();
     assertThat(budget.get()).isEqualTo(2 * one);
   }
+
+  @Test
+  void replacedAndExpiredAnswersReturnTheirBytesOnceAndClosingReturnsTheRest() throws Exception {
+    AtomicLong budget = new AtomicLong();
+    AtomicLong nanos = new AtomicLong();
+    LocalExactStore store = new LocalExactStore(1_000, 1_000, nanos::get, budget, 1L << 30);
+    Context loop = vertx.getOrCreateContext();
+
+    // Two misses of one question both store their answer: only the second stays counted.
+    on(
+        loop,
+        () -> {
+          store.put("same", answer(50));
+          store.put("same", answer(60));
+          store.put("other", answer(0));
+          return null;
+        });
+    assertThat(on(loop, store::size)).isEqualTo(2);
+    assertThat(budget.get()).isEqualTo(answer(60).bytes() + answer(0).bytes());
+
+    // Past the TTL: an expired answer replaced by a new one, and one left to expire.
+    nanos.addAndGet(TimeUnit.SECONDS.toNanos(2));
+    on(
+        loop,
+        () -> {
+          store.put("same", answer(70));
+          return null;
+        });
+    on(
+        loop,
+        () -> {
+          store.get("other"); // an expired entry is not served...
+          return null;
+        });
+    assertThat(store.get("other")).isNull();
+    // The expired "same" answer was released when replaced; "other" may still await its upkeep.
+    assertThat(budget.get()).isBetween(answer(70).bytes(), answer(70).bytes() + answer(0).bytes());
+
+    // ...and whatever is left (expired or not, cleaned up or not) is returned on close.
+    on(
+        loop,
+        () -> {
+          store.close();
+          return null;
+        });
+    assertThat(budget.get()).isZero();
+  }
 }
