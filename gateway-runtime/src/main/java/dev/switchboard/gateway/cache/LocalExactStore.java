@@ -50,7 +50,7 @@ final class LocalExactStore implements ExactStore {
   }
 
   /**
-   * Caffeine's upkeep (eviction, expiry, removal notices) on the event loop that wrote, after the
+   * Caffeine's upkeep (eviction with its listener, expiry) on the event loop that wrote, after the
    * task at hand: every miss stores an answer, and at a full cache every store evicts one, so
    * upkeep run inline after each write cost 9.6 % of the realistic gateway's CPU per request;
    * queued behind the current task, one run serves every write of the loop's turn (5.0 %,
