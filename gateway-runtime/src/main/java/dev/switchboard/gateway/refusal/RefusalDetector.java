@@ -51,9 +51,11 @@ public final class RefusalDetector {
   public record Match(String language, String phrase) {}
 
   private final List<RefusalRules.Rule> rules;
+  private final TriggerScan triggers;
 
   RefusalDetector(List<RefusalRules.Rule> rules) {
     this.rules = List.copyOf(rules);
+    this.triggers = new TriggerScan(this.rules);
   }
 
   /** The detector with the built-in phrase patterns of {@link #LANGUAGES}. */
@@ -87,8 +89,11 @@ public final class RefusalDetector {
       return Optional.empty();
     }
     boolean cjk = hasCjk(s);
-    for (RefusalRules.Rule rule : rules) {
-      if (prefilter && ((rule.cjk() && !cjk) || !rule.triggeredBy(s))) {
+    // The rules whose triggers occur, in one pass over the text (TriggerScan).
+    long triggered = prefilter ? triggers.rulesTriggeredBy(s) : -1L;
+    for (int r = 0; r < rules.size(); r++) {
+      RefusalRules.Rule rule = rules.get(r);
+      if (prefilter && ((rule.cjk() && !cjk) || (triggered & (1L << r)) == 0)) {
         continue;
       }
       Matcher m = rule.pattern().matcher(s);
@@ -152,7 +157,7 @@ public final class RefusalDetector {
     boolean space = true; // drops leading whitespace and collapses runs
     for (int i = 0; i < n; i++) {
       char c = text.charAt(i);
-      char f = fold(c);
+      char f = c < ASCII_FOLD.length ? ASCII_FOLD[c] : fold(c);
       if (f == 0) {
         continue;
       }
@@ -170,6 +175,15 @@ public final class RefusalDetector {
       len--;
     }
     return new String(out, 0, len);
+  }
+
+  /** {@link #fold} of every ASCII character, looked up rather than branched on (most text). */
+  private static final char[] ASCII_FOLD = new char[128];
+
+  static {
+    for (char c = 0; c < ASCII_FOLD.length; c++) {
+      ASCII_FOLD[c] = fold(c);
+    }
   }
 
   /** One character folded for matching; 0 drops it, ' ' is whitespace. */

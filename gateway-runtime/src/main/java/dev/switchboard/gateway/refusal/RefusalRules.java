@@ -16,8 +16,8 @@ import java.util.regex.Pattern;
  *
  * <p>Every rule carries trigger substrings, at least one of which occurs in every text its pattern
  * matches; the regular expression runs only when a trigger is present, which keeps the common case
- * (an answer that declines nothing) at a few substring searches. {@code RefusalDetectorTest} checks
- * that the triggers never hide a match on the labelled set.
+ * (an answer that declines nothing) at one pass over the text ({@link TriggerScan}). {@code
+ * RefusalDetectorTest} checks that the triggers never hide a match on the labelled set.
  */
 final class RefusalRules {
 
@@ -32,6 +32,11 @@ final class RefusalRules {
    */
   record Rule(String language, boolean cjk, Pattern pattern, String... triggers) {
 
+    /**
+     * Whether a trigger of this rule occurs in {@code normalised}: the definition, one search per
+     * trigger; the detector computes it for all rules in one pass ({@link TriggerScan}), and the
+     * tests check that both agree.
+     */
     boolean triggeredBy(String normalised) {
       for (String t : triggers) {
         if (normalised.contains(t)) {
