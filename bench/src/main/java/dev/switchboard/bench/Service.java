@@ -55,6 +55,26 @@ public final class Service implements AutoCloseable {
     return new Service("upstream", port, child.pid(), child, child);
   }
 
+  /**
+   * A floor proxy ({@link NettyFloorProxy}, {@link VertxFloorProxy}) in a child JVM with {@code
+   * jvmOptions}, proxying to the upstream at {@code upstreamPort}: the bench's floor of a Java
+   * proxy, never a gateway.
+   */
+  public static Service floorProxy(
+      String name, Class<?> mainClass, int upstreamPort, List<String> jvmOptions, Path log)
+      throws IOException {
+    int port = freePort();
+    ChildJvm child =
+        ChildJvm.start(
+            name,
+            mainClass.getName(),
+            jvmOptions,
+            List.of(Integer.toString(port), Integer.toString(upstreamPort)),
+            log);
+    child.awaitHttpOk("http://127.0.0.1:" + port + "/_mock/stats", Duration.ofSeconds(60));
+    return new Service(name, port, child.pid(), child, child);
+  }
+
   /** A gateway in file mode serving {@code routingFile}. */
   public static Service gateway(
       boolean inProcess, Path routingFile, List<String> jvmOptions, Path log) throws IOException {

@@ -1,0 +1,203 @@
+package dev.switchboard.bench;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * How far the gateway is from the floor of a Java proxy on this machine (issue #21): the upstream
+ * directly, nginx, {@link NettyFloorProxy} (the least a proxy on Netty can do per request), {@link
+ * VertxFloorProxy} (the same on Vert.x's HTTP server and client, with the gateway's options), the
+ * plain gateway and the realistic gateway, each proxy in its own process (the JVMs with the chart's
+ * options), interleaved round by round at c=32 and then at c=1 (each JVM measured at c=1 with the
+ * other JVMs stopped, as in the suite). The three differences — Netty to nginx, Vert.x to Netty,
+ * the gateway to Vert.x — say which layer the gateway's distance to nginx is in. Prints each
+ * target's throughput and its ratio to nginx, its process CPU per request, and the latency it adds
+ * to the direct call at c=1 (p50, p99).
+ *
+ * <p>{@code java -cp bench/target/switchboard-bench.jar dev.switchboard.bench.FloorBench [rounds]
+ * [seconds-per-round]} (defaults 5 and 5; ~6 min). nginx is skipped when absent.
+ */
+public final class FloorBench {
+
+  private FloorBench() {}
+
+  private static final String FLOOR = "netty floor";
+  private static final String VERTX = "vertx floor";
+  private static final String PLAIN = "gateway plain";
+  private static final String REAL = "gateway realistic";
+
+  public static void main(String[] args) throws Exception {
+    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+    Duration round = BenchSuite.seconds(args.length > 1 ? Double.parseDouble(args[1]) : 5);
+    Path dir = Files.createTempDirectory("switchboard-floor");
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2)); // as the suite's
+    LoadGenerator load = new LoadGenerator(vertx);
+    Service upstream = Service.upstream(false, dir);
+    Path table =
+        BenchTables.write(
+            BenchTables.table(upstream.port(), 64, 20, 1_000, 0), dir.resolve("routing.json"));
+    Path consumers = BenchTables.writeConsumers(dir.resolve("consumers.json"));
+    List<String> jvm = BenchSettings.CHART_POD_JVM;
+    Optional<Path> nginxBinary = NginxProxy.binary();
+    NginxProxy nginx =
+        nginxBinary.isEmpty()
+            ? null
+            : NginxProxy.start(
+                nginxBinary.get(), dir.resolve("nginx"), Service.freePort(), upstream.port());
+    Map<String, Service> jvms = new LinkedHashMap<>();
+    try {
+      jvms.put(
+          FLOOR,
+          Service.floorProxy(
+              FLOOR, NettyFloorProxy.class, upstream.port(), jvm, dir.resolve("netty.log")));
+      jvms.put(
+          VERTX,
+          Service.floorProxy(
+              VERTX, VertxFloorProxy.class, upstream.port(), jvm, dir.resolve("vertx.log")));
+      jvms.put(
+          PLAIN, Service.gateway(false, table, jvm, dir.resolve("gateway-plain.log"), null, null));
+      jvms.put(
+          REAL,
+          Service.gateway(
+              false, table, jvm, dir.resolve("gateway-realistic.log"), consumers, null));
+      List<HttpTarget> targets = new ArrayList<>();
+      targets.add(
+          HttpTarget.chat(
+              "direct",
+              upstream.port(),
+              BenchTables.UPSTREAM_MODEL,
+              false,
+              BenchTables.fastHeaders()));
+      if (nginx != null) {
+        awaitListening(nginx);
+        targets.add(
+            HttpTarget.chat(
+                "nginx",
+                nginx.port(),
+                BenchTables.UPSTREAM_MODEL,
+                false,
+                BenchTables.fastHeaders()));
+      }
+      targets.add(
+          HttpTarget.chat(
+              FLOOR,
+              jvms.get(FLOOR).port(),
+              BenchTables.UPSTREAM_MODEL,
+              false,
+              BenchTables.fastHeaders()));
+      targets.add(
+          HttpTarget.chat(
+              VERTX,
+              jvms.get(VERTX).port(),
+              BenchTables.UPSTREAM_MODEL,
+              false,
+              BenchTables.fastHeaders()));
+      targets.add(
+          HttpTarget.chat(PLAIN, jvms.get(PLAIN).port(), BenchTables.FAST_ROUTE, false, Map.of()));
+      HttpTarget realistic = BenchTables.realisticTarget(REAL, jvms.get(REAL).port());
+      targets.add(realistic);
+      BenchTables.requireCacheMiss(load, realistic);
+      for (HttpTarget t : targets) {
+        load.run(t, 32, Duration.ofSeconds(jvms.containsKey(t.name()) ? 10 : 2)); // warm-up
+        load.run(t, 1, Duration.ofSeconds(1));
+      }
+      Map<String, BenchSuite.Totals> c32 = new LinkedHashMap<>();
+      Map<String, LatencySamples> c1 = new LinkedHashMap<>();
+      targets.forEach(
+          t -> {
+            c32.put(t.name(), new BenchSuite.Totals());
+            c1.put(t.name(), new LatencySamples());
+          });
+      for (int r = 0; r < rounds; r++) {
+        StringBuilder line = new StringBuilder("round " + (r + 1) + ", c=32 req/s:");
+        for (HttpTarget t : BenchSuite.rotate(targets, r)) {
+          long cpu = cpuNanos(t.name(), jvms, nginx);
+          LoadResult result = load.run(t, 32, round);
+          BenchSuite.Totals totals = c32.get(t.name());
+          totals.add(result);
+          totals.cpuNanos += cpuNanos(t.name(), jvms, nginx) - cpu;
+          line.append(String.format(Locale.ROOT, " %s %.0f;", t.name(), result.rps()));
+        }
+        System.out.println(line);
+        for (HttpTarget t : BenchSuite.rotate(targets, r)) {
+          Service measured = jvms.get(t.name());
+          jvms.values().stream().filter(s -> s != measured).forEach(Service::pause);
+          try {
+            c1.get(t.name()).addAll(load.run(t, 1, round).latencies());
+          } finally {
+            jvms.values().stream().filter(s -> s != measured).forEach(Service::resume);
+          }
+        }
+      }
+      BenchSuite.Totals base = c32.get(nginx == null ? "direct" : "nginx");
+      LatencySamples direct = c1.get("direct");
+      System.out.println();
+      System.out.printf(
+          Locale.ROOT,
+          "%-18s %10s %9s %11s %14s %14s %7s%n",
+          "target",
+          "req/s",
+          "÷ " + (nginx == null ? "direct" : "nginx"),
+          "CPU/req",
+          "added p50 c=1",
+          "added p99 c=1",
+          "errors");
+      for (HttpTarget t : targets) {
+        BenchSuite.Totals totals = c32.get(t.name());
+        LatencySamples lat = c1.get(t.name());
+        System.out.printf(
+            Locale.ROOT,
+            "%-18s %10.0f %8.3f× %8.1f µs %11.3f ms %11.3f ms %7d%n",
+            t.name(),
+            totals.rps(),
+            totals.rps() / base.rps(),
+            totals.cpuNanos / 1e3 / Math.max(1, totals.requests),
+            lat.percentileMs(50) - direct.percentileMs(50),
+            lat.percentileMs(99) - direct.percentileMs(99),
+            totals.errors);
+      }
+    } finally {
+      jvms.values().forEach(Service::close);
+      if (nginx != null) {
+        nginx.close();
+      }
+      upstream.close();
+      vertx.close();
+    }
+    System.exit(0);
+  }
+
+  /** Waits until nginx accepts connections (it forks its workers after binding). */
+  private static void awaitListening(NginxProxy nginx) throws java.io.IOException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (System.nanoTime() < deadline && nginx.isAlive()) {
+      try (java.net.Socket s = new java.net.Socket("127.0.0.1", nginx.port())) {
+        return;
+      } catch (java.io.IOException e) {
+        ChildJvm.pause(50);
+      }
+    }
+    throw new java.io.IOException("nginx did not start listening on " + nginx.port());
+  }
+
+  /** The process CPU of the proxy behind {@code target} (0 for the direct calls). */
+  private static long cpuNanos(String target, Map<String, Service> jvms, NginxProxy nginx) {
+    Service jvm = jvms.get(target);
+    if (jvm != null) {
+      return jvm.cpuNanos();
+    }
+    if (nginx != null && target.equals("nginx")) {
+      return nginx.pids().stream().mapToLong(p -> Math.max(0, ProcessStats.cpuNanos(p))).sum();
+    }
+    return 0;
+  }
+}
