@@ -19,12 +19,13 @@ import java.util.Optional;
  * plain gateway and the realistic gateway, each proxy in its own process (the JVMs with the chart's
  * options), interleaved round by round at c=32 and then at c=1 (each JVM measured at c=1 with the
  * other JVMs stopped, as in the suite). The three differences — Netty to nginx, Vert.x to Netty,
- * the gateway to Vert.x — say which layer the gateway's distance to nginx is in. Prints each
- * target's throughput and its ratio to nginx, its process CPU per request, and the latency it adds
- * to the direct call at c=1 (p50, p99).
+ * the gateway to Vert.x — say which layer the gateway's distance to nginx is in. Then the time to
+ * first token and the gaps of 32 streams through nginx, both floors and the plain gateway. Prints
+ * each target's throughput and its ratio to nginx, its process CPU per request, and the latency it
+ * adds to the direct call at c=1 (p50, p99).
  *
  * <p>{@code java -cp bench/target/switchboard-bench.jar dev.switchboard.bench.FloorBench [rounds]
- * [seconds-per-round]} (defaults 5 and 5; ~6 min). nginx is skipped when absent.
+ * [seconds-per-round]} (defaults 5 and 5; ~10 min). nginx is skipped when absent.
  */
 public final class FloorBench {
 
@@ -129,13 +130,7 @@ public final class FloorBench {
         }
         System.out.println(line);
         for (HttpTarget t : BenchSuite.rotate(targets, r)) {
-          Service measured = jvms.get(t.name());
-          jvms.values().stream().filter(s -> s != measured).forEach(Service::pause);
-          try {
-            c1.get(t.name()).addAll(load.run(t, 1, round).latencies());
-          } finally {
-            jvms.values().stream().filter(s -> s != measured).forEach(Service::resume);
-          }
+          alone(jvms, t.name(), () -> c1.get(t.name()).addAll(load.run(t, 1, round).latencies()));
         }
       }
       BenchSuite.Totals base = c32.get(nginx == null ? "direct" : "nginx");
@@ -165,6 +160,7 @@ public final class FloorBench {
             lat.percentileMs(99) - direct.percentileMs(99),
             totals.errors);
       }
+      streams(load, targets.get(0).port(), nginx, jvms, rounds);
     } finally {
       jvms.values().forEach(Service::close);
       if (nginx != null) {
@@ -172,8 +168,97 @@ public final class FloorBench {
       }
       upstream.close();
       vertx.close();
+      // The gateways' request logs run to gigabytes; the figures are what is kept.
+      for (String log : List.of("gateway-plain.log", "gateway-realistic.log")) {
+        Files.deleteIfExists(dir.resolve(log));
+      }
     }
     System.exit(0);
+  }
+
+  /**
+   * Time to first token and inter-chunk gaps at 32 streams (64 events 20 ms apart, as the suite's
+   * streaming scenario) of the direct call, nginx, the two floors (which relay a stream chunk by
+   * chunk) and the plain gateway, interleaved, each JVM alone; added figures against the direct
+   * call's.
+   */
+  private static void streams(
+      LoadGenerator load,
+      int upstreamPort,
+      NginxProxy nginx,
+      Map<String, Service> jvms,
+      int rounds) {
+    int chunks = 64;
+    long interval = 20;
+    Map<String, String> headers = BenchTables.streamHeaders(chunks, interval);
+    List<HttpTarget> targets = new ArrayList<>();
+    targets.add(HttpTarget.chat("direct", upstreamPort, BenchTables.UPSTREAM_MODEL, true, headers));
+    if (nginx != null) {
+      targets.add(
+          HttpTarget.chat("nginx", nginx.port(), BenchTables.UPSTREAM_MODEL, true, headers));
+    }
+    targets.add(
+        HttpTarget.chat(FLOOR, jvms.get(FLOOR).port(), BenchTables.UPSTREAM_MODEL, true, headers));
+    targets.add(
+        HttpTarget.chat(VERTX, jvms.get(VERTX).port(), BenchTables.UPSTREAM_MODEL, true, headers));
+    targets.add(
+        HttpTarget.chat(PLAIN, jvms.get(PLAIN).port(), BenchTables.STREAM_ROUTE, true, Map.of()));
+    Map<String, BenchSuite.StreamTotals> totals = new LinkedHashMap<>();
+    for (HttpTarget t : targets) {
+      totals.put(t.name(), new BenchSuite.StreamTotals());
+      alone(jvms, t.name(), () -> load.runStreams(t, 128, Duration.ofSeconds(4), chunks, 250));
+    }
+    for (int r = 0; r < rounds; r++) {
+      for (HttpTarget t : BenchSuite.rotate(targets, r)) {
+        alone(
+            jvms,
+            t.name(),
+            () ->
+                totals
+                    .get(t.name())
+                    .add(
+                        load.runStreams(
+                            t,
+                            32,
+                            Duration.ofSeconds(8),
+                            chunks,
+                            250,
+                            Duration.ofMillis(chunks * interval))));
+      }
+    }
+    BenchSuite.StreamTotals direct = totals.get("direct");
+    System.out.println();
+    System.out.printf(
+        Locale.ROOT,
+        "%-18s %12s %12s %12s %9s%n",
+        "32 streams",
+        "TTFT p50 +",
+        "TTFT p99 +",
+        "gap p99 +",
+        "complete");
+    for (HttpTarget t : targets) {
+      BenchSuite.StreamTotals s = totals.get(t.name());
+      System.out.printf(
+          Locale.ROOT,
+          "%-18s %9.3f ms %9.3f ms %9.3f ms %4d/%d%n",
+          t.name(),
+          s.ttft.percentileMs(50) - direct.ttft.percentileMs(50),
+          s.ttft.percentileMs(99) - direct.ttft.percentileMs(99),
+          s.gaps.percentileMs(99) - direct.gaps.percentileMs(99),
+          s.complete,
+          s.streams);
+    }
+  }
+
+  /** Runs {@code run} with every JVM but {@code target}'s stopped. */
+  private static void alone(Map<String, Service> jvms, String target, Runnable run) {
+    Service measured = jvms.get(target);
+    jvms.values().stream().filter(s -> s != measured).forEach(Service::pause);
+    try {
+      run.run();
+    } finally {
+      jvms.values().stream().filter(s -> s != measured).forEach(Service::resume);
+    }
   }
 
   /** Waits until nginx accepts connections (it forks its workers after binding). */

@@ -25,11 +25,15 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.util.ArrayDeque;
 
@@ -39,10 +43,11 @@ import java.util.ArrayDeque;
  * bench to measure beside nginx and the gateway. One event loop per core (as the gateway's
  * servers), native epoll when available; each request is read whole, its head re-encoded with the
  * upstream's {@code Host} and sent on a keep-alive connection of the same event loop's pool (one
- * request at a time per connection), and the whole answer is written back, flushed at once. Nothing
- * else: no JSON parsing, no routing, no logging, no timeouts, no metrics — a proxy no user could
- * run, and so a bound on what any proxy on Netty, the gateway included, can reach here. Bench code
- * only; never part of Switchboard.
+ * request at a time per connection), and the answer is relayed as it arrives (flushed after each
+ * read: a whole small answer at once, a stream event by event). Nothing else: no JSON parsing, no
+ * routing, no logging, no timeouts, no metrics — a proxy no user could run, and so a bound on what
+ * any proxy on Netty, the gateway included, can reach here. Bench code only; never part of
+ * Switchboard.
  *
  * <p>{@code NettyFloorProxy <port> <upstream-port>}, both on 127.0.0.1.
  */
@@ -77,10 +82,7 @@ public final class NettyFloorProxy {
                 new ChannelInitializer<Channel>() {
                   @Override
                   protected void initChannel(Channel ch) {
-                    ch.pipeline()
-                        .addLast(new HttpClientCodec())
-                        .addLast(new HttpObjectAggregator(16 * 1024 * 1024))
-                        .addLast(new Answer());
+                    ch.pipeline().addLast(new HttpClientCodec()).addLast(new Answer());
                   }
                 });
     String upstreamHost = "127.0.0.1:" + upstreamPort;
@@ -154,6 +156,7 @@ public final class NettyFloorProxy {
       Answer answer = ch.pipeline().get(Answer.class);
       answer.client = client;
       answer.keepAlive = keepAlive;
+      answer.headSent = false;
       ch.writeAndFlush(request)
           .addListener(
               (ChannelFutureListener)
@@ -172,28 +175,43 @@ public final class NettyFloorProxy {
     }
   }
 
-  /** Upstream side: writes the whole answer to the waiting client and pools the connection. */
-  private static final class Answer extends SimpleChannelInboundHandler<FullHttpResponse> {
+  /**
+   * Upstream side: relays the answer to the waiting client as its parts arrive (head, then body
+   * chunks, flushed after each read — a stream's events go out as they come), and pools the
+   * connection after the last part.
+   */
+  private static final class Answer extends SimpleChannelInboundHandler<HttpObject> {
     ChannelHandlerContext client;
     boolean keepAlive;
+    boolean reuse;
+    boolean headSent;
 
     Answer() {
-      super(false); // the answer is written to the client, which releases it
+      super(false); // each part is written to the client, which releases it
     }
 
     @Override
-    protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse response) {
+    protected void channelRead0(ChannelHandlerContext ctx, HttpObject part) {
       ChannelHandlerContext to = client;
-      client = null;
-      boolean reuse = HttpUtil.isKeepAlive(response);
-      response.headers().remove(HttpHeaderNames.CONNECTION);
-      HttpUtil.setKeepAlive(response, keepAlive);
+      if (part instanceof HttpResponse head) {
+        headSent = to != null;
+        reuse = HttpUtil.isKeepAlive(head);
+        head.headers().remove(HttpHeaderNames.CONNECTION);
+        HttpUtil.setKeepAlive(head, keepAlive);
+      }
       if (to == null) {
-        response.release();
-      } else if (keepAlive) {
-        to.writeAndFlush(response);
+        ReferenceCountUtil.release(part);
+        return;
+      }
+      if (!(part instanceof LastHttpContent)) {
+        to.write(part);
+        return;
+      }
+      client = null;
+      if (keepAlive) {
+        to.writeAndFlush(part);
       } else {
-        to.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        to.writeAndFlush(part).addListener(ChannelFutureListener.CLOSE);
       }
       if (reuse) {
         IDLE.get().addLast(ctx.channel());
@@ -203,11 +221,22 @@ public final class NettyFloorProxy {
     }
 
     @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-      if (client != null) {
-        badGateway(client, keepAlive);
-        client = null;
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+      ChannelHandlerContext to = client;
+      if (to != null) {
+        to.flush(); // what this read brought of an answer still under way
       }
+      ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      if (client != null && headSent) {
+        client.close(); // the answer was cut off: so is the client's
+      } else if (client != null) {
+        badGateway(client, keepAlive);
+      }
+      client = null;
       ctx.fireChannelInactive();
     }
 

@@ -3,7 +3,6 @@ package dev.switchboard.bench;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
-import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -23,9 +22,10 @@ import io.vertx.core.transport.Transport;
  * nothing else — one server verticle per core, each with its own keep-alive client (as the
  * gateway's per-event-loop pools); each request's body read whole, sent upstream with the client's
  * headers (minus {@code Host} and {@code Connection}), and the whole answer written back with the
- * upstream's headers. No JSON, no routing, no logging, no timeouts: the difference to the Netty
- * floor is what Vert.x's HTTP layer costs per request, and the gateway's difference to this one is
- * what Switchboard's own request path costs. Bench code only.
+ * upstream's headers — or, for an answer without a length (a stream), relayed chunk by chunk. No
+ * JSON, no routing, no logging, no timeouts: the difference to the Netty floor is what Vert.x's
+ * HTTP layer costs per request, and the gateway's difference to this one is what Switchboard's own
+ * request path costs. Bench code only.
  *
  * <p>{@code VertxFloorProxy <port> <upstream-port>}, both on 127.0.0.1.
  */
@@ -81,7 +81,6 @@ public final class VertxFloorProxy extends VerticleBase {
   }
 
   private void proxy(HttpServerRequest request) {
-    Promise<Void> done = Promise.promise();
     request
         .body()
         .compose(
@@ -99,17 +98,29 @@ public final class VertxFloorProxy extends VerticleBase {
                   .compose(upstream -> upstream.send(body));
             })
         .compose(
-            (HttpClientResponse answer) ->
-                answer
-                    .body()
-                    .map(
-                        bytes -> {
-                          var response = request.response().setStatusCode(answer.statusCode());
-                          response.headers().addAll(answer.headers());
-                          response.headers().remove(HttpHeaders.CONNECTION);
-                          response.end(bytes);
-                          return (Void) null;
-                        }))
+            (HttpClientResponse answer) -> {
+              if (answer.getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
+                // A stream (SSE, chunked): relayed chunk by chunk as it arrives.
+                var response = request.response().setStatusCode(answer.statusCode());
+                response.headers().addAll(answer.headers());
+                response
+                    .headers()
+                    .remove(HttpHeaders.CONNECTION)
+                    .remove(HttpHeaders.TRANSFER_ENCODING);
+                response.setChunked(true);
+                return answer.pipeTo(response);
+              }
+              return answer
+                  .body()
+                  .map(
+                      bytes -> {
+                        var response = request.response().setStatusCode(answer.statusCode());
+                        response.headers().addAll(answer.headers());
+                        response.headers().remove(HttpHeaders.CONNECTION);
+                        response.end(bytes);
+                        return (Void) null;
+                      });
+            })
         .onFailure(
             failure -> {
               if (!request.response().headWritten()) {
