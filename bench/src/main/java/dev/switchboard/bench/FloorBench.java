@@ -71,37 +71,14 @@ public final class FloorBench {
           Service.gateway(
               false, table, jvm, dir.resolve("gateway-realistic.log"), consumers, null));
       List<HttpTarget> targets = new ArrayList<>();
-      targets.add(
-          HttpTarget.chat(
-              "direct",
-              upstream.port(),
-              BenchTables.UPSTREAM_MODEL,
-              false,
-              BenchTables.fastHeaders()));
+      Map<String, String> fast = BenchTables.fastHeaders();
+      targets.add(raw("direct", upstream.port(), false, fast));
       if (nginx != null) {
         awaitListening(nginx);
-        targets.add(
-            HttpTarget.chat(
-                "nginx",
-                nginx.port(),
-                BenchTables.UPSTREAM_MODEL,
-                false,
-                BenchTables.fastHeaders()));
+        targets.add(raw("nginx", nginx.port(), false, fast));
       }
-      targets.add(
-          HttpTarget.chat(
-              FLOOR,
-              jvms.get(FLOOR).port(),
-              BenchTables.UPSTREAM_MODEL,
-              false,
-              BenchTables.fastHeaders()));
-      targets.add(
-          HttpTarget.chat(
-              VERTX,
-              jvms.get(VERTX).port(),
-              BenchTables.UPSTREAM_MODEL,
-              false,
-              BenchTables.fastHeaders()));
+      targets.add(raw(FLOOR, jvms.get(FLOOR).port(), false, fast));
+      targets.add(raw(VERTX, jvms.get(VERTX).port(), false, fast));
       targets.add(
           HttpTarget.chat(PLAIN, jvms.get(PLAIN).port(), BenchTables.FAST_ROUTE, false, Map.of()));
       HttpTarget realistic = BenchTables.realisticTarget(REAL, jvms.get(REAL).port());
@@ -192,15 +169,12 @@ public final class FloorBench {
     long interval = 20;
     Map<String, String> headers = BenchTables.streamHeaders(chunks, interval);
     List<HttpTarget> targets = new ArrayList<>();
-    targets.add(HttpTarget.chat("direct", upstreamPort, BenchTables.UPSTREAM_MODEL, true, headers));
+    targets.add(raw("direct", upstreamPort, true, headers));
     if (nginx != null) {
-      targets.add(
-          HttpTarget.chat("nginx", nginx.port(), BenchTables.UPSTREAM_MODEL, true, headers));
+      targets.add(raw("nginx", nginx.port(), true, headers));
     }
-    targets.add(
-        HttpTarget.chat(FLOOR, jvms.get(FLOOR).port(), BenchTables.UPSTREAM_MODEL, true, headers));
-    targets.add(
-        HttpTarget.chat(VERTX, jvms.get(VERTX).port(), BenchTables.UPSTREAM_MODEL, true, headers));
+    targets.add(raw(FLOOR, jvms.get(FLOOR).port(), true, headers));
+    targets.add(raw(VERTX, jvms.get(VERTX).port(), true, headers));
     targets.add(
         HttpTarget.chat(PLAIN, jvms.get(PLAIN).port(), BenchTables.STREAM_ROUTE, true, Map.of()));
     Map<String, BenchSuite.StreamTotals> totals = new LinkedHashMap<>();
@@ -248,6 +222,15 @@ public final class FloorBench {
           s.complete,
           s.streams);
     }
+  }
+
+  /**
+   * A chat request naming the upstream's model, for the upstream and the proxies that pass it on
+   * unchanged (nginx, the floors), with the mock's {@code headers}.
+   */
+  private static HttpTarget raw(
+      String name, int port, boolean stream, Map<String, String> headers) {
+    return HttpTarget.chat(name, port, BenchTables.UPSTREAM_MODEL, stream, headers);
   }
 
   /** Runs {@code run} with every JVM but {@code target}'s stopped. */
