@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Runs the scenarios and fills a {@link Report}. Every figure is measured in the same run as its
@@ -191,10 +192,8 @@ public final class BenchSuite {
         load.runStreams(t, 8, Duration.ofSeconds(3), BenchTables.WARM_STREAM_CHUNKS, 1_000);
       }
     }
-    Map<String, LatencySamples> latency = new LinkedHashMap<>();
-    Map<String, StreamTotals> ttft = new LinkedHashMap<>();
-    json.forEach(t -> latency.put(t.name(), new LatencySamples()));
-    streams.forEach(t -> ttft.put(t.name(), new StreamTotals()));
+    Map<String, LatencySamples> latency = perTarget(json, LatencySamples::new);
+    Map<String, StreamTotals> ttft = perTarget(streams, StreamTotals::new);
     for (int r = 0; r < settings.rounds(); r++) {
       for (HttpTarget t : rotate(json, r)) {
         LoadResult result = load.run(t, 1, round);
@@ -282,19 +281,14 @@ public final class BenchSuite {
               "nginx", nginx.port(), BenchTables.UPSTREAM_MODEL, false, BenchTables.fastHeaders()));
     }
     warmUp(load, targets);
-    Map<String, Totals> c32 = new LinkedHashMap<>();
-    Map<String, LatencySamples> c1 = new LinkedHashMap<>();
-    targets.forEach(
-        t -> {
-          c32.put(t.name(), new Totals());
-          c1.put(t.name(), new LatencySamples());
-        });
+    Map<String, Totals> c32 = perTarget(targets, Totals::new);
+    Map<String, LatencySamples> c1 = perTarget(targets, LatencySamples::new);
     Duration round = seconds(settings.roundSeconds());
     long gatewayPeakRss = -1;
     for (int r = 0; r < settings.rounds(); r++) {
       for (HttpTarget t : rotate(targets, r)) {
         long gatewayCpu = gateway.cpuNanos();
-        long nginxCpu = nginx == null ? 0 : cpuOf(nginx.pids());
+        long nginxCpu = nginx == null ? 0 : nginx.cpuNanos();
         LoadResult result;
         try (RssSampler rss = new RssSampler(gateway.pid())) {
           result = load.run(t, settings.concurrency(), round);
@@ -307,7 +301,7 @@ public final class BenchSuite {
         if (t.name().equals("gateway")) {
           totals.cpuNanos += gateway.cpuNanos() - gatewayCpu;
         } else if (t.name().equals("nginx")) {
-          totals.cpuNanos += cpuOf(nginx.pids()) - nginxCpu;
+          totals.cpuNanos += nginx.cpuNanos() - nginxCpu;
         }
       }
       for (HttpTarget t : rotate(targets, r)) {
@@ -580,8 +574,7 @@ public final class BenchSuite {
             t, Math.max(settings.streamConcurrency(), 128), Duration.ofSeconds(4), chunks, stallMs);
       }
     }
-    Map<String, StreamTotals> totals = new LinkedHashMap<>();
-    targets.forEach(t -> totals.put(t.name(), new StreamTotals()));
+    Map<String, StreamTotals> totals = perTarget(targets, StreamTotals::new);
     for (int r = 0; r < settings.streamRounds(); r++) {
       for (HttpTarget t : rotate(targets, r)) {
         totals
@@ -1136,18 +1129,9 @@ public final class BenchSuite {
     }
     int port = Service.freePort();
     NginxProxy nginx = NginxProxy.start(binary.get(), dir, port, upstreamPort);
-    // nginx binds synchronously at start; give the master a moment to fork its workers.
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (System.nanoTime() < deadline) {
-      try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
-        console.accept("nginx listening on " + port);
-        return nginx;
-      } catch (IOException e) {
-        if (!nginx.isAlive()) {
-          break;
-        }
-        ChildJvm.pause(50);
-      }
+    if (nginx.awaitListening(Duration.ofSeconds(10))) {
+      console.accept("nginx listening on " + port);
+      return nginx;
     }
     nginx.close();
     report.note(
@@ -1165,12 +1149,11 @@ public final class BenchSuite {
     }
   }
 
-  private static long cpuOf(List<Long> pids) {
-    long sum = 0;
-    for (long pid : pids) {
-      sum += Math.max(0, ProcessStats.cpuNanos(pid));
-    }
-    return sum;
+  /** A map holding a fresh {@code T} per target, by name, in the targets' order. */
+  static <T> Map<String, T> perTarget(List<HttpTarget> targets, Supplier<T> fresh) {
+    Map<String, T> out = new LinkedHashMap<>();
+    targets.forEach(t -> out.put(t.name(), fresh.get()));
+    return out;
   }
 
   static <T> List<T> rotate(List<T> list, int by) {

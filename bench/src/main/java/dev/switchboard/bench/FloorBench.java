@@ -2,6 +2,7 @@ package dev.switchboard.bench;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -74,7 +75,9 @@ public final class FloorBench {
       Map<String, String> fast = BenchTables.fastHeaders();
       targets.add(raw("direct", upstream.port(), false, fast));
       if (nginx != null) {
-        awaitListening(nginx);
+        if (!nginx.awaitListening(Duration.ofSeconds(10))) {
+          throw new IOException("nginx did not start listening on " + nginx.port());
+        }
         targets.add(raw("nginx", nginx.port(), false, fast));
       }
       targets.add(raw(FLOOR, jvms.get(FLOOR).port(), false, fast));
@@ -88,13 +91,8 @@ public final class FloorBench {
         load.run(t, 32, Duration.ofSeconds(jvms.containsKey(t.name()) ? 10 : 2)); // warm-up
         load.run(t, 1, Duration.ofSeconds(1));
       }
-      Map<String, BenchSuite.Totals> c32 = new LinkedHashMap<>();
-      Map<String, LatencySamples> c1 = new LinkedHashMap<>();
-      targets.forEach(
-          t -> {
-            c32.put(t.name(), new BenchSuite.Totals());
-            c1.put(t.name(), new LatencySamples());
-          });
+      Map<String, BenchSuite.Totals> c32 = BenchSuite.perTarget(targets, BenchSuite.Totals::new);
+      Map<String, LatencySamples> c1 = BenchSuite.perTarget(targets, LatencySamples::new);
       for (int r = 0; r < rounds; r++) {
         StringBuilder line = new StringBuilder("round " + (r + 1) + ", c=32 req/s:");
         for (HttpTarget t : BenchSuite.rotate(targets, r)) {
@@ -137,7 +135,7 @@ public final class FloorBench {
             lat.percentileMs(99) - direct.percentileMs(99),
             totals.errors);
       }
-      streams(load, targets.get(0).port(), nginx, jvms, rounds);
+      streams(load, upstream.port(), nginx, jvms, rounds);
     } finally {
       jvms.values().forEach(Service::close);
       if (nginx != null) {
@@ -177,9 +175,9 @@ public final class FloorBench {
     targets.add(raw(VERTX, jvms.get(VERTX).port(), true, headers));
     targets.add(
         HttpTarget.chat(PLAIN, jvms.get(PLAIN).port(), BenchTables.STREAM_ROUTE, true, Map.of()));
-    Map<String, BenchSuite.StreamTotals> totals = new LinkedHashMap<>();
+    Map<String, BenchSuite.StreamTotals> totals =
+        BenchSuite.perTarget(targets, BenchSuite.StreamTotals::new);
     for (HttpTarget t : targets) {
-      totals.put(t.name(), new BenchSuite.StreamTotals());
       alone(jvms, t.name(), () -> load.runStreams(t, 128, Duration.ofSeconds(4), chunks, 250));
     }
     for (int r = 0; r < rounds; r++) {
@@ -244,19 +242,6 @@ public final class FloorBench {
     }
   }
 
-  /** Waits until nginx accepts connections (it forks its workers after binding). */
-  private static void awaitListening(NginxProxy nginx) throws java.io.IOException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (System.nanoTime() < deadline && nginx.isAlive()) {
-      try (java.net.Socket s = new java.net.Socket("127.0.0.1", nginx.port())) {
-        return;
-      } catch (java.io.IOException e) {
-        ChildJvm.pause(50);
-      }
-    }
-    throw new java.io.IOException("nginx did not start listening on " + nginx.port());
-  }
-
   /** The process CPU of the proxy behind {@code target} (0 for the direct calls). */
   private static long cpuNanos(String target, Map<String, Service> jvms, NginxProxy nginx) {
     Service jvm = jvms.get(target);
@@ -264,7 +249,7 @@ public final class FloorBench {
       return jvm.cpuNanos();
     }
     if (nginx != null && target.equals("nginx")) {
-      return nginx.pids().stream().mapToLong(p -> Math.max(0, ProcessStats.cpuNanos(p))).sum();
+      return nginx.cpuNanos();
     }
     return 0;
   }

@@ -211,13 +211,8 @@ final class FrontDoorBench {
             + settings.rounds()
             + " interleaved rounds");
     warmUp(targets);
-    Map<String, BenchSuite.Totals> c32 = new LinkedHashMap<>();
-    Map<String, LatencySamples> c1 = new LinkedHashMap<>();
-    targets.forEach(
-        t -> {
-          c32.put(t.name(), new BenchSuite.Totals());
-          c1.put(t.name(), new LatencySamples());
-        });
+    Map<String, BenchSuite.Totals> c32 = BenchSuite.perTarget(targets, BenchSuite.Totals::new);
+    Map<String, LatencySamples> c1 = BenchSuite.perTarget(targets, LatencySamples::new);
     // Per round, the added c=1 p50 of chat and of Responses: how much a figure moves by itself.
     List<double[]> perRound = new ArrayList<>();
     Duration round = BenchSuite.seconds(settings.roundSeconds());

@@ -1,8 +1,10 @@
 package dev.switchboard.bench;
 
 import java.io.IOException;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -93,6 +95,31 @@ public final class NginxProxy implements AutoCloseable {
 
   public boolean isAlive() {
     return process.isAlive();
+  }
+
+  /**
+   * Waits until nginx accepts connections: it binds at start, then the master forks its workers.
+   * Returns false if it does not within {@code timeout} or exits first.
+   */
+  public boolean awaitListening(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline && process.isAlive()) {
+      try (Socket s = new Socket("127.0.0.1", port)) {
+        return true;
+      } catch (IOException e) {
+        ChildJvm.pause(50);
+      }
+    }
+    return false;
+  }
+
+  /** CPU time of nginx and its workers together. */
+  public long cpuNanos() {
+    long sum = 0;
+    for (long pid : pids()) {
+      sum += Math.max(0, ProcessStats.cpuNanos(pid));
+    }
+    return sum;
   }
 
   /** nginx plus its workers, for RSS and CPU (the master does little; workers do the work). */

@@ -147,13 +147,8 @@ final class RealisticConfigBench {
         load.run(t, 1, Duration.ofSeconds(1));
       }
     }
-    Map<String, BenchSuite.Totals> c32 = new LinkedHashMap<>();
-    Map<String, LatencySamples> c1 = new LinkedHashMap<>();
-    targets.forEach(
-        t -> {
-          c32.put(t.name(), new BenchSuite.Totals());
-          c1.put(t.name(), new LatencySamples());
-        });
+    Map<String, BenchSuite.Totals> c32 = BenchSuite.perTarget(targets, BenchSuite.Totals::new);
+    Map<String, LatencySamples> c1 = BenchSuite.perTarget(targets, LatencySamples::new);
     Duration round = Duration.ofMillis((long) (settings.roundSeconds() * 1000));
     for (int r = 0; r < settings.rounds(); r++) {
       for (HttpTarget t : BenchSuite.rotate(targets, r)) {
