@@ -22,10 +22,10 @@ final class TriggerScan {
   /** Alphabet index of an ASCII character (0: in no trigger). */
   private final short[] ascii = new short[128];
 
-  /** The non-ASCII characters of the alphabet, sorted, and their indexes. */
+  /** The non-ASCII characters of the alphabet, sorted; {@code wide[i]} has index firstWide + i. */
   private final char[] wide;
 
-  private final int[] wideIndex;
+  private final int firstWide;
 
   /** Alphabet size including index 0. */
   private final int width;
@@ -60,12 +60,11 @@ final class TriggerScan {
       }
     }
     wide = new char[wideChars.size()];
-    wideIndex = new int[wideChars.size()];
     for (int i = 0; i < wide.length; i++) {
       wide[i] = wideChars.get(i);
-      wideIndex[i] = symbols++;
     }
-    width = symbols;
+    firstWide = symbols;
+    width = symbols + wide.length;
 
     // The trie: goto edges (-1: none), one row per state; state 0 is the start.
     int maxStates = 1;
@@ -138,6 +137,6 @@ final class TriggerScan {
       return ascii[c];
     }
     int at = Arrays.binarySearch(wide, c);
-    return at < 0 ? 0 : wideIndex[at];
+    return at < 0 ? 0 : firstWide + at;
   }
 }
