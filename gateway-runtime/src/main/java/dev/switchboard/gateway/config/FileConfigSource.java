@@ -9,8 +9,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -23,11 +26,13 @@ import org.slf4j.LoggerFactory;
  * asynchronous file system on a timer and delivered when their content changed, so the event loop
  * never blocks and editors that replace files (rename, symlink swap) are handled.
  *
- * <p>The routing and consumers files are only read again when their size or modification time
- * changed since the last read (one {@code stat} per check instead of reading, at 10,000 routes,
- * megabytes twice a second), or when the last read came so soon after a modification that a second
- * write in the same clock tick could hide behind an unchanged time and size (the rule Git uses for
- * its index): such a file is read at every check until its time is {@link #SETTLED_MS} in the past.
+ * <p>The routing and consumers files, and each file of the keys directory, are only read again when
+ * their size or modification time changed since the last read (one {@code stat} per file and check
+ * instead of reading, at 10,000 routes, megabytes twice a second), or when the last read came so
+ * soon after a modification that a second write in the same clock tick could hide behind an
+ * unchanged time and size (the rule Git uses for its index): such a file is read at every check
+ * until its time is {@link #SETTLED_MS} in the past. The keys directory itself is listed at every
+ * check, so keys that appear or disappear are seen at once.
  */
 public final class FileConfigSource implements ConfigSource {
 
@@ -55,6 +60,15 @@ public final class FileConfigSource implements ConfigSource {
   private final LongSupplier wallClockMs;
   private final Stamps routingStamps = new Stamps();
   private final Stamps consumersStamps = new Stamps();
+
+  /**
+   * The keys directory's files as last read, by provider name; touched only by the checks, which
+   * run one after another.
+   */
+  private final Map<String, KeyFile> keyFiles = new HashMap<>();
+
+  /** Key files read (not merely checked) since start (tests). */
+  private final AtomicLong keyReads = new AtomicLong();
 
   /**
    * @param keysDir may be null when no provider needs a key
@@ -179,17 +193,17 @@ public final class FileConfigSource implements ConfigSource {
         .compose(
             entries -> {
               List<Future<Map.Entry<String, String>>> reads = new ArrayList<>();
+              Set<String> listed = new HashSet<>();
               for (String entry : entries) {
                 String name = Path.of(entry).getFileName().toString();
                 // Mounted Secrets carry "..data" and "..2024_..." bookkeeping entries.
                 if (name.startsWith(".")) {
                   continue;
                 }
-                reads.add(
-                    fs.readFile(entry)
-                        .map(b -> Map.entry(name, keyText(b)))
-                        .otherwise((Map.Entry<String, String>) null));
+                listed.add(name);
+                reads.add(keyFiles.computeIfAbsent(name, n -> new KeyFile()).read(name, entry));
               }
+              keyFiles.keySet().retainAll(listed); // a key file that went away is forgotten
               return Future.join(reads).map(cf -> collect(reads));
             })
         .map(
@@ -205,6 +219,31 @@ public final class FileConfigSource implements ConfigSource {
               LOG.debug("keys directory {} cannot be read: {}", keysDir, err.getMessage());
               return Future.succeededFuture();
             });
+  }
+
+  /** One file of the keys directory: its stamps and the key it held when last read. */
+  private final class KeyFile {
+    private final Stamps stamps = new Stamps();
+    private String key;
+
+    /** The provider's key, read again only when the file changed; null when it cannot be read. */
+    Future<Map.Entry<String, String>> read(String name, String path) {
+      return stamps
+          .readIfChanged(Path.of(path))
+          .map(
+              buffer -> {
+                if (buffer != null) {
+                  keyReads.incrementAndGet();
+                  key = keyText(buffer);
+                }
+                return key == null ? null : Map.entry(name, key);
+              })
+          .otherwise(
+              err -> {
+                key = null; // unreadable now: left out, and read again at the next check
+                return null;
+              });
+    }
   }
 
   /** The size and modification time of one file when it was last read, and when that was. */
@@ -256,6 +295,11 @@ public final class FileConfigSource implements ConfigSource {
       }
     }
     return keys;
+  }
+
+  /** How many key files were read since start (tests). */
+  long keyReads() {
+    return keyReads.get();
   }
 
   /** How often the routing file was checked, and how often of those it was read (tests). */

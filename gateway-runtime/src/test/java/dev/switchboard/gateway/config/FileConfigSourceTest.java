@@ -130,6 +130,49 @@ class FileConfigSourceTest {
     source.close();
   }
 
+  @Test
+  void aKeyFileIsReadAgainOnlyWhenItChangedAndAKeyThatGoesAwayIsDropped() throws Exception {
+    long now = 1_800_000_000_000L;
+    AtomicLong wallClock = new AtomicLong(now);
+    Path keys = Files.createDirectories(dir.resolve("keys"));
+    Path openai = keys.resolve("openai");
+    Files.writeString(openai, "sk-one\n");
+    Files.setLastModifiedTime(openai, FileTime.fromMillis(now - 60_000));
+    Path anthropic = keys.resolve("anthropic");
+    Files.writeString(anthropic, "sk-ant");
+    Files.setLastModifiedTime(anthropic, FileTime.fromMillis(now - 60_000));
+    Path routing = dir.resolve("routing.json");
+    Files.writeString(routing, "{}");
+    FileConfigSource source = new FileConfigSource(vertx, routing, keys, 5, null, wallClock::get);
+    source.start(recorder).toCompletionStage().toCompletableFuture().get();
+    assertThat(keySets).containsExactly(Map.of("openai", "sk-one", "anthropic", "sk-ant"));
+    assertThat(source.keyReads()).isEqualTo(2);
+
+    // Settled files are only stat-ed: ten more checks read nothing.
+    awaitChecks(source, source.routingChecksAndReads()[0] + 10);
+    assertThat(source.keyReads()).isEqualTo(2);
+
+    // A changed key is read (that file only) and delivered with the unchanged one.
+    Files.writeString(openai, "sk-rotated");
+    Files.setLastModifiedTime(openai, FileTime.fromMillis(now - 30_000));
+    await().atMost(Duration.ofSeconds(5)).until(() -> keySets.size() == 2);
+    assertThat(keySets.get(1)).isEqualTo(Map.of("openai", "sk-rotated", "anthropic", "sk-ant"));
+    assertThat(source.keyReads()).isEqualTo(3);
+
+    // A key file that goes away is dropped from the next delivery.
+    Files.delete(anthropic);
+    await().atMost(Duration.ofSeconds(5)).until(() -> keySets.size() == 3);
+    assertThat(keySets.get(2)).isEqualTo(Map.of("openai", "sk-rotated"));
+
+    // Put back with its old bytes and time, it is read again, not served from what was forgotten.
+    Files.writeString(anthropic, "sk-ant");
+    Files.setLastModifiedTime(anthropic, FileTime.fromMillis(now - 60_000));
+    await().atMost(Duration.ofSeconds(5)).until(() -> keySets.size() == 4);
+    assertThat(keySets.get(3)).isEqualTo(Map.of("openai", "sk-rotated", "anthropic", "sk-ant"));
+    assertThat(source.keyReads()).isEqualTo(4);
+    source.close();
+  }
+
   private static void awaitChecks(FileConfigSource source, long checks) {
     await().atMost(Duration.ofSeconds(5)).until(() -> source.routingChecksAndReads()[0] >= checks);
   }
