@@ -889,23 +889,16 @@ public final class BenchSuite {
         false);
   }
 
-  /** Live heap after a full GC, from the class histogram's total line; -1 when unknown. */
+  /** Live heap after a full GC ({@link ChildJvm#liveHeapBytes}); -1 when unknown. */
   private static long liveHeapBytes(ChildJvm child) {
     try {
-      String histogram = child.jcmd("GC.class_histogram");
-      for (String line : histogram.lines().toList()) {
-        String trimmed = line.trim();
-        if (trimmed.startsWith("Total")) {
-          String[] parts = trimmed.split("\\s+");
-          return Long.parseLong(parts[parts.length - 1]);
-        }
-      }
-    } catch (IOException | NumberFormatException e) {
+      return child.liveHeapBytes();
+    } catch (IOException | RuntimeException e) {
       return -1;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      return -1;
     }
-    return -1;
   }
 
   // ------------------------------------------------------------------------------ propagation

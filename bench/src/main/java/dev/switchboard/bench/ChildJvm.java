@@ -94,6 +94,21 @@ public final class ChildJvm implements AutoCloseable {
   }
 
   /** Runs {@code jcmd <pid> <command...>} and returns its output (diagnostics: GC, JFR). */
+  /**
+   * The child's live heap in bytes: the total of a class histogram ({@code jcmd
+   * GC.class_histogram}), which runs a full GC first.
+   */
+  public long liveHeapBytes() throws IOException, InterruptedException {
+    for (String line : jcmd("GC.class_histogram").split("\n")) {
+      String trimmed = line.trim();
+      if (trimmed.startsWith("Total")) {
+        String[] parts = trimmed.split("\\s+");
+        return Long.parseLong(parts[parts.length - 1]);
+      }
+    }
+    throw new IllegalStateException("no Total line in the class histogram");
+  }
+
   public String jcmd(String... command) throws IOException, InterruptedException {
     Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
     List<String> line = new ArrayList<>();

@@ -56,20 +56,7 @@ public final class ConfigPropagation {
     try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start()) {
       installCrds(api);
       KubernetesClient client = api.client();
-      client
-          .resource(
-              """
-              apiVersion: switchboard.dev/v1alpha1
-              kind: ProviderEndpoint
-              metadata: {name: bench-upstream, namespace: default}
-              spec:
-                provider: openai-compatible
-                baseUrl: http://127.0.0.1:%d/v1
-                headers: {x-mock-fast: "true"}
-                maxConcurrency: 64
-              """
-                  .formatted(upstreamPort))
-          .create();
+      createBenchUpstream(client, upstreamPort, true);
       client
           .resource(
               """
@@ -90,17 +77,7 @@ public final class ConfigPropagation {
         Vertx vertx = Vertx.vertx();
         GatewayServer gateway = null;
         try {
-          gateway =
-              Futures.await(
-                  GatewayServer.start(
-                      vertx,
-                      GatewayOptions.defaults()
-                          .withHost("127.0.0.1")
-                          .withPort(0)
-                          .withAdminPort(0)
-                          .withNamespace(NAMESPACE),
-                      new KubernetesConfigSource(api.newClient(), NAMESPACE, true)),
-                  60);
+          gateway = watchingGateway(vertx, api, NAMESPACE);
           HttpClient http = HttpClient.newHttpClient();
           URI uri = URI.create("http://127.0.0.1:" + gateway.port() + HttpTarget.PATH);
           if (awaitTarget(http, uri, "model-0", Duration.ofSeconds(60)) < 0) {
@@ -109,15 +86,7 @@ public final class ConfigPropagation {
           for (int i = 1; i <= changes; i++) {
             String model = "model-" + i;
             long start = System.nanoTime();
-            client
-                .resources(ModelRoute.class)
-                .inNamespace(NAMESPACE)
-                .withName(ROUTE)
-                .edit(
-                    route -> {
-                      route.getSpec().getTargets().get(0).setModel(model);
-                      return route;
-                    });
+            setFirstTargetModel(client, NAMESPACE, ROUTE, model);
             long servedAt = awaitTarget(http, uri, model, CHANGE_TIMEOUT);
             if (servedAt < 0) {
               failures++;
@@ -139,6 +108,61 @@ public final class ConfigPropagation {
   }
 
   /** Installs the generated CRDs bundled in the bench jar. */
+  /**
+   * Creates the {@code bench-upstream} ProviderEndpoint (openai-compatible, {@code maxConcurrency:
+   * 64}) in {@code default}, pointing at {@code port} on loopback; {@code fast} adds the mock's
+   * {@code x-mock-fast} header (pre-rendered answers).
+   */
+  static void createBenchUpstream(KubernetesClient client, int port, boolean fast) {
+    client
+        .resource(
+            """
+            apiVersion: switchboard.dev/v1alpha1
+            kind: ProviderEndpoint
+            metadata: {name: bench-upstream, namespace: default}
+            spec:
+              provider: openai-compatible
+              baseUrl: http://127.0.0.1:%d/v1
+              maxConcurrency: 64
+            %s"""
+                .formatted(port, fast ? "  headers: {x-mock-fast: \"true\"}\n" : ""))
+        .create();
+  }
+
+  /**
+   * A gateway in this JVM watching {@code namespace} through the API server, as a pod does, on
+   * ports the OS picks.
+   */
+  static GatewayServer watchingGateway(Vertx vertx, EmbeddedKubernetesApi api, String namespace) {
+    return Futures.await(
+        GatewayServer.start(
+            vertx,
+            GatewayOptions.defaults()
+                .withHost("127.0.0.1")
+                .withPort(0)
+                .withAdminPort(0)
+                .withNamespace(namespace),
+            new KubernetesConfigSource(api.newClient(), namespace, true)),
+        60);
+  }
+
+  /**
+   * Points the first target of ModelRoute {@code route} at {@code model} (one route change);
+   * returns the route as written.
+   */
+  static ModelRoute setFirstTargetModel(
+      KubernetesClient client, String namespace, String route, String model) {
+    return client
+        .resources(ModelRoute.class)
+        .inNamespace(namespace)
+        .withName(route)
+        .edit(
+            r -> {
+              r.getSpec().getTargets().get(0).setModel(model);
+              return r;
+            });
+  }
+
   static void installCrds(EmbeddedKubernetesApi api) throws IOException {
     for (String crd : CRDS) {
       try (InputStream in = ConfigPropagation.class.getClassLoader().getResourceAsStream(crd)) {

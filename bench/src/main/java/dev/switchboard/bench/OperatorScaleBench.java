@@ -1,9 +1,7 @@
 package dev.switchboard.bench;
 
 import dev.switchboard.api.v1alpha1.ModelRoute;
-import dev.switchboard.gateway.GatewayOptions;
 import dev.switchboard.gateway.GatewayServer;
-import dev.switchboard.gateway.config.kubernetes.KubernetesConfigSource;
 import dev.switchboard.gateway.routing.RoutingSnapshot;
 import dev.switchboard.kubemock.EmbeddedKubernetesApi;
 import dev.switchboard.operator.OperatorSettings;
@@ -58,18 +56,7 @@ public final class OperatorScaleBench {
     try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start()) {
       ConfigPropagation.installCrds(api);
       KubernetesClient client = api.client();
-      client
-          .resource(
-              """
-              apiVersion: switchboard.dev/v1alpha1
-              kind: ProviderEndpoint
-              metadata: {name: bench-upstream, namespace: default}
-              spec:
-                provider: openai-compatible
-                baseUrl: http://127.0.0.1:9/v1
-                maxConcurrency: 64
-              """)
-          .create();
+      ConfigPropagation.createBenchUpstream(client, 9, false);
       Map<String, Long> ready = new ConcurrentHashMap<>();
       SharedIndexInformer<ModelRoute> routes =
           client.resources(ModelRoute.class).inNamespace(NS).inform(readiness(ready));
@@ -84,20 +71,10 @@ public final class OperatorScaleBench {
               List.of(api.url()),
               Path.of("bench/target/operator-scale/operator.log"))) {
         Vertx vertx = Vertx.vertx();
-        GatewayServer gateway =
-            Futures.await(
-                GatewayServer.start(
-                    vertx,
-                    GatewayOptions.defaults()
-                        .withHost("127.0.0.1")
-                        .withPort(0)
-                        .withAdminPort(0)
-                        .withNamespace(NS),
-                    new KubernetesConfigSource(api.newClient(), NS, true)),
-                60);
+        GatewayServer gateway = ConfigPropagation.watchingGateway(vertx, api, NS);
         try {
           ChildJvm.pause(10_000);
-          long heapEmpty = liveHeap(operator);
+          long heapEmpty = operator.liveHeapBytes();
           System.out.printf(
               "operator JVM (-Xmx%s), no routes: live heap %.1f MiB, RSS %.1f MiB%n",
               operatorHeap, heapEmpty / 1048576.0, operator.rssBytes() / 1048576.0);
@@ -106,7 +83,7 @@ public final class OperatorScaleBench {
           ExecutorService writers = Executors.newFixedThreadPool(4);
           List<Future<?>> writes = new ArrayList<>();
           for (int i = 0; i < count; i++) {
-            String yaml = routeYaml(i, "model-0");
+            String yaml = ScaleBench.routeYaml(i, "model-0");
             writes.add(writers.submit(() -> client.resource(yaml).create()));
             if (i % 1000 == 999) {
               // The mock records every request; do not let them fill this JVM's heap.
@@ -119,7 +96,7 @@ public final class OperatorScaleBench {
           writers.shutdown();
           System.out.printf(
               "operator: %d ModelRoutes applied (4 writers) in %.1f s%n",
-              count, seconds(System.nanoTime() - start));
+              count, ScaleBench.seconds(System.nanoTime() - start));
           long servedAt = -1;
           long readyAt = -1;
           long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
@@ -138,7 +115,10 @@ public final class OperatorScaleBench {
               api.discardRecordedRequests();
               System.out.printf(
                   "  t=%.0f s: gateway serves %d routes, %d Ready; load %s%n",
-                  seconds(System.nanoTime() - start), served, readyCount, ScaleBench.uptime());
+                  ScaleBench.seconds(System.nanoTime() - start),
+                  served,
+                  readyCount,
+                  ScaleBench.uptime());
             }
             ChildJvm.pause(50);
           }
@@ -147,13 +127,13 @@ public final class OperatorScaleBench {
               "operator: all %d served by the gateway after %.1f s, all Ready after %.1f s"
                   + " (operator CPU %.1f s); load %s%n",
               count,
-              servedAt < 0 ? Double.NaN : seconds(servedAt - start),
-              readyAt < 0 ? Double.NaN : seconds(readyAt - start),
+              servedAt < 0 ? Double.NaN : ScaleBench.seconds(servedAt - start),
+              readyAt < 0 ? Double.NaN : ScaleBench.seconds(readyAt - start),
               cpuS,
               ScaleBench.uptime());
           api.discardRecordedRequests();
           ChildJvm.pause(5_000);
-          long heapFull = liveHeap(operator);
+          long heapFull = operator.liveHeapBytes();
           System.out.printf(
               "operator JVM, %d routes: live heap %.1f MiB (%.0f bytes/route over the empty"
                   + " operator's %.1f MiB), RSS %.1f MiB%n",
@@ -170,16 +150,7 @@ public final class OperatorScaleBench {
             String route = ScaleBench.routeName((int) ((i * 7919L) % count));
             String model = "model-" + i;
             long t0 = System.nanoTime();
-            ModelRoute edited =
-                client
-                    .resources(ModelRoute.class)
-                    .inNamespace(NS)
-                    .withName(route)
-                    .edit(
-                        r -> {
-                          r.getSpec().getTargets().get(0).setModel(model);
-                          return r;
-                        });
+            ModelRoute edited = ConfigPropagation.setFirstTargetModel(client, NS, route, model);
             long served = awaitServed(gateway, route, model, Duration.ofSeconds(60));
             long readyTime =
                 awaitReady(
@@ -279,33 +250,6 @@ public final class OperatorScaleBench {
     return -1;
   }
 
-  private static String routeYaml(int i, String model) {
-    String name = ScaleBench.routeName(i);
-    return """
-        apiVersion: switchboard.dev/v1alpha1
-        kind: ModelRoute
-        metadata: {name: %s, namespace: default}
-        spec:
-          model: %s
-          aliases: [%s-latest]
-          targets:
-            - {providerRef: {name: bench-upstream}, model: %s, weight: 1, priority: 0}
-            - {providerRef: {name: bench-upstream}, model: fallback-model, weight: 1, priority: 1}
-        """
-        .formatted(name, name, name, model);
-  }
-
-  /** Live heap of a child JVM: the total of a class histogram, which runs a full GC first. */
-  private static long liveHeap(ChildJvm jvm) throws Exception {
-    for (String line : jvm.jcmd("GC.class_histogram").split("\n")) {
-      String trimmed = line.trim();
-      if (trimmed.startsWith("Total")) {
-        return Long.parseLong(trimmed.split("\\s+")[2]);
-      }
-    }
-    throw new IllegalStateException("no Total line in the class histogram");
-  }
-
   private static int intArg(List<String> args, String name, int fallback) {
     int i = args.indexOf(name);
     return i >= 0 && i + 1 < args.size() ? Integer.parseInt(args.get(i + 1)) : fallback;
@@ -314,10 +258,6 @@ public final class OperatorScaleBench {
   private static String stringArg(List<String> args, String name, String fallback) {
     int i = args.indexOf(name);
     return i >= 0 && i + 1 < args.size() ? args.get(i + 1) : fallback;
-  }
-
-  private static double seconds(long nanos) {
-    return nanos / 1e9;
   }
 
   /**

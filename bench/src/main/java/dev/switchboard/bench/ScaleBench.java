@@ -4,9 +4,7 @@ import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.RoutingTableCodec;
 import dev.switchboard.contract.RoutingTableLayout;
-import dev.switchboard.gateway.GatewayOptions;
 import dev.switchboard.gateway.GatewayServer;
-import dev.switchboard.gateway.config.kubernetes.KubernetesConfigSource;
 import dev.switchboard.gateway.routing.RoutingSnapshot;
 import dev.switchboard.kubemock.EmbeddedKubernetesApi;
 import dev.switchboard.mock.MockProvider;
@@ -99,18 +97,7 @@ public final class ScaleBench {
     try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start()) {
       ConfigPropagation.installCrds(api);
       KubernetesClient client = api.client();
-      client
-          .resource(
-              """
-              apiVersion: switchboard.dev/v1alpha1
-              kind: ProviderEndpoint
-              metadata: {name: bench-upstream, namespace: default}
-              spec:
-                provider: openai-compatible
-                baseUrl: http://127.0.0.1:9/v1
-                maxConcurrency: 64
-              """)
-          .create();
+      ConfigPropagation.createBenchUpstream(client, 9, false);
       long heapBefore = usedAfterGc(rt);
       try (KubernetesClient operatorClient =
               TolerantSerialization.clientBuilder().withConfig(api.clientConfig()).build();
@@ -118,17 +105,7 @@ public final class ScaleBench {
               SwitchboardOperator.start(
                   operatorClient, OperatorSettings.forMockApiServer(), Clock.systemUTC())) {
         Vertx vertx = Vertx.vertx();
-        GatewayServer gateway =
-            Futures.await(
-                GatewayServer.start(
-                    vertx,
-                    GatewayOptions.defaults()
-                        .withHost("127.0.0.1")
-                        .withPort(0)
-                        .withAdminPort(0)
-                        .withNamespace(NS),
-                    new KubernetesConfigSource(api.newClient(), NS, true)),
-                60);
+        GatewayServer gateway = ConfigPropagation.watchingGateway(vertx, api, NS);
         try {
           long start = System.nanoTime();
           ExecutorService writers = Executors.newFixedThreadPool(4);
@@ -208,15 +185,7 @@ public final class ScaleBench {
           for (int i = 1; i <= changes; i++) {
             String model = "model-" + i;
             long t0 = System.nanoTime();
-            client
-                .resources(ModelRoute.class)
-                .inNamespace(NS)
-                .withName(route)
-                .edit(
-                    r -> {
-                      r.getSpec().getTargets().get(0).setModel(model);
-                      return r;
-                    });
+            ConfigPropagation.setFirstTargetModel(client, NS, route, model);
             long served = awaitServed(gateway, route, model, Duration.ofSeconds(60));
             if (served < 0) {
               failures++;
@@ -276,7 +245,8 @@ public final class ScaleBench {
     return String.format("team-route-%05d", i);
   }
 
-  private static String routeYaml(int i, String model) {
+  /** A bench ModelRoute: two targets on the {@code bench-upstream} provider and an alias. */
+  static String routeYaml(int i, String model) {
     return """
         apiVersion: switchboard.dev/v1alpha1
         kind: ModelRoute
@@ -324,14 +294,14 @@ public final class ScaleBench {
         URI config = URI.create("http://127.0.0.1:" + adminPort + "/admin/config");
         runLoad(http, chat, 4, Duration.ofSeconds(5), null); // warm-up
         long rssSmall = gw.rssBytes();
-        long heapSmall = liveHeap(gw);
+        long heapSmall = gw.liveHeapBytes();
         long t0 = System.nanoTime();
         write(routing, large);
         awaitVersion(http, config, RoutingTableCodec.configVersionOf(large));
         double firstLoadMs = (System.nanoTime() - t0) / 1e6;
         runLoad(http, chat, 4, Duration.ofSeconds(5), null); // warm-up on the large table
         long rssLarge = gw.rssBytes();
-        long heapLarge = liveHeap(gw);
+        long heapLarge = gw.liveHeapBytes();
         System.out.printf(
             "gateway: %d routes: RSS %.1f MiB (1 route: %.1f MiB) = %.0f bytes/route; live heap"
                 + " %.1f MiB (1 route: %.1f MiB) = %.0f bytes/route; first load %.0f ms%n",
@@ -513,19 +483,6 @@ public final class ScaleBench {
             routes));
   }
 
-  /** Live heap of a child JVM: the total of a class histogram, which runs a full GC first. */
-  private static long liveHeap(ChildJvm jvm) throws Exception {
-    String histogram = jvm.jcmd("GC.class_histogram");
-    for (String line : histogram.split("\n")) {
-      String trimmed = line.trim();
-      if (trimmed.startsWith("Total")) {
-        String[] parts = trimmed.split("\\s+");
-        return Long.parseLong(parts[2]);
-      }
-    }
-    throw new IllegalStateException("no Total line in the class histogram");
-  }
-
   private static long usedAfterGc(Runtime rt) throws InterruptedException {
     for (int i = 0; i < 3; i++) {
       System.gc();
@@ -540,7 +497,7 @@ public final class ScaleBench {
     }
   }
 
-  private static double seconds(long nanos) {
+  static double seconds(long nanos) {
     return nanos / 1e9;
   }
 }

@@ -113,25 +113,8 @@ class CostLoopIT {
                       .formatted(from, to)
                   + " inputPerMillionTokens: 0.05, outputPerMillionTokens: 0.20}]}";
       yaml.append(
-          """
-          apiVersion: v1
-          kind: Secret
-          metadata: {name: %1$s-credentials, namespace: default}
-          type: Opaque
-          stringData: {apiKey: sk-%1$s}
-          ---
-          apiVersion: switchboard.dev/v1alpha1
-          kind: ProviderEndpoint
-          metadata: {name: %1$s, namespace: default}
-          spec:
-            provider: openai
-            baseUrl: http://127.0.0.1:%2$d/v1
-            apiKeySecretRef: {name: %1$s-credentials, key: apiKey}
-            models:
-              - {name: gpt-4o-mini, capabilities: [chat], pricing: %3$s}
-          ---
-          """
-              .formatted(name, port, pricing));
+          LocalSamples.openAiEndpoint(
+              name, port, "{name: gpt-4o-mini, capabilities: [chat], pricing: " + pricing + "}"));
     }
     Files.writeString(dir.resolve("providers.yaml"), yaml.toString());
   }

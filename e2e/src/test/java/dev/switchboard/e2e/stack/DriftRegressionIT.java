@@ -113,25 +113,7 @@ class DriftRegressionIT {
       int port = name.equals("primary") ? primaryPort : secondaryPort;
       String model = name.equals("primary") ? "gpt-4o-mini" : "llama-3.1-8b-instruct";
       yaml.append(
-          """
-          apiVersion: v1
-          kind: Secret
-          metadata: {name: %1$s-credentials, namespace: default}
-          type: Opaque
-          stringData: {apiKey: sk-%1$s}
-          ---
-          apiVersion: switchboard.dev/v1alpha1
-          kind: ProviderEndpoint
-          metadata: {name: %1$s, namespace: default}
-          spec:
-            provider: openai
-            baseUrl: http://127.0.0.1:%2$d/v1
-            apiKeySecretRef: {name: %1$s-credentials, key: apiKey}
-            models:
-              - {name: %3$s, capabilities: [chat]}
-          ---
-          """
-              .formatted(name, port, model));
+          LocalSamples.openAiEndpoint(name, port, "{name: " + model + ", capabilities: [chat]}"));
     }
     Files.writeString(dir.resolve("providers.yaml"), yaml.toString());
     StringBuilder prompts =

@@ -96,6 +96,35 @@ final class LocalSamples {
     }
   }
 
+  /**
+   * An {@code openai} ProviderEndpoint on a mock at {@code port} and the Secret holding its key
+   * ({@code sk-<name>}), in the default namespace, followed by a document separator: what the tests
+   * that bring their own mock providers write into their {@code providers.yaml}.
+   *
+   * @param model one entry of the endpoint's {@code models} list, as flow YAML
+   */
+  static String openAiEndpoint(String name, int port, String model) {
+    return """
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: %1$s-credentials, namespace: default}
+        type: Opaque
+        stringData: {apiKey: sk-%1$s}
+        ---
+        apiVersion: switchboard.dev/v1alpha1
+        kind: ProviderEndpoint
+        metadata: {name: %1$s, namespace: default}
+        spec:
+          provider: openai
+          baseUrl: http://127.0.0.1:%2$d/v1
+          apiKeySecretRef: {name: %1$s-credentials, key: apiKey}
+          models:
+            - %3$s
+        ---
+        """
+        .formatted(name, port, model);
+  }
+
   private static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
