@@ -19,7 +19,6 @@ import dev.switchboard.contract.RoutingTableCodec;
 import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
-import io.vertx.core.Vertx;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
@@ -40,20 +39,31 @@ class ResponseCacheIT {
 
   @TempDir static Path dir;
 
-  static Vertx vertx;
   static MockProvider mock;
   static GatewayHarness gateway;
   static OpenAIClient client;
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
-    mock =
-        MockProvider.startBlocking(
-            vertx,
+    gateway =
+        GatewayHarness.withMock(
+            dir,
             new MockProviderOptions()
                 .keys("sk-provider")
-                .models("exact-model", "semantic-model", "broken-model", "plain-model"));
+                .models("exact-model", "semantic-model", "broken-model", "plain-model"),
+            ResponseCacheIT::table,
+            Map.of("mock", "sk-provider"));
+    mock = gateway.mock();
+    // What is served is under test here, not how fast: on a busy build machine the first embedding
+    // (model load) and later ones can pass the production deadline, which would make them misses.
+    gateway.server().responseCache().semanticDeadlineMs(60_000);
+    client = client("sk-tenant-a");
+  }
+
+  /**
+   * The broken model's fault set on {@code mock}; routes with the exact, the semantic and no cache.
+   */
+  static RoutingTable table(MockProvider mock) {
     mock.faults().set("broken-model", "status:500");
     RoutingTable.Cache exactOnly =
         new RoutingTable.Cache(
@@ -77,11 +87,7 @@ class ResponseCacheIT {
                     route("semantic", "semantic", target("mock", "semantic-model", 0)),
                     route("broken", "exact", target("mock", "broken-model", 0)),
                     route("plain", null, target("mock", "plain-model", 0)))));
-    gateway = GatewayHarness.start(vertx, dir, table, Map.of("mock", "sk-provider"));
-    // What is served is under test here, not how fast: on a busy build machine the first embedding
-    // (model load) and later ones can pass the production deadline, which would make them misses.
-    gateway.server().responseCache().semanticDeadlineMs(60_000);
-    client = client("sk-tenant-a");
+    return table;
   }
 
   static OpenAIClient client(String key) {
@@ -105,8 +111,6 @@ class ResponseCacheIT {
   @AfterAll
   static void stop() throws Exception {
     gateway.close();
-    mock.close();
-    vertx.close().await();
   }
 
   static ChatCompletionCreateParams.Builder ask(String model, String question) {

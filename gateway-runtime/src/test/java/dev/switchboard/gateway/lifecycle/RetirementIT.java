@@ -11,7 +11,6 @@ import dev.switchboard.gateway.TestTables;
 import dev.switchboard.gateway.time.ManualClock;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
-import io.vertx.core.Vertx;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -36,20 +35,27 @@ class RetirementIT {
 
   @TempDir static Path dir;
 
-  static Vertx vertx;
   static MockProvider mock;
   static GatewayHarness gateway;
   static final ManualClock clock = new ManualClock(RETIREMENT.minusMillis(1).toEpochMilli());
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
-    mock =
-        MockProvider.startBlocking(
-            vertx,
+    gateway =
+        GatewayHarness.withMock(
+            dir,
             new MockProviderOptions()
                 .keys("sk-t")
-                .models("old-model", "new-model", "other-model", "old-vision"));
+                .models("old-model", "new-model", "other-model", "old-vision"),
+            RetirementIT::table,
+            Map.of("mock", "sk-t"),
+            o -> o,
+            clock);
+    mock = gateway.mock();
+  }
+
+  /** Models retiring into new-model, and routes that take the successor, reject or fail over. */
+  static RoutingTable table(MockProvider mock) {
     RoutingTable.Lifecycle retiring =
         new RoutingTable.Lifecycle("2026-11-01", "2026-12-10", "new-model");
     Map<String, RoutingTable.Model> models =
@@ -88,7 +94,7 @@ class RetirementIT {
                 base.providers(),
                 Map.of("reject", reject),
                 base.routes()));
-    gateway = GatewayHarness.start(vertx, dir, table, Map.of("mock", "sk-t"), clock);
+    return table;
   }
 
   private static RoutingTable.Route route(
@@ -100,8 +106,6 @@ class RetirementIT {
   @AfterAll
   static void stop() throws Exception {
     gateway.close();
-    mock.close();
-    vertx.close().toCompletionStage().toCompletableFuture().get();
   }
 
   @BeforeEach
