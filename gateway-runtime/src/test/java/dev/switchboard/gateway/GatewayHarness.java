@@ -280,6 +280,36 @@ public final class GatewayHarness implements AutoCloseable {
   }
 
   /**
+   * A stand-in upstream (as {@link #upstream}) that answers every request with an event stream of
+   * model {@code endless} that never ends: a one-character chunk every 20 ms until the connection
+   * is closed, which runs {@code closed}.
+   */
+  public static HttpServer endlessStream(Vertx vertx, Runnable closed) throws Exception {
+    return upstream(
+        vertx,
+        req -> {
+          var res = req.response();
+          res.setChunked(true).putHeader("content-type", "text/event-stream");
+          long timer =
+              vertx.setPeriodic(
+                  20,
+                  id -> {
+                    if (!res.closed()) {
+                      res.write(
+                          "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\","
+                              + "\"created\":1,\"model\":\"endless\",\"choices\":"
+                              + "[{\"index\":0,\"delta\":{\"content\":\"x\"}}]}\n\n");
+                    }
+                  });
+          res.closeHandler(
+              v -> {
+                vertx.cancelTimer(timer);
+                closed.run();
+              });
+        });
+  }
+
+  /**
    * A gateway with one provider at {@code upstream} and one route {@code route} → {@code model}.
    */
   public static GatewayHarness oneRoute(
