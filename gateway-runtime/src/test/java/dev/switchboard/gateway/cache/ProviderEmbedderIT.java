@@ -1,5 +1,7 @@
 package dev.switchboard.gateway.cache;
 
+import static dev.switchboard.gateway.TestTables.cachePolicy;
+import static dev.switchboard.gateway.TestTables.policyRoute;
 import static dev.switchboard.gateway.TestTables.provider;
 import static dev.switchboard.gateway.TestTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -106,9 +108,9 @@ class ProviderEmbedderIT {
                     provider("mock", "openai-compatible", mock.baseUrl(), true, models, null)),
                 policies,
                 List.of(
-                    route("semantic", "semantic", target("mock", "chat-model", 0)),
-                    route("failing", "failing", target("mock", "failing-chat-model", 0)),
-                    route("slow", "slow", target("mock", "slow-chat-model", 0)))));
+                    policyRoute("semantic", "semantic", target("mock", "chat-model", 0)),
+                    policyRoute("failing", "failing", target("mock", "failing-chat-model", 0)),
+                    policyRoute("slow", "slow", target("mock", "slow-chat-model", 0)))));
     return table;
   }
 
@@ -127,13 +129,7 @@ class ProviderEmbedderIT {
             0.3,
             null,
             null);
-    return new RoutingTable.Policy(
-        name, null, null, null, null, null, null, null, cache, null, null);
-  }
-
-  static RoutingTable.Route route(String name, String policy, RoutingTable.Target target) {
-    return new RoutingTable.Route(
-        name, name, List.of(), policy, 1, List.of(target), List.of(), null);
+    return cachePolicy(name, cache);
   }
 
   @AfterAll

@@ -1,5 +1,7 @@
 package dev.switchboard.gateway.cache;
 
+import static dev.switchboard.gateway.TestTables.cachePolicy;
+import static dev.switchboard.gateway.TestTables.policyRoute;
 import static dev.switchboard.gateway.TestTables.provider;
 import static dev.switchboard.gateway.TestTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -72,8 +74,8 @@ class ResponseCacheIT {
         new RoutingTable.Cache(
             true, 600_000L, 1000, true, 0.9, 3_600_000L, 1000, null, 0.3, null, null);
     Map<String, RoutingTable.Policy> policies = new TreeMap<>();
-    policies.put("exact", policy("exact", exactOnly));
-    policies.put("semantic", policy("semantic", semantic));
+    policies.put("exact", cachePolicy("exact", exactOnly));
+    policies.put("semantic", cachePolicy("semantic", semantic));
     RoutingTable table =
         RoutingTableCodec.versioned(
             new RoutingTable(
@@ -83,10 +85,10 @@ class ResponseCacheIT {
                 Map.of("mock", provider("mock", mock.baseUrl(), true)),
                 policies,
                 List.of(
-                    route("exact", "exact", target("mock", "exact-model", 0)),
-                    route("semantic", "semantic", target("mock", "semantic-model", 0)),
-                    route("broken", "exact", target("mock", "broken-model", 0)),
-                    route("plain", null, target("mock", "plain-model", 0)))));
+                    policyRoute("exact", "exact", target("mock", "exact-model", 0)),
+                    policyRoute("semantic", "semantic", target("mock", "semantic-model", 0)),
+                    policyRoute("broken", "exact", target("mock", "broken-model", 0)),
+                    policyRoute("plain", null, target("mock", "plain-model", 0)))));
     return table;
   }
 
@@ -96,16 +98,6 @@ class ResponseCacheIT {
         .apiKey(key)
         .maxRetries(0)
         .build();
-  }
-
-  static RoutingTable.Policy policy(String name, RoutingTable.Cache cache) {
-    return new RoutingTable.Policy(
-        name, null, null, null, null, null, null, null, cache, null, null);
-  }
-
-  static RoutingTable.Route route(String name, String policy, RoutingTable.Target target) {
-    return new RoutingTable.Route(
-        name, name, List.of(), policy, 1, List.of(target), List.of(), null);
   }
 
   @AfterAll

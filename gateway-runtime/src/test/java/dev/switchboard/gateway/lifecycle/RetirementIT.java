@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.lifecycle;
 
+import static dev.switchboard.gateway.TestTables.policyRoute;
 import static dev.switchboard.gateway.TestTables.provider;
 import static dev.switchboard.gateway.TestTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -77,14 +78,14 @@ class RetirementIT {
         TestTables.table(
             List.of(provider("mock", "openai-compatible", mock.baseUrl(), true, models, null)),
             List.of(
-                route("to-successor", null, target("mock", "old-model", 0)),
-                route("rejecting", "reject", target("mock", "old-model", 0)),
-                route(
+                policyRoute("to-successor", null, target("mock", "old-model", 0)),
+                policyRoute("rejecting", "reject", target("mock", "old-model", 0)),
+                policyRoute(
                     "failing-over",
                     "reject",
                     target("mock", "old-model", 0),
                     target("mock", "other-model", 1)),
-                route("vision", null, target("mock", "old-vision", 0))));
+                policyRoute("vision", null, target("mock", "old-vision", 0))));
     RoutingTable table =
         dev.switchboard.contract.RoutingTableCodec.versioned(
             new RoutingTable(
@@ -95,12 +96,6 @@ class RetirementIT {
                 Map.of("reject", reject),
                 base.routes()));
     return table;
-  }
-
-  private static RoutingTable.Route route(
-      String name, String policy, RoutingTable.Target... targets) {
-    return new RoutingTable.Route(
-        name, name, List.of(), policy, 1, List.of(targets), List.of(), null);
   }
 
   @AfterAll
