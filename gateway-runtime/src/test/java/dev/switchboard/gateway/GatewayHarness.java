@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.RoutingTableCodec;
 import dev.switchboard.gateway.time.GatewayClock;
+import dev.switchboard.mock.MockProvider;
+import dev.switchboard.mock.MockProviderOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
@@ -27,15 +29,27 @@ import java.util.function.Consumer;
 
 /**
  * A gateway in file mode on a loopback port, with helpers to rewrite its routing file and keys
- * directory and to call it with the JDK HTTP client.
+ * directory and to call it with the JDK HTTP client. Started with {@link #withMock}, it also owns a
+ * Vert.x instance and the mock provider it fronts, and stops them when closed.
  */
 public final class GatewayHarness implements AutoCloseable {
 
   public static final ObjectMapper JSON = new ObjectMapper();
 
+  /**
+   * Readies a started mock provider (faults, say) and gives the table of a gateway in front of it.
+   */
+  @FunctionalInterface
+  public interface MockTable {
+    RoutingTable of(MockProvider mock) throws Exception;
+  }
+
   private final Path routingFile;
   private final Path keysDir;
   private final GatewayServer server;
+  // Started by withMock, stopped by close(); null for a gateway on a caller's Vert.x.
+  private MockProvider mock;
+  private Vertx ownVertx;
   private final HttpClient http =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
@@ -46,6 +60,46 @@ public final class GatewayHarness implements AutoCloseable {
     this.routingFile = routingFile;
     this.keysDir = keysDir;
     this.server = server;
+  }
+
+  /**
+   * Starts a Vert.x instance, the mock provider on it with {@code mockOptions}, then a gateway (as
+   * {@link #start(Vertx, Path, RoutingTable, Map)}) on the table {@code table} gives for that mock;
+   * {@link #close()} stops the gateway, the mock and the Vert.x instance, in that order.
+   */
+  public static GatewayHarness withMock(
+      Path dir, MockProviderOptions mockOptions, MockTable table, Map<String, String> keys)
+      throws Exception {
+    return withMock(dir, mockOptions, table, keys, o -> o, null);
+  }
+
+  /**
+   * As {@link #withMock(Path, MockProviderOptions, MockTable, Map)} with options adjusted by {@code
+   * tune} and the gateway's time on {@code clock} (null: real).
+   */
+  public static GatewayHarness withMock(
+      Path dir,
+      MockProviderOptions mockOptions,
+      MockTable table,
+      Map<String, String> keys,
+      java.util.function.UnaryOperator<GatewayOptions> tune,
+      GatewayClock clock)
+      throws Exception {
+    Vertx vertx = Vertx.vertx();
+    MockProvider mock = null;
+    try {
+      mock = MockProvider.startBlocking(vertx, mockOptions);
+      GatewayHarness harness = start(vertx, dir, table.of(mock), keys, tune, clock);
+      harness.mock = mock;
+      harness.ownVertx = vertx;
+      return harness;
+    } catch (Exception | Error e) {
+      if (mock != null) {
+        mock.close();
+      }
+      vertx.close().toCompletionStage().toCompletableFuture().get();
+      throw e;
+    }
   }
 
   /** Writes table and keys into {@code dir}, starts a gateway on them and waits until ready. */
@@ -117,6 +171,14 @@ public final class GatewayHarness implements AutoCloseable {
 
   public GatewayServer server() {
     return server;
+  }
+
+  /** The mock provider this harness started with {@link #withMock}. */
+  public MockProvider mock() {
+    if (mock == null) {
+      throw new IllegalStateException("not started with GatewayHarness.withMock");
+    }
+    return mock;
   }
 
   public String origin() {
@@ -218,6 +280,36 @@ public final class GatewayHarness implements AutoCloseable {
   }
 
   /**
+   * A stand-in upstream (as {@link #upstream}) that answers every request with an event stream of
+   * model {@code endless} that never ends: a one-character chunk every 20 ms until the connection
+   * is closed, which runs {@code closed}.
+   */
+  public static HttpServer endlessStream(Vertx vertx, Runnable closed) throws Exception {
+    return upstream(
+        vertx,
+        req -> {
+          var res = req.response();
+          res.setChunked(true).putHeader("content-type", "text/event-stream");
+          long timer =
+              vertx.setPeriodic(
+                  20,
+                  id -> {
+                    if (!res.closed()) {
+                      res.write(
+                          "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\","
+                              + "\"created\":1,\"model\":\"endless\",\"choices\":"
+                              + "[{\"index\":0,\"delta\":{\"content\":\"x\"}}]}\n\n");
+                    }
+                  });
+          res.closeHandler(
+              v -> {
+                vertx.cancelTimer(timer);
+                closed.run();
+              });
+        });
+  }
+
+  /**
    * A gateway with one provider at {@code upstream} and one route {@code route} → {@code model}.
    */
   public static GatewayHarness oneRoute(
@@ -252,12 +344,23 @@ public final class GatewayHarness implements AutoCloseable {
     Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
+  /** Stops the gateway, then the mock provider and Vert.x instance of {@link #withMock}. */
   @Override
   public void close() throws Exception {
-    server
-        .close()
-        .toCompletionStage()
-        .toCompletableFuture()
-        .get(30, java.util.concurrent.TimeUnit.SECONDS);
+    try {
+      server
+          .close()
+          .toCompletionStage()
+          .toCompletableFuture()
+          .get(30, java.util.concurrent.TimeUnit.SECONDS);
+    } finally {
+      if (mock != null) {
+        try {
+          mock.close();
+        } finally {
+          ownVertx.close().toCompletionStage().toCompletableFuture().get();
+        }
+      }
+    }
   }
 }

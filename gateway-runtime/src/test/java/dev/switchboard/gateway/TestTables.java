@@ -39,6 +39,19 @@ public final class TestTables {
     return new RoutingTable.Route(name, name, aliases, null, 1, List.of(targets), List.of(), null);
   }
 
+  /** A route on {@code targets} under the policy named {@code policy} (null: none). */
+  public static RoutingTable.Route policyRoute(
+      String name, String policy, RoutingTable.Target... targets) {
+    return new RoutingTable.Route(
+        name, name, List.of(), policy, 1, List.of(targets), List.of(), null);
+  }
+
+  /** A policy that sets only the response cache. */
+  public static RoutingTable.Policy cachePolicy(String name, RoutingTable.Cache cache) {
+    return new RoutingTable.Policy(
+        name, null, null, null, null, null, null, null, cache, null, null);
+  }
+
   public static RoutingTable table(
       List<RoutingTable.Provider> providers, List<RoutingTable.Route> routes) {
     Map<String, RoutingTable.Provider> byName = new java.util.TreeMap<>();

@@ -1,5 +1,7 @@
 package dev.switchboard.gateway.cache;
 
+import static dev.switchboard.gateway.TestTables.cachePolicy;
+import static dev.switchboard.gateway.TestTables.policyRoute;
 import static dev.switchboard.gateway.TestTables.provider;
 import static dev.switchboard.gateway.TestTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -16,7 +18,6 @@ import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
 import dev.switchboard.mock.record.RequestRecord;
-import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -39,17 +40,15 @@ class ProviderEmbedderIT {
 
   @TempDir static Path dir;
 
-  static Vertx vertx;
   static MockProvider mock;
   static GatewayHarness gateway;
   static OpenAIClient client;
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
-    mock =
-        MockProvider.startBlocking(
-            vertx,
+    gateway =
+        GatewayHarness.withMock(
+            dir,
             new MockProviderOptions()
                 .keys("sk-provider")
                 .embeddingDimensions(256)
@@ -59,7 +58,24 @@ class ProviderEmbedderIT {
                     "slow-chat-model",
                     EMBEDDING_MODEL,
                     "failing-embedder",
-                    "slow-embedder"));
+                    "slow-embedder"),
+            ProviderEmbedderIT::table,
+            Map.of("mock", "sk-provider"));
+    mock = gateway.mock();
+    // What is served is under test here, not how fast (the deadline has its own test).
+    gateway.server().responseCache().providerSemanticDeadlineMs(60_000);
+    client =
+        OpenAIOkHttpClient.builder()
+            .baseUrl(gateway.baseUrl())
+            .apiKey("sk-tenant")
+            .maxRetries(0)
+            .build();
+  }
+
+  /**
+   * The embedders' faults set on {@code mock}; a route per embedder, each with its semantic cache.
+   */
+  static RoutingTable table(MockProvider mock) {
     mock.faults().set("failing-embedder", "status:500");
     mock.faults().set("slow-embedder", "delay:3000");
     Map<String, RoutingTable.Model> models = new TreeMap<>();
@@ -92,18 +108,10 @@ class ProviderEmbedderIT {
                     provider("mock", "openai-compatible", mock.baseUrl(), true, models, null)),
                 policies,
                 List.of(
-                    route("semantic", "semantic", target("mock", "chat-model", 0)),
-                    route("failing", "failing", target("mock", "failing-chat-model", 0)),
-                    route("slow", "slow", target("mock", "slow-chat-model", 0)))));
-    gateway = GatewayHarness.start(vertx, dir, table, Map.of("mock", "sk-provider"));
-    // What is served is under test here, not how fast (the deadline has its own test).
-    gateway.server().responseCache().providerSemanticDeadlineMs(60_000);
-    client =
-        OpenAIOkHttpClient.builder()
-            .baseUrl(gateway.baseUrl())
-            .apiKey("sk-tenant")
-            .maxRetries(0)
-            .build();
+                    policyRoute("semantic", "semantic", target("mock", "chat-model", 0)),
+                    policyRoute("failing", "failing", target("mock", "failing-chat-model", 0)),
+                    policyRoute("slow", "slow", target("mock", "slow-chat-model", 0)))));
+    return table;
   }
 
   /** Only the semantic cache, embedding with the mock's {@code model}. */
@@ -121,20 +129,12 @@ class ProviderEmbedderIT {
             0.3,
             null,
             null);
-    return new RoutingTable.Policy(
-        name, null, null, null, null, null, null, null, cache, null, null);
-  }
-
-  static RoutingTable.Route route(String name, String policy, RoutingTable.Target target) {
-    return new RoutingTable.Route(
-        name, name, List.of(), policy, 1, List.of(target), List.of(), null);
+    return cachePolicy(name, cache);
   }
 
   @AfterAll
   static void stop() throws Exception {
     gateway.close();
-    mock.close();
-    vertx.close().await();
   }
 
   static ChatCompletionCreateParams ask(String model, String question) {

@@ -1,5 +1,7 @@
 package dev.switchboard.gateway.cache;
 
+import static dev.switchboard.gateway.TestTables.cachePolicy;
+import static dev.switchboard.gateway.TestTables.policyRoute;
 import static dev.switchboard.gateway.TestTables.provider;
 import static dev.switchboard.gateway.TestTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -19,7 +21,6 @@ import dev.switchboard.contract.RoutingTableCodec;
 import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
-import io.vertx.core.Vertx;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
@@ -40,20 +41,31 @@ class ResponseCacheIT {
 
   @TempDir static Path dir;
 
-  static Vertx vertx;
   static MockProvider mock;
   static GatewayHarness gateway;
   static OpenAIClient client;
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
-    mock =
-        MockProvider.startBlocking(
-            vertx,
+    gateway =
+        GatewayHarness.withMock(
+            dir,
             new MockProviderOptions()
                 .keys("sk-provider")
-                .models("exact-model", "semantic-model", "broken-model", "plain-model"));
+                .models("exact-model", "semantic-model", "broken-model", "plain-model"),
+            ResponseCacheIT::table,
+            Map.of("mock", "sk-provider"));
+    mock = gateway.mock();
+    // What is served is under test here, not how fast: on a busy build machine the first embedding
+    // (model load) and later ones can pass the production deadline, which would make them misses.
+    gateway.server().responseCache().semanticDeadlineMs(60_000);
+    client = client("sk-tenant-a");
+  }
+
+  /**
+   * The broken model's fault set on {@code mock}; routes with the exact, the semantic and no cache.
+   */
+  static RoutingTable table(MockProvider mock) {
     mock.faults().set("broken-model", "status:500");
     RoutingTable.Cache exactOnly =
         new RoutingTable.Cache(
@@ -62,8 +74,8 @@ class ResponseCacheIT {
         new RoutingTable.Cache(
             true, 600_000L, 1000, true, 0.9, 3_600_000L, 1000, null, 0.3, null, null);
     Map<String, RoutingTable.Policy> policies = new TreeMap<>();
-    policies.put("exact", policy("exact", exactOnly));
-    policies.put("semantic", policy("semantic", semantic));
+    policies.put("exact", cachePolicy("exact", exactOnly));
+    policies.put("semantic", cachePolicy("semantic", semantic));
     RoutingTable table =
         RoutingTableCodec.versioned(
             new RoutingTable(
@@ -73,15 +85,11 @@ class ResponseCacheIT {
                 Map.of("mock", provider("mock", mock.baseUrl(), true)),
                 policies,
                 List.of(
-                    route("exact", "exact", target("mock", "exact-model", 0)),
-                    route("semantic", "semantic", target("mock", "semantic-model", 0)),
-                    route("broken", "exact", target("mock", "broken-model", 0)),
-                    route("plain", null, target("mock", "plain-model", 0)))));
-    gateway = GatewayHarness.start(vertx, dir, table, Map.of("mock", "sk-provider"));
-    // What is served is under test here, not how fast: on a busy build machine the first embedding
-    // (model load) and later ones can pass the production deadline, which would make them misses.
-    gateway.server().responseCache().semanticDeadlineMs(60_000);
-    client = client("sk-tenant-a");
+                    policyRoute("exact", "exact", target("mock", "exact-model", 0)),
+                    policyRoute("semantic", "semantic", target("mock", "semantic-model", 0)),
+                    policyRoute("broken", "exact", target("mock", "broken-model", 0)),
+                    policyRoute("plain", null, target("mock", "plain-model", 0)))));
+    return table;
   }
 
   static OpenAIClient client(String key) {
@@ -92,21 +100,9 @@ class ResponseCacheIT {
         .build();
   }
 
-  static RoutingTable.Policy policy(String name, RoutingTable.Cache cache) {
-    return new RoutingTable.Policy(
-        name, null, null, null, null, null, null, null, cache, null, null);
-  }
-
-  static RoutingTable.Route route(String name, String policy, RoutingTable.Target target) {
-    return new RoutingTable.Route(
-        name, name, List.of(), policy, 1, List.of(target), List.of(), null);
-  }
-
   @AfterAll
   static void stop() throws Exception {
     gateway.close();
-    mock.close();
-    vertx.close().await();
   }
 
   static ChatCompletionCreateParams.Builder ask(String model, String question) {

@@ -1,5 +1,7 @@
 package dev.switchboard.gateway.cache;
 
+import static dev.switchboard.gateway.TestTables.cachePolicy;
+import static dev.switchboard.gateway.TestTables.policyRoute;
 import static dev.switchboard.gateway.TestTables.provider;
 import static dev.switchboard.gateway.TestTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -67,8 +69,8 @@ class SharedResponseCacheTest {
             vertx,
             new MockProviderOptions().keys("sk-provider").models("shared-model", "local-model"));
     Map<String, RoutingTable.Policy> policies = new TreeMap<>();
-    policies.put("shared", policy("shared", cache(true)));
-    policies.put("local", policy("local", cache(false)));
+    policies.put("shared", cachePolicy("shared", cache(true)));
+    policies.put("local", cachePolicy("local", cache(false)));
     RoutingTable table =
         RoutingTableCodec.versioned(
             new RoutingTable(
@@ -78,8 +80,8 @@ class SharedResponseCacheTest {
                 Map.of("mock", provider("mock", mock.baseUrl(), true)),
                 policies,
                 List.of(
-                    route("shared", "shared", target("mock", "shared-model", 0)),
-                    route("local", "local", target("mock", "local-model", 0)))));
+                    policyRoute("shared", "shared", target("mock", "shared-model", 0)),
+                    policyRoute("local", "local", target("mock", "local-model", 0)))));
     for (int i = 0; i < 3; i++) {
       Path own = Files.createDirectories(dir.resolve("replica-" + i));
       replicas.add(
@@ -96,16 +98,6 @@ class SharedResponseCacheTest {
   static RoutingTable.Cache cache(boolean shared) {
     return new RoutingTable.Cache(
         true, 600_000L, 1000, false, null, null, null, null, 0.3, null, shared);
-  }
-
-  static RoutingTable.Policy policy(String name, RoutingTable.Cache cache) {
-    return new RoutingTable.Policy(
-        name, null, null, null, null, null, null, null, cache, null, null);
-  }
-
-  static RoutingTable.Route route(String name, String policy, RoutingTable.Target target) {
-    return new RoutingTable.Route(
-        name, name, List.of(), policy, 1, List.of(target), List.of(), null);
   }
 
   @AfterAll

@@ -11,7 +11,6 @@ import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.gateway.TestTables;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
-import io.vertx.core.Vertx;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,23 +34,28 @@ class EvaluationMirrorIT {
 
   @TempDir static Path dir;
 
-  static Vertx vertx;
   static MockProvider mock;
   static GatewayHarness gateway;
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
-    mock =
-        MockProvider.startBlocking(
-            vertx,
+    gateway =
+        GatewayHarness.withMock(
+            dir,
             new MockProviderOptions()
                 .keys("sk-t")
                 .models("base", "wordy", "refusing", "same")
                 .persona("base", 1.0, 0.02)
                 .persona("wordy", 1.25, 0.02)
                 .persona("refusing", 1.0, 0.07)
-                .persona("same", 1.0, 0.02));
+                .persona("same", 1.0, 0.02),
+            EvaluationMirrorIT::table,
+            Map.of("mock", "sk-t"));
+    mock = gateway.mock();
+  }
+
+  /** One route, {@code chat} on the baseline, mirrored to every candidate. */
+  static RoutingTable table(MockProvider mock) {
     RoutingTable.Route route =
         new RoutingTable.Route(
                 "chat",
@@ -72,19 +76,12 @@ class EvaluationMirrorIT {
                     1.0,
                     null,
                     null));
-    gateway =
-        GatewayHarness.start(
-            vertx,
-            dir,
-            TestTables.table(List.of(provider("mock", mock.baseUrl(), true)), List.of(route)),
-            Map.of("mock", "sk-t"));
+    return TestTables.table(List.of(provider("mock", mock.baseUrl(), true)), List.of(route));
   }
 
   @AfterAll
   static void stop() throws Exception {
     gateway.close();
-    mock.close();
-    vertx.close().toCompletionStage().toCompletableFuture().get();
   }
 
   @Test

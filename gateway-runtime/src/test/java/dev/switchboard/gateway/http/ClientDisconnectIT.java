@@ -35,29 +35,7 @@ class ClientDisconnectIT {
   @BeforeEach
   void start() throws Exception {
     vertx = Vertx.vertx();
-    endless =
-        GatewayHarness.upstream(
-            vertx,
-            req -> {
-              var res = req.response();
-              res.setChunked(true).putHeader("content-type", "text/event-stream");
-              long timer =
-                  vertx.setPeriodic(
-                      20,
-                      id -> {
-                        if (!res.closed()) {
-                          res.write(
-                              "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\","
-                                  + "\"created\":1,\"model\":\"endless\",\"choices\":"
-                                  + "[{\"index\":0,\"delta\":{\"content\":\"x\"}}]}\n\n");
-                        }
-                      });
-              res.closeHandler(
-                  v -> {
-                    vertx.cancelTimer(timer);
-                    upstreamClosed.incrementAndGet();
-                  });
-            });
+    endless = GatewayHarness.endlessStream(vertx, upstreamClosed::incrementAndGet);
   }
 
   @AfterEach

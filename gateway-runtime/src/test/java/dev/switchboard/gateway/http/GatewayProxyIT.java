@@ -20,7 +20,7 @@ import dev.switchboard.mock.MockProviderOptions;
 import dev.switchboard.mock.openapi.OpenAiWireFormat;
 import dev.switchboard.mock.openapi.OpenAiWireFormat.Body;
 import dev.switchboard.mock.record.RequestRecord;
-import io.vertx.core.Vertx;
+import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -44,16 +44,14 @@ class GatewayProxyIT {
 
   @TempDir static Path dir;
 
-  static Vertx vertx;
   static MockProvider mock;
   static GatewayHarness gateway;
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
-    mock =
-        MockProvider.startBlocking(
-            vertx,
+    gateway =
+        GatewayHarness.withMock(
+            dir,
             new MockProviderOptions()
                 .keys("sk-a")
                 .models(
@@ -67,7 +65,26 @@ class GatewayProxyIT {
                     "error-first-model",
                     "error-later-model",
                     "priced-model")
-                .alias("gpt-4o-mini", "gpt-4o-mini-2024-07-18"));
+                .alias("gpt-4o-mini", "gpt-4o-mini-2024-07-18"),
+            GatewayProxyIT::table,
+            Map.of(
+                "mock-a",
+                "sk-a",
+                "mock-any",
+                "sk-a",
+                "mock-slow",
+                "sk-a",
+                "mock-mistral",
+                "sk-a",
+                "mock-priced",
+                "sk-a"),
+            o -> o.withMaxBodyBytes(MAX_BODY),
+            null);
+    mock = gateway.mock();
+  }
+
+  /** Providers on the mock (plain, priced, slow, mistral-kind) and a dead one; a route per case. */
+  static RoutingTable table(MockProvider mock) throws IOException {
     int deadPort;
     try (ServerSocket s = new ServerSocket(0)) {
       deadPort = s.getLocalPort();
@@ -143,23 +160,7 @@ class GatewayProxyIT {
                         2,
                         List.of(target("mock-any", "shadow-model", 0)),
                         List.of()))));
-    gateway =
-        GatewayHarness.start(
-            vertx,
-            dir,
-            table,
-            Map.of(
-                "mock-a",
-                "sk-a",
-                "mock-any",
-                "sk-a",
-                "mock-slow",
-                "sk-a",
-                "mock-mistral",
-                "sk-a",
-                "mock-priced",
-                "sk-a"),
-            MAX_BODY);
+    return table;
   }
 
   /** A route served by mock-a/gpt-4o-mini with every request sent to a split canary first. */
@@ -178,8 +179,6 @@ class GatewayProxyIT {
   @AfterAll
   static void stop() throws Exception {
     gateway.close();
-    mock.close();
-    vertx.close().toCompletionStage().toCompletableFuture().get();
   }
 
   @BeforeEach

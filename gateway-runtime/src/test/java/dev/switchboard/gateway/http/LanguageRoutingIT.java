@@ -9,7 +9,6 @@ import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.gateway.TestTables;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
-import io.vertx.core.Vertx;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.http.HttpResponse;
@@ -32,16 +31,22 @@ import org.junit.jupiter.api.io.TempDir;
 class LanguageRoutingIT {
 
   @TempDir static Path dir;
-  static Vertx vertx;
   static MockProvider mock;
   static GatewayHarness gateway;
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
-    mock =
-        MockProvider.startBlocking(
-            vertx, new MockProviderOptions().keys("sk-provider").models("qwen-plus", "gpt-4o"));
+    gateway =
+        GatewayHarness.withMock(
+            dir,
+            new MockProviderOptions().keys("sk-provider").models("qwen-plus", "gpt-4o"),
+            LanguageRoutingIT::table,
+            Map.of("acct", "sk-provider"));
+    mock = gateway.mock();
+  }
+
+  /** Route {@code chat} sends Chinese and Japanese to qwen-plus; {@code plain} has no rules. */
+  static RoutingTable table(MockProvider mock) {
     RoutingTable.Route route =
         new RoutingTable.Route(
             "chat",
@@ -64,14 +69,12 @@ class LanguageRoutingIT {
             List.of(
                 route,
                 TestTables.route("plain", List.of(), TestTables.target("acct", "gpt-4o", 0))));
-    gateway = GatewayHarness.start(vertx, dir, table, Map.of("acct", "sk-provider"));
+    return table;
   }
 
   @AfterAll
   static void stop() throws Exception {
     gateway.close();
-    mock.close();
-    vertx.close().toCompletionStage().toCompletableFuture().get();
   }
 
   record Prompt(String language, String text) {}

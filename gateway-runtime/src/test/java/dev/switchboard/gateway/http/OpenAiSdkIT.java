@@ -21,11 +21,11 @@ import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.embeddings.CreateEmbeddingResponse;
 import com.openai.models.embeddings.EmbeddingCreateParams;
 import com.openai.models.models.Model;
+import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.gateway.TestTables;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
-import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,35 +44,22 @@ class OpenAiSdkIT {
 
   @TempDir static Path dir;
 
-  static Vertx vertx;
   static MockProvider mock;
   static GatewayHarness gateway;
   static OpenAIClient client;
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
-    mock =
-        MockProvider.startBlocking(
-            vertx,
+    gateway =
+        GatewayHarness.withMock(
+            dir,
             new MockProviderOptions()
                 .keys("sk-provider")
                 .models("truncating-model", "broken-model", "text-embedding-3-small")
-                .alias("gpt-4o-mini", "gpt-4o-mini-2024-07-18"));
-    mock.faults().set("truncating-model", "truncate:2");
-    mock.faults().set("broken-model", "status:500");
-    gateway =
-        GatewayHarness.start(
-            vertx,
-            dir,
-            TestTables.table(
-                List.of(provider("mock", mock.baseUrl(), true)),
-                List.of(
-                    route("chat-default", List.of("gpt-4o"), target("mock", "gpt-4o-mini", 0)),
-                    route("truncating", List.of(), target("mock", "truncating-model", 0)),
-                    route("broken", List.of(), target("mock", "broken-model", 0)),
-                    route("embed", List.of(), target("mock", "text-embedding-3-small", 0)))),
+                .alias("gpt-4o-mini", "gpt-4o-mini-2024-07-18"),
+            OpenAiSdkIT::table,
             Map.of("mock", "sk-provider"));
+    mock = gateway.mock();
     client =
         OpenAIOkHttpClient.builder()
             .baseUrl(gateway.baseUrl())
@@ -82,12 +69,23 @@ class OpenAiSdkIT {
             .build();
   }
 
+  /** The truncating and broken models' faults set on {@code mock}; a route per model. */
+  static RoutingTable table(MockProvider mock) {
+    mock.faults().set("truncating-model", "truncate:2");
+    mock.faults().set("broken-model", "status:500");
+    return TestTables.table(
+        List.of(provider("mock", mock.baseUrl(), true)),
+        List.of(
+            route("chat-default", List.of("gpt-4o"), target("mock", "gpt-4o-mini", 0)),
+            route("truncating", List.of(), target("mock", "truncating-model", 0)),
+            route("broken", List.of(), target("mock", "broken-model", 0)),
+            route("embed", List.of(), target("mock", "text-embedding-3-small", 0))));
+  }
+
   @AfterAll
   static void stop() throws Exception {
     client.close();
     gateway.close();
-    mock.close();
-    vertx.close().toCompletionStage().toCompletableFuture().get();
   }
 
   private static ChatCompletionCreateParams.Builder chat(String model) {

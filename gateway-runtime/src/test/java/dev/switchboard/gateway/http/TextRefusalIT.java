@@ -13,7 +13,6 @@ import dev.switchboard.gateway.TestTables;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
 import dev.switchboard.mock.sse.ChatStreamTranscript;
-import io.vertx.core.Vertx;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,16 +39,22 @@ class TextRefusalIT {
 
   @TempDir static Path dir;
 
-  static Vertx vertx;
   static MockProvider mock;
   static GatewayHarness gateway;
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
-    mock =
-        MockProvider.startBlocking(
-            vertx, new MockProviderOptions().keys("sk-t").models("gpt-4o-mini", "shadow-model"));
+    gateway =
+        GatewayHarness.withMock(
+            dir,
+            new MockProviderOptions().keys("sk-t").models("gpt-4o-mini", "shadow-model"),
+            TextRefusalIT::table,
+            Map.of("mock", "sk-t"));
+    mock = gateway.mock();
+  }
+
+  /** Three plain routes on gpt-4o-mini and one whose every request is shadowed. */
+  static RoutingTable table(MockProvider mock) {
     RoutingTable table =
         TestTables.table(
             List.of(provider("mock", mock.baseUrl(), true)),
@@ -67,14 +72,12 @@ class TextRefusalIT {
                     List.of(),
                     new RoutingTable.Canary(
                         "shadow", 100, 2, List.of(target("mock", "shadow-model", 0)), List.of()))));
-    gateway = GatewayHarness.start(vertx, dir, table, Map.of("mock", "sk-t"));
+    return table;
   }
 
   @AfterAll
   static void stop() throws Exception {
     gateway.close();
-    mock.close();
-    vertx.close().toCompletionStage().toCompletableFuture().get();
   }
 
   private static String chat(String route, String userMessage, boolean stream) {

@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.lifecycle;
 
+import static dev.switchboard.gateway.TestTables.policyRoute;
 import static dev.switchboard.gateway.TestTables.provider;
 import static dev.switchboard.gateway.TestTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -11,7 +12,6 @@ import dev.switchboard.gateway.TestTables;
 import dev.switchboard.gateway.time.ManualClock;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
-import io.vertx.core.Vertx;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -36,20 +36,27 @@ class RetirementIT {
 
   @TempDir static Path dir;
 
-  static Vertx vertx;
   static MockProvider mock;
   static GatewayHarness gateway;
   static final ManualClock clock = new ManualClock(RETIREMENT.minusMillis(1).toEpochMilli());
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
-    mock =
-        MockProvider.startBlocking(
-            vertx,
+    gateway =
+        GatewayHarness.withMock(
+            dir,
             new MockProviderOptions()
                 .keys("sk-t")
-                .models("old-model", "new-model", "other-model", "old-vision"));
+                .models("old-model", "new-model", "other-model", "old-vision"),
+            RetirementIT::table,
+            Map.of("mock", "sk-t"),
+            o -> o,
+            clock);
+    mock = gateway.mock();
+  }
+
+  /** Models retiring into new-model, and routes that take the successor, reject or fail over. */
+  static RoutingTable table(MockProvider mock) {
     RoutingTable.Lifecycle retiring =
         new RoutingTable.Lifecycle("2026-11-01", "2026-12-10", "new-model");
     Map<String, RoutingTable.Model> models =
@@ -71,14 +78,14 @@ class RetirementIT {
         TestTables.table(
             List.of(provider("mock", "openai-compatible", mock.baseUrl(), true, models, null)),
             List.of(
-                route("to-successor", null, target("mock", "old-model", 0)),
-                route("rejecting", "reject", target("mock", "old-model", 0)),
-                route(
+                policyRoute("to-successor", null, target("mock", "old-model", 0)),
+                policyRoute("rejecting", "reject", target("mock", "old-model", 0)),
+                policyRoute(
                     "failing-over",
                     "reject",
                     target("mock", "old-model", 0),
                     target("mock", "other-model", 1)),
-                route("vision", null, target("mock", "old-vision", 0))));
+                policyRoute("vision", null, target("mock", "old-vision", 0))));
     RoutingTable table =
         dev.switchboard.contract.RoutingTableCodec.versioned(
             new RoutingTable(
@@ -88,20 +95,12 @@ class RetirementIT {
                 base.providers(),
                 Map.of("reject", reject),
                 base.routes()));
-    gateway = GatewayHarness.start(vertx, dir, table, Map.of("mock", "sk-t"), clock);
-  }
-
-  private static RoutingTable.Route route(
-      String name, String policy, RoutingTable.Target... targets) {
-    return new RoutingTable.Route(
-        name, name, List.of(), policy, 1, List.of(targets), List.of(), null);
+    return table;
   }
 
   @AfterAll
   static void stop() throws Exception {
     gateway.close();
-    mock.close();
-    vertx.close().toCompletionStage().toCompletableFuture().get();
   }
 
   @BeforeEach

@@ -11,7 +11,6 @@ import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.gateway.security.KeyScrubber;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
-import io.vertx.core.Vertx;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
@@ -35,28 +34,31 @@ class KeyScrubbingIT {
   private static final String KEY_PREFIX = KEY.substring(0, KeyScrubber.MIN_KEY_CHARS + 4);
 
   @TempDir static Path dir;
-  static Vertx vertx;
   static MockProvider mock;
   static GatewayHarness gateway;
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
-    mock = MockProvider.startBlocking(vertx, new MockProviderOptions().keys(KEY));
+    gateway =
+        GatewayHarness.withMock(
+            dir, new MockProviderOptions().keys(KEY), KeyScrubbingIT::table, Map.of("echo", KEY));
+    mock = gateway.mock();
+  }
+
+  /** One route on provider {@code echo}, tried once. */
+  static RoutingTable table(MockProvider mock) {
     RoutingTable.Timeouts timeouts = new RoutingTable.Timeouts(1_000L, 3_000L, 5_000L, null);
     RoutingTable table =
         ResilienceTables.table(
             List.of(provider("echo", mock.baseUrl(), timeouts, null, null, null, Map.of())),
             List.of(policy("once", 1, 100, 0.2, 5, null, List.of())),
             List.of(route("chat", "once", target("echo", "e-1", 0))));
-    gateway = GatewayHarness.start(vertx, dir, table, Map.of("echo", KEY));
+    return table;
   }
 
   @AfterAll
   static void stop() throws Exception {
     gateway.close();
-    mock.close();
-    vertx.close().toCompletionStage().toCompletableFuture().get();
   }
 
   @BeforeEach

@@ -13,7 +13,6 @@ import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
 import dev.switchboard.mock.openapi.OpenAiWireFormat;
 import dev.switchboard.mock.openapi.OpenAiWireFormat.Body;
-import io.vertx.core.Vertx;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,14 +32,22 @@ import org.junit.jupiter.api.io.TempDir;
 class StreamIdleIT {
 
   @TempDir static Path dir;
-  static Vertx vertx;
   static MockProvider mock;
   static GatewayHarness gateway;
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
-    mock = MockProvider.startBlocking(vertx, new MockProviderOptions().keys("sk-m"));
+    gateway =
+        GatewayHarness.withMock(
+            dir,
+            new MockProviderOptions().keys("sk-m"),
+            StreamIdleIT::table,
+            Map.of("quiet", "sk-m", "good", "sk-m"));
+    mock = gateway.mock();
+  }
+
+  /** Providers {@code quiet} and {@code good}, both with a 300 ms stream idle timeout. */
+  static RoutingTable table(MockProvider mock) {
     // firstToken (2 min) and total (10 min) are beyond the harness's 30 s HTTP timeout: only
     // streamIdle can end a stall within it, before the first event as well as after.
     RoutingTable.Timeouts idle300ms = new RoutingTable.Timeouts(1_000L, 120_000L, 600_000L, 300L);
@@ -58,14 +65,12 @@ class StreamIdleIT {
                     target("quiet", "early-model", 0),
                     target("good", "ok-model", 1)),
                 route("drips", "failover", target("quiet", "drip-model", 0))));
-    gateway = GatewayHarness.start(vertx, dir, table, Map.of("quiet", "sk-m", "good", "sk-m"));
+    return table;
   }
 
   @AfterAll
   static void stop() throws Exception {
     gateway.close();
-    mock.close();
-    vertx.close().toCompletionStage().toCompletableFuture().get();
   }
 
   @BeforeEach
