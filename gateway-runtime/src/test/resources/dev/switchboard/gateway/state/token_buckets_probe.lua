@@ -1,4 +1,4 @@
--- The shared bucket functions of token_buckets.lua alone, for TokenBucketsScriptTest.
+-- The shared bucket functions of token_buckets.lua alone, for RedisStateStoreTest.
 -- KEYS the buckets. ARGV: nowMs, returned, tokens, takes (admitted requests), want, then per
 -- bucket: capacity per minute, kind.
 -- Returns: granted, tokenLevel, then per bucket after the takes: level (as text), the dimension it
