@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.resilience;
 
+import dev.switchboard.gateway.state.AllowanceRules;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.redis.client.Response;
@@ -21,33 +22,22 @@ import java.util.concurrent.ConcurrentHashMap;
  * request that does not fit waits for one script run ({@code client_rate_admit.lua}) that takes the
  * whole allowance back, decides the waiting requests exactly as if each came alone and in order,
  * and grants a fresh allowance from what the buckets have left. An allowance is at most 1 % of the
- * smallest request limit ({@value #MAX_REQUESTS} requests at most), so under 100 requests per
- * minute nothing is held and every admission is decided in Redis. Token limits are checked against
- * the lowest token bucket's level as of this replica's last run, minus the tokens its answers used
- * since; those tokens are sent (and the level refreshed whenever the group admitted anything) every
- * report interval, with the allowance held beyond twice its target (all of it after {@value
- * #IDLE_MS} ms without a request, and at shutdown). A replica that dies holding an allowance leaves
- * it taken until the buckets refill: at most 1 % of a limit for a minute.
+ * smallest request limit ({@value AllowanceRules#MAX_REQUESTS} requests at most), so under 100
+ * requests per minute nothing is held and every admission is decided in Redis. Token limits are
+ * checked against the lowest token bucket's level as of this replica's last run, minus the tokens
+ * its answers used since; those tokens are sent (and the level refreshed whenever the group
+ * admitted anything) every report interval, with the allowance held beyond twice its target (all of
+ * it after {@value AllowanceRules#IDLE_MS} ms without a request, and at shutdown). The sizes and
+ * moments are the consumer allowances' ({@link AllowanceRules}). A replica that dies holding an
+ * allowance leaves it taken until the buckets refill: at most 1 % of a limit for a minute.
  */
 final class ClientRateAllowances {
-
-  /** The most requests one replica holds of a caller's request buckets. */
-  static final long MAX_REQUESTS = 128;
-
-  /** One replica holds at most 1/SHARE_DIVISOR of the smallest request limit. */
-  static final long SHARE_DIVISOR = 100;
 
   /**
    * Token-only limits are checked locally only from this capacity per minute up: below it, every
    * admission is decided in Redis.
    */
   static final long MIN_LOCAL_TOKENS_PER_MINUTE = 100_000;
-
-  /** After this long without an admission a group's allowance is given back whole. */
-  static final long IDLE_MS = 1_000;
-
-  /** The most waiting requests decided in one script run. */
-  static final int MAX_BATCH = 64;
 
   /**
    * One request's answer: 1 admitted, 2 limited (by the dimension of bucket number {@code bucket}).
@@ -114,7 +104,7 @@ final class ClientRateAllowances {
       }
       this.requestBuckets = minRequests != Long.MAX_VALUE;
       this.tokenBuckets = minTokens != Long.MAX_VALUE;
-      this.requestTarget = requestBuckets ? Math.min(MAX_REQUESTS, minRequests / SHARE_DIVISOR) : 0;
+      this.requestTarget = AllowanceRules.requestTarget(minRequests);
       this.local = requestBuckets ? requestTarget >= 1 : minTokens >= MIN_LOCAL_TOKENS_PER_MINUTE;
       this.tokenLevel = tokenBuckets ? 0 : Long.MAX_VALUE; // unknown until Redis says
     }
@@ -156,7 +146,7 @@ final class ClientRateAllowances {
           g.takeRequest();
           g.admittedSinceRun = true;
           // Running low: ask for more before the next request has to wait.
-          if (!g.busy && g.requests * 2 < g.requestTarget) {
+          if (!g.busy && AllowanceRules.runningLow(g.requests, g.requestTarget)) {
             run = start(g);
           }
         } else {
@@ -219,8 +209,8 @@ final class ClientRateAllowances {
         if (g.busy || g.gone) {
           continue;
         }
-        boolean idle = everything || now - g.lastUsedNanos > IDLE_MS * 1_000_000;
-        long spare = idle ? g.requests : Math.max(0, g.requests - 2 * g.requestTarget);
+        boolean idle = everything || AllowanceRules.idle(g.lastUsedNanos, now);
+        long spare = AllowanceRules.spare(g.requests, g.requestTarget, idle);
         boolean staleTokens = g.tokenBuckets && g.admittedSinceRun;
         if (g.pendingTokens > 0 || spare > 0 || staleTokens) {
           g.busy = true;
@@ -253,10 +243,7 @@ final class ClientRateAllowances {
    */
   private static Run start(Group g) {
     g.busy = true;
-    List<Promise<Verdict>> batch = new ArrayList<>(Math.min(MAX_BATCH, g.waiting.size()));
-    while (!g.waiting.isEmpty() && batch.size() < MAX_BATCH) {
-      batch.add(g.waiting.poll());
-    }
+    List<Promise<Verdict>> batch = AllowanceRules.nextBatch(g.waiting);
     long want = g.local ? g.requestTarget : 0;
     if (!batch.isEmpty()) {
       // Requests the allowance cannot cover: give it all back in the same run, so they are decided

@@ -70,18 +70,36 @@ public final class TokenBucket {
    */
   public synchronized long millisUntil(double units) {
     refill();
+    return millisUntil(units, level, capacity);
+  }
+
+  /**
+   * The level of a bucket of {@code perPeriod} units per {@code period} that was at {@code level}
+   * {@code elapsed} ago (both in one time unit): refilled continuously, never above {@code
+   * perPeriod}. The one refill rule of the per-minute buckets counted on a replica (these, and the
+   * local store's consumer buckets); the shared store's scripts apply the same in Lua.
+   */
+  public static double refilled(double level, double perPeriod, long elapsed, long period) {
+    return Math.min(perPeriod, level + elapsed * perPeriod / period);
+  }
+
+  /**
+   * Milliseconds until a bucket of {@code perMinute} now at {@code level} holds {@code units} (0
+   * when it does): the basis of a {@code Retry-After}.
+   */
+  public static long millisUntil(double units, double level, double perMinute) {
     if (level >= units) {
       return 0;
     }
     double missing = units - level;
-    return (long) Math.ceil(missing * 60_000.0 / capacity);
+    return (long) Math.ceil(missing * 60_000.0 / perMinute);
   }
 
   private void refill() {
     long now = nanoClock.getAsLong();
     long elapsed = now - lastNanos;
     if (elapsed > 0) {
-      level = Math.min(capacity, level + elapsed * capacity / MINUTE_NANOS);
+      level = refilled(level, capacity, elapsed, MINUTE_NANOS);
       lastNanos = now;
     }
   }

@@ -22,31 +22,23 @@ import java.util.concurrent.ConcurrentHashMap;
  * waits for one script run ({@code allowance.lua}) that decides it exactly as if it came alone —
  * the old per-request semantics — and, in the same run, reports what settled since (spend, tokens,
  * allowance given back) and asks for the next allowance. An allowance is granted only from room the
- * limits leave and is at most 1 % of a limit ({@value #SHARE_DIVISOR}th), so with tight limits (a
- * few requests per minute, a budget of a few reservations) nothing is held and every admission goes
- * to Redis as before; with a generous limit a replica holds up to {@value #MAX_REQUESTS} requests
- * and the budget of as many reservations. Settlements are local: the unused part of a reservation
- * returns to the allowance, spend and tokens are reported every {@value RedisStateStore#REPORT_MS}
- * ms, and what a replica holds beyond its target (all of it after {@value #IDLE_MS} ms idle) is
- * given back. A replica that dies holding an allowance leaves it counted as committed until the
- * period ends: at most 1 % of the limit per replica.
+ * limits leave and is at most 1 % of a limit ({@value AllowanceRules#SHARE_DIVISOR}th), so with
+ * tight limits (a few requests per minute, a budget of a few reservations) nothing is held and
+ * every admission goes to Redis as before; with a generous limit a replica holds up to {@value
+ * AllowanceRules#MAX_REQUESTS} requests and the budget of as many reservations. Settlements are
+ * local: the unused part of a reservation returns to the allowance, spend and tokens are reported
+ * every {@value RedisStateStore#REPORT_MS} ms, and what a replica holds beyond its target (all of
+ * it after {@value AllowanceRules#IDLE_MS} ms idle) is given back. A replica that dies holding an
+ * allowance leaves it counted as committed until the period ends: at most 1 % of the limit per
+ * replica.
  *
  * <p>Token limits are checked against the token bucket's level as Redis last reported it, minus the
  * tokens settled here since: other replicas' tokens show up within one report.
  */
 final class ConsumerAllowances {
 
-  /** The most requests one replica holds of a consumer's request buckets. */
-  static final long MAX_REQUESTS = 128;
-
-  /** One replica holds at most 1/SHARE_DIVISOR of a limit (and of the budget room left). */
-  static final long SHARE_DIVISOR = 100;
-
   /** A budget allowance is only worth holding when it covers at least this many reservations. */
   static final long MIN_RESERVES = 8;
-
-  /** After this long without an admission a consumer's allowance is given back whole. */
-  static final long IDLE_MS = 1_000;
 
   /**
    * How long a reservation may stay open: a request that was never settled (its replica's answer
@@ -54,9 +46,6 @@ final class ConsumerAllowances {
    * side), so the replica's memory stays bounded.
    */
   static final long RESERVATION_TTL_MS = 24L * 3600 * 1000;
-
-  /** The most waiting requests decided in one script run. */
-  static final int MAX_BATCH = 64;
 
   private static final long DAY_TTL_MS = 3L * 24 * 3600 * 1000;
   private static final long MONTH_TTL_MS = 35L * 24 * 3600 * 1000;
@@ -155,9 +144,9 @@ final class ConsumerAllowances {
       return new Admission(Admission.Verdict.ADMITTED, null, 0, day, month);
     }
 
-    /** Requests to hold: 1 % of the smallest request limit, at most {@link #MAX_REQUESTS}. */
+    /** Requests to hold ({@link AllowanceRules#requestTarget}). */
     long requestTarget() {
-      return requestBuckets() ? Math.min(MAX_REQUESTS, minRequestCapacity / SHARE_DIVISOR) : 0;
+      return AllowanceRules.requestTarget(minRequestCapacity);
     }
 
     /** Budget to hold: as many reservations, at most 1 % of the room left; 0 when too small. */
@@ -172,7 +161,10 @@ final class ConsumerAllowances {
       if (shape.monthLimitNanoUsd() >= 0) {
         room = Math.min(room, shape.monthLimitNanoUsd() - month);
       }
-      long target = Math.min(Math.max(0, room) / SHARE_DIVISOR, lastReserve * MAX_REQUESTS);
+      long target =
+          Math.min(
+              Math.max(0, room) / AllowanceRules.SHARE_DIVISOR,
+              lastReserve * AllowanceRules.MAX_REQUESTS);
       return target >= lastReserve * MIN_RESERVES ? target : 0;
     }
   }
@@ -225,7 +217,9 @@ final class ConsumerAllowances {
           local = g.take(call);
           byReservation.put(call.reservationId(), g);
           // Running low: ask for more before the next request has to wait.
-          if (!g.busy && (g.requests * 2 < g.requestTarget() || g.budget * 2 < g.budgetTarget())) {
+          if (!g.busy
+              && (AllowanceRules.runningLow(g.requests, g.requestTarget())
+                  || AllowanceRules.runningLow(g.budget, g.budgetTarget()))) {
             run = start(g);
           }
         } else {
@@ -345,10 +339,11 @@ final class ConsumerAllowances {
                     return expired;
                   });
         }
-        boolean idle = everything || now - g.lastUsedNanos > IDLE_MS * 1_000_000;
+        boolean idle = everything || AllowanceRules.idle(g.lastUsedNanos, now);
+        // A negative budget (a cost above its reservation) is charged in any case.
         long surplus =
-            idle || g.budget < 0 ? g.budget : Math.max(0, g.budget - 2 * g.budgetTarget());
-        long spare = idle ? g.requests : Math.max(0, g.requests - 2 * g.requestTarget());
+            g.budget < 0 ? g.budget : AllowanceRules.spare(g.budget, g.budgetTarget(), idle);
+        long spare = AllowanceRules.spare(g.requests, g.requestTarget(), idle);
         if (g.pendingSpent > 0 || g.pendingTokens > 0 || surplus != 0 || spare > 0) {
           g.busy = true;
           run = take(g, List.of(), 0, 0, spare, surplus);
@@ -369,10 +364,7 @@ final class ConsumerAllowances {
    */
   private Run start(Group g) {
     g.busy = true;
-    List<Waiting> batch = new ArrayList<>(Math.min(MAX_BATCH, g.waiting.size()));
-    while (!g.waiting.isEmpty() && batch.size() < MAX_BATCH) {
-      batch.add(g.waiting.poll());
-    }
+    List<Waiting> batch = AllowanceRules.nextBatch(g.waiting);
     if (!batch.isEmpty()) {
       // Requests the allowance cannot cover: give it all back in the same run, so they are decided
       // against everything the limits have left (exactly as without an allowance); a fresh one is

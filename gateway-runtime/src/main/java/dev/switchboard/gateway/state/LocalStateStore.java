@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.state;
 
+import dev.switchboard.gateway.resilience.TokenBucket;
 import io.vertx.core.Future;
 import java.util.HashMap;
 import java.util.List;
@@ -24,7 +25,12 @@ public final class LocalStateStore implements StateStore {
 
   private record Reservation(long nanoUsd, String day, String month) {}
 
-  /** A token bucket of one limit of one consumer; a changed limit starts a fresh (full) bucket. */
+  /**
+   * A token bucket of one limit of one consumer; a changed limit starts a fresh (full) bucket. Not
+   * a {@link TokenBucket} (whose refill and wait arithmetic it uses): it refills to the gateway
+   * clock's time carried by each call rather than reading a clock, is guarded by the store's lock,
+   * and is swept by its last refill and level.
+   */
   private static final class Bucket {
     final long perMinute;
     double level;
@@ -58,8 +64,7 @@ public final class LocalStateStore implements StateStore {
         b = new Bucket(perMinute, nowMs);
         buckets[slot] = b;
       } else if (nowMs > b.lastMs) {
-        b.level =
-            Math.min(perMinute, b.level + (nowMs - b.lastMs) * (double) perMinute / MINUTE_MS);
+        b.level = TokenBucket.refilled(b.level, perMinute, nowMs - b.lastMs, MINUTE_MS);
         b.lastMs = nowMs;
       }
       return b;
@@ -183,7 +188,7 @@ public final class LocalStateStore implements StateStore {
 
   private static Admission rateLimited(
       String dimension, Bucket b, double need, long perMinute, long day, long month) {
-    long waitMs = (long) Math.ceil((need - b.level) * MINUTE_MS / perMinute);
+    long waitMs = TokenBucket.millisUntil(need, b.level, perMinute);
     return new Admission(Admission.Verdict.RATE_LIMITED, dimension, waitMs, day, month);
   }
 

@@ -28,6 +28,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -202,7 +204,9 @@ public final class RedisStateStore implements StateStore {
   /**
    * Runs one of the store's Lua scripts ({@code name} is a resource beside this class) with the
    * store's deadline and outage handling, by SHA (a Redis that does not know it yet, or forgot it
-   * in a restart, gets it once with {@code EVAL}); keys must already carry {@link #prefix()}.
+   * in a restart, gets it once with {@code EVAL}); keys must already carry {@link #prefix()}. A
+   * script's {@code --#include} lines are replaced by the fragments they name ({@link
+   * #scriptText}).
    */
   public Future<Response> runScript(String name, List<String> keys, List<String> args) {
     return run(scripts.computeIfAbsent(name, Script::load), keys, args);
@@ -376,22 +380,42 @@ public final class RedisStateStore implements StateStore {
     return r == null ? 0 : r.toLong();
   }
 
+  /**
+   * A line of a script that stands for a shared fragment beside it (e.g. {@code --#include
+   * token_buckets.lua}): Redis scripts cannot include one another, so the fragment's text replaces
+   * the line when the script is loaded, and the SHA is that of the composed text.
+   */
+  private static final Pattern INCLUDE = Pattern.compile("(?m)^--#include (\\S+)$");
+
+  /** {@code name}'s text with its fragments in place (one level: fragments include nothing). */
+  static String scriptText(String name) {
+    return INCLUDE
+        .matcher(resource(name))
+        .replaceAll(m -> Matcher.quoteReplacement(resource(m.group(1)).stripTrailing()));
+  }
+
+  private static String resource(String name) {
+    try (InputStream in = RedisStateStore.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException("script " + name + " is missing from the jar");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** A Lua script shipped as a resource, with its SHA-1 for {@code EVALSHA}. */
   private record Script(String text, String sha) {
     static Script load(String name) {
-      try (InputStream in = RedisStateStore.class.getResourceAsStream(name)) {
-        if (in == null) {
-          throw new IllegalStateException("script " + name + " is missing from the jar");
-        }
-        String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      String text = scriptText(name);
+      try {
         return new Script(
             text,
             HexFormat.of()
                 .formatHex(
                     MessageDigest.getInstance("SHA-1")
                         .digest(text.getBytes(StandardCharsets.UTF_8))));
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
       } catch (NoSuchAlgorithmException e) {
         throw new IllegalStateException("SHA-1 is part of every JRE", e);
       }

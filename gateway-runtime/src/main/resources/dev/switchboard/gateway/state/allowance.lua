@@ -13,6 +13,7 @@
 -- Returns, flat: grantedRequests, grantedBudget, day, month, tokenLevel (the lowest token bucket,
 -- rounded up; 0 when empty; -1 without token buckets), then per waiting request: verdict (1 admitted | 2 rate
 -- limited | 3 budget exhausted), dimension, retryMs.
+--#include token_buckets.lua
 local now = tonumber(ARGV[1])
 local dayLimit = tonumber(ARGV[2])
 local monthLimit = tonumber(ARGV[3])
@@ -40,40 +41,15 @@ if spent > 0 then
 end
 local day = tonumber(redis.call('GET', KEYS[1])) + committed
 local month = tonumber(redis.call('GET', KEYS[2])) + committed
-local caps, kinds, levels, lasts = {}, {}, {}, {}
-for i = 1, nb do
-  caps[i] = tonumber(ARGV[7 + 2 * i])
-  kinds[i] = ARGV[8 + 2 * i]
-  local state = redis.call('HMGET', KEYS[4 + i], 'l', 't')
-  local level = tonumber(state[1])
-  local last = tonumber(state[2])
-  if level == nil then
-    level = caps[i]
-    last = now
-  end
-  if now > last then
-    level = math.min(caps[i], level + (now - last) * caps[i] / 60000)
-    last = now
-  end
-  if kinds[i] == 'r' then
-    level = math.min(caps[i], level + returnRequests)
-  else
-    level = level - tokens
-  end
-  levels[i] = level
-  lasts[i] = last
-end
+local caps, kinds, levels, lasts = load_buckets(4, 9, nb, now, returnRequests, tokens)
 local out = {0, 0, 0, 0, -1}
 for j = p + 6, #ARGV do
   local reserve = tonumber(ARGV[j])
   local verdict = nil
   for i = 1, nb do
-    if kinds[i] == 'r' and levels[i] < 1 then
-      verdict = {2, 'requests', math.ceil((1 - levels[i]) * 60000 / caps[i])}
-      break
-    end
-    if kinds[i] == 't' and levels[i] <= 0 then
-      verdict = {2, 'tokens', math.max(1, math.ceil((0.001 - levels[i]) * 60000 / caps[i]))}
+    local dimension, retryMs = limited(kinds[i], levels[i], caps[i])
+    if dimension ~= nil then
+      verdict = {2, dimension, retryMs}
       break
     end
   end
@@ -84,11 +60,7 @@ for j = p + 6, #ARGV do
     verdict = {3, 'month', 0}
   end
   if verdict == nil then
-    for i = 1, nb do
-      if kinds[i] == 'r' then
-        levels[i] = levels[i] - 1
-      end
-    end
+    take_request(kinds, levels)
     day = day + reserve
     month = month + reserve
     verdict = {1, '', 0}
@@ -98,22 +70,7 @@ for j = p + 6, #ARGV do
   end
 end
 -- The allowance: requests every request bucket can spare, budget both periods can spare.
-local grantRequests = wantRequests
-local tokenLevel = nil
-for i = 1, nb do
-  if kinds[i] == 'r' then
-    grantRequests = math.min(grantRequests, math.max(0, math.floor(levels[i])))
-  else
-    tokenLevel = math.min(tokenLevel or levels[i], levels[i])
-  end
-end
-if grantRequests > 0 then
-  for i = 1, nb do
-    if kinds[i] == 'r' then
-      levels[i] = levels[i] - grantRequests
-    end
-  end
-end
+local grantRequests, tokenLevel = grant_requests(kinds, levels, wantRequests)
 local grantBudget = wantBudget
 if dayLimit >= 0 then
   grantBudget = math.min(grantBudget, dayLimit - day)
@@ -124,10 +81,7 @@ end
 grantBudget = math.max(0, grantBudget)
 day = day + grantBudget
 month = month + grantBudget
-for i = 1, nb do
-  redis.call('HSET', KEYS[4 + i], 'l', tostring(levels[i]), 't', tostring(lasts[i]))
-  redis.call('PEXPIRE', KEYS[4 + i], 120000)
-end
+save_buckets(4, levels, lasts)
 local dayDelta = day - tonumber(redis.call('GET', KEYS[1]))
 if dayDelta ~= 0 then
   redis.call('INCRBY', KEYS[1], string.format('%d', dayDelta))
@@ -137,7 +91,5 @@ out[1] = grantRequests
 out[2] = grantBudget
 out[3] = day
 out[4] = month
-if tokenLevel ~= nil then
-  out[5] = tokenLevel > 0 and math.ceil(tokenLevel) or 0
-end
+out[5] = tokenLevel
 return out

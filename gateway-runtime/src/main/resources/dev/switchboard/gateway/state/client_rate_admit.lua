@@ -13,59 +13,30 @@
 -- Returns: grantedRequests, tokenLevel (the lowest token bucket rounded up, 0 when not positive; -1
 -- without token buckets), then 4 values per waiting request: {1, '', 0, 0} admitted |
 -- {2, dimension, retryMs, bucket number} limited.
+--#include token_buckets.lua
 local now = tonumber(ARGV[1])
 local m = tonumber(ARGV[2])
 local returned = tonumber(ARGV[3])
 local want = tonumber(ARGV[4])
 local tokens = tonumber(ARGV[5])
 local nb = #KEYS
-local caps, kinds, levels, lasts = {}, {}, {}, {}
-for i = 1, nb do
-  caps[i] = tonumber(ARGV[5 + 2 * i - 1])
-  kinds[i] = ARGV[5 + 2 * i]
-  local state = redis.call('HMGET', KEYS[i], 'l', 't')
-  local l = tonumber(state[1])
-  local last = tonumber(state[2])
-  if l == nil then
-    l = caps[i]
-    last = now
-  elseif now > last then
-    l = math.min(caps[i], l + (now - last) * caps[i] / 60000)
-    last = now
-  end
-  if kinds[i] == 'r' then
-    l = math.min(caps[i], l + returned)
-  else
-    l = l - tokens
-  end
-  levels[i] = l
-  lasts[i] = last
-end
+local caps, kinds, levels, lasts = load_buckets(0, 6, nb, now, returned, tokens)
 local out = {0, -1}
 for r = 1, m do
   local res = nil
-  -- As in one replica: a token limit admits while its level is positive (tokens are charged after
-  -- the answer), a request limit while one request is left.
-  for i = 1, nb do
-    if kinds[i] == 't' and levels[i] <= 0 then
-      res = {2, 'tokens', math.max(1, math.ceil((0.001 - levels[i]) * 60000 / caps[i])), i}
-      break
-    end
-  end
-  if res == nil then
+  -- As in one replica (see limited): every token bucket first, then the request buckets.
+  for _, kind in ipairs({'t', 'r'}) do
     for i = 1, nb do
-      if kinds[i] == 'r' and levels[i] < 1 then
-        res = {2, 'requests', math.ceil((1 - levels[i]) * 60000 / caps[i]), i}
-        break
+      if res == nil and kinds[i] == kind then
+        local dimension, retryMs = limited(kind, levels[i], caps[i])
+        if dimension ~= nil then
+          res = {2, dimension, retryMs, i}
+        end
       end
     end
   end
   if res == nil then
-    for i = 1, nb do
-      if kinds[i] == 'r' then
-        levels[i] = levels[i] - 1
-      end
-    end
+    take_request(kinds, levels)
     res = {1, '', 0, 0}
   end
   for _, v in ipairs(res) do
@@ -73,24 +44,8 @@ for r = 1, m do
   end
 end
 -- The allowance: what every request bucket can spare.
-local grant = want
-local tokenLevel = nil
-for i = 1, nb do
-  if kinds[i] == 'r' then
-    grant = math.min(grant, math.max(0, math.floor(levels[i])))
-  else
-    tokenLevel = math.min(tokenLevel or levels[i], levels[i])
-  end
-end
-for i = 1, nb do
-  if kinds[i] == 'r' then
-    levels[i] = levels[i] - grant
-  end
-  redis.call('HSET', KEYS[i], 'l', tostring(levels[i]), 't', tostring(lasts[i]))
-  redis.call('PEXPIRE', KEYS[i], 120000)
-end
+local grant, tokenLevel = grant_requests(kinds, levels, want)
+save_buckets(0, levels, lasts)
 out[1] = grant
-if tokenLevel ~= nil then
-  out[2] = tokenLevel > 0 and math.ceil(tokenLevel) or 0
-end
+out[2] = tokenLevel
 return out

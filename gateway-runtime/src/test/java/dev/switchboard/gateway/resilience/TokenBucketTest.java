@@ -49,4 +49,20 @@ class TokenBucketTest {
     bucket.giveBack();
     assertThat(bucket.tryTake()).isTrue();
   }
+
+  @Test
+  void theSharedRefillRuleIsContinuousAndCappedInAnyTimeUnit() {
+    // 60 per minute: one unit a second, whether the time is in ms or ns.
+    assertThat(TokenBucket.refilled(10, 60, 1_000, 60_000)).isEqualTo(11);
+    assertThat(TokenBucket.refilled(10, 60, 500_000_000L, 60_000_000_000L)).isEqualTo(10.5);
+    assertThat(TokenBucket.refilled(-30, 60, 30_000, 60_000)).isZero();
+    assertThat(TokenBucket.refilled(59, 60, 3_600_000, 60_000)).isEqualTo(60);
+  }
+
+  @Test
+  void theSharedWaitRuleCountsMillisecondsUntilTheUnitsAreThere() {
+    assertThat(TokenBucket.millisUntil(1, 0.25, 60)).isEqualTo(750);
+    assertThat(TokenBucket.millisUntil(1, -0.5, 60)).isEqualTo(1_500); // charged below zero
+    assertThat(TokenBucket.millisUntil(1, 1, 60)).isZero();
+  }
 }

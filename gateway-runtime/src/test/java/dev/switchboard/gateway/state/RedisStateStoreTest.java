@@ -249,6 +249,73 @@ class RedisStateStoreTest {
     await(s.close());
   }
 
+  /**
+   * The bucket functions the rate-limit scripts share ({@code token_buckets.lua}), run alone by a
+   * probe script on a request bucket of 60 and a token bucket of 1,000 per minute. Returns the
+   * grant, the token level, then per bucket its level after {@code takes} admitted requests, the
+   * dimension it limits and the wait.
+   */
+  static List<String> probe(
+      String caller, long nowMs, long returned, long tokens, long takes, long want)
+      throws Exception {
+    io.vertx.redis.client.Response r =
+        await(
+            store.runScript(
+                "token_buckets_probe.lua",
+                List.of("test:probe:" + caller + ":r", "test:probe:" + caller + ":t"),
+                java.util.stream.Stream.of(
+                        nowMs, returned, tokens, takes, want, 60, "r", 1_000, "t")
+                    .map(String::valueOf)
+                    .toList()));
+    return java.util.stream.IntStream.range(0, r.size())
+        .mapToObj(i -> r.get(i).toString())
+        .toList();
+  }
+
+  @Test
+  void sharedBucketsStartFullRefillContinuouslyAndNeverOverflow() throws Exception {
+    // Full: 10 of 60 requests granted, the token level whole.
+    assertThat(probe("refill", 1_000, 0, 0, 0, 10))
+        .containsExactly("10", "1000", "60", "", "0", "1000", "", "0");
+    // One second at 60 per minute brings one request back to what the grant left.
+    assertThat(probe("refill", 2_000, 0, 0, 0, 0).get(2)).isEqualTo("51");
+    // Requests given back never lift a bucket above its capacity, however long it idled.
+    assertThat(probe("refill", 62_000, 30, 0, 0, 0).subList(2, 5)).containsExactly("60", "", "0");
+  }
+
+  @Test
+  void aSharedRequestBucketLimitsBelowOneAndGrantsOnlyWhatItCanSpare() throws Exception {
+    // 59 admitted, one left: it still admits, and a grant of 5 gets that one request.
+    List<String> lastOne = probe("requests", 1_000, 0, 0, 59, 5);
+    assertThat(lastOne.get(0)).isEqualTo("1");
+    assertThat(lastOne.get(3)).isEmpty();
+    // Empty: one request is a second away at 60 per minute, and there is nothing to grant.
+    List<String> empty = probe("requests", 1_000, 0, 0, 0, 5);
+    assertThat(empty.subList(0, 5)).containsExactly("0", "1000", "0", "requests", "1000");
+  }
+
+  @Test
+  void tokensChargedToASharedBucketDriveItNegativeUntilRefilled() throws Exception {
+    // 1,500 tokens of 1,000 per minute: 500 below zero, positive again after 30 s (and a bit).
+    assertThat(probe("tokens", 1_000, 0, 1_500, 0, 0).subList(1, 8))
+        .containsExactly("0", "60", "", "0", "-500", "tokens", "30001");
+    // Half a minute later 0.5 above zero: admitting again, the level reported rounded up.
+    List<String> later = probe("tokens", 31_030, 0, 0, 0, 0);
+    assertThat(later.get(1)).isEqualTo("1");
+    assertThat(later.subList(5, 8)).containsExactly("0.5", "", "0");
+  }
+
+  @Test
+  void scriptsAreComposedWithTheirSharedFragmentWhenLoaded() {
+    String fragment = RedisStateStore.scriptText("token_buckets.lua").stripTrailing();
+    for (String name : List.of("allowance.lua", "client_rate_admit.lua")) {
+      String text = RedisStateStore.scriptText(name);
+      assertThat(text).contains(fragment).doesNotContainPattern("(?m)^--#include");
+      // The functions are defined before the script's own code runs.
+      assertThat(text.indexOf(fragment)).isLessThan(text.indexOf("local now = tonumber(ARGV[1])"));
+    }
+  }
+
   /** 600 of a day's budget of 1,000 nano-USD. */
   private static AdmitCall ttlCall(ManualClock clock, String id) {
     return new AdmitCall(

@@ -1,0 +1,70 @@
+package dev.switchboard.gateway.state;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+
+/**
+ * How big a local allowance of shared request buckets is and when it moves, for both holders of
+ * one: consumer limits ({@link ConsumerAllowances}) and route client rate limits ({@code
+ * resilience.ClientRateAllowances}). Both keep the same scheme (a replica admits from requests
+ * Redis already counts as taken on its behalf, and a request that does not fit waits for one script
+ * run that decides it as if alone), so the sizes and moments are one policy: kept here so that the
+ * two cannot drift apart. What each does with them (budgets and reservations for consumers, token
+ * levels, the runs themselves) stays with each.
+ */
+public final class AllowanceRules {
+
+  /** The most requests one replica holds of one set of request buckets. */
+  public static final long MAX_REQUESTS = 128;
+
+  /** One replica holds at most 1/SHARE_DIVISOR of the smallest request limit. */
+  public static final long SHARE_DIVISOR = 100;
+
+  /** After this long without an admission an allowance is given back whole. */
+  public static final long IDLE_MS = 1_000;
+
+  /** The most waiting requests decided in one script run. */
+  public static final int MAX_BATCH = 64;
+
+  private AllowanceRules() {}
+
+  /**
+   * Requests to hold: 1 % of the smallest request limit, at most {@link #MAX_REQUESTS} — nothing
+   * under 100 requests per minute, so tight limits are decided in Redis request by request; 0
+   * without a request limit ({@code smallestPerMinute} {@link Long#MAX_VALUE}).
+   */
+  public static long requestTarget(long smallestPerMinute) {
+    return smallestPerMinute == Long.MAX_VALUE
+        ? 0
+        : Math.min(MAX_REQUESTS, smallestPerMinute / SHARE_DIVISOR);
+  }
+
+  /** Whether {@code held} is running low (under half its target): time to ask for more. */
+  public static boolean runningLow(long held, long target) {
+    return held * 2 < target;
+  }
+
+  /**
+   * What to give back of {@code held}: everything when idle, else whatever is beyond twice target.
+   */
+  public static long spare(long held, long target, boolean idle) {
+    return idle ? held : Math.max(0, held - 2 * target);
+  }
+
+  /** Whether an allowance last used at {@code lastUsedNanos} has been idle {@link #IDLE_MS}. */
+  public static boolean idle(long lastUsedNanos, long nowNanos) {
+    return nowNanos - lastUsedNanos > IDLE_MS * 1_000_000;
+  }
+
+  /**
+   * Takes the next script run's batch off {@code waiting}: at most {@link #MAX_BATCH}, in order.
+   */
+  public static <T> List<T> nextBatch(Queue<T> waiting) {
+    List<T> batch = new ArrayList<>(Math.min(MAX_BATCH, waiting.size()));
+    while (!waiting.isEmpty() && batch.size() < MAX_BATCH) {
+      batch.add(waiting.poll());
+    }
+    return batch;
+  }
+}

@@ -1,0 +1,47 @@
+package dev.switchboard.gateway.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+/** The sizes and moments of a replica's local allowance, shared by both holders of one. */
+class AllowanceRulesTest {
+
+  @Test
+  void anAllowanceIsOnePercentOfTheSmallestRequestLimitAndAtMost128() {
+    assertThat(AllowanceRules.requestTarget(99)).isZero(); // tight: decided in Redis one by one
+    assertThat(AllowanceRules.requestTarget(1_000)).isEqualTo(10);
+    assertThat(AllowanceRules.requestTarget(1_000_000)).isEqualTo(128);
+    assertThat(AllowanceRules.requestTarget(Long.MAX_VALUE)).isZero(); // no request limit
+  }
+
+  @Test
+  void itIsToppedUpUnderHalfItsTargetAndGivesBackWhatIsBeyondTwice() {
+    assertThat(AllowanceRules.runningLow(4, 10)).isTrue();
+    assertThat(AllowanceRules.runningLow(5, 10)).isFalse();
+    assertThat(AllowanceRules.runningLow(0, 0)).isFalse(); // nothing to hold
+    assertThat(AllowanceRules.spare(25, 10, false)).isEqualTo(5);
+    assertThat(AllowanceRules.spare(15, 10, false)).isZero();
+    assertThat(AllowanceRules.spare(15, 10, true)).isEqualTo(15); // idle: all of it
+  }
+
+  @Test
+  void itIsIdleAfterASecondWithoutAnAdmission() {
+    long second = AllowanceRules.IDLE_MS * 1_000_000;
+    assertThat(AllowanceRules.idle(0, second)).isFalse();
+    assertThat(AllowanceRules.idle(0, second + 1)).isTrue();
+  }
+
+  @Test
+  void aRunTakesAtMost64WaitingRequestsInOrder() {
+    ArrayDeque<Integer> waiting = new ArrayDeque<>(IntStream.range(0, 70).boxed().toList());
+    List<Integer> batch = AllowanceRules.nextBatch(waiting);
+    assertThat(batch).hasSize(64).startsWith(0, 1, 2).endsWith(63);
+    assertThat(waiting).containsExactly(64, 65, 66, 67, 68, 69);
+    assertThat(AllowanceRules.nextBatch(waiting)).hasSize(6);
+    assertThat(AllowanceRules.nextBatch(waiting)).isEmpty();
+  }
+}
