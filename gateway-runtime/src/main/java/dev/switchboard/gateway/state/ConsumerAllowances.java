@@ -33,7 +33,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * replica.
  *
  * <p>Token limits are checked against the token bucket's level as Redis last reported it, minus the
- * tokens settled here since: other replicas' tokens show up within one report.
+ * tokens settled here since that run was taken — also those settled while it was in flight, which
+ * Redis's level does not hold yet: other replicas' tokens show up within one report.
  */
 final class ConsumerAllowances {
 
@@ -65,7 +66,10 @@ final class ConsumerAllowances {
     long requests;
     long budget;
 
-    /** The lowest token bucket's level as Redis last said, minus tokens settled here since. */
+    /**
+     * The lowest token bucket's level as Redis last said, minus the tokens settled here since the
+     * run that said it was taken (those are not in Redis's level yet).
+     */
     long tokenLevel;
 
     long day;
@@ -467,7 +471,9 @@ final class ConsumerAllowances {
         g.day = r.get(2).toLong();
         g.month = r.get(3).toLong();
         long tokenLevel = r.get(4).toLong();
-        g.tokenLevel = tokenLevel < 0 ? Long.MAX_VALUE : tokenLevel;
+        // Tokens settled here while the run was in flight are not in Redis's level yet (they wait
+        // in pendingTokens for the next run): taken as it is, the level would forget them.
+        g.tokenLevel = tokenLevel < 0 ? Long.MAX_VALUE : tokenLevel - g.pendingTokens;
         lastSeen.merge(dayKey, g.day, Math::max);
         lastSeen.merge(monthKey, g.month, Math::max);
         for (int i = 0; i < run.batch().size(); i++) {

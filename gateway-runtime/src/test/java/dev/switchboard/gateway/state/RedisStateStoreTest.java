@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.gateway.time.ManualClock;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -250,6 +251,45 @@ class RedisStateStoreTest {
   }
 
   /**
+   * Tokens settled while a script run is in flight are not in the token level Redis answers with:
+   * they wait to be reported by the next run, so the replica keeps them off that level meanwhile. A
+   * token limit used up that way refuses the next request, as it would on one replica, instead of
+   * admitting it locally from a level that forgot them.
+   */
+  @Test
+  void tokensSettledWhileARunIsInFlightStayOffTheLevelItAnswers() throws Exception {
+    // Allowances of the test's own, which the store's report timer does not flush: every run is
+    // one the test started.
+    ConsumerAllowances allowances = new ConsumerAllowances(store);
+    AdmitCall a = tokenCall("a");
+    AdmitCall b = tokenCall("b");
+    assertThat(await(allowances.admit(a)).admitted()).isTrue(); // in Redis: the bucket is full
+    assertThat(await(allowances.admit(b)).admitted()).isTrue(); // locally, 1,000 tokens left
+    // All in one task on one event loop, whose connection the run's answer comes back on: a's 600
+    // tokens go out with a run, and b's 600 are settled while that run is in flight.
+    Promise<Boolean> settledInFlight = Promise.promise();
+    vertx
+        .getOrCreateContext()
+        .runOnContext(
+            v -> {
+              long now = clock.currentTimeMillis();
+              allowances.settle(SettleCall.of(a, now, 0, 600));
+              Future<Void> run = allowances.report("inflight");
+              allowances.settle(SettleCall.of(b, now, 0, 600));
+              boolean inFlight = !run.isComplete();
+              run.onComplete(ar -> settledInFlight.complete(inFlight));
+            });
+    assertThat(await(settledInFlight.future()))
+        .as("b settled while the run was in flight")
+        .isTrue();
+    // 1,200 of 1,000 tokens used: Redis answered 400, which does not hold b's 600 yet.
+    Admission c = await(allowances.admit(tokenCall("c")));
+    assertThat(c.verdict()).isEqualTo(Admission.Verdict.RATE_LIMITED);
+    assertThat(c.dimension()).isEqualTo("tokens");
+    await(allowances.flush(true));
+  }
+
+  /**
    * The bucket functions the rate-limit scripts share ({@code token_buckets.lua}), run alone by a
    * probe script on a request bucket of 60 and a token bucket of 1,000 per minute. Returns the
    * grant, the token level, then per bucket its level after {@code takes} admitted requests, the
@@ -314,6 +354,20 @@ class RedisStateStoreTest {
       // The functions are defined before the script's own code runs.
       assertThat(text.indexOf(fragment)).isLessThan(text.indexOf("local now = tonumber(ARGV[1])"));
     }
+  }
+
+  /** A request of a consumer with a limit of 1,000 tokens per minute only. */
+  private static AdmitCall tokenCall(String id) {
+    return new AdmitCall(
+        "inflight",
+        id,
+        List.of(new Limit(0, 1_000)),
+        clock.currentTimeMillis(),
+        0,
+        "2026-05-01",
+        "2026-05",
+        -1,
+        -1);
   }
 
   /** 600 of a day's budget of 1,000 nano-USD. */
