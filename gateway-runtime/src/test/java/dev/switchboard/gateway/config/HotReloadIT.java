@@ -33,7 +33,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,23 +41,29 @@ class HotReloadIT {
 
   @TempDir Path dir;
 
+  // notReadyUntilARoutingFileAppears starts its gateway without a routing file, which
+  // GatewayHarness does not do: it starts Vert.x and the mock itself, and they are stopped here.
   Vertx vertx;
   MockProvider mock;
 
-  @BeforeEach
-  void start() {
-    vertx = Vertx.vertx();
-    mock = MockProvider.startBlocking(vertx, new MockProviderOptions().keys("sk-1"));
-  }
-
   @AfterEach
   void stop() throws Exception {
-    mock.close();
-    vertx.close().toCompletionStage().toCompletableFuture().get();
+    if (mock != null) {
+      mock.close();
+    }
+    if (vertx != null) {
+      vertx.close().toCompletionStage().toCompletableFuture().get();
+    }
+  }
+
+  /** A gateway on {@code version(mock, 0)} in front of a mock provider that takes {@code sk-1}. */
+  private GatewayHarness startGateway(Map<String, String> keys) throws Exception {
+    return GatewayHarness.withMock(
+        dir, new MockProviderOptions().keys("sk-1"), m -> version(m, 0), keys);
   }
 
   /** Version {@code i} of the table: alternates the serving provider and adds an alias. */
-  private RoutingTable version(int i) {
+  private static RoutingTable version(MockProvider mock, int i) {
     String serving = i % 2 == 0 ? "mock-a" : "mock-b";
     return TestTables.table(
         List.of(provider("mock-a", mock.baseUrl(), true), provider("mock-b", mock.baseUrl(), true)),
@@ -76,8 +81,7 @@ class HotReloadIT {
 
   @Test
   void noRequestFailsWhileTheTableChangesAHundredTimes() throws Exception {
-    try (GatewayHarness gateway =
-        GatewayHarness.start(vertx, dir, version(0), Map.of("mock-a", "sk-1", "mock-b", "sk-1"))) {
+    try (GatewayHarness gateway = startGateway(Map.of("mock-a", "sk-1", "mock-b", "sk-1"))) {
       AtomicBoolean running = new AtomicBoolean(true);
       AtomicInteger ok = new AtomicInteger();
       ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
@@ -107,8 +111,8 @@ class HotReloadIT {
       }
       await().atMost(Duration.ofSeconds(10)).until(() -> ok.get() >= 10);
       for (int i = 1; i <= 100; i++) {
-        gateway.writeTable(version(i));
-        gateway.awaitConfigVersion(RoutingTableCodec.configVersionOf(version(i)));
+        gateway.writeTable(version(gateway.mock(), i));
+        gateway.awaitConfigVersion(RoutingTableCodec.configVersionOf(version(gateway.mock(), i)));
       }
       int servedDuringReloads = ok.get();
       running.set(false);
@@ -125,8 +129,7 @@ class HotReloadIT {
 
   @Test
   void anInvalidDocumentIsRejectedAndThePreviousTableKeepsServing() throws Exception {
-    try (GatewayHarness gateway =
-        GatewayHarness.start(vertx, dir, version(0), Map.of("mock-a", "sk-1"))) {
+    try (GatewayHarness gateway = startGateway(Map.of("mock-a", "sk-1"))) {
       String good = gateway.configVersion().orElseThrow();
 
       gateway.writeRoutingText(
@@ -158,13 +161,12 @@ class HotReloadIT {
 
   @Test
   void keyRotationTakesEffectWithoutRestart() throws Exception {
-    try (GatewayHarness gateway =
-        GatewayHarness.start(vertx, dir, version(0), Map.of("mock-a", "sk-1"))) {
+    try (GatewayHarness gateway = startGateway(Map.of("mock-a", "sk-1"))) {
       assertThat(gateway.post("/v1/chat/completions", chat("chat", false)).statusCode())
           .isEqualTo(200);
 
       // The provider revokes the old key before the gateway has the new one: a config error.
-      mock.setKeys("sk-2");
+      gateway.mock().setKeys("sk-2");
       HttpResponse<String> rejected = gateway.post("/v1/chat/completions", chat("chat", false));
       assertThat(rejected.statusCode()).isEqualTo(502);
       assertThat(json(rejected.body()).path("error").path("code").asText())
@@ -176,13 +178,16 @@ class HotReloadIT {
           .atMost(Duration.ofSeconds(10))
           .until(
               () -> gateway.post("/v1/chat/completions", chat("chat", false)).statusCode() == 200);
-      RequestRecord last = mock.requests().get(mock.requests().size() - 1);
+      List<RequestRecord> requests = gateway.mock().requests();
+      RequestRecord last = requests.get(requests.size() - 1);
       assertThat(last.keyFingerprint()).isEqualTo(RequestRecord.fingerprint("sk-2"));
     }
   }
 
   @Test
   void notReadyUntilARoutingFileAppears() throws Exception {
+    vertx = Vertx.vertx();
+    mock = MockProvider.startBlocking(vertx, new MockProviderOptions().keys("sk-1"));
     Path routing = dir.resolve("later.json");
     GatewayServer server =
         GatewayServer.start(
@@ -216,7 +221,7 @@ class HotReloadIT {
       assertThat(json(chatBeforeTable.body()).path("error").path("code").asText())
           .isEqualTo("not_ready");
 
-      Files.write(routing, RoutingTableCodec.encode(version(0)));
+      Files.write(routing, RoutingTableCodec.encode(version(mock, 0)));
       await()
           .atMost(Duration.ofSeconds(10))
           .until(

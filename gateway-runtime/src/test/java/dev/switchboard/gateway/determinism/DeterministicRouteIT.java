@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.determinism;
 
+import static dev.switchboard.gateway.TestTables.policyRoute;
 import static dev.switchboard.gateway.TestTables.provider;
 import static dev.switchboard.gateway.TestTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -64,11 +65,6 @@ class DeterministicRouteIT {
         null);
   }
 
-  static RoutingTable.Route route(String name, String policy, RoutingTable.Target... targets) {
-    return new RoutingTable.Route(
-        name, name, List.of(), policy, 1, List.of(targets), List.of(), null);
-  }
-
   @BeforeAll
   static void start() throws Exception {
     vertx = Vertx.vertx();
@@ -90,10 +86,10 @@ class DeterministicRouteIT {
                 provider("pb", secondary.baseUrl(), true),
                 provider("pc", "anthropic", secondary.baseUrl(), true, Map.of(), null)),
             List.of(
-                route("det", "det", pool),
-                route("strict", "strict", target("pa", "m1", 0)),
-                route("loose", "loose", pool),
-                route("anthropic", "det", target("pc", "claude-x", 0)),
+                policyRoute("det", "det", pool),
+                policyRoute("strict", "strict", target("pa", "m1", 0)),
+                policyRoute("loose", "loose", pool),
+                policyRoute("anthropic", "det", target("pc", "claude-x", 0)),
                 // Legal requests (metadata task=legal) go to pb/m3 instead of pa/m1.
                 new RoutingTable.Route(
                     "det-rules",

@@ -13,6 +13,7 @@ import com.openai.core.http.StreamResponse;
 import com.openai.models.responses.Response;
 import com.openai.models.responses.ResponseCreateParams;
 import com.openai.models.responses.ResponseStreamEvent;
+import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.gateway.TestTables;
 import dev.switchboard.mock.MockProvider;
@@ -21,7 +22,6 @@ import dev.switchboard.mock.openapi.OpenAiWireFormat;
 import dev.switchboard.mock.record.RequestRecord;
 import dev.switchboard.mock.sse.SseEvent;
 import dev.switchboard.mock.sse.SseParser;
-import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -50,41 +50,40 @@ class ResponsesApiIT {
 
   @TempDir static Path dir;
 
-  static Vertx vertx;
   static MockProvider mock;
   static GatewayHarness gateway;
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
-    mock = MockProvider.startBlocking(vertx, new MockProviderOptions().keys("sk-provider"));
-    mock.faults().set("broken-model", "status:500");
     gateway =
-        GatewayHarness.start(
-            vertx,
+        GatewayHarness.withMock(
             dir,
-            TestTables.table(
-                List.of(
-                    provider("openai", "openai", mock.baseUrl(), true, Map.of(), null),
-                    provider("azure", "azure-openai", mock.origin(), true, Map.of(), null),
-                    provider("vllm", mock.baseUrl(), true)),
-                List.of(
-                    route("native", List.of(), target("openai", "gpt-4.1", 0)),
-                    route("azure", List.of(), target("azure", "my-deployment", 0)),
-                    route("bridged", List.of("chat-only"), target("vllm", "qwen3", 0)),
-                    route("erroring", List.of(), target("vllm", "erroring-model", 0)),
-                    route("native-erroring", List.of(), target("openai", "erroring-model", 0)),
-                    route(
-                        "failover",
-                        List.of(),
-                        target("openai", "broken-model", 0),
-                        target("vllm", "qwen3", 1)),
-                    route(
-                        "mixed",
-                        List.of(),
-                        target("vllm", "qwen3", 0),
-                        target("openai", "gpt-4.1", 1)))),
+            new MockProviderOptions().keys("sk-provider"),
+            ResponsesApiIT::table,
             Map.of("openai", "sk-provider", "azure", "sk-provider", "vllm", "sk-provider"));
+    mock = gateway.mock();
+  }
+
+  /** The broken model's fault set on {@code mock}; OpenAI-, Azure- and chat-only providers. */
+  static RoutingTable table(MockProvider mock) {
+    mock.faults().set("broken-model", "status:500");
+    return TestTables.table(
+        List.of(
+            provider("openai", "openai", mock.baseUrl(), true, Map.of(), null),
+            provider("azure", "azure-openai", mock.origin(), true, Map.of(), null),
+            provider("vllm", mock.baseUrl(), true)),
+        List.of(
+            route("native", List.of(), target("openai", "gpt-4.1", 0)),
+            route("azure", List.of(), target("azure", "my-deployment", 0)),
+            route("bridged", List.of("chat-only"), target("vllm", "qwen3", 0)),
+            route("erroring", List.of(), target("vllm", "erroring-model", 0)),
+            route("native-erroring", List.of(), target("openai", "erroring-model", 0)),
+            route(
+                "failover",
+                List.of(),
+                target("openai", "broken-model", 0),
+                target("vllm", "qwen3", 1)),
+            route("mixed", List.of(), target("vllm", "qwen3", 0), target("openai", "gpt-4.1", 1))));
   }
 
   @AfterAll
@@ -92,7 +91,6 @@ class ResponsesApiIT {
     if (gateway != null) {
       gateway.close();
     }
-    vertx.close().toCompletionStage().toCompletableFuture().get();
   }
 
   @BeforeEach

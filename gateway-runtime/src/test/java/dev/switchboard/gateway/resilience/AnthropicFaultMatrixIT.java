@@ -1,7 +1,7 @@
 package dev.switchboard.gateway.resilience;
 
+import static dev.switchboard.gateway.TestTables.policyRoute;
 import static dev.switchboard.gateway.resilience.ResilienceTables.policy;
-import static dev.switchboard.gateway.resilience.ResilienceTables.route;
 import static dev.switchboard.gateway.resilience.ResilienceTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,7 +9,6 @@ import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
-import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -63,7 +62,6 @@ class AnthropicFaultMatrixIT {
   }
 
   @TempDir static Path dir;
-  static Vertx vertx;
   static MockProvider mock;
   static GatewayHarness gateway;
   static final HttpClient http =
@@ -71,8 +69,17 @@ class AnthropicFaultMatrixIT {
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
-    mock = MockProvider.startBlocking(vertx, new MockProviderOptions().keys("sk-a", "sk-o"));
+    gateway =
+        GatewayHarness.withMock(
+            dir,
+            new MockProviderOptions().keys("sk-a", "sk-o"),
+            AnthropicFaultMatrixIT::table,
+            Map.of("claude", "sk-a", "good", "sk-o"));
+    mock = gateway.mock();
+  }
+
+  /** Per case: a solo route and one with an OpenAI-compatible fallback, both on {@code mock}. */
+  static RoutingTable table(MockProvider mock) {
     RoutingTable.Timeouts timeouts = new RoutingTable.Timeouts(1_000L, 1_500L, 5_000L, 1_500L);
     RoutingTable.CircuitBreaker breaker =
         new RoutingTable.CircuitBreaker(50, 4_000L, 10, 10_000L, 1_000L);
@@ -80,28 +87,29 @@ class AnthropicFaultMatrixIT {
     cases()
         .forEach(
             c -> {
-              routes.add(route("solo-" + c.model(), "retrying", target("claude", c.model(), 0)));
               routes.add(
-                  route(
+                  policyRoute("solo-" + c.model(), "retrying", target("claude", c.model(), 0)));
+              routes.add(
+                  policyRoute(
                       "fb-" + c.model(),
                       "failover",
                       target("claude", c.model() + "-fb", 0),
                       target("good", "healthy-model", 1)));
             });
-    RoutingTable table =
-        ResilienceTables.table(
-            List.of(provider("claude", "anthropic", timeouts), provider("good", null, timeouts)),
-            List.of(
-                policy("retrying", 3, 200, 0.2, 1, breaker, List.of()),
-                policy("failover", 1, 200, 0.2, 5, breaker, List.of())),
-            routes);
-    gateway = GatewayHarness.start(vertx, dir, table, Map.of("claude", "sk-a", "good", "sk-o"));
+    return ResilienceTables.table(
+        List.of(
+            provider("claude", "anthropic", mock.baseUrl(), timeouts),
+            provider("good", null, mock.baseUrl(), timeouts)),
+        List.of(
+            policy("retrying", 3, 200, 0.2, 1, breaker, List.of()),
+            policy("failover", 1, 200, 0.2, 5, breaker, List.of())),
+        routes);
   }
 
   private static RoutingTable.Provider provider(
-      String name, String kind, RoutingTable.Timeouts timeouts) {
+      String name, String kind, String baseUrl, RoutingTable.Timeouts timeouts) {
     RoutingTable.Provider p =
-        ResilienceTables.provider(name, mock.baseUrl(), timeouts, null, null, null, Map.of());
+        ResilienceTables.provider(name, baseUrl, timeouts, null, null, null, Map.of());
     return kind == null
         ? p
         : new RoutingTable.Provider(
@@ -122,8 +130,6 @@ class AnthropicFaultMatrixIT {
   @AfterAll
   static void stop() throws Exception {
     gateway.close();
-    mock.close();
-    vertx.close().toCompletionStage().toCompletableFuture().get();
   }
 
   @ParameterizedTest(name = "{0}")

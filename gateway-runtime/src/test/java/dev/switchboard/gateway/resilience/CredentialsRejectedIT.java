@@ -1,8 +1,8 @@
 package dev.switchboard.gateway.resilience;
 
+import static dev.switchboard.gateway.TestTables.policyRoute;
 import static dev.switchboard.gateway.resilience.ResilienceTables.policy;
 import static dev.switchboard.gateway.resilience.ResilienceTables.provider;
-import static dev.switchboard.gateway.resilience.ResilienceTables.route;
 import static dev.switchboard.gateway.resilience.ResilienceTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -64,14 +64,14 @@ class CredentialsRejectedIT {
             // maxAttempts 3: even a policy that retries the same target must not retry a 401.
             List.of(policy("failover", 3, 200, 0.2, 5, breaker, List.of())),
             List.of(
-                route(
+                policyRoute(
                     "chat",
                     "failover",
                     target("alpha", "a-1", 0),
                     target("alpha", "a-2", 1),
                     target("beta", "b-1", 2)),
-                route("alpha-only", "failover", target("alpha", "a-1", 0)),
-                route("locked-only", "failover", target("locked", "l-1", 0))));
+                policyRoute("alpha-only", "failover", target("alpha", "a-1", 0)),
+                policyRoute("locked-only", "failover", target("locked", "l-1", 0))));
     gateway =
         GatewayHarness.start(
             vertx, dir, table, Map.of("alpha", "sk-a", "beta", "sk-b", "locked", WRONG_KEY));

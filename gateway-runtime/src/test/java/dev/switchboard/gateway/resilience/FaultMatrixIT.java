@@ -1,8 +1,8 @@
 package dev.switchboard.gateway.resilience;
 
+import static dev.switchboard.gateway.TestTables.policyRoute;
 import static dev.switchboard.gateway.resilience.ResilienceTables.policy;
 import static dev.switchboard.gateway.resilience.ResilienceTables.provider;
-import static dev.switchboard.gateway.resilience.ResilienceTables.route;
 import static dev.switchboard.gateway.resilience.ResilienceTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,7 +10,6 @@ import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
-import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -104,7 +103,6 @@ class FaultMatrixIT {
   }
 
   @TempDir static Path dir;
-  static Vertx vertx;
   static MockProvider mock;
   static GatewayHarness gateway;
   static final HttpClient http =
@@ -112,7 +110,6 @@ class FaultMatrixIT {
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
     List<String> models = new ArrayList<>();
     models.add("healthy-model");
     for (Fault f : Fault.values()) {
@@ -120,49 +117,13 @@ class FaultMatrixIT {
       models.add(f.soloModel());
       models.add(f.responsesModel());
     }
-    mock =
-        MockProvider.startBlocking(
-            vertx, new MockProviderOptions().keys("sk-m").models(models.toArray(String[]::new)));
-    // Generous for a loaded 2-core machine: the healthy target must never time out here.
-    RoutingTable.Timeouts timeouts = new RoutingTable.Timeouts(1_000L, 1_500L, 5_000L, 1_500L);
-    RoutingTable.CircuitBreaker breaker =
-        new RoutingTable.CircuitBreaker(50, 4_000L, 10, 10_000L, 1_000L);
-    List<RoutingTable.Route> routes = new ArrayList<>();
-    for (Fault f : Fault.values()) {
-      routes.add(route("solo-" + f.model(), "retrying", target("flaky", f.soloModel(), 0)));
-      routes.add(
-          route(
-              "fb-" + f.model(),
-              "failover",
-              target("flaky", f.model(), 0),
-              target("good", "healthy-model", 1)));
-      // The Responses API: passed through to an OpenAI-preset target, bridged to a chat-only
-      // one, and failing over from the first to a healthy chat-only (bridged) target.
-      routes.add(
-          route("rs-native-" + f.model(), "retrying", target("native", f.responsesModel(), 0)));
-      routes.add(
-          route("rs-bridged-" + f.model(), "retrying", target("flaky", f.responsesModel(), 0)));
-      routes.add(
-          route(
-              "rs-fb-" + f.model(),
-              "failover",
-              target("native", f.responsesModel(), 0),
-              target("good", "healthy-model", 1)));
-    }
-    RoutingTable table =
-        ResilienceTables.table(
-            List.of(
-                provider("flaky", mock.baseUrl(), timeouts, null, null, null, Map.of()),
-                provider("good", mock.baseUrl(), timeouts, null, null, null, Map.of()),
-                openAiPreset(
-                    provider("native", mock.baseUrl(), timeouts, null, null, null, Map.of()))),
-            List.of(
-                policy("retrying", 3, 200, RATIO, SOLO_FLOOR, breaker, List.of()),
-                policy("failover", 1, 200, RATIO, FAILOVER_FLOOR, breaker, List.of())),
-            routes);
     gateway =
-        GatewayHarness.start(
-            vertx, dir, table, Map.of("flaky", "sk-m", "good", "sk-m", "native", "sk-m"));
+        GatewayHarness.withMock(
+            dir,
+            new MockProviderOptions().keys("sk-m").models(models.toArray(String[]::new)),
+            FaultMatrixIT::table,
+            Map.of("flaky", "sk-m", "good", "sk-m", "native", "sk-m"));
+    mock = gateway.mock();
     // Warm up (JIT, connection pools, the OpenAPI document) so the matrix measures behaviour.
     List<CompletableFuture<Outcome.Verdict>> warmUp = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
@@ -172,11 +133,50 @@ class FaultMatrixIT {
     mock.reset();
   }
 
+  /** Per fault: a solo, a failover and three Responses API routes on {@code mock}. */
+  static RoutingTable table(MockProvider mock) {
+    // Generous for a loaded 2-core machine: the healthy target must never time out here.
+    RoutingTable.Timeouts timeouts = new RoutingTable.Timeouts(1_000L, 1_500L, 5_000L, 1_500L);
+    RoutingTable.CircuitBreaker breaker =
+        new RoutingTable.CircuitBreaker(50, 4_000L, 10, 10_000L, 1_000L);
+    List<RoutingTable.Route> routes = new ArrayList<>();
+    for (Fault f : Fault.values()) {
+      routes.add(policyRoute("solo-" + f.model(), "retrying", target("flaky", f.soloModel(), 0)));
+      routes.add(
+          policyRoute(
+              "fb-" + f.model(),
+              "failover",
+              target("flaky", f.model(), 0),
+              target("good", "healthy-model", 1)));
+      // The Responses API: passed through to an OpenAI-preset target, bridged to a chat-only
+      // one, and failing over from the first to a healthy chat-only (bridged) target.
+      routes.add(
+          policyRoute(
+              "rs-native-" + f.model(), "retrying", target("native", f.responsesModel(), 0)));
+      routes.add(
+          policyRoute(
+              "rs-bridged-" + f.model(), "retrying", target("flaky", f.responsesModel(), 0)));
+      routes.add(
+          policyRoute(
+              "rs-fb-" + f.model(),
+              "failover",
+              target("native", f.responsesModel(), 0),
+              target("good", "healthy-model", 1)));
+    }
+    return ResilienceTables.table(
+        List.of(
+            provider("flaky", mock.baseUrl(), timeouts, null, null, null, Map.of()),
+            provider("good", mock.baseUrl(), timeouts, null, null, null, Map.of()),
+            openAiPreset(provider("native", mock.baseUrl(), timeouts, null, null, null, Map.of()))),
+        List.of(
+            policy("retrying", 3, 200, RATIO, SOLO_FLOOR, breaker, List.of()),
+            policy("failover", 1, 200, RATIO, FAILOVER_FLOOR, breaker, List.of())),
+        routes);
+  }
+
   @AfterAll
   static void stop() throws Exception {
     gateway.close();
-    mock.close();
-    vertx.close().toCompletionStage().toCompletableFuture().get();
   }
 
   @ParameterizedTest

@@ -1,8 +1,8 @@
 package dev.switchboard.gateway.resilience;
 
+import static dev.switchboard.gateway.TestTables.policyRoute;
 import static dev.switchboard.gateway.resilience.ResilienceTables.policy;
 import static dev.switchboard.gateway.resilience.ResilienceTables.provider;
-import static dev.switchboard.gateway.resilience.ResilienceTables.route;
 import static dev.switchboard.gateway.resilience.ResilienceTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -13,7 +13,6 @@ import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
 import dev.switchboard.mock.openapi.OpenAiWireFormat;
 import dev.switchboard.mock.sse.ChatStreamTranscript;
-import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -44,7 +43,6 @@ class GeminiFaultMatrixIT {
   static final String GEMINI_MODEL = "gemini-2.0-flash";
 
   @org.junit.jupiter.api.io.TempDir static Path dir;
-  static Vertx vertx;
   static MockProvider mock;
   static GatewayHarness gateway;
   static final HttpClient http =
@@ -52,20 +50,26 @@ class GeminiFaultMatrixIT {
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
     List<String> models =
         new ArrayList<>(List.of(GEMINI_MODEL, "healthy-model", "text-embedding-004"));
     for (FaultMatrixIT.Fault f : FaultMatrixIT.Fault.values()) {
       models.add(f.model());
     }
-    mock =
-        MockProvider.startBlocking(
-            vertx,
+    gateway =
+        GatewayHarness.withMock(
+            dir,
             new MockProviderOptions()
                 .keys("gm-key", "sk-m")
                 .models(models.toArray(String[]::new))
                 .embeddingDimensions(4)
-                .resetGraceMs(20));
+                .resetGraceMs(20),
+            GeminiFaultMatrixIT::table,
+            Map.of("gem", "gm-key", "gem-bad-key", "gm-wrong", "good", "sk-m"));
+    mock = gateway.mock();
+  }
+
+  /** Gemini routes alone, across a rejected key and each fault class with an OpenAI fallback. */
+  static RoutingTable table(MockProvider mock) {
     RoutingTable.Timeouts timeouts = new RoutingTable.Timeouts(1_000L, 1_500L, 5_000L, 1_500L);
     RoutingTable.CircuitBreaker breaker =
         new RoutingTable.CircuitBreaker(50, 4_000L, 1000, 10_000L, 1_000L);
@@ -78,42 +82,36 @@ class GeminiFaultMatrixIT {
                 "gem-bad-key", mock.origin() + "/v1beta", timeouts, null, null, null, Map.of()),
             "gemini");
     List<RoutingTable.Route> routes = new ArrayList<>();
-    routes.add(route("gemini", "failover", target("gem", GEMINI_MODEL, 0)));
-    routes.add(route("gemini-embed", "failover", target("gem", "text-embedding-004", 0)));
-    routes.add(route("gemini-once", "once", target("gem", GEMINI_MODEL, 0)));
+    routes.add(policyRoute("gemini", "failover", target("gem", GEMINI_MODEL, 0)));
+    routes.add(policyRoute("gemini-embed", "failover", target("gem", "text-embedding-004", 0)));
+    routes.add(policyRoute("gemini-once", "once", target("gem", GEMINI_MODEL, 0)));
     routes.add(
-        route(
+        policyRoute(
             "bad-key-then-openai",
             "failover",
             target("gem-bad-key", GEMINI_MODEL, 0),
             target("good", "healthy-model", 1)));
     routes.add(
-        route(
+        policyRoute(
             "openai-then-gemini",
             "failover",
             target("good", "fault-server-error", 0),
             target("gem", GEMINI_MODEL, 1)));
     for (FaultMatrixIT.Fault f : FaultMatrixIT.Fault.values()) {
       routes.add(
-          route(
+          policyRoute(
               "fb-" + f.model(),
               "failover",
               target("gem", f.model(), 0),
               target("good", "healthy-model", 1)));
     }
-    RoutingTable table =
-        ResilienceTables.table(
-            List.of(
-                gem,
-                badKey,
-                provider("good", mock.baseUrl(), timeouts, null, null, null, Map.of())),
-            List.of(
-                policy("failover", 1, 200, 1.0, 50, breaker, List.of()),
-                policy("once", 1, 200, 1.0, 50, breaker, List.of())),
-            routes);
-    gateway =
-        GatewayHarness.start(
-            vertx, dir, table, Map.of("gem", "gm-key", "gem-bad-key", "gm-wrong", "good", "sk-m"));
+    return ResilienceTables.table(
+        List.of(
+            gem, badKey, provider("good", mock.baseUrl(), timeouts, null, null, null, Map.of())),
+        List.of(
+            policy("failover", 1, 200, 1.0, 50, breaker, List.of()),
+            policy("once", 1, 200, 1.0, 50, breaker, List.of())),
+        routes);
   }
 
   private static RoutingTable.Provider withKind(RoutingTable.Provider p, String kind) {
@@ -134,8 +132,6 @@ class GeminiFaultMatrixIT {
   @AfterAll
   static void stop() throws Exception {
     gateway.close();
-    mock.close();
-    vertx.close().toCompletionStage().toCompletableFuture().get();
   }
 
   @BeforeEach

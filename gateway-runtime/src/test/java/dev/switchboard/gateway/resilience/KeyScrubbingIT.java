@@ -1,8 +1,8 @@
 package dev.switchboard.gateway.resilience;
 
+import static dev.switchboard.gateway.TestTables.policyRoute;
 import static dev.switchboard.gateway.resilience.ResilienceTables.policy;
 import static dev.switchboard.gateway.resilience.ResilienceTables.provider;
-import static dev.switchboard.gateway.resilience.ResilienceTables.route;
 import static dev.switchboard.gateway.resilience.ResilienceTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -52,7 +52,7 @@ class KeyScrubbingIT {
         ResilienceTables.table(
             List.of(provider("echo", mock.baseUrl(), timeouts, null, null, null, Map.of())),
             List.of(policy("once", 1, 100, 0.2, 5, null, List.of())),
-            List.of(route("chat", "once", target("echo", "e-1", 0))));
+            List.of(policyRoute("chat", "once", target("echo", "e-1", 0))));
     return table;
   }
 

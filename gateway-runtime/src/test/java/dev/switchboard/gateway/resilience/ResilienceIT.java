@@ -1,8 +1,8 @@
 package dev.switchboard.gateway.resilience;
 
+import static dev.switchboard.gateway.TestTables.policyRoute;
 import static dev.switchboard.gateway.resilience.ResilienceTables.policy;
 import static dev.switchboard.gateway.resilience.ResilienceTables.provider;
-import static dev.switchboard.gateway.resilience.ResilienceTables.route;
 import static dev.switchboard.gateway.resilience.ResilienceTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -115,52 +115,52 @@ class ResilienceIT {
                     breaker,
                     List.of(new RoutingTable.RateLimit("api-key", 5, null)))),
             List.of(
-                route(
+                policyRoute(
                     "breaker",
                     "failover",
                     target("brk", "brk-model", 0),
                     target("good", "ok-model", 1)),
-                route(
+                policyRoute(
                     "health",
                     "failover",
                     target("hc", "hc-model", 0),
                     target("good", "ok-model", 1)),
-                route("bulkhead", "failover", target("narrow", "slow-model", 0)),
-                route(
+                policyRoute("bulkhead", "failover", target("narrow", "slow-model", 0)),
+                policyRoute(
                     "bulkhead-fb",
                     "failover",
                     target("narrow", "slow-model", 0),
                     target("good", "ok-model", 1)),
-                route("limited", "limited", target("good", "ok-model", 0)),
-                route(
+                policyRoute("limited", "limited", target("good", "ok-model", 0)),
+                policyRoute(
                     "retry-after",
                     "failover",
                     target("ra", "ra-model", 0),
                     target("good", "ok-model", 1)),
-                route("retry-after-same", "patient", target("ra", "ra-same-model", 0)),
-                route("retry-after-capped", "capped", target("ra", "ra-capped-model", 0)),
-                route(
+                policyRoute("retry-after-same", "patient", target("ra", "ra-same-model", 0)),
+                policyRoute("retry-after-capped", "capped", target("ra", "ra-capped-model", 0)),
+                policyRoute(
                     "retry-after-capped-fb",
                     "capped",
                     target("ra", "ra-capped-fb-model", 0),
                     target("good", "ok-model", 1)),
-                route(
+                policyRoute(
                     "capability",
                     "failover",
                     target("capable", "vision-model", 0),
                     target("basic", "text-model", 1)),
-                route(
+                policyRoute(
                     "auth",
                     "failover",
                     target("wrongkey", "ok-model", 0),
                     target("good", "ok-model", 1)),
-                route("auth-only", "failover", target("wrongkey", "ok-model", 0)),
-                route(
+                policyRoute("auth-only", "failover", target("wrongkey", "ok-model", 0)),
+                policyRoute(
                     "quota",
                     "failover",
                     target("quota", "quota-model", 0),
                     target("good", "ok-model", 1)),
-                route("deadline", "failover", target("good", "stall-model", 0))));
+                policyRoute("deadline", "failover", target("good", "stall-model", 0))));
     gateway =
         GatewayHarness.start(
             vertx,
@@ -397,7 +397,7 @@ class ResilienceIT {
                     null,
                     Map.of())),
             List.of(policy("patient", 2, 2_000, 0.2, 5, null, List.of())),
-            List.of(route("retry-after-same", "patient", target("ra", "ra-same-model", 0))));
+            List.of(policyRoute("retry-after-same", "patient", target("ra", "ra-same-model", 0))));
     try (GatewayHarness manual =
         GatewayHarness.start(
             vertx, dir.resolve("manual-clock"), table, Map.of("ra", "sk-m"), clock)) {

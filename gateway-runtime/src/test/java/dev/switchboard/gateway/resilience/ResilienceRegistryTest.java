@@ -1,8 +1,8 @@
 package dev.switchboard.gateway.resilience;
 
+import static dev.switchboard.gateway.TestTables.policyRoute;
 import static dev.switchboard.gateway.resilience.ResilienceTables.policy;
 import static dev.switchboard.gateway.resilience.ResilienceTables.provider;
-import static dev.switchboard.gateway.resilience.ResilienceTables.route;
 import static dev.switchboard.gateway.resilience.ResilienceTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -42,8 +42,8 @@ class ResilienceRegistryTest {
                 provider("a", "http://127.0.0.1:9/v1", null, maxConcurrency, null, null, Map.of()));
     List<RoutingTable.Route> routes =
         withB
-            ? List.of(route("r", "p", target("a", "m", 0), target("b", "m", 1)))
-            : List.of(route("r", "p", target("a", "m", 0)));
+            ? List.of(policyRoute("r", "p", target("a", "m", 0), target("b", "m", 1)))
+            : List.of(policyRoute("r", "p", target("a", "m", 0)));
     return ResilienceTables.table(
         providers, List.of(policy("p", 1, 100, 0.2, 1, null, List.of())), routes);
   }
@@ -109,7 +109,7 @@ class ResilienceRegistryTest {
         ResilienceTables.table(
             List.of(provider("a", "http://127.0.0.1:9/v1", null, null, null, hc, Map.of())),
             List.of(),
-            List.of(route("r", null, target("a", "m", 0))));
+            List.of(policyRoute("r", null, target("a", "m", 0))));
     registry.reconcile(checked);
     assertThat(registry.healthCheckedProviders()).containsExactly("a");
     registry.reconcile(table(null, false)); // same provider, health check removed

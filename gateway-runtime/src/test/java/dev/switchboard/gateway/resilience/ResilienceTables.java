@@ -90,11 +90,6 @@ final class ResilienceTables {
     return new RoutingTable.Target(provider, model, 100, priority);
   }
 
-  static RoutingTable.Route route(String name, String policy, RoutingTable.Target... targets) {
-    return new RoutingTable.Route(
-        name, name, List.of(), policy, 1, List.of(targets), List.of(), null);
-  }
-
   static RoutingTable table(
       List<RoutingTable.Provider> providers,
       List<RoutingTable.Policy> policies,

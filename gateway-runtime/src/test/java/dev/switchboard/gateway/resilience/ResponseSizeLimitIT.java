@@ -1,7 +1,7 @@
 package dev.switchboard.gateway.resilience;
 
+import static dev.switchboard.gateway.TestTables.policyRoute;
 import static dev.switchboard.gateway.resilience.ResilienceTables.policy;
-import static dev.switchboard.gateway.resilience.ResilienceTables.route;
 import static dev.switchboard.gateway.resilience.ResilienceTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -61,7 +61,7 @@ class ResponseSizeLimitIT {
                     "fallback", fallback.baseUrl(), timeouts, null, null, null, Map.of())),
             List.of(policy("failover", 1, 100, 0.2, 5, null, List.of())),
             List.of(
-                route(
+                policyRoute(
                     "chat",
                     "failover",
                     target("endless", "e-1", 0),

@@ -1,8 +1,8 @@
 package dev.switchboard.gateway.resilience;
 
+import static dev.switchboard.gateway.TestTables.policyRoute;
 import static dev.switchboard.gateway.resilience.ResilienceTables.policy;
 import static dev.switchboard.gateway.resilience.ResilienceTables.provider;
-import static dev.switchboard.gateway.resilience.ResilienceTables.route;
 import static dev.switchboard.gateway.resilience.ResilienceTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -58,13 +58,13 @@ class StreamIdleIT {
                 provider("good", mock.baseUrl(), idle300ms, null, null, null, Map.of())),
             List.of(policy("failover", 1, 200, 0.2, 5, null, List.of())),
             List.of(
-                route("stalls", "failover", target("quiet", "stall-model", 0)),
-                route(
+                policyRoute("stalls", "failover", target("quiet", "stall-model", 0)),
+                policyRoute(
                     "stalls-early",
                     "failover",
                     target("quiet", "early-model", 0),
                     target("good", "ok-model", 1)),
-                route("drips", "failover", target("quiet", "drip-model", 0))));
+                policyRoute("drips", "failover", target("quiet", "drip-model", 0))));
     return table;
   }
 
