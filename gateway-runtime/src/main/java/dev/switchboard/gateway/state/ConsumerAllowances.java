@@ -34,7 +34,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Token limits are checked against the token bucket's level as Redis last reported it, minus the
  * tokens settled here since that run was taken — also those settled while it was in flight, which
- * Redis's level does not hold yet: other replicas' tokens show up within one report.
+ * Redis's level does not hold yet. A replica that admitted locally refreshes that level at its next
+ * report even when it has nothing to send (answers still open, or settled with 0 tokens), so other
+ * replicas' tokens show up within one report.
  */
 final class ConsumerAllowances {
 
@@ -78,6 +80,13 @@ final class ConsumerAllowances {
     long lastUsedNanos;
     long pendingSpent;
     long pendingTokens;
+
+    /**
+     * Admitted locally since the last run was taken: the token level it was checked against may be
+     * stale (other replicas' tokens), so the next report refreshes it even with nothing to send.
+     */
+    boolean admittedSinceRun;
+
     boolean busy;
     Future<Void> current = Future.succeededFuture();
     boolean gone;
@@ -219,6 +228,7 @@ final class ConsumerAllowances {
         Admission local = null;
         if (g.waiting.isEmpty() && g.fits(call)) {
           local = g.take(call);
+          g.admittedSinceRun = true;
           byReservation.put(call.reservationId(), g);
           // Running low: ask for more before the next request has to wait.
           if (!g.busy
@@ -348,7 +358,8 @@ final class ConsumerAllowances {
         long surplus =
             g.budget < 0 ? g.budget : AllowanceRules.spare(g.budget, g.budgetTarget(), idle);
         long spare = AllowanceRules.spare(g.requests, g.requestTarget(), idle);
-        if (g.pendingSpent > 0 || g.pendingTokens > 0 || surplus != 0 || spare > 0) {
+        boolean staleTokens = g.tokenBuckets && g.admittedSinceRun;
+        if (g.pendingSpent > 0 || g.pendingTokens > 0 || surplus != 0 || spare > 0 || staleTokens) {
           g.busy = true;
           run = take(g, List.of(), 0, 0, spare, surplus);
         } else if (idle && g.open.isEmpty() && g.waiting.isEmpty()) {
@@ -391,6 +402,7 @@ final class ConsumerAllowances {
       long release) {
     g.requests -= returnRequests;
     g.budget -= release;
+    g.admittedSinceRun = false;
     Run run =
         new Run(
             batch,

@@ -261,8 +261,8 @@ class RedisStateStoreTest {
     // Allowances of the test's own, which the store's report timer does not flush: every run is
     // one the test started.
     ConsumerAllowances allowances = new ConsumerAllowances(store);
-    AdmitCall a = tokenCall("a");
-    AdmitCall b = tokenCall("b");
+    AdmitCall a = tokenCall("inflight", 1_000, "a");
+    AdmitCall b = tokenCall("inflight", 1_000, "b");
     assertThat(await(allowances.admit(a)).admitted()).isTrue(); // in Redis: the bucket is full
     assertThat(await(allowances.admit(b)).admitted()).isTrue(); // locally, 1,000 tokens left
     // All in one task on one event loop, whose connection the run's answer comes back on: a's 600
@@ -283,10 +283,39 @@ class RedisStateStoreTest {
         .as("b settled while the run was in flight")
         .isTrue();
     // 1,200 of 1,000 tokens used: Redis answered 400, which does not hold b's 600 yet.
-    Admission c = await(allowances.admit(tokenCall("c")));
+    Admission c = await(allowances.admit(tokenCall("inflight", 1_000, "c")));
     assertThat(c.verdict()).isEqualTo(Admission.Verdict.RATE_LIMITED);
     assertThat(c.dimension()).isEqualTo("tokens");
     await(allowances.flush(true));
+  }
+
+  /**
+   * A replica that admitted a token-limited consumer locally refreshes the token level at its next
+   * report even when it has nothing to send (its answers still open, or settled with 0 tokens): so
+   * another replica's tokens stop it within one report, not only once it has tokens of its own to
+   * report.
+   */
+  @Test
+  void aReplicaThatAdmittedLocallyRefreshesItsTokenLevelAtTheNextReport() throws Exception {
+    // Two replicas' allowances of the test's own, which the store's report timer does not flush:
+    // every run is one the test started.
+    ConsumerAllowances a = new ConsumerAllowances(store);
+    ConsumerAllowances b = new ConsumerAllowances(store);
+    assertThat(await(a.admit(tokenCall("stale", 100_000, "a0"))).admitted()).isTrue(); // in Redis
+    AdmitCall b0 = tokenCall("stale", 100_000, "b0");
+    assertThat(await(b.admit(b0)).admitted()).isTrue();
+    b.settle(SettleCall.of(b0, clock.currentTimeMillis(), 0, 150_000)); // B overdraws the bucket
+    await(b.flush(false)); // and reports it
+    AdmitCall a1 = tokenCall("stale", 100_000, "a1");
+    // A's level is as of its last run (full): admitted locally, within one report of B's tokens.
+    assertThat(await(a.admit(a1)).admitted()).isTrue();
+    a.settle(SettleCall.of(a1, clock.currentTimeMillis(), 0, 0)); // an answer with no tokens
+    await(a.flush(false)); // A's next report: nothing to send, but it admitted since its last run
+    Admission a2 = await(a.admit(tokenCall("stale", 100_000, "a2")));
+    assertThat(a2.verdict()).isEqualTo(Admission.Verdict.RATE_LIMITED);
+    assertThat(a2.dimension()).isEqualTo("tokens");
+    await(a.flush(true));
+    await(b.flush(true));
   }
 
   /**
@@ -356,12 +385,12 @@ class RedisStateStoreTest {
     }
   }
 
-  /** A request of a consumer with a limit of 1,000 tokens per minute only. */
-  private static AdmitCall tokenCall(String id) {
+  /** A request of a consumer with a limit of {@code tokensPerMinute} only. */
+  private static AdmitCall tokenCall(String consumer, long tokensPerMinute, String id) {
     return new AdmitCall(
-        "inflight",
+        consumer,
         id,
-        List.of(new Limit(0, 1_000)),
+        List.of(new Limit(0, tokensPerMinute)),
         clock.currentTimeMillis(),
         0,
         "2026-05-01",
