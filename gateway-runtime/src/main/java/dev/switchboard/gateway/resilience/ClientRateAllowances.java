@@ -34,12 +34,6 @@ import java.util.concurrent.ConcurrentHashMap;
 final class ClientRateAllowances {
 
   /**
-   * Token-only limits are checked locally only from this capacity per minute up: below it, every
-   * admission is decided in Redis.
-   */
-  static final long MIN_LOCAL_TOKENS_PER_MINUTE = 100_000;
-
-  /**
    * One request's answer: 1 admitted, 2 limited (by the dimension of bucket number {@code bucket}).
    */
   record Verdict(int code, String dimension, long retryMs, int bucket) {}
@@ -105,7 +99,7 @@ final class ClientRateAllowances {
       this.requestBuckets = minRequests != Long.MAX_VALUE;
       this.tokenBuckets = minTokens != Long.MAX_VALUE;
       this.requestTarget = AllowanceRules.requestTarget(minRequests);
-      this.local = requestBuckets ? requestTarget >= 1 : minTokens >= MIN_LOCAL_TOKENS_PER_MINUTE;
+      this.local = requestBuckets ? requestTarget >= 1 : AllowanceRules.localTokenLevel(minTokens);
       this.tokenLevel = tokenBuckets ? 0 : Long.MAX_VALUE; // unknown until Redis says
     }
 
