@@ -115,8 +115,9 @@ final class ClientRateAllowances {
     }
   }
 
-  /** One script run's inputs, taken from a group under its lock. */
-  private record Run(List<Promise<Verdict>> batch, long returned, long want, long tokens) {}
+  /** One script run's inputs, taken from a group under its lock; {@code done} when answered. */
+  private record Run(
+      List<Promise<Verdict>> batch, long returned, long want, long tokens, Promise<Void> done) {}
 
   private final Map<String, Group> groups = new ConcurrentHashMap<>();
   private final Sender sender;
@@ -251,22 +252,20 @@ final class ClientRateAllowances {
   private static Run take(Group g, List<Promise<Verdict>> batch, long returned, long want) {
     g.requests -= returned;
     g.admittedSinceRun = false;
-    Run run = new Run(batch, returned, want, g.pendingTokens);
+    Run run = new Run(batch, returned, want, g.pendingTokens, Promise.promise());
+    // Under the lock that made the group busy: a shutdown report that sees it busy waits for it.
+    g.current = run.done().future();
     g.pendingTokens = 0;
     return run;
   }
 
   private Future<Void> send(Group g, Run run) {
-    Promise<Void> done = Promise.promise();
-    synchronized (g) {
-      g.current = done.future();
-    }
     return sender
         .send(g.buckets, g.pairs, run.batch().size(), run.returned(), run.want(), run.tokens())
         .transform(
             ar -> {
               answer(g, run, ar.succeeded() ? ar.result() : null, ar.cause());
-              done.complete();
+              run.done().complete();
               return Future.<Void>succeededFuture();
             });
   }
