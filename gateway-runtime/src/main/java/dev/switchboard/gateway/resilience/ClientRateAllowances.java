@@ -34,12 +34,6 @@ import java.util.concurrent.ConcurrentHashMap;
 final class ClientRateAllowances {
 
   /**
-   * Token-only limits are checked locally only from this capacity per minute up: below it, every
-   * admission is decided in Redis.
-   */
-  static final long MIN_LOCAL_TOKENS_PER_MINUTE = 100_000;
-
-  /**
    * One request's answer: 1 admitted, 2 limited (by the dimension of bucket number {@code bucket}).
    */
   record Verdict(int code, String dimension, long retryMs, int bucket) {}
@@ -105,7 +99,7 @@ final class ClientRateAllowances {
       this.requestBuckets = minRequests != Long.MAX_VALUE;
       this.tokenBuckets = minTokens != Long.MAX_VALUE;
       this.requestTarget = AllowanceRules.requestTarget(minRequests);
-      this.local = requestBuckets ? requestTarget >= 1 : minTokens >= MIN_LOCAL_TOKENS_PER_MINUTE;
+      this.local = requestBuckets ? requestTarget >= 1 : AllowanceRules.localTokenLevel(minTokens);
       this.tokenLevel = tokenBuckets ? 0 : Long.MAX_VALUE; // unknown until Redis says
     }
 
@@ -121,8 +115,9 @@ final class ClientRateAllowances {
     }
   }
 
-  /** One script run's inputs, taken from a group under its lock. */
-  private record Run(List<Promise<Verdict>> batch, long returned, long want, long tokens) {}
+  /** One script run's inputs, taken from a group under its lock; {@code done} when answered. */
+  private record Run(
+      List<Promise<Verdict>> batch, long returned, long want, long tokens, Promise<Void> done) {}
 
   private final Map<String, Group> groups = new ConcurrentHashMap<>();
   private final Sender sender;
@@ -257,22 +252,20 @@ final class ClientRateAllowances {
   private static Run take(Group g, List<Promise<Verdict>> batch, long returned, long want) {
     g.requests -= returned;
     g.admittedSinceRun = false;
-    Run run = new Run(batch, returned, want, g.pendingTokens);
+    Run run = new Run(batch, returned, want, g.pendingTokens, Promise.promise());
+    // Under the lock that made the group busy: a shutdown report that sees it busy waits for it.
+    g.current = run.done().future();
     g.pendingTokens = 0;
     return run;
   }
 
   private Future<Void> send(Group g, Run run) {
-    Promise<Void> done = Promise.promise();
-    synchronized (g) {
-      g.current = done.future();
-    }
     return sender
         .send(g.buckets, g.pairs, run.batch().size(), run.returned(), run.want(), run.tokens())
         .transform(
             ar -> {
               answer(g, run, ar.succeeded() ? ar.result() : null, ar.cause());
-              done.complete();
+              run.done().complete();
               return Future.<Void>succeededFuture();
             });
   }

@@ -24,6 +24,13 @@ public final class AllowanceRules {
   /** After this long without an admission an allowance is given back whole. */
   public static final long IDLE_MS = 1_000;
 
+  /**
+   * Token limits without a request limit beside them are checked against a local token level only
+   * from this capacity per minute up (the smallest of them): below it, as with request limits under
+   * 100 per minute, every admission is decided in Redis.
+   */
+  public static final long MIN_LOCAL_TOKENS_PER_MINUTE = 100_000;
+
   /** The most waiting requests decided in one script run. */
   public static final int MAX_BATCH = 64;
 
@@ -38,6 +45,15 @@ public final class AllowanceRules {
     return smallestPerMinute == Long.MAX_VALUE
         ? 0
         : Math.min(MAX_REQUESTS, smallestPerMinute / SHARE_DIVISOR);
+  }
+
+  /**
+   * Whether token limits without a request limit beside them, the smallest {@code
+   * smallestTokensPerMinute} ({@link Long#MAX_VALUE}: none), may be checked locally: from {@link
+   * #MIN_LOCAL_TOKENS_PER_MINUTE} up.
+   */
+  public static boolean localTokenLevel(long smallestTokensPerMinute) {
+    return smallestTokensPerMinute >= MIN_LOCAL_TOKENS_PER_MINUTE;
   }
 
   /** Whether {@code held} is running low (under half its target): time to ask for more. */

@@ -24,17 +24,20 @@ import java.util.concurrent.ConcurrentHashMap;
  * allowance given back) and asks for the next allowance. An allowance is granted only from room the
  * limits leave and is at most 1 % of a limit ({@value AllowanceRules#SHARE_DIVISOR}th), so with
  * tight limits (a few requests per minute, a budget of a few reservations) nothing is held and
- * every admission goes to Redis as before; with a generous limit a replica holds up to {@value
- * AllowanceRules#MAX_REQUESTS} requests and the budget of as many reservations. Settlements are
- * local: the unused part of a reservation returns to the allowance, spend and tokens are reported
- * every {@value RedisStateStore#REPORT_MS} ms, and what a replica holds beyond its target (all of
- * it after {@value AllowanceRules#IDLE_MS} ms idle) is given back. A replica that dies holding an
- * allowance leaves it counted as committed until the period ends: at most 1 % of the limit per
- * replica.
+ * every admission goes to Redis as before, as it does for a consumer whose only rate limits are
+ * token limits under {@value AllowanceRules#MIN_LOCAL_TOKENS_PER_MINUTE} per minute; with a
+ * generous limit a replica holds up to {@value AllowanceRules#MAX_REQUESTS} requests and the budget
+ * of as many reservations. Settlements are local: the unused part of a reservation returns to the
+ * allowance, spend and tokens are reported every {@value RedisStateStore#REPORT_MS} ms, and what a
+ * replica holds beyond its target (all of it after {@value AllowanceRules#IDLE_MS} ms idle) is
+ * given back. A replica that dies holding an allowance leaves it counted as committed until the
+ * period ends: at most 1 % of the limit per replica.
  *
  * <p>Token limits are checked against the token bucket's level as Redis last reported it, minus the
  * tokens settled here since that run was taken — also those settled while it was in flight, which
- * Redis's level does not hold yet: other replicas' tokens show up within one report.
+ * Redis's level does not hold yet. A replica that admitted locally refreshes that level at its next
+ * report even when it has nothing to send (answers still open, or settled with 0 tokens), so other
+ * replicas' tokens show up within one report.
  */
 final class ConsumerAllowances {
 
@@ -63,6 +66,13 @@ final class ConsumerAllowances {
     final long minRequestCapacity;
     final boolean tokenBuckets;
     final boolean budgeted;
+
+    /**
+     * Whether requests may be admitted here at all: not with token limits alone under {@link
+     * AllowanceRules#MIN_LOCAL_TOKENS_PER_MINUTE} (every admission decided in Redis).
+     */
+    final boolean local;
+
     long requests;
     long budget;
 
@@ -78,6 +88,13 @@ final class ConsumerAllowances {
     long lastUsedNanos;
     long pendingSpent;
     long pendingTokens;
+
+    /**
+     * Admitted locally since the last run was taken: the token level it was checked against may be
+     * stale (other replicas' tokens), so the next report refreshes it even with nothing to send.
+     */
+    boolean admittedSinceRun;
+
     boolean busy;
     Future<Void> current = Future.succeededFuture();
     boolean gone;
@@ -101,11 +118,13 @@ final class ConsumerAllowances {
       keys.add(base + "spent:d:" + shape.day());
       keys.add(base + "spent:m:" + shape.month());
       long min = Long.MAX_VALUE;
+      long minTokens = Long.MAX_VALUE;
       boolean tokens = false;
       for (int i = 0; i < shape.limits().size(); i++) {
         Limit limit = shape.limits().get(i);
         if (limit.tokensPerMinute() > 0) {
           tokens = true;
+          minTokens = Math.min(minTokens, limit.tokensPerMinute());
           keys.add(RedisStateStore.bucketKey(base, i, "t", limit.tokensPerMinute()));
           buckets.add(Long.toString(limit.tokensPerMinute()));
           buckets.add("t");
@@ -121,6 +140,7 @@ final class ConsumerAllowances {
       this.tokenBuckets = tokens;
       this.tokenLevel = tokens ? 0 : Long.MAX_VALUE; // unknown until Redis says
       this.budgeted = shape.dayLimitNanoUsd() >= 0 || shape.monthLimitNanoUsd() >= 0;
+      this.local = min != Long.MAX_VALUE || AllowanceRules.localTokenLevel(minTokens);
     }
 
     boolean requestBuckets() {
@@ -128,7 +148,8 @@ final class ConsumerAllowances {
     }
 
     boolean fits(AdmitCall call) {
-      return (!requestBuckets() || requests >= 1)
+      return local
+          && (!requestBuckets() || requests >= 1)
           && (!tokenBuckets || tokenLevel > 0)
           && (!budgeted || call.reserveNanoUsd() <= budget);
     }
@@ -153,9 +174,12 @@ final class ConsumerAllowances {
       return AllowanceRules.requestTarget(minRequestCapacity);
     }
 
-    /** Budget to hold: as many reservations, at most 1 % of the room left; 0 when too small. */
+    /**
+     * Budget to hold: as many reservations, at most 1 % of the room left; 0 when too small or when
+     * nothing is admitted here.
+     */
     long budgetTarget() {
-      if (!budgeted || lastReserve <= 0) {
+      if (!budgeted || lastReserve <= 0 || !local) {
         return 0;
       }
       long room = Long.MAX_VALUE;
@@ -219,6 +243,7 @@ final class ConsumerAllowances {
         Admission local = null;
         if (g.waiting.isEmpty() && g.fits(call)) {
           local = g.take(call);
+          g.admittedSinceRun = true;
           byReservation.put(call.reservationId(), g);
           // Running low: ask for more before the next request has to wait.
           if (!g.busy
@@ -348,7 +373,8 @@ final class ConsumerAllowances {
         long surplus =
             g.budget < 0 ? g.budget : AllowanceRules.spare(g.budget, g.budgetTarget(), idle);
         long spare = AllowanceRules.spare(g.requests, g.requestTarget(), idle);
-        if (g.pendingSpent > 0 || g.pendingTokens > 0 || surplus != 0 || spare > 0) {
+        boolean staleTokens = g.tokenBuckets && g.admittedSinceRun;
+        if (g.pendingSpent > 0 || g.pendingTokens > 0 || surplus != 0 || spare > 0 || staleTokens) {
           g.busy = true;
           run = take(g, List.of(), 0, 0, spare, surplus);
         } else if (idle && g.open.isEmpty() && g.waiting.isEmpty()) {
@@ -391,6 +417,7 @@ final class ConsumerAllowances {
       long release) {
     g.requests -= returnRequests;
     g.budget -= release;
+    g.admittedSinceRun = false;
     Run run =
         new Run(
             batch,

@@ -7,9 +7,16 @@ import dev.switchboard.gateway.state.RedisProcess;
 import dev.switchboard.gateway.state.RedisStateStore;
 import dev.switchboard.gateway.time.ManualClock;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import io.vertx.redis.client.impl.types.BulkType;
+import io.vertx.redis.client.impl.types.MultiType;
+import io.vertx.redis.client.impl.types.NumberType;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -94,6 +101,55 @@ class ClientRateAllowancesTest {
                     .limited());
     await(storeA.close());
     await(storeB.close());
+  }
+
+  /**
+   * A shutdown report that comes while a run is being started (its group already busy, the run not
+   * sent yet) waits for that run, then gives back the allowance it granted. Here the report comes
+   * from a request's answer, which runs after the next run was taken and before it is sent; the
+   * runs are answered by the test (no Redis), so the order is exact.
+   */
+  @Test
+  void aShutdownReportWaitsForARunStartedBeforeItAndGivesBackWhatItGranted() throws Exception {
+    List<Promise<Response>> runs = new ArrayList<>();
+    List<Long> returned = new ArrayList<>();
+    ClientRateAllowances allowances =
+        new ClientRateAllowances(
+            (buckets, pairs, waiting, returnRequests, wantRequests, tokens) -> {
+              Promise<Response> run = Promise.promise();
+              runs.add(run);
+              returned.add(returnRequests);
+              return run.future();
+            });
+    List<String> buckets = List.of("b");
+    List<String> pairs = List.of("1000", "r"); // an allowance of 10
+    Future<ClientRateAllowances.Verdict> x = allowances.admit("k", buckets, pairs); // run 1
+    allowances.admit("k", buckets, pairs); // waits for run 1 to come back
+    List<Future<Void>> shutdown = new ArrayList<>();
+    x.onSuccess(v -> shutdown.add(allowances.report(true)));
+    runs.get(0).complete(answer(0, 1)); // x admitted, nothing granted: the second request's run 2
+    assertThat(runs).hasSize(2);
+    assertThat(shutdown.get(0).isComplete()).as("the shutdown report waits for run 2").isFalse();
+    runs.get(1).complete(answer(10, 1)); // the second request admitted, 10 granted
+    assertThat(runs).hasSize(3);
+    assertThat(returned.get(2)).as("given back at shutdown").isEqualTo(10);
+    runs.get(2).complete(answer(0));
+    assertThat(shutdown.get(0).isComplete()).isTrue();
+    assertThat(allowances.held()).isZero();
+  }
+
+  /** A run's answer: requests granted, no token buckets, then each request's verdict. */
+  private static Response answer(long granted, int... verdicts) {
+    MultiType r = MultiType.create(2 + 4 * verdicts.length, false);
+    r.add(NumberType.create(granted));
+    r.add(NumberType.create(-1));
+    for (int verdict : verdicts) {
+      r.add(NumberType.create(verdict));
+      r.add(BulkType.create(Buffer.buffer(""), false));
+      r.add(NumberType.create(0));
+      r.add(NumberType.create(0));
+    }
+    return r;
   }
 
   private static double level(RedisStateStore store) throws Exception {

@@ -19,6 +19,13 @@ class AllowanceRulesTest {
   }
 
   @Test
+  void tokenOnlyLimitsAreCheckedLocallyOnlyFrom100000PerMinute() {
+    assertThat(AllowanceRules.localTokenLevel(99_999)).isFalse(); // tight: decided in Redis
+    assertThat(AllowanceRules.localTokenLevel(100_000)).isTrue();
+    assertThat(AllowanceRules.localTokenLevel(Long.MAX_VALUE)).isTrue(); // no token limit
+  }
+
+  @Test
   void itIsToppedUpUnderHalfItsTargetAndGivesBackWhatIsBeyondTwice() {
     assertThat(AllowanceRules.runningLow(4, 10)).isTrue();
     assertThat(AllowanceRules.runningLow(5, 10)).isFalse();

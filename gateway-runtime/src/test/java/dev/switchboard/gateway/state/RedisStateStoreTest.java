@@ -261,32 +261,82 @@ class RedisStateStoreTest {
     // Allowances of the test's own, which the store's report timer does not flush: every run is
     // one the test started.
     ConsumerAllowances allowances = new ConsumerAllowances(store);
-    AdmitCall a = tokenCall("a");
-    AdmitCall b = tokenCall("b");
+    AdmitCall a = tokenCall("inflight", 100_000, "a");
+    AdmitCall b = tokenCall("inflight", 100_000, "b");
     assertThat(await(allowances.admit(a)).admitted()).isTrue(); // in Redis: the bucket is full
-    assertThat(await(allowances.admit(b)).admitted()).isTrue(); // locally, 1,000 tokens left
-    // All in one task on one event loop, whose connection the run's answer comes back on: a's 600
-    // tokens go out with a run, and b's 600 are settled while that run is in flight.
+    assertThat(await(allowances.admit(b)).admitted()).isTrue(); // locally, 100,000 tokens left
+    // All in one task on one event loop, whose connection the run's answer comes back on: a's
+    // 60,000 tokens go out with a run, and b's 60,000 are settled while that run is in flight.
     Promise<Boolean> settledInFlight = Promise.promise();
     vertx
         .getOrCreateContext()
         .runOnContext(
             v -> {
               long now = clock.currentTimeMillis();
-              allowances.settle(SettleCall.of(a, now, 0, 600));
+              allowances.settle(SettleCall.of(a, now, 0, 60_000));
               Future<Void> run = allowances.report("inflight");
-              allowances.settle(SettleCall.of(b, now, 0, 600));
+              allowances.settle(SettleCall.of(b, now, 0, 60_000));
               boolean inFlight = !run.isComplete();
               run.onComplete(ar -> settledInFlight.complete(inFlight));
             });
     assertThat(await(settledInFlight.future()))
         .as("b settled while the run was in flight")
         .isTrue();
-    // 1,200 of 1,000 tokens used: Redis answered 400, which does not hold b's 600 yet.
-    Admission c = await(allowances.admit(tokenCall("c")));
+    // 120,000 of 100,000 tokens used: Redis answered 40,000, which does not hold b's 60,000 yet.
+    Admission c = await(allowances.admit(tokenCall("inflight", 100_000, "c")));
     assertThat(c.verdict()).isEqualTo(Admission.Verdict.RATE_LIMITED);
     assertThat(c.dimension()).isEqualTo("tokens");
     await(allowances.flush(true));
+  }
+
+  /**
+   * A replica that admitted a token-limited consumer locally refreshes the token level at its next
+   * report even when it has nothing to send (its answers still open, or settled with 0 tokens): so
+   * another replica's tokens stop it within one report, not only once it has tokens of its own to
+   * report.
+   */
+  @Test
+  void aReplicaThatAdmittedLocallyRefreshesItsTokenLevelAtTheNextReport() throws Exception {
+    // Two replicas' allowances of the test's own, which the store's report timer does not flush:
+    // every run is one the test started.
+    ConsumerAllowances a = new ConsumerAllowances(store);
+    ConsumerAllowances b = new ConsumerAllowances(store);
+    assertThat(await(a.admit(tokenCall("stale", 100_000, "a0"))).admitted()).isTrue(); // in Redis
+    AdmitCall b0 = tokenCall("stale", 100_000, "b0");
+    assertThat(await(b.admit(b0)).admitted()).isTrue();
+    b.settle(SettleCall.of(b0, clock.currentTimeMillis(), 0, 150_000)); // B overdraws the bucket
+    await(b.flush(false)); // and reports it
+    AdmitCall a1 = tokenCall("stale", 100_000, "a1");
+    // A's level is as of its last run (full): admitted locally, within one report of B's tokens.
+    assertThat(await(a.admit(a1)).admitted()).isTrue();
+    a.settle(SettleCall.of(a1, clock.currentTimeMillis(), 0, 0)); // an answer with no tokens
+    await(a.flush(false)); // A's next report: nothing to send, but it admitted since its last run
+    Admission a2 = await(a.admit(tokenCall("stale", 100_000, "a2")));
+    assertThat(a2.verdict()).isEqualTo(Admission.Verdict.RATE_LIMITED);
+    assertThat(a2.dimension()).isEqualTo("tokens");
+    await(a.flush(true));
+    await(b.flush(true));
+  }
+
+  /**
+   * A consumer whose only rate limit is a tight token limit (under 100,000 per minute) is decided
+   * in Redis request by request, as a tight request limit is: another replica's reported tokens
+   * stop its next request at once, not only after a report.
+   */
+  @Test
+  void aTightTokenOnlyLimitIsDecidedInRedisForEveryRequest() throws Exception {
+    ConsumerAllowances a = new ConsumerAllowances(store);
+    ConsumerAllowances b = new ConsumerAllowances(store);
+    assertThat(await(a.admit(tokenCall("tight", 1_000, "a0"))).admitted()).isTrue();
+    AdmitCall b0 = tokenCall("tight", 1_000, "b0");
+    assertThat(await(b.admit(b0)).admitted()).isTrue();
+    b.settle(SettleCall.of(b0, clock.currentTimeMillis(), 0, 1_500)); // B overdraws the bucket
+    await(b.flush(false)); // and reports it
+    Admission a1 = await(a.admit(tokenCall("tight", 1_000, "a1")));
+    assertThat(a1.verdict()).isEqualTo(Admission.Verdict.RATE_LIMITED);
+    assertThat(a1.dimension()).isEqualTo("tokens");
+    await(a.flush(true));
+    await(b.flush(true));
   }
 
   /**
@@ -356,12 +406,12 @@ class RedisStateStoreTest {
     }
   }
 
-  /** A request of a consumer with a limit of 1,000 tokens per minute only. */
-  private static AdmitCall tokenCall(String id) {
+  /** A request of a consumer with a limit of {@code tokensPerMinute} only. */
+  private static AdmitCall tokenCall(String consumer, long tokensPerMinute, String id) {
     return new AdmitCall(
-        "inflight",
+        consumer,
         id,
-        List.of(new Limit(0, 1_000)),
+        List.of(new Limit(0, tokensPerMinute)),
         clock.currentTimeMillis(),
         0,
         "2026-05-01",
