@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.stream.Stream;
 
 /**
  * Resident memory and CPU time of a process, read from Linux {@code /proc} (RSS) and {@link
@@ -35,6 +36,39 @@ public final class ProcessStats {
         .flatMap(h -> h.info().totalCpuDuration())
         .map(Duration::toNanos)
         .orElse(-1L);
+  }
+
+  /**
+   * CPU time the JVM's JIT compiler threads ({@code C1 CompilerThread*}, {@code C2
+   * CompilerThread*}) of process {@code pid} consumed so far, in nanoseconds, from Linux {@code
+   * /proc/<pid>/task/<tid>/stat}; -1 where that is unavailable. Tells whether a JVM is still
+   * compiling while it is measured.
+   */
+  public static long jitCpuNanos(long pid) {
+    Path tasks = Path.of("/proc", Long.toString(pid), "task");
+    long ticks = 0;
+    boolean found = false;
+    try (Stream<Path> threads = Files.list(tasks)) {
+      for (Path thread : threads.toList()) {
+        try {
+          String name = Files.readString(thread.resolve("comm")).trim();
+          if (!name.startsWith("C1 CompilerThre") && !name.startsWith("C2 CompilerThre")) {
+            continue;
+          }
+          String stat = Files.readString(thread.resolve("stat"));
+          // After "(comm) ": state is field 3, utime and stime are fields 14 and 15.
+          String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+          found = true;
+        } catch (IOException | RuntimeException gone) {
+          // A compiler thread that ended between the listing and the read.
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+    // Linux reports these times in clock ticks of 10 ms (USER_HZ = 100 on every common build).
+    return found ? ticks * 10_000_000L : -1;
   }
 
   /** Megabytes, for reports. */
