@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /**
  * How far the gateway is from the floor of a Java proxy on this machine (issue #21): the upstream
@@ -21,9 +22,10 @@ import java.util.Optional;
  * options), interleaved round by round at c=32 and then at c=1 (each JVM measured at c=1 with the
  * other JVMs stopped, as in the suite). The three differences — Netty to nginx, Vert.x to Netty,
  * the gateway to Vert.x — say which layer the gateway's distance to nginx is in. Then the time to
- * first token and the gaps of 32 streams through nginx, both floors and the plain gateway. Prints
- * each target's throughput and its ratio to nginx, its process CPU per request, and the latency it
- * adds to the direct call at c=1 (p50, p99).
+ * first token and the gaps of 32 streams through nginx, both floors and the plain gateway, each JVM
+ * measured once its JIT has settled on the streaming path. Prints each target's throughput and its
+ * ratio to nginx, its process CPU per request, and the latency it adds to the direct call at c=1
+ * (p50, p99).
  *
  * <p>{@code java -cp bench/target/switchboard-bench.jar dev.switchboard.bench.FloorBench [rounds]
  * [seconds-per-round]} (defaults 5 and 5; ~10 min). nginx is skipped when absent.
@@ -178,7 +180,16 @@ public final class FloorBench {
     Map<String, BenchSuite.StreamTotals> totals =
         BenchSuite.perTarget(targets, BenchSuite.StreamTotals::new);
     for (HttpTarget t : targets) {
-      alone(jvms, t.name(), () -> load.runStreams(t, 128, Duration.ofSeconds(4), chunks, 250));
+      alone(
+          jvms,
+          t.name(),
+          () -> {
+            load.runStreams(t, 128, Duration.ofSeconds(4), chunks, 250);
+            Service jvm = jvms.get(t.name());
+            if (jvm != null) {
+              settleJit(load, t, jvm, chunks, interval);
+            }
+          });
     }
     for (int r = 0; r < rounds; r++) {
       for (HttpTarget t : BenchSuite.rotate(targets, r)) {
@@ -220,6 +231,36 @@ public final class FloorBench {
           s.complete,
           s.streams);
     }
+  }
+
+  /**
+   * Streams through one JVM until its JIT compiler threads were nearly idle for a whole 8 s run (as
+   * the suite does before its streaming rounds; at most 180 s): measured while C2 still compiles
+   * the streaming path, a JVM's TTFT tail is mostly the compiler's (BENCHMARKS.md).
+   */
+  private static void settleJit(
+      LoadGenerator load, HttpTarget target, Service jvm, int chunks, long interval) {
+    long cap = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+    double quietMs = BenchSuite.JIT_QUIET_MS_PER_SECOND * 8;
+    int runs = 0;
+    double lastMs;
+    do {
+      long before = ProcessStats.jitCpuNanos(jvm.pid());
+      load.runStreams(
+          target, 32, Duration.ofSeconds(8), chunks, 250, Duration.ofMillis(chunks * interval));
+      long after = ProcessStats.jitCpuNanos(jvm.pid());
+      if (before < 0 || after < 0) {
+        return; // not observable here: measured as before
+      }
+      lastMs = (after - before) / 1e6;
+      runs++;
+    } while (lastMs > quietMs && System.nanoTime() < cap);
+    System.out.printf(
+        Locale.ROOT,
+        "%s: JIT settled after %d stream runs (compiler CPU in the last %.0f ms)%n",
+        target.name(),
+        runs,
+        lastMs);
   }
 
   /**
