@@ -1,9 +1,7 @@
 package dev.switchboard.bench;
 
 import dev.switchboard.api.v1alpha1.ModelRoute;
-import dev.switchboard.gateway.GatewayOptions;
 import dev.switchboard.gateway.GatewayServer;
-import dev.switchboard.gateway.config.kubernetes.KubernetesConfigSource;
 import dev.switchboard.kubemock.EmbeddedKubernetesApi;
 import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.SwitchboardOperator;
@@ -115,17 +113,7 @@ public final class CanaryRollback {
         Vertx vertx = Vertx.vertx();
         GatewayServer gateway = null;
         try {
-          gateway =
-              Futures.await(
-                  GatewayServer.start(
-                      vertx,
-                      GatewayOptions.defaults()
-                          .withHost("127.0.0.1")
-                          .withPort(0)
-                          .withAdminPort(0)
-                          .withNamespace(NAMESPACE),
-                      new KubernetesConfigSource(api.newClient(), NAMESPACE, true)),
-                  60);
+          gateway = ConfigPropagation.watchingGateway(vertx, api, NAMESPACE);
           gatewayAdminPort.set(gateway.adminPort());
           return measure(client, gateway.port(), interval);
         } finally {
