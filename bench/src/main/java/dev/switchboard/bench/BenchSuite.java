@@ -582,7 +582,7 @@ public final class BenchSuite {
     for (int r = 0; r < settings.streamRounds(); r++) {
       for (HttpTarget t : rotate(targets, r)) {
         boolean isGateway = t.name().equals("gateway");
-        long before = isGateway && known ? ProcessStats.jitCpuNanos(gateway.pid()) : 0;
+        long before = isGateway && known ? jitNanos(gateway) : 0;
         totals
             .get(t.name())
             .add(
@@ -594,7 +594,7 @@ public final class BenchSuite {
                     stallMs,
                     Duration.ofMillis(chunks * interval)));
         if (isGateway && known) {
-          long after = ProcessStats.jitCpuNanos(gateway.pid());
+          long after = jitNanos(gateway);
           known = before >= 0 && after >= 0;
           jitNanos += after - before;
         }
@@ -604,47 +604,78 @@ public final class BenchSuite {
         totals, known ? jitNanos / 1e6 / Math.max(1, settings.streamRounds()) : Double.NaN);
   }
 
+  /** What settling a JVM's JIT took: stream runs, seconds, the compiler CPU of the last run. */
+  record JitSettling(int runs, double seconds, double lastMs) {}
+
   /**
-   * Runs the measured kind of streams through the gateway until its JIT compiler threads were
-   * nearly idle for a whole run ({@link #JIT_QUIET_MS_PER_SECOND}), at most 180 s (90 s in quick
-   * runs). Sparse stream starts (~25 a second at 32 streams of 1.3 s) reach the compile thresholds
-   * of the set-up path slowly, and the short warm-up streams do not take every branch of it, so
-   * right after the warm-up C2 still compiles for hundreds of milliseconds per 8 s round, on the
-   * same two cores as the event loops: measured, that is most of the TTFT tail (BENCHMARKS.md). A
-   * replica that has served streams for a few minutes has compiled them; this measures that.
+   * Repeats {@code streamRun} (one run of streams through the JVM {@code pid}) until the JVM's JIT
+   * compiler threads used at most {@code quietMs} of CPU during a whole run, or {@code cap} has
+   * passed; null when its compiler threads cannot be read (nothing is run then). Sparse stream
+   * starts (~25 a second at 32 streams of 1.3 s) reach the compile thresholds of the set-up path
+   * slowly, and short warm-up streams do not take every branch of it, so right after a warm-up C2
+   * still compiles for hundreds of milliseconds per 8 s round, on the same two cores as the event
+   * loops: measured, that is much of the TTFT tail (BENCHMARKS.md). A replica that has served
+   * streams for a few minutes has compiled them; settling measures that. Used by the suite and by
+   * {@link FloorBench}.
    */
-  private void settleJit(
+  static JitSettling settleJit(long pid, Runnable streamRun, double quietMs, Duration cap) {
+    if (ProcessStats.jitCpuNanos(pid) < 0) {
+      return null;
+    }
+    long start = System.nanoTime();
+    long end = start + cap.toNanos();
+    int runs = 0;
+    double lastMs;
+    do {
+      long before = ProcessStats.jitCpuNanos(pid);
+      streamRun.run();
+      long after = ProcessStats.jitCpuNanos(pid);
+      if (before < 0 || after < 0) {
+        return null;
+      }
+      lastMs = (after - before) / 1e6;
+      runs++;
+    } while (lastMs > quietMs && System.nanoTime() < end);
+    return new JitSettling(runs, (System.nanoTime() - start) / 1e9, lastMs);
+  }
+
+  /**
+   * Settles the gateway's JIT on the measured kind of streams ({@link #settleJit(long, Runnable,
+   * double, Duration)}: ≤ {@link #JIT_QUIET_MS_PER_SECOND} per second of a run, at most 180 s, 90 s
+   * in quick runs) and notes what it took.
+   */
+  private void settleGatewayJit(
       LoadGenerator load,
       HttpTarget gatewayTarget,
       Service gateway,
       int chunks,
       long interval,
       long stallMs) {
-    long start = System.nanoTime();
-    long cap = start + TimeUnit.SECONDS.toNanos(Math.min(180, 18L * settings.warmupSeconds()));
     double quietMs = JIT_QUIET_MS_PER_SECOND * settings.streamSeconds();
-    int runs = 0;
-    double lastMs;
-    do {
-      long before = ProcessStats.jitCpuNanos(gateway.pid());
-      load.runStreams(
-          gatewayTarget,
-          settings.streamConcurrency(),
-          seconds(settings.streamSeconds()),
-          chunks,
-          stallMs,
-          Duration.ofMillis(chunks * interval));
-      lastMs = (ProcessStats.jitCpuNanos(gateway.pid()) - before) / 1e6;
-      runs++;
-    } while (lastMs > quietMs && System.nanoTime() < cap);
+    JitSettling settled =
+        settleJit(
+            gateway.pid(),
+            () ->
+                load.runStreams(
+                    gatewayTarget,
+                    settings.streamConcurrency(),
+                    seconds(settings.streamSeconds()),
+                    chunks,
+                    stallMs,
+                    Duration.ofMillis(chunks * interval)),
+            quietMs,
+            Duration.ofSeconds(Math.min(180, 18L * settings.warmupSeconds())));
+    if (settled == null) {
+      return;
+    }
     String line =
         String.format(
             java.util.Locale.ROOT,
             "JIT settling: %d gateway stream runs in %.0f s; compiler CPU in the last run %.0f ms"
                 + " (settled at ≤ %.0f ms)",
-            runs,
-            (System.nanoTime() - start) / 1e9,
-            lastMs,
+            settled.runs(),
+            settled.seconds(),
+            settled.lastMs(),
             quietMs);
     console.accept("  " + line);
     report.note("streaming: " + line);
@@ -689,11 +720,11 @@ public final class BenchSuite {
         load.runStreams(
             t, Math.max(settings.streamConcurrency(), 128), Duration.ofSeconds(4), chunks, stallMs);
       }
-      if (ProcessStats.jitCpuNanos(gateway.pid()) >= 0 && gateway.separateProcess()) {
+      if (jitNanos(gateway) >= 0) {
         // The rounds as measured before JIT settling existed, kept for comparison: the gateway's
         // compiler is still busy with the streaming path then (issue #21, BENCHMARKS.md).
         beforeSettling = streamRounds(load, targets, gateway, chunks, interval, stallMs);
-        settleJit(load, targets.get(1), gateway, chunks, interval, stallMs);
+        settleGatewayJit(load, targets.get(1), gateway, chunks, interval, stallMs);
       }
     }
     StreamRounds rounds = streamRounds(load, targets, gateway, chunks, interval, stallMs);

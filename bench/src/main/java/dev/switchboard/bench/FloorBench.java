@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * How far the gateway is from the floor of a Java proxy on this machine (issue #21): the upstream
@@ -234,33 +233,32 @@ public final class FloorBench {
   }
 
   /**
-   * Streams through one JVM until its JIT compiler threads were nearly idle for a whole 8 s run (as
-   * the suite does before its streaming rounds; at most 180 s): measured while C2 still compiles
-   * the streaming path, a JVM's TTFT tail is mostly the compiler's (BENCHMARKS.md).
+   * Streams through one JVM until its JIT compiler threads were nearly idle for a whole 8 s run, at
+   * most 180 s ({@link BenchSuite#settleJit}, as the suite does before its streaming rounds).
    */
   private static void settleJit(
       LoadGenerator load, HttpTarget target, Service jvm, int chunks, long interval) {
-    long cap = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-    double quietMs = BenchSuite.JIT_QUIET_MS_PER_SECOND * 8;
-    int runs = 0;
-    double lastMs;
-    do {
-      long before = ProcessStats.jitCpuNanos(jvm.pid());
-      load.runStreams(
-          target, 32, Duration.ofSeconds(8), chunks, 250, Duration.ofMillis(chunks * interval));
-      long after = ProcessStats.jitCpuNanos(jvm.pid());
-      if (before < 0 || after < 0) {
-        return; // not observable here: measured as before
-      }
-      lastMs = (after - before) / 1e6;
-      runs++;
-    } while (lastMs > quietMs && System.nanoTime() < cap);
-    System.out.printf(
-        Locale.ROOT,
-        "%s: JIT settled after %d stream runs (compiler CPU in the last %.0f ms)%n",
-        target.name(),
-        runs,
-        lastMs);
+    BenchSuite.JitSettling settled =
+        BenchSuite.settleJit(
+            jvm.pid(),
+            () ->
+                load.runStreams(
+                    target,
+                    32,
+                    Duration.ofSeconds(8),
+                    chunks,
+                    250,
+                    Duration.ofMillis(chunks * interval)),
+            BenchSuite.JIT_QUIET_MS_PER_SECOND * 8,
+            Duration.ofSeconds(180));
+    if (settled != null) {
+      System.out.printf(
+          Locale.ROOT,
+          "%s: JIT settled after %d stream runs (compiler CPU in the last %.0f ms)%n",
+          target.name(),
+          settled.runs(),
+          settled.lastMs());
+    }
   }
 
   /**
