@@ -99,7 +99,7 @@ final class ClientRateAllowances {
       this.requestBuckets = minRequests != Long.MAX_VALUE;
       this.tokenBuckets = minTokens != Long.MAX_VALUE;
       this.requestTarget = AllowanceRules.requestTarget(minRequests);
-      this.local = requestBuckets ? requestTarget >= 1 : AllowanceRules.localTokenLevel(minTokens);
+      this.local = AllowanceRules.admitsLocally(minRequests, minTokens);
       this.tokenLevel = tokenBuckets ? 0 : Long.MAX_VALUE; // unknown until Redis says
     }
 

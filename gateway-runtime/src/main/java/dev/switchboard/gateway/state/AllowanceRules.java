@@ -56,6 +56,22 @@ public final class AllowanceRules {
     return smallestTokensPerMinute >= MIN_LOCAL_TOKENS_PER_MINUTE;
   }
 
+  /**
+   * Whether a replica admits any request from a local allowance of buckets whose smallest request
+   * limit is {@code smallestRequestsPerMinute} and smallest token limit {@code
+   * smallestTokensPerMinute} ({@link Long#MAX_VALUE}: none of that kind). With a request limit:
+   * only when it is large enough to hold requests ({@link #requestTarget} at least 1); without one:
+   * when the token limits may be checked locally ({@link #localTokenLevel}). Otherwise every
+   * admission is decided in Redis, and nothing else (a budget, for consumers) is worth holding
+   * either.
+   */
+  public static boolean admitsLocally(
+      long smallestRequestsPerMinute, long smallestTokensPerMinute) {
+    return smallestRequestsPerMinute != Long.MAX_VALUE
+        ? requestTarget(smallestRequestsPerMinute) >= 1
+        : localTokenLevel(smallestTokensPerMinute);
+  }
+
   /** Whether {@code held} is running low (under half its target): time to ask for more. */
   public static boolean runningLow(long held, long target) {
     return held * 2 < target;

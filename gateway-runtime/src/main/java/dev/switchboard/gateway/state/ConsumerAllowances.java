@@ -68,8 +68,10 @@ final class ConsumerAllowances {
     final boolean budgeted;
 
     /**
-     * Whether requests may be admitted here at all: not with token limits alone under {@link
-     * AllowanceRules#MIN_LOCAL_TOKENS_PER_MINUTE} (every admission decided in Redis).
+     * Whether requests may be admitted here at all ({@link AllowanceRules#admitsLocally}): not with
+     * a request limit under 100 per minute, nor with token limits alone under {@link
+     * AllowanceRules#MIN_LOCAL_TOKENS_PER_MINUTE} (every admission decided in Redis; no budget is
+     * held either, since none of it could be used here).
      */
     final boolean local;
 
@@ -140,7 +142,7 @@ final class ConsumerAllowances {
       this.tokenBuckets = tokens;
       this.tokenLevel = tokens ? 0 : Long.MAX_VALUE; // unknown until Redis says
       this.budgeted = shape.dayLimitNanoUsd() >= 0 || shape.monthLimitNanoUsd() >= 0;
-      this.local = min != Long.MAX_VALUE || AllowanceRules.localTokenLevel(minTokens);
+      this.local = AllowanceRules.admitsLocally(min, minTokens);
     }
 
     boolean requestBuckets() {

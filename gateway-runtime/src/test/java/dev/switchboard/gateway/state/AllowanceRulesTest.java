@@ -26,6 +26,18 @@ class AllowanceRulesTest {
   }
 
   @Test
+  void aReplicaAdmitsLocallyOnlyWhereItCanHoldRequestsOrCheckTokensLocally() {
+    long none = Long.MAX_VALUE;
+    assertThat(AllowanceRules.admitsLocally(99, none)).isFalse(); // holds no request
+    assertThat(AllowanceRules.admitsLocally(99, 1_000_000)).isFalse(); // a generous token limit
+    assertThat(AllowanceRules.admitsLocally(100, none)).isTrue();
+    assertThat(AllowanceRules.admitsLocally(1_000, 50_000)).isTrue(); // requests are held
+    assertThat(AllowanceRules.admitsLocally(none, 99_999)).isFalse();
+    assertThat(AllowanceRules.admitsLocally(none, 100_000)).isTrue();
+    assertThat(AllowanceRules.admitsLocally(none, none)).isTrue(); // a budget alone
+  }
+
+  @Test
   void itIsToppedUpUnderHalfItsTargetAndGivesBackWhatIsBeyondTwice() {
     assertThat(AllowanceRules.runningLow(4, 10)).isTrue();
     assertThat(AllowanceRules.runningLow(5, 10)).isFalse();

@@ -340,6 +340,34 @@ class RedisStateStoreTest {
   }
 
   /**
+   * A consumer whose request limit is too tight for a local allowance (under 100 per minute) has
+   * every request decided in Redis, so a budget allowance could never be used here: none is held.
+   * Redis then counts as committed only the open reservation, not a share of the budget that other
+   * replicas could have used.
+   */
+  @Test
+  void aRequestLimitTooTightToHoldRequestsHoldsNoBudgetEither() throws Exception {
+    ConsumerAllowances a = new ConsumerAllowances(store);
+    AdmitCall first =
+        new AdmitCall(
+            "tightrpm",
+            "t0",
+            List.of(new Limit(60, 0)),
+            clock.currentTimeMillis(),
+            1_000,
+            "2026-05-01",
+            "2026-05",
+            10_000_000,
+            -1);
+    assertThat(await(a.admit(first)).admitted()).isTrue();
+    String committed =
+        command(store, io.vertx.redis.client.Command.GET, "test:{tightrpm}:committed:d:2026-05-01");
+    assertThat(Long.parseLong(committed)).as("the open reservation alone").isEqualTo(1_000);
+    a.settle(SettleCall.of(first, clock.currentTimeMillis(), 400, 0));
+    await(a.flush(true));
+  }
+
+  /**
    * The bucket functions the rate-limit scripts share ({@code token_buckets.lua}), run alone by a
    * probe script on a request bucket of 60 and a token bucket of 1,000 per minute. Returns the
    * grant, the token level, then per bucket its level after {@code takes} admitted requests, the
