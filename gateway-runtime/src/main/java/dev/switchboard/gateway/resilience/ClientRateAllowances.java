@@ -122,6 +122,12 @@ final class ClientRateAllowances {
   private final Map<String, Group> groups = new ConcurrentHashMap<>();
   private final Sender sender;
 
+  /**
+   * Set by the shutdown report before it looks at the runs in flight; read under a group's lock
+   * when a run starts, so a run started after the look sees it.
+   */
+  private volatile boolean closing;
+
   ClientRateAllowances(Sender sender) {
     this.sender = sender;
   }
@@ -183,6 +189,9 @@ final class ClientRateAllowances {
    */
   Future<Void> report(boolean everything) {
     if (everything) {
+      // From here on no run takes an allowance: a run in flight now whose answer starts another for
+      // waiting requests (after the look below) gives back what it holds instead of taking more.
+      closing = true;
       // At shutdown the runs in flight come back first, so their groups give back what they hold.
       List<Future<Void>> inFlight = new ArrayList<>();
       for (Group g : groups.values()) {
@@ -236,9 +245,13 @@ final class ClientRateAllowances {
   /**
    * Starts a run for the waiting requests and the allowance's top-up; the caller holds the lock.
    */
-  private static Run start(Group g) {
+  private Run start(Group g) {
     g.busy = true;
     List<Promise<Verdict>> batch = AllowanceRules.nextBatch(g.waiting);
+    if (closing) {
+      // Shutting down: decide the waiting requests, give everything back, take nothing.
+      return take(g, batch, g.requests, 0);
+    }
     long want = g.local ? g.requestTarget : 0;
     if (!batch.isEmpty()) {
       // Requests the allowance cannot cover: give it all back in the same run, so they are decided

@@ -56,6 +56,12 @@ final class ConsumerAllowances {
 
   private record Waiting(AdmitCall call, Promise<Admission> promise) {}
 
+  /**
+   * Set by the shutdown flush before it looks at the runs in flight; read under a group's lock when
+   * a run starts, so a run started after the look sees it.
+   */
+  private volatile boolean closing;
+
   /** An admitted request not settled yet: what it reserved, and when (gateway clock). */
   private record Open(long reserve, long sinceMs) {}
 
@@ -334,6 +340,10 @@ final class ConsumerAllowances {
     if (!everything) {
       return flushAll(false);
     }
+    // From here on no run takes an allowance: a run in flight now whose answer starts another for
+    // waiting requests (after the look below) gives back what it holds instead of taking more, so
+    // a group still busy when everything is given back holds nothing to give.
+    closing = true;
     List<Future<Void>> inFlight = new ArrayList<>();
     for (Group g : groups.values()) {
       synchronized (g) {
@@ -397,6 +407,10 @@ final class ConsumerAllowances {
   private Run start(Group g) {
     g.busy = true;
     List<Waiting> batch = AllowanceRules.nextBatch(g.waiting);
+    if (closing) {
+      // Shutting down: decide the waiting requests, give everything back, take nothing.
+      return take(g, batch, 0, 0, g.requests, g.budget);
+    }
     if (!batch.isEmpty()) {
       // Requests the allowance cannot cover: give it all back in the same run, so they are decided
       // against everything the limits have left (exactly as without an allowance); a fresh one is

@@ -138,6 +138,40 @@ class ClientRateAllowancesTest {
     assertThat(allowances.held()).isZero();
   }
 
+  /**
+   * A run in flight at shutdown whose answer leaves a request waiting starts another run after the
+   * shutdown report looked: that run asks for no allowance (the store grants what is asked), so the
+   * replica holds nothing once it is answered. Without that it took a fresh allowance that nobody
+   * gave back.
+   */
+  @Test
+  void aRunStartedAfterTheShutdownReportLookedTakesNoAllowance() throws Exception {
+    List<Promise<Response>> runs = new ArrayList<>();
+    List<Long> wanted = new ArrayList<>();
+    ClientRateAllowances allowances =
+        new ClientRateAllowances(
+            (buckets, pairs, waiting, returnRequests, wantRequests, tokens) -> {
+              Promise<Response> run = Promise.promise();
+              runs.add(run);
+              wanted.add(wantRequests);
+              return run.future();
+            });
+    List<String> buckets = List.of("b");
+    List<String> pairs = List.of("100", "r"); // an allowance of 1
+    allowances.admit("k", buckets, pairs); // run 1
+    allowances.admit("k", buckets, pairs); // waits for run 1
+    Future<ClientRateAllowances.Verdict> last = allowances.admit("k", buckets, pairs); // waits
+    Future<Void> shutdown = allowances.report(true); // looks: run 1 in flight
+    // Run 1 admits the first request and grants 1, which the second takes; the third starts run 2.
+    runs.get(0).complete(answer(wanted.get(0), 1));
+    assertThat(runs).hasSize(2);
+    assertThat(wanted.get(1)).as("allowance asked for after the shutdown report").isZero();
+    runs.get(1).complete(answer(wanted.get(1), 1));
+    assertThat(last.isComplete() && last.result().code() == 1).as("the third admitted").isTrue();
+    await(shutdown);
+    assertThat(allowances.held()).as("held after shutdown").isZero();
+  }
+
   /** A run's answer: requests granted, no token buckets, then each request's verdict. */
   private static Response answer(long granted, int... verdicts) {
     MultiType r = MultiType.create(2 + 4 * verdicts.length, false);
