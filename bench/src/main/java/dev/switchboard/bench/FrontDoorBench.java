@@ -72,7 +72,7 @@ final class FrontDoorBench {
             out.resolve("logs/gateway-frontdoors.log"))) {
       console.accept("frontdoors: gateway listening on " + gateway.port());
       nonStreaming(gateway.port());
-      streaming(gateway.port());
+      streaming(gateway);
     }
   }
 
@@ -377,7 +377,8 @@ final class FrontDoorBench {
 
   // ------------------------------------------------------------------------------ streaming
 
-  private void streaming(int gatewayPort) {
+  private void streaming(Service gateway) {
+    int gatewayPort = gateway.port();
     int up = upstream.port();
     int chunks = STREAM_CHUNKS;
     long interval = settings.chunkIntervalMs();
@@ -456,6 +457,9 @@ final class FrontDoorBench {
               (System.nanoTime() - start) / 1e9,
               each));
     }
+    if (settings.warmupSeconds() > 0 && gateway.separateProcess()) {
+      settleJit(gateway, targets, chunks, interval, stallMs);
+    }
     Map<String, BenchSuite.StreamTotals> totals = new LinkedHashMap<>();
     // Each round's TTFT p99 per path: how far a p99 moves between windows of the same path.
     Map<String, double[]> roundP99 = new LinkedHashMap<>();
@@ -464,6 +468,7 @@ final class FrontDoorBench {
           totals.put(t.name(), new BenchSuite.StreamTotals());
           roundP99.put(t.name(), new double[] {Double.MAX_VALUE, 0});
         });
+    long jitBefore = gateway.separateProcess() ? ProcessStats.jitCpuNanos(gateway.pid()) : -1;
     for (int r = 0; r < settings.streamRounds(); r++) {
       for (HttpTarget t : BenchSuite.rotate(targets, r)) {
         StreamResult result =
@@ -484,6 +489,15 @@ final class FrontDoorBench {
     }
     String sec = BenchSuite.FRONT_DOORS;
     String at = " (" + settings.streamConcurrency() + " streams)";
+    long jitAfter = gateway.separateProcess() ? ProcessStats.jitCpuNanos(gateway.pid()) : -1;
+    if (jitBefore >= 0 && jitAfter >= 0) {
+      report.add(
+          sec,
+          "gateway JIT compiler CPU per streaming round" + at,
+          "ms",
+          (jitAfter - jitBefore) / 1e6 / Math.max(1, settings.streamRounds()),
+          "C1/C2 compiler threads while the rounds ran (all paths of a round)");
+    }
     // Pairs: gateway path and its direct baseline.
     int[][] pairs = {{1, 0}, {3, 2}, {4, 2}, {6, 5}};
     for (int[] pair : pairs) {
@@ -587,6 +601,52 @@ final class FrontDoorBench {
         1.0,
         "ms",
         false);
+  }
+
+  /**
+   * Streams through every gateway path in turn until the gateway's JIT compiler threads were nearly
+   * idle for a whole pass ({@link BenchSuite#settleJit}, as the suite's streaming scenario does):
+   * the TTFT tail of a JVM whose compiler still works on the streaming path is largely the
+   * compiler's (BENCHMARKS.md, issue #21), and a replica that has served streams for minutes has
+   * compiled them. Notes what it took.
+   */
+  private void settleJit(
+      Service gateway, List<HttpTarget> targets, int chunks, long interval, long stallMs) {
+    List<HttpTarget> viaGateway = targets.stream().filter(t -> t.port() == gateway.port()).toList();
+    double perPathSeconds = Math.max(0.5, settings.streamSeconds() / 4);
+    double passSeconds = perPathSeconds * viaGateway.size();
+    double quietMs = BenchSuite.JIT_QUIET_MS_PER_SECOND * passSeconds;
+    BenchSuite.JitSettling settled =
+        BenchSuite.settleJit(
+            gateway.pid(),
+            () -> {
+              for (HttpTarget t : viaGateway) {
+                load.runStreams(
+                    t,
+                    settings.streamConcurrency(),
+                    BenchSuite.seconds(perPathSeconds),
+                    chunks,
+                    stallMs,
+                    Duration.ofMillis(chunks * interval));
+              }
+            },
+            quietMs,
+            Duration.ofSeconds(Math.min(180, 18L * settings.warmupSeconds())));
+    if (settled == null) {
+      return;
+    }
+    String line =
+        String.format(
+            Locale.ROOT,
+            "JIT settling: %d passes over the %d gateway stream paths in %.0f s; compiler CPU in the"
+                + " last pass %.0f ms (settled at ≤ %.0f ms)",
+            settled.runs(),
+            viaGateway.size(),
+            settled.seconds(),
+            settled.lastMs(),
+            quietMs);
+    console.accept("  " + line);
+    report.note("frontdoors: " + line);
   }
 
   private static double addedTtft(
