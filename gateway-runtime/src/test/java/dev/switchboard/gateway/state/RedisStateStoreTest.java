@@ -474,7 +474,7 @@ class RedisStateStoreTest {
     }
   }
 
-  /** A request of a consumer with a limit of {@code tokensPerMinute} only. */
+  /** A request of a consumer with a limit of {@code requestsPerMinute} only. */
   private static AdmitCall rpmCall(String consumer, long requestsPerMinute, String id) {
     return new AdmitCall(
         consumer,
@@ -488,6 +488,7 @@ class RedisStateStoreTest {
         -1);
   }
 
+  /** A request of a consumer with a limit of {@code tokensPerMinute} only. */
   private static AdmitCall tokenCall(String consumer, long tokensPerMinute, String id) {
     return new AdmitCall(
         consumer,
