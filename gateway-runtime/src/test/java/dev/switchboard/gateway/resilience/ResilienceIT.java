@@ -337,11 +337,6 @@ class ResilienceIT {
     assertThat(mock.attempts("ra-model")).isEqualTo(1);
   }
 
-  /**
-   * On a gateway of its own whose clock only moves when the test says so: the retry of the same
-   * target is due exactly when the provider's {@code retry-after-ms} says, and not a millisecond
-   * before — asserted on the gateway's clock, not by measuring real time.
-   */
   @Test
   void aHugeRetryAfterIsCappedInWhatTheClientIsTold() throws Exception {
     // Issue #13 finding 5: the client was told to wait 999,999 s.
@@ -370,6 +365,11 @@ class ResilienceIT {
                     .equals("ra"));
   }
 
+  /**
+   * On a gateway of its own whose clock only moves when the test says so: the retry of the same
+   * target is due exactly when the provider's {@code retry-after-ms} says, and not a millisecond
+   * before — asserted on the gateway's clock, not by measuring real time.
+   */
   @Test
   void retryAfterMsIsWaitedBeforeRetryingTheSameTarget() throws Exception {
     ManualClock clock = new ManualClock();
