@@ -29,8 +29,9 @@ import java.util.function.Consumer;
 
 /**
  * A gateway in file mode on a loopback port, with helpers to rewrite its routing file and keys
- * directory and to call it with the JDK HTTP client. Started with {@link #withMock}, it also owns a
- * Vert.x instance and the mock provider it fronts, and stops them when closed.
+ * directory and to call it with the JDK HTTP client. Started with {@link #withMock} or {@link
+ * #withMocks}, it also owns a Vert.x instance and the mock providers it fronts, and stops them when
+ * closed.
  */
 public final class GatewayHarness implements AutoCloseable {
 
@@ -44,11 +45,22 @@ public final class GatewayHarness implements AutoCloseable {
     RoutingTable of(MockProvider mock) throws Exception;
   }
 
+  /**
+   * Readies started mock providers (faults, say), given in the order of their options, and gives
+   * the table of a gateway in front of them. {@code vertx} is the harness's own: a stand-in
+   * upstream the table names (see {@link #upstream}) can be started on it here, and {@link
+   * #close()} stops it with the Vert.x instance.
+   */
+  @FunctionalInterface
+  public interface MocksTable {
+    RoutingTable of(Vertx vertx, List<MockProvider> mocks) throws Exception;
+  }
+
   private final Path routingFile;
   private final Path keysDir;
   private final GatewayServer server;
-  // Started by withMock, stopped by close(); null for a gateway on a caller's Vert.x.
-  private MockProvider mock;
+  // Started by withMock(s), stopped by close(); empty and null for a gateway on a caller's Vert.x.
+  private List<MockProvider> mocks = List.of();
   private Vertx ownVertx;
   private final HttpClient http =
       HttpClient.newBuilder()
@@ -85,19 +97,51 @@ public final class GatewayHarness implements AutoCloseable {
       java.util.function.UnaryOperator<GatewayOptions> tune,
       GatewayClock clock)
       throws Exception {
+    return withMocks(
+        dir, List.of(mockOptions), (vertx, mocks) -> table.of(mocks.get(0)), keys, tune, clock);
+  }
+
+  /**
+   * As {@link #withMock(Path, MockProviderOptions, MockTable, Map)} with a mock provider for each
+   * of {@code mockOptions}, all on the one Vert.x instance and started in that order (see {@link
+   * #mock(int)}); {@link #close()} stops the gateway, the mocks in that order, then Vert.x.
+   */
+  public static GatewayHarness withMocks(
+      Path dir, List<MockProviderOptions> mockOptions, MocksTable table, Map<String, String> keys)
+      throws Exception {
+    return withMocks(dir, mockOptions, table, keys, o -> o, null);
+  }
+
+  private static GatewayHarness withMocks(
+      Path dir,
+      List<MockProviderOptions> mockOptions,
+      MocksTable table,
+      Map<String, String> keys,
+      java.util.function.UnaryOperator<GatewayOptions> tune,
+      GatewayClock clock)
+      throws Exception {
     Vertx vertx = Vertx.vertx();
-    MockProvider mock = null;
+    List<MockProvider> mocks = new java.util.ArrayList<>();
     try {
-      mock = MockProvider.startBlocking(vertx, mockOptions);
-      GatewayHarness harness = start(vertx, dir, table.of(mock), keys, tune, clock);
-      harness.mock = mock;
+      for (MockProviderOptions options : mockOptions) {
+        mocks.add(MockProvider.startBlocking(vertx, options));
+      }
+      GatewayHarness harness =
+          start(vertx, dir, table.of(vertx, List.copyOf(mocks)), keys, tune, clock);
+      harness.mocks = List.copyOf(mocks);
       harness.ownVertx = vertx;
       return harness;
     } catch (Exception | Error e) {
-      if (mock != null) {
-        mock.close();
+      try {
+        closeAll(mocks);
+      } catch (RuntimeException closing) {
+        e.addSuppressed(closing);
       }
-      vertx.close().toCompletionStage().toCompletableFuture().get();
+      try {
+        vertx.close().toCompletionStage().toCompletableFuture().get();
+      } catch (Exception closing) {
+        e.addSuppressed(closing);
+      }
       throw e;
     }
   }
@@ -173,12 +217,34 @@ public final class GatewayHarness implements AutoCloseable {
     return server;
   }
 
-  /** The mock provider this harness started with {@link #withMock}. */
+  /**
+   * The mock provider this harness started with {@link #withMock} (with {@link #withMocks}: the
+   * first).
+   */
   public MockProvider mock() {
-    if (mock == null) {
-      throw new IllegalStateException("not started with GatewayHarness.withMock");
+    return mock(0);
+  }
+
+  /**
+   * The mock provider this harness started with the {@code index}-th options of {@link #withMocks}.
+   */
+  public MockProvider mock(int index) {
+    if (mocks.isEmpty()) {
+      throw new IllegalStateException("not started with GatewayHarness.withMock(s)");
     }
-    return mock;
+    return mocks.get(index);
+  }
+
+  /**
+   * The Vert.x instance this harness started with {@link #withMock} or {@link #withMocks}, for a
+   * second gateway on the same mocks ({@link #start(Vertx, Path, RoutingTable, Map)}, which the
+   * caller closes) or a stand-in upstream; {@link #close()} closes it.
+   */
+  public Vertx vertx() {
+    if (ownVertx == null) {
+      throw new IllegalStateException("not started with GatewayHarness.withMock(s)");
+    }
+    return ownVertx;
   }
 
   public String origin() {
@@ -344,7 +410,10 @@ public final class GatewayHarness implements AutoCloseable {
     Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
-  /** Stops the gateway, then the mock provider and Vert.x instance of {@link #withMock}. */
+  /**
+   * Stops the gateway, then the mock providers (in the order they were started) and the Vert.x
+   * instance of {@link #withMock} or {@link #withMocks}.
+   */
   @Override
   public void close() throws Exception {
     try {
@@ -354,13 +423,32 @@ public final class GatewayHarness implements AutoCloseable {
           .toCompletableFuture()
           .get(30, java.util.concurrent.TimeUnit.SECONDS);
     } finally {
-      if (mock != null) {
+      if (ownVertx != null) {
         try {
-          mock.close();
+          closeAll(mocks);
         } finally {
           ownVertx.close().toCompletionStage().toCompletableFuture().get();
         }
       }
+    }
+  }
+
+  /** Closes every mock in order, even when one fails; the first failure is thrown. */
+  private static void closeAll(List<MockProvider> mocks) {
+    RuntimeException failure = null;
+    for (MockProvider mock : mocks) {
+      try {
+        mock.close();
+      } catch (RuntimeException e) {
+        if (failure == null) {
+          failure = e;
+        } else {
+          failure.addSuppressed(e);
+        }
+      }
+    }
+    if (failure != null) {
+      throw failure;
     }
   }
 }

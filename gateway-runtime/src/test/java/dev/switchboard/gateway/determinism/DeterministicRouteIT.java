@@ -14,7 +14,6 @@ import dev.switchboard.gateway.TestTables;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
 import dev.switchboard.mock.drift.DriftInjection;
-import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -44,7 +43,6 @@ class DeterministicRouteIT {
 
   @TempDir static Path dir;
 
-  static Vertx vertx;
   static MockProvider primary;
   static MockProvider secondary;
   static GatewayHarness gateway;
@@ -67,13 +65,22 @@ class DeterministicRouteIT {
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
-    primary =
-        MockProvider.startBlocking(
-            vertx, new MockProviderOptions().keys("sk-a").systemFingerprint("fp_one"));
-    secondary =
-        MockProvider.startBlocking(
-            vertx, new MockProviderOptions().keys("sk-b").systemFingerprint("fp_two"));
+    gateway =
+        GatewayHarness.withMocks(
+            dir,
+            List.of(
+                new MockProviderOptions().keys("sk-a").systemFingerprint("fp_one"),
+                new MockProviderOptions().keys("sk-b").systemFingerprint("fp_two")),
+            (vertx, mocks) -> table(mocks.get(0), mocks.get(1)),
+            Map.of("pa", "sk-a", "pb", "sk-b", "pc", "sk-b"));
+    primary = gateway.mock(0);
+    secondary = gateway.mock(1);
+  }
+
+  /**
+   * Providers pa on {@code primary}, pb and pc (Anthropic) on {@code secondary}; a route a case.
+   */
+  static RoutingTable table(MockProvider primary, MockProvider secondary) {
     // pa/m1 and pb/m2 share priority 0 (a weighted spread would use both); pb/m1 is the same
     // model one priority lower.
     RoutingTable.Target[] pool = {
@@ -126,9 +133,7 @@ class DeterministicRouteIT {
                 "strict", policy("strict", new RoutingTable.Deterministic(true, 42L, true, true)),
                 "loose", policy("loose", null)),
             table.routes());
-    table = dev.switchboard.contract.RoutingTableCodec.versioned(table);
-    gateway =
-        GatewayHarness.start(vertx, dir, table, Map.of("pa", "sk-a", "pb", "sk-b", "pc", "sk-b"));
+    return dev.switchboard.contract.RoutingTableCodec.versioned(table);
   }
 
   @AfterEach
@@ -140,9 +145,6 @@ class DeterministicRouteIT {
   @AfterAll
   static void stop() throws Exception {
     gateway.close();
-    primary.close();
-    secondary.close();
-    vertx.close().toCompletionStage().toCompletableFuture().get();
   }
 
   static String chat(String model, Long seed, String system, String user) {

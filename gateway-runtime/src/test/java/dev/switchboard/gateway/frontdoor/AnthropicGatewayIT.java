@@ -38,114 +38,110 @@ import org.junit.jupiter.api.io.TempDir;
 class AnthropicGatewayIT {
 
   @TempDir static Path dir;
-  static Vertx vertx;
   static MockProvider mock;
   static GatewayHarness gateway;
 
-  /** A stand-in Anthropic upstream that keeps the raw bytes of what it was sent. */
-  static HttpServer raw;
-
+  /** What the stand-in Anthropic upstream of provider {@code claude-raw} was last sent. */
   static final AtomicReference<String> rawBody = new AtomicReference<>();
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
-    raw =
-        vertx
-            .createHttpServer()
-            .requestHandler(
-                req ->
-                    req.body()
-                        .onSuccess(
-                            b -> {
-                              rawBody.set(b.toString(StandardCharsets.UTF_8));
-                              req.response()
-                                  .putHeader("content-type", "application/json")
-                                  .end(
-                                      "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":"
-                                          + "\"assistant\",\"model\":\"claude-raw\",\"content\":"
-                                          + "[{\"type\":\"text\",\"text\":\"ok\"}],"
-                                          + "\"stop_reason\":\"end_turn\",\"stop_sequence\":null,"
-                                          + "\"usage\":{\"input_tokens\":3,\"output_tokens\":1}}");
-                            }))
-            .listen(0, "127.0.0.1")
-            .toCompletionStage()
-            .toCompletableFuture()
-            .get();
-    mock =
-        MockProvider.startBlocking(
-            vertx, new MockProviderOptions().keys("sk-ant", "sk-oai", "sk-gem"));
+    gateway =
+        GatewayHarness.withMocks(
+            dir,
+            List.of(new MockProviderOptions().keys("sk-ant", "sk-oai", "sk-gem")),
+            (vertx, mocks) -> table(mocks.get(0), rawUpstream(vertx)),
+            Map.of("claude", "sk-ant", "oai", "sk-oai", "claude-raw", "sk-raw", "gem", "sk-gem"));
+    mock = gateway.mock();
+  }
+
+  /**
+   * A stand-in Anthropic upstream that keeps the raw bytes of what it was sent in {@link #rawBody};
+   * it closes with the harness's Vert.x.
+   */
+  static HttpServer rawUpstream(Vertx vertx) throws Exception {
+    return vertx
+        .createHttpServer()
+        .requestHandler(
+            req ->
+                req.body()
+                    .onSuccess(
+                        b -> {
+                          rawBody.set(b.toString(StandardCharsets.UTF_8));
+                          req.response()
+                              .putHeader("content-type", "application/json")
+                              .end(
+                                  "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":"
+                                      + "\"assistant\",\"model\":\"claude-raw\",\"content\":"
+                                      + "[{\"type\":\"text\",\"text\":\"ok\"}],"
+                                      + "\"stop_reason\":\"end_turn\",\"stop_sequence\":null,"
+                                      + "\"usage\":{\"input_tokens\":3,\"output_tokens\":1}}");
+                        }))
+        .listen(0, "127.0.0.1")
+        .toCompletionStage()
+        .toCompletableFuture()
+        .get();
+  }
+
+  /** Providers of each wire format on {@code mock}, and {@code claude-raw} on {@code raw}. */
+  static RoutingTable table(MockProvider mock, HttpServer raw) {
     RoutingTable.Model claudePrice =
         new RoutingTable.Model(
             List.of("chat", "tools", "vision"),
             200_000L,
             new RoutingTable.Pricing(3.0, 15.0, 0.3, "USD"),
             null);
-    RoutingTable table =
-        TestTables.table(
-            List.of(
-                TestTables.provider(
-                    "claude",
-                    "anthropic",
-                    mock.baseUrl(),
-                    true,
-                    Map.of(
-                        "claude-sonnet-4-5",
-                        claudePrice,
-                        "claude-cost",
-                        claudePrice,
-                        "claude-overloaded",
-                        claudePrice),
-                    null),
-                TestTables.provider(
-                    "oai", "openai-compatible", mock.baseUrl(), true, Map.of(), null),
-                TestTables.provider(
-                    "gem", "gemini", mock.origin() + "/v1beta", true, Map.of(), null),
-                TestTables.provider(
-                    "claude-raw",
-                    "anthropic",
-                    "http://127.0.0.1:" + raw.actualPort() + "/v1",
-                    true,
-                    Map.of(),
-                    null)),
-            List.of(
-                TestTables.route(
-                    "claude", List.of(), TestTables.target("claude", "claude-sonnet-4-5", 0)),
-                TestTables.route(
-                    "costed", List.of(), TestTables.target("claude", "claude-cost", 0)),
-                TestTables.route("gpt", List.of(), TestTables.target("oai", "gpt-4o-mini", 0)),
-                TestTables.route(
-                    "raw", List.of(), TestTables.target("claude-raw", "claude-raw", 0)),
-                TestTables.route(
-                    "openai-first",
-                    List.of(),
-                    TestTables.target("oai", "gpt-broken", 0),
-                    TestTables.target("claude", "claude-sonnet-4-5", 1)),
-                TestTables.route(
-                    "three-families",
-                    List.of(),
-                    TestTables.target("oai", "gpt-down", 0),
-                    TestTables.target("claude", "claude-overloaded", 1),
-                    TestTables.target("gem", "gemini-2.5-flash", 2)),
-                TestTables.route(
-                    "claude-first",
-                    List.of(),
-                    TestTables.target("claude", "claude-overloaded", 0),
-                    TestTables.target("oai", "gpt-4o-mini", 1))));
-    gateway =
-        GatewayHarness.start(
-            vertx,
-            dir,
-            table,
-            Map.of("claude", "sk-ant", "oai", "sk-oai", "claude-raw", "sk-raw", "gem", "sk-gem"));
+    return TestTables.table(
+        List.of(
+            TestTables.provider(
+                "claude",
+                "anthropic",
+                mock.baseUrl(),
+                true,
+                Map.of(
+                    "claude-sonnet-4-5",
+                    claudePrice,
+                    "claude-cost",
+                    claudePrice,
+                    "claude-overloaded",
+                    claudePrice),
+                null),
+            TestTables.provider("oai", "openai-compatible", mock.baseUrl(), true, Map.of(), null),
+            TestTables.provider("gem", "gemini", mock.origin() + "/v1beta", true, Map.of(), null),
+            TestTables.provider(
+                "claude-raw",
+                "anthropic",
+                "http://127.0.0.1:" + raw.actualPort() + "/v1",
+                true,
+                Map.of(),
+                null)),
+        List.of(
+            TestTables.route(
+                "claude", List.of(), TestTables.target("claude", "claude-sonnet-4-5", 0)),
+            TestTables.route("costed", List.of(), TestTables.target("claude", "claude-cost", 0)),
+            TestTables.route("gpt", List.of(), TestTables.target("oai", "gpt-4o-mini", 0)),
+            TestTables.route("raw", List.of(), TestTables.target("claude-raw", "claude-raw", 0)),
+            TestTables.route(
+                "openai-first",
+                List.of(),
+                TestTables.target("oai", "gpt-broken", 0),
+                TestTables.target("claude", "claude-sonnet-4-5", 1)),
+            TestTables.route(
+                "three-families",
+                List.of(),
+                TestTables.target("oai", "gpt-down", 0),
+                TestTables.target("claude", "claude-overloaded", 1),
+                TestTables.target("gem", "gemini-2.5-flash", 2)),
+            TestTables.route(
+                "claude-first",
+                List.of(),
+                TestTables.target("claude", "claude-overloaded", 0),
+                TestTables.target("oai", "gpt-4o-mini", 1))));
   }
 
   @AfterAll
   static void stop() throws Exception {
     gateway.close();
-    mock.close();
-    raw.close();
-    vertx.close().toCompletionStage().toCompletableFuture().get();
   }
 
   @BeforeEach

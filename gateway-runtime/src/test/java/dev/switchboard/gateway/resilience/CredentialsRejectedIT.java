@@ -1,9 +1,9 @@
 package dev.switchboard.gateway.resilience;
 
 import static dev.switchboard.gateway.TestTables.policyRoute;
+import static dev.switchboard.gateway.TestTables.target;
 import static dev.switchboard.gateway.resilience.ResilienceTables.policy;
 import static dev.switchboard.gateway.resilience.ResilienceTables.provider;
-import static dev.switchboard.gateway.resilience.ResilienceTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -13,7 +13,6 @@ import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
 import dev.switchboard.mock.openapi.OpenAiWireFormat;
 import dev.switchboard.mock.openapi.OpenAiWireFormat.Body;
-import io.vertx.core.Vertx;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,7 +39,6 @@ class CredentialsRejectedIT {
   private static final String WRONG_KEY = "sk-wrong-secret-123";
 
   @TempDir static Path dir;
-  static Vertx vertx;
   static MockProvider alphaMock;
   static MockProvider betaMock;
   static MockProvider lockedMock;
@@ -48,42 +46,47 @@ class CredentialsRejectedIT {
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
-    alphaMock = MockProvider.startBlocking(vertx, new MockProviderOptions().keys("sk-a"));
-    betaMock = MockProvider.startBlocking(vertx, new MockProviderOptions().keys("sk-b"));
-    lockedMock = MockProvider.startBlocking(vertx, new MockProviderOptions().keys("sk-right"));
+    gateway =
+        GatewayHarness.withMocks(
+            dir,
+            List.of(
+                new MockProviderOptions().keys("sk-a"),
+                new MockProviderOptions().keys("sk-b"),
+                new MockProviderOptions().keys("sk-right")),
+            (vertx, mocks) -> table(mocks.get(0), mocks.get(1), mocks.get(2)),
+            Map.of("alpha", "sk-a", "beta", "sk-b", "locked", WRONG_KEY));
+    alphaMock = gateway.mock(0);
+    betaMock = gateway.mock(1);
+    lockedMock = gateway.mock(2);
+  }
+
+  /** Providers alpha, beta and locked, one on each mock; routes chat, alpha-only, locked-only. */
+  static RoutingTable table(
+      MockProvider alphaMock, MockProvider betaMock, MockProvider lockedMock) {
     RoutingTable.Timeouts timeouts = new RoutingTable.Timeouts(1_000L, 3_000L, 5_000L, null);
     RoutingTable.CircuitBreaker breaker =
         new RoutingTable.CircuitBreaker(50, 5_000L, 20, 10_000L, 300L);
-    RoutingTable table =
-        ResilienceTables.table(
-            List.of(
-                provider("alpha", alphaMock.baseUrl(), timeouts, null, null, null, Map.of()),
-                provider("beta", betaMock.baseUrl(), timeouts, null, null, null, Map.of()),
-                provider("locked", lockedMock.baseUrl(), timeouts, null, null, null, Map.of())),
-            // maxAttempts 3: even a policy that retries the same target must not retry a 401.
-            List.of(policy("failover", 3, 200, 0.2, 5, breaker, List.of())),
-            List.of(
-                policyRoute(
-                    "chat",
-                    "failover",
-                    target("alpha", "a-1", 0),
-                    target("alpha", "a-2", 1),
-                    target("beta", "b-1", 2)),
-                policyRoute("alpha-only", "failover", target("alpha", "a-1", 0)),
-                policyRoute("locked-only", "failover", target("locked", "l-1", 0))));
-    gateway =
-        GatewayHarness.start(
-            vertx, dir, table, Map.of("alpha", "sk-a", "beta", "sk-b", "locked", WRONG_KEY));
+    return ResilienceTables.table(
+        List.of(
+            provider("alpha", alphaMock.baseUrl(), timeouts, null, null, null, Map.of()),
+            provider("beta", betaMock.baseUrl(), timeouts, null, null, null, Map.of()),
+            provider("locked", lockedMock.baseUrl(), timeouts, null, null, null, Map.of())),
+        // maxAttempts 3: even a policy that retries the same target must not retry a 401.
+        List.of(policy("failover", 3, 200, 0.2, 5, breaker, List.of())),
+        List.of(
+            policyRoute(
+                "chat",
+                "failover",
+                target("alpha", "a-1", 0),
+                target("alpha", "a-2", 1),
+                target("beta", "b-1", 2)),
+            policyRoute("alpha-only", "failover", target("alpha", "a-1", 0)),
+            policyRoute("locked-only", "failover", target("locked", "l-1", 0))));
   }
 
   @AfterAll
   static void stop() throws Exception {
     gateway.close();
-    alphaMock.close();
-    betaMock.close();
-    lockedMock.close();
-    vertx.close().toCompletionStage().toCompletableFuture().get();
   }
 
   @BeforeEach

@@ -1,9 +1,9 @@
 package dev.switchboard.gateway.resilience;
 
 import static dev.switchboard.gateway.TestTables.policyRoute;
+import static dev.switchboard.gateway.TestTables.target;
 import static dev.switchboard.gateway.resilience.ResilienceTables.policy;
 import static dev.switchboard.gateway.resilience.ResilienceTables.provider;
-import static dev.switchboard.gateway.resilience.ResilienceTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.contract.RoutingTable;

@@ -1,9 +1,9 @@
 package dev.switchboard.gateway.resilience;
 
 import static dev.switchboard.gateway.TestTables.policyRoute;
+import static dev.switchboard.gateway.TestTables.target;
 import static dev.switchboard.gateway.resilience.ResilienceTables.policy;
 import static dev.switchboard.gateway.resilience.ResilienceTables.provider;
-import static dev.switchboard.gateway.resilience.ResilienceTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -16,7 +16,6 @@ import dev.switchboard.mock.MockProviderOptions;
 import dev.switchboard.mock.openapi.OpenAiWireFormat;
 import dev.switchboard.mock.openapi.OpenAiWireFormat.Body;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -44,7 +43,6 @@ import org.junit.jupiter.api.io.TempDir;
 class ResilienceIT {
 
   @TempDir static Path dir;
-  static Vertx vertx;
   static MockProvider mock;
   static MockProvider healthMock;
   static GatewayHarness gateway;
@@ -53,119 +51,11 @@ class ResilienceIT {
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
-    mock = MockProvider.startBlocking(vertx, new MockProviderOptions().keys("sk-m"));
-    healthMock = MockProvider.startBlocking(vertx, new MockProviderOptions().keys("sk-h"));
-    RoutingTable.Timeouts timeouts = new RoutingTable.Timeouts(1_000L, 3_000L, 5_000L, null);
-    RoutingTable.CircuitBreaker breaker =
-        new RoutingTable.CircuitBreaker(50, 5_000L, 4, 10_000L, 300L);
-    RoutingTable.Model vision =
-        new RoutingTable.Model(List.of("chat", "vision"), 128_000L, null, null);
-    RoutingTable.Model text = new RoutingTable.Model(List.of("chat"), 8_000L, null, null);
-    RoutingTable table =
-        ResilienceTables.table(
-            List.of(
-                provider("good", mock.baseUrl(), timeouts, null, null, null, Map.of()),
-                provider("brk", mock.baseUrl(), timeouts, null, null, null, Map.of()),
-                provider("narrow", mock.baseUrl(), timeouts, 2, null, null, Map.of()),
-                provider("ra", mock.baseUrl(), timeouts, null, null, null, Map.of()),
-                provider(
-                    "capable",
-                    mock.baseUrl(),
-                    timeouts,
-                    null,
-                    null,
-                    null,
-                    Map.of("vision-model", vision)),
-                provider(
-                    "basic",
-                    mock.baseUrl(),
-                    timeouts,
-                    null,
-                    null,
-                    null,
-                    Map.of("text-model", text)),
-                provider("wrongkey", mock.baseUrl(), timeouts, null, null, null, Map.of()),
-                provider(
-                    "hc",
-                    healthMock.baseUrl(),
-                    timeouts,
-                    null,
-                    null,
-                    new RoutingTable.HealthCheck(40L, 500L, 2, 2),
-                    Map.of()),
-                provider(
-                    "quota",
-                    mock.baseUrl(),
-                    timeouts,
-                    null,
-                    new RoutingTable.Quota(3, null),
-                    null,
-                    Map.of())),
-            List.of(
-                policy("failover", 1, 200, 0.2, 5, breaker, List.of()),
-                policy("patient", 2, 2_000, 0.2, 5, breaker, List.of()),
-                policy("capped", 1, 200, 0.2, 5, breaker, List.of(), 1_000L),
-                policy(
-                    "limited",
-                    1,
-                    200,
-                    0.2,
-                    5,
-                    breaker,
-                    List.of(new RoutingTable.RateLimit("api-key", 5, null)))),
-            List.of(
-                policyRoute(
-                    "breaker",
-                    "failover",
-                    target("brk", "brk-model", 0),
-                    target("good", "ok-model", 1)),
-                policyRoute(
-                    "health",
-                    "failover",
-                    target("hc", "hc-model", 0),
-                    target("good", "ok-model", 1)),
-                policyRoute("bulkhead", "failover", target("narrow", "slow-model", 0)),
-                policyRoute(
-                    "bulkhead-fb",
-                    "failover",
-                    target("narrow", "slow-model", 0),
-                    target("good", "ok-model", 1)),
-                policyRoute("limited", "limited", target("good", "ok-model", 0)),
-                policyRoute(
-                    "retry-after",
-                    "failover",
-                    target("ra", "ra-model", 0),
-                    target("good", "ok-model", 1)),
-                policyRoute("retry-after-same", "patient", target("ra", "ra-same-model", 0)),
-                policyRoute("retry-after-capped", "capped", target("ra", "ra-capped-model", 0)),
-                policyRoute(
-                    "retry-after-capped-fb",
-                    "capped",
-                    target("ra", "ra-capped-fb-model", 0),
-                    target("good", "ok-model", 1)),
-                policyRoute(
-                    "capability",
-                    "failover",
-                    target("capable", "vision-model", 0),
-                    target("basic", "text-model", 1)),
-                policyRoute(
-                    "auth",
-                    "failover",
-                    target("wrongkey", "ok-model", 0),
-                    target("good", "ok-model", 1)),
-                policyRoute("auth-only", "failover", target("wrongkey", "ok-model", 0)),
-                policyRoute(
-                    "quota",
-                    "failover",
-                    target("quota", "quota-model", 0),
-                    target("good", "ok-model", 1)),
-                policyRoute("deadline", "failover", target("good", "stall-model", 0))));
     gateway =
-        GatewayHarness.start(
-            vertx,
+        GatewayHarness.withMocks(
             dir,
-            table,
+            List.of(new MockProviderOptions().keys("sk-m"), new MockProviderOptions().keys("sk-h")),
+            (vertx, mocks) -> table(mocks.get(0), mocks.get(1)),
             Map.of(
                 "good",
                 "sk-m",
@@ -185,14 +75,112 @@ class ResilienceIT {
                 "sk-h",
                 "quota",
                 "sk-m"));
+    mock = gateway.mock(0);
+    healthMock = gateway.mock(1);
+  }
+
+  /** A provider per protection, all on {@code mock} but {@code hc} on {@code healthMock}. */
+  static RoutingTable table(MockProvider mock, MockProvider healthMock) {
+    RoutingTable.Timeouts timeouts = new RoutingTable.Timeouts(1_000L, 3_000L, 5_000L, null);
+    RoutingTable.CircuitBreaker breaker =
+        new RoutingTable.CircuitBreaker(50, 5_000L, 4, 10_000L, 300L);
+    RoutingTable.Model vision =
+        new RoutingTable.Model(List.of("chat", "vision"), 128_000L, null, null);
+    RoutingTable.Model text = new RoutingTable.Model(List.of("chat"), 8_000L, null, null);
+    return ResilienceTables.table(
+        List.of(
+            provider("good", mock.baseUrl(), timeouts, null, null, null, Map.of()),
+            provider("brk", mock.baseUrl(), timeouts, null, null, null, Map.of()),
+            provider("narrow", mock.baseUrl(), timeouts, 2, null, null, Map.of()),
+            provider("ra", mock.baseUrl(), timeouts, null, null, null, Map.of()),
+            provider(
+                "capable",
+                mock.baseUrl(),
+                timeouts,
+                null,
+                null,
+                null,
+                Map.of("vision-model", vision)),
+            provider(
+                "basic", mock.baseUrl(), timeouts, null, null, null, Map.of("text-model", text)),
+            provider("wrongkey", mock.baseUrl(), timeouts, null, null, null, Map.of()),
+            provider(
+                "hc",
+                healthMock.baseUrl(),
+                timeouts,
+                null,
+                null,
+                new RoutingTable.HealthCheck(40L, 500L, 2, 2),
+                Map.of()),
+            provider(
+                "quota",
+                mock.baseUrl(),
+                timeouts,
+                null,
+                new RoutingTable.Quota(3, null),
+                null,
+                Map.of())),
+        List.of(
+            policy("failover", 1, 200, 0.2, 5, breaker, List.of()),
+            policy("patient", 2, 2_000, 0.2, 5, breaker, List.of()),
+            policy("capped", 1, 200, 0.2, 5, breaker, List.of(), 1_000L),
+            policy(
+                "limited",
+                1,
+                200,
+                0.2,
+                5,
+                breaker,
+                List.of(new RoutingTable.RateLimit("api-key", 5, null)))),
+        List.of(
+            policyRoute(
+                "breaker",
+                "failover",
+                target("brk", "brk-model", 0),
+                target("good", "ok-model", 1)),
+            policyRoute(
+                "health", "failover", target("hc", "hc-model", 0), target("good", "ok-model", 1)),
+            policyRoute("bulkhead", "failover", target("narrow", "slow-model", 0)),
+            policyRoute(
+                "bulkhead-fb",
+                "failover",
+                target("narrow", "slow-model", 0),
+                target("good", "ok-model", 1)),
+            policyRoute("limited", "limited", target("good", "ok-model", 0)),
+            policyRoute(
+                "retry-after",
+                "failover",
+                target("ra", "ra-model", 0),
+                target("good", "ok-model", 1)),
+            policyRoute("retry-after-same", "patient", target("ra", "ra-same-model", 0)),
+            policyRoute("retry-after-capped", "capped", target("ra", "ra-capped-model", 0)),
+            policyRoute(
+                "retry-after-capped-fb",
+                "capped",
+                target("ra", "ra-capped-fb-model", 0),
+                target("good", "ok-model", 1)),
+            policyRoute(
+                "capability",
+                "failover",
+                target("capable", "vision-model", 0),
+                target("basic", "text-model", 1)),
+            policyRoute(
+                "auth",
+                "failover",
+                target("wrongkey", "ok-model", 0),
+                target("good", "ok-model", 1)),
+            policyRoute("auth-only", "failover", target("wrongkey", "ok-model", 0)),
+            policyRoute(
+                "quota",
+                "failover",
+                target("quota", "quota-model", 0),
+                target("good", "ok-model", 1)),
+            policyRoute("deadline", "failover", target("good", "stall-model", 0))));
   }
 
   @AfterAll
   static void stop() throws Exception {
     gateway.close();
-    mock.close();
-    healthMock.close();
-    vertx.close().toCompletionStage().toCompletableFuture().get();
   }
 
   @BeforeEach
@@ -349,11 +337,6 @@ class ResilienceIT {
     assertThat(mock.attempts("ra-model")).isEqualTo(1);
   }
 
-  /**
-   * On a gateway of its own whose clock only moves when the test says so: the retry of the same
-   * target is due exactly when the provider's {@code retry-after-ms} says, and not a millisecond
-   * before — asserted on the gateway's clock, not by measuring real time.
-   */
   @Test
   void aHugeRetryAfterIsCappedInWhatTheClientIsTold() throws Exception {
     // Issue #13 finding 5: the client was told to wait 999,999 s.
@@ -382,6 +365,11 @@ class ResilienceIT {
                     .equals("ra"));
   }
 
+  /**
+   * On a gateway of its own whose clock only moves when the test says so: the retry of the same
+   * target is due exactly when the provider's {@code retry-after-ms} says, and not a millisecond
+   * before — asserted on the gateway's clock, not by measuring real time.
+   */
   @Test
   void retryAfterMsIsWaitedBeforeRetryingTheSameTarget() throws Exception {
     ManualClock clock = new ManualClock();
@@ -400,7 +388,7 @@ class ResilienceIT {
             List.of(policyRoute("retry-after-same", "patient", target("ra", "ra-same-model", 0))));
     try (GatewayHarness manual =
         GatewayHarness.start(
-            vertx, dir.resolve("manual-clock"), table, Map.of("ra", "sk-m"), clock)) {
+            gateway.vertx(), dir.resolve("manual-clock"), table, Map.of("ra", "sk-m"), clock)) {
       mock.faults().add("ra-same-model", "status:429;retry-after-ms=300", 1);
       CompletableFuture<HttpResponse<String>> response =
           http.sendAsync(

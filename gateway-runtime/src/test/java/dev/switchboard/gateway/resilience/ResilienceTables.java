@@ -86,10 +86,6 @@ final class ResilienceTables {
         null);
   }
 
-  static RoutingTable.Target target(String provider, String model, int priority) {
-    return new RoutingTable.Target(provider, model, 100, priority);
-  }
-
   static RoutingTable table(
       List<RoutingTable.Provider> providers,
       List<RoutingTable.Policy> policies,

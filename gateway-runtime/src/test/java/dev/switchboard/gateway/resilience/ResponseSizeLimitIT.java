@@ -1,15 +1,14 @@
 package dev.switchboard.gateway.resilience;
 
 import static dev.switchboard.gateway.TestTables.policyRoute;
+import static dev.switchboard.gateway.TestTables.target;
 import static dev.switchboard.gateway.resilience.ResilienceTables.policy;
-import static dev.switchboard.gateway.resilience.ResilienceTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
-import io.vertx.core.Vertx;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,53 +28,52 @@ class ResponseSizeLimitIT {
   private static final long LIMIT = 1024 * 1024;
 
   @TempDir static Path dir;
-  static Vertx vertx;
   static MockProvider endless;
   static MockProvider fallback;
   static GatewayHarness gateway;
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
-    endless = MockProvider.startBlocking(vertx, new MockProviderOptions().keys("sk-e"));
-    fallback = MockProvider.startBlocking(vertx, new MockProviderOptions().keys("sk-f"));
+    gateway =
+        GatewayHarness.withMocks(
+            dir,
+            List.of(new MockProviderOptions().keys("sk-e"), new MockProviderOptions().keys("sk-f")),
+            (vertx, mocks) -> table(mocks.get(0), mocks.get(1)),
+            Map.of("endless", "sk-e", "fallback", "sk-f"));
+    endless = gateway.mock(0);
+    fallback = gateway.mock(1);
+  }
+
+  /** Route {@code chat}: provider {@code endless} with the size limit, then {@code fallback}. */
+  static RoutingTable table(MockProvider endless, MockProvider fallback) {
     // A total timeout far beyond the test's patience: only the size limit can end the attempt.
     RoutingTable.Timeouts timeouts = new RoutingTable.Timeouts(1_000L, 60_000L, 600_000L, null);
-    RoutingTable table =
-        ResilienceTables.table(
-            List.of(
-                new RoutingTable.Provider(
-                    "endless",
-                    "openai-compatible",
-                    endless.baseUrl(),
-                    true,
-                    null,
-                    Map.of(),
-                    timeouts,
-                    null,
-                    LIMIT,
-                    null,
-                    null,
-                    Map.of()),
-                ResilienceTables.provider(
-                    "fallback", fallback.baseUrl(), timeouts, null, null, null, Map.of())),
-            List.of(policy("failover", 1, 100, 0.2, 5, null, List.of())),
-            List.of(
-                policyRoute(
-                    "chat",
-                    "failover",
-                    target("endless", "e-1", 0),
-                    target("fallback", "f-1", 1))));
-    gateway =
-        GatewayHarness.start(vertx, dir, table, Map.of("endless", "sk-e", "fallback", "sk-f"));
+    return ResilienceTables.table(
+        List.of(
+            new RoutingTable.Provider(
+                "endless",
+                "openai-compatible",
+                endless.baseUrl(),
+                true,
+                null,
+                Map.of(),
+                timeouts,
+                null,
+                LIMIT,
+                null,
+                null,
+                Map.of()),
+            ResilienceTables.provider(
+                "fallback", fallback.baseUrl(), timeouts, null, null, null, Map.of())),
+        List.of(policy("failover", 1, 100, 0.2, 5, null, List.of())),
+        List.of(
+            policyRoute(
+                "chat", "failover", target("endless", "e-1", 0), target("fallback", "f-1", 1))));
   }
 
   @AfterAll
   static void stop() throws Exception {
     gateway.close();
-    endless.close();
-    fallback.close();
-    vertx.close().toCompletionStage().toCompletableFuture().get();
   }
 
   @Test
