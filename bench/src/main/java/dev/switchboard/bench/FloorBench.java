@@ -23,8 +23,8 @@ import java.util.Optional;
  * the gateway to Vert.x — say which layer the gateway's distance to nginx is in. Then the time to
  * first token and the gaps of 32 streams through nginx, both floors and the plain gateway, each JVM
  * measured once its JIT has settled on the streaming path. Prints each target's throughput and its
- * ratio to nginx, its process CPU per request, and the latency it adds to the direct call at c=1
- * (p50, p99).
+ * ratio to nginx, its process CPU per request, the latency it adds to the direct call at c=1 (p50,
+ * p90, p99) and its process CPU per lone request (c=1).
  *
  * <p>{@code java -cp bench/target/switchboard-bench.jar dev.switchboard.bench.FloorBench [rounds]
  * [seconds-per-round]} (defaults 5 and 5; ~10 min). nginx is skipped when absent.
@@ -94,6 +94,8 @@ public final class FloorBench {
       }
       Map<String, BenchSuite.Totals> c32 = BenchSuite.perTarget(targets, BenchSuite.Totals::new);
       Map<String, LatencySamples> c1 = BenchSuite.perTarget(targets, LatencySamples::new);
+      // Process CPU of each proxy over its c=1 rounds: what a lone request costs it.
+      Map<String, BenchSuite.Totals> c1Cpu = BenchSuite.perTarget(targets, BenchSuite.Totals::new);
       for (int r = 0; r < rounds; r++) {
         StringBuilder line = new StringBuilder("round " + (r + 1) + ", c=32 req/s:");
         for (HttpTarget t : BenchSuite.rotate(targets, r)) {
@@ -106,7 +108,17 @@ public final class FloorBench {
         }
         System.out.println(line);
         for (HttpTarget t : BenchSuite.rotate(targets, r)) {
-          alone(jvms, t.name(), () -> c1.get(t.name()).addAll(load.run(t, 1, round).latencies()));
+          alone(
+              jvms,
+              t.name(),
+              () -> {
+                long cpu = cpuNanos(t.name(), jvms, nginx);
+                LoadResult result = load.run(t, 1, round);
+                BenchSuite.Totals totals = c1Cpu.get(t.name());
+                totals.add(result);
+                totals.cpuNanos += cpuNanos(t.name(), jvms, nginx) - cpu;
+                c1.get(t.name()).addAll(result.latencies());
+              });
         }
       }
       BenchSuite.Totals base = c32.get(nginx == null ? "direct" : "nginx");
@@ -114,26 +126,30 @@ public final class FloorBench {
       System.out.println();
       System.out.printf(
           Locale.ROOT,
-          "%-18s %10s %9s %11s %14s %14s %7s%n",
+          "%-18s %10s %9s %11s %14s %14s %14s %14s %7s%n",
           "target",
           "req/s",
           "÷ " + (nginx == null ? "direct" : "nginx"),
           "CPU/req",
           "added p50 c=1",
+          "added p90 c=1",
           "added p99 c=1",
+          "CPU/req c=1",
           "errors");
       for (HttpTarget t : targets) {
         BenchSuite.Totals totals = c32.get(t.name());
         LatencySamples lat = c1.get(t.name());
         System.out.printf(
             Locale.ROOT,
-            "%-18s %10.0f %8.3f× %8.1f µs %11.3f ms %11.3f ms %7d%n",
+            "%-18s %10.0f %8.3f× %8.1f µs %11.3f ms %11.3f ms %11.3f ms %11.1f µs %7d%n",
             t.name(),
             totals.rps(),
             totals.rps() / base.rps(),
             totals.cpuNanos / 1e3 / Math.max(1, totals.requests),
             lat.percentileMs(50) - direct.percentileMs(50),
+            lat.percentileMs(90) - direct.percentileMs(90),
             lat.percentileMs(99) - direct.percentileMs(99),
+            c1Cpu.get(t.name()).cpuNanos / 1e3 / Math.max(1, c1Cpu.get(t.name()).requests),
             totals.errors);
       }
       streams(load, upstream.port(), nginx, jvms, rounds);
