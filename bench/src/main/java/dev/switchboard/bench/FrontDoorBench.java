@@ -605,48 +605,27 @@ final class FrontDoorBench {
 
   /**
    * Streams through every gateway path in turn until the gateway's JIT compiler threads were nearly
-   * idle for a whole pass ({@link BenchSuite#settleJit}, as the suite's streaming scenario does):
-   * the TTFT tail of a JVM whose compiler still works on the streaming path is largely the
+   * idle for a whole pass ({@link BenchSuite#settleGatewayStreams}, as the streaming scenario
+   * does): the TTFT tail of a JVM whose compiler still works on the streaming path is largely the
    * compiler's (BENCHMARKS.md, issue #21), and a replica that has served streams for minutes has
    * compiled them. Notes what it took.
    */
   private void settleJit(
       Service gateway, List<HttpTarget> targets, int chunks, long interval, long stallMs) {
-    List<HttpTarget> viaGateway = targets.stream().filter(t -> t.port() == gateway.port()).toList();
-    double perPathSeconds = Math.max(0.5, settings.streamSeconds() / 4);
-    double passSeconds = perPathSeconds * viaGateway.size();
-    double quietMs = BenchSuite.JIT_QUIET_MS_PER_SECOND * passSeconds;
-    BenchSuite.JitSettling settled =
-        BenchSuite.settleJit(
-            gateway.pid(),
-            () -> {
-              for (HttpTarget t : viaGateway) {
-                load.runStreams(
-                    t,
-                    settings.streamConcurrency(),
-                    BenchSuite.seconds(perPathSeconds),
-                    chunks,
-                    stallMs,
-                    Duration.ofMillis(chunks * interval));
-              }
-            },
-            quietMs,
-            Duration.ofSeconds(Math.min(180, 18L * settings.warmupSeconds())));
-    if (settled == null) {
-      return;
+    String settled =
+        BenchSuite.settleGatewayStreams(
+            load,
+            gateway,
+            targets.stream().filter(t -> t.port() == gateway.port()).toList(),
+            Math.max(0.5, settings.streamSeconds() / 4),
+            settings,
+            chunks,
+            interval,
+            stallMs);
+    if (settled != null) {
+      console.accept("  " + settled);
+      report.note("frontdoors: " + settled);
     }
-    String line =
-        String.format(
-            Locale.ROOT,
-            "JIT settling: %d passes over the %d gateway stream paths in %.0f s; compiler CPU in the"
-                + " last pass %.0f ms (settled at ≤ %.0f ms)",
-            settled.runs(),
-            viaGateway.size(),
-            settled.seconds(),
-            settled.lastMs(),
-            quietMs);
-    console.accept("  " + line);
-    report.note("frontdoors: " + line);
   }
 
   private static double addedTtft(
