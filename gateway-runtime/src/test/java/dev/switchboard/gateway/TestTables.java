@@ -54,9 +54,19 @@ public final class TestTables {
 
   public static RoutingTable table(
       List<RoutingTable.Provider> providers, List<RoutingTable.Route> routes) {
+    return table(providers, List.of(), routes);
+  }
+
+  /** As {@link #table(List, List)}, with the routing policies the routes name. */
+  public static RoutingTable table(
+      List<RoutingTable.Provider> providers,
+      List<RoutingTable.Policy> policies,
+      List<RoutingTable.Route> routes) {
     Map<String, RoutingTable.Provider> byName = new java.util.TreeMap<>();
     providers.forEach(p -> byName.put(p.name(), p));
+    Map<String, RoutingTable.Policy> byPolicy = new java.util.TreeMap<>();
+    policies.forEach(p -> byPolicy.put(p.name(), p));
     return RoutingTableCodec.versioned(
-        new RoutingTable(RoutingTable.SCHEMA_VERSION, null, "test", byName, Map.of(), routes));
+        new RoutingTable(RoutingTable.SCHEMA_VERSION, null, "test", byName, byPolicy, routes));
   }
 }

@@ -86,54 +86,42 @@ class DeterministicRouteIT {
     RoutingTable.Target[] pool = {
       target("pa", "m1", 0), target("pb", "m2", 0), target("pb", "m1", 1)
     };
-    RoutingTable table =
-        TestTables.table(
-            List.of(
-                provider("pa", primary.baseUrl(), true),
-                provider("pb", secondary.baseUrl(), true),
-                provider("pc", "anthropic", secondary.baseUrl(), true, Map.of(), null)),
-            List.of(
-                policyRoute("det", "det", pool),
-                policyRoute("strict", "strict", target("pa", "m1", 0)),
-                policyRoute("loose", "loose", pool),
-                policyRoute("anthropic", "det", target("pc", "claude-x", 0)),
-                // Legal requests (metadata task=legal) go to pb/m3 instead of pa/m1.
-                new RoutingTable.Route(
-                    "det-rules",
-                    "det-rules",
-                    List.of(),
-                    "det",
-                    1,
-                    List.of(target("pa", "m1", 0)),
-                    List.of(
-                        new RoutingTable.Rule(
-                            Map.of(),
-                            List.of(target("pb", "m3", 0)),
-                            Map.of("task", "legal"),
-                            null)),
-                    null),
-                new RoutingTable.Route(
-                    "det-canary",
-                    "det-canary",
-                    List.of(),
-                    "det",
-                    2,
-                    List.of(target("pa", "m1", 0)),
-                    List.of(),
-                    new RoutingTable.Canary(
-                        "split", 99, 1, List.of(target("pb", "m2", 0)), List.of()))));
-    table =
-        new RoutingTable(
-            table.schemaVersion(),
-            null,
-            table.namespace(),
-            table.providers(),
-            Map.of(
-                "det", policy("det", new RoutingTable.Deterministic(true, 42L, true, false)),
-                "strict", policy("strict", new RoutingTable.Deterministic(true, 42L, true, true)),
-                "loose", policy("loose", null)),
-            table.routes());
-    return dev.switchboard.contract.RoutingTableCodec.versioned(table);
+    return TestTables.table(
+        List.of(
+            provider("pa", primary.baseUrl(), true),
+            provider("pb", secondary.baseUrl(), true),
+            provider("pc", "anthropic", secondary.baseUrl(), true, Map.of(), null)),
+        List.of(
+            policy("det", new RoutingTable.Deterministic(true, 42L, true, false)),
+            policy("strict", new RoutingTable.Deterministic(true, 42L, true, true)),
+            policy("loose", null)),
+        List.of(
+            policyRoute("det", "det", pool),
+            policyRoute("strict", "strict", target("pa", "m1", 0)),
+            policyRoute("loose", "loose", pool),
+            policyRoute("anthropic", "det", target("pc", "claude-x", 0)),
+            // Legal requests (metadata task=legal) go to pb/m3 instead of pa/m1.
+            new RoutingTable.Route(
+                "det-rules",
+                "det-rules",
+                List.of(),
+                "det",
+                1,
+                List.of(target("pa", "m1", 0)),
+                List.of(
+                    new RoutingTable.Rule(
+                        Map.of(), List.of(target("pb", "m3", 0)), Map.of("task", "legal"), null)),
+                null),
+            new RoutingTable.Route(
+                "det-canary",
+                "det-canary",
+                List.of(),
+                "det",
+                2,
+                List.of(target("pa", "m1", 0)),
+                List.of(),
+                new RoutingTable.Canary(
+                    "split", 99, 1, List.of(target("pb", "m2", 0)), List.of()))));
   }
 
   @AfterEach

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.GatewayHarness;
+import dev.switchboard.gateway.TestTables;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
 import java.net.URI;
@@ -96,7 +97,7 @@ class AnthropicFaultMatrixIT {
                       target("claude", c.model() + "-fb", 0),
                       target("good", "healthy-model", 1)));
             });
-    return ResilienceTables.table(
+    return TestTables.table(
         List.of(
             provider("claude", "anthropic", mock.baseUrl(), timeouts),
             provider("good", null, mock.baseUrl(), timeouts)),

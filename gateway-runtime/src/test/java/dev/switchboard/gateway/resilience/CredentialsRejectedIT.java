@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.GatewayHarness;
+import dev.switchboard.gateway.TestTables;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
 import dev.switchboard.mock.openapi.OpenAiWireFormat;
@@ -66,7 +67,7 @@ class CredentialsRejectedIT {
     RoutingTable.Timeouts timeouts = new RoutingTable.Timeouts(1_000L, 3_000L, 5_000L, null);
     RoutingTable.CircuitBreaker breaker =
         new RoutingTable.CircuitBreaker(50, 5_000L, 20, 10_000L, 300L);
-    return ResilienceTables.table(
+    return TestTables.table(
         List.of(
             provider("alpha", alphaMock.baseUrl(), timeouts, null, null, null, Map.of()),
             provider("beta", betaMock.baseUrl(), timeouts, null, null, null, Map.of()),

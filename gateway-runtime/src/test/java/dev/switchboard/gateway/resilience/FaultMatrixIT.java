@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.GatewayHarness;
+import dev.switchboard.gateway.TestTables;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
 import java.net.URI;
@@ -163,7 +164,7 @@ class FaultMatrixIT {
               target("native", f.responsesModel(), 0),
               target("good", "healthy-model", 1)));
     }
-    return ResilienceTables.table(
+    return TestTables.table(
         List.of(
             provider("flaky", mock.baseUrl(), timeouts, null, null, null, Map.of()),
             provider("good", mock.baseUrl(), timeouts, null, null, null, Map.of()),

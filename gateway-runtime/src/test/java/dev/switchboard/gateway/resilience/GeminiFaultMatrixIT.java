@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.GatewayHarness;
+import dev.switchboard.gateway.TestTables;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
 import dev.switchboard.mock.openapi.OpenAiWireFormat;
@@ -105,7 +106,7 @@ class GeminiFaultMatrixIT {
               target("gem", f.model(), 0),
               target("good", "healthy-model", 1)));
     }
-    return ResilienceTables.table(
+    return TestTables.table(
         List.of(
             gem, badKey, provider("good", mock.baseUrl(), timeouts, null, null, null, Map.of())),
         List.of(

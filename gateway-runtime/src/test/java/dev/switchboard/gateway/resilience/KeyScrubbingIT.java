@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.GatewayHarness;
+import dev.switchboard.gateway.TestTables;
 import dev.switchboard.gateway.security.KeyScrubber;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
@@ -49,7 +50,7 @@ class KeyScrubbingIT {
   static RoutingTable table(MockProvider mock) {
     RoutingTable.Timeouts timeouts = new RoutingTable.Timeouts(1_000L, 3_000L, 5_000L, null);
     RoutingTable table =
-        ResilienceTables.table(
+        TestTables.table(
             List.of(provider("echo", mock.baseUrl(), timeouts, null, null, null, Map.of())),
             List.of(policy("once", 1, 100, 0.2, 5, null, List.of())),
             List.of(policyRoute("chat", "once", target("echo", "e-1", 0))));

@@ -10,6 +10,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.GatewayHarness;
+import dev.switchboard.gateway.TestTables;
 import dev.switchboard.gateway.time.ManualClock;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
@@ -87,7 +88,7 @@ class ResilienceIT {
     RoutingTable.Model vision =
         new RoutingTable.Model(List.of("chat", "vision"), 128_000L, null, null);
     RoutingTable.Model text = new RoutingTable.Model(List.of("chat"), 8_000L, null, null);
-    return ResilienceTables.table(
+    return TestTables.table(
         List.of(
             provider("good", mock.baseUrl(), timeouts, null, null, null, Map.of()),
             provider("brk", mock.baseUrl(), timeouts, null, null, null, Map.of()),
@@ -374,7 +375,7 @@ class ResilienceIT {
   void retryAfterMsIsWaitedBeforeRetryingTheSameTarget() throws Exception {
     ManualClock clock = new ManualClock();
     RoutingTable table =
-        ResilienceTables.table(
+        TestTables.table(
             List.of(
                 provider(
                     "ra",

@@ -7,6 +7,7 @@ import static dev.switchboard.gateway.resilience.ResilienceTables.provider;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.TestTables;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.upstream.UpstreamClients;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -44,7 +45,7 @@ class ResilienceRegistryTest {
         withB
             ? List.of(policyRoute("r", "p", target("a", "m", 0), target("b", "m", 1)))
             : List.of(policyRoute("r", "p", target("a", "m", 0)));
-    return ResilienceTables.table(
+    return TestTables.table(
         providers, List.of(policy("p", 1, 100, 0.2, 1, null, List.of())), routes);
   }
 
@@ -106,7 +107,7 @@ class ResilienceRegistryTest {
   void healthCheckersFollowTheTable() {
     RoutingTable.HealthCheck hc = new RoutingTable.HealthCheck(60_000L, 1_000L, 1, 1);
     RoutingTable checked =
-        ResilienceTables.table(
+        TestTables.table(
             List.of(provider("a", "http://127.0.0.1:9/v1", null, null, null, hc, Map.of())),
             List.of(),
             List.of(policyRoute("r", null, target("a", "m", 0))));
@@ -116,7 +117,7 @@ class ResilienceRegistryTest {
     assertThat(registry.healthCheckedProviders()).isEmpty();
     registry.reconcile(checked);
     assertThat(registry.healthCheckedProviders()).containsExactly("a");
-    registry.reconcile(ResilienceTables.table(List.of(), List.of(), List.of()));
+    registry.reconcile(TestTables.table(List.of(), List.of(), List.of()));
     assertThat(registry.healthCheckedProviders()).isEmpty();
   }
 

@@ -1,10 +1,8 @@
 package dev.switchboard.gateway.resilience;
 
 import dev.switchboard.contract.RoutingTable;
-import dev.switchboard.contract.RoutingTableCodec;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /** Routing-table builders for resilience tests: providers with protection, policies, routes. */
 final class ResilienceTables {
@@ -84,17 +82,5 @@ final class ResilienceTables {
         null,
         null,
         null);
-  }
-
-  static RoutingTable table(
-      List<RoutingTable.Provider> providers,
-      List<RoutingTable.Policy> policies,
-      List<RoutingTable.Route> routes) {
-    Map<String, RoutingTable.Provider> byName = new TreeMap<>();
-    providers.forEach(p -> byName.put(p.name(), p));
-    Map<String, RoutingTable.Policy> pols = new TreeMap<>();
-    policies.forEach(p -> pols.put(p.name(), p));
-    return RoutingTableCodec.versioned(
-        new RoutingTable(RoutingTable.SCHEMA_VERSION, null, "test", byName, pols, routes));
   }
 }

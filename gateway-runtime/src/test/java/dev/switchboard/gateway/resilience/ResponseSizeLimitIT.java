@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.GatewayHarness;
+import dev.switchboard.gateway.TestTables;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
 import java.net.http.HttpResponse;
@@ -48,7 +49,7 @@ class ResponseSizeLimitIT {
   static RoutingTable table(MockProvider endless, MockProvider fallback) {
     // A total timeout far beyond the test's patience: only the size limit can end the attempt.
     RoutingTable.Timeouts timeouts = new RoutingTable.Timeouts(1_000L, 60_000L, 600_000L, null);
-    return ResilienceTables.table(
+    return TestTables.table(
         List.of(
             new RoutingTable.Provider(
                 "endless",

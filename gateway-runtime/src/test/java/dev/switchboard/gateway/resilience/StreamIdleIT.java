@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.GatewayHarness;
+import dev.switchboard.gateway.TestTables;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
 import dev.switchboard.mock.openapi.OpenAiWireFormat;
@@ -52,7 +53,7 @@ class StreamIdleIT {
     // streamIdle can end a stall within it, before the first event as well as after.
     RoutingTable.Timeouts idle300ms = new RoutingTable.Timeouts(1_000L, 120_000L, 600_000L, 300L);
     RoutingTable table =
-        ResilienceTables.table(
+        TestTables.table(
             List.of(
                 provider("quiet", mock.baseUrl(), idle300ms, null, null, null, Map.of()),
                 provider("good", mock.baseUrl(), idle300ms, null, null, null, Map.of())),
