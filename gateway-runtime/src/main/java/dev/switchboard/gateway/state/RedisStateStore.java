@@ -322,13 +322,14 @@ public final class RedisStateStore implements StateStore {
                 .recover(
                     err -> {
                       if (err.getMessage() == null || !err.getMessage().startsWith("NOSCRIPT")) {
-                        return Future.failedFuture(err);
+                        return Future.failedFuture(script.explained(err));
                       }
                       // First use on this Redis (or after a restart): EVAL also caches the script.
                       Request eval = Request.cmd(Command.EVAL).arg(script.text).arg(keys.size());
                       keys.forEach(eval::arg);
                       args.forEach(eval::arg);
-                      return sendOnLoop(eval);
+                      return sendOnLoop(eval)
+                          .recover(e -> Future.failedFuture(script.explained(e)));
                     }));
   }
 
@@ -405,8 +406,50 @@ public final class RedisStateStore implements StateStore {
     }
   }
 
+  /**
+   * Where each line of {@code name}'s composed text ({@link #scriptText}) comes from, as {@code
+   * file:line}: Redis reports a script's errors by line of the text it ran ({@code user_script:N}),
+   * which after a fragment is not the line of the file.
+   */
+  static List<String> scriptOrigins(String name) {
+    List<String> origins = new ArrayList<>();
+    String[] lines = resource(name).split("\n", -1);
+    for (int i = 0; i < lines.length; i++) {
+      Matcher include = INCLUDE.matcher(lines[i]);
+      if (include.matches()) {
+        String fragment = include.group(1);
+        int count = resource(fragment).stripTrailing().split("\n", -1).length;
+        for (int j = 1; j <= count; j++) {
+          origins.add(fragment + ":" + j + " (included at " + name + ":" + (i + 1) + ")");
+        }
+      } else {
+        origins.add(name + ":" + (i + 1));
+      }
+    }
+    return origins;
+  }
+
+  /** {@code user_script:N} in a Redis error: line N of the script text that ran. */
+  private static final Pattern SCRIPT_LINE = Pattern.compile("user_script:(\\d+)");
+
+  /**
+   * {@code message} with each {@code user_script:N} followed by the file and line it stands for
+   * ({@code origins} from {@link #scriptOrigins}); unchanged where N is not a line of the script.
+   */
+  static String explainScriptError(String message, List<String> origins) {
+    return SCRIPT_LINE
+        .matcher(message)
+        .replaceAll(
+            m -> {
+              int line = Integer.parseInt(m.group(1));
+              String at =
+                  line >= 1 && line <= origins.size() ? " [" + origins.get(line - 1) + "]" : "";
+              return Matcher.quoteReplacement(m.group() + at);
+            });
+  }
+
   /** A Lua script shipped as a resource, with its SHA-1 for {@code EVALSHA}. */
-  private record Script(String text, String sha) {
+  private record Script(String text, String sha, List<String> origins) {
     static Script load(String name) {
       String text = scriptText(name);
       try {
@@ -415,10 +458,23 @@ public final class RedisStateStore implements StateStore {
             HexFormat.of()
                 .formatHex(
                     MessageDigest.getInstance("SHA-1")
-                        .digest(text.getBytes(StandardCharsets.UTF_8))));
+                        .digest(text.getBytes(StandardCharsets.UTF_8))),
+            scriptOrigins(name));
       } catch (NoSuchAlgorithmException e) {
         throw new IllegalStateException("SHA-1 is part of every JRE", e);
       }
+    }
+
+    /**
+     * A failure of this script with its error's script lines told as file lines (the operator's log
+     * says where in which .lua file); other failures as they are.
+     */
+    Throwable explained(Throwable failure) {
+      String message = failure.getMessage();
+      if (message == null || !message.contains("user_script:")) {
+        return failure;
+      }
+      return new IllegalStateException(explainScriptError(message, origins), failure);
     }
   }
 }

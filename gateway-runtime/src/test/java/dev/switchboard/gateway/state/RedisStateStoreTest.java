@@ -474,6 +474,63 @@ class RedisStateStoreTest {
     }
   }
 
+  /**
+   * Redis reports a script's errors by line of the composed text (fragment included); the store
+   * tells each such line as the file and line it comes from.
+   */
+  @Test
+  void scriptErrorLinesAreToldAsLinesOfTheirFiles() throws Exception {
+    List<String> composed = List.of(RedisStateStore.scriptText("allowance.lua").split("\n", -1));
+    List<String> origins = RedisStateStore.scriptOrigins("allowance.lua");
+    assertThat(origins).hasSize(composed.size());
+    List<String> own = lines("allowance.lua");
+    List<String> fragment = lines("token_buckets.lua");
+    int ownLine = composed.indexOf("local now = tonumber(ARGV[1])") + 1;
+    int fragmentLine = composed.indexOf("local function take_request(kinds, levels)") + 1;
+    assertThat(origins.get(ownLine - 1))
+        .isEqualTo("allowance.lua:" + (own.indexOf("local now = tonumber(ARGV[1])") + 1));
+    assertThat(origins.get(fragmentLine - 1))
+        .startsWith(
+            "token_buckets.lua:"
+                + (fragment.indexOf("local function take_request(kinds, levels)") + 1)
+                + " (included at allowance.lua:");
+    assertThat(
+            RedisStateStore.explainScriptError(
+                "ERR user_script:" + ownLine + ": boom, on @user_script:" + ownLine + ".", origins))
+        .isEqualTo(
+            "ERR user_script:%d [%s]: boom, on @user_script:%d [%s]."
+                .formatted(ownLine, origins.get(ownLine - 1), ownLine, origins.get(ownLine - 1)));
+    assertThat(RedisStateStore.explainScriptError("ERR user_script:99999: x", origins))
+        .isEqualTo("ERR user_script:99999: x");
+
+    // A real error from redis-server, in a store of its own (an error marks a store down).
+    ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(RedisStateStore.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logged.start();
+    logger.addAppender(logged);
+    RedisStateStore failing = new RedisStateStore(vertx, clock, redis.uri(), null, null, "err:");
+    try {
+      Future<io.vertx.redis.client.Response> run =
+          failing.runScript("script_error_probe.lua", List.of(), List.of());
+      assertThat(run.toCompletionStage().toCompletableFuture()).failsWithin(10, TimeUnit.SECONDS);
+      assertThat(logged.list)
+          .anySatisfy(
+              e -> assertThat(e.getFormattedMessage()).contains("[script_error_probe.lua:5]"));
+    } finally {
+      logger.detachAppender(logged);
+      await(failing.close());
+    }
+  }
+
+  private static List<String> lines(String resource) throws Exception {
+    try (java.io.InputStream in = RedisStateStore.class.getResourceAsStream(resource)) {
+      return List.of(
+          new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\n", -1));
+    }
+  }
+
   /** A request of a consumer with a limit of {@code requestsPerMinute} only. */
   private static AdmitCall rpmCall(String consumer, long requestsPerMinute, String id) {
     return new AdmitCall(
