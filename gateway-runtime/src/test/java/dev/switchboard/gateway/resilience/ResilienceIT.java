@@ -194,7 +194,7 @@ class ResilienceIT {
   void breakerOpensSkipsTheTargetAndRecoversThroughHalfOpen() throws Exception {
     mock.faults().set("brk-model", "status:500");
     for (int i = 0; i < 4; i++) {
-      HttpResponse<String> r = post("breaker", chatBody("breaker"));
+      HttpResponse<String> r = chat("breaker");
       assertThat(r.statusCode()).isEqualTo(200);
       assertThat(r.headers().firstValue("x-switchboard-provider")).hasValue("good");
     }
@@ -203,7 +203,7 @@ class ResilienceIT {
         .contains("switchboard_circuit_breaker_state{state=\"open\",target=\"brk/brk-model\"} 1.0");
     long attemptsWhenOpened = mock.attempts("brk-model");
     for (int i = 0; i < 3; i++) {
-      assertThat(post("breaker", chatBody("breaker")).statusCode()).isEqualTo(200);
+      assertThat(chat("breaker").statusCode()).isEqualTo(200);
     }
     // Open: skipped without being called.
     assertThat(mock.attempts("brk-model")).isEqualTo(attemptsWhenOpened);
@@ -216,7 +216,7 @@ class ResilienceIT {
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(
             () -> {
-              HttpResponse<String> r = post("breaker", chatBody("breaker"));
+              HttpResponse<String> r = chat("breaker");
               assertThat(r.headers().firstValue("x-switchboard-provider")).hasValue("brk");
               assertThat(breakerState("brk/brk-model")).isEqualTo(CircuitBreaker.State.CLOSED);
             });
@@ -238,7 +238,7 @@ class ResilienceIT {
                     .contains("switchboard_provider_healthy{provider=\"hc\"} 0.0"));
     long before = healthMock.attempts("hc-model");
     for (int i = 0; i < 3; i++) {
-      HttpResponse<String> r = post("health", chatBody("health"));
+      HttpResponse<String> r = chat("health");
       assertThat(r.statusCode()).isEqualTo(200);
       assertThat(r.headers().firstValue("x-switchboard-provider")).hasValue("good");
     }
@@ -253,7 +253,7 @@ class ResilienceIT {
                     .admin("/metrics")
                     .body()
                     .contains("switchboard_provider_healthy{provider=\"hc\"} 1.0"));
-    HttpResponse<String> r = post("health", chatBody("health"));
+    HttpResponse<String> r = chat("health");
     assertThat(r.headers().firstValue("x-switchboard-provider")).hasValue("hc");
     // Probes are cheap GETs of /models with the provider's key.
     assertThat(healthMock.requests())
@@ -322,16 +322,14 @@ class ResilienceIT {
               assertThat(r.body()).doesNotContain("client-alice");
             });
     // Another key has its own bucket.
-    assertThat(
-            post("limited", chatBody("limited"), "authorization", "Bearer client-bob").statusCode())
-        .isEqualTo(200);
+    assertThat(chat("limited", "authorization", "Bearer client-bob").statusCode()).isEqualTo(200);
   }
 
   @Test
   void retryAfterSkipsTheTargetUntilItPasses() throws Exception {
     mock.faults().add("ra-model", "status:429;retry-after=30", 1);
     for (int i = 0; i < 4; i++) {
-      HttpResponse<String> r = post("retry-after", chatBody("retry-after"));
+      HttpResponse<String> r = chat("retry-after");
       assertThat(r.statusCode()).isEqualTo(200);
       assertThat(r.headers().firstValue("x-switchboard-provider")).hasValue("good");
     }
@@ -342,7 +340,7 @@ class ResilienceIT {
   void aHugeRetryAfterIsCappedInWhatTheClientIsTold() throws Exception {
     // Issue #13 finding 5: the client was told to wait 999,999 s.
     mock.faults().add("ra-capped-model", "status:429;retry-after=999999", 1);
-    HttpResponse<String> limited = post("retry-after-capped", chatBody("retry-after-capped"));
+    HttpResponse<String> limited = chat("retry-after-capped");
     assertThat(limited.statusCode()).isEqualTo(429);
     assertThat(limited.headers().firstValue("retry-after")).hasValue("1");
   }
@@ -351,7 +349,7 @@ class ResilienceIT {
   void aHugeRetryAfterTakesTheTargetOutOfRotationOnlyUntilTheCap() throws Exception {
     // Issue #13 finding 5: one Retry-After: 999999 took a provider out of rotation for 11 days.
     mock.faults().add("ra-capped-fb-model", "status:429;retry-after=999999", 1);
-    HttpResponse<String> first = post("retry-after-capped-fb", chatBody("retry-after-capped-fb"));
+    HttpResponse<String> first = chat("retry-after-capped-fb");
     assertThat(first.headers().firstValue("x-switchboard-provider")).hasValue("good");
     // Back in rotation once the policy's 1 s cap has passed, not in 11 days.
     await()
@@ -359,7 +357,7 @@ class ResilienceIT {
         .pollInterval(Duration.ofMillis(200))
         .until(
             () ->
-                post("retry-after-capped-fb", chatBody("retry-after-capped-fb"))
+                chat("retry-after-capped-fb")
                     .headers()
                     .firstValue("x-switchboard-provider")
                     .orElse("")
@@ -424,12 +422,12 @@ class ResilienceIT {
         "{\"model\":\"capability\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\","
             + "\"text\":\"what is this?\"},{\"type\":\"image_url\",\"image_url\":{\"url\":"
             + "\"https://example.com/cat.png\"}}]}]}";
-    HttpResponse<String> r = post("capability", vision);
+    HttpResponse<String> r = post(vision);
     assertThat(r.statusCode()).isEqualTo(502);
     assertThat(OpenAiWireFormat.problems(Body.ERROR, r.body())).isEmpty();
     assertThat(mock.attempts("text-model")).isZero();
     // A plain request may use the text-only fallback.
-    HttpResponse<String> plain = post("capability", chatBody("capability"));
+    HttpResponse<String> plain = chat("capability");
     assertThat(plain.statusCode()).isEqualTo(200);
     assertThat(plain.headers().firstValue("x-switchboard-provider")).hasValue("basic");
   }
@@ -440,7 +438,6 @@ class ResilienceIT {
     String big = "x".repeat(600_000); // ~150k tokens: more than both windows
     HttpResponse<String> r =
         post(
-            "capability",
             "{\"model\":\"capability\",\"messages\":[{\"role\":\"user\",\"content\":\""
                 + big
                 + "\"}]}");
@@ -451,14 +448,14 @@ class ResilienceIT {
 
   @Test
   void rejectedGatewayKeyFailsOverToAnotherProvider() throws Exception {
-    HttpResponse<String> r = post("auth", chatBody("auth"));
+    HttpResponse<String> r = chat("auth");
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.headers().firstValue("x-switchboard-provider")).hasValue("good");
   }
 
   @Test
   void rejectedGatewayKeyIsReportedAsConfigurationErrorWithoutTheKey() throws Exception {
-    HttpResponse<String> r = post("auth-only", chatBody("auth-only"));
+    HttpResponse<String> r = chat("auth-only");
     assertThat(r.statusCode()).isEqualTo(502);
     assertThat(OpenAiWireFormat.problems(Body.ERROR, r.body())).isEmpty();
     assertThat(GatewayHarness.json(r.body()).path("error").path("code").asText())
@@ -470,7 +467,7 @@ class ResilienceIT {
   void providerQuotaIsRespectedBeforeTheProviderSays429() throws Exception {
     List<String> served = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
-      HttpResponse<String> r = post("quota", chatBody("quota"));
+      HttpResponse<String> r = chat("quota");
       assertThat(r.statusCode()).isEqualTo(200);
       served.add(r.headers().firstValue("x-switchboard-provider").orElse(""));
     }
@@ -481,7 +478,7 @@ class ResilienceIT {
   @Test
   void clientDeadlineBoundsTheWholeRequest() throws Exception {
     mock.faults().set("stall-model", "stall");
-    HttpResponse<String> r = post("deadline", chatBody("deadline"), RequestDeadline.HEADER, "300");
+    HttpResponse<String> r = chat("deadline", RequestDeadline.HEADER, "300");
     assertThat(r.statusCode()).isEqualTo(504);
     assertThat(OpenAiWireFormat.problems(Body.ERROR, r.body())).isEmpty();
   }
@@ -494,8 +491,13 @@ class ResilienceIT {
     return GatewayHarness.chat(model, false);
   }
 
-  private static HttpResponse<String> post(String model, String body, String... headers)
-      throws Exception {
+  /** A chat completion asking for {@code model} (the route), with {@code headers}. */
+  private static HttpResponse<String> chat(String model, String... headers) throws Exception {
+    return gateway.post("/v1/chat/completions", chatBody(model), headers);
+  }
+
+  /** A chat completion with {@code body} as it is (the route is the body's model). */
+  private static HttpResponse<String> post(String body, String... headers) throws Exception {
     return gateway.post("/v1/chat/completions", body, headers);
   }
 
