@@ -302,8 +302,19 @@ public final class GatewayHarness implements AutoCloseable {
 
   public HttpResponse<String> post(String path, String body, String... headers)
       throws IOException, InterruptedException {
+    return post(origin(), path, body, headers);
+  }
+
+  /** As {@link #post(String, String, String...)}, on the admin port. */
+  public HttpResponse<String> adminPost(String path, String body, String... headers)
+      throws IOException, InterruptedException {
+    return post(adminOrigin(), path, body, headers);
+  }
+
+  private HttpResponse<String> post(String origin, String path, String body, String... headers)
+      throws IOException, InterruptedException {
     HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(origin() + path))
+        HttpRequest.newBuilder(URI.create(origin + path))
             .timeout(Duration.ofSeconds(30))
             .POST(HttpRequest.BodyPublishers.ofString(body));
     boolean contentType = false;

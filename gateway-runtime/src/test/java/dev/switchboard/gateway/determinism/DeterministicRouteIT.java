@@ -14,9 +14,6 @@ import dev.switchboard.gateway.TestTables;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
 import dev.switchboard.mock.drift.DriftInjection;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,7 +43,6 @@ class DeterministicRouteIT {
   static MockProvider primary;
   static MockProvider secondary;
   static GatewayHarness gateway;
-  static final HttpClient HTTP = HttpClient.newHttpClient();
 
   static RoutingTable.Policy policy(String name, RoutingTable.Deterministic deterministic) {
     return new RoutingTable.Policy(
@@ -332,14 +328,10 @@ class DeterministicRouteIT {
   }
 
   static HttpResponse<String> drift(String model, String target) throws Exception {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(gateway.adminOrigin() + "/admin/drift/chat/completions"))
-            .timeout(Duration.ofSeconds(30))
-            .header("content-type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(chat(model, null, null, "drift prompt")));
-    if (target != null) {
-      b.header("x-switchboard-target", target);
-    }
-    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    String body = chat(model, null, null, "drift prompt");
+    String path = "/admin/drift/chat/completions";
+    return target == null
+        ? gateway.adminPost(path, body)
+        : gateway.adminPost(path, body, "x-switchboard-target", target);
   }
 }
