@@ -347,9 +347,17 @@ public final class GatewayHarness implements AutoCloseable {
    */
   public static HttpServer upstream(Vertx vertx, Consumer<HttpServerRequest> answer)
       throws Exception {
+    return upstream(vertx, (req, body) -> answer.accept(req));
+  }
+
+  /** As {@link #upstream(Vertx, Consumer)}, with the request's body given to {@code answer}. */
+  public static HttpServer upstream(
+      Vertx vertx,
+      java.util.function.BiConsumer<HttpServerRequest, io.vertx.core.buffer.Buffer> answer)
+      throws Exception {
     return vertx
         .createHttpServer()
-        .requestHandler(req -> req.body().onSuccess(body -> answer.accept(req)))
+        .requestHandler(req -> req.body().onSuccess(body -> answer.accept(req, body)))
         .listen(0, "127.0.0.1")
         .toCompletionStage()
         .toCompletableFuture()

@@ -60,27 +60,19 @@ class AnthropicGatewayIT {
    * it closes with the harness's Vert.x.
    */
   static HttpServer rawUpstream(Vertx vertx) throws Exception {
-    return vertx
-        .createHttpServer()
-        .requestHandler(
-            req ->
-                req.body()
-                    .onSuccess(
-                        b -> {
-                          rawBody.set(b.toString(StandardCharsets.UTF_8));
-                          req.response()
-                              .putHeader("content-type", "application/json")
-                              .end(
-                                  "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":"
-                                      + "\"assistant\",\"model\":\"claude-raw\",\"content\":"
-                                      + "[{\"type\":\"text\",\"text\":\"ok\"}],"
-                                      + "\"stop_reason\":\"end_turn\",\"stop_sequence\":null,"
-                                      + "\"usage\":{\"input_tokens\":3,\"output_tokens\":1}}");
-                        }))
-        .listen(0, "127.0.0.1")
-        .toCompletionStage()
-        .toCompletableFuture()
-        .get();
+    return GatewayHarness.upstream(
+        vertx,
+        (req, body) -> {
+          rawBody.set(body.toString(StandardCharsets.UTF_8));
+          req.response()
+              .putHeader("content-type", "application/json")
+              .end(
+                  "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":"
+                      + "\"assistant\",\"model\":\"claude-raw\",\"content\":"
+                      + "[{\"type\":\"text\",\"text\":\"ok\"}],"
+                      + "\"stop_reason\":\"end_turn\",\"stop_sequence\":null,"
+                      + "\"usage\":{\"input_tokens\":3,\"output_tokens\":1}}");
+        });
   }
 
   /** Providers of each wire format on {@code mock}, and {@code claude-raw} on {@code raw}. */
