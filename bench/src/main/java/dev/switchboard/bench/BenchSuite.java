@@ -643,10 +643,10 @@ public final class BenchSuite {
    * Settles the gateway's JIT on the measured kinds of streams ({@link #settleJit(long, Runnable,
    * double, Duration)}): passes that stream through each of {@code paths} in turn for {@code
    * secondsPerPath}, until a pass used ≤ {@link #JIT_QUIET_MS_PER_SECOND} per second of compiler
-   * CPU, at most 180 s (18 × the warm-up in quick runs). Returns what it took, for the console and
-   * the report's notes; null where the compiler threads cannot be read.
+   * CPU, at most 180 s (18 × the warm-up in quick runs). Says what it took on the console and in
+   * the report's notes, as {@code scenario}'s; nothing where the compiler threads cannot be read.
    */
-  static String settleGatewayStreams(
+  static void settleGatewayStreams(
       LoadGenerator load,
       Service gateway,
       List<HttpTarget> paths,
@@ -654,7 +654,10 @@ public final class BenchSuite {
       BenchSettings settings,
       int chunks,
       long interval,
-      long stallMs) {
+      long stallMs,
+      String scenario,
+      Consumer<String> console,
+      Report report) {
     double quietMs = JIT_QUIET_MS_PER_SECOND * secondsPerPath * paths.size();
     JitSettling settled =
         settleJit(
@@ -673,18 +676,21 @@ public final class BenchSuite {
             quietMs,
             Duration.ofSeconds(Math.min(180, 18L * settings.warmupSeconds())));
     if (settled == null) {
-      return null;
+      return;
     }
-    return String.format(
-        java.util.Locale.ROOT,
-        "JIT settling: %d passes over %d gateway stream path%s in %.0f s; compiler CPU in the last"
-            + " pass %.0f ms (settled at ≤ %.0f ms)",
-        settled.runs(),
-        paths.size(),
-        paths.size() == 1 ? "" : "s",
-        settled.seconds(),
-        settled.lastMs(),
-        quietMs);
+    String line =
+        String.format(
+            java.util.Locale.ROOT,
+            "JIT settling: %d passes over %d gateway stream path%s in %.0f s; compiler CPU in the"
+                + " last pass %.0f ms (settled at ≤ %.0f ms)",
+            settled.runs(),
+            paths.size(),
+            paths.size() == 1 ? "" : "s",
+            settled.seconds(),
+            settled.lastMs(),
+            quietMs);
+    console.accept("  " + line);
+    report.note(scenario + ": " + line);
   }
 
   private void streaming(LoadGenerator load, Service upstream, Service gateway, NginxProxy nginx) {
@@ -730,20 +736,18 @@ public final class BenchSuite {
         // The rounds as measured before JIT settling existed, kept for comparison: the gateway's
         // compiler is still busy with the streaming path then (issue #21, BENCHMARKS.md).
         beforeSettling = streamRounds(load, targets, gateway, chunks, interval, stallMs);
-        String settled =
-            settleGatewayStreams(
-                load,
-                gateway,
-                List.of(targets.get(1)),
-                settings.streamSeconds(),
-                settings,
-                chunks,
-                interval,
-                stallMs);
-        if (settled != null) {
-          console.accept("  " + settled);
-          report.note("streaming: " + settled);
-        }
+        settleGatewayStreams(
+            load,
+            gateway,
+            List.of(targets.get(1)),
+            settings.streamSeconds(),
+            settings,
+            chunks,
+            interval,
+            stallMs,
+            "streaming",
+            console,
+            report);
       }
     }
     StreamRounds rounds = streamRounds(load, targets, gateway, chunks, interval, stallMs);

@@ -612,20 +612,18 @@ final class FrontDoorBench {
    */
   private void settleJit(
       Service gateway, List<HttpTarget> targets, int chunks, long interval, long stallMs) {
-    String settled =
-        BenchSuite.settleGatewayStreams(
-            load,
-            gateway,
-            targets.stream().filter(t -> t.port() == gateway.port()).toList(),
-            Math.max(0.5, settings.streamSeconds() / 4),
-            settings,
-            chunks,
-            interval,
-            stallMs);
-    if (settled != null) {
-      console.accept("  " + settled);
-      report.note("frontdoors: " + settled);
-    }
+    BenchSuite.settleGatewayStreams(
+        load,
+        gateway,
+        targets.stream().filter(t -> t.port() == gateway.port()).toList(),
+        Math.max(0.5, settings.streamSeconds() / 4),
+        settings,
+        chunks,
+        interval,
+        stallMs,
+        "frontdoors",
+        console,
+        report);
   }
 
   private static double addedTtft(
