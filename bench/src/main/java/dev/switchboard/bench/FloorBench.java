@@ -15,16 +15,17 @@ import java.util.Optional;
 
 /**
  * How far the gateway is from the floor of a Java proxy on this machine (issue #21): the upstream
- * directly, nginx, {@link NettyFloorProxy} (the least a proxy on Netty can do per request), {@link
- * VertxFloorProxy} (the same on Vert.x's HTTP server and client, with the gateway's options), the
- * plain gateway and the realistic gateway, each proxy in its own process (the JVMs with the chart's
- * options), interleaved round by round at c=32 and then at c=1 (each JVM measured at c=1 with the
- * other JVMs stopped, as in the suite). The three differences — Netty to nginx, Vert.x to Netty,
- * the gateway to Vert.x — say which layer the gateway's distance to nginx is in. Then the time to
- * first token and the gaps of 32 streams through nginx, both floors and the plain gateway, each JVM
- * measured once its JIT has settled on the streaming path. Prints each target's throughput and its
- * ratio to nginx, its process CPU per request, the latency it adds to the direct call at c=1 (p50,
- * p90, p99) and its process CPU per lone request (c=1).
+ * directly, nginx (and beside it the same nginx writing a buffered JSON access line per request, as
+ * the gateway writes its request log), {@link NettyFloorProxy} (the least a proxy on Netty can do
+ * per request), {@link VertxFloorProxy} (the same on Vert.x's HTTP server and client, with the
+ * gateway's options), the plain gateway and the realistic gateway, each proxy in its own process
+ * (the JVMs with the chart's options), interleaved round by round at c=32 and then at c=1 (each JVM
+ * measured at c=1 with the other JVMs stopped, as in the suite). The three differences — Netty to
+ * nginx, Vert.x to Netty, the gateway to Vert.x — say which layer the gateway's distance to nginx
+ * is in. Then the time to first token and the gaps of 32 streams through nginx, both floors and the
+ * plain gateway, each JVM measured once its JIT has settled on the streaming path. Prints each
+ * target's throughput and its ratio to nginx, its process CPU per request, the latency it adds to
+ * the direct call at c=1 (p50, p90, p99) and its process CPU per lone request (c=1).
  *
  * <p>{@code java -cp bench/target/switchboard-bench.jar dev.switchboard.bench.FloorBench [rounds]
  * [seconds-per-round]} (defaults 5 and 5; ~10 min). nginx is skipped when absent.
@@ -33,6 +34,7 @@ public final class FloorBench {
 
   private FloorBench() {}
 
+  private static final String NGINX_LOGGED = "nginx + access log";
   private static final String FLOOR = "netty floor";
   private static final String VERTX = "vertx floor";
   private static final String PLAIN = "gateway plain";
@@ -56,6 +58,17 @@ public final class FloorBench {
             ? null
             : NginxProxy.start(
                 nginxBinary.get(), dir.resolve("nginx"), Service.freePort(), upstream.port());
+    // The same nginx writing a buffered JSON access line per request, as the gateway writes its
+    // request log: not the baseline, shown beside it.
+    NginxProxy nginxLogged =
+        nginxBinary.isEmpty()
+            ? null
+            : NginxProxy.start(
+                nginxBinary.get(),
+                dir.resolve("nginx-log"),
+                Service.freePort(),
+                upstream.port(),
+                true);
     Map<String, Service> jvms = new LinkedHashMap<>();
     try {
       jvms.put(
@@ -80,6 +93,10 @@ public final class FloorBench {
           throw new IOException("nginx did not start listening on " + nginx.port());
         }
         targets.add(raw("nginx", nginx.port(), false, fast));
+        if (!nginxLogged.awaitListening(Duration.ofSeconds(10))) {
+          throw new IOException("nginx did not start listening on " + nginxLogged.port());
+        }
+        targets.add(raw(NGINX_LOGGED, nginxLogged.port(), false, fast));
       }
       targets.add(raw(FLOOR, jvms.get(FLOOR).port(), false, fast));
       targets.add(raw(VERTX, jvms.get(VERTX).port(), false, fast));
@@ -99,11 +116,11 @@ public final class FloorBench {
       for (int r = 0; r < rounds; r++) {
         StringBuilder line = new StringBuilder("round " + (r + 1) + ", c=32 req/s:");
         for (HttpTarget t : BenchSuite.rotate(targets, r)) {
-          long cpu = cpuNanos(t.name(), jvms, nginx);
+          long cpu = cpuNanos(t.name(), jvms, nginx, nginxLogged);
           LoadResult result = load.run(t, 32, round);
           BenchSuite.Totals totals = c32.get(t.name());
           totals.add(result);
-          totals.cpuNanos += cpuNanos(t.name(), jvms, nginx) - cpu;
+          totals.cpuNanos += cpuNanos(t.name(), jvms, nginx, nginxLogged) - cpu;
           line.append(String.format(Locale.ROOT, " %s %.0f;", t.name(), result.rps()));
         }
         System.out.println(line);
@@ -112,11 +129,11 @@ public final class FloorBench {
               jvms,
               t.name(),
               () -> {
-                long cpu = cpuNanos(t.name(), jvms, nginx);
+                long cpu = cpuNanos(t.name(), jvms, nginx, nginxLogged);
                 LoadResult result = load.run(t, 1, round);
                 BenchSuite.Totals totals = c1Cpu.get(t.name());
                 totals.add(result);
-                totals.cpuNanos += cpuNanos(t.name(), jvms, nginx) - cpu;
+                totals.cpuNanos += cpuNanos(t.name(), jvms, nginx, nginxLogged) - cpu;
                 c1.get(t.name()).addAll(result.latencies());
               });
         }
@@ -157,6 +174,7 @@ public final class FloorBench {
       jvms.values().forEach(Service::close);
       if (nginx != null) {
         nginx.close();
+        nginxLogged.close();
       }
       upstream.close();
       vertx.close();
@@ -298,13 +316,17 @@ public final class FloorBench {
   }
 
   /** The process CPU of the proxy behind {@code target} (0 for the direct calls). */
-  private static long cpuNanos(String target, Map<String, Service> jvms, NginxProxy nginx) {
+  private static long cpuNanos(
+      String target, Map<String, Service> jvms, NginxProxy nginx, NginxProxy nginxLogged) {
     Service jvm = jvms.get(target);
     if (jvm != null) {
       return jvm.cpuNanos();
     }
     if (nginx != null && target.equals("nginx")) {
       return nginx.cpuNanos();
+    }
+    if (nginxLogged != null && target.equals(NGINX_LOGGED)) {
+      return nginxLogged.cpuNanos();
     }
     return 0;
   }

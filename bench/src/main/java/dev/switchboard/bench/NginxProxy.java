@@ -11,8 +11,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * nginx as the plain reverse-proxy baseline: keep-alive to the upstream, no buffering, no access
- * log, as many workers as cores (the gateway also runs one event loop per core). Absent nginx, the
- * suite skips this column.
+ * log (optionally a buffered JSON one), as many workers as cores (the gateway also runs one event
+ * loop per core). Absent nginx, the suite skips this column.
  */
 public final class NginxProxy implements AutoCloseable {
 
@@ -38,6 +38,17 @@ public final class NginxProxy implements AutoCloseable {
    */
   public static NginxProxy start(Path binary, Path dir, int port, int upstreamPort)
       throws IOException {
+    return start(binary, dir, port, upstreamPort, false);
+  }
+
+  /**
+   * As {@link #start(Path, Path, int, int)}; with {@code accessLog}, nginx writes a JSON line per
+   * request to {@code logs/access.log} (request id, method, URI, status, sizes, times, upstream),
+   * buffered and flushed at least every 20 ms as the gateway's request log is: the baseline with a
+   * request record of its own, for comparison (issue #21).
+   */
+  public static NginxProxy start(
+      Path binary, Path dir, int port, int upstreamPort, boolean accessLog) throws IOException {
     Files.createDirectories(dir.resolve("logs"));
     Files.createDirectories(dir.resolve("tmp"));
     String conf =
@@ -47,7 +58,7 @@ public final class NginxProxy implements AutoCloseable {
         error_log %1$s/logs/error.log warn;
         events { worker_connections 8192; }
         http {
-          access_log off;
+          %4$s
           client_body_temp_path %1$s/tmp/body;
           proxy_temp_path %1$s/tmp/proxy;
           fastcgi_temp_path %1$s/tmp/fastcgi;
@@ -69,7 +80,23 @@ public final class NginxProxy implements AutoCloseable {
           }
         }
         """
-            .formatted(dir.toAbsolutePath(), port, upstreamPort);
+            .formatted(
+                dir.toAbsolutePath(),
+                port,
+                upstreamPort,
+                accessLog
+                    ? "log_format json escape=json '{\"ts\":\"$time_iso8601\",\"type\":\"request\","
+                        + "\"request_id\":\"$request_id\",\"method\":\"$request_method\","
+                        + "\"uri\":\"$request_uri\",\"status\":$status,"
+                        + "\"request_bytes\":$request_length,\"bytes_sent\":$bytes_sent,"
+                        + "\"latency_s\":$request_time,\"upstream\":\"$upstream_addr\","
+                        + "\"upstream_status\":\"$upstream_status\","
+                        + "\"upstream_s\":\"$upstream_response_time\","
+                        + "\"user_agent\":\"$http_user_agent\"}';\n"
+                        + "          access_log "
+                        + dir.toAbsolutePath()
+                        + "/logs/access.log json buffer=64k flush=20ms;"
+                    : "access_log off;");
     Path file = dir.resolve("nginx.conf");
     Files.writeString(file, conf);
     Process process =
