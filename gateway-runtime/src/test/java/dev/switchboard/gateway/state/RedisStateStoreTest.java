@@ -515,9 +515,17 @@ class RedisStateStoreTest {
       Future<io.vertx.redis.client.Response> run =
           failing.runScript("script_error_probe.lua", List.of(), List.of());
       assertThat(run.toCompletionStage().toCompletableFuture()).failsWithin(10, TimeUnit.SECONDS);
-      assertThat(logged.list)
-          .anySatisfy(
-              e -> assertThat(e.getFormattedMessage()).contains("[script_error_probe.lua:5]"));
+      // The call fails first, then the store logs why it marks itself down.
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(5))
+          .ignoreExceptions() // the appender's list grows on an event loop meanwhile
+          .untilAsserted(
+              () ->
+                  assertThat(List.copyOf(logged.list))
+                      .anySatisfy(
+                          e ->
+                              assertThat(e.getFormattedMessage())
+                                  .contains("[script_error_probe.lua:5]")));
     } finally {
       logger.detachAppender(logged);
       await(failing.close());
