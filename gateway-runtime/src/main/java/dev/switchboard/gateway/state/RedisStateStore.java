@@ -205,8 +205,7 @@ public final class RedisStateStore implements StateStore {
    * Runs one of the store's Lua scripts ({@code name} is a resource beside this class) with the
    * store's deadline and outage handling, by SHA (a Redis that does not know it yet, or forgot it
    * in a restart, gets it once with {@code EVAL}); keys must already carry {@link #prefix()}. A
-   * script's {@code --#include} lines are replaced by the fragments they name ({@link
-   * #scriptText}).
+   * script's {@code --#include} lines are replaced by the fragments they name ({@link #compose}).
    */
   public Future<Response> runScript(String name, List<String> keys, List<String> args) {
     return run(scripts.computeIfAbsent(name, Script::load), keys, args);
@@ -322,15 +321,15 @@ public final class RedisStateStore implements StateStore {
                 .recover(
                     err -> {
                       if (err.getMessage() == null || !err.getMessage().startsWith("NOSCRIPT")) {
-                        return Future.failedFuture(script.explained(err));
+                        return Future.failedFuture(err);
                       }
                       // First use on this Redis (or after a restart): EVAL also caches the script.
                       Request eval = Request.cmd(Command.EVAL).arg(script.text).arg(keys.size());
                       keys.forEach(eval::arg);
                       args.forEach(eval::arg);
-                      return sendOnLoop(eval)
-                          .recover(e -> Future.failedFuture(script.explained(e)));
-                    }));
+                      return sendOnLoop(eval);
+                    })
+                .recover(err -> Future.failedFuture(script.explained(err))));
   }
 
   /** Fails fast while down; a deadline on every command; any failure marks the store down. */
@@ -388,11 +387,36 @@ public final class RedisStateStore implements StateStore {
    */
   private static final Pattern INCLUDE = Pattern.compile("(?m)^--#include (\\S+)$");
 
-  /** {@code name}'s text with its fragments in place (one level: fragments include nothing). */
-  static String scriptText(String name) {
-    return INCLUDE
-        .matcher(resource(name))
-        .replaceAll(m -> Matcher.quoteReplacement(resource(m.group(1)).stripTrailing()));
+  /**
+   * A script's text as it runs, with its fragments in place, and where each of its lines comes from
+   * as {@code file:line}: Redis reports a script's errors by line of the text it ran ({@code
+   * user_script:N}), which after a fragment is not the line of the file.
+   */
+  record Composed(String text, List<String> origins) {}
+
+  /** {@code name} composed: each include line replaced by its fragment (one level). */
+  static Composed compose(String name) {
+    StringBuilder text = new StringBuilder();
+    List<String> origins = new ArrayList<>();
+    String[] lines = resource(name).split("\n", -1);
+    for (int i = 0; i < lines.length; i++) {
+      if (i > 0) {
+        text.append('\n');
+      }
+      Matcher include = INCLUDE.matcher(lines[i]);
+      if (include.matches()) {
+        String fragment = resource(include.group(1)).stripTrailing();
+        text.append(fragment);
+        int count = fragment.split("\n", -1).length;
+        for (int j = 1; j <= count; j++) {
+          origins.add(include.group(1) + ":" + j + " (included at " + name + ":" + (i + 1) + ")");
+        }
+      } else {
+        text.append(lines[i]);
+        origins.add(name + ":" + (i + 1));
+      }
+    }
+    return new Composed(text.toString(), List.copyOf(origins));
   }
 
   private static String resource(String name) {
@@ -406,35 +430,12 @@ public final class RedisStateStore implements StateStore {
     }
   }
 
-  /**
-   * Where each line of {@code name}'s composed text ({@link #scriptText}) comes from, as {@code
-   * file:line}: Redis reports a script's errors by line of the text it ran ({@code user_script:N}),
-   * which after a fragment is not the line of the file.
-   */
-  static List<String> scriptOrigins(String name) {
-    List<String> origins = new ArrayList<>();
-    String[] lines = resource(name).split("\n", -1);
-    for (int i = 0; i < lines.length; i++) {
-      Matcher include = INCLUDE.matcher(lines[i]);
-      if (include.matches()) {
-        String fragment = include.group(1);
-        int count = resource(fragment).stripTrailing().split("\n", -1).length;
-        for (int j = 1; j <= count; j++) {
-          origins.add(fragment + ":" + j + " (included at " + name + ":" + (i + 1) + ")");
-        }
-      } else {
-        origins.add(name + ":" + (i + 1));
-      }
-    }
-    return origins;
-  }
-
   /** {@code user_script:N} in a Redis error: line N of the script text that ran. */
   private static final Pattern SCRIPT_LINE = Pattern.compile("user_script:(\\d+)");
 
   /**
    * {@code message} with each {@code user_script:N} followed by the file and line it stands for
-   * ({@code origins} from {@link #scriptOrigins}); unchanged where N is not a line of the script.
+   * ({@link Composed#origins}); unchanged where N is not a line of the script.
    */
   static String explainScriptError(String message, List<String> origins) {
     return SCRIPT_LINE
@@ -451,15 +452,15 @@ public final class RedisStateStore implements StateStore {
   /** A Lua script shipped as a resource, with its SHA-1 for {@code EVALSHA}. */
   private record Script(String text, String sha, List<String> origins) {
     static Script load(String name) {
-      String text = scriptText(name);
+      Composed composed = compose(name);
       try {
         return new Script(
-            text,
+            composed.text(),
             HexFormat.of()
                 .formatHex(
                     MessageDigest.getInstance("SHA-1")
-                        .digest(text.getBytes(StandardCharsets.UTF_8))),
-            scriptOrigins(name));
+                        .digest(composed.text().getBytes(StandardCharsets.UTF_8))),
+            composed.origins());
       } catch (NoSuchAlgorithmException e) {
         throw new IllegalStateException("SHA-1 is part of every JRE", e);
       }

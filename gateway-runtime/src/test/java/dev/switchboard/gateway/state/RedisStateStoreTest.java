@@ -465,9 +465,9 @@ class RedisStateStoreTest {
 
   @Test
   void scriptsAreComposedWithTheirSharedFragmentWhenLoaded() {
-    String fragment = RedisStateStore.scriptText("token_buckets.lua").stripTrailing();
+    String fragment = RedisStateStore.compose("token_buckets.lua").text().stripTrailing();
     for (String name : List.of("allowance.lua", "client_rate_admit.lua")) {
-      String text = RedisStateStore.scriptText(name);
+      String text = RedisStateStore.compose(name).text();
       assertThat(text).contains(fragment).doesNotContainPattern("(?m)^--#include");
       // The functions are defined before the script's own code runs.
       assertThat(text.indexOf(fragment)).isLessThan(text.indexOf("local now = tonumber(ARGV[1])"));
@@ -480,8 +480,9 @@ class RedisStateStoreTest {
    */
   @Test
   void scriptErrorLinesAreToldAsLinesOfTheirFiles() throws Exception {
-    List<String> composed = List.of(RedisStateStore.scriptText("allowance.lua").split("\n", -1));
-    List<String> origins = RedisStateStore.scriptOrigins("allowance.lua");
+    RedisStateStore.Composed script = RedisStateStore.compose("allowance.lua");
+    List<String> composed = List.of(script.text().split("\n", -1));
+    List<String> origins = script.origins();
     assertThat(origins).hasSize(composed.size());
     List<String> own = lines("allowance.lua");
     List<String> fragment = lines("token_buckets.lua");
