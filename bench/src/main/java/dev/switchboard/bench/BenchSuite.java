@@ -555,7 +555,7 @@ public final class BenchSuite {
   }
 
   /** The gateway JVM's JIT compiler CPU so far; -1 in process or where it cannot be read. */
-  private static long jitNanos(Service gateway) {
+  static long jitNanos(Service gateway) {
     return gateway.separateProcess() ? ProcessStats.jitCpuNanos(gateway.pid()) : -1;
   }
 

@@ -468,7 +468,7 @@ final class FrontDoorBench {
           totals.put(t.name(), new BenchSuite.StreamTotals());
           roundP99.put(t.name(), new double[] {Double.MAX_VALUE, 0});
         });
-    long jitBefore = gateway.separateProcess() ? ProcessStats.jitCpuNanos(gateway.pid()) : -1;
+    long jitBefore = BenchSuite.jitNanos(gateway);
     for (int r = 0; r < settings.streamRounds(); r++) {
       for (HttpTarget t : BenchSuite.rotate(targets, r)) {
         StreamResult result =
@@ -489,7 +489,7 @@ final class FrontDoorBench {
     }
     String sec = BenchSuite.FRONT_DOORS;
     String at = " (" + settings.streamConcurrency() + " streams)";
-    long jitAfter = gateway.separateProcess() ? ProcessStats.jitCpuNanos(gateway.pid()) : -1;
+    long jitAfter = BenchSuite.jitNanos(gateway);
     if (jitBefore >= 0 && jitAfter >= 0) {
       report.add(
           sec,
