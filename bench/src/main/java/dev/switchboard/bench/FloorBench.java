@@ -7,11 +7,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 
 /**
  * How far the gateway is from the floor of a Java proxy on this machine (issue #21): the upstream
@@ -109,6 +111,13 @@ public final class FloorBench {
         load.run(t, 32, Duration.ofSeconds(jvms.containsKey(t.name()) ? 10 : 2)); // warm-up
         load.run(t, 1, Duration.ofSeconds(1));
       }
+      // The process CPU of the proxy behind each target but the direct calls.
+      Map<String, LongSupplier> cpu = new HashMap<>();
+      jvms.forEach((name, proxy) -> cpu.put(name, proxy::cpuNanos));
+      if (nginx != null) {
+        cpu.put("nginx", nginx::cpuNanos);
+        cpu.put(NGINX_LOGGED, nginxLogged::cpuNanos);
+      }
       Map<String, BenchSuite.Totals> c32 = BenchSuite.perTarget(targets, BenchSuite.Totals::new);
       Map<String, LatencySamples> c1 = BenchSuite.perTarget(targets, LatencySamples::new);
       // Process CPU of each proxy over its c=1 rounds: what a lone request costs it.
@@ -116,11 +125,7 @@ public final class FloorBench {
       for (int r = 0; r < rounds; r++) {
         StringBuilder line = new StringBuilder("round " + (r + 1) + ", c=32 req/s:");
         for (HttpTarget t : BenchSuite.rotate(targets, r)) {
-          long cpu = cpuNanos(t.name(), jvms, nginx, nginxLogged);
-          LoadResult result = load.run(t, 32, round);
-          BenchSuite.Totals totals = c32.get(t.name());
-          totals.add(result);
-          totals.cpuNanos += cpuNanos(t.name(), jvms, nginx, nginxLogged) - cpu;
+          LoadResult result = measure(load, t, 32, round, c32.get(t.name()), cpu);
           line.append(String.format(Locale.ROOT, " %s %.0f;", t.name(), result.rps()));
         }
         System.out.println(line);
@@ -128,14 +133,9 @@ public final class FloorBench {
           alone(
               jvms,
               t.name(),
-              () -> {
-                long cpu = cpuNanos(t.name(), jvms, nginx, nginxLogged);
-                LoadResult result = load.run(t, 1, round);
-                BenchSuite.Totals totals = c1Cpu.get(t.name());
-                totals.add(result);
-                totals.cpuNanos += cpuNanos(t.name(), jvms, nginx, nginxLogged) - cpu;
-                c1.get(t.name()).addAll(result.latencies());
-              });
+              () ->
+                  c1.get(t.name())
+                      .addAll(measure(load, t, 1, round, c1Cpu.get(t.name()), cpu).latencies()));
         }
       }
       BenchSuite.Totals base = c32.get(nginx == null ? "direct" : "nginx");
@@ -315,19 +315,23 @@ public final class FloorBench {
     }
   }
 
-  /** The process CPU of the proxy behind {@code target} (0 for the direct calls). */
-  private static long cpuNanos(
-      String target, Map<String, Service> jvms, NginxProxy nginx, NginxProxy nginxLogged) {
-    Service jvm = jvms.get(target);
-    if (jvm != null) {
-      return jvm.cpuNanos();
-    }
-    if (nginx != null && target.equals("nginx")) {
-      return nginx.cpuNanos();
-    }
-    if (nginxLogged != null && target.equals(NGINX_LOGGED)) {
-      return nginxLogged.cpuNanos();
-    }
-    return 0;
+  /**
+   * Runs {@code target} at {@code concurrency} for {@code round} and adds the result, with the
+   * process CPU its proxy used meanwhile ({@code cpu} by target name; none for the direct calls),
+   * to {@code totals}.
+   */
+  private static LoadResult measure(
+      LoadGenerator load,
+      HttpTarget target,
+      int concurrency,
+      Duration round,
+      BenchSuite.Totals totals,
+      Map<String, LongSupplier> cpu) {
+    LongSupplier proxy = cpu.getOrDefault(target.name(), () -> 0);
+    long before = proxy.getAsLong();
+    LoadResult result = load.run(target, concurrency, round);
+    totals.add(result);
+    totals.cpuNanos += proxy.getAsLong() - before;
+    return result;
   }
 }
