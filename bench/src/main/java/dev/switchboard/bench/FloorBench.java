@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * How far the gateway is from the floor of a Java proxy on this machine (issue #21): the upstream
@@ -111,13 +111,16 @@ public final class FloorBench {
         load.run(t, 32, Duration.ofSeconds(jvms.containsKey(t.name()) ? 10 : 2)); // warm-up
         load.run(t, 1, Duration.ofSeconds(1));
       }
-      // The process CPU of the proxy behind each target but the direct calls.
-      Map<String, LongSupplier> cpu = new HashMap<>();
-      jvms.forEach((name, proxy) -> cpu.put(name, proxy::cpuNanos));
+      // The processes of the proxy behind each target but the direct calls, and the two peers
+      // every request also costs: the upstream and this load generator.
+      Map<String, Supplier<List<Long>>> proxies = new HashMap<>();
+      jvms.forEach((name, proxy) -> proxies.put(name, () -> List.of(proxy.pid())));
       if (nginx != null) {
-        cpu.put("nginx", nginx::cpuNanos);
-        cpu.put(NGINX_LOGGED, nginxLogged::cpuNanos);
+        proxies.put("nginx", nginx::pids);
+        proxies.put(NGINX_LOGGED, nginxLogged::pids);
       }
+      List<Long> peers = List.of(upstream.pid(), ProcessHandle.current().pid());
+      Map<String, CpuSplit> split = BenchSuite.perTarget(targets, CpuSplit::new);
       Map<String, BenchSuite.Totals> c32 = BenchSuite.perTarget(targets, BenchSuite.Totals::new);
       Map<String, LatencySamples> c1 = BenchSuite.perTarget(targets, LatencySamples::new);
       // Process CPU of each proxy over its c=1 rounds: what a lone request costs it.
@@ -125,7 +128,8 @@ public final class FloorBench {
       for (int r = 0; r < rounds; r++) {
         StringBuilder line = new StringBuilder("round " + (r + 1) + ", c=32 req/s:");
         for (HttpTarget t : BenchSuite.rotate(targets, r)) {
-          LoadResult result = measure(load, t, 32, round, c32.get(t.name()), cpu);
+          LoadResult result =
+              measure(load, t, 32, round, c32.get(t.name()), split.get(t.name()), proxies, peers);
           line.append(String.format(Locale.ROOT, " %s %.0f;", t.name(), result.rps()));
         }
         System.out.println(line);
@@ -135,7 +139,17 @@ public final class FloorBench {
               t.name(),
               () ->
                   c1.get(t.name())
-                      .addAll(measure(load, t, 1, round, c1Cpu.get(t.name()), cpu).latencies()));
+                      .addAll(
+                          measure(
+                                  load,
+                                  t,
+                                  1,
+                                  round,
+                                  c1Cpu.get(t.name()),
+                                  new CpuSplit(),
+                                  proxies,
+                                  peers)
+                              .latencies()));
         }
       }
       BenchSuite.Totals base = c32.get(nginx == null ? "direct" : "nginx");
@@ -168,6 +182,25 @@ public final class FloorBench {
             lat.percentileMs(99) - direct.percentileMs(99),
             c1Cpu.get(t.name()).cpuNanos / 1e3 / Math.max(1, c1Cpu.get(t.name()).requests),
             totals.errors);
+      }
+      System.out.println();
+      System.out.printf(
+          Locale.ROOT,
+          "%-18s %12s %12s %16s%n",
+          "c=32, per request",
+          "proxy user",
+          "proxy system",
+          "upstream + load");
+      for (HttpTarget t : targets) {
+        CpuSplit cs = split.get(t.name());
+        long n = Math.max(1, c32.get(t.name()).requests);
+        System.out.printf(
+            Locale.ROOT,
+            "%-18s %9.1f µs %9.1f µs %13.1f µs%n",
+            t.name(),
+            cs.userNanos / 1e3 / n,
+            cs.systemNanos / 1e3 / n,
+            cs.peersNanos / 1e3 / n);
       }
       streams(load, upstream.port(), nginx, jvms, rounds);
     } finally {
@@ -317,8 +350,9 @@ public final class FloorBench {
 
   /**
    * Runs {@code target} at {@code concurrency} for {@code round} and adds the result, with the
-   * process CPU its proxy used meanwhile ({@code cpu} by target name; none for the direct calls),
-   * to {@code totals}.
+   * process CPU its proxy used meanwhile ({@code proxies} by target name; none for the direct
+   * calls), to {@code totals}, and that CPU's user and system parts and the {@code peers}' CPU to
+   * {@code split}.
    */
   private static LoadResult measure(
       LoadGenerator load,
@@ -326,12 +360,32 @@ public final class FloorBench {
       int concurrency,
       Duration round,
       BenchSuite.Totals totals,
-      Map<String, LongSupplier> cpu) {
-    LongSupplier proxy = cpu.getOrDefault(target.name(), () -> 0);
-    long before = proxy.getAsLong();
+      CpuSplit split,
+      Map<String, Supplier<List<Long>>> proxies,
+      List<Long> peers) {
+    List<Long> proxy = proxies.getOrDefault(target.name(), List::of).get();
+    long[] before = ProcessStats.userSystemNanos(proxy);
+    long[] peersBefore = ProcessStats.userSystemNanos(peers);
     LoadResult result = load.run(target, concurrency, round);
+    long[] after = ProcessStats.userSystemNanos(proxy);
+    long[] peersAfter = ProcessStats.userSystemNanos(peers);
     totals.add(result);
-    totals.cpuNanos += proxy.getAsLong() - before;
+    totals.cpuNanos += after[0] - before[0] + after[1] - before[1];
+    split.userNanos += after[0] - before[0];
+    split.systemNanos += after[1] - before[1];
+    split.peersNanos += peersAfter[0] - peersBefore[0] + peersAfter[1] - peersBefore[1];
     return result;
+  }
+
+  /**
+   * A proxy's CPU over its rounds split into its own code (user) and the kernel's work for it
+   * (system: sockets, wake-ups, log writes), and what the upstream and the load generator spent
+   * meanwhile: they share the cores, so a proxy that leaves them idle more often makes each of
+   * their requests cost more too.
+   */
+  private static final class CpuSplit {
+    long userNanos;
+    long systemNanos;
+    long peersNanos;
   }
 }
