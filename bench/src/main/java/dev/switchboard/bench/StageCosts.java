@@ -131,9 +131,20 @@ public final class StageCosts {
    * the HTTP front door and routing, and finally I/O with no Switchboard frame at all.
    */
   static String part(List<RecordedFrame> frames) {
-    String ours = null;
+    List<String> types = new ArrayList<>(frames.size());
     for (RecordedFrame frame : frames) {
-      String type = type(frame);
+      types.add(type(frame));
+    }
+    return partOfTypes(types);
+  }
+
+  /**
+   * As {@link #part(List)}, from the stack's class names (leaf to root, {@code a.b.C$D}), so that
+   * stacks from another profiler are attributed by the same rules.
+   */
+  static String partOfTypes(List<String> types) {
+    String ours = null;
+    for (String type : types) {
       if (!type.startsWith("dev.switchboard.")) {
         continue;
       }
