@@ -18,21 +18,23 @@ import one.profiler.AsyncProfilerLoader;
 
 /**
  * Where the gateway's CPU goes with the kernel's share in it: the plain and the realistic gateway,
- * each in its own JVM with the chart's options, profiled at c=32 by async-profiler in {@code cpu}
- * mode, which samples kernel frames too. JFR (the suite's profile, {@link StageCosts}) sees only
- * Java threads running Java code, while a third of the gateway's CPU is the kernel's work for its
- * sockets, wake-ups and log writes; this tool splits each part of the request path into user and
- * kernel time, and names the system calls the kernel time is spent in.
+ * each in its own JVM with the chart's options, profiled under load by async-profiler in {@code
+ * cpu} mode, which samples kernel frames too. JFR (the suite's profile, {@link StageCosts}) sees
+ * only Java threads running Java code, while a third of the gateway's CPU is the kernel's work for
+ * its sockets, wake-ups and log writes; this tool splits each part of the request path into user
+ * and kernel time, and names the system calls the kernel time is spent in.
  *
- * <p>For each gateway: a c=32 run unprofiled (its CPU per request, user and system from {@code
- * /proc}), then one profiled. Each sample goes to a part by {@link StageCosts#partOfTypes} (its
- * innermost Switchboard frame), or to the JVM thread it ran on (GC, JIT compiler); a part's share
- * of the samples times the unprofiled CPU per request is its cost. The profiler's own cost inflates
- * the profiled run, not the shares. nginx in front of the same upstream is measured beside them for
+ * <p>For each gateway: a run unprofiled (its CPU per request, user and system from {@code /proc}),
+ * then one profiled. Each sample goes to a part by {@link StageCosts#partOfTypes} (its innermost
+ * Switchboard frame), or to the JVM thread it ran on (GC, JIT compiler); a part's share of the
+ * samples times the unprofiled CPU per request is its cost. The profiler's own cost inflates the
+ * profiled run, not the shares. nginx in front of the same upstream is measured beside them for
  * reference.
  *
  * <p>{@code java -cp bench/target/switchboard-bench.jar dev.switchboard.bench.CpuProfile [seconds]
- * [warm-up seconds]} (defaults 15 and 30); the stacks are kept in a temporary directory it names.
+ * [warm-up seconds] [concurrency]} (defaults 15, 30 and 32; the warm-up always runs at c=32, and
+ * with concurrency 1 the profile shows what a lone request spends its CPU on); the stacks are kept
+ * in a temporary directory it names.
  */
 public final class CpuProfile {
 
@@ -44,6 +46,7 @@ public final class CpuProfile {
   public static void main(String[] args) throws Exception {
     Duration run = BenchSuite.seconds(args.length > 0 ? Double.parseDouble(args[0]) : 15);
     Duration warm = BenchSuite.seconds(args.length > 1 ? Double.parseDouble(args[1]) : 30);
+    int concurrency = args.length > 2 ? Integer.parseInt(args[2]) : 32;
     if (!AsyncProfilerLoader.isSupported()) {
       System.err.println("async-profiler does not support this platform");
       System.exit(2);
@@ -98,15 +101,16 @@ public final class CpuProfile {
       }
       for (HttpTarget t : targets) {
         long[] before = ProcessStats.userSystemNanos(pids.get(t.name()));
-        LoadResult plainRun = load.run(t, 32, run);
+        LoadResult plainRun = load.run(t, concurrency, run);
         long[] after = ProcessStats.userSystemNanos(pids.get(t.name()));
         double n = Math.max(1, plainRun.requests());
         double user = (after[0] - before[0]) / n;
         double system = (after[1] - before[1]) / n;
         System.out.printf(
             Locale.ROOT,
-            "%n%s: %.0f req/s, CPU per request %.1f µs (user %.1f, system %.1f)%n",
+            "%n%s, c=%d: %.0f req/s, CPU per request %.1f µs (user %.1f, system %.1f)%n",
             t.name(),
+            concurrency,
             plainRun.rps(),
             (user + system) / 1e3,
             user / 1e3,
@@ -117,7 +121,7 @@ public final class CpuProfile {
         }
         Path stacks = dir.resolve(t.name().replace(' ', '-') + ".collapsed");
         profiler("start", "-e", "cpu", "-i", "1ms", "-t", Long.toString(gateway.pid()));
-        load.run(t, 32, run);
+        load.run(t, concurrency, run);
         profiler("stop", "-o", "collapsed", "-f", stacks.toString(), Long.toString(gateway.pid()));
         Split split = Split.read(stacks);
         split.lines(user + system).forEach(System.out::println);
