@@ -1,7 +1,5 @@
 package dev.switchboard.bench;
 
-import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Stream;
 import one.profiler.AsyncProfilerLoader;
 
@@ -51,33 +48,22 @@ public final class CpuProfile {
       System.err.println("async-profiler does not support this platform");
       System.exit(2);
     }
-    Path dir = Files.createTempDirectory("switchboard-cpu-profile");
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2)); // as the suite's
-    LoadGenerator load = new LoadGenerator(vertx);
-    Service upstream = Service.upstream(false, dir);
-    Path table =
-        BenchTables.write(
-            BenchTables.table(upstream.port(), 64, 20, 1_000, 0), dir.resolve("routing.json"));
-    Path consumers = BenchTables.writeConsumers(dir.resolve("consumers.json"));
+    ProxyBed bed = ProxyBed.start("switchboard-cpu-profile");
+    Path dir = bed.dir;
+    LoadGenerator load = bed.load;
     // Frames between safepoints, so that inlined methods are named where they ran.
     List<String> jvm = new ArrayList<>(BenchSettings.CHART_POD_JVM);
     jvm.add("-XX:+UnlockDiagnosticVMOptions");
     jvm.add("-XX:+DebugNonSafepoints");
-    Optional<Path> nginxBinary = NginxProxy.binary();
-    NginxProxy nginx =
-        nginxBinary.isEmpty()
-            ? null
-            : NginxProxy.start(
-                nginxBinary.get(), dir.resolve("nginx"), Service.freePort(), upstream.port());
+    NginxProxy nginx = bed.nginx("nginx", false);
     Map<String, Service> jvms = new LinkedHashMap<>();
     try {
-      jvms.put(PLAIN, Service.gateway(false, table, jvm, dir.resolve("plain.log"), null, null));
-      jvms.put(REAL, Service.gateway(false, table, jvm, dir.resolve("real.log"), consumers, null));
+      jvms.put(PLAIN, Service.gateway(false, bed.table, jvm, dir.resolve("plain.log"), null, null));
+      jvms.put(
+          REAL,
+          Service.gateway(false, bed.table, jvm, dir.resolve("real.log"), bed.consumers, null));
       List<HttpTarget> targets = new ArrayList<>();
       if (nginx != null) {
-        if (!nginx.awaitListening(Duration.ofSeconds(10))) {
-          throw new IOException("nginx did not start listening on " + nginx.port());
-        }
         targets.add(
             HttpTarget.chat(
                 "nginx",
@@ -132,8 +118,7 @@ public final class CpuProfile {
       if (nginx != null) {
         nginx.close();
       }
-      upstream.close();
-      vertx.close();
+      bed.close();
       for (String log : List.of("plain.log", "real.log")) {
         Files.deleteIfExists(dir.resolve(log)); // gigabytes of request lines
       }

@@ -1,8 +1,5 @@
 package dev.switchboard.bench;
 
-import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -45,32 +41,17 @@ public final class FloorBench {
   public static void main(String[] args) throws Exception {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
     Duration round = BenchSuite.seconds(args.length > 1 ? Double.parseDouble(args[1]) : 5);
-    Path dir = Files.createTempDirectory("switchboard-floor");
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2)); // as the suite's
-    LoadGenerator load = new LoadGenerator(vertx);
-    Service upstream = Service.upstream(false, dir);
-    Path table =
-        BenchTables.write(
-            BenchTables.table(upstream.port(), 64, 20, 1_000, 0), dir.resolve("routing.json"));
-    Path consumers = BenchTables.writeConsumers(dir.resolve("consumers.json"));
+    ProxyBed bed = ProxyBed.start("switchboard-floor");
+    Path dir = bed.dir;
+    LoadGenerator load = bed.load;
+    Service upstream = bed.upstream;
+    Path table = bed.table;
+    Path consumers = bed.consumers;
     List<String> jvm = BenchSettings.CHART_POD_JVM;
-    Optional<Path> nginxBinary = NginxProxy.binary();
-    NginxProxy nginx =
-        nginxBinary.isEmpty()
-            ? null
-            : NginxProxy.start(
-                nginxBinary.get(), dir.resolve("nginx"), Service.freePort(), upstream.port());
+    NginxProxy nginx = bed.nginx("nginx", false);
     // The same nginx writing a buffered JSON access line per request, as the gateway writes its
     // request log: not the baseline, shown beside it.
-    NginxProxy nginxLogged =
-        nginxBinary.isEmpty()
-            ? null
-            : NginxProxy.start(
-                nginxBinary.get(),
-                dir.resolve("nginx-log"),
-                Service.freePort(),
-                upstream.port(),
-                true);
+    NginxProxy nginxLogged = nginx == null ? null : bed.nginx("nginx-log", true);
     Map<String, Service> jvms = new LinkedHashMap<>();
     try {
       jvms.put(
@@ -91,13 +72,7 @@ public final class FloorBench {
       Map<String, String> fast = BenchTables.fastHeaders();
       targets.add(raw("direct", upstream.port(), false, fast));
       if (nginx != null) {
-        if (!nginx.awaitListening(Duration.ofSeconds(10))) {
-          throw new IOException("nginx did not start listening on " + nginx.port());
-        }
         targets.add(raw("nginx", nginx.port(), false, fast));
-        if (!nginxLogged.awaitListening(Duration.ofSeconds(10))) {
-          throw new IOException("nginx did not start listening on " + nginxLogged.port());
-        }
         targets.add(raw(NGINX_LOGGED, nginxLogged.port(), false, fast));
       }
       targets.add(raw(FLOOR, jvms.get(FLOOR).port(), false, fast));
@@ -209,8 +184,7 @@ public final class FloorBench {
         nginx.close();
         nginxLogged.close();
       }
-      upstream.close();
-      vertx.close();
+      bed.close();
       // The gateways' request logs run to gigabytes; the figures are what is kept.
       for (String log : List.of("gateway-plain.log", "gateway-realistic.log")) {
         Files.deleteIfExists(dir.resolve(log));
