@@ -69,11 +69,13 @@ class ChartStateStoreTest {
                 passwordSecretRef: {name: redis-auth, key: pw}
                 caSecretRef: {name: redis-ca}
                 prefix: "team-a:"
+                timeoutMs: 1500
             """);
     JsonNode gateway = gatewayContainer(chart);
     assertThat(args(gateway))
         .containsSequence("--state-store", "rediss://redis.shared.svc:6380")
-        .containsSequence("--state-store-prefix", "team-a:");
+        .containsSequence("--state-store-prefix", "team-a:")
+        .containsSequence("--state-store-timeout-ms", "1500");
     JsonNode password = env(gateway, "SWITCHBOARD_STATE_STORE_PASSWORD");
     assertThat(password.at("/valueFrom/secretKeyRef/name").asText()).isEqualTo("redis-auth");
     assertThat(password.at("/valueFrom/secretKeyRef/key").asText()).isEqualTo("pw");
@@ -84,6 +86,18 @@ class ChartStateStoreTest {
         chart.get("Deployment", "switchboard-gateway").at("/spec/template/spec/volumes");
     assertThat(volumes.toString()).contains("\"secretName\":\"redis-ca\"");
     assertThat(chart.find("Deployment", "switchboard-redis")).isEmpty();
+  }
+
+  @Test
+  void theStoreTimeoutIsTheGatewaysDefaultUnlessSetAndBounded() {
+    RenderedChart chart =
+        Charts.template(workDir, "gateway: {stateStore: {url: redis://redis:6379}}");
+    assertThat(args(gatewayContainer(chart))).doesNotContain("--state-store-timeout-ms");
+    assertThatThrownBy(
+            () ->
+                Charts.template(
+                    workDir, "gateway: {stateStore: {url: redis://redis:6379, timeoutMs: 600000}}"))
+        .hasMessageContaining("timeoutMs");
   }
 
   @Test

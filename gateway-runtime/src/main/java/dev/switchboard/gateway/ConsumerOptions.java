@@ -1,5 +1,6 @@
 package dev.switchboard.gateway;
 
+import dev.switchboard.gateway.state.RedisStateStore;
 import java.nio.file.Path;
 
 /**
@@ -16,6 +17,8 @@ import java.nio.file.Path;
  *     store
  * @param stateStorePrefix put in front of every key (gateways of several namespaces may share one
  *     Redis)
+ * @param stateStoreTimeoutMs the longest a request waits for one command of the store; a command
+ *     that takes longer marks the store down for a second (outage policies apply meanwhile)
  */
 public record ConsumerOptions(
     Path consumersFile,
@@ -23,41 +26,95 @@ public record ConsumerOptions(
     String stateStore,
     String stateStorePassword,
     String stateStoreCaFile,
-    String stateStorePrefix) {
+    String stateStorePrefix,
+    long stateStoreTimeoutMs) {
 
   /** No consumers file, keys required only once a Consumer exists, no shared store. */
   public static ConsumerOptions defaults() {
-    return new ConsumerOptions(null, false, null, null, null, "switchboard:");
+    return new ConsumerOptions(
+        null, false, null, null, null, "switchboard:", RedisStateStore.DEFAULT_COMMAND_TIMEOUT_MS);
   }
 
   public ConsumerOptions withConsumersFile(Path value) {
     return new ConsumerOptions(
-        value, requireKeys, stateStore, stateStorePassword, stateStoreCaFile, stateStorePrefix);
+        value,
+        requireKeys,
+        stateStore,
+        stateStorePassword,
+        stateStoreCaFile,
+        stateStorePrefix,
+        stateStoreTimeoutMs);
   }
 
   public ConsumerOptions withRequireKeys(boolean value) {
     return new ConsumerOptions(
-        consumersFile, value, stateStore, stateStorePassword, stateStoreCaFile, stateStorePrefix);
+        consumersFile,
+        value,
+        stateStore,
+        stateStorePassword,
+        stateStoreCaFile,
+        stateStorePrefix,
+        stateStoreTimeoutMs);
   }
 
   public ConsumerOptions withStateStore(String value) {
     return new ConsumerOptions(
-        consumersFile, requireKeys, value, stateStorePassword, stateStoreCaFile, stateStorePrefix);
+        consumersFile,
+        requireKeys,
+        value,
+        stateStorePassword,
+        stateStoreCaFile,
+        stateStorePrefix,
+        stateStoreTimeoutMs);
   }
 
   public ConsumerOptions withStateStorePassword(String value) {
     return new ConsumerOptions(
-        consumersFile, requireKeys, stateStore, value, stateStoreCaFile, stateStorePrefix);
+        consumersFile,
+        requireKeys,
+        stateStore,
+        value,
+        stateStoreCaFile,
+        stateStorePrefix,
+        stateStoreTimeoutMs);
   }
 
   public ConsumerOptions withStateStoreCaFile(String value) {
     return new ConsumerOptions(
-        consumersFile, requireKeys, stateStore, stateStorePassword, value, stateStorePrefix);
+        consumersFile,
+        requireKeys,
+        stateStore,
+        stateStorePassword,
+        value,
+        stateStorePrefix,
+        stateStoreTimeoutMs);
   }
 
   public ConsumerOptions withStateStorePrefix(String value) {
     return new ConsumerOptions(
-        consumersFile, requireKeys, stateStore, stateStorePassword, stateStoreCaFile, value);
+        consumersFile,
+        requireKeys,
+        stateStore,
+        stateStorePassword,
+        stateStoreCaFile,
+        value,
+        stateStoreTimeoutMs);
+  }
+
+  /** The most a store command may take, 1 ms to 60 s; anything else is refused. */
+  public ConsumerOptions withStateStoreTimeoutMs(long value) {
+    if (value < 1 || value > 60_000) {
+      throw new IllegalArgumentException(
+          "the state store timeout must be 1 to 60000 ms, got " + value);
+    }
+    return new ConsumerOptions(
+        consumersFile,
+        requireKeys,
+        stateStore,
+        stateStorePassword,
+        stateStoreCaFile,
+        stateStorePrefix,
+        value);
   }
 
   /** Never shows the store's address or password. */

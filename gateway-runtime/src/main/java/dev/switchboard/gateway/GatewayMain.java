@@ -30,6 +30,8 @@ import java.util.function.Function;
  * --state-store-prefix P  SWITCHBOARD_STATE_STORE_PREFIX  default switchboard:
  *                       SWITCHBOARD_STATE_STORE_PASSWORD  (environment only: never a flag)
  *                       SWITCHBOARD_STATE_STORE_CA_FILE   PEM CA bundle for rediss://
+ * --state-store-timeout-ms N  SWITCHBOARD_STATE_STORE_TIMEOUT_MS  default 250 (1–60000): the
+ *                       longest a request waits for one store command; slower marks it down 1 s
  * --test-clock-offset-file F  SWITCHBOARD_TEST_CLOCK_OFFSET_FILE  TEST ONLY, off by default: moves
  *                       the wall clock by the offset in F (PT2H, -PT30M or ms), re-read every 200 ms
  * </pre>
@@ -172,6 +174,12 @@ public final class GatewayMain {
             env.get("SWITCHBOARD_STATE_STORE_CA_FILE"),
             ConsumerOptions::withStateStoreCaFile,
             s -> s);
+    c =
+        applyTo(
+            c,
+            env.get("SWITCHBOARD_STATE_STORE_TIMEOUT_MS"),
+            ConsumerOptions::withStateStoreTimeoutMs,
+            Long::parseLong);
     o = o.withConsumers(c);
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
@@ -206,6 +214,8 @@ public final class GatewayMain {
               case "--state-store" -> o.withConsumers(o.consumers().withStateStore(value));
               case "--state-store-prefix" ->
                   o.withConsumers(o.consumers().withStateStorePrefix(value));
+              case "--state-store-timeout-ms" ->
+                  o.withConsumers(o.consumers().withStateStoreTimeoutMs(Long.parseLong(value)));
               case "--test-clock-offset-file" -> o.withTestClockOffsetFile(Path.of(value));
               default -> throw new IllegalArgumentException("unknown flag " + flag);
             };

@@ -220,7 +220,8 @@ public final class GatewayServer {
               consumerOptions.stateStore(),
               consumerOptions.stateStorePassword(),
               consumerOptions.stateStoreCaFile(),
-              consumerOptions.stateStorePrefix());
+              consumerOptions.stateStorePrefix(),
+              consumerOptions.stateStoreTimeoutMs());
     }
     if (stateStore instanceof RedisStateStore redis) {
       // cache.shared: true keeps exact answers in the same Redis (its own deadlines: a miss).

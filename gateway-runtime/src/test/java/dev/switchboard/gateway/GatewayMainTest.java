@@ -79,4 +79,32 @@ class GatewayMainTest {
     assertThatThrownBy(() -> GatewayMain.parse(new String[] {"--max-connections", "-1"}, Map.of()))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void theStateStoreTimeoutHasADefaultAFlagAndAnEnvironmentVariableAndABoundedRange() {
+    assertThat(GatewayMain.parse(new String[0], Map.of()).consumers().stateStoreTimeoutMs())
+        .isEqualTo(250);
+    assertThat(
+            GatewayMain.parse(new String[0], Map.of("SWITCHBOARD_STATE_STORE_TIMEOUT_MS", "1500"))
+                .consumers()
+                .stateStoreTimeoutMs())
+        .isEqualTo(1500);
+    GatewayOptions o =
+        GatewayMain.parse(
+            new String[] {"--state-store-timeout-ms", "800", "--state-store", "redis://r:6379"},
+            Map.of("SWITCHBOARD_STATE_STORE_TIMEOUT_MS", "1500"));
+    assertThat(o.consumers().stateStoreTimeoutMs()).isEqualTo(800);
+    // Other state-store options set after it keep it.
+    assertThat(o.consumers().stateStore()).isEqualTo("redis://r:6379");
+    assertThatThrownBy(
+            () -> GatewayMain.parse(new String[] {"--state-store-timeout-ms", "0"}, Map.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("1 to 60000 ms");
+    assertThatThrownBy(
+            () ->
+                GatewayMain.parse(
+                    new String[0], Map.of("SWITCHBOARD_STATE_STORE_TIMEOUT_MS", "600000")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("1 to 60000 ms");
+  }
 }

@@ -42,17 +42,26 @@ import org.slf4j.LoggerFactory;
  * consumer's next run. All keys of one consumer share a hash tag, so the scripts also run on a
  * Redis Cluster.
  *
- * <p>Availability: every command has a deadline ({@value #COMMAND_TIMEOUT_MS} ms); a failure marks
- * the store unavailable for {@value #RETRY_AFTER_MS} ms, during which calls fail at once with
- * {@link StoreUnavailableException} (nothing waits on a dead Redis), and the first call after that
- * tries again — so the gateway recovers by itself when Redis is back.
+ * <p>Availability: every command has a deadline ({@value #DEFAULT_COMMAND_TIMEOUT_MS} ms unless
+ * configured, {@code --state-store-timeout-ms}); a failure marks the store unavailable for {@value
+ * #RETRY_AFTER_MS} ms, during which calls fail at once with {@link StoreUnavailableException}
+ * (nothing waits on a dead Redis), and the first call after that tries again — so the gateway
+ * recovers by itself when Redis is back.
  */
 public final class RedisStateStore implements StateStore {
 
   private static final Logger LOG = LoggerFactory.getLogger(RedisStateStore.class);
 
-  /** The longest a request waits for the store: loopback answers in well under a millisecond. */
-  static final long COMMAND_TIMEOUT_MS = 250;
+  /**
+   * The longest a request waits for the store unless configured: Redis in the cluster answers in
+   * about a millisecond, and a request should not wait much longer for a limit check than for
+   * routing. A store whose latency spikes past it (a fork for a snapshot, a failover) may warrant
+   * more: each spike marks the store down for {@link #RETRY_AFTER_MS} ms.
+   */
+  public static final long DEFAULT_COMMAND_TIMEOUT_MS = 250;
+
+  /** The deadline of every command, in milliseconds. */
+  private final long commandTimeoutMs;
 
   /** How long the store is treated as down after a failure before it is tried again. */
   static final long RETRY_AFTER_MS = 1_000;
@@ -104,12 +113,34 @@ public final class RedisStateStore implements StateStore {
    */
   public RedisStateStore(
       Vertx vertx, GatewayClock clock, String uri, String password, String caFile, String prefix) {
+    this(vertx, clock, uri, password, caFile, prefix, DEFAULT_COMMAND_TIMEOUT_MS);
+  }
+
+  /**
+   * As the constructor above, with {@code commandTimeoutMs} as every command's deadline (and the
+   * connect timeout).
+   */
+  public RedisStateStore(
+      Vertx vertx,
+      GatewayClock clock,
+      String uri,
+      String password,
+      String caFile,
+      String prefix,
+      long commandTimeoutMs) {
+    if (commandTimeoutMs < 1) {
+      throw new IllegalArgumentException("the state store's command timeout must be at least 1 ms");
+    }
+    this.commandTimeoutMs = commandTimeoutMs;
     RedisOptions options =
         new RedisOptions().setConnectionString(uri).setMaxPoolSize(16).setMaxPoolWaiting(2048);
     if (password != null && !password.isEmpty()) {
       options.setPassword(password);
     }
-    options.getNetClientOptions().setConnectTimeout((int) COMMAND_TIMEOUT_MS).setTcpNoDelay(true);
+    options
+        .getNetClientOptions()
+        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, commandTimeoutMs))
+        .setTcpNoDelay(true);
     if (caFile != null && !caFile.isBlank()) {
       options.getNetClientOptions().setTrustOptions(new PemTrustOptions().addCertPath(caFile));
     }
@@ -340,10 +371,10 @@ public final class RedisStateStore implements StateStore {
     Promise<T> promise = Promise.promise();
     long timer =
         clock.setTimer(
-            COMMAND_TIMEOUT_MS,
+            commandTimeoutMs,
             id -> {
               if (promise.tryFail(UNAVAILABLE)) {
-                markDown("no answer within " + COMMAND_TIMEOUT_MS + " ms");
+                markDown("no answer within " + commandTimeoutMs + " ms");
               }
             });
     command

@@ -533,6 +533,53 @@ class RedisStateStoreTest {
     }
   }
 
+  /**
+   * A store given a longer command timeout (for a Redis whose latency spikes past the default 250
+   * ms) waits that long for an answer before it fails the call and counts itself down — and no
+   * longer.
+   */
+  @Test
+  void aStalledCommandFailsAtTheConfiguredTimeoutAndMarksTheStoreDown() throws Exception {
+    ManualClock own = new ManualClock();
+    try (RedisProcess stalling = RedisProcess.start()) {
+      RedisStateStore s =
+          new RedisStateStore(vertx, own, stalling.uri(), null, null, "stall:", 1_000);
+      io.vertx.redis.client.Redis admin =
+          io.vertx.redis.client.Redis.createClient(vertx, stalling.uri());
+      try {
+        assertThat(await(s.admit(call("stall", "first", 1, 1_000))).admitted()).isTrue();
+        // Redis holds every client's commands for 3 s of real time; the store's clock stands still.
+        await(
+            admin.send(
+                io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.CLIENT)
+                    .arg("PAUSE")
+                    .arg(3_000)
+                    .arg("ALL")));
+        Future<io.vertx.redis.client.Response> stalled =
+            s.runScript("script_error_probe.lua", List.of(), List.of());
+        org.awaitility.Awaitility.await()
+            .atMost(java.time.Duration.ofSeconds(5))
+            .until(() -> own.pendingDelaysMillis().contains(1_000L));
+        own.advance(999);
+        Thread.sleep(100); // a failure would complete the call on an event loop meanwhile
+        assertThat(stalled.isComplete()).as("still waiting at 999 ms").isFalse();
+        own.advance(2);
+        assertThat(stalled.toCompletionStage().toCompletableFuture())
+            .failsWithin(5, TimeUnit.SECONDS)
+            .withThrowableThat()
+            .withCauseInstanceOf(StoreUnavailableException.class);
+        // Down: the next call fails at once, without a command.
+        Future<io.vertx.redis.client.Response> whileDown =
+            s.runScript("script_error_probe.lua", List.of(), List.of());
+        assertThat(whileDown.failed()).isTrue();
+        assertThat(own.pendingTimers()).isZero();
+      } finally {
+        await(s.close());
+        admin.close();
+      }
+    }
+  }
+
   private static List<String> lines(String resource) throws Exception {
     try (java.io.InputStream in = RedisStateStore.class.getResourceAsStream(resource)) {
       return List.of(
