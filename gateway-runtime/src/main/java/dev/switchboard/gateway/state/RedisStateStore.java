@@ -60,13 +60,14 @@ public final class RedisStateStore implements StateStore {
    */
   public static final long DEFAULT_COMMAND_TIMEOUT_MS = 250;
 
-  /** The deadline of every command, in milliseconds. */
-  private final long commandTimeoutMs;
-
   /** How long the store is treated as down after a failure before it is tried again. */
   static final long RETRY_AFTER_MS = 1_000;
 
   private final Redis redis;
+
+  /** The deadline of every command, in milliseconds. */
+  private final long commandTimeoutMs;
+
   private final GatewayClock clock;
   private final String prefix;
 
