@@ -87,9 +87,9 @@ public final class CpuProfile {
       }
       for (HttpTarget t : targets) {
         long[] before = ProcessStats.userSystemNanos(pids.get(t.name()));
-        LoadResult plainRun = load.run(t, concurrency, run);
+        LoadResult unprofiled = load.run(t, concurrency, run);
         long[] after = ProcessStats.userSystemNanos(pids.get(t.name()));
-        double n = Math.max(1, plainRun.requests());
+        double n = Math.max(1, unprofiled.requests());
         double user = (after[0] - before[0]) / n;
         double system = (after[1] - before[1]) / n;
         System.out.printf(
@@ -97,7 +97,7 @@ public final class CpuProfile {
             "%n%s, c=%d: %.0f req/s, CPU per request %.1f µs (user %.1f, system %.1f)%n",
             t.name(),
             concurrency,
-            plainRun.rps(),
+            unprofiled.rps(),
             (user + system) / 1e3,
             user / 1e3,
             system / 1e3);
