@@ -44,6 +44,10 @@ public final class ChildJvm implements AutoCloseable {
     Files.createDirectories(log.getParent());
     Process process =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    // A tool that ends without closing it (an exception, Ctrl-C) must not leave the process
+    // running on the machine, where it would share the cores with every later measurement.
+    // Forcibly: a process a FloorBench round stopped (SIGSTOP) does not act on SIGTERM.
+    Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly, "stop " + name));
     return new ChildJvm(name, process, log);
   }
 

@@ -113,6 +113,9 @@ public final class NginxProxy implements AutoCloseable {
             .redirectErrorStream(true)
             .redirectOutput(dir.resolve("logs/stdout.log").toFile())
             .start();
+    // Not left running when the tool ends without closing it; SIGTERM, so the master stops its
+    // workers.
+    Runtime.getRuntime().addShutdownHook(new Thread(process::destroy, "stop nginx"));
     return new NginxProxy(process, port);
   }
 
