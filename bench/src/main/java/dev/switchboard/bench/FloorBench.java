@@ -88,21 +88,12 @@ public final class FloorBench {
         if (proxyJvm != null) {
           // Ten seconds do not compile the realistic path: its first measured round ran at about
           // half the speed of the next ones. On until the compiler is quiet, at most 60 s more.
-          BenchSuite.JitSettling settled =
-              BenchSuite.settleJit(
-                  proxyJvm.pid(),
-                  () -> load.run(t, 32, Duration.ofSeconds(4)),
-                  BenchSuite.JIT_QUIET_MS_PER_SECOND * 4,
-                  Duration.ofSeconds(60));
-          if (settled != null) {
-            System.out.printf(
-                Locale.ROOT,
-                "%s: c=32 JIT settled after %d more runs of 4 s (compiler CPU in the last %.0f"
-                    + " ms)%n",
-                t.name(),
-                settled.runs(),
-                settled.lastMs());
-          }
+          settleJit(
+              t.name() + ": c=32",
+              proxyJvm,
+              () -> load.run(t, 32, Duration.ofSeconds(4)),
+              4,
+              Duration.ofSeconds(60));
         }
         load.run(t, 1, Duration.ofSeconds(1));
       }
@@ -247,7 +238,19 @@ public final class FloorBench {
             load.runStreams(t, 128, Duration.ofSeconds(4), chunks, 250);
             Service jvm = jvms.get(t.name());
             if (jvm != null) {
-              settleJit(load, t, jvm, chunks, interval);
+              settleJit(
+                  t.name() + ": streams",
+                  jvm,
+                  () ->
+                      load.runStreams(
+                          t,
+                          32,
+                          Duration.ofSeconds(8),
+                          chunks,
+                          250,
+                          Duration.ofMillis(chunks * interval)),
+                  8,
+                  Duration.ofSeconds(180));
             }
           });
     }
@@ -294,30 +297,22 @@ public final class FloorBench {
   }
 
   /**
-   * Streams through one JVM until its JIT compiler threads were nearly idle for a whole 8 s run, at
-   * most 180 s ({@link BenchSuite#settleJit}, as the suite does before its streaming rounds).
+   * Repeats {@code run} ({@code runSeconds} of load through one JVM) until the JVM's JIT compiler
+   * threads were nearly idle for a whole run ({@link BenchSuite#JIT_QUIET_MS_PER_SECOND} per
+   * second), at most {@code cap} ({@link BenchSuite#settleJit}, as the suite does before its
+   * streaming rounds), and says what it took.
    */
   private static void settleJit(
-      LoadGenerator load, HttpTarget target, Service jvm, int chunks, long interval) {
+      String what, Service jvm, Runnable run, int runSeconds, Duration cap) {
     BenchSuite.JitSettling settled =
-        BenchSuite.settleJit(
-            jvm.pid(),
-            () ->
-                load.runStreams(
-                    target,
-                    32,
-                    Duration.ofSeconds(8),
-                    chunks,
-                    250,
-                    Duration.ofMillis(chunks * interval)),
-            BenchSuite.JIT_QUIET_MS_PER_SECOND * 8,
-            Duration.ofSeconds(180));
+        BenchSuite.settleJit(jvm.pid(), run, BenchSuite.JIT_QUIET_MS_PER_SECOND * runSeconds, cap);
     if (settled != null) {
       System.out.printf(
           Locale.ROOT,
-          "%s: JIT settled after %d stream runs (compiler CPU in the last %.0f ms)%n",
-          target.name(),
+          "%s JIT settled after %d runs of %d s (compiler CPU in the last %.0f ms)%n",
+          what,
           settled.runs(),
+          runSeconds,
           settled.lastMs());
     }
   }
