@@ -137,15 +137,13 @@ public final class CpuProfile {
    * Samples of one profile by part of the request path, each split into user and kernel time, and
    * the kernel samples by the C library call that entered the kernel.
    */
-  record Split(
-      Map<String, long[]> byPart, Map<String, Long> bySystemCall, long samples, long kernel) {
+  record Split(Map<String, long[]> byPart, Map<String, Long> bySystemCall, long samples) {
 
     /** Reads async-profiler's collapsed stacks ({@code -t}: the thread is the root frame). */
     static Split read(Path collapsed) throws IOException {
       Map<String, long[]> byPart = new HashMap<>();
       Map<String, Long> bySystemCall = new HashMap<>();
       long samples = 0;
-      long kernel = 0;
       try (Stream<String> lines = Files.lines(collapsed)) {
         for (String line : (Iterable<String>) lines::iterator) {
           int space = line.lastIndexOf(' ');
@@ -158,12 +156,16 @@ public final class CpuProfile {
           samples += count;
           byPart.computeIfAbsent(part(frames), k -> new long[2])[inKernel ? 1 : 0] += count;
           if (inKernel) {
-            kernel += count;
             bySystemCall.merge(systemCall(frames), count, Long::sum);
           }
         }
       }
-      return new Split(byPart, bySystemCall, samples, kernel);
+      return new Split(byPart, bySystemCall, samples);
+    }
+
+    /** The samples taken in the kernel, of every part. */
+    long kernel() {
+      return byPart.values().stream().mapToLong(userKernel -> userKernel[1]).sum();
     }
 
     /**
@@ -231,7 +233,7 @@ public final class CpuProfile {
               Locale.ROOT,
               "%d samples, %.0f %% in the kernel; µs per request (user, kernel):",
               samples,
-              100.0 * kernel / Math.max(1, samples)));
+              100.0 * kernel() / Math.max(1, samples)));
       // Parts under 0.2 µs per request together on one line.
       long[] rest = new long[2];
       int[] restParts = new int[1];

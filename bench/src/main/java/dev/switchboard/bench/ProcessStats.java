@@ -56,10 +56,8 @@ public final class ProcessStats {
           if (!name.startsWith("C1 CompilerThre") && !name.startsWith("C2 CompilerThre")) {
             continue;
           }
-          String stat = Files.readString(thread.resolve("stat"));
-          // After "(comm) ": state is field 3, utime and stime are fields 14 and 15.
-          String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-          ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+          long[] times = userSystemTicks(thread.resolve("stat"));
+          ticks += times[0] + times[1];
           found = true;
         } catch (IOException | RuntimeException gone) {
           // A compiler thread that ended between the listing and the read.
@@ -68,8 +66,18 @@ public final class ProcessStats {
     } catch (IOException | RuntimeException e) {
       return -1;
     }
-    // Linux reports these times in clock ticks of 10 ms (USER_HZ = 100 on every common build).
-    return found ? ticks * 10_000_000L : -1;
+    return found ? ticks * TICK_NANOS : -1;
+  }
+
+  /** Linux reports CPU times in clock ticks of 10 ms (USER_HZ = 100 on every common build). */
+  private static final long TICK_NANOS = 10_000_000L;
+
+  /** utime and stime, in clock ticks, of a process's or thread's {@code stat} file. */
+  private static long[] userSystemTicks(Path stat) throws IOException {
+    String text = Files.readString(stat);
+    // After "(comm) ": state is field 3, utime and stime are fields 14 and 15.
+    String[] fields = text.substring(text.lastIndexOf(')') + 2).split(" ");
+    return new long[] {Long.parseLong(fields[11]), Long.parseLong(fields[12])};
   }
 
   /**
@@ -82,15 +90,14 @@ public final class ProcessStats {
     long[] ticks = new long[2];
     for (long pid : pids) {
       try {
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        ticks[0] += Long.parseLong(fields[11]);
-        ticks[1] += Long.parseLong(fields[12]);
+        long[] times = userSystemTicks(Path.of("/proc", Long.toString(pid), "stat"));
+        ticks[0] += times[0];
+        ticks[1] += times[1];
       } catch (IOException | RuntimeException gone) {
         // A process that ended, or no /proc.
       }
     }
-    return new long[] {ticks[0] * 10_000_000L, ticks[1] * 10_000_000L}; // USER_HZ = 100
+    return new long[] {ticks[0] * TICK_NANOS, ticks[1] * TICK_NANOS};
   }
 
   /** Megabytes, for reports. */
