@@ -14,6 +14,7 @@ import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import io.vertx.redis.client.ResponseType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -43,10 +45,12 @@ import org.slf4j.LoggerFactory;
  * Redis Cluster.
  *
  * <p>Availability: every command has a deadline ({@value #DEFAULT_COMMAND_TIMEOUT_MS} ms unless
- * configured, {@code --state-store-timeout-ms}); a failure marks the store unavailable for {@value
- * #RETRY_AFTER_MS} ms, during which calls fail at once with {@link StoreUnavailableException}
- * (nothing waits on a dead Redis), and the first call after that tries again — so the gateway
- * recovers by itself when Redis is back.
+ * configured, {@code --state-store-timeout-ms}); a failure of the store (no answer in time, a lost
+ * connection, an error reply such as {@code OOM} or {@code LOADING} that refuses every command)
+ * marks it unavailable for {@value #RETRY_AFTER_MS} ms, during which calls fail at once with {@link
+ * StoreUnavailableException} (nothing waits on a dead Redis), and the first call after that tries
+ * again — so the gateway recovers by itself when Redis is back. An error reply about one command (a
+ * key of the wrong type, a script error) fails that call only, with the same exception.
  */
 public final class RedisStateStore implements StateStore {
 
@@ -364,7 +368,12 @@ public final class RedisStateStore implements StateStore {
                 .recover(err -> Future.failedFuture(script.explained(err))));
   }
 
-  /** Fails fast while down; a deadline on every command; any failure marks the store down. */
+  /**
+   * Fails fast while down; a deadline on every command. A failure of the store (no answer, a lost
+   * connection, an error reply that says Redis cannot serve now: {@link #storeError}) marks it
+   * down; an error reply about the command itself (a key holding the wrong type, a script error)
+   * fails that call only: Redis answered, and the other consumers' counting goes on.
+   */
   private <T> Future<T> guarded(Supplier<Future<T>> command) {
     if (down && clock.nanoTime() < downUntilNanos) {
       return Future.failedFuture(UNAVAILABLE);
@@ -374,8 +383,10 @@ public final class RedisStateStore implements StateStore {
         clock.setTimer(
             commandTimeoutMs,
             id -> {
-              if (promise.tryFail(UNAVAILABLE)) {
+              // Down before the call fails: whoever the failure reaches sees the store down.
+              if (!promise.future().isComplete()) {
                 markDown("no answer within " + commandTimeoutMs + " ms");
+                promise.tryFail(UNAVAILABLE);
               }
             });
     command
@@ -389,11 +400,68 @@ public final class RedisStateStore implements StateStore {
                   LOG.info("the shared state store answers again: shared counting resumes");
                 }
                 promise.tryComplete(ar.result());
-              } else if (promise.tryFail(UNAVAILABLE)) {
-                markDown(ar.cause().getClass().getSimpleName() + ": " + ar.cause().getMessage());
+              } else if (!promise.future().isComplete()) {
+                Throwable cause = ar.cause();
+                if (storeError(cause)) {
+                  markDown(cause.getClass().getSimpleName() + ": " + cause.getMessage());
+                } else {
+                  commandRefused(cause.getMessage());
+                }
+                promise.tryFail(UNAVAILABLE);
               }
             });
     return promise.future();
+  }
+
+  /**
+   * Error replies that say Redis cannot serve any command now, whichever key it touches: out of
+   * memory, loading, busy with a script, a read-only replica, no primary or cluster, a failed
+   * snapshot, missing replicas, authentication or permission, a cluster redirection this client
+   * does not follow, too many clients. Inside a script Redis wraps them ({@code ERR Error running
+   * script …: -OOM command not allowed …}), so they are looked for anywhere in the message.
+   */
+  private static final Pattern STORE_ERROR =
+      Pattern.compile(
+          "(?:^|[\\s:-])(?:OOM|LOADING|BUSY|READONLY|MASTERDOWN|CLUSTERDOWN|MISCONF|NOREPLICAS"
+              + "|NOAUTH|WRONGPASS|NOPERM|MOVED|ASK|TRYAGAIN)\\b|max number of clients");
+
+  /**
+   * Whether {@code failure} is the store's (mark it down) rather than one command's: anything but
+   * an error reply (a deadline, a closed connection, a refused connect), and an error reply that
+   * names a condition of the server ({@link #STORE_ERROR}).
+   */
+  static boolean storeError(Throwable failure) {
+    Throwable reply = failure instanceof ScriptError ? failure.getCause() : failure;
+    if (!(reply instanceof Response r) || r.type() != ResponseType.ERROR) {
+      return true;
+    }
+    String message = reply.getMessage();
+    return message == null || STORE_ERROR.matcher(message).find();
+  }
+
+  /** When the next refused command may be logged, and how many were refused meanwhile. */
+  private final AtomicLong nextRefusalLogNanos = new AtomicLong(Long.MIN_VALUE);
+
+  private final AtomicLong refusalsNotLogged = new AtomicLong();
+
+  /**
+   * Logs a command Redis refused (at most one line per {@link #RETRY_AFTER_MS} ms, with how many
+   * more were refused since: one consumer's damaged key may refuse each of its requests).
+   */
+  private void commandRefused(String why) {
+    long now = clock.nanoTime();
+    long next = nextRefusalLogNanos.get();
+    if ((next != Long.MIN_VALUE && now - next < 0)
+        || !nextRefusalLogNanos.compareAndSet(next, now + RETRY_AFTER_MS * 1_000_000)) {
+      refusalsNotLogged.incrementAndGet();
+      return;
+    }
+    long more = refusalsNotLogged.getAndSet(0);
+    LOG.warn(
+        "the shared state store refused a command ({}){}; that request's outage policy applies,"
+            + " the store stays in use",
+        why,
+        more == 0 ? "" : " and " + more + " more since the last such line");
   }
 
   private void markDown(String why) {
@@ -507,7 +575,14 @@ public final class RedisStateStore implements StateStore {
       if (message == null || !message.contains("user_script:")) {
         return failure;
       }
-      return new IllegalStateException(explainScriptError(message, origins), failure);
+      return new ScriptError(explainScriptError(message, origins), failure);
+    }
+  }
+
+  /** Redis's error reply to a script, with its lines told as lines of their files. */
+  private static final class ScriptError extends RuntimeException {
+    ScriptError(String message, Throwable reply) {
+      super(message, reply);
     }
   }
 }

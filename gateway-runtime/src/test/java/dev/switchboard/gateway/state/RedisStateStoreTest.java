@@ -504,7 +504,7 @@ class RedisStateStoreTest {
     assertThat(RedisStateStore.explainScriptError("ERR user_script:99999: x", origins))
         .isEqualTo("ERR user_script:99999: x");
 
-    // A real error from redis-server, in a store of its own (an error marks a store down).
+    // A real error from redis-server, in a store of its own.
     ch.qos.logback.classic.Logger logger =
         (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(RedisStateStore.class);
     ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
@@ -527,6 +527,8 @@ class RedisStateStoreTest {
                           e ->
                               assertThat(e.getFormattedMessage())
                                   .contains("[script_error_probe.lua:5]")));
+      // A script error is the command's, not the store's: the store stays in use.
+      assertThat(failing.unavailable()).isFalse();
     } finally {
       logger.detachAppender(logged);
       await(failing.close());
@@ -578,6 +580,139 @@ class RedisStateStoreTest {
         admin.close();
       }
     }
+  }
+
+  /**
+   * Someone wrote into one consumer's keys (a list where a bucket lives): Redis refuses that
+   * consumer's script with WRONGTYPE. Its request fails as the store's (its outage policy applies),
+   * but Redis answered: the store stays up and another consumer is counted in Redis at once.
+   */
+  @Test
+  void aDamagedKeyFailsOnlyItsConsumersCallsAndLeavesTheStoreUp() throws Exception {
+    RedisStateStore s = new RedisStateStore(vertx, clock, redis.uri(), null, null, "dmg:");
+    io.vertx.redis.client.Redis admin =
+        io.vertx.redis.client.Redis.createClient(vertx, redis.uri());
+    ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(RedisStateStore.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logged.start();
+    logger.addAppender(logged);
+    try {
+      assertThat(await(s.admit(call("damaged", "d0", 0, -1))).admitted()).isTrue();
+      io.vertx.redis.client.Response keys =
+          await(admin.send(redisCommand("KEYS", "dmg:{damaged}:*")));
+      assertThat(keys.size()).isPositive();
+      for (io.vertx.redis.client.Response key : keys) {
+        await(admin.send(redisCommand("DEL", key.toString())));
+        await(admin.send(redisCommand("LPUSH", key.toString(), "not a counter")));
+      }
+      for (int i = 1; i <= 3; i++) {
+        assertThat(s.admit(call("damaged", "d" + i, 0, -1)).toCompletionStage())
+            .failsWithin(5, TimeUnit.SECONDS)
+            .withThrowableThat()
+            .withCauseInstanceOf(StoreUnavailableException.class);
+        assertThat(s.unavailable()).isFalse();
+      }
+      // The clock has not moved: a store marked down would fail this at once.
+      assertThat(await(s.admit(call("healthy", "h0", 0, -1))).admitted()).isTrue();
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(5))
+          .ignoreExceptions()
+          .untilAsserted(
+              () ->
+                  assertThat(List.copyOf(logged.list))
+                      .filteredOn(e -> e.getFormattedMessage().contains("refused a command"))
+                      .singleElement()
+                      .satisfies(e -> assertThat(e.getFormattedMessage()).contains("WRONGTYPE")));
+    } finally {
+      logger.detachAppender(logged);
+      await(s.close());
+      admin.close();
+    }
+  }
+
+  /**
+   * A Redis out of memory refuses every write, whichever consumer: the store counts itself down
+   * (calls fail at once meanwhile) and comes back by itself once Redis has room again.
+   */
+  @Test
+  void aRedisOutOfMemoryMarksTheStoreDownUntilItServesAgain() throws Exception {
+    ManualClock own = new ManualClock();
+    try (RedisProcess full = RedisProcess.start()) {
+      RedisStateStore s = new RedisStateStore(vertx, own, full.uri(), null, null, "oom:");
+      io.vertx.redis.client.Redis admin =
+          io.vertx.redis.client.Redis.createClient(vertx, full.uri());
+      try {
+        assertThat(await(s.admit(call("a", "a0", 0, -1))).admitted()).isTrue();
+        await(admin.send(redisCommand("CONFIG", "SET", "maxmemory", "1")));
+        assertThat(s.admit(call("a", "a1", 0, -1)).toCompletionStage())
+            .failsWithin(5, TimeUnit.SECONDS)
+            .withThrowableThat()
+            .withCauseInstanceOf(StoreUnavailableException.class);
+        assertThat(s.unavailable()).isTrue();
+        assertThat(s.admit(call("b", "b0", 0, -1)).failed())
+            .as("fails at once while down")
+            .isTrue();
+        await(admin.send(redisCommand("CONFIG", "SET", "maxmemory", "0")));
+        own.advance(RedisStateStore.RETRY_AFTER_MS + 1);
+        assertThat(await(s.admit(call("b", "b1", 0, -1))).admitted()).isTrue();
+        assertThat(s.unavailable()).isFalse();
+      } finally {
+        await(s.close());
+        admin.close();
+      }
+    }
+  }
+
+  /** Which failures are the store's: anything but an error reply, and replies naming the server. */
+  @Test
+  void errorRepliesThatNameTheServerMarkTheStoreDownAndOthersDoNot() {
+    for (String storeWide :
+        List.of(
+            "LOADING Redis is loading the dataset in memory",
+            "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.",
+            "READONLY You can't write against a read only replica.",
+            "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+            "CLUSTERDOWN The cluster is down",
+            "MOVED 3999 127.0.0.1:6381",
+            "NOAUTH Authentication required.",
+            "ERR max number of clients reached",
+            "ERR Error running script (call to f_da84): @user_script:1: @user_script: 1: -OOM command"
+                + " not allowed when used memory > 'maxmemory'.",
+            "OOM command not allowed when used memory > 'maxmemory'. script: da84, on"
+                + " @user_script:1.")) {
+      assertThat(
+              RedisStateStore.storeError(
+                  io.vertx.redis.client.impl.types.ErrorType.create(storeWide)))
+          .as(storeWide)
+          .isTrue();
+    }
+    for (String oneCommand :
+        List.of(
+            "WRONGTYPE Operation against a key holding the wrong kind of value",
+            "ERR Error running script (call to f_da84): @user_script:1: WRONGTYPE Operation against"
+                + " a key holding the wrong kind of value",
+            "ERR user_script:12: attempt to compare nil with number script: 6b1e, on"
+                + " @user_script:12.",
+            "BUSYKEY Target key name already exists.")) {
+      assertThat(
+              RedisStateStore.storeError(
+                  io.vertx.redis.client.impl.types.ErrorType.create(oneCommand)))
+          .as(oneCommand)
+          .isFalse();
+    }
+    assertThat(RedisStateStore.storeError(new java.io.IOException("Connection reset"))).isTrue();
+    assertThat(RedisStateStore.storeError(new java.net.ConnectException("refused"))).isTrue();
+  }
+
+  private static io.vertx.redis.client.Request redisCommand(String name, String... args) {
+    io.vertx.redis.client.Request r =
+        io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.create(name));
+    for (String a : args) {
+      r.arg(a);
+    }
+    return r;
   }
 
   private static List<String> lines(String resource) throws Exception {
