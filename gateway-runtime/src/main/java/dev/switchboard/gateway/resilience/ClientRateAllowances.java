@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 
 /**
  * Admissions to route client rate-limit buckets in the shared store, with a local allowance per set
@@ -122,14 +123,18 @@ final class ClientRateAllowances {
   private final Map<String, Group> groups = new ConcurrentHashMap<>();
   private final Sender sender;
 
+  /** The gateway clock's nanoseconds: when a group has idled long enough to give back. */
+  private final LongSupplier nanos;
+
   /**
    * Set by the shutdown report before it looks at the runs in flight; read under a group's lock
    * when a run starts, so a run started after the look sees it.
    */
   private volatile boolean closing;
 
-  ClientRateAllowances(Sender sender) {
+  ClientRateAllowances(Sender sender, LongSupplier nanos) {
     this.sender = sender;
+    this.nanos = nanos;
   }
 
   /** Admits one request to the buckets of {@code key}: from the allowance, or in a script run. */
@@ -142,7 +147,7 @@ final class ClientRateAllowances {
         if (g.gone) {
           continue;
         }
-        g.lastUsedNanos = System.nanoTime();
+        g.lastUsedNanos = nanos.getAsLong();
         if (g.waiting.isEmpty() && g.fits()) {
           g.takeRequest();
           g.admittedSinceRun = true;
@@ -206,7 +211,7 @@ final class ClientRateAllowances {
 
   private Future<Void> reportNow(boolean everything) {
     List<Future<Void>> sent = new ArrayList<>();
-    long now = System.nanoTime();
+    long now = nanos.getAsLong();
     for (Group g : groups.values()) {
       Run run = null;
       synchronized (g) {

@@ -39,7 +39,7 @@ public final class SharedClientRateLimits {
   private static final Logger LOG = LoggerFactory.getLogger(SharedClientRateLimits.class);
 
   /** Admissions from this replica's allowances, and the runs that decide the rest. */
-  private final ClientRateAllowances allowances = new ClientRateAllowances(this::send);
+  private final ClientRateAllowances allowances;
 
   private final RedisStateStore store;
   private final ClientRateLimiter local;
@@ -54,6 +54,7 @@ public final class SharedClientRateLimits {
   public SharedClientRateLimits(
       RedisStateStore store, ClientRateLimiter local, LongSupplier millis) {
     this.store = store;
+    this.allowances = new ClientRateAllowances(this::send, store.clock()::nanoTime);
     this.local = local;
     this.millis = millis;
     store.onReport(allowances::report);

@@ -241,7 +241,7 @@ final class ConsumerAllowances {
         if (g.gone) {
           continue;
         }
-        g.lastUsedNanos = System.nanoTime();
+        g.lastUsedNanos = store.clock().nanoTime();
         if (g.open.containsKey(call.reservationId())) {
           return Future.succeededFuture(g.admitted()); // admitting twice counts once
         }
@@ -358,9 +358,20 @@ final class ConsumerAllowances {
     return byReservation.size();
   }
 
+  /** Requests this replica holds of its consumers' limits, over all groups (for tests). */
+  long heldRequests() {
+    long held = 0;
+    for (Group g : groups.values()) {
+      synchronized (g) {
+        held += g.requests;
+      }
+    }
+    return held;
+  }
+
   private Future<Void> flushAll(boolean everything) {
     List<Future<Void>> sent = new ArrayList<>();
-    long now = System.nanoTime();
+    long now = store.clock().nanoTime();
     long nowMs = store.nowMs();
     for (Group g : groups.values()) {
       Run run = null;

@@ -247,6 +247,14 @@ public final class RedisStateStore implements StateStore {
     return run(scripts.computeIfAbsent(name, Script::load), keys, args);
   }
 
+  /**
+   * The gateway clock the store counts by (its deadlines, and when a replica's allowances have
+   * idled long enough to be given back).
+   */
+  public GatewayClock clock() {
+    return clock;
+  }
+
   /** What every key of this store starts with. */
   String prefix() {
     return prefix;
@@ -336,6 +344,11 @@ public final class RedisStateStore implements StateStore {
   /** Admitted consumer requests this replica has not settled yet (for tests). */
   int openReservations() {
     return allowances.openReservations();
+  }
+
+  /** Requests this replica holds of its consumers' request limits (for tests). */
+  long heldRequests() {
+    return allowances.heldRequests();
   }
 
   /** The gateway clock's wall time. */

@@ -120,7 +120,8 @@ class ClientRateAllowancesTest {
               runs.add(run);
               returned.add(returnRequests);
               return run.future();
-            });
+            },
+            clock::nanoTime);
     List<String> buckets = List.of("b");
     List<String> pairs = List.of("1000", "r"); // an allowance of 10
     Future<ClientRateAllowances.Verdict> x = allowances.admit("k", buckets, pairs); // run 1
@@ -155,7 +156,8 @@ class ClientRateAllowancesTest {
               runs.add(run);
               wanted.add(wantRequests);
               return run.future();
-            });
+            },
+            clock::nanoTime);
     List<String> buckets = List.of("b");
     List<String> pairs = List.of("100", "r"); // an allowance of 1
     allowances.admit("k", buckets, pairs); // run 1
@@ -170,6 +172,37 @@ class ClientRateAllowancesTest {
     assertThat(last.isComplete() && last.result().code() == 1).as("the third admitted").isTrue();
     await(shutdown);
     assertThat(allowances.held()).as("held after shutdown").isZero();
+  }
+
+  /**
+   * What a replica holds for a caller that stopped calling goes back once the caller has been idle
+   * for {@link dev.switchboard.gateway.state.AllowanceRules#IDLE_MS} ms of the gateway clock — not
+   * before, however many reports come meanwhile.
+   */
+  @Test
+  void anIdleCallersAllowanceGoesBackAfterASecondOfTheGatewayClock() throws Exception {
+    ManualClock own = new ManualClock();
+    RedisStateStore store = new RedisStateStore(vertx, own, redis.uri(), null, null, "idle:");
+    SharedClientRateLimits limits =
+        new SharedClientRateLimits(
+            store, new ClientRateLimiter(own::nanoTime), own::currentTimeMillis);
+    List<RoutingTable.RateLimit> rules = List.of(new RoutingTable.RateLimit("route", 1_000, null));
+    try {
+      assertThat(await(limits.admit(rules, "p", "r", null, "req-0")).decision().limited())
+          .isFalse();
+      assertThat(limits.heldRequests()).isPositive();
+      own.advance(dev.switchboard.gateway.state.AllowanceRules.IDLE_MS - 1);
+      // More than a second of real time, with reports every 50 ms: idleness is the gateway clock's.
+      Thread.sleep(
+          dev.switchboard.gateway.state.AllowanceRules.IDLE_MS + 4 * RedisStateStore.REPORT_MS);
+      assertThat(limits.heldRequests()).as("held while not idle long enough").isPositive();
+      own.advance(2);
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(5))
+          .until(() -> limits.heldRequests() == 0);
+    } finally {
+      await(store.close());
+    }
   }
 
   /** A run's answer: requests granted, no token buckets, then each request's verdict. */

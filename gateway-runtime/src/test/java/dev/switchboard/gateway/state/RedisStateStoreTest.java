@@ -665,6 +665,41 @@ class RedisStateStoreTest {
     }
   }
 
+  /**
+   * A consumer's allowance goes back to Redis once the consumer has been idle for {@link
+   * AllowanceRules#IDLE_MS} ms of the gateway clock, and not before.
+   */
+  @Test
+  void anIdleConsumersAllowanceGoesBackAfterASecondOfTheGatewayClock() throws Exception {
+    ManualClock own = new ManualClock();
+    RedisStateStore s = new RedisStateStore(vertx, own, redis.uri(), null, null, "idle:");
+    try {
+      AdmitCall first =
+          new AdmitCall(
+              "idler",
+              "i0",
+              List.of(new Limit(1_000, 0)),
+              own.currentTimeMillis(),
+              0,
+              "2026-05-01",
+              "2026-05",
+              -1,
+              -1);
+      assertThat(await(s.admit(first)).admitted()).isTrue();
+      assertThat(s.heldRequests()).isPositive();
+      own.advance(AllowanceRules.IDLE_MS - 1);
+      // More than a second of real time, with reports every 50 ms: idleness is the gateway clock's.
+      Thread.sleep(AllowanceRules.IDLE_MS + 4 * RedisStateStore.REPORT_MS);
+      assertThat(s.heldRequests()).as("held while not idle long enough").isPositive();
+      own.advance(2);
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(5))
+          .until(() -> s.heldRequests() == 0);
+    } finally {
+      await(s.close());
+    }
+  }
+
   /** Which failures are the store's: anything but an error reply, and replies naming the server. */
   @Test
   void errorRepliesThatNameTheServerMarkTheStoreDownAndOthersDoNot() {
