@@ -144,7 +144,65 @@ class ArgoCdHealthCheckTest {
             "RoutingPolicy",
             status(5, 4, null, ready("True", "Valid", "")),
             "Progressing",
-            "observe generation 5"));
+            "observe generation 5"),
+        // Consumer
+        Arguments.of("Consumer", "{}", "Progressing", "Waiting for the operator"),
+        Arguments.of(
+            "Consumer",
+            status(
+                1,
+                1,
+                null,
+                ready("True", "KeysPublished", ""),
+                condition("BudgetExhausted", "False", "WithinBudget", "")),
+            "Healthy",
+            "KeysPublished"),
+        Arguments.of(
+            "Consumer",
+            status(
+                1,
+                1,
+                null,
+                ready("False", "SecretKeyNotFound", "Secret team-a-keys has no key apiKey")),
+            "Degraded",
+            "SecretKeyNotFound: Secret team-a-keys has no key apiKey"),
+        Arguments.of(
+            "Consumer",
+            status(
+                2,
+                2,
+                null,
+                ready("True", "KeysPublished", ""),
+                condition("BudgetExhausted", "True", "DailyBudgetSpent", "spent 5.02 of 5.00 USD")),
+            "Suspended",
+            "Budget spent, requests refused: DailyBudgetSpent: spent 5.02 of 5.00 USD"),
+        Arguments.of(
+            "Consumer",
+            status(
+                1,
+                1,
+                null,
+                ready("False", "InvalidSpec", "bad glob"),
+                condition("BudgetExhausted", "True", "DailyBudgetSpent", "")),
+            "Degraded",
+            "InvalidSpec: bad glob"),
+        Arguments.of(
+            "Consumer",
+            status(
+                1,
+                1,
+                null,
+                ready("True", "KeysPublished", ""),
+                condition("KeyRotationDue", "True", "KeyOlderThanMaxAge", "sha256:1a2b3c4d 91d")),
+            "Healthy",
+            "KeysPublished; key rotation due: KeyOlderThanMaxAge: sha256:1a2b3c4d 91d"),
+        Arguments.of(
+            "Consumer", status(1, 1, null), "Progressing", "Waiting for the Ready condition"),
+        Arguments.of(
+            "Consumer",
+            status(3, 2, null, ready("True", "KeysPublished", "")),
+            "Progressing",
+            "observe generation 3"));
   }
 
   @ParameterizedTest(name = "{0} {1} -> {2}")
@@ -160,7 +218,7 @@ class ArgoCdHealthCheckTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"ModelRoute", "ProviderEndpoint", "RoutingPolicy"})
+  @ValueSource(strings = {"Consumer", "ModelRoute", "ProviderEndpoint", "RoutingPolicy"})
   void argoCdConfigMapSnippetCarriesTheScriptsVerbatim(String kind) throws IOException {
     JsonNode snippet = YAML.readTree(argocdDir().resolve("argocd-cm-health.yaml").toFile());
 
@@ -175,7 +233,7 @@ class ArgoCdHealthCheckTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"ModelRoute", "ProviderEndpoint", "RoutingPolicy"})
+  @ValueSource(strings = {"Consumer", "ModelRoute", "ProviderEndpoint", "RoutingPolicy"})
   void scriptsStayWithinLua51(String kind) throws IOException {
     // luaj implements Lua 5.2; Argo CD embeds gopher-lua (Lua 5.1). Keep out what 5.1 lacks.
     assertThat(script(kind))
