@@ -111,6 +111,7 @@ public final class FloorBench {
       Map<String, LatencySamples> c1 = BenchSuite.perTarget(targets, LatencySamples::new);
       // Process CPU of each proxy over its c=1 rounds: what a lone request costs it.
       Map<String, BenchSuite.Totals> c1Cpu = BenchSuite.perTarget(targets, BenchSuite.Totals::new);
+      Map<String, CpuSplit> c1Split = BenchSuite.perTarget(targets, CpuSplit::new);
       for (int r = 0; r < rounds; r++) {
         StringBuilder line = new StringBuilder("round " + (r + 1) + ", c=32 req/s:");
         for (HttpTarget t : BenchSuite.rotate(targets, r)) {
@@ -132,7 +133,7 @@ public final class FloorBench {
                                   1,
                                   round,
                                   c1Cpu.get(t.name()),
-                                  new CpuSplit(),
+                                  c1Split.get(t.name()),
                                   proxies,
                                   peers)
                               .latencies()));
@@ -169,25 +170,8 @@ public final class FloorBench {
             c1Cpu.get(t.name()).cpuNanos / 1e3 / Math.max(1, c1Cpu.get(t.name()).requests),
             totals.errors);
       }
-      System.out.println();
-      System.out.printf(
-          Locale.ROOT,
-          "%-18s %12s %12s %16s%n",
-          "c=32, per request",
-          "proxy user",
-          "proxy system",
-          "upstream + load");
-      for (HttpTarget t : targets) {
-        CpuSplit cs = split.get(t.name());
-        long n = Math.max(1, c32.get(t.name()).requests);
-        System.out.printf(
-            Locale.ROOT,
-            "%-18s %9.1f µs %9.1f µs %13.1f µs%n",
-            t.name(),
-            cs.userNanos / 1e3 / n,
-            cs.systemNanos / 1e3 / n,
-            cs.peersNanos / 1e3 / n);
-      }
+      printSplit("c=32, per request", targets, split, c32);
+      printSplit("c=1, per request", targets, c1Split, c1Cpu);
       streams(load, upstream.port(), nginx, jvms, rounds);
     } finally {
       jvms.values().forEach(Service::close);
@@ -364,6 +348,33 @@ public final class FloorBench {
     split.systemNanos += after[1] - before[1];
     split.peersNanos += peersAfter[0] - peersBefore[0] + peersAfter[1] - peersBefore[1];
     return result;
+  }
+
+  /** Prints each target's {@code split} per request of its {@code totals}. */
+  private static void printSplit(
+      String title,
+      List<HttpTarget> targets,
+      Map<String, CpuSplit> split,
+      Map<String, BenchSuite.Totals> totals) {
+    System.out.println();
+    System.out.printf(
+        Locale.ROOT,
+        "%-18s %12s %12s %16s%n",
+        title,
+        "proxy user",
+        "proxy system",
+        "upstream + load");
+    for (HttpTarget t : targets) {
+      CpuSplit cs = split.get(t.name());
+      long n = Math.max(1, totals.get(t.name()).requests);
+      System.out.printf(
+          Locale.ROOT,
+          "%-18s %9.1f µs %9.1f µs %13.1f µs%n",
+          t.name(),
+          cs.userNanos / 1e3 / n,
+          cs.systemNanos / 1e3 / n,
+          cs.peersNanos / 1e3 / n);
+    }
   }
 
   /**
