@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.cache;
 
+import dev.switchboard.gateway.state.RedisFailures;
 import dev.switchboard.gateway.time.GatewayClock;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -15,7 +16,9 @@ import org.slf4j.LoggerFactory;
  * The cache never fails a request: every command has a deadline ({@value #COMMAND_TIMEOUT_MS} ms,
  * shorter than the state store's since a miss is always a safe answer), and a failure or a missed
  * deadline makes lookups misses and stores no-ops for {@value #RETRY_AFTER_MS} ms without touching
- * Redis, after which the next command tries again. Nothing waits on a dead Redis.
+ * Redis, after which the next command tries again. Nothing waits on a dead Redis. An error reply
+ * about one command (an entry's key holding another type) makes that lookup a miss only ({@link
+ * RedisFailures}).
  */
 public final class SharedAnswers {
 
@@ -36,6 +39,9 @@ public final class SharedAnswers {
   private volatile boolean down;
   private volatile long downUntilNanos;
 
+  /** Commands Redis refused (logged at most once a second). */
+  private final RedisFailures refusals;
+
   /**
    * @param prefix put in front of every key (the state store's prefix, so one Redis can serve the
    *     gateways of several namespaces)
@@ -43,6 +49,9 @@ public final class SharedAnswers {
   public SharedAnswers(Redis redis, GatewayClock clock, String prefix) {
     this.redis = redis;
     this.clock = clock;
+    this.refusals =
+        new RedisFailures(
+            clock, LOG, "that lookup or store is a miss, the shared cache stays in use");
     this.prefix = prefix == null ? "" : prefix;
   }
 
@@ -80,8 +89,9 @@ public final class SharedAnswers {
         clock.setTimer(
             COMMAND_TIMEOUT_MS,
             id -> {
-              if (promise.tryFail("shared cache timeout")) {
+              if (!promise.future().isComplete()) {
                 markDown("no answer within " + COMMAND_TIMEOUT_MS + " ms");
+                promise.tryFail("shared cache timeout");
               }
             });
     redis
@@ -95,8 +105,16 @@ public final class SharedAnswers {
                   LOG.info("the shared cache answers again");
                 }
                 promise.tryComplete(ar.result());
-              } else if (promise.tryFail(ar.cause())) {
-                markDown(ar.cause().getClass().getSimpleName() + ": " + ar.cause().getMessage());
+              } else if (!promise.future().isComplete()) {
+                Throwable cause = ar.cause();
+                // A refusal of this one command (a key of the wrong type) is a miss for this
+                // request; a failure of the store stops lookups for a moment.
+                if (RedisFailures.storeWide(cause)) {
+                  markDown(cause.getClass().getSimpleName() + ": " + cause.getMessage());
+                } else {
+                  refusals.refused(cause.getMessage());
+                }
+                promise.tryFail(cause);
               }
             });
     return promise.future();

@@ -14,7 +14,6 @@ import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import io.vertx.redis.client.ResponseType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -27,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -109,6 +107,9 @@ public final class RedisStateStore implements StateStore {
   private volatile long downUntilNanos;
   private volatile boolean down;
 
+  /** Commands Redis refused (logged at most once a second). */
+  private final RedisFailures refusals;
+
   /**
    * @param uri {@code redis://host:port[/db]} or {@code rediss://…} for TLS (never logged: it may
    *     hold a password)
@@ -151,6 +152,11 @@ public final class RedisStateStore implements StateStore {
     }
     this.redis = Redis.createClient(vertx, options);
     this.clock = clock;
+    this.refusals =
+        new RedisFailures(
+            clock,
+            LOG,
+            "that request's outage policy applies, the shared state store stays in use");
     this.prefix = prefix;
     this.allowances = new ConsumerAllowances(this);
     this.vertx = vertx;
@@ -383,9 +389,9 @@ public final class RedisStateStore implements StateStore {
 
   /**
    * Fails fast while down; a deadline on every command. A failure of the store (no answer, a lost
-   * connection, an error reply that says Redis cannot serve now: {@link #storeError}) marks it
-   * down; an error reply about the command itself (a key holding the wrong type, a script error)
-   * fails that call only: Redis answered, and the other consumers' counting goes on.
+   * connection, an error reply that says Redis cannot serve now: {@link RedisFailures#storeWide})
+   * marks it down; an error reply about the command itself (a key holding the wrong type, a script
+   * error) fails that call only: Redis answered, and the other consumers' counting goes on.
    */
   private <T> Future<T> guarded(Supplier<Future<T>> command) {
     if (down && clock.nanoTime() < downUntilNanos) {
@@ -415,66 +421,15 @@ public final class RedisStateStore implements StateStore {
                 promise.tryComplete(ar.result());
               } else if (!promise.future().isComplete()) {
                 Throwable cause = ar.cause();
-                if (storeError(cause)) {
+                if (RedisFailures.storeWide(cause)) {
                   markDown(cause.getClass().getSimpleName() + ": " + cause.getMessage());
                 } else {
-                  commandRefused(cause.getMessage());
+                  refusals.refused(cause.getMessage());
                 }
                 promise.tryFail(UNAVAILABLE);
               }
             });
     return promise.future();
-  }
-
-  /**
-   * Error replies that say Redis cannot serve any command now, whichever key it touches: out of
-   * memory, loading, busy with a script, a read-only replica, no primary or cluster, a failed
-   * snapshot, missing replicas, authentication or permission, a cluster redirection this client
-   * does not follow, too many clients. Inside a script Redis wraps them ({@code ERR Error running
-   * script …: -OOM command not allowed …}), so they are looked for anywhere in the message.
-   */
-  private static final Pattern STORE_ERROR =
-      Pattern.compile(
-          "(?:^|[\\s:-])(?:OOM|LOADING|BUSY|READONLY|MASTERDOWN|CLUSTERDOWN|MISCONF|NOREPLICAS"
-              + "|NOAUTH|WRONGPASS|NOPERM|MOVED|ASK|TRYAGAIN)\\b|max number of clients");
-
-  /**
-   * Whether {@code failure} is the store's (mark it down) rather than one command's: anything but
-   * an error reply (a deadline, a closed connection, a refused connect), and an error reply that
-   * names a condition of the server ({@link #STORE_ERROR}).
-   */
-  static boolean storeError(Throwable failure) {
-    Throwable reply = failure instanceof ScriptError ? failure.getCause() : failure;
-    if (!(reply instanceof Response r) || r.type() != ResponseType.ERROR) {
-      return true;
-    }
-    String message = reply.getMessage();
-    return message == null || STORE_ERROR.matcher(message).find();
-  }
-
-  /** When the next refused command may be logged, and how many were refused meanwhile. */
-  private final AtomicLong nextRefusalLogNanos = new AtomicLong(Long.MIN_VALUE);
-
-  private final AtomicLong refusalsNotLogged = new AtomicLong();
-
-  /**
-   * Logs a command Redis refused (at most one line per {@link #RETRY_AFTER_MS} ms, with how many
-   * more were refused since: one consumer's damaged key may refuse each of its requests).
-   */
-  private void commandRefused(String why) {
-    long now = clock.nanoTime();
-    long next = nextRefusalLogNanos.get();
-    if ((next != Long.MIN_VALUE && now - next < 0)
-        || !nextRefusalLogNanos.compareAndSet(next, now + RETRY_AFTER_MS * 1_000_000)) {
-      refusalsNotLogged.incrementAndGet();
-      return;
-    }
-    long more = refusalsNotLogged.getAndSet(0);
-    LOG.warn(
-        "the shared state store refused a command ({}){}; that request's outage policy applies,"
-            + " the store stays in use",
-        why,
-        more == 0 ? "" : " and " + more + " more since the last such line");
   }
 
   private void markDown(String why) {

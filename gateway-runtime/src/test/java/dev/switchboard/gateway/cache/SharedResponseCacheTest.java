@@ -279,6 +279,51 @@ class SharedResponseCacheTest {
             });
   }
 
+  /**
+   * An entry whose key someone overwrote with another type: Redis refuses that lookup (WRONGTYPE),
+   * which is a miss for that request only — the next lookup, of an intact entry, is a hit at once.
+   * A refusal counted as an outage would have turned every lookup into a miss for a second.
+   */
+  @Test
+  @Order(7)
+  void anEntryWhoseKeyHoldsAnotherTypeIsAMissAndTheCacheStaysShared() throws Exception {
+    List<String> before = names();
+    assertThat(outcome(ask(0, "shared", "sk-tenant-a", "Damaged entry", false))).isEqualTo("miss");
+    awaitStored(before.size() + 1);
+    List<String> damaged = names();
+    damaged.removeAll(before);
+    assertThat(damaged).hasSize(1);
+    assertThat(outcome(ask(0, "shared", "sk-tenant-a", "Intact entry", false))).isEqualTo("miss");
+    awaitStored(before.size() + 2);
+    Redis client = Redis.createClient(vertx, redis.uri());
+    try {
+      send(client, Request.cmd(Command.DEL).arg(damaged.get(0)));
+      send(client, Request.cmd(Command.LPUSH).arg(damaged.get(0)).arg("not an answer"));
+    } finally {
+      client.close();
+    }
+    long upstream = mock.attempts("shared-model");
+    HttpResponse<String> refused = ask(1, "shared", "sk-tenant-a", "Damaged entry", false);
+    assertThat(refused.statusCode()).isEqualTo(200);
+    assertThat(outcome(refused)).isEqualTo("miss");
+    assertThat(mock.attempts("shared-model") - upstream).isEqualTo(1);
+    assertThat(outcome(ask(1, "shared", "sk-tenant-a", "Intact entry", false))).isEqualTo("hit");
+  }
+
+  /** The names of the answers in Redis now. */
+  static List<String> names() throws Exception {
+    Redis client = Redis.createClient(vertx, redis.uri());
+    try {
+      List<String> names = new ArrayList<>();
+      for (Response r : send(client, Request.cmd(Command.KEYS).arg("*cache:*"))) {
+        names.add(r.toString());
+      }
+      return names;
+    } finally {
+      client.close();
+    }
+  }
+
   static Response send(Redis client, Request request) throws Exception {
     return client.send(request).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
   }

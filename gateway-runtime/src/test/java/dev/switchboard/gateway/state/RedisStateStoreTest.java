@@ -505,32 +505,18 @@ class RedisStateStoreTest {
         .isEqualTo("ERR user_script:99999: x");
 
     // A real error from redis-server, in a store of its own.
-    ch.qos.logback.classic.Logger logger =
-        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(RedisStateStore.class);
-    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
-        new ch.qos.logback.core.read.ListAppender<>();
-    logged.start();
-    logger.addAppender(logged);
+    StoreLog logged = new StoreLog();
     RedisStateStore failing = new RedisStateStore(vertx, clock, redis.uri(), null, null, "err:");
     try {
       Future<io.vertx.redis.client.Response> run =
           failing.runScript("script_error_probe.lua", List.of(), List.of());
       assertThat(run.toCompletionStage().toCompletableFuture()).failsWithin(10, TimeUnit.SECONDS);
-      // The call fails first, then the store logs why it marks itself down.
-      org.awaitility.Awaitility.await()
-          .atMost(java.time.Duration.ofSeconds(5))
-          .ignoreExceptions() // the appender's list grows on an event loop meanwhile
-          .untilAsserted(
-              () ->
-                  assertThat(List.copyOf(logged.list))
-                      .anySatisfy(
-                          e ->
-                              assertThat(e.getFormattedMessage())
-                                  .contains("[script_error_probe.lua:5]")));
+      // The store logs why before the call fails.
+      assertThat(logged.messages()).anyMatch(m -> m.contains("[script_error_probe.lua:5]"));
       // A script error is the command's, not the store's: the store stays in use.
       assertThat(failing.unavailable()).isFalse();
     } finally {
-      logger.detachAppender(logged);
+      logged.close();
       await(failing.close());
     }
   }
@@ -592,12 +578,7 @@ class RedisStateStoreTest {
     RedisStateStore s = new RedisStateStore(vertx, clock, redis.uri(), null, null, "dmg:");
     io.vertx.redis.client.Redis admin =
         io.vertx.redis.client.Redis.createClient(vertx, redis.uri());
-    ch.qos.logback.classic.Logger logger =
-        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(RedisStateStore.class);
-    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
-        new ch.qos.logback.core.read.ListAppender<>();
-    logged.start();
-    logger.addAppender(logged);
+    StoreLog logged = new StoreLog();
     try {
       assertThat(await(s.admit(call("damaged", "d0", 0, -1))).admitted()).isTrue();
       io.vertx.redis.client.Response keys =
@@ -616,17 +597,13 @@ class RedisStateStoreTest {
       }
       // The clock has not moved: a store marked down would fail this at once.
       assertThat(await(s.admit(call("healthy", "h0", 0, -1))).admitted()).isTrue();
-      org.awaitility.Awaitility.await()
-          .atMost(java.time.Duration.ofSeconds(5))
-          .ignoreExceptions()
-          .untilAsserted(
-              () ->
-                  assertThat(List.copyOf(logged.list))
-                      .filteredOn(e -> e.getFormattedMessage().contains("refused a command"))
-                      .singleElement()
-                      .satisfies(e -> assertThat(e.getFormattedMessage()).contains("WRONGTYPE")));
+      // Logged before each call failed; one line for the three, the clock standing still.
+      assertThat(logged.messages())
+          .filteredOn(m -> m.contains("refused a command"))
+          .singleElement()
+          .satisfies(m -> assertThat(m).contains("WRONGTYPE"));
     } finally {
-      logger.detachAppender(logged);
+      logged.close();
       await(s.close());
       admin.close();
     }
@@ -718,8 +695,7 @@ class RedisStateStoreTest {
             "OOM command not allowed when used memory > 'maxmemory'. script: da84, on"
                 + " @user_script:1.")) {
       assertThat(
-              RedisStateStore.storeError(
-                  io.vertx.redis.client.impl.types.ErrorType.create(storeWide)))
+              RedisFailures.storeWide(io.vertx.redis.client.impl.types.ErrorType.create(storeWide)))
           .as(storeWide)
           .isTrue();
     }
@@ -732,13 +708,13 @@ class RedisStateStoreTest {
                 + " @user_script:12.",
             "BUSYKEY Target key name already exists.")) {
       assertThat(
-              RedisStateStore.storeError(
+              RedisFailures.storeWide(
                   io.vertx.redis.client.impl.types.ErrorType.create(oneCommand)))
           .as(oneCommand)
           .isFalse();
     }
-    assertThat(RedisStateStore.storeError(new java.io.IOException("Connection reset"))).isTrue();
-    assertThat(RedisStateStore.storeError(new java.net.ConnectException("refused"))).isTrue();
+    assertThat(RedisFailures.storeWide(new java.io.IOException("Connection reset"))).isTrue();
+    assertThat(RedisFailures.storeWide(new java.net.ConnectException("refused"))).isTrue();
   }
 
   private static io.vertx.redis.client.Request redisCommand(String name, String... args) {
@@ -748,6 +724,33 @@ class RedisStateStoreTest {
       r.arg(a);
     }
     return r;
+  }
+
+  /** What {@link RedisStateStore} logs while open. */
+  private static final class StoreLog implements AutoCloseable {
+    private final ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(RedisStateStore.class);
+    private final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>
+        appender = new ch.qos.logback.core.read.ListAppender<>();
+
+    StoreLog() {
+      appender.start();
+      logger.addAppender(appender);
+    }
+
+    /** The formatted messages so far (the appender's list grows on event loops). */
+    List<String> messages() {
+      synchronized (appender) { // AppenderBase appends under this lock
+        return appender.list.stream()
+            .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+            .toList();
+      }
+    }
+
+    @Override
+    public void close() {
+      logger.detachAppender(appender);
+    }
   }
 
   private static List<String> lines(String resource) throws Exception {
