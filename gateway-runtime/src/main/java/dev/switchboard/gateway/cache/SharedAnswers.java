@@ -1,9 +1,8 @@
 package dev.switchboard.gateway.cache;
 
-import dev.switchboard.gateway.state.RedisFailures;
+import dev.switchboard.gateway.state.RedisGuard;
 import dev.switchboard.gateway.time.GatewayClock;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
@@ -18,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * deadline makes lookups misses and stores no-ops for {@value #RETRY_AFTER_MS} ms without touching
  * Redis, after which the next command tries again. Nothing waits on a dead Redis. An error reply
  * about one command (an entry's key holding another type) makes that lookup a miss only ({@link
- * RedisFailures}).
+ * RedisGuard}).
  */
 public final class SharedAnswers {
 
@@ -28,19 +27,20 @@ public final class SharedAnswers {
   static final long COMMAND_TIMEOUT_MS = 50;
 
   /** How long the store is left alone after a failure. */
-  static final long RETRY_AFTER_MS = 1_000;
+  static final long RETRY_AFTER_MS = RedisGuard.RETRY_AFTER_MS;
+
+  /** What a lookup or store fails with while the cache cannot be used (a miss to its caller). */
+  private static final IllegalStateException UNAVAILABLE =
+      new IllegalStateException("shared cache unavailable");
 
   /** Larger answers are kept only in the replica's near cache. */
   public static final int MAX_VALUE_BYTES = 512 * 1024;
 
   private final Redis redis;
-  private final GatewayClock clock;
   private final String prefix;
-  private volatile boolean down;
-  private volatile long downUntilNanos;
 
-  /** Commands Redis refused (logged at most once a second). */
-  private final RedisFailures refusals;
+  /** Deadlines, outages and refused commands ({@link RedisGuard}). */
+  private final RedisGuard guard;
 
   /**
    * @param prefix put in front of every key (the state store's prefix, so one Redis can serve the
@@ -48,10 +48,16 @@ public final class SharedAnswers {
    */
   public SharedAnswers(Redis redis, GatewayClock clock, String prefix) {
     this.redis = redis;
-    this.clock = clock;
-    this.refusals =
-        new RedisFailures(
-            clock, LOG, "that lookup or store is a miss, the shared cache stays in use");
+    this.guard =
+        new RedisGuard(
+            clock,
+            COMMAND_TIMEOUT_MS,
+            UNAVAILABLE,
+            LOG,
+            "the shared cache",
+            "lookups are misses until it answers",
+            "that lookup is a miss, the cache stays in use",
+            () -> {});
     this.prefix = prefix == null ? "" : prefix;
   }
 
@@ -77,55 +83,10 @@ public final class SharedAnswers {
 
   /** Whether the last command failed and the store is being left alone for a moment. */
   public boolean unavailable() {
-    return down;
+    return guard.down();
   }
 
   private Future<io.vertx.redis.client.Response> guarded(Request request) {
-    if (down && clock.nanoTime() < downUntilNanos) {
-      return Future.failedFuture("shared cache unavailable");
-    }
-    Promise<io.vertx.redis.client.Response> promise = Promise.promise();
-    long timer =
-        clock.setTimer(
-            COMMAND_TIMEOUT_MS,
-            id -> {
-              if (!promise.future().isComplete()) {
-                markDown("no answer within " + COMMAND_TIMEOUT_MS + " ms");
-                promise.tryFail("shared cache timeout");
-              }
-            });
-    redis
-        .send(request)
-        .onComplete(
-            ar -> {
-              clock.cancelTimer(timer);
-              if (ar.succeeded()) {
-                if (down) {
-                  down = false;
-                  LOG.info("the shared cache answers again");
-                }
-                promise.tryComplete(ar.result());
-              } else if (!promise.future().isComplete()) {
-                Throwable cause = ar.cause();
-                // A refusal of this one command (a key of the wrong type) is a miss for this
-                // request; a failure of the store stops lookups for a moment.
-                if (RedisFailures.storeWide(cause)) {
-                  markDown(cause.getClass().getSimpleName() + ": " + cause.getMessage());
-                } else {
-                  refusals.refused(cause.getMessage());
-                }
-                promise.tryFail(cause);
-              }
-            });
-    return promise.future();
-  }
-
-  private void markDown(String why) {
-    downUntilNanos = clock.nanoTime() + RETRY_AFTER_MS * 1_000_000;
-    if (!down) {
-      down = true;
-      // The cause only: never the address (it may hold a password), never a key or a value.
-      LOG.warn("the shared cache is unavailable ({}); lookups are misses until it answers", why);
-    }
+    return guard.run(() -> redis.send(request));
   }
 }

@@ -4,7 +4,6 @@ import dev.switchboard.gateway.time.GatewayClock;
 import io.netty.channel.EventLoop;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.net.PemTrustOptions;
@@ -27,7 +26,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -48,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * marks it unavailable for {@value #RETRY_AFTER_MS} ms, during which calls fail at once with {@link
  * StoreUnavailableException} (nothing waits on a dead Redis), and the first call after that tries
  * again — so the gateway recovers by itself when Redis is back. An error reply about one command (a
- * key of the wrong type, a script error) fails that call only, with the same exception.
+ * key of the wrong type, a script error) fails that call only, with the same exception. The
+ * discipline is {@link RedisGuard}'s, which the shared cache follows too.
  */
 public final class RedisStateStore implements StateStore {
 
@@ -63,12 +62,9 @@ public final class RedisStateStore implements StateStore {
   public static final long DEFAULT_COMMAND_TIMEOUT_MS = 250;
 
   /** How long the store is treated as down after a failure before it is tried again. */
-  static final long RETRY_AFTER_MS = 1_000;
+  static final long RETRY_AFTER_MS = RedisGuard.RETRY_AFTER_MS;
 
   private final Redis redis;
-
-  /** The deadline of every command, in milliseconds. */
-  private final long commandTimeoutMs;
 
   private final GatewayClock clock;
   private final String prefix;
@@ -104,11 +100,8 @@ public final class RedisStateStore implements StateStore {
    */
   private final Map<EventLoop, Future<RedisConnection>> loopConnections = new ConcurrentHashMap<>();
 
-  private volatile long downUntilNanos;
-  private volatile boolean down;
-
-  /** Commands Redis refused (logged at most once a second). */
-  private final RedisFailures refusals;
+  /** Deadlines, outages and refused commands (see the class). */
+  private final RedisGuard guard;
 
   /**
    * @param uri {@code redis://host:port[/db]} or {@code rediss://…} for TLS (never logged: it may
@@ -137,7 +130,6 @@ public final class RedisStateStore implements StateStore {
     if (commandTimeoutMs < 1) {
       throw new IllegalArgumentException("the state store's command timeout must be at least 1 ms");
     }
-    this.commandTimeoutMs = commandTimeoutMs;
     RedisOptions options =
         new RedisOptions().setConnectionString(uri).setMaxPoolSize(16).setMaxPoolWaiting(2048);
     if (password != null && !password.isEmpty()) {
@@ -152,11 +144,21 @@ public final class RedisStateStore implements StateStore {
     }
     this.redis = Redis.createClient(vertx, options);
     this.clock = clock;
-    this.refusals =
-        new RedisFailures(
+    this.guard =
+        new RedisGuard(
             clock,
+            commandTimeoutMs,
+            UNAVAILABLE,
             LOG,
-            "that request's outage policy applies, the shared state store stays in use");
+            "the shared state store",
+            "outage policies apply",
+            "that request's outage policy applies, the store stays in use",
+            () -> {
+              // A connection that stopped answering may never say so: the next command connects
+              // afresh.
+              loopConnections.values().forEach(c -> c.onSuccess(RedisConnection::close));
+              loopConnections.clear();
+            });
     this.prefix = prefix;
     this.allowances = new ConsumerAllowances(this);
     this.vertx = vertx;
@@ -202,7 +204,7 @@ public final class RedisStateStore implements StateStore {
         .report(consumer)
         .compose(
             v ->
-                guarded(
+                guard.run(
                     () ->
                         sendOnLoop(
                             Request.cmd(Command.MGET)
@@ -273,7 +275,7 @@ public final class RedisStateStore implements StateStore {
 
   /** Whether the last command failed and the store is being left alone for a moment. */
   public boolean unavailable() {
-    return down;
+    return guard.down();
   }
 
   @Override
@@ -334,7 +336,7 @@ public final class RedisStateStore implements StateStore {
    * for other gateway state kept in the same Redis (e.g. where Responses API ids live).
    */
   public Future<Response> send(Request command) {
-    return guarded(() -> sendOnLoop(command));
+    return guard.run(() -> sendOnLoop(command));
   }
 
   /** {@code suffix} under this gateway's key prefix. */
@@ -370,7 +372,7 @@ public final class RedisStateStore implements StateStore {
     Request evalsha = Request.cmd(Command.EVALSHA).arg(script.sha).arg(keys.size());
     keys.forEach(evalsha::arg);
     args.forEach(evalsha::arg);
-    return guarded(
+    return guard.run(
         () ->
             sendOnLoop(evalsha)
                 .recover(
@@ -385,63 +387,6 @@ public final class RedisStateStore implements StateStore {
                       return sendOnLoop(eval);
                     })
                 .recover(err -> Future.failedFuture(script.explained(err))));
-  }
-
-  /**
-   * Fails fast while down; a deadline on every command. A failure of the store (no answer, a lost
-   * connection, an error reply that says Redis cannot serve now: {@link RedisFailures#storeWide})
-   * marks it down; an error reply about the command itself (a key holding the wrong type, a script
-   * error) fails that call only: Redis answered, and the other consumers' counting goes on.
-   */
-  private <T> Future<T> guarded(Supplier<Future<T>> command) {
-    if (down && clock.nanoTime() < downUntilNanos) {
-      return Future.failedFuture(UNAVAILABLE);
-    }
-    Promise<T> promise = Promise.promise();
-    long timer =
-        clock.setTimer(
-            commandTimeoutMs,
-            id -> {
-              // Down before the call fails: whoever the failure reaches sees the store down.
-              if (!promise.future().isComplete()) {
-                markDown("no answer within " + commandTimeoutMs + " ms");
-                promise.tryFail(UNAVAILABLE);
-              }
-            });
-    command
-        .get()
-        .onComplete(
-            ar -> {
-              clock.cancelTimer(timer);
-              if (ar.succeeded()) {
-                if (down) {
-                  down = false;
-                  LOG.info("the shared state store answers again: shared counting resumes");
-                }
-                promise.tryComplete(ar.result());
-              } else if (!promise.future().isComplete()) {
-                Throwable cause = ar.cause();
-                if (RedisFailures.storeWide(cause)) {
-                  markDown(cause.getClass().getSimpleName() + ": " + cause.getMessage());
-                } else {
-                  refusals.refused(cause.getMessage());
-                }
-                promise.tryFail(UNAVAILABLE);
-              }
-            });
-    return promise.future();
-  }
-
-  private void markDown(String why) {
-    downUntilNanos = clock.nanoTime() + RETRY_AFTER_MS * 1_000_000;
-    // A connection that stopped answering may never say so: the next command connects afresh.
-    loopConnections.values().forEach(c -> c.onSuccess(RedisConnection::close));
-    loopConnections.clear();
-    if (!down) {
-      down = true;
-      // The cause only: the URI (which may hold a password) is never logged.
-      LOG.warn("the shared state store is unavailable ({}); outage policies apply", why);
-    }
   }
 
   private static long orZero(Response r) {

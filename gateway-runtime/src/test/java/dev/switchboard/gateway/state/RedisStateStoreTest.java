@@ -677,46 +677,6 @@ class RedisStateStoreTest {
     }
   }
 
-  /** Which failures are the store's: anything but an error reply, and replies naming the server. */
-  @Test
-  void errorRepliesThatNameTheServerMarkTheStoreDownAndOthersDoNot() {
-    for (String storeWide :
-        List.of(
-            "LOADING Redis is loading the dataset in memory",
-            "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.",
-            "READONLY You can't write against a read only replica.",
-            "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
-            "CLUSTERDOWN The cluster is down",
-            "MOVED 3999 127.0.0.1:6381",
-            "NOAUTH Authentication required.",
-            "ERR max number of clients reached",
-            "ERR Error running script (call to f_da84): @user_script:1: @user_script: 1: -OOM command"
-                + " not allowed when used memory > 'maxmemory'.",
-            "OOM command not allowed when used memory > 'maxmemory'. script: da84, on"
-                + " @user_script:1.")) {
-      assertThat(
-              RedisFailures.storeWide(io.vertx.redis.client.impl.types.ErrorType.create(storeWide)))
-          .as(storeWide)
-          .isTrue();
-    }
-    for (String oneCommand :
-        List.of(
-            "WRONGTYPE Operation against a key holding the wrong kind of value",
-            "ERR Error running script (call to f_da84): @user_script:1: WRONGTYPE Operation against"
-                + " a key holding the wrong kind of value",
-            "ERR user_script:12: attempt to compare nil with number script: 6b1e, on"
-                + " @user_script:12.",
-            "BUSYKEY Target key name already exists.")) {
-      assertThat(
-              RedisFailures.storeWide(
-                  io.vertx.redis.client.impl.types.ErrorType.create(oneCommand)))
-          .as(oneCommand)
-          .isFalse();
-    }
-    assertThat(RedisFailures.storeWide(new java.io.IOException("Connection reset"))).isTrue();
-    assertThat(RedisFailures.storeWide(new java.net.ConnectException("refused"))).isTrue();
-  }
-
   private static io.vertx.redis.client.Request redisCommand(String name, String... args) {
     io.vertx.redis.client.Request r =
         io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.create(name));

@@ -1,0 +1,173 @@
+package dev.switchboard.gateway.state;
+
+import dev.switchboard.gateway.time.GatewayClock;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.redis.client.Response;
+import io.vertx.redis.client.ResponseType;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+
+/**
+ * The outage discipline of one user of the gateway's Redis (the state store, the shared cache):
+ * every command has a deadline; a failure of the store — no answer in time, a lost connection, an
+ * error reply that refuses every command ({@link #storeWide}) — marks it down for {@link
+ * #RETRY_AFTER_MS} ms, during which calls fail at once without a command (nothing waits on a dead
+ * Redis), and the first call after that tries again, so the user recovers by itself. An error reply
+ * about one command (a key holding another type, a script error) fails that call only: Redis
+ * answered. Refusals are logged at most once per {@link #RETRY_AFTER_MS} ms with a count of the
+ * rest, since one damaged key may refuse every request that touches it.
+ */
+public final class RedisGuard {
+
+  /** How long the store is left alone after a failure before it is tried again. */
+  public static final long RETRY_AFTER_MS = 1_000;
+
+  /**
+   * Error replies that say Redis cannot serve any command now, whichever key it touches: out of
+   * memory, loading, busy with a script, a read-only replica, no primary or cluster, a failed
+   * snapshot, missing replicas, authentication or permission, a cluster redirection this client
+   * does not follow, too many clients. Inside a script Redis wraps them ({@code ERR Error running
+   * script …: -OOM command not allowed …}), so they are looked for anywhere in the message.
+   */
+  private static final Pattern STORE_ERROR =
+      Pattern.compile(
+          "(?:^|[\\s:-])(?:OOM|LOADING|BUSY|READONLY|MASTERDOWN|CLUSTERDOWN|MISCONF|NOREPLICAS"
+              + "|NOAUTH|WRONGPASS|NOPERM|MOVED|ASK|TRYAGAIN)\\b|max number of clients");
+
+  private final GatewayClock clock;
+  private final long timeoutMs;
+  private final Throwable unavailable;
+  private final Logger log;
+  private final String what;
+  private final String whileDown;
+  private final String refusedMeans;
+  private final Runnable onDown;
+
+  private volatile long downUntilNanos;
+  private volatile boolean down;
+
+  /** When the next refusal may be logged, and how many were refused meanwhile. */
+  private final AtomicLong nextRefusalLogNanos = new AtomicLong(Long.MIN_VALUE);
+
+  private final AtomicLong refusalsNotLogged = new AtomicLong();
+
+  /**
+   * @param timeoutMs every command's deadline
+   * @param unavailable what a call fails with when the store fails, is down, or refuses it
+   * @param what the store, for the log ("the shared state store")
+   * @param whileDown what holds while it is down, for the log
+   * @param refusedMeans what a refused command means for its request, for the log
+   * @param onDown run each time the store is marked down (e.g. drop connections that may never say
+   *     they stopped answering)
+   */
+  public RedisGuard(
+      GatewayClock clock,
+      long timeoutMs,
+      Throwable unavailable,
+      Logger log,
+      String what,
+      String whileDown,
+      String refusedMeans,
+      Runnable onDown) {
+    this.clock = clock;
+    this.timeoutMs = timeoutMs;
+    this.unavailable = unavailable;
+    this.log = log;
+    this.what = what;
+    this.whileDown = whileDown;
+    this.refusedMeans = refusedMeans;
+    this.onDown = onDown;
+  }
+
+  /** Sends {@code command} under the discipline (see the class). */
+  public <T> Future<T> run(Supplier<Future<T>> command) {
+    if (down && clock.nanoTime() < downUntilNanos) {
+      return Future.failedFuture(unavailable);
+    }
+    Promise<T> promise = Promise.promise();
+    long timer =
+        clock.setTimer(
+            timeoutMs,
+            id -> {
+              // Down before the call fails: whoever the failure reaches sees the store down.
+              if (!promise.future().isComplete()) {
+                markDown("no answer within " + timeoutMs + " ms");
+                promise.tryFail(unavailable);
+              }
+            });
+    command
+        .get()
+        .onComplete(
+            ar -> {
+              clock.cancelTimer(timer);
+              if (ar.succeeded()) {
+                if (down) {
+                  down = false;
+                  log.info("{} answers again", what);
+                }
+                promise.tryComplete(ar.result());
+              } else if (!promise.future().isComplete()) {
+                Throwable cause = ar.cause();
+                if (storeWide(cause)) {
+                  markDown(cause.getClass().getSimpleName() + ": " + cause.getMessage());
+                } else {
+                  refused(cause.getMessage());
+                }
+                promise.tryFail(unavailable);
+              }
+            });
+    return promise.future();
+  }
+
+  /** Whether the last command failed and the store is being left alone for a moment. */
+  public boolean down() {
+    return down;
+  }
+
+  /**
+   * Whether {@code failure} is the store's rather than one command's: anything but an error reply
+   * (a deadline, a closed connection, a refused connect), and an error reply — found along the
+   * causes, as a script's explained error wraps it — that names a condition of the server.
+   */
+  public static boolean storeWide(Throwable failure) {
+    Throwable reply = failure;
+    while (reply != null && !(reply instanceof Response)) {
+      reply = reply.getCause();
+    }
+    if (!(reply instanceof Response r) || r.type() != ResponseType.ERROR) {
+      return true;
+    }
+    String message = reply.getMessage();
+    return message == null || STORE_ERROR.matcher(message).find();
+  }
+
+  private void markDown(String why) {
+    downUntilNanos = clock.nanoTime() + RETRY_AFTER_MS * 1_000_000;
+    onDown.run();
+    if (!down) {
+      down = true;
+      // The cause only: never the address (it may hold a password), never a key or a value.
+      log.warn("{} is unavailable ({}); {}", what, why, whileDown);
+    }
+  }
+
+  private void refused(String why) {
+    long now = clock.nanoTime();
+    long next = nextRefusalLogNanos.get();
+    if ((next != Long.MIN_VALUE && now - next < 0)
+        || !nextRefusalLogNanos.compareAndSet(next, now + RETRY_AFTER_MS * 1_000_000)) {
+      refusalsNotLogged.incrementAndGet();
+      return;
+    }
+    long more = refusalsNotLogged.getAndSet(0);
+    log.warn(
+        "Redis refused a command of {} ({}){}; {}",
+        what,
+        why,
+        more == 0 ? "" : " and " + more + " more since the last such line",
+        refusedMeans);
+  }
+}

@@ -1,0 +1,189 @@
+package dev.switchboard.gateway.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.switchboard.gateway.time.ManualClock;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.redis.client.impl.types.ErrorType;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The outage discipline shared by the state store and the shared cache, on a manual clock with
+ * commands the test answers: deadlines, being down and coming back, refusals that leave the store
+ * up, and how each failure is told.
+ */
+class RedisGuardTest {
+
+  static final RuntimeException UNAVAILABLE = new StoreUnavailableException("unavailable");
+
+  final ManualClock clock = new ManualClock();
+  final AtomicInteger downs = new AtomicInteger();
+  final Logger logger = (Logger) LoggerFactory.getLogger("redis-guard-test");
+  final ListAppender<ILoggingEvent> logged = new ListAppender<>();
+  RedisGuard guard;
+
+  @BeforeEach
+  void start() {
+    logged.start();
+    logger.addAppender(logged);
+    logger.setLevel(ch.qos.logback.classic.Level.INFO); // "answers again" is INFO
+    guard =
+        new RedisGuard(
+            clock,
+            250,
+            UNAVAILABLE,
+            logger,
+            "the test store",
+            "outage policies apply",
+            "that request's outage policy applies",
+            downs::incrementAndGet);
+  }
+
+  @AfterEach
+  void stop() {
+    logger.detachAppender(logged);
+    logger.setLevel(null);
+  }
+
+  List<String> messages() {
+    synchronized (logged) {
+      return logged.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+    }
+  }
+
+  @Test
+  void aCommandWithoutAnAnswerFailsAtItsDeadlineAndTheStoreIsLeftAloneForASecond() {
+    Promise<String> never = Promise.promise();
+    Future<String> call = guard.run(never::future);
+    clock.advance(249);
+    assertThat(call.isComplete()).isFalse();
+    clock.advance(1);
+    assertThat(call.failed()).isTrue();
+    assertThat(call.cause()).isSameAs(UNAVAILABLE);
+    assertThat(guard.down()).isTrue();
+    assertThat(downs).hasValue(1);
+    assertThat(messages())
+        .containsExactly(
+            "the test store is unavailable (no answer within 250 ms); outage policies apply");
+    // Down: calls fail at once without a command, until the second is over.
+    AtomicInteger sent = new AtomicInteger();
+    assertThat(guard.run(() -> Future.succeededFuture("x" + sent.incrementAndGet())).failed())
+        .isTrue();
+    clock.advance(RedisGuard.RETRY_AFTER_MS - 1);
+    assertThat(guard.run(() -> Future.succeededFuture("x" + sent.incrementAndGet())).failed())
+        .isTrue();
+    assertThat(sent).hasValue(0);
+    clock.advance(1);
+    Future<String> again = guard.run(() -> Future.succeededFuture("x" + sent.incrementAndGet()));
+    assertThat(again.result()).isEqualTo("x1");
+    assertThat(guard.down()).isFalse();
+    assertThat(clock.pendingTimers()).isZero();
+    assertThat(messages()).last().isEqualTo("the test store answers again");
+  }
+
+  @Test
+  void aLateAnswerAfterTheDeadlineChangesNothing() {
+    Promise<String> late = Promise.promise();
+    Future<String> call = guard.run(late::future);
+    clock.advance(250);
+    late.complete("too late");
+    assertThat(call.cause()).isSameAs(UNAVAILABLE);
+    assertThat(downs).hasValue(1);
+  }
+
+  @Test
+  void refusedCommandsFailAloneAndAreLoggedOnceASecondWithACount() {
+    for (int i = 0; i < 3; i++) {
+      Future<String> refused =
+          guard.run(
+              () ->
+                  Future.failedFuture(
+                      ErrorType.create(
+                          "WRONGTYPE Operation against a key holding the wrong kind of value")));
+      assertThat(refused.cause()).isSameAs(UNAVAILABLE);
+      assertThat(guard.down()).isFalse();
+    }
+    assertThat(downs).hasValue(0);
+    assertThat(guard.run(() -> Future.succeededFuture("next")).result()).isEqualTo("next");
+    assertThat(messages())
+        .containsExactly(
+            "Redis refused a command of the test store (WRONGTYPE Operation against a key holding"
+                + " the wrong kind of value); that request's outage policy applies");
+    clock.advance(RedisGuard.RETRY_AFTER_MS);
+    guard.run(() -> Future.failedFuture(ErrorType.create("ERR user_script:3: boom")));
+    assertThat(messages())
+        .last()
+        .isEqualTo(
+            "Redis refused a command of the test store (ERR user_script:3: boom) and 2 more since"
+                + " the last such line; that request's outage policy applies");
+  }
+
+  @Test
+  void anErrorReplyThatRefusesEveryCommandMarksTheStoreDown() {
+    Future<String> call =
+        guard.run(
+            () ->
+                Future.failedFuture(
+                    ErrorType.create("LOADING Redis is loading the dataset in memory")));
+    assertThat(call.cause()).isSameAs(UNAVAILABLE);
+    assertThat(guard.down()).isTrue();
+    assertThat(downs).hasValue(1);
+  }
+
+  /** A script's error explained by the store wraps the reply; the reply is found along causes. */
+  @Test
+  void aWrappedErrorReplyIsToldByItsOwnMessage() {
+    assertThat(
+            RedisGuard.storeWide(
+                new IllegalStateException(
+                    "ERR user_script:12 [allowance.lua:40]: attempt to compare nil",
+                    ErrorType.create("ERR user_script:12: attempt to compare nil"))))
+        .isFalse();
+    assertThat(
+            RedisGuard.storeWide(
+                new IllegalStateException("explained", ErrorType.create("BUSY Redis is busy"))))
+        .isTrue();
+  }
+
+  /** Which failures are the store's: anything but an error reply, and replies naming the server. */
+  @Test
+  void errorRepliesThatNameTheServerMarkTheStoreDownAndOthersDoNot() {
+    for (String storeWide :
+        List.of(
+            "LOADING Redis is loading the dataset in memory",
+            "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.",
+            "READONLY You can't write against a read only replica.",
+            "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+            "CLUSTERDOWN The cluster is down",
+            "MOVED 3999 127.0.0.1:6381",
+            "NOAUTH Authentication required.",
+            "ERR max number of clients reached",
+            "ERR Error running script (call to f_da84): @user_script:1: @user_script: 1: -OOM command"
+                + " not allowed when used memory > 'maxmemory'.",
+            "OOM command not allowed when used memory > 'maxmemory'. script: da84, on"
+                + " @user_script:1.")) {
+      assertThat(RedisGuard.storeWide(ErrorType.create(storeWide))).as(storeWide).isTrue();
+    }
+    for (String oneCommand :
+        List.of(
+            "WRONGTYPE Operation against a key holding the wrong kind of value",
+            "ERR Error running script (call to f_da84): @user_script:1: WRONGTYPE Operation against"
+                + " a key holding the wrong kind of value",
+            "ERR user_script:12: attempt to compare nil with number script: 6b1e, on"
+                + " @user_script:12.",
+            "BUSYKEY Target key name already exists.")) {
+      assertThat(RedisGuard.storeWide(ErrorType.create(oneCommand))).as(oneCommand).isFalse();
+    }
+    assertThat(RedisGuard.storeWide(new java.io.IOException("Connection reset"))).isTrue();
+    assertThat(RedisGuard.storeWide(new java.net.ConnectException("refused"))).isTrue();
+  }
+}
