@@ -61,7 +61,10 @@ public final class AnswerStage implements Stage {
             exchange,
             upstream,
             UpstreamAdapters.forProvider(ctx.target().provider())
-                .streamDecoder(upstream.format(), exchange.stripUsage()),
+                .streamDecoder(
+                    upstream.format(),
+                    exchange.stripUsage(),
+                    ctx.clock().currentTimeMillis() / 1000),
             exchange.frontDoor().streamEncoder(upstream.format(), exchange.body(), ctx)));
   }
 }

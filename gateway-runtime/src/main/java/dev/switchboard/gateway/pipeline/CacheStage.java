@@ -411,7 +411,8 @@ public final class CacheStage implements Stage {
     RequestContext ctx = exchange.ctx();
     StreamDecoder decoder =
         UpstreamAdapters.forProvider(answer.provider())
-            .streamDecoder(answer.format(), exchange.stripUsage());
+            .streamDecoder(
+                answer.format(), exchange.stripUsage(), ctx.clock().currentTimeMillis() / 1000);
     StreamEncoder encoder =
         exchange.frontDoor().streamEncoder(answer.format(), exchange.body(), ctx);
     Buffer out = Buffer.buffer();

@@ -193,7 +193,8 @@ public final class EvaluationStage implements Stage {
       Promise<AnswerMeasures> measured) {
     StreamDecoder decoder =
         UpstreamAdapters.forProvider(ctx.target().provider())
-            .streamDecoder(Operation.CHAT_COMPLETIONS, false);
+            .streamDecoder(
+                Operation.CHAT_COMPLETIONS, false, ctx.clock().currentTimeMillis() / 1000);
     StringBuilder text = new StringBuilder();
     upstream.attach(
         new UpstreamStream.Sink() {

@@ -71,8 +71,8 @@ public final class UpstreamCaller {
   /**
    * As {@link #callJson(PlannedTarget, Operation, Buffer, RequestContext, Optional)}, with the
    * gateway-side request {@code body} was encoded from, for adapters whose answer translation
-   * depends on it ({@link UpstreamAdapter#replyBody(Buffer, Operation, PlannedTarget,
-   * ObjectNode)}); null when unknown.
+   * depends on it ({@link UpstreamAdapter#replyBody(Buffer, Operation, PlannedTarget, ObjectNode,
+   * long)}); null when unknown.
    */
   public Future<JsonReply> callJson(
       PlannedTarget pt,
@@ -124,7 +124,11 @@ public final class UpstreamCaller {
                   ReplySummary summary = adapter.decodeReply(clean, op);
                   Buffer answer =
                       adapter.replyBody(
-                          clean == raw ? bytes : Buffer.buffer(clean), op, pt, request);
+                          clean == raw ? bytes : Buffer.buffer(clean),
+                          op,
+                          pt,
+                          request,
+                          clock.currentTimeMillis() / 1000);
                   promise.tryComplete(new JsonReply(status, answer, summary, op));
                 } catch (ReplySummary.BadReply bad) {
                   promise.tryFail(

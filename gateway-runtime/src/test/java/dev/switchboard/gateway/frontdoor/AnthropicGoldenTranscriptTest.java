@@ -89,13 +89,13 @@ class AnthropicGoldenTranscriptTest {
       }
       case "reply" -> {
         Buffer chat =
-            new AnthropicAdapter(() -> CREATED)
-                .replyBody(Buffer.buffer(input.toString()), Operation.CHAT_COMPLETIONS);
+            new AnthropicAdapter()
+                .replyBody(Buffer.buffer(input.toString()), Operation.CHAT_COMPLETIONS, CREATED);
         assertJson(JSON.readTree(chat.getBytes()), c.path("expected"));
       }
       case "stream" -> {
         StreamDecoder decoder =
-            new AnthropicAdapter(() -> CREATED).streamDecoder(Operation.CHAT_COMPLETIONS, false);
+            new AnthropicAdapter().streamDecoder(Operation.CHAT_COMPLETIONS, false, CREATED);
         ArrayNode actual = JSON.createArrayNode();
         for (JsonNode event : input) {
           actual.add(projection(decoder.decode(event.toString(), null)));
@@ -165,7 +165,7 @@ class AnthropicGoldenTranscriptTest {
       case "reply" -> assertJson(MessagesTranslation.toMessage(input, "route"), c.path("expected"));
       case "stream" -> {
         StreamDecoder decoder =
-            new OpenAiAdapter().streamDecoder(Operation.CHAT_COMPLETIONS, false);
+            new OpenAiAdapter().streamDecoder(Operation.CHAT_COMPLETIONS, false, 0);
         ObjectNode request = JSON.createObjectNode().put("model", "route");
         StreamEncoder encoder =
             new MessagesFrontDoor()

@@ -106,7 +106,7 @@ class ChatCompletionsFrontDoorTest {
 
   @Test
   void streamEventsAndTheTerminalErrorAreSseDataLines() {
-    StreamDecoder decoder = new OpenAiAdapter().streamDecoder(Operation.CHAT_COMPLETIONS, false);
+    StreamDecoder decoder = new OpenAiAdapter().streamDecoder(Operation.CHAT_COMPLETIONS, false, 0);
     StreamEncoder encoder = door.streamEncoder(Operation.CHAT_COMPLETIONS, null, null);
     String chunk = "{\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"é\"}}]}";
     assertThat(encoder.event(decoder.decode(chunk, null)).toString())

@@ -26,7 +26,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.LongSupplier;
 
 /**
  * Anthropic's native Messages API ({@code provider: anthropic}): {@code POST /messages} with {@code
@@ -45,18 +44,6 @@ public class AnthropicAdapter implements UpstreamAdapter {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final JsonFactory SYNTAX = new JsonFactory();
-
-  /** Epoch seconds for the {@code created} field of translated answers (Anthropic has none). */
-  private final LongSupplier epochSeconds;
-
-  public AnthropicAdapter() {
-    this(() -> System.currentTimeMillis() / 1000);
-  }
-
-  /** An adapter whose translated answers carry {@code created} from {@code epochSeconds}. */
-  public AnthropicAdapter(LongSupplier epochSeconds) {
-    this.epochSeconds = epochSeconds;
-  }
 
   /**
    * The internal formats (translated; embeddings are refused with a 400 when encoded) and
@@ -232,12 +219,13 @@ public class AnthropicAdapter implements UpstreamAdapter {
   }
 
   @Override
-  public Buffer replyBody(Buffer body, Operation format) throws ReplySummary.BadReply {
+  public Buffer replyBody(Buffer body, Operation format, long createdEpochSeconds)
+      throws ReplySummary.BadReply {
     if (isNative(format)) {
       return body;
     }
     JsonNode message = parseObject(body.getBytes());
-    return write(AnthropicChatTranslation.toChatCompletion(message, epochSeconds.getAsLong()));
+    return write(AnthropicChatTranslation.toChatCompletion(message, createdEpochSeconds));
   }
 
   /** Reads a chat completion (what {@link #replyBody} made of the answer) like the OpenAI one. */
@@ -309,8 +297,9 @@ public class AnthropicAdapter implements UpstreamAdapter {
   }
 
   @Override
-  public StreamDecoder streamDecoder(Operation format, boolean stripUsage) {
-    return new AnthropicStreamDecoder(!isNative(format), stripUsage, epochSeconds.getAsLong());
+  public StreamDecoder streamDecoder(
+      Operation format, boolean stripUsage, long createdEpochSeconds) {
+    return new AnthropicStreamDecoder(!isNative(format), stripUsage, createdEpochSeconds);
   }
 
   private static JsonNode parseObject(byte[] body) throws ReplySummary.BadReply {

@@ -124,12 +124,18 @@ public final class GeminiAdapter implements UpstreamAdapter {
   }
 
   @Override
-  public Buffer replyBody(Buffer body, Operation format) throws ReplySummary.BadReply {
-    return replyBody(body, format, null, null);
+  public Buffer replyBody(Buffer body, Operation format, long createdEpochSeconds)
+      throws ReplySummary.BadReply {
+    return replyBody(body, format, null, null, createdEpochSeconds);
   }
 
   @Override
-  public Buffer replyBody(Buffer body, Operation format, PlannedTarget target, ObjectNode request)
+  public Buffer replyBody(
+      Buffer body,
+      Operation format,
+      PlannedTarget target,
+      ObjectNode request,
+      long createdEpochSeconds)
       throws ReplySummary.BadReply {
     JsonNode gemini = answer(body.getBytes(), format);
     ObjectNode out;
@@ -139,7 +145,7 @@ public final class GeminiAdapter implements UpstreamAdapter {
       out =
           GeminiReplies.embeddings(gemini, target == null ? null : target.target().model(), base64);
     } else {
-      out = GeminiReplies.chat(gemini, System.currentTimeMillis() / 1000);
+      out = GeminiReplies.chat(gemini, createdEpochSeconds);
     }
     try {
       return Buffer.buffer(JSON.writeValueAsBytes(out));
@@ -186,7 +192,8 @@ public final class GeminiAdapter implements UpstreamAdapter {
     }
     if (tree != null && tree.has("candidates") || tree != null && tree.has("promptFeedback")) {
       return CHAT.decodeReplyContent(
-          replyBody(Buffer.buffer(body), Operation.CHAT_COMPLETIONS).getBytes());
+          // Read for its content only: the translation's created time is never seen.
+          replyBody(Buffer.buffer(body), Operation.CHAT_COMPLETIONS, 0).getBytes());
     }
     return CHAT.decodeReplyContent(body);
   }
@@ -256,7 +263,8 @@ public final class GeminiAdapter implements UpstreamAdapter {
   }
 
   @Override
-  public StreamDecoder streamDecoder(Operation format, boolean stripUsage) {
-    return new GeminiStreamDecoder(stripUsage, System.currentTimeMillis() / 1000);
+  public StreamDecoder streamDecoder(
+      Operation format, boolean stripUsage, long createdEpochSeconds) {
+    return new GeminiStreamDecoder(stripUsage, createdEpochSeconds);
   }
 }

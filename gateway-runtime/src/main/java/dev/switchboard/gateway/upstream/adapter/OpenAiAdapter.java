@@ -211,7 +211,8 @@ public class OpenAiAdapter implements UpstreamAdapter {
   }
 
   @Override
-  public StreamDecoder streamDecoder(Operation format, boolean stripUsage) {
+  public StreamDecoder streamDecoder(
+      Operation format, boolean stripUsage, long createdEpochSeconds) {
     if (format == Operation.RESPONSES) {
       return new OpenAiResponsesStreamDecoder(); // Responses streams always carry their usage
     }

@@ -82,22 +82,30 @@ public interface UpstreamAdapter {
    * unchanged where it speaks that format, else translated (a native Anthropic answer to a chat
    * completion, for example).
    *
+   * @param createdEpochSeconds the gateway clock's time in epoch seconds, for the {@code created}
+   *     field of a translated answer (Anthropic's and Gemini's answers carry none)
    * @throws ReplySummary.BadReply when the body cannot be translated
    */
-  default Buffer replyBody(Buffer body, Operation format) throws ReplySummary.BadReply {
+  default Buffer replyBody(Buffer body, Operation format, long createdEpochSeconds)
+      throws ReplySummary.BadReply {
     return body;
   }
 
   /**
-   * As {@link #replyBody(Buffer, Operation)}, for a translation that depends on the request (an
-   * embeddings answer names the target's model and is encoded as the client asked: floats or
+   * As {@link #replyBody(Buffer, Operation, long)}, for a translation that depends on the request
+   * (an embeddings answer names the target's model and is encoded as the client asked: floats or
    * base64).
    *
    * @param request the gateway-side request in {@code format}, or null when unknown
    */
-  default Buffer replyBody(Buffer body, Operation format, PlannedTarget target, ObjectNode request)
+  default Buffer replyBody(
+      Buffer body,
+      Operation format,
+      PlannedTarget target,
+      ObjectNode request,
+      long createdEpochSeconds)
       throws ReplySummary.BadReply {
-    return replyBody(body, format);
+    return replyBody(body, format, createdEpochSeconds);
   }
 
   /**
@@ -143,6 +151,8 @@ public interface UpstreamAdapter {
    * Anthropic events to chat completion chunks).
    *
    * @param stripUsage hide usage the gateway asked for from the client
+   * @param createdEpochSeconds the gateway clock's time in epoch seconds, for the {@code created}
+   *     field of translated chunks
    */
-  StreamDecoder streamDecoder(Operation format, boolean stripUsage);
+  StreamDecoder streamDecoder(Operation format, boolean stripUsage, long createdEpochSeconds);
 }

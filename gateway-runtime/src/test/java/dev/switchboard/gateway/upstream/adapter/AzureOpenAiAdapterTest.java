@@ -69,7 +69,7 @@ class AzureOpenAiAdapterTest {
   @Test
   void theFilterResultsEventIsRelayedButNamesNoModel() {
     List<String> events = WireSamples.events("azure-chat-stream.sse");
-    StreamDecoder decoder = adapter.streamDecoder(Operation.CHAT_COMPLETIONS, true);
+    StreamDecoder decoder = adapter.streamDecoder(Operation.CHAT_COMPLETIONS, true, 0);
     List<StreamEventFacts.Kind> kinds = new ArrayList<>();
     List<String> models = new ArrayList<>();
     TokenUsage usage = null;

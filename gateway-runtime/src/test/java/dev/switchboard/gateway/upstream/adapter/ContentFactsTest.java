@@ -40,7 +40,7 @@ class ContentFactsTest {
   }
 
   private static Assembled assemble(UpstreamAdapter adapter, String sample, boolean stripUsage) {
-    StreamDecoder decoder = adapter.streamDecoder(Operation.CHAT_COMPLETIONS, stripUsage);
+    StreamDecoder decoder = adapter.streamDecoder(Operation.CHAT_COMPLETIONS, stripUsage, 0);
     Assembled assembled = new Assembled();
     for (String data : WireSamples.events(sample)) {
       assembled.add(decoder.decode(data, null));
@@ -75,7 +75,7 @@ class ContentFactsTest {
 
   @Test
   void aFragmentIsItsOwnEventsOnly() {
-    StreamDecoder decoder = openAi.streamDecoder(Operation.CHAT_COMPLETIONS, false);
+    StreamDecoder decoder = openAi.streamDecoder(Operation.CHAT_COMPLETIONS, false, 0);
     List<String> events = WireSamples.events("openai-chat-stream-tool-calls.sse");
     for (String data : events.subList(0, 4)) {
       decoder.decode(data, null);
@@ -96,7 +96,7 @@ class ContentFactsTest {
   void aChunkNobodyAsksAboutIsNeverParsedForItsContent() {
     List<String> events = WireSamples.events("openai-chat-stream-tool-calls.sse");
 
-    StreamDecoder relayOnly = openAi.streamDecoder(Operation.CHAT_COMPLETIONS, true);
+    StreamDecoder relayOnly = openAi.streamDecoder(Operation.CHAT_COMPLETIONS, true, 0);
     StreamEventFacts last = null;
     for (String data : events) {
       last = relayOnly.decode(data, null);
@@ -105,7 +105,7 @@ class ContentFactsTest {
 
     // Asked on every event (twice): each pass-through chunk is parsed once; the chunks the decoder
     // parsed anyway (first, finish, usage) are read from its tree, [DONE] from nothing.
-    StreamDecoder asking = openAi.streamDecoder(Operation.CHAT_COMPLETIONS, true);
+    StreamDecoder asking = openAi.streamDecoder(Operation.CHAT_COMPLETIONS, true, 0);
     int passedThrough = 0;
     for (int i = 0; i < events.size(); i++) {
       boolean plain = i > 0 && OpenAiStreamDecoder.passThrough(events.get(i), true) != null;
@@ -127,7 +127,7 @@ class ContentFactsTest {
         "{\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\""
             + content
             + "\"},\"finish_reason\":null}]}";
-    StreamDecoder decoder = openAi.streamDecoder(Operation.CHAT_COMPLETIONS, false);
+    StreamDecoder decoder = openAi.streamDecoder(Operation.CHAT_COMPLETIONS, false, 0);
 
     StreamEventFacts first = decoder.decode(chunk, openAi.parseEvent(chunk)); // the parsed path
     assertThat(first.textDelta()).isEqualTo(expected);
@@ -140,7 +140,7 @@ class ContentFactsTest {
 
   @Test
   void onlyTheFirstChoiceCounts() {
-    StreamDecoder decoder = openAi.streamDecoder(Operation.CHAT_COMPLETIONS, false);
+    StreamDecoder decoder = openAi.streamDecoder(Operation.CHAT_COMPLETIONS, false, 0);
     decoder.decode("{\"model\":\"gpt-4o\",\"choices\":[]}", null);
 
     assertThat(
@@ -165,7 +165,7 @@ class ContentFactsTest {
 
   @Test
   void aRefusalDeltaIsItsOwnText() {
-    StreamDecoder decoder = openAi.streamDecoder(Operation.CHAT_COMPLETIONS, false);
+    StreamDecoder decoder = openAi.streamDecoder(Operation.CHAT_COMPLETIONS, false, 0);
     StreamEventFacts f =
         decoder.decode(
             "{\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"refusal\":\"I can't help"

@@ -47,7 +47,7 @@ class OpenAiAdapterTest {
   @Test
   void aClientThatAskedForUsageGetsTheStreamByteForByte() {
     List<String> events = WireSamples.events("openai-chat-stream.sse");
-    StreamDecoder decoder = adapter.streamDecoder(Operation.CHAT_COMPLETIONS, false);
+    StreamDecoder decoder = adapter.streamDecoder(Operation.CHAT_COMPLETIONS, false, 0);
 
     List<String> relayed = new ArrayList<>();
     for (String data : events.subList(0, events.size() - 1)) {
@@ -68,7 +68,7 @@ class OpenAiAdapterTest {
     List<Object[]> facts = new ArrayList<>();
 
     List<String> relayed =
-        decode(adapter.streamDecoder(Operation.CHAT_COMPLETIONS, true), events, facts);
+        decode(adapter.streamDecoder(Operation.CHAT_COMPLETIONS, true, 0), events, facts);
 
     // First chunk: model version and fingerprint.
     assertThat(facts.get(0))
@@ -98,7 +98,7 @@ class OpenAiAdapterTest {
 
   @Test
   void errorAndBrokenEventsAreReportedNotRelayed() {
-    StreamDecoder decoder = adapter.streamDecoder(Operation.CHAT_COMPLETIONS, false);
+    StreamDecoder decoder = adapter.streamDecoder(Operation.CHAT_COMPLETIONS, false, 0);
     decoder.decode(WireSamples.events("openai-chat-stream.sse").get(0), null);
 
     StreamEventFacts error =
@@ -118,7 +118,7 @@ class OpenAiAdapterTest {
 
   @Test
   void aRefusalDeltaIsAFact() {
-    StreamDecoder decoder = adapter.streamDecoder(Operation.CHAT_COMPLETIONS, false);
+    StreamDecoder decoder = adapter.streamDecoder(Operation.CHAT_COMPLETIONS, false, 0);
     StreamEventFacts f =
         decoder.decode(
             "{\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"refusal\":\"I can't help"
@@ -129,7 +129,7 @@ class OpenAiAdapterTest {
 
   @Test
   void aPlainTextRefusalIsJudgedOnceTheStreamIsComplete() {
-    StreamDecoder decoder = adapter.streamDecoder(Operation.CHAT_COMPLETIONS, false);
+    StreamDecoder decoder = adapter.streamDecoder(Operation.CHAT_COMPLETIONS, false, 0);
     List<String> pieces = List.of("I'm sorry", ", but I can't", " help with that.");
     for (String piece : pieces) {
       StreamEventFacts f =
@@ -142,7 +142,7 @@ class OpenAiAdapterTest {
     }
     assertThat(decoder.decode("[DONE]", null).isRefusal()).isTrue();
 
-    StreamDecoder answered = adapter.streamDecoder(Operation.CHAT_COMPLETIONS, false);
+    StreamDecoder answered = adapter.streamDecoder(Operation.CHAT_COMPLETIONS, false, 0);
     answered.decode(WireSamples.events("openai-chat-stream.sse").get(1), null);
     assertThat(answered.decode("[DONE]", null).isRefusal()).isFalse();
   }

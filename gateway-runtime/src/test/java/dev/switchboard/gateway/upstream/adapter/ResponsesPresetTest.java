@@ -50,7 +50,7 @@ class ResponsesPresetTest {
   void aResponsesStreamEndsAtResponseCompletedWithItsUsage() {
     StreamDecoder decoder =
         UpstreamAdapters.forProvider(provider(ProviderKind.OPENAI))
-            .streamDecoder(Operation.RESPONSES, true);
+            .streamDecoder(Operation.RESPONSES, true, 0);
     String delta =
         "{\"type\":\"response.output_text.delta\",\"item_id\":\"m\",\"output_index\":0,"
             + "\"content_index\":0,\"delta\":\"hi\",\"logprobs\":[],\"sequence_number\":3}";
@@ -73,7 +73,7 @@ class ResponsesPresetTest {
 
     StreamDecoder failing =
         UpstreamAdapters.forProvider(provider(ProviderKind.OPENAI))
-            .streamDecoder(Operation.RESPONSES, true);
+            .streamDecoder(Operation.RESPONSES, true, 0);
     facts =
         failing.decode(
             "{\"type\":\"error\",\"code\":\"server_error\",\"message\":\"boom\",\"param\":null,"
