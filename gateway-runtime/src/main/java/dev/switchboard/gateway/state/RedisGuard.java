@@ -29,13 +29,14 @@ public final class RedisGuard {
    * Error replies that say Redis cannot serve any command now, whichever key it touches: out of
    * memory, loading, busy with a script, a read-only replica, no primary or cluster, a failed
    * snapshot, missing replicas, authentication or permission, a cluster redirection this client
-   * does not follow, too many clients. Inside a script Redis wraps them ({@code ERR Error running
-   * script …: -OOM command not allowed …}), so they are looked for anywhere in the message.
+   * does not follow, too many clients, a command this Redis does not have (renamed away, or too old
+   * a version). Inside a script Redis wraps them ({@code ERR Error running script …: -OOM command
+   * not allowed …}), so they are looked for anywhere in the message.
    */
   private static final Pattern STORE_ERROR =
       Pattern.compile(
           "(?:^|[\\s:-])(?:OOM|LOADING|BUSY|READONLY|MASTERDOWN|CLUSTERDOWN|MISCONF|NOREPLICAS"
-              + "|NOAUTH|WRONGPASS|NOPERM|MOVED|ASK|TRYAGAIN)\\b|max number of clients");
+              + "|NOAUTH|WRONGPASS|NOPERM|MOVED|ASK|TRYAGAIN)\\b|max number of clients|unknown command");
 
   private final GatewayClock clock;
   private final long timeoutMs;

@@ -167,6 +167,7 @@ class RedisGuardTest {
             "MOVED 3999 127.0.0.1:6381",
             "NOAUTH Authentication required.",
             "ERR max number of clients reached",
+            "ERR unknown command 'EVALSHA', with args beginning with: ",
             "ERR Error running script (call to f_da84): @user_script:1: @user_script: 1: -OOM command"
                 + " not allowed when used memory > 'maxmemory'.",
             "OOM command not allowed when used memory > 'maxmemory'. script: da84, on"
