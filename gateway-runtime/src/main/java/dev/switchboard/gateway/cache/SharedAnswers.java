@@ -14,10 +14,10 @@ import org.slf4j.LoggerFactory;
  * ({@link AnswerCodec}) on the gateway's Redis connection (the one the consumer state store uses).
  * The cache never fails a request: every command has a deadline ({@value #COMMAND_TIMEOUT_MS} ms,
  * shorter than the state store's since a miss is always a safe answer), and a failure or a missed
- * deadline makes lookups misses and stores no-ops for {@value #RETRY_AFTER_MS} ms without touching
- * Redis, after which the next command tries again. Nothing waits on a dead Redis. An error reply
- * about one command (an entry's key holding another type) makes that lookup a miss only ({@link
- * RedisGuard}).
+ * deadline makes lookups misses and stores no-ops for {@value RedisGuard#RETRY_AFTER_MS} ms without
+ * touching Redis, after which the next command tries again. Nothing waits on a dead Redis. An error
+ * reply about one command (an entry's key holding another type) makes that lookup a miss only
+ * ({@link RedisGuard}).
  */
 public final class SharedAnswers {
 
@@ -25,9 +25,6 @@ public final class SharedAnswers {
 
   /** The longest a lookup waits: loopback or a same-zone Redis answers in about a millisecond. */
   static final long COMMAND_TIMEOUT_MS = 50;
-
-  /** How long the store is left alone after a failure. */
-  static final long RETRY_AFTER_MS = RedisGuard.RETRY_AFTER_MS;
 
   /** What a lookup or store fails with while the cache cannot be used (a miss to its caller). */
   private static final IllegalStateException UNAVAILABLE =

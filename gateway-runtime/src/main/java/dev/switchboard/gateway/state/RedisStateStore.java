@@ -43,11 +43,11 @@ import org.slf4j.LoggerFactory;
  * <p>Availability: every command has a deadline ({@value #DEFAULT_COMMAND_TIMEOUT_MS} ms unless
  * configured, {@code --state-store-timeout-ms}); a failure of the store (no answer in time, a lost
  * connection, an error reply such as {@code OOM} or {@code LOADING} that refuses every command)
- * marks it unavailable for {@value #RETRY_AFTER_MS} ms, during which calls fail at once with {@link
- * StoreUnavailableException} (nothing waits on a dead Redis), and the first call after that tries
- * again — so the gateway recovers by itself when Redis is back. An error reply about one command (a
- * key of the wrong type, a script error) fails that call only, with the same exception. The
- * discipline is {@link RedisGuard}'s, which the shared cache follows too.
+ * marks it unavailable for {@value RedisGuard#RETRY_AFTER_MS} ms, during which calls fail at once
+ * with {@link StoreUnavailableException} (nothing waits on a dead Redis), and the first call after
+ * that tries again — so the gateway recovers by itself when Redis is back. An error reply about one
+ * command (a key of the wrong type, a script error) fails that call only, with the same exception.
+ * The discipline is {@link RedisGuard}'s, which the shared cache follows too.
  */
 public final class RedisStateStore implements StateStore {
 
@@ -57,12 +57,9 @@ public final class RedisStateStore implements StateStore {
    * The longest a request waits for the store unless configured: Redis in the cluster answers in
    * about a millisecond, and a request should not wait much longer for a limit check than for
    * routing. A store whose latency spikes past it (a fork for a snapshot, a failover) may warrant
-   * more: each spike marks the store down for {@link #RETRY_AFTER_MS} ms.
+   * more: each spike marks the store down for {@link RedisGuard#RETRY_AFTER_MS} ms.
    */
   public static final long DEFAULT_COMMAND_TIMEOUT_MS = 250;
-
-  /** How long the store is treated as down after a failure before it is tried again. */
-  static final long RETRY_AFTER_MS = RedisGuard.RETRY_AFTER_MS;
 
   private final Redis redis;
 

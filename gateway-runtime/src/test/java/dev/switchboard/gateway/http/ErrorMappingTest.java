@@ -3,9 +3,7 @@ package dev.switchboard.gateway.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import dev.switchboard.gateway.LogCapture;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.time.ManualClock;
 import dev.switchboard.gateway.upstream.FailureKind;
@@ -16,7 +14,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.slf4j.LoggerFactory;
 
 /**
  * Issue #13, finding 7: a failed request tells the client what kind of failure it was and its
@@ -28,18 +25,16 @@ class ErrorMappingTest {
   private static final String DETAILS =
       "openai-eu/gpt-4o-2024-08-06 cannot connect: Connection refused: /127.0.0.1:22";
 
-  private final Logger logger = (Logger) LoggerFactory.getLogger(ErrorMapping.class);
-  private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
+  private LogCapture logged;
 
   @BeforeEach
   void capture() {
-    logged.start();
-    logger.addAppender(logged);
+    logged = LogCapture.of(ErrorMapping.class);
   }
 
   @AfterEach
   void release() {
-    logger.detachAppender(logged);
+    logged.close();
   }
 
   @ParameterizedTest
@@ -69,7 +64,7 @@ class ErrorMappingTest {
         .doesNotContain("gpt-4o-2024-08-06")
         .doesNotContain("127.0.0.1")
         .doesNotContain("Connection refused");
-    assertThat(logged.list)
+    assertThat(logged.events())
         .singleElement()
         .satisfies(
             e -> {
@@ -93,6 +88,6 @@ class ErrorMappingTest {
     assertThat(error.message())
         .isEqualTo("The upstream provider rejected the request (HTTP 422). Request id: req-1.");
     // The client's own mistake: nothing for the operator's log.
-    assertThat(logged.list).isEmpty();
+    assertThat(logged.events()).isEmpty();
   }
 }

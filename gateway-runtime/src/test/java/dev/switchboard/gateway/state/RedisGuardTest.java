@@ -2,9 +2,8 @@ package dev.switchboard.gateway.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import ch.qos.logback.classic.Level;
+import dev.switchboard.gateway.LogCapture;
 import dev.switchboard.gateway.time.ManualClock;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -14,7 +13,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /**
  * The outage discipline shared by the state store and the shared cache, on a manual clock with
@@ -27,21 +25,18 @@ class RedisGuardTest {
 
   final ManualClock clock = new ManualClock();
   final AtomicInteger downs = new AtomicInteger();
-  final Logger logger = (Logger) LoggerFactory.getLogger("redis-guard-test");
-  final ListAppender<ILoggingEvent> logged = new ListAppender<>();
+  // "answers again" is INFO
+  final LogCapture logged = LogCapture.of("redis-guard-test", Level.INFO);
   RedisGuard guard;
 
   @BeforeEach
   void start() {
-    logged.start();
-    logger.addAppender(logged);
-    logger.setLevel(ch.qos.logback.classic.Level.INFO); // "answers again" is INFO
     guard =
         new RedisGuard(
             clock,
             250,
             UNAVAILABLE,
-            logger,
+            logged.logger(),
             "the test store",
             "outage policies apply",
             "that request's outage policy applies",
@@ -50,14 +45,11 @@ class RedisGuardTest {
 
   @AfterEach
   void stop() {
-    logger.detachAppender(logged);
-    logger.setLevel(null);
+    logged.close();
   }
 
   List<String> messages() {
-    synchronized (logged) {
-      return logged.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
-    }
+    return logged.messages();
   }
 
   @Test

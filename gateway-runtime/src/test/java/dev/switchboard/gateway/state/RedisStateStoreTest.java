@@ -2,6 +2,7 @@ package dev.switchboard.gateway.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.switchboard.gateway.LogCapture;
 import dev.switchboard.gateway.time.ManualClock;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -89,13 +90,13 @@ class RedisStateStoreTest {
       assertThat(await(s.admit(call("seed", "x", 500, 1_000))).admitted()).isTrue();
       own.kill();
       own.startAgain(); // empty again
-      clock.advance(RedisStateStore.RETRY_AFTER_MS + 1);
+      clock.advance(RedisGuard.RETRY_AFTER_MS + 1);
       Admission after = null;
       for (int i = 0; i < 20 && (after == null); i++) {
         try {
           after = await(s.admit(call("seed", "y", 600, 1_000)));
         } catch (Exception unavailableWhileReconnecting) {
-          clock.advance(RedisStateStore.RETRY_AFTER_MS + 1);
+          clock.advance(RedisGuard.RETRY_AFTER_MS + 1);
           Thread.sleep(50);
         }
       }
@@ -505,7 +506,7 @@ class RedisStateStoreTest {
         .isEqualTo("ERR user_script:99999: x");
 
     // A real error from redis-server, in a store of its own.
-    StoreLog logged = new StoreLog();
+    LogCapture logged = LogCapture.of(RedisStateStore.class);
     RedisStateStore failing = new RedisStateStore(vertx, clock, redis.uri(), null, null, "err:");
     try {
       Future<io.vertx.redis.client.Response> run =
@@ -578,7 +579,7 @@ class RedisStateStoreTest {
     RedisStateStore s = new RedisStateStore(vertx, clock, redis.uri(), null, null, "dmg:");
     io.vertx.redis.client.Redis admin =
         io.vertx.redis.client.Redis.createClient(vertx, redis.uri());
-    StoreLog logged = new StoreLog();
+    LogCapture logged = LogCapture.of(RedisStateStore.class);
     try {
       assertThat(await(s.admit(call("damaged", "d0", 0, -1))).admitted()).isTrue();
       io.vertx.redis.client.Response keys =
@@ -632,7 +633,7 @@ class RedisStateStoreTest {
             .as("fails at once while down")
             .isTrue();
         await(admin.send(redisCommand("CONFIG", "SET", "maxmemory", "0")));
-        own.advance(RedisStateStore.RETRY_AFTER_MS + 1);
+        own.advance(RedisGuard.RETRY_AFTER_MS + 1);
         assertThat(await(s.admit(call("b", "b1", 0, -1))).admitted()).isTrue();
         assertThat(s.unavailable()).isFalse();
       } finally {
@@ -684,33 +685,6 @@ class RedisStateStoreTest {
       r.arg(a);
     }
     return r;
-  }
-
-  /** What {@link RedisStateStore} logs while open. */
-  private static final class StoreLog implements AutoCloseable {
-    private final ch.qos.logback.classic.Logger logger =
-        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(RedisStateStore.class);
-    private final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>
-        appender = new ch.qos.logback.core.read.ListAppender<>();
-
-    StoreLog() {
-      appender.start();
-      logger.addAppender(appender);
-    }
-
-    /** The formatted messages so far (the appender's list grows on event loops). */
-    List<String> messages() {
-      synchronized (appender) { // AppenderBase appends under this lock
-        return appender.list.stream()
-            .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
-            .toList();
-      }
-    }
-
-    @Override
-    public void close() {
-      logger.detachAppender(appender);
-    }
   }
 
   private static List<String> lines(String resource) throws Exception {

@@ -245,12 +245,12 @@ class SharedCommitmentTest {
     // Redis comes back (empty: no persistence); past the retry pause, a's batch goes out.
     redis.startAgain();
     for (Replica r : replicas) {
-      r.storeClock().advance(RedisStateStore.RETRY_AFTER_MS + 1);
+      r.storeClock().advance(RedisGuard.RETRY_AFTER_MS + 1);
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (sharedSpendUsdOrNaN() != 7.0 && System.nanoTime() < deadline) {
       for (Replica r : replicas) {
-        r.storeClock().advance(RedisStateStore.RETRY_AFTER_MS + 1);
+        r.storeClock().advance(RedisGuard.RETRY_AFTER_MS + 1);
       }
       await(a.ledger().sync(TABLE));
       Thread.sleep(20);
