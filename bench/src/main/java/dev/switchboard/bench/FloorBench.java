@@ -109,8 +109,9 @@ public final class FloorBench {
       Map<String, CpuSplit> split = BenchSuite.perTarget(targets, CpuSplit::new);
       Map<String, BenchSuite.Totals> c32 = BenchSuite.perTarget(targets, BenchSuite.Totals::new);
       Map<String, LatencySamples> c1 = BenchSuite.perTarget(targets, LatencySamples::new);
-      // Process CPU of each proxy over its c=1 rounds: what a lone request costs it.
-      Map<String, BenchSuite.Totals> c1Cpu = BenchSuite.perTarget(targets, BenchSuite.Totals::new);
+      // The c=1 rounds' requests, and each proxy's CPU over them: what a lone request costs it.
+      Map<String, BenchSuite.Totals> c1Totals =
+          BenchSuite.perTarget(targets, BenchSuite.Totals::new);
       Map<String, CpuSplit> c1Split = BenchSuite.perTarget(targets, CpuSplit::new);
       for (int r = 0; r < rounds; r++) {
         StringBuilder line = new StringBuilder("round " + (r + 1) + ", c=32 req/s:");
@@ -132,7 +133,7 @@ public final class FloorBench {
                                   t,
                                   1,
                                   round,
-                                  c1Cpu.get(t.name()),
+                                  c1Totals.get(t.name()),
                                   c1Split.get(t.name()),
                                   proxies,
                                   peers)
@@ -163,15 +164,15 @@ public final class FloorBench {
             t.name(),
             totals.rps(),
             totals.rps() / base.rps(),
-            totals.cpuNanos / 1e3 / Math.max(1, totals.requests),
+            split.get(t.name()).proxyNanos() / 1e3 / Math.max(1, totals.requests),
             lat.percentileMs(50) - direct.percentileMs(50),
             lat.percentileMs(90) - direct.percentileMs(90),
             lat.percentileMs(99) - direct.percentileMs(99),
-            c1Cpu.get(t.name()).cpuNanos / 1e3 / Math.max(1, c1Cpu.get(t.name()).requests),
+            c1Split.get(t.name()).proxyNanos() / 1e3 / Math.max(1, c1Totals.get(t.name()).requests),
             totals.errors);
       }
       printSplit("c=32, per request", targets, split, c32);
-      printSplit("c=1, per request", targets, c1Split, c1Cpu);
+      printSplit("c=1, per request", targets, c1Split, c1Totals);
       streams(load, upstream.port(), nginx, jvms, rounds);
     } finally {
       jvms.values().forEach(Service::close);
@@ -322,10 +323,9 @@ public final class FloorBench {
   }
 
   /**
-   * Runs {@code target} at {@code concurrency} for {@code round} and adds the result, with the
-   * process CPU its proxy used meanwhile ({@code proxies} by target name; none for the direct
-   * calls), to {@code totals}, and that CPU's user and system parts and the {@code peers}' CPU to
-   * {@code split}.
+   * Runs {@code target} at {@code concurrency} for {@code round}, adds the result to {@code
+   * totals}, and the process CPU its proxy used meanwhile ({@code proxies} by target name; none for
+   * the direct calls), user and system apart, and the {@code peers}' CPU to {@code split}.
    */
   private static LoadResult measure(
       LoadGenerator load,
@@ -343,7 +343,6 @@ public final class FloorBench {
     long[] after = ProcessStats.userSystemNanos(proxy);
     long[] peersAfter = ProcessStats.userSystemNanos(peers);
     totals.add(result);
-    totals.cpuNanos += after[0] - before[0] + after[1] - before[1];
     split.userNanos += after[0] - before[0];
     split.systemNanos += after[1] - before[1];
     split.peersNanos += peersAfter[0] - peersBefore[0] + peersAfter[1] - peersBefore[1];
@@ -387,5 +386,10 @@ public final class FloorBench {
     long userNanos;
     long systemNanos;
     long peersNanos;
+
+    /** The proxy's CPU, user and system together. */
+    long proxyNanos() {
+      return userNanos + systemNanos;
+    }
   }
 }
