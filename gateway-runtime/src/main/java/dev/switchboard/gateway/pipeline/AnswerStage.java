@@ -61,10 +61,7 @@ public final class AnswerStage implements Stage {
             exchange,
             upstream,
             UpstreamAdapters.forProvider(ctx.target().provider())
-                .streamDecoder(
-                    upstream.format(),
-                    exchange.stripUsage(),
-                    ctx.clock().currentTimeMillis() / 1000),
+                .streamDecoder(upstream.format(), exchange.stripUsage(), ctx.epochSeconds()),
             exchange.frontDoor().streamEncoder(upstream.format(), exchange.body(), ctx)));
   }
 }

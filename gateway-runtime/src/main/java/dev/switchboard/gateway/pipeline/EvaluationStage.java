@@ -193,8 +193,7 @@ public final class EvaluationStage implements Stage {
       Promise<AnswerMeasures> measured) {
     StreamDecoder decoder =
         UpstreamAdapters.forProvider(ctx.target().provider())
-            .streamDecoder(
-                Operation.CHAT_COMPLETIONS, false, ctx.clock().currentTimeMillis() / 1000);
+            .streamDecoder(Operation.CHAT_COMPLETIONS, false, ctx.epochSeconds());
     StringBuilder text = new StringBuilder();
     upstream.attach(
         new UpstreamStream.Sink() {

@@ -75,6 +75,14 @@ public final class RequestContext {
     return clock;
   }
 
+  /**
+   * The gateway clock's wall time in epoch seconds: the {@code created} of an answer the gateway
+   * translates (Anthropic's and Gemini's carry none).
+   */
+  public long epochSeconds() {
+    return clock.currentTimeMillis() / 1000;
+  }
+
   public String requestId() {
     return requestId;
   }

@@ -62,7 +62,6 @@ public final class RedisStateStore implements StateStore {
   public static final long DEFAULT_COMMAND_TIMEOUT_MS = 250;
 
   private final Redis redis;
-
   private final GatewayClock clock;
   private final String prefix;
 

@@ -128,7 +128,7 @@ public final class UpstreamCaller {
                           op,
                           pt,
                           request,
-                          clock.currentTimeMillis() / 1000);
+                          ctx.epochSeconds());
                   promise.tryComplete(new JsonReply(status, answer, summary, op));
                 } catch (ReplySummary.BadReply bad) {
                   promise.tryFail(
