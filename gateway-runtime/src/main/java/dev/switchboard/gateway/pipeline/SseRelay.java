@@ -4,6 +4,7 @@ import dev.switchboard.gateway.frontdoor.StreamEncoder;
 import dev.switchboard.gateway.http.ErrorMapping;
 import dev.switchboard.gateway.http.OpenAiError;
 import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.upstream.FailureKind;
 import dev.switchboard.gateway.upstream.UpstreamFailure;
 import dev.switchboard.gateway.upstream.UpstreamStream;
 import dev.switchboard.gateway.upstream.adapter.StreamDecoder;
@@ -29,6 +30,11 @@ final class SseRelay implements UpstreamStream.Sink {
   private boolean headersSent;
   private boolean done;
   private boolean closed;
+
+  /** Whether the upstream's close was judged ({@link #completeAtEnd()}), and its end event. */
+  private boolean endJudged;
+
+  private StreamEventFacts closeEnd;
 
   SseRelay(
       Exchange exchange, UpstreamStream upstream, StreamDecoder decoder, StreamEncoder encoder) {
@@ -61,6 +67,9 @@ final class SseRelay implements UpstreamStream.Sink {
       }
       case DROP -> Exchange.record(ctx, event);
       case MALFORMED -> {
+        upstream.abort(
+            new UpstreamFailure(
+                FailureKind.BAD_RESPONSE, "the upstream sent a stream event that is not JSON"));
         terminalError(
             new OpenAiError(
                 502,
@@ -69,10 +78,13 @@ final class SseRelay implements UpstreamStream.Sink {
                 null,
                 "bad_gateway",
                 "bad_response"));
-        upstream.cancel();
       }
       case ERROR -> {
-        // The provider reported a failure mid-stream: pass it on as the one terminal event.
+        // The provider reported a failure mid-stream: its breaker counts it, and the client gets it
+        // as the one terminal event.
+        upstream.abort(
+            new UpstreamFailure(
+                FailureKind.SERVER_ERROR, "the upstream sent an error event mid-stream"));
         terminalError(
             new OpenAiError(
                 502,
@@ -83,9 +95,22 @@ final class SseRelay implements UpstreamStream.Sink {
                 event.errorParam(),
                 event.errorCode(),
                 "upstream_stream_error"));
-        upstream.cancel();
       }
     }
+  }
+
+  @Override
+  public boolean completeAtEnd() {
+    if (!endJudged) {
+      endJudged = true;
+      if (!done) {
+        StreamEventFacts end = decoder.atEnd(); // a provider whose close is its end marker
+        if (end != null && end.kind() == StreamEventFacts.Kind.DONE) {
+          closeEnd = end;
+        }
+      }
+    }
+    return done || closeEnd != null;
   }
 
   @Override
@@ -93,15 +118,7 @@ final class SseRelay implements UpstreamStream.Sink {
     if (closed) {
       return;
     }
-    if (!done) {
-      StreamEventFacts end = decoder.atEnd(); // a provider whose close is its end marker
-      if (end != null && end.kind() == StreamEventFacts.Kind.DONE) {
-        done = true;
-        Exchange.record(ctx, end);
-        write(encoder.end(end));
-      }
-    }
-    if (!done) {
+    if (!completeAtEnd()) {
       terminalError(
           new OpenAiError(
               502,
@@ -111,6 +128,11 @@ final class SseRelay implements UpstreamStream.Sink {
               "stream_truncated",
               "stream_truncated"));
       return;
+    }
+    if (!done) {
+      done = true;
+      Exchange.record(ctx, closeEnd);
+      write(encoder.end(closeEnd));
     }
     closed = true;
     if (tap != null) {

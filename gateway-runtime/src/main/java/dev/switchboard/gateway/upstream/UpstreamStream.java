@@ -17,6 +17,15 @@ public final class UpstreamStream {
   public interface Sink {
     void onEvent(String data);
 
+    /**
+     * Asked when the upstream closed the stream, before {@link #onEnd()} and before the finish
+     * listeners learn the outcome: whether the events so far make a complete answer. A close before
+     * that is the upstream's failure (it cut the stream short), and the listeners are told so.
+     */
+    default boolean completeAtEnd() {
+      return true;
+    }
+
     /** The upstream closed the stream normally. */
     void onEnd();
 
@@ -96,8 +105,24 @@ public final class UpstreamStream {
   }
 
   /**
-   * Runs {@code listener} once when the stream ends: with null after a normal end or a cancel, with
-   * the failure after an upstream error (e.g. to release a bulkhead permit, feed a breaker).
+   * Aborts the upstream request because of what it sent (an error event, an event that is not
+   * JSON): as {@link #cancel()}, but the finish listeners learn {@code failure}, so the target's
+   * breaker counts it. The sink is not called: it made this decision.
+   */
+  public void abort(UpstreamFailure failure) {
+    if (!finished) {
+      finished = true;
+      onFinish.run();
+      this.failure = failure;
+      request.reset();
+      notifyFinished(failure);
+    }
+  }
+
+  /**
+   * Runs {@code listener} once when the stream ends: with null after a complete end or a cancel,
+   * with the failure after an upstream error or an end before the answer was complete (e.g. to
+   * release a bulkhead permit, feed a breaker).
    */
   public void whenFinished(java.util.function.Consumer<UpstreamFailure> listener) {
     if (finished) {
@@ -159,7 +184,11 @@ public final class UpstreamStream {
     finished = true;
     onFinish.run();
     ended = true;
-    notifyFinished(null);
+    notifyFinished(
+        sink == null || sink.completeAtEnd()
+            ? null
+            : new UpstreamFailure(
+                FailureKind.BAD_RESPONSE, "the upstream ended the stream before it was complete"));
     if (sink != null) {
       sink.onEnd();
     }
