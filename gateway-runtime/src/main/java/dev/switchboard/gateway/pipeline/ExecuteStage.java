@@ -108,10 +108,15 @@ public final class ExecuteStage implements Stage {
             "not_found"));
   }
 
-  /** The attempt's body in the target's wire format. */
+  /**
+   * The attempt's body in the target's wire format. {@code addedUsage}: the gateway asked the
+   * client's stream for usage; a bridged request's stream options are always the gateway's own (the
+   * front door's translation added them), so a provider that refuses them never gets them.
+   */
   static Buffer encode(Exchange exchange, PlannedTarget pt, Operation format, boolean addedUsage) {
+    boolean bridged = format != exchange.ctx().operation();
     return UpstreamAdapters.forProvider(pt.provider())
-        .encodeRequest(request(exchange, format), pt, format, addedUsage);
+        .encodeRequest(request(exchange, format), pt, format, addedUsage || bridged);
   }
 
   /** The gateway-side request of an attempt made in {@code format}. */
