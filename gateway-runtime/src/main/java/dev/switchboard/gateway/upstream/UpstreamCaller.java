@@ -95,11 +95,7 @@ public final class UpstreamCaller {
     clients
         .clientFor(pt.provider())
         .request(options(pt, op, ctx, key, false, timeouts))
-        .compose(
-            req -> {
-              current.set(req);
-              return req.send(body);
-            })
+        .compose(req -> send(req, body, promise, current))
         .compose(
             resp -> {
               timer.headersArrived();
@@ -229,11 +225,7 @@ public final class UpstreamCaller {
     clients
         .clientFor(pt.provider())
         .request(options(pt, op, ctx, key, true, timeouts))
-        .compose(
-            req -> {
-              current.set(req);
-              return req.send(body);
-            })
+        .compose(req -> send(req, body, promise, current))
         .onComplete(
             ar -> {
               if (ar.failed()) {
@@ -337,6 +329,24 @@ public final class UpstreamCaller {
                   });
             });
     return promise.future();
+  }
+
+  /**
+   * Sends the attempt's request, unless the attempt was given up while its connection was being
+   * made (the client left, during the connect or while the attempt waited for its turn): then the
+   * request is reset unsent, so the provider never generates an answer nobody reads.
+   */
+  private static Future<HttpClientResponse> send(
+      HttpClientRequest req,
+      Buffer body,
+      Promise<?> attempt,
+      AtomicReference<HttpClientRequest> current) {
+    current.set(req);
+    if (attempt.future().failed()) {
+      req.reset(0, attempt.future().cause());
+      return Future.failedFuture(attempt.future().cause());
+    }
+    return req.send(body);
   }
 
   /**

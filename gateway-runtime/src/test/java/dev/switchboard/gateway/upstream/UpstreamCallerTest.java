@@ -233,6 +233,42 @@ class UpstreamCallerTest {
     await().atMost(WAIT).until(() -> clock.pendingTimers() == 0);
   }
 
+  /**
+   * The client left while the attempt waited for its turn (a bulkhead queue, a shared quota) or for
+   * its upstream connection: the request is never sent, where it would have the provider generate,
+   * and bill, a whole answer nobody reads.
+   */
+  @Test
+  void anAttemptWhoseClientLeftBeforeItsRequestWasSentSendsNothing() throws Exception {
+    PlannedTarget pt =
+        target(
+            req ->
+                req.response()
+                    .setChunked(true)
+                    .putHeader("content-type", "text/event-stream")
+                    .write("data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}\n\n"),
+            null);
+    RequestContext gone = new RequestContext("req-gone", Operation.CHAT_COMPLETIONS, clock);
+    gone.cancel();
+
+    UpstreamFailure failure =
+        failureOf(
+            onLoop(
+                () ->
+                    caller.openStream(
+                        pt, Operation.CHAT_COMPLETIONS, BODY, gone, Optional.empty())));
+
+    assertThat(failure.kind()).isEqualTo(FailureKind.CLIENT_CANCELLED);
+    // A later attempt on the same client is sent; the abandoned one, started first, never was.
+    RequestContext next = new RequestContext("req-next", Operation.CHAT_COMPLETIONS, clock);
+    Future<UpstreamStream> opened =
+        onLoop(
+            () -> caller.openStream(pt, Operation.CHAT_COMPLETIONS, BODY, next, Optional.empty()));
+    await().atMost(WAIT).until(opened::isComplete);
+    assertThat(opened.succeeded()).isTrue();
+    assertThat(received).extracting(r -> r.getHeader("x-request-id")).containsExactly("req-next");
+  }
+
   @Test
   void aRateLimitCarriesTheProvidersRetryAfterToTheChain() throws Exception {
     PlannedTarget pt =
