@@ -152,6 +152,14 @@ final class SseRelay implements UpstreamStream.Sink {
       exchange.finish(499, "cancelled", "client_cancelled");
       return;
     }
+    if (done) {
+      // The final event went out before the upstream broke (a reset, a stall, a timeout before its
+      // close): the client has the complete answer, and nothing may follow its end.
+      closed = true;
+      exchange.response().end();
+      exchange.finish(200, "success", null);
+      return;
+    }
     terminalError(ErrorMapping.toOpenAiError(failure, ctx));
   }
 
