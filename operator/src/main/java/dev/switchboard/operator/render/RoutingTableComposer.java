@@ -157,6 +157,11 @@ public final class RoutingTableComposer {
               decision != null
                   ? decision.route()
                   : keepPublishedArms(route, desired, published.route(name));
+          if (arms != desired && published.table().isPresent()) {
+            // The stable arm a rollout keeps may use a provider (or a model of one) deleted since:
+            // what it needs comes along from the published table, as for a last good entry.
+            carryDependencies(arms, published, providers, policies, keys);
+          }
           RoutingTable.Route entry =
               arms.withEvaluation(EvaluationRendering.of(route, providers).orElse(null));
           claim(claims, entry);

@@ -11,6 +11,7 @@ import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.api.v1alpha1.ProviderModel;
 import dev.switchboard.api.v1alpha1.RoutingPolicy;
+import dev.switchboard.api.v1alpha1.SecretKeyRef;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.RoutingTableCodec;
 import dev.switchboard.operator.providerendpoint.ProviderEndpointValidator;
@@ -497,6 +498,83 @@ class RoutingTableComposerTest {
     assertThat(other.canonicalJson()).isEqualTo(started.canonicalJson());
     assertThat(other.routes().get("chat").rollout()).isNull();
     assertThat(metricsReads).isEmpty();
+  }
+
+  @Test
+  void aCanaryWhoseStableProviderIsDeletedKeepsItsStableArmAndTheTableStillPublishes() {
+    // Migrating to another provider with a canary, then deleting the old provider mid-rollout:
+    // the stable arm still serves from it, so its entry and key come along from the published
+    // table, like a last good route's. Before, the table failed validation (provider not in the
+    // table) and nothing in the namespace could be published any more.
+    List<HasMetadata> items = new ArrayList<>(canaryNamespace());
+    Secret secret =
+        Fixtures.ofType(Fixtures.load("fixtures/namespace-basic.yaml", NS), Secret.class).get(0);
+    items.add(secret);
+    items =
+        changed(
+            items,
+            ProviderEndpoint.class,
+            "openai-prod",
+            pe -> {
+              SecretKeyRef ref = new SecretKeyRef();
+              ref.setName(secret.getMetadata().getName());
+              pe.getSpec().setApiKeySecretRef(ref);
+            });
+    ProviderEndpoint next = Fixtures.copy(Fixtures.ofType(items, ProviderEndpoint.class).get(0));
+    next.getMetadata().setName("openai-next");
+    items.add(next);
+    PublishedTable before = publishedFrom(render(items, PublishedTable.NONE));
+    List<HasMetadata> changed =
+        changed(
+            items,
+            ModelRoute.class,
+            "chat",
+            r -> {
+              r.getSpec().getTargets().get(0).getProviderRef().setName("openai-next");
+              retarget(r, "gpt-5");
+            });
+    ModelRoute chat = route(changed, "chat");
+    RoutingTable.Route desired = RoutingTableRenderer.route(chat);
+    ProgressiveCanaryPlanner planner =
+        new ProgressiveCanaryPlanner(
+            Clock.fixed(Instant.parse("2026-12-04T12:00:00Z"), ZoneOffset.UTC),
+            query -> Optional.empty());
+    RenderOutcome started =
+        composer.compose(
+            resolve(changed),
+            before,
+            Optional.of(
+                new PlannedRollout(
+                    "chat",
+                    desired.revision(),
+                    planner.plan(chat, desired, before.route("chat")))));
+    assertThat(route(started, "chat").canary()).isNotNull();
+    List<HasMetadata> deleted = without(changed, "ProviderEndpoint", "openai-prod");
+
+    // Another route's render, and the route's own plan.
+    RenderOutcome unplanned =
+        composer.compose(resolve(deleted), publishedFrom(started), Optional.empty());
+    RenderOutcome planned =
+        composer.compose(
+            resolve(deleted),
+            publishedFrom(started),
+            Optional.of(
+                new PlannedRollout(
+                    "chat",
+                    desired.revision(),
+                    planner.plan(chat, desired, publishedFrom(started).route("chat")))));
+
+    for (RenderOutcome outcome : List.of(unplanned, planned)) {
+      assertThat(route(outcome, "chat").targets())
+          .extracting(RoutingTable.Target::id)
+          .containsExactly("openai-prod/gpt-4o");
+      assertThat(route(outcome, "chat").canary().targets())
+          .extracting(RoutingTable.Target::id)
+          .containsExactly("openai-next/gpt-5");
+      assertThat(outcome.table().providers())
+          .containsEntry("openai-prod", started.table().providers().get("openai-prod"));
+      assertThat(outcome.keys()).containsEntry("openai-prod", "sk-openai-test-key-1");
+    }
   }
 
   @Test
