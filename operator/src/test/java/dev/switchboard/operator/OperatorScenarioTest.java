@@ -383,6 +383,36 @@ class OperatorScenarioTest {
             });
   }
 
+  @Test
+  void aRouteThatAnotherRouteTakesItsModelNameFromOrGivesItBackToGetsItsStatusUpdated() {
+    applyBasic();
+    awaitRouteReady("chat-default");
+    awaitRouteReady("reasoning");
+
+    // The older route claims the other's model name as an alias: the other leaves the table, and
+    // its status must say so, although nothing about that route itself changed.
+    edit(ModelRoute.class, "chat-default", r -> r.getSpec().setAliases(List.of("reasoning")));
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(tableRoute("chat-default").orElseThrow().aliases())
+                  .containsExactly("reasoning");
+              assertThat(tableRoute("reasoning")).isEmpty();
+              assertThat(routeCondition("reasoning", "Ready"))
+                  .get()
+                  .satisfies(
+                      c -> {
+                        assertThat(c.getStatus()).isEqualTo("False");
+                        assertThat(c.getReason()).isEqualTo("ModelNameConflict");
+                      });
+            });
+
+    // Giving the name back serves the route again, and its status says so.
+    edit(ModelRoute.class, "chat-default", r -> r.getSpec().setAliases(List.of("gpt-4o")));
+    eventually().until(() -> tableRoute("reasoning"), Optional::isPresent);
+    awaitRouteReady("reasoning");
+  }
+
   private void embedWith(String provider, String model) {
     edit(
         RoutingPolicy.class,

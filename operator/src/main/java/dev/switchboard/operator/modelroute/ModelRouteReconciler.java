@@ -43,6 +43,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -101,6 +102,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   private InformerEventSource<RoutingPolicy, ModelRoute> policies;
   private InformerEventSource<Secret, ModelRoute> secrets;
   private ReferenceResolver references;
+  private SimpleInboundEventSource<ModelRoute> outdated;
   private final java.util.concurrent.ConcurrentMap<String, RenderMemo> memos =
       new java.util.concurrent.ConcurrentHashMap<>();
   private final CoalescingBatches<RenderRequest, Optional<RenderOutcome>> renders =
@@ -168,14 +170,17 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     if (context.isPrimaryResourceDeleted()) {
       rollout.deleted(namespace, route.getMetadata().getName());
       retirement.forget(namespace, route.getMetadata().getName());
-      renders.submit(namespace, new RenderRequest(null, route));
+      renders.submit(namespace, new RenderRequest(route.getMetadata().getName(), null, route));
       return UpdateControl.noUpdate();
     }
     Optional<PlannedRollout> planned = planRollout(route);
     Optional<RenderOutcome> rendered;
     String tooLarge = null;
     try {
-      rendered = renders.submit(namespace, new RenderRequest(planned.orElse(null), null));
+      rendered =
+          renders.submit(
+              namespace,
+              new RenderRequest(route.getMetadata().getName(), planned.orElse(null), null));
     } catch (RoutingTablePublisher.RoutingTableTooLargeException e) {
       // Nothing was written; the rendering is kept for the route's own status below.
       rendered = Optional.of(e.rendering());
@@ -293,10 +298,10 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   }
 
   /**
-   * One reconcile's part in a namespace's next render: the rollout planned for its route, or the
-   * route that was deleted.
+   * One reconcile's part in a namespace's next render: its route's name, the rollout planned for
+   * it, or the route that was deleted.
    */
-  private record RenderRequest(PlannedRollout planned, ModelRoute deleted) {}
+  private record RenderRequest(String route, PlannedRollout planned, ModelRoute deleted) {}
 
   /**
    * Renders and publishes a namespace once for a batch of reconciles (see {@link
@@ -308,7 +313,9 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   private Optional<RenderOutcome> renderAndPublish(String namespace, List<RenderRequest> batch) {
     Map<String, PlannedRollout> planned = new HashMap<>();
     List<ModelRoute> deleted = new ArrayList<>();
+    Set<String> reconciling = new java.util.HashSet<>();
     for (RenderRequest request : batch) {
+      reconciling.add(request.route());
       if (request.planned() != null) {
         planned.put(request.planned().route(), request.planned());
       }
@@ -335,7 +342,41 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
               planned,
               memos.computeIfAbsent(namespace, ns -> new RenderMemo()));
       publisher.publish(namespace, rendered, owners(view.routes()));
+      reconcileOutdated(view, rendered, reconciling);
       return Optional.of(rendered);
+    }
+  }
+
+  /**
+   * Reconciles again the routes whose {@code Ready} condition no longer says what this render made
+   * of them although nothing of their own changed: another route took their model name or gave it
+   * back, or was deleted. Routes with a reconcile of their own under way (in this batch, never
+   * reconciled, or at a generation their status has not caught up with) are left to it.
+   */
+  private void reconcileOutdated(
+      NamespaceView view, RenderOutcome rendered, Set<String> reconciling) {
+    for (ModelRoute route : view.routes()) {
+      String name = route.getMetadata().getName();
+      RouteOutcome outcome = rendered.routes().get(name);
+      ModelRouteStatus status = route.getStatus();
+      if (outcome == null
+          || reconciling.contains(name)
+          || status == null
+          || !Objects.equals(status.getObservedGeneration(), route.getMetadata().getGeneration())) {
+        continue;
+      }
+      Conditions.Desired ready = ModelRouteStatusBuilder.ready(outcome);
+      boolean current =
+          Conditions.find(status.getConditions(), Conditions.READY)
+              .filter(
+                  c ->
+                      ready.statusName().equals(c.getStatus())
+                          && ready.reason().equals(c.getReason())
+                          && Objects.equals(Conditions.capped(ready.message()), c.getMessage()))
+              .isPresent();
+      if (!current) {
+        outdated.propagateEvent(ResourceID.fromResource(route));
+      }
     }
   }
 
@@ -471,8 +512,9 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
                 .withOnDeleteFilter(this::forgetIfPublished)
                 .build(),
             context);
+    outdated = new SimpleInboundEventSource<>("outdated-route-status");
     references = new ReferenceResolver(this::viewFromCaches);
-    return List.of(providers, policies, secrets, tables);
+    return List.of(providers, policies, secrets, tables, outdated);
   }
 
   /**

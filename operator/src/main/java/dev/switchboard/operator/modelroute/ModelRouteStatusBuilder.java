@@ -116,7 +116,8 @@ final class ModelRouteStatusBuilder {
                 + " decide when the model changes."));
   }
 
-  private static Conditions.Desired ready(RouteOutcome outcome) {
+  /** The {@code Ready} condition of a route rendered as {@code outcome}. */
+  static Conditions.Desired ready(RouteOutcome outcome) {
     return switch (outcome.state()) {
       case CURRENT ->
           new Conditions.Desired(
