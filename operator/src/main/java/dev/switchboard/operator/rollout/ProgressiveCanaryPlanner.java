@@ -148,8 +148,10 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
             && sameArm(
                 desired.targets(), desired.rules(), liveCanary.targets(), liveCanary.rules());
     if (sameCanary && isRunning(current)) {
-      // A spec change that left the targets alone (thresholds, aliases) keeps the rollout going.
-      state = current.withRevisions(live.revision(), revision);
+      // A spec change that left the targets alone (thresholds, aliases, steps) keeps the rollout
+      // going, at its step's weight as the spec says now (steps edited away: the last one left).
+      int step = Math.min(current.currentStep(), steps.size() - 1);
+      state = current.withRevisions(live.revision(), revision).withStep(step, weight(steps, step));
     } else if (sameCanary) {
       // The status was lost (written by nobody before a restart): resume at the published weight.
       int step = stepOfWeight(steps, liveCanary.weight());
@@ -604,6 +606,18 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
           stepStartedAt,
           failedRevision,
           newAnalysis);
+    }
+
+    State withStep(int step, int weight) {
+      return new State(
+          phase,
+          stableRevision,
+          canaryRevision,
+          weight,
+          step,
+          stepStartedAt,
+          failedRevision,
+          analysis);
     }
 
     State withRevisions(long stable, long canary) {

@@ -425,6 +425,36 @@ class ProgressiveCanaryPlannerTest {
   }
 
   @Test
+  void shorteningTheStepsBehindTheCurrentOneMidRolloutContinuesFromTheLastStep() {
+    harness.changeTargets("gpt-5");
+    harness.reconcile();
+    clock.advance(INTERVAL);
+    harness.reconcile();
+    clock.advance(INTERVAL);
+    harness.reconcile();
+    clock.advance(INTERVAL);
+    harness.reconcile();
+    assertThat(harness.status.getCurrentStep()).isEqualTo(2);
+    assertThat(harness.published().canary().weight()).isEqualTo(50);
+
+    // Two steps instead of three: step 3 (index 2) is gone. The edit keeps the targets, so the
+    // rollout goes on, from the last step there is (its weight as the spec says now).
+    harness.route.getSpec().getCanary().setSteps(List.of(step(10, null), step(30, "5s")));
+    harness.route.getMetadata().setGeneration(3L);
+    RolloutDecision edited = harness.reconcile();
+    assertThat(edited.phase()).isEqualTo("Progressing");
+    assertThat(edited.currentStep()).isEqualTo(1);
+    assertThat(harness.published().canary().weight()).isEqualTo(30);
+
+    clock.advance(INTERVAL);
+    RolloutDecision promoted = harness.reconcile();
+    assertThat(promoted.phase()).isEqualTo("Stable");
+    assertThat(harness.published().targets())
+        .extracting(RoutingTable.Target::model)
+        .containsExactly("gpt-5");
+  }
+
+  @Test
   void aDecisionDependsOnlyOnStatusAndTableNotOnEarlierCalls() {
     harness.changeTargets("gpt-5");
     harness.reconcile();
