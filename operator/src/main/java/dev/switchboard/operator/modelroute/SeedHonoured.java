@@ -1,5 +1,6 @@
 package dev.switchboard.operator.modelroute;
 
+import dev.switchboard.contract.CanaryMode;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.SeedSupport;
 import dev.switchboard.operator.status.Conditions;
@@ -15,9 +16,10 @@ import java.util.Set;
 /**
  * The {@code DeterministicHonoured} condition of a route on a deterministic policy that sends a
  * seed: False ({@code SeedNotHonoured}, with a Warning event) naming the targets whose provider
- * does not honour {@code seed} ({@link SeedSupport}), True when all do. The gateway says the same
- * per answer ({@code x-switchboard-unhonoured-params: seed}); a parameter is never dropped
- * silently. Absent on other routes.
+ * does not honour {@code seed} ({@link SeedSupport}), True when all do; its targets are every
+ * target that may answer (its own, its rules', a split canary's). The gateway says the same per
+ * answer ({@code x-switchboard-unhonoured-params: seed}); a parameter is never dropped silently.
+ * Absent on other routes.
  */
 final class SeedHonoured {
 
@@ -58,7 +60,7 @@ final class SeedHonoured {
       return null;
     }
     Set<String> unhonoured = new LinkedHashSet<>();
-    for (RoutingTable.Target t : entry.targets()) {
+    for (RoutingTable.Target t : answering(entry, d)) {
       RoutingTable.Provider p = table.providers().get(t.provider());
       if (p != null && !SeedSupport.honoursSeed(p.kind())) {
         unhonoured.add(t.provider() + "/" + t.model() + " (" + p.kind() + ")");
@@ -75,6 +77,24 @@ final class SeedHonoured {
                 + String.join(", ", unhonoured)
                 + "; answers served there are not reproducible (they carry"
                 + " x-switchboard-unhonoured-params: seed)");
+  }
+
+  /**
+   * The targets that may answer the route's requests: its own, its rules', and a split canary's
+   * unless {@code pinTarget} turns the split off (a shadow canary never answers).
+   */
+  private static List<RoutingTable.Target> answering(
+      RoutingTable.Route entry, RoutingTable.Deterministic d) {
+    List<RoutingTable.Target> targets = new ArrayList<>(entry.targets());
+    entry.rules().forEach(rule -> targets.addAll(rule.targets()));
+    RoutingTable.Canary canary = entry.canary();
+    if (canary != null
+        && !d.pinned()
+        && canary.canaryMode().filter(CanaryMode.SPLIT::equals).isPresent()) {
+      targets.addAll(canary.targets());
+      canary.rules().forEach(rule -> targets.addAll(rule.targets()));
+    }
+    return targets;
   }
 
   static List<Condition> apply(

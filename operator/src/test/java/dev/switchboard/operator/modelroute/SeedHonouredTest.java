@@ -27,6 +27,22 @@ class SeedHonouredTest {
   }
 
   static RoutingTable table(RoutingTable.Deterministic deterministic) {
+    return table(
+        deterministic,
+        new RoutingTable.Route(
+            "chat",
+            "chat",
+            List.of(),
+            "det",
+            1,
+            List.of(
+                new RoutingTable.Target("openai-prod", "gpt-4o", 1, 0),
+                new RoutingTable.Target("claude", "claude-sonnet-4-5", 1, 1)),
+            List.of(),
+            null));
+  }
+
+  static RoutingTable table(RoutingTable.Deterministic deterministic, RoutingTable.Route route) {
     RoutingTable.Policy policy =
         new RoutingTable.Policy(
             "det",
@@ -39,18 +55,6 @@ class SeedHonouredTest {
             List.of(),
             null,
             deterministic,
-            null);
-    RoutingTable.Route route =
-        new RoutingTable.Route(
-            "chat",
-            "chat",
-            List.of(),
-            "det",
-            1,
-            List.of(
-                new RoutingTable.Target("openai-prod", "gpt-4o", 1, 0),
-                new RoutingTable.Target("claude", "claude-sonnet-4-5", 1, 1)),
-            List.of(),
             null);
     return new RoutingTable(
         RoutingTable.SCHEMA_VERSION,
@@ -75,6 +79,51 @@ class SeedHonouredTest {
     assertThat(d.message())
         .contains("claude/claude-sonnet-4-5 (anthropic)")
         .doesNotContain("openai-prod");
+  }
+
+  @Test
+  void aRuleTargetAndAnAnsweringCanaryTargetAreTargetsToo() {
+    RoutingTable.Target openai = new RoutingTable.Target("openai-prod", "gpt-4o", 1, 0);
+    RoutingTable.Target claude = new RoutingTable.Target("claude", "claude-sonnet-4-5", 1, 0);
+    RoutingTable.Deterministic pinned = new RoutingTable.Deterministic(true, 42L, true, false);
+    RoutingTable.Deterministic unpinned = new RoutingTable.Deterministic(true, 42L, false, false);
+    // Requests that match the rule are served by its targets, deterministic or not.
+    RoutingTable.Route withRule =
+        new RoutingTable.Route(
+            "chat",
+            "chat",
+            List.of(),
+            "det",
+            1,
+            List.of(openai),
+            List.of(
+                new RoutingTable.Rule(
+                    Map.of("x-switchboard-task", "summarization"),
+                    List.of(claude),
+                    null,
+                    null,
+                    null)),
+            null);
+
+    Conditions.Desired rule = SeedHonoured.desired("chat", table(pinned, withRule));
+
+    assertThat(rule.status()).isFalse();
+    assertThat(rule.message()).contains("claude/claude-sonnet-4-5 (anthropic)");
+
+    // A split canary answers its share unless pinTarget turns the split off.
+    RoutingTable.Route withCanary =
+        new RoutingTable.Route(
+            "chat",
+            "chat",
+            List.of(),
+            "det",
+            1,
+            List.of(openai),
+            List.of(),
+            new RoutingTable.Canary("split", 10, 2, List.of(claude), List.of()));
+    assertThat(SeedHonoured.desired("chat", table(pinned, withCanary)).status()).isTrue();
+    assertThat(SeedHonoured.desired("chat", table(unpinned, withCanary)).message())
+        .contains("claude/claude-sonnet-4-5 (anthropic)");
   }
 
   @Test
