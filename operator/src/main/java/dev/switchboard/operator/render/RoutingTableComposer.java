@@ -28,7 +28,8 @@ import java.util.TreeMap;
  * stopped listing a model the old entry uses, that model's entry is kept on it; the provider a
  * carried policy's semantic cache embeds with comes along when it is gone. A route without a usable
  * earlier entry is left out. Other routes are unaffected. Two routes claiming the same model name:
- * the older route (creation time, then name) keeps it.
+ * the older route (creation time, then name) keeps it, also while it is broken and its last good
+ * entry serves.
  *
  * <p>Canary state: only a route's own reconcile plans its rollout ({@link PlannedRollout}); every
  * other route with {@code spec.canary} keeps the arms (stable targets, canary arm and weight) the
@@ -110,10 +111,11 @@ public final class RoutingTableComposer {
               }
             });
 
+    // Evaluations name only providers that are usable now, not those carried for last good arms.
+    Map<String, RoutingTable.Provider> usable = Map.copyOf(providers);
     Map<String, String> claims = new HashMap<>();
     Map<String, RoutingTable.Route> routes = new TreeMap<>();
     Map<String, RouteOutcome> outcomes = new TreeMap<>();
-    List<ModelRoute> withProblems = new ArrayList<>();
     List<ModelRoute> byAge = new ArrayList<>(namespace.view().routes());
     byAge.sort(
         Comparator.comparing(
@@ -122,8 +124,6 @@ public final class RoutingTableComposer {
                         ? ""
                         : r.getMetadata().getCreationTimestamp())
             .thenComparing(r -> r.getMetadata().getName()));
-    Map<String, List<Problem>> specProblems = new HashMap<>();
-    Map<String, List<Problem>> referenceProblems = new HashMap<>();
     Map<String, String> stamps = stamps(namespace);
     Map<String, RenderMemo.Entry> remembered = memo.routes();
     Map<String, RenderMemo.Entry> current = new HashMap<>();
@@ -133,8 +133,6 @@ public final class RoutingTableComposer {
           render(route, namespace, stamps, remembered.get(name), current, memo);
       List<Problem> spec = new ArrayList<>(render.specProblems());
       List<Problem> references = render.referenceProblems();
-      specProblems.put(name, spec);
-      referenceProblems.put(name, references);
       if (spec.isEmpty() && references.isEmpty()) {
         RoutingTable.Route desired = render.desired();
         Optional<String> taken = firstClaimedByOther(claims, desired);
@@ -163,7 +161,7 @@ public final class RoutingTableComposer {
             carryDependencies(arms, published, providers, policies, keys);
           }
           RoutingTable.Route entry =
-              arms.withEvaluation(EvaluationRendering.of(route, providers).orElse(null));
+              arms.withEvaluation(EvaluationRendering.of(route, usable).orElse(null));
           claim(claims, entry);
           routes.put(name, entry);
           outcomes.put(
@@ -173,12 +171,8 @@ public final class RoutingTableComposer {
           continue;
         }
       }
-      withProblems.add(route);
-    }
-
-    withProblems.sort(Comparator.comparing(r -> r.getMetadata().getName()));
-    for (ModelRoute route : withProblems) {
-      String name = route.getMetadata().getName();
+      // In the same age order as the routes that render: an older route's last good entry keeps
+      // its names against newer routes while it is broken.
       Optional<RoutingTable.Route> lastGood =
           published
               .route(name)
@@ -195,8 +189,8 @@ public final class RoutingTableComposer {
           name,
           new RouteOutcome(
               lastGood.isPresent() ? RouteOutcome.State.LAST_GOOD : RouteOutcome.State.NOT_SERVED,
-              specProblems.get(name),
-              referenceProblems.get(name),
+              spec,
+              references,
               lastGood.map(RoutingTable.Route::revision).orElse(null),
               null));
     }

@@ -423,6 +423,38 @@ class RoutingTableComposerTest {
   }
 
   @Test
+  void aBrokenOlderRouteKeepsItsModelNameOnItsLastGoodEntryAgainstANewerClaimant() {
+    // A newer route claims the older one's model name and is refused. A typo in the older route
+    // must not hand its name (and its traffic) to the newer one: its last good entry keeps it.
+    List<HasMetadata> items = new ArrayList<>(basic());
+    ModelRoute copy = Fixtures.copy(route(items, "reasoning"));
+    copy.getMetadata().setName("reasoning-copy");
+    copy.getSpec().setModel("reasoning");
+    copy.getMetadata().setCreationTimestamp("2026-11-02T00:00:00Z");
+    items.add(copy);
+    RenderOutcome good = render(items, PublishedTable.NONE);
+    assertThat(good.routes().get("reasoning-copy").specProblems())
+        .extracting(Problem::reasonName)
+        .containsExactly("ModelNameConflict");
+    List<HasMetadata> broken =
+        changed(
+            items,
+            ModelRoute.class,
+            "reasoning",
+            r -> r.getSpec().getTargets().get(0).getProviderRef().setName("openai-typo"));
+
+    RenderOutcome next = render(broken, publishedFrom(good));
+
+    assertThat(next.routes().get("reasoning").state()).isEqualTo(RouteOutcome.State.LAST_GOOD);
+    assertThat(route(next, "reasoning")).isEqualTo(route(good, "reasoning"));
+    assertThat(next.routes().get("reasoning-copy").state())
+        .isEqualTo(RouteOutcome.State.NOT_SERVED);
+    assertThat(next.routes().get("reasoning-copy").specProblems())
+        .extracting(Problem::reasonName)
+        .containsExactly("ModelNameConflict");
+  }
+
+  @Test
   void fixingARouteServesItsNewRevision() {
     RenderOutcome good = render(basic(), PublishedTable.NONE);
     List<HasMetadata> broken =
