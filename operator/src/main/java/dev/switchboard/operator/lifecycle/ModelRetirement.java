@@ -183,6 +183,15 @@ public final class ModelRetirement {
     PolicyLifecycle policy = policyLifecycle(route, view);
     List<Duration> thresholds = thresholds(policy);
     boolean toSuccessor = policy == null || !"reject".equals(policy.getOnRetired());
+    // Retired target → the model that serves in its place now (absent: the target drops out).
+    Map<String, String> successors = new LinkedHashMap<>();
+    if (toSuccessor) {
+      for (Retiring r : retiring) {
+        if (!now.isBefore(r.retiresAt())) {
+          servingSuccessor(r, view, now).ifPresent(s -> successors.put(r.target(), s));
+        }
+      }
+    }
     List<Conditions.Desired> desired = new ArrayList<>();
 
     Duration smallest = null;
@@ -205,19 +214,25 @@ public final class ModelRetirement {
                     ? ", no successor declared"
                     : "; successor " + r.successor()));
       } else if (!now.isBefore(r.retiresAt())) {
-        boolean replaced = toSuccessor && r.capable();
+        boolean replaced = successors.containsKey(r.target());
         anyDropped |= !replaced;
         retired.add(
             r.target()
                 + (replaced
-                    ? " is retired; its successor " + r.successor() + " serves in its place"
+                    ? " is retired; its successor "
+                        + successors.get(r.target())
+                        + " serves in its place"
                     : " is retired and receives no requests"
                         + (toSuccessor
                             ? (r.successor() == null
                                 ? " (no successor declared)"
-                                : " (successor "
-                                    + r.successor()
-                                    + " is not declared with the retired model's capabilities)")
+                                : r.capable()
+                                    ? " (successor "
+                                        + r.successor()
+                                        + " is retired too, and no successor after it serves)"
+                                    : " (successor "
+                                        + r.successor()
+                                        + " is not declared with the retired model's capabilities)")
                             : " (onRetired: reject)")));
       }
     }
@@ -230,7 +245,7 @@ public final class ModelRetirement {
       String reason =
           !anyDropped
               ? SUCCESSOR_SERVING
-              : allTargetsRetiredWithoutSuccessor(route, retiring, now, toSuccessor)
+              : allTargetsRetiredWithoutSuccessor(route, retiring, now, successors)
                   ? NO_TARGET_LEFT
                   : TARGET_DROPPED;
       desired.add(new Conditions.Desired(RETIRED, true, reason, String.join("; ", retired)));
@@ -238,8 +253,50 @@ public final class ModelRetirement {
     return desired;
   }
 
+  /**
+   * The model that serves in place of a retired target at {@code now}, as the gateway decides
+   * ({@code Retirements.successor}): its successor, declared at the same provider with every
+   * capability of the model before it, followed while that one is retired too (at most {@value
+   * #MAX_SUCCESSOR_HOPS} hops); empty when the target drops out.
+   */
+  private static Optional<String> servingSuccessor(Retiring r, NamespaceView view, Instant now) {
+    String providerName = r.target().substring(0, r.target().indexOf('/'));
+    Optional<ProviderEndpoint> provider =
+        view.providers().stream()
+            .filter(p -> p.getMetadata().getName().equals(providerName))
+            .findFirst();
+    if (provider.isEmpty()) {
+      return Optional.empty();
+    }
+    String model = r.target().substring(providerName.length() + 1);
+    for (int hop = 0; hop < MAX_SUCCESSOR_HOPS; hop++) {
+      Optional<ProviderModel> current = declared(provider.get(), model);
+      String next =
+          current.map(ProviderModel::getLifecycle).map(ModelLifecycle::getSuccessor).orElse(null);
+      Optional<ProviderModel> successor =
+          next == null ? Optional.empty() : declared(provider.get(), next);
+      if (successor.isEmpty()
+          || !capabilities(successor.get()).containsAll(capabilities(current.get()))) {
+        return Optional.empty();
+      }
+      boolean retired =
+          Optional.ofNullable(successor.get().getLifecycle())
+              .flatMap(l -> startOfDay(l.getRetiredAfter()))
+              .filter(at -> !now.isBefore(at))
+              .isPresent();
+      if (!retired) {
+        return Optional.of(next);
+      }
+      model = next;
+    }
+    return Optional.empty();
+  }
+
+  /** The gateway's bound on successor chains (a longer one is treated as a loop). */
+  private static final int MAX_SUCCESSOR_HOPS = 4;
+
   private static boolean allTargetsRetiredWithoutSuccessor(
-      ModelRoute route, List<Retiring> retiring, Instant now, boolean toSuccessor) {
+      ModelRoute route, List<Retiring> retiring, Instant now, Map<String, String> successors) {
     List<RouteTarget> targets =
         route.getSpec().getTargets() == null ? List.of() : route.getSpec().getTargets();
     for (RouteTarget target : targets) {
@@ -249,7 +306,7 @@ public final class ModelRetirement {
               + target.getModel();
       Optional<Retiring> r = retiring.stream().filter(x -> x.target().equals(id)).findFirst();
       boolean serving =
-          r.isEmpty() || now.isBefore(r.get().retiresAt()) || (toSuccessor && r.get().capable());
+          r.isEmpty() || now.isBefore(r.get().retiresAt()) || successors.containsKey(id);
       if (serving) {
         return false;
       }

@@ -211,6 +211,52 @@ class ModelRetirementTest {
   }
 
   @Test
+  void aRetiredSuccessorIsFollowedAsTheGatewayDoes() {
+    // The gateway follows successors that are retired too (Retirements.successor): to the first
+    // one serving, or nowhere when the chain ends in a retired model.
+    ProviderEndpoint chained =
+        provider(
+            model("gpt-4", "2026-06-01", "gpt-4-turbo", "chat"),
+            model("gpt-4-turbo", "2026-12-10", "gpt-5", "chat", "tools"),
+            model("gpt-5", null, null, "chat", "tools", "vision"),
+            model("gpt-4-32k", "2026-06-01", "gpt-4-vision", "chat"),
+            model("gpt-4-vision", "2026-12-10", "gpt-4o-mini", "chat", "vision"),
+            model("gpt-4o-mini", null, null, "chat"));
+    ModelRoute toServing = route("a", null, "gpt-4");
+    ModelRoute deadEnd = route("b", null, "gpt-4-32k");
+    NamespaceView view =
+        new NamespaceView(
+            "ns",
+            List.of(chained),
+            List.of(),
+            List.of(toServing, deadEnd),
+            name -> Optional.empty());
+
+    // Before gpt-4-turbo retires it serves for gpt-4; from then on gpt-5 does.
+    assertThat(at(RETIRES.minus(Duration.ofDays(1)), toServing, view))
+        .filteredOn(c -> c.type().equals("TargetRetired"))
+        .singleElement()
+        .satisfies(c -> assertThat(c.message()).contains("successor gpt-4-turbo serves"));
+    assertThat(at(RETIRES, toServing, view))
+        .filteredOn(c -> c.type().equals("TargetRetired"))
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.reason()).isEqualTo("SuccessorServing");
+              assertThat(c.message()).contains("successor gpt-5 serves");
+            });
+    // gpt-4-vision retires too and its own successor lacks vision: the target drops out.
+    assertThat(at(RETIRES, deadEnd, view))
+        .filteredOn(c -> c.type().equals("TargetRetired"))
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.reason()).isEqualTo("NoTargetLeft");
+              assertThat(c.message()).contains("receives no requests");
+            });
+  }
+
+  @Test
   void gaugeCountsRoutesOnModelsRetiringWithin30Days() {
     ModelRoute soon = route("soon", null, "gpt-4-turbo");
     ModelRoute safe = route("safe", null, "gpt-5");
