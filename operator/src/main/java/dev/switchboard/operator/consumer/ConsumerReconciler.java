@@ -348,6 +348,7 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
                 .withName("consumer-secrets")
                 .withNamespacesInheritedFromController()
                 .withSecondaryToPrimaryMapper(this::consumersFor)
+                .withOnDeleteFilter(this::forgetIfTable)
                 .build(),
             context);
     return List.of(secrets);
@@ -367,6 +368,18 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
     return consumers.byIndex(BY_SECRET, namespace + "/" + secret.getMetadata().getName()).stream()
         .map(ResourceID::fromResource)
         .collect(Collectors.toSet());
+  }
+
+  /**
+   * A deleted table is forgotten, so that its delete event counts as a change by others and the
+   * table is written back: a gateway that starts without it knows no Consumer and lets every
+   * request in.
+   */
+  private boolean forgetIfTable(Secret secret, Boolean finalStateUnknown) {
+    if (ConsumerTable.SECRET_NAME.equals(secret.getMetadata().getName())) {
+      publisher.forget(secret.getMetadata().getNamespace());
+    }
+    return true;
   }
 
   /** Non-controller owner references to every Consumer: GC removes the table with the last one. */

@@ -188,6 +188,32 @@ class ConsumerScenarioTest {
   }
 
   @Test
+  void aDeletedConsumerTableIsWrittenBack() {
+    // Without the table a gateway that starts (a rollout, a new replica) knows no Consumer and
+    // lets every request in: a deletion by someone else must not stay.
+    String ns = "consumers-deleted";
+    secret(ns, "app-key", Map.of("apiKey", "sk-app"));
+    KUBE.client().resource(consumer(ns, "app", List.of(ref("app-key", "apiKey")), null)).create();
+    await()
+        .ignoreExceptions()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(table(ns).orElseThrow().consumers().get(0).keySha256())
+                    .containsExactly(KeyAges.sha256Hex("sk-app")));
+
+    KUBE.client().secrets().inNamespace(ns).withName(ConsumerTable.SECRET_NAME).delete();
+
+    await()
+        .ignoreExceptions()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(table(ns).orElseThrow().consumers().get(0).keySha256())
+                    .containsExactly(KeyAges.sha256Hex("sk-app")));
+  }
+
+  @Test
   void aMissingSecretIsNamedAndTheConsumerStillRequiresKeys() {
     String ns = "consumers-missing";
     KUBE.client()
