@@ -73,6 +73,13 @@ public final class RoutingTablePublisher {
    */
   private final ConcurrentMap<String, Long> forgets = new ConcurrentHashMap<>();
 
+  /**
+   * The last complete table per namespace this publisher wrote or read: what the gateways keep
+   * serving while the published one cannot be read (a sharded set whose next table's shards are
+   * being written, or a table deleted or spoilt by someone else).
+   */
+  private final ConcurrentMap<String, PublishedTable> lastComplete = new ConcurrentHashMap<>();
+
   private final Limits limits;
 
   public RoutingTablePublisher(KubernetesClient client) {
@@ -101,6 +108,7 @@ public final class RoutingTablePublisher {
       return current.decoded();
     }
     Optional<RoutingTable> table = Optional.empty();
+    String unreadable = null;
     if (current.configMap() != null) {
       try {
         table =
@@ -113,13 +121,26 @@ public final class RoutingTablePublisher {
                 .map(RoutingTableCodec::decode);
       } catch (RoutingTableCodec.InvalidRoutingTableException
           | RoutingTableLayout.IncompleteTableException e) {
-        LOG.warn(
-            "published routing table in {} cannot be read, ignoring it: {}",
-            namespace,
-            e.getMessage());
+        unreadable = e.getMessage();
       }
     }
+    PublishedTable kept = lastComplete.get(namespace);
+    if (table.isEmpty() && kept != null) {
+      // A sharded set whose next table is being written (the informer reports this publisher's
+      // own shard writes too), or a table deleted or spoilt by someone else: the gateways keep
+      // the last complete one, and so do last good entries and canary plans. Not kept: the next
+      // call reads again.
+      LOG.debug("published routing table in {} is incomplete or gone: {}", namespace, unreadable);
+      return kept;
+    }
+    if (unreadable != null) {
+      LOG.warn(
+          "published routing table in {} cannot be read, ignoring it: {}", namespace, unreadable);
+    }
     PublishedTable decoded = new PublishedTable(table, decodedKeys(current.secret()));
+    if (table.isPresent()) {
+      lastComplete.put(namespace, decoded);
+    }
     // Decoding 10,000 routes costs tens of milliseconds and every reconcile asks twice: keep it
     // with what it was read from (replaced on every publish and forgotten on others' writes).
     known.replace(namespace, current, current.withDecoded(decoded));
@@ -223,15 +244,12 @@ public final class RoutingTablePublisher {
           namespace,
           RoutingTable.KEYS_SECRET_NAME);
     }
+    PublishedTable written = new PublishedTable(Optional.of(outcome.table()), outcome.keys());
+    lastComplete.put(namespace, written);
     remember(
         namespace,
         forgetsBefore,
-        new Published(
-            configMap,
-            secret,
-            shards,
-            new PublishedTable(Optional.of(outcome.table()), outcome.keys()),
-            outcome.table().configVersion()));
+        new Published(configMap, secret, shards, written, outcome.table().configVersion()));
     return writes;
   }
 
@@ -255,6 +273,7 @@ public final class RoutingTablePublisher {
     if (writes > 0) {
       LOG.info("namespace {} has no ModelRoutes left; removed its routing table", namespace);
     }
+    lastComplete.remove(namespace);
     remember(
         namespace, forgetsBefore, new Published(null, null, Map.of(), PublishedTable.NONE, null));
     return writes;

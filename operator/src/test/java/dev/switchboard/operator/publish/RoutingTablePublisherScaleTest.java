@@ -189,6 +189,64 @@ class RoutingTablePublisherScaleTest {
   }
 
   @Test
+  void whileTheNextTablesShardsAreWrittenThePublishedTableIsStillTheCurrentOne() {
+    RoutingTablePublisher.Limits small = new RoutingTablePublisher.Limits(1024, 8 * 1024, 16);
+    RoutingTablePublisher publisher = new RoutingTablePublisher(client, small);
+    RenderOutcome current = rendering(2_000, "a");
+    publisher.publish(ns, current, owners(2_000));
+
+    // The next table's first shard is written, its manifest not yet: the gateways keep serving
+    // the current table. The informer reports the shard write (forget), and a route that plans
+    // its canary meanwhile reads the published table: it must get the current one, not none (no
+    // table made a running canary apply at once, "the route was not published before").
+    RenderOutcome next = rendering(2_000, "b");
+    RoutingTableLayout.Part firstShard =
+        RoutingTableLayout.layout(
+                next.canonicalJson(),
+                next.table().configVersion(),
+                small.plainMaxBytes(),
+                small.shardMaxBytes(),
+                small.maxShards())
+            .shards()
+            .get(0);
+    client
+        .configMaps()
+        .inNamespace(ns)
+        .withName(firstShard.name())
+        .edit(
+            cm -> {
+              cm.setBinaryData(
+                  Map.of(
+                      RoutingTableLayout.SHARD_KEY,
+                      java.util.Base64.getEncoder()
+                          .encodeToString(
+                              firstShard.binaryData().get(RoutingTableLayout.SHARD_KEY))));
+              return cm;
+            });
+    publisher.forget(ns);
+
+    assertThat(publisher.published(ns).table().map(RoutingTable::configVersion))
+        .hasValue(current.table().configVersion());
+    assertThat(publisher.published(ns).keys()).containsEntry("openai-prod", "sk-test");
+
+    // Once the set is complete again it is read as it is.
+    publisher.publish(ns, next, owners(2_000));
+    publisher.forget(ns);
+    assertThat(publisher.published(ns).table().map(RoutingTable::configVersion))
+        .hasValue(next.table().configVersion());
+
+    // Deleted by someone else: the gateways keep serving what they hold, and so it stays the
+    // published table until it is written back.
+    client.configMaps().inNamespace(ns).withName(RoutingTable.CONFIG_MAP_NAME).delete();
+    publisher.forget(ns);
+    assertThat(publisher.published(ns).table().map(RoutingTable::configVersion))
+        .hasValue(next.table().configVersion());
+    // A namespace whose table the operator withdrew has none.
+    publisher.withdraw(ns);
+    assertThat(publisher.published(ns).table()).isEmpty();
+  }
+
+  @Test
   void aTableBeyondTheShardLimitIsRefusedAndTheLastOneStays() {
     RoutingTablePublisher.Limits tight = new RoutingTablePublisher.Limits(1024, 4 * 1024, 2);
     RoutingTablePublisher publisher = new RoutingTablePublisher(client, tight);
