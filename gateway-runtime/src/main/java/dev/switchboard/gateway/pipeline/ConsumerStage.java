@@ -21,6 +21,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.LocalDate;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What a consumer may do: the model it asks for (403 when none of its globs match), its rate limits
@@ -43,6 +44,13 @@ public final class ConsumerStage implements Stage {
 
   /** Characters per token of the estimate (OpenAI's rule of thumb for English text). */
   static final long CHARS_PER_TOKEN = 4;
+
+  /**
+   * Reservation ids, unique in this process. Not the request id: that is the client's {@code
+   * x-request-id} when it sends one, and a second request under the id of one still open would pass
+   * as the same admission (the stores admit an id once), neither limited nor charged.
+   */
+  private static final AtomicLong RESERVATIONS = new AtomicLong();
 
   private final ConsumerLimiter limiter;
   private final ConsumerMetrics metrics;
@@ -92,7 +100,7 @@ public final class ConsumerStage implements Stage {
     AdmitCall call =
         new AdmitCall(
             consumer.name(),
-            exchange.ctx().requestId(),
+            Long.toString(RESERVATIONS.incrementAndGet()),
             consumer.limits(),
             now,
             reserve,

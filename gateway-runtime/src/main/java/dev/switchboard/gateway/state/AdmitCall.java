@@ -3,8 +3,9 @@ package dev.switchboard.gateway.state;
 import java.util.List;
 
 /**
- * One admission: the consumer, the request's reservation id (the request id; idempotency key), its
- * rate limits, the cost to reserve, and the budget periods it falls in.
+ * One admission: the consumer, the request's reservation id (unique per request on this replica,
+ * never the client's request id; idempotency key), its rate limits, the cost to reserve, and the
+ * budget periods it falls in.
  *
  * @param nowMs wall time of the gateway clock (buckets refill by it)
  * @param reserveNanoUsd the request's maximum cost in nano-USD (0: nothing to reserve)

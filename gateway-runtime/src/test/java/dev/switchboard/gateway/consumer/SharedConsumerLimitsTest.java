@@ -97,6 +97,7 @@ class SharedConsumerLimitsTest {
             null,
             new ConsumerTable.Budget(BUDGET_USD, null),
             "deny"));
+    list.add(consumer("same-id", "sk-same-id", null, 1, null, "deny"));
     if (withRevoked) {
       list.add(consumer("leaver", "sk-leaver", null, null, null, null));
     }
@@ -347,6 +348,40 @@ class SharedConsumerLimitsTest {
       }
     }
     assertThat(admitted).isEqualTo(6); // shared again: 6 per minute over all three replicas
+  }
+
+  @Test
+  void requestsSharingAClientRequestIdAreEachCounted() throws Exception {
+    // The client chooses x-request-id: a second request under the id of one still in flight must
+    // not pass as the same admission (it would be neither limited nor charged).
+    mock.faults().add("gpt-4o-mini", "delay:2000", 1);
+    CompletableFuture<HttpResponse<String>> first =
+        http.sendAsync(
+            chat(0, "chat", 5, "authorization", "Bearer sk-same-id", "x-request-id", "same-id"),
+            HttpResponse.BodyHandlers.ofString());
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> admitted(0, "same-id") == 1); // the first holds the minute's only request
+    List<Integer> again = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      again.add(
+          send(chat(0, "chat", 5, "authorization", "Bearer sk-same-id", "x-request-id", "same-id"))
+              .statusCode());
+    }
+    assertThat(first.get(5, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    assertThat(again).containsOnly(429);
+  }
+
+  /** Requests of {@code consumer} the replica admitted, from its metrics. */
+  static double admitted(int replica, String consumer) throws Exception {
+    double count = 0;
+    for (String line : replicas.get(replica).admin("/metrics").body().split("\n")) {
+      if (line.startsWith("switchboard_consumer_requests_total{consumer=\"" + consumer + "\"")
+          && line.contains("outcome=\"admitted\"")) {
+        count += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return count;
   }
 
   @Test
