@@ -20,6 +20,7 @@ import dev.switchboard.gateway.time.GatewayClock;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -221,10 +222,13 @@ public final class ConsumerStage implements Stage {
                 return;
               }
               TokenUsage usage = ctx.usage();
+              long nowMs = clock.currentTimeMillis();
+              // At the prices in force now, as the request's cost_usd (its price window applies).
+              Instant at = Instant.ofEpochMilli(nowMs);
               long cost;
               long tokens = 0;
               if (usage != null) {
-                Double usd = Pricing.costUsd(ctx.target(), usage);
+                Double usd = Pricing.costUsd(ctx.target(), usage, at);
                 cost = usd == null ? 0 : Spend.toNanos(usd);
                 tokens = usage.inputTokens() + usage.outputTokens();
               } else if (ctx.stream()
@@ -233,7 +237,7 @@ public final class ConsumerStage implements Stage {
                 // A stream that ended without usage (the client left, the upstream cut it short):
                 // settle an estimate and release the rest of the reservation.
                 TokenUsage estimate = estimate(pending, ctx);
-                Double usd = Pricing.costUsd(ctx.target(), estimate);
+                Double usd = Pricing.costUsd(ctx.target(), estimate, at);
                 cost =
                     Math.min(pending.call().reserveNanoUsd(), usd == null ? 0 : Spend.toNanos(usd));
                 tokens = estimate.inputTokens() + estimate.outputTokens();
@@ -245,8 +249,7 @@ public final class ConsumerStage implements Stage {
                 cost = 0; // never answered: everything reserved is released
               }
               metrics.spend(consumer, Spend.toUsd(cost), tokens);
-              limiter.settle(
-                  ticket, SettleCall.of(pending.call(), clock.currentTimeMillis(), cost, tokens));
+              limiter.settle(ticket, SettleCall.of(pending.call(), nowMs, cost, tokens));
             });
   }
 

@@ -1,0 +1,170 @@
+package dev.switchboard.gateway.consumer;
+
+import static dev.switchboard.gateway.TestTables.route;
+import static dev.switchboard.gateway.TestTables.target;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.contract.ConsumerTable;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.ConsumerOptions;
+import dev.switchboard.gateway.GatewayHarness;
+import dev.switchboard.gateway.TestTables;
+import dev.switchboard.gateway.request.KeyDigest;
+import dev.switchboard.gateway.state.Spend;
+import dev.switchboard.gateway.time.ManualClock;
+import dev.switchboard.mock.MockProvider;
+import dev.switchboard.mock.MockProviderOptions;
+import io.vertx.core.Vertx;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Consumer budgets on models with price windows: a request is charged at the prices in force when
+ * its answer is accounted (as its {@code cost_usd}), and its reservation covers the dearest price
+ * it may be charged. One gateway without a shared store; the windows span every day, so the clock's
+ * instant does not matter.
+ */
+class ConsumerBudgetPricingTest {
+
+  @TempDir static Path dir;
+  static Vertx vertx;
+  static MockProvider mock;
+  static GatewayHarness gateway;
+  static final ManualClock clock = new ManualClock();
+  static final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
+
+  /** List price $1 / $1000 per million, and one window over the whole day. */
+  static RoutingTable.Model windowed(double windowOutPerM) {
+    return new RoutingTable.Model(
+        List.of("chat"),
+        128_000L,
+        new RoutingTable.Pricing(
+            1.0,
+            1_000.0,
+            null,
+            "USD",
+            List.of(
+                new RoutingTable.PriceWindow(
+                    "all-day", null, "00:00", "24:00", "UTC", null, windowOutPerM, null)),
+            null),
+        null);
+  }
+
+  static ConsumerTable.Consumer consumer(String name, double usdPerDay) {
+    return new ConsumerTable.Consumer(
+        name,
+        List.of(KeyDigest.of("sk-" + name)),
+        null,
+        List.of(),
+        new ConsumerTable.Budget(usdPerDay, null),
+        null,
+        Map.of());
+  }
+
+  @BeforeAll
+  static void start() throws Exception {
+    vertx = Vertx.vertx();
+    mock =
+        MockProvider.startBlocking(
+            vertx, new MockProviderOptions().keys("sk-provider").models("off-peak"));
+    Path consumers = dir.resolve("consumers.json");
+    Files.write(
+        consumers,
+        new ConsumerTable(ConsumerTable.SCHEMA_VERSION, List.of(consumer("night-owl", 1.0)))
+            .toJson());
+    RoutingTable table =
+        TestTables.table(
+            List.of(
+                TestTables.provider(
+                    "mock",
+                    "openai-compatible",
+                    mock.baseUrl(),
+                    true,
+                    Map.of("off-peak", windowed(500.0)),
+                    null)),
+            List.of(route("off-peak", List.of(), target("mock", "off-peak", 0))));
+    gateway =
+        GatewayHarness.start(
+            vertx,
+            Files.createDirectories(dir.resolve("gateway")),
+            table,
+            Map.of("mock", "sk-provider"),
+            o -> o.withConsumers(ConsumerOptions.defaults().withConsumersFile(consumers)),
+            clock);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    gateway.close();
+    mock.close();
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  static HttpRequest chat(String model, int maxTokens, String key) {
+    return HttpRequest.newBuilder(URI.create(gateway.origin() + "/v1/chat/completions"))
+        .timeout(Duration.ofSeconds(10))
+        .header("content-type", "application/json")
+        .header("authorization", "Bearer " + key)
+        .POST(
+            HttpRequest.BodyPublishers.ofString(
+                "{\"model\":\""
+                    + model
+                    + "\",\"max_tokens\":"
+                    + maxTokens
+                    + ",\"messages\":[{\"role\":\"user\",\"content\":\"Say hi\"}]}"))
+        .build();
+  }
+
+  static double spentTodayUsd(String consumer) throws Exception {
+    String day = LocalDate.ofInstant(clock.asJavaClock().instant(), ZoneOffset.UTC).toString();
+    return Spend.toUsd(
+        gateway
+            .server()
+            .consumerLimiter()
+            .store()
+            .spend(consumer, day, day.substring(0, 7))
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(5, TimeUnit.SECONDS)
+            .dayNanoUsd());
+  }
+
+  @Test
+  void anAnswerInAPriceWindowIsChargedAtTheWindowsPrice() throws Exception {
+    mock.faults().add("off-peak", "tokens:20,prompt-tokens:1000", 1);
+    HttpResponse<String> answer =
+        http.send(chat("off-peak", 100, "sk-night-owl"), HttpResponse.BodyHandlers.ofString());
+    assertThat(answer.statusCode()).isEqualTo(200);
+    JsonNode usage = GatewayHarness.json(answer.body()).get("usage");
+    double expected =
+        (usage.get("prompt_tokens").asLong() * 1.0
+                + usage.get("completion_tokens").asLong() * 500.0)
+            / 1_000_000;
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(() -> assertThat(spentTodayUsd("night-owl")).isPositive());
+    // What the request log and the cost metric say it cost (the window's price), not list price.
+    assertThat(spentTodayUsd("night-owl"))
+        .isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-9));
+  }
+}
