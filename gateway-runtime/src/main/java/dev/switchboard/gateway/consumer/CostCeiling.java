@@ -13,7 +13,8 @@ import dev.switchboard.gateway.upstream.Operation;
  * estimate of the prompt (one token per 3 body bytes, capped by the model's context window) at the
  * input price, plus the most output it may get ({@code max_completion_tokens} or {@code max_tokens}
  * times {@code n}; without them what the context window leaves, or {@value #DEFAULT_OUTPUT_CAP}) at
- * the output price — on the most expensive target the request may be routed to.
+ * the output price — on the most expensive target the request may be routed to, at the dearest of
+ * its list and window prices (the answer is priced in the window in force when it ends).
  */
 public final class CostCeiling {
 
@@ -73,8 +74,18 @@ public final class CostCeiling {
       long perChoice = window > in ? window - in : DEFAULT_OUTPUT_CAP;
       out = perChoice * -requested;
     }
-    double inPrice = p.inputPerMillionTokens() == null ? 0 : p.inputPerMillionTokens();
-    double outPrice = p.outputPerMillionTokens() == null ? 0 : p.outputPerMillionTokens();
+    double inPrice = dearest(0, p.inputPerMillionTokens(), p.cachedInputPerMillionTokens());
+    double outPrice = dearest(0, p.outputPerMillionTokens(), null);
+    // The answer is priced when it ends, in whichever window is in force then: the dearest price.
+    for (RoutingTable.PriceWindow w : p.windowsOrEmpty()) {
+      inPrice = dearest(inPrice, w.inputPerMillionTokens(), w.cachedInputPerMillionTokens());
+      outPrice = dearest(outPrice, w.outputPerMillionTokens(), null);
+    }
     return (in * inPrice + out * outPrice) / 1_000_000.0;
+  }
+
+  private static double dearest(double price, Double one, Double other) {
+    double most = one == null ? price : Math.max(price, one);
+    return other == null ? most : Math.max(most, other);
   }
 }

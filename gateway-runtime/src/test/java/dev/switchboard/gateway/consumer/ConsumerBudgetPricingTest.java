@@ -26,8 +26,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -86,11 +88,13 @@ class ConsumerBudgetPricingTest {
     vertx = Vertx.vertx();
     mock =
         MockProvider.startBlocking(
-            vertx, new MockProviderOptions().keys("sk-provider").models("off-peak"));
+            vertx, new MockProviderOptions().keys("sk-provider").models("off-peak", "peak"));
     Path consumers = dir.resolve("consumers.json");
     Files.write(
         consumers,
-        new ConsumerTable(ConsumerTable.SCHEMA_VERSION, List.of(consumer("night-owl", 1.0)))
+        new ConsumerTable(
+                ConsumerTable.SCHEMA_VERSION,
+                List.of(consumer("night-owl", 1.0), consumer("rush-hour", 0.1)))
             .toJson());
     RoutingTable table =
         TestTables.table(
@@ -100,9 +104,11 @@ class ConsumerBudgetPricingTest {
                     "openai-compatible",
                     mock.baseUrl(),
                     true,
-                    Map.of("off-peak", windowed(500.0)),
+                    Map.of("off-peak", windowed(500.0), "peak", windowed(2_000.0)),
                     null)),
-            List.of(route("off-peak", List.of(), target("mock", "off-peak", 0))));
+            List.of(
+                route("off-peak", List.of(), target("mock", "off-peak", 0)),
+                route("peak", List.of(), target("mock", "peak", 0))));
     gateway =
         GatewayHarness.start(
             vertx,
@@ -166,5 +172,40 @@ class ConsumerBudgetPricingTest {
     // What the request log and the cost metric say it cost (the window's price), not list price.
     assertThat(spentTodayUsd("night-owl"))
         .isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-9));
+  }
+
+  @Test
+  void concurrentRequestsInADearerWindowNeverSpendPastTheBudget() throws Exception {
+    // Every answer at max_tokens, all admitted before the first settles.
+    mock.faults().add("peak", "delay:1000,tokens:10", 40);
+    List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      all.add(
+          http.sendAsync(chat("peak", 10, "sk-rush-hour"), HttpResponse.BodyHandlers.ofString()));
+    }
+    double charged = 0; // what the answers cost at the window's prices
+    int refused = 0;
+    for (CompletableFuture<HttpResponse<String>> f : all) {
+      HttpResponse<String> answer = f.join();
+      if (answer.statusCode() == 200) {
+        JsonNode usage = GatewayHarness.json(answer.body()).get("usage");
+        charged +=
+            (usage.get("prompt_tokens").asLong() * 1.0
+                    + usage.get("completion_tokens").asLong() * 2_000.0)
+                / 1_000_000;
+      } else {
+        assertThat(answer.statusCode()).isEqualTo(429);
+        refused++;
+      }
+    }
+    assertThat(refused).isPositive();
+    double answered = charged;
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () ->
+                assertThat(spentTodayUsd("rush-hour"))
+                    .isCloseTo(answered, org.assertj.core.data.Offset.offset(1e-6)));
+    assertThat(answered).isLessThanOrEqualTo(0.1);
   }
 }
