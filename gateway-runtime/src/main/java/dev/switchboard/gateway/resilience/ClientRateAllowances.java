@@ -294,8 +294,9 @@ final class ClientRateAllowances {
     Run next = null;
     synchronized (g) {
       if (r == null) {
-        // Nothing of it happened in Redis: keep what was to be reported for the next run.
-        g.requests += run.returned();
+        // No answer is not nothing done: the run may have run in Redis all the same. What it gave
+        // back stays given back (held here again it would be available twice, past the limit; at
+        // worst the bucket keeps it taken until it refills); tokens go again with the next run.
         g.pendingTokens += run.tokens();
         for (Promise<Verdict> w : run.batch()) {
           answers.add(() -> w.fail(failure));

@@ -505,9 +505,11 @@ final class ConsumerAllowances {
     Run next = null;
     synchronized (g) {
       if (r == null) {
-        // Nothing of it happened in Redis: keep what was to be reported for the next run.
-        g.requests += run.returnRequests();
-        g.budget += run.release();
+        // No answer is not nothing done: a run that missed its deadline or lost its connection may
+        // have run in Redis all the same. What it gave back stays given back (held here again it
+        // would be available twice, past the limits; at worst Redis keeps it counted, the safe
+        // side); a charge (negative release), spend and tokens go again with the next run.
+        g.budget += Math.min(0, run.release());
         g.pendingSpent += run.spent();
         g.pendingTokens += run.tokens();
         for (Waiting w : run.batch()) {

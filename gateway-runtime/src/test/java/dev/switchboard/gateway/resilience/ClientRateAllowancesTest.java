@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.state.RedisProcess;
 import dev.switchboard.gateway.state.RedisStateStore;
+import dev.switchboard.gateway.state.StoreUnavailableException;
 import dev.switchboard.gateway.time.ManualClock;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -172,6 +173,37 @@ class ClientRateAllowancesTest {
     assertThat(last.isComplete() && last.result().code() == 1).as("the third admitted").isTrue();
     await(shutdown);
     assertThat(allowances.held()).as("held after shutdown").isZero();
+  }
+
+  /**
+   * A run that gives an allowance back and gets no answer (a deadline missed, a connection lost)
+   * may have run in Redis all the same: the replica does not hold again what it gave back, or the
+   * bucket and the replica would both count it as available.
+   */
+  @Test
+  void anAllowanceGivenBackByARunWhoseAnswerIsLostIsNotHeldAgain() throws Exception {
+    ManualClock own = new ManualClock();
+    List<Promise<Response>> runs = new ArrayList<>();
+    List<Long> returned = new ArrayList<>();
+    ClientRateAllowances allowances =
+        new ClientRateAllowances(
+            (buckets, pairs, waiting, returnRequests, wantRequests, tokens) -> {
+              Promise<Response> run = Promise.promise();
+              runs.add(run);
+              returned.add(returnRequests);
+              return run.future();
+            },
+            own::nanoTime);
+    List<String> buckets = List.of("b");
+    List<String> pairs = List.of("1000", "r"); // an allowance of 10
+    allowances.admit("k", buckets, pairs); // run 1
+    runs.get(0).complete(answer(10, 1)); // admitted, 10 granted
+    assertThat(allowances.held()).isEqualTo(10);
+    own.advance(dev.switchboard.gateway.state.AllowanceRules.IDLE_MS + 1);
+    allowances.report(false); // idle: run 2 gives the 10 back
+    assertThat(returned.get(1)).isEqualTo(10);
+    runs.get(1).fail(new StoreUnavailableException("no answer within 250 ms"));
+    assertThat(allowances.held()).isZero();
   }
 
   /**

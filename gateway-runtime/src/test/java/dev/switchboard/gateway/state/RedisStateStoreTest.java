@@ -570,6 +570,73 @@ class RedisStateStoreTest {
   }
 
   /**
+   * A run that gives an allowance back and gets no answer in time may still run in Redis (here it
+   * waits behind a slow script and runs after the deadline): the replica must not hold again what
+   * that run gave back, or Redis and the replica both count it as available — more requests than
+   * the limit.
+   */
+  @Test
+  void anAllowanceGivenBackByARunWhoseAnswerIsLostIsNotHeldAgain() throws Exception {
+    ManualClock own = new ManualClock();
+    try (RedisProcess slow = RedisProcess.start()) {
+      RedisStateStore s = new RedisStateStore(vertx, own, slow.uri(), null, null, "lost:", 1_000);
+      io.vertx.redis.client.Redis admin =
+          io.vertx.redis.client.Redis.createClient(vertx, slow.uri());
+      // Allowances of the test's own, which the store's report timer does not flush.
+      ConsumerAllowances allowances = new ConsumerAllowances(s);
+      try {
+        long start = own.currentTimeMillis();
+        long capacity = 6_000;
+        List<Future<Admission>> admissions = new java.util.ArrayList<>();
+        for (int i = 0; i < 3_000; i++) {
+          admissions.add(allowances.admit(rpmCall(own, "lost", capacity, "l" + i)));
+          if (i % 100 == 99) {
+            await(admissions.get(i));
+          }
+        }
+        for (Future<Admission> f : admissions) {
+          assertThat(await(f).admitted()).isTrue();
+        }
+        assertThat(allowances.heldRequests()).isPositive();
+        // Redis is busy with a slow script for 1.5 s of real time; the idle replica's give-back
+        // waits behind it, misses its deadline on the gateway clock, and then runs.
+        Future<io.vertx.redis.client.Response> busy =
+            admin.send(
+                redisCommand(
+                    "EVAL",
+                    "local t0 = redis.call('TIME') local s = t0[1] * 1000000 + t0[2]"
+                        + " while true do local t = redis.call('TIME')"
+                        + " if t[1] * 1000000 + t[2] - s > 1500000 then return 1 end end",
+                    "0"));
+        Thread.sleep(200); // the slow script starts first
+        own.advance(AllowanceRules.IDLE_MS + 1);
+        long sentAt = own.currentTimeMillis();
+        Future<Void> flushed = allowances.flush(false);
+        own.advance(1_001);
+        await(flushed);
+        assertThat(s.unavailable()).as("the give-back got no answer in time").isTrue();
+        await(busy);
+        String bucket = "lost:{lost}:rate:0:r:" + capacity;
+        org.awaitility.Awaitility.await()
+            .atMost(java.time.Duration.ofSeconds(5))
+            .until(
+                () ->
+                    Long.parseLong(await(admin.send(redisCommand("HGET", bucket, "t"))).toString())
+                        == sentAt);
+        double level =
+            Double.parseDouble(await(admin.send(redisCommand("HGET", bucket, "l"))).toString());
+        // What is left in Redis, what this replica holds and what it admitted never exceed the
+        // bucket's capacity plus its refill since the first request.
+        assertThat(level + allowances.heldRequests() + 3_000)
+            .isLessThanOrEqualTo(capacity + capacity * (sentAt - start) / 60_000.0 + 1e-6);
+      } finally {
+        await(s.close());
+        admin.close();
+      }
+    }
+  }
+
+  /**
    * Someone wrote into one consumer's keys (a list where a bucket lives): Redis refuses that
    * consumer's script with WRONGTYPE. Its request fails as the store's (its outage policy applies),
    * but Redis answered: the store stays up and another consumer is counted in Redis at once.
@@ -696,6 +763,21 @@ class RedisStateStoreTest {
 
   /** A request of a consumer with a limit of {@code requestsPerMinute} only. */
   private static AdmitCall rpmCall(String consumer, long requestsPerMinute, String id) {
+    return new AdmitCall(
+        consumer,
+        id,
+        List.of(new Limit(requestsPerMinute, 0)),
+        clock.currentTimeMillis(),
+        0,
+        "2026-05-01",
+        "2026-05",
+        -1,
+        -1);
+  }
+
+  /** As {@link #rpmCall(String, long, String)}, at {@code clock}'s time. */
+  private static AdmitCall rpmCall(
+      ManualClock clock, String consumer, long requestsPerMinute, String id) {
     return new AdmitCall(
         consumer,
         id,
