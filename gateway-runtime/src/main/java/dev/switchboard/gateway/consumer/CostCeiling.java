@@ -10,11 +10,12 @@ import dev.switchboard.gateway.upstream.Operation;
 
 /**
  * The most a request can cost before it is sent, so that a budget is never overshot: an upper
- * estimate of the prompt (one token per 3 body bytes, capped by the model's context window) at the
- * input price, plus the most output it may get ({@code max_completion_tokens} or {@code max_tokens}
- * times {@code n}; without them what the context window leaves, or {@value #DEFAULT_OUTPUT_CAP}) at
- * the output price — on the most expensive target the request may be routed to, at the dearest of
- * its list and window prices (the answer is priced in the window in force when it ends).
+ * estimate of the prompt (one token per 3 body bytes, capped by the model's context window; the
+ * whole window for a follow-up of a conversation the provider keeps) at the input price, plus the
+ * most output it may get ({@code max_completion_tokens} or {@code max_tokens} times {@code n};
+ * without them what the context window leaves, or {@value #DEFAULT_OUTPUT_CAP}) at the output price
+ * — on the most expensive target the request may be routed to, at the dearest of its list and
+ * window prices (the answer is priced in the window in force when it ends).
  */
 public final class CostCeiling {
 
@@ -26,15 +27,29 @@ public final class CostCeiling {
   /** The ceiling in nano-USD (0 when no candidate has a USD price). */
   public static long nanoUsd(ResolvedRoute route, ObjectNode body, long bodyBytes, Operation op) {
     long prompt = bodyBytes / 3 + 1;
+    boolean kept = keptConversation(body);
     long requested = requestedOutput(body);
     double most = 0;
     for (PlannedTarget t : route.candidates()) {
-      most = Math.max(most, ceilingUsd(t, prompt, requested, op));
+      most = Math.max(most, ceilingUsd(t, prompt, kept, requested, op));
     }
     for (PlannedTarget t : route.canaryCandidates()) {
-      most = Math.max(most, ceilingUsd(t, prompt, requested, op));
+      most = Math.max(most, ceilingUsd(t, prompt, kept, requested, op));
     }
     return Spend.toNanos(most);
+  }
+
+  /**
+   * Whether the provider adds a conversation it keeps to the prompt (Responses API {@code
+   * previous_response_id} or {@code conversation}): the body's size then says nothing of it.
+   */
+  private static boolean keptConversation(ObjectNode body) {
+    return body != null
+        && (hasValue(body.get("previous_response_id")) || hasValue(body.get("conversation")));
+  }
+
+  private static boolean hasValue(JsonNode v) {
+    return v != null && !v.isNull() && !(v.isTextual() && v.asText().isEmpty());
   }
 
   private static long requestedOutput(ObjectNode body) {
@@ -54,7 +69,8 @@ public final class CostCeiling {
     return max < 0 ? -choices : max * choices; // negative: unknown per choice, |value| choices
   }
 
-  private static double ceilingUsd(PlannedTarget t, long prompt, long requested, Operation op) {
+  private static double ceilingUsd(
+      PlannedTarget t, long prompt, boolean kept, long requested, Operation op) {
     RoutingTable.Model model = t.provider().model(t.target().model()).orElse(null);
     if (model == null || model.pricing() == null) {
       return 0;
@@ -64,7 +80,8 @@ public final class CostCeiling {
       return 0;
     }
     long window = model.contextWindow() == null ? 0 : model.contextWindow();
-    long in = window > 0 ? Math.min(prompt, window) : prompt;
+    // A kept conversation may fill the window whatever the body's size.
+    long in = window <= 0 ? prompt : kept ? window : Math.min(prompt, window);
     long out;
     if (op == Operation.EMBEDDINGS) {
       out = 0;
