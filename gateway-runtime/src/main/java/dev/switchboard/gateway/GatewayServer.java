@@ -300,7 +300,7 @@ public final class GatewayServer {
             : new LocalResponseLocations(clock);
     ResponsesFrontDoor responses = new ResponsesFrontDoor(responseLocations);
     ResponsesStateHandler responsesState =
-        new ResponsesStateHandler(state, clients, responseLocations);
+        new ResponsesStateHandler(state, clients, responseLocations, consumerGate.identifyStage());
     int instances =
         options.port() == 0 ? 1 : Math.max(1, Runtime.getRuntime().availableProcessors());
     HttpServerOptions publicOptions = publicServerOptions(options);

@@ -1,6 +1,8 @@
 package dev.switchboard.gateway.http;
 
 import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.pipeline.IdentifyStage;
+import dev.switchboard.gateway.request.Caller;
 import dev.switchboard.gateway.responses.ResponseLocation;
 import dev.switchboard.gateway.responses.ResponseLocations;
 import dev.switchboard.gateway.routing.RoutingSnapshot;
@@ -40,12 +42,27 @@ public final class ResponsesStateHandler {
   private final RoutingState state;
   private final UpstreamClients clients;
   private final ResponseLocations locations;
+  private final IdentifyStage identify;
 
+  /** Without consumer keys (open access). */
   public ResponsesStateHandler(
       RoutingState state, UpstreamClients clients, ResponseLocations locations) {
+    this(state, clients, locations, new IdentifyStage());
+  }
+
+  /**
+   * @param identify the consumer keys in force: once they are required, these endpoints (answered
+   *     with the gateway's own provider key) want one as every API request does (401)
+   */
+  public ResponsesStateHandler(
+      RoutingState state,
+      UpstreamClients clients,
+      ResponseLocations locations,
+      IdentifyStage identify) {
     this.state = state;
     this.clients = clients;
     this.locations = locations;
+    this.identify = identify;
   }
 
   /** {@code GET /v1/responses/:id}. */
@@ -69,6 +86,12 @@ public final class ResponsesStateHandler {
   }
 
   private void forward(RoutingContext rc, HttpMethod method, String suffix) {
+    try {
+      identify.identify(new Caller(rc.request()::getHeader));
+    } catch (ApiException refused) {
+      InfoHandlers.sendError(rc, refused.error());
+      return;
+    }
     String id = rc.pathParam("id");
     RoutingSnapshot snapshot = state.current().orElse(null);
     if (snapshot == null) {

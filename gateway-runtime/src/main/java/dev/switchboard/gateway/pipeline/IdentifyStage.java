@@ -37,9 +37,22 @@ public final class IdentifyStage implements Stage {
   public boolean forward(Exchange exchange) {
     Caller caller = new Caller(exchange.headers());
     exchange.caller(caller);
+    ConsumerPolicy consumer = identify(caller);
+    if (consumer != null) {
+      exchange.ctx().consumer(consumer.name(), consumer.labels());
+    }
+    return true;
+  }
+
+  /**
+   * The consumer whose key {@code caller} presents, also set on it; null when keys are not
+   * required. Throws the 401 when they are and the key is missing or unknown (also for requests
+   * outside the pipeline, such as the Responses API's stored-response endpoints).
+   */
+  public ConsumerPolicy identify(Caller caller) {
     ConsumerDirectory directory = access.directory();
     if (!directory.required()) {
-      return true;
+      return null;
     }
     byte[] digest = caller.keyDigest();
     if (digest == null) {
@@ -69,8 +82,7 @@ public final class IdentifyStage implements Stage {
               "unauthenticated"));
     }
     caller.consumer(consumer);
-    exchange.ctx().consumer(consumer.name(), consumer.labels());
-    return true;
+    return consumer;
   }
 
   private void refuse(String reason) {

@@ -1,0 +1,133 @@
+package dev.switchboard.gateway.consumer;
+
+import static dev.switchboard.gateway.TestTables.route;
+import static dev.switchboard.gateway.TestTables.target;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.contract.ConsumerTable;
+import dev.switchboard.gateway.ConsumerOptions;
+import dev.switchboard.gateway.GatewayHarness;
+import dev.switchboard.gateway.TestTables;
+import dev.switchboard.gateway.request.KeyDigest;
+import dev.switchboard.mock.MockProvider;
+import dev.switchboard.mock.MockProviderOptions;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Once consumer keys are required, the Responses API's stored-response endpoints (which the gateway
+ * answers with its own provider key) want a consumer key as every other {@code /v1} request does.
+ */
+class ConsumerKeysOnStoredResponsesTest {
+
+  @TempDir static Path dir;
+  static GatewayHarness gateway;
+  static MockProvider mock;
+  static final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
+
+  @BeforeAll
+  static void start() throws Exception {
+    Path consumers = dir.resolve("consumers.json");
+    Files.write(
+        consumers,
+        new ConsumerTable(
+                ConsumerTable.SCHEMA_VERSION,
+                List.of(
+                    new ConsumerTable.Consumer(
+                        "team",
+                        List.of(KeyDigest.of("sk-team")),
+                        null,
+                        List.of(),
+                        null,
+                        null,
+                        Map.of())))
+            .toJson());
+    gateway =
+        GatewayHarness.withMock(
+            Files.createDirectories(dir.resolve("gateway")),
+            new MockProviderOptions().keys("sk-provider"),
+            m ->
+                TestTables.table(
+                    List.of(
+                        TestTables.provider("openai", "openai", m.baseUrl(), true, Map.of(), null)),
+                    List.of(route("native", List.of(), target("openai", "gpt-4.1", 0)))),
+            Map.of("openai", "sk-provider"),
+            o -> o.withConsumers(ConsumerOptions.defaults().withConsumersFile(consumers)),
+            null);
+    mock = gateway.mock();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    gateway.close();
+  }
+
+  static HttpResponse<String> send(String method, String path, String... headers) throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(gateway.origin() + path))
+            .timeout(Duration.ofSeconds(10))
+            .method(method, HttpRequest.BodyPublishers.noBody());
+    for (int i = 0; i < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void storedResponsesAreOnlyServedToAConsumerKey() throws Exception {
+    HttpResponse<String> created =
+        http.send(
+            HttpRequest.newBuilder(URI.create(gateway.origin() + "/v1/responses"))
+                .timeout(Duration.ofSeconds(10))
+                .header("content-type", "application/json")
+                .header("authorization", "Bearer sk-team")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\"native\",\"input\":\"Something private\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(created.statusCode()).isEqualTo(200);
+    String id = GatewayHarness.json(created.body()).get("id").asText();
+    int upstreamCalls = mock.requests().size();
+
+    for (String[] call :
+        new String[][] {
+          {"GET", "/v1/responses/" + id},
+          {"GET", "/v1/responses/" + id + "/input_items"},
+          {"POST", "/v1/responses/" + id + "/cancel"},
+          {"DELETE", "/v1/responses/" + id}
+        }) {
+      HttpResponse<String> missing = send(call[0], call[1]);
+      assertThat(missing.statusCode()).as(call[0] + " " + call[1]).isEqualTo(401);
+      assertThat(GatewayHarness.json(missing.body()).at("/error/code").asText())
+          .isEqualTo("missing_api_key");
+      HttpResponse<String> unknown =
+          send(call[0], call[1], "authorization", "Bearer sk-someone-else");
+      assertThat(unknown.statusCode()).as(call[0] + " " + call[1]).isEqualTo(401);
+      assertThat(GatewayHarness.json(unknown.body()).at("/error/code").asText())
+          .isEqualTo("invalid_api_key");
+      assertThat(unknown.body()).doesNotContain("sk-someone-else");
+    }
+    assertThat(mock.requests()).as("nothing reached the provider").hasSize(upstreamCalls);
+
+    HttpResponse<String> own =
+        send("GET", "/v1/responses/" + id, "authorization", "Bearer sk-team");
+    assertThat(own.statusCode()).isEqualTo(200);
+    assertThat(GatewayHarness.json(own.body()).get("id").asText()).isEqualTo(id);
+  }
+}
