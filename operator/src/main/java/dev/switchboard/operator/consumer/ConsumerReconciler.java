@@ -256,10 +256,10 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
               Reason.MONTHLY_BUDGET_SPENT.wireName(),
               String.format(
                   java.util.Locale.ROOT,
-                  "spent %.2f USD this month of a %.2f USD monthly budget; requests are answered"
-                      + " 429 insufficient_quota until the month ends or the budget is raised",
+                  "spent %.2f USD this month of a %.2f USD monthly budget; %s",
                   spent.monthUsd(),
-                  budget.getUsdPerMonth())));
+                  budget.getUsdPerMonth(),
+                  refused(spent, "the month ends"))));
     }
     if (budget.getUsdPerDay() != null && spent.todayUsd() >= budget.getUsdPerDay()) {
       return Optional.of(
@@ -269,10 +269,10 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
               Reason.DAILY_BUDGET_SPENT.wireName(),
               String.format(
                   java.util.Locale.ROOT,
-                  "spent %.2f USD today of a %.2f USD daily budget; requests are answered 429"
-                      + " insufficient_quota until 00:00 UTC or the budget is raised",
+                  "spent %.2f USD today of a %.2f USD daily budget; %s",
                   spent.todayUsd(),
-                  budget.getUsdPerDay())));
+                  budget.getUsdPerDay(),
+                  refused(spent, "00:00 UTC"))));
     }
     return Optional.of(
         new Conditions.Desired(
@@ -284,6 +284,17 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
                 "spent %.2f USD today and %.2f USD this month",
                 spent.todayUsd(),
                 spent.monthUsd())));
+  }
+
+  /**
+   * What the gateways do about a spent budget: refuse on the shared total; without a shared store
+   * each replica counts its own spend, so the sum says nothing about which of them refuse.
+   */
+  private static String refused(ConsumerSpendSource.Spent spent, String until) {
+    return spent.shared()
+        ? "requests are answered 429 insufficient_quota until " + until + " or the budget is raised"
+        : "summed over gateway replicas that count alone (no shared state store): each replica"
+            + " refuses only once it has spent the budget itself";
   }
 
   private String describe(ObservedKey key) {

@@ -18,6 +18,10 @@ public interface ConsumerSpendSource {
    */
   Optional<Map<String, Spent>> spend(String namespace);
 
-  /** USD spent today (UTC) and this month. */
-  record Spent(double todayUsd, double monthUsd) {}
+  /**
+   * USD spent today (UTC) and this month; {@code shared} when every replica reported it from a
+   * shared state store, so the gateways refuse on this total. Otherwise it is the sum of replicas
+   * that each count (and enforce the budget) alone.
+   */
+  record Spent(double todayUsd, double monthUsd, boolean shared) {}
 }

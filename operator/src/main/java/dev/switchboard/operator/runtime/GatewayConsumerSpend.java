@@ -57,7 +57,7 @@ public final class GatewayConsumerSpend implements ConsumerSpendSource {
     for (String name : union(sharedMax, localSum)) {
       double[] m = sharedMax.getOrDefault(name, new double[2]);
       double[] s = localSum.getOrDefault(name, new double[2]);
-      result.put(name, new Spent(m[0] + s[0], m[1] + s[1]));
+      result.put(name, new Spent(m[0] + s[0], m[1] + s[1], !localSum.containsKey(name)));
     }
     return result;
   }
