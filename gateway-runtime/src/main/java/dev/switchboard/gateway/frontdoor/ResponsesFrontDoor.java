@@ -116,7 +116,16 @@ public final class ResponsesFrontDoor extends OpenAiFrontDoor {
       ObjectNode request, List<PlannedTarget> plan, RequestContext ctx) {
     String previous = ResponsesBridge.textValue(request.get("previous_response_id"));
     if (previous != null) {
-      return locations.find(previous).map(location -> pinned(previous, location, plan, request));
+      // Another consumer's response is as unknown as one never served.
+      return locations
+          .find(previous)
+          .map(
+              location ->
+                  pinned(
+                      previous,
+                      location == null || !location.visibleTo(ctx.consumerName()) ? null : location,
+                      plan,
+                      request));
     }
     ResponsesBridge.Problem problem = ResponsesBridge.problem(request);
     if (problem == null) {
@@ -225,7 +234,9 @@ public final class ResponsesFrontDoor extends OpenAiFrontDoor {
   private void remember(String id, boolean stored, RequestContext ctx) {
     PlannedTarget target = ctx.target();
     if (target != null) {
-      locations.remember(id, new ResponseLocation(target.provider().name(), target.id(), stored));
+      locations.remember(
+          id,
+          new ResponseLocation(target.provider().name(), target.id(), stored, ctx.consumerName()));
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.switchboard.gateway.http;
 
 import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.consumer.ConsumerPolicy;
 import dev.switchboard.gateway.pipeline.IdentifyStage;
 import dev.switchboard.gateway.request.Caller;
 import dev.switchboard.gateway.responses.ResponseLocation;
@@ -86,12 +87,14 @@ public final class ResponsesStateHandler {
   }
 
   private void forward(RoutingContext rc, HttpMethod method, String suffix) {
+    ConsumerPolicy consumer;
     try {
-      identify.identify(new Caller(rc.request()::getHeader));
+      consumer = identify.identify(new Caller(rc.request()::getHeader));
     } catch (ApiException refused) {
       InfoHandlers.sendError(rc, refused.error());
       return;
     }
+    String caller = consumer == null ? null : consumer.name();
     String id = rc.pathParam("id");
     RoutingSnapshot snapshot = state.current().orElse(null);
     if (snapshot == null) {
@@ -103,7 +106,8 @@ public final class ResponsesStateHandler {
         .onComplete(
             ar -> {
               ResponseLocation location = ar.succeeded() ? ar.result() : null;
-              if (location == null) {
+              // Another consumer's response is as unknown as one never served.
+              if (location == null || !location.visibleTo(caller)) {
                 InfoHandlers.sendError(rc, notFound(id, "No response found with id '" + id + "'."));
                 return;
               }

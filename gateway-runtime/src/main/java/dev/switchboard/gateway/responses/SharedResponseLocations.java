@@ -90,18 +90,27 @@ public final class SharedResponseLocations implements ResponseLocations {
     return store.key("responses:" + responseId);
   }
 
-  /** {@code stored|provider|targetId}: names are Kubernetes names, never holding a bar. */
+  /**
+   * {@code stored|provider|targetId}, then {@code |consumer} when a consumer owns it: names are
+   * Kubernetes names, never holding a bar.
+   */
   static String encode(ResponseLocation location) {
-    return (location.stored() ? "1" : "0") + "|" + location.provider() + "|" + location.targetId();
+    return (location.stored() ? "1" : "0")
+        + "|"
+        + location.provider()
+        + "|"
+        + location.targetId()
+        + (location.consumer() == null ? "" : "|" + location.consumer());
   }
 
   /** The location, or null for a value this version does not understand. */
   static ResponseLocation decode(String value) {
-    String[] parts = value.split("\\|", 3);
-    if (parts.length != 3) {
+    String[] parts = value.split("\\|", 4);
+    if (parts.length < 3) {
       return null;
     }
-    return new ResponseLocation(parts[1], parts[2], "1".equals(parts[0]));
+    return new ResponseLocation(
+        parts[1], parts[2], "1".equals(parts[0]), parts.length == 4 ? parts[3] : null);
   }
 
   private void warnOnce(Throwable err) {

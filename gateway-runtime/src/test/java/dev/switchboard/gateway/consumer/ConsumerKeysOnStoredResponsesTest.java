@@ -55,6 +55,14 @@ class ConsumerKeysOnStoredResponsesTest {
                         List.of(),
                         null,
                         null,
+                        Map.of()),
+                    new ConsumerTable.Consumer(
+                        "other-team",
+                        List.of(KeyDigest.of("sk-other-team")),
+                        null,
+                        List.of(),
+                        null,
+                        null,
                         Map.of())))
             .toJson());
     gateway =
@@ -88,19 +96,21 @@ class ConsumerKeysOnStoredResponsesTest {
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  static HttpResponse<String> create(String key, String body) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create(gateway.origin() + "/v1/responses"))
+            .timeout(Duration.ofSeconds(10))
+            .header("content-type", "application/json")
+            .header("authorization", "Bearer " + key)
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
   @Test
   void storedResponsesAreOnlyServedToAConsumerKey() throws Exception {
     HttpResponse<String> created =
-        http.send(
-            HttpRequest.newBuilder(URI.create(gateway.origin() + "/v1/responses"))
-                .timeout(Duration.ofSeconds(10))
-                .header("content-type", "application/json")
-                .header("authorization", "Bearer sk-team")
-                .POST(
-                    HttpRequest.BodyPublishers.ofString(
-                        "{\"model\":\"native\",\"input\":\"Something private\"}"))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+        create("sk-team", "{\"model\":\"native\",\"input\":\"Something private\"}");
     assertThat(created.statusCode()).isEqualTo(200);
     String id = GatewayHarness.json(created.body()).get("id").asText();
     int upstreamCalls = mock.requests().size();
@@ -129,5 +139,40 @@ class ConsumerKeysOnStoredResponsesTest {
         send("GET", "/v1/responses/" + id, "authorization", "Bearer sk-team");
     assertThat(own.statusCode()).isEqualTo(200);
     assertThat(GatewayHarness.json(own.body()).get("id").asText()).isEqualTo(id);
+  }
+
+  @Test
+  void aConsumerCannotReadOrContinueAnotherConsumersStoredResponse() throws Exception {
+    HttpResponse<String> created =
+        create("sk-team", "{\"model\":\"native\",\"input\":\"Our roadmap\"}");
+    assertThat(created.statusCode()).isEqualTo(200);
+    String id = GatewayHarness.json(created.body()).get("id").asText();
+    int upstreamCalls = mock.requests().size();
+
+    for (String[] call :
+        new String[][] {
+          {"GET", "/v1/responses/" + id},
+          {"GET", "/v1/responses/" + id + "/input_items"},
+          {"POST", "/v1/responses/" + id + "/cancel"},
+          {"DELETE", "/v1/responses/" + id}
+        }) {
+      HttpResponse<String> foreign =
+          send(call[0], call[1], "authorization", "Bearer sk-other-team");
+      assertThat(foreign.statusCode()).as(call[0] + " " + call[1]).isEqualTo(404);
+    }
+    HttpResponse<String> followUp =
+        create(
+            "sk-other-team",
+            "{\"model\":\"native\",\"input\":\"And then?\",\"previous_response_id\":\""
+                + id
+                + "\"}");
+    assertThat(followUp.statusCode()).isEqualTo(400);
+    assertThat(GatewayHarness.json(followUp.body()).at("/error/code").asText())
+        .isEqualTo("previous_response_not_found");
+    assertThat(mock.requests()).as("nothing reached the provider").hasSize(upstreamCalls);
+
+    HttpResponse<String> own =
+        send("GET", "/v1/responses/" + id, "authorization", "Bearer sk-team");
+    assertThat(own.statusCode()).isEqualTo(200);
   }
 }

@@ -71,6 +71,12 @@ class SharedResponseLocationsTest {
     assertThat(SharedResponseLocations.decode(SharedResponseLocations.encode(bridged)))
         .isEqualTo(bridged);
     assertThat(SharedResponseLocations.decode("garbage")).isNull();
+    // Its owner travels to the other replicas; a value written before owners were kept has none.
+    ResponseLocation owned = new ResponseLocation("openai", "openai/gpt-4.1", true, "team");
+    assertThat(SharedResponseLocations.decode(SharedResponseLocations.encode(owned)))
+        .isEqualTo(owned);
+    assertThat(SharedResponseLocations.decode("1|openai|openai/gpt-4.1"))
+        .isEqualTo(new ResponseLocation("openai", "openai/gpt-4.1", true));
   }
 
   @Test
