@@ -24,8 +24,13 @@ public final class CostCeiling {
 
   private CostCeiling() {}
 
-  /** The ceiling in nano-USD (0 when no candidate has a USD price). */
+  /** The ceiling in nano-USD (0 when no candidate has a USD price, or for a free operation). */
   public static long nanoUsd(ResolvedRoute route, ObjectNode body, long bodyBytes, Operation op) {
+    if (op == Operation.COUNT_TOKENS) {
+      // Counting generates nothing and is not billed; its answer carries no usage, so whatever
+      // were reserved here would be kept as its cost.
+      return 0;
+    }
     long prompt = bodyBytes / 3 + 1;
     boolean kept = keptConversation(body);
     long requested = requestedOutput(body);
