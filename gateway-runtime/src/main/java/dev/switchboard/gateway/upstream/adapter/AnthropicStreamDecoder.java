@@ -197,6 +197,11 @@ final class AnthropicStreamDecoder implements StreamDecoder {
   private void passOrEmit(String relay, ObjectNode chunk) {
     if (!bridged) {
       facts.reset(StreamEventFacts.Kind.CHUNK, relay);
+      if (chunk != null) {
+        // What the relayed event adds to the answer, in chat terms (e.g. counted for the budget
+        // of a stream that ends without usage).
+        facts.source(null, chunk);
+      }
     } else if (chunk == null) {
       facts.reset(StreamEventFacts.Kind.DROP, null);
     } else {
