@@ -25,6 +25,7 @@ final class OpenAiResponsesStreamDecoder implements StreamDecoder {
         && data.indexOf('\n') < 0
         && OpenAiStreamDecoder.wellFormed(data)) {
       facts.reset(StreamEventFacts.Kind.CHUNK, data);
+      facts.responsesSource(data, null); // its text, if asked for (parsed only then)
       return facts;
     }
     if ("[DONE]".equals(data.strip())) {
@@ -72,7 +73,10 @@ final class OpenAiResponsesStreamDecoder implements StreamDecoder {
         JsonNode response = event.path("response");
         facts.facts(OpenAiAdapter.textOrNull(response.get("model")), null);
       }
-      default -> facts.reset(StreamEventFacts.Kind.CHUNK, relay);
+      default -> {
+        facts.reset(StreamEventFacts.Kind.CHUNK, relay);
+        facts.responsesSource(data, event);
+      }
     }
     return facts;
   }

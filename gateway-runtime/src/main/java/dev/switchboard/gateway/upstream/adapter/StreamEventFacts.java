@@ -2,6 +2,7 @@ package dev.switchboard.gateway.upstream.adapter;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.gateway.request.TokenUsage;
 import java.io.IOException;
@@ -52,6 +53,12 @@ public final class StreamEventFacts {
   /** The event's tree when the decoder parsed it anyway, else null. */
   private JsonNode parsed;
 
+  /**
+   * Whether the source is a Responses API event, whose content is its top-level {@code delta},
+   * rather than a chat chunk.
+   */
+  private boolean responsesEvent;
+
   /** The event's first-choice content once decoded, else null (not asked for yet). */
   private OpenAiFirstChoice content;
 
@@ -63,6 +70,7 @@ public final class StreamEventFacts {
   void reset(Kind kind, String payload) {
     this.source = null;
     this.parsed = null;
+    this.responsesEvent = false;
     this.content = null;
     this.kind = kind;
     this.payload = payload;
@@ -84,6 +92,15 @@ public final class StreamEventFacts {
   void source(String data, JsonNode tree) {
     this.source = data;
     this.parsed = tree;
+  }
+
+  /**
+   * As {@link #source}, for a Responses API event passed through: its content, when asked for, is
+   * the text, refusal or function-call arguments its {@code delta} adds.
+   */
+  void responsesSource(String data, JsonNode tree) {
+    source(data, tree);
+    this.responsesEvent = true;
   }
 
   void kind(Kind kind, String payload) {
@@ -151,6 +168,14 @@ public final class StreamEventFacts {
       return OpenAiFirstChoice.NONE;
     }
     try {
+      if (responsesEvent) {
+        if (parsed == null) {
+          textParses++;
+        }
+        try (JsonParser p = parsed != null ? parsed.traverse() : SYNTAX.createParser(source)) {
+          return responsesDelta(p);
+        }
+      }
       if (parsed != null) {
         try (JsonParser p = parsed.traverse()) {
           return OpenAiFirstChoice.read(p, "delta");
@@ -163,6 +188,40 @@ public final class StreamEventFacts {
     } catch (IOException unreadable) {
       return OpenAiFirstChoice.NONE; // the relay already judged the event; it adds no content
     }
+  }
+
+  /** The content of a Responses API delta event; {@link OpenAiFirstChoice#NONE} for others. */
+  private static OpenAiFirstChoice responsesDelta(JsonParser p) throws IOException {
+    if (p.nextToken() != JsonToken.START_OBJECT) {
+      return OpenAiFirstChoice.NONE;
+    }
+    String type = null;
+    String delta = null;
+    int index = 0;
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      JsonToken value = p.nextToken();
+      if ("type".equals(name) && value == JsonToken.VALUE_STRING) {
+        type = p.getText();
+      } else if ("delta".equals(name) && value == JsonToken.VALUE_STRING) {
+        delta = p.getText();
+      } else if ("output_index".equals(name) && value == JsonToken.VALUE_NUMBER_INT) {
+        index = p.getIntValue();
+      } else {
+        p.skipChildren();
+      }
+    }
+    if (type == null || delta == null) {
+      return OpenAiFirstChoice.NONE;
+    }
+    return switch (type) {
+      case "response.output_text.delta" -> new OpenAiFirstChoice(delta, null, List.of());
+      case "response.refusal.delta" -> new OpenAiFirstChoice(null, delta, List.of());
+      case "response.function_call_arguments.delta" ->
+          new OpenAiFirstChoice(
+              null, null, List.of(new ToolCallDelta(index, null, "function", null, delta)));
+      default -> OpenAiFirstChoice.NONE;
+    };
   }
 
   /** How many events' content was decoded by parsing their text (tests: laziness). */

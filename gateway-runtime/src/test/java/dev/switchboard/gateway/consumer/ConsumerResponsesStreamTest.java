@@ -1,0 +1,125 @@
+package dev.switchboard.gateway.consumer;
+
+import static dev.switchboard.gateway.TestTables.route;
+import static dev.switchboard.gateway.TestTables.target;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.contract.ConsumerTable;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.ConsumerOptions;
+import dev.switchboard.gateway.GatewayHarness;
+import dev.switchboard.gateway.TestTables;
+import dev.switchboard.gateway.request.KeyDigest;
+import dev.switchboard.gateway.state.Spend;
+import dev.switchboard.gateway.time.ManualClock;
+import dev.switchboard.mock.MockProvider;
+import dev.switchboard.mock.MockProviderOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An Anthropic Messages stream passed through to a Messages client that ends without its usage (the
+ * client left, the upstream cut it short) is settled like any other stream: the prompt estimated
+ * from the body, the output from the answer text relayed to the client.
+ */
+class ConsumerResponsesStreamTest {
+
+  @TempDir static Path dir;
+  static GatewayHarness gateway;
+  static MockProvider mock;
+  static final ManualClock clock = new ManualClock();
+
+  @BeforeAll
+  static void start() throws Exception {
+    Path consumers = dir.resolve("consumers.json");
+    Files.write(
+        consumers,
+        new ConsumerTable(
+                ConsumerTable.SCHEMA_VERSION,
+                List.of(
+                    new ConsumerTable.Consumer(
+                        "coder",
+                        List.of(KeyDigest.of("sk-coder")),
+                        null,
+                        List.of(),
+                        new ConsumerTable.Budget(1.0, null),
+                        null,
+                        Map.of())))
+            .toJson());
+    RoutingTable.Model model =
+        new RoutingTable.Model(
+            List.of("chat"), 128_000L, new RoutingTable.Pricing(1.0, 1_000.0, null, "USD"), null);
+    gateway =
+        GatewayHarness.withMock(
+            Files.createDirectories(dir.resolve("gateway")),
+            new MockProviderOptions().keys("sk-provider"),
+            m ->
+                TestTables.table(
+                    List.of(
+                        TestTables.provider(
+                            "openai", "openai", m.baseUrl(), true, Map.of("gpt-4.1", model), null)),
+                    List.of(route("native", List.of(), target("openai", "gpt-4.1", 0)))),
+            Map.of("openai", "sk-provider"),
+            o -> o.withConsumers(ConsumerOptions.defaults().withConsumersFile(consumers)),
+            clock);
+    mock = gateway.mock();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    gateway.close();
+  }
+
+  static double spentTodayUsd() throws Exception {
+    String day = LocalDate.ofInstant(clock.asJavaClock().instant(), ZoneOffset.UTC).toString();
+    return Spend.toUsd(
+        gateway
+            .server()
+            .consumerLimiter()
+            .store()
+            .spend("coder", day, day.substring(0, 7))
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(5, TimeUnit.SECONDS)
+            .dayNanoUsd());
+  }
+
+  @Test
+  void aPassedThroughStreamCutShortSettlesTheTextItRelayed() throws Exception {
+    mock.faults().add("gpt-4.1", "tokens:40,truncate:12", 1);
+    String body =
+        "{\"model\":\"native\",\"stream\":true,\"max_output_tokens\":100,\"input\":\"Say hi\"}";
+    var cut = gateway.post("/v1/responses", body, "authorization", "Bearer sk-coder");
+    assertThat(cut.statusCode()).isEqualTo(200);
+    assertThat(cut.body()).doesNotContain("response.completed");
+    long relayedChars = 0;
+    for (String line : cut.body().split("\n")) {
+      if (line.startsWith("data: {")) {
+        JsonNode event = GatewayHarness.json(line.substring(6));
+        if ("response.output_text.delta".equals(event.path("type").asText())) {
+          relayedChars += event.path("delta").asText("").length();
+        }
+      }
+    }
+    assertThat(relayedChars).isPositive();
+    // prompt = body bytes / 4 + 1 at $1/M, output = relayed characters / 4 (up) at $1000/M.
+    double expected =
+        ((body.length() / 4 + 1) * 1.0 + ((relayedChars + 3) / 4) * 1_000.0) / 1_000_000;
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(() -> assertThat(spentTodayUsd()).isPositive());
+    assertThat(spentTodayUsd()).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-9));
+  }
+}
