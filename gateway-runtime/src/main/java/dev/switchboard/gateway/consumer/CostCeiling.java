@@ -7,15 +7,17 @@ import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.routing.ResolvedRoute;
 import dev.switchboard.gateway.state.Spend;
 import dev.switchboard.gateway.upstream.Operation;
+import java.util.Set;
 
 /**
  * The most a request can cost before it is sent, so that a budget is never overshot: an upper
  * estimate of the prompt (one token per 3 body bytes, capped by the model's context window; the
- * whole window for a follow-up of a conversation the provider keeps) at the input price, plus the
- * most output it may get ({@code max_completion_tokens} or {@code max_tokens} times {@code n};
- * without them what the context window leaves, or {@value #DEFAULT_OUTPUT_CAP}) at the output price
- * — on the most expensive target the request may be routed to, at the dearest of its list and
- * window prices (the answer is priced in the window in force when it ends).
+ * whole window for a follow-up of a conversation the provider keeps, or a prompt naming images or
+ * files by URL or file id) at the input price, plus the most output it may get ({@code
+ * max_completion_tokens} or {@code max_tokens} times {@code n}; without them what the context
+ * window leaves, or {@value #DEFAULT_OUTPUT_CAP}) at the output price — on the most expensive
+ * target the request may be routed to, at the dearest of its list and window prices (the answer is
+ * priced in the window in force when it ends).
  */
 public final class CostCeiling {
 
@@ -32,7 +34,7 @@ public final class CostCeiling {
       return 0;
     }
     long prompt = bodyBytes / 3 + 1;
-    boolean kept = keptConversation(body);
+    boolean kept = promptBeyondBody(body);
     long requested = requestedOutput(body);
     double most = 0;
     for (PlannedTarget t : route.candidates()) {
@@ -44,13 +46,68 @@ public final class CostCeiling {
     return Spend.toNanos(most);
   }
 
+  /** Where a request carries its prompt: chat and Messages, Messages' system, Responses input. */
+  private static final String[] PROMPT_FIELDS = {"messages", "system", "input"};
+
   /**
-   * Whether the provider adds a conversation it keeps to the prompt (Responses API {@code
-   * previous_response_id} or {@code conversation}): the body's size then says nothing of it.
+   * Whether the provider adds to the prompt what the body does not hold, so that the body's size
+   * says nothing of it: a conversation it keeps (Responses API {@code previous_response_id} or
+   * {@code conversation}), or images and files the prompt names by URL or file id.
    */
-  private static boolean keptConversation(ObjectNode body) {
-    return body != null
-        && (hasValue(body.get("previous_response_id")) || hasValue(body.get("conversation")));
+  private static boolean promptBeyondBody(ObjectNode body) {
+    if (body == null) {
+      return false;
+    }
+    if (hasValue(body.get("previous_response_id")) || hasValue(body.get("conversation"))) {
+      return true;
+    }
+    for (String field : PROMPT_FIELDS) {
+      JsonNode prompt = body.get(field);
+      if (prompt != null && prompt.isContainerNode() && referencesContent(prompt, false)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Content parts whose images or files a URL or file id may name (chat, Responses, Messages). */
+  private static final Set<String> MEDIA =
+      Set.of("image_url", "input_image", "image", "document", "input_file", "file");
+
+  /**
+   * Whether {@code node} holds a media content part ({@link #MEDIA}) that names content the
+   * provider fetches: a {@code file_id}, or a {@code url}, {@code image_url} or {@code file_url}
+   * that is not an inline {@code data:} URL (inline content is in the body's size). Other URLs (a
+   * citation's) are text.
+   */
+  private static boolean referencesContent(JsonNode node, boolean inMedia) {
+    if (node.isArray()) {
+      for (JsonNode element : node) {
+        if (element.isContainerNode() && referencesContent(element, inMedia)) {
+          return true;
+        }
+      }
+      return false;
+    }
+    boolean media = inMedia || MEDIA.contains(node.path("type").asText(""));
+    for (var fields = node.fields(); fields.hasNext(); ) {
+      var field = fields.next();
+      JsonNode value = field.getValue();
+      if (value.isTextual()) {
+        String name = field.getKey();
+        String text = value.asText();
+        if (media
+            && !text.isEmpty()
+            && ("file_id".equals(name)
+                || ("url".equals(name) || "image_url".equals(name) || "file_url".equals(name))
+                    && !text.regionMatches(true, 0, "data:", 0, 5))) {
+          return true;
+        }
+      } else if (value.isContainerNode() && referencesContent(value, media)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean hasValue(JsonNode v) {
@@ -85,7 +142,7 @@ public final class CostCeiling {
       return 0;
     }
     long window = model.contextWindow() == null ? 0 : model.contextWindow();
-    // A kept conversation may fill the window whatever the body's size.
+    // A kept conversation, or content named by URL, may fill the window whatever the body's size.
     long in = window <= 0 ? prompt : kept ? window : Math.min(prompt, window);
     long out;
     if (op == Operation.EMBEDDINGS) {
