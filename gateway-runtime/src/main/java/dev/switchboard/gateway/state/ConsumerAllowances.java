@@ -52,6 +52,7 @@ final class ConsumerAllowances {
   static final long RESERVATION_TTL_MS = 24L * 3600 * 1000;
 
   private static final long DAY_TTL_MS = 3L * 24 * 3600 * 1000;
+  private static final long MINUTE_MS = 60_000;
   private static final long MONTH_TTL_MS = 35L * 24 * 3600 * 1000;
 
   private record Waiting(AdmitCall call, Promise<Admission> promise) {}
@@ -220,8 +221,18 @@ final class ConsumerAllowances {
   private final Map<GroupKey, Group> groups = new ConcurrentHashMap<>();
   private final Map<String, Group> byReservation = new ConcurrentHashMap<>();
 
-  /** Last committed totals seen per consumer period: the seed of a counter Redis lost. */
+  /**
+   * Last committed totals seen per consumer period: the seed of a counter Redis lost. Those of
+   * periods that are over are forgotten ({@link #pruneSeeds}), or a replica would keep one per
+   * consumer and day it ever served.
+   */
   private final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
+
+  /** When seeds were last pruned (gateway clock). */
+  private volatile long prunedAtMs;
+
+  /** The latest budget day admissions were made in ({@code 2026-05-01}; ISO dates sort). */
+  private volatile String latestDay = "";
 
   /**
    * @param store the store; it calls {@link #flush} every {@link RedisStateStore#REPORT_MS} ms and
@@ -235,7 +246,15 @@ final class ConsumerAllowances {
     Promise<Admission> promise = Promise.promise();
     GroupKey key = key(call);
     while (true) {
-      Group g = groups.computeIfAbsent(key, k -> new Group(k, call, store.base(call.consumer())));
+      Group g =
+          groups.computeIfAbsent(
+              key,
+              k -> {
+                if (call.day().compareTo(latestDay) > 0) {
+                  latestDay = call.day(); // a new day starts new groups
+                }
+                return new Group(k, call, store.base(call.consumer()));
+              });
       Run run = null;
       synchronized (g) {
         if (g.gone) {
@@ -353,6 +372,11 @@ final class ConsumerAllowances {
     return Future.join(inFlight).otherwiseEmpty().compose(v -> flushAll(true));
   }
 
+  /** Seeds of lost counters held (for tests). */
+  int seeds() {
+    return lastSeen.size();
+  }
+
   /** Admitted requests of this replica not settled yet (for tests). */
   int openReservations() {
     return byReservation.size();
@@ -373,6 +397,7 @@ final class ConsumerAllowances {
     List<Future<Void>> sent = new ArrayList<>();
     long now = store.clock().nanoTime();
     long nowMs = store.nowMs();
+    pruneSeeds(nowMs);
     for (Group g : groups.values()) {
       Run run = null;
       synchronized (g) {
@@ -410,6 +435,21 @@ final class ConsumerAllowances {
       }
     }
     return Future.join(sent).otherwiseEmpty().mapEmpty();
+  }
+
+  /**
+   * Once a minute: forgets the seeds of days and months before the latest day admitted in and its
+   * month (their counters are no longer limits; a late settlement of one seeds it again).
+   */
+  private void pruneSeeds(long nowMs) {
+    String day = latestDay;
+    if (nowMs - prunedAtMs < MINUTE_MS || day.length() < 7) {
+      return;
+    }
+    prunedAtMs = nowMs;
+    String dayKey = ":d:" + day;
+    String monthKey = ":m:" + day.substring(0, 7);
+    lastSeen.keySet().removeIf(k -> !k.endsWith(dayKey) && !k.endsWith(monthKey));
   }
 
   /**

@@ -637,6 +637,47 @@ class RedisStateStoreTest {
   }
 
   /**
+   * The seeds of counters Redis may lose are kept for the periods in force only: a replica that
+   * runs for months does not keep one per consumer and day it ever served.
+   */
+  @Test
+  void seedsOfPeriodsThatAreOverAreForgotten() throws Exception {
+    ManualClock own = new ManualClock();
+    RedisStateStore s = new RedisStateStore(vertx, own, redis.uri(), null, null, "seeds:");
+    // Allowances of the test's own, which the store's report timer does not flush.
+    ConsumerAllowances allowances = new ConsumerAllowances(s);
+    try {
+      for (int d = 0; d < 40; d++) {
+        String day =
+            java.time.LocalDate.ofInstant(
+                    java.time.Instant.ofEpochMilli(own.currentTimeMillis()),
+                    java.time.ZoneOffset.UTC)
+                .toString();
+        AdmitCall call =
+            new AdmitCall(
+                "seeder",
+                "s" + d,
+                List.of(),
+                own.currentTimeMillis(),
+                100,
+                day,
+                day.substring(0, 7),
+                1_000_000,
+                -1);
+        assertThat(await(allowances.admit(call)).admitted()).isTrue();
+        allowances.settle(SettleCall.of(call, own.currentTimeMillis(), 100, 0));
+        await(allowances.flush(false));
+        own.advance(86_400_000L);
+      }
+      await(allowances.flush(false));
+      assertThat(allowances.seeds()).as("today's and this month's at most").isLessThanOrEqualTo(2);
+    } finally {
+      await(allowances.flush(true));
+      await(s.close());
+    }
+  }
+
+  /**
    * Someone wrote into one consumer's keys (a list where a bucket lives): Redis refuses that
    * consumer's script with WRONGTYPE. Its request fails as the store's (its outage policy applies),
    * but Redis answered: the store stays up and another consumer is counted in Redis at once.
