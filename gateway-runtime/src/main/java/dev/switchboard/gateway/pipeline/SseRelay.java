@@ -48,8 +48,8 @@ final class SseRelay implements UpstreamStream.Sink {
 
   @Override
   public void onEvent(String data) {
-    if (closed) {
-      return;
+    if (closed || done) {
+      return; // nothing follows the stream's final event, whatever the upstream still sends
     }
     if (tap != null) {
       tap.event(data);

@@ -7,12 +7,16 @@ import java.util.function.Consumer;
  * Incremental Server-Sent Events decoder: feed it bytes as they arrive in any fragmentation and it
  * emits the {@code data} of every complete event (multi-line data joined with {@code \n}).
  * Comments, {@code event:}, {@code id:} and {@code retry:} fields are ignored because the OpenAI
- * wire format carries everything in {@code data}. Accepts LF, CRLF and CR line endings.
+ * wire format carries everything in {@code data}. Follows the WHATWG parsing rules: LF, CRLF and CR
+ * line endings, one leading UTF-8 byte order mark ignored. An event whose data is empty (a bare
+ * {@code data:}, which some providers send as a keep-alive) carries nothing and is not emitted.
  */
 public final class SseDecoder {
 
   /** Upper bound of one pending line, so a hostile upstream cannot make us buffer forever. */
   public static final int MAX_LINE_BYTES = 16 * 1024 * 1024;
+
+  private static final byte[] BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
 
   private final Consumer<String> onData;
   private final StringBuilder data = new StringBuilder();
@@ -20,6 +24,11 @@ public final class SseDecoder {
   private int lineLength;
   private boolean hasData;
   private boolean lastWasCr;
+
+  /**
+   * How many bytes of a leading byte order mark arrived so far; -1 once past the stream's start.
+   */
+  private int bomBytes;
 
   public SseDecoder(Consumer<String> onData) {
     this.onData = onData;
@@ -31,7 +40,9 @@ public final class SseDecoder {
    * @throws IllegalStateException when a single line exceeds {@link #MAX_LINE_BYTES}
    */
   public void feed(byte[] bytes) {
-    for (byte b : bytes) {
+    int from = bomBytes < 0 ? 0 : skipBom(bytes);
+    for (int i = from; i < bytes.length; i++) {
+      byte b = bytes[i];
       if (b == '\n') {
         if (lastWasCr) {
           lastWasCr = false; // the LF of a CRLF pair: the line already ended at CR
@@ -46,6 +57,29 @@ public final class SseDecoder {
         append(b);
       }
     }
+  }
+
+  /**
+   * Where {@code bytes} go on after the part of a leading byte order mark they hold (which may come
+   * split over several reads); the bytes of a start that turns out to be no mark are kept as data.
+   */
+  private int skipBom(byte[] bytes) {
+    int i = 0;
+    while (i < bytes.length && bomBytes < BOM.length) {
+      if (bytes[i] != BOM[bomBytes]) {
+        for (int k = 0; k < bomBytes; k++) {
+          append(BOM[k]);
+        }
+        bomBytes = -1;
+        return i;
+      }
+      bomBytes++;
+      i++;
+    }
+    if (bomBytes == BOM.length) {
+      bomBytes = -1;
+    }
+    return i;
   }
 
   /** Whether the input so far ended in the middle of an event (bytes not yet dispatched). */
@@ -91,9 +125,12 @@ public final class SseDecoder {
 
   private void dispatch() {
     if (hasData) {
+      hasData = false;
+      if (data.length() == 0) {
+        return; // a keep-alive: nothing to relay, and no event that is not JSON
+      }
       String event = data.toString();
       data.setLength(0);
-      hasData = false;
       onData.accept(event);
     }
   }

@@ -74,4 +74,53 @@ class SseFramingIT {
       assertThat(response.body()).doesNotContain("ping");
     }
   }
+
+  /**
+   * A stream that opens with a UTF-8 byte order mark, sends an empty {@code data:} keep-alive
+   * between its chunks and more after its {@code [DONE]}: the WHATWG rules ignore the mark, the
+   * keep-alive carries nothing, and nothing follows the client's {@code [DONE]}.
+   */
+  @Test
+  void aByteOrderMarkAKeepAliveAndEventsAfterDoneAreNotRelayed() throws Exception {
+    String head =
+        "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\"bom-1\",\"choices\":[{\"index\":0,\"delta\":";
+    byte[] bom = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+    HttpServer marked =
+        GatewayHarness.upstream(
+            vertx,
+            req ->
+                req.response()
+                    .putHeader("content-type", "text/event-stream")
+                    .end(
+                        io.vertx.core.buffer.Buffer.buffer(bom)
+                            .appendString(
+                                head
+                                    + "{\"role\":\"assistant\",\"content\":\"hi\"},"
+                                    + "\"finish_reason\":null}]}\n\n"
+                                    + "data:\n\n"
+                                    + head
+                                    + "{},\"finish_reason\":\"stop\"}]}\n\n"
+                                    + "data: [DONE]\n\n"
+                                    + head
+                                    + "{\"content\":\"late\"},\"finish_reason\":null}]}\n\n")));
+    try (GatewayHarness gateway =
+        GatewayHarness.oneRoute(vertx, dir, marked, "marked", "chat", "marked")) {
+      HttpResponse<String> response =
+          gateway.post("/v1/chat/completions", GatewayHarness.chat("chat", true));
+
+      assertThat(response.statusCode()).isEqualTo(200);
+      List<String> events = GatewayProxyIT.sseData(response.body());
+      assertThat(events).hasSize(3).last().isEqualTo("[DONE]");
+      assertThat(
+              GatewayHarness.json(events.get(0))
+                  .path("choices")
+                  .get(0)
+                  .path("delta")
+                  .path("content")
+                  .asText())
+          .isEqualTo("hi");
+      assertThat(response.body()).doesNotContain("\"error\"").doesNotContain("late");
+    }
+  }
 }

@@ -39,6 +39,29 @@ class SseDecoderTest {
   }
 
   @Test
+  void ignoresOneLeadingByteOrderMarkSplitAnywhere() {
+    byte[] bom = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+    byte[] text = "data: {\"a\":1}\n\n".getBytes(StandardCharsets.UTF_8);
+    byte[] bytes = new byte[bom.length + text.length];
+    System.arraycopy(bom, 0, bytes, 0, bom.length);
+    System.arraycopy(text, 0, bytes, bom.length, text.length);
+    for (int split = 0; split <= bom.length + 1; split++) {
+      events.clear();
+      SseDecoder d = new SseDecoder(events::add);
+      d.feed(java.util.Arrays.copyOfRange(bytes, 0, split));
+      d.feed(java.util.Arrays.copyOfRange(bytes, split, bytes.length));
+      d.feed(bytes); // a mark past the stream's start is not skipped: that line is no data field
+      assertThat(events).as("split at %d", split).containsExactly("{\"a\":1}");
+    }
+  }
+
+  @Test
+  void emitsNoEventForAnEmptyDataField() {
+    decoder.feed("data:\n\ndata: \n\ndata\n\ndata: {\"a\":1}\n\n".getBytes(StandardCharsets.UTF_8));
+    assertThat(events).containsExactly("{\"a\":1}");
+  }
+
+  @Test
   void reportsAnUnfinishedEvent() {
     decoder.feed("data: {\"partial\"".getBytes(StandardCharsets.UTF_8));
     assertThat(events).isEmpty();
