@@ -160,6 +160,19 @@ final class SseRelay implements UpstreamStream.Sink {
       exchange.finish(200, "success", null);
       return;
     }
+    if (failure.kind() == FailureKind.CONNECT) {
+      // The serving target's connection broke (a reset): no "no target could serve" as before the
+      // first chunk, where every target was tried.
+      terminalError(
+          new OpenAiError(
+              502,
+              "The upstream provider's connection was lost mid-stream.",
+              "upstream_error",
+              null,
+              "upstream_connection_lost",
+              "stream_broken"));
+      return;
+    }
     terminalError(ErrorMapping.toOpenAiError(failure, ctx));
   }
 

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * An upstream that sends its whole stream, {@code [DONE]} included, and then drops the connection
  * instead of ending the response cleanly: the client got a complete answer, and nothing may follow
- * its {@code [DONE]} — no error event after the end, no error in the request's record.
+ * its {@code [DONE]} — no error event after the end, no error in the request's record. Dropped
+ * before its end, the stream ends with the one terminal event that says so.
  */
 class StreamEndIT {
 
@@ -48,6 +49,47 @@ class StreamEndIT {
                           + "data: [DONE]\n\n")
                   .onComplete(written -> res.reset());
             });
+  }
+
+  /**
+   * An upstream whose connection is reset after its first chunk reached the client: the one
+   * terminal event says the upstream connection broke mid-stream (502), not that no target could
+   * serve the request — one was serving it.
+   */
+  @Test
+  void aConnectionResetMidStreamEndsWithAConnectionLostEvent() throws Exception {
+    HttpServer resetting =
+        GatewayHarness.upstream(
+            vertx,
+            req -> {
+              var res = req.response();
+              res.setChunked(true).putHeader("content-type", "text/event-stream");
+              res.write(
+                      "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+                          + "\"model\":\"reset-1\",\"choices\":[{\"index\":0,\"delta\":"
+                          + "{\"role\":\"assistant\",\"content\":\"hi\"},\"finish_reason\":null}]}"
+                          + "\n\n")
+                  .onComplete(written -> res.reset());
+            });
+    try (GatewayHarness gateway =
+        GatewayHarness.oneRoute(vertx, dir, resetting, "resetting", "chat", "resetting")) {
+      HttpResponse<String> response =
+          gateway.post("/v1/chat/completions", GatewayHarness.chat("chat", true));
+
+      assertThat(response.statusCode()).isEqualTo(200);
+      List<String> events = GatewayProxyIT.sseData(response.body());
+      assertThat(events).hasSize(2);
+      var error = GatewayHarness.json(events.get(1)).path("error");
+      assertThat(error.path("code").asText()).isEqualTo("upstream_connection_lost");
+      assertThat(error.path("type").asText()).isEqualTo("upstream_error");
+      assertThat(error.path("message").asText()).contains("mid-stream");
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(gateway.admin("/metrics").body())
+                      .containsPattern("switchboard_errors_total\\{[^}]*stream_broken"));
+    }
   }
 
   @AfterEach
