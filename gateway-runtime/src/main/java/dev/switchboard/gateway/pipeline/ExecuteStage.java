@@ -18,7 +18,8 @@ import java.util.Optional;
 /**
  * Runs the planned chain through the {@link FailoverChain}: each attempt's body is encoded by the
  * target's upstream adapter and sent with the provider's current key. A stream commits at its first
- * event; the result goes to the answer stage, a final failure becomes the mapped error.
+ * event for the client; the result goes to the answer stage, a final failure becomes the mapped
+ * error.
  */
 public final class ExecuteStage implements Stage {
 

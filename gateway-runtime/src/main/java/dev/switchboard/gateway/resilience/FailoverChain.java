@@ -39,9 +39,9 @@ import org.slf4j.LoggerFactory;
  *   <li>a non-retriable failure (request-caused 4xx) ends the request.
  * </ul>
  *
- * For streams an attempt succeeds at its first SSE event, so failover is possible until then and
- * never after. Every real attempt is reported to the {@link AttemptObserver}; skips are not
- * attempts. Nothing blocks: waits are Vert.x timers.
+ * For streams an attempt succeeds at its first SSE event that reaches the client, so failover is
+ * possible while nothing was written to the client and never after. Every real attempt is reported
+ * to the {@link AttemptObserver}; skips are not attempts. Nothing blocks: waits are Vert.x timers.
  */
 public final class FailoverChain {
 

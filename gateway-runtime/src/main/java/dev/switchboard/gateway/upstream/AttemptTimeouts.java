@@ -4,8 +4,8 @@ import dev.switchboard.contract.RoutingTable;
 
 /**
  * The timeout budget of one upstream attempt, in milliseconds: connect, first token (for streams,
- * the first SSE event; for plain calls, the response headers), total, and stream idle (the longest
- * silence between two stream events once the response head arrived).
+ * the first SSE event for the client; for plain calls, the response headers), total, and stream
+ * idle (the longest silence between two stream events once the response head arrived).
  */
 public record AttemptTimeouts(long connectMs, long firstTokenMs, long totalMs, long streamIdleMs) {
 

@@ -147,8 +147,16 @@ public final class UpstreamCaller {
   }
 
   /**
-   * A streaming call: completes with the stream as soon as its first SSE event arrived (so the
-   * caller can still fail over before anything reached the client), or with an UpstreamFailure.
+   * Events an attempt holds back before it commits because they give the client nothing ({@link
+   * UpstreamAdapter#reachesClient}); past this many it commits all the same, so an upstream cannot
+   * make the gateway queue its events for as long as the first-token timeout.
+   */
+  static final int MAX_HELD_EVENTS = 16;
+
+  /**
+   * A streaming call: completes with the stream as soon as its first SSE event that reaches the
+   * client arrived (so the caller can still fail over while nothing was written to the client), or
+   * with an UpstreamFailure. Events before it (usage only, a ping) wait in the stream.
    */
   public Future<UpstreamStream> openStream(
       PlannedTarget pt, Operation op, Buffer body, RequestContext ctx, Optional<String> key) {
@@ -280,10 +288,16 @@ public final class UpstreamCaller {
                             return;
                           }
                           stream.firstEventParsed(data, first);
+                          stream.event(data);
+                          // The first event the client sees commits this attempt; an event it
+                          // would not see waits with the stream, and the attempt stays open.
+                          if (adapter.reachesClient(op, first)
+                              || stream.queued() >= MAX_HELD_EVENTS) {
+                            promise.tryComplete(stream);
+                          }
+                          return;
                         }
-                        stream.event(data);
-                        // The first event commits this attempt; later ones flow to the sink.
-                        promise.tryComplete(stream);
+                        stream.event(data); // later ones flow to the sink
                       });
               resp.handler(
                   buf -> {
@@ -320,7 +334,7 @@ public final class UpstreamCaller {
                     if (!promise.tryFail(
                         new UpstreamFailure(
                             FailureKind.BAD_RESPONSE,
-                            pt.id() + " ended the stream before any event",
+                            pt.id() + " ended the stream before any event for the client",
                             200,
                             null,
                             null))) {

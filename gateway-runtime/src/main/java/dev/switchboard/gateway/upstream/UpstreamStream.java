@@ -7,9 +7,10 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 
 /**
- * An upstream SSE stream that has produced its first event. Events decoded before a {@link Sink} is
- * attached are queued (at most what one network read carried); afterwards they are delivered as
- * they arrive. Exactly one of {@link Sink#onEnd()} or {@link Sink#onError} is called.
+ * An upstream SSE stream that has produced its first event for the client. Events decoded before a
+ * {@link Sink} is attached are queued (those the attempt held before it committed, at most {@link
+ * UpstreamCaller#MAX_HELD_EVENTS}, and what the same network read carried); afterwards they are
+ * delivered as they arrive. Exactly one of {@link Sink#onEnd()} or {@link Sink#onError} is called.
  */
 public final class UpstreamStream {
 
@@ -164,6 +165,11 @@ public final class UpstreamStream {
 
   boolean finished() {
     return finished;
+  }
+
+  /** How many events wait for the sink (before it is attached). */
+  int queued() {
+    return pending.size();
   }
 
   void event(String data) {

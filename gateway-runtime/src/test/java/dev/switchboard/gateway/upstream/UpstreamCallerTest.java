@@ -526,4 +526,45 @@ class UpstreamCallerTest {
             "{\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}",
             "{\"error\":{\"message\":\"failed for Bearer [REDACTED]\"}}");
   }
+
+  /**
+   * Events the client would never see (here Gemini's usage-only chunk) hold the attempt open, so a
+   * failure after them still fails over; but an upstream sending nothing else commits the attempt
+   * after {@link UpstreamCaller#MAX_HELD_EVENTS} of them instead of having them queued until its
+   * first-token timeout.
+   */
+  @Test
+  void anAttemptHoldsEventsTheClientNeverSeesUpToACap() throws Exception {
+    upstream =
+        GatewayHarness.upstream(
+            vertx,
+            req -> {
+              var res = req.response();
+              res.setChunked(true).putHeader("content-type", "text/event-stream");
+              res.write(
+                  "data: {\"usageMetadata\":{\"promptTokenCount\":5}}\n\n"
+                      .repeat(UpstreamCaller.MAX_HELD_EVENTS));
+            });
+    RoutingTable.Provider provider =
+        TestTables.provider(
+            "gem",
+            "gemini",
+            "http://127.0.0.1:" + upstream.actualPort() + "/v1beta",
+            false,
+            Map.of(),
+            new RoutingTable.Timeouts(1_000L, 5_000L, 10_000L, null));
+    PlannedTarget pt =
+        new PlannedTarget(TestTables.target("gem", "g", 0), provider, PlannedTarget.STABLE);
+
+    Future<UpstreamStream> stream =
+        onLoop(
+            () ->
+                caller.openStream(
+                    pt, Operation.CHAT_COMPLETIONS, BODY, request(), Optional.empty()));
+
+    await().atMost(WAIT).until(stream::isComplete);
+    assertThat(stream.succeeded()).isTrue();
+    assertThat(stream.result().queued()).isEqualTo(UpstreamCaller.MAX_HELD_EVENTS);
+    context.runOnContext(v -> stream.result().cancel());
+  }
 }

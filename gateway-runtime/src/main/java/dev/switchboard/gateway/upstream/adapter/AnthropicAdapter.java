@@ -288,6 +288,11 @@ public class AnthropicAdapter implements UpstreamAdapter {
   }
 
   @Override
+  public boolean reachesClient(Operation format, JsonNode parsed) {
+    return isNative(format) || !AnthropicStreamDecoder.droppedWhenBridged(parsed);
+  }
+
+  @Override
   public JsonNode parseEvent(String data) {
     return parse(data);
   }

@@ -170,6 +170,26 @@ final class AnthropicStreamDecoder implements StreamDecoder {
     return facts;
   }
 
+  /**
+   * Whether a bridged stream drops the event whatever came before it: a {@code ping}, a {@code
+   * content_block_stop} or an event type this decoder does not know ({@link #decode}'s default).
+   */
+  static boolean droppedWhenBridged(JsonNode event) {
+    if (event == null || !event.isObject()) {
+      return false;
+    }
+    return switch (event.path("type").asText("")) {
+      case "message_start",
+          "content_block_start",
+          "content_block_delta",
+          "message_delta",
+          "message_stop",
+          "error" ->
+          false;
+      default -> true;
+    };
+  }
+
   /** The input side from {@code message_start} with the output of {@code message_delta}. */
   private TokenUsage usage(JsonNode deltaUsage) {
     if (deltaUsage == null || !deltaUsage.isObject()) {

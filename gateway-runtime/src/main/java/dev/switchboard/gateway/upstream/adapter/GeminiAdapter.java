@@ -258,6 +258,11 @@ public final class GeminiAdapter implements UpstreamAdapter {
   }
 
   @Override
+  public boolean reachesClient(Operation format, JsonNode parsed) {
+    return !GeminiStreamDecoder.carriesNothing(parsed);
+  }
+
+  @Override
   public JsonNode parseEvent(String data) {
     return OpenAiAdapter.parse(data);
   }

@@ -162,6 +162,19 @@ final class GeminiStreamDecoder implements StreamDecoder {
     return facts;
   }
 
+  /**
+   * Whether an event has nothing for the client (no error, no candidate, no blocked prompt: usage
+   * or feedback only), which {@link #decode} drops.
+   */
+  static boolean carriesNothing(JsonNode event) {
+    if (event == null || !event.isObject() || event.get("error") instanceof ObjectNode) {
+      return false;
+    }
+    JsonNode candidates = event.path("candidates");
+    return !(candidates.isArray() && !candidates.isEmpty())
+        && !event.path("promptFeedback").hasNonNull("blockReason");
+  }
+
   @Override
   public StreamEventFacts atEnd() {
     if (finished.isEmpty() || !finished.containsAll(opened)) {

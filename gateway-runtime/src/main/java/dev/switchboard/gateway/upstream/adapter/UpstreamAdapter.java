@@ -142,6 +142,16 @@ public interface UpstreamAdapter {
     return null;
   }
 
+  /**
+   * Whether a stream event ({@code parsed}: its JSON, checked by {@link #firstEventProblem}) gives
+   * the client something when relayed in {@code format}: false for an event the stream decoder
+   * drops whatever came before it (Gemini's usage-only chunk, a ping bridged to chat chunks). An
+   * attempt commits at its first event that does; until then a failure still fails over.
+   */
+  default boolean reachesClient(Operation format, JsonNode parsed) {
+    return true;
+  }
+
   /** Parses a stream event's data; null when it is not JSON. */
   JsonNode parseEvent(String data);
 
