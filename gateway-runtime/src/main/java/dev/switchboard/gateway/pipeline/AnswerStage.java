@@ -56,12 +56,14 @@ public final class AnswerStage implements Stage {
     // After commit the chain's cancel action only resets the upstream; the request still has to
     // be recorded as cancelled.
     ctx.onCancel(() -> exchange.finish(499, "cancelled", "client_cancelled"));
-    upstream.attach(
+    SseRelay relay =
         new SseRelay(
             exchange,
             upstream,
             UpstreamAdapters.forProvider(ctx.target().provider())
                 .streamDecoder(upstream.format(), exchange.stripUsage(), ctx.epochSeconds()),
-            exchange.frontDoor().streamEncoder(upstream.format(), exchange.body(), ctx)));
+            exchange.frontDoor().streamEncoder(upstream.format(), exchange.body(), ctx));
+    exchange.relay(relay); // a failure while relaying ends the stream through it
+    upstream.attach(relay);
   }
 }

@@ -55,6 +55,7 @@ public final class Exchange {
   private Caller caller;
   private CacheStage.Lookup cacheLookup;
   private StreamTap streamTap;
+  private SseRelay relay;
   private String pinnedTarget;
 
   /**
@@ -224,6 +225,11 @@ public final class Exchange {
     this.streamTap = streamTap;
   }
 
+  /** The relay of the stream being answered (set by the answer stage), or null. */
+  void relay(SseRelay relay) {
+    this.relay = relay;
+  }
+
   int entered() {
     return entered;
   }
@@ -254,7 +260,10 @@ public final class Exchange {
     pipeline.walkBack(this);
   }
 
-  /** Ends the request with the error {@code err} maps to (499 when the client is gone). */
+  /**
+   * Ends the request with the error {@code err} maps to (499 when the client is gone); a stream
+   * whose head already went out ends with that error as its one terminal event.
+   */
   public void fail(Throwable err) {
     if (result instanceof UpstreamStream stream) {
       stream.cancel(); // answering failed: the upstream must not keep generating
@@ -275,6 +284,9 @@ public final class Exchange {
           .setStatusCode(error.status())
           .putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON)
           .end(frontDoor.encodeError(error));
+    } else if (relay != null) {
+      // The stream already went out (head and chunks): it ends with its one terminal error event.
+      relay.fail(error);
     }
     finish(error.status(), "error", error.errorClass());
   }

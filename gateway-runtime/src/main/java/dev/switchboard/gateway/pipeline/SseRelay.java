@@ -176,6 +176,16 @@ final class SseRelay implements UpstreamStream.Sink {
     terminalError(ErrorMapping.toOpenAiError(failure, ctx));
   }
 
+  /**
+   * Ends the stream with {@code error} as its one terminal event when the gateway failed while
+   * relaying it ({@link Exchange#fail}); nothing when it has ended already.
+   */
+  void fail(OpenAiError error) {
+    if (!closed) {
+      terminalError(error);
+    }
+  }
+
   private void terminalError(OpenAiError error) {
     closed = true;
     if (ctx.clientGone()) {

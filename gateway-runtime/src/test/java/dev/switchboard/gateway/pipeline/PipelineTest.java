@@ -3,14 +3,21 @@ package dev.switchboard.gateway.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.switchboard.gateway.GatewayHarness;
+import dev.switchboard.gateway.TestTables;
 import dev.switchboard.gateway.frontdoor.ChatCompletionsFrontDoor;
 import dev.switchboard.gateway.http.ApiException;
 import dev.switchboard.gateway.http.OpenAiError;
 import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.time.ManualClock;
+import dev.switchboard.gateway.upstream.Operation;
+import dev.switchboard.gateway.upstream.UpstreamCaller;
+import dev.switchboard.gateway.upstream.UpstreamClients;
 import dev.switchboard.mock.openapi.OpenAiWireFormat;
 import dev.switchboard.mock.openapi.OpenAiWireFormat.Body;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -230,5 +237,88 @@ class PipelineTest {
 
     assertThat(r.statusCode()).isEqualTo(500);
     assertThat(trace).containsExactly("> a", "< a", "< account");
+  }
+
+  /**
+   * An unexpected exception while a stream is relayed, after its head and first chunk went out (a
+   * stream tap that throws, as the answer stage delivers the chunks that waited for it): the client
+   * gets the one terminal error event and the end of the stream instead of an open response, and
+   * the request is accounted once.
+   */
+  @Test
+  void aStreamThatFailsAfterItsHeadWentOutEndsWithOneTerminalErrorEvent() throws Exception {
+    String chunk =
+        "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"},"
+            + "\"finish_reason\":null}]}\n\n";
+    HttpServer upstream =
+        GatewayHarness.upstream(
+            vertx,
+            req ->
+                req.response()
+                    .setChunked(true)
+                    .putHeader("content-type", "text/event-stream")
+                    .write(chunk + chunk));
+    PlannedTarget pt =
+        new PlannedTarget(
+            TestTables.target("up", "m", 0),
+            TestTables.provider("up", "http://127.0.0.1:" + upstream.actualPort() + "/v1", false),
+            PlannedTarget.STABLE);
+    UpstreamClients clients = new UpstreamClients(vertx);
+    UpstreamCaller caller = new UpstreamCaller(clock, clients);
+    Stage opens =
+        stage(
+            "opens",
+            ex -> {
+              ex.ctx().target(pt);
+              ex.body(GatewayHarness.JSON.createObjectNode().put("model", "m").put("stream", true));
+              ex.streamTap(
+                  new StreamTap() {
+                    int seen;
+
+                    @Override
+                    public void event(String data) {
+                      if (++seen == 2) {
+                        throw new IllegalStateException("bug");
+                      }
+                    }
+
+                    @Override
+                    public void completed() {}
+                  });
+              caller
+                  .openStream(
+                      pt,
+                      Operation.CHAT_COMPLETIONS,
+                      Buffer.buffer("{}"),
+                      ex.ctx(),
+                      java.util.Optional.empty())
+                  .onSuccess(
+                      stream -> {
+                        ex.result(stream);
+                        // Answered after the read that carried both chunks: both wait for it.
+                        ex.context().runOnContext(v -> ex.proceed());
+                      });
+              return false;
+            });
+    try {
+      HttpResponse<String> r = send(account(), opens, new AnswerStage());
+
+      assertThat(r.statusCode()).isEqualTo(200);
+      List<String> events =
+          java.util.Arrays.stream(r.body().split("\n\n"))
+              .filter(e -> e.startsWith("data: "))
+              .map(e -> e.substring(6))
+              .toList();
+      assertThat(events).hasSize(2);
+      assertThat(events.get(0)).contains("\"content\":\"hi\"");
+      assertThat(GatewayHarness.json(events.get(1)).path("error").path("message").asText())
+          .contains("Request id: req.")
+          .doesNotContain("bug");
+      assertThat(trace).containsExactly("> opens", "< opens", "< account");
+      assertThat(accounted.get().outcome()).isEqualTo("error");
+    } finally {
+      clients.close();
+    }
   }
 }
