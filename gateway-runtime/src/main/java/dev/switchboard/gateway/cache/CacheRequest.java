@@ -26,6 +26,14 @@ import java.util.Set;
  * field except the temperature (sampling parameters, seed, {@code n}, {@code stop}, {@code user}
  * …), the embedder, and — when the last user message is embedded — of the conversation before it.
  * Requests in different partitions can never see each other's entries, whatever their similarity.
+ *
+ * <p>A request of another front door (Responses, Messages) also keys on the <b>door's own body</b>:
+ * a target that speaks that format gets the body itself, and its answer depends on fields the chat
+ * form leaves out ({@code previous_response_id}, {@code store}, hosted tools, {@code top_k}, {@code
+ * thinking}, files, …). The whole body (but {@code model} and the stream fields) is in the exact
+ * key; in the semantic partition, all of it but the temperature and the turn that is embedded. Such
+ * a request is embedded only when the door's turns are plain text, which the chat form carries
+ * whole.
  */
 public record CacheRequest(
     String exactKey, String partition, String semanticText, double temperature) {
@@ -68,7 +76,26 @@ public record CacheRequest(
    */
   public static CacheRequest of(
       ObjectNode chat, String scope, boolean conversation, String embedder) {
-    Canonical exact = exactForm(chat, scope);
+    return of(chat, null, null, scope, conversation, embedder);
+  }
+
+  /**
+   * As {@link #of(ObjectNode, String, boolean, String)} for a request that came through another
+   * front door than chat completions.
+   *
+   * @param door the door's own body, of which {@code chat} is the internal form (null: the chat
+   *     completions door, whose body is {@code chat})
+   * @param turns the field of {@code door} that holds the conversation ({@code messages}, {@code
+   *     input})
+   */
+  public static CacheRequest of(
+      ObjectNode chat,
+      ObjectNode door,
+      String turns,
+      String scope,
+      boolean conversation,
+      String embedder) {
+    Canonical exact = exactForm(chat, door, scope);
     Canonical system = new Canonical();
     Canonical history = new Canonical();
     JsonNode messages = chat.path("messages");
@@ -107,6 +134,23 @@ public record CacheRequest(
       }
     }
     String exactKey = exact.sha256Hex();
+    Canonical doorForm = new Canonical();
+    if (door != null) {
+      // What the door's body says beyond its chat form: everything but the temperature and the
+      // turns, and the turns before the embedded one (all of them are embedded in conversation
+      // mode). The embedded turns must be plain text, which the chat form carries whole.
+      doorForm.node(door, Set.of("model", "stream", "stream_options", "temperature", turns));
+      JsonNode doorTurns = door.path(turns);
+      if (!conversation && doorTurns.isArray()) {
+        doorForm.string("|turns|");
+        for (int i = 0; i < doorTurns.size() - 1; i++) {
+          doorForm.node(doorTurns.get(i), Set.of());
+        }
+      }
+      if (!plainText(doorTurns, conversation)) {
+        text = null;
+      }
+    }
     Canonical partition = new Canonical();
     partition.string(scope);
     partition.string(conversation ? "|conversation|" : "|last-user|");
@@ -116,7 +160,44 @@ public record CacheRequest(
     partition.raw(format.sha256());
     partition.raw(rest.sha256());
     partition.raw(history.sha256());
+    if (door != null) {
+      partition.raw(doorForm.sha256());
+    }
     return new CacheRequest(exactKey, partition.sha256Hex(), text, temperature(chat));
+  }
+
+  /** The content part types that are plain text in the Messages and Responses formats. */
+  private static final Set<String> TEXT_PARTS = Set.of("text", "input_text", "output_text");
+
+  /**
+   * Whether the embedded turns of a door's conversation are plain text: the last one (every one in
+   * conversation mode) a message whose content is a string or text parts only.
+   */
+  private static boolean plainText(JsonNode turns, boolean conversation) {
+    if (turns.isTextual()) {
+      return true;
+    }
+    if (!turns.isArray() || turns.isEmpty()) {
+      return false;
+    }
+    for (int i = conversation ? 0 : turns.size() - 1; i < turns.size(); i++) {
+      JsonNode turn = turns.get(i);
+      String type = turn.path("type").asText("message");
+      JsonNode content = turn.path("content");
+      if (!"message".equals(type) || !turn.has("role")) {
+        return false;
+      }
+      if (content.isArray()) {
+        for (JsonNode part : content) {
+          if (!TEXT_PARTS.contains(part.path("type").asText())) {
+            return false;
+          }
+        }
+      } else if (!content.isTextual()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -125,15 +206,31 @@ public record CacheRequest(
    * and which cost as much again to compute.
    */
   public static CacheRequest exactOnly(ObjectNode chat, String scope) {
-    return new CacheRequest(exactForm(chat, scope).sha256Hex(), null, null, temperature(chat));
+    return exactOnly(chat, null, scope);
   }
 
-  /** The exact key's input: the scope, then the canonical request (this thread's buffer). */
-  private static Canonical exactForm(ObjectNode chat, String scope) {
+  /**
+   * As {@link #exactOnly(ObjectNode, String)} for a request that came through another front door
+   * ({@code door}: its own body, of which {@code chat} is the internal form; null for chat).
+   */
+  public static CacheRequest exactOnly(ObjectNode chat, ObjectNode door, String scope) {
+    return new CacheRequest(
+        exactForm(chat, door, scope).sha256Hex(), null, null, temperature(chat));
+  }
+
+  /**
+   * The exact key's input: the scope, then the canonical request and, for another door, its own
+   * body (this thread's buffer).
+   */
+  private static Canonical exactForm(ObjectNode chat, ObjectNode door, String scope) {
     Canonical exact = Canonical.forThisThread();
     exact.string(scope);
     exact.string("|request|");
     exact.node(chat, NOT_IN_KEY);
+    if (door != null) {
+      exact.string("|door|");
+      exact.node(door, NOT_IN_KEY);
+    }
     return exact;
   }
 

@@ -137,7 +137,7 @@ public final class CacheStage implements Stage {
     exchange.cacheLookup(lookup);
     PlannedTarget first = plan.get(0);
     lookup.keyedTarget = first;
-    lookup.request = request(chat, scope(exchange, first), settings, semantic);
+    lookup.request = request(exchange, scope(exchange, first), settings, semantic);
     if (ctx.stream()) {
       lookup.events = new ArrayList<>();
       exchange.streamTap(lookup);
@@ -478,8 +478,7 @@ public final class CacheStage implements Stage {
     if (!served.equals(lookup.keyedTarget)) {
       // Failover: the answer is the served target's, so it goes into that target's partition.
       request =
-          request(
-              exchange.chat(), scope(exchange, served), lookup.caches.settings(), lookup.semantic);
+          request(exchange, scope(exchange, served), lookup.caches.settings(), lookup.semantic);
     }
     long now = cache.clock().currentTimeMillis();
     JsonReply reply = exchange.result() instanceof JsonReply r ? r : null;
@@ -514,13 +513,19 @@ public final class CacheStage implements Stage {
 
   /**
    * The cache view of a request: with the semantic partition and text only when the semantic cache
-   * applies (computing them costs as much again as the exact key).
+   * applies (computing them costs as much again as the exact key). A request of another front door
+   * keys on its own body too: a target that speaks the door's format is sent that body, not the
+   * chat form.
    */
   private static CacheRequest request(
-      ObjectNode chat, String scope, CacheSettings settings, boolean semantic) {
+      Exchange exchange, String scope, CacheSettings settings, boolean semantic) {
+    ObjectNode chat = exchange.chat();
+    Operation op = exchange.ctx().operation();
+    ObjectNode door = op == op.internal() ? null : exchange.body();
+    String turns = op == Operation.RESPONSES ? "input" : "messages";
     return semantic
-        ? CacheRequest.of(chat, scope, settings.conversation(), settings.embedder())
-        : CacheRequest.exactOnly(chat, scope);
+        ? CacheRequest.of(chat, door, turns, scope, settings.conversation(), settings.embedder())
+        : CacheRequest.exactOnly(chat, door, scope);
   }
 
   /**

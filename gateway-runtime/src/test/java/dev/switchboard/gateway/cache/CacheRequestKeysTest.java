@@ -97,6 +97,31 @@ class CacheRequestKeysTest {
         .isEqualTo(base);
   }
 
+  @Test
+  void anotherDoorsBodyPartitionsWhatItsChatFormLeavesOut() throws Exception {
+    ObjectNode chat = chat(SHORT);
+    String follow = "{\"model\":\"m\",\"input\":\"Say hello #1\",\"previous_response_id\":\"%s\"}";
+    CacheRequest a =
+        CacheRequest.of(chat, chat(follow.formatted("resp_a")), "input", "s", false, "e");
+    CacheRequest b =
+        CacheRequest.of(chat, chat(follow.formatted("resp_b")), "input", "s", false, "e");
+    assertThat(a.exactKey()).isNotEqualTo(b.exactKey());
+    assertThat(a.partition()).isNotEqualTo(b.partition());
+    assertThat(a.semanticText()).isEqualTo("Say hello #1");
+    // The temperature stays the one tolerated difference; the embedded turn is not partitioned.
+    String other = "{\"model\":\"m\",\"temperature\":0.1,\"input\":\"Hi there\"}";
+    assertThat(CacheRequest.of(chat, chat(other), "input", "s", false, "e").partition())
+        .isEqualTo(
+            CacheRequest.of(
+                    chat, chat(other.replace("Hi there", "Hello")), "input", "s", false, "e")
+                .partition());
+    // A file the chat form cannot carry: never embedded (its text alone is not the question).
+    String file =
+        "{\"model\":\"m\",\"input\":[{\"role\":\"user\",\"content\":[{\"type\":\"input_file\","
+            + "\"file_id\":\"f\"},{\"type\":\"input_text\",\"text\":\"Say hello #1\"}]}]}";
+    assertThat(CacheRequest.of(chat, chat(file), "input", "s", false, "e").semanticText()).isNull();
+  }
+
   private static ObjectNode chat(String json) throws Exception {
     return (ObjectNode) JSON.readTree(json);
   }

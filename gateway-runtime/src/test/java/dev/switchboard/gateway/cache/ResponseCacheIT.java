@@ -52,9 +52,15 @@ class ResponseCacheIT {
             dir,
             new MockProviderOptions()
                 .keys("sk-provider")
-                .models("exact-model", "semantic-model", "broken-model", "plain-model"),
+                .models(
+                    "exact-model",
+                    "semantic-model",
+                    "broken-model",
+                    "plain-model",
+                    "responses-model",
+                    "messages-model"),
             ResponseCacheIT::table,
-            Map.of("mock", "sk-provider"));
+            Map.of("mock", "sk-provider", "openai", "sk-provider", "claude", "sk-provider"));
     mock = gateway.mock();
     // What is served is under test here, not how fast: on a busy build machine the first embedding
     // (model load) and later ones can pass the production deadline, which would make them misses.
@@ -82,10 +88,18 @@ class ResponseCacheIT {
                 RoutingTable.SCHEMA_VERSION,
                 null,
                 "test",
-                Map.of("mock", provider("mock", mock.baseUrl(), true)),
+                Map.of(
+                    "mock",
+                    provider("mock", mock.baseUrl(), true),
+                    "openai",
+                    provider("openai", "openai", mock.baseUrl(), true, Map.of(), null),
+                    "claude",
+                    provider("claude", "anthropic", mock.baseUrl(), true, Map.of(), null)),
                 policies,
                 List.of(
                     policyRoute("exact", "exact", target("mock", "exact-model", 0)),
+                    policyRoute("responses", "exact", target("openai", "responses-model", 0)),
+                    policyRoute("messages", "exact", target("claude", "messages-model", 0)),
                     policyRoute("semantic", "semantic", target("mock", "semantic-model", 0)),
                     policyRoute("broken", "exact", target("mock", "broken-model", 0)),
                     policyRoute("plain", null, target("mock", "plain-model", 0)))));
@@ -203,6 +217,58 @@ class ResponseCacheIT {
 
     assertThat(other.headers().values("x-switchboard-cache")).containsExactly("miss");
     assertThat(mock.attempts("exact-model") - before).isEqualTo(2);
+  }
+
+  @Test
+  void aRequestThroughAnotherDoorIsKeyedOnTheBodyItsTargetIsSent() throws Exception {
+    // Passed through to a Responses target: two conversations ask the same follow-up.
+    String blue =
+        post("/v1/responses", "{\"model\":\"responses\",\"temperature\":0,\"input\":\"Blue\"}")
+            .path("id")
+            .asText();
+    String green =
+        post("/v1/responses", "{\"model\":\"responses\",\"temperature\":0,\"input\":\"Green\"}")
+            .path("id")
+            .asText();
+    String followUp =
+        "{\"model\":\"responses\",\"temperature\":0,\"input\":\"Which colour?\","
+            + "\"previous_response_id\":\"%s\"}";
+    HttpResponse<String> ofBlue = gateway.post("/v1/responses", followUp.formatted(blue));
+    HttpResponse<String> ofGreen = gateway.post("/v1/responses", followUp.formatted(green));
+    assertThat(header(ofBlue)).isEqualTo("miss");
+    assertThat(header(ofGreen)).isEqualTo("miss");
+    assertThat(json(ofGreen.body()).path("previous_response_id").asText()).isEqualTo(green);
+    assertThat(json(ofGreen.body()).path("id").asText())
+        .isNotEqualTo(json(ofBlue.body()).path("id").asText());
+    assertThat(header(gateway.post("/v1/responses", followUp.formatted(green)))).isEqualTo("hit");
+    // A hosted tool the chat form cannot carry is still part of the request.
+    String search = "{\"model\":\"responses\",\"temperature\":0,\"input\":\"Weather in Oslo\"%s}";
+    assertThat(header(gateway.post("/v1/responses", search.formatted("")))).isEqualTo("miss");
+    assertThat(
+            header(
+                gateway.post(
+                    "/v1/responses", search.formatted(",\"tools\":[{\"type\":\"web_search\"}]"))))
+        .isEqualTo("miss");
+
+    // Passed through to Anthropic: top_k and thinking have no chat form, Anthropic reads them.
+    String messages =
+        "{\"model\":\"messages\",\"temperature\":0,\"max_tokens\":64%s,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"Pick a number\"}]}";
+    assertThat(header(gateway.post("/v1/messages", messages.formatted("")))).isEqualTo("miss");
+    assertThat(header(gateway.post("/v1/messages", messages.formatted(",\"top_k\":5"))))
+        .isEqualTo("miss");
+    assertThat(header(gateway.post("/v1/messages", messages.formatted(",\"top_k\":5"))))
+        .isEqualTo("hit");
+  }
+
+  private static JsonNode post(String path, String body) throws Exception {
+    HttpResponse<String> response = gateway.post(path, body);
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return json(response.body());
+  }
+
+  private static JsonNode json(String body) throws Exception {
+    return GatewayHarness.json(body);
   }
 
   @Test
