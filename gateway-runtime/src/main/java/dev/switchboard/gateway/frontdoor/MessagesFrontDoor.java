@@ -9,13 +9,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.http.ApiException;
 import dev.switchboard.gateway.http.OpenAiError;
 import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.upstream.JsonReply;
 import dev.switchboard.gateway.upstream.Operation;
 import dev.switchboard.gateway.upstream.adapter.SourcedObjectNode;
 import dev.switchboard.gateway.upstream.adapter.StreamEventFacts;
+import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -129,9 +133,37 @@ public class MessagesFrontDoor implements FrontDoor {
     return false;
   }
 
+  /**
+   * The lenient chat form: what cannot be bridged is left out rather than refused, so a request
+   * with server tools, documents or images in tool results still reaches the targets that speak
+   * Messages (which get the client's body); {@link #narrowPlan} keeps such a request to them.
+   */
   @Override
   public ObjectNode toChatRequest(ObjectNode request) {
-    return MessagesTranslation.toChatRequest(request);
+    return MessagesTranslation.toChatRequest(request, true);
+  }
+
+  /**
+   * Keeps a request that cannot be bridged to the planned targets that speak Messages (400, the
+   * translation's own refusal, when none does). A chain of such targets only is left as it is,
+   * without a second look at the request.
+   */
+  @Override
+  public Future<List<PlannedTarget>> narrowPlan(
+      ObjectNode request, List<PlannedTarget> plan, RequestContext ctx) {
+    List<PlannedTarget> speaking = UpstreamAdapters.speaking(plan, operation);
+    if (speaking.size() == plan.size()) {
+      return null;
+    }
+    try {
+      MessagesTranslation.toChatRequest(request, false);
+      return null;
+    } catch (ApiException cannotBridge) {
+      if (speaking.isEmpty()) {
+        throw cannotBridge;
+      }
+      return Future.succeededFuture(speaking);
+    }
   }
 
   @Override

@@ -21,7 +21,10 @@ import dev.switchboard.gateway.http.OpenAiError;
  * {@code top_p}; {@code metadata.user_id} → {@code user}; {@code output_config.format} (or the beta
  * {@code output_format}) JSON schema → {@code response_format}. Dropped, having no chat equivalent:
  * {@code top_k}, {@code thinking} and thinking blocks, {@code cache_control}. Refused (400, the
- * request cannot be bridged faithfully): server tools, documents, images inside tool results.
+ * request cannot be bridged faithfully): server tools, documents, images inside tool results — or,
+ * in the lenient form ({@link #toChatRequest(ObjectNode, boolean)}), left out, for a request that
+ * goes only to targets speaking Messages (they get the client's body; the chat form only informs
+ * the gateway's own decisions).
  */
 public final class MessagesTranslation {
 
@@ -32,6 +35,15 @@ public final class MessagesTranslation {
 
   /** The chat request for a Messages request (the client's model name stays). */
   public static ObjectNode toChatRequest(ObjectNode request) {
+    return toChatRequest(request, false);
+  }
+
+  /**
+   * The chat request for a Messages request.
+   *
+   * @param lenient leave out what cannot be bridged instead of refusing it (400)
+   */
+  public static ObjectNode toChatRequest(ObjectNode request, boolean lenient) {
     ObjectNode chat = NODES.objectNode();
     chat.set("model", request.get("model"));
     ArrayNode messages = chat.putArray("messages");
@@ -39,17 +51,20 @@ public final class MessagesTranslation {
     if (system != null && system.isTextual()) {
       messages.addObject().put("role", "system").put("content", system.asText());
     } else if (system != null && system.isArray() && !system.isEmpty()) {
-      messages.addObject().put("role", "system").set("content", textParts(system, "system"));
+      ArrayNode parts = textParts(system, "system", lenient);
+      if (!parts.isEmpty()) {
+        messages.addObject().put("role", "system").set("content", parts);
+      }
     }
     for (JsonNode message : request.path("messages")) {
       String role = message.path("role").asText("");
       JsonNode content = message.get("content");
       if ("assistant".equals(role)) {
-        messages.add(assistant(content));
+        messages.add(assistant(content, lenient));
       } else if ("user".equals(role)) {
-        user(content, messages);
+        user(content, messages, lenient);
       } else {
-        throw bad("messages: unexpected role '" + role + "'; use 'user' or 'assistant'.");
+        refuse(lenient, "messages: unexpected role '" + role + "'; use 'user' or 'assistant'.");
       }
     }
     if (request.hasNonNull("max_tokens")) {
@@ -70,7 +85,7 @@ public final class MessagesTranslation {
       // The Messages stream reports usage; bridged, the chat stream has to be asked for it.
       chat.putObject("stream_options").put("include_usage", true);
     }
-    tools(request, chat);
+    tools(request, chat, lenient);
     JsonNode format = request.path("output_config").path("format");
     if (!format.isObject()) {
       format = request.path("output_format");
@@ -84,17 +99,19 @@ public final class MessagesTranslation {
     return chat;
   }
 
-  private static void tools(ObjectNode request, ObjectNode chat) {
+  private static void tools(ObjectNode request, ObjectNode chat, boolean lenient) {
     JsonNode tools = request.get("tools");
     if (tools != null && tools.isArray() && !tools.isEmpty()) {
       ArrayNode out = chat.putArray("tools");
       for (JsonNode tool : tools) {
         String type = tool.path("type").asText("custom");
         if (!"custom".equals(type)) {
-          throw bad(
+          refuse(
+              lenient,
               "tools: the server tool '"
                   + type
                   + "' is only available on Anthropic targets; this model is not served by one.");
+          continue;
         }
         ObjectNode function = out.addObject().put("type", "function").putObject("function");
         function.put("name", tool.path("name").asText());
@@ -106,6 +123,9 @@ public final class MessagesTranslation {
             tool.path("input_schema").isObject()
                 ? tool.get("input_schema").deepCopy()
                 : NODES.objectNode().put("type", "object"));
+      }
+      if (out.isEmpty()) {
+        chat.remove("tools");
       }
     }
     JsonNode choice = request.get("tool_choice");
@@ -126,9 +146,10 @@ public final class MessagesTranslation {
     }
   }
 
-  private static void user(JsonNode content, ArrayNode messages) {
+  private static void user(JsonNode content, ArrayNode messages, boolean lenient) {
     if (content == null || content.isNull()) {
-      throw bad("messages: a user message needs content.");
+      refuse(lenient, "messages: a user message needs content.");
+      return;
     }
     if (content.isTextual()) {
       messages.addObject().put("role", "user").put("content", content.asText());
@@ -139,7 +160,12 @@ public final class MessagesTranslation {
       switch (block.path("type").asText("")) {
         case "text" ->
             parts.addObject().put("type", "text").put("text", block.path("text").asText());
-        case "image" -> parts.add(imagePart(block.path("source")));
+        case "image" -> {
+          ObjectNode image = imagePart(block.path("source"), lenient);
+          if (image != null) {
+            parts.add(image);
+          }
+        }
         case "tool_result" -> {
           ObjectNode tool = messages.addObject().put("role", "tool");
           tool.put("tool_call_id", block.path("tool_use_id").asText());
@@ -147,14 +173,15 @@ public final class MessagesTranslation {
           String text =
               result == null || result.isNull()
                   ? ""
-                  : result.isTextual() ? result.asText() : joinText(result);
+                  : result.isTextual() ? result.asText() : joinText(result, lenient);
           if (block.path("is_error").asBoolean(false)) {
             text = "Error: " + text;
           }
           tool.put("content", text);
         }
         default ->
-            throw bad(
+            refuse(
+                lenient,
                 "messages: content blocks of type '"
                     + block.path("type").asText("")
                     + "' are only available on Anthropic targets; this model is not served by"
@@ -174,7 +201,8 @@ public final class MessagesTranslation {
     return parts;
   }
 
-  private static ObjectNode imagePart(JsonNode source) {
+  /** An {@code image_url} part; null when left out (lenient). */
+  private static ObjectNode imagePart(JsonNode source, boolean lenient) {
     String url =
         switch (source.path("type").asText("")) {
           case "base64" ->
@@ -183,14 +211,20 @@ public final class MessagesTranslation {
                   + ";base64,"
                   + source.path("data").asText();
           case "url" -> source.path("url").asText();
-          default -> throw bad("messages: unsupported image source type.");
+          default -> {
+            refuse(lenient, "messages: unsupported image source type.");
+            yield null;
+          }
         };
+    if (url == null) {
+      return null;
+    }
     ObjectNode part = NODES.objectNode().put("type", "image_url");
     part.putObject("image_url").put("url", url);
     return part;
   }
 
-  private static ObjectNode assistant(JsonNode content) {
+  private static ObjectNode assistant(JsonNode content, boolean lenient) {
     ObjectNode message = NODES.objectNode().put("role", "assistant");
     if (content == null || content.isNull()) {
       message.putNull("content");
@@ -219,7 +253,8 @@ public final class MessagesTranslation {
         }
         case "thinking", "redacted_thinking" -> {} // no chat equivalent; the target thinks anew
         default ->
-            throw bad(
+            refuse(
+                lenient,
                 "messages: assistant blocks of type '"
                     + block.path("type").asText("")
                     + "' are only available on Anthropic targets.");
@@ -236,24 +271,27 @@ public final class MessagesTranslation {
     return message;
   }
 
-  private static ArrayNode textParts(JsonNode blocks, String field) {
+  private static ArrayNode textParts(JsonNode blocks, String field, boolean lenient) {
     ArrayNode parts = NODES.arrayNode();
     for (JsonNode block : blocks) {
       if (!"text".equals(block.path("type").asText())) {
-        throw bad(field + ": only text blocks can be bridged.");
+        refuse(lenient, field + ": only text blocks can be bridged.");
+        continue;
       }
       parts.addObject().put("type", "text").put("text", block.path("text").asText());
     }
     return parts;
   }
 
-  private static String joinText(JsonNode blocks) {
+  private static String joinText(JsonNode blocks, boolean lenient) {
     StringBuilder out = new StringBuilder();
     for (JsonNode block : blocks) {
       if (!"text".equals(block.path("type").asText())) {
-        throw bad(
+        refuse(
+            lenient,
             "messages: tool results with non-text content are only available on Anthropic"
                 + " targets.");
+        continue;
       }
       out.append(block.path("text").asText());
     }
@@ -269,6 +307,13 @@ public final class MessagesTranslation {
 
   private static ApiException bad(String message) {
     return new ApiException(OpenAiError.invalidRequest(message, null));
+  }
+
+  /** Refuses what cannot be bridged (400); lenient, returns so the caller leaves it out. */
+  private static void refuse(boolean lenient, String message) {
+    if (!lenient) {
+      throw bad(message);
+    }
   }
 
   // ------------------------------------------------------------------------------ answers

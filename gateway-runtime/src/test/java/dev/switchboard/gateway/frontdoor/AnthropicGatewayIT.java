@@ -277,6 +277,43 @@ class AnthropicGatewayIT {
   }
 
   @Test
+  void whatOnlyAnthropicUnderstandsReachesAnthropicTargetsAndIsRefusedWhereItWouldBeBridged()
+      throws Exception {
+    // A server tool, a document and a screenshot in a tool result: Claude Code's everyday request.
+    String body =
+        "{\"model\":\"%s\",\"max_tokens\":64,"
+            + "\"tools\":[{\"type\":\"web_search_20250305\",\"name\":\"web_search\"}],"
+            + "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"document\",\"source\":"
+            + "{\"type\":\"text\",\"media_type\":\"text/plain\",\"data\":\"notes\"}},"
+            + "{\"type\":\"text\",\"text\":\"look\"}]},{\"role\":\"assistant\",\"content\":"
+            + "[{\"type\":\"tool_use\",\"id\":\"t1\",\"name\":\"shot\",\"input\":{}}]},"
+            + "{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"t1\","
+            + "\"content\":[{\"type\":\"image\",\"source\":{\"type\":\"base64\","
+            + "\"media_type\":\"image/png\",\"data\":\"iVBORw0KGgo=\"}}]},"
+            + "{\"type\":\"text\",\"text\":\"and now?\"}]}]}";
+    HttpResponse<String> raw = gateway.post("/v1/messages", body.formatted("raw"));
+    assertThat(raw.statusCode()).as(raw.body()).isEqualTo(200);
+    assertThat(rawBody.get())
+        .isEqualTo(body.formatted("raw").replace("\"model\":\"raw\"", "\"model\":\"claude-raw\""));
+    HttpResponse<String> counted =
+        gateway.post("/v1/messages/count_tokens", body.formatted("claude"));
+    assertThat(counted.statusCode()).as(counted.body()).isEqualTo(200);
+
+    // A route that could fail over to an OpenAI target keeps such a request to its Anthropic one.
+    mock.faults().set("claude-overloaded", "status:529");
+    HttpResponse<String> kept = gateway.post("/v1/messages", body.formatted("claude-first"));
+    assertThat(kept.statusCode()).as(kept.body()).isEqualTo(502);
+    assertThat(mock.requests()).anyMatch(r -> r.path().equals("/v1/messages"));
+    assertThat(mock.requests()).noneMatch(r -> r.path().equals("/v1/chat/completions"));
+
+    // Only a target that would get it bridged: refused, saying what cannot be bridged.
+    HttpResponse<String> bridged = gateway.post("/v1/messages", body.formatted("gpt"));
+    assertThat(bridged.statusCode()).isEqualTo(400);
+    assertThat(json(bridged.body()).at("/error/type").asText()).isEqualTo("invalid_request_error");
+    assertThat(json(bridged.body()).at("/error/message").asText()).contains("document");
+  }
+
+  @Test
   void anthropicBetaReachesAnAnthropicTargetOnlyWhenPassedThrough() throws Exception {
     String body =
         "{\"model\":\"%s\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}";
