@@ -415,6 +415,7 @@ public final class CacheStage implements Stage {
     StreamEncoder encoder =
         exchange.frontDoor().streamEncoder(answer.format(), exchange.body(), ctx);
     Buffer out = Buffer.buffer();
+    boolean done = false;
     for (String data : answer.events()) {
       StreamEventFacts event = decoder.decode(data, null);
       switch (event.kind()) {
@@ -424,12 +425,21 @@ public final class CacheStage implements Stage {
         }
         case DROP -> Exchange.record(ctx, event);
         case DONE -> {
+          done = true;
           Exchange.record(ctx, event);
           append(out, encoder.end(event));
         }
         default -> {
           // Never stored: only streams that reached their final event are.
         }
+      }
+    }
+    if (!done) {
+      // A provider whose close is its end (Gemini): the end event is the decoder's, as in SseRelay.
+      StreamEventFacts end = decoder.atEnd();
+      if (end != null && end.kind() == StreamEventFacts.Kind.DONE) {
+        Exchange.record(ctx, end);
+        append(out, encoder.end(end));
       }
     }
     // The recorded usage is the original's; without it the replay reports the stored one.

@@ -58,9 +58,18 @@ class ResponseCacheIT {
                     "broken-model",
                     "plain-model",
                     "responses-model",
-                    "messages-model"),
+                    "messages-model",
+                    "gemini-model"),
             ResponseCacheIT::table,
-            Map.of("mock", "sk-provider", "openai", "sk-provider", "claude", "sk-provider"));
+            Map.of(
+                "mock",
+                "sk-provider",
+                "openai",
+                "sk-provider",
+                "claude",
+                "sk-provider",
+                "gemini",
+                "sk-provider"));
     mock = gateway.mock();
     // What is served is under test here, not how fast: on a busy build machine the first embedding
     // (model load) and later ones can pass the production deadline, which would make them misses.
@@ -94,12 +103,15 @@ class ResponseCacheIT {
                     "openai",
                     provider("openai", "openai", mock.baseUrl(), true, Map.of(), null),
                     "claude",
-                    provider("claude", "anthropic", mock.baseUrl(), true, Map.of(), null)),
+                    provider("claude", "anthropic", mock.baseUrl(), true, Map.of(), null),
+                    "gemini",
+                    provider("gemini", "gemini", mock.origin() + "/v1beta", true, Map.of(), null)),
                 policies,
                 List.of(
                     policyRoute("exact", "exact", target("mock", "exact-model", 0)),
                     policyRoute("responses", "exact", target("openai", "responses-model", 0)),
                     policyRoute("messages", "exact", target("claude", "messages-model", 0)),
+                    policyRoute("gemini", "exact", target("gemini", "gemini-model", 0)),
                     policyRoute("semantic", "semantic", target("mock", "semantic-model", 0)),
                     policyRoute("broken", "exact", target("mock", "broken-model", 0)),
                     policyRoute("plain", null, target("mock", "plain-model", 0)))));
@@ -177,6 +189,34 @@ class ResponseCacheIT {
     assertThat(first.body()).doesNotContain("\"usage\":{");
     assertThat(second.body()).doesNotContain("\"usage\":{");
     assertThat(dataLines(second.body())).isEqualTo(dataLines(first.body()));
+  }
+
+  @Test
+  void aStoredStreamThatEndedWithTheUpstreamsCloseIsReplayedToItsEnd() throws Exception {
+    // Gemini ends a stream by closing it (no [DONE]): the end event is the decoder's, at the close.
+    String chat =
+        "{\"model\":\"gemini\",\"stream\":true,\"temperature\":0,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"Stream to the end\"}]}";
+    HttpResponse<String> first = gateway.post("/v1/chat/completions", chat);
+    HttpResponse<String> second = gateway.post("/v1/chat/completions", chat);
+    assertThat(first.headers().firstValue("x-switchboard-cache")).contains("miss");
+    assertThat(second.headers().firstValue("x-switchboard-cache")).contains("hit");
+    assertThat(first.body()).endsWith("data: [DONE]\n\n");
+    assertThat(second.body()).endsWith("data: [DONE]\n\n");
+
+    // Through the Messages door the end is message_delta (stop reason, usage) and message_stop.
+    String messages =
+        "{\"model\":\"gemini\",\"stream\":true,\"temperature\":0,\"max_tokens\":64,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"Stream to the end\"}]}";
+    HttpResponse<String> original = gateway.post("/v1/messages", messages);
+    HttpResponse<String> replayed = gateway.post("/v1/messages", messages);
+    assertThat(replayed.headers().firstValue("x-switchboard-cache")).contains("hit");
+    assertThat(original.body()).contains("event: message_stop");
+    assertThat(eventNames(replayed.body())).isEqualTo(eventNames(original.body()));
+  }
+
+  private static List<String> eventNames(String sse) {
+    return sse.lines().filter(l -> l.startsWith("event: ")).collect(Collectors.toList());
   }
 
   @Test
