@@ -1,5 +1,7 @@
 package dev.switchboard.gateway.pipeline;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.cache.CacheRequest;
@@ -39,6 +41,8 @@ import java.util.concurrent.RejectedExecutionException;
  * canary arm is known.
  */
 public final class CacheStage implements Stage {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private static final CharSequence APPLICATION_JSON =
       HttpHeaders.createOptimized("application/json");
@@ -541,7 +545,8 @@ public final class CacheStage implements Stage {
   /**
    * Only successful, complete answers: status 200, a natural end ({@code stop} or {@code
    * tool_calls}: never {@code length} or a content filter), no refusal, from the stable arm, and
-   * for a stream only one that reached its final event.
+   * for a stream only one that reached its final event. With several choices ({@code n > 1}) every
+   * choice must have ended so (the facts above are the first choice's); such streams are not kept.
    */
   private static boolean storable(Exchange exchange, Lookup lookup) {
     RequestContext ctx = exchange.ctx();
@@ -554,9 +559,29 @@ public final class CacheStage implements Stage {
         || !("stop".equals(ctx.finishReason()) || "tool_calls".equals(ctx.finishReason()))) {
       return false;
     }
+    boolean choices = exchange.chat().path("n").asInt(1) > 1;
     if (exchange.result() instanceof JsonReply reply) {
-      return reply.status() == 200;
+      return reply.status() == 200 && (!choices || everyChoiceEnded(reply));
     }
-    return ctx.stream() && lookup.streamComplete && lookup.events != null;
+    return ctx.stream() && lookup.streamComplete && lookup.events != null && !choices;
+  }
+
+  /** Whether every choice of a chat completion ended naturally and none is a refusal. */
+  private static boolean everyChoiceEnded(JsonReply reply) {
+    if (reply.format() != Operation.CHAT_COMPLETIONS) {
+      return true; // the other formats have one answer, judged by the summary
+    }
+    try {
+      for (JsonNode choice : JSON.readTree(reply.body().getBytes()).path("choices")) {
+        String finish = choice.path("finish_reason").asText("");
+        if (!("stop".equals(finish) || "tool_calls".equals(finish))
+            || !choice.path("message").path("refusal").asText("").isEmpty()) {
+          return false;
+        }
+      }
+      return true;
+    } catch (java.io.IOException unreadable) {
+      return false;
+    }
   }
 }
