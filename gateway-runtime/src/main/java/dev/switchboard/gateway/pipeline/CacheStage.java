@@ -351,21 +351,31 @@ public final class CacheStage implements Stage {
 
   /**
    * Who and where: the partition scope no entry crosses. The tenant is {@link #tenant}; the route,
-   * front door, answer mode and resolved target (provider and configured model id) follow.
+   * front door, answer mode and resolved target (provider and configured model id) follow, then the
+   * door's protocol options the client sent ({@code anthropic-beta}: they change what a target that
+   * speaks the door's format answers).
    */
   private static String scope(Exchange exchange, PlannedTarget target) {
     RequestContext ctx = exchange.ctx();
-    return tenant(exchange)
-        + '\n'
-        + ctx.routeName()
-        + '\n'
-        + ctx.operation().name()
-        + '\n'
-        + (ctx.stream() ? "stream" : "json")
-        + '\n'
-        + target.id()
-        + '\n'
-        + target.arm();
+    String scope =
+        tenant(exchange)
+            + '\n'
+            + ctx.routeName()
+            + '\n'
+            + ctx.operation().name()
+            + '\n'
+            + (ctx.stream() ? "stream" : "json")
+            + '\n'
+            + target.id()
+            + '\n'
+            + target.arm();
+    for (String name : exchange.frontDoor().passThroughHeaders()) {
+      String value = ctx.passThroughHeaders().get(name);
+      if (value != null) {
+        scope += '\n' + name + ": " + value; // printable ASCII only: no line breaks
+      }
+    }
+    return scope;
   }
 
   /**

@@ -301,6 +301,20 @@ class ResponseCacheIT {
         .isEqualTo("hit");
   }
 
+  @Test
+  void anAnthropicBetaOptionIsPartOfTheKeyOfAMessagesRequest() throws Exception {
+    // Forwarded to Anthropic with the body, it turns on features that change the answer.
+    String body =
+        "{\"model\":\"messages\",\"temperature\":0,\"max_tokens\":64,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"Beta or not\"}]}";
+    String beta = "interleaved-thinking-2025-05-14";
+    assertThat(header(gateway.post("/v1/messages", body))).isEqualTo("miss");
+    assertThat(header(gateway.post("/v1/messages", body, "anthropic-beta", beta)))
+        .isEqualTo("miss");
+    assertThat(header(gateway.post("/v1/messages", body, "anthropic-beta", beta))).isEqualTo("hit");
+    assertThat(header(gateway.post("/v1/messages", body))).isEqualTo("hit");
+  }
+
   private static JsonNode post(String path, String body) throws Exception {
     HttpResponse<String> response = gateway.post(path, body);
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
