@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -36,6 +37,11 @@ public final class UpstreamAddressGuard {
   /** Metadata addresses outside 169.254.0.0/16: AWS IPv6 IMDS and Alibaba Cloud. */
   private static final Set<String> METADATA_ADDRESSES = Set.of("fd00:ec2:0:0:0:0:0:254");
 
+  /** The first 96 bits of the NAT64 well-known prefix 64:ff9b::/96 (RFC 6052). */
+  private static final byte[] NAT64_PREFIX = {
+    0, 0x64, (byte) 0xff, (byte) 0x9b, 0, 0, 0, 0, 0, 0, 0, 0
+  };
+
   private static final String ALIBABA_METADATA = "100.100.100.200";
 
   private static final Pattern DOTTED_QUAD = Pattern.compile("^\\d{1,3}(\\.\\d{1,3}){3}$");
@@ -63,11 +69,15 @@ public final class UpstreamAddressGuard {
       host = new URI(baseUrl).getHost();
     } catch (URISyntaxException e) {
       return Optional.of(
-          new Problem(Reason.INVALID_BASE_URL, "baseUrl '" + baseUrl + "' is not a valid URL"));
+          new Problem(
+              Reason.INVALID_BASE_URL,
+              "baseUrl '" + withoutUserInfo(baseUrl) + "' is not a valid URL"));
     }
     if (host == null || host.isBlank()) {
       return Optional.of(
-          new Problem(Reason.INVALID_BASE_URL, "baseUrl '" + baseUrl + "' has no host name"));
+          new Problem(
+              Reason.INVALID_BASE_URL,
+              "baseUrl '" + withoutUserInfo(baseUrl) + "' has no host name"));
     }
     host = host.toLowerCase(Locale.ROOT);
     if (host.startsWith("[") && host.endsWith("]")) {
@@ -108,6 +118,21 @@ public final class UpstreamAddressGuard {
     return checkAddress(host, address);
   }
 
+  /**
+   * The URL as it may be shown in status, events and logs: a {@code user:password@} part is
+   * replaced by {@code ***@}. The URL need not parse, so everything up to the last {@code @} after
+   * the scheme is taken as user-info (a password may hold {@code /}, {@code ?} or {@code @}).
+   */
+  static String withoutUserInfo(String url) {
+    int at = url.lastIndexOf('@');
+    if (at < 0) {
+      return url;
+    }
+    int scheme = url.indexOf("://");
+    int start = scheme >= 0 && scheme < at ? scheme + 3 : 0;
+    return url.substring(0, start) + "***" + url.substring(at);
+  }
+
   /** {@code 0177.0.0.1}: octal to some resolvers (127.0.0.1), decimal to Java (177.0.0.1). */
   private static boolean hasLeadingZeroOctet(String host) {
     for (String octet : host.split("\\.")) {
@@ -119,6 +144,12 @@ public final class UpstreamAddressGuard {
   }
 
   private Optional<Problem> checkAddress(String host, InetAddress address) {
+    Optional<Inet4Address> embedded = embeddedIpv4(address);
+    if (embedded.isPresent()) {
+      // ::a.b.c.d and 64:ff9b::a.b.c.d reach the IPv4 address: judged as that address.
+      // (::ffff:a.b.c.d needs no rule: InetAddress already reads it as the IPv4 address.)
+      address = embedded.get();
+    }
     if (address.isLinkLocalAddress()) {
       return refuse(host, "a link-local address (169.254.0.0/16 or fe80::/10)");
     }
@@ -142,6 +173,29 @@ public final class UpstreamAddressGuard {
                   + " operator if in-cluster models are meant to be reached this way"));
     }
     return Optional.empty();
+  }
+
+  /**
+   * The IPv4 address inside an IPv4-compatible ({@code ::/96}, but not {@code ::} or {@code ::1})
+   * or NAT64 ({@code 64:ff9b::/96}, RFC 6052) IPv6 address.
+   */
+  private static Optional<Inet4Address> embeddedIpv4(InetAddress address) {
+    if (!(address instanceof Inet6Address)
+        || address.isLoopbackAddress()
+        || address.isAnyLocalAddress()) {
+      return Optional.empty();
+    }
+    byte[] bytes = address.getAddress();
+    byte[] prefix = Arrays.copyOf(bytes, 12);
+    if (!Arrays.equals(prefix, new byte[12]) && !Arrays.equals(prefix, NAT64_PREFIX)) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(
+          (Inet4Address) InetAddress.getByAddress(Arrays.copyOfRange(bytes, 12, 16)));
+    } catch (UnknownHostException e) {
+      throw new IllegalStateException("four bytes are an IPv4 address", e);
+    }
   }
 
   private static boolean isPrivate(InetAddress address) {

@@ -28,7 +28,14 @@ class UpstreamAddressGuardTest {
         "http://0xa9fea9fe/v1",
         "http://0251.0376.0251.0376/v1",
         "http://0177.0.0.1/v1",
-        "http://169.254.43518/v1"
+        "http://169.254.43518/v1",
+        "http://[::169.254.169.254]/v1",
+        "http://[::a9fe:a9fe]/v1",
+        "http://[64:ff9b::169.254.169.254]/v1",
+        "http://[64:ff9b::a9fe:a9fe]/v1",
+        "http://[::ffff:a9fe:a9fe]/v1",
+        "http://[::100.100.100.200]/v1",
+        "http://[64:ff9b::100.100.100.200]/v1"
       })
   void refusesMetadataAndLinkLocalEvenWhenPrivateRangesAreAllowed(String baseUrl) {
     // Refused either as a forbidden address or, where java.net.URI cannot even read the host
@@ -45,7 +52,10 @@ class UpstreamAddressGuardTest {
         "http://127.0.0.1:8000/v1",
         "http://localhost:11434/v1",
         "http://[::1]:8000/v1",
-        "http://0.0.0.0:8000/v1"
+        "http://0.0.0.0:8000/v1",
+        "http://[::127.0.0.1]:8000/v1",
+        "http://[64:ff9b::127.0.0.1]:8000/v1",
+        "http://[::ffff:127.0.0.1]:8000/v1"
       })
   void refusesLoopbackUnlessAllowed(String baseUrl) {
     assertThat(strict.check(baseUrl))
@@ -63,7 +73,11 @@ class UpstreamAddressGuardTest {
         "http://172.16.3.4/v1",
         "http://192.168.1.10/v1",
         "http://100.64.0.7/v1",
-        "http://[fd12:3456::1]/v1"
+        "http://[fd12:3456::1]/v1",
+        "http://[::10.0.0.5]:8000/v1",
+        "http://[64:ff9b::10.0.0.5]:8000/v1",
+        "http://[64:ff9b::c0a8:10a]/v1",
+        "http://[::ffff:192.168.1.10]/v1"
       })
   void refusesPrivateRangesUnlessAllowed(String baseUrl) {
     assertThat(strict.check(baseUrl))
@@ -81,9 +95,30 @@ class UpstreamAddressGuardTest {
         "https://my-resource.openai.azure.com/openai",
         "http://vllm.models.svc.cluster.local:8000/v1",
         "https://8.8.8.8/v1",
-        "https://[2606:4700::1111]/v1"
+        "https://[2606:4700::1111]/v1",
+        "https://[64:ff9b::8.8.8.8]/v1"
       })
   void acceptsPublicAddressesAndHostNamesWithoutResolvingThem(String baseUrl) {
     assertThat(strict.check(baseUrl)).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "http://admin:s3cr3t@api example.com/v1",
+        "http://admin:s3cr3t@under_score.example/v1",
+        "http://admin:s3cr3t@/v1",
+        "http://admin:s3/cr?3t@host name/v1",
+        "http://admin:s3@cr3t@under_score/v1",
+        "admin:s3cr3t@api.example.com/v1"
+      })
+  void aBaseUrlThatDoesNotParseIsNotRepeatedWithItsCredentials(String baseUrl) {
+    assertThat(permissive.check(baseUrl))
+        .get()
+        .extracting(Problem::message)
+        .asString()
+        .contains("***@")
+        .doesNotContain("admin")
+        .doesNotContain("s3");
   }
 }
