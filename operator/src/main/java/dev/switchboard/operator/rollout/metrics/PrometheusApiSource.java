@@ -62,6 +62,10 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final URI baseUrl;
+
+  /** The base URL as messages and logs show it: without user-info (a credential). */
+  private final String shownUrl;
+
   private final String namespaceLabel;
   private final HttpClient http;
   private final Clock clock;
@@ -85,6 +89,10 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
     this.clock = clock;
     String text = baseUrl.toString();
     this.baseUrl = URI.create(text.endsWith("/") ? text : text + "/");
+    this.shownUrl =
+        this.baseUrl.getRawUserInfo() == null
+            ? this.baseUrl.toString()
+            : this.baseUrl.toString().replace(this.baseUrl.getRawUserInfo() + "@", "***@");
     this.namespaceLabel =
         namespaceLabel == null || namespaceLabel.isBlank() ? null : namespaceLabel;
     this.http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
@@ -207,7 +215,7 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
     } catch (MetricsUnavailableException e) {
       // Not every Prometheus-compatible server has a targets API (Thanos, Mimir); the figures'
       // own queries report a server that is down.
-      LOG.debug("scrape interval of {} not read from {}: {}", key, baseUrl, e.getMessage());
+      LOG.debug("scrape interval of {} not read from {}: {}", key, shownUrl, e.getMessage());
     }
     return known != null ? known.interval() : DEFAULT_SCRAPE_INTERVAL;
   }
@@ -320,7 +328,7 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
               HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET().build(),
               HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
-      throw new MetricsUnavailableException("Prometheus at " + baseUrl + ": " + e, e);
+      throw new MetricsUnavailableException("Prometheus at " + shownUrl + ": " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new MetricsUnavailableException("interrupted while querying Prometheus", e);

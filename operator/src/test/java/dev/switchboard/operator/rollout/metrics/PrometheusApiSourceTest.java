@@ -203,6 +203,20 @@ class PrometheusApiSourceTest {
   }
 
   @Test
+  void anUnreachableServerIsNamedWithoutTheCredentialsInItsUrl() {
+    URI closed = url();
+    server.stop(0);
+    URI withUserInfo = URI.create(closed.toString().replace("://", "://scraper:s3cr3t@"));
+    PrometheusApiSource source = new PrometheusApiSource(withUserInfo, null);
+    assertThatThrownBy(() -> source.collect(QUERY))
+        .isInstanceOf(CanaryMetricsSource.MetricsUnavailableException.class)
+        .hasMessageContaining("***@")
+        .message()
+        .doesNotContain("s3cr3t")
+        .doesNotContain("scraper");
+  }
+
+  @Test
   void theRangeIsTheAnalysisIntervalButAtLeastFourScrapeIntervals() {
     // The issue's case: 30 s scrapes, 30 s analysis. [30s] holds at most one sample: empty.
     assertThat(PrometheusApiSource.queryRange(Duration.ofSeconds(30), Duration.ofSeconds(30)))
