@@ -49,15 +49,14 @@ final class CoalescingBatches<R, V> {
     }
     lane.lock.lock();
     try {
-      return lane.pending.size();
+      return lane.next.requests.size();
     } finally {
       lane.lock.unlock();
     }
   }
 
   /**
-   * Adds {@code request} to the key's next batch and returns that batch's result (or a later one's,
-   * which reflects the request too).
+   * Adds {@code request} to the key's next batch and returns that batch's result.
    *
    * @throws RuntimeException what the batch threw
    */
@@ -65,9 +64,11 @@ final class CoalescingBatches<R, V> {
     Lane<R, V> lane = lanes.computeIfAbsent(key, k -> new Lane<>());
     lane.lock.lock();
     try {
-      lane.pending.add(request);
-      long ticket = ++lane.requested;
-      while (lane.completed < ticket) {
+      Batch<R, V> mine = lane.next;
+      mine.requests.add(request);
+      // Its own batch's result, not the lane's latest: a waiter slow to take the lock again may
+      // find a later batch (without its request) finished meanwhile.
+      while (mine.result == null) {
         if (lane.running) {
           // Not interruptible: a batch is short, and leaving would lose the caller's result.
           lane.done.awaitUninterruptibly();
@@ -75,7 +76,7 @@ final class CoalescingBatches<R, V> {
         }
         run(key, lane);
       }
-      return lane.last.get();
+      return mine.result.get();
     } finally {
       lane.lock.unlock();
     }
@@ -84,33 +85,34 @@ final class CoalescingBatches<R, V> {
   /** Runs one batch of everything pending; called and returns with the lane's lock held. */
   private void run(String key, Lane<R, V> lane) {
     lane.running = true;
-    List<R> requests = lane.pending;
-    lane.pending = new ArrayList<>();
-    long upTo = lane.requested;
+    Batch<R, V> current = lane.next;
+    lane.next = new Batch<>();
     Result<V> result;
     lane.lock.unlock();
     try {
       batches.incrementAndGet();
-      result = Result.of(batch.apply(key, requests));
+      result = Result.of(batch.apply(key, current.requests));
     } catch (RuntimeException | Error e) {
       result = Result.failed(e);
     } finally {
       lane.lock.lock();
     }
     lane.running = false;
-    lane.completed = upTo;
-    lane.last = result;
+    current.result = result;
     lane.done.signalAll();
   }
 
   private static final class Lane<R, V> {
     final ReentrantLock lock = new ReentrantLock();
     final Condition done = lock.newCondition();
-    List<R> pending = new ArrayList<>();
-    long requested;
-    long completed;
+    Batch<R, V> next = new Batch<>();
     boolean running;
-    Result<V> last;
+  }
+
+  /** The requests of one batch and, once it ran, its result (both guarded by the lane's lock). */
+  private static final class Batch<R, V> {
+    final List<R> requests = new ArrayList<>();
+    Result<V> result;
   }
 
   private record Result<V>(V value, Throwable failure) {

@@ -4,14 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import java.lang.reflect.Field;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.Lock;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -71,6 +79,135 @@ class CoalescingBatchesTest {
     }
     assertThat(batches.batches()).isEqualTo(2);
     assertThat(overlapping).hasValue(0);
+  }
+
+  /**
+   * A waiter whose batch was run by another caller gets that batch's result even when it is slow to
+   * take the lane's lock again after the batch ended: meanwhile a later batch (not holding its
+   * request) may have run. In the reconciler, the later result lacks the waiter's planned rollout
+   * (a canary rollback would be missing from its status).
+   */
+  @Test
+  void aWaiterSlowToWakeGetsItsOwnBatchNotALaterOne() throws Exception {
+    CountDownLatch firstStarted = new CountDownLatch(1);
+    CountDownLatch releaseFirst = new CountDownLatch(1);
+    CoalescingBatches<Integer, List<Integer>> batches =
+        new CoalescingBatches<>(
+            (namespace, requests) -> {
+              if (requests.contains(0)) {
+                firstStarted.countDown();
+                try {
+                  releaseFirst.await();
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              }
+              return List.copyOf(requests);
+            });
+    batches.submit("ns", -1); // creates the namespace's lane
+    CountDownLatch slowWoken = new CountDownLatch(1);
+    CountDownLatch letSlowOn = new CountDownLatch(1);
+    Thread[] slow = new Thread[1];
+    delayFirstWakeUp(batches, "ns", () -> Thread.currentThread() == slow[0], slowWoken, letSlowOn);
+
+    Future<List<Integer>> first = threads.submit(() -> batches.submit("ns", 0));
+    firstStarted.await(10, TimeUnit.SECONDS);
+    CompletableFuture<List<Integer>> slowResult = new CompletableFuture<>();
+    slow[0] =
+        new Thread(
+            () -> {
+              try {
+                slowResult.complete(batches.submit("ns", 1));
+              } catch (RuntimeException e) {
+                slowResult.completeExceptionally(e);
+              }
+            });
+    slow[0].start();
+    await().atMost(10, TimeUnit.SECONDS).until(() -> batches.waiting("ns") == 1);
+    Future<List<Integer>> other = threads.submit(() -> batches.submit("ns", 2));
+    await().atMost(10, TimeUnit.SECONDS).until(() -> batches.waiting("ns") == 2);
+    releaseFirst.countDown();
+    assertThat(first.get(10, TimeUnit.SECONDS)).containsExactly(0);
+    assertThat(slowWoken.await(10, TimeUnit.SECONDS)).isTrue();
+
+    // The other waiter runs the batch of both; then a later caller runs one of its own.
+    assertThat(other.get(10, TimeUnit.SECONDS)).containsExactly(1, 2);
+    assertThat(batches.submit("ns", 3)).containsExactly(3);
+    letSlowOn.countDown();
+
+    assertThat(slowResult.get(10, TimeUnit.SECONDS)).containsExactly(1, 2);
+  }
+
+  /**
+   * Makes the first caller matching {@code slow} that wakes up in the lane of {@code key} let go of
+   * the lane's lock and wait for {@code letOn} before taking it again, as a thread the scheduler
+   * does not run for a while would.
+   */
+  private static void delayFirstWakeUp(
+      CoalescingBatches<?, ?> batches,
+      String key,
+      BooleanSupplier slow,
+      CountDownLatch woken,
+      CountDownLatch letOn)
+      throws ReflectiveOperationException {
+    Field lanes = CoalescingBatches.class.getDeclaredField("lanes");
+    lanes.setAccessible(true);
+    Object lane = ((Map<?, ?>) lanes.get(batches)).get(key);
+    Field lockField = lane.getClass().getDeclaredField("lock");
+    Field doneField = lane.getClass().getDeclaredField("done");
+    lockField.setAccessible(true);
+    doneField.setAccessible(true);
+    Lock lock = (Lock) lockField.get(lane);
+    Condition done = (Condition) doneField.get(lane);
+    AtomicBoolean delayed = new AtomicBoolean();
+    Condition delaying =
+        new Condition() {
+          @Override
+          public void awaitUninterruptibly() {
+            done.awaitUninterruptibly();
+            if (slow.getAsBoolean() && delayed.compareAndSet(false, true)) {
+              lock.unlock();
+              woken.countDown();
+              try {
+                letOn.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              lock.lock();
+            }
+          }
+
+          @Override
+          public void await() throws InterruptedException {
+            done.await();
+          }
+
+          @Override
+          public long awaitNanos(long nanos) throws InterruptedException {
+            return done.awaitNanos(nanos);
+          }
+
+          @Override
+          public boolean await(long time, TimeUnit unit) throws InterruptedException {
+            return done.await(time, unit);
+          }
+
+          @Override
+          public boolean awaitUntil(Date deadline) throws InterruptedException {
+            return done.awaitUntil(deadline);
+          }
+
+          @Override
+          public void signal() {
+            done.signal();
+          }
+
+          @Override
+          public void signalAll() {
+            done.signalAll();
+          }
+        };
+    doneField.set(lane, delaying);
   }
 
   @Test
