@@ -230,10 +230,11 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
             ? Optional.empty()
             : health.condition(
                 endpoint.getMetadata().getNamespace(), endpoint.getMetadata().getName());
-    if (healthy.isPresent()) {
-      desired.add(healthy.get());
+    if (health != null) {
+      // Managed even when empty: no replica reporting on the provider removes the condition.
       managed.add(ProviderHealth.HEALTHY);
     }
+    healthy.ifPresent(desired::add);
     ProviderEndpointStatus previous = endpoint.getStatus();
     next.setCommitments(previous == null ? null : previous.getCommitments());
     if (commitmentSource != CommitmentSource.NONE) {

@@ -42,6 +42,8 @@ class RuntimeStatusScenarioTest {
     AtomicReference<String> version = new AtomicReference<>("sha256:none");
     AtomicReference<String> healthy = new AtomicReference<>("1.0");
     AtomicReference<String> rejected = new AtomicReference<>("0.0");
+    java.util.concurrent.atomic.AtomicBoolean reportsProvider =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
     HttpServer replica = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     replica.createContext(
         "/metrics",
@@ -50,12 +52,14 @@ class RuntimeStatusScenarioTest {
               ("switchboard_config_version_info{config_version=\""
                       + version.get()
                       + "\"} 1\n"
-                      + "switchboard_provider_healthy{provider=\"openai-prod\"} "
-                      + healthy.get()
-                      + "\n"
-                      + "switchboard_provider_credentials_rejected{provider=\"openai-prod\"} "
-                      + rejected.get()
-                      + "\n")
+                      + (reportsProvider.get()
+                          ? "switchboard_provider_healthy{provider=\"openai-prod\"} "
+                              + healthy.get()
+                              + "\n"
+                              + "switchboard_provider_credentials_rejected{provider=\"openai-prod\"} "
+                              + rejected.get()
+                              + "\n"
+                          : ""))
                   .getBytes(StandardCharsets.UTF_8);
           exchange.sendResponseHeaders(200, body.length);
           try (OutputStream out = exchange.getResponseBody()) {
@@ -158,6 +162,19 @@ class RuntimeStatusScenarioTest {
         assertThat(event.getType()).isEqualTo("Warning");
         assertThat(event.getInvolvedObject().getName()).isEqualTo("openai-prod");
         assertThat(event.getMessage()).contains("rejects the gateway's API key");
+
+        // No replica reports on the provider any more: the condition is gone (docs/API.md), not
+        // kept as last seen.
+        reportsProvider.set(false);
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .pollInterval(Duration.ofMillis(500))
+            .ignoreExceptions()
+            .untilAsserted(
+                () -> {
+                  nudge(client);
+                  assertThat(healthyCondition(client)).isNull();
+                });
       } finally {
         operator.stop();
         operatorClient.close();
