@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.switchboard.api.v1alpha1.Embedder;
+import dev.switchboard.api.v1alpha1.EvaluationCandidate;
+import dev.switchboard.api.v1alpha1.EvaluationSpec;
 import dev.switchboard.api.v1alpha1.LocalObjectRef;
 import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.api.v1alpha1.ProviderEndpoint;
@@ -165,6 +167,67 @@ class OperatorScenarioTest {
                       Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8))));
               return s;
             });
+  }
+
+  @Test
+  void aDeletedRoutesEvaluationStateIsRemovedAndItsRunbookEntryKept() {
+    applyBasic();
+    awaitRouteReady("chat-default");
+    awaitRouteReady("reasoning");
+    for (String route : List.of("chat-default", "reasoning")) {
+      edit(
+          ModelRoute.class,
+          route,
+          r -> {
+            EvaluationCandidate candidate = new EvaluationCandidate();
+            LocalObjectRef ref = new LocalObjectRef();
+            ref.setName("anthropic-prod");
+            candidate.setProviderRef(ref);
+            candidate.setModel("claude-sonnet-4-5");
+            EvaluationSpec evaluation = new EvaluationSpec();
+            evaluation.setCandidates(List.of(candidate));
+            r.getSpec().setEvaluation(evaluation);
+          });
+    }
+    String[] ids = new String[2];
+    eventually()
+        .untilAsserted(
+            () -> {
+              for (int i = 0; i < 2; i++) {
+                ModelRoute route = get(ModelRoute.class, i == 0 ? "chat-default" : "reasoning");
+                assertThat(route.getStatus().getEvaluation()).isNotNull();
+                ids[i] = route.getStatus().getEvaluation().getId();
+              }
+              assertThat(evaluationState())
+                  .containsKeys(
+                      "chat-default." + ids[0] + ".json", "reasoning." + ids[1] + ".json");
+            });
+    // An entry support has read (written at a day's end): the runbook outlives the route.
+    client
+        .configMaps()
+        .resource(
+            new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                .withNewMetadata()
+                .withName("switchboard-runbook")
+                .withNamespace(ns)
+                .endMetadata()
+                .withData(Map.of("reasoning." + ids[1] + ".md", "## Evaluation"))
+                .build())
+        .create();
+
+    client.resources(ModelRoute.class).inNamespace(ns).withName("reasoning").delete();
+
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(evaluationState()).containsOnlyKeys("chat-default." + ids[0] + ".json"));
+    assertThat(client.configMaps().inNamespace(ns).withName("switchboard-runbook").get().getData())
+        .containsEntry("reasoning." + ids[1] + ".md", "## Evaluation");
+  }
+
+  private Map<String, String> evaluationState() {
+    ConfigMap state = client.configMaps().inNamespace(ns).withName("switchboard-evaluations").get();
+    return state == null || state.getData() == null ? Map.of() : state.getData();
   }
 
   @Test

@@ -93,7 +93,7 @@ public final class EvaluationTracker {
     String namespace = route.getMetadata().getNamespace();
     String name = route.getMetadata().getName();
     Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
-    String stateKey = name + "." + p.id() + ".json";
+    String stateKey = stateKey(name, p.id());
     EvaluationState state = load(namespace, stateKey);
     if (state == null) {
       state = new EvaluationState();
@@ -134,6 +134,51 @@ public final class EvaluationTracker {
                     COLLECT_EVERY,
                     Duration.between(now, Instant.parse(state.endsAt)).plusSeconds(1)));
     return Optional.of(new Outcome(status, requeue));
+  }
+
+  /**
+   * Removes the state of every evaluation of a deleted route from {@code switchboard-evaluations}.
+   * Its runbook entries stay: they are the record support reads (and exports) after the fact.
+   */
+  public void forget(String namespace, String route) {
+    if (client == null) {
+      return;
+    }
+    for (int attempt = 0; attempt < 3; attempt++) {
+      try {
+        ConfigMap existing =
+            client.configMaps().inNamespace(namespace).withName(STATE_CONFIG_MAP).get();
+        if (existing == null || existing.getData() == null) {
+          return;
+        }
+        Map<String, String> data = new TreeMap<>(existing.getData());
+        if (!data.keySet().removeIf(key -> route.equals(routeOf(key)))) {
+          return;
+        }
+        existing.setData(data);
+        client.configMaps().inNamespace(namespace).resource(existing).update();
+        return;
+      } catch (KubernetesClientException e) {
+        // a conflict (someone wrote meanwhile): read again and retry
+      }
+    }
+  }
+
+  private static String stateKey(String route, String id) {
+    return route + "." + id + ".json";
+  }
+
+  /**
+   * The route of a state key {@code <route>.<id>.json}; route names may hold dots, evaluation ids
+   * never do.
+   */
+  private static String routeOf(String stateKey) {
+    if (!stateKey.endsWith(".json")) {
+      return null;
+    }
+    String withoutSuffix = stateKey.substring(0, stateKey.length() - ".json".length());
+    int dot = withoutSuffix.lastIndexOf('.');
+    return dot < 0 ? null : withoutSuffix.substring(0, dot);
   }
 
   /** The route's evaluation: declared, continued automatic, or newly automatic. */

@@ -170,6 +170,9 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     if (context.isPrimaryResourceDeleted()) {
       rollout.deleted(namespace, route.getMetadata().getName());
       retirement.forget(namespace, route.getMetadata().getName());
+      if (evaluations != null) {
+        evaluations.forget(namespace, route.getMetadata().getName());
+      }
       renders.submit(namespace, new RenderRequest(route.getMetadata().getName(), null, route));
       return UpdateControl.noUpdate();
     }

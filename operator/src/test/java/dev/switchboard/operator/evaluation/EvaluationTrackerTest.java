@@ -172,6 +172,34 @@ class EvaluationTrackerTest {
   }
 
   @Test
+  void forgettingARouteRemovesOnlyItsOwnStateNotThatOfARouteWhoseNameItPrefixes() {
+    ModelRoute chat = route();
+    ModelRoute dotted = route();
+    dotted.getMetadata().setName("chat.v2");
+    String id =
+        dev.switchboard.operator.render.EvaluationRendering.id(chat.getSpec().getEvaluation());
+    NamespaceView view =
+        new NamespaceView(
+            "team-a", List.of(), List.of(), List.of(chat, dotted), n -> Optional.empty());
+    try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start()) {
+      EvaluationTracker tracker = new EvaluationTracker(api.client(), ns -> List.of(), at(START));
+      tracker.track(chat, view);
+      tracker.track(dotted, view);
+
+      tracker.forget("team-a", "chat");
+
+      assertThat(
+              api.client()
+                  .configMaps()
+                  .inNamespace("team-a")
+                  .withName(EvaluationTracker.STATE_CONFIG_MAP)
+                  .get()
+                  .getData())
+          .containsOnlyKeys("chat.v2." + id + ".json");
+    }
+  }
+
+  @Test
   void noEvaluationWithoutSpecOrLifecycleSwitch() {
     ModelRoute route = new ModelRoute();
     route.setMetadata(new ObjectMetaBuilder().withName("plain").withNamespace("ns").build());
