@@ -13,16 +13,18 @@ public final class SeedSupport {
 
   /**
    * OpenAI and Azure OpenAI document {@code seed}; vLLM and Ollama (the usual {@code
-   * openai-compatible} servers) and Qwen's compatible mode accept it. Anthropic has no seed,
-   * Mistral calls it {@code random_seed}, and DeepSeek's and Gemini's OpenAI-compatible endpoints
-   * do not document it.
+   * openai-compatible} servers) and Qwen's compatible mode accept it. The {@code gemini} preset
+   * calls Gemini's native API, where the gateway's adapter sends the seed as {@code
+   * generationConfig.seed}, a documented field. Anthropic has no seed, Mistral calls it {@code
+   * random_seed}, and DeepSeek's OpenAI-compatible endpoint does not document it.
    */
   private static final Set<ProviderKind> HONOUR_SEED =
       EnumSet.of(
           ProviderKind.OPENAI,
           ProviderKind.AZURE_OPENAI,
           ProviderKind.OPENAI_COMPATIBLE,
-          ProviderKind.QWEN);
+          ProviderKind.QWEN,
+          ProviderKind.GEMINI);
 
   private SeedSupport() {}
 

@@ -82,6 +82,39 @@ class SeedHonouredTest {
   }
 
   @Test
+  void aGeminiTargetHonoursTheSeedAsTheGatewaySendsIt() {
+    // The native Gemini adapter sends the seed as generationConfig.seed.
+    RoutingTable.Route route =
+        new RoutingTable.Route(
+            "chat",
+            "chat",
+            List.of(),
+            "det",
+            1,
+            List.of(
+                new RoutingTable.Target("openai-prod", "gpt-4o", 1, 0),
+                new RoutingTable.Target("gemini", "gemini-2.5-pro", 1, 1)),
+            List.of(),
+            null);
+    RoutingTable base = table(new RoutingTable.Deterministic(true, 42L, true, false), route);
+    Map<String, RoutingTable.Provider> providers = new java.util.HashMap<>(base.providers());
+    providers.put("gemini", provider("gemini", "gemini"));
+    RoutingTable table =
+        new RoutingTable(
+            base.schemaVersion(),
+            base.configVersion(),
+            base.namespace(),
+            providers,
+            base.policies(),
+            base.routes());
+
+    Conditions.Desired d = SeedHonoured.desired("chat", table);
+
+    assertThat(d.status()).isTrue();
+    assertThat(d.reason()).isEqualTo("SeedHonoured");
+  }
+
+  @Test
   void aRuleTargetAndAnAnsweringCanaryTargetAreTargetsToo() {
     RoutingTable.Target openai = new RoutingTable.Target("openai-prod", "gpt-4o", 1, 0);
     RoutingTable.Target claude = new RoutingTable.Target("claude", "claude-sonnet-4-5", 1, 0);
