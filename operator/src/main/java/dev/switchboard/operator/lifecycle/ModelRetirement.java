@@ -292,6 +292,44 @@ public final class ModelRetirement {
     return Optional.empty();
   }
 
+  /**
+   * The retirement dates along a target's successor chain (the models that may serve in its place,
+   * as {@link #servingSuccessor} follows them): when one of them retires, what serves for the
+   * retired target changes, and so does its {@code TargetRetired} condition.
+   */
+  public static List<Instant> successorRetirements(Retiring r, NamespaceView view) {
+    String providerName = r.target().substring(0, r.target().indexOf('/'));
+    Optional<ProviderEndpoint> provider =
+        view.providers().stream()
+            .filter(p -> p.getMetadata().getName().equals(providerName))
+            .findFirst();
+    List<Instant> dates = new ArrayList<>();
+    if (provider.isEmpty()) {
+      return dates;
+    }
+    String model = r.target().substring(providerName.length() + 1);
+    for (int hop = 0; hop < MAX_SUCCESSOR_HOPS; hop++) {
+      Optional<ProviderModel> current = declared(provider.get(), model);
+      String next =
+          current.map(ProviderModel::getLifecycle).map(ModelLifecycle::getSuccessor).orElse(null);
+      Optional<ProviderModel> successor =
+          next == null ? Optional.empty() : declared(provider.get(), next);
+      if (successor.isEmpty()
+          || !capabilities(successor.get()).containsAll(capabilities(current.get()))) {
+        break;
+      }
+      Optional<Instant> retires =
+          Optional.ofNullable(successor.get().getLifecycle())
+              .flatMap(l -> startOfDay(l.getRetiredAfter()));
+      if (retires.isEmpty()) {
+        break;
+      }
+      dates.add(retires.get());
+      model = next;
+    }
+    return dates;
+  }
+
   /** The gateway's bound on successor chains (a longer one is treated as a loop). */
   private static final int MAX_SUCCESSOR_HOPS = 4;
 

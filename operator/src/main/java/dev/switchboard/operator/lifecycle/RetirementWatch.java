@@ -1,6 +1,7 @@
 package dev.switchboard.operator.lifecycle;
 
 import dev.switchboard.api.v1alpha1.ModelRoute;
+import dev.switchboard.api.v1alpha1.PolicyLifecycle;
 import dev.switchboard.operator.providerendpoint.RetirementDates;
 import dev.switchboard.operator.render.NamespaceView;
 import dev.switchboard.operator.status.Conditions;
@@ -12,11 +13,13 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 
 /**
  * The operator's side of model retirement for routes, on the injected clock: the lifecycle
@@ -69,16 +72,29 @@ public final class RetirementWatch {
     return RetirementDates.newlyReached(before, now);
   }
 
-  /** Time until the route's lifecycle conditions next change (a threshold or a retirement date). */
+  /**
+   * Time until the route's lifecycle conditions next change: a threshold or a target's retirement
+   * date, or the retirement of a successor serving (or to serve) in a retired target's place.
+   */
   public Optional<Duration> untilNextChange(ModelRoute route, NamespaceView view) {
     Instant now = clock.instant();
-    List<Instant> dates =
-        ModelRetirement.retiringTargets(route, view).stream()
-            .map(ModelRetirement.Retiring::retiresAt)
-            .toList();
-    return ModelRetirement.nextBoundary(
-            now, dates, ModelRetirement.thresholds(ModelRetirement.policyLifecycle(route, view)))
-        .map(at -> Duration.between(now, at).plusSeconds(1));
+    List<ModelRetirement.Retiring> retiring = ModelRetirement.retiringTargets(route, view);
+    List<Instant> dates = retiring.stream().map(ModelRetirement.Retiring::retiresAt).toList();
+    PolicyLifecycle policy = ModelRetirement.policyLifecycle(route, view);
+    Optional<Instant> next =
+        ModelRetirement.nextBoundary(now, dates, ModelRetirement.thresholds(policy));
+    if (policy == null || !"reject".equals(policy.getOnRetired())) {
+      Optional<Instant> successorRetires =
+          retiring.stream()
+              .flatMap(r -> ModelRetirement.successorRetirements(r, view).stream())
+              .filter(at -> at.isAfter(now))
+              .min(Comparator.naturalOrder());
+      next =
+          Stream.of(next, successorRetires)
+              .flatMap(Optional::stream)
+              .min(Comparator.naturalOrder());
+    }
+    return next.map(at -> Duration.between(now, at).plusSeconds(1));
   }
 
   /** Forgets a deleted route. */

@@ -257,6 +257,30 @@ class ModelRetirementTest {
   }
 
   @Test
+  void theRecheckIsDueWhenTheServingSuccessorRetires() {
+    // gpt-4 is retired and gpt-4-turbo serves in its place until it retires itself: then gpt-5
+    // does, and TargetRetired must say so on that day, not at some later periodic reconcile.
+    ProviderEndpoint chained =
+        provider(
+            model("gpt-4", "2026-06-01", "gpt-4-turbo", "chat"),
+            model("gpt-4-turbo", "2026-12-10", "gpt-5", "chat", "tools"),
+            model("gpt-5", null, null, "chat", "tools", "vision"));
+    ModelRoute route = route("a", null, "gpt-4");
+    NamespaceView view =
+        new NamespaceView(
+            "ns", List.of(chained), List.of(), List.of(route), name -> Optional.empty());
+    RetirementWatch watch =
+        new RetirementWatch(Clock.fixed(RETIRES.minus(Duration.ofDays(2)), ZoneOffset.UTC));
+
+    assertThat(watch.untilNextChange(route, view)).contains(Duration.ofDays(2).plusSeconds(1));
+    // What the recheck finds then.
+    assertThat(at(RETIRES, route, view))
+        .filteredOn(c -> c.type().equals("TargetRetired"))
+        .singleElement()
+        .satisfies(c -> assertThat(c.message()).contains("successor gpt-5 serves"));
+  }
+
+  @Test
   void gaugeCountsRoutesOnModelsRetiringWithin30Days() {
     ModelRoute soon = route("soon", null, "gpt-4-turbo");
     ModelRoute safe = route("safe", null, "gpt-5");
