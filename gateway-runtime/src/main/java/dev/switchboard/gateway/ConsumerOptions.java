@@ -15,8 +15,8 @@ import java.nio.file.Path;
  *     none or the one in the URI
  * @param stateStoreCaFile a PEM CA bundle to trust for {@code rediss://}; null: the JVM's trust
  *     store
- * @param stateStorePrefix put in front of every key (gateways of several namespaces may share one
- *     Redis)
+ * @param stateStorePrefix put in front of every key; null: {@link #stateStorePrefixIn the default}
+ *     of the gateway's namespace, so the gateways of several namespaces may share one Redis
  * @param stateStoreTimeoutMs the longest a request waits for one command of the store; a command
  *     that takes longer marks the store down for a second (outage policies apply meanwhile)
  */
@@ -29,10 +29,31 @@ public record ConsumerOptions(
     String stateStorePrefix,
     long stateStoreTimeoutMs) {
 
-  /** No consumers file, keys required only once a Consumer exists, no shared store. */
+  /** What every key in the state store starts with, before the namespace (file mode: alone). */
+  public static final String DEFAULT_STATE_STORE_PREFIX = "switchboard:";
+
+  /**
+   * No consumers file, keys required only once a Consumer exists, no shared store, the default key
+   * prefix.
+   */
   public static ConsumerOptions defaults() {
     return new ConsumerOptions(
-        null, false, null, null, null, "switchboard:", RedisStateStore.DEFAULT_COMMAND_TIMEOUT_MS);
+        null, false, null, null, null, null, RedisStateStore.DEFAULT_COMMAND_TIMEOUT_MS);
+  }
+
+  /**
+   * The key prefix of a gateway of {@code namespace} (null: file mode): the one given, else {@code
+   * switchboard:<namespace>:} — Consumers, routes and providers are namespaced, so gateways of two
+   * namespaces sharing one Redis must never count, cache or find each other's same-named ones — and
+   * {@code switchboard:} in file mode, which knows no namespace.
+   */
+  public String stateStorePrefixIn(String namespace) {
+    if (stateStorePrefix != null) {
+      return stateStorePrefix;
+    }
+    return namespace == null || namespace.isBlank()
+        ? DEFAULT_STATE_STORE_PREFIX
+        : DEFAULT_STATE_STORE_PREFIX + namespace.strip() + ":";
   }
 
   public ConsumerOptions withConsumersFile(Path value) {

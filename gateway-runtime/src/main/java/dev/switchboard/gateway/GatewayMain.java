@@ -27,7 +27,8 @@ import java.util.function.Function;
  * --require-consumer-keys B  SWITCHBOARD_REQUIRE_CONSUMER_KEYS  default false (true: keys even
  *                       while no Consumer exists)
  * --state-store URI     SWITCHBOARD_STATE_STORE     redis://host:port or rediss://… (shared limits)
- * --state-store-prefix P  SWITCHBOARD_STATE_STORE_PREFIX  default switchboard:
+ * --state-store-prefix P  SWITCHBOARD_STATE_STORE_PREFIX  default switchboard:NAMESPACE: (file
+ *                       mode: switchboard:)
  *                       SWITCHBOARD_STATE_STORE_PASSWORD  (environment only: never a flag)
  *                       SWITCHBOARD_STATE_STORE_CA_FILE   PEM CA bundle for rediss://
  * --state-store-timeout-ms N  SWITCHBOARD_STATE_STORE_TIMEOUT_MS  default 250 (1–60000): the

@@ -212,6 +212,8 @@ public final class GatewayServer {
             clock::currentTimeMillis);
     ConsumerOptions consumerOptions = options.consumers();
     consumers = new ConsumerAccess(consumerOptions.requireKeys());
+    // One namespace's counts, cached answers and response ids apart from another's in one Redis.
+    String storePrefix = consumerOptions.stateStorePrefixIn(options.namespace());
     if (consumerOptions.stateStore() != null && !consumerOptions.stateStore().isBlank()) {
       stateStore =
           new RedisStateStore(
@@ -220,13 +222,12 @@ public final class GatewayServer {
               consumerOptions.stateStore(),
               consumerOptions.stateStorePassword(),
               consumerOptions.stateStoreCaFile(),
-              consumerOptions.stateStorePrefix(),
+              storePrefix,
               consumerOptions.stateStoreTimeoutMs());
     }
     if (stateStore instanceof RedisStateStore redis) {
       // cache.shared: true keeps exact answers in the same Redis (its own deadlines: a miss).
-      responseCache.shareExactVia(
-          new SharedAnswers(redis.client(), clock, consumerOptions.stateStorePrefix()));
+      responseCache.shareExactVia(new SharedAnswers(redis.client(), clock, storePrefix));
       redis
           .warmUp()
           .onFailure(

@@ -201,10 +201,23 @@ public final class GatewayHarness implements AutoCloseable {
                 .withRoutingFile(routing)
                 .withKeysDir(keysDir)
                 .withFileCheckIntervalMs(25));
+    // A namespace a test sets names the deployment (its state-store prefix, say); the table still
+    // comes from the files, as no cluster is there to watch.
     GatewayServer server =
-        (clock == null
-                ? GatewayServer.start(vertx, options)
-                : GatewayServer.start(vertx, options, clock))
+        (options.namespace() != null
+                ? GatewayServer.start(
+                    vertx,
+                    options,
+                    new dev.switchboard.gateway.config.FileConfigSource(
+                        vertx,
+                        routing,
+                        keysDir,
+                        options.fileCheckIntervalMs(),
+                        options.consumers().consumersFile()),
+                    clock == null ? new dev.switchboard.gateway.time.VertxClock(vertx) : clock)
+                : clock == null
+                    ? GatewayServer.start(vertx, options)
+                    : GatewayServer.start(vertx, options, clock))
             .toCompletionStage()
             .toCompletableFuture()
             .get(30, java.util.concurrent.TimeUnit.SECONDS);
