@@ -16,6 +16,9 @@ class ChartNotesTest {
     assertThat(notes)
         .contains("http://switchboard-gateway.switchboard-system.svc:80/v1")
         .contains("port-forward svc/switchboard-gateway 8080:80")
+        .contains(
+            "curl http://127.0.0.1:8080/v1/models -H \"Authorization: Bearer $SWITCHBOARD_KEY\"")
+        .contains("every /v1 request needs one of its keys")
         .contains("get providerendpoints,routingpolicies,modelroutes")
         .contains("The operator watches: switchboard-system.")
         .doesNotContain("cluster-wide mode is on");

@@ -292,7 +292,8 @@ public final class GatewayServer {
             clock);
     InfoHandlers info =
         new InfoHandlers(state, metrics, stats, resilience::summary)
-            .evaluations(evaluations::snapshot);
+            .evaluations(evaluations::snapshot)
+            .consumers(consumerGate.identifyStage());
     // Which provider produced each Responses API response id: this replica's memory, shared with
     // the other replicas through the state store when there is one.
     ResponseLocations responseLocations =

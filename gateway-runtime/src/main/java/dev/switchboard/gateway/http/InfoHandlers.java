@@ -3,7 +3,10 @@ package dev.switchboard.gateway.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.consumer.ConsumerPolicy;
 import dev.switchboard.gateway.metrics.GatewayMetrics;
+import dev.switchboard.gateway.pipeline.IdentifyStage;
+import dev.switchboard.gateway.request.Caller;
 import dev.switchboard.gateway.routing.ProviderKeys;
 import dev.switchboard.gateway.routing.RoutingSnapshot;
 import dev.switchboard.gateway.routing.RoutingState;
@@ -29,6 +32,7 @@ public final class InfoHandlers {
   private final LiveStats stats;
   private final java.util.function.Supplier<Object> resilience;
   private java.util.function.Supplier<Object> evaluations = () -> Map.of();
+  private IdentifyStage identify = new IdentifyStage();
 
   public InfoHandlers(RoutingState state, GatewayMetrics metrics, LiveStats stats) {
     this(state, metrics, stats, null);
@@ -49,8 +53,24 @@ public final class InfoHandlers {
     this.resilience = resilience;
   }
 
-  /** {@code GET /v1/models}: every logical model name and alias, in OpenAI's list shape. */
+  /**
+   * The consumer keys in force: once they are required, the public {@code /v1} endpoints here want
+   * one as every API request does (401), and the model endpoints show only the caller's models.
+   */
+  public InfoHandlers consumers(IdentifyStage identify) {
+    this.identify = identify;
+    return this;
+  }
+
+  /**
+   * {@code GET /v1/models}: every logical model name and alias, in OpenAI's list shape; once
+   * consumer keys are required only those the caller's consumer may use.
+   */
   public void listModels(RoutingContext rc) {
+    Caller caller = identified(rc);
+    if (caller == null) {
+      return;
+    }
     RoutingSnapshot snapshot = state.current().orElse(null);
     if (snapshot == null) {
       sendError(rc, OpenAiError.notReady());
@@ -58,7 +78,9 @@ public final class InfoHandlers {
     }
     List<Map<String, Object>> data = new ArrayList<>();
     for (String name : snapshot.modelNames()) {
-      data.add(model(name, snapshot));
+      if (mayUse(caller.consumer(), name, snapshot)) {
+        data.add(model(name, snapshot));
+      }
     }
     Map<String, Object> list = new LinkedHashMap<>();
     list.put("object", "list");
@@ -66,19 +88,47 @@ public final class InfoHandlers {
     sendJson(rc, 200, list);
   }
 
-  /** {@code GET /v1/models/{model}}: one logical model, or 404 model_not_found. */
+  /**
+   * {@code GET /v1/models/{model}}: one logical model, or 404 model_not_found — also for a model
+   * the caller's consumer may not use (as OpenAI answers for a model the key has no access to).
+   */
   public void retrieveModel(RoutingContext rc) {
+    Caller caller = identified(rc);
+    if (caller == null) {
+      return;
+    }
     RoutingSnapshot snapshot = state.current().orElse(null);
     if (snapshot == null) {
       sendError(rc, OpenAiError.notReady());
       return;
     }
     String name = rc.pathParam("model");
-    if (!snapshot.modelNames().contains(name)) {
+    if (!snapshot.modelNames().contains(name) || !mayUse(caller.consumer(), name, snapshot)) {
       sendError(rc, OpenAiError.modelNotFound(name));
       return;
     }
     sendJson(rc, 200, model(name, snapshot));
+  }
+
+  /**
+   * The caller, its consumer identified when keys are required; null after answering the 401 of a
+   * missing or unknown key.
+   */
+  private Caller identified(RoutingContext rc) {
+    Caller caller = new Caller(rc.request()::getHeader);
+    try {
+      identify.identify(caller);
+    } catch (ApiException refused) {
+      sendError(rc, refused.error());
+      return null;
+    }
+    return caller;
+  }
+
+  /** Whether {@code consumer} (null: keys not required) may call the model {@code name}. */
+  private static boolean mayUse(ConsumerPolicy consumer, String name, RoutingSnapshot snapshot) {
+    return consumer == null
+        || snapshot.route(name).map(r -> consumer.mayCall(name, r.name())).orElse(false);
   }
 
   private static Map<String, Object> model(String name, RoutingSnapshot snapshot) {
@@ -118,8 +168,15 @@ public final class InfoHandlers {
         .onFailure(rc::fail);
   }
 
-  /** {@code GET /v1/switchboard/stats}: live per-route and per-target figures. */
+  /**
+   * {@code GET /v1/switchboard/stats}: live per-route and per-target figures (latency, errors,
+   * cost, prices), which sum every consumer's traffic: once consumer keys are required, for
+   * consumers only.
+   */
   public void stats(RoutingContext rc) {
+    if (identified(rc) == null) {
+      return;
+    }
     sendJson(rc, 200, stats.snapshot());
   }
 

@@ -55,6 +55,11 @@ public final class RoutingSnapshot {
     return List.copyOf(routesByModelName.keySet());
   }
 
+  /** The route a logical model name or alias names. */
+  public Optional<RoutingTable.Route> route(String modelName) {
+    return Optional.ofNullable(routesByModelName.get(modelName));
+  }
+
   public Optional<RoutingTable.Provider> provider(String name) {
     return Optional.ofNullable(table.providers().get(name));
   }

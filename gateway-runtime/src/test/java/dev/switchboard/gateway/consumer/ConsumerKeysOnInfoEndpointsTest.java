@@ -1,0 +1,152 @@
+package dev.switchboard.gateway.consumer;
+
+import static dev.switchboard.gateway.TestTables.route;
+import static dev.switchboard.gateway.TestTables.target;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.contract.ConsumerTable;
+import dev.switchboard.gateway.ConsumerOptions;
+import dev.switchboard.gateway.GatewayHarness;
+import dev.switchboard.gateway.TestTables;
+import dev.switchboard.gateway.request.KeyDigest;
+import dev.switchboard.mock.MockProviderOptions;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Once consumer keys are required, {@code GET /v1/models}, {@code GET /v1/models/{model}} and
+ * {@code GET /v1/switchboard/stats} want a consumer key as every other {@code /v1} request does;
+ * the model list holds only the models the key may use, and another model is unknown to it (404).
+ * Open access lists every model to anyone.
+ */
+class ConsumerKeysOnInfoEndpointsTest {
+
+  @TempDir static Path dir;
+  static GatewayHarness gateway;
+  static GatewayHarness open;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Path consumers = dir.resolve("consumers.json");
+    Files.write(
+        consumers,
+        new ConsumerTable(
+                ConsumerTable.SCHEMA_VERSION,
+                List.of(
+                    new ConsumerTable.Consumer(
+                        "chat-only",
+                        List.of(KeyDigest.of("sk-chat")),
+                        List.of("chat*"),
+                        List.of(),
+                        null,
+                        null,
+                        Map.of()),
+                    new ConsumerTable.Consumer(
+                        "everything",
+                        List.of(KeyDigest.of("sk-all")),
+                        null,
+                        List.of(),
+                        null,
+                        null,
+                        Map.of())))
+            .toJson());
+    gateway =
+        GatewayHarness.withMock(
+            Files.createDirectories(dir.resolve("gateway")),
+            new MockProviderOptions().keys("sk-provider"),
+            m ->
+                TestTables.table(
+                    List.of(TestTables.provider("mock", m.baseUrl(), true)),
+                    List.of(
+                        route("chat", List.of("chat-fast"), target("mock", "gpt-4o-mini", 0)),
+                        route("secret-model", List.of("hidden"), target("mock", "gpt-4o", 0)))),
+            Map.of("mock", "sk-provider"),
+            o -> o.withConsumers(ConsumerOptions.defaults().withConsumersFile(consumers)),
+            null);
+    open =
+        GatewayHarness.start(
+            gateway.vertx(),
+            Files.createDirectories(dir.resolve("open")),
+            TestTables.table(
+                List.of(TestTables.provider("mock", gateway.mock().baseUrl(), true)),
+                List.of(route("chat", List.of(), target("mock", "gpt-4o-mini", 0)))),
+            Map.of("mock", "sk-provider"));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    open.close();
+    gateway.close();
+  }
+
+  static HttpResponse<String> get(GatewayHarness g, String path, String key) throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(g.origin() + path)).timeout(Duration.ofSeconds(10));
+    if (key != null) {
+      b.header("authorization", "Bearer " + key);
+    }
+    return g.send(b.GET().build());
+  }
+
+  static List<String> ids(HttpResponse<String> list) throws Exception {
+    List<String> ids = new ArrayList<>();
+    for (JsonNode m : GatewayHarness.json(list.body()).get("data")) {
+      ids.add(m.get("id").asText());
+    }
+    return ids;
+  }
+
+  @Test
+  void withoutAKeyTheInfoEndpointsAnswer401() throws Exception {
+    for (String path : List.of("/v1/models", "/v1/models/chat", "/v1/switchboard/stats")) {
+      HttpResponse<String> missing = get(gateway, path, null);
+      assertThat(missing.statusCode()).as(path).isEqualTo(401);
+      assertThat(GatewayHarness.json(missing.body()).at("/error/code").asText())
+          .isEqualTo("missing_api_key");
+      HttpResponse<String> unknown = get(gateway, path, "sk-nobody");
+      assertThat(unknown.statusCode()).as(path).isEqualTo(401);
+      assertThat(unknown.body()).doesNotContain("sk-nobody");
+    }
+    assertThat(get(gateway, "/v1/switchboard/stats", "sk-chat").statusCode()).isEqualTo(200);
+    // Health and readiness are probes, not API calls.
+    assertThat(get(gateway, "/healthz", null).statusCode()).isEqualTo(200);
+    assertThat(get(gateway, "/readyz", null).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void theModelListHoldsOnlyTheModelsTheKeyMayUse() throws Exception {
+    HttpResponse<String> chatOnly = get(gateway, "/v1/models", "sk-chat");
+    assertThat(chatOnly.statusCode()).isEqualTo(200);
+    assertThat(ids(chatOnly)).containsExactly("chat", "chat-fast");
+    assertThat(ids(get(gateway, "/v1/models", "sk-all")))
+        .containsExactly("chat", "chat-fast", "secret-model", "hidden");
+
+    assertThat(get(gateway, "/v1/models/chat-fast", "sk-chat").statusCode()).isEqualTo(200);
+    for (String other : List.of("secret-model", "hidden")) {
+      HttpResponse<String> hidden = get(gateway, "/v1/models/" + other, "sk-chat");
+      assertThat(hidden.statusCode()).isEqualTo(404);
+      assertThat(GatewayHarness.json(hidden.body()).at("/error/code").asText())
+          .isEqualTo("model_not_found");
+      assertThat(get(gateway, "/v1/models/" + other, "sk-all").statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void openAccessListsEveryModelToAnyone() throws Exception {
+    assertThat(ids(get(open, "/v1/models", null))).containsExactly("chat");
+    assertThat(get(open, "/v1/models/chat", null).statusCode()).isEqualTo(200);
+    assertThat(get(open, "/v1/switchboard/stats", null).statusCode()).isEqualTo(200);
+  }
+}
