@@ -222,9 +222,9 @@ final class ConsumerAllowances {
   private final Map<String, Group> byReservation = new ConcurrentHashMap<>();
 
   /**
-   * Last committed totals seen per consumer period: the seed of a counter Redis lost. Those of
-   * periods that are over are forgotten ({@link #pruneSeeds}), or a replica would keep one per
-   * consumer and day it ever served.
+   * Last committed and spent totals seen per consumer period (by key): the seed of a counter Redis
+   * lost. Those of periods that are over are forgotten ({@link #pruneSeeds}), or a replica would
+   * keep one per consumer and day it ever served.
    */
   private final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
 
@@ -370,6 +370,34 @@ final class ConsumerAllowances {
       }
     }
     return Future.join(inFlight).otherwiseEmpty().compose(v -> flushAll(true));
+  }
+
+  /**
+   * A spend counter's total as Redis said it ({@code key} as in a group's keys): the seed of that
+   * counter should Redis lose it. Nothing is kept for 0 (nothing to restore).
+   */
+  void seen(String key, long total) {
+    if (total > 0) {
+      lastSeen.merge(key, total, Math::max);
+    }
+  }
+
+  /**
+   * A consumer's spend of {@code day} and {@code month} as Redis just read it ({@code base}: its
+   * keys' prefix), each counter at least what this replica last saw of it: a counter Redis lost
+   * reads low until the consumer's next run reseeds it, and spend only grows within its period.
+   */
+  Spend atLeastSeen(String base, String day, String month, long dayRead, long monthRead) {
+    if (day.compareTo(latestDay) > 0) {
+      latestDay = day; // what is seen here is pruned with the seeds of admissions
+    }
+    String dayKey = base + "spent:d:" + day;
+    String monthKey = base + "spent:m:" + month;
+    seen(dayKey, dayRead);
+    seen(monthKey, monthRead);
+    return new Spend(
+        Math.max(dayRead, lastSeen.getOrDefault(dayKey, 0L)),
+        Math.max(monthRead, lastSeen.getOrDefault(monthKey, 0L)));
   }
 
   /** Seeds of lost counters held (for tests). */
@@ -526,6 +554,8 @@ final class ConsumerAllowances {
     args.add(Long.toString(run.release()));
     args.add(Long.toString(run.spent()));
     args.add(Long.toString(run.tokens()));
+    args.add(Long.toString(lastSeen.getOrDefault(g.keys.get(2), 0L)));
+    args.add(Long.toString(lastSeen.getOrDefault(g.keys.get(3), 0L)));
     for (Waiting w : run.batch()) {
       args.add(Long.toString(w.call().reserveNanoUsd()));
     }
@@ -572,9 +602,11 @@ final class ConsumerAllowances {
         g.tokenLevel = tokenLevel < 0 ? Long.MAX_VALUE : tokenLevel - g.pendingTokens;
         lastSeen.merge(dayKey, g.day, Math::max);
         lastSeen.merge(monthKey, g.month, Math::max);
+        seen(g.keys.get(2), r.get(5).toLong());
+        seen(g.keys.get(3), r.get(6).toLong());
         for (int i = 0; i < run.batch().size(); i++) {
           Waiting w = run.batch().get(i);
-          int at = 5 + 3 * i;
+          int at = 7 + 3 * i;
           Admission admission =
               switch (r.get(at).toInteger()) {
                 case 1 -> {

@@ -195,18 +195,16 @@ public final class RedisStateStore implements StateStore {
   @Override
   public Future<Spend> spend(String consumer, String day, String month) {
     String base = base(consumer);
+    String dayKey = base + "spent:d:" + day;
+    String monthKey = base + "spent:m:" + month;
     // What this replica settled in the last moments goes to Redis first.
     return allowances
         .report(consumer)
         .compose(
-            v ->
-                guard.run(
-                    () ->
-                        sendOnLoop(
-                            Request.cmd(Command.MGET)
-                                .arg(base + "spent:d:" + day)
-                                .arg(base + "spent:m:" + month))))
-        .map(r -> new Spend(orZero(r.get(0)), orZero(r.get(1))));
+            v -> guard.run(() -> sendOnLoop(Request.cmd(Command.MGET).arg(dayKey).arg(monthKey))))
+        // A counter Redis lost (restarted empty) reads as at least what this replica last saw,
+        // until the consumer's next run reseeds it.
+        .map(r -> allowances.atLeastSeen(base, day, month, orZero(r.get(0)), orZero(r.get(1))));
   }
 
   /**

@@ -9,10 +9,11 @@
 --       bucket count nb, then per bucket: capacity per minute, kind ('r' requests | 't' tokens),
 --       then: wantRequests, wantBudget (allowance asked for), returnRequests, release (nano-USD of
 --       held allowance given back; negative: a cost above its reservation, charged now), spent,
---       tokens (settled since the last report), then per waiting request: reserve.
+--       tokens (settled since the last report), daySpentSeed, monthSpentSeed, then per waiting
+--       request: reserve.
 -- Returns, flat: grantedRequests, grantedBudget, day, month, tokenLevel (the lowest token bucket,
--- rounded up; 0 when empty; -1 without token buckets), then per waiting request: verdict (1 admitted | 2 rate
--- limited | 3 budget exhausted), dimension, retryMs.
+-- rounded up; 0 when empty; -1 without token buckets), daySpent, monthSpent, then per waiting
+-- request: verdict (1 admitted | 2 rate limited | 3 budget exhausted), dimension, retryMs.
 --#include token_buckets.lua
 local now = tonumber(ARGV[1])
 local dayLimit = tonumber(ARGV[2])
@@ -29,6 +30,13 @@ local returnRequests = tonumber(ARGV[p + 2])
 local release = tonumber(ARGV[p + 3])
 local spent = tonumber(ARGV[p + 4])
 local tokens = tonumber(ARGV[p + 5])
+-- Spend counters come back the same way (only where something was spent: none is made for 0).
+if tonumber(ARGV[p + 6]) > 0 then
+  redis.call('SET', KEYS[3], ARGV[p + 6], 'NX', 'PX', ARGV[4])
+end
+if tonumber(ARGV[p + 7]) > 0 then
+  redis.call('SET', KEYS[4], ARGV[p + 7], 'NX', 'PX', ARGV[5])
+end
 local committed = 0
 if release ~= 0 then
   committed = committed - release
@@ -42,8 +50,8 @@ end
 local day = tonumber(redis.call('GET', KEYS[1])) + committed
 local month = tonumber(redis.call('GET', KEYS[2])) + committed
 local caps, kinds, levels, lasts = load_buckets(4, 9, nb, now, returnRequests, tokens)
-local out = {0, 0, 0, 0, -1}
-for j = p + 6, #ARGV do
+local out = {0, 0, 0, 0, -1, 0, 0}
+for j = p + 8, #ARGV do
   local reserve = tonumber(ARGV[j])
   local verdict = nil
   for i = 1, nb do
@@ -92,4 +100,6 @@ out[2] = grantBudget
 out[3] = day
 out[4] = month
 out[5] = tokenLevel
+out[6] = tonumber(redis.call('GET', KEYS[3]) or '0')
+out[7] = tonumber(redis.call('GET', KEYS[4]) or '0')
 return out

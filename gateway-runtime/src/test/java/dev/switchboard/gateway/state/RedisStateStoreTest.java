@@ -107,6 +107,50 @@ class RedisStateStoreTest {
     }
   }
 
+  /**
+   * Redis restarted empty (here: FLUSHALL): the spend counters come back as the committed ones do,
+   * from what this replica last saw, so the spend the gateways report (status.spend,
+   * BudgetExhausted) does not drop to what was settled since while admissions still count the
+   * reseeded committed total.
+   */
+  @Test
+  void spendRedisLostIsReseededFromWhatThisReplicaLastSaw() throws Exception {
+    RedisStateStore s = new RedisStateStore(vertx, clock, redis.uri(), null, null, "spentseed:");
+    io.vertx.redis.client.Redis admin =
+        io.vertx.redis.client.Redis.createClient(vertx, redis.uri());
+    try {
+      AdmitCall a = call("spender", "a", 500, 1_000);
+      assertThat(await(s.admit(a)).admitted()).isTrue();
+      await(s.settle(SettleCall.of(a, clock.currentTimeMillis(), 400, 10)));
+      Spend before = await(s.spend("spender", "2026-05-01", "2026-05"));
+      assertThat(before.dayNanoUsd()).isEqualTo(400);
+      assertThat(before.monthNanoUsd()).isEqualTo(400);
+
+      await(admin.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.FLUSHALL)));
+
+      // Before any request of the consumer: what this replica saw, not the empty counter.
+      Spend idle = await(s.spend("spender", "2026-05-01", "2026-05"));
+      assertThat(idle.dayNanoUsd()).isEqualTo(400);
+      assertThat(idle.monthNanoUsd()).isEqualTo(400);
+      // Its next run reseeds the counters in Redis (for every replica), then adds what it settled.
+      AdmitCall b = call("spender", "b", 600, 1_000);
+      assertThat(await(s.admit(b)).admitted()).isTrue();
+      await(s.settle(SettleCall.of(b, clock.currentTimeMillis(), 100, 10)));
+      assertThat(await(s.spend("spender", "2026-05-01", "2026-05")).dayNanoUsd()).isEqualTo(500);
+      io.vertx.redis.client.Response stored =
+          await(
+              admin.send(
+                  io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.MGET)
+                      .arg("spentseed:{spender}:spent:d:2026-05-01")
+                      .arg("spentseed:{spender}:spent:m:2026-05")));
+      assertThat(stored.get(0).toLong()).isEqualTo(500);
+      assertThat(stored.get(1).toLong()).isEqualTo(500);
+    } finally {
+      admin.close();
+      await(s.close());
+    }
+  }
+
   @Test
   void concurrentAdmissionsShareScriptRunsAndEachIsCountedAsIfAlone() throws Exception {
     long before = evalshaCalls();
@@ -670,7 +714,8 @@ class RedisStateStoreTest {
         own.advance(86_400_000L);
       }
       await(allowances.flush(false));
-      assertThat(allowances.seeds()).as("today's and this month's at most").isLessThanOrEqualTo(2);
+      // Committed and spent, of today and of this month.
+      assertThat(allowances.seeds()).as("today's and this month's at most").isLessThanOrEqualTo(4);
     } finally {
       await(allowances.flush(true));
       await(s.close());
