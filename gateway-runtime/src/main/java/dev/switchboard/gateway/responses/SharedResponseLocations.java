@@ -91,26 +91,54 @@ public final class SharedResponseLocations implements ResponseLocations {
   }
 
   /**
-   * {@code stored|provider|targetId}, then {@code |consumer} when a consumer owns it: names are
-   * Kubernetes names, never holding a bar.
+   * {@code stored|provider|targetId}, then {@code |consumer} when a consumer owns it. Kubernetes
+   * names and the CRDs' model ids never hold a bar, and such a value is written as it always was
+   * (replicas of the previous version read it); when a name does (a model id of a routing file),
+   * {@code stored} is followed by {@code e} and every {@code %} and {@code |} in the names is
+   * written {@code %25} and {@code %7C}, so the bars left are the separators.
    */
   static String encode(ResponseLocation location) {
+    boolean escape =
+        needsEscape(location.provider())
+            || needsEscape(location.targetId())
+            || needsEscape(location.consumer());
     return (location.stored() ? "1" : "0")
+        + (escape ? "e" : "")
         + "|"
-        + location.provider()
+        + field(location.provider(), escape)
         + "|"
-        + location.targetId()
-        + (location.consumer() == null ? "" : "|" + location.consumer());
+        + field(location.targetId(), escape)
+        + (location.consumer() == null ? "" : "|" + field(location.consumer(), escape));
   }
 
-  /** The location, or null for a value this version does not understand. */
+  /**
+   * The location, or null for a value this version does not understand; a value without {@code e}
+   * is read as it always was.
+   */
   static ResponseLocation decode(String value) {
     String[] parts = value.split("\\|", 4);
     if (parts.length < 3) {
       return null;
     }
+    boolean escaped = parts[0].endsWith("e");
+    String stored = escaped ? parts[0].substring(0, parts[0].length() - 1) : parts[0];
     return new ResponseLocation(
-        parts[1], parts[2], "1".equals(parts[0]), parts.length == 4 ? parts[3] : null);
+        unescape(parts[1], escaped),
+        unescape(parts[2], escaped),
+        "1".equals(stored),
+        parts.length == 4 ? unescape(parts[3], escaped) : null);
+  }
+
+  private static boolean needsEscape(String name) {
+    return name != null && name.indexOf('|') >= 0;
+  }
+
+  private static String field(String name, boolean escape) {
+    return escape ? name.replace("%", "%25").replace("|", "%7C") : name;
+  }
+
+  private static String unescape(String field, boolean escaped) {
+    return escaped ? field.replace("%7C", "|").replace("%25", "%") : field;
   }
 
   private void warnOnce(Throwable err) {

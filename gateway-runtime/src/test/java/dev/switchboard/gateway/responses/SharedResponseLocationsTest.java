@@ -79,6 +79,39 @@ class SharedResponseLocationsTest {
         .isEqualTo(new ResponseLocation("openai", "openai/gpt-4.1", true));
   }
 
+  /**
+   * A model id may hold a bar in file mode (the CRDs forbid it, a routing file does not): another
+   * replica reads the location as it was written — the owner not taken from the model's name — and
+   * values stored before keep their meaning.
+   */
+  @Test
+  void aBarInANameIsReadBackAsWrittenAndOldValuesKeepTheirMeaning() throws Exception {
+    SharedResponseLocations a = replica(storeA);
+    SharedResponseLocations b = replica(storeB);
+    ResponseLocation owned = new ResponseLocation("local", "local/acme|fast", true, "team");
+    ResponseLocation unowned = new ResponseLocation("lo|cal", "lo|cal/50%|x", true);
+    a.remember("resp_bar_owned", owned);
+    a.remember("resp_bar_unowned", unowned);
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(5))
+        .until(
+            () ->
+                await(b.find("resp_bar_owned")) != null
+                    && await(b.find("resp_bar_unowned")) != null);
+    assertThat(await(b.find("resp_bar_owned"))).isEqualTo(owned);
+    assertThat(await(b.find("resp_bar_owned")).visibleTo("team")).isTrue();
+    assertThat(await(b.find("resp_bar_unowned"))).isEqualTo(unowned);
+    assertThat(await(b.find("resp_bar_unowned")).visibleTo("x")).isTrue();
+
+    // Names without a bar are stored as before, so replicas of the previous version read them.
+    assertThat(
+            SharedResponseLocations.encode(
+                new ResponseLocation("openai", "openai/gpt-4.1", true, "team")))
+        .isEqualTo("1|openai|openai/gpt-4.1|team");
+    assertThat(SharedResponseLocations.decode("0|vllm|vllm/llama%7C"))
+        .isEqualTo(new ResponseLocation("vllm", "vllm/llama%7C", false));
+  }
+
   @Test
   void withRedisDownTheReplicaStillKnowsWhatItServedAndNothingHangs() throws Exception {
     RedisStateStore lonely = new RedisStateStore(vertx, clock, redis.uri(), null, null, "down:");
