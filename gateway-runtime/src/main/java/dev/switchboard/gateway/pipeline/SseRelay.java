@@ -15,9 +15,9 @@ import io.vertx.core.http.HttpServerResponse;
 /**
  * Relays one committed upstream stream to the client, event by event as they arrive: the upstream
  * adapter's decoder says what each event is and carries, the facts go to the request's context, the
- * front door encodes what the client gets. Applies back-pressure, and ends the stream either with
- * the upstream's end or with exactly one terminal error event — never a silent truncation. It
- * reports only to its {@link Exchange}.
+ * front door encodes what the client gets. Applies back-pressure, and ends the stream either at the
+ * upstream's final event (its end marker, or its close where that is the end) or with exactly one
+ * terminal error event — never a silent truncation. It reports only to its {@link Exchange}.
  */
 final class SseRelay implements UpstreamStream.Sink {
 
@@ -60,6 +60,7 @@ final class SseRelay implements UpstreamStream.Sink {
         done = true;
         Exchange.record(ctx, event); // a plain-text refusal is judged once the answer is complete
         write(encoder.end(event));
+        complete(); // the upstream's close may come later: the client does not wait for it
       }
       case CHUNK -> {
         Exchange.record(ctx, event);
@@ -129,16 +130,24 @@ final class SseRelay implements UpstreamStream.Sink {
               "stream_truncated"));
       return;
     }
-    if (!done) {
-      done = true;
-      Exchange.record(ctx, closeEnd);
-      write(encoder.end(closeEnd));
-    }
+    // The close is the end (the final event would have ended the stream already).
+    done = true;
+    Exchange.record(ctx, closeEnd);
+    write(encoder.end(closeEnd));
+    complete();
+  }
+
+  /**
+   * The final event went out: the client's stream ends here and the request is a success. The
+   * upstream finishes on its own ({@link UpstreamStream#answered()}).
+   */
+  private void complete() {
     closed = true;
-    if (tap != null) {
-      tap.completed(); // the final event arrived and the stream ended normally: a complete answer
-    }
+    upstream.answered();
     exchange.response().end();
+    if (tap != null) {
+      tap.completed(); // the stream reached its final event: a complete answer
+    }
     exchange.finish(200, "success", null);
   }
 
@@ -150,14 +159,6 @@ final class SseRelay implements UpstreamStream.Sink {
     if (ctx.clientGone()) {
       closed = true;
       exchange.finish(499, "cancelled", "client_cancelled");
-      return;
-    }
-    if (done) {
-      // The final event went out before the upstream broke (a reset, a stall, a timeout before its
-      // close): the client has the complete answer, and nothing may follow its end.
-      closed = true;
-      exchange.response().end();
-      exchange.finish(200, "success", null);
       return;
     }
     if (failure.kind() == FailureKind.CONNECT) {

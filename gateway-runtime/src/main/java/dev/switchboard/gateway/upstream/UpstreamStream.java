@@ -39,6 +39,7 @@ public final class UpstreamStream {
   private Sink sink;
   private boolean finished;
   private boolean ended;
+  private boolean answered;
   private volatile boolean paused;
   private UpstreamFailure failure;
   private Runnable onFinish = () -> {};
@@ -95,9 +96,12 @@ public final class UpstreamStream {
     return paused;
   }
 
-  /** Aborts the upstream request (client gone, or the gateway gave up). */
+  /**
+   * Aborts the upstream request (client gone, or the gateway gave up); nothing once the stream was
+   * {@link #answered()}.
+   */
   public void cancel() {
-    if (!finished) {
+    if (!finished && !answered) {
       finished = true;
       onFinish.run();
       request.reset();
@@ -121,9 +125,23 @@ public final class UpstreamStream {
   }
 
   /**
-   * Runs {@code listener} once when the stream ends: with null after a complete end or a cancel,
-   * with the failure after an upstream error or an end before the answer was complete (e.g. to
-   * release a bulkhead permit, feed a breaker).
+   * The sink relayed the stream's final event: the answer is complete and the client's stream
+   * ended. The upstream finishes on its own: what it still sends is read and dropped until it
+   * closes, so its pooled connection stays reusable; a {@link #cancel()} (the client leaving) no
+   * longer resets it, only the attempt's timeouts do (an upstream still open past its idle
+   * timeout), and however it ends the finish listeners learn a success.
+   */
+  public void answered() {
+    answered = true;
+    if (paused) {
+      resume(); // a slow client's back-pressure no longer holds the rest back
+    }
+  }
+
+  /**
+   * Runs {@code listener} once when the stream ends: with null after a complete end, a cancel or
+   * anything after the final event ({@link #answered()}), with the failure after an upstream error
+   * or an end before the answer was complete (e.g. to release a bulkhead permit, feed a breaker).
    */
   public void whenFinished(java.util.function.Consumer<UpstreamFailure> listener) {
     if (finished) {
@@ -206,9 +224,9 @@ public final class UpstreamStream {
     }
     finished = true;
     onFinish.run();
-    failure = f;
+    failure = answered ? null : f; // a failure after the final event spoils no answer
     request.reset();
-    notifyFinished(f);
+    notifyFinished(failure);
     if (sink != null) {
       sink.onError(f);
     }
