@@ -232,6 +232,12 @@ public final class EvaluationStage implements Stage {
             release(permit);
             measured.complete(AnswerMeasures.failure(elapsedMs(ctx)));
           }
+
+          @Override
+          public void onSinkFailure(RuntimeException err) {
+            upstream.cancel(); // nothing more is measured
+            onError(null);
+          }
         });
   }
 

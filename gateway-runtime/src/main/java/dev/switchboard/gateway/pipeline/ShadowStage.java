@@ -141,6 +141,12 @@ public final class ShadowStage implements Stage {
           public void onError(UpstreamFailure failure) {
             failed(ctx, failure);
           }
+
+          @Override
+          public void onSinkFailure(RuntimeException err) {
+            upstream.cancel(); // the copy is given up
+            failed(ctx, err);
+          }
         });
   }
 

@@ -178,6 +178,16 @@ final class SseRelay implements UpstreamStream.Sink {
   }
 
   /**
+   * Relaying an event failed in the gateway (an exception of the decoder, the encoder or the tap):
+   * the request fails as any gateway failure does ({@link Exchange#fail}), which ends the stream
+   * through {@link #fail}.
+   */
+  @Override
+  public void onSinkFailure(RuntimeException err) {
+    exchange.fail(err);
+  }
+
+  /**
    * Ends the stream with {@code error} as its one terminal event when the gateway failed while
    * relaying it ({@link Exchange#fail}); nothing when it has ended already.
    */

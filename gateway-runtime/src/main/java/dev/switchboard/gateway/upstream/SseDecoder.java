@@ -34,10 +34,17 @@ public final class SseDecoder {
     this.onData = onData;
   }
 
+  /** A single line of the input exceeds {@link #MAX_LINE_BYTES}. */
+  public static final class LineTooLong extends IllegalStateException {
+    LineTooLong() {
+      super("SSE line longer than " + MAX_LINE_BYTES + " bytes");
+    }
+  }
+
   /**
-   * Feeds bytes.
+   * Feeds bytes; the events completed on the way go to the consumer, whose exceptions pass through.
    *
-   * @throws IllegalStateException when a single line exceeds {@link #MAX_LINE_BYTES}
+   * @throws LineTooLong when a single line exceeds {@link #MAX_LINE_BYTES}
    */
   public void feed(byte[] bytes) {
     int from = bomBytes < 0 ? 0 : skipBom(bytes);
@@ -90,7 +97,7 @@ public final class SseDecoder {
   private void append(byte b) {
     if (lineLength == line.length) {
       if (line.length >= MAX_LINE_BYTES) {
-        throw new IllegalStateException("SSE line longer than " + MAX_LINE_BYTES + " bytes");
+        throw new LineTooLong();
       }
       line = java.util.Arrays.copyOf(line, Math.min(line.length * 2, MAX_LINE_BYTES));
     }

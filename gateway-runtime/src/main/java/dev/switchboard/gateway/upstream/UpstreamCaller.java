@@ -304,13 +304,20 @@ public final class UpstreamCaller {
                     idle.touch();
                     try {
                       decoder.feed(buf.getBytes());
-                    } catch (IllegalStateException e) {
+                    } catch (SseDecoder.LineTooLong e) {
                       UpstreamFailure f =
                           new UpstreamFailure(
                               FailureKind.BAD_RESPONSE,
                               pt.id() + ": " + scrubber.scrub(e.getMessage()));
                       if (!promise.tryFail(f)) {
                         stream.fail(f);
+                      } else {
+                        stream.cancel();
+                      }
+                    } catch (RuntimeException e) {
+                      // The gateway failed taking an event (the sink threw), not the upstream.
+                      if (!promise.tryFail(e)) {
+                        stream.sinkFailed(e);
                       } else {
                         stream.cancel();
                       }

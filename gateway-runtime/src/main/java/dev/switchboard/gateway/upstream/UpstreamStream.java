@@ -31,6 +31,14 @@ public final class UpstreamStream {
     void onEnd();
 
     void onError(UpstreamFailure failure);
+
+    /**
+     * This sink threw {@code err} while it took an event the upstream sent: the gateway's failure,
+     * not the upstream's, which the sink ends its stream with. By default it is thrown on.
+     */
+    default void onSinkFailure(RuntimeException err) {
+      throw err;
+    }
   }
 
   private final HttpClientRequest request;
@@ -199,6 +207,14 @@ public final class UpstreamStream {
     } else {
       sink.onEvent(data);
     }
+  }
+
+  /** The sink threw {@code err} while it took an event ({@link Sink#onSinkFailure}). */
+  void sinkFailed(RuntimeException err) {
+    if (sink == null) {
+      throw err; // not the sink's: events wait for it
+    }
+    sink.onSinkFailure(err);
   }
 
   void end() {

@@ -34,6 +34,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The pipeline's contract with its stages, on a real loopback HTTP exchange: the walk forward, a
@@ -317,6 +319,105 @@ class PipelineTest {
           .doesNotContain("bug");
       assertThat(trace).containsExactly("> opens", "< opens", "< account");
       assertThat(accounted.get().outcome()).isEqualTo("error");
+    } finally {
+      clients.close();
+    }
+  }
+
+  /**
+   * An unexpected exception while a later upstream event is relayed, the first chunk having gone
+   * out already (a stream tap that throws on the event the network delivers after the relay was
+   * attached), whatever its type: the stream ends with the one terminal error event of a gateway
+   * failure (500 internal, not an upstream fault such as an over-long line), the upstream request
+   * is reset, and the request is accounted once.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"IllegalStateException", "UnsupportedOperationException"})
+  void aStreamWhoseRelayFailsOnALaterEventEndsWithOneTerminalErrorEvent(String thrown)
+      throws Exception {
+    String chunk =
+        "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"},"
+            + "\"finish_reason\":null}]}\n\n";
+    CompletableFuture<Void> attached = new CompletableFuture<>();
+    java.util.concurrent.atomic.AtomicInteger upstreamClosed =
+        new java.util.concurrent.atomic.AtomicInteger();
+    HttpServer upstream =
+        GatewayHarness.upstream(
+            vertx,
+            req -> {
+              var res = req.response();
+              res.closeHandler(v -> upstreamClosed.incrementAndGet());
+              res.setChunked(true).putHeader("content-type", "text/event-stream").write(chunk);
+              // The second chunk comes in a later read, once the relay is attached.
+              attached.thenRun(() -> res.write(chunk));
+            });
+    PlannedTarget pt =
+        new PlannedTarget(
+            TestTables.target("up", "m", 0),
+            TestTables.provider("up", "http://127.0.0.1:" + upstream.actualPort() + "/v1", false),
+            PlannedTarget.STABLE);
+    UpstreamClients clients = new UpstreamClients(vertx);
+    UpstreamCaller caller = new UpstreamCaller(clock, clients);
+    Stage opens =
+        stage(
+            "opens",
+            ex -> {
+              ex.ctx().target(pt);
+              ex.body(GatewayHarness.JSON.createObjectNode().put("model", "m").put("stream", true));
+              ex.streamTap(
+                  new StreamTap() {
+                    int seen;
+
+                    @Override
+                    public void event(String data) {
+                      if (++seen == 2) {
+                        throw thrown.equals("IllegalStateException")
+                            ? new IllegalStateException("bug")
+                            : new UnsupportedOperationException("bug");
+                      }
+                    }
+
+                    @Override
+                    public void completed() {}
+                  });
+              caller
+                  .openStream(
+                      pt,
+                      Operation.CHAT_COMPLETIONS,
+                      Buffer.buffer("{}"),
+                      ex.ctx(),
+                      java.util.Optional.empty())
+                  .onSuccess(
+                      stream -> {
+                        ex.result(stream);
+                        ex.context()
+                            .runOnContext(
+                                v -> {
+                                  ex.proceed();
+                                  attached.complete(null);
+                                });
+                      });
+              return false;
+            });
+    try {
+      HttpResponse<String> r = send(account(), opens, new AnswerStage());
+
+      assertThat(r.statusCode()).isEqualTo(200);
+      List<String> events =
+          java.util.Arrays.stream(r.body().split("\n\n"))
+              .filter(e -> e.startsWith("data: "))
+              .map(e -> e.substring(6))
+              .toList();
+      assertThat(events).hasSize(2);
+      assertThat(events.get(0)).contains("\"content\":\"hi\"");
+      var error = GatewayHarness.json(events.get(1)).path("error");
+      assertThat(error.path("code").asText()).isEqualTo("internal_error");
+      assertThat(error.path("message").asText()).contains("Request id: req.").doesNotContain("bug");
+      assertThat(trace).containsExactly("> opens", "< opens", "< account");
+      assertThat(accounted.get().outcome()).isEqualTo("error");
+      assertThat(accounted.get().errorClass()).isEqualTo("internal");
+      await().atMost(Duration.ofSeconds(10)).until(() -> upstreamClosed.get() == 1);
     } finally {
       clients.close();
     }
