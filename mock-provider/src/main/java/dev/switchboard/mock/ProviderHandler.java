@@ -31,6 +31,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -319,12 +320,16 @@ final class ProviderHandler {
             true,
             !fast,
             body ->
-                body.getValue("messages") instanceof JsonArray
-                    ? null
-                    : new BadRequest(
+                !(body.getValue("messages") instanceof JsonArray)
+                    ? new BadRequest(
                         "Missing required parameter: 'messages'.",
                         "messages",
-                        "missing_required_parameter"));
+                        "missing_required_parameter")
+                    : reasoningLimitProblem(
+                        api == ApiShape.AZURE
+                            ? ctx.pathParam("deployment")
+                            : body.getString("model", ""),
+                        body));
     if (a == null) {
       return;
     }
@@ -386,6 +391,24 @@ final class ProviderHandler {
           }
         });
   }
+
+  /**
+   * OpenAI's reasoning models (o-series, gpt-5, also as Azure deployments of the same name) refuse
+   * the deprecated {@code max_tokens} with a 400 {@code unsupported_parameter}; they take {@code
+   * max_completion_tokens}.
+   */
+  static BadRequest reasoningLimitProblem(String model, JsonObject body) {
+    if (body.containsKey("max_tokens") && REASONING_MODEL.matcher(model).lookingAt()) {
+      return new BadRequest(
+          "Unsupported parameter: 'max_tokens' is not supported with this model. Use"
+              + " 'max_completion_tokens' instead.",
+          "max_tokens",
+          "unsupported_parameter");
+    }
+    return null;
+  }
+
+  private static final Pattern REASONING_MODEL = Pattern.compile("o[1-9]($|-)|gpt-5");
 
   private void answerFast(
       RoutingContext ctx, Admitted a, boolean stream, boolean includeUsage, int pieces) {

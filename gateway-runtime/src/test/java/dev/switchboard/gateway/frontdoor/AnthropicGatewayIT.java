@@ -51,7 +51,19 @@ class AnthropicGatewayIT {
             dir,
             List.of(new MockProviderOptions().keys("sk-ant", "sk-oai", "sk-gem")),
             (vertx, mocks) -> table(mocks.get(0), rawUpstream(vertx)),
-            Map.of("claude", "sk-ant", "oai", "sk-oai", "claude-raw", "sk-raw", "gem", "sk-gem"));
+            Map.of(
+                "claude",
+                "sk-ant",
+                "oai",
+                "sk-oai",
+                "openai",
+                "sk-oai",
+                "azure",
+                "sk-oai",
+                "claude-raw",
+                "sk-raw",
+                "gem",
+                "sk-gem"));
     mock = gateway.mock();
   }
 
@@ -99,6 +111,8 @@ class AnthropicGatewayIT {
                     claudePrice),
                 null),
             TestTables.provider("oai", "openai-compatible", mock.baseUrl(), true, Map.of(), null),
+            TestTables.provider("openai", "openai", mock.baseUrl(), true, Map.of(), null),
+            TestTables.provider("azure", "azure-openai", mock.origin(), true, Map.of(), null),
             TestTables.provider("gem", "gemini", mock.origin() + "/v1beta", true, Map.of(), null),
             TestTables.provider(
                 "claude-raw",
@@ -112,6 +126,8 @@ class AnthropicGatewayIT {
                 "claude", List.of(), TestTables.target("claude", "claude-sonnet-4-5", 0)),
             TestTables.route("costed", List.of(), TestTables.target("claude", "claude-cost", 0)),
             TestTables.route("gpt", List.of(), TestTables.target("oai", "gpt-4o-mini", 0)),
+            TestTables.route("o3", List.of(), TestTables.target("openai", "o3-mini", 0)),
+            TestTables.route("azure-o3", List.of(), TestTables.target("azure", "o3-mini", 0)),
             TestTables.route("raw", List.of(), TestTables.target("claude-raw", "claude-raw", 0)),
             TestTables.route(
                 "openai-first",
@@ -410,6 +426,34 @@ class AnthropicGatewayIT {
     JsonNode delta = json(events.get(events.size() - 2).data());
     assertThat(delta.at("/delta/stop_reason").asText()).isEqualTo("end_turn");
     assertThat(delta.at("/usage/output_tokens").asInt()).isPositive();
+  }
+
+  @Test
+  void messagesBridgedToOpenAiReasoningModelsCarryTheirLimitAsMaxCompletionTokens()
+      throws Exception {
+    // o-series and gpt-5 refuse max_tokens (400 unsupported_parameter), on OpenAI and on Azure.
+    for (String route : List.of("o3", "azure-o3")) {
+      HttpResponse<String> res =
+          gateway.post(
+              "/v1/messages",
+              "{\"model\":\""
+                  + route
+                  + "\",\"max_tokens\":64,"
+                  + "\"messages\":[{\"role\":\"user\",\"content\":\"think\"}]}");
+      assertThat(res.statusCode()).as(route + ": " + res.body()).isEqualTo(200);
+      assertThat(json(res.body()).at("/content/0/text").asText())
+          .isEqualTo("Echo from o3-mini: think");
+      assertThat(lastRecord().body().getInteger("max_completion_tokens")).isEqualTo(64);
+      assertThat(lastRecord().body().containsKey("max_tokens")).isFalse();
+    }
+    // An OpenAI-compatible server (Mistral, vLLM, ...) keeps max_tokens.
+    HttpResponse<String> compatible =
+        gateway.post(
+            "/v1/messages",
+            "{\"model\":\"gpt\",\"max_tokens\":64,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
+    assertThat(compatible.statusCode()).as(compatible.body()).isEqualTo(200);
+    assertThat(lastRecord().body().getInteger("max_tokens")).isEqualTo(64);
   }
 
   @Test

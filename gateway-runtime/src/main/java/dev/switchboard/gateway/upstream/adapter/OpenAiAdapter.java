@@ -90,7 +90,7 @@ public class OpenAiAdapter implements UpstreamAdapter {
       copy.remove("stream_options");
     }
     if (format == Operation.CHAT_COMPLETIONS
-        && target.provider().providerKind() == ProviderKind.OPENAI
+        && takesMaxCompletionTokens(target.provider())
         && copy.has("max_tokens")
         && !copy.has("max_completion_tokens")) {
       // OpenAI deprecated max_tokens for max_completion_tokens, which means the same for every
@@ -105,6 +105,26 @@ public class OpenAiAdapter implements UpstreamAdapter {
       throw new IllegalStateException("a parsed JSON tree always serializes", e);
     }
   }
+
+  /**
+   * Whether the provider takes the limit as {@code max_completion_tokens}: OpenAI, and Azure OpenAI
+   * from api-version {@value #AZURE_MAX_COMPLETION_TOKENS_SINCE} on (the default {@code 2024-10-21}
+   * included; older dated versions refuse arguments they do not know). Their reasoning models, also
+   * as Azure deployments, refuse {@code max_tokens}. OpenAI-compatible servers (Mistral, vLLM, ...)
+   * may not know it and keep {@code max_tokens}.
+   */
+  static boolean takesMaxCompletionTokens(RoutingTable.Provider provider) {
+    return switch (provider.providerKind()) {
+      case OPENAI -> true;
+      case AZURE_OPENAI ->
+          provider.apiVersion() == null
+              || provider.apiVersion().compareTo(AZURE_MAX_COMPLETION_TOKENS_SINCE) >= 0;
+      default -> false;
+    };
+  }
+
+  /** The first Azure OpenAI api-version that knows {@code max_completion_tokens} (o1 support). */
+  static final String AZURE_MAX_COMPLETION_TOKENS_SINCE = "2024-09-01-preview";
 
   /**
    * Whether the provider accepts {@code stream_options} (the gateway adds {@code include_usage} to

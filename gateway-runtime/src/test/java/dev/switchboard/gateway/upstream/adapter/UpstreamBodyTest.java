@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.TestTables;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.upstream.Operation;
@@ -91,6 +92,30 @@ class UpstreamBodyTest {
     // vLLM, Ollama and other OpenAI-compatible servers get the field they have always read.
     assertThat(compatible.path("max_tokens").asInt()).isEqualTo(64);
     assertThat(compatible.has("max_completion_tokens")).isFalse();
+    // An Azure api-version older than max_completion_tokens refuses arguments it does not know.
+    PlannedTarget oldAzure =
+        new PlannedTarget(
+            TestTables.target("p", "gpt-4o", 0),
+            new RoutingTable.Provider(
+                "p",
+                "azure-openai",
+                "https://acme.openai.azure.com",
+                true,
+                "2024-06-01",
+                Map.of(),
+                null,
+                null,
+                null,
+                null,
+                Map.of()),
+            PlannedTarget.STABLE);
+    JsonNode azure =
+        JSON.readTree(
+            new AzureOpenAiAdapter()
+                .encodeRequest(body, oldAzure, Operation.CHAT_COMPLETIONS, true)
+                .getBytes());
+    assertThat(azure.path("max_tokens").asInt()).isEqualTo(64);
+    assertThat(azure.has("max_completion_tokens")).isFalse();
     // A client that names both keeps both as given.
     body.put("max_completion_tokens", 32);
     JsonNode both =
