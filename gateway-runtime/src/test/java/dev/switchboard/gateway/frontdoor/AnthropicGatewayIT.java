@@ -520,6 +520,34 @@ class AnthropicGatewayIT {
   }
 
   @Test
+  void anAnthropicRejectionReachesOpenAiDoorsWithOpenAiErrorTypes() throws Exception {
+    for (int status : new int[] {404, 413}) {
+      mock.faults().set("claude-sonnet-4-5", "status:" + status);
+      HttpResponse<String> chat =
+          gateway.post("/v1/chat/completions", GatewayHarness.chat("claude", false));
+      HttpResponse<String> responses =
+          gateway.post("/v1/responses", "{\"model\":\"claude\",\"input\":\"hi\"}");
+      for (HttpResponse<String> res : List.of(chat, responses)) {
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(status);
+        JsonNode error = json(res.body()).path("error");
+        assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
+        assertThat(error.path("code").asText())
+            .isEqualTo(status == 404 ? "not_found_error" : "request_too_large");
+        assertThat(error.path("message").asText()).isNotBlank().doesNotContain("Request id");
+      }
+      // The Messages door gives Anthropic's own type back.
+      HttpResponse<String> messages =
+          gateway.post(
+              "/v1/messages",
+              "{\"model\":\"claude\",\"max_tokens\":8,"
+                  + "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
+      assertThat(messages.statusCode()).isEqualTo(status);
+      assertThat(json(messages.body()).at("/error/type").asText())
+          .isEqualTo(status == 404 ? "not_found_error" : "request_too_large");
+    }
+  }
+
+  @Test
   void overloadedAnthropicFailsOverAndOpenAiFailsOverToAnthropic() throws Exception {
     mock.faults().set("claude-overloaded", "status:529");
     mock.faults().set("gpt-broken", "status:503");
@@ -582,7 +610,9 @@ class AnthropicGatewayIT {
         gateway.post("/v1/chat/completions", GatewayHarness.chat("claude", true));
     List<SseEvent> events = SseParser.parseAll(chat.body());
     JsonNode last = json(events.get(events.size() - 1).data());
-    assertThat(last.at("/error/type").asText()).isEqualTo("overloaded_error");
+    // A chat client gets OpenAI's type; Anthropic's stays as the code.
+    assertThat(last.at("/error/type").asText()).isEqualTo("server_error");
+    assertThat(last.at("/error/code").asText()).isEqualTo("overloaded_error");
 
     HttpResponse<String> messages =
         gateway.post(

@@ -272,7 +272,11 @@ public class AnthropicAdapter implements UpstreamAdapter {
     return null;
   }
 
-  /** Anthropic's {@code {"type":"error","error":{"type","message"}}}; the type is also the code. */
+  /**
+   * Anthropic's {@code {"type":"error","error":{"type","message"}}}: the type becomes the OpenAI
+   * type it corresponds to ({@link #openAiErrorType}; the {@code /v1/messages} door gives
+   * Anthropic's types back by status) and stays as the code.
+   */
   @Override
   public UpstreamError decodeError(Buffer body) {
     try {
@@ -281,10 +285,31 @@ public class AnthropicAdapter implements UpstreamAdapter {
         return null;
       }
       String type = OpenAiAdapter.textOrNull(error.get("type"));
-      return new UpstreamError(OpenAiAdapter.textOrNull(error.get("message")), type, null, type);
+      return new UpstreamError(
+          OpenAiAdapter.textOrNull(error.get("message")), openAiErrorType(type), null, type);
     } catch (IOException | RuntimeException notJson) {
       return null;
     }
+  }
+
+  /**
+   * The OpenAI error type an Anthropic error type corresponds to, so clients of the OpenAI doors
+   * never see Anthropic's ({@code not_found_error}, {@code overloaded_error}, ...); null for a type
+   * Anthropic does not document.
+   */
+  static String openAiErrorType(String anthropicType) {
+    if (anthropicType == null) {
+      return null;
+    }
+    return switch (anthropicType) {
+      case "invalid_request_error", "not_found_error", "request_too_large" ->
+          "invalid_request_error";
+      case "authentication_error", "permission_error" -> "authentication_error";
+      case "billing_error" -> "insufficient_quota";
+      case "rate_limit_error" -> "rate_limit_error";
+      case "api_error", "overloaded_error", "timeout_error" -> "server_error";
+      default -> null;
+    };
   }
 
   @Override

@@ -159,11 +159,13 @@ final class AnthropicStreamDecoder implements StreamDecoder {
       case "error" -> {
         facts.reset(StreamEventFacts.Kind.CHUNK, null);
         JsonNode error = event.path("error");
+        String errorType = OpenAiAdapter.textOrNull(error.get("type"));
+        // A bridged stream ends in an OpenAI door's error: OpenAI's type, Anthropic's as the code.
         facts.error(
             OpenAiAdapter.textOrNull(error.get("message")),
-            OpenAiAdapter.textOrNull(error.get("type")),
+            bridged ? AnthropicAdapter.openAiErrorType(errorType) : errorType,
             null,
-            OpenAiAdapter.textOrNull(error.get("type")));
+            errorType);
       }
       default -> passOrEmit(relay, null); // ping, content_block_stop, unknown future events
     }
