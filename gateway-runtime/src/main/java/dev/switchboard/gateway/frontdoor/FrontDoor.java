@@ -86,6 +86,14 @@ public interface FrontDoor {
   Buffer encodeError(OpenAiError error);
 
   /**
+   * The error this door answers for a request that failed with {@code cause}, which the gateway
+   * mapped to {@code mapped}: that one by default. Called only on the error path.
+   */
+  default OpenAiError answerError(OpenAiError mapped, Throwable cause) {
+    return mapped;
+  }
+
+  /**
    * Client headers that belong to this door's wire format and are forwarded to a target that speaks
    * it natively (passed through), never to a bridged one: protocol options such as Anthropic's
    * {@code anthropic-beta}. Never a credential; none by default.

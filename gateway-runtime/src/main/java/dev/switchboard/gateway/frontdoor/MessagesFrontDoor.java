@@ -10,8 +10,10 @@ import dev.switchboard.gateway.http.ApiException;
 import dev.switchboard.gateway.http.OpenAiError;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.upstream.FailureKind;
 import dev.switchboard.gateway.upstream.JsonReply;
 import dev.switchboard.gateway.upstream.Operation;
+import dev.switchboard.gateway.upstream.UpstreamFailure;
 import dev.switchboard.gateway.upstream.adapter.SourcedObjectNode;
 import dev.switchboard.gateway.upstream.adapter.StreamEventFacts;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
@@ -192,6 +194,29 @@ public class MessagesFrontDoor implements FrontDoor {
   public Buffer encodeError(OpenAiError error) {
     return Buffer.buffer(errorJson(error).toString());
   }
+
+  /**
+   * An upstream that was overloaded (Anthropic's 529) stays a 529 {@code overloaded_error} here,
+   * not the OpenAI doors' 502: Anthropic SDKs raise their {@code OverloadedError} for it and retry.
+   */
+  @Override
+  public OpenAiError answerError(OpenAiError mapped, Throwable cause) {
+    if (cause instanceof UpstreamFailure f
+        && f.kind() == FailureKind.SERVER_ERROR
+        && f.upstreamStatus() == OVERLOADED) {
+      return new OpenAiError(
+          OVERLOADED,
+          mapped.message(),
+          "overloaded_error",
+          null,
+          mapped.code(),
+          mapped.errorClass());
+    }
+    return mapped;
+  }
+
+  /** Anthropic's status for an overloaded API. */
+  static final int OVERLOADED = 529;
 
   /** {@code {"type":"error","error":{"type","message"}}} for a gateway error. */
   public static ObjectNode errorJson(OpenAiError error) {

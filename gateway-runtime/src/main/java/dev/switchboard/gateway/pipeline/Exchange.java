@@ -273,7 +273,7 @@ public final class Exchange {
       finish(499, "cancelled", "client_cancelled");
       return;
     }
-    OpenAiError error = ErrorMapping.toOpenAiError(err, ctx);
+    OpenAiError error = frontDoor.answerError(ErrorMapping.toOpenAiError(err, ctx), err);
     HttpServerResponse response = request.response();
     if (!response.headWritten()) {
       ServedHeaders.write(response, ctx);

@@ -108,6 +108,8 @@ class AnthropicGatewayIT {
                     "claude-cost",
                     claudePrice,
                     "claude-overloaded",
+                    claudePrice,
+                    "claude-busy",
                     claudePrice),
                 null),
             TestTables.provider("oai", "openai-compatible", mock.baseUrl(), true, Map.of(), null),
@@ -126,6 +128,7 @@ class AnthropicGatewayIT {
                 "claude", List.of(), TestTables.target("claude", "claude-sonnet-4-5", 0)),
             TestTables.route("costed", List.of(), TestTables.target("claude", "claude-cost", 0)),
             TestTables.route("gpt", List.of(), TestTables.target("oai", "gpt-4o-mini", 0)),
+            TestTables.route("busy", List.of(), TestTables.target("claude", "claude-busy", 0)),
             TestTables.route("o3", List.of(), TestTables.target("openai", "o3-mini", 0)),
             TestTables.route("azure-o3", List.of(), TestTables.target("azure", "o3-mini", 0)),
             TestTables.route("raw", List.of(), TestTables.target("claude-raw", "claude-raw", 0)),
@@ -318,7 +321,7 @@ class AnthropicGatewayIT {
     // A route that could fail over to an OpenAI target keeps such a request to its Anthropic one.
     mock.faults().set("claude-overloaded", "status:529");
     HttpResponse<String> kept = gateway.post("/v1/messages", body.formatted("claude-first"));
-    assertThat(kept.statusCode()).as(kept.body()).isEqualTo(502);
+    assertThat(kept.statusCode()).as(kept.body()).isEqualTo(529); // its overloaded answer
     assertThat(mock.requests()).anyMatch(r -> r.path().equals("/v1/messages"));
     assertThat(mock.requests()).noneMatch(r -> r.path().equals("/v1/chat/completions"));
 
@@ -544,6 +547,27 @@ class AnthropicGatewayIT {
       assertThat(messages.statusCode()).isEqualTo(status);
       assertThat(json(messages.body()).at("/error/type").asText())
           .isEqualTo(status == 404 ? "not_found_error" : "request_too_large");
+    }
+  }
+
+  @Test
+  void anOverloadedUpstreamIsA529ForMessagesClientsAndA502ForChatClients() throws Exception {
+    mock.faults().set("claude-busy", "status:529");
+    for (boolean stream : new boolean[] {false, true}) {
+      HttpResponse<String> messages =
+          gateway.post(
+              "/v1/messages",
+              "{\"model\":\"busy\",\"max_tokens\":8,\"stream\":"
+                  + stream
+                  + ",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
+      // Anthropic SDKs raise OverloadedError for a 529 and retry it.
+      assertThat(messages.statusCode()).as(messages.body()).isEqualTo(529);
+      assertThat(json(messages.body()).at("/error/type").asText()).isEqualTo("overloaded_error");
+
+      HttpResponse<String> chat =
+          gateway.post("/v1/chat/completions", GatewayHarness.chat("busy", stream));
+      assertThat(chat.statusCode()).as(chat.body()).isEqualTo(502);
+      assertThat(json(chat.body()).at("/error/type").asText()).isEqualTo("upstream_error");
     }
   }
 
