@@ -93,7 +93,9 @@ final class GeminiEndpoints {
           String id = "mock" + Long.toHexString(handler.ids.incrementAndGet());
           int n = GeminiPayloads.candidateCount(request);
           if (stream) {
-            List<String> events = GeminiPayloads.streamEvents(id, a.echoedModel(), answer, n);
+            List<String> events =
+                GeminiPayloads.streamEvents(
+                    id, a.echoedModel(), answer, n, a.fault().geminiFinish());
             handler.writer.stream(
                 ctx,
                 events,
@@ -114,7 +116,8 @@ final class GeminiEndpoints {
                   }
                 });
           } else {
-            JsonObject body = GeminiPayloads.response(id, a.echoedModel(), answer, n);
+            JsonObject body =
+                GeminiPayloads.response(id, a.echoedModel(), answer, n, a.fault().geminiFinish());
             if (a.fault().echoAuth() && a.fault().streamErrorAfterEvents() == null) {
               body.getJsonArray("candidates")
                   .getJsonObject(0)

@@ -764,6 +764,9 @@ final class ProviderHandler {
     if (f.refusal()) {
       return "refusal";
     }
+    if (f.geminiFinish() != null) {
+      return "gemini-finish";
+    }
     return "ok";
   }
 

@@ -231,6 +231,20 @@ class GeminiEndpointsTest {
     assertThat(refused).hasSize(1);
     assertThat(refused.get(0).getJsonArray("candidates").getJsonObject(0).getString("finishReason"))
         .isEqualTo("SAFETY");
+
+    List<JsonObject> cut = events(post(path, hello("a b"), KEY, "gemini-finish:other").body());
+    JsonObject last = cut.get(cut.size() - 1).getJsonArray("candidates").getJsonObject(0);
+    assertThat(last.getString("finishReason")).isEqualTo("OTHER");
+    JsonObject whole =
+        new JsonObject(
+            post(
+                    "/v1beta/models/" + MODEL + ":generateContent",
+                    hello("x"),
+                    KEY,
+                    "gemini-finish:MALFORMED_FUNCTION_CALL")
+                .body());
+    assertThat(whole.getJsonArray("candidates").getJsonObject(0).getString("finishReason"))
+        .isEqualTo("MALFORMED_FUNCTION_CALL");
   }
 
   @Test

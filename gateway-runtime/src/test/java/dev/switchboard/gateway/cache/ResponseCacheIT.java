@@ -245,6 +245,40 @@ class ResponseCacheIT {
   }
 
   @Test
+  void aGeminiAnswerCutShortOrFilteredIsNotStored() throws Exception {
+    // Gemini ends such answers with STOP's neighbours: a chat client sees stop (or, for the
+    // filters, content_filter), but the answer is no answer to store and replay.
+    Map<String, String> clientFinish =
+        Map.of(
+            "OTHER", "stop",
+            "MALFORMED_FUNCTION_CALL", "stop",
+            "UNEXPECTED_TOOL_CALL", "stop",
+            "LANGUAGE", "stop",
+            "RECITATION", "content_filter",
+            "IMAGE_PROHIBITED_CONTENT", "content_filter");
+    for (Map.Entry<String, String> reason : clientFinish.entrySet()) {
+      for (boolean stream : new boolean[] {false, true}) {
+        String body =
+            "{\"model\":\"gemini\",\"temperature\":0,\"stream\":"
+                + stream
+                + ",\"messages\":[{\"role\":\"user\",\"content\":\"Cut short "
+                + reason.getKey()
+                + "\"}]}";
+        mock.faults().add("gemini-model", "gemini-finish:" + reason.getKey(), 1);
+        HttpResponse<String> first = gateway.post("/v1/chat/completions", body);
+        HttpResponse<String> second = gateway.post("/v1/chat/completions", body);
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+        assertThat(first.body())
+            .as(reason.getKey())
+            .contains("\"finish_reason\":\"" + reason.getValue() + "\"");
+        assertThat(second.headers().firstValue("x-switchboard-cache"))
+            .as(reason.getKey() + (stream ? " stream" : ""))
+            .contains("miss");
+      }
+    }
+  }
+
+  @Test
   void anotherTenantNeverGetsTheAnswer() {
     long before = mock.attempts("exact-model");
     client.chat().completions().create(ask("exact", "Tenant secret question").build());

@@ -34,6 +34,9 @@ import java.util.OptionalLong;
  *       the answer: the error message of {@code status:N} and {@code stream-error:N}, else the
  *       answer's content, the way careless providers echo credentials)
  *   <li>{@code endless-json} (200 {@code application/json} whose body never ends)
+ *   <li>{@code gemini-finish:MALFORMED_FUNCTION_CALL} (Gemini paths: the answer ends with that
+ *       {@code finishReason} instead of its own, e.g. {@code OTHER}, {@code RECITATION}, {@code
+ *       LANGUAGE}: an answer Gemini cut short)
  *   <li>combinations: {@code delay:200,status:503}
  * </ul>
  *
@@ -57,6 +60,8 @@ import java.util.OptionalLong;
  * @param failRate probability of a 500, or {@code null}
  * @param echoAuth echo the received credentials header in the answer
  * @param endlessJson answer 200 with a JSON body that never ends
+ * @param geminiFinish the {@code finishReason} a Gemini answer ends with, or {@code null} for its
+ *     own
  * @param source the text this spec was parsed from
  */
 public record FaultSpec(
@@ -80,13 +85,14 @@ public record FaultSpec(
     Double failRate,
     boolean echoAuth,
     boolean endlessJson,
+    String geminiFinish,
     String source) {
 
   /** No fault: the request is answered normally. */
   public static final FaultSpec NONE =
       new FaultSpec(
           null, null, null, 0, 0, null, false, false, null, false, null, null, null, null, null,
-          false, false, null, false, false, "none");
+          false, false, null, false, false, null, "none");
 
   /** Parses the grammar described on the type; throws {@link IllegalArgumentException}. */
   public static FaultSpec parse(String text) {
@@ -145,6 +151,7 @@ public record FaultSpec(
         case "refusal" -> b.refusal = true;
         case "echo-auth" -> b.echoAuth = true;
         case "endless-json" -> b.endlessJson = true;
+        case "gemini-finish" -> b.geminiFinish = requireArg(name, arg).toUpperCase(Locale.ROOT);
         case "fail-rate" -> {
           b.failRate = Double.parseDouble(requireArg(name, arg));
           if (b.failRate < 0 || b.failRate > 1) {
@@ -187,6 +194,7 @@ public record FaultSpec(
         b.failRate,
         b.echoAuth,
         b.endlessJson,
+        b.geminiFinish,
         trimmed);
   }
 
@@ -216,6 +224,7 @@ public record FaultSpec(
         null,
         echoAuth,
         endlessJson,
+        geminiFinish,
         source);
   }
 
@@ -247,7 +256,8 @@ public record FaultSpec(
         && !refusal
         && failRate == null
         && !echoAuth
-        && !endlessJson;
+        && !endlessJson
+        && geminiFinish == null;
   }
 
   @Override
@@ -322,5 +332,6 @@ public record FaultSpec(
     Double failRate;
     boolean echoAuth;
     boolean endlessJson;
+    String geminiFinish;
   }
 }

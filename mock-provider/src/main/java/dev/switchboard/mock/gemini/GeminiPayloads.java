@@ -104,13 +104,22 @@ public final class GeminiPayloads {
 
   /** A whole {@code GenerateContentResponse}. */
   public static JsonObject response(String responseId, String model, ChatAnswer answer, int n) {
+    return response(responseId, model, answer, n, null);
+  }
+
+  /**
+   * A whole {@code GenerateContentResponse} whose candidates end with {@code finish} instead of the
+   * answer's own finish reason (null: their own).
+   */
+  public static JsonObject response(
+      String responseId, String model, ChatAnswer answer, int n, String finish) {
     JsonArray candidates = new JsonArray();
     for (int i = 0; i < n; i++) {
       JsonObject candidate = new JsonObject();
       if (answer.refusal() == null) {
         candidate.put("content", content(answer.toolCall(), answer.content()));
       }
-      candidate.put("finishReason", finishReason(answer));
+      candidate.put("finishReason", finish != null ? finish : finishReason(answer));
       if (answer.refusal() != null) {
         candidate.put("safetyRatings", blockedRatings());
       }
@@ -131,9 +140,15 @@ public final class GeminiPayloads {
    */
   public static List<String> streamEvents(
       String responseId, String model, ChatAnswer answer, int n) {
+    return streamEvents(responseId, model, answer, n, null);
+  }
+
+  /** The same, the last event ending with {@code finish} instead (null: the answer's own). */
+  public static List<String> streamEvents(
+      String responseId, String model, ChatAnswer answer, int n, String finish) {
     List<String> events = new ArrayList<>();
     if (answer.refusal() != null || answer.toolCall() != null) {
-      events.add(event(response(responseId, model, answer, n)));
+      events.add(event(response(responseId, model, answer, n, finish)));
       return events;
     }
     List<String> pieces = answer.pieces().isEmpty() ? List.of("") : answer.pieces();
@@ -143,7 +158,7 @@ public final class GeminiPayloads {
       for (int i = 0; i < n; i++) {
         JsonObject candidate = new JsonObject().put("content", content(null, pieces.get(p)));
         if (last) {
-          candidate.put("finishReason", finishReason(answer));
+          candidate.put("finishReason", finish != null ? finish : finishReason(answer));
         }
         candidate.put("index", i);
         candidates.add(candidate);

@@ -115,10 +115,15 @@ public final class GeminiAdapter implements UpstreamAdapter {
     }
     ObjectNode chat = GeminiReplies.chat(gemini, 0);
     JsonNode first = chat.path("choices").path(0);
+    String finish = first.path("finish_reason").asText(null);
+    String geminiFinish = gemini.path("candidates").path(0).path("finishReason").asText(null);
+    if (geminiFinish != null) {
+      finish = GeminiReplies.recordedFinishReason(geminiFinish, "tool_calls".equals(finish));
+    }
     return new ReplySummary(
         gemini.path("modelVersion").asText(null),
         null,
-        first.path("finish_reason").asText(null),
+        finish,
         Refusals.isRefusal(first),
         GeminiReplies.tokenUsage(gemini.get("usageMetadata")));
   }

@@ -12,6 +12,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.Locale;
 import java.util.UUID;
 
 /**
@@ -24,8 +25,10 @@ import java.util.UUID;
  *       from name, arguments and position — the same for a stream and a JSON answer);
  *   <li>{@code finishReason} STOP → {@code stop} ({@code tool_calls} when the candidate calls a
  *       function), MAX_TOKENS → {@code length}, SAFETY, RECITATION, BLOCKLIST, PROHIBITED_CONTENT,
- *       SPII and IMAGE_SAFETY → {@code content_filter} with a {@code refusal} naming the reason,
- *       anything else → {@code stop};
+ *       SPII, IMAGE_SAFETY, IMAGE_PROHIBITED_CONTENT and IMAGE_RECITATION → {@code content_filter}
+ *       with a {@code refusal} naming the reason, anything else (OTHER, MALFORMED_FUNCTION_CALL,
+ *       UNEXPECTED_TOOL_CALL, LANGUAGE, ...: an answer cut short) → {@code stop} for the client,
+ *       but recorded as Gemini's own reason ({@link #recordedFinishReason}) so no cache stores it;
  *   <li>no candidates and {@code promptFeedback.blockReason} → one refused choice;
  *   <li>{@code usageMetadata} → {@code usage}: prompt (+ tool-use prompt) tokens, completion tokens
  *       including {@code thoughtsTokenCount} (as {@code reasoning_tokens}), and {@code
@@ -155,10 +158,32 @@ final class GeminiReplies {
     }
     return switch (gemini) {
       case "MAX_TOKENS" -> "length";
-      case "SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY" ->
+      case "SAFETY",
+          "RECITATION",
+          "BLOCKLIST",
+          "PROHIBITED_CONTENT",
+          "SPII",
+          "IMAGE_SAFETY",
+          "IMAGE_PROHIBITED_CONTENT",
+          "IMAGE_RECITATION" ->
           "content_filter";
       default -> calledFunctions ? "tool_calls" : "stop";
     };
+  }
+
+  /**
+   * The finish reason the gateway records for the request (log, cache): {@link #finishReason},
+   * except for an answer Gemini ended for a reason that is neither a natural end, the token limit
+   * nor a filter (OTHER, MALFORMED_FUNCTION_CALL, UNEXPECTED_TOOL_CALL, LANGUAGE, ...): its own
+   * reason in lower case, which the response cache never stores and the doors end like {@code
+   * stop}.
+   */
+  static String recordedFinishReason(String gemini, boolean calledFunctions) {
+    String finish = finishReason(gemini, calledFunctions);
+    if (("stop".equals(finish) || "tool_calls".equals(finish)) && !"STOP".equals(gemini)) {
+      return gemini.toLowerCase(Locale.ROOT);
+    }
+    return finish;
   }
 
   /** The refusal text of an answer Gemini stopped for {@code reason}. */

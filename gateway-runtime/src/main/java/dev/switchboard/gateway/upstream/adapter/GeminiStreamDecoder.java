@@ -120,7 +120,7 @@ final class GeminiStreamDecoder implements StreamDecoder {
         choice.put("finish_reason", finish);
         if (finish != null) {
           finished.add(index);
-          lastFinish = finish;
+          lastFinish = GeminiReplies.recordedFinishReason(geminiFinish, calls.containsKey(index));
         }
       }
     } else if (event.path("promptFeedback").hasNonNull("blockReason")) {
