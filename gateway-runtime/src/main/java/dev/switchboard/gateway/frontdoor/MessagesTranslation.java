@@ -329,7 +329,7 @@ public final class MessagesTranslation {
     ArrayNode content = out.putArray("content");
     JsonNode choice = completion.path("choices").path(0);
     JsonNode message = choice.path("message");
-    String text = message.path("content").isTextual() ? message.get("content").asText() : null;
+    String text = answerText(message.get("content"));
     String refusal = message.path("refusal").isTextual() ? message.get("refusal").asText() : null;
     if (text != null && !text.isEmpty()) {
       content.addObject().put("type", "text").put("text", text);
@@ -362,6 +362,25 @@ public final class MessagesTranslation {
       // below
     }
     return NODES.objectNode().put("arguments", arguments);
+  }
+
+  /**
+   * The text of a chat answer's {@code content}: the string, or of an array (Mistral's reasoning
+   * models answer {@code [{"type":"thinking",...},{"type":"text","text":...}]}) its {@code text}
+   * chunks joined, thinking left out; null when there is none.
+   */
+  static String answerText(JsonNode content) {
+    if (content == null || !content.isArray()) {
+      return content != null && content.isTextual() ? content.asText() : null;
+    }
+    StringBuilder text = null;
+    for (JsonNode chunk : content) {
+      if ("text".equals(chunk.path("type").asText()) && chunk.path("text").isTextual()) {
+        text = text == null ? new StringBuilder() : text;
+        text.append(chunk.get("text").asText());
+      }
+    }
+    return text == null ? null : text.toString();
   }
 
   /** The Messages stop reason of a chat finish reason. */

@@ -192,7 +192,7 @@ final class ResponsesObjects {
     JsonNode choice = chat.path("choices").path(0);
     JsonNode message = choice.path("message");
     ArrayNode output = (ArrayNode) response.get("output");
-    String text = ResponsesBridge.textValue(message.get("content"));
+    String text = MessagesTranslation.answerText(message.get("content"));
     String refusal = ResponsesBridge.textValue(message.get("refusal"));
     if ((text != null && !text.isEmpty()) || refusal != null) {
       ObjectNode item = message(newId("msg"), "completed");

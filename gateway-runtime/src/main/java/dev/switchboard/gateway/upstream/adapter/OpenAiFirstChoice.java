@@ -16,7 +16,7 @@ import java.util.List;
  * Azure's filter results, other choices, usage) is materialised. Only called on demand: the
  * pass-through never needs these facts.
  *
- * @param text {@code content}, or null when absent or JSON null
+ * @param text {@code content} (of an array, its text chunks), or null when absent or JSON null
  * @param refusal {@code refusal}, or null
  * @param toolCalls the {@code tool_calls} entries in order; empty when none
  */
@@ -97,7 +97,13 @@ record OpenAiFirstChoice(String text, String refusal, List<ToolCallDelta> toolCa
       String name = p.currentName();
       JsonToken value = p.nextToken();
       switch (name) {
-        case "content" -> text = string(p, value);
+        case "content" -> {
+          if (value == JsonToken.START_ARRAY) {
+            text = textChunks(p);
+            continue;
+          }
+          text = string(p, value);
+        }
         case "refusal" -> refusal = string(p, value);
         case "tool_calls" -> {
           if (value == JsonToken.START_ARRAY) {
@@ -163,6 +169,40 @@ record OpenAiFirstChoice(String text, String refusal, List<ToolCallDelta> toolCa
   }
 
   /** A string value, null for anything else (JSON null above all). */
+  /**
+   * The text of a {@code content} array (the parser at its start): the {@code text} of its {@code
+   * text} chunks, joined. Mistral's reasoning models answer so, {@code thinking} chunks first,
+   * which are not the answer. Null when it has no text chunk.
+   */
+  private static String textChunks(JsonParser p) throws IOException {
+    StringBuilder text = null;
+    for (JsonToken element = p.nextToken();
+        element != JsonToken.END_ARRAY && element != null;
+        element = p.nextToken()) {
+      if (element != JsonToken.START_OBJECT) {
+        p.skipChildren();
+        continue;
+      }
+      String type = null;
+      String chunk = null;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken value = p.nextToken();
+        if ("type".equals(name)) {
+          type = string(p, value);
+        } else if ("text".equals(name)) {
+          chunk = string(p, value);
+        }
+        p.skipChildren();
+      }
+      if ("text".equals(type) && chunk != null) {
+        text = text == null ? new StringBuilder() : text;
+        text.append(chunk);
+      }
+    }
+    return text == null ? null : text.toString();
+  }
+
   private static String string(JsonParser p, JsonToken value) throws IOException {
     return value == JsonToken.VALUE_STRING ? p.getText() : null;
   }
