@@ -134,7 +134,8 @@ final class ResponsesObjects {
         .put("cached_tokens", usage == null ? 0 : usage.cachedInputTokens())
         .put("cache_write_tokens", 0);
     node.put("output_tokens", output);
-    node.putObject("output_tokens_details").put("reasoning_tokens", 0);
+    node.putObject("output_tokens_details")
+        .put("reasoning_tokens", usage == null ? 0 : usage.reasoningTokens());
     node.put("total_tokens", input + output);
     return node;
   }

@@ -60,7 +60,7 @@ class MistralThinkingAnswerIT {
                             + head
                             + "{\"content\":\" !\"},\"finish_reason\":\"stop\"}],"
                             + "\"usage\":{\"prompt_tokens\":7,\"total_tokens\":10,"
-                            + "\"completion_tokens\":3}}\n\n"
+                            + "\"completion_tokens\":3,\"completion_tokens_details\":{\"reasoning_tokens\":2}}}\n\n"
                             + "data: [DONE]\n\n");
                 return;
               }
@@ -74,7 +74,7 @@ class MistralThinkingAnswerIT {
                           + ",{\"type\":\"text\",\"text\":\"Bonjour !\"}]},"
                           + "\"finish_reason\":\"stop\"}],"
                           + "\"usage\":{\"prompt_tokens\":7,\"total_tokens\":10,"
-                          + "\"completion_tokens\":3}}");
+                          + "\"completion_tokens\":3,\"completion_tokens_details\":{\"reasoning_tokens\":2}}}");
             });
     gateway =
         GatewayHarness.start(
@@ -147,5 +147,27 @@ class MistralThinkingAnswerIT {
     }
     assertThat(deltas.toString()).isEqualTo("Bonjour !");
     assertThat(done).isEqualTo("Bonjour !");
+  }
+
+  @Test
+  void aBridgedResponseCountsTheReasoningTokensOfItsChatUsage() throws Exception {
+    // The thinking is not the answer, but it is counted (completion_tokens_details).
+    HttpResponse<String> res =
+        gateway.post("/v1/responses", "{\"model\":\"magistral\",\"input\":\"Salut\"}");
+    assertThat(json(res.body()).at("/usage/output_tokens_details/reasoning_tokens").asInt())
+        .isEqualTo(2);
+    assertThat(json(res.body()).at("/usage/output_tokens").asInt()).isEqualTo(3);
+
+    HttpResponse<String> stream =
+        gateway.post(
+            "/v1/responses", "{\"model\":\"magistral\",\"input\":\"Salut\",\"stream\":true}");
+    List<SseEvent> events = SseParser.parseAll(stream.body());
+    SseEvent completed = events.get(events.size() - 1);
+    assertThat(completed.event()).isEqualTo("response.completed");
+    assertThat(
+            json(completed.data())
+                .at("/response/usage/output_tokens_details/reasoning_tokens")
+                .asInt())
+        .isEqualTo(2);
   }
 }
