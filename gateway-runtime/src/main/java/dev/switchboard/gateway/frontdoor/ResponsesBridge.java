@@ -108,6 +108,20 @@ final class ResponsesBridge {
             }
           }
         }
+        if ("function_call_output".equals(type) && item.get("output") instanceof ArrayNode parts) {
+          // A chat tool message carries text only: an image or a file would be lost.
+          for (JsonNode part : parts) {
+            String partType = part.path("type").asText("");
+            if (!"input_text".equals(partType) && !"output_text".equals(partType)) {
+              return new Problem(
+                  "A 'function_call_output' with '"
+                      + partType
+                      + "' parts cannot be sent to a target that only speaks chat completions,"
+                      + " whose tool messages carry text only.",
+                  "input[" + i + "].output");
+            }
+          }
+        }
         i++;
       }
     }

@@ -346,6 +346,29 @@ class ResponsesApiIT {
   }
 
   @Test
+  void anImageInAFunctionCallOutputIsNeverDroppedOnTheWayToAChatOnlyTarget() throws Exception {
+    // A chat tool message carries text only: the image would be lost, so a chat-only target never
+    // gets such a request.
+    String input =
+        "\"input\":[{\"type\":\"function_call\",\"call_id\":\"c1\",\"name\":\"shot\","
+            + "\"arguments\":\"{}\"},{\"type\":\"function_call_output\",\"call_id\":\"c1\","
+            + "\"output\":[{\"type\":\"input_text\",\"text\":\"the screen:\"},"
+            + "{\"type\":\"input_image\",\"image_url\":\"data:image/png;base64,iVBORw0KGgo=\"}]}]";
+    int before = mock.requests().size();
+    HttpResponse<String> refused = post("{\"model\":\"bridged\"," + input + "}");
+    assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+    JsonNode error = JSON.readTree(refused.body()).path("error");
+    assertThat(error.path("param").asText()).isEqualTo("input[1].output");
+    assertThat(error.path("message").asText()).contains("input_image");
+    assertThat(mock.requests()).hasSize(before);
+
+    // A route with a native target serves it there.
+    HttpResponse<String> kept = post("{\"model\":\"mixed\"," + input + "}");
+    assertThat(kept.statusCode()).as(kept.body()).isEqualTo(200);
+    assertThat(last().path()).isEqualTo("/v1/responses");
+  }
+
+  @Test
   void whatOnlyANativeTargetCanDoIsKeptToNativeTargetsOrRefusedWith400() throws Exception {
     String webSearch = "\"tools\":[{\"type\":\"web_search\"}]";
     HttpResponse<String> refusedTool =
