@@ -6,18 +6,18 @@ Chart name, overridable.
 {{- end }}
 
 {{/*
-Full name prefix for every resource. Kept short enough that "-operator" and "-gateway" suffixes
-still fit the 63-character name limit.
+Full name prefix for every resource. Kept short enough (49 characters) that the longest suffix,
+"-gateway-admin" of the admin Service, still fits the 63-character limit of a Service name.
 */}}
 {{- define "switchboard.fullname" -}}
 {{- if .Values.fullnameOverride }}
-{{- .Values.fullnameOverride | trunc 50 | trimSuffix "-" }}
+{{- .Values.fullnameOverride | trunc 49 | trimSuffix "-" }}
 {{- else }}
 {{- $name := default .Chart.Name .Values.nameOverride }}
 {{- if contains $name .Release.Name }}
-{{- .Release.Name | trunc 50 | trimSuffix "-" }}
+{{- .Release.Name | trunc 49 | trimSuffix "-" }}
 {{- else }}
-{{- printf "%s-%s" .Release.Name $name | trunc 50 | trimSuffix "-" }}
+{{- printf "%s-%s" .Release.Name $name | trunc 49 | trimSuffix "-" }}
 {{- end }}
 {{- end }}
 {{- end }}

@@ -214,6 +214,35 @@ class ChartWorkloadTest {
         .containsSubsequence("--max-body-bytes", "8388608");
   }
 
+  /**
+   * Service names are DNS-1035 labels (at most 63 characters), or the API server refuses them. The
+   * longest name the chart derives from the full name is the admin Service's, "-gateway-admin" (14
+   * characters); a long release name (Helm allows 53) or fullnameOverride must still fit.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "fullnameOverride: " + "a-platform-team-owned-llm-gateway-for-production-eu-west",
+        "redis:\n  enabled: true\nfullnameOverride: "
+            + "a-platform-team-owned-llm-gateway-for-production-eu-west",
+      })
+  void everyServiceNameFitsADns1035LabelWithALongFullName(String values) {
+    RenderedChart chart = Charts.template(workDir, values);
+    List<String> services =
+        chart.ofKind("Service").map(service -> service.at("/metadata/name").asText()).toList();
+    assertThat(services).hasSizeGreaterThanOrEqualTo(2);
+    assertThat(services).allSatisfy(name -> assertThat(name).hasSizeLessThanOrEqualTo(63));
+    JsonNode operatorEnv =
+        chart
+            .ofKind("Deployment")
+            .filter(d -> d.at("/metadata/name").asText().endsWith("-operator"))
+            .findFirst()
+            .orElseThrow()
+            .at("/spec/template/spec/containers/0/env");
+    assertThat(services)
+        .contains(find(operatorEnv, "name", "SWITCHBOARD_GATEWAY_SERVICE").path("value").asText());
+  }
+
   @Test
   void dashboardConfigMapCarriesTheSidecarLabelAndTheDashboardJson() throws Exception {
     RenderedChart chart = Charts.template(workDir, "dashboard:\n  enabled: true\n");
