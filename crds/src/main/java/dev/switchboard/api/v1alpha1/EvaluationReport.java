@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.Objects;
 
 /** Where the runbook entries of an evaluation are written. */
@@ -12,10 +13,19 @@ import java.util.Objects;
 public class EvaluationReport {
 
   @JsonPropertyDescription(
-      "ConfigMap (in the route's namespace) holding one Markdown entry per route and evaluation.")
+      "ConfigMap (in the route's namespace) holding one Markdown entry per route and evaluation."
+          + " Not one the operator owns: switchboard-routing (and its shards"
+          + " switchboard-routing-<n>), switchboard-evaluations, switchboard-drift-<policy>.")
   @Default("switchboard-runbook")
   @Pattern(SchemaPatterns.DNS_SUBDOMAIN)
   @Size(max = 253)
+  // The entry is added as a key: the operator would overwrite it in the routing table, its shards
+  // and the drift baselines, and mix it with the evaluations' state.
+  @ValidationRule(
+      value = "!self.matches('^switchboard-(routing(-[0-9]+)?|evaluations|drift-.+)$')",
+      message =
+          "configMapName must not name a ConfigMap the operator owns (switchboard-routing,"
+              + " switchboard-routing-<n>, switchboard-evaluations, switchboard-drift-<policy>)")
   private String configMapName;
 
   public String getConfigMapName() {

@@ -163,6 +163,29 @@ class CelRulesTest {
       assertThat(violations("modelroutes", "spec.canary.metrics", obj("source", "gateway")))
           .isEmpty();
     }
+
+    /**
+     * The runbook entry is added as one key to the report ConfigMap; in a ConfigMap the operator
+     * owns otherwise it would be overwritten (the routing table and its shards, drift baselines) or
+     * mixed with state (the evaluations' own).
+     */
+    @Test
+    void evaluationReportsStayOutOfTheConfigMapsTheOperatorOwns() {
+      String path = "spec.evaluation.report.configMapName";
+      for (String owned :
+          List.of(
+              "switchboard-routing",
+              "switchboard-routing-0",
+              "switchboard-routing-7",
+              "switchboard-evaluations",
+              "switchboard-drift-standard")) {
+        assertThat(violations("modelroutes", path, owned)).as(owned).hasSize(1);
+      }
+      for (String free :
+          List.of("switchboard-runbook", "runbook", "switchboard-routing-notes", "team.runbook")) {
+        assertThat(violations("modelroutes", path, free)).as(free).isEmpty();
+      }
+    }
   }
 
   @Nested
