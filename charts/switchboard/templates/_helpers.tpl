@@ -178,11 +178,9 @@ happens in the release namespace only.
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create", "patch"]
-# Canary analysis scrapes the gateway pods' /metrics, found through the gateway Service's
-# EndpointSlices (issue 6).
-- apiGroups: [""]
-  resources: ["services"]
-  verbs: ["get", "list", "watch"]
+# Canary analysis scrapes the gateway pods' /metrics, found through the gateway admin Service's
+# EndpointSlices, selected by their kubernetes.io/service-name label (issue 6); the Service itself
+# is never read.
 - apiGroups: ["discovery.k8s.io"]
   resources: ["endpointslices"]
   verbs: ["get", "list", "watch"]
