@@ -285,6 +285,19 @@ class ChartWorkloadTest {
         .hasMessageContaining("values don't meet the specifications of the schema");
   }
 
+  @Test
+  void severalOperatorsWithoutLeaderElectionAreRefused() {
+    assertThatThrownBy(
+            () ->
+                Charts.template(
+                    workDir, "operator:\n  replicaCount: 2\n  leaderElection: {enabled: false}\n"))
+        .hasMessageContaining("operator.leaderElection.enabled");
+    assertThat(
+            Charts.template(
+                workDir, "operator:\n  replicaCount: 1\n  leaderElection: {enabled: false}\n"))
+        .isNotNull();
+  }
+
   private static JsonNode find(JsonNode array, String field, String value) {
     return StreamSupport.stream(array.spliterator(), false)
         .filter(n -> value.equals(n.path(field).asText()))
