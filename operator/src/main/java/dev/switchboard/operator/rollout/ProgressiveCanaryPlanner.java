@@ -216,7 +216,8 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
     AnalysisStatus analysis;
     AnalysisResult result;
     try {
-      Optional<CanaryWindow> window = metrics.collect(query);
+      Optional<CanaryWindow> window =
+          metrics.collect(query.since(parseInstant(state.stepStartedAt(), null)));
       result =
           window
               .map(w -> CanaryAnalyzer.judge(canary.getAnalysis(), w))

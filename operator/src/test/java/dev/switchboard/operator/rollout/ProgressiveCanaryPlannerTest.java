@@ -112,6 +112,7 @@ class ProgressiveCanaryPlannerTest {
     source.setScrapeInterval("30s");
     harness.route.getSpec().getCanary().setMetrics(source);
     harness.changeTargets("gpt-5");
+    Instant started = clock.instant();
     harness.reconcile();
     clock.advance(INTERVAL);
     harness.reconcile();
@@ -124,6 +125,8 @@ class ProgressiveCanaryPlannerTest {
               assertThat(q.url()).isEqualTo("http://prometheus.monitoring:9090");
               assertThat(q.interval()).isEqualTo(INTERVAL);
               assertThat(q.scrapeInterval()).isEqualTo(Duration.ofSeconds(30));
+              // A window may not reach back before the step (here: the canary) started.
+              assertThat(q.since()).isEqualTo(started);
             });
   }
 

@@ -1,6 +1,7 @@
 package dev.switchboard.operator.rollout.metrics;
 
 import java.time.Duration;
+import java.time.Instant;
 
 /**
  * Which canary to measure.
@@ -13,6 +14,8 @@ import java.time.Duration;
  * @param url the Prometheus base URL when {@code source} is {@code prometheus}
  * @param scrapeInterval how often Prometheus scrapes the gateway as the route states it ({@code
  *     spec.canary.metrics.scrapeInterval}), or null to read it from Prometheus
+ * @param since when the canary's current step started: a window must not reach back before it (it
+ *     would hold the previous step's, or a previous canary revision's, requests); null for no bound
  */
 public record CanaryQuery(
     String namespace,
@@ -21,7 +24,20 @@ public record CanaryQuery(
     Duration interval,
     String source,
     String url,
-    Duration scrapeInterval) {
+    Duration scrapeInterval,
+    Instant since) {
+
+  /** A query whose window has no lower bound. */
+  public CanaryQuery(
+      String namespace,
+      String route,
+      long canaryRevision,
+      Duration interval,
+      String source,
+      String url,
+      Duration scrapeInterval) {
+    this(namespace, route, canaryRevision, interval, source, url, scrapeInterval, null);
+  }
 
   /** A query without a stated scrape interval. */
   public CanaryQuery(
@@ -31,7 +47,13 @@ public record CanaryQuery(
       Duration interval,
       String source,
       String url) {
-    this(namespace, route, canaryRevision, interval, source, url, null);
+    this(namespace, route, canaryRevision, interval, source, url, null, null);
+  }
+
+  /** This query with windows bounded below by {@code start}. */
+  public CanaryQuery since(Instant start) {
+    return new CanaryQuery(
+        namespace, route, canaryRevision, interval, source, url, scrapeInterval, start);
   }
 
   /** The default source: scrape the gateway replicas. */

@@ -83,7 +83,8 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
   }
 
   /**
-   * @param clock decides when a scrape interval read from Prometheus is read again
+   * @param clock decides when a scrape interval read from Prometheus is read again, and whether a
+   *     window would reach back before the query's {@code since}
    */
   public PrometheusApiSource(URI baseUrl, String namespaceLabel, Clock clock) {
     this.clock = clock;
@@ -101,6 +102,11 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
   @Override
   public Optional<CanaryWindow> collect(CanaryQuery query) {
     Duration window = queryRange(query.interval(), scrapeInterval(query));
+    if (query.since() != null && clock.instant().minus(window).isBefore(query.since())) {
+      // The range would reach back into the previous step, or the previous canary revision (the
+      // series carry no revision): no complete window of this step yet.
+      return Optional.empty();
+    }
     String range = "[" + window.toSeconds() + "s]";
     String route = selector(query, "");
     Map<String, Double> attempts =

@@ -247,6 +247,27 @@ class PrometheusApiSourceTest {
   }
 
   @Test
+  void aRangeReachingBackBeforeTheStepStartIsNoWindowYet() {
+    // 30s scrapes: the range is 2m, four times the analysis interval. A canary revision started a
+    // minute ago (after a rolled-back one whose failures are still inside the last 2m): the range
+    // would count the previous canary's requests (the series carry no revision) against it.
+    gatewayJobSeries();
+    targets = Map.of("gateway", "30s");
+    MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:01:00Z"));
+    PrometheusApiSource source = new PrometheusApiSource(url(), "namespace", clock);
+    CanaryQuery sinceStart = QUERY.since(Instant.parse("2026-01-01T00:00:00Z"));
+
+    assertThat(source.collect(sinceStart)).isEmpty();
+    assertThat(queries).noneMatch(q -> q.contains("[120s]"));
+
+    // Two minutes after the step started the whole range is the step's own.
+    clock.advance(Duration.ofMinutes(1));
+    assertThat(source.collect(sinceStart).orElseThrow().window())
+        .isEqualTo(Duration.ofSeconds(120));
+    assertThat(rangeOfLastQuery()).isEqualTo("[120s]");
+  }
+
+  @Test
   void theScrapeIntervalIsReadFromTheRouteJobsTargetsAndReadAgainAfterTheRefresh() {
     gatewayJobSeries();
     targets = Map.of("gateway", "30s", "node-exporter", "2m");
