@@ -114,6 +114,11 @@ class CanaryRolloutIT {
   }
 
   private static void writeRoute(String name, String mode, String target) throws Exception {
+    writeRoute(name, mode, target, "2s");
+  }
+
+  private static void writeRoute(String name, String mode, String target, String pause)
+      throws Exception {
     Files.writeString(
         samples.dir.resolve("route-" + name + ".yaml"),
         """
@@ -127,10 +132,10 @@ class CanaryRolloutIT {
             - %s
           canary:
             mode: %s
-            steps: [{weight: 30, pause: 2s}, {weight: 60, pause: 2s}]
+            steps: [{weight: 30, pause: %s}, {weight: 60, pause: %s}]
             analysis: {interval: 2s, minRequests: 5, maxErrorRate: 0.1, maxLatencyP95Ratio: 20}
         """
-            .formatted(name, name, target, mode));
+            .formatted(name, name, target, mode, pause, pause));
     stack.applier().sync();
   }
 
@@ -251,8 +256,12 @@ class CanaryRolloutIT {
 
     try (Traffic traffic = new Traffic("chat-shadow")) {
       long mirroredBefore = stack.mock(samples.secondary).attempts(LLAMA);
+      // A long first step: the canary stays at it while its copies are analysed.
       writeRoute(
-          "chat-shadow", "shadow", "{providerRef: {name: local-secondary}, model: " + LLAMA + "}");
+          "chat-shadow",
+          "shadow",
+          "{providerRef: {name: local-secondary}, model: " + LLAMA + "}",
+          "10m");
       awaitPhase("chat-shadow", "Progressing");
       await()
           .atMost(Duration.ofSeconds(30))
@@ -260,6 +269,19 @@ class CanaryRolloutIT {
               () ->
                   assertThat(stack.mock(samples.secondary).attempts(LLAMA) - mirroredBefore)
                       .isGreaterThan(5));
+      // The copies are the canary's requests in its analysis (not 0 and Inconclusive for ever).
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(200))
+          .untilAsserted(
+              () -> {
+                ModelRoute route = route("chat-shadow");
+                assertThat(route.getStatus().getPhase()).isEqualTo("Progressing");
+                assertThat(route.getStatus().getAnalysis()).isNotNull();
+                assertThat(route.getStatus().getAnalysis().getVerdict()).isEqualTo("Pass");
+                assertThat(route.getStatus().getAnalysis().getCanary().getRequests())
+                    .isGreaterThanOrEqualTo(5);
+              });
       // While the shadow canary runs, every answer comes from stable.
       Map<String, Integer> seen = new java.util.HashMap<>();
       traffic.providers.forEach((p, n) -> seen.put(p, n.get()));

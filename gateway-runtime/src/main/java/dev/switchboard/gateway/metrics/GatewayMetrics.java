@@ -79,13 +79,21 @@ public final class GatewayMetrics {
 
   /** Records the end of one upstream attempt. */
   public void attempt(RequestContext ctx, PlannedTarget target, UpstreamFailure failureOrNull) {
+    attempt(ctx, target, failureOrNull == null ? null : failureOrNull.kind().label());
+  }
+
+  /**
+   * Records the end of one upstream attempt that no failover chain made (a shadow copy).
+   *
+   * @param failureLabel the failure kind's label, null for a success
+   */
+  public void attempt(RequestContext ctx, PlannedTarget target, String failureLabel) {
     TargetMeters meters = metersFor(ctx.routeName(), target);
-    if (failureOrNull == null) {
+    if (failureLabel == null) {
       meters.attempts("success").increment();
     } else {
-      String label = failureOrNull.kind().label();
-      meters.attempts(label).increment();
-      meters.upstreamErrors(label).increment();
+      meters.attempts(failureLabel).increment();
+      meters.upstreamErrors(failureLabel).increment();
     }
   }
 

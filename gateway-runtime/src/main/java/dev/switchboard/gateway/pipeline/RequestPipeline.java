@@ -57,7 +57,12 @@ public final class RequestPipeline {
             new PlanStage(planner),
             // After planning: the cache partition holds the resolved target and canary arm.
             new CacheStage(responseCache, metrics),
-            new ShadowStage(caller, state, random, account::record),
+            new ShadowStage(
+                caller,
+                state,
+                random,
+                (ctx, failure) -> metrics.attempt(ctx, ctx.target(), failure),
+                account::record),
             // A consumer opts out of evaluation mirroring by its labels.
             new EvaluationStage(
                 caller, state, resilience, evaluations, random, RequestPipeline::consumerLabels),

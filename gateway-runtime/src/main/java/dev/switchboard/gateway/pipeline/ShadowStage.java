@@ -17,6 +17,7 @@ import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
 import io.vertx.core.buffer.Buffer;
 import java.util.Comparator;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
 
@@ -24,7 +25,8 @@ import java.util.function.DoubleSupplier;
  * Shadow canaries ({@code canary.mode: shadow}): a copy of the canary's share of requests goes to
  * the canary target while the client is answered from stable only. The copy runs on its own request
  * context (request id suffixed {@code -shadow}, arm {@code canary}), so its latency, tokens, errors
- * and refusals land in the same per-target metrics the operator's canary analysis compares —
+ * and refusals land in the same per-target metrics the operator's canary analysis compares (its
+ * attempt too: {@code switchboard_upstream_attempts_total} is the analysis's request count) —
  * without any effect on the client, whose disconnect does not cancel the copy. The copy's events
  * are read by the canary's upstream adapter, like any answer's.
  */
@@ -33,20 +35,25 @@ public final class ShadowStage implements Stage {
   private final UpstreamCaller caller;
   private final RoutingState state;
   private final DoubleSupplier random;
+  private final BiConsumer<RequestContext, String> attempts;
   private final Consumer<RequestContext> accounting;
 
   /**
    * @param random uniform values in [0, 1) deciding which requests are copied
+   * @param attempts records a copy's upstream attempt: the context and the failure kind's label,
+   *     null for a success
    * @param accounting records a finished copy (metrics, stats, log)
    */
   public ShadowStage(
       UpstreamCaller caller,
       RoutingState state,
       DoubleSupplier random,
+      BiConsumer<RequestContext, String> attempts,
       Consumer<RequestContext> accounting) {
     this.caller = caller;
     this.state = state;
     this.random = random;
+    this.attempts = attempts;
     this.accounting = accounting;
   }
 
@@ -73,7 +80,7 @@ public final class ShadowStage implements Stage {
     try {
       key = ExecuteStage.key(state, target);
     } catch (UpstreamFailure noKey) {
-      finish(ctx, 503, "error", FailureKind.NO_KEY.label());
+      finish(ctx, 503, "error", FailureKind.NO_KEY.label(), FailureKind.NO_KEY.label());
       return true;
     }
     Operation format = ExecuteStage.format(exchange, target);
@@ -97,7 +104,7 @@ public final class ShadowStage implements Stage {
     Exchange.record(ctx, reply.summary());
     ctx.recordAttempt(
         new RequestContext.Attempt(ctx.target().id(), ctx.target().arm(), "success", 0));
-    finish(ctx, reply.status(), "success", null);
+    finish(ctx, reply.status(), "success", null, null);
   }
 
   private void drain(RequestContext ctx, UpstreamStream upstream) {
@@ -134,7 +141,7 @@ public final class ShadowStage implements Stage {
             }
             ctx.recordAttempt(
                 new RequestContext.Attempt(ctx.target().id(), ctx.target().arm(), "success", 200));
-            finish(ctx, 200, done ? "success" : "error", done ? null : "stream_truncated");
+            finish(ctx, 200, done ? "success" : "error", done ? null : "stream_truncated", null);
           }
 
           @Override
@@ -155,11 +162,17 @@ public final class ShadowStage implements Stage {
     int status = err instanceof UpstreamFailure f ? f.upstreamStatus() : 0;
     ctx.recordAttempt(
         new RequestContext.Attempt(ctx.target().id(), ctx.target().arm(), kind, status));
-    finish(ctx, status == 0 ? 502 : status, "error", kind);
+    finish(ctx, status == 0 ? 502 : status, "error", kind, kind);
   }
 
-  private void finish(RequestContext ctx, int status, String outcome, String errorClass) {
+  /**
+   * @param attemptFailure the failure kind of the copy's upstream attempt, null for a success (a
+   *     truncated stream's attempt succeeded, as on the client's path)
+   */
+  private void finish(
+      RequestContext ctx, int status, String outcome, String errorClass, String attemptFailure) {
     if (ctx.status() == 0) {
+      attempts.accept(ctx, attemptFailure);
       ctx.finish(status, outcome, errorClass);
       accounting.accept(ctx);
     }

@@ -345,6 +345,24 @@ class GatewayProxyIT {
                         "gen_ai_client_operation_duration_seconds_count{arm=\"canary\","
                             + "operation=\"chat\",outcome=\"success\",provider=\"mock-any\","
                             + "route=\"shadowed\",stream=\"true\",target_model=\"shadow-model\"} 1"));
+    // The canary analysis counts an arm's requests by its attempts: the copies are the canary's.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        gateway
+                            .admin("/metrics")
+                            .body()
+                            .lines()
+                            .filter(l -> l.startsWith("switchboard_upstream_attempts_total{"))
+                            .filter(l -> l.contains("route=\"shadowed\""))
+                            .filter(l -> l.contains("arm=\"canary\""))
+                            .filter(l -> l.contains("outcome=\"success\""))
+                            .mapToDouble(
+                                l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                            .sum())
+                    .isEqualTo(2.0));
   }
 
   @Test
