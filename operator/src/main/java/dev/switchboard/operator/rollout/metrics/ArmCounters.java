@@ -15,7 +15,8 @@ import java.util.TreeMap;
  *
  * <ul>
  *   <li>{@code switchboard_upstream_attempts_total{route,arm,outcome}}: every attempt, so a canary
- *       attempt that failed and fell back to stable counts against the canary;
+ *       attempt that failed and fell back to stable counts against the canary (an attempt the
+ *       client cancelled counts for neither arm);
  *   <li>{@code gen_ai_client_operation_duration_seconds_bucket{route,arm,outcome,stream,le}}: the
  *       latency of successful non-streaming requests ({@code _count} of successful requests);
  *   <li>{@code gen_ai_server_time_to_first_token_seconds_bucket{route,arm,le}}: TTFT of streams;
@@ -39,6 +40,12 @@ public record ArmCounters(
   static final String TOKENS = "gen_ai_client_token_usage_tokens";
   static final String REFUSALS = "switchboard_refusals_total";
 
+  /**
+   * The attempt outcome of a client that hung up (the gateway's failure kind {@code
+   * CLIENT_CANCELLED}): says nothing about the arm, so it is neither a request nor an error of it.
+   */
+  static final String CLIENT_CANCELLED = "client_cancelled";
+
   public static final ArmCounters ZERO = new ArmCounters(0, 0, Map.of(), Map.of(), 0, 0, 0, 0);
 
   public ArmCounters {
@@ -57,6 +64,9 @@ public record ArmCounters(
       boolean success = Outcome.isSuccess(s.label("outcome"));
       switch (s.name()) {
         case ATTEMPTS -> {
+          if (CLIENT_CANCELLED.equals(s.label("outcome"))) {
+            continue;
+          }
           arm.attempts += s.value();
           if (!success) {
             arm.failedAttempts += s.value();

@@ -109,14 +109,22 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
     }
     String range = "[" + window.toSeconds() + "s]";
     String route = selector(query, "");
+    // A client that hung up says nothing about the arm: neither a request nor an error of it.
+    String notCancelled = ",outcome!=\"" + ArmCounters.CLIENT_CANCELLED + "\"";
     Map<String, Double> attempts =
-        byArm(query, "sum by (arm) (increase(" + ArmCounters.ATTEMPTS + route + range + "))");
+        byArm(
+            query,
+            "sum by (arm) (increase("
+                + ArmCounters.ATTEMPTS
+                + selector(query, notCancelled)
+                + range
+                + "))");
     Map<String, Double> failed =
         byArm(
             query,
             "sum by (arm) (increase("
                 + ArmCounters.ATTEMPTS
-                + selector(query, ",outcome!=\"" + SUCCESS + "\"")
+                + selector(query, ",outcome!=\"" + SUCCESS + "\"" + notCancelled)
                 + range
                 + "))");
     Map<String, Double> latency =

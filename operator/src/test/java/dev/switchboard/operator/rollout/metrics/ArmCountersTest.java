@@ -29,6 +29,23 @@ class ArmCountersTest {
   }
 
   @Test
+  void anAttemptTheClientCancelledIsNeitherARequestNorAnErrorOfTheArm() {
+    String exposition =
+        """
+        switchboard_upstream_attempts_total{route="chat",arm="canary",outcome="success"} 100
+        switchboard_upstream_attempts_total{route="chat",arm="canary",outcome="server_error"} 1
+        switchboard_upstream_attempts_total{route="chat",arm="canary",outcome="client_cancelled"} 9
+        """;
+
+    ArmMetrics canary =
+        ArmCounters.of(PrometheusText.parse(exposition), "chat").get("canary").toMetrics();
+
+    // Users pressing stop are not the canary failing: 1 of 101, not 10 of 110 (over maxErrorRate).
+    assertThat(canary.requests()).isEqualTo(101);
+    assertThat(canary.errors()).isEqualTo(1);
+  }
+
+  @Test
   void quantileInterpolatesInsideTheBucketLikeHistogramQuantile() {
     Map<Double, Double> buckets =
         Map.of(0.1, 50.0, 0.2, 90.0, 0.5, 100.0, Double.POSITIVE_INFINITY, 100.0);

@@ -183,6 +183,31 @@ class PrometheusApiSourceTest {
   }
 
   @Test
+  void anAttemptTheClientCancelledIsNeitherARequestNorAnErrorOfTheArm() {
+    // The fake applies the queries' outcome matchers to the canary's attempt series.
+    Map<String, Integer> canaryAttempts =
+        Map.of("success", 100, "server_error", 1, "client_cancelled", 9);
+    answers =
+        promql -> {
+          if (!promql.contains("upstream_attempts") || promql.startsWith("count by (job)")) {
+            return vector(Map.of());
+          }
+          int sum =
+              canaryAttempts.entrySet().stream()
+                  .filter(e -> !promql.contains("outcome!=\"" + e.getKey() + "\""))
+                  .mapToInt(Map.Entry::getValue)
+                  .sum();
+          return vector(Map.of("canary", Integer.toString(sum)));
+        };
+    PrometheusApiSource source = new PrometheusApiSource(url(), "namespace");
+
+    CanaryWindow window = source.collect(QUERY).orElseThrow();
+
+    assertThat(window.canary().requests()).isEqualTo(101);
+    assertThat(window.canary().errors()).isEqualTo(1);
+  }
+
+  @Test
   void aFailedQueryMakesTheSourceUnavailable() {
     answers =
         promql ->
