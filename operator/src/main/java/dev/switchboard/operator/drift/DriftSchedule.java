@@ -6,6 +6,7 @@ import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
 import java.time.DateTimeException;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.Locale;
@@ -89,17 +90,31 @@ public final class DriftSchedule {
    */
   public Decision decide(Instant lastScheduled, Instant now) {
     Instant due = latest(now).orElse(null);
-    Instant next = next(now).orElse(null);
+    Decision decision;
     if (lastScheduled == null) {
       // Never ran: the first run takes the baseline at once rather than a day later.
-      return new Decision(true, due == null ? now : due, next);
-    }
-    if (due != null && due.isAfter(lastScheduled)) {
+      decision = new Decision(true, due == null ? now : due, null);
+    } else if (due != null && due.isAfter(lastScheduled) && !sameWallClock(due, lastScheduled)) {
       // One or more schedule times passed since the last run (the operator was down at 03:00,
-      // or this is simply the time): run once, however many were missed.
-      return new Decision(true, due, next);
+      // or this is simply the time): run once, however many were missed. The second 02:30 of
+      // the hour repeated when daylight saving ends is the time already run for, not a new one.
+      decision = new Decision(true, due, null);
+    } else {
+      decision = new Decision(false, lastScheduled, null);
     }
-    return new Decision(false, lastScheduled, next);
+    Instant next = next(now).orElse(null);
+    if (next != null && sameWallClock(next, decision.scheduled())) {
+      next = next(next).orElse(null);
+    }
+    return new Decision(decision.runNow(), decision.scheduled(), next);
+  }
+
+  /**
+   * Whether two instants read the same in the schedule's zone: the two occurrences of one local
+   * time in the hour repeated when daylight saving ends, which are one schedule time.
+   */
+  private boolean sameWallClock(Instant a, Instant b) {
+    return LocalDateTime.ofInstant(a, zone).equals(LocalDateTime.ofInstant(b, zone));
   }
 
   /**

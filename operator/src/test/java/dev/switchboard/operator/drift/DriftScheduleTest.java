@@ -101,4 +101,27 @@ class DriftScheduleTest {
     }
     assertThat(runs).isEqualTo(31);
   }
+
+  @Test
+  void aScheduleTimeInTheRepeatedHourOfAutumnRunsOnce() {
+    // Berlin leaves summer time on 2026-10-25: 02:00–03:00 happens twice (00:00–01:00Z in CEST,
+    // 01:00–02:00Z in CET). "30 2 * * *" is one schedule time that night, as documented.
+    DriftSchedule nightly = DriftSchedule.parse("30 2 * * *", "Europe/Berlin");
+    MutableClock clock = new MutableClock(Instant.parse("2026-10-24T12:00:00Z"));
+    Instant lastScheduled = nightly.decide(null, clock.instant()).scheduled();
+    int runs = 0;
+    for (Instant end = Instant.parse("2026-10-25T12:00:00Z");
+        clock.instant().isBefore(end);
+        clock.advance(Duration.ofMinutes(7))) {
+      DriftSchedule.Decision d = nightly.decide(lastScheduled, clock.instant());
+      if (d.runNow()) {
+        runs++;
+        lastScheduled = d.scheduled();
+        // status.drift.nextRun: the next night, not the repeated 02:30 an hour later
+        assertThat(d.next()).isEqualTo(Instant.parse("2026-10-26T01:30:00Z"));
+      }
+    }
+    assertThat(runs).isEqualTo(1);
+    assertThat(lastScheduled).isEqualTo(Instant.parse("2026-10-25T00:30:00Z"));
+  }
 }
