@@ -82,7 +82,7 @@ public final class LexicalGuard {
     {"buy", "sell"},
     {"import", "export"},
     {"upload", "download"},
-    {"instal", "uninstal"},
+    {"install", "uninstall"},
     {"subscrib", "unsubscrib"},
     {"accept", "reject"},
     {"approv", "reject"},
@@ -119,7 +119,8 @@ public final class LexicalGuard {
     {"inbound", "outbound"},
     {"ingress", "egress"},
     {"upgrad", "downgrad"},
-    {"earli", "late"},
+    {"early", "late"},
+    {"earlier", "later"},
     {"earliest", "latest"},
     {"old", "new"},
     {"oldest", "newest"},
@@ -144,7 +145,8 @@ public final class LexicalGuard {
     {"archiv", "unarchiv"},
     {"freez", "unfreez"},
     {"activ", "deactiv"},
-    {"regist", "deregist"},
+    {"activat", "deactivat"},
+    {"register", "deregister"},
     {"link", "unlink"},
     {"ban", "unban"},
     {"sign", "resign"},
@@ -153,6 +155,21 @@ public final class LexicalGuard {
     {"sign in", "sign out"},
     {"check in", "check out"}
   };
+
+  /**
+   * What {@link #stem} makes of each single word of {@link #ANTONYMS}: a table entry matches a text
+   * holding the word as written ("safe", "pass", "more" stem to "saf", "pas", "mor") or any form
+   * stemming to it.
+   */
+  private static final Map<String, String> STEMMED = new HashMap<>();
+
+  static {
+    for (String[] pair : ANTONYMS) {
+      for (String word : pair) {
+        STEMMED.put(word, stem(word));
+      }
+    }
+  }
 
   private static final Map<String, String> NUMBER_WORDS = new HashMap<>();
 
@@ -317,7 +334,7 @@ public final class LexicalGuard {
   private static boolean has(Profile p, String stem) {
     return stem.indexOf(' ') >= 0
         ? p.joined().contains(" " + stem + " ")
-        : p.stems().contains(stem);
+        : p.stems().contains(stem) || p.stems().contains(STEMMED.get(stem));
   }
 
   /** A crude English stem: enough to match enable/enabled/enabling and their opposites. */

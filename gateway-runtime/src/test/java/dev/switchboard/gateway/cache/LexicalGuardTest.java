@@ -36,4 +36,27 @@ class LexicalGuardTest {
         .isTrue();
     assertThat(compatible("Is $5,000 enough?", "Is 5000 dollars enough?")).isTrue();
   }
+
+  @Test
+  void everyListedOppositeIsCaughtInItsPlainForm() {
+    // Each pair as people write it: the table's stems must match what stem() makes of the words
+    // ("safe" stems to "saf", "install" stays "install"). "Is it safe to eat raw chicken?" and its
+    // opposite embed at 0.985, above the default threshold: only the guard tells them apart.
+    assertThat(compatible("Is it safe to eat raw chicken?", "Is it unsafe to eat raw chicken?"))
+        .isFalse();
+    assertThat(compatible("Is this statement true?", "Is this statement false?")).isFalse();
+    assertThat(compatible("Do people like this phone?", "Do people dislike this phone?")).isFalse();
+    assertThat(compatible("Why does it use more memory?", "Why does it use less memory?"))
+        .isFalse();
+    assertThat(compatible("Did the build pass?", "Did the build fail?")).isFalse();
+    assertThat(compatible("How do I install docker?", "How do I uninstall docker?")).isFalse();
+    assertThat(compatible("How do I activate my account?", "How do I deactivate my account?"))
+        .isFalse();
+    assertThat(compatible("How do I register a device?", "How do I deregister a device?"))
+        .isFalse();
+    assertThat(compatible("Can I check in early?", "Can I check in late?")).isFalse();
+    assertThat(compatible("Can I leave earlier?", "Can I leave later?")).isFalse();
+    assertThat(compatible("Is it safe?", "Is it safe?")).isTrue();
+    assertThat(compatible("How do I install docker?", "How can I install docker?")).isTrue();
+  }
 }
