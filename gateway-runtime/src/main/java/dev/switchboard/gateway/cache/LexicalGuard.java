@@ -247,7 +247,7 @@ public final class LexicalGuard {
       String lower = raw.toLowerCase(Locale.ROOT).replace("’", "'");
       String plain = lower.replace("'", "");
       if (NUMBER.matcher(raw).matches()) {
-        numbers.add(normaliseNumber(raw));
+        numbers.add(negative(text, m.start()) ? "-" + normaliseNumber(raw) : normaliseNumber(raw));
       } else if (NUMBER_WORDS.containsKey(plain)) {
         numbers.add(NUMBER_WORDS.get(plain));
       } else if (raw.chars().anyMatch(Character::isDigit)) {
@@ -357,6 +357,19 @@ public final class LexicalGuard {
       n = n.replaceAll("0+$", "").replaceAll("\\.$", "");
     }
     return n;
+  }
+
+  /**
+   * Whether the number starting at {@code at} has a minus sign: a {@code -} or {@code −} right
+   * before it that does not join two words or numbers (gpt-4o, 2026-03-05, 10-20).
+   */
+  private static boolean negative(String text, int at) {
+    if (at == 0) {
+      return false;
+    }
+    char sign = text.charAt(at - 1);
+    return (sign == '-' || sign == '\u2212')
+        && (at == 1 || !Character.isLetterOrDigit(text.charAt(at - 2)));
   }
 
   private static String stripPossessive(String word) {

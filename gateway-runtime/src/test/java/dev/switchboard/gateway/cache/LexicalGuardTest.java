@@ -59,4 +59,20 @@ class LexicalGuardTest {
     assertThat(compatible("Is it safe?", "Is it safe?")).isTrue();
     assertThat(compatible("How do I install docker?", "How can I install docker?")).isTrue();
   }
+
+  @Test
+  void aNegativeNumberIsNotItsAbsoluteValue() {
+    // 0.988 similar with all-MiniLM-L6-v2: the sign is the whole difference.
+    assertThat(
+            compatible(
+                "Is a temperature of -20 degrees dangerous for my car battery?",
+                "Is a temperature of 20 degrees dangerous for my car battery?"))
+        .isFalse();
+    assertThat(compatible("What is −40 °C in °F?", "What is 40 °C in °F?")).isFalse();
+    assertThat(compatible("Is -20 degrees cold?", "Is −20 degrees cold?")).isTrue();
+    // A hyphen between words or numbers is no sign.
+    assertThat(compatible("Is gpt-4o good at math?", "Is gpt-4o any good at math?")).isTrue();
+    assertThat(compatible("Events on 2026-03-05", "Events on 2026-03-05")).isTrue();
+    assertThat(compatible("Teams of 10-20 people", "Teams of 10 to 20 people")).isTrue();
+  }
 }
