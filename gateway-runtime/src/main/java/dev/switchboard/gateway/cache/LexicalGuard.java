@@ -15,9 +15,10 @@ import java.util.regex.Pattern;
  * put opposites close together ("enable 2FA" and "disable 2FA" score above 0.8, "$500" and "$5,000"
  * higher still). A cached text may answer a new one only when both carry the same negations, no
  * antonym is swapped, the same numbers appear in the same order, the same names (capitalised words,
- * acronyms, words with digits) appear in the same order, and the one is not merely the other's
- * words reordered ("USD to EUR" against "EUR to USD"). Any doubt is a miss: a miss costs one
- * upstream call, a false hit serves a wrong answer.
+ * acronyms, words with digits) appear in the same order, units named on both sides agree ("10
+ * minutes" against "10 seconds"), and the one is not merely the other's words reordered ("USD to
+ * EUR" against "EUR to USD"). Any doubt is a miss: a miss costs one upstream call, a false hit
+ * serves a wrong answer.
  */
 public final class LexicalGuard {
 
@@ -171,6 +172,56 @@ public final class LexicalGuard {
     }
   }
 
+  /**
+   * Units of time, length, mass, volume, temperature and data, each spelling to its unit: "10
+   * minutes" and "10 seconds" embed alike (0.95), "5% per month" and "5% per year" too.
+   */
+  private static final Map<String, String> UNITS = new HashMap<>();
+
+  static {
+    String[][] units = {
+      {"ms", "millisecond", "milliseconds"},
+      {"s", "second", "seconds", "sec", "secs"},
+      {"min", "minute", "minutes", "mins"},
+      {"h", "hour", "hours", "hr", "hrs", "hourly"},
+      {"day", "day", "days", "daily"},
+      {"week", "week", "weeks", "weekly"},
+      {"month", "month", "months", "monthly"},
+      {"year", "year", "years", "yr", "yrs", "yearly", "annual", "annually"},
+      {"mm", "mm", "millimeter", "millimeters", "millimetre", "millimetres"},
+      {"cm", "cm", "centimeter", "centimeters", "centimetre", "centimetres"},
+      {"m", "meter", "meters", "metre", "metres"},
+      {"km", "km", "kms", "kilometer", "kilometers", "kilometre", "kilometres"},
+      {"in", "inch", "inches"},
+      {"ft", "ft", "foot", "feet"},
+      {"yd", "yard", "yards"},
+      {"mi", "mile", "miles"},
+      {"mg", "mg", "milligram", "milligrams"},
+      {"g", "gram", "grams"},
+      {"kg", "kg", "kgs", "kilo", "kilos", "kilogram", "kilograms"},
+      {"oz", "oz", "ounce", "ounces"},
+      {"lb", "lb", "lbs", "pound", "pounds"},
+      {"t", "ton", "tons", "tonne", "tonnes"},
+      {"ml", "ml", "milliliter", "milliliters", "millilitre", "millilitres"},
+      {"l", "liter", "liters", "litre", "litres"},
+      {"gal", "gallon", "gallons"},
+      {"pt", "pint", "pints"},
+      {"cup", "cup", "cups"},
+      {"c", "celsius", "centigrade"},
+      {"f", "fahrenheit"},
+      {"k", "kelvin"},
+      {"kb", "kb", "kilobyte", "kilobytes"},
+      {"mb", "mb", "megabyte", "megabytes"},
+      {"gb", "gb", "gigabyte", "gigabytes"},
+      {"tb", "tb", "terabyte", "terabytes"}
+    };
+    for (String[] unit : units) {
+      for (int i = 1; i < unit.length; i++) {
+        UNITS.put(unit[i], unit[0]);
+      }
+    }
+  }
+
   private static final Map<String, String> NUMBER_WORDS = new HashMap<>();
 
   static {
@@ -222,13 +273,15 @@ public final class LexicalGuard {
       List<String> numbers,
       List<String> names,
       List<String> sortedWords,
-      List<String> words) {}
+      List<String> words,
+      List<String> units) {}
 
   /** The profile of {@code text}. */
   public static Profile profile(String text) {
     List<String> words = new ArrayList<>();
     List<String> names = new ArrayList<>();
     List<String> numbers = new ArrayList<>();
+    List<String> units = new ArrayList<>();
     Set<String> stems = new HashSet<>();
     int negations = 0;
     boolean sentenceStart = true;
@@ -269,6 +322,10 @@ public final class LexicalGuard {
       sentenceStart = false;
       words.add(plain);
       stems.add(stem(plain));
+      String unit = UNITS.get(plain);
+      if (unit != null) {
+        units.add(unit);
+      }
     }
     List<String> sorted = new ArrayList<>(words);
     sorted.sort(null);
@@ -279,7 +336,8 @@ public final class LexicalGuard {
         numbers,
         dedupe(names),
         sorted,
-        words);
+        words,
+        units);
   }
 
   /** Whether a stored text ({@code cached}) may answer {@code query}. */
@@ -291,6 +349,13 @@ public final class LexicalGuard {
       return false;
     }
     if (!sameNames(query, cached)) {
+      return false;
+    }
+    // Units: when both name some, the same ones in the same order ("10 minutes" is not "10
+    // seconds"); a text naming none may still be a paraphrase ("annual" of "per year").
+    if (!query.units().isEmpty()
+        && !cached.units().isEmpty()
+        && !query.units().equals(cached.units())) {
       return false;
     }
     for (String[] pair : ANTONYMS) {

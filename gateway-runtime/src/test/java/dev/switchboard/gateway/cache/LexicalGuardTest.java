@@ -75,4 +75,29 @@ class LexicalGuardTest {
     assertThat(compatible("Events on 2026-03-05", "Events on 2026-03-05")).isTrue();
     assertThat(compatible("Teams of 10-20 people", "Teams of 10 to 20 people")).isTrue();
   }
+
+  @Test
+  void anotherUnitIsAnotherQuestion() {
+    // Each pair scores above the default threshold 0.95 with all-MiniLM-L6-v2 (0.952, 0.962,
+    // 0.962): the unit is the whole difference.
+    assertThat(compatible("Set a timer for 10 minutes", "Set a timer for 10 seconds")).isFalse();
+    assertThat(
+            compatible(
+                "List the files modified in the last 24 hours",
+                "List the files modified in the last 24 minutes"))
+        .isFalse();
+    assertThat(
+            compatible(
+                "What is the interest on a $1000 loan at 5% per month?",
+                "What is the interest on a $1000 loan at 5% per year?"))
+        .isFalse();
+    assertThat(compatible("How long is a 5 km walk?", "How long is a 5 mile walk?")).isFalse();
+    assertThat(compatible("Is 2 gigabytes of RAM enough?", "Is 2 terabytes of RAM enough?"))
+        .isFalse();
+    // The same unit however it is spelled, and a text that names none, still pass.
+    assertThat(compatible("Set a timer for 10 minutes", "set a timer for 10 mins")).isTrue();
+    assertThat(compatible("How long is a 5 km walk?", "How long is a 5 kilometre walk?")).isTrue();
+    assertThat(compatible("What is 5% interest per year?", "What is 5% annual interest?")).isTrue();
+    assertThat(compatible("Set a timer for 10 minutes", "Set a 10 minute timer")).isTrue();
+  }
 }
