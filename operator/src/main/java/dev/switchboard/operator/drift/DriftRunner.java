@@ -246,8 +246,10 @@ public final class DriftRunner {
           new Baseline(
               base.takenAt(), base.targets(), base.modelVersion(), base.fingerprint(), reference));
     }
-    r.setDistance(round(max));
-    r.setMeanDistance(compared == 0 ? 0.0 : round(sum / compared));
+    // No prompt with a baseline answer answered (the prompts were all replaced): nothing was
+    // compared, so no distance and not "matches the baseline"; the new prompts joined the baseline.
+    r.setDistance(compared == 0 ? null : round(max));
+    r.setMeanDistance(compared == 0 ? null : round(sum / compared));
     r.setDriftedPrompts(driftedKeys.size());
     List<String> reasons = new ArrayList<>();
     if (!driftedKeys.isEmpty()) {
@@ -271,7 +273,10 @@ public final class DriftRunner {
       reasons.add("fingerprint " + base.fingerprint() + " → " + r.getFingerprint());
     }
     r.setDrifted(!reasons.isEmpty());
-    r.setReason(reasons.isEmpty() ? "matches the baseline" : String.join("; ", reasons));
+    r.setReason(
+        !reasons.isEmpty()
+            ? String.join("; ", reasons)
+            : compared == 0 ? "baseline recorded" : "matches the baseline");
     return r;
   }
 

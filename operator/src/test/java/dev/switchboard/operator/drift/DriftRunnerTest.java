@@ -213,4 +213,28 @@ class DriftRunnerTest {
 
     assertThat(o.results().get(0).getAgreement()).isEqualTo(0.75);
   }
+
+  @Test
+  void aRunWhosePromptsAllJoinedTheBaselineComparedNothingAndDoesNotClaimNoDrift()
+      throws Exception {
+    Map<String, Baseline> baselines = runner.run(plan(Map.of(), prompts(3))).baselines();
+    // The prompts ConfigMap was replaced: every answered prompt is new to the baseline.
+    Map<String, String> replaced = new TreeMap<>();
+    replaced.put("q00", "Name the three largest risks in the quarterly compliance report.");
+    replaced.put("q01", "List the open findings of the quarterly compliance report.");
+    provider.changedPrompts.addAll(replaced.values()); // however they answer: nothing to compare
+
+    DriftRunner.Outcome o = runner.run(plan(baselines, replaced));
+
+    DriftResult r = result(o, "openai/gpt-4o");
+    assertThat(r.getDrifted()).isFalse();
+    assertThat(r.getDistance()).isNull();
+    assertThat(r.getReason()).doesNotContain("matches the baseline");
+    // The new prompts joined the baseline: the next run compares them.
+    assertThat(o.baselines().get(SUBJECTS.get(0).key()).answers()).containsKeys("q00", "q01");
+    dev.switchboard.api.v1alpha1.DriftStatus status =
+        new dev.switchboard.api.v1alpha1.DriftStatus();
+    status.setResults(o.results());
+    assertThat(DriftChecker.condition(status).reason()).isNotEqualTo("NoDrift");
+  }
 }
