@@ -16,9 +16,9 @@ import java.util.regex.Pattern;
  * higher still). A cached text may answer a new one only when both carry the same negations, no
  * antonym is swapped, the same numbers appear in the same order, the same names (capitalised words,
  * acronyms, words with digits) appear in the same order, units named on both sides agree ("10
- * minutes" against "10 seconds"), and the one is not merely the other's words reordered ("USD to
- * EUR" against "EUR to USD"). Any doubt is a miss: a miss costs one upstream call, a false hit
- * serves a wrong answer.
+ * minutes" against "10 seconds") and so do days ("yesterday" against "today"), and the one is not
+ * merely the other's words reordered ("USD to EUR" against "EUR to USD"). Any doubt is a miss: a
+ * miss costs one upstream call, a false hit serves a wrong answer.
  */
 public final class LexicalGuard {
 
@@ -222,6 +222,35 @@ public final class LexicalGuard {
     }
   }
 
+  /**
+   * Days and months written in lower case (capitalised they are names): "What did I spend
+   * yesterday?" and "... today?" embed alike (0.95). "may" is left out (the verb).
+   */
+  private static final Set<String> DAYS =
+      Set.of(
+          "yesterday",
+          "today",
+          "tonight",
+          "tomorrow",
+          "monday",
+          "tuesday",
+          "wednesday",
+          "thursday",
+          "friday",
+          "saturday",
+          "sunday",
+          "january",
+          "february",
+          "march",
+          "april",
+          "june",
+          "july",
+          "august",
+          "september",
+          "october",
+          "november",
+          "december");
+
   private static final Map<String, String> NUMBER_WORDS = new HashMap<>();
 
   static {
@@ -274,7 +303,8 @@ public final class LexicalGuard {
       List<String> names,
       List<String> sortedWords,
       List<String> words,
-      List<String> units) {}
+      List<String> units,
+      List<String> days) {}
 
   /** The profile of {@code text}. */
   public static Profile profile(String text) {
@@ -282,6 +312,7 @@ public final class LexicalGuard {
     List<String> names = new ArrayList<>();
     List<String> numbers = new ArrayList<>();
     List<String> units = new ArrayList<>();
+    List<String> days = new ArrayList<>();
     Set<String> stems = new HashSet<>();
     int negations = 0;
     boolean sentenceStart = true;
@@ -326,6 +357,9 @@ public final class LexicalGuard {
       if (unit != null) {
         units.add(unit);
       }
+      if (DAYS.contains(plain)) {
+        days.add(plain);
+      }
     }
     List<String> sorted = new ArrayList<>(words);
     sorted.sort(null);
@@ -337,7 +371,8 @@ public final class LexicalGuard {
         dedupe(names),
         sorted,
         words,
-        units);
+        units,
+        days);
   }
 
   /** Whether a stored text ({@code cached}) may answer {@code query}. */
@@ -356,6 +391,12 @@ public final class LexicalGuard {
     if (!query.units().isEmpty()
         && !cached.units().isEmpty()
         && !query.units().equals(cached.units())) {
+      return false;
+    }
+    // Days likewise: "yesterday" is not "today", "monday" not "friday".
+    if (!query.days().isEmpty()
+        && !cached.days().isEmpty()
+        && !query.days().equals(cached.days())) {
       return false;
     }
     for (String[] pair : ANTONYMS) {

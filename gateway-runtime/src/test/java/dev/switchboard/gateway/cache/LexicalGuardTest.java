@@ -100,4 +100,16 @@ class LexicalGuardTest {
     assertThat(compatible("What is 5% interest per year?", "What is 5% annual interest?")).isTrue();
     assertThat(compatible("Set a timer for 10 minutes", "Set a 10 minute timer")).isTrue();
   }
+
+  @Test
+  void anotherDayIsAnotherQuestion() {
+    // 0.951 similar with all-MiniLM-L6-v2, above the default threshold.
+    assertThat(compatible("What did I spend yesterday?", "What did I spend today?")).isFalse();
+    assertThat(compatible("What meetings do I have today?", "What meetings do I have tomorrow?"))
+        .isFalse();
+    assertThat(compatible("Any meetings on monday?", "Any meetings on friday?")).isFalse();
+    assertThat(compatible("Deploy on june 3", "Deploy on july 3")).isFalse();
+    assertThat(compatible("What did I spend today?", "How much did I spend today?")).isTrue();
+    assertThat(compatible("What did I spend today?", "What have I spent?")).isTrue();
+  }
 }
