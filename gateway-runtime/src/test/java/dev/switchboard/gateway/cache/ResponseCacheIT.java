@@ -425,6 +425,32 @@ class ResponseCacheIT {
   }
 
   @Test
+  void theOppositeQuestionIsNeverServedThoughItEmbedsAlike() {
+    // Each pair scores 0.95 to 0.99 with all-MiniLM-L6-v2, above this route's 0.9: only the
+    // lexical guard (an antonym, a sign, a unit, a day) tells the second from the first.
+    String[][] pairs = {
+      {"Is it safe to eat raw chicken?", "Is it unsafe to eat raw chicken?"},
+      {
+        "Is a temperature of -20 degrees dangerous for my car battery?",
+        "Is a temperature of 20 degrees dangerous for my car battery?"
+      },
+      {"Set a timer for 10 minutes", "Set a timer for 10 seconds"},
+      {"What did I spend yesterday?", "What did I spend today?"}
+    };
+    for (String[] pair : pairs) {
+      long before = mock.attempts("semantic-model");
+      client.chat().completions().create(ask("semantic", pair[0]).build());
+      HttpResponseFor<ChatCompletion> opposite =
+          client.chat().completions().withRawResponse().create(ask("semantic", pair[1]).build());
+
+      assertThat(opposite.headers().values("x-switchboard-cache"))
+          .as(pair[1])
+          .containsExactly("miss");
+      assertThat(mock.attempts("semantic-model") - before).as(pair[1]).isEqualTo(2);
+    }
+  }
+
+  @Test
   void statsAndMetricsShowHitsAndWhatTheySaved() throws Exception {
     client.chat().completions().create(ask("exact", "Count me").build());
     client.chat().completions().create(ask("exact", "Count me").build());
