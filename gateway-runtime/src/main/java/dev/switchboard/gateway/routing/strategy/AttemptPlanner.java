@@ -99,8 +99,13 @@ public final class AttemptPlanner {
       int weight = route.route().canary().weight();
       toCanary = random.getAsDouble() * 100 < weight;
       if (toCanary) {
+        // The arm is judged like the stable one: the policy's objective and exploration share,
+        // and the prices in force now (not the list prices).
         List<PlannedTarget> withCanary =
-            new ArrayList<>(strategy.order(route.name(), route.canaryCandidates(), figures));
+            new ArrayList<>(
+                strategy
+                    .decide(route.name(), route.canaryCandidates(), route.policy(), now, figures)
+                    .targets());
         withCanary.addAll(chain);
         chain = List.copyOf(withCanary);
       }

@@ -189,4 +189,52 @@ class AttemptPlannerTest {
     AttemptPlanner planner = new AttemptPlanner(() -> 0.9, LiveFigures.NONE, () -> 0L);
     assertThat(planner.decide(route).reason()).startsWith("strategy=least-latency;by=rule:0;");
   }
+
+  @Test
+  void aSplitCanaryArmIsOrderedOnThePricesInForceNow() {
+    // Two canary targets: one at half price from 16:30 to 00:30 UTC, one steady and cheaper than
+    // the other's list price. At 16:30 the canary arm must put the one in its price window first,
+    // like the stable arm would.
+    RoutingTable.Pricing offPeak =
+        new RoutingTable.Pricing(
+            0.56,
+            1.68,
+            null,
+            "USD",
+            List.of(
+                new RoutingTable.PriceWindow(
+                    "off-peak", null, "16:30", "00:30", "UTC", 0.28, 0.84, null)));
+    PlannedTarget night = priced("night", 1, offPeak, "canary");
+    PlannedTarget steady =
+        priced("steady", 0, new RoutingTable.Pricing(0.40, 1.20, null, "USD"), "canary");
+    PlannedTarget stable =
+        priced("stable", 0, new RoutingTable.Pricing(1.0, 1.0, null, "USD"), "stable");
+    ResolvedRoute r = route("least-cost", List.of(stable), List.of(steady, night), 5);
+    long[] now = {java.time.Instant.parse("2030-01-07T16:30:00Z").toEpochMilli()};
+    // 0.03: into the canary (3 < 5), no exploration (share 2 %).
+    AttemptPlanner planner = new AttemptPlanner(() -> 0.03, LiveFigures.NONE, () -> now[0]);
+    assertThat(planner.decide(r).chain().stream().map(t -> t.target().provider()).toList())
+        .containsExactly("night", "steady", "stable");
+    now[0] = java.time.Instant.parse("2030-01-08T00:30:00Z").toEpochMilli();
+    assertThat(planner.decide(r).chain().stream().map(t -> t.target().provider()).toList())
+        .containsExactly("steady", "night", "stable");
+  }
+
+  private static PlannedTarget priced(
+      String provider, int priority, RoutingTable.Pricing pricing, String arm) {
+    RoutingTable.Provider p =
+        new RoutingTable.Provider(
+            provider,
+            "openai",
+            "https://" + provider + "/v1",
+            false,
+            null,
+            Map.of(),
+            null,
+            null,
+            null,
+            null,
+            Map.of("m", new RoutingTable.Model(List.of("chat"), null, pricing, null)));
+    return new PlannedTarget(new RoutingTable.Target(provider, "m", 100, priority), p, arm);
+  }
 }
