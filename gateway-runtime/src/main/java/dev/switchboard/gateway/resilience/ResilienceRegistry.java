@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,6 +61,15 @@ public final class ResilienceRegistry {
   private final Map<String, Checker> checkers = new ConcurrentHashMap<>();
   private final Map<String, RetryBudget> budgets = new ConcurrentHashMap<>();
   private final Map<String, Long> coolDownUntil = new ConcurrentHashMap<>();
+
+  /**
+   * Per target, the breaker settings of the routes of the applied table that use it: a target
+   * shared by routes whose policies set different settings keeps one breaker (built with the
+   * settings of the route that used it first) instead of having it rebuilt by each route in turn.
+   */
+  private volatile Map<String, Set<ResiliencePolicy.BreakerSettings>> breakerSettingsInUse =
+      Map.of();
+
   private final ClientRateLimiter rateLimiter;
   private volatile ProviderGuard.Leases leases;
   private volatile boolean closed;
@@ -163,18 +173,22 @@ public final class ResilienceRegistry {
     return g != null && g.rejects(keys.apply(provider));
   }
 
-  /** The target's circuit breaker with the route policy's settings. */
+  /**
+   * The target's circuit breaker with the route policy's settings. A target shared by routes with
+   * different settings has one breaker, with the settings it was built with while a route of the
+   * applied table still uses them; a reload that changes them gives it a fresh breaker.
+   */
   public CircuitBreaker breaker(PlannedTarget target, ResiliencePolicy policy) {
     String id = target.id();
     Breaker current = breakers.get(id);
-    if (current != null && current.settings().equals(policy.breaker())) {
+    if (current != null && keeps(id, current, policy)) {
       return current.breaker();
     }
     return breakers
         .compute(
             id,
             (k, old) -> {
-              if (old != null && old.settings().equals(policy.breaker())) {
+              if (old != null && keeps(id, old, policy)) {
                 return old;
               }
               Breaker b = new Breaker(policy.breaker(), create(id, policy.breaker()));
@@ -182,6 +196,14 @@ public final class ResilienceRegistry {
               return b;
             })
         .breaker();
+  }
+
+  private boolean keeps(String id, Breaker breaker, ResiliencePolicy policy) {
+    if (breaker.settings().equals(policy.breaker())) {
+      return true;
+    }
+    Set<ResiliencePolicy.BreakerSettings> inUse = breakerSettingsInUse.get(id);
+    return inUse != null && inUse.contains(breaker.settings());
   }
 
   /**
@@ -281,15 +303,23 @@ public final class ResilienceRegistry {
     Map<String, RoutingTable.Provider> providers = table.providers();
     Set<String> liveTargets = new HashSet<>();
     Set<String> liveRoutes = new HashSet<>();
+    Map<String, Set<ResiliencePolicy.BreakerSettings>> settingsInUse = new HashMap<>();
     for (RoutingTable.Route route : table.routes()) {
       liveRoutes.add(route.name());
-      route.targets().forEach(t -> liveTargets.add(t.id()));
-      route.rules().forEach(r -> r.targets().forEach(t -> liveTargets.add(t.id())));
+      ResiliencePolicy.BreakerSettings settings =
+          ResiliencePolicy.of(route.policy() == null ? null : table.policies().get(route.policy()))
+              .breaker();
+      Set<String> ids = new HashSet<>();
+      route.targets().forEach(t -> ids.add(t.id()));
+      route.rules().forEach(r -> r.targets().forEach(t -> ids.add(t.id())));
       if (route.canary() != null) {
-        route.canary().targets().forEach(t -> liveTargets.add(t.id()));
-        route.canary().rules().forEach(r -> r.targets().forEach(t -> liveTargets.add(t.id())));
+        route.canary().targets().forEach(t -> ids.add(t.id()));
+        route.canary().rules().forEach(r -> r.targets().forEach(t -> ids.add(t.id())));
       }
+      liveTargets.addAll(ids);
+      ids.forEach(id -> settingsInUse.computeIfAbsent(id, k -> new HashSet<>()).add(settings));
     }
+    breakerSettingsInUse = Map.copyOf(settingsInUse);
     for (String id : new ArrayList<>(breakers.keySet())) {
       if (!liveTargets.contains(id)) {
         breakers.remove(id);
