@@ -46,6 +46,11 @@ public final class RequestContext {
   private Map<String, String> consumerLabels = Map.of();
   private String language;
   private Long firstTokenNanos;
+
+  /** When the serving attempt started, when it was not the first ({@link #retried}). */
+  private long attemptStartNanos;
+
+  private boolean retried;
   private Long endNanos;
   private TokenUsage usage;
   private Double costUsd;
@@ -121,7 +126,34 @@ public final class RequestContext {
   }
 
   public void target(PlannedTarget target) {
+    if (this.target != null) {
+      // A retry or failover: the serving attempt's own times start now.
+      attemptStartNanos = clock.nanoTime();
+      retried = true;
+    }
     this.target = target;
+  }
+
+  /** Whether an attempt before the serving one was made (a retry or failover). */
+  public boolean retried() {
+    return retried;
+  }
+
+  /**
+   * Time to first token of the serving attempt alone, in milliseconds (the request's after a retry
+   * or failover excludes the attempts and waits before it), or null when no token arrived.
+   */
+  public Double attemptTtftMs() {
+    return firstTokenNanos == null ? null : (firstTokenNanos - attemptStart()) / 1e6;
+  }
+
+  /** Duration of the serving attempt alone (until the request's end), in milliseconds. */
+  public double attemptDurationMs() {
+    return ((endNanos == null ? clock.nanoTime() : endNanos) - attemptStart()) / 1e6;
+  }
+
+  private long attemptStart() {
+    return retried ? attemptStartNanos : startNanos;
   }
 
   public boolean stream() {

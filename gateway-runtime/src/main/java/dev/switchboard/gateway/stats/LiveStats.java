@@ -135,15 +135,30 @@ public final class LiveStats implements LiveFigures {
     if (ctx.usage() != null && generation != null && generation > 0 && ctx.stream()) {
       tokensPerSecond = ctx.usage().outputTokens() / generation;
     }
-    record(
-        ctx.routeName(),
-        ctx.target() == null ? null : ctx.target().id(),
-        !Outcome.isSuccess(ctx.outcome()),
-        ctx.stream() ? ctx.ttftMs() : null,
-        ctx.durationSeconds() * 1000,
-        tokensPerSecond,
-        ctx.costUsd(),
-        ctx.usage());
+    boolean error = !Outcome.isSuccess(ctx.outcome());
+    Sample sample =
+        new Sample(
+            clockMillis.getAsLong(),
+            error,
+            ctx.stream() ? ctx.ttftMs() : null,
+            ctx.durationSeconds() * 1000,
+            tokensPerSecond,
+            ctx.costUsd(),
+            ctx.usage());
+    // After a retry or failover the request's times include the attempts and waits before the
+    // serving one: the route keeps them (what the client saw), the target gets its own.
+    Sample own =
+        !ctx.retried()
+            ? sample
+            : new Sample(
+                sample.atMillis(),
+                error,
+                ctx.stream() ? ctx.attemptTtftMs() : null,
+                ctx.attemptDurationMs(),
+                tokensPerSecond,
+                ctx.costUsd(),
+                ctx.usage());
+    record(ctx.routeName(), ctx.target() == null ? null : ctx.target().id(), sample, own);
   }
 
   /**
@@ -163,11 +178,16 @@ public final class LiveStats implements LiveFigures {
     Sample sample =
         new Sample(
             clockMillis.getAsLong(), error, ttftMs, latencyMs, tokensPerSecond, costUsd, usage);
+    record(route, targetId, sample, sample);
+  }
+
+  /** Adds a request to its route ({@code sample}) and serving target ({@code own}). */
+  private void record(String route, String targetId, Sample sample, Sample own) {
     add(byRoute, route, sample);
     if (targetId != null) {
-      add(byTarget, route + " " + targetId, sample);
-      if (!error) {
-        commitments.record(targetId, usage, costUsd, sample.atMillis());
+      add(byTarget, route + " " + targetId, own);
+      if (!own.error()) {
+        commitments.record(targetId, own.usage(), own.cost(), own.atMillis());
       }
     }
   }
