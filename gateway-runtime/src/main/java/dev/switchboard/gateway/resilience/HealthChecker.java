@@ -39,7 +39,13 @@ final class HealthChecker {
   private final GatewayClock clock;
   private final UpstreamClients clients;
   private final RoutingTable.Provider provider;
-  private final ProviderGuard guard;
+
+  /**
+   * The provider's current guard: a reload that changes its protection settings replaces the guard
+   * while this checker keeps running.
+   */
+  private final java.util.function.Supplier<ProviderGuard> guard;
+
   private final Function<String, Optional<String>> keys;
   private final long intervalMs;
   private final long timeoutMs;
@@ -55,7 +61,7 @@ final class HealthChecker {
       GatewayClock clock,
       UpstreamClients clients,
       RoutingTable.Provider provider,
-      ProviderGuard guard,
+      java.util.function.Supplier<ProviderGuard> guard,
       Function<String, Optional<String>> keys) {
     this.clock = clock;
     this.clients = clients;
@@ -159,14 +165,22 @@ final class HealthChecker {
 
   /** A probe answered: 401/403 means the key is rejected, 2xx that it is accepted. */
   private void credentialVerdict(int status) {
+    ProviderGuard g = guard.get();
+    if (g == null) {
+      return;
+    }
     if (status == 401 || status == 403) {
-      guard.rejectCredentials(keys.apply(provider.name()));
+      g.rejectCredentials(keys.apply(provider.name()));
     } else if (status / 100 == 2) {
-      guard.credentialsAccepted();
+      g.credentialsAccepted();
     }
   }
 
   private void record(boolean ok) {
+    ProviderGuard guard = this.guard.get();
+    if (guard == null) {
+      return;
+    }
     if (ok) {
       failures = 0;
       successes++;

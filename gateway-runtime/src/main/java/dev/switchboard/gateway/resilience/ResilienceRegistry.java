@@ -356,7 +356,9 @@ public final class ResilienceRegistry {
     }
     for (RoutingTable.Provider p : providers.values()) {
       if (p.healthCheck() != null && !checkers.containsKey(p.name())) {
-        HealthChecker checker = new HealthChecker(clock, clients, p, guard(p), keys);
+        guard(p);
+        String name = p.name();
+        HealthChecker checker = new HealthChecker(clock, clients, p, () -> guards.get(name), keys);
         checkers.put(p.name(), new Checker(HealthChecker.fingerprint(p), checker));
         checker.start();
       }
