@@ -363,6 +363,17 @@ public final class FailoverChain {
         }
         return;
       }
+      if (failure.kind() == FailureKind.NO_KEY) {
+        // Never sent (no key is loaded for the provider): not an attempt, so moving on costs no
+        // retry budget, and retrying the same target cannot help.
+        attempts--;
+        if (forced) {
+          fail(failure);
+        } else {
+          moveOn();
+        }
+        return;
+      }
       if (!policy.retries(failure.kind())) {
         promise.tryFail(failure);
         return;
