@@ -260,34 +260,11 @@ public final class ModelRetirement {
    * #MAX_SUCCESSOR_HOPS} hops); empty when the target drops out.
    */
   private static Optional<String> servingSuccessor(Retiring r, NamespaceView view, Instant now) {
-    String providerName = r.target().substring(0, r.target().indexOf('/'));
-    Optional<ProviderEndpoint> provider =
-        view.providers().stream()
-            .filter(p -> p.getMetadata().getName().equals(providerName))
-            .findFirst();
-    if (provider.isEmpty()) {
-      return Optional.empty();
-    }
-    String model = r.target().substring(providerName.length() + 1);
-    for (int hop = 0; hop < MAX_SUCCESSOR_HOPS; hop++) {
-      Optional<ProviderModel> current = declared(provider.get(), model);
-      String next =
-          current.map(ProviderModel::getLifecycle).map(ModelLifecycle::getSuccessor).orElse(null);
-      Optional<ProviderModel> successor =
-          next == null ? Optional.empty() : declared(provider.get(), next);
-      if (successor.isEmpty()
-          || !capabilities(successor.get()).containsAll(capabilities(current.get()))) {
-        return Optional.empty();
-      }
-      boolean retired =
-          Optional.ofNullable(successor.get().getLifecycle())
-              .flatMap(l -> startOfDay(l.getRetiredAfter()))
-              .filter(at -> !now.isBefore(at))
-              .isPresent();
+    for (Hop hop : successorChain(r, view)) {
+      boolean retired = hop.retires().filter(at -> !now.isBefore(at)).isPresent();
       if (!retired) {
-        return Optional.of(next);
+        return Optional.of(hop.model());
       }
-      model = next;
     }
     return Optional.empty();
   }
@@ -298,14 +275,33 @@ public final class ModelRetirement {
    * retired target changes, and so does its {@code TargetRetired} condition.
    */
   public static List<Instant> successorRetirements(Retiring r, NamespaceView view) {
+    List<Instant> dates = new ArrayList<>();
+    for (Hop hop : successorChain(r, view)) {
+      if (hop.retires().isEmpty()) {
+        break;
+      }
+      dates.add(hop.retires().get());
+    }
+    return dates;
+  }
+
+  /** One hop of a successor chain: the successor's model name and when it retires, if it does. */
+  private record Hop(String model, Optional<Instant> retires) {}
+
+  /**
+   * A target's successor chain, as the gateway follows it: each successor declared at the target's
+   * provider with every capability of the model before it, at most {@value #MAX_SUCCESSOR_HOPS}
+   * hops; it ends at the first successor that is not declared or lacks a capability.
+   */
+  private static List<Hop> successorChain(Retiring r, NamespaceView view) {
     String providerName = r.target().substring(0, r.target().indexOf('/'));
     Optional<ProviderEndpoint> provider =
         view.providers().stream()
             .filter(p -> p.getMetadata().getName().equals(providerName))
             .findFirst();
-    List<Instant> dates = new ArrayList<>();
+    List<Hop> chain = new ArrayList<>();
     if (provider.isEmpty()) {
-      return dates;
+      return chain;
     }
     String model = r.target().substring(providerName.length() + 1);
     for (int hop = 0; hop < MAX_SUCCESSOR_HOPS; hop++) {
@@ -318,16 +314,14 @@ public final class ModelRetirement {
           || !capabilities(successor.get()).containsAll(capabilities(current.get()))) {
         break;
       }
-      Optional<Instant> retires =
-          Optional.ofNullable(successor.get().getLifecycle())
-              .flatMap(l -> startOfDay(l.getRetiredAfter()));
-      if (retires.isEmpty()) {
-        break;
-      }
-      dates.add(retires.get());
+      chain.add(
+          new Hop(
+              next,
+              Optional.ofNullable(successor.get().getLifecycle())
+                  .flatMap(l -> startOfDay(l.getRetiredAfter()))));
       model = next;
     }
-    return dates;
+    return chain;
   }
 
   /** The gateway's bound on successor chains (a longer one is treated as a loop). */
