@@ -11,21 +11,16 @@ import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.ConsumerOptions;
 import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.gateway.TestTables;
-import dev.switchboard.gateway.request.KeyDigest;
-import dev.switchboard.gateway.state.Spend;
 import dev.switchboard.gateway.time.ManualClock;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
 import io.vertx.core.Vertx;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,11 +44,7 @@ class ConsumerBudgetPricingTest {
   static MockProvider mock;
   static GatewayHarness gateway;
   static final ManualClock clock = new ManualClock();
-  static final HttpClient http =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(5))
-          .build();
+  static final HttpClient http = ConsumerFixture.http();
 
   /** List price $1 / $1000 per million, and one window over the whole day. */
   static RoutingTable.Model windowed(double windowOutPerM) {
@@ -73,14 +64,7 @@ class ConsumerBudgetPricingTest {
   }
 
   static ConsumerTable.Consumer consumer(String name, double usdPerDay) {
-    return new ConsumerTable.Consumer(
-        name,
-        List.of(KeyDigest.of("sk-" + name)),
-        null,
-        List.of(),
-        new ConsumerTable.Budget(usdPerDay, null),
-        null,
-        Map.of());
+    return ConsumerFixture.consumer(name, "sk-" + name, usdPerDay);
   }
 
   @BeforeAll
@@ -89,13 +73,8 @@ class ConsumerBudgetPricingTest {
     mock =
         MockProvider.startBlocking(
             vertx, new MockProviderOptions().keys("sk-provider").models("off-peak", "peak"));
-    Path consumers = dir.resolve("consumers.json");
-    Files.write(
-        consumers,
-        new ConsumerTable(
-                ConsumerTable.SCHEMA_VERSION,
-                List.of(consumer("night-owl", 1.0), consumer("rush-hour", 0.1)))
-            .toJson());
+    Path consumers =
+        ConsumerFixture.writeConsumers(dir, consumer("night-owl", 1.0), consumer("rush-hour", 0.1));
     RoutingTable table =
         TestTables.table(
             List.of(
@@ -127,32 +106,19 @@ class ConsumerBudgetPricingTest {
   }
 
   static HttpRequest chat(String model, int maxTokens, String key) {
-    return HttpRequest.newBuilder(URI.create(gateway.origin() + "/v1/chat/completions"))
-        .timeout(Duration.ofSeconds(10))
-        .header("content-type", "application/json")
-        .header("authorization", "Bearer " + key)
-        .POST(
-            HttpRequest.BodyPublishers.ofString(
-                "{\"model\":\""
-                    + model
-                    + "\",\"max_tokens\":"
-                    + maxTokens
-                    + ",\"messages\":[{\"role\":\"user\",\"content\":\"Say hi\"}]}"))
-        .build();
+    return ConsumerFixture.post(
+        gateway,
+        "/v1/chat/completions",
+        key,
+        "{\"model\":\""
+            + model
+            + "\",\"max_tokens\":"
+            + maxTokens
+            + ",\"messages\":[{\"role\":\"user\",\"content\":\"Say hi\"}]}");
   }
 
   static double spentTodayUsd(String consumer) throws Exception {
-    String day = LocalDate.ofInstant(clock.asJavaClock().instant(), ZoneOffset.UTC).toString();
-    return Spend.toUsd(
-        gateway
-            .server()
-            .consumerLimiter()
-            .store()
-            .spend(consumer, day, day.substring(0, 7))
-            .toCompletionStage()
-            .toCompletableFuture()
-            .get(5, TimeUnit.SECONDS)
-            .dayNanoUsd());
+    return ConsumerFixture.spentTodayUsd(gateway, clock, consumer);
   }
 
   @Test

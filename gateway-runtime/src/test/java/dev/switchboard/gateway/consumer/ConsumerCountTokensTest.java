@@ -1,25 +1,12 @@
 package dev.switchboard.gateway.consumer;
 
-import static dev.switchboard.gateway.TestTables.route;
-import static dev.switchboard.gateway.TestTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.switchboard.contract.ConsumerTable;
 import dev.switchboard.contract.RoutingTable;
-import dev.switchboard.gateway.ConsumerOptions;
 import dev.switchboard.gateway.GatewayHarness;
-import dev.switchboard.gateway.TestTables;
-import dev.switchboard.gateway.request.KeyDigest;
-import dev.switchboard.gateway.state.Spend;
 import dev.switchboard.gateway.time.ManualClock;
-import dev.switchboard.mock.MockProviderOptions;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,41 +24,17 @@ class ConsumerCountTokensTest {
 
   @BeforeAll
   static void start() throws Exception {
-    Path consumers = dir.resolve("consumers.json");
-    Files.write(
-        consumers,
-        new ConsumerTable(
-                ConsumerTable.SCHEMA_VERSION,
-                List.of(
-                    new ConsumerTable.Consumer(
-                        "coder",
-                        List.of(KeyDigest.of("sk-coder")),
-                        null,
-                        List.of(),
-                        new ConsumerTable.Budget(5.0, null),
-                        null,
-                        Map.of())))
-            .toJson());
+    Path consumers =
+        ConsumerFixture.writeConsumers(dir, ConsumerFixture.consumer("coder", "sk-coder", 5.0));
     RoutingTable.Model claude =
         new RoutingTable.Model(
             List.of("chat"), 200_000L, new RoutingTable.Pricing(3.0, 15.0, 0.3, "USD"), null);
     gateway =
-        GatewayHarness.withMock(
-            Files.createDirectories(dir.resolve("gateway")),
-            new MockProviderOptions().keys("sk-provider"),
-            m ->
-                TestTables.table(
-                    List.of(
-                        TestTables.provider(
-                            "claude",
-                            "anthropic",
-                            m.baseUrl(),
-                            true,
-                            Map.of("claude-sonnet-4-5", claude),
-                            null)),
-                    List.of(route("claude", List.of(), target("claude", "claude-sonnet-4-5", 0)))),
-            Map.of("claude", "sk-provider"),
-            o -> o.withConsumers(ConsumerOptions.defaults().withConsumersFile(consumers)),
+        ConsumerFixture.gateway(
+            dir,
+            consumers,
+            ConsumerFixture.oneModel("claude", "anthropic", "claude-sonnet-4-5", claude, "claude"),
+            "claude",
             clock);
   }
 
@@ -94,17 +57,6 @@ class ConsumerCountTokensTest {
       assertThat(counted.statusCode()).as(counted.body()).isEqualTo(200);
       assertThat(GatewayHarness.json(counted.body()).path("input_tokens").asInt()).isPositive();
     }
-    String day = LocalDate.ofInstant(clock.asJavaClock().instant(), ZoneOffset.UTC).toString();
-    long spent =
-        gateway
-            .server()
-            .consumerLimiter()
-            .store()
-            .spend("coder", day, day.substring(0, 7))
-            .toCompletionStage()
-            .toCompletableFuture()
-            .get(5, TimeUnit.SECONDS)
-            .dayNanoUsd();
-    assertThat(Spend.toUsd(spent)).isZero();
+    assertThat(ConsumerFixture.spentTodayUsd(gateway, clock, "coder")).isZero();
   }
 }

@@ -5,12 +5,8 @@ import static dev.switchboard.gateway.TestTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.switchboard.contract.ConsumerTable;
-import dev.switchboard.gateway.ConsumerOptions;
 import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.gateway.TestTables;
-import dev.switchboard.gateway.request.KeyDigest;
-import dev.switchboard.mock.MockProviderOptions;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -39,41 +35,22 @@ class ConsumerKeysOnInfoEndpointsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    Path consumers = dir.resolve("consumers.json");
-    Files.write(
-        consumers,
-        new ConsumerTable(
-                ConsumerTable.SCHEMA_VERSION,
-                List.of(
-                    new ConsumerTable.Consumer(
-                        "chat-only",
-                        List.of(KeyDigest.of("sk-chat")),
-                        List.of("chat*"),
-                        List.of(),
-                        null,
-                        null,
-                        Map.of()),
-                    new ConsumerTable.Consumer(
-                        "everything",
-                        List.of(KeyDigest.of("sk-all")),
-                        null,
-                        List.of(),
-                        null,
-                        null,
-                        Map.of())))
-            .toJson());
+    Path consumers =
+        ConsumerFixture.writeConsumers(
+            dir,
+            ConsumerFixture.consumer("chat-only", "sk-chat", List.of("chat*"), null),
+            ConsumerFixture.consumer("everything", "sk-all", null));
     gateway =
-        GatewayHarness.withMock(
-            Files.createDirectories(dir.resolve("gateway")),
-            new MockProviderOptions().keys("sk-provider"),
+        ConsumerFixture.gateway(
+            dir,
+            consumers,
             m ->
                 TestTables.table(
                     List.of(TestTables.provider("mock", m.baseUrl(), true)),
                     List.of(
                         route("chat", List.of("chat-fast"), target("mock", "gpt-4o-mini", 0)),
                         route("secret-model", List.of("hidden"), target("mock", "gpt-4o", 0)))),
-            Map.of("mock", "sk-provider"),
-            o -> o.withConsumers(ConsumerOptions.defaults().withConsumersFile(consumers)),
+            "mock",
             null);
     open =
         GatewayHarness.start(

@@ -4,18 +4,13 @@ import static dev.switchboard.gateway.TestTables.route;
 import static dev.switchboard.gateway.TestTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.switchboard.contract.ConsumerTable;
-import dev.switchboard.gateway.ConsumerOptions;
 import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.gateway.TestTables;
-import dev.switchboard.gateway.request.KeyDigest;
 import dev.switchboard.mock.MockProvider;
-import dev.switchboard.mock.MockProviderOptions;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -34,48 +29,25 @@ class ConsumerKeysOnStoredResponsesTest {
   @TempDir static Path dir;
   static GatewayHarness gateway;
   static MockProvider mock;
-  static final HttpClient http =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(5))
-          .build();
+  static final HttpClient http = ConsumerFixture.http();
 
   @BeforeAll
   static void start() throws Exception {
-    Path consumers = dir.resolve("consumers.json");
-    Files.write(
-        consumers,
-        new ConsumerTable(
-                ConsumerTable.SCHEMA_VERSION,
-                List.of(
-                    new ConsumerTable.Consumer(
-                        "team",
-                        List.of(KeyDigest.of("sk-team")),
-                        null,
-                        List.of(),
-                        null,
-                        null,
-                        Map.of()),
-                    new ConsumerTable.Consumer(
-                        "other-team",
-                        List.of(KeyDigest.of("sk-other-team")),
-                        null,
-                        List.of(),
-                        null,
-                        null,
-                        Map.of())))
-            .toJson());
+    Path consumers =
+        ConsumerFixture.writeConsumers(
+            dir,
+            ConsumerFixture.consumer("team", "sk-team", null),
+            ConsumerFixture.consumer("other-team", "sk-other-team", null));
     gateway =
-        GatewayHarness.withMock(
-            Files.createDirectories(dir.resolve("gateway")),
-            new MockProviderOptions().keys("sk-provider"),
+        ConsumerFixture.gateway(
+            dir,
+            consumers,
             m ->
                 TestTables.table(
                     List.of(
                         TestTables.provider("openai", "openai", m.baseUrl(), true, Map.of(), null)),
                     List.of(route("native", List.of(), target("openai", "gpt-4.1", 0)))),
-            Map.of("openai", "sk-provider"),
-            o -> o.withConsumers(ConsumerOptions.defaults().withConsumersFile(consumers)),
+            "openai",
             null);
     mock = gateway.mock();
   }

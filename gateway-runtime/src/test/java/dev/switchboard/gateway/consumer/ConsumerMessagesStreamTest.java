@@ -1,29 +1,16 @@
 package dev.switchboard.gateway.consumer;
 
-import static dev.switchboard.gateway.TestTables.route;
-import static dev.switchboard.gateway.TestTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.switchboard.contract.ConsumerTable;
 import dev.switchboard.contract.RoutingTable;
-import dev.switchboard.gateway.ConsumerOptions;
 import dev.switchboard.gateway.GatewayHarness;
-import dev.switchboard.gateway.TestTables;
-import dev.switchboard.gateway.request.KeyDigest;
-import dev.switchboard.gateway.state.Spend;
 import dev.switchboard.gateway.time.ManualClock;
 import dev.switchboard.mock.MockProvider;
-import dev.switchboard.mock.MockProviderOptions;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,41 +30,17 @@ class ConsumerMessagesStreamTest {
 
   @BeforeAll
   static void start() throws Exception {
-    Path consumers = dir.resolve("consumers.json");
-    Files.write(
-        consumers,
-        new ConsumerTable(
-                ConsumerTable.SCHEMA_VERSION,
-                List.of(
-                    new ConsumerTable.Consumer(
-                        "coder",
-                        List.of(KeyDigest.of("sk-coder")),
-                        null,
-                        List.of(),
-                        new ConsumerTable.Budget(1.0, null),
-                        null,
-                        Map.of())))
-            .toJson());
+    Path consumers =
+        ConsumerFixture.writeConsumers(dir, ConsumerFixture.consumer("coder", "sk-coder", 1.0));
     RoutingTable.Model claude =
         new RoutingTable.Model(
             List.of("chat"), 128_000L, new RoutingTable.Pricing(1.0, 1_000.0, null, "USD"), null);
     gateway =
-        GatewayHarness.withMock(
-            Files.createDirectories(dir.resolve("gateway")),
-            new MockProviderOptions().keys("sk-provider"),
-            m ->
-                TestTables.table(
-                    List.of(
-                        TestTables.provider(
-                            "claude",
-                            "anthropic",
-                            m.baseUrl(),
-                            true,
-                            Map.of("claude-sonnet-4-5", claude),
-                            null)),
-                    List.of(route("claude", List.of(), target("claude", "claude-sonnet-4-5", 0)))),
-            Map.of("claude", "sk-provider"),
-            o -> o.withConsumers(ConsumerOptions.defaults().withConsumersFile(consumers)),
+        ConsumerFixture.gateway(
+            dir,
+            consumers,
+            ConsumerFixture.oneModel("claude", "anthropic", "claude-sonnet-4-5", claude, "claude"),
+            "claude",
             clock);
     mock = gateway.mock();
   }
@@ -88,17 +51,7 @@ class ConsumerMessagesStreamTest {
   }
 
   static double spentTodayUsd() throws Exception {
-    String day = LocalDate.ofInstant(clock.asJavaClock().instant(), ZoneOffset.UTC).toString();
-    return Spend.toUsd(
-        gateway
-            .server()
-            .consumerLimiter()
-            .store()
-            .spend("coder", day, day.substring(0, 7))
-            .toCompletionStage()
-            .toCompletableFuture()
-            .get(5, TimeUnit.SECONDS)
-            .dayNanoUsd());
+    return ConsumerFixture.spentTodayUsd(gateway, clock, "coder");
   }
 
   @Test

@@ -1,35 +1,21 @@
 package dev.switchboard.gateway.consumer;
 
-import static dev.switchboard.gateway.TestTables.route;
-import static dev.switchboard.gateway.TestTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.switchboard.contract.ConsumerTable;
 import dev.switchboard.contract.RoutingTable;
-import dev.switchboard.gateway.ConsumerOptions;
 import dev.switchboard.gateway.GatewayHarness;
-import dev.switchboard.gateway.TestTables;
-import dev.switchboard.gateway.request.KeyDigest;
-import dev.switchboard.gateway.state.Spend;
 import dev.switchboard.gateway.time.ManualClock;
 import dev.switchboard.mock.MockProvider;
-import dev.switchboard.mock.MockProviderOptions;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,37 +35,15 @@ class ConsumerReferencedContentBudgetTest {
   static GatewayHarness gateway;
   static MockProvider mock;
   static final ManualClock clock = new ManualClock();
-  static final HttpClient http =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(5))
-          .build();
+  static final HttpClient http = ConsumerFixture.http();
 
   @BeforeAll
   static void start() throws Exception {
-    Path consumers = dir.resolve("consumers.json");
-    Files.write(
-        consumers,
-        new ConsumerTable(
-                ConsumerTable.SCHEMA_VERSION,
-                List.of(
-                    new ConsumerTable.Consumer(
-                        "chatty",
-                        List.of(KeyDigest.of("sk-chatty")),
-                        null,
-                        List.of(),
-                        new ConsumerTable.Budget(BUDGET_USD, null),
-                        null,
-                        Map.of()),
-                    new ConsumerTable.Consumer(
-                        "frugal",
-                        List.of(KeyDigest.of("sk-frugal")),
-                        null,
-                        List.of(),
-                        new ConsumerTable.Budget(0.5, null),
-                        null,
-                        Map.of())))
-            .toJson());
+    Path consumers =
+        ConsumerFixture.writeConsumers(
+            dir,
+            ConsumerFixture.consumer("chatty", "sk-chatty", BUDGET_USD),
+            ConsumerFixture.consumer("frugal", "sk-frugal", 0.5));
     // $100 per million tokens in and out, a context window of 10,000 tokens.
     RoutingTable.Model model =
         new RoutingTable.Model(
@@ -88,17 +52,11 @@ class ConsumerReferencedContentBudgetTest {
             new RoutingTable.Pricing(100.0, 100.0, null, "USD"),
             null);
     gateway =
-        GatewayHarness.withMock(
-            Files.createDirectories(dir.resolve("gateway")),
-            new MockProviderOptions().keys("sk-provider"),
-            m ->
-                TestTables.table(
-                    List.of(
-                        TestTables.provider(
-                            "openai", "openai", m.baseUrl(), true, Map.of("gpt-4.1", model), null)),
-                    List.of(route("vision", List.of(), target("openai", "gpt-4.1", 0)))),
-            Map.of("openai", "sk-provider"),
-            o -> o.withConsumers(ConsumerOptions.defaults().withConsumersFile(consumers)),
+        ConsumerFixture.gateway(
+            dir,
+            consumers,
+            ConsumerFixture.oneModel("openai", "openai", "gpt-4.1", model, "vision"),
+            "openai",
             clock);
     mock = gateway.mock();
   }
@@ -113,12 +71,7 @@ class ConsumerReferencedContentBudgetTest {
   }
 
   static HttpRequest chat(String body, String key) {
-    return HttpRequest.newBuilder(URI.create(gateway.origin() + "/v1/chat/completions"))
-        .timeout(Duration.ofSeconds(10))
-        .header("content-type", "application/json")
-        .header("authorization", "Bearer " + key)
-        .POST(HttpRequest.BodyPublishers.ofString(body))
-        .build();
+    return ConsumerFixture.post(gateway, "/v1/chat/completions", key, body);
   }
 
   /** What an answer cost at $100 per million tokens in and out. */
@@ -130,17 +83,7 @@ class ConsumerReferencedContentBudgetTest {
   }
 
   static double spentTodayUsd() throws Exception {
-    String day = LocalDate.ofInstant(clock.asJavaClock().instant(), ZoneOffset.UTC).toString();
-    return Spend.toUsd(
-        gateway
-            .server()
-            .consumerLimiter()
-            .store()
-            .spend("chatty", day, day.substring(0, 7))
-            .toCompletionStage()
-            .toCompletableFuture()
-            .get(5, TimeUnit.SECONDS)
-            .dayNanoUsd());
+    return ConsumerFixture.spentTodayUsd(gateway, clock, "chatty");
   }
 
   @Test

@@ -14,7 +14,6 @@ import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.gateway.TestTables;
 import dev.switchboard.gateway.request.KeyDigest;
 import dev.switchboard.gateway.state.RedisProcess;
-import dev.switchboard.gateway.state.Spend;
 import dev.switchboard.gateway.time.ManualClock;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
@@ -27,8 +26,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -196,18 +193,7 @@ class SharedConsumerLimitsTest {
   }
 
   static double spentTodayUsd(String consumer) throws Exception {
-    String day = LocalDate.ofInstant(clock.asJavaClock().instant(), ZoneOffset.UTC).toString();
-    return Spend.toUsd(
-        replicas
-            .get(0)
-            .server()
-            .consumerLimiter()
-            .store()
-            .spend(consumer, day, day.substring(0, 7))
-            .toCompletionStage()
-            .toCompletableFuture()
-            .get(5, TimeUnit.SECONDS)
-            .dayNanoUsd());
+    return ConsumerFixture.spentTodayUsd(replicas.get(0), clock, consumer);
   }
 
   @Test

@@ -7,12 +7,10 @@ import static dev.switchboard.gateway.TestTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.switchboard.contract.ConsumerTable;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.ConsumerOptions;
 import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.gateway.TestTables;
-import dev.switchboard.gateway.request.KeyDigest;
 import dev.switchboard.gateway.state.RedisProcess;
 import dev.switchboard.gateway.state.Spend;
 import dev.switchboard.gateway.time.ManualClock;
@@ -59,21 +57,8 @@ class SharedStoreNamespacesTest {
     mock =
         MockProvider.startBlocking(
             vertx, new MockProviderOptions().keys("sk-provider").models("gpt-4o-mini", "gpt-4.1"));
-    Path consumers = dir.resolve("consumers.json");
-    Files.write(
-        consumers,
-        new ConsumerTable(
-                ConsumerTable.SCHEMA_VERSION,
-                List.of(
-                    new ConsumerTable.Consumer(
-                        "app",
-                        List.of(KeyDigest.of("sk-app")),
-                        null,
-                        List.of(),
-                        new ConsumerTable.Budget(100.0, null),
-                        null,
-                        Map.of())))
-            .toJson());
+    Path consumers =
+        ConsumerFixture.writeConsumers(dir, ConsumerFixture.consumer("app", "sk-app", 100.0));
     RoutingTable table =
         TestTables.table(
             List.of(
