@@ -110,11 +110,16 @@ public final class InfoHandlers {
     sendJson(rc, 200, model(name, snapshot));
   }
 
+  private Caller identified(RoutingContext rc) {
+    return identified(rc, identify);
+  }
+
   /**
-   * The caller, its consumer identified when keys are required; null after answering the 401 of a
+   * The caller of a request the router answers itself (outside the pipeline), its consumer
+   * identified by {@code identify} when keys are required; null after answering the 401 of a
    * missing or unknown key.
    */
-  private Caller identified(RoutingContext rc) {
+  static Caller identified(RoutingContext rc, IdentifyStage identify) {
     Caller caller = new Caller(rc.request()::getHeader);
     try {
       identify.identify(caller);

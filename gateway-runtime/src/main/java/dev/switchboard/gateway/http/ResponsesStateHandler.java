@@ -87,13 +87,11 @@ public final class ResponsesStateHandler {
   }
 
   private void forward(RoutingContext rc, HttpMethod method, String suffix) {
-    ConsumerPolicy consumer;
-    try {
-      consumer = identify.identify(new Caller(rc.request()::getHeader));
-    } catch (ApiException refused) {
-      InfoHandlers.sendError(rc, refused.error());
+    Caller identified = InfoHandlers.identified(rc, identify);
+    if (identified == null) {
       return;
     }
+    ConsumerPolicy consumer = identified.consumer();
     String caller = consumer == null ? null : consumer.name();
     String id = rc.pathParam("id");
     RoutingSnapshot snapshot = state.current().orElse(null);
