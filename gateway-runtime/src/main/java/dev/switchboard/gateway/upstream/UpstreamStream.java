@@ -110,10 +110,7 @@ public final class UpstreamStream {
    */
   public void cancel() {
     if (!finished && !answered) {
-      finished = true;
-      onFinish.run();
-      request.reset();
-      notifyFinished(null);
+      reset(null);
     }
   }
 
@@ -124,12 +121,17 @@ public final class UpstreamStream {
    */
   public void abort(UpstreamFailure failure) {
     if (!finished) {
-      finished = true;
-      onFinish.run();
-      this.failure = failure;
-      request.reset();
-      notifyFinished(failure);
+      reset(failure);
     }
+  }
+
+  /** Ends the stream by resetting the request; the finish listeners learn {@code outcome}. */
+  private void reset(UpstreamFailure outcome) {
+    finished = true;
+    onFinish.run();
+    failure = outcome;
+    request.reset();
+    notifyFinished(outcome);
   }
 
   /**
@@ -238,11 +240,7 @@ public final class UpstreamStream {
     if (finished) {
       return;
     }
-    finished = true;
-    onFinish.run();
-    failure = answered ? null : f; // a failure after the final event spoils no answer
-    request.reset();
-    notifyFinished(failure);
+    reset(answered ? null : f); // a failure after the final event spoils no answer
     if (sink != null) {
       sink.onError(f);
     }
