@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Consumer admissions and settlements of {@link RedisStateStore}, with a local allowance per
@@ -232,7 +233,12 @@ final class ConsumerAllowances {
   private volatile long prunedAtMs;
 
   /** The latest budget day admissions were made in ({@code 2026-05-01}; ISO dates sort). */
-  private volatile String latestDay = "";
+  private final AtomicReference<String> latestDay = new AtomicReference<>("");
+
+  /** Notes that {@code day} is in use; the latest day never goes back (ISO dates sort). */
+  private void dayInUse(String day) {
+    latestDay.accumulateAndGet(day, (latest, seen) -> seen.compareTo(latest) > 0 ? seen : latest);
+  }
 
   /**
    * @param store the store; it calls {@link #flush} every {@link RedisStateStore#REPORT_MS} ms and
@@ -250,9 +256,7 @@ final class ConsumerAllowances {
           groups.computeIfAbsent(
               key,
               k -> {
-                if (call.day().compareTo(latestDay) > 0) {
-                  latestDay = call.day(); // a new day starts new groups
-                }
+                dayInUse(call.day()); // a new day starts new groups
                 return new Group(k, call, store.base(call.consumer()));
               });
       Run run = null;
@@ -388,9 +392,7 @@ final class ConsumerAllowances {
    * reads low until the consumer's next run reseeds it, and spend only grows within its period.
    */
   Spend atLeastSeen(String base, String day, String month, long dayRead, long monthRead) {
-    if (day.compareTo(latestDay) > 0) {
-      latestDay = day; // what is seen here is pruned with the seeds of admissions
-    }
+    dayInUse(day); // what is seen here is pruned with the seeds of admissions
     String dayKey = base + "spent:d:" + day;
     String monthKey = base + "spent:m:" + month;
     seen(dayKey, dayRead);
@@ -470,7 +472,7 @@ final class ConsumerAllowances {
    * month (their counters are no longer limits; a late settlement of one seeds it again).
    */
   private void pruneSeeds(long nowMs) {
-    String day = latestDay;
+    String day = latestDay.get();
     if (nowMs - prunedAtMs < MINUTE_MS || day.length() < 7) {
       return;
     }
