@@ -249,10 +249,6 @@ class PipelineTest {
    */
   @Test
   void aStreamThatFailsAfterItsHeadWentOutEndsWithOneTerminalErrorEvent() throws Exception {
-    String chunk =
-        "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,"
-            + "\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"},"
-            + "\"finish_reason\":null}]}\n\n";
     HttpServer upstream =
         GatewayHarness.upstream(
             vertx,
@@ -260,58 +256,15 @@ class PipelineTest {
                 req.response()
                     .setChunked(true)
                     .putHeader("content-type", "text/event-stream")
-                    .write(chunk + chunk));
-    PlannedTarget pt =
-        new PlannedTarget(
-            TestTables.target("up", "m", 0),
-            TestTables.provider("up", "http://127.0.0.1:" + upstream.actualPort() + "/v1", false),
-            PlannedTarget.STABLE);
+                    .write(HI_CHUNK + HI_CHUNK));
     UpstreamClients clients = new UpstreamClients(vertx);
-    UpstreamCaller caller = new UpstreamCaller(clock, clients);
-    Stage opens =
-        stage(
-            "opens",
-            ex -> {
-              ex.ctx().target(pt);
-              ex.body(GatewayHarness.JSON.createObjectNode().put("model", "m").put("stream", true));
-              ex.streamTap(
-                  new StreamTap() {
-                    int seen;
-
-                    @Override
-                    public void event(String data) {
-                      if (++seen == 2) {
-                        throw new IllegalStateException("bug");
-                      }
-                    }
-
-                    @Override
-                    public void completed() {}
-                  });
-              caller
-                  .openStream(
-                      pt,
-                      Operation.CHAT_COMPLETIONS,
-                      Buffer.buffer("{}"),
-                      ex.ctx(),
-                      java.util.Optional.empty())
-                  .onSuccess(
-                      stream -> {
-                        ex.result(stream);
-                        // Answered after the read that carried both chunks: both wait for it.
-                        ex.context().runOnContext(v -> ex.proceed());
-                      });
-              return false;
-            });
+    // Answered after the read that carried both chunks: both wait for it.
+    Stage opens = opensStream(upstream, clients, () -> new IllegalStateException("bug"), () -> {});
     try {
       HttpResponse<String> r = send(account(), opens, new AnswerStage());
 
       assertThat(r.statusCode()).isEqualTo(200);
-      List<String> events =
-          java.util.Arrays.stream(r.body().split("\n\n"))
-              .filter(e -> e.startsWith("data: "))
-              .map(e -> e.substring(6))
-              .toList();
+      List<String> events = dataEvents(r.body());
       assertThat(events).hasSize(2);
       assertThat(events.get(0)).contains("\"content\":\"hi\"");
       assertThat(GatewayHarness.json(events.get(1)).path("error").path("message").asText())
@@ -335,10 +288,6 @@ class PipelineTest {
   @ValueSource(strings = {"IllegalStateException", "UnsupportedOperationException"})
   void aStreamWhoseRelayFailsOnALaterEventEndsWithOneTerminalErrorEvent(String thrown)
       throws Exception {
-    String chunk =
-        "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,"
-            + "\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"},"
-            + "\"finish_reason\":null}]}\n\n";
     CompletableFuture<Void> attached = new CompletableFuture<>();
     java.util.concurrent.atomic.AtomicInteger upstreamClosed =
         new java.util.concurrent.atomic.AtomicInteger();
@@ -348,67 +297,25 @@ class PipelineTest {
             req -> {
               var res = req.response();
               res.closeHandler(v -> upstreamClosed.incrementAndGet());
-              res.setChunked(true).putHeader("content-type", "text/event-stream").write(chunk);
+              res.setChunked(true).putHeader("content-type", "text/event-stream").write(HI_CHUNK);
               // The second chunk comes in a later read, once the relay is attached.
-              attached.thenRun(() -> res.write(chunk));
+              attached.thenRun(() -> res.write(HI_CHUNK));
             });
-    PlannedTarget pt =
-        new PlannedTarget(
-            TestTables.target("up", "m", 0),
-            TestTables.provider("up", "http://127.0.0.1:" + upstream.actualPort() + "/v1", false),
-            PlannedTarget.STABLE);
     UpstreamClients clients = new UpstreamClients(vertx);
-    UpstreamCaller caller = new UpstreamCaller(clock, clients);
     Stage opens =
-        stage(
-            "opens",
-            ex -> {
-              ex.ctx().target(pt);
-              ex.body(GatewayHarness.JSON.createObjectNode().put("model", "m").put("stream", true));
-              ex.streamTap(
-                  new StreamTap() {
-                    int seen;
-
-                    @Override
-                    public void event(String data) {
-                      if (++seen == 2) {
-                        throw thrown.equals("IllegalStateException")
-                            ? new IllegalStateException("bug")
-                            : new UnsupportedOperationException("bug");
-                      }
-                    }
-
-                    @Override
-                    public void completed() {}
-                  });
-              caller
-                  .openStream(
-                      pt,
-                      Operation.CHAT_COMPLETIONS,
-                      Buffer.buffer("{}"),
-                      ex.ctx(),
-                      java.util.Optional.empty())
-                  .onSuccess(
-                      stream -> {
-                        ex.result(stream);
-                        ex.context()
-                            .runOnContext(
-                                v -> {
-                                  ex.proceed();
-                                  attached.complete(null);
-                                });
-                      });
-              return false;
-            });
+        opensStream(
+            upstream,
+            clients,
+            () ->
+                thrown.equals("IllegalStateException")
+                    ? new IllegalStateException("bug")
+                    : new UnsupportedOperationException("bug"),
+            () -> attached.complete(null));
     try {
       HttpResponse<String> r = send(account(), opens, new AnswerStage());
 
       assertThat(r.statusCode()).isEqualTo(200);
-      List<String> events =
-          java.util.Arrays.stream(r.body().split("\n\n"))
-              .filter(e -> e.startsWith("data: "))
-              .map(e -> e.substring(6))
-              .toList();
+      List<String> events = dataEvents(r.body());
       assertThat(events).hasSize(2);
       assertThat(events.get(0)).contains("\"content\":\"hi\"");
       var error = GatewayHarness.json(events.get(1)).path("error");
@@ -421,5 +328,75 @@ class PipelineTest {
     } finally {
       clients.close();
     }
+  }
+
+  /** One chat chunk saying "hi", as an SSE event. */
+  private static final String HI_CHUNK =
+      "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+          + "\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"},"
+          + "\"finish_reason\":null}]}\n\n";
+
+  /**
+   * A stage that opens a stream from {@code upstream} whose tap throws {@code failure} on the
+   * second event, and hands the stream on in a later turn of the loop ({@code proceeded} runs right
+   * after the answer stage attached its relay).
+   */
+  private Stage opensStream(
+      HttpServer upstream,
+      UpstreamClients clients,
+      java.util.function.Supplier<RuntimeException> failure,
+      Runnable proceeded) {
+    PlannedTarget pt =
+        new PlannedTarget(
+            TestTables.target("up", "m", 0),
+            TestTables.provider("up", "http://127.0.0.1:" + upstream.actualPort() + "/v1", false),
+            PlannedTarget.STABLE);
+    UpstreamCaller caller = new UpstreamCaller(clock, clients);
+    return stage(
+        "opens",
+        ex -> {
+          ex.ctx().target(pt);
+          ex.body(GatewayHarness.JSON.createObjectNode().put("model", "m").put("stream", true));
+          ex.streamTap(
+              new StreamTap() {
+                int seen;
+
+                @Override
+                public void event(String data) {
+                  if (++seen == 2) {
+                    throw failure.get();
+                  }
+                }
+
+                @Override
+                public void completed() {}
+              });
+          caller
+              .openStream(
+                  pt,
+                  Operation.CHAT_COMPLETIONS,
+                  Buffer.buffer("{}"),
+                  ex.ctx(),
+                  java.util.Optional.empty())
+              .onSuccess(
+                  stream -> {
+                    ex.result(stream);
+                    ex.context()
+                        .runOnContext(
+                            v -> {
+                              ex.proceed();
+                              proceeded.run();
+                            });
+                  });
+          return false;
+        });
+  }
+
+  /** The data of a stream body's SSE events. */
+  private static List<String> dataEvents(String body) {
+    return java.util.Arrays.stream(body.split("\n\n"))
+        .filter(e -> e.startsWith("data: "))
+        .map(e -> e.substring(6))
+        .toList();
   }
 }
