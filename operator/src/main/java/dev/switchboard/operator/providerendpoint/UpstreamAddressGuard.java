@@ -120,19 +120,10 @@ public final class UpstreamAddressGuard {
 
   /**
    * The URL as it may be shown in status, events and logs: a {@code user:password@} part is
-   * replaced by {@code ***@}. A URL that parses with a host loses exactly its user-info; one that
-   * does not (or has no host) everything up to the last {@code @} after the scheme, taken as
-   * user-info (a password may hold {@code /}, {@code ?} or {@code @}).
+   * replaced by {@code ***@}. The URL need not parse, so everything up to the last {@code @} after
+   * the scheme is taken as user-info (a password may hold {@code /}, {@code ?} or {@code @}).
    */
-  public static String withoutUserInfo(String url) {
-    try {
-      URI uri = new URI(url);
-      if (uri.getHost() != null) {
-        return uri.getRawUserInfo() == null ? url : url.replace(uri.getRawUserInfo() + "@", "***@");
-      }
-    } catch (URISyntaxException e) {
-      // Not a URL: cut as far as it can be told below.
-    }
+  static String withoutUserInfo(String url) {
     int at = url.lastIndexOf('@');
     if (at < 0) {
       return url;
