@@ -72,6 +72,7 @@ public final class ShadowStage implements Stage {
             .orElseThrow();
     RequestContext ctx =
         new RequestContext(primary.requestId() + "-shadow", primary.operation(), primary.clock());
+    ctx.shadow(true);
     ctx.snapshot(primary.snapshot());
     ctx.route(route);
     ctx.target(target);

@@ -51,6 +51,7 @@ public final class RequestContext {
   private long attemptStartNanos;
 
   private boolean retried;
+  private boolean shadow;
   private Long endNanos;
   private TokenUsage usage;
   private Double costUsd;
@@ -132,6 +133,16 @@ public final class RequestContext {
       retried = true;
     }
     this.target = target;
+  }
+
+  /** Whether this is a shadow canary's copy, which answers no client. */
+  public boolean shadow() {
+    return shadow;
+  }
+
+  /** Marks this context as a shadow canary's copy. */
+  public void shadow(boolean shadow) {
+    this.shadow = shadow;
   }
 
   /** Whether an attempt before the serving one was made (a retry or failover). */

@@ -23,7 +23,13 @@ import java.util.function.LongSupplier;
  * /v1/switchboard/stats}: TTFT p50/p95, latency p95, output tokens per second, error rate, token
  * mix and cost per 1,000 requests, as typed {@link TargetFigures} and as the JSON document. Each
  * key keeps at most {@link #MAX_SAMPLES} recent samples so memory stays bounded however busy the
- * gateway is.
+ * gateway is: percentiles, token rate and token mix come from them. Counts (requests, errors,
+ * summed cost, and so error rate, cost per 1,000 requests and chosen share) stay exact however busy
+ * the key is: while its samples cover the window they are counted, once the cap has dropped samples
+ * inside the window they come from per-second counters (to the second at the window's start).
+ *
+ * <p>Shadow canary copies ({@link RequestContext#shadow()}) answered no client: they count in their
+ * target's figures (and its committed use) but not in the route's, and not as chosen.
  *
  * <p>Routing strategies read {@link #routing()}: figures over a shorter window ({@code
  * routingWindowMillis}, so a provider that degrades or recovers is seen within it), computed by
@@ -38,6 +44,7 @@ public final class LiveStats implements LiveFigures {
 
   private record Sample(
       long atMillis,
+      boolean served,
       boolean error,
       Double ttftMs,
       Double latencyMs,
@@ -49,8 +56,8 @@ public final class LiveStats implements LiveFigures {
   private final long routingWindowMillis;
   private final long staleAfterMillis;
   private final LongSupplier clockMillis;
-  private final Map<String, Deque<Sample>> byRoute = new ConcurrentHashMap<>();
-  private final Map<String, Deque<Sample>> byTarget = new ConcurrentHashMap<>();
+  private final Map<String, Series> byRoute = new ConcurrentHashMap<>();
+  private final Map<String, Series> byTarget = new ConcurrentHashMap<>();
   private volatile java.util.function.Supplier<Map<String, Object>> cache = Map::of;
 
   /** The prices in force now of a target ({@code route, target id}); null when it has none. */
@@ -136,9 +143,11 @@ public final class LiveStats implements LiveFigures {
       tokensPerSecond = ctx.usage().outputTokens() / generation;
     }
     boolean error = !Outcome.isSuccess(ctx.outcome());
+    boolean served = !ctx.shadow();
     Sample sample =
         new Sample(
             clockMillis.getAsLong(),
+            served,
             error,
             ctx.stream() ? ctx.ttftMs() : null,
             ctx.durationSeconds() * 1000,
@@ -152,6 +161,7 @@ public final class LiveStats implements LiveFigures {
             ? sample
             : new Sample(
                 sample.atMillis(),
+                served,
                 error,
                 ctx.stream() ? ctx.attemptTtftMs() : null,
                 ctx.attemptDurationMs(),
@@ -177,13 +187,22 @@ public final class LiveStats implements LiveFigures {
       TokenUsage usage) {
     Sample sample =
         new Sample(
-            clockMillis.getAsLong(), error, ttftMs, latencyMs, tokensPerSecond, costUsd, usage);
+            clockMillis.getAsLong(),
+            true,
+            error,
+            ttftMs,
+            latencyMs,
+            tokensPerSecond,
+            costUsd,
+            usage);
     record(route, targetId, sample, sample);
   }
 
   /** Adds a request to its route ({@code sample}) and serving target ({@code own}). */
   private void record(String route, String targetId, Sample sample, Sample own) {
-    add(byRoute, route, sample);
+    if (sample.served()) {
+      add(byRoute, route, sample);
+    }
     if (targetId != null) {
       add(byTarget, route + " " + targetId, own);
       if (!own.error()) {
@@ -192,19 +211,96 @@ public final class LiveStats implements LiveFigures {
     }
   }
 
-  private void add(Map<String, Deque<Sample>> map, String key, Sample sample) {
-    Deque<Sample> samples = map.computeIfAbsent(key, k -> new ArrayDeque<>());
-    synchronized (samples) {
-      samples.addLast(sample);
+  private void add(Map<String, Series> map, String key, Sample sample) {
+    map.computeIfAbsent(key, k -> new Series(windowMillis)).add(sample);
+  }
+
+  /**
+   * One key's recent samples (at most {@link #MAX_SAMPLES}) and its exact counts per second of the
+   * stats window. Guarded by its own monitor.
+   */
+  private static final class Series {
+    final Deque<Sample> samples = new ArrayDeque<>();
+    final long[] second;
+    final int[] requests;
+    final int[] served;
+    final int[] errors;
+    final double[] cost;
+
+    /** When the newest sample the cap dropped was taken; {@code Long.MIN_VALUE} when none. */
+    long cappedAt = Long.MIN_VALUE;
+
+    Series(long windowMillis) {
+      int slots = (int) Math.min(Integer.MAX_VALUE - 8, windowMillis / 1000 + 2);
+      second = new long[slots];
+      java.util.Arrays.fill(second, Long.MIN_VALUE);
+      requests = new int[slots];
+      served = new int[slots];
+      errors = new int[slots];
+      cost = new double[slots];
+    }
+
+    synchronized void add(Sample s) {
+      samples.addLast(s);
       while (samples.size() > MAX_SAMPLES) {
-        samples.removeFirst();
+        cappedAt = Math.max(cappedAt, samples.removeFirst().atMillis());
       }
+      long sec = Math.floorDiv(s.atMillis(), 1000);
+      int i = (int) Math.floorMod(sec, second.length);
+      if (second[i] != sec) {
+        second[i] = sec;
+        requests[i] = 0;
+        served[i] = 0;
+        errors[i] = 0;
+        cost[i] = 0;
+      }
+      requests[i]++;
+      if (s.served()) {
+        served[i]++;
+      }
+      if (s.error()) {
+        errors[i]++;
+      }
+      if (s.cost() != null) {
+        cost[i] += s.cost();
+      }
+    }
+
+    /** Exact counts over {@code window} before {@code now}. */
+    synchronized Counts counts(long now, long window) {
+      int n = 0;
+      int chosen = 0;
+      int failed = 0;
+      double spent = 0;
+      if (cappedAt == Long.MIN_VALUE || now - cappedAt > window) {
+        // The samples cover the whole window: count them, to the millisecond.
+        for (Sample s : samples) {
+          if (now - s.atMillis() <= window) {
+            n++;
+            chosen += s.served() ? 1 : 0;
+            failed += s.error() ? 1 : 0;
+            spent += s.cost() == null ? 0 : s.cost();
+          }
+        }
+      } else {
+        long from = Math.floorDiv(now - window, 1000);
+        long to = Math.floorDiv(now, 1000);
+        for (int i = 0; i < second.length; i++) {
+          if (second[i] >= from && second[i] <= to) {
+            n += requests[i];
+            chosen += served[i];
+            failed += errors[i];
+            spent += cost[i];
+          }
+        }
+      }
+      return new Counts(n, chosen, failed, spent);
     }
   }
 
   @Override
   public TargetFigures target(String route, String targetId) {
-    Deque<Sample> samples = byTarget.get(route + " " + targetId);
+    Series samples = byTarget.get(route + " " + targetId);
     return samples == null
         ? TargetFigures.NONE
         : figures(samples, clockMillis.getAsLong(), windowMillis);
@@ -213,7 +309,7 @@ public final class LiveStats implements LiveFigures {
   /** The figures of a route over all its targets; {@link TargetFigures#NONE} without data. */
   @Override
   public TargetFigures route(String route) {
-    Deque<Sample> samples = byRoute.get(route);
+    Series samples = byRoute.get(route);
     return samples == null
         ? TargetFigures.NONE
         : figures(samples, clockMillis.getAsLong(), windowMillis);
@@ -308,7 +404,9 @@ public final class LiveStats implements LiveFigures {
                 row.put("price_now", price);
               }
               Integer all = routeRequests.get(route);
-              row.put("chosen_share", all == null ? 0.0 : round((double) f.requests() / all));
+              int chosen = samples.counts(now, windowMillis).served();
+              row.put(
+                  "chosen_share", all == null ? 0.0 : round((double) Math.min(chosen, all) / all));
               TargetFigures r = routingView.target(route, target);
               if (r != TargetFigures.NONE) {
                 Map<String, Object> routing = document(r);
@@ -339,7 +437,7 @@ public final class LiveStats implements LiveFigures {
     Map<String, Map<String, Object>> routes = new TreeMap<>();
     byRoute.forEach(
         (route, samples) -> {
-          Counts c = counts(samples, now, routingWindowMillis);
+          Counts c = samples.counts(now, routingWindowMillis);
           if (c.requests() > 0) {
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("requests", c.requests());
@@ -352,13 +450,15 @@ public final class LiveStats implements LiveFigures {
             (key, samples) -> {
               int space = key.indexOf(' ');
               Map<String, Object> r = routes.get(key.substring(0, space));
-              Counts c = counts(samples, now, routingWindowMillis);
+              Counts c = samples.counts(now, routingWindowMillis);
               if (r == null || c.requests() == 0) {
                 return;
               }
               TargetFigures f = figures(samples, now, routingWindowMillis);
               Map<String, Object> t = new LinkedHashMap<>();
               t.put("requests", c.requests());
+              // Chosen for a client (not a shadow canary's copy): the chosen share's numerator.
+              t.put("served", c.served());
               t.put("errors", c.errors());
               t.put("cost_usd", c.costUsd());
               t.put("ttft_p95_ms", f.ttftP95Ms());
@@ -373,27 +473,7 @@ public final class LiveStats implements LiveFigures {
   }
 
   /** Exact counts over a window (the figures round; merging replicas must not). */
-  private record Counts(int requests, int errors, double costUsd) {}
-
-  private Counts counts(Deque<Sample> samples, long now, long window) {
-    int requests = 0;
-    int errors = 0;
-    double cost = 0;
-    synchronized (samples) {
-      for (Sample s : samples) {
-        if (now - s.atMillis() <= window) {
-          requests++;
-          if (s.error()) {
-            errors++;
-          }
-          if (s.cost() != null) {
-            cost += s.cost();
-          }
-        }
-      }
-    }
-    return new Counts(requests, errors, cost);
-  }
+  private record Counts(int requests, int served, int errors, double costUsd) {}
 
   private static Map<String, Object> document(TargetFigures f) {
     Map<String, Object> out = new LinkedHashMap<>();
@@ -411,11 +491,14 @@ public final class LiveStats implements LiveFigures {
     return out;
   }
 
-  private TargetFigures figures(Deque<Sample> samples, long now, long window) {
+  private TargetFigures figures(Series series, long now, long window) {
     List<Sample> recent = new ArrayList<>();
-    synchronized (samples) {
+    Counts counts;
+    synchronized (series) {
+      Deque<Sample> samples = series.samples;
       // The stats window is the longest: only samples older than it are dropped for good.
       samples.removeIf(s -> now - s.atMillis() > windowMillis);
+      counts = series.counts(now, window);
       for (Sample s : samples) {
         if (now - s.atMillis() <= window) {
           recent.add(s);
@@ -459,15 +542,21 @@ public final class LiveStats implements LiveFigures {
     }
     Collections.sort(ttft);
     Collections.sort(latency);
+    // Exact counts where the cap left the samples short of the window (see the class comment).
+    int requests = Math.max(counts.requests(), recent.size());
+    if (requests > recent.size()) {
+      errors = counts.errors();
+      cost = counts.costUsd();
+    }
     return new TargetFigures(
-        recent.size(),
-        round((double) errors / recent.size()),
+        requests,
+        round((double) errors / requests),
         percentile(ttft, 0.50),
         percentile(ttft, 0.95),
         tps.isEmpty()
             ? null
             : round(tps.stream().mapToDouble(Double::doubleValue).average().orElse(0)),
-        round(cost / recent.size() * 1000),
+        round(cost / requests * 1000),
         percentile(latency, 0.95),
         withUsage == 0
             ? null

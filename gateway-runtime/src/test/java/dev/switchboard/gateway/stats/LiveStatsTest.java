@@ -156,6 +156,89 @@ class LiveStatsTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
+  void countsSharesAndCostStayExactOnAKeyBusierThanItsSampleCap() {
+    // 25 req/s split evenly between two targets for two minutes of a five-minute window: 3,000
+    // requests each, past the 2,048 samples a key keeps for its percentiles.
+    LiveStats busy = new LiveStats(300_000, 60_000, 600_000, clock::currentTimeMillis);
+    int each = 3_000;
+    for (int i = 0; i < each; i++) {
+      busy.record("r", "p/a", i % 10 == 0, 100.0, 900.0, null, 0.001, null);
+      busy.record("r", "p/b", false, 200.0, 800.0, null, 0.003, null);
+      clock.advance(40);
+    }
+    assertThat(LiveStats.MAX_SAMPLES).isLessThan(each);
+
+    Map<String, Object> doc = busy.snapshot();
+    Map<String, Object> route =
+        (Map<String, Object>) ((Map<String, Object>) doc.get("routes")).get("r");
+    assertThat(route).containsEntry("requests", 2 * each);
+    List<Map<String, Object>> rows = (List<Map<String, Object>>) doc.get("targets");
+    assertThat(rows)
+        .extracting(
+            row -> row.get("target"), row -> row.get("requests"), row -> row.get("chosen_share"))
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("p/a", each, 0.5),
+            org.assertj.core.groups.Tuple.tuple("p/b", each, 0.5));
+    TargetFigures a = busy.target("r", "p/a");
+    assertThat(a.errorRate()).isEqualTo(0.1);
+    assertThat(a.costPer1kRequestsUsd()).isEqualTo(1.0);
+
+    // The routing window (60 s) holds the last 1,500 of each: exact too, to the second at its
+    // start.
+    Map<String, Object> figures = busy.routingFigures();
+    Map<String, Object> routing =
+        (Map<String, Object>) ((Map<String, Object>) figures.get("routes")).get("r");
+    assertThat((int) routing.get("requests")).isBetween(3_000, 3_050);
+    Map<String, Map<String, Object>> targets =
+        (Map<String, Map<String, Object>>) routing.get("targets");
+    assertThat((int) targets.get("p/a").get("requests")).isBetween(1_500, 1_525);
+    assertThat(targets.get("p/a").get("served")).isEqualTo(targets.get("p/a").get("requests"));
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void aShadowCopyCountsForItsTargetButNotForTheRouteNorAsChosen() {
+    PlannedTarget canary =
+        new PlannedTarget(
+            TestTables.target("q", "m2", 0),
+            TestTables.provider("q", "http://127.0.0.1:9/v1", false),
+            PlannedTarget.STABLE);
+    RoutingTable.Route route =
+        new RoutingTable.Route("r", "r", List.of(), null, 1, List.of(), List.of(), null);
+    for (int i = 0; i < 4; i++) {
+      stream(100, 100, 10, 0.001, true);
+      if (i % 2 == 0) {
+        RequestContext copy = new RequestContext("id-shadow", Operation.CHAT_COMPLETIONS, clock);
+        copy.shadow(true);
+        copy.route(new ResolvedRoute(route, null, List.of(TARGET, canary), List.of(), "route"));
+        copy.target(canary);
+        copy.usage(new TokenUsage(10, 10, 0));
+        copy.costUsd(0.002);
+        copy.finish(200, "success", null);
+        stats.record(copy);
+      }
+    }
+
+    assertThat(stats.route("r").requests()).isEqualTo(4);
+    assertThat(stats.target("r", "q/m2").requests()).isEqualTo(2);
+    List<Map<String, Object>> rows = (List<Map<String, Object>>) stats.snapshot().get("targets");
+    assertThat(rows)
+        .extracting(row -> row.get("target"), row -> row.get("chosen_share"))
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("p/m", 1.0),
+            org.assertj.core.groups.Tuple.tuple("q/m2", 0.0));
+    Map<String, Object> routing =
+        (Map<String, Object>) ((Map<String, Object>) stats.routingFigures().get("routes")).get("r");
+    Map<String, Map<String, Object>> targets =
+        (Map<String, Map<String, Object>>) routing.get("targets");
+    assertThat(targets.get("q/m2")).containsEntry("requests", 2).containsEntry("served", 0);
+    // Billed all the same: the copies count against the provider's committed use.
+    assertThat(stats.commitments().used("q", "m2", clock.currentTimeMillis()).tokens())
+        .isEqualTo(40);
+  }
+
+  @Test
   void statsRowsShowThePricesInForceNow() {
     stats.pricesNow(
         (route, target) ->

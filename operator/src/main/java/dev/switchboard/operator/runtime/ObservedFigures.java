@@ -37,6 +37,7 @@ public final class ObservedFigures {
     long errors;
     double cost;
     double ttftWeighted;
+    long served;
     long ttftWeight;
     double latencyWeighted;
     long latencyWeight;
@@ -67,6 +68,9 @@ public final class ObservedFigures {
         }
         Sum s = sums.computeIfAbsent(entry.getKey(), k -> new Sum());
         s.requests += n;
+        // Chosen for a client: shadow canary copies are the target's requests, never chosen.
+        // Gateways before the field counted only chosen requests here.
+        s.served += t.has("served") ? t.path("served").asLong() : n;
         s.errors += t.path("errors").asLong();
         s.cost += t.path("cost_usd").asDouble();
         if (t.path("ttft_p95_ms").isNumber()) {
@@ -94,7 +98,7 @@ public final class ObservedFigures {
       o.setTokensPerSecond(s.tpsWeight == 0 ? null : round(s.tpsWeighted / s.tpsWeight, 10));
       o.setCostPer1kRequests(round(s.cost / s.requests * 1000, 10_000));
       o.setErrorRate(round((double) s.errors / s.requests, 10_000));
-      o.setChosenShare(round((double) s.requests / Math.max(routeRequests, s.requests), 1_000));
+      o.setChosenShare(round((double) s.served / Math.max(routeRequests, s.served), 1_000));
       out.add(o);
     }
     return List.copyOf(out);

@@ -61,6 +61,30 @@ class ObservedFiguresTest {
   }
 
   @Test
+  void aShadowCanarysCopiesAreItsRequestsButNeverChosen() {
+    JsonNode shadowed =
+        replica(
+            """
+            {"routes": {"chat": {"requests": 10, "targets": {
+              "stable/m": {"requests": 10, "served": 10, "errors": 0, "cost_usd": 0.01},
+              "canary/m": {"requests": 5, "served": 0, "errors": 1, "cost_usd": 0.02}}}}}
+            """);
+
+    List<ObservedTarget> merged = ObservedFigures.merge(List.of(shadowed, QUIET), "chat");
+
+    assertThat(merged)
+        .extracting(
+            ObservedTarget::getTarget, ObservedTarget::getRequests, ObservedTarget::getChosenShare)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("canary/m", 5L, 0.0),
+            // QUIET is a gateway without `served`: all its requests count as chosen (4 of 15).
+            org.assertj.core.groups.Tuple.tuple("cheap/m", 4L, 0.267),
+            org.assertj.core.groups.Tuple.tuple("fast/m", 1L, 0.067),
+            org.assertj.core.groups.Tuple.tuple("stable/m", 10L, 0.667));
+    assertThat(merged.get(0).getErrorRate()).isEqualTo(0.2);
+  }
+
+  @Test
   void aRouteNoReplicaServedHasNoFigures() {
     assertThat(ObservedFigures.merge(List.of(BUSY), "missing")).isEmpty();
   }
