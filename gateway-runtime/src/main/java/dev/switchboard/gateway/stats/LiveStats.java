@@ -216,38 +216,55 @@ public final class LiveStats implements LiveFigures {
   }
 
   /**
-   * One key's recent samples (at most {@link #MAX_SAMPLES}) and its exact counts per second of the
-   * stats window. Guarded by its own monitor.
+   * One key's recent samples (at most {@link #MAX_SAMPLES}) and, once the cap has dropped a sample,
+   * its exact counts per second of the stats window (kept only for such busy keys: ~9 KB each at a
+   * 5-minute window, beside the samples' ~130 KB). Guarded by its own monitor.
    */
   private static final class Series {
     final Deque<Sample> samples = new ArrayDeque<>();
-    final long[] second;
-    final int[] requests;
-    final int[] served;
-    final int[] errors;
-    final double[] cost;
+    private final int slots;
+    private long[] second;
+    private int[] requests;
+    private int[] served;
+    private int[] errors;
+    private double[] cost;
 
     /** When the newest sample the cap dropped was taken; {@code Long.MIN_VALUE} when none. */
     long cappedAt = Long.MIN_VALUE;
 
     Series(long windowMillis) {
-      int slots = (int) Math.min(Integer.MAX_VALUE - 8, windowMillis / 1000 + 2);
-      second = new long[slots];
-      java.util.Arrays.fill(second, Long.MIN_VALUE);
-      requests = new int[slots];
-      served = new int[slots];
-      errors = new int[slots];
-      cost = new double[slots];
+      slots = (int) Math.min(100_000, windowMillis / 1000 + 2);
     }
 
     synchronized void add(Sample s) {
       samples.addLast(s);
-      while (samples.size() > MAX_SAMPLES) {
-        cappedAt = Math.max(cappedAt, samples.removeFirst().atMillis());
+      if (second != null) {
+        count(s);
       }
+      while (samples.size() > MAX_SAMPLES) {
+        Sample dropped = samples.removeFirst();
+        if (second == null) {
+          // The first drop: from now on the samples may fall short of the window.
+          second = new long[slots];
+          java.util.Arrays.fill(second, Long.MIN_VALUE);
+          requests = new int[slots];
+          served = new int[slots];
+          errors = new int[slots];
+          cost = new double[slots];
+          count(dropped);
+          samples.forEach(this::count);
+        }
+        cappedAt = Math.max(cappedAt, dropped.atMillis());
+      }
+    }
+
+    private void count(Sample s) {
       long sec = Math.floorDiv(s.atMillis(), 1000);
-      int i = (int) Math.floorMod(sec, second.length);
+      int i = (int) Math.floorMod(sec, (long) slots);
       if (second[i] != sec) {
+        if (second[i] > sec) {
+          return; // older than the window the slots hold
+        }
         second[i] = sec;
         requests[i] = 0;
         served[i] = 0;
@@ -285,7 +302,7 @@ public final class LiveStats implements LiveFigures {
       } else {
         long from = Math.floorDiv(now - window, 1000);
         long to = Math.floorDiv(now, 1000);
-        for (int i = 0; i < second.length; i++) {
+        for (int i = 0; i < slots; i++) {
           if (second[i] >= from && second[i] <= to) {
             n += requests[i];
             chosen += served[i];
