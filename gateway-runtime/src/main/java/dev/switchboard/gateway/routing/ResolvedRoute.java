@@ -57,6 +57,24 @@ public record ResolvedRoute(
         : route.canary().canaryMode().orElse(null);
   }
 
+  /**
+   * The request's task class: the matched rule ({@code rule:N}), whose requests' token mix the cost
+   * strategies price with; null when no rule matched.
+   */
+  public String taskClass() {
+    return matchedBy != null && matchedBy.startsWith("rule:") ? matchedBy : null;
+  }
+
+  /** The key of a task class's live figures: the route's name, {@code #}, the class. */
+  public static String classKey(String route, String taskClass) {
+    return route + '#' + taskClass;
+  }
+
+  /** Whether a live-figures key is a task class's rather than a route's. */
+  public static boolean isClassKey(String key) {
+    return key.indexOf('#') >= 0;
+  }
+
   /** Whether the route's policy asks for request and response bodies in the log. */
   public boolean logsBodies() {
     return policy != null && policy.logsBodies();

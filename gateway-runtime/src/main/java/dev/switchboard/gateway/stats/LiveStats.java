@@ -4,6 +4,7 @@ import dev.switchboard.contract.Outcome;
 import dev.switchboard.gateway.cost.CommitmentLedger;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.request.TokenUsage;
+import dev.switchboard.gateway.routing.ResolvedRoute;
 import dev.switchboard.gateway.routing.strategy.LiveFigures;
 import dev.switchboard.gateway.routing.strategy.TargetFigures;
 import java.util.ArrayDeque;
@@ -168,7 +169,18 @@ public final class LiveStats implements LiveFigures {
                 tokensPerSecond,
                 ctx.costUsd(),
                 ctx.usage());
-    record(ctx.routeName(), ctx.target() == null ? null : ctx.target().id(), sample, own);
+    String targetId = ctx.target() == null ? null : ctx.target().id();
+    record(ctx.routeName(), targetId, sample, own);
+    String taskClass = ctx.route().taskClass();
+    if (taskClass != null && sample.served()) {
+      // The class's own figures (its token mix is what the cost strategies price it with); not
+      // shown on their own, and counted once in committed use.
+      String key = ResolvedRoute.classKey(ctx.routeName(), taskClass);
+      add(byRoute, key, sample);
+      if (targetId != null) {
+        add(byTarget, key + " " + targetId, own);
+      }
+    }
   }
 
   /**
@@ -393,6 +405,9 @@ public final class LiveStats implements LiveFigures {
     Map<String, Integer> routeRequests = new HashMap<>();
     byRoute.forEach(
         (route, samples) -> {
+          if (ResolvedRoute.isClassKey(route)) {
+            return;
+          }
           TargetFigures f = figures(samples, now, windowMillis);
           if (f.requests() > 0) {
             routes.put(route, document(f));
@@ -403,6 +418,9 @@ public final class LiveStats implements LiveFigures {
     new TreeMap<>(byTarget)
         .forEach(
             (key, samples) -> {
+              if (ResolvedRoute.isClassKey(key)) {
+                return;
+              }
               TargetFigures f = figures(samples, now, windowMillis);
               if (f.requests() == 0) {
                 return;
@@ -454,6 +472,9 @@ public final class LiveStats implements LiveFigures {
     Map<String, Map<String, Object>> routes = new TreeMap<>();
     byRoute.forEach(
         (route, samples) -> {
+          if (ResolvedRoute.isClassKey(route)) {
+            return;
+          }
           Counts c = samples.counts(now, routingWindowMillis);
           if (c.requests() > 0) {
             Map<String, Object> r = new LinkedHashMap<>();

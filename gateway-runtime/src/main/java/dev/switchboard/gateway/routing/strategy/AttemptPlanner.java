@@ -91,7 +91,8 @@ public final class AttemptPlanner {
     }
     RoutingStrategy strategy = strategy(chosen);
     RoutingStrategy.Ordering stable =
-        strategy.decide(route.name(), route.candidates(), route.policy(), now, figures);
+        strategy.decide(
+            route.name(), route.taskClass(), route.candidates(), route.policy(), now, figures);
     List<PlannedTarget> chain = stable.targets();
     boolean toCanary = false;
     // A shadow canary never answers clients: the shadow stage copies requests to it instead.
@@ -104,7 +105,13 @@ public final class AttemptPlanner {
         List<PlannedTarget> withCanary =
             new ArrayList<>(
                 strategy
-                    .decide(route.name(), route.canaryCandidates(), route.policy(), now, figures)
+                    .decide(
+                        route.name(),
+                        route.taskClass(),
+                        route.canaryCandidates(),
+                        route.policy(),
+                        now,
+                        figures)
                     .targets());
         withCanary.addAll(chain);
         chain = List.copyOf(withCanary);

@@ -6,6 +6,7 @@ import dev.switchboard.gateway.cost.CommitmentLedger;
 import dev.switchboard.gateway.cost.PriceSchedule;
 import dev.switchboard.gateway.cost.Pricing;
 import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.routing.ResolvedRoute;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -83,16 +84,31 @@ public final class FigureStrategy implements RoutingStrategy {
       RoutingTable.Policy policy,
       Instant now,
       LiveFigures figures) {
+    return decide(route, null, candidates, policy, now, figures);
+  }
+
+  @Override
+  public Ordering decide(
+      String route,
+      String taskClass,
+      List<PlannedTarget> candidates,
+      RoutingTable.Policy policy,
+      Instant now,
+      LiveFigures figures) {
     if (candidates.isEmpty()) {
       return new Ordering(candidates, null);
     }
     List<PlannedTarget> base = byPriority.order(route, candidates, figures);
     Long objective = policy == null ? null : policy.latencyObjectiveTtftP95Ms();
     TargetFigures routeFigures = figures.route(route);
+    String classKey = taskClass == null ? null : ResolvedRoute.classKey(route, taskClass);
+    TargetFigures classFigures = classKey == null ? TargetFigures.NONE : figures.route(classKey);
     Scored[] scored = new Scored[base.size()];
     int knownCount = 0;
     for (int i = 0; i < scored.length; i++) {
-      scored[i] = score(base.get(i), i, route, figures, routeFigures, objective, now);
+      scored[i] =
+          score(
+              base.get(i), i, route, figures, routeFigures, classKey, classFigures, objective, now);
       if (scored[i].known()) {
         knownCount++;
       }
@@ -126,6 +142,8 @@ public final class FigureStrategy implements RoutingStrategy {
       String route,
       LiveFigures figures,
       TargetFigures routeFigures,
+      String classKey,
+      TargetFigures classFigures,
       Long objective,
       Instant now) {
     TargetFigures f = figures.target(route, target.id());
@@ -139,7 +157,12 @@ public final class FigureStrategy implements RoutingStrategy {
             now == null
                 ? new PriceSchedule.Prices(model.pricing(), null)
                 : PriceSchedule.at(model.pricing(), now);
-        TargetFigures.TokenMix mix = mix(f, routeFigures);
+        TargetFigures.TokenMix mix =
+            mix(
+                classKey == null ? TargetFigures.NONE : figures.target(classKey, target.id()),
+                classFigures,
+                f,
+                routeFigures);
         cost =
             Pricing.costUsd(
                 prices.pricing(), mix.inputTokens(), mix.cachedInputTokens(), mix.outputTokens());
@@ -165,8 +188,21 @@ public final class FigureStrategy implements RoutingStrategy {
     return new Scored(target, index, latency, cost, window, meets, known, f.stale());
   }
 
-  /** The target's own token mix once it has enough requests, else the route's, else a default. */
-  private static TargetFigures.TokenMix mix(TargetFigures own, TargetFigures route) {
+  /**
+   * The token mix a request is priced with: its task class's on this target once that has enough
+   * requests, else the class's over the route's targets; then (no class, or no figures of it yet)
+   * the target's own once it has enough requests, else the route's, else a default. A class's
+   * requests can be far from the route's mix (long documents to summarise among short chats), and
+   * pricing them on the route's would send them where they cost most.
+   */
+  private static TargetFigures.TokenMix mix(
+      TargetFigures classOwn, TargetFigures classRoute, TargetFigures own, TargetFigures route) {
+    if (classOwn.tokenMix() != null && classOwn.requests() >= OWN_MIX_MIN_REQUESTS) {
+      return classOwn.tokenMix();
+    }
+    if (classRoute.tokenMix() != null) {
+      return classRoute.tokenMix();
+    }
     if (own.tokenMix() != null && own.requests() >= OWN_MIX_MIN_REQUESTS) {
       return own.tokenMix();
     }

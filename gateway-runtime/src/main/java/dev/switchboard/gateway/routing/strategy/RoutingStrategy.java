@@ -37,6 +37,21 @@ public interface RoutingStrategy {
   }
 
   /**
+   * As {@link #decide(String, List, RoutingTable.Policy, Instant, LiveFigures)} for a request of a
+   * task class (the rule it matched, null for none): strategies that price a token mix price the
+   * class's where it has one.
+   */
+  default Ordering decide(
+      String route,
+      String taskClass,
+      List<PlannedTarget> candidates,
+      RoutingTable.Policy policy,
+      Instant now,
+      LiveFigures figures) {
+    return decide(route, candidates, policy, now, figures);
+  }
+
+  /**
    * An attempt order and what decided it.
    *
    * @param explanation the deciding figures as {@code key=value} pairs separated by {@code ;}, null

@@ -365,4 +365,59 @@ class FigureStrategyTest {
         p.concurrencyScope(),
         commitment);
   }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void aTaskClassIsPricedOnItsOwnTokenMixNotTheRoutes() {
+    // Cheap input and dear output (b) against the reverse (a). Chats are 500 in / 500 out, the
+    // summaries a rule classes (rule:0) 10,000 in / 200 out: 10 % of the route's requests.
+    PlannedTarget a = target("a", 0, price(5, 1));
+    PlannedTarget b = target("b", 1, price(1, 15));
+    dev.switchboard.gateway.time.ManualClock clock = new dev.switchboard.gateway.time.ManualClock();
+    dev.switchboard.gateway.stats.LiveStats stats =
+        new dev.switchboard.gateway.stats.LiveStats(
+            300_000, 60_000, 600_000, clock::currentTimeMillis);
+    RoutingTable.Route route =
+        new RoutingTable.Route("r", "r", List.of(), null, 1, List.of(), List.of(), null);
+    for (int i = 0; i < 100; i++) {
+      boolean summary = i % 10 == 0;
+      for (PlannedTarget t : List.of(a, b)) {
+        dev.switchboard.gateway.request.RequestContext ctx =
+            new dev.switchboard.gateway.request.RequestContext(
+                "id" + i, dev.switchboard.gateway.upstream.Operation.CHAT_COMPLETIONS, clock);
+        ctx.route(
+            new dev.switchboard.gateway.routing.ResolvedRoute(
+                route, null, List.of(a, b), List.of(), summary ? "rule:0" : "route"));
+        ctx.target(t);
+        ctx.usage(
+            summary
+                ? new dev.switchboard.gateway.request.TokenUsage(10_000, 200, 0)
+                : new dev.switchboard.gateway.request.TokenUsage(500, 500, 0));
+        ctx.finish(200, "success", null);
+        stats.record(ctx);
+      }
+      clock.advance(100);
+    }
+    stats.refreshRouting();
+    FigureStrategy leastCost = new FigureStrategy(Strategy.LEAST_COST, () -> NO_EXPLORE);
+    Instant now = Instant.parse("2026-12-04T12:00:00Z");
+
+    // On the route's mix (1,450 in / 470 out) a costs $7.72 per 1,000 requests, b $8.50: chats go
+    // to a. A summary on a costs $50.20 per 1,000, on b $13.00: it goes to b.
+    assertThat(leastCost.decide("r", null, List.of(a, b), null, now, stats.routing()).targets())
+        .containsExactly(a, b);
+    assertThat(leastCost.decide("r", "rule:0", List.of(a, b), null, now, stats.routing()).targets())
+        .containsExactly(b, a);
+    // A class without figures yet is priced like the route.
+    assertThat(leastCost.decide("r", "rule:1", List.of(a, b), null, now, stats.routing()).targets())
+        .containsExactly(a, b);
+    // The class's figures stay internal: the stats document shows the route and its targets only.
+    Map<String, Object> doc = stats.snapshot();
+    assertThat(((Map<String, Object>) doc.get("routes")).keySet()).containsExactly("r");
+    assertThat((List<Map<String, Object>>) doc.get("targets"))
+        .extracting(row -> row.get("route"), row -> row.get("requests"))
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("r", 100),
+            org.assertj.core.groups.Tuple.tuple("r", 100));
+  }
 }
