@@ -18,13 +18,22 @@ import java.util.Set;
  * {@code "type": ["string", "null"]} and an {@code anyOf} member {@code {"type": "null"}} become
  * {@code nullable}; {@code const} a one-value {@code enum}; {@code oneOf} {@code anyOf}; local
  * {@code $ref}s into {@code $defs}/{@code definitions} are inlined (a recursive reference is cut at
- * {@link #MAX_DEPTH} to a plain object); {@code additionalProperties}, {@code $schema}, {@code
- * examples}, {@code strict} and other keywords Gemini rejects are left out.
+ * {@link #MAX_DEPTH} to a plain object, and every reference once the inlined schema has {@link
+ * #MAX_NODES} nodes: a few hundred bytes of schema referring to itself from several places would
+ * otherwise inline to billions of nodes, on the event loop); {@code additionalProperties}, {@code
+ * $schema}, {@code examples}, {@code strict} and other keywords Gemini rejects are left out.
  */
 final class GeminiSchemas {
 
   /** How deep references are inlined: a recursive schema ends in an unconstrained object. */
   static final int MAX_DEPTH = 16;
+
+  /**
+   * How many schema nodes references may inline into before further ones are cut to a plain object.
+   * Far above what a real tool's parameters inline to (tens to hundreds), far below what would take
+   * the event loop noticeably long.
+   */
+  static final int MAX_NODES = 10_000;
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
@@ -54,26 +63,34 @@ final class GeminiSchemas {
 
   /** The Gemini form of {@code schema}; an empty object for a missing or non-object schema. */
   static ObjectNode toGemini(JsonNode schema) {
-    return convert(schema, schema, 0);
+    return convert(schema, schema, 0, new int[] {MAX_NODES});
   }
 
-  private static ObjectNode convert(JsonNode node, JsonNode root, int depth) {
+  /**
+   * @param budget the nodes references may still inline into (one element, counted down)
+   */
+  private static ObjectNode convert(JsonNode node, JsonNode root, int depth, int[] budget) {
     ObjectNode out = NODES.objectNode();
     if (node == null || !node.isObject()) {
       return out;
     }
+    budget[0]--;
     if (depth > MAX_DEPTH) {
       out.put("type", "OBJECT");
       return out;
     }
     JsonNode ref = node.get("$ref");
+    if (ref != null && ref.isTextual() && budget[0] <= 0) {
+      out.put("type", "OBJECT");
+      return out;
+    }
     if (ref != null && ref.isTextual()) {
       JsonNode target = resolve(root, ref.asText());
-      ObjectNode resolved = convert(target, root, depth + 1);
+      ObjectNode resolved = convert(target, root, depth + 1, budget);
       // Sibling keywords of $ref (2020-12 allows them; a description is common) refine it.
       ObjectNode siblings = node.deepCopy();
       siblings.remove("$ref");
-      resolved.setAll(convert(siblings, root, depth + 1));
+      resolved.setAll(convert(siblings, root, depth + 1, budget));
       return resolved;
     }
     boolean nullable = false;
@@ -105,12 +122,13 @@ final class GeminiSchemas {
             value
                 .fields()
                 .forEachRemaining(
-                    p -> properties.set(p.getKey(), convert(p.getValue(), root, depth + 1)));
+                    p ->
+                        properties.set(p.getKey(), convert(p.getValue(), root, depth + 1, budget)));
           }
         }
         case "items" -> {
           if (value.isObject()) {
-            out.set("items", convert(value, root, depth + 1));
+            out.set("items", convert(value, root, depth + 1, budget));
           }
         }
         case "required" -> {
@@ -154,7 +172,7 @@ final class GeminiSchemas {
                   && "null".equals(member.path("type").asText(null))) {
                 nullable = true;
               } else {
-                members.add(convert(member, root, depth + 1));
+                members.add(convert(member, root, depth + 1, budget));
               }
             }
             if (members.size() == 1 && members.get(0) instanceof ObjectNode only) {
@@ -169,7 +187,7 @@ final class GeminiSchemas {
           // Gemini has no allOf: the members' keywords are merged, later ones winning.
           if (value.isArray()) {
             for (JsonNode member : value) {
-              convert(member, root, depth + 1)
+              convert(member, root, depth + 1, budget)
                   .fields()
                   .forEachRemaining(f -> out.set(f.getKey(), f.getValue()));
             }
