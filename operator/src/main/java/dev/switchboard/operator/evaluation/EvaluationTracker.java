@@ -33,6 +33,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs side-by-side evaluations from the operator's side, on its injected clock: decides which
@@ -54,6 +56,7 @@ public final class EvaluationTracker {
   public static final Duration COLLECT_EVERY = Duration.ofSeconds(30);
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Logger LOG = LoggerFactory.getLogger(EvaluationTracker.class);
 
   private final KubernetesClient client;
   private final Reports source;
@@ -94,7 +97,25 @@ public final class EvaluationTracker {
     String name = route.getMetadata().getName();
     Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
     String stateKey = stateKey(name, p.id());
-    EvaluationState state = load(namespace, stateKey);
+    Stored stored = load(namespace, stateKey);
+    if (stored.unreadable()) {
+      // Unknown is not absent: starting over would reset startedAt/endsAt, overwrite the real
+      // state, mirror again for a whole duration and replace the final runbook entry. Keep what
+      // the status says and read again at the next collection.
+      LOG.warn(
+          "Cannot read the state of evaluation {} of route {}/{} from ConfigMap {}: {}; keeping its"
+              + " current status and retrying in {}",
+          p.id(),
+          namespace,
+          name,
+          STATE_CONFIG_MAP,
+          stored.problem(),
+          COLLECT_EVERY);
+      EvaluationStatus current =
+          route.getStatus() == null ? null : route.getStatus().getEvaluation();
+      return Optional.of(new Outcome(current, Optional.of(COLLECT_EVERY)));
+    }
+    EvaluationState state = stored.state();
     if (state == null) {
       state = new EvaluationState();
       state.id = p.id();
@@ -337,16 +358,33 @@ public final class EvaluationTracker {
     putKey(namespace, plan.report(), RunbookEntry.key(state.route, state.id), text);
   }
 
-  private EvaluationState load(String namespace, String key) {
+  /**
+   * An evaluation's persisted state: {@code state} null with no {@code problem} when none is stored
+   * yet; a {@code problem} when it could not be read (API error, unparseable JSON), so whether one
+   * exists is unknown.
+   */
+  private record Stored(EvaluationState state, String problem) {
+    static final Stored ABSENT = new Stored(null, null);
+
+    boolean unreadable() {
+      return problem != null;
+    }
+  }
+
+  private Stored load(String namespace, String key) {
     if (client == null) {
-      return null;
+      return Stored.ABSENT;
     }
     try {
       ConfigMap cm = client.configMaps().inNamespace(namespace).withName(STATE_CONFIG_MAP).get();
       String text = cm == null || cm.getData() == null ? null : cm.getData().get(key);
-      return text == null ? null : EvaluationState.fromJson(JSON.readTree(text));
-    } catch (KubernetesClientException | java.io.IOException e) {
-      return null;
+      return text == null
+          ? Stored.ABSENT
+          : new Stored(EvaluationState.fromJson(JSON.readTree(text)), null);
+    } catch (KubernetesClientException e) {
+      return new Stored(null, e.getMessage());
+    } catch (java.io.IOException e) {
+      return new Stored(null, "key " + key + " is not valid JSON");
     }
   }
 

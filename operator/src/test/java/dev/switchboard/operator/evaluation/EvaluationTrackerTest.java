@@ -200,6 +200,58 @@ class EvaluationTrackerTest {
   }
 
   @Test
+  void aFailedReadOfTheStateKeepsACompletedEvaluationCompletedAndWritesNothing() {
+    ModelRoute route = route();
+    String id =
+        dev.switchboard.operator.render.EvaluationRendering.id(route.getSpec().getEvaluation());
+    NamespaceView view =
+        new NamespaceView("team-a", List.of(), List.of(), List.of(route), n -> Optional.empty());
+    List<JsonNode> reports = List.of(report("a", id, "openai/gpt-5", 60, 1.25, 4));
+    try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start()) {
+      new EvaluationTracker(api.client(), ns -> reports, at(START)).track(route, view);
+      EvaluationStatus completed =
+          new EvaluationTracker(api.client(), ns -> reports, at(START.plus(Duration.ofHours(72))))
+              .track(route, view)
+              .orElseThrow()
+              .status();
+      assertThat(completed.getPhase()).isEqualTo("Completed");
+      ModelRouteStatus status = new ModelRouteStatus();
+      status.setEvaluation(completed);
+      route.setStatus(status);
+      String stateKey = "chat." + id + ".json";
+      String runbookKey = "chat." + id + ".md";
+      String storedState = data(api, EvaluationTracker.STATE_CONFIG_MAP).get(stateKey);
+      String finalEntry = data(api, EvaluationTracker.RUNBOOK_CONFIG_MAP).get(runbookKey);
+
+      // The next read of the state answers 500 (every retry of the client's one call).
+      api.mockServer()
+          .expect()
+          .get()
+          .withPath("/api/v1/namespaces/team-a/configmaps/" + EvaluationTracker.STATE_CONFIG_MAP)
+          .andReturn(500, "{\"kind\":\"Status\",\"code\":500,\"message\":\"etcd unavailable\"}")
+          .times(4);
+      EvaluationTracker.Outcome outcome =
+          new EvaluationTracker(api.client(), ns -> reports, at(START.plus(Duration.ofHours(96))))
+              .track(route, view)
+              .orElseThrow();
+
+      assertThat(outcome.status().getPhase()).isEqualTo("Completed");
+      assertThat(outcome.status().getStartedAt()).isEqualTo(completed.getStartedAt());
+      assertThat(outcome.status().getEndsAt()).isEqualTo(completed.getEndsAt());
+      assertThat(outcome.requeue()).contains(EvaluationTracker.COLLECT_EVERY);
+      assertThat(data(api, EvaluationTracker.STATE_CONFIG_MAP).get(stateKey))
+          .isEqualTo(storedState);
+      assertThat(data(api, EvaluationTracker.RUNBOOK_CONFIG_MAP).get(runbookKey))
+          .isEqualTo(finalEntry)
+          .contains("completed (final entry)");
+    }
+  }
+
+  private static java.util.Map<String, String> data(EmbeddedKubernetesApi api, String name) {
+    return api.client().configMaps().inNamespace("team-a").withName(name).get().getData();
+  }
+
+  @Test
   void noEvaluationWithoutSpecOrLifecycleSwitch() {
     ModelRoute route = new ModelRoute();
     route.setMetadata(new ObjectMetaBuilder().withName("plain").withNamespace("ns").build());
