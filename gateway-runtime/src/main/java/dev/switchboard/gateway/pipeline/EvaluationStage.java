@@ -3,6 +3,7 @@ package dev.switchboard.gateway.pipeline;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.contract.Arm;
 import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.cost.CommitmentLedger;
 import dev.switchboard.gateway.cost.Pricing;
 import dev.switchboard.gateway.evaluation.AnswerMeasures;
 import dev.switchboard.gateway.evaluation.EvaluationRecorder;
@@ -24,6 +25,7 @@ import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +41,9 @@ import java.util.function.Function;
  * answered by the ordinary path and never waits for, or sees, a mirrored call; the client's
  * disconnect does not cancel them. Mirrored calls go through the provider's bulkhead and quota like
  * any attempt — when either is exhausted the mirror is skipped, never queued — and are not counted
- * in the serving metrics (the evaluation has its own figures on the admin port).
+ * in the serving metrics (the evaluation has its own figures on the admin port). The provider bills
+ * them all the same, so every answered mirror (baseline replay and candidate) is counted in the
+ * {@link CommitmentLedger}, priced like a served answer at the price window in force when it ends.
  *
  * <p>Consumers opt out by label: a request whose consumer carries the evaluation's {@code
  * noMirrorLabel} ({@code name=value}) is never mirrored. The labels come from {@link
@@ -54,10 +58,12 @@ public final class EvaluationStage implements Stage {
   private final RoutingState state;
   private final ResilienceRegistry resilience;
   private final EvaluationRecorder recorder;
+  private final CommitmentLedger commitments;
   private final DoubleSupplier random;
   private final Function<Exchange, Map<String, String>> consumerLabels;
 
   /**
+   * @param commitments this month's committed use, which mirrored answers draw on too
    * @param random uniform values in [0, 1) deciding which requests are sampled
    * @param consumerLabels the labels of the request's consumer (opt-out hook)
    */
@@ -66,12 +72,14 @@ public final class EvaluationStage implements Stage {
       RoutingState state,
       ResilienceRegistry resilience,
       EvaluationRecorder recorder,
+      CommitmentLedger commitments,
       DoubleSupplier random,
       Function<Exchange, Map<String, String>> consumerLabels) {
     this.caller = caller;
     this.state = state;
     this.resilience = resilience;
     this.recorder = recorder;
+    this.commitments = commitments;
     this.random = random;
     this.consumerLabels = consumerLabels;
   }
@@ -224,7 +232,7 @@ public final class EvaluationStage implements Stage {
           @Override
           public void onEnd() {
             release(permit);
-            measured.complete(done ? measures(ctx, text) : AnswerMeasures.failure(elapsedMs(ctx)));
+            measured.complete(done ? answered(ctx, text) : AnswerMeasures.failure(elapsedMs(ctx)));
           }
 
           @Override
@@ -248,10 +256,24 @@ public final class EvaluationStage implements Stage {
     }
   }
 
-  private static AnswerMeasures measures(RequestContext ctx, StringBuilder text) {
+  /**
+   * A complete mirrored answer: priced at the window in force now (as {@link AccountStage} prices a
+   * served one), counted against the month's commitments (it is billed like any call, though kept
+   * out of the serving metrics and stats), and measured.
+   */
+  private AnswerMeasures answered(RequestContext ctx, StringBuilder text) {
+    long now = ctx.clock().currentTimeMillis();
+    Double cost =
+        ctx.usage() == null
+            ? null
+            : Pricing.costUsd(ctx.target(), ctx.usage(), Instant.ofEpochMilli(now));
+    commitments.record(ctx.target().id(), ctx.usage(), cost, now);
+    return measures(ctx, text, cost);
+  }
+
+  private static AnswerMeasures measures(RequestContext ctx, StringBuilder text, Double cost) {
     boolean refused = ctx.refused() || RefusalDetector.standard().isRefusal(text);
     Double ttft = ctx.ttftMs();
-    Double cost = ctx.usage() == null ? null : Pricing.costUsd(ctx.target(), ctx.usage());
     return new AnswerMeasures(
         false,
         refused,

@@ -64,8 +64,15 @@ public final class RequestPipeline {
                 (ctx, failure) -> metrics.attempt(ctx, ctx.target(), failure),
                 account::record),
             // A consumer opts out of evaluation mirroring by its labels.
+            // Mirrored answers are billed: they draw on committed use like served ones.
             new EvaluationStage(
-                caller, state, resilience, evaluations, random, RequestPipeline::consumerLabels),
+                caller,
+                state,
+                resilience,
+                evaluations,
+                stats.commitments(),
+                random,
+                RequestPipeline::consumerLabels),
             new ExecuteStage(chain, caller, state),
             new AnswerStage()));
   }
