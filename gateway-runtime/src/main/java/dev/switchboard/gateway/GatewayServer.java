@@ -324,6 +324,11 @@ public final class GatewayServer {
           }
 
           @Override
+          public void onRoutingUnreadable(String origin, String problem) {
+            state.onRoutingUnreadable(origin, problem);
+          }
+
+          @Override
           public void onProviderKeys(java.util.Map<String, String> keys, String origin) {
             state.onProviderKeys(keys, origin);
           }

@@ -48,7 +48,10 @@ public final class RoutingState implements ConfigListener {
     return Optional.ofNullable(lastReload.get());
   }
 
-  /** Called after every offered document (applied, unchanged or rejected). */
+  /**
+   * Called after every offered document (applied, unchanged or rejected), and after a published
+   * table the source could not read (rejected).
+   */
   public void addReloadListener(Consumer<ReloadResult> listener) {
     reloadListeners.add(listener);
   }
@@ -95,6 +98,16 @@ public final class RoutingState implements ConfigListener {
     } catch (RoutingTableCodec.InvalidRoutingTableException e) {
       result = rejected(null, origin, List.of(e.getMessage()));
     }
+    return publish(result);
+  }
+
+  /** A published table the source could not read: rejected, the live snapshot untouched. */
+  @Override
+  public synchronized void onRoutingUnreadable(String origin, String problem) {
+    publish(rejected(null, origin, List.of(problem)));
+  }
+
+  private ReloadResult publish(ReloadResult result) {
     lastReload.set(result);
     for (Consumer<ReloadResult> listener : reloadListeners) {
       listener.accept(result);

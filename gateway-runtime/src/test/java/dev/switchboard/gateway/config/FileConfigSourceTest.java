@@ -33,6 +33,11 @@ class FileConfigSourceTest {
         }
 
         @Override
+        public void onRoutingUnreadable(String origin, String problem) {
+          documents.add("unreadable: " + problem);
+        }
+
+        @Override
         public void onProviderKeys(Map<String, String> keys, String origin) {
           keySets.add(keys);
         }

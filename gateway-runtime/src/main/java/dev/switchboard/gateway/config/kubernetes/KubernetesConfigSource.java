@@ -189,7 +189,7 @@ public final class KubernetesConfigSource implements ConfigSource {
       table = RoutingTableLayout.read(data, binary, this::shardPiece).orElseThrow();
     } catch (RoutingTableLayout.IncompleteTableException e) {
       if (attempt >= SHARD_READ_ATTEMPTS) {
-        LOG.warn("{}: {}; keeping the current table", origin, e.getMessage());
+        unreadable(listener, origin, event, e.getMessage());
         return;
       }
       LOG.debug("{}: {}; reading the shards again", origin, e.getMessage());
@@ -199,7 +199,7 @@ public final class KubernetesConfigSource implements ConfigSource {
           TimeUnit.MILLISECONDS);
       return;
     } catch (RoutingTableCodec.InvalidRoutingTableException e) {
-      LOG.warn("{} cannot be read: {}; keeping the current table", origin, e.getMessage());
+      unreadable(listener, origin, event, e.getMessage());
       return;
     } catch (RuntimeException e) {
       // An API error while reading a shard: the next attempt may succeed.
@@ -209,12 +209,23 @@ public final class KubernetesConfigSource implements ConfigSource {
             SHARD_RETRY_MS,
             TimeUnit.MILLISECONDS);
       } else {
-        LOG.warn("{}: reading shards failed: {}; keeping the current table", origin, e.toString());
+        unreadable(listener, origin, event, "reading the shards failed: " + e);
       }
       return;
     }
     if (routingEvents.get() == event) {
       listener.onRoutingDocument(table, origin);
+    }
+  }
+
+  /**
+   * Tells the listener the published table cannot be read, so the reload shows as rejected (metric
+   * and {@code lastReload}) instead of only in this log; unless a newer version is being read.
+   */
+  private void unreadable(ConfigListener listener, String origin, long event, String problem) {
+    if (routingEvents.get() == event) {
+      LOG.warn("{} cannot be read: {}; keeping the current table", origin, problem);
+      listener.onRoutingUnreadable(origin, problem);
     }
   }
 

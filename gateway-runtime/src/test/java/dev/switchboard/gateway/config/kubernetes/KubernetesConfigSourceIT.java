@@ -173,6 +173,54 @@ class KubernetesConfigSourceIT {
     assertThat(chatStatus()).isEqualTo(200);
   }
 
+  @Test
+  void aCompressedTableThatIsNotGzipIsRejectedVisiblyAndTheLastTableKeepsServing()
+      throws Exception {
+    putKey("mock", "sk-1");
+    putTable(RoutingTableCodec.encodeToString(table("v0")));
+    gateway =
+        GatewayServer.start(
+                vertx,
+                GatewayOptions.defaults()
+                    .withHost("127.0.0.1")
+                    .withPort(0)
+                    .withAdminPort(0)
+                    .withNamespace(NS),
+                new KubernetesConfigSource(api.newClient(), NS, true))
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(30, TimeUnit.SECONDS);
+    String v0 = RoutingTableCodec.configVersionOf(table("v0"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> servedVersion().equals(v0));
+
+    putConfigMap(
+        new RoutingTableLayout.Part(
+            RoutingTable.CONFIG_MAP_NAME,
+            Map.of(),
+            Map.of(
+                RoutingTableLayout.COMPRESSED_KEY,
+                "{\"not\":\"gzip\"}".getBytes(StandardCharsets.UTF_8))));
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                gateway
+                    .routingState()
+                    .lastReload()
+                    .map(r -> r.result().equals(ReloadResult.REJECTED))
+                    .orElse(false));
+    ReloadResult rejected = gateway.routingState().lastReload().orElseThrow();
+    assertThat(rejected.origin()).isEqualTo("configmap/" + NS + "/" + RoutingTable.CONFIG_MAP_NAME);
+    assertThat(rejected.problems())
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains("not valid gzip");
+    assertThat(gateway.metrics().scrape())
+        .contains("switchboard_config_reload_total{result=\"rejected\"} 1.0");
+    assertThat(servedVersion()).isEqualTo(v0);
+    assertThat(chatStatus()).isEqualTo(200);
+  }
+
   /** A table of many routes whose compressed form spans several small shards. */
   private RoutingTable largeTable(String salt) {
     List<RoutingTable.Route> routes = new ArrayList<>();
