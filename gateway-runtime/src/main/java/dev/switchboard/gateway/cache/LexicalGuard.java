@@ -13,17 +13,20 @@ import java.util.regex.Pattern;
 /**
  * The cheap lexical checks a semantic match must pass on top of its similarity, because embeddings
  * put opposites close together ("enable 2FA" and "disable 2FA" score above 0.8, "$500" and "$5,000"
- * higher still). A cached text may answer a new one only when both carry the same negations, no
- * antonym is swapped, the same numbers appear in the same order, the same names (capitalised words,
- * acronyms, words with digits) appear in the same order, units named on both sides agree ("10
- * minutes" against "10 seconds") and so do days ("yesterday" against "today"), and the one is not
- * merely the other's words reordered ("USD to EUR" against "EUR to USD"). Any doubt is a miss: a
- * miss costs one upstream call, a false hit serves a wrong answer.
+ * higher still). A cached text may answer a new one only when both carry the same negations (in
+ * English and the other languages {@code LanguageDetector} knows by their words), no antonym is
+ * swapped, the same numbers appear in the same order, the same names (capitalised words, acronyms,
+ * words with digits) appear in the same order, units named on both sides agree ("10 minutes"
+ * against "10 seconds") and so do days ("yesterday" against "today", "last week" against "next
+ * week", "weekdays" against "weekends"), and the one is not merely the other's words reordered
+ * ("USD to EUR" against "EUR to USD"). Any doubt is a miss: a miss costs one upstream call, a false
+ * hit serves a wrong answer.
  */
 public final class LexicalGuard {
 
   private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}]+(?:['’.,][\\p{L}\\p{N}]+)*");
   private static final Pattern NUMBER = Pattern.compile("\\d+(?:[.,]\\d+)*");
+  private static final Pattern THOUSANDS = Pattern.compile(",(?=\\d{3}(?!\\d))");
 
   private static final Set<String> NEGATIONS =
       Set.of(
@@ -55,7 +58,68 @@ public final class LexicalGuard {
           "hadnt",
           "mustnt",
           "neednt",
-          "aint");
+          "aint",
+          // The Latin-script languages LanguageDetector knows, and Russian and Ukrainian: "Ist
+          // Kaffee gesund?" and "Ist Kaffee nicht gesund?" embed at 0.93, the Spanish, Portuguese,
+          // Italian, Dutch and Russian pairs at 0.95 to 0.97. French "ne … pas" counts twice on
+          // both sides alike, and "n'est" (elided ne) is counted in profile().
+          "nicht",
+          "kein",
+          "keine",
+          "keinen",
+          "keinem",
+          "keiner",
+          "keines",
+          "nie",
+          "niemals",
+          "nichts",
+          "niemand",
+          "ohne",
+          "ne",
+          "pas",
+          "non",
+          "jamais",
+          "rien",
+          "aucun",
+          "aucune",
+          "sans",
+          "nunca",
+          "nada",
+          "nadie",
+          "ningún",
+          "ninguno",
+          "ninguna",
+          "tampoco",
+          "jamás",
+          "sin",
+          "não",
+          "nao",
+          "ninguém",
+          "nenhum",
+          "nenhuma",
+          "sem",
+          "mai",
+          "niente",
+          "nulla",
+          "nessuno",
+          "nessuna",
+          "senza",
+          "niet",
+          "geen",
+          "nooit",
+          "niets",
+          "zonder",
+          "не",
+          "нет",
+          "ни",
+          "никогда",
+          "ничего",
+          "никто",
+          "без",
+          "ні",
+          "ніколи",
+          "нічого",
+          "ніхто");
 
   /** Opposites (stems): a text with one and not the other never answers the reverse. */
   private static final String[][] ANTONYMS = {
@@ -251,6 +315,40 @@ public final class LexicalGuard {
           "november",
           "december");
 
+  /**
+   * Parts of the week, each spelling to one: "Is the gym open on weekdays?" and "... on weekends?"
+   * embed at 0.93, above a 0.9 threshold.
+   */
+  private static final Map<String, String> WEEK_PARTS =
+      Map.of(
+          "weekday", "weekday",
+          "weekdays", "weekday",
+          "workday", "weekday",
+          "workdays", "weekday",
+          "weekend", "weekend",
+          "weekends", "weekend");
+
+  /**
+   * Words placing a period relative to now, each spelling to one: "How much did I spend last week?"
+   * and "... next week?" embed at 0.96, "last month" and "next month" at 0.94, "in the last 24
+   * hours" and "in the next 24 hours" at 0.97; the period alone (a unit) is the same on both sides.
+   */
+  private static final Map<String, String> RELATIVE =
+      Map.of(
+          "last", "last",
+          "past", "last",
+          "previous", "last",
+          "next", "next",
+          "coming", "next",
+          "upcoming", "next",
+          "following", "next",
+          "this", "this",
+          "current", "this");
+
+  /** The periods {@link #RELATIVE} words place: the units of time, and a few more. */
+  private static final Set<String> PERIODS =
+      Set.of("ms", "s", "min", "h", "day", "week", "month", "year", "weekend", "quarter", "night");
+
   private static final Map<String, String> NUMBER_WORDS = new HashMap<>();
 
   static {
@@ -338,7 +436,9 @@ public final class LexicalGuard {
         names.add(stripPossessive(lower)); // gpt-4o, s3, iphone15: names with digits
         numbers.add(raw.replaceAll("\\D+", " ").trim());
       }
-      if (NEGATIONS.contains(plain) || plain.endsWith("nt") && lower.endsWith("n't")) {
+      if (NEGATIONS.contains(plain)
+          || plain.endsWith("nt") && lower.endsWith("n't")
+          || lower.startsWith("n'") && lower.length() > 2) { // French elided ne: n'est, n'a
         negations++;
       }
       boolean capitalised = Character.isUpperCase(raw.codePointAt(0));
@@ -359,6 +459,15 @@ public final class LexicalGuard {
       }
       if (DAYS.contains(plain)) {
         days.add(plain);
+      }
+      String weekPart = WEEK_PARTS.get(plain);
+      if (weekPart != null) {
+        days.add(weekPart);
+      }
+      String relative =
+          relativePeriod(words, unit != null ? unit : weekPart != null ? weekPart : stem(plain));
+      if (relative != null) {
+        days.add(relative);
       }
     }
     List<String> sorted = new ArrayList<>(words);
@@ -443,6 +552,34 @@ public final class LexicalGuard {
         : p.stems().contains(stem) || p.stems().contains(STEMMED.get(stem));
   }
 
+  /**
+   * "last week", "next 24 h", "this month" (normalised) when the word just added to {@code words}
+   * is the period {@code period} and a {@link #RELATIVE} word stands right before it or before a
+   * number before it; otherwise null.
+   */
+  private static String relativePeriod(List<String> words, String period) {
+    if (period == null || !PERIODS.contains(period)) {
+      return null;
+    }
+    int before = words.size() - 2;
+    String count = "";
+    if (before >= 1 && isNumber(words.get(before))) {
+      count = " " + normaliseNumberWord(words.get(before));
+      before--;
+    }
+    String relative = before >= 0 ? RELATIVE.get(words.get(before)) : null;
+    return relative == null ? null : relative + count + " " + period;
+  }
+
+  private static boolean isNumber(String word) {
+    return NUMBER.matcher(word).matches() || NUMBER_WORDS.containsKey(word);
+  }
+
+  private static String normaliseNumberWord(String word) {
+    String n = NUMBER_WORDS.get(word);
+    return n != null ? n : normaliseNumber(word);
+  }
+
   /** A crude English stem: enough to match enable/enabled/enabling and their opposites. */
   static String stem(String word) {
     String w = word;
@@ -456,9 +593,10 @@ public final class LexicalGuard {
   }
 
   private static String normaliseNumber(String raw) {
-    // 5,000 and 5000 are one number; 3.50 and 3.5 too. A lone comma group (1,5) reads as 15,
-    // which is still unlike 5 or 500.
-    String n = raw.replace(",", "");
+    // 5,000 and 5000 are one number; 3.50 and 3.5 too. A comma before exactly three digits groups
+    // thousands (1,500 is 1500); any other comma between digits is a decimal separator, as most
+    // of Europe writes it: "1,5 kg" is 1.5 kg, never 15 kg (the two questions embed at 0.95).
+    String n = THOUSANDS.matcher(raw).replaceAll("").replace(',', '.');
     if (n.contains(".")) {
       n = n.replaceAll("0+$", "").replaceAll("\\.$", "");
     }

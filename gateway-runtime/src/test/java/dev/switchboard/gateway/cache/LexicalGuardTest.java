@@ -112,4 +112,89 @@ class LexicalGuardTest {
     assertThat(compatible("What did I spend today?", "How much did I spend today?")).isTrue();
     assertThat(compatible("What did I spend today?", "What have I spent?")).isTrue();
   }
+
+  @Test
+  void aDecimalCommaIsNotAThousandsGroup() {
+    // 0.952 similar with all-MiniLM-L6-v2: read as one number, 1,5 and 15 were the same.
+    assertThat(
+            compatible(
+                "Is 1,5 kg of flour enough for two loaves?",
+                "Is 15 kg of flour enough for two loaves?"))
+        .isFalse();
+    assertThat(compatible("Is 1,5 kg enough?", "Is 1.5 kg enough?")).isTrue();
+    assertThat(compatible("Is 2,50 enough?", "Is 2.5 enough?")).isTrue();
+    // Exactly three digits after the comma group thousands, as before.
+    assertThat(compatible("Is 1,500 enough?", "Is 1500 enough?")).isTrue();
+    assertThat(compatible("Is 1,500 enough?", "Is 1.5 enough?")).isFalse();
+    assertThat(compatible("Is 1,234,567.5 enough?", "Is 1234567.5 enough?")).isTrue();
+  }
+
+  @Test
+  void aPeriodBeforeOrAfterNowIsAnotherQuestion() {
+    // 0.957, 0.943, 0.946 and 0.966 similar with all-MiniLM-L6-v2, above a 0.9 threshold: the
+    // unit (week, month, hour) is the same on both sides, only last/next/this tells them apart.
+    assertThat(compatible("How much did I spend last week?", "How much did I spend next week?"))
+        .isFalse();
+    assertThat(compatible("What did I spend last month?", "What did I spend next month?"))
+        .isFalse();
+    assertThat(compatible("What did I spend this week?", "What did I spend last week?")).isFalse();
+    assertThat(compatible("Where was I last weekend?", "Where am I next weekend?")).isFalse();
+    assertThat(
+            compatible(
+                "Show the files changed in the last 24 hours",
+                "Show the files changed in the next 24 hours"))
+        .isFalse();
+    assertThat(compatible("Any storms in the past two days?", "Any storms in the next two days?"))
+        .isFalse();
+    assertThat(compatible("What did I spend last night?", "What will I spend tonight?")).isFalse();
+    // The same period however it is said, and a text that places none, still pass.
+    assertThat(
+            compatible("How much did I spend last week?", "How much did I spend in the past week?"))
+        .isTrue();
+    assertThat(
+            compatible(
+                "Show the files changed in the last 24 hours",
+                "Show files changed in the past 24 hours"))
+        .isTrue();
+    assertThat(compatible("What did I spend last week?", "What did I spend per week?")).isTrue();
+  }
+
+  @Test
+  void weekdaysAreNotWeekends() {
+    // 0.931 similar with all-MiniLM-L6-v2, above a 0.9 threshold.
+    assertThat(compatible("Is the office open on weekdays?", "Is the office open on weekends?"))
+        .isFalse();
+    assertThat(compatible("Is the gym open on weekdays?", "Is the gym open at the weekend?"))
+        .isFalse();
+    assertThat(compatible("Is the gym open on weekends?", "Is the gym open at the weekend?"))
+        .isTrue();
+  }
+
+  @Test
+  void negationsInTheOtherDetectedLanguagesAreCounted() {
+    // Each pair 0.90 to 0.98 similar with all-MiniLM-L6-v2 (noted after it): the negation is the
+    // whole difference.
+    String[][] pairs = {
+      {"Ist Kaffee gesund?", "Ist Kaffee nicht gesund?"}, // 0.931
+      {"Gibt es einen Fehler?", "Gibt es keinen Fehler?"},
+      {"Pourquoi mon téléphone charge?", "Pourquoi mon téléphone ne charge pas?"}, // 0.935
+      {"Le café est-il bon pour la santé ?", "Le café n'est-il pas bon pour la santé ?"}, // 0.974
+      {"¿El café es bueno para la salud?", "¿El café no es bueno para la salud?"}, // 0.975
+      {"Por que meu telefone carrega?", "Por que meu telefone não carrega?"}, // 0.954
+      {"O café é bom para a saúde?", "O café não é bom para a saúde?"}, // 0.964
+      {"Perché il mio telefono si carica?", "Perché il mio telefono non si carica?"}, // 0.964
+      {"Waarom laadt mijn telefoon op?", "Waarom laadt mijn telefoon niet op?"}, // 0.962
+      {"Почему мой телефон заряжается?", "Почему мой телефон не заряжается?"} // 0.974
+    };
+    for (String[] pair : pairs) {
+      assertThat(compatible(pair[0], pair[1])).as(pair[1]).isFalse();
+      assertThat(compatible(pair[1], pair[0])).as(pair[0]).isFalse();
+      assertThat(compatible(pair[1], pair[1].toLowerCase(java.util.Locale.ROOT)))
+          .as(pair[1])
+          .isTrue();
+    }
+    // "ne … pas" and the elided "n'… pas" are one negation written two ways: they count alike.
+    assertThat(compatible("Pourquoi il ne pleut pas ?", "Pourquoi il n'y a pas de pluie ?"))
+        .isTrue();
+  }
 }
