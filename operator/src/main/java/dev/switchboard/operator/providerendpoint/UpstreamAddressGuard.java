@@ -8,7 +8,9 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -40,6 +42,17 @@ public final class UpstreamAddressGuard {
   /** The first 96 bits of the NAT64 well-known prefix 64:ff9b::/96 (RFC 6052). */
   private static final byte[] NAT64_PREFIX = {
     0, 0x64, (byte) 0xff, (byte) 0x9b, 0, 0, 0, 0, 0, 0, 0, 0
+  };
+
+  /** The first 48 bits of the local-use NAT64 prefix 64:ff9b:1::/48 (RFC 8215). */
+  private static final byte[] LOCAL_NAT64_PREFIX = {0, 0x64, (byte) 0xff, (byte) 0x9b, 0, 1};
+
+  /**
+   * Where RFC 6052 puts the IPv4 address's four bytes for each prefix length a network may carve
+   * out of 64:ff9b:1::/48 (48, 56, 64, 96): byte 8 (bits 64-71) is never used.
+   */
+  private static final int[][] RFC6052_POSITIONS = {
+    {6, 7, 9, 10}, {7, 9, 10, 11}, {9, 10, 11, 12}, {12, 13, 14, 15}
   };
 
   private static final String ALIBABA_METADATA = "100.100.100.200";
@@ -144,11 +157,18 @@ public final class UpstreamAddressGuard {
   }
 
   private Optional<Problem> checkAddress(String host, InetAddress address) {
-    Optional<Inet4Address> embedded = embeddedIpv4(address);
-    if (embedded.isPresent()) {
-      // ::a.b.c.d and 64:ff9b::a.b.c.d reach the IPv4 address: judged as that address.
+    List<Inet4Address> embedded = embeddedIpv4(address);
+    if (!embedded.isEmpty()) {
+      // ::a.b.c.d, 64:ff9b::a.b.c.d, 64:ff9b:1:… and 2002:aabb:ccdd:: reach the IPv4 address:
+      // judged as that address, and as each address it may be where the position is ambiguous.
       // (::ffff:a.b.c.d needs no rule: InetAddress already reads it as the IPv4 address.)
-      address = embedded.get();
+      for (Inet4Address ipv4 : embedded) {
+        Optional<Problem> problem = checkAddress(host, ipv4);
+        if (problem.isPresent()) {
+          return problem;
+        }
+      }
+      return Optional.empty();
     }
     if (address.isLinkLocalAddress()) {
       return refuse(host, "a link-local address (169.254.0.0/16 or fe80::/10)");
@@ -176,23 +196,60 @@ public final class UpstreamAddressGuard {
   }
 
   /**
-   * The IPv4 address inside an IPv4-compatible ({@code ::/96}, but not {@code ::} or {@code ::1})
-   * or NAT64 ({@code 64:ff9b::/96}, RFC 6052) IPv6 address.
+   * The IPv4 addresses an IPv6 address reaches: the one inside an IPv4-compatible ({@code ::/96},
+   * but not {@code ::} or {@code ::1}), NAT64 ({@code 64:ff9b::/96}, RFC 6052) or 6to4 ({@code
+   * 2002:aabb:ccdd::/48} reaches aa.bb.cc.dd, RFC 3056) address; for the local-use NAT64 prefix
+   * ({@code 64:ff9b:1::/48}, RFC 8215) the network chooses the prefix length, so every position RFC
+   * 6052 allows whose unused bits are zero (0.0.0.0, which no translator forwards to, is left out).
+   * Empty for any other address.
    */
-  private static Optional<Inet4Address> embeddedIpv4(InetAddress address) {
+  private static List<Inet4Address> embeddedIpv4(InetAddress address) {
     if (!(address instanceof Inet6Address)
         || address.isLoopbackAddress()
         || address.isAnyLocalAddress()) {
-      return Optional.empty();
+      return List.of();
     }
     byte[] bytes = address.getAddress();
     byte[] prefix = Arrays.copyOf(bytes, 12);
-    if (!Arrays.equals(prefix, new byte[12]) && !Arrays.equals(prefix, NAT64_PREFIX)) {
-      return Optional.empty();
+    if (Arrays.equals(prefix, new byte[12]) || Arrays.equals(prefix, NAT64_PREFIX)) {
+      return List.of(ipv4(bytes, 12, 13, 14, 15));
     }
+    if (bytes[0] == 0x20 && bytes[1] == 0x02) {
+      return List.of(ipv4(bytes, 2, 3, 4, 5));
+    }
+    if (Arrays.equals(Arrays.copyOf(bytes, 6), LOCAL_NAT64_PREFIX)) {
+      List<Inet4Address> candidates = new ArrayList<>();
+      for (int[] at : RFC6052_POSITIONS) {
+        if (unusedBytesAreZero(bytes, at)) {
+          Inet4Address ipv4 = ipv4(bytes, at);
+          if (!ipv4.isAnyLocalAddress()) {
+            candidates.add(ipv4);
+          }
+        }
+      }
+      return candidates;
+    }
+    return List.of();
+  }
+
+  /** Whether byte 8 (the RFC 6052 "u" octet) and every byte after the IPv4 address are zero. */
+  private static boolean unusedBytesAreZero(byte[] bytes, int[] at) {
+    int last = at[3];
+    if (last < 12 && bytes[8] != 0) {
+      return false;
+    }
+    for (int i = last + 1; i < 16; i++) {
+      if (bytes[i] != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static Inet4Address ipv4(byte[] bytes, int... at) {
+    byte[] four = {bytes[at[0]], bytes[at[1]], bytes[at[2]], bytes[at[3]]};
     try {
-      return Optional.of(
-          (Inet4Address) InetAddress.getByAddress(Arrays.copyOfRange(bytes, 12, 16)));
+      return (Inet4Address) InetAddress.getByAddress(four);
     } catch (UnknownHostException e) {
       throw new IllegalStateException("four bytes are an IPv4 address", e);
     }

@@ -35,7 +35,16 @@ class UpstreamAddressGuardTest {
         "http://[64:ff9b::a9fe:a9fe]/v1",
         "http://[::ffff:a9fe:a9fe]/v1",
         "http://[::100.100.100.200]/v1",
-        "http://[64:ff9b::100.100.100.200]/v1"
+        "http://[64:ff9b::100.100.100.200]/v1",
+        // 6to4 (2002:aabb:ccdd::/48 reaches aa.bb.cc.dd) and local-use NAT64 (64:ff9b:1::/48),
+        // there with the IPv4 address at /96 and at /48 (bytes 6-7 and 9-10, byte 8 zero).
+        "http://[2002:a9fe:a9fe::]/v1",
+        "http://[2002:a9fe:a9fe:1::1]/v1",
+        "http://[2002:6464:64c8::]/v1",
+        "http://[64:ff9b:1::169.254.169.254]/v1",
+        "http://[64:ff9b:1::a9fe:a9fe]/v1",
+        "http://[64:ff9b:1:a9fe:a9:fe00::]/v1",
+        "http://[64:ff9b:1::100.100.100.200]/v1"
       })
   void refusesMetadataAndLinkLocalEvenWhenPrivateRangesAreAllowed(String baseUrl) {
     // Refused either as a forbidden address or, where java.net.URI cannot even read the host
@@ -55,7 +64,10 @@ class UpstreamAddressGuardTest {
         "http://0.0.0.0:8000/v1",
         "http://[::127.0.0.1]:8000/v1",
         "http://[64:ff9b::127.0.0.1]:8000/v1",
-        "http://[::ffff:127.0.0.1]:8000/v1"
+        "http://[::ffff:127.0.0.1]:8000/v1",
+        "http://[2002:7f00:1::]:8000/v1",
+        "http://[64:ff9b:1::127.0.0.1]:8000/v1",
+        "http://[64:ff9b:1:7f00:0:100::]:8000/v1"
       })
   void refusesLoopbackUnlessAllowed(String baseUrl) {
     assertThat(strict.check(baseUrl))
@@ -77,7 +89,11 @@ class UpstreamAddressGuardTest {
         "http://[::10.0.0.5]:8000/v1",
         "http://[64:ff9b::10.0.0.5]:8000/v1",
         "http://[64:ff9b::c0a8:10a]/v1",
-        "http://[::ffff:192.168.1.10]/v1"
+        "http://[::ffff:192.168.1.10]/v1",
+        "http://[2002:a00:5::]:8000/v1",
+        "http://[2002:c0a8:10a::1]/v1",
+        "http://[64:ff9b:1::10.0.0.5]:8000/v1",
+        "http://[64:ff9b:1:c0a8:1:a00::]/v1"
       })
   void refusesPrivateRangesUnlessAllowed(String baseUrl) {
     assertThat(strict.check(baseUrl))
@@ -96,7 +112,10 @@ class UpstreamAddressGuardTest {
         "http://vllm.models.svc.cluster.local:8000/v1",
         "https://8.8.8.8/v1",
         "https://[2606:4700::1111]/v1",
-        "https://[64:ff9b::8.8.8.8]/v1"
+        "https://[64:ff9b::8.8.8.8]/v1",
+        "https://[2002:808:808::1]/v1",
+        "https://[64:ff9b:1::8.8.8.8]/v1",
+        "https://[64:ff9b:1:808:8:800::]/v1"
       })
   void acceptsPublicAddressesAndHostNamesWithoutResolvingThem(String baseUrl) {
     assertThat(strict.check(baseUrl)).isEmpty();
