@@ -2,6 +2,7 @@ package dev.switchboard.operator.providerendpoint;
 
 import dev.switchboard.operator.status.Problem;
 import dev.switchboard.operator.status.Reason;
+import dev.switchboard.operator.text.UrlRedaction;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -84,13 +85,13 @@ public final class UpstreamAddressGuard {
       return Optional.of(
           new Problem(
               Reason.INVALID_BASE_URL,
-              "baseUrl '" + withoutUserInfo(baseUrl) + "' is not a valid URL"));
+              "baseUrl '" + UrlRedaction.withoutUserInfo(baseUrl) + "' is not a valid URL"));
     }
     if (host == null || host.isBlank()) {
       return Optional.of(
           new Problem(
               Reason.INVALID_BASE_URL,
-              "baseUrl '" + withoutUserInfo(baseUrl) + "' has no host name"));
+              "baseUrl '" + UrlRedaction.withoutUserInfo(baseUrl) + "' has no host name"));
     }
     host = host.toLowerCase(Locale.ROOT);
     if (host.startsWith("[") && host.endsWith("]")) {
@@ -129,21 +130,6 @@ public final class UpstreamAddressGuard {
               Reason.INVALID_BASE_URL, "baseUrl host '" + host + "' is not a valid IP address"));
     }
     return checkAddress(host, address);
-  }
-
-  /**
-   * The URL as it may be shown in status, events and logs: a {@code user:password@} part is
-   * replaced by {@code ***@}. The URL need not parse, so everything up to the last {@code @} after
-   * the scheme is taken as user-info (a password may hold {@code /}, {@code ?} or {@code @}).
-   */
-  static String withoutUserInfo(String url) {
-    int at = url.lastIndexOf('@');
-    if (at < 0) {
-      return url;
-    }
-    int scheme = url.indexOf("://");
-    int start = scheme >= 0 && scheme < at ? scheme + 3 : 0;
-    return url.substring(0, start) + "***" + url.substring(at);
   }
 
   /** {@code 0177.0.0.1}: octal to some resolvers (127.0.0.1), decimal to Java (177.0.0.1). */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.contract.Arm;
 import dev.switchboard.contract.Durations;
 import dev.switchboard.contract.Outcome;
+import dev.switchboard.operator.text.UrlRedaction;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -90,10 +91,7 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
     this.clock = clock;
     String text = baseUrl.toString();
     this.baseUrl = URI.create(text.endsWith("/") ? text : text + "/");
-    this.shownUrl =
-        this.baseUrl.getRawUserInfo() == null
-            ? this.baseUrl.toString()
-            : this.baseUrl.toString().replace(this.baseUrl.getRawUserInfo() + "@", "***@");
+    this.shownUrl = UrlRedaction.withoutUserInfo(this.baseUrl.toString());
     this.namespaceLabel =
         namespaceLabel == null || namespaceLabel.isBlank() ? null : namespaceLabel;
     this.http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();

@@ -1,0 +1,28 @@
+package dev.switchboard.operator.text;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class UrlRedactionTest {
+
+  @Test
+  void aUrlWithAHostLosesExactlyItsUserInfo() {
+    assertThat(UrlRedaction.withoutUserInfo("http://scraper:s3cr3t@prometheus:9090/api?x=a@b"))
+        .isEqualTo("http://***@prometheus:9090/api?x=a@b");
+    assertThat(UrlRedaction.withoutUserInfo("http://prometheus:9090/"))
+        .isEqualTo("http://prometheus:9090/");
+  }
+
+  @Test
+  void aUrlThatDoesNotParseIsCutAtItsLastAt() {
+    // A password may hold '/', '?' or '@': everything before the last '@' may be secret.
+    assertThat(UrlRedaction.withoutUserInfo("http://admin:s3/cr?3t@host name/v1"))
+        .isEqualTo("http://***@host name/v1");
+    assertThat(UrlRedaction.withoutUserInfo("http://admin:s3@cr3t@under_score/v1"))
+        .isEqualTo("http://***@under_score/v1");
+    assertThat(UrlRedaction.withoutUserInfo("admin:s3cr3t@api.example.com/v1"))
+        .isEqualTo("***@api.example.com/v1");
+    assertThat(UrlRedaction.withoutUserInfo("not a url")).isEqualTo("not a url");
+  }
+}
