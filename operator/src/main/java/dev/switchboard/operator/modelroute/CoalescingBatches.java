@@ -29,6 +29,13 @@ final class CoalescingBatches<R, V> {
   private final AtomicLong batches = new AtomicLong();
 
   /**
+   * Run by a waiter each time it wakes up, with the lane's lock let go (null: nothing runs). Only
+   * tests set it ({@link #onWakeForTests}), to make a waiter as slow to take the lock back as a
+   * thread the scheduler does not run for a while.
+   */
+  private volatile Runnable onWake;
+
+  /**
    * @param batch runs one batch of a key's requests (in arrival order); never concurrently for the
    *     same key
    */
@@ -56,6 +63,14 @@ final class CoalescingBatches<R, V> {
   }
 
   /**
+   * Test hook: {@code hook} runs in every waiter that wakes up, before it takes the lane's lock
+   * back (the lock is not held while it runs).
+   */
+  void onWakeForTests(Runnable hook) {
+    this.onWake = hook;
+  }
+
+  /**
    * Adds {@code request} to the key's next batch and returns that batch's result.
    *
    * @throws RuntimeException what the batch threw
@@ -72,6 +87,15 @@ final class CoalescingBatches<R, V> {
         if (lane.running) {
           // Not interruptible: a batch is short, and leaving would lose the caller's result.
           lane.done.awaitUninterruptibly();
+          Runnable hook = onWake;
+          if (hook != null) {
+            lane.lock.unlock();
+            try {
+              hook.run();
+            } finally {
+              lane.lock.lock();
+            }
+          }
           continue;
         }
         run(key, lane);

@@ -4,11 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import java.lang.reflect.Field;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -17,8 +14,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.Lock;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -104,11 +99,10 @@ class CoalescingBatchesTest {
               }
               return List.copyOf(requests);
             });
-    batches.submit("ns", -1); // creates the namespace's lane
     CountDownLatch slowWoken = new CountDownLatch(1);
     CountDownLatch letSlowOn = new CountDownLatch(1);
     Thread[] slow = new Thread[1];
-    delayFirstWakeUp(batches, "ns", () -> Thread.currentThread() == slow[0], slowWoken, letSlowOn);
+    delayFirstWakeUp(batches, () -> Thread.currentThread() == slow[0], slowWoken, letSlowOn);
 
     Future<List<Integer>> first = threads.submit(() -> batches.submit("ns", 0));
     firstStarted.await(10, TimeUnit.SECONDS);
@@ -139,75 +133,26 @@ class CoalescingBatchesTest {
   }
 
   /**
-   * Makes the first caller matching {@code slow} that wakes up in the lane of {@code key} let go of
-   * the lane's lock and wait for {@code letOn} before taking it again, as a thread the scheduler
-   * does not run for a while would.
+   * Makes the first caller matching {@code slow} that wakes up wait for {@code letOn} before taking
+   * the lane's lock again, as a thread the scheduler does not run for a while would.
    */
   private static void delayFirstWakeUp(
       CoalescingBatches<?, ?> batches,
-      String key,
       BooleanSupplier slow,
       CountDownLatch woken,
-      CountDownLatch letOn)
-      throws ReflectiveOperationException {
-    Field lanes = CoalescingBatches.class.getDeclaredField("lanes");
-    lanes.setAccessible(true);
-    Object lane = ((Map<?, ?>) lanes.get(batches)).get(key);
-    Field lockField = lane.getClass().getDeclaredField("lock");
-    Field doneField = lane.getClass().getDeclaredField("done");
-    lockField.setAccessible(true);
-    doneField.setAccessible(true);
-    Lock lock = (Lock) lockField.get(lane);
-    Condition done = (Condition) doneField.get(lane);
+      CountDownLatch letOn) {
     AtomicBoolean delayed = new AtomicBoolean();
-    Condition delaying =
-        new Condition() {
-          @Override
-          public void awaitUninterruptibly() {
-            done.awaitUninterruptibly();
-            if (slow.getAsBoolean() && delayed.compareAndSet(false, true)) {
-              lock.unlock();
-              woken.countDown();
-              try {
-                letOn.await();
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-              lock.lock();
+    batches.onWakeForTests(
+        () -> {
+          if (slow.getAsBoolean() && delayed.compareAndSet(false, true)) {
+            woken.countDown();
+            try {
+              letOn.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
             }
           }
-
-          @Override
-          public void await() throws InterruptedException {
-            done.await();
-          }
-
-          @Override
-          public long awaitNanos(long nanos) throws InterruptedException {
-            return done.awaitNanos(nanos);
-          }
-
-          @Override
-          public boolean await(long time, TimeUnit unit) throws InterruptedException {
-            return done.await(time, unit);
-          }
-
-          @Override
-          public boolean awaitUntil(Date deadline) throws InterruptedException {
-            return done.awaitUntil(deadline);
-          }
-
-          @Override
-          public void signal() {
-            done.signal();
-          }
-
-          @Override
-          public void signalAll() {
-            done.signalAll();
-          }
-        };
-    doneField.set(lane, delaying);
+        });
   }
 
   @Test
