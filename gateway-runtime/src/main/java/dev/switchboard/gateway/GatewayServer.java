@@ -31,6 +31,7 @@ import dev.switchboard.gateway.resilience.ResilienceRegistry;
 import dev.switchboard.gateway.responses.LocalResponseLocations;
 import dev.switchboard.gateway.responses.ResponseLocations;
 import dev.switchboard.gateway.responses.SharedResponseLocations;
+import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.routing.RoutingSnapshot;
 import dev.switchboard.gateway.routing.RoutingState;
 import dev.switchboard.gateway.routing.strategy.AttemptPlanner;
@@ -47,6 +48,7 @@ import dev.switchboard.gateway.time.OffsetClock;
 import dev.switchboard.gateway.time.VertxClock;
 import dev.switchboard.gateway.upstream.UpstreamCaller;
 import dev.switchboard.gateway.upstream.UpstreamClients;
+import dev.switchboard.gateway.upstream.UpstreamFailure;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -190,20 +192,36 @@ public final class GatewayServer {
             state.current().ifPresent(s -> resilience.reconcile(s.table()));
           }
         });
+    FailoverChain.AttemptObserver attempts =
+        new FailoverChain.AttemptObserver() {
+          @Override
+          public void attemptEnded(
+              RequestContext ctx, PlannedTarget target, UpstreamFailure failure) {
+            ctx.recordAttempt(
+                new RequestContext.Attempt(
+                    target.id(),
+                    target.arm(),
+                    failure == null ? "success" : failure.kind().label(),
+                    failure == null ? 0 : failure.upstreamStatus()));
+            metrics.attempt(ctx, target, failure);
+          }
+
+          @Override
+          public void streamCommitted(RequestContext ctx, PlannedTarget target) {
+            ctx.recordAttempt(new RequestContext.Attempt(target.id(), target.arm(), "success", 0));
+          }
+
+          @Override
+          public void streamSettled(
+              RequestContext ctx, PlannedTarget target, UpstreamFailure failure) {
+            // Counted at the stream's end, so the canary analysis sees a stream cut short (or an
+            // error event mid-stream) as its arm's error, and a client's hang-up as neither.
+            metrics.attempt(ctx, target, failure);
+          }
+        };
     FailoverChain chain =
         new FailoverChain(
-            (ctx, target, failure) -> {
-              ctx.recordAttempt(
-                  new RequestContext.Attempt(
-                      target.id(),
-                      target.arm(),
-                      failure == null ? "success" : failure.kind().label(),
-                      failure == null ? 0 : failure.upstreamStatus()));
-              metrics.attempt(ctx, target, failure);
-            },
-            clock,
-            resilience,
-            () -> ThreadLocalRandom.current().nextDouble());
+            attempts, clock, resilience, () -> ThreadLocalRandom.current().nextDouble());
     ModelVersionTracker versions = new ModelVersionTracker(metrics.registry(), clock);
     AttemptPlanner planner =
         new AttemptPlanner(

@@ -140,9 +140,12 @@ public final class ShadowStage implements Stage {
               done = true;
               Exchange.record(ctx, end);
             }
+            // A stream cut short is the canary's failure, as on the client's path.
+            String attempt = done ? null : FailureKind.BAD_RESPONSE.label();
             ctx.recordAttempt(
-                new RequestContext.Attempt(ctx.target().id(), ctx.target().arm(), "success", 200));
-            finish(ctx, 200, done ? "success" : "error", done ? null : "stream_truncated", null);
+                new RequestContext.Attempt(
+                    ctx.target().id(), ctx.target().arm(), done ? "success" : attempt, 200));
+            finish(ctx, 200, done ? "success" : "error", done ? null : "stream_truncated", attempt);
           }
 
           @Override
@@ -168,7 +171,7 @@ public final class ShadowStage implements Stage {
 
   /**
    * @param attemptFailure the failure kind of the copy's upstream attempt, null for a success (a
-   *     truncated stream's attempt succeeded, as on the client's path)
+   *     truncated stream's attempt failed, as on the client's path)
    */
   private void finish(
       RequestContext ctx, int status, String outcome, String errorClass, String attemptFailure) {

@@ -49,7 +49,25 @@ public final class FailoverChain {
 
   /** Sees every attempt's end (metrics, stats, the request context). */
   public interface AttemptObserver {
+    /** An attempt failed ({@code failureOrNull}) or was answered (null). */
     void attemptEnded(RequestContext ctx, PlannedTarget target, UpstreamFailure failureOrNull);
+
+    /**
+     * A stream attempt committed: its first event reaches the client, so the chain moves on no
+     * further. By default that is the attempt's successful end.
+     */
+    default void streamCommitted(RequestContext ctx, PlannedTarget target) {
+      attemptEnded(ctx, target, null);
+    }
+
+    /**
+     * A committed stream's answer came to its outcome ({@link UpstreamStream#whenSettled}): null
+     * once complete, the upstream's failure when it failed, sent an error event or cut the stream
+     * short, a {@link FailureKind#CLIENT_CANCELLED} failure when the client left before the end. By
+     * default nothing: {@link #streamCommitted} counted the attempt already.
+     */
+    default void streamSettled(
+        RequestContext ctx, PlannedTarget target, UpstreamFailure failureOrNull) {}
   }
 
   private final AttemptObserver observer;
@@ -276,9 +294,19 @@ public final class FailoverChain {
           ar -> {
             long elapsed = breaker.getCurrentTimestamp() - start;
             if (ar.succeeded()) {
-              observer.attemptEnded(ctx, target, null);
               guard.credentialsAccepted();
               if (ar.result() instanceof UpstreamStream stream) {
+                observer.streamCommitted(ctx, target);
+                // The answer is judged at its end: a stream cut short is the target's failure.
+                stream.whenSettled(
+                    failure ->
+                        observer.streamSettled(
+                            ctx,
+                            target,
+                            failure == null && ctx.clientGone()
+                                ? new UpstreamFailure(
+                                    FailureKind.CLIENT_CANCELLED, "client disconnected mid-stream")
+                                : failure));
                 // A stream holds its permit until it ends; its breaker outcome is known then.
                 stream.whenFinished(
                     failure -> {
@@ -292,6 +320,7 @@ public final class FailoverChain {
                       }
                     });
               } else {
+                observer.attemptEnded(ctx, target, null);
                 releasePermit(permit);
                 if (recordBreaker) {
                   breaker.onSuccess(elapsed, breaker.getTimestampUnit());

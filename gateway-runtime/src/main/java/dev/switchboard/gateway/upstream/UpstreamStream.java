@@ -54,6 +54,11 @@ public final class UpstreamStream {
   private final java.util.List<java.util.function.Consumer<UpstreamFailure>> finishListeners =
       new java.util.ArrayList<>();
 
+  private boolean settled;
+  private final java.util.List<java.util.function.Consumer<UpstreamFailure>> settleListeners =
+      new java.util.ArrayList<>();
+  private UpstreamFailure settledWith;
+
   /** The first event's data and its parsed form (checked before the attempt committed). */
   private String firstData;
 
@@ -143,6 +148,7 @@ public final class UpstreamStream {
    */
   public void answered() {
     answered = true;
+    settle(null);
     if (paused) {
       resume(); // a slow client's back-pressure no longer holds the rest back
     }
@@ -161,7 +167,35 @@ public final class UpstreamStream {
     }
   }
 
+  /**
+   * Runs {@code listener} once when the answer's fate is known, which for a complete answer is
+   * earlier than {@link #whenFinished}: with null once the final event was relayed ({@link
+   * #answered()}) or the stream closed complete, or after a {@link #cancel()} before that; with the
+   * failure when the upstream failed, sent an error event or cut the stream short before its end. A
+   * canary's arm is judged by this outcome, not by its first event.
+   */
+  public void whenSettled(java.util.function.Consumer<UpstreamFailure> listener) {
+    if (settled) {
+      listener.accept(settledWith);
+    } else {
+      settleListeners.add(listener);
+    }
+  }
+
+  private void settle(UpstreamFailure f) {
+    if (settled) {
+      return;
+    }
+    settled = true;
+    settledWith = f;
+    java.util.List<java.util.function.Consumer<UpstreamFailure>> copy =
+        java.util.List.copyOf(settleListeners);
+    settleListeners.clear();
+    copy.forEach(l -> l.accept(f));
+  }
+
   private void notifyFinished(UpstreamFailure f) {
+    settle(f);
     java.util.List<java.util.function.Consumer<UpstreamFailure>> copy =
         java.util.List.copyOf(finishListeners);
     finishListeners.clear();

@@ -20,8 +20,12 @@ import dev.switchboard.mock.MockProviderOptions;
 import dev.switchboard.mock.openapi.OpenAiWireFormat;
 import dev.switchboard.mock.openapi.OpenAiWireFormat.Body;
 import dev.switchboard.mock.record.RequestRecord;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -60,6 +64,7 @@ class GatewayProxyIT {
                     "rejecting-model",
                     "slow-model",
                     "truncating-model",
+                    "dripping-model",
                     "text-embedding-3-small",
                     "shadow-model",
                     "error-first-model",
@@ -146,6 +151,23 @@ class GatewayProxyIT {
                 route("costed", List.of(), target("mock-priced", "priced-model", 0)),
                 canaryRoute("canary-broken", target("mock-any", "broken-model", 0)),
                 canaryRoute("canary-healthy", target("mock-any", "gpt-4o-mini", 0)),
+                canaryRoute("canary-truncating", target("mock-any", "truncating-model", 0)),
+                canaryRoute("canary-error-later", target("mock-any", "error-later-model", 0)),
+                canaryRoute("canary-dripping", target("mock-any", "dripping-model", 0)),
+                new RoutingTable.Route(
+                    "shadowed-truncating",
+                    "shadowed-truncating",
+                    List.of(),
+                    null,
+                    1,
+                    List.of(target("mock-a", "gpt-4o-mini", 0)),
+                    List.of(),
+                    new RoutingTable.Canary(
+                        "shadow",
+                        100,
+                        2,
+                        List.of(target("mock-any", "truncating-model", 0)),
+                        List.of())),
                 new RoutingTable.Route(
                     "shadowed",
                     "shadowed",
@@ -191,6 +213,7 @@ class GatewayProxyIT {
     mock.faults().set("truncating-model", "truncate:2");
     mock.faults().set("error-first-model", "stream-error:0");
     mock.faults().set("error-later-model", "stream-error:2");
+    mock.faults().set("dripping-model", "drip:200,tokens:100");
   }
 
   @Test
@@ -376,6 +399,81 @@ class GatewayProxyIT {
     assertThat(errors).hasSize(1);
     assertThat(events).last().isEqualTo(errors.get(0));
     assertThat(OpenAiWireFormat.problems(Body.ERROR, errors.get(0))).isEmpty();
+  }
+
+  @Test
+  void aCanaryStreamCutShortCountsAsAnErrorOfTheCanaryArm() throws Exception {
+    HttpResponse<String> truncated =
+        gateway.post("/v1/chat/completions", chat("canary-truncating", true));
+    HttpResponse<String> errorEvent =
+        gateway.post("/v1/chat/completions", chat("canary-error-later", true));
+    HttpResponse<String> complete =
+        gateway.post("/v1/chat/completions", chat("canary-healthy", true));
+    gateway.post("/v1/chat/completions", chat("shadowed-truncating", true));
+
+    for (HttpResponse<String> cut : List.of(truncated, errorEvent)) {
+      assertThat(cut.headers().firstValue("x-switchboard-arm")).contains("canary");
+      assertThat(sseData(cut.body())).doesNotContain("[DONE]");
+    }
+    assertThat(sseData(complete.body())).last().isEqualTo("[DONE]");
+    // The analysis's error rate is failed attempts over attempts (client hang-ups aside): a
+    // stream that broke after its first event is a failed attempt of its arm, not a success.
+    assertThat(attempts("canary-truncating", "canary", "success")).isZero();
+    assertThat(attempts("canary-truncating", "canary", "bad_response")).isEqualTo(1.0);
+    assertThat(attempts("canary-error-later", "canary", "success")).isZero();
+    assertThat(attempts("canary-error-later", "canary", "server_error")).isEqualTo(1.0);
+    assertThat(attempts("canary-healthy", "canary", "success")).isEqualTo(1.0);
+    // A shadow copy cut short is the canary's failure too.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(attempts("shadowed-truncating", "canary", "bad_response"))
+                    .isEqualTo(1.0));
+    assertThat(attempts("shadowed-truncating", "canary", "success")).isZero();
+  }
+
+  @Test
+  void aClientLeavingACanaryStreamIsNeitherARequestNorAnErrorOfTheArm() throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", URI.create(gateway.origin()).getPort())) {
+      byte[] body = chat("canary-dripping", true).getBytes(UTF_8);
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\n"
+                  + "content-type: application/json\r\ncontent-length: "
+                  + body.length
+                  + "\r\n\r\n")
+              .getBytes(UTF_8));
+      out.write(body);
+      out.flush();
+      BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), UTF_8));
+      String line;
+      while ((line = in.readLine()) != null && !line.startsWith("data:")) {
+        // the head, until the first event
+      }
+      assertThat(line).startsWith("data:");
+    } // the client hangs up mid-stream
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(attempts("canary-dripping", "canary", "client_cancelled"))
+                    .isEqualTo(1.0));
+    assertThat(attempts("canary-dripping", "canary", "success")).isZero();
+  }
+
+  /** The value of {@code switchboard_upstream_attempts_total} of one route, arm and outcome. */
+  private static double attempts(String route, String arm, String outcome) throws Exception {
+    return gateway
+        .admin("/metrics")
+        .body()
+        .lines()
+        .filter(l -> l.startsWith("switchboard_upstream_attempts_total{"))
+        .filter(l -> l.contains("route=\"" + route + "\""))
+        .filter(l -> l.contains("arm=\"" + arm + "\""))
+        .filter(l -> l.contains("outcome=\"" + outcome + "\""))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .sum();
   }
 
   @Test
