@@ -213,6 +213,10 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
           .withTransition(transition);
     }
 
+    if (RolloutDecision.PAUSED.equals(state.phase())) {
+      state = unpausedSince(state, now);
+    }
+
     AnalysisStatus analysis;
     AnalysisResult result;
     try {
@@ -430,6 +434,25 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
         && state.canaryRevision() != null;
   }
 
+  /**
+   * A paused canary's step start, moved on by the time since the analysis that found it paused (its
+   * {@code lastRun}): the step's {@code pause} counts only time the canary was observed, so a
+   * canary whose metrics could not be read for longer than its pause still gets the rest of its
+   * pause once they return. Called once per analysis, so every paused stretch moves the start once.
+   */
+  private static State unpausedSince(State state, Instant now) {
+    Instant stepStarted = parseInstant(state.stepStartedAt(), null);
+    Instant pausedAt =
+        state.analysis() == null ? null : parseInstant(state.analysis().getLastRun(), null);
+    if (stepStarted == null
+        || pausedAt == null
+        || pausedAt.isBefore(stepStarted)
+        || !pausedAt.isBefore(now)) {
+      return state;
+    }
+    return state.withStepStartedAt(stepStarted.plus(Duration.between(pausedAt, now)).toString());
+  }
+
   private static Instant nextAnalysis(State state, Duration interval) {
     Instant stepStarted = parseInstant(state.stepStartedAt(), Instant.EPOCH);
     Instant lastRun =
@@ -617,6 +640,18 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
           weight,
           step,
           stepStartedAt,
+          failedRevision,
+          analysis);
+    }
+
+    State withStepStartedAt(String start) {
+      return new State(
+          phase,
+          stableRevision,
+          canaryRevision,
+          canaryWeight,
+          currentStep,
+          start,
           failedRevision,
           analysis);
     }

@@ -361,6 +361,33 @@ class ProgressiveCanaryPlannerTest {
   }
 
   @Test
+  void timePausedDoesNotCountTowardsTheStepsPause() {
+    harness.changeTargets("gpt-5");
+    harness.reconcile(); // step 1 (pause 20s) starts at 0s
+    metrics.failReading();
+    for (int i = 0; i < 10; i++) {
+      clock.advance(INTERVAL); // paused from the analysis at 10s on
+      assertThat(harness.reconcile().phase()).isEqualTo("Paused");
+    }
+
+    // At 110s the metrics return: 10s of the step were observed, 10s of its pause remain.
+    metrics.answer(FakeMetricsSource.HEALTHY);
+    clock.advance(INTERVAL);
+    harness.reconcile();
+    assertThat(harness.status.getPhase()).isEqualTo("Progressing");
+    assertThat(harness.status.getAnalysis().getVerdict()).isEqualTo("Pass");
+    assertThat(harness.status.getCurrentStep()).isZero();
+    assertThat(harness.published().canary().weight()).isEqualTo(5);
+    assertThat(harness.status.getStepStartedAt())
+        .isEqualTo(Instant.parse("2026-11-25T12:01:40Z").toString());
+
+    clock.advance(INTERVAL);
+    harness.reconcile();
+    assertThat(harness.status.getCurrentStep()).isEqualTo(1);
+    assertThat(harness.published().canary().weight()).isEqualTo(25);
+  }
+
+  @Test
   void withoutCanarySpecAChangeAppliesAtOnce() {
     harness.route.getSpec().setCanary(null);
     harness.changeTargets("gpt-5");
