@@ -36,8 +36,14 @@ public class ModelRouteStatus {
   private String stepStartedAt;
 
   @JsonPropertyDescription(
-      "Generation whose canary was rolled back; it is not retried until the spec changes again.")
+      "Generation whose canary was rolled back; it is not retried until its targets change"
+          + " (failedTargets).")
   private Long failedRevision;
+
+  @JsonPropertyDescription(
+      "provider/model of the rolled-back canary's targets and its rules' targets; the canary is"
+          + " retried only when they change, not on other spec edits.")
+  private List<String> failedTargets;
 
   @JsonPropertyDescription("Last canary analysis.")
   private AnalysisStatus analysis;
@@ -122,6 +128,14 @@ public class ModelRouteStatus {
     this.failedRevision = failedRevision;
   }
 
+  public List<String> getFailedTargets() {
+    return failedTargets;
+  }
+
+  public void setFailedTargets(List<String> failedTargets) {
+    this.failedTargets = failedTargets;
+  }
+
   public AnalysisStatus getAnalysis() {
     return analysis;
   }
@@ -179,6 +193,7 @@ public class ModelRouteStatus {
         && Objects.equals(currentStep, that.currentStep)
         && Objects.equals(stepStartedAt, that.stepStartedAt)
         && Objects.equals(failedRevision, that.failedRevision)
+        && Objects.equals(failedTargets, that.failedTargets)
         && Objects.equals(analysis, that.analysis)
         && Objects.equals(gateway, that.gateway)
         && Objects.equals(observed, that.observed)
@@ -197,6 +212,7 @@ public class ModelRouteStatus {
         currentStep,
         stepStartedAt,
         failedRevision,
+        failedTargets,
         analysis,
         gateway,
         observed,
@@ -223,6 +239,8 @@ public class ModelRouteStatus {
         + stepStartedAt
         + ", failedRevision="
         + failedRevision
+        + ", failedTargets="
+        + failedTargets
         + ", analysis="
         + analysis
         + ", gateway="

@@ -46,6 +46,7 @@ final class ModelRouteStatusBuilder {
       next.setCurrentStep(rollout.currentStep());
       next.setStepStartedAt(rollout.stepStartedAt());
       next.setFailedRevision(rollout.failedRevision());
+      next.setFailedTargets(rollout.failedTargets());
       next.setAnalysis(rollout.analysis());
     } else {
       next.setPhase(previous.getPhase());
@@ -55,6 +56,7 @@ final class ModelRouteStatusBuilder {
       next.setCurrentStep(previous.getCurrentStep());
       next.setStepStartedAt(previous.getStepStartedAt());
       next.setFailedRevision(previous.getFailedRevision());
+      next.setFailedTargets(previous.getFailedTargets());
       next.setAnalysis(previous.getAnalysis());
     }
     List<Conditions.Desired> desired = new ArrayList<>();

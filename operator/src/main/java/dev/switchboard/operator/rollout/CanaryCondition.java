@@ -55,7 +55,7 @@ public final class CanaryCondition {
                       : Reason.ABORTED.wireName(),
                   "revision "
                       + decision.failedRevision()
-                      + " was rolled back and is not retried until the spec changes"
+                      + " was rolled back and is not retried until its targets change"
                       + figures(decision)));
       default -> Optional.empty();
     };

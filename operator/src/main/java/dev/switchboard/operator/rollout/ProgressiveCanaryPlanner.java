@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * weight; every {@code analysis.interval} both arms are compared over the same window; a step
  * advances once its pause has passed and analysis passes; after the last step the canary is
  * promoted. A failed analysis (or the {@code switchboard.dev/abort} annotation) rolls back and the
- * failed revision is not retried until the spec changes again.
+ * failed canary is not retried until its targets change (other spec edits keep it rolled back).
  *
  * <p>Everything the state machine needs lives in the route's status (phase, revisions, step, step
  * start, last analysis) and in the published table (the stable arm's targets), so a restarted
@@ -104,6 +104,7 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
         outcome.requeueAfter(),
         s.stepStartedAt(),
         s.failedRevision(),
+        s.failedTargets(),
         s.analysis(),
         s.equals(recorded) ? null : outcome.transition());
   }
@@ -134,8 +135,15 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
     }
     RoutingTable.Route stableEntry = stableEntry(desired, live);
     if (RolloutDecision.ROLLED_BACK.equals(current.phase())
-        && Objects.equals(current.failedRevision(), revision)) {
-      return new Outcome(stableEntry, rolledBackState(live, revision, current.analysis()), null);
+        && (Objects.equals(current.failedRevision(), revision)
+            || Objects.equals(current.failedTargets(), targetIds(desired)))) {
+      // The rolled-back canary is retried only when its targets change: a spec edit that leaves
+      // them alone (aliases, weights, thresholds, steps) is no new canary.
+      return new Outcome(
+          stableEntry,
+          rolledBackState(
+              live, current.failedRevision(), current.failedTargets(), current.analysis()),
+          null);
     }
 
     List<CanaryStep> steps = canary.getSteps();
@@ -164,6 +172,7 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
               step,
               now.toString(),
               null,
+              null,
               null);
     } else {
       state =
@@ -174,6 +183,7 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
               weight(steps, 0),
               0,
               now.toString(),
+              null,
               null,
               null);
       begin(query);
@@ -197,6 +207,7 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
           stableEntry,
           live,
           revision,
+          targetIds(desired),
           state.analysis(),
           Reason.CANARY_ABORTED.wireName(),
           "aborted by the " + ABORT_ANNOTATION + " annotation");
@@ -251,6 +262,7 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
             stableEntry,
             live,
             revision,
+            targetIds(desired),
             analysis,
             Reason.CANARY_ROLLED_BACK.wireName(),
             "analysis failed: " + String.join("; ", result.failures()) + figures(analysis));
@@ -282,7 +294,8 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
                   next,
                   now.toString(),
                   null,
-                  analysis);
+                  analysis,
+                  null);
           return new Outcome(withCanary(stableEntry, canary, advanced, desired), advanced, interval)
               .withTransition(
                   new RolloutDecision.Transition(
@@ -336,7 +349,15 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
         RolloutDecision.STABLE.equals(current.phase()) ? current.analysis() : null;
     State stable =
         new State(
-            RolloutDecision.STABLE, desired.revision(), null, null, null, null, null, analysis);
+            RolloutDecision.STABLE,
+            desired.revision(),
+            null,
+            null,
+            null,
+            null,
+            null,
+            analysis,
+            null);
     return new Outcome(desired, stable, null).withTransition(transition);
   }
 
@@ -350,7 +371,8 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
             null,
             null,
             null,
-            state.analysis());
+            state.analysis(),
+            null);
     return new Outcome(desired, stable, null)
         .withTransition(
             new RolloutDecision.Transition(
@@ -363,10 +385,11 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
       RoutingTable.Route stableEntry,
       RoutingTable.Route live,
       long revision,
+      List<String> failedTargets,
       AnalysisStatus analysis,
       String reason,
       String why) {
-    return new Outcome(stableEntry, rolledBackState(live, revision, analysis), null)
+    return new Outcome(stableEntry, rolledBackState(live, revision, failedTargets, analysis), null)
         .withTransition(
             new RolloutDecision.Transition(
                 true,
@@ -375,14 +398,33 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
                     + revision
                     + " rolled back, stable revision "
                     + live.revision()
-                    + " takes all traffic; it is not retried until the spec changes again: "
+                    + " takes all traffic; it is not retried until its targets change: "
                     + why));
   }
 
   private static State rolledBackState(
-      RoutingTable.Route live, long revision, AnalysisStatus analysis) {
+      RoutingTable.Route live, long revision, List<String> failedTargets, AnalysisStatus analysis) {
     return new State(
-        RolloutDecision.ROLLED_BACK, live.revision(), revision, 0, null, null, revision, analysis);
+        RolloutDecision.ROLLED_BACK,
+        live.revision(),
+        revision,
+        0,
+        null,
+        null,
+        revision,
+        analysis,
+        failedTargets);
+  }
+
+  /**
+   * What a canary arm is, for retrying a rolled-back one: the distinct {@code provider/model} of
+   * its targets and its rules' targets, sorted. Weights, priorities and rule matches are left out.
+   */
+  static List<String> targetIds(RoutingTable.Route route) {
+    java.util.TreeSet<String> ids = new java.util.TreeSet<>();
+    route.targets().forEach(t -> ids.add(t.id()));
+    route.rules().forEach(r -> r.targets().forEach(t -> ids.add(t.id())));
+    return List.copyOf(ids);
   }
 
   /**
@@ -591,11 +633,12 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
       Integer currentStep,
       String stepStartedAt,
       Long failedRevision,
-      AnalysisStatus analysis) {
+      AnalysisStatus analysis,
+      List<String> failedTargets) {
 
     static State of(ModelRouteStatus status) {
       if (status == null) {
-        return new State(null, null, null, null, null, null, null, null);
+        return new State(null, null, null, null, null, null, null, null, null);
       }
       return new State(
           status.getPhase(),
@@ -605,7 +648,8 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
           status.getCurrentStep(),
           status.getStepStartedAt(),
           status.getFailedRevision(),
-          status.getAnalysis());
+          status.getAnalysis(),
+          status.getFailedTargets());
     }
 
     State withPhase(String newPhase) {
@@ -617,7 +661,8 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
           currentStep,
           stepStartedAt,
           failedRevision,
-          analysis);
+          analysis,
+          failedTargets);
     }
 
     State withAnalysis(AnalysisStatus newAnalysis) {
@@ -629,7 +674,8 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
           currentStep,
           stepStartedAt,
           failedRevision,
-          newAnalysis);
+          newAnalysis,
+          failedTargets);
     }
 
     State withStep(int step, int weight) {
@@ -641,7 +687,8 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
           step,
           stepStartedAt,
           failedRevision,
-          analysis);
+          analysis,
+          failedTargets);
     }
 
     State withStepStartedAt(String start) {
@@ -653,7 +700,8 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
           currentStep,
           start,
           failedRevision,
-          analysis);
+          analysis,
+          failedTargets);
     }
 
     State withRevisions(long stable, long canary) {
@@ -665,7 +713,8 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
           currentStep,
           stepStartedAt,
           failedRevision,
-          analysis);
+          analysis,
+          failedTargets);
     }
   }
 

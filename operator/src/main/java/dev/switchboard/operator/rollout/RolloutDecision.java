@@ -3,6 +3,7 @@ package dev.switchboard.operator.rollout;
 import dev.switchboard.api.v1alpha1.AnalysisStatus;
 import dev.switchboard.contract.RoutingTable;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * What the canary planner decided for one route: the entry to publish (stable targets, plus a
@@ -10,8 +11,9 @@ import java.time.Duration;
  *
  * @param requeueAfter when the planner wants to look again (next step or analysis), or null
  * @param stepStartedAt RFC 3339 time the current step started, while a canary runs
- * @param failedRevision the revision whose canary was rolled back, not retried until the spec
- *     changes
+ * @param failedRevision the revision whose canary was rolled back
+ * @param failedTargets the {@code provider/model} of the rolled-back canary's targets (and its
+ *     rules' targets): it is not retried until they change
  * @param analysis the last analysis run, while a canary runs or after it was rolled back
  * @param transition what changed relative to the route's recorded status, to report as an event;
  *     null when nothing did
@@ -26,6 +28,7 @@ public record RolloutDecision(
     Duration requeueAfter,
     String stepStartedAt,
     Long failedRevision,
+    List<String> failedTargets,
     AnalysisStatus analysis,
     Transition transition) {
 
@@ -60,6 +63,7 @@ public record RolloutDecision(
         canaryWeight,
         currentStep,
         requeueAfter,
+        null,
         null,
         null,
         null,

@@ -177,6 +177,21 @@ class CanaryRolloutScenarioTest {
             .orElseThrow();
     assertThat(warning.getType()).isEqualTo("Warning");
     assertThat(warning.getMessage()).contains("error rate 0.4000").contains("requests=100");
+
+    // A spec edit that leaves the canary's targets alone is no retry, however healthy it would be.
+    METRICS.answer(FakeMetricsSource.HEALTHY);
+    editRoute(r -> r.getSpec().setAliases(List.of("chat-latest")));
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(published().aliases()).contains("chat-latest");
+              assertThat(route().getStatus().getPhase()).isEqualTo("RolledBack");
+              assertThat(route().getStatus().getFailedTargets())
+                  .singleElement()
+                  .satisfies(id -> assertThat(id).endsWith("/gpt-5-broken"));
+              assertThat(published().canary()).isNull();
+            });
+    assertThat(eventReasons().stream().filter("CanaryStarted"::equals)).hasSize(1);
   }
 
   @Test

@@ -245,6 +245,51 @@ class ProgressiveCanaryPlannerTest {
   }
 
   @Test
+  void aRolledBackCanaryIsNotRetriedBySpecEditsThatKeepItsTargets() {
+    harness.changeTargets("gpt-5");
+    harness.reconcile();
+    metrics.answer(new CanaryWindow(arm(100, 50, 0.8, 100, 0), arm(900, 0, 0.8, 100, 0), INTERVAL));
+    clock.advance(INTERVAL);
+    harness.reconcile();
+    assertThat(harness.status.getPhase()).isEqualTo("RolledBack");
+    assertThat(harness.status.getFailedTargets()).containsExactly("openai/gpt-5");
+    int begunBefore = metrics.begun.size();
+    metrics.answer(FakeMetricsSource.HEALTHY);
+
+    // Edits that leave the canary's targets alone: an alias, a target's weight, the analysis
+    // thresholds. Each is a new generation, none is a retry.
+    harness.route.getSpec().setAliases(List.of("chat-latest"));
+    harness.bumpGeneration();
+    clock.advance(INTERVAL);
+    assertThat(harness.reconcile().phase()).isEqualTo("RolledBack");
+    harness.route.getSpec().getTargets().get(0).setWeight(3);
+    harness.bumpGeneration();
+    clock.advance(INTERVAL);
+    assertThat(harness.reconcile().phase()).isEqualTo("RolledBack");
+    harness.route.getSpec().getCanary().getAnalysis().setMinRequests(10);
+    harness.bumpGeneration();
+    clock.advance(INTERVAL);
+    RolloutDecision held = harness.reconcile();
+    assertThat(held.phase()).isEqualTo("RolledBack");
+    assertThat(held.transition()).isNull();
+    assertThat(harness.published().canary()).isNull();
+    assertThat(harness.published().targets())
+        .extracting(RoutingTable.Target::model)
+        .containsExactly("gpt-4o");
+    assertThat(harness.status.getFailedTargets()).containsExactly("openai/gpt-5");
+    assertThat(metrics.begun).hasSize(begunBefore);
+
+    // Another target is a new canary.
+    harness.changeTargets("gpt-5-mini");
+    harness.reconcile();
+    assertThat(harness.status.getPhase()).isEqualTo("Progressing");
+    assertThat(harness.published().canary().targets())
+        .extracting(RoutingTable.Target::model)
+        .containsExactly("gpt-5-mini");
+    assertThat(harness.status.getFailedTargets()).isNull();
+  }
+
+  @Test
   void promoteAnnotationPromotesAtOnce() {
     harness.changeTargets("gpt-5");
     harness.reconcile();
@@ -541,6 +586,7 @@ class ProgressiveCanaryPlannerTest {
       next.setCurrentStep(decision.currentStep());
       next.setStepStartedAt(decision.stepStartedAt());
       next.setFailedRevision(decision.failedRevision());
+      next.setFailedTargets(decision.failedTargets());
       next.setAnalysis(decision.analysis());
       status = next;
       if (decision.transition() != null) {
@@ -555,6 +601,10 @@ class ProgressiveCanaryPlannerTest {
 
     void changeTargets(String model) {
       route.getSpec().setTargets(List.of(target(model)));
+      bumpGeneration();
+    }
+
+    void bumpGeneration() {
       route.getMetadata().setGeneration(route.getMetadata().getGeneration() + 1);
     }
 
