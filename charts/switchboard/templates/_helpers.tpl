@@ -174,10 +174,11 @@ happens in the release namespace only.
   resources: ["secrets"]
   resourceNames: ["switchboard-provider-keys"]
   verbs: ["delete"]
-# Kubernetes Events for condition transitions.
+# Kubernetes Events for condition transitions: each one is a new Event (EventRecorder), never a
+# patch of an earlier one.
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create", "patch"]
+  verbs: ["create"]
 # Canary analysis scrapes the gateway pods' /metrics, found through the gateway admin Service's
 # EndpointSlices, selected by their kubernetes.io/service-name label (issue 6); the Service itself
 # is never read.

@@ -48,7 +48,8 @@ class ChartRbacTest {
     grants.put("/configmaps[switchboard-routing]", verbs("delete"));
     grants.put(SHARDS, verbs("delete"));
     grants.put("/secrets[switchboard-provider-keys]", verbs("delete"));
-    grants.put("/events", verbs("create", "patch"));
+    // Only create: EventRecorder writes each transition as a new Event and never patches one.
+    grants.put("/events", verbs("create"));
     // No Services: the gateway pods are found through EndpointSlices labelled with the admin
     // Service's name (EndpointSliceGatewayTargets); the operator never reads the Service itself.
     grants.put("discovery.k8s.io/endpointslices", READ);
