@@ -88,6 +88,7 @@ public class ProviderEndpointSpec {
           + " gateway's shared state store; without a store, per replica).")
   @Pattern("^(replica|global)$")
   @Size(max = 7)
+  @Default("replica")
   private String concurrencyScope;
 
   @JsonPropertyDescription(

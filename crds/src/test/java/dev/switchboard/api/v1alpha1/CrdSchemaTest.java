@@ -8,6 +8,7 @@ import dev.switchboard.contract.BodyLogging;
 import dev.switchboard.contract.CanaryMode;
 import dev.switchboard.contract.Durations;
 import dev.switchboard.contract.ProviderKind;
+import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.Strategy;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
@@ -149,6 +150,14 @@ class CrdSchemaTest {
       assertThat(headers.getAdditionalProperties().getSchema().getMaxLength()).isEqualTo(1024L);
       assertThat(rules(headers))
           .anySatisfy(rule -> assertThat(rule).contains("'Authorization'", "'api-key'"));
+    }
+
+    @Test
+    void concurrencyScopeDefaultsToWhatTheGatewayAppliesWithoutIt() {
+      // The gateway counts maxConcurrency per replica unless the scope is global.
+      assertThat(defaultValue(at(PE, "spec.concurrencyScope")))
+          .isEqualTo("\"" + RoutingTable.Provider.SCOPE_REPLICA + "\"");
+      assertThat(at(PE, "spec.concurrencyScope").getPattern()).isEqualTo("^(replica|global)$");
     }
 
     @Test
