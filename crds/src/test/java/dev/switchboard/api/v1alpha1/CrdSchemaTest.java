@@ -105,6 +105,25 @@ class CrdSchemaTest {
     assertThat(columns("routingpolicies")).containsEntry("Strategy", ".spec.strategy");
   }
 
+  /** kubectl users expect AGE as the last column, as for built-in kinds. */
+  @ParameterizedTest
+  @ValueSource(strings = {"providerendpoints", "routingpolicies", "modelroutes", "consumers"})
+  void ageIsTheLastPrinterColumnAndTheOthersKeepTheirOrder(String plural) {
+    List<CustomResourceColumnDefinition> columns =
+        GeneratedCrds.crd(plural).getSpec().getVersions().get(0).getAdditionalPrinterColumns();
+    assertThat(columns).hasSizeGreaterThan(1);
+    CustomResourceColumnDefinition last = columns.get(columns.size() - 1);
+    assertThat(last.getName()).isEqualTo("Age");
+    assertThat(last.getJsonPath()).isEqualTo(".metadata.creationTimestamp");
+    assertThat(last.getType()).isEqualTo("date");
+    List<String> others =
+        columns.subList(0, columns.size() - 1).stream()
+            .map(CustomResourceColumnDefinition::getJsonPath)
+            .toList();
+    assertThat(others).doesNotContain(".metadata.creationTimestamp");
+    assertThat(others).isSortedAccordingTo(String.CASE_INSENSITIVE_ORDER);
+  }
+
   private static Map<String, String> columns(String plural) {
     return GeneratedCrds.crd(plural)
         .getSpec()
