@@ -9,9 +9,10 @@ import io.vertx.ext.web.handler.BodyHandler;
 
 /**
  * The admin port's router: {@code /admin/config}, {@code /admin/consumers}, {@code
- * /admin/commitments}, {@code /admin/evaluations}, {@code /admin/routing-figures} and {@code
- * /metrics}, which show every provider URL, route and breaker state and therefore never answer on
- * the public port. Anything else is an OpenAI-shaped 404 or 405, as on the public port.
+ * /admin/commitments}, {@code /admin/evaluations}, {@code /admin/routing-figures}, {@code
+ * /admin/stats} and {@code /metrics}, which show every provider URL, route and breaker state and
+ * therefore never answer on the public port. Anything else is an OpenAI-shaped 404 or 405, as on
+ * the public port.
  */
 public final class AdminRouter {
 
@@ -51,6 +52,7 @@ public final class AdminRouter {
       router.get("/admin/consumers").handler(consumers::handle);
     }
     router.get("/admin/routing-figures").handler(info::routingFigures);
+    router.get("/admin/stats").handler(info::adminStats);
     router.route().failureHandler(ClientDisconnects::failureHandler);
     router.errorHandler(
         404, rc -> InfoHandlers.sendError(rc, OpenAiError.notFound(rc.request().path())));

@@ -175,13 +175,37 @@ public final class InfoHandlers {
 
   /**
    * {@code GET /v1/switchboard/stats}: live per-route and per-target figures (latency, errors,
-   * cost, prices), which sum every consumer's traffic: once consumer keys are required, for
-   * consumers only.
+   * cost, prices), which sum every consumer's traffic. Once consumer keys are required, for
+   * consumers only, and each sees only the routes of the models it may use (as {@code /v1/models}
+   * lists them); every route's figures are on the admin port ({@link #adminStats}).
    */
   public void stats(RoutingContext rc) {
-    if (identified(rc) == null) {
+    Caller caller = identified(rc);
+    if (caller == null) {
       return;
     }
+    ConsumerPolicy consumer = caller.consumer();
+    if (consumer == null) {
+      sendJson(rc, 200, stats.snapshot());
+      return;
+    }
+    // Routes of the table in force only: one removed since, or none loaded, shows to no consumer.
+    java.util.Set<String> visible = new java.util.HashSet<>();
+    state
+        .current()
+        .ifPresent(
+            snapshot -> {
+              for (String name : snapshot.modelNames()) {
+                if (mayUse(consumer, name, snapshot)) {
+                  snapshot.route(name).ifPresent(r -> visible.add(r.name()));
+                }
+              }
+            });
+    sendJson(rc, 200, stats.snapshot(visible::contains));
+  }
+
+  /** {@code GET /admin/stats}: the stats document of every route, whoever's traffic it is. */
+  public void adminStats(RoutingContext rc) {
     sendJson(rc, 200, stats.snapshot());
   }
 

@@ -394,8 +394,17 @@ public final class LiveStats implements LiveFigures {
     routingRoutes = routes;
   }
 
-  /** The stats document served at {@code /v1/switchboard/stats}. */
+  /** The stats document of every route, as {@code GET /admin/stats} serves it. */
   public Map<String, Object> snapshot() {
+    return snapshot(route -> true);
+  }
+
+  /**
+   * The stats document served at {@code /v1/switchboard/stats}, of the routes {@code visible}
+   * accepts only (a consumer sees the routes it may use): their rows, their targets and their cache
+   * figures.
+   */
+  public Map<String, Object> snapshot(java.util.function.Predicate<String> visible) {
     long now = clockMillis.getAsLong();
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("object", "switchboard.stats");
@@ -405,7 +414,7 @@ public final class LiveStats implements LiveFigures {
     Map<String, Integer> routeRequests = new HashMap<>();
     byRoute.forEach(
         (route, samples) -> {
-          if (ResolvedRoute.isClassKey(route)) {
+          if (ResolvedRoute.isClassKey(route) || !visible.test(route)) {
             return;
           }
           TargetFigures f = figures(samples, now, windowMillis);
@@ -418,15 +427,15 @@ public final class LiveStats implements LiveFigures {
     new TreeMap<>(byTarget)
         .forEach(
             (key, samples) -> {
-              if (ResolvedRoute.isClassKey(key)) {
+              int space = key.indexOf(' ');
+              String route = key.substring(0, space);
+              if (ResolvedRoute.isClassKey(route) || !visible.test(route)) {
                 return;
               }
               TargetFigures f = figures(samples, now, windowMillis);
               if (f.requests() == 0) {
                 return;
               }
-              int space = key.indexOf(' ');
-              String route = key.substring(0, space);
               String target = key.substring(space + 1);
               Map<String, Object> row = new LinkedHashMap<>();
               row.put("route", route);
@@ -452,7 +461,9 @@ public final class LiveStats implements LiveFigures {
             });
     doc.put("routes", routes);
     doc.put("targets", targets);
-    doc.put("cache", cache.get());
+    Map<String, Object> cached = new TreeMap<>(cache.get());
+    cached.keySet().removeIf(route -> !visible.test(route));
+    doc.put("cache", cached);
     return doc;
   }
 

@@ -24,8 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Once consumer keys are required, {@code GET /v1/models}, {@code GET /v1/models/{model}} and
  * {@code GET /v1/switchboard/stats} want a consumer key as every other {@code /v1} request does;
- * the model list holds only the models the key may use, and another model is unknown to it (404).
- * Open access lists every model to anyone.
+ * the model list holds only the models the key may use, and another model is unknown to it (404);
+ * the stats show only the routes of those models, every route's on the admin port. Open access
+ * lists every model to anyone.
  */
 class ConsumerKeysOnInfoEndpointsTest {
 
@@ -118,6 +119,49 @@ class ConsumerKeysOnInfoEndpointsTest {
           .isEqualTo("model_not_found");
       assertThat(get(gateway, "/v1/models/" + other, "sk-all").statusCode()).isEqualTo(200);
     }
+  }
+
+  @Test
+  void theStatsHoldOnlyTheRoutesTheKeyMayUse() throws Exception {
+    for (String model : List.of("chat-fast", "hidden")) {
+      HttpResponse<String> served =
+          gateway.send(
+              ConsumerFixture.post(
+                  gateway, "/v1/chat/completions", "sk-all", GatewayHarness.chat(model, false)));
+      assertThat(served.statusCode()).as(model).isEqualTo(200);
+    }
+
+    JsonNode chatOnly =
+        GatewayHarness.json(get(gateway, "/v1/switchboard/stats", "sk-chat").body());
+    assertThat(fieldNames(chatOnly.get("routes"))).containsExactly("chat");
+    assertThat(chatOnly.at("/routes/chat/requests").asInt()).isEqualTo(1);
+    assertThat(routesOfTargets(chatOnly)).containsExactly("chat");
+    assertThat(fieldNames(chatOnly.get("cache"))).doesNotContain("secret-model");
+
+    JsonNode everything =
+        GatewayHarness.json(get(gateway, "/v1/switchboard/stats", "sk-all").body());
+    assertThat(fieldNames(everything.get("routes"))).containsExactly("chat", "secret-model");
+    assertThat(routesOfTargets(everything)).containsExactly("chat", "secret-model");
+
+    // The operator's view of every route stays on the admin port, which needs no consumer key.
+    HttpResponse<String> admin = gateway.admin("/admin/stats");
+    assertThat(admin.statusCode()).isEqualTo(200);
+    assertThat(fieldNames(GatewayHarness.json(admin.body()).get("routes")))
+        .containsExactly("chat", "secret-model");
+  }
+
+  static List<String> fieldNames(JsonNode object) {
+    List<String> names = new ArrayList<>();
+    object.fieldNames().forEachRemaining(names::add);
+    return names;
+  }
+
+  static List<String> routesOfTargets(JsonNode stats) {
+    List<String> routes = new ArrayList<>();
+    for (JsonNode row : stats.get("targets")) {
+      routes.add(row.get("route").asText());
+    }
+    return routes;
   }
 
   @Test
