@@ -107,6 +107,7 @@ public final class AdmitStage implements Stage {
 
   private void apply(Exchange exchange, ClientRateLimiter.Decision decision) {
     if (decision.limited()) {
+      exchange.refusedByRouteLimit(true); // the consumer stage gives its request back
       exchange.response().putHeader("retry-after", Long.toString(decision.retryAfterSeconds()));
       throw new ApiException(
           new OpenAiError(

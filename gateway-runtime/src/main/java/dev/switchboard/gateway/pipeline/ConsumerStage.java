@@ -221,6 +221,13 @@ public final class ConsumerStage implements Stage {
               if (!ticket.admission().admitted()) {
                 return;
               }
+              if (exchange.refusedByRouteLimit()) {
+                // Refused by the route's own rate limit after this admission: nothing was served,
+                // so the consumer's request is given back and its reservation released.
+                limiter.settle(
+                    ticket, SettleCall.unserved(pending.call(), clock.currentTimeMillis()));
+                return;
+              }
               TokenUsage usage = ctx.usage();
               long nowMs = clock.currentTimeMillis();
               // At the prices in force now, as the request's cost_usd (its price window applies).

@@ -57,6 +57,7 @@ public final class Exchange {
   private StreamTap streamTap;
   private SseRelay relay;
   private String pinnedTarget;
+  private boolean refusedByRouteLimit;
 
   /**
    * A request whose body has been read in full.
@@ -205,6 +206,18 @@ public final class Exchange {
 
   public void sharedTokenLimits(SharedClientRateLimits.TokenCharge charge) {
     this.sharedTokenLimits = charge;
+  }
+
+  /**
+   * Whether a route client rate limit refused the request (after its consumer was admitted):
+   * nothing was served, so the consumer gets its request back.
+   */
+  boolean refusedByRouteLimit() {
+    return refusedByRouteLimit;
+  }
+
+  void refusedByRouteLimit(boolean refused) {
+    this.refusedByRouteLimit = refused;
   }
 
   /** The cache's view of this request (set by the cache stage when the route caches). */

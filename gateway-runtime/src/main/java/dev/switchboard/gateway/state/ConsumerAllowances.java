@@ -312,6 +312,11 @@ final class ConsumerAllowances {
       if (g.budgeted) {
         g.budget += reserved.reserve() - call.costNanoUsd();
       }
+      if (call.unserved() && g.requestBuckets()) {
+        // Its request returns to what this replica holds (Redis counts it as taken, as it counts
+        // the allowance): admitted from again here, or given back with the next run.
+        g.requests++;
+      }
       g.pendingSpent += call.costNanoUsd();
       if (g.tokenBuckets) {
         g.pendingTokens += call.tokens();

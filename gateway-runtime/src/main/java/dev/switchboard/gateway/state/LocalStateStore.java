@@ -156,6 +156,16 @@ public final class LocalStateStore implements StateStore {
     c.committedMonth.merge(r.month(), delta, Long::sum);
     c.spentDay.merge(r.day(), call.costNanoUsd(), Long::sum);
     c.spentMonth.merge(r.month(), call.costNanoUsd(), Long::sum);
+    if (call.unserved()) {
+      List<Limit> limits = call.limits();
+      for (int i = 0; i < limits.size(); i++) {
+        Limit limit = limits.get(i);
+        if (limit.requestsPerMinute() > 0) {
+          Bucket b = c.bucket(i, false, limit.requestsPerMinute(), call.nowMs());
+          b.level = Math.min(limit.requestsPerMinute(), b.level + 1);
+        }
+      }
+    }
     if (call.tokens() > 0) {
       List<Limit> limits = call.limits();
       for (int i = 0; i < limits.size(); i++) {

@@ -19,7 +19,8 @@ public interface StateStore {
 
   /**
    * Replaces a reservation with what the request really cost and charges its tokens to the token
-   * buckets. A reservation settled before (or never made) is left alone.
+   * buckets; an {@linkplain SettleCall#unserved unserved} request's request is given back to the
+   * request buckets. A reservation settled before (or never made) is left alone.
    */
   Future<Void> settle(SettleCall call);
 
