@@ -16,8 +16,12 @@ import io.vertx.core.Future;
  */
 public final class ConsumerLimiter {
 
-  /** An admission and the store that holds its reservation (settled there). */
-  public record Ticket(Admission admission, StateStore store) {}
+  /**
+   * An admission and the store that holds its reservation (settled there); {@code outage} is the
+   * call of an admission counted in memory because the shared store was unavailable (its spend is
+   * added to the shared store later), else null.
+   */
+  public record Ticket(Admission admission, StateStore store, AdmitCall outage) {}
 
   private final StateStore shared;
   private final LocalStateStore local = new LocalStateStore();
@@ -40,24 +44,30 @@ public final class ConsumerLimiter {
    */
   public Future<Ticket> admit(ConsumerPolicy consumer, AdmitCall call) {
     if (shared == null) {
-      return Future.succeededFuture(new Ticket(local.admitNow(call), local));
+      return Future.succeededFuture(new Ticket(local.admitNow(call), local, null));
     }
     return shared
         .admit(call)
-        .map(a -> new Ticket(a, shared))
+        .map(a -> new Ticket(a, shared, null))
         .recover(
             err -> {
               if (!(err instanceof StoreUnavailableException) || consumer.denyWithoutStore()) {
                 return Future.failedFuture(err);
               }
-              return Future.succeededFuture(new Ticket(local.admitNow(call), local));
+              return Future.succeededFuture(new Ticket(local.admitNow(call), local, call));
             });
   }
 
   /**
-   * Settles an admitted request where it was admitted; a store that fails keeps its reservation.
+   * Settles an admitted request where it was admitted; a store that fails keeps its reservation. A
+   * request admitted in memory during an outage of the shared store also hands its cost to the
+   * shared store, which adds it to the shared spend once it answers again (else the shared budget
+   * would never see what was spent meanwhile).
    */
   public Future<Void> settle(Ticket ticket, SettleCall call) {
+    if (ticket.outage() != null && shared != null && call.costNanoUsd() > 0) {
+      shared.addOutageSpend(ticket.outage(), call.costNanoUsd());
+    }
     return ticket.store().settle(call).recover(err -> Future.succeededFuture());
   }
 

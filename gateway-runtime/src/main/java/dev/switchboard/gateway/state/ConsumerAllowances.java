@@ -299,6 +299,39 @@ final class ConsumerAllowances {
     }
   }
 
+  /**
+   * Adds the cost of a request admitted in this replica's memory while Redis was unavailable to its
+   * consumer's spend (and committed budget, where none of it was reserved): kept as settled spend
+   * not yet reported, in the consumer's group, so the next run that gets an answer reports it —
+   * after an outage, the first one. Memory: one group per consumer and budget period, whatever the
+   * outage's length. Lost if this replica stops before Redis answers again.
+   */
+  void addOutageSpend(AdmitCall admitted, long costNanoUsd) {
+    GroupKey key = key(admitted);
+    while (true) {
+      Group g =
+          groups.computeIfAbsent(
+              key,
+              k -> {
+                dayInUse(admitted.day());
+                return new Group(k, admitted, store.base(admitted.consumer()));
+              });
+      synchronized (g) {
+        if (g.gone) {
+          continue;
+        }
+        g.lastUsedNanos = store.clock().nanoTime();
+        g.pendingSpent += costNanoUsd;
+        if (g.budgeted) {
+          // Nothing of it was reserved in Redis: charged to the committed budget as a cost above
+          // its reservation is (a negative allowance, charged with the next run).
+          g.budget -= costNanoUsd;
+        }
+        return;
+      }
+    }
+  }
+
   void settle(SettleCall call) {
     Group g = byReservation.remove(call.reservationId());
     if (g == null) {
@@ -405,6 +438,17 @@ final class ConsumerAllowances {
     return new Spend(
         Math.max(dayRead, lastSeen.getOrDefault(dayKey, 0L)),
         Math.max(monthRead, lastSeen.getOrDefault(monthKey, 0L)));
+  }
+
+  /** Settled spend this replica holds that Redis has not confirmed, over all consumers. */
+  long unreportedSpendNanoUsd() {
+    long spend = 0;
+    for (Group g : groups.values()) {
+      synchronized (g) {
+        spend += g.pendingSpent;
+      }
+    }
+    return spend;
   }
 
   /** Seeds of lost counters held (for tests). */

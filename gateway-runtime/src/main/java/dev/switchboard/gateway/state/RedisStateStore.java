@@ -193,6 +193,11 @@ public final class RedisStateStore implements StateStore {
   }
 
   @Override
+  public void addOutageSpend(AdmitCall admitted, long costNanoUsd) {
+    allowances.addOutageSpend(admitted, costNanoUsd); // reported with the consumer's next run
+  }
+
+  @Override
   public Future<Spend> spend(String consumer, String day, String month) {
     String base = base(consumer);
     String dayKey = base + "spent:d:" + day;
@@ -280,6 +285,15 @@ public final class RedisStateStore implements StateStore {
     return report(true)
         .compose(
             v -> {
+              long unreported = allowances.unreportedSpendNanoUsd();
+              if (unreported > 0) {
+                // Spend of requests served during an outage (or whose report got no answer) that
+                // Redis never confirmed: the shared budgets will not count it.
+                LOG.warn(
+                    "{} USD of consumer spend could not be reported to the shared state store"
+                        + " before shutdown; the shared spend and budgets do not include it",
+                    Spend.toUsd(unreported));
+              }
               loopConnections.values().forEach(c -> c.onSuccess(RedisConnection::close));
               loopConnections.clear();
               return redis.close();

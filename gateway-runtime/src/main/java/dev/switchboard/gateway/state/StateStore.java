@@ -24,6 +24,15 @@ public interface StateStore {
    */
   Future<Void> settle(SettleCall call);
 
+  /**
+   * Adds the cost of a request that was admitted and counted elsewhere while this store could not
+   * answer (a consumer's {@code onStoreUnavailable: allow}) to the spend of its day and month, once
+   * the store answers again. A store that is never unavailable has nothing to add.
+   *
+   * @param admitted the admission as it was asked of this store (consumer, limits, periods)
+   */
+  default void addOutageSpend(AdmitCall admitted, long costNanoUsd) {}
+
   /** What a consumer has spent (settled requests) on a day and in a month. */
   Future<Spend> spend(String consumer, String day, String month);
 
