@@ -105,14 +105,27 @@ final class ConsumerAllowances {
      */
     boolean admittedSinceRun;
 
+    /**
+     * The settlement of the last run that got no answer: it may have been applied in Redis all the
+     * same, so it goes again unchanged, with its id, until a run is answered (Redis skips it if it
+     * had applied it). New spend waits in pendingSpent meanwhile.
+     */
+    Settlement unconfirmed;
+
     boolean busy;
     Future<Void> current = Future.succeededFuture();
     boolean gone;
     final Map<String, Open> open = new HashMap<>();
     final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
 
-    /** The script's keys (committed and spent per period, then the buckets), fixed per group. */
+    /**
+     * The script's keys (committed and spent per period, the buckets, then the settlements record),
+     * fixed per group.
+     */
     final List<String> keys = new ArrayList<>();
+
+    /** This group's field in the settlements record: its limits (the key holds the day). */
+    final String settleField;
 
     /** Capacity and kind of each bucket, in the order of its key. */
     final List<String> buckets = new ArrayList<>();
@@ -120,7 +133,7 @@ final class ConsumerAllowances {
     /**
      * @param base the consumer's key prefix in Redis
      */
-    Group(GroupKey key, AdmitCall shape, String base) {
+    Group(GroupKey key, AdmitCall shape, String base, String replica) {
       this.key = key;
       this.shape = shape;
       keys.add(base + "committed:d:" + shape.day());
@@ -146,6 +159,15 @@ final class ConsumerAllowances {
           buckets.add("r");
         }
       }
+      keys.add(base + "settled:" + shape.day() + ":" + replica);
+      this.settleField =
+          shape.month()
+              + ":"
+              + shape.dayLimitNanoUsd()
+              + ":"
+              + shape.monthLimitNanoUsd()
+              + ":"
+              + shape.limits();
       this.minRequestCapacity = min;
       this.tokenBuckets = tokens;
       this.tokenLevel = tokens ? 0 : Long.MAX_VALUE; // unknown until Redis says
@@ -207,16 +229,45 @@ final class ConsumerAllowances {
     }
   }
 
+  /**
+   * Settled spend and tokens, and a charge to the committed budget (costs above their
+   * reservations), reported in one run under an id: Redis records the highest id it applied of a
+   * group, so a settlement sent again after a lost reply is applied once.
+   */
+  private record Settlement(long id, long spent, long tokens, long charge) {}
+
   /** One script run's inputs, taken from a group under its lock. */
   private record Run(
       List<Waiting> batch,
       long wantRequests,
       long wantBudget,
       long returnRequests,
-      long release,
-      long spent,
-      long tokens,
-      Promise<Void> done) {}
+      long giveBack,
+      Settlement settlement,
+      Promise<Void> done) {
+
+    long spent() {
+      return settlement == null ? 0 : settlement.spent();
+    }
+
+    long tokens() {
+      return settlement == null ? 0 : settlement.tokens();
+    }
+  }
+
+  /**
+   * How long Redis remembers which settlements of a replica it applied: as long as the day's
+   * counters live, so a settlement sent again after a lost reply is skipped even after a long
+   * outage.
+   */
+  static final long SETTLED_TTL_MS = 3L * 24 * 3600 * 1000;
+
+  /** This replica's name in the settlements record (a new one per process). */
+  private final String replica = java.util.UUID.randomUUID().toString();
+
+  /** Settlement ids: increasing on this replica, so a group's are too across its lifetimes. */
+  private final java.util.concurrent.atomic.AtomicLong settlementIds =
+      new java.util.concurrent.atomic.AtomicLong();
 
   private final RedisStateStore store;
   private final Map<GroupKey, Group> groups = new ConcurrentHashMap<>();
@@ -257,7 +308,7 @@ final class ConsumerAllowances {
               key,
               k -> {
                 dayInUse(call.day()); // a new day starts new groups
-                return new Group(k, call, store.base(call.consumer()));
+                return new Group(k, call, store.base(call.consumer()), replica);
               });
       Run run = null;
       synchronized (g) {
@@ -314,7 +365,7 @@ final class ConsumerAllowances {
               key,
               k -> {
                 dayInUse(admitted.day());
-                return new Group(k, admitted, store.base(admitted.consumer()));
+                return new Group(k, admitted, store.base(admitted.consumer()), replica);
               });
       synchronized (g) {
         if (g.gone) {
@@ -378,7 +429,7 @@ final class ConsumerAllowances {
     synchronized (g) {
       if (g.busy) {
         inFlight = g.current;
-      } else if (g.pendingSpent > 0 || g.pendingTokens > 0) {
+      } else if (g.pendingSpent > 0 || g.pendingTokens > 0 || g.unconfirmed != null) {
         g.busy = true;
         run = take(g, List.of(), 0, 0, 0, 0);
       }
@@ -445,7 +496,7 @@ final class ConsumerAllowances {
     long spend = 0;
     for (Group g : groups.values()) {
       synchronized (g) {
-        spend += g.pendingSpent;
+        spend += g.pendingSpent + (g.unconfirmed == null ? 0 : g.unconfirmed.spent());
       }
     }
     return spend;
@@ -501,7 +552,12 @@ final class ConsumerAllowances {
             g.budget < 0 ? g.budget : AllowanceRules.spare(g.budget, g.budgetTarget(), idle);
         long spare = AllowanceRules.spare(g.requests, g.requestTarget(), idle);
         boolean staleTokens = g.tokenBuckets && g.admittedSinceRun;
-        if (g.pendingSpent > 0 || g.pendingTokens > 0 || surplus != 0 || spare > 0 || staleTokens) {
+        if (g.pendingSpent > 0
+            || g.pendingTokens > 0
+            || g.unconfirmed != null
+            || surplus != 0
+            || spare > 0
+            || staleTokens) {
           g.busy = true;
           run = take(g, List.of(), 0, 0, spare, surplus);
         } else if (idle && g.open.isEmpty() && g.waiting.isEmpty()) {
@@ -554,7 +610,7 @@ final class ConsumerAllowances {
     return take(g, batch, wantRequests, wantBudget, 0, release);
   }
 
-  private static Run take(
+  private Run take(
       Group g,
       List<Waiting> batch,
       long wantRequests,
@@ -562,21 +618,33 @@ final class ConsumerAllowances {
       long returnRequests,
       long release) {
     g.requests -= returnRequests;
-    g.budget -= release;
+    // A positive release gives held budget back; a negative one charges a cost above its
+    // reservation, which is settled spend and goes with the settlement (applied once).
+    long giveBack = Math.max(0, release);
+    g.budget -= giveBack;
     g.admittedSinceRun = false;
+    Settlement settlement = g.unconfirmed;
+    if (settlement == null) {
+      long charge = Math.max(0, -release);
+      g.budget += charge;
+      if (g.pendingSpent > 0 || g.pendingTokens > 0 || charge > 0) {
+        settlement =
+            new Settlement(
+                settlementIds.incrementAndGet(), g.pendingSpent, g.pendingTokens, charge);
+      }
+      g.pendingSpent = 0;
+      g.pendingTokens = 0;
+    } // else the unanswered settlement goes again first; a new charge stays in the budget
     Run run =
         new Run(
             batch,
             wantRequests,
             wantBudget,
             returnRequests,
-            release,
-            g.pendingSpent,
-            g.pendingTokens,
+            giveBack,
+            settlement,
             Promise.promise());
     g.current = run.done().future();
-    g.pendingSpent = 0;
-    g.pendingTokens = 0;
     return run;
   }
 
@@ -602,11 +670,16 @@ final class ConsumerAllowances {
     args.add(Long.toString(run.wantRequests()));
     args.add(Long.toString(run.wantBudget()));
     args.add(Long.toString(run.returnRequests()));
-    args.add(Long.toString(run.release()));
+    args.add(Long.toString(run.giveBack()));
     args.add(Long.toString(run.spent()));
     args.add(Long.toString(run.tokens()));
     args.add(Long.toString(lastSeen.getOrDefault(g.keys.get(2), 0L)));
     args.add(Long.toString(lastSeen.getOrDefault(g.keys.get(3), 0L)));
+    Settlement settlement = run.settlement();
+    args.add(Long.toString(settlement == null ? 0 : settlement.id()));
+    args.add(Long.toString(settlement == null ? 0 : settlement.charge()));
+    args.add(g.settleField);
+    args.add(Long.toString(SETTLED_TTL_MS));
     for (Waiting w : run.batch()) {
       args.add(Long.toString(w.call().reserveNanoUsd()));
     }
@@ -629,10 +702,9 @@ final class ConsumerAllowances {
         // No answer is not nothing done: a run that missed its deadline or lost its connection may
         // have run in Redis all the same. What it gave back stays given back (held here again it
         // would be available twice, past the limits; at worst Redis keeps it counted, the safe
-        // side); a charge (negative release), spend and tokens go again with the next run.
-        g.budget += Math.min(0, run.release());
-        g.pendingSpent += run.spent();
-        g.pendingTokens += run.tokens();
+        // side); its settlement (spend, tokens, charge) goes again, unchanged and under its id,
+        // with the next run, and Redis applies it only if it had not (never twice).
+        g.unconfirmed = run.settlement();
         for (Waiting w : run.batch()) {
           answers.add(() -> w.promise().fail(failure));
         }
@@ -643,6 +715,7 @@ final class ConsumerAllowances {
         }
         g.busy = false;
       } else {
+        g.unconfirmed = null; // applied now, or before (and skipped now)
         g.requests += r.get(0).toLong();
         g.budget += r.get(1).toLong();
         g.day = r.get(2).toLong();

@@ -4,13 +4,18 @@
 -- then an allowance the replica may admit from without asking (only when the limits leave room).
 -- Invariant: committed = spent + every replica's held allowance + open reservations.
 -- KEYS[1] day committed, KEYS[2] month committed, KEYS[3] day spent, KEYS[4] month spent,
--- KEYS[5..] one bucket hash per rate dimension, in the order of the bucket pairs in ARGV.
+-- KEYS[5..4+nb] one bucket hash per rate dimension, in the order of the bucket pairs in ARGV,
+-- KEYS[5+nb] the replica's settlements record of the day (a hash: per group, the highest
+-- settlement id applied).
 -- ARGV: nowMs, dayLimit (-1 none), monthLimit, dayTtlMs, monthTtlMs, daySeed, monthSeed,
 --       bucket count nb, then per bucket: capacity per minute, kind ('r' requests | 't' tokens),
 --       then: wantRequests, wantBudget (allowance asked for), returnRequests, release (nano-USD of
---       held allowance given back; negative: a cost above its reservation, charged now), spent,
---       tokens (settled since the last report), daySpentSeed, monthSpentSeed, then per waiting
---       request: reserve.
+--       held allowance given back), spent, tokens (settled since the last report), daySpentSeed,
+--       monthSpentSeed, settlement id (0: nothing settled), charge (nano-USD of costs above their
+--       reservations), the group's field in the settlements record, its TTL in ms, then per
+--       waiting request: reserve.
+-- A settlement (spent, tokens, charge) whose id is not above the highest the group had applied
+-- is one applied before whose reply was lost: it is skipped, so a retry never counts twice.
 -- Returns, flat: grantedRequests, grantedBudget, day, month, tokenLevel (the lowest token bucket,
 -- rounded up; 0 when empty; -1 without token buckets), daySpent, monthSpent, then per waiting
 -- request: verdict (1 admitted | 2 rate limited | 3 budget exhausted), dimension, retryMs.
@@ -30,6 +35,20 @@ local returnRequests = tonumber(ARGV[p + 2])
 local release = tonumber(ARGV[p + 3])
 local spent = tonumber(ARGV[p + 4])
 local tokens = tonumber(ARGV[p + 5])
+local settlement = tonumber(ARGV[p + 8])
+local charge = tonumber(ARGV[p + 9])
+if settlement > 0 then
+  local settledKey = KEYS[5 + nb]
+  local applied = tonumber(redis.call('HGET', settledKey, ARGV[p + 10]) or '0')
+  if settlement <= applied then
+    spent = 0
+    tokens = 0
+    charge = 0
+  else
+    redis.call('HSET', settledKey, ARGV[p + 10], ARGV[p + 8])
+    redis.call('PEXPIRE', settledKey, ARGV[p + 11])
+  end
+end
 -- Spend counters come back the same way (only where something was spent: none is made for 0).
 if tonumber(ARGV[p + 6]) > 0 then
   redis.call('SET', KEYS[3], ARGV[p + 6], 'NX', 'PX', ARGV[4])
@@ -37,10 +56,7 @@ end
 if tonumber(ARGV[p + 7]) > 0 then
   redis.call('SET', KEYS[4], ARGV[p + 7], 'NX', 'PX', ARGV[5])
 end
-local committed = 0
-if release ~= 0 then
-  committed = committed - release
-end
+local committed = charge - release
 if spent > 0 then
   redis.call('INCRBY', KEYS[3], string.format('%d', spent))
   redis.call('PEXPIRE', KEYS[3], ARGV[4])
@@ -51,7 +67,7 @@ local day = tonumber(redis.call('GET', KEYS[1])) + committed
 local month = tonumber(redis.call('GET', KEYS[2])) + committed
 local caps, kinds, levels, lasts = load_buckets(4, 9, nb, now, returnRequests, tokens)
 local out = {0, 0, 0, 0, -1, 0, 0}
-for j = p + 8, #ARGV do
+for j = p + 12, #ARGV do
   local reserve = tonumber(ARGV[j])
   local verdict = nil
   for i = 1, nb do

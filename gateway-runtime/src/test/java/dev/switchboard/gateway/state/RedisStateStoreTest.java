@@ -681,6 +681,82 @@ class RedisStateStoreTest {
   }
 
   /**
+   * A run that reports settled spend and gets no answer in time may still run in Redis (here it
+   * waits behind a slow script and runs after the deadline): the next run sends the same settlement
+   * again, as a retry must, and Redis applies it once — the spend is not counted twice — while
+   * spend settled after it is still counted.
+   */
+  @Test
+  void aSettlementSentAgainAfterALostReplyIsCountedOnce() throws Exception {
+    ManualClock own = new ManualClock();
+    try (RedisProcess slow = RedisProcess.start()) {
+      RedisStateStore s = new RedisStateStore(vertx, own, slow.uri(), null, null, "twice:", 1_000);
+      io.vertx.redis.client.Redis admin =
+          io.vertx.redis.client.Redis.createClient(vertx, slow.uri());
+      // Allowances of the test's own, which the store's report timer does not flush.
+      ConsumerAllowances allowances = new ConsumerAllowances(s);
+      String spentToday = "twice:{twice}:spent:d:2026-05-01";
+      try {
+        AdmitCall first = budgetCall(own, "first");
+        assertThat(await(allowances.admit(first)).admitted()).isTrue();
+        allowances.settle(SettleCall.of(first, own.currentTimeMillis(), 100, 0));
+        // Redis is busy with a slow script for 1.5 s of real time; the report waits behind it,
+        // misses its deadline on the gateway clock, and then runs.
+        Future<io.vertx.redis.client.Response> busy =
+            admin.send(
+                redisCommand(
+                    "EVAL",
+                    "local t0 = redis.call('TIME') local s = t0[1] * 1000000 + t0[2]"
+                        + " while true do local t = redis.call('TIME')"
+                        + " if t[1] * 1000000 + t[2] - s > 1500000 then return 1 end end",
+                    "0"));
+        Thread.sleep(200); // the slow script starts first
+        Future<Void> reported = allowances.flush(false);
+        own.advance(1_001);
+        await(reported);
+        assertThat(s.unavailable()).as("the report got no answer in time").isTrue();
+        await(busy);
+        org.awaitility.Awaitility.await()
+            .atMost(java.time.Duration.ofSeconds(5))
+            .until(() -> "100".equals(String.valueOf(await(admin.send(get(spentToday))))));
+
+        // The store is tried again after its second of rest: the same settlement goes again.
+        own.advance(RedisGuard.RETRY_AFTER_MS + 1);
+        await(allowances.flush(false));
+        assertThat(s.unavailable()).isFalse();
+        assertThat(await(admin.send(get(spentToday))).toLong()).isEqualTo(100);
+
+        AdmitCall second = budgetCall(own, "second");
+        assertThat(await(allowances.admit(second)).admitted()).isTrue();
+        allowances.settle(SettleCall.of(second, own.currentTimeMillis(), 50, 0));
+        await(allowances.flush(false));
+        assertThat(await(admin.send(get(spentToday))).toLong()).isEqualTo(150);
+      } finally {
+        await(s.close());
+        admin.close();
+      }
+    }
+  }
+
+  private static io.vertx.redis.client.Request get(String key) {
+    return redisCommand("GET", key);
+  }
+
+  /** 600 of a day's budget of 1,000,000 nano-USD, no rate limit. */
+  private static AdmitCall budgetCall(ManualClock clock, String id) {
+    return new AdmitCall(
+        "twice",
+        id,
+        List.of(),
+        clock.currentTimeMillis(),
+        600,
+        "2026-05-01",
+        "2026-05",
+        1_000_000,
+        -1);
+  }
+
+  /**
    * The seeds of counters Redis may lose are kept for the periods in force only: a replica that
    * runs for months does not keep one per consumer and day it ever served.
    */
