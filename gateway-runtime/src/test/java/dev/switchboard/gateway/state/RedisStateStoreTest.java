@@ -681,6 +681,32 @@ class RedisStateStoreTest {
   }
 
   /**
+   * A request settled as unserved (a route's own rate limit refused it after its consumer's
+   * admission) gives its request back, also when the limit is large enough for this replica to hold
+   * an allowance: the next request finds it, however the store admits it.
+   */
+  @Test
+  void anUnservedRequestGivesItsRequestBack() throws Exception {
+    long capacity = 100; // this replica may hold 1 request of it
+    int admitted = 0;
+    AdmitCall last = null;
+    for (int i = 0; i < 200; i++) {
+      AdmitCall call = rpmCall("unserved", capacity, "u" + i);
+      if (!await(store.admit(call)).admitted()) {
+        break;
+      }
+      admitted++;
+      last = call;
+    }
+    assertThat(admitted).isEqualTo(capacity);
+    assertThat(await(store.admit(rpmCall("unserved", capacity, "refused"))).admitted()).isFalse();
+
+    await(store.settle(SettleCall.unserved(last, clock.currentTimeMillis())));
+    assertThat(await(store.admit(rpmCall("unserved", capacity, "given-back"))).admitted()).isTrue();
+    assertThat(await(store.admit(rpmCall("unserved", capacity, "then-none"))).admitted()).isFalse();
+  }
+
+  /**
    * A run that reports settled spend and gets no answer in time may still run in Redis (here it
    * waits behind a slow script and runs after the deadline): the next run sends the same settlement
    * again, as a retry must, and Redis applies it once — the spend is not counted twice — while
