@@ -269,6 +269,9 @@ public final class SwitchboardOperator implements AutoCloseable {
           "the operator's KubernetesClient must read resources with TolerantSerialization: build"
               + " it with TolerantSerialization.clientBuilder()");
     }
+    // Set before the operator starts, so before this replica can lead.
+    java.util.concurrent.atomic.AtomicReference<ModelRouteReconciler> routesOnceLeading =
+        new java.util.concurrent.atomic.AtomicReference<>();
     Operator operator =
         new Operator(
             o -> {
@@ -283,6 +286,18 @@ public final class SwitchboardOperator implements AutoCloseable {
                 if (settings.leaseNamespace() != null) {
                   leaderElection.withLeaseNamespace(settings.leaseNamespace());
                 }
+                // JOSDK runs this once the informers have synced, before reconciling starts;
+                // only the leader writes.
+                leaderElection.withLeaderCallbacks(
+                    new io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks(
+                        () -> {
+                          ModelRouteReconciler routes = routesOnceLeading.get();
+                          if (routes != null) {
+                            routes.publishEmptyTablesWhereNone();
+                          }
+                        },
+                        () -> {},
+                        leader -> {}));
                 o.withLeaderElectionConfiguration(leaderElection.build());
               }
               customizer.accept(o);
@@ -340,15 +355,37 @@ public final class SwitchboardOperator implements AutoCloseable {
             hooks,
             gateways,
             retirement,
-            new EvaluationTracker(client, new GatewayEvaluationSource(evaluationTargets), clock));
+            new EvaluationTracker(client, new GatewayEvaluationSource(evaluationTargets), clock),
+            alwaysPublished(client, settings));
     operator.register(modelRoutes, namespaces(settings));
+    routesOnceLeading.set(modelRoutes);
     operator.start();
+    if (!settings.leaderElection()) {
+      // start() returns once the informers have synced and reconciling has begun.
+      modelRoutes.publishEmptyTablesWhereNone();
+    }
     LOG.info(
         "switchboard operator started (namespaces: {}, leader election: {}, SSA: {})",
         settings.watchNamespaces().isEmpty() ? "all" : settings.watchNamespaces(),
         settings.leaderElection(),
         settings.serverSideApply());
     return new SwitchboardOperator(operator, List.copyOf(resources), metricsPort, modelRoutes);
+  }
+
+  /**
+   * Namespaces that always get a routing table (an empty one until the first ModelRoute), so that
+   * their gateways become ready on a fresh install: the watched namespaces, or cluster-wide the
+   * operator's own (the lease's, else the client's), where the chart installs the gateway. Other
+   * namespaces cluster-wide get a table with their first route, as before.
+   */
+  private static java.util.Set<String> alwaysPublished(
+      KubernetesClient client, OperatorSettings settings) {
+    if (!settings.watchNamespaces().isEmpty()) {
+      return settings.watchNamespaces();
+    }
+    String own =
+        settings.leaseNamespace() != null ? settings.leaseNamespace() : client.getNamespace();
+    return own == null || own.isBlank() ? java.util.Set.of() : java.util.Set.of(own);
   }
 
   private static <R extends HasMetadata> Consumer<ControllerConfigurationOverrider<R>> namespaces(

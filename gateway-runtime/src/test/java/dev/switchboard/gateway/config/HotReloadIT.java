@@ -184,6 +184,27 @@ class HotReloadIT {
     }
   }
 
+  /**
+   * The table the operator publishes in a namespace without ModelRoutes: the gateway that loads it
+   * is ready (helm --wait, Flux and Argo CD wait for that), knows no model and says so per request.
+   */
+  @Test
+  void anEmptyTableMakesTheGatewayReadyWithNoModel() throws Exception {
+    vertx = Vertx.vertx();
+    try (GatewayHarness gateway =
+        GatewayHarness.start(vertx, dir, TestTables.table(List.of(), List.of()), Map.of())) {
+      assertThat(gateway.get("/readyz").statusCode()).isEqualTo(200);
+      HttpResponse<String> models = gateway.get("/v1/models");
+      assertThat(models.statusCode()).isEqualTo(200);
+      assertThat(json(models.body()).path("data").isArray()).isTrue();
+      assertThat(json(models.body()).path("data").size()).isZero();
+      HttpResponse<String> chat = gateway.post("/v1/chat/completions", chat("gpt-4o-mini", false));
+      assertThat(chat.statusCode()).isEqualTo(404);
+      assertThat(json(chat.body()).path("error").path("code").asText())
+          .isEqualTo("model_not_found");
+    }
+  }
+
   @Test
   void notReadyUntilARoutingFileAppears() throws Exception {
     vertx = Vertx.vertx();

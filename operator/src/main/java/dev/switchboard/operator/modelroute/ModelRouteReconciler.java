@@ -54,6 +54,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reconciles ModelRoutes, and through them each namespace's routing table: any change to a route, a
@@ -74,6 +76,8 @@ import java.util.stream.Collectors;
 public class ModelRouteReconciler implements Reconciler<ModelRoute> {
 
   public static final String NAME = "modelroute";
+
+  private static final Logger LOG = LoggerFactory.getLogger(ModelRouteReconciler.class);
 
   private static final java.time.Duration GATEWAY_CATCH_UP = java.time.Duration.ofSeconds(2);
   private static final java.time.Duration GATEWAY_REFRESH = java.time.Duration.ofSeconds(30);
@@ -96,6 +100,12 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   private final GatewayObserver gateways;
   private final RetirementWatch retirement;
   private final EvaluationTracker evaluations;
+
+  /**
+   * Namespaces that always have a routing table, empty while they have no ModelRoute, so that their
+   * gateways can become ready before the first route (see {@link #publishEmptyTablesWhereNone()}).
+   */
+  private final Set<String> alwaysPublished;
 
   private IndexerResourceCache<ModelRoute> routes;
   private InformerEventSource<ProviderEndpoint, ModelRoute> providers;
@@ -134,10 +144,14 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
         rollout,
         gateways,
         new RetirementWatch(java.time.Clock.systemUTC()),
-        null);
+        null,
+        Set.of());
   }
 
-  /** As above, with model retirement watched by {@code retirement} (on the operator's clock). */
+  /**
+   * As above, with model retirement watched by {@code retirement} (on the operator's clock), and a
+   * table always published in {@code alwaysPublished} (an empty one while they have no route).
+   */
   public ModelRouteReconciler(
       ProviderEndpointValidator providerValidator,
       RoutingPolicyValidator policyValidator,
@@ -149,7 +163,9 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       RolloutHooks rollout,
       GatewayObserver gateways,
       RetirementWatch retirement,
-      EvaluationTracker evaluations) {
+      EvaluationTracker evaluations,
+      Set<String> alwaysPublished) {
+    this.alwaysPublished = Set.copyOf(alwaysPublished);
     this.retirement = retirement;
     this.evaluations = evaluations;
     this.providerValidator = providerValidator;
@@ -332,7 +348,12 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
         view = without(view, deleted);
       }
       if (view.routes().isEmpty()) {
-        publisher.withdraw(namespace);
+        if (alwaysPublished.contains(namespace)) {
+          // Not withdrawn: a gateway started later would wait for a table that never comes.
+          publisher.publish(namespace, emptyTable(namespace), List.of());
+        } else {
+          publisher.withdraw(namespace);
+        }
         memos.remove(namespace);
         return Optional.empty();
       }
@@ -348,6 +369,50 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       reconcileOutdated(view, rendered, reconciling);
       return Optional.of(rendered);
     }
+  }
+
+  /**
+   * Publishes an empty routing table in each namespace of {@code alwaysPublished} that has no
+   * ModelRoute and no table at all, so that its gateways load a table and report ready before
+   * anyone applies a route ({@code helm install --wait}, Flux and Argo CD health checks). Called
+   * once the informers have synced, by the replica that leads. A namespace with any part of a table
+   * published is left alone: after a restart that table holds the routes' last good entries, and an
+   * empty one would make them vanish.
+   *
+   * @return the namespaces that got an empty table
+   */
+  public List<String> publishEmptyTablesWhereNone() {
+    List<String> published = new ArrayList<>();
+    for (String namespace : new java.util.TreeSet<>(alwaysPublished)) {
+      try {
+        synchronized (publisher.lockFor(namespace)) {
+          if (routes.list(namespace).findAny().isPresent() || publisher.hasTable(namespace)) {
+            // Routes publish their own table; an existing one is never replaced from here.
+            continue;
+          }
+          publisher.publish(namespace, emptyTable(namespace), List.of());
+          published.add(namespace);
+        }
+      } catch (RuntimeException e) {
+        // The next start, or the namespace's last route going, tries again.
+        LOG.warn("could not publish an empty routing table in {}: {}", namespace, e.toString());
+      }
+    }
+    if (!published.isEmpty()) {
+      LOG.info("published an empty routing table in {} (no ModelRoutes there yet)", published);
+    }
+    return published;
+  }
+
+  /**
+   * A valid table with no routes, providers, policies or keys: what a routeless namespace serves.
+   */
+  private RenderOutcome emptyTable(String namespace) {
+    NamespaceView nothing =
+        new NamespaceView(namespace, List.of(), List.of(), List.of(), name -> Optional.empty());
+    return composer.compose(
+        ResolvedNamespace.resolve(nothing, providerValidator, policyValidator),
+        dev.switchboard.operator.render.PublishedTable.NONE);
   }
 
   /**

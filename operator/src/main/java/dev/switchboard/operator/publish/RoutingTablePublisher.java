@@ -147,6 +147,16 @@ public final class RoutingTablePublisher {
     return decoded;
   }
 
+  /**
+   * Whether any part of a routing table is published in the namespace: the main ConfigMap or a
+   * shard (a sharded table whose manifest write was interrupted still counts, so that nothing
+   * written by a route's render is ever replaced by an empty table).
+   */
+  public boolean hasTable(String namespace) {
+    Published current = current(namespace);
+    return current.configMap() != null || !current.shards().isEmpty();
+  }
+
   /** A lock that serializes render-and-publish per namespace across reconciler threads. */
   public Object lockFor(String namespace) {
     return locks.computeIfAbsent(namespace, ns -> new Object());
