@@ -225,6 +225,63 @@ class OperatorScenarioTest {
         .containsEntry("reasoning." + ids[1] + ".md", "## Evaluation");
   }
 
+  @Test
+  void anEvaluationReportNamingAnotherApplicationsConfigMapIsRefusedInTheRoutesStatus() {
+    applyBasic();
+    awaitRouteReady("chat-default");
+    client
+        .configMaps()
+        .resource(
+            new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                .withNewMetadata()
+                .withName("app-settings")
+                .withNamespace(ns)
+                .endMetadata()
+                .withData(Map.of("limits.properties", "max=3"))
+                .build())
+        .create();
+    java.util.function.Consumer<String> evaluateInto =
+        configMap ->
+            edit(
+                ModelRoute.class,
+                "chat-default",
+                r -> {
+                  EvaluationCandidate candidate = new EvaluationCandidate();
+                  LocalObjectRef ref = new LocalObjectRef();
+                  ref.setName("anthropic-prod");
+                  candidate.setProviderRef(ref);
+                  candidate.setModel("claude-sonnet-4-5");
+                  EvaluationSpec evaluation = new EvaluationSpec();
+                  evaluation.setCandidates(List.of(candidate));
+                  dev.switchboard.api.v1alpha1.EvaluationReport report =
+                      new dev.switchboard.api.v1alpha1.EvaluationReport();
+                  report.setConfigMapName(configMap);
+                  evaluation.setReport(report);
+                  r.getSpec().setEvaluation(evaluation);
+                });
+
+    evaluateInto.accept("app-settings");
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(routeCondition("chat-default", "EvaluationReportBlocked"))
+                    .get()
+                    .satisfies(
+                        c -> {
+                          assertThat(c.getStatus()).isEqualTo("True");
+                          assertThat(c.getReason()).isEqualTo("ReportConfigMapNotOwned");
+                          assertThat(c.getMessage()).contains("ConfigMap app-settings");
+                        }));
+    assertThat(routeCondition("chat-default", "Ready").map(Condition::getStatus)).contains("True");
+    assertThat(client.configMaps().inNamespace(ns).withName("app-settings").get().getData())
+        .containsOnlyKeys("limits.properties");
+
+    evaluateInto.accept("team-runbook");
+    eventually()
+        .untilAsserted(
+            () -> assertThat(routeCondition("chat-default", "EvaluationReportBlocked")).isEmpty());
+  }
+
   private Map<String, String> evaluationState() {
     ConfigMap state = client.configMaps().inNamespace(ns).withName("switchboard-evaluations").get();
     return state == null || state.getData() == null ? Map.of() : state.getData();

@@ -52,6 +52,19 @@ public final class EvaluationTracker {
   /** The default runbook ConfigMap. */
   public static final String RUNBOOK_CONFIG_MAP = "switchboard-runbook";
 
+  /**
+   * The label on report ConfigMaps this operator created (value {@code "true"}): it writes runbook
+   * entries only into ConfigMaps that carry it, never into another application's ConfigMap that a
+   * route's {@code report.configMapName} happens to name.
+   */
+  public static final String REPORT_LABEL = "switchboard.dev/evaluation-report";
+
+  /** The condition a route gets while its report ConfigMap cannot be written (status True). */
+  public static final String REPORT_BLOCKED = "EvaluationReportBlocked";
+
+  private static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
+  private static final String MANAGED_BY = "switchboard-operator";
+
   /** How often a running evaluation collects the replicas' sums. */
   public static final Duration COLLECT_EVERY = Duration.ofSeconds(30);
 
@@ -74,8 +87,17 @@ public final class EvaluationTracker {
     this.clock = clock;
   }
 
-  /** The status to publish and when to look again; empty when the route has no evaluation. */
-  public record Outcome(EvaluationStatus status, Optional<Duration> requeue) {}
+  /**
+   * The status to publish, when to look again, and why the report ConfigMap cannot be written
+   * (empty when it can).
+   */
+  public record Outcome(
+      EvaluationStatus status, Optional<Duration> requeue, Optional<String> reportBlocked) {
+
+    public Outcome(EvaluationStatus status, Optional<Duration> requeue) {
+      this(status, requeue, Optional.empty());
+    }
+  }
 
   /** What is being evaluated. */
   record Plan(
@@ -136,13 +158,14 @@ public final class EvaluationTracker {
     }
     boolean ends = !now.isBefore(Instant.parse(state.endsAt));
     String report = p.report() + " key " + RunbookEntry.key(name, p.id());
+    Optional<String> blocked = reportBlocked(namespace, p.report());
     if (!state.completed && ends) {
       state.completed = true;
-      writeRunbook(namespace, p, state, results, now, true);
+      writeRunbook(namespace, p, state, results, now, true, blocked);
     } else if (!state.completed && !day(now).equals(state.lastRunbookDay)) {
       // A day ended while running: the interim entry, so the runbook never lags more than a day.
       state.lastRunbookDay = day(now);
-      writeRunbook(namespace, p, state, results, now, false);
+      writeRunbook(namespace, p, state, results, now, false, blocked);
     }
     save(namespace, stateKey, state);
     EvaluationStatus status = status(state, p, results, now);
@@ -154,7 +177,61 @@ public final class EvaluationTracker {
                 min(
                     COLLECT_EVERY,
                     Duration.between(now, Instant.parse(state.endsAt)).plusSeconds(1)));
-    return Optional.of(new Outcome(status, requeue));
+    return Optional.of(new Outcome(status, requeue, blocked));
+  }
+
+  /**
+   * Why the report ConfigMap must not be written, if so: it exists and is not one this operator
+   * created for reports. One that an earlier version created (no {@link #REPORT_LABEL} yet) is
+   * recognised by what it holds: the operator's managed-by label and nothing but runbook entries
+   * ({@code <route>.<id>.md} keys whose text starts as {@link RunbookEntry} writes it); it is
+   * labelled at its next write. A ConfigMap that could not be read counts as writable: the write
+   * checks again.
+   */
+  Optional<String> reportBlocked(String namespace, String name) {
+    if (client == null) {
+      return Optional.empty();
+    }
+    ConfigMap existing;
+    try {
+      existing = client.configMaps().inNamespace(namespace).withName(name).get();
+    } catch (KubernetesClientException e) {
+      return Optional.empty();
+    }
+    if (existing == null || isReport(existing) || isEarlierReport(existing)) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "ConfigMap "
+            + name
+            + " (spec.evaluation.report.configMapName) exists and was not created by the operator"
+            + " for evaluation reports (no label "
+            + REPORT_LABEL
+            + "=true), so the runbook entry is not written into it; name a ConfigMap that does not"
+            + " exist yet, or label this one if it is meant to hold the reports");
+  }
+
+  private static boolean isReport(ConfigMap configMap) {
+    Map<String, String> labels = configMap.getMetadata().getLabels();
+    return labels != null && "true".equals(labels.get(REPORT_LABEL));
+  }
+
+  /** A report ConfigMap created before {@link #REPORT_LABEL} existed. */
+  private static boolean isEarlierReport(ConfigMap configMap) {
+    Map<String, String> labels = configMap.getMetadata().getLabels();
+    Map<String, String> data = configMap.getData();
+    return labels != null
+        && MANAGED_BY.equals(labels.get(MANAGED_BY_LABEL))
+        && (configMap.getBinaryData() == null || configMap.getBinaryData().isEmpty())
+        && data != null
+        && !data.isEmpty()
+        && data.entrySet().stream()
+            .allMatch(
+                e ->
+                    e.getKey().endsWith(".md")
+                        && e.getKey().indexOf('.') < e.getKey().length() - ".md".length()
+                        && e.getValue() != null
+                        && e.getValue().startsWith(RunbookEntry.HEADING));
   }
 
   /**
@@ -352,10 +429,15 @@ public final class EvaluationTracker {
       EvaluationState state,
       Map<String, EvaluationStatistics.Result> results,
       Instant now,
-      boolean finalEntry) {
+      boolean finalEntry,
+      Optional<String> blocked) {
+    if (blocked.isPresent()) {
+      // Said in the route's status; the entry is written once the name is changed.
+      return;
+    }
     String text =
         RunbookEntry.markdown(namespace, state, results, plan.sample(), now.toString(), finalEntry);
-    putKey(namespace, plan.report(), RunbookEntry.key(state.route, state.id), text);
+    putKey(namespace, plan.report(), RunbookEntry.key(state.route, state.id), text, true);
   }
 
   /**
@@ -389,11 +471,16 @@ public final class EvaluationTracker {
   }
 
   private void save(String namespace, String key, EvaluationState state) {
-    putKey(namespace, STATE_CONFIG_MAP, key, state.toJson().toString());
+    putKey(namespace, STATE_CONFIG_MAP, key, state.toJson().toString(), false);
   }
 
-  /** Sets one key of a ConfigMap (created when missing), keeping its other keys. */
-  private void putKey(String namespace, String name, String key, String value) {
+  /**
+   * Sets one key of a ConfigMap (created when missing), keeping its other keys. A report ConfigMap
+   * is created with {@link #REPORT_LABEL}, and written only while it carries it (or is one an
+   * earlier version created, which gets it now); checked on the copy that is updated, so a
+   * ConfigMap someone else created meanwhile is left alone too.
+   */
+  private void putKey(String namespace, String name, String key, String value, boolean report) {
     if (client == null) {
       return;
     }
@@ -409,16 +496,27 @@ public final class EvaluationTracker {
                       .withNewMetadata()
                       .withName(name)
                       .withNamespace(namespace)
-                      .addToLabels("app.kubernetes.io/managed-by", "switchboard-operator")
+                      .addToLabels(MANAGED_BY_LABEL, MANAGED_BY)
+                      .addToLabels(report ? Map.of(REPORT_LABEL, "true") : Map.of())
                       .endMetadata()
                       .withData(new TreeMap<>(Map.of(key, value)))
                       .build())
               .create();
           return;
         }
+        boolean adopted = false;
+        if (report && !isReport(existing)) {
+          if (!isEarlierReport(existing)) {
+            return;
+          }
+          adopted = true;
+          Map<String, String> labels = new TreeMap<>(existing.getMetadata().getLabels());
+          labels.put(REPORT_LABEL, "true");
+          existing.getMetadata().setLabels(labels);
+        }
         Map<String, String> data =
             existing.getData() == null ? new TreeMap<>() : new TreeMap<>(existing.getData());
-        if (value.equals(data.get(key))) {
+        if (value.equals(data.get(key)) && !adopted) {
           return;
         }
         data.put(key, value);

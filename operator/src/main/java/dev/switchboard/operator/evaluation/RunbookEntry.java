@@ -17,6 +17,9 @@ public final class RunbookEntry {
   private RunbookEntry() {}
 
   /** The ConfigMap key of an evaluation's entry: one per route and evaluation. */
+  /** How every entry starts (what marks a ConfigMap of entries as the operator's). */
+  public static final String HEADING = "## Evaluation `";
+
   public static String key(String route, String id) {
     return route + "." + id + ".md";
   }
@@ -30,7 +33,7 @@ public final class RunbookEntry {
       String updatedAt,
       boolean finalEntry) {
     StringBuilder md = new StringBuilder();
-    md.append("## Evaluation `")
+    md.append(HEADING)
         .append(state.id)
         .append("` of route `")
         .append(namespace)

@@ -231,6 +231,23 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       next.setEvaluation(route.getStatus() == null ? null : route.getStatus().getEvaluation());
     } else {
       next.setEvaluation(evaluation.map(EvaluationTracker.Outcome::status).orElse(null));
+      // Present only while the report ConfigMap is another application's.
+      next.setConditions(
+          conditions.merge(
+              next.getConditions(),
+              Set.of(EvaluationTracker.REPORT_BLOCKED),
+              evaluation
+                  .flatMap(EvaluationTracker.Outcome::reportBlocked)
+                  .map(
+                      message ->
+                          List.of(
+                              new Conditions.Desired(
+                                  EvaluationTracker.REPORT_BLOCKED,
+                                  true,
+                                  Reason.REPORT_CONFIG_MAP_NOT_OWNED.wireName(),
+                                  message)))
+                  .orElse(List.of()),
+              route.getMetadata().getGeneration()));
     }
     Optional<GatewayStatus> runtime =
         gateways.gatewayStatus(namespace, rendered.get().table().configVersion());

@@ -36,6 +36,9 @@ public enum Reason {
   EMBEDDINGS_NOT_SERVED("EmbeddingsNotServed"),
   ROUTING_TABLE_REJECTED("RoutingTableRejected"),
   ROUTING_TABLE_TOO_LARGE("RoutingTableTooLarge"),
+  // The EvaluationReportBlocked condition of a ModelRoute: its report ConfigMap is not the
+  // operator's.
+  REPORT_CONFIG_MAP_NOT_OWNED("ReportConfigMapNotOwned"),
   // The FloatingModelVersion condition of a ModelRoute.
   FLOATING_MODEL_ALIAS("FloatingModelAlias"),
   MODEL_VERSIONS_PINNED("ModelVersionsPinned"),

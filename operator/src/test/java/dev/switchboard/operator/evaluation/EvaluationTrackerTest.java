@@ -39,7 +39,7 @@ class EvaluationTrackerTest {
   static final Instant START = Instant.parse("2026-12-04T09:00:00Z");
 
   /** A replica's cumulative report: {@code n} pairs, candidate words = factor × baseline. */
-  private static JsonNode report(
+  static JsonNode report(
       String instance, String id, String target, int n, double factor, int extraRefusals) {
     Random random = new Random(n * 31L + target.hashCode());
     double[] s = new double[5];
