@@ -208,6 +208,17 @@ public final class RoutingTablePublisher {
     long forgetsBefore = forgets.getOrDefault(namespace, 0L);
     Published current = current(namespace);
     int writes = 0;
+    // Keys before the table: a gateway that loads the new table must already hold the key of every
+    // provider it names (else it fails over on NO_KEY). Keys the new table no longer needs stay
+    // until it is written (the gateways still serve the old one), and go below.
+    Secret secret = current.secret();
+    Map<String, String> bridging = new TreeMap<>(decodedKeys(secret));
+    bridging.putAll(outcome.keys());
+    Secret keysFirst = desiredSecret(namespace, bridging, owners);
+    if (!sameContent(secret, keysFirst)) {
+      secret = writeKeys(secret, keysFirst, namespace);
+      writes++;
+    }
     // Shards first and the manifest last: a gateway switches only once every shard the manifest
     // names is there with its digest, so it never sees half of a table.
     Map<String, ConfigMap> shards = new TreeMap<>(current.shards());
@@ -243,16 +254,9 @@ public final class RoutingTablePublisher {
         writes++;
       }
     }
-    Secret secret = current.secret();
     if (!sameContent(secret, desiredSecret)) {
-      secret = write(secret, desiredSecret);
+      secret = writeKeys(secret, desiredSecret, namespace);
       writes++;
-      // Names only: key values are never logged.
-      LOG.info(
-          "published provider keys {} to {}/{}",
-          outcome.keys().keySet(),
-          namespace,
-          RoutingTable.KEYS_SECRET_NAME);
     }
     PublishedTable written = new PublishedTable(Optional.of(outcome.table()), outcome.keys());
     lastComplete.put(namespace, written);
@@ -261,6 +265,17 @@ public final class RoutingTablePublisher {
         forgetsBefore,
         new Published(configMap, secret, shards, written, outcome.table().configVersion()));
     return writes;
+  }
+
+  private Secret writeKeys(Secret existing, Secret desired, String namespace) {
+    Secret written = write(existing, desired);
+    // Names only: key values are never logged.
+    LOG.info(
+        "published provider keys {} to {}/{}",
+        desired.getData().keySet(),
+        namespace,
+        RoutingTable.KEYS_SECRET_NAME);
+    return written;
   }
 
   /** Removes both objects once a namespace has no routes left (GC would too, on a real cluster). */
