@@ -23,6 +23,10 @@ import java.util.function.Function;
  * --header-read-timeout-ms N  SWITCHBOARD_HEADER_READ_TIMEOUT_MS  default 10000
  * --idle-timeout-ms N   SWITCHBOARD_IDLE_TIMEOUT_MS default 75000 (keep-alive, between requests)
  * --max-connections N   SWITCHBOARD_MAX_CONNECTIONS default 10000 (public port, per replica)
+ * --drain-delay-ms N    SWITCHBOARD_DRAIN_DELAY_MS  default 5000: on SIGTERM /readyz answers 503
+ *                       and requests are still accepted this long
+ * --shutdown-timeout-ms N  SWITCHBOARD_SHUTDOWN_TIMEOUT_MS  default 20000: then the public port
+ *                       stops accepting and requests and streams in flight get this long to end
  * --consumers-file F    SWITCHBOARD_CONSUMERS_FILE  consumer table (file mode; hashes of keys only)
  * --require-consumer-keys B  SWITCHBOARD_REQUIRE_CONSUMER_KEYS  default false (true: keys even
  *                       while no Consumer exists)
@@ -67,7 +71,8 @@ public final class GatewayMain {
                       server.adminPort(),
                       options.namespace() == null ? "file" : "kubernetes",
                       vertx.isNativeTransportEnabled() ? "native epoll" : "NIO");
-              Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(server, vertx)));
+              Runtime.getRuntime()
+                  .addShutdownHook(new Thread(() -> shutdown(server, vertx, options)));
             })
         .onFailure(
             err -> {
@@ -87,16 +92,29 @@ public final class GatewayMain {
   }
 
   /**
-   * Stops serving, then Vert.x. Both are awaited from the hook thread, not chained on a Vert.x
-   * context, because that context is gone once Vert.x has closed.
+   * On SIGTERM: drains, lets requests in flight finish and closes the gateway (see {@link
+   * GatewayServer#shutdown()}), then Vert.x. Both are awaited from the hook thread, not chained on
+   * a Vert.x context, because that context is gone once Vert.x has closed; the JVM exits when the
+   * hook returns, so the hook waits for the whole drain, with a few seconds for closing the rest.
    */
-  private static void shutdown(GatewayServer server, Vertx vertx) {
+  private static void shutdown(GatewayServer server, Vertx vertx, GatewayOptions options) {
+    long waitMs = options.drainDelayMs() + options.shutdownTimeoutMs() + 5_000;
     try {
-      server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      server
+          .shutdown()
+          .toCompletionStage()
+          .toCompletableFuture()
+          .get(waitMs, TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       System.err.println("switchboard gateway did not stop cleanly: " + e);
     }
     vertx.close().toCompletionStage().toCompletableFuture().join();
+    // Last: the request lines of the drain are written. (Logback's own shutdown hook would have
+    // stopped logging when SIGTERM arrived, while requests were still being served.)
+    if (org.slf4j.LoggerFactory.getILoggerFactory()
+        instanceof ch.qos.logback.classic.LoggerContext logback) {
+      logback.stop();
+    }
   }
 
   /** Options from flags, then environment, then defaults. */
@@ -140,6 +158,18 @@ public final class GatewayMain {
             env.get("SWITCHBOARD_MAX_CONNECTIONS"),
             GatewayOptions::withMaxConnections,
             Integer::parseInt);
+    o =
+        apply(
+            o,
+            env.get("SWITCHBOARD_DRAIN_DELAY_MS"),
+            GatewayOptions::withDrainDelayMs,
+            Long::parseLong);
+    o =
+        apply(
+            o,
+            env.get("SWITCHBOARD_SHUTDOWN_TIMEOUT_MS"),
+            GatewayOptions::withShutdownTimeoutMs,
+            Long::parseLong);
     o =
         apply(
             o,
@@ -208,6 +238,8 @@ public final class GatewayMain {
               case "--header-read-timeout-ms" -> o.withHeaderReadTimeoutMs(Long.parseLong(value));
               case "--idle-timeout-ms" -> o.withIdleTimeoutMs(Long.parseLong(value));
               case "--max-connections" -> o.withMaxConnections(Integer.parseInt(value));
+              case "--drain-delay-ms" -> o.withDrainDelayMs(Long.parseLong(value));
+              case "--shutdown-timeout-ms" -> o.withShutdownTimeoutMs(Long.parseLong(value));
               case "--consumers-file" ->
                   o.withConsumers(o.consumers().withConsumersFile(Path.of(value)));
               case "--require-consumer-keys" ->

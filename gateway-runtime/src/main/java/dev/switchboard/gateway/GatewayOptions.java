@@ -22,6 +22,10 @@ import java.nio.file.Path;
  *     duration such as {@code PT2H} or {@code -PT30M}, or milliseconds) added to the gateway's wall
  *     clock and re-read every {@value dev.switchboard.gateway.time.OffsetClock#REREAD_MS} ms, so an
  *     end-to-end test can cross a price or schedule window boundary; never set it in production
+ * @param drainDelayMs on shutdown, how long the gateway keeps accepting requests after {@code
+ *     /readyz} turned 503, while load balancers take the replica out of rotation
+ * @param shutdownTimeoutMs after the drain delay, how long requests and streams in flight may take
+ *     to finish before their connections are closed
  */
 public record GatewayOptions(
     String host,
@@ -36,7 +40,9 @@ public record GatewayOptions(
     long idleTimeoutMs,
     int maxConnections,
     ConsumerOptions consumers,
-    Path testClockOffsetFile) {
+    Path testClockOffsetFile,
+    long drainDelayMs,
+    long shutdownTimeoutMs) {
 
   /** 32 MiB: room for inline images. */
   public static final long DEFAULT_MAX_BODY_BYTES = 32L * 1024 * 1024;
@@ -65,12 +71,27 @@ public record GatewayOptions(
   /** 10,000 open connections per replica: far above what one replica serves usefully. */
   public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
 
+  /**
+   * 5 s of accepting after {@code /readyz} turned 503: about what kube-proxy and ingress
+   * controllers take to drop a terminating endpoint (the chart sets its own).
+   */
+  public static final long DEFAULT_DRAIN_DELAY_MS = 5_000;
+
+  /**
+   * 20 s for requests in flight after the drain delay: with it, 25 s, inside the 30 s a pod gets by
+   * default before it is killed (the chart derives it from terminationGracePeriodSeconds).
+   */
+  public static final long DEFAULT_SHUTDOWN_TIMEOUT_MS = 20_000;
+
   /** Validates the limits: a timeout or cap of zero or less would switch a protection off. */
   public GatewayOptions {
     consumers = consumers == null ? ConsumerOptions.defaults() : consumers;
     if (headerReadTimeoutMs <= 0 || idleTimeoutMs <= 0 || maxConnections <= 0) {
       throw new IllegalArgumentException(
           "header-read timeout, idle timeout and max connections must be positive");
+    }
+    if (drainDelayMs < 0 || shutdownTimeoutMs < 0) {
+      throw new IllegalArgumentException("drain delay and shutdown timeout must not be negative");
     }
   }
 
@@ -89,7 +110,9 @@ public record GatewayOptions(
         DEFAULT_IDLE_TIMEOUT_MS,
         DEFAULT_MAX_CONNECTIONS,
         ConsumerOptions.defaults(),
-        null);
+        null,
+        DEFAULT_DRAIN_DELAY_MS,
+        DEFAULT_SHUTDOWN_TIMEOUT_MS);
   }
 
   public GatewayOptions withHost(String value) {
@@ -106,7 +129,9 @@ public record GatewayOptions(
         idleTimeoutMs,
         maxConnections,
         consumers,
-        testClockOffsetFile);
+        testClockOffsetFile,
+        drainDelayMs,
+        shutdownTimeoutMs);
   }
 
   public GatewayOptions withPort(int value) {
@@ -123,7 +148,9 @@ public record GatewayOptions(
         idleTimeoutMs,
         maxConnections,
         consumers,
-        testClockOffsetFile);
+        testClockOffsetFile,
+        drainDelayMs,
+        shutdownTimeoutMs);
   }
 
   public GatewayOptions withRoutingFile(Path value) {
@@ -140,7 +167,9 @@ public record GatewayOptions(
         idleTimeoutMs,
         maxConnections,
         consumers,
-        testClockOffsetFile);
+        testClockOffsetFile,
+        drainDelayMs,
+        shutdownTimeoutMs);
   }
 
   public GatewayOptions withKeysDir(Path value) {
@@ -157,7 +186,9 @@ public record GatewayOptions(
         idleTimeoutMs,
         maxConnections,
         consumers,
-        testClockOffsetFile);
+        testClockOffsetFile,
+        drainDelayMs,
+        shutdownTimeoutMs);
   }
 
   public GatewayOptions withNamespace(String value) {
@@ -174,7 +205,9 @@ public record GatewayOptions(
         idleTimeoutMs,
         maxConnections,
         consumers,
-        testClockOffsetFile);
+        testClockOffsetFile,
+        drainDelayMs,
+        shutdownTimeoutMs);
   }
 
   public GatewayOptions withMaxBodyBytes(long value) {
@@ -191,7 +224,9 @@ public record GatewayOptions(
         idleTimeoutMs,
         maxConnections,
         consumers,
-        testClockOffsetFile);
+        testClockOffsetFile,
+        drainDelayMs,
+        shutdownTimeoutMs);
   }
 
   public GatewayOptions withFileCheckIntervalMs(long value) {
@@ -208,7 +243,9 @@ public record GatewayOptions(
         idleTimeoutMs,
         maxConnections,
         consumers,
-        testClockOffsetFile);
+        testClockOffsetFile,
+        drainDelayMs,
+        shutdownTimeoutMs);
   }
 
   public GatewayOptions withAdminPort(int value) {
@@ -225,7 +262,9 @@ public record GatewayOptions(
         idleTimeoutMs,
         maxConnections,
         consumers,
-        testClockOffsetFile);
+        testClockOffsetFile,
+        drainDelayMs,
+        shutdownTimeoutMs);
   }
 
   public GatewayOptions withHeaderReadTimeoutMs(long value) {
@@ -242,7 +281,9 @@ public record GatewayOptions(
         idleTimeoutMs,
         maxConnections,
         consumers,
-        testClockOffsetFile);
+        testClockOffsetFile,
+        drainDelayMs,
+        shutdownTimeoutMs);
   }
 
   public GatewayOptions withIdleTimeoutMs(long value) {
@@ -259,7 +300,9 @@ public record GatewayOptions(
         value,
         maxConnections,
         consumers,
-        testClockOffsetFile);
+        testClockOffsetFile,
+        drainDelayMs,
+        shutdownTimeoutMs);
   }
 
   public GatewayOptions withMaxConnections(int value) {
@@ -276,7 +319,9 @@ public record GatewayOptions(
         idleTimeoutMs,
         value,
         consumers,
-        testClockOffsetFile);
+        testClockOffsetFile,
+        drainDelayMs,
+        shutdownTimeoutMs);
   }
 
   public GatewayOptions withConsumers(ConsumerOptions value) {
@@ -293,7 +338,9 @@ public record GatewayOptions(
         idleTimeoutMs,
         maxConnections,
         value,
-        testClockOffsetFile);
+        testClockOffsetFile,
+        drainDelayMs,
+        shutdownTimeoutMs);
   }
 
   /** TEST ONLY: moves the wall clock by the offset in this file (see the record's Javadoc). */
@@ -311,6 +358,48 @@ public record GatewayOptions(
         idleTimeoutMs,
         maxConnections,
         consumers,
+        value,
+        drainDelayMs,
+        shutdownTimeoutMs);
+  }
+
+  /** How long shutdown keeps accepting after {@code /readyz} turned 503. */
+  public GatewayOptions withDrainDelayMs(long value) {
+    return new GatewayOptions(
+        host,
+        port,
+        routingFile,
+        keysDir,
+        namespace,
+        maxBodyBytes,
+        fileCheckIntervalMs,
+        adminPort,
+        headerReadTimeoutMs,
+        idleTimeoutMs,
+        maxConnections,
+        consumers,
+        testClockOffsetFile,
+        value,
+        shutdownTimeoutMs);
+  }
+
+  /** How long requests in flight may take to finish once shutdown stops accepting. */
+  public GatewayOptions withShutdownTimeoutMs(long value) {
+    return new GatewayOptions(
+        host,
+        port,
+        routingFile,
+        keysDir,
+        namespace,
+        maxBodyBytes,
+        fileCheckIntervalMs,
+        adminPort,
+        headerReadTimeoutMs,
+        idleTimeoutMs,
+        maxConnections,
+        consumers,
+        testClockOffsetFile,
+        drainDelayMs,
         value);
   }
 }

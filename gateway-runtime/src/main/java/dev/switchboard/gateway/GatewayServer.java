@@ -96,6 +96,14 @@ public final class GatewayServer {
   private final GatewayClock clock;
   private final ResponseCache responseCache;
   private final AtomicInteger boundPort = new AtomicInteger();
+  // One public server per event loop; a graceful shutdown stops each.
+  private final java.util.List<HttpServer> publicServers =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final java.util.concurrent.atomic.AtomicBoolean stopping =
+      new java.util.concurrent.atomic.AtomicBoolean();
+  private GatewayOptions options;
+  private ConnectionGuard publicGuard;
+  private Future<Void> closing;
   private String deploymentId;
   private long statsTimer = -1;
   private AdminServer admin;
@@ -161,6 +169,7 @@ public final class GatewayServer {
   }
 
   private Future<Void> run(GatewayOptions options) {
+    this.options = options;
     LiveStats stats =
         new LiveStats(
             STATS_WINDOW_MS, ROUTING_WINDOW_MS, ROUTING_STALE_AFTER_MS, clock::currentTimeMillis);
@@ -311,7 +320,8 @@ public final class GatewayServer {
     InfoHandlers info =
         new InfoHandlers(state, metrics, stats, resilience::summary)
             .evaluations(evaluations::snapshot)
-            .consumers(consumerGate.identifyStage());
+            .consumers(consumerGate.identifyStage())
+            .stopping(stopping::get);
     // Which provider produced each Responses API response id: this replica's memory, shared with
     // the other replicas through the state store when there is one.
     ResponseLocations responseLocations =
@@ -333,6 +343,7 @@ public final class GatewayServer {
             options.idleTimeoutMs(),
             options.maxConnections(),
             metrics.registry());
+    publicGuard = guard;
     ConsumerAccess access = consumers;
     ConfigListener listener =
         new ConfigListener() {
@@ -370,7 +381,8 @@ public final class GatewayServer {
                             info,
                             boundPort,
                             responses,
-                            responsesState),
+                            responsesState,
+                            publicServers),
                     new DeploymentOptions().setInstances(instances)))
         .compose(
             id -> {
@@ -452,8 +464,78 @@ public final class GatewayServer {
     return consumerLimiter;
   }
 
-  /** Stops serving, stops watching and closes the upstream pools. */
-  public Future<Void> close() {
+  /**
+   * Shuts down gracefully with the options' drain delay and timeout (see {@link #shutdown(long,
+   * long)}): what the process does on SIGTERM.
+   */
+  public Future<Void> shutdown() {
+    return shutdown(options.drainDelayMs(), options.shutdownTimeoutMs());
+  }
+
+  /**
+   * Shuts down without cutting what is in flight. {@code /readyz} answers 503 at once while the
+   * public port keeps serving for {@code drainDelayMs}: Kubernetes takes a terminating pod out of
+   * its endpoints at once, but kube-proxy, ingress controllers and cloud load balancers see that a
+   * few seconds later and keep sending until then. Then the public port stops accepting
+   * connections; requests and streams in flight get {@code timeoutMs} to end (idle keep-alive
+   * connections close at once, a busy one after its last response), after which the connections
+   * left are closed. Then everything else closes as in {@link #close()}. Both delays run on the
+   * gateway clock.
+   */
+  public Future<Void> shutdown(long drainDelayMs, long timeoutMs) {
+    stopping.set(true);
+    org.slf4j.LoggerFactory.getLogger(GatewayServer.class)
+        .info(
+            "shutting down: not ready, still accepting for {} ms, then {} ms for requests in"
+                + " flight",
+            drainDelayMs,
+            timeoutMs);
+    io.vertx.core.Promise<Void> drained = io.vertx.core.Promise.promise();
+    if (drainDelayMs > 0) {
+      clock.setTimer(drainDelayMs, id -> drained.complete());
+    } else {
+      drained.complete();
+    }
+    return drained.future().compose(v -> stopAccepting(timeoutMs)).eventually(this::close);
+  }
+
+  /** Stops the public servers, giving what is in flight {@code timeoutMs} to end. */
+  private Future<Void> stopAccepting(long timeoutMs) {
+    // Vert.x's own timeout is on real time; the gateway clock's closes the connections left, so a
+    // test can run the timeout out without waiting for it.
+    long forceTimer =
+        timeoutMs > 0 && publicGuard != null
+            ? clock.setTimer(timeoutMs, id -> publicGuard.closeAll())
+            : -1;
+    java.util.List<Future<Void>> stopped = new java.util.ArrayList<>();
+    for (HttpServer server : publicServers) {
+      stopped.add(server.shutdown(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS));
+    }
+    return Future.join(stopped)
+        .<Void>mapEmpty()
+        .eventually(
+            () -> {
+              if (forceTimer >= 0) {
+                clock.cancelTimer(forceTimer);
+              }
+              return Future.succeededFuture();
+            });
+  }
+
+  /**
+   * Stops serving at once (requests in flight are cut), stops watching and closes the upstream
+   * pools and the state store. Embedding code and tests call it; the process calls {@link
+   * #shutdown()}. Closing twice returns the first close.
+   */
+  public synchronized Future<Void> close() {
+    if (closing == null) {
+      closing = closeNow();
+    }
+    return closing;
+  }
+
+  private Future<Void> closeNow() {
+    stopping.set(true);
     if (statsTimer >= 0) {
       clock.cancelTimer(statsTimer);
     }
@@ -499,6 +581,7 @@ public final class GatewayServer {
     private final AtomicInteger boundPort;
     private final ResponsesFrontDoor responses;
     private final ResponsesStateHandler responsesState;
+    private final java.util.List<HttpServer> servers;
 
     HttpVerticle(
         GatewayOptions options,
@@ -508,7 +591,9 @@ public final class GatewayServer {
         InfoHandlers info,
         AtomicInteger boundPort,
         ResponsesFrontDoor responses,
-        ResponsesStateHandler responsesState) {
+        ResponsesStateHandler responsesState,
+        java.util.List<HttpServer> servers) {
+      this.servers = servers;
       this.responses = responses;
       this.responsesState = responsesState;
       this.options = options;
@@ -522,6 +607,7 @@ public final class GatewayServer {
     @Override
     public Future<?> start() {
       HttpServer server = vertx.createHttpServer(new HttpServerOptions(serverOptions));
+      servers.add(server);
       return guard
           .install(
               server,

@@ -71,6 +71,24 @@ class GatewayMainTest {
   }
 
   @Test
+  void shutdownDrainDelayAndTimeoutHaveDefaultsFlagsAndEnvironment() {
+    GatewayOptions defaults = GatewayMain.parse(new String[0], Map.of());
+    assertThat(defaults.drainDelayMs()).isEqualTo(5_000);
+    assertThat(defaults.shutdownTimeoutMs()).isEqualTo(20_000);
+    GatewayOptions o =
+        GatewayMain.parse(
+            new String[] {"--shutdown-timeout-ms", "45000"},
+            Map.of(
+                "SWITCHBOARD_DRAIN_DELAY_MS", "10000",
+                "SWITCHBOARD_SHUTDOWN_TIMEOUT_MS", "1000"));
+    assertThat(o.drainDelayMs()).isEqualTo(10_000);
+    assertThat(o.shutdownTimeoutMs()).isEqualTo(45_000);
+    assertThatThrownBy(() -> GatewayMain.parse(new String[] {"--drain-delay-ms", "-1"}, Map.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("must not be negative");
+  }
+
+  @Test
   void aLimitOfZeroIsRefusedRatherThanSwitchingTheProtectionOff() {
     assertThatThrownBy(
             () -> GatewayMain.parse(new String[] {"--header-read-timeout-ms", "0"}, Map.of()))

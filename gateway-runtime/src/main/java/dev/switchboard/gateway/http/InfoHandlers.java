@@ -33,6 +33,7 @@ public final class InfoHandlers {
   private final java.util.function.Supplier<Object> resilience;
   private java.util.function.Supplier<Object> evaluations = () -> Map.of();
   private IdentifyStage identify = new IdentifyStage();
+  private java.util.function.BooleanSupplier stopping = () -> false;
 
   public InfoHandlers(RoutingState state, GatewayMetrics metrics, LiveStats stats) {
     this(state, metrics, stats, null);
@@ -51,6 +52,15 @@ public final class InfoHandlers {
     this.metrics = metrics;
     this.stats = stats;
     this.resilience = resilience;
+  }
+
+  /**
+   * Whether the gateway is shutting down: {@code /readyz} then answers 503, so the replica leaves
+   * the load balancers' rotation while requests in flight finish.
+   */
+  public InfoHandlers stopping(java.util.function.BooleanSupplier stopping) {
+    this.stopping = stopping;
+    return this;
   }
 
   /**
@@ -150,10 +160,15 @@ public final class InfoHandlers {
     sendJson(rc, 200, Map.of("status", "ok"));
   }
 
-  /** {@code GET /readyz}: 200 once a valid routing table is loaded, 503 before. */
+  /**
+   * {@code GET /readyz}: 200 once a valid routing table is loaded, 503 before and from the start of
+   * a shutdown on.
+   */
   public void ready(RoutingContext rc) {
     RoutingSnapshot snapshot = state.current().orElse(null);
-    if (snapshot == null) {
+    if (stopping.getAsBoolean()) {
+      sendJson(rc, 503, Map.of("status", "not ready", "reason", "shutting down"));
+    } else if (snapshot == null) {
       sendJson(rc, 503, Map.of("status", "not ready", "reason", "no valid routing table loaded"));
     } else {
       sendJson(rc, 200, Map.of("status", "ready", "configVersion", snapshot.configVersion()));

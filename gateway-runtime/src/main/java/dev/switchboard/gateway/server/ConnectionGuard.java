@@ -48,6 +48,9 @@ public final class ConnectionGuard {
   private final long idleTimeoutMs;
   private final int maxConnections;
   private final AtomicInteger open = new AtomicInteger();
+  // The connections counted in open, for closeAll when a graceful shutdown runs out of time.
+  private final java.util.Set<Channel> channels =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final Counter overLimit;
   private final Counter headerTimeouts;
   private final Counter idleTimeouts;
@@ -108,6 +111,16 @@ public final class ConnectionGuard {
     return open.get();
   }
 
+  /**
+   * Closes every open connection at once, streams and all: the end of a graceful shutdown whose
+   * timeout ran out (the server has stopped accepting by then).
+   */
+  public void closeAll() {
+    for (Channel channel : channels) {
+      channel.close();
+    }
+  }
+
   private void opened(HttpConnection connection) {
     // Runs on the connection's event loop while Vert.x sets the pipeline up, before any read.
     Channel channel = ((HttpServerConnection) connection).channelHandlerContext().channel();
@@ -117,7 +130,14 @@ public final class ConnectionGuard {
       channel.close();
       return;
     }
-    channel.closeFuture().addListener(f -> open.decrementAndGet());
+    channels.add(channel);
+    channel
+        .closeFuture()
+        .addListener(
+            f -> {
+              channels.remove(channel);
+              open.decrementAndGet();
+            });
     ChannelPipeline pipeline = channel.pipeline();
     pipeline.replace("httpDecoder", "httpDecoder", new KeepContentLengthDecoder(serverOptions));
     pipeline.addBefore("handler", HANDLER_NAME, new Timers());
