@@ -286,6 +286,39 @@ class ChartWorkloadTest {
   }
 
   @Test
+  void gatewayDrainsThenGivesInFlightRequestsTheRestOfTheGracePeriod() {
+    JsonNode defaults = Charts.template().get("Deployment", "switchboard-gateway");
+    assertThat(defaults.at("/spec/template/spec/terminationGracePeriodSeconds").asInt())
+        .isEqualTo(60);
+    // 10 s of draining, 60 - 10 - 5 = 45 s for requests in flight, 5 s to close the rest.
+    assertThat(defaults.at("/spec/template/spec/containers/0/args"))
+        .extracting(JsonNode::asText)
+        .containsSubsequence("--drain-delay-ms", "10000")
+        .containsSubsequence("--shutdown-timeout-ms", "45000");
+
+    JsonNode tuned =
+        Charts.template(
+                workDir,
+                "gateway:\n  terminationGracePeriodSeconds: 300\n  shutdown: {drainDelaySeconds: 20}\n")
+            .get("Deployment", "switchboard-gateway");
+    assertThat(tuned.at("/spec/template/spec/terminationGracePeriodSeconds").asInt())
+        .isEqualTo(300);
+    assertThat(tuned.at("/spec/template/spec/containers/0/args"))
+        .extracting(JsonNode::asText)
+        .containsSubsequence("--drain-delay-ms", "20000")
+        .containsSubsequence("--shutdown-timeout-ms", "275000");
+
+    // A drain delay that would eat the grace period is refused, not rendered to be SIGKILLed.
+    assertThatThrownBy(
+            () ->
+                Charts.template(
+                    workDir,
+                    "gateway:\n  terminationGracePeriodSeconds: 30\n"
+                        + "  shutdown: {drainDelaySeconds: 25}\n"))
+        .hasMessageContaining("must exceed gateway.shutdown.drainDelaySeconds");
+  }
+
+  @Test
   void severalOperatorsWithoutLeaderElectionAreRefused() {
     assertThatThrownBy(
             () ->
