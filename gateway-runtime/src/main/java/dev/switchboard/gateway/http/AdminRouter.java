@@ -11,8 +11,8 @@ import io.vertx.ext.web.handler.BodyHandler;
  * The admin port's router: {@code /admin/config}, {@code /admin/consumers}, {@code
  * /admin/commitments}, {@code /admin/evaluations}, {@code /admin/routing-figures}, {@code
  * /admin/stats} and {@code /metrics}, which show every provider URL, route and breaker state and
- * therefore never answer on the public port. Anything else is an OpenAI-shaped 404 or 405, as on
- * the public port.
+ * therefore never answer on the public port, and {@code /healthz} for the liveness probe. Anything
+ * else is an OpenAI-shaped 404 or 405, as on the public port.
  */
 public final class AdminRouter {
 
@@ -38,6 +38,9 @@ public final class AdminRouter {
   public static Router create(
       Vertx vertx, InfoHandlers info, ProxyHandler proxy, ConsumerSpendHandler consumers) {
     Router router = Router.router(vertx);
+    // The liveness probe's endpoint: the public port closes connections above its cap at once, so
+    // a replica full of long streams would fail a probe there and be restarted, streams and all.
+    router.get("/healthz").handler(info::health);
     router.get("/metrics").handler(info::metrics);
     router.get("/admin/config").handler(info::adminConfig);
     if (proxy != null) {

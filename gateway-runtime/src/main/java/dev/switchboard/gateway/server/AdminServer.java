@@ -12,9 +12,10 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 
 /**
- * The admin port: one small HTTP server on the gateway's Vert.x for {@code /admin/*} and {@code
- * /metrics}. The chart lets only the operator and Prometheus reach it; application clients use the
- * public port.
+ * The admin port: one small HTTP server on the gateway's Vert.x for {@code /admin/*}, {@code
+ * /metrics} and the liveness probe's {@code /healthz}, behind its own connection cap. The chart
+ * lets only the operator and Prometheus reach it (and the kubelet, whose probes NetworkPolicy does
+ * not filter); application clients use the public port.
  */
 public final class AdminServer {
 

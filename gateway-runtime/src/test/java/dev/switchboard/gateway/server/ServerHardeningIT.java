@@ -175,6 +175,32 @@ class ServerHardeningIT {
     }
   }
 
+  @Test
+  void livenessAnswersOnTheAdminPortWhileThePublicPortIsFull() throws Exception {
+    try (GatewayHarness gateway =
+        gateway(o -> o.withMaxConnections(1).withHeaderReadTimeoutMs(60_000))) {
+      Socket held = open(gateway.server().port());
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  gateway
+                      .admin("/metrics")
+                      .body()
+                      .contains("switchboard_server_connections_open{port=\"public\"} 1.0"));
+      // A probe on the public port is closed like any connection above the cap: a replica busy
+      // with long streams would fail liveness there and be restarted, streams and all.
+      Socket publicProbe = open(gateway.server().port());
+      await().atMost(Duration.ofSeconds(10)).until(() -> closedByPeer(publicProbe));
+
+      var liveness = gateway.admin("/healthz");
+
+      assertThat(liveness.statusCode()).isEqualTo(200);
+      assertThat(GatewayHarness.json(liveness.body()).path("status").asText()).isEqualTo("ok");
+      assertThat(closedByPeer(held)).isFalse();
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(
       strings = {
