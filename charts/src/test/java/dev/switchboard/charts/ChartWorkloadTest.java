@@ -97,7 +97,10 @@ class ChartWorkloadTest {
     assertThat(container.at("/ports/1/name").asText()).isEqualTo("admin");
     assertThat(container.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/healthz");
     assertThat(container.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/readyz");
-    assertThat(container.at("/livenessProbe/httpGet/port").asText()).isEqualTo("http");
+    // Liveness behind the admin port's own connection cap: a public port full of streams must not
+    // get the replica restarted; readiness stays where the traffic is.
+    assertThat(container.at("/livenessProbe/httpGet/port").asText()).isEqualTo("admin");
+    assertThat(container.at("/readinessProbe/httpGet/port").asText()).isEqualTo("http");
     assertThat(deployment.at("/spec/replicas").asInt()).isEqualTo(2);
     assertThat(deployment.at("/spec/template/spec/serviceAccountName").asText())
         .isEqualTo("switchboard-gateway");
