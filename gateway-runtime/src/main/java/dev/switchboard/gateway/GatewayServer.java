@@ -393,7 +393,8 @@ public final class GatewayServer {
                   info,
                   metrics.registry(),
                   proxy,
-                  new ConsumerSpendHandler(access, consumerLimiter, clock));
+                  new ConsumerSpendHandler(access, consumerLimiter, clock),
+                  access::directory);
             })
         .map(
             started -> {

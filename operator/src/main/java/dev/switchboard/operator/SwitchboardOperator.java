@@ -10,6 +10,7 @@ import dev.switchboard.operator.drift.GatewayDriftClient;
 import dev.switchboard.operator.evaluation.EvaluationTracker;
 import dev.switchboard.operator.evaluation.GatewayEvaluationSource;
 import dev.switchboard.operator.keys.KeyAges;
+import dev.switchboard.operator.keys.OperatorCredential;
 import dev.switchboard.operator.lifecycle.RetirementWatch;
 import dev.switchboard.operator.metrics.OperatorMetrics;
 import dev.switchboard.operator.modelroute.ModelRouteReconciler;
@@ -305,6 +306,9 @@ public final class SwitchboardOperator implements AutoCloseable {
 
     Conditions conditions = new Conditions(clock);
     EventRecorder events = new EventRecorder(client, clock);
+    // This process's credential for the gateways' admin port (drift checks); its hash goes out
+    // with the consumer table.
+    OperatorCredential credential = OperatorCredential.generate();
     UpstreamAddressGuard guard =
         new UpstreamAddressGuard(
             settings.allowLoopbackUpstreams(), settings.allowPrivateUpstreams());
@@ -325,7 +329,12 @@ public final class SwitchboardOperator implements AutoCloseable {
         namespaces(settings));
     operator.register(
         new ConsumerReconciler(
-            new ConsumerKeysPublisher(client), conditions, events, consumerSpend, clock),
+            new ConsumerKeysPublisher(client),
+            conditions,
+            events,
+            consumerSpend,
+            clock,
+            credential),
         namespaces(settings));
     operator.register(
         new RoutingPolicyReconciler(
@@ -336,7 +345,7 @@ public final class SwitchboardOperator implements AutoCloseable {
                 client,
                 clock,
                 gateways instanceof GatewayRuntimeView view
-                    ? new GatewayDriftClient(view.targets())
+                    ? new GatewayDriftClient(view.targets(), credential)
                     : DriftClient.NONE,
                 events,
                 new DriftMetrics(registry),

@@ -19,7 +19,10 @@ import java.util.Map;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record ConsumerTable(int schemaVersion, List<Consumer> consumers) {
+public record ConsumerTable(
+    int schemaVersion,
+    List<Consumer> consumers,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> operatorKeySha256) {
 
   /** The schema version this code writes and reads. */
   public static final int SCHEMA_VERSION = 1;
@@ -41,8 +44,19 @@ public record ConsumerTable(int schemaVersion, List<Consumer> consumers) {
           .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
           .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
+  /**
+   * @param operatorKeySha256 hex SHA-256 of the operator's own credential, which its requests to
+   *     the gateways' admin port (drift checks) carry: once present, the admin port's drift entry
+   *     answers only requests bearing it. Empty from an operator that does not send one.
+   */
   public ConsumerTable {
     consumers = consumers == null ? List.of() : List.copyOf(consumers);
+    operatorKeySha256 = operatorKeySha256 == null ? List.of() : List.copyOf(operatorKeySha256);
+  }
+
+  /** A table without an operator credential. */
+  public ConsumerTable(int schemaVersion, List<Consumer> consumers) {
+    this(schemaVersion, consumers, List.of());
   }
 
   /**
@@ -116,6 +130,11 @@ public record ConsumerTable(int schemaVersion, List<Consumer> consumers) {
       throw new IllegalArgumentException(
           "unsupported consumer table schemaVersion "
               + (table == null ? "none" : table.schemaVersion()));
+    }
+    for (String hash : table.operatorKeySha256()) {
+      if (hash == null || !hash.matches("[0-9a-f]{64}")) {
+        throw new IllegalArgumentException("the operator key hash is not 64 lower-case hex digits");
+      }
     }
     for (Consumer c : table.consumers()) {
       if (c.name() == null || c.name().isBlank()) {

@@ -19,7 +19,7 @@ import java.util.TreeSet;
 public final class ConsumerDirectory {
 
   private static final ConsumerDirectory OPEN =
-      new ConsumerDirectory(Map.of(), false, 0, Set.of(), List.of());
+      new ConsumerDirectory(Map.of(), false, 0, Set.of(), List.of(), List.of());
 
   private record Entry(byte[] digest, ConsumerPolicy consumer) {}
 
@@ -28,14 +28,17 @@ public final class ConsumerDirectory {
   private final int consumers;
   private final Set<String> labelKeys;
   private final List<ConsumerPolicy> policies;
+  private final List<byte[]> operatorDigests;
 
   private ConsumerDirectory(
       Map<Long, List<Entry>> byPrefix,
       boolean required,
       int consumers,
       Set<String> labelKeys,
-      List<ConsumerPolicy> policies) {
+      List<ConsumerPolicy> policies,
+      List<byte[]> operatorDigests) {
     this.policies = policies;
+    this.operatorDigests = operatorDigests;
     this.byPrefix = byPrefix;
     this.required = required;
     this.consumers = consumers;
@@ -75,7 +78,22 @@ public final class ConsumerDirectory {
         forceRequired || !table.consumers().isEmpty(),
         table.consumers().size(),
         Set.copyOf(labelKeys),
-        List.copyOf(policies));
+        List.copyOf(policies),
+        table.operatorKeySha256().stream().map(hex::parseHex).toList());
+  }
+
+  /** Whether the table names the operator's credential (its admin-port requests must carry it). */
+  public boolean operatorKeyed() {
+    return !operatorDigests.isEmpty();
+  }
+
+  /** Whether a key with this SHA-256 digest is the operator's credential (constant time). */
+  public boolean isOperator(byte[] digest) {
+    boolean match = false;
+    for (byte[] known : operatorDigests) {
+      match |= digest != null && java.security.MessageDigest.isEqual(known, digest);
+    }
+    return match;
   }
 
   /** Every consumer of the table, in table order (for the admin port's spend report). */

@@ -1,11 +1,15 @@
 package dev.switchboard.gateway.http;
 
+import dev.switchboard.gateway.consumer.ConsumerDirectory;
 import dev.switchboard.gateway.frontdoor.ChatCompletionsFrontDoor;
 import dev.switchboard.gateway.frontdoor.FrontDoor;
+import dev.switchboard.gateway.request.Caller;
 import dev.switchboard.gateway.server.ClientDisconnects;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.util.function.Supplier;
 
 /**
  * The admin port's router: {@code /admin/config}, {@code /admin/consumers}, {@code
@@ -16,6 +20,28 @@ import io.vertx.ext.web.handler.BodyHandler;
  */
 public final class AdminRouter {
 
+  /**
+   * Whether a drift request may go on: no operator credential is known, or it bears it. Else
+   * answers the 401 (never echoing what was presented).
+   */
+  private static boolean fromOperator(RoutingContext rc, ConsumerDirectory directory) {
+    if (!directory.operatorKeyed()
+        || directory.isOperator(new Caller(rc.request()::getHeader).keyDigest())) {
+      return true;
+    }
+    InfoHandlers.sendError(
+        rc,
+        new OpenAiError(
+            401,
+            "The drift endpoint answers the Switchboard operator only: its credential is missing"
+                + " or is not the one in the consumer table.",
+            "invalid_request_error",
+            null,
+            "invalid_api_key",
+            "unauthenticated"));
+    return false;
+  }
+
   private AdminRouter() {}
 
   /** Largest drift-check request body the admin port reads. */
@@ -25,7 +51,7 @@ public final class AdminRouter {
 
   /** The admin router without the drift endpoint (tests of the info handlers). */
   public static Router create(Vertx vertx, InfoHandlers info) {
-    return create(vertx, info, null, null);
+    return create(vertx, info, null, null, ConsumerDirectory::open);
   }
 
   /**
@@ -33,10 +59,19 @@ public final class AdminRouter {
    * given) sends one request to the target named by {@code x-switchboard-target}: the operator's
    * drift check reaches every target through the gateway this way, while the public port offers no
    * way to choose a target (docs/DETERMINISM.md). {@code GET /admin/consumers} (when {@code
-   * consumers} is given) lists each consumer's spend, never a key.
+   * consumers} is given) lists each consumer's spend, never a key. Once the consumer table names
+   * the operator's credential, the drift endpoint answers only requests bearing it (401 otherwise):
+   * a drift check chooses the target and spends on it, so being let through to the admin port (the
+   * network policy admits Prometheus too) is not enough.
+   *
+   * @param directory the consumer directory in force (the operator's credential)
    */
   public static Router create(
-      Vertx vertx, InfoHandlers info, ProxyHandler proxy, ConsumerSpendHandler consumers) {
+      Vertx vertx,
+      InfoHandlers info,
+      ProxyHandler proxy,
+      ConsumerSpendHandler consumers,
+      Supplier<ConsumerDirectory> directory) {
     Router router = Router.router(vertx);
     // The liveness probe's endpoint: the public port closes connections above its cap at once, so
     // a replica full of long streams would fail a probe there and be restarted, streams and all.
@@ -47,7 +82,12 @@ public final class AdminRouter {
       router
           .post("/admin/drift/chat/completions")
           .handler(BodyHandler.create(false).setBodyLimit(MAX_DRIFT_BODY_BYTES))
-          .handler(rc -> proxy.handlePinned(rc, CHAT_COMPLETIONS));
+          .handler(
+              rc -> {
+                if (fromOperator(rc, directory.get())) {
+                  proxy.handlePinned(rc, CHAT_COMPLETIONS);
+                }
+              });
     }
     router.get("/admin/evaluations").handler(info::adminEvaluations);
     router.get("/admin/commitments").handler(info::adminCommitments);

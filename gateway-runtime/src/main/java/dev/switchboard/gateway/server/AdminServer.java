@@ -1,6 +1,7 @@
 package dev.switchboard.gateway.server;
 
 import dev.switchboard.gateway.GatewayOptions;
+import dev.switchboard.gateway.consumer.ConsumerDirectory;
 import dev.switchboard.gateway.http.AdminRouter;
 import dev.switchboard.gateway.http.ConsumerSpendHandler;
 import dev.switchboard.gateway.http.InfoHandlers;
@@ -10,6 +11,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import java.util.function.Supplier;
 
 /**
  * The admin port: one small HTTP server on the gateway's Vert.x for {@code /admin/*}, {@code
@@ -35,7 +37,8 @@ public final class AdminServer {
       InfoHandlers info,
       MeterRegistry registry,
       ProxyHandler drift,
-      ConsumerSpendHandler consumers) {
+      ConsumerSpendHandler consumers,
+      Supplier<ConsumerDirectory> directory) {
     HttpServerOptions serverOptions =
         ConnectionGuard.http1Only(
             new HttpServerOptions()
@@ -52,7 +55,7 @@ public final class AdminServer {
             registry);
     HttpServer server = vertx.createHttpServer(serverOptions);
     return guard
-        .install(server, AdminRouter.create(vertx, info, drift, consumers))
+        .install(server, AdminRouter.create(vertx, info, drift, consumers, directory))
         .listen()
         .map(AdminServer::new);
   }

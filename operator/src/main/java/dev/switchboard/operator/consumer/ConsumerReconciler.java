@@ -8,6 +8,7 @@ import dev.switchboard.api.v1alpha1.ObservedKey;
 import dev.switchboard.api.v1alpha1.SecretKeyRef;
 import dev.switchboard.contract.ConsumerTable;
 import dev.switchboard.operator.keys.KeyAges;
+import dev.switchboard.operator.keys.OperatorCredential;
 import dev.switchboard.operator.providerendpoint.CredentialResolver;
 import dev.switchboard.operator.runtime.ConsumerSpendSource;
 import dev.switchboard.operator.status.Conditions;
@@ -73,6 +74,7 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
   private final KeyAges keyAges;
   private final ConsumerSpendSource spendSource;
   private final Clock clock;
+  private final OperatorCredential credential;
   private InformerEventSource<Secret, Consumer> secrets;
   private IndexerResourceCache<Consumer> consumers;
 
@@ -81,7 +83,9 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
       Conditions conditions,
       EventRecorder events,
       ConsumerSpendSource spendSource,
-      Clock clock) {
+      Clock clock,
+      OperatorCredential credential) {
+    this.credential = credential;
     this.publisher = publisher;
     this.conditions = conditions;
     this.events = events;
@@ -106,7 +110,7 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
                           || !Objects.equals(
                               c.getMetadata().getUid(), consumer.getMetadata().getUid()))
               .toList();
-      rendered = ConsumerTableRenderer.render(live, resolver());
+      rendered = ConsumerTableRenderer.render(live, resolver(), credential.sha256());
       publisher.publish(namespace, rendered.table(), owners(live));
     }
     if (deleted) {

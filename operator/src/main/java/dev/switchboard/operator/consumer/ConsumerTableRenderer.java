@@ -36,6 +36,15 @@ public final class ConsumerTableRenderer {
   public record Rendered(ConsumerTable table, Map<String, Resolution> consumers) {}
 
   public static Rendered render(List<Consumer> consumers, CredentialResolver secrets) {
+    return render(consumers, secrets, null);
+  }
+
+  /**
+   * @param operatorKeySha256 hex SHA-256 of the operator's credential for the gateways' admin port;
+   *     null: none
+   */
+  public static Rendered render(
+      List<Consumer> consumers, CredentialResolver secrets, String operatorKeySha256) {
     List<Consumer> sorted = new ArrayList<>(consumers);
     sorted.sort(Comparator.comparing(c -> c.getMetadata().getName()));
     Map<String, List<String>> hashes = new LinkedHashMap<>();
@@ -100,7 +109,12 @@ public final class ConsumerTableRenderer {
       outcomes.put(name, new Resolution(List.copyOf(published), List.copyOf(found)));
       rows.add(row(consumer, published));
     }
-    return new Rendered(new ConsumerTable(ConsumerTable.SCHEMA_VERSION, rows), outcomes);
+    return new Rendered(
+        new ConsumerTable(
+            ConsumerTable.SCHEMA_VERSION,
+            rows,
+            operatorKeySha256 == null ? List.of() : List.of(operatorKeySha256)),
+        outcomes);
   }
 
   private static ConsumerTable.Consumer row(Consumer consumer, List<String> hashes) {

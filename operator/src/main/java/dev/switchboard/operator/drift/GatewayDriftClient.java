@@ -3,6 +3,7 @@ package dev.switchboard.operator.drift;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.operator.keys.OperatorCredential;
 import dev.switchboard.operator.rollout.metrics.GatewayTargets;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,11 +24,17 @@ public final class GatewayDriftClient implements DriftClient {
   private static final Duration TIMEOUT = Duration.ofSeconds(120);
 
   private final GatewayTargets targets;
+  private final OperatorCredential credential;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  public GatewayDriftClient(GatewayTargets targets) {
+  /**
+   * @param credential presented to the admin port, which answers drift checks from the operator
+   *     whose credential the consumer table names only
+   */
+  public GatewayDriftClient(GatewayTargets targets, OperatorCredential credential) {
     this.targets = targets;
+    this.credential = credential;
   }
 
   @Override
@@ -46,6 +53,7 @@ public final class GatewayDriftClient implements DriftClient {
             .timeout(TIMEOUT)
             .header("content-type", "application/json")
             .header("x-switchboard-target", target)
+            .header("authorization", "Bearer " + credential.token())
             .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
             .build();
     HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
