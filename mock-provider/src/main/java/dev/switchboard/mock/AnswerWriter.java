@@ -15,7 +15,7 @@ import java.util.List;
 /**
  * Writes an answer, whole or as an SSE stream, and applies the faults that act on the body once
  * headers are out: {@code reset-after-headers}, {@code truncate}, {@code stall-after}, {@code
- * stream-error} and {@code drip}. Runs on the event loop only.
+ * stream-error}, {@code linger} and {@code drip}. Runs on the event loop only.
  */
 final class AnswerWriter {
 
@@ -215,6 +215,9 @@ final class AnswerWriter {
                 ? " Request received with " + ErrorReplies.receivedCredentials(req)
                 : "";
         res.end(errorEvent.of(standard, echo, limit));
+      } else if (fault.linger()) {
+        // The whole answer went out; the connection stays open until the client resets it.
+        return;
       } else {
         res.end();
       }

@@ -767,6 +767,9 @@ final class ProviderHandler {
     if (f.geminiFinish() != null) {
       return "gemini-finish";
     }
+    if (f.linger()) {
+      return "linger";
+    }
     return "ok";
   }
 

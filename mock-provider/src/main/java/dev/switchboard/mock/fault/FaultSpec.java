@@ -37,6 +37,8 @@ import java.util.OptionalLong;
  *   <li>{@code gemini-finish:MALFORMED_FUNCTION_CALL} (Gemini paths: the answer ends with that
  *       {@code finishReason} instead of its own, e.g. {@code OTHER}, {@code RECITATION}, {@code
  *       LANGUAGE}: an answer Gemini cut short)
+ *   <li>{@code linger} (stream every event, the final one included, then keep the connection open
+ *       without a byte more: an upstream that is slow to close after its answer)
  *   <li>combinations: {@code delay:200,status:503}
  * </ul>
  *
@@ -62,6 +64,7 @@ import java.util.OptionalLong;
  * @param endlessJson answer 200 with a JSON body that never ends
  * @param geminiFinish the {@code finishReason} a Gemini answer ends with, or {@code null} for its
  *     own
+ * @param linger keep a complete stream's connection open after its final event
  * @param source the text this spec was parsed from
  */
 public record FaultSpec(
@@ -86,13 +89,14 @@ public record FaultSpec(
     boolean echoAuth,
     boolean endlessJson,
     String geminiFinish,
+    boolean linger,
     String source) {
 
   /** No fault: the request is answered normally. */
   public static final FaultSpec NONE =
       new FaultSpec(
           null, null, null, 0, 0, null, false, false, null, false, null, null, null, null, null,
-          false, false, null, false, false, null, "none");
+          false, false, null, false, false, null, false, "none");
 
   /** Parses the grammar described on the type; throws {@link IllegalArgumentException}. */
   public static FaultSpec parse(String text) {
@@ -151,6 +155,7 @@ public record FaultSpec(
         case "refusal" -> b.refusal = true;
         case "echo-auth" -> b.echoAuth = true;
         case "endless-json" -> b.endlessJson = true;
+        case "linger" -> b.linger = true;
         case "gemini-finish" -> b.geminiFinish = requireArg(name, arg).toUpperCase(Locale.ROOT);
         case "fail-rate" -> {
           b.failRate = Double.parseDouble(requireArg(name, arg));
@@ -195,6 +200,7 @@ public record FaultSpec(
         b.echoAuth,
         b.endlessJson,
         b.geminiFinish,
+        b.linger,
         trimmed);
   }
 
@@ -225,6 +231,7 @@ public record FaultSpec(
         echoAuth,
         endlessJson,
         geminiFinish,
+        linger,
         source);
   }
 
@@ -257,7 +264,8 @@ public record FaultSpec(
         && failRate == null
         && !echoAuth
         && !endlessJson
-        && geminiFinish == null;
+        && geminiFinish == null
+        && !linger;
   }
 
   @Override
@@ -333,5 +341,6 @@ public record FaultSpec(
     boolean echoAuth;
     boolean endlessJson;
     String geminiFinish;
+    boolean linger;
   }
 }
