@@ -30,7 +30,8 @@ import java.util.stream.Collectors;
  * thread hop per event, and under load a wait behind whatever that loop is busy with. With a pool
  * per loop a request only ever uses connections of the loop it runs on. Connection counts are per
  * pool; the provider's {@code maxConcurrency} still bounds requests in flight across all loops,
- * because the provider's bulkhead enforces it before a pool is asked.
+ * because the provider's bulkhead enforces it before a pool is asked. A pool holds twice that many
+ * connections: the other half is for streams that ended but whose upstream has not closed yet.
  */
 public final class UpstreamClients {
 
@@ -229,10 +230,13 @@ public final class UpstreamClients {
       URI uri = URI.create(UpstreamRequests.baseUrl(provider));
       boolean tls = "https".equalsIgnoreCase(uri.getScheme());
       int port = uri.getPort() > 0 ? uri.getPort() : tls ? 443 : 80;
+      // A stream gives its concurrency slot back at its final event while its upstream may still
+      // take a while to close: room for as many connections again keeps those from holding the
+      // next requests back (they would wait for a connection until their connect timeout).
       int size =
           provider.maxConcurrency() == null || provider.maxConcurrency() <= 0
               ? DEFAULT_POOL_SIZE
-              : provider.maxConcurrency();
+              : (int) Math.min(Integer.MAX_VALUE, 2L * provider.maxConcurrency());
       return new PoolKey(
           provider.name(),
           uri.getScheme() + "://" + uri.getHost() + ":" + port,

@@ -141,10 +141,12 @@ public final class UpstreamStream {
 
   /**
    * The sink relayed the stream's final event: the answer is complete and the client's stream
-   * ended. The upstream finishes on its own: what it still sends is read and dropped until it
-   * closes, so its pooled connection stays reusable; a {@link #cancel()} (the client leaving) no
-   * longer resets it, only the attempt's timeouts do (an upstream still open past its idle
-   * timeout), and however it ends the finish listeners learn a success.
+   * ended. The finish listeners learn a success now, so the attempt's concurrency permit comes back
+   * and its breaker counts the answer without waiting for the upstream to close. The upstream
+   * finishes on its own: what it still sends is read and dropped until it closes, so its pooled
+   * connection stays reusable; a {@link #cancel()} (the client leaving) no longer resets it, only
+   * the attempt's timeouts do (an upstream still open past its idle or total timeout), and however
+   * it ends nothing more is reported.
    */
   public void answered() {
     answered = true;
@@ -152,15 +154,19 @@ public final class UpstreamStream {
     if (paused) {
       resume(); // a slow client's back-pressure no longer holds the rest back
     }
+    notifyFinished(null);
   }
 
   /**
-   * Runs {@code listener} once when the stream ends: with null after a complete end, a cancel or
-   * anything after the final event ({@link #answered()}), with the failure after an upstream error
-   * or an end before the answer was complete (e.g. to release a bulkhead permit, feed a breaker).
+   * Runs {@code listener} once when the stream's outcome is known: with null at the final event
+   * ({@link #answered()}), after a complete end or a cancel, with the failure after an upstream
+   * error or an end before the answer was complete (e.g. to release a concurrency permit, feed a
+   * breaker). What happens to the upstream after the final event is never reported.
    */
   public void whenFinished(java.util.function.Consumer<UpstreamFailure> listener) {
-    if (finished) {
+    if (answered) {
+      listener.accept(null);
+    } else if (finished) {
       listener.accept(failure);
     } else {
       finishListeners.add(listener);
