@@ -270,7 +270,7 @@ public final class FailoverChain {
                   skip(target, "at its concurrency limit", "bulkhead_full", false);
                   return;
                 }
-                send(target, guard, breaker, recordBreaker, permitResult.result());
+                send(target, guard, breaker, recordBreaker, quotaTaken, permitResult.result());
               });
     }
 
@@ -279,6 +279,7 @@ public final class FailoverChain {
         ProviderGuard guard,
         CircuitBreaker breaker,
         boolean recordBreaker,
+        boolean quotaTaken,
         SlotPermit permit) {
       attempts++;
       triesOnTarget++;
@@ -342,6 +343,9 @@ public final class FailoverChain {
                 ar.cause() instanceof UpstreamFailure f
                     ? f
                     : new UpstreamFailure(FailureKind.CONNECT, String.valueOf(ar.cause()));
+            if (quotaTaken && failure.kind() == FailureKind.NO_KEY) {
+              guard.giveBackQuota(); // never sent: the provider's quota lost nothing
+            }
             observer.attemptEnded(ctx, target, failure);
             if (recordBreaker) {
               recordFailure(breaker, elapsed, failure);
