@@ -194,6 +194,13 @@ public final class GatewayServer {
                 .ifPresent(s -> clients.retainOnly(s.table(), POOL_RETIRE_DELAY_MS, POOL_DRAIN_MS));
           }
         });
+    // Live stats forget removed routes and targets, so they neither show nor pile up.
+    state.addReloadListener(
+        result -> {
+          if (result.applied()) {
+            state.current().ifPresent(s -> stats.retainOnly(s.table()));
+          }
+        });
     // Breakers, guards, budgets and health checkers follow the table: kept for what stays.
     state.addReloadListener(
         result -> {

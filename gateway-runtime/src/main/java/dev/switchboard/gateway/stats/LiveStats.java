@@ -1,6 +1,7 @@
 package dev.switchboard.gateway.stats;
 
 import dev.switchboard.contract.Outcome;
+import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.cost.CommitmentLedger;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.request.TokenUsage;
@@ -325,6 +326,53 @@ public final class LiveStats implements LiveFigures {
       }
       return new Counts(n, chosen, failed, spent);
     }
+  }
+
+  /**
+   * Forgets the routes and targets {@code table} no longer has (after a reload), so the stats and
+   * the routing figures stop showing them and their samples are not kept for good. A target is kept
+   * per route: one that moved to another route starts afresh there.
+   */
+  public void retainOnly(RoutingTable table) {
+    java.util.Set<String> routes = new java.util.HashSet<>();
+    java.util.Set<String> targets = new java.util.HashSet<>();
+    for (RoutingTable.Route route : table.routes()) {
+      routes.add(route.name());
+      java.util.function.Consumer<RoutingTable.Target> keep =
+          t -> targets.add(route.name() + " " + t.id());
+      route.targets().forEach(keep);
+      route.rules().forEach(r -> r.targets().forEach(keep));
+      if (route.canary() != null) {
+        route.canary().targets().forEach(keep);
+        route.canary().rules().forEach(r -> r.targets().forEach(keep));
+      }
+    }
+    byRoute.keySet().retainAll(routes);
+    byTarget.keySet().retainAll(targets);
+    lastFreshAt.keySet().retainAll(targets);
+    Map<String, Map<String, TargetFigures>> routingNow = new HashMap<>();
+    routingTargets.forEach(
+        (route, figures) -> {
+          Map<String, TargetFigures> kept = new HashMap<>();
+          figures.forEach(
+              (target, f) -> {
+                if (targets.contains(route + " " + target)) {
+                  kept.put(target, f);
+                }
+              });
+          if (!kept.isEmpty()) {
+            routingNow.put(route, kept);
+          }
+        });
+    Map<String, TargetFigures> routesNow = new HashMap<>(routingRoutes);
+    routesNow.keySet().retainAll(routes);
+    routingTargets = routingNow;
+    routingRoutes = routesNow;
+  }
+
+  /** How many routes and route targets have samples kept (for tests). */
+  int tracked() {
+    return byRoute.size() + byTarget.size();
   }
 
   @Override

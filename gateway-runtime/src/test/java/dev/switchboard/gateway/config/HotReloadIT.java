@@ -127,6 +127,25 @@ class HotReloadIT {
     }
   }
 
+  /** Stats show the serving targets of the table in force, not those a reload removed. */
+  @Test
+  void theLiveStatsForgetATargetTheNewTableRemoved() throws Exception {
+    try (GatewayHarness gateway = startGateway(Map.of("mock-a", "sk-1", "mock-b", "sk-1"))) {
+      assertThat(gateway.post("/v1/chat/completions", chat("chat", false)).statusCode())
+          .isEqualTo(200);
+      assertThat(json(gateway.get("/v1/switchboard/stats").body()).path("targets").toString())
+          .contains("\"target\":\"mock-a/gpt-4o-mini\"");
+
+      gateway.writeTable(version(gateway.mock(), 1));
+      gateway.awaitConfigVersion(RoutingTableCodec.configVersionOf(version(gateway.mock(), 1)));
+      assertThat(gateway.post("/v1/chat/completions", chat("chat", false)).statusCode())
+          .isEqualTo(200);
+
+      String targets = json(gateway.get("/v1/switchboard/stats").body()).path("targets").toString();
+      assertThat(targets).contains("\"target\":\"mock-b/gpt-4o-mini\"").doesNotContain("mock-a");
+    }
+  }
+
   @Test
   void anInvalidDocumentIsRejectedAndThePreviousTableKeepsServing() throws Exception {
     try (GatewayHarness gateway = startGateway(Map.of("mock-a", "sk-1"))) {

@@ -254,4 +254,53 @@ class LiveStatsTest {
     assertThat(rows.get(0).get("price_now"))
         .isEqualTo(Map.of("input_per_million_tokens", 0.28, "window", "off-peak"));
   }
+
+  /** A successful plain request on {@code route} served by {@code provider/model}. */
+  private void served(LiveStats to, String route, String provider, String model) {
+    RoutingTable.Route r =
+        new RoutingTable.Route(route, route, List.of(), null, 1, List.of(), List.of(), null);
+    PlannedTarget target =
+        new PlannedTarget(
+            TestTables.target(provider, model, 0),
+            TestTables.provider(provider, "http://127.0.0.1:9/v1", false),
+            PlannedTarget.STABLE);
+    RequestContext ctx = new RequestContext("id", Operation.CHAT_COMPLETIONS, clock);
+    ctx.route(new ResolvedRoute(r, null, List.of(target), List.of(), "route"));
+    ctx.target(target);
+    clock.advance(100);
+    ctx.usage(new TokenUsage(10, 5, 0));
+    ctx.finish(200, "success", null);
+    to.record(ctx);
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void aReloadForgetsTheRoutesAndTargetsTheNewTableNoLongerHas() {
+    LiveStats live = new LiveStats(60_000, 60_000, 300_000, clock::currentTimeMillis);
+    served(live, "r", "p", "m");
+    served(live, "r", "q", "gone-model");
+    served(live, "removed-route", "p", "m");
+    live.refreshRouting();
+    assertThat(live.tracked()).isEqualTo(5);
+
+    // The new table keeps route r with p/m only; route removed-route is gone.
+    live.retainOnly(
+        TestTables.table(
+            List.of(TestTables.provider("p", "http://127.0.0.1:9/v1", false)),
+            List.of(TestTables.route("r", List.of(), TestTables.target("p", "m", 0)))));
+
+    assertThat(live.tracked()).isEqualTo(2);
+    List<Map<String, Object>> rows = (List<Map<String, Object>>) live.snapshot().get("targets");
+    assertThat(rows)
+        .extracting(row -> row.get("route") + " " + row.get("target"))
+        .containsExactly("r p/m");
+    assertThat((Map<String, Object>) live.snapshot().get("routes")).containsOnlyKeys("r");
+    assertThat(live.target("r", "q/gone-model")).isEqualTo(TargetFigures.NONE);
+    assertThat(live.routing().target("r", "q/gone-model")).isEqualTo(TargetFigures.NONE);
+    assertThat(live.routing().route("removed-route")).isEqualTo(TargetFigures.NONE);
+    assertThat(live.routing().target("r", "p/m").requests()).isEqualTo(1);
+    live.refreshRouting();
+    assertThat(live.routing().target("r", "q/gone-model")).isEqualTo(TargetFigures.NONE);
+    assertThat(live.target("r", "p/m").requests()).isEqualTo(1);
+  }
 }
