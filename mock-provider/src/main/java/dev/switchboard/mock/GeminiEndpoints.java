@@ -95,7 +95,12 @@ final class GeminiEndpoints {
           if (stream) {
             List<String> events =
                 GeminiPayloads.streamEvents(
-                    id, a.echoedModel(), answer, n, a.fault().geminiFinish());
+                    id,
+                    a.echoedModel(),
+                    answer,
+                    n,
+                    a.fault().geminiFinish(),
+                    a.fault().geminiFinishCandidate());
             handler.writer.stream(
                 ctx,
                 events,
@@ -117,7 +122,13 @@ final class GeminiEndpoints {
                 });
           } else {
             JsonObject body =
-                GeminiPayloads.response(id, a.echoedModel(), answer, n, a.fault().geminiFinish());
+                GeminiPayloads.response(
+                    id,
+                    a.echoedModel(),
+                    answer,
+                    n,
+                    a.fault().geminiFinish(),
+                    a.fault().geminiFinishCandidate());
             if (a.fault().echoAuth() && a.fault().streamErrorAfterEvents() == null) {
               body.getJsonArray("candidates")
                   .getJsonObject(0)

@@ -36,7 +36,8 @@ import java.util.OptionalLong;
  *   <li>{@code endless-json} (200 {@code application/json} whose body never ends)
  *   <li>{@code gemini-finish:MALFORMED_FUNCTION_CALL} (Gemini paths: the answer ends with that
  *       {@code finishReason} instead of its own, e.g. {@code OTHER}, {@code RECITATION}, {@code
- *       LANGUAGE}: an answer Gemini cut short)
+ *       LANGUAGE}: an answer Gemini cut short); {@code ;candidate=1} ends only that candidate (0
+ *       based) so, the others with their own
  *   <li>{@code linger} (stream every event, the final one included, then keep the connection open
  *       without a byte more: an upstream that is slow to close after its answer)
  *   <li>combinations: {@code delay:200,status:503}
@@ -64,6 +65,8 @@ import java.util.OptionalLong;
  * @param endlessJson answer 200 with a JSON body that never ends
  * @param geminiFinish the {@code finishReason} a Gemini answer ends with, or {@code null} for its
  *     own
+ * @param geminiFinishCandidate the only candidate (0 based) that ends with {@code geminiFinish}, or
+ *     {@code null} for every candidate
  * @param linger keep a complete stream's connection open after its final event
  * @param source the text this spec was parsed from
  */
@@ -89,6 +92,7 @@ public record FaultSpec(
     boolean echoAuth,
     boolean endlessJson,
     String geminiFinish,
+    Integer geminiFinishCandidate,
     boolean linger,
     String source) {
 
@@ -96,7 +100,7 @@ public record FaultSpec(
   public static final FaultSpec NONE =
       new FaultSpec(
           null, null, null, 0, 0, null, false, false, null, false, null, null, null, null, null,
-          false, false, null, false, false, null, false, "none");
+          false, false, null, false, false, null, null, false, "none");
 
   /** Parses the grammar described on the type; throws {@link IllegalArgumentException}. */
   public static FaultSpec parse(String text) {
@@ -200,6 +204,7 @@ public record FaultSpec(
         b.echoAuth,
         b.endlessJson,
         b.geminiFinish,
+        b.geminiFinishCandidate,
         b.linger,
         trimmed);
   }
@@ -231,6 +236,7 @@ public record FaultSpec(
         echoAuth,
         endlessJson,
         geminiFinish,
+        geminiFinishCandidate,
         linger,
         source);
   }
@@ -286,6 +292,15 @@ public record FaultSpec(
     switch (key) {
       case "retry-after" -> b.retryAfter = parseInt(value, key);
       case "retry-after-ms" -> b.retryAfterMs = parseLong(value, key);
+      case "candidate" -> {
+        if (!"gemini-finish".equals(directive)) {
+          throw new IllegalArgumentException("parameter 'candidate' is only for gemini-finish");
+        }
+        b.geminiFinishCandidate = parseInt(value, key);
+        if (b.geminiFinishCandidate < 0) {
+          throw new IllegalArgumentException("candidate must not be negative: " + value);
+        }
+      }
       default ->
           throw new IllegalArgumentException(
               "unknown parameter '" + key + "' for directive " + directive);
@@ -341,6 +356,7 @@ public record FaultSpec(
     boolean echoAuth;
     boolean endlessJson;
     String geminiFinish;
+    Integer geminiFinishCandidate;
     boolean linger;
   }
 }

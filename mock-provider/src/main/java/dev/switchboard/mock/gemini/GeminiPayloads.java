@@ -113,13 +113,21 @@ public final class GeminiPayloads {
    */
   public static JsonObject response(
       String responseId, String model, ChatAnswer answer, int n, String finish) {
+    return response(responseId, model, answer, n, finish, null);
+  }
+
+  /** As above, only candidate {@code only} (0 based) ending with {@code finish} (null: all). */
+  public static JsonObject response(
+      String responseId, String model, ChatAnswer answer, int n, String finish, Integer only) {
     JsonArray candidates = new JsonArray();
     for (int i = 0; i < n; i++) {
       JsonObject candidate = new JsonObject();
       if (answer.refusal() == null) {
         candidate.put("content", content(answer.toolCall(), answer.content()));
       }
-      candidate.put("finishReason", finish != null ? finish : finishReason(answer));
+      candidate.put(
+          "finishReason",
+          finish != null && (only == null || only == i) ? finish : finishReason(answer));
       if (answer.refusal() != null) {
         candidate.put("safetyRatings", blockedRatings());
       }
@@ -146,9 +154,15 @@ public final class GeminiPayloads {
   /** The same, the last event ending with {@code finish} instead (null: the answer's own). */
   public static List<String> streamEvents(
       String responseId, String model, ChatAnswer answer, int n, String finish) {
+    return streamEvents(responseId, model, answer, n, finish, null);
+  }
+
+  /** As above, only candidate {@code only} (0 based) ending with {@code finish} (null: all). */
+  public static List<String> streamEvents(
+      String responseId, String model, ChatAnswer answer, int n, String finish, Integer only) {
     List<String> events = new ArrayList<>();
     if (answer.refusal() != null || answer.toolCall() != null) {
-      events.add(event(response(responseId, model, answer, n, finish)));
+      events.add(event(response(responseId, model, answer, n, finish, only)));
       return events;
     }
     List<String> pieces = answer.pieces().isEmpty() ? List.of("") : answer.pieces();
@@ -158,7 +172,9 @@ public final class GeminiPayloads {
       for (int i = 0; i < n; i++) {
         JsonObject candidate = new JsonObject().put("content", content(null, pieces.get(p)));
         if (last) {
-          candidate.put("finishReason", finish != null ? finish : finishReason(answer));
+          candidate.put(
+              "finishReason",
+              finish != null && (only == null || only == i) ? finish : finishReason(answer));
         }
         candidate.put("index", i);
         candidates.add(candidate);
