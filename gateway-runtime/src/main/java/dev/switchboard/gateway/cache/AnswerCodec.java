@@ -33,7 +33,9 @@ import javax.crypto.spec.SecretKeySpec;
  */
 final class AnswerCodec {
 
-  private static final byte VERSION = 1;
+  /** 2: usage keeps reasoning tokens; a value of version 1 (without them) is a miss. */
+  private static final byte VERSION = 2;
+
   private static final int IV_BYTES = 12;
   private static final int TAG_BITS = 128;
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -213,11 +215,14 @@ final class AnswerCodec {
       out.writeLong(u.inputTokens());
       out.writeLong(u.outputTokens());
       out.writeLong(u.cachedInputTokens());
+      out.writeLong(u.reasoningTokens());
     }
   }
 
   private static TokenUsage readUsage(DataInputStream in) throws IOException {
-    return in.readBoolean() ? new TokenUsage(in.readLong(), in.readLong(), in.readLong()) : null;
+    return in.readBoolean()
+        ? new TokenUsage(in.readLong(), in.readLong(), in.readLong(), in.readLong())
+        : null;
   }
 
   private static void writeString(DataOutputStream out, String s) throws IOException {

@@ -1,0 +1,66 @@
+package dev.switchboard.gateway.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.gateway.request.TokenUsage;
+import dev.switchboard.gateway.upstream.Operation;
+import dev.switchboard.gateway.upstream.ReplySummary;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** What an answer in the shared store keeps of the original through seal and open. */
+class AnswerCodecTest {
+
+  @Test
+  void anAnswerFromTheSharedStoreKeepsItsReasoningTokens() {
+    TokenUsage usage = new TokenUsage(120, 80, 30, 64);
+    CachedAnswer answer =
+        new CachedAnswer(
+            "{\"object\":\"chat.completion\"}".getBytes(StandardCharsets.UTF_8),
+            new ReplySummary("o3-mini", "fp", "stop", false, usage),
+            null,
+            Operation.CHAT_COMPLETIONS,
+            null,
+            "openai/o3-mini",
+            "v1",
+            usage,
+            0.0012,
+            250.0,
+            1_796_385_600_000L,
+            "tenant",
+            null);
+    String name = AnswerCodec.name("sb:", "exact-key");
+
+    CachedAnswer opened =
+        AnswerCodec.open("exact-key", name, AnswerCodec.seal("exact-key", name, answer));
+
+    assertThat(opened).isNotNull();
+    assertThat(opened.summary().usage()).isEqualTo(usage);
+    assertThat(opened.usage()).isEqualTo(usage);
+    assertThat(opened.summary().usage().reasoningTokens()).isEqualTo(64);
+  }
+
+  @Test
+  void aValueOfTheFormatWithoutReasoningTokensIsAMiss() {
+    CachedAnswer answer =
+        new CachedAnswer(
+            new byte[] {'{', '}'},
+            null,
+            null,
+            Operation.CHAT_COMPLETIONS,
+            null,
+            null,
+            null,
+            new TokenUsage(1, 2, 0, 1),
+            null,
+            1.0,
+            0L,
+            null,
+            null);
+    String name = AnswerCodec.name("sb:", "k");
+    byte[] sealed = AnswerCodec.seal("k", name, answer);
+    sealed[0] = 1; // the format version before reasoning tokens were kept
+
+    assertThat(AnswerCodec.open("k", name, sealed)).isNull();
+  }
+}
