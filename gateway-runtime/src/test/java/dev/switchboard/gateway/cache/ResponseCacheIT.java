@@ -279,6 +279,27 @@ class ResponseCacheIT {
   }
 
   @Test
+  void aGeminiAnswerWithALaterCandidateCutShortIsNotStored() throws Exception {
+    // n = 2: the first candidate ends with STOP, the second as Gemini cut it short.
+    for (String reason : List.of("OTHER", "MAX_TOKENS", "SAFETY")) {
+      String body =
+          "{\"model\":\"gemini\",\"temperature\":0,\"n\":2,\"messages\":[{\"role\":\"user\","
+              + "\"content\":\"Second candidate cut short "
+              + reason
+              + "\"}]}";
+      mock.faults().add("gemini-model", "gemini-finish:" + reason + ";candidate=1", 1);
+      HttpResponse<String> first = gateway.post("/v1/chat/completions", body);
+      HttpResponse<String> second = gateway.post("/v1/chat/completions", body);
+
+      assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+      JsonNode choices = GatewayHarness.json(first.body()).path("choices");
+      assertThat(choices).hasSize(2);
+      assertThat(choices.path(0).path("finish_reason").asText()).isEqualTo("stop");
+      assertThat(second.headers().firstValue("x-switchboard-cache")).as(reason).contains("miss");
+    }
+  }
+
+  @Test
   void anotherTenantNeverGetsTheAnswer() {
     long before = mock.attempts("exact-model");
     client.chat().completions().create(ask("exact", "Tenant secret question").build());

@@ -115,10 +115,14 @@ public final class GeminiAdapter implements UpstreamAdapter {
     }
     ObjectNode chat = GeminiReplies.chat(gemini, 0);
     JsonNode first = chat.path("choices").path(0);
-    String finish = first.path("finish_reason").asText(null);
-    String geminiFinish = gemini.path("candidates").path(0).path("finishReason").asText(null);
-    if (geminiFinish != null) {
-      finish = GeminiReplies.recordedFinishReason(geminiFinish, "tool_calls".equals(finish));
+    String finish = recordedFinish(gemini, chat, 0);
+    // With several candidates (n > 1) one cut short later spoils the answer as a whole: the request
+    // records the first such reason, so no cache stores it (a client sees stop for OTHER and such).
+    for (int i = 1; natural(finish) && i < chat.path("choices").size(); i++) {
+      String later = recordedFinish(gemini, chat, i);
+      if (!natural(later)) {
+        finish = later;
+      }
     }
     return new ReplySummary(
         gemini.path("modelVersion").asText(null),
@@ -126,6 +130,19 @@ public final class GeminiAdapter implements UpstreamAdapter {
         finish,
         Refusals.isRefusal(first),
         GeminiReplies.tokenUsage(gemini.get("usageMetadata")));
+  }
+
+  /** The finish reason recorded for candidate {@code i}: Gemini's own when it was cut short. */
+  private static String recordedFinish(JsonNode gemini, ObjectNode chat, int i) {
+    String finish = chat.path("choices").path(i).path("finish_reason").asText(null);
+    String geminiFinish = gemini.path("candidates").path(i).path("finishReason").asText(null);
+    return geminiFinish == null
+        ? finish
+        : GeminiReplies.recordedFinishReason(geminiFinish, "tool_calls".equals(finish));
+  }
+
+  private static boolean natural(String finish) {
+    return "stop".equals(finish) || "tool_calls".equals(finish);
   }
 
   @Override
