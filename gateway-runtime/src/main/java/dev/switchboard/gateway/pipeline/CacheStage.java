@@ -108,8 +108,12 @@ public final class CacheStage implements Stage {
     RequestContext ctx = exchange.ctx();
     RoutingTable.Policy policy = ctx.route().policy();
     CacheSettings settings = policy == null ? null : CacheSettings.of(policy.cache());
-    if (settings == null || ctx.operation().internal() != Operation.CHAT_COMPLETIONS) {
-      return true; // no cache on this route: no header, nothing changes
+    if (settings == null
+        || ctx.operation().internal() != Operation.CHAT_COMPLETIONS
+        || ctx.operation() == Operation.COUNT_TOKENS) {
+      // No cache on this route, or a token count (never stored, and no answer to replay): no
+      // lookup, no header, nothing changes.
+      return true;
     }
     ResponseCache.RouteCache caches = cache.route(ctx.routeName(), settings);
     String header = exchange.headers().apply("cache-control");

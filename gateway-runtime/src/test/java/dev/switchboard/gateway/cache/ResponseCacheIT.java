@@ -357,6 +357,28 @@ class ResponseCacheIT {
   }
 
   @Test
+  void countTokensNeverGoesThroughTheCache() throws Exception {
+    // A token count is never stored, so a lookup could only miss (and count as one); it is not
+    // an answer to the same messages either, stored or not.
+    String messages =
+        "{\"model\":\"messages\",\"temperature\":0,\"max_tokens\":64,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"Count me\"}]}";
+    String count =
+        "{\"model\":\"messages\",\"messages\":[{\"role\":\"user\",\"content\":\"Count me\"}]}";
+    assertThat(header(gateway.post("/v1/messages", messages))).isEqualTo("miss");
+    assertThat(header(gateway.post("/v1/messages", messages))).isEqualTo("hit");
+    long before = mock.attempts("messages-model");
+
+    for (int i = 0; i < 2; i++) {
+      HttpResponse<String> counted = gateway.post("/v1/messages/count_tokens", count);
+      assertThat(counted.statusCode()).as(counted.body()).isEqualTo(200);
+      assertThat(GatewayHarness.json(counted.body()).path("input_tokens").isNumber()).isTrue();
+      assertThat(counted.headers().firstValue("x-switchboard-cache")).isEmpty();
+    }
+    assertThat(mock.attempts("messages-model") - before).isEqualTo(2);
+  }
+
+  @Test
   void anAnthropicBetaOptionIsPartOfTheKeyOfAMessagesRequest() throws Exception {
     // Forwarded to Anthropic with the body, it turns on features that change the answer.
     String body =
