@@ -6,7 +6,8 @@ import dev.switchboard.gateway.upstream.Operation;
 
 /**
  * The checks the gateway makes on a request body before routing it: only what it needs to route and
- * stream correctly. Everything else is the provider's business and is forwarded untouched.
+ * stream correctly, and the {@code seed} it reports ({@code x-switchboard-seed}). Everything else
+ * is the provider's business and is forwarded untouched.
  */
 public final class RequestValidator {
 
@@ -52,6 +53,7 @@ public final class RequestValidator {
         throw new ApiException(
             OpenAiError.invalidRequest("'stream_options' must be an object.", "stream_options"));
       }
+      checkSeed(object.get("seed"));
     } else {
       JsonNode input = object.get("input");
       if (input == null || input.isNull()) {
@@ -63,6 +65,47 @@ public final class RequestValidator {
             OpenAiError.invalidRequest("'input' must be a string or an array.", "input"));
       }
     }
+  }
+
+  /**
+   * A {@code seed} must be an integer, as OpenAI requires: anything else ({@code "42"}, {@code
+   * 4.2}) would be forwarded to a provider that may ignore it, while the gateway reports no seed.
+   */
+  private static void checkSeed(JsonNode seed) {
+    if (seed == null || seed.isNull()) {
+      return;
+    }
+    if (!seed.isIntegralNumber()) {
+      throw new ApiException(
+          new OpenAiError(
+              400,
+              "Invalid type for 'seed': expected an integer, but got "
+                  + typeName(seed)
+                  + " instead.",
+              "invalid_request_error",
+              "seed",
+              "invalid_type",
+              "invalid_request"));
+    }
+    if (!seed.canConvertToLong()) {
+      throw new ApiException(
+          OpenAiError.invalidRequest(
+              "Invalid 'seed': integer out of range (a 64-bit integer is expected).", "seed"));
+    }
+  }
+
+  /** How OpenAI names a JSON value's type in its {@code invalid_type} messages. */
+  private static String typeName(JsonNode value) {
+    if (value.isTextual()) {
+      return "a string";
+    }
+    if (value.isNumber()) {
+      return "a decimal number";
+    }
+    if (value.isBoolean()) {
+      return "a boolean";
+    }
+    return value.isArray() ? "an array" : "an object";
   }
 
   /** Whether the body asks for a stream. */

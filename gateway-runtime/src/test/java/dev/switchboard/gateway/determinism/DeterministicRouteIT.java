@@ -233,6 +233,34 @@ class DeterministicRouteIT {
   }
 
   @Test
+  void aSeedThatIsNoIntegerIsRefusedAsOpenAiRefusesIt() throws Exception {
+    // Forwarded, "42" was sent upstream while the answer said x-switchboard-seed: none.
+    Map<String, String> given =
+        Map.of("\"42\"", "a string", "4.2", "a decimal number", "true", "a boolean");
+    for (Map.Entry<String, String> seed : given.entrySet()) {
+      for (String route : List.of("det", "loose")) {
+        String body =
+            chat(route, null, null, "What is 2+2?")
+                .replaceFirst("\\{", "{\"seed\":" + seed.getKey() + ",");
+
+        HttpResponse<String> r = gateway.post("/v1/chat/completions", body);
+
+        assertThat(r.statusCode()).as(route + " " + seed.getKey()).isEqualTo(400);
+        JsonNode error = GatewayHarness.json(r.body()).path("error");
+        assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
+        assertThat(error.path("param").asText()).isEqualTo("seed");
+        assertThat(error.path("code").asText()).isEqualTo("invalid_type");
+        assertThat(error.path("message").asText())
+            .isEqualTo(
+                "Invalid type for 'seed': expected an integer, but got "
+                    + seed.getValue()
+                    + " instead.");
+      }
+    }
+    assertThat(primary.totalAttempts() + secondary.totalAttempts()).isZero();
+  }
+
+  @Test
   void aPinnedRouteNeitherSpreadsNorSplitsWhereAPlainOneDoes() throws Exception {
     int plainOnM2 = 0;
     for (int i = 0; i < 40; i++) {
