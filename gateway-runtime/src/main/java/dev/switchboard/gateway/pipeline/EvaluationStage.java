@@ -212,8 +212,15 @@ public final class EvaluationStage implements Stage {
             StreamEventFacts event = decoder.decode(data, upstream.takeParsed(data));
             switch (event.kind()) {
               case DONE -> {
-                done = true;
-                Exchange.record(ctx, event);
+                if (!done) {
+                  done = true;
+                  Exchange.record(ctx, event);
+                  // The answer is complete: its slot comes back now, whenever the upstream
+                  // closes, and it is measured and counted once.
+                  upstream.answered();
+                  release(permit);
+                  measured.tryComplete(answered(ctx, text));
+                }
               }
               case CHUNK, DROP -> {
                 Exchange.record(ctx, event);
@@ -232,13 +239,16 @@ public final class EvaluationStage implements Stage {
           @Override
           public void onEnd() {
             release(permit);
-            measured.complete(done ? answered(ctx, text) : AnswerMeasures.failure(elapsedMs(ctx)));
+            if (!done) {
+              // Cut short (a complete answer was measured and counted at its final event).
+              measured.tryComplete(AnswerMeasures.failure(elapsedMs(ctx)));
+            }
           }
 
           @Override
           public void onError(UpstreamFailure failure) {
-            release(permit);
-            measured.complete(AnswerMeasures.failure(elapsedMs(ctx)));
+            release(permit); // idempotent: nothing comes back twice after the final event
+            measured.tryComplete(AnswerMeasures.failure(elapsedMs(ctx)));
           }
 
           @Override
