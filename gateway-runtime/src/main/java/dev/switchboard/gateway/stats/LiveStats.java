@@ -336,8 +336,12 @@ public final class LiveStats implements LiveFigures {
   public void retainOnly(RoutingTable table) {
     java.util.Set<String> routes = new java.util.HashSet<>();
     java.util.Set<String> targets = new java.util.HashSet<>();
+    java.util.Set<String> classes = new java.util.HashSet<>();
     for (RoutingTable.Route route : table.routes()) {
       routes.add(route.name());
+      for (int i = 0; i < route.rules().size(); i++) {
+        classes.add(ResolvedRoute.classKey(route.name(), "rule:" + i));
+      }
       java.util.function.Consumer<RoutingTable.Target> keep =
           t -> targets.add(route.name() + " " + t.id());
       route.targets().forEach(keep);
@@ -347,16 +351,22 @@ public final class LiveStats implements LiveFigures {
         route.canary().rules().forEach(r -> r.targets().forEach(keep));
       }
     }
-    byRoute.keySet().retainAll(routes);
-    byTarget.keySet().retainAll(targets);
-    lastFreshAt.keySet().retainAll(targets);
+    // A task class's figures (route#rule:N) go with their rule, route and targets.
+    java.util.function.Predicate<String> goneClass =
+        key -> ResolvedRoute.isClassKey(key) && !classes.contains(key.split(" ", 2)[0]);
+    byRoute.keySet().removeIf(key -> goneClass.test(key) || !routes.contains(baseOf(key)));
+    byTarget.keySet().removeIf(key -> goneClass.test(key) || !targets.contains(baseOf(key)));
+    lastFreshAt.keySet().removeIf(key -> goneClass.test(key) || !targets.contains(baseOf(key)));
     Map<String, Map<String, TargetFigures>> routingNow = new HashMap<>();
     routingTargets.forEach(
         (route, figures) -> {
           Map<String, TargetFigures> kept = new HashMap<>();
+          if (goneClass.test(route)) {
+            return;
+          }
           figures.forEach(
               (target, f) -> {
-                if (targets.contains(route + " " + target)) {
+                if (targets.contains(baseOf(route) + " " + target)) {
                   kept.put(target, f);
                 }
               });
@@ -365,9 +375,22 @@ public final class LiveStats implements LiveFigures {
           }
         });
     Map<String, TargetFigures> routesNow = new HashMap<>(routingRoutes);
-    routesNow.keySet().retainAll(routes);
+    routesNow.keySet().removeIf(key -> goneClass.test(key) || !routes.contains(baseOf(key)));
     routingTargets = routingNow;
     routingRoutes = routesNow;
+  }
+
+  /**
+   * The route (and target) a key names: the key itself, or for a task class's key ({@code
+   * route#rule:N}, {@code route#rule:N target}) the route's.
+   */
+  private static String baseOf(String key) {
+    int hash = key.indexOf('#');
+    if (hash < 0) {
+      return key;
+    }
+    int space = key.indexOf(' ', hash);
+    return key.substring(0, hash) + (space < 0 ? "" : key.substring(space));
   }
 
   /** How many routes and route targets have samples kept (for tests). */

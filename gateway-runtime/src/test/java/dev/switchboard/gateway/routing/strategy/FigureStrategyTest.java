@@ -411,6 +411,24 @@ class FigureStrategyTest {
     // A class without figures yet is priced like the route.
     assertThat(leastCost.decide("r", "rule:1", List.of(a, b), null, now, stats.routing()).targets())
         .containsExactly(a, b);
+    // A reload keeps a class's figures while its rule is there, and forgets them with the rule.
+    RoutingTable.Route withRule =
+        new RoutingTable.Route(
+            "r",
+            "r",
+            List.of(),
+            null,
+            1,
+            List.of(a.target(), b.target()),
+            List.of(
+                new RoutingTable.Rule(Map.of(), List.of(), Map.of("task", "summary"), null, null)),
+            null);
+    stats.retainOnly(
+        dev.switchboard.gateway.TestTables.table(
+            List.of(a.provider(), b.provider()), List.of(withRule)));
+    stats.refreshRouting();
+    assertThat(leastCost.decide("r", "rule:0", List.of(a, b), null, now, stats.routing()).targets())
+        .containsExactly(b, a);
     // The class's figures stay internal: the stats document shows the route and its targets only.
     Map<String, Object> doc = stats.snapshot();
     assertThat(((Map<String, Object>) doc.get("routes")).keySet()).containsExactly("r");
@@ -419,5 +437,21 @@ class FigureStrategyTest {
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple("r", 100),
             org.assertj.core.groups.Tuple.tuple("r", 100));
+    stats.retainOnly(
+        dev.switchboard.gateway.TestTables.table(
+            List.of(a.provider(), b.provider()),
+            List.of(
+                new RoutingTable.Route(
+                    "r",
+                    "r",
+                    List.of(),
+                    null,
+                    2,
+                    List.of(a.target(), b.target()),
+                    List.of(),
+                    null))));
+    stats.refreshRouting();
+    assertThat(leastCost.decide("r", "rule:0", List.of(a, b), null, now, stats.routing()).targets())
+        .containsExactly(a, b);
   }
 }
