@@ -55,6 +55,15 @@ public interface FrontDoor {
   }
 
   /**
+   * Whether {@code request} can be served through the internal (chat completions) form at all: true
+   * unless it needs something only this door's own format carries (stored state, hosted tools,
+   * ...). Always true for a door whose format is the internal one.
+   */
+  default boolean bridgeable(ObjectNode request) {
+    return true;
+  }
+
+  /**
    * Narrows the planned attempt chain to the targets that can serve this request through this door
    * (a follow-up pinned to the provider that holds its state; a request that cannot be bridged kept
    * to the targets that speak the door's format). Called once per request, after planning.

@@ -105,6 +105,11 @@ public final class ResponsesFrontDoor extends OpenAiFrontDoor {
     return ResponsesBridge.toChat(request);
   }
 
+  @Override
+  public boolean bridgeable(ObjectNode request) {
+    return ResponsesBridge.problem(request) == null;
+  }
+
   /**
    * Keeps the chain to the targets that can serve this request: a {@code previous_response_id}
    * follow-up to the provider that holds the previous response, a request that cannot be bridged

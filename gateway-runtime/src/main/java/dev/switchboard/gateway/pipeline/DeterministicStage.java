@@ -48,8 +48,10 @@ public final class DeterministicStage implements Stage {
     if (!on && pinned == null) {
       return true;
     }
-    // The internal (chat) form: the body itself behind the OpenAI doors; behind the Responses and
-    // Messages doors the seed then reaches bridged targets (their native APIs have no seed).
+    // The internal (chat) form: the body itself behind the OpenAI doors. The Responses and Messages
+    // APIs have no seed, so behind those doors the seed reaches a target only through chat
+    // completions: ExecuteStage bridges such a request even to a target that speaks the door's
+    // format (OpenAI and Azure serve /responses) when that target honours a seed.
     ObjectNode body = exchange.chat();
     Long seed = null;
     boolean injected = false;
@@ -68,13 +70,20 @@ public final class DeterministicStage implements Stage {
       body.put("seed", seed);
       injected = true;
     }
+    // A request only the door's own format can carry (a stored follow-up, hosted tools) goes to
+    // native targets without its seed: the answer then says the seed was not honoured.
+    boolean dropped =
+        seed != null
+            && ctx.operation() != ctx.operation().internal()
+            && !exchange.frontDoor().bridgeable(exchange.body());
     ctx.determinism(
         new Determinism(
             seed,
             injected,
             SystemPromptHash.of(body),
             text(body.get("temperature")),
-            text(body.get("top_p"))));
+            text(body.get("top_p")),
+            dropped));
     if (pinned != null) {
       exchange.plan(List.of(target(ctx, route, pinned)));
     } else if (contract.pinned()) {

@@ -1,6 +1,7 @@
 package dev.switchboard.gateway.pipeline;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.gateway.determinism.Determinism;
 import dev.switchboard.gateway.http.ApiException;
 import dev.switchboard.gateway.http.OpenAiError;
 import dev.switchboard.gateway.request.RequestContext;
@@ -80,18 +81,32 @@ public final class ExecuteStage implements Stage {
 
   /**
    * The format an attempt on {@code pt} is made in: the front door's own when the target's adapter
-   * speaks it (passed through), else the internal one it is bridged through. Decided per attempt,
-   * so failover may cross from a native target to a bridged one.
+   * speaks it (passed through), else the internal one it is bridged through — also when the door's
+   * format cannot carry the deterministic seed the target would honour. Decided per attempt, so
+   * failover may cross from a native target to a bridged one.
    */
   static Operation format(Exchange exchange, PlannedTarget pt) {
     Operation door = exchange.ctx().operation();
-    if (UpstreamAdapters.forProvider(pt.provider()).speaks(door)) {
+    if (UpstreamAdapters.forProvider(pt.provider()).speaks(door) && !bridgesSeed(exchange, pt)) {
       return door;
     }
     if (!door.bridgeable()) {
       throw notServed(door); // PlanStage keeps such targets out of the chain
     }
     return door.internal();
+  }
+
+  /**
+   * A deterministic request with a seed behind a door whose format has none (the Responses API): to
+   * a target that honours a seed it is bridged through chat completions, where the seed is sent,
+   * rather than passed through without it while the answer claims it.
+   */
+  private static boolean bridgesSeed(Exchange exchange, PlannedTarget pt) {
+    Determinism d = exchange.ctx().determinism();
+    Operation door = exchange.ctx().operation();
+    return d != null
+        && door.bridgeable()
+        && d.bridgesSeed(door == door.internal(), pt.provider().kind());
   }
 
   /** The 404 for an operation no target of the plan speaks natively and none may bridge. */

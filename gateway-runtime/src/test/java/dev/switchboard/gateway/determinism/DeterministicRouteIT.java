@@ -68,7 +68,7 @@ class DeterministicRouteIT {
                 new MockProviderOptions().keys("sk-a").systemFingerprint("fp_one"),
                 new MockProviderOptions().keys("sk-b").systemFingerprint("fp_two")),
             (vertx, mocks) -> table(mocks.get(0), mocks.get(1)),
-            Map.of("pa", "sk-a", "pb", "sk-b", "pc", "sk-b"));
+            Map.of("pa", "sk-a", "pb", "sk-b", "pc", "sk-b", "po", "sk-a"));
     primary = gateway.mock(0);
     secondary = gateway.mock(1);
   }
@@ -86,7 +86,9 @@ class DeterministicRouteIT {
         List.of(
             provider("pa", primary.baseUrl(), true),
             provider("pb", secondary.baseUrl(), true),
-            provider("pc", "anthropic", secondary.baseUrl(), true, Map.of(), null)),
+            provider("pc", "anthropic", secondary.baseUrl(), true, Map.of(), null),
+            // OpenAI proper: it serves the Responses API natively.
+            provider("po", "openai", primary.baseUrl(), true, Map.of(), null)),
         List.of(
             policy("det", new RoutingTable.Deterministic(true, 42L, true, false)),
             policy("strict", new RoutingTable.Deterministic(true, 42L, true, true)),
@@ -96,6 +98,7 @@ class DeterministicRouteIT {
             policyRoute("strict", "strict", target("pa", "m1", 0)),
             policyRoute("loose", "loose", pool),
             policyRoute("anthropic", "det", target("pc", "claude-x", 0)),
+            policyRoute("det-openai", "det", target("po", "m1", 0)),
             // Legal requests (metadata task=legal) go to pb/m3 instead of pa/m1.
             new RoutingTable.Route(
                 "det-rules",
@@ -306,6 +309,49 @@ class DeterministicRouteIT {
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(header(r, "x-switchboard-seed")).isEqualTo("42");
     assertThat(header(r, "x-switchboard-unhonoured-params")).isEqualTo("seed");
+  }
+
+  /**
+   * The Responses API has no {@code seed}, so passing a deterministic Responses request through to
+   * OpenAI would drop the seed the answer claims. It is bridged through chat completions (which has
+   * one) instead; a request only the Responses API can carry goes natively and says the seed was
+   * not honoured. Either way the upstream body and the answer's headers agree.
+   */
+  @Test
+  void aResponsesRequestToOpenAiCarriesTheSeedItsAnswerClaims() throws Exception {
+    HttpResponse<String> bridged =
+        gateway.post(
+            "/v1/responses",
+            "{\"model\":\"det-openai\",\"instructions\":\"Be exact.\",\"input\":\"2+2?\"}");
+    var sent = lastRequest(primary);
+
+    assertThat(bridged.statusCode()).as(bridged.body()).isEqualTo(200);
+    assertThat(sent.path()).isEqualTo("/v1/chat/completions");
+    assertThat(sent.body().getValue("seed")).isEqualTo(42);
+    assertThat(header(bridged, "x-switchboard-seed")).isEqualTo("42");
+    assertThat(header(bridged, "x-switchboard-unhonoured-params")).isNull();
+    assertThat(header(bridged, "x-switchboard-system-prompt-hash"))
+        .isEqualTo(SystemPromptHash.sha256Hex("Be exact.\n"));
+    JsonNode response = GatewayHarness.json(bridged.body());
+    assertThat(response.path("object").asText()).isEqualTo("response");
+    assertThat(response.path("output").path(0).path("content").path(0).path("text").asText())
+        .endsWith("(seed 42)");
+
+    // 'store': true needs the provider that keeps responses: sent natively, without a seed.
+    HttpResponse<String> stored =
+        gateway.post(
+            "/v1/responses", "{\"model\":\"det-openai\",\"input\":\"2+2?\",\"store\":true}");
+    var native_ = lastRequest(primary);
+
+    assertThat(stored.statusCode()).as(stored.body()).isEqualTo(200);
+    assertThat(native_.path()).isEqualTo("/v1/responses");
+    assertThat(native_.body().containsKey("seed")).isFalse();
+    assertThat(header(stored, "x-switchboard-unhonoured-params")).isEqualTo("seed");
+  }
+
+  static dev.switchboard.mock.record.RequestRecord lastRequest(MockProvider mock) {
+    var all = mock.requests();
+    return all.get(all.size() - 1);
   }
 
   @Test
