@@ -190,6 +190,15 @@ public final class Exchange {
     this.pinnedTarget = pinnedTarget;
   }
 
+  /**
+   * Whether this is the operator's own request (the admin port's drift endpoint, reachable only by
+   * the operator and Prometheus): it is no consumer's, so consumer keys, limits and budgets do not
+   * apply, and it must reach the model, so the response cache does not either.
+   */
+  public boolean internal() {
+    return pinnedTarget != null;
+  }
+
   /** Client token limits the request passed, charged with its usage once it finished. */
   public List<TokenBucket> tokenLimits() {
     return tokenLimits;
