@@ -312,7 +312,7 @@ public record CacheRequest(
     private byte[] bytes = new byte[512];
     private int length;
 
-    /** This thread's buffer, emptied; valid until the thread's next call. */
+    /** This thread's buffer, emptied; valid until it is hashed or the thread's next call. */
     static Canonical forThisThread() {
       Canonical c = THREAD.get();
       if (c.bytes.length > KEEP_BYTES) {
@@ -405,8 +405,18 @@ public record CacheRequest(
       }
     }
 
+    /**
+     * The hash of the bytes collected; hashed once. A buffer grown past {@link #KEEP_BYTES} is let
+     * go here rather than at the thread's next request: a large body is keyed on a worker thread,
+     * and a pool of idle workers must not each keep megabytes.
+     */
     byte[] sha256() {
-      return KeyDigest.sha256(bytes, length);
+      byte[] digest = KeyDigest.sha256(bytes, length);
+      if (bytes.length > KEEP_BYTES) {
+        bytes = new byte[512];
+        length = 0;
+      }
+      return digest;
     }
 
     String sha256Hex() {

@@ -52,10 +52,26 @@ public final class CacheStage implements Stage {
 
   private final ResponseCache cache;
   private final GatewayMetrics metrics;
+  private final Keys keys;
 
   public CacheStage(ResponseCache cache, GatewayMetrics metrics) {
+    this(cache, metrics, CacheStage::request);
+  }
+
+  /**
+   * @param keys how a request's cache view is made ({@link #request}; a test watches the thread it
+   *     runs on)
+   */
+  CacheStage(ResponseCache cache, GatewayMetrics metrics, Keys keys) {
     this.cache = cache;
     this.metrics = metrics;
+    this.keys = keys;
+  }
+
+  /** Makes the cache view of a request (its keys) for the partition {@code scope}. */
+  @FunctionalInterface
+  interface Keys {
+    CacheRequest of(Exchange exchange, String scope, CacheSettings settings, boolean semantic);
   }
 
   /** What one request's lookup found and what storing its answer needs. */
@@ -150,7 +166,58 @@ public final class CacheStage implements Stage {
     exchange.cacheLookup(lookup);
     PlannedTarget first = plan.get(0);
     lookup.keyedTarget = first;
-    lookup.request = request(exchange, scope(exchange, first), settings, semantic);
+    String scope = scope(exchange, first);
+    if (offLoop(exchange)) {
+      keyOffLoop(exchange, scope, settings, semantic)
+          .onComplete(
+              made -> {
+                if (exchange.finished()) {
+                  return;
+                }
+                if (made.failed()) {
+                  exchange.fail(made.cause());
+                  return;
+                }
+                lookup.request = made.result();
+                if (lookUp(exchange, lookup, settings, noCache)) {
+                  exchange.proceed();
+                }
+              });
+      return false;
+    }
+    lookup.request = keys.of(exchange, scope, settings, semantic);
+    return lookUp(exchange, lookup, settings, noCache);
+  }
+
+  /**
+   * Whether the request's keys are made on a worker: they walk and SHA-256 the whole body (twice
+   * behind the Responses and Messages doors), which for a body of megabytes of inline images would
+   * stall every request on this event loop — the same limit above which {@link ValidateStage}
+   * parses off the loop. Smaller bodies, the hot path, are keyed in place.
+   */
+  private static boolean offLoop(Exchange exchange) {
+    return exchange.rawBodyLength() > ValidateStage.INLINE_PARSE_LIMIT;
+  }
+
+  /**
+   * The keys made on a worker (the request's tree is only read, and nothing else touches it while
+   * the pipeline waits); the result is handed back on the request's event loop.
+   */
+  private Future<CacheRequest> keyOffLoop(
+      Exchange exchange, String scope, CacheSettings settings, boolean semantic) {
+    return exchange
+        .context()
+        .executeBlocking(() -> keys.of(exchange, scope, settings, semantic), false);
+  }
+
+  /**
+   * With the keys made: taps a stream for storing, then looks the exact key up. Returns whether the
+   * pipeline goes on now.
+   */
+  private boolean lookUp(
+      Exchange exchange, Lookup lookup, CacheSettings settings, boolean noCache) {
+    RequestContext ctx = exchange.ctx();
+    ResponseCache.RouteCache caches = lookup.caches;
     if (ctx.stream()) {
       lookup.events = new ArrayList<>();
       exchange.streamTap(lookup);
@@ -507,12 +574,24 @@ public final class CacheStage implements Stage {
     if (!lookup.store || !storable(exchange, lookup)) {
       return;
     }
-    CacheRequest request = lookup.request;
     if (!served.equals(lookup.keyedTarget)) {
       // Failover: the answer is the served target's, so it goes into that target's partition.
-      request =
-          request(exchange, scope(exchange, served), lookup.caches.settings(), lookup.semantic);
+      String scope = scope(exchange, served);
+      CacheSettings settings = lookup.caches.settings();
+      if (offLoop(exchange)) {
+        keyOffLoop(exchange, scope, settings, lookup.semantic)
+            .onSuccess(request -> store(exchange, lookup, served, request));
+        return; // a failure to key it only leaves it unstored
+      }
+      store(exchange, lookup, served, keys.of(exchange, scope, settings, lookup.semantic));
+      return;
     }
+    store(exchange, lookup, served, lookup.request);
+  }
+
+  /** Stores the answer {@code served} gave under {@code request}'s keys. */
+  private void store(Exchange exchange, Lookup lookup, PlannedTarget served, CacheRequest request) {
+    RequestContext ctx = exchange.ctx();
     long now = cache.clock().currentTimeMillis();
     JsonReply reply = exchange.result() instanceof JsonReply r ? r : null;
     Operation format =
@@ -550,7 +629,7 @@ public final class CacheStage implements Stage {
    * keys on its own body too: a target that speaks the door's format is sent that body, not the
    * chat form.
    */
-  private static CacheRequest request(
+  static CacheRequest request(
       Exchange exchange, String scope, CacheSettings settings, boolean semantic) {
     ObjectNode chat = exchange.chat();
     Operation op = exchange.ctx().operation();
