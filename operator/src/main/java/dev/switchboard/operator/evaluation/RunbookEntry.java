@@ -67,7 +67,8 @@ public final class RunbookEntry {
     for (Map.Entry<String, EvaluationStatistics.Result> e : results.entrySet()) {
       String target = e.getKey();
       EvaluationStatistics.Result r = e.getValue();
-      CandidateSums sums = state.totals.get(target);
+      // A candidate no replica has reported on yet has the sums of no data.
+      CandidateSums sums = state.totals.getOrDefault(target, CandidateSums.EMPTY);
       md.append("### `")
           .append(target)
           .append("`: ")
