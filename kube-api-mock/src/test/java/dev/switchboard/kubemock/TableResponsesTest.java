@@ -91,15 +91,15 @@ class TableResponsesTest {
     assertThat(table.path("kind").asText()).isEqualTo("Table");
     assertThat(table.path("apiVersion").asText()).isEqualTo("meta.k8s.io/v1");
     assertThat(column(table, "name"))
-        .containsExactly("Name", "Age", "Model", "Policy", "Canary", "Ready", "Phase");
+        .containsExactly("Name", "Model", "Policy", "Canary", "Ready", "Phase", "Age");
     assertThat(column(table, "type"))
-        .containsExactly("string", "date", "string", "string", "integer", "string", "string");
+        .containsExactly("string", "string", "string", "integer", "string", "string", "date");
     // Policy is priority 1: only `kubectl get -o wide` shows it.
-    assertThat(column(table, "priority")).containsExactly("0", "0", "0", "1", "0", "0", "0");
+    assertThat(column(table, "priority")).containsExactly("0", "0", "1", "0", "0", "0", "0");
     assertThat(table.path("rows")).hasSize(1);
     JsonNode row = table.path("rows").get(0);
     assertThat(row.path("cells").toString())
-        .isEqualTo("[\"chat\",\"5m\",\"chat-default\",\"standard\",5,\"True\",\"Progressing\"]");
+        .isEqualTo("[\"chat\",\"chat-default\",\"standard\",5,\"True\",\"Progressing\",\"5m\"]");
     // The default includeObject=Metadata: the row carries the object's metadata only.
     assertThat(row.path("object").path("kind").asText()).isEqualTo("PartialObjectMetadata");
     assertThat(row.path("object").path("metadata").path("name").asText()).isEqualTo("chat");
@@ -111,18 +111,18 @@ class TableResponsesTest {
     fiveMinutesAfterCreationOf(SwitchboardResources.PROVIDER_ENDPOINTS, "openai");
     JsonNode endpoints = getJson(NAMESPACE + "providerendpoints", KUBECTL_ACCEPT);
     assertThat(column(endpoints, "name"))
-        .containsExactly("Name", "Age", "Base URL", "Provider", "Healthy", "Ready");
+        .containsExactly("Name", "Base URL", "Provider", "Healthy", "Ready", "Age");
     assertThat(endpoints.path("rows").get(0).path("cells").toString())
         .isEqualTo(
-            "[\"openai\",\"5m\",\"https://api.openai.com/v1\",\"openai\",\"True\",\"False\"]");
+            "[\"openai\",\"https://api.openai.com/v1\",\"openai\",\"True\",\"False\",\"5m\"]");
 
     fiveMinutesAfterCreationOf(SwitchboardResources.ROUTING_POLICIES, "standard");
     JsonNode policies = getJson(NAMESPACE + "routingpolicies", KUBECTL_ACCEPT);
     assertThat(column(policies, "name"))
-        .containsExactly("Name", "Age", "Strategy", "Enforced", "Ready");
+        .containsExactly("Name", "Strategy", "Enforced", "Ready", "Age");
     // No status yet: the Enforced and Ready cells are null (kubectl prints them empty).
     assertThat(policies.path("rows").get(0).path("cells").toString())
-        .isEqualTo("[\"standard\",\"5m\",\"priority\",null,null]");
+        .isEqualTo("[\"standard\",\"priority\",null,null,\"5m\"]");
   }
 
   @Test
