@@ -484,14 +484,18 @@ public final class GatewayServer {
    * Shuts down without cutting what is in flight. {@code /readyz} answers 503 at once while the
    * public port keeps serving for {@code drainDelayMs}: Kubernetes takes a terminating pod out of
    * its endpoints at once, but kube-proxy, ingress controllers and cloud load balancers see that a
-   * few seconds later and keep sending until then. Then the public port stops accepting
-   * connections; requests and streams in flight get {@code timeoutMs} to end (idle keep-alive
-   * connections close at once, a busy one after its last response), after which the connections
-   * left are closed. Then everything else closes as in {@link #close()}. Both delays run on the
-   * gateway clock.
+   * few seconds later and keep sending until then; meanwhile responses say {@code Connection:
+   * close}, so keep-alive clients open their next connection to a replica that stays. Then the
+   * public port stops accepting connections; requests and streams in flight get {@code timeoutMs}
+   * to end (idle keep-alive connections close at once, a busy one after its last response), after
+   * which the connections left are closed. Then everything else closes as in {@link #close()}. Both
+   * delays run on the gateway clock.
    */
   public Future<Void> shutdown(long drainDelayMs, long timeoutMs) {
     stopping.set(true);
+    if (publicGuard != null) {
+      publicGuard.drain(); // keep-alive clients reconnect, to replicas that are staying
+    }
     org.slf4j.LoggerFactory.getLogger(GatewayServer.class)
         .info(
             "shutting down: not ready, still accepting for {} ms, then {} ms for requests in"

@@ -48,6 +48,7 @@ public final class ConnectionGuard {
   private final long idleTimeoutMs;
   private final int maxConnections;
   private final AtomicInteger open = new AtomicInteger();
+  private volatile boolean draining;
   // The connections counted in open, for closeAll when a graceful shutdown runs out of time.
   private final java.util.Set<Channel> channels =
       java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -112,6 +113,15 @@ public final class ConnectionGuard {
   }
 
   /**
+   * From now on every response says {@code Connection: close}, so clients on keep-alive connections
+   * take their next request elsewhere (a new connection reaches a replica still in the endpoints)
+   * instead of sending it here until the port stops accepting. The start of a graceful shutdown.
+   */
+  public void drain() {
+    draining = true;
+  }
+
+  /**
    * Closes every open connection at once, streams and all: the end of a graceful shutdown whose
    * timeout ran out (the server has stopped accepting by then).
    */
@@ -165,6 +175,9 @@ public final class ConnectionGuard {
           .end(error.toBuffer())
           .onComplete(v -> req.connection().close());
       return;
+    }
+    if (draining) {
+      req.response().putHeader(HttpHeaders.CONNECTION, "close");
     }
     next.handle(req);
   }

@@ -102,6 +102,8 @@ class GracefulShutdownIT {
     HttpResponse<String> during =
         gateway.post("/v1/chat/completions", GatewayHarness.chat("quick", false));
     assertThat(during.statusCode()).isEqualTo(200);
+    // ... on a connection the client is told not to reuse, so its next request goes elsewhere.
+    assertThat(during.headers().firstValue("connection")).hasValue("close");
     assertThat(shutdown.isComplete()).isFalse();
 
     clock.advance(DRAIN_MS);
