@@ -224,13 +224,31 @@ class CanaryRolloutIT {
       long canaryAttempts = stack.mock(samples.secondary).attempts(LLAMA);
       assertThat(canaryAttempts).as("the canary really received traffic").isPositive();
 
-      // Then a healthy version: promoted through both steps.
+      // Then the provider is fixed. A spec edit that keeps the canary's targets (a weight) does
+      // not retry it; the retry annotation does, and the canary is promoted through both steps.
       stack.mock(samples.secondary).faults().clearAll();
       writeRoute(
           "chat-canary",
           "split",
           "{providerRef: {name: local-secondary}, model: " + LLAMA + ", weight: 2}");
       long generation = route("chat-canary").getMetadata().getGeneration();
+      awaitPhase("chat-canary", "RolledBack");
+      stack
+          .api()
+          .client()
+          .resources(ModelRoute.class)
+          .inNamespace("default")
+          .withName("chat-canary")
+          .edit(
+              r -> {
+                java.util.Map<String, String> annotations =
+                    r.getMetadata().getAnnotations() == null
+                        ? new java.util.HashMap<>()
+                        : new java.util.HashMap<>(r.getMetadata().getAnnotations());
+                annotations.put("switchboard.dev/retry", "true");
+                r.getMetadata().setAnnotations(annotations);
+                return r;
+              });
       awaitStableAt("chat-canary", generation);
       await()
           .atMost(Duration.ofSeconds(10))

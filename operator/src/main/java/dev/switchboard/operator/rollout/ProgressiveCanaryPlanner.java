@@ -54,6 +54,12 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
   /** Annotation that rolls the running canary back at once; cleared by the controller. */
   public static final String ABORT_ANNOTATION = "switchboard.dev/abort";
 
+  /**
+   * Annotation that starts a rolled-back canary again with the same targets (after the provider was
+   * fixed, say); cleared by the controller. Other spec edits that keep the targets do not.
+   */
+  public static final String RETRY_ANNOTATION = "switchboard.dev/retry";
+
   static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(30);
 
   private static final Logger LOG = LoggerFactory.getLogger(ProgressiveCanaryPlanner.class);
@@ -136,9 +142,11 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
     RoutingTable.Route stableEntry = stableEntry(desired, live);
     if (RolloutDecision.ROLLED_BACK.equals(current.phase())
         && (Objects.equals(current.failedRevision(), revision)
-            || Objects.equals(current.failedTargets(), targetIds(desired)))) {
-      // The rolled-back canary is retried only when its targets change: a spec edit that leaves
-      // them alone (aliases, weights, thresholds, steps) is no new canary.
+            || Objects.equals(current.failedTargets(), targetIds(desired)))
+        && !isTrue(route.getMetadata().getAnnotations(), RETRY_ANNOTATION)) {
+      // The rolled-back canary is retried only when its targets change or the retry annotation
+      // asks for it: a spec edit that leaves them alone (aliases, weights, thresholds, steps) is
+      // no new canary.
       return new Outcome(
           stableEntry,
           rolledBackState(

@@ -22,7 +22,9 @@ public interface RolloutHooks {
   /** The annotations the controller acts on and then removes. */
   Set<String> MANUAL_ANNOTATIONS =
       Set.of(
-          ProgressiveCanaryPlanner.PROMOTE_ANNOTATION, ProgressiveCanaryPlanner.ABORT_ANNOTATION);
+          ProgressiveCanaryPlanner.PROMOTE_ANNOTATION,
+          ProgressiveCanaryPlanner.ABORT_ANNOTATION,
+          ProgressiveCanaryPlanner.RETRY_ANNOTATION);
 
   /** Removes the annotations from the route: a metadata write; the spec is never written. */
   void clearAnnotations(ModelRoute route, Set<String> names);

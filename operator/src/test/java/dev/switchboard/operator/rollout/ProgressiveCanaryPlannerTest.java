@@ -290,6 +290,32 @@ class ProgressiveCanaryPlannerTest {
   }
 
   @Test
+  void theRetryAnnotationStartsARolledBackCanaryAgainWithTheSameTargets() {
+    harness.changeTargets("gpt-5");
+    harness.reconcile();
+    metrics.answer(new CanaryWindow(arm(100, 50, 0.8, 100, 0), arm(900, 0, 0.8, 100, 0), INTERVAL));
+    clock.advance(INTERVAL);
+    harness.reconcile();
+    assertThat(harness.status.getPhase()).isEqualTo("RolledBack");
+    int begunBefore = metrics.begun.size();
+    metrics.answer(FakeMetricsSource.HEALTHY);
+
+    // The provider was fixed: the same canary, asked for again.
+    harness.annotate(ProgressiveCanaryPlanner.RETRY_ANNOTATION);
+    clock.advance(INTERVAL);
+    RolloutDecision retried = harness.reconcile();
+
+    assertThat(retried.phase()).isEqualTo("Progressing");
+    assertThat(harness.published().canary().targets())
+        .extracting(RoutingTable.Target::model)
+        .containsExactly("gpt-5");
+    assertThat(harness.status.getFailedRevision()).isNull();
+    assertThat(harness.status.getFailedTargets()).isNull();
+    assertThat(metrics.begun).hasSize(begunBefore + 1);
+    assertThat(RolloutHooks.MANUAL_ANNOTATIONS).contains(ProgressiveCanaryPlanner.RETRY_ANNOTATION);
+  }
+
+  @Test
   void promoteAnnotationPromotesAtOnce() {
     harness.changeTargets("gpt-5");
     harness.reconcile();
