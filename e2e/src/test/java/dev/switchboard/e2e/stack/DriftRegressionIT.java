@@ -52,6 +52,8 @@ import org.slf4j.LoggerFactory;
  * %) answering differently is caught in the next run; a changed {@code system_fingerprint} on the
  * rule's target is flagged in the next run, and the route says {@code ModelVersionChanged}. The
  * headers and request-log fields of the deterministic route are checked with the OpenAI SDK.
+ * Consumer keys are in force throughout: the drift checks go through as the operator (its
+ * credential in the consumer table), never needing a consumer's key.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DriftRegressionIT {
@@ -146,6 +148,24 @@ class DriftRegressionIT {
             maxNormalizedDistance: 0.15
         """
             .formatted(POLICY, SAMPLES));
+    // Consumer keys are in force (one Consumer, the key the SDK sends): the drift checks reach the
+    // gateways' admin port as the operator, with its credential, not as a consumer.
+    Files.writeString(
+        dir.resolve("consumers.yaml"),
+        """
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: application-key, namespace: default}
+        type: Opaque
+        stringData: {apiKey: sk-application}
+        ---
+        apiVersion: switchboard.dev/v1alpha1
+        kind: Consumer
+        metadata: {name: application, namespace: default}
+        spec:
+          keySecretRefs: [{name: application-key, key: apiKey}]
+          models: ["*"]
+        """);
     // Legal requests go to the rule's target on "secondary"; the drift check replays to both.
     Files.writeString(
         dir.resolve("route.yaml"),
