@@ -46,6 +46,7 @@ import dev.switchboard.gateway.stats.LiveStats;
 import dev.switchboard.gateway.time.GatewayClock;
 import dev.switchboard.gateway.time.OffsetClock;
 import dev.switchboard.gateway.time.VertxClock;
+import dev.switchboard.gateway.upstream.FailureKind;
 import dev.switchboard.gateway.upstream.UpstreamCaller;
 import dev.switchboard.gateway.upstream.UpstreamClients;
 import dev.switchboard.gateway.upstream.UpstreamFailure;
@@ -233,6 +234,10 @@ public final class GatewayServer {
             // Counted at the stream's end, so the canary analysis sees a stream cut short (or an
             // error event mid-stream) as its arm's error, and a client's hang-up as neither.
             metrics.attempt(ctx, target, failure);
+            if (failure != null && failure.kind() != FailureKind.CLIENT_CANCELLED) {
+              // The request log says how the attempt ended, as the metrics do.
+              ctx.settleAttempt(target.id(), failure.kind().label(), failure.upstreamStatus());
+            }
           }
         };
     FailoverChain chain =

@@ -183,6 +183,20 @@ public final class RequestContext {
     attempts.add(attempt);
   }
 
+  /**
+   * A committed stream's attempt came to its outcome after all: its entry (recorded as a success
+   * when its first event went out, for the attempts header) says how it ended, for the request log.
+   */
+  public void settleAttempt(String targetId, String outcome, int upstreamStatus) {
+    for (int i = attempts.size() - 1; i >= 0; i--) {
+      Attempt a = attempts.get(i);
+      if (a.targetId().equals(targetId)) {
+        attempts.set(i, new Attempt(targetId, a.arm(), outcome, upstreamStatus));
+        return;
+      }
+    }
+  }
+
   public int status() {
     return status;
   }
