@@ -275,6 +275,16 @@ class OperatorScenarioTest {
     assertThat(routeCondition("chat-default", "Ready").map(Condition::getStatus)).contains("True");
     assertThat(client.configMaps().inNamespace(ns).withName("app-settings").get().getData())
         .containsOnlyKeys("limits.properties");
+    // Said where kubectl describe and the event stream show it, too.
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(
+                        client.v1().events().inNamespace(ns).list().getItems().stream()
+                            .filter(e -> "Warning".equals(e.getType()))
+                            .filter(e -> "ReportConfigMapNotOwned".equals(e.getReason()))
+                            .map(e -> e.getMessage()))
+                    .anySatisfy(m -> assertThat(m).contains("ConfigMap app-settings")));
 
     evaluateInto.accept("team-runbook");
     eventually()

@@ -717,7 +717,8 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   }
 
   private void recordTransition(ModelRoute route, ModelRouteStatus next) {
-    recordFloatingVersions(route, next);
+    recordWarningCondition(route, next, ModelRouteStatusBuilder.FLOATING_MODEL_VERSION);
+    recordWarningCondition(route, next, EvaluationTracker.REPORT_BLOCKED);
     var before =
         Conditions.find(
             route.getStatus() == null ? null : route.getStatus().getConditions(), Conditions.READY);
@@ -736,14 +737,16 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     }
   }
 
-  /** A Warning event when the route starts naming floating aliases or names different ones. */
-  private void recordFloatingVersions(ModelRoute route, ModelRouteStatus next) {
+  /**
+   * A Warning event when a warning condition of the route comes true or says something new: it
+   * starts naming floating aliases or names different ones ({@code FloatingModelVersion}), its
+   * evaluation report names a ConfigMap that is not the operator's ({@code
+   * EvaluationReportBlocked}).
+   */
+  private void recordWarningCondition(ModelRoute route, ModelRouteStatus next, String type) {
     var before =
-        Conditions.find(
-            route.getStatus() == null ? null : route.getStatus().getConditions(),
-            ModelRouteStatusBuilder.FLOATING_MODEL_VERSION);
-    var after =
-        Conditions.find(next.getConditions(), ModelRouteStatusBuilder.FLOATING_MODEL_VERSION);
+        Conditions.find(route.getStatus() == null ? null : route.getStatus().getConditions(), type);
+    var after = Conditions.find(next.getConditions(), type);
     if (after.isEmpty() || !Conditions.TRUE.equals(after.get().getStatus())) {
       return;
     }
