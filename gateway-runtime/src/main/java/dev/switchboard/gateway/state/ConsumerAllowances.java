@@ -299,17 +299,24 @@ final class ConsumerAllowances {
     this.store = store;
   }
 
+  /**
+   * The group of {@code key}, made for {@code call} when there is none (a caller that finds it
+   * {@code gone} under its lock asks again: it was dropped meanwhile).
+   */
+  private Group group(GroupKey key, AdmitCall call) {
+    return groups.computeIfAbsent(
+        key,
+        k -> {
+          dayInUse(call.day()); // a new day starts new groups
+          return new Group(k, call, store.base(call.consumer()), replica);
+        });
+  }
+
   Future<Admission> admit(AdmitCall call) {
     Promise<Admission> promise = Promise.promise();
     GroupKey key = key(call);
     while (true) {
-      Group g =
-          groups.computeIfAbsent(
-              key,
-              k -> {
-                dayInUse(call.day()); // a new day starts new groups
-                return new Group(k, call, store.base(call.consumer()), replica);
-              });
+      Group g = group(key, call);
       Run run = null;
       synchronized (g) {
         if (g.gone) {
@@ -360,13 +367,7 @@ final class ConsumerAllowances {
   void addOutageSpend(AdmitCall admitted, long costNanoUsd) {
     GroupKey key = key(admitted);
     while (true) {
-      Group g =
-          groups.computeIfAbsent(
-              key,
-              k -> {
-                dayInUse(admitted.day());
-                return new Group(k, admitted, store.base(admitted.consumer()), replica);
-              });
+      Group g = group(key, admitted);
       synchronized (g) {
         if (g.gone) {
           continue;
