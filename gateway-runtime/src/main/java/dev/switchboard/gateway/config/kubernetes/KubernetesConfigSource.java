@@ -161,12 +161,17 @@ public final class KubernetesConfigSource implements ConfigSource {
     Map<String, byte[]> binary = binary(cm);
     if (!binary.containsKey(RoutingTableLayout.COMPRESSED_KEY)
         && !data.containsKey(RoutingTableLayout.MANIFEST_KEY)) {
-      LOG.warn(
-          "{} has none of the keys {}, {}, {}; keeping the current table",
-          origin,
-          RoutingTable.CONFIG_MAP_KEY,
-          RoutingTableLayout.COMPRESSED_KEY,
-          RoutingTableLayout.MANIFEST_KEY);
+      // A rejected reload (metric, lastReload), as an unreadable table is, not only a WARN: the
+      // ConfigMap no longer says what to serve, and whoever emptied it should see that.
+      long event = routingEvents.incrementAndGet();
+      String problem =
+          "has none of the keys "
+              + RoutingTable.CONFIG_MAP_KEY
+              + ", "
+              + RoutingTableLayout.COMPRESSED_KEY
+              + ", "
+              + RoutingTableLayout.MANIFEST_KEY;
+      shardReader.execute(() -> unreadable(listener, origin, event, problem));
       return;
     }
     // Decompressing a large table and reading shards is not for the informer's thread.

@@ -221,6 +221,52 @@ class KubernetesConfigSourceIT {
     assertThat(chatStatus()).isEqualTo(200);
   }
 
+  @Test
+  void aRoutingConfigMapWithNoneOfItsKeysIsRejectedVisiblyAndTheLastTableKeepsServing()
+      throws Exception {
+    putKey("mock", "sk-1");
+    putTable(RoutingTableCodec.encodeToString(table("v0")));
+    gateway =
+        GatewayServer.start(
+                vertx,
+                GatewayOptions.defaults()
+                    .withHost("127.0.0.1")
+                    .withPort(0)
+                    .withAdminPort(0)
+                    .withNamespace(NS),
+                new KubernetesConfigSource(api.newClient(), NS, true))
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(30, TimeUnit.SECONDS);
+    String v0 = RoutingTableCodec.configVersionOf(table("v0"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> servedVersion().equals(v0));
+
+    // Someone (a hand edit, a broken sync tool) leaves the routing ConfigMap without its table.
+    putConfigMap(
+        new RoutingTableLayout.Part(
+            RoutingTable.CONFIG_MAP_NAME, Map.of("routing.yaml", "routes: []"), Map.of()));
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                gateway
+                    .routingState()
+                    .lastReload()
+                    .map(r -> r.result().equals(ReloadResult.REJECTED))
+                    .orElse(false));
+    ReloadResult rejected = gateway.routingState().lastReload().orElseThrow();
+    assertThat(rejected.origin()).isEqualTo("configmap/" + NS + "/" + RoutingTable.CONFIG_MAP_NAME);
+    assertThat(rejected.problems())
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains("none of the keys")
+        .contains(RoutingTable.CONFIG_MAP_KEY);
+    assertThat(gateway.metrics().scrape())
+        .contains("switchboard_config_reload_total{result=\"rejected\"} 1.0");
+    assertThat(servedVersion()).isEqualTo(v0);
+    assertThat(chatStatus()).isEqualTo(200);
+  }
+
   /** A table of many routes whose compressed form spans several small shards. */
   private RoutingTable largeTable(String salt) {
     List<RoutingTable.Route> routes = new ArrayList<>();
