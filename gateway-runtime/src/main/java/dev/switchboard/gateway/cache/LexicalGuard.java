@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.cache;
 
+import dev.switchboard.gateway.language.LanguageDetector;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -24,7 +25,19 @@ import java.util.regex.Pattern;
  */
 public final class LexicalGuard {
 
-  private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}]+(?:['’.,][\\p{L}\\p{N}]+)*");
+  /** Han, kana and Hangul, and the kana length mark: scripts read by their own rules. */
+  private static final String CJK = "\\p{IsHan}\\p{IsHiragana}\\p{IsKatakana}\\p{IsHangul}\\u30fc";
+
+  private static final String NOT_CJK = "[\\p{L}\\p{N}&&[^" + CJK + "]]";
+
+  /**
+   * A word: a run of Han, kana or Hangul (Chinese and Japanese write no spaces, so a run is a
+   * phrase; it ends where another script starts, "python中" is two words), or letters and digits of
+   * any other script, joined by an apostrophe, dot or comma.
+   */
+  private static final Pattern WORD =
+      Pattern.compile("[" + CJK + "]+|" + NOT_CJK + "+(?:['’.,]" + NOT_CJK + "+)*");
+
   private static final Pattern NUMBER = Pattern.compile("\\d+(?:[.,]\\d+)*");
   private static final Pattern THOUSANDS = Pattern.compile(",(?=\\d{3}(?!\\d))");
 
@@ -218,7 +231,89 @@ public final class LexicalGuard {
     {"login", "logout"},
     {"log in", "log out"},
     {"sign in", "sign out"},
-    {"check in", "check out"}
+    {"check in", "check out"},
+    // The languages LanguageDetector reads by their words: "¿Por qué usa más memoria?" and "… menos
+    // memoria?" embed alike as the English pairs do. Whole words only (the stem is English): the
+    // forms people ask with. Both sides of a pair are one language, so a word that means something
+    // else in another language ("mayor", "met", "plus" in English) can only cost a hit.
+    {"más", "menos"},
+    {"mayor", "menor"},
+    {"mejor", "peor"},
+    {"arriba", "abajo"},
+    {"encima", "debajo"},
+    {"antes", "después"},
+    {"subir", "bajar"},
+    {"abrir", "cerrar"},
+    {"activar", "desactivar"},
+    {"habilitar", "deshabilitar"},
+    {"encender", "apagar"},
+    {"aumentar", "disminuir"},
+    {"comprar", "vender"},
+    {"caliente", "frío"},
+    {"con", "sin"},
+    {"entrada", "salida"},
+    {"plus", "moins"},
+    {"meilleur", "pire"},
+    {"avant", "après"},
+    {"dessus", "dessous"},
+    {"haut", "bas"},
+    {"ouvrir", "fermer"},
+    {"activer", "désactiver"},
+    {"allumer", "éteindre"},
+    {"augmenter", "diminuer"},
+    {"acheter", "vendre"},
+    {"chaud", "froid"},
+    {"avec", "sans"},
+    {"entrée", "sortie"},
+    {"mehr", "weniger"},
+    {"besser", "schlechter"},
+    {"größer", "kleiner"},
+    {"höher", "niedriger"},
+    {"früher", "später"},
+    {"oben", "unten"},
+    {"öffnen", "schließen"},
+    {"aktivieren", "deaktivieren"},
+    {"einschalten", "ausschalten"},
+    {"erhöhen", "verringern"},
+    {"hochladen", "herunterladen"},
+    {"kaufen", "verkaufen"},
+    {"heiß", "kalt"},
+    {"mit", "ohne"},
+    {"mais", "menos"},
+    {"maior", "menor"},
+    {"melhor", "pior"},
+    {"acima", "abaixo"},
+    {"antes", "depois"},
+    {"abrir", "fechar"},
+    {"ativar", "desativar"},
+    {"ligar", "desligar"},
+    {"aumentar", "diminuir"},
+    {"quente", "frio"},
+    {"com", "sem"},
+    {"più", "meno"},
+    {"maggiore", "minore"},
+    {"migliore", "peggiore"},
+    {"meglio", "peggio"},
+    {"sopra", "sotto"},
+    {"prima", "dopo"},
+    {"aprire", "chiudere"},
+    {"attivare", "disattivare"},
+    {"accendere", "spegnere"},
+    {"aumentare", "diminuire"},
+    {"comprare", "vendere"},
+    {"caldo", "freddo"},
+    {"con", "senza"},
+    {"meer", "minder"},
+    {"beter", "slechter"},
+    {"openen", "sluiten"},
+    {"aanzetten", "uitzetten"},
+    {"kopen", "verkopen"},
+    {"met", "zonder"},
+    {"больше", "меньше"},
+    {"лучше", "хуже"},
+    {"включить", "выключить"},
+    // Korean writes words apart: a lone 더 (more) or 덜 (less) is a word of its own.
+    {"더", "덜"}
   };
 
   /**
@@ -414,6 +509,8 @@ public final class LexicalGuard {
     Set<String> stems = new HashSet<>();
     int negations = 0;
     boolean sentenceStart = true;
+    // Once per text: a hash lookup per Latin word over at most 2,000 code points.
+    String language = LanguageDetector.detect(text);
     Matcher m = WORD.matcher(text);
     int last = 0;
     while (m.find()) {
@@ -436,12 +533,18 @@ public final class LexicalGuard {
         names.add(stripPossessive(lower)); // gpt-4o, s3, iphone15: names with digits
         numbers.add(raw.replaceAll("\\D+", " ").trim());
       }
-      if (NEGATIONS.contains(plain)
+      boolean cjk = isCjk(raw.codePointAt(0));
+      if (cjk) {
+        negations += cjkNegations(raw, language);
+      } else if (NEGATIONS.contains(plain)
           || plain.endsWith("nt") && lower.endsWith("n't")
           || lower.startsWith("n'") && lower.length() > 2) { // French elided ne: n'est, n'a
         negations++;
       }
       boolean capitalised = Character.isUpperCase(raw.codePointAt(0));
+      // A run of two or more Han, kana or Hangul characters counts as a name (its upper case is
+      // itself): the guard reads no numbers, days or opposites in those scripts, so such a run
+      // must appear on both sides as it is.
       boolean acronym =
           raw.length() > 1
               && raw.equals(raw.toUpperCase(Locale.ROOT))
@@ -516,6 +619,87 @@ public final class LexicalGuard {
     // The same words in another order ("dog bites man"): the embedding cannot tell, neither can we.
     return !(query.sortedWords().equals(cached.sortedWords())
         && !query.words().equals(cached.words()));
+  }
+
+  private static boolean isCjk(int codePoint) {
+    Character.UnicodeScript script = Character.UnicodeScript.of(codePoint);
+    return script == Character.UnicodeScript.HAN
+        || script == Character.UnicodeScript.HIRAGANA
+        || script == Character.UnicodeScript.KATAKANA
+        || script == Character.UnicodeScript.HANGUL
+        || codePoint == 0x30fc;
+  }
+
+  /** Han characters that negate (Chinese, and Japanese kanji prefixes: 不要, 無料, 未定, 非公開). */
+  private static final String HAN_NEGATIONS = "不没沒未无無非勿";
+
+  /**
+   * Common words that begin with (or hold) one of {@link #HAN_NEGATIONS} and negate nothing: 不过
+   * (but), 不断 (continually), 不仅/不但 (not only … but), 不久 (soon), 不管/不论 (no matter), 不少 (many), 不错
+   * (good), 不停 (non-stop), 不思議 (wonder), 没错 (right), 未来 (future), 无论 (no matter), 非常 (very). Double
+   * negations that mean "must" (不得不) are skipped whole.
+   */
+  private static final List<String> HAN_NOT_NEGATING =
+      List.of(
+          "不过", "不過", "不断", "不斷", "不仅", "不僅", "不但", "不久", "不管", "不论", "不論", "不少", "不错", "不錯", "不停",
+          "不思議", "没错", "沒錯", "未来", "未來", "无论", "無論", "非常");
+
+  /**
+   * Japanese negative endings written in kana: ない (not, but not 少ない "few" or 危ない "dangerous"), なかっ
+   * (past), なく, なけれ (conditional), ません (polite), ずに and せず (without doing).
+   */
+  private static final List<String> KANA_NEGATIONS =
+      List.of("ない", "なかっ", "なく", "なけれ", "ません", "ずに", "せず");
+
+  /**
+   * The negations in a run of Han, kana or Hangul; Chinese and Japanese write no spaces, so the run
+   * is read character by character. Korean: 않 and 없 always, 못 but not in 잘못 (mistake), 아니 (not in
+   * 아니면 "or", 아니라 "but"), and 안 only as a word of its own (안녕 is hello, 안전 safety). Chinese 别/別
+   * (don't) only in Chinese text (Japanese 別 is "other") and only where "don't" is written: at the
+   * start or after a pronoun or adverb (别担心, 你别走), not in 特别, 区别, 别人.
+   */
+  private static int cjkNegations(String run, String language) {
+    if (run.equals("안")) {
+      return 1;
+    }
+    int count = 0;
+    for (int i = 0; i < run.length(); i++) {
+      char c = run.charAt(i);
+      char prev = i > 0 ? run.charAt(i - 1) : ' ';
+      char next = i + 1 < run.length() ? run.charAt(i + 1) : ' ';
+      if (run.startsWith("不得不", i)) {
+        i += 2;
+      } else if (HAN_NEGATIONS.indexOf(c) >= 0) {
+        boolean common = c == '不' && prev == '差' && next == '多'; // 差不多, about
+        for (String word : HAN_NOT_NEGATING) {
+          common |= run.startsWith(word, i);
+        }
+        if (!common) {
+          count++;
+        }
+      } else if ((c == '别' || c == '別')
+          && "zh".equals(language)
+          && (i == 0 || "你您我他她它们們请請万萬可就还還也都先咱".indexOf(prev) >= 0)
+          && "人的处處名墅致扭".indexOf(next) < 0) {
+        count++;
+      } else if (c == '않' || c == '없' || c == '못' && prev != '잘') {
+        count++;
+      } else if (c == '아'
+          && "니닌닙님냐".indexOf(next) >= 0
+          && !run.startsWith("아니면", i)
+          && !run.startsWith("아니라", i)) {
+        count++;
+      } else {
+        for (String ending : KANA_NEGATIONS) {
+          if (run.startsWith(ending, i) && prev != '少' && prev != '危') {
+            count++;
+            i += ending.length() - 1;
+            break;
+          }
+        }
+      }
+    }
+    return count;
   }
 
   private static boolean sameNames(Profile a, Profile b) {

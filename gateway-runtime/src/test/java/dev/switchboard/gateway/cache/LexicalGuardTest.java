@@ -197,4 +197,89 @@ class LexicalGuardTest {
     assertThat(compatible("Pourquoi il ne pleut pas ?", "Pourquoi il n'y a pas de pluie ?"))
         .isTrue();
   }
+
+  @Test
+  void negationsInChineseJapaneseAndKoreanAreCounted() {
+    // Served before: a Han or kana run written against Latin letters was one word with them
+    // ("python中不使用循环"), and Korean writes its short negations 안 and 못 as words of their own.
+    String[][] pairs = {
+      {"如何在python中使用循环？", "如何在python中不使用循环？"},
+      {"咖啡对健康有好处吗？", "咖啡对健康没有好处吗？"},
+      {"pythonでループを使う方法は？", "pythonでループを使わない方法は？"},
+      {"커피는 건강에 좋아요?", "커피는 건강에 안 좋아요?"},
+      {"왜 휴대폰이 충전이 돼요?", "왜 휴대폰이 충전이 안 돼요?"},
+      {"왜 로그인 해요?", "왜 로그인 못 해요?"}
+    };
+    for (String[] pair : pairs) {
+      assertThat(compatible(pair[0], pair[1])).as(pair[1]).isFalse();
+      assertThat(compatible(pair[1], pair[0])).as(pair[0]).isFalse();
+      assertThat(compatible(pair[1], pair[1] + " ")).as(pair[1]).isTrue();
+    }
+  }
+
+  @Test
+  void commonChineseJapaneseAndKoreanWordsAreNotNegations() {
+    // Each negates: 别 (don't) where Chinese writes "don't", the Japanese endings, Korean 없/않/아니.
+    for (String negated :
+        new String[] {
+          "别担心",
+          "你别走",
+          "无法连接",
+          "不要删除",
+          "しないでください",
+          "分かりません",
+          "食べずに行く",
+          "行かなかった",
+          "없어요",
+          "하지 않아요",
+          "아니요",
+          "안 돼요"
+        }) {
+      assertThat(LexicalGuard.profile(negated).negations()).as(negated).isEqualTo(1);
+    }
+    // None negates: 非常 very, 未来 future, 特别 especially, 区别 difference, 不过 but, 差不多 about,
+    // 不得不 must, Japanese 少ない few, 危ない dangerous, 別の other, Korean 잘못 mistake, 안녕 hello,
+    // 안전 safety, 아니면 or.
+    for (String plain :
+        new String[] {
+          "这个非常好",
+          "未来会怎样",
+          "这个特别好",
+          "区别是什么",
+          "不过很好",
+          "差不多",
+          "我不得不去",
+          "人が少ない",
+          "危ない道",
+          "別の方法",
+          "뭐가 잘못됐나요",
+          "안녕하세요",
+          "안전해요",
+          "A 아니면 B"
+        }) {
+      assertThat(LexicalGuard.profile(plain).negations()).as(plain).isZero();
+    }
+  }
+
+  @Test
+  void oppositesInTheOtherDetectedLanguagesAreCaught() {
+    String[][] pairs = {
+      {"¿Por qué usa más memoria?", "¿Por qué usa menos memoria?"},
+      {"¿Es mejor comprar o alquilar?", "¿Es peor comprar o alquilar?"},
+      {"Pourquoi utilise-t-il plus de mémoire ?", "Pourquoi utilise-t-il moins de mémoire ?"},
+      {"Comment activer le Bluetooth ?", "Comment désactiver le Bluetooth ?"},
+      {"Warum braucht es mehr Speicher?", "Warum braucht es weniger Speicher?"},
+      {"Wie kann ich Bluetooth aktivieren?", "Wie kann ich Bluetooth deaktivieren?"},
+      {"O valor é maior que dez?", "O valor é menor que dez?"},
+      {"Perché usa più memoria?", "Perché usa meno memoria?"},
+      {"Come posso attivare il Bluetooth?", "Come posso disattivare il Bluetooth?"},
+      {"Waarom gebruikt het meer geheugen?", "Waarom gebruikt het minder geheugen?"},
+      {"왜 배터리를 더 써요?", "왜 배터리를 덜 써요?"}
+    };
+    for (String[] pair : pairs) {
+      assertThat(compatible(pair[0], pair[1])).as(pair[1]).isFalse();
+      assertThat(compatible(pair[1], pair[0])).as(pair[0]).isFalse();
+    }
+    assertThat(compatible("¿Por qué usa más memoria?", "¿Por qué usa tanta más memoria?")).isTrue();
+  }
 }
