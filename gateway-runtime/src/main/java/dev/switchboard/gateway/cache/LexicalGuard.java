@@ -40,6 +40,8 @@ public final class LexicalGuard {
 
   private static final Pattern NUMBER = Pattern.compile("\\d+(?:[.,]\\d+)*");
   private static final Pattern THOUSANDS = Pattern.compile(",(?=\\d{3}(?!\\d))");
+  private static final Pattern DOT_GROUPED = Pattern.compile("[1-9]\\d{0,2}(?:\\.\\d{3})+");
+  private static final Pattern COMMA_GROUPED = Pattern.compile("[1-9]\\d{0,2}(?:,\\d{3})+");
 
   private static final Set<String> NEGATIONS =
       Set.of(
@@ -776,15 +778,51 @@ public final class LexicalGuard {
     return w;
   }
 
+  /**
+   * A number by its value where its writing says it: 5,000 and 5000 are one number; 3.50 and 3.5
+   * too. With a dot and a comma, the last one is the decimal separator and the other groups
+   * thousands (1.500,5 = 1,500.5 = 1500.5). With commas only, a comma before exactly three digits
+   * groups thousands (1,500 = 1500) and any other is a decimal separator, as most of Europe writes
+   * it: "1,5 kg" is 1.5 kg, never 15 kg (the two questions embed at 0.95). With dots only, several
+   * group thousands (1.234.567); one is a decimal point, except before exactly three digits after
+   * one to three (1.500): 1500 in Europe, 1.5 in English, so it equals only itself. Anything else
+   * (versions, addresses, dates, misplaced groups) stays as written.
+   */
   private static String normaliseNumber(String raw) {
-    // 5,000 and 5000 are one number; 3.50 and 3.5 too. A comma before exactly three digits groups
-    // thousands (1,500 is 1500); any other comma between digits is a decimal separator, as most
-    // of Europe writes it: "1,5 kg" is 1.5 kg, never 15 kg (the two questions embed at 0.95).
-    String n = THOUSANDS.matcher(raw).replaceAll("").replace(',', '.');
-    if (n.contains(".")) {
-      n = n.replaceAll("0+$", "").replaceAll("\\.$", "");
+    int dot = raw.lastIndexOf('.');
+    int comma = raw.lastIndexOf(',');
+    if (dot >= 0 && comma >= 0) {
+      int decimal = Math.max(dot, comma);
+      String integer = raw.substring(0, decimal);
+      boolean grouped =
+          dot > comma
+              ? COMMA_GROUPED.matcher(integer).matches()
+              : DOT_GROUPED.matcher(integer).matches();
+      return grouped ? decimal(integer.replaceAll("\\D", ""), raw.substring(decimal + 1)) : raw;
     }
-    return n;
+    if (comma >= 0) {
+      String n = THOUSANDS.matcher(raw).replaceAll("");
+      int at = n.indexOf(',');
+      if (at < 0) {
+        return n;
+      }
+      return n.indexOf(',', at + 1) < 0 ? decimal(n.substring(0, at), n.substring(at + 1)) : raw;
+    }
+    if (dot >= 0) {
+      if (raw.indexOf('.') != dot) {
+        return DOT_GROUPED.matcher(raw).matches() ? raw.replace(".", "") : raw;
+      }
+      return DOT_GROUPED.matcher(raw).matches()
+          ? raw
+          : decimal(raw.substring(0, dot), raw.substring(dot + 1));
+    }
+    return raw;
+  }
+
+  /** {@code integer.fraction} without the fraction's trailing zeros (2.50 is 2.5, 2.0 is 2). */
+  private static String decimal(String integer, String fraction) {
+    String f = fraction.replaceAll("0+$", "");
+    return f.isEmpty() ? integer : integer + "." + f;
   }
 
   /**

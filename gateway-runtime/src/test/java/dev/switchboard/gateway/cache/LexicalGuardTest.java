@@ -282,4 +282,25 @@ class LexicalGuardTest {
     }
     assertThat(compatible("¿Por qué usa más memoria?", "¿Por qué usa tanta más memoria?")).isTrue();
   }
+
+  @Test
+  void numbersGroupedEitherWayCompareByValue() {
+    // 1.500,5 is how most of Europe writes 1,500.5: the same question, told apart before.
+    assertThat(compatible("Is 1.500,5 kg enough?", "Is 1,500.5 kg enough?")).isTrue();
+    assertThat(compatible("Is 1.500,5 kg enough?", "Is 1500.5 kg enough?")).isTrue();
+    assertThat(compatible("Is 1.234.567,89 enough?", "Is 1,234,567.89 enough?")).isTrue();
+    assertThat(compatible("Is 1.234.567 enough?", "Is 1234567 enough?")).isTrue();
+    assertThat(compatible("Is 2.500,00 enough?", "Is 2500 enough?")).isTrue();
+    assertThat(compatible("Is 1.500,5 kg enough?", "Is 1500.05 kg enough?")).isFalse();
+    assertThat(compatible("Is 1.500,5 kg enough?", "Is 15.005 kg enough?")).isFalse();
+    // 1.500 is 1500 in Europe and 1.5 in English: equal to neither, only to itself.
+    assertThat(compatible("Is 1.500 enough?", "Is 1500 enough?")).isFalse();
+    assertThat(compatible("Is 1.500 enough?", "Is 1.5 enough?")).isFalse();
+    assertThat(compatible("Is 1.500 enough?", "Is 1.500 really enough?")).isTrue();
+    assertThat(compatible("Is 0.500 enough?", "Is 0.5 enough?")).isTrue();
+    // Groups that are not groups of three stay as written: versions, addresses, dates.
+    assertThat(compatible("What changed in 1.2.3?", "What changed in 1.23?")).isFalse();
+    assertThat(compatible("Is 10.0.0.1 private?", "Is 10.0.0.1 a private address?")).isTrue();
+    assertThat(compatible("Is 1,50.5 enough?", "Is 150.5 enough?")).isFalse();
+  }
 }
