@@ -15,13 +15,13 @@ import java.util.regex.Pattern;
  * The cheap lexical checks a semantic match must pass on top of its similarity, because embeddings
  * put opposites close together ("enable 2FA" and "disable 2FA" score above 0.8, "$500" and "$5,000"
  * higher still). A cached text may answer a new one only when both carry the same negations (in
- * English and the other languages {@code LanguageDetector} knows by their words), no antonym is
- * swapped, the same numbers appear in the same order, the same names (capitalised words, acronyms,
- * words with digits) appear in the same order, units named on both sides agree ("10 minutes"
- * against "10 seconds") and so do days ("yesterday" against "today", "last week" against "next
- * week", "weekdays" against "weekends"), and the one is not merely the other's words reordered
- * ("USD to EUR" against "EUR to USD"). Any doubt is a miss: a miss costs one upstream call, a false
- * hit serves a wrong answer.
+ * English, the other languages {@code LanguageDetector} knows by their words, and Chinese, Japanese
+ * and Korean), no antonym is swapped, the same numbers appear in the same order, the same names
+ * (capitalised words, acronyms, words with digits) appear in the same order, units named on both
+ * sides agree ("10 minutes" against "10 seconds") and so do days ("yesterday" against "today",
+ * "last week" against "next week", "weekdays" against "weekends"), and the one is not merely the
+ * other's words reordered ("USD to EUR" against "EUR to USD"). Any doubt is a miss: a miss costs
+ * one upstream call, a false hit serves a wrong answer.
  */
 public final class LexicalGuard {
 
@@ -76,8 +76,9 @@ public final class LexicalGuard {
           "aint",
           // The Latin-script languages LanguageDetector knows, and Russian and Ukrainian: "Ist
           // Kaffee gesund?" and "Ist Kaffee nicht gesund?" embed at 0.93, the Spanish, Portuguese,
-          // Italian, Dutch and Russian pairs at 0.95 to 0.97. French "ne … pas" counts twice on
-          // both sides alike, and "n'est" (elided ne) is counted in profile().
+          // Italian, Dutch and Russian pairs at 0.95 to 0.97. "n'est" (elided ne) is counted in
+          // profile(); words that are something else in another language are in
+          // LANGUAGE_NEGATIONS.
           "nicht",
           "kein",
           "keine",
@@ -90,32 +91,23 @@ public final class LexicalGuard {
           "nichts",
           "niemand",
           "ohne",
-          "ne",
-          "pas",
-          "non",
           "jamais",
           "rien",
           "aucun",
           "aucune",
-          "sans",
           "nunca",
-          "nada",
           "nadie",
           "ningún",
           "ninguno",
           "ninguna",
           "tampoco",
           "jamás",
-          "sin",
           "não",
           "nao",
           "ninguém",
           "nenhum",
           "nenhuma",
-          "sem",
-          "mai",
           "niente",
-          "nulla",
           "nessuno",
           "nessuna",
           "senza",
@@ -135,6 +127,25 @@ public final class LexicalGuard {
           "ніколи",
           "нічого",
           "ніхто");
+
+  /**
+   * Negations that are other words in other languages, with the languages they negate in: English
+   * "sin(x)", "non-linear", "next sem", "sans serif", Italian "ne" (of it), French and German "mai"
+   * (May). They count in a text {@link LanguageDetector} reads as one of those languages or cannot
+   * read at all (a miss costs less than a wrong answer). French "ne … pas" counts twice on both
+   * sides alike.
+   */
+  private static final Map<String, Set<String>> LANGUAGE_NEGATIONS =
+      Map.of(
+          "ne", Set.of("fr"),
+          "pas", Set.of("fr"),
+          "sans", Set.of("fr"),
+          "non", Set.of("fr", "it"),
+          "sin", Set.of("es"),
+          "nada", Set.of("es", "pt"),
+          "sem", Set.of("pt"),
+          "mai", Set.of("it"),
+          "nulla", Set.of("it"));
 
   /** Opposites (stems): a text with one and not the other never answers the reverse. */
   private static final String[][] ANTONYMS = {
@@ -499,7 +510,8 @@ public final class LexicalGuard {
       List<String> sortedWords,
       List<String> words,
       List<String> units,
-      List<String> days) {}
+      List<String> days,
+      Set<String> prefixed) {}
 
   /** The profile of {@code text}. */
   public static Profile profile(String text) {
@@ -509,8 +521,10 @@ public final class LexicalGuard {
     List<String> units = new ArrayList<>();
     List<String> days = new ArrayList<>();
     Set<String> stems = new HashSet<>();
+    Set<String> prefixed = new HashSet<>();
     int negations = 0;
     boolean sentenceStart = true;
+    boolean nonPrefix = false;
     // Once per text: a hash lookup per Latin word over at most 2,000 code points.
     String language = LanguageDetector.detect(text);
     Matcher m = WORD.matcher(text);
@@ -536,12 +550,25 @@ public final class LexicalGuard {
         numbers.add(raw.replaceAll("\\D+", " ").trim());
       }
       boolean cjk = isCjk(raw.codePointAt(0));
+      if (nonPrefix) {
+        prefixed.add("non" + plain); // "non-linear", "non linear": the word "nonlinear"
+        nonPrefix = false;
+      }
       if (cjk) {
         negations += cjkNegations(raw, language);
       } else if (NEGATIONS.contains(plain)
           || plain.endsWith("nt") && lower.endsWith("n't")
           || lower.startsWith("n'") && lower.length() > 2) { // French elided ne: n'est, n'a
         negations++;
+      } else if (plain.equals("non") && nonIsPrefix(text, m.end(), language)) {
+        nonPrefix = true;
+      } else if (plain.equals("sin") && m.end() < text.length() && text.charAt(m.end()) == '(') {
+        // sin(x): the function, in any language
+      } else if (LANGUAGE_NEGATIONS.containsKey(plain)
+          && (language == null || LANGUAGE_NEGATIONS.get(plain).contains(language))) {
+        negations++;
+      } else if (plain.startsWith("non") && plain.length() > 5) {
+        prefixed.add(plain); // "nonlinear", "nonprofit"
       }
       boolean capitalised = Character.isUpperCase(raw.codePointAt(0));
       // A run of two or more Han, kana or Hangul characters counts as a name (its upper case is
@@ -586,7 +613,8 @@ public final class LexicalGuard {
         sorted,
         words,
         units,
-        days);
+        days,
+        prefixed);
   }
 
   /** Whether a stored text ({@code cached}) may answer {@code query}. */
@@ -618,9 +646,37 @@ public final class LexicalGuard {
         return false;
       }
     }
+    // "non-linear" (or "nonlinear") on one side, "linear" alone on the other.
+    if (prefixDropped(query, cached) || prefixDropped(cached, query)) {
+      return false;
+    }
     // The same words in another order ("dog bites man"): the embedding cannot tell, neither can we.
     return !(query.sortedWords().equals(cached.sortedWords())
         && !query.words().equals(cached.words()));
+  }
+
+  /** Whether {@code a} says "nonX" where {@code b} says X and never "nonX". */
+  private static boolean prefixDropped(Profile a, Profile b) {
+    for (String word : a.prefixed()) {
+      if (!b.prefixed().contains(word) && b.words().contains(word.substring(3))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether the word "non" ending at {@code end} is a prefix rather than a negation: written with a
+   * hyphen ("non-linear", "non-profit", "non-linéaire"), or followed by a word in a text read as
+   * neither French nor Italian (English "non linear", "persona non grata").
+   */
+  private static boolean nonIsPrefix(String text, int end, String language) {
+    if (end + 1 < text.length()
+        && text.charAt(end) == '-'
+        && Character.isLetter(text.charAt(end + 1))) {
+      return true;
+    }
+    return language != null && !language.equals("fr") && !language.equals("it");
   }
 
   private static boolean isCjk(int codePoint) {
