@@ -145,8 +145,9 @@ public final class UpstreamAddressGuard {
   private Optional<Problem> checkAddress(String host, InetAddress address) {
     List<Inet4Address> embedded = embeddedIpv4(address);
     if (!embedded.isEmpty()) {
-      // ::a.b.c.d, 64:ff9b::a.b.c.d, 64:ff9b:1:… and 2002:aabb:ccdd:: reach the IPv4 address:
-      // judged as that address, and as each address it may be where the position is ambiguous.
+      // ::a.b.c.d, 64:ff9b::a.b.c.d, 64:ff9b:1:…, 2002:aabb:ccdd:: and Teredo's 2001:0:… reach
+      // IPv4 addresses: judged as each of them (Teredo's server and client; every position that
+      // is possible where the position is ambiguous).
       // (::ffff:a.b.c.d needs no rule: InetAddress already reads it as the IPv4 address.)
       for (Inet4Address ipv4 : embedded) {
         Optional<Problem> problem = checkAddress(host, ipv4);
@@ -184,10 +185,11 @@ public final class UpstreamAddressGuard {
   /**
    * The IPv4 addresses an IPv6 address reaches: the one inside an IPv4-compatible ({@code ::/96},
    * but not {@code ::} or {@code ::1}), NAT64 ({@code 64:ff9b::/96}, RFC 6052) or 6to4 ({@code
-   * 2002:aabb:ccdd::/48} reaches aa.bb.cc.dd, RFC 3056) address; for the local-use NAT64 prefix
-   * ({@code 64:ff9b:1::/48}, RFC 8215) the network chooses the prefix length, so every position RFC
-   * 6052 allows whose unused bits are zero (0.0.0.0, which no translator forwards to, is left out).
-   * Empty for any other address.
+   * 2002:aabb:ccdd::/48} reaches aa.bb.cc.dd, RFC 3056) address; both inside a Teredo address
+   * ({@code 2001:0::/32}, RFC 4380: the server's in bits 32-63, the client's in the last 32 bits
+   * with every bit inverted); for the local-use NAT64 prefix ({@code 64:ff9b:1::/48}, RFC 8215) the
+   * network chooses the prefix length, so every position RFC 6052 allows whose unused bits are zero
+   * (0.0.0.0, which no translator forwards to, is left out). Empty for any other address.
    */
   private static List<Inet4Address> embeddedIpv4(InetAddress address) {
     if (!(address instanceof Inet6Address)
@@ -202,6 +204,15 @@ public final class UpstreamAddressGuard {
     }
     if (bytes[0] == 0x20 && bytes[1] == 0x02) {
       return List.of(ipv4(bytes, 2, 3, 4, 5));
+    }
+    if (bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0 && bytes[3] == 0) {
+      // Teredo: the server's address as written, the client's (where the packets finally go)
+      // with every bit flipped.
+      byte[] client = new byte[4];
+      for (int i = 0; i < 4; i++) {
+        client[i] = (byte) ~bytes[12 + i];
+      }
+      return List.of(ipv4(bytes, 4, 5, 6, 7), ipv4(client, 0, 1, 2, 3));
     }
     if (Arrays.equals(Arrays.copyOf(bytes, 6), LOCAL_NAT64_PREFIX)) {
       List<Inet4Address> candidates = new ArrayList<>();

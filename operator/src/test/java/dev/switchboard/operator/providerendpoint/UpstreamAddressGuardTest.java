@@ -44,7 +44,13 @@ class UpstreamAddressGuardTest {
         "http://[64:ff9b:1::169.254.169.254]/v1",
         "http://[64:ff9b:1::a9fe:a9fe]/v1",
         "http://[64:ff9b:1:a9fe:a9:fe00::]/v1",
-        "http://[64:ff9b:1::100.100.100.200]/v1"
+        "http://[64:ff9b:1::100.100.100.200]/v1",
+        // Teredo (2001:0::/32): the server's IPv4 address in bits 32-63, the client's in the last
+        // 32 bits with every bit flipped (5601:5601 is 169.254.169.254, 9b9b:9b37 100.100.100.200).
+        "http://[2001:0:a9fe:a9fe::]/v1",
+        "http://[2001:0:808:808::5601:5601]/v1",
+        "http://[2001:0:808:808:8000:f227:5601:5601]/v1",
+        "http://[2001:0:808:808::9b9b:9b37]/v1"
       })
   void refusesMetadataAndLinkLocalEvenWhenPrivateRangesAreAllowed(String baseUrl) {
     // Refused either as a forbidden address or, where java.net.URI cannot even read the host
@@ -67,7 +73,9 @@ class UpstreamAddressGuardTest {
         "http://[::ffff:127.0.0.1]:8000/v1",
         "http://[2002:7f00:1::]:8000/v1",
         "http://[64:ff9b:1::127.0.0.1]:8000/v1",
-        "http://[64:ff9b:1:7f00:0:100::]:8000/v1"
+        "http://[64:ff9b:1:7f00:0:100::]:8000/v1",
+        "http://[2001:0:7f00:1::f7f7:f7f7]:8000/v1",
+        "http://[2001:0:808:808::80ff:fffe]:8000/v1"
       })
   void refusesLoopbackUnlessAllowed(String baseUrl) {
     assertThat(strict.check(baseUrl))
@@ -93,7 +101,10 @@ class UpstreamAddressGuardTest {
         "http://[2002:a00:5::]:8000/v1",
         "http://[2002:c0a8:10a::1]/v1",
         "http://[64:ff9b:1::10.0.0.5]:8000/v1",
-        "http://[64:ff9b:1:c0a8:1:a00::]/v1"
+        "http://[64:ff9b:1:c0a8:1:a00::]/v1",
+        "http://[2001:0:c0a8:10a::f7f7:f7f7]/v1",
+        "http://[2001:0:808:808::f5ff:fffa]:8000/v1",
+        "http://[2001:0:808:808::3f57:5cf5]/v1"
       })
   void refusesPrivateRangesUnlessAllowed(String baseUrl) {
     assertThat(strict.check(baseUrl))
@@ -115,7 +126,9 @@ class UpstreamAddressGuardTest {
         "https://[64:ff9b::8.8.8.8]/v1",
         "https://[2002:808:808::1]/v1",
         "https://[64:ff9b:1::8.8.8.8]/v1",
-        "https://[64:ff9b:1:808:8:800::]/v1"
+        "https://[64:ff9b:1:808:8:800::]/v1",
+        "https://[2001:0:808:808:8000:f227:f7f7:f7f7]/v1",
+        "https://[2001:4860:4860::8888]/v1"
       })
   void acceptsPublicAddressesAndHostNamesWithoutResolvingThem(String baseUrl) {
     assertThat(strict.check(baseUrl)).isEmpty();
