@@ -21,9 +21,9 @@ import dev.switchboard.gateway.http.InfoHandlers;
 import dev.switchboard.gateway.http.ProxyHandler;
 import dev.switchboard.gateway.http.ResponsesStateHandler;
 import dev.switchboard.gateway.logging.RequestLogWriter;
+import dev.switchboard.gateway.metrics.AttemptAccounting;
 import dev.switchboard.gateway.metrics.GatewayMetrics;
 import dev.switchboard.gateway.pipeline.RequestPipeline;
-import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.resilience.FailoverChain;
 import dev.switchboard.gateway.resilience.GlobalSemaphore;
 import dev.switchboard.gateway.resilience.RequestDeadline;
@@ -31,7 +31,6 @@ import dev.switchboard.gateway.resilience.ResilienceRegistry;
 import dev.switchboard.gateway.responses.LocalResponseLocations;
 import dev.switchboard.gateway.responses.ResponseLocations;
 import dev.switchboard.gateway.responses.SharedResponseLocations;
-import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.routing.RoutingSnapshot;
 import dev.switchboard.gateway.routing.RoutingState;
 import dev.switchboard.gateway.routing.strategy.AttemptPlanner;
@@ -46,10 +45,8 @@ import dev.switchboard.gateway.stats.LiveStats;
 import dev.switchboard.gateway.time.GatewayClock;
 import dev.switchboard.gateway.time.OffsetClock;
 import dev.switchboard.gateway.time.VertxClock;
-import dev.switchboard.gateway.upstream.FailureKind;
 import dev.switchboard.gateway.upstream.UpstreamCaller;
 import dev.switchboard.gateway.upstream.UpstreamClients;
-import dev.switchboard.gateway.upstream.UpstreamFailure;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -209,37 +206,7 @@ public final class GatewayServer {
             state.current().ifPresent(s -> resilience.reconcile(s.table()));
           }
         });
-    FailoverChain.AttemptObserver attempts =
-        new FailoverChain.AttemptObserver() {
-          @Override
-          public void attemptEnded(
-              RequestContext ctx, PlannedTarget target, UpstreamFailure failure) {
-            ctx.recordAttempt(
-                new RequestContext.Attempt(
-                    target.id(),
-                    target.arm(),
-                    failure == null ? "success" : failure.kind().label(),
-                    failure == null ? 0 : failure.upstreamStatus()));
-            metrics.attempt(ctx, target, failure);
-          }
-
-          @Override
-          public void streamCommitted(RequestContext ctx, PlannedTarget target) {
-            ctx.recordAttempt(new RequestContext.Attempt(target.id(), target.arm(), "success", 0));
-          }
-
-          @Override
-          public void streamSettled(
-              RequestContext ctx, PlannedTarget target, UpstreamFailure failure) {
-            // Counted at the stream's end, so the canary analysis sees a stream cut short (or an
-            // error event mid-stream) as its arm's error, and a client's hang-up as neither.
-            metrics.attempt(ctx, target, failure);
-            if (failure != null && failure.kind() != FailureKind.CLIENT_CANCELLED) {
-              // The request log says how the attempt ended, as the metrics do.
-              ctx.settleAttempt(target.id(), failure.kind().label(), failure.upstreamStatus());
-            }
-          }
-        };
+    FailoverChain.AttemptObserver attempts = new AttemptAccounting(metrics);
     FailoverChain chain =
         new FailoverChain(
             attempts, clock, resilience, () -> ThreadLocalRandom.current().nextDouble());
