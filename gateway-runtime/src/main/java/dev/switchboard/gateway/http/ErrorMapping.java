@@ -107,6 +107,7 @@ public final class ErrorMapping {
               null,
               null,
               "client_cancelled");
+      case INTERNAL -> OpenAiError.internal("Unexpected gateway error." + id);
     };
   }
 

@@ -4,6 +4,7 @@ import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.request.TokenUsage;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.routing.ReloadResult;
+import dev.switchboard.gateway.upstream.FailureKind;
 import dev.switchboard.gateway.upstream.UpstreamFailure;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -93,7 +94,10 @@ public final class GatewayMetrics {
       meters.attempts("success").increment();
     } else {
       meters.attempts(failureLabel).increment();
-      meters.upstreamErrors(failureLabel).increment();
+      if (!INTERNAL.equals(failureLabel)) {
+        // A stream the gateway gave up failed its attempt, but not upstream.
+        meters.upstreamErrors(failureLabel).increment();
+      }
     }
   }
 
@@ -234,6 +238,8 @@ public final class GatewayMetrics {
   }
 
   private static final String NONE = "none";
+
+  private static final String INTERNAL = FailureKind.INTERNAL.label();
 
   private record TargetKey(String route, String provider, String targetModel, String arm) {}
 

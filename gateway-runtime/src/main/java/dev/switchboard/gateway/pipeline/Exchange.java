@@ -287,11 +287,22 @@ public final class Exchange {
    * whose head already went out ends with that error as its one terminal event.
    */
   public void fail(Throwable err) {
+    boolean cancelled =
+        err instanceof UpstreamFailure f && f.kind() == FailureKind.CLIENT_CANCELLED
+            || ctx.clientGone();
     if (result instanceof UpstreamStream stream) {
-      stream.cancel(); // answering failed: the upstream must not keep generating
+      // Answering failed: the upstream must not keep generating. Unless the client left, the
+      // gateway gave the stream up, and its attempt (the log's, the canary arm's) settles failed.
+      if (cancelled) {
+        stream.cancel();
+      } else {
+        stream.giveUp(
+            new UpstreamFailure(
+                FailureKind.INTERNAL,
+                "the gateway gave the stream up: " + err.getClass().getSimpleName()));
+      }
     }
-    if (err instanceof UpstreamFailure f && f.kind() == FailureKind.CLIENT_CANCELLED
-        || ctx.clientGone()) {
+    if (cancelled) {
       finish(499, "cancelled", "client_cancelled");
       return;
     }

@@ -63,8 +63,9 @@ public final class FailoverChain {
     /**
      * A committed stream's answer came to its outcome ({@link UpstreamStream#whenSettled}): null
      * once complete, the upstream's failure when it failed, sent an error event or cut the stream
-     * short, a {@link FailureKind#CLIENT_CANCELLED} failure when the client left before the end. By
-     * default nothing: {@link #streamCommitted} counted the attempt already.
+     * short, a {@link FailureKind#INTERNAL} failure when the gateway gave it up (relaying it
+     * failed), a {@link FailureKind#CLIENT_CANCELLED} failure when the client left before the end.
+     * By default nothing: {@link #streamCommitted} counted the attempt already.
      */
     default void streamSettled(
         RequestContext ctx, PlannedTarget target, UpstreamFailure failureOrNull) {}
@@ -316,7 +317,7 @@ public final class FailoverChain {
                         if (failure == null) {
                           breaker.onSuccess(elapsed, breaker.getTimestampUnit());
                         } else {
-                          breaker.onError(elapsed, breaker.getTimestampUnit(), failure);
+                          recordFailure(breaker, elapsed, failure);
                         }
                       }
                     });
@@ -516,8 +517,8 @@ public final class FailoverChain {
       // The provider works and answered: a request-caused 4xx says nothing about its health.
       case REQUEST_REJECTED -> breaker.onSuccess(elapsed, breaker.getTimestampUnit());
       // 429 is flow control (handled by Retry-After and quota), not a fault; cancellations and
-      // missing keys never reached the provider.
-      case RATE_LIMITED, CLIENT_CANCELLED, NO_KEY -> breaker.releasePermission();
+      // missing keys never reached the provider; a stream the gateway gave up is its own failure.
+      case RATE_LIMITED, CLIENT_CANCELLED, NO_KEY, INTERNAL -> breaker.releasePermission();
     }
   }
 }

@@ -28,7 +28,13 @@ public enum FailureKind {
    */
   STREAM_STALLED(false),
   /** The client went away; nothing is left to answer. */
-  CLIENT_CANCELLED(false);
+  CLIENT_CANCELLED(false),
+  /**
+   * The gateway itself failed while answering with a committed stream (relaying it threw) and gave
+   * the attempt up: the answer did not reach the client, though the target is not to blame, so its
+   * breaker does not count it. Never retried: the stream already went out.
+   */
+  INTERNAL(false);
 
   private final boolean retriable;
 

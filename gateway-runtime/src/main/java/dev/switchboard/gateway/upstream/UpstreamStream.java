@@ -120,6 +120,18 @@ public final class UpstreamStream {
   }
 
   /**
+   * Aborts the upstream request because the gateway failed while answering with the stream ({@link
+   * FailureKind#INTERNAL}): as {@link #cancel()} (nothing once the stream was {@link #answered()}),
+   * but the listeners learn {@code failure}, so the attempt is not settled as the success its first
+   * event looked like.
+   */
+  public void giveUp(UpstreamFailure failure) {
+    if (!finished && !answered) {
+      reset(failure);
+    }
+  }
+
+  /**
    * Aborts the upstream request because of what it sent (an error event, an event that is not
    * JSON): as {@link #cancel()}, but the finish listeners learn {@code failure}, so the target's
    * breaker counts it. The sink is not called: it made this decision.
@@ -177,8 +189,9 @@ public final class UpstreamStream {
    * Runs {@code listener} once when the answer's fate is known, which for a complete answer is
    * earlier than {@link #whenFinished}: with null once the final event was relayed ({@link
    * #answered()}) or the stream closed complete, or after a {@link #cancel()} before that; with the
-   * failure when the upstream failed, sent an error event or cut the stream short before its end. A
-   * canary's arm is judged by this outcome, not by its first event.
+   * failure when the upstream failed, sent an error event or cut the stream short before its end,
+   * or when the gateway gave it up ({@link #giveUp}). A canary's arm is judged by this outcome, not
+   * by its first event.
    */
   public void whenSettled(java.util.function.Consumer<UpstreamFailure> listener) {
     if (settled) {
