@@ -22,6 +22,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <pre>
  * switchboard_consumer_requests_total{consumer, outcome, label_*}
  *     outcome: admitted | forbidden | rate_limited | budget_exhausted | store_unavailable
+ *              | route_rate_limited | route_limit_error   (admitted by the consumer's limits, then
+ *                refused by the route's own client rate limit, or its check failed: not served)
  * switchboard_consumer_spend_usd_total{consumer, label_*}   real cost of settled requests
  * switchboard_consumer_tokens_total{consumer, label_*}
  * switchboard_consumer_unauthenticated_total{reason}       reason: missing | unknown

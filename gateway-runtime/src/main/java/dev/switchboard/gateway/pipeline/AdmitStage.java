@@ -43,6 +43,7 @@ public final class AdmitStage implements Stage {
   public boolean forward(Exchange exchange) {
     ResolvedRoute route = exchange.ctx().route();
     if (rateLimiter == null || route.policy() == null || route.policy().rateLimits().isEmpty()) {
+      exchange.routeLimit(Exchange.RouteLimit.PASSED);
       return true;
     }
     String policyName =
@@ -50,24 +51,36 @@ public final class AdmitStage implements Stage {
     if (shared != null) {
       return forwardShared(exchange, policyName, route);
     }
-    ClientRateLimiter.Decision decision =
-        rateLimiter.admit(
-            ResiliencePolicy.of(route.policy()).rateLimits(),
-            policyName,
-            route.name(),
-            exchange.caller());
+    ClientRateLimiter.Decision decision;
+    try {
+      decision =
+          rateLimiter.admit(
+              ResiliencePolicy.of(route.policy()).rateLimits(),
+              policyName,
+              route.name(),
+              exchange.caller());
+    } catch (RuntimeException e) {
+      exchange.routeLimit(Exchange.RouteLimit.FAILED);
+      throw e;
+    }
     apply(exchange, decision);
     return true;
   }
 
   private boolean forwardShared(Exchange exchange, String policyName, ResolvedRoute route) {
-    Future<SharedClientRateLimits.Admitted> admitted =
-        shared.admit(
-            ResiliencePolicy.of(route.policy()).rateLimits(),
-            policyName,
-            route.name(),
-            exchange.caller(),
-            exchange.ctx().requestId());
+    Future<SharedClientRateLimits.Admitted> admitted;
+    try {
+      admitted =
+          shared.admit(
+              ResiliencePolicy.of(route.policy()).rateLimits(),
+              policyName,
+              route.name(),
+              exchange.caller(),
+              exchange.ctx().requestId());
+    } catch (RuntimeException e) {
+      exchange.routeLimit(Exchange.RouteLimit.FAILED);
+      throw e;
+    }
     if (admitted.isComplete()) {
       decide(exchange, admitted);
       return true;
@@ -99,6 +112,7 @@ public final class AdmitStage implements Stage {
 
   private void decide(Exchange exchange, Future<SharedClientRateLimits.Admitted> admitted) {
     if (admitted.failed()) {
+      exchange.routeLimit(Exchange.RouteLimit.FAILED); // the consumer stage gives its request back
       throw new IllegalStateException("client rate limit admission failed", admitted.cause());
     }
     apply(exchange, admitted.result().decision());
@@ -107,7 +121,7 @@ public final class AdmitStage implements Stage {
 
   private void apply(Exchange exchange, ClientRateLimiter.Decision decision) {
     if (decision.limited()) {
-      exchange.refusedByRouteLimit(true); // the consumer stage gives its request back
+      exchange.routeLimit(Exchange.RouteLimit.REFUSED); // the consumer stage gives its request back
       exchange.response().putHeader("retry-after", Long.toString(decision.retryAfterSeconds()));
       throw new ApiException(
           new OpenAiError(
@@ -118,6 +132,7 @@ public final class AdmitStage implements Stage {
               "rate_limit_exceeded",
               "rate_limited"));
     }
+    exchange.routeLimit(Exchange.RouteLimit.PASSED);
     exchange.tokenLimits(decision.tokenBuckets());
   }
 

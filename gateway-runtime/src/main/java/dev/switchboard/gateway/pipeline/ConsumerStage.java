@@ -88,7 +88,7 @@ public final class ConsumerStage implements Stage {
               "forbidden"));
     }
     if (!consumer.counted()) {
-      metrics.request(consumer, "admitted");
+      countOnceRouteLimitDecided(exchange, consumer);
       return true;
     }
     long now = clock.currentTimeMillis();
@@ -166,7 +166,7 @@ public final class ConsumerStage implements Stage {
     }
     Admission admission = ticket.result().admission();
     switch (admission.verdict()) {
-      case ADMITTED -> metrics.request(consumer, "admitted");
+      case ADMITTED -> countOnceRouteLimitDecided(exchange, consumer);
       case RATE_LIMITED -> {
         metrics.request(consumer, "rate_limited");
         long seconds = Math.max(1, (admission.retryAfterMs() + 999) / 1000);
@@ -205,8 +205,31 @@ public final class ConsumerStage implements Stage {
     }
   }
 
+  /**
+   * Counts the consumer's admitted request once the route's own client rate limit (checked next)
+   * decided, so {@code switchboard_consumer_requests_total} says what happened to it: {@code
+   * admitted}, or {@code route_rate_limited} / {@code route_limit_error} when the route refused it
+   * or its check failed (nothing served, the request given back: see {@link #backward}).
+   */
+  private void countOnceRouteLimitDecided(Exchange exchange, ConsumerPolicy consumer) {
+    exchange.onRouteLimit(verdict -> metrics.request(consumer, outcome(verdict)));
+  }
+
+  /** The consumer metric's outcome of an admitted request the route limits judged {@code v}. */
+  static String outcome(Exchange.RouteLimit v) {
+    if (v == null) {
+      return "admitted"; // the request ended before the route limits were asked
+    }
+    return switch (v) {
+      case PASSED -> "admitted";
+      case REFUSED -> "route_rate_limited";
+      case FAILED -> "route_limit_error";
+    };
+  }
+
   @Override
   public void backward(Exchange exchange) {
+    exchange.routeLimitUndecided(); // an admission still uncounted is counted now
     Caller caller = exchange.caller();
     if (caller == null || !(caller.consumerTicket() instanceof Pending pending)) {
       return;
@@ -221,9 +244,11 @@ public final class ConsumerStage implements Stage {
               if (!ticket.admission().admitted()) {
                 return;
               }
-              if (exchange.refusedByRouteLimit()) {
-                // Refused by the route's own rate limit after this admission: nothing was served,
-                // so the consumer's request is given back and its reservation released.
+              if (exchange.routeLimit() == Exchange.RouteLimit.REFUSED
+                  || exchange.routeLimit() == Exchange.RouteLimit.FAILED) {
+                // Refused by the route's own rate limit after this admission, or its check failed:
+                // nothing was served, so the consumer's request is given back and its reservation
+                // released.
                 limiter.settle(
                     ticket, SettleCall.unserved(pending.call(), clock.currentTimeMillis()));
                 return;

@@ -57,7 +57,18 @@ public final class Exchange {
   private StreamTap streamTap;
   private SseRelay relay;
   private String pinnedTarget;
-  private boolean refusedByRouteLimit;
+  private RouteLimit routeLimit;
+  private java.util.function.Consumer<RouteLimit> onRouteLimit;
+
+  /** What the route policy's client rate limits made of a request ({@link AdmitStage}). */
+  enum RouteLimit {
+    /** Admitted, or no limit applies. */
+    PASSED,
+    /** A limit was reached: 429. */
+    REFUSED,
+    /** The check itself failed (an internal error): nothing was served either. */
+    FAILED
+  }
 
   /**
    * A request whose body has been read in full.
@@ -218,15 +229,40 @@ public final class Exchange {
   }
 
   /**
-   * Whether a route client rate limit refused the request (after its consumer was admitted):
-   * nothing was served, so the consumer gets its request back.
+   * What the route's client rate limits made of the request, or null when they never decided (the
+   * request ended before). Refused or failed after its consumer was admitted: nothing was served,
+   * so the consumer gets its request back.
    */
-  boolean refusedByRouteLimit() {
-    return refusedByRouteLimit;
+  RouteLimit routeLimit() {
+    return routeLimit;
   }
 
-  void refusedByRouteLimit(boolean refused) {
-    this.refusedByRouteLimit = refused;
+  /** The route's client rate limits decided: tells the listener waiting for it, once. */
+  void routeLimit(RouteLimit verdict) {
+    this.routeLimit = verdict;
+    notifyRouteLimit(verdict);
+  }
+
+  /**
+   * Runs {@code listener} once with the route limits' verdict (the consumer stage counts its
+   * admission by it), or with null when the request ends without one ({@link
+   * #routeLimitUndecided}).
+   */
+  void onRouteLimit(java.util.function.Consumer<RouteLimit> listener) {
+    this.onRouteLimit = listener;
+  }
+
+  /** The request ended before the route limits decided: a listener still waiting learns null. */
+  void routeLimitUndecided() {
+    notifyRouteLimit(null);
+  }
+
+  private void notifyRouteLimit(RouteLimit verdict) {
+    java.util.function.Consumer<RouteLimit> listener = onRouteLimit;
+    onRouteLimit = null;
+    if (listener != null) {
+      listener.accept(verdict);
+    }
   }
 
   /** The cache's view of this request (set by the cache stage when the route caches). */

@@ -30,7 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A request the route's own client rate limit refuses (the admit stage, after the consumer's
  * admission) was never served: its consumer gets the request back, counted in memory and in the
- * shared Redis store alike. Time is a manual clock, so no bucket refills during the test.
+ * shared Redis store alike, and {@code switchboard_consumer_requests_total} counts it as {@code
+ * route_rate_limited}, not {@code admitted}. Time is a manual clock, so no bucket refills during
+ * the test.
  */
 class ConsumerRouteLimitRefusalTest {
 
@@ -157,5 +159,23 @@ class ConsumerRouteLimitRefusalTest {
     HttpResponse<String> consumerRefused = chat(gateway, "open");
     assertThat(consumerRefused.statusCode()).isEqualTo(429);
     assertThat(message(consumerRefused)).contains("consumer 'two-a-minute'");
+
+    // The consumer's metric says what happened to each of its four requests.
+    assertThat(consumerRequests(gateway, "admitted")).isEqualTo(2);
+    assertThat(consumerRequests(gateway, "route_rate_limited")).isEqualTo(1);
+    assertThat(consumerRequests(gateway, "rate_limited")).isEqualTo(1);
+  }
+
+  /** {@code switchboard_consumer_requests_total} of the consumer with {@code outcome}. */
+  private static double consumerRequests(GatewayHarness gateway, String outcome) throws Exception {
+    double count = 0;
+    for (String line : gateway.admin("/metrics").body().split("\n")) {
+      if (line.startsWith("switchboard_consumer_requests_total{")
+          && line.contains("consumer=\"two-a-minute\"")
+          && line.contains("outcome=\"" + outcome + "\"")) {
+        count += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return count;
   }
 }
