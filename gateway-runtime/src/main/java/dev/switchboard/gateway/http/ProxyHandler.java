@@ -81,8 +81,8 @@ public final class ProxyHandler {
   /**
    * Handles one drift-check request on the admin port: sent to exactly the target the {@code
    * x-switchboard-target} header names ({@code provider/model}), through the same stages as client
-   * requests (keys, adapters, rate limits, accounting). Only the admin router calls this; the
-   * public port has no way to set a target.
+   * requests (keys, adapters, provider quotas, accounting; not the clients' rate limits, see {@code
+   * AdmitStage}). Only the admin router calls this; the public port has no way to set a target.
    */
   public void handlePinned(RoutingContext rc, FrontDoor frontDoor) {
     String target = rc.request().getHeader("x-switchboard-target");

@@ -16,7 +16,8 @@ import io.vertx.core.Vertx;
  * Admission by the route policy's client rate limits: 429 with {@code Retry-After} and OpenAI's
  * {@code rate_limit_exceeded} shape when a limit is reached. On the way back the tokens the answer
  * used are charged to the token limits the request passed. With a shared state store the limits are
- * counted there (one asynchronous round trip), so they hold across replicas.
+ * counted there (one asynchronous round trip), so they hold across replicas. The admin port's drift
+ * checks ({@link Exchange#internal()}) are not clients' requests and pass without a count.
  */
 public final class AdmitStage implements Stage {
 
@@ -42,7 +43,13 @@ public final class AdmitStage implements Stage {
   @Override
   public boolean forward(Exchange exchange) {
     ResolvedRoute route = exchange.ctx().route();
-    if (rateLimiter == null || route.policy() == null || route.policy().rateLimits().isEmpty()) {
+    if (rateLimiter == null
+        || route.policy() == null
+        || route.policy().rateLimits().isEmpty()
+        || exchange.internal()) {
+      // A drift check (the operator's own request) is no client's: it neither draws on nor is
+      // refused by the clients' buckets (an anonymous one it would share, or the route's own);
+      // the drift runner bounds it (maxRequests, concurrency). Its tokens are charged to none.
       exchange.routeLimit(Exchange.RouteLimit.PASSED);
       return true;
     }

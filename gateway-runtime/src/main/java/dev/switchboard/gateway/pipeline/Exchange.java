@@ -204,7 +204,8 @@ public final class Exchange {
   /**
    * Whether this is the operator's own request (the admin port's drift endpoint, reachable only by
    * the operator and Prometheus): it is no consumer's, so consumer keys, limits and budgets do not
-   * apply, and it must reach the model, so the response cache does not either.
+   * apply, nor do the route policy's client rate limits (the drift runner bounds it), and it must
+   * reach the model, so the response cache does not either.
    */
   public boolean internal() {
     return pinnedTarget != null;
