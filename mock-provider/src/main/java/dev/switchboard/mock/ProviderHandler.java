@@ -137,14 +137,21 @@ final class ProviderHandler {
             api,
             true,
             true,
-            body ->
-                body.getValue("input") instanceof String
-                        || body.getValue("input") instanceof JsonArray
-                    ? null
-                    : new BadRequest(
-                        "Missing required parameter: 'input'.",
-                        "input",
-                        "missing_required_parameter"));
+            body -> {
+              String unknown = ResponsesPayloads.unknownParameter(body);
+              if (unknown != null) {
+                // As OpenAI answers a field it does not know, e.g. chat completions' seed.
+                return new BadRequest(
+                    "Unknown parameter: '" + unknown + "'.", unknown, "unknown_parameter");
+              }
+              return body.getValue("input") instanceof String
+                      || body.getValue("input") instanceof JsonArray
+                  ? null
+                  : new BadRequest(
+                      "Missing required parameter: 'input'.",
+                      "input",
+                      "missing_required_parameter");
+            });
     if (a == null) {
       return;
     }

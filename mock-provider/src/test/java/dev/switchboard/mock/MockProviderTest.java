@@ -410,6 +410,33 @@ class MockProviderTest {
   }
 
   @Test
+  void theResponsesApiRefusesAParameterItDoesNotKnowAsOpenAiDoes() throws Exception {
+    // seed is a chat completions parameter; POST /responses has none and OpenAI refuses it.
+    HttpResponse<String> seeded =
+        client.send(
+            client.post(
+                "/v1/responses",
+                "{\"model\":\"gpt-4o-mini\",\"input\":\"x\",\"seed\":7}",
+                "authorization",
+                BEARER));
+    HttpResponse<String> plain =
+        client.send(
+            client.post(
+                "/v1/responses",
+                "{\"model\":\"gpt-4o-mini\",\"input\":\"x\",\"temperature\":0}",
+                "authorization",
+                BEARER));
+
+    assertThat(seeded.statusCode()).isEqualTo(400);
+    JsonObject error = new JsonObject(seeded.body()).getJsonObject("error");
+    assertThat(error.getString("message")).isEqualTo("Unknown parameter: 'seed'.");
+    assertThat(error.getString("type")).isEqualTo("invalid_request_error");
+    assertThat(error.getString("param")).isEqualTo("seed");
+    assertThat(error.getString("code")).isEqualTo("unknown_parameter");
+    assertThat(plain.statusCode()).isEqualTo(200);
+  }
+
+  @Test
   void wrongParameterTypesAre400InOpenAiShape() throws Exception {
     HttpResponse<String> res =
         client.send(

@@ -4,6 +4,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The OpenAI Responses API as the mock speaks it ({@code POST /v1/responses}, Azure's {@code
@@ -68,10 +69,56 @@ public final class ResponsesPayloads {
     if (request.getValue("max_output_tokens") instanceof Number max) {
       chat.put("max_tokens", max.intValue());
     }
-    if (request.getValue("seed") != null) {
-      chat.put("seed", request.getValue("seed"));
-    }
     return chat;
+  }
+
+  /**
+   * The top-level request fields {@code POST /responses} takes: the properties of {@code
+   * CreateResponse} in OpenAI's OpenAPI document. The API refuses any other one with 400 {@code
+   * unknown_parameter} (chat completions' {@code seed}, {@code max_tokens}, {@code messages}, ...).
+   */
+  private static final Set<String> KNOWN_PARAMETERS =
+      Set.of(
+          "background",
+          "context_management",
+          "conversation",
+          "include",
+          "input",
+          "instructions",
+          "max_output_tokens",
+          "max_tool_calls",
+          "metadata",
+          "model",
+          "moderation",
+          "parallel_tool_calls",
+          "previous_response_id",
+          "prompt",
+          "prompt_cache_key",
+          "prompt_cache_options",
+          "prompt_cache_retention",
+          "reasoning",
+          "safety_identifier",
+          "service_tier",
+          "store",
+          "stream",
+          "stream_options",
+          "temperature",
+          "text",
+          "tool_choice",
+          "tools",
+          "top_logprobs",
+          "top_p",
+          "truncation",
+          "user");
+
+  /** The first top-level field of {@code request} the Responses API does not know, or null. */
+  public static String unknownParameter(JsonObject request) {
+    for (String name : request.fieldNames()) {
+      if (!KNOWN_PARAMETERS.contains(name)) {
+        return name;
+      }
+    }
+    return null;
   }
 
   /** The finished {@code Response} object for {@code answer}. */
