@@ -11,9 +11,9 @@ import java.util.Set;
  * speak chat completions: {@code instructions} and {@code input} (text, images, {@code
  * function_call} and {@code function_call_output} items) become {@code messages}; function tools,
  * {@code tool_choice}, {@code text.format} (json_schema, json_object), {@code reasoning.effort},
- * {@code max_output_tokens}, sampling and streaming (with usage) carry over. What chat completions
- * cannot express is {@link #problem named} instead, so the request is kept to targets that speak
- * the Responses API.
+ * {@code max_output_tokens}, sampling (the gateway's {@code seed} too) and streaming (with usage)
+ * carry over. What chat completions cannot express is {@link #problem named} instead, so the
+ * request is kept to targets that speak the Responses API.
  */
 final class ResponsesBridge {
 
@@ -195,6 +195,8 @@ final class ResponsesBridge {
     copy(request, chat, "temperature");
     copy(request, chat, "top_p");
     copy(request, chat, "user");
+    // The gateway's extension on /v1/responses: chat completions is where a seed is sent.
+    copy(request, chat, "seed");
     if (request.path("stream").asBoolean(false)) {
       chat.put("stream", true);
       // A Responses stream always ends with its usage: ask the chat stream for it.

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.http.ApiException;
 import dev.switchboard.gateway.http.OpenAiError;
+import dev.switchboard.gateway.http.RequestValidator;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.responses.ResponseLocation;
 import dev.switchboard.gateway.responses.ResponseLocations;
@@ -82,6 +83,8 @@ public final class ResponsesFrontDoor extends OpenAiFrontDoor {
     if (tools != null && !tools.isNull() && !tools.isArray()) {
       throw bad("'tools' must be an array.", "tools");
     }
+    // The gateway's extension (the Responses API has none): checked as on chat completions.
+    RequestValidator.checkSeed(body.get("seed"));
     return body;
   }
 

@@ -70,8 +70,9 @@ public final class RequestValidator {
   /**
    * A {@code seed} must be an integer, as OpenAI requires: anything else ({@code "42"}, {@code
    * 4.2}) would be forwarded to a provider that may ignore it, while the gateway reports no seed.
+   * Also the check of the {@code seed} the gateway takes on {@code /v1/responses}.
    */
-  private static void checkSeed(JsonNode seed) {
+  public static void checkSeed(JsonNode seed) {
     if (seed == null || seed.isNull()) {
       return;
     }

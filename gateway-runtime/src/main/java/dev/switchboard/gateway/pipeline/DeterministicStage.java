@@ -49,9 +49,10 @@ public final class DeterministicStage implements Stage {
       return true;
     }
     // The internal (chat) form: the body itself behind the OpenAI doors. The Responses and Messages
-    // APIs have no seed, so behind those doors the seed reaches a target only through chat
-    // completions: ExecuteStage bridges such a request even to a target that speaks the door's
-    // format (OpenAI and Azure serve /responses) when that target honours a seed.
+    // APIs have no seed (the gateway takes a client's on /v1/responses into the chat form), so
+    // behind those doors the seed reaches a target only through chat completions: ExecuteStage
+    // bridges such a request even to a target that speaks the door's format (OpenAI and Azure
+    // serve /responses) when that target honours a seed.
     ObjectNode body = exchange.chat();
     Long seed = null;
     boolean injected = false;

@@ -99,6 +99,7 @@ class DeterministicRouteIT {
             policyRoute("loose", "loose", pool),
             policyRoute("anthropic", "det", target("pc", "claude-x", 0)),
             policyRoute("det-openai", "det", target("po", "m1", 0)),
+            policyRoute("loose-openai", "loose", target("po", "m1", 0)),
             // Legal requests (metadata task=legal) go to pb/m3 instead of pa/m1.
             new RoutingTable.Route(
                 "det-rules",
@@ -347,6 +348,74 @@ class DeterministicRouteIT {
     assertThat(native_.path()).isEqualTo("/v1/responses");
     assertThat(native_.body().containsKey("seed")).isFalse();
     assertThat(header(stored, "x-switchboard-unhonoured-params")).isEqualTo("seed");
+  }
+
+  /**
+   * A client's own {@code seed} on {@code /v1/responses} (a gateway extension: the Responses API
+   * has none) is the request's seed as on chat completions — the client's wins over the policy's,
+   * and it satisfies {@code requireSeed} — and never reaches the Responses API, which refuses a
+   * field it does not know (the mock, like OpenAI, answers 400 {@code unknown_parameter}).
+   */
+  @Test
+  void aClientSeedOnResponsesIsTheSeedAndNeverReachesTheResponsesApi() throws Exception {
+    HttpResponse<String> own =
+        gateway.post("/v1/responses", "{\"model\":\"det-openai\",\"input\":\"2+2?\",\"seed\":7}");
+    var bridged = lastRequest(primary);
+    HttpResponse<String> required =
+        gateway.post("/v1/responses", "{\"model\":\"strict\",\"input\":\"2+2?\",\"seed\":9}");
+
+    assertThat(own.statusCode()).as(own.body()).isEqualTo(200);
+    assertThat(bridged.path()).isEqualTo("/v1/chat/completions");
+    assertThat(bridged.body().getValue("seed")).isEqualTo(7);
+    assertThat(header(own, "x-switchboard-seed")).isEqualTo("7");
+    assertThat(
+            GatewayHarness.json(own.body())
+                .path("output")
+                .path(0)
+                .path("content")
+                .path(0)
+                .path("text")
+                .asText())
+        .endsWith("(seed 7)");
+    assertThat(required.statusCode()).as(required.body()).isEqualTo(200);
+    assertThat(header(required, "x-switchboard-seed")).isEqualTo("9");
+
+    // Only the Responses API can carry it: sent natively without the seed, and said so.
+    HttpResponse<String> stored =
+        gateway.post(
+            "/v1/responses",
+            "{\"model\":\"det-openai\",\"input\":\"2+2?\",\"store\":true,\"seed\":7}");
+    var storedSent = lastRequest(primary);
+    // No deterministic contract: a Responses target gets the request without it.
+    HttpResponse<String> loose =
+        gateway.post("/v1/responses", "{\"model\":\"loose-openai\",\"input\":\"2+2?\",\"seed\":7}");
+    var looseSent = lastRequest(primary);
+
+    assertThat(stored.statusCode()).as(stored.body()).isEqualTo(200);
+    assertThat(storedSent.path()).isEqualTo("/v1/responses");
+    assertThat(storedSent.body().containsKey("seed")).isFalse();
+    assertThat(header(stored, "x-switchboard-seed")).isEqualTo("7");
+    assertThat(header(stored, "x-switchboard-unhonoured-params")).isEqualTo("seed");
+    assertThat(loose.statusCode()).as(loose.body()).isEqualTo(200);
+    assertThat(looseSent.path()).isEqualTo("/v1/responses");
+    assertThat(looseSent.body().containsKey("seed")).isFalse();
+  }
+
+  @Test
+  void aResponsesSeedThatIsNoIntegerIsRefusedAsOnChatCompletions() throws Exception {
+    for (String route : List.of("det-openai", "loose-openai")) {
+      HttpResponse<String> r =
+          gateway.post(
+              "/v1/responses", "{\"model\":\"" + route + "\",\"input\":\"2+2?\",\"seed\":\"7\"}");
+
+      assertThat(r.statusCode()).as(route).isEqualTo(400);
+      JsonNode error = GatewayHarness.json(r.body()).path("error");
+      assertThat(error.path("param").asText()).isEqualTo("seed");
+      assertThat(error.path("code").asText()).isEqualTo("invalid_type");
+      assertThat(error.path("message").asText())
+          .isEqualTo("Invalid type for 'seed': expected an integer, but got a string instead.");
+    }
+    assertThat(primary.totalAttempts()).isZero();
   }
 
   static dev.switchboard.mock.record.RequestRecord lastRequest(MockProvider mock) {

@@ -85,6 +85,11 @@ public class OpenAiAdapter implements UpstreamAdapter {
     // Shallow: the copy shares the client's field values, which nothing changes after parsing.
     ObjectNode copy = JSON.createObjectNode().setAll(body);
     copy.put("model", target.target().model());
+    if (format == Operation.RESPONSES) {
+      // The Responses API has no seed and refuses a field it does not know (400
+      // unknown_parameter); the gateway's seed on /v1/responses reaches targets through chat.
+      copy.remove("seed");
+    }
     if (addedUsage && !acceptsStreamOptions(target.provider())) {
       // Our own addition must not get the request rejected by a strict provider.
       copy.remove("stream_options");
