@@ -145,10 +145,16 @@ public class MessagesFrontDoor implements FrontDoor {
     return MessagesTranslation.toChatRequest(request, true);
   }
 
+  /** Whether the strict translation takes the request: {@link #bridgeRefusal}, as for the plan. */
+  @Override
+  public boolean bridgeable(ObjectNode request) {
+    return bridgeRefusal(request) == null;
+  }
+
   /**
-   * Keeps a request that cannot be bridged to the planned targets that speak Messages (400, the
-   * translation's own refusal, when none does). A chain of such targets only is left as it is,
-   * without a second look at the request.
+   * Keeps a request that cannot be bridged ({@link #bridgeRefusal}) to the planned targets that
+   * speak Messages (400, the translation's own refusal, when none does). A chain of such targets
+   * only is left as it is, without a second look at the request.
    */
   @Override
   public Future<List<PlannedTarget>> narrowPlan(
@@ -157,14 +163,27 @@ public class MessagesFrontDoor implements FrontDoor {
     if (speaking.size() == plan.size()) {
       return null;
     }
+    ApiException cannotBridge = bridgeRefusal(request);
+    if (cannotBridge == null) {
+      return null;
+    }
+    if (speaking.isEmpty()) {
+      throw cannotBridge;
+    }
+    return Future.succeededFuture(speaking);
+  }
+
+  /**
+   * Why {@code request} cannot be bridged faithfully (what the strict translation refuses: server
+   * tools, documents, images in tool results), or null when it can: the one answer behind {@link
+   * #bridgeable} and {@link #narrowPlan}.
+   */
+  private static ApiException bridgeRefusal(ObjectNode request) {
     try {
       MessagesTranslation.toChatRequest(request, false);
       return null;
     } catch (ApiException cannotBridge) {
-      if (speaking.isEmpty()) {
-        throw cannotBridge;
-      }
-      return Future.succeededFuture(speaking);
+      return cannotBridge;
     }
   }
 
