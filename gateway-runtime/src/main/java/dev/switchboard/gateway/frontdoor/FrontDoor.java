@@ -46,21 +46,13 @@ public interface FrontDoor {
   /**
    * The internal (chat completions) form of {@code request}, for a target whose adapter does not
    * {@link dev.switchboard.gateway.upstream.adapter.UpstreamAdapter#speaks speak} this door's
-   * format. Called at most once per request (the exchange keeps it), and only when needed.
-   *
-   * @throws dev.switchboard.gateway.http.ApiException (400) when the request cannot be bridged
+   * format, and whether the request can be bridged at all (false when it needs something only this
+   * door's own format carries: stored state, hosted tools, ...): one translation, made at most once
+   * per request (the exchange keeps it). The request itself, always bridgeable, for a door whose
+   * format is the internal one.
    */
-  default ObjectNode toChatRequest(ObjectNode request) {
-    return request;
-  }
-
-  /**
-   * Whether {@code request} can be served through the internal (chat completions) form at all: true
-   * unless it needs something only this door's own format carries (stored state, hosted tools,
-   * ...). Always true for a door whose format is the internal one.
-   */
-  default boolean bridgeable(ObjectNode request) {
-    return true;
+  default ChatForm toChat(ObjectNode request) {
+    return ChatForm.of(request);
   }
 
   /**
@@ -68,12 +60,13 @@ public interface FrontDoor {
    * (a follow-up pinned to the provider that holds its state; a request that cannot be bridged kept
    * to the targets that speak the door's format). Called once per request, after planning.
    *
+   * @param form the request's {@link #toChat chat form}, which says whether it can be bridged
    * @return null when the plan stands as it is (the default: no work), else the narrowed chain
    * @throws dev.switchboard.gateway.http.ApiException (400) when no planned target can serve it;
    *     the future may also fail with one
    */
   default Future<List<PlannedTarget>> narrowPlan(
-      ObjectNode request, List<PlannedTarget> plan, RequestContext ctx) {
+      ObjectNode request, ChatForm form, List<PlannedTarget> plan, RequestContext ctx) {
     return null;
   }
 

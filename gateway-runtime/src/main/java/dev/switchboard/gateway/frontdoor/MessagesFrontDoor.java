@@ -136,55 +136,34 @@ public class MessagesFrontDoor implements FrontDoor {
   }
 
   /**
-   * The lenient chat form: what cannot be bridged is left out rather than refused, so a request
+   * The chat form, lenient: what cannot be bridged is left out rather than refused, so a request
    * with server tools, documents or images in tool results still reaches the targets that speak
-   * Messages (which get the client's body); {@link #narrowPlan} keeps such a request to them.
+   * Messages (which get the client's body); the form's refusal is what the strict translation would
+   * have answered, found in the same walk, and {@link #narrowPlan} keeps such a request to them.
    */
   @Override
-  public ObjectNode toChatRequest(ObjectNode request) {
-    return MessagesTranslation.toChatRequest(request, true);
-  }
-
-  /** Whether the strict translation takes the request: {@link #bridgeRefusal}, as for the plan. */
-  @Override
-  public boolean bridgeable(ObjectNode request) {
-    return bridgeRefusal(request) == null;
+  public ChatForm toChat(ObjectNode request) {
+    return MessagesTranslation.toChatForm(request);
   }
 
   /**
-   * Keeps a request that cannot be bridged ({@link #bridgeRefusal}) to the planned targets that
-   * speak Messages (400, the translation's own refusal, when none does). A chain of such targets
-   * only is left as it is, without a second look at the request.
+   * Keeps a request that cannot be bridged to the planned targets that speak Messages (400, the
+   * translation's own refusal, when none does). A chain of such targets only is left as it is.
    */
   @Override
   public Future<List<PlannedTarget>> narrowPlan(
-      ObjectNode request, List<PlannedTarget> plan, RequestContext ctx) {
+      ObjectNode request, ChatForm form, List<PlannedTarget> plan, RequestContext ctx) {
+    if (form.bridgeable()) {
+      return null;
+    }
     List<PlannedTarget> speaking = UpstreamAdapters.speaking(plan, operation);
     if (speaking.size() == plan.size()) {
       return null;
     }
-    ApiException cannotBridge = bridgeRefusal(request);
-    if (cannotBridge == null) {
-      return null;
-    }
     if (speaking.isEmpty()) {
-      throw cannotBridge;
+      throw form.refusal();
     }
     return Future.succeededFuture(speaking);
-  }
-
-  /**
-   * Why {@code request} cannot be bridged faithfully (what the strict translation refuses: server
-   * tools, documents, images in tool results), or null when it can: the one answer behind {@link
-   * #bridgeable} and {@link #narrowPlan}.
-   */
-  private static ApiException bridgeRefusal(ObjectNode request) {
-    try {
-      MessagesTranslation.toChatRequest(request, false);
-      return null;
-    } catch (ApiException cannotBridge) {
-      return cannotBridge;
-    }
   }
 
   @Override

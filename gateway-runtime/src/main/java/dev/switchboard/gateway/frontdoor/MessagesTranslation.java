@@ -22,9 +22,9 @@ import dev.switchboard.gateway.http.OpenAiError;
  * {@code output_format}) JSON schema → {@code response_format}. Dropped, having no chat equivalent:
  * {@code top_k}, {@code thinking} and thinking blocks, {@code cache_control}. Refused (400, the
  * request cannot be bridged faithfully): server tools, documents, images inside tool results — or,
- * in the lenient form ({@link #toChatRequest(ObjectNode, boolean)}), left out, for a request that
- * goes only to targets speaking Messages (they get the client's body; the chat form only informs
- * the gateway's own decisions).
+ * in the lenient form ({@link #toChatForm}), left out and the first of them kept as the form's
+ * refusal, for a request that goes only to targets speaking Messages (they get the client's body;
+ * the chat form only informs the gateway's own decisions).
  */
 public final class MessagesTranslation {
 
@@ -33,17 +33,36 @@ public final class MessagesTranslation {
 
   private MessagesTranslation() {}
 
-  /** The chat request for a Messages request (the client's model name stays). */
+  /**
+   * The chat request for a Messages request (the client's model name stays).
+   *
+   * @throws ApiException (400) at the first part that cannot be bridged faithfully
+   */
   public static ObjectNode toChatRequest(ObjectNode request) {
-    return toChatRequest(request, false);
+    return toChatRequest(request, new Refusals(true));
   }
 
   /**
-   * The chat request for a Messages request.
-   *
-   * @param lenient leave out what cannot be bridged instead of refusing it (400)
+   * The chat form of a Messages request in one walk: what cannot be bridged is left out, and the
+   * first of it is the form's refusal (the 400 {@link #toChatRequest(ObjectNode)} answers).
    */
-  public static ObjectNode toChatRequest(ObjectNode request, boolean lenient) {
+  public static ChatForm toChatForm(ObjectNode request) {
+    Refusals refusals = new Refusals(false);
+    ObjectNode chat = toChatRequest(request, refusals);
+    return new ChatForm(chat, refusals.first);
+  }
+
+  /** What a walk does with a part it cannot bridge: strict, refuse it; else note the first. */
+  private static final class Refusals {
+    private final boolean strict;
+    private ApiException first;
+
+    Refusals(boolean strict) {
+      this.strict = strict;
+    }
+  }
+
+  private static ObjectNode toChatRequest(ObjectNode request, Refusals refusals) {
     ObjectNode chat = NODES.objectNode();
     chat.set("model", request.get("model"));
     ArrayNode messages = chat.putArray("messages");
@@ -51,7 +70,7 @@ public final class MessagesTranslation {
     if (system != null && system.isTextual()) {
       messages.addObject().put("role", "system").put("content", system.asText());
     } else if (system != null && system.isArray() && !system.isEmpty()) {
-      ArrayNode parts = textParts(system, "system", lenient);
+      ArrayNode parts = textParts(system, "system", refusals);
       if (!parts.isEmpty()) {
         messages.addObject().put("role", "system").set("content", parts);
       }
@@ -60,11 +79,11 @@ public final class MessagesTranslation {
       String role = message.path("role").asText("");
       JsonNode content = message.get("content");
       if ("assistant".equals(role)) {
-        messages.add(assistant(content, lenient));
+        messages.add(assistant(content, refusals));
       } else if ("user".equals(role)) {
-        user(content, messages, lenient);
+        user(content, messages, refusals);
       } else {
-        refuse(lenient, "messages: unexpected role '" + role + "'; use 'user' or 'assistant'.");
+        refuse(refusals, "messages: unexpected role '" + role + "'; use 'user' or 'assistant'.");
       }
     }
     if (request.hasNonNull("max_tokens")) {
@@ -85,7 +104,7 @@ public final class MessagesTranslation {
       // The Messages stream reports usage; bridged, the chat stream has to be asked for it.
       chat.putObject("stream_options").put("include_usage", true);
     }
-    tools(request, chat, lenient);
+    tools(request, chat, refusals);
     JsonNode format = request.path("output_config").path("format");
     if (!format.isObject()) {
       format = request.path("output_format");
@@ -99,7 +118,7 @@ public final class MessagesTranslation {
     return chat;
   }
 
-  private static void tools(ObjectNode request, ObjectNode chat, boolean lenient) {
+  private static void tools(ObjectNode request, ObjectNode chat, Refusals refusals) {
     JsonNode tools = request.get("tools");
     if (tools != null && tools.isArray() && !tools.isEmpty()) {
       ArrayNode out = chat.putArray("tools");
@@ -107,7 +126,7 @@ public final class MessagesTranslation {
         String type = tool.path("type").asText("custom");
         if (!"custom".equals(type)) {
           refuse(
-              lenient,
+              refusals,
               "tools: the server tool '"
                   + type
                   + "' is only available on Anthropic targets; this model is not served by one.");
@@ -146,9 +165,9 @@ public final class MessagesTranslation {
     }
   }
 
-  private static void user(JsonNode content, ArrayNode messages, boolean lenient) {
+  private static void user(JsonNode content, ArrayNode messages, Refusals refusals) {
     if (content == null || content.isNull()) {
-      refuse(lenient, "messages: a user message needs content.");
+      refuse(refusals, "messages: a user message needs content.");
       return;
     }
     if (content.isTextual()) {
@@ -161,7 +180,7 @@ public final class MessagesTranslation {
         case "text" ->
             parts.addObject().put("type", "text").put("text", block.path("text").asText());
         case "image" -> {
-          ObjectNode image = imagePart(block.path("source"), lenient);
+          ObjectNode image = imagePart(block.path("source"), refusals);
           if (image != null) {
             parts.add(image);
           }
@@ -173,7 +192,7 @@ public final class MessagesTranslation {
           String text =
               result == null || result.isNull()
                   ? ""
-                  : result.isTextual() ? result.asText() : joinText(result, lenient);
+                  : result.isTextual() ? result.asText() : joinText(result, refusals);
           if (block.path("is_error").asBoolean(false)) {
             text = "Error: " + text;
           }
@@ -181,7 +200,7 @@ public final class MessagesTranslation {
         }
         default ->
             refuse(
-                lenient,
+                refusals,
                 "messages: content blocks of type '"
                     + block.path("type").asText("")
                     + "' are only available on Anthropic targets; this model is not served by"
@@ -201,8 +220,8 @@ public final class MessagesTranslation {
     return parts;
   }
 
-  /** An {@code image_url} part; null when left out (lenient). */
-  private static ObjectNode imagePart(JsonNode source, boolean lenient) {
+  /** An {@code image_url} part; null when left out (a lenient walk). */
+  private static ObjectNode imagePart(JsonNode source, Refusals refusals) {
     String url =
         switch (source.path("type").asText("")) {
           case "base64" ->
@@ -212,7 +231,7 @@ public final class MessagesTranslation {
                   + source.path("data").asText();
           case "url" -> source.path("url").asText();
           default -> {
-            refuse(lenient, "messages: unsupported image source type.");
+            refuse(refusals, "messages: unsupported image source type.");
             yield null;
           }
         };
@@ -224,7 +243,7 @@ public final class MessagesTranslation {
     return part;
   }
 
-  private static ObjectNode assistant(JsonNode content, boolean lenient) {
+  private static ObjectNode assistant(JsonNode content, Refusals refusals) {
     ObjectNode message = NODES.objectNode().put("role", "assistant");
     if (content == null || content.isNull()) {
       message.putNull("content");
@@ -254,7 +273,7 @@ public final class MessagesTranslation {
         case "thinking", "redacted_thinking" -> {} // no chat equivalent; the target thinks anew
         default ->
             refuse(
-                lenient,
+                refusals,
                 "messages: assistant blocks of type '"
                     + block.path("type").asText("")
                     + "' are only available on Anthropic targets.");
@@ -271,11 +290,11 @@ public final class MessagesTranslation {
     return message;
   }
 
-  private static ArrayNode textParts(JsonNode blocks, String field, boolean lenient) {
+  private static ArrayNode textParts(JsonNode blocks, String field, Refusals refusals) {
     ArrayNode parts = NODES.arrayNode();
     for (JsonNode block : blocks) {
       if (!"text".equals(block.path("type").asText())) {
-        refuse(lenient, field + ": only text blocks can be bridged.");
+        refuse(refusals, field + ": only text blocks can be bridged.");
         continue;
       }
       parts.addObject().put("type", "text").put("text", block.path("text").asText());
@@ -283,12 +302,12 @@ public final class MessagesTranslation {
     return parts;
   }
 
-  private static String joinText(JsonNode blocks, boolean lenient) {
+  private static String joinText(JsonNode blocks, Refusals refusals) {
     StringBuilder out = new StringBuilder();
     for (JsonNode block : blocks) {
       if (!"text".equals(block.path("type").asText())) {
         refuse(
-            lenient,
+            refusals,
             "messages: tool results with non-text content are only available on Anthropic"
                 + " targets.");
         continue;
@@ -309,10 +328,16 @@ public final class MessagesTranslation {
     return new ApiException(OpenAiError.invalidRequest(message, null));
   }
 
-  /** Refuses what cannot be bridged (400); lenient, returns so the caller leaves it out. */
-  private static void refuse(boolean lenient, String message) {
-    if (!lenient) {
+  /**
+   * Refuses what cannot be bridged (400) in a strict walk; in a lenient one notes the first such
+   * part and returns, so the caller leaves it out.
+   */
+  private static void refuse(Refusals refusals, String message) {
+    if (refusals.strict) {
       throw bad(message);
+    }
+    if (refusals.first == null) {
+      refusals.first = bad(message);
     }
   }
 

@@ -103,14 +103,13 @@ public final class ResponsesFrontDoor extends OpenAiFrontDoor {
     return true;
   }
 
+  /** The chat form ({@link ResponsesBridge}) and what keeps the request from it, if anything. */
   @Override
-  public ObjectNode toChatRequest(ObjectNode request) {
-    return ResponsesBridge.toChat(request);
-  }
-
-  @Override
-  public boolean bridgeable(ObjectNode request) {
-    return ResponsesBridge.problem(request) == null;
+  public ChatForm toChat(ObjectNode request) {
+    ResponsesBridge.Problem problem = ResponsesBridge.problem(request);
+    return new ChatForm(
+        ResponsesBridge.toChat(request),
+        problem == null ? null : bad(problem.message(), problem.param()));
   }
 
   /**
@@ -121,7 +120,7 @@ public final class ResponsesFrontDoor extends OpenAiFrontDoor {
    */
   @Override
   public Future<List<PlannedTarget>> narrowPlan(
-      ObjectNode request, List<PlannedTarget> plan, RequestContext ctx) {
+      ObjectNode request, ChatForm form, List<PlannedTarget> plan, RequestContext ctx) {
     String previous = ResponsesBridge.textValue(request.get("previous_response_id"));
     if (previous != null) {
       // Another consumer's response is as unknown as one never served.
@@ -135,13 +134,12 @@ public final class ResponsesFrontDoor extends OpenAiFrontDoor {
                       plan,
                       request));
     }
-    ResponsesBridge.Problem problem = ResponsesBridge.problem(request);
-    if (problem == null) {
+    if (form.bridgeable()) {
       return null;
     }
     List<PlannedTarget> native_ = UpstreamAdapters.speaking(plan, Operation.RESPONSES);
     if (native_.isEmpty()) {
-      throw bad(problem.message(), problem.param());
+      throw form.refusal();
     }
     return Future.succeededFuture(native_);
   }

@@ -76,7 +76,7 @@ public final class DeterministicStage implements Stage {
     boolean dropped =
         seed != null
             && ctx.operation() != ctx.operation().internal()
-            && !exchange.frontDoor().bridgeable(exchange.body());
+            && !exchange.chatForm().bridgeable();
     ctx.determinism(
         new Determinism(
             seed,

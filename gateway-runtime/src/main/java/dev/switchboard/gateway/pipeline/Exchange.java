@@ -1,6 +1,7 @@
 package dev.switchboard.gateway.pipeline;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.gateway.frontdoor.ChatForm;
 import dev.switchboard.gateway.frontdoor.FrontDoor;
 import dev.switchboard.gateway.http.ErrorMapping;
 import dev.switchboard.gateway.http.OpenAiError;
@@ -46,7 +47,7 @@ public final class Exchange {
   private int entered = -1;
 
   private ObjectNode body;
-  private ObjectNode chat;
+  private ChatForm chatForm;
   private boolean stripUsage;
   private List<PlannedTarget> plan;
   private Object result;
@@ -135,22 +136,27 @@ public final class Exchange {
 
   /**
    * The request in the internal (chat completions) format: the body itself for the OpenAI doors,
-   * else the front door's translation, made once on first use. Stages that read the request's
-   * content (messages, tools, metadata) read this, so they work the same behind every door.
+   * else the front door's translation. Stages that read the request's content (messages, tools,
+   * metadata) read this, so they work the same behind every door.
    */
   public ObjectNode chat() {
-    if (chat == null) {
-      chat =
-          frontDoor.operation().internal() == frontDoor.operation()
-              ? body
-              : frontDoor.toChatRequest(body);
+    return chatForm().chat();
+  }
+
+  /**
+   * The front door's {@link FrontDoor#toChat translation} of the request, made once on first use
+   * and kept: its chat form and whether it can be bridged at all.
+   */
+  public ChatForm chatForm() {
+    if (chatForm == null) {
+      chatForm = frontDoor.toChat(body);
     }
-    return chat;
+    return chatForm;
   }
 
   public void body(ObjectNode body) {
     this.body = body;
-    this.chat = null;
+    this.chatForm = null;
   }
 
   /** Whether the gateway asked a stream for usage the client did not ask for (so it is hidden). */

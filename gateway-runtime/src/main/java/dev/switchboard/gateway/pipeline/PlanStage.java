@@ -55,7 +55,7 @@ public final class PlanStage implements Stage {
     }
     // The front door may keep the chain to the targets able to serve it (Responses follow-ups).
     Future<List<PlannedTarget>> narrowed =
-        exchange.frontDoor().narrowPlan(exchange.body(), exchange.plan(), ctx);
+        exchange.frontDoor().narrowPlan(exchange.body(), exchange.chatForm(), exchange.plan(), ctx);
     if (narrowed == null) {
       return true;
     }

@@ -18,8 +18,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * One question, "can this request be served through chat completions?", asked in two places: by
- * {@link FrontDoor#bridgeable} (the deterministic contract: is the seed dropped?) and by {@link
+ * One question, "can this request be served through chat completions?", asked in two places: by the
+ * deterministic contract ({@link ChatForm#bridgeable}: is the seed dropped?) and by {@link
  * FrontDoor#narrowPlan} (is the chain kept to the targets that speak the door's format, or refused
  * when none does?). For every door and request the two answers agree.
  */
@@ -97,11 +97,12 @@ class BridgeabilityTest {
     PlannedTarget bridged = target("bridged", "openai-compatible");
     RequestContext ctx = new RequestContext("req", c.door().operation(), CLOCK);
 
-    boolean bridgeable = c.door().bridgeable(request);
+    ChatForm form = c.door().toChat(request);
+    boolean bridgeable = form.bridgeable();
     Future<List<PlannedTarget>> mixed =
-        c.door().narrowPlan(request, List.of(bridged, native_), ctx);
+        c.door().narrowPlan(request, form, List.of(bridged, native_), ctx);
     Throwable bridgedOnly =
-        catchThrowable(() -> c.door().narrowPlan(request, List.of(bridged), ctx));
+        catchThrowable(() -> c.door().narrowPlan(request, form, List.of(bridged), ctx));
 
     if (bridgeable) {
       assertThat(mixed).as("a bridgeable request keeps the mixed chain").isNull();

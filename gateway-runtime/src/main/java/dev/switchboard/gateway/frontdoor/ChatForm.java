@@ -1,0 +1,28 @@
+package dev.switchboard.gateway.frontdoor;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.gateway.http.ApiException;
+
+/**
+ * A request in the internal (chat completions) form, as its front door made it once for the
+ * request, and whether it can be served that way: the one answer both the deterministic contract
+ * (is the seed dropped?) and the door's {@link FrontDoor#narrowPlan narrowing} read.
+ *
+ * @param chat the chat form; for a request that cannot be bridged, without what chat completions
+ *     cannot carry (such a request goes only to targets that speak the door's format, which get the
+ *     client's body; the chat form then only informs the gateway's own decisions)
+ * @param refusal why the request cannot be bridged faithfully (the 400 a chain of bridged targets
+ *     only is answered), or null when it can
+ */
+public record ChatForm(ObjectNode chat, ApiException refusal) {
+
+  /** A request that is its own chat form or bridges completely. */
+  public static ChatForm of(ObjectNode chat) {
+    return new ChatForm(chat, null);
+  }
+
+  /** Whether the request can be served through chat completions. */
+  public boolean bridgeable() {
+    return refusal == null;
+  }
+}
