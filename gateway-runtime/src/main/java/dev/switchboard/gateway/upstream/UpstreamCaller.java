@@ -72,7 +72,7 @@ public final class UpstreamCaller {
    * As {@link #callJson(PlannedTarget, Operation, Buffer, RequestContext, Optional)}, with the
    * gateway-side request {@code body} was encoded from, for adapters whose answer translation
    * depends on it ({@link UpstreamAdapter#replyBody(Buffer, Operation, PlannedTarget, ObjectNode,
-   * long)}); null when unknown.
+   * java.util.function.LongSupplier)}); null when unknown.
    */
   public Future<JsonReply> callJson(
       PlannedTarget pt,
@@ -124,7 +124,7 @@ public final class UpstreamCaller {
                           op,
                           pt,
                           request,
-                          ctx.epochSeconds());
+                          ctx::epochSeconds); // read only by a translating adapter
                   promise.tryComplete(new JsonReply(status, answer, summary, op));
                 } catch (ReplySummary.BadReply bad) {
                   promise.tryFail(

@@ -90,7 +90,8 @@ class AnthropicGoldenTranscriptTest {
       case "reply" -> {
         Buffer chat =
             new AnthropicAdapter()
-                .replyBody(Buffer.buffer(input.toString()), Operation.CHAT_COMPLETIONS, CREATED);
+                .replyBody(
+                    Buffer.buffer(input.toString()), Operation.CHAT_COMPLETIONS, () -> CREATED);
         assertJson(JSON.readTree(chat.getBytes()), c.path("expected"));
       }
       case "stream" -> {

@@ -26,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 
 /**
  * Anthropic's native Messages API ({@code provider: anthropic}): {@code POST /messages} with {@code
@@ -219,13 +220,14 @@ public class AnthropicAdapter implements UpstreamAdapter {
   }
 
   @Override
-  public Buffer replyBody(Buffer body, Operation format, long createdEpochSeconds)
+  public Buffer replyBody(Buffer body, Operation format, LongSupplier createdEpochSeconds)
       throws ReplySummary.BadReply {
     if (isNative(format)) {
       return body;
     }
     JsonNode message = parseObject(body.getBytes());
-    return write(AnthropicChatTranslation.toChatCompletion(message, createdEpochSeconds));
+    return write(
+        AnthropicChatTranslation.toChatCompletion(message, createdEpochSeconds.getAsLong()));
   }
 
   /** Reads a chat completion (what {@link #replyBody} made of the answer) like the OpenAI one. */

@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 
 /**
  * Google's Gemini API, natively: {@code models/{model}:generateContent}, {@code
@@ -146,7 +147,7 @@ public final class GeminiAdapter implements UpstreamAdapter {
   }
 
   @Override
-  public Buffer replyBody(Buffer body, Operation format, long createdEpochSeconds)
+  public Buffer replyBody(Buffer body, Operation format, LongSupplier createdEpochSeconds)
       throws ReplySummary.BadReply {
     return replyBody(body, format, null, null, createdEpochSeconds);
   }
@@ -157,7 +158,7 @@ public final class GeminiAdapter implements UpstreamAdapter {
       Operation format,
       PlannedTarget target,
       ObjectNode request,
-      long createdEpochSeconds)
+      LongSupplier createdEpochSeconds)
       throws ReplySummary.BadReply {
     JsonNode gemini = answer(body.getBytes(), format);
     ObjectNode out;
@@ -167,7 +168,7 @@ public final class GeminiAdapter implements UpstreamAdapter {
       out =
           GeminiReplies.embeddings(gemini, target == null ? null : target.target().model(), base64);
     } else {
-      out = GeminiReplies.chat(gemini, createdEpochSeconds);
+      out = GeminiReplies.chat(gemini, createdEpochSeconds.getAsLong());
     }
     try {
       return Buffer.buffer(JSON.writeValueAsBytes(out));
@@ -215,7 +216,7 @@ public final class GeminiAdapter implements UpstreamAdapter {
     if (tree != null && tree.has("candidates") || tree != null && tree.has("promptFeedback")) {
       return CHAT.decodeReplyContent(
           // Read for its content only: the translation's created time is never seen.
-          replyBody(Buffer.buffer(body), Operation.CHAT_COMPLETIONS, 0).getBytes());
+          replyBody(Buffer.buffer(body), Operation.CHAT_COMPLETIONS, () -> 0).getBytes());
     }
     return CHAT.decodeReplyContent(body);
   }

@@ -11,6 +11,7 @@ import dev.switchboard.gateway.upstream.UpstreamFailure;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 
 /**
  * One provider wire format, the only place that reads or writes it: encodes the gateway's internal
@@ -83,18 +84,19 @@ public interface UpstreamAdapter {
    * completion, for example).
    *
    * @param createdEpochSeconds the gateway clock's time in epoch seconds, for the {@code created}
-   *     field of a translated answer (Anthropic's and Gemini's answers carry none)
+   *     field of a translated answer (Anthropic's and Gemini's answers carry none); read only by
+   *     such a translation, so an answer passed through does not read the clock
    * @throws ReplySummary.BadReply when the body cannot be translated
    */
-  default Buffer replyBody(Buffer body, Operation format, long createdEpochSeconds)
+  default Buffer replyBody(Buffer body, Operation format, LongSupplier createdEpochSeconds)
       throws ReplySummary.BadReply {
     return body;
   }
 
   /**
-   * As {@link #replyBody(Buffer, Operation, long)}, for a translation that depends on the request
-   * (an embeddings answer names the target's model and is encoded as the client asked: floats or
-   * base64).
+   * As {@link #replyBody(Buffer, Operation, LongSupplier)}, for a translation that depends on the
+   * request (an embeddings answer names the target's model and is encoded as the client asked:
+   * floats or base64).
    *
    * @param request the gateway-side request in {@code format}, or null when unknown
    */
@@ -103,7 +105,7 @@ public interface UpstreamAdapter {
       Operation format,
       PlannedTarget target,
       ObjectNode request,
-      long createdEpochSeconds)
+      LongSupplier createdEpochSeconds)
       throws ReplySummary.BadReply {
     return replyBody(body, format, createdEpochSeconds);
   }
