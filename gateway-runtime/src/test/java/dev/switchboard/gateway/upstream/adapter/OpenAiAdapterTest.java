@@ -44,6 +44,42 @@ class OpenAiAdapterTest {
     return relayed;
   }
 
+  /**
+   * The Responses API has no {@code seed} and refuses a field it does not know; the gateway's seed
+   * extension on /v1/responses is never in a body sent in that format, to OpenAI or Azure, while a
+   * chat completions body keeps it.
+   */
+  @Test
+  void aResponsesBodyGoesWithoutTheSeedToOpenAiAndAzureAndAChatBodyKeepsIt() throws Exception {
+    for (String kind : List.of("openai", "azure-openai")) {
+      PlannedTarget pt =
+          new PlannedTarget(
+              TestTables.target("p", "gpt-4o", 0),
+              TestTables.provider("p", kind, "https://example.com/v1", true, Map.of(), null),
+              PlannedTarget.STABLE);
+      UpstreamAdapter forKind = UpstreamAdapters.forProvider(pt.provider());
+      var responses =
+          (com.fasterxml.jackson.databind.node.ObjectNode)
+              JSON.readTree("{\"model\":\"x\",\"input\":\"hi\",\"seed\":7,\"store\":true}");
+      var chat =
+          (com.fasterxml.jackson.databind.node.ObjectNode)
+              JSON.readTree("{\"model\":\"x\",\"messages\":[],\"seed\":7}");
+
+      var sent =
+          JSON.readTree(
+              forKind.encodeRequest(responses, pt, Operation.RESPONSES, false).getBytes());
+      var sentChat =
+          JSON.readTree(
+              forKind.encodeRequest(chat, pt, Operation.CHAT_COMPLETIONS, false).getBytes());
+
+      assertThat(sent.has("seed")).as(kind).isFalse();
+      assertThat(sent.path("store").asBoolean()).as(kind).isTrue();
+      assertThat(sent.path("model").asText()).as(kind).isEqualTo("gpt-4o");
+      assertThat(sentChat.path("seed").asInt()).as(kind).isEqualTo(7);
+      assertThat(responses.has("seed")).as("the client's body is not changed").isTrue();
+    }
+  }
+
   @Test
   void aClientThatAskedForUsageGetsTheStreamByteForByte() {
     List<String> events = WireSamples.events("openai-chat-stream.sse");
