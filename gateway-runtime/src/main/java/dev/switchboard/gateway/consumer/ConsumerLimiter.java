@@ -18,8 +18,8 @@ public final class ConsumerLimiter {
 
   /**
    * An admission and the store that holds its reservation (settled there); {@code outage} is the
-   * call of an admission counted in memory because the shared store was unavailable (its spend is
-   * added to the shared store later), else null.
+   * call of an admission counted in memory because the shared store was unavailable (its spend and
+   * tokens are added to the shared store later), else null.
    */
   public record Ticket(Admission admission, StateStore store, AdmitCall outage) {}
 
@@ -60,13 +60,15 @@ public final class ConsumerLimiter {
 
   /**
    * Settles an admitted request where it was admitted; a store that fails keeps its reservation. A
-   * request admitted in memory during an outage of the shared store also hands its cost to the
-   * shared store, which adds it to the shared spend once it answers again (else the shared budget
-   * would never see what was spent meanwhile).
+   * request admitted in memory during an outage of the shared store also hands its cost and tokens
+   * to the shared store, which adds them to the shared spend and token limits once it answers again
+   * (else the shared budget and token limits would never see what was used meanwhile).
    */
   public Future<Void> settle(Ticket ticket, SettleCall call) {
-    if (ticket.outage() != null && shared != null && call.costNanoUsd() > 0) {
-      shared.addOutageSpend(ticket.outage(), call.costNanoUsd());
+    if (ticket.outage() != null
+        && shared != null
+        && (call.costNanoUsd() > 0 || call.tokens() > 0)) {
+      shared.addOutageUsage(ticket.outage(), call.costNanoUsd(), call.tokens());
     }
     return ticket.store().settle(call).recover(err -> Future.succeededFuture());
   }

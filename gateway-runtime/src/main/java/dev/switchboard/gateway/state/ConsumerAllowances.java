@@ -73,6 +73,10 @@ final class ConsumerAllowances {
     final AdmitCall shape;
     final long minRequestCapacity;
     final boolean tokenBuckets;
+
+    /** The smallest token limit per minute (Long.MAX_VALUE without token limits). */
+    final long minTokenCapacity;
+
     final boolean budgeted;
 
     /**
@@ -98,6 +102,17 @@ final class ConsumerAllowances {
     long lastUsedNanos;
     long pendingSpent;
     long pendingTokens;
+
+    /**
+     * Tokens of requests served from this replica's memory while Redis was unavailable, as much of
+     * them as the token buckets would still hold at {@code outageTokensAtMs} (gateway clock): the
+     * buckets refill while Redis is away, so what was served a minute or more before it answers
+     * again no longer counts, and charging it all would lock the consumer out for as long as the
+     * outage lasted.
+     */
+    long outageTokens;
+
+    long outageTokensAtMs;
 
     /**
      * Admitted locally since the last run was taken: the token level it was checked against may be
@@ -170,6 +185,7 @@ final class ConsumerAllowances {
               + shape.limits();
       this.minRequestCapacity = min;
       this.tokenBuckets = tokens;
+      this.minTokenCapacity = minTokens;
       this.tokenLevel = tokens ? 0 : Long.MAX_VALUE; // unknown until Redis says
       this.budgeted = shape.dayLimitNanoUsd() >= 0 || shape.monthLimitNanoUsd() >= 0;
       this.local = AllowanceRules.admitsLocally(min, minTokens);
@@ -234,7 +250,8 @@ final class ConsumerAllowances {
    * reservations), reported in one run under an id: Redis records the highest id it applied of a
    * group, so a settlement sent again after a lost reply is applied once.
    */
-  private record Settlement(long id, long spent, long tokens, long charge) {}
+  private record Settlement(
+      long id, long spent, long tokens, long outageTokens, long outageTokensAtMs, long charge) {}
 
   /** One script run's inputs, taken from a group under its lock. */
   private record Run(
@@ -250,8 +267,18 @@ final class ConsumerAllowances {
       return settlement == null ? 0 : settlement.spent();
     }
 
-    long tokens() {
-      return settlement == null ? 0 : settlement.tokens();
+    /**
+     * The tokens to charge when sent at {@code nowMs}: those settled since the last report, and
+     * what the buckets would still hold of the outage's tokens then (a settlement sent again later
+     * charges less of them, as the buckets refilled meanwhile; it is applied only if it was not).
+     */
+    long tokens(long nowMs, long minTokenCapacity) {
+      if (settlement == null) {
+        return 0;
+      }
+      return settlement.tokens()
+          + stillHeld(
+              settlement.outageTokens(), settlement.outageTokensAtMs(), nowMs, minTokenCapacity);
     }
   }
 
@@ -359,12 +386,14 @@ final class ConsumerAllowances {
 
   /**
    * Adds the cost of a request admitted in this replica's memory while Redis was unavailable to its
-   * consumer's spend (and committed budget, where none of it was reserved): kept as settled spend
-   * not yet reported, in the consumer's group, so the next run that gets an answer reports it —
-   * after an outage, the first one. Memory: one group per consumer and budget period, whatever the
-   * outage's length. Lost if this replica stops before Redis answers again.
+   * consumer's spend (and committed budget, where none of it was reserved), and its tokens to the
+   * consumer's token buckets: kept as settled spend and tokens not yet reported, in the consumer's
+   * group, so the next run that gets an answer reports them — after an outage, the first one. Of
+   * the tokens only what the buckets would still hold is charged (they refill while Redis is away;
+   * {@link #stillHeld}, at the smallest token limit). Memory: one group per consumer and budget
+   * period, whatever the outage's length. Lost if this replica stops before Redis answers again.
    */
-  void addOutageSpend(AdmitCall admitted, long costNanoUsd) {
+  void addOutageUsage(AdmitCall admitted, long costNanoUsd, long tokens) {
     GroupKey key = key(admitted);
     while (true) {
       Group g = group(key, admitted);
@@ -378,6 +407,13 @@ final class ConsumerAllowances {
           // Nothing of it was reserved in Redis: charged to the committed budget as a cost above
           // its reservation is (a negative allowance, charged with the next run).
           g.budget -= costNanoUsd;
+        }
+        if (g.tokenBuckets && tokens > 0) {
+          long nowMs = store.nowMs();
+          g.outageTokens =
+              stillHeld(g.outageTokens, g.outageTokensAtMs, nowMs, g.minTokenCapacity) + tokens;
+          g.outageTokensAtMs = Math.max(nowMs, g.outageTokensAtMs);
+          g.tokenLevel -= tokens;
         }
         return;
       }
@@ -430,7 +466,10 @@ final class ConsumerAllowances {
     synchronized (g) {
       if (g.busy) {
         inFlight = g.current;
-      } else if (g.pendingSpent > 0 || g.pendingTokens > 0 || g.unconfirmed != null) {
+      } else if (g.pendingSpent > 0
+          || g.pendingTokens > 0
+          || g.outageTokens > 0
+          || g.unconfirmed != null) {
         g.busy = true;
         run = take(g, List.of(), 0, 0, 0, 0);
       }
@@ -555,6 +594,7 @@ final class ConsumerAllowances {
         boolean staleTokens = g.tokenBuckets && g.admittedSinceRun;
         if (g.pendingSpent > 0
             || g.pendingTokens > 0
+            || g.outageTokens > 0
             || g.unconfirmed != null
             || surplus != 0
             || spare > 0
@@ -628,13 +668,19 @@ final class ConsumerAllowances {
     if (settlement == null) {
       long charge = Math.max(0, -release);
       g.budget += charge;
-      if (g.pendingSpent > 0 || g.pendingTokens > 0 || charge > 0) {
+      if (g.pendingSpent > 0 || g.pendingTokens > 0 || g.outageTokens > 0 || charge > 0) {
         settlement =
             new Settlement(
-                settlementIds.incrementAndGet(), g.pendingSpent, g.pendingTokens, charge);
+                settlementIds.incrementAndGet(),
+                g.pendingSpent,
+                g.pendingTokens,
+                g.outageTokens,
+                g.outageTokensAtMs,
+                charge);
       }
       g.pendingSpent = 0;
       g.pendingTokens = 0;
+      g.outageTokens = 0;
     } // else the unanswered settlement goes again first; a new charge stays in the budget
     Run run =
         new Run(
@@ -659,7 +705,8 @@ final class ConsumerAllowances {
       nowMs = Math.max(nowMs, w.call().nowMs());
     }
     List<String> args = new ArrayList<>(14 + buckets.size() + run.batch().size());
-    args.add(Long.toString(Math.max(nowMs, store.nowMs())));
+    long sentAtMs = Math.max(nowMs, store.nowMs());
+    args.add(Long.toString(sentAtMs));
     args.add(Long.toString(shape.dayLimitNanoUsd()));
     args.add(Long.toString(shape.monthLimitNanoUsd()));
     args.add(Long.toString(DAY_TTL_MS));
@@ -673,7 +720,7 @@ final class ConsumerAllowances {
     args.add(Long.toString(run.returnRequests()));
     args.add(Long.toString(run.giveBack()));
     args.add(Long.toString(run.spent()));
-    args.add(Long.toString(run.tokens()));
+    args.add(Long.toString(run.tokens(sentAtMs, g.minTokenCapacity)));
     args.add(Long.toString(lastSeen.getOrDefault(g.keys.get(2), 0L)));
     args.add(Long.toString(lastSeen.getOrDefault(g.keys.get(3), 0L)));
     Settlement settlement = run.settlement();
@@ -777,6 +824,18 @@ final class ConsumerAllowances {
     if (next != null) {
       send(g, next);
     }
+  }
+
+  /**
+   * What token buckets of {@code perMinute} (the smallest of a consumer's token limits) still hold
+   * at {@code nowMs} of {@code tokens} charged at {@code atMs}: less what they refilled since.
+   */
+  static long stillHeld(long tokens, long atMs, long nowMs, long perMinute) {
+    if (tokens <= 0) {
+      return 0;
+    }
+    double refilled = Math.max(0, nowMs - atMs) * (double) perMinute / MINUTE_MS;
+    return refilled >= tokens ? 0 : tokens - (long) refilled;
   }
 
   /** One consumer with one set of limits in one day and month: one group. */

@@ -193,8 +193,8 @@ public final class RedisStateStore implements StateStore {
   }
 
   @Override
-  public void addOutageSpend(AdmitCall admitted, long costNanoUsd) {
-    allowances.addOutageSpend(admitted, costNanoUsd); // reported with the consumer's next run
+  public void addOutageUsage(AdmitCall admitted, long costNanoUsd, long tokens) {
+    allowances.addOutageUsage(admitted, costNanoUsd, tokens); // reported with the next run
   }
 
   @Override

@@ -26,12 +26,14 @@ public interface StateStore {
 
   /**
    * Adds the cost of a request that was admitted and counted elsewhere while this store could not
-   * answer (a consumer's {@code onStoreUnavailable: allow}) to the spend of its day and month, once
-   * the store answers again. A store that is never unavailable has nothing to add.
+   * answer (a consumer's {@code onStoreUnavailable: allow}) to the spend of its day and month, and
+   * its tokens to its token limits (as much of them as the buckets would still hold), once the
+   * store answers again. A store that is never unavailable has nothing to add.
    *
    * @param admitted the admission as it was asked of this store (consumer, limits, periods)
+   * @param tokens the input plus output tokens the request used
    */
-  default void addOutageSpend(AdmitCall admitted, long costNanoUsd) {}
+  default void addOutageUsage(AdmitCall admitted, long costNanoUsd, long tokens) {}
 
   /** What a consumer has spent (settled requests) on a day and in a month. */
   Future<Spend> spend(String consumer, String day, String month);
