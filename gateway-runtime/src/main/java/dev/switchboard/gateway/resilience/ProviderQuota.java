@@ -49,6 +49,10 @@ public final class ProviderQuota {
     TOKENS
   }
 
+  /**
+   * One store call: {@code owed} units to charge (negative: units held beyond the block given back)
+   * and {@code want} units to ask for.
+   */
   private record Call(long owed, long want) {}
 
   private record Waiter(Promise<Boolean> promise, Context context) {}
@@ -123,18 +127,31 @@ public final class ProviderQuota {
     return answer ? YES : NO;
   }
 
-  /** Gives back a unit taken by {@link #take()} for a request that was never sent. */
+  /**
+   * Gives back a unit taken by {@link #take()} for a request that was never sent (a target without
+   * a key). Shared, it is held here again only while this replica holds a block ahead; else it goes
+   * back to the store with the next call (at once when none is in flight), where every replica can
+   * take it.
+   */
   public void giveBack() {
     if (kind != Kind.REQUESTS) {
       return;
     }
+    boolean shared;
+    Call call = null;
     synchronized (this) {
-      if (store != null && !fallingBack) {
+      shared = store != null && !fallingBack;
+      if (shared) {
         held++;
-        return;
+        call = nextCall(false);
       }
     }
-    local.giveBack();
+    if (call != null) {
+      send(call);
+    }
+    if (!shared) {
+      local.giveBack();
+    }
   }
 
   /** Charges units an answer used (tokens); they are paid to the store with its next call. */
@@ -192,14 +209,16 @@ public final class ProviderQuota {
 
   /**
    * The store call to make now, or null: none while one is in flight; otherwise one when units are
-   * owed, requests wait, this replica holds half a block or less (and the bucket had units the last
-   * time), or {@code probe} asks for one.
+   * owed, this replica holds more than a block (units given back: kept here they would be missing
+   * for every other replica, and with a block of one nothing is held at all), requests wait, this
+   * replica holds half a block or less (and the bucket had units the last time), or {@code probe}
+   * asks for one.
    */
   private Call nextCall(boolean probe) {
     if (inFlight) {
       return null;
     }
-    long owed = Math.max(0, -held);
+    long owed = Math.max(0, -held) - Math.max(0, held - (block >= 2 ? block : 0));
     long want = 0;
     if (!fallingBack) {
       // Not ahead of demand while the bucket is empty: that would ask the store in a loop.

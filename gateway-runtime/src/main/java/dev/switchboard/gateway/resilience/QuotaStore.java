@@ -17,7 +17,8 @@ public interface QuotaStore {
 
   /**
    * Atomically: refills the bucket {@code key} (capacity {@code perMinute}, refilled continuously
-   * over a minute), charges it {@code owed} units already spent (the bucket may go negative), then
+   * over a minute), charges it {@code owed} units already spent (the bucket may go negative;
+   * negative {@code owed}: units given back, the bucket filled to its capacity at most), then
    * grants up to {@code want} whole units while at least one is left, and records {@code holder} as
    * a user of the quota.
    */

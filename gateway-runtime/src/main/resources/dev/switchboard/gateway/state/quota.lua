@@ -1,7 +1,8 @@
 -- Takes units of a provider quota for one replica (SharedQuota), atomically: a token bucket of
 -- `perMinute` units refilled continuously over a minute, like the per-replica quota bucket.
 -- KEYS[1] the bucket hash {l = level, t = last refill ms}, KEYS[2] sorted set of replicas by last use.
--- ARGV: nowMs, perMinute, owed (units already spent: charged first, the level may go negative),
+-- ARGV: nowMs, perMinute, owed (units already spent: charged first, the level may go negative;
+--       negative: units a replica held and gives back, the level at most perMinute),
 --       want (units to grant, whole ones while at least one is left), holder (the replica's id).
 -- Returns {granted, replicas that used the quota in the last minute}.
 local now = tonumber(ARGV[1])
@@ -15,7 +16,7 @@ if now > last then
   level = math.min(cap, level + (now - last) * cap / 60000)
   last = now
 end
-level = level - owed
+level = math.min(cap, level - owed)
 local granted = 0
 if want > 0 and level >= 1 then
   granted = math.min(want, math.floor(level))

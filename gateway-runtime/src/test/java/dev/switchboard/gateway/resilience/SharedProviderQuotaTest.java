@@ -172,6 +172,28 @@ class SharedProviderQuotaTest {
     assertThat(burst(guards, 10)).as("no unit is held anywhere").isZero();
   }
 
+  /**
+   * A unit taken for a target whose provider has no key loaded ({@code NO_KEY}: never sent) and
+   * given back returns to the shared quota, not to the replica that took it: with the clock
+   * standing still, another replica can use it, and the quota is still counted exactly.
+   */
+  @Test
+  void aUnitGivenBackForARequestNeverSentReturnsToTheSharedQuota() throws Exception {
+    List<ProviderGuard> guards = replicas("keyless", 2, null); // a block of one: exact counting
+    ProviderGuard a = guards.get(0);
+    ProviderGuard b = guards.get(1);
+    for (int i = 0; i < 2; i++) {
+      assertThat(result(a.takeQuota())).isTrue();
+      a.giveBackQuota(); // NO_KEY: the request was never sent
+      advanceAll(0); // what the give-back sent has been answered
+    }
+    assertThat(result(b.takeQuota())).isTrue();
+    assertThat(result(guards.get(2).takeQuota())).isTrue();
+    // Both units are used now, one by each of two replicas, and none is left anywhere.
+    assertThat(result(a.takeQuota())).isFalse();
+    assertThat(result(b.takeQuota())).isFalse();
+  }
+
   @Test
   void tokensChargedOnOneReplicaCloseTheQuotaForTheOthers() throws Exception {
     List<ProviderGuard> guards = replicas("tokens", null, 10_000L);
