@@ -7,6 +7,7 @@ import io.vertx.redis.client.Response;
 import io.vertx.redis.client.ResponseType;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 
@@ -30,13 +31,31 @@ public final class RedisGuard {
    * memory, loading, busy with a script, a read-only replica, no primary or cluster, a failed
    * snapshot, missing replicas, authentication or permission, a cluster redirection this client
    * does not follow, too many clients, a command this Redis does not have (renamed away, or too old
-   * a version). Inside a script Redis wraps them ({@code ERR Error running script …: -OOM command
-   * not allowed …}), so they are looked for anywhere in the message.
+   * a version; also one a script calls). Inside a script Redis wraps them ({@code ERR Error running
+   * script …: -OOM command not allowed …}), so they are looked for anywhere in the message.
    */
   private static final Pattern STORE_ERROR =
       Pattern.compile(
           "(?:^|[\\s:-])(?:OOM|LOADING|BUSY|READONLY|MASTERDOWN|CLUSTERDOWN|MISCONF|NOREPLICAS"
-              + "|NOAUTH|WRONGPASS|NOPERM|MOVED|ASK|TRYAGAIN)\\b|max number of clients|unknown command");
+              + "|NOAUTH|WRONGPASS|NOPERM|MOVED|ASK|TRYAGAIN)\\b|max number of clients"
+              + "|(?i:unknown (?:redis )?command)");
+
+  /**
+   * The error codes that can be about one command or key rather than the server: the generic {@code
+   * ERR} (a script's own error, a value that is not a number), a key of another type, a key that
+   * exists, keys of several slots, a script this Redis does not know yet, an aborted transaction.
+   * Any other code says the server cannot serve (those above, and the ones no list here names: a
+   * newer Redis's, a managed service's), so it is the store's failure.
+   */
+  private static final java.util.Set<String> ONE_COMMAND_CODES =
+      java.util.Set.of("ERR", "WRONGTYPE", "BUSYKEY", "CROSSSLOT", "NOSCRIPT", "EXECABORT");
+
+  /**
+   * The code of an error reply (its first word), and the codes of errors a script's error wraps
+   * ({@code @user_script: 1: -OOM …} in Redis 6, {@code @user_script:1: WRONGTYPE …}).
+   */
+  private static final Pattern ERROR_CODE =
+      Pattern.compile("(?:^|@user_script: ?\\d+: -?)([A-Z][A-Z_]+)(?=\\s|$)");
 
   private final GatewayClock clock;
   private final long timeoutMs;
@@ -131,7 +150,10 @@ public final class RedisGuard {
   /**
    * Whether {@code failure} is the store's rather than one command's: anything but an error reply
    * (a deadline, a closed connection, a refused connect), and an error reply — found along the
-   * causes, as a script's explained error wraps it — that names a condition of the server.
+   * causes, as a script's explained error wraps it — that names a condition of the server or has a
+   * code (its own, or one a script's error wraps) that is not about one command or key ({@link
+   * #ONE_COMMAND_CODES}): a server error no list foresaw is an outage, with its documented policy,
+   * not a refusal of each request that meets it.
    */
   public static boolean storeWide(Throwable failure) {
     Throwable reply = failure;
@@ -142,7 +164,16 @@ public final class RedisGuard {
       return true;
     }
     String message = reply.getMessage();
-    return message == null || STORE_ERROR.matcher(message).find();
+    if (message == null || STORE_ERROR.matcher(message).find()) {
+      return true;
+    }
+    Matcher code = ERROR_CODE.matcher(message);
+    while (code.find()) {
+      if (!ONE_COMMAND_CODES.contains(code.group(1))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void markDown(String why) {

@@ -12,18 +12,28 @@ import redis.embedded.RedisServer;
 public final class RedisProcess implements AutoCloseable {
 
   private final int port;
+  private final String[] settings;
   private RedisServer server;
 
-  private RedisProcess(int port) {
+  private RedisProcess(int port, String[] settings) {
     this.port = port;
+    this.settings = settings;
   }
 
   public static RedisProcess start() throws IOException {
+    return start(new String[0]);
+  }
+
+  /**
+   * A server with {@code settings} as lines of its configuration, e.g. {@code rename-command HSET
+   * ""} (a command a managed Redis disabled).
+   */
+  public static RedisProcess start(String... settings) throws IOException {
     int port;
     try (ServerSocket socket = new ServerSocket(0)) {
       port = socket.getLocalPort();
     }
-    RedisProcess redis = new RedisProcess(port);
+    RedisProcess redis = new RedisProcess(port, settings);
     redis.startAgain();
     return redis;
   }
@@ -39,13 +49,16 @@ public final class RedisProcess implements AutoCloseable {
 
   /** Starts a fresh, empty server on the same port. */
   public void startAgain() throws IOException {
-    server =
+    var builder =
         RedisServer.newRedisServer()
             .port(port)
             .bind("127.0.0.1")
             .setting("appendonly no")
-            .onShutdownForceStop(true)
-            .build();
+            .onShutdownForceStop(true);
+    for (String setting : settings) {
+      builder.setting(setting);
+    }
+    server = builder.build();
     server.start();
   }
 

@@ -899,6 +899,41 @@ class RedisStateStoreTest {
   }
 
   /**
+   * A server error no command can get past is the store's outage, not one command's refusal, also
+   * when Redis tells it inside a script's error: here a Redis whose {@code HSET} is disabled
+   * ({@code rename-command}, as managed services do) fails every consumer's script with "Unknown
+   * Redis command called from Lua script". The store counts itself down (calls fail at once
+   * meanwhile, each request's outage policy applies) instead of sending every request to a Redis
+   * that refuses them all.
+   */
+  @Test
+  void aCommandTheServerDoesNotHaveMarksTheStoreDown() throws Exception {
+    ManualClock own = new ManualClock();
+    try (RedisProcess crippled = RedisProcess.start("rename-command HSET \"\"")) {
+      RedisStateStore s = new RedisStateStore(vertx, own, crippled.uri(), null, null, "nohset:");
+      LogCapture logged = LogCapture.of(RedisStateStore.class);
+      try {
+        assertThat(s.admit(call("a", "a0", 0, -1)).toCompletionStage())
+            .failsWithin(5, TimeUnit.SECONDS)
+            .withThrowableThat()
+            .withCauseInstanceOf(StoreUnavailableException.class);
+        assertThat(s.unavailable()).isTrue();
+        assertThat(s.admit(call("b", "b0", 0, -1)).failed())
+            .as("another consumer fails at once while down")
+            .isTrue();
+        assertThat(logged.messages())
+            .filteredOn(m -> m.contains("is unavailable"))
+            .singleElement()
+            .satisfies(m -> assertThat(m).contains("Unknown Redis command"));
+        assertThat(logged.messages()).noneMatch(m -> m.contains("refused a command"));
+      } finally {
+        logged.close();
+        await(s.close());
+      }
+    }
+  }
+
+  /**
    * A consumer's allowance goes back to Redis once the consumer has been idle for {@link
    * AllowanceRules#IDLE_MS} ms of the gateway clock, and not before.
    */
