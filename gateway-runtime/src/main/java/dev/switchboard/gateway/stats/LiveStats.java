@@ -71,6 +71,12 @@ public final class LiveStats implements LiveFigures {
 
   private volatile Map<String, TargetFigures> routingRoutes = Map.of();
 
+  /**
+   * The routes, targets and task classes of the table in force, as the last {@link #retainOnly} saw
+   * it; null before the first (everything is recorded).
+   */
+  private volatile Known known;
+
   /** When each target's routing figures were last fresh (for stale figures' expiry). */
   private final Map<String, Long> lastFreshAt = new ConcurrentHashMap<>();
 
@@ -171,15 +177,16 @@ public final class LiveStats implements LiveFigures {
                 ctx.costUsd(),
                 ctx.usage());
     String targetId = ctx.target() == null ? null : ctx.target().id();
-    record(ctx.routeName(), targetId, sample, own);
+    RoutingTable routedOn = ctx.snapshot() == null ? null : ctx.snapshot().table();
+    record(ctx.routeName(), targetId, sample, own, routedOn);
     String taskClass = ctx.route().taskClass();
     if (taskClass != null && sample.served()) {
       // The class's own figures (its token mix is what the cost strategies price it with); not
       // shown on their own, and counted once in committed use.
       String key = ResolvedRoute.classKey(ctx.routeName(), taskClass);
-      add(byRoute, key, sample);
+      add(byRoute, key, sample, routedOn);
       if (targetId != null) {
-        add(byTarget, key + " " + targetId, own);
+        add(byTarget, key + " " + targetId, own, routedOn);
       }
     }
   }
@@ -208,24 +215,73 @@ public final class LiveStats implements LiveFigures {
             tokensPerSecond,
             costUsd,
             usage);
-    record(route, targetId, sample, sample);
+    record(route, targetId, sample, sample, null);
   }
 
-  /** Adds a request to its route ({@code sample}) and serving target ({@code own}). */
-  private void record(String route, String targetId, Sample sample, Sample own) {
+  /**
+   * Adds a request to its route ({@code sample}) and serving target ({@code own}).
+   *
+   * @param routedOn the table the request was routed on (null: unknown)
+   */
+  private void record(
+      String route, String targetId, Sample sample, Sample own, RoutingTable routedOn) {
     if (sample.served()) {
-      add(byRoute, route, sample);
+      add(byRoute, route, sample, routedOn);
     }
     if (targetId != null) {
-      add(byTarget, route + " " + targetId, own);
+      add(byTarget, route + " " + targetId, own, routedOn);
       if (!own.error()) {
+        // Committed use counts what was spent, whatever the table says now.
         commitments.record(targetId, own.usage(), own.cost(), own.atMillis());
       }
     }
   }
 
-  private void add(Map<String, Series> map, String key, Sample sample) {
-    map.computeIfAbsent(key, k -> new Series(windowMillis)).add(sample);
+  /**
+   * Adds {@code sample} under {@code key} unless the table in force no longer has that route or
+   * target: a request routed before a reload that finishes after it would otherwise bring back what
+   * the reload forgot, until the next one. A request routed on the table in force is recorded
+   * whatever its target (a retired model's successor is no target of the table). A reload that
+   * swaps the table while the sample is added is checked again after it, so the key goes whichever
+   * of the two came first.
+   */
+  private void add(Map<String, Series> map, String key, Sample sample, RoutingTable routedOn) {
+    boolean target = map == byTarget;
+    Known before = known;
+    if (!keeps(before, key, target, routedOn)) {
+      return;
+    }
+    Series series = map.computeIfAbsent(key, k -> new Series(windowMillis));
+    series.add(sample);
+    Known after = known;
+    if (after != before && !keeps(after, key, target, routedOn)) {
+      map.remove(key, series);
+    }
+  }
+
+  private static boolean keeps(Known k, String key, boolean target, RoutingTable routedOn) {
+    return k == null || routedOn == k.table() || (target ? k.keepsTarget(key) : k.keepsRoute(key));
+  }
+
+  /** What a table has: route names, {@code route target-id} pairs, task-class keys of its rules. */
+  private record Known(
+      RoutingTable table,
+      java.util.Set<String> routes,
+      java.util.Set<String> targets,
+      java.util.Set<String> classes) {
+
+    /** A task class's figures ({@code route#rule:N}) go with their rule. */
+    boolean goneClass(String key) {
+      return ResolvedRoute.isClassKey(key) && !classes.contains(key.split(" ", 2)[0]);
+    }
+
+    boolean keepsRoute(String key) {
+      return !goneClass(key) && routes.contains(baseOf(key));
+    }
+
+    boolean keepsTarget(String key) {
+      return !goneClass(key) && targets.contains(baseOf(key));
+    }
   }
 
   /**
@@ -330,7 +386,8 @@ public final class LiveStats implements LiveFigures {
 
   /**
    * Forgets the routes and targets {@code table} no longer has (after a reload), so the stats and
-   * the routing figures stop showing them and their samples are not kept for good. A target is kept
+   * the routing figures stop showing them and their samples are not kept for good, and records none
+   * of them from now on (requests routed before the reload that finish after it). A target is kept
    * per route: one that moved to another route starts afresh there.
    */
   public void retainOnly(RoutingTable table) {
@@ -352,11 +409,13 @@ public final class LiveStats implements LiveFigures {
       }
     }
     // A task class's figures (route#rule:N) go with their rule, route and targets.
-    java.util.function.Predicate<String> goneClass =
-        key -> ResolvedRoute.isClassKey(key) && !classes.contains(key.split(" ", 2)[0]);
-    byRoute.keySet().removeIf(key -> goneClass.test(key) || !routes.contains(baseOf(key)));
-    byTarget.keySet().removeIf(key -> goneClass.test(key) || !targets.contains(baseOf(key)));
-    lastFreshAt.keySet().removeIf(key -> goneClass.test(key) || !targets.contains(baseOf(key)));
+    Known now = new Known(table, routes, targets, classes);
+    // In force before the pruning: a request finishing meanwhile records nothing that goes.
+    known = now;
+    java.util.function.Predicate<String> goneClass = now::goneClass;
+    byRoute.keySet().removeIf(key -> !now.keepsRoute(key));
+    byTarget.keySet().removeIf(key -> !now.keepsTarget(key));
+    lastFreshAt.keySet().removeIf(key -> !now.keepsTarget(key));
     Map<String, Map<String, TargetFigures>> routingNow = new HashMap<>();
     routingTargets.forEach(
         (route, figures) -> {

@@ -8,6 +8,7 @@ import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.request.TokenUsage;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.routing.ResolvedRoute;
+import dev.switchboard.gateway.routing.RoutingSnapshot;
 import dev.switchboard.gateway.routing.strategy.TargetFigures;
 import dev.switchboard.gateway.time.ManualClock;
 import dev.switchboard.gateway.upstream.Operation;
@@ -257,6 +258,12 @@ class LiveStatsTest {
 
   /** A successful plain request on {@code route} served by {@code provider/model}. */
   private void served(LiveStats to, String route, String provider, String model) {
+    served(to, route, provider, model, null);
+  }
+
+  /** As above, routed on {@code routedOn} (null: no snapshot known). */
+  private void served(
+      LiveStats to, String route, String provider, String model, RoutingTable routedOn) {
     RoutingTable.Route r =
         new RoutingTable.Route(route, route, List.of(), null, 1, List.of(), List.of(), null);
     PlannedTarget target =
@@ -265,6 +272,9 @@ class LiveStatsTest {
             TestTables.provider(provider, "http://127.0.0.1:9/v1", false),
             PlannedTarget.STABLE);
     RequestContext ctx = new RequestContext("id", Operation.CHAT_COMPLETIONS, clock);
+    if (routedOn != null) {
+      ctx.snapshot(RoutingSnapshot.of(routedOn, java.time.Instant.EPOCH));
+    }
     ctx.route(new ResolvedRoute(r, null, List.of(target), List.of(), "route"));
     ctx.target(target);
     clock.advance(100);
@@ -302,5 +312,63 @@ class LiveStatsTest {
     live.refreshRouting();
     assertThat(live.routing().target("r", "q/gone-model")).isEqualTo(TargetFigures.NONE);
     assertThat(live.target("r", "p/m").requests()).isEqualTo(1);
+  }
+
+  /**
+   * A request routed on the old table that finishes after the reload (its target gone) is not
+   * counted: it would bring the removed target back into the stats and the routing figures until
+   * the next reload.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void aRequestFinishingAfterAReloadDoesNotBringBackATargetTheReloadRemoved() {
+    LiveStats live = new LiveStats(60_000, 60_000, 300_000, clock::currentTimeMillis);
+    served(live, "r", "p", "m");
+    live.retainOnly(
+        TestTables.table(
+            List.of(TestTables.provider("p", "http://127.0.0.1:9/v1", false)),
+            List.of(TestTables.route("r", List.of(), TestTables.target("p", "m", 0)))));
+
+    // Routed before the reload to q/gone-model and to route removed-route; finished after it.
+    served(live, "r", "q", "gone-model");
+    served(live, "removed-route", "p", "m");
+    served(live, "r", "p", "m");
+    live.refreshRouting();
+
+    assertThat(live.tracked()).as("route r and its target p/m").isEqualTo(2);
+    List<Map<String, Object>> rows = (List<Map<String, Object>>) live.snapshot().get("targets");
+    assertThat(rows)
+        .extracting(row -> row.get("route") + " " + row.get("target"))
+        .containsExactly("r p/m");
+    assertThat((Map<String, Object>) live.snapshot().get("routes")).containsOnlyKeys("r");
+    assertThat(live.target("r", "q/gone-model")).isEqualTo(TargetFigures.NONE);
+    assertThat(live.routing().target("r", "q/gone-model")).isEqualTo(TargetFigures.NONE);
+    assertThat(live.routing().route("removed-route")).isEqualTo(TargetFigures.NONE);
+    assertThat(live.target("r", "p/m").requests()).isEqualTo(2);
+  }
+
+  /**
+   * A request routed on the table in force is recorded whatever its target, as one the table does
+   * not list (a retired model's successor serves in its place); the same target of a request routed
+   * on the table before is not.
+   */
+  @Test
+  void aRequestRoutedOnTheTableInForceIsRecordedWhateverItsTarget() {
+    LiveStats live = new LiveStats(60_000, 60_000, 300_000, clock::currentTimeMillis);
+    RoutingTable before =
+        TestTables.table(
+            List.of(TestTables.provider("p", "http://127.0.0.1:9/v1", false)),
+            List.of(TestTables.route("r", List.of(), TestTables.target("p", "old", 0))));
+    RoutingTable now =
+        TestTables.table(
+            List.of(TestTables.provider("p", "http://127.0.0.1:9/v1", false)),
+            List.of(TestTables.route("r", List.of(), TestTables.target("p", "m", 0))));
+    live.retainOnly(before);
+    live.retainOnly(now);
+
+    served(live, "r", "p", "successor", before);
+    assertThat(live.target("r", "p/successor")).isEqualTo(TargetFigures.NONE);
+    served(live, "r", "p", "successor", now);
+    assertThat(live.target("r", "p/successor").requests()).isEqualTo(1);
   }
 }
