@@ -95,6 +95,24 @@ class OutageTokenCarryTest {
     assertThat(GatewayHarness.json(served.body()).at("/usage/total_tokens").asLong())
         .isGreaterThan(TOKENS_PER_MINUTE);
     assertThat(gateway.server().consumerLimiter().store().shared()).isTrue();
+    // The consumer stage settles on the way back, which may run after the client has its answer:
+    // the carry is taken at the gateway clock of the settlement, so the test moves the clock only
+    // once the request is settled (its tokens counted).
+    String consumer = key.substring("sk-".length());
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                gateway
+                    .server()
+                    .metrics()
+                    .scrape()
+                    .lines()
+                    .anyMatch(
+                        line ->
+                            line.startsWith("switchboard_consumer_tokens_total{")
+                                && line.contains("consumer=\"" + consumer + "\"")
+                                && !line.endsWith(" 0.0")));
   }
 
   /**
