@@ -292,6 +292,74 @@ class OperatorScenarioTest {
             () -> assertThat(routeCondition("chat-default", "EvaluationReportBlocked")).isEmpty());
   }
 
+  @Test
+  void aRefusedEvaluationStateWriteIsAConditionAndAWarningUntilAWriteSucceeds() {
+    applyBasic();
+    awaitRouteReady("chat-default");
+    // The API server refuses to create the evaluation state ConfigMap: every attempt of one write.
+    KUBE.api()
+        .mockServer()
+        .expect()
+        .post()
+        .withPath("/api/v1/namespaces/" + ns + "/configmaps")
+        .andReturn(
+            403,
+            "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+                + "\"code\":403,\"reason\":\"Forbidden\",\"message\":\"quota frozen\"}")
+        .times(3);
+    java.util.function.DoubleConsumer evaluate =
+        sample ->
+            edit(
+                ModelRoute.class,
+                "chat-default",
+                r -> {
+                  EvaluationCandidate candidate = new EvaluationCandidate();
+                  LocalObjectRef ref = new LocalObjectRef();
+                  ref.setName("anthropic-prod");
+                  candidate.setProviderRef(ref);
+                  candidate.setModel("claude-sonnet-4-5");
+                  EvaluationSpec evaluation = new EvaluationSpec();
+                  evaluation.setCandidates(List.of(candidate));
+                  evaluation.setSample(sample);
+                  r.getSpec().setEvaluation(evaluation);
+                });
+
+    evaluate.accept(0.1);
+
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(routeCondition("chat-default", "EvaluationWriteFailed"))
+                    .get()
+                    .satisfies(
+                        c -> {
+                          assertThat(c.getStatus()).isEqualTo("True");
+                          assertThat(c.getReason()).isEqualTo("EvaluationStateWriteFailed");
+                          assertThat(c.getMessage())
+                              .contains("ConfigMap switchboard-evaluations")
+                              .contains("HTTP 403 Forbidden");
+                        }));
+    assertThat(routeCondition("chat-default", "Ready").map(Condition::getStatus)).contains("True");
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(
+                        client.v1().events().inNamespace(ns).list().getItems().stream()
+                            .filter(e -> "Warning".equals(e.getType()))
+                            .filter(e -> "EvaluationStateWriteFailed".equals(e.getReason()))
+                            .map(e -> e.getMessage()))
+                    .anySatisfy(m -> assertThat(m).contains("switchboard-evaluations")));
+
+    // The next collection writes the state, and the condition goes.
+    evaluate.accept(0.2);
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(routeCondition("chat-default", "EvaluationWriteFailed")).isEmpty();
+              assertThat(evaluationState()).isNotEmpty();
+            });
+  }
+
   private Map<String, String> evaluationState() {
     ConfigMap state = client.configMaps().inNamespace(ns).withName("switchboard-evaluations").get();
     return state == null || state.getData() == null ? Map.of() : state.getData();

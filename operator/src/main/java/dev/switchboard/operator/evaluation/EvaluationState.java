@@ -30,6 +30,13 @@ public final class EvaluationState {
   String baselineTarget;
   String lastRunbookDay;
   boolean completed;
+
+  /**
+   * The runbook entry that was due (interim, or final once completed) could not be written: it is
+   * written at the next collection.
+   */
+  boolean runbookPending;
+
   final Map<String, CandidateSums> totals = new TreeMap<>();
   final Map<String, Map<String, CandidateSums>> seen = new TreeMap<>();
   final List<JsonNode> examples = new ArrayList<>();
@@ -79,6 +86,9 @@ public final class EvaluationState {
             .put("baselineTarget", baselineTarget)
             .put("lastRunbookDay", lastRunbookDay)
             .put("completed", completed);
+    if (runbookPending) {
+      node.put("runbookPending", true);
+    }
     ObjectNode t = node.putObject("totals");
     totals.forEach((k, v) -> t.set(k, v.toJson()));
     ObjectNode s = node.putObject("seen");
@@ -102,6 +112,7 @@ public final class EvaluationState {
     state.baselineTarget = node.path("baselineTarget").asText(null);
     state.lastRunbookDay = node.path("lastRunbookDay").asText(null);
     state.completed = node.path("completed").asBoolean(false);
+    state.runbookPending = node.path("runbookPending").asBoolean(false);
     for (Iterator<Map.Entry<String, JsonNode>> it = node.path("totals").fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       state.totals.put(e.getKey(), CandidateSums.fromJson(e.getValue()));

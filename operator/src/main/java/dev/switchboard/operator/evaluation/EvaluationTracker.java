@@ -62,6 +62,15 @@ public final class EvaluationTracker {
   /** The condition a route gets while its report ConfigMap cannot be written (status True). */
   public static final String REPORT_BLOCKED = "EvaluationReportBlocked";
 
+  /**
+   * The condition a route gets while its evaluation's state or runbook entry could not be written
+   * (status True); the write is tried again at the next collection.
+   */
+  public static final String WRITE_FAILED = "EvaluationWriteFailed";
+
+  /** Attempts of one write (a conflict means someone wrote meanwhile: read again and retry). */
+  static final int WRITE_ATTEMPTS = 3;
+
   private static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
   private static final String MANAGED_BY = "switchboard-operator";
 
@@ -73,6 +82,13 @@ public final class EvaluationTracker {
 
   private final KubernetesClient client;
   private final Reports source;
+
+  /**
+   * Deleted routes ({@code namespace/route}) whose state could not be removed yet: tried again at
+   * the next collection in their namespace, unless a route of that name is tracked again.
+   */
+  private final java.util.Set<String> pendingForgets =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /** The gateway replicas' cumulative reports ({@code GET /admin/evaluations}) of a namespace. */
   public interface Reports {
@@ -88,16 +104,26 @@ public final class EvaluationTracker {
   }
 
   /**
-   * The status to publish, when to look again, and why the report ConfigMap cannot be written
-   * (empty when it can).
+   * The status to publish, when to look again, why the report ConfigMap cannot be written (empty
+   * when it can), and which write of this collection failed (empty when none did).
    */
   public record Outcome(
-      EvaluationStatus status, Optional<Duration> requeue, Optional<String> reportBlocked) {
+      EvaluationStatus status,
+      Optional<Duration> requeue,
+      Optional<String> reportBlocked,
+      Optional<WriteFailure> writeFailed) {
 
     public Outcome(EvaluationStatus status, Optional<Duration> requeue) {
-      this(status, requeue, Optional.empty());
+      this(status, requeue, Optional.empty(), Optional.empty());
     }
   }
+
+  /**
+   * A write that failed after {@link #WRITE_ATTEMPTS} attempts: of the runbook entry ({@code
+   * report}) or of the state; the message names the ConfigMap, the key and the API server's answer
+   * (its code and reason, never the data).
+   */
+  public record WriteFailure(boolean report, String message) {}
 
   /** What is being evaluated. */
   record Plan(
@@ -117,6 +143,7 @@ public final class EvaluationTracker {
     Plan p = plan.get();
     String namespace = route.getMetadata().getNamespace();
     String name = route.getMetadata().getName();
+    retryForgets(namespace, name);
     Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
     String stateKey = stateKey(name, p.id());
     Stored stored = load(namespace, stateKey);
@@ -159,25 +186,46 @@ public final class EvaluationTracker {
     boolean ends = !now.isBefore(Instant.parse(state.endsAt));
     String report = p.report() + " key " + RunbookEntry.key(name, p.id());
     Optional<String> blocked = reportBlocked(namespace, p.report());
+    boolean entryDue = state.runbookPending;
     if (!state.completed && ends) {
       state.completed = true;
-      writeRunbook(namespace, p, state, results, now, true, blocked);
+      entryDue = true;
     } else if (!state.completed && !day(now).equals(state.lastRunbookDay)) {
       // A day ended while running: the interim entry, so the runbook never lags more than a day.
       state.lastRunbookDay = day(now);
-      writeRunbook(namespace, p, state, results, now, false, blocked);
+      entryDue = true;
     }
-    save(namespace, stateKey, state);
+    Optional<WriteFailure> failed = Optional.empty();
+    if (entryDue) {
+      // Owed until written: a refused write is tried again at the next collection, not lost.
+      Optional<String> entryFailed =
+          writeRunbook(namespace, p, state, results, now, state.completed, blocked);
+      state.runbookPending = entryFailed.isPresent();
+      failed = entryFailed.map(message -> new WriteFailure(true, message));
+    }
+    Optional<String> stateFailed = save(namespace, stateKey, state);
+    if (failed.isEmpty()) {
+      failed = stateFailed.map(message -> new WriteFailure(false, message));
+    }
+    failed.ifPresent(
+        f ->
+            LOG.warn(
+                "Evaluation {} of route {}/{}: {}; retrying in {}",
+                p.id(),
+                namespace,
+                name,
+                f.message(),
+                COLLECT_EVERY));
     EvaluationStatus status = status(state, p, results, now);
     status.setReport("configmap/" + report);
     Optional<Duration> requeue =
         state.completed
-            ? Optional.empty()
+            ? (failed.isPresent() ? Optional.of(COLLECT_EVERY) : Optional.empty())
             : Optional.of(
                 min(
                     COLLECT_EVERY,
                     Duration.between(now, Instant.parse(state.endsAt)).plusSeconds(1)));
-    return Optional.of(new Outcome(status, requeue, blocked));
+    return Optional.of(new Outcome(status, requeue, blocked, failed));
   }
 
   /**
@@ -238,28 +286,78 @@ public final class EvaluationTracker {
    * Removes the state of every evaluation of a deleted route from {@code switchboard-evaluations}.
    * Its runbook entries stay: they are the record support reads (and exports) after the fact.
    */
-  public void forget(String namespace, String route) {
+  public Optional<String> forget(String namespace, String route) {
     if (client == null) {
-      return;
+      return Optional.empty();
     }
-    for (int attempt = 0; attempt < 3; attempt++) {
+    KubernetesClientException last = null;
+    for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       try {
         ConfigMap existing =
             client.configMaps().inNamespace(namespace).withName(STATE_CONFIG_MAP).get();
         if (existing == null || existing.getData() == null) {
-          return;
+          pendingForgets.remove(namespace + "/" + route);
+          return Optional.empty();
         }
         Map<String, String> data = new TreeMap<>(existing.getData());
-        if (!data.keySet().removeIf(key -> route.equals(routeOf(key)))) {
-          return;
+        if (data.keySet().removeIf(key -> route.equals(routeOf(key)))) {
+          existing.setData(data);
+          client.configMaps().inNamespace(namespace).resource(existing).update();
         }
-        existing.setData(data);
-        client.configMaps().inNamespace(namespace).resource(existing).update();
-        return;
+        pendingForgets.remove(namespace + "/" + route);
+        return Optional.empty();
       } catch (KubernetesClientException e) {
         // a conflict (someone wrote meanwhile): read again and retry
+        last = e;
       }
     }
+    pendingForgets.add(namespace + "/" + route);
+    String problem =
+        "could not remove the evaluation state of deleted route "
+            + route
+            + " from ConfigMap "
+            + STATE_CONFIG_MAP
+            + " after "
+            + WRITE_ATTEMPTS
+            + " attempts ("
+            + answer(last)
+            + "); retrying at the next evaluation collection in the namespace";
+    LOG.warn("{}/{}: {}", namespace, route, problem);
+    return Optional.of(problem);
+  }
+
+  /**
+   * Retries removing the state of the namespace's deleted routes; a route tracked again under its
+   * old name keeps its state (as it would have, had it been created again before the deletion).
+   */
+  private void retryForgets(String namespace, String tracked) {
+    pendingForgets.remove(namespace + "/" + tracked);
+    for (String pending : List.copyOf(pendingForgets)) {
+      if (pending.startsWith(namespace + "/")) {
+        forget(namespace, pending.substring(namespace.length() + 1));
+      }
+    }
+  }
+
+  /** The API server's answer to a failed request: its code and reason, never a body or URL. */
+  static String answer(KubernetesClientException e) {
+    if (e == null) {
+      return "no answer";
+    }
+    if (e.getCode() <= 0) {
+      return "no answer from the API server: "
+          + (e.getCause() == null ? "connection failed" : e.getCause().getClass().getSimpleName());
+    }
+    io.fabric8.kubernetes.api.model.Status status = e.getStatus();
+    StringBuilder text = new StringBuilder("HTTP ").append(e.getCode());
+    if (status != null && status.getReason() != null && !status.getReason().isBlank()) {
+      text.append(' ').append(status.getReason());
+    }
+    if (status != null && status.getMessage() != null && !status.getMessage().isBlank()) {
+      String message = status.getMessage();
+      text.append(": ").append(message.length() > 200 ? message.substring(0, 200) + "…" : message);
+    }
+    return text.toString();
   }
 
   private static String stateKey(String route, String id) {
@@ -423,7 +521,8 @@ public final class EvaluationTracker {
     return Math.round(v * scale) / scale;
   }
 
-  private void writeRunbook(
+  /** Writes the runbook entry; the failure, if the write failed (not when it is blocked). */
+  private Optional<String> writeRunbook(
       String namespace,
       Plan plan,
       EvaluationState state,
@@ -433,11 +532,11 @@ public final class EvaluationTracker {
       Optional<String> blocked) {
     if (blocked.isPresent()) {
       // Said in the route's status; the entry is written once the name is changed.
-      return;
+      return Optional.empty();
     }
     String text =
         RunbookEntry.markdown(namespace, state, results, plan.sample(), now.toString(), finalEntry);
-    putKey(namespace, plan.report(), RunbookEntry.key(state.route, state.id), text, true);
+    return putKey(namespace, plan.report(), RunbookEntry.key(state.route, state.id), text, true);
   }
 
   /**
@@ -470,8 +569,8 @@ public final class EvaluationTracker {
     }
   }
 
-  private void save(String namespace, String key, EvaluationState state) {
-    putKey(namespace, STATE_CONFIG_MAP, key, state.toJson().toString(), false);
+  private Optional<String> save(String namespace, String key, EvaluationState state) {
+    return putKey(namespace, STATE_CONFIG_MAP, key, state.toJson().toString(), false);
   }
 
   /**
@@ -479,12 +578,17 @@ public final class EvaluationTracker {
    * is created with {@link #REPORT_LABEL}, and written only while it carries it (or is one an
    * earlier version created, which gets it now); checked on the copy that is updated, so a
    * ConfigMap someone else created meanwhile is left alone too.
+   *
+   * @return what went wrong when the key could not be written after {@link #WRITE_ATTEMPTS}
+   *     attempts; empty when it was written, or deliberately not (a ConfigMap not the operator's)
    */
-  private void putKey(String namespace, String name, String key, String value, boolean report) {
+  private Optional<String> putKey(
+      String namespace, String name, String key, String value, boolean report) {
     if (client == null) {
-      return;
+      return Optional.empty();
     }
-    for (int attempt = 0; attempt < 3; attempt++) {
+    KubernetesClientException last = null;
+    for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       try {
         ConfigMap existing = client.configMaps().inNamespace(namespace).withName(name).get();
         if (existing == null) {
@@ -502,12 +606,12 @@ public final class EvaluationTracker {
                       .withData(new TreeMap<>(Map.of(key, value)))
                       .build())
               .create();
-          return;
+          return Optional.empty();
         }
         boolean adopted = false;
         if (report && !isReport(existing)) {
           if (!isEarlierReport(existing)) {
-            return;
+            return Optional.empty();
           }
           adopted = true;
           Map<String, String> labels = new TreeMap<>(existing.getMetadata().getLabels());
@@ -517,16 +621,27 @@ public final class EvaluationTracker {
         Map<String, String> data =
             existing.getData() == null ? new TreeMap<>() : new TreeMap<>(existing.getData());
         if (value.equals(data.get(key)) && !adopted) {
-          return;
+          return Optional.empty();
         }
         data.put(key, value);
         existing.setData(data);
         client.configMaps().inNamespace(namespace).resource(existing).update();
-        return;
+        return Optional.empty();
       } catch (KubernetesClientException e) {
         // a conflict (someone wrote meanwhile): read again and retry
+        last = e;
       }
     }
+    return Optional.of(
+        "could not write key "
+            + key
+            + " of ConfigMap "
+            + name
+            + " after "
+            + WRITE_ATTEMPTS
+            + " attempts ("
+            + answer(last)
+            + "); retrying at the next collection");
   }
 
   private static String day(Instant instant) {

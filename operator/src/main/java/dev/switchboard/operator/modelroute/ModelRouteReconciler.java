@@ -187,7 +187,16 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       rollout.deleted(namespace, route.getMetadata().getName());
       retirement.forget(namespace, route.getMetadata().getName());
       if (evaluations != null) {
-        evaluations.forget(namespace, route.getMetadata().getName());
+        // Tried again at the namespace's next collection; said where kubectl shows it meanwhile.
+        evaluations
+            .forget(namespace, route.getMetadata().getName())
+            .ifPresent(
+                problem ->
+                    events.record(
+                        route,
+                        EventRecorder.WARNING,
+                        Reason.EVALUATION_STATE_WRITE_FAILED.wireName(),
+                        problem));
       }
       renders.submit(namespace, new RenderRequest(route.getMetadata().getName(), null, route));
       return UpdateControl.noUpdate();
@@ -231,6 +240,26 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       next.setEvaluation(route.getStatus() == null ? null : route.getStatus().getEvaluation());
     } else {
       next.setEvaluation(evaluation.map(EvaluationTracker.Outcome::status).orElse(null));
+      // Present only while this collection's write of the state or the runbook entry failed.
+      next.setConditions(
+          conditions.merge(
+              next.getConditions(),
+              Set.of(EvaluationTracker.WRITE_FAILED),
+              evaluation
+                  .flatMap(EvaluationTracker.Outcome::writeFailed)
+                  .map(
+                      failure ->
+                          List.of(
+                              new Conditions.Desired(
+                                  EvaluationTracker.WRITE_FAILED,
+                                  true,
+                                  (failure.report()
+                                          ? Reason.EVALUATION_REPORT_WRITE_FAILED
+                                          : Reason.EVALUATION_STATE_WRITE_FAILED)
+                                      .wireName(),
+                                  failure.message())))
+                  .orElse(List.of()),
+              route.getMetadata().getGeneration()));
       // Present only while the report ConfigMap is another application's.
       next.setConditions(
           conditions.merge(
@@ -719,6 +748,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   private void recordTransition(ModelRoute route, ModelRouteStatus next) {
     recordWarningCondition(route, next, ModelRouteStatusBuilder.FLOATING_MODEL_VERSION);
     recordWarningCondition(route, next, EvaluationTracker.REPORT_BLOCKED);
+    recordWarningCondition(route, next, EvaluationTracker.WRITE_FAILED);
     var before =
         Conditions.find(
             route.getStatus() == null ? null : route.getStatus().getConditions(), Conditions.READY);
@@ -741,7 +771,8 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
    * A Warning event when a warning condition of the route comes true or says something new: it
    * starts naming floating aliases or names different ones ({@code FloatingModelVersion}), its
    * evaluation report names a ConfigMap that is not the operator's ({@code
-   * EvaluationReportBlocked}).
+   * EvaluationReportBlocked}), its evaluation's state or runbook entry cannot be written ({@code
+   * EvaluationWriteFailed}).
    */
   private void recordWarningCondition(ModelRoute route, ModelRouteStatus next, String type) {
     var before =

@@ -39,6 +39,10 @@ public enum Reason {
   // The EvaluationReportBlocked condition of a ModelRoute: its report ConfigMap is not the
   // operator's.
   REPORT_CONFIG_MAP_NOT_OWNED("ReportConfigMapNotOwned"),
+  // The EvaluationWriteFailed condition of a ModelRoute: its runbook entry or its evaluation's
+  // state could not be written (tried again at the next collection).
+  EVALUATION_REPORT_WRITE_FAILED("EvaluationReportWriteFailed"),
+  EVALUATION_STATE_WRITE_FAILED("EvaluationStateWriteFailed"),
   // The FloatingModelVersion condition of a ModelRoute.
   FLOATING_MODEL_ALIAS("FloatingModelAlias"),
   MODEL_VERSIONS_PINNED("ModelVersionsPinned"),

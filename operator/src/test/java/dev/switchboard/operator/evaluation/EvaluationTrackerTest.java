@@ -247,6 +247,167 @@ class EvaluationTrackerTest {
     }
   }
 
+  /** What the API server answers a write it refuses (not retried by the client on its own). */
+  private static final String FORBIDDEN =
+      "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"code\":403,"
+          + "\"reason\":\"Forbidden\",\"message\":\"configmaps is forbidden: quota frozen\"}";
+
+  @Test
+  void aRefusedRunbookWriteIsReportedAndWrittenAtTheNextCollection() {
+    ModelRoute route = route();
+    String id =
+        dev.switchboard.operator.render.EvaluationRendering.id(route.getSpec().getEvaluation());
+    NamespaceView view =
+        new NamespaceView("team-a", List.of(), List.of(), List.of(route), n -> Optional.empty());
+    List<JsonNode> reports = List.of(report("a", id, "openai/gpt-5", 60, 1.25, 4));
+    try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start()) {
+      new EvaluationTracker(api.client(), ns -> reports, at(START)).track(route, view);
+      // The day ends: the interim entry is due, and the API server refuses to create the runbook
+      // ConfigMap for every attempt of this collection.
+      api.mockServer()
+          .expect()
+          .post()
+          .withPath("/api/v1/namespaces/team-a/configmaps")
+          .andReturn(403, FORBIDDEN)
+          .times(3);
+      Instant nextDay = START.plus(Duration.ofHours(20));
+      EvaluationTracker.Outcome refused =
+          new EvaluationTracker(api.client(), ns -> reports, at(nextDay))
+              .track(route, view)
+              .orElseThrow();
+
+      assertThat(
+              api.client()
+                  .configMaps()
+                  .inNamespace("team-a")
+                  .withName(EvaluationTracker.RUNBOOK_CONFIG_MAP)
+                  .get())
+          .isNull();
+      assertThat(refused.writeFailed())
+          .get()
+          .satisfies(
+              f -> {
+                assertThat(f.report()).isTrue();
+                assertThat(f.message())
+                    .contains("chat." + id + ".md")
+                    .contains(EvaluationTracker.RUNBOOK_CONFIG_MAP)
+                    .contains("403");
+              });
+      assertThat(refused.requeue()).contains(EvaluationTracker.COLLECT_EVERY);
+
+      // The next collection, still the same day, writes the entry that was due.
+      EvaluationTracker.Outcome retried =
+          new EvaluationTracker(
+                  api.client(), ns -> reports, at(nextDay.plus(EvaluationTracker.COLLECT_EVERY)))
+              .track(route, view)
+              .orElseThrow();
+
+      assertThat(retried.writeFailed()).isEmpty();
+      assertThat(data(api, EvaluationTracker.RUNBOOK_CONFIG_MAP).get("chat." + id + ".md"))
+          .contains("interim entry");
+    }
+  }
+
+  @Test
+  void aRefusedFinalEntryIsNotLostWhenTheEvaluationCompletes() {
+    ModelRoute route = route();
+    String id =
+        dev.switchboard.operator.render.EvaluationRendering.id(route.getSpec().getEvaluation());
+    NamespaceView view =
+        new NamespaceView("team-a", List.of(), List.of(), List.of(route), n -> Optional.empty());
+    List<JsonNode> reports = List.of(report("a", id, "openai/gpt-5", 60, 1.25, 4));
+    try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start()) {
+      new EvaluationTracker(api.client(), ns -> reports, at(START)).track(route, view);
+      api.mockServer()
+          .expect()
+          .post()
+          .withPath("/api/v1/namespaces/team-a/configmaps")
+          .andReturn(403, FORBIDDEN)
+          .times(3);
+      Instant end = START.plus(Duration.ofHours(72));
+      EvaluationTracker.Outcome completed =
+          new EvaluationTracker(api.client(), ns -> reports, at(end))
+              .track(route, view)
+              .orElseThrow();
+      assertThat(completed.status().getPhase()).isEqualTo("Completed");
+      // Completed, but not done: the final entry is still owed, so the operator comes back.
+      assertThat(completed.requeue()).contains(EvaluationTracker.COLLECT_EVERY);
+
+      EvaluationTracker.Outcome later =
+          new EvaluationTracker(
+                  api.client(), ns -> reports, at(end.plus(EvaluationTracker.COLLECT_EVERY)))
+              .track(route, view)
+              .orElseThrow();
+
+      assertThat(data(api, EvaluationTracker.RUNBOOK_CONFIG_MAP).get("chat." + id + ".md"))
+          .contains("completed (final entry)");
+      assertThat(later.writeFailed()).isEmpty();
+      assertThat(later.requeue()).isEmpty();
+    }
+  }
+
+  @Test
+  void aRefusedStateWriteIsReported() {
+    ModelRoute route = route();
+    NamespaceView view =
+        new NamespaceView("team-a", List.of(), List.of(), List.of(route), n -> Optional.empty());
+    try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start()) {
+      api.mockServer()
+          .expect()
+          .post()
+          .withPath("/api/v1/namespaces/team-a/configmaps")
+          .andReturn(403, FORBIDDEN)
+          .times(3);
+
+      EvaluationTracker.Outcome outcome =
+          new EvaluationTracker(api.client(), ns -> List.of(), at(START))
+              .track(route, view)
+              .orElseThrow();
+
+      assertThat(outcome.writeFailed())
+          .get()
+          .satisfies(
+              f -> {
+                assertThat(f.report()).isFalse();
+                assertThat(f.message())
+                    .contains(EvaluationTracker.STATE_CONFIG_MAP)
+                    .contains("HTTP 403 Forbidden")
+                    .contains("quota frozen");
+              });
+    }
+  }
+
+  @Test
+  void aFailedForgetIsRetriedAtTheNamespacesNextCollection() {
+    ModelRoute chat = route();
+    ModelRoute other = route();
+    other.getMetadata().setName("other");
+    String id =
+        dev.switchboard.operator.render.EvaluationRendering.id(chat.getSpec().getEvaluation());
+    NamespaceView view =
+        new NamespaceView(
+            "team-a", List.of(), List.of(), List.of(chat, other), n -> Optional.empty());
+    try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start()) {
+      EvaluationTracker tracker = new EvaluationTracker(api.client(), ns -> List.of(), at(START));
+      tracker.track(chat, view);
+      tracker.track(other, view);
+      api.mockServer()
+          .expect()
+          .put()
+          .withPath("/api/v1/namespaces/team-a/configmaps/" + EvaluationTracker.STATE_CONFIG_MAP)
+          .andReturn(403, FORBIDDEN)
+          .times(3);
+
+      assertThat(tracker.forget("team-a", "chat")).get().asString().contains("403");
+      assertThat(data(api, EvaluationTracker.STATE_CONFIG_MAP)).containsKey("chat." + id + ".json");
+
+      tracker.track(other, view);
+
+      assertThat(data(api, EvaluationTracker.STATE_CONFIG_MAP))
+          .containsOnlyKeys("other." + id + ".json");
+    }
+  }
+
   private static java.util.Map<String, String> data(EmbeddedKubernetesApi api, String name) {
     return api.client().configMaps().inNamespace("team-a").withName(name).get().getData();
   }

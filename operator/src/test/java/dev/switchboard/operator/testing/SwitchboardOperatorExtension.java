@@ -102,6 +102,11 @@ public final class SwitchboardOperatorExtension implements BeforeAllCallback, Af
     return operator;
   }
 
+  /** The mock API server, for expectations (refusing a write) and request counting. */
+  public EmbeddedKubernetesApi api() {
+    return api;
+  }
+
   /** A client for the test itself; its writes are not counted. */
   public KubernetesClient client() {
     return api.client();
