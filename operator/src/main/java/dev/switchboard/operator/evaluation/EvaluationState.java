@@ -37,6 +37,12 @@ public final class EvaluationState {
    */
   boolean runbookPending;
 
+  /**
+   * What was wrong with the stored state and how it was rebuilt, when it was found corrupt; null
+   * otherwise.
+   */
+  String recovered;
+
   final Map<String, CandidateSums> totals = new TreeMap<>();
   final Map<String, Map<String, CandidateSums>> seen = new TreeMap<>();
   final List<JsonNode> examples = new ArrayList<>();
@@ -89,6 +95,9 @@ public final class EvaluationState {
     if (runbookPending) {
       node.put("runbookPending", true);
     }
+    if (recovered != null) {
+      node.put("recovered", recovered);
+    }
     ObjectNode t = node.putObject("totals");
     totals.forEach((k, v) -> t.set(k, v.toJson()));
     ObjectNode s = node.putObject("seen");
@@ -113,6 +122,7 @@ public final class EvaluationState {
     state.lastRunbookDay = node.path("lastRunbookDay").asText(null);
     state.completed = node.path("completed").asBoolean(false);
     state.runbookPending = node.path("runbookPending").asBoolean(false);
+    state.recovered = node.path("recovered").asText(null);
     for (Iterator<Map.Entry<String, JsonNode>> it = node.path("totals").fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       state.totals.put(e.getKey(), CandidateSums.fromJson(e.getValue()));

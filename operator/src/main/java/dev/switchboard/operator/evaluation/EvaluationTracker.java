@@ -68,6 +68,12 @@ public final class EvaluationTracker {
    */
   public static final String WRITE_FAILED = "EvaluationWriteFailed";
 
+  /**
+   * The condition a route gets, for the rest of its evaluation, once the evaluation's stored state
+   * was found corrupt and rebuilt (status True): its figures may miss pairs.
+   */
+  public static final String STATE_RECOVERED = "EvaluationStateRecovered";
+
   /** Attempts of one write (a conflict means someone wrote meanwhile: read again and retry). */
   static final int WRITE_ATTEMPTS = 3;
 
@@ -105,16 +111,18 @@ public final class EvaluationTracker {
 
   /**
    * The status to publish, when to look again, why the report ConfigMap cannot be written (empty
-   * when it can), and which write of this collection failed (empty when none did).
+   * when it can), which write of this collection failed (empty when none did), and what was corrupt
+   * in the evaluation's stored state and how it was rebuilt (empty when it never was).
    */
   public record Outcome(
       EvaluationStatus status,
       Optional<Duration> requeue,
       Optional<String> reportBlocked,
-      Optional<WriteFailure> writeFailed) {
+      Optional<WriteFailure> writeFailed,
+      Optional<String> stateRecovered) {
 
     public Outcome(EvaluationStatus status, Optional<Duration> requeue) {
-      this(status, requeue, Optional.empty(), Optional.empty());
+      this(status, requeue, Optional.empty(), Optional.empty(), Optional.empty());
     }
   }
 
@@ -147,6 +155,10 @@ public final class EvaluationTracker {
     Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
     String stateKey = stateKey(name, p.id());
     Stored stored = load(namespace, stateKey);
+    if (stored.corrupt()) {
+      // It will not get better by reading again: rebuild it rather than hold the evaluation.
+      stored = new Stored(recover(route, p, stateKey, stored.problem(), now), null, false);
+    }
     if (stored.unreadable()) {
       // Unknown is not absent: starting over would reset startedAt/endsAt, overwrite the real
       // state, mirror again for a whole duration and replace the final runbook entry. Keep what
@@ -166,13 +178,7 @@ public final class EvaluationTracker {
     }
     EvaluationState state = stored.state();
     if (state == null) {
-      state = new EvaluationState();
-      state.id = p.id();
-      state.route = name;
-      state.automatic = p.automatic();
-      state.startedAt = now.toString();
-      state.endsAt = now.plusMillis(p.durationMs()).toString();
-      state.lastRunbookDay = day(now);
+      state = fresh(name, p, now);
     }
     if (!state.completed) {
       source.reports(namespace).forEach(state::fold);
@@ -225,7 +231,86 @@ public final class EvaluationTracker {
                 min(
                     COLLECT_EVERY,
                     Duration.between(now, Instant.parse(state.endsAt)).plusSeconds(1)));
-    return Optional.of(new Outcome(status, requeue, blocked, failed));
+    return Optional.of(
+        new Outcome(status, requeue, blocked, failed, Optional.ofNullable(state.recovered)));
+  }
+
+  private static EvaluationState fresh(String route, Plan p, Instant now) {
+    EvaluationState state = new EvaluationState();
+    state.id = p.id();
+    state.route = route;
+    state.automatic = p.automatic();
+    state.startedAt = now.toString();
+    state.endsAt = now.plusMillis(p.durationMs()).toString();
+    state.lastRunbookDay = day(now);
+    return state;
+  }
+
+  /**
+   * The state of an evaluation whose stored one is corrupt: its window and phase from the route's
+   * {@code status.evaluation} (when that describes this evaluation), its sums from the replicas'
+   * cumulative reports (folded by the collection, or here once when it completed already), and a
+   * note saying what was wrong and what was done, kept for the rest of the evaluation. Without a
+   * status to go by it starts again now.
+   */
+  private EvaluationState recover(
+      ModelRoute route, Plan p, String stateKey, String problem, Instant now) {
+    String namespace = route.getMetadata().getNamespace();
+    EvaluationState state = fresh(route.getMetadata().getName(), p, now);
+    EvaluationStatus current = route.getStatus() == null ? null : route.getStatus().getEvaluation();
+    String found =
+        "key "
+            + stateKey
+            + " of ConfigMap "
+            + STATE_CONFIG_MAP
+            + " "
+            + problem
+            + " (at "
+            + now
+            + ")";
+    if (current != null
+        && p.id().equals(current.getId())
+        && instant(current.getStartedAt()).isPresent()
+        && instant(current.getEndsAt()).isPresent()) {
+      state.startedAt = current.getStartedAt();
+      state.endsAt = current.getEndsAt();
+      state.completed = "Completed".equals(current.getPhase());
+      state.baselineTarget =
+          current.getBaseline() == null ? null : current.getBaseline().getTarget();
+      if (state.completed) {
+        // No longer collected: the replicas' final sums, once.
+        source.reports(namespace).forEach(state::fold);
+      }
+      state.recovered =
+          found
+              + "; replaced by a state rebuilt from status.evaluation (window "
+              + state.startedAt
+              + " to "
+              + state.endsAt
+              + ") and the gateway replicas' cumulative sums: pairs counted by a replica that"
+              + " restarted before then are missing";
+    } else {
+      state.recovered =
+          found
+              + "; status.evaluation does not describe evaluation "
+              + p.id()
+              + ", so it started again then";
+    }
+    LOG.warn(
+        "Evaluation {} of route {}/{}: {}",
+        p.id(),
+        namespace,
+        route.getMetadata().getName(),
+        state.recovered);
+    return state;
+  }
+
+  private static Optional<Instant> instant(String text) {
+    try {
+      return text == null ? Optional.empty() : Optional.of(Instant.parse(text));
+    } catch (java.time.format.DateTimeParseException e) {
+      return Optional.empty();
+    }
   }
 
   /**
@@ -541,11 +626,12 @@ public final class EvaluationTracker {
 
   /**
    * An evaluation's persisted state: {@code state} null with no {@code problem} when none is stored
-   * yet; a {@code problem} when it could not be read (API error, unparseable JSON), so whether one
-   * exists is unknown.
+   * yet; a {@code problem} when it could not be read: an API error (whether one exists is unknown;
+   * read again later), or a stored value that is not an evaluation's state ({@code corrupt}:
+   * reading again gives the same).
    */
-  private record Stored(EvaluationState state, String problem) {
-    static final Stored ABSENT = new Stored(null, null);
+  private record Stored(EvaluationState state, String problem, boolean corrupt) {
+    static final Stored ABSENT = new Stored(null, null, false);
 
     boolean unreadable() {
       return problem != null;
@@ -559,13 +645,33 @@ public final class EvaluationTracker {
     try {
       ConfigMap cm = client.configMaps().inNamespace(namespace).withName(STATE_CONFIG_MAP).get();
       String text = cm == null || cm.getData() == null ? null : cm.getData().get(key);
-      return text == null
-          ? Stored.ABSENT
-          : new Stored(EvaluationState.fromJson(JSON.readTree(text)), null);
+      if (text == null) {
+        return Stored.ABSENT;
+      }
+      com.fasterxml.jackson.databind.JsonNode node = JSON.readTree(text);
+      if (node == null
+          || !node.isObject()
+          || !node.path("id").isTextual()
+          || !node.path("route").isTextual()
+          || instant(node.path("startedAt").asText(null)).isEmpty()
+          || instant(node.path("endsAt").asText(null)).isEmpty()) {
+        return new Stored(
+            null, "is not an evaluation's state (no id, route, startedAt or endsAt)", true);
+      }
+      return new Stored(EvaluationState.fromJson(node), null, false);
     } catch (KubernetesClientException e) {
-      return new Stored(null, e.getMessage());
+      return new Stored(null, e.getMessage(), false);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+      return new Stored(
+          null,
+          "is not valid JSON ("
+              + e.getOriginalMessage().lines().findFirst().orElse("")
+              + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr())
+              + ")",
+          true);
     } catch (java.io.IOException e) {
-      return new Stored(null, "key " + key + " is not valid JSON");
+      return new Stored(null, "is not valid JSON", true);
     }
   }
 

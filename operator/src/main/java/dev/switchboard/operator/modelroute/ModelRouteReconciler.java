@@ -260,6 +260,23 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
                                   failure.message())))
                   .orElse(List.of()),
               route.getMetadata().getGeneration()));
+      // Present for the rest of an evaluation whose stored state was found corrupt and rebuilt.
+      next.setConditions(
+          conditions.merge(
+              next.getConditions(),
+              Set.of(EvaluationTracker.STATE_RECOVERED),
+              evaluation
+                  .flatMap(EvaluationTracker.Outcome::stateRecovered)
+                  .map(
+                      message ->
+                          List.of(
+                              new Conditions.Desired(
+                                  EvaluationTracker.STATE_RECOVERED,
+                                  true,
+                                  Reason.EVALUATION_STATE_CORRUPT.wireName(),
+                                  message)))
+                  .orElse(List.of()),
+              route.getMetadata().getGeneration()));
       // Present only while the report ConfigMap is another application's.
       next.setConditions(
           conditions.merge(
@@ -749,6 +766,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     recordWarningCondition(route, next, ModelRouteStatusBuilder.FLOATING_MODEL_VERSION);
     recordWarningCondition(route, next, EvaluationTracker.REPORT_BLOCKED);
     recordWarningCondition(route, next, EvaluationTracker.WRITE_FAILED);
+    recordWarningCondition(route, next, EvaluationTracker.STATE_RECOVERED);
     var before =
         Conditions.find(
             route.getStatus() == null ? null : route.getStatus().getConditions(), Conditions.READY);
@@ -772,7 +790,8 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
    * starts naming floating aliases or names different ones ({@code FloatingModelVersion}), its
    * evaluation report names a ConfigMap that is not the operator's ({@code
    * EvaluationReportBlocked}), its evaluation's state or runbook entry cannot be written ({@code
-   * EvaluationWriteFailed}).
+   * EvaluationWriteFailed}), its evaluation's stored state was corrupt and rebuilt ({@code
+   * EvaluationStateRecovered}).
    */
   private void recordWarningCondition(ModelRoute route, ModelRouteStatus next, String type) {
     var before =

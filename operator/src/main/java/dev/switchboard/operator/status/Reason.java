@@ -43,6 +43,8 @@ public enum Reason {
   // state could not be written (tried again at the next collection).
   EVALUATION_REPORT_WRITE_FAILED("EvaluationReportWriteFailed"),
   EVALUATION_STATE_WRITE_FAILED("EvaluationStateWriteFailed"),
+  // The EvaluationStateRecovered condition: the evaluation's stored state was corrupt, rebuilt.
+  EVALUATION_STATE_CORRUPT("EvaluationStateCorrupt"),
   // The FloatingModelVersion condition of a ModelRoute.
   FLOATING_MODEL_ALIAS("FloatingModelAlias"),
   MODEL_VERSIONS_PINNED("ModelVersionsPinned"),

@@ -408,6 +408,115 @@ class EvaluationTrackerTest {
     }
   }
 
+  private static void putState(EmbeddedKubernetesApi api, String key, String text) {
+    api.client()
+        .configMaps()
+        .inNamespace("team-a")
+        .withName(EvaluationTracker.STATE_CONFIG_MAP)
+        .edit(
+            cm -> {
+              cm.getData().put(key, text);
+              return cm;
+            });
+  }
+
+  @Test
+  void aCorruptStateKeyIsRebuiltFromTheStatusWindowAndTheReplicasSumsAndSaidSo() throws Exception {
+    ModelRoute route = route();
+    String id =
+        dev.switchboard.operator.render.EvaluationRendering.id(route.getSpec().getEvaluation());
+    String stateKey = "chat." + id + ".json";
+    NamespaceView view =
+        new NamespaceView("team-a", List.of(), List.of(), List.of(route), n -> Optional.empty());
+    AtomicReference<List<JsonNode>> reports =
+        new AtomicReference<>(List.of(report("a", id, "openai/gpt-5", 40, 1.25, 4)));
+    try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start()) {
+      EvaluationStatus running =
+          new EvaluationTracker(api.client(), ns -> reports.get(), at(START))
+              .track(route, view)
+              .orElseThrow()
+              .status();
+      ModelRouteStatus status = new ModelRouteStatus();
+      status.setEvaluation(running);
+      route.setStatus(status);
+      // Someone edits the key by hand and cuts it short.
+      putState(api, stateKey, "{\"id\":\"" + id + "\",\"totals\":{");
+      reports.set(List.of(report("a", id, "openai/gpt-5", 100, 1.25, 10)));
+
+      EvaluationTracker.Outcome recovered =
+          new EvaluationTracker(
+                  api.client(), ns -> reports.get(), at(START.plus(Duration.ofHours(2))))
+              .track(route, view)
+              .orElseThrow();
+
+      // Not held at its old status: the window is kept, the figures are the replica's sums.
+      assertThat(recovered.status().getPhase()).isEqualTo("Running");
+      assertThat(recovered.status().getStartedAt()).isEqualTo(running.getStartedAt());
+      assertThat(recovered.status().getEndsAt()).isEqualTo(running.getEndsAt());
+      assertThat(recovered.status().getUpdatedAt()).isEqualTo("2026-12-04T11:00:00Z");
+      assertThat(recovered.status().getCandidates().get(0).getRequests()).isEqualTo(100);
+      JsonNode stored = JSON.readTree(data(api, EvaluationTracker.STATE_CONFIG_MAP).get(stateKey));
+      assertThat(stored.path("startedAt").asText()).isEqualTo(running.getStartedAt());
+      assertThat(recovered.stateRecovered())
+          .get()
+          .asString()
+          .contains("key " + stateKey)
+          .contains(EvaluationTracker.STATE_CONFIG_MAP)
+          .contains("not valid JSON");
+
+      // Said for the rest of this evaluation (its figures may miss pairs), counted on from here.
+      status.setEvaluation(recovered.status());
+      reports.set(List.of(report("a", id, "openai/gpt-5", 130, 1.25, 12)));
+      EvaluationTracker.Outcome next =
+          new EvaluationTracker(
+                  api.client(), ns -> reports.get(), at(START.plus(Duration.ofHours(3))))
+              .track(route, view)
+              .orElseThrow();
+      assertThat(next.status().getCandidates().get(0).getRequests()).isEqualTo(130);
+      assertThat(next.stateRecovered()).isEqualTo(recovered.stateRecovered());
+    }
+  }
+
+  @Test
+  void aCorruptStateOfACompletedEvaluationStaysCompletedAndKeepsItsFinalEntry() {
+    ModelRoute route = route();
+    String id =
+        dev.switchboard.operator.render.EvaluationRendering.id(route.getSpec().getEvaluation());
+    String stateKey = "chat." + id + ".json";
+    NamespaceView view =
+        new NamespaceView("team-a", List.of(), List.of(), List.of(route), n -> Optional.empty());
+    List<JsonNode> reports = List.of(report("a", id, "openai/gpt-5", 60, 1.25, 4));
+    try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start()) {
+      new EvaluationTracker(api.client(), ns -> reports, at(START)).track(route, view);
+      EvaluationStatus completed =
+          new EvaluationTracker(api.client(), ns -> reports, at(START.plus(Duration.ofHours(72))))
+              .track(route, view)
+              .orElseThrow()
+              .status();
+      ModelRouteStatus status = new ModelRouteStatus();
+      status.setEvaluation(completed);
+      route.setStatus(status);
+      String finalEntry = data(api, EvaluationTracker.RUNBOOK_CONFIG_MAP).get("chat." + id + ".md");
+      // Valid JSON, but not an evaluation's state.
+      putState(api, stateKey, "[]");
+
+      EvaluationTracker.Outcome outcome =
+          new EvaluationTracker(api.client(), ns -> reports, at(START.plus(Duration.ofHours(96))))
+              .track(route, view)
+              .orElseThrow();
+
+      assertThat(outcome.status().getPhase()).isEqualTo("Completed");
+      assertThat(outcome.status().getEndsAt()).isEqualTo(completed.getEndsAt());
+      assertThat(outcome.status().getCandidates().get(0).getRequests()).isEqualTo(60);
+      assertThat(outcome.requeue()).isEmpty();
+      assertThat(outcome.stateRecovered()).get().asString().contains("key " + stateKey);
+      assertThat(data(api, EvaluationTracker.STATE_CONFIG_MAP).get(stateKey))
+          .contains("\"completed\":true");
+      assertThat(data(api, EvaluationTracker.RUNBOOK_CONFIG_MAP).get("chat." + id + ".md"))
+          .isEqualTo(finalEntry);
+    }
+  }
+
   private static java.util.Map<String, String> data(EmbeddedKubernetesApi api, String name) {
     return api.client().configMaps().inNamespace("team-a").withName(name).get().getData();
   }
