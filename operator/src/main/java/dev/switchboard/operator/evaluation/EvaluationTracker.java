@@ -96,6 +96,29 @@ public final class EvaluationTracker {
   private final java.util.Set<String> pendingForgets =
       java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+  /**
+   * The operator's informer caches of ConfigMaps: those labelled as its own ({@code
+   * app.kubernetes.io/managed-by}) or as reports ({@link #REPORT_LABEL}).
+   */
+  @FunctionalInterface
+  public interface ConfigMapCache {
+    /** The cached ConfigMap (not to be modified), empty when no informer holds it. */
+    Optional<ConfigMap> get(String namespace, String name);
+  }
+
+  /**
+   * How long what a GET found about a report ConfigMap no informer holds (absent, or another
+   * application's) is believed before reading again.
+   */
+  public static final Duration RECHECK_UNCACHED = Duration.ofMinutes(5);
+
+  private volatile ConfigMapCache cache;
+
+  /** Report ConfigMaps no informer holds ({@code namespace/name}): what was found, and when. */
+  private final Map<String, Checked> checked = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private record Checked(Optional<String> blocked, Instant at) {}
+
   /** The gateway replicas' cumulative reports ({@code GET /admin/evaluations}) of a namespace. */
   public interface Reports {
     List<com.fasterxml.jackson.databind.JsonNode> reports(String namespace);
@@ -107,6 +130,14 @@ public final class EvaluationTracker {
     this.client = client;
     this.source = source;
     this.clock = clock;
+  }
+
+  /**
+   * Reads report ConfigMaps from the operator's informers from now on, instead of from the API
+   * server at every collection.
+   */
+  public void readReportConfigMapsFrom(ConfigMapCache cache) {
+    this.cache = cache;
   }
 
   /**
@@ -320,10 +351,26 @@ public final class EvaluationTracker {
    * ({@code <route>.<id>.md} keys whose text starts as {@link RunbookEntry} writes it); it is
    * labelled at its next write. A ConfigMap that could not be read counts as writable: the write
    * checks again.
+   *
+   * <p>Read from the informers' cache when they hold it (the operator's own and labelled ones);
+   * otherwise (absent, or another application's) from the API server at most once per {@link
+   * #RECHECK_UNCACHED}, not at every collection. A write that finds another application's ConfigMap
+   * records it at once.
    */
   Optional<String> reportBlocked(String namespace, String name) {
     if (client == null) {
       return Optional.empty();
+    }
+    ConfigMapCache informers = cache;
+    Optional<ConfigMap> cached =
+        informers == null ? Optional.empty() : informers.get(namespace, name);
+    if (cached.isPresent()) {
+      return blockedBy(cached.get(), name);
+    }
+    Instant now = clock.instant();
+    Checked before = informers == null ? null : checked.get(namespace + "/" + name);
+    if (before != null && now.isBefore(before.at().plus(RECHECK_UNCACHED))) {
+      return before.blocked();
     }
     ConfigMap existing;
     try {
@@ -331,6 +378,15 @@ public final class EvaluationTracker {
     } catch (KubernetesClientException e) {
       return Optional.empty();
     }
+    Optional<String> blocked = blockedBy(existing, name);
+    if (informers != null) {
+      checked.put(namespace + "/" + name, new Checked(blocked, now));
+    }
+    return blocked;
+  }
+
+  /** Why the existing ConfigMap (null: none) must not get runbook entries, if so. */
+  private static Optional<String> blockedBy(ConfigMap existing, String name) {
     if (existing == null || isReport(existing) || isEarlierReport(existing)) {
       return Optional.empty();
     }
@@ -696,7 +752,14 @@ public final class EvaluationTracker {
     KubernetesClientException last = null;
     for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       try {
-        ConfigMap existing = client.configMaps().inNamespace(namespace).withName(name).get();
+        // A report ConfigMap from the informers' cache first (a copy: the cache's must stay as
+        // it is); a stale one fails the update with a conflict, and the retry reads it anew.
+        ConfigMapCache informers = cache;
+        ConfigMap existing =
+            (report && attempt == 0 && informers != null
+                    ? informers.get(namespace, name).map(cm -> new ConfigMapBuilder(cm).build())
+                    : Optional.<ConfigMap>empty())
+                .orElseGet(() -> client.configMaps().inNamespace(namespace).withName(name).get());
         if (existing == null) {
           client
               .configMaps()
@@ -717,6 +780,9 @@ public final class EvaluationTracker {
         boolean adopted = false;
         if (report && !isReport(existing)) {
           if (!isEarlierReport(existing)) {
+            // Created by someone else since it was last looked at: said from the next collection.
+            checked.put(
+                namespace + "/" + name, new Checked(blockedBy(existing, name), clock.instant()));
             return Optional.empty();
           }
           adopted = true;

@@ -643,9 +643,27 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
                 .withOnDeleteFilter(this::forgetIfPublished)
                 .build(),
             context);
+    // Report ConfigMaps a user labelled (the operator's own are in the tables' informer too): so
+    // that evaluations find them without a GET at every collection. No route reconciles for them.
+    InformerEventSource<ConfigMap, ModelRoute> reports =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(ConfigMap.class, ModelRoute.class)
+                .withName("evaluation-reports")
+                .withNamespacesInheritedFromController()
+                .withLabelSelector(EvaluationTracker.REPORT_LABEL + "=true")
+                .withSecondaryToPrimaryMapper(configMap -> Set.of())
+                .build(),
+            context);
+    if (evaluations != null) {
+      evaluations.readReportConfigMapsFrom(
+          (namespace, name) ->
+              tables
+                  .get(new ResourceID(name, namespace))
+                  .or(() -> reports.get(new ResourceID(name, namespace))));
+    }
     outdated = new SimpleInboundEventSource<>("outdated-route-status");
     references = new ReferenceResolver(this::viewFromCaches);
-    return List.of(providers, policies, secrets, tables, outdated);
+    return List.of(providers, policies, secrets, tables, reports, outdated);
   }
 
   /**

@@ -36,16 +36,28 @@ class EvaluationReportOwnershipTest {
   private static final Instant START = Instant.parse("2026-12-04T09:00:00Z");
   private static EmbeddedKubernetesApi api;
   private static KubernetesClient client;
+  // As in the operator: report ConfigMaps read from its informers where they hold them.
+  private static InformedConfigMaps informers;
 
   @BeforeAll
   static void start() {
     api = EmbeddedKubernetesApi.start();
     client = api.client();
+    informers = new InformedConfigMaps(client);
   }
 
   @AfterAll
   static void stop() {
+    informers.close();
     api.close();
+  }
+
+  private static EvaluationTracker tracker(
+      List<com.fasterxml.jackson.databind.JsonNode> reports, Instant now) {
+    EvaluationTracker tracker =
+        new EvaluationTracker(client, ns -> reports, Clock.fixed(now, ZoneId.of("UTC")));
+    tracker.readReportConfigMapsFrom(informers);
+    return tracker;
   }
 
   private static ModelRoute route(String namespace, String reportConfigMap) {
@@ -81,12 +93,8 @@ class EvaluationReportOwnershipTest {
     // One replica's sums, as the gateways report them (the route is "chat" there too).
     List<com.fasterxml.jackson.databind.JsonNode> reports =
         List.of(EvaluationTrackerTest.report("a", id, "openai/gpt-5", 40, 1.25, 0));
-    new EvaluationTracker(client, ns -> reports, Clock.fixed(START, ZoneId.of("UTC")))
-        .track(route, view);
-    return new EvaluationTracker(
-            client, ns -> reports, Clock.fixed(START.plus(Duration.ofHours(73)), ZoneId.of("UTC")))
-        .track(route, view)
-        .orElseThrow();
+    tracker(reports, START).track(route, view);
+    return tracker(reports, START.plus(Duration.ofHours(73))).track(route, view).orElseThrow();
   }
 
   private static String entryKey(ModelRoute route) {
