@@ -239,10 +239,20 @@ public final class EvaluationStage implements Stage {
           @Override
           public void onEnd() {
             release(permit);
-            if (!done) {
-              // Cut short (a complete answer was measured and counted at its final event).
-              measured.tryComplete(AnswerMeasures.failure(elapsedMs(ctx)));
+            if (done) {
+              return; // measured and counted at its final event
             }
+            // A provider whose close is its end marker (Gemini): complete when the decoder says
+            // so, as on the client's path (SseRelay), so measured and counted like a served one.
+            StreamEventFacts end = decoder.atEnd();
+            if (end != null && end.kind() == StreamEventFacts.Kind.DONE) {
+              done = true;
+              Exchange.record(ctx, end);
+              measured.tryComplete(answered(ctx, text));
+              return;
+            }
+            // Cut short: billed or not, nothing is known to count (as for a served stream).
+            measured.tryComplete(AnswerMeasures.failure(elapsedMs(ctx)));
           }
 
           @Override
