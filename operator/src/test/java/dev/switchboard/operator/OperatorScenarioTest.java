@@ -360,6 +360,78 @@ class OperatorScenarioTest {
             });
   }
 
+  @Test
+  void aCorruptEvaluationStateKeyIsRebuiltAndSaidInAConditionAndAWarning() {
+    applyBasic();
+    awaitRouteReady("chat-default");
+    edit(
+        ModelRoute.class,
+        "chat-default",
+        r -> {
+          EvaluationCandidate candidate = new EvaluationCandidate();
+          LocalObjectRef ref = new LocalObjectRef();
+          ref.setName("anthropic-prod");
+          candidate.setProviderRef(ref);
+          candidate.setModel("claude-sonnet-4-5");
+          EvaluationSpec evaluation = new EvaluationSpec();
+          evaluation.setCandidates(List.of(candidate));
+          r.getSpec().setEvaluation(evaluation);
+        });
+    String[] started = new String[2];
+    eventually()
+        .untilAsserted(
+            () -> {
+              var evaluation = get(ModelRoute.class, "chat-default").getStatus().getEvaluation();
+              assertThat(evaluation).isNotNull();
+              started[0] = evaluation.getStartedAt();
+              started[1] = "chat-default." + evaluation.getId() + ".json";
+              assertThat(evaluationState()).containsKey(started[1]);
+            });
+    String key = started[1];
+    // Edited by hand and cut short.
+    client
+        .configMaps()
+        .inNamespace(ns)
+        .withName("switchboard-evaluations")
+        .edit(
+            cm -> {
+              cm.getData().put(key, "{\"id\":");
+              return cm;
+            });
+    // Any reconcile of the route (an alias added: the evaluation is the same) finds it.
+    edit(
+        ModelRoute.class,
+        "chat-default",
+        r -> r.getSpec().setAliases(List.of("gpt-4o", "gpt-4o-e")));
+
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(routeCondition("chat-default", "EvaluationStateRecovered"))
+                    .get()
+                    .satisfies(
+                        c -> {
+                          assertThat(c.getStatus()).isEqualTo("True");
+                          assertThat(c.getReason()).isEqualTo("EvaluationStateCorrupt");
+                          assertThat(c.getMessage())
+                              .contains("key " + key)
+                              .contains("not valid JSON");
+                        }));
+    // Rebuilt on the same window, not held at its old status.
+    assertThat(get(ModelRoute.class, "chat-default").getStatus().getEvaluation().getStartedAt())
+        .isEqualTo(started[0]);
+    assertThat(evaluationState().get(key)).contains("\"startedAt\":\"" + started[0] + "\"");
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(
+                        client.v1().events().inNamespace(ns).list().getItems().stream()
+                            .filter(e -> "Warning".equals(e.getType()))
+                            .filter(e -> "EvaluationStateCorrupt".equals(e.getReason()))
+                            .map(e -> e.getMessage()))
+                    .anySatisfy(m -> assertThat(m).contains("key " + key)));
+  }
+
   private Map<String, String> evaluationState() {
     ConfigMap state = client.configMaps().inNamespace(ns).withName("switchboard-evaluations").get();
     return state == null || state.getData() == null ? Map.of() : state.getData();
