@@ -87,7 +87,12 @@ public final class CacheStage implements Stage {
     /** The embedding is still running (the request went on past the deadline). */
     boolean embedding;
 
-    /** An answer stored while its embedding ran: indexed when the vector arrives. */
+    /**
+     * An answer stored while its embedding ran: indexed when the vector arrives. An embedding that
+     * arrives before the answer is stored (the request finished, its store still waits for keys
+     * made off the loop) leaves its vector in {@link #vector} instead: each answer is indexed once,
+     * by whichever of the two comes second.
+     */
     CachedAnswer pendingSemantic;
 
     List<String> events;
@@ -299,8 +304,16 @@ public final class CacheStage implements Stage {
                   lookup.embedding = false;
                   if (exchange.finished()) {
                     CachedAnswer pending = lookup.pendingSemantic;
-                    if (pending != null && v != null) {
-                      index(caches, pending.partition(), v, pending, pending.storedAtMillis());
+                    lookup.pendingSemantic = null;
+                    if (pending != null) {
+                      if (v != null) {
+                        index(caches, pending.partition(), v, pending, pending.storedAtMillis());
+                      }
+                    } else {
+                      // Not stored yet (after a failover the served target's keys are still
+                      // being made off the loop): the store indexes it with this vector.
+                      lookup.vector = v;
+                      lookup.profile = p;
                     }
                     return;
                   }
