@@ -172,7 +172,7 @@ public final class CacheStage implements Stage {
     PlannedTarget first = plan.get(0);
     lookup.keyedTarget = first;
     String scope = scope(exchange, first);
-    if (offLoop(exchange)) {
+    if (OffLoop.needed(exchange)) {
       keyOffLoop(exchange, scope, settings, semantic)
           .onComplete(
               made -> {
@@ -195,24 +195,16 @@ public final class CacheStage implements Stage {
   }
 
   /**
-   * Whether the request's keys are made on a worker: they walk and SHA-256 the whole body (twice
-   * behind the Responses and Messages doors), which for a body of megabytes of inline images would
-   * stall every request on this event loop — the same limit above which {@link ValidateStage}
-   * parses off the loop. Smaller bodies, the hot path, are keyed in place.
-   */
-  private static boolean offLoop(Exchange exchange) {
-    return exchange.rawBodyLength() > ValidateStage.INLINE_PARSE_LIMIT;
-  }
-
-  /**
    * The keys made on a worker (the request's tree is only read, and nothing else touches it while
-   * the pipeline waits); the result is handed back on the request's event loop.
+   * the pipeline waits); the result is handed back on the request's event loop. Used when {@link
+   * OffLoop#needed}: the keys walk and SHA-256 the whole body (twice behind the Responses and
+   * Messages doors), which for megabytes of inline images would stall every request on this event
+   * loop — the same limit above which {@link ValidateStage} parses off the loop. Smaller bodies,
+   * the hot path, are keyed in place.
    */
   private Future<CacheRequest> keyOffLoop(
       Exchange exchange, String scope, CacheSettings settings, boolean semantic) {
-    return exchange
-        .context()
-        .executeBlocking(() -> keys.of(exchange, scope, settings, semantic), false);
+    return OffLoop.run(exchange, () -> keys.of(exchange, scope, settings, semantic));
   }
 
   /**
@@ -591,7 +583,7 @@ public final class CacheStage implements Stage {
       // Failover: the answer is the served target's, so it goes into that target's partition.
       String scope = scope(exchange, served);
       CacheSettings settings = lookup.caches.settings();
-      if (offLoop(exchange)) {
+      if (OffLoop.needed(exchange)) {
         keyOffLoop(exchange, scope, settings, lookup.semantic)
             .onSuccess(request -> store(exchange, lookup, served, request));
         return; // a failure to key it only leaves it unstored

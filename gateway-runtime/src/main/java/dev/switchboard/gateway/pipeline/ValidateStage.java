@@ -29,11 +29,9 @@ public final class ValidateStage implements Stage {
     }
     exchange.ctx().snapshot(snapshot);
     Buffer raw = exchange.rawBody();
-    if (raw != null && raw.length() > INLINE_PARSE_LIMIT) {
+    if (OffLoop.needed(exchange)) {
       // Parsing megabytes of inline images would stall every request on this event loop.
-      exchange
-          .context()
-          .executeBlocking(() -> exchange.frontDoor().decodeRequest(raw), false)
+      OffLoop.run(exchange, () -> exchange.frontDoor().decodeRequest(raw))
           .onSuccess(
               body -> {
                 exchange.body(body);
