@@ -529,6 +529,7 @@ public final class LexicalGuard {
     String language = LanguageDetector.detect(text);
     Matcher m = WORD.matcher(text);
     int last = 0;
+    String current = "";
     while (m.find()) {
       String between = text.substring(last, m.start());
       if (between.contains(".")
@@ -539,6 +540,8 @@ public final class LexicalGuard {
       }
       last = m.end();
       String raw = m.group();
+      String previous = current;
+      current = raw;
       String lower = raw.toLowerCase(Locale.ROOT).replace("’", "'");
       String plain = lower.replace("'", "");
       if (NUMBER.matcher(raw).matches()) {
@@ -556,6 +559,9 @@ public final class LexicalGuard {
       }
       if (cjk) {
         negations += cjkNegations(raw, language);
+        if (koreanProhibitive(previous, between, raw)) {
+          negations++;
+        }
       } else if (NEGATIONS.contains(plain)
           || plain.endsWith("nt") && lower.endsWith("n't")
           || lower.startsWith("n'") && lower.length() > 2) { // French elided ne: n'est, n'a
@@ -758,6 +764,27 @@ public final class LexicalGuard {
       }
     }
     return count;
+  }
+
+  /**
+   * The Korean prohibitive ("don't"): a verb's -지 followed by a form of 말다, 마세요, 마, 말고, 말아요, … Not
+   * the ending 지 alone (a question or suggestion), nor 마/말 after another word: 어디까지 마셔요 (how far do
+   * you drink), 이거 말고 (other than this).
+   */
+  private static final Set<String> KOREAN_PROHIBITIVE =
+      Set.of("마", "마요", "마라", "마세요", "마십시오", "마시오", "말고", "말아", "말아요", "말아라", "말라", "말자", "맙시다");
+
+  /**
+   * Whether the Hangul run {@code run} says "don't": a {@link #KOREAN_PROHIBITIVE} form after a
+   * word ending in 지 ({@code previous}, separated by {@code between}: spaces only), or written
+   * together with it (하지마, 걱정하지말고).
+   */
+  private static boolean koreanProhibitive(String previous, String between, String run) {
+    if (KOREAN_PROHIBITIVE.contains(run)) {
+      return previous.endsWith("지") && between.isBlank();
+    }
+    int at = run.lastIndexOf('지');
+    return at > 0 && KOREAN_PROHIBITIVE.contains(run.substring(at + 1));
   }
 
   private static boolean sameNames(Profile a, Profile b) {

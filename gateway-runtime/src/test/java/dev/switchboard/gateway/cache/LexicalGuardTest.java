@@ -305,6 +305,33 @@ class LexicalGuardTest {
   }
 
   @Test
+  void theKoreanProhibitiveIsANegation() {
+    // "Delete this file" and "Don't delete this file" (-지 마세요, -지 마, -지 말고): a hit served
+    // the opposite instruction. A lone 마 is no name (one character): only the negation tells "이
+    // 약을 먹지" (I'd take this medicine) from "이 약을 먹지 마" (don't take it).
+    String[][] pairs = {
+      {"이 약을 먹지", "이 약을 먹지 마"},
+      {"python에서 루프를 쓰지", "python에서 루프를 쓰지 마"},
+      {"이 파일을 삭제하세요", "이 파일을 삭제하지 마세요"},
+      {"걱정해", "걱정하지 마"},
+      {"커피를 마시고 자요", "커피를 마시지 말고 자요"},
+      {"로그아웃해요", "로그아웃하지마"}
+    };
+    for (String[] pair : pairs) {
+      assertThat(compatible(pair[0], pair[1])).as(pair[1]).isFalse();
+      assertThat(compatible(pair[1], pair[0])).as(pair[0]).isFalse();
+      assertThat(compatible(pair[1], pair[1] + " ")).as(pair[1]).isTrue();
+    }
+    for (String negated : new String[] {"삭제하지 마세요", "가지 마", "걱정하지 말고 자요", "하지마세요", "하지 말아요"}) {
+      assertThat(LexicalGuard.profile(negated).negations()).as(negated).isEqualTo(1);
+    }
+    // 마셔요 (drink) after 까지 (until), and 말고 (other than) after a word not ending in 지.
+    for (String plain : new String[] {"어디까지 마셔요?", "이거 말고 저거요", "마지막 페이지"}) {
+      assertThat(LexicalGuard.profile(plain).negations()).as(plain).isZero();
+    }
+  }
+
+  @Test
   void aWordThatNegatesInOneLanguageIsNoNegationInEnglish() {
     // Spanish "sin", Portuguese "sem", French and Italian "non" counted in English text too: each
     // of these paraphrases was a miss.
