@@ -43,6 +43,18 @@ public final class LexicalGuard {
   private static final Pattern DOT_GROUPED = Pattern.compile("[1-9]\\d{0,2}(?:\\.\\d{3})+");
   private static final Pattern COMMA_GROUPED = Pattern.compile("[1-9]\\d{0,2}(?:,\\d{3})+");
 
+  /**
+   * A number grouped with spaces (a space, no-break space or narrow no-break space): a lead of one
+   * to three digits, groups of exactly three, and an optional decimal part after a comma or dot
+   * ({@code 10 000}, {@code 1 500,5}, {@code 1 234 567.89}). Not a part of a longer run of digits
+   * and spaces or of another number ({@code 555 123 4567}, {@code 1 12 345}, {@code 1234 567} stay
+   * as written).
+   */
+  private static final Pattern SPACE_GROUPED =
+      Pattern.compile(
+          "(?<![\\d.,]|\\d[ \\u00a0\\u202f])([1-9]\\d{0,2}(?:[ \\u00a0\\u202f]\\d{3})+)"
+              + "(?:[.,](\\d+))?(?![\\d]|[.,]\\d|[ \\u00a0\\u202f]\\d)");
+
   private static final Set<String> NEGATIONS =
       Set.of(
           "not",
@@ -514,7 +526,8 @@ public final class LexicalGuard {
       Set<String> prefixed) {}
 
   /** The profile of {@code text}. */
-  public static Profile profile(String text) {
+  public static Profile profile(String written) {
+    String text = joinSpaceGroups(written);
     List<String> words = new ArrayList<>();
     List<String> names = new ArrayList<>();
     List<String> numbers = new ArrayList<>();
@@ -869,7 +882,8 @@ public final class LexicalGuard {
    * it: "1,5 kg" is 1.5 kg, never 15 kg (the two questions embed at 0.95). With dots only, several
    * group thousands (1.234.567); one is a decimal point, except before exactly three digits after
    * one to three (1.500): 1500 in Europe, 1.5 in English, so it equals only itself. Anything else
-   * (versions, addresses, dates, misplaced groups) stays as written.
+   * (versions, addresses, dates, misplaced groups) stays as written. Groups written with spaces are
+   * joined before ({@link #joinSpaceGroups}).
    */
   private static String normaliseNumber(String raw) {
     int dot = raw.lastIndexOf('.');
@@ -900,6 +914,29 @@ public final class LexicalGuard {
           : decimal(raw.substring(0, dot), raw.substring(dot + 1));
     }
     return raw;
+  }
+
+  /**
+   * {@code text} with every {@link #SPACE_GROUPED} number written without its spaces and with a
+   * decimal point ({@code 1 500,5} is 1500.5): a comma or dot after space-separated groups is the
+   * decimal separator in every convention that groups with spaces. The joined integer has four
+   * digits or more, so {@link #normaliseNumber} reads the dot as a decimal point.
+   */
+  private static String joinSpaceGroups(String text) {
+    if (text.indexOf(' ') < 0 && text.indexOf('\u00a0') < 0 && text.indexOf('\u202f') < 0) {
+      return text;
+    }
+    Matcher m = SPACE_GROUPED.matcher(text);
+    if (!m.find()) {
+      return text;
+    }
+    StringBuilder out = new StringBuilder(text.length());
+    do {
+      String integer = m.group(1).replaceAll("[ \u00a0\u202f]", "");
+      m.appendReplacement(out, m.group(2) == null ? integer : integer + "." + m.group(2));
+    } while (m.find());
+    m.appendTail(out);
+    return out.toString();
   }
 
   /** {@code integer.fraction} without the fraction's trailing zeros (2.50 is 2.5, 2.0 is 2). */

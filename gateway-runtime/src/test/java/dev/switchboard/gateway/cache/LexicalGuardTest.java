@@ -332,6 +332,29 @@ class LexicalGuardTest {
   }
 
   @Test
+  void numbersGroupedWithSpacesCompareByValue() {
+    // 10 000 and 1 500,5 (a space, a no-break space or a narrow no-break space between groups of
+    // three) were read as two numbers each: the same question, told apart before.
+    assertThat(compatible("Is 10 000 enough?", "Is 10000 enough?")).isTrue();
+    assertThat(compatible("Is 10 000 enough?", "Is 10,000 enough?")).isTrue();
+    assertThat(compatible("Is 1 500,5 kg enough?", "Is 1500.5 kg enough?")).isTrue();
+    assertThat(compatible("Is 1\u00a0500,5 kg enough?", "Is 1,500.5 kg enough?")).isTrue();
+    assertThat(compatible("Is 1\u202f234\u202f567 enough?", "Is 1234567 enough?")).isTrue();
+    assertThat(compatible("Is 2 500.00 enough?", "Is 2500 enough?")).isTrue();
+    assertThat(compatible("Is -10 000 enough?", "Is -10000 enough?")).isTrue();
+    // By value, so another value is another question.
+    assertThat(compatible("Is 10 000 enough?", "Is 10 001 enough?")).isFalse();
+    assertThat(compatible("Is 10 000 enough?", "Is 100 000 enough?")).isFalse();
+    assertThat(compatible("Is 1 500,5 kg enough?", "Is 1500.05 kg enough?")).isFalse();
+    assertThat(compatible("Is 1 500 enough?", "Is 1.500 enough?")).isFalse();
+    // Not groups of three after a lead of one to three digits: stay as written.
+    assertThat(compatible("Call 555 123 4567", "Call 555123 4567")).isFalse();
+    assertThat(compatible("Is 1 12 345 right?", "Is 1 12345 right?")).isFalse();
+    assertThat(compatible("Is 1234 567 right?", "Is 1234567 right?")).isFalse();
+    assertThat(compatible("Is 1 500,5,6 right?", "Is 1500.5,6 right?")).isFalse();
+  }
+
+  @Test
   void aWordThatNegatesInOneLanguageIsNoNegationInEnglish() {
     // Spanish "sin", Portuguese "sem", French and Italian "non" counted in English text too: each
     // of these paraphrases was a miss.
