@@ -44,15 +44,16 @@ public final class LexicalGuard {
   private static final Pattern COMMA_GROUPED = Pattern.compile("[1-9]\\d{0,2}(?:,\\d{3})+");
 
   /**
-   * A number grouped with spaces (a space, no-break space or narrow no-break space): a lead of one
-   * to three digits, groups of exactly three, and an optional decimal part after a comma or dot
-   * ({@code 10 000}, {@code 1 500,5}, {@code 1 234 567.89}). Not a part of a longer run of digits
-   * and spaces or of another number ({@code 555 123 4567}, {@code 1 12 345}, {@code 1234 567} stay
-   * as written).
+   * A number grouped with no-break spaces (U+00A0, or the narrow U+202F that French and the SI
+   * write): a lead of one to three digits, groups of exactly three, and an optional decimal part
+   * after a comma or dot ({@code 10 000}, {@code 1 500,5}, {@code 1 234 567.89}). Not a part of a
+   * longer run of digits and spaces or of another number. A plain space is not read as grouping: "3
+   * 100 dollar bills" is three bills of 100, and a miss costs less than a wrong answer, so {@code
+   * 10 000} with a plain space stays two numbers (it meets only itself).
    */
   private static final Pattern SPACE_GROUPED =
       Pattern.compile(
-          "(?<![\\d.,]|\\d[ \\u00a0\\u202f])([1-9]\\d{0,2}(?:[ \\u00a0\\u202f]\\d{3})+)"
+          "(?<![\\d.,]|\\d[ \\u00a0\\u202f])([1-9]\\d{0,2}(?:[\\u00a0\\u202f]\\d{3})+)"
               + "(?:[.,](\\d+))?(?![\\d]|[.,]\\d|[ \\u00a0\\u202f]\\d)");
 
   private static final Set<String> NEGATIONS =
@@ -923,7 +924,7 @@ public final class LexicalGuard {
    * digits or more, so {@link #normaliseNumber} reads the dot as a decimal point.
    */
   private static String joinSpaceGroups(String text) {
-    if (text.indexOf(' ') < 0 && text.indexOf('\u00a0') < 0 && text.indexOf('\u202f') < 0) {
+    if (text.indexOf('\u00a0') < 0 && text.indexOf('\u202f') < 0) {
       return text;
     }
     Matcher m = SPACE_GROUPED.matcher(text);
@@ -932,7 +933,7 @@ public final class LexicalGuard {
     }
     StringBuilder out = new StringBuilder(text.length());
     do {
-      String integer = m.group(1).replaceAll("[ \u00a0\u202f]", "");
+      String integer = m.group(1).replaceAll("[\u00a0\u202f]", "");
       m.appendReplacement(out, m.group(2) == null ? integer : integer + "." + m.group(2));
     } while (m.find());
     m.appendTail(out);
