@@ -327,15 +327,15 @@ public final class SwitchboardOperator implements AutoCloseable {
             commitmentSource,
             clock),
         namespaces(settings));
-    operator.register(
+    ConsumerReconciler consumers =
         new ConsumerReconciler(
             new ConsumerKeysPublisher(client),
             conditions,
             events,
             consumerSpend,
             clock,
-            credential),
-        namespaces(settings));
+            credential);
+    operator.register(consumers, namespaces(settings));
     operator.register(
         new RoutingPolicyReconciler(
             policyValidator,
@@ -366,6 +366,9 @@ public final class SwitchboardOperator implements AutoCloseable {
             retirement,
             new EvaluationTracker(client, new GatewayEvaluationSource(evaluationTargets), clock),
             alwaysPublished(client, settings));
+    // Wherever gateways get a routing table they get the operator's credential too, Consumers or
+    // not: else the admin port's drift entry would be guarded by the network policy alone.
+    modelRoutes.publishAlongside(consumers::publishOperatorKey);
     operator.register(modelRoutes, namespaces(settings));
     routesOnceLeading.set(modelRoutes);
     operator.start();

@@ -44,6 +44,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reconciles Consumers: every change to a Consumer or to a Secret one of them references renders
@@ -51,13 +53,16 @@ import java.util.stream.Collectors;
  * which the gateways watch, so a revoked key is refused as soon as they read it. Deleting a
  * Consumer re-renders without it (no finalizer: the reconciler also runs on delete events); once
  * none is left the table is written empty, which opens access again, as with no Consumer at all.
- * Status: key fingerprints and ages, spend from the gateways, Ready, BudgetExhausted,
- * KeyRotationDue.
+ * Every table, also one without Consumers ({@link #publishOperatorKey}), carries the hash of the
+ * operator's drift credential. Status: key fingerprints and ages, spend from the gateways, Ready,
+ * BudgetExhausted, KeyRotationDue.
  */
 @ControllerConfiguration(name = ConsumerReconciler.NAME, triggerReconcilerOnAllEvents = true)
 public class ConsumerReconciler implements Reconciler<Consumer> {
 
   public static final String NAME = "consumer";
+
+  private static final Logger LOG = LoggerFactory.getLogger(ConsumerReconciler.class);
 
   /** Condition type: the consumer's spend reached its daily or monthly budget. */
   public static final String BUDGET_EXHAUSTED = "BudgetExhausted";
@@ -77,6 +82,21 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
   private final OperatorCredential credential;
   private InformerEventSource<Secret, Consumer> secrets;
   private IndexerResourceCache<Consumer> consumers;
+
+  /**
+   * Namespaces where this process published the table for its credential alone (no Consumer): a
+   * deleted table is written back there. Only the leader publishes, so only it writes back.
+   */
+  private final Set<String> operatorKeyed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** Writes back off the informer's thread. */
+  private final java.util.concurrent.Executor writeBack =
+      java.util.concurrent.Executors.newSingleThreadExecutor(
+          r -> {
+            Thread thread = new Thread(r, "consumer-table-write-back");
+            thread.setDaemon(true);
+            return thread;
+          });
 
   public ConsumerReconciler(
       ConsumerKeysPublisher publisher,
@@ -119,6 +139,29 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
     ConsumerTableRenderer.Resolution resolution =
         rendered.consumers().get(consumer.getMetadata().getName());
     return status(consumer, resolution);
+  }
+
+  /**
+   * Publishes the consumer table of a namespace that has no Consumer: no consumers (so the public
+   * API stays keyless) but the hash of this process's credential, so that its gateways answer only
+   * this operator on the admin port's drift entry. Called wherever a routing table is published; a
+   * namespace with Consumers is left to their reconciles, which publish the hash with them. Cheap
+   * in a steady state (what was written is remembered).
+   */
+  public void publishOperatorKey(String namespace) {
+    if (consumers == null) {
+      return;
+    }
+    synchronized (publisher.lockFor(namespace)) {
+      if (!consumers.byIndex(BY_NAMESPACE, namespace).isEmpty()) {
+        return;
+      }
+      publisher.publish(
+          namespace,
+          ConsumerTableRenderer.render(List.of(), resolver(), credential.sha256()).table(),
+          List.of());
+      operatorKeyed.add(namespace);
+    }
   }
 
   private UpdateControl<Consumer> status(
@@ -388,13 +431,27 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
   /**
    * A deleted table is forgotten, so that its delete event counts as a change by others and the
    * table is written back: a gateway that starts without it knows no Consumer and lets every
-   * request in.
+   * request in, and takes drift requests from anyone who reaches its admin port. Without Consumers
+   * no reconcile follows, so the table with the operator's credential alone is written back here.
    */
   private boolean forgetIfTable(Secret secret, Boolean finalStateUnknown) {
     if (ConsumerTable.SECRET_NAME.equals(secret.getMetadata().getName())) {
-      publisher.forget(secret.getMetadata().getNamespace());
+      String namespace = secret.getMetadata().getNamespace();
+      publisher.forget(namespace);
+      if (operatorKeyed.contains(namespace)) {
+        writeBack.execute(() -> writeBackOperatorKey(namespace));
+      }
     }
     return true;
+  }
+
+  private void writeBackOperatorKey(String namespace) {
+    try {
+      publishOperatorKey(namespace);
+    } catch (RuntimeException e) {
+      // The namespace's next routing table publish tries again.
+      LOG.warn("could not write back the consumer table in {}: {}", namespace, e.toString());
+    }
   }
 
   /** Non-controller owner references to every Consumer: GC removes the table with the last one. */

@@ -100,6 +100,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   private final GatewayObserver gateways;
   private final RetirementWatch retirement;
   private final EvaluationTracker evaluations;
+  private volatile java.util.function.Consumer<String> alongside = namespace -> {};
 
   /**
    * Namespaces that always have a routing table, empty while they have no ModelRoute, so that their
@@ -405,32 +406,58 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
         deleted.add(request.deleted());
       }
     }
+    Optional<RenderOutcome> result;
+    boolean published;
     synchronized (publisher.lockFor(namespace)) {
       NamespaceView view = references.view(namespace);
       if (!deleted.isEmpty()) {
         view = without(view, deleted);
       }
       if (view.routes().isEmpty()) {
-        if (alwaysPublished.contains(namespace)) {
+        published = alwaysPublished.contains(namespace);
+        if (published) {
           // Not withdrawn: a gateway started later would wait for a table that never comes.
           publisher.publish(namespace, emptyTable(namespace), List.of());
         } else {
           publisher.withdraw(namespace);
         }
         memos.remove(namespace);
-        return Optional.empty();
+        result = Optional.empty();
+      } else {
+        ResolvedNamespace resolved =
+            ResolvedNamespace.resolve(view, providerValidator, policyValidator);
+        RenderOutcome rendered =
+            composer.compose(
+                resolved,
+                publisher.published(namespace),
+                planned,
+                memos.computeIfAbsent(namespace, ns -> new RenderMemo()));
+        publisher.publish(namespace, rendered, owners(view.routes()));
+        reconcileOutdated(view, rendered, reconciling);
+        published = true;
+        result = Optional.of(rendered);
       }
-      ResolvedNamespace resolved =
-          ResolvedNamespace.resolve(view, providerValidator, policyValidator);
-      RenderOutcome rendered =
-          composer.compose(
-              resolved,
-              publisher.published(namespace),
-              planned,
-              memos.computeIfAbsent(namespace, ns -> new RenderMemo()));
-      publisher.publish(namespace, rendered, owners(view.routes()));
-      reconcileOutdated(view, rendered, reconciling);
-      return Optional.of(rendered);
+    }
+    if (published) {
+      publishAlongside(namespace);
+    }
+    return result;
+  }
+
+  /**
+   * Sets what is published with every routing table, outside the namespace's lock (the consumer
+   * table with the operator's credential); set before the reconciler is registered.
+   */
+  public void publishAlongside(java.util.function.Consumer<String> alongside) {
+    this.alongside = alongside;
+  }
+
+  private void publishAlongside(String namespace) {
+    try {
+      alongside.accept(namespace);
+    } catch (RuntimeException e) {
+      // The namespace's next publish tries again; the routing table itself is out.
+      LOG.warn("could not publish alongside the routing table in {}: {}", namespace, e.toString());
     }
   }
 
@@ -449,17 +476,18 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     for (String namespace : new java.util.TreeSet<>(alwaysPublished)) {
       try {
         synchronized (publisher.lockFor(namespace)) {
-          if (routes.list(namespace).findAny().isPresent() || publisher.hasTable(namespace)) {
-            // Routes publish their own table; an existing one is never replaced from here.
-            continue;
+          // Routes publish their own table; an existing one is never replaced from here.
+          if (routes.list(namespace).findAny().isEmpty() && !publisher.hasTable(namespace)) {
+            publisher.publish(namespace, emptyTable(namespace), List.of());
+            published.add(namespace);
           }
-          publisher.publish(namespace, emptyTable(namespace), List.of());
-          published.add(namespace);
         }
       } catch (RuntimeException e) {
         // The next start, or the namespace's last route going, tries again.
         LOG.warn("could not publish an empty routing table in {}: {}", namespace, e.toString());
       }
+      // Its gateways serve a table in any case: they must know the operator's credential.
+      publishAlongside(namespace);
     }
     if (!published.isEmpty()) {
       LOG.info("published an empty routing table in {} (no ModelRoutes there yet)", published);
