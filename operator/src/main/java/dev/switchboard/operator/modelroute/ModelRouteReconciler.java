@@ -103,6 +103,22 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   private volatile java.util.function.Consumer<String> alongside = namespace -> {};
 
   /**
+   * Whether this process writes back the empty tables of {@link #alwaysPublished} namespaces that
+   * others delete or change: set once it published them ({@link #publishEmptyTablesWhereNone}, run
+   * by the leader only), as the informers run in every replica.
+   */
+  private volatile boolean keepingEmptyTables;
+
+  /** Writes empty tables back off the informers' threads. */
+  private final java.util.concurrent.Executor emptyTableWriteBack =
+      java.util.concurrent.Executors.newSingleThreadExecutor(
+          r -> {
+            Thread thread = new Thread(r, "empty-routing-table-write-back");
+            thread.setDaemon(true);
+            return thread;
+          });
+
+  /**
    * Namespaces that always have a routing table, empty while they have no ModelRoute, so that their
    * gateways can become ready before the first route (see {@link #publishEmptyTablesWhereNone()}).
    */
@@ -472,6 +488,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
    * @return the namespaces that got an empty table
    */
   public List<String> publishEmptyTablesWhereNone() {
+    keepingEmptyTables = true;
     List<String> published = new ArrayList<>();
     for (String namespace : new java.util.TreeSet<>(alwaysPublished)) {
       try {
@@ -493,6 +510,46 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       LOG.info("published an empty routing table in {} (no ModelRoutes there yet)", published);
     }
     return published;
+  }
+
+  /**
+   * Writes a routeless namespace's empty table back after someone else deleted or changed part of
+   * it: no route reconciles there to do it, and a gateway started meanwhile would never become
+   * ready. A table that still holds routes (published before a restart, its routes deleted while
+   * the operator was away) is left alone, as at start.
+   */
+  private void writeBackEmptyTable(String namespace) {
+    try {
+      synchronized (publisher.lockFor(namespace)) {
+        if (routes.list(namespace).findAny().isPresent()
+            || (publisher.hasTable(namespace)
+                && publisher
+                    .published(namespace)
+                    .table()
+                    .map(t -> !t.routes().isEmpty())
+                    .orElse(false))) {
+          return;
+        }
+        if (publisher.publish(namespace, emptyTable(namespace), List.of()) > 0) {
+          LOG.info("wrote back the empty routing table in {} (changed by others)", namespace);
+        }
+      }
+    } catch (RuntimeException e) {
+      // The next start, or the namespace's next route, publishes it.
+      LOG.warn("could not write back the empty routing table in {}: {}", namespace, e.toString());
+    }
+  }
+
+  /**
+   * The routes to reconcile after others changed the namespace's published objects: any one of
+   * them, or none, and then the empty table is written back where one is always published.
+   */
+  private Set<ResourceID> routesToRepublish(String namespace) {
+    Set<ResourceID> ids = anyRouteIn(namespace);
+    if (ids.isEmpty() && keepingEmptyTables && alwaysPublished.contains(namespace)) {
+      emptyTableWriteBack.execute(() -> writeBackEmptyTable(namespace));
+    }
+    return ids;
   }
 
   /**
@@ -754,7 +811,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   private Set<ResourceID> routesUsingSecret(Secret secret) {
     if (isPublished(secret, RoutingTable.KEYS_SECRET_NAME)) {
       return publisher.changedByOthers(secret)
-          ? anyRouteIn(secret.getMetadata().getNamespace())
+          ? routesToRepublish(secret.getMetadata().getNamespace())
           : Set.of();
     }
     String namespace = secret.getMetadata().getNamespace();
@@ -768,7 +825,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   private Set<ResourceID> routesIfTableChangedByOthers(ConfigMap configMap) {
     return (isPublished(configMap, RoutingTable.CONFIG_MAP_NAME) || isShard(configMap))
             && publisher.changedByOthers(configMap)
-        ? anyRouteIn(configMap.getMetadata().getNamespace())
+        ? routesToRepublish(configMap.getMetadata().getNamespace())
         : Set.of();
   }
 

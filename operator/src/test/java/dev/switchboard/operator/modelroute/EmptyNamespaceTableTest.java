@@ -31,13 +31,14 @@ class EmptyNamespaceTableTest {
   private static final String FRESH = "empty-fresh";
   private static final String RESTARTED = "empty-restarted";
   private static final String EMPTIED = "empty-emptied";
+  private static final String DELETED = "empty-deleted";
 
   @RegisterExtension
   static final SwitchboardOperatorExtension KUBE =
       new SwitchboardOperatorExtension(
           OperatorSettings.forMockApiServer()
               .withUpstreamAllowances(false, true)
-              .withWatchNamespaces(Set.of(FRESH, RESTARTED, EMPTIED)));
+              .withWatchNamespaces(Set.of(FRESH, RESTARTED, EMPTIED, DELETED)));
 
   private final KubernetesClient client = KUBE.client();
 
@@ -152,5 +153,47 @@ class EmptyNamespaceTableTest {
               assertThat(keysIn(EMPTIED)).isEmpty();
             });
     assertThat(RoutingTableValidator.validate(table(EMPTIED).orElseThrow())).isEmpty();
+  }
+
+  @Test
+  void aDeletedEmptyTableIsWrittenBackAtOnce() {
+    eventually().until(() -> table(DELETED), Optional::isPresent);
+    eventually()
+        .until(
+            () ->
+                client.secrets().inNamespace(DELETED).withName(RoutingTable.KEYS_SECRET_NAME).get(),
+            s -> s != null);
+
+    // No route reconciles in this namespace: before, the table came back only with the next
+    // operator start or the namespace's first route, and a gateway started meanwhile never got
+    // ready.
+    client.configMaps().inNamespace(DELETED).withName(RoutingTable.CONFIG_MAP_NAME).delete();
+    RoutingTable back = eventually().until(() -> table(DELETED), Optional::isPresent).orElseThrow();
+    assertThat(back.routes()).isEmpty();
+    assertThat(RoutingTableValidator.validate(back)).isEmpty();
+
+    client.secrets().inNamespace(DELETED).withName(RoutingTable.KEYS_SECRET_NAME).delete();
+    eventually()
+        .until(
+            () ->
+                client.secrets().inNamespace(DELETED).withName(RoutingTable.KEYS_SECRET_NAME).get(),
+            s -> s != null);
+    assertThat(keysIn(DELETED)).isEmpty();
+
+    // An edit by others is undone the same way.
+    client
+        .configMaps()
+        .inNamespace(DELETED)
+        .withName(RoutingTable.CONFIG_MAP_NAME)
+        .edit(
+            cm -> {
+              cm.getData().put(RoutingTable.CONFIG_MAP_KEY, "{\"edited\":true}");
+              return cm;
+            });
+    eventually()
+        .ignoreExceptions()
+        .untilAsserted(
+            () ->
+                assertThat(RoutingTableValidator.validate(table(DELETED).orElseThrow())).isEmpty());
   }
 }
