@@ -136,6 +136,13 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       new CoalescingBatches<>(this::renderAndPublish);
 
   /**
+   * Per route, what it was last reconciled again for by another route's render ({@link
+   * #reconcileOutdated}): the Ready it should say and its resource version then.
+   */
+  private final java.util.concurrent.ConcurrentMap<ResourceID, String> nudged =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
    * @param planner decides each route's canary rollout, in that route's own reconcile
    * @param rollout annotation clearing and forgetting deleted routes
    * @param gateways observes what the gateway replicas run, for {@code status.gateway}
@@ -201,6 +208,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   public UpdateControl<ModelRoute> reconcile(ModelRoute route, Context<ModelRoute> context) {
     String namespace = route.getMetadata().getNamespace();
     if (context.isPrimaryResourceDeleted()) {
+      nudged.remove(ResourceID.fromResource(route));
       rollout.deleted(namespace, route.getMetadata().getName());
       retirement.forget(namespace, route.getMetadata().getName());
       if (evaluations != null) {
@@ -590,8 +598,24 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
                           && ready.reason().equals(c.getReason())
                           && Objects.equals(Conditions.capped(ready.message()), c.getMessage()))
               .isPresent();
-      if (!current) {
-        outdated.propagateEvent(ResourceID.fromResource(route));
+      ResourceID id = ResourceID.fromResource(route);
+      if (current) {
+        nudged.remove(id);
+        continue;
+      }
+      // Once per Ready to say and version of the route: a route whose status write fails stays
+      // out of date at the same version, and two such routes would re-trigger each other at
+      // once, for ever. Their own failed reconciles are retried by JOSDK, with its backoff.
+      String nudge =
+          ready.statusName()
+              + "/"
+              + ready.reason()
+              + "/"
+              + ready.message()
+              + "@"
+              + route.getMetadata().getResourceVersion();
+      if (!nudge.equals(nudged.put(id, nudge))) {
+        outdated.propagateEvent(id);
       }
     }
   }
