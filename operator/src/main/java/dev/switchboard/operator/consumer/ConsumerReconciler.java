@@ -91,7 +91,13 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
 
   /** Writes back off the informer's thread. */
   private final java.util.concurrent.Executor writeBack =
-      java.util.concurrent.Executors.newSingleThreadExecutor(
+      // One thread at most, gone when idle (a stopped operator leaves none behind).
+      new java.util.concurrent.ThreadPoolExecutor(
+          0,
+          1,
+          30,
+          java.util.concurrent.TimeUnit.SECONDS,
+          new java.util.concurrent.LinkedBlockingQueue<>(),
           r -> {
             Thread thread = new Thread(r, "consumer-table-write-back");
             thread.setDaemon(true);

@@ -111,7 +111,13 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
 
   /** Writes empty tables back off the informers' threads. */
   private final java.util.concurrent.Executor emptyTableWriteBack =
-      java.util.concurrent.Executors.newSingleThreadExecutor(
+      // One thread at most, gone when idle (a stopped operator leaves none behind).
+      new java.util.concurrent.ThreadPoolExecutor(
+          0,
+          1,
+          30,
+          java.util.concurrent.TimeUnit.SECONDS,
+          new java.util.concurrent.LinkedBlockingQueue<>(),
           r -> {
             Thread thread = new Thread(r, "empty-routing-table-write-back");
             thread.setDaemon(true);
