@@ -8,9 +8,7 @@ import dev.switchboard.gateway.resilience.ResiliencePolicy;
 import dev.switchboard.gateway.resilience.SharedClientRateLimits;
 import dev.switchboard.gateway.resilience.TokenBucket;
 import dev.switchboard.gateway.routing.ResolvedRoute;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 
 /**
  * Admission by the route policy's client rate limits: 429 with {@code Retry-After} and OpenAI's
@@ -92,29 +90,8 @@ public final class AdmitStage implements Stage {
       decide(exchange, admitted);
       return true;
     }
-    Context context = Vertx.currentContext();
-    admitted.onComplete(
-        ar -> {
-          if (context == null || context == Vertx.currentContext()) {
-            resume(exchange, admitted);
-          } else {
-            context.runOnContext(v -> resume(exchange, admitted));
-          }
-        });
+    exchange.resumeWhen(admitted, a -> decide(exchange, a));
     return false;
-  }
-
-  private void resume(Exchange exchange, Future<SharedClientRateLimits.Admitted> admitted) {
-    if (exchange.finished()) {
-      return; // the client left meanwhile
-    }
-    try {
-      decide(exchange, admitted);
-    } catch (ApiException e) {
-      exchange.fail(e);
-      return;
-    }
-    exchange.proceed();
   }
 
   private void decide(Exchange exchange, Future<SharedClientRateLimits.Admitted> admitted) {

@@ -17,9 +17,7 @@ import dev.switchboard.gateway.state.SettleCall;
 import dev.switchboard.gateway.state.Spend;
 import dev.switchboard.gateway.state.StoreUnavailableException;
 import dev.switchboard.gateway.time.GatewayClock;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.concurrent.atomic.AtomicLong;
@@ -119,30 +117,9 @@ public final class ConsumerStage implements Stage {
       decide(exchange, consumer, ticket);
       return true;
     }
-    Context context = Vertx.currentContext();
-    ticket.onComplete(
-        ar -> {
-          if (context == null || context == Vertx.currentContext()) {
-            resume(exchange, consumer, ticket);
-          } else {
-            context.runOnContext(v -> resume(exchange, consumer, ticket));
-          }
-        });
+    // A request whose client left meanwhile is not decided: its way back settles the reservation.
+    exchange.resumeWhen(ticket, t -> decide(exchange, consumer, t));
     return false;
-  }
-
-  private void resume(
-      Exchange exchange, ConsumerPolicy consumer, Future<ConsumerLimiter.Ticket> ticket) {
-    if (exchange.finished()) {
-      return; // the client left meanwhile; the way back settles the reservation
-    }
-    try {
-      decide(exchange, consumer, ticket);
-    } catch (ApiException e) {
-      exchange.fail(e);
-      return;
-    }
-    exchange.proceed();
   }
 
   /** Returns when admitted; throws the client's error otherwise. */

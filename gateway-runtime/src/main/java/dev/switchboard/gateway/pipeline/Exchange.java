@@ -18,6 +18,7 @@ import dev.switchboard.gateway.upstream.UpstreamStream;
 import dev.switchboard.gateway.upstream.adapter.StreamEventFacts;
 import dev.switchboard.gateway.upstream.adapter.ToolCallDelta;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -311,6 +312,25 @@ public final class Exchange {
   /** Continues with the next stage (after a stage's asynchronous step). */
   public void proceed() {
     pipeline.resume(this);
+  }
+
+  /**
+   * Continues the request once the current stage's asynchronous step {@code step} completed: back
+   * on the request's event loop, {@code decide} judges the step's outcome, then the next stage
+   * runs. Whatever {@code decide} throws ends the request as a stage's {@link Stage#forward} would
+   * (an {@code ApiException} with its error, anything else with an internal error), so a request is
+   * answered, walked back and logged however its step failed. Nothing when the request finished
+   * meanwhile (the client left: the way back has run already).
+   */
+  public <T> void resumeWhen(Future<T> step, java.util.function.Consumer<Future<T>> decide) {
+    step.onComplete(
+        ar -> {
+          if (context == null || context == Vertx.currentContext()) {
+            pipeline.resume(this, () -> decide.accept(step));
+          } else {
+            context.runOnContext(v -> pipeline.resume(this, () -> decide.accept(step)));
+          }
+        });
   }
 
   /**

@@ -35,6 +35,27 @@ public final class Pipeline {
     run(exchange, exchange.entered() + 1);
   }
 
+  /**
+   * Continues a request whose stage took it over for an asynchronous step: {@code decide} finishes
+   * that stage's part (it judges the step's outcome), then the next stage runs. What {@code decide}
+   * throws ends the request as a stage's {@link Stage#forward} would: an {@code ApiException} with
+   * its error, anything else with an internal error — the request is always answered, walked back
+   * and logged, never left open. Nothing when the request finished meanwhile (the client left).
+   */
+  void resume(Exchange exchange, Runnable decide) {
+    if (exchange.finished()) {
+      return;
+    }
+    int at = exchange.entered();
+    try {
+      decide.run();
+    } catch (RuntimeException | Error e) {
+      fail(exchange, at, e);
+      return;
+    }
+    run(exchange, at + 1);
+  }
+
   private void run(Exchange exchange, int from) {
     for (int i = from; i < stages.length; i++) {
       if (exchange.finished()) {
@@ -44,14 +65,8 @@ public final class Pipeline {
       boolean next;
       try {
         next = stages[i].forward(exchange);
-      } catch (ApiException e) {
-        exchange.fail(e);
-        return;
-      } catch (RuntimeException e) {
-        // Mapped like any gateway failure: a generic 500 naming the request id for the client,
-        // the stage and the stack trace in the log line (ErrorMapping).
-        exchange.fail(
-            new IllegalStateException("stage " + stages[i].getClass().getName() + " failed", e));
+      } catch (RuntimeException | Error e) {
+        fail(exchange, i, e);
         return;
       }
       if (!next) {
@@ -62,6 +77,18 @@ public final class Pipeline {
       // The last stage answers every request; falling off the end is a registration bug.
       exchange.fail(new IllegalStateException("no stage answered the request"));
     }
+  }
+
+  /** Ends a request whose stage {@code stage} threw {@code e}. */
+  private void fail(Exchange exchange, int stage, Throwable e) {
+    if (e instanceof ApiException api) {
+      exchange.fail(api);
+      return;
+    }
+    // Mapped like any gateway failure: a generic 500 naming the request id for the client, the
+    // stage and the stack trace in the log line (ErrorMapping).
+    exchange.fail(
+        new IllegalStateException("stage " + stages[stage].getClass().getName() + " failed", e));
   }
 
   /** Walks a finished request back through every stage it entered, innermost first. */
