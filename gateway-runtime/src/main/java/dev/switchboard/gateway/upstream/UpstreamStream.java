@@ -27,14 +27,19 @@ public final class UpstreamStream {
       return true;
     }
 
-    /** The upstream closed the stream normally. */
+    /**
+     * The upstream closed the stream normally. Should this throw, the attempt settles as the
+     * gateway's failure ({@link FailureKind#INTERNAL}) unless its answer was settled before, and
+     * {@link #onSinkFailure} gets the exception.
+     */
     void onEnd();
 
     void onError(UpstreamFailure failure);
 
     /**
-     * This sink threw {@code err} while it took an event the upstream sent: the gateway's failure,
-     * not the upstream's, which the sink ends its stream with. By default it is thrown on.
+     * This sink threw {@code err} while it took an event the upstream sent or its close: the
+     * gateway's failure, not the upstream's, which the sink ends its stream with. By default it is
+     * thrown on.
      */
     default void onSinkFailure(RuntimeException err) {
       throw err;
@@ -279,13 +284,31 @@ public final class UpstreamStream {
     finished = true;
     onFinish.run();
     ended = true;
-    notifyFinished(
-        sink == null || sink.completeAtEnd()
-            ? null
-            : new UpstreamFailure(
+    if (sink == null) {
+      notifyFinished(null); // the sink takes the end when it attaches
+      return;
+    }
+    try {
+      if (!sink.completeAtEnd()) {
+        notifyFinished(
+            new UpstreamFailure(
                 FailureKind.BAD_RESPONSE, "the upstream ended the stream before it was complete"));
-    if (sink != null) {
+        sink.onEnd();
+        return;
+      }
+      // A complete answer is a success once the sink relayed its end (the relay says so at once
+      // through answered(), before it finishes the request), not before: ending it may still fail.
       sink.onEnd();
+      notifyFinished(null);
+    } catch (RuntimeException e) {
+      // The gateway failed taking the close (the sink's decoder, encoder or tap threw): the answer
+      // did not reach the client whole, so the attempt fails as the gateway's (a settled answer
+      // stays settled), and the sink ends its stream with the failure.
+      notifyFinished(
+          new UpstreamFailure(
+              FailureKind.INTERNAL,
+              "the gateway failed at the stream's end: " + e.getClass().getSimpleName()));
+      sink.onSinkFailure(e);
     }
   }
 
