@@ -20,10 +20,18 @@ import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.resilience.ClientRateLimiter;
 import dev.switchboard.gateway.resilience.SharedClientRateLimits;
 import dev.switchboard.gateway.routing.ResolvedRoute;
+import dev.switchboard.gateway.state.Admission;
+import dev.switchboard.gateway.state.AdmitCall;
+import dev.switchboard.gateway.state.LocalStateStore;
 import dev.switchboard.gateway.state.RedisStateStore;
+import dev.switchboard.gateway.state.SettleCall;
+import dev.switchboard.gateway.state.Spend;
+import dev.switchboard.gateway.state.StateStore;
 import dev.switchboard.gateway.time.ManualClock;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
@@ -53,8 +61,10 @@ import org.junit.jupiter.api.Test;
  * injected clock fails, as in {@link RouteLimitFailureGiveBackTest}): the shared admission fails
  * with an {@code IllegalStateException}. No real store produces that today (Redis errors become
  * {@code StoreUnavailableException}, which is handled); the failing clock stands in for a gateway
- * bug. Everything else is the gateway's own: identify, consumer stage and limiter, admit stage, the
- * store, the front doors. Time is a manual clock: no bucket refills, the store stays marked down.
+ * bug. The consumer stage's own asynchronous admission fails the same way through a test double of
+ * its store's future ({@link #consumerStore}). Everything else is the gateway's own: identify,
+ * consumer stage and limiter, admit stage, the Redis store, the front doors. Time is a manual
+ * clock: no bucket refills, the Redis store stays marked down.
  */
 class AsyncStageFailureTest {
 
@@ -63,6 +73,54 @@ class AsyncStageFailureTest {
   private final HttpClient http = HttpClient.newHttpClient();
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final AtomicBoolean routeCheckBroken = new AtomicBoolean();
+  private final AtomicBoolean consumerAdmissionBroken = new AtomicBoolean();
+
+  /**
+   * The consumers' counts in this replica's memory (the gateway's own store), answered on a later
+   * turn of the event loop as the shared store answers, or — while {@link #consumerAdmissionBroken}
+   * — failing with an {@code IllegalStateException}: a test double of the store's future, since no
+   * real store fails with anything but {@code StoreUnavailableException} (which is handled).
+   */
+  private final StateStore consumerStore =
+      new StateStore() {
+        private final LocalStateStore local = new LocalStateStore();
+
+        @Override
+        public Future<Admission> admit(AdmitCall call) {
+          Promise<Admission> answer = Promise.promise();
+          Vertx.currentContext()
+              .runOnContext(
+                  v -> {
+                    if (consumerAdmissionBroken.get()) {
+                      answer.fail(new IllegalStateException("the consumer admission failed"));
+                    } else {
+                      local.admit(call).onComplete(answer);
+                    }
+                  });
+          return answer.future();
+        }
+
+        @Override
+        public Future<Void> settle(SettleCall call) {
+          return local.settle(call);
+        }
+
+        @Override
+        public Future<Spend> spend(String consumer, String day, String month) {
+          return local.spend(consumer, day, month);
+        }
+
+        @Override
+        public boolean shared() {
+          return false;
+        }
+
+        @Override
+        public Future<Void> close() {
+          return local.close();
+        }
+      };
+
   private final List<RequestContext> walkedBack = new CopyOnWriteArrayList<>();
   private RedisStateStore store;
   private HttpServer server;
@@ -159,7 +217,7 @@ class AsyncStageFailureTest {
                 log,
                 new IdentifyStage(access, metrics),
                 resolve,
-                new ConsumerStage(new ConsumerLimiter(null), metrics, clock),
+                new ConsumerStage(new ConsumerLimiter(consumerStore), metrics, clock),
                 new AdmitStage(local, shared),
                 answer));
     Router router = Router.router(vertx);
@@ -237,6 +295,25 @@ class AsyncStageFailureTest {
 
     // Nothing was served: the consumer got its request back, so both of the minute's are left.
     routeCheckBroken.set(false);
+    assertThat(send("/v1/chat/completions").statusCode()).isEqualTo(200);
+    assertThat(send("/v1/chat/completions").statusCode()).isEqualTo(200);
+    assertThat(send("/v1/chat/completions").statusCode()).isEqualTo(429);
+  }
+
+  @Test
+  void aConsumerAdmissionThatFailsAsynchronouslyIsAnsweredAndLogged() throws Exception {
+    consumerAdmissionBroken.set(true);
+    HttpResponse<String> failed = send("/v1/chat/completions");
+
+    assertThat(failed.statusCode()).isEqualTo(500);
+    JsonNode error = GatewayHarness.JSON.readTree(failed.body()).path("error");
+    assertThat(error.path("code").asText()).isEqualTo("internal_error");
+    await().atMost(Duration.ofSeconds(10)).until(() -> walkedBack.size() == 1);
+    assertThat(walkedBack.get(0).status()).isEqualTo(500);
+    assertThat(walkedBack.get(0).errorClass()).isEqualTo("internal");
+
+    // The failed admission took nothing: both of the minute's requests are left.
+    consumerAdmissionBroken.set(false);
     assertThat(send("/v1/chat/completions").statusCode()).isEqualTo(200);
     assertThat(send("/v1/chat/completions").statusCode()).isEqualTo(200);
     assertThat(send("/v1/chat/completions").statusCode()).isEqualTo(429);
