@@ -1,6 +1,7 @@
 package dev.switchboard.gateway.resilience;
 
 import dev.switchboard.gateway.state.AllowanceRules;
+import dev.switchboard.gateway.state.StoreUnavailableException;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.redis.client.Response;
@@ -278,18 +279,62 @@ final class ClientRateAllowances {
   }
 
   private Future<Void> send(Group g, Run run) {
-    return sender
-        .send(g.buckets, g.pairs, run.batch().size(), run.returned(), run.want(), run.tokens())
-        .transform(
-            ar -> {
-              answer(g, run, ar.succeeded() ? ar.result() : null, ar.cause());
-              run.done().complete();
-              return Future.<Void>succeededFuture();
-            });
+    Future<Response> sent;
+    try {
+      sent =
+          sender.send(
+              g.buckets, g.pairs, run.batch().size(), run.returned(), run.want(), run.tokens());
+    } catch (RuntimeException e) {
+      // Not sent (the client refused the command): a failed run, so its requests are answered
+      // (they fall back) and the group is free again, never left busy with them waiting.
+      sent =
+          Future.failedFuture(
+              new StoreUnavailableException("the rate-limit run could not be sent: " + e));
+    }
+    return sent.transform(
+        ar -> {
+          answer(g, run, ar.succeeded() ? ar.result() : null, ar.cause());
+          run.done().complete();
+          return Future.<Void>succeededFuture();
+        });
+  }
+
+  /** A run's answer, read whole before it changes anything. */
+  private record Answer(long granted, long tokenLevel, List<Verdict> verdicts) {
+
+    /** Reads {@code r}; throws if it is not the script's reply for {@code batch} requests. */
+    static Answer read(Response r, int batch) {
+      List<Verdict> verdicts = new ArrayList<>(batch);
+      for (int i = 0; i < batch; i++) {
+        int at = 2 + 4 * i;
+        verdicts.add(
+            new Verdict(
+                r.get(at).toInteger(),
+                r.get(at + 1).toString(),
+                r.get(at + 2).toLong(),
+                r.get(at + 3).toInteger()));
+      }
+      return new Answer(r.get(0).toLong(), r.get(1).toLong(), verdicts);
+    }
   }
 
   /** Applies a run's answer (or its failure) and answers the requests it decided. */
-  private void answer(Group g, Run run, Response r, Throwable failure) {
+  private void answer(Group g, Run run, Response reply, Throwable cause) {
+    Answer r = null;
+    Throwable failure = cause;
+    if (reply != null) {
+      try {
+        r = Answer.read(reply, run.batch().size());
+      } catch (RuntimeException e) {
+        // Not the script's reply (another script version, something in between): as no answer, so
+        // the requests fall back and the group is free, rather than left busy for good.
+        failure =
+            new StoreUnavailableException("the rate-limit run's reply could not be read: " + e);
+      }
+    } else if (failure == null) {
+      failure = new StoreUnavailableException("the rate-limit run got no reply");
+    }
+    Throwable failed = failure;
     List<Runnable> answers = new ArrayList<>(run.batch().size());
     Run next = null;
     synchronized (g) {
@@ -299,27 +344,21 @@ final class ClientRateAllowances {
         // worst the bucket keeps it taken until it refills); tokens go again with the next run.
         g.pendingTokens += run.tokens();
         for (Promise<Verdict> w : run.batch()) {
-          answers.add(() -> w.fail(failure));
+          answers.add(() -> w.fail(failed));
         }
         // Requests that came meanwhile fail too (and fall back) rather than wait for a dead store.
         while (!g.waiting.isEmpty()) {
           Promise<Verdict> w = g.waiting.poll();
-          answers.add(() -> w.fail(failure));
+          answers.add(() -> w.fail(failed));
         }
         g.busy = false;
       } else {
-        g.requests += r.get(0).toLong();
-        long tokenLevel = r.get(1).toLong();
+        g.requests += r.granted();
+        long tokenLevel = r.tokenLevel();
         // Tokens used here since the run was taken are not in Redis's level yet.
         g.tokenLevel = tokenLevel < 0 ? Long.MAX_VALUE : tokenLevel - g.pendingTokens;
         for (int i = 0; i < run.batch().size(); i++) {
-          int at = 2 + 4 * i;
-          Verdict v =
-              new Verdict(
-                  r.get(at).toInteger(),
-                  r.get(at + 1).toString(),
-                  r.get(at + 2).toLong(),
-                  r.get(at + 3).toInteger());
+          Verdict v = r.verdicts().get(i);
           Promise<Verdict> w = run.batch().get(i);
           answers.add(() -> w.complete(v));
         }

@@ -323,7 +323,19 @@ final class ConsumerAllowances {
    *     when it closes
    */
   ConsumerAllowances(RedisStateStore store) {
+    this(store, store::runScript);
+  }
+
+  /** Runs one of the store's scripts (the store's own; a test may answer a run itself). */
+  interface ScriptRunner {
+    Future<Response> run(String name, List<String> keys, List<String> args);
+  }
+
+  private final ScriptRunner scripts;
+
+  ConsumerAllowances(RedisStateStore store, ScriptRunner scripts) {
     this.store = store;
+    this.scripts = scripts;
   }
 
   /**
@@ -731,8 +743,8 @@ final class ConsumerAllowances {
     for (Waiting w : run.batch()) {
       args.add(Long.toString(w.call().reserveNanoUsd()));
     }
-    return store
-        .runScript("allowance.lua", g.keys, args)
+    return scripts
+        .run("allowance.lua", g.keys, args)
         .transform(
             ar -> {
               answer(g, run, dayKey, monthKey, ar.succeeded() ? ar.result() : null, ar.cause());
@@ -740,8 +752,48 @@ final class ConsumerAllowances {
             });
   }
 
-  /** Applies a run's answer (or its failure) and answers the requests it decided. */
+  /**
+   * Applies a run's answer (or its failure) and answers the requests it decided. A reply that is
+   * not the script's (another script version, something in between) counts as no answer: its
+   * requests fall back as on a store error and the group is free again — read half, it would have
+   * left the group busy for good and every later request of the consumer waiting.
+   */
   private void answer(
+      Group g, Run run, String dayKey, String monthKey, Response reply, Throwable cause) {
+    Response r = reply;
+    Throwable failure = cause;
+    if (r != null) {
+      try {
+        checkReply(r, run.batch().size());
+      } catch (RuntimeException e) {
+        r = null;
+        failure =
+            new StoreUnavailableException("the consumer allowance run's reply is unreadable: " + e);
+      }
+    } else if (failure == null) {
+      failure = new StoreUnavailableException("the consumer allowance run got no reply");
+    }
+    answerRead(g, run, dayKey, monthKey, r, failure);
+  }
+
+  /** Reads every field {@link #answerRead} reads; throws when one is missing or of another type. */
+  private static void checkReply(Response r, int batch) {
+    for (int i = 0; i < 7; i++) {
+      r.get(i).toLong();
+    }
+    for (int i = 0; i < batch; i++) {
+      int at = 7 + 3 * i;
+      int verdict = r.get(at).toInteger();
+      if (verdict != 1) {
+        r.get(at + 1).toString(); // the limit or budget that refused it
+      }
+      if (verdict == 2) {
+        r.get(at + 2).toLong();
+      }
+    }
+  }
+
+  private void answerRead(
       Group g, Run run, String dayKey, String monthKey, Response r, Throwable failure) {
     List<Runnable> answers = new ArrayList<>(run.batch().size());
     Run next = null;

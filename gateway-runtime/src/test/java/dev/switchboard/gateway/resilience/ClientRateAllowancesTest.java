@@ -238,6 +238,62 @@ class ClientRateAllowancesTest {
   }
 
   /** A run's answer: requests granted, no token buckets, then each request's verdict. */
+  /**
+   * A run whose answer the replica cannot read (a reply of another shape than the script's: a
+   * script of another version, a proxy in between) fails the requests it was deciding, so they fall
+   * back as on a store error, and leaves the group free: the next request starts a run of its own.
+   * Before, the group stayed busy for good and every later request of the caller waited forever.
+   */
+  @Test
+  void anAnswerOfAnotherShapeFailsItsRequestsAndLeavesTheGroupFree() throws Exception {
+    List<Promise<Response>> runs = new ArrayList<>();
+    ClientRateAllowances allowances =
+        new ClientRateAllowances(
+            (buckets, pairs, waiting, returnRequests, wantRequests, tokens) -> {
+              Promise<Response> run = Promise.promise();
+              runs.add(run);
+              return run.future();
+            },
+            clock::nanoTime);
+    List<String> buckets = List.of("b");
+    List<String> pairs = List.of("100", "r"); // an allowance of 1
+    Future<ClientRateAllowances.Verdict> first = allowances.admit("k", buckets, pairs); // run 1
+    Future<ClientRateAllowances.Verdict> second = allowances.admit("k", buckets, pairs); // waits
+    runs.get(0).complete(BulkType.create(Buffer.buffer("OK"), false)); // not the script's array
+    assertThat(first.isComplete()).as("the request of the unreadable run is answered").isTrue();
+    assertThat(second.failed()).as("the request waiting behind it falls back too").isTrue();
+    Future<ClientRateAllowances.Verdict> third = allowances.admit("k", buckets, pairs);
+    assertThat(runs).as("the group is free: a new run").hasSize(2);
+    runs.get(1).complete(answer(1, 1));
+    assertThat(third.isComplete() && third.result().code() == 1).isTrue();
+  }
+
+  /** A run that cannot even be sent (the client threw) leaves the group free as a failed one. */
+  @Test
+  void aRunThatCannotBeSentLeavesTheGroupFree() throws Exception {
+    List<Promise<Response>> runs = new ArrayList<>();
+    ClientRateAllowances allowances =
+        new ClientRateAllowances(
+            (buckets, pairs, waiting, returnRequests, wantRequests, tokens) -> {
+              if (runs.isEmpty()) {
+                runs.add(null);
+                throw new IllegalStateException("the client refused the command");
+              }
+              Promise<Response> run = Promise.promise();
+              runs.add(run);
+              return run.future();
+            },
+            clock::nanoTime);
+    List<String> buckets = List.of("b");
+    List<String> pairs = List.of("100", "r");
+    Future<ClientRateAllowances.Verdict> first = allowances.admit("k", buckets, pairs);
+    assertThat(first.failed()).as("answered as a store failure, not thrown").isTrue();
+    Future<ClientRateAllowances.Verdict> second = allowances.admit("k", buckets, pairs);
+    assertThat(runs).as("the group is free: a new run").hasSize(2);
+    runs.get(1).complete(answer(1, 1));
+    assertThat(second.isComplete() && second.result().code() == 1).isTrue();
+  }
+
   private static Response answer(long granted, int... verdicts) {
     MultiType r = MultiType.create(2 + 4 * verdicts.length, false);
     r.add(NumberType.create(granted));

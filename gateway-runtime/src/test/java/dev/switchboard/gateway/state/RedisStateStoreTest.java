@@ -385,6 +385,36 @@ class RedisStateStoreTest {
   }
 
   /**
+   * A run whose reply is not the allowance script's (a script of another version, a proxy in
+   * between: here the reply of a PING from the same redis-server) fails the requests it decided,
+   * which fall back as on a store error, and leaves the consumer's group free, so the next request
+   * runs the real script. Before, the half-read reply left the group busy for good and every later
+   * request of the consumer waited forever.
+   */
+  @Test
+  void aReplyOfAnotherShapeFailsItsRequestsAndLeavesTheConsumerFree() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger runs =
+        new java.util.concurrent.atomic.AtomicInteger();
+    ConsumerAllowances a =
+        new ConsumerAllowances(
+            store,
+            (name, keys, args) ->
+                runs.getAndIncrement() == 0
+                    ? store.send(
+                        io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.PING))
+                    : store.runScript(name, keys, args));
+    Future<Admission> first = a.admit(call("othershape", "o0", 1_000, 10_000_000));
+    assertThat(
+            org.junit.jupiter.api.Assertions.assertThrows(
+                java.util.concurrent.ExecutionException.class, () -> await(first)))
+        .hasCauseInstanceOf(StoreUnavailableException.class);
+    Admission second = await(a.admit(call("othershape", "o1", 1_000, 10_000_000)));
+    assertThat(second.admitted()).as("the consumer's next request runs the script").isTrue();
+    assertThat(runs.get()).isEqualTo(2);
+    await(a.flush(true));
+  }
+
+  /**
    * A consumer whose request limit is too tight for a local allowance (under 100 per minute) has
    * every request decided in Redis, so a budget allowance could never be used here: none is held.
    * Redis then counts as committed only the open reservation, not a share of the budget that other
