@@ -112,6 +112,31 @@ class AnthropicMockTest {
   }
 
   @Test
+  void aToolWithoutParametersIsCalledWithEmptyInputStreamedAsAnthropicDoes() throws Exception {
+    String tools =
+        ",\"tools\":[{\"name\":\"get_time\",\"input_schema\":{\"type\":\"object\","
+            + "\"properties\":{}}}],\"tool_choice\":{\"type\":\"tool\",\"name\":\"get_time\"}";
+    JsonObject whole =
+        new JsonObject(post("/v1/messages", messages("claude-sonnet-4-5", "now", tools)).body());
+    assertThat(whole.getJsonArray("content").getJsonObject(0).getJsonObject("input").isEmpty())
+        .isTrue();
+
+    List<SseEvent> events =
+        SseParser.parseAll(
+            post("/v1/messages", messages("claude-sonnet-4-5", "now", tools + ",\"stream\":true"))
+                .body());
+    JsonObject block = new JsonObject(events.get(1).data()).getJsonObject("content_block");
+    assertThat(block.getString("name")).isEqualTo("get_time");
+    assertThat(block.getJsonObject("input").isEmpty()).isTrue();
+    List<String> pieces =
+        events.stream()
+            .filter(e -> "content_block_delta".equals(e.event()))
+            .map(e -> new JsonObject(e.data()).getJsonObject("delta").getString("partial_json"))
+            .toList();
+    assertThat(pieces).containsExactly("");
+  }
+
+  @Test
   void authenticatesWithXApiKeyOnly() throws Exception {
     HttpResponse<String> res =
         client.send(

@@ -23,8 +23,9 @@ public final class AnthropicPayloads {
 
   /**
    * The chat-shaped request {@link ChatAnswer} reads: text of every message (text blocks and tool
-   * results joined), the tools by name, {@code tool_choice} (any → required, tool → named), {@code
-   * max_tokens}, and JSON mode for a native {@code output_config.format} JSON schema.
+   * results joined), the tools by name with their {@code input_schema} as parameters, {@code
+   * tool_choice} (any → required, tool → named), {@code max_tokens}, and JSON mode for a native
+   * {@code output_config.format} JSON schema.
    */
   public static JsonObject chatView(JsonObject request) {
     JsonObject chat = new JsonObject();
@@ -48,10 +49,11 @@ public final class AnthropicPayloads {
     JsonArray tools = new JsonArray();
     for (Object t : request.getJsonArray("tools", new JsonArray())) {
       if (t instanceof JsonObject tool && tool.getString("name") != null) {
-        tools.add(
-            new JsonObject()
-                .put("type", "function")
-                .put("function", new JsonObject().put("name", tool.getString("name"))));
+        JsonObject function = new JsonObject().put("name", tool.getString("name"));
+        if (tool.getValue("input_schema") instanceof JsonObject schema) {
+          function.put("parameters", schema);
+        }
+        tools.add(new JsonObject().put("type", "function").put("function", function));
       }
     }
     if (!tools.isEmpty()) {
@@ -180,7 +182,13 @@ public final class AnthropicPayloads {
                 .put("index", 0)
                 .put("content_block", block)));
     events.add(event(new JsonObject().put("type", "ping")));
-    for (String piece : answer.pieces()) {
+    // A call without parameters streams its input as Anthropic does: the block's "input": {} and
+    // one empty piece.
+    List<String> pieces =
+        tool && new JsonObject(answer.toolCall().arguments()).isEmpty()
+            ? List.of("")
+            : answer.pieces();
+    for (String piece : pieces) {
       JsonObject delta =
           tool
               ? new JsonObject().put("type", "input_json_delta").put("partial_json", piece)

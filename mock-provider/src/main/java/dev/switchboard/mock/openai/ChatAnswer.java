@@ -62,7 +62,11 @@ public record ChatAnswer(
 
     String toolName = chooseTool(request, userText);
     if (toolName != null) {
-      String arguments = new JsonObject().put("query", echo).encode();
+      // A tool that declares no parameters is called with none, as the real APIs do.
+      String arguments =
+          declaresNoParameters(request, toolName)
+              ? "{}"
+              : new JsonObject().put("query", echo).encode();
       String id = "call_" + shortHash(echoedModel + "|" + toolName + "|" + echo);
       List<String> pieces = splitFixed(arguments, 16);
       return new ChatAnswer(
@@ -201,6 +205,23 @@ public record ChatAnswer(
       }
     }
     return "required".equals(choice) ? first : null;
+  }
+
+  /**
+   * Whether the tool named {@code name} declares an empty parameter list ({@code parameters} with
+   * {@code "properties": {}}); a tool without a schema is answered with the mock's {@code query}.
+   */
+  private static boolean declaresNoParameters(JsonObject request, String name) {
+    for (Object t : request.getJsonArray("tools", new JsonArray())) {
+      if (t instanceof JsonObject tool
+          && tool.getJsonObject("function") != null
+          && name.equals(tool.getJsonObject("function").getString("name"))
+          && tool.getJsonObject("function").getValue("parameters") instanceof JsonObject params
+          && params.getValue("properties") instanceof JsonObject properties) {
+        return properties.isEmpty();
+      }
+    }
+    return false;
   }
 
   /** Splits into words, each but the first carrying its leading space, like BPE deltas. */
