@@ -230,6 +230,45 @@ class AnthropicGatewayIT {
   }
 
   @Test
+  void aToolWithoutParametersStreamsArgumentsThatParseAsTheJsonAnswersDo() throws Exception {
+    String request =
+        "{\"model\":\"claude\",\"tool_choice\":\"required\",\"tools\":[{\"type\":\"function\","
+            + "\"function\":{\"name\":\"get_time\",\"parameters\":{\"type\":\"object\","
+            + "\"properties\":{}}}}],\"messages\":[{\"role\":\"user\",\"content\":\"time?\"}]";
+    HttpResponse<String> whole = gateway.post("/v1/chat/completions", request + "}");
+    assertThat(whole.statusCode()).as(whole.body()).isEqualTo(200);
+    assertThat(json(whole.body()).at("/choices/0/message/tool_calls/0/function/arguments").asText())
+        .isEqualTo("{}");
+
+    HttpResponse<String> res = gateway.post("/v1/chat/completions", request + ",\"stream\":true}");
+    assertThat(res.statusCode()).isEqualTo(200);
+    // The mock streams the call as Anthropic does: "input": {} and one empty partial_json.
+    assertThat(mock.requests())
+        .last()
+        .satisfies(r -> assertThat(r.path()).isEqualTo("/v1/messages"));
+    StringBuilder arguments = new StringBuilder();
+    String name = null;
+    String finish = null;
+    List<SseEvent> events = SseParser.parseAll(res.body());
+    for (SseEvent e : events.subList(0, events.size() - 1)) {
+      JsonNode chunk = json(e.data());
+      for (JsonNode call : chunk.at("/choices/0/delta/tool_calls")) {
+        if (call.at("/function/name").isTextual()) {
+          name = call.at("/function/name").asText();
+        }
+        arguments.append(call.at("/function/arguments").asText(""));
+      }
+      if (chunk.at("/choices/0/finish_reason").isTextual()) {
+        finish = chunk.at("/choices/0/finish_reason").asText();
+      }
+    }
+    assertThat(name).isEqualTo("get_time");
+    assertThat(arguments.toString()).isEqualTo("{}");
+    assertThat(json(arguments.toString()).isObject()).isTrue();
+    assertThat(finish).isEqualTo("tool_calls");
+  }
+
+  @Test
   void cacheTokensAreCountedAndPricedWithoutLosingOne() throws Exception {
     mock.faults().add("claude-cost", "tokens:50,prompt-tokens:1000,cached-tokens:400", 2);
     HttpResponse<String> chat =

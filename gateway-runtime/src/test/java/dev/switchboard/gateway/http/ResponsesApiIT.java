@@ -38,11 +38,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code /v1/responses} end to end through a real gateway and mock provider: passed through to
- * OpenAI- and Azure-shaped providers, bridged through chat completions to a chat-only one (JSON and
- * streams, tools, json_schema), failover from a native target to a bridged one, pinning of
- * follow-ups, the stored-response endpoints, and mid-stream failures. Every answer is checked
- * against the openai-java SDK's Response and stream-event models (and the OpenAPI document when
- * given).
+ * OpenAI- and Azure-shaped providers, bridged through chat completions to a chat-only one and to
+ * Anthropic (JSON and streams, tools, refusals, json_schema), failover from a native target to a
+ * bridged one, pinning of follow-ups, the stored-response endpoints, and mid-stream failures. Every
+ * answer is checked against the openai-java SDK's Response and stream-event models (and the OpenAPI
+ * document when given).
  */
 class ResponsesApiIT {
 
@@ -60,7 +60,15 @@ class ResponsesApiIT {
             dir,
             new MockProviderOptions().keys("sk-provider"),
             ResponsesApiIT::table,
-            Map.of("openai", "sk-provider", "azure", "sk-provider", "vllm", "sk-provider"));
+            Map.of(
+                "openai",
+                "sk-provider",
+                "azure",
+                "sk-provider",
+                "vllm",
+                "sk-provider",
+                "claude",
+                "sk-provider"));
     mock = gateway.mock();
   }
 
@@ -71,11 +79,13 @@ class ResponsesApiIT {
         List.of(
             provider("openai", "openai", mock.baseUrl(), true, Map.of(), null),
             provider("azure", "azure-openai", mock.origin(), true, Map.of(), null),
-            provider("vllm", mock.baseUrl(), true)),
+            provider("vllm", mock.baseUrl(), true),
+            provider("claude", "anthropic", mock.baseUrl(), true, Map.of(), null)),
         List.of(
             route("native", List.of(), target("openai", "gpt-4.1", 0)),
             route("azure", List.of(), target("azure", "my-deployment", 0)),
             route("bridged", List.of("chat-only"), target("vllm", "qwen3", 0)),
+            route("claude", List.of(), target("claude", "claude-sonnet-4-5", 0)),
             route("erroring", List.of(), target("vllm", "erroring-model", 0)),
             route("native-erroring", List.of(), target("openai", "erroring-model", 0)),
             route(
@@ -283,6 +293,41 @@ class ResponsesApiIT {
     assertThat(done.path("arguments").asText()).isEqualTo("{\"query\":\"lookup\"}");
     JsonNode completed = lastEvent(answer.body()).path("response");
     assertThat(completed.path("output").path(0).path("type").asText()).isEqualTo("function_call");
+  }
+
+  @Test
+  void aToolCallWithoutParametersBridgedToAnthropicStreamsArgumentsAsTheJsonAnswerGivesThem()
+      throws Exception {
+    String request =
+        "{\"model\":\"claude\",\"input\":\"time?\",\"tool_choice\":\"required\",\"tools\":"
+            + "[{\"type\":\"function\",\"name\":\"get_time\",\"parameters\":{\"type\":"
+            + "\"object\",\"properties\":{}}}]";
+    JsonNode whole = JSON.readTree(post(request + "}").body());
+    assertThat(whole.path("output").path(0).path("arguments").asText()).isEqualTo("{}");
+
+    HttpResponse<String> answer = post(request + ",\"stream\":true}");
+
+    assertThat(OpenAiWireFormat.responsesStreamProblems(answer.body())).isEmpty();
+    assertThat(last().path()).isEqualTo("/v1/messages");
+    StringBuilder deltas = new StringBuilder();
+    JsonNode done = null;
+    JsonNode itemDone = null;
+    for (SseEvent e : SseParser.parseAll(answer.body())) {
+      JsonNode event = JSON.readTree(e.data());
+      switch (event.path("type").asText()) {
+        case "response.function_call_arguments.delta" ->
+            deltas.append(event.path("delta").asText());
+        case "response.function_call_arguments.done" -> done = event;
+        case "response.output_item.done" -> itemDone = event.path("item");
+        default -> {}
+      }
+    }
+    assertThat(deltas.toString()).isEqualTo("{}");
+    assertThat(done.path("name").asText()).isEqualTo("get_time");
+    assertThat(done.path("arguments").asText()).isEqualTo("{}");
+    assertThat(itemDone.path("arguments").asText()).isEqualTo("{}");
+    JsonNode completed = lastEvent(answer.body()).path("response");
+    assertThat(completed.path("output").path(0).path("arguments").asText()).isEqualTo("{}");
   }
 
   // ---------------------------------------------------------------------------- failover

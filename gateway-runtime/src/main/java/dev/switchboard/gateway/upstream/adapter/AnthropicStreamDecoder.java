@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.refusal.AnswerOpening;
 import dev.switchboard.gateway.request.TokenUsage;
 import java.util.Arrays;
+import java.util.BitSet;
 
 /**
  * Decodes one Anthropic Messages stream ({@code message_start}, {@code content_block_start/delta/
@@ -14,8 +15,10 @@ import java.util.Arrays;
  * parsed (the facts sit in most of them). Passed through ({@link
  * dev.switchboard.gateway.upstream.Operation#MESSAGES}) the events are relayed as they arrived,
  * {@code ping} included; bridged, each becomes the chat completion chunk it means (or nothing:
- * pings and block stops), and {@code message_stop} becomes {@code [DONE]}. The facts' content
- * source is the translated chunk, so text and tool-call deltas read the same as an OpenAI stream's.
+ * pings and block stops, except the stop of a tool call whose input pieces added up to nothing,
+ * which completes its arguments as {@code "{}"}), and {@code message_stop} becomes {@code [DONE]}.
+ * The facts' content source is the translated chunk, so text and tool-call deltas read the same as
+ * an OpenAI stream's.
  */
 final class AnthropicStreamDecoder implements StreamDecoder {
 
@@ -41,6 +44,16 @@ final class AnthropicStreamDecoder implements StreamDecoder {
 
   /** The chat index of each Anthropic block that is a tool call (by block index), -1 otherwise. */
   private int[] toolIndexOfBlock = new int[8];
+
+  /**
+   * The tool-call blocks (by block index) whose {@code partial_json} pieces added something, or
+   * whose empty arguments were completed; a tool block stopping without any is a call with no
+   * arguments.
+   */
+  private final BitSet blocksWithInput = new BitSet();
+
+  /** Whether the forced JSON tool's block had input (or its empty input was completed). */
+  private boolean jsonInput;
 
   private boolean refused;
 
@@ -111,8 +124,12 @@ final class AnthropicStreamDecoder implements StreamDecoder {
           case "input_json_delta" -> {
             String partial = delta.path("partial_json").asText("");
             if (index == jsonBlock) {
+              jsonInput |= !partial.isEmpty();
               chunk = textChunk(partial);
             } else if (toolIndex(index) >= 0) {
+              if (!partial.isEmpty()) {
+                blocksWithInput.set(index);
+              }
               chunk = chunk();
               ObjectNode entry = delta(chunk).putArray("tool_calls").addObject();
               entry.put("index", toolIndex(index));
@@ -167,14 +184,17 @@ final class AnthropicStreamDecoder implements StreamDecoder {
             null,
             errorType);
       }
-      default -> passOrEmit(relay, null); // ping, content_block_stop, unknown future events
+      case "content_block_stop" -> passOrEmit(relay, emptyInput(event.path("index").asInt(-1)));
+      default -> passOrEmit(relay, null); // ping, unknown future events
     }
     return facts;
   }
 
   /**
    * Whether a bridged stream drops the event whatever came before it: a {@code ping}, a {@code
-   * content_block_stop} or an event type this decoder does not know ({@link #decode}'s default).
+   * content_block_stop} or an event type this decoder does not know ({@link #decode}'s default). A
+   * block stop gives a chunk only when it ends a tool call that had no input, and before any
+   * relayed event no call is open.
    */
   static boolean droppedWhenBridged(JsonNode event) {
     if (event == null || !event.isObject()) {
@@ -190,6 +210,32 @@ final class AnthropicStreamDecoder implements StreamDecoder {
           false;
       default -> true;
     };
+  }
+
+  /**
+   * The chunk that completes a tool block whose {@code partial_json} pieces added up to nothing
+   * (Anthropic streams a call without parameters as {@code input: {}} and at most an empty piece):
+   * arguments {@code "{}"}, as the JSON answer ({@code input}) and OpenAI give, so that a client's
+   * accumulated arguments parse. Null for any other block.
+   */
+  private ObjectNode emptyInput(int index) {
+    if (index >= 0 && index == jsonBlock) {
+      if (jsonInput) {
+        return null;
+      }
+      jsonInput = true;
+      return textChunk("{}");
+    }
+    int call = toolIndex(index);
+    if (call < 0 || blocksWithInput.get(index)) {
+      return null;
+    }
+    blocksWithInput.set(index);
+    ObjectNode chunk = chunk();
+    ObjectNode entry = delta(chunk).putArray("tool_calls").addObject();
+    entry.put("index", call);
+    entry.putObject("function").put("arguments", "{}");
+    return chunk;
   }
 
   /** The input side from {@code message_start} with the output of {@code message_delta}. */
