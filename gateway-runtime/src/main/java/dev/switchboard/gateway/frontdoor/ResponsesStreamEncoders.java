@@ -28,6 +28,8 @@ final class ResponsesStreamEncoders {
   private static final byte[] DATA = "\ndata: ".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
   private static final String CREATED = "{\"type\":\"response.created\"";
+  private static final String OUTPUT_TEXT = "output_text";
+  private static final String REFUSAL = "refusal";
 
   private ResponsesStreamEncoders() {}
 
@@ -113,10 +115,11 @@ final class ResponsesStreamEncoders {
 
   /**
    * Writes a chat-completions stream as the Responses event sequence: {@code response.created},
-   * {@code response.in_progress}, then per output item {@code output_item.added}, its content or
-   * arguments deltas and their {@code done} events, {@code output_item.done}, and finally {@code
-   * response.completed} (or {@code response.incomplete}) with the output and usage. Sequence
-   * numbers count from 0; items are numbered by output index in the order they open.
+   * {@code response.in_progress}, then per output item {@code output_item.added}, its content parts
+   * ({@code output_text} or {@code refusal}, each {@code content_part.added}, deltas, {@code done}
+   * events) or arguments deltas, {@code output_item.done}, and finally {@code response.completed}
+   * (or {@code response.incomplete}) with the output and usage. Sequence numbers count from 0;
+   * items are numbered by output index in the order they open.
    */
   static final class Bridged implements StreamEncoder {
     private final ObjectNode request;
@@ -129,10 +132,12 @@ final class ResponsesStreamEncoders {
     private int sequence;
     private int nextOutputIndex;
 
-    // the open message item, if any
+    // the open message item, if any, and its open content part (output_text or refusal), if any
     private String messageId;
     private int messageIndex;
-    private StringBuilder text;
+    private ArrayNode parts;
+    private String partType;
+    private StringBuilder partText;
 
     // the open function call item, if any (by its chat tool-call index)
     private int callChatIndex = -1;
@@ -153,16 +158,14 @@ final class ResponsesStreamEncoders {
       start(out, event.model());
       String delta = event.textDelta();
       if (delta != null && !delta.isEmpty()) {
-        closeCall(out);
-        openMessage(out);
-        text.append(delta);
-        ObjectNode e = event("response.output_text.delta");
-        e.put("item_id", messageId);
-        e.put("output_index", messageIndex);
-        e.put("content_index", 0);
-        e.put("delta", delta);
+        ObjectNode e = contentDelta(out, OUTPUT_TEXT, delta);
         e.putArray("logprobs");
         write(out, e);
+      }
+      // A refusal (chat's delta.refusal; a Gemini safety block) is the message's refusal part.
+      String refusal = event.refusalDelta();
+      if (refusal != null && !refusal.isEmpty()) {
+        write(out, contentDelta(out, REFUSAL, refusal));
       }
       for (ToolCallDelta call : event.toolCallDeltas()) {
         if (callItem == null || call.index() != callChatIndex) {
@@ -218,52 +221,107 @@ final class ResponsesStreamEncoders {
       write(out, progress);
     }
 
+    /**
+     * The delta event ({@code response.output_text.delta} or {@code response.refusal.delta}) of
+     * {@code delta} added to the message's part of {@code type}, opening the message and the part
+     * first when they are not open (and closing a function call or a part of the other type).
+     */
+    private ObjectNode contentDelta(Buffer out, String type, String delta) {
+      closeCall(out);
+      openMessage(out);
+      if (!type.equals(partType)) {
+        closePart(out);
+        openPart(out, type);
+      }
+      partText.append(delta);
+      ObjectNode e =
+          event(OUTPUT_TEXT.equals(type) ? "response.output_text.delta" : "response.refusal.delta");
+      e.put("item_id", messageId);
+      e.put("output_index", messageIndex);
+      e.put("content_index", parts.size());
+      e.put("delta", delta);
+      return e;
+    }
+
     private void openMessage(Buffer out) {
       if (messageId != null) {
         return;
       }
       messageId = ResponsesObjects.newId("msg");
       messageIndex = nextOutputIndex++;
-      text = new StringBuilder();
+      parts = NODES.arrayNode();
       ObjectNode added = event("response.output_item.added");
       added.put("output_index", messageIndex);
       added.set("item", ResponsesObjects.message(messageId, "in_progress"));
       write(out, added);
+    }
+
+    private void openPart(Buffer out, String type) {
+      partType = type;
+      partText = new StringBuilder();
       ObjectNode part = event("response.content_part.added");
       part.put("item_id", messageId);
       part.put("output_index", messageIndex);
-      part.put("content_index", 0);
-      part.set("part", ResponsesObjects.outputText(""));
+      part.put("content_index", parts.size());
+      part.set("part", part(type, ""));
       write(out, part);
+    }
+
+    /** Ends the open content part: its {@code …done} event, then {@code content_part.done}. */
+    private void closePart(Buffer out) {
+      if (partType == null) {
+        return;
+      }
+      String all = partText.toString();
+      int contentIndex = parts.size();
+      ObjectNode done;
+      if (OUTPUT_TEXT.equals(partType)) {
+        done = event("response.output_text.done");
+        done.put("item_id", messageId);
+        done.put("output_index", messageIndex);
+        done.put("content_index", contentIndex);
+        done.put("text", all);
+        done.putArray("logprobs");
+      } else {
+        done = event("response.refusal.done");
+        done.put("item_id", messageId);
+        done.put("output_index", messageIndex);
+        done.put("content_index", contentIndex);
+        done.put("refusal", all);
+      }
+      write(out, done);
+      ObjectNode part = part(partType, all);
+      ObjectNode partDone = event("response.content_part.done");
+      partDone.put("item_id", messageId);
+      partDone.put("output_index", messageIndex);
+      partDone.put("content_index", contentIndex);
+      partDone.set("part", part);
+      write(out, partDone);
+      parts.add(part.deepCopy());
+      partType = null;
+      partText = null;
+    }
+
+    private static ObjectNode part(String type, String text) {
+      return OUTPUT_TEXT.equals(type)
+          ? ResponsesObjects.outputText(text)
+          : ResponsesObjects.refusal(text);
     }
 
     private void closeMessage(Buffer out) {
       if (messageId == null) {
         return;
       }
-      String all = text.toString();
-      ObjectNode textDone = event("response.output_text.done");
-      textDone.put("item_id", messageId);
-      textDone.put("output_index", messageIndex);
-      textDone.put("content_index", 0);
-      textDone.put("text", all);
-      textDone.putArray("logprobs");
-      write(out, textDone);
-      ObjectNode partDone = event("response.content_part.done");
-      partDone.put("item_id", messageId);
-      partDone.put("output_index", messageIndex);
-      partDone.put("content_index", 0);
-      partDone.set("part", ResponsesObjects.outputText(all));
-      write(out, partDone);
+      closePart(out);
       ObjectNode item = ResponsesObjects.message(messageId, "completed");
-      ((ArrayNode) item.get("content")).add(ResponsesObjects.outputText(all));
+      ((ArrayNode) item.get("content")).addAll(parts);
       ObjectNode itemDone = event("response.output_item.done");
       itemDone.put("output_index", messageIndex);
       itemDone.set("item", item);
       write(out, itemDone);
       finished.add(item);
       messageId = null;
-      text = null;
+      parts = null;
     }
 
     private void openCall(Buffer out, ToolCallDelta call) {

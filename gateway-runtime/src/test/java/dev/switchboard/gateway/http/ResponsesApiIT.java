@@ -18,6 +18,7 @@ import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.gateway.TestTables;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
+import dev.switchboard.mock.openai.ChatAnswer;
 import dev.switchboard.mock.openapi.OpenAiWireFormat;
 import dev.switchboard.mock.record.RequestRecord;
 import dev.switchboard.mock.sse.SseEvent;
@@ -328,6 +329,60 @@ class ResponsesApiIT {
     assertThat(itemDone.path("arguments").asText()).isEqualTo("{}");
     JsonNode completed = lastEvent(answer.body()).path("response");
     assertThat(completed.path("output").path(0).path("arguments").asText()).isEqualTo("{}");
+  }
+
+  @Test
+  void aBridgedStreamOfARefusalIsTheRefusalPartTheJsonAnswerHas() throws Exception {
+    mock.faults().set("qwen3", "refusal");
+    try {
+      JsonNode whole =
+          JSON.readTree(post("{\"model\":\"bridged\",\"input\":\"Refuse me\"}").body());
+      JsonNode refusal = whole.path("output").path(0).path("content").path(0);
+      assertThat(refusal.path("type").asText()).isEqualTo("refusal");
+      assertThat(refusal.path("refusal").asText()).isEqualTo(ChatAnswer.REFUSAL_TEXT);
+
+      HttpResponse<String> answer =
+          post("{\"model\":\"bridged\",\"input\":\"Refuse me\",\"stream\":true}");
+
+      assertThat(answer.statusCode()).isEqualTo(200);
+      assertThat(OpenAiWireFormat.responsesStreamProblems(answer.body())).isEmpty();
+      assertThat(last().body().getBoolean("stream")).isTrue();
+      List<String> types = types(answer.body());
+      assertThat(types)
+          .startsWith(
+              "response.created",
+              "response.in_progress",
+              "response.output_item.added",
+              "response.content_part.added");
+      assertThat(types)
+          .contains("response.refusal.delta", "response.refusal.done")
+          .doesNotContain("response.output_text.delta");
+      StringBuilder deltas = new StringBuilder();
+      for (SseEvent e : SseParser.parseAll(answer.body())) {
+        JsonNode event = JSON.readTree(e.data());
+        switch (event.path("type").asText()) {
+          case "response.content_part.added" ->
+              assertThat(event.path("part").toString())
+                  .isEqualTo("{\"type\":\"refusal\",\"refusal\":\"\"}");
+          case "response.refusal.delta" -> {
+            assertThat(event.path("content_index").asInt()).isZero();
+            deltas.append(event.path("delta").asText());
+          }
+          case "response.refusal.done" ->
+              assertThat(event.path("refusal").asText()).isEqualTo(ChatAnswer.REFUSAL_TEXT);
+          case "response.content_part.done" -> assertThat(event.path("part")).isEqualTo(refusal);
+          case "response.output_item.done" ->
+              assertThat(event.path("item").path("content")).containsExactly(refusal);
+          default -> {}
+        }
+      }
+      assertThat(deltas.toString()).isEqualTo(ChatAnswer.REFUSAL_TEXT);
+      JsonNode last = lastEvent(answer.body()).path("response");
+      assertThat(last.path("output").path(0).path("content")).containsExactly(refusal);
+      assertThat(last.path("status")).isEqualTo(whole.path("status"));
+    } finally {
+      mock.faults().clear("qwen3");
+    }
   }
 
   // ---------------------------------------------------------------------------- failover

@@ -1,0 +1,112 @@
+package dev.switchboard.gateway.frontdoor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.time.ManualClock;
+import dev.switchboard.gateway.upstream.Operation;
+import dev.switchboard.gateway.upstream.adapter.OpenAiAdapter;
+import dev.switchboard.gateway.upstream.adapter.StreamDecoder;
+import dev.switchboard.gateway.upstream.adapter.StreamEventFacts;
+import dev.switchboard.mock.sse.SseEvent;
+import dev.switchboard.mock.sse.SseParser;
+import io.vertx.core.buffer.Buffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The bridged Responses stream encoder on chat chunks: content parts as OpenAI streams them. */
+class ResponsesStreamEncodersTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The Responses events the bridged encoder writes for the chat stream {@code chunks}. */
+  private static List<JsonNode> bridge(String... chunks) throws Exception {
+    ObjectNode request = (ObjectNode) JSON.readTree("{\"model\":\"m\",\"input\":\"x\"}");
+    RequestContext ctx =
+        new RequestContext("req", Operation.RESPONSES, new ManualClock(1_700_000_000_000L));
+    ResponsesStreamEncoders.Bridged encoder =
+        new ResponsesStreamEncoders.Bridged(request, ctx, (id, stored) -> {});
+    StreamDecoder decoder =
+        new OpenAiAdapter().streamDecoder(Operation.CHAT_COMPLETIONS, false, 1_700_000_000L);
+    Buffer out = Buffer.buffer();
+    for (String chunk : chunks) {
+      StreamEventFacts facts = decoder.decode(chunk, null);
+      Buffer written = encoder.event(facts);
+      if (written != null) {
+        out.appendBuffer(written);
+      }
+    }
+    out.appendBuffer(encoder.end(decoder.decode("[DONE]", null)));
+    List<JsonNode> events = new ArrayList<>();
+    for (SseEvent e : SseParser.parseAll(out.toString())) {
+      JsonNode event = JSON.readTree(e.data());
+      assertThat(event.path("type").asText()).isEqualTo(e.event());
+      events.add(event);
+    }
+    return events;
+  }
+
+  private static String chunk(String delta) {
+    return "{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
+        + "\"choices\":[{\"index\":0,\"delta\":"
+        + delta
+        + ",\"finish_reason\":null}]}";
+  }
+
+  @Test
+  void textThenARefusalAreTwoContentPartsOfOneMessageInStreamOrder() throws Exception {
+    List<JsonNode> events =
+        bridge(
+            chunk("{\"role\":\"assistant\",\"content\":\"\",\"refusal\":null}"),
+            chunk("{\"content\":\"Well\"}"),
+            chunk("{\"refusal\":\"I can't\"}"),
+            chunk("{\"refusal\":\" help.\"}"));
+
+    List<String> shapes = new ArrayList<>();
+    for (JsonNode e : events) {
+      shapes.add(e.path("type").asText() + "@" + e.path("content_index").asText("-"));
+    }
+    assertThat(shapes)
+        .containsExactly(
+            "response.created@-",
+            "response.in_progress@-",
+            "response.output_item.added@-",
+            "response.content_part.added@0",
+            "response.output_text.delta@0",
+            "response.output_text.done@0",
+            "response.content_part.done@0",
+            "response.content_part.added@1",
+            "response.refusal.delta@1",
+            "response.refusal.delta@1",
+            "response.refusal.done@1",
+            "response.content_part.done@1",
+            "response.output_item.done@-",
+            "response.completed@-");
+    for (int i = 0; i < events.size(); i++) {
+      assertThat(events.get(i).path("sequence_number").asInt()).isEqualTo(i);
+    }
+    assertThat(events.get(7).path("part").toString())
+        .isEqualTo("{\"type\":\"refusal\",\"refusal\":\"\"}");
+    assertThat(events.get(10).path("refusal").asText()).isEqualTo("I can't help.");
+    JsonNode content =
+        JSON.readTree(
+            "[{\"type\":\"output_text\",\"text\":\"Well\",\"annotations\":[],\"logprobs\":[]},"
+                + "{\"type\":\"refusal\",\"refusal\":\"I can't help.\"}]");
+    assertThat(events.get(12).path("item").path("content")).isEqualTo(content);
+    JsonNode completed = events.get(13).path("response");
+    assertThat(completed.path("output")).hasSize(1);
+    assertThat(completed.path("output").path(0).path("content")).isEqualTo(content);
+    // As the JSON answer of the same message describes it.
+    JsonNode chat =
+        JSON.readTree(
+            "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"Well\","
+                + "\"refusal\":\"I can't help.\"},\"finish_reason\":\"stop\"}]}");
+    ObjectNode request = (ObjectNode) JSON.readTree("{\"model\":\"m\",\"input\":\"x\"}");
+    assertThat(ResponsesObjects.fromChat(chat, request, "resp_1", 1).at("/output/0/content"))
+        .isEqualTo(content);
+  }
+}
