@@ -7,12 +7,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.switchboard.mock.openai.OpenAiPayloads;
 import dev.switchboard.mock.record.RequestRecord;
 import dev.switchboard.mock.sse.ChatStreamTranscript;
+import dev.switchboard.mock.sse.SseEvent;
+import dev.switchboard.mock.sse.SseParser;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -259,6 +263,46 @@ class MockProviderTest {
             new JsonObject(call.getJsonObject("function").getString("arguments"))
                 .getString("query"))
         .isEqualTo("weather in Berlin?");
+  }
+
+  @Test
+  void aToolCallForcedByNameFinishesWithStopAsOpenAiAnswersIt() throws Exception {
+    String request =
+        "{\"model\":\"gpt-4o-mini\",\"tool_choice\":{\"type\":\"function\",\"function\":"
+            + "{\"name\":\"get_weather\"}},\"tools\":[{\"type\":\"function\",\"function\":"
+            + "{\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\"}}}],"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"Berlin\"}]";
+    JsonObject choice =
+        new JsonObject(
+                client
+                    .send(
+                        client.post("/v1/chat/completions", request + "}", "authorization", BEARER))
+                    .body())
+            .getJsonArray("choices")
+            .getJsonObject(0);
+    assertThat(choice.getString("finish_reason")).isEqualTo("stop");
+    assertThat(choice.getJsonObject("message").getJsonArray("tool_calls")).hasSize(1);
+
+    String stream =
+        client
+            .send(
+                client.post(
+                    "/v1/chat/completions", request + ",\"stream\":true}", "authorization", BEARER))
+            .body();
+    List<String> finishes = new ArrayList<>();
+    for (SseEvent e : SseParser.parseAll(stream)) {
+      if (!e.isDone()) {
+        Object finish =
+            new JsonObject(e.data())
+                .getJsonArray("choices")
+                .getJsonObject(0)
+                .getValue("finish_reason");
+        if (finish != null) {
+          finishes.add(finish.toString());
+        }
+      }
+    }
+    assertThat(finishes).containsExactly("stop");
   }
 
   @Test

@@ -16,7 +16,8 @@ import java.util.List;
  * @param refusal the refusal text, or {@code null}
  * @param toolCall the single tool call, or {@code null}
  * @param pieces the text split into stream deltas (one per "token")
- * @param finishReason {@code stop}, {@code length}, {@code tool_calls} or {@code content_filter}
+ * @param finishReason {@code stop}, {@code length}, {@code tool_calls} or {@code content_filter};
+ *     {@code stop} for a tool call forced by a named {@code tool_choice}, as OpenAI answers it
  * @param promptTokens deterministic prompt token estimate
  * @param completionTokens number of pieces
  * @param cachedTokens the part of the prompt reported as cached
@@ -74,7 +75,8 @@ public record ChatAnswer(
           null,
           new ToolCall(id, toolName, arguments),
           pieces,
-          "tool_calls",
+          // OpenAI finishes a call that tool_choice forced by name with "stop", not "tool_calls".
+          namesFunction(request) ? "stop" : "tool_calls",
           promptTokens,
           pieces.size(),
           0);
@@ -205,6 +207,13 @@ public record ChatAnswer(
       }
     }
     return "required".equals(choice) ? first : null;
+  }
+
+  /** Whether {@code tool_choice} names a function ({@code {"type":"function","function":{…}}}). */
+  private static boolean namesFunction(JsonObject request) {
+    return request.getValue("tool_choice") instanceof JsonObject choice
+        && choice.getJsonObject("function") != null
+        && choice.getJsonObject("function").getString("name") != null;
   }
 
   /**
