@@ -31,6 +31,10 @@ final class MessagesStreamEncoder implements StreamEncoder {
   private Block open = Block.NONE;
   private int blockIndex = -1;
   private int toolCall = -1;
+
+  /** Whether a tool_use block was opened: the stop reason is then tool_use even for "stop". */
+  private boolean toolUse;
+
   private String finishReason;
   private TokenUsage usage;
 
@@ -60,6 +64,7 @@ final class MessagesStreamEncoder implements StreamEncoder {
       if (open != Block.TOOL || call.index() != toolCall) {
         close(out);
         toolCall = call.index();
+        toolUse = true;
         ObjectNode block = NODES.objectNode().put("type", "tool_use");
         block.put("id", call.id() == null ? "toolu_" + id + "_" + call.index() : call.id());
         block.put("name", call.name() == null ? "" : call.name());
@@ -95,7 +100,7 @@ final class MessagesStreamEncoder implements StreamEncoder {
     ObjectNode delta = NODES.objectNode().put("type", "message_delta");
     delta
         .putObject("delta")
-        .put("stop_reason", MessagesTranslation.stopReason(finishReason))
+        .put("stop_reason", MessagesTranslation.stopReason(finishReason, toolUse))
         .putNull("stop_sequence");
     ObjectNode u = delta.putObject("usage");
     if (usage != null) {

@@ -367,7 +367,10 @@ public final class MessagesTranslation {
       use.put("name", call.path("function").path("name").asText());
       use.set("input", input(call.path("function").path("arguments").asText("")));
     }
-    out.put("stop_reason", stopReason(choice.path("finish_reason").asText(null)));
+    out.put(
+        "stop_reason",
+        stopReason(
+            choice.path("finish_reason").asText(null), !message.path("tool_calls").isEmpty()));
     out.putNull("stop_sequence");
     out.set("usage", usage(completion.path("usage")));
     return out;
@@ -408,8 +411,14 @@ public final class MessagesTranslation {
     return text == null ? null : text.toString();
   }
 
-  /** The Messages stop reason of a chat finish reason. */
-  public static String stopReason(String finishReason) {
+  /**
+   * The Messages stop reason of a chat finish reason.
+   *
+   * @param toolUse the answer carries tool calls: OpenAI and vLLM finish a call forced by a named
+   *     {@code tool_choice} with {@code stop}, not {@code tool_calls}, yet it ends the turn with a
+   *     tool to run ({@code tool_use}), which agent loops wait for
+   */
+  public static String stopReason(String finishReason, boolean toolUse) {
     if (finishReason == null) {
       return "end_turn";
     }
@@ -417,6 +426,7 @@ public final class MessagesTranslation {
       case "length" -> "max_tokens";
       case "tool_calls", "function_call" -> "tool_use";
       case "content_filter" -> "refusal";
+      case "stop" -> toolUse ? "tool_use" : "end_turn";
       default -> "end_turn";
     };
   }

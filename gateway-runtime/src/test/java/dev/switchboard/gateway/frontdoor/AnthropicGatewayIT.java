@@ -471,6 +471,39 @@ class AnthropicGatewayIT {
   }
 
   @Test
+  void aToolForcedByNameOnAnOpenAiTargetEndsTheTurnWithToolUse() throws Exception {
+    // OpenAI (and the mock) finish a call forced by a named tool_choice with "stop".
+    String request =
+        "{\"model\":\"gpt\",\"max_tokens\":64,"
+            + "\"tools\":[{\"name\":\"lookup\",\"input_schema\":{\"type\":\"object\"}}],"
+            + "\"tool_choice\":{\"type\":\"tool\",\"name\":\"lookup\"},"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"find it\"}]";
+    HttpResponse<String> res = gateway.post("/v1/messages", request + "}");
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    JsonNode message = json(res.body());
+    assertThat(message.at("/content/0/type").asText()).isEqualTo("tool_use");
+    assertThat(message.at("/content/0/name").asText()).isEqualTo("lookup");
+    assertThat(message.path("stop_reason").asText()).isEqualTo("tool_use");
+    assertThat(lastRecord().body().getJsonObject("tool_choice").encode())
+        .isEqualTo("{\"type\":\"function\",\"function\":{\"name\":\"lookup\"}}");
+
+    HttpResponse<String> stream = gateway.post("/v1/messages", request + ",\"stream\":true}");
+    List<SseEvent> events = SseParser.parseAll(stream.body());
+    assertThat(events.stream().map(SseEvent::event))
+        .contains("content_block_start")
+        .endsWith("content_block_stop", "message_delta", "message_stop");
+    JsonNode block = null;
+    for (SseEvent e : events) {
+      if (block == null && "content_block_start".equals(e.event())) {
+        block = json(e.data()).path("content_block");
+      }
+    }
+    assertThat(block.path("type").asText()).isEqualTo("tool_use");
+    JsonNode delta = json(events.get(events.size() - 2).data());
+    assertThat(delta.at("/delta/stop_reason").asText()).isEqualTo("tool_use");
+  }
+
+  @Test
   void messagesBridgedToOpenAiReasoningModelsCarryTheirLimitAsMaxCompletionTokens()
       throws Exception {
     // o-series and gpt-5 refuse max_tokens (400 unsupported_parameter), on OpenAI and on Azure.
