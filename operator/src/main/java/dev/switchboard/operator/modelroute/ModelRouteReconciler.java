@@ -18,6 +18,7 @@ import dev.switchboard.operator.render.ResolvedNamespace;
 import dev.switchboard.operator.render.RouteOutcome;
 import dev.switchboard.operator.render.RoutingTableComposer;
 import dev.switchboard.operator.rollout.CanaryPlanner;
+import dev.switchboard.operator.rollout.ProgressiveCanaryPlanner;
 import dev.switchboard.operator.rollout.RolloutDecision;
 import dev.switchboard.operator.rollout.RolloutHooks;
 import dev.switchboard.operator.routingpolicy.EmbedderReferences;
@@ -26,6 +27,7 @@ import dev.switchboard.operator.runtime.GatewayObserver;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
 import dev.switchboard.operator.status.FieldsRecognized;
+import dev.switchboard.operator.status.Problem;
 import dev.switchboard.operator.status.Reason;
 import dev.switchboard.operator.status.StatusUpdater;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -372,7 +374,14 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
               route.getMetadata().getGeneration()));
     }
     recordEvents(route, next, outcome.rollout());
-    UpdateControl<ModelRoute> control = control(route, next, outcome.rollout(), runtime, context);
+    UpdateControl<ModelRoute> control =
+        control(
+            route,
+            next,
+            outcome.rollout(),
+            outcome.state() == RouteOutcome.State.CURRENT,
+            runtime,
+            context);
     if (tooLarge != null
         && control.getScheduleDelay().map(d -> d > TOO_LARGE_RETRY.toMillis()).orElse(true)) {
       // Other routes may shrink the namespace without an event for this one.
@@ -393,21 +402,32 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
 
   /**
    * Validate, resolve and plan the route's canary from its status and the published table. Runs
-   * without the namespace lock: an analysis may read gateway metrics over HTTP.
+   * without the namespace lock: an analysis may read gateway metrics over HTTP. A route whose spec
+   * does not render is planned too: a canary it runs is rolled back to stable.
    */
   private Optional<PlannedRollout> planRollout(ModelRoute route) {
     String namespace = route.getMetadata().getNamespace();
     String name = route.getMetadata().getName();
     ResolvedNamespace resolved =
         ResolvedNamespace.resolve(referencesView(namespace), providerValidator, policyValidator);
-    return composer
-        .desired(route, resolved)
+    Optional<RoutingTable.Route> desired = composer.desired(route, resolved);
+    if (desired.isPresent()) {
+      return Optional.of(
+          new PlannedRollout(
+              name,
+              desired.get().revision(),
+              planner.plan(route, desired.get(), publisher.published(namespace).route(name))));
+    }
+    String problem =
+        composer.problems(route, resolved).stream()
+            .findFirst()
+            .map(Problem::message)
+            .orElse("the route's spec does not render");
+    return planner
+        .planWithoutSpec(route, publisher.published(namespace).route(name), problem)
         .map(
-            desired ->
-                new PlannedRollout(
-                    name,
-                    desired.revision(),
-                    planner.plan(route, desired, publisher.published(namespace).route(name))));
+            decision ->
+                new PlannedRollout(name, route.getMetadata().getGeneration(), decision, true));
   }
 
   /**
@@ -648,14 +668,24 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     }
   }
 
-  /** The status write (when it changed), manual annotations cleared, and when to look again. */
+  /**
+   * The status write (when it changed), manual annotations cleared once acted on, and when to look
+   * again.
+   *
+   * @param rendered the route is served from its spec; a retry needs one that renders, so it is
+   *     kept until then (promote and abort are acted on either way)
+   */
   private UpdateControl<ModelRoute> control(
       ModelRoute route,
       ModelRouteStatus next,
       RolloutDecision decision,
+      boolean rendered,
       Optional<GatewayStatus> runtime,
       Context<ModelRoute> context) {
-    Set<String> manual = manualAnnotations(route);
+    Set<String> manual = new java.util.HashSet<>(manualAnnotations(route));
+    if (!rendered) {
+      manual.remove(ProgressiveCanaryPlanner.RETRY_ANNOTATION);
+    }
     // Written now and cached: the rollout's state machine lives in this status, and the next
     // reconcile must not plan from an older one the informer still holds.
     boolean written =

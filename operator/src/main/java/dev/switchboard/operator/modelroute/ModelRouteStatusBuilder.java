@@ -10,12 +10,14 @@ import dev.switchboard.operator.status.Problem;
 import dev.switchboard.operator.status.Reason;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 /**
  * Turns what became of a route in the rendered table into its status: {@code Ready} and {@code
  * ReferencesResolved} conditions with reasons and messages that say what to fix, and the rollout
- * fields from the canary planner (kept as they were while a last good revision serves).
+ * fields from the canary planner (kept as they were while a last good revision serves, unless its
+ * canary was just rolled back).
  */
 final class ModelRouteStatusBuilder {
 
@@ -61,10 +63,12 @@ final class ModelRouteStatusBuilder {
     }
     List<Conditions.Desired> desired = new ArrayList<>();
     desired.add(ready(outcome));
-    // While the route is rendered from its spec the planner owns CanaryHealthy (and removes it
-    // when no canary is left); a last good route keeps whatever it had.
+    // While the route's rollout is planned the planner owns CanaryHealthy (and removes it when no
+    // canary is left); a last good route keeps whatever it had, and so does a rollback that is
+    // still the same one: it keeps saying why it happened (an invalid spec, say) after the spec
+    // was fixed.
     Set<String> managed = MANAGED;
-    if (rollout != null) {
+    if (rollout != null && !sameRollback(previous, rollout)) {
       managed =
           Set.of(
               Conditions.READY,
@@ -90,6 +94,13 @@ final class ModelRouteStatusBuilder {
         conditions.merge(
             previous.getConditions(), managed, desired, route.getMetadata().getGeneration()));
     return next;
+  }
+
+  private static boolean sameRollback(ModelRouteStatus previous, RolloutDecision rollout) {
+    return RolloutDecision.ROLLED_BACK.equals(rollout.phase())
+        && RolloutDecision.ROLLED_BACK.equals(previous.getPhase())
+        && Objects.equals(rollout.failedRevision(), previous.getFailedRevision())
+        && Conditions.find(previous.getConditions(), CanaryCondition.TYPE).isPresent();
   }
 
   /**

@@ -9,5 +9,13 @@ import dev.switchboard.operator.rollout.RolloutDecision;
  *
  * @param route the ModelRoute's name
  * @param revision the generation the decision was taken for; a newer spec in the view ignores it
+ * @param withoutSpec the route's spec could not be rendered: the decision is for its last good
+ *     entry (a running canary rolled back, its arm dropped), not for a desired one
  */
-public record PlannedRollout(String route, long revision, RolloutDecision decision) {}
+public record PlannedRollout(
+    String route, long revision, RolloutDecision decision, boolean withoutSpec) {
+
+  public PlannedRollout(String route, long revision, RolloutDecision decision) {
+    this(route, revision, decision, false);
+  }
+}

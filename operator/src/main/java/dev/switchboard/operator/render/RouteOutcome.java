@@ -9,8 +9,9 @@ import java.util.List;
  * from its last good rendering, or not served at all; with the problems that caused it.
  *
  * @param servedRevision the revision (generation) in the table, or null when not served
- * @param rollout the canary planner's decision when the route is {@link State#CURRENT} and its
- *     rollout was planned for this render (its own reconcile), else null
+ * @param rollout the canary planner's decision when the route's rollout was planned for this render
+ *     (its own reconcile): for a {@link State#CURRENT} route, or for one whose spec does not render
+ *     while its canary ran (rolled back); else null
  */
 public record RouteOutcome(
     State state,

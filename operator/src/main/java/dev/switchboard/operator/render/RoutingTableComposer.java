@@ -33,9 +33,10 @@ import java.util.TreeMap;
  *
  * <p>Canary state: only a route's own reconcile plans its rollout ({@link PlannedRollout}); every
  * other route with {@code spec.canary} keeps the arms (stable targets, canary arm and weight) the
- * published table holds for it. The table is written before the route's status, so it is never
- * older than that status, and a render triggered by another route neither advances nor reverts a
- * rollout.
+ * published table holds for it. A route whose spec no longer renders while its canary runs is
+ * rolled back by its own reconcile: its last good entry is then the stable arm alone. The table is
+ * written before the route's status, so it is never older than that status, and a render triggered
+ * by another route neither advances nor reverts a rollout.
  */
 public final class RoutingTableComposer {
 
@@ -50,10 +51,16 @@ public final class RoutingTableComposer {
    * canary planner plans from); a model-name conflict is only found by composing.
    */
   public Optional<RoutingTable.Route> desired(ModelRoute route, ResolvedNamespace namespace) {
-    return routeValidator.validate(route).isEmpty()
-            && RouteReferences.problems(route, namespace).isEmpty()
+    return problems(route, namespace).isEmpty()
         ? Optional.of(RoutingTableRenderer.route(route))
         : Optional.empty();
+  }
+
+  /** The problems of the route's spec, then of its references; empty when it renders. */
+  public List<Problem> problems(ModelRoute route, ResolvedNamespace namespace) {
+    List<Problem> problems = new ArrayList<>(routeValidator.validate(route));
+    problems.addAll(RouteReferences.problems(route, namespace));
+    return problems;
   }
 
   /** As {@link #compose(ResolvedNamespace, PublishedTable, Optional)} with no rollout planned. */
@@ -148,7 +155,7 @@ public final class RoutingTableComposer {
         } else {
           RolloutDecision decision =
               Optional.ofNullable(planned.get(name))
-                  .filter(p -> p.revision() == desired.revision())
+                  .filter(p -> !p.withoutSpec() && p.revision() == desired.revision())
                   .map(PlannedRollout::decision)
                   .orElse(null);
           RoutingTable.Route arms =
@@ -171,11 +178,21 @@ public final class RoutingTableComposer {
           continue;
         }
       }
+      // The route's own reconcile rolled its canary back because its spec no longer resolves:
+      // the last good entry is the stable arm alone (the canary's model or provider may be gone).
+      RolloutDecision withoutSpec =
+          Optional.ofNullable(planned.get(name))
+              .filter(PlannedRollout::withoutSpec)
+              .map(PlannedRollout::decision)
+              .orElse(null);
       // In the same age order as the routes that render: an older route's last good entry keeps
       // its names against newer routes while it is broken.
       Optional<RoutingTable.Route> lastGood =
           published
               .route(name)
+              .map(
+                  previous ->
+                      withoutSpec == null ? previous : RolloutDecision.withoutCanary(previous))
               .filter(
                   previous ->
                       firstClaimedByOther(claims, previous).isEmpty()
@@ -192,7 +209,7 @@ public final class RoutingTableComposer {
               spec,
               references,
               lastGood.map(RoutingTable.Route::revision).orElse(null),
-              null));
+              withoutSpec));
     }
 
     memo.replaceRoutes(current);

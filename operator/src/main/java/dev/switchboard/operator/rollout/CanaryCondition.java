@@ -45,20 +45,31 @@ public final class CanaryCondition {
                   "the canary holds at "
                       + decision.canaryWeight()
                       + "% until its metrics can be read again"));
-      case RolloutDecision.ROLLED_BACK ->
-          Optional.of(
-              new Conditions.Desired(
-                  TYPE,
-                  false,
-                  "Fail".equals(verdict)
-                      ? Reason.ANALYSIS_FAILED.wireName()
-                      : Reason.ABORTED.wireName(),
-                  "revision "
-                      + decision.failedRevision()
-                      + " was rolled back and is not retried until its targets change"
-                      + figures(decision)));
+      case RolloutDecision.ROLLED_BACK -> Optional.of(rolledBack(decision, verdict));
       default -> Optional.empty();
     };
+  }
+
+  private static Conditions.Desired rolledBack(RolloutDecision decision, String verdict) {
+    boolean invalid =
+        decision.transition() != null
+            && Reason.CANARY_CONFIGURATION_INVALID
+                .wireName()
+                .equals(decision.transition().reason());
+    String reason =
+        "Fail".equals(verdict)
+            ? Reason.ANALYSIS_FAILED.wireName()
+            : invalid ? Reason.CONFIGURATION_INVALID.wireName() : Reason.ABORTED.wireName();
+    return new Conditions.Desired(
+        TYPE,
+        false,
+        reason,
+        "revision "
+            + decision.failedRevision()
+            + " was rolled back"
+            + (invalid ? " because the route's spec became invalid while it ran (see Ready)" : "")
+            + " and is not retried until its targets change"
+            + figures(decision));
   }
 
   private static String figures(RolloutDecision decision) {

@@ -20,6 +20,22 @@ public interface CanaryPlanner {
   RolloutDecision plan(
       ModelRoute route, RoutingTable.Route desired, Optional<RoutingTable.Route> published);
 
+  /**
+   * The rollout of a route whose spec cannot be rendered (a spec or reference problem) while its
+   * last good entry serves: a canary in progress must not keep its share of traffic on a
+   * configuration that no longer resolves (a model or provider the team pulled).
+   *
+   * @param route the ModelRoute, including its current status and annotations
+   * @param published the entry in the currently published table, if any
+   * @param problem what is wrong with the spec, for the event
+   * @return the decision to record and publish (the canary arm dropped), or empty when no canary
+   *     runs and the last good entry serves as it is
+   */
+  default Optional<RolloutDecision> planWithoutSpec(
+      ModelRoute route, Optional<RoutingTable.Route> published, String problem) {
+    return Optional.empty();
+  }
+
   /** The planner used until canary rollouts exist: every change of targets applies at once. */
   static CanaryPlanner immediate() {
     return (route, desired, published) ->

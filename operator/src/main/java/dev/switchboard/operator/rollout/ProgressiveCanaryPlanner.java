@@ -115,6 +115,73 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
         s.equals(recorded) ? null : outcome.transition());
   }
 
+  /**
+   * A route whose spec stopped resolving while its canary runs is rolled back to its stable arm at
+   * once: the canary's share would otherwise keep going to a configuration that no longer resolves
+   * (a model removed from its ProviderEndpoint, a provider or policy deleted), with no analysis to
+   * stop it. The canary's targets are recorded as failed, as for any rollback: it is not retried
+   * until they change or the retry annotation asks. The abort annotation rolls back the same way
+   * (reported as an abort); the promote annotation cannot be honoured and the event says so.
+   */
+  @Override
+  public Optional<RolloutDecision> planWithoutSpec(
+      ModelRoute route, Optional<RoutingTable.Route> published, String problem) {
+    State recorded = State.of(route.getStatus());
+    RoutingTable.Canary liveCanary = published.map(RoutingTable.Route::canary).orElse(null);
+    if (liveCanary == null && !isRunning(recorded)) {
+      return Optional.empty();
+    }
+    long revision = liveCanary != null ? liveCanary.revision() : recorded.canaryRevision();
+    // The arm that ran is the published one; without it (never published) nothing is known of it.
+    List<String> failedTargets =
+        liveCanary == null ? null : targetIds(liveCanary.targets(), liveCanary.rules());
+    Long stableRevision =
+        published.map(RoutingTable.Route::revision).orElse(recorded.stableRevision());
+    Map<String, String> annotations = route.getMetadata().getAnnotations();
+    boolean aborted = isTrue(annotations, ABORT_ANNOTATION);
+    String why =
+        aborted
+            ? "aborted by the "
+                + ABORT_ANNOTATION
+                + " annotation; the route's spec is invalid too: "
+            : "the route's spec became invalid while its canary ran: ";
+    if (!aborted && isTrue(annotations, PROMOTE_ANNOTATION)) {
+      problem +=
+          "; the "
+              + PROMOTE_ANNOTATION
+              + " annotation was not acted on: a canary whose spec is invalid cannot be promoted";
+    }
+    State state = rolledBackState(stableRevision, revision, failedTargets, recorded.analysis());
+    RolloutDecision.Transition transition =
+        rollbackTransition(
+            revision,
+            stableRevision,
+            aborted
+                ? Reason.CANARY_ABORTED.wireName()
+                : Reason.CANARY_CONFIGURATION_INVALID.wireName(),
+            why + problem);
+    observer.observed(
+        route.getMetadata().getNamespace(),
+        route.getMetadata().getName(),
+        state.phase(),
+        0,
+        state.analysis() == null ? null : state.analysis().getVerdict());
+    return Optional.of(
+        new RolloutDecision(
+            published.map(RolloutDecision::withoutCanary).orElse(null),
+            state.phase(),
+            state.stableRevision(),
+            state.canaryRevision(),
+            state.canaryWeight(),
+            state.currentStep(),
+            null,
+            state.stepStartedAt(),
+            state.failedRevision(),
+            state.failedTargets(),
+            state.analysis(),
+            state.equals(recorded) ? null : transition));
+  }
+
   /** A deleted route: its rollout metrics are no longer exported. */
   public void forget(String namespace, String name) {
     observer.forgotten(namespace, name);
@@ -150,7 +217,10 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
       return new Outcome(
           stableEntry,
           rolledBackState(
-              live, current.failedRevision(), current.failedTargets(), current.analysis()),
+              live.revision(),
+              current.failedRevision(),
+              current.failedTargets(),
+              current.analysis()),
           null);
     }
 
@@ -397,24 +467,29 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
       AnalysisStatus analysis,
       String reason,
       String why) {
-    return new Outcome(stableEntry, rolledBackState(live, revision, failedTargets, analysis), null)
-        .withTransition(
-            new RolloutDecision.Transition(
-                true,
-                reason,
-                "revision "
-                    + revision
-                    + " rolled back, stable revision "
-                    + live.revision()
-                    + " takes all traffic; it is not retried until its targets change: "
-                    + why));
+    return new Outcome(
+            stableEntry, rolledBackState(live.revision(), revision, failedTargets, analysis), null)
+        .withTransition(rollbackTransition(revision, live.revision(), reason, why));
+  }
+
+  private static RolloutDecision.Transition rollbackTransition(
+      long revision, Long stableRevision, String reason, String why) {
+    return new RolloutDecision.Transition(
+        true,
+        reason,
+        "revision "
+            + revision
+            + " rolled back, stable revision "
+            + stableRevision
+            + " takes all traffic; it is not retried until its targets change: "
+            + why);
   }
 
   private static State rolledBackState(
-      RoutingTable.Route live, long revision, List<String> failedTargets, AnalysisStatus analysis) {
+      Long stableRevision, long revision, List<String> failedTargets, AnalysisStatus analysis) {
     return new State(
         RolloutDecision.ROLLED_BACK,
-        live.revision(),
+        stableRevision,
         revision,
         0,
         null,
@@ -429,9 +504,14 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
    * its targets and its rules' targets, sorted. Weights, priorities and rule matches are left out.
    */
   static List<String> targetIds(RoutingTable.Route route) {
+    return targetIds(route.targets(), route.rules());
+  }
+
+  private static List<String> targetIds(
+      List<RoutingTable.Target> targets, List<RoutingTable.Rule> rules) {
     java.util.TreeSet<String> ids = new java.util.TreeSet<>();
-    route.targets().forEach(t -> ids.add(t.id()));
-    route.rules().forEach(r -> r.targets().forEach(t -> ids.add(t.id())));
+    targets.forEach(t -> ids.add(t.id()));
+    rules.forEach(r -> r.targets().forEach(t -> ids.add(t.id())));
     return List.copyOf(ids);
   }
 

@@ -71,11 +71,14 @@ public enum Reason {
   CANARY_ROLLED_BACK("CanaryRolledBack"),
   CANARY_ABORTED("CanaryAborted"),
   CANARY_METRICS_UNAVAILABLE("CanaryMetricsUnavailable"),
+  // The route's spec stopped resolving while its canary ran: rolled back to stable.
+  CANARY_CONFIGURATION_INVALID("CanaryConfigurationInvalid"),
   // The CanaryHealthy condition (besides Analysis + the last verdict while it progresses).
   AWAITING_ANALYSIS("AwaitingAnalysis"),
   METRICS_UNAVAILABLE("MetricsUnavailable"),
   ANALYSIS_FAILED("AnalysisFailed"),
   ABORTED("Aborted"),
+  CONFIGURATION_INVALID("ConfigurationInvalid"),
   // Consumers and key rotation (issue 17).
   KEYS_PUBLISHED("KeysPublished"),
   KEY_SHARED_WITH_OTHER_CONSUMER("KeySharedWithOtherConsumer"),

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.switchboard.api.v1alpha1.ModelRoute;
+import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.api.v1alpha1.RouteTarget;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.RoutingTableCodec;
@@ -257,10 +258,180 @@ class CanaryRolloutScenarioTest {
             });
   }
 
+  @Test
+  void aCanaryWhoseRouteBecomesInvalidIsRolledBackToStable() {
+    changeTargets("gpt-5");
+    eventually().untilAsserted(() -> assertThat(published().canary()).isNotNull());
+
+    // The team pulls the canary's model: the route's spec no longer resolves.
+    editProvider(p -> p.getSpec().getModels().removeIf(m -> "gpt-5".equals(m.getName())));
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(condition("Ready"))
+                  .hasValueSatisfying(c -> assertThat(c.getStatus()).isEqualTo("False"));
+              // The last good entry that keeps serving is the stable arm only: no more traffic
+              // to the pulled model, and the table no longer carries it for the canary.
+              RoutingTable.Route route = published();
+              assertThat(route.canary()).isNull();
+              assertThat(route.targets())
+                  .extracting(RoutingTable.Target::model)
+                  .containsExactly("gpt-4o");
+              assertThat(publishedTable().providers().get("openai-prod").model("gpt-5")).isEmpty();
+              assertThat(route().getStatus().getPhase()).isEqualTo("RolledBack");
+              assertThat(route().getStatus().getFailedRevision()).isEqualTo(2L);
+              assertThat(route().getStatus().getFailedTargets())
+                  .containsExactly("openai-prod/gpt-5");
+              assertThat(canaryCondition())
+                  .hasValueSatisfying(
+                      c -> {
+                        assertThat(c.getStatus()).isEqualTo("False");
+                        assertThat(c.getReason()).isEqualTo("ConfigurationInvalid");
+                      });
+            });
+    Event warning =
+        events().stream()
+            .filter(e -> "CanaryConfigurationInvalid".equals(e.getReason()))
+            .findFirst()
+            .orElseThrow();
+    assertThat(warning.getType()).isEqualTo("Warning");
+    assertThat(warning.getMessage()).contains("does not list model 'gpt-5'");
+
+    // The model comes back: the route serves from its spec again, the canary stays rolled back
+    // (its targets failed) and the condition still says why.
+    editProvider(p -> p.getSpec().getModels().add(model("gpt-5")));
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(condition("Ready"))
+                    .hasValueSatisfying(c -> assertThat(c.getStatus()).isEqualTo("True")));
+    assertThat(route().getStatus().getPhase()).isEqualTo("RolledBack");
+    assertThat(published().canary()).isNull();
+    assertThat(canaryCondition())
+        .hasValueSatisfying(c -> assertThat(c.getReason()).isEqualTo("ConfigurationInvalid"));
+
+    // A retry cannot act while the route is invalid: it is kept (an edit reconciles the route
+    // meanwhile) and acts once the model is back.
+    editProvider(p -> p.getSpec().getModels().removeIf(m -> "gpt-5".equals(m.getName())));
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(condition("Ready"))
+                    .hasValueSatisfying(c -> assertThat(c.getStatus()).isEqualTo("False")));
+    editRoute(
+        r -> {
+          r.getMetadata().setAnnotations(Map.of(ProgressiveCanaryPlanner.RETRY_ANNOTATION, "true"));
+          r.getSpec().setAliases(List.of("chat-latest"));
+        });
+    awaitStatusOfCurrentGeneration();
+    // A reconcile that changes nothing in the status (where acted-on annotations are cleared)...
+    long renders = operator.renderMemo(ns).routeRenders();
+    editProvider(p -> p.getSpec().getModels().add(model("gpt-4o-mini")));
+    eventually().until(() -> operator.renderMemo(ns).routeRenders() > renders);
+    // ...and one after it (reconciles of a route never overlap), whose status write shows it ran.
+    editRoute(r -> r.getSpec().setAliases(List.of("chat-latest", "chat-next")));
+    awaitStatusOfCurrentGeneration();
+    assertThat(route().getMetadata().getAnnotations())
+        .containsKey(ProgressiveCanaryPlanner.RETRY_ANNOTATION);
+    assertThat(route().getStatus().getPhase()).isEqualTo("RolledBack");
+
+    editProvider(p -> p.getSpec().getModels().add(model("gpt-5")));
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(route().getStatus().getPhase()).isEqualTo("Progressing");
+              assertThat(published().canary()).isNotNull();
+              assertThat(published().canary().targets())
+                  .extracting(RoutingTable.Target::model)
+                  .containsExactly("gpt-5");
+              Map<String, String> annotations = route().getMetadata().getAnnotations();
+              assertThat(annotations == null ? Map.of() : annotations)
+                  .doesNotContainKey(ProgressiveCanaryPlanner.RETRY_ANNOTATION);
+            });
+  }
+
+  @Test
+  void theAbortAnnotationRollsBackARouteThatIsInvalidAndIsClearedOnlyThen() {
+    changeTargets("gpt-5");
+    eventually().untilAsserted(() -> assertThat(published().canary()).isNotNull());
+
+    // The route's spec breaks (an unlisted model) and an operator aborts in the same breath.
+    editRoute(
+        r -> {
+          r.getMetadata().setAnnotations(Map.of(ProgressiveCanaryPlanner.ABORT_ANNOTATION, "true"));
+          r.getSpec().getTargets().get(0).setModel("gpt-6");
+        });
+    eventually()
+        .untilAsserted(
+            () -> {
+              Map<String, String> annotations = route().getMetadata().getAnnotations();
+              assertThat(annotations == null ? Map.of() : annotations)
+                  .doesNotContainKey(ProgressiveCanaryPlanner.ABORT_ANNOTATION);
+            });
+    // Gone only once acted on: the canary is rolled back by then.
+    assertThat(route().getStatus().getPhase()).isEqualTo("RolledBack");
+    assertThat(route().getStatus().getFailedTargets()).containsExactly("openai-prod/gpt-5");
+    assertThat(canaryCondition())
+        .hasValueSatisfying(c -> assertThat(c.getReason()).isEqualTo("Aborted"));
+    assertThat(published().canary()).isNull();
+    assertThat(published().targets())
+        .extracting(RoutingTable.Target::model)
+        .containsExactly("gpt-4o");
+    assertThat(eventReasons()).contains("CanaryAborted");
+  }
+
   private Optional<io.fabric8.kubernetes.api.model.Condition> canaryCondition() {
     return route().getStatus().getConditions().stream()
         .filter(c -> CanaryCondition.TYPE.equals(c.getType()))
         .findFirst();
+  }
+
+  private Optional<io.fabric8.kubernetes.api.model.Condition> condition(String type) {
+    return route().getStatus().getConditions().stream()
+        .filter(c -> type.equals(c.getType()))
+        .findFirst();
+  }
+
+  private void editProvider(java.util.function.Consumer<ProviderEndpoint> change) {
+    eventually()
+        .ignoreExceptionsInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class)
+        .until(
+            () -> {
+              client
+                  .resources(ProviderEndpoint.class)
+                  .inNamespace(ns)
+                  .withName("openai-prod")
+                  .edit(
+                      p -> {
+                        change.accept(p);
+                        return p;
+                      });
+              return true;
+            });
+  }
+
+  private void awaitStatusOfCurrentGeneration() {
+    eventually()
+        .untilAsserted(
+            () -> {
+              ModelRoute route = route();
+              assertThat(route.getStatus().getObservedGeneration())
+                  .isEqualTo(route.getMetadata().getGeneration());
+            });
+  }
+
+  private static dev.switchboard.api.v1alpha1.ProviderModel model(String name) {
+    var model = new dev.switchboard.api.v1alpha1.ProviderModel();
+    model.setName(name);
+    model.setCapabilities(List.of("chat"));
+    return model;
+  }
+
+  private RoutingTable publishedTable() {
+    ConfigMap configMap =
+        client.configMaps().inNamespace(ns).withName(RoutingTable.CONFIG_MAP_NAME).get();
+    assertThat(configMap).isNotNull();
+    return RoutingTableCodec.decode(configMap.getData().get(RoutingTable.CONFIG_MAP_KEY));
   }
 
   private static ConditionFactory eventually() {

@@ -347,6 +347,47 @@ class ProgressiveCanaryPlannerTest {
   }
 
   @Test
+  void aCanaryWhoseSpecNoLongerRendersIsRolledBackAndAPromoteIsRefused() {
+    harness.changeTargets("gpt-5");
+    harness.reconcile();
+    harness.annotate(ProgressiveCanaryPlanner.PROMOTE_ANNOTATION);
+
+    RolloutDecision rolledBack =
+        harness.reconcileWithoutSpec("ProviderEndpoint 'openai' does not list model 'gpt-5'");
+    assertThat(rolledBack.phase()).isEqualTo("RolledBack");
+    assertThat(rolledBack.route().canary()).isNull();
+    assertThat(rolledBack.route().targets())
+        .extracting(RoutingTable.Target::model)
+        .containsExactly("gpt-4o");
+    assertThat(rolledBack.stableRevision()).isEqualTo(1);
+    assertThat(rolledBack.failedRevision()).isEqualTo(2);
+    assertThat(rolledBack.failedTargets()).containsExactly("openai/gpt-5");
+    assertThat(rolledBack.transition().warning()).isTrue();
+    assertThat(rolledBack.transition().reason()).isEqualTo("CanaryConfigurationInvalid");
+    assertThat(rolledBack.transition().message())
+        .contains("does not list model 'gpt-5'")
+        .contains(ProgressiveCanaryPlanner.PROMOTE_ANNOTATION + " annotation was not acted on");
+    assertThat(CanaryCondition.of(rolledBack))
+        .hasValueSatisfying(c -> assertThat(c.reason()).isEqualTo("ConfigurationInvalid"));
+    assertThat(metrics.collected).isEmpty();
+
+    // Rolled back and recorded: nothing is left to decide while the spec stays broken.
+    harness.route.setStatus(harness.status);
+    assertThat(
+            harness.planner.planWithoutSpec(
+                harness.route, Optional.of(harness.published()), "still broken"))
+        .isEmpty();
+  }
+
+  @Test
+  void aStableRouteWhoseSpecNoLongerRendersHasNothingToRollBack() {
+    assertThat(
+            harness.planner.planWithoutSpec(
+                harness.route, Optional.of(harness.published()), "broken"))
+        .isEmpty();
+  }
+
+  @Test
   void aHoldingGateKeepsAPassingCanaryAtItsStepAndReleasingItResumes() {
     java.util.concurrent.atomic.AtomicReference<String> drift =
         new java.util.concurrent.atomic.AtomicReference<>("policy standard reports drift");
@@ -602,7 +643,17 @@ class ProgressiveCanaryPlannerTest {
     RolloutDecision reconcile() {
       route.setStatus(status);
       RoutingTable.Route desired = RoutingTableRenderer.route(route);
-      RolloutDecision decision = planner.plan(route, desired, Optional.ofNullable(published));
+      return record(planner.plan(route, desired, Optional.ofNullable(published)));
+    }
+
+    /** A reconcile of the route while its spec does not render, with a canary to roll back. */
+    RolloutDecision reconcileWithoutSpec(String problem) {
+      route.setStatus(status);
+      return record(
+          planner.planWithoutSpec(route, Optional.ofNullable(published), problem).orElseThrow());
+    }
+
+    private RolloutDecision record(RolloutDecision decision) {
       published = decision.route();
       ModelRouteStatus next = new ModelRouteStatus();
       next.setPhase(decision.phase());
