@@ -610,6 +610,93 @@ class RoutingTableComposerTest {
   }
 
   @Test
+  void aCanaryWhoseProviderIsDeletedLeavesTheTableWithItsKeyOnceItsRouteRollsItBack() {
+    // Migrating to another provider with a canary, then deleting the new provider mid-rollout:
+    // the route no longer resolves. Its own reconcile rolls the canary back, and its last good
+    // entry is then the stable arm alone: the deleted provider and its key are not carried.
+    List<HasMetadata> items = new ArrayList<>(canaryNamespace());
+    Secret secret =
+        Fixtures.ofType(Fixtures.load("fixtures/namespace-basic.yaml", NS), Secret.class).get(0);
+    items.add(secret);
+    items =
+        changed(
+            items,
+            ProviderEndpoint.class,
+            "openai-prod",
+            pe -> {
+              SecretKeyRef ref = new SecretKeyRef();
+              ref.setName(secret.getMetadata().getName());
+              pe.getSpec().setApiKeySecretRef(ref);
+            });
+    ProviderEndpoint next = Fixtures.copy(Fixtures.ofType(items, ProviderEndpoint.class).get(0));
+    next.getMetadata().setName("openai-next");
+    items.add(next);
+    PublishedTable before = publishedFrom(render(items, PublishedTable.NONE));
+    List<HasMetadata> changed =
+        changed(
+            items,
+            ModelRoute.class,
+            "chat",
+            r -> {
+              r.getSpec().getTargets().get(0).getProviderRef().setName("openai-next");
+              retarget(r, "gpt-5");
+            });
+    ModelRoute chat = route(changed, "chat");
+    RoutingTable.Route desired = RoutingTableRenderer.route(chat);
+    ProgressiveCanaryPlanner planner =
+        new ProgressiveCanaryPlanner(
+            Clock.fixed(Instant.parse("2026-12-04T12:00:00Z"), ZoneOffset.UTC),
+            query -> Optional.empty());
+    PublishedTable started =
+        publishedFrom(
+            composer.compose(
+                resolve(changed),
+                before,
+                Optional.of(
+                    new PlannedRollout(
+                        "chat",
+                        desired.revision(),
+                        planner.plan(chat, desired, before.route("chat"))))));
+    assertThat(started.route("chat").orElseThrow().canary()).isNotNull();
+    assertThat(started.keys()).containsKey("openai-next");
+    List<HasMetadata> deleted = without(changed, "ProviderEndpoint", "openai-next");
+
+    // Another route's render keeps the route's arms as published, until its own reconcile.
+    RenderOutcome unplanned = composer.compose(resolve(deleted), started, Optional.empty());
+    assertThat(route(unplanned, "chat").canary()).isNotNull();
+    assertThat(unplanned.routes().get("chat").rollout()).isNull();
+
+    // Its own reconcile: the planner rolls the canary back.
+    PlannedRollout rolledBack =
+        new PlannedRollout(
+            "chat",
+            chat.getMetadata().getGeneration(),
+            planner
+                .planWithoutSpec(
+                    chat,
+                    started.route("chat"),
+                    composer.problems(chat, resolve(deleted)).get(0).message())
+                .orElseThrow(),
+            true);
+    RenderOutcome outcome = composer.compose(resolve(deleted), started, Optional.of(rolledBack));
+
+    assertThat(route(outcome, "chat").canary()).isNull();
+    assertThat(route(outcome, "chat").targets())
+        .extracting(RoutingTable.Target::id)
+        .containsExactly("openai-prod/gpt-4o");
+    assertThat(outcome.table().providers())
+        .containsKey("openai-prod")
+        .doesNotContainKey("openai-next");
+    assertThat(outcome.keys()).containsKey("openai-prod").doesNotContainKey("openai-next");
+    assertThat(outcome.routes().get("chat").state()).isEqualTo(RouteOutcome.State.LAST_GOOD);
+    assertThat(outcome.routes().get("chat").rollout()).isSameAs(rolledBack.decision());
+    assertThat(rolledBack.decision().phase()).isEqualTo("RolledBack");
+    assertThat(rolledBack.decision().failedTargets()).containsExactly("openai-next/gpt-5");
+    assertThat(rolledBack.decision().transition().message())
+        .contains("ProviderEndpoint 'openai-next' does not exist");
+  }
+
+  @Test
   void aPlanForAnOlderGenerationIsIgnored() {
     PublishedTable before = publishedFrom(render(canaryNamespace(), PublishedTable.NONE));
     List<HasMetadata> changed =
