@@ -174,13 +174,9 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
       Consumer consumer, ConsumerTableRenderer.Resolution resolution) {
     ConsumerStatus previous = consumer.getStatus();
     ConsumerStatus next = new ConsumerStatus();
-    List<ObservedKey> keys = new ArrayList<>();
-    for (String hash : resolution.keySha256()) {
-      keys.add(
-          keyAges.observe(
-              KeyAges.fingerprintOfHash(hash), previous == null ? null : previous.getKeys()));
-    }
+    List<ObservedKey> keys = keys(resolution, previous == null ? null : previous.getKeys());
     next.setKeys(keys.isEmpty() ? null : keys);
+    int inForce = resolution.keySha256().size();
 
     List<Conditions.Desired> desired = new ArrayList<>();
     Set<String> managed = new HashSet<>(Set.of(Conditions.READY));
@@ -191,7 +187,7 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
                 Conditions.READY,
                 true,
                 Reason.KEYS_PUBLISHED.wireName(),
-                keys.size()
+                inForce
                     + " key(s) published (as hashes) to Secret "
                     + ConsumerTable.SECRET_NAME
                     + "; the gateways accept them and refuse other keys")
@@ -202,7 +198,7 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
                 Conditions.summary(
                     problems.stream().map(Problem::message).toList(),
                     "; ",
-                    " (" + keys.size() + " key(s) in force)")));
+                    " (" + inForce + " key(s) in force)")));
 
     Optional<Duration> nextCheck = Optional.empty();
     Optional<Duration> maxAge =
@@ -269,6 +265,38 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
       control.rescheduleAfter(again);
     }
     return control;
+  }
+
+  /**
+   * The consumer's keys with their ages: those published, those refused as shared with another
+   * consumer, and, while some of its key Secrets cannot be read (Ready=False says which), the age
+   * records of as many previously seen keys that are not readable now (the oldest first, so a
+   * rotation policy is never eased by a Secret that was briefly gone). Such a record is forgotten
+   * once every reference reads again and the key is not among them: a different key was seen.
+   */
+  private List<ObservedKey> keys(
+      ConsumerTableRenderer.Resolution resolution, List<ObservedKey> previous) {
+    List<ObservedKey> keys = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (String hash :
+        java.util.stream.Stream.concat(
+                resolution.keySha256().stream(), resolution.sharedSha256().stream())
+            .toList()) {
+      String fingerprint = KeyAges.fingerprintOfHash(hash);
+      if (seen.add(fingerprint)) {
+        keys.add(keyAges.observe(fingerprint, previous));
+      }
+    }
+    if (resolution.unreadable() > 0 && previous != null) {
+      previous.stream()
+          .filter(k -> k != null && k.getFingerprint() != null && k.getObservedSince() != null)
+          .filter(k -> !seen.contains(k.getFingerprint()))
+          // ISO-8601 instants in UTC, all written by this operator: text order is time order.
+          .sorted(java.util.Comparator.comparing(ObservedKey::getObservedSince))
+          .limit(resolution.unreadable())
+          .forEach(keys::add);
+    }
+    return keys;
   }
 
   /** The figures, with updatedAt moved only when they changed (a steady state writes nothing). */

@@ -29,8 +29,13 @@ public final class ConsumerTableRenderer {
 
   private ConsumerTableRenderer() {}
 
-  /** One consumer's outcome: the hashes published for it and what stopped the others. */
-  public record Resolution(List<String> keySha256, List<Problem> problems) {}
+  /**
+   * One consumer's outcome: the hashes published for it, what stopped the others, the hashes of its
+   * keys refused because another consumer holds them too, and how many of its key references could
+   * not be read at all.
+   */
+  public record Resolution(
+      List<String> keySha256, List<Problem> problems, List<String> sharedSha256, int unreadable) {}
 
   /** The table and each consumer's outcome by name. */
   public record Rendered(ConsumerTable table, Map<String, Resolution> consumers) {}
@@ -50,10 +55,12 @@ public final class ConsumerTableRenderer {
     Map<String, List<String>> hashes = new LinkedHashMap<>();
     Map<String, List<Problem>> problems = new LinkedHashMap<>();
     Map<String, Set<String>> owners = new TreeMap<>();
+    Map<String, Integer> unreadable = new LinkedHashMap<>();
     for (Consumer consumer : sorted) {
       String name = consumer.getMetadata().getName();
       List<String> mine = new ArrayList<>();
       List<Problem> found = new ArrayList<>();
+      int unread = 0;
       ConsumerSpec spec = consumer.getSpec();
       List<SecretKeyRef> refs =
           spec == null || spec.getKeySecretRefs() == null ? List.of() : spec.getKeySecretRefs();
@@ -66,12 +73,14 @@ public final class ConsumerTableRenderer {
       for (SecretKeyRef ref : refs) {
         if (ref == null || ref.getName() == null) {
           found.add(new Problem(Reason.INVALID_SPEC, "a keySecretRef has no Secret name"));
+          unread++;
           continue;
         }
         CredentialResolver.Result result =
             secrets.resolve(consumer.getMetadata().getNamespace(), ref);
         if (!result.resolved()) {
           found.add(result.problem());
+          unread++;
           continue;
         }
         String hash = KeyAges.sha256Hex(result.credentials().apiKey());
@@ -82,18 +91,21 @@ public final class ConsumerTableRenderer {
       }
       hashes.put(name, mine);
       problems.put(name, found);
+      unreadable.put(name, unread);
     }
     Map<String, Resolution> outcomes = new LinkedHashMap<>();
     List<ConsumerTable.Consumer> rows = new ArrayList<>();
     for (Consumer consumer : sorted) {
       String name = consumer.getMetadata().getName();
       List<String> published = new ArrayList<>();
+      List<String> shared = new ArrayList<>();
       List<Problem> found = new ArrayList<>(problems.get(name));
       Set<String> sharedWith = new LinkedHashSet<>();
       for (String hash : hashes.get(name)) {
         Set<String> holders = owners.get(hash);
         if (holders.size() > 1) {
           holders.stream().filter(n -> !n.equals(name)).forEach(sharedWith::add);
+          shared.add(hash);
         } else {
           published.add(hash);
         }
@@ -106,7 +118,13 @@ public final class ConsumerTableRenderer {
                     + String.join(", ", sharedWith)
                     + "; it is refused for both until each consumer has its own key"));
       }
-      outcomes.put(name, new Resolution(List.copyOf(published), List.copyOf(found)));
+      outcomes.put(
+          name,
+          new Resolution(
+              List.copyOf(published),
+              List.copyOf(found),
+              List.copyOf(shared),
+              unreadable.get(name)));
       rows.add(row(consumer, published));
     }
     return new Rendered(

@@ -184,14 +184,22 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
     Set<String> managed = new HashSet<>(MANAGED);
     ProviderEndpointStatus before = endpoint.getStatus();
     Optional<Duration> rotationDue = Optional.empty();
+    ObservedKey key = null;
     if (credentials.resolved() && credentials.credentials().hasKey()) {
-      ObservedKey key =
+      key =
           keyAges.observe(
               KeyAges.fingerprint(credentials.credentials().apiKey()),
               before == null || before.getCredentials() == null
                   ? List.of()
                   : List.of(before.getCredentials()));
-      next.setCredentials(key);
+    } else if (!credentials.resolved() && before != null) {
+      // The Secret is unreadable for now (deleted and created again by a secret syncer, say;
+      // CredentialsResolved=False says so). The age record stays until a different key is seen:
+      // forgetting it would restart the key's age when the same key comes back.
+      key = before.getCredentials();
+    }
+    next.setCredentials(key);
+    if (key != null) {
       Optional<Duration> maxAge =
           KeyAges.maxAge(endpoint.getSpec() == null ? null : endpoint.getSpec().getKeyRotation());
       if (maxAge.isPresent()) {

@@ -332,6 +332,97 @@ class ConsumerScenarioTest {
     assertNoPlaintext(ns, "sk-aged", "sk-rotated");
   }
 
+  @Test
+  void aKeyKeepsItsAgeWhileItsSecretIsBrieflyGoneOrTheKeyIsShared() {
+    String ns = "consumers-age-kept";
+    secret(ns, "long-key", Map.of("apiKey", "sk-long-lived"));
+    KUBE.client()
+        .resource(consumer(ns, "long", List.of(ref("long-key", "apiKey")), "2160h"))
+        .create();
+    String[] since = new String[1];
+    await()
+        .ignoreExceptions()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              Consumer c = get(ns, "long");
+              assertThat(condition(c, "KeyRotationDue").map(Condition::getStatus))
+                  .contains("False");
+              since[0] = c.getStatus().getKeys().get(0).getObservedSince();
+            });
+
+    // 200 days later (the Secret is touched so that the consumer reconciles on the moved clock).
+    KUBE.clock().advance(Duration.ofDays(200));
+    secret(ns, "long-key", Map.of("apiKey", "sk-long-lived", "note", "touched"));
+    await()
+        .ignoreExceptions()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(condition(get(ns, "long"), "KeyRotationDue").map(Condition::getStatus))
+                    .contains("True"));
+
+    // The Secret is replaced (deleted, then created again with the same key): the age stays.
+    KUBE.client().secrets().inNamespace(ns).withName("long-key").delete();
+    await()
+        .ignoreExceptions()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              Consumer c = get(ns, "long");
+              assertThat(condition(c, "Ready").map(Condition::getReason))
+                  .contains("SecretNotFound");
+              assertThat(c.getStatus().getKeys())
+                  .singleElement()
+                  .satisfies(
+                      k -> {
+                        assertThat(k.getFingerprint())
+                            .isEqualTo(KeyAges.fingerprint("sk-long-lived"));
+                        assertThat(k.getObservedSince()).isEqualTo(since[0]);
+                      });
+              assertThat(condition(c, "KeyRotationDue").map(Condition::getStatus)).contains("True");
+            });
+    secret(ns, "long-key", Map.of("apiKey", "sk-long-lived"));
+    assertKeyStillDue(ns, since[0]);
+
+    // Another Consumer given the same key: refused for both, but its age is not forgotten.
+    KUBE.client()
+        .resource(consumer(ns, "copycat", List.of(ref("long-key", "apiKey")), null))
+        .create();
+    await()
+        .ignoreExceptions()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              Consumer c = get(ns, "long");
+              assertThat(condition(c, "Ready").map(Condition::getReason))
+                  .contains("KeySharedWithOtherConsumer");
+              assertThat(condition(c, "Ready").map(Condition::getMessage).orElseThrow())
+                  .contains("(0 key(s) in force)");
+              assertThat(c.getStatus().getKeys())
+                  .extracting(ObservedKey::getObservedSince)
+                  .containsExactly(since[0]);
+            });
+    KUBE.client().resources(Consumer.class).inNamespace(ns).withName("copycat").delete();
+    assertKeyStillDue(ns, since[0]);
+    assertNoPlaintext(ns, "sk-long-lived");
+  }
+
+  private static void assertKeyStillDue(String ns, String since) {
+    await()
+        .ignoreExceptions()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              Consumer c = get(ns, "long");
+              assertThat(condition(c, "Ready").map(Condition::getStatus)).contains("True");
+              assertThat(c.getStatus().getKeys())
+                  .extracting(ObservedKey::getObservedSince)
+                  .containsExactly(since);
+              assertThat(condition(c, "KeyRotationDue").map(Condition::getStatus)).contains("True");
+            });
+  }
+
   static ProviderEndpoint provider(String ns) {
     return KUBE.client().resources(ProviderEndpoint.class).inNamespace(ns).withName("openai").get();
   }

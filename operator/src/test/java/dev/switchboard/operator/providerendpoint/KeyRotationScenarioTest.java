@@ -1,0 +1,148 @@
+package dev.switchboard.operator.providerendpoint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.switchboard.api.v1alpha1.KeyRotation;
+import dev.switchboard.api.v1alpha1.ProviderEndpoint;
+import dev.switchboard.api.v1alpha1.ProviderEndpointSpec;
+import dev.switchboard.api.v1alpha1.SecretKeyRef;
+import dev.switchboard.operator.OperatorSettings;
+import dev.switchboard.operator.keys.KeyAges;
+import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A ProviderEndpoint's key age and KeyRotationDue against the mock API server: the age survives a
+ * Secret that is briefly gone (deleted and recreated with the same key, as External Secrets or an
+ * Argo replace-sync do), and the condition goes away when no rotation policy applies any more.
+ */
+class KeyRotationScenarioTest {
+
+  @RegisterExtension
+  static final SwitchboardOperatorExtension KUBE =
+      new SwitchboardOperatorExtension(OperatorSettings.forMockApiServer());
+
+  private static ConditionFactory eventually() {
+    return await().atMost(Duration.ofSeconds(20)).ignoreExceptions();
+  }
+
+  private static void secret(String ns, Map<String, String> values) {
+    KUBE.client()
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("provider-key")
+                .withNamespace(ns)
+                .endMetadata()
+                .withStringData(values)
+                .build())
+        .createOr(op -> op.update());
+  }
+
+  private static ProviderEndpoint endpoint(String ns, boolean keyed, String maxAge) {
+    ProviderEndpoint pe = new ProviderEndpoint();
+    pe.setMetadata(new ObjectMetaBuilder().withName("openai").withNamespace(ns).build());
+    ProviderEndpointSpec spec = new ProviderEndpointSpec();
+    spec.setProvider("openai");
+    if (keyed) {
+      SecretKeyRef ref = new SecretKeyRef();
+      ref.setName("provider-key");
+      ref.setKey("apiKey");
+      spec.setApiKeySecretRef(ref);
+    }
+    if (maxAge != null) {
+      KeyRotation rotation = new KeyRotation();
+      rotation.setMaxAge(maxAge);
+      spec.setKeyRotation(rotation);
+    }
+    pe.setSpec(spec);
+    return pe;
+  }
+
+  private static ProviderEndpoint get(String ns) {
+    return KUBE.client().resources(ProviderEndpoint.class).inNamespace(ns).withName("openai").get();
+  }
+
+  private static void update(String ns, boolean keyed, String maxAge) {
+    ProviderEndpoint current = get(ns);
+    current.setSpec(endpoint(ns, keyed, maxAge).getSpec());
+    KUBE.client().resource(current).update();
+  }
+
+  private static Optional<Condition> condition(ProviderEndpoint p, String type) {
+    return p == null || p.getStatus() == null || p.getStatus().getConditions() == null
+        ? Optional.empty()
+        : p.getStatus().getConditions().stream().filter(c -> type.equals(c.getType())).findFirst();
+  }
+
+  @Test
+  void aKeyKeepsItsAgeWhileItsSecretIsBrieflyGone() {
+    String ns = "pe-key-gone";
+    secret(ns, Map.of("apiKey", "sk-long-lived"));
+    KUBE.client().resource(endpoint(ns, true, "2160h")).create();
+    String[] since = new String[1];
+    eventually()
+        .untilAsserted(
+            () -> {
+              ProviderEndpoint p = get(ns);
+              assertThat(condition(p, "KeyRotationDue").map(Condition::getStatus))
+                  .contains("False");
+              since[0] = p.getStatus().getCredentials().getObservedSince();
+            });
+
+    // 200 days later (the Secret is touched so that the endpoint reconciles on the moved clock).
+    KUBE.clock().advance(Duration.ofDays(200));
+    secret(ns, Map.of("apiKey", "sk-long-lived", "note", "touched"));
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(condition(get(ns), "KeyRotationDue").map(Condition::getStatus))
+                    .contains("True"));
+
+    // The Secret is replaced: deleted, and created again with the same key.
+    KUBE.client().secrets().inNamespace(ns).withName("provider-key").delete();
+    eventually()
+        .untilAsserted(
+            () -> {
+              ProviderEndpoint p = get(ns);
+              assertThat(condition(p, "CredentialsResolved").map(Condition::getReason))
+                  .contains("SecretNotFound");
+              // The age record outlives the unreadable Secret; the condition stays as it was.
+              assertThat(p.getStatus().getCredentials().getFingerprint())
+                  .isEqualTo(KeyAges.fingerprint("sk-long-lived"));
+              assertThat(p.getStatus().getCredentials().getObservedSince()).isEqualTo(since[0]);
+              assertThat(condition(p, "KeyRotationDue").map(Condition::getStatus)).contains("True");
+            });
+    secret(ns, Map.of("apiKey", "sk-long-lived"));
+    eventually()
+        .untilAsserted(
+            () -> {
+              ProviderEndpoint p = get(ns);
+              assertThat(condition(p, "CredentialsResolved").map(Condition::getStatus))
+                  .contains("True");
+              assertThat(p.getStatus().getCredentials().getObservedSince()).isEqualTo(since[0]);
+              assertThat(condition(p, "KeyRotationDue").map(Condition::getStatus)).contains("True");
+            });
+
+    // A different key is what resets the age.
+    secret(ns, Map.of("apiKey", "sk-rotated"));
+    eventually()
+        .untilAsserted(
+            () -> {
+              ProviderEndpoint p = get(ns);
+              assertThat(p.getStatus().getCredentials().getFingerprint())
+                  .isEqualTo(KeyAges.fingerprint("sk-rotated"));
+              assertThat(condition(p, "KeyRotationDue").map(Condition::getStatus))
+                  .contains("False");
+            });
+  }
+}
