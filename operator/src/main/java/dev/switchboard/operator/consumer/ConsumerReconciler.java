@@ -179,7 +179,8 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
     int inForce = resolution.keySha256().size();
 
     List<Conditions.Desired> desired = new ArrayList<>();
-    Set<String> managed = new HashSet<>(Set.of(Conditions.READY));
+    // KeyRotationDue is managed even when not desired: no policy or no key removes it.
+    Set<String> managed = new HashSet<>(Set.of(Conditions.READY, KeyAges.KEY_ROTATION_DUE));
     List<Problem> problems = resolution.problems();
     desired.add(
         problems.isEmpty()
@@ -204,7 +205,6 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
     Optional<Duration> maxAge =
         KeyAges.maxAge(consumer.getSpec() == null ? null : consumer.getSpec().getKeyRotation());
     if (maxAge.isPresent() && !keys.isEmpty()) {
-      managed.add(KeyAges.KEY_ROTATION_DUE);
       List<String> due =
           keys.stream().filter(k -> keyAges.due(k, maxAge.get())).map(this::describe).toList();
       String limit = consumer.getSpec().getKeyRotation().getMaxAge();

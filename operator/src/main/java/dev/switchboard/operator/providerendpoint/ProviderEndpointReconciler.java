@@ -55,7 +55,9 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
           Conditions.READY,
           Conditions.CREDENTIALS_RESOLVED,
           UnenforcedFields.ENFORCED,
-          RetirementDates.APPROACHING);
+          RetirementDates.APPROACHING,
+          // Managed even when not desired: no rotation policy (or no key) removes the condition.
+          KeyAges.KEY_ROTATION_DUE);
 
   private final ProviderEndpointValidator validator;
   private final ModelPhases modelPhases;
@@ -203,7 +205,6 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
       Optional<Duration> maxAge =
           KeyAges.maxAge(endpoint.getSpec() == null ? null : endpoint.getSpec().getKeyRotation());
       if (maxAge.isPresent()) {
-        managed.add(KeyAges.KEY_ROTATION_DUE);
         boolean due = keyAges.due(key, maxAge.get());
         desired.add(
             due

@@ -389,6 +389,8 @@ class ConsumerScenarioTest {
     KUBE.client()
         .resource(consumer(ns, "copycat", List.of(ref("long-key", "apiKey")), null))
         .create();
+    // Only the Consumer that changed reconciles; touching the Secret both use makes "long" too.
+    secret(ns, "long-key", Map.of("apiKey", "sk-long-lived", "note", "shared"));
     await()
         .ignoreExceptions()
         .atMost(WAIT)
@@ -404,6 +406,7 @@ class ConsumerScenarioTest {
                   .containsExactly(since[0]);
             });
     KUBE.client().resources(Consumer.class).inNamespace(ns).withName("copycat").delete();
+    secret(ns, "long-key", Map.of("apiKey", "sk-long-lived"));
     assertKeyStillDue(ns, since[0]);
     assertNoPlaintext(ns, "sk-long-lived");
   }
@@ -420,6 +423,37 @@ class ConsumerScenarioTest {
                   .extracting(ObservedKey::getObservedSince)
                   .containsExactly(since);
               assertThat(condition(c, "KeyRotationDue").map(Condition::getStatus)).contains("True");
+            });
+  }
+
+  @Test
+  void keyRotationDueGoesAwayWithTheRotationPolicy() {
+    String ns = "consumers-age-policy";
+    secret(ns, "policy-key", Map.of("apiKey", "sk-policy"));
+    KUBE.client()
+        .resource(consumer(ns, "policy", List.of(ref("policy-key", "apiKey")), "2160h"))
+        .create();
+    await()
+        .ignoreExceptions()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(condition(get(ns, "policy"), "KeyRotationDue").map(Condition::getStatus))
+                    .contains("False"));
+
+    Consumer current = get(ns, "policy");
+    current.getSpec().setKeyRotation(null);
+    KUBE.client().resource(current).update();
+
+    await()
+        .ignoreExceptions()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              Consumer c = get(ns, "policy");
+              assertThat(c.getStatus().getObservedGeneration())
+                  .isEqualTo(c.getMetadata().getGeneration());
+              assertThat(condition(c, "KeyRotationDue")).isEmpty();
             });
   }
 

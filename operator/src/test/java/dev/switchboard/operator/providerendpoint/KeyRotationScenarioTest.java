@@ -145,4 +145,48 @@ class KeyRotationScenarioTest {
                   .contains("False");
             });
   }
+
+  @Test
+  void keyRotationDueGoesAwayWhenNoRotationPolicyApplies() {
+    String ns = "pe-key-policy";
+    secret(ns, Map.of("apiKey", "sk-policy"));
+    KUBE.client().resource(endpoint(ns, true, "2160h")).create();
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(condition(get(ns), "KeyRotationDue").map(Condition::getStatus))
+                    .contains("False"));
+
+    // keyRotation removed from the spec: no policy, no condition (not a stale one).
+    update(ns, true, null);
+    eventually()
+        .untilAsserted(
+            () -> {
+              ProviderEndpoint p = get(ns);
+              assertThat(p.getStatus().getObservedGeneration())
+                  .isEqualTo(p.getMetadata().getGeneration());
+              assertThat(condition(p, "KeyRotationDue")).isEmpty();
+            });
+
+    update(ns, true, "2160h");
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(condition(get(ns), "KeyRotationDue").map(Condition::getStatus))
+                    .contains("False"));
+
+    // Keyless (a self-hosted model): no key, no age, no condition.
+    update(ns, false, "2160h");
+    eventually()
+        .untilAsserted(
+            () -> {
+              ProviderEndpoint p = get(ns);
+              assertThat(p.getStatus().getObservedGeneration())
+                  .isEqualTo(p.getMetadata().getGeneration());
+              assertThat(condition(p, "CredentialsResolved").map(Condition::getReason))
+                  .contains("NoCredentialsNeeded");
+              assertThat(p.getStatus().getCredentials()).isNull();
+              assertThat(condition(p, "KeyRotationDue")).isEmpty();
+            });
+  }
 }
