@@ -170,8 +170,7 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
     }
   }
 
-  private UpdateControl<Consumer> status(
-      Consumer consumer, ConsumerTableRenderer.Resolution resolution) {
+  UpdateControl<Consumer> status(Consumer consumer, ConsumerTableRenderer.Resolution resolution) {
     ConsumerStatus previous = consumer.getStatus();
     ConsumerStatus next = new ConsumerStatus();
     List<ObservedKey> keys = keys(resolution, previous == null ? null : previous.getKeys());
@@ -233,23 +232,27 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
               .map(d -> d.plus(Duration.ofSeconds(1)));
     }
 
+    List<Condition> before = previous == null ? null : previous.getConditions();
     ConsumerSpend spend = previous == null ? null : previous.getSpend();
-    Optional<Map<String, ConsumerSpendSource.Spent>> reported =
-        spendSource.spend(consumer.getMetadata().getNamespace());
-    if (reported.isPresent()) {
-      ConsumerSpendSource.Spent spent = reported.get().get(consumer.getMetadata().getName());
-      spend = spent == null ? null : spend(spent, spend);
-      Optional<Conditions.Desired> budget =
-          budgetCondition(
-              consumer.getSpec() == null ? null : consumer.getSpec().getBudget(), spent);
-      if (budget.isPresent()) {
-        managed.add(BUDGET_EXHAUSTED);
-        desired.add(budget.get());
+    if (spendSource != ConsumerSpendSource.NONE) {
+      // Managed: spend the gateways answer without this consumer removes the condition.
+      managed.add(BUDGET_EXHAUSTED);
+      ConsumerBudget budget = consumer.getSpec() == null ? null : consumer.getSpec().getBudget();
+      Optional<Map<String, ConsumerSpendSource.Spent>> reported =
+          spendSource.spend(consumer.getMetadata().getNamespace());
+      if (reported.isPresent()) {
+        ConsumerSpendSource.Spent spent = reported.get().get(consumer.getMetadata().getName());
+        spend = spent == null ? null : spend(spent, spend);
+        budgetCondition(budget, spent).ifPresent(desired::add);
+      } else {
+        // No replica answered (a gateway rollout, say): the last figures stay, dated by
+        // spend.updatedAt, and BudgetExhausted says since when they are unknown.
+        unknownSpendCondition(budget, Conditions.find(before, BUDGET_EXHAUSTED))
+            .ifPresent(desired::add);
       }
     }
     next.setSpend(spend);
 
-    List<Condition> before = previous == null ? null : previous.getConditions();
     next.setConditions(
         conditions.merge(before, managed, desired, consumer.getMetadata().getGeneration()));
     next.setConditions(
@@ -365,6 +368,41 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
                 "spent %.2f USD today and %.2f USD this month",
                 spent.todayUsd(),
                 spent.monthUsd())));
+  }
+
+  /**
+   * BudgetExhausted while no gateway replica can be asked: the last reported status, with reason
+   * {@code SpendUnknown} and a message that says since when and what was last reported. Dropping
+   * the condition instead would show a suspended consumer as Ready during every gateway restart
+   * (the shared store keeps refusing it meanwhile) and raise its Warning event again once the
+   * replicas answer. The message keeps its first time, so a long outage writes nothing more. Absent
+   * when nothing was known for a budget before.
+   */
+  private Optional<Conditions.Desired> unknownSpendCondition(
+      ConsumerBudget budget, Optional<Condition> last) {
+    Optional<Conditions.Desired> noBudget = budgetCondition(budget, null);
+    if (noBudget.isPresent()) {
+      return noBudget; // needs no spend
+    }
+    if (last.isEmpty() || Reason.NO_BUDGET.wireName().equals(last.get().getReason())) {
+      return Optional.empty();
+    }
+    boolean exhausted = Conditions.TRUE.equals(last.get().getStatus());
+    if (Reason.SPEND_UNKNOWN.wireName().equals(last.get().getReason())) {
+      return Optional.of(
+          new Conditions.Desired(
+              BUDGET_EXHAUSTED, exhausted, last.get().getReason(), last.get().getMessage()));
+    }
+    return Optional.of(
+        new Conditions.Desired(
+            BUDGET_EXHAUSTED,
+            exhausted,
+            Reason.SPEND_UNKNOWN.wireName(),
+            "no gateway replica has answered since "
+                + DateTimeFormatter.ISO_INSTANT.format(
+                    clock.instant().truncatedTo(ChronoUnit.SECONDS))
+                + "; last reported: "
+                + last.get().getMessage()));
   }
 
   /**

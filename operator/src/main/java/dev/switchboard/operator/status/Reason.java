@@ -87,6 +87,7 @@ public enum Reason {
   DAILY_BUDGET_SPENT("DailyBudgetSpent"),
   MONTHLY_BUDGET_SPENT("MonthlyBudgetSpent"),
   WITHIN_BUDGET("WithinBudget"),
+  SPEND_UNKNOWN("SpendUnknown"),
   NO_BUDGET("NoBudget"),
   // The CommitmentExhausted condition of a ProviderEndpoint (issue 22).
   COMMITMENT_USED_UP("CommitmentUsedUp"),
