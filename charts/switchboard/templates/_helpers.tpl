@@ -174,6 +174,12 @@ happens in the release namespace only.
   resources: ["secrets"]
   resourceNames: ["switchboard-provider-keys"]
   verbs: ["delete"]
+# The consumer table that only carried the operator's drift credential goes with the routing
+# table (one owned by Consumers is left to the garbage collector).
+- apiGroups: [""]
+  resources: ["secrets"]
+  resourceNames: ["switchboard-consumer-keys"]
+  verbs: ["delete"]
 # Kubernetes Events for condition transitions: each one is a new Event (EventRecorder), never a
 # patch of an earlier one.
 - apiGroups: [""]

@@ -48,6 +48,8 @@ class ChartRbacTest {
     grants.put("/configmaps[switchboard-routing]", verbs("delete"));
     grants.put(SHARDS, verbs("delete"));
     grants.put("/secrets[switchboard-provider-keys]", verbs("delete"));
+    // The consumer table that only carried the operator's credential goes with the routing table.
+    grants.put("/secrets[switchboard-consumer-keys]", verbs("delete"));
     // Only create: EventRecorder writes each transition as a new Event and never patches one.
     grants.put("/events", verbs("create"));
     // No Services: the gateway pods are found through EndpointSlices labelled with the admin
@@ -80,7 +82,8 @@ class ChartRbacTest {
                     .isIn(
                         "/configmaps[switchboard-routing]",
                         SHARDS,
-                        "/secrets[switchboard-provider-keys]");
+                        "/secrets[switchboard-provider-keys]",
+                        "/secrets[switchboard-consumer-keys]");
               }
             });
     assertThat(grants.get("switchboard.dev/providerendpoints")).doesNotContain("update", "patch");

@@ -104,6 +104,8 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   private final EvaluationTracker evaluations;
   private volatile java.util.function.Consumer<String> alongside = namespace -> {};
 
+  private volatile java.util.function.Consumer<String> withdrawnAlongside = namespace -> {};
+
   /**
    * Whether this process writes back the empty tables of {@link #alwaysPublished} namespaces that
    * others delete or change: set once it published them ({@link #publishEmptyTablesWhereNone}, run
@@ -490,6 +492,8 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     }
     if (published) {
       publishAlongside(namespace);
+    } else {
+      withdrawAlongside(namespace);
     }
     return result;
   }
@@ -500,6 +504,24 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
    */
   public void publishAlongside(java.util.function.Consumer<String> alongside) {
     this.alongside = alongside;
+  }
+
+  /**
+   * Sets what is withdrawn with a namespace's routing table, outside the namespace's lock (the
+   * consumer table that only carried the operator's credential); set before the reconciler is
+   * registered.
+   */
+  public void withdrawAlongside(java.util.function.Consumer<String> withdrawn) {
+    this.withdrawnAlongside = withdrawn;
+  }
+
+  private void withdrawAlongside(String namespace) {
+    try {
+      withdrawnAlongside.accept(namespace);
+    } catch (RuntimeException e) {
+      // The namespace's next withdrawal tries again; the routing table itself is gone.
+      LOG.warn("could not withdraw alongside the routing table in {}: {}", namespace, e.toString());
+    }
   }
 
   private void publishAlongside(String namespace) {
