@@ -148,7 +148,21 @@ public final class ResponsesStateHandler {
       String suffix) {
     Optional<String> key = state.keys().keyFor(provider.name());
     MultiMap headers = HttpHeaders.headers();
-    adapter.headers(provider, key, ProxyHandler.requestId(rc.request()), false, headers);
+    try {
+      adapter.headers(provider, key, ProxyHandler.requestId(rc.request()), false, headers);
+    } catch (IllegalArgumentException invalidHeaderValue) {
+      // Never the exception's message: it quotes the refused value, which may be the key.
+      InfoHandlers.sendError(
+          rc,
+          new OpenAiError(
+              503,
+              "The provider holding response '" + id + "' cannot be called: its key is not valid.",
+              "service_unavailable",
+              null,
+              "no_healthy_target",
+              "no_key"));
+      return;
+    }
     AttemptTimeouts timeouts = AttemptTimeouts.of(provider);
     URI base = URI.create(UpstreamRequests.baseUrl(provider));
     String path = adapter.path(provider, "", Operation.RESPONSES);

@@ -114,18 +114,22 @@ final class HealthChecker {
                 }
               }
             });
-    MultiMap headers = HttpHeaders.headers();
-    // The adapter's headers: its auth style and the provider's version header (anthropic-version).
-    UpstreamAdapters.forProvider(provider)
-        .headers(provider, keys.apply(provider.name()), "health-check", false, headers);
-    headers.remove("Content-Type");
-    RequestOptions options =
-        new RequestOptions()
-            .setMethod(HttpMethod.GET)
-            .setAbsoluteURI(url(provider))
-            .setConnectTimeout(timeoutMs)
-            .setHeaders(headers);
+    // Built inside the try, and the completion below registered whatever happens: a header value
+    // the HTTP client refuses (a key with a line break) throws with the whole value in the
+    // message, which must neither escape to the timer's log nor leave `probing` set for good.
     try {
+      MultiMap headers = HttpHeaders.headers();
+      // The adapter's headers: its auth style and the provider's version header
+      // (anthropic-version).
+      UpstreamAdapters.forProvider(provider)
+          .headers(provider, keys.apply(provider.name()), "health-check", false, headers);
+      headers.remove("Content-Type");
+      RequestOptions options =
+          new RequestOptions()
+              .setMethod(HttpMethod.GET)
+              .setAbsoluteURI(url(provider))
+              .setConnectTimeout(timeoutMs)
+              .setHeaders(headers);
       clients
           .clientFor(provider)
           .request(options)
@@ -149,6 +153,11 @@ final class HealthChecker {
                 result.tryComplete(ar.succeeded() && ar.result() / 100 == 2);
               });
     } catch (RuntimeException e) {
+      // The type only: the message may quote a header value, the key.
+      LOG.warn(
+          "health probe of provider {} not sent ({}): is its key a single valid key?",
+          provider.name(),
+          e.getClass().getSimpleName());
       result.tryComplete(false);
     }
     result

@@ -11,28 +11,53 @@ import java.util.TreeSet;
  */
 public final class ProviderKeys {
 
-  private static final ProviderKeys EMPTY = new ProviderKeys(Map.of());
+  private static final ProviderKeys EMPTY = new ProviderKeys(Map.of(), Set.of());
 
   private final Map<String, String> keys;
+  private final Set<String> refused;
 
-  private ProviderKeys(Map<String, String> keys) {
+  private ProviderKeys(Map<String, String> keys, Set<String> refused) {
     this.keys = keys;
+    this.refused = refused;
   }
 
   public static ProviderKeys empty() {
     return EMPTY;
   }
 
-  /** Keys by provider name; blank values are dropped and surrounding whitespace trimmed. */
+  /**
+   * Keys by provider name; blank values are dropped and surrounding whitespace trimmed. A value
+   * with any other character than visible ASCII inside (two keys on two lines during a rotation, a
+   * CRLF, a control character) is refused: its provider is keyless, as for a missing key, and is
+   * listed in {@link #refusedNames()}. Such a value can never be a header value, and the HTTP
+   * client's complaint about it quotes the whole value.
+   */
   public static ProviderKeys of(Map<String, String> keys) {
     Map<String, String> cleaned = new java.util.HashMap<>();
+    Set<String> refused = new TreeSet<>();
     keys.forEach(
         (name, value) -> {
           if (value != null && !value.isBlank()) {
-            cleaned.put(name, value.strip());
+            String key = value.strip();
+            if (isValidKey(key)) {
+              cleaned.put(name, key);
+            } else {
+              refused.add(name);
+            }
           }
         });
-    return new ProviderKeys(Map.copyOf(cleaned));
+    return new ProviderKeys(Map.copyOf(cleaned), Set.copyOf(refused));
+  }
+
+  /** Whether {@code key} is all visible ASCII (0x21-0x7E), the only characters a key has. */
+  public static boolean isValidKey(String key) {
+    for (int i = 0; i < key.length(); i++) {
+      char c = key.charAt(i);
+      if (c < 0x21 || c > 0x7E) {
+        return false;
+      }
+    }
+    return !key.isEmpty();
   }
 
   public Optional<String> keyFor(String provider) {
@@ -44,14 +69,21 @@ public final class ProviderKeys {
     return new TreeSet<>(keys.keySet());
   }
 
+  /** Names of the providers whose key was refused as not a valid key (never the values). */
+  public Set<String> refusedNames() {
+    return new TreeSet<>(refused);
+  }
+
   @Override
   public boolean equals(Object o) {
-    return o instanceof ProviderKeys other && keys.equals(other.keys);
+    return o instanceof ProviderKeys other
+        && keys.equals(other.keys)
+        && refused.equals(other.refused);
   }
 
   @Override
   public int hashCode() {
-    return keys.hashCode();
+    return keys.hashCode() * 31 + refused.hashCode();
   }
 
   @Override

@@ -127,6 +127,14 @@ public final class RoutingState implements ConfigListener {
     if (!next.equals(previous)) {
       // Names only: key values never reach a log line.
       LOG.info("provider keys loaded from {} for {}", origin, next.providerNames());
+      if (!next.refusedNames().isEmpty()) {
+        LOG.warn(
+            "provider keys from {} refused for {}: not a valid key (only visible ASCII characters,"
+                + " one key per entry; a line break or control character inside is not allowed);"
+                + " these providers are keyless until fixed",
+            origin,
+            next.refusedNames());
+      }
     }
   }
 }

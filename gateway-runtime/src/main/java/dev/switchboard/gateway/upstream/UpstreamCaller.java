@@ -92,9 +92,8 @@ public final class UpstreamCaller {
             () -> abort(promise, current, timeout("total", timeouts.totalMs(), pt)));
     promise.future().onComplete(ar -> timer.stop());
     ctx.onCancel(() -> abort(promise, current, cancelled()));
-    clients
-        .clientFor(pt.provider())
-        .request(options(pt, op, ctx, key, false, timeouts))
+    options(pt, op, ctx, key, false, timeouts)
+        .compose(o -> clients.clientFor(pt.provider()).request(o))
         .compose(req -> send(req, body, promise, current))
         .compose(
             resp -> {
@@ -230,9 +229,8 @@ public final class UpstreamCaller {
                         });
               }
             });
-    clients
-        .clientFor(pt.provider())
-        .request(options(pt, op, ctx, key, true, timeouts))
+    options(pt, op, ctx, key, true, timeouts)
+        .compose(o -> clients.clientFor(pt.provider()).request(o))
         .compose(req -> send(req, body, promise, current))
         .onComplete(
             ar -> {
@@ -494,7 +492,12 @@ public final class UpstreamCaller {
     }
   }
 
-  private RequestOptions options(
+  /**
+   * The upstream request, or a {@link FailureKind#NO_KEY} failure with a fixed message when a
+   * header value is refused by the HTTP client: its complaint quotes the whole value, which may be
+   * the key, so it must reach no log line and no answer.
+   */
+  private Future<RequestOptions> options(
       PlannedTarget pt,
       Operation op,
       RequestContext ctx,
@@ -503,19 +506,36 @@ public final class UpstreamCaller {
       AttemptTimeouts timeouts) {
     UpstreamAdapter adapter = UpstreamAdapters.forProvider(pt.provider());
     MultiMap headers = HttpHeaders.headers();
-    adapter.headers(pt.provider(), key, ctx.requestId(), stream, headers);
+    try {
+      adapter.headers(pt.provider(), key, ctx.requestId(), stream, headers);
+    } catch (IllegalArgumentException invalidHeaderValue) {
+      return Future.failedFuture(invalidHeaders(pt.provider().name()));
+    }
     if (op == ctx.operation() && op != op.internal() && adapter.speaks(op)) {
       // Passed through in the client's own format: its protocol options go along (never a key:
       // the adapter set the provider's, and a door lists no credential header).
       ctx.passThroughHeaders().forEach(headers::set);
     }
     URL base = baseUrl(pt.provider());
-    return new RequestOptions()
-        .setMethod(HttpMethod.POST)
-        .setAbsoluteURI(base)
-        .setURI(base.getPath() + adapter.path(pt.provider(), pt.target().model(), op, stream))
-        .setConnectTimeout(timeouts.connectMs())
-        .setHeaders(headers);
+    return Future.succeededFuture(
+        new RequestOptions()
+            .setMethod(HttpMethod.POST)
+            .setAbsoluteURI(base)
+            .setURI(base.getPath() + adapter.path(pt.provider(), pt.target().model(), op, stream))
+            .setConnectTimeout(timeouts.connectMs())
+            .setHeaders(headers));
+  }
+
+  /**
+   * The failure for upstream headers the HTTP client refuses: named for the provider only, never
+   * quoting the refused value (it may be the key). Not sent, so like a missing key.
+   */
+  public static UpstreamFailure invalidHeaders(String provider) {
+    return new UpstreamFailure(
+        FailureKind.NO_KEY,
+        "the key or a header value for provider "
+            + provider
+            + " is not a valid header value (a line break or control character inside)");
   }
 
   /**

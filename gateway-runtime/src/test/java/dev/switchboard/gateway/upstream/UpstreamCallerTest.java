@@ -567,4 +567,30 @@ class UpstreamCallerTest {
     assertThat(stream.result().queued()).isEqualTo(UpstreamCaller.MAX_HELD_EVENTS);
     context.runOnContext(v -> stream.result().cancel());
   }
+
+  /**
+   * A key the HTTP client refuses as a header value (two keys on two lines) is never sent, and the
+   * failure does not quote it: the client's complaint does, and failures are logged.
+   */
+  @Test
+  void aKeyThatIsNoValidHeaderValueFailsAsNoKeyWithoutQuotingIt() throws Exception {
+    PlannedTarget pt =
+        target(
+            req -> req.response().end("{}"), new RoutingTable.Timeouts(1_000L, 500L, 2_000L, null));
+    Optional<String> key = Optional.of("sk-proj-AAAAAAAAAAAA\nsk-proj-BBBBBBBBBBBB");
+
+    UpstreamFailure json =
+        failureOf(
+            onLoop(() -> caller.callJson(pt, Operation.CHAT_COMPLETIONS, BODY, request(), key)));
+    UpstreamFailure stream =
+        failureOf(
+            onLoop(() -> caller.openStream(pt, Operation.CHAT_COMPLETIONS, BODY, request(), key)));
+
+    for (UpstreamFailure failure : List.of(json, stream)) {
+      assertThat(failure.kind()).isEqualTo(FailureKind.NO_KEY);
+      assertThat(failure.getMessage()).contains("up").doesNotContain("sk-proj");
+      assertThat(String.valueOf(failure)).doesNotContain("sk-proj");
+    }
+    assertThat(received).isEmpty();
+  }
 }
