@@ -19,6 +19,7 @@ public enum Reason {
   SECRET_NOT_FOUND("SecretNotFound"),
   SECRET_KEY_NOT_FOUND("SecretKeyNotFound"),
   SECRET_KEY_EMPTY("SecretKeyEmpty"),
+  INVALID_KEY("InvalidKey"),
   // RoutingPolicy.
   UNKNOWN_STRATEGY("UnknownStrategy"),
   INVALID_SCHEDULE("InvalidSchedule"),

@@ -189,4 +189,45 @@ class KeyRotationScenarioTest {
               assertThat(condition(p, "KeyRotationDue")).isEmpty();
             });
   }
+
+  /**
+   * Two keys on two lines (a rotation pasted into one Secret value) are no API key: sent as a
+   * header value the gateway's HTTP client would refuse it with an error quoting it whole. The
+   * endpoint says so, naming the Secret and key, never the value, and recovers when it is fixed.
+   */
+  @Test
+  void aKeyWithALineBreakInsideIsRefusedByNameAndRecovers() {
+    String ns = "pe-key-linebreak";
+    String old = "sk-proj-AAAAAAAAAAAA";
+    String next = "sk-proj-BBBBBBBBBBBB";
+    secret(ns, Map.of("apiKey", old + "\r\n" + next));
+    KUBE.client().resource(endpoint(ns, true, null)).create();
+    eventually()
+        .untilAsserted(
+            () -> {
+              ProviderEndpoint p = get(ns);
+              Condition resolved = condition(p, "CredentialsResolved").orElseThrow();
+              assertThat(resolved.getStatus()).isEqualTo("False");
+              assertThat(resolved.getReason()).isEqualTo("InvalidKey");
+              assertThat(resolved.getMessage()).contains("'apiKey'").contains("'provider-key'");
+              assertThat(condition(p, "Ready").map(Condition::getStatus)).contains("False");
+              assertThat(p.getStatus().getCredentials()).isNull();
+            });
+    String status = String.valueOf(get(ns).getStatus());
+    String events = String.valueOf(KUBE.client().v1().events().inNamespace(ns).list().getItems());
+    for (String text : new String[] {status, events}) {
+      assertThat(text).doesNotContain(old).doesNotContain(next);
+    }
+
+    secret(ns, Map.of("apiKey", next));
+    eventually()
+        .untilAsserted(
+            () -> {
+              ProviderEndpoint p = get(ns);
+              assertThat(condition(p, "CredentialsResolved").map(Condition::getReason))
+                  .contains("SecretKeyFound");
+              assertThat(p.getStatus().getCredentials().getFingerprint())
+                  .isEqualTo(KeyAges.fingerprint(next));
+            });
+  }
 }
