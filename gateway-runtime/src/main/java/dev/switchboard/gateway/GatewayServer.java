@@ -309,7 +309,12 @@ public final class GatewayServer {
             : new LocalResponseLocations(clock);
     ResponsesFrontDoor responses = new ResponsesFrontDoor(responseLocations);
     ResponsesStateHandler responsesState =
-        new ResponsesStateHandler(state, clients, responseLocations, consumerGate.identifyStage());
+        new ResponsesStateHandler(
+            state,
+            clients,
+            responseLocations,
+            consumerGate.identifyStage(),
+            resilience::credentialsRejected);
     int instances =
         options.port() == 0 ? 1 : Math.max(1, Runtime.getRuntime().availableProcessors());
     HttpServerOptions publicOptions = publicServerOptions(options);

@@ -80,16 +80,7 @@ public final class ErrorMapping {
               null,
               "bad_gateway",
               f.kind().label());
-      case AUTH_REJECTED ->
-          new OpenAiError(
-              502,
-              "The upstream provider rejected the gateway's credentials: the provider key in the"
-                  + " gateway configuration is wrong or missing."
-                  + id,
-              "upstream_error",
-              null,
-              "upstream_auth_failed",
-              "upstream_auth");
+      case AUTH_REJECTED -> upstreamAuthFailed(id);
       case STREAM_STALLED ->
           new OpenAiError(
               504,
@@ -112,6 +103,24 @@ public final class ErrorMapping {
   }
 
   /** " Request id: …." for a message; the client quotes it, the operator finds the log line. */
+  /**
+   * The provider refused the gateway's own key: a fixed 502 (never the provider's 401/403, which
+   * would make the client's SDK blame the client's key, nor its body).
+   *
+   * @param requestIdText the request id sentence appended to the message, or ""
+   */
+  static OpenAiError upstreamAuthFailed(String requestIdText) {
+    return new OpenAiError(
+        502,
+        "The upstream provider rejected the gateway's credentials: the provider key in the"
+            + " gateway configuration is wrong or missing."
+            + requestIdText,
+        "upstream_error",
+        null,
+        "upstream_auth_failed",
+        "upstream_auth");
+  }
+
   private static String requestId(RequestContext ctx) {
     return ctx == null || ctx.requestId() == null ? "" : " Request id: " + ctx.requestId() + ".";
   }

@@ -26,6 +26,9 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The stored-response endpoints of the Responses API: {@code GET} and {@code DELETE
@@ -33,9 +36,13 @@ import java.util.Optional;
  * /v1/responses/{id}/cancel}. Each goes to the provider that produced the response ({@link
  * ResponseLocations}), with that provider's key; an id the gateway did not serve, or one answered
  * by a target that keeps no responses, is a 404 in OpenAI's shape. The provider's answer (status
- * and JSON body, any echoed key scrubbed) goes back as it is.
+ * and JSON body, any echoed key scrubbed) goes back as it is, except a 401/403: that is the
+ * provider refusing the gateway's key, answered as on the main path (502 {@code
+ * upstream_auth_failed}, no provider text) and recorded as a credentials rejection.
  */
 public final class ResponsesStateHandler {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ResponsesStateHandler.class);
 
   /** The largest stored-response body relayed (a response with its whole output). */
   private static final long MAX_BODY = 64L * 1024 * 1024;
@@ -44,26 +51,30 @@ public final class ResponsesStateHandler {
   private final UpstreamClients clients;
   private final ResponseLocations locations;
   private final IdentifyStage identify;
+  private final Consumer<RoutingTable.Provider> credentialsRejected;
 
   /** Without consumer keys (open access). */
   public ResponsesStateHandler(
       RoutingState state, UpstreamClients clients, ResponseLocations locations) {
-    this(state, clients, locations, new IdentifyStage());
+    this(state, clients, locations, new IdentifyStage(), provider -> {});
   }
 
   /**
    * @param identify the consumer keys in force: once they are required, these endpoints (answered
    *     with the gateway's own provider key) want one as every API request does (401)
+   * @param credentialsRejected records that a provider refused the gateway's key (401/403)
    */
   public ResponsesStateHandler(
       RoutingState state,
       UpstreamClients clients,
       ResponseLocations locations,
-      IdentifyStage identify) {
+      IdentifyStage identify,
+      Consumer<RoutingTable.Provider> credentialsRejected) {
     this.state = state;
     this.clients = clients;
     this.locations = locations;
     this.identify = identify;
+    this.credentialsRejected = credentialsRejected;
   }
 
   /** {@code GET /v1/responses/:id}. */
@@ -212,6 +223,20 @@ public final class ResponsesStateHandler {
               }
               HttpClientResponse resp = (HttpClientResponse) ar.result()[0];
               Buffer body = (Buffer) ar.result()[1];
+              if (resp.statusCode() == 401 || resp.statusCode() == 403) {
+                credentialsRejected.accept(provider);
+                LOG.warn(
+                    "request {}: provider {} rejected the gateway's key ({}) on a stored-response"
+                        + " call",
+                    ProxyHandler.requestId(rc.request()),
+                    provider.name(),
+                    resp.statusCode());
+                InfoHandlers.sendError(
+                    rc,
+                    ErrorMapping.upstreamAuthFailed(
+                        " Request id: " + ProxyHandler.requestId(rc.request()) + "."));
+                return;
+              }
               if (method == HttpMethod.DELETE && resp.statusCode() / 100 == 2) {
                 locations.forget(id);
               }

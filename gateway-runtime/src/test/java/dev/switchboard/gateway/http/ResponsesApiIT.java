@@ -535,6 +535,47 @@ class ResponsesApiIT {
         .contains("not stored");
   }
 
+  /**
+   * The provider refusing the gateway's key on a stored-response call is the gateway's problem,
+   * answered as on the main path: a fixed 502 {@code upstream_auth_failed} (never the provider's
+   * 401 and body, which would make the client's SDK blame the client's own key), and recorded as a
+   * credentials rejection.
+   */
+  @Test
+  void aStoredResponseCallWhoseKeyTheProviderRejectsIsA502AndRecorded() throws Exception {
+    String id =
+        JSON.readTree(post("{\"model\":\"native\",\"input\":\"Keep me\"}").body())
+            .path("id")
+            .asText();
+    mock.setKeys("sk-other-key");
+    try {
+      for (HttpResponse<String> r :
+          List.of(
+              gateway.get("/v1/responses/" + id),
+              gateway.get("/v1/responses/" + id + "/input_items"),
+              gateway.post("/v1/responses/" + id + "/cancel", "{}"),
+              send("DELETE", "/v1/responses/" + id))) {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(502);
+        OpenAiWireFormat.assertValid(OpenAiWireFormat.Body.ERROR, r.body());
+        assertThat(JSON.readTree(r.body()).path("error").path("code").asText())
+            .isEqualTo("upstream_auth_failed");
+        assertThat(r.body()).doesNotContain("Incorrect API key").doesNotContain("invalid_api_key");
+      }
+      assertThat(
+              JSON.readTree(gateway.admin("/admin/config").body())
+                  .path("resilience")
+                  .path("providers")
+                  .path("openai")
+                  .path("credentialsRejected")
+                  .asBoolean())
+          .isTrue();
+    } finally {
+      mock.setKeys("sk-provider");
+    }
+    // Not deleted while the key was refused: still there once it is accepted again.
+    assertThat(gateway.get("/v1/responses/" + id).statusCode()).isEqualTo(200);
+  }
+
   // ------------------------------------------------------------------------------ errors
 
   @Test
