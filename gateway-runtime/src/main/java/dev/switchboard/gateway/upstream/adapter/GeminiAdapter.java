@@ -253,11 +253,8 @@ public final class GeminiAdapter implements UpstreamAdapter {
 
   @Override
   public FailureKind failureKind(int status, Buffer body, FailureKind byStatus) {
-    if (status == 400 && byStatus == FailureKind.REQUEST_REJECTED) {
-      JsonNode error = error(body);
-      if (error != null && GeminiErrors.read(error).badKey()) {
-        return FailureKind.AUTH_REJECTED;
-      }
+    if (status == 400 && byStatus == FailureKind.REQUEST_REJECTED && GeminiErrors.badKey(body)) {
+      return FailureKind.AUTH_REJECTED;
     }
     return byStatus;
   }

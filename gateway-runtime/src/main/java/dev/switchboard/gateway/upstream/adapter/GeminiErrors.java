@@ -1,7 +1,10 @@
 package dev.switchboard.gateway.upstream.adapter;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.gateway.upstream.FailureKind;
+import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
 
 /**
  * Google's error envelope {@code {"error":{"code","message","status","details"}}}: the canonical
@@ -9,6 +12,8 @@ import dev.switchboard.gateway.upstream.FailureKind;
  * RetryInfo.retryDelay}, {@code ErrorInfo.reason: API_KEY_INVALID}).
  */
 final class GeminiErrors {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private GeminiErrors() {}
 
@@ -39,6 +44,25 @@ final class GeminiErrors {
       return code == 429 || "RESOURCE_EXHAUSTED".equals(status)
           ? FailureKind.RATE_LIMITED
           : FailureKind.SERVER_ERROR;
+    }
+  }
+
+  /**
+   * Whether an error body says the API key is not valid: Google's envelope as an object ({@code
+   * {"error":{...}}}, the Gemini API) or as an array of them ({@code [{"error":{...}}]}, its
+   * OpenAI-compatible endpoint). Google answers a wrong key with 400, not 401.
+   */
+  static boolean badKey(Buffer body) {
+    if (body == null || body.length() == 0) {
+      return false;
+    }
+    try {
+      JsonNode root = JSON.readTree(body.getBytes());
+      JsonNode envelope = root.isArray() ? root.path(0) : root;
+      JsonNode error = envelope.path("error");
+      return error.isObject() && read(error).badKey();
+    } catch (IOException | RuntimeException notJson) {
+      return false;
     }
   }
 

@@ -204,6 +204,19 @@ public class OpenAiAdapter implements UpstreamAdapter {
     return null;
   }
 
+  /**
+   * Google's OpenAI-compatible endpoint ({@code .../v1beta/openai}) answers a wrong key as Google
+   * does everywhere, 400 with {@code ErrorInfo reason API_KEY_INVALID}: the gateway's key refused,
+   * not the client's request, so it fails over and counts as a credentials rejection.
+   */
+  @Override
+  public FailureKind failureKind(int status, Buffer body, FailureKind byStatus) {
+    if (status == 400 && byStatus == FailureKind.REQUEST_REJECTED && GeminiErrors.badKey(body)) {
+      return FailureKind.AUTH_REJECTED;
+    }
+    return byStatus;
+  }
+
   @Override
   public UpstreamError decodeError(Buffer body) {
     try {
