@@ -204,7 +204,20 @@ final class SseRelay implements UpstreamStream.Sink {
       return;
     }
     ensureHeaders();
-    exchange.response().end(encoder.error(error));
+    Buffer last;
+    try {
+      last = encoder.error(error);
+    } catch (RuntimeException e) {
+      // Not even the terminal event can be written: the stream still ends, cut short without its
+      // end marker (every SDK reads that as a failed stream), rather than stay open until the
+      // client's own timeout.
+      last = null;
+    }
+    if (last == null) {
+      exchange.response().end();
+    } else {
+      exchange.response().end(last);
+    }
     exchange.finish(200, "error", error.errorClass());
   }
 

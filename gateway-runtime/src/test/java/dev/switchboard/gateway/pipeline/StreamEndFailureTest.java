@@ -135,6 +135,22 @@ class StreamEndFailureTest {
         .isZero();
   }
 
+  /**
+   * When even the terminal error event cannot be written (the encoder fails at the error too), the
+   * client's stream is still ended — cut short without {@code [DONE]}, which every SDK reads as a
+   * failed stream — rather than left open until the client's own timeout.
+   */
+  @Test
+  void aStreamWhoseErrorEventAlsoFailsIsStillEnded() throws Exception {
+    HttpResponse<String> r = send(true);
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).contains("\"content\":\"hi\"").doesNotContain("[DONE]");
+    await().atMost(Duration.ofSeconds(10)).until(() -> accounted.get() != null);
+    assertThat(accounted.get().errorClass()).isEqualTo("internal");
+    assertThat(attempts("success")).isZero();
+  }
+
   /** {@code switchboard_upstream_attempts_total} of the canary arm with {@code outcome}. */
   private double attempts(String outcome) {
     Counter c =
@@ -147,7 +163,7 @@ class StreamEndFailureTest {
   }
 
   /** The chat completions door, whose stream encoder throws when it writes a stream's end. */
-  private record EncoderFailingAtEnd(FrontDoor door) implements FrontDoor {
+  private record EncoderFailingAtEnd(FrontDoor door, boolean errorFails) implements FrontDoor {
     @Override
     public Operation operation() {
       return door.operation();
@@ -194,6 +210,9 @@ class StreamEndFailureTest {
 
         @Override
         public Buffer error(OpenAiError error) {
+          if (errorFails) {
+            throw new IllegalStateException("the encoder failed at the stream's error too");
+          }
           return encoder.error(error);
         }
       };
@@ -206,6 +225,10 @@ class StreamEndFailureTest {
   }
 
   private HttpResponse<String> send() throws Exception {
+    return send(false);
+  }
+
+  private HttpResponse<String> send(boolean errorFails) throws Exception {
     FailoverChain chain =
         new FailoverChain(new AttemptAccounting(metrics), clock, resilience, () -> 0.5);
     UpstreamCaller caller = new UpstreamCaller(clock, clients);
@@ -245,7 +268,7 @@ class StreamEndFailureTest {
               .onFailure(exchange::fail);
           return false;
         };
-    FrontDoor chat = new EncoderFailingAtEnd(new ChatCompletionsFrontDoor());
+    FrontDoor chat = new EncoderFailingAtEnd(new ChatCompletionsFrontDoor(), errorFails);
     Pipeline pipeline = new Pipeline(List.of(account, execute, new AnswerStage()));
     Router router = Router.router(vertx);
     router
