@@ -176,9 +176,25 @@ public final class RoutingTableValidator {
       if (uri.getUserInfo() != null) {
         problems.add("provider " + name + ": baseUrl must not carry credentials");
       }
+      if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+        // As the operator refuses it: a query is where a key would be put by hand ("?key="), and
+        // the table is shown on the admin port; keys go in the keys directory or Secret.
+        problems.add(
+            "provider "
+                + name
+                + ": baseUrl must not have a query or fragment (keys go in the keys"
+                + " directory or Secret; Azure's api-version in apiVersion)");
+      }
     } catch (URISyntaxException | NullPointerException e) {
-      problems.add("provider " + name + ": baseUrl '" + provider.baseUrl() + "' is not a URL");
+      // Not quoted: a malformed URL may still hold a credential.
+      problems.add("provider " + name + ": baseUrl is not a URL");
     }
+    provider
+        .headers()
+        .forEach(
+            (header, value) ->
+                UpstreamHeaders.problem(header, value)
+                    .ifPresent(p -> problems.add("provider " + name + ": " + p)));
     if (provider.maxResponseBytes() != null && provider.maxResponseBytes() < 1) {
       problems.add("provider " + name + ": maxResponseBytes must be positive");
     }

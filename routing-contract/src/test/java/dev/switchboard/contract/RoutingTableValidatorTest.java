@@ -63,6 +63,17 @@ class RoutingTableValidatorTest {
         .anyMatch(p -> p.contains("absolute http(s) URL"))
         .anyMatch(p -> p.contains("must not carry credentials"));
 
+    // A key put in the URL by hand (file mode) is refused, and never quoted back.
+    RoutingTable keyInQuery =
+        RoutingTableCodecTest.sample(
+            Map.of(
+                "openai-prod",
+                provider(
+                    "openai-prod", "https://generativelanguage.googleapis.com/v1?key=AIzaSECRET")));
+    assertThat(RoutingTableValidator.validate(keyInQuery))
+        .anyMatch(p -> p.contains("must not have a query or fragment"))
+        .noneMatch(p -> p.contains("AIzaSECRET"));
+
     RoutingTable future = new RoutingTable(99, null, "ns", null, null, null);
     assertThat(RoutingTableValidator.validate(future)).singleElement().asString().contains("99");
   }

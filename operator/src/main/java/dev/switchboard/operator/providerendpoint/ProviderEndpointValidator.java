@@ -153,6 +153,13 @@ public final class ProviderEndpointValidator {
     if (spec.getHeaders() == null) {
       return;
     }
+    spec.getHeaders()
+        .forEach(
+            (name, value) ->
+                dev.switchboard.contract.UpstreamHeaders.problem(name, value)
+                    .filter(p -> !CREDENTIAL_HEADERS.contains(name.toLowerCase(Locale.ROOT)))
+                    .ifPresent(
+                        p -> problems.add(new Problem(Reason.INVALID_SPEC, "spec.headers: " + p))));
     for (String name : spec.getHeaders().keySet()) {
       if (CREDENTIAL_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
         problems.add(

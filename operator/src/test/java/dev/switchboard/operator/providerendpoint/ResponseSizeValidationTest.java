@@ -47,6 +47,36 @@ class ResponseSizeValidationTest {
             });
   }
 
+  /**
+   * Static headers the gateway could not send as they are (a line break or control character in the
+   * value, a name that is no token) or that would change the request's framing are an invalid spec
+   * naming the header, never quoting its value; before, they reached the gateway, which failed
+   * every request to the endpoint.
+   */
+  @org.junit.jupiter.api.Test
+  void headersTheGatewayCannotSendAreAnInvalidSpecNamingTheHeader() {
+    ProviderEndpoint pe = endpoint(null);
+    pe.getSpec()
+        .setHeaders(
+            new java.util.TreeMap<>(
+                java.util.Map.of(
+                    "X-Team",
+                    "a\r\nX-Injected: yes",
+                    "Transfer-Encoding",
+                    "chunked",
+                    "X-Ok",
+                    "1")));
+    assertThat(validator.validate(pe))
+        .hasSize(2)
+        .allSatisfy(
+            (Problem p) -> {
+              assertThat(p.reasonName()).isEqualTo("InvalidSpec");
+              assertThat(p.message()).startsWith("spec.headers: ").doesNotContain("X-Injected");
+            })
+        .anySatisfy((Problem p) -> assertThat(p.message()).contains("'X-Team'"))
+        .anySatisfy((Problem p) -> assertThat(p.message()).contains("'Transfer-Encoding'"));
+  }
+
   @org.junit.jupiter.api.Test
   void withoutASizeTheGatewayDefaultApplies() {
     assertThat(validator.validate(endpoint(null))).isEmpty();

@@ -1,0 +1,99 @@
+package dev.switchboard.contract;
+
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What a provider's static upstream headers ({@code spec.headers} of a ProviderEndpoint, {@code
+ * headers} of a routing table's provider) may be: a header an HTTP/1.1 request can carry as it is.
+ * One rule for the operator (a condition on the endpoint) and the gateway (a rejected table, for a
+ * hand-written one): a value with a line break or control character would be refused by the HTTP
+ * client on every request (its complaint quoting the value) or, written raw, split the request; a
+ * hop-by-hop or framing header would change how the request is framed or forwarded.
+ */
+public final class UpstreamHeaders {
+
+  /**
+   * Headers about the connection or the message's framing, which the HTTP client owns. ({@code
+   * Host}, {@code Content-Length} and {@code Content-Type} are not here: the gateway has always
+   * ignored them in static headers, and an endpoint that sets one keeps working.)
+   */
+  static final Set<String> CONNECTION_HEADERS =
+      Set.of(
+          "connection",
+          "keep-alive",
+          "proxy-connection",
+          "transfer-encoding",
+          "te",
+          "trailer",
+          "upgrade");
+
+  private UpstreamHeaders() {}
+
+  /**
+   * What is wrong with header {@code name}: {@code value}, or empty when it may be sent. The
+   * problem names the header, never its value (a misplaced credential may be in it).
+   */
+  public static Optional<String> problem(String name, String value) {
+    if (name == null || name.isEmpty() || !isToken(name)) {
+      return Optional.of(
+          "header name '"
+              + printable(name)
+              + "' is not a valid HTTP header name (letters, digits and !#$%&'*+-.^_`|~ only)");
+    }
+    if (CONNECTION_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+      return Optional.of(
+          "header '"
+              + name
+              + "' is about the connection or framing, which the gateway sets itself");
+    }
+    if (value == null || !isFieldValue(value)) {
+      return Optional.of(
+          "the value of header '"
+              + name
+              + "' has a line break or control character (only visible ASCII, spaces and tabs)");
+    }
+    return Optional.empty();
+  }
+
+  /** RFC 9110 token characters. */
+  private static boolean isToken(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean ok =
+          c >= 'a' && c <= 'z'
+              || c >= 'A' && c <= 'Z'
+              || c >= '0' && c <= '9'
+              || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Visible ASCII, space and horizontal tab (no obs-text: upstream APIs expect ASCII). */
+  private static boolean isFieldValue(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (!(c == '\t' || c >= 0x20 && c <= 0x7e)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** {@code s} with anything outside visible ASCII shown as {@code ?} (for a message). */
+  private static String printable(String s) {
+    if (s == null) {
+      return "";
+    }
+    StringBuilder out = new StringBuilder(Math.min(s.length(), 64));
+    for (int i = 0; i < s.length() && i < 64; i++) {
+      char c = s.charAt(i);
+      out.append(c >= 0x21 && c <= 0x7e ? c : '?');
+    }
+    return out.toString();
+  }
+}
