@@ -91,18 +91,7 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
 
   /** Writes back off the informer's thread. */
   private final java.util.concurrent.Executor writeBack =
-      // One thread at most, gone when idle (a stopped operator leaves none behind).
-      new java.util.concurrent.ThreadPoolExecutor(
-          0,
-          1,
-          30,
-          java.util.concurrent.TimeUnit.SECONDS,
-          new java.util.concurrent.LinkedBlockingQueue<>(),
-          r -> {
-            Thread thread = new Thread(r, "consumer-table-write-back");
-            thread.setDaemon(true);
-            return thread;
-          });
+      dev.switchboard.operator.publish.WriteBack.executor("consumer-table-write-back");
 
   public ConsumerReconciler(
       ConsumerKeysPublisher publisher,

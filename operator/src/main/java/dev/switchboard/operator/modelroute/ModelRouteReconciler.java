@@ -115,18 +115,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
 
   /** Writes empty tables back off the informers' threads. */
   private final java.util.concurrent.Executor emptyTableWriteBack =
-      // One thread at most, gone when idle (a stopped operator leaves none behind).
-      new java.util.concurrent.ThreadPoolExecutor(
-          0,
-          1,
-          30,
-          java.util.concurrent.TimeUnit.SECONDS,
-          new java.util.concurrent.LinkedBlockingQueue<>(),
-          r -> {
-            Thread thread = new Thread(r, "empty-routing-table-write-back");
-            thread.setDaemon(true);
-            return thread;
-          });
+      dev.switchboard.operator.publish.WriteBack.executor("empty-routing-table-write-back");
 
   /**
    * Namespaces that always have a routing table, empty while they have no ModelRoute, so that their
@@ -275,60 +264,52 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       next.setEvaluation(route.getStatus() == null ? null : route.getStatus().getEvaluation());
     } else {
       next.setEvaluation(evaluation.map(EvaluationTracker.Outcome::status).orElse(null));
+      long generation = route.getMetadata().getGeneration();
       // Present only while this collection's write of the state or the runbook entry failed.
-      next.setConditions(
-          conditions.merge(
-              next.getConditions(),
-              Set.of(EvaluationTracker.WRITE_FAILED),
-              evaluation
-                  .flatMap(EvaluationTracker.Outcome::writeFailed)
-                  .map(
-                      failure ->
-                          List.of(
-                              new Conditions.Desired(
-                                  EvaluationTracker.WRITE_FAILED,
-                                  true,
-                                  (failure.report()
-                                          ? Reason.EVALUATION_REPORT_WRITE_FAILED
-                                          : Reason.EVALUATION_STATE_WRITE_FAILED)
-                                      .wireName(),
-                                  failure.message())))
-                  .orElse(List.of()),
-              route.getMetadata().getGeneration()));
+      evaluationCondition(
+          next,
+          EvaluationTracker.WRITE_FAILED,
+          evaluation
+              .flatMap(EvaluationTracker.Outcome::writeFailed)
+              .map(
+                  failure ->
+                      new Conditions.Desired(
+                          EvaluationTracker.WRITE_FAILED,
+                          true,
+                          (failure.report()
+                                  ? Reason.EVALUATION_REPORT_WRITE_FAILED
+                                  : Reason.EVALUATION_STATE_WRITE_FAILED)
+                              .wireName(),
+                          failure.message())),
+          generation);
       // Present for the rest of an evaluation whose stored state was found corrupt and rebuilt.
-      next.setConditions(
-          conditions.merge(
-              next.getConditions(),
-              Set.of(EvaluationTracker.STATE_RECOVERED),
-              evaluation
-                  .flatMap(EvaluationTracker.Outcome::stateRecovered)
-                  .map(
-                      message ->
-                          List.of(
-                              new Conditions.Desired(
-                                  EvaluationTracker.STATE_RECOVERED,
-                                  true,
-                                  Reason.EVALUATION_STATE_CORRUPT.wireName(),
-                                  message)))
-                  .orElse(List.of()),
-              route.getMetadata().getGeneration()));
+      evaluationCondition(
+          next,
+          EvaluationTracker.STATE_RECOVERED,
+          evaluation
+              .flatMap(EvaluationTracker.Outcome::stateRecovered)
+              .map(
+                  message ->
+                      new Conditions.Desired(
+                          EvaluationTracker.STATE_RECOVERED,
+                          true,
+                          Reason.EVALUATION_STATE_CORRUPT.wireName(),
+                          message)),
+          generation);
       // Present only while the report ConfigMap is another application's.
-      next.setConditions(
-          conditions.merge(
-              next.getConditions(),
-              Set.of(EvaluationTracker.REPORT_BLOCKED),
-              evaluation
-                  .flatMap(EvaluationTracker.Outcome::reportBlocked)
-                  .map(
-                      message ->
-                          List.of(
-                              new Conditions.Desired(
-                                  EvaluationTracker.REPORT_BLOCKED,
-                                  true,
-                                  Reason.REPORT_CONFIG_MAP_NOT_OWNED.wireName(),
-                                  message)))
-                  .orElse(List.of()),
-              route.getMetadata().getGeneration()));
+      evaluationCondition(
+          next,
+          EvaluationTracker.REPORT_BLOCKED,
+          evaluation
+              .flatMap(EvaluationTracker.Outcome::reportBlocked)
+              .map(
+                  message ->
+                      new Conditions.Desired(
+                          EvaluationTracker.REPORT_BLOCKED,
+                          true,
+                          Reason.REPORT_CONFIG_MAP_NOT_OWNED.wireName(),
+                          message)),
+          generation);
     }
     Optional<GatewayStatus> runtime =
         gateways.gatewayStatus(namespace, rendered.get().table().configVersion());
@@ -945,6 +926,17 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
         .min(Comparator.comparing(ResourceID::getName))
         .map(Set::of)
         .orElse(Set.of());
+  }
+
+  /** Sets condition {@code type} of {@code next} to {@code desired}, or removes it when empty. */
+  private void evaluationCondition(
+      ModelRouteStatus next, String type, Optional<Conditions.Desired> desired, long generation) {
+    next.setConditions(
+        conditions.merge(
+            next.getConditions(),
+            Set.of(type),
+            desired.map(List::of).orElse(List.of()),
+            generation));
   }
 
   private void recordTransition(ModelRoute route, ModelRouteStatus next) {
