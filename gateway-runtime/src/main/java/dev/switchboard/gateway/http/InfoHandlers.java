@@ -287,6 +287,11 @@ public final class InfoHandlers {
                 m.put("baseUrl", UpstreamRequests.baseUrl(p));
                 m.put("needsKey", p.hasKey());
                 m.put("keyLoaded", keys.keyFor(p.name()).isPresent());
+                if (keys.refusedNames().contains(p.name())) {
+                  // A key is there but is no valid key (a line break, a control character): the
+                  // provider is keyless until it is fixed. Never the value.
+                  m.put("keyRefused", true);
+                }
                 m.put("models", List.copyOf(p.models().keySet()));
                 providers.add(m);
               });

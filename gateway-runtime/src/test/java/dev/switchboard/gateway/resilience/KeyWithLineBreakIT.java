@@ -50,6 +50,13 @@ class KeyWithLineBreakIT {
         // The provider is keyless, as for a missing key; the mock was never called.
         assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
         assertThat(gateway.mock().attempts("e-1")).isZero();
+        // The admin view says the key is there but was refused, not merely missing.
+        String config = gateway.admin("/admin/config").body();
+        assertThat(config)
+            .contains("\"keyLoaded\":false")
+            .contains("\"keyRefused\":true")
+            .doesNotContain(OLD)
+            .doesNotContain(NEW);
       }
       assertThat(r.body()).doesNotContain(OLD).doesNotContain(NEW);
       r.headers().map().values().forEach(v -> assertThat(v.toString()).doesNotContain("sk-proj"));
