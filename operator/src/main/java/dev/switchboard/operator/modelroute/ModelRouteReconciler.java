@@ -225,7 +225,9 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       renders.submit(namespace, new RenderRequest(route.getMetadata().getName(), null, route));
       return UpdateControl.noUpdate();
     }
-    Optional<PlannedRollout> planned = planRollout(route);
+    Optional<RoutingTable.Route> published =
+        publisher.published(namespace).route(route.getMetadata().getName());
+    Optional<PlannedRollout> planned = planRollout(route, published);
     Optional<RenderOutcome> rendered;
     String tooLarge = null;
     try {
@@ -240,6 +242,22 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     }
     RouteOutcome outcome =
         rendered.map(r -> r.routes().get(route.getMetadata().getName())).orElse(null);
+    Optional<PlannedRollout> conflicted = planConflict(route, planned, published, outcome);
+    if (conflicted.isPresent()) {
+      // Held back for a model-name conflict only composing found: its canary is rolled back like
+      // that of a spec that no longer renders, and the namespace rendered again with the rollback.
+      try {
+        rendered =
+            renders.submit(
+                namespace,
+                new RenderRequest(route.getMetadata().getName(), conflicted.get(), null));
+        tooLarge = null;
+      } catch (RoutingTablePublisher.RoutingTableTooLargeException e) {
+        rendered = Optional.of(e.rendering());
+        tooLarge = e.getMessage();
+      }
+      outcome = rendered.map(r -> r.routes().get(route.getMetadata().getName())).orElse(null);
+    }
     if (outcome == null) {
       return UpdateControl.noUpdate();
     }
@@ -388,7 +406,8 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
    * without the namespace lock: an analysis may read gateway metrics over HTTP. A route whose spec
    * does not render is planned too: a canary it runs is rolled back to stable.
    */
-  private Optional<PlannedRollout> planRollout(ModelRoute route) {
+  private Optional<PlannedRollout> planRollout(
+      ModelRoute route, Optional<RoutingTable.Route> published) {
     String namespace = route.getMetadata().getNamespace();
     String name = route.getMetadata().getName();
     ResolvedNamespace resolved =
@@ -397,9 +416,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     if (desired.isPresent()) {
       return Optional.of(
           new PlannedRollout(
-              name,
-              desired.get().revision(),
-              planner.plan(route, desired.get(), publisher.published(namespace).route(name))));
+              name, desired.get().revision(), planner.plan(route, desired.get(), published)));
     }
     String problem =
         composer.problems(route, resolved).stream()
@@ -407,10 +424,45 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
             .map(Problem::message)
             .orElse("the route's spec does not render");
     return planner
-        .planWithoutSpec(route, publisher.published(namespace).route(name), problem)
+        .planWithoutSpec(route, published, problem)
         .map(
             decision ->
                 new PlannedRollout(name, route.getMetadata().getGeneration(), decision, true));
+  }
+
+  /**
+   * The rollback of a route whose spec renders but which composing held back for a model-name
+   * conflict (another route serves one of its names) while its canary runs: the planner's decision
+   * for the spec cannot apply, and the last good entry must not keep its canary arm with no
+   * analysis. Planned as for a spec that does not render, from the entry published before this
+   * reconcile's render (that render may have dropped the route from the table).
+   *
+   * @return the rollback to render, or empty when the route is not held back for a conflict or no
+   *     canary runs
+   */
+  private Optional<PlannedRollout> planConflict(
+      ModelRoute route,
+      Optional<PlannedRollout> planned,
+      Optional<RoutingTable.Route> published,
+      RouteOutcome outcome) {
+    if (outcome == null
+        || outcome.state() == RouteOutcome.State.CURRENT
+        || outcome.rollout() != null
+        || planned.isEmpty()
+        || planned.get().withoutSpec()) {
+      return Optional.empty();
+    }
+    return outcome.specProblems().stream()
+        .filter(p -> p.reason() == Reason.MODEL_NAME_CONFLICT)
+        .findFirst()
+        .flatMap(conflict -> planner.planWithoutSpec(route, published, conflict.message()))
+        .map(
+            decision ->
+                new PlannedRollout(
+                    route.getMetadata().getName(),
+                    route.getMetadata().getGeneration(),
+                    decision,
+                    true));
   }
 
   /**

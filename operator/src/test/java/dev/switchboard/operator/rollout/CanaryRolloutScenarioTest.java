@@ -259,6 +259,90 @@ class CanaryRolloutScenarioTest {
   }
 
   @Test
+  void aCanaryWhoseModelNameAnOlderRouteStartsClaimingIsRolledBackToStable() {
+    // An older route in a namespace of its own: names are kept by the older route in a conflict.
+    ns = "canary-" + NAMESPACES.incrementAndGet();
+    ModelRoute legacy =
+        client
+            .resource(
+                Fixtures.load("fixtures/canary-route.yaml", ns).stream()
+                    .filter(ModelRoute.class::isInstance)
+                    .map(ModelRoute.class::cast)
+                    .findFirst()
+                    .map(
+                        r -> {
+                          r.getMetadata().setName("legacy");
+                          r.getSpec().setModel("legacy");
+                          r.getSpec().setCanary(null);
+                          return r;
+                        })
+                    .orElseThrow())
+            .create();
+    java.time.Instant legacyCreated =
+        java.time.Instant.parse(legacy.getMetadata().getCreationTimestamp());
+    // Creation timestamps have seconds: chat must be created in a later second to be newer.
+    eventually().until(() -> java.time.Instant.now().isAfter(legacyCreated.plusSeconds(1)));
+    Fixtures.load("fixtures/canary-route.yaml", ns).forEach(item -> client.resource(item).create());
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(route().getStatus()).isNotNull();
+              assertThat(route().getStatus().getPhase()).isEqualTo("Stable");
+            });
+    changeTargets("gpt-5");
+    eventually().untilAsserted(() -> assertThat(published().canary()).isNotNull());
+
+    // The older route starts claiming chat's model name: chat is held back for the conflict.
+    eventually()
+        .ignoreExceptionsInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class)
+        .until(
+            () -> {
+              client
+                  .resources(ModelRoute.class)
+                  .inNamespace(ns)
+                  .withName("legacy")
+                  .edit(
+                      r -> {
+                        r.getSpec().setAliases(List.of("chat"));
+                        return r;
+                      });
+              return true;
+            });
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(condition("Ready"))
+                  .hasValueSatisfying(
+                      c -> assertThat(c.getReason()).isEqualTo("ModelNameConflict"));
+              // No share of traffic is left on the canary without analysis.
+              assertThat(publishedTable().routes())
+                  .filteredOn(r -> r.name().equals("chat"))
+                  .allSatisfy(r -> assertThat(r.canary()).isNull());
+              assertThat(publishedTable().routes())
+                  .filteredOn(r -> r.name().equals("legacy"))
+                  .singleElement()
+                  .satisfies(r -> assertThat(r.aliases()).containsExactly("chat"));
+              assertThat(route().getStatus().getPhase()).isEqualTo("RolledBack");
+              // Dropped from the table by the render of legacy's edit, chat's entry no longer
+              // names the canary's targets; the revision that ran is known from its status.
+              assertThat(route().getStatus().getFailedRevision()).isEqualTo(2L);
+              assertThat(canaryCondition())
+                  .hasValueSatisfying(
+                      c -> {
+                        assertThat(c.getStatus()).isEqualTo("False");
+                        assertThat(c.getReason()).isEqualTo("ConfigurationInvalid");
+                      });
+            });
+    Event warning =
+        events().stream()
+            .filter(e -> "CanaryConfigurationInvalid".equals(e.getReason()))
+            .findFirst()
+            .orElseThrow();
+    assertThat(warning.getType()).isEqualTo("Warning");
+    assertThat(warning.getMessage()).contains("already served by ModelRoute 'legacy'");
+  }
+
+  @Test
   void aCanaryWhoseRouteBecomesInvalidIsRolledBackToStable() {
     changeTargets("gpt-5");
     eventually().untilAsserted(() -> assertThat(published().canary()).isNotNull());
