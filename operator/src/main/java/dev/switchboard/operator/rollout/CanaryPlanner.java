@@ -36,10 +36,37 @@ public interface CanaryPlanner {
     return Optional.empty();
   }
 
-  /** The planner used until canary rollouts exist: every change of targets applies at once. */
+  /**
+   * The planner used until canary rollouts exist: every change of targets applies at once. The
+   * published table is read from its ConfigMap, so it may still hold a canary arm written by an
+   * operator that ran canaries; a route whose spec does not render keeps its last good entry
+   * without that arm (its spec would drop it too), and nothing is rolled back or recorded.
+   */
   static CanaryPlanner immediate() {
-    return (route, desired, published) ->
-        new RolloutDecision(
+    return new CanaryPlanner() {
+      @Override
+      public RolloutDecision plan(
+          ModelRoute route, RoutingTable.Route desired, Optional<RoutingTable.Route> published) {
+        return new RolloutDecision(
             desired, RolloutDecision.STABLE, desired.revision(), null, null, null, null);
+      }
+
+      @Override
+      public Optional<RolloutDecision> planWithoutSpec(
+          ModelRoute route, Optional<RoutingTable.Route> published, String problem) {
+        return published
+            .filter(p -> p.canary() != null)
+            .map(
+                p ->
+                    new RolloutDecision(
+                        RolloutDecision.withoutCanary(p),
+                        RolloutDecision.STABLE,
+                        p.revision(),
+                        null,
+                        null,
+                        null,
+                        null));
+      }
+    };
   }
 }

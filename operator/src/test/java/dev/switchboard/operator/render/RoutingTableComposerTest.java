@@ -18,6 +18,7 @@ import dev.switchboard.operator.providerendpoint.ProviderEndpointValidator;
 import dev.switchboard.operator.providerendpoint.UpstreamAddressGuard;
 import dev.switchboard.operator.rollout.CanaryPlanner;
 import dev.switchboard.operator.rollout.ProgressiveCanaryPlanner;
+import dev.switchboard.operator.rollout.RolloutDecision;
 import dev.switchboard.operator.routingpolicy.RoutingPolicyValidator;
 import dev.switchboard.operator.status.Problem;
 import dev.switchboard.operator.testing.Fixtures;
@@ -694,6 +695,64 @@ class RoutingTableComposerTest {
     assertThat(rolledBack.decision().failedTargets()).containsExactly("openai-next/gpt-5");
     assertThat(rolledBack.decision().transition().message())
         .contains("ProviderEndpoint 'openai-next' does not exist");
+  }
+
+  @Test
+  void theImmediatePlannerDropsAPublishedCanaryArmFromAnInvalidRoutesLastGoodEntry() {
+    // A table written by an operator that ran canaries (read back from its ConfigMap) holds a
+    // canary arm; this operator plans without canaries and the route's spec stops resolving.
+    List<HasMetadata> items = canaryNamespace();
+    PublishedTable before = publishedFrom(render(items, PublishedTable.NONE));
+    List<HasMetadata> changed = changed(items, ModelRoute.class, "chat", r -> retarget(r, "gpt-5"));
+    ModelRoute chat = route(changed, "chat");
+    RoutingTable.Route desired = RoutingTableRenderer.route(chat);
+    ProgressiveCanaryPlanner progressive =
+        new ProgressiveCanaryPlanner(
+            Clock.fixed(Instant.parse("2026-12-04T12:00:00Z"), ZoneOffset.UTC),
+            query -> Optional.empty());
+    PublishedTable started =
+        publishedFrom(
+            composer.compose(
+                resolve(changed),
+                before,
+                Optional.of(
+                    new PlannedRollout(
+                        "chat",
+                        desired.revision(),
+                        progressive.plan(chat, desired, before.route("chat"))))));
+    assertThat(started.route("chat").orElseThrow().canary()).isNotNull();
+    List<HasMetadata> invalid =
+        changed(
+            changed,
+            ProviderEndpoint.class,
+            "openai-prod",
+            pe -> pe.getSpec().getModels().removeIf(m -> "gpt-5".equals(m.getName())));
+
+    Optional<RolloutDecision> decision =
+        CanaryPlanner.immediate()
+            .planWithoutSpec(
+                chat,
+                started.route("chat"),
+                composer.problems(chat, resolve(invalid)).get(0).message());
+    RenderOutcome outcome =
+        composer.compose(
+            resolve(invalid),
+            started,
+            decision.map(
+                d -> new PlannedRollout("chat", chat.getMetadata().getGeneration(), d, true)));
+
+    assertThat(outcome.routes().get("chat").state()).isEqualTo(RouteOutcome.State.LAST_GOOD);
+    assertThat(route(outcome, "chat").canary()).isNull();
+    assertThat(route(outcome, "chat").targets())
+        .extracting(RoutingTable.Target::id)
+        .containsExactly("openai-prod/gpt-4o");
+    assertThat(outcome.table().providers().get("openai-prod").model("gpt-5")).isEmpty();
+    assertThat(decision.orElseThrow().phase()).isEqualTo(RolloutDecision.STABLE);
+    assertThat(decision.orElseThrow().transition()).isNull();
+
+    // Without a canary arm published there is nothing to drop.
+    assertThat(CanaryPlanner.immediate().planWithoutSpec(chat, before.route("chat"), "invalid"))
+        .isEmpty();
   }
 
   @Test
