@@ -260,37 +260,7 @@ class CanaryRolloutScenarioTest {
 
   @Test
   void aCanaryWhoseModelNameAnOlderRouteStartsClaimingIsRolledBackToStable() {
-    // An older route in a namespace of its own: names are kept by the older route in a conflict.
-    ns = "canary-" + NAMESPACES.incrementAndGet();
-    ModelRoute legacy =
-        client
-            .resource(
-                Fixtures.load("fixtures/canary-route.yaml", ns).stream()
-                    .filter(ModelRoute.class::isInstance)
-                    .map(ModelRoute.class::cast)
-                    .findFirst()
-                    .map(
-                        r -> {
-                          r.getMetadata().setName("legacy");
-                          r.getSpec().setModel("legacy");
-                          r.getSpec().setCanary(null);
-                          return r;
-                        })
-                    .orElseThrow())
-            .create();
-    java.time.Instant legacyCreated =
-        java.time.Instant.parse(legacy.getMetadata().getCreationTimestamp());
-    // Creation timestamps have seconds: chat must be created in a later second to be newer.
-    eventually().until(() -> java.time.Instant.now().isAfter(legacyCreated.plusSeconds(1)));
-    Fixtures.load("fixtures/canary-route.yaml", ns).forEach(item -> client.resource(item).create());
-    eventually()
-        .untilAsserted(
-            () -> {
-              assertThat(route().getStatus()).isNotNull();
-              assertThat(route().getStatus().getPhase()).isEqualTo("Stable");
-            });
-    changeTargets("gpt-5");
-    eventually().untilAsserted(() -> assertThat(published().canary()).isNotNull());
+    startCanaryBesideAnOlderRoute(List.of());
 
     // The older route starts claiming chat's model name: chat is held back for the conflict.
     eventually()
@@ -340,6 +310,40 @@ class CanaryRolloutScenarioTest {
             .orElseThrow();
     assertThat(warning.getType()).isEqualTo("Warning");
     assertThat(warning.getMessage()).contains("already served by ModelRoute 'legacy'");
+  }
+
+  @Test
+  void aCanaryWhoseRouteTakesANameAnOlderRouteServesIsRolledBackToItsStableArm() {
+    startCanaryBesideAnOlderRoute(List.of("chat-next"));
+
+    // Mid-canary, chat adds an alias the older route serves: its spec is held back for the
+    // conflict and its last good entry (without the alias) keeps serving, without the canary arm.
+    editRoute(r -> r.getSpec().setAliases(List.of("chat-next")));
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(condition("Ready"))
+                  .hasValueSatisfying(
+                      c -> assertThat(c.getReason()).isEqualTo("ModelNameConflict"));
+              RoutingTable.Route route = published();
+              assertThat(route.canary()).isNull();
+              assertThat(route.targets())
+                  .extracting(RoutingTable.Target::model)
+                  .containsExactly("gpt-4o");
+              assertThat(route.aliases()).isEmpty();
+              assertThat(route().getStatus().getPhase()).isEqualTo("RolledBack");
+              assertThat(route().getStatus().getFailedRevision()).isEqualTo(2L);
+              assertThat(route().getStatus().getFailedTargets())
+                  .containsExactly("openai-prod/gpt-5");
+              assertThat(canaryCondition())
+                  .hasValueSatisfying(
+                      c -> assertThat(c.getReason()).isEqualTo("ConfigurationInvalid"));
+            });
+    assertThat(events())
+        .filteredOn(e -> "CanaryConfigurationInvalid".equals(e.getReason()))
+        .isNotEmpty()
+        .allSatisfy(
+            e -> assertThat(e.getMessage()).contains("already served by ModelRoute 'legacy'"));
   }
 
   @Test
@@ -462,6 +466,45 @@ class CanaryRolloutScenarioTest {
         .extracting(RoutingTable.Target::model)
         .containsExactly("gpt-4o");
     assertThat(eventReasons()).contains("CanaryAborted");
+  }
+
+  /**
+   * In a namespace of its own: ModelRoute "legacy" (model "legacy", the given aliases) created a
+   * second before "chat", so it keeps its names in a conflict; then chat's canary to gpt-5 started.
+   */
+  private void startCanaryBesideAnOlderRoute(List<String> legacyAliases) {
+    // An older route in a namespace of its own: names are kept by the older route in a conflict.
+    ns = "canary-" + NAMESPACES.incrementAndGet();
+    ModelRoute legacy =
+        client
+            .resource(
+                Fixtures.load("fixtures/canary-route.yaml", ns).stream()
+                    .filter(ModelRoute.class::isInstance)
+                    .map(ModelRoute.class::cast)
+                    .findFirst()
+                    .map(
+                        r -> {
+                          r.getMetadata().setName("legacy");
+                          r.getSpec().setModel("legacy");
+                          r.getSpec().setCanary(null);
+                          r.getSpec().setAliases(legacyAliases);
+                          return r;
+                        })
+                    .orElseThrow())
+            .create();
+    java.time.Instant legacyCreated =
+        java.time.Instant.parse(legacy.getMetadata().getCreationTimestamp());
+    // Creation timestamps have seconds: chat must be created in a later second to be newer.
+    eventually().until(() -> java.time.Instant.now().isAfter(legacyCreated.plusSeconds(1)));
+    Fixtures.load("fixtures/canary-route.yaml", ns).forEach(item -> client.resource(item).create());
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(route().getStatus()).isNotNull();
+              assertThat(route().getStatus().getPhase()).isEqualTo("Stable");
+            });
+    changeTargets("gpt-5");
+    eventually().untilAsserted(() -> assertThat(published().canary()).isNotNull());
   }
 
   private Optional<io.fabric8.kubernetes.api.model.Condition> canaryCondition() {
