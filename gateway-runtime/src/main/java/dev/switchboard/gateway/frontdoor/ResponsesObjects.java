@@ -213,7 +213,11 @@ final class ResponsesObjects {
               newId("fc"),
               call.path("id").asText(newId("call")),
               function.path("name").asText(""),
-              function.path("arguments").asText(""),
+              // "" (a server that sends no arguments for a function without parameters) is no
+              // JSON: "{}", as OpenAI writes it.
+              function.path("arguments").asText("").isEmpty()
+                  ? "{}"
+                  : function.path("arguments").asText(),
               "completed"));
     }
     JsonNode usage = chat.get("usage");

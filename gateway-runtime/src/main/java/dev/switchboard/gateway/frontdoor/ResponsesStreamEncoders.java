@@ -347,6 +347,16 @@ final class ResponsesStreamEncoders {
       }
       String all = arguments.toString();
       String itemId = callItem.get("id").asText();
+      if (all.isEmpty()) {
+        // A call streamed without argument pieces (a function with no parameters, from a server
+        // that sends none): "{}", as OpenAI sends it — "" is no JSON, and clients parse it.
+        all = "{}";
+        ObjectNode e = event("response.function_call_arguments.delta");
+        e.put("item_id", itemId);
+        e.put("output_index", callIndex);
+        e.put("delta", all);
+        write(out, e);
+      }
       ObjectNode argsDone = event("response.function_call_arguments.done");
       argsDone.put("item_id", itemId);
       argsDone.put("output_index", callIndex);

@@ -109,4 +109,47 @@ class ResponsesStreamEncodersTest {
     assertThat(ResponsesObjects.fromChat(chat, request, "resp_1", 1).at("/output/0/content"))
         .isEqualTo(content);
   }
+
+  /**
+   * A chat target that streams a tool call without any argument pieces (some OpenAI-compatible
+   * servers do, for a function with no parameters; OpenAI sends "{}"): the bridged call's arguments
+   * are "{}" in its delta, its done event and the final response, as in the JSON answer of the same
+   * message — "" is no JSON, and clients parse the arguments.
+   */
+  @Test
+  void aToolCallStreamedWithoutArgumentsHasArgumentsThatParse() throws Exception {
+    List<JsonNode> events =
+        bridge(
+            chunk("{\"role\":\"assistant\",\"content\":null}"),
+            chunk(
+                "{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\","
+                    + "\"function\":{\"name\":\"get_time\"}}]}"));
+
+    StringBuilder deltas = new StringBuilder();
+    JsonNode done = null;
+    for (JsonNode e : events) {
+      if (e.path("type").asText().equals("response.function_call_arguments.delta")) {
+        deltas.append(e.path("delta").asText());
+      }
+      if (e.path("type").asText().equals("response.function_call_arguments.done")) {
+        done = e;
+      }
+    }
+    assertThat(deltas.toString()).isEqualTo("{}");
+    assertThat(done).isNotNull();
+    assertThat(done.path("arguments").asText()).isEqualTo("{}");
+    JsonNode completed = events.get(events.size() - 1).path("response");
+    assertThat(completed.at("/output/0/arguments").asText()).isEqualTo("{}");
+    JsonNode chat =
+        JSON.readTree(
+            "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":null,"
+                + "\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\","
+                + "\"function\":{\"name\":\"get_time\"}}]},\"finish_reason\":\"tool_calls\"}]}");
+    ObjectNode request = (ObjectNode) JSON.readTree("{\"model\":\"m\",\"input\":\"x\"}");
+    assertThat(
+            ResponsesObjects.fromChat(chat, request, "resp_1", 1)
+                .at("/output/0/arguments")
+                .asText())
+        .isEqualTo("{}");
+  }
 }
