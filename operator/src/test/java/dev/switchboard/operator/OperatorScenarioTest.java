@@ -297,10 +297,10 @@ class OperatorScenarioTest {
   void aRefusedEvaluationStateWriteIsAConditionAndAWarningUntilAWriteSucceeds() {
     applyBasic();
     awaitRouteReady("chat-default");
-    // The API server refuses to update the evaluation state ConfigMap: every attempt of one write.
-    // The state ConfigMap exists (with another route's entry), so the write is a PUT on its own
-    // path: a refusal of every ConfigMap create in the namespace would also hit whatever else the
-    // operator happens to create meanwhile, and this test would depend on timing.
+    // The API server refuses every update of the evaluation state ConfigMap (until it is deleted,
+    // below). The state ConfigMap exists (with another route's entry), so writes are PUTs on its
+    // own path: a refusal of ConfigMap creates would also hit whatever else the operator creates,
+    // and a fixed number of refusals could run out on a retry before the test saw the condition.
     client
         .configMaps()
         .inNamespace(ns)
@@ -322,7 +322,7 @@ class OperatorScenarioTest {
             403,
             "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
                 + "\"code\":403,\"reason\":\"Forbidden\",\"message\":\"quota frozen\"}")
-        .times(3);
+        .always();
     java.util.function.DoubleConsumer evaluate =
         sample ->
             edit(
@@ -366,7 +366,9 @@ class OperatorScenarioTest {
                             .map(e -> e.getMessage()))
                     .anySatisfy(m -> assertThat(m).contains("switchboard-evaluations")));
 
-    // The next collection writes the state, and the condition goes.
+    // Writes succeed again (the ConfigMap is gone, so the next write creates it): the next
+    // collection writes the state, and the condition goes.
+    client.configMaps().inNamespace(ns).withName("switchboard-evaluations").delete();
     evaluate.accept(0.2);
     eventually()
         .untilAsserted(
