@@ -57,6 +57,24 @@ public final class UpstreamHeaders {
     return Optional.empty();
   }
 
+  /**
+   * Whether {@code key} can be an API key: all visible ASCII (0x21-0x7E), what keys are made of and
+   * what a header value may carry without the HTTP client refusing it (its complaint would quote
+   * the key). The gateway (keys it loads) and the operator (keys it resolves) apply this one rule.
+   */
+  public static boolean isValidKey(String key) {
+    if (key == null || key.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < key.length(); i++) {
+      char c = key.charAt(i);
+      if (c < 0x21 || c > 0x7E) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** RFC 9110 token characters. */
   private static boolean isToken(String s) {
     for (int i = 0; i < s.length(); i++) {

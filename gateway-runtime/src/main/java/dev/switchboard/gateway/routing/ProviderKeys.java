@@ -39,7 +39,7 @@ public final class ProviderKeys {
         (name, value) -> {
           if (value != null && !value.isBlank()) {
             String key = value.strip();
-            if (isValidKey(key)) {
+            if (dev.switchboard.contract.UpstreamHeaders.isValidKey(key)) {
               cleaned.put(name, key);
             } else {
               refused.add(name);
@@ -47,17 +47,6 @@ public final class ProviderKeys {
           }
         });
     return new ProviderKeys(Map.copyOf(cleaned), Set.copyOf(refused));
-  }
-
-  /** Whether {@code key} is all visible ASCII (0x21-0x7E), the only characters a key has. */
-  public static boolean isValidKey(String key) {
-    for (int i = 0; i < key.length(); i++) {
-      char c = key.charAt(i);
-      if (c < 0x21 || c > 0x7E) {
-        return false;
-      }
-    }
-    return !key.isEmpty();
   }
 
   public Optional<String> keyFor(String provider) {

@@ -40,7 +40,8 @@ public final class CredentialResolver {
       return failed(Reason.INVALID_SPEC, "spec.apiKeySecretRef needs the name of a Secret");
     }
     Result result = resolve(namespace, ref);
-    if (result.resolved() && !isValidKey(result.credentials().apiKey())) {
+    if (result.resolved()
+        && !dev.switchboard.contract.UpstreamHeaders.isValidKey(result.credentials().apiKey())) {
       // Sent as a header value, such a key is refused by the gateway's HTTP client with an error
       // that quotes it whole; the gateway refuses it too, this says why where users look.
       String key = ref.getKey() == null ? DEFAULT_KEY : ref.getKey();
@@ -54,23 +55,6 @@ public final class CredentialResolver {
               + " visible ASCII inside (two keys on two lines?); put exactly one key there");
     }
     return result;
-  }
-
-  /**
-   * Whether {@code key} is all visible ASCII (0x21-0x7E): what an API key is made of, and what a
-   * header value may hold. The gateway applies the same rule to the keys it loads.
-   */
-  static boolean isValidKey(String key) {
-    if (key == null || key.isEmpty()) {
-      return false;
-    }
-    for (int i = 0; i < key.length(); i++) {
-      char c = key.charAt(i);
-      if (c < 0x21 || c > 0x7E) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /**
