@@ -613,7 +613,9 @@ public final class CacheStage implements Stage {
             served.id(),
             ctx.upstreamModel(),
             ctx.usage(),
-            Pricing.costUsd(served, ctx.usage()),
+            // What the answer is charged (AccountStage, later on the way back): the prices in
+            // force now, a price window applied — what a hit on it then saves.
+            Pricing.costUsd(served, ctx.usage(), java.time.Instant.ofEpochMilli(now)),
             ctx.durationSeconds() * 1000,
             now,
             request.partition(),

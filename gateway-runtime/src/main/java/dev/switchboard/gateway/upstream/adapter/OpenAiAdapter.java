@@ -7,7 +7,6 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.switchboard.contract.ProviderKind;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.upstream.FailureKind;
@@ -134,11 +133,22 @@ public class OpenAiAdapter implements UpstreamAdapter {
   /**
    * Whether the provider accepts {@code stream_options} (the gateway adds {@code include_usage} to
    * measure tokens of streams). Mistral rejects unknown fields (422) and reports usage in its last
-   * chunk anyway; every other preset, and vLLM/Ollama, accept it.
+   * chunk anyway; Azure OpenAI knows it from api-version {@value #AZURE_STREAM_OPTIONS_SINCE} on
+   * (the default {@code 2024-10-21} included) and refuses it with a 400 before; every other preset,
+   * and vLLM/Ollama, accept it.
    */
   static boolean acceptsStreamOptions(RoutingTable.Provider provider) {
-    return provider.providerKind() != ProviderKind.MISTRAL;
+    return switch (provider.providerKind()) {
+      case MISTRAL -> false;
+      case AZURE_OPENAI ->
+          provider.apiVersion() == null
+              || provider.apiVersion().compareTo(AZURE_STREAM_OPTIONS_SINCE) >= 0;
+      default -> true;
+    };
   }
+
+  /** The first Azure OpenAI api-version that knows {@code stream_options}. */
+  static final String AZURE_STREAM_OPTIONS_SINCE = "2024-09-01-preview";
 
   @Override
   public ReplySummary decodeReply(byte[] body, Operation op) throws ReplySummary.BadReply {

@@ -69,6 +69,55 @@ class UpstreamBodyTest {
     assertThat(clients.has("stream_options")).isTrue();
   }
 
+  private static PlannedTarget azure(String apiVersion) {
+    return new PlannedTarget(
+        TestTables.target("p", "gpt-4o", 0),
+        new RoutingTable.Provider(
+            "p",
+            "azure-openai",
+            "https://acme.openai.azure.com",
+            true,
+            apiVersion,
+            Map.of(),
+            null,
+            null,
+            null,
+            null,
+            Map.of()),
+        PlannedTarget.STABLE);
+  }
+
+  @Test
+  void sendsAzureTheAddedStreamOptionsOnlyFromTheApiVersionThatKnowsThem() throws Exception {
+    // Dated Azure api-versions before 2024-09-01-preview refuse stream_options with a 400: the
+    // gateway's own include_usage must not fail every stream there.
+    for (String old : new String[] {"2024-06-01", "2024-02-01", "2024-08-01-preview"}) {
+      JsonNode added =
+          JSON.readTree(
+              new AzureOpenAiAdapter()
+                  .encodeRequest(clientBody(), azure(old), Operation.CHAT_COMPLETIONS, true)
+                  .getBytes());
+      assertThat(added.has("stream_options")).as(old).isFalse();
+      // What the client itself sent goes as it is: the answer is the one Azure gives it directly.
+      JsonNode clients =
+          JSON.readTree(
+              new AzureOpenAiAdapter()
+                  .encodeRequest(clientBody(), azure(old), Operation.CHAT_COMPLETIONS, false)
+                  .getBytes());
+      assertThat(clients.has("stream_options")).as(old).isTrue();
+    }
+    for (String current : new String[] {null, "2024-09-01-preview", "2024-10-21", "preview"}) {
+      JsonNode added =
+          JSON.readTree(
+              new AzureOpenAiAdapter()
+                  .encodeRequest(clientBody(), azure(current), Operation.CHAT_COMPLETIONS, true)
+                  .getBytes());
+      assertThat(added.path("stream_options").path("include_usage").asBoolean())
+          .as(String.valueOf(current))
+          .isTrue();
+    }
+  }
+
   @Test
   void sendsOpenAiTheTokenLimitByItsCurrentNameAndOthersAsGiven() throws Exception {
     ObjectNode body = clientBody();
