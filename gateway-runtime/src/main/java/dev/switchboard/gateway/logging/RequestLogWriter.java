@@ -166,7 +166,8 @@ public final class RequestLogWriter {
         json.writeFieldName(Field.TOP_P.json);
         json.writeRawValue(d.topP() == null ? "null" : d.topP());
         json.writeFieldName(Field.UNHONOURED_PARAMS.json);
-        json.writeString(target == null ? null : d.unhonoured(target.provider().kind()));
+        String kind = ctx.servedProviderKind();
+        json.writeString(kind == null ? null : d.unhonoured(kind));
       }
       // The cache outcome ("none" when the route does not cache). A hit's usage is the original
       // answer's, its cost_usd 0; cache_saved_usd is what the original cost.

@@ -479,6 +479,9 @@ public final class CacheStage implements Stage {
     RequestContext ctx = exchange.ctx();
     ctx.cacheOutcome(outcome, similarity == null ? null : similarity.doubleValue());
     ctx.cacheSaved(answer.costUsd(), answer.latencyMs());
+    if (answer.provider() != null) {
+      ctx.cacheProviderKind(answer.provider().kind());
+    }
     ctx.firstToken();
     if (ctx.clientGone()) {
       exchange.finish(499, "cancelled", "client_cancelled");

@@ -59,7 +59,9 @@ public final class DeterministicStage implements Stage {
     JsonNode given = body.get("seed");
     if (given != null && !given.isNull()) {
       seed = given.canConvertToLong() && given.isIntegralNumber() ? given.asLong() : null;
-    } else if (on && contract.seedRequired()) {
+    } else if (on && contract.seedRequired() && pinned == null) {
+      // A drift check's request (pinned: the operator's, never a client's) carries no seed of its
+      // own; it takes the policy's below, so requireSeed cannot make every drift run fail.
       throw new ApiException(
           OpenAiError.invalidRequest(
               "The route '"

@@ -78,7 +78,9 @@ final class ServedHeaders {
     if (d != null) {
       response.putHeader(SEED, d.seed() == null ? "none" : Long.toString(d.seed()));
       response.putHeader(PROMPT_HASH, d.systemPromptHash());
-      String unhonoured = t == null ? null : d.unhonoured(t.provider().kind());
+      // A cache hit has no target: the stored answer's provider did (not) honour the seed.
+      String kind = ctx.servedProviderKind();
+      String unhonoured = kind == null ? null : d.unhonoured(kind);
       if (unhonoured != null) {
         response.putHeader(UNHONOURED, unhonoured);
       }

@@ -62,6 +62,7 @@ public final class RequestContext {
   private long deadlineNanos;
   private Object needs;
   private String cacheOutcome;
+  private String cacheProviderKind;
   private Double cacheSimilarity;
   private Double cacheSavedUsd;
   private double cacheSavedMs;
@@ -263,6 +264,19 @@ public final class RequestContext {
   public void cacheOutcome(String outcome, Double similarity) {
     this.cacheOutcome = outcome;
     this.cacheSimilarity = similarity;
+  }
+
+  /**
+   * The kind of provider that produced what the client got: the target's, or on a cache hit the
+   * stored answer's (a hit has no target). Null before either is known.
+   */
+  public String servedProviderKind() {
+    return target != null ? target.provider().kind() : cacheProviderKind;
+  }
+
+  /** On a cache hit: the kind of provider that produced the stored answer. */
+  public void cacheProviderKind(String kind) {
+    this.cacheProviderKind = kind;
   }
 
   /** Whether the answer came from the response cache (it then costs nothing). */

@@ -44,6 +44,23 @@ class DeterministicRouteIT {
   static MockProvider secondary;
   static GatewayHarness gateway;
 
+  /** {@code p} with the exact response cache on. */
+  static RoutingTable.Policy cached(RoutingTable.Policy p) {
+    return new RoutingTable.Policy(
+        p.name(),
+        p.strategy(),
+        p.latencyObjectiveTtftP95Ms(),
+        p.schedule(),
+        p.retry(),
+        p.requireSameCapabilities(),
+        p.circuitBreaker(),
+        p.rateLimits(),
+        new RoutingTable.Cache(
+            true, 600_000L, 1000, false, null, null, null, null, 0.3, null, null),
+        p.deterministic(),
+        p.loggingBodies());
+  }
+
   static RoutingTable.Policy policy(String name, RoutingTable.Deterministic deterministic) {
     return new RoutingTable.Policy(
         name,
@@ -92,12 +109,14 @@ class DeterministicRouteIT {
         List.of(
             policy("det", new RoutingTable.Deterministic(true, 42L, true, false)),
             policy("strict", new RoutingTable.Deterministic(true, 42L, true, true)),
-            policy("loose", null)),
+            policy("loose", null),
+            cached(policy("det-cached", new RoutingTable.Deterministic(true, 42L, true, false)))),
         List.of(
             policyRoute("det", "det", pool),
             policyRoute("strict", "strict", target("pa", "m1", 0)),
             policyRoute("loose", "loose", pool),
             policyRoute("anthropic", "det", target("pc", "claude-x", 0)),
+            policyRoute("anthropic-cached", "det-cached", target("pc", "claude-x", 0)),
             policyRoute("det-openai", "det", target("po", "m1", 0)),
             policyRoute("loose-openai", "loose", target("po", "m1", 0)),
             // Legal requests (metadata task=legal) go to pb/m3 instead of pa/m1.
@@ -312,6 +331,20 @@ class DeterministicRouteIT {
     assertThat(header(r, "x-switchboard-unhonoured-params")).isEqualTo("seed");
   }
 
+  @Test
+  void aCachedAnswerStillSaysItsProviderDidNotHonourTheSeed() throws Exception {
+    String body = chat("anthropic-cached", null, null, "Hello from the cache");
+    HttpResponse<String> miss = gateway.post("/v1/chat/completions", body);
+    HttpResponse<String> hit = gateway.post("/v1/chat/completions", body);
+
+    assertThat(header(miss, "x-switchboard-cache")).isEqualTo("miss");
+    assertThat(header(miss, "x-switchboard-unhonoured-params")).isEqualTo("seed");
+    // The stored answer is Anthropic's, which honours no seed: served again, it still says so.
+    assertThat(header(hit, "x-switchboard-cache")).isEqualTo("hit");
+    assertThat(header(hit, "x-switchboard-seed")).isEqualTo("42");
+    assertThat(header(hit, "x-switchboard-unhonoured-params")).isEqualTo("seed");
+  }
+
   /**
    * The Responses API has no {@code seed}, so passing a deterministic Responses request through to
    * OpenAI would drop the seed the answer claims. It is bridged through chat completions (which has
@@ -468,6 +501,20 @@ class DeterministicRouteIT {
     assertThat(noHeader.statusCode()).isEqualTo(400);
     assertThat(header(publicWithHeader, "x-switchboard-target-model")).isEqualTo("m1");
     assertThat(publicDriftPath.statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void aDriftCheckOnARouteThatRequiresASeedTakesThePolicysSeed() throws Exception {
+    // The operator's drift requests carry no seed: requireSeed is for clients, and refusing the
+    // operator would leave every drift run of such a policy unreachable.
+    HttpResponse<String> checked = drift("strict", "pa/m1");
+    HttpResponse<String> client =
+        gateway.post("/v1/chat/completions", chat("strict", null, null, "drift prompt"));
+
+    assertThat(checked.statusCode()).as(checked.body()).isEqualTo(200);
+    assertThat(header(checked, "x-switchboard-seed")).isEqualTo("42");
+    assertThat(content(checked)).endsWith("(seed 42)");
+    assertThat(client.statusCode()).isEqualTo(400);
   }
 
   static HttpResponse<String> drift(String model, String target) throws Exception {
