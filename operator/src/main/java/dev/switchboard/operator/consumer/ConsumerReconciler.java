@@ -30,6 +30,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.time.Duration;
@@ -83,6 +84,18 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
   private InformerEventSource<Secret, Consumer> secrets;
   private IndexerResourceCache<Consumer> consumers;
 
+  /** Reconciles a Consumer whose outcome another Consumer's change altered (a shared key). */
+  private final SimpleInboundEventSource<Consumer> others =
+      new SimpleInboundEventSource<>("consumer-outcome-changed");
+
+  /**
+   * The outcome each Consumer's status was last written from. A key one consumer starts (or stops)
+   * sharing with another changes the other's outcome too, without any event for it: its status
+   * would keep saying Ready (or KeySharedWithOtherConsumer) until something else touched it.
+   */
+  private final Map<ResourceID, ConsumerTableRenderer.Resolution> applied =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   /**
    * Namespaces where this process published the table for its credential alone (no Consumer): a
    * deleted table is written back there. Only the leader publishes, so only it writes back.
@@ -114,7 +127,8 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
     String namespace = consumer.getMetadata().getNamespace();
     boolean deleted =
         context.isPrimaryResourceDeleted() || consumer.getMetadata().getDeletionTimestamp() != null;
-    ConsumerTableRenderer.Rendered rendered;
+    ResourceID self = ResourceID.fromResource(consumer);
+    ConsumerTableRenderer.Resolution resolution;
     synchronized (publisher.lockFor(namespace)) {
       List<Consumer> live =
           consumers.byIndex(BY_NAMESPACE, namespace).stream()
@@ -125,15 +139,41 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
                           || !Objects.equals(
                               c.getMetadata().getUid(), consumer.getMetadata().getUid()))
               .toList();
-      rendered = ConsumerTableRenderer.render(live, resolver(), credential.sha256());
+      ConsumerTableRenderer.Rendered rendered =
+          ConsumerTableRenderer.render(live, resolver(), credential.sha256());
       publisher.publish(namespace, rendered.table(), owners(live));
+      // Under the lock, so that what another reconcile compares with is what was rendered last.
+      resolution = deleted ? null : rendered.consumers().get(consumer.getMetadata().getName());
+      if (resolution == null) {
+        applied.remove(self);
+      } else {
+        applied.put(self, resolution);
+      }
+      refreshOthers(namespace, self, rendered);
     }
-    if (deleted) {
+    if (resolution == null) {
       return UpdateControl.noUpdate();
     }
-    ConsumerTableRenderer.Resolution resolution =
-        rendered.consumers().get(consumer.getMetadata().getName());
     return status(consumer, resolution);
+  }
+
+  /**
+   * Queues a reconcile of every other Consumer of the namespace whose outcome in this render
+   * differs from the one its status was written from. One never reconciled by this process is left
+   * alone: its first reconcile (every Consumer has one on start) renders it anyway.
+   */
+  private void refreshOthers(
+      String namespace, ResourceID self, ConsumerTableRenderer.Rendered rendered) {
+    rendered
+        .consumers()
+        .forEach(
+            (name, outcome) -> {
+              ResourceID other = new ResourceID(name, namespace);
+              ConsumerTableRenderer.Resolution last = applied.get(other);
+              if (!other.equals(self) && last != null && !last.equals(outcome)) {
+                others.propagateEvent(other);
+              }
+            });
   }
 
   /**
@@ -490,7 +530,7 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
                 .withOnDeleteFilter(this::forgetIfTable)
                 .build(),
             context);
-    return List.of(secrets);
+    return List.of(secrets, others);
   }
 
   /** Consumers a Secret event concerns: its users, or all when our table was changed by others. */

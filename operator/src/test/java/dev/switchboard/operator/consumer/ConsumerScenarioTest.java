@@ -389,7 +389,7 @@ class ConsumerScenarioTest {
     KUBE.client()
         .resource(consumer(ns, "copycat", List.of(ref("long-key", "apiKey")), null))
         .create();
-    // Only the Consumer that changed reconciles; touching the Secret both use makes "long" too.
+    // Touching the Secret both use moves neither key: the age stays.
     secret(ns, "long-key", Map.of("apiKey", "sk-long-lived", "note", "shared"));
     await()
         .ignoreExceptions()
@@ -409,6 +409,84 @@ class ConsumerScenarioTest {
     secret(ns, "long-key", Map.of("apiKey", "sk-long-lived"));
     assertKeyStillDue(ns, since[0]);
     assertNoPlaintext(ns, "sk-long-lived");
+  }
+
+  @Test
+  void aConsumerThatStartsOrStopsSharingAKeyRefreshesTheOtherOnesStatus() {
+    // Two Secrets, one key value: nothing about "first" changes, only its outcome does.
+    String ns = "consumers-shared-refresh";
+    secret(ns, "first-key", Map.of("apiKey", "sk-one-for-two"));
+    KUBE.client()
+        .resource(consumer(ns, "first", List.of(ref("first-key", "apiKey")), null))
+        .create();
+    await()
+        .ignoreExceptions()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(condition(get(ns, "first"), "Ready").map(Condition::getStatus))
+                    .contains("True"));
+
+    secret(ns, "second-key", Map.of("apiKey", "sk-one-for-two", "own", "sk-second-own"));
+    KUBE.client()
+        .resource(consumer(ns, "second", List.of(ref("second-key", "apiKey")), null))
+        .create();
+    await()
+        .ignoreExceptions()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              for (String[] pair : new String[][] {{"first", "second"}, {"second", "first"}}) {
+                Condition ready = condition(get(ns, pair[0]), "Ready").orElseThrow();
+                assertThat(ready.getStatus()).isEqualTo("False");
+                assertThat(ready.getReason()).isEqualTo("KeySharedWithOtherConsumer");
+                assertThat(ready.getMessage()).contains("Consumer " + pair[1]);
+              }
+              assertThat(table(ns).orElseThrow().consumers())
+                  .allSatisfy(c -> assertThat(c.keySha256()).isEmpty());
+            });
+
+    // The second one takes a key of its own: both are Ready again, each with its own key.
+    Consumer second = get(ns, "second");
+    second.getSpec().setKeySecretRefs(List.of(ref("second-key", "own")));
+    KUBE.client().resource(second).update();
+    await()
+        .ignoreExceptions()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              for (String name : List.of("first", "second")) {
+                Condition ready = condition(get(ns, name), "Ready").orElseThrow();
+                assertThat(ready.getStatus()).isEqualTo("True");
+                assertThat(ready.getReason()).isEqualTo("KeysPublished");
+              }
+              assertThat(table(ns).orElseThrow().consumers())
+                  .extracting(c -> c.name() + "=" + c.keySha256())
+                  .containsExactly(
+                      "first=" + List.of(KeyAges.sha256Hex("sk-one-for-two")),
+                      "second=" + List.of(KeyAges.sha256Hex("sk-second-own")));
+            });
+
+    // Sharing again, then the second one goes: the first one is Ready without being touched.
+    second = get(ns, "second");
+    second.getSpec().setKeySecretRefs(List.of(ref("second-key", "apiKey")));
+    KUBE.client().resource(second).update();
+    await()
+        .ignoreExceptions()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(condition(get(ns, "first"), "Ready").map(Condition::getReason))
+                    .contains("KeySharedWithOtherConsumer"));
+    KUBE.client().resources(Consumer.class).inNamespace(ns).withName("second").delete();
+    await()
+        .ignoreExceptions()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(condition(get(ns, "first"), "Ready").map(Condition::getReason))
+                    .contains("KeysPublished"));
+    assertNoPlaintext(ns, "sk-one-for-two", "sk-second-own");
   }
 
   private static void assertKeyStillDue(String ns, String since) {
