@@ -3,6 +3,8 @@ package dev.switchboard.operator.providerendpoint;
 import dev.switchboard.api.v1alpha1.ObservedKey;
 import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.api.v1alpha1.ProviderEndpointStatus;
+import dev.switchboard.api.v1alpha1.SecretKeyRef;
+import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.operator.keys.KeyAges;
 import dev.switchboard.operator.runtime.CommitmentSource;
 import dev.switchboard.operator.runtime.ProviderHealth;
@@ -187,13 +189,20 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
     ProviderEndpointStatus before = endpoint.getStatus();
     Optional<Duration> rotationDue = Optional.empty();
     ObservedKey key = null;
-    if (credentials.resolved() && credentials.credentials().hasKey()) {
+    List<ObservedKey> lastRecord =
+        before == null || before.getCredentials() == null
+            ? List.of()
+            : List.of(before.getCredentials());
+    if (!specProblems.isEmpty() || invalidReference(credentials)) {
+      // An invalid spec renders nothing: the Secret's key is not published for the endpoint. The
+      // routing table holds for it at most the key a route's last good entry carries (as it was
+      // published), so the record follows that key, and goes when the table holds none.
       key =
-          keyAges.observe(
-              KeyAges.fingerprint(credentials.credentials().apiKey()),
-              before == null || before.getCredentials() == null
-                  ? List.of()
-                  : List.of(before.getCredentials()));
+          publishedKey(endpoint)
+              .map(published -> keyAges.observe(KeyAges.fingerprint(published), lastRecord))
+              .orElse(null);
+    } else if (credentials.resolved() && credentials.credentials().hasKey()) {
+      key = keyAges.observe(KeyAges.fingerprint(credentials.credentials().apiKey()), lastRecord);
     } else if (!credentials.resolved() && before != null) {
       // The Secret is unreadable for now (deleted and created again by a secret syncer, say;
       // CredentialsResolved=False says so). The age record stays until a different key is seen:
@@ -218,9 +227,8 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
                         + KeyAges.human(keyAges.age(key))
                         + " ago, longer than keyRotation.maxAge "
                         + endpoint.getSpec().getKeyRotation().getMaxAge()
-                        + "; put a new key into Secret '"
-                        + endpoint.getSpec().getApiKeySecretRef().getName()
-                        + "'")
+                        + "; put a new key into "
+                        + secretName(endpoint))
                 : new Conditions.Desired(
                     KeyAges.KEY_ROTATION_DUE,
                     false,
@@ -326,18 +334,47 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
                 .withNamespacesInheritedFromController()
                 .withSecondaryToPrimaryMapper(
                     secret ->
-                        endpoints
-                            .byIndex(
-                                BY_SECRET,
-                                secret.getMetadata().getNamespace()
-                                    + "/"
-                                    + secret.getMetadata().getName())
-                            .stream()
+                        (RoutingTable.KEYS_SECRET_NAME.equals(secret.getMetadata().getName())
+                                // The published keys: what an invalid endpoint's record follows.
+                                ? endpoints.list(secret.getMetadata().getNamespace())
+                                : endpoints
+                                    .byIndex(
+                                        BY_SECRET,
+                                        secret.getMetadata().getNamespace()
+                                            + "/"
+                                            + secret.getMetadata().getName())
+                                    .stream())
                             .map(ResourceID::fromResource)
                             .collect(Collectors.toSet()))
                 .build(),
             context);
     return List.of(secrets);
+  }
+
+  /** A reference without a Secret name: a spec problem, not a Secret that is briefly gone. */
+  private static boolean invalidReference(CredentialResolver.Result credentials) {
+    return !credentials.resolved() && credentials.problem().reason() == Reason.INVALID_SPEC;
+  }
+
+  /**
+   * The key the published routing table holds for the endpoint (in the provider keys Secret, by
+   * endpoint name), read from the same informer cache as the user's Secrets.
+   */
+  private Optional<String> publishedKey(ProviderEndpoint endpoint) {
+    SecretKeyRef published = new SecretKeyRef();
+    published.setName(RoutingTable.KEYS_SECRET_NAME);
+    published.setKey(endpoint.getMetadata().getName());
+    CredentialResolver.Result result =
+        new CredentialResolver((namespace, name) -> secrets.get(new ResourceID(name, namespace)))
+            .resolve(endpoint.getMetadata().getNamespace(), published);
+    return result.resolved() ? Optional.of(result.credentials().apiKey()) : Optional.empty();
+  }
+
+  private static String secretName(ProviderEndpoint endpoint) {
+    SecretKeyRef ref = endpoint.getSpec() == null ? null : endpoint.getSpec().getApiKeySecretRef();
+    return ref == null || ref.getName() == null
+        ? "the endpoint's Secret (spec.apiKeySecretRef names none)"
+        : "Secret '" + ref.getName() + "'";
   }
 
   private void recordTransition(ProviderEndpoint endpoint, ProviderEndpointStatus next) {

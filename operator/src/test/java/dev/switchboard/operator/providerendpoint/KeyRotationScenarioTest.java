@@ -4,16 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.switchboard.api.v1alpha1.KeyRotation;
+import dev.switchboard.api.v1alpha1.LocalObjectRef;
+import dev.switchboard.api.v1alpha1.ModelRoute;
+import dev.switchboard.api.v1alpha1.ModelRouteSpec;
 import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.api.v1alpha1.ProviderEndpointSpec;
+import dev.switchboard.api.v1alpha1.RouteTarget;
 import dev.switchboard.api.v1alpha1.SecretKeyRef;
+import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.keys.KeyAges;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.awaitility.core.ConditionFactory;
@@ -188,6 +197,101 @@ class KeyRotationScenarioTest {
               assertThat(p.getStatus().getCredentials()).isNull();
               assertThat(condition(p, "KeyRotationDue")).isEmpty();
             });
+  }
+
+  /**
+   * An invalid spec renders nothing, so the Secret's key is not published for the endpoint: the
+   * credentials record follows what the routing table holds for it, the key a route's last good
+   * entry carries, and goes with that entry.
+   */
+  @Test
+  void anInvalidSpecKeepsTheRecordOfTheCarriedKeyOnlyWhileTheTableHoldsIt() {
+    String ns = "pe-key-invalid-spec";
+    secret(ns, Map.of("apiKey", "sk-published"));
+    KUBE.client().resource(endpoint(ns, true, "2160h")).create();
+    KUBE.client().resource(route(ns)).create();
+    String[] since = new String[1];
+    eventually()
+        .untilAsserted(
+            () -> {
+              ProviderEndpoint p = get(ns);
+              assertThat(condition(p, "Ready").map(Condition::getStatus)).contains("True");
+              assertThat(p.getStatus().getCredentials().getFingerprint())
+                  .isEqualTo(KeyAges.fingerprint("sk-published"));
+              since[0] = p.getStatus().getCredentials().getObservedSince();
+              assertThat(publishedKey(ns)).contains("sk-published");
+            });
+
+    // The spec turns invalid and the Secret gets another key: the route's last good entry keeps
+    // serving with the key published before, and that is the key the record describes.
+    KUBE.clock().advance(Duration.ofHours(1));
+    ProviderEndpoint invalid = get(ns);
+    invalid.getSpec().setMaxResponseSize("64");
+    KUBE.client().resource(invalid).update();
+    secret(ns, Map.of("apiKey", "sk-not-published"));
+    eventually()
+        .untilAsserted(
+            () -> {
+              ProviderEndpoint p = get(ns);
+              assertThat(p.getStatus().getObservedGeneration())
+                  .isEqualTo(p.getMetadata().getGeneration());
+              assertThat(condition(p, "Ready").map(Condition::getReason)).contains("InvalidSpec");
+              assertThat(publishedKey(ns)).contains("sk-published");
+              assertThat(p.getStatus().getCredentials().getFingerprint())
+                  .isEqualTo(KeyAges.fingerprint("sk-published"));
+              assertThat(p.getStatus().getCredentials().getObservedSince()).isEqualTo(since[0]);
+              assertThat(condition(p, "KeyRotationDue").map(Condition::getMessage).orElseThrow())
+                  .contains(KeyAges.fingerprint("sk-published"));
+            });
+
+    // The route goes, and with it the only entry that held a key for the endpoint: no record.
+    KUBE.client().resources(ModelRoute.class).inNamespace(ns).withName("chat").delete();
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(publishedKey(ns)).isEmpty();
+              ProviderEndpoint p = get(ns);
+              assertThat(p.getStatus().getCredentials()).isNull();
+              assertThat(condition(p, "KeyRotationDue")).isEmpty();
+            });
+
+    // The spec is fixed: the key in the Secret is published and observed from now.
+    ProviderEndpoint fixed = get(ns);
+    fixed.getSpec().setMaxResponseSize(null);
+    KUBE.client().resource(fixed).update();
+    eventually()
+        .untilAsserted(
+            () -> {
+              ProviderEndpoint p = get(ns);
+              assertThat(condition(p, "Ready").map(Condition::getStatus)).contains("True");
+              assertThat(p.getStatus().getCredentials().getFingerprint())
+                  .isEqualTo(KeyAges.fingerprint("sk-not-published"));
+            });
+  }
+
+  private static ModelRoute route(String ns) {
+    RouteTarget target = new RouteTarget();
+    LocalObjectRef provider = new LocalObjectRef();
+    provider.setName("openai");
+    target.setProviderRef(provider);
+    target.setModel("gpt-4o-mini");
+    ModelRouteSpec spec = new ModelRouteSpec();
+    spec.setTargets(List.of(target));
+    ModelRoute route = new ModelRoute();
+    route.setMetadata(new ObjectMetaBuilder().withName("chat").withNamespace(ns).build());
+    route.setSpec(spec);
+    return route;
+  }
+
+  /** The key the published routing table holds for the endpoint, if any. */
+  private static Optional<String> publishedKey(String ns) {
+    Secret keys =
+        KUBE.client().secrets().inNamespace(ns).withName(RoutingTable.KEYS_SECRET_NAME).get();
+    return keys == null || keys.getData() == null || !keys.getData().containsKey("openai")
+        ? Optional.empty()
+        : Optional.of(
+            new String(
+                Base64.getDecoder().decode(keys.getData().get("openai")), StandardCharsets.UTF_8));
   }
 
   /**
