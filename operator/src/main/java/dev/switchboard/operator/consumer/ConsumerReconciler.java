@@ -97,6 +97,13 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
       new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
+   * Whether each Consumer's spend was last reported from a shared store: what a SpendUnknown
+   * message says about refusals (not known after a restart during an outage).
+   */
+  private final Map<ResourceID, Boolean> sharedSpend =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
    * Namespaces where this process published the table for its credential alone (no Consumer): a
    * deleted table is written back there. Only the leader publishes, so only it writes back.
    */
@@ -146,6 +153,7 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
       resolution = deleted ? null : rendered.consumers().get(consumer.getMetadata().getName());
       if (resolution == null) {
         applied.remove(self);
+        sharedSpend.remove(self);
       } else {
         applied.put(self, resolution);
       }
@@ -289,14 +297,19 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
       ConsumerBudget budget = consumer.getSpec() == null ? null : consumer.getSpec().getBudget();
       Optional<Map<String, ConsumerSpendSource.Spent>> reported =
           spendSource.spend(consumer.getMetadata().getNamespace());
+      ResourceID id = ResourceID.fromResource(consumer);
       if (reported.isPresent()) {
         ConsumerSpendSource.Spent spent = reported.get().get(consumer.getMetadata().getName());
         spend = spent == null ? null : spend(spent, spend);
+        if (spent != null) {
+          sharedSpend.put(id, spent.shared());
+        }
         budgetCondition(budget, spent).ifPresent(desired::add);
       } else {
         // No replica answered (a gateway rollout, say): the last figures stay, dated by
         // spend.updatedAt, and BudgetExhausted says since when they are unknown.
-        unknownSpendCondition(budget, Conditions.find(before, BUDGET_EXHAUSTED))
+        unknownSpendCondition(
+                budget, Conditions.find(before, BUDGET_EXHAUSTED), spend, sharedSpend.get(id))
             .ifPresent(desired::add);
       }
     }
@@ -373,6 +386,18 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
   /** BudgetExhausted from the reported spend; empty when the gateways do not count the consumer. */
   static Optional<Conditions.Desired> budgetCondition(
       ConsumerBudget budget, ConsumerSpendSource.Spent spent) {
+    return spent == null
+        ? budgetCondition(budget, null, null)
+        : budgetCondition(budget, spent, spent.shared());
+  }
+
+  /**
+   * BudgetExhausted from spend figures against the budget.
+   *
+   * @param shared whether the gateways count the figures in a shared store; null: not known
+   */
+  private static Optional<Conditions.Desired> budgetCondition(
+      ConsumerBudget budget, ConsumerSpendSource.Spent spent, Boolean shared) {
     if (budget == null || (budget.getUsdPerDay() == null && budget.getUsdPerMonth() == null)) {
       return Optional.of(
           new Conditions.Desired(
@@ -392,7 +417,7 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
                   "spent %.2f USD this month of a %.2f USD monthly budget; %s",
                   spent.monthUsd(),
                   budget.getUsdPerMonth(),
-                  refused(spent, "the month ends"))));
+                  refused(shared, "the month ends"))));
     }
     if (budget.getUsdPerDay() != null && spent.todayUsd() >= budget.getUsdPerDay()) {
       return Optional.of(
@@ -405,7 +430,7 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
                   "spent %.2f USD today of a %.2f USD daily budget; %s",
                   spent.todayUsd(),
                   budget.getUsdPerDay(),
-                  refused(spent, "00:00 UTC"))));
+                  refused(shared, "00:00 UTC"))));
     }
     return Optional.of(
         new Conditions.Desired(
@@ -414,21 +439,37 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
             Reason.WITHIN_BUDGET.wireName(),
             String.format(
                 java.util.Locale.ROOT,
-                "spent %.2f USD today and %.2f USD this month",
+                "spent %.2f USD today and %.2f USD this month, within a budget of %s",
                 spent.todayUsd(),
-                spent.monthUsd())));
+                spent.monthUsd(),
+                describe(budget))));
+  }
+
+  /** The budget in words: "5.00 USD a day", "100.00 USD a month", or both. */
+  private static String describe(ConsumerBudget budget) {
+    List<String> parts = new ArrayList<>();
+    if (budget.getUsdPerDay() != null) {
+      parts.add(String.format(java.util.Locale.ROOT, "%.2f USD a day", budget.getUsdPerDay()));
+    }
+    if (budget.getUsdPerMonth() != null) {
+      parts.add(String.format(java.util.Locale.ROOT, "%.2f USD a month", budget.getUsdPerMonth()));
+    }
+    return String.join(" and ", parts);
   }
 
   /**
-   * BudgetExhausted while no gateway replica can be asked: the last reported status, with reason
-   * {@code SpendUnknown} and a message that says since when and what was last reported. Dropping
-   * the condition instead would show a suspended consumer as Ready during every gateway restart
-   * (the shared store keeps refusing it meanwhile) and raise its Warning event again once the
-   * replicas answer. The message keeps its first time, so a long outage writes nothing more. Absent
-   * when nothing was known for a budget before.
+   * BudgetExhausted while no gateway replica can be asked: reason {@code SpendUnknown}, and a
+   * message that says since when and what the last reported figures (status.spend, kept) make of
+   * the consumer's budget as it is now, so a budget changed during the outage is the one described.
+   * Dropping the condition instead would show a suspended consumer as Ready during every gateway
+   * restart (the shared store keeps refusing it meanwhile) and raise its Warning event again once
+   * the replicas answer. The message keeps its first time, so a long outage writes nothing more.
+   * Absent when nothing was known for a budget before.
+   *
+   * @param shared whether the last report came from a shared store; null: not known
    */
   private Optional<Conditions.Desired> unknownSpendCondition(
-      ConsumerBudget budget, Optional<Condition> last) {
+      ConsumerBudget budget, Optional<Condition> last, ConsumerSpend spend, Boolean shared) {
     Optional<Conditions.Desired> noBudget = budgetCondition(budget, null);
     if (noBudget.isPresent()) {
       return noBudget; // needs no spend
@@ -436,30 +477,58 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
     if (last.isEmpty() || Reason.NO_BUDGET.wireName().equals(last.get().getReason())) {
       return Optional.empty();
     }
-    boolean exhausted = Conditions.TRUE.equals(last.get().getStatus());
-    if (Reason.SPEND_UNKNOWN.wireName().equals(last.get().getReason())) {
+    boolean stillUnknown = Reason.SPEND_UNKNOWN.wireName().equals(last.get().getReason());
+    String since =
+        stillUnknown
+            ? unknownSince(last.get().getMessage())
+            : DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.SECONDS));
+    if (spend == null || spend.getToday() == null || spend.getMonth() == null) {
+      // No figures kept (not expected: a condition comes with them): the last word stays.
       return Optional.of(
           new Conditions.Desired(
-              BUDGET_EXHAUSTED, exhausted, last.get().getReason(), last.get().getMessage()));
+              BUDGET_EXHAUSTED,
+              Conditions.TRUE.equals(last.get().getStatus()),
+              Reason.SPEND_UNKNOWN.wireName(),
+              stillUnknown
+                  ? last.get().getMessage()
+                  : UNKNOWN_SINCE + since + "; last reported: " + last.get().getMessage()));
     }
+    Conditions.Desired lastFigures =
+        budgetCondition(
+                budget,
+                new ConsumerSpendSource.Spent(spend.getToday(), spend.getMonth(), true),
+                shared)
+            .orElseThrow();
     return Optional.of(
         new Conditions.Desired(
             BUDGET_EXHAUSTED,
-            exhausted,
+            lastFigures.status(),
             Reason.SPEND_UNKNOWN.wireName(),
-            "no gateway replica has answered since "
-                + DateTimeFormatter.ISO_INSTANT.format(
-                    clock.instant().truncatedTo(ChronoUnit.SECONDS))
-                + "; last reported: "
-                + last.get().getMessage()));
+            UNKNOWN_SINCE + since + "; last reported: " + lastFigures.message()));
+  }
+
+  private static final String UNKNOWN_SINCE = "no gateway replica has answered since ";
+
+  /** The time a SpendUnknown message gives ("?" for a message this operator did not write). */
+  private static String unknownSince(String message) {
+    if (message == null || !message.startsWith(UNKNOWN_SINCE) || message.indexOf(';') < 0) {
+      return "?";
+    }
+    return message.substring(UNKNOWN_SINCE.length(), message.indexOf(';'));
   }
 
   /**
    * What the gateways do about a spent budget: refuse on the shared total; without a shared store
    * each replica counts its own spend, so the sum says nothing about which of them refuse.
    */
-  private static String refused(ConsumerSpendSource.Spent spent, String until) {
-    return spent.shared()
+  private static String refused(Boolean shared, String until) {
+    if (shared == null) {
+      return "with a shared state store requests are answered 429 insufficient_quota until "
+          + until
+          + " or the budget is raised; without one each replica refuses only once it has spent the"
+          + " budget itself";
+    }
+    return shared
         ? "requests are answered 429 insufficient_quota until " + until + " or the budget is raised"
         : "summed over gateway replicas that count alone (no shared state store): each replica"
             + " refuses only once it has spent the budget itself";

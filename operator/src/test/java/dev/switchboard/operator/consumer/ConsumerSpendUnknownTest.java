@@ -112,6 +112,63 @@ class ConsumerSpendUnknownTest {
     }
   }
 
+  @Test
+  void aBudgetChangedWhileTheSpendIsUnknownIsTheOneTheConditionDescribes() {
+    try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start()) {
+      ConsumerReconciler reconciler =
+          new ConsumerReconciler(
+              new ConsumerKeysPublisher(api.client()),
+              new Conditions(clock),
+              new EventRecorder(api.client(), clock),
+              namespace -> reported.get(),
+              clock,
+              OperatorCredential.generate());
+      ConsumerTableRenderer.Resolution resolution =
+          new ConsumerTableRenderer.Resolution(
+              List.of(KeyAges.sha256Hex("sk-search")), List.of(), List.of(), 0);
+      Consumer consumer = consumer();
+      reported.set(Optional.of(Map.of("search", new ConsumerSpendSource.Spent(6.0, 6.0, true))));
+      consumer = patched(reconciler.status(consumer, resolution));
+
+      clock.advance(Duration.ofSeconds(15));
+      reported.set(Optional.empty());
+      consumer = patched(reconciler.status(consumer, resolution));
+      assertThat(budget(consumer).orElseThrow().getMessage())
+          .contains("of a 5.00 USD daily budget");
+
+      // During the outage the daily budget is raised to 10 USD: the last figures are within it.
+      clock.advance(Duration.ofSeconds(15));
+      consumer.getSpec().setBudget(ConsumerBudgetConditionTest.daily(10.0));
+      consumer.getMetadata().setGeneration(2L);
+      consumer = patched(reconciler.status(consumer, resolution));
+      Condition raised = budget(consumer).orElseThrow();
+      assertThat(raised.getReason()).isEqualTo("SpendUnknown");
+      assertThat(raised.getStatus()).isEqualTo("False");
+      assertThat(raised.getMessage())
+          .startsWith("no gateway replica has answered since 2026-12-01T09:00:15Z")
+          .contains("spent 6.00 USD today and 6.00 USD this month")
+          .contains("within a budget of 10.00 USD a day")
+          .doesNotContain("5.00 USD");
+
+      // Then lowered to a monthly 3 USD: exhausted again on the same figures, said as such.
+      consumer.getSpec().getBudget().setUsdPerDay(null);
+      consumer.getSpec().getBudget().setUsdPerMonth(3.0);
+      consumer.getMetadata().setGeneration(3L);
+      consumer = patched(reconciler.status(consumer, resolution));
+      Condition lowered = budget(consumer).orElseThrow();
+      assertThat(lowered.getReason()).isEqualTo("SpendUnknown");
+      assertThat(lowered.getStatus()).isEqualTo("True");
+      assertThat(lowered.getMessage())
+          .startsWith("no gateway replica has answered since 2026-12-01T09:00:15Z")
+          .contains("spent 6.00 USD this month of a 3.00 USD monthly budget")
+          .doesNotContain("daily");
+
+      // Unchanged budget, still nobody answering: nothing to write.
+      clock.advance(Duration.ofSeconds(15));
+      assertThat(reconciler.status(consumer, resolution).isPatchStatus()).isFalse();
+    }
+  }
+
   /** The consumer as the patch leaves it (the reconciler works on what the informer holds). */
   private static Consumer patched(UpdateControl<Consumer> control) {
     assertThat(control.isPatchStatus()).isTrue();
