@@ -295,6 +295,7 @@ public final class SwitchboardOperator implements AutoCloseable {
                           ModelRouteReconciler routes = routesOnceLeading.get();
                           if (routes != null) {
                             routes.publishEmptyTablesWhereNone();
+                            routes.forgetEvaluationsOfDeletedRoutes();
                           }
                         },
                         () -> {},
@@ -377,6 +378,7 @@ public final class SwitchboardOperator implements AutoCloseable {
     if (!settings.leaderElection()) {
       // start() returns once the informers have synced and reconciling has begun.
       modelRoutes.publishEmptyTablesWhereNone();
+      modelRoutes.forgetEvaluationsOfDeletedRoutes();
     }
     LOG.info(
         "switchboard operator started (namespaces: {}, leader election: {}, SSA: {})",

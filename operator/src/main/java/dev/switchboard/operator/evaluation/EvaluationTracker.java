@@ -501,6 +501,20 @@ public final class EvaluationTracker {
     return text.toString();
   }
 
+  /** The routes that have evaluation state in a {@link #STATE_CONFIG_MAP}. */
+  public static java.util.Set<String> routesWithState(ConfigMap state) {
+    java.util.Set<String> routes = new java.util.TreeSet<>();
+    if (state.getData() != null) {
+      for (String key : state.getData().keySet()) {
+        String route = routeOf(key);
+        if (route != null && !route.isEmpty()) {
+          routes.add(route);
+        }
+      }
+    }
+    return routes;
+  }
+
   private static String stateKey(String route, String id) {
     return route + "." + id + ".json";
   }

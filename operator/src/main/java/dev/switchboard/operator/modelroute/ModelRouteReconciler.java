@@ -127,6 +127,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   private InformerEventSource<ProviderEndpoint, ModelRoute> providers;
   private InformerEventSource<RoutingPolicy, ModelRoute> policies;
   private InformerEventSource<Secret, ModelRoute> secrets;
+  private InformerEventSource<ConfigMap, ModelRoute> tables;
   private ReferenceResolver references;
   private SimpleInboundEventSource<ModelRoute> outdated;
   private final java.util.concurrent.ConcurrentMap<String, RenderMemo> memos =
@@ -602,6 +603,50 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   }
 
   /**
+   * Removes the evaluation state ({@link EvaluationTracker#STATE_CONFIG_MAP}) of routes deleted
+   * while no operator ran: their delete events were never seen, and the list of removals still to
+   * retry is kept in memory only. Every namespace with such a ConfigMap (the operator's own, found
+   * by its label in the informer cache) is checked against the routes there; runbook entries stay,
+   * as for a route deleted while the operator runs. Called once the informers have synced, by the
+   * replica that leads; a removal refused now is retried at the namespace's next collection.
+   *
+   * @return the {@code namespace/route} whose state was removed or is to be retried
+   */
+  public List<String> forgetEvaluationsOfDeletedRoutes() {
+    List<String> forgotten = new ArrayList<>();
+    if (evaluations == null || tables == null) {
+      return forgotten;
+    }
+    List<ConfigMap> states =
+        tables
+            .list(
+                configMap ->
+                    EvaluationTracker.STATE_CONFIG_MAP.equals(configMap.getMetadata().getName()))
+            .toList();
+    for (ConfigMap state : states) {
+      String namespace = state.getMetadata().getNamespace();
+      for (String route : EvaluationTracker.routesWithState(state)) {
+        if (routes.get(new ResourceID(route, namespace)).isEmpty()) {
+          try {
+            evaluations.forget(namespace, route);
+            forgotten.add(namespace + "/" + route);
+          } catch (RuntimeException e) {
+            LOG.warn(
+                "could not remove the evaluation state of deleted route {}/{}: {}",
+                namespace,
+                route,
+                e.toString());
+          }
+        }
+      }
+    }
+    if (!forgotten.isEmpty()) {
+      LOG.info("removed the evaluation state of routes deleted meanwhile: {}", forgotten);
+    }
+    return forgotten;
+  }
+
+  /**
    * Writes a routeless namespace's empty table back after someone else deleted or changed part of
    * it: no route reconciles there to do it, and a gateway started meanwhile would never become
    * ready. A table that still holds routes (published before a restart, its routes deleted while
@@ -833,7 +878,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
                 .withOnDeleteFilter(this::forgetIfPublished)
                 .build(),
             context);
-    InformerEventSource<ConfigMap, ModelRoute> tables =
+    tables =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(ConfigMap.class, ModelRoute.class)
                 .withNamespacesInheritedFromController()
