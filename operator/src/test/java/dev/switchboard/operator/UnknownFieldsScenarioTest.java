@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.switchboard.contract.ConsumerTable;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.RoutingTableCodec;
+import dev.switchboard.operator.keys.KeyAges;
 import dev.switchboard.operator.rollout.CanaryPlanner;
 import dev.switchboard.operator.testing.Fixtures;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
@@ -13,9 +15,12 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,7 +34,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Version skew (issue #11): resources carrying fields the operator's types do not know, as after a
  * CRD upgrade with an older operator still running, or a rollback of the operator. The operator
  * must keep running and serving, render what it understands, and say on each such resource which
- * fields it ignores. The resources are written as raw JSON, as a newer client would write them.
+ * fields it ignores. The resources are written as raw JSON, as a newer client would write them:
+ * RoutingPolicy, ProviderEndpoint, ModelRoute and Consumer.
  */
 class UnknownFieldsScenarioTest {
 
@@ -224,6 +230,94 @@ class UnknownFieldsScenarioTest {
     eventually()
         .untilAsserted(
             () -> assertThat(condition("RoutingPolicy", "standard", "FieldsRecognized")).isEmpty());
+  }
+
+  @Test
+  void aConsumerWithUnknownFieldsIsServedAndSaysWhatIsIgnored() {
+    client
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("search-key")
+                .withNamespace(ns)
+                .endMetadata()
+                .withStringData(Map.of("apiKey", "sk-search-skewed"))
+                .build())
+        .create();
+    GenericKubernetesResource consumer =
+        JSON.unmarshal(
+            """
+            {"apiVersion": "switchboard.dev/v1alpha1", "kind": "Consumer",
+             "metadata": {"name": "search"},
+             "spec": {"keySecretRefs": [{"name": "search-key", "key": "apiKey"}],
+                      "models": ["chat-*"],
+                      "budget": {"usdPerDay": 5.0, "usdPerWeek": 30.0},
+                      "futureQuota": {"enabled": true}}}
+            """,
+            GenericKubernetesResource.class);
+    consumer.getMetadata().setNamespace(ns);
+    client.resource(consumer).create();
+
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(condition("Consumer", "search", "FieldsRecognized"))
+                  .get()
+                  .satisfies(
+                      c -> {
+                        assertThat(c.get("status")).isEqualTo("False");
+                        assertThat(c.get("reason")).isEqualTo("UnknownFields");
+                        assertThat((String) c.get("message"))
+                            .contains("spec.futureQuota", "spec.budget.usdPerWeek");
+                      });
+              // What is understood is enforced: the key (as a hash) and the known budget.
+              assertThat(condition("Consumer", "search", "Ready"))
+                  .get()
+                  .extracting(c -> c.get("reason"))
+                  .isEqualTo("KeysPublished");
+              ConsumerTable.Consumer row = consumerRow("search");
+              assertThat(row.keySha256()).containsExactly(KeyAges.sha256Hex("sk-search-skewed"));
+              assertThat(row.budget().usdPerDay()).isEqualTo(5.0);
+            });
+    assertThat(events("search"))
+        .filteredOn(e -> "UnknownFields".equals(e.getReason()))
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.getType()).isEqualTo("Warning");
+              assertThat(e.getMessage()).contains("spec.budget.usdPerWeek");
+            });
+
+    // Fixing the Consumer removes the condition.
+    client
+        .genericKubernetesResources("switchboard.dev/v1alpha1", "Consumer")
+        .inNamespace(ns)
+        .withName("search")
+        .edit(
+            c -> {
+              @SuppressWarnings("unchecked")
+              Map<String, Object> spec =
+                  (Map<String, Object>) c.getAdditionalProperties().get("spec");
+              spec.remove("futureQuota");
+              @SuppressWarnings("unchecked")
+              Map<String, Object> budget = (Map<String, Object>) spec.get("budget");
+              budget.remove("usdPerWeek");
+              return c;
+            });
+    eventually()
+        .untilAsserted(
+            () -> assertThat(condition("Consumer", "search", "FieldsRecognized")).isEmpty());
+  }
+
+  private ConsumerTable.Consumer consumerRow(String name) {
+    Secret table = client.secrets().inNamespace(ns).withName(ConsumerTable.SECRET_NAME).get();
+    return ConsumerTable.parse(
+            Base64.getDecoder().decode(table.getData().get(ConsumerTable.SECRET_KEY)))
+        .consumers()
+        .stream()
+        .filter(c -> name.equals(c.name()))
+        .findFirst()
+        .orElseThrow();
   }
 
   @Test
