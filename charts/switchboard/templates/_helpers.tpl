@@ -148,9 +148,11 @@ happens in the release namespace only.
 - apiGroups: ["switchboard.dev"]
   resources: ["providerendpoints/status", "routingpolicies/status", "modelroutes/status", "consumers/status"]
   verbs: ["get", "update", "patch"]
-# Clears the switchboard.dev/promote and switchboard.dev/abort annotations after a manual canary
-# promotion or abort (issue 6). RBAC cannot scope a patch to metadata; the operator patches
-# metadata.annotations only.
+# The only write to a ModelRoute outside /status: once the controller has acted on them (and
+# recorded the decision in status), it removes the switchboard.dev/promote, switchboard.dev/abort
+# (manual canary promotion or rollback, issue 6) and switchboard.dev/retry (start a rolled-back
+# canary again) annotations. RBAC cannot scope a patch to metadata; the operator's patch changes
+# metadata.annotations only, never spec.
 - apiGroups: ["switchboard.dev"]
   resources: ["modelroutes"]
   verbs: ["patch"]

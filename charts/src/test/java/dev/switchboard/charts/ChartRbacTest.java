@@ -35,7 +35,7 @@ class ChartRbacTest {
     grants.put("switchboard.dev/providerendpoints", READ);
     grants.put("switchboard.dev/routingpolicies", READ);
     grants.put("switchboard.dev/consumers", READ);
-    // patch: clearing the promote/abort annotations (metadata only).
+    // patch: clearing the promote/abort/retry annotations once acted on (metadata only).
     grants.put("switchboard.dev/modelroutes", verbs("get", "list", "watch", "patch"));
     for (String kind :
         new String[] {"providerendpoints", "routingpolicies", "modelroutes", "consumers"}) {

@@ -5,7 +5,7 @@ import java.util.Set;
 
 /**
  * What the ModelRoute reconciler asks of the rollout machinery besides planning: clearing the
- * manual promote/abort annotations once acted upon, and forgetting deleted routes.
+ * manual promote/abort/retry annotations once acted upon, and forgetting deleted routes.
  */
 public interface RolloutHooks {
 
