@@ -59,6 +59,9 @@ public final class UpstreamStream {
   private final java.util.List<java.util.function.Consumer<UpstreamFailure>> finishListeners =
       new java.util.ArrayList<>();
 
+  /** The upstream closed before a sink was attached: its outcome waits for the sink's judgement. */
+  private boolean endUnjudged;
+
   private boolean settled;
   private final java.util.List<java.util.function.Consumer<UpstreamFailure>> settleListeners =
       new java.util.ArrayList<>();
@@ -85,13 +88,21 @@ public final class UpstreamStream {
     return format;
   }
 
-  /** Attaches the sink and delivers what is already queued. */
+  /**
+   * Attaches the sink and delivers what is already queued. A close that came before is judged now,
+   * as if it came after: the attempt settles once the sink relayed the end, or failed when relaying
+   * it failed (should a queued event throw, the exception is thrown on, and the {@link #giveUp}
+   * that follows settles the attempt).
+   */
   public void attach(Sink sink) {
     this.sink = sink;
     while (!pending.isEmpty() && this.sink != null) {
       sink.onEvent(pending.poll());
     }
-    if (ended) {
+    if (endUnjudged) {
+      endUnjudged = false;
+      judgeEnd();
+    } else if (ended) {
       sink.onEnd();
     } else if (failure != null) {
       sink.onError(failure);
@@ -121,6 +132,8 @@ public final class UpstreamStream {
   public void cancel() {
     if (!finished && !answered) {
       reset(null);
+    } else {
+      settleUnjudgedEnd(null); // closed before a sink took it: nothing spoiled the answer
     }
   }
 
@@ -133,6 +146,8 @@ public final class UpstreamStream {
   public void giveUp(UpstreamFailure failure) {
     if (!finished && !answered) {
       reset(failure);
+    } else {
+      settleUnjudgedEnd(failure); // closed before a sink took it, which then failed
     }
   }
 
@@ -144,6 +159,20 @@ public final class UpstreamStream {
   public void abort(UpstreamFailure failure) {
     if (!finished) {
       reset(failure);
+    } else {
+      settleUnjudgedEnd(failure); // an event queued before the close was the failure
+    }
+  }
+
+  /**
+   * Settles a close no sink has judged yet with {@code outcome}: the stream is given up (or its
+   * queued events were bad) before a sink relayed its end.
+   */
+  private void settleUnjudgedEnd(UpstreamFailure outcome) {
+    if (endUnjudged) {
+      endUnjudged = false;
+      failure = outcome;
+      notifyFinished(outcome);
     }
   }
 
@@ -183,7 +212,7 @@ public final class UpstreamStream {
   public void whenFinished(java.util.function.Consumer<UpstreamFailure> listener) {
     if (answered) {
       listener.accept(null);
-    } else if (finished) {
+    } else if (finished && !endUnjudged) {
       listener.accept(failure);
     } else {
       finishListeners.add(listener);
@@ -285,9 +314,16 @@ public final class UpstreamStream {
     onFinish.run();
     ended = true;
     if (sink == null) {
-      notifyFinished(null); // the sink takes the end when it attaches
+      // The sink takes the end when it attaches, and the attempt settles as it relays it: a close
+      // is a success only once the answer reached the client whole.
+      endUnjudged = true;
       return;
     }
+    judgeEnd();
+  }
+
+  /** Hands the close to the sink and settles the attempt by how the sink took it. */
+  private void judgeEnd() {
     try {
       if (!sink.completeAtEnd()) {
         notifyFinished(
