@@ -11,6 +11,8 @@ import dev.switchboard.gateway.upstream.adapter.StreamDecoder;
 import dev.switchboard.gateway.upstream.adapter.StreamEventFacts;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Relays one committed upstream stream to the client, event by event as they arrive: the upstream
@@ -20,6 +22,8 @@ import io.vertx.core.http.HttpServerResponse;
  * terminal error event — never a silent truncation. It reports only to its {@link Exchange}.
  */
 final class SseRelay implements UpstreamStream.Sink {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SseRelay.class);
 
   private final Exchange exchange;
   private final RequestContext ctx;
@@ -146,9 +150,29 @@ final class SseRelay implements UpstreamStream.Sink {
     upstream.answered();
     exchange.response().end();
     if (tap != null) {
-      tap.completed(); // the stream reached its final event: a complete answer
+      tapCompleted();
     }
     exchange.finish(200, "success", null);
+  }
+
+  /**
+   * Tells the tap the stream reached its final event: a complete answer. The client has it whole by
+   * then, so a tap failing here (e.g. the cache storing it) spoils nothing the client got: the
+   * request stays the success it was, and the failure is logged without its message, which might
+   * quote the answer.
+   */
+  private void tapCompleted() {
+    try {
+      tap.completed();
+    } catch (RuntimeException e) {
+      StackTraceElement[] at = e.getStackTrace();
+      LOG.warn(
+          "request {}: the stream tap {} failed after the complete answer went out: {} at {}",
+          ctx.requestId(),
+          tap.getClass().getName(),
+          e.getClass().getName(),
+          at.length > 0 ? at[0] : "?");
+    }
   }
 
   @Override

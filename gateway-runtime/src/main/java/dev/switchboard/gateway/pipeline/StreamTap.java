@@ -10,6 +10,9 @@ public interface StreamTap {
   /** One upstream event's data, before it is decoded. */
   void event(String data);
 
-  /** The stream reached its final event and ended normally. */
+  /**
+   * The stream reached its final event and ended normally. The client has the whole answer by then:
+   * should this throw, the failure is logged at WARN and the request stays a success.
+   */
   void completed();
 }
