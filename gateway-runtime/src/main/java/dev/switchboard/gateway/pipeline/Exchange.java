@@ -309,7 +309,11 @@ public final class Exchange {
     return ctx.status() != 0;
   }
 
-  /** Continues with the next stage (after a stage's asynchronous step). */
+  /**
+   * Continues with the next stage, on the calling thread and without a guard around the caller's
+   * own work: a stage whose asynchronous step completes in a callback hands the step to {@link
+   * #resumeWhen} instead.
+   */
   public void proceed() {
     pipeline.resume(this);
   }
@@ -326,9 +330,9 @@ public final class Exchange {
     step.onComplete(
         ar -> {
           if (context == null || context == Vertx.currentContext()) {
-            pipeline.resume(this, () -> decide.accept(step));
+            pipeline.resume(this, step, decide);
           } else {
-            context.runOnContext(v -> pipeline.resume(this, () -> decide.accept(step)));
+            context.runOnContext(v -> pipeline.resume(this, step, decide));
           }
         });
   }

@@ -13,6 +13,7 @@ import dev.switchboard.gateway.upstream.Operation;
 import dev.switchboard.gateway.upstream.UpstreamCaller;
 import dev.switchboard.gateway.upstream.UpstreamFailure;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import java.util.Optional;
 
@@ -39,24 +40,19 @@ public final class ExecuteStage implements Stage {
     RequestContext ctx = exchange.ctx();
     if (ctx.stream()) {
       boolean stripUsage = exchange.stripUsage();
-      chain
-          .execute(
+      exchange.resumeWhen(
+          chain.execute(
               exchange.plan(),
               ctx,
               pt -> {
                 Operation format = format(exchange, pt);
                 return caller.openStream(
                     pt, format, encode(exchange, pt, format, stripUsage), ctx, key(state, pt));
-              })
-          .onSuccess(
-              upstream -> {
-                exchange.result(upstream);
-                exchange.proceed();
-              })
-          .onFailure(exchange::fail);
+              }),
+          outcome -> decide(exchange, outcome));
     } else {
-      chain
-          .execute(
+      exchange.resumeWhen(
+          chain.execute(
               exchange.plan(),
               ctx,
               pt -> {
@@ -68,15 +64,22 @@ public final class ExecuteStage implements Stage {
                     ctx,
                     key(state, pt),
                     request(exchange, format));
-              })
-          .onSuccess(
-              reply -> {
-                exchange.result(reply);
-                exchange.proceed();
-              })
-          .onFailure(exchange::fail);
+              }),
+          outcome -> decide(exchange, outcome));
     }
     return false;
+  }
+
+  /**
+   * The chain's result goes to the answer stage; its final failure (already a mapped upstream
+   * failure or the client's error) ends the request as it is.
+   */
+  private static void decide(Exchange exchange, Future<?> outcome) {
+    if (outcome.failed()) {
+      exchange.fail(outcome.cause());
+    } else {
+      exchange.result(outcome.result());
+    }
   }
 
   /**

@@ -1,7 +1,9 @@
 package dev.switchboard.gateway.pipeline;
 
 import dev.switchboard.gateway.http.ApiException;
+import io.vertx.core.Future;
 import java.util.List;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,18 +39,19 @@ public final class Pipeline {
 
   /**
    * Continues a request whose stage took it over for an asynchronous step: {@code decide} finishes
-   * that stage's part (it judges the step's outcome), then the next stage runs. What {@code decide}
-   * throws ends the request as a stage's {@link Stage#forward} would: an {@code ApiException} with
-   * its error, anything else with an internal error — the request is always answered, walked back
-   * and logged, never left open. Nothing when the request finished meanwhile (the client left).
+   * that stage's part (it judges the completed {@code step}'s outcome), then the next stage runs.
+   * What {@code decide} throws ends the request as a stage's {@link Stage#forward} would: an {@code
+   * ApiException} with its error, anything else with an internal error — the request is always
+   * answered, walked back and logged, never left open. Nothing when the request finished meanwhile
+   * (the client left).
    */
-  void resume(Exchange exchange, Runnable decide) {
+  <T> void resume(Exchange exchange, Future<T> step, Consumer<Future<T>> decide) {
     if (exchange.finished()) {
       return;
     }
     int at = exchange.entered();
     try {
-      decide.run();
+      decide.accept(step);
     } catch (RuntimeException | Error e) {
       fail(exchange, at, e);
       return;

@@ -66,13 +66,13 @@ public final class PlanStage implements Stage {
     if (narrowed.failed() && narrowed.cause() instanceof ApiException refused) {
       throw refused;
     }
-    narrowed.onComplete(
-        ar -> {
-          if (ar.failed()) {
-            exchange.fail(ar.cause());
+    exchange.resumeWhen(
+        narrowed,
+        n -> {
+          if (n.failed()) {
+            exchange.fail(n.cause());
           } else {
-            exchange.plan(ar.result());
-            exchange.proceed();
+            exchange.plan(n.result());
           }
         });
     return false;

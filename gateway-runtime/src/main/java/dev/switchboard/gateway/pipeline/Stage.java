@@ -13,9 +13,9 @@ public interface Stage {
    * Does this stage's part of a request.
    *
    * @return true to go on to the next stage at once; false when the stage took the request over: it
-   *     then calls {@link Exchange#proceed()} when it is done (an asynchronous step; or hands the
-   *     step to {@link Exchange#resumeWhen}, whose decision may throw as this method may), or ends
-   *     the request with {@link Exchange#fail} or {@link Exchange#finish}
+   *     then hands its asynchronous step to {@link Exchange#resumeWhen}, whose decision runs back
+   *     on the request's event loop and may throw as this method may, or ends the request with
+   *     {@link Exchange#fail} or {@link Exchange#finish}
    * @throws dev.switchboard.gateway.http.ApiException to end the request with that error (any other
    *     exception ends it with an internal error)
    */

@@ -31,13 +31,15 @@ public final class ValidateStage implements Stage {
     Buffer raw = exchange.rawBody();
     if (OffLoop.needed(exchange)) {
       // Parsing megabytes of inline images would stall every request on this event loop.
-      OffLoop.run(exchange, () -> exchange.frontDoor().decodeRequest(raw))
-          .onSuccess(
-              body -> {
-                exchange.body(body);
-                exchange.proceed();
-              })
-          .onFailure(exchange::fail);
+      exchange.resumeWhen(
+          OffLoop.run(exchange, () -> exchange.frontDoor().decodeRequest(raw)),
+          parsed -> {
+            if (parsed.failed()) {
+              exchange.fail(parsed.cause()); // a 400 for what cannot be routed, as inline
+            } else {
+              exchange.body(parsed.result());
+            }
+          });
       return false;
     }
     exchange.body(exchange.frontDoor().decodeRequest(raw));
