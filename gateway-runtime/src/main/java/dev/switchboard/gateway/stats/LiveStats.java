@@ -412,20 +412,28 @@ public final class LiveStats implements LiveFigures {
     Known now = new Known(table, routes, targets, classes);
     // In force before the pruning: a request finishing meanwhile records nothing that goes.
     known = now;
-    java.util.function.Predicate<String> goneClass = now::goneClass;
     byRoute.keySet().removeIf(key -> !now.keepsRoute(key));
     byTarget.keySet().removeIf(key -> !now.keepsTarget(key));
+    pruneRouting(now);
+  }
+
+  /**
+   * Drops from the routing figures (and their freshness) what {@code now} no longer has. Run by a
+   * reload, and by a {@link #refreshRouting()} a reload overtook: that refresh may have computed
+   * figures from samples the reload then forgot.
+   */
+  private void pruneRouting(Known now) {
     lastFreshAt.keySet().removeIf(key -> !now.keepsTarget(key));
     Map<String, Map<String, TargetFigures>> routingNow = new HashMap<>();
     routingTargets.forEach(
         (route, figures) -> {
           Map<String, TargetFigures> kept = new HashMap<>();
-          if (goneClass.test(route)) {
+          if (now.goneClass(route)) {
             return;
           }
           figures.forEach(
               (target, f) -> {
-                if (targets.contains(baseOf(route) + " " + target)) {
+                if (now.targets().contains(baseOf(route) + " " + target)) {
                   kept.put(target, f);
                 }
               });
@@ -434,7 +442,7 @@ public final class LiveStats implements LiveFigures {
           }
         });
     Map<String, TargetFigures> routesNow = new HashMap<>(routingRoutes);
-    routesNow.keySet().removeIf(key -> goneClass.test(key) || !routes.contains(baseOf(key)));
+    routesNow.keySet().removeIf(key -> now.goneClass(key) || !now.routes().contains(baseOf(key)));
     routingTargets = routingNow;
     routingRoutes = routesNow;
   }
@@ -489,6 +497,9 @@ public final class LiveStats implements LiveFigures {
 
   /** Recomputes the routing figures over the routing window (the gateway calls it every second). */
   public void refreshRouting() {
+    // The table in force as the figures are computed; a reload may overtake this refresh (it runs
+    // on the reload's thread), which is checked again once the figures are in place.
+    Known tableBefore = known;
     long now = clockMillis.getAsLong();
     Map<String, Map<String, TargetFigures>> previous = routingTargets;
     Map<String, Map<String, TargetFigures>> targets = new HashMap<>();
@@ -522,6 +533,20 @@ public final class LiveStats implements LiveFigures {
         });
     routingTargets = targets;
     routingRoutes = routes;
+    Known tableAfter = known;
+    if (tableAfter != tableBefore) {
+      // A reload forgot routes or targets while these figures were computed from their samples:
+      // drop them now rather than show them until the next refresh.
+      pruneRouting(tableAfter);
+    }
+  }
+
+  /**
+   * The series of samples kept under {@code key} ({@code route target-id}), or null; a test holds
+   * its monitor to stop a {@link #refreshRouting()} at it.
+   */
+  Object series(String key) {
+    return byTarget.get(key);
   }
 
   /** The stats document of every route, as {@code GET /admin/stats} serves it. */

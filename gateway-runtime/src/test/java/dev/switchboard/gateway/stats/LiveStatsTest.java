@@ -1,6 +1,7 @@
 package dev.switchboard.gateway.stats;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.TestTables;
@@ -12,6 +13,7 @@ import dev.switchboard.gateway.routing.RoutingSnapshot;
 import dev.switchboard.gateway.routing.strategy.TargetFigures;
 import dev.switchboard.gateway.time.ManualClock;
 import dev.switchboard.gateway.upstream.Operation;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -345,6 +347,48 @@ class LiveStatsTest {
     assertThat(live.routing().target("r", "q/gone-model")).isEqualTo(TargetFigures.NONE);
     assertThat(live.routing().route("removed-route")).isEqualTo(TargetFigures.NONE);
     assertThat(live.target("r", "p/m").requests()).isEqualTo(2);
+  }
+
+  /**
+   * A reload that overtakes a routing refresh (the refresh runs on the gateway clock's timer, the
+   * reload on its config source's thread) leaves no routing figures of the targets it removed once
+   * both are done: the refresh had computed them from samples the reload then forgot, and would
+   * have put them back until the next refresh a second later. The refresh is stopped at the removed
+   * target's samples (their monitor held here) while the reload runs; the clock does not move.
+   */
+  @Test
+  void aReloadThatOvertakesARefreshLeavesNoRoutingFiguresOfTheTargetsItRemoved() throws Exception {
+    LiveStats live = new LiveStats(60_000, 60_000, 300_000, clock::currentTimeMillis);
+    served(live, "r", "p", "m");
+    served(live, "r", "q", "gone-model");
+    Thread refresh = new Thread(live::refreshRouting, "refresh");
+    Thread reload =
+        new Thread(
+            () ->
+                live.retainOnly(
+                    TestTables.table(
+                        List.of(TestTables.provider("p", "http://127.0.0.1:9/v1", false)),
+                        List.of(TestTables.route("r", List.of(), TestTables.target("p", "m", 0))))),
+            "reload");
+    synchronized (live.series("r q/gone-model")) {
+      refresh.start();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> refresh.getState() == Thread.State.BLOCKED);
+      reload.start();
+      reload.join(10_000);
+      assertThat(reload.isAlive()).as("the reload does not wait for the refresh").isFalse();
+    }
+    refresh.join(10_000);
+    assertThat(refresh.isAlive()).isFalse();
+
+    assertThat(live.routing().target("r", "q/gone-model")).isEqualTo(TargetFigures.NONE);
+    assertThat(live.routing().target("r", "p/m").requests()).isEqualTo(1);
+    // The next refresh, a second later on the gateway clock, finds nothing of it either.
+    clock.advance(1_000);
+    live.refreshRouting();
+    assertThat(live.routing().target("r", "q/gone-model")).isEqualTo(TargetFigures.NONE);
+    assertThat(live.routing().target("r", "p/m").requests()).isEqualTo(1);
   }
 
   /**
