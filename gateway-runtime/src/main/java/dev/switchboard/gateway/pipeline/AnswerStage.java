@@ -61,7 +61,7 @@ public final class AnswerStage implements Stage {
             exchange,
             upstream,
             UpstreamAdapters.forProvider(ctx.target().provider())
-                .streamDecoder(upstream.format(), exchange.stripUsage(), ctx.epochSeconds()),
+                .streamDecoder(upstream.format(), exchange.stripUsage(), ctx::epochSeconds),
             exchange.frontDoor().streamEncoder(upstream.format(), exchange.body(), ctx));
     exchange.relay(relay); // a failure while relaying ends the stream through it
     upstream.attach(relay);

@@ -509,7 +509,7 @@ public final class CacheStage implements Stage {
     RequestContext ctx = exchange.ctx();
     StreamDecoder decoder =
         UpstreamAdapters.forProvider(answer.provider())
-            .streamDecoder(answer.format(), exchange.stripUsage(), ctx.epochSeconds());
+            .streamDecoder(answer.format(), exchange.stripUsage(), ctx::epochSeconds);
     StreamEncoder encoder =
         exchange.frontDoor().streamEncoder(answer.format(), exchange.body(), ctx);
     Buffer out = Buffer.buffer();

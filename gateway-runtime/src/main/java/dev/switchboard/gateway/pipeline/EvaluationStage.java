@@ -201,7 +201,7 @@ public final class EvaluationStage implements Stage {
       Promise<AnswerMeasures> measured) {
     StreamDecoder decoder =
         UpstreamAdapters.forProvider(ctx.target().provider())
-            .streamDecoder(Operation.CHAT_COMPLETIONS, false, ctx.epochSeconds());
+            .streamDecoder(Operation.CHAT_COMPLETIONS, false, ctx::epochSeconds);
     StringBuilder text = new StringBuilder();
     upstream.attach(
         new UpstreamStream.Sink() {

@@ -113,7 +113,7 @@ public final class ShadowStage implements Stage {
     // Nothing is relayed: the decoder only has to find the facts, so usage is never hidden.
     StreamDecoder decoder =
         UpstreamAdapters.forProvider(ctx.target().provider())
-            .streamDecoder(upstream.format(), false, ctx.epochSeconds());
+            .streamDecoder(upstream.format(), false, ctx::epochSeconds);
     upstream.attach(
         new UpstreamStream.Sink() {
           private boolean done;

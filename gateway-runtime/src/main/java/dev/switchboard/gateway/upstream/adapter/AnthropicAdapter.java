@@ -330,8 +330,10 @@ public class AnthropicAdapter implements UpstreamAdapter {
 
   @Override
   public StreamDecoder streamDecoder(
-      Operation format, boolean stripUsage, long createdEpochSeconds) {
-    return new AnthropicStreamDecoder(!isNative(format), stripUsage, createdEpochSeconds);
+      Operation format, boolean stripUsage, LongSupplier createdEpochSeconds) {
+    // Its events are read in chat terms even when relayed as they are: the chunks carry created.
+    return new AnthropicStreamDecoder(
+        !isNative(format), stripUsage, createdEpochSeconds.getAsLong());
   }
 
   private static JsonNode parseObject(byte[] body) throws ReplySummary.BadReply {

@@ -289,7 +289,7 @@ public final class GeminiAdapter implements UpstreamAdapter {
 
   @Override
   public StreamDecoder streamDecoder(
-      Operation format, boolean stripUsage, long createdEpochSeconds) {
-    return new GeminiStreamDecoder(stripUsage, createdEpochSeconds);
+      Operation format, boolean stripUsage, LongSupplier createdEpochSeconds) {
+    return new GeminiStreamDecoder(stripUsage, createdEpochSeconds.getAsLong()); // translates all
   }
 }

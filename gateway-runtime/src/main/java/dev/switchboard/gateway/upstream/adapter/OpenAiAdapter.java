@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 
 /**
  * The OpenAI wire format (OpenAI and every OpenAI-compatible preset: Mistral, DeepSeek, Qwen, vLLM,
@@ -260,7 +261,7 @@ public class OpenAiAdapter implements UpstreamAdapter {
 
   @Override
   public StreamDecoder streamDecoder(
-      Operation format, boolean stripUsage, long createdEpochSeconds) {
+      Operation format, boolean stripUsage, LongSupplier createdEpochSeconds) {
     if (format == Operation.RESPONSES) {
       return new OpenAiResponsesStreamDecoder(); // Responses streams always carry their usage
     }

@@ -164,7 +164,15 @@ public interface UpstreamAdapter {
    *
    * @param stripUsage hide usage the gateway asked for from the client
    * @param createdEpochSeconds the gateway clock's time in epoch seconds, for the {@code created}
-   *     field of translated chunks
+   *     field of translated chunks: read once, and only by a decoder that translates (an OpenAI
+   *     stream carries the provider's own, so its decoder never reads the clock)
    */
-  StreamDecoder streamDecoder(Operation format, boolean stripUsage, long createdEpochSeconds);
+  StreamDecoder streamDecoder(
+      Operation format, boolean stripUsage, LongSupplier createdEpochSeconds);
+
+  /** As {@link #streamDecoder(Operation, boolean, LongSupplier)}, with a fixed {@code created}. */
+  default StreamDecoder streamDecoder(
+      Operation format, boolean stripUsage, long createdEpochSeconds) {
+    return streamDecoder(format, stripUsage, () -> createdEpochSeconds);
+  }
 }
