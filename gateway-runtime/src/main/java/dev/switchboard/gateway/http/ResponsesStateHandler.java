@@ -6,6 +6,7 @@ import dev.switchboard.gateway.pipeline.IdentifyStage;
 import dev.switchboard.gateway.request.Caller;
 import dev.switchboard.gateway.responses.ResponseLocation;
 import dev.switchboard.gateway.responses.ResponseLocations;
+import dev.switchboard.gateway.responses.StoredResponseQuery;
 import dev.switchboard.gateway.routing.RoutingSnapshot;
 import dev.switchboard.gateway.routing.RoutingState;
 import dev.switchboard.gateway.security.KeyScrubber;
@@ -79,27 +80,33 @@ public final class ResponsesStateHandler {
 
   /** {@code GET /v1/responses/:id}. */
   public void retrieve(RoutingContext rc) {
-    forward(rc, HttpMethod.GET, "");
+    forward(rc, HttpMethod.GET, "", StoredResponseQuery.Endpoint.RETRIEVE);
   }
 
   /** {@code DELETE /v1/responses/:id}; forgets the id once the provider deleted it. */
   public void delete(RoutingContext rc) {
-    forward(rc, HttpMethod.DELETE, "");
+    forward(rc, HttpMethod.DELETE, "", StoredResponseQuery.Endpoint.DELETE);
   }
 
   /** {@code GET /v1/responses/:id/input_items}. */
   public void inputItems(RoutingContext rc) {
-    forward(rc, HttpMethod.GET, "/input_items");
+    forward(rc, HttpMethod.GET, "/input_items", StoredResponseQuery.Endpoint.INPUT_ITEMS);
   }
 
   /** {@code POST /v1/responses/:id/cancel}. */
   public void cancel(RoutingContext rc) {
-    forward(rc, HttpMethod.POST, "/cancel");
+    forward(rc, HttpMethod.POST, "/cancel", StoredResponseQuery.Endpoint.CANCEL);
   }
 
-  private void forward(RoutingContext rc, HttpMethod method, String suffix) {
+  private void forward(
+      RoutingContext rc, HttpMethod method, String suffix, StoredResponseQuery.Endpoint endpoint) {
     Caller identified = InfoHandlers.identified(rc, identify);
     if (identified == null) {
+      return;
+    }
+    StoredResponseQuery.Checked query = StoredResponseQuery.check(endpoint, rc.request().query());
+    if (!query.accepted()) {
+      InfoHandlers.sendError(rc, refused(query));
       return;
     }
     ConsumerPolicy consumer = identified.consumer();
@@ -146,7 +153,7 @@ public final class ResponsesStateHandler {
                             + "', which is no longer configured to serve the Responses API."));
                 return;
               }
-              call(rc, provider, adapter, method, id, suffix);
+              call(rc, provider, adapter, method, id, suffix, query.query());
             });
   }
 
@@ -156,7 +163,8 @@ public final class ResponsesStateHandler {
       UpstreamAdapter adapter,
       HttpMethod method,
       String id,
-      String suffix) {
+      String suffix,
+      String clientQuery) {
     Optional<String> key = state.keys().keyFor(provider.name());
     MultiMap headers = HttpHeaders.headers();
     try {
@@ -183,12 +191,11 @@ public final class ResponsesStateHandler {
             + "/"
             + URLEncoder.encode(id, StandardCharsets.UTF_8)
             + suffix;
-    String clientQuery = rc.request().query();
     String providerQuery = query < 0 ? null : path.substring(query + 1);
     String fullQuery =
         providerQuery == null
             ? clientQuery
-            : clientQuery == null ? providerQuery : providerQuery + "&" + clientQuery;
+            : clientQuery.isEmpty() ? providerQuery : providerQuery + "&" + clientQuery;
     String uri =
         (base.getRawPath() == null ? "" : base.getRawPath())
             + resource
@@ -260,6 +267,21 @@ public final class ResponsesStateHandler {
       }
     }
     return resp.body();
+  }
+
+  private static OpenAiError refused(StoredResponseQuery.Checked query) {
+    if (query.malformed()) {
+      return OpenAiError.invalidRequest(
+          "The query string is malformed: it has an invalid percent-encoded sequence.", null);
+    }
+    // OpenAI's own answer to a parameter it does not take on this endpoint.
+    return new OpenAiError(
+        400,
+        "Unknown parameter: '" + query.refused() + "'.",
+        "invalid_request_error",
+        query.refused(),
+        "unknown_parameter",
+        "invalid_request");
   }
 
   private static OpenAiError notFound(String id, String message) {

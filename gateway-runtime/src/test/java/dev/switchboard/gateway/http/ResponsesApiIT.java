@@ -536,6 +536,79 @@ class ResponsesApiIT {
   }
 
   /**
+   * A stored-response call takes only the query parameters OpenAI documents for its endpoint to the
+   * provider, re-encoded from their values; anything else (a key, a model, a parameter the provider
+   * might read) is a 400 naming it, and the provider is never called.
+   */
+  @Test
+  void storedResponseCallsPassOnOnlyTheQueryParametersOpenAiDocuments() throws Exception {
+    String id =
+        JSON.readTree(post("{\"model\":\"native\",\"input\":\"Keep me\"}").body())
+            .path("id")
+            .asText();
+
+    HttpResponse<String> got =
+        gateway.get(
+            "/v1/responses/"
+                + id
+                + "?include%5B%5D=reasoning.encrypted_content&include_obfuscation=false");
+    assertThat(got.statusCode()).as(got.body()).isEqualTo(200);
+    assertThat(upstreamQuery(last()))
+        .containsExactly(
+            Map.entry("include[]", List.of("reasoning.encrypted_content")),
+            Map.entry("include_obfuscation", List.of("false")));
+
+    HttpResponse<String> items =
+        gateway.get(
+            "/v1/responses/"
+                + id
+                + "/input_items?limit=5&order=asc&after=msg_1&include=message.input_image.image_url"
+                + "&include=reasoning.encrypted_content");
+    assertThat(items.statusCode()).as(items.body()).isEqualTo(200);
+    assertThat(last().path()).isEqualTo("/v1/responses/" + id + "/input_items");
+    assertThat(upstreamQuery(last()))
+        .containsExactly(
+            Map.entry("limit", List.of("5")),
+            Map.entry("order", List.of("asc")),
+            Map.entry("after", List.of("msg_1")),
+            Map.entry(
+                "include",
+                List.of("message.input_image.image_url", "reasoning.encrypted_content")));
+
+    // A value that decodes to "&api_key=…" stays the one parameter's value on the way out.
+    gateway.get("/v1/responses/" + id + "/input_items?after=msg_1%26api_key%3Dsk-injected");
+    assertThat(upstreamQuery(last()))
+        .containsExactly(Map.entry("after", List.of("msg_1&api_key=sk-injected")));
+
+    int before = mock.requests().size();
+    Map<String, String> refused = new java.util.LinkedHashMap<>();
+    refused.put("/v1/responses/" + id + "/input_items?limit=5&api_key=sk-injected", "api_key");
+    refused.put("/v1/responses/" + id + "?model=x&foo=y", "model");
+    refused.put("/v1/responses/" + id + "?stream=false&api-version=2024-10-21", "api-version");
+    refused.put("/v1/responses/" + id + "/input_items?before=msg_1", "before");
+    for (Map.Entry<String, String> call : refused.entrySet()) {
+      HttpResponse<String> answer = gateway.get(call.getKey());
+      assertThat(answer.statusCode()).as(call.getKey()).isEqualTo(400);
+      OpenAiWireFormat.assertValid(OpenAiWireFormat.Body.ERROR, answer.body());
+      JsonNode error = JSON.readTree(answer.body()).path("error");
+      assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
+      assertThat(error.path("param").asText()).isEqualTo(call.getValue());
+      assertThat(error.path("message").asText()).contains("'" + call.getValue() + "'");
+      assertThat(answer.body()).doesNotContain("sk-injected");
+    }
+    HttpResponse<String> cancel = gateway.post("/v1/responses/" + id + "/cancel?foo=1", "{}");
+    assertThat(cancel.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(cancel.body()).path("error").path("param").asText()).isEqualTo("foo");
+    HttpResponse<String> delete = send("DELETE", "/v1/responses/" + id + "?api_key=sk-injected");
+    assertThat(delete.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(delete.body()).path("error").path("param").asText())
+        .isEqualTo("api_key");
+    assertThat(mock.requests()).hasSize(before);
+    // Not deleted by the refused DELETE.
+    assertThat(gateway.get("/v1/responses/" + id).statusCode()).isEqualTo(200);
+  }
+
+  /**
    * The provider refusing the gateway's key on a stored-response call is the gateway's problem,
    * answered as on the main path: a fixed 502 {@code upstream_auth_failed} (never the provider's
    * 401 and body, which would make the client's SDK blame the client's own key), and recorded as a
@@ -666,6 +739,13 @@ class ResponsesApiIT {
             .timeout(Duration.ofSeconds(30))
             .method(method, HttpRequest.BodyPublishers.noBody())
             .build());
+  }
+
+  /** The query the provider received, decoded, in order. */
+  private static Map<String, List<String>> upstreamQuery(RequestRecord record) {
+    return record.query() == null
+        ? Map.of()
+        : new io.netty.handler.codec.http.QueryStringDecoder(record.query(), false).parameters();
   }
 
   private static RequestRecord last() {
