@@ -83,7 +83,8 @@ final class AnthropicHandler {
                       a.echoedModel(),
                       a.fault().refusal(),
                       forcedPieces)
-                  .withUsage(a.fault().promptTokens(), a.fault().cachedTokens());
+                  .withUsage(a.fault().promptTokens(), a.fault().cachedTokens())
+                  .contentFiltered(a.fault().contentFilter());
           int uncached = Math.max(0, answer.promptTokens() - answer.cachedTokens());
           String header = ctx.request().getHeader(CACHE_CREATION_HEADER);
           // Like Anthropic, a request that marks a cache breakpoint writes to the cache: half of

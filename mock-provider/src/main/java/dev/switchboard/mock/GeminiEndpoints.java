@@ -89,7 +89,8 @@ final class GeminiEndpoints {
                       a.echoedModel(),
                       a.fault().refusal(),
                       pieces)
-                  .withUsage(a.fault().promptTokens(), a.fault().cachedTokens());
+                  .withUsage(a.fault().promptTokens(), a.fault().cachedTokens())
+                  .contentFiltered(a.fault().contentFilter());
           String id = "mock" + Long.toHexString(handler.ids.incrementAndGet());
           int n = GeminiPayloads.candidateCount(request);
           if (stream) {

@@ -186,7 +186,8 @@ final class ProviderHandler {
                       a.echoedModel(),
                       a.fault().refusal(),
                       forcedPieces)
-                  .withUsage(a.fault().promptTokens(), a.fault().cachedTokens());
+                  .withUsage(a.fault().promptTokens(), a.fault().cachedTokens())
+                  .contentFiltered(a.fault().contentFilter());
           String id = "resp_mock" + Long.toHexString(ids.incrementAndGet());
           long created = System.currentTimeMillis() / 1000;
           JsonObject response =
@@ -376,6 +377,7 @@ final class ProviderHandler {
             answer = options.persona(a.echoedModel()).answer(request, answer);
           }
           answer = drift.apply(request, answer);
+          answer = answer.contentFiltered(a.fault().contentFilter());
           String fingerprint = drift.fingerprint(options.systemFingerprint());
           if (stream) {
             List<String> events =
@@ -770,6 +772,9 @@ final class ProviderHandler {
     }
     if (f.refusal()) {
       return "refusal";
+    }
+    if (f.contentFilter()) {
+      return "content-filter";
     }
     if (f.geminiFinish() != null) {
       return "gemini-finish";

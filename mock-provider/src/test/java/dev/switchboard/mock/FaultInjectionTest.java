@@ -530,8 +530,9 @@ class FaultInjectionTest {
     assertThat(res.body()).startsWith("<html>");
   }
 
+  /** OpenAI finishes a refusal with {@code stop}, the refusal in {@code message.refusal}. */
   @Test
-  void refusalSetsRefusalAndContentFilter() throws Exception {
+  void refusalSetsRefusalAndFinishesStop() throws Exception {
     HttpResponse<String> whole =
         client.send(
             client.post(
@@ -545,14 +546,94 @@ class FaultInjectionTest {
                 "refusal"));
 
     JsonObject choice = new JsonObject(whole.body()).getJsonArray("choices").getJsonObject(0);
-    assertThat(choice.getString("finish_reason")).isEqualTo("content_filter");
+    assertThat(choice.getString("finish_reason")).isEqualTo("stop");
     assertThat(choice.getJsonObject("message").getString("refusal")).isNotBlank();
     assertThat(choice.getJsonObject("message").getString("content")).isNull();
     ChatStreamTranscript t = ChatStreamTranscript.of(streamed.body());
     assertThat(t.problems()).isEmpty();
-    assertThat(t.finishReason()).isEqualTo("content_filter");
+    assertThat(t.finishReason()).isEqualTo("stop");
     assertThat(t.refusal()).isEqualTo(choice.getJsonObject("message").getString("refusal"));
     assertThat(mock.outcomes("refusal")).isEqualTo(2);
+  }
+
+  /** On the Responses API a refusal is a completed response holding a refusal content part. */
+  @Test
+  void aResponsesRefusalIsCompletedWithARefusalPart() throws Exception {
+    JsonObject response =
+        new JsonObject(
+            client
+                .send(
+                    client.post(
+                        "/v1/responses",
+                        "{\"model\":\"" + MODEL + "\",\"input\":\"x\"}",
+                        MockProvider.FAULT_HEADER,
+                        "refusal"))
+                .body());
+
+    assertThat(response.getString("status")).isEqualTo("completed");
+    assertThat(response.getValue("incomplete_details")).isNull();
+    JsonObject part =
+        response.getJsonArray("output").getJsonObject(0).getJsonArray("content").getJsonObject(0);
+    assertThat(part.getString("type")).isEqualTo("refusal");
+    assertThat(part.getString("refusal")).isNotBlank();
+  }
+
+  /**
+   * {@code content-filter} is the other path: the answer cut short, {@code finish_reason:
+   * content_filter}, no refusal; on the Responses API an incomplete response.
+   */
+  @Test
+  void contentFilterCutsTheAnswerAndFinishesContentFilter() throws Exception {
+    String full =
+        new JsonObject(
+                client
+                    .send(client.post("/v1/chat/completions", chat(MODEL, "one two three four")))
+                    .body())
+            .getJsonArray("choices")
+            .getJsonObject(0)
+            .getJsonObject("message")
+            .getString("content");
+    HttpResponse<String> whole =
+        client.send(
+            client.post(
+                "/v1/chat/completions",
+                chat(MODEL, "one two three four"),
+                MockProvider.FAULT_HEADER,
+                "content-filter"));
+    HttpResponse<String> streamed =
+        client.send(
+            client.post(
+                "/v1/chat/completions",
+                streamingChat(MODEL, "one two three four", false),
+                MockProvider.FAULT_HEADER,
+                "content-filter"));
+
+    JsonObject choice = new JsonObject(whole.body()).getJsonArray("choices").getJsonObject(0);
+    assertThat(choice.getString("finish_reason")).isEqualTo("content_filter");
+    String cut = choice.getJsonObject("message").getString("content");
+    assertThat(cut).isNotEmpty().isNotEqualTo(full);
+    assertThat(full).startsWith(cut);
+    assertThat(choice.getJsonObject("message").getValue("refusal")).isNull();
+    ChatStreamTranscript t = ChatStreamTranscript.of(streamed.body());
+    assertThat(t.problems()).isEmpty();
+    assertThat(t.finishReason()).isEqualTo("content_filter");
+    assertThat(t.content()).isEqualTo(cut);
+    assertThat(t.refusal()).isNull();
+
+    JsonObject response =
+        new JsonObject(
+            client
+                .send(
+                    client.post(
+                        "/v1/responses",
+                        "{\"model\":\"" + MODEL + "\",\"input\":\"one two three four\"}",
+                        MockProvider.FAULT_HEADER,
+                        "content-filter"))
+                .body());
+    assertThat(response.getString("status")).isEqualTo("incomplete");
+    assertThat(response.getJsonObject("incomplete_details").getString("reason"))
+        .isEqualTo("content_filter");
+    assertThat(mock.outcomes("content-filter")).isEqualTo(3);
   }
 
   @Test

@@ -340,6 +340,9 @@ class ResponsesApiIT {
       JsonNode refusal = whole.path("output").path(0).path("content").path(0);
       assertThat(refusal.path("type").asText()).isEqualTo("refusal");
       assertThat(refusal.path("refusal").asText()).isEqualTo(ChatAnswer.REFUSAL_TEXT);
+      // As OpenAI's own Responses API answers a refusal: completed, not incomplete.
+      assertThat(whole.path("status").asText()).isEqualTo("completed");
+      assertThat(whole.path("incomplete_details").isNull()).isTrue();
 
       HttpResponse<String> answer =
           post("{\"model\":\"bridged\",\"input\":\"Refuse me\",\"stream\":true}");
@@ -380,6 +383,33 @@ class ResponsesApiIT {
       JsonNode last = lastEvent(answer.body()).path("response");
       assertThat(last.path("output").path(0).path("content")).containsExactly(refusal);
       assertThat(last.path("status")).isEqualTo(whole.path("status"));
+    } finally {
+      mock.faults().clear("qwen3");
+    }
+  }
+
+  /** An answer a chat target's content filter cut short is an incomplete response. */
+  @Test
+  void aBridgedContentFilterCutIsAnIncompleteResponse() throws Exception {
+    mock.faults().set("qwen3", "content-filter");
+    try {
+      HttpResponse<String> answer = post("{\"model\":\"bridged\",\"input\":\"Filter me\"}");
+      assertThat(answer.statusCode()).isEqualTo(200);
+      OpenAiWireFormat.assertValid(OpenAiWireFormat.Body.RESPONSE, answer.body());
+      JsonNode whole = JSON.readTree(answer.body());
+      assertThat(whole.path("status").asText()).isEqualTo("incomplete");
+      assertThat(whole.path("incomplete_details").path("reason").asText())
+          .isEqualTo("content_filter");
+      assertThat(outputText(whole)).isNotEmpty();
+      assertThat("Echo from qwen3: Filter me").startsWith(outputText(whole));
+
+      HttpResponse<String> streamed =
+          post("{\"model\":\"bridged\",\"input\":\"Filter me\",\"stream\":true}");
+      assertThat(OpenAiWireFormat.responsesStreamProblems(streamed.body())).isEmpty();
+      JsonNode last = lastEvent(streamed.body());
+      assertThat(last.path("type").asText()).isEqualTo("response.incomplete");
+      assertThat(last.path("response").path("incomplete_details").path("reason").asText())
+          .isEqualTo("content_filter");
     } finally {
       mock.faults().clear("qwen3");
     }

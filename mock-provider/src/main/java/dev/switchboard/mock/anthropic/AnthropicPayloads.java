@@ -140,7 +140,8 @@ public final class AnthropicPayloads {
   }
 
   private static String stopReason(ChatAnswer answer) {
-    if (answer.refusal() != null) {
+    // Anthropic's streaming classifiers stopping an answer, a content filter's cut included.
+    if (answer.refusal() != null || "content_filter".equals(answer.finishReason())) {
       return "refusal";
     }
     if (answer.toolCall() != null) {

@@ -28,7 +28,12 @@ import java.util.OptionalLong;
  *   <li>{@code prompt-tokens:1000}, {@code cached-tokens:200} (not faults: exact usage figures for
  *       cost tests)
  *   <li>{@code non-json} (200 with an HTML body)
- *   <li>{@code refusal} (a refusal message with {@code finish_reason: content_filter})
+ *   <li>{@code refusal} (a refusal: {@code message.refusal} / {@code delta.refusal} set, {@code
+ *       finish_reason: stop}, as OpenAI answers one; Anthropic {@code stop_reason: refusal}, Gemini
+ *       a {@code SAFETY} block)
+ *   <li>{@code content-filter} (the answer cut short by a content filter: the first half of its
+ *       text, {@code finish_reason: content_filter}; Responses {@code incomplete} with reason
+ *       {@code content_filter}, Anthropic {@code stop_reason: refusal}, Gemini {@code SAFETY})
  *   <li>{@code fail-rate:0.3} (answer 500 with probability 0.3, seeded)
  *   <li>{@code echo-auth} (put the received {@code Authorization} or {@code api-key} header into
  *       the answer: the error message of {@code status:N} and {@code stream-error:N}, else the
@@ -60,6 +65,7 @@ import java.util.OptionalLong;
  * @param cachedTokens reported {@code prompt_tokens_details.cached_tokens}, or {@code null}
  * @param nonJson answer 200 with an HTML body
  * @param refusal answer with a refusal
+ * @param contentFilter cut the answer short as a content filter does
  * @param failRate probability of a 500, or {@code null}
  * @param echoAuth echo the received credentials header in the answer
  * @param endlessJson answer 200 with a JSON body that never ends
@@ -88,6 +94,7 @@ public record FaultSpec(
     Integer cachedTokens,
     boolean nonJson,
     boolean refusal,
+    boolean contentFilter,
     Double failRate,
     boolean echoAuth,
     boolean endlessJson,
@@ -100,7 +107,7 @@ public record FaultSpec(
   public static final FaultSpec NONE =
       new FaultSpec(
           null, null, null, 0, 0, null, false, false, null, false, null, null, null, null, null,
-          false, false, null, false, false, null, null, false, "none");
+          false, false, false, null, false, false, null, null, false, "none");
 
   /** Parses the grammar described on the type; throws {@link IllegalArgumentException}. */
   public static FaultSpec parse(String text) {
@@ -157,6 +164,7 @@ public record FaultSpec(
         }
         case "non-json" -> b.nonJson = true;
         case "refusal" -> b.refusal = true;
+        case "content-filter" -> b.contentFilter = true;
         case "echo-auth" -> b.echoAuth = true;
         case "endless-json" -> b.endlessJson = true;
         case "linger" -> b.linger = true;
@@ -200,6 +208,7 @@ public record FaultSpec(
         b.cachedTokens,
         b.nonJson,
         b.refusal,
+        b.contentFilter,
         b.failRate,
         b.echoAuth,
         b.endlessJson,
@@ -232,6 +241,7 @@ public record FaultSpec(
         cachedTokens,
         nonJson,
         refusal,
+        contentFilter,
         null,
         echoAuth,
         endlessJson,
@@ -267,6 +277,7 @@ public record FaultSpec(
         && cachedTokens == null
         && !nonJson
         && !refusal
+        && !contentFilter
         && failRate == null
         && !echoAuth
         && !endlessJson
@@ -352,6 +363,7 @@ public record FaultSpec(
     Integer cachedTokens;
     boolean nonJson;
     boolean refusal;
+    boolean contentFilter;
     Double failRate;
     boolean echoAuth;
     boolean endlessJson;

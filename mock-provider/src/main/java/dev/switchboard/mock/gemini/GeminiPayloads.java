@@ -212,6 +212,9 @@ public final class GeminiPayloads {
   }
 
   private static String finishReason(ChatAnswer answer) {
+    if (answer.refusal() != null) {
+      return "SAFETY"; // Gemini's refusal is a safety block
+    }
     return switch (answer.finishReason()) {
       case "length" -> "MAX_TOKENS";
       case "content_filter" -> "SAFETY";

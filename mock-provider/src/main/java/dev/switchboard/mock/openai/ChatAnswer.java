@@ -17,7 +17,8 @@ import java.util.List;
  * @param toolCall the single tool call, or {@code null}
  * @param pieces the text split into stream deltas (one per "token")
  * @param finishReason {@code stop}, {@code length}, {@code tool_calls} or {@code content_filter};
- *     {@code stop} for a tool call forced by a named {@code tool_choice}, as OpenAI answers it
+ *     {@code stop} for a tool call forced by a named {@code tool_choice} and for a refusal, as
+ *     OpenAI answers them
  * @param promptTokens deterministic prompt token estimate
  * @param completionTokens number of pieces
  * @param cachedTokens the part of the prompt reported as cached
@@ -57,8 +58,10 @@ public record ChatAnswer(
 
     if (refusal) {
       List<String> pieces = splitWords(REFUSAL_TEXT);
+      // OpenAI finishes a refusal with "stop": the refusal is in message.refusal, and
+      // content_filter is its content filter cutting an answer short (contentFiltered below).
       return new ChatAnswer(
-          null, REFUSAL_TEXT, null, pieces, "content_filter", promptTokens, pieces.size(), 0);
+          null, REFUSAL_TEXT, null, pieces, "stop", promptTokens, pieces.size(), 0);
     }
 
     String toolName = chooseTool(request, userText);
@@ -122,6 +125,27 @@ public record ChatAnswer(
     int cached = cachedTokens != null ? Math.min(cachedTokens, prompt) : this.cachedTokens;
     return new ChatAnswer(
         content, refusal, toolCall, pieces, finishReason, prompt, completionTokens, cached);
+  }
+
+  /**
+   * This text answer as a content filter leaves it when {@code filtered}: cut to the first half of
+   * its pieces (rounded up), finishing {@code content_filter}, as OpenAI and Azure end an answer
+   * their filter stopped. A tool call or refusal is left as it is.
+   */
+  public ChatAnswer contentFiltered(boolean filtered) {
+    if (!filtered || content == null) {
+      return this;
+    }
+    List<String> kept = pieces.subList(0, (pieces.size() + 1) / 2);
+    return new ChatAnswer(
+        String.join("", kept),
+        null,
+        null,
+        List.copyOf(kept),
+        "content_filter",
+        promptTokens,
+        kept.size(),
+        cachedTokens);
   }
 
   /** Text of the last {@code user} message, joining text parts of multi-part content. */

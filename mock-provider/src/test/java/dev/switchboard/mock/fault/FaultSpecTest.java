@@ -37,6 +37,9 @@ class FaultSpecTest {
     assertThat(FaultSpec.parse("stall").stall()).isTrue();
     assertThat(FaultSpec.parse("non-json").nonJson()).isTrue();
     assertThat(FaultSpec.parse("refusal").refusal()).isTrue();
+    assertThat(FaultSpec.parse("refusal").contentFilter()).isFalse();
+    assertThat(FaultSpec.parse("content-filter").contentFilter()).isTrue();
+    assertThat(FaultSpec.parse("content-filter").isNone()).isFalse();
     assertThat(FaultSpec.parse("echo-auth").echoAuth()).isTrue();
     assertThat(FaultSpec.parse("echo-auth").isNone()).isFalse();
     assertThat(FaultSpec.parse("endless-json").endlessJson()).isTrue();
