@@ -144,13 +144,7 @@ final class ProviderHandler {
                 return new BadRequest(
                     "Unknown parameter: '" + unknown + "'.", unknown, "unknown_parameter");
               }
-              return body.getValue("input") instanceof String
-                      || body.getValue("input") instanceof JsonArray
-                  ? null
-                  : new BadRequest(
-                      "Missing required parameter: 'input'.",
-                      "input",
-                      "missing_required_parameter");
+              return responsesInputProblem(body);
             });
     if (a == null) {
       return;
@@ -208,6 +202,68 @@ final class ProviderHandler {
             writer.sendJson(ctx, response.encode(), a.fault());
           }
         });
+  }
+
+  /**
+   * What the real API refuses about where a Responses request's input comes from: {@code input} (a
+   * string or an array of items), a stored {@code prompt} ({@code {"id": …}}), a {@code
+   * conversation} (its id, or {@code {"id": …}}) or a {@code previous_response_id} each supply it,
+   * so a request with none of them is missing its {@code input}; a field of the wrong type is
+   * refused by name.
+   */
+  static BadRequest responsesInputProblem(JsonObject body) {
+    Object input = body.getValue("input");
+    if (input != null && !(input instanceof String) && !(input instanceof JsonArray)) {
+      return invalidType("input", "a string or an array of input items", input);
+    }
+    Object prompt = body.getValue("prompt");
+    if (prompt != null) {
+      if (!(prompt instanceof JsonObject reference)) {
+        return invalidType("prompt", "an object", prompt);
+      }
+      if (!(reference.getValue("id") instanceof String)) {
+        return missing("prompt.id");
+      }
+    }
+    Object conversation = body.getValue("conversation");
+    if (conversation != null && !(conversation instanceof String)) {
+      if (!(conversation instanceof JsonObject reference)) {
+        return invalidType("conversation", "a string or an object", conversation);
+      }
+      if (!(reference.getValue("id") instanceof String)) {
+        return missing("conversation.id");
+      }
+    }
+    boolean continues = body.getValue("previous_response_id") instanceof String;
+    return input == null && prompt == null && conversation == null && !continues
+        ? missing("input")
+        : null;
+  }
+
+  private static BadRequest missing(String param) {
+    return new BadRequest(
+        "Missing required parameter: '" + param + "'.", param, "missing_required_parameter");
+  }
+
+  private static BadRequest invalidType(String param, String expected, Object got) {
+    String kind =
+        got instanceof Number
+            ? "a number"
+            : got instanceof Boolean
+                ? "a boolean"
+                : got instanceof JsonArray
+                    ? "an array"
+                    : got instanceof JsonObject ? "an object" : "a string";
+    return new BadRequest(
+        "Invalid type for '"
+            + param
+            + "': expected "
+            + expected
+            + ", but got "
+            + kind
+            + " instead.",
+        param,
+        "invalid_type");
   }
 
   /** The stored-response endpoints: retrieve, delete, input items, cancel. */

@@ -5,6 +5,7 @@ import static dev.switchboard.mock.MockClient.streamingChat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.mock.openai.OpenAiPayloads;
+import dev.switchboard.mock.openapi.OpenAiWireFormat;
 import dev.switchboard.mock.record.RequestRecord;
 import dev.switchboard.mock.sse.ChatStreamTranscript;
 import dev.switchboard.mock.sse.SseEvent;
@@ -478,6 +479,69 @@ class MockProviderTest {
     assertThat(error.getString("param")).isEqualTo("seed");
     assertThat(error.getString("code")).isEqualTo("unknown_parameter");
     assertThat(plain.statusCode()).isEqualTo(200);
+  }
+
+  /**
+   * Like the real API, a Responses request may take its input from a stored {@code prompt}, a
+   * {@code conversation} or a {@code previous_response_id} instead of {@code input}; one with none
+   * of them is missing its {@code input}.
+   */
+  @Test
+  void theResponsesApiTakesAPromptOrAConversationInsteadOfInput() throws Exception {
+    JsonObject prompted =
+        responsesOk("{\"model\":\"gpt-4o-mini\",\"prompt\":{\"id\":\"pmpt_1\",\"version\":\"2\"}}");
+    assertThat(prompted.getJsonObject("prompt").getString("id")).isEqualTo("pmpt_1");
+    JsonObject byId = responsesOk("{\"model\":\"gpt-4o-mini\",\"conversation\":\"conv_1\"}");
+    assertThat(byId.getJsonObject("conversation").getString("id")).isEqualTo("conv_1");
+    JsonObject byObject =
+        responsesOk("{\"model\":\"gpt-4o-mini\",\"conversation\":{\"id\":\"conv_2\"}}");
+    assertThat(byObject.getJsonObject("conversation").getString("id")).isEqualTo("conv_2");
+    JsonObject followUp =
+        responsesOk(
+            "{\"model\":\"gpt-4o-mini\",\"previous_response_id\":\""
+                + prompted.getString("id")
+                + "\"}");
+    assertThat(followUp.getString("previous_response_id")).isEqualTo(prompted.getString("id"));
+
+    assertResponsesBadRequest(
+        "{\"model\":\"gpt-4o-mini\",\"instructions\":\"x\"}",
+        "input",
+        "missing_required_parameter");
+    assertResponsesBadRequest(
+        "{\"model\":\"gpt-4o-mini\",\"input\":null}", "input", "missing_required_parameter");
+    assertResponsesBadRequest("{\"model\":\"gpt-4o-mini\",\"input\":42}", "input", "invalid_type");
+    assertResponsesBadRequest(
+        "{\"model\":\"gpt-4o-mini\",\"prompt\":\"pmpt_1\"}", "prompt", "invalid_type");
+    assertResponsesBadRequest(
+        "{\"model\":\"gpt-4o-mini\",\"prompt\":{\"version\":\"2\"}}",
+        "prompt.id",
+        "missing_required_parameter");
+    assertResponsesBadRequest(
+        "{\"model\":\"gpt-4o-mini\",\"conversation\":7}", "conversation", "invalid_type");
+    assertResponsesBadRequest(
+        "{\"model\":\"gpt-4o-mini\",\"conversation\":{}}",
+        "conversation.id",
+        "missing_required_parameter");
+  }
+
+  private JsonObject responsesOk(String body) throws Exception {
+    HttpResponse<String> res =
+        client.send(client.post("/v1/responses", body, "authorization", BEARER));
+    assertThat(res.statusCode()).as(body + " -> " + res.body()).isEqualTo(200);
+    OpenAiWireFormat.assertValid(OpenAiWireFormat.Body.RESPONSE, res.body());
+    return new JsonObject(res.body());
+  }
+
+  private void assertResponsesBadRequest(String body, String param, String code) throws Exception {
+    HttpResponse<String> res =
+        client.send(client.post("/v1/responses", body, "authorization", BEARER));
+    assertThat(res.statusCode()).as(body).isEqualTo(400);
+    OpenAiWireFormat.assertValid(OpenAiWireFormat.Body.ERROR, res.body());
+    JsonObject error = new JsonObject(res.body()).getJsonObject("error");
+    assertThat(error.getString("type")).as(body).isEqualTo("invalid_request_error");
+    assertThat(error.getString("param")).as(body).isEqualTo(param);
+    assertThat(error.getString("code")).as(body).isEqualTo(code);
+    assertThat(error.getString("message")).as(body).contains("'" + param + "'");
   }
 
   @Test

@@ -128,6 +128,21 @@ class ResponsesApiIT {
     assertThat(upstream.body().getString("input")).isEqualTo("Hello there");
   }
 
+  /** A stored prompt or a conversation stands in for {@code input}, as on OpenAI's API. */
+  @Test
+  void aPromptOrConversationWithoutInputIsPassedThrough() throws Exception {
+    for (String body :
+        List.of(
+            "{\"model\":\"native\",\"prompt\":{\"id\":\"pmpt_1\"}}",
+            "{\"model\":\"native\",\"conversation\":\"conv_1\"}")) {
+      HttpResponse<String> answer = post(body);
+
+      assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+      OpenAiWireFormat.assertValid(OpenAiWireFormat.Body.RESPONSE, answer.body());
+      assertThat(last().body().containsKey("input")).isFalse();
+    }
+  }
+
   @Test
   void azureOpenAiGetsTheResponsesApiOnItsV1PathWithTheDeploymentAsModel() throws Exception {
     HttpResponse<String> answer = post("{\"model\":\"azure\",\"input\":\"Hi Azure\"}");

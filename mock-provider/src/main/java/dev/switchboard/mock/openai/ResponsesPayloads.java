@@ -314,29 +314,49 @@ public final class ResponsesPayloads {
         request.getValue("text") instanceof JsonObject t && t.getValue("format") != null
             ? new JsonObject().put("format", t.getValue("format"))
             : new JsonObject().put("format", new JsonObject().put("type", "text"));
-    return new JsonObject()
-        .put("id", id)
-        .put("object", "response")
-        .put("created_at", created)
-        .put("status", status)
-        .putNull("error")
-        .putNull("incomplete_details")
-        .put("instructions", request.getValue("instructions"))
-        .put("max_output_tokens", request.getValue("max_output_tokens"))
-        .put("model", model)
-        .put("output", new JsonArray())
-        .put("parallel_tool_calls", request.getBoolean("parallel_tool_calls", true))
-        .put("previous_response_id", request.getValue("previous_response_id"))
-        .put("reasoning", new JsonObject().putNull("effort").putNull("summary"))
-        .put("store", request.getBoolean("store", true))
-        .put("temperature", request.getValue("temperature") instanceof Number n ? n : 1.0)
-        .put("text", text)
-        .put("tool_choice", request.getValue("tool_choice", "auto"))
-        .put("tools", echoedTools(request))
-        .put("top_p", request.getValue("top_p") instanceof Number n ? n : 1.0)
-        .put("truncation", "disabled")
-        .putNull("usage")
-        .put("metadata", new JsonObject());
+    JsonObject envelope =
+        new JsonObject()
+            .put("id", id)
+            .put("object", "response")
+            .put("created_at", created)
+            .put("status", status)
+            .putNull("error")
+            .putNull("incomplete_details")
+            .put("instructions", request.getValue("instructions"))
+            .put("max_output_tokens", request.getValue("max_output_tokens"))
+            .put("model", model)
+            .put("output", new JsonArray())
+            .put("parallel_tool_calls", request.getBoolean("parallel_tool_calls", true))
+            .put("previous_response_id", request.getValue("previous_response_id"))
+            .put("reasoning", new JsonObject().putNull("effort").putNull("summary"))
+            .put("store", request.getBoolean("store", true))
+            .put("temperature", request.getValue("temperature") instanceof Number n ? n : 1.0)
+            .put("text", text)
+            .put("tool_choice", request.getValue("tool_choice", "auto"))
+            .put("tools", echoedTools(request))
+            .put("top_p", request.getValue("top_p") instanceof Number n ? n : 1.0)
+            .put("truncation", "disabled")
+            .putNull("usage")
+            .put("metadata", new JsonObject());
+    // The stored prompt and the conversation the request used, as the real API names them.
+    if (request.getValue("prompt") instanceof JsonObject prompt) {
+      envelope.put("prompt", prompt.copy());
+    }
+    JsonObject conversation = conversation(request.getValue("conversation"));
+    if (conversation != null) {
+      envelope.put("conversation", conversation);
+    }
+    return envelope;
+  }
+
+  /** A request's {@code conversation} (an id or {@code {"id": …}}) as a response names it. */
+  private static JsonObject conversation(Object conversation) {
+    if (conversation instanceof String id) {
+      return new JsonObject().put("id", id);
+    }
+    return conversation instanceof JsonObject c && c.getValue("id") instanceof String id
+        ? new JsonObject().put("id", id)
+        : null;
   }
 
   private static void finish(JsonObject response, ChatAnswer answer) {
