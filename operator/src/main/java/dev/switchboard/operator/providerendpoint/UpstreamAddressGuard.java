@@ -18,8 +18,9 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * SSRF guard for upstream {@code baseUrl}s: refuses link-local and cloud-metadata addresses always,
- * and loopback or private ranges unless the operator settings allow them.
+ * SSRF guard for upstream {@code baseUrl}s: refuses link-local, cloud-metadata, multicast and
+ * broadcast addresses always, and loopback or private ranges unless the operator settings allow
+ * them.
  *
  * <p>Only literal IP addresses and well-known metadata host names are judged. Host names are
  * deliberately not resolved: reconcile must not block on DNS, and an answer seen by the operator
@@ -167,6 +168,10 @@ public final class UpstreamAddressGuard {
     if (address.isMulticastAddress()) {
       return refuse(host, "a multicast address");
     }
+    if (isLimitedBroadcast(address)) {
+      // Also what a Teredo address whose client bits are all zero decodes to.
+      return refuse(host, "the broadcast address (255.255.255.255)");
+    }
     if (address.isLoopbackAddress() || address.isAnyLocalAddress()) {
       return allowLoopback ? Optional.empty() : refuseLoopback(host);
     }
@@ -250,6 +255,19 @@ public final class UpstreamAddressGuard {
     } catch (UnknownHostException e) {
       throw new IllegalStateException("four bytes are an IPv4 address", e);
     }
+  }
+
+  /** 255.255.255.255: every host on the local network, never a provider's API. */
+  private static boolean isLimitedBroadcast(InetAddress address) {
+    if (!(address instanceof Inet4Address)) {
+      return false;
+    }
+    for (byte b : address.getAddress()) {
+      if (b != (byte) 0xff) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean isPrivate(InetAddress address) {

@@ -64,6 +64,32 @@ class UpstreamAddressGuardTest {
   @ParameterizedTest
   @ValueSource(
       strings = {
+        // Teredo with the client's bits all zero: inverted, they are 255.255.255.255.
+        "http://[2001:0:808:808::]/v1",
+        "http://[2001:0:808:808:8000:f227:0:0]/v1",
+        // Teredo with the broadcast address as its server.
+        "http://[2001:0:ffff:ffff::f7f7:f7f7]/v1",
+        "http://255.255.255.255/v1",
+        "http://[::ffff:255.255.255.255]/v1",
+        "http://[::255.255.255.255]/v1",
+        "http://[64:ff9b::ffff:ffff]/v1",
+        "http://[64:ff9b:1::255.255.255.255]/v1",
+        "http://[2002:ffff:ffff::]/v1"
+      })
+  void refusesTheBroadcastAddressHoweverItIsWrittenEvenWhenEverythingElseIsAllowed(String baseUrl) {
+    assertThat(permissive.check(baseUrl))
+        .get()
+        .satisfies(
+            problem -> {
+              assertThat(problem.reasonName()).isEqualTo("UpstreamAddressNotAllowed");
+              assertThat(problem.message()).contains("broadcast address");
+            });
+    assertThat(strict.check(baseUrl)).isPresent();
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
         "http://127.0.0.1:8000/v1",
         "http://localhost:11434/v1",
         "http://[::1]:8000/v1",
