@@ -35,6 +35,9 @@ final class MessagesStreamEncoder implements StreamEncoder {
   /** Whether a tool_use block was opened: the stop reason is then tool_use even for "stop". */
   private boolean toolUse;
 
+  /** Whether the answer streamed a refusal: the stop reason is then refusal even for "stop". */
+  private boolean refused;
+
   private String finishReason;
   private TokenUsage usage;
 
@@ -50,6 +53,7 @@ final class MessagesStreamEncoder implements StreamEncoder {
     String text = event.textDelta();
     if (text == null || text.isEmpty()) {
       text = event.refusalDelta();
+      refused |= text != null && !text.isEmpty();
     }
     if (text != null && !text.isEmpty()) {
       if (open != Block.TEXT) {
@@ -100,7 +104,7 @@ final class MessagesStreamEncoder implements StreamEncoder {
     ObjectNode delta = NODES.objectNode().put("type", "message_delta");
     delta
         .putObject("delta")
-        .put("stop_reason", MessagesTranslation.stopReason(finishReason, toolUse))
+        .put("stop_reason", MessagesTranslation.stopReason(finishReason, toolUse, refused))
         .putNull("stop_sequence");
     ObjectNode u = delta.putObject("usage");
     if (usage != null) {

@@ -370,7 +370,9 @@ public final class MessagesTranslation {
     out.put(
         "stop_reason",
         stopReason(
-            choice.path("finish_reason").asText(null), !message.path("tool_calls").isEmpty()));
+            choice.path("finish_reason").asText(null),
+            !message.path("tool_calls").isEmpty(),
+            refusal != null && !refusal.isEmpty()));
     out.putNull("stop_sequence");
     out.set("usage", usage(completion.path("usage")));
     return out;
@@ -417,17 +419,19 @@ public final class MessagesTranslation {
    * @param toolUse the answer carries tool calls: OpenAI and vLLM finish a call forced by a named
    *     {@code tool_choice} with {@code stop}, not {@code tool_calls}, yet it ends the turn with a
    *     tool to run ({@code tool_use}), which agent loops wait for
+   * @param refused the answer carries a refusal ({@code message.refusal} / {@code delta.refusal}):
+   *     OpenAI finishes a refusal with {@code stop}, yet it is Anthropic's {@code refusal}
    */
-  public static String stopReason(String finishReason, boolean toolUse) {
+  public static String stopReason(String finishReason, boolean toolUse, boolean refused) {
     if (finishReason == null) {
-      return "end_turn";
+      return refused ? "refusal" : "end_turn";
     }
     return switch (finishReason) {
       case "length" -> "max_tokens";
       case "tool_calls", "function_call" -> "tool_use";
       case "content_filter" -> "refusal";
-      case "stop" -> toolUse ? "tool_use" : "end_turn";
-      default -> "end_turn";
+      case "stop" -> toolUse ? "tool_use" : refused ? "refusal" : "end_turn";
+      default -> refused ? "refusal" : "end_turn";
     };
   }
 

@@ -11,6 +11,7 @@ import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.gateway.TestTables;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
+import dev.switchboard.mock.openai.ChatAnswer;
 import dev.switchboard.mock.record.RequestRecord;
 import dev.switchboard.mock.sse.SseEvent;
 import dev.switchboard.mock.sse.SseParser;
@@ -468,6 +469,36 @@ class AnthropicGatewayIT {
     JsonNode delta = json(events.get(events.size() - 2).data());
     assertThat(delta.at("/delta/stop_reason").asText()).isEqualTo("end_turn");
     assertThat(delta.at("/usage/output_tokens").asInt()).isPositive();
+  }
+
+  /**
+   * OpenAI finishes a refusal with {@code stop} and {@code message.refusal}; a Messages client gets
+   * Anthropic's {@code stop_reason: refusal}, not {@code end_turn}, as for a content filter's cut.
+   */
+  @Test
+  void anOpenAiRefusalEndsTheTurnWithRefusal() throws Exception {
+    String request =
+        "{\"model\":\"gpt\",\"max_tokens\":64,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"refuse me\"}]";
+    for (String fault : List.of("refusal", "content-filter")) {
+      mock.faults().set("gpt-4o-mini", fault);
+      HttpResponse<String> res = gateway.post("/v1/messages", request + "}");
+      assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+      JsonNode message = json(res.body());
+      assertThat(message.path("stop_reason").asText()).as(fault).isEqualTo("refusal");
+      assertThat(message.at("/content/0/text").asText()).isNotEmpty();
+
+      HttpResponse<String> stream = gateway.post("/v1/messages", request + ",\"stream\":true}");
+      List<SseEvent> events = SseParser.parseAll(stream.body());
+      assertThat(events.stream().map(SseEvent::event))
+          .endsWith("content_block_stop", "message_delta", "message_stop");
+      JsonNode delta = json(events.get(events.size() - 2).data());
+      assertThat(delta.at("/delta/stop_reason").asText()).as(fault).isEqualTo("refusal");
+    }
+    mock.faults().set("gpt-4o-mini", "refusal");
+    assertThat(
+            json(gateway.post("/v1/messages", request + "}").body()).at("/content/0/text").asText())
+        .isEqualTo(ChatAnswer.REFUSAL_TEXT);
   }
 
   @Test
