@@ -244,7 +244,10 @@ public record RoutingTable(
   /**
    * Prices per million tokens, with optional time-of-day prices ({@code windows}, first match wins;
    * null when there are none, so tables without windows keep their bytes) and an optional prepaid
-   * {@code commitment} (null when none).
+   * {@code commitment} (null when none). {@code cacheWriteInputPerMillionTokens} prices input
+   * tokens the provider wrote to its prompt cache (Anthropic's {@code cache_creation_input_tokens},
+   * billed above the input price); null when unset: they cost the input price, and older tables
+   * keep their bytes.
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Pricing(
@@ -253,10 +256,29 @@ public record RoutingTable(
       Double cachedInputPerMillionTokens,
       String currency,
       List<PriceWindow> windows,
-      Commitment commitment) {
+      Commitment commitment,
+      Double cacheWriteInputPerMillionTokens) {
 
     @JsonCreator
     public Pricing {}
+
+    /** Prices without a cache-write price (cache writes cost the input price). */
+    public Pricing(
+        Double inputPerMillionTokens,
+        Double outputPerMillionTokens,
+        Double cachedInputPerMillionTokens,
+        String currency,
+        List<PriceWindow> windows,
+        Commitment commitment) {
+      this(
+          inputPerMillionTokens,
+          outputPerMillionTokens,
+          cachedInputPerMillionTokens,
+          currency,
+          windows,
+          commitment,
+          null);
+    }
 
     /** Prices without a commitment. */
     public Pricing(
@@ -318,7 +340,33 @@ public record RoutingTable(
       String timeZone,
       Double inputPerMillionTokens,
       Double outputPerMillionTokens,
-      Double cachedInputPerMillionTokens) {
+      Double cachedInputPerMillionTokens,
+      Double cacheWriteInputPerMillionTokens) {
+
+    @JsonCreator
+    public PriceWindow {}
+
+    /** A window without a cache-write price (the list price's applies). */
+    public PriceWindow(
+        String name,
+        List<String> days,
+        String from,
+        String to,
+        String timeZone,
+        Double inputPerMillionTokens,
+        Double outputPerMillionTokens,
+        Double cachedInputPerMillionTokens) {
+      this(
+          name,
+          days,
+          from,
+          to,
+          timeZone,
+          inputPerMillionTokens,
+          outputPerMillionTokens,
+          cachedInputPerMillionTokens,
+          null);
+    }
 
     /** The window's times, compiled; throws when they are invalid (the validator says why). */
     public TimeWindow window() {

@@ -26,6 +26,12 @@ public class PriceWindow extends RecurringWindow {
   @Min(0)
   private Double cachedInputPerMillionTokens;
 
+  @JsonPropertyDescription(
+      "Price of one million input tokens written to the provider's prompt cache in the window; the"
+          + " list price when absent.")
+  @Min(0)
+  private Double cacheWriteInputPerMillionTokens;
+
   public Double getInputPerMillionTokens() {
     return inputPerMillionTokens;
   }
@@ -50,6 +56,14 @@ public class PriceWindow extends RecurringWindow {
     this.cachedInputPerMillionTokens = cachedInputPerMillionTokens;
   }
 
+  public Double getCacheWriteInputPerMillionTokens() {
+    return cacheWriteInputPerMillionTokens;
+  }
+
+  public void setCacheWriteInputPerMillionTokens(Double cacheWriteInputPerMillionTokens) {
+    this.cacheWriteInputPerMillionTokens = cacheWriteInputPerMillionTokens;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -61,12 +75,17 @@ public class PriceWindow extends RecurringWindow {
     return sameWindow(that)
         && Objects.equals(inputPerMillionTokens, that.inputPerMillionTokens)
         && Objects.equals(outputPerMillionTokens, that.outputPerMillionTokens)
-        && Objects.equals(cachedInputPerMillionTokens, that.cachedInputPerMillionTokens);
+        && Objects.equals(cachedInputPerMillionTokens, that.cachedInputPerMillionTokens)
+        && Objects.equals(cacheWriteInputPerMillionTokens, that.cacheWriteInputPerMillionTokens);
   }
 
   @Override
   public int hashCode() {
-    return windowHash(inputPerMillionTokens, outputPerMillionTokens, cachedInputPerMillionTokens);
+    return windowHash(
+        inputPerMillionTokens,
+        outputPerMillionTokens,
+        cachedInputPerMillionTokens,
+        cacheWriteInputPerMillionTokens);
   }
 
   @Override

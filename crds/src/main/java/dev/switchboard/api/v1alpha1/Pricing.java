@@ -30,6 +30,13 @@ public class Pricing {
   @Min(0)
   private Double cachedInputPerMillionTokens;
 
+  @JsonPropertyDescription(
+      "Price of one million input tokens written to the provider's prompt cache (Anthropic's"
+          + " cache_creation_input_tokens, billed above the input price); the input price applies"
+          + " when absent.")
+  @Min(0)
+  private Double cacheWriteInputPerMillionTokens;
+
   @JsonPropertyDescription("ISO 4217 currency code of the prices.")
   @Default("USD")
   @Size(min = 3, max = 3)
@@ -90,6 +97,14 @@ public class Pricing {
     this.cachedInputPerMillionTokens = cachedInputPerMillionTokens;
   }
 
+  public Double getCacheWriteInputPerMillionTokens() {
+    return cacheWriteInputPerMillionTokens;
+  }
+
+  public void setCacheWriteInputPerMillionTokens(Double cacheWriteInputPerMillionTokens) {
+    this.cacheWriteInputPerMillionTokens = cacheWriteInputPerMillionTokens;
+  }
+
   public String getCurrency() {
     return currency;
   }
@@ -110,6 +125,7 @@ public class Pricing {
     return Objects.equals(inputPerMillionTokens, that.inputPerMillionTokens)
         && Objects.equals(outputPerMillionTokens, that.outputPerMillionTokens)
         && Objects.equals(cachedInputPerMillionTokens, that.cachedInputPerMillionTokens)
+        && Objects.equals(cacheWriteInputPerMillionTokens, that.cacheWriteInputPerMillionTokens)
         && Objects.equals(currency, that.currency)
         && Objects.equals(windows, that.windows)
         && Objects.equals(commitment, that.commitment);
@@ -121,6 +137,7 @@ public class Pricing {
         inputPerMillionTokens,
         outputPerMillionTokens,
         cachedInputPerMillionTokens,
+        cacheWriteInputPerMillionTokens,
         currency,
         windows,
         commitment);
@@ -135,6 +152,8 @@ public class Pricing {
         + outputPerMillionTokens
         + ", cachedInputPerMillionTokens="
         + cachedInputPerMillionTokens
+        + ", cacheWriteInputPerMillionTokens="
+        + cacheWriteInputPerMillionTokens
         + ", currency="
         + currency
         + "}";

@@ -206,6 +206,14 @@ class CrdSchemaTest {
       assertThat(at(PE, "spec.models[].pricing").getRequired())
           .containsExactlyInAnyOrder("inputPerMillionTokens", "outputPerMillionTokens");
       assertThat(at(PE, "spec.models[].pricing.inputPerMillionTokens").getMinimum()).isEqualTo(0.0);
+      // Optional (the input price applies when absent), and never negative, as a list price and in
+      // a time-of-day window.
+      assertThat(at(PE, "spec.models[].pricing.cacheWriteInputPerMillionTokens").getMinimum())
+          .isEqualTo(0.0);
+      assertThat(
+              at(PE, "spec.models[].pricing.windows[].cacheWriteInputPerMillionTokens")
+                  .getMinimum())
+          .isEqualTo(0.0);
       assertThat(defaultValue(at(PE, "spec.models[].pricing.currency"))).isEqualTo("\"USD\"");
       assertThat(at(PE, "spec.models[].lifecycle.retiredAfter").getPattern())
           .isEqualTo(SchemaPatterns.DATE);

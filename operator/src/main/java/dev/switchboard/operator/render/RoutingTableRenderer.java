@@ -132,7 +132,8 @@ public final class RoutingTableRenderer {
                 model.getPricing().getCachedInputPerMillionTokens(),
                 model.getPricing().getCurrency(),
                 priceWindows(model.getPricing().getWindows()),
-                commitment(model.getPricing().getCommitment()));
+                commitment(model.getPricing().getCommitment()),
+                model.getPricing().getCacheWriteInputPerMillionTokens());
     RoutingTable.Lifecycle lifecycle =
         model.getLifecycle() == null
             ? null
@@ -162,7 +163,8 @@ public final class RoutingTableRenderer {
                     w.getTimeZone(),
                     w.getInputPerMillionTokens(),
                     w.getOutputPerMillionTokens(),
-                    w.getCachedInputPerMillionTokens()))
+                    w.getCachedInputPerMillionTokens(),
+                    w.getCacheWriteInputPerMillionTokens()))
         .toList();
   }
 

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.switchboard.api.v1alpha1.Embedder;
 import dev.switchboard.api.v1alpha1.LocalObjectRef;
 import dev.switchboard.api.v1alpha1.ModelRoute;
+import dev.switchboard.api.v1alpha1.PriceWindow;
 import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.api.v1alpha1.ProviderModel;
 import dev.switchboard.api.v1alpha1.RoutingPolicy;
@@ -120,6 +121,50 @@ class RoutingTableComposerTest {
     assertThat(outcome.keys())
         .containsOnlyKeys("anthropic-prod", "openai-prod")
         .containsEntry("openai-prod", "sk-openai-test-key-1");
+  }
+
+  @Test
+  void cacheWritePricesAreRenderedAsListPriceAndInTheirWindow() {
+    List<HasMetadata> items =
+        changed(
+            basic(),
+            ProviderEndpoint.class,
+            "anthropic-prod",
+            e -> {
+              dev.switchboard.api.v1alpha1.Pricing pricing =
+                  e.getSpec().getModels().get(0).getPricing();
+              pricing.setCacheWriteInputPerMillionTokens(3.75);
+              PriceWindow night = new PriceWindow();
+              night.setName("night");
+              night.setFrom("22:00");
+              night.setTo("06:00");
+              night.setCacheWriteInputPerMillionTokens(1.875);
+              pricing.setWindows(List.of(night));
+            });
+
+    RenderOutcome outcome = render(items, PublishedTable.NONE);
+
+    RoutingTable.Pricing rendered =
+        outcome
+            .table()
+            .providers()
+            .get("anthropic-prod")
+            .model("claude-sonnet-4-5")
+            .orElseThrow()
+            .pricing();
+    assertThat(rendered.cacheWriteInputPerMillionTokens()).isEqualTo(3.75);
+    assertThat(rendered.windows())
+        .singleElement()
+        .satisfies(w -> assertThat(w.cacheWriteInputPerMillionTokens()).isEqualTo(1.875));
+    // The gateway reads the table from its canonical bytes: the prices survive them.
+    RoutingTable.Pricing decoded =
+        RoutingTableCodec.decode(outcome.canonicalJson())
+            .providers()
+            .get("anthropic-prod")
+            .model("claude-sonnet-4-5")
+            .orElseThrow()
+            .pricing();
+    assertThat(decoded).isEqualTo(rendered);
   }
 
   @Test
