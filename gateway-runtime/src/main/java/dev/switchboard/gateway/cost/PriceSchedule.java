@@ -38,8 +38,8 @@ public final class PriceSchedule {
   }
 
   /**
-   * Prices in force as the stats document shows them: per million input, cached input and output
-   * tokens, the currency, and the window that set them (null: the list prices).
+   * Prices in force as the stats document shows them: per million input, cached input, cache-write
+   * input and output tokens, the currency, and the window that set them (null: the list prices).
    */
   public static java.util.Map<String, Object> document(Prices prices) {
     java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
@@ -49,6 +49,11 @@ public final class PriceSchedule {
         "cached_input_per_million_tokens",
         p.cachedInputPerMillionTokens() != null
             ? p.cachedInputPerMillionTokens()
+            : p.inputPerMillionTokens());
+    out.put(
+        "cache_write_input_per_million_tokens",
+        p.cacheWriteInputPerMillionTokens() != null
+            ? p.cacheWriteInputPerMillionTokens()
             : p.inputPerMillionTokens());
     out.put("output_per_million_tokens", p.outputPerMillionTokens());
     out.put("currency", p.currency());
@@ -68,7 +73,12 @@ public final class PriceSchedule {
                       or(w.inputPerMillionTokens(), list.inputPerMillionTokens()),
                       or(w.outputPerMillionTokens(), list.outputPerMillionTokens()),
                       or(w.cachedInputPerMillionTokens(), list.cachedInputPerMillionTokens()),
-                      list.currency()),
+                      list.currency(),
+                      null,
+                      null,
+                      or(
+                          w.cacheWriteInputPerMillionTokens(),
+                          list.cacheWriteInputPerMillionTokens())),
                   w.name())));
     }
     return List.copyOf(out);

@@ -691,6 +691,8 @@ public final class LiveStats implements LiveFigures {
     TargetFigures.TokenMix mix = f.tokenMix();
     out.put("mean_input_tokens", mix == null ? null : round(mix.inputTokens()));
     out.put("mean_cached_input_tokens", mix == null ? null : round(mix.cachedInputTokens()));
+    out.put(
+        "mean_cache_write_input_tokens", mix == null ? null : round(mix.cacheWriteInputTokens()));
     out.put("mean_output_tokens", mix == null ? null : round(mix.outputTokens()));
     return out;
   }
@@ -720,6 +722,7 @@ public final class LiveStats implements LiveFigures {
     long withUsage = 0;
     double input = 0;
     double cached = 0;
+    double written = 0;
     double output = 0;
     for (Sample s : recent) {
       if (s.error()) {
@@ -740,7 +743,9 @@ public final class LiveStats implements LiveFigures {
       if (s.usage() != null) {
         withUsage++;
         input += s.usage().inputTokens();
-        cached += Math.min(s.usage().cachedInputTokens(), s.usage().inputTokens());
+        long read = Math.min(s.usage().cachedInputTokens(), s.usage().inputTokens());
+        cached += read;
+        written += Math.min(s.usage().cacheWriteInputTokens(), s.usage().inputTokens() - read);
         output += s.usage().outputTokens();
       }
     }
@@ -764,7 +769,8 @@ public final class LiveStats implements LiveFigures {
         percentile(latency, 0.95),
         withUsage == 0
             ? null
-            : new TargetFigures.TokenMix(input / withUsage, cached / withUsage, output / withUsage),
+            : new TargetFigures.TokenMix(
+                input / withUsage, cached / withUsage, output / withUsage, written / withUsage),
         false);
   }
 

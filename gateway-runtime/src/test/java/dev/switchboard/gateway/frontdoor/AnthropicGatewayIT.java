@@ -111,7 +111,13 @@ class AnthropicGatewayIT {
                     "claude-overloaded",
                     claudePrice,
                     "claude-busy",
-                    claudePrice),
+                    claudePrice,
+                    "claude-primed",
+                    new RoutingTable.Model(
+                        List.of("chat"),
+                        200_000L,
+                        new RoutingTable.Pricing(3.0, 15.0, 0.3, "USD", null, null, 3.75),
+                        null)),
                 null),
             TestTables.provider("oai", "openai-compatible", mock.baseUrl(), true, Map.of(), null),
             TestTables.provider("openai", "openai", mock.baseUrl(), true, Map.of(), null),
@@ -128,6 +134,7 @@ class AnthropicGatewayIT {
             TestTables.route(
                 "claude", List.of(), TestTables.target("claude", "claude-sonnet-4-5", 0)),
             TestTables.route("costed", List.of(), TestTables.target("claude", "claude-cost", 0)),
+            TestTables.route("primed", List.of(), TestTables.target("claude", "claude-primed", 0)),
             TestTables.route("gpt", List.of(), TestTables.target("oai", "gpt-4o-mini", 0)),
             TestTables.route("busy", List.of(), TestTables.target("claude", "claude-busy", 0)),
             TestTables.route("o3", List.of(), TestTables.target("openai", "o3-mini", 0)),
@@ -307,6 +314,52 @@ class AnthropicGatewayIT {
     String tokens = "gen_ai_client_token_usage_tokens_sum{arm=\"stable\",gen_ai_token_type=\"%s\",";
     assertThat(metric(metrics, tokens.formatted("input") + labels)).isEqualTo(2000.0);
     assertThat(metric(metrics, tokens.formatted("cached") + labels)).isEqualTo(800.0);
+  }
+
+  @Test
+  void cacheWritesArePricedAtTheCacheWritePriceInJsonAndStreams() throws Exception {
+    mock.faults().add("claude-primed", "tokens:50,prompt-tokens:1000,cached-tokens:400", 2);
+    // A cache breakpoint: of the 600 uncached prompt tokens the mock writes 300 to the cache.
+    String request =
+        "{\"model\":\"primed\",\"max_tokens\":100,\"system\":[{\"type\":\"text\",\"text\":"
+            + "\"long prefix\",\"cache_control\":{\"type\":\"ephemeral\"}}],"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]";
+    HttpResponse<String> answer = gateway.post("/v1/messages", request + "}");
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+    assertThat(json(answer.body()).at("/usage/cache_creation_input_tokens").asInt()).isEqualTo(300);
+    // Streamed, the input side arrives in message_start.
+    HttpResponse<String> stream = gateway.post("/v1/messages", request + ",\"stream\":true}");
+    assertThat(stream.statusCode()).as(stream.body()).isEqualTo(200);
+    assertThat(stream.body()).contains("\"cache_creation_input_tokens\":300");
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                json(gateway.get("/v1/switchboard/stats").body())
+                        .at("/routes/primed/requests")
+                        .asInt()
+                    == 2);
+    // Each: 300 uncached input at $3, 400 cache reads at $0.30, 300 cache writes at $3.75 (not
+    // the $3 input price), 50 output at $15 per million.
+    double each = (300 * 3.0 + 400 * 0.3 + 300 * 3.75 + 50 * 15.0) / 1e6;
+    String labels = "provider=\"claude\",route=\"primed\",target_model=\"claude-primed\"}";
+    String metrics = gateway.admin("/metrics").body();
+    assertThat(metric(metrics, "switchboard_cost_usd_total{arm=\"stable\"," + labels))
+        .isCloseTo(2 * each, within(1e-12));
+    JsonNode row = null;
+    for (JsonNode t : json(gateway.get("/v1/switchboard/stats").body()).path("targets")) {
+      if (t.path("route").asText().equals("primed")) {
+        row = t;
+      }
+    }
+    assertThat(row).as("the stats row of route primed").isNotNull();
+    assertThat(row.path("cost_per_1k_requests_usd").asDouble())
+        .isCloseTo(1000 * each, within(1e-6));
+    assertThat(row.path("mean_cache_write_input_tokens").asDouble()).isEqualTo(300.0);
+    // Clients see the whole input as before: the gateway's input count includes the writes.
+    String tokens = "gen_ai_client_token_usage_tokens_sum{arm=\"stable\",gen_ai_token_type=\"%s\",";
+    assertThat(metric(metrics, tokens.formatted("input") + labels)).isEqualTo(2000.0);
   }
 
   @Test

@@ -73,9 +73,18 @@ public record TargetFigures(
 
   /**
    * Mean tokens per request as the provider reported them: input (cached ones included), the cached
-   * part of the input, and output.
+   * part of the input, output, and the part of the input written to the provider's prompt cache.
    */
-  public record TokenMix(double inputTokens, double cachedInputTokens, double outputTokens) {
+  public record TokenMix(
+      double inputTokens,
+      double cachedInputTokens,
+      double outputTokens,
+      double cacheWriteInputTokens) {
+
+    /** A mix without cache writes. */
+    public TokenMix(double inputTokens, double cachedInputTokens, double outputTokens) {
+      this(inputTokens, cachedInputTokens, outputTokens, 0);
+    }
 
     /**
      * The mix a price is compared on before anything was observed: a short chat turn (1,000 input

@@ -410,13 +410,15 @@ public final class AnthropicChatTranslation {
 
   /**
    * The gateway's usage of a Messages {@code usage} object: all input (uncached + cache read +
-   * cache creation), output, and the cache reads as cached input (priced at the cached price).
+   * cache creation), output, the cache reads as cached input (priced at the cached price) and the
+   * cache creation as cache writes (priced at the cache-write price).
    */
   public static TokenUsage usage(JsonNode usage) {
     long input = usage.path("input_tokens").asLong(0);
     long read = usage.path("cache_read_input_tokens").asLong(0);
     long created = usage.path("cache_creation_input_tokens").asLong(0);
-    return new TokenUsage(input + read + created, usage.path("output_tokens").asLong(0), read);
+    return new TokenUsage(
+        input + read + created, usage.path("output_tokens").asLong(0), read, 0, created);
   }
 
   /** An OpenAI {@code usage} object for the gateway's usage. */
