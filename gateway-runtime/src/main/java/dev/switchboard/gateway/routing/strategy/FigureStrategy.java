@@ -17,9 +17,10 @@ import java.util.function.DoubleSupplier;
 /**
  * The strategies that route on live figures: {@code least-latency} (lowest observed TTFT p95, the
  * whole request's p95 for targets that served no stream), {@code least-cost} (lowest effective cost
- * per request now: the price window in force, the observed token mix, the cached-input price) and
- * {@code cost-latency} (the cheapest target whose latency meets the policy's {@code
- * latencyObjective}, else the fastest; without an objective it is {@code least-cost}).
+ * per request now: the price window in force, the observed token mix, the cached-input and
+ * cache-write prices) and {@code cost-latency} (the cheapest target whose latency meets the
+ * policy's {@code latencyObjective}, else the fastest; without an objective it is {@code
+ * least-cost}).
  *
  * <p>The order starts from {@link PriorityStrategy}'s (priority, then a weighted draw) and sorts it
  * stably by the figure, so priority breaks ties. Targets the strategy cannot judge yet (no figures)
@@ -165,7 +166,11 @@ public final class FigureStrategy implements RoutingStrategy {
                 routeFigures);
         cost =
             Pricing.costUsd(
-                prices.pricing(), mix.inputTokens(), mix.cachedInputTokens(), mix.outputTokens());
+                prices.pricing(),
+                mix.inputTokens(),
+                mix.cachedInputTokens(),
+                mix.cacheWriteInputTokens(),
+                mix.outputTokens());
         window = prices.window();
         CommitmentLedger.Cover cover =
             model.pricing().commitment() == null && target.provider().commitment() == null

@@ -108,6 +108,21 @@ class FigureStrategyTest {
   }
 
   @Test
+  void leastCostPricesTheObservedCacheWritesAtTheCacheWritePrice() {
+    // a: cheaper input, but writes to its prompt cache cost five times its input price.
+    PlannedTarget a =
+        target("a", 0, new RoutingTable.Pricing(2.0, 2.0, null, "USD", null, null, 10.0));
+    PlannedTarget b = target("b", 1, price(3.0, 2.0));
+    // Per request 10,000 input of which 8,000 written to the cache, 100 output:
+    // a = 2,000 x 2 + 8,000 x 10 + 100 x 2 = 84,200; b = 10,000 x 3 + 100 x 2 = 30,200 per million.
+    LiveFigures priming = figures(Map.of(), new TargetFigures.TokenMix(10_000, 0, 100, 8_000));
+    RoutingStrategy.Ordering o =
+        new FigureStrategy(Strategy.LEAST_COST, replay())
+            .decide("r", List.of(a, b), null, Instant.EPOCH, priming);
+    assertThat(providers(o)).containsExactly("b", "a");
+  }
+
+  @Test
   void leastCostUsesTheObservedTokenMixAndTheCachedInputPrice() {
     // a: cheap input, dear output; b: the other way round. Which is cheaper depends on the mix.
     PlannedTarget a = target("a", 0, price(1.0, 10.0));
