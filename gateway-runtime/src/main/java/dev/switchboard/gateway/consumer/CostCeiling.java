@@ -13,11 +13,11 @@ import java.util.Set;
  * The most a request can cost before it is sent, so that a budget is never overshot: an upper
  * estimate of the prompt (one token per 3 body bytes, capped by the model's context window; the
  * whole window for a follow-up of a conversation the provider keeps, or a prompt naming images or
- * files by URL or file id) at the input price, plus the most output it may get ({@code
- * max_completion_tokens} or {@code max_tokens} times {@code n}; without them what the context
- * window leaves, or {@value #DEFAULT_OUTPUT_CAP}) at the output price — on the most expensive
- * target the request may be routed to, at the dearest of its list and window prices (the answer is
- * priced in the window in force when it ends).
+ * files by URL or file id) at the dearest input price (plain, cache read or cache write), plus the
+ * most output it may get ({@code max_completion_tokens} or {@code max_tokens} times {@code n};
+ * without them what the context window leaves, or {@value #DEFAULT_OUTPUT_CAP}) at the output price
+ * — on the most expensive target the request may be routed to, at the dearest of its list and
+ * window prices (the answer is priced in the window in force when it ends).
  */
 public final class CostCeiling {
 
@@ -153,11 +153,15 @@ public final class CostCeiling {
       long perChoice = window > in ? window - in : DEFAULT_OUTPUT_CAP;
       out = perChoice * -requested;
     }
+    // Any prompt token may be read from or written to the provider's cache; a write costs more
+    // than plain input (Anthropic: 1.25x), so the dearest of the three covers the whole prompt.
     double inPrice = dearest(0, p.inputPerMillionTokens(), p.cachedInputPerMillionTokens());
+    inPrice = dearest(inPrice, p.cacheWriteInputPerMillionTokens(), null);
     double outPrice = dearest(0, p.outputPerMillionTokens(), null);
     // The answer is priced when it ends, in whichever window is in force then: the dearest price.
     for (RoutingTable.PriceWindow w : p.windowsOrEmpty()) {
       inPrice = dearest(inPrice, w.inputPerMillionTokens(), w.cachedInputPerMillionTokens());
+      inPrice = dearest(inPrice, w.cacheWriteInputPerMillionTokens(), null);
       outPrice = dearest(outPrice, w.outputPerMillionTokens(), null);
     }
     return (in * inPrice + out * outPrice) / 1_000_000.0;
