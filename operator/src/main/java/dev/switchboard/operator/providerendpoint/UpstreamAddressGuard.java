@@ -277,7 +277,8 @@ public final class UpstreamAddressGuard {
     byte[] bytes = address.getAddress();
     if (address instanceof Inet4Address) {
       // 100.64.0.0/10: carrier-grade NAT, used for pod and service ranges by some clusters.
-      return (bytes[0] & 0xff) == 100 && (bytes[1] & 0xc0) == 64;
+      // 240.0.0.0/4: reserved, never routed on the internet; GKE may number pods from it.
+      return ((bytes[0] & 0xff) == 100 && (bytes[1] & 0xc0) == 64) || (bytes[0] & 0xf0) == 0xf0;
     }
     if (address instanceof Inet6Address) {
       return (bytes[0] & 0xfe) == 0xfc; // fc00::/7 unique local addresses
