@@ -209,7 +209,7 @@ final class ProviderHandler {
    * string or an array of items), a stored {@code prompt} ({@code {"id": …}}), a {@code
    * conversation} (its id, or {@code {"id": …}}) or a {@code previous_response_id} each supply it,
    * so a request with none of them is missing its {@code input}; a field of the wrong type is
-   * refused by name.
+   * refused by name, and so is a {@code previous_response_id} next to a {@code conversation}.
    */
   static BadRequest responsesInputProblem(JsonObject body) {
     Object input = body.getValue("input");
@@ -235,6 +235,14 @@ final class ProviderHandler {
       }
     }
     boolean continues = body.getValue("previous_response_id") instanceof String;
+    if (continues && conversation != null) {
+      // "Cannot be used in conjunction with `conversation`" (the API reference).
+      return new BadRequest(
+          "Mutually exclusive parameters: 'previous_response_id' cannot be used together with"
+              + " 'conversation'.",
+          "previous_response_id",
+          null);
+    }
     return input == null && prompt == null && conversation == null && !continues
         ? missing("input")
         : null;

@@ -522,6 +522,14 @@ class MockProviderTest {
         "{\"model\":\"gpt-4o-mini\",\"conversation\":{}}",
         "conversation.id",
         "missing_required_parameter");
+    // The reference: previous_response_id "cannot be used in conjunction with conversation".
+    assertResponsesBadRequest(
+        "{\"model\":\"gpt-4o-mini\",\"conversation\":\"conv_1\","
+            + "\"previous_response_id\":\""
+            + prompted.getString("id")
+            + "\"}",
+        "previous_response_id",
+        null);
   }
 
   private JsonObject responsesOk(String body) throws Exception {
