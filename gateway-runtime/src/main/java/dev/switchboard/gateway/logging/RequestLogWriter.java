@@ -125,6 +125,12 @@ public final class RequestLogWriter {
         json.writeNumber(usage.outputTokens());
         json.writeFieldName(Field.CACHED_TOKENS.json);
         json.writeNumber(usage.cachedInputTokens());
+        if (usage.cacheWriteInputTokens() > 0) {
+          // Only providers with a priced prompt-cache write report them (Anthropic): the line of
+          // every other answer stays as it was.
+          json.writeFieldName(Field.CACHE_WRITE_TOKENS.json);
+          json.writeNumber(usage.cacheWriteInputTokens());
+        }
       }
       Double cost = ctx.costUsd();
       if (cost == null) {
@@ -249,6 +255,7 @@ public final class RequestLogWriter {
     INPUT_TOKENS("input_tokens"),
     OUTPUT_TOKENS("output_tokens"),
     CACHED_TOKENS("cached_tokens"),
+    CACHE_WRITE_TOKENS("cache_write_tokens"),
     COST_USD("cost_usd"),
     FINISH_REASON("finish_reason"),
     REQUEST_BODY("request_body"),

@@ -34,6 +34,24 @@ class RequestLogWriterTest {
     assertThat(line.path("cached_tokens").asLong()).isEqualTo(2);
     assertThat(line.has("request_body")).isFalse();
     assertThat(line.has("response_body")).isFalse();
+    assertThat(line.has("cache_write_tokens")).isFalse();
+  }
+
+  @Test
+  void promptCacheWritesAreLoggedBesideTheCachedTokensWhenReported() throws Exception {
+    RequestContext ctx = new RequestContext("req-6", Operation.CHAT_COMPLETIONS, new ManualClock());
+    // Anthropic: 1,000 input in all, 200 read from the prompt cache, 300 written to it.
+    ctx.usage(new TokenUsage(1000, 5, 200, 0, 300));
+    ctx.finish(200, "success", null);
+
+    JsonNode line = new ObjectMapper().readTree(RequestLogWriter.toJson(ctx));
+
+    assertThat(line.path("input_tokens").asLong()).isEqualTo(1000);
+    assertThat(line.path("cached_tokens").asLong()).isEqualTo(200);
+    assertThat(line.path("cache_write_tokens").asLong()).isEqualTo(300);
+    List<String> names = new ArrayList<>();
+    line.fieldNames().forEachRemaining(names::add);
+    assertThat(names.indexOf("cache_write_tokens")).isEqualTo(names.indexOf("cached_tokens") + 1);
   }
 
   @Test
