@@ -274,6 +274,44 @@ for _ in range(150):
     hb = [["user", t.format(x=y)], ["assistant", "Here is what I know about " + y + "."]]
     pairs.append(pair("history", "different", req(follow, history=ha), req(follow, history=hb)))
 
+# Comparisons: 48 (each pair in both orders). Last, so the pairs above keep their draws. Each
+# scored 0.95 to 0.99 with all-MiniLM-L6-v2 when only the direction of the comparison differs.
+COMPARISONS = [
+    ("Write a SQL query to list the products where price > 100",
+     "Write a SQL query to list the products where price < 100"),
+    ("Write a SQL query to count users with age >= 18",
+     "Write a SQL query to count users with age < 18"),
+    ("Write a SQL query to list the products where price >= 100",
+     "Write a SQL query to list the products where price > 100"),
+    ("Filter the rows where status == 'active'", "Filter the rows where status != 'active'"),
+    ("Delete log files older than 30 days", "Delete log files newer than 30 days"),
+    ("Show hotels with a rating higher than 4 stars", "Show hotels with a rating lower than 4 stars"),
+    ("Which employees have a salary that is greater than 50000?",
+     "Which employees have a salary that is less than 50000?"),
+    ("List the orders with a quantity over 10", "List the orders with a quantity under 10"),
+    ("Alert me when the job fails at least 3 times", "Alert me when the job fails at most 3 times"),
+    ("Find files larger than 100 MB", "Find files smaller than 100 MB"),
+    ("Which cities have more than 1 million people?", "Which cities have fewer than 1 million people?"),
+    ("Find the largest file in this folder", "Find the smallest file in this folder"),
+    ("Is the temperature above 30 degrees?", "Is the temperature below 30 degrees?"),
+    ("Sort the results in ascending order", "Sort the results in descending order"),
+    ("List the invoices issued before 2024", "List the invoices issued after 2024"),
+    ("Show me the earliest flight tomorrow", "Show me the latest flight tomorrow"),
+    ("Who is the highest paid employee?", "Who is the lowest paid employee?"),
+    ("Which accounts have a balance exceeding 1000 dollars?",
+     "Which accounts have a balance below 1000 dollars?"),
+    ("Set the maximum retry count to 5", "Set the minimum retry count to 5"),
+    ("How do I increase the timeout to 30 seconds?", "How do I decrease the timeout to 30 seconds?"),
+    ("Which is the oldest version still supported?", "Which is the newest version still supported?"),
+    ("Find the users who signed up earlier than last week",
+     "Find the users who signed up later than last week"),
+    ("Which phone has the longer battery life?", "Which phone has the shorter battery life?"),
+    ("Which of the two cars is faster?", "Which of the two cars is slower?"),
+]
+for one, other in COMPARISONS:
+    pairs.append(pair("comparison", "different", req(one), req(other)))
+    pairs.append(pair("comparison", "different", req(other), req(one)))
+
 seen = set()
 for p in pairs:
     line = json.dumps(p, ensure_ascii=False)

@@ -16,12 +16,15 @@ import java.util.regex.Pattern;
  * put opposites close together ("enable 2FA" and "disable 2FA" score above 0.8, "$500" and "$5,000"
  * higher still). A cached text may answer a new one only when both carry the same negations (in
  * English, the other languages {@code LanguageDetector} knows by their words, and Chinese, Japanese
- * and Korean), no antonym is swapped, the same numbers appear in the same order, the same names
- * (capitalised words, acronyms, words with digits) appear in the same order, units named on both
- * sides agree ("10 minutes" against "10 seconds") and so do days ("yesterday" against "today",
- * "last week" against "next week", "weekdays" against "weekends"), and the one is not merely the
- * other's words reordered ("USD to EUR" against "EUR to USD"). Any doubt is a miss: a miss costs
- * one upstream call, a false hit serves a wrong answer.
+ * and Korean), no antonym is swapped (comparatives and superlatives count as their word: "higher"
+ * is "high"), no comparison is turned the other way ("price > 100" against "price < 100", "greater
+ * than" against "less than", "at least" against "at most"), the comparison operators both write are
+ * the same, the same numbers appear in the same order, the same names (capitalised words, acronyms,
+ * words with digits) appear in the same order, units named on both sides agree ("10 minutes"
+ * against "10 seconds") and so do days ("yesterday" against "today", "last week" against "next
+ * week", "weekdays" against "weekends"), and the one is not merely the other's words reordered
+ * ("USD to EUR" against "EUR to USD"). Any doubt is a miss: a miss costs one upstream call, a false
+ * hit serves a wrong answer.
  */
 public final class LexicalGuard {
 
@@ -234,6 +237,24 @@ public final class LexicalGuard {
     {"east", "west"},
     {"asc", "desc"},
     {"ascend", "descend"},
+    // Comparatives and superlatives reach these through comparativeBases ("larger", "largest" to
+    // "larg"); the irregular ones and those whose opposite is another word are listed.
+    {"most", "least"},
+    {"better", "worse"},
+    {"upper", "lower"},
+    {"uppercas", "lowercas"},
+    {"young", "old"},
+    {"strong", "weak"},
+    {"heavy", "light"},
+    {"wid", "narrow"},
+    {"thick", "thin"},
+    {"deep", "shallow"},
+    {"tall", "short"},
+    {"easy", "hard"},
+    {"near", "far"},
+    {"grow", "shrink"},
+    {"maximiz", "minimiz"},
+    {"maximal", "minimal"},
     {"min", "max"},
     {"safe", "unsaf"},
     {"legal", "illegal"},
@@ -349,10 +370,49 @@ public final class LexicalGuard {
    */
   private static final Map<String, String> STEMMED = new HashMap<>();
 
+  /**
+   * The two directions of a comparison: a text asking for one and not the other never answers the
+   * reverse, whichever words the two sides use ("greater than 50000" against "less than 50000",
+   * "over 10" against "under 10", "> 100" against "< 100"; each pair embeds at 0.97 to 0.99 with
+   * all-MiniLM-L6-v2). Comparison operators are read by {@link #OPERATOR} and count as words here;
+   * comparatives and superlatives of the stems through {@link #comparativeBases} ("higher" is
+   * "high", "smallest" is "small").
+   */
+  private static final String[] MORE = {
+    ">", ">=", "more", "greater", "high", "larg", "big", "above", "over", "exceed", "at least"
+  };
+
+  private static final String[] LESS = {
+    "<", "<=", "less", "fewer", "low", "small", "below", "under", "beneath", "at most"
+  };
+
+  /**
+   * A comparison operator: a run of {@code < > = !} (or one of {@code ≥ ≤ ≠}) standing alone, not
+   * part of an arrow ({@code ->}, {@code <-}, {@code =>}); {@link #operator} says which, if any.
+   */
+  private static final Pattern OPERATOR = Pattern.compile("(?<![-<>=!])[<>=!≥≤≠]+(?![-<>=!])");
+
+  /**
+   * Every single-word entry of {@link #ANTONYMS}, {@link #MORE} and {@link #LESS}, as written and
+   * stemmed.
+   */
+  private static final Set<String> OPPOSITE_STEMS = new HashSet<>();
+
   static {
     for (String[] pair : ANTONYMS) {
       for (String word : pair) {
         STEMMED.put(word, stem(word));
+      }
+    }
+    for (String[] side : new String[][] {MORE, LESS}) {
+      for (String word : side) {
+        STEMMED.put(word, stem(word));
+      }
+    }
+    for (Map.Entry<String, String> e : STEMMED.entrySet()) {
+      if (e.getKey().indexOf(' ') < 0) {
+        OPPOSITE_STEMS.add(e.getKey());
+        OPPOSITE_STEMS.add(e.getValue());
       }
     }
   }
@@ -524,7 +584,8 @@ public final class LexicalGuard {
       List<String> words,
       List<String> units,
       List<String> days,
-      Set<String> prefixed) {}
+      Set<String> prefixed,
+      List<String> operators) {}
 
   /** The profile of {@code text}. */
   public static Profile profile(String written) {
@@ -605,6 +666,7 @@ public final class LexicalGuard {
       sentenceStart = false;
       words.add(plain);
       stems.add(stem(plain));
+      stems.addAll(comparativeBases(plain));
       String unit = UNITS.get(plain);
       if (unit != null) {
         units.add(unit);
@@ -622,6 +684,15 @@ public final class LexicalGuard {
         days.add(relative);
       }
     }
+    List<String> operators = new ArrayList<>();
+    Matcher op = OPERATOR.matcher(text);
+    while (op.find()) {
+      String operator = operator(op.group());
+      if (operator != null) {
+        operators.add(operator);
+        stems.add(operator);
+      }
+    }
     List<String> sorted = new ArrayList<>(words);
     sorted.sort(null);
     return new Profile(
@@ -634,7 +705,8 @@ public final class LexicalGuard {
         words,
         units,
         days,
-        prefixed);
+        prefixed,
+        operators);
   }
 
   /** Whether a stored text ({@code cached}) may answer {@code query}. */
@@ -661,10 +733,20 @@ public final class LexicalGuard {
         && !query.days().equals(cached.days())) {
       return false;
     }
+    // Comparison operators: when both write some, the same ones in the same order ("> 100" is not
+    // ">= 100", "== 0" not "!= 0").
+    if (!query.operators().isEmpty()
+        && !cached.operators().isEmpty()
+        && !query.operators().equals(cached.operators())) {
+      return false;
+    }
     for (String[] pair : ANTONYMS) {
       if (swapped(query, cached, pair[0], pair[1])) {
         return false;
       }
+    }
+    if (swappedDirection(query, cached)) {
+      return false;
     }
     // "non-linear" (or "nonlinear") on one side, "linear" alone on the other.
     if (prefixDropped(query, cached) || prefixDropped(cached, query)) {
@@ -827,6 +909,70 @@ public final class LexicalGuard {
     boolean bx = has(b, x);
     boolean by = has(b, y);
     return ax && !ay && by && !bx || ay && !ax && bx && !by;
+  }
+
+  /** Whether one side asks for {@link #MORE} and not {@link #LESS} and the other the reverse. */
+  private static boolean swappedDirection(Profile a, Profile b) {
+    boolean aMore = hasAny(a, MORE);
+    boolean aLess = hasAny(a, LESS);
+    boolean bMore = hasAny(b, MORE);
+    boolean bLess = hasAny(b, LESS);
+    return aMore && !aLess && bLess && !bMore || aLess && !aMore && bMore && !bLess;
+  }
+
+  private static boolean hasAny(Profile p, String[] words) {
+    for (String word : words) {
+      if (has(p, word)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The comparison {@code run} writes, normalised ({@code ≥} is {@code >=}, {@code =} and {@code
+   * ===} are {@code ==}, {@code ≠}, {@code <>} and {@code !==} are {@code !=}), or null when it is
+   * none ("!" ending a sentence, {@code <<}, {@code <=>}).
+   */
+  private static String operator(String run) {
+    return switch (run) {
+      case ">", "<", ">=", "<=" -> run;
+      case "≥" -> ">=";
+      case "≤" -> "<=";
+      case "=", "==", "===" -> "==";
+      case "!=", "!==", "≠", "<>" -> "!=";
+      default -> null;
+    };
+  }
+
+  /**
+   * The stems of the opposites table {@code word} is a comparative or superlative of: "larger" and
+   * "largest" of "larg", "bigger" of "big", "earlier" of "early", "safer" of "saf". Only stems the
+   * table holds, so "user" or "interest" add nothing.
+   */
+  static List<String> comparativeBases(String word) {
+    List<String> bases = new ArrayList<>(2);
+    for (String suffix : new String[] {"est", "er"}) {
+      if (word.length() - suffix.length() >= 3 && word.endsWith(suffix)) {
+        String base = word.substring(0, word.length() - suffix.length());
+        int n = base.length();
+        addBase(bases, base);
+        if (base.charAt(n - 1) == base.charAt(n - 2) && "aeiou".indexOf(base.charAt(n - 1)) < 0) {
+          addBase(bases, base.substring(0, n - 1)); // bigger, hotter, thinner
+        }
+        if (base.charAt(n - 1) == 'i') {
+          addBase(bases, base.substring(0, n - 1) + "y"); // earlier, easiest, heavier
+        }
+        break;
+      }
+    }
+    return bases;
+  }
+
+  private static void addBase(List<String> bases, String base) {
+    if (OPPOSITE_STEMS.contains(base)) {
+      bases.add(base);
+    }
   }
 
   private static boolean has(Profile p, String stem) {

@@ -61,6 +61,98 @@ class LexicalGuardTest {
   }
 
   @Test
+  void aComparisonTurnedTheOtherWayIsAnotherQuestion() {
+    // Each pair 0.97 to 0.99 similar with all-MiniLM-L6-v2, above the default threshold: the
+    // operator or the comparative is the whole difference, and ">", "<", ">=" were not words,
+    // "higher", "larger", "older" never reached "high", "larg", "old", and "greater" had no
+    // opposite.
+    String[][] pairs = {
+      {
+        "Write a SQL query to list the products where price > 100",
+        "Write a SQL query to list the products where price < 100"
+      },
+      {
+        "Write a SQL query to count users with age >= 18",
+        "Write a SQL query to count users with age < 18"
+      },
+      {"Delete log files older than 30 days", "Delete log files newer than 30 days"},
+      {
+        "Show hotels with a rating higher than 4 stars",
+        "Show hotels with a rating lower than 4 stars"
+      },
+      {
+        "Which employees have a salary that is greater than 50000?",
+        "Which employees have a salary that is less than 50000?"
+      },
+      {"List the orders with a quantity over 10", "List the orders with a quantity under 10"},
+      {
+        "Alert me when the job fails at least 3 times",
+        "Alert me when the job fails at most 3 times"
+      },
+      {"Find files larger than 100 MB", "Find files smaller than 100 MB"},
+      {
+        "Which cities have more than 1 million people?",
+        "Which cities have fewer than 1 million people?"
+      },
+      {"Find the largest file in this folder", "Find the smallest file in this folder"},
+      {
+        "Which is the oldest version still supported?",
+        "Which is the newest version still supported?"
+      },
+      {"Is the temperature above 30 degrees?", "Is the temperature below 30 degrees?"},
+      {
+        "Which accounts have a balance exceeding 1000 dollars?",
+        "Which accounts have a balance below 1000 dollars?"
+      },
+      {
+        "Find the users who signed up earlier than last week",
+        "Find the users who signed up later than last week"
+      },
+      {"Show me the earliest flight", "Show me the latest flight"},
+      {"Which phone has the longer battery life?", "Which phone has the shorter battery life?"},
+      {"Which of the two cars is faster?", "Which of the two cars is slower?"},
+      {"Which of the two rooms is hotter?", "Which of the two rooms is colder?"},
+      {"Is the bigger box cheaper?", "Is the smaller box cheaper?"},
+      {"Convert the text to upper case", "Convert the text to lower case"},
+      {"Who is the youngest player?", "Who is the oldest player?"},
+      {"What is the most common error?", "What is the least common error?"},
+      {"Is it better for this?", "Is it worse for this?"},
+      {"Is the price ≥ 100?", "Is the price ≤ 100?"},
+      {"Sort the results in ascending order", "Sort the results in descending order"},
+      {"List the invoices issued before 2024", "List the invoices issued after 2024"},
+      {"How do I increase the timeout?", "How do I decrease the timeout?"},
+      {"Set the maximum retry count to 5", "Set the minimum retry count to 5"},
+      {"Set the max retry count to 5", "Set the min retry count to 5"}
+    };
+    for (String[] pair : pairs) {
+      assertThat(compatible(pair[0], pair[1])).as(pair[1]).isFalse();
+      assertThat(compatible(pair[1], pair[0])).as(pair[0]).isFalse();
+      assertThat(compatible(pair[1], pair[1].toLowerCase(java.util.Locale.ROOT)))
+          .as(pair[1])
+          .isTrue();
+    }
+    // The same operator, written once or the other way, still differs: the bound is included or
+    // not.
+    assertThat(compatible("where price >= 100", "where price > 100")).isFalse();
+    assertThat(compatible("where status == 'active'", "where status != 'active'")).isFalse();
+    // The same direction said another way, and arrows and tags, still pass.
+    assertThat(compatible("Find files larger than 100 MB", "Find files bigger than 100 MB"))
+        .isTrue();
+    assertThat(compatible("List orders where quantity > 10", "List orders where quantity over 10"))
+        .isTrue();
+    assertThat(compatible("Is the salary above 50000?", "Is the salary greater than 50000?"))
+        .isTrue();
+    assertThat(
+            compatible(
+                "Alert me when it fails at least 3 times",
+                "alert me when it fails at least 3 times"))
+        .isTrue();
+    assertThat(compatible("What does x -> y mean in Rust?", "What does x → y mean in Rust?"))
+        .isTrue();
+    assertThat(compatible("How do I center a <div>?", "How can I center a <div>?")).isTrue();
+  }
+
+  @Test
   void aNegativeNumberIsNotItsAbsoluteValue() {
     // 0.988 similar with all-MiniLM-L6-v2: the sign is the whole difference.
     assertThat(

@@ -22,12 +22,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The semantic cache on a labelled evaluation set (src/test/resources/cache, 2,087 pairs generated
+ * The semantic cache on a labelled evaluation set (src/test/resources/cache, 2,135 pairs generated
  * with a fixed seed by generate_eval_set.py): true repeats and paraphrases must be served, the
- * traps — negation, antonyms, swapped numbers, swapped entities, another system prompt, another
- * history — must not. Each pair goes through what the gateway does: the partition of {@link
- * CacheRequest}, the all-MiniLM-L6-v2 embedding, the threshold and the {@link LexicalGuard}. Writes
- * the threshold curve to target/semantic-cache-eval.md (copied into BENCHMARKS.md).
+ * traps — negation, antonyms, comparisons turned the other way, swapped numbers, swapped entities,
+ * another system prompt, another history — must not. Each pair goes through what the gateway does:
+ * the partition of {@link CacheRequest}, the all-MiniLM-L6-v2 embedding, the threshold and the
+ * {@link LexicalGuard}. Writes the threshold curve to target/semantic-cache-eval.md (copied into
+ * BENCHMARKS.md).
  */
 class SemanticCacheEvaluationTest {
 
@@ -35,7 +36,12 @@ class SemanticCacheEvaluationTest {
   private static final String SCOPE = "tenant\nroute\nCHAT_COMPLETIONS\njson\nmock/model\nstable";
 
   record Scored(
-      String category, boolean same, boolean samePartition, float similarity, boolean guardPasses) {
+      String category,
+      boolean same,
+      boolean samePartition,
+      float similarity,
+      boolean guardPasses,
+      String asked) {
     boolean hit(double threshold, boolean guard) {
       return samePartition && similarity >= threshold && (!guard || guardPasses);
     }
@@ -67,8 +73,8 @@ class SemanticCacheEvaluationTest {
                 a.partition().equals(b.partition()),
                 VectorMath.dot(vb, va, 0),
                 LexicalGuard.compatible(
-                    LexicalGuard.profile(b.semanticText()),
-                    LexicalGuard.profile(a.semanticText()))));
+                    LexicalGuard.profile(b.semanticText()), LexicalGuard.profile(a.semanticText())),
+                pair.get("b").get("user").asText()));
       }
     }
   }
@@ -119,6 +125,20 @@ class SemanticCacheEvaluationTest {
     assertThat(scored)
         .filteredOn(s -> s.same())
         .allSatisfy(s -> assertThat(s.samePartition()).isTrue());
+  }
+
+  @Test
+  void aComparisonTurnedTheOtherWayIsNeverServed() {
+    // "price > 100" against "price < 100", "older than 30 days" against "newer than", "at least 3
+    // times" against "at most": the embedding scores most of them above the default threshold, so
+    // only the guard tells them apart. Served before the guard read operators and comparatives.
+    double t = CacheSettings.DEFAULT_THRESHOLD;
+    List<Scored> comparisons =
+        scored.stream().filter(s -> s.category().equals("comparison")).toList();
+    assertThat(comparisons).hasSizeGreaterThanOrEqualTo(48);
+    assertThat(comparisons).filteredOn(s -> s.hit(t, false)).hasSizeGreaterThanOrEqualTo(30);
+    assertThat(comparisons)
+        .allSatisfy(s -> assertThat(s.hit(t, true)).as(s.asked() + " " + s.similarity()).isFalse());
   }
 
   @Test
