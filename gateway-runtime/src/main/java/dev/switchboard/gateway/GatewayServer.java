@@ -199,6 +199,14 @@ public final class GatewayServer {
             state.current().ifPresent(s -> stats.retainOnly(s.table()));
           }
         });
+    // Response caches follow the table: a route that lost its cache gives its bytes back now.
+    state.addReloadListener(
+        result -> {
+          if (result.applied()) {
+            state.current().ifPresent(s -> responseCache.retainOnly(s.table()));
+          }
+        });
+    responseCache.startSweeping(ResponseCache.SWEEP_PERIOD_MS);
     // Breakers, guards, budgets and health checkers follow the table: kept for what stays.
     state.addReloadListener(
         result -> {

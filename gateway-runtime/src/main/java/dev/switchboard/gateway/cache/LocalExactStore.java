@@ -9,12 +9,18 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The exact cache of one route in process: Caffeine, bounded by entries (the policy's {@code
  * maxEntries}), expiring after the policy's TTL on the gateway clock, and sharing the gateway-wide
  * byte budget of {@link ResponseCache} (an answer that would exceed it is not stored; an answer's
- * bytes return to the budget when it is evicted, expires, is replaced or the store is closed).
+ * bytes return to the budget when it is evicted, expires, is replaced or the store is closed). An
+ * expired answer is found by Caffeine's upkeep, which runs on writes to this store and on {@link
+ * #cleanUp} ({@link ResponseCache} sweeps every store periodically, so an idle route's expired
+ * answers give their bytes back too). A closed store stores nothing more: a request that still
+ * holds it (its lookup began before the route's cache was replaced or removed) cannot put bytes
+ * into the budget that nothing would ever give back.
  */
 final class LocalExactStore implements ExactStore {
 
@@ -24,6 +30,14 @@ final class LocalExactStore implements ExactStore {
 
   /** The bytes of this store's answers still counted in {@link #budgetBytes}. */
   private final AtomicLong heldBytes = new AtomicLong();
+
+  /**
+   * Held by {@link #close} while it empties the store, and tried by {@link #put}: a put that meets
+   * a closing store skips storing (best effort) rather than waiting on the event loop.
+   */
+  private final ReentrantLock closing = new ReentrantLock();
+
+  private volatile boolean closed;
 
   LocalExactStore(
       int maxEntries, long ttlMs, Ticker ticker, AtomicLong budgetBytes, long maxBytes) {
@@ -79,16 +93,33 @@ final class LocalExactStore implements ExactStore {
 
   @Override
   public void put(String key, CachedAnswer answer) {
-    long bytes = answer.bytes();
-    if (budgetBytes.addAndGet(bytes) > maxBytes) {
-      budgetBytes.addAndGet(-bytes);
-      cache.cleanUp(); // expired entries may free room for the next one
-      return;
+    if (closed || !closing.tryLock()) {
+      return; // closed, or being closed: nothing more is stored
     }
-    heldBytes.addAndGet(bytes);
-    CachedAnswer replaced = cache.asMap().put(key, answer);
-    if (replaced != null) {
-      release(replaced.bytes()); // two misses of one question, both stored
+    try {
+      if (closed) {
+        return;
+      }
+      long bytes = answer.bytes();
+      if (budgetBytes.addAndGet(bytes) > maxBytes) {
+        budgetBytes.addAndGet(-bytes);
+        cache.cleanUp(); // expired entries may free room for the next one
+        return;
+      }
+      heldBytes.addAndGet(bytes);
+      CachedAnswer replaced = cache.asMap().put(key, answer);
+      if (replaced != null) {
+        release(replaced.bytes()); // two misses of one question, both stored
+      }
+    } finally {
+      closing.unlock();
+    }
+  }
+
+  /** Runs Caffeine's upkeep now: expired answers leave and give their bytes back. */
+  void cleanUp() {
+    if (!closed) {
+      cache.cleanUp();
     }
   }
 
@@ -102,11 +133,23 @@ final class LocalExactStore implements ExactStore {
     return cache.estimatedSize();
   }
 
-  /** Releases the byte budget of everything held (the route's cache is replaced). */
+  /**
+   * Releases the byte budget of everything held and stores nothing more (the route's cache is
+   * replaced, or the route no longer has one). Closing twice is closing once.
+   */
   void close() {
-    cache.invalidateAll(); // expired entries among them may still reach the eviction listener
-    cache.cleanUp();
-    long left = heldBytes.getAndSet(0);
-    budgetBytes.addAndGet(-left);
+    closing.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      cache.invalidateAll(); // expired entries among them may still reach the eviction listener
+      cache.cleanUp();
+      long left = heldBytes.getAndSet(0);
+      budgetBytes.addAndGet(-left);
+    } finally {
+      closing.unlock();
+    }
   }
 }

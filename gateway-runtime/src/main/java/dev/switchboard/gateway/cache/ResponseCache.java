@@ -2,12 +2,16 @@ package dev.switchboard.gateway.cache;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.switchboard.contract.EmbedderRef;
+import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.time.GatewayClock;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -46,6 +50,13 @@ public final class ResponseCache {
    */
   public static final long DEFAULT_PROVIDER_SEMANTIC_DEADLINE_MS = 250;
 
+  /**
+   * How often every route's caches drop their expired entries (and give their bytes back) without
+   * waiting for traffic on that route: Caffeine expires only in the upkeep of a write to the same
+   * store, so an idle route's expired answers held the shared budget until its next request.
+   */
+  public static final long SWEEP_PERIOD_MS = 30_000;
+
   /** One route's caches. */
   public record RouteCache(CacheSettings settings, ExactStore exact, SemanticIndex semantic) {}
 
@@ -63,6 +74,7 @@ public final class ResponseCache {
   private volatile boolean warnedUnshared;
   private volatile long semanticDeadlineMs = DEFAULT_SEMANTIC_DEADLINE_MS;
   private volatile long providerSemanticDeadlineMs = DEFAULT_PROVIDER_SEMANTIC_DEADLINE_MS;
+  private volatile long sweepTimer = -1;
 
   /**
    * @param embedder the builtin embedder (null: no semantic cache on this gateway)
@@ -120,11 +132,8 @@ public final class ResponseCache {
           if (existing != null && existing.settings().equals(settings)) {
             return existing;
           }
-          if (existing != null && existing.exact() instanceof LocalExactStore local) {
-            local.close();
-          }
-          if (existing != null && existing.exact() instanceof RedisExactStore redis) {
-            redis.near().close();
+          if (existing != null) {
+            close(existing);
           }
           Ticker ticker = clock::nanoTime;
           LocalExactStore local =
@@ -151,6 +160,79 @@ public final class ResponseCache {
                   : null;
           return new RouteCache(settings, exact, semantic);
         });
+  }
+
+  /**
+   * Closes the caches of every route {@code table} no longer caches with the same settings (the
+   * route is gone, its policy's cache is switched off, or its settings changed): their answers'
+   * bytes return to the gateway-wide budget now. Before, only a request on the same route with
+   * other settings closed them, so a route whose cache was switched off or removed kept its share
+   * of the budget for good. A request that still holds a closed cache stores nothing into it.
+   * Called on every applied routing table.
+   */
+  public void retainOnly(RoutingTable table) {
+    Map<String, CacheSettings> live = new HashMap<>();
+    for (RoutingTable.Route route : table.routes()) {
+      RoutingTable.Policy policy =
+          route.policy() == null ? null : table.policies().get(route.policy());
+      CacheSettings settings = policy == null ? null : CacheSettings.of(policy.cache());
+      if (settings != null) {
+        live.put(route.name(), settings);
+      }
+    }
+    for (String name : List.copyOf(routes.keySet())) {
+      routes.computeIfPresent(
+          name,
+          (n, existing) -> {
+            if (existing.settings().equals(live.get(n))) {
+              return existing;
+            }
+            close(existing);
+            return null;
+          });
+    }
+  }
+
+  /** Gives back the bytes {@code caches} hold; they store nothing more. */
+  private static void close(RouteCache caches) {
+    if (caches.exact() instanceof LocalExactStore local) {
+      local.close();
+    }
+    if (caches.exact() instanceof RedisExactStore redis) {
+      redis.near().close();
+    }
+  }
+
+  /**
+   * Drops every route's expired entries now, giving their bytes back (what {@link #startSweeping}
+   * runs every {@link #SWEEP_PERIOD_MS}, off the event loop).
+   */
+  public void sweep() {
+    for (RouteCache caches : routes.values()) {
+      if (caches.exact() instanceof LocalExactStore local) {
+        local.cleanUp();
+      }
+      if (caches.exact() instanceof RedisExactStore redis) {
+        redis.near().cleanUp();
+      }
+    }
+  }
+
+  /**
+   * Runs {@link #sweep} every {@code periodMs} on the gateway clock, on the embedding workers
+   * (never the event loop); a round that finds them saturated is skipped. Until {@link #close}.
+   */
+  public void startSweeping(long periodMs) {
+    sweepTimer =
+        clock.setPeriodic(
+            periodMs,
+            id -> {
+              try {
+                embedding.execute(this::sweep);
+              } catch (RejectedExecutionException busy) {
+                // embeddings queued to the limit: the next round sweeps
+              }
+            });
   }
 
   /**
@@ -260,6 +342,9 @@ public final class ResponseCache {
 
   /** Stops the embedding workers (gateway shutdown). */
   public void close() {
+    if (sweepTimer >= 0) {
+      clock.cancelTimer(sweepTimer);
+    }
     embedding.shutdownNow();
   }
 }

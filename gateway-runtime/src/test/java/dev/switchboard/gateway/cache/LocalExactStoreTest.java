@@ -158,4 +158,32 @@ class LocalExactStoreTest {
         });
     assertThat(budget.get()).isZero();
   }
+
+  @Test
+  void aClosedStoreStoresNothingMoreSoALateRequestLeaksNoBytes() throws Exception {
+    // A request looked the route's cache up before the routing table switched it off; its answer
+    // arrives after the store was closed. Before, it was stored and counted against the budget
+    // with nothing left to ever give its bytes back.
+    AtomicLong budget = new AtomicLong();
+    LocalExactStore store =
+        new LocalExactStore(1_000, 3_600_000, Ticker.disabledTicker(), budget, 1L << 30);
+    Context loop = vertx.getOrCreateContext();
+    on(
+        loop,
+        () -> {
+          store.put("early", answer(0));
+          store.close();
+          store.put("late", answer(10));
+          return null;
+        });
+    assertThat(store.get("late")).isNull();
+    assertThat(budget.get()).isZero();
+    on(
+        loop,
+        () -> {
+          store.close(); // closing twice gives nothing back twice
+          return null;
+        });
+    assertThat(budget.get()).isZero();
+  }
 }
