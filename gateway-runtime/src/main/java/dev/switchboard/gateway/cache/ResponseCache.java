@@ -29,7 +29,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class ResponseCache {
 
-  /** Heap all cached answers may hold together, gateway-wide. */
+  /**
+   * Heap all cached answers may hold together, gateway-wide: the exact stores' answers and the
+   * semantic indexes' entries (answer, vector, signature, profile). An answer a route keeps in both
+   * is counted by both.
+   */
   public static final long DEFAULT_MAX_BYTES = 256L * 1024 * 1024;
 
   /** Embeddings waiting for a worker; beyond this a request skips the semantic cache (a miss). */
@@ -156,7 +160,8 @@ public final class ResponseCache {
                   : local;
           SemanticIndex semantic =
               settings.semantic() && embedder(settings) != null
-                  ? new SemanticIndex(settings.semanticMaxEntries(), settings.semanticTtlMs())
+                  ? new SemanticIndex(
+                      settings.semanticMaxEntries(), settings.semanticTtlMs(), bytes, maxBytes)
                   : null;
           return new RouteCache(settings, exact, semantic);
         });
@@ -201,6 +206,9 @@ public final class ResponseCache {
     if (caches.exact() instanceof RedisExactStore redis) {
       redis.near().close();
     }
+    if (caches.semantic() != null) {
+      caches.semantic().close();
+    }
   }
 
   /**
@@ -214,6 +222,9 @@ public final class ResponseCache {
       }
       if (caches.exact() instanceof RedisExactStore redis) {
         redis.near().cleanUp();
+      }
+      if (caches.semantic() != null) {
+        caches.semantic().expire(clock.currentTimeMillis());
       }
     }
   }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -21,8 +22,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * instead of 77 MB of floats. The filter can only turn a would-be hit into a miss, never a miss
  * into a hit: every answer served passed the exact similarity test. A search only ever looks inside
  * the request's own partition: an entry of another partition cannot be returned, at any similarity.
- * Bounded by {@code maxEntries} over the whole route; entries leave oldest first, which with one
- * TTL per route is also expiry order.
+ * Bounded by {@code maxEntries} over the whole route and by the gateway-wide byte budget of {@link
+ * ResponseCache} (each entry counts its answer, vector, signature and lexical profile; an answer
+ * the route's exact store also holds is counted by both); entries leave oldest first, which with
+ * one TTL per route is also expiry order, and give their bytes back when they leave, expire ({@link
+ * #expire}, swept periodically) or the index is closed.
  */
 public final class SemanticIndex {
 
@@ -44,6 +48,13 @@ public final class SemanticIndex {
   private final ArrayDeque<Partition> insertionOrder = new ArrayDeque<>();
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private int size;
+  private final AtomicLong budgetBytes;
+  private final long maxBytes;
+
+  /** The bytes of this index's entries still counted in {@link #budgetBytes}. */
+  private long heldBytes;
+
+  private boolean closed;
 
   /**
    * An empty index. Vectors may have any length (384 for the builtin embedder, 1,536 or 3,072 for a
@@ -51,8 +62,25 @@ public final class SemanticIndex {
    * belongs to one embedder ({@link CacheRequest}), so its vectors agree.
    */
   public SemanticIndex(int maxEntries, long ttlMs) {
+    this(maxEntries, ttlMs, new AtomicLong(), Long.MAX_VALUE);
+  }
+
+  /** An empty index sharing the byte budget {@code budgetBytes} of at most {@code maxBytes}. */
+  SemanticIndex(int maxEntries, long ttlMs, AtomicLong budgetBytes, long maxBytes) {
     this.maxEntries = maxEntries;
     this.ttlMs = ttlMs;
+    this.budgetBytes = budgetBytes;
+    this.maxBytes = maxBytes;
+  }
+
+  /**
+   * Approximate heap bytes one entry holds: its answer ({@link CachedAnswer#bytes}), its vector and
+   * signature in the partition's arrays, and its lexical profile (the text's words several times
+   * over: lists, sets, the joined string).
+   */
+  static long entryBytes(CachedAnswer answer, int dimensions) {
+    long profile = answer.text() == null ? 0 : 400 + 12L * answer.text().length();
+    return answer.bytes() + 4L * dimensions + 8L * WORDS + 16 + profile;
   }
 
   /**
@@ -100,19 +128,39 @@ public final class SemanticIndex {
     }
   }
 
-  /** Adds an entry; drops expired ones and, past {@code maxEntries}, the oldest. */
+  /**
+   * Adds an entry; drops expired ones and, past {@code maxEntries}, the oldest; past the byte
+   * budget, this index's oldest entries make room when that is enough, else the entry is not stored
+   * (a miss later). A closed index stores nothing.
+   */
   public void add(String partition, float[] vector, CachedAnswer answer, long nowMillis) {
     lock.writeLock().lock();
     try {
+      if (closed) {
+        return; // the route's cache was replaced or removed while this answer was embedded
+      }
       while (!insertionOrder.isEmpty()
           && (size >= maxEntries
               || nowMillis - insertionOrder.peekFirst().oldest().storedAtMillis() >= ttlMs)) {
         evictOldest();
       }
-      Partition p = partitions.computeIfAbsent(partition, k -> new Partition(k, vector.length));
-      if (p.dimensions != vector.length) {
+      Partition existing = partitions.get(partition);
+      if (existing != null && existing.dimensions != vector.length) {
         return; // another length than the partition's: nothing it could ever be compared with
       }
+      long bytes = entryBytes(answer, vector.length);
+      if (budgetBytes.get() - heldBytes + bytes > maxBytes) {
+        return; // other routes hold the rest of the budget: dropping this index would not help
+      }
+      while (!insertionOrder.isEmpty() && budgetBytes.get() + bytes > maxBytes) {
+        evictOldest();
+      }
+      if (budgetBytes.addAndGet(bytes) > maxBytes) {
+        budgetBytes.addAndGet(-bytes);
+        return;
+      }
+      heldBytes += bytes;
+      Partition p = partitions.computeIfAbsent(partition, k -> new Partition(k, vector.length));
       p.append(
           vector,
           signature(vector),
@@ -159,10 +207,44 @@ public final class SemanticIndex {
 
   private void evictOldest() {
     Partition p = insertionOrder.pollFirst();
+    long bytes = entryBytes(p.oldest(), p.dimensions);
+    heldBytes -= bytes;
+    budgetBytes.addAndGet(-bytes);
     p.removeOldest();
     size--;
     if (p.count == 0) {
       partitions.remove(p.key);
+    }
+  }
+
+  /** Drops the entries past their TTL at {@code nowMillis}, giving their bytes back. */
+  public void expire(long nowMillis) {
+    lock.writeLock().lock();
+    try {
+      while (!insertionOrder.isEmpty()
+          && nowMillis - insertionOrder.peekFirst().oldest().storedAtMillis() >= ttlMs) {
+        evictOldest();
+      }
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /**
+   * Drops every entry and gives its bytes back; the index stores nothing more (the route's cache is
+   * replaced, or the route no longer has one).
+   */
+  public void close() {
+    lock.writeLock().lock();
+    try {
+      closed = true;
+      budgetBytes.addAndGet(-heldBytes);
+      heldBytes = 0;
+      partitions.clear();
+      insertionOrder.clear();
+      size = 0;
+    } finally {
+      lock.writeLock().unlock();
     }
   }
 

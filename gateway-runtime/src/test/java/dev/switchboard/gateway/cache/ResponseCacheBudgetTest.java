@@ -156,4 +156,61 @@ class ResponseCacheBudgetTest {
     assertThat(b.exact().lookup("b").result()).isNotNull();
     assertThat(cache.bytes()).isEqualTo(20_000);
   }
+
+  /** A unit vector of 384 dimensions, one per {@code n}: far from every other {@code n}'s. */
+  private static float[] vector(int n) {
+    java.util.Random random = new java.util.Random(n);
+    float[] v = new float[384];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = (float) random.nextGaussian();
+    }
+    return VectorMath.normalise(v);
+  }
+
+  @Test
+  void semanticEntriesAreChargedAgainstTheBudgetAndGiveTheirBytesBack() {
+    // Before, SemanticIndex.add kept every answer with no byte accounting: a semantic-only route
+    // held all 100 answers (about 10 MB) while the 1 MB budget read zero.
+    long budget = 1_000_000;
+    ResponseCache semanticCache = new ResponseCache(clock, new MiniLmEmbedder(), 1, budget);
+    try {
+      CacheSettings semanticOnly =
+          CacheSettings.of(
+              new RoutingTable.Cache(
+                  false, null, null, true, null, TTL_MS, null, null, null, null, null));
+      ResponseCache.RouteCache route = semanticCache.route("route-s", semanticOnly);
+      assertThat(route.exact()).isNull();
+      SemanticIndex index = route.semantic();
+      long now = clock.currentTimeMillis();
+      CachedAnswer one = answer(100_000);
+      for (int n = 0; n < 100; n++) {
+        index.add("partition", vector(n), answer(100_000), now);
+      }
+      long each = SemanticIndex.entryBytes(one, 384);
+      assertThat(index.size()).isPositive();
+      assertThat(index.size() * each).isLessThanOrEqualTo(budget);
+      assertThat(semanticCache.bytes()).isEqualTo(index.size() * each);
+      // The newest answers are the ones kept (the oldest made room).
+      assertThat(index.search("partition", vector(99), 0.99, now)).hasSize(1);
+      assertThat(index.search("partition", vector(0), 0.99, now)).isEmpty();
+
+      // Expired and swept: the bytes come back without any traffic on the route.
+      clock.advance(TTL_MS);
+      semanticCache.sweep();
+      assertThat(index.size()).isZero();
+      assertThat(semanticCache.bytes()).isZero();
+
+      // Closed (the table dropped the route's cache): the rest comes back, and a late add by a
+      // request still holding the index stores nothing.
+      index.add("partition", vector(1), answer(100_000), clock.currentTimeMillis());
+      assertThat(semanticCache.bytes()).isEqualTo(each);
+      semanticCache.retainOnly(table(Map.of()));
+      assertThat(semanticCache.bytes()).isZero();
+      index.add("partition", vector(2), answer(100_000), clock.currentTimeMillis());
+      assertThat(index.size()).isZero();
+      assertThat(semanticCache.bytes()).isZero();
+    } finally {
+      semanticCache.close();
+    }
+  }
 }
