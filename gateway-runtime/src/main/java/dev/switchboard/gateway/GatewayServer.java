@@ -219,6 +219,8 @@ public final class GatewayServer {
         new FailoverChain(
             attempts, clock, resilience, () -> ThreadLocalRandom.current().nextDouble());
     ModelVersionTracker versions = new ModelVersionTracker(metrics.registry(), clock);
+    // Every answered request tells the response cache which version its target serves now.
+    versions.onVersion(responseCache::served);
     AttemptPlanner planner =
         new AttemptPlanner(
             () -> ThreadLocalRandom.current().nextDouble(),

@@ -146,6 +146,14 @@ public final class MockProvider implements AutoCloseable {
     return drift;
   }
 
+  /**
+   * Answers {@code requested} as {@code resolved} from the next request on: a provider moving an
+   * alias to a new model version (call it between requests).
+   */
+  public void alias(String requested, String resolved) {
+    options.alias(requested, resolved);
+  }
+
   /** Per-model fault rules; changes apply to the next request. */
   public FaultRules faults() {
     return faults;

@@ -326,9 +326,12 @@ public final class ResponseCache {
     return clock;
   }
 
-  /** Notes the model version {@code targetId} answered with. */
+  /**
+   * Notes the model version {@code targetId} answered with: fed by every answered request (the
+   * gateway's {@code ModelVersionTracker}), and by the cache's own misses.
+   */
   public void served(String targetId, String version) {
-    if (version != null) {
+    if (version != null && !version.equals(servedVersions.get(targetId))) {
       servedVersions.put(targetId, version);
     }
   }

@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.BiConsumer;
 
 /**
  * Tracks, per target ({@code provider/model}), the model version (the upstream's {@code model}
@@ -44,16 +45,33 @@ public final class ModelVersionTracker {
   private final ConcurrentMap<String, Change> lastChange = new ConcurrentHashMap<>();
   private final MeterRegistry registry;
   private final GatewayClock clock;
+  private volatile BiConsumer<String, String> versionListener;
 
   public ModelVersionTracker(MeterRegistry registry, GatewayClock clock) {
     this.registry = registry;
     this.clock = clock;
   }
 
+  /**
+   * Also tells {@code listener} the model version of every answer a target gives (target id,
+   * version), whatever the request: the response cache stops serving an older version's answers as
+   * soon as the gateway sees the target answer with a newer one — through a bypassed request, a
+   * route without cache, a drift check or a shadow copy, not only a miss on a cached route. Called
+   * at start, before requests.
+   */
+  public void onVersion(BiConsumer<String, String> listener) {
+    this.versionListener = listener;
+  }
+
   /** Notes what a finished request's answer said about its target's model. */
   public void observe(RequestContext ctx) {
     if (ctx.target() == null || ctx.status() != 200) {
       return;
+    }
+    BiConsumer<String, String> listener = versionListener;
+    String version = known(ctx.upstreamModel());
+    if (listener != null && version != null && !ctx.servedFromCache()) {
+      listener.accept(ctx.target().id(), version); // a replayed answer says nothing about now
     }
     observe(ctx.target().id(), ctx.upstreamModel(), ctx.systemFingerprint());
   }

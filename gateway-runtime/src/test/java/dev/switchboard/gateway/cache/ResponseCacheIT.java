@@ -47,19 +47,23 @@ class ResponseCacheIT {
 
   @BeforeAll
   static void start() throws Exception {
+    MockProviderOptions mockOptions =
+        new MockProviderOptions()
+            .keys("sk-provider")
+            .models(
+                "exact-model",
+                "semantic-model",
+                "broken-model",
+                "plain-model",
+                "responses-model",
+                "messages-model",
+                "gemini-model",
+                "versioned-model")
+            .alias("versioned-model", "versioned-model-v1");
     gateway =
         GatewayHarness.withMock(
             dir,
-            new MockProviderOptions()
-                .keys("sk-provider")
-                .models(
-                    "exact-model",
-                    "semantic-model",
-                    "broken-model",
-                    "plain-model",
-                    "responses-model",
-                    "messages-model",
-                    "gemini-model"),
+            mockOptions,
             ResponseCacheIT::table,
             Map.of(
                 "mock",
@@ -114,7 +118,8 @@ class ResponseCacheIT {
                     policyRoute("gemini", "exact", target("gemini", "gemini-model", 0)),
                     policyRoute("semantic", "semantic", target("mock", "semantic-model", 0)),
                     policyRoute("broken", "exact", target("mock", "broken-model", 0)),
-                    policyRoute("plain", null, target("mock", "plain-model", 0)))));
+                    policyRoute("plain", null, target("mock", "plain-model", 0)),
+                    policyRoute("versioned", "exact", target("mock", "versioned-model", 0)))));
     return table;
   }
 
@@ -432,6 +437,39 @@ class ResponseCacheIT {
             "{\"model\":\"plain\",\"temperature\":0,"
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
     assertThat(plain.headers().firstValue("x-switchboard-cache")).isEmpty();
+  }
+
+  @Test
+  void aNewerModelVersionSeenThroughABypassedRequestRetiresTheOlderVersionsAnswers()
+      throws Exception {
+    String question =
+        "{\"model\":\"versioned\",\"temperature\":0,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"Which version are you?\"}]}";
+    HttpResponse<String> first = gateway.post("/v1/chat/completions", question);
+    assertThat(header(first)).isEqualTo("miss");
+    assertThat(GatewayHarness.json(first.body()).path("model").asText())
+        .isEqualTo("versioned-model-v1");
+    assertThat(header(gateway.post("/v1/chat/completions", question))).isEqualTo("hit");
+
+    // The provider moves the alias to a new version. The gateway sees it first through a request
+    // the cache bypasses (temperature above the policy's maxTemperature): before, only a miss on a
+    // cached route told the cache, so the v1 answer kept being served until its TTL ran out.
+    mock.alias("versioned-model", "versioned-model-v2");
+    HttpResponse<String> bypassed =
+        gateway.post(
+            "/v1/chat/completions",
+            "{\"model\":\"versioned\",\"temperature\":1,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Tell me a story\"}]}");
+    assertThat(header(bypassed)).isEqualTo("bypass");
+    assertThat(GatewayHarness.json(bypassed.body()).path("model").asText())
+        .isEqualTo("versioned-model-v2");
+
+    long before = mock.attempts("versioned-model");
+    HttpResponse<String> again = gateway.post("/v1/chat/completions", question);
+    assertThat(header(again)).isEqualTo("miss");
+    assertThat(GatewayHarness.json(again.body()).path("model").asText())
+        .isEqualTo("versioned-model-v2");
+    assertThat(mock.attempts("versioned-model") - before).isEqualTo(1);
   }
 
   @Test
