@@ -1,6 +1,7 @@
 package dev.switchboard.mock;
 
 import dev.switchboard.mock.gemini.GeminiPayloads;
+import dev.switchboard.mock.gemini.GeminiRequestCheck;
 import dev.switchboard.mock.openai.ChatAnswer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -60,13 +61,15 @@ final class GeminiEndpoints {
             ApiShape.GEMINI,
             true,
             true,
-            body ->
-                body.getValue("contents") instanceof JsonArray contents && !contents.isEmpty()
-                    ? null
-                    : new ProviderHandler.BadRequest(
-                        "* GenerateContentRequest.contents: contents is not specified",
-                        null,
-                        null));
+            body -> {
+              if (!(body.getValue("contents") instanceof JsonArray contents)
+                  || contents.isEmpty()) {
+                return new ProviderHandler.BadRequest(
+                    "* GenerateContentRequest.contents: contents is not specified", null, null);
+              }
+              String problem = GeminiRequestCheck.problem(body, ctx.pathParam("model"));
+              return problem == null ? null : new ProviderHandler.BadRequest(problem, null, null);
+            });
     if (a == null) {
       return;
     }

@@ -177,6 +177,57 @@ class GeminiEndpointsTest {
   }
 
   @Test
+  void schemasGeminiRefusesAreA400InGooglesShape() throws Exception {
+    JsonObject parameters =
+        new JsonObject()
+            .put("type", "OBJECT")
+            .put(
+                "properties",
+                new JsonObject()
+                    .put("url", new JsonObject().put("type", "STRING").put("format", "uri"))
+                    .put(
+                        "level",
+                        new JsonObject()
+                            .put("type", "INTEGER")
+                            .put("enum", new JsonArray().add("1").add("2")))
+                    .put("meta", new JsonObject().put("type", "OBJECT")));
+    JsonObject request =
+        hello("x")
+            .put(
+                "tools",
+                new JsonArray()
+                    .add(
+                        new JsonObject()
+                            .put(
+                                "functionDeclarations",
+                                new JsonArray()
+                                    .add(
+                                        new JsonObject()
+                                            .put("name", "f")
+                                            .put("parameters", parameters)))))
+            .put(
+                "generationConfig",
+                new JsonObject().put("responseSchema", new JsonObject().put("type", "OBJECT")));
+    HttpResponse<String> r =
+        post("/v1beta/models/" + MODEL + ":generateContent", request, KEY, null);
+
+    assertThat(r.statusCode()).isEqualTo(400);
+    JsonObject error = new JsonObject(r.body()).getJsonObject("error");
+    assertThat(error.getString("status")).isEqualTo("INVALID_ARGUMENT");
+    String at = "* GenerateContentRequest.tools[0].function_declarations[0].parameters";
+    assertThat(error.getString("message"))
+        .contains(
+            at
+                + ".properties[url].format: only 'date-time' and 'enum' are supported for STRING"
+                + " type")
+        .contains(at + ".properties[level].enum: only allowed for STRING type")
+        .contains(at + ".properties[meta].properties: should be non-empty for OBJECT type")
+        .contains(
+            "* GenerateContentRequest.generation_config.response_schema.properties: should be"
+                + " non-empty for OBJECT type");
+  }
+
+  @Test
   void streamIsSseWithoutDoneAndFinishesOnTheLastEvent() throws Exception {
     HttpResponse<String> r =
         post(

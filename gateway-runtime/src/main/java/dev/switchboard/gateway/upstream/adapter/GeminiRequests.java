@@ -155,7 +155,8 @@ final class GeminiRequests {
    * stopSequences}, {@code n} → {@code candidateCount}, {@code seed}, {@code presence_penalty},
    * {@code frequency_penalty}, {@code logprobs} → {@code responseLogprobs}, {@code top_logprobs} →
    * {@code logprobs}, {@code response_format} json_object → {@code responseMimeType:
-   * application/json}, json_schema → that plus {@code responseSchema}.
+   * application/json}, json_schema → that plus {@code responseSchema} ({@code responseJsonSchema}
+   * when the schema has no Gemini Schema form: see {@link GeminiSchemas#expressible}).
    */
   static ObjectNode generationConfig(ObjectNode chat) {
     ObjectNode config = NODES.objectNode();
@@ -191,7 +192,13 @@ final class GeminiRequests {
       config.put("responseMimeType", "application/json");
       JsonNode schema = format.path("json_schema").get("schema");
       if (schema != null && schema.isObject()) {
-        config.set("responseSchema", GeminiSchemas.toGemini(schema));
+        ObjectNode converted = GeminiSchemas.toGemini(schema);
+        if (GeminiSchemas.expressible(converted)) {
+          config.set("responseSchema", converted);
+        } else {
+          // A free-form or recursive object has no Schema form: JSON Schema, as the client sent it.
+          config.set("responseJsonSchema", schema.deepCopy());
+        }
       }
     }
     return config;
@@ -217,9 +224,14 @@ final class GeminiRequests {
         if (parameters != null && parameters.isObject()) {
           ObjectNode converted = GeminiSchemas.toGemini(parameters);
           // Gemini rejects an OBJECT without properties: a function without parameters has none.
-          if (!("OBJECT".equals(converted.path("type").asText())
-              && converted.path("properties").isEmpty())) {
+          boolean none =
+              "OBJECT".equals(converted.path("type").asText())
+                  && converted.path("properties").isEmpty();
+          if (!none && GeminiSchemas.expressible(converted)) {
             declaration.set("parameters", converted);
+          } else if (!none) {
+            // A free-form or recursive object inside has no Schema form: JSON Schema as sent.
+            declaration.set("parametersJsonSchema", parameters.deepCopy());
           }
         }
       }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -21,7 +22,12 @@ import java.util.Set;
  * {@link #MAX_DEPTH} to a plain object, and every reference once the inlined schema has {@link
  * #MAX_NODES} nodes: a few hundred bytes of schema referring to itself from several places would
  * otherwise inline to billions of nodes, on the event loop); {@code additionalProperties}, {@code
- * $schema}, {@code examples}, {@code strict} and other keywords Gemini rejects are left out.
+ * $schema}, {@code examples}, {@code strict} and other keywords Gemini rejects are left out, and so
+ * is a {@code format} the type does not take; an {@code enum} of integers, numbers or booleans
+ * keeps its type and names its values in the description (Gemini takes an enum on a STRING only).
+ *
+ * <p>A schema {@link #expressible} finds an OBJECT without properties in (a free-form object, a
+ * recursion cut) has no Schema form Gemini takes: the caller sends the JSON Schema instead.
  */
 final class GeminiSchemas {
 
@@ -55,6 +61,16 @@ final class GeminiSchemas {
           "default",
           "example",
           "propertyOrdering");
+
+  /**
+   * The formats Gemini's Schema takes, by type (its reference: "for NUMBER type: float, double; for
+   * INTEGER type: int32, int64; for STRING type: enum, date-time"). Any other is left out.
+   */
+  private static final Map<String, Set<String>> FORMATS =
+      Map.of(
+          "STRING", Set.of("enum", "date-time"),
+          "INTEGER", Set.of("int32", "int64"),
+          "NUMBER", Set.of("float", "double"));
 
   private static final Set<String> TYPES =
       Set.of("string", "number", "integer", "boolean", "array", "object", "null");
@@ -94,6 +110,7 @@ final class GeminiSchemas {
       return resolved;
     }
     boolean nullable = false;
+    ArrayNode enumValues = null;
     JsonNode type = node.get("type");
     if (type != null && type.isArray()) {
       String single = null;
@@ -139,17 +156,13 @@ final class GeminiSchemas {
         case "nullable" -> nullable |= value.asBoolean(false);
         case "enum" -> {
           if (value.isArray()) {
-            ArrayNode values = NODES.arrayNode();
+            enumValues = NODES.arrayNode();
             for (JsonNode v : value) {
               if (v.isNull()) {
                 nullable = true;
               } else {
-                values.add(v.asText()); // Gemini's enums are strings (format "enum")
+                enumValues.add(v);
               }
-            }
-            out.set("enum", values);
-            if (!out.has("type")) {
-              out.put("type", "STRING");
             }
           }
         }
@@ -157,10 +170,7 @@ final class GeminiSchemas {
           if (value.isNull()) {
             nullable = true;
           } else {
-            out.putArray("enum").add(value.asText());
-            if (!out.has("type")) {
-              out.put("type", "STRING");
-            }
+            enumValues = NODES.arrayNode().add(value);
           }
         }
         case "anyOf", "oneOf" -> {
@@ -200,10 +210,100 @@ final class GeminiSchemas {
         }
       }
     }
+    if (enumValues != null) {
+      enumeration(enumValues, out);
+    }
+    String format = out.path("format").asText(null);
+    if (format != null
+        && !FORMATS.getOrDefault(out.path("type").asText(""), Set.of()).contains(format)) {
+      out.remove("format"); // Gemini answers 400 for any other format of the type
+    }
     if (nullable) {
       out.put("nullable", true);
     }
     return out;
+  }
+
+  /**
+   * An {@code enum} (or {@code const}) in Gemini's terms: its enums are STRING-valued, on a STRING
+   * only. String values (and values of no declared type) become a STRING enum; the values of an
+   * INTEGER, NUMBER or BOOLEAN stay that type, so the arguments keep their JSON type, and are named
+   * in the description instead (Gemini refuses an enum on those types).
+   */
+  private static void enumeration(ArrayNode values, ObjectNode out) {
+    String type = out.path("type").asText(null);
+    if (type == null) {
+      type = "STRING";
+      boolean integers = !values.isEmpty();
+      boolean numbers = !values.isEmpty();
+      boolean booleans = !values.isEmpty();
+      for (JsonNode v : values) {
+        integers &= v.isIntegralNumber();
+        numbers &= v.isNumber();
+        booleans &= v.isBoolean();
+      }
+      type = integers ? "INTEGER" : numbers ? "NUMBER" : booleans ? "BOOLEAN" : "STRING";
+      out.put("type", type);
+    }
+    if ("STRING".equals(type)) {
+      ArrayNode strings = out.putArray("enum");
+      values.forEach(v -> strings.add(v.asText()));
+      return;
+    }
+    StringBuilder allowed = new StringBuilder();
+    for (JsonNode v : values) {
+      allowed
+          .append(allowed.isEmpty() ? "" : ", ")
+          .append(v.isTextual() ? v.asText() : v.toString());
+    }
+    String description = out.path("description").asText("");
+    out.put(
+        "description",
+        (description.isEmpty() ? "" : description + (description.endsWith(".") ? " " : ". "))
+            + (values.size() == 1 ? "The value: " : "One of: ")
+            + allowed
+            + ".");
+  }
+
+  /**
+   * Whether Gemini's Schema can take {@code converted}: every OBJECT in it names its properties.
+   * Gemini refuses an OBJECT without properties ("should be non-empty for OBJECT type"), which is
+   * what a free-form object ({@code {"type": "object"}}) and a recursive reference cut at {@link
+   * #MAX_DEPTH} or {@link #MAX_NODES} become; such a schema goes as JSON Schema instead ({@code
+   * parametersJsonSchema}, {@code responseJsonSchema}).
+   */
+  static boolean expressible(JsonNode converted) {
+    if (converted.isArray()) {
+      for (JsonNode member : converted) {
+        if (!expressible(member)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    if (!converted.isObject()) {
+      return true;
+    }
+    if ("OBJECT".equals(converted.path("type").asText())
+        && converted.path("properties").isEmpty()) {
+      return false;
+    }
+    for (String child : List.of("properties", "items", "anyOf")) {
+      JsonNode value = converted.get(child);
+      if (value == null) {
+        continue;
+      }
+      if ("properties".equals(child)) {
+        for (JsonNode property : value) {
+          if (!expressible(property)) {
+            return false;
+          }
+        }
+      } else if (!expressible(value)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** A local reference ({@code #/$defs/X}, {@code #/definitions/X}, any JSON pointer). */

@@ -77,7 +77,89 @@ class GeminiSchemasTest {
 
     JsonNode when = converted.path("properties").path("when");
     assertThat(when.path("type").asText()).isEqualTo("STRING");
-    assertThat(when.path("format").asText()).isEqualTo("date");
+    assertThat(when.has("format")).as("Gemini takes no 'date' format on a STRING").isFalse();
     assertThat(when.path("description").asText()).isEqualTo("the day it happened");
+  }
+
+  @Test
+  void formatsGeminiDoesNotTakeAreLeftOutAndTheOthersKept() throws Exception {
+    ObjectNode converted =
+        GeminiSchemas.toGemini(
+            json(
+                """
+                {"type": "object", "properties": {
+                  "site": {"type": "string", "format": "uri"},
+                  "mail": {"type": "string", "format": "email"},
+                  "when": {"type": "string", "format": "date-time"},
+                  "count": {"type": "integer", "format": "int64"},
+                  "ratio": {"type": "number", "format": "percent"}}}
+                """));
+
+    JsonNode p = converted.path("properties");
+    assertThat(p.path("site").has("format")).isFalse();
+    assertThat(p.path("site").path("type").asText()).isEqualTo("STRING");
+    assertThat(p.path("mail").has("format")).isFalse();
+    assertThat(p.path("when").path("format").asText()).isEqualTo("date-time");
+    assertThat(p.path("count").path("format").asText()).isEqualTo("int64");
+    assertThat(p.path("ratio").has("format")).isFalse();
+    assertThat(GeminiSchemas.expressible(converted)).isTrue();
+  }
+
+  @Test
+  void aNumberEnumKeepsItsTypeAndNamesTheValuesInTheDescription() throws Exception {
+    ObjectNode converted =
+        GeminiSchemas.toGemini(
+            json(
+                """
+                {"type": "object", "properties": {
+                  "level": {"type": "integer", "enum": [1, 2, 3], "description": "How loud"},
+                  "scale": {"enum": [0.5, 1.5]},
+                  "unit": {"enum": ["c", "f"]},
+                  "fixed": {"type": "integer", "const": 7}}}
+                """));
+
+    JsonNode p = converted.path("properties");
+    assertThat(p.path("level").path("type").asText()).isEqualTo("INTEGER");
+    assertThat(p.path("level").has("enum")).as("Gemini takes an enum on a STRING only").isFalse();
+    assertThat(p.path("level").path("description").asText())
+        .isEqualTo("How loud. One of: 1, 2, 3.");
+    assertThat(p.path("scale").path("type").asText()).isEqualTo("NUMBER");
+    assertThat(p.path("scale").has("enum")).isFalse();
+    assertThat(p.path("scale").path("description").asText()).isEqualTo("One of: 0.5, 1.5.");
+    assertThat(p.path("unit").path("type").asText()).isEqualTo("STRING");
+    assertThat(p.path("unit").path("enum")).hasSize(2);
+    assertThat(p.path("fixed").path("type").asText()).isEqualTo("INTEGER");
+    assertThat(p.path("fixed").path("description").asText()).isEqualTo("The value: 7.");
+  }
+
+  @Test
+  void aFreeFormOrRecursiveObjectHasNoSchemaForm() throws Exception {
+    assertThat(
+            GeminiSchemas.expressible(
+                GeminiSchemas.toGemini(
+                    json(
+                        """
+                        {"type": "object", "properties": {"meta": {"type": "object"}}}
+                        """))))
+        .isFalse();
+    assertThat(
+            GeminiSchemas.expressible(
+                GeminiSchemas.toGemini(
+                    json(
+                        """
+                        {"type": "object", "properties": {"name": {"type": "string"},
+                         "children": {"type": "array", "items": {"$ref": "#"}}}}
+                        """))))
+        .as("a self-referencing $ref ends in a cut-off object without properties")
+        .isFalse();
+    assertThat(
+            GeminiSchemas.expressible(
+                GeminiSchemas.toGemini(
+                    json(
+                        """
+                        {"type": "object", "properties": {"tags": {"type": "array",
+                         "items": {"type": "string"}}}}
+                        """))))
+        .isTrue();
   }
 }

@@ -1,0 +1,126 @@
+package dev.switchboard.gateway.upstream;
+
+import static dev.switchboard.gateway.TestTables.route;
+import static dev.switchboard.gateway.TestTables.target;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.GatewayHarness;
+import dev.switchboard.gateway.TestTables;
+import dev.switchboard.mock.MockProvider;
+import dev.switchboard.mock.MockProviderOptions;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A native Gemini target behind the chat front door against the mock provider, which refuses with
+ * Gemini's 400 INVALID_ARGUMENT what the real Gemini API refuses: requests the gateway translates
+ * must be ones Gemini takes.
+ */
+class GeminiWireRulesIT {
+
+  static final String GEMINI_25 = "gemini-2.5-flash";
+  static final String GEMINI_3 = "gemini-3-flash-preview";
+
+  @TempDir static Path dir;
+  static GatewayHarness gateway;
+  static MockProvider mock;
+
+  @BeforeAll
+  static void start() throws Exception {
+    gateway =
+        GatewayHarness.withMock(
+            dir,
+            new MockProviderOptions().keys("gm-key").models(GEMINI_25, GEMINI_3),
+            GeminiWireRulesIT::table,
+            Map.of("gem", "gm-key"));
+    mock = gateway.mock();
+  }
+
+  static RoutingTable table(MockProvider mock) {
+    RoutingTable.Model priced =
+        new RoutingTable.Model(
+            List.of("chat", "tools", "json"),
+            1_000_000L,
+            new RoutingTable.Pricing(0.30, 2.50, 0.075, "USD"),
+            null);
+    return TestTables.table(
+        List.of(
+            TestTables.provider(
+                "gem",
+                "gemini",
+                mock.origin() + "/v1beta",
+                true,
+                Map.of(GEMINI_25, priced, GEMINI_3, priced),
+                null)),
+        List.of(
+            route("g25", List.of(), target("gem", GEMINI_25, 0)),
+            route("g3", List.of(), target("gem", GEMINI_3, 0))));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    gateway.close();
+  }
+
+  @BeforeEach
+  void reset() {
+    mock.faults().clearAll();
+  }
+
+  private static JsonNode lastSent() throws Exception {
+    return GatewayHarness.json(mock.requests().get(mock.requests().size() - 1).body().encode());
+  }
+
+  @Test
+  void toolAndResponseSchemasGeminiWouldRefuseAreSentInAFormItTakes() throws Exception {
+    String tools =
+        """
+        {"model": "g25", "messages": [{"role": "user", "content": "look it up"}],
+         "tools": [
+          {"type": "function", "function": {"name": "fetch", "parameters": {"type": "object",
+            "properties": {"url": {"type": "string", "format": "uri"},
+                           "mail": {"type": "string", "format": "email"},
+                           "level": {"type": "integer", "enum": [1, 2, 3]}},
+            "required": ["url"]}}},
+          {"type": "function", "function": {"name": "annotate", "parameters": {"type": "object",
+            "properties": {"meta": {"type": "object", "description": "anything"}}}}},
+          {"type": "function", "function": {"name": "tree", "parameters": {"type": "object",
+            "properties": {"name": {"type": "string"},
+                           "children": {"type": "array", "items": {"$ref": "#"}}}}}}]}
+        """;
+    HttpResponse<String> r = gateway.post("/v1/chat/completions", tools);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    JsonNode declarations = lastSent().at("/tools/0/functionDeclarations");
+    JsonNode fetch = declarations.at("/0/parameters/properties");
+    assertThat(fetch.at("/url/format").isMissingNode()).isTrue();
+    assertThat(fetch.at("/level/type").asText()).isEqualTo("INTEGER");
+    assertThat(fetch.at("/level/enum").isMissingNode()).isTrue();
+    // A free-form object and a self-reference have no Schema form: their JSON Schema goes as sent.
+    assertThat(declarations.at("/1/parametersJsonSchema/properties/meta/type").asText())
+        .isEqualTo("object");
+    assertThat(declarations.at("/1/parameters").isMissingNode()).isTrue();
+    assertThat(declarations.at("/2/parametersJsonSchema/properties/children/items/$ref").asText())
+        .isEqualTo("#");
+
+    String format =
+        """
+        {"model": "g25", "messages": [{"role": "user", "content": "describe"}],
+         "response_format": {"type": "json_schema", "json_schema": {"name": "free",
+           "schema": {"type": "object"}}}}
+        """;
+    HttpResponse<String> json = gateway.post("/v1/chat/completions", format);
+    assertThat(json.statusCode()).as(json.body()).isEqualTo(200);
+    assertThat(lastSent().at("/generationConfig/responseJsonSchema/type").asText())
+        .isEqualTo("object");
+    assertThat(lastSent().at("/generationConfig/responseSchema").isMissingNode()).isTrue();
+  }
+}

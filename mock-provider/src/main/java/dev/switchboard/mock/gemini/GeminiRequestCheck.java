@@ -1,0 +1,103 @@
+package dev.switchboard.mock.gemini;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What the Gemini API refuses in a {@code generateContent} body with 400 INVALID_ARGUMENT, so a
+ * client of the mock meets the refusals a real Gemini answers: the messages are Google's ({@code *
+ * GenerateContentRequest.<field path>: <problem>}, one line each).
+ *
+ * <ul>
+ *   <li>a {@code Schema} ({@code functionDeclarations[].parameters}, {@code
+ *       generationConfig.responseSchema}) with a {@code format} its type does not take (STRING:
+ *       {@code enum}, {@code date-time}; INTEGER: {@code int32}, {@code int64}; NUMBER: {@code
+ *       float}, {@code double}), an {@code enum} on a type other than STRING, or an OBJECT without
+ *       properties;
+ * </ul>
+ */
+public final class GeminiRequestCheck {
+
+  private static final Map<String, Set<String>> FORMATS =
+      Map.of(
+          "STRING", Set.of("enum", "date-time"),
+          "INTEGER", Set.of("int32", "int64"),
+          "NUMBER", Set.of("float", "double"));
+
+  private GeminiRequestCheck() {}
+
+  /** Google's message for what {@code request} to {@code model} has wrong, or null. */
+  public static String problem(JsonObject request, String model) {
+    List<String> problems = new ArrayList<>();
+    JsonArray tools = request.getJsonArray("tools", new JsonArray());
+    for (int t = 0; t < tools.size(); t++) {
+      if (!(tools.getValue(t) instanceof JsonObject tool)) {
+        continue;
+      }
+      JsonArray declarations = tool.getJsonArray("functionDeclarations", new JsonArray());
+      for (int d = 0; d < declarations.size(); d++) {
+        if (declarations.getValue(d) instanceof JsonObject declaration
+            && declaration.getValue("parameters") instanceof JsonObject parameters) {
+          schema(
+              parameters, "tools[" + t + "].function_declarations[" + d + "].parameters", problems);
+        }
+      }
+    }
+    JsonObject config = request.getJsonObject("generationConfig", new JsonObject());
+    if (config.getValue("responseSchema") instanceof JsonObject schema) {
+      schema(schema, "generation_config.response_schema", problems);
+    }
+    if (problems.isEmpty()) {
+      return null;
+    }
+    StringBuilder message = new StringBuilder();
+    for (String problem : problems) {
+      message.append("* GenerateContentRequest.").append(problem).append('\n');
+    }
+    return message.toString();
+  }
+
+  private static void schema(JsonObject schema, String at, List<String> problems) {
+    String type = schema.getString("type", "");
+    if (schema.getValue("format") instanceof String format
+        && FORMATS.containsKey(type)
+        && !FORMATS.get(type).contains(format)) {
+      problems.add(
+          at
+              + ".format: only "
+              + String.join(
+                  " and ", FORMATS.get(type).stream().sorted().map(f -> "'" + f + "'").toList())
+              + " are supported for "
+              + type
+              + " type");
+    }
+    if (schema.containsKey("enum") && !"STRING".equals(type)) {
+      problems.add(at + ".enum: only allowed for STRING type");
+    }
+    JsonObject properties = schema.getJsonObject("properties");
+    if ("OBJECT".equals(type) && (properties == null || properties.isEmpty())) {
+      problems.add(at + ".properties: should be non-empty for OBJECT type");
+    }
+    if (properties != null) {
+      for (String name : properties.fieldNames()) {
+        if (properties.getValue(name) instanceof JsonObject property) {
+          schema(property, at + ".properties[" + name + "]", problems);
+        }
+      }
+    }
+    if (schema.getValue("items") instanceof JsonObject items) {
+      schema(items, at + ".items", problems);
+    }
+    if (schema.getValue("anyOf") instanceof JsonArray anyOf) {
+      for (int i = 0; i < anyOf.size(); i++) {
+        if (anyOf.getValue(i) instanceof JsonObject member) {
+          schema(member, at + ".any_of[" + i + "]", problems);
+        }
+      }
+    }
+  }
+}
