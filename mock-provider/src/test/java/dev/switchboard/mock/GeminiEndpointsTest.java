@@ -35,7 +35,7 @@ class GeminiEndpointsTest {
         MockProvider.startBlocking(
             new MockProviderOptions()
                 .keys(KEY)
-                .models(MODEL, "text-embedding-004")
+                .models(MODEL, "gemini-3-flash-preview", "text-embedding-004")
                 .embeddingDimensions(4)
                 .resetGraceMs(20));
   }
@@ -225,6 +225,62 @@ class GeminiEndpointsTest {
         .contains(
             "* GenerateContentRequest.generation_config.response_schema.properties: should be"
                 + " non-empty for OBJECT type");
+  }
+
+  @Test
+  void gemini3SignsItsCallsAndRefusesOneReplayedWithoutTheSignature() throws Exception {
+    String path = "/v1beta/models/gemini-3-flash-preview:generateContent";
+    JsonObject ask =
+        hello("call lookup please")
+            .put(
+                "tools",
+                new JsonArray()
+                    .add(
+                        new JsonObject()
+                            .put(
+                                "functionDeclarations",
+                                new JsonArray().add(new JsonObject().put("name", "lookup")))));
+    JsonObject part =
+        new JsonObject(post(path, ask, KEY, null).body())
+            .getJsonArray("candidates")
+            .getJsonObject(0)
+            .getJsonObject("content")
+            .getJsonArray("parts")
+            .getJsonObject(0);
+    assertThat(part.getString("thoughtSignature")).isNotEmpty();
+
+    JsonObject replay = ask.copy();
+    replay
+        .getJsonArray("contents")
+        .add(new JsonObject().put("role", "model").put("parts", new JsonArray().add(part)))
+        .add(
+            new JsonObject()
+                .put("role", "user")
+                .put(
+                    "parts",
+                    new JsonArray()
+                        .add(
+                            new JsonObject()
+                                .put(
+                                    "functionResponse",
+                                    new JsonObject()
+                                        .put("name", "lookup")
+                                        .put("response", new JsonObject().put("n", 1))))));
+    assertThat(post(path, replay, KEY, null).statusCode()).isEqualTo(200);
+
+    part.remove("thoughtSignature");
+    HttpResponse<String> unsigned = post(path, replay, KEY, null);
+    assertThat(unsigned.statusCode()).isEqualTo(400);
+    assertThat(new JsonObject(unsigned.body()).getJsonObject("error").getString("message"))
+        .contains("Function call is missing a thought_signature in functionCall parts");
+    part.put("thoughtSignature", "bm90LW1pbmU=");
+    assertThat(post(path, replay, KEY, null).statusCode()).isEqualTo(400);
+    part.put("thoughtSignature", "skip_thought_signature_validator");
+    assertThat(post(path, replay, KEY, null).statusCode()).isEqualTo(200);
+    // Gemini 2 neither signs nor checks.
+    part.remove("thoughtSignature");
+    assertThat(post("/v1beta/models/" + MODEL + ":generateContent", replay, KEY, null).statusCode())
+        .isEqualTo(200);
   }
 
   @Test

@@ -123,4 +123,54 @@ class GeminiWireRulesIT {
         .isEqualTo("object");
     assertThat(lastSent().at("/generationConfig/responseSchema").isMissingNode()).isTrue();
   }
+
+  @Test
+  void aGemini3ToolLoopCarriesTheThoughtSignatureBackToGemini() throws Exception {
+    String tools =
+        ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"lookup\","
+            + "\"parameters\":{\"type\":\"object\",\"properties\":{\"query\":{\"type\":\"string\"}}}}}],"
+            + "\"tool_choice\":\"required\"";
+    String ask = "{\"role\":\"user\",\"content\":\"find cats\"}";
+    HttpResponse<String> first =
+        gateway.post(
+            "/v1/chat/completions", "{\"model\":\"g3\",\"messages\":[" + ask + "]" + tools + "}");
+    assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+    JsonNode call = GatewayHarness.json(first.body()).at("/choices/0/message/tool_calls/0");
+    String signature = call.at("/extra_content/google/thought_signature").asText("");
+    assertThat(signature).isNotEmpty();
+
+    // The client replays the call as it got it, with the tool's result: Gemini 3 takes it.
+    String replay =
+        "{\"model\":\"g3\",\"messages\":["
+            + ask
+            + ",{\"role\":\"assistant\",\"content\":null,\"tool_calls\":["
+            + call
+            + "]},{\"role\":\"tool\",\"tool_call_id\":\""
+            + call.path("id").asText()
+            + "\",\"content\":\"{\\\"cats\\\":3}\"}]"
+            + tools.replace("\"required\"", "\"auto\"")
+            + "}";
+    HttpResponse<String> second = gateway.post("/v1/chat/completions", replay);
+    assertThat(second.statusCode()).as(second.body()).isEqualTo(200);
+    JsonNode sent = lastSent();
+    assertThat(sent.at("/contents/1/parts/0/functionCall/name").asText()).isEqualTo("lookup");
+    assertThat(sent.at("/contents/1/parts/0/thoughtSignature").asText()).isEqualTo(signature);
+
+    // A stream carries it on the tool-call delta.
+    HttpResponse<String> stream =
+        gateway.post(
+            "/v1/chat/completions",
+            "{\"model\":\"g3\",\"stream\":true,\"messages\":[" + ask + "]" + tools + "}");
+    assertThat(stream.statusCode()).isEqualTo(200);
+    assertThat(stream.body()).contains("\"thought_signature\":\"" + signature + "\"");
+
+    // A client that dropped it: Google's placeholder, not a 400.
+    HttpResponse<String> unsigned =
+        gateway.post(
+            "/v1/chat/completions",
+            replay.replace(",\"extra_content\":" + call.path("extra_content").toString(), ""));
+    assertThat(unsigned.statusCode()).as(unsigned.body()).isEqualTo(200);
+    assertThat(lastSent().at("/contents/1/parts/0/thoughtSignature").asText())
+        .isEqualTo("skip_thought_signature_validator");
+  }
 }

@@ -123,7 +123,7 @@ public final class GeminiPayloads {
     for (int i = 0; i < n; i++) {
       JsonObject candidate = new JsonObject();
       if (answer.refusal() == null) {
-        candidate.put("content", content(answer.toolCall(), answer.content()));
+        candidate.put("content", content(answer.toolCall(), answer.content(), model));
       }
       candidate.put(
           "finishReason",
@@ -170,7 +170,7 @@ public final class GeminiPayloads {
       boolean last = p == pieces.size() - 1;
       JsonArray candidates = new JsonArray();
       for (int i = 0; i < n; i++) {
-        JsonObject candidate = new JsonObject().put("content", content(null, pieces.get(p)));
+        JsonObject candidate = new JsonObject().put("content", content(null, pieces.get(p), model));
         if (last) {
           candidate.put(
               "finishReason",
@@ -195,16 +195,34 @@ public final class GeminiPayloads {
     return "data: " + json.encode() + "\r\n\r\n";
   }
 
-  private static JsonObject content(ChatAnswer.ToolCall call, String text) {
+  /**
+   * Whether {@code model} is a Gemini 3 (or later) model, which signs its function calls and
+   * refuses a replayed call without the signature.
+   */
+  public static boolean signsCalls(String model) {
+    return model != null && !model.matches("gemini-(1|2)([.-].*)?") && model.startsWith("gemini-");
+  }
+
+  /** The thought signature the mock gives a call of {@code name} (base64, as Google's are). */
+  public static String signature(String name) {
+    return java.util.Base64.getEncoder()
+        .encodeToString(("mock-thought:" + name).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  private static JsonObject content(ChatAnswer.ToolCall call, String text, String model) {
     JsonArray parts = new JsonArray();
     if (call != null) {
-      parts.add(
+      JsonObject part =
           new JsonObject()
               .put(
                   "functionCall",
                   new JsonObject()
                       .put("name", call.name())
-                      .put("args", new JsonObject(call.arguments()))));
+                      .put("args", new JsonObject(call.arguments())));
+      if (signsCalls(model)) {
+        part.put("thoughtSignature", signature(call.name()));
+      }
+      parts.add(part);
     } else {
       parts.add(new JsonObject().put("text", text == null ? "" : text));
     }

@@ -18,6 +18,9 @@ import java.util.Set;
  *       {@code enum}, {@code date-time}; INTEGER: {@code int32}, {@code int64}; NUMBER: {@code
  *       float}, {@code double}), an {@code enum} on a type other than STRING, or an OBJECT without
  *       properties;
+ *   <li>for a Gemini 3 (or later) model, a function call of the current turn replayed without its
+ *       thought signature (Google's message), or with one the model did not give (neither the
+ *       mock's nor one of Google's documented placeholders);
  * </ul>
  */
 public final class GeminiRequestCheck {
@@ -47,6 +50,9 @@ public final class GeminiRequestCheck {
         }
       }
     }
+    if (GeminiPayloads.signsCalls(model)) {
+      signatures(request.getJsonArray("contents", new JsonArray()), problems);
+    }
     JsonObject config = request.getJsonObject("generationConfig", new JsonObject());
     if (config.getValue("responseSchema") instanceof JsonObject schema) {
       schema(schema, "generation_config.response_schema", problems);
@@ -59,6 +65,64 @@ public final class GeminiRequestCheck {
       message.append("* GenerateContentRequest.").append(problem).append('\n');
     }
     return message.toString();
+  }
+
+  /**
+   * The current turn's function calls (every model content after the last user text) must carry
+   * their thought signature on the first call of each step: the mock's own signature, or one of the
+   * placeholders Google documents for calls the model did not sign.
+   */
+  private static void signatures(JsonArray contents, List<String> problems) {
+    int turnStart = 0;
+    for (int c = 0; c < contents.size(); c++) {
+      if (contents.getValue(c) instanceof JsonObject content
+          && !"model".equals(content.getString("role"))
+          && parts(content).stream().anyMatch(p -> p.containsKey("text"))) {
+        turnStart = c + 1;
+      }
+    }
+    for (int c = turnStart; c < contents.size(); c++) {
+      if (!(contents.getValue(c) instanceof JsonObject content)
+          || !"model".equals(content.getString("role"))) {
+        continue;
+      }
+      for (JsonObject part : parts(content)) {
+        if (!(part.getValue("functionCall") instanceof JsonObject call)) {
+          continue;
+        }
+        String name = call.getString("name", "");
+        String signature = part.getString("thoughtSignature");
+        if (signature == null) {
+          problems.add(
+              "Function call is missing a thought_signature in functionCall parts. This is"
+                  + " required for tools to work correctly, and missing thought_signature may lead"
+                  + " to degraded model performance. Additional data, function call `default_api:"
+                  + name
+                  + "` , position "
+                  + (c + 1)
+                  + ". Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures"
+                  + " for more details.");
+        } else if (!PLACEHOLDERS.contains(signature)
+            && !signature.equals(GeminiPayloads.signature(name))) {
+          problems.add("Corrupted thought signature.");
+        }
+        break; // the first call of the step carries the signature; parallel ones need none
+      }
+    }
+  }
+
+  /** The signatures Google documents for function calls its model did not sign. */
+  private static final Set<String> PLACEHOLDERS =
+      Set.of("skip_thought_signature_validator", "context_engineering_is_the_way_to_go");
+
+  private static List<JsonObject> parts(JsonObject content) {
+    List<JsonObject> parts = new ArrayList<>();
+    for (Object p : content.getJsonArray("parts", new JsonArray())) {
+      if (p instanceof JsonObject part) {
+        parts.add(part);
+      }
+    }
+    return parts;
   }
 
   private static void schema(JsonObject schema, String at, List<String> problems) {

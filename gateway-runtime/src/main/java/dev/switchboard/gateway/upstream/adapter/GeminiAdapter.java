@@ -79,7 +79,7 @@ public final class GeminiAdapter implements UpstreamAdapter {
       gemini =
           format == Operation.EMBEDDINGS
               ? GeminiRequests.embeddings(body, modelName(target.target().model()))
-              : GeminiRequests.chat(body);
+              : GeminiRequests.chat(body, target.target().model());
     } catch (GeminiRequests.Unexpressible problem) {
       throw rejection(target, problem.getMessage());
     }

@@ -22,7 +22,8 @@ import java.util.UUID;
  * <ul>
  *   <li>each candidate → a choice; its text parts (thought parts left out) → {@code content}, its
  *       {@code functionCall} parts → {@code tool_calls} (the call's {@code id}, or one synthesised
- *       from name, arguments and position — the same for a stream and a JSON answer);
+ *       from name, arguments and position — the same for a stream and a JSON answer — and the
+ *       part's {@code thoughtSignature} as {@code extra_content.google.thought_signature});
  *   <li>{@code finishReason} STOP → {@code stop} ({@code tool_calls} when the candidate calls a
  *       function), MAX_TOKENS → {@code length}, SAFETY, RECITATION, BLOCKLIST, PROHIBITED_CONTENT,
  *       SPII, IMAGE_SAFETY, IMAGE_PROHIBITED_CONTENT and IMAGE_RECITATION → {@code content_filter}
@@ -93,7 +94,7 @@ final class GeminiReplies {
         text.append(part.path("text").asText());
       } else if (part.path("functionCall").isObject()) {
         calls = calls == null ? NODES.arrayNode() : calls;
-        calls.add(toolCall(part.get("functionCall"), callIndex++, false));
+        calls.add(toolCall(part, callIndex++, false));
       }
     }
     String finish = finishReason(candidate.path("finishReason").asText(null), calls != null);
@@ -112,10 +113,13 @@ final class GeminiReplies {
   }
 
   /**
-   * One {@code functionCall} as an OpenAI tool call ({@code withIndex}: a stream delta's entry,
-   * which carries its index).
+   * One {@code functionCall} part as an OpenAI tool call ({@code withIndex}: a stream delta's
+   * entry, which carries its index). The part's {@code thoughtSignature} goes along where Google's
+   * own OpenAI-compatible endpoint puts it, {@code extra_content.google.thought_signature}: a
+   * client replaying the call hands it back, and Gemini 3 refuses a replayed call without it.
    */
-  static ObjectNode toolCall(JsonNode functionCall, int index, boolean withIndex) {
+  static ObjectNode toolCall(JsonNode part, int index, boolean withIndex) {
+    JsonNode functionCall = part.path("functionCall");
     ObjectNode call = NODES.objectNode();
     if (withIndex) {
       call.put("index", index);
@@ -129,6 +133,10 @@ final class GeminiReplies {
     ObjectNode function = call.putObject("function");
     function.put("name", name);
     function.put("arguments", arguments);
+    String signature = part.path("thoughtSignature").asText("");
+    if (!signature.isEmpty()) {
+      call.putObject("extra_content").putObject("google").put("thought_signature", signature);
+    }
     return call;
   }
 

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Chat-completions and embeddings requests (the gateway's internal format) in Gemini's wire format:
@@ -16,12 +17,15 @@ import java.util.Map;
  *
  * <p>Messages: {@code system}/{@code developer} → {@code systemInstruction}; {@code user} → a
  * {@code user} content; {@code assistant} → a {@code model} content (text, and {@code tool_calls} →
- * {@code functionCall} parts carrying the call's id); consecutive {@code tool} messages → one
- * {@code user} content of {@code functionResponse} parts (the function's name is the one the quoted
- * call had; a result that is a JSON object is the response itself, anything else is wrapped as
- * {@code {"result": …}}). Images: a {@code data:} URL → {@code inlineData}; any other URL → {@code
- * fileData} with its {@code fileUri} (Gemini fetches what it can and rejects the rest with 400
- * INVALID_ARGUMENT, which reaches the client). Parameters: see {@link #generationConfig}.
+ * {@code functionCall} parts carrying the call's id, with the {@code thoughtSignature} the client
+ * hands back in {@code extra_content.google.thought_signature}, or Google's placeholder {@link
+ * #UNSIGNED_CALL_SIGNATURE} on the first call of an unsigned turn for Gemini 3 and later);
+ * consecutive {@code tool} messages → one {@code user} content of {@code functionResponse} parts
+ * (the function's name is the one the quoted call had; a result that is a JSON object is the
+ * response itself, anything else is wrapped as {@code {"result": …}}). Images: a {@code data:} URL
+ * → {@code inlineData}; any other URL → {@code fileData} with its {@code fileUri} (Gemini fetches
+ * what it can and rejects the rest with 400 INVALID_ARGUMENT, which reaches the client).
+ * Parameters: see {@link #generationConfig}.
  */
 final class GeminiRequests {
 
@@ -37,8 +41,24 @@ final class GeminiRequests {
     }
   }
 
-  /** The {@code generateContent} body for a chat-completions request. */
+  /**
+   * The thought signature Google documents for a function call the model did not sign (history from
+   * another model, or a client that dropped the signature): it tells Gemini 3 to skip the check
+   * that would otherwise refuse the request with a 400.
+   */
+  static final String UNSIGNED_CALL_SIGNATURE = "skip_thought_signature_validator";
+
+  /** Gemini models before 3, which neither sign function calls nor check their signatures. */
+  private static final Pattern UNSIGNING_MODEL = Pattern.compile("(models/)?gemini-(1|2)(\\.|-).*");
+
+  /** The {@code generateContent} body for a chat-completions request to a Gemini 2 model. */
   static ObjectNode chat(ObjectNode chat) {
+    return chat(chat, "gemini-2.0-flash");
+  }
+
+  /** The {@code generateContent} body for a chat-completions request to {@code model}. */
+  static ObjectNode chat(ObjectNode chat, String model) {
+    boolean checksSignatures = !UNSIGNING_MODEL.matcher(model).matches();
     ObjectNode out = NODES.objectNode();
     ArrayNode contents = out.putArray("contents");
     ArrayNode system = NODES.arrayNode();
@@ -63,8 +83,18 @@ final class GeminiRequests {
           ObjectNode content = contents.addObject().put("role", "model");
           ArrayNode parts = content.putArray("parts");
           textParts(message.get("content"), parts, role);
+          ObjectNode firstCall = null;
+          boolean signed = false;
           for (JsonNode call : message.path("tool_calls")) {
-            ObjectNode functionCall = parts.addObject().putObject("functionCall");
+            ObjectNode part = parts.addObject();
+            ObjectNode functionCall = part.putObject("functionCall");
+            String signature =
+                textOrNull(call.path("extra_content").path("google").get("thought_signature"));
+            if (signature != null && !signature.isEmpty()) {
+              part.put("thoughtSignature", signature);
+              signed = true;
+            }
+            firstCall = firstCall == null ? part : firstCall;
             String id = textOrNull(call.get("id"));
             String name = call.path("function").path("name").asText("");
             if (id != null) {
@@ -73,6 +103,11 @@ final class GeminiRequests {
             }
             functionCall.put("name", name);
             functionCall.set("args", arguments(call.path("function").get("arguments"), name));
+          }
+          if (firstCall != null && !signed && checksSignatures) {
+            // Gemini 3 refuses a step whose first call comes back unsigned (parallel calls carry
+            // one signature, on the first): Google's placeholder for calls it did not sign.
+            firstCall.put("thoughtSignature", UNSIGNED_CALL_SIGNATURE);
           }
           if (parts.isEmpty()) {
             // An assistant turn with no content (content null, no calls) still takes its place.

@@ -98,7 +98,7 @@ final class GeminiStreamDecoder implements StreamDecoder {
           } else if (part.path("functionCall").isObject()) {
             int callIndex = calls.merge(index, 1, Integer::sum) - 1;
             toolCalls = toolCalls == null ? NODES.arrayNode() : toolCalls;
-            toolCalls.add(GeminiReplies.toolCall(part.get("functionCall"), callIndex, true));
+            toolCalls.add(GeminiReplies.toolCall(part, callIndex, true));
           }
         }
         if (text != null) {

@@ -84,7 +84,7 @@ class GeminiGoldenTranscriptsTest {
   private static ObjectNode encode(ObjectNode chat, boolean embeddings, String model) {
     return embeddings
         ? GeminiRequests.embeddings(chat, GeminiAdapter.modelName(model))
-        : GeminiRequests.chat(chat);
+        : GeminiRequests.chat(chat, model == null ? "gemini-2.0-flash" : model);
   }
 
   @ParameterizedTest(name = "{0}")
