@@ -173,4 +173,33 @@ class GeminiWireRulesIT {
     assertThat(lastSent().at("/contents/1/parts/0/thoughtSignature").asText())
         .isEqualTo("skip_thought_signature_validator");
   }
+
+  @Test
+  void emptyAssistantTextIsNeverSentAsAnEmptyPart() throws Exception {
+    String loop =
+        """
+        {"model": "g25", "messages": [
+          {"role": "user", "content": "hi"},
+          {"role": "assistant", "content": "", "tool_calls": [{"id": "call_1", "type": "function",
+            "function": {"name": "lookup", "arguments": "{\\"q\\": \\"x\\"}"}}]},
+          {"role": "tool", "tool_call_id": "call_1", "content": "{\\"n\\": 1}"}],
+         "tools": [{"type": "function", "function": {"name": "lookup", "parameters": {
+           "type": "object", "properties": {"q": {"type": "string"}}}}}]}
+        """;
+    HttpResponse<String> r = gateway.post("/v1/chat/completions", loop);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    JsonNode model = lastSent().at("/contents/1");
+    assertThat(model.path("role").asText()).isEqualTo("model");
+    assertThat(model.path("parts")).hasSize(1);
+    assertThat(model.at("/parts/0/functionCall/name").asText()).isEqualTo("lookup");
+
+    String silent =
+        """
+        {"model": "g25", "messages": [{"role": "user", "content": "hi"},
+          {"role": "assistant", "content": null}, {"role": "user", "content": "again"}]}
+        """;
+    HttpResponse<String> again = gateway.post("/v1/chat/completions", silent);
+    assertThat(again.statusCode()).as(again.body()).isEqualTo(200);
+    assertThat(lastSent().path("contents")).hasSize(2);
+  }
 }

@@ -18,6 +18,7 @@ import java.util.Set;
  *       {@code enum}, {@code date-time}; INTEGER: {@code int32}, {@code int64}; NUMBER: {@code
  *       float}, {@code double}), an {@code enum} on a type other than STRING, or an OBJECT without
  *       properties;
+ *   <li>a content without parts, or an empty text part (Google's "required oneof field 'data'");
  *   <li>for a Gemini 3 (or later) model, a function call of the current turn replayed without its
  *       thought signature (Google's message), or with one the model did not give (neither the
  *       mock's nor one of Google's documented placeholders);
@@ -47,6 +48,26 @@ public final class GeminiRequestCheck {
             && declaration.getValue("parameters") instanceof JsonObject parameters) {
           schema(
               parameters, "tools[" + t + "].function_declarations[" + d + "].parameters", problems);
+        }
+      }
+    }
+    JsonArray contents = request.getJsonArray("contents", new JsonArray());
+    for (int c = 0; c < contents.size(); c++) {
+      if (!(contents.getValue(c) instanceof JsonObject content)) {
+        continue;
+      }
+      List<JsonObject> parts = parts(content);
+      if (parts.isEmpty()) {
+        problems.add("contents[" + c + "].parts: contents.parts must not be empty.");
+      }
+      for (int p = 0; p < parts.size(); p++) {
+        if ("".equals(parts.get(p).getValue("text"))) {
+          problems.add(
+              "contents["
+                  + c
+                  + "].parts["
+                  + p
+                  + "].data: required oneof field 'data' must have one initialized field");
         }
       }
     }

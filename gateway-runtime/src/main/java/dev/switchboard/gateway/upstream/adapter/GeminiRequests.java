@@ -78,6 +78,7 @@ final class GeminiRequests {
         case "user" -> {
           ObjectNode content = contents.addObject().put("role", "user");
           userParts(message.get("content"), content.putArray("parts"));
+          dropIfEmpty(contents);
         }
         case "assistant" -> {
           ObjectNode content = contents.addObject().put("role", "model");
@@ -109,10 +110,7 @@ final class GeminiRequests {
             // one signature, on the first): Google's placeholder for calls it did not sign.
             firstCall.put("thoughtSignature", UNSIGNED_CALL_SIGNATURE);
           }
-          if (parts.isEmpty()) {
-            // An assistant turn with no content (content null, no calls) still takes its place.
-            parts.addObject().put("text", "");
-          }
+          dropIfEmpty(contents);
         }
         case "tool" -> {
           if (pendingResponses == null) {
@@ -140,6 +138,10 @@ final class GeminiRequests {
         }
         default -> throw new Unexpressible("unknown message role '" + role + "'");
       }
+    }
+    if (contents.isEmpty()) {
+      throw new Unexpressible(
+          "the messages carry no content: Gemini needs at least one non-empty message");
     }
     if (!system.isEmpty()) {
       out.putObject("systemInstruction").set("parts", system);
@@ -290,13 +292,24 @@ final class GeminiRequests {
     out.putObject("toolConfig").set("functionCallingConfig", calling);
   }
 
+  /**
+   * Leaves out the content just added when it has no parts (an empty message, or an assistant turn
+   * with neither text nor calls): Gemini refuses a content without parts, and an empty text part
+   * ("required oneof field 'data'"), while it takes two turns of one role in a row.
+   */
+  private static void dropIfEmpty(ArrayNode contents) {
+    if (contents.get(contents.size() - 1).path("parts").isEmpty()) {
+      contents.remove(contents.size() - 1);
+    }
+  }
+
   /** The parts of a user message: text, images, audio and files. */
   private static void userParts(JsonNode content, ArrayNode parts) {
     if (content == null || content.isNull()) {
       return;
     }
     if (content.isTextual()) {
-      parts.addObject().put("text", content.asText());
+      text(content.asText(), parts);
       return;
     }
     if (!content.isArray()) {
@@ -304,7 +317,7 @@ final class GeminiRequests {
     }
     for (JsonNode part : content) {
       switch (part.path("type").asText("")) {
-        case "text" -> parts.addObject().put("text", part.path("text").asText(""));
+        case "text" -> text(part.path("text").asText(""), parts);
         case "image_url" -> {
           JsonNode image = part.get("image_url");
           String url =
@@ -395,14 +408,14 @@ final class GeminiRequests {
       return;
     }
     if (content.isTextual()) {
-      parts.addObject().put("text", content.asText());
+      text(content.asText(), parts);
       return;
     }
     if (content.isArray()) {
       for (JsonNode part : content) {
         String type = part.path("type").asText("");
         if ("text".equals(type)) {
-          parts.addObject().put("text", part.path("text").asText(""));
+          text(part.path("text").asText(""), parts);
         } else if (!"refusal".equals(type)) {
           throw new Unexpressible(
               "a '" + role + "' message may carry text parts only, not '" + type + "'");
@@ -411,6 +424,13 @@ final class GeminiRequests {
       return;
     }
     throw new Unexpressible("a message's 'content' must be a string or an array of parts");
+  }
+
+  /** A text part, unless {@code text} is empty: Gemini refuses an empty text part. */
+  private static void text(String text, ArrayNode parts) {
+    if (!text.isEmpty()) {
+      parts.addObject().put("text", text);
+    }
   }
 
   /** A tool call's arguments (JSON text) as the {@code args} object Gemini wants. */
