@@ -104,7 +104,8 @@ final class GeminiEndpoints {
                     answer,
                     n,
                     a.fault().geminiFinish(),
-                    a.fault().geminiFinishCandidate());
+                    a.fault().geminiFinishCandidate(),
+                    a.fault().geminiUsageTail());
             handler.writer.stream(
                 ctx,
                 events,

@@ -3,18 +3,28 @@ package dev.switchboard.gateway.upstream;
 import static dev.switchboard.gateway.TestTables.route;
 import static dev.switchboard.gateway.TestTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.gateway.TestTables;
+import dev.switchboard.gateway.logging.RequestLogWriter;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
+import dev.switchboard.mock.sse.ChatStreamTranscript;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -71,9 +81,20 @@ class GeminiWireRulesIT {
     gateway.close();
   }
 
+  final ListAppender<ILoggingEvent> requestLog = new ListAppender<>();
+
   @BeforeEach
   void reset() {
     mock.faults().clearAll();
+    requestLog.start();
+    ((Logger) org.slf4j.LoggerFactory.getLogger(RequestLogWriter.LOGGER_NAME))
+        .addAppender(requestLog);
+  }
+
+  @AfterEach
+  void detach() {
+    ((Logger) org.slf4j.LoggerFactory.getLogger(RequestLogWriter.LOGGER_NAME))
+        .detachAppender(requestLog);
   }
 
   private static JsonNode lastSent() throws Exception {
@@ -201,5 +222,70 @@ class GeminiWireRulesIT {
     HttpResponse<String> again = gateway.post("/v1/chat/completions", silent);
     assertThat(again.statusCode()).as(again.body()).isEqualTo(200);
     assertThat(lastSent().path("contents")).hasSize(2);
+  }
+
+  @Test
+  void streamUsageSentAfterTheFinishIsAccountedAndRelayed() throws Exception {
+    mock.faults().set(GEMINI_25, "gemini-usage-tail,prompt-tokens:1000");
+    String ask = "{\"role\":\"user\",\"content\":\"count the tokens\"}";
+    HttpResponse<String> withUsage =
+        gateway.post(
+            "/v1/chat/completions",
+            "{\"model\":\"g25\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+                + "\"messages\":["
+                + ask
+                + "]}");
+    assertThat(withUsage.statusCode()).isEqualTo(200);
+    ChatStreamTranscript t = ChatStreamTranscript.of(withUsage.body());
+    assertThat(t.problems()).as(withUsage.body()).isEmpty();
+    assertThat(t.doneSeen()).isTrue();
+    JsonNode usage = null;
+    for (String line : withUsage.body().split("\n")) {
+      if (line.startsWith("data: {") && line.contains("\"usage\"")) {
+        usage = GatewayHarness.json(line.substring("data: ".length())).path("usage");
+      }
+    }
+    assertThat(usage).as(withUsage.body()).isNotNull();
+    assertThat(usage.path("prompt_tokens").asLong()).isEqualTo(1000);
+    long output = usage.path("completion_tokens").asLong();
+    assertThat(output).as(withUsage.body()).isPositive();
+    JsonNode line = awaitLogLine(1);
+    assertThat(line.path("input_tokens").asLong()).isEqualTo(1000);
+    assertThat(line.path("output_tokens").asLong()).isEqualTo(output);
+    double cost = (1000 * 0.30 + output * 2.50) / 1_000_000;
+    assertThat(line.path("cost_usd").asDouble()).isCloseTo(cost, within(1e-12));
+
+    // A client that did not ask for usage gets none, and the gateway still counts it.
+    HttpResponse<String> without =
+        gateway.post(
+            "/v1/chat/completions",
+            "{\"model\":\"g25\",\"stream\":true,\"messages\":[" + ask + "]}");
+    assertThat(without.statusCode()).isEqualTo(200);
+    assertThat(without.body()).doesNotContain("\"usage\"").contains("[DONE]");
+    JsonNode second = awaitLogLine(2);
+    assertThat(second.path("input_tokens").asLong()).isEqualTo(1000);
+    assertThat(second.path("output_tokens").asLong()).isEqualTo(output);
+    assertThat(second.path("cost_usd").asDouble()).isCloseTo(cost, within(1e-12));
+    // Gemini did send the usage after the finish.
+    assertThat(mock.requests().get(mock.requests().size() - 1).fault())
+        .contains("gemini-usage-tail");
+  }
+
+  /** The request log's {@code n}th line (1 based) of this test, once it is written. */
+  private JsonNode awaitLogLine(int n) throws Exception {
+    await().atMost(Duration.ofSeconds(10)).until(() -> logLines().size() >= n);
+    return logLines().get(n - 1);
+  }
+
+  private List<JsonNode> logLines() throws Exception {
+    List<ILoggingEvent> events;
+    synchronized (requestLog) {
+      events = List.copyOf(requestLog.list);
+    }
+    List<JsonNode> lines = new ArrayList<>();
+    for (ILoggingEvent e : events) {
+      lines.add(GatewayHarness.json(e.getFormattedMessage()));
+    }
+    return lines;
   }
 }

@@ -43,6 +43,8 @@ import java.util.OptionalLong;
  *       {@code finishReason} instead of its own, e.g. {@code OTHER}, {@code RECITATION}, {@code
  *       LANGUAGE}: an answer Gemini cut short); {@code ;candidate=1} ends only that candidate (0
  *       based) so, the others with their own
+ *   <li>{@code gemini-usage-tail} (Gemini streams: the finishing event carries no usage, an event
+ *       of its own after it does, as Gemini sometimes sends it)
  *   <li>{@code linger} (stream every event, the final one included, then keep the connection open
  *       without a byte more: an upstream that is slow to close after its answer)
  *   <li>combinations: {@code delay:200,status:503}
@@ -74,6 +76,7 @@ import java.util.OptionalLong;
  * @param geminiFinishCandidate the only candidate (0 based) that ends with {@code geminiFinish}, or
  *     {@code null} for every candidate
  * @param linger keep a complete stream's connection open after its final event
+ * @param geminiUsageTail a Gemini stream sends its usage in an event of its own after the finish
  * @param source the text this spec was parsed from
  */
 public record FaultSpec(
@@ -101,13 +104,14 @@ public record FaultSpec(
     String geminiFinish,
     Integer geminiFinishCandidate,
     boolean linger,
+    boolean geminiUsageTail,
     String source) {
 
   /** No fault: the request is answered normally. */
   public static final FaultSpec NONE =
       new FaultSpec(
           null, null, null, 0, 0, null, false, false, null, false, null, null, null, null, null,
-          false, false, false, null, false, false, null, null, false, "none");
+          false, false, false, null, false, false, null, null, false, false, "none");
 
   /** Parses the grammar described on the type; throws {@link IllegalArgumentException}. */
   public static FaultSpec parse(String text) {
@@ -169,6 +173,7 @@ public record FaultSpec(
         case "endless-json" -> b.endlessJson = true;
         case "linger" -> b.linger = true;
         case "gemini-finish" -> b.geminiFinish = requireArg(name, arg).toUpperCase(Locale.ROOT);
+        case "gemini-usage-tail" -> b.geminiUsageTail = true;
         case "fail-rate" -> {
           b.failRate = Double.parseDouble(requireArg(name, arg));
           if (b.failRate < 0 || b.failRate > 1) {
@@ -215,6 +220,7 @@ public record FaultSpec(
         b.geminiFinish,
         b.geminiFinishCandidate,
         b.linger,
+        b.geminiUsageTail,
         trimmed);
   }
 
@@ -248,6 +254,7 @@ public record FaultSpec(
         geminiFinish,
         geminiFinishCandidate,
         linger,
+        geminiUsageTail,
         source);
   }
 
@@ -282,7 +289,8 @@ public record FaultSpec(
         && !echoAuth
         && !endlessJson
         && geminiFinish == null
-        && !linger;
+        && !linger
+        && !geminiUsageTail;
   }
 
   @Override
@@ -370,5 +378,6 @@ public record FaultSpec(
     String geminiFinish;
     Integer geminiFinishCandidate;
     boolean linger;
+    boolean geminiUsageTail;
   }
 }

@@ -160,9 +160,37 @@ public final class GeminiPayloads {
   /** As above, only candidate {@code only} (0 based) ending with {@code finish} (null: all). */
   public static List<String> streamEvents(
       String responseId, String model, ChatAnswer answer, int n, String finish, Integer only) {
+    return streamEvents(responseId, model, answer, n, finish, only, false);
+  }
+
+  /**
+   * As above; with {@code usageTail} the finishing event carries no usage and an event of its own
+   * after it does ({@code usageMetadata}, {@code modelVersion} and {@code responseId} only), as
+   * Gemini sometimes sends it.
+   */
+  public static List<String> streamEvents(
+      String responseId,
+      String model,
+      ChatAnswer answer,
+      int n,
+      String finish,
+      Integer only,
+      boolean usageTail) {
     List<String> events = new ArrayList<>();
+    JsonObject tail =
+        new JsonObject()
+            .put("usageMetadata", usage(answer, n, true))
+            .put("modelVersion", model)
+            .put("responseId", responseId);
     if (answer.refusal() != null || answer.toolCall() != null) {
-      events.add(event(response(responseId, model, answer, n, finish, only)));
+      JsonObject whole = response(responseId, model, answer, n, finish, only);
+      if (usageTail) {
+        whole.remove("usageMetadata");
+      }
+      events.add(event(whole));
+      if (usageTail) {
+        events.add(event(tail));
+      }
       return events;
     }
     List<String> pieces = answer.pieces().isEmpty() ? List.of("") : answer.pieces();
@@ -179,13 +207,14 @@ public final class GeminiPayloads {
         candidate.put("index", i);
         candidates.add(candidate);
       }
-      events.add(
-          event(
-              new JsonObject()
-                  .put("candidates", candidates)
-                  .put("usageMetadata", usage(answer, n, last))
-                  .put("modelVersion", model)
-                  .put("responseId", responseId)));
+      JsonObject piece = new JsonObject().put("candidates", candidates);
+      if (!(last && usageTail)) {
+        piece.put("usageMetadata", usage(answer, n, last));
+      }
+      events.add(event(piece.put("modelVersion", model).put("responseId", responseId)));
+    }
+    if (usageTail) {
+      events.add(event(tail));
     }
     return events;
   }

@@ -18,7 +18,10 @@ import java.util.Set;
  * delta.tool_calls} entry with the complete arguments, its {@code finishReason} → the chunk's
  * {@code finish_reason} (see {@link GeminiReplies}). The first chunk of a candidate carries {@code
  * role: assistant}; the chunk that finishes the answer carries its usage when the client asked for
- * usage (the gateway always reads it).
+ * usage (the gateway always reads it). Usage Gemini sends after the finish, in an event of its own,
+ * is a usage chunk of its own ({@code choices: []}, as OpenAI ends a stream with usage), or, when
+ * the client did not ask for usage, reported to the gateway only; failing all that, the end reports
+ * the last usage seen.
  *
  * <p>Gemini ends a stream by closing it, without {@code [DONE]}: {@link #atEnd()} turns the close
  * into the end event once every candidate has reported a finish reason; a close before that is a
@@ -39,6 +42,8 @@ final class GeminiStreamDecoder implements StreamDecoder {
   private String model;
   private TokenUsage lastUsage;
   private ObjectNode lastUsageNode;
+  private boolean usageReported;
+  private ObjectNode usageRelayed; // the usage the client last got, or null
 
   GeminiStreamDecoder(boolean stripUsage, long created) {
     this.stripUsage = stripUsage;
@@ -136,8 +141,14 @@ final class GeminiStreamDecoder implements StreamDecoder {
       finished.add(0);
       lastFinish = "content_filter";
       refused = true;
+    } else if (metadata != null
+        && metadata.isObject()
+        && !finished.isEmpty()
+        && finished.containsAll(opened)) {
+      return usageAfterFinish(chunk);
     } else {
-      // Nothing for the client (usage or feedback only): the gateway keeps the facts.
+      // Nothing for the client (usage before the answer, or feedback only): the gateway keeps
+      // the facts.
       facts.reset(StreamEventFacts.Kind.DROP, null);
       facts.facts(model, null);
       return facts;
@@ -145,6 +156,7 @@ final class GeminiStreamDecoder implements StreamDecoder {
     boolean complete = lastFinish != null && finished.containsAll(opened);
     if (complete && lastUsageNode != null && !stripUsage) {
       chunk.set("usage", lastUsageNode);
+      usageRelayed = lastUsageNode;
     }
     String payload = chunk.toString();
     facts.reset(StreamEventFacts.Kind.CHUNK, payload);
@@ -158,7 +170,30 @@ final class GeminiStreamDecoder implements StreamDecoder {
     }
     if (complete && lastUsage != null) {
       facts.usage(lastUsage);
+      usageReported = true;
     }
+    return facts;
+  }
+
+  /**
+   * Usage Gemini sends in an event of its own after every candidate finished: reported then, as
+   * OpenAI's usage chunk ({@code choices: []}) when the client asked for usage and has not had
+   * these figures yet (the finishing chunk may have carried the partial usage of an earlier event),
+   * and to the gateway in any case (cost, metrics, budgets).
+   */
+  private StreamEventFacts usageAfterFinish(ObjectNode chunk) {
+    if (!stripUsage && !lastUsageNode.equals(usageRelayed)) {
+      chunk.set("usage", lastUsageNode);
+      usageRelayed = lastUsageNode;
+      String payload = chunk.toString();
+      facts.reset(StreamEventFacts.Kind.CHUNK, payload);
+      facts.source(payload, chunk);
+    } else {
+      facts.reset(StreamEventFacts.Kind.DROP, null);
+    }
+    facts.facts(model, null);
+    facts.usage(lastUsage);
+    usageReported = true;
     return facts;
   }
 
@@ -183,6 +218,10 @@ final class GeminiStreamDecoder implements StreamDecoder {
     facts.reset(StreamEventFacts.Kind.DONE, "[DONE]");
     if (opening.isRefusal()) {
       facts.refused();
+    }
+    if (!usageReported && lastUsage != null) {
+      facts.usage(lastUsage); // usage seen after the finish in an event that also had candidates
+      usageReported = true;
     }
     return facts;
   }

@@ -173,6 +173,13 @@ class GeminiGoldenTranscriptsTest {
         }
         default -> {}
       }
+      if (want.has("usage")) {
+        assertThat(facts.usage()).as(at + ": usage reported").isNotNull();
+        assertThat(facts.usage().inputTokens()).as(at).isEqualTo(want.at("/usage/input").asLong());
+        assertThat(facts.usage().outputTokens())
+            .as(at)
+            .isEqualTo(want.at("/usage/output").asLong());
+      }
     }
     StreamEventFacts end = decoder.atEnd();
     if (golden.get("end").isNull()) {
