@@ -35,7 +35,8 @@ class GeminiEndpointsTest {
         MockProvider.startBlocking(
             new MockProviderOptions()
                 .keys(KEY)
-                .models(MODEL, "gemini-3-flash-preview", "text-embedding-004")
+                .models(
+                    MODEL, "gemini-3-flash-preview", "gemini-3-pro-preview", "text-embedding-004")
                 .embeddingDimensions(4)
                 .resetGraceMs(20));
   }
@@ -280,6 +281,44 @@ class GeminiEndpointsTest {
     // Gemini 2 neither signs nor checks.
     part.remove("thoughtSignature");
     assertThat(post("/v1beta/models/" + MODEL + ":generateContent", replay, KEY, null).statusCode())
+        .isEqualTo(200);
+  }
+
+  @Test
+  void thinkingConfigsAModelDoesNotTakeAreRefused() throws Exception {
+    record Case(String model, JsonObject thinking, String message) {}
+    List<Case> cases =
+        List.of(
+            new Case(
+                "gemini-3-pro-preview",
+                new JsonObject().put("thinkingLevel", "medium"),
+                "Thinking level MEDIUM is not supported for this model."),
+            new Case(
+                MODEL,
+                new JsonObject().put("thinkingLevel", "low"),
+                "Thinking level is not supported for this model."),
+            new Case(
+                "gemini-3-flash-preview",
+                new JsonObject().put("thinkingLevel", "low").put("thinkingBudget", 1024),
+                "only one of thinking budget and thinking level"));
+    for (Case c : cases) {
+      JsonObject request =
+          hello("x").put("generationConfig", new JsonObject().put("thinkingConfig", c.thinking()));
+      HttpResponse<String> r =
+          post("/v1beta/models/" + c.model() + ":generateContent", request, KEY, null);
+      assertThat(r.statusCode()).as(c.toString()).isEqualTo(400);
+      assertThat(new JsonObject(r.body()).getJsonObject("error").getString("message"))
+          .contains(c.message());
+    }
+    JsonObject fine =
+        hello("x")
+            .put(
+                "generationConfig",
+                new JsonObject()
+                    .put("thinkingConfig", new JsonObject().put("thinkingLevel", "high")));
+    assertThat(
+            post("/v1beta/models/gemini-3-pro-preview:generateContent", fine, KEY, null)
+                .statusCode())
         .isEqualTo(200);
   }
 

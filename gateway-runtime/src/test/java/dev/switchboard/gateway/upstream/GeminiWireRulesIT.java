@@ -39,6 +39,7 @@ class GeminiWireRulesIT {
 
   static final String GEMINI_25 = "gemini-2.5-flash";
   static final String GEMINI_3 = "gemini-3-flash-preview";
+  static final String GEMINI_3_PRO = "gemini-3-pro-preview";
 
   @TempDir static Path dir;
   static GatewayHarness gateway;
@@ -49,7 +50,7 @@ class GeminiWireRulesIT {
     gateway =
         GatewayHarness.withMock(
             dir,
-            new MockProviderOptions().keys("gm-key").models(GEMINI_25, GEMINI_3),
+            new MockProviderOptions().keys("gm-key").models(GEMINI_25, GEMINI_3, GEMINI_3_PRO),
             GeminiWireRulesIT::table,
             Map.of("gem", "gm-key"));
     mock = gateway.mock();
@@ -69,11 +70,12 @@ class GeminiWireRulesIT {
                 "gemini",
                 mock.origin() + "/v1beta",
                 true,
-                Map.of(GEMINI_25, priced, GEMINI_3, priced),
+                Map.of(GEMINI_25, priced, GEMINI_3, priced, GEMINI_3_PRO, priced),
                 null)),
         List.of(
             route("g25", List.of(), target("gem", GEMINI_25, 0)),
-            route("g3", List.of(), target("gem", GEMINI_3, 0))));
+            route("g3", List.of(), target("gem", GEMINI_3, 0)),
+            route("g3pro", List.of(), target("gem", GEMINI_3_PRO, 0))));
   }
 
   @AfterAll
@@ -269,6 +271,47 @@ class GeminiWireRulesIT {
     // Gemini did send the usage after the finish.
     assertThat(mock.requests().get(mock.requests().size() - 1).fault())
         .contains("gemini-usage-tail");
+  }
+
+  @Test
+  void reasoningEffortBecomesTheThinkingConfigEachModelTakes() throws Exception {
+    String ask = "\"messages\":[{\"role\":\"user\",\"content\":\"think\"}]";
+    Object[][] cases = {
+      {"g25", "medium", "/thinkingBudget", "8192"},
+      {"g25", "none", "/thinkingBudget", "0"},
+      {"g3", "minimal", "/thinkingLevel", "minimal"},
+      {"g3", "none", "/thinkingLevel", "minimal"},
+      {"g3", "high", "/thinkingLevel", "high"},
+      {"g3pro", "medium", "/thinkingLevel", "high"},
+      {"g3pro", "minimal", "/thinkingLevel", "low"},
+    };
+    for (Object[] c : cases) {
+      HttpResponse<String> r =
+          gateway.post(
+              "/v1/chat/completions",
+              "{\"model\":\"" + c[0] + "\",\"reasoning_effort\":\"" + c[1] + "\"," + ask + "}");
+      String at = c[0] + " " + c[1];
+      assertThat(r.statusCode()).as(at + ": " + r.body()).isEqualTo(200);
+      JsonNode thinking = lastSent().at("/generationConfig/thinkingConfig");
+      assertThat(thinking.at((String) c[2]).asText()).as(at).isEqualTo(c[3]);
+      assertThat(thinking.size()).as(at + ": a level or a budget, never both").isEqualTo(1);
+    }
+
+    // The Responses bridge's reasoning.effort reaches Gemini the same way.
+    HttpResponse<String> responses =
+        gateway.post(
+            "/v1/responses",
+            "{\"model\":\"g3\",\"input\":\"think\",\"reasoning\":{\"effort\":\"low\"}}");
+    assertThat(responses.statusCode()).as(responses.body()).isEqualTo(200);
+    assertThat(lastSent().at("/generationConfig/thinkingConfig/thinkingLevel").asText())
+        .isEqualTo("low");
+
+    HttpResponse<String> unknown =
+        gateway.post(
+            "/v1/chat/completions",
+            "{\"model\":\"g3\",\"reasoning_effort\":\"extreme\"," + ask + "}");
+    assertThat(unknown.statusCode()).isEqualTo(400);
+    assertThat(unknown.body()).contains("reasoning_effort");
   }
 
   /** The request log's {@code n}th line (1 based) of this test, once it is written. */

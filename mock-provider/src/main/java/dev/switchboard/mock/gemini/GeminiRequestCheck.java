@@ -19,6 +19,7 @@ import java.util.Set;
  *       float}, {@code double}), an {@code enum} on a type other than STRING, or an OBJECT without
  *       properties;
  *   <li>a content without parts, or an empty text part (Google's "required oneof field 'data'");
+ *   <li>a {@code thinkingConfig} the model does not take (Google's one-line messages);
  *   <li>for a Gemini 3 (or later) model, a function call of the current turn replayed without its
  *       thought signature (Google's message), or with one the model did not give (neither the
  *       mock's nor one of Google's documented placeholders);
@@ -78,6 +79,10 @@ public final class GeminiRequestCheck {
     if (config.getValue("responseSchema") instanceof JsonObject schema) {
       schema(schema, "generation_config.response_schema", problems);
     }
+    String thinking = thinking(config.getJsonObject("thinkingConfig"), model);
+    if (thinking != null) {
+      return thinking;
+    }
     if (problems.isEmpty()) {
       return null;
     }
@@ -130,6 +135,35 @@ public final class GeminiRequestCheck {
         break; // the first call of the step carries the signature; parallel ones need none
       }
     }
+  }
+
+  /**
+   * What Gemini says of a {@code thinkingConfig} {@code model} does not take: a level and a budget
+   * together, a level on a model before Gemini 3, a level other than low and high on a Gemini 3
+   * Pro, a budget of 0 on Gemini 2.5 Pro (which cannot stop thinking); null when it takes it.
+   */
+  private static String thinking(JsonObject thinking, String model) {
+    if (thinking == null) {
+      return null;
+    }
+    Object level = thinking.getValue("thinkingLevel");
+    Object budget = thinking.getValue("thinkingBudget");
+    if (level != null && budget != null) {
+      return "You can only set only one of thinking budget and thinking level.";
+    }
+    boolean pro = model.contains("-pro");
+    if (level != null && !GeminiPayloads.signsCalls(model)) {
+      return "Thinking level is not supported for this model.";
+    }
+    if (level instanceof String l && pro && !Set.of("low", "high").contains(l)) {
+      return "Thinking level "
+          + l.toUpperCase(java.util.Locale.ROOT)
+          + " is not supported for this model. Please retry with other thinking level";
+    }
+    if (budget instanceof Number b && b.intValue() == 0 && pro) {
+      return "Budget 0 is invalid. This model only works in thinking mode.";
+    }
+    return null;
   }
 
   /** The signatures Google documents for function calls its model did not sign. */

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -148,6 +149,7 @@ final class GeminiRequests {
     }
     tools(chat, out);
     ObjectNode config = generationConfig(chat);
+    thinking(chat, model, config);
     if (!config.isEmpty()) {
       out.set("generationConfig", config);
     }
@@ -239,6 +241,63 @@ final class GeminiRequests {
       }
     }
     return config;
+  }
+
+  /** Gemini 2.5 models, which take a thinking budget in tokens. */
+  private static final Pattern BUDGET_MODEL = Pattern.compile("(models/)?gemini-2\\.5-.*");
+
+  /** Gemini models before 2.5, which do not think. */
+  private static final Pattern UNTHINKING_MODEL =
+      Pattern.compile("(models/)?gemini-(1(\\.|-)|2\\.0-|2-).*");
+
+  /**
+   * {@code reasoning_effort} (also what the Responses bridge makes of {@code reasoning.effort}) →
+   * {@code generationConfig.thinkingConfig}, as Google's own OpenAI-compatible endpoint maps it:
+   * for Gemini 2.5 a {@code thinkingBudget} (none 0 — 128 on 2.5 Pro, which cannot stop thinking —,
+   * minimal and low 1,024, medium 8,192, high 24,576 tokens); for Gemini 3 and later a {@code
+   * thinkingLevel} (none and minimal → minimal, low, medium, high; a Pro model, which takes only
+   * low and high, gets low for none/minimal/low and high for medium/high). Models before 2.5 do not
+   * think: the field is left out for them. {@code xhigh} is {@code high}; any other value is a 400.
+   */
+  private static void thinking(ObjectNode chat, String model, ObjectNode config) {
+    String effort = textOrNull(chat.get("reasoning_effort"));
+    if (effort == null) {
+      return;
+    }
+    effort = effort.toLowerCase(Locale.ROOT);
+    if ("xhigh".equals(effort)) {
+      effort = "high";
+    }
+    if (!Set.of("none", "minimal", "low", "medium", "high").contains(effort)) {
+      throw new Unexpressible(
+          "unknown reasoning_effort '"
+              + chat.get("reasoning_effort").asText()
+              + "' (none, minimal, low, medium or high)");
+    }
+    if (UNTHINKING_MODEL.matcher(model).matches()) {
+      return;
+    }
+    ObjectNode thinking = config.putObject("thinkingConfig");
+    boolean pro = model.contains("-pro");
+    if (BUDGET_MODEL.matcher(model).matches()) {
+      int budget =
+          switch (effort) {
+            case "none" -> pro ? 128 : 0;
+            case "minimal", "low" -> 1024;
+            case "medium" -> 8192;
+            default -> 24576;
+          };
+      thinking.put("thinkingBudget", budget);
+      return;
+    }
+    String level =
+        pro
+            ? switch (effort) {
+              case "medium", "high" -> "high";
+              default -> "low";
+            }
+            : "none".equals(effort) ? "minimal" : effort;
+    thinking.put("thinkingLevel", level);
   }
 
   /** {@code tools} → {@code tools[].functionDeclarations}; {@code tool_choice} → toolConfig. */
