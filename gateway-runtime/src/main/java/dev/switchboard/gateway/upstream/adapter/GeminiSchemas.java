@@ -233,7 +233,6 @@ final class GeminiSchemas {
   private static void enumeration(ArrayNode values, ObjectNode out) {
     String type = out.path("type").asText(null);
     if (type == null) {
-      type = "STRING";
       boolean integers = !values.isEmpty();
       boolean numbers = !values.isEmpty();
       boolean booleans = !values.isEmpty();
