@@ -156,11 +156,22 @@ happens in the release namespace only.
 - apiGroups: ["switchboard.dev"]
   resources: ["modelroutes"]
   verbs: ["patch"]
-# ConfigMap switchboard-routing is rendered here; users' Secrets are read, and Secrets
-# switchboard-provider-keys and switchboard-consumer-keys (key hashes only) are written.
+# ConfigMap switchboard-routing (and its shards, the evaluation and drift ConfigMaps) is rendered
+# here.
 - apiGroups: [""]
-  resources: ["configmaps", "secrets"]
+  resources: ["configmaps"]
   verbs: ["get", "list", "watch", "create", "update", "patch"]
+# Users' Secrets are read (API keys, consumer keys). The operator writes only Secrets
+# switchboard-provider-keys and switchboard-consumer-keys (key hashes only), by create and update
+# (PUT), never patch: "create" cannot be limited by resourceNames (the authorizer does not know
+# the name before the object exists), "update" can, so it may overwrite no other Secret.
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get", "list", "watch", "create"]
+- apiGroups: [""]
+  resources: ["secrets"]
+  resourceNames: ["switchboard-provider-keys", "switchboard-consumer-keys"]
+  verbs: ["update"]
 # When a namespace has no ModelRoutes left the operator withdraws its rendered table at once
 # (rather than waiting for the garbage collector), and may delete nothing else.
 - apiGroups: [""]

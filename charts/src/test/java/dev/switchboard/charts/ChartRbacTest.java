@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -26,6 +27,10 @@ class ChartRbacTest {
                   .mapToObj(i -> "switchboard-routing-" + i)
                   .toList());
 
+  /** The only Secrets the operator writes (by create and update, never patch). */
+  private static final Set<String> WRITTEN_SECRETS =
+      Set.of("switchboard-provider-keys", "switchboard-consumer-keys");
+
   private static final Map<String, Set<String>> OPERATOR_WATCH_GRANTS = operatorWatchGrants();
 
   @TempDir Path workDir;
@@ -41,9 +46,11 @@ class ChartRbacTest {
         new String[] {"providerendpoints", "routingpolicies", "modelroutes", "consumers"}) {
       grants.put("switchboard.dev/" + kind + "/status", verbs("get", "update", "patch"));
     }
-    Set<String> readWrite = verbs("get", "list", "watch", "create", "update", "patch");
-    grants.put("/configmaps", readWrite);
-    grants.put("/secrets", readWrite);
+    grants.put("/configmaps", verbs("get", "list", "watch", "create", "update", "patch"));
+    // Users' Secrets are only read; create cannot be limited by name, update is limited to the
+    // two Secrets the operator writes (RoutingTablePublisher, ConsumerKeysPublisher), no patch.
+    grants.put("/secrets", verbs("get", "list", "watch", "create"));
+    grants.put("/secrets" + new TreeSet<>(WRITTEN_SECRETS), verbs("update"));
     // Withdrawing a namespace's rendered table: only the two rendered objects, by name.
     grants.put("/configmaps[switchboard-routing]", verbs("delete"));
     grants.put(SHARDS, verbs("delete"));
@@ -89,6 +96,49 @@ class ChartRbacTest {
     assertThat(grants.get("switchboard.dev/providerendpoints")).doesNotContain("update", "patch");
     assertThat(grants.get("switchboard.dev/routingpolicies")).doesNotContain("update", "patch");
     assertThat(grants.get("switchboard.dev/modelroutes")).doesNotContain("update", "create");
+  }
+
+  @Test
+  void operatorMayOverwriteOnlyTheTwoSecretsItPublishesAndPatchesNone() {
+    for (String values :
+        new String[] {
+          "{}", "operator:\n  clusterWide: true\n", "operator:\n  watchNamespaces: [a]\n"
+        }) {
+      RenderedChart chart = Charts.template(workDir, values);
+      List<JsonNode> roles =
+          chart.all().stream()
+              .filter(d -> d.path("kind").asText().endsWith("Role"))
+              .filter(d -> d.at("/metadata/name").asText().startsWith("switchboard-operator"))
+              .toList();
+      assertThat(roles).as(values).isNotEmpty();
+      for (JsonNode role : roles) {
+        for (JsonNode rule : role.path("rules")) {
+          if (!contains(rule.path("apiGroups"), "")
+              || !contains(rule.path("resources"), "secrets")) {
+            continue;
+          }
+          assertThat(contains(rule.path("verbs"), "patch"))
+              .as("patch on Secrets in %s (%s): %s", role.at("/metadata/name"), values, rule)
+              .isFalse();
+          if (contains(rule.path("verbs"), "update")) {
+            Set<String> names = new TreeSet<>();
+            rule.path("resourceNames").forEach(n -> names.add(n.asText()));
+            assertThat(names)
+                .as("update on Secrets in %s (%s): %s", role.at("/metadata/name"), values, rule)
+                .isEqualTo(WRITTEN_SECRETS);
+          }
+        }
+      }
+    }
+  }
+
+  private static boolean contains(JsonNode array, String value) {
+    for (JsonNode element : array) {
+      if (element.asText().equals(value)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Test
