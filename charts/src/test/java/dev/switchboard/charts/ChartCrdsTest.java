@@ -71,6 +71,27 @@ class ChartCrdsTest {
     }
   }
 
+  /**
+   * Helm creates the CRDs on first install, so field manager "helm" owns their fields: the README's
+   * upgrade command must take them over, or the API server refuses it with a conflict.
+   */
+  @Test
+  void readmeCrdUpgradeCommandForcesTheConflictWithHelm() throws IOException {
+    java.util.List<String> applies =
+        Files.readAllLines(Charts.chartDir().resolve("README.md")).stream()
+            .filter(line -> line.contains("kubectl apply") && line.contains("crds"))
+            .toList();
+
+    assertThat(applies).as("the README's CRD upgrade command").isNotEmpty();
+    assertThat(applies)
+        .allSatisfy(
+            line ->
+                assertThat(line)
+                    .contains("--server-side")
+                    .contains("--force-conflicts")
+                    .contains("charts/switchboard/crds/"));
+  }
+
   private static Set<String> yamlFiles(Path dir) throws IOException {
     if (!Files.isDirectory(dir)) {
       return Set.of();
