@@ -135,6 +135,24 @@ seccompProfile:
 {{- end }}
 
 {{/*
+The gateway Deployment's "replicas:" line, or nothing. Without autoscaling: gateway.replicaCount.
+With it: the count of the live Deployment when one is given (.live: what lookup returned on an
+upgrade, an empty map otherwise), so that switching autoscaling on, and every later upgrade, leave
+the running replicas alone; nothing when there is none (a new install: the HPA sets it).
+Takes (dict "root" . "live" $liveDeployment).
+*/}}
+{{- define "switchboard.gateway.replicas" -}}
+{{- if not .root.Values.gateway.autoscaling.enabled }}
+replicas: {{ .root.Values.gateway.replicaCount }}
+{{- else }}
+{{- $liveReplicas := dig "spec" "replicas" "" (.live | default dict) }}
+{{- if ne (toString $liveReplicas) "" }}
+replicas: {{ $liveReplicas | int }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
 The operator's permissions in a namespace it watches (or cluster-wide when opted in).
 Exactly the verbs it uses; never a wildcard. The Lease rule is separate: leader election
 happens in the release namespace only.
