@@ -19,15 +19,24 @@ import java.util.Objects;
     message = "initial must not exceed max")
 public class Backoff {
 
-  @JsonPropertyDescription("Delay before the first retry. A duration such as `250ms`, `2s`, `5m`.")
-  @Default("200ms")
+  /**
+   * What an absent {@code initial} means, capped at {@code max}. Not a schema default: the API
+   * server applies defaults before CEL rules, so {@code max: 100ms} would be refused against it.
+   */
+  public static final String DEFAULT_INITIAL = "200ms";
+
+  public static final String DEFAULT_MAX = "5s";
+
+  @JsonPropertyDescription(
+      "Delay before the first retry. A duration such as `250ms`, `2s`, `5m`. Absent: 200ms, or"
+          + " max if that is shorter.")
   @Pattern(Durations.PATTERN)
   @Size(max = 32)
   private String initial;
 
   @JsonPropertyDescription(
       "Upper bound of any single delay. A duration such as `250ms`, `2s`, `5m`.")
-  @Default("5s")
+  @Default(DEFAULT_MAX)
   @Pattern(Durations.PATTERN)
   @Size(max = 32)
   private String max;

@@ -19,15 +19,23 @@ import java.util.Objects;
     message = "timeout must not exceed interval")
 public class HealthCheck {
 
+  public static final String DEFAULT_INTERVAL = "15s";
+
+  /**
+   * What an absent {@code timeout} means, capped at {@code interval}. Not a schema default: the API
+   * server applies defaults before CEL rules, so {@code interval: 2s} would be refused against it.
+   */
+  public static final String DEFAULT_TIMEOUT = "3s";
+
   @JsonPropertyDescription("Time between probes. A duration such as `250ms`, `2s`, `5m`.")
-  @Default("15s")
+  @Default(DEFAULT_INTERVAL)
   @Pattern(Durations.PATTERN)
   @Size(max = 32)
   private String interval;
 
   @JsonPropertyDescription(
-      "Time a probe may take before it counts as failed. A duration such as `250ms`, `2s`, `5m`.")
-  @Default("3s")
+      "Time a probe may take before it counts as failed. A duration such as `250ms`, `2s`, `5m`."
+          + " Absent: 3s, or interval if that is shorter.")
   @Pattern(Durations.PATTERN)
   @Size(max = 32)
   private String timeout;

@@ -21,23 +21,34 @@ import java.util.Objects;
     message = "firstToken must not exceed total")
 public class Timeouts {
 
+  /**
+   * What an absent {@code connect} means, capped at {@code total}. Not a schema default: the API
+   * server applies defaults before CEL rules, so {@code total: 1s} would be refused against it.
+   */
+  public static final String DEFAULT_CONNECT = "2s";
+
+  /** What an absent {@code firstToken} means, capped at {@code total} (not a schema default). */
+  public static final String DEFAULT_FIRST_TOKEN = "30s";
+
+  public static final String DEFAULT_TOTAL = "120s";
+
   @JsonPropertyDescription(
-      "Time allowed to open the connection. A duration such as `250ms`, `2s`, `5m`.")
-  @Default("2s")
+      "Time allowed to open the connection. A duration such as `250ms`, `2s`, `5m`. Absent: 2s,"
+          + " or total if that is shorter.")
   @Pattern(Durations.PATTERN)
   @Size(max = 32)
   private String connect;
 
   @JsonPropertyDescription(
-      "Time allowed until the first response byte or streamed token. A duration such as `250ms`, `2s`, `5m`.")
-  @Default("30s")
+      "Time allowed until the first response byte or streamed token. A duration such as `250ms`,"
+          + " `2s`, `5m`. Absent: 30s, or total if that is shorter.")
   @Pattern(Durations.PATTERN)
   @Size(max = 32)
   private String firstToken;
 
   @JsonPropertyDescription(
       "Time allowed for the whole attempt, including streaming. A duration such as `250ms`, `2s`, `5m`.")
-  @Default("120s")
+  @Default(DEFAULT_TOTAL)
   @Pattern(Durations.PATTERN)
   @Size(max = 32)
   private String total;

@@ -1,6 +1,8 @@
 package dev.switchboard.api.v1alpha1;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cel.common.CelAbstractSyntaxTree;
 import dev.cel.common.CelFunctionDecl;
 import dev.cel.common.CelOverloadDecl;
@@ -135,6 +137,58 @@ final class CelRules {
       throw new AssertionError("no CEL rules at " + plural + " " + path);
     }
     return rules.stream().filter(r -> !holds(r, self)).map(Rule::message).toList();
+  }
+
+  /**
+   * What the API server does with a created object before it runs the CEL rules: the schema's
+   * {@code default}s are filled into every object that lacks the field (recursively, a defaulted
+   * object getting its own defaults). Returns a defaulted copy of {@code document}.
+   */
+  static JsonNode withSchemaDefaults(String plural, JsonNode document) {
+    JsonNode copy = document.deepCopy();
+    applyDefaults(GeneratedCrds.schema(plural), copy);
+    return copy;
+  }
+
+  private static void applyDefaults(JSONSchemaProps schema, JsonNode node) {
+    if (node instanceof ObjectNode object && schema.getProperties() != null) {
+      schema
+          .getProperties()
+          .forEach(
+              (name, child) -> {
+                if (!object.has(name) && child.getDefault() != null) {
+                  object.set(name, child.getDefault().deepCopy());
+                }
+                JsonNode value = object.get(name);
+                if (value != null) {
+                  applyDefaults(child, value);
+                }
+              });
+    } else if (node instanceof ArrayNode array
+        && schema.getItems() != null
+        && schema.getItems().getSchema() != null) {
+      array.forEach(element -> applyDefaults(schema.getItems().getSchema(), element));
+    }
+  }
+
+  /**
+   * Messages of every rule of {@code plural} that the whole {@code document} breaks once the schema
+   * defaults are applied, as the API server would refuse a create.
+   */
+  static List<String> refusals(String plural, JsonNode document) {
+    JsonNode admitted = withSchemaDefaults(plural, document);
+    List<String> messages = new ArrayList<>();
+    for (Rule rule : all()) {
+      if (!rule.plural().equals(plural)) {
+        continue;
+      }
+      for (JsonNode self : valuesAt(admitted, rule.path())) {
+        if (!holds(rule, toCel(self))) {
+          messages.add(rule.path() + ": " + rule.message());
+        }
+      }
+    }
+    return messages;
   }
 
   /** Every value at a schema path in a resource document, expanding arrays. */

@@ -4,7 +4,10 @@ import static dev.switchboard.api.v1alpha1.CelRules.violations;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.switchboard.api.v1alpha1.CelRules.Rule;
 import dev.switchboard.api.v1alpha1.ConfigSamples.Document;
 import java.util.ArrayList;
@@ -64,6 +67,16 @@ class CelRulesTest {
     }
     assertThat(evaluated).as("rules evaluated on %s", doc).isPositive();
     assertThat(broken).as(doc.toString()).isEmpty();
+  }
+
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  private static JsonNode yaml(String document) {
+    try {
+      return YAML.readTree(document);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(document, e);
+    }
   }
 
   private static Map<String, Object> obj(Object... keyValues) {
@@ -265,6 +278,43 @@ class CelRulesTest {
           .containsExactly("timeout must not exceed interval");
     }
 
+    /**
+     * The API server fills in schema defaults before it runs the rules, so a bounded field must not
+     * carry a default its bound may undercut: setting only the bound must be admitted.
+     */
+    @Test
+    void settingOnlyTheBoundIsAdmittedOnceDefaultsAreApplied() {
+      assertThat(
+              CelRules.refusals(
+                  "providerendpoints", yaml("spec: {provider: openai, timeouts: {total: 20s}}")))
+          .isEmpty();
+      assertThat(
+              CelRules.refusals(
+                  "providerendpoints", yaml("spec: {provider: openai, timeouts: {total: 1s}}")))
+          .isEmpty();
+      assertThat(
+              CelRules.refusals(
+                  "providerendpoints",
+                  yaml("spec: {provider: openai, healthCheck: {interval: 2s}}")))
+          .isEmpty();
+      // What the user set is still checked, against the bound's default too.
+      assertThat(
+              CelRules.refusals(
+                  "providerendpoints",
+                  yaml("spec: {provider: openai, timeouts: {total: 20s, firstToken: 30s}}")))
+          .containsExactly("spec.timeouts: firstToken must not exceed total");
+      assertThat(
+              CelRules.refusals(
+                  "providerendpoints",
+                  yaml("spec: {provider: openai, timeouts: {firstToken: 3m}}")))
+          .containsExactly("spec.timeouts: firstToken must not exceed total");
+      assertThat(
+              CelRules.refusals(
+                  "providerendpoints",
+                  yaml("spec: {provider: openai, healthCheck: {timeout: 20s}}")))
+          .containsExactly("spec.healthCheck: timeout must not exceed interval");
+    }
+
     @Test
     void modelsAndCapabilitiesAreUniqueAndLifecycleOrdered() {
       assertThat(
@@ -378,6 +428,22 @@ class CelRulesTest {
           .containsExactly("initial must not exceed max");
       assertThat(violations("routingpolicies", "spec.retry.retryOn", List.of("timeout", "timeout")))
           .containsExactly("retryOn entries must be unique");
+    }
+
+    @Test
+    void settingOnlyTheBackoffMaxIsAdmittedOnceDefaultsAreApplied() {
+      assertThat(
+              CelRules.refusals("routingpolicies", yaml("spec: {retry: {backoff: {max: 100ms}}}")))
+          .isEmpty();
+      assertThat(CelRules.refusals("routingpolicies", yaml("spec: {}"))).isEmpty();
+      assertThat(
+              CelRules.refusals(
+                  "routingpolicies", yaml("spec: {retry: {backoff: {max: 100ms, initial: 1s}}}")))
+          .containsExactly("spec.retry.backoff: initial must not exceed max");
+      assertThat(
+              CelRules.refusals(
+                  "routingpolicies", yaml("spec: {retry: {backoff: {initial: 10s}}}")))
+          .containsExactly("spec.retry.backoff: initial must not exceed max");
     }
 
     @Test

@@ -185,7 +185,13 @@ class CrdSchemaTest {
         assertThat(at(PE, "spec.timeouts." + field).getPattern()).isEqualTo(Durations.PATTERN);
       }
       assertThat(defaultValue(at(PE, "spec.timeouts"))).isEqualTo("{}");
-      assertThat(defaultValue(at(PE, "spec.timeouts.connect"))).isEqualTo("\"2s\"");
+      // Fields a CEL rule bounds by another field carry no schema default: the API server would
+      // default them before the rule runs and refuse a spec that sets only a shorter bound. The
+      // operator renders the default capped at the bound instead.
+      assertThat(at(PE, "spec.timeouts.connect").getDefault()).isNull();
+      assertThat(at(PE, "spec.timeouts.firstToken").getDefault()).isNull();
+      assertThat(at(PE, "spec.healthCheck.timeout").getDefault()).isNull();
+      assertThat(defaultValue(at(PE, "spec.timeouts.total"))).isEqualTo("\"120s\"");
       assertThat(defaultValue(at(PE, "spec.timeouts.streamIdle"))).isEqualTo("\"60s\"");
       assertThat(rules(at(PE, "spec.timeouts")))
           .contains(

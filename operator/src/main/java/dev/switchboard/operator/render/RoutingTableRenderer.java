@@ -5,6 +5,7 @@ import dev.switchboard.api.v1alpha1.CacheSpec;
 import dev.switchboard.api.v1alpha1.CircuitBreakerSpec;
 import dev.switchboard.api.v1alpha1.Embedder;
 import dev.switchboard.api.v1alpha1.ExactCache;
+import dev.switchboard.api.v1alpha1.HealthCheck;
 import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.api.v1alpha1.ModelRouteSpec;
 import dev.switchboard.api.v1alpha1.PriceWindow;
@@ -17,6 +18,7 @@ import dev.switchboard.api.v1alpha1.RouteTarget;
 import dev.switchboard.api.v1alpha1.RoutingPolicy;
 import dev.switchboard.api.v1alpha1.RoutingPolicySpec;
 import dev.switchboard.api.v1alpha1.SemanticCache;
+import dev.switchboard.api.v1alpha1.Timeouts;
 import dev.switchboard.contract.ByteSizes;
 import dev.switchboard.contract.Durations;
 import dev.switchboard.contract.EmbedderRef;
@@ -70,14 +72,23 @@ public final class RoutingTableRenderer {
     if (apiVersion == null && kind == ProviderKind.AZURE_OPENAI) {
       apiVersion = ProviderKind.DEFAULT_AZURE_API_VERSION;
     }
+    Timeouts declared = spec.getTimeouts();
     RoutingTable.Timeouts timeouts =
-        spec.getTimeouts() == null
+        declared == null
             ? null
             : new RoutingTable.Timeouts(
-                Durations.toMillisOrNull(spec.getTimeouts().getConnect()),
-                Durations.toMillisOrNull(spec.getTimeouts().getFirstToken()),
-                Durations.toMillisOrNull(spec.getTimeouts().getTotal()),
-                Durations.toMillisOrNull(spec.getTimeouts().getStreamIdle()));
+                cappedDefault(
+                    declared.getConnect(),
+                    Timeouts.DEFAULT_CONNECT,
+                    declared.getTotal(),
+                    Timeouts.DEFAULT_TOTAL),
+                cappedDefault(
+                    declared.getFirstToken(),
+                    Timeouts.DEFAULT_FIRST_TOKEN,
+                    declared.getTotal(),
+                    Timeouts.DEFAULT_TOTAL),
+                Durations.toMillisOrNull(declared.getTotal()),
+                Durations.toMillisOrNull(declared.getStreamIdle()));
     RoutingTable.Quota quota =
         spec.getQuota() == null
             ? null
@@ -88,7 +99,11 @@ public final class RoutingTableRenderer {
             ? null
             : new RoutingTable.HealthCheck(
                 Durations.toMillisOrNull(spec.getHealthCheck().getInterval()),
-                Durations.toMillisOrNull(spec.getHealthCheck().getTimeout()),
+                cappedDefault(
+                    spec.getHealthCheck().getTimeout(),
+                    HealthCheck.DEFAULT_TIMEOUT,
+                    spec.getHealthCheck().getInterval(),
+                    HealthCheck.DEFAULT_INTERVAL),
                 spec.getHealthCheck().getUnhealthyThreshold(),
                 spec.getHealthCheck().getHealthyThreshold());
     Map<String, RoutingTable.Model> models = new TreeMap<>();
@@ -225,7 +240,13 @@ public final class RoutingTableRenderer {
     Backoff backoff = retry.getBackoff();
     return new RoutingTable.Retry(
         retry.getMaxAttempts(),
-        backoff == null ? null : Durations.toMillisOrNull(backoff.getInitial()),
+        backoff == null
+            ? null
+            : cappedDefault(
+                backoff.getInitial(),
+                Backoff.DEFAULT_INITIAL,
+                backoff.getMax(),
+                Backoff.DEFAULT_MAX),
         backoff == null ? null : Durations.toMillisOrNull(backoff.getMax()),
         backoff == null ? null : backoff.getMultiplier(),
         backoff == null ? null : backoff.getJitter(),
@@ -234,6 +255,26 @@ public final class RoutingTableRenderer {
         retry.getBudget() == null ? null : retry.getBudget().getRatio(),
         retry.getBudget() == null ? null : retry.getBudget().getMinPerSecond(),
         Durations.toMillisOrNull(retry.getMaxRetryAfter()));
+  }
+
+  /**
+   * A duration a CEL rule bounds by another field ({@code firstToken} and {@code connect} by {@code
+   * total}, a health check's {@code timeout} by its {@code interval}, {@code backoff.initial} by
+   * {@code max}). Such a field has no schema default, since the API server applies defaults before
+   * the rules and would refuse a spec that sets only a shorter bound; its default is applied here,
+   * never above the bound (the bound's own default when it is absent).
+   */
+  static Long cappedDefault(String value, String fallback, String bound, String boundDefault) {
+    if (value != null) {
+      return Durations.toMillisOrNull(value);
+    }
+    long fallbackMs = Durations.toMillis(fallback);
+    try {
+      return Math.min(fallbackMs, Durations.toMillis(bound != null ? bound : boundDefault));
+    } catch (IllegalArgumentException e) {
+      // A malformed bound is reported by the validator; the default stands on its own.
+      return fallbackMs;
+    }
   }
 
   private static RoutingTable.CircuitBreaker circuitBreaker(CircuitBreakerSpec breaker) {
