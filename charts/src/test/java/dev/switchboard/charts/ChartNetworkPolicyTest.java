@@ -1,6 +1,7 @@
 package dev.switchboard.charts;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
@@ -85,6 +86,48 @@ class ChartNetworkPolicyTest {
     assertThat(
             adminFrom.at("/2/namespaceSelector/matchLabels/kubernetes.io~1metadata.name").asText())
         .isEqualTo("ops");
+  }
+
+  /**
+   * The chart README's recipe for a further namespace: a gateway-only release of the same name,
+   * while the operator runs in the release namespace of the main release. Without a namespace
+   * selector the operator peer matches only pods of the gateway's own namespace, and the operator
+   * is cut off from the admin port (/metrics, drift, consumer and evaluation endpoints).
+   */
+  @Test
+  void aGatewayOnlyReleaseAdmitsTheOperatorFromItsNamespace() {
+    RenderedChart operatorRelease = Charts.template();
+    RenderedChart chart =
+        Charts.template(
+            workDir,
+            """
+            operator: {enabled: false}
+            networkPolicy: {operatorNamespace: switchboard-system}
+            """);
+
+    JsonNode adminFrom =
+        chart.get("NetworkPolicy", "switchboard-gateway").at("/spec/ingress/1/from");
+    JsonNode operatorPeer = adminFrom.get(0);
+    assertThat(operatorPeer.at("/namespaceSelector/matchLabels"))
+        .as("operator peer %s", operatorPeer)
+        .hasSize(1);
+    assertThat(
+            operatorPeer.at("/namespaceSelector/matchLabels/kubernetes.io~1metadata.name").asText())
+        .isEqualTo("switchboard-system");
+    // Both selectors in one peer: the operator's pods, in that namespace (not any pod there).
+    assertThat(operatorPeer.at("/podSelector/matchLabels"))
+        .isEqualTo(
+            operatorRelease
+                .get("Deployment", "switchboard-operator")
+                .at("/spec/selector/matchLabels"));
+    assertThat(adminFrom.size()).as("operator and Prometheus").isEqualTo(2);
+  }
+
+  @Test
+  void aBadOperatorNamespaceIsRefused() {
+    assertThatThrownBy(
+            () -> Charts.templateRaw(workDir, "networkPolicy: {operatorNamespace: Not_A_Name}\n"))
+        .hasMessageContaining("operatorNamespace");
   }
 
   @Test
