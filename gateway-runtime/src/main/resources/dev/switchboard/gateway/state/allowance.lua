@@ -105,7 +105,7 @@ end
 grantBudget = math.max(0, grantBudget)
 day = day + grantBudget
 month = month + grantBudget
-save_buckets(4, levels, lasts)
+save_buckets(4, caps, levels, lasts)
 local dayDelta = day - tonumber(redis.call('GET', KEYS[1]))
 if dayDelta ~= 0 then
   redis.call('INCRBY', KEYS[1], string.format('%d', dayDelta))

@@ -45,7 +45,7 @@ for r = 1, m do
 end
 -- The allowance: what every request bucket can spare.
 local grant, tokenLevel = grant_requests(kinds, levels, want)
-save_buckets(0, levels, lasts)
+save_buckets(0, caps, levels, lasts)
 out[1] = grant
 out[2] = tokenLevel
 return out

@@ -23,7 +23,13 @@ if want > 0 and level >= 1 then
   level = level - granted
 end
 redis.call('HSET', KEYS[1], 'l', tostring(level), 't', tostring(last))
-redis.call('PEXPIRE', KEYS[1], 120000)
+-- Kept until it has refilled to perMinute (a bucket not there is taken as full), at least two
+-- minutes: units spent beyond the quota are a debt that expiring sooner would forgive.
+local keep = 120000
+if cap > 0 and level < cap then
+  keep = math.max(keep, math.ceil((cap - level) * 60000 / cap) + 60000)
+end
+redis.call('PEXPIRE', KEYS[1], keep)
 redis.call('ZADD', KEYS[2], now, ARGV[5])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - 60000)
 redis.call('PEXPIRE', KEYS[2], 120000)

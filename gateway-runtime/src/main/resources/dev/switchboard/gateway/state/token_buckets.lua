@@ -81,10 +81,21 @@ local function grant_requests(kinds, levels, want)
   return granted, tokenLevel > 0 and math.ceil(tokenLevel) or 0
 end
 
--- Writes the buckets back (KEYS[off + i]); a bucket left alone for two minutes expires.
-local function save_buckets(off, levels, lasts)
+-- How long a bucket at level must be kept: until it has refilled to its capacity (a bucket not
+-- there is taken as full, so it may go then), and at least two minutes. A bucket in debt (tokens
+-- an answer used beyond what was left) is kept until the debt is paid: expiring it sooner would
+-- forgive the debt, and a client pausing for two minutes could use any number of tokens.
+local function keep_ms(level, cap)
+  if cap <= 0 or level >= cap then
+    return 120000
+  end
+  return math.max(120000, math.ceil((cap - level) * 60000 / cap) + 60000)
+end
+
+-- Writes the buckets back (KEYS[off + i]); a bucket left alone expires once it would be full.
+local function save_buckets(off, caps, levels, lasts)
   for i = 1, #levels do
     redis.call('HSET', KEYS[off + i], 'l', tostring(levels[i]), 't', tostring(lasts[i]))
-    redis.call('PEXPIRE', KEYS[off + i], 120000)
+    redis.call('PEXPIRE', KEYS[off + i], keep_ms(levels[i], caps[i]))
   end
 end

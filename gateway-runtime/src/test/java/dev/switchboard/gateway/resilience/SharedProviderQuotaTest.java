@@ -194,6 +194,34 @@ class SharedProviderQuotaTest {
     assertThat(result(b.takeQuota())).isFalse();
   }
 
+  /**
+   * Units spent beyond the quota are a debt the bucket keeps until it has refilled: a bucket not
+   * there is taken as full, so expiring it after two idle minutes forgave the debt.
+   */
+  @Test
+  void aQuotaInDebtIsKeptInRedisUntilItHasRefilled() throws Exception {
+    ManualClock clock = new ManualClock();
+    RedisStateStore store = new RedisStateStore(vertx, clock, redis.uri(), null, null, "debt:");
+    stores.add(store);
+    RedisQuotaStore quota = new RedisQuotaStore(store);
+    // 100,000 units spent of 1,000 per minute: 99,000 below zero, 100 minutes until full again.
+    quota
+        .take("p", 1_000, 100_000, 0, "replica-0", clock.currentTimeMillis())
+        .toCompletionStage()
+        .toCompletableFuture()
+        .get(10, TimeUnit.SECONDS);
+    long ttl =
+        store
+            .send(
+                io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.PTTL)
+                    .arg("debt:{quota:p}:1000"))
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(10, TimeUnit.SECONDS)
+            .toLong();
+    assertThat(ttl).isBetween(100 * 60_000L, 101 * 60_000L);
+  }
+
   @Test
   void tokensChargedOnOneReplicaCloseTheQuotaForTheOthers() throws Exception {
     List<ProviderGuard> guards = replicas("tokens", null, 10_000L);

@@ -538,6 +538,30 @@ class RedisStateStoreTest {
     assertThat(later.subList(5, 8)).containsExactly("0.5", "", "0");
   }
 
+  /**
+   * A token bucket in debt (an answer used more tokens than were left) is kept until it has
+   * refilled: a bucket not there is taken as full, so expiring it after two idle minutes forgave
+   * the debt, and a client pausing that long could use any number of tokens.
+   */
+  @Test
+  void aBucketInDebtIsKeptUntilItHasRefilled() throws Exception {
+    // 100,000 tokens of 1,000 per minute: 99,000 below zero, 100 minutes until full again.
+    assertThat(probe("debt", 1_000, 0, 100_000, 0, 0).get(5)).isEqualTo("-99000");
+    long tokenTtl = pttl("test:probe:debt:t");
+    long requestTtl = pttl("test:probe:debt:r");
+
+    assertThat(tokenTtl).isBetween(100 * 60_000L, 101 * 60_000L);
+    // Full or nearly (one request bucket of 60, none taken): the usual two minutes.
+    assertThat(requestTtl).isBetween(60_000L, 120_000L);
+  }
+
+  private static long pttl(String key) throws Exception {
+    return await(
+            store.send(
+                io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.PTTL).arg(key)))
+        .toLong();
+  }
+
   @Test
   void scriptsAreComposedWithTheirSharedFragmentWhenLoaded() {
     String fragment = RedisStateStore.compose("token_buckets.lua").text().stripTrailing();

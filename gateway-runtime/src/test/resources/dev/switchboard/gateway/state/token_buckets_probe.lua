@@ -18,5 +18,5 @@ for i = 1, nb do
   out[#out + 1] = retryMs or 0
 end
 out[1], out[2] = grant_requests(kinds, levels, tonumber(ARGV[5]))
-save_buckets(0, levels, lasts)
+save_buckets(0, caps, levels, lasts)
 return out
