@@ -175,19 +175,16 @@ public final class CacheStage implements Stage {
     if (OffLoop.needed(exchange)) {
       keyOffLoop(exchange, scope, settings, semantic)
           .onComplete(
-              made -> {
-                if (exchange.finished()) {
-                  return;
-                }
-                if (made.failed()) {
-                  exchange.fail(made.cause());
-                  return;
-                }
-                lookup.request = made.result();
-                if (lookUp(exchange, lookup, settings, noCache)) {
-                  exchange.proceed();
-                }
-              });
+              made ->
+                  exchange.continueIf(
+                      () -> {
+                        if (made.failed()) {
+                          exchange.fail(made.cause());
+                          return false;
+                        }
+                        lookup.request = made.result();
+                        return lookUp(exchange, lookup, settings, noCache);
+                      }));
       return false;
     }
     lookup.request = keys.of(exchange, scope, settings, semantic);
@@ -235,14 +232,11 @@ public final class CacheStage implements Stage {
     exact.onComplete(
         ar ->
             context.runOnContext(
-                ignored -> {
-                  if (exchange.finished()) {
-                    return;
-                  }
-                  if (afterExact(exchange, lookup, settings, ar.succeeded() ? ar.result() : null)) {
-                    exchange.proceed();
-                  }
-                }));
+                ignored ->
+                    exchange.continueIf(
+                        () ->
+                            afterExact(
+                                exchange, lookup, settings, ar.succeeded() ? ar.result() : null))));
     return false;
   }
 
@@ -280,14 +274,16 @@ public final class CacheStage implements Stage {
             .clock()
             .setTimer(
                 cache.semanticDeadlineMs(embedder),
-                id -> {
-                  if (decided[0] || exchange.finished()) {
-                    return;
-                  }
-                  decided[0] = true;
-                  ctx.cacheOutcome(CacheStats.MISS, null);
-                  exchange.proceed();
-                });
+                id ->
+                    exchange.continueIf(
+                        () -> {
+                          if (decided[0]) {
+                            return false;
+                          }
+                          decided[0] = true;
+                          ctx.cacheOutcome(CacheStats.MISS, null);
+                          return true;
+                        }));
     // What the lookup found, back on the request's event loop.
     SemanticResult deliver =
         (found, v, p, costUsd) ->
@@ -317,12 +313,15 @@ public final class CacheStage implements Stage {
                   }
                   decided[0] = true;
                   cache.clock().cancelTimer(deadline);
-                  if (found != null) {
-                    answer(exchange, found.answer(), CacheStats.SEMANTIC, found.similarity());
-                  } else {
-                    ctx.cacheOutcome(CacheStats.MISS, null);
-                    exchange.proceed();
-                  }
+                  exchange.continueIf(
+                      () -> {
+                        if (found != null) {
+                          answer(exchange, found.answer(), CacheStats.SEMANTIC, found.similarity());
+                          return false;
+                        }
+                        ctx.cacheOutcome(CacheStats.MISS, null);
+                        return true;
+                      });
                 });
     try {
       embedder

@@ -319,6 +319,15 @@ public final class Exchange {
   }
 
   /**
+   * Continues the request from a callback of the current stage's own (on the request's event loop):
+   * {@code step} finishes the stage's part and says whether the next stage runs now. Its throw is
+   * answered as a stage's would be; nothing runs when the request finished meanwhile.
+   */
+  public void continueIf(java.util.function.BooleanSupplier step) {
+    pipeline.resumeIf(this, step);
+  }
+
+  /**
    * Continues the request once the current stage's asynchronous step {@code step} completed: back
    * on the request's event loop, {@code decide} judges the step's outcome, then the next stage
    * runs. Whatever {@code decide} throws ends the request as a stage's {@link Stage#forward} would

@@ -59,6 +59,30 @@ public final class Pipeline {
     run(exchange, at + 1);
   }
 
+  /**
+   * Continues a request whose stage took it over for an asynchronous step that ends in a callback
+   * of its own (a timer, a result handed back to the event loop): {@code step} finishes that
+   * stage's part and says whether the next stage runs now (false: it answered, or another step of
+   * its own continues the request later). What {@code step} throws ends the request as a stage's
+   * {@link Stage#forward} would. Nothing when the request finished meanwhile.
+   */
+  void resumeIf(Exchange exchange, java.util.function.BooleanSupplier step) {
+    if (exchange.finished()) {
+      return;
+    }
+    int at = exchange.entered();
+    boolean next;
+    try {
+      next = step.getAsBoolean();
+    } catch (RuntimeException | Error e) {
+      fail(exchange, at, e);
+      return;
+    }
+    if (next) {
+      run(exchange, at + 1);
+    }
+  }
+
   private void run(Exchange exchange, int from) {
     for (int i = from; i < stages.length; i++) {
       if (exchange.finished()) {

@@ -72,6 +72,11 @@ class CacheStageLargeBodyTest {
   private final AtomicReference<List<PlannedTarget>> plan = new AtomicReference<>(List.of(target));
 
   private final AtomicReference<PlannedTarget> answering = new AtomicReference<>(target);
+
+  /** Whether keying makes a request without an exact key (a fault injected by one test). */
+  private final java.util.concurrent.atomic.AtomicBoolean keyless =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
   private final RoutingTable.Policy policy =
       TestTables.cachePolicy(
           "cached",
@@ -99,6 +104,10 @@ class CacheStageLargeBodyTest {
                     new GatewayMetrics(),
                     (exchange, scope, settings, semantic) -> {
                       keyedOnEventLoop.add(Context.isOnEventLoopThread());
+                      if (keyless.get()) {
+                        // A fault for the test: no exact key, which the store's lookup refuses.
+                        return new dev.switchboard.gateway.cache.CacheRequest(null, null, null, 0);
+                      }
                       return CacheStage.request(exchange, scope, settings, semantic);
                     }),
                 upstream(),
@@ -232,6 +241,23 @@ class CacheStageLargeBodyTest {
     assertThat(upstreamCalls).hasValue(1);
     // The first target's keys, the served target's after failover, the second request's.
     assertThat(keyedOnEventLoop).containsExactly(false, false, false);
+  }
+
+  /**
+   * What the stage does with keys made off the loop runs back on the request's event loop through
+   * the pipeline: a throw there (here the store refusing a request without a key) is answered as a
+   * 500 and walked back, not lost in a callback with the client waiting until its timeout.
+   */
+  @Test
+  void aFailureAfterKeyingOffTheLoopIsAnsweredAndWalkedBack() throws Exception {
+    keyless.set(true);
+
+    HttpResponse<String> r = post("z".repeat(ValidateStage.INLINE_PARSE_LIMIT + 1024));
+
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(500);
+    assertThat(GatewayHarness.json(r.body()).at("/error/type").asText()).isEqualTo("server_error");
+    assertThat(accounted.get().status()).isEqualTo(500);
+    assertThat(upstreamCalls).hasValue(0);
   }
 
   @Test
