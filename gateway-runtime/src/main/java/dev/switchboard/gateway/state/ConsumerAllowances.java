@@ -805,6 +805,13 @@ final class ConsumerAllowances {
         // side); its settlement (spend, tokens, charge) goes again, unchanged and under its id,
         // with the next run, and Redis applies it only if it had not (never twice).
         g.unconfirmed = run.settlement();
+        if (failure instanceof StoreUnavailableException s && s.unsent()) {
+          // Never sent (the store was already down): nothing of it ran in Redis, which still
+          // counts what this run gave back as held here. Held here again, it is given back by a
+          // later run; dropped, it would stay committed in Redis until the day (month) ends.
+          g.requests += run.returnRequests();
+          g.budget += run.giveBack();
+        }
         for (Waiting w : run.batch()) {
           answers.add(() -> w.promise().fail(failure));
         }

@@ -60,6 +60,7 @@ public final class RedisGuard {
   private final GatewayClock clock;
   private final long timeoutMs;
   private final Throwable unavailable;
+  private final Throwable unsent;
   private final Logger log;
   private final String what;
   private final String whileDown;
@@ -92,9 +93,28 @@ public final class RedisGuard {
       String whileDown,
       String refusedMeans,
       Runnable onDown) {
+    this(clock, timeoutMs, unavailable, unavailable, log, what, whileDown, refusedMeans, onDown);
+  }
+
+  /**
+   * As the other constructor, with {@code unsent}: what a call fails with when it is not sent at
+   * all because the store is down (so nothing of it ran in Redis, which a caller holding units may
+   * need to know: they are still its own).
+   */
+  public RedisGuard(
+      GatewayClock clock,
+      long timeoutMs,
+      Throwable unavailable,
+      Throwable unsent,
+      Logger log,
+      String what,
+      String whileDown,
+      String refusedMeans,
+      Runnable onDown) {
     this.clock = clock;
     this.timeoutMs = timeoutMs;
     this.unavailable = unavailable;
+    this.unsent = unsent;
     this.log = log;
     this.what = what;
     this.whileDown = whileDown;
@@ -105,7 +125,7 @@ public final class RedisGuard {
   /** Sends {@code command} under the discipline (see the class). */
   public <T> Future<T> run(Supplier<Future<T>> command) {
     if (down && clock.nanoTime() < downUntilNanos) {
-      return Future.failedFuture(unavailable);
+      return Future.failedFuture(unsent);
     }
     Promise<T> promise = Promise.promise();
     long timer =

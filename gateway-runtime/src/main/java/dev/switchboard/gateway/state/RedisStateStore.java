@@ -86,6 +86,10 @@ public final class RedisStateStore implements StateStore {
   private static final StoreUnavailableException UNAVAILABLE =
       new StoreUnavailableException("the shared state store is unavailable");
 
+  /** A command not sent because the store is marked down: nothing of it ran in Redis. */
+  private static final StoreUnavailableException UNSENT =
+      new StoreUnavailableException("the shared state store is unavailable", true);
+
   /**
    * One connection per event loop, made from that loop and kept: a command goes out and its answer
    * comes back on the loop of the request that sent it, many commands in flight at once (Redis
@@ -145,6 +149,7 @@ public final class RedisStateStore implements StateStore {
             clock,
             commandTimeoutMs,
             UNAVAILABLE,
+            UNSENT,
             LOG,
             "the shared state store",
             "outage policies apply",

@@ -818,6 +818,50 @@ class RedisStateStoreTest {
     }
   }
 
+  /**
+   * A give-back that is never sent (the store is marked down, so the run fails at once) did not run
+   * in Redis, which still counts the allowance as held by this replica: the replica keeps it and
+   * gives it back with a later run. Before, it was dropped here and stayed committed in Redis until
+   * the day ended — every blip of the store took a little more of the consumer's budget.
+   */
+  @Test
+  void anAllowanceWhoseGiveBackWasNeverSentIsGivenBackLater() throws Exception {
+    ManualClock own = new ManualClock();
+    RedisStateStore s = new RedisStateStore(vertx, own, redis.uri(), null, null, "unsent:");
+    java.util.concurrent.atomic.AtomicBoolean down =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    // Runs fail unsent while "down", as the store's guard fails them while it rests.
+    ConsumerAllowances allowances =
+        new ConsumerAllowances(
+            s,
+            (name, keys, args) ->
+                down.get()
+                    ? Future.failedFuture(new StoreUnavailableException("down", true))
+                    : s.runScript(name, keys, args));
+    String committed = "unsent:{twice}:committed:d:2026-05-01";
+    String spent = "unsent:{twice}:spent:d:2026-05-01";
+    try {
+      AdmitCall first = budgetCall(own, "first");
+      assertThat(await(allowances.admit(first)).admitted()).isTrue();
+      allowances.settle(SettleCall.of(first, own.currentTimeMillis(), 100, 0));
+      await(allowances.flush(false));
+      assertThat(command(s, io.vertx.redis.client.Command.GET, spent)).isEqualTo("100");
+      assertThat(Long.parseLong(command(s, io.vertx.redis.client.Command.GET, committed)))
+          .as("an allowance is held beside the spend")
+          .isGreaterThan(100);
+
+      own.advance(AllowanceRules.IDLE_MS + 1);
+      down.set(true);
+      await(allowances.flush(false)); // the idle allowance's give-back: never sent
+      down.set(false);
+      await(allowances.flush(false));
+
+      assertThat(command(s, io.vertx.redis.client.Command.GET, committed)).isEqualTo("100");
+    } finally {
+      await(s.close());
+    }
+  }
+
   private static io.vertx.redis.client.Request get(String key) {
     return redisCommand("GET", key);
   }
