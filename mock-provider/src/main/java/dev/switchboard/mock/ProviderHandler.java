@@ -120,12 +120,18 @@ final class ProviderHandler {
 
   // ----------------------------------------------------------------------------- responses
 
+  /**
+   * A stored response: the response, the request that made it, and its stream events (what a
+   * streamed retrieve replays).
+   */
+  private record StoredResponse(JsonObject response, JsonObject request, List<String> events) {}
+
   /** Stored responses ({@code store} not false), the oldest dropped beyond a small bound. */
-  private final Map<String, JsonObject[]> storedResponses =
+  private final Map<String, StoredResponse> storedResponses =
       java.util.Collections.synchronizedMap(
           new LinkedHashMap<>() {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<String, JsonObject[]> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<String, StoredResponse> eldest) {
               return size() > 1_000;
             }
           });
@@ -186,12 +192,12 @@ final class ProviderHandler {
           long created = System.currentTimeMillis() / 1000;
           JsonObject response =
               ResponsesPayloads.response(id, created, a.echoedModel(), request, answer);
+          List<String> events =
+              ResponsesPayloads.streamEvents(id, created, a.echoedModel(), request, answer);
           if (!Boolean.FALSE.equals(request.getValue("store"))) {
-            storedResponses.put(id, new JsonObject[] {response, request});
+            storedResponses.put(id, new StoredResponse(response, request, events));
           }
           if (Boolean.TRUE.equals(request.getValue("stream"))) {
-            List<String> events =
-                ResponsesPayloads.streamEvents(id, created, a.echoedModel(), request, answer);
             writer.stream(
                 ctx,
                 events,
@@ -281,7 +287,7 @@ final class ProviderHandler {
       return;
     }
     String id = ctx.pathParam("id");
-    JsonObject[] stored = storedResponses.get(id);
+    StoredResponse stored = storedResponses.get(id);
     if (stored == null) {
       ErrorReplies.send(
           ctx,
@@ -301,7 +307,7 @@ final class ProviderHandler {
       }
       case "input_items" -> {
         JsonArray data = new JsonArray();
-        Object input = stored[1].getValue("input");
+        Object input = stored.request().getValue("input");
         if (input instanceof String text) {
           data.add(
               new JsonObject()
@@ -337,8 +343,77 @@ final class ProviderHandler {
                   null,
                   null),
               Map.of());
-      default -> writer.sendJson(ctx, stored[0].encode(), FaultSpec.NONE);
+      default -> {
+        if (isTrue(ctx.request().getParam("stream"))) {
+          replay(ctx, stored, a.fault());
+        } else {
+          // Chunked, as OpenAI's API answers (no Content-Length).
+          String body = stored.response().encode();
+          ctx.response()
+              .setChunked(true)
+              .putHeader("content-type", "application/json")
+              .write(body.substring(0, body.length() / 2));
+          ctx.response().end(body.substring(body.length() / 2));
+        }
+      }
     }
+  }
+
+  /**
+   * {@code GET /v1/responses/{id}?stream=true[&starting_after=N]}: the stored response's events
+   * again, those with a {@code sequence_number} above {@code starting_after} (all without it), as
+   * OpenAI resumes a background response's stream. Faults act as on a created stream ({@code drip}
+   * spaces the events, {@code stream-error}, {@code truncate}, ...); {@code echo-auth} puts the
+   * received credentials into the first text delta and writes that event in two pieces that cut the
+   * credentials in half, one drip interval apart: a key split across two reads.
+   */
+  private void replay(RoutingContext ctx, StoredResponse stored, FaultSpec fault) {
+    long after = -1;
+    String startingAfter = ctx.request().getParam("starting_after");
+    if (startingAfter != null) {
+      try {
+        after = Long.parseLong(startingAfter.trim());
+      } catch (NumberFormatException e) {
+        ErrorReplies.send(
+            ctx,
+            400,
+            OpenAiPayloads.error(
+                "Invalid 'starting_after': expected an integer, but got '"
+                    + startingAfter
+                    + "' instead.",
+                "invalid_request_error",
+                "starting_after",
+                "invalid_type"),
+            Map.of());
+        return;
+      }
+    }
+    List<String> events = new ArrayList<>();
+    boolean echoPending = fault.echoAuth();
+    for (String event : stored.events()) {
+      int data = event.indexOf("\ndata: ");
+      JsonObject body = new JsonObject(event.substring(data + 7).trim());
+      if (body.getLong("sequence_number", -1L) <= after) {
+        continue;
+      }
+      if (echoPending && "response.output_text.delta".equals(body.getString("type"))) {
+        echoPending = false;
+        String credentials = ErrorReplies.receivedCredentials(ctx.request());
+        body.put("delta", "You called me with " + credentials);
+        String echoed = event.substring(0, data + 7) + body.encode() + "\n\n";
+        int cut = echoed.indexOf(credentials) + credentials.length() / 2;
+        events.add(echoed.substring(0, cut));
+        events.add(echoed.substring(cut));
+        continue;
+      }
+      events.add(event);
+    }
+    writer.stream(
+        ctx,
+        events,
+        intervalMs(ctx, fault),
+        fault,
+        (message, sent) -> ResponsesPayloads.errorEvent(message, sent));
   }
 
   /**

@@ -532,6 +532,67 @@ class MockProviderTest {
         null);
   }
 
+  /**
+   * {@code GET /v1/responses/{id}?stream=true} replays the stored response's events as OpenAI
+   * resumes a background response's stream; {@code starting_after} skips those up to that sequence
+   * number; an unknown id is the JSON retrieve's 404.
+   */
+  @Test
+  void aStoredResponseIsReplayedAsAStreamFromAnySequenceNumber() throws Exception {
+    String id = responsesOk("{\"model\":\"gpt-4o-mini\",\"input\":\"Replay me\"}").getString("id");
+
+    HttpResponse<String> all =
+        client.send(client.get("/v1/responses/" + id + "?stream=true", "authorization", BEARER));
+    assertThat(all.statusCode()).isEqualTo(200);
+    assertThat(all.headers().firstValue("content-type").orElse("")).startsWith("text/event-stream");
+    assertThat(OpenAiWireFormat.responsesStreamProblems(all.body())).isEmpty();
+    List<SseEvent> events = SseParser.parseAll(all.body());
+    List<Integer> numbers = new ArrayList<>();
+    events.forEach(e -> numbers.add(new JsonObject(e.data()).getInteger("sequence_number")));
+    assertThat(events.get(0).event()).isEqualTo("response.created");
+    assertThat(events.get(events.size() - 1).event()).isEqualTo("response.completed");
+    assertThat(new JsonObject(events.get(events.size() - 1).data()).getJsonObject("response"))
+        .isEqualTo(
+            new JsonObject(
+                client.send(client.get("/v1/responses/" + id, "authorization", BEARER)).body()));
+    for (int i = 0; i < numbers.size(); i++) {
+      assertThat(numbers.get(i)).isEqualTo(i);
+    }
+
+    HttpResponse<String> resumed =
+        client.send(
+            client.get(
+                "/v1/responses/" + id + "?stream=true&starting_after=2", "authorization", BEARER));
+    List<SseEvent> rest = SseParser.parseAll(resumed.body());
+    assertThat(rest).hasSize(events.size() - 3);
+    assertThat(new JsonObject(rest.get(0).data()).getInteger("sequence_number")).isEqualTo(3);
+    assertThat(rest.get(rest.size() - 1).event()).isEqualTo("response.completed");
+
+    HttpResponse<String> unknown =
+        client.send(client.get("/v1/responses/resp_nope?stream=true", "authorization", BEARER));
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(unknown.body())
+        .isEqualTo(
+            client.send(client.get("/v1/responses/resp_nope", "authorization", BEARER)).body());
+  }
+
+  /** {@code echo-auth} on a replay puts the credentials into a text delta, cut over two writes. */
+  @Test
+  void anEchoingReplayRepeatsTheCredentialsInATextDelta() throws Exception {
+    String id = responsesOk("{\"model\":\"gpt-4o-mini\",\"input\":\"Echo me\"}").getString("id");
+    mock.faults().set("*", "echo-auth,drip:5");
+
+    HttpResponse<String> replay =
+        client.send(client.get("/v1/responses/" + id + "?stream=true", "authorization", BEARER));
+
+    assertThat(replay.statusCode()).isEqualTo(200);
+    assertThat(SseParser.parseAll(replay.body()))
+        .anySatisfy(
+            e ->
+                assertThat(new JsonObject(e.data()).getString("delta"))
+                    .isEqualTo("You called me with Authorization: " + BEARER));
+  }
+
   private JsonObject responsesOk(String body) throws Exception {
     HttpResponse<String> res =
         client.send(client.post("/v1/responses", body, "authorization", BEARER));
