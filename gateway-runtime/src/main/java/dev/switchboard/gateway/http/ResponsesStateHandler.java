@@ -10,23 +10,30 @@ import dev.switchboard.gateway.responses.StoredResponseQuery;
 import dev.switchboard.gateway.routing.RoutingSnapshot;
 import dev.switchboard.gateway.routing.RoutingState;
 import dev.switchboard.gateway.security.KeyScrubber;
+import dev.switchboard.gateway.security.LineKeyScrubber;
 import dev.switchboard.gateway.upstream.AttemptTimeouts;
 import dev.switchboard.gateway.upstream.Operation;
 import dev.switchboard.gateway.upstream.UpstreamClients;
 import dev.switchboard.gateway.upstream.UpstreamRequests;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapter;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.ext.web.RoutingContext;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,15 +44,19 @@ import org.slf4j.LoggerFactory;
  * /v1/responses/{id}/cancel}. Each goes to the provider that produced the response ({@link
  * ResponseLocations}), with that provider's key; an id the gateway did not serve, or one answered
  * by a target that keeps no responses, is a 404 in OpenAI's shape. The provider's answer (status
- * and JSON body, any echoed key scrubbed) goes back as it is, except a 401/403: that is the
- * provider refusing the gateway's key, answered as on the main path (502 {@code
- * upstream_auth_failed}, no provider text) and recorded as a credentials rejection.
+ * and JSON body, any echoed key scrubbed, at most the provider's {@code maxResponseSize}) goes back
+ * as it is; a streamed retrieve ({@code ?stream=true}) is relayed event by event as the provider
+ * sends it. A 401/403 is the provider refusing the gateway's key, answered as on the main path (502
+ * {@code upstream_auth_failed}, no provider text) and recorded as a credentials rejection.
  */
 public final class ResponsesStateHandler {
 
   private static final Logger LOG = LoggerFactory.getLogger(ResponsesStateHandler.class);
 
-  /** The largest stored-response body relayed (a response with its whole output). */
+  /**
+   * The largest non-stream stored-response body read (a response with its whole output) when the
+   * provider sets no {@code maxResponseSize}.
+   */
   private static final long MAX_BODY = 64L * 1024 * 1024;
 
   private final RoutingState state;
@@ -209,64 +220,209 @@ public final class ResponsesStateHandler {
             .setIdleTimeout(timeouts.totalMs())
             .setHeaders(headers);
     KeyScrubber scrubber = key.map(KeyScrubber::forKey).orElse(KeyScrubber.NONE);
+    long maxBody = maxBody(provider);
+    AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
     clients
         .clientFor(provider)
         .request(options)
-        .compose(req -> method == HttpMethod.POST ? req.send(Buffer.buffer("{}")) : req.send())
-        .compose(resp -> body(resp).map(body -> new Object[] {resp, body}))
+        .compose(
+            req -> {
+              sent.set(req);
+              return method == HttpMethod.POST ? req.send(Buffer.buffer("{}")) : req.send();
+            })
         .onComplete(
             ar -> {
               if (ar.failed()) {
-                InfoHandlers.sendError(
-                    rc,
-                    new OpenAiError(
-                        502,
-                        "The provider holding response '" + id + "' could not be reached.",
-                        "upstream_error",
-                        null,
-                        "bad_gateway",
-                        "upstream_unreachable"));
+                InfoHandlers.sendError(rc, unreachable(id));
                 return;
               }
-              HttpClientResponse resp = (HttpClientResponse) ar.result()[0];
-              Buffer body = (Buffer) ar.result()[1];
-              if (resp.statusCode() == 401 || resp.statusCode() == 403) {
-                credentialsRejected.accept(provider);
-                LOG.warn(
-                    "request {}: provider {} rejected the gateway's key ({}) on a stored-response"
-                        + " call",
-                    ProxyHandler.requestId(rc.request()),
-                    provider.name(),
-                    resp.statusCode());
-                InfoHandlers.sendError(
-                    rc,
-                    ErrorMapping.upstreamAuthFailed(
-                        " Request id: " + ProxyHandler.requestId(rc.request()) + "."));
+              HttpClientResponse resp = ar.result();
+              if (method == HttpMethod.GET && suffix.isEmpty() && isEventStream(resp)) {
+                relayStream(rc, sent.get(), resp, scrubber);
                 return;
               }
-              if (method == HttpMethod.DELETE && resp.statusCode() / 100 == 2) {
-                locations.forget(id);
-              }
-              String type = resp.getHeader(HttpHeaders.CONTENT_TYPE);
-              rc.response()
-                  .setStatusCode(resp.statusCode())
-                  .putHeader(HttpHeaders.CONTENT_TYPE, type == null ? "application/json" : type)
-                  .end(Buffer.buffer(scrubber.scrub(body.toString())));
+              body(resp, sent.get(), maxBody)
+                  .onComplete(
+                      read -> {
+                        if (read.failed()) {
+                          InfoHandlers.sendError(
+                              rc,
+                              read.cause() instanceof TooLarge
+                                  ? tooLarge(id, maxBody)
+                                  : unreachable(id));
+                          return;
+                        }
+                        answer(rc, provider, method, id, resp, read.result(), scrubber);
+                      });
             });
   }
 
-  private static io.vertx.core.Future<Buffer> body(HttpClientResponse resp) {
+  private void answer(
+      RoutingContext rc,
+      RoutingTable.Provider provider,
+      HttpMethod method,
+      String id,
+      HttpClientResponse resp,
+      Buffer body,
+      KeyScrubber scrubber) {
+    if (resp.statusCode() == 401 || resp.statusCode() == 403) {
+      credentialsRejected.accept(provider);
+      LOG.warn(
+          "request {}: provider {} rejected the gateway's key ({}) on a stored-response call",
+          ProxyHandler.requestId(rc.request()),
+          provider.name(),
+          resp.statusCode());
+      InfoHandlers.sendError(
+          rc,
+          ErrorMapping.upstreamAuthFailed(
+              " Request id: " + ProxyHandler.requestId(rc.request()) + "."));
+      return;
+    }
+    if (method == HttpMethod.DELETE && resp.statusCode() / 100 == 2) {
+      locations.forget(id);
+    }
+    String type = resp.getHeader(HttpHeaders.CONTENT_TYPE);
+    rc.response()
+        .setStatusCode(resp.statusCode())
+        .putHeader(HttpHeaders.CONTENT_TYPE, type == null ? "application/json" : type)
+        .end(Buffer.buffer(scrubber.scrub(body.toString())));
+  }
+
+  private static boolean isEventStream(HttpClientResponse resp) {
+    String type = resp.getHeader(HttpHeaders.CONTENT_TYPE);
+    return resp.statusCode() == 200
+        && type != null
+        && type.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
+  }
+
+  /**
+   * A streamed retrieve ({@code ?stream=true}): a background response's events go to the client as
+   * the provider sends them, not once the response finished. Scrubbed line by line (a key split
+   * across two reads is caught), with back-pressure; the client leaving resets the upstream
+   * request, and the upstream breaking off resets the client's, so a cut stream never looks
+   * complete.
+   */
+  private static void relayStream(
+      RoutingContext rc, HttpClientRequest req, HttpClientResponse resp, KeyScrubber scrubber) {
+    HttpServerResponse out = rc.response();
+    LineKeyScrubber lines = new LineKeyScrubber(scrubber);
+    out.setStatusCode(200)
+        .setChunked(true)
+        .putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream; charset=utf-8")
+        .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
+        .putHeader("x-accel-buffering", "no");
+    out.closeHandler(
+        v -> {
+          if (!out.ended()) {
+            req.reset(); // the client left: stop the provider's stream
+          }
+        });
+    resp.handler(
+        chunk -> {
+          if (out.closed() || out.ended()) {
+            return;
+          }
+          Buffer clean;
+          try {
+            clean = lines.feed(chunk);
+          } catch (LineKeyScrubber.LineTooLong tooLong) {
+            req.reset();
+            out.reset();
+            return;
+          }
+          if (clean.length() > 0) {
+            out.write(clean);
+          }
+          if (out.writeQueueFull()) {
+            resp.pause();
+            out.drainHandler(d -> resp.resume());
+          }
+        });
+    resp.exceptionHandler(
+        err -> {
+          if (!out.ended() && !out.closed()) {
+            out.reset();
+          }
+        });
+    resp.endHandler(
+        v -> {
+          if (!out.ended() && !out.closed()) {
+            out.end(lines.finish());
+          }
+        });
+    out.writeHead(); // the client knows at once that the stream is open
+  }
+
+  /**
+   * The whole (non-stream) answer, at most {@code max} bytes: announced larger, or counted past it
+   * as a chunked body arrives, the read fails and the upstream request is reset.
+   */
+  private static Future<Buffer> body(HttpClientResponse resp, HttpClientRequest req, long max) {
     String length = resp.getHeader(HttpHeaders.CONTENT_LENGTH);
     if (length != null) {
       try {
-        if (Long.parseLong(length.trim()) > MAX_BODY) {
-          return io.vertx.core.Future.failedFuture("stored response too large");
+        if (Long.parseLong(length.trim()) > max) {
+          req.reset();
+          return Future.failedFuture(new TooLarge());
         }
       } catch (NumberFormatException ignored) {
-        // counted below, as the chunked body is
+        // Vert.x refuses a malformed Content-Length before this; counted below in any case
       }
     }
-    return resp.body();
+    Promise<Buffer> promise = Promise.promise();
+    Buffer body = Buffer.buffer();
+    resp.handler(
+        chunk -> {
+          if (promise.future().isComplete()) {
+            return;
+          }
+          if ((long) body.length() + chunk.length() > max) {
+            promise.tryFail(new TooLarge());
+            req.reset();
+            return;
+          }
+          body.appendBuffer(chunk);
+        });
+    resp.exceptionHandler(promise::tryFail);
+    resp.endHandler(v -> promise.tryComplete(body));
+    return promise.future();
+  }
+
+  /** The provider's response size limit ({@code maxResponseSize}), 64 MiB by default. */
+  private static long maxBody(RoutingTable.Provider provider) {
+    Long limit = provider.maxResponseBytes();
+    return limit == null || limit <= 0 ? MAX_BODY : limit;
+  }
+
+  /** The provider's answer went past its size limit. */
+  private static final class TooLarge extends RuntimeException {
+    TooLarge() {
+      super("stored response too large", null, false, false);
+    }
+  }
+
+  private static OpenAiError tooLarge(String id, long limit) {
+    return new OpenAiError(
+        502,
+        "The provider holding response '"
+            + id
+            + "' sent an answer larger than its response size limit of "
+            + limit
+            + " bytes (maxResponseSize).",
+        "upstream_error",
+        null,
+        "bad_gateway",
+        "bad_response");
+  }
+
+  private static OpenAiError unreachable(String id) {
+    return new OpenAiError(
+        502,
+        "The provider holding response '" + id + "' could not be reached.",
+        "upstream_error",
+        null,
+        "bad_gateway",
+        "upstream_unreachable");
   }
 
   private static OpenAiError refused(StoredResponseQuery.Checked query) {

@@ -1,0 +1,261 @@
+package dev.switchboard.gateway.http;
+
+import static dev.switchboard.gateway.TestTables.provider;
+import static dev.switchboard.gateway.TestTables.route;
+import static dev.switchboard.gateway.TestTables.target;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.models.responses.ResponseCreateParams;
+import com.openai.models.responses.ResponseRetrieveParams;
+import com.openai.models.responses.ResponseStreamEvent;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.GatewayHarness;
+import dev.switchboard.gateway.TestTables;
+import dev.switchboard.mock.MockProvider;
+import dev.switchboard.mock.MockProviderOptions;
+import dev.switchboard.mock.openapi.OpenAiWireFormat;
+import dev.switchboard.mock.record.RequestRecord;
+import dev.switchboard.mock.sse.SseEvent;
+import dev.switchboard.mock.sse.SseParser;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code GET /v1/responses/{id}?stream=true[&starting_after=N]} through a real gateway to the mock
+ * provider, read with the openai-java SDK's {@code retrieveStreaming}: the events are relayed as
+ * the provider sends them (not once the response is whole), from where the client asks, with the
+ * provider's key scrubbed even when it arrives split over two reads; and the JSON retrieve is held
+ * to the provider's {@code maxResponseSize} also when it comes chunked.
+ */
+class StoredResponseStreamIT {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String KEY = "sk-provider-0123456789abcdef";
+  private static final long SMALL_LIMIT = 8 * 1024;
+
+  @TempDir static Path dir;
+
+  static MockProvider mock;
+  static GatewayHarness gateway;
+  static OpenAIClient sdk;
+
+  @BeforeAll
+  static void start() throws Exception {
+    gateway =
+        GatewayHarness.withMock(
+            dir,
+            new MockProviderOptions().keys(KEY),
+            StoredResponseStreamIT::table,
+            Map.of("openai", KEY, "small", KEY));
+    mock = gateway.mock();
+    sdk =
+        OpenAIOkHttpClient.builder()
+            .baseUrl(gateway.baseUrl())
+            .apiKey("sk-application-key")
+            .maxRetries(0)
+            .timeout(Duration.ofSeconds(20))
+            .build();
+  }
+
+  static RoutingTable table(MockProvider mock) {
+    RoutingTable.Provider openai =
+        provider("openai", "openai", mock.baseUrl(), true, Map.of(), null);
+    RoutingTable.Provider small =
+        new RoutingTable.Provider(
+            "small",
+            "openai",
+            mock.baseUrl(),
+            true,
+            null,
+            Map.of(),
+            null,
+            null,
+            SMALL_LIMIT,
+            null,
+            null,
+            Map.of());
+    return TestTables.table(
+        List.of(openai, small),
+        List.of(
+            route("native", List.of(), target("openai", "gpt-4.1", 0)),
+            route("small", List.of(), target("small", "gpt-4.1", 0))));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (sdk != null) {
+      sdk.close();
+    }
+    if (gateway != null) {
+      gateway.close();
+    }
+  }
+
+  @BeforeEach
+  void reset() {
+    mock.faults().clearAll();
+  }
+
+  @Test
+  void theEventsArriveInOrderFromWhereTheClientAsks() throws Exception {
+    String id = create("native", "Replay me");
+
+    List<ResponseStreamEvent> all = retrieve(id, null);
+    assertThat(all.get(0).isCreated()).isTrue();
+    assertThat(all.get(all.size() - 1).isCompleted()).isTrue();
+    StringBuilder text = new StringBuilder();
+    all.forEach(e -> e.outputTextDelta().ifPresent(d -> text.append(d.delta())));
+    assertThat(text.toString()).isEqualTo("Echo from gpt-4.1: Replay me");
+    HttpResponse<String> raw = gateway.get("/v1/responses/" + id + "?stream=true");
+    assertThat(raw.headers().firstValue("content-type").orElse("")).startsWith("text/event-stream");
+    assertThat(OpenAiWireFormat.responsesStreamProblems(raw.body())).isEmpty();
+    assertThat(sequenceNumbers(raw.body())).containsExactlyElementsOf(range(0, all.size()));
+
+    List<ResponseStreamEvent> resumed = retrieve(id, 2L);
+    assertThat(resumed).hasSize(all.size() - 3);
+    assertThat(resumed.get(0).isContentPartAdded()).isTrue();
+    assertThat(resumed.get(0).asContentPartAdded().sequenceNumber()).isEqualTo(3);
+    assertThat(resumed.get(resumed.size() - 1).isCompleted()).isTrue();
+    RequestRecord upstream = last();
+    assertThat(upstream.path()).isEqualTo("/v1/responses/" + id);
+    assertThat(upstream.query()).isEqualTo("stream=true&starting_after=2");
+  }
+
+  /**
+   * The provider sends the first three events and then holds the rest (a background response still
+   * running): the client has those three while the upstream has not sent the last. Leaving then
+   * resets the upstream request.
+   */
+  @Test
+  void theFirstEventsReachTheClientBeforeTheProviderSendsTheLast() throws Exception {
+    String id = create("native", "Follow me");
+    mock.faults().set("*", "stall-after:3");
+    long abortsBefore = mock.stats().clientAborts();
+
+    List<ResponseStreamEvent> firstThree = new ArrayList<>();
+    try (StreamResponse<ResponseStreamEvent> stream =
+        sdk.responses().retrieveStreaming(id, ResponseRetrieveParams.builder().build())) {
+      Iterator<ResponseStreamEvent> events = stream.stream().iterator();
+      for (int i = 0; i < 3; i++) {
+        firstThree.add(events.next());
+      }
+    }
+
+    assertThat(firstThree.get(0).isCreated()).isTrue();
+    assertThat(firstThree.get(1).isInProgress()).isTrue();
+    assertThat(firstThree.get(2).isOutputItemAdded()).isTrue();
+    // The client closed its stream: the gateway stops the provider's, which is still open.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(mock.stats().clientAborts()).isGreaterThan(abortsBefore));
+  }
+
+  /** The mock echoes the key in a text delta written in two pieces that cut the key in half. */
+  @Test
+  void aKeySplitAcrossTwoReadsIsScrubbed() throws Exception {
+    String id = create("native", "Echo me");
+    mock.faults().set("*", "echo-auth,drip:20");
+
+    HttpResponse<String> replay = gateway.get("/v1/responses/" + id + "?stream=true");
+
+    assertThat(replay.statusCode()).isEqualTo(200);
+    assertThat(replay.body()).doesNotContain(KEY).doesNotContain(KEY.substring(0, 14));
+    List<String> deltas = new ArrayList<>();
+    for (SseEvent e : SseParser.parseAll(replay.body())) {
+      JsonNode event = JSON.readTree(e.data());
+      if (event.path("type").asText().equals("response.output_text.delta")) {
+        deltas.add(event.path("delta").asText());
+      }
+    }
+    assertThat(deltas).contains("You called me with Authorization: Bearer [REDACTED]");
+    assertThat(OpenAiWireFormat.responsesStreamProblems(replay.body())).isEmpty();
+  }
+
+  /**
+   * A JSON retrieve larger than the provider's {@code maxResponseSize}, sent chunked (no length to
+   * refuse up front), is counted as it arrives and refused past the limit.
+   */
+  @Test
+  void aChunkedJsonRetrievePastTheProvidersSizeLimitIsA502() throws Exception {
+    // A long answer, streamed when created: a stream is not held to the size limit.
+    mock.faults().set("gpt-4.1", "tokens:4000");
+    HttpResponse<String> created =
+        gateway.post("/v1/responses", "{\"model\":\"small\",\"stream\":true,\"input\":\"Hi\"}");
+    mock.faults().clearAll();
+    assertThat(created.statusCode()).isEqualTo(200);
+    String id = null;
+    for (SseEvent e : SseParser.parseAll(created.body())) {
+      id = JSON.readTree(e.data()).path("response").path("id").asText(null);
+      if (id != null) {
+        break;
+      }
+    }
+    assertThat(id).isNotNull();
+
+    HttpResponse<String> got = gateway.get("/v1/responses/" + id);
+
+    assertThat(got.statusCode()).as(got.body()).isEqualTo(502);
+    OpenAiWireFormat.assertValid(OpenAiWireFormat.Body.ERROR, got.body());
+    assertThat(JSON.readTree(got.body()).path("error").path("message").asText())
+        .contains("response size limit of " + SMALL_LIMIT + " bytes");
+    // The same response streamed is not held to the limit.
+    assertThat(gateway.get("/v1/responses/" + id + "?stream=true").statusCode()).isEqualTo(200);
+  }
+
+  private static String create(String model, String input) {
+    return sdk.responses()
+        .create(ResponseCreateParams.builder().model(model).input(input).build())
+        .id();
+  }
+
+  private static List<ResponseStreamEvent> retrieve(String id, Long startingAfter) {
+    ResponseRetrieveParams.Builder params = ResponseRetrieveParams.builder();
+    if (startingAfter != null) {
+      params.startingAfter(startingAfter);
+    }
+    List<ResponseStreamEvent> events = new ArrayList<>();
+    try (StreamResponse<ResponseStreamEvent> stream =
+        sdk.responses().retrieveStreaming(id, params.build())) {
+      stream.stream().forEach(events::add);
+    }
+    events.forEach(ResponseStreamEvent::validate);
+    return events;
+  }
+
+  private static List<Long> sequenceNumbers(String sse) throws Exception {
+    List<Long> out = new ArrayList<>();
+    for (SseEvent e : SseParser.parseAll(sse)) {
+      out.add(JSON.readTree(e.data()).path("sequence_number").asLong());
+    }
+    return out;
+  }
+
+  private static List<Long> range(int from, int to) {
+    List<Long> out = new ArrayList<>();
+    for (long i = from; i < to; i++) {
+      out.add(i);
+    }
+    return out;
+  }
+
+  private static RequestRecord last() {
+    List<RequestRecord> all = mock.requests();
+    return all.get(all.size() - 1);
+  }
+}
