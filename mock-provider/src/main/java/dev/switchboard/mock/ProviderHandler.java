@@ -345,7 +345,7 @@ final class ProviderHandler {
               Map.of());
       default -> {
         if (isTrue(ctx.request().getParam("stream"))) {
-          replay(ctx, stored, a.fault());
+          afterDelay(ctx, a.fault(), () -> replay(ctx, stored, a.fault()));
         } else {
           // Chunked, as OpenAI's API answers (no Content-Length).
           String body = stored.response().encode();
@@ -362,10 +362,11 @@ final class ProviderHandler {
   /**
    * {@code GET /v1/responses/{id}?stream=true[&starting_after=N]}: the stored response's events
    * again, those with a {@code sequence_number} above {@code starting_after} (all without it), as
-   * OpenAI resumes a background response's stream. Faults act as on a created stream ({@code drip}
-   * spaces the events, {@code stream-error}, {@code truncate}, ...); {@code echo-auth} puts the
-   * received credentials into the first text delta and writes that event in two pieces that cut the
-   * credentials in half, one drip interval apart: a key split across two reads.
+   * OpenAI resumes a background response's stream. Faults act as on a created stream ({@code delay}
+   * before the headers, {@code drip} between the events, {@code stream-error}, {@code truncate},
+   * ...); {@code echo-auth} puts the received credentials into the first text delta and writes that
+   * event in two pieces that cut the credentials in half, one drip interval apart: a key split
+   * across two reads.
    */
   private void replay(RoutingContext ctx, StoredResponse stored, FaultSpec fault) {
     long after = -1;
