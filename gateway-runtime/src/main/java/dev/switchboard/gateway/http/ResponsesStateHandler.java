@@ -305,6 +305,10 @@ public final class ResponsesStateHandler {
   private static void relayStream(
       RoutingContext rc, HttpClientRequest req, HttpClientResponse resp, KeyScrubber scrubber) {
     HttpServerResponse out = rc.response();
+    if (out.closed()) {
+      req.reset(); // the client left while the provider was still to answer
+      return;
+    }
     LineKeyScrubber lines = new LineKeyScrubber(scrubber);
     out.setStatusCode(200)
         .setChunked(true)

@@ -23,7 +23,10 @@ import dev.switchboard.mock.openapi.OpenAiWireFormat;
 import dev.switchboard.mock.record.RequestRecord;
 import dev.switchboard.mock.sse.SseEvent;
 import dev.switchboard.mock.sse.SseParser;
+import java.net.Socket;
+import java.net.URI;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -161,6 +164,39 @@ class StoredResponseStreamIT {
     assertThat(firstThree.get(1).isInProgress()).isTrue();
     assertThat(firstThree.get(2).isOutputItemAdded()).isTrue();
     // The client closed its stream: the gateway stops the provider's, which is still open.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(mock.stats().clientAborts()).isGreaterThan(abortsBefore));
+  }
+
+  /**
+   * The client leaves while the provider is still to answer (its headers are held back): once the
+   * provider's stream starts, the gateway resets it instead of reading a stream nobody takes.
+   */
+  @Test
+  void aClientThatLeftBeforeTheProviderAnsweredDoesNotKeepTheProvidersStreamOpen()
+      throws Exception {
+    String id = create("native", "Gone");
+    mock.faults().set("*", "delay:300,stall-after:1");
+    long abortsBefore = mock.stats().clientAborts();
+    URI origin = URI.create(gateway.origin());
+
+    try (Socket socket = new Socket(origin.getHost(), origin.getPort())) {
+      socket
+          .getOutputStream()
+          .write(
+              ("GET /v1/responses/"
+                      + id
+                      + "?stream=true HTTP/1.1\r\nHost: localhost\r\n"
+                      + "Authorization: Bearer sk-application-key\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> mock.requests().stream().anyMatch(r -> r.path().endsWith(id)));
+    }
+
+    // The provider's stream (one event, then silence) is reset, not left open for its timeout.
     await()
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(() -> assertThat(mock.stats().clientAborts()).isGreaterThan(abortsBefore));
