@@ -18,7 +18,10 @@ import org.slf4j.LoggerFactory;
  * <p>Like the {@link Bulkhead}, a full cap queues briefly: the acquire is retried every {@value
  * #POLL_MS} ms for at most {@link Bulkhead#MAX_WAIT_MS} ms, then fails with {@link
  * Bulkhead.FullException} so the request fails over. When the store cannot answer, the cap falls
- * back to this replica's own bulkhead of the same size (per-replica counting, as without a store).
+ * back to this replica's own bulkhead of the same size (per-replica counting, as without a store);
+ * such a permit registers its lease once the store answers again. A lease the store lost (a
+ * restart, an outage longer than a lease) is added again by its next renewal, even over the cap:
+ * the request is running, so new acquires wait until the cap has room.
  */
 public final class GlobalSemaphore {
 
@@ -110,13 +113,17 @@ public final class GlobalSemaphore {
         .onComplete(
             ar -> {
               if (ar.failed()) {
-                // The store is down: count on this replica, as without a store.
-                fallback.acquire().onComplete(f -> promise.handle(f.map(p -> (SlotPermit) p)));
+                // The store is down: count on this replica, as without a store. The permit also
+                // renews a lease of its own, which registers it once the store answers again.
+                fallback
+                    .acquire()
+                    .onComplete(
+                        f -> promise.handle(f.map(p -> (SlotPermit) new Lease(leaseId, p))));
                 return;
               }
               if (ar.result()) {
                 held.incrementAndGet();
-                promise.complete(new Lease(leaseId));
+                promise.complete(new Lease(leaseId, null));
                 return;
               }
               if (clock.nanoTime() + POLL_MS * 1_000_000 > deadlineNanos) {
@@ -129,14 +136,25 @@ public final class GlobalSemaphore {
             });
   }
 
-  /** A granted lease, renewed until released. */
+  /**
+   * A granted lease, renewed until released. A renewal that finds the lease gone (Redis restarted
+   * empty, or was out of reach for longer than a lease) adds it again, so the running request is
+   * counted again and new acquires wait. A permit of the per-replica {@code fallback} (taken while
+   * the store did not answer) renews a lease too: its first renewal that reaches the store
+   * registers it, so requests admitted during an outage count against the cap once it is back.
+   */
   private final class Lease implements SlotPermit {
     private final String id;
+    private final Bulkhead.Permit fallbackPermit;
     private final AtomicBoolean released = new AtomicBoolean();
     private final long renewTimer;
 
-    Lease(String id) {
+    /**
+     * @param fallbackPermit the per-replica permit it stands for, or null for a granted lease
+     */
+    Lease(String id, Bulkhead.Permit fallbackPermit) {
       this.id = id;
+      this.fallbackPermit = fallbackPermit;
       this.renewTimer = clock.setPeriodic(renewMs, t -> renew());
     }
 
@@ -149,11 +167,16 @@ public final class GlobalSemaphore {
           .renew(key, id, now, now + leaseMs)
           .onComplete(
               ar -> {
-                if (ar.succeeded() && !ar.result()) {
-                  // Expired (the store was unreachable for a whole lease): the cap may briefly
-                  // admit one more request; nothing to do but stop renewing.
-                  LOG.debug("{}: lease {} expired while held", name, id);
+                if (ar.failed() || ar.result()) {
+                  return; // renewed, or the store is out of reach: the next renewal tries again
                 }
+                if (released.get()) {
+                  // Released while this renewal was on its way: it added the lease back after
+                  // the release removed it.
+                  store.release(key, id);
+                  return;
+                }
+                LOG.debug("{}: lease {} was gone and is registered again", name, id);
               });
     }
 
@@ -161,7 +184,11 @@ public final class GlobalSemaphore {
     public void release() {
       if (released.compareAndSet(false, true)) {
         clock.cancelTimer(renewTimer);
-        held.decrementAndGet();
+        if (fallbackPermit != null) {
+          fallbackPermit.release();
+        } else {
+          held.decrementAndGet();
+        }
         store.release(key, id);
       }
     }

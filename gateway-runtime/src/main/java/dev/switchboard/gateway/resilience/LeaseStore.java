@@ -17,7 +17,13 @@ public interface LeaseStore {
    */
   Future<Boolean> tryAcquire(String key, String leaseId, int cap, long nowMs, long expiresAtMs);
 
-  /** Moves a held lease's expiry; false when the lease had expired and is gone. */
+  /**
+   * Moves a held lease's expiry, adding the lease again when it is gone (the store lost it, or it
+   * expired while the store was out of reach) even if that puts {@code key} over its cap: the
+   * request holding it is running, so its slot counts, and new acquires wait.
+   *
+   * @return true when the lease was still there, false when it had to be added again
+   */
   Future<Boolean> renew(String key, String leaseId, long nowMs, long expiresAtMs);
 
   /** Gives a lease back (nothing when it is gone already). */

@@ -4,8 +4,11 @@
 -- ARGV[1] op: acquire | renew | release
 -- ARGV[2] lease id
 -- acquire: ARGV[3] now ms, ARGV[4] expiry ms, ARGV[5] cap, ARGV[6] lease ms -> 1 granted, 0 full
--- renew:   ARGV[3] new expiry ms, ARGV[4] lease ms                        -> 1 renewed, 0 gone
+-- renew:   ARGV[3] new expiry ms, ARGV[4] lease ms              -> 1 renewed, 2 re-added (was gone)
 -- release:                                                                -> 1 released, 0 gone
+-- A renewal re-adds a lease it finds gone (Redis restarted empty, or was out of reach for longer
+-- than a lease), even when that puts the set over the cap: its request is running, so its slot is
+-- counted again and new acquires wait until the set is under the cap.
 -- Expiry scores are the gateway clock's; the key's own TTL is relative, so it does not depend on
 -- Redis's clock agreeing with the gateway's.
 local key = KEYS[1]
@@ -29,12 +32,12 @@ if op == 'acquire' then
   end
   return 0
 elseif op == 'renew' then
-  if redis.call('ZSCORE', key, id) then
-    redis.call('ZADD', key, ARGV[3], id)
-    keepForLease(ARGV[4])
-    return 1
+  local added = redis.call('ZADD', key, ARGV[3], id)
+  keepForLease(ARGV[4])
+  if added == 1 then
+    return 2
   end
-  return 0
+  return 1
 else
   return redis.call('ZREM', key, id)
 end

@@ -126,4 +126,105 @@ class GlobalSemaphoreTest {
     assertThat(tryAcquire(b, clockB)).as("A's renewed leases still hold the cap").isNull();
     assertThat(a.inFlight()).isEqualTo(5);
   }
+
+  private static long leasesIn(io.vertx.redis.client.Redis admin, String redisKey)
+      throws Exception {
+    return await(
+            admin.send(
+                io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.ZCARD)
+                    .arg(redisKey)))
+        .toLong();
+  }
+
+  /**
+   * Redis restarts empty (here: FLUSHALL) while replica A's five requests run: their next renewals
+   * find their leases gone and add them again (over the cap if need be), so replica B is refused
+   * rather than admitting five more — twice the cap in flight.
+   */
+  @Test
+  void renewalsRegisterLeasesRedisLostSoTheCapHoldsAfterARestart() throws Exception {
+    long start = 1_700_000_000_000L;
+    ManualClock clockA = new ManualClock(start);
+    ManualClock clockB = new ManualClock(start);
+    GlobalSemaphore a = semaphore("flushed", clockA, "replica-a");
+    GlobalSemaphore b = semaphore("flushed", clockB, "replica-b");
+    io.vertx.redis.client.Redis admin =
+        io.vertx.redis.client.Redis.createClient(vertx, redis.uri());
+    try {
+      for (int i = 0; i < 5; i++) {
+        assertThat(tryAcquire(a, clockA)).isNotNull();
+      }
+      await(admin.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.FLUSHALL)));
+      assertThat(leasesIn(admin, "switchboard-test:{flushed}")).isZero();
+
+      clockA.advance(LEASE_MS / 3); // A's renewals run
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(5))
+          .until(() -> leasesIn(admin, "switchboard-test:{flushed}") == 5);
+      assertThat(tryAcquire(b, clockB)).as("A's running requests hold the cap again").isNull();
+      assertThat(a.inFlight()).isEqualTo(5);
+    } finally {
+      admin.close();
+    }
+  }
+
+  /**
+   * Requests admitted by the per-replica fallback while Redis was down register their leases once
+   * it answers again, so another replica does not admit a whole cap on top of them.
+   */
+  @Test
+  void permitsTakenDuringAnOutageRegisterLeasesOnceRedisIsBack() throws Exception {
+    long start = 1_700_000_000_000L;
+    ManualClock storeClock = new ManualClock(start);
+    ManualClock clockA = new ManualClock(start);
+    ManualClock clockB = new ManualClock(start);
+    try (RedisProcess own = RedisProcess.start()) {
+      RedisStateStore s = new RedisStateStore(vertx, storeClock, own.uri(), null, null, "outage:");
+      io.vertx.redis.client.Redis admin = null;
+      try {
+        await(s.warmUp());
+        GlobalSemaphore a = semaphore(s, "outage", clockA, "replica-a");
+        GlobalSemaphore b = semaphore(s, "outage", clockB, "replica-b");
+        own.kill();
+        for (int i = 0; i < 5; i++) {
+          assertThat(tryAcquire(a, clockA)).as("fallback permit %s", i).isNotNull();
+        }
+        assertThat(s.unavailable()).as("taken from the per-replica fallback").isTrue();
+        own.startAgain();
+        admin = io.vertx.redis.client.Redis.createClient(vertx, own.uri());
+        io.vertx.redis.client.Redis probe = admin;
+        org.awaitility.Awaitility.await()
+            .atMost(java.time.Duration.ofSeconds(10))
+            .until(
+                () -> {
+                  storeClock.advance(RedisGuard.RETRY_AFTER_MS + 1); // the store is tried again
+                  clockA.advance(LEASE_MS / 3); // A's permits renew (and so register)
+                  Thread.sleep(50);
+                  return leasesIn(probe, "outage:{outage}") == 5;
+                });
+        assertThat(tryAcquire(b, clockB))
+            .as("the fallback permits count against the cap once Redis is back")
+            .isNull();
+      } finally {
+        if (admin != null) {
+          admin.close();
+        }
+        await(s.close());
+      }
+    }
+  }
+
+  static GlobalSemaphore semaphore(
+      RedisStateStore s, String key, ManualClock clock, String replica) {
+    return new GlobalSemaphore(
+        new RedisLeaseStore(s),
+        clock,
+        key,
+        key,
+        5,
+        LEASE_MS,
+        LEASE_MS / 3,
+        replica,
+        new Bulkhead(vertx, clock, key, 5));
+  }
 }
