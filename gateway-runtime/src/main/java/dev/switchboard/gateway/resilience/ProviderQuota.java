@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * the others. When the block would be a single unit (small quotas), nothing is fetched ahead: each
  * request takes its unit from the store (concurrent requests in one call), which is exact. Tokens
  * are known only after an answer: they are charged to the held units and owed units are paid to the
- * store with the next call (at once when nothing is held).
+ * store with the next call (at once when nothing is held). A call that gets no answer may still
+ * have been applied: units it charged are sent again (counted, perhaps twice), units it gave back
+ * are dropped (never returned twice) — a lost reply errs on the safe side.
  *
  * <p>Outage: while the store does not answer, requests are counted in this replica's bucket, as
  * without a store (nothing waits on a dead store: the store fails fast while it is down); each such
@@ -270,6 +272,12 @@ public final class ProviderQuota {
           }
         }
       } else {
+        if (call.owed() < 0) {
+          // Units given back with a call that got no answer: Redis may have added them anyway
+          // (the reply was lost), so they are dropped here rather than sent again, which could
+          // add them twice. A lost reply errs on the safe side: units counted, never returned.
+          held += call.owed();
+        }
         if (!fallingBack) {
           fallingBack = true;
           LOG.warn(

@@ -272,6 +272,73 @@ class SharedProviderQuotaTest {
     assertThat(shared).isLessThanOrEqualTo(quota + quota / 100);
   }
 
+  /**
+   * A unit given back to Redis whose reply is lost (Redis, busy with a slow script, applies the
+   * call after the gateway's deadline) is not sent again: Redis adds it once, not twice, so the
+   * quota never grows units from nothing (a lost reply errs on the safe side).
+   */
+  @Test
+  void aGiveBackWhoseReplyIsLostIsNotSentAgain() throws Exception {
+    int quota = 10; // 1 % of it is less than one request: a block of one, exact counting
+    List<ProviderGuard> guards = replicas("lost", quota, null);
+    ProviderGuard a = guards.get(0);
+    ProviderGuard b = guards.get(1);
+    ManualClock clockA = clocks.get(0);
+    io.vertx.redis.client.Redis admin =
+        io.vertx.redis.client.Redis.createClient(vertx, redis.uri());
+    String bucket = "switchboard-test:{quota:lost:r}:" + quota;
+    try {
+      for (int i = 0; i < 5; i++) {
+        assertThat(result(a.takeQuota())).isTrue();
+      }
+      await().atMost(Duration.ofSeconds(5)).until(() -> inFlight.get() == 0);
+      assertThat(level(admin, bucket)).isEqualTo(5.0);
+
+      // Redis is busy with a slow script for 1.5 s of real time; the give-back waits behind it,
+      // misses its deadline on A's clock (A falls back to its own bucket), and then runs.
+      Future<io.vertx.redis.client.Response> busy =
+          admin.send(
+              io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.EVAL)
+                  .arg(
+                      "local t0 = redis.call('TIME') local s = t0[1] * 1000000 + t0[2]"
+                          + " while true do local t = redis.call('TIME')"
+                          + " if t[1] * 1000000 + t[2] - s > 1500000 then return 1 end end")
+                  .arg("0"));
+      Thread.sleep(200); // the slow script starts first
+      a.giveBackQuota(); // NO_KEY: the request was never sent
+      clockA.advance(RedisStateStore.DEFAULT_COMMAND_TIMEOUT_MS + 1);
+      await().atMost(Duration.ofSeconds(5)).until(() -> inFlight.get() == 0);
+      assertThat(a.quotaShared()).as("the give-back got no answer in time").isFalse();
+      result(busy);
+      await().atMost(Duration.ofSeconds(5)).until(() -> level(admin, bucket) >= 6);
+
+      // After the store's second of rest A's next request asks Redis again and is answered.
+      clockA.advance(dev.switchboard.gateway.state.RedisGuard.RETRY_AFTER_MS + 1);
+      result(a.takeQuota());
+      await().atMost(Duration.ofSeconds(5)).until(() -> inFlight.get() == 0 && a.quotaShared());
+
+      // Five units taken, one given back (and a fifth of a unit refilled on A's clock): six left
+      // for B, whose clock stands still — seven if the give-back had been added twice.
+      int taken = 0;
+      while (taken < 20 && result(b.takeQuota())) {
+        taken++;
+      }
+      assertThat(taken).isEqualTo(6);
+    } finally {
+      admin.close();
+    }
+  }
+
+  static double level(io.vertx.redis.client.Redis admin, String bucket) throws Exception {
+    return Double.parseDouble(
+        result(
+                admin.send(
+                    io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.HGET)
+                        .arg(bucket)
+                        .arg("l")))
+            .toString());
+  }
+
   static <T> T result(Future<T> f) throws Exception {
     return f.toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
   }
