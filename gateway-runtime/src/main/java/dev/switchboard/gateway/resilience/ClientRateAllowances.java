@@ -280,6 +280,7 @@ final class ClientRateAllowances {
 
   private Future<Void> send(Group g, Run run) {
     Future<Response> sent;
+    boolean notSent = false;
     try {
       sent =
           sender.send(
@@ -287,13 +288,15 @@ final class ClientRateAllowances {
     } catch (RuntimeException e) {
       // Not sent (the client refused the command): a failed run, so its requests are answered
       // (they fall back) and the group is free again, never left busy with them waiting.
+      notSent = true;
       sent =
           Future.failedFuture(
               new StoreUnavailableException("the rate-limit run could not be sent: " + e));
     }
+    boolean neverSent = notSent;
     return sent.transform(
         ar -> {
-          answer(g, run, ar.succeeded() ? ar.result() : null, ar.cause());
+          answer(g, run, ar.succeeded() ? ar.result() : null, ar.cause(), neverSent);
           run.done().complete();
           return Future.<Void>succeededFuture();
         });
@@ -318,8 +321,11 @@ final class ClientRateAllowances {
     }
   }
 
-  /** Applies a run's answer (or its failure) and answers the requests it decided. */
-  private void answer(Group g, Run run, Response reply, Throwable cause) {
+  /**
+   * Applies a run's answer (or its failure) and answers the requests it decided; {@code neverSent}
+   * when the run certainly did not reach Redis (the client refused to send it).
+   */
+  private void answer(Group g, Run run, Response reply, Throwable cause, boolean neverSent) {
     Answer r = null;
     Throwable failure = cause;
     if (reply != null) {
@@ -341,8 +347,12 @@ final class ClientRateAllowances {
       if (r == null) {
         // No answer is not nothing done: the run may have run in Redis all the same. What it gave
         // back stays given back (held here again it would be available twice, past the limit; at
-        // worst the bucket keeps it taken until it refills); tokens go again with the next run.
-        g.pendingTokens += run.tokens();
+        // worst the bucket keeps it taken until it refills), and its tokens are not sent again
+        // (charged once if it ran, else not at all: a lost reply never charges them twice). Only
+        // a run the client refused to send keeps its tokens for the next run.
+        if (neverSent) {
+          g.pendingTokens += run.tokens();
+        }
         for (Promise<Verdict> w : run.batch()) {
           answers.add(() -> w.fail(failed));
         }

@@ -31,8 +31,10 @@ import org.slf4j.LoggerFactory;
  * value already is the key's hash), never a key or a header value.
  *
  * <p>Outage: while the store is unavailable the request is counted in this replica's own bucket
- * ({@link ClientRateLimiter}), as without a shared store, and that is logged once per outage;
- * tokens of a run that failed are sent with the next one.
+ * ({@link ClientRateLimiter}), as without a shared store, and that is logged once per outage.
+ * Tokens of a run that got no answer are not sent again: Redis may have run it (only its reply was
+ * lost), so they are charged at most once — a lost reply errs on the caller's side (at most those
+ * tokens uncharged), never charging them twice.
  */
 public final class SharedClientRateLimits {
 

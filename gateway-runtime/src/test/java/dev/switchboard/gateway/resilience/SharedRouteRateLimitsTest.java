@@ -354,4 +354,95 @@ class SharedRouteRateLimitsTest {
   static HttpResponse<String> send(HttpRequest request) throws Exception {
     return http.send(request, HttpResponse.BodyHandlers.ofString());
   }
+
+  /**
+   * A run that carried a caller's tokens reaches Redis, but its reply is lost (Redis, busy with a
+   * slow script, runs it after the gateway's deadline): its tokens are not sent again, so they are
+   * charged once and the caller is not limited on tokens it never used.
+   */
+  @Test
+  void tokensOfARunWhoseReplyIsLostAreChargedOnce() throws Exception {
+    ManualClock deadlines = new ManualClock(); // the store's: command deadlines, fail-fast pause
+    ManualClock buckets = new ManualClock(); // the buckets' refill: stands still
+    try (RedisProcess slow = RedisProcess.start()) {
+      RedisStateStore s =
+          new RedisStateStore(vertx, deadlines, slow.uri(), null, null, "lostrun:", 1_000);
+      io.vertx.redis.client.Redis admin =
+          io.vertx.redis.client.Redis.createClient(vertx, slow.uri());
+      try {
+        s.warmUp().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        SharedClientRateLimits limits =
+            new SharedClientRateLimits(
+                s, new ClientRateLimiter(buckets::nanoTime), buckets::currentTimeMillis);
+        // 150 tokens per minute for the route: too small for allowances, every run is Redis's.
+        List<RoutingTable.RateLimit> rule =
+            List.of(new RoutingTable.RateLimit("route", null, 150L));
+        dev.switchboard.gateway.request.Caller caller =
+            new dev.switchboard.gateway.request.Caller(h -> null);
+        SharedClientRateLimits.Admitted first =
+            limits
+                .admit(rule, "lost", "lost", caller, "first")
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(5, TimeUnit.SECONDS);
+        assertThat(first.decision().limited()).isFalse();
+        String bucket = "lostrun:{rl:lost}:";
+        await().atMost(Duration.ofSeconds(5)).until(() -> tokenLevel(admin, bucket) == 150);
+
+        // Redis is busy with a slow script for 1.5 s of real time; the report carrying the 100
+        // tokens waits behind it, misses its deadline on the store's clock, and then runs.
+        io.vertx.core.Future<Response> busy =
+            admin.send(
+                Request.cmd(Command.EVAL)
+                    .arg(
+                        "local t0 = redis.call('TIME') local s = t0[1] * 1000000 + t0[2]"
+                            + " while true do local t = redis.call('TIME')"
+                            + " if t[1] * 1000000 + t[2] - s > 1500000 then return 1 end end")
+                    .arg("0"));
+        Thread.sleep(200); // the slow script starts first
+        first.charge().charge(100);
+        // The next report (every 50 ms) sends the run: its deadline is on the store's clock.
+        await().atMost(Duration.ofSeconds(5)).until(() -> deadlines.pendingTimers() > 0);
+        deadlines.advance(1_001);
+        await().atMost(Duration.ofSeconds(5)).until(s::unavailable);
+        busy.toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        // Redis ran it all the same: the 100 tokens are charged.
+        await().atMost(Duration.ofSeconds(5)).until(() -> tokenLevel(admin, bucket) <= 50);
+
+        // The store is tried again after its second of rest: 50 tokens are left, so the caller is
+        // admitted; had the 100 tokens been sent again the bucket would be at -50 and refuse it.
+        deadlines.advance(dev.switchboard.gateway.state.RedisGuard.RETRY_AFTER_MS + 1);
+        SharedClientRateLimits.Admitted second =
+            limits
+                .admit(rule, "lost", "lost", caller, "second")
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(5, TimeUnit.SECONDS);
+        assertThat(s.unavailable()).isFalse();
+        assertThat(second.decision().limited()).as("50 tokens left").isFalse();
+        assertThat(tokenLevel(admin, bucket)).isEqualTo(50);
+      } finally {
+        s.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        admin.close();
+      }
+    }
+  }
+
+  /** The level of the one token bucket under {@code prefix} (it is the only key there). */
+  static double tokenLevel(io.vertx.redis.client.Redis admin, String prefix) throws Exception {
+    Response keys =
+        admin
+            .send(Request.cmd(Command.KEYS).arg(prefix + "*"))
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(5, TimeUnit.SECONDS);
+    assertThat(keys.size()).isEqualTo(1);
+    Response level =
+        admin
+            .send(Request.cmd(Command.HGET).arg(keys.get(0).toString()).arg("l"))
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(5, TimeUnit.SECONDS);
+    return Double.parseDouble(level.toString());
+  }
 }
