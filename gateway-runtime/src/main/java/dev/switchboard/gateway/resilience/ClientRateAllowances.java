@@ -296,7 +296,10 @@ final class ClientRateAllowances {
     boolean neverSent = notSent;
     return sent.transform(
         ar -> {
-          answer(g, run, ar.succeeded() ? ar.result() : null, ar.cause(), neverSent);
+          // Failed unsent by the store itself (resting after a failure): it never reached Redis.
+          boolean unsent =
+              neverSent || (ar.cause() instanceof StoreUnavailableException s && s.unsent());
+          answer(g, run, ar.succeeded() ? ar.result() : null, ar.cause(), unsent);
           run.done().complete();
           return Future.<Void>succeededFuture();
         });
@@ -323,7 +326,8 @@ final class ClientRateAllowances {
 
   /**
    * Applies a run's answer (or its failure) and answers the requests it decided; {@code neverSent}
-   * when the run certainly did not reach Redis (the client refused to send it).
+   * when the run certainly did not reach Redis (the client refused to send it, or the store failed
+   * it unsent while resting).
    */
   private void answer(Group g, Run run, Response reply, Throwable cause, boolean neverSent) {
     Answer r = null;
@@ -349,7 +353,7 @@ final class ClientRateAllowances {
         // back stays given back (held here again it would be available twice, past the limit; at
         // worst the bucket keeps it taken until it refills), and its tokens are not sent again
         // (charged once if it ran, else not at all: a lost reply never charges them twice). Only
-        // a run the client refused to send keeps its tokens for the next run.
+        // a run that was never sent keeps its tokens for the next run.
         if (neverSent) {
           g.pendingTokens += run.tokens();
         }

@@ -268,6 +268,37 @@ class ClientRateAllowancesTest {
     assertThat(third.isComplete() && third.result().code() == 1).isTrue();
   }
 
+  /**
+   * Tokens of a run the store failed without sending it (resting after a failure) never reached
+   * Redis: they go with the next run, once. Those of a run whose reply was lost may have been
+   * counted already and are not sent again (charged once or not at all, never twice).
+   */
+  @Test
+  void tokensOfARunNeverSentGoWithTheNextRunAndThoseOfALostReplyDoNot() throws Exception {
+    List<Promise<Response>> runs = new ArrayList<>();
+    List<Long> tokensSent = new ArrayList<>();
+    ClientRateAllowances allowances =
+        new ClientRateAllowances(
+            (buckets, pairs, waiting, returnRequests, wantRequests, tokens) -> {
+              Promise<Response> run = Promise.promise();
+              runs.add(run);
+              tokensSent.add(tokens);
+              return run.future();
+            },
+            clock::nanoTime);
+    List<String> buckets = List.of("b");
+    List<String> pairs = List.of("100000", "t");
+    allowances.charge("k", buckets, pairs, 40);
+    allowances.report(false); // run 1 carries the 40 tokens
+    runs.get(0).fail(new StoreUnavailableException("resting", true)); // never sent
+    allowances.report(false); // run 2: the same 40 again
+    runs.get(1).fail(new StoreUnavailableException("no answer within 250 ms")); // maybe ran
+    allowances.charge("k", buckets, pairs, 5);
+    allowances.report(false); // run 3: only what came since
+
+    assertThat(tokensSent).containsExactly(40L, 40L, 5L);
+  }
+
   /** A run that cannot even be sent (the client threw) leaves the group free as a failed one. */
   @Test
   void aRunThatCannotBeSentLeavesTheGroupFree() throws Exception {
