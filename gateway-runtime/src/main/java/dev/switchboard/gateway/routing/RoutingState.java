@@ -27,6 +27,11 @@ public final class RoutingState implements ConfigListener {
 
   private final AtomicReference<RoutingSnapshot> snapshot = new AtomicReference<>();
   private final AtomicReference<ProviderKeys> keys = new AtomicReference<>(ProviderKeys.empty());
+
+  /** The provider keys as the source last gave them (before keys the served table still needs). */
+  private Map<String, String> sourceKeys = Map.of();
+
+  private String keysOrigin = "";
   private final AtomicReference<ReloadResult> lastReload = new AtomicReference<>();
   private final List<Consumer<ReloadResult>> reloadListeners = new CopyOnWriteArrayList<>();
   private final Clock clock;
@@ -84,6 +89,8 @@ public final class RoutingState implements ConfigListener {
                   clock.instant());
         } else {
           snapshot.set(RoutingSnapshot.of(table, clock.instant()));
+          // Keys kept only for the previous table's providers go now if this one needs none.
+          refreshKeys();
           result =
               new ReloadResult(
                   ReloadResult.APPLIED, table.configVersion(), origin, List.of(), clock.instant());
@@ -120,13 +127,54 @@ public final class RoutingState implements ConfigListener {
     return new ReloadResult(ReloadResult.REJECTED, version, origin, problems, clock.instant());
   }
 
+  /**
+   * New provider keys from the source. A key is added or replaced at once; a key the source no
+   * longer holds is dropped only once the served table no longer names its provider as keyed. The
+   * operator publishes the table that stops using a provider before the keys without it, but a
+   * gateway reads the two objects apart (and decodes a large table for a while, or may reject it):
+   * dropped at once, the key would leave the table still served sending every request to that
+   * provider without one ({@code no_key}). So a deleted keys Secret, too, leaves the keys the
+   * served table needs in place.
+   */
   @Override
-  public void onProviderKeys(Map<String, String> newKeys, String origin) {
-    ProviderKeys next = ProviderKeys.of(newKeys);
-    ProviderKeys previous = keys.getAndSet(next);
+  public synchronized void onProviderKeys(Map<String, String> newKeys, String origin) {
+    sourceKeys = Map.copyOf(newKeys);
+    keysOrigin = origin;
+    refreshKeys();
+  }
+
+  /** The source's keys, plus those of the previous keys the served table still needs. */
+  private void refreshKeys() {
+    RoutingSnapshot served = snapshot.get();
+    ProviderKeys previous = keys.get();
+    Map<String, String> effective = new java.util.HashMap<>(sourceKeys);
+    java.util.Set<String> kept = new java.util.TreeSet<>();
+    if (served != null) {
+      for (RoutingTable.Provider p : served.table().providers().values()) {
+        if (p.hasKey() && !effective.containsKey(p.name())) {
+          previous
+              .keyFor(p.name())
+              .ifPresent(
+                  key -> {
+                    effective.put(p.name(), key);
+                    kept.add(p.name());
+                  });
+        }
+      }
+    }
+    ProviderKeys next = ProviderKeys.of(effective);
+    keys.set(next);
     if (!next.equals(previous)) {
+      String origin = keysOrigin;
       // Names only: key values never reach a log line.
       LOG.info("provider keys loaded from {} for {}", origin, next.providerNames());
+      if (!kept.isEmpty()) {
+        LOG.info(
+            "provider keys for {} kept though {} no longer holds them: the routing table in force"
+                + " still uses those providers",
+            kept,
+            origin);
+      }
       if (!next.refusedNames().isEmpty()) {
         LOG.warn(
             "provider keys from {} refused for {}: not a valid key (only visible ASCII characters,"

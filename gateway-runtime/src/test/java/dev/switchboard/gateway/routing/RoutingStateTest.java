@@ -81,6 +81,42 @@ class RoutingStateTest {
         .isEqualTo(RoutingTableCodec.configVersionOf(table("a")));
   }
 
+  /**
+   * The operator publishes the table that stops using a provider before the keys without it, but
+   * the gateway reads the two apart (a large table decodes for a while; it may be rejected): a key
+   * the served table still uses stays until a table without it is served — also when the keys
+   * Secret is deleted — while new and rotated keys apply at once.
+   */
+  @Test
+  void aKeyTheServedTableStillUsesStaysUntilATableWithoutItIsServed() {
+    RoutingTable both =
+        TestTables.table(
+            List.of(
+                provider("a", "http://127.0.0.1:1/v1", true),
+                provider("b", "http://127.0.0.1:2/v1", true)),
+            List.of(route("x", List.of(), target("a", "m", 0), target("b", "m", 1))));
+    RoutingTable onlyB =
+        TestTables.table(
+            List.of(provider("b", "http://127.0.0.1:2/v1", true)),
+            List.of(route("x", List.of(), target("b", "m", 0))));
+    state.onProviderKeys(Map.of("a", "sk-a", "b", "sk-b"), "test");
+    state.apply(RoutingTableCodec.encode(both), "test");
+
+    // The keys without a arrive before the table without it is served.
+    state.onProviderKeys(Map.of("b", "sk-b2"), "test");
+    assertThat(state.keys().keyFor("a")).contains("sk-a");
+    assertThat(state.keys().keyFor("b")).contains("sk-b2");
+    // A deleted keys Secret leaves the keys the served table needs.
+    state.onProviderKeys(Map.of(), "test");
+    assertThat(state.keys().keyFor("a")).contains("sk-a");
+    assertThat(state.keys().keyFor("b")).contains("sk-b2");
+    state.onProviderKeys(Map.of("b", "sk-b2"), "test");
+
+    state.apply(RoutingTableCodec.encode(onlyB), "test");
+    assertThat(state.keys().keyFor("a")).isEmpty();
+    assertThat(state.keys().keyFor("b")).contains("sk-b2");
+  }
+
   @Test
   void keysAreSwappedWholeAndNeverPrinted() {
     state.onProviderKeys(Map.of("p", " sk-secret\n", "blank", ""), "test");
