@@ -71,6 +71,35 @@ public final class RoutingTableCodec {
   }
 
   /**
+   * The config version of a routing document as it was written: {@code sha256:} over its canonical
+   * bytes without {@code configVersion}, fields this reader does not know included. For a document
+   * written by {@link #encode} it equals {@link #configVersionOf} of the decoded table; for one a
+   * newer operator wrote with fields this version drops when decoding, it still equals the version
+   * that operator published (re-encoding the decoded table would hash without them).
+   *
+   * @throws InvalidRoutingTableException when the text is not a JSON object
+   */
+  public static String configVersionOfDocument(byte[] json) {
+    try {
+      com.fasterxml.jackson.databind.JsonNode tree = CANONICAL.readTree(json);
+      if (!(tree instanceof com.fasterxml.jackson.databind.node.ObjectNode object)) {
+        throw new InvalidRoutingTableException("the routing table document is not a JSON object");
+      }
+      object.remove("configVersion");
+      // In the document's own order: a writer of this codec wrote it in canonical order, so the
+      // bytes are its bytes (a hand-written file's version identifies its content as written).
+      byte[] bytes = CANONICAL.writeValueAsBytes(object);
+      return "sha256:"
+          + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (IOException e) {
+      throw new InvalidRoutingTableException(
+          "the routing table is not valid JSON: " + originalMessage(e), e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required by every JVM", e);
+    }
+  }
+
+  /**
    * Parses a table. Structural problems (not JSON, wrong types) throw; semantic problems are for
    * {@link RoutingTableValidator}.
    *

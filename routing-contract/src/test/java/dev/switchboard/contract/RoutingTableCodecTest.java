@@ -102,6 +102,66 @@ class RoutingTableCodecTest {
     assertThat(RoutingTableCodec.decode(json).namespace()).isEqualTo("ns");
   }
 
+  /** A table with prices (fractions, windows) and a cache policy: numbers of every kind. */
+  private static RoutingTable priced() {
+    RoutingTable.Model model =
+        new RoutingTable.Model(
+            List.of("chat"),
+            128_000L,
+            new RoutingTable.Pricing(
+                0.15,
+                0.6,
+                0.075,
+                "USD",
+                List.of(
+                    new RoutingTable.PriceWindow(
+                        "off-peak", null, "16:30", "00:30", "UTC", 0.0001, 1.0E-4, null))),
+            null);
+    RoutingTable.Provider p =
+        new RoutingTable.Provider(
+            "p",
+            "openai",
+            "https://api.example.com/v1",
+            true,
+            null,
+            Map.of(),
+            null,
+            20,
+            null,
+            null,
+            Map.of("m", model));
+    return sample(Map.of("p", p, "openai-prod", provider("openai-prod", "https://a.example/v1")));
+  }
+
+  @Test
+  void aDocumentsVersionIsTheVersionItsWriterComputed() throws Exception {
+    for (RoutingTable t : List.of(sample(Map.of()), priced())) {
+      assertThat(RoutingTableCodec.configVersionOfDocument(RoutingTableCodec.encode(t)))
+          .isEqualTo(RoutingTableCodec.configVersionOf(t));
+    }
+    // A newer writer's field this reader drops: the version is still the one it published, not
+    // that of the decoded (and so re-encoded without it) table.
+    String written =
+        RoutingTableCodec.encodeToString(priced())
+            .replaceFirst("\"configVersion\":\"[^\"]+\",", "")
+            .replace(
+                "\"baseUrl\":\"https://api.example.com/v1\"",
+                "\"baseUrl\":\"https://api.example.com/v1\",\"futureField\":{\"x\":1.5}");
+    String published =
+        "sha256:"
+            + java.util.HexFormat.of()
+                .formatHex(
+                    java.security.MessageDigest.getInstance("SHA-256")
+                        .digest(written.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    String document = written.replaceFirst("^\\{", "{\"configVersion\":\"" + published + "\",");
+    byte[] bytes = document.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+    assertThat(document).contains("futureField");
+    assertThat(RoutingTableCodec.configVersionOfDocument(bytes)).isEqualTo(published);
+    assertThat(RoutingTableCodec.configVersionOf(RoutingTableCodec.decode(bytes)))
+        .isNotEqualTo(published);
+  }
+
   @Test
   void rejectsDocumentsThatAreNotTables() {
     assertThatThrownBy(() -> RoutingTableCodec.decode("not json"))

@@ -76,8 +76,11 @@ public final class RoutingState implements ConfigListener {
         result = rejected(decoded.configVersion(), origin, problems);
       } else {
         // The version is recomputed rather than trusted so that a hand-edited file still gets
-        // a version that identifies its content.
-        RoutingTable table = RoutingTableCodec.versioned(decoded);
+        // a version that identifies its content — over the document as written, so that a table
+        // with fields this gateway does not know (a newer operator's) keeps the version the
+        // operator published, which status, metrics and headers compare.
+        RoutingTable table =
+            decoded.withConfigVersion(RoutingTableCodec.configVersionOfDocument(json));
         RoutingSnapshot previous = snapshot.get();
         if (previous != null && Objects.equals(previous.configVersion(), table.configVersion())) {
           result =
