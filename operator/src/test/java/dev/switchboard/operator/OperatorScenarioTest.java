@@ -976,4 +976,84 @@ class OperatorScenarioTest {
               assertThat(publishedKeys()).containsKey("openai-prod");
             });
   }
+
+  @Test
+  void aTableReplacedWithoutTheOperatorsLabelIsWrittenBack() {
+    applyBasic();
+    awaitRouteReady("chat-default");
+    awaitRouteReady("reasoning");
+    RoutingTable published =
+        eventually()
+            .until(this::table, t -> t.filter(x -> x.routes().size() == 2).isPresent())
+            .orElseThrow();
+
+    // kubectl replace with a hand-made object: no labels, no owners, other data. It leaves the
+    // label-selected informer's selection, which the API server reports as a deletion of the
+    // object as it was (still labelled): a regression guard, this part never failed.
+    client
+        .resource(
+            new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                .withNewMetadata()
+                .withName(RoutingTable.CONFIG_MAP_NAME)
+                .withNamespace(ns)
+                .endMetadata()
+                .withData(Map.of(RoutingTable.CONFIG_MAP_KEY, "{\"schemaVersion\":1}"))
+                .build())
+        .update();
+    eventually()
+        .untilAsserted(
+            () -> {
+              ConfigMap map =
+                  client.configMaps().inNamespace(ns).withName(RoutingTable.CONFIG_MAP_NAME).get();
+              assertThat(map.getMetadata().getLabels())
+                  .containsEntry(
+                      RoutingTablePublisher.MANAGED_BY_LABEL, RoutingTablePublisher.MANAGED_BY);
+              assertThat(map.getMetadata().getOwnerReferences())
+                  .extracting(OwnerReference::getName)
+                  .containsExactly("chat-default", "reasoning");
+              assertThat(table()).contains(published);
+            });
+  }
+
+  /** The Secrets' informer selects no label: the replacement arrives as an unlabelled update. */
+  @Test
+  void aKeysSecretReplacedWithoutTheOperatorsLabelIsWrittenBack() {
+    applyBasic();
+    awaitRouteReady("chat-default");
+    awaitRouteReady("reasoning");
+    eventually()
+        .untilAsserted(
+            () -> assertThat(publishedKeys()).containsEntry("openai-prod", "sk-openai-test-key-1"));
+
+    client
+        .resource(
+            new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withNewMetadata()
+                .withName(RoutingTable.KEYS_SECRET_NAME)
+                .withNamespace(ns)
+                .endMetadata()
+                .withType("Opaque")
+                .withData(
+                    Map.of(
+                        "openai-prod",
+                        Base64.getEncoder()
+                            .encodeToString("sk-foreign".getBytes(StandardCharsets.UTF_8))))
+                .build())
+        .update();
+    eventually()
+        .untilAsserted(
+            () -> {
+              Secret secret =
+                  client.secrets().inNamespace(ns).withName(RoutingTable.KEYS_SECRET_NAME).get();
+              assertThat(secret.getMetadata().getLabels())
+                  .containsEntry(
+                      RoutingTablePublisher.MANAGED_BY_LABEL, RoutingTablePublisher.MANAGED_BY);
+              assertThat(secret.getMetadata().getOwnerReferences())
+                  .extracting(OwnerReference::getName)
+                  .containsExactly("chat-default", "reasoning");
+              assertThat(publishedKeys())
+                  .containsEntry("openai-prod", "sk-openai-test-key-1")
+                  .containsEntry("anthropic-prod", "sk-ant-test-key");
+            });
+  }
 }

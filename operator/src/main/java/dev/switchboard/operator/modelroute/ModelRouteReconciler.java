@@ -969,7 +969,10 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   }
 
   private Set<ResourceID> routesUsingSecret(Secret secret) {
-    if (isPublished(secret, RoutingTable.KEYS_SECRET_NAME)) {
+    // By name, not label: this informer selects no label, so a keys Secret replaced by someone
+    // else without the operator's label (kubectl replace of a hand-made object) arrives here as an
+    // update, and must be written back like any other change by others.
+    if (isKeysSecret(secret)) {
       return publisher.changedByOthers(secret)
           ? routesToRepublish(secret.getMetadata().getNamespace())
           : Set.of();
@@ -991,7 +994,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
 
   private boolean forgetIfPublished(HasMetadata resource, Boolean finalStateUnknown) {
     if (isPublished(resource, RoutingTable.CONFIG_MAP_NAME)
-        || isPublished(resource, RoutingTable.KEYS_SECRET_NAME)
+        || isKeysSecret(resource)
         || isShard(resource)) {
       publisher.forget(resource.getMetadata().getNamespace());
     }
@@ -1004,6 +1007,15 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
         && labels != null
         && RoutingTablePublisher.MANAGED_BY.equals(
             labels.get(RoutingTablePublisher.MANAGED_BY_LABEL));
+  }
+
+  /**
+   * The provider keys Secret, whatever its labels: the name is the operator's (the gateways read it
+   * by name), and the Secrets' informer, unlike the tables', selects no label.
+   */
+  private static boolean isKeysSecret(HasMetadata resource) {
+    return resource instanceof Secret
+        && RoutingTable.KEYS_SECRET_NAME.equals(resource.getMetadata().getName());
   }
 
   /** A shard ConfigMap of a sharded routing table. */
