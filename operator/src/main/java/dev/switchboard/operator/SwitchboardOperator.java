@@ -369,9 +369,8 @@ public final class SwitchboardOperator implements AutoCloseable {
             alwaysPublished(client, settings));
     // Wherever gateways get a routing table they get the operator's credential too, Consumers or
     // not: else the admin port's drift entry would be guarded by the network policy alone.
+    // A namespace whose last route went keeps an empty routing table, and so the credential.
     modelRoutes.publishAlongside(consumers::publishOperatorKey);
-    // And where they no longer get one, that table goes too (unless Consumers own it).
-    modelRoutes.withdrawAlongside(consumers::withdrawOperatorKey);
     operator.register(modelRoutes, namespaces(settings));
     routesOnceLeading.set(modelRoutes);
     operator.start();

@@ -571,18 +571,13 @@ class OperatorScenarioTest {
                   .extracting(OwnerReference::getName)
                   .containsExactly("chat-default");
             });
+    // The last route deleted leaves the empty table (theLastRouteDeletedLeavesAnEmptyTableNotNone).
     client.resources(ModelRoute.class).inNamespace(ns).withName("chat-default").delete();
     eventually()
         .untilAsserted(
             () -> {
-              assertThat(table()).isEmpty();
-              assertThat(
-                      client
-                          .secrets()
-                          .inNamespace(ns)
-                          .withName(RoutingTable.KEYS_SECRET_NAME)
-                          .get())
-                  .isNull();
+              assertThat(table().orElseThrow().routes()).isEmpty();
+              assertThat(publishedKeys()).isEmpty();
             });
   }
 
@@ -1054,6 +1049,44 @@ class OperatorScenarioTest {
               assertThat(publishedKeys())
                   .containsEntry("openai-prod", "sk-openai-test-key-1")
                   .containsEntry("anthropic-prod", "sk-ant-test-key");
+            });
+  }
+
+  /**
+   * Gateways keep serving the table they hold when its ConfigMap is deleted (they must survive
+   * garbage collection): deleting it with the last route would leave the deleted routes served.
+   */
+  @Test
+  void theLastRouteDeletedLeavesAnEmptyTableNotNone() {
+    applyBasic();
+    awaitRouteReady("chat-default");
+    awaitRouteReady("reasoning");
+    RoutingTable published =
+        eventually()
+            .until(this::table, t -> t.filter(x -> x.routes().size() == 2).isPresent())
+            .orElseThrow();
+
+    client.resources(ModelRoute.class).inNamespace(ns).delete();
+    eventually()
+        .untilAsserted(
+            () -> {
+              RoutingTable empty = table().orElseThrow();
+              assertThat(RoutingTableValidator.validate(empty)).isEmpty();
+              assertThat(empty.routes()).isEmpty();
+              assertThat(empty.providers()).isEmpty();
+              assertThat(empty.configVersion()).isNotEqualTo(published.configVersion());
+              ConfigMap map =
+                  client.configMaps().inNamespace(ns).withName(RoutingTable.CONFIG_MAP_NAME).get();
+              assertThat(map.getMetadata().getLabels())
+                  .containsEntry(
+                      RoutingTablePublisher.MANAGED_BY_LABEL, RoutingTablePublisher.MANAGED_BY);
+              // Owned by nothing: garbage collection must not take it with the deleted routes.
+              assertThat(map.getMetadata().getOwnerReferences()).isNullOrEmpty();
+              Secret keys =
+                  client.secrets().inNamespace(ns).withName(RoutingTable.KEYS_SECRET_NAME).get();
+              assertThat(keys).isNotNull();
+              assertThat(keys.getMetadata().getOwnerReferences()).isNullOrEmpty();
+              assertThat(publishedKeys()).isEmpty();
             });
   }
 }

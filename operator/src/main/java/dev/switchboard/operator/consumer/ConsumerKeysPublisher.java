@@ -107,40 +107,6 @@ public final class ConsumerKeysPublisher {
     return true;
   }
 
-  /**
-   * Deletes the namespace's table, if there is one that names no consumer and is owned by none, and
-   * forgets what was written there. A table with consumers stays whatever the caller believes (an
-   * informer not yet synced, say): without it the gateways would let every request in.
-   *
-   * @return whether a table was deleted
-   */
-  public boolean withdraw(String namespace) {
-    written.remove(namespace);
-    Secret current =
-        client.secrets().inNamespace(namespace).withName(ConsumerTable.SECRET_NAME).get();
-    if (current == null) {
-      return false;
-    }
-    if (!uids(current.getMetadata().getOwnerReferences()).isEmpty() || namesConsumers(current)) {
-      LOG.info("kept {}/{}: it belongs to Consumers", namespace, ConsumerTable.SECRET_NAME);
-      return false;
-    }
-    boolean deleted =
-        !client
-            .secrets()
-            .inNamespace(namespace)
-            .withName(ConsumerTable.SECRET_NAME)
-            .delete()
-            .isEmpty();
-    if (deleted) {
-      LOG.info(
-          "namespace {} has no routing table left; removed {}",
-          namespace,
-          ConsumerTable.SECRET_NAME);
-    }
-    return deleted;
-  }
-
   /** Forgets what was written in a namespace (the Secret was deleted by someone else). */
   public void forget(String namespace) {
     written.remove(namespace);
@@ -174,19 +140,6 @@ public final class ConsumerKeysPublisher {
       }
       desired.getMetadata().setResourceVersion(fresh.getMetadata().getResourceVersion());
       return client.resource(desired).inNamespace(namespace).update();
-    }
-  }
-
-  /** Whether the Secret's table lists a consumer; one that cannot be read counts as doing so. */
-  private static boolean namesConsumers(Secret secret) {
-    String json = tableOf(secret);
-    if (json == null) {
-      return false;
-    }
-    try {
-      return !ConsumerTable.parse(json.getBytes(StandardCharsets.UTF_8)).consumers().isEmpty();
-    } catch (RuntimeException e) {
-      return true;
     }
   }
 

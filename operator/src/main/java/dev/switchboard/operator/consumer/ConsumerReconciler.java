@@ -207,26 +207,6 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
     }
   }
 
-  /**
-   * Withdraws the consumer table of a namespace whose routing table was withdrawn, unless it has
-   * Consumers (theirs is their own, removed by GC with the last of them): with no routing table no
-   * gateway needs the operator's credential there, and the namespace is no longer written back.
-   * Removing the namespace from {@link #operatorKeyed} first means the deletion's own event does
-   * not write the table back.
-   */
-  public void withdrawOperatorKey(String namespace) {
-    if (consumers == null) {
-      return;
-    }
-    synchronized (publisher.lockFor(namespace)) {
-      if (!consumers.byIndex(BY_NAMESPACE, namespace).isEmpty()) {
-        return;
-      }
-      operatorKeyed.remove(namespace);
-      publisher.withdraw(namespace);
-    }
-  }
-
   UpdateControl<Consumer> status(Consumer consumer, ConsumerTableRenderer.Resolution resolution) {
     ConsumerStatus previous = consumer.getStatus();
     ConsumerStatus next = new ConsumerStatus();

@@ -104,8 +104,6 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   private final EvaluationTracker evaluations;
   private volatile java.util.function.Consumer<String> alongside = namespace -> {};
 
-  private volatile java.util.function.Consumer<String> withdrawnAlongside = namespace -> {};
-
   /**
    * Whether this process writes back the empty tables of {@link #alwaysPublished} namespaces that
    * others delete or change: set once it published them ({@link #publishEmptyTablesWhereNone}, run
@@ -476,8 +474,8 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
    * Renders and publishes a namespace once for a batch of reconciles (see {@link
    * CoalescingBatches}), under the namespace lock (pure rendering, then the writes), with every
    * rollout planned in the batch applied; empty once the namespace has no routes left and its table
-   * was withdrawn. The namespace's {@link RenderMemo} limits rendering to the routes whose inputs
-   * changed; batches of one namespace never run at the same time, so the memo needs no lock.
+   * is the empty one. The namespace's {@link RenderMemo} limits rendering to the routes whose
+   * inputs changed; batches of one namespace never run at the same time, so the memo needs no lock.
    */
   private Optional<RenderOutcome> renderAndPublish(String namespace, List<RenderRequest> batch) {
     Map<String, PlannedRollout> planned = new HashMap<>();
@@ -493,20 +491,17 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       }
     }
     Optional<RenderOutcome> result;
-    boolean published;
     synchronized (publisher.lockFor(namespace)) {
       NamespaceView view = references.view(namespace);
       if (!deleted.isEmpty()) {
         view = without(view, deleted);
       }
       if (view.routes().isEmpty()) {
-        published = alwaysPublished.contains(namespace);
-        if (published) {
-          // Not withdrawn: a gateway started later would wait for a table that never comes.
-          publisher.publish(namespace, emptyTable(namespace), List.of());
-        } else {
-          publisher.withdraw(namespace);
-        }
+        // Never withdrawn: gateways keep serving the table they hold when it is deleted (they
+        // must survive garbage collection), so the deleted routes would stay served, and a
+        // gateway started later would wait for a table that never comes. Owned by nothing, so
+        // that garbage collection does not take it with the last route.
+        publisher.publish(namespace, emptyTable(namespace), List.of());
         memos.remove(namespace);
         result = Optional.empty();
       } else {
@@ -520,15 +515,11 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
                 memos.computeIfAbsent(namespace, ns -> new RenderMemo()));
         publisher.publish(namespace, rendered, owners(view.routes()));
         reconcileOutdated(view, rendered, reconciling);
-        published = true;
         result = Optional.of(rendered);
       }
     }
-    if (published) {
-      publishAlongside(namespace);
-    } else {
-      withdrawAlongside(namespace);
-    }
+    // An empty table is served too: its gateways must know the operator's credential.
+    publishAlongside(namespace);
     return result;
   }
 
@@ -538,24 +529,6 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
    */
   public void publishAlongside(java.util.function.Consumer<String> alongside) {
     this.alongside = alongside;
-  }
-
-  /**
-   * Sets what is withdrawn with a namespace's routing table, outside the namespace's lock (the
-   * consumer table that only carried the operator's credential); set before the reconciler is
-   * registered.
-   */
-  public void withdrawAlongside(java.util.function.Consumer<String> withdrawn) {
-    this.withdrawnAlongside = withdrawn;
-  }
-
-  private void withdrawAlongside(String namespace) {
-    try {
-      withdrawnAlongside.accept(namespace);
-    } catch (RuntimeException e) {
-      // The namespace's next withdrawal tries again; the routing table itself is gone.
-      LOG.warn("could not withdraw alongside the routing table in {}: {}", namespace, e.toString());
-    }
   }
 
   private void publishAlongside(String namespace) {

@@ -278,32 +278,6 @@ public final class RoutingTablePublisher {
     return written;
   }
 
-  /** Removes both objects once a namespace has no routes left (GC would too, on a real cluster). */
-  public int withdraw(String namespace) {
-    long forgetsBefore = forgets.getOrDefault(namespace, 0L);
-    Published current = current(namespace);
-    int writes = 0;
-    if (current.configMap() != null) {
-      client.configMaps().inNamespace(namespace).withName(RoutingTable.CONFIG_MAP_NAME).delete();
-      writes++;
-    }
-    if (current.secret() != null) {
-      client.secrets().inNamespace(namespace).withName(RoutingTable.KEYS_SECRET_NAME).delete();
-      writes++;
-    }
-    for (String shard : current.shards().keySet()) {
-      client.configMaps().inNamespace(namespace).withName(shard).delete();
-      writes++;
-    }
-    if (writes > 0) {
-      LOG.info("namespace {} has no ModelRoutes left; removed its routing table", namespace);
-    }
-    lastComplete.remove(namespace);
-    remember(
-        namespace, forgetsBefore, new Published(null, null, Map.of(), PublishedTable.NONE, null));
-    return writes;
-  }
-
   /**
    * Called for informer events on the published objects. Returns true (and forgets what it knew)
    * when the object is not the version this publisher wrote, i.e. someone else changed it and the
