@@ -190,26 +190,13 @@ happens in the release namespace only.
   resources: ["secrets"]
   resourceNames: ["switchboard-provider-keys", "switchboard-consumer-keys"]
   verbs: ["update"]
-# When a namespace has no ModelRoutes left the operator withdraws its rendered table at once
-# (rather than waiting for the garbage collector), and may delete nothing else.
-- apiGroups: [""]
-  resources: ["configmaps"]
-  resourceNames: ["switchboard-routing"]
-  verbs: ["delete"]
-# The shards of a routing table too large for one ConfigMap, deleted when no longer used.
+# The only thing the operator deletes: the shards of a routing table too large for one ConfigMap,
+# once no longer used. A namespace whose last ModelRoute goes gets an empty table instead of none
+# (gateways keep serving a deleted one), so the table, the keys and the consumer table are never
+# deleted by the operator.
 - apiGroups: [""]
   resources: ["configmaps"]
   resourceNames: ["switchboard-routing-0", "switchboard-routing-1", "switchboard-routing-2", "switchboard-routing-3", "switchboard-routing-4", "switchboard-routing-5", "switchboard-routing-6", "switchboard-routing-7"]
-  verbs: ["delete"]
-- apiGroups: [""]
-  resources: ["secrets"]
-  resourceNames: ["switchboard-provider-keys"]
-  verbs: ["delete"]
-# The consumer table that only carried the operator's drift credential goes with the routing
-# table (one owned by Consumers is left to the garbage collector).
-- apiGroups: [""]
-  resources: ["secrets"]
-  resourceNames: ["switchboard-consumer-keys"]
   verbs: ["delete"]
 # Kubernetes Events for condition transitions: each one is a new Event (EventRecorder), never a
 # patch of an earlier one.

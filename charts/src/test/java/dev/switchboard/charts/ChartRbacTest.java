@@ -51,12 +51,8 @@ class ChartRbacTest {
     // two Secrets the operator writes (RoutingTablePublisher, ConsumerKeysPublisher), no patch.
     grants.put("/secrets", verbs("get", "list", "watch", "create"));
     grants.put("/secrets" + new TreeSet<>(WRITTEN_SECRETS), verbs("update"));
-    // Withdrawing a namespace's rendered table: only the two rendered objects, by name.
-    grants.put("/configmaps[switchboard-routing]", verbs("delete"));
+    // Only unused shards are deleted: a namespace's last route leaves the empty table, never none.
     grants.put(SHARDS, verbs("delete"));
-    grants.put("/secrets[switchboard-provider-keys]", verbs("delete"));
-    // The consumer table that only carried the operator's credential goes with the routing table.
-    grants.put("/secrets[switchboard-consumer-keys]", verbs("delete"));
     // Only create: EventRecorder writes each transition as a new Event and never patches one.
     grants.put("/events", verbs("create"));
     // No Services: the gateway pods are found through EndpointSlices labelled with the admin
@@ -85,12 +81,7 @@ class ChartRbacTest {
         .allSatisfy(
             (resource, verbs) -> {
               if (verbs.contains("delete")) {
-                assertThat(resource)
-                    .isIn(
-                        "/configmaps[switchboard-routing]",
-                        SHARDS,
-                        "/secrets[switchboard-provider-keys]",
-                        "/secrets[switchboard-consumer-keys]");
+                assertThat(resource).isEqualTo(SHARDS);
               }
             });
     assertThat(grants.get("switchboard.dev/providerendpoints")).doesNotContain("update", "patch");
