@@ -21,8 +21,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
-import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -112,27 +110,7 @@ class CacheStageLargeBodyTest {
                     }),
                 upstream(),
                 new AnswerStage()));
-    Router router = Router.router(vertx);
-    router
-        .post("/v1/chat/completions")
-        .handler(BodyHandler.create(false))
-        .handler(
-            rc ->
-                pipeline.start(
-                    new Exchange(
-                        rc.request(),
-                        rc.body().buffer(),
-                        new RequestContext("req", chat.operation(), clock),
-                        chat,
-                        pipeline)));
-    server =
-        vertx
-            .createHttpServer()
-            .requestHandler(router)
-            .listen(0, "127.0.0.1")
-            .toCompletionStage()
-            .toCompletableFuture()
-            .get(10, TimeUnit.SECONDS);
+    server = LoopbackPipeline.serve(vertx, pipeline, chat, clock);
   }
 
   @AfterEach

@@ -21,11 +21,7 @@ import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
-import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.BodyHandler;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -184,33 +180,7 @@ class GivenUpStreamAccountingTest {
         };
     ChatCompletionsFrontDoor chat = new ChatCompletionsFrontDoor();
     Pipeline pipeline = new Pipeline(List.of(account, execute, new AnswerStage()));
-    Router router = Router.router(vertx);
-    router
-        .post("/v1/chat/completions")
-        .handler(BodyHandler.create(false))
-        .handler(
-            rc ->
-                pipeline.start(
-                    new Exchange(
-                        rc.request(),
-                        rc.body().buffer(),
-                        new RequestContext("req", chat.operation(), clock),
-                        chat,
-                        pipeline)));
-    HttpServer server =
-        vertx
-            .createHttpServer()
-            .requestHandler(router)
-            .listen(0, "127.0.0.1")
-            .toCompletionStage()
-            .toCompletableFuture()
-            .get(10, TimeUnit.SECONDS);
-    return http.send(
-        HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + server.actualPort() + "/v1/chat/completions"))
-            .timeout(Duration.ofSeconds(10))
-            .POST(HttpRequest.BodyPublishers.ofString("{}"))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpServer server = LoopbackPipeline.serve(vertx, pipeline, chat, clock);
+    return LoopbackPipeline.post(http, server, "{}", Duration.ofSeconds(10));
   }
 }

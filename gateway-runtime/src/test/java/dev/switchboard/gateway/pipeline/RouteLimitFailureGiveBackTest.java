@@ -11,7 +11,6 @@ import dev.switchboard.gateway.consumer.ConsumerLimiter;
 import dev.switchboard.gateway.consumer.ConsumerMetrics;
 import dev.switchboard.gateway.frontdoor.ChatCompletionsFrontDoor;
 import dev.switchboard.gateway.request.KeyDigest;
-import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.resilience.ClientRateLimiter;
 import dev.switchboard.gateway.routing.ResolvedRoute;
 import dev.switchboard.gateway.time.ManualClock;
@@ -19,12 +18,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
-import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.BodyHandler;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -119,27 +113,7 @@ class RouteLimitFailureGiveBackTest {
                 new AdmitStage(routeLimits),
                 answer));
     ChatCompletionsFrontDoor chat = new ChatCompletionsFrontDoor();
-    Router router = Router.router(vertx);
-    router
-        .post("/v1/chat/completions")
-        .handler(BodyHandler.create(false))
-        .handler(
-            rc ->
-                pipeline.start(
-                    new Exchange(
-                        rc.request(),
-                        rc.body().buffer(),
-                        new RequestContext("req", chat.operation(), clock),
-                        chat,
-                        pipeline)));
-    server =
-        vertx
-            .createHttpServer()
-            .requestHandler(router)
-            .listen(0, "127.0.0.1")
-            .toCompletionStage()
-            .toCompletableFuture()
-            .get(10, TimeUnit.SECONDS);
+    server = LoopbackPipeline.serve(vertx, pipeline, chat, clock);
   }
 
   @AfterEach
@@ -148,14 +122,13 @@ class RouteLimitFailureGiveBackTest {
   }
 
   private int send() throws Exception {
-    return http.send(
-            HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + server.actualPort() + "/v1/chat/completions"))
-                .timeout(Duration.ofSeconds(10))
-                .header("authorization", "Bearer sk-two")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"chat\"}"))
-                .build(),
-            HttpResponse.BodyHandlers.ofString())
+    return LoopbackPipeline.post(
+            http,
+            server,
+            "{\"model\":\"chat\"}",
+            Duration.ofSeconds(10),
+            "authorization",
+            "Bearer sk-two")
         .statusCode();
   }
 

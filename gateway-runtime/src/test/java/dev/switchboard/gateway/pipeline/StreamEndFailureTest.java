@@ -27,11 +27,7 @@ import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
-import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.BodyHandler;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -270,36 +266,9 @@ class StreamEndFailureTest {
         };
     FrontDoor chat = new EncoderFailingAtEnd(new ChatCompletionsFrontDoor(), errorFails);
     Pipeline pipeline = new Pipeline(List.of(account, execute, new AnswerStage()));
-    Router router = Router.router(vertx);
-    router
-        .post("/v1/chat/completions")
-        .handler(BodyHandler.create(false))
-        .handler(
-            rc ->
-                pipeline.start(
-                    new Exchange(
-                        rc.request(),
-                        rc.body().buffer(),
-                        new RequestContext("req", chat.operation(), clock),
-                        chat,
-                        pipeline)));
-    HttpServer server =
-        vertx
-            .createHttpServer()
-            .requestHandler(router)
-            .listen(0, "127.0.0.1")
-            .toCompletionStage()
-            .toCompletableFuture()
-            .get(10, TimeUnit.SECONDS);
+    HttpServer server = LoopbackPipeline.serve(vertx, pipeline, chat, clock);
     // The request timeout covers the head only: the whole body (the stream's end) is waited for
     // here, so a stream left open fails the test instead of hanging it.
-    return http.sendAsync(
-            HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + server.actualPort() + "/v1/chat/completions"))
-                .timeout(Duration.ofSeconds(10))
-                .POST(HttpRequest.BodyPublishers.ofString("{}"))
-                .build(),
-            HttpResponse.BodyHandlers.ofString())
-        .get(10, TimeUnit.SECONDS);
+    return LoopbackPipeline.post(http, server, "{}", Duration.ofSeconds(10));
   }
 }
