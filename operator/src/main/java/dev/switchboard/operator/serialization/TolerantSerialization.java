@@ -64,7 +64,7 @@ public final class TolerantSerialization extends KubernetesSerialization {
         }
       };
 
-  private record Found(String uid, String resourceVersion, List<String> paths) {}
+  private record Found(String uid, String resourceVersion, Long generation, List<String> paths) {}
 
   public TolerantSerialization() {
     this(new ObjectMapper());
@@ -100,9 +100,16 @@ public final class TolerantSerialization extends KubernetesSerialization {
     synchronized (FOUND) {
       found = FOUND.get(key(resource));
     }
+    // The same version, or another with the same spec (a finalizer added, a status written: the
+    // generation moves only with the spec). A reconcile may hold the object the API server answered
+    // a metadata write with before the informer has read that version: matched on the version
+    // alone, it would report no unknown fields, and a status written from that would lose the
+    // condition until the spec changed again.
     return found != null
             && Objects.equals(found.uid(), resource.getMetadata().getUid())
-            && Objects.equals(found.resourceVersion(), resource.getMetadata().getResourceVersion())
+            && (Objects.equals(found.resourceVersion(), resource.getMetadata().getResourceVersion())
+                || (found.generation() != null
+                    && found.generation().equals(resource.getMetadata().getGeneration())))
         ? found.paths()
         : List.of();
   }
@@ -115,6 +122,7 @@ public final class TolerantSerialization extends KubernetesSerialization {
         new Found(
             resource.getMetadata().getUid(),
             resource.getMetadata().getResourceVersion(),
+            resource.getMetadata().getGeneration(),
             List.copyOf(paths));
     synchronized (FOUND) {
       FOUND.put(key(resource), found);

@@ -59,6 +59,28 @@ class TolerantSerializationTest {
         .containsExactly("spec.futureFeature", "spec.retry.maxAtempts");
   }
 
+  /**
+   * A version read elsewhere with the same spec — the object the API server answers a finalizer or
+   * status write with, held by a reconcile before the informer has read that version — still has
+   * the unknown fields of its generation; another generation (the spec changed) does not.
+   */
+  @Test
+  void aLaterVersionWithTheSameGenerationHasTheSameUnknownFields() {
+    String versioned =
+        POLICY.replace(
+            "\"resourceVersion\": \"7\"", "\"resourceVersion\": \"7\", \"generation\": 1");
+    RoutingPolicy read = tolerant.unmarshal(versioned, RoutingPolicy.class);
+    RoutingPolicy metadataWritten = new KubernetesSerialization().clone(read);
+    metadataWritten.getMetadata().setResourceVersion("8");
+    RoutingPolicy specChanged = new KubernetesSerialization().clone(read);
+    specChanged.getMetadata().setResourceVersion("9");
+    specChanged.getMetadata().setGeneration(2L);
+
+    assertThat(TolerantSerialization.unknownFields(metadataWritten))
+        .containsExactly("spec.futureFeature", "spec.retry.maxAtempts");
+    assertThat(TolerantSerialization.unknownFields(specChanged)).isEmpty();
+  }
+
   @Test
   void pathsInsideListsNameTheIndexAndEachResourceGetsItsOwn() {
     String list = "[" + ROUTE.formatted("list-0") + "," + ROUTE.formatted("list-1") + "]";
