@@ -5,6 +5,7 @@
 --       negative: units a replica held and gives back, the level at most perMinute),
 --       want (units to grant, whole ones while at least one is left), holder (the replica's id).
 -- Returns {granted, replicas that used the quota in the last minute}.
+--#include token_buckets.lua
 local now = tonumber(ARGV[1])
 local cap = tonumber(ARGV[2])
 local owed = tonumber(ARGV[3])
@@ -23,13 +24,8 @@ if want > 0 and level >= 1 then
   level = level - granted
 end
 redis.call('HSET', KEYS[1], 'l', tostring(level), 't', tostring(last))
--- Kept until it has refilled to perMinute (a bucket not there is taken as full), at least two
--- minutes: units spent beyond the quota are a debt that expiring sooner would forgive.
-local keep = 120000
-if cap > 0 and level < cap then
-  keep = math.max(keep, math.ceil((cap - level) * 60000 / cap) + 60000)
-end
-redis.call('PEXPIRE', KEYS[1], keep)
+-- Kept until refilled (units spent beyond the quota are a debt that expiring sooner would forgive).
+redis.call('PEXPIRE', KEYS[1], keep_ms(level, cap))
 redis.call('ZADD', KEYS[2], now, ARGV[5])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - 60000)
 redis.call('PEXPIRE', KEYS[2], 120000)

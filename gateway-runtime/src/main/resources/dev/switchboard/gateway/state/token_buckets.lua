@@ -1,6 +1,6 @@
 -- Per-minute token buckets in Redis, shared by the scripts that count rate limits (allowance.lua,
--- client_rate_admit.lua): one hash per bucket (level 'l', last refill 't' in ms), refilled
--- continuously at capacity per 60 s. Redis scripts cannot include one another, so RedisStateStore
+-- client_rate_admit.lua; quota.lua keeps its own bucket as long, by keep_ms): one hash per bucket
+-- (level 'l', last refill 't' in ms), refilled continuously at capacity per 60 s. Redis scripts cannot include one another, so RedisStateStore
 -- puts this text in place of a script's '--#include token_buckets.lua' line when it loads the
 -- script (the SHA it runs by is that of the whole text). Kinds: 'r' requests (taken up front, one
 -- per request), 't' tokens (charged after the answer, so a level may go negative).
