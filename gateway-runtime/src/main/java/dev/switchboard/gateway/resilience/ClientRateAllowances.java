@@ -280,7 +280,6 @@ final class ClientRateAllowances {
 
   private Future<Void> send(Group g, Run run) {
     Future<Response> sent;
-    boolean notSent = false;
     try {
       sent =
           sender.send(
@@ -288,17 +287,14 @@ final class ClientRateAllowances {
     } catch (RuntimeException e) {
       // Not sent (the client refused the command): a failed run, so its requests are answered
       // (they fall back) and the group is free again, never left busy with them waiting.
-      notSent = true;
       sent =
           Future.failedFuture(
-              new StoreUnavailableException("the rate-limit run could not be sent: " + e));
+              new StoreUnavailableException("the rate-limit run could not be sent: " + e, true));
     }
-    boolean neverSent = notSent;
     return sent.transform(
         ar -> {
-          // Failed unsent by the store itself (resting after a failure): it never reached Redis.
-          boolean unsent =
-              neverSent || (ar.cause() instanceof StoreUnavailableException s && s.unsent());
+          // Never sent (refused above, or failed by the store while it rests): not in Redis.
+          boolean unsent = ar.cause() instanceof StoreUnavailableException s && s.unsent();
           answer(g, run, ar.succeeded() ? ar.result() : null, ar.cause(), unsent);
           run.done().complete();
           return Future.<Void>succeededFuture();
