@@ -61,42 +61,66 @@ public final class RoutingTableCodec {
 
   /** {@code sha256:HEX} over the canonical bytes of the table without a version. */
   public static String configVersionOf(RoutingTable table) {
-    byte[] bytes = write(table.withConfigVersion(null));
+    return sha256(write(table.withConfigVersion(null)));
+  }
+
+  private static String sha256(byte[] bytes) {
     try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      return "sha256:" + HexFormat.of().formatHex(sha.digest(bytes));
+      return "sha256:"
+          + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is required by every JVM", e);
     }
   }
 
   /**
-   * The config version of a routing document as it was written: {@code sha256:} over its canonical
-   * bytes without {@code configVersion}, fields this reader does not know included. For a document
-   * written by {@link #encode} it equals {@link #configVersionOf} of the decoded table; for one a
-   * newer operator wrote with fields this version drops when decoding, it still equals the version
-   * that operator published (re-encoding the decoded table would hash without them).
-   *
-   * @throws InvalidRoutingTableException when the text is not a JSON object
+   * A routing document read once: the table as it is written (the {@code configVersion} it claims
+   * kept) and the document's own version, {@link #configVersionOfDocument}.
    */
-  public static String configVersionOfDocument(byte[] json) {
+  public record AsWritten(RoutingTable table, String version) {}
+
+  /**
+   * Parses a table as {@link #decode} does and, from the same parse, the version of the document as
+   * written: {@code sha256:} over its canonical bytes without {@code configVersion}, fields this
+   * reader does not know included. For a document written by {@link #encode} it equals {@link
+   * #configVersionOf} of the decoded table; for one a newer operator wrote with fields this version
+   * drops when decoding, it still equals the version that operator published (re-encoding the
+   * decoded table would hash without them).
+   *
+   * @throws InvalidRoutingTableException when the text is not a routing table
+   */
+  public static AsWritten readAsWritten(byte[] json) {
+    com.fasterxml.jackson.databind.JsonNode tree;
+    RoutingTable table;
     try {
-      com.fasterxml.jackson.databind.JsonNode tree = CANONICAL.readTree(json);
-      if (!(tree instanceof com.fasterxml.jackson.databind.node.ObjectNode object)) {
-        throw new InvalidRoutingTableException("the routing table document is not a JSON object");
-      }
-      object.remove("configVersion");
-      // In the document's own order: a writer of this codec wrote it in canonical order, so the
-      // bytes are its bytes (a hand-written file's version identifies its content as written).
-      byte[] bytes = CANONICAL.writeValueAsBytes(object);
-      return "sha256:"
-          + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+      tree = CANONICAL.readTree(json);
+      table =
+          tree == null || tree.isMissingNode() || tree.isNull()
+              ? null
+              : CANONICAL.treeToValue(tree, RoutingTable.class);
     } catch (IOException e) {
       throw new InvalidRoutingTableException(
-          "the routing table is not valid JSON: " + originalMessage(e), e);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required by every JVM", e);
+          "the routing table is not valid JSON of the expected shape: " + originalMessage(e), e);
     }
+    if (table == null) {
+      throw new InvalidRoutingTableException("the routing table document is empty");
+    }
+    if (!(tree instanceof com.fasterxml.jackson.databind.node.ObjectNode object)) {
+      throw new InvalidRoutingTableException("the routing table document is not a JSON object");
+    }
+    object.remove("configVersion");
+    // In the document's own order: a writer of this codec wrote it in canonical order, so the
+    // bytes are its bytes (a hand-written file's version identifies its content as written).
+    try {
+      return new AsWritten(table, sha256(CANONICAL.writeValueAsBytes(object)));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a parsed JSON tree always serializes", e);
+    }
+  }
+
+  /** The version of a routing document as written ({@link #readAsWritten}). */
+  public static String configVersionOfDocument(byte[] json) {
+    return readAsWritten(json).version();
   }
 
   /**

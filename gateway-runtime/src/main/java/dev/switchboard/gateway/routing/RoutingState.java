@@ -70,7 +70,8 @@ public final class RoutingState implements ConfigListener {
   public synchronized ReloadResult apply(byte[] json, String origin) {
     ReloadResult result;
     try {
-      RoutingTable decoded = RoutingTableCodec.decode(json);
+      RoutingTableCodec.AsWritten read = RoutingTableCodec.readAsWritten(json);
+      RoutingTable decoded = read.table();
       List<String> problems = RoutingTableValidator.validate(decoded);
       if (!problems.isEmpty()) {
         result = rejected(decoded.configVersion(), origin, problems);
@@ -79,8 +80,7 @@ public final class RoutingState implements ConfigListener {
         // a version that identifies its content — over the document as written, so that a table
         // with fields this gateway does not know (a newer operator's) keeps the version the
         // operator published, which status, metrics and headers compare.
-        RoutingTable table =
-            decoded.withConfigVersion(RoutingTableCodec.configVersionOfDocument(json));
+        RoutingTable table = decoded.withConfigVersion(read.version());
         RoutingSnapshot previous = snapshot.get();
         if (previous != null && Objects.equals(previous.configVersion(), table.configVersion())) {
           result =
