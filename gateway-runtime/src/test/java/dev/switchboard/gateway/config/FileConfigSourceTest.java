@@ -71,7 +71,8 @@ class FileConfigSourceTest {
     assertThat(keySets).containsExactly(Map.of("openai", "sk-one"));
     assertThat(documents).containsExactly("{\"v\":1}");
 
-    Files.writeString(routing, "{\"v\":2}");
+    // Replaced in one rename: written in place, a check could read the truncated, empty file.
+    replace(routing, "{\"v\":2}", null);
     await().atMost(Duration.ofSeconds(5)).until(() -> documents.size() == 2);
     assertThat(documents.get(1)).isEqualTo("{\"v\":2}");
 
@@ -88,7 +89,7 @@ class FileConfigSourceTest {
     FileConfigSource source = new FileConfigSource(vertx, dir.resolve("absent.json"), null, 20);
     source.start(recorder).toCompletionStage().toCompletableFuture().get();
     assertThat(documents).isEmpty();
-    Files.writeString(dir.resolve("absent.json"), "{}");
+    replace(dir.resolve("absent.json"), "{}", null);
     await().atMost(Duration.ofSeconds(5)).until(() -> documents.size() == 1);
     source.close();
   }
@@ -109,16 +110,16 @@ class FileConfigSourceTest {
     awaitChecks(source, first[0] + 10);
     assertThat(source.routingChecksAndReads()[1]).isEqualTo(first[1]).isEqualTo(1);
 
-    // The same size with a new time is read and delivered.
-    Files.writeString(routing, "{\"v\":2}");
-    Files.setLastModifiedTime(routing, FileTime.fromMillis(now - 30_000));
+    // The same size with a new time is read and delivered. Replaced in one rename, as a mounted
+    // ConfigMap's files are: written in place, a check could read the truncated file, and written
+    // and then re-timed, a check between the two would see the real time.
+    replace(routing, "{\"v\":2}", now - 30_000);
     await().atMost(Duration.ofSeconds(5)).until(() -> documents.size() == 2);
     assertThat(documents.get(1)).isEqualTo("{\"v\":2}");
 
     // Modified half a second before the read: a second write in the same tick could keep time and
     // size, so the file is read at every check (and delivered only if its bytes changed)...
-    Files.writeString(routing, "{\"v\":3}");
-    Files.setLastModifiedTime(routing, FileTime.fromMillis(now - 500));
+    replace(routing, "{\"v\":3}", now - 500);
     await().atMost(Duration.ofSeconds(5)).until(() -> documents.size() == 3);
     long[] racy = source.routingChecksAndReads();
     awaitChecks(source, racy[0] + 10);
@@ -179,13 +180,16 @@ class FileConfigSourceTest {
   }
 
   /**
-   * Puts {@code text} with modification time {@code modifiedMs} at {@code file} in one rename (the
-   * gateway skips dot files of the directory, as it skips a mounted Secret's bookkeeping).
+   * Puts {@code text} with modification time {@code modifiedMs} (the time of writing when null) at
+   * {@code file} in one rename (the gateway skips dot files of the directory, as it skips a mounted
+   * Secret's bookkeeping).
    */
-  private static void replace(Path file, String text, long modifiedMs) throws Exception {
+  private static void replace(Path file, String text, Long modifiedMs) throws Exception {
     Path staged = file.resolveSibling("." + file.getFileName() + ".staged");
     Files.writeString(staged, text);
-    Files.setLastModifiedTime(staged, FileTime.fromMillis(modifiedMs));
+    if (modifiedMs != null) {
+      Files.setLastModifiedTime(staged, FileTime.fromMillis(modifiedMs));
+    }
     Files.move(
         staged,
         file,
