@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Standalone configuration: a routing file and a keys directory (one file per provider, named after
  * the provider, holding its key — the layout of a mounted Secret). Both are re-read with Vert.x's
- * asynchronous file system on a timer and delivered when their content changed, so the event loop
- * never blocks and editors that replace files (rename, symlink swap) are handled.
+ * asynchronous file system on a timer and delivered, on a worker thread, when their content
+ * changed, so the event loop never blocks and editors that replace files (rename, symlink swap) are
+ * handled.
  *
  * <p>The routing and consumers files, and each file of the keys directory, are only read again when
  * their size or modification time changed since the last read (one {@code stat} per file and check
@@ -131,17 +132,17 @@ public final class FileConfigSource implements ConfigSource {
   private Future<Void> checkRouting() {
     return routingStamps
         .readIfChanged(routingFile)
-        .map(
+        .compose(
             buffer -> {
               if (buffer == null) {
-                return (Void) null; // unchanged since the last read
+                return Future.<Void>succeededFuture(); // unchanged since the last read
               }
               byte[] bytes = buffer.getBytes();
-              if (!Arrays.equals(bytes, lastRouting)) {
-                lastRouting = bytes;
-                listener.onRoutingDocument(bytes, routingFile.toString());
+              if (Arrays.equals(bytes, lastRouting)) {
+                return Future.<Void>succeededFuture();
               }
-              return (Void) null;
+              lastRouting = bytes;
+              return offLoop(() -> listener.onRoutingDocument(bytes, routingFile.toString()));
             })
         .recover(
             err -> {
@@ -160,18 +161,18 @@ public final class FileConfigSource implements ConfigSource {
     }
     return consumersStamps
         .readIfChanged(consumersFile)
-        .map(
+        .compose(
             buffer -> {
               consumersMissing = false;
               if (buffer == null) {
-                return (Void) null; // unchanged since the last read
+                return Future.<Void>succeededFuture(); // unchanged since the last read
               }
               byte[] bytes = buffer.getBytes();
-              if (!Arrays.equals(bytes, lastConsumers)) {
-                lastConsumers = bytes;
-                listener.onConsumerTable(bytes, consumersFile.toString());
+              if (Arrays.equals(bytes, lastConsumers)) {
+                return Future.<Void>succeededFuture();
               }
-              return (Void) null;
+              lastConsumers = bytes;
+              return offLoop(() -> listener.onConsumerTable(bytes, consumersFile.toString()));
             })
         .recover(
             err -> {
@@ -206,19 +207,34 @@ public final class FileConfigSource implements ConfigSource {
               keyFiles.keySet().retainAll(listed); // a key file that went away is forgotten
               return Future.join(reads).map(cf -> collect(reads));
             })
-        .map(
+        .compose(
             keys -> {
-              if (!keys.equals(lastKeys)) {
-                lastKeys = keys;
-                listener.onProviderKeys(keys, keysDir.toString());
+              if (keys.equals(lastKeys)) {
+                return Future.<Void>succeededFuture();
               }
-              return (Void) null;
+              lastKeys = keys;
+              return offLoop(() -> listener.onProviderKeys(keys, keysDir.toString()));
             })
         .recover(
             err -> {
               LOG.debug("keys directory {} cannot be read: {}", keysDir, err.getMessage());
               return Future.succeededFuture();
             });
+  }
+
+  /**
+   * Hands a document to the listener on a worker thread, in order: the checks' file reads run on an
+   * event loop that may also serve requests, while decoding and validating a routing table of
+   * 10,000 routes takes a few hundred milliseconds, and the routing state's lock is held that long
+   * (a key delivery waits on it too). The next check starts when the listener returned.
+   */
+  private Future<Void> offLoop(Runnable delivery) {
+    return vertx.executeBlocking(
+        () -> {
+          delivery.run();
+          return null;
+        },
+        true);
   }
 
   /** One file of the keys directory: its stamps and the key it held when last read. */

@@ -3,6 +3,7 @@ package dev.switchboard.gateway.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,10 +26,17 @@ class FileConfigSourceTest {
   Vertx vertx;
   final List<String> documents = new CopyOnWriteArrayList<>();
   final List<Map<String, String>> keySets = new CopyOnWriteArrayList<>();
+
+  /** Deliveries made on an event loop thread (none may be: a large table takes long to decode). */
+  final List<String> onEventLoop = new CopyOnWriteArrayList<>();
+
   final ConfigListener recorder =
       new ConfigListener() {
         @Override
         public void onRoutingDocument(byte[] json, String origin) {
+          if (Context.isOnEventLoopThread()) {
+            onEventLoop.add("routing " + Thread.currentThread().getName());
+          }
           documents.add(new String(json, StandardCharsets.UTF_8));
         }
 
@@ -39,6 +47,9 @@ class FileConfigSourceTest {
 
         @Override
         public void onProviderKeys(Map<String, String> keys, String origin) {
+          if (Context.isOnEventLoopThread()) {
+            onEventLoop.add("keys " + Thread.currentThread().getName());
+          }
           keySets.add(keys);
         }
       };
@@ -81,6 +92,8 @@ class FileConfigSourceTest {
     assertThat(keySets.get(1)).containsExactly(Map.entry("openai", "sk-two"));
     // Unchanged files are not delivered again however often they are checked.
     assertThat(documents).hasSize(2);
+    // Delivered on a worker, never on the event loop that checks the files.
+    assertThat(onEventLoop).isEmpty();
     source.close();
   }
 
