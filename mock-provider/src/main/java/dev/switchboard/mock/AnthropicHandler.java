@@ -96,11 +96,14 @@ final class AnthropicHandler {
           String id = "msg_mock" + Long.toHexString(provider.ids.incrementAndGet());
           if (stream) {
             List<String> events =
-                AnthropicPayloads.streamEvents(id, a.echoedModel(), answer, cacheCreation);
+                AnthropicPayloads.streamEvents(
+                    id, a.echoedModel(), answer, cacheCreation, a.fault().anthropicStop());
             provider.writer.stream(
                 ctx, events, provider.intervalMs(ctx, a.fault()), a.fault(), OVERLOADED_EVENT);
           } else {
-            JsonObject body = AnthropicPayloads.message(id, a.echoedModel(), answer, cacheCreation);
+            JsonObject body =
+                AnthropicPayloads.message(
+                    id, a.echoedModel(), answer, cacheCreation, a.fault().anthropicStop());
             if (a.fault().echoAuth() && a.fault().streamErrorAfterEvents() == null) {
               body.getJsonArray("content")
                   .getJsonObject(0)

@@ -919,6 +919,9 @@ final class ProviderHandler {
     if (f.geminiFinish() != null) {
       return "gemini-finish";
     }
+    if (f.anthropicStop() != null) {
+      return "anthropic-stop";
+    }
     if (f.linger()) {
       return "linger";
     }

@@ -651,9 +651,11 @@ public final class CacheStage implements Stage {
 
   /**
    * Only successful, complete answers: status 200, a natural end ({@code stop} or {@code
-   * tool_calls}: never {@code length} or a content filter), no refusal, from the stable arm, and
-   * for a stream only one that reached its final event. With several choices ({@code n > 1}) every
-   * choice must have ended so (the facts above are the first choice's); such streams are not kept.
+   * tool_calls}: never {@code length}, a content filter, nor the reason an adapter records for an
+   * answer the provider left unfinished, such as Anthropic's {@code pause_turn}), no refusal, from
+   * the stable arm, and for a stream only one that reached its final event. With several choices
+   * ({@code n > 1}) every choice must have ended so (the facts above are the first choice's); such
+   * streams are not kept.
    */
   private static boolean storable(Exchange exchange, Lookup lookup) {
     RequestContext ctx = exchange.ctx();

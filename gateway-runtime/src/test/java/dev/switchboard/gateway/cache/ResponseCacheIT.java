@@ -284,6 +284,44 @@ class ResponseCacheIT {
   }
 
   @Test
+  void aTurnAnthropicPausedIsNotStored() throws Exception {
+    // pause_turn: a server-tool turn Anthropic paused; the client sends it back to go on, so a
+    // stored copy would answer that continuation with the same unfinished turn.
+    for (boolean stream : new boolean[] {false, true}) {
+      String chat =
+          "{\"model\":\"messages\",\"temperature\":0,\"stream\":"
+              + stream
+              + ",\"messages\":[{\"role\":\"user\",\"content\":\"Search, chat "
+              + stream
+              + "\"}]}";
+      mock.faults().add("messages-model", "anthropic-stop:pause_turn", 1);
+      HttpResponse<String> paused = gateway.post("/v1/chat/completions", chat);
+      assertThat(paused.statusCode()).as(paused.body()).isEqualTo(200);
+      assertThat(paused.body()).contains("\"finish_reason\":\"stop\"");
+      assertThat(header(gateway.post("/v1/chat/completions", chat)))
+          .as("chat, stream " + stream)
+          .isEqualTo("miss");
+      // The turn that ended (end_turn) is kept.
+      assertThat(header(gateway.post("/v1/chat/completions", chat))).isEqualTo("hit");
+
+      String messages =
+          "{\"model\":\"messages\",\"temperature\":0,\"max_tokens\":64,\"stream\":"
+              + stream
+              + ",\"messages\":[{\"role\":\"user\",\"content\":\"Search, messages "
+              + stream
+              + "\"}]}";
+      mock.faults().add("messages-model", "anthropic-stop:pause_turn", 1);
+      HttpResponse<String> pausedTurn = gateway.post("/v1/messages", messages);
+      assertThat(pausedTurn.statusCode()).as(pausedTurn.body()).isEqualTo(200);
+      assertThat(pausedTurn.body()).contains("\"stop_reason\":\"pause_turn\"");
+      assertThat(header(gateway.post("/v1/messages", messages)))
+          .as("messages, stream " + stream)
+          .isEqualTo("miss");
+      assertThat(header(gateway.post("/v1/messages", messages))).isEqualTo("hit");
+    }
+  }
+
+  @Test
   void aGeminiAnswerWithALaterCandidateCutShortIsNotStored() throws Exception {
     // n = 2: the first candidate ends with STOP, the second as Gemini cut it short.
     for (String reason : List.of("OTHER", "MAX_TOKENS", "SAFETY")) {

@@ -109,10 +109,15 @@ public final class AnthropicPayloads {
         .put("service_tier", "standard");
   }
 
-  /** A whole {@code Message}. */
-  public static JsonObject message(String id, String model, ChatAnswer answer, int cacheCreation) {
+  /**
+   * A whole {@code Message}.
+   *
+   * @param stopReason the stop reason it ends with instead of the answer's own, or null
+   */
+  public static JsonObject message(
+      String id, String model, ChatAnswer answer, int cacheCreation, String stopReason) {
     JsonArray content = new JsonArray();
-    String stop = stopReason(answer);
+    String stop = stopReason != null ? stopReason : stopReason(answer);
     if (answer.refusal() != null) {
       content.add(new JsonObject().put("type", "text").put("text", answer.refusal()));
     } else if (answer.toolCall() != null) {
@@ -153,10 +158,11 @@ public final class AnthropicPayloads {
   /**
    * The stream of {@code answer}: {@code message_start}, one content block (text deltas or the tool
    * call's {@code input_json_delta}s) with a {@code ping} after its start, {@code message_delta}
-   * with the stop reason and cumulative usage, {@code message_stop} last.
+   * with the stop reason (the answer's own, or {@code stopReason} when not null) and cumulative
+   * usage, {@code message_stop} last.
    */
   public static List<String> streamEvents(
-      String id, String model, ChatAnswer answer, int cacheCreation) {
+      String id, String model, ChatAnswer answer, int cacheCreation, String stopReason) {
     List<String> events = new ArrayList<>();
     JsonObject start =
         new JsonObject()
@@ -209,7 +215,7 @@ public final class AnthropicPayloads {
                 .put(
                     "delta",
                     new JsonObject()
-                        .put("stop_reason", stopReason(answer))
+                        .put("stop_reason", stopReason != null ? stopReason : stopReason(answer))
                         .put("stop_sequence", null))
                 .put("usage", usage(answer, cacheCreation, answer.completionTokens()))));
     events.add(event(new JsonObject().put("type", "message_stop")));

@@ -43,6 +43,9 @@ import java.util.OptionalLong;
  *       {@code finishReason} instead of its own, e.g. {@code OTHER}, {@code RECITATION}, {@code
  *       LANGUAGE}: an answer Gemini cut short); {@code ;candidate=1} ends only that candidate (0
  *       based) so, the others with their own
+ *   <li>{@code anthropic-stop:pause_turn} (Anthropic paths: the answer ends with that {@code
+ *       stop_reason} instead of its own, e.g. {@code pause_turn}, a server-tool turn Anthropic
+ *       paused)
  *   <li>{@code gemini-usage-tail} (Gemini streams: the finishing event carries no usage, an event
  *       of its own after it does, as Gemini sometimes sends it)
  *   <li>{@code linger} (stream every event, the final one included, then keep the connection open
@@ -77,6 +80,8 @@ import java.util.OptionalLong;
  *     {@code null} for every candidate
  * @param linger keep a complete stream's connection open after its final event
  * @param geminiUsageTail a Gemini stream sends its usage in an event of its own after the finish
+ * @param anthropicStop the {@code stop_reason} an Anthropic answer ends with, or {@code null} for
+ *     its own
  * @param source the text this spec was parsed from
  */
 public record FaultSpec(
@@ -105,13 +110,14 @@ public record FaultSpec(
     Integer geminiFinishCandidate,
     boolean linger,
     boolean geminiUsageTail,
+    String anthropicStop,
     String source) {
 
   /** No fault: the request is answered normally. */
   public static final FaultSpec NONE =
       new FaultSpec(
           null, null, null, 0, 0, null, false, false, null, false, null, null, null, null, null,
-          false, false, false, null, false, false, null, null, false, false, "none");
+          false, false, false, null, false, false, null, null, false, false, null, "none");
 
   /** Parses the grammar described on the type; throws {@link IllegalArgumentException}. */
   public static FaultSpec parse(String text) {
@@ -174,6 +180,7 @@ public record FaultSpec(
         case "linger" -> b.linger = true;
         case "gemini-finish" -> b.geminiFinish = requireArg(name, arg).toUpperCase(Locale.ROOT);
         case "gemini-usage-tail" -> b.geminiUsageTail = true;
+        case "anthropic-stop" -> b.anthropicStop = requireArg(name, arg).toLowerCase(Locale.ROOT);
         case "fail-rate" -> {
           b.failRate = Double.parseDouble(requireArg(name, arg));
           if (b.failRate < 0 || b.failRate > 1) {
@@ -221,6 +228,7 @@ public record FaultSpec(
         b.geminiFinishCandidate,
         b.linger,
         b.geminiUsageTail,
+        b.anthropicStop,
         trimmed);
   }
 
@@ -255,6 +263,7 @@ public record FaultSpec(
         geminiFinishCandidate,
         linger,
         geminiUsageTail,
+        anthropicStop,
         source);
   }
 
@@ -290,7 +299,8 @@ public record FaultSpec(
         && !endlessJson
         && geminiFinish == null
         && !linger
-        && !geminiUsageTail;
+        && !geminiUsageTail
+        && anthropicStop == null;
   }
 
   @Override
@@ -379,5 +389,6 @@ public record FaultSpec(
     Integer geminiFinishCandidate;
     boolean linger;
     boolean geminiUsageTail;
+    String anthropicStop;
   }
 }

@@ -186,7 +186,7 @@ public class AnthropicAdapter implements UpstreamAdapter {
     return new ReplySummary(
         OpenAiAdapter.textOrNull(message.get("model")),
         null,
-        AnthropicChatTranslation.finishReason(stop, jsonAnswer(message)),
+        AnthropicChatTranslation.recordedFinishReason(stop, jsonAnswer(message)),
         refused,
         message.path("usage").isObject()
             ? AnthropicChatTranslation.usage(message.get("usage"))

@@ -404,8 +404,28 @@ public final class AnthropicChatTranslation {
       case "max_tokens", "model_context_window_exceeded" -> "length";
       case "tool_use" -> jsonAnswer ? "stop" : "tool_calls";
       case "refusal" -> "content_filter";
-      default -> "stop"; // end_turn, stop_sequence, pause_turn
+      // end_turn, stop_sequence, and pause_turn: chat has no "paused" value, and LiteLLM, Portkey
+      // and the Vercel AI SDK all give a paused server-tool turn to chat clients as stop.
+      default -> "stop";
     };
+  }
+
+  /**
+   * The finish reason the gateway records for the request (log, cache): {@link #finishReason},
+   * except for an answer Anthropic ended for a reason that is not a natural end, the token limit
+   * nor a refusal — {@code pause_turn} (a server-tool turn paused: the client sends the
+   * conversation back to continue it) or one Anthropic adds later: the stop reason itself, which
+   * the response cache never stores and the doors end like {@code stop}.
+   */
+  public static String recordedFinishReason(String stopReason, boolean jsonAnswer) {
+    String finish = finishReason(stopReason, jsonAnswer);
+    if ("stop".equals(finish)
+        && !"end_turn".equals(stopReason)
+        && !"stop_sequence".equals(stopReason)
+        && !"tool_use".equals(stopReason)) {
+      return stopReason;
+    }
+    return finish;
   }
 
   /**

@@ -158,7 +158,9 @@ final class AnthropicStreamDecoder implements StreamDecoder {
           emit(chunk);
         }
         if (finish != null) {
-          facts.finishReason(finish);
+          facts.finishReason(
+              AnthropicChatTranslation.recordedFinishReason(
+                  stop, jsonBlock >= 0 && toolCalls == 0));
         }
         if (refused) {
           facts.refused();
