@@ -33,8 +33,11 @@ import javax.crypto.spec.SecretKeySpec;
  */
 final class AnswerCodec {
 
-  /** 2: usage keeps reasoning tokens; a value of version 1 (without them) is a miss. */
-  private static final byte VERSION = 2;
+  /**
+   * 3: usage keeps cache-write tokens (2 added reasoning tokens); a value of an earlier version,
+   * which lacks them, is a miss.
+   */
+  private static final byte VERSION = 3;
 
   private static final int IV_BYTES = 12;
   private static final int TAG_BITS = 128;
@@ -216,12 +219,13 @@ final class AnswerCodec {
       out.writeLong(u.outputTokens());
       out.writeLong(u.cachedInputTokens());
       out.writeLong(u.reasoningTokens());
+      out.writeLong(u.cacheWriteInputTokens());
     }
   }
 
   private static TokenUsage readUsage(DataInputStream in) throws IOException {
     return in.readBoolean()
-        ? new TokenUsage(in.readLong(), in.readLong(), in.readLong(), in.readLong())
+        ? new TokenUsage(in.readLong(), in.readLong(), in.readLong(), in.readLong(), in.readLong())
         : null;
   }
 

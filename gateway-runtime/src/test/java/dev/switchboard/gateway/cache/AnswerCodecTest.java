@@ -41,6 +41,61 @@ class AnswerCodecTest {
   }
 
   @Test
+  void anAnswerFromTheSharedStoreKeepsItsCacheWriteTokens() {
+    // Anthropic: 1000 input of which 200 cache reads and 500 cache writes (priced apart).
+    TokenUsage usage = new TokenUsage(1000, 40, 200, 0, 500);
+    CachedAnswer answer =
+        new CachedAnswer(
+            "{\"type\":\"message\"}".getBytes(StandardCharsets.UTF_8),
+            new ReplySummary("claude-sonnet-4-5", null, "stop", false, usage),
+            null,
+            Operation.MESSAGES,
+            null,
+            "claude/claude-sonnet-4-5",
+            "claude-sonnet-4-5",
+            usage,
+            0.0041,
+            900.0,
+            1_796_385_600_000L,
+            "tenant",
+            null);
+    String name = AnswerCodec.name("sb:", "exact-key");
+
+    CachedAnswer opened =
+        AnswerCodec.open("exact-key", name, AnswerCodec.seal("exact-key", name, answer));
+
+    assertThat(opened).isNotNull();
+    assertThat(opened.usage().cacheWriteInputTokens()).isEqualTo(500);
+    assertThat(opened.summary().usage().cacheWriteInputTokens()).isEqualTo(500);
+    assertThat(opened.usage()).isEqualTo(usage);
+    assertThat(opened.costUsd()).isEqualTo(0.0041);
+  }
+
+  @Test
+  void aValueOfAFormatWithoutCacheWriteTokensIsAMiss() {
+    CachedAnswer answer =
+        new CachedAnswer(
+            new byte[] {'{', '}'},
+            null,
+            null,
+            Operation.MESSAGES,
+            null,
+            null,
+            null,
+            new TokenUsage(10, 2, 0, 0, 5),
+            null,
+            1.0,
+            0L,
+            null,
+            null);
+    String name = AnswerCodec.name("sb:", "k");
+    byte[] sealed = AnswerCodec.seal("k", name, answer);
+    sealed[0] = 2; // the format version that kept reasoning tokens but no cache writes
+
+    assertThat(AnswerCodec.open("k", name, sealed)).isNull();
+  }
+
+  @Test
   void aValueOfTheFormatWithoutReasoningTokensIsAMiss() {
     CachedAnswer answer =
         new CachedAnswer(
