@@ -208,6 +208,8 @@ public final class GatewayMetrics {
       meters.tokens(TokenType.INPUT).record(usage.inputTokens());
       meters.tokens(TokenType.OUTPUT).record(usage.outputTokens());
       meters.tokens(TokenType.CACHED).record(usage.cachedInputTokens());
+      meters.tokens(TokenType.CACHE_READ).record(usage.cachedInputTokens());
+      meters.tokens(TokenType.CACHE_CREATION).record(usage.cacheWriteInputTokens());
       Double generation = ctx.generationSeconds();
       if (generation != null && ctx.stream() && usage.outputTokens() > 1) {
         meters
@@ -245,11 +247,20 @@ public final class GatewayMetrics {
 
   private record DurationKey(String operation, String outcome, boolean stream) {}
 
-  /** The values of the {@code gen_ai.token.type} tag, in the order requests record them. */
+  /**
+   * The values of the {@code gen_ai.token.type} tag, in the order requests record them. {@code
+   * input} and {@code output} are the convention's own values ({@code input} counts cache reads and
+   * writes too); the prompt-cache subsets of {@code input} are named after the convention's {@code
+   * gen_ai.usage.cache_read.input_tokens} and {@code gen_ai.usage.cache_creation.input_tokens},
+   * which have no token type of their own. {@code cached} is the older name of {@code cache_read},
+   * kept (the same values) so the queries written for it go on working.
+   */
   private enum TokenType {
     INPUT("input"),
     OUTPUT("output"),
-    CACHED("cached");
+    CACHED("cached"),
+    CACHE_READ("cache_read"),
+    CACHE_CREATION("cache_creation");
 
     private final String label;
 
@@ -377,7 +388,9 @@ public final class GatewayMetrics {
         // analysis reads.
         summary =
             DistributionSummary.builder("gen_ai.client.token.usage")
-                .description("Tokens per request by type (input, output, cached)")
+                .description(
+                    "Tokens per request by type (input, output; of input, cache_read and"
+                        + " cache_creation)")
                 .baseUnit("tokens")
                 .tags(tags)
                 .tag("gen_ai.token.type", type.label)

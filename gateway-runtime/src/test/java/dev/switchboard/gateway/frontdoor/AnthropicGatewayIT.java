@@ -360,6 +360,8 @@ class AnthropicGatewayIT {
     // Clients see the whole input as before: the gateway's input count includes the writes.
     String tokens = "gen_ai_client_token_usage_tokens_sum{arm=\"stable\",gen_ai_token_type=\"%s\",";
     assertThat(metric(metrics, tokens.formatted("input") + labels)).isEqualTo(2000.0);
+    assertThat(metric(metrics, tokens.formatted("cache_creation") + labels)).isEqualTo(600.0);
+    assertThat(metric(metrics, tokens.formatted("cache_read") + labels)).isEqualTo(800.0);
   }
 
   @Test

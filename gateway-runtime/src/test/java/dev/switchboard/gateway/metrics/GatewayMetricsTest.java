@@ -63,6 +63,29 @@ class GatewayMetricsTest {
   }
 
   @Test
+  void promptCacheReadsAndWritesHaveTokenTypesOfTheirOwn() {
+    // Anthropic: 1000 input = 300 uncached + 400 cache reads + 300 cache writes.
+    RequestContext ctx = new RequestContext("r", Operation.MESSAGES, new ManualClock());
+    ctx.target(target("claude", "sonnet", "stable"));
+    ctx.usage(new TokenUsage(1000, 50, 400, 0, 300));
+    ctx.finish(200, "success", null);
+    metrics.request(ctx);
+
+    String claude = "provider=\"claude\"";
+    assertThat(line("gen_ai_client_token_usage_tokens_sum", claude, "type=\"cache_creation\""))
+        .endsWith(" 300.0");
+    assertThat(line("gen_ai_client_token_usage_tokens_sum", claude, "type=\"cache_read\""))
+        .endsWith(" 400.0");
+    // The series queries were written for keep their values: input counts reads and writes.
+    assertThat(line("gen_ai_client_token_usage_tokens_sum", claude, "type=\"input\""))
+        .endsWith(" 1000.0");
+    assertThat(line("gen_ai_client_token_usage_tokens_sum", claude, "type=\"output\""))
+        .endsWith(" 50.0");
+    assertThat(line("gen_ai_client_token_usage_tokens_sum", claude, "type=\"cached\""))
+        .endsWith(" 400.0");
+  }
+
+  @Test
   void outcomesAndErrorClassesGetTheirOwnSeriesAndUnusedMetersStayAbsent() {
     PlannedTarget t = target("p", "m", "stable");
     metrics.request(finished(t, "success", null));
