@@ -82,6 +82,27 @@ class AnthropicMockTest {
   }
 
   @Test
+  void anAnthropicStopFaultEndsTheAnswerAndTheStreamWithThatStopReason() throws Exception {
+    String body = messages("claude-sonnet-4-5", "search the web", "");
+    JsonObject whole =
+        new JsonObject(
+            post("/v1/messages", body, MockProvider.FAULT_HEADER, "anthropic-stop:pause_turn")
+                .body());
+    assertThat(whole.getString("stop_reason")).isEqualTo("pause_turn");
+
+    List<SseEvent> events =
+        SseParser.parseAll(
+            post(
+                    "/v1/messages",
+                    messages("claude-sonnet-4-5", "search the web", ",\"stream\":true"),
+                    MockProvider.FAULT_HEADER,
+                    "anthropic-stop:pause_turn")
+                .body());
+    JsonObject delta = new JsonObject(events.get(events.size() - 2).data());
+    assertThat(delta.getJsonObject("delta").getString("stop_reason")).isEqualTo("pause_turn");
+  }
+
+  @Test
   void streamsNamedEventsWithPingAndToolUse() throws Exception {
     HttpResponse<String> res =
         post(
