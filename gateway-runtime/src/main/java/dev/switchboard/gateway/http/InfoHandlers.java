@@ -86,16 +86,21 @@ public final class InfoHandlers {
       sendError(rc, OpenAiError.notReady());
       return;
     }
-    List<Map<String, Object>> data = new ArrayList<>();
-    for (String name : snapshot.modelNames()) {
-      if (mayUse(caller.consumer(), name, snapshot)) {
-        data.add(model(name, snapshot));
-      }
-    }
-    Map<String, Object> list = new LinkedHashMap<>();
-    list.put("object", "list");
-    list.put("data", data);
-    sendJson(rc, 200, list);
+    // One entry per route and alias: at 10,000 routes, milliseconds of work off the event loop.
+    sendJsonOffLoop(
+        rc,
+        () -> {
+          List<Map<String, Object>> data = new ArrayList<>();
+          for (String name : snapshot.modelNames()) {
+            if (mayUse(caller.consumer(), name, snapshot)) {
+              data.add(model(name, snapshot));
+            }
+          }
+          Map<String, Object> list = new LinkedHashMap<>();
+          list.put("object", "list");
+          list.put("data", data);
+          return list;
+        });
   }
 
   /**
