@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.noop.NoopCounter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -44,6 +46,15 @@ public final class ConsumerMetrics {
   private final List<Meter> registered = new ArrayList<>();
   private volatile List<String> labelKeys = List.of();
 
+  /** While the series are removed for a new set of label keys. */
+  private volatile boolean relabelling;
+
+  /** What a request counts into while the series are being replaced: nothing. */
+  private static final Counter UNCOUNTED =
+      new NoopCounter(
+          new Meter.Id(
+              "switchboard_consumer_uncounted", Tags.empty(), null, null, Meter.Type.COUNTER));
+
   public ConsumerMetrics(MeterRegistry registry) {
     this.registry = registry;
   }
@@ -52,16 +63,27 @@ public final class ConsumerMetrics {
    * Follows a new directory: forgets the previous directory's consumers, and re-registers the
    * series when the union of label keys changed.
    */
-  public synchronized void labelKeys(Set<String> keys) {
-    byConsumer.clear();
+  public void labelKeys(Set<String> keys) {
     List<String> sorted = List.copyOf(new TreeSet<>(keys));
     if (sorted.equals(labelKeys)) {
+      byConsumer.clear();
       return;
     }
-    registered.forEach(registry::remove);
-    registered.clear();
-    counters.clear();
-    labelKeys = sorted;
+    // Removing every consumer series (tens of thousands at 10,000 consumers) holds this monitor
+    // for a long time: requests that would wait on it count nothing meanwhile instead (a
+    // relabelling starts every series afresh anyway).
+    relabelling = true;
+    try {
+      synchronized (this) {
+        byConsumer.clear();
+        registered.forEach(registry::remove);
+        registered.clear();
+        counters.clear();
+        labelKeys = sorted;
+      }
+    } finally {
+      relabelling = false;
+    }
   }
 
   public void request(ConsumerPolicy consumer, String outcome) {
@@ -96,6 +118,9 @@ public final class ConsumerMetrics {
     Counter c = ofConsumer == null ? null : ofConsumer.get(outcome == null ? name : outcome);
     if (c != null) {
       return c;
+    }
+    if (relabelling) {
+      return UNCOUNTED;
     }
     // The label values are part of the series: a consumer relabelled gets new ones.
     String key =

@@ -93,4 +93,56 @@ class ConsumerMetricsTest {
         .counter()
         .count();
   }
+
+  @Test
+  void aRequestDoesNotWaitWhileTheSeriesAreReplacedForNewLabelKeys() throws Exception {
+    java.util.concurrent.CountDownLatch removing = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch finish = new java.util.concurrent.CountDownLatch(1);
+    SimpleMeterRegistry registry =
+        new SimpleMeterRegistry() {
+          @Override
+          public io.micrometer.core.instrument.Meter remove(
+              io.micrometer.core.instrument.Meter meter) {
+            // Removing thousands of series takes long: this one until the test says so.
+            removing.countDown();
+            try {
+              finish.await(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            return super.remove(meter);
+          }
+        };
+    ConsumerMetrics metrics = new ConsumerMetrics(registry);
+    ConsumerPolicy a = consumer("a", Map.of("team", "x"));
+    metrics.labelKeys(Set.of("team"));
+    metrics.request(a, "admitted");
+
+    java.util.concurrent.ExecutorService threads =
+        java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      java.util.concurrent.Future<?> relabel =
+          threads.submit(() -> metrics.labelKeys(Set.of("team", "env")));
+      assertThat(removing.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      // The reload thread is removing series: a request goes on without waiting for it.
+      threads
+          .submit(() -> metrics.request(a, "admitted"))
+          .get(5, java.util.concurrent.TimeUnit.SECONDS);
+      finish.countDown();
+      relabel.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    } finally {
+      finish.countDown();
+      threads.shutdownNow();
+    }
+    // Afterwards, series with the new label key count again.
+    metrics.request(a, "admitted");
+    assertThat(
+            registry
+                .get("switchboard_consumer_requests")
+                .tag("consumer", "a")
+                .tag("label_env", "")
+                .counter()
+                .count())
+        .isEqualTo(1);
+  }
 }
