@@ -1,7 +1,13 @@
 package dev.switchboard.gateway.http;
 
+import static dev.switchboard.gateway.TestTables.provider;
+import static dev.switchboard.gateway.TestTables.route;
+import static dev.switchboard.gateway.TestTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.contract.RoutingTableCodec;
+import dev.switchboard.gateway.TestTables;
 import dev.switchboard.gateway.metrics.GatewayMetrics;
 import dev.switchboard.gateway.routing.RoutingState;
 import dev.switchboard.gateway.stats.LiveStats;
@@ -29,6 +35,7 @@ class AdminDocumentsOffLoopTest {
 
   Vertx vertx;
   HttpServer server;
+  final RoutingState state = new RoutingState(Clock.systemUTC());
   final List<String> builtOn = new CopyOnWriteArrayList<>();
 
   @BeforeEach
@@ -36,7 +43,7 @@ class AdminDocumentsOffLoopTest {
     vertx = Vertx.vertx();
     InfoHandlers info =
         new InfoHandlers(
-                new RoutingState(Clock.systemUTC()),
+                state,
                 new GatewayMetrics(),
                 new LiveStats(60_000, () -> 0L),
                 () -> {
@@ -51,6 +58,7 @@ class AdminDocumentsOffLoopTest {
     Router router = Router.router(vertx);
     router.get("/admin/config").handler(info::adminConfig);
     router.get("/admin/evaluations").handler(info::adminEvaluations);
+    router.get("/v1/models").handler(info::listModels);
     server =
         vertx
             .createHttpServer()
@@ -87,6 +95,29 @@ class AdminDocumentsOffLoopTest {
   void theConfigAndEvaluationDocumentsAreBuiltOnAWorker() throws Exception {
     assertThat(get("/admin/config")).contains("\"ready\":false").contains("\"breakers\":[]");
     assertThat(get("/admin/evaluations")).contains("switchboard.evaluations");
-    assertThat(builtOn).hasSize(2).allSatisfy(w -> assertThat(w).startsWith("worker "));
+    // On the documents' own workers, not the pool that parses large request bodies.
+    assertThat(builtOn)
+        .hasSize(2)
+        .allSatisfy(w -> assertThat(w).startsWith("worker switchboard-documents"));
+  }
+
+  private static RoutingTable table(String model) {
+    return TestTables.table(
+        List.of(provider("p", "http://127.0.0.1:1/v1", true)),
+        List.of(route(model, List.of(model + "-alias"), target("p", "m", 0))));
+  }
+
+  @Test
+  void theModelListIsWrittenOncePerTable() throws Exception {
+    state.apply(RoutingTableCodec.encode(table("a")), "test");
+    String first = get("/v1/models");
+    assertThat(first).contains("\"id\":\"a\"").contains("\"id\":\"a-alias\"");
+    // The same table: the very same document.
+    assertThat(get("/v1/models")).isEqualTo(first);
+    // A new table: its own list.
+    state.apply(RoutingTableCodec.encode(table("b")), "test");
+    String second = get("/v1/models");
+    assertThat(second).contains("\"id\":\"b\"").doesNotContain("\"id\":\"a\"");
+    assertThat(get("/v1/models")).isEqualTo(second);
   }
 }
