@@ -16,10 +16,12 @@ import org.slf4j.Logger;
  * every command has a deadline; a failure of the store — no answer in time, a lost connection, an
  * error reply that refuses every command ({@link #storeWide}) — marks it down for {@link
  * #RETRY_AFTER_MS} ms, during which calls fail at once without a command (nothing waits on a dead
- * Redis), and the first call after that tries again, so the user recovers by itself. An error reply
- * about one command (a key holding another type, a script error) fails that call only: Redis
- * answered. Refusals are logged at most once per {@link #RETRY_AFTER_MS} ms with a count of the
- * rest, since one damaged key may refuse every request that touches it.
+ * Redis), and the first call after that tries again, so the user recovers by itself. Only an answer
+ * to a command sent after the failure brings the store back: a late answer to one that missed its
+ * deadline (or was sent before the failure) says nothing of the store now. An error reply about one
+ * command (a key holding another type, a script error) fails that call only: Redis answered.
+ * Refusals are logged at most once per {@link #RETRY_AFTER_MS} ms with a count of the rest, since
+ * one damaged key may refuse every request that touches it.
  */
 public final class RedisGuard {
 
@@ -69,6 +71,13 @@ public final class RedisGuard {
 
   private volatile long downUntilNanos;
   private volatile boolean down;
+
+  /**
+   * How many times the store was marked down: a command's answer brings the store back only when no
+   * failure marked it down after the command was sent (a late answer to a command sent before the
+   * failure says nothing of the store now).
+   */
+  private final AtomicLong outages = new AtomicLong();
 
   /** When the next refusal may be logged, and how many were refused meanwhile. */
   private final AtomicLong nextRefusalLogNanos = new AtomicLong(Long.MIN_VALUE);
@@ -124,6 +133,8 @@ public final class RedisGuard {
 
   /** Sends {@code command} under the discipline (see the class). */
   public <T> Future<T> run(Supplier<Future<T>> command) {
+    // Read before down: markDown sets down before it counts the outage.
+    long sentAfter = outages.get();
     if (down && clock.nanoTime() < downUntilNanos) {
       return Future.failedFuture(unsent);
     }
@@ -144,9 +155,12 @@ public final class RedisGuard {
             ar -> {
               clock.cancelTimer(timer);
               if (ar.succeeded()) {
+                // Only an answer to a command sent since the last failure (after its rest, as
+                // commands are not sent during it) brings the store back: a late answer to one
+                // that missed its deadline or was sent before the failure may come from a store
+                // that is still failing.
                 if (down) {
-                  down = false;
-                  log.info("{} answers again", what);
+                  markUp(sentAfter);
                 }
                 promise.tryComplete(ar.result());
               } else if (!promise.future().isComplete()) {
@@ -197,13 +211,29 @@ public final class RedisGuard {
   }
 
   private void markDown(String why) {
-    downUntilNanos = clock.nanoTime() + RETRY_AFTER_MS * 1_000_000;
-    onDown.run();
-    if (!down) {
+    boolean wasDown;
+    synchronized (this) {
+      downUntilNanos = clock.nanoTime() + RETRY_AFTER_MS * 1_000_000;
+      wasDown = down;
       down = true;
+      outages.incrementAndGet();
+    }
+    onDown.run();
+    if (!wasDown) {
       // The cause only: never the address (it may hold a password), never a key or a value.
       log.warn("{} is unavailable ({}); {}", what, why, whileDown);
     }
+  }
+
+  /** Marks the store up, unless a failure marked it down since {@code sentAfter} outages. */
+  private void markUp(long sentAfter) {
+    synchronized (this) {
+      if (!down || outages.get() != sentAfter) {
+        return;
+      }
+      down = false;
+    }
+    log.info("{} answers again", what);
   }
 
   private void refused(String why) {

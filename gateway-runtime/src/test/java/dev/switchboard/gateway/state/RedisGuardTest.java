@@ -7,8 +7,15 @@ import dev.switchboard.gateway.LogCapture;
 import dev.switchboard.gateway.time.ManualClock;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 import io.vertx.redis.client.impl.types.ErrorType;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -90,6 +97,66 @@ class RedisGuardTest {
     late.complete("too late");
     assertThat(call.cause()).isSameAs(UNAVAILABLE);
     assertThat(downs).hasValue(1);
+  }
+
+  /**
+   * A real redis-server paused ({@code CLIENT PAUSE}) past a command's deadline answers it late,
+   * inside the second of rest: that answer is no sign the store answers now, so the store stays
+   * down, calls still fail at once without a command, and only a command sent after the rest brings
+   * it back.
+   */
+  @Test
+  void aLateAnswerFromAPausedRedisDoesNotBringTheStoreBackBeforeItsRestIsOver() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try (RedisProcess redis = RedisProcess.start()) {
+      Redis client = Redis.createClient(vertx, redis.uri());
+      Redis admin = Redis.createClient(vertx, redis.uri());
+      assertThat(answer(client.send(Request.cmd(Command.PING)))).hasToString("PONG");
+      answer(admin.send(Request.cmd(Command.CLIENT).arg("PAUSE").arg(1_000)));
+
+      CompletableFuture<Response> lateAnswer = new CompletableFuture<>();
+      Future<Response> call =
+          guard.run(
+              () -> {
+                Promise<Response> relayed = Promise.promise();
+                client
+                    .send(Request.cmd(Command.PING))
+                    .onComplete(
+                        ar -> {
+                          relayed.handle(ar); // the guard sees the answer first
+                          lateAnswer.complete(ar.result());
+                        });
+                return relayed.future();
+              });
+      clock.advance(250);
+      assertThat(call.cause()).isSameAs(UNAVAILABLE);
+      assertThat(guard.down()).isTrue();
+
+      // Redis's pause ends (a second of real time) and the PING is answered, late.
+      assertThat(lateAnswer.get(10, TimeUnit.SECONDS)).hasToString("PONG");
+      assertThat(guard.down()).as("a late answer does not bring the store back").isTrue();
+      AtomicInteger sent = new AtomicInteger();
+      Future<Response> resting =
+          guard.run(
+              () -> {
+                sent.incrementAndGet();
+                return client.send(Request.cmd(Command.PING));
+              });
+      assertThat(resting.failed()).as("still resting: fails at once").isTrue();
+      assertThat(sent).as("without a command").hasValue(0);
+
+      clock.advance(RedisGuard.RETRY_AFTER_MS);
+      assertThat(answer(guard.run(() -> client.send(Request.cmd(Command.PING)))))
+          .hasToString("PONG");
+      assertThat(guard.down()).as("a command sent after the rest brings it back").isFalse();
+      assertThat(messages()).last().isEqualTo("the test store answers again");
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  static <T> T answer(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
   @Test
