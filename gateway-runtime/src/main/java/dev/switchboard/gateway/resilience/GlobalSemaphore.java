@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * #POLL_MS} ms for at most {@link Bulkhead#MAX_WAIT_MS} ms, then fails with {@link
  * Bulkhead.FullException} so the request fails over. When the store cannot answer, the cap falls
  * back to this replica's own bulkhead of the same size (per-replica counting, as without a store);
- * such a permit registers its lease once the store answers again. A lease the store lost (a
+ * such a permit registers its lease as soon as the store answers again. A lease the store lost (a
  * restart, an outage longer than a lease) is added again by its next renewal, even over the cap:
  * the request is running, so new acquires wait until the cap has room.
  */
@@ -140,8 +140,9 @@ public final class GlobalSemaphore {
    * A granted lease, renewed until released. A renewal that finds the lease gone (Redis restarted
    * empty, or was out of reach for longer than a lease) adds it again, so the running request is
    * counted again and new acquires wait. A permit of the per-replica {@code fallback} (taken while
-   * the store did not answer) renews a lease too: its first renewal that reaches the store
-   * registers it, so requests admitted during an outage count against the cap once it is back.
+   * the store did not answer) renews a lease too, and renews it at once when the store answers
+   * again: that registers it, so requests admitted during an outage count against the cap as soon
+   * as it is back.
    */
   private final class Lease implements SlotPermit {
     private final String id;
@@ -156,6 +157,11 @@ public final class GlobalSemaphore {
       this.id = id;
       this.fallbackPermit = fallbackPermit;
       this.renewTimer = clock.setPeriodic(renewMs, t -> renew());
+      if (fallbackPermit != null) {
+        // Registered as soon as the store answers again, not at the next renewal (up to renewMs
+        // later), so other replicas count this request from then on.
+        store.whenAnswering().onSuccess(v -> renew());
+      }
     }
 
     private void renew() {

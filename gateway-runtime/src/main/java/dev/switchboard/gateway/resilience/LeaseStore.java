@@ -26,6 +26,15 @@ public interface LeaseStore {
    */
   Future<Boolean> renew(String key, String leaseId, long nowMs, long expiresAtMs);
 
+  /**
+   * Completes when the store answers: at once unless it is known to be failing; otherwise as soon
+   * as it answers again (the store finds that out by itself when its pause after a failure is over,
+   * without waiting for other traffic).
+   */
+  default Future<Void> whenAnswering() {
+    return Future.succeededFuture();
+  }
+
   /** Gives a lease back (nothing when it is gone already). */
   Future<Void> release(String key, String leaseId);
 }

@@ -79,6 +79,20 @@ public final class RedisGuard {
    */
   private final AtomicLong outages = new AtomicLong();
 
+  /** Sent by the guard itself to find out whether the store answers again (null: never). */
+  private volatile Supplier<? extends Future<?>> probe;
+
+  /** Completed when the store is up again; null while nobody waits for that. Guarded by this. */
+  private Promise<Void> back;
+
+  /** The timer of the next probe, or {@link #NO_TIMER}. Guarded by this. */
+  private long probeTimer = NO_TIMER;
+
+  /** Set by {@link #stopProbing()}. Guarded by this. */
+  private boolean closed;
+
+  private static final long NO_TIMER = -1;
+
   /** When the next refusal may be logged, and how many were refused meanwhile. */
   private final AtomicLong nextRefusalLogNanos = new AtomicLong(Long.MIN_VALUE);
 
@@ -182,6 +196,84 @@ public final class RedisGuard {
   }
 
   /**
+   * Lets the guard send {@code probe} (a command that touches no data, e.g. {@code PING}) when its
+   * rest is over while something waits for {@link #whenUp()}, so a store that is back is known to
+   * be back without waiting for other traffic.
+   */
+  public void probeWith(Supplier<? extends Future<?>> probe) {
+    this.probe = probe;
+  }
+
+  /**
+   * Completes when the store is up: at once unless it is down; otherwise when a command sent after
+   * its rest is answered — with a {@link #probeWith probe} the guard sends one itself as soon as
+   * the rest is over (and again after each further rest), so this does not wait for other traffic.
+   */
+  public Future<Void> whenUp() {
+    synchronized (this) {
+      if (!down) {
+        return Future.succeededFuture();
+      }
+      if (back == null) {
+        back = Promise.promise();
+      }
+      scheduleProbe(false);
+      return back.future();
+    }
+  }
+
+  /** Sends no more probes (the store is closing); {@link #whenUp()} waiters are left waiting. */
+  public void stopProbing() {
+    synchronized (this) {
+      closed = true;
+      if (probeTimer != NO_TIMER) {
+        clock.cancelTimer(probeTimer);
+        probeTimer = NO_TIMER;
+      }
+    }
+  }
+
+  /**
+   * Sets the probe's timer for the end of the rest (or a rest from now after a probe that was
+   * refused rather than failed: the store answered, but not as up), unless one is set, nobody
+   * waits, there is no probe, or the store is closing. Called holding this.
+   */
+  private void scheduleProbe(boolean afterRefusal) {
+    if (probe == null || back == null || closed || probeTimer != NO_TIMER) {
+      return;
+    }
+    long restNanos = downUntilNanos - clock.nanoTime();
+    long delayMs =
+        restNanos > 0
+            ? (restNanos + 999_999) / 1_000_000
+            : afterRefusal ? RETRY_AFTER_MS : 1; // a rest over already: at once
+    probeTimer = clock.setTimer(delayMs, id -> probeNow());
+  }
+
+  private void probeNow() {
+    Supplier<? extends Future<?>> command;
+    synchronized (this) {
+      probeTimer = NO_TIMER;
+      if (!down || back == null || closed) {
+        return;
+      }
+      if (clock.nanoTime() - downUntilNanos < 0) {
+        scheduleProbe(false); // marked down again meanwhile: the new rest first
+        return;
+      }
+      command = probe;
+    }
+    this.<Void>run(() -> command.get().mapEmpty())
+        .onFailure(
+            err -> {
+              synchronized (this) {
+                // A failure marked the store down again and set the next probe; a refusal did not.
+                scheduleProbe(true);
+              }
+            });
+  }
+
+  /**
    * Whether {@code failure} is the store's rather than one command's: anything but an error reply
    * (a deadline, a closed connection, a refused connect), and an error reply — found along the
    * causes, as a script's explained error wraps it — that names a condition of the server or has a
@@ -217,6 +309,7 @@ public final class RedisGuard {
       wasDown = down;
       down = true;
       outages.incrementAndGet();
+      scheduleProbe(false);
     }
     onDown.run();
     if (!wasDown) {
@@ -227,13 +320,23 @@ public final class RedisGuard {
 
   /** Marks the store up, unless a failure marked it down since {@code sentAfter} outages. */
   private void markUp(long sentAfter) {
+    Promise<Void> waiting;
     synchronized (this) {
       if (!down || outages.get() != sentAfter) {
         return;
       }
       down = false;
+      waiting = back;
+      back = null;
+      if (probeTimer != NO_TIMER) {
+        clock.cancelTimer(probeTimer);
+        probeTimer = NO_TIMER;
+      }
     }
     log.info("{} answers again", what);
+    if (waiting != null) {
+      waiting.complete();
+    }
   }
 
   private void refused(String why) {

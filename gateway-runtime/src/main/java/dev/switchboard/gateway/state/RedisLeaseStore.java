@@ -55,6 +55,11 @@ public final class RedisLeaseStore implements LeaseStore {
         .mapEmpty();
   }
 
+  @Override
+  public Future<Void> whenAnswering() {
+    return redis.whenAvailable();
+  }
+
   private String redisKey(String key) {
     return redis.prefix() + "{" + key + "}";
   }

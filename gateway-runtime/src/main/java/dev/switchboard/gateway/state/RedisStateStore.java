@@ -160,6 +160,8 @@ public final class RedisStateStore implements StateStore {
               loopConnections.values().forEach(c -> c.onSuccess(RedisConnection::close));
               loopConnections.clear();
             });
+    // Whoever waits for the store to come back (whenAvailable) is told as soon as it answers.
+    guard.probeWith(() -> sendOnLoop(Request.cmd(Command.PING)));
     this.prefix = prefix;
     this.allowances = new ConsumerAllowances(this);
     this.vertx = vertx;
@@ -282,11 +284,21 @@ public final class RedisStateStore implements StateStore {
     return guard.down();
   }
 
+  /**
+   * Completes when the store answers: at once unless it is marked down; otherwise as soon as a
+   * command sent after its rest is answered (the store sends a {@code PING} itself when the rest is
+   * over, and again after each further rest, while something waits).
+   */
+  public Future<Void> whenAvailable() {
+    return guard.whenUp();
+  }
+
   @Override
   public Future<Void> close() {
     // Settled spend still unreported, held allowances and other local counts go first (bounded by
     // the deadline).
     vertx.cancelTimer(reportTimer);
+    guard.stopProbing();
     return report(true)
         .compose(
             v -> {

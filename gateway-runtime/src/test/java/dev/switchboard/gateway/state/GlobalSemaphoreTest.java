@@ -214,6 +214,54 @@ class GlobalSemaphoreTest {
     }
   }
 
+  /**
+   * Fallback permits register as soon as the store answers again, not at their next renewal (up to
+   * a third of a lease later, 10 s by default): when the store's rest after the outage is over it
+   * asks Redis by itself, and once Redis answers the permits' leases are added — replica A's clock,
+   * and so every renewal, stands still here.
+   */
+  @Test
+  void permitsTakenDuringAnOutageRegisterAsSoonAsRedisAnswersNotAtTheirNextRenewal()
+      throws Exception {
+    long start = 1_700_000_000_000L;
+    ManualClock storeClock = new ManualClock(start);
+    ManualClock clockA = new ManualClock(start);
+    ManualClock clockB = new ManualClock(start);
+    try (RedisProcess own = RedisProcess.start()) {
+      RedisStateStore s = new RedisStateStore(vertx, storeClock, own.uri(), null, null, "prompt:");
+      io.vertx.redis.client.Redis admin = null;
+      try {
+        await(s.warmUp());
+        GlobalSemaphore a = semaphore(s, "prompt", clockA, "replica-a");
+        GlobalSemaphore b = semaphore(s, "prompt", clockB, "replica-b");
+        own.kill();
+        for (int i = 0; i < 5; i++) {
+          assertThat(tryAcquire(a, clockA)).as("fallback permit %s", i).isNotNull();
+        }
+        assertThat(s.unavailable()).as("taken from the per-replica fallback").isTrue();
+        assertThat(clockA.nextDueInMillis()).as("no renewal due yet").hasValue(LEASE_MS / 3);
+        own.startAgain();
+        admin = io.vertx.redis.client.Redis.createClient(vertx, own.uri());
+        io.vertx.redis.client.Redis probe = admin;
+
+        storeClock.advance(RedisGuard.RETRY_AFTER_MS); // the store's rest is over
+        org.awaitility.Awaitility.await()
+            .atMost(java.time.Duration.ofSeconds(5))
+            .until(() -> leasesIn(probe, "prompt:{prompt}") == 5);
+        assertThat(s.unavailable()).as("Redis answered the store's own probe").isFalse();
+        assertThat(clockA.nextDueInMillis()).as("still no renewal ran").hasValue(LEASE_MS / 3);
+        assertThat(tryAcquire(b, clockB))
+            .as("the fallback permits count against the cap as soon as Redis is back")
+            .isNull();
+      } finally {
+        if (admin != null) {
+          admin.close();
+        }
+        await(s.close());
+      }
+    }
+  }
+
   static GlobalSemaphore semaphore(
       RedisStateStore s, String key, ManualClock clock, String replica) {
     return new GlobalSemaphore(
