@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * back to this replica's own bulkhead of the same size (per-replica counting, as without a store);
  * such a permit registers its lease as soon as the store answers again. A lease the store lost (a
  * restart, an outage longer than a lease) is added again by its next renewal, even over the cap:
- * the request is running, so new acquires wait until the cap has room.
+ * the request is running, so new acquires wait until the cap has room. A release the store did not
+ * get (an outage) is sent again as soon as it answers, and the store does not let a renewal that
+ * reaches it after the release (its reply lost) add the lease back.
  */
 public final class GlobalSemaphore {
 
@@ -169,20 +171,15 @@ public final class GlobalSemaphore {
         return;
       }
       long now = clock.currentTimeMillis();
+      // Renewed, or the store is out of reach (the next renewal tries again), or released while
+      // this renewal was on its way: the store does not add a released lease back.
       store
           .renew(key, id, now, now + leaseMs)
-          .onComplete(
-              ar -> {
-                if (ar.failed() || ar.result()) {
-                  return; // renewed, or the store is out of reach: the next renewal tries again
+          .onSuccess(
+              wasThere -> {
+                if (!wasThere && !released.get()) {
+                  LOG.debug("{}: lease {} was gone and is registered again", name, id);
                 }
-                if (released.get()) {
-                  // Released while this renewal was on its way: it added the lease back after
-                  // the release removed it.
-                  store.release(key, id);
-                  return;
-                }
-                LOG.debug("{}: lease {} was gone and is registered again", name, id);
               });
     }
 
@@ -195,8 +192,33 @@ public final class GlobalSemaphore {
         } else {
           held.decrementAndGet();
         }
-        store.release(key, id);
+        sendRelease(clock.currentTimeMillis() + leaseMs);
       }
+    }
+
+    /**
+     * Removes the lease from the store, which remembers it as released until {@code untilMs} (a
+     * renewal sent before, its reply lost, may run in Redis after the release: it does not add the
+     * lease back). A release that fails is sent again when the store answers again (or, refused, a
+     * renewal period later): a renewal that got no answer may still run in Redis, and the lease
+     * would stay counted for up to a lease time. After {@code untilMs} any lease left has expired.
+     */
+    private void sendRelease(long untilMs) {
+      long now = clock.currentTimeMillis();
+      if (now >= untilMs) {
+        return;
+      }
+      store
+          .release(key, id, now, untilMs)
+          .onFailure(
+              err -> {
+                Future<Void> back = store.whenAnswering();
+                if (back.isComplete()) {
+                  clock.setTimer(renewMs, t -> sendRelease(untilMs));
+                } else {
+                  back.onSuccess(v -> sendRelease(untilMs));
+                }
+              });
     }
   }
 }

@@ -20,9 +20,12 @@ public interface LeaseStore {
   /**
    * Moves a held lease's expiry, adding the lease again when it is gone (the store lost it, or it
    * expired while the store was out of reach) even if that puts {@code key} over its cap: the
-   * request holding it is running, so its slot counts, and new acquires wait.
+   * request holding it is running, so its slot counts, and new acquires wait. A lease {@link
+   * #release released} already is not added again (a renewal whose reply was lost may reach the
+   * store after the release).
    *
-   * @return true when the lease was still there, false when it had to be added again
+   * @return true when the lease was still there, false when it had to be added again or was
+   *     released
    */
   Future<Boolean> renew(String key, String leaseId, long nowMs, long expiresAtMs);
 
@@ -35,6 +38,11 @@ public interface LeaseStore {
     return Future.succeededFuture();
   }
 
-  /** Gives a lease back (nothing when it is gone already). */
-  Future<Void> release(String key, String leaseId);
+  /**
+   * Gives a lease back (nothing when it is gone already) and remembers it as released until {@code
+   * keepUntilMs}, so a renewal of it that reaches the store later does not add it back: at least
+   * until the latest expiry a renewal sent before the release could set (the release's time plus a
+   * lease time).
+   */
+  Future<Void> release(String key, String leaseId, long nowMs, long keepUntilMs);
 }

@@ -6,8 +6,9 @@ import java.util.List;
 
 /**
  * The leases of global concurrency caps in the shared Redis: one sorted set per cap, lease ids
- * scored by expiry, every operation one atomic script ({@code lease.lua}). Keys carry the store's
- * prefix and a hash tag per cap, so each script touches one cluster slot.
+ * scored by expiry, and one of the lease ids released lately (so a late renewal cannot add one
+ * back), every operation one atomic script ({@code lease.lua}). Keys carry the store's prefix and a
+ * hash tag per cap, so each script touches one cluster slot.
  */
 public final class RedisLeaseStore implements LeaseStore {
 
@@ -23,7 +24,7 @@ public final class RedisLeaseStore implements LeaseStore {
     return redis
         .runScript(
             "lease.lua",
-            List.of(redisKey(key)),
+            keys(key),
             List.of(
                 "acquire",
                 leaseId,
@@ -39,7 +40,7 @@ public final class RedisLeaseStore implements LeaseStore {
     return redis
         .runScript(
             "lease.lua",
-            List.of(redisKey(key)),
+            keys(key),
             List.of(
                 "renew",
                 leaseId,
@@ -49,9 +50,17 @@ public final class RedisLeaseStore implements LeaseStore {
   }
 
   @Override
-  public Future<Void> release(String key, String leaseId) {
+  public Future<Void> release(String key, String leaseId, long nowMs, long keepUntilMs) {
     return redis
-        .runScript("lease.lua", List.of(redisKey(key)), List.of("release", leaseId))
+        .runScript(
+            "lease.lua",
+            keys(key),
+            List.of(
+                "release",
+                leaseId,
+                Long.toString(nowMs),
+                Long.toString(keepUntilMs),
+                Long.toString(Math.max(1, keepUntilMs - nowMs))))
         .mapEmpty();
   }
 
@@ -60,7 +69,9 @@ public final class RedisLeaseStore implements LeaseStore {
     return redis.whenAvailable();
   }
 
-  private String redisKey(String key) {
-    return redis.prefix() + "{" + key + "}";
+  /** The cap's leases and its released lease ids. */
+  private List<String> keys(String key) {
+    String leases = redis.prefix() + "{" + key + "}";
+    return List.of(leases, leases + ":released");
   }
 }

@@ -215,6 +215,117 @@ class GlobalSemaphoreTest {
   }
 
   /**
+   * A renewal sent before the release whose reply was lost may run in Redis after the release: it
+   * does not add the released lease back (which would hold a slot of the cap for a lease time).
+   */
+  @Test
+  void aRenewalThatReachesRedisAfterTheReleaseDoesNotAddTheLeaseBack() throws Exception {
+    RedisLeaseStore leases = new RedisLeaseStore(store);
+    long now = 1_700_000_000_000L;
+    io.vertx.redis.client.Redis admin =
+        io.vertx.redis.client.Redis.createClient(vertx, redis.uri());
+    try {
+      assertThat(await(leases.tryAcquire("late", "replica-a:1", 1, now, now + LEASE_MS))).isTrue();
+      await(leases.release("late", "replica-a:1", now + 100, now + 100 + LEASE_MS));
+      // The renewal sent at +50 (before the release) reaches Redis only now.
+      assertThat(await(leases.renew("late", "replica-a:1", now + 50, now + 50 + LEASE_MS)))
+          .as("released: not there, and not added back")
+          .isFalse();
+      assertThat(leasesIn(admin, "switchboard-test:{late}")).isZero();
+      assertThat(
+              await(leases.tryAcquire("late", "replica-b:1", 1, now + 200, now + 200 + LEASE_MS)))
+          .as("the cap of one is free for another replica")
+          .isTrue();
+    } finally {
+      admin.close();
+    }
+  }
+
+  /**
+   * A renewal whose reply is lost (Redis asleep past the deadline) and a release that cannot be
+   * sent (the store is resting after that failure): Redis then runs the renewal, which keeps the
+   * released lease for another lease time. The release is sent again as soon as Redis answers, so
+   * the cap's slot is free within about a second, not a lease time.
+   */
+  @Test
+  void aReleaseTheStoreDidNotGetIsSentAgainWhenItAnswersSoALateRenewalLeavesNoLease()
+      throws Exception {
+    long start = 1_700_000_000_000L;
+    ManualClock storeClock = new ManualClock(start);
+    ManualClock clockA = new ManualClock(start);
+    try (RedisProcess own = RedisProcess.start()) {
+      RedisStateStore s = new RedisStateStore(vertx, storeClock, own.uri(), null, null, "lost:");
+      io.vertx.redis.client.Redis admin =
+          io.vertx.redis.client.Redis.createClient(vertx, own.uri());
+      try {
+        await(s.warmUp());
+        // A lease of 30 s: the set's own TTL (a lease time of real time in Redis) outlasts the
+        // test.
+        long leaseMs = 30_000;
+        GlobalSemaphore a =
+            new GlobalSemaphore(
+                new RedisLeaseStore(s),
+                clockA,
+                "lost",
+                "lost",
+                5,
+                leaseMs,
+                leaseMs / 3,
+                "replica-a",
+                new Bulkhead(vertx, clockA, "lost", 5));
+        SlotPermit permit = tryAcquire(a, clockA);
+        assertThat(permit).isNotNull();
+        assertThat(leasesIn(admin, "lost:{lost}")).isEqualTo(1);
+
+        Future<io.vertx.redis.client.Response> asleep =
+            admin.send(
+                io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.DEBUG)
+                    .arg("SLEEP")
+                    .arg("1.5"));
+        Thread.sleep(200); // Redis falls asleep first
+        clockA.advance(leaseMs / 3); // the renewal is sent, and waits for Redis
+        org.awaitility.Awaitility.await()
+            .atMost(java.time.Duration.ofSeconds(5))
+            .until(() -> storeClock.pendingTimers() > 0); // its deadline is set
+        storeClock.advance(RedisStateStore.DEFAULT_COMMAND_TIMEOUT_MS);
+        // The deadline's handler runs on the renewal's event loop.
+        org.awaitility.Awaitility.await()
+            .atMost(java.time.Duration.ofSeconds(5))
+            .until(s::unavailable); // the renewal got no answer in time
+        assertThat(asleep.isComplete()).as("Redis still asleep").isFalse();
+        permit.release(); // the store is resting: the release is not sent
+
+        await(asleep);
+        // Redis woke up and ran the renewal: the released lease is there for another lease time.
+        org.awaitility.Awaitility.await()
+            .atMost(java.time.Duration.ofSeconds(5))
+            .until(
+                () -> leasesExpiringAt(admin, "lost:{lost}", start + leaseMs / 3 + leaseMs) == 1);
+
+        storeClock.advance(RedisGuard.RETRY_AFTER_MS); // the rest is over: Redis answers again
+        org.awaitility.Awaitility.await()
+            .atMost(java.time.Duration.ofSeconds(5))
+            .until(() -> leasesIn(admin, "lost:{lost}") == 0);
+      } finally {
+        admin.close();
+        await(s.close());
+      }
+    }
+  }
+
+  /** How many leases of {@code redisKey} expire at {@code expiryMs}. */
+  private static long leasesExpiringAt(
+      io.vertx.redis.client.Redis admin, String redisKey, long expiryMs) throws Exception {
+    return await(
+            admin.send(
+                io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.ZCOUNT)
+                    .arg(redisKey)
+                    .arg(expiryMs)
+                    .arg(expiryMs)))
+        .toLong();
+  }
+
+  /**
    * Fallback permits register as soon as the store answers again, not at their next renewal (up to
    * a third of a lease later, 10 s by default): when the store's rest after the outage is over it
    * asks Redis by itself, and once Redis answers the permits' leases are added — replica A's clock,
