@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.resilience;
 
+import dev.switchboard.gateway.state.StoreUnavailableException;
 import dev.switchboard.gateway.time.GatewayClock;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
@@ -29,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * are known only after an answer: they are charged to the held units and owed units are paid to the
  * store with the next call (at once when nothing is held). A call that gets no answer may still
  * have been applied: units it charged are sent again (counted, perhaps twice), units it gave back
- * are dropped (never returned twice) — a lost reply errs on the safe side.
+ * are dropped (never returned twice) — a lost reply errs on the safe side. A call never sent (the
+ * store was resting after a failure, {@link StoreUnavailableException#unsent()}) did not run: units
+ * it gave back stay held and go back with the call that finds the store answering again.
  *
  * <p>Outage: while the store does not answer, requests are counted in this replica's bucket, as
  * without a store (nothing waits on a dead store: the store fails fast while it is down); each such
@@ -272,10 +275,12 @@ public final class ProviderQuota {
           }
         }
       } else {
-        if (call.owed() < 0) {
+        if (call.owed() < 0 && !(ar.cause() instanceof StoreUnavailableException s && s.unsent())) {
           // Units given back with a call that got no answer: Redis may have added them anyway
           // (the reply was lost), so they are dropped here rather than sent again, which could
           // add them twice. A lost reply errs on the safe side: units counted, never returned.
+          // A call never sent (the store was resting after a failure) did not run: its units
+          // stay held and go back with the call that finds the store answering again.
           held += call.owed();
         }
         if (!fallingBack) {

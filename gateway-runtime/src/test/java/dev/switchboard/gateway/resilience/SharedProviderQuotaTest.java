@@ -329,6 +329,65 @@ class SharedProviderQuotaTest {
     }
   }
 
+  /**
+   * A unit given back while the store is resting after a failure (another command of this replica
+   * got no answer in time) is not sent, so nothing of it ran in Redis: it is kept and goes back to
+   * the shared quota with the call that finds Redis answering again, instead of being lost to every
+   * replica until the bucket refills.
+   */
+  @Test
+  void aGiveBackNeverSentBecauseTheStoreWasRestingGoesBackOnceItAnswers() throws Exception {
+    int quota = 10; // 1 % of it is less than one request: a block of one, exact counting
+    List<ProviderGuard> guards = replicas("unsent", quota, null);
+    ProviderGuard a = guards.get(0);
+    ProviderGuard b = guards.get(1);
+    ManualClock clockA = clocks.get(0);
+    io.vertx.redis.client.Redis admin =
+        io.vertx.redis.client.Redis.createClient(vertx, redis.uri());
+    String bucket = "switchboard-test:{quota:unsent:r}:" + quota;
+    try {
+      for (int i = 0; i < 5; i++) {
+        assertThat(result(a.takeQuota())).isTrue();
+      }
+      await().atMost(Duration.ofSeconds(5)).until(() -> inFlight.get() == 0);
+      assertThat(level(admin, bucket)).isEqualTo(5.0);
+
+      // Redis pauses its clients for a second of real time: another command of A's store misses
+      // its deadline on A's clock, and the store rests.
+      result(
+          admin.send(
+              io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.CLIENT)
+                  .arg("PAUSE")
+                  .arg(1_000)));
+      Future<io.vertx.redis.client.Response> stalled =
+          stores.get(0).send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.PING));
+      clockA.advance(RedisStateStore.DEFAULT_COMMAND_TIMEOUT_MS);
+      assertThat(stalled.failed()).isTrue();
+      assertThat(stores.get(0).unavailable()).isTrue();
+
+      a.giveBackQuota(); // NO_KEY: the request was never sent; nor is the give-back (resting)
+      await().atMost(Duration.ofSeconds(5)).until(() -> inFlight.get() == 0);
+      assertThat(a.quotaShared()).as("the give-back's call failed: A counts alone").isFalse();
+      result(admin.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.PING)));
+      assertThat(level(admin, bucket)).as("nothing reached Redis").isEqualTo(5.0);
+
+      // After the rest A's next request asks Redis again, with the unit it kept.
+      clockA.advance(dev.switchboard.gateway.state.RedisGuard.RETRY_AFTER_MS);
+      result(a.takeQuota());
+      await().atMost(Duration.ofSeconds(5)).until(() -> inFlight.get() == 0 && a.quotaShared());
+
+      // Five units taken, one given back (and a fifth of a unit refilled on A's clock): six left
+      // for B, whose clock stands still — five if the give-back had been lost.
+      int taken = 0;
+      while (taken < 20 && result(b.takeQuota())) {
+        taken++;
+      }
+      assertThat(taken).isEqualTo(6);
+    } finally {
+      admin.close();
+    }
+  }
+
   static double level(io.vertx.redis.client.Redis admin, String bucket) throws Exception {
     return Double.parseDouble(
         result(
