@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.resilience;
 
+import dev.switchboard.gateway.state.StoreUnavailableException;
 import dev.switchboard.gateway.time.GatewayClock;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -153,6 +154,15 @@ public final class GlobalSemaphore {
     private final long renewTimer;
 
     /**
+     * Renewals sent and not answered yet, and whether one got no answer (it may still run in Redis,
+     * at any time later): then a renewal may reach the store after the release, which it must not
+     * undo, so the store is asked to remember the release.
+     */
+    private final AtomicInteger renewalsUnanswered = new AtomicInteger();
+
+    private volatile boolean renewalLost;
+
+    /**
      * @param fallbackPermit the per-replica permit it stands for, or null for a granted lease
      */
     Lease(String id, Bulkhead.Permit fallbackPermit) {
@@ -167,17 +177,25 @@ public final class GlobalSemaphore {
     }
 
     private void renew() {
+      // Counted before the check: a release either stops this renewal or sees it on its way.
+      renewalsUnanswered.incrementAndGet();
       if (released.get()) {
+        renewalsUnanswered.decrementAndGet();
         return;
       }
       long now = clock.currentTimeMillis();
       // Renewed, or the store is out of reach (the next renewal tries again), or released while
-      // this renewal was on its way: the store does not add a released lease back.
+      // this renewal was on its way (the store remembers the release and adds nothing back).
       store
           .renew(key, id, now, now + leaseMs)
-          .onSuccess(
-              wasThere -> {
-                if (!wasThere && !released.get()) {
+          .onComplete(
+              ar -> {
+                if (ar.failed()
+                    && !(ar.cause() instanceof StoreUnavailableException s && s.unsent())) {
+                  renewalLost = true; // sent, no answer: it may still run in Redis
+                }
+                renewalsUnanswered.decrementAndGet();
+                if (ar.succeeded() && !ar.result() && !released.get()) {
                   LOG.debug("{}: lease {} was gone and is registered again", name, id);
                 }
               });
@@ -192,31 +210,33 @@ public final class GlobalSemaphore {
         } else {
           held.decrementAndGet();
         }
-        sendRelease(clock.currentTimeMillis() + leaseMs);
+        boolean renewalMayFollow = renewalsUnanswered.get() > 0 || renewalLost;
+        sendRelease(clock.currentTimeMillis() + leaseMs, renewalMayFollow);
       }
     }
 
     /**
-     * Removes the lease from the store, which remembers it as released until {@code untilMs} (a
-     * renewal sent before, its reply lost, may run in Redis after the release: it does not add the
-     * lease back). A release that fails is sent again when the store answers again (or, refused, a
-     * renewal period later): a renewal that got no answer may still run in Redis, and the lease
-     * would stay counted for up to a lease time. After {@code untilMs} any lease left has expired.
+     * Removes the lease from the store; when a renewal may reach Redis after the release (one is
+     * unanswered, or got no answer), the store remembers the release until {@code untilMs}, the
+     * latest expiry such a renewal could set, so that renewal does not add the lease back. A
+     * release that fails is sent again when the store answers again (or, refused, a renewal period
+     * later): a renewal that got no answer may still run in Redis, and the lease would stay counted
+     * for up to a lease time. After {@code untilMs} any lease left has expired.
      */
-    private void sendRelease(long untilMs) {
+    private void sendRelease(long untilMs, boolean remember) {
       long now = clock.currentTimeMillis();
       if (now >= untilMs) {
         return;
       }
       store
-          .release(key, id, now, untilMs)
+          .release(key, id, now, remember ? untilMs : now)
           .onFailure(
               err -> {
                 Future<Void> back = store.whenAnswering();
                 if (back.isComplete()) {
-                  clock.setTimer(renewMs, t -> sendRelease(untilMs));
+                  clock.setTimer(renewMs, t -> sendRelease(untilMs, remember));
                 } else {
-                  back.onSuccess(v -> sendRelease(untilMs));
+                  back.onSuccess(v -> sendRelease(untilMs, remember));
                 }
               });
     }

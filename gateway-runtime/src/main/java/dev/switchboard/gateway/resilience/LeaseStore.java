@@ -39,10 +39,10 @@ public interface LeaseStore {
   }
 
   /**
-   * Gives a lease back (nothing when it is gone already) and remembers it as released until {@code
-   * keepUntilMs}, so a renewal of it that reaches the store later does not add it back: at least
-   * until the latest expiry a renewal sent before the release could set (the release's time plus a
-   * lease time).
+   * Gives a lease back (nothing when it is gone already). With {@code rememberUntilMs} after {@code
+   * nowMs} the store also remembers it as released until then, so a renewal of it that reaches the
+   * store later (sent before the release, its reply lost) does not add it back: until the latest
+   * expiry such a renewal could set (the release's time plus a lease time).
    */
-  Future<Void> release(String key, String leaseId, long nowMs, long keepUntilMs);
+  Future<Void> release(String key, String leaseId, long nowMs, long rememberUntilMs);
 }

@@ -6,9 +6,9 @@ import java.util.List;
 
 /**
  * The leases of global concurrency caps in the shared Redis: one sorted set per cap, lease ids
- * scored by expiry, and one of the lease ids released lately (so a late renewal cannot add one
- * back), every operation one atomic script ({@code lease.lua}). Keys carry the store's prefix and a
- * hash tag per cap, so each script touches one cluster slot.
+ * scored by expiry, and one of lease ids released while a renewal of theirs was unanswered (so that
+ * renewal cannot add one back), every operation one atomic script ({@code lease.lua}). Keys carry
+ * the store's prefix and a hash tag per cap, so each script touches one cluster slot.
  */
 public final class RedisLeaseStore implements LeaseStore {
 
@@ -50,7 +50,7 @@ public final class RedisLeaseStore implements LeaseStore {
   }
 
   @Override
-  public Future<Void> release(String key, String leaseId, long nowMs, long keepUntilMs) {
+  public Future<Void> release(String key, String leaseId, long nowMs, long rememberUntilMs) {
     return redis
         .runScript(
             "lease.lua",
@@ -59,8 +59,8 @@ public final class RedisLeaseStore implements LeaseStore {
                 "release",
                 leaseId,
                 Long.toString(nowMs),
-                Long.toString(keepUntilMs),
-                Long.toString(Math.max(1, keepUntilMs - nowMs))))
+                Long.toString(rememberUntilMs),
+                Long.toString(Math.max(1, rememberUntilMs - nowMs))))
         .mapEmpty();
   }
 

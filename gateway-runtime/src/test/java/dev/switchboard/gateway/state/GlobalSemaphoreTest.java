@@ -306,11 +306,46 @@ class GlobalSemaphoreTest {
         org.awaitility.Awaitility.await()
             .atMost(java.time.Duration.ofSeconds(5))
             .until(() -> leasesIn(admin, "lost:{lost}") == 0);
+        assertThat(keyExists(admin, "lost:{lost}:released"))
+            .as("released after a renewal that got no answer: remembered")
+            .isTrue();
       } finally {
         admin.close();
         await(s.close());
       }
     }
+  }
+
+  /**
+   * A release with no renewal on its way (most requests end before their first renewal) only
+   * removes the lease: Redis remembers nothing of it.
+   */
+  @Test
+  void aReleaseWithNoRenewalOnItsWayLeavesNothingBehind() throws Exception {
+    ManualClock clock = new ManualClock(1_700_000_000_000L);
+    GlobalSemaphore s = semaphore("plain", clock, "replica-a");
+    io.vertx.redis.client.Redis admin =
+        io.vertx.redis.client.Redis.createClient(vertx, redis.uri());
+    try {
+      SlotPermit permit = tryAcquire(s, clock);
+      assertThat(leasesIn(admin, "switchboard-test:{plain}")).isEqualTo(1);
+      permit.release();
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(5))
+          .until(() -> leasesIn(admin, "switchboard-test:{plain}") == 0);
+      assertThat(keyExists(admin, "switchboard-test:{plain}:released")).isFalse();
+    } finally {
+      admin.close();
+    }
+  }
+
+  private static boolean keyExists(io.vertx.redis.client.Redis admin, String key) throws Exception {
+    return await(
+                admin.send(
+                    io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.EXISTS)
+                        .arg(key)))
+            .toLong()
+        == 1;
   }
 
   /** How many leases of {@code redisKey} expire at {@code expiryMs}. */
