@@ -155,6 +155,48 @@ class RedisGuardTest {
     }
   }
 
+  /**
+   * Something waiting for the store to come back makes the guard probe it itself when each rest is
+   * over: a probe without an answer starts another rest (and another probe after it), an answered
+   * probe brings the store back and completes the wait; nothing is probed once the store stops.
+   */
+  @Test
+  void aWaitForTheStoreProbesItAfterEachRestUntilItAnswers() {
+    List<Promise<String>> probes = new java.util.ArrayList<>();
+    guard.probeWith(
+        () -> {
+          Promise<String> p = Promise.promise();
+          probes.add(p);
+          return p.future();
+        });
+    assertThat(guard.whenUp().succeeded()).as("up: at once").isTrue();
+    assertThat(probes).isEmpty();
+
+    guard.run(() -> Promise.<String>promise().future()); // no answer
+    clock.advance(250);
+    Future<Void> back = guard.whenUp();
+    assertThat(back.isComplete()).isFalse();
+    clock.advance(RedisGuard.RETRY_AFTER_MS - 1);
+    assertThat(probes).as("not during the rest").isEmpty();
+    clock.advance(1);
+    assertThat(probes).as("when the rest is over").hasSize(1);
+    clock.advance(250); // the probe gets no answer: another rest
+    assertThat(back.isComplete()).isFalse();
+    clock.advance(RedisGuard.RETRY_AFTER_MS);
+    assertThat(probes).hasSize(2);
+    probes.get(1).complete("PONG");
+    assertThat(back.succeeded()).isTrue();
+    assertThat(guard.down()).isFalse();
+    assertThat(clock.pendingTimers()).isZero();
+
+    guard.run(() -> Promise.<String>promise().future());
+    clock.advance(250);
+    guard.whenUp();
+    guard.stopProbing();
+    clock.advance(RedisGuard.RETRY_AFTER_MS);
+    assertThat(probes).as("stopped: no more probes").hasSize(2);
+  }
+
   static <T> T answer(Future<T> f) throws Exception {
     return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
