@@ -246,7 +246,12 @@ public final class GatewayServer {
     }
     if (stateStore instanceof RedisStateStore redis) {
       // cache.shared: true keeps exact answers in the same Redis (its own deadlines: a miss).
-      responseCache.shareExactVia(new SharedAnswers(redis.client(), clock, storePrefix));
+      responseCache.shareExactVia(
+          new SharedAnswers(
+              redis.client(),
+              clock,
+              storePrefix,
+              SharedAnswers.commandTimeoutFor(consumerOptions.stateStoreTimeoutMs())));
       redis
           .warmUp()
           .onFailure(

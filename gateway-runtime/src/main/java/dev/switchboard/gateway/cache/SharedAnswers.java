@@ -1,6 +1,7 @@
 package dev.switchboard.gateway.cache;
 
 import dev.switchboard.gateway.state.RedisGuard;
+import dev.switchboard.gateway.state.RedisStateStore;
 import dev.switchboard.gateway.time.GatewayClock;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
@@ -12,19 +13,27 @@ import org.slf4j.LoggerFactory;
 /**
  * The shared store's side of {@code cache.shared: true}: GET and {@code SET … PX} of sealed answers
  * ({@link AnswerCodec}) on the gateway's Redis connection (the one the consumer state store uses).
- * The cache never fails a request: every command has a deadline ({@value #COMMAND_TIMEOUT_MS} ms,
- * shorter than the state store's since a miss is always a safe answer), and a failure or a missed
- * deadline makes lookups misses and stores no-ops for {@value RedisGuard#RETRY_AFTER_MS} ms without
- * touching Redis, after which the next command tries again. Nothing waits on a dead Redis. An error
- * reply about one command (an entry's key holding another type) makes that lookup a miss only
- * ({@link RedisGuard}).
+ * The cache never fails a request: every command has a deadline (a fifth of the state store's,
+ * {@value #COMMAND_TIMEOUT_MS} ms by default: shorter since a miss is always a safe answer), and a
+ * failure or a missed deadline makes lookups misses and stores no-ops for {@value
+ * RedisGuard#RETRY_AFTER_MS} ms without touching Redis, after which the next command tries again.
+ * Nothing waits on a dead Redis. An error reply about one command (an entry's key holding another
+ * type) makes that lookup a miss only ({@link RedisGuard}).
  */
 public final class SharedAnswers {
 
   private static final Logger LOG = LoggerFactory.getLogger(SharedAnswers.class);
 
-  /** The longest a lookup waits: loopback or a same-zone Redis answers in about a millisecond. */
-  static final long COMMAND_TIMEOUT_MS = 50;
+  /**
+   * The longest a lookup waits with the state store's default deadline: loopback or a same-zone
+   * Redis answers in about a millisecond.
+   */
+  static final long COMMAND_TIMEOUT_MS = RedisStateStore.DEFAULT_COMMAND_TIMEOUT_MS / 5;
+
+  /** The cache's deadline for a state store whose commands wait at most {@code storeTimeoutMs}. */
+  public static long commandTimeoutFor(long storeTimeoutMs) {
+    return Math.max(1, storeTimeoutMs / 5);
+  }
 
   /** What a lookup or store fails with while the cache cannot be used (a miss to its caller). */
   private static final IllegalStateException UNAVAILABLE =
@@ -44,11 +53,18 @@ public final class SharedAnswers {
    *     gateways of several namespaces)
    */
   public SharedAnswers(Redis redis, GatewayClock clock, String prefix) {
+    this(redis, clock, prefix, COMMAND_TIMEOUT_MS);
+  }
+
+  /**
+   * @param commandTimeoutMs the longest one command may take ({@link #commandTimeoutFor})
+   */
+  public SharedAnswers(Redis redis, GatewayClock clock, String prefix, long commandTimeoutMs) {
     this.redis = redis;
     this.guard =
         new RedisGuard(
             clock,
-            COMMAND_TIMEOUT_MS,
+            commandTimeoutMs,
             UNAVAILABLE,
             LOG,
             "the shared cache",

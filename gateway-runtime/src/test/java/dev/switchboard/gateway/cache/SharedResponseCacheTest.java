@@ -90,7 +90,15 @@ class SharedResponseCacheTest {
               own,
               table,
               Map.of("mock", "sk-provider"),
-              o -> o.withConsumers(ConsumerOptions.defaults().withStateStore(redis.uri())),
+              // A loaded build machine can take longer than the default 50 ms cache deadline
+              // (a fifth of the store's), which makes every lookup a miss for a second: these
+              // tests are about sharing, so the deadline is 1 s. Outages here are refused
+              // connections, which fail at once whatever the deadline.
+              o ->
+                  o.withConsumers(
+                      ConsumerOptions.defaults()
+                          .withStateStore(redis.uri())
+                          .withStateStoreTimeoutMs(5_000)),
               null));
     }
   }
