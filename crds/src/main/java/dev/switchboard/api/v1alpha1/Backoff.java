@@ -3,6 +3,7 @@ package dev.switchboard.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.switchboard.contract.Durations;
+import dev.switchboard.contract.RoutingDefaults;
 import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
@@ -23,13 +24,14 @@ public class Backoff {
    * What an absent {@code initial} means, capped at {@code max}. Not a schema default: the API
    * server applies defaults before CEL rules, so {@code max: 100ms} would be refused against it.
    */
-  public static final String DEFAULT_INITIAL = "200ms";
+  public static final String DEFAULT_INITIAL = RoutingDefaults.BACKOFF_INITIAL;
 
-  public static final String DEFAULT_MAX = "5s";
+  public static final String DEFAULT_MAX = RoutingDefaults.BACKOFF_MAX;
 
   @JsonPropertyDescription(
-      "Delay before the first retry. A duration such as `250ms`, `2s`, `5m`. Absent: 200ms, or"
-          + " max if that is shorter.")
+      "Delay before the first retry. A duration such as `250ms`, `2s`, `5m`. Absent: "
+          + RoutingDefaults.BACKOFF_INITIAL
+          + ", or max if that is shorter.")
   @Pattern(Durations.PATTERN)
   @Size(max = 32)
   private String initial;
@@ -42,7 +44,7 @@ public class Backoff {
   private String max;
 
   @JsonPropertyDescription("Factor applied to the delay after each attempt.")
-  @Default("2.0")
+  @Default("" + RoutingDefaults.BACKOFF_MULTIPLIER)
   @Min(1)
   @Max(10)
   private Double multiplier;

@@ -3,6 +3,7 @@ package dev.switchboard.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.switchboard.contract.Durations;
+import dev.switchboard.contract.RoutingDefaults;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -15,7 +16,7 @@ import java.util.Objects;
 public class CircuitBreakerSpec {
 
   @JsonPropertyDescription("Failure rate, in percent, at which the breaker opens.")
-  @Default("50")
+  @Default("" + RoutingDefaults.FAILURE_RATE_THRESHOLD)
   @Min(1)
   @Max(100)
   private Integer failureRateThreshold;
@@ -27,21 +28,21 @@ public class CircuitBreakerSpec {
   private String slowCallThreshold;
 
   @JsonPropertyDescription("Calls in the window before the failure rate is judged.")
-  @Default("20")
+  @Default("" + RoutingDefaults.MINIMUM_CALLS)
   @Min(1)
   @Max(100000)
   private Integer minimumCalls;
 
   @JsonPropertyDescription(
       "Sliding time window over which the failure rate is computed. A duration such as `250ms`, `2s`, `5m`.")
-  @Default("60s")
+  @Default(RoutingDefaults.BREAKER_WINDOW)
   @Pattern(Durations.PATTERN)
   @Size(max = 32)
   private String window;
 
   @JsonPropertyDescription(
       "How long the breaker stays open before a trial call. A duration such as `250ms`, `2s`, `5m`.")
-  @Default("30s")
+  @Default(RoutingDefaults.OPEN_FOR)
   @Pattern(Durations.PATTERN)
   @Size(max = 32)
   private String openFor;

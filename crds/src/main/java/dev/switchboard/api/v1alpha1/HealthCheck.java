@@ -3,6 +3,7 @@ package dev.switchboard.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.switchboard.contract.Durations;
+import dev.switchboard.contract.RoutingDefaults;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -19,13 +20,13 @@ import java.util.Objects;
     message = "timeout must not exceed interval")
 public class HealthCheck {
 
-  public static final String DEFAULT_INTERVAL = "15s";
+  public static final String DEFAULT_INTERVAL = RoutingDefaults.HEALTH_INTERVAL;
 
   /**
    * What an absent {@code timeout} means, capped at {@code interval}. Not a schema default: the API
    * server applies defaults before CEL rules, so {@code interval: 2s} would be refused against it.
    */
-  public static final String DEFAULT_TIMEOUT = "3s";
+  public static final String DEFAULT_TIMEOUT = RoutingDefaults.HEALTH_TIMEOUT;
 
   @JsonPropertyDescription("Time between probes. A duration such as `250ms`, `2s`, `5m`.")
   @Default(DEFAULT_INTERVAL)
@@ -35,19 +36,21 @@ public class HealthCheck {
 
   @JsonPropertyDescription(
       "Time a probe may take before it counts as failed. A duration such as `250ms`, `2s`, `5m`."
-          + " Absent: 3s, or interval if that is shorter.")
+          + " Absent: "
+          + RoutingDefaults.HEALTH_TIMEOUT
+          + ", or interval if that is shorter.")
   @Pattern(Durations.PATTERN)
   @Size(max = 32)
   private String timeout;
 
   @JsonPropertyDescription("Consecutive failed probes that mark the endpoint unhealthy.")
-  @Default("3")
+  @Default("" + RoutingDefaults.UNHEALTHY_THRESHOLD)
   @Min(1)
   @Max(100)
   private Integer unhealthyThreshold;
 
   @JsonPropertyDescription("Consecutive successful probes that mark the endpoint healthy again.")
-  @Default("2")
+  @Default("" + RoutingDefaults.HEALTHY_THRESHOLD)
   @Min(1)
   @Max(100)
   private Integer healthyThreshold;

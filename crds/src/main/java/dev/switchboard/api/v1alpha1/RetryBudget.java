@@ -2,6 +2,7 @@ package dev.switchboard.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.switchboard.contract.RoutingDefaults;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -12,13 +13,13 @@ import java.util.Objects;
 public class RetryBudget {
 
   @JsonPropertyDescription("Retries may add at most this fraction of first attempts.")
-  @Default("0.2")
+  @Default("" + RoutingDefaults.BUDGET_RATIO)
   @Min(0)
   @Max(1)
   private Double ratio;
 
   @JsonPropertyDescription("Retries per second always allowed, whatever the ratio.")
-  @Default("5")
+  @Default("" + RoutingDefaults.BUDGET_MIN_PER_SECOND)
   @Min(0)
   @Max(10000)
   private Integer minPerSecond;

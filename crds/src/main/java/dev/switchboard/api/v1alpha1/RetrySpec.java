@@ -3,6 +3,7 @@ package dev.switchboard.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.switchboard.contract.Durations;
+import dev.switchboard.contract.RoutingDefaults;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -24,7 +25,7 @@ public class RetrySpec {
   @JsonPropertyDescription(
       "Attempts on one target, including the first, before the request fails over to the next"
           + " target (1 = fail over at once).")
-  @Default("3")
+  @Default("" + RoutingDefaults.MAX_ATTEMPTS)
   @Min(1)
   @Max(10)
   private Integer maxAttempts;
@@ -49,7 +50,7 @@ public class RetrySpec {
       "Longest wait a provider's Retry-After can impose: a target cools down for at most this"
           + " long, and a client relayed a 429 is told to retry after at most this long. A"
           + " duration such as `30s`, `2m`.")
-  @Default("60s")
+  @Default(RoutingDefaults.MAX_RETRY_AFTER)
   @Pattern(Durations.PATTERN)
   @Size(max = 32)
   private String maxRetryAfter;

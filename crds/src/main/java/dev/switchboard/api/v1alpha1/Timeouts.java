@@ -3,6 +3,7 @@ package dev.switchboard.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.switchboard.contract.Durations;
+import dev.switchboard.contract.RoutingDefaults;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
@@ -25,23 +26,26 @@ public class Timeouts {
    * What an absent {@code connect} means, capped at {@code total}. Not a schema default: the API
    * server applies defaults before CEL rules, so {@code total: 1s} would be refused against it.
    */
-  public static final String DEFAULT_CONNECT = "2s";
+  public static final String DEFAULT_CONNECT = RoutingDefaults.CONNECT;
 
   /** What an absent {@code firstToken} means, capped at {@code total} (not a schema default). */
-  public static final String DEFAULT_FIRST_TOKEN = "30s";
+  public static final String DEFAULT_FIRST_TOKEN = RoutingDefaults.FIRST_TOKEN;
 
-  public static final String DEFAULT_TOTAL = "120s";
+  public static final String DEFAULT_TOTAL = RoutingDefaults.TOTAL;
 
   @JsonPropertyDescription(
-      "Time allowed to open the connection. A duration such as `250ms`, `2s`, `5m`. Absent: 2s,"
-          + " or total if that is shorter.")
+      "Time allowed to open the connection. A duration such as `250ms`, `2s`, `5m`. Absent: "
+          + RoutingDefaults.CONNECT
+          + ", or total if that is shorter.")
   @Pattern(Durations.PATTERN)
   @Size(max = 32)
   private String connect;
 
   @JsonPropertyDescription(
       "Time allowed until the first response byte or streamed token. A duration such as `250ms`,"
-          + " `2s`, `5m`. Absent: 30s, or total if that is shorter.")
+          + " `2s`, `5m`. Absent: "
+          + RoutingDefaults.FIRST_TOKEN
+          + ", or total if that is shorter.")
   @Pattern(Durations.PATTERN)
   @Size(max = 32)
   private String firstToken;
@@ -57,7 +61,7 @@ public class Timeouts {
       "Longest silence allowed between two events of a streamed answer; a stream quiet that long"
           + " is ended (before its first event, the attempt fails over). A duration such as"
           + " `250ms`, `2s`, `5m`.")
-  @Default("60s")
+  @Default(RoutingDefaults.STREAM_IDLE)
   @Pattern(Durations.PATTERN)
   @Size(max = 32)
   private String streamIdle;
