@@ -1,5 +1,7 @@
 package dev.switchboard.gateway.resilience;
 
+import dev.switchboard.contract.Durations;
+import dev.switchboard.contract.RoutingDefaults;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.time.GatewayClock;
 import dev.switchboard.gateway.upstream.UpstreamClients;
@@ -30,11 +32,11 @@ final class HealthChecker {
   private static final Logger LOG = LoggerFactory.getLogger(HealthChecker.class);
 
   /** Defaults for fields a {@code healthCheck} block leaves out. */
-  static final long DEFAULT_INTERVAL_MS = 15_000;
+  static final long DEFAULT_INTERVAL_MS = Durations.toMillis(RoutingDefaults.HEALTH_INTERVAL);
 
-  static final long DEFAULT_TIMEOUT_MS = 3_000;
-  static final int DEFAULT_UNHEALTHY_THRESHOLD = 3;
-  static final int DEFAULT_HEALTHY_THRESHOLD = 2;
+  static final long DEFAULT_TIMEOUT_MS = Durations.toMillis(RoutingDefaults.HEALTH_TIMEOUT);
+  static final int DEFAULT_UNHEALTHY_THRESHOLD = RoutingDefaults.UNHEALTHY_THRESHOLD;
+  static final int DEFAULT_HEALTHY_THRESHOLD = RoutingDefaults.HEALTHY_THRESHOLD;
 
   private final GatewayClock clock;
   private final UpstreamClients clients;

@@ -1,5 +1,7 @@
 package dev.switchboard.gateway.resilience;
 
+import dev.switchboard.contract.Durations;
+import dev.switchboard.contract.RoutingDefaults;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.routing.PerRecordCache;
 import dev.switchboard.gateway.upstream.FailureKind;
@@ -39,7 +41,8 @@ public record ResiliencePolicy(
     long maxRetryAfterMs) {
 
   /** 60 s: a minute is the longest rate-limit window providers document. */
-  public static final long DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
+  public static final long DEFAULT_MAX_RETRY_AFTER_MS =
+      Durations.toMillis(RoutingDefaults.MAX_RETRY_AFTER);
 
   /** Circuit breaker settings of every target of a route. */
   public record BreakerSettings(
@@ -49,9 +52,17 @@ public record ResiliencePolicy(
       long windowMs,
       long openForMs) {
 
-    /** Breakers open at 50 % failures or slow calls (60 s) over 20+ calls in 60 s, for 30 s. */
+    /**
+     * Breakers open at 50 % failures or slow calls over 20+ calls in 60 s, for 30 s (the API's
+     * defaults). The slow-call threshold has no API default: 60 s, the gateway's own.
+     */
     public static final BreakerSettings DEFAULTS =
-        new BreakerSettings(50, 60_000, 20, 60_000, 30_000);
+        new BreakerSettings(
+            RoutingDefaults.FAILURE_RATE_THRESHOLD,
+            60_000,
+            RoutingDefaults.MINIMUM_CALLS,
+            Durations.toMillis(RoutingDefaults.BREAKER_WINDOW),
+            Durations.toMillis(RoutingDefaults.OPEN_FOR));
 
     static BreakerSettings of(RoutingTable.CircuitBreaker cb) {
       if (cb == null) {
@@ -81,14 +92,14 @@ public record ResiliencePolicy(
   private static final ResiliencePolicy DEFAULTS =
       new ResiliencePolicy(
           1,
-          200,
-          5_000,
-          2.0,
+          Durations.toMillis(RoutingDefaults.BACKOFF_INITIAL),
+          Durations.toMillis(RoutingDefaults.BACKOFF_MAX),
+          RoutingDefaults.BACKOFF_MULTIPLIER,
           true,
           DEFAULT_RETRY_ON,
           true,
-          0.2,
-          5,
+          RoutingDefaults.BUDGET_RATIO,
+          RoutingDefaults.BUDGET_MIN_PER_SECOND,
           true,
           BreakerSettings.DEFAULTS,
           List.of(),
@@ -100,7 +111,8 @@ public record ResiliencePolicy(
   }
 
   /**
-   * The gateway's defaults: fail over at once (1 attempt per target), backoff 200 ms × 2 up to 5 s
+   * The settings of a route without a policy: fail over at once (1 attempt per target; a policy
+   * that leaves {@code maxAttempts} out gets its schema default, 3), backoff 200 ms × 2 up to 5 s
    * with full jitter, Retry-After honoured up to 60 s, retry budget 20 % + 5/s, same capabilities
    * required, default breaker, no client rate limits.
    */
@@ -119,7 +131,10 @@ public record ResiliencePolicy(
 
   private static ResiliencePolicy derive(RoutingTable.Policy policy) {
     RoutingTable.Retry r = policy.retry();
-    int maxAttempts = DEFAULTS.maxAttempts;
+    // A policy's attempts default as its schema does: an API server stores maxAttempts 3 in every
+    // RoutingPolicy that leaves it out, so a table from a server that applies no schema defaults
+    // must mean the same. Only a route without any policy fails over at once (DEFAULTS).
+    int maxAttempts = RoutingDefaults.MAX_ATTEMPTS;
     long initial = DEFAULTS.backoffInitialMs;
     long max = DEFAULTS.backoffMaxMs;
     double multiplier = DEFAULTS.backoffMultiplier;
@@ -132,8 +147,15 @@ public record ResiliencePolicy(
     if (r != null) {
       maxRetryAfter = positiveOr(r.maxRetryAfterMs(), maxRetryAfter);
       maxAttempts = r.maxAttempts() == null ? maxAttempts : clamp(r.maxAttempts(), 1, 10);
-      initial = positiveOr(r.backoffInitialMs(), initial);
-      max = Math.max(initial, positiveOr(r.backoffMaxMs(), max));
+      max = positiveOr(r.backoffMaxMs(), max);
+      // An absent initial delay is its default, never above max (as the operator renders it); one
+      // set above max raises max, so the delays still grow from what was asked for.
+      initial =
+          positiveOr(
+              r.backoffInitialMs(),
+              RoutingDefaults.cappedMillis(
+                  RoutingDefaults.BACKOFF_INITIAL, max, RoutingDefaults.BACKOFF_MAX));
+      max = Math.max(initial, max);
       multiplier =
           r.backoffMultiplier() == null || r.backoffMultiplier() < 1
               ? multiplier

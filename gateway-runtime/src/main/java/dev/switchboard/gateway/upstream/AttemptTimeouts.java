@@ -1,5 +1,7 @@
 package dev.switchboard.gateway.upstream;
 
+import dev.switchboard.contract.Durations;
+import dev.switchboard.contract.RoutingDefaults;
 import dev.switchboard.contract.RoutingTable;
 
 /**
@@ -9,20 +11,37 @@ import dev.switchboard.contract.RoutingTable;
  */
 public record AttemptTimeouts(long connectMs, long firstTokenMs, long totalMs, long streamIdleMs) {
 
-  /** Used where a provider declares no timeouts: generous, because long generations are normal. */
+  /**
+   * Used where a provider declares no timeouts: the API's documented defaults ({@link
+   * RoutingDefaults}), the same a ProviderEndpoint without a {@code timeouts} block is rendered
+   * with.
+   */
   public static final AttemptTimeouts DEFAULTS =
-      new AttemptTimeouts(5_000, 60_000, 300_000, 60_000);
+      new AttemptTimeouts(
+          Durations.toMillis(RoutingDefaults.CONNECT),
+          Durations.toMillis(RoutingDefaults.FIRST_TOKEN),
+          Durations.toMillis(RoutingDefaults.TOTAL),
+          Durations.toMillis(RoutingDefaults.STREAM_IDLE));
 
-  /** The provider's declared timeouts, each falling back to {@link #DEFAULTS}. */
+  /**
+   * The provider's declared timeouts, each falling back to its default; an absent {@code connect}
+   * or {@code firstToken} is never longer than {@code total}, as the operator renders them.
+   */
   public static AttemptTimeouts of(RoutingTable.Provider provider) {
     RoutingTable.Timeouts t = provider.timeouts();
     if (t == null) {
       return DEFAULTS;
     }
+    long totalMs = positiveOr(t.totalMs(), DEFAULTS.totalMs);
     return new AttemptTimeouts(
-        positiveOr(t.connectMs(), DEFAULTS.connectMs),
-        positiveOr(t.firstTokenMs(), DEFAULTS.firstTokenMs),
-        positiveOr(t.totalMs(), DEFAULTS.totalMs),
+        positiveOr(
+            t.connectMs(),
+            RoutingDefaults.cappedMillis(RoutingDefaults.CONNECT, totalMs, RoutingDefaults.TOTAL)),
+        positiveOr(
+            t.firstTokenMs(),
+            RoutingDefaults.cappedMillis(
+                RoutingDefaults.FIRST_TOKEN, totalMs, RoutingDefaults.TOTAL)),
+        totalMs,
         positiveOr(t.streamIdleMs(), DEFAULTS.streamIdleMs));
   }
 
