@@ -127,15 +127,48 @@ final class DiscoveryDispatcher extends Dispatcher implements Resetable, CustomR
       // The mock stops treating ".../status" as the subresource once a query string follows it
       // (kubectl adds ?fieldManager=...&timeout=...): the write then silently changes nothing.
       // The parameters mean nothing to the mock, so drop them.
-      return delegate.dispatch(
+      return store(
           new RecordedRequest(
               request.getHttpVersion(),
               request.method(),
               path,
               request.getHeaders(),
-              request.getBody()));
+              request.getBody()),
+          path);
     }
-    return delegate.dispatch(request);
+    return store(request, path);
+  }
+
+  /** The CRUD store's answer, as an API server would give it ({@link StoreAnswers}). */
+  private MockResponse store(RecordedRequest request, String path) {
+    return StoreAnswers.likeAnApiServer(
+        request.method() == HttpMethod.GET && !isWatch(request.getPath()),
+        path,
+        delegate.dispatch(request),
+        this::listKind);
+  }
+
+  /**
+   * The list kind of a built-in resource or of an installed CRD's ({@code names.listKind}, else its
+   * kind + {@code List}); empty for a resource this API does not know by name.
+   */
+  private Optional<String> listKind(String group, String version, String plural) {
+    for (BuiltIn builtIn : BUILT_INS) {
+      if (builtIn.group().equals(group)
+          && builtIn.version().equals(version)
+          && builtIn.plural().equals(plural)) {
+        return Optional.of(builtIn.kind() + "List");
+      }
+    }
+    if (group.isEmpty()) {
+      return Optional.empty();
+    }
+    return servedCrd(group, version, plural)
+        .map(
+            crd ->
+                crd.getSpec().getNames().getListKind() != null
+                    ? crd.getSpec().getNames().getListKind()
+                    : crd.getSpec().getNames().getKind() + "List");
   }
 
   private Optional<MockResponse> discovery(String path) {
@@ -267,7 +300,7 @@ final class DiscoveryDispatcher extends Dispatcher implements Resetable, CustomR
     }
     MockResponse answer = delegate.dispatch(request);
     if (answer.code() != 200 || answer.getBody() == null) {
-      return Optional.of(answer);
+      return Optional.of(StoreAnswers.likeAnApiServer(false, path, answer, this::listKind));
     }
     JsonNode body;
     try {
@@ -286,6 +319,17 @@ final class DiscoveryDispatcher extends Dispatcher implements Resetable, CustomR
 
   private Optional<CustomResourceDefinitionVersion> servedVersion(
       String group, String version, String plural) {
+    return servedCrd(group, version, plural)
+        .flatMap(
+            crd ->
+                crd.getSpec().getVersions().stream()
+                    .filter(v -> v.getName().equals(version))
+                    .findFirst());
+  }
+
+  /** The installed CRD that serves {@code plural} of {@code group} at {@code version}. */
+  private Optional<CustomResourceDefinition> servedCrd(
+      String group, String version, String plural) {
     for (CustomResourceDefinition crd : storedCrds()) {
       if (!crd.getSpec().getGroup().equals(group)
           || !crd.getSpec().getNames().getPlural().equals(plural)) {
@@ -293,7 +337,7 @@ final class DiscoveryDispatcher extends Dispatcher implements Resetable, CustomR
       }
       for (CustomResourceDefinitionVersion crdVersion : crd.getSpec().getVersions()) {
         if (crdVersion.getName().equals(version) && Boolean.TRUE.equals(crdVersion.getServed())) {
-          return Optional.of(crdVersion);
+          return Optional.of(crd);
         }
       }
     }
