@@ -55,7 +55,10 @@ final class DiscoveryDispatcher extends Dispatcher implements Resetable, CustomR
   private static final List<String> ALL_VERBS =
       List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
 
-  /** A few built-in kinds that Switchboard, JOSDK and people with kubectl touch. */
+  /**
+   * A few built-in kinds that Switchboard, JOSDK and people with kubectl touch, and those the chart
+   * installs (Helm maps every manifest to a resource through discovery first).
+   */
   private static final List<BuiltIn> BUILT_INS =
       List.of(
           new BuiltIn("", "v1", "ConfigMap", "configmaps", true, "cm"),
@@ -68,6 +71,25 @@ final class DiscoveryDispatcher extends Dispatcher implements Resetable, CustomR
           new BuiltIn("", "v1", "Endpoints", "endpoints", true, "ep"),
           new BuiltIn("apps", "v1", "Deployment", "deployments", true, "deploy"),
           new BuiltIn("coordination.k8s.io", "v1", "Lease", "leases", true),
+          new BuiltIn("rbac.authorization.k8s.io", "v1", "Role", "roles", true),
+          new BuiltIn("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true),
+          new BuiltIn("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", false),
+          new BuiltIn(
+              "rbac.authorization.k8s.io",
+              "v1",
+              "ClusterRoleBinding",
+              "clusterrolebindings",
+              false),
+          new BuiltIn(
+              "autoscaling",
+              "v2",
+              "HorizontalPodAutoscaler",
+              "horizontalpodautoscalers",
+              true,
+              "hpa"),
+          new BuiltIn("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", true, "pdb"),
+          new BuiltIn(
+              "networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", true, "netpol"),
           new BuiltIn(
               "apiextensions.k8s.io",
               "v1",
@@ -142,7 +164,8 @@ final class DiscoveryDispatcher extends Dispatcher implements Resetable, CustomR
   /** The CRUD store's answer, as an API server would give it ({@link StoreAnswers}). */
   private MockResponse store(RecordedRequest request, String path) {
     return StoreAnswers.likeAnApiServer(
-        request.method() == HttpMethod.GET && !isWatch(request.getPath()),
+        request.method(),
+        isWatch(request.getPath()),
         path,
         delegate.dispatch(request),
         this::listKind);
@@ -300,7 +323,8 @@ final class DiscoveryDispatcher extends Dispatcher implements Resetable, CustomR
     }
     MockResponse answer = delegate.dispatch(request);
     if (answer.code() != 200 || answer.getBody() == null) {
-      return Optional.of(StoreAnswers.likeAnApiServer(false, path, answer, this::listKind));
+      return Optional.of(
+          StoreAnswers.likeAnApiServer(request.method(), false, path, answer, this::listKind));
     }
     JsonNode body;
     try {

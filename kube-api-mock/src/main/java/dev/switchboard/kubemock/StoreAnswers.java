@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.mockwebserver.dsl.HttpMethod;
 import io.fabric8.mockwebserver.http.MockResponse;
 import java.io.IOException;
 import java.util.List;
@@ -35,7 +36,7 @@ final class StoreAnswers {
    * group version (its {@code metadata.resourceVersion}, the store's current version, is kept).
    */
   static MockResponse likeAnApiServer(
-      boolean get, String path, MockResponse answer, ListKinds kinds) {
+      HttpMethod method, boolean watch, String path, MockResponse answer, ListKinds kinds) {
     if (answer.getWebSocketListener() != null || answer.getBody() == null) {
       return answer;
     }
@@ -46,7 +47,10 @@ final class StoreAnswers {
     if (answer.header("Content-Type") == null) {
       answer.setHeader("Content-Type", "application/json");
     }
-    if (!get || answer.code() != 200) {
+    if (answer.code() >= 400) {
+      return withReason(method, answer, body);
+    }
+    if (method != HttpMethod.GET || watch || answer.code() != 200) {
       return answer;
     }
     Optional<Collection> collection = Collection.of(path);
@@ -78,6 +82,39 @@ final class StoreAnswers {
       answer.setBody(JSON.writeValueAsString(object));
     } catch (JsonProcessingException e) {
       return answer;
+    }
+    return answer;
+  }
+
+  /**
+   * The store's error Status says {@code reason: Invalid} whatever went wrong; an API server gives
+   * the reason of the failure, and clients act on it (client-go's {@code IsAlreadyExists} is how
+   * Helm skips a CRD that is installed already, {@code IsConflict} how controllers retry).
+   */
+  private static MockResponse withReason(HttpMethod method, MockResponse answer, byte[] body) {
+    String reason =
+        switch (answer.code()) {
+          case 400 -> "BadRequest";
+          case 404 -> "NotFound";
+          case 405 -> "MethodNotAllowed";
+          case 409 -> method == HttpMethod.POST ? "AlreadyExists" : "Conflict";
+          case 410 -> "Expired";
+          case 415 -> "UnsupportedMediaType";
+          case 500 -> "InternalError";
+          default -> null;
+        };
+    if (reason == null) {
+      return answer;
+    }
+    try {
+      if (JSON.readTree(body) instanceof ObjectNode status
+          && "Status".equals(status.path("kind").asText())
+          && "Invalid".equals(status.path("reason").asText())) {
+        status.put("reason", reason);
+        answer.setBody(JSON.writeValueAsString(status));
+      }
+    } catch (IOException e) {
+      // Not a Status after all: the answer stands as the store gave it.
     }
     return answer;
   }

@@ -87,6 +87,27 @@ class DiscoveryDispatcherTest {
         .containsExactly(tuple("widgets", "Widget", true), tuple("widgets/status", "Widget", true));
   }
 
+  /** Helm maps every manifest of the chart to a resource through discovery before it applies. */
+  @Test
+  void theKindsTheChartInstallsAreDiscoverable() throws Exception {
+    assertThat(read("/apis/rbac.authorization.k8s.io/v1", APIResourceList.class).getResources())
+        .extracting(APIResource::getKind, APIResource::getNamespaced)
+        .contains(
+            tuple("Role", true),
+            tuple("RoleBinding", true),
+            tuple("ClusterRole", false),
+            tuple("ClusterRoleBinding", false));
+    assertThat(read("/apis/autoscaling/v2", APIResourceList.class).getResources())
+        .extracting(APIResource::getName)
+        .containsExactly("horizontalpodautoscalers");
+    assertThat(read("/apis/policy/v1", APIResourceList.class).getResources())
+        .extracting(APIResource::getName)
+        .containsExactly("poddisruptionbudgets");
+    assertThat(read("/apis/networking.k8s.io/v1", APIResourceList.class).getResources())
+        .extracting(APIResource::getName)
+        .containsExactly("networkpolicies");
+  }
+
   @Test
   void versionIsAnsweredWithAQueryString() throws Exception {
     HttpResponse<String> version = get("/version?timeout=5s");
