@@ -22,6 +22,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.Resetable;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.mockwebserver.dsl.HttpMethod;
+import io.fabric8.mockwebserver.http.Buffer;
 import io.fabric8.mockwebserver.http.Dispatcher;
 import io.fabric8.mockwebserver.http.Headers;
 import io.fabric8.mockwebserver.http.MockResponse;
@@ -124,8 +125,26 @@ final class DiscoveryDispatcher extends Dispatcher implements Resetable, CustomR
   public MockResponse dispatch(RecordedRequest request) {
     String contentType = request.getHeader("Content-Type");
     if (contentType != null && contentType.startsWith(PROTOBUF)) {
-      // The CRUD dispatcher would fail on the body and never answer; say why instead.
-      return status(415, "UnsupportedMediaType", "the embedded Kubernetes API speaks JSON only");
+      // Secrets and ConfigMaps are read (client-go writes them as protobuf; Helm's releases are
+      // Secrets). On anything else the CRUD dispatcher would fail on the body and never answer;
+      // say why instead.
+      Optional<String> json =
+          request.getBody() == null
+              ? Optional.empty()
+              : ProtobufBodies.toJson(request.getBody().getBytes());
+      if (json.isEmpty()) {
+        return status(
+            415,
+            "UnsupportedMediaType",
+            "the embedded Kubernetes API speaks JSON only (protobuf: Secrets and ConfigMaps)");
+      }
+      request =
+          new RecordedRequest(
+              request.getHttpVersion(),
+              request.method(),
+              request.getPath(),
+              request.getHeaders().newBuilder().set("Content-Type", "application/json").build(),
+              new Buffer(json.get().getBytes(StandardCharsets.UTF_8)));
     }
     String path = withoutQuery(request.getPath());
     Optional<MockResponse> tooLarge = ObjectSizeLimits.check(request, path, serialization);

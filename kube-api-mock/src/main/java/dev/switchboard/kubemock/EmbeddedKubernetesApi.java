@@ -71,8 +71,9 @@ import java.util.stream.Stream;
  * label}, {@code delete}, {@code patch --type=merge|json} (including {@code --subresource=status})
  * and {@code api-resources}: a small discovery layer lists core kinds and the installed CRDs. It
  * does not work for {@code kubectl get -w} (the mock serves watches over WebSocket only), for
- * imperative generators such as {@code kubectl create configmap} (they send protobuf, refused with
- * 415), or for re-applying a built-in kind (strategic merge patch).
+ * bodies sent as protobuf other than Secrets and ConfigMaps (refused with 415), or for re-applying
+ * a built-in kind (strategic merge patch). Helm's {@code install} and {@code upgrade} work (its
+ * release Secrets are protobuf; see the module README).
  *
  * <p>The underlying mock web server records every request it receives; a long-running process
  * should call {@link #discardRecordedRequests()} now and then. Its per-request INFO logging
