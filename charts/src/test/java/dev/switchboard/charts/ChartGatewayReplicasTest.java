@@ -4,6 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.Release;
+import dev.switchboard.kubemock.EmbeddedKubernetesApi;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,11 +24,11 @@ import org.junit.jupiter.api.io.TempDir;
  * chart passes the live Deployment (Helm {@code lookup}) to {@code switchboard.gateway.replicas},
  * which renders its count.
  *
- * <p>{@code lookup} itself needs a real API server and {@code helm upgrade}: helm-java's template
- * renders as an install without one, and the Fabric8 mock API server cannot hold Helm's release
- * Secrets (written as protobuf). So the render without a live object is checked through the chart,
- * and what is rendered for a live Deployment through the helper, fed the live object by a template
- * added to a copy of the chart.
+ * <p>{@code lookup} runs only on {@code helm upgrade} against an API server: the release is
+ * installed and upgraded with the real Helm library against the embedded API server
+ * (kube-api-mock), and the live Deployment read back. The helper's cases are also checked one by
+ * one, fed a live object by a template added to a copy of the chart, and the render without one (an
+ * install, or {@code helm template} as Argo CD renders) through the chart.
  */
 class ChartGatewayReplicasTest {
 
@@ -45,7 +50,84 @@ class ChartGatewayReplicasTest {
       {{- end }}
       """;
 
+  private static final String GATEWAY = Charts.RELEASE + "-gateway";
+
   @TempDir Path workDir;
+
+  @Test
+  void switchingAutoscalingOnForARunningReleaseKeepsItsLiveReplicas() {
+    try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start()) {
+      // Helm waits for the CRDs it installs to report Established, which the mock never does;
+      // installed first, Helm finds them present and goes on.
+      api.installCrds(Charts.chartDir().resolve("crds"));
+      api.client()
+          .namespaces()
+          .resource(
+              new NamespaceBuilder()
+                  .withNewMetadata()
+                  .withName(Charts.NAMESPACE)
+                  .endMetadata()
+                  .build())
+          .create();
+      Path kubeconfig = workDir.resolve("kubeconfig");
+      api.writeKubeconfig(kubeconfig);
+
+      Charts.helm()
+          .install()
+          .withName(Charts.RELEASE)
+          .withNamespace(Charts.NAMESPACE)
+          .withKubeConfig(kubeconfig)
+          .disableOpenApiValidation() // the mock serves no OpenAPI
+          .set("gateway.replicaCount", 3)
+          .call();
+      assertThat(liveReplicas(api)).isEqualTo(3);
+      // Scaled by hand since (or by load), as the HPA will do from now on.
+      api.client()
+          .apps()
+          .deployments()
+          .inNamespace(Charts.NAMESPACE)
+          .withName(GATEWAY)
+          .edit(d -> new DeploymentBuilder(d).editSpec().withReplicas(7).endSpec().build());
+
+      // A plain upgrade, as users run it: Helm's three-way merge patches what changed. With the
+      // live count rendered the Deployment needs no patch; without it the patch would remove
+      // spec.replicas (a cluster then defaults it to 1; the mock, which has no strategic merge
+      // patch, refuses the patch and the upgrade fails).
+      Release upgraded =
+          Charts.helm()
+              .upgrade()
+              .withName(Charts.RELEASE)
+              .withNamespace(Charts.NAMESPACE)
+              .withKubeConfig(kubeconfig)
+              .disableOpenApiValidation()
+              .set("gateway.replicaCount", 3)
+              .set("gateway.autoscaling.enabled", true)
+              .call();
+
+      assertThat(upgraded.getRevision()).isEqualTo("2");
+      assertThat(liveReplicas(api))
+          .as("switching autoscaling on must keep the running count, not drop the field")
+          .isEqualTo(7);
+      assertThat(
+              api.client()
+                  .resources(HorizontalPodAutoscaler.class)
+                  .inNamespace(Charts.NAMESPACE)
+                  .withName(GATEWAY)
+                  .get())
+          .isNotNull();
+    }
+  }
+
+  private static Integer liveReplicas(EmbeddedKubernetesApi api) {
+    return api.client()
+        .apps()
+        .deployments()
+        .inNamespace(Charts.NAMESPACE)
+        .withName(GATEWAY)
+        .get()
+        .getSpec()
+        .getReplicas();
+  }
 
   @Test
   void withAutoscalingTheLiveDeploymentsCountIsKept() throws IOException {
