@@ -8,6 +8,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.switchboard.contract.Durations;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.TestTables;
+import dev.switchboard.gateway.cache.CacheSettings;
+import dev.switchboard.gateway.routing.strategy.FigureStrategy;
 import dev.switchboard.gateway.upstream.AttemptTimeouts;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -156,6 +158,33 @@ class GatewayFallbacksMatchCrdTest {
       assertThat(p.breaker().openForMs())
           .isEqualTo(defaultMillis(policy, "circuitBreaker.openFor"));
     }
+  }
+
+  @Test
+  void cacheAndExplorationFieldsLeftOutAreTheSchemaDefaults() throws IOException {
+    JsonNode policy = spec("routingpolicies.switchboard.dev-v1.yml");
+    CacheSettings cache =
+        CacheSettings.of(
+            new RoutingTable.Cache(
+                true, null, null, true, null, null, null, null, null, null, null));
+
+    assertThat(cache.exactTtlMs()).isEqualTo(defaultMillis(policy, "cache.exact.ttl"));
+    assertThat(cache.exactMaxEntries())
+        .isEqualTo(property(policy, "cache.exact.maxEntries").path("default").asInt());
+    assertThat(cache.threshold())
+        .isEqualTo(
+            property(policy, "cache.semantic.similarityThreshold").path("default").asDouble());
+    assertThat(cache.semanticTtlMs()).isEqualTo(defaultMillis(policy, "cache.semantic.ttl"));
+    assertThat(cache.semanticMaxEntries())
+        .isEqualTo(property(policy, "cache.semantic.maxEntries").path("default").asInt());
+    assertThat(cache.conversation())
+        .isEqualTo(
+            "conversation"
+                .equals(property(policy, "cache.semantic.messages").path("default").asText()));
+    assertThat(cache.maxTemperature())
+        .isEqualTo(property(policy, "cache.maxTemperature").path("default").asDouble());
+    assertThat(FigureStrategy.DEFAULT_EXPLORATION_SHARE)
+        .isEqualTo(property(policy, "exploration.share").path("default").asDouble());
   }
 
   @Test
