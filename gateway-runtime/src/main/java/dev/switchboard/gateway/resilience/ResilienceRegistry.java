@@ -30,7 +30,8 @@ import java.util.function.Function;
  * quota, health, Retry-After cool-down) and health checkers per provider, retry budgets per route,
  * client rate-limit buckets. State is keyed by name so that a routing-table reload ({@link
  * #reconcile}) keeps it for unchanged targets and providers and drops what was removed; a provider
- * whose protection settings changed gets fresh state.
+ * whose protection settings changed gets fresh state, once per applied table (requests still
+ * running on the previous table use the state in force, see {@link #guard}).
  *
  * <p>Exports {@code switchboard_circuit_breaker_state{target,state}} (1 for the current state, 0
  * for the others), {@code switchboard_provider_healthy{provider}} and {@code
@@ -61,6 +62,9 @@ public final class ResilienceRegistry {
   private final Map<String, Checker> checkers = new ConcurrentHashMap<>();
   private final Map<String, RetryBudget> budgets = new ConcurrentHashMap<>();
   private final Map<String, Long> coolDownUntil = new ConcurrentHashMap<>();
+
+  /** The providers of the table {@link #reconcile} applied last, by name. */
+  private volatile Map<String, RoutingTable.Provider> inForce = Map.of();
 
   /**
    * Per target, the breaker settings of the routes of the applied table that use it: a target
@@ -130,27 +134,56 @@ public final class ResilienceRegistry {
         store == null ? null : new ProviderGuard.Leases(store, leaseMs, renewMs, holder, quotas);
   }
 
-  /** The provider's guard, created on first use. */
+  /**
+   * The provider's guard in force, created on first use. Only {@link #reconcile} (the applied
+   * table) replaces a guard whose protection settings changed: a request planned on the previous
+   * table passes that table's record, and building a guard from it would replace the newer table's
+   * guard, which the next new request would replace again — each swap a fresh bulkhead with nothing
+   * in flight and a full quota bucket, so the limits were exceeded. Such a request gets the guard
+   * in force (the newer settings). A guard built before {@link #useLeaseStore} is rebuilt here,
+   * from the record of the applied table when there is one.
+   */
   public ProviderGuard guard(RoutingTable.Provider provider) {
     ProviderGuard guard = guards.get(provider.name());
     ProviderGuard.Leases currentLeases = leases;
-    if (guard != null && guard.sameSettings(provider) && guard.leases() == currentLeases) {
+    if (guard != null && guard.leases() == currentLeases) {
       return guard;
     }
+    return guards.compute(
+        provider.name(),
+        (name, old) -> {
+          if (old != null && old.leases() == currentLeases) {
+            return old;
+          }
+          return build(name, inForce.getOrDefault(name, provider), old, currentLeases);
+        });
+  }
+
+  /** The guard for the applied table's {@code provider}: rebuilt when its settings changed. */
+  private ProviderGuard install(RoutingTable.Provider provider) {
+    ProviderGuard.Leases currentLeases = leases;
     return guards.compute(
         provider.name(),
         (name, old) -> {
           if (old != null && old.sameSettings(provider) && old.leases() == currentLeases) {
             return old;
           }
-          ProviderGuard fresh = new ProviderGuard(vertx, clock, provider, currentLeases);
-          if (old != null) {
-            fresh.healthy(old.healthy());
-            fresh.inheritCredentialState(old);
-          }
-          registerHealthGauge(name);
-          return fresh;
+          return build(name, provider, old, currentLeases);
         });
+  }
+
+  private ProviderGuard build(
+      String name,
+      RoutingTable.Provider provider,
+      ProviderGuard old,
+      ProviderGuard.Leases currentLeases) {
+    ProviderGuard fresh = new ProviderGuard(vertx, clock, provider, currentLeases);
+    if (old != null) {
+      fresh.healthy(old.healthy());
+      fresh.inheritCredentialState(old);
+    }
+    registerHealthGauge(name);
+    return fresh;
   }
 
   /**
@@ -301,6 +334,7 @@ public final class ResilienceRegistry {
       return;
     }
     Map<String, RoutingTable.Provider> providers = table.providers();
+    inForce = Map.copyOf(providers);
     Set<String> liveTargets = new HashSet<>();
     Set<String> liveRoutes = new HashSet<>();
     Map<String, Set<ResiliencePolicy.BreakerSettings>> settingsInUse = new HashMap<>();
@@ -341,7 +375,7 @@ public final class ResilienceRegistry {
         }
       }
     }
-    providers.values().forEach(this::guard);
+    providers.values().forEach(this::install);
     for (String name : new ArrayList<>(checkers.keySet())) {
       RoutingTable.Provider p = providers.get(name);
       Checker c = checkers.get(name);
@@ -350,13 +384,13 @@ public final class ResilienceRegistry {
           || !c.fingerprint().equals(HealthChecker.fingerprint(p))) {
         checkers.remove(name).checker().stop();
         if (p != null) {
-          guard(p).healthy(true); // a changed endpoint starts with a clean slate
+          install(p).healthy(true); // a changed endpoint starts with a clean slate
         }
       }
     }
     for (RoutingTable.Provider p : providers.values()) {
       if (p.healthCheck() != null && !checkers.containsKey(p.name())) {
-        guard(p);
+        install(p);
         String name = p.name();
         HealthChecker checker = new HealthChecker(clock, clients, p, () -> guards.get(name), keys);
         checkers.put(p.name(), new Checker(HealthChecker.fingerprint(p), checker));

@@ -9,14 +9,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.TestTables;
 import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.time.ManualClock;
 import dev.switchboard.gateway.upstream.UpstreamClients;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -89,6 +93,102 @@ class ResilienceRegistryTest {
     ProviderGuard after = registry.guard(second.providers().get("a"));
     assertThat(after).isNotSameAs(before);
     assertThat(after.bulkhead().max()).isEqualTo(8);
+  }
+
+  /**
+   * A request planned on the previous table asks for its provider's guard with the previous record:
+   * it must get the guard in force, not rebuild one with the old settings (which the next new-table
+   * request would rebuild again, each time forgetting the permits in flight).
+   */
+  @Test
+  void aRequestOnThePreviousTableDoesNotRebuildTheProvidersBulkhead() throws Exception {
+    ManualClock clock = new ManualClock();
+    ResilienceRegistry manual =
+        new ResilienceRegistry(
+            vertx, new UpstreamClients(vertx), meters, name -> Optional.empty(), clock);
+    RoutingTable first = table(4, false);
+    manual.reconcile(first);
+    RoutingTable second = table(1, false);
+    manual.reconcile(second);
+    List<Future<SlotPermit>> tried =
+        onContext(
+            () -> {
+              Future<SlotPermit> held = manual.guard(second.providers().get("a")).acquire("m");
+              // An attempt planned on the first table, still running after the reload.
+              manual.guard(first.providers().get("a"));
+              // Queue one and overflow in the same event-loop turn (max 1: a queue of 1).
+              ProviderGuard now = manual.guard(second.providers().get("a"));
+              return List.of(held, now.acquire("m"), now.acquire("m"));
+            });
+    assertThat(tried.get(0).succeeded()).isTrue();
+    assertThat(tried.get(1).isComplete()).isFalse(); // waits: the one slot is taken
+    assertThat(tried.get(2).failed()).isTrue();
+    assertThat(tried.get(2).cause()).isInstanceOf(Bulkhead.FullException.class);
+    ProviderGuard inForce = manual.guard(second.providers().get("a"));
+    assertThat(inForce.bulkhead().max()).isEqualTo(1);
+    assertThat(inForce.endpointInFlight()).isEqualTo(1);
+    clock.advance(Bulkhead.MAX_WAIT_MS);
+    Throwable expired =
+        tried
+            .get(1)
+            .transform(ar -> Future.succeededFuture(ar.cause()))
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(10, TimeUnit.SECONDS);
+    assertThat(expired).isInstanceOf(Bulkhead.FullException.class);
+    manual.close();
+  }
+
+  /** The same for a local provider quota: an old-table request does not refill the bucket. */
+  @Test
+  void aRequestOnThePreviousTableDoesNotRefillTheProvidersQuota() throws Exception {
+    ManualClock clock = new ManualClock();
+    ResilienceRegistry manual =
+        new ResilienceRegistry(
+            vertx, new UpstreamClients(vertx), meters, name -> Optional.empty(), clock);
+    RoutingTable first = quotaTable(5);
+    manual.reconcile(first);
+    RoutingTable second = quotaTable(1);
+    manual.reconcile(second);
+    List<Boolean> taken =
+        onContext(
+            () -> {
+              boolean one = manual.guard(second.providers().get("a")).takeQuota().result();
+              manual.guard(first.providers().get("a")); // a request planned on the first table
+              boolean two = manual.guard(second.providers().get("a")).takeQuota().result();
+              return List.of(one, two);
+            });
+    assertThat(taken).containsExactly(true, false); // requestsPerMinute 1: one request a minute
+    manual.close();
+  }
+
+  private static RoutingTable quotaTable(int requestsPerMinute) {
+    return TestTables.table(
+        List.of(
+            provider(
+                "a",
+                "http://127.0.0.1:9/v1",
+                null,
+                null,
+                new RoutingTable.Quota(requestsPerMinute, null),
+                null,
+                Map.of())),
+        List.of(policy("p", 1, 100, 0.2, 1, null, List.of())),
+        List.of(policyRoute("r", "p", target("a", "m", 0))));
+  }
+
+  /** Runs {@code body} on an event loop and waits for its result. */
+  private <T> T onContext(Supplier<T> body) throws Exception {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    vertx.runOnContext(
+        v -> {
+          try {
+            result.complete(body.get());
+          } catch (RuntimeException e) {
+            result.completeExceptionally(e);
+          }
+        });
+    return result.get(10, TimeUnit.SECONDS);
   }
 
   @Test
