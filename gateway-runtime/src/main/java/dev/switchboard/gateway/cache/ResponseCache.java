@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import dev.switchboard.contract.EmbedderRef;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.time.GatewayClock;
+import io.vertx.core.Context;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,20 +12,22 @@ import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.LoggerFactory;
 
 /**
  * The gateway's response caches: per route an exact store and a semantic index, built from the
- * route policy's {@link CacheSettings} (rebuilt empty when the settings change), the embedders (the
- * builtin one, and one {@link ProviderEmbedder} per provider model a policy names) and the bounded
- * worker pool embeddings and searches run on (never the event loop), the model version each target
- * last served (an entry from an older version no longer answers), and the figures ({@link
+ * route policy's {@link CacheSettings} (rebuilt empty when a reload changes them), the embedders
+ * (the builtin one, and one {@link ProviderEmbedder} per provider model a policy names) and the
+ * bounded worker pool embeddings and searches run on (never the event loop), the model version each
+ * target last served (an entry from an older version no longer answers), and the figures ({@link
  * CacheStats}).
  */
 public final class ResponseCache {
@@ -80,6 +83,20 @@ public final class ResponseCache {
   private volatile long providerSemanticDeadlineMs = DEFAULT_PROVIDER_SEMANTIC_DEADLINE_MS;
   private volatile long sweepTimer = -1;
 
+  /** Cache settings per route of the table {@link #retainOnly} saw last; null before the first. */
+  private volatile Map<String, CacheSettings> inForce;
+
+  /** Closes caches a request on an event loop replaced (one thread: closes are rare). */
+  private final ExecutorService closing =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "switchboard-cache-close");
+            t.setDaemon(true);
+            return t;
+          });
+
+  private volatile Consumer<RouteCache> closedHook;
+
   /**
    * @param embedder the builtin embedder (null: no semantic cache on this gateway)
    * @param embeddingThreads workers that embed (and search) off the event loop
@@ -124,47 +141,78 @@ public final class ResponseCache {
     return shared != null;
   }
 
-  /** The caches of {@code route} under {@code settings}; new (empty) when the settings changed. */
+  /**
+   * The caches of {@code route} under {@code settings}, created on first use; null when the route
+   * has no caches under {@code settings} and they are not the route's settings in the table {@link
+   * #retainOnly} applied last: the request was planned on the previous table (or on a newer one
+   * whose reload is still being applied), and the caller skips the cache (no lookup, no store: a
+   * miss that stores nothing, always safe). Before, such a request replaced the route's caches with
+   * empty ones under its old settings, and the next new request replaced them again, each time
+   * dropping every answer (or re-created a cache the reload had switched off, holding bytes until
+   * the next reload).
+   *
+   * <p>Caches under settings that are no longer the table's (left over from a request that created
+   * them while the reload was being applied) are replaced by a request with the table's settings.
+   * Before the first {@link #retainOnly} only one table can be in use, and other settings replace
+   * the caches. A replaced cache is closed after it left the map, never under the map's lock and
+   * never on an event loop (closing is O(entries) and a semantic index waits for its searches).
+   */
   public RouteCache route(String route, CacheSettings settings) {
     RouteCache current = routes.get(route);
     if (current != null && current.settings().equals(settings)) {
       return current;
     }
-    return routes.compute(
+    RouteCache[] replaced = new RouteCache[1];
+    RouteCache[] result = new RouteCache[1];
+    routes.compute(
         route,
         (name, existing) -> {
           if (existing != null && existing.settings().equals(settings)) {
+            result[0] = existing;
             return existing;
           }
-          if (existing != null) {
-            close(existing);
+          // Read under the bin's lock: retainOnly publishes the table's settings before it sweeps
+          // the map, so caches created under settings it no longer has are swept or replaced.
+          Map<String, CacheSettings> applied = inForce;
+          if (applied != null && !settings.equals(applied.get(name))) {
+            return existing; // not the table in force: nothing created, nothing replaced
           }
-          Ticker ticker = clock::nanoTime;
-          LocalExactStore local =
-              settings.exact()
-                  ? new LocalExactStore(
-                      settings.exactMaxEntries(), settings.exactTtlMs(), ticker, bytes, maxBytes)
-                  : null;
-          SharedAnswers answers = shared;
-          if (settings.shared() && answers == null && !warnedUnshared) {
-            warnedUnshared = true;
-            LoggerFactory.getLogger(ResponseCache.class)
-                .warn(
-                    "route {} asks for cache.shared but this gateway has no shared state store"
-                        + " (--state-store): its exact cache stays per replica",
-                    name);
-          }
-          ExactStore exact =
-              local != null && settings.shared() && answers != null
-                  ? new RedisExactStore(local, answers, clock, settings.exactTtlMs())
-                  : local;
-          SemanticIndex semantic =
-              settings.semantic() && embedder(settings) != null
-                  ? new SemanticIndex(
-                      settings.semanticMaxEntries(), settings.semanticTtlMs(), bytes, maxBytes)
-                  : null;
-          return new RouteCache(settings, exact, semantic);
+          replaced[0] = existing;
+          result[0] = create(name, settings);
+          return result[0];
         });
+    if (replaced[0] != null) {
+      closeOffLoop(replaced[0]);
+    }
+    return result[0];
+  }
+
+  private RouteCache create(String name, CacheSettings settings) {
+    Ticker ticker = clock::nanoTime;
+    LocalExactStore local =
+        settings.exact()
+            ? new LocalExactStore(
+                settings.exactMaxEntries(), settings.exactTtlMs(), ticker, bytes, maxBytes)
+            : null;
+    SharedAnswers answers = shared;
+    if (settings.shared() && answers == null && !warnedUnshared) {
+      warnedUnshared = true;
+      LoggerFactory.getLogger(ResponseCache.class)
+          .warn(
+              "route {} asks for cache.shared but this gateway has no shared state store"
+                  + " (--state-store): its exact cache stays per replica",
+              name);
+    }
+    ExactStore exact =
+        local != null && settings.shared() && answers != null
+            ? new RedisExactStore(local, answers, clock, settings.exactTtlMs())
+            : local;
+    SemanticIndex semantic =
+        settings.semantic() && embedder(settings) != null
+            ? new SemanticIndex(
+                settings.semanticMaxEntries(), settings.semanticTtlMs(), bytes, maxBytes)
+            : null;
+    return new RouteCache(settings, exact, semantic);
   }
 
   /**
@@ -172,8 +220,10 @@ public final class ResponseCache {
    * route is gone, its policy's cache is switched off, or its settings changed): their answers'
    * bytes return to the gateway-wide budget now. Before, only a request on the same route with
    * other settings closed them, so a route whose cache was switched off or removed kept its share
-   * of the budget for good. A request that still holds a closed cache stores nothing into it.
-   * Called on every applied routing table.
+   * of the budget for good. A request that still holds a closed cache stores nothing into it. From
+   * now on only {@code table}'s cache settings create or replace a route's caches (see {@link
+   * #route}). Called on every applied routing table; a cache is closed after it left the map (a
+   * request on the route never waits for it), on this thread unless it is an event loop.
    */
   public void retainOnly(RoutingTable table) {
     Map<String, CacheSettings> live = new HashMap<>();
@@ -185,21 +235,34 @@ public final class ResponseCache {
         live.put(route.name(), settings);
       }
     }
-    for (String name : List.copyOf(routes.keySet())) {
-      routes.computeIfPresent(
-          name,
-          (n, existing) -> {
-            if (existing.settings().equals(live.get(n))) {
-              return existing;
-            }
-            close(existing);
-            return null;
-          });
+    inForce = Map.copyOf(live);
+    for (Map.Entry<String, RouteCache> entry : List.copyOf(routes.entrySet())) {
+      RouteCache existing = entry.getValue();
+      if (!existing.settings().equals(live.get(entry.getKey()))
+          && routes.remove(entry.getKey(), existing)) {
+        closeOffLoop(existing);
+      }
+    }
+  }
+
+  /**
+   * Closes {@code caches} now, or on the closing thread when called on an event loop (a route's
+   * request that replaced them).
+   */
+  private void closeOffLoop(RouteCache caches) {
+    if (!Context.isOnEventLoopThread()) {
+      close(caches);
+      return;
+    }
+    try {
+      closing.execute(() -> close(caches));
+    } catch (RejectedExecutionException shutDown) {
+      // the gateway is stopping: nothing is cached for long now
     }
   }
 
   /** Gives back the bytes {@code caches} hold; they store nothing more. */
-  private static void close(RouteCache caches) {
+  private void close(RouteCache caches) {
     if (caches.exact() instanceof LocalExactStore local) {
       local.close();
     }
@@ -209,6 +272,15 @@ public final class ResponseCache {
     if (caches.semantic() != null) {
       caches.semantic().close();
     }
+    Consumer<RouteCache> hook = closedHook;
+    if (hook != null) {
+      hook.accept(caches);
+    }
+  }
+
+  /** Tests: called on the closing thread after a route's caches were closed. */
+  void onClosed(Consumer<RouteCache> hook) {
+    this.closedHook = hook;
   }
 
   /**
@@ -360,5 +432,6 @@ public final class ResponseCache {
       clock.cancelTimer(sweepTimer);
     }
     embedding.shutdownNow();
+    closing.shutdown();
   }
 }

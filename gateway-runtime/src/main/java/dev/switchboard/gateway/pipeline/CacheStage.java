@@ -142,6 +142,13 @@ public final class CacheStage implements Stage {
       return true;
     }
     ResponseCache.RouteCache caches = cache.route(ctx.routeName(), settings);
+    if (caches == null) {
+      // Planned on a routing table whose cache settings for this route are not the applied
+      // table's (a reload changed them while the request ran): no lookup, no store, so the route's
+      // current caches are neither replaced nor filled under settings they do not have.
+      ctx.cacheOutcome(CacheStats.BYPASS, null);
+      return true;
+    }
     String header = exchange.headers().apply("cache-control");
     String control = header == null ? "" : header.toLowerCase(java.util.Locale.ROOT);
     boolean noCache = control.contains("no-cache");
