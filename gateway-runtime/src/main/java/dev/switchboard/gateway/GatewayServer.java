@@ -332,7 +332,14 @@ public final class GatewayServer {
             clients,
             responseLocations,
             consumerGate.identifyStage(),
-            resilience::credentialsRejected);
+            resilience::credentialsRejected,
+            clock,
+            call -> {
+              // Accounted as the proxied requests are, but not in the live stats the routing
+              // strategies read: a stored-response call says nothing of a target's answers.
+              metrics.request(call);
+              log.write(call);
+            });
     int instances =
         options.port() == 0 ? 1 : Math.max(1, Runtime.getRuntime().availableProcessors());
     HttpServerOptions publicOptions = publicServerOptions(options);

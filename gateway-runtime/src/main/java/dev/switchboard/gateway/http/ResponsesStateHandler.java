@@ -4,13 +4,16 @@ import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.consumer.ConsumerPolicy;
 import dev.switchboard.gateway.pipeline.IdentifyStage;
 import dev.switchboard.gateway.request.Caller;
+import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.responses.ResponseLocation;
 import dev.switchboard.gateway.responses.ResponseLocations;
 import dev.switchboard.gateway.responses.StoredResponseQuery;
+import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.routing.RoutingSnapshot;
 import dev.switchboard.gateway.routing.RoutingState;
 import dev.switchboard.gateway.security.KeyScrubber;
 import dev.switchboard.gateway.security.LineKeyScrubber;
+import dev.switchboard.gateway.time.GatewayClock;
 import dev.switchboard.gateway.upstream.AttemptTimeouts;
 import dev.switchboard.gateway.upstream.Operation;
 import dev.switchboard.gateway.upstream.UpstreamClients;
@@ -47,7 +50,10 @@ import org.slf4j.LoggerFactory;
  * and JSON body, any echoed key scrubbed, at most the provider's {@code maxResponseSize}) goes back
  * as it is; a streamed retrieve ({@code ?stream=true}) is relayed event by event as the provider
  * sends it. A 401/403 is the provider refusing the gateway's key, answered as on the main path (502
- * {@code upstream_auth_failed}, no provider text) and recorded as a credentials rejection.
+ * {@code upstream_auth_failed}, no provider text) and recorded as a credentials rejection. Every
+ * call is accounted as the proxied requests are (metrics and a request log line), under an {@code
+ * operation} of its own ({@link StoredResponseQuery.Endpoint#operationName()}), with the provider
+ * and target that hold the response and no route.
  */
 public final class ResponsesStateHandler {
 
@@ -64,29 +70,31 @@ public final class ResponsesStateHandler {
   private final ResponseLocations locations;
   private final IdentifyStage identify;
   private final Consumer<RoutingTable.Provider> credentialsRejected;
-
-  /** Without consumer keys (open access). */
-  public ResponsesStateHandler(
-      RoutingState state, UpstreamClients clients, ResponseLocations locations) {
-    this(state, clients, locations, new IdentifyStage(), provider -> {});
-  }
+  private final GatewayClock clock;
+  private final Consumer<RequestContext> account;
 
   /**
    * @param identify the consumer keys in force: once they are required, these endpoints (answered
    *     with the gateway's own provider key) want one as every API request does (401)
    * @param credentialsRejected records that a provider refused the gateway's key (401/403)
+   * @param clock the gateway's clock, which every call's timings are read from
+   * @param account records a finished call (metrics and the request log line)
    */
   public ResponsesStateHandler(
       RoutingState state,
       UpstreamClients clients,
       ResponseLocations locations,
       IdentifyStage identify,
-      Consumer<RoutingTable.Provider> credentialsRejected) {
+      Consumer<RoutingTable.Provider> credentialsRejected,
+      GatewayClock clock,
+      Consumer<RequestContext> account) {
     this.state = state;
     this.clients = clients;
     this.locations = locations;
     this.identify = identify;
     this.credentialsRejected = credentialsRejected;
+    this.clock = clock;
+    this.account = account;
   }
 
   /** {@code GET /v1/responses/:id}. */
@@ -111,23 +119,40 @@ public final class ResponsesStateHandler {
 
   private void forward(
       RoutingContext rc, HttpMethod method, String suffix, StoredResponseQuery.Endpoint endpoint) {
-    Caller identified = InfoHandlers.identified(rc, identify);
-    if (identified == null) {
+    StoredCall call =
+        new StoredCall(
+            rc,
+            new RequestContext(
+                ProxyHandler.requestId(rc.request()),
+                Operation.RESPONSES,
+                endpoint.operationName(),
+                clock));
+    rc.response().putHeader("x-request-id", call.ctx.requestId());
+    Caller identified;
+    try {
+      identified = new Caller(rc.request()::getHeader);
+      identify.identify(identified);
+    } catch (ApiException refused) {
+      call.fail(refused.error());
       return;
     }
     StoredResponseQuery.Checked query = StoredResponseQuery.check(endpoint, rc.request().query());
     if (!query.accepted()) {
-      InfoHandlers.sendError(rc, refused(query));
+      call.fail(refused(query));
       return;
     }
     ConsumerPolicy consumer = identified.consumer();
     String caller = consumer == null ? null : consumer.name();
+    if (consumer != null) {
+      call.ctx.consumer(consumer.name(), consumer.labels());
+    }
     String id = rc.pathParam("id");
     RoutingSnapshot snapshot = state.current().orElse(null);
     if (snapshot == null) {
-      InfoHandlers.sendError(rc, OpenAiError.notReady());
+      call.fail(OpenAiError.notReady());
       return;
     }
+    call.ctx.snapshot(snapshot);
     locations
         .find(id)
         .onComplete(
@@ -135,12 +160,11 @@ public final class ResponsesStateHandler {
               ResponseLocation location = ar.succeeded() ? ar.result() : null;
               // Another consumer's response is as unknown as one never served.
               if (location == null || !location.visibleTo(caller)) {
-                InfoHandlers.sendError(rc, notFound(id, "No response found with id '" + id + "'."));
+                call.fail(notFound(id, "No response found with id '" + id + "'."));
                 return;
               }
               if (!location.stored()) {
-                InfoHandlers.sendError(
-                    rc,
+                call.fail(
                     notFound(
                         id,
                         "Response '"
@@ -153,8 +177,7 @@ public final class ResponsesStateHandler {
               UpstreamAdapter adapter =
                   provider == null ? null : UpstreamAdapters.forProvider(provider);
               if (adapter == null || !adapter.speaks(Operation.RESPONSES)) {
-                InfoHandlers.sendError(
-                    rc,
+                call.fail(
                     notFound(
                         id,
                         "Response '"
@@ -164,26 +187,42 @@ public final class ResponsesStateHandler {
                             + "', which is no longer configured to serve the Responses API."));
                 return;
               }
-              call(rc, provider, adapter, method, id, suffix, query.query());
+              call.ctx.target(target(provider, location));
+              call(call, provider, adapter, method, id, suffix, query.query());
             });
   }
 
+  /**
+   * The target that produced the response, for metrics and the log: its provider and model as
+   * remembered ({@code provider/model}), in no canary arm (a stored-response call is no arm's).
+   */
+  private static PlannedTarget target(RoutingTable.Provider provider, ResponseLocation location) {
+    String id = location.targetId();
+    String prefix = provider.name() + "/";
+    String model = id != null && id.startsWith(prefix) ? id.substring(prefix.length()) : id;
+    return new PlannedTarget(
+        new RoutingTable.Target(provider.name(), model, 0, 0), provider, NO_ARM);
+  }
+
+  /** The arm label of a stored-response call (the metrics' label for "none"). */
+  private static final String NO_ARM = "none";
+
   private void call(
-      RoutingContext rc,
+      StoredCall call,
       RoutingTable.Provider provider,
       UpstreamAdapter adapter,
       HttpMethod method,
       String id,
       String suffix,
       String clientQuery) {
+    RoutingContext rc = call.rc;
     Optional<String> key = state.keys().keyFor(provider.name());
     MultiMap headers = HttpHeaders.headers();
     try {
-      adapter.headers(provider, key, ProxyHandler.requestId(rc.request()), false, headers);
+      adapter.headers(provider, key, call.ctx.requestId(), false, headers);
     } catch (IllegalArgumentException invalidHeaderValue) {
       // Never the exception's message: it quotes the refused value, which may be the key.
-      InfoHandlers.sendError(
-          rc,
+      call.fail(
           new OpenAiError(
               503,
               "The provider holding response '" + id + "' cannot be called: its key is not valid.",
@@ -233,32 +272,32 @@ public final class ResponsesStateHandler {
         .onComplete(
             ar -> {
               if (ar.failed()) {
-                InfoHandlers.sendError(rc, unreachable(id));
+                call.fail(unreachable(id));
                 return;
               }
               HttpClientResponse resp = ar.result();
               if (method == HttpMethod.GET && suffix.isEmpty() && isEventStream(resp)) {
-                relayStream(rc, sent.get(), resp, scrubber);
+                call.ctx.stream(true);
+                relayStream(call, sent.get(), resp, scrubber);
                 return;
               }
               body(resp, sent.get(), maxBody)
                   .onComplete(
                       read -> {
                         if (read.failed()) {
-                          InfoHandlers.sendError(
-                              rc,
+                          call.fail(
                               read.cause() instanceof TooLarge
                                   ? tooLarge(id, maxBody)
                                   : unreachable(id));
                           return;
                         }
-                        answer(rc, provider, method, id, resp, read.result(), scrubber);
+                        answer(call, provider, method, id, resp, read.result(), scrubber);
                       });
             });
   }
 
   private void answer(
-      RoutingContext rc,
+      StoredCall call,
       RoutingTable.Provider provider,
       HttpMethod method,
       String id,
@@ -269,23 +308,68 @@ public final class ResponsesStateHandler {
       credentialsRejected.accept(provider);
       LOG.warn(
           "request {}: provider {} rejected the gateway's key ({}) on a stored-response call",
-          ProxyHandler.requestId(rc.request()),
+          call.ctx.requestId(),
           provider.name(),
           resp.statusCode());
-      InfoHandlers.sendError(
-          rc,
-          ErrorMapping.upstreamAuthFailed(
-              " Request id: " + ProxyHandler.requestId(rc.request()) + "."));
+      call.fail(ErrorMapping.upstreamAuthFailed(" Request id: " + call.ctx.requestId() + "."));
       return;
     }
     if (method == HttpMethod.DELETE && resp.statusCode() / 100 == 2) {
       locations.forget(id);
     }
     String type = resp.getHeader(HttpHeaders.CONTENT_TYPE);
-    rc.response()
-        .setStatusCode(resp.statusCode())
+    int status = resp.statusCode();
+    call.rc
+        .response()
+        .setStatusCode(status)
         .putHeader(HttpHeaders.CONTENT_TYPE, type == null ? "application/json" : type)
         .end(Buffer.buffer(scrubber.scrub(body.toString())));
+    call.finish(
+        status,
+        status / 100 == 2 ? "success" : "error",
+        status / 100 == 2 ? null : providerErrorClass(status));
+  }
+
+  /**
+   * The error class of a provider's own error answer passed on as it is, named as the proxied
+   * requests name the same failure ({@link ErrorMapping}).
+   */
+  private static String providerErrorClass(int status) {
+    if (status == 429) {
+      return "upstream_rate_limited";
+    }
+    return status >= 500 ? "server_error" : "upstream_rejected";
+  }
+
+  /**
+   * One stored-response call: its context (timings, provider, status for metrics and the request
+   * log) and its answer, accounted exactly once however it ends.
+   */
+  private final class StoredCall {
+    final RoutingContext rc;
+    final RequestContext ctx;
+    private boolean accounted;
+
+    StoredCall(RoutingContext rc, RequestContext ctx) {
+      this.rc = rc;
+      this.ctx = ctx;
+    }
+
+    /** Answers {@code error} and accounts the call as failed with it. */
+    void fail(OpenAiError error) {
+      InfoHandlers.sendError(rc, error);
+      finish(error.status(), "error", error.errorClass());
+    }
+
+    /** Accounts the call as ended now with {@code status}, once. */
+    void finish(int status, String outcome, String errorClass) {
+      if (accounted) {
+        return;
+      }
+      accounted = true;
+      ctx.finish(status, outcome, errorClass);
+      account.accept(ctx);
+    }
   }
 
   private static boolean isEventStream(HttpClientResponse resp) {
@@ -303,10 +387,11 @@ public final class ResponsesStateHandler {
    * complete.
    */
   private static void relayStream(
-      RoutingContext rc, HttpClientRequest req, HttpClientResponse resp, KeyScrubber scrubber) {
-    HttpServerResponse out = rc.response();
+      StoredCall call, HttpClientRequest req, HttpClientResponse resp, KeyScrubber scrubber) {
+    HttpServerResponse out = call.rc.response();
     if (out.closed()) {
       req.reset(); // the client left while the provider was still to answer
+      call.finish(499, "cancelled", "client_cancelled");
       return;
     }
     LineKeyScrubber lines = new LineKeyScrubber(scrubber);
@@ -319,6 +404,7 @@ public final class ResponsesStateHandler {
         v -> {
           if (!out.ended()) {
             req.reset(); // the client left: stop the provider's stream
+            call.finish(499, "cancelled", "client_cancelled");
           }
         });
     resp.handler(
@@ -332,6 +418,7 @@ public final class ResponsesStateHandler {
           } catch (LineKeyScrubber.LineTooLong tooLong) {
             req.reset();
             out.reset();
+            call.finish(200, "error", "bad_response");
             return;
           }
           if (clean.length() > 0) {
@@ -346,12 +433,14 @@ public final class ResponsesStateHandler {
         err -> {
           if (!out.ended() && !out.closed()) {
             out.reset();
+            call.finish(200, "error", "stream_broken");
           }
         });
     resp.endHandler(
         v -> {
           if (!out.ended() && !out.closed()) {
             out.end(lines.finish());
+            call.finish(200, "success", null);
           }
         });
     out.writeHead(); // the client knows at once that the stream is open

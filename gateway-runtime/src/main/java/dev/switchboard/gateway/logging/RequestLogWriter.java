@@ -75,7 +75,7 @@ public final class RequestLogWriter {
       json.writeFieldName(Field.REQUEST_ID.json);
       json.writeString(ctx.requestId());
       json.writeFieldName(Field.OPERATION.json);
-      json.writeString(ctx.operation().otelName());
+      json.writeString(ctx.operationName());
       json.writeFieldName(Field.STREAM.json);
       json.writeBoolean(ctx.stream());
       json.writeFieldName(Field.ROUTE.json);

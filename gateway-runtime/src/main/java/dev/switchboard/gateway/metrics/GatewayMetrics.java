@@ -191,7 +191,7 @@ public final class GatewayMetrics {
     PlannedTarget target = ctx.target();
     TargetMeters meters = metersFor(ctx.routeName(), target);
     meters
-        .duration(ctx.operation().otelName(), ctx.outcome(), ctx.stream())
+        .duration(ctx.operationName(), ctx.outcome(), ctx.stream())
         .record((long) (ctx.durationSeconds() * 1e9), TimeUnit.NANOSECONDS);
     if (ctx.errorClass() != null) {
       meters.errors(ctx.errorClass()).increment();

@@ -22,6 +22,7 @@ public final class RequestContext {
 
   private final String requestId;
   private final Operation operation;
+  private final String operationName;
   private final GatewayClock clock;
   private final long startNanos;
   private final List<Attempt> attempts = new ArrayList<>();
@@ -71,8 +72,19 @@ public final class RequestContext {
 
   /** A request that starts now on {@code clock}. */
   public RequestContext(String requestId, Operation operation, GatewayClock clock) {
+    this(requestId, operation, operation.otelName(), clock);
+  }
+
+  /**
+   * A request that starts now on {@code clock}, named {@code operationName} in metrics and the
+   * request log instead of its operation's {@code gen_ai.operation.name} (a stored-response call of
+   * the Responses API is no chat).
+   */
+  public RequestContext(
+      String requestId, Operation operation, String operationName, GatewayClock clock) {
     this.requestId = requestId;
     this.operation = operation;
+    this.operationName = operationName;
     this.clock = clock;
     this.startNanos = clock.nanoTime();
   }
@@ -96,6 +108,14 @@ public final class RequestContext {
 
   public Operation operation() {
     return operation;
+  }
+
+  /**
+   * The {@code operation} of metrics and the request log: the operation's {@code
+   * gen_ai.operation.name}, or a stored-response call's own name ({@code response_retrieve}, ...).
+   */
+  public String operationName() {
+    return operationName;
   }
 
   public long startNanos() {

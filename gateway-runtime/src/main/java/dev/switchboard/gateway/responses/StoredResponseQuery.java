@@ -20,18 +20,27 @@ public final class StoredResponseQuery {
   /** A stored-response endpoint and the query parameters OpenAI documents for it. */
   public enum Endpoint {
     /** {@code GET /v1/responses/{id}}. */
-    RETRIEVE(Set.of("include", "include[]", "stream", "starting_after", "include_obfuscation")),
+    RETRIEVE(
+        "response_retrieve",
+        Set.of("include", "include[]", "stream", "starting_after", "include_obfuscation")),
     /** {@code DELETE /v1/responses/{id}}: no query parameters. */
-    DELETE(Set.of()),
+    DELETE("response_delete", Set.of()),
     /** {@code GET /v1/responses/{id}/input_items}. */
-    INPUT_ITEMS(Set.of("after", "include", "include[]", "limit", "order")),
+    INPUT_ITEMS("response_input_items", Set.of("after", "include", "include[]", "limit", "order")),
     /** {@code POST /v1/responses/{id}/cancel}: no query parameters. */
-    CANCEL(Set.of());
+    CANCEL("response_cancel", Set.of());
 
+    private final String operationName;
     private final Set<String> documented;
 
-    Endpoint(Set<String> documented) {
+    Endpoint(String operationName, Set<String> documented) {
+      this.operationName = operationName;
       this.documented = documented;
+    }
+
+    /** The {@code operation} of this endpoint's calls in metrics and the request log. */
+    public String operationName() {
+      return operationName;
     }
 
     /** Whether OpenAI documents query parameter {@code name} (as sent, decoded) here. */

@@ -1,0 +1,228 @@
+package dev.switchboard.gateway.http;
+
+import static dev.switchboard.gateway.TestTables.provider;
+import static dev.switchboard.gateway.TestTables.route;
+import static dev.switchboard.gateway.TestTables.target;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.models.responses.ResponseCreateParams;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.GatewayHarness;
+import dev.switchboard.gateway.TestTables;
+import dev.switchboard.gateway.logging.RequestLogWriter;
+import dev.switchboard.mock.MockProvider;
+import dev.switchboard.mock.MockProviderOptions;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The stored-response calls ({@code GET}/{@code DELETE /v1/responses/{id}}, {@code input_items},
+ * {@code cancel}) through a real gateway to the mock provider: each has its request log line and
+ * its metrics, as a proxied request has, with the provider that holds the response, the status the
+ * client got and the call's own {@code operation}; never the provider's key.
+ */
+class StoredResponseCallsIT {
+
+  private static final String KEY = "sk-provider-0123456789abcdef";
+
+  @TempDir static Path dir;
+
+  static MockProvider mock;
+  static GatewayHarness gateway;
+  static OpenAIClient sdk;
+  static final ListAppender<ILoggingEvent> requestLog = new ListAppender<>();
+
+  @BeforeAll
+  static void start() throws Exception {
+    gateway =
+        GatewayHarness.withMock(
+            dir,
+            new MockProviderOptions().keys(KEY),
+            StoredResponseCallsIT::table,
+            Map.of("openai", KEY));
+    mock = gateway.mock();
+    sdk =
+        OpenAIOkHttpClient.builder()
+            .baseUrl(gateway.baseUrl())
+            .apiKey("sk-application-key")
+            .maxRetries(0)
+            .timeout(Duration.ofSeconds(20))
+            .build();
+    requestLog.start();
+    ((Logger) org.slf4j.LoggerFactory.getLogger(RequestLogWriter.LOGGER_NAME))
+        .addAppender(requestLog);
+  }
+
+  static RoutingTable table(MockProvider mock) {
+    return TestTables.table(
+        List.of(provider("openai", "openai", mock.baseUrl(), true, Map.of(), null)),
+        List.of(route("native", List.of(), target("openai", "gpt-4.1", 0))));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    ((Logger) org.slf4j.LoggerFactory.getLogger(RequestLogWriter.LOGGER_NAME))
+        .detachAppender(requestLog);
+    if (sdk != null) {
+      sdk.close();
+    }
+    if (gateway != null) {
+      gateway.close();
+    }
+  }
+
+  @BeforeEach
+  void reset() {
+    mock.faults().clearAll();
+  }
+
+  @Test
+  void eachStoredResponseCallHasItsLogLineAndMetrics() throws Exception {
+    String id = create("Keep me");
+
+    assertThat(call("GET", "/v1/responses/" + id, "get-json").statusCode()).isEqualTo(200);
+    assertThat(call("GET", "/v1/responses/" + id + "?stream=true", "get-stream").statusCode())
+        .isEqualTo(200);
+    assertThat(call("GET", "/v1/responses/" + id + "/input_items", "items").statusCode())
+        .isEqualTo(200);
+    // The mock's stored responses are not background ones: its own 400, passed on.
+    assertThat(call("POST", "/v1/responses/" + id + "/cancel", "cancel").statusCode())
+        .isEqualTo(400);
+    assertThat(call("DELETE", "/v1/responses/" + id, "delete").statusCode()).isEqualTo(200);
+    assertThat(call("GET", "/v1/responses/" + id, "gone").statusCode()).isEqualTo(404);
+
+    JsonNode json = line("get-json");
+    assertThat(json.path("operation").asText()).isEqualTo("response_retrieve");
+    assertThat(json.path("stream").asBoolean()).isFalse();
+    assertThat(json.path("provider").asText()).isEqualTo("openai");
+    assertThat(json.path("target_model").asText()).isEqualTo("gpt-4.1");
+    assertThat(json.path("status").asInt()).isEqualTo(200);
+    assertThat(json.path("outcome").asText()).isEqualTo("success");
+    assertThat(json.path("config_version").asText()).startsWith("sha256:");
+    JsonNode stream = line("get-stream");
+    assertThat(stream.path("operation").asText()).isEqualTo("response_retrieve");
+    assertThat(stream.path("stream").asBoolean()).isTrue();
+    assertThat(stream.path("status").asInt()).isEqualTo(200);
+    assertThat(stream.path("outcome").asText()).isEqualTo("success");
+    assertThat(line("items").path("operation").asText()).isEqualTo("response_input_items");
+    JsonNode cancel = line("cancel");
+    assertThat(cancel.path("operation").asText()).isEqualTo("response_cancel");
+    assertThat(cancel.path("status").asInt()).isEqualTo(400);
+    assertThat(cancel.path("outcome").asText()).isEqualTo("error");
+    assertThat(cancel.path("error_class").asText()).isEqualTo("upstream_rejected");
+    assertThat(cancel.path("provider").asText()).isEqualTo("openai");
+    JsonNode delete = line("delete");
+    assertThat(delete.path("operation").asText()).isEqualTo("response_delete");
+    assertThat(delete.path("status").asInt()).isEqualTo(200);
+    JsonNode gone = line("gone");
+    assertThat(gone.path("status").asInt()).isEqualTo(404);
+    assertThat(gone.path("error_class").asText()).isEqualTo("not_found");
+    assertThat(gone.path("provider").isNull()).isTrue();
+    for (ILoggingEvent e : events()) {
+      assertThat(e.getFormattedMessage()).doesNotContain(KEY).doesNotContain(KEY.substring(3));
+    }
+
+    String metrics = gateway.admin("/metrics").body();
+    assertThat(count(metrics, "response_retrieve", "success", "false", "openai"))
+        .isGreaterThanOrEqualTo(1);
+    assertThat(count(metrics, "response_retrieve", "success", "true", "openai"))
+        .isGreaterThanOrEqualTo(1);
+    assertThat(count(metrics, "response_cancel", "error", "false", "openai"))
+        .isGreaterThanOrEqualTo(1);
+    assertThat(count(metrics, "response_delete", "success", "false", "openai"))
+        .isGreaterThanOrEqualTo(1);
+    assertThat(count(metrics, "response_retrieve", "error", "false", "none"))
+        .isGreaterThanOrEqualTo(1);
+    assertThat(metrics)
+        .contains(
+            "switchboard_errors_total{arm=\"none\",error_class=\"upstream_rejected\","
+                + "provider=\"openai\",route=\"none\",target_model=\"gpt-4.1\"}");
+    assertThat(metrics).doesNotContain(KEY);
+  }
+
+  /**
+   * The value of {@code gen_ai_client_operation_duration_seconds_count} for the stored-response
+   * calls (no route) of {@code operation}, {@code outcome}, {@code stream} at {@code provider}; 0
+   * when there is no such series.
+   */
+  private static double count(
+      String metrics, String operation, String outcome, String stream, String provider) {
+    for (String line : metrics.split("\n")) {
+      if (line.startsWith("gen_ai_client_operation_duration_seconds_count{")
+          && line.contains("operation=\"" + operation + "\"")
+          && line.contains("outcome=\"" + outcome + "\"")
+          && line.contains("stream=\"" + stream + "\"")
+          && line.contains("provider=\"" + provider + "\"")
+          && line.contains("route=\"none\"")) {
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return 0;
+  }
+
+  private static String create(String input) {
+    return sdk.responses()
+        .create(ResponseCreateParams.builder().model("native").input(input).build())
+        .id();
+  }
+
+  private static HttpResponse<String> call(String method, String path, String requestId)
+      throws Exception {
+    HttpResponse<String> response =
+        gateway.send(
+            HttpRequest.newBuilder(URI.create(gateway.origin() + path))
+                .timeout(Duration.ofSeconds(20))
+                .header("x-request-id", requestId)
+                .method(
+                    method,
+                    method.equals("POST")
+                        ? HttpRequest.BodyPublishers.ofString("{}")
+                        : HttpRequest.BodyPublishers.noBody())
+                .build());
+    assertThat(response.headers().firstValue("x-request-id")).contains(requestId);
+    return response;
+  }
+
+  /** The request log line of {@code requestId}, once it was written. */
+  private static JsonNode line(String requestId) {
+    List<JsonNode> found = new ArrayList<>();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              found.clear();
+              for (ILoggingEvent e : events()) {
+                JsonNode line = GatewayHarness.json(e.getFormattedMessage());
+                if (line.path("request_id").asText().equals(requestId)) {
+                  found.add(line);
+                }
+              }
+              assertThat(found).hasSize(1);
+            });
+    return found.get(0);
+  }
+
+  private static List<ILoggingEvent> events() {
+    synchronized (requestLog) {
+      return List.copyOf(requestLog.list);
+    }
+  }
+}
