@@ -347,13 +347,19 @@ final class ProviderHandler {
         if (isTrue(ctx.request().getParam("stream"))) {
           afterDelay(ctx, a.fault(), () -> replay(ctx, stored, a.fault()));
         } else {
-          // Chunked, as OpenAI's API answers (no Content-Length).
-          String body = stored.response().encode();
-          ctx.response()
-              .setChunked(true)
-              .putHeader("content-type", "application/json")
-              .write(body.substring(0, body.length() / 2));
-          ctx.response().end(body.substring(body.length() / 2));
+          // Chunked, as OpenAI's API answers (no Content-Length); after the fault's delay, or
+          // never with stall (a provider slow to answer a retrieve).
+          afterDelay(
+              ctx,
+              a.fault(),
+              () -> {
+                String body = stored.response().encode();
+                ctx.response()
+                    .setChunked(true)
+                    .putHeader("content-type", "application/json")
+                    .write(body.substring(0, body.length() / 2));
+                ctx.response().end(body.substring(body.length() / 2));
+              });
         }
       }
     }

@@ -127,7 +127,16 @@ public final class ResponsesStateHandler {
                 Operation.RESPONSES,
                 endpoint.operationName(),
                 clock));
-    rc.response().putHeader("x-request-id", call.ctx.requestId());
+    HttpServerResponse out = rc.response();
+    out.putHeader("x-request-id", call.ctx.requestId());
+    // The client leaving resets the provider's request, whichever path (JSON or stream) it is on.
+    out.closeHandler(
+        v -> {
+          if (!out.ended()) {
+            call.ctx.cancel();
+            call.finish(499, "cancelled", "client_cancelled");
+          }
+        });
     Caller identified;
     try {
       identified = new Caller(rc.request()::getHeader);
@@ -267,6 +276,8 @@ public final class ResponsesStateHandler {
         .compose(
             req -> {
               sent.set(req);
+              // At once when the client already left (the request then fails unsent).
+              call.ctx.onCancel(req::reset);
               return method == HttpMethod.POST ? req.send(Buffer.buffer("{}")) : req.send();
             })
         .onComplete(
@@ -319,6 +330,9 @@ public final class ResponsesStateHandler {
     }
     String type = resp.getHeader(HttpHeaders.CONTENT_TYPE);
     int status = resp.statusCode();
+    if (call.ctx.clientGone()) {
+      return; // accounted when the client left
+    }
     call.rc
         .response()
         .setStatusCode(status)
@@ -355,8 +369,12 @@ public final class ResponsesStateHandler {
       this.ctx = ctx;
     }
 
-    /** Answers {@code error} and accounts the call as failed with it. */
+    /** Answers {@code error} and accounts the call as failed with it (unless the client left). */
     void fail(OpenAiError error) {
+      if (ctx.clientGone()) {
+        finish(499, "cancelled", "client_cancelled");
+        return;
+      }
       InfoHandlers.sendError(rc, error);
       finish(error.status(), "error", error.errorClass());
     }
@@ -389,7 +407,7 @@ public final class ResponsesStateHandler {
   private static void relayStream(
       StoredCall call, HttpClientRequest req, HttpClientResponse resp, KeyScrubber scrubber) {
     HttpServerResponse out = call.rc.response();
-    if (out.closed()) {
+    if (call.ctx.clientGone() || out.closed()) {
       req.reset(); // the client left while the provider was still to answer
       call.finish(499, "cancelled", "client_cancelled");
       return;
@@ -400,13 +418,6 @@ public final class ResponsesStateHandler {
         .putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream; charset=utf-8")
         .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
         .putHeader("x-accel-buffering", "no");
-    out.closeHandler(
-        v -> {
-          if (!out.ended()) {
-            req.reset(); // the client left: stop the provider's stream
-            call.finish(499, "cancelled", "client_cancelled");
-          }
-        });
     resp.handler(
         chunk -> {
           if (out.closed() || out.ended()) {

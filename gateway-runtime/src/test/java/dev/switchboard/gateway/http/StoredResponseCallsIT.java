@@ -19,9 +19,11 @@ import dev.switchboard.gateway.TestTables;
 import dev.switchboard.gateway.logging.RequestLogWriter;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -156,6 +158,44 @@ class StoredResponseCallsIT {
             "switchboard_errors_total{arm=\"none\",error_class=\"upstream_rejected\","
                 + "provider=\"openai\",route=\"none\",target_model=\"gpt-4.1\"}");
     assertThat(metrics).doesNotContain(KEY);
+  }
+
+  /**
+   * The provider holds its answer to a JSON retrieve back ({@code stall}); the client leaves: the
+   * gateway resets the provider's request at once instead of waiting for it until its timeout, and
+   * the call is logged as cancelled.
+   */
+  @Test
+  void aClientThatLeavesAJsonRetrieveResetsTheProvidersRequest() throws Exception {
+    String id = create("Slow me");
+    mock.faults().set("*", "stall");
+    long abortsBefore = mock.stats().clientAborts();
+    URI origin = URI.create(gateway.origin());
+
+    try (Socket socket = new Socket(origin.getHost(), origin.getPort())) {
+      socket
+          .getOutputStream()
+          .write(
+              ("GET /v1/responses/"
+                      + id
+                      + " HTTP/1.1\r\nHost: localhost\r\nx-request-id: left-json\r\n"
+                      + "Authorization: Bearer sk-application-key\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> mock.requests().stream().anyMatch(r -> r.path().endsWith(id)));
+    }
+
+    // The provider's timeouts are the defaults (minutes): only a reset ends its request this soon.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(mock.stats().clientAborts()).isGreaterThan(abortsBefore));
+    JsonNode left = line("left-json");
+    assertThat(left.path("status").asInt()).isEqualTo(499);
+    assertThat(left.path("outcome").asText()).isEqualTo("cancelled");
+    assertThat(left.path("error_class").asText()).isEqualTo("client_cancelled");
+    assertThat(left.path("provider").asText()).isEqualTo("openai");
   }
 
   /**
