@@ -255,6 +255,16 @@ public final class ResponsesFrontDoor extends OpenAiFrontDoor {
         request, ctx, (id, stored) -> remember(id, stored, ctx));
   }
 
+  /**
+   * The terminal {@code error} event of a Responses stream, numbered {@code sequence} (one past the
+   * last event the client got), as this door ends a failed stream: for the stored-response stream
+   * relay, which ends a broken retrieve the same way.
+   */
+  public static Buffer streamErrorEvent(OpenAiError error, long sequence) {
+    return ResponsesStreamEncoders.frame(
+        Buffer.buffer(), "error", ResponsesStreamEncoders.errorEvent(error, sequence));
+  }
+
   private static ApiException bad(String message, String param) {
     return new ApiException(OpenAiError.invalidRequest(message, param));
   }

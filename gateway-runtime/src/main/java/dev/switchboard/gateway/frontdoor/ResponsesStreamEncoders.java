@@ -46,7 +46,7 @@ final class ResponsesStreamEncoders {
   }
 
   /** The {@code error} event that ends a failed stream. */
-  static String errorEvent(OpenAiError error, int sequence) {
+  static String errorEvent(OpenAiError error, long sequence) {
     ObjectNode event = NODES.objectNode();
     event.put("type", "error");
     event.put("code", error.code() != null ? error.code() : error.type());

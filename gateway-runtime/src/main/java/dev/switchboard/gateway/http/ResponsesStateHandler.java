@@ -399,10 +399,9 @@ public final class ResponsesStateHandler {
 
   /**
    * A streamed retrieve ({@code ?stream=true}): a background response's events go to the client as
-   * the provider sends them, not once the response finished. Scrubbed line by line (a key split
-   * across two reads is caught), with back-pressure; the client leaving resets the upstream
-   * request, and the upstream breaking off resets the client's, so a cut stream never looks
-   * complete.
+   * the provider sends them, not once the response finished ({@link StoredResponseStream}). The
+   * client leaving resets the upstream request (the call's close handler); the upstream breaking
+   * off ends the client's stream with an {@code error} event, so a cut stream never looks complete.
    */
   private static void relayStream(
       StoredCall call, HttpClientRequest req, HttpClientResponse resp, KeyScrubber scrubber) {
@@ -412,49 +411,29 @@ public final class ResponsesStateHandler {
       call.finish(499, "cancelled", "client_cancelled");
       return;
     }
-    LineKeyScrubber lines = new LineKeyScrubber(scrubber);
-    out.setStatusCode(200)
-        .setChunked(true)
-        .putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream; charset=utf-8")
-        .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
-        .putHeader("x-accel-buffering", "no");
-    resp.handler(
-        chunk -> {
-          if (out.closed() || out.ended()) {
-            return;
-          }
-          Buffer clean;
-          try {
-            clean = lines.feed(chunk);
-          } catch (LineKeyScrubber.LineTooLong tooLong) {
-            req.reset();
-            out.reset();
-            call.finish(200, "error", "bad_response");
-            return;
-          }
-          if (clean.length() > 0) {
-            out.write(clean);
-          }
-          if (out.writeQueueFull()) {
-            resp.pause();
-            out.drainHandler(d -> resp.resume());
-          }
-        });
-    resp.exceptionHandler(
-        err -> {
-          if (!out.ended() && !out.closed()) {
-            out.reset();
-            call.finish(200, "error", "stream_broken");
-          }
-        });
-    resp.endHandler(
-        v -> {
-          if (!out.ended() && !out.closed()) {
-            out.end(lines.finish());
-            call.finish(200, "success", null);
-          }
-        });
-    out.writeHead(); // the client knows at once that the stream is open
+    new StoredResponseStream(
+            out,
+            req,
+            resp,
+            new LineKeyScrubber(scrubber),
+            firstSequence(call.rc.request().getParam("starting_after")),
+            call::finish)
+        .start();
+  }
+
+  /**
+   * The {@code sequence_number} of the first event of a retrieve resumed after {@code
+   * startingAfter} (OpenAI numbers a stream's events from 0, without gaps); 0 without it.
+   */
+  static long firstSequence(String startingAfter) {
+    if (startingAfter == null) {
+      return 0;
+    }
+    try {
+      return Math.max(0, Long.parseLong(startingAfter.trim()) + 1);
+    } catch (NumberFormatException e) {
+      return 0; // the provider refuses it; no stream to number
+    }
   }
 
   /**

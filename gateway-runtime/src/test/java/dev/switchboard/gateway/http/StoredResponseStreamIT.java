@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.ObjectMappers;
 import com.openai.core.http.StreamResponse;
 import com.openai.models.responses.ResponseCreateParams;
 import com.openai.models.responses.ResponseRetrieveParams;
@@ -202,6 +203,35 @@ class StoredResponseStreamIT {
         .untilAsserted(() -> assertThat(mock.stats().clientAborts()).isGreaterThan(abortsBefore));
   }
 
+  /**
+   * The provider's stream breaks off (its connection is reset after the first event): the client's
+   * stream ends with one {@code error} event numbered after the last event it got, as the gateway's
+   * own Responses streams end, not with a reset connection; also on a resumed stream.
+   */
+  @Test
+  void aStreamTheProviderBreaksOffEndsWithAnErrorEvent() throws Exception {
+    String id = create("native", "Break me");
+    mock.faults().set("*", "reset-after-headers");
+
+    for (String resume : new String[] {"", "&starting_after=2"}) {
+      HttpResponse<String> replay = gateway.get("/v1/responses/" + id + "?stream=true" + resume);
+
+      assertThat(replay.statusCode()).isEqualTo(200);
+      List<SseEvent> events = SseParser.parseAll(replay.body());
+      assertThat(events).as(replay.body()).hasSize(2);
+      ResponseStreamEvent first = sdkEvent(events.get(0));
+      long firstSequence = resume.isEmpty() ? 0 : 3;
+      assertThat(sequenceNumbers(replay.body()).get(0)).isEqualTo(firstSequence);
+      assertThat(first.isCreated() || first.isContentPartAdded()).isTrue();
+      assertThat(events.get(1).event()).isEqualTo("error");
+      ResponseStreamEvent last = sdkEvent(events.get(1));
+      assertThat(last.isError()).isTrue();
+      assertThat(last.asError().code()).contains("upstream_connection_lost");
+      assertThat(last.asError().message()).contains("connection was lost mid-stream");
+      assertThat(last.asError().sequenceNumber()).isEqualTo(firstSequence + 1);
+    }
+  }
+
   /** The mock echoes the key in a text delta written in two pieces that cut the key in half. */
   @Test
   void aKeySplitAcrossTwoReadsIsScrubbed() throws Exception {
@@ -272,6 +302,14 @@ class StoredResponseStreamIT {
     }
     events.forEach(ResponseStreamEvent::validate);
     return events;
+  }
+
+  /** An event as the openai-java SDK reads it, checked against its model. */
+  private static ResponseStreamEvent sdkEvent(SseEvent event) throws Exception {
+    ResponseStreamEvent parsed =
+        ObjectMappers.jsonMapper().readValue(event.data(), ResponseStreamEvent.class);
+    parsed.validate();
+    return parsed;
   }
 
   private static List<Long> sequenceNumbers(String sse) throws Exception {
