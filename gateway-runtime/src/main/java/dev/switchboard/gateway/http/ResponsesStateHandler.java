@@ -289,7 +289,7 @@ public final class ResponsesStateHandler {
               HttpClientResponse resp = ar.result();
               if (method == HttpMethod.GET && suffix.isEmpty() && isEventStream(resp)) {
                 call.ctx.stream(true);
-                relayStream(call, sent.get(), resp, scrubber);
+                relayStream(call, sent.get(), resp, scrubber, timeouts);
                 return;
               }
               body(resp, sent.get(), maxBody)
@@ -403,8 +403,12 @@ public final class ResponsesStateHandler {
    * client leaving resets the upstream request (the call's close handler); the upstream breaking
    * off ends the client's stream with an {@code error} event, so a cut stream never looks complete.
    */
-  private static void relayStream(
-      StoredCall call, HttpClientRequest req, HttpClientResponse resp, KeyScrubber scrubber) {
+  private void relayStream(
+      StoredCall call,
+      HttpClientRequest req,
+      HttpClientResponse resp,
+      KeyScrubber scrubber,
+      AttemptTimeouts timeouts) {
     HttpServerResponse out = call.rc.response();
     if (call.ctx.clientGone() || out.closed()) {
       req.reset(); // the client left while the provider was still to answer
@@ -417,7 +421,10 @@ public final class ResponsesStateHandler {
             resp,
             new LineKeyScrubber(scrubber),
             firstSequence(call.rc.request().getParam("starting_after")),
-            call::finish)
+            call::finish,
+            clock,
+            timeouts.streamIdleMs(),
+            call.ctx.requestId())
         .start();
   }
 

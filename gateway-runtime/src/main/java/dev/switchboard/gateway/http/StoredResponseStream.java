@@ -2,6 +2,7 @@ package dev.switchboard.gateway.http;
 
 import dev.switchboard.gateway.frontdoor.ResponsesFrontDoor;
 import dev.switchboard.gateway.security.LineKeyScrubber;
+import dev.switchboard.gateway.time.GatewayClock;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -13,8 +14,10 @@ import io.vertx.core.http.HttpServerResponse;
  * provider sends it: scrubbed line by line ({@link LineKeyScrubber}), each event passed on once it
  * is complete, with back-pressure. A stream the provider breaks off ends, as the gateway's own
  * {@code POST /v1/responses} streams do, with one terminal {@code error} event numbered after the
- * last event relayed (never a reset connection, and never after half an event); the client leaving
- * is the caller's to handle (it resets the provider's request).
+ * last event relayed (never a reset connection, and never after half an event); so does one that
+ * stays silent longer than the provider's {@code timeouts.streamIdle}, whose request is then reset
+ * (a stream paused because the client reads slowly is not silent). The client leaving is the
+ * caller's to handle (it resets the provider's request).
  */
 final class StoredResponseStream {
 
@@ -32,6 +35,15 @@ final class StoredResponseStream {
   private final LineKeyScrubber lines;
   private final long firstSequence;
   private final Ended ended;
+  private final GatewayClock clock;
+  private final long idleMs;
+  private final String requestId;
+
+  /** When the provider last sent something, on {@link #clock}. */
+  private long lastNanos;
+
+  private long idleTimer = -1;
+  private boolean paused;
 
   /** Scrubbed bytes of the event still incomplete (and of the line still open). */
   private Buffer held = Buffer.buffer();
@@ -50,6 +62,8 @@ final class StoredResponseStream {
   /**
    * @param firstSequence the {@code sequence_number} of the first event the provider sends: 0, or
    *     one past the client's {@code starting_after}
+   * @param idleMs the provider's {@code timeouts.streamIdle}: the longest silence allowed
+   * @param requestId the call's request id, quoted in the stalled stream's error message
    */
   StoredResponseStream(
       HttpServerResponse out,
@@ -57,13 +71,19 @@ final class StoredResponseStream {
       HttpClientResponse resp,
       LineKeyScrubber lines,
       long firstSequence,
-      Ended ended) {
+      Ended ended,
+      GatewayClock clock,
+      long idleMs,
+      String requestId) {
     this.out = out;
     this.req = req;
     this.resp = resp;
     this.lines = lines;
     this.firstSequence = firstSequence;
     this.ended = ended;
+    this.clock = clock;
+    this.idleMs = idleMs;
+    this.requestId = requestId;
   }
 
   /** Opens the client's stream (its head goes out at once) and relays the provider's. */
@@ -74,12 +94,47 @@ final class StoredResponseStream {
         .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
         .putHeader("x-accel-buffering", "no");
     resp.handler(this::chunk);
-    resp.exceptionHandler(err -> broken());
+    resp.exceptionHandler(this::broken);
     resp.endHandler(v -> end());
+    lastNanos = clock.nanoTime();
+    idleTimer = clock.setTimer(idleMs, this::checkIdle);
     out.writeHead(); // the client knows at once that the stream is open
   }
 
+  /**
+   * Chunks only note when they arrived; the one timer is set again for the silence still missing
+   * when it fires early, so a busy stream costs no timer per chunk.
+   */
+  private void checkIdle(long id) {
+    idleTimer = -1;
+    if (closed || out.closed() || out.ended()) {
+      return;
+    }
+    if (paused) {
+      lastNanos = clock.nanoTime(); // waiting for the client, not for the provider
+    }
+    long silentMs = (clock.nanoTime() - lastNanos) / 1_000_000;
+    if (silentMs < idleMs) {
+      idleTimer = clock.setTimer(Math.max(1, idleMs - silentMs), this::checkIdle);
+      return;
+    }
+    stalled();
+    req.reset(); // after the terminal event: the reset's own failure finds the stream closed
+  }
+
+  private void stalled() {
+    fail(
+        new OpenAiError(
+            504,
+            "The upstream provider's stream stalled. Request id: " + requestId + ".",
+            "timeout_error",
+            null,
+            "upstream_stream_stalled",
+            "stream_stalled"));
+  }
+
   private void chunk(Buffer chunk) {
+    lastNanos = clock.nanoTime();
     if (closed || out.closed() || out.ended()) {
       return;
     }
@@ -102,8 +157,14 @@ final class StoredResponseStream {
       return;
     }
     if (out.writeQueueFull()) {
+      paused = true;
       resp.pause();
-      out.drainHandler(d -> resp.resume());
+      out.drainHandler(
+          d -> {
+            paused = false;
+            lastNanos = clock.nanoTime();
+            resp.resume();
+          });
     }
   }
 
@@ -157,12 +218,24 @@ final class StoredResponseStream {
       return;
     }
     closed = true;
+    stopIdle();
     out.end(held.appendBuffer(lines.finish()));
     ended.ended(200, "success", null);
   }
 
-  /** The provider's stream broke off (a reset, a lost connection, its idle timeout). */
-  private void broken() {
+  /**
+   * The provider's stream failed: its HTTP client's own idle timeout (its {@code timeouts.total},
+   * when shorter than {@code streamIdle}) is a stalled stream, anything else one broken off.
+   */
+  private void broken(Throwable err) {
+    String text = String.valueOf(err.getMessage()).toLowerCase(java.util.Locale.ROOT);
+    if (err instanceof java.util.concurrent.TimeoutException
+        || err.getClass().getSimpleName().contains("Timeout")
+        || text.contains("timeout")
+        || text.contains("timed out")) {
+      stalled();
+      return;
+    }
     fail(
         new OpenAiError(
             502,
@@ -173,8 +246,14 @@ final class StoredResponseStream {
             "stream_broken"));
   }
 
+  private void stopIdle() {
+    if (idleTimer >= 0) {
+      clock.cancelTimer(idleTimer);
+      idleTimer = -1;
+    }
+  }
+
   private void tooLong() {
-    req.reset();
     fail(
         new OpenAiError(
             502,
@@ -183,6 +262,7 @@ final class StoredResponseStream {
             null,
             "bad_gateway",
             "bad_response"));
+    req.reset(); // after the terminal event, as for a stalled stream
   }
 
   /**
@@ -194,6 +274,7 @@ final class StoredResponseStream {
       return;
     }
     closed = true;
+    stopIdle();
     held = Buffer.buffer();
     out.end(ResponsesFrontDoor.streamErrorEvent(error, firstSequence + relayed));
     ended.ended(200, "error", error.errorClass());

@@ -26,6 +26,8 @@ import dev.switchboard.mock.sse.SseEvent;
 import dev.switchboard.mock.sse.SseParser;
 import java.net.Socket;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -34,6 +36,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -53,6 +56,9 @@ class StoredResponseStreamIT {
   private static final String KEY = "sk-provider-0123456789abcdef";
   private static final long SMALL_LIMIT = 8 * 1024;
 
+  /** The stream-idle timeout of provider {@code idle}; its total is ten minutes. */
+  private static final long IDLE_MS = 300;
+
   @TempDir static Path dir;
 
   static MockProvider mock;
@@ -66,7 +72,7 @@ class StoredResponseStreamIT {
             dir,
             new MockProviderOptions().keys(KEY),
             StoredResponseStreamIT::table,
-            Map.of("openai", KEY, "small", KEY));
+            Map.of("openai", KEY, "small", KEY, "idle", KEY));
     mock = gateway.mock();
     sdk =
         OpenAIOkHttpClient.builder()
@@ -94,11 +100,20 @@ class StoredResponseStreamIT {
             null,
             null,
             Map.of());
+    RoutingTable.Provider idle =
+        provider(
+            "idle",
+            "openai",
+            mock.baseUrl(),
+            true,
+            Map.of(),
+            new RoutingTable.Timeouts(2_000L, 60_000L, 600_000L, IDLE_MS));
     return TestTables.table(
-        List.of(openai, small),
+        List.of(openai, small, idle),
         List.of(
             route("native", List.of(), target("openai", "gpt-4.1", 0)),
-            route("small", List.of(), target("small", "gpt-4.1", 0))));
+            route("small", List.of(), target("small", "gpt-4.1", 0)),
+            route("idle", List.of(), target("idle", "gpt-4.1", 0))));
   }
 
   @AfterAll
@@ -230,6 +245,43 @@ class StoredResponseStreamIT {
       assertThat(last.asError().message()).contains("connection was lost mid-stream");
       assertThat(last.asError().sequenceNumber()).isEqualTo(firstSequence + 1);
     }
+  }
+
+  /**
+   * The provider sends two events, then nothing with its connection open: past its {@code
+   * timeouts.streamIdle} (not its ten-minute {@code total}) the client's stream ends with the
+   * stalled stream's {@code error} event and the provider's request is reset.
+   */
+  @Test
+  void aStreamSilentPastTheProvidersStreamIdleEndsWithAnErrorEvent() throws Exception {
+    String id = create("idle", "Hold me");
+    mock.faults().set("*", "stall-after:2");
+    long abortsBefore = mock.stats().clientAborts();
+
+    // The whole stream within a bound far below the provider's total (a request timeout bounds
+    // only the wait for the headers, which go out at once).
+    HttpResponse<String> replay =
+        HttpClient.newHttpClient()
+            .sendAsync(
+                HttpRequest.newBuilder(
+                        URI.create(gateway.origin() + "/v1/responses/" + id + "?stream=true"))
+                    .GET()
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .get(15, TimeUnit.SECONDS);
+
+    assertThat(replay.statusCode()).isEqualTo(200);
+    List<SseEvent> events = SseParser.parseAll(replay.body());
+    assertThat(events).as(replay.body()).hasSize(3);
+    assertThat(sdkEvent(events.get(0)).isCreated()).isTrue();
+    assertThat(sdkEvent(events.get(1)).isInProgress()).isTrue();
+    ResponseStreamEvent last = sdkEvent(events.get(2));
+    assertThat(last.isError()).isTrue();
+    assertThat(last.asError().code()).contains("upstream_stream_stalled");
+    assertThat(last.asError().sequenceNumber()).isEqualTo(2);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(mock.stats().clientAborts()).isGreaterThan(abortsBefore));
   }
 
   /** The mock echoes the key in a text delta written in two pieces that cut the key in half. */
