@@ -243,6 +243,15 @@ public final class ResponsesFrontDoor extends OpenAiFrontDoor {
       locations.remember(
           id,
           new ResponseLocation(target.provider().name(), target.id(), stored, ctx.consumerName()));
+    } else if (ctx.servedFromCache() && ctx.cacheProvider() != null && !stored) {
+      // A cache hit has no target. Replayed bridged, it has an id of its own that no provider
+      // holds: remembered as such, a follow-up or retrieve of it is told why it cannot be used,
+      // as for the answer it copies. (A passed-through hit repeats the original's id, which the
+      // original's request remembered.)
+      locations.remember(
+          id,
+          new ResponseLocation(
+              ctx.cacheProvider(), ctx.cacheTargetId(), false, ctx.consumerName()));
     }
   }
 

@@ -487,6 +487,7 @@ public final class CacheStage implements Stage {
     ctx.cacheSaved(answer.costUsd(), answer.latencyMs());
     if (answer.provider() != null) {
       ctx.cacheProviderKind(answer.provider().kind());
+      ctx.cacheSource(answer.provider().name(), answer.targetId());
     }
     ctx.firstToken();
     if (ctx.clientGone()) {

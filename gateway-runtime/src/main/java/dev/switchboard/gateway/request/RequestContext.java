@@ -64,6 +64,8 @@ public final class RequestContext {
   private Object needs;
   private String cacheOutcome;
   private String cacheProviderKind;
+  private String cacheProvider;
+  private String cacheTargetId;
   private Double cacheSimilarity;
   private Double cacheSavedUsd;
   private double cacheSavedMs;
@@ -297,6 +299,22 @@ public final class RequestContext {
   /** On a cache hit: the kind of provider that produced the stored answer. */
   public void cacheProviderKind(String kind) {
     this.cacheProviderKind = kind;
+  }
+
+  /** On a cache hit: the provider and target ({@code provider/model}) that produced the answer. */
+  public void cacheSource(String provider, String targetId) {
+    this.cacheProvider = provider;
+    this.cacheTargetId = targetId;
+  }
+
+  /** The provider that produced the answer a cache hit served, else null. */
+  public String cacheProvider() {
+    return cacheProvider;
+  }
+
+  /** The target ({@code provider/model}) that produced the answer a cache hit served, else null. */
+  public String cacheTargetId() {
+    return cacheTargetId;
   }
 
   /** Whether the answer came from the response cache (it then costs nothing). */

@@ -12,10 +12,14 @@ import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.HttpResponseFor;
 import com.openai.core.http.StreamResponse;
+import com.openai.errors.BadRequestException;
 import com.openai.errors.InternalServerException;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.responses.Response;
+import com.openai.models.responses.ResponseCreateParams;
+import com.openai.models.responses.ResponseStreamEvent;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.RoutingTableCodec;
 import dev.switchboard.gateway.GatewayHarness;
@@ -604,6 +608,61 @@ class ResponseCacheIT {
         .isGreaterThan(0);
     assertThat(gateway.admin("/metrics").body())
         .contains("switchboard_cache_requests_total{outcome=\"hit\",route=\"exact\"}");
+  }
+
+  /**
+   * A Responses request bridged through chat completions, answered again from the cache (JSON and
+   * streamed): the hit's own {@code resp_} id is remembered as the original's is, so a follow-up
+   * and a retrieve of it are told it was not stored, not that it is unknown.
+   */
+  @Test
+  void aCacheHitOfABridgedResponseHasAnIdFollowUpsAreToldAbout() throws Exception {
+    ResponseCreateParams ask =
+        ResponseCreateParams.builder().model("exact").input("Name a colour").temperature(0).build();
+    HttpResponseFor<Response> first = client.responses().withRawResponse().create(ask);
+    HttpResponseFor<Response> again = client.responses().withRawResponse().create(ask);
+    assertThat(first.headers().values("x-switchboard-cache")).containsExactly("miss");
+    assertThat(again.headers().values("x-switchboard-cache")).containsExactly("hit");
+    String hit = again.parse().id();
+    assertThat(hit).startsWith("resp_").isNotEqualTo(first.parse().id());
+
+    ResponseCreateParams streamed =
+        ResponseCreateParams.builder().model("exact").input("Name a shape").temperature(0).build();
+    streamedId(streamed, "miss");
+    String streamedHit = streamedId(streamed, "hit");
+
+    for (String id : List.of(hit, streamedHit)) {
+      assertThatThrownBy(
+              () ->
+                  client
+                      .responses()
+                      .create(
+                          ResponseCreateParams.builder()
+                              .model("exact")
+                              .input("And another?")
+                              .previousResponseId(id)
+                              .build()))
+          .isInstanceOf(BadRequestException.class)
+          .hasMessageContaining("Previous response with id '" + id + "' was not stored");
+      HttpResponse<String> retrieved = gateway.get("/v1/responses/" + id);
+      assertThat(retrieved.statusCode()).isEqualTo(404);
+      assertThat(retrieved.body()).contains("Response '" + id + "' was not stored");
+    }
+  }
+
+  /**
+   * The response id of a streamed Responses request, read from its first event, once its cache
+   * outcome was {@code cache}.
+   */
+  private static String streamedId(ResponseCreateParams params, String cache) {
+    try (HttpResponseFor<StreamResponse<ResponseStreamEvent>> raw =
+            client.responses().withRawResponse().createStreaming(params);
+        StreamResponse<ResponseStreamEvent> stream = raw.parse()) {
+      assertThat(raw.headers().values("x-switchboard-cache")).containsExactly(cache);
+      List<ResponseStreamEvent> events = stream.stream().toList();
+      assertThat(events.get(events.size() - 1).isCompleted()).isTrue();
+      return events.get(0).asCreated().response().id();
+    }
   }
 
   private static String header(HttpResponse<String> response) {
