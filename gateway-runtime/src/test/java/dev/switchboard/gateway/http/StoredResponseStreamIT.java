@@ -24,6 +24,8 @@ import dev.switchboard.mock.openapi.OpenAiWireFormat;
 import dev.switchboard.mock.record.RequestRecord;
 import dev.switchboard.mock.sse.SseEvent;
 import dev.switchboard.mock.sse.SseParser;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -283,6 +285,79 @@ class StoredResponseStreamIT {
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(() -> assertThat(mock.stats().clientAborts()).isGreaterThan(abortsBefore));
   }
+
+  /**
+   * A provider (a stand-in speaking OpenAI's wire format, CRLF line ends) breaks its stream off in
+   * the middle of its second event: the client gets the first event and then the error event, never
+   * the half event before it (which would run into the error event's lines).
+   */
+  @Test
+  void aStreamBrokenOffMidEventEndsAfterTheLastWholeEvent(@TempDir Path own) throws Exception {
+    Vertx vertx = Vertx.vertx();
+    String created =
+        "{\"type\":\"response.created\",\"sequence_number\":0,\"response\":"
+            + RESPONSE.replace("\"completed\"", "\"in_progress\"")
+            + "}";
+    try {
+      HttpServer upstream =
+          GatewayHarness.upstream(
+              vertx,
+              req -> {
+                if (req.method().name().equals("POST")) {
+                  req.response().putHeader("content-type", "application/json").end(RESPONSE);
+                  return;
+                }
+                req.response()
+                    .setChunked(true)
+                    .putHeader("content-type", "text/event-stream")
+                    .write(
+                        "event: response.created\r\ndata: "
+                            + created
+                            + "\r\n\r\nevent: response.in_progress\r\ndata: {\"type\":\"resp");
+                vertx.setTimer(200, t -> req.connection().close());
+              });
+      String base = "http://127.0.0.1:" + upstream.actualPort() + "/v1";
+      try (GatewayHarness standIn =
+          GatewayHarness.start(
+              vertx,
+              own,
+              TestTables.table(
+                  List.of(provider("partial", "openai", base, true, Map.of(), null)),
+                  List.of(route("partial", List.of(), target("partial", "gpt-4.1", 0)))),
+              Map.of("partial", KEY))) {
+        assertThat(
+                standIn
+                    .post("/v1/responses", "{\"model\":\"partial\",\"input\":\"Hi\"}")
+                    .statusCode())
+            .isEqualTo(200);
+
+        HttpResponse<String> replay = standIn.get("/v1/responses/resp_partial?stream=true");
+
+        assertThat(replay.statusCode()).isEqualTo(200);
+        assertThat(replay.body()).doesNotContain("response.in_progress");
+        List<SseEvent> events = SseParser.parseAll(replay.body());
+        assertThat(events).as(replay.body()).hasSize(2);
+        assertThat(sdkEvent(events.get(0)).isCreated()).isTrue();
+        ResponseStreamEvent last = sdkEvent(events.get(1));
+        assertThat(last.isError()).isTrue();
+        assertThat(last.asError().sequenceNumber()).isEqualTo(1);
+      }
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().join();
+    }
+  }
+
+  /** A finished Response object as OpenAI answers one (id {@code resp_partial}). */
+  private static final String RESPONSE =
+      "{\"id\":\"resp_partial\",\"object\":\"response\",\"created_at\":1,"
+          + "\"status\":\"completed\",\"model\":\"gpt-4.1\",\"output\":[{\"type\":\"message\","
+          + "\"id\":\"msg_1\",\"status\":\"completed\",\"role\":\"assistant\",\"content\":"
+          + "[{\"type\":\"output_text\",\"text\":\"Hi\",\"annotations\":[]}]}],"
+          + "\"parallel_tool_calls\":true,\"tool_choice\":\"auto\",\"tools\":[],"
+          + "\"temperature\":1.0,\"top_p\":1.0,\"store\":true,"
+          + "\"usage\":{\"input_tokens\":1,\"output_tokens\":1,\"total_tokens\":2,"
+          + "\"input_tokens_details\":{\"cached_tokens\":0},"
+          + "\"output_tokens_details\":{\"reasoning_tokens\":0}}}";
 
   /** The mock echoes the key in a text delta written in two pieces that cut the key in half. */
   @Test
