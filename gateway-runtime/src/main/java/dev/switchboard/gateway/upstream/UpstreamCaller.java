@@ -10,9 +10,11 @@ import dev.switchboard.gateway.security.KeyScrubber;
 import dev.switchboard.gateway.time.GatewayClock;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapter;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -51,6 +53,16 @@ public final class UpstreamCaller {
   private final UpstreamClients clients;
   private final PerRecordCache<RoutingTable.Provider, URL> baseUrls = new PerRecordCache<>(1024);
 
+  /**
+   * Answers larger than this are decoded on a worker, by the rule (and the size) that sends large
+   * request bodies to one ({@code ValidateStage.INLINE_PARSE_LIMIT}); a chat answer is far below it
+   * and stays on the loop, where a worker hop would cost more than the work.
+   */
+  static final int INLINE_DECODE_LIMIT = 256 * 1024;
+
+  /** Runs where an answer is decoded: a test observes the thread; nothing otherwise. */
+  private volatile Runnable decodeProbe = () -> {};
+
   /** By key instance: a loaded key is the same String for every request until the next reload. */
   private final PerRecordCache<String, KeyScrubber> scrubbers = new PerRecordCache<>(1024);
 
@@ -60,6 +72,12 @@ public final class UpstreamCaller {
   public UpstreamCaller(GatewayClock clock, UpstreamClients clients) {
     this.clock = clock;
     this.clients = clients;
+  }
+
+  /** For tests: {@code probe} runs on the thread that decodes each 2xx answer. */
+  UpstreamCaller decodeProbe(Runnable probe) {
+    this.decodeProbe = probe;
+    return this;
   }
 
   /** A non-streaming call: completes with the whole, parsed, 2xx answer or an UpstreamFailure. */
@@ -111,38 +129,74 @@ public final class UpstreamCaller {
               Buffer bytes = (Buffer) ar.result()[1];
               int status = resp.statusCode();
               if (status >= 200 && status < 300) {
-                try {
-                  // The provider may echo the key it received; the client never gets it back.
-                  byte[] raw = bytes.getBytes();
-                  byte[] clean = scrubber.scrub(raw);
-                  UpstreamAdapter adapter = UpstreamAdapters.forProvider(pt.provider());
-                  ReplySummary summary = adapter.decodeReply(clean, op);
-                  Buffer answer =
-                      adapter.replyBody(
-                          clean == raw ? bytes : Buffer.buffer(clean),
-                          op,
-                          pt,
-                          request,
-                          ctx::epochSeconds); // read only by a translating adapter
-                  promise.tryComplete(new JsonReply(status, answer, summary, op));
-                } catch (ReplySummary.BadReply bad) {
-                  promise.tryFail(
-                      new UpstreamFailure(
-                          FailureKind.BAD_RESPONSE,
-                          pt.id()
-                              + " answered "
-                              + status
-                              + " with "
-                              + scrubber.scrub(bad.getMessage()),
-                          status,
-                          null,
-                          null));
+                Context loop = bytes.length() > INLINE_DECODE_LIMIT ? Vertx.currentContext() : null;
+                if (loop == null) {
+                  try {
+                    promise.tryComplete(decode(status, bytes, scrubber, pt, op, request, ctx));
+                  } catch (ReplySummary.BadReply bad) {
+                    promise.tryFail(badReply(pt, status, bad.getMessage(), scrubber));
+                  }
+                } else {
+                  // Copying, scrubbing and parsing megabytes (an embeddings batch) would stall
+                  // every request on this loop; the answer is handed back on it.
+                  loop.executeBlocking(
+                          () -> decode(status, bytes, scrubber, pt, op, request, ctx), false)
+                      .onComplete(
+                          decoded -> {
+                            if (decoded.succeeded()) {
+                              promise.tryComplete(decoded.result());
+                            } else {
+                              String problem =
+                                  decoded.cause() instanceof ReplySummary.BadReply bad
+                                      ? bad.getMessage()
+                                      : "an answer that cannot be read";
+                              promise.tryFail(badReply(pt, status, problem, scrubber));
+                            }
+                          });
                 }
               } else {
                 promise.tryFail(statusFailure(pt, resp, bytes, scrubber));
               }
             });
     return promise.future();
+  }
+
+  /**
+   * A 2xx answer's work: the key scrubbed (the provider may echo the key it received; the client
+   * never gets it back), the facts read and the body made for the client, by the adapter, once.
+   */
+  private JsonReply decode(
+      int status,
+      Buffer bytes,
+      KeyScrubber scrubber,
+      PlannedTarget pt,
+      Operation op,
+      ObjectNode request,
+      RequestContext ctx)
+      throws ReplySummary.BadReply {
+    decodeProbe.run();
+    byte[] raw = bytes.getBytes();
+    byte[] clean = scrubber.scrub(raw);
+    UpstreamAdapter.DecodedReply decoded =
+        UpstreamAdapters.forProvider(pt.provider())
+            .decode(
+                clean,
+                clean == raw ? bytes : Buffer.buffer(clean),
+                op,
+                pt,
+                request,
+                ctx::epochSeconds); // read only by a translating adapter
+    return new JsonReply(status, decoded.body(), decoded.summary(), op);
+  }
+
+  private static UpstreamFailure badReply(
+      PlannedTarget pt, int status, String problem, KeyScrubber scrubber) {
+    return new UpstreamFailure(
+        FailureKind.BAD_RESPONSE,
+        pt.id() + " answered " + status + " with " + scrubber.scrub(problem),
+        status,
+        null,
+        null);
   }
 
   /**

@@ -168,7 +168,31 @@ public class AnthropicAdapter implements UpstreamAdapter {
 
   @Override
   public ReplySummary decodeReply(byte[] body, Operation op) throws ReplySummary.BadReply {
-    JsonNode message = parseObject(body);
+    return summary(parseObject(body), op);
+  }
+
+  /** Parses the answer once for both its facts and, when translated, the client's body. */
+  @Override
+  public DecodedReply decode(
+      byte[] bytes,
+      Buffer body,
+      Operation format,
+      PlannedTarget target,
+      ObjectNode request,
+      LongSupplier createdEpochSeconds)
+      throws ReplySummary.BadReply {
+    JsonNode message = parseObject(bytes);
+    ReplySummary summary = summary(message, format);
+    return new DecodedReply(
+        summary,
+        isNative(format)
+            ? body
+            : write(
+                AnthropicChatTranslation.toChatCompletion(
+                    message, createdEpochSeconds.getAsLong())));
+  }
+
+  private static ReplySummary summary(JsonNode message, Operation op) throws ReplySummary.BadReply {
     if (op == Operation.COUNT_TOKENS) {
       if (!message.path("input_tokens").isNumber()) {
         throw new ReplySummary.BadReply("no 'input_tokens' count");

@@ -111,10 +111,14 @@ public final class GeminiAdapter implements UpstreamAdapter {
   @Override
   public ReplySummary decodeReply(byte[] body, Operation op) throws ReplySummary.BadReply {
     JsonNode gemini = answer(body, op);
-    if (op == Operation.EMBEDDINGS) {
+    return summary(gemini, op == Operation.EMBEDDINGS ? null : GeminiReplies.chat(gemini, 0));
+  }
+
+  /** The facts of a parsed answer; {@code chat} is its translation, null for embeddings. */
+  private static ReplySummary summary(JsonNode gemini, ObjectNode chat) {
+    if (chat == null) {
       return new ReplySummary(null, null, null, false, null);
     }
-    ObjectNode chat = GeminiReplies.chat(gemini, 0);
     JsonNode first = chat.path("choices").path(0);
     String finish = recordedFinish(gemini, chat, 0);
     // With several candidates (n > 1) one cut short later spoils the answer as a whole: the request
@@ -131,6 +135,23 @@ public final class GeminiAdapter implements UpstreamAdapter {
         finish,
         Refusals.isRefusal(first),
         GeminiReplies.tokenUsage(gemini.get("usageMetadata")));
+  }
+
+  /** Parses the answer once and translates it once, for both its facts and the client's body. */
+  @Override
+  public DecodedReply decode(
+      byte[] bytes,
+      Buffer body,
+      Operation format,
+      PlannedTarget target,
+      ObjectNode request,
+      LongSupplier createdEpochSeconds)
+      throws ReplySummary.BadReply {
+    JsonNode gemini = answer(bytes, format);
+    ObjectNode out = translate(gemini, format, target, request, createdEpochSeconds);
+    // The chat translation is the summary's input too; its created time is not read there.
+    return new DecodedReply(
+        summary(gemini, format == Operation.EMBEDDINGS ? null : out), serialize(out));
   }
 
   /** The finish reason recorded for candidate {@code i}: Gemini's own when it was cut short. */
@@ -160,16 +181,27 @@ public final class GeminiAdapter implements UpstreamAdapter {
       ObjectNode request,
       LongSupplier createdEpochSeconds)
       throws ReplySummary.BadReply {
-    JsonNode gemini = answer(body.getBytes(), format);
-    ObjectNode out;
+    return serialize(
+        translate(answer(body.getBytes(), format), format, target, request, createdEpochSeconds));
+  }
+
+  /** A parsed answer as the OpenAI object of {@code format}: an embeddings list or a chat. */
+  private static ObjectNode translate(
+      JsonNode gemini,
+      Operation format,
+      PlannedTarget target,
+      ObjectNode request,
+      LongSupplier createdEpochSeconds) {
     if (format == Operation.EMBEDDINGS) {
       boolean base64 =
           request != null && "base64".equals(request.path("encoding_format").asText(null));
-      out =
-          GeminiReplies.embeddings(gemini, target == null ? null : target.target().model(), base64);
-    } else {
-      out = GeminiReplies.chat(gemini, createdEpochSeconds.getAsLong());
+      return GeminiReplies.embeddings(
+          gemini, target == null ? null : target.target().model(), base64);
     }
+    return GeminiReplies.chat(gemini, createdEpochSeconds.getAsLong());
+  }
+
+  private static Buffer serialize(ObjectNode out) {
     try {
       return Buffer.buffer(JSON.writeValueAsBytes(out));
     } catch (JsonProcessingException e) {

@@ -111,6 +111,30 @@ public interface UpstreamAdapter {
   }
 
   /**
+   * A 2xx answer's facts and its body in {@code format}'s wire format at once: {@link #decodeReply}
+   * then {@link #replyBody}. An adapter that translates overrides it to read the answer once
+   * (parsing a large answer twice doubles the work).
+   *
+   * @param bytes the answer's bytes, the same as {@code body}'s
+   * @param request the gateway-side request in {@code format}, or null when unknown
+   * @throws ReplySummary.BadReply when the body is not a usable answer
+   */
+  default DecodedReply decode(
+      byte[] bytes,
+      Buffer body,
+      Operation format,
+      PlannedTarget target,
+      ObjectNode request,
+      LongSupplier createdEpochSeconds)
+      throws ReplySummary.BadReply {
+    ReplySummary summary = decodeReply(bytes, format);
+    return new DecodedReply(summary, replyBody(body, format, target, request, createdEpochSeconds));
+  }
+
+  /** What {@link #decode} makes of an answer: its facts, and the body for the client. */
+  record DecodedReply(ReplySummary summary, Buffer body) {}
+
+  /**
    * The first choice's text, refusal and tool calls of a chat-completion answer that {@link
    * #decodeReply} accepted: for consumers that re-shape the answer, read on demand from the same
    * bytes (the pass-through never calls it, so forwarding an answer does not pay for it).
