@@ -400,6 +400,23 @@ public final class InfoHandlers {
   }
 
   /**
+   * As {@link #sendJsonOffLoop(RoutingContext, java.util.function.Supplier)} for a handler without
+   * the info handlers' own pool ({@code /admin/consumers}, which the operator reads every 15 s): on
+   * Vert.x's worker pool.
+   */
+  static void sendJsonOnWorker(RoutingContext rc, java.util.function.Supplier<Object> document) {
+    rc.vertx()
+        .executeBlocking(() -> JSON.writeValueAsString(document.get()), false)
+        .onSuccess(
+            text ->
+                rc.response()
+                    .setStatusCode(200)
+                    .putHeader("content-type", "application/json")
+                    .end(text))
+        .onFailure(rc::fail);
+  }
+
+  /**
    * The workers that build these documents: a pool of their own, so that callers asking for them in
    * a loop queue behind each other and never ahead of the request path's own blocking work (large
    * request bodies, reloads) on Vert.x's shared worker pool.

@@ -472,6 +472,20 @@ final class ConsumerAllowances {
     return Future.join(reports).otherwiseEmpty().mapEmpty();
   }
 
+  /**
+   * As {@link #report(String)} for all of {@code consumers} at once: one pass over the groups, not
+   * one per consumer (a spend report of thousands of consumers).
+   */
+  Future<Void> report(java.util.Set<String> consumers) {
+    List<Future<Void>> reports = new ArrayList<>();
+    for (Group g : groups.values()) {
+      if (consumers.contains(g.shape.consumer())) {
+        reports.add(report(g, true));
+      }
+    }
+    return Future.join(reports).otherwiseEmpty().mapEmpty();
+  }
+
   private Future<Void> report(Group g, boolean waitOnce) {
     Run run = null;
     Future<Void> inFlight = null;

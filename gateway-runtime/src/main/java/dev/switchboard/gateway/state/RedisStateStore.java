@@ -104,6 +104,18 @@ public final class RedisStateStore implements StateStore {
   private final RedisGuard guard;
 
   /**
+   * The deadline of the spend report's reads ({@link #spends}), apart from {@link #guard}: the
+   * operator's poll is no request, so its failure leaves the store in use.
+   */
+  private final RedisGuard reportGuard;
+
+  /**
+   * How long a spend report's read may take at least: it waits behind the requests' commands on the
+   * same connection and nobody's request waits for it.
+   */
+  static final long REPORT_READ_TIMEOUT_MS = 2_000;
+
+  /**
    * @param uri {@code redis://host:port[/db]} or {@code rediss://…} for TLS (never logged: it may
    *     hold a password)
    * @param password the password (null: none, or the one in the URI)
@@ -162,6 +174,17 @@ public final class RedisStateStore implements StateStore {
             });
     // Whoever waits for the store to come back (whenAvailable) is told as soon as it answers.
     guard.probeWith(() -> sendOnLoop(Request.cmd(Command.PING)));
+    this.reportGuard =
+        new RedisGuard(
+            clock,
+            Math.max(commandTimeoutMs, REPORT_READ_TIMEOUT_MS),
+            UNAVAILABLE,
+            UNSENT,
+            LOG,
+            "the shared state store's spend report",
+            "spend reports fail, requests still use the store",
+            "the spend report fails",
+            () -> {});
     this.prefix = prefix;
     this.allowances = new ConsumerAllowances(this);
     this.vertx = vertx;
@@ -217,6 +240,53 @@ public final class RedisStateStore implements StateStore {
         // A counter Redis lost (restarted empty) reads as at least what this replica last saw,
         // until the consumer's next run reseeds it.
         .map(r -> allowances.atLeastSeen(base, day, month, orZero(r.get(0)), orZero(r.get(1))));
+  }
+
+  /**
+   * Consumers whose spend one {@code MGET} reads ({@link #spends}): two keys each, so a report of
+   * 10,000 consumers is 20 commands of 1,000 keys, sent one after the other, never thousands in one
+   * turn of the event loop.
+   */
+  static final int SPEND_READ_BATCH = 500;
+
+  @Override
+  public Future<List<Spend>> spends(List<String> consumers, String day, String month) {
+    // What this replica settled in the last moments goes to Redis first (one pass over its groups).
+    return allowances
+        .report(new java.util.HashSet<>(consumers))
+        .compose(v -> readSpends(consumers, day, month, 0, new ArrayList<>(consumers.size())));
+  }
+
+  /** Reads the spends of {@code consumers} from {@code from} on, a batch per command. */
+  private Future<List<Spend>> readSpends(
+      List<String> consumers, String day, String month, int from, List<Spend> into) {
+    if (from >= consumers.size()) {
+      return Future.succeededFuture(into);
+    }
+    int to = Math.min(from + SPEND_READ_BATCH, consumers.size());
+    Request mget = Request.cmd(Command.MGET);
+    for (int i = from; i < to; i++) {
+      String base = base(consumers.get(i));
+      mget.arg(base + "spent:d:" + day).arg(base + "spent:m:" + month);
+    }
+    // An admin read under its own guard: a slow answer to it fails the report, it does not mark
+    // the store down for the requests (whose outage policies would apply for a second).
+    return reportGuard
+        .run(() -> sendOnLoop(mget))
+        .compose(
+            r -> {
+              for (int i = from; i < to; i++) {
+                int at = 2 * (i - from);
+                into.add(
+                    allowances.atLeastSeen(
+                        base(consumers.get(i)),
+                        day,
+                        month,
+                        orZero(r.get(at)),
+                        orZero(r.get(at + 1))));
+              }
+              return readSpends(consumers, day, month, to, into);
+            });
   }
 
   /**
