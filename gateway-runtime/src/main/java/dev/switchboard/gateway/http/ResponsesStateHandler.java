@@ -333,15 +333,44 @@ public final class ResponsesStateHandler {
     if (call.ctx.clientGone()) {
       return; // accounted when the client left
     }
-    call.rc
-        .response()
-        .setStatusCode(status)
-        .putHeader(HttpHeaders.CONTENT_TYPE, type == null ? "application/json" : type)
-        .end(Buffer.buffer(scrubber.scrub(body.toString())));
-    call.finish(
-        status,
-        status / 100 == 2 ? "success" : "error",
-        status / 100 == 2 ? null : providerErrorClass(status));
+    // A stored response may be megabytes (up to the provider's maxResponseSize): scrubbing it
+    // would stall every request on this loop, so a large one is scrubbed on a worker.
+    Future<Buffer> clean =
+        body.length() > INLINE_SCRUB_LIMIT
+            ? call.rc.vertx().executeBlocking(() -> scrubbed(body, scrubber), false)
+            : Future.succeededFuture(scrubbed(body, scrubber));
+    clean.onComplete(
+        scrubbed -> {
+          if (call.ctx.clientGone()) {
+            return; // accounted when the client left
+          }
+          if (scrubbed.failed()) {
+            call.fail(unreachable(id));
+            return;
+          }
+          call.rc
+              .response()
+              .setStatusCode(status)
+              .putHeader(HttpHeaders.CONTENT_TYPE, type == null ? "application/json" : type)
+              .end(scrubbed.result());
+          call.finish(
+              status,
+              status / 100 == 2 ? "success" : "error",
+              status / 100 == 2 ? null : providerErrorClass(status));
+        });
+  }
+
+  /** Larger stored-response bodies are scrubbed on a worker (as large answers are decoded). */
+  static final int INLINE_SCRUB_LIMIT = 256 * 1024;
+
+  /** Runs where a stored-response body is scrubbed: a test observes the thread. */
+  static volatile Runnable scrubProbe = () -> {};
+
+  private static Buffer scrubbed(Buffer body, KeyScrubber scrubber) {
+    scrubProbe.run();
+    byte[] raw = body.getBytes();
+    byte[] clean = scrubber.scrub(raw);
+    return clean == raw ? body : Buffer.buffer(clean);
   }
 
   /**

@@ -199,6 +199,35 @@ class StoredResponseCallsIT {
   }
 
   /**
+   * A stored response of megabytes is scrubbed on a worker, not on the event loop that serves other
+   * requests; an ordinary one stays on the loop. Either reaches the client whole.
+   */
+  @Test
+  void aLargeStoredResponseIsScrubbedOffTheEventLoop() throws Exception {
+    List<String> scrubbedOn = new java.util.concurrent.CopyOnWriteArrayList<>();
+    ResponsesStateHandler.scrubProbe =
+        () -> scrubbedOn.add(io.vertx.core.Context.isOnEventLoopThread() ? "loop" : "worker");
+    try {
+      mock.faults().set("*", "tokens:100000");
+      String large = create("Write a lot");
+      mock.faults().clearAll();
+      String small = create("Write a little");
+
+      HttpResponse<String> big = call("GET", "/v1/responses/" + large, "get-large");
+      assertThat(big.statusCode()).isEqualTo(200);
+      assertThat(big.body().length()).isGreaterThan(ResponsesStateHandler.INLINE_SCRUB_LIMIT);
+      assertThat(GatewayHarness.json(big.body()).path("id").asText()).isEqualTo(large);
+      HttpResponse<String> little = call("GET", "/v1/responses/" + small, "get-small");
+      assertThat(little.statusCode()).isEqualTo(200);
+      assertThat(GatewayHarness.json(little.body()).path("id").asText()).isEqualTo(small);
+
+      assertThat(scrubbedOn).containsExactly("worker", "loop");
+    } finally {
+      ResponsesStateHandler.scrubProbe = () -> {};
+    }
+  }
+
+  /**
    * The value of {@code gen_ai_client_operation_duration_seconds_count} for the stored-response
    * calls (no route) of {@code operation}, {@code outcome}, {@code stream} at {@code provider}; 0
    * when there is no such series.
