@@ -47,9 +47,38 @@ final class ErrorReplies {
   }
 
   /**
+   * A 404 for a model the provider does not serve, as each provider words it: OpenAI's {@code
+   * model_not_found}, Azure's {@code DeploymentNotFound}, Anthropic's {@code not_found_error}
+   * {@code "model: …"}, Google's {@code NOT_FOUND} for {@code models/…}.
+   */
+  static JsonObject modelNotFound(ApiShape api, String model) {
+    return switch (api) {
+      case ANTHROPIC -> AnthropicPayloads.error("not_found_error", "model: " + model);
+      case GEMINI ->
+          GeminiPayloads.error(404, "NOT_FOUND", GeminiPayloads.messageOf(404, model), null, null);
+      case AZURE ->
+          OpenAiPayloads.azureError(
+              "DeploymentNotFound",
+              "The API deployment for this resource does not exist. If you created the"
+                  + " deployment within the last 5 minutes, please wait a moment and try"
+                  + " again.");
+      default ->
+          OpenAiPayloads.error(
+              "The model `" + model + "` does not exist or you do not have access to it.",
+              "invalid_request_error",
+              null,
+              "model_not_found");
+    };
+  }
+
+  /**
    * @param echo appended to the message when not null ({@code echo-auth})
    */
   static JsonObject statusBody(ApiShape api, int status, String model, String echo) {
+    if (status == 404 && echo == null) {
+      // A status:404 fault is a model the provider no longer serves (retired, deployment deleted).
+      return modelNotFound(api, model);
+    }
     if (api == ApiShape.ANTHROPIC) {
       String message = AnthropicPayloads.errorMessage(status, model);
       return AnthropicPayloads.error(

@@ -3,7 +3,6 @@ package dev.switchboard.mock;
 import dev.switchboard.mock.drift.DriftInjection;
 import dev.switchboard.mock.fault.FaultRules;
 import dev.switchboard.mock.fault.FaultSpec;
-import dev.switchboard.mock.gemini.GeminiPayloads;
 import dev.switchboard.mock.openai.ChatAnswer;
 import dev.switchboard.mock.openai.OpenAiPayloads;
 import dev.switchboard.mock.openai.ResponsesPayloads;
@@ -824,34 +823,7 @@ final class ProviderHandler {
         return null;
       }
       case "model-not-found" -> {
-        JsonObject err =
-            api == ApiShape.ANTHROPIC
-                ? dev.switchboard.mock.anthropic.AnthropicPayloads.error(
-                    "not_found_error", "model: " + model)
-                : api == ApiShape.GEMINI
-                    ? GeminiPayloads.error(
-                        404,
-                        "NOT_FOUND",
-                        "models/"
-                            + model
-                            + " is not found for API version v1beta, or is not supported for"
-                            + " generateContent. Call ListModels to see the list of available models"
-                            + " and their supported methods.",
-                        null,
-                        null)
-                    : api == ApiShape.AZURE
-                        ? OpenAiPayloads.azureError(
-                            "DeploymentNotFound",
-                            "The API deployment for this resource does not exist. If you created the"
-                                + " deployment within the last 5 minutes, please wait a moment and try"
-                                + " again.")
-                        : OpenAiPayloads.error(
-                            "The model `"
-                                + model
-                                + "` does not exist or you do not have access to it.",
-                            "invalid_request_error",
-                            null,
-                            "model_not_found");
+        JsonObject err = ErrorReplies.modelNotFound(api, model);
         ErrorReplies.send(ctx, 404, err, Map.of());
         return null;
       }

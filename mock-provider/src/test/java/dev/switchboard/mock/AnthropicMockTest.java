@@ -195,6 +195,26 @@ class AnthropicMockTest {
     assertThat(new JsonObject(limited.body()).getJsonObject("error").getString("type"))
         .isEqualTo("rate_limit_error");
 
+    HttpResponse<String> billing =
+        post(
+            "/v1/messages",
+            messages("claude-sonnet-4-5", "x", ""),
+            MockProvider.FAULT_HEADER,
+            "status:402");
+    assertThat(billing.statusCode()).isEqualTo(402);
+    assertThat(new JsonObject(billing.body()).getJsonObject("error").getString("type"))
+        .isEqualTo("billing_error");
+    assertThat(billing.body()).contains("credit balance is too low");
+
+    HttpResponse<String> retired =
+        post(
+            "/v1/messages",
+            messages("claude-sonnet-4-5", "x", ""),
+            MockProvider.FAULT_HEADER,
+            "status:404");
+    assertThat(new JsonObject(retired.body()).getJsonObject("error").getString("message"))
+        .isEqualTo("model: claude-sonnet-4-5");
+
     HttpResponse<String> unknown = post("/v1/messages", messages("claude-nope", "x", ""));
     assertThat(unknown.statusCode()).isEqualTo(404);
     assertThat(new JsonObject(unknown.body()).getJsonObject("error").getString("type"))

@@ -72,6 +72,19 @@ class FaultInjectionTest {
   }
 
   @Test
+  void status404IsTheModelNotFoundAsOpenAiWordsIt() throws Exception {
+    HttpResponse<String> res =
+        client.send(
+            client.post(
+                "/v1/chat/completions", chat(MODEL, "x"), MockProvider.FAULT_HEADER, "status:404"));
+
+    assertThat(res.statusCode()).isEqualTo(404);
+    JsonObject error = new JsonObject(res.body()).getJsonObject("error");
+    assertThat(error.getString("code")).isEqualTo("model_not_found");
+    assertThat(error.getString("message")).contains(MODEL).contains("does not exist");
+  }
+
+  @Test
   void serverErrorsUseTheServerErrorType() throws Exception {
     for (int status : new int[] {500, 502, 503}) {
       HttpResponse<String> res =

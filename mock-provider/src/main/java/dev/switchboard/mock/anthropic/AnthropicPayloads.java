@@ -259,6 +259,9 @@ public final class AnthropicPayloads {
       case 500 -> "Internal server error";
       case 529 -> "Overloaded";
       case 404 -> "model: " + model;
+      case 402 ->
+          "Your credit balance is too low to access the Anthropic API. Please go to Plans &"
+              + " Billing to upgrade or purchase credits.";
       default -> "Mock provider fault: HTTP " + status + ".";
     };
   }

@@ -446,6 +446,12 @@ public final class GeminiPayloads {
       case 500 -> INTERNAL_MESSAGE;
       case 503 -> "The model is overloaded. Please try again later.";
       case 504 -> "Deadline expired before operation could complete.";
+      case 404 ->
+          "models/"
+              + model
+              + " is not found for API version v1beta, or is not supported for generateContent."
+              + " Call ListModels to see the list of available models and their supported"
+              + " methods.";
       default -> "Mock provider fault: HTTP " + code + " for models/" + model + ".";
     };
   }
