@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * by kind: timeout → 504, rate limited → 429, unreachable or keyless → 503, upstream 5xx or a
  * broken body → 502, a request the upstream rejected → the upstream's own 4xx and message, and the
  * upstream refusing our credentials → 502 that says it is a gateway configuration problem (never
- * the key, never the upstream's body, which may echo it), a stream gone silent → 504.
+ * the key, never the upstream's body, which may echo it), a target whose model is gone or whose
+ * account is out of credit → 502 in the gateway's words, a stream gone silent → 504.
  *
  * <p>The client gets a fixed message per kind plus the request id, never the gateway's internals
  * (provider and target names, addresses, exception texts); those go to one WARN log line with the
@@ -81,6 +82,7 @@ public final class ErrorMapping {
               "bad_gateway",
               f.kind().label());
       case AUTH_REJECTED -> upstreamAuthFailed(id);
+      case TARGET_UNUSABLE -> targetUnusable(f, id);
       case STREAM_STALLED ->
           new OpenAiError(
               504,
@@ -119,6 +121,35 @@ public final class ErrorMapping {
         null,
         "upstream_auth_failed",
         "upstream_auth");
+  }
+
+  /**
+   * Every target left could not serve for a lasting reason of the gateway's own (a model the
+   * provider no longer serves, an account out of credit): a fixed 502 in the gateway's words, never
+   * the provider's status (a 404 for a model the gateway lists, a quota error that blames the
+   * client) nor its message (which names internal deployments).
+   */
+  private static OpenAiError targetUnusable(UpstreamFailure f, String requestIdText) {
+    if (f.upstreamStatus() == 404) {
+      return new OpenAiError(
+          502,
+          "The upstream provider does not serve the model this route is configured with, and no"
+              + " other target could serve the request."
+              + requestIdText,
+          "upstream_error",
+          null,
+          "upstream_model_not_found",
+          "upstream_model_not_found");
+    }
+    return new OpenAiError(
+        502,
+        "The gateway's account with the upstream provider is out of credit or quota, and no other"
+            + " target could serve the request."
+            + requestIdText,
+        "upstream_error",
+        null,
+        "upstream_quota_exhausted",
+        "upstream_quota_exhausted");
   }
 
   private static String requestId(RequestContext ctx) {

@@ -369,8 +369,9 @@ public final class FailoverChain {
             failure.upstreamStatus(),
             dev.switchboard.contract.RoutingTable.KEYS_SECRET_NAME);
         registry.credentialsRejected(target.provider());
-      } else if (failure.kind() == FailureKind.REQUEST_REJECTED) {
-        // A request-caused 4xx got past authentication: the key works.
+      } else if (failure.kind() == FailureKind.REQUEST_REJECTED
+          || failure.kind() == FailureKind.TARGET_UNUSABLE) {
+        // A 4xx that got past authentication: the key works.
         guard.credentialsAccepted();
       }
       OptionalLong retryAfter =
@@ -390,6 +391,16 @@ public final class FailoverChain {
         // Retrying the same key cannot help, nor can the provider's other targets (same key);
         // another provider may still serve the request.
         rejectedProviders.add(target.provider().name());
+        if (forced) {
+          fail(failure);
+        } else {
+          moveOn();
+        }
+        return;
+      }
+      if (failure.kind() == FailureKind.TARGET_UNUSABLE) {
+        // The model is gone or the account has no credit: the same target cannot do better
+        // soon, the next one may (whatever retryOn says, as for a rejected key).
         if (forced) {
           fail(failure);
         } else {
@@ -512,7 +523,13 @@ public final class FailoverChain {
 
   private static void recordFailure(CircuitBreaker breaker, long elapsed, UpstreamFailure f) {
     switch (f.kind()) {
-      case CONNECT, TIMEOUT, SERVER_ERROR, BAD_RESPONSE, AUTH_REJECTED, STREAM_STALLED ->
+      case CONNECT,
+          TIMEOUT,
+          SERVER_ERROR,
+          BAD_RESPONSE,
+          AUTH_REJECTED,
+          TARGET_UNUSABLE,
+          STREAM_STALLED ->
           breaker.onError(elapsed, breaker.getTimestampUnit(), f);
       // The provider works and answered: a request-caused 4xx says nothing about its health.
       case REQUEST_REJECTED -> breaker.onSuccess(elapsed, breaker.getTimestampUnit());

@@ -20,6 +20,14 @@ public enum FailureKind {
    * target of another provider.
    */
   AUTH_REJECTED(true),
+  /**
+   * The target cannot serve for a lasting reason that is not the client's: the provider does not
+   * know the model or deployment the gateway asked for (404 {@code model_not_found}, {@code
+   * DeploymentNotFound}, ...), or the gateway's account there has no credit (402, 429 {@code
+   * insufficient_quota}). Never retried on the same target; the request moves on to the next one
+   * and the target's breaker counts a failure.
+   */
+  TARGET_UNUSABLE(true),
   /** The upstream rejected the request itself (other 4xx): retrying elsewhere would not help. */
   REQUEST_REJECTED(false),
   /**

@@ -749,6 +749,10 @@ public final class UpstreamCaller {
       kind = FailureKind.SERVER_ERROR;
     } else if (status == 401 || status == 403) {
       kind = FailureKind.AUTH_REJECTED;
+    } else if (status == 402) {
+      // Payment required: the gateway's account, not the client's request (Anthropic
+      // billing_error).
+      kind = FailureKind.TARGET_UNUSABLE;
     } else if (status >= 400) {
       kind = FailureKind.REQUEST_REJECTED;
     } else {

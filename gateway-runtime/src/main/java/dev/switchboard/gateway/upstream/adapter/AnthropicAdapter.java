@@ -319,6 +319,30 @@ public class AnthropicAdapter implements UpstreamAdapter {
   }
 
   /**
+   * A 404 {@code not_found_error} about the model ({@code "model: claude-…"}, Anthropic's wording
+   * for a model it does not serve) is the target's failure, not the client's: the gateway chose the
+   * model. Anthropic's {@code billing_error} (402) is the gateway's account, whatever the status.
+   */
+  @Override
+  public FailureKind failureKind(int status, Buffer body, FailureKind byStatus) {
+    if (byStatus != FailureKind.REQUEST_REJECTED) {
+      return byStatus;
+    }
+    UpstreamError error = decodeError(body);
+    if (error == null) {
+      return byStatus;
+    }
+    boolean modelNotFound =
+        status == 404
+            && "not_found_error".equals(error.code())
+            && error.message() != null
+            && error.message().startsWith("model:");
+    return modelNotFound || "billing_error".equals(error.code())
+        ? FailureKind.TARGET_UNUSABLE
+        : byStatus;
+  }
+
+  /**
    * The OpenAI error type an Anthropic error type corresponds to, so clients of the OpenAI doors
    * never see Anthropic's ({@code not_found_error}, {@code overloaded_error}, ...); null for a type
    * Anthropic does not document.

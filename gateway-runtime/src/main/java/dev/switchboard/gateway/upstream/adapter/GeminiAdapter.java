@@ -288,6 +288,12 @@ public final class GeminiAdapter implements UpstreamAdapter {
     if (status == 400 && byStatus == FailureKind.REQUEST_REJECTED && GeminiErrors.badKey(body)) {
       return FailureKind.AUTH_REJECTED;
     }
+    if (status == 404
+        && byStatus == FailureKind.REQUEST_REJECTED
+        && GeminiErrors.modelNotFound(body)) {
+      // The gateway named the model: a retired one is the target's failure, not the client's.
+      return FailureKind.TARGET_UNUSABLE;
+    }
     return byStatus;
   }
 

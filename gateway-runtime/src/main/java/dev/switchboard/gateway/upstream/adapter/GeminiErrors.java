@@ -39,6 +39,14 @@ final class GeminiErrors {
       return "API_KEY_INVALID".equals(reason);
     }
 
+    /**
+     * Whether the error says the model the gateway named is not there ({@code NOT_FOUND}, "models/…
+     * is not found for API version …"), not something the client named.
+     */
+    boolean modelNotFound() {
+      return "NOT_FOUND".equals(status) && message != null && message.contains("models/");
+    }
+
     /** The failure kind of an error event that arrives where an answer was expected. */
     FailureKind eventKind() {
       return code == 429 || "RESOURCE_EXHAUSTED".equals(status)
@@ -53,16 +61,30 @@ final class GeminiErrors {
    * OpenAI-compatible endpoint). Google answers a wrong key with 400, not 401.
    */
   static boolean badKey(Buffer body) {
+    JsonNode error = envelopeError(body);
+    return error != null && read(error).badKey();
+  }
+
+  /**
+   * Whether an error body says the model is not found, in either of Google's envelopes (see {@link
+   * #badKey}).
+   */
+  static boolean modelNotFound(Buffer body) {
+    JsonNode error = envelopeError(body);
+    return error != null && read(error).modelNotFound();
+  }
+
+  /** The {@code error} object of an object or array envelope, or null. */
+  private static JsonNode envelopeError(Buffer body) {
     if (body == null || body.length() == 0) {
-      return false;
+      return null;
     }
     try {
       JsonNode root = JSON.readTree(body.getBytes());
-      JsonNode envelope = root.isArray() ? root.path(0) : root;
-      JsonNode error = envelope.path("error");
-      return error.isObject() && read(error).badKey();
+      JsonNode error = (root.isArray() ? root.path(0) : root).path("error");
+      return error.isObject() ? error : null;
     } catch (IOException | RuntimeException notJson) {
-      return false;
+      return null;
     }
   }
 

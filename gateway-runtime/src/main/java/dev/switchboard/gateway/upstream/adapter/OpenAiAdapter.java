@@ -218,14 +218,34 @@ public class OpenAiAdapter implements UpstreamAdapter {
   /**
    * Google's OpenAI-compatible endpoint ({@code .../v1beta/openai}) answers a wrong key as Google
    * does everywhere, 400 with {@code ErrorInfo reason API_KEY_INVALID}: the gateway's key refused,
-   * not the client's request, so it fails over and counts as a credentials rejection.
+   * not the client's request, so it fails over and counts as a credentials rejection. A 404 that
+   * says the model is not there ({@link #modelNotFound}) is the target's failure too: the gateway
+   * chose the model.
    */
   @Override
   public FailureKind failureKind(int status, Buffer body, FailureKind byStatus) {
     if (status == 400 && byStatus == FailureKind.REQUEST_REJECTED && GeminiErrors.badKey(body)) {
       return FailureKind.AUTH_REJECTED;
     }
+    if (status == 404 && byStatus == FailureKind.REQUEST_REJECTED && modelNotFound(body)) {
+      return FailureKind.TARGET_UNUSABLE;
+    }
     return byStatus;
+  }
+
+  /**
+   * Whether a 404 body says the model the gateway asked for does not exist: OpenAI's {@code
+   * model_not_found}, Azure's {@code DeploymentNotFound}, or Google's {@code NOT_FOUND} for a
+   * {@code models/…} on its OpenAI-compatible endpoint. A 404 for anything else (an id the client
+   * named) stays the client's.
+   */
+  private boolean modelNotFound(Buffer body) {
+    UpstreamError error = decodeError(body);
+    if (error != null
+        && ("model_not_found".equals(error.code()) || "DeploymentNotFound".equals(error.code()))) {
+      return true;
+    }
+    return GeminiErrors.modelNotFound(body);
   }
 
   @Override

@@ -1,0 +1,118 @@
+package dev.switchboard.gateway.upstream.adapter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.gateway.upstream.FailureKind;
+import io.vertx.core.buffer.Buffer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Which provider errors are the target's failure and which the client's, read from the bodies the
+ * providers really send: a model the gateway chose that is not there (OpenAI {@code
+ * model_not_found}, Azure {@code DeploymentNotFound}, Anthropic {@code not_found_error} {@code
+ * "model: …"}, Google {@code NOT_FOUND} for {@code models/…}) or an account without credit fails
+ * over; a 404 for something the client named stays the client's.
+ */
+class UpstreamErrorKindTest {
+
+  private final OpenAiAdapter openAi = new OpenAiAdapter();
+  private final AzureOpenAiAdapter azure = new AzureOpenAiAdapter();
+  private final AnthropicAdapter anthropic = new AnthropicAdapter();
+
+  private static Buffer body(String json) {
+    return Buffer.buffer(json);
+  }
+
+  @Test
+  void openAiModelNotFoundIsTheTargetsFailure() {
+    Buffer retired =
+        body(
+            "{\"error\":{\"message\":\"The model `gpt-4-0314` does not exist or you do not have"
+                + " access to it.\",\"type\":\"invalid_request_error\",\"param\":null,"
+                + "\"code\":\"model_not_found\"}}");
+
+    assertThat(openAi.failureKind(404, retired, FailureKind.REQUEST_REJECTED))
+        .isEqualTo(FailureKind.TARGET_UNUSABLE);
+  }
+
+  @Test
+  void azureDeploymentNotFoundIsTheTargetsFailure() {
+    Buffer deleted =
+        body(
+            "{\"error\":{\"code\":\"DeploymentNotFound\",\"message\":\"The API deployment for this"
+                + " resource does not exist. If you created the deployment within the last 5"
+                + " minutes, please wait a moment and try again.\"}}");
+
+    assertThat(azure.failureKind(404, deleted, FailureKind.REQUEST_REJECTED))
+        .isEqualTo(FailureKind.TARGET_UNUSABLE);
+  }
+
+  @Test
+  void googleOpenAiCompatibleModelNotFoundIsTheTargetsFailure() {
+    Buffer retired =
+        body(
+            "[{\"error\":{\"code\":404,\"message\":\"models/gemini-1.0-pro is not found for API"
+                + " version v1main, or is not supported for generateContent.\","
+                + "\"status\":\"NOT_FOUND\"}}]");
+
+    assertThat(openAi.failureKind(404, retired, FailureKind.REQUEST_REJECTED))
+        .isEqualTo(FailureKind.TARGET_UNUSABLE);
+  }
+
+  @Test
+  void aNotFoundForAnIdTheClientNamedStaysTheClients() {
+    Buffer unknownId =
+        body(
+            "{\"error\":{\"message\":\"Response with id 'resp_abc' not found.\","
+                + "\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}");
+
+    assertThat(openAi.failureKind(404, unknownId, FailureKind.REQUEST_REJECTED))
+        .isEqualTo(FailureKind.REQUEST_REJECTED);
+    assertThat(openAi.failureKind(404, body("not json"), FailureKind.REQUEST_REJECTED))
+        .isEqualTo(FailureKind.REQUEST_REJECTED);
+    assertThat(
+            anthropic.failureKind(
+                404,
+                body(
+                    "{\"type\":\"error\",\"error\":{\"type\":\"not_found_error\","
+                        + "\"message\":\"File not found: file_011\"}}"),
+                FailureKind.REQUEST_REJECTED))
+        .isEqualTo(FailureKind.REQUEST_REJECTED);
+  }
+
+  @Test
+  void anthropicModelNotFoundAndBillingErrorAreTheTargetsFailure() {
+    Buffer retired =
+        body(
+            "{\"type\":\"error\",\"error\":{\"type\":\"not_found_error\","
+                + "\"message\":\"model: claude-2.0\"}}");
+    Buffer billing =
+        body(
+            "{\"type\":\"error\",\"error\":{\"type\":\"billing_error\",\"message\":\"Your credit"
+                + " balance is too low to access the Anthropic API.\"}}");
+
+    assertThat(anthropic.failureKind(404, retired, FailureKind.REQUEST_REJECTED))
+        .isEqualTo(FailureKind.TARGET_UNUSABLE);
+    assertThat(anthropic.failureKind(400, billing, FailureKind.REQUEST_REJECTED))
+        .isEqualTo(FailureKind.TARGET_UNUSABLE);
+  }
+
+  @Test
+  void genuineClientErrorsStayTheClients() {
+    Buffer invalid =
+        body(
+            "{\"error\":{\"message\":\"'messages' must contain at least one message.\","
+                + "\"type\":\"invalid_request_error\",\"param\":\"messages\",\"code\":null}}");
+    Buffer anthropicInvalid =
+        body(
+            "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\","
+                + "\"message\":\"max_tokens: Field required\"}}");
+
+    assertThat(openAi.failureKind(400, invalid, FailureKind.REQUEST_REJECTED))
+        .isEqualTo(FailureKind.REQUEST_REJECTED);
+    assertThat(openAi.failureKind(422, invalid, FailureKind.REQUEST_REJECTED))
+        .isEqualTo(FailureKind.REQUEST_REJECTED);
+    assertThat(anthropic.failureKind(400, anthropicInvalid, FailureKind.REQUEST_REJECTED))
+        .isEqualTo(FailureKind.REQUEST_REJECTED);
+  }
+}
