@@ -21,7 +21,7 @@ final class ErrorReplies {
   private ErrorReplies() {}
 
   static JsonObject statusBody(ApiShape api, int status, String model) {
-    return statusBody(api, status, model, null);
+    return statusBody(api, status, model, null, null);
   }
 
   /**
@@ -73,22 +73,37 @@ final class ErrorReplies {
 
   /**
    * @param echo appended to the message when not null ({@code echo-auth})
+   * @param code the error's {@code code} ({@code status:N;code=…}), or null for the status's own;
+   *     {@code insufficient_quota} is OpenAI's out-of-credit answer, its type and message included
    */
-  static JsonObject statusBody(ApiShape api, int status, String model, String echo) {
-    if (status == 404 && echo == null) {
+  static JsonObject statusBody(ApiShape api, int status, String model, String echo, String code) {
+    if (status == 404 && echo == null && code == null) {
       // A status:404 fault is a model the provider no longer serves (retired, deployment deleted).
       return modelNotFound(api, model);
     }
     if (api == ApiShape.ANTHROPIC) {
       String message = AnthropicPayloads.errorMessage(status, model);
       return AnthropicPayloads.error(
-          AnthropicPayloads.errorType(status),
+          code != null ? code : AnthropicPayloads.errorType(status),
           echo == null ? message : message + " Request received with " + echo);
     }
+    String azureCode = code != null ? code : String.valueOf(status);
     String message;
     String type;
-    String code = null;
-    switch (status) {
+    switch (code == null ? status : -1) {
+      case -1 -> {
+        boolean noCredit = "insufficient_quota".equals(code);
+        message =
+            noCredit
+                ? "You exceeded your current quota, please check your plan and billing details. For"
+                    + " more information on this error, read the docs:"
+                    + " https://platform.openai.com/docs/guides/error-codes/api-errors."
+                : "Mock provider fault: HTTP " + status + " (" + code + ").";
+        type =
+            noCredit
+                ? "insufficient_quota"
+                : status >= 500 ? "server_error" : "invalid_request_error";
+      }
       case 429 -> {
         message =
             "Rate limit reached for "
@@ -115,7 +130,7 @@ final class ErrorReplies {
       message = message + " Request received with " + echo;
     }
     return api == ApiShape.AZURE
-        ? OpenAiPayloads.azureError(String.valueOf(status), message)
+        ? OpenAiPayloads.azureError(azureCode, message)
         : OpenAiPayloads.error(message, type, null, code);
   }
 

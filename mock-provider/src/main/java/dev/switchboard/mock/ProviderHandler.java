@@ -1008,7 +1008,7 @@ final class ProviderHandler {
       ErrorReplies.send(
           ctx,
           f.status(),
-          ErrorReplies.statusBody(api, f.status(), a.echoedModel(), echo),
+          ErrorReplies.statusBody(api, f.status(), a.echoedModel(), echo, f.errorCode()),
           headers);
       return true;
     }

@@ -85,6 +85,23 @@ class FaultInjectionTest {
   }
 
   @Test
+  void status429WithInsufficientQuotaCodeIsOpenAisOutOfCreditAnswer() throws Exception {
+    HttpResponse<String> res =
+        client.send(
+            client.post(
+                "/v1/chat/completions",
+                chat(MODEL, "x"),
+                MockProvider.FAULT_HEADER,
+                "status:429;code=insufficient_quota"));
+
+    assertThat(res.statusCode()).isEqualTo(429);
+    JsonObject error = new JsonObject(res.body()).getJsonObject("error");
+    assertThat(error.getString("code")).isEqualTo("insufficient_quota");
+    assertThat(error.getString("type")).isEqualTo("insufficient_quota");
+    assertThat(error.getString("message")).startsWith("You exceeded your current quota");
+  }
+
+  @Test
   void serverErrorsUseTheServerErrorType() throws Exception {
     for (int status : new int[] {500, 502, 503}) {
       HttpResponse<String> res =

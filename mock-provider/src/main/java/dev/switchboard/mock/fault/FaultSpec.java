@@ -14,6 +14,8 @@ import java.util.OptionalLong;
  *
  * <ul>
  *   <li>{@code status:429;retry-after=2} or {@code status:429;retry-after-ms=1500}
+ *   <li>{@code status:429;code=insufficient_quota} (the error body's {@code code}: OpenAI's
+ *       out-of-credit answer, with its type and message; any other code goes into the body as is)
  *   <li>{@code status:500}, {@code status:503}
  *   <li>{@code delay:300} (fixed) or {@code delay:100-900} (uniformly random, seeded)
  *   <li>{@code drip:50} (stream chunks every 50 ms)
@@ -56,6 +58,8 @@ import java.util.OptionalLong;
  * @param status HTTP status to answer with instead of a completion, or {@code null}
  * @param retryAfterSeconds value of the {@code Retry-After} header, or {@code null}
  * @param retryAfterMs value of the {@code retry-after-ms} header, or {@code null}
+ * @param errorCode the {@code code} of a {@code status:N} error body, or {@code null} for the
+ *     status's own
  * @param delayMinMs lower bound of the delay before headers, 0 for none
  * @param delayMaxMs upper bound of the delay before headers (equal to min for a fixed delay)
  * @param dripMs interval between stream events, or {@code null} for the request's default
@@ -88,6 +92,7 @@ public record FaultSpec(
     Integer status,
     Integer retryAfterSeconds,
     Long retryAfterMs,
+    String errorCode,
     long delayMinMs,
     long delayMaxMs,
     Long dripMs,
@@ -116,8 +121,8 @@ public record FaultSpec(
   /** No fault: the request is answered normally. */
   public static final FaultSpec NONE =
       new FaultSpec(
-          null, null, null, 0, 0, null, false, false, null, false, null, null, null, null, null,
-          false, false, false, null, false, false, null, null, false, false, null, "none");
+          null, null, null, null, 0, 0, null, false, false, null, false, null, null, null, null,
+          null, false, false, false, null, false, false, null, null, false, false, null, "none");
 
   /** Parses the grammar described on the type; throws {@link IllegalArgumentException}. */
   public static FaultSpec parse(String text) {
@@ -206,6 +211,7 @@ public record FaultSpec(
         b.status,
         b.retryAfter,
         b.retryAfterMs,
+        b.errorCode,
         b.delayMin,
         b.delayMax,
         b.drip,
@@ -241,6 +247,7 @@ public record FaultSpec(
         fail ? Integer.valueOf(500) : status,
         retryAfterSeconds,
         retryAfterMs,
+        errorCode,
         delayMinMs,
         delayMaxMs,
         dripMs,
@@ -321,6 +328,12 @@ public record FaultSpec(
     switch (key) {
       case "retry-after" -> b.retryAfter = parseInt(value, key);
       case "retry-after-ms" -> b.retryAfterMs = parseLong(value, key);
+      case "code" -> {
+        if (!"status".equals(directive) || value.isEmpty()) {
+          throw new IllegalArgumentException("parameter 'code' is only for status, with a value");
+        }
+        b.errorCode = value;
+      }
       case "candidate" -> {
         if (!"gemini-finish".equals(directive)) {
           throw new IllegalArgumentException("parameter 'candidate' is only for gemini-finish");
@@ -367,6 +380,7 @@ public record FaultSpec(
     Integer status;
     Integer retryAfter;
     Long retryAfterMs;
+    String errorCode;
     long delayMin;
     long delayMax;
     Long drip;

@@ -21,6 +21,15 @@ class FaultSpecTest {
   }
 
   @Test
+  void statusWithAnErrorCode() {
+    assertThat(FaultSpec.parse("status:429;code=insufficient_quota").errorCode())
+        .isEqualTo("insufficient_quota");
+    assertThat(FaultSpec.parse("status:429").errorCode()).isNull();
+    assertThatThrownBy(() -> FaultSpec.parse("delay:5;code=x"))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void fixedAndRandomDelays() {
     assertThat(FaultSpec.parse("delay:300"))
         .extracting(FaultSpec::delayMinMs, FaultSpec::delayMaxMs)
