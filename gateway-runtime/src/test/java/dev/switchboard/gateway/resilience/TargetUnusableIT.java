@@ -27,10 +27,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A target that cannot serve for a lasting reason of the gateway's own — the provider no longer
  * serves its model (404 {@code model_not_found}: retired model, deleted deployment), or the
- * gateway's account there has no credit (Anthropic's 402 {@code billing_error}) — is the target's
- * failure, not the client's: the request fails over at once (no same-target retry), the target's
- * breaker counts it and opens, and with nothing left the client gets a 502 in the gateway's own
- * words (not a 404 for a model the gateway lists, not "your quota", no internal model names).
+ * gateway's account there has no credit (Anthropic's 402 {@code billing_error}, OpenAI's 429 {@code
+ * insufficient_quota}, which is no passing rate limit) — is the target's failure, not the client's:
+ * the request fails over at once (no same-target retry), the target's breaker counts it and opens,
+ * and with nothing left the client gets a 502 in the gateway's own words (not a 404 for a model the
+ * gateway lists, not "your quota", no internal model names).
  */
 class TargetUnusableIT {
 
@@ -86,7 +87,13 @@ class TargetUnusableIT {
                 "failover",
                 target("claude", "claude-billed", 0),
                 target("mock", "gpt-4o-mini", 1)),
-            policyRoute("billing-only", "failover", target("claude", "claude-broke", 0))));
+            policyRoute("billing-only", "failover", target("claude", "claude-broke", 0)),
+            policyRoute(
+                "no-credit",
+                "failover",
+                target("mock", "broke-model", 0),
+                target("mock", "gpt-4o-mini", 1)),
+            policyRoute("no-credit-only", "failover", target("mock", "empty-model", 0))));
   }
 
   @AfterAll
@@ -166,6 +173,35 @@ class TargetUnusableIT {
     assertThat(anthropicError.path("type").asText()).isEqualTo("error");
     assertThat(anthropicError.path("error").path("type").asText()).isEqualTo("api_error");
     assertThat(messages.body()).doesNotContain("billing_error").doesNotContain("credit balance");
+  }
+
+  @Test
+  void anAccountOutOfCreditFailsOverAtOnceAndOpensTheBreaker() throws Exception {
+    mock.faults().set("broke-model", "status:429;code=insufficient_quota");
+
+    for (int i = 0; i < 4; i++) {
+      HttpResponse<String> r = post("no-credit", false);
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.headers().firstValue("x-switchboard-target-model")).hasValue("gpt-4o-mini");
+    }
+    // The policy retries a rate-limited target 3 times; an empty account is tried once.
+    assertThat(mock.attempts("broke-model")).isEqualTo(4);
+    assertThat(breakerState("mock/broke-model")).isEqualTo(CircuitBreaker.State.OPEN);
+  }
+
+  @Test
+  void anAccountOutOfCreditAloneIsNotARateLimitToRetryLater() throws Exception {
+    mock.faults().set("empty-model", "status:429;code=insufficient_quota");
+
+    HttpResponse<String> r = post("no-credit-only", false);
+
+    assertThat(r.statusCode()).isEqualTo(502);
+    assertThat(OpenAiWireFormat.problems(Body.ERROR, r.body())).isEmpty();
+    JsonNode error = GatewayHarness.json(r.body()).path("error");
+    assertThat(error.path("code").asText()).isEqualTo("upstream_quota_exhausted");
+    assertThat(error.path("message").asText()).doesNotContainIgnoringCase("retry later");
+    assertThat(r.headers().firstValue("retry-after")).isEmpty();
+    assertThat(mock.attempts("empty-model")).isEqualTo(1);
   }
 
   private static HttpResponse<String> post(String route, boolean stream) throws Exception {

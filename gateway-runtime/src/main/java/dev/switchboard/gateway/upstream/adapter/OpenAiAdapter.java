@@ -220,7 +220,7 @@ public class OpenAiAdapter implements UpstreamAdapter {
    * does everywhere, 400 with {@code ErrorInfo reason API_KEY_INVALID}: the gateway's key refused,
    * not the client's request, so it fails over and counts as a credentials rejection. A 404 that
    * says the model is not there ({@link #modelNotFound}) is the target's failure too: the gateway
-   * chose the model.
+   * chose the model; so is a 429 {@code insufficient_quota} (an account out of credit).
    */
   @Override
   public FailureKind failureKind(int status, Buffer body, FailureKind byStatus) {
@@ -230,7 +230,19 @@ public class OpenAiAdapter implements UpstreamAdapter {
     if (status == 404 && byStatus == FailureKind.REQUEST_REJECTED && modelNotFound(body)) {
       return FailureKind.TARGET_UNUSABLE;
     }
+    if (status == 429 && byStatus == FailureKind.RATE_LIMITED && outOfCredit(body)) {
+      // Not a passing rate limit: the account stays empty until someone pays, so retrying the
+      // target only burns budget; the next target may be on another account.
+      return FailureKind.TARGET_UNUSABLE;
+    }
     return byStatus;
+  }
+
+  /** Whether a 429 body is OpenAI's {@code insufficient_quota}: the account is out of credit. */
+  private boolean outOfCredit(Buffer body) {
+    UpstreamError error = decodeError(body);
+    return error != null
+        && ("insufficient_quota".equals(error.code()) || "insufficient_quota".equals(error.type()));
   }
 
   /**

@@ -98,6 +98,29 @@ class UpstreamErrorKindTest {
   }
 
   @Test
+  void openAiInsufficientQuotaIsTheTargetsFailureNotARateLimit() {
+    Buffer noCredit =
+        body(
+            "{\"error\":{\"message\":\"You exceeded your current quota, please check your plan"
+                + " and billing details.\",\"type\":\"insufficient_quota\",\"param\":null,"
+                + "\"code\":\"insufficient_quota\"}}");
+    Buffer limited =
+        body(
+            "{\"error\":{\"message\":\"Rate limit reached for gpt-4o-mini on requests per min"
+                + " (RPM): Limit 3, Used 3, Requested 1.\",\"type\":\"requests\",\"param\":null,"
+                + "\"code\":\"rate_limit_exceeded\"}}");
+
+    assertThat(openAi.failureKind(429, noCredit, FailureKind.RATE_LIMITED))
+        .isEqualTo(FailureKind.TARGET_UNUSABLE);
+    assertThat(azure.failureKind(429, noCredit, FailureKind.RATE_LIMITED))
+        .isEqualTo(FailureKind.TARGET_UNUSABLE);
+    assertThat(openAi.failureKind(429, limited, FailureKind.RATE_LIMITED))
+        .isEqualTo(FailureKind.RATE_LIMITED);
+    assertThat(openAi.failureKind(429, body(""), FailureKind.RATE_LIMITED))
+        .isEqualTo(FailureKind.RATE_LIMITED);
+  }
+
+  @Test
   void genuineClientErrorsStayTheClients() {
     Buffer invalid =
         body(
