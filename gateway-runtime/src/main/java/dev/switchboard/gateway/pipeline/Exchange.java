@@ -8,6 +8,7 @@ import dev.switchboard.gateway.http.OpenAiError;
 import dev.switchboard.gateway.request.Caller;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.request.TokenUsage;
+import dev.switchboard.gateway.resilience.Backoff;
 import dev.switchboard.gateway.resilience.SharedClientRateLimits;
 import dev.switchboard.gateway.resilience.TokenBucket;
 import dev.switchboard.gateway.routing.PlannedTarget;
@@ -25,6 +26,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.function.Function;
 
 /**
@@ -386,8 +388,8 @@ public final class Exchange {
     HttpServerResponse response = request.response();
     if (!response.headWritten()) {
       ServedHeaders.write(response, ctx);
-      if (err instanceof UpstreamFailure f && f.retryAfter() != null && error.status() == 429) {
-        response.putHeader("retry-after", f.retryAfter());
+      if (err instanceof UpstreamFailure f && error.status() == 429) {
+        relayRetryHint(response, f);
       }
       response
           .setStatusCode(error.status())
@@ -398,6 +400,25 @@ public final class Exchange {
       relay.fail(error);
     }
     finish(error.status(), "error", error.errorClass());
+  }
+
+  /**
+   * The upstream's wait on a relayed 429 as OpenAI's SDKs read it: {@code retry-after-ms} (which
+   * they prefer) as the provider sent it, and {@code Retry-After} as sent or, when the provider
+   * sent only {@code retry-after-ms}, in whole seconds rounded up (clients that know only the
+   * standard header). Both are already capped by the policy's {@code maxRetryAfter}.
+   */
+  static void relayRetryHint(HttpServerResponse response, UpstreamFailure f) {
+    // Parsed, so only a number goes out: never whatever else the provider put in the header.
+    OptionalLong ms = Backoff.retryAfterMs(null, f.retryAfterMs(), 0);
+    if (ms.isPresent()) {
+      response.putHeader("retry-after-ms", Long.toString(ms.getAsLong()));
+    }
+    if (f.retryAfter() != null) {
+      response.putHeader("retry-after", f.retryAfter());
+    } else if (ms.isPresent()) {
+      response.putHeader("retry-after", Long.toString((ms.getAsLong() + 999) / 1000));
+    }
   }
 
   /**

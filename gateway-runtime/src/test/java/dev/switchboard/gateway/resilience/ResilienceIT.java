@@ -155,6 +155,7 @@ class ResilienceIT {
                 target("good", "ok-model", 1)),
             policyRoute("retry-after-same", "patient", target("ra", "ra-same-model", 0)),
             policyRoute("retry-after-capped", "capped", target("ra", "ra-capped-model", 0)),
+            policyRoute("retry-after-ms", "failover", target("ra", "ra-ms-model", 0)),
             policyRoute(
                 "retry-after-capped-fb",
                 "capped",
@@ -343,6 +344,16 @@ class ResilienceIT {
     HttpResponse<String> limited = chat("retry-after-capped");
     assertThat(limited.statusCode()).isEqualTo(429);
     assertThat(limited.headers().firstValue("retry-after")).hasValue("1");
+  }
+
+  @Test
+  void aRetryAfterMsAloneReachesTheClientAsBothHintsTheSdksRead() throws Exception {
+    // OpenAI and Azure may send only retry-after-ms; the client was relayed no hint at all.
+    mock.faults().add("ra-ms-model", "status:429;retry-after-ms=1500", 1);
+    HttpResponse<String> limited = chat("retry-after-ms");
+    assertThat(limited.statusCode()).isEqualTo(429);
+    assertThat(limited.headers().firstValue("retry-after")).hasValue("2");
+    assertThat(limited.headers().firstValue("retry-after-ms")).hasValue("1500");
   }
 
   @Test
