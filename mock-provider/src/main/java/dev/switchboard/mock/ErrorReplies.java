@@ -82,7 +82,12 @@ final class ErrorReplies {
       return modelNotFound(api, model);
     }
     if (api == ApiShape.ANTHROPIC) {
-      String message = AnthropicPayloads.errorMessage(status, model);
+      // With a code the error is not the status's usual one (a 404 for something else than the
+      // model), so neither is the message.
+      String message =
+          code != null
+              ? "Mock provider fault: HTTP " + status + " (" + code + ")."
+              : AnthropicPayloads.errorMessage(status, model);
       return AnthropicPayloads.error(
           code != null ? code : AnthropicPayloads.errorType(status),
           echo == null ? message : message + " Request received with " + echo);

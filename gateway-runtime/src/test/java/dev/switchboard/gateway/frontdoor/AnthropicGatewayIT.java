@@ -683,7 +683,11 @@ class AnthropicGatewayIT {
   @Test
   void anAnthropicRejectionReachesOpenAiDoorsWithOpenAiErrorTypes() throws Exception {
     for (int status : new int[] {404, 413}) {
-      mock.faults().set("claude-sonnet-4-5", "status:" + status);
+      // A 404 the client caused (not one for the model the gateway chose: that fails over).
+      mock.faults()
+          .set(
+              "claude-sonnet-4-5",
+              status == 404 ? "status:404;code=not_found_error" : "status:413");
       HttpResponse<String> chat =
           gateway.post("/v1/chat/completions", GatewayHarness.chat("claude", false));
       HttpResponse<String> responses =
