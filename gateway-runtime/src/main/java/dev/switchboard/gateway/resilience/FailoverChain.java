@@ -28,8 +28,11 @@ import org.slf4j.LoggerFactory;
  *       context window, are dropped from the chain ({@code requireSameCapabilities});
  *   <li>targets that are unhealthy, cooling down after a {@code Retry-After}, out of provider
  *       quota, behind an open circuit breaker or at their bulkhead limit are skipped without being
- *       called — but when every target is unhealthy/open, the first capable one is still tried once
- *       rather than failing without trying;
+ *       called — but when every target is unavailable and one of them only for being unhealthy or
+ *       behind an open breaker, the first such one is still tried once (a probe) rather than
+ *       failing without trying. A probe never goes past its provider's quota or a provider's own
+ *       {@code Retry-After}; when those hold back every target, the request ends with a local 429
+ *       whose {@code Retry-After} says when the first of them has room again;
  *   <li>a retriable failure retries the same target ({@code retry.maxAttempts} per target, with
  *       full-jitter backoff or the provider's {@code Retry-After}) and then moves on; every attempt
  *       after the first takes a retry from the route's budget; nothing runs past the request's
@@ -159,6 +162,15 @@ public final class FailoverChain {
     boolean forced;
     boolean onlyUnavailable = true;
 
+    /** The first target skipped only for its health or an open breaker: a probe may try it. */
+    int probeIndex = -1;
+
+    /**
+     * The shortest wait until a target held back by its provider's quota or a Retry-After has room
+     * again, in milliseconds; -1 while none was held back for that.
+     */
+    long heldBackMs = -1;
+
     /** Set while retrying a target after waiting out its Retry-After (clock granularity aside). */
     boolean waitedOut;
 
@@ -192,13 +204,15 @@ public final class FailoverChain {
         return;
       }
       if (index >= chain.size()) {
-        if (attempts == 0 && !forced && onlyUnavailable) {
+        if (attempts == 0 && !forced && onlyUnavailable && probeIndex >= 0) {
           // Every target is unhealthy, cooling down, out of quota or behind an open breaker:
-          // rather than fail without trying, give the best (first) one a single chance.
+          // rather than fail without trying, give the best one that is only unhealthy or open a
+          // single chance. Quota and Retry-After are the provider's own limits: never probed.
           forced = true;
-          index = 0;
-          LOG.debug("route {}: no target available, trying {}", ctx.routeName(), chain.get(0).id());
-          tryTarget(chain.get(0));
+          index = probeIndex;
+          PlannedTarget probe = chain.get(probeIndex);
+          LOG.debug("route {}: no target available, trying {}", ctx.routeName(), probe.id());
+          tryTarget(probe);
           return;
         }
         fail(exhausted());
@@ -214,39 +228,53 @@ public final class FailoverChain {
         skip(target, "uses the key its provider just rejected", "credentials_rejected", false);
         return;
       }
-      if (!forced) {
-        if (!guard.healthy()) {
-          skip(target, "unhealthy", "unhealthy", true);
-          return;
-        }
-        if (!waitedOut && registry.coolingDown(target.id())) {
-          skip(target, "asked to wait (Retry-After)", "cooling_down", true);
-          return;
-        }
-        if (!breaker.tryAcquirePermission()) {
-          skip(target, "circuit breaker open", "circuit_open", true);
-          return;
-        }
-        Future<Boolean> quota = guard.takeQuota();
-        if (quota.isComplete()) {
-          // The usual case (a local bucket, or units this replica holds): no hop through a future.
-          quotaTaken(target, guard, breaker, quota.succeeded() && quota.result());
-        } else {
-          quota.onComplete(ar -> quotaTaken(target, guard, breaker, ar.succeeded() && ar.result()));
-        }
+      // A probe (forced) goes past the health verdict and the breaker, which are the gateway's
+      // own guesses; the provider's Retry-After and quota are its own word, and hold for probes.
+      if (!forced && !guard.healthy()) {
+        skip(target, "unhealthy", "unhealthy", true);
         return;
       }
-      proceed(target, guard, breaker, false, false);
+      if (!waitedOut && registry.coolingDown(target.id())) {
+        heldBack(registry.coolDownRemainingMs(target.id()));
+        skip(target, "asked to wait (Retry-After)", "cooling_down", true);
+        return;
+      }
+      boolean permitted = !forced;
+      if (permitted && !breaker.tryAcquirePermission()) {
+        skip(target, "circuit breaker open", "circuit_open", true);
+        return;
+      }
+      Future<Boolean> quota = guard.takeQuota();
+      if (quota.isComplete()) {
+        // The usual case (a local bucket, or units this replica holds): no hop through a future.
+        quotaTaken(target, guard, breaker, permitted, quota.succeeded() && quota.result());
+      } else {
+        quota.onComplete(
+            ar -> quotaTaken(target, guard, breaker, permitted, ar.succeeded() && ar.result()));
+      }
     }
 
     void quotaTaken(
-        PlannedTarget target, ProviderGuard guard, CircuitBreaker breaker, boolean taken) {
+        PlannedTarget target,
+        ProviderGuard guard,
+        CircuitBreaker breaker,
+        boolean permitted,
+        boolean taken) {
       if (!taken) {
-        breaker.releasePermission();
+        if (permitted) {
+          breaker.releasePermission();
+        }
+        heldBack(guard.quotaWaitMs());
         skip(target, "provider quota used up", "quota", true);
         return;
       }
-      proceed(target, guard, breaker, true, true);
+      proceed(target, guard, breaker, permitted, true);
+    }
+
+    /** A target is held back by its provider's quota or Retry-After for {@code waitMs}. */
+    void heldBack(long waitMs) {
+      long wait = Math.max(0, waitMs);
+      heldBackMs = heldBackMs < 0 ? wait : Math.min(heldBackMs, wait);
     }
 
     /** Past the availability checks: the retry budget, then the concurrency caps, then the call. */
@@ -476,6 +504,11 @@ public final class FailoverChain {
       if (!unavailable) {
         onlyUnavailable = false;
       }
+      if (!forced
+          && probeIndex < 0
+          && ("unhealthy".equals(label) || "circuit_open".equals(label))) {
+        probeIndex = index;
+      }
       if (forced) {
         fail(exhausted());
         return;
@@ -505,6 +538,16 @@ public final class FailoverChain {
         return skipped.isEmpty()
             ? last
             : last.withMessage(last.getMessage() + "; skipped: " + String.join(", ", skipped));
+      }
+      if (heldBackMs >= 0) {
+        // Nothing was sent: the providers' own limits (quota, Retry-After) hold every target back.
+        // Like the provider's 429 they stand for, a local 429 saying when to come back.
+        return new UpstreamFailure(
+            FailureKind.RATE_LIMITED,
+            "no target was available: " + String.join(", ", skipped),
+            0,
+            null,
+            Long.toString(Math.max(1, (heldBackMs + 999) / 1000)));
       }
       return new UpstreamFailure(
           FailureKind.CONNECT, "no target was available: " + String.join(", ", skipped));

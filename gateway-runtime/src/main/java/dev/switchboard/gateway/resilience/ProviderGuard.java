@@ -237,6 +237,16 @@ public final class ProviderGuard {
         && (requestQuota == null || requestQuota.available());
   }
 
+  /**
+   * About how long until both provider quotas have room again, in milliseconds (0: now): what a
+   * client refused for the quota is told to wait ({@code Retry-After}).
+   */
+  public long quotaWaitMs() {
+    return Math.max(
+        tokenQuota == null ? 0 : tokenQuota.millisUntilRoom(),
+        requestQuota == null ? 0 : requestQuota.millisUntilRoom());
+  }
+
   /** Whether the provider quota is counted across replicas right now (false: on this replica). */
   public boolean quotaShared() {
     return (requestQuota == null || requestQuota.shared())

@@ -189,6 +189,19 @@ public final class ProviderQuota {
     return hasRoom() || !emptySeen;
   }
 
+  /**
+   * About how long until the quota has room again, in milliseconds (0: it has room as this replica
+   * sees it): the basis of the {@code Retry-After} of a request refused for it. Counted on this
+   * replica, the bucket says exactly; shared, the store decides, so the refill of one unit.
+   */
+  public synchronized long millisUntilRoom() {
+    if (store == null || fallingBack) {
+      // A tokens quota admits while its level is positive: the time until it is above zero.
+      return local.millisUntil(kind == Kind.REQUESTS ? 1 : Double.MIN_NORMAL);
+    }
+    return hasRoom() ? 0 : (long) Math.ceil(60_000.0 / perMinute);
+  }
+
   /** Whether the quota is counted in the shared store right now (false: on this replica). */
   public synchronized boolean shared() {
     return store != null && !fallingBack;

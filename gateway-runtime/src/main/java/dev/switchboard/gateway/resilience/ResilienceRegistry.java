@@ -272,6 +272,12 @@ public final class ResilienceRegistry {
     return true;
   }
 
+  /** Milliseconds until the target's {@code Retry-After} cool-down ends (0: none stands). */
+  public long coolDownRemainingMs(String targetId) {
+    Long until = coolDownUntil.get(targetId);
+    return until == null ? 0 : Math.max(0, until - clock.currentTimeMillis());
+  }
+
   /**
    * Counts a target skipped without being called ({@code switchboard_resilience_skips{target,
    * reason}}; reasons: unhealthy, cooling_down, circuit_open, quota, bulkhead_full).

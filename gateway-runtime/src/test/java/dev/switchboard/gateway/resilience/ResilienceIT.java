@@ -486,6 +486,73 @@ class ResilienceIT {
     assertThat(served).contains("good");
   }
 
+  /**
+   * The provider's own limits hold when nothing else is left: a route whose one target is out of
+   * its provider's quota, or cooling down after the provider's {@code Retry-After}, answers a local
+   * 429 with {@code Retry-After} instead of sending the request anyway ("try once" is for an open
+   * breaker or an unhealthy verdict only). On a gateway whose clock stands still, so neither the
+   * quota refills nor the cool-down ends during the test.
+   */
+  @Test
+  void quotaAndRetryAfterHoldOnASingleTargetRoute() throws Exception {
+    ManualClock clock = new ManualClock();
+    RoutingTable.Timeouts timeouts = new RoutingTable.Timeouts(1_000L, 3_000L, 5_000L, null);
+    RoutingTable table =
+        TestTables.table(
+            List.of(
+                provider(
+                    "quota2",
+                    mock.baseUrl(),
+                    timeouts,
+                    null,
+                    new RoutingTable.Quota(2, null),
+                    null,
+                    Map.of()),
+                provider("ra", mock.baseUrl(), timeouts, null, null, null, Map.of())),
+            List.of(policy("failover", 1, 200, 0.2, 5, null, List.of())),
+            List.of(
+                policyRoute("quota-only", "failover", target("quota2", "quota-only-model", 0)),
+                policyRoute("ra-only", "failover", target("ra", "ra-only-model", 0))));
+    try (GatewayHarness manual =
+        GatewayHarness.start(
+            gateway.vertx(),
+            dir.resolve("single-target-limits"),
+            table,
+            Map.of("quota2", "sk-m", "ra", "sk-m"),
+            clock)) {
+      List<Integer> statuses = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        HttpResponse<String> r = manual.post("/v1/chat/completions", chatBody("quota-only"));
+        statuses.add(r.statusCode());
+        if (i >= 2) {
+          assertThat(OpenAiWireFormat.problems(Body.ERROR, r.body())).isEmpty();
+          assertThat(GatewayHarness.json(r.body()).path("error").path("type").asText())
+              .isEqualTo("rate_limit_error");
+          // Two requests a minute: the next one is due in 30 s of the gateway's clock.
+          assertThat(r.headers().firstValue("retry-after")).hasValue("30");
+        }
+      }
+      assertThat(statuses).containsExactly(200, 200, 429, 429, 429);
+      assertThat(mock.attempts("quota-only-model")).isEqualTo(2);
+
+      mock.faults().add("ra-only-model", "status:429;retry-after=30", 1);
+      HttpResponse<String> limited = manual.post("/v1/chat/completions", chatBody("ra-only"));
+      assertThat(limited.statusCode()).isEqualTo(429);
+      assertThat(mock.attempts("ra-only-model")).isEqualTo(1);
+      HttpResponse<String> held = manual.post("/v1/chat/completions", chatBody("ra-only"));
+      assertThat(held.statusCode()).isEqualTo(429);
+      assertThat(OpenAiWireFormat.problems(Body.ERROR, held.body())).isEmpty();
+      assertThat(held.headers().firstValue("retry-after")).hasValue("30");
+      assertThat(mock.attempts("ra-only-model")).isEqualTo(1);
+
+      // Once the provider's wait is over on the gateway's clock, the target is called again.
+      clock.advance(30_000);
+      HttpResponse<String> after = manual.post("/v1/chat/completions", chatBody("ra-only"));
+      assertThat(after.statusCode()).isEqualTo(200);
+      assertThat(mock.attempts("ra-only-model")).isEqualTo(2);
+    }
+  }
+
   @Test
   void clientDeadlineBoundsTheWholeRequest() throws Exception {
     mock.faults().set("stall-model", "stall");
