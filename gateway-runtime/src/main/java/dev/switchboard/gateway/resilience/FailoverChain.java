@@ -277,19 +277,17 @@ public final class FailoverChain {
       heldBackMs = heldBackMs < 0 ? wait : Math.min(heldBackMs, wait);
     }
 
-    /** Past the availability checks: the retry budget, then the concurrency caps, then the call. */
+    /**
+     * Past the availability checks: the concurrency caps, then the retry budget, then the call. The
+     * budget is asked only once a slot is held, so a target skipped for a full bulkhead (a skip,
+     * not an attempt) costs no retry.
+     */
     void proceed(
         PlannedTarget target,
         ProviderGuard guard,
         CircuitBreaker breaker,
         boolean recordBreaker,
         boolean quotaTaken) {
-      if (attempts > 0 && !budget.tryRetry()) {
-        release(breaker, recordBreaker, guard, quotaTaken);
-        registry.recordBudgetExhausted(ctx.routeName());
-        fail(last.withMessage(last.getMessage() + "; no further attempt: retry budget spent"));
-        return;
-      }
       guard
           .acquire(target.target().model())
           .onComplete(
@@ -297,6 +295,15 @@ public final class FailoverChain {
                 if (permitResult.failed()) {
                   release(breaker, recordBreaker, guard, quotaTaken);
                   skip(target, "at its concurrency limit", "bulkhead_full", false);
+                  return;
+                }
+                if (attempts > 0 && !budget.tryRetry()) {
+                  releasePermit(permitResult.result());
+                  release(breaker, recordBreaker, guard, quotaTaken);
+                  registry.recordBudgetExhausted(ctx.routeName());
+                  fail(
+                      last.withMessage(
+                          last.getMessage() + "; no further attempt: retry budget spent"));
                   return;
                 }
                 send(target, guard, breaker, recordBreaker, quotaTaken, permitResult.result());

@@ -218,6 +218,51 @@ class FailoverChainTest {
     assertThat(clock.pendingTimers()).isZero();
   }
 
+  /**
+   * A target skipped for its full bulkhead is a skip, which costs no retry budget (RESILIENCE.md):
+   * with a budget of exactly one retry, A's failure, B's full bulkhead and C's answer make one
+   * retry — the request is served by C. (The retry used to be taken before the bulkhead was asked
+   * and was lost with the skip, so C was refused for a spent budget.)
+   */
+  @Test
+  void aFullBulkheadSkipCostsNoRetryBudget() {
+    RoutingTable.Provider narrow =
+        provider("narrow", "http://127.0.0.1:9/v1", null, 1, null, null, Map.of());
+    RoutingTable.Provider c =
+        provider("c", "http://127.0.0.1:9/v1", null, null, null, null, Map.of());
+    PlannedTarget tb = planned(narrow, 1);
+    PlannedTarget tc = planned(c, 2);
+    // ratio 1.0 and no floor: one request allows exactly one retry in the window.
+    RoutingTable.Policy oneRetry =
+        new RoutingTable.Policy(
+            "pol",
+            "priority",
+            null,
+            List.of(),
+            new RoutingTable.Retry(1, 10L, 2_000L, 2.0, "full", null, true, 1.0, 0, null),
+            true,
+            null,
+            List.of(),
+            null,
+            null,
+            null);
+    // B's one slot is taken and its one queue place too: a further request is refused at once.
+    ProviderGuard bGuard = registry.guard(narrow);
+    Future<SlotPermit> held = bGuard.acquire("m");
+    Future<SlotPermit> queued = bGuard.acquire("m");
+    assertThat(held.succeeded()).isTrue();
+    assertThat(queued.isComplete()).isFalse();
+
+    Future<String> result =
+        chain.execute(
+            List.of(TA, tb, tc),
+            request(oneRetry, List.of(TA, tb, tc)),
+            script(status(FailureKind.SERVER_ERROR, 500, null), null));
+
+    assertThat(calls).containsExactly("a/m", "c/m");
+    assertThat(result.result()).isEqualTo("answer from c/m");
+  }
+
   @Test
   void anOpenBreakerSkipsTheTargetUntilItsOpenPeriodPassedOnTheClock() {
     RoutingTable.CircuitBreaker cb =
