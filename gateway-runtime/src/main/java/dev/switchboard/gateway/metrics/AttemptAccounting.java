@@ -25,7 +25,7 @@ public final class AttemptAccounting implements FailoverChain.AttemptObserver {
         new RequestContext.Attempt(
             target.id(),
             target.arm(),
-            failure == null ? "success" : failure.kind().label(),
+            failure == null ? "success" : failure.outcomeLabel(),
             failure == null ? 0 : failure.upstreamStatus()));
     metrics.attempt(ctx, target, failure);
   }
@@ -42,7 +42,7 @@ public final class AttemptAccounting implements FailoverChain.AttemptObserver {
     metrics.attempt(ctx, target, failure);
     if (failure != null && failure.kind() != FailureKind.CLIENT_CANCELLED) {
       // The request log says how the attempt ended, as the metrics do.
-      ctx.settleAttempt(target.id(), failure.kind().label(), failure.upstreamStatus());
+      ctx.settleAttempt(target.id(), failure.outcomeLabel(), failure.upstreamStatus());
     }
   }
 }

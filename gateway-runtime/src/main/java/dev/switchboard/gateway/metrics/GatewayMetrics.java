@@ -80,7 +80,7 @@ public final class GatewayMetrics {
 
   /** Records the end of one upstream attempt. */
   public void attempt(RequestContext ctx, PlannedTarget target, UpstreamFailure failureOrNull) {
-    attempt(ctx, target, failureOrNull == null ? null : failureOrNull.kind().label());
+    attempt(ctx, target, failureOrNull == null ? null : failureOrNull.outcomeLabel());
   }
 
   /**
@@ -94,8 +94,10 @@ public final class GatewayMetrics {
       meters.attempts("success").increment();
     } else {
       meters.attempts(failureLabel).increment();
-      if (!INTERNAL.equals(failureLabel)) {
-        // A stream the gateway gave up failed its attempt, but not upstream.
+      if (!INTERNAL.equals(failureLabel)
+          && !UpstreamFailure.DEADLINE_OUTCOME.equals(failureLabel)) {
+        // A stream the gateway gave up failed its attempt, but not upstream; nor did one the
+        // request's deadline cut short.
         meters.upstreamErrors(failureLabel).increment();
       }
     }

@@ -572,6 +572,11 @@ public final class FailoverChain {
   }
 
   private static void recordFailure(CircuitBreaker breaker, long elapsed, UpstreamFailure f) {
+    if (f.cutByDeadline()) {
+      // The request's deadline was shorter than the provider's timeout: the client's doing.
+      breaker.releasePermission();
+      return;
+    }
     switch (f.kind()) {
       case CONNECT,
           TIMEOUT,

@@ -99,15 +99,20 @@ public final class UpstreamCaller {
       RequestContext ctx,
       Optional<String> key,
       ObjectNode request) {
-    AttemptTimeouts timeouts = AttemptTimeouts.of(pt.provider()).cappedAt(ctx.remainingMs());
+    AttemptTimeouts own = AttemptTimeouts.of(pt.provider());
+    AttemptTimeouts timeouts = own.cappedAt(ctx.remainingMs());
     KeyScrubber scrubber = scrubber(key);
     Promise<JsonReply> promise = Promise.promise();
     AtomicReference<HttpClientRequest> current = new AtomicReference<>();
     JsonAttemptTimer timer =
         new JsonAttemptTimer(
             timeouts,
-            () -> abort(promise, current, timeout("first-token", timeouts.firstTokenMs(), pt)),
-            () -> abort(promise, current, timeout("total", timeouts.totalMs(), pt)));
+            () ->
+                abort(
+                    promise,
+                    current,
+                    timeout("first-token", timeouts.firstTokenMs(), own.firstTokenMs(), pt)),
+            () -> abort(promise, current, timeout("total", timeouts.totalMs(), own.totalMs(), pt)));
     promise.future().onComplete(ar -> timer.stop());
     ctx.onCancel(() -> abort(promise, current, cancelled()));
     options(pt, op, ctx, key, false, timeouts)
@@ -122,7 +127,7 @@ public final class UpstreamCaller {
             ar -> {
               timer.stop();
               if (ar.failed()) {
-                promise.tryFail(classify(ar.cause(), pt));
+                promise.tryFail(classify(ar.cause(), pt, timeouts.connectMs() < own.connectMs()));
                 return;
               }
               HttpClientResponse resp = (HttpClientResponse) ar.result()[0];
@@ -213,7 +218,8 @@ public final class UpstreamCaller {
    */
   public Future<UpstreamStream> openStream(
       PlannedTarget pt, Operation op, Buffer body, RequestContext ctx, Optional<String> key) {
-    AttemptTimeouts timeouts = AttemptTimeouts.of(pt.provider()).cappedAt(ctx.remainingMs());
+    AttemptTimeouts own = AttemptTimeouts.of(pt.provider());
+    AttemptTimeouts timeouts = own.cappedAt(ctx.remainingMs());
     KeyScrubber scrubber = scrubber(key);
     Promise<UpstreamStream> promise = Promise.promise();
     AtomicReference<HttpClientRequest> current = new AtomicReference<>();
@@ -221,12 +227,16 @@ public final class UpstreamCaller {
     long firstTokenTimer =
         clock.setTimer(
             timeouts.firstTokenMs(),
-            id -> abort(promise, current, timeout("first-token", timeouts.firstTokenMs(), pt)));
+            id ->
+                abort(
+                    promise,
+                    current,
+                    timeout("first-token", timeouts.firstTokenMs(), own.firstTokenMs(), pt)));
     long totalTimer =
         clock.setTimer(
             timeouts.totalMs(),
             id -> {
-              UpstreamFailure f = timeout("total", timeouts.totalMs(), pt);
+              UpstreamFailure f = timeout("total", timeouts.totalMs(), own.totalMs(), pt);
               UpstreamStream s = streamRef.get();
               if (s != null && promise.future().succeeded()) {
                 s.fail(f);
@@ -263,7 +273,10 @@ public final class UpstreamCaller {
                         null));
               } else {
                 // Head but no event yet: an attempt failure, so the chain can still fail over.
-                abort(promise, current, timeout("stream-idle", timeouts.streamIdleMs(), pt));
+                abort(
+                    promise,
+                    current,
+                    timeout("stream-idle", timeouts.streamIdleMs(), own.streamIdleMs(), pt));
               }
             });
     promise
@@ -289,7 +302,7 @@ public final class UpstreamCaller {
         .onComplete(
             ar -> {
               if (ar.failed()) {
-                promise.tryFail(classify(ar.cause(), pt));
+                promise.tryFail(classify(ar.cause(), pt, timeouts.connectMs() < own.connectMs()));
                 return;
               }
               HttpClientResponse resp = ar.result();
@@ -702,7 +715,22 @@ public final class UpstreamCaller {
     }
   }
 
-  private static UpstreamFailure timeout(String which, long ms, PlannedTarget pt) {
+  /**
+   * A timeout of {@code ms}; when the request's deadline cut it below the provider's own {@code
+   * ownMs}, a {@link UpstreamFailure#deadlineTimeout}: the target kept within its own timeouts.
+   */
+  private static UpstreamFailure timeout(String which, long ms, long ownMs, PlannedTarget pt) {
+    if (ms < ownMs) {
+      return UpstreamFailure.deadlineTimeout(
+          pt.id()
+              + " did not answer within the request's deadline ("
+              + which
+              + " timeout cut from "
+              + ownMs
+              + " to "
+              + ms
+              + " ms)");
+    }
     return new UpstreamFailure(
         FailureKind.TIMEOUT, pt.id() + " exceeded its " + which + " timeout of " + ms + " ms");
   }
@@ -711,7 +739,11 @@ public final class UpstreamCaller {
     return new UpstreamFailure(FailureKind.CLIENT_CANCELLED, "client disconnected");
   }
 
-  private static UpstreamFailure classify(Throwable err, PlannedTarget pt) {
+  /**
+   * @param connectCut whether the request's deadline cut the connect timeout below the provider's
+   *     own: a timeout then is the deadline's, not the target's
+   */
+  private static UpstreamFailure classify(Throwable err, PlannedTarget pt, boolean connectCut) {
     if (err instanceof UpstreamFailure f) {
       return f;
     }
@@ -722,7 +754,10 @@ public final class UpstreamCaller {
             || text.toLowerCase(Locale.ROOT).contains("timed out")
             || text.toLowerCase(Locale.ROOT).contains("timeout");
     if (timeout) {
-      return new UpstreamFailure(FailureKind.TIMEOUT, pt.id() + " timed out: " + text);
+      return connectCut
+          ? UpstreamFailure.deadlineTimeout(
+              pt.id() + " timed out within the request's deadline: " + text)
+          : new UpstreamFailure(FailureKind.TIMEOUT, pt.id() + " timed out: " + text);
     }
     String what = err instanceof ConnectException ? "cannot connect" : "connection failed";
     return new UpstreamFailure(FailureKind.CONNECT, pt.id() + " " + what + ": " + text);

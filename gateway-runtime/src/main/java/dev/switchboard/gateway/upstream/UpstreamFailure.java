@@ -8,11 +8,19 @@ import io.vertx.core.buffer.Buffer;
  */
 public final class UpstreamFailure extends RuntimeException {
 
+  /**
+   * The attempt outcome of a timeout that only fired because the request's deadline ({@code
+   * x-switchboard-timeout-ms}, or the gateway's maximum) was shorter than the provider's own
+   * timeout: the request's doing, not the target's.
+   */
+  public static final String DEADLINE_OUTCOME = "deadline";
+
   private final FailureKind kind;
   private final int upstreamStatus;
   private final transient Buffer upstreamBody;
   private final String retryAfter;
   private final String retryAfterMs;
+  private final boolean cutByDeadline;
 
   public UpstreamFailure(
       FailureKind kind,
@@ -33,18 +41,55 @@ public final class UpstreamFailure extends RuntimeException {
       Buffer upstreamBody,
       String retryAfter,
       String retryAfterMs) {
+    this(kind, message, upstreamStatus, upstreamBody, retryAfter, retryAfterMs, false);
+  }
+
+  private UpstreamFailure(
+      FailureKind kind,
+      String message,
+      int upstreamStatus,
+      Buffer upstreamBody,
+      String retryAfter,
+      String retryAfterMs,
+      boolean cutByDeadline) {
     super(message, null, false, false);
     this.kind = kind;
     this.upstreamStatus = upstreamStatus;
     this.upstreamBody = upstreamBody;
     this.retryAfter = retryAfter;
     this.retryAfterMs = retryAfterMs;
+    this.cutByDeadline = cutByDeadline;
+  }
+
+  /**
+   * A {@link FailureKind#TIMEOUT} whose timer was shortened by the request's deadline below the
+   * provider's own timeout: it says nothing about the target (its breaker does not count it, and
+   * its attempt outcome is {@value #DEADLINE_OUTCOME}).
+   */
+  public static UpstreamFailure deadlineTimeout(String message) {
+    return new UpstreamFailure(FailureKind.TIMEOUT, message, 0, null, null, null, true);
   }
 
   /** The same failure with another message (e.g. why no further attempt was made). */
   public UpstreamFailure withMessage(String message) {
     return new UpstreamFailure(
-        kind, message, upstreamStatus, upstreamBody, retryAfter, retryAfterMs);
+        kind, message, upstreamStatus, upstreamBody, retryAfter, retryAfterMs, cutByDeadline);
+  }
+
+  /**
+   * Whether the attempt timed out only because the request's deadline was shorter than the
+   * provider's own timeout (see {@link #deadlineTimeout}).
+   */
+  public boolean cutByDeadline() {
+    return cutByDeadline;
+  }
+
+  /**
+   * How the attempt ended, for the request's attempts and {@code switchboard_upstream_attempts}:
+   * the kind's label, or {@value #DEADLINE_OUTCOME} for a timeout the request's deadline caused.
+   */
+  public String outcomeLabel() {
+    return cutByDeadline ? DEADLINE_OUTCOME : kind.label();
   }
 
   public UpstreamFailure(FailureKind kind, String message) {

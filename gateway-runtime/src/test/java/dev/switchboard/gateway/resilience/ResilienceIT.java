@@ -75,6 +75,8 @@ class ResilienceIT {
                 "hc",
                 "sk-h",
                 "quota",
+                "sk-m",
+                "patient",
                 "sk-m"));
     mock = gateway.mock(0);
     healthMock = gateway.mock(1);
@@ -120,7 +122,8 @@ class ResilienceIT {
                 null,
                 new RoutingTable.Quota(3, null),
                 null,
-                Map.of())),
+                Map.of()),
+            provider("patient", mock.baseUrl(), timeouts, null, null, null, Map.of())),
         List.of(
             policy("failover", 1, 200, 0.2, 5, breaker, List.of()),
             policy("patient", 2, 2_000, 0.2, 5, breaker, List.of()),
@@ -177,7 +180,8 @@ class ResilienceIT {
                 "failover",
                 target("quota", "quota-model", 0),
                 target("good", "ok-model", 1)),
-            policyRoute("deadline", "failover", target("good", "stall-model", 0))));
+            policyRoute("deadline", "failover", target("good", "stall-model", 0)),
+            policyRoute("short-deadlines", "failover", target("patient", "patient-model", 0))));
   }
 
   @AfterAll
@@ -559,6 +563,52 @@ class ResilienceIT {
     HttpResponse<String> r = chat("deadline", RequestDeadline.HEADER, "300");
     assertThat(r.statusCode()).isEqualTo(504);
     assertThat(OpenAiWireFormat.problems(Body.ERROR, r.body())).isEmpty();
+  }
+
+  /**
+   * A client's deadline shorter than the target's answer time is the client's choice, not the
+   * target's failure: four requests that give a healthy 300 ms target 100 ms each time out (504),
+   * yet its breaker (4 calls, 50 %) stays closed, the attempts are recorded as {@code deadline} —
+   * neither a timeout of the target for the canary analysis nor an upstream error — and a request
+   * without the header is served by it.
+   */
+  @Test
+  void aClientsShortDeadlineDoesNotCountAgainstTheTarget() throws Exception {
+    mock.faults().set("patient-model", "delay:300");
+    // Four attempts reach the target (a request the cold gateway takes longer than 100 ms to
+    // route never gets as far as an attempt, so send until four did).
+    for (int i = 0;
+        i < 12
+            && attemptCount("short-deadlines", "deadline")
+                    + attemptCount("short-deadlines", "timeout")
+                < 4;
+        i++) {
+      HttpResponse<String> r = chat("short-deadlines", RequestDeadline.HEADER, "100");
+      assertThat(r.statusCode()).isEqualTo(504);
+      assertThat(OpenAiWireFormat.problems(Body.ERROR, r.body())).isEmpty();
+    }
+    assertThat(breakerState("patient/patient-model")).isEqualTo(CircuitBreaker.State.CLOSED);
+    assertThat(attemptCount("short-deadlines", "deadline")).isEqualTo(4.0);
+    assertThat(attemptCount("short-deadlines", "timeout")).isZero();
+
+    HttpResponse<String> patient = chat("short-deadlines");
+    assertThat(patient.statusCode()).isEqualTo(200);
+    assertThat(patient.headers().firstValue("x-switchboard-provider")).hasValue("patient");
+    assertThat(breakerState("patient/patient-model")).isEqualTo(CircuitBreaker.State.CLOSED);
+  }
+
+  /** {@code switchboard_upstream_attempts} of {@code route} with {@code outcome} (0 when none). */
+  private static double attemptCount(String route, String outcome) {
+    return gateway
+        .server()
+        .metrics()
+        .registry()
+        .find("switchboard_upstream_attempts")
+        .tags("route", route, "outcome", outcome)
+        .counters()
+        .stream()
+        .mapToDouble(io.micrometer.core.instrument.Counter::count)
+        .sum();
   }
 
   private static CircuitBreaker.State breakerState(String target) {

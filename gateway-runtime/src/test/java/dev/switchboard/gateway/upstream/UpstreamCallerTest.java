@@ -105,6 +105,7 @@ class UpstreamCallerTest {
     UpstreamFailure failure = failureOf(reply);
     assertThat(failure.kind()).isEqualTo(FailureKind.TIMEOUT);
     assertThat(failure.getMessage()).isEqualTo("up/m exceeded its first-token timeout of 500 ms");
+    assertThat(failure.cutByDeadline()).isFalse();
   }
 
   /**
@@ -157,8 +158,16 @@ class UpstreamCallerTest {
     assertThat(clock.pendingDelaysMillis()).containsOnly(200L);
     clock.advance(200);
 
-    assertThat(failureOf(reply).getMessage())
-        .isEqualTo("up/m exceeded its total timeout of 200 ms");
+    // The target kept within its own timeouts: the request's deadline ended the attempt, which
+    // is then no timeout of the target (its breaker and the canary analysis do not count it).
+    UpstreamFailure failure = failureOf(reply);
+    assertThat(failure.kind()).isEqualTo(FailureKind.TIMEOUT);
+    assertThat(failure.cutByDeadline()).isTrue();
+    assertThat(failure.outcomeLabel()).isEqualTo("deadline");
+    assertThat(failure.getMessage())
+        .isEqualTo(
+            "up/m did not answer within the request's deadline (total timeout cut from 120000"
+                + " to 200 ms)");
   }
 
   /** The events and the failure a committed stream delivered to its sink. */

@@ -16,7 +16,7 @@ import java.util.TreeMap;
  * <ul>
  *   <li>{@code switchboard_upstream_attempts_total{route,arm,outcome}}: every attempt, so a canary
  *       attempt that failed and fell back to stable counts against the canary (an attempt the
- *       client cancelled counts for neither arm);
+ *       client cancelled, or one its own short deadline cut off, counts for neither arm);
  *   <li>{@code gen_ai_client_operation_duration_seconds_bucket{route,arm,outcome,stream,le}}: the
  *       latency of successful non-streaming requests ({@code _count} of successful requests);
  *   <li>{@code gen_ai_server_time_to_first_token_seconds_bucket{route,arm,le}}: TTFT of streams;
@@ -46,6 +46,18 @@ public record ArmCounters(
    */
   static final String CLIENT_CANCELLED = "client_cancelled";
 
+  /**
+   * The attempt outcome of a timeout that fired only because the request's deadline (the client's
+   * {@code x-switchboard-timeout-ms}) was shorter than the target's own timeout: the client's
+   * choice, not the arm's failure, so neither a request nor an error of it.
+   */
+  static final String DEADLINE = "deadline";
+
+  /** Whether an attempt with {@code outcome} says something about its arm. */
+  static boolean countsForArm(String outcome) {
+    return !CLIENT_CANCELLED.equals(outcome) && !DEADLINE.equals(outcome);
+  }
+
   public static final ArmCounters ZERO = new ArmCounters(0, 0, Map.of(), Map.of(), 0, 0, 0, 0);
 
   public ArmCounters {
@@ -64,7 +76,7 @@ public record ArmCounters(
       boolean success = Outcome.isSuccess(s.label("outcome"));
       switch (s.name()) {
         case ATTEMPTS -> {
-          if (CLIENT_CANCELLED.equals(s.label("outcome"))) {
+          if (!countsForArm(s.label("outcome"))) {
             continue;
           }
           arm.attempts += s.value();

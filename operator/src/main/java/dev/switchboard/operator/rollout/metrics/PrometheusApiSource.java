@@ -107,8 +107,14 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
     }
     String range = "[" + window.toSeconds() + "s]";
     String route = selector(query, "");
-    // A client that hung up says nothing about the arm: neither a request nor an error of it.
-    String notCancelled = ",outcome!=\"" + ArmCounters.CLIENT_CANCELLED + "\"";
+    // A client that hung up, or whose own deadline was shorter than the target's timeout, says
+    // nothing about the arm: neither a request nor an error of it.
+    String notCancelled =
+        ",outcome!=\""
+            + ArmCounters.CLIENT_CANCELLED
+            + "\",outcome!=\""
+            + ArmCounters.DEADLINE
+            + "\"";
     Map<String, Double> attempts =
         byArm(
             query,

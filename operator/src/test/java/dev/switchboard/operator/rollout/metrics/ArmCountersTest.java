@@ -46,6 +46,23 @@ class ArmCountersTest {
   }
 
   @Test
+  void anAttemptCutOffByTheClientsOwnDeadlineIsNeitherARequestNorAnErrorOfTheArm() {
+    String exposition =
+        """
+        switchboard_upstream_attempts_total{route="chat",arm="canary",outcome="success"} 100
+        switchboard_upstream_attempts_total{route="chat",arm="canary",outcome="timeout"} 1
+        switchboard_upstream_attempts_total{route="chat",arm="canary",outcome="deadline"} 20
+        """;
+
+    ArmMetrics canary =
+        ArmCounters.of(PrometheusText.parse(exposition), "chat").get("canary").toMetrics();
+
+    // Clients asking for 100 ms of a 300 ms target are not the canary failing: 1 of 101.
+    assertThat(canary.requests()).isEqualTo(101);
+    assertThat(canary.errors()).isEqualTo(1);
+  }
+
+  @Test
   void quantileInterpolatesInsideTheBucketLikeHistogramQuantile() {
     Map<Double, Double> buckets =
         Map.of(0.1, 50.0, 0.2, 90.0, 0.5, 100.0, Double.POSITIVE_INFINITY, 100.0);

@@ -183,10 +183,10 @@ class PrometheusApiSourceTest {
   }
 
   @Test
-  void anAttemptTheClientCancelledIsNeitherARequestNorAnErrorOfTheArm() {
+  void anAttemptTheClientCancelledOrItsDeadlineCutIsNeitherARequestNorAnErrorOfTheArm() {
     // The fake applies the queries' outcome matchers to the canary's attempt series.
     Map<String, Integer> canaryAttempts =
-        Map.of("success", 100, "server_error", 1, "client_cancelled", 9);
+        Map.of("success", 100, "server_error", 1, "client_cancelled", 9, "deadline", 20);
     answers =
         promql -> {
           if (!promql.contains("upstream_attempts") || promql.startsWith("count by (job)")) {
