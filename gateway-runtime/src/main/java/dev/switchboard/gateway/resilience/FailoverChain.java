@@ -458,7 +458,10 @@ public final class FailoverChain {
         promise.tryFail(failure);
         return;
       }
-      if (!forced && triesOnTarget < policy.maxAttempts()) {
+      // An answer that broke off after its head arrived was very likely generated and billed:
+      // sending the same request to the same target again would pay for it twice, so a retry
+      // goes to another target (see RESILIENCE.md, "Retries and double billing").
+      if (!forced && triesOnTarget < policy.maxAttempts() && !failure.answerStarted()) {
         long delay = Backoff.delayMs(policy, triesOnTarget, random);
         if (policy.respectRetryAfter() && retryAfter.isPresent()) {
           // A Retry-After longer than the backoff cap is better spent on the next target.

@@ -104,6 +104,8 @@ public final class UpstreamCaller {
     KeyScrubber scrubber = scrubber(key);
     Promise<JsonReply> promise = Promise.promise();
     AtomicReference<HttpClientRequest> current = new AtomicReference<>();
+    // The status of a success head once it arrived (0 before): a failure after it is marked.
+    int[] successHead = {0};
     JsonAttemptTimer timer =
         new JsonAttemptTimer(
             timeouts,
@@ -112,7 +114,12 @@ public final class UpstreamCaller {
                     promise,
                     current,
                     timeout("first-token", timeouts.firstTokenMs(), own.firstTokenMs(), pt)),
-            () -> abort(promise, current, timeout("total", timeouts.totalMs(), own.totalMs(), pt)));
+            () ->
+                abort(
+                    promise,
+                    current,
+                    afterHead(
+                        timeout("total", timeouts.totalMs(), own.totalMs(), pt), successHead[0])));
     promise.future().onComplete(ar -> timer.stop());
     ctx.onCancel(() -> abort(promise, current, cancelled()));
     options(pt, op, ctx, key, false, timeouts)
@@ -121,13 +128,19 @@ public final class UpstreamCaller {
         .compose(
             resp -> {
               timer.headersArrived();
+              if (resp.statusCode() >= 200 && resp.statusCode() < 300) {
+                successHead[0] = resp.statusCode();
+              }
               return readBody(resp, current.get(), pt).map(b -> new Object[] {resp, b});
             })
         .onComplete(
             ar -> {
               timer.stop();
               if (ar.failed()) {
-                promise.tryFail(classify(ar.cause(), pt, timeouts.connectMs() < own.connectMs()));
+                promise.tryFail(
+                    afterHead(
+                        classify(ar.cause(), pt, timeouts.connectMs() < own.connectMs()),
+                        successHead[0]));
                 return;
               }
               HttpClientResponse resp = (HttpClientResponse) ar.result()[0];
@@ -733,6 +746,14 @@ public final class UpstreamCaller {
     }
     return new UpstreamFailure(
         FailureKind.TIMEOUT, pt.id() + " exceeded its " + which + " timeout of " + ms + " ms");
+  }
+
+  /**
+   * {@code f}, marked {@link UpstreamFailure#afterAnswerHead} when a success head with {@code
+   * status} had arrived (0: none did); a client's cancellation is never the provider's.
+   */
+  private static UpstreamFailure afterHead(UpstreamFailure f, int status) {
+    return status == 0 || f.kind() == FailureKind.CLIENT_CANCELLED ? f : f.afterAnswerHead(status);
   }
 
   private static UpstreamFailure cancelled() {

@@ -21,6 +21,7 @@ public final class UpstreamFailure extends RuntimeException {
   private final String retryAfter;
   private final String retryAfterMs;
   private final boolean cutByDeadline;
+  private final boolean answerStarted;
 
   public UpstreamFailure(
       FailureKind kind,
@@ -41,7 +42,7 @@ public final class UpstreamFailure extends RuntimeException {
       Buffer upstreamBody,
       String retryAfter,
       String retryAfterMs) {
-    this(kind, message, upstreamStatus, upstreamBody, retryAfter, retryAfterMs, false);
+    this(kind, message, upstreamStatus, upstreamBody, retryAfter, retryAfterMs, false, false);
   }
 
   private UpstreamFailure(
@@ -51,7 +52,8 @@ public final class UpstreamFailure extends RuntimeException {
       Buffer upstreamBody,
       String retryAfter,
       String retryAfterMs,
-      boolean cutByDeadline) {
+      boolean cutByDeadline,
+      boolean answerStarted) {
     super(message, null, false, false);
     this.kind = kind;
     this.upstreamStatus = upstreamStatus;
@@ -59,6 +61,7 @@ public final class UpstreamFailure extends RuntimeException {
     this.retryAfter = retryAfter;
     this.retryAfterMs = retryAfterMs;
     this.cutByDeadline = cutByDeadline;
+    this.answerStarted = answerStarted;
   }
 
   /**
@@ -67,13 +70,43 @@ public final class UpstreamFailure extends RuntimeException {
    * its attempt outcome is {@value #DEADLINE_OUTCOME}).
    */
   public static UpstreamFailure deadlineTimeout(String message) {
-    return new UpstreamFailure(FailureKind.TIMEOUT, message, 0, null, null, null, true);
+    return new UpstreamFailure(FailureKind.TIMEOUT, message, 0, null, null, null, true, false);
   }
 
   /** The same failure with another message (e.g. why no further attempt was made). */
   public UpstreamFailure withMessage(String message) {
     return new UpstreamFailure(
-        kind, message, upstreamStatus, upstreamBody, retryAfter, retryAfterMs, cutByDeadline);
+        kind,
+        message,
+        upstreamStatus,
+        upstreamBody,
+        retryAfter,
+        retryAfterMs,
+        cutByDeadline,
+        answerStarted);
+  }
+
+  /**
+   * This failure of a non-streamed attempt whose answer had begun to arrive: the provider sent a
+   * success head ({@code status}) and then broke off, or the total timeout struck while the body
+   * came. The provider has very likely done (and billed) the work, so the failover chain does not
+   * send the request to the same target again (see {@link #answerStarted()}).
+   */
+  public UpstreamFailure afterAnswerHead(int status) {
+    return new UpstreamFailure(
+        kind,
+        getMessage() + " after its answer's head (HTTP " + status + ") arrived",
+        status,
+        upstreamBody,
+        retryAfter,
+        retryAfterMs,
+        cutByDeadline,
+        true);
+  }
+
+  /** Whether the attempt failed after the provider began to send a success answer. */
+  public boolean answerStarted() {
+    return answerStarted;
   }
 
   /**

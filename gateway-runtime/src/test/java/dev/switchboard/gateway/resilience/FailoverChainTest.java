@@ -263,6 +263,25 @@ class FailoverChainTest {
     assertThat(result.result()).isEqualTo("answer from c/m");
   }
 
+  /**
+   * A failure after the answer's head arrived (the provider very likely generated and billed it) is
+   * not retried on the same target, whatever {@code maxAttempts} allows: the next target is tried
+   * instead.
+   */
+  @Test
+  void aFailureAfterTheAnswersHeadFailsOverInsteadOfResendingToTheSameTarget() {
+    RequestContext ctx = request(policy(3, 10, 2_000, null), List.of(TA, TB));
+    UpstreamFailure brokenOff =
+        new UpstreamFailure(FailureKind.CONNECT, "a/m connection reset").afterAnswerHead(200);
+
+    Future<String> result = chain.execute(List.of(TA, TB), ctx, script(brokenOff, null));
+
+    assertThat(calls).containsExactly("a/m", "b/m");
+    assertThat(result.result()).isEqualTo("answer from b/m");
+    assertThat(brokenOff.answerStarted()).isTrue();
+    assertThat(brokenOff.getMessage()).contains("after its answer's head (HTTP 200) arrived");
+  }
+
   @Test
   void anOpenBreakerSkipsTheTargetUntilItsOpenPeriodPassedOnTheClock() {
     RoutingTable.CircuitBreaker cb =

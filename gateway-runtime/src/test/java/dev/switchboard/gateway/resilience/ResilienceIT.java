@@ -181,7 +181,12 @@ class ResilienceIT {
                 target("quota", "quota-model", 0),
                 target("good", "ok-model", 1)),
             policyRoute("deadline", "failover", target("good", "stall-model", 0)),
-            policyRoute("short-deadlines", "failover", target("patient", "patient-model", 0))));
+            policyRoute("short-deadlines", "failover", target("patient", "patient-model", 0)),
+            policyRoute(
+                "answered-then-reset",
+                "patient",
+                target("good", "reset-model", 0),
+                target("good", "ok-model", 1))));
   }
 
   @AfterAll
@@ -595,6 +600,21 @@ class ResilienceIT {
     assertThat(patient.statusCode()).isEqualTo(200);
     assertThat(patient.headers().firstValue("x-switchboard-provider")).hasValue("patient");
     assertThat(breakerState("patient/patient-model")).isEqualTo(CircuitBreaker.State.CLOSED);
+  }
+
+  /**
+   * A plain answer whose success head arrived before the connection was reset was very likely
+   * generated, and billed, by the provider: it is not sent to the same target again (although the
+   * policy allows two attempts per target) but fails over to the next one.
+   */
+  @Test
+  void anAnswerBrokenOffAfterItsHeadIsNotResentToTheSameTarget() throws Exception {
+    mock.faults().set("reset-model", "reset-after-headers");
+    HttpResponse<String> r = chat("answered-then-reset");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("x-switchboard-target-model")).hasValue("ok-model");
+    assertThat(r.headers().firstValue("x-switchboard-attempts")).hasValue("2");
+    assertThat(mock.attempts("reset-model")).isEqualTo(1);
   }
 
   /** {@code switchboard_upstream_attempts} of {@code route} with {@code outcome} (0 when none). */

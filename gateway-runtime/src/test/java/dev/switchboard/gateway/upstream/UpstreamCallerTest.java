@@ -141,8 +141,13 @@ class UpstreamCallerTest {
     assertThat(reply.isComplete()).isFalse();
     clock.advance(1);
 
-    assertThat(failureOf(reply).getMessage())
-        .isEqualTo("up/m exceeded its total timeout of 2000 ms");
+    // The success head came: the provider was answering, so the chain must not re-send to it.
+    UpstreamFailure failure = failureOf(reply);
+    assertThat(failure.getMessage())
+        .isEqualTo(
+            "up/m exceeded its total timeout of 2000 ms after its answer's head (HTTP 200)"
+                + " arrived");
+    assertThat(failure.answerStarted()).isTrue();
   }
 
   @Test
@@ -366,7 +371,9 @@ class UpstreamCallerTest {
     assertThat(failure.kind()).isEqualTo(FailureKind.BAD_RESPONSE);
     assertThat(failure.kind().retriable()).isTrue();
     assertThat(failure.getMessage())
-        .isEqualTo("up/m sent an answer larger than its response size limit of 262144 bytes");
+        .isEqualTo(
+            "up/m sent an answer larger than its response size limit of 262144 bytes after its answer's head (HTTP 200) arrived");
+    assertThat(failure.answerStarted()).isTrue();
     // The upstream request was reset: the upstream sees its connection go, nothing more is read.
     await().atMost(WAIT).until(this::upstreamClosed);
     assertThat(written.get()).isGreaterThan(256 * 1024);
