@@ -282,6 +282,34 @@ class FailoverChainTest {
     assertThat(brokenOff.getMessage()).contains("after its answer's head (HTTP 200) arrived");
   }
 
+  /**
+   * With every target unavailable, the one probe goes to a target skipped for the gateway's own
+   * verdict (here B, unhealthy), never past A's provider-given Retry-After; with only the
+   * Retry-After left, nothing is sent and the request ends rate limited, with the wait.
+   */
+  @Test
+  void theProbeSkipsATargetCoolingDownAndWithoutAnyOtherTheAnswerIsALocal429() {
+    registry.coolDown("a/m", 30_000);
+    registry.guard(B).healthy(false);
+
+    Future<String> probed =
+        chain.execute(
+            List.of(TA, TB), request(policy(1, 10, 2_000, null), List.of(TA, TB)), script());
+
+    assertThat(calls).containsExactly("b/m");
+    assertThat(probed.result()).isEqualTo("answer from b/m");
+
+    calls.clear();
+    clock.advance(10_000);
+    Future<String> held =
+        chain.execute(List.of(TA), request(policy(1, 10, 2_000, null), List.of(TA)), script());
+
+    assertThat(calls).isEmpty();
+    UpstreamFailure failure = (UpstreamFailure) held.cause();
+    assertThat(failure.kind()).isEqualTo(FailureKind.RATE_LIMITED);
+    assertThat(failure.retryAfter()).isEqualTo("20");
+  }
+
   @Test
   void anOpenBreakerSkipsTheTargetUntilItsOpenPeriodPassedOnTheClock() {
     RoutingTable.CircuitBreaker cb =
