@@ -104,12 +104,31 @@ final class AnswerWriter {
     default String of(String standard, String echo, int eventsSent) {
       return of(standard + echo, eventsSent);
     }
+
+    /**
+     * With the fault's error {@code code} ({@code stream-error:N;code=X}) and its message: OpenAI's
+     * paths put the code into the event (OpenAI's type and code for {@code insufficient_quota});
+     * other providers ignore it.
+     */
+    default String coded(String message, String code, int eventsSent) {
+      return of(message, eventsSent);
+    }
   }
 
   /** OpenAI chat's mid-stream failure: a {@code data:} event with an {@code error} object. */
   private static final ErrorEvent CHAT_ERROR =
-      (message, sent) ->
-          OpenAiPayloads.event(OpenAiPayloads.error(message, "server_error", null, null));
+      new ErrorEvent() {
+        @Override
+        public String of(String message, int sent) {
+          return OpenAiPayloads.event(OpenAiPayloads.error(message, "server_error", null, null));
+        }
+
+        @Override
+        public String coded(String message, String code, int sent) {
+          String type = "insufficient_quota".equals(code) ? code : "server_error";
+          return OpenAiPayloads.event(OpenAiPayloads.error(message, type, null, code));
+        }
+      };
 
   void stream(RoutingContext ctx, List<String> events, long intervalMs, FaultSpec fault) {
     stream(ctx, events, intervalMs, fault, CHAT_ERROR);
@@ -214,7 +233,16 @@ final class AnswerWriter {
             fault.echoAuth()
                 ? " Request received with " + ErrorReplies.receivedCredentials(req)
                 : "";
-        res.end(errorEvent.of(standard, echo, limit));
+        String code = fault.errorCode();
+        if (code == null) {
+          res.end(errorEvent.of(standard, echo, limit));
+        } else {
+          String message =
+              "insufficient_quota".equals(code)
+                  ? ErrorReplies.NO_CREDIT
+                  : "Mock provider fault: stream error (" + code + ").";
+          res.end(errorEvent.coded(message + echo, code, limit));
+        }
       } else if (fault.linger()) {
         // The whole answer went out; the connection stays open until the client resets it.
         return;

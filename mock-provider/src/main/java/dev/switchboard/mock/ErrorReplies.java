@@ -71,6 +71,12 @@ final class ErrorReplies {
     };
   }
 
+  /** OpenAI's message for {@code insufficient_quota}: the account is out of credit. */
+  static final String NO_CREDIT =
+      "You exceeded your current quota, please check your plan and billing details. For"
+          + " more information on this error, read the docs:"
+          + " https://platform.openai.com/docs/guides/error-codes/api-errors.";
+
   /**
    * @param echo appended to the message when not null ({@code echo-auth})
    * @param code the error's {@code code} ({@code status:N;code=…}), or null for the status's own;
@@ -98,12 +104,7 @@ final class ErrorReplies {
     switch (code == null ? status : -1) {
       case -1 -> {
         boolean noCredit = "insufficient_quota".equals(code);
-        message =
-            noCredit
-                ? "You exceeded your current quota, please check your plan and billing details. For"
-                    + " more information on this error, read the docs:"
-                    + " https://platform.openai.com/docs/guides/error-codes/api-errors."
-                : "Mock provider fault: HTTP " + status + " (" + code + ").";
+        message = noCredit ? NO_CREDIT : "Mock provider fault: HTTP " + status + " (" + code + ").";
         type =
             noCredit
                 ? "insufficient_quota"

@@ -38,6 +38,21 @@ import org.slf4j.LoggerFactory;
 final class ProviderHandler {
 
   private static final Logger LOG = LoggerFactory.getLogger(ProviderHandler.class);
+
+  /** A Responses stream's {@code error} event, with the fault's code when it names one. */
+  private static final AnswerWriter.ErrorEvent RESPONSES_ERROR =
+      new AnswerWriter.ErrorEvent() {
+        @Override
+        public String of(String message, int sent) {
+          return ResponsesPayloads.errorEvent(message, sent);
+        }
+
+        @Override
+        public String coded(String message, String code, int sent) {
+          return ResponsesPayloads.errorEvent(message, code, sent);
+        }
+      };
+
   private static final String FAST_CONTENT = "This is the mock provider's fixed fast-path answer.";
 
   private final Vertx vertx;
@@ -197,12 +212,7 @@ final class ProviderHandler {
             storedResponses.put(id, new StoredResponse(response, request, events));
           }
           if (Boolean.TRUE.equals(request.getValue("stream"))) {
-            writer.stream(
-                ctx,
-                events,
-                intervalMs(ctx, a.fault()),
-                a.fault(),
-                (message, sent) -> ResponsesPayloads.errorEvent(message, sent));
+            writer.stream(ctx, events, intervalMs(ctx, a.fault()), a.fault(), RESPONSES_ERROR);
           } else {
             writer.sendJson(ctx, response.encode(), a.fault());
           }
@@ -414,12 +424,7 @@ final class ProviderHandler {
       }
       events.add(event);
     }
-    writer.stream(
-        ctx,
-        events,
-        intervalMs(ctx, fault),
-        fault,
-        (message, sent) -> ResponsesPayloads.errorEvent(message, sent));
+    writer.stream(ctx, events, intervalMs(ctx, fault), fault, RESPONSES_ERROR);
   }
 
   /**

@@ -93,7 +93,13 @@ class TargetUnusableIT {
                 "failover",
                 target("mock", "broke-model", 0),
                 target("mock", "gpt-4o-mini", 1)),
-            policyRoute("no-credit-only", "failover", target("mock", "empty-model", 0))));
+            policyRoute("no-credit-only", "failover", target("mock", "empty-model", 0)),
+            policyRoute(
+                "no-credit-stream",
+                "failover",
+                target("mock", "dry-model", 0),
+                target("mock", "gpt-4o-mini", 1)),
+            policyRoute("no-credit-stream-only", "failover", target("mock", "drained-model", 0))));
   }
 
   @AfterAll
@@ -202,6 +208,35 @@ class TargetUnusableIT {
     assertThat(error.path("message").asText()).doesNotContainIgnoringCase("retry later");
     assertThat(r.headers().firstValue("retry-after")).isEmpty();
     assertThat(mock.attempts("empty-model")).isEqualTo(1);
+  }
+
+  @Test
+  void anOutOfCreditErrorEventBeforeAnyChunkFailsOverAtOnceAndOpensTheBreaker() throws Exception {
+    // OpenAI's insufficient_quota as the first event of a stream, not as a 429.
+    mock.faults().set("dry-model", "stream-error:0;code=insufficient_quota");
+
+    for (int i = 0; i < 4; i++) {
+      HttpResponse<String> r = post("no-credit-stream", true);
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.headers().firstValue("x-switchboard-target-model")).hasValue("gpt-4o-mini");
+    }
+    // Not a server error to retry on the same target (the policy allows 3 attempts).
+    assertThat(mock.attempts("dry-model")).isEqualTo(4);
+    assertThat(breakerState("mock/dry-model")).isEqualTo(CircuitBreaker.State.OPEN);
+  }
+
+  @Test
+  void anOutOfCreditErrorEventAloneIsTheQuotaExhausted502() throws Exception {
+    mock.faults().set("drained-model", "stream-error:0;code=insufficient_quota");
+
+    HttpResponse<String> r = post("no-credit-stream-only", true);
+
+    assertThat(r.statusCode()).isEqualTo(502);
+    assertThat(OpenAiWireFormat.problems(Body.ERROR, r.body())).isEmpty();
+    JsonNode error = GatewayHarness.json(r.body()).path("error");
+    assertThat(error.path("code").asText()).isEqualTo("upstream_quota_exhausted");
+    assertThat(r.body()).doesNotContain("You exceeded your current quota");
+    assertThat(mock.attempts("drained-model")).isEqualTo(1);
   }
 
   private static HttpResponse<String> post(String route, boolean stream) throws Exception {

@@ -24,7 +24,8 @@ import java.util.OptionalLong;
  *   <li>{@code stall} (accept the request, never answer)
  *   <li>{@code stall-after:3} (stream 3 events, then go silent with the connection open)
  *   <li>{@code stream-error:3} (stream 3 events, then an OpenAI {@code data: {"error": ...}} event
- *       and the end of the body without {@code [DONE]})
+ *       and the end of the body without {@code [DONE]}); {@code
+ *       stream-error:0;code=insufficient_quota} puts that code into the event (OpenAI paths)
  *   <li>{@code tokens:400} (not a fault: answer with 400 content deltas, e.g. to make one model
  *       verbose for canary analysis)
  *   <li>{@code prompt-tokens:1000}, {@code cached-tokens:200} (not faults: exact usage figures for
@@ -58,8 +59,8 @@ import java.util.OptionalLong;
  * @param status HTTP status to answer with instead of a completion, or {@code null}
  * @param retryAfterSeconds value of the {@code Retry-After} header, or {@code null}
  * @param retryAfterMs value of the {@code retry-after-ms} header, or {@code null}
- * @param errorCode the {@code code} of a {@code status:N} error body, or {@code null} for the
- *     status's own
+ * @param errorCode the {@code code} of a {@code status:N} error body or of a {@code stream-error:N}
+ *     event, or {@code null} for the status's own (a stream's {@code server_error})
  * @param delayMinMs lower bound of the delay before headers, 0 for none
  * @param delayMaxMs upper bound of the delay before headers (equal to min for a fixed delay)
  * @param dripMs interval between stream events, or {@code null} for the request's default
@@ -329,8 +330,9 @@ public record FaultSpec(
       case "retry-after" -> b.retryAfter = parseInt(value, key);
       case "retry-after-ms" -> b.retryAfterMs = parseLong(value, key);
       case "code" -> {
-        if (!"status".equals(directive) || value.isEmpty()) {
-          throw new IllegalArgumentException("parameter 'code' is only for status, with a value");
+        if (!("status".equals(directive) || "stream-error".equals(directive)) || value.isEmpty()) {
+          throw new IllegalArgumentException(
+              "parameter 'code' is only for status and stream-error, with a value");
         }
         b.errorCode = value;
       }

@@ -225,10 +225,15 @@ public final class ResponsesPayloads {
 
   /** The {@code error} event a Responses stream ends with when it fails server-side. */
   public static String errorEvent(String message, int sequence) {
+    return errorEvent(message, "server_error", sequence);
+  }
+
+  /** As above with the error's {@code code} (e.g. {@code insufficient_quota}). */
+  public static String errorEvent(String message, String code, int sequence) {
     JsonObject error =
         new JsonObject()
             .put("type", "error")
-            .put("code", "server_error")
+            .put("code", code)
             .put("message", message)
             .putNull("param")
             .put("sequence_number", sequence);

@@ -25,6 +25,8 @@ class FaultSpecTest {
     assertThat(FaultSpec.parse("status:429;code=insufficient_quota").errorCode())
         .isEqualTo("insufficient_quota");
     assertThat(FaultSpec.parse("status:429").errorCode()).isNull();
+    assertThat(FaultSpec.parse("stream-error:0;code=insufficient_quota").errorCode())
+        .isEqualTo("insufficient_quota");
     assertThatThrownBy(() -> FaultSpec.parse("delay:5;code=x"))
         .isInstanceOf(IllegalArgumentException.class);
   }

@@ -204,9 +204,16 @@ public class OpenAiAdapter implements UpstreamAdapter {
           FailureKind.BAD_RESPONSE, target.id() + " sent a first stream event that is not JSON");
     }
     // A chat chunk carries an "error" object; a Responses stream an event of type "error".
-    if (first.path("error").isObject() || "error".equals(first.path("type").asText())) {
+    JsonNode chatError = first.path("error");
+    boolean responsesError = "error".equals(first.path("type").asText());
+    if (chatError.isObject() || responsesError) {
+      JsonNode error = chatError.isObject() ? chatError : first;
+      // An account out of credit says so in the stream as in a 429: not a passing server error.
+      boolean outOfCredit =
+          "insufficient_quota".equals(error.path("code").asText())
+              || "insufficient_quota".equals(error.path("type").asText());
       return new UpstreamFailure(
-          FailureKind.SERVER_ERROR,
+          outOfCredit ? FailureKind.TARGET_UNUSABLE : FailureKind.SERVER_ERROR,
           target.id() + " sent an error event before any content",
           200,
           Buffer.buffer(data),
