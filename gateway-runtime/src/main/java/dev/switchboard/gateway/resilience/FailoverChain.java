@@ -458,7 +458,8 @@ public final class FailoverChain {
         promise.tryFail(failure);
         return;
       }
-      // An answer that broke off after its head arrived was very likely generated and billed:
+      // An answer that broke off after its head arrived, or a whole 2xx body that does not parse,
+      // was very likely generated and billed:
       // sending the same request to the same target again would pay for it twice, so a retry
       // goes to another target (see RESILIENCE.md, "Retries and double billing").
       if (!forced && triesOnTarget < policy.maxAttempts() && !failure.answerStarted()) {

@@ -207,14 +207,19 @@ public final class UpstreamCaller {
     return new JsonReply(status, decoded.body(), decoded.summary(), op);
   }
 
+  /**
+   * A {@code 2xx} answer that arrived whole but cannot be read: very likely generated and billed,
+   * so it is marked {@link UpstreamFailure#afterWholeAnswer} (never re-sent to the same target).
+   */
   private static UpstreamFailure badReply(
       PlannedTarget pt, int status, String problem, KeyScrubber scrubber) {
     return new UpstreamFailure(
-        FailureKind.BAD_RESPONSE,
-        pt.id() + " answered " + status + " with " + scrubber.scrub(problem),
-        status,
-        null,
-        null);
+            FailureKind.BAD_RESPONSE,
+            pt.id() + " answered " + status + " with " + scrubber.scrub(problem),
+            status,
+            null,
+            null)
+        .afterWholeAnswer();
   }
 
   /**

@@ -104,7 +104,28 @@ public final class UpstreamFailure extends RuntimeException {
         true);
   }
 
-  /** Whether the attempt failed after the provider began to send a success answer. */
+  /**
+   * This failure of a non-streamed attempt whose whole success answer arrived but cannot be used (a
+   * {@code 2xx} body that does not parse): the provider has very likely done (and billed) the work,
+   * so, as after {@link #afterAnswerHead}, the failover chain does not send the request to the same
+   * target again. The message stays as it is (it already names the status).
+   */
+  public UpstreamFailure afterWholeAnswer() {
+    return new UpstreamFailure(
+        kind,
+        getMessage(),
+        upstreamStatus,
+        upstreamBody,
+        retryAfter,
+        retryAfterMs,
+        cutByDeadline,
+        true);
+  }
+
+  /**
+   * Whether the attempt failed after the provider began to send a success answer (or sent all of
+   * one the gateway could not read).
+   */
   public boolean answerStarted() {
     return answerStarted;
   }

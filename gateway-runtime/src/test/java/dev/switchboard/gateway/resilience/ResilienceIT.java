@@ -186,6 +186,16 @@ class ResilienceIT {
                 "answered-then-reset",
                 "patient",
                 target("good", "reset-model", 0),
+                target("good", "ok-model", 1)),
+            policyRoute(
+                "answered-not-json",
+                "patient",
+                target("good", "html-model", 0),
+                target("good", "ok-model", 1)),
+            policyRoute(
+                "answered-half",
+                "patient",
+                target("good", "half-model", 0),
                 target("good", "ok-model", 1))));
   }
 
@@ -615,6 +625,26 @@ class ResilienceIT {
     assertThat(r.headers().firstValue("x-switchboard-target-model")).hasValue("ok-model");
     assertThat(r.headers().firstValue("x-switchboard-attempts")).hasValue("2");
     assertThat(mock.attempts("reset-model")).isEqualTo(1);
+  }
+
+  /**
+   * A plain {@code 200} whose body does not parse (an HTML page, half a JSON body) was very likely
+   * generated and billed too: like an answer broken off after its head, it is not sent to the same
+   * target again (although the policy allows two attempts per target) but fails over.
+   */
+  @Test
+  void aSuccessAnswerThatDoesNotParseIsNotResentToTheSameTarget() throws Exception {
+    mock.faults().set("html-model", "non-json");
+    mock.faults().set("half-model", "truncate:1");
+
+    for (String route : List.of("answered-not-json", "answered-half")) {
+      HttpResponse<String> r = chat(route);
+      assertThat(r.statusCode()).as(route).isEqualTo(200);
+      assertThat(r.headers().firstValue("x-switchboard-target-model")).hasValue("ok-model");
+      assertThat(r.headers().firstValue("x-switchboard-attempts")).hasValue("2");
+    }
+    assertThat(mock.attempts("html-model")).isEqualTo(1);
+    assertThat(mock.attempts("half-model")).isEqualTo(1);
   }
 
   /** {@code switchboard_upstream_attempts} of {@code route} with {@code outcome} (0 when none). */
