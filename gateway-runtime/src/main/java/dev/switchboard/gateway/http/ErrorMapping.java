@@ -35,6 +35,24 @@ public final class ErrorMapping {
       LOG.warn("request {} failed in the gateway", ctx.requestId(), err);
       return OpenAiError.internal("Unexpected gateway error." + requestId(ctx));
     }
+    String id = requestId(ctx);
+    if (f.heldBack()) {
+      // Nothing was sent: the providers' own limits hold every target back. Not an upstream
+      // failure, so no WARN claiming one (the request log line says held_back); the client is
+      // told when to come back, as by a provider's 429.
+      LOG.debug(
+          "request {} held back, nothing sent upstream (route {}): {}",
+          ctx.requestId(),
+          ctx.routeName(),
+          f.getMessage());
+      return new OpenAiError(
+          429,
+          "Every upstream target is at its provider's limit; retry later." + id,
+          "rate_limit_error",
+          null,
+          "rate_limit_exceeded",
+          "held_back");
+    }
     if (f.kind() != FailureKind.CLIENT_CANCELLED && f.kind() != FailureKind.REQUEST_REJECTED) {
       LOG.warn(
           "request {} failed upstream ({}): {} (route {}, {} attempt(s): {})",
@@ -47,7 +65,6 @@ public final class ErrorMapping {
               .map(a -> a.targetId() + ":" + a.outcome())
               .collect(Collectors.joining(", ")));
     }
-    String id = requestId(ctx);
     return switch (f.kind()) {
       case TIMEOUT ->
           new OpenAiError(

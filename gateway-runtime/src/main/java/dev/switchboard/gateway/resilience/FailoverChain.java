@@ -553,11 +553,8 @@ public final class FailoverChain {
       if (heldBackMs >= 0) {
         // Nothing was sent: the providers' own limits (quota, Retry-After) hold every target back.
         // Like the provider's 429 they stand for, a local 429 saying when to come back.
-        return new UpstreamFailure(
-            FailureKind.RATE_LIMITED,
+        return UpstreamFailure.heldBack(
             "no target was available: " + String.join(", ", skipped),
-            0,
-            null,
             Long.toString(Math.max(1, (heldBackMs + 999) / 1000)));
       }
       return new UpstreamFailure(

@@ -22,6 +22,7 @@ public final class UpstreamFailure extends RuntimeException {
   private final String retryAfterMs;
   private final boolean cutByDeadline;
   private final boolean answerStarted;
+  private final boolean heldBack;
 
   public UpstreamFailure(
       FailureKind kind,
@@ -54,6 +55,28 @@ public final class UpstreamFailure extends RuntimeException {
       String retryAfterMs,
       boolean cutByDeadline,
       boolean answerStarted) {
+    this(
+        kind,
+        message,
+        upstreamStatus,
+        upstreamBody,
+        retryAfter,
+        retryAfterMs,
+        cutByDeadline,
+        answerStarted,
+        false);
+  }
+
+  private UpstreamFailure(
+      FailureKind kind,
+      String message,
+      int upstreamStatus,
+      Buffer upstreamBody,
+      String retryAfter,
+      String retryAfterMs,
+      boolean cutByDeadline,
+      boolean answerStarted,
+      boolean heldBack) {
     super(message, null, false, false);
     this.kind = kind;
     this.upstreamStatus = upstreamStatus;
@@ -62,6 +85,18 @@ public final class UpstreamFailure extends RuntimeException {
     this.retryAfterMs = retryAfterMs;
     this.cutByDeadline = cutByDeadline;
     this.answerStarted = answerStarted;
+    this.heldBack = heldBack;
+  }
+
+  /**
+   * A {@link FailureKind#RATE_LIMITED} of the gateway's own: the providers' limits (quota, a
+   * provider's {@code Retry-After}) held every target back, so nothing was sent upstream. The
+   * client still gets a {@code 429} with {@code retryAfterSeconds}; the request log says {@code
+   * held_back}, not an upstream failure.
+   */
+  public static UpstreamFailure heldBack(String message, String retryAfterSeconds) {
+    return new UpstreamFailure(
+        FailureKind.RATE_LIMITED, message, 0, null, retryAfterSeconds, null, false, false, true);
   }
 
   /**
@@ -83,7 +118,8 @@ public final class UpstreamFailure extends RuntimeException {
         retryAfter,
         retryAfterMs,
         cutByDeadline,
-        answerStarted);
+        answerStarted,
+        heldBack);
   }
 
   /**
@@ -128,6 +164,11 @@ public final class UpstreamFailure extends RuntimeException {
    */
   public boolean answerStarted() {
     return answerStarted;
+  }
+
+  /** Whether nothing was sent: every target was held back by its provider's limits. */
+  public boolean heldBack() {
+    return heldBack;
   }
 
   /**

@@ -307,6 +307,7 @@ class FailoverChainTest {
     assertThat(calls).isEmpty();
     UpstreamFailure failure = (UpstreamFailure) held.cause();
     assertThat(failure.kind()).isEqualTo(FailureKind.RATE_LIMITED);
+    assertThat(failure.heldBack()).isTrue();
     assertThat(failure.retryAfter()).isEqualTo("20");
   }
 

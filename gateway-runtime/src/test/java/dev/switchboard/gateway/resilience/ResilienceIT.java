@@ -7,10 +7,14 @@ import static dev.switchboard.gateway.resilience.ResilienceTables.provider;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.GatewayHarness;
+import dev.switchboard.gateway.LogCapture;
 import dev.switchboard.gateway.TestTables;
+import dev.switchboard.gateway.http.ErrorMapping;
+import dev.switchboard.gateway.logging.RequestLogWriter;
 import dev.switchboard.gateway.time.ManualClock;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
@@ -558,9 +562,30 @@ class ResilienceIT {
       HttpResponse<String> limited = manual.post("/v1/chat/completions", chatBody("ra-only"));
       assertThat(limited.statusCode()).isEqualTo(429);
       assertThat(mock.attempts("ra-only-model")).isEqualTo(1);
-      HttpResponse<String> held = manual.post("/v1/chat/completions", chatBody("ra-only"));
+      HttpResponse<String> held;
+      try (LogCapture requestLog = LogCapture.of(RequestLogWriter.LOGGER_NAME, Level.INFO);
+          LogCapture errors = LogCapture.of(ErrorMapping.class.getName(), Level.DEBUG)) {
+        held = manual.post("/v1/chat/completions", chatBody("ra-only"));
+        String requestId = held.headers().firstValue("x-request-id").orElseThrow();
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> requestLine(requestLog, requestId) != null);
+        // Nothing was sent upstream: not logged as the provider's 429, nor as a failed upstream.
+        JsonNode line = requestLine(requestLog, requestId);
+        assertThat(line.path("status").asInt()).isEqualTo(429);
+        assertThat(line.path("error_class").asText()).isEqualTo("held_back");
+        assertThat(line.path("attempts").asInt()).isZero();
+        assertThat(errors.events())
+            .filteredOn(e -> e.getFormattedMessage().contains(requestId))
+            .isNotEmpty()
+            .noneMatch(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+            .noneMatch(e -> e.getFormattedMessage().contains("failed upstream"));
+      }
       assertThat(held.statusCode()).isEqualTo(429);
       assertThat(OpenAiWireFormat.problems(Body.ERROR, held.body())).isEmpty();
+      JsonNode heldError = GatewayHarness.json(held.body()).path("error");
+      assertThat(heldError.path("type").asText()).isEqualTo("rate_limit_error");
+      assertThat(heldError.path("code").asText()).isEqualTo("rate_limit_exceeded");
       assertThat(held.headers().firstValue("retry-after")).hasValue("30");
       assertThat(mock.attempts("ra-only-model")).isEqualTo(1);
 
@@ -645,6 +670,17 @@ class ResilienceIT {
     }
     assertThat(mock.attempts("html-model")).isEqualTo(1);
     assertThat(mock.attempts("half-model")).isEqualTo(1);
+  }
+
+  /** The request log line of {@code requestId}, or null while it is not written. */
+  private static JsonNode requestLine(LogCapture requestLog, String requestId) throws Exception {
+    for (String message : requestLog.messages()) {
+      JsonNode line = GatewayHarness.json(message);
+      if (requestId.equals(line.path("request_id").asText())) {
+        return line;
+      }
+    }
+    return null;
   }
 
   /** {@code switchboard_upstream_attempts} of {@code route} with {@code outcome} (0 when none). */
