@@ -194,6 +194,36 @@ class OpenAiAdapterTest {
     assertThat(adapter.firstEventProblem(OPENAI, chunk, adapter.parseEvent(chunk))).isNull();
   }
 
+  /**
+   * OpenAI's out-of-credit error as a stream's first event (chat's error object, a Responses {@code
+   * error} event) is the account's lasting state, as the JSON 429 {@code insufficient_quota}: not a
+   * server error to retry on the same target.
+   */
+  @Test
+  void anOutOfCreditFirstEventMakesTheTargetUnusable() {
+    String chat =
+        "{\"error\":{\"message\":\"You exceeded your current quota, please check your plan and"
+            + " billing details.\",\"type\":\"insufficient_quota\",\"param\":null,"
+            + "\"code\":\"insufficient_quota\"}}";
+    String responses =
+        "{\"type\":\"error\",\"code\":\"insufficient_quota\",\"message\":\"You exceeded your"
+            + " current quota.\",\"param\":null,\"sequence_number\":0}";
+    String otherResponsesError =
+        "{\"type\":\"error\",\"code\":\"server_error\",\"message\":\"oops\","
+            + "\"param\":null,\"sequence_number\":0}";
+
+    assertThat(adapter.firstEventProblem(OPENAI, chat, adapter.parseEvent(chat)).kind())
+        .isEqualTo(FailureKind.TARGET_UNUSABLE);
+    assertThat(adapter.firstEventProblem(OPENAI, responses, adapter.parseEvent(responses)).kind())
+        .isEqualTo(FailureKind.TARGET_UNUSABLE);
+    assertThat(
+            adapter
+                .firstEventProblem(
+                    OPENAI, otherResponsesError, adapter.parseEvent(otherResponsesError))
+                .kind())
+        .isEqualTo(FailureKind.SERVER_ERROR);
+  }
+
   @Test
   void anErrorBodyIsReadInOpenAisVocabulary() {
     assertThat(adapter.decodeError(Buffer.buffer(WireSamples.text("openai-error-400.json"))))
