@@ -390,13 +390,7 @@ public final class InfoHandlers {
               return json;
             },
             false)
-        .onSuccess(
-            text ->
-                rc.response()
-                    .setStatusCode(200)
-                    .putHeader("content-type", "application/json")
-                    .end(text))
-        .onFailure(rc::fail);
+        .onComplete(json -> answerJson(rc, json));
   }
 
   /**
@@ -407,13 +401,19 @@ public final class InfoHandlers {
   static void sendJsonOnWorker(RoutingContext rc, java.util.function.Supplier<Object> document) {
     rc.vertx()
         .executeBlocking(() -> JSON.writeValueAsString(document.get()), false)
-        .onSuccess(
-            text ->
-                rc.response()
-                    .setStatusCode(200)
-                    .putHeader("content-type", "application/json")
-                    .end(text))
-        .onFailure(rc::fail);
+        .onComplete(json -> answerJson(rc, json));
+  }
+
+  /** Sends a document a worker wrote, back on the request's event loop; a failure is a 500. */
+  private static void answerJson(RoutingContext rc, io.vertx.core.AsyncResult<String> written) {
+    if (written.failed()) {
+      rc.fail(written.cause());
+      return;
+    }
+    rc.response()
+        .setStatusCode(200)
+        .putHeader("content-type", "application/json")
+        .end(written.result());
   }
 
   /**
