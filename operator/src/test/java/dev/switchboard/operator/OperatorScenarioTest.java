@@ -79,17 +79,30 @@ class OperatorScenarioTest {
     return client.resources(type).inNamespace(ns).withName(name).get();
   }
 
+  /**
+   * Edits a resource as a user would, again on a 409: the operator writes the resource meanwhile (a
+   * finalizer, its status), and an edit made from a read just before that write conflicts.
+   */
   private <T extends CustomResource<?, ?>> void edit(
       Class<T> type, String name, java.util.function.Consumer<T> change) {
-    client
-        .resources(type)
-        .inNamespace(ns)
-        .withName(name)
-        .edit(
-            r -> {
-              change.accept(r);
-              return r;
-            });
+    for (int attempt = 1; ; attempt++) {
+      try {
+        client
+            .resources(type)
+            .inNamespace(ns)
+            .withName(name)
+            .edit(
+                r -> {
+                  change.accept(r);
+                  return r;
+                });
+        return;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt >= 5) {
+          throw e;
+        }
+      }
+    }
   }
 
   private static Optional<Condition> condition(List<Condition> conditions, String type) {
