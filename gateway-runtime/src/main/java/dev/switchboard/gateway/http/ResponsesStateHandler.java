@@ -3,6 +3,7 @@ package dev.switchboard.gateway.http;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.consumer.ConsumerPolicy;
 import dev.switchboard.gateway.pipeline.IdentifyStage;
+import dev.switchboard.gateway.pipeline.ValidateStage;
 import dev.switchboard.gateway.request.Caller;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.responses.ResponseLocation;
@@ -360,17 +361,18 @@ public final class ResponsesStateHandler {
         });
   }
 
-  /** Larger stored-response bodies are scrubbed on a worker (as large answers are decoded). */
-  static final int INLINE_SCRUB_LIMIT = 256 * 1024;
+  /**
+   * Larger stored-response bodies are scrubbed on a worker, by the rule that sends large request
+   * bodies (and answers) to one.
+   */
+  static final int INLINE_SCRUB_LIMIT = ValidateStage.INLINE_PARSE_LIMIT;
 
   /** Runs where a stored-response body is scrubbed: a test observes the thread. */
   static volatile Runnable scrubProbe = () -> {};
 
   private static Buffer scrubbed(Buffer body, KeyScrubber scrubber) {
     scrubProbe.run();
-    byte[] raw = body.getBytes();
-    byte[] clean = scrubber.scrub(raw);
-    return clean == raw ? body : Buffer.buffer(clean);
+    return scrubber.scrub(body);
   }
 
   /**

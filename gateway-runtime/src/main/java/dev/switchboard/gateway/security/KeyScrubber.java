@@ -1,6 +1,7 @@
 package dev.switchboard.gateway.security;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import io.vertx.core.buffer.Buffer;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -149,6 +150,13 @@ public final class KeyScrubber {
       }
     }
     return null;
+  }
+
+  /** {@code buffer} without the key; the same buffer when it holds none. */
+  public Buffer scrub(Buffer buffer) {
+    byte[] raw = buffer.getBytes();
+    byte[] clean = scrub(raw);
+    return clean == raw ? buffer : Buffer.buffer(clean);
   }
 
   /** {@code bytes} without the key; the same array when they hold none. */

@@ -798,11 +798,7 @@ public final class UpstreamCaller {
     int status = resp.statusCode();
     Buffer cut = body.length() > MAX_ERROR_BODY ? body.getBuffer(0, MAX_ERROR_BODY) : body;
     // Error bodies are where providers echo the Authorization header they received.
-    byte[] raw = cut.getBytes();
-    byte[] clean = scrubber.scrub(raw);
-    if (clean != raw) {
-      cut = Buffer.buffer(clean);
-    }
+    cut = scrubber.scrub(cut);
     FailureKind kind;
     if (status == 429) {
       kind = FailureKind.RATE_LIMITED;

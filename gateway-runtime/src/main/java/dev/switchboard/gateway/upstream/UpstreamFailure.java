@@ -43,28 +43,8 @@ public final class UpstreamFailure extends RuntimeException {
       Buffer upstreamBody,
       String retryAfter,
       String retryAfterMs) {
-    this(kind, message, upstreamStatus, upstreamBody, retryAfter, retryAfterMs, false, false);
-  }
-
-  private UpstreamFailure(
-      FailureKind kind,
-      String message,
-      int upstreamStatus,
-      Buffer upstreamBody,
-      String retryAfter,
-      String retryAfterMs,
-      boolean cutByDeadline,
-      boolean answerStarted) {
     this(
-        kind,
-        message,
-        upstreamStatus,
-        upstreamBody,
-        retryAfter,
-        retryAfterMs,
-        cutByDeadline,
-        answerStarted,
-        false);
+        kind, message, upstreamStatus, upstreamBody, retryAfter, retryAfterMs, false, false, false);
   }
 
   private UpstreamFailure(
@@ -105,7 +85,8 @@ public final class UpstreamFailure extends RuntimeException {
    * its attempt outcome is {@value #DEADLINE_OUTCOME}).
    */
   public static UpstreamFailure deadlineTimeout(String message) {
-    return new UpstreamFailure(FailureKind.TIMEOUT, message, 0, null, null, null, true, false);
+    return new UpstreamFailure(
+        FailureKind.TIMEOUT, message, 0, null, null, null, true, false, false);
   }
 
   /** The same failure with another message (e.g. why no further attempt was made). */
@@ -129,15 +110,8 @@ public final class UpstreamFailure extends RuntimeException {
    * send the request to the same target again (see {@link #answerStarted()}).
    */
   public UpstreamFailure afterAnswerHead(int status) {
-    return new UpstreamFailure(
-        kind,
-        getMessage() + " after its answer's head (HTTP " + status + ") arrived",
-        status,
-        upstreamBody,
-        retryAfter,
-        retryAfterMs,
-        cutByDeadline,
-        true);
+    return answerStarted(
+        getMessage() + " after its answer's head (HTTP " + status + ") arrived", status);
   }
 
   /**
@@ -147,15 +121,21 @@ public final class UpstreamFailure extends RuntimeException {
    * target again. The message stays as it is (it already names the status).
    */
   public UpstreamFailure afterWholeAnswer() {
+    return answerStarted(getMessage(), upstreamStatus);
+  }
+
+  /** This failure, marked as one after the answer began ({@link #answerStarted()}). */
+  private UpstreamFailure answerStarted(String message, int status) {
     return new UpstreamFailure(
         kind,
-        getMessage(),
-        upstreamStatus,
+        message,
+        status,
         upstreamBody,
         retryAfter,
         retryAfterMs,
         cutByDeadline,
-        true);
+        true,
+        heldBack);
   }
 
   /**
