@@ -463,13 +463,7 @@ final class ConsumerAllowances {
    * flight, if there is one), so a spend report read after it includes this replica's settlements.
    */
   Future<Void> report(String consumer) {
-    List<Future<Void>> reports = new ArrayList<>();
-    for (Group g : groups.values()) {
-      if (g.shape.consumer().equals(consumer)) {
-        reports.add(report(g, true));
-      }
-    }
-    return Future.join(reports).otherwiseEmpty().mapEmpty();
+    return report(java.util.Set.of(consumer));
   }
 
   /**
