@@ -11,6 +11,7 @@ import dev.switchboard.contract.RoutingTableCodec;
 import dev.switchboard.contract.RoutingTableValidator;
 import dev.switchboard.operator.testing.Fixtures;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
+import dev.switchboard.operator.testing.UserEdits;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -84,40 +85,31 @@ class ConfigSamplesScenarioTest {
 
     // Update a route, a policy, a provider and rotate a provider's key.
     String routeName = routes.get(0).getMetadata().getName();
-    client
-        .resources(ModelRoute.class)
-        .inNamespace(ns)
-        .withName(routeName)
-        .edit(
-            r -> {
-              r.getSpec().setAliases(List.of("renamed-" + routeName));
-              return r;
-            });
+    UserEdits.edit(
+        client.resources(ModelRoute.class).inNamespace(ns).withName(routeName),
+        r -> {
+          r.getSpec().setAliases(List.of("renamed-" + routeName));
+          return r;
+        });
     String policyName = policies.get(0).getMetadata().getName();
-    client
-        .resources(RoutingPolicy.class)
-        .inNamespace(ns)
-        .withName(policyName)
-        .edit(
-            p -> {
-              p.getSpec().setStrategy("least-latency");
-              return p;
-            });
+    UserEdits.edit(
+        client.resources(RoutingPolicy.class).inNamespace(ns).withName(policyName),
+        p -> {
+          p.getSpec().setStrategy("least-latency");
+          return p;
+        });
     ProviderEndpoint keyed =
         providers.stream()
             .filter(p -> p.getSpec().getApiKeySecretRef() != null)
             .findFirst()
             .orElseThrow();
     String providerName = keyed.getMetadata().getName();
-    client
-        .resources(ProviderEndpoint.class)
-        .inNamespace(ns)
-        .withName(providerName)
-        .edit(
-            p -> {
-              p.getSpec().setMaxConcurrency(7);
-              return p;
-            });
+    UserEdits.edit(
+        client.resources(ProviderEndpoint.class).inNamespace(ns).withName(providerName),
+        p -> {
+          p.getSpec().setMaxConcurrency(7);
+          return p;
+        });
     client
         .secrets()
         .inNamespace(ns)

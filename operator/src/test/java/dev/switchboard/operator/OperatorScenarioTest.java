@@ -17,6 +17,7 @@ import dev.switchboard.contract.RoutingTableValidator;
 import dev.switchboard.operator.publish.RoutingTablePublisher;
 import dev.switchboard.operator.testing.Fixtures;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
+import dev.switchboard.operator.testing.UserEdits;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -79,30 +80,15 @@ class OperatorScenarioTest {
     return client.resources(type).inNamespace(ns).withName(name).get();
   }
 
-  /**
-   * Edits a resource as a user would, again on a 409: the operator writes the resource meanwhile (a
-   * finalizer, its status), and an edit made from a read just before that write conflicts.
-   */
+  /** Edits a resource as a user would, again on a 409 (see {@link UserEdits}). */
   private <T extends CustomResource<?, ?>> void edit(
       Class<T> type, String name, java.util.function.Consumer<T> change) {
-    for (int attempt = 1; ; attempt++) {
-      try {
-        client
-            .resources(type)
-            .inNamespace(ns)
-            .withName(name)
-            .edit(
-                r -> {
-                  change.accept(r);
-                  return r;
-                });
-        return;
-      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-        if (e.getCode() != 409 || attempt >= 5) {
-          throw e;
-        }
-      }
-    }
+    UserEdits.edit(
+        client.resources(type).inNamespace(ns).withName(name),
+        r -> {
+          change.accept(r);
+          return r;
+        });
   }
 
   private static Optional<Condition> condition(List<Condition> conditions, String type) {
@@ -420,15 +406,12 @@ class OperatorScenarioTest {
             });
     String key = started[1];
     // Edited by hand and cut short.
-    client
-        .configMaps()
-        .inNamespace(ns)
-        .withName("switchboard-evaluations")
-        .edit(
-            cm -> {
-              cm.getData().put(key, "{\"id\":");
-              return cm;
-            });
+    UserEdits.edit(
+        client.configMaps().inNamespace(ns).withName("switchboard-evaluations"),
+        cm -> {
+          cm.getData().put(key, "{\"id\":");
+          return cm;
+        });
     // Any reconcile of the route (an alias added: the evaluation is the same) finds it.
     edit(
         ModelRoute.class,
@@ -964,15 +947,12 @@ class OperatorScenarioTest {
             .until(this::table, t -> t.filter(x -> x.routes().size() == 2).isPresent())
             .orElseThrow();
 
-    client
-        .configMaps()
-        .inNamespace(ns)
-        .withName(RoutingTable.CONFIG_MAP_NAME)
-        .edit(
-            m -> {
-              m.getData().put(RoutingTable.CONFIG_MAP_KEY, "{\"schemaVersion\":1}");
-              return m;
-            });
+    UserEdits.edit(
+        client.configMaps().inNamespace(ns).withName(RoutingTable.CONFIG_MAP_NAME),
+        m -> {
+          m.getData().put(RoutingTable.CONFIG_MAP_KEY, "{\"schemaVersion\":1}");
+          return m;
+        });
     eventually().untilAsserted(() -> assertThat(table()).contains(published));
 
     client.configMaps().inNamespace(ns).withName(RoutingTable.CONFIG_MAP_NAME).delete();

@@ -11,6 +11,7 @@ import dev.switchboard.operator.keys.KeyAges;
 import dev.switchboard.operator.rollout.CanaryPlanner;
 import dev.switchboard.operator.testing.Fixtures;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
+import dev.switchboard.operator.testing.UserEdits;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -212,21 +213,20 @@ class UnknownFieldsScenarioTest {
     assertThat(condition("RoutingPolicy", "standard", "FieldsRecognized")).isPresent();
 
     // Fixing the policy removes the condition.
-    client
-        .genericKubernetesResources("switchboard.dev/v1alpha1", "RoutingPolicy")
-        .inNamespace(ns)
-        .withName("standard")
-        .edit(
-            p -> {
-              @SuppressWarnings("unchecked")
-              Map<String, Object> spec =
-                  (Map<String, Object>) p.getAdditionalProperties().get("spec");
-              spec.remove("futureFeature");
-              @SuppressWarnings("unchecked")
-              Map<String, Object> retry = (Map<String, Object>) spec.get("retry");
-              retry.remove("maxAtempts");
-              return p;
-            });
+    UserEdits.edit(
+        client
+            .genericKubernetesResources("switchboard.dev/v1alpha1", "RoutingPolicy")
+            .inNamespace(ns)
+            .withName("standard"),
+        p -> {
+          @SuppressWarnings("unchecked")
+          Map<String, Object> spec = (Map<String, Object>) p.getAdditionalProperties().get("spec");
+          spec.remove("futureFeature");
+          @SuppressWarnings("unchecked")
+          Map<String, Object> retry = (Map<String, Object>) spec.get("retry");
+          retry.remove("maxAtempts");
+          return p;
+        });
     eventually()
         .untilAsserted(
             () -> assertThat(condition("RoutingPolicy", "standard", "FieldsRecognized")).isEmpty());
@@ -289,21 +289,20 @@ class UnknownFieldsScenarioTest {
             });
 
     // Fixing the Consumer removes the condition.
-    client
-        .genericKubernetesResources("switchboard.dev/v1alpha1", "Consumer")
-        .inNamespace(ns)
-        .withName("search")
-        .edit(
-            c -> {
-              @SuppressWarnings("unchecked")
-              Map<String, Object> spec =
-                  (Map<String, Object>) c.getAdditionalProperties().get("spec");
-              spec.remove("futureQuota");
-              @SuppressWarnings("unchecked")
-              Map<String, Object> budget = (Map<String, Object>) spec.get("budget");
-              budget.remove("usdPerWeek");
-              return c;
-            });
+    UserEdits.edit(
+        client
+            .genericKubernetesResources("switchboard.dev/v1alpha1", "Consumer")
+            .inNamespace(ns)
+            .withName("search"),
+        c -> {
+          @SuppressWarnings("unchecked")
+          Map<String, Object> spec = (Map<String, Object>) c.getAdditionalProperties().get("spec");
+          spec.remove("futureQuota");
+          @SuppressWarnings("unchecked")
+          Map<String, Object> budget = (Map<String, Object>) spec.get("budget");
+          budget.remove("usdPerWeek");
+          return c;
+        });
     eventually()
         .untilAsserted(
             () -> assertThat(condition("Consumer", "search", "FieldsRecognized")).isEmpty());

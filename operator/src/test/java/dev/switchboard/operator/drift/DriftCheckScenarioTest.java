@@ -9,6 +9,7 @@ import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.testing.Fixtures;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
+import dev.switchboard.operator.testing.UserEdits;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -137,23 +138,11 @@ class DriftCheckScenarioTest {
     return Conditions.find(p.getStatus().getConditions(), DriftChecker.DRIFTED).orElseThrow();
   }
 
-  /**
-   * Edits the policy, again on a 409: the operator writes the policy's status meanwhile, and an
-   * edit made from a read just before that write conflicts with it.
-   */
+  /** Edits the policy as a user would, again on a 409 (see {@link UserEdits}). */
   private static void editPolicy(
       KubernetesClient client,
       String name,
       java.util.function.UnaryOperator<RoutingPolicy> change) {
-    for (int attempt = 1; ; attempt++) {
-      try {
-        client.resources(RoutingPolicy.class).inNamespace(NS).withName(name).edit(change);
-        return;
-      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-        if (e.getCode() != 409 || attempt >= 5) {
-          throw e;
-        }
-      }
-    }
+    UserEdits.edit(client.resources(RoutingPolicy.class).inNamespace(NS).withName(name), change);
   }
 }

@@ -14,6 +14,7 @@ import dev.switchboard.api.v1alpha1.ModelRouteSpec;
 import dev.switchboard.api.v1alpha1.ModelRouteStatus;
 import dev.switchboard.kubemock.EmbeddedKubernetesApi;
 import dev.switchboard.operator.render.NamespaceView;
+import dev.switchboard.operator.testing.UserEdits;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.time.Clock;
@@ -409,15 +410,15 @@ class EvaluationTrackerTest {
   }
 
   private static void putState(EmbeddedKubernetesApi api, String key, String text) {
-    api.client()
-        .configMaps()
-        .inNamespace("team-a")
-        .withName(EvaluationTracker.STATE_CONFIG_MAP)
-        .edit(
-            cm -> {
-              cm.getData().put(key, text);
-              return cm;
-            });
+    UserEdits.edit(
+        api.client()
+            .configMaps()
+            .inNamespace("team-a")
+            .withName(EvaluationTracker.STATE_CONFIG_MAP),
+        cm -> {
+          cm.getData().put(key, text);
+          return cm;
+        });
   }
 
   @Test

@@ -10,6 +10,7 @@ import dev.switchboard.contract.RoutingTableValidator;
 import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.testing.Fixtures;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
+import dev.switchboard.operator.testing.UserEdits;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -181,15 +182,12 @@ class EmptyNamespaceTableTest {
     assertThat(keysIn(DELETED)).isEmpty();
 
     // An edit by others is undone the same way.
-    client
-        .configMaps()
-        .inNamespace(DELETED)
-        .withName(RoutingTable.CONFIG_MAP_NAME)
-        .edit(
-            cm -> {
-              cm.getData().put(RoutingTable.CONFIG_MAP_KEY, "{\"edited\":true}");
-              return cm;
-            });
+    UserEdits.edit(
+        client.configMaps().inNamespace(DELETED).withName(RoutingTable.CONFIG_MAP_NAME),
+        cm -> {
+          cm.getData().put(RoutingTable.CONFIG_MAP_KEY, "{\"edited\":true}");
+          return cm;
+        });
     eventually()
         .ignoreExceptions()
         .untilAsserted(

@@ -8,6 +8,7 @@ import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.testing.Fixtures;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
+import dev.switchboard.operator.testing.UserEdits;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
@@ -144,15 +145,12 @@ class FailingStatusWritesTest {
     awaitObserved(BARRIER, 1L);
     for (long generation = 2; generation <= RENDERS; generation++) {
       String alias = "barrier-alias-" + generation;
-      client
-          .resources(ModelRoute.class)
-          .inNamespace(NS)
-          .withName(BARRIER)
-          .edit(
-              r -> {
-                r.getSpec().setAliases(List.of(alias));
-                return r;
-              });
+      UserEdits.edit(
+          client.resources(ModelRoute.class).inNamespace(NS).withName(BARRIER),
+          r -> {
+            r.getSpec().setAliases(List.of(alias));
+            return r;
+          });
       awaitObserved(BARRIER, generation);
     }
     long after = statusWrites("chat-default") + statusWrites("reasoning");

@@ -9,6 +9,7 @@ import dev.switchboard.contract.RoutingTableCodec;
 import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.render.RenderMemo;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
+import dev.switchboard.operator.testing.UserEdits;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
@@ -60,15 +61,12 @@ class IncrementalReconcileScenarioTest {
     assertThat(memo.routeRenders()).isBetween((long) ROUTES, 3L * ROUTES);
     long routesBefore = memo.routeRenders();
 
-    client
-        .resources(ModelRoute.class)
-        .inNamespace(NS)
-        .withName("route-07")
-        .edit(
-            r -> {
-              r.getSpec().getTargets().get(0).setModel("changed");
-              return r;
-            });
+    UserEdits.edit(
+        client.resources(ModelRoute.class).inNamespace(NS).withName("route-07"),
+        r -> {
+          r.getSpec().getTargets().get(0).setModel("changed");
+          return r;
+        });
     await()
         .atMost(Duration.ofSeconds(30))
         .untilAsserted(

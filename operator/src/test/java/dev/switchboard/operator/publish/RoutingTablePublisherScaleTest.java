@@ -8,6 +8,7 @@ import dev.switchboard.contract.RoutingTableCodec;
 import dev.switchboard.contract.RoutingTableLayout;
 import dev.switchboard.kubemock.EmbeddedKubernetesApi;
 import dev.switchboard.operator.render.RenderOutcome;
+import dev.switchboard.operator.testing.UserEdits;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
@@ -209,20 +210,16 @@ class RoutingTablePublisherScaleTest {
                 small.maxShards())
             .shards()
             .get(0);
-    client
-        .configMaps()
-        .inNamespace(ns)
-        .withName(firstShard.name())
-        .edit(
-            cm -> {
-              cm.setBinaryData(
-                  Map.of(
-                      RoutingTableLayout.SHARD_KEY,
-                      java.util.Base64.getEncoder()
-                          .encodeToString(
-                              firstShard.binaryData().get(RoutingTableLayout.SHARD_KEY))));
-              return cm;
-            });
+    UserEdits.edit(
+        client.configMaps().inNamespace(ns).withName(firstShard.name()),
+        cm -> {
+          cm.setBinaryData(
+              Map.of(
+                  RoutingTableLayout.SHARD_KEY,
+                  java.util.Base64.getEncoder()
+                      .encodeToString(firstShard.binaryData().get(RoutingTableLayout.SHARD_KEY))));
+          return cm;
+        });
     publisher.forget(ns);
 
     assertThat(publisher.published(ns).table().map(RoutingTable::configVersion))

@@ -13,6 +13,7 @@ import dev.switchboard.operator.SwitchboardOperator;
 import dev.switchboard.operator.serialization.TolerantSerialization;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.testing.Fixtures;
+import dev.switchboard.operator.testing.UserEdits;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
@@ -187,15 +188,12 @@ class RuntimeStatusScenarioTest {
       new java.util.concurrent.atomic.AtomicInteger();
 
   private static void nudge(KubernetesClient client) {
-    client
-        .resources(ProviderEndpoint.class)
-        .inNamespace(NS)
-        .withName("openai-prod")
-        .edit(
-            pe -> {
-              pe.getSpec().setHeaders(java.util.Map.of("X-Nudge", "n" + NUDGES.incrementAndGet()));
-              return pe;
-            });
+    UserEdits.edit(
+        client.resources(ProviderEndpoint.class).inNamespace(NS).withName("openai-prod"),
+        pe -> {
+          pe.getSpec().setHeaders(java.util.Map.of("X-Nudge", "n" + NUDGES.incrementAndGet()));
+          return pe;
+        });
   }
 
   private static List<Event> credentialsRejectedEvents(KubernetesClient client) {
