@@ -23,6 +23,7 @@ import dev.switchboard.contract.ByteSizes;
 import dev.switchboard.contract.Durations;
 import dev.switchboard.contract.EmbedderRef;
 import dev.switchboard.contract.ProviderKind;
+import dev.switchboard.contract.RoutingDefaults;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.Strategy;
 import dev.switchboard.operator.providerendpoint.ProviderEndpointValidator;
@@ -262,19 +263,21 @@ public final class RoutingTableRenderer {
    * total}, a health check's {@code timeout} by its {@code interval}, {@code backoff.initial} by
    * {@code max}). Such a field has no schema default, since the API server applies defaults before
    * the rules and would refuse a spec that sets only a shorter bound; its default is applied here,
-   * never above the bound (the bound's own default when it is absent).
+   * never above the bound (the bound's own default when it is absent, or zero, which the gateway
+   * reads as absent). The rule is the gateway's own fallback for an absent field ({@link
+   * RoutingDefaults#cappedMillis}), so the table says what the gateway would do without it.
    */
   static Long cappedDefault(String value, String fallback, String bound, String boundDefault) {
     if (value != null) {
       return Durations.toMillisOrNull(value);
     }
-    long fallbackMs = Durations.toMillis(fallback);
+    Long boundMs;
     try {
-      return Math.min(fallbackMs, Durations.toMillis(bound != null ? bound : boundDefault));
+      boundMs = Durations.toMillisOrNull(bound);
     } catch (IllegalArgumentException e) {
-      // A malformed bound is reported by the validator; the default stands on its own.
-      return fallbackMs;
+      boundMs = null; // a malformed bound is reported by the validator; its default caps here
     }
+    return RoutingDefaults.cappedMillis(fallback, boundMs, boundDefault);
   }
 
   private static RoutingTable.CircuitBreaker circuitBreaker(CircuitBreakerSpec breaker) {

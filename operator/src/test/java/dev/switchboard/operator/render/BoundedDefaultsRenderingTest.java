@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.api.v1alpha1.RoutingPolicy;
+import dev.switchboard.contract.RoutingDefaults;
 import dev.switchboard.contract.RoutingTable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -66,6 +67,26 @@ class BoundedDefaultsRenderingTest {
     assertThat(backoff("{max: 5s}").backoffInitialMs()).isEqualTo(200L);
     assertThat(backoff("{}").backoffInitialMs()).as("against max's default 5s").isEqualTo(200L);
     assertThat(backoff("{initial: 50ms, max: 100ms}").backoffInitialMs()).isEqualTo(50L);
+  }
+
+  /**
+   * A bound of zero is no bound to the gateway (it falls back to the bound's default, {@link
+   * RoutingDefaults#cappedMillis}): the rendered defaults are what the gateway would fill in, not a
+   * zero connect or first-token timeout the table would then claim.
+   */
+  @Test
+  void aZeroBoundCapsAsTheGatewayReadsIt() {
+    RoutingTable.Timeouts zeroTotal = timeouts("{total: 0s}");
+    assertThat(zeroTotal.connectMs())
+        .isEqualTo(RoutingDefaults.cappedMillis(RoutingDefaults.CONNECT, 0L, RoutingDefaults.TOTAL))
+        .isEqualTo(2_000L);
+    assertThat(zeroTotal.firstTokenMs()).isEqualTo(30_000L);
+    assertThat(healthCheck("{interval: 0s}").timeoutMs()).isEqualTo(3_000L);
+    assertThat(backoff("{max: 0ms}").backoffInitialMs())
+        .isEqualTo(
+            RoutingDefaults.cappedMillis(
+                RoutingDefaults.BACKOFF_INITIAL, 0L, RoutingDefaults.BACKOFF_MAX))
+        .isEqualTo(200L);
   }
 
   private static RoutingTable.Timeouts timeouts(String block) {
