@@ -12,7 +12,12 @@ import io.vertx.core.buffer.Buffer;
  */
 public final class ValidateStage implements Stage {
 
-  /** Bodies above this size are parsed on a worker thread instead of the event loop. */
+  /**
+   * The gateway's one limit for work on the event loop that grows with a body: request bodies above
+   * it are parsed (and keyed for the cache) on a worker, and so are non-streamed answers above it
+   * decoded ({@code UpstreamCaller}), reshaped by their front door and stored by the response
+   * cache, and stored responses scrubbed ({@code ResponsesStateHandler}).
+   */
   public static final int INLINE_PARSE_LIMIT = 256 * 1024;
 
   private final RoutingState state;

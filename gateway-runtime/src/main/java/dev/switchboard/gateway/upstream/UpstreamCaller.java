@@ -3,6 +3,7 @@ package dev.switchboard.gateway.upstream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.pipeline.ValidateStage;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.routing.PerRecordCache;
 import dev.switchboard.gateway.routing.PlannedTarget;
@@ -52,13 +53,6 @@ public final class UpstreamCaller {
   private final GatewayClock clock;
   private final UpstreamClients clients;
   private final PerRecordCache<RoutingTable.Provider, URL> baseUrls = new PerRecordCache<>(1024);
-
-  /**
-   * Answers larger than this are decoded on a worker, by the rule (and the size) that sends large
-   * request bodies to one ({@code ValidateStage.INLINE_PARSE_LIMIT}); a chat answer is far below it
-   * and stays on the loop, where a worker hop would cost more than the work.
-   */
-  static final int INLINE_DECODE_LIMIT = 256 * 1024;
 
   /** Runs where an answer is decoded: a test observes the thread; nothing otherwise. */
   private volatile Runnable decodeProbe = () -> {};
@@ -147,7 +141,13 @@ public final class UpstreamCaller {
               Buffer bytes = (Buffer) ar.result()[1];
               int status = resp.statusCode();
               if (status >= 200 && status < 300) {
-                Context loop = bytes.length() > INLINE_DECODE_LIMIT ? Vertx.currentContext() : null;
+                // Answers over the request bodies' limit are decoded on a worker, by the same rule
+                // (one constant); a chat answer is far below it and stays on the loop, where a
+                // worker hop would cost more than the work.
+                Context loop =
+                    bytes.length() > ValidateStage.INLINE_PARSE_LIMIT
+                        ? Vertx.currentContext()
+                        : null;
                 if (loop == null) {
                   try {
                     promise.tryComplete(decode(status, bytes, scrubber, pt, op, request, ctx));

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.gateway.TestTables;
+import dev.switchboard.gateway.pipeline.ValidateStage;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.security.KeyScrubber;
@@ -31,11 +32,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A non-streamed answer larger than {@link UpstreamCaller#INLINE_DECODE_LIMIT} (an embeddings
- * batch, a very long completion) is copied, key-scrubbed, parsed and translated on a worker, not on
- * the event loop that serves every other request; an ordinary answer, the hot path, stays on the
- * loop. Either way the answer reaches the caller intact and without the provider key. One event
- * loop, the real mock provider over loopback HTTP.
+ * A non-streamed answer larger than {@link ValidateStage#INLINE_PARSE_LIMIT} (an embeddings batch,
+ * a very long completion) is copied, key-scrubbed, parsed and translated on a worker, not on the
+ * event loop that serves every other request; an ordinary answer, the hot path, stays on the loop.
+ * Either way the answer reaches the caller intact and without the provider key. One event loop, the
+ * real mock provider over loopback HTTP.
  */
 class LargeAnswerOffLoopTest {
 
@@ -126,7 +127,7 @@ class LargeAnswerOffLoopTest {
 
     JsonReply reply = call(target("openai-compatible", "m"), Operation.CHAT_COMPLETIONS, chat);
 
-    assertThat(reply.body().length()).isGreaterThan(UpstreamCaller.INLINE_DECODE_LIMIT);
+    assertThat(reply.body().length()).isGreaterThan(ValidateStage.INLINE_PARSE_LIMIT);
     assertThat(decodedOnLoop).containsExactly(false);
     String body = reply.body().toString();
     assertThat(body).doesNotContain(KEY).doesNotContain(KEY.substring(0, 12));
