@@ -79,6 +79,15 @@ public interface FrontDoor {
   Buffer encodeReply(JsonReply reply, ObjectNode request, RequestContext ctx);
 
   /**
+   * Whether {@link #encodeReply} reads {@code reply}'s body (translates or scans it): work that
+   * grows with the answer, which the gateway runs on a worker for a large one. False by default:
+   * the body goes out as it came.
+   */
+  default boolean readsReply(JsonReply reply) {
+    return false;
+  }
+
+  /**
    * The encoder of one answered stream whose events arrive in {@code format} (this door's own, or
    * the internal format it was bridged through).
    */

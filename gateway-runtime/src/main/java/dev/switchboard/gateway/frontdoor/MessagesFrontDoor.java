@@ -166,6 +166,12 @@ public class MessagesFrontDoor implements FrontDoor {
     return Future.succeededFuture(speaking);
   }
 
+  /** A chat answer translated into a Message; a Message passed through is not read. */
+  @Override
+  public boolean readsReply(JsonReply reply) {
+    return reply.format() != operation;
+  }
+
   @Override
   public Buffer encodeReply(JsonReply reply, ObjectNode request, RequestContext ctx) {
     if (reply.format() == operation) {

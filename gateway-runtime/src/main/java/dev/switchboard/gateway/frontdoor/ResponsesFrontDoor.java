@@ -191,6 +191,12 @@ public final class ResponsesFrontDoor extends OpenAiFrontDoor {
     return same;
   }
 
+  /** Always: a chat answer is translated, a passed-through Response scanned for its id. */
+  @Override
+  public boolean readsReply(JsonReply reply) {
+    return true;
+  }
+
   @Override
   public Buffer encodeReply(JsonReply reply, ObjectNode request, RequestContext ctx) {
     if (reply.format() == Operation.RESPONSES) {

@@ -4,6 +4,7 @@ import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.upstream.JsonReply;
 import dev.switchboard.gateway.upstream.UpstreamStream;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 
@@ -28,21 +29,70 @@ public final class AnswerStage implements Stage {
   }
 
   private static void answerJson(Exchange exchange, JsonReply reply) {
+    exchange.ctx().firstToken();
+    sendJson(exchange, reply);
+  }
+
+  /**
+   * Answers {@code reply} through the front door (the upstream's answer, or a cached one) and
+   * finishes the request. The door's work on a body over {@link ValidateStage#INLINE_PARSE_LIMIT} —
+   * reshaping a chat answer into a Response or a Message, scanning a passed-through Response, the
+   * body put into the request log — runs on a worker, the limit above which the answer was decoded
+   * on one ({@code UpstreamCaller}): megabytes parsed and written on the loop would stall every
+   * request on it. The answer is written back on the loop. Below the limit, the hot path, nothing
+   * leaves the loop; a door that sends the body as it is (chat completions, embeddings) never does.
+   */
+  static void sendJson(Exchange exchange, JsonReply reply) {
     RequestContext ctx = exchange.ctx();
-    ctx.firstToken();
     Exchange.record(ctx, reply.summary());
-    if (ctx.route().logsBodies()) {
+    boolean logged = ctx.route().logsBodies();
+    boolean offLoop =
+        reply.body().length() > ValidateStage.INLINE_PARSE_LIMIT
+            && (logged || exchange.frontDoor().readsReply(reply));
+    if (logged && !offLoop) {
       ctx.loggedBodies(null, reply.body().toString());
     }
     if (ctx.clientGone()) {
       exchange.finish(499, "cancelled", "client_cancelled");
       return;
     }
+    if (!offLoop) {
+      write(
+          exchange, reply.status(), exchange.frontDoor().encodeReply(reply, exchange.body(), ctx));
+      return;
+    }
+    OffLoop.run(
+            exchange,
+            () -> {
+              if (logged) {
+                ctx.loggedBodies(null, reply.body().toString());
+              }
+              return exchange.frontDoor().encodeReply(reply, exchange.body(), ctx);
+            })
+        .onComplete(
+            encoded ->
+                exchange.continueIf(
+                    () -> {
+                      if (encoded.failed()) {
+                        exchange.fail(encoded.cause());
+                      } else {
+                        write(exchange, reply.status(), encoded.result());
+                      }
+                      return false;
+                    }));
+  }
+
+  private static void write(Exchange exchange, int status, Buffer body) {
+    RequestContext ctx = exchange.ctx();
+    if (ctx.clientGone()) {
+      exchange.finish(499, "cancelled", "client_cancelled"); // left while it was encoded
+      return;
+    }
     HttpServerResponse response = exchange.response();
     ServedHeaders.write(response, ctx);
-    response.setStatusCode(reply.status()).putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON);
-    response.end(exchange.frontDoor().encodeReply(reply, exchange.body(), ctx));
-    exchange.finish(reply.status(), "success", null);
+    response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON);
+    response.end(body);
+    exchange.finish(status, "success", null);
   }
 
   private static void relay(Exchange exchange, UpstreamStream upstream) {

@@ -25,7 +25,6 @@ import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,15 +43,15 @@ public final class CacheStage implements Stage {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private static final CharSequence APPLICATION_JSON =
-      HttpHeaders.createOptimized("application/json");
-
   /** Streams longer than this are not collected for the cache. */
   static final int MAX_STREAM_BYTES = 1024 * 1024;
 
   private final ResponseCache cache;
   private final GatewayMetrics metrics;
   private final Keys keys;
+
+  /** Runs where an answer is made into a cache entry and stored: a test observes the thread. */
+  private volatile Runnable storeProbe = () -> {};
 
   public CacheStage(ResponseCache cache, GatewayMetrics metrics) {
     this(cache, metrics, CacheStage::request);
@@ -66,6 +65,12 @@ public final class CacheStage implements Stage {
     this.cache = cache;
     this.metrics = metrics;
     this.keys = keys;
+  }
+
+  /** For tests: {@code probe} runs on the thread that stores each answer. */
+  CacheStage storeProbe(Runnable probe) {
+    this.storeProbe = probe;
+    return this;
   }
 
   /** Makes the cache view of a request (its keys) for the partition {@code scope}. */
@@ -497,17 +502,10 @@ public final class CacheStage implements Stage {
     if (answer.stream()) {
       replayStream(exchange, answer);
     } else {
-      JsonReply reply =
-          new JsonReply(200, Buffer.buffer(answer.json()), answer.summary(), answer.format());
-      Exchange.record(ctx, answer.summary());
-      if (ctx.route().logsBodies()) {
-        ctx.loggedBodies(null, reply.body().toString());
-      }
-      HttpServerResponse response = exchange.response();
-      ServedHeaders.write(response, ctx);
-      response.setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON);
-      response.end(exchange.frontDoor().encodeReply(reply, exchange.body(), ctx));
-      exchange.finish(200, "success", null);
+      // Answered as an upstream answer is: a large one reshaped by its door off the loop.
+      AnswerStage.sendJson(
+          exchange,
+          new JsonReply(200, Buffer.buffer(answer.json()), answer.summary(), answer.format()));
     }
   }
 
@@ -604,11 +602,47 @@ public final class CacheStage implements Stage {
     store(exchange, lookup, served, lookup.request);
   }
 
-  /** Stores the answer {@code served} gave under {@code request}'s keys. */
+  /**
+   * Stores the answer {@code served} gave under {@code request}'s keys. An answer over {@link
+   * ValidateStage#INLINE_PARSE_LIMIT} (a JSON body, or a stream's events) is copied, checked (every
+   * choice of {@code n > 1}) and put into the exact store on a worker — sealing it for a shared
+   * store encrypts all of it — by the limit above which it was decoded on one; the request has
+   * walked back, nothing waits for it. Its semantic indexing follows back on the event loop, where
+   * the embedding's result arrives.
+   */
   private void store(Exchange exchange, Lookup lookup, PlannedTarget served, CacheRequest request) {
-    RequestContext ctx = exchange.ctx();
     long now = cache.clock().currentTimeMillis();
+    // Read here: the semantic lookup's fields change on this loop.
+    String semanticText =
+        lookup.vector == null && !lookup.embedding ? null : request.semanticText();
+    int size =
+        exchange.result() instanceof JsonReply reply ? reply.body().length() : lookup.eventBytes;
+    if (size > ValidateStage.INLINE_PARSE_LIMIT) {
+      OffLoop.run(exchange, () -> put(exchange, lookup, served, request, now, semanticText))
+          .onSuccess(answer -> indexStored(lookup, request, answer, now)); // failed: unstored
+      return;
+    }
+    indexStored(lookup, request, put(exchange, lookup, served, request, now, semanticText), now);
+  }
+
+  /**
+   * The finished request's answer as a cache entry, put into the exact store; null when a choice of
+   * several did not end naturally (not stored). Reads only what no one changes once the request
+   * finished, so it may run on a worker.
+   */
+  private CachedAnswer put(
+      Exchange exchange,
+      Lookup lookup,
+      PlannedTarget served,
+      CacheRequest request,
+      long now,
+      String semanticText) {
+    storeProbe.run();
+    RequestContext ctx = exchange.ctx();
     JsonReply reply = exchange.result() instanceof JsonReply r ? r : null;
+    if (reply != null && exchange.chat().path("n").asInt(1) > 1 && !everyChoiceEnded(reply)) {
+      return null;
+    }
     Operation format =
         reply != null
             ? reply.format()
@@ -629,9 +663,17 @@ public final class CacheStage implements Stage {
             ctx.durationSeconds() * 1000,
             now,
             request.partition(),
-            lookup.vector == null && !lookup.embedding ? null : request.semanticText());
+            semanticText);
     if (lookup.caches.exact() != null) {
       lookup.caches.exact().put(request.exactKey(), answer);
+    }
+    return answer;
+  }
+
+  /** A stored answer into the semantic index, now or once its embedding arrives (on the loop). */
+  private void indexStored(Lookup lookup, CacheRequest request, CachedAnswer answer, long now) {
+    if (answer == null) {
+      return; // not every choice ended naturally: not stored
     }
     if (lookup.vector != null && lookup.caches.semantic() != null) {
       index(lookup.caches, request.partition(), lookup.vector, answer, now);
@@ -678,7 +720,7 @@ public final class CacheStage implements Stage {
     }
     boolean choices = exchange.chat().path("n").asInt(1) > 1;
     if (exchange.result() instanceof JsonReply reply) {
-      return reply.status() == 200 && (!choices || everyChoiceEnded(reply));
+      return reply.status() == 200; // with choices, each is checked as the answer is stored
     }
     return ctx.stream() && lookup.streamComplete && lookup.events != null && !choices;
   }

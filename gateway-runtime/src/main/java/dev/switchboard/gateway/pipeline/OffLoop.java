@@ -7,7 +7,9 @@ import java.util.concurrent.Callable;
  * Work over a request body too large for the event loop: above {@link
  * ValidateStage#INLINE_PARSE_LIMIT} a stage that walks the whole body (parsing it, keying it) does
  * so on a Vert.x worker, since megabytes of inline images would stall every request on the loop.
- * One rule and one hop for every stage that does this ({@link ValidateStage}, {@link CacheStage}).
+ * One rule and one hop for every stage that does this ({@link ValidateStage}, {@link CacheStage});
+ * work over an answer that large (its front door's reshaping in {@link AnswerStage}, its storing in
+ * {@link CacheStage}) hops the same way.
  */
 final class OffLoop {
 
