@@ -8,8 +8,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * Consumer admissions and settlements of {@link RedisStateStore}, with a local allowance per
@@ -298,6 +300,17 @@ final class ConsumerAllowances {
 
   private final RedisStateStore store;
   private final Map<GroupKey, Group> groups = new ConcurrentHashMap<>();
+
+  /**
+   * The same groups by consumer, so a report of one consumer's spend ({@link #report(String)})
+   * looks at that consumer's groups only, not at every consumer's. Changed only inside {@code
+   * groups}' own atomic updates of a group (made in {@link #group}, dropped in {@link #drop}).
+   */
+  private final Map<String, Set<Group>> byConsumer = new ConcurrentHashMap<>();
+
+  /** Runs for each group a report looks at: a test counts them; nothing otherwise. */
+  private volatile Consumer<String> reportProbe = consumer -> {};
+
   private final Map<String, Group> byReservation = new ConcurrentHashMap<>();
 
   /**
@@ -347,7 +360,35 @@ final class ConsumerAllowances {
         key,
         k -> {
           dayInUse(call.day()); // a new day starts new groups
-          return new Group(k, call, store.base(call.consumer()), replica);
+          Group made = new Group(k, call, store.base(call.consumer()), replica);
+          // Added under the consumer's entry, so a drop that empties it cannot lose this group.
+          byConsumer.compute(
+              k.consumer(),
+              (c, mine) -> {
+                Set<Group> set = mine == null ? ConcurrentHashMap.newKeySet() : mine;
+                set.add(made);
+                return set;
+              });
+          return made;
+        });
+  }
+
+  /** Drops {@code g} (idle, nothing open or waiting); the caller holds its lock. */
+  private void drop(Group g) {
+    g.gone = true;
+    groups.computeIfPresent(
+        g.key,
+        (k, present) -> {
+          if (present != g) {
+            return present;
+          }
+          byConsumer.computeIfPresent(
+              k.consumer(),
+              (c, mine) -> {
+                mine.remove(g);
+                return mine.isEmpty() ? null : mine;
+              });
+          return null;
         });
   }
 
@@ -463,21 +504,37 @@ final class ConsumerAllowances {
    * flight, if there is one), so a spend report read after it includes this replica's settlements.
    */
   Future<Void> report(String consumer) {
-    return report(java.util.Set.of(consumer));
+    return report(Set.of(consumer));
   }
 
   /**
-   * As {@link #report(String)} for all of {@code consumers} at once: one pass over the groups, not
-   * one per consumer (a spend report of thousands of consumers).
+   * As {@link #report(String)} for all of {@code consumers} at once (a spend report of thousands of
+   * consumers): each consumer's groups through the index, never a pass over every group per
+   * consumer.
    */
-  Future<Void> report(java.util.Set<String> consumers) {
+  Future<Void> report(Set<String> consumers) {
     List<Future<Void>> reports = new ArrayList<>();
-    for (Group g : groups.values()) {
-      if (consumers.contains(g.shape.consumer())) {
+    for (String consumer : consumers) {
+      Set<Group> mine = byConsumer.get(consumer);
+      if (mine == null) {
+        continue;
+      }
+      for (Group g : mine) {
+        reportProbe.accept(g.shape.consumer());
         reports.add(report(g, true));
       }
     }
     return Future.join(reports).otherwiseEmpty().mapEmpty();
+  }
+
+  /** For tests: {@code probe} learns the consumer of each group a report looks at. */
+  void reportProbe(Consumer<String> probe) {
+    this.reportProbe = probe;
+  }
+
+  /** Consumers that have groups (for tests). */
+  int indexedConsumers() {
+    return byConsumer.size();
   }
 
   private Future<Void> report(Group g, boolean waitOnce) {
@@ -622,8 +679,7 @@ final class ConsumerAllowances {
           g.busy = true;
           run = take(g, List.of(), 0, 0, spare, surplus);
         } else if (idle && g.open.isEmpty() && g.waiting.isEmpty()) {
-          g.gone = true;
-          groups.remove(g.key, g);
+          drop(g);
         }
       }
       if (run != null) {
