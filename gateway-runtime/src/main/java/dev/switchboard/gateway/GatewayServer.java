@@ -203,20 +203,12 @@ public final class GatewayServer {
           }
         });
     // Response caches follow the table: a route that lost its cache gives its bytes back now.
-    state.addReloadListener(
-        result -> {
-          if (result.applied()) {
-            state.current().ifPresent(s -> responseCache.retainOnly(s.table()));
-          }
-        });
+    // Before the table serves: its first request finds the caches of its settings, not a bypass.
+    state.beforeServing(responseCache::retainOnly);
     responseCache.startSweeping(ResponseCache.SWEEP_PERIOD_MS);
     // Breakers, guards, budgets and health checkers follow the table: kept for what stays.
-    state.addReloadListener(
-        result -> {
-          if (result.applied()) {
-            state.current().ifPresent(s -> resilience.reconcile(s.table()));
-          }
-        });
+    // Before the table serves: its first request gets the guards of its limits, not the old ones.
+    state.beforeServing(resilience::reconcile);
     FailoverChain.AttemptObserver attempts = new AttemptAccounting(metrics);
     FailoverChain chain =
         new FailoverChain(

@@ -144,10 +144,10 @@ public final class ResponseCache {
   /**
    * The caches of {@code route} under {@code settings}, created on first use; null when the route
    * has no caches under {@code settings} and they are not the route's settings in the table {@link
-   * #retainOnly} applied last: the request was planned on the previous table (or on a newer one
-   * whose reload is still being applied), and the caller skips the cache (no lookup, no store: a
-   * miss that stores nothing, always safe). Before, such a request replaced the route's caches with
-   * empty ones under its old settings, and the next new request replaced them again, each time
+   * #retainOnly} applied last: the request was planned on the previous table (the gateway runs
+   * {@code retainOnly} before a table serves), and the caller skips the cache (no lookup, no store:
+   * a miss that stores nothing, always safe). Before, such a request replaced the route's caches
+   * with empty ones under its old settings, and the next new request replaced them again, each time
    * dropping every answer (or re-created a cache the reload had switched off, holding bytes until
    * the next reload).
    *

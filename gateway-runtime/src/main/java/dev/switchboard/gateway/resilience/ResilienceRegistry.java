@@ -30,8 +30,9 @@ import java.util.function.Function;
  * quota, health, Retry-After cool-down) and health checkers per provider, retry budgets per route,
  * client rate-limit buckets. State is keyed by name so that a routing-table reload ({@link
  * #reconcile}) keeps it for unchanged targets and providers and drops what was removed; a provider
- * whose protection settings changed gets fresh state, once per applied table (requests still
- * running on the previous table use the state in force, see {@link #guard}).
+ * whose protection settings changed gets fresh state, once per applied table. The gateway
+ * reconciles a table before it serves, so requests on it find its state; requests still running on
+ * the previous table use the state in force (see {@link #guard}).
  *
  * <p>Exports {@code switchboard_circuit_breaker_state{target,state}} (1 for the current state, 0
  * for the others), {@code switchboard_provider_healthy{provider}} and {@code

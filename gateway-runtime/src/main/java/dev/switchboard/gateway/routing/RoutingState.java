@@ -34,6 +34,7 @@ public final class RoutingState implements ConfigListener {
   private String keysOrigin = "";
   private final AtomicReference<ReloadResult> lastReload = new AtomicReference<>();
   private final List<Consumer<ReloadResult>> reloadListeners = new CopyOnWriteArrayList<>();
+  private final List<Consumer<RoutingTable>> preparers = new CopyOnWriteArrayList<>();
   private final Clock clock;
 
   public RoutingState(Clock clock) {
@@ -59,6 +60,17 @@ public final class RoutingState implements ConfigListener {
    */
   public void addReloadListener(Consumer<ReloadResult> listener) {
     reloadListeners.add(listener);
+  }
+
+  /**
+   * Runs {@code prepare} with every new valid table before it replaces the current one, on the
+   * thread that applies it: state that requests on the table read (guards with its limits, response
+   * caches with its settings) is in place before the first request can start on it, so no request
+   * runs on a table whose state still follows the previous one. Requests on the previous table,
+   * meanwhile, meet the new state, as those still in flight after the swap always did.
+   */
+  public void beforeServing(Consumer<RoutingTable> prepare) {
+    preparers.add(prepare);
   }
 
   @Override
@@ -91,6 +103,7 @@ public final class RoutingState implements ConfigListener {
                   List.of(),
                   clock.instant());
         } else {
+          prepare(table);
           snapshot.set(RoutingSnapshot.of(table, clock.instant()));
           // Keys kept only for the previous table's providers go now if this one needs none.
           refreshKeys();
@@ -109,6 +122,20 @@ public final class RoutingState implements ConfigListener {
       result = rejected(null, origin, List.of(e.getMessage()));
     }
     return publish(result);
+  }
+
+  /**
+   * Runs every {@link #beforeServing} step for {@code table}; one that fails is logged and the
+   * table is still served (as a failing reload listener never kept a table from serving).
+   */
+  private void prepare(RoutingTable table) {
+    for (Consumer<RoutingTable> prepare : preparers) {
+      try {
+        prepare.accept(table);
+      } catch (RuntimeException e) {
+        LOG.error("preparing routing table {} failed in one step", table.configVersion(), e);
+      }
+    }
   }
 
   /** A published table the source could not read: rejected, the live snapshot untouched. */
