@@ -46,6 +46,30 @@ class RoutingStateTest {
         .containsExactly(ReloadResult.APPLIED, ReloadResult.UNCHANGED);
   }
 
+  /**
+   * Preparation steps run with each new table before it serves (requests cannot see it yet), in
+   * order, not for an unchanged one; a step that throws is logged and the table serves all the
+   * same, with the steps after it run.
+   */
+  @Test
+  void preparationRunsBeforeTheTableServesAndAFailingStepDoesNotStopIt() {
+    List<String> seen = new ArrayList<>();
+    state.beforeServing(
+        t -> {
+          seen.add(state.current().map(RoutingSnapshot::configVersion).orElse("none"));
+          throw new IllegalStateException("a step that fails");
+        });
+    state.beforeServing(t -> seen.add("prepared " + t.configVersion()));
+    RoutingTable a = table("a");
+    byte[] doc = RoutingTableCodec.encode(a);
+
+    assertThat(state.apply(doc, "test").result()).isEqualTo(ReloadResult.APPLIED);
+    state.apply(doc, "test");
+
+    assertThat(seen).containsExactly("none", "prepared " + a.configVersion());
+    assertThat(state.current().orElseThrow().configVersion()).isEqualTo(a.configVersion());
+  }
+
   @Test
   void invalidDocumentsAreRejectedAndThePreviousSnapshotKeepsServing() {
     state.apply(RoutingTableCodec.encode(table("a")), "test");
