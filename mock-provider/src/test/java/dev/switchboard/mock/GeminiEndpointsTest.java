@@ -272,10 +272,18 @@ class GeminiEndpointsTest {
     part.remove("thoughtSignature");
     HttpResponse<String> unsigned = post(path, replay, KEY, null);
     assertThat(unsigned.statusCode()).isEqualTo(400);
+    // Google's message alone, as Gemini answers it (not a "* GenerateContentRequest." field line).
     assertThat(new JsonObject(unsigned.body()).getJsonObject("error").getString("message"))
-        .contains("Function call is missing a thought_signature in functionCall parts");
+        .startsWith("Function call is missing a thought_signature in functionCall parts.")
+        .endsWith(
+            "function call `default_api:lookup` , position 2. Please refer to"
+                + " https://ai.google.dev/gemini-api/docs/thought-signatures for more details.");
     part.put("thoughtSignature", "bm90LW1pbmU=");
-    assertThat(post(path, replay, KEY, null).statusCode()).isEqualTo(400);
+    HttpResponse<String> corrupted = post(path, replay, KEY, null);
+    assertThat(corrupted.statusCode()).isEqualTo(400);
+    JsonObject error = new JsonObject(corrupted.body()).getJsonObject("error");
+    assertThat(error.getString("message")).isEqualTo("Corrupted thought signature.");
+    assertThat(error.getString("status")).isEqualTo("INVALID_ARGUMENT");
     part.put("thoughtSignature", "skip_thought_signature_validator");
     assertThat(post(path, replay, KEY, null).statusCode()).isEqualTo(200);
     // Gemini 2 neither signs nor checks.

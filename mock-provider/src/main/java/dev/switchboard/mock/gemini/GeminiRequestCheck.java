@@ -72,9 +72,6 @@ public final class GeminiRequestCheck {
         }
       }
     }
-    if (GeminiPayloads.signsCalls(model)) {
-      signatures(request.getJsonArray("contents", new JsonArray()), problems);
-    }
     JsonObject config = request.getJsonObject("generationConfig", new JsonObject());
     if (config.getValue("responseSchema") instanceof JsonObject schema) {
       schema(schema, "generation_config.response_schema", problems);
@@ -84,7 +81,10 @@ public final class GeminiRequestCheck {
       return thinking;
     }
     if (problems.isEmpty()) {
-      return null;
+      // A signature problem is a message of its own, not a field line: Google's exact text.
+      return GeminiPayloads.signsCalls(model)
+          ? signatures(request.getJsonArray("contents", new JsonArray()))
+          : null;
     }
     StringBuilder message = new StringBuilder();
     for (String problem : problems) {
@@ -96,9 +96,10 @@ public final class GeminiRequestCheck {
   /**
    * The current turn's function calls (every model content after the last user text) must carry
    * their thought signature on the first call of each step: the mock's own signature, or one of the
-   * placeholders Google documents for calls the model did not sign.
+   * placeholders Google documents for calls the model did not sign. Google's message for the first
+   * one that does not, or null.
    */
-  private static void signatures(JsonArray contents, List<String> problems) {
+  private static String signatures(JsonArray contents) {
     int turnStart = 0;
     for (int c = 0; c < contents.size(); c++) {
       if (contents.getValue(c) instanceof JsonObject content
@@ -119,22 +120,22 @@ public final class GeminiRequestCheck {
         String name = call.getString("name", "");
         String signature = part.getString("thoughtSignature");
         if (signature == null) {
-          problems.add(
-              "Function call is missing a thought_signature in functionCall parts. This is"
-                  + " required for tools to work correctly, and missing thought_signature may lead"
-                  + " to degraded model performance. Additional data, function call `default_api:"
-                  + name
-                  + "` , position "
-                  + (c + 1)
-                  + ". Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures"
-                  + " for more details.");
+          return "Function call is missing a thought_signature in functionCall parts. This is"
+              + " required for tools to work correctly, and missing thought_signature may lead"
+              + " to degraded model performance. Additional data, function call `default_api:"
+              + name
+              + "` , position "
+              + (c + 1)
+              + ". Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures"
+              + " for more details.";
         } else if (!PLACEHOLDERS.contains(signature)
             && !signature.equals(GeminiPayloads.signature(name))) {
-          problems.add("Corrupted thought signature.");
+          return "Corrupted thought signature.";
         }
         break; // the first call of the step carries the signature; parallel ones need none
       }
     }
+    return null;
   }
 
   /**
