@@ -192,7 +192,9 @@ public class OpenAiAdapter implements UpstreamAdapter {
     }
     List<ToolCall> calls = new ArrayList<>(first.toolCalls().size());
     for (ToolCallDelta call : first.toolCalls()) {
-      calls.add(new ToolCall(call.id(), call.type(), call.name(), call.arguments()));
+      calls.add(
+          new ToolCall(
+              call.id(), call.type(), call.name(), call.arguments(), call.thoughtSignature()));
     }
     return new ReplyContent(first.text(), first.refusal(), calls);
   }

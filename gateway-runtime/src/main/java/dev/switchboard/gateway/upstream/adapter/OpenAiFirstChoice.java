@@ -135,11 +135,18 @@ record OpenAiFirstChoice(String text, String refusal, List<ToolCallDelta> toolCa
       String type = null;
       String function = null;
       String arguments = null;
+      String signature = null;
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String name = p.currentName();
         JsonToken value = p.nextToken();
         switch (name) {
           case "index" -> index = value == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : index;
+          case "extra_content" -> {
+            if (value == JsonToken.START_OBJECT) {
+              signature = googleSignature(p);
+              continue;
+            }
+          }
           case "id" -> id = string(p, value);
           case "type" -> type = string(p, value);
           case "function" -> {
@@ -162,13 +169,38 @@ record OpenAiFirstChoice(String text, String refusal, List<ToolCallDelta> toolCa
         }
         p.skipChildren();
       }
-      calls.add(new ToolCallDelta(index, id, type, function, arguments));
+      calls.add(new ToolCallDelta(index, id, type, function, arguments, signature));
       position++;
     }
     return List.copyOf(calls);
   }
 
-  /** A string value, null for anything else (JSON null above all). */
+  /**
+   * The {@code google.thought_signature} of a tool call's {@code extra_content} object (the parser
+   * at its start, left at its end), where Google's OpenAI-compatible format carries a Gemini call's
+   * thought signature; null when it has none.
+   */
+  private static String googleSignature(JsonParser p) throws IOException {
+    String signature = null;
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String vendor = p.currentName();
+      JsonToken value = p.nextToken();
+      if ("google".equals(vendor) && value == JsonToken.START_OBJECT) {
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+          String field = p.currentName();
+          JsonToken v = p.nextToken();
+          if ("thought_signature".equals(field)) {
+            signature = string(p, v);
+          }
+          p.skipChildren();
+        }
+        continue;
+      }
+      p.skipChildren();
+    }
+    return signature;
+  }
+
   /**
    * The text of a {@code content} array (the parser at its start): the {@code text} of its {@code
    * text} chunks, joined. Mistral's reasoning models answer so, {@code thinking} chunks first,
@@ -203,6 +235,7 @@ record OpenAiFirstChoice(String text, String refusal, List<ToolCallDelta> toolCa
     return text == null ? null : text.toString();
   }
 
+  /** A string value, null for anything else (JSON null above all). */
   private static String string(JsonParser p, JsonToken value) throws IOException {
     return value == JsonToken.VALUE_STRING ? p.getText() : null;
   }

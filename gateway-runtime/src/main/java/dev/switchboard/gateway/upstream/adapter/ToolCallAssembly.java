@@ -7,10 +7,10 @@ import java.util.TreeMap;
 
 /**
  * Puts a streamed answer's tool calls back together from their {@link ToolCallDelta fragments}: per
- * call {@link ToolCallDelta#index() index}, the first id, type and name seen, and the arguments
- * fragments concatenated in stream order. For a front door that has to announce complete calls (the
- * Responses API's {@code function_call_arguments.done}); one per stream, confined to the thread
- * that relays it.
+ * call {@link ToolCallDelta#index() index}, the first id, type, name and thought signature seen,
+ * and the arguments fragments concatenated in stream order. For a front door that has to announce
+ * complete calls (the Responses API's {@code function_call_arguments.done}); one per stream,
+ * confined to the thread that relays it.
  */
 public final class ToolCallAssembly {
 
@@ -20,6 +20,7 @@ public final class ToolCallAssembly {
     String id;
     String type;
     String name;
+    String thoughtSignature;
     final StringBuilder arguments = new StringBuilder();
   }
 
@@ -31,6 +32,8 @@ public final class ToolCallAssembly {
       call.id = call.id == null ? delta.id() : call.id;
       call.type = call.type == null ? delta.type() : call.type;
       call.name = call.name == null ? delta.name() : call.name;
+      call.thoughtSignature =
+          call.thoughtSignature == null ? delta.thoughtSignature() : call.thoughtSignature;
       if (delta.arguments() != null) {
         call.arguments.append(delta.arguments());
       }
@@ -46,7 +49,9 @@ public final class ToolCallAssembly {
   public List<ToolCall> calls() {
     List<ToolCall> out = new ArrayList<>(calls.size());
     for (Call call : calls.values()) {
-      out.add(new ToolCall(call.id, call.type, call.name, call.arguments.toString()));
+      out.add(
+          new ToolCall(
+              call.id, call.type, call.name, call.arguments.toString(), call.thoughtSignature));
     }
     return List.copyOf(out);
   }

@@ -12,5 +12,14 @@ package dev.switchboard.gateway.upstream.adapter;
  * @param type the call's type ({@code function}), or null
  * @param name the function's name, or null
  * @param arguments the next piece of the function's arguments (JSON text), or null
+ * @param thoughtSignature the call's Gemini thought signature (the internal format's {@code
+ *     extra_content.google.thought_signature}), or null
  */
-public record ToolCallDelta(int index, String id, String type, String name, String arguments) {}
+public record ToolCallDelta(
+    int index, String id, String type, String name, String arguments, String thoughtSignature) {
+
+  /** A fragment without a thought signature. */
+  public ToolCallDelta(int index, String id, String type, String name, String arguments) {
+    this(index, id, type, name, arguments, null);
+  }
+}

@@ -139,6 +139,30 @@ class ContentFactsTest {
   }
 
   @Test
+  void aToolCallsGoogleThoughtSignatureIsAFactOnBothPathsAndInAJsonAnswer() throws Exception {
+    // Where Google's OpenAI-compatible format (and the Gemini adapter's translation) puts it.
+    String chunk =
+        "{\"model\":\"gemini-3-flash\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":"
+            + "[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"extra_content\":"
+            + "{\"google\":{\"other\":[1],\"thought_signature\":\"c2ln\"},\"x\":{}},"
+            + "\"function\":{\"name\":\"lookup\",\"arguments\":\"{}\"}}]},"
+            + "\"finish_reason\":null}]}";
+    ToolCallDelta signed = new ToolCallDelta(0, "call_1", "function", "lookup", "{}", "c2ln");
+    StreamDecoder decoder = openAi.streamDecoder(Operation.CHAT_COMPLETIONS, false, 0);
+
+    assertThat(decoder.decode(chunk, openAi.parseEvent(chunk)).toolCallDeltas())
+        .containsExactly(signed);
+    assertThat(decoder.decode(chunk, null).toolCallDeltas()).containsExactly(signed);
+
+    String answer =
+        chunk
+            .replace("chat.completion.chunk", "chat.completion")
+            .replace("\"delta\"", "\"message\"");
+    assertThat(openAi.decodeReplyContent(bytes(answer)).toolCalls())
+        .containsExactly(new ToolCall("call_1", "function", "lookup", "{}", "c2ln"));
+  }
+
+  @Test
   void onlyTheFirstChoiceCounts() {
     StreamDecoder decoder = openAi.streamDecoder(Operation.CHAT_COMPLETIONS, false, 0);
     decoder.decode("{\"model\":\"gpt-4o\",\"choices\":[]}", null);
