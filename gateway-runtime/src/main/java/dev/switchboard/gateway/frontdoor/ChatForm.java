@@ -13,12 +13,21 @@ import dev.switchboard.gateway.http.ApiException;
  *     client's body; the chat form then only informs the gateway's own decisions)
  * @param refusal why the request cannot be bridged faithfully (the 400 a chain of bridged targets
  *     only is answered), or null when it can
+ * @param passThrough the request in the door's own format for a target that speaks it, when that is
+ *     not the client's body: the client's history holds the gateway's {@link ThoughtCarrier
+ *     carriers}, which only a Gemini target may get (as thought signatures, through the chat form);
+ *     null when the client's body goes as it is
  */
-public record ChatForm(ObjectNode chat, ApiException refusal) {
+public record ChatForm(ObjectNode chat, ApiException refusal, ObjectNode passThrough) {
+
+  /** A form whose door's own targets get the client's body. */
+  public ChatForm(ObjectNode chat, ApiException refusal) {
+    this(chat, refusal, null);
+  }
 
   /** A request that is its own chat form or bridges completely. */
   public static ChatForm of(ObjectNode chat) {
-    return new ChatForm(chat, null);
+    return new ChatForm(chat, null, null);
   }
 
   /** Whether the request can be served through chat completions. */

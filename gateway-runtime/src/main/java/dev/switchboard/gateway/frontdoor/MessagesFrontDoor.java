@@ -27,10 +27,11 @@ import java.util.Set;
 /**
  * {@code POST /v1/messages} (Anthropic Messages, JSON or SSE) and, as {@link #countTokens()},
  * {@code POST /v1/messages/count_tokens}. The request keeps the bytes it was parsed from ({@link
- * SourcedObjectNode}) so an Anthropic target gets them unchanged apart from {@code model}; other
- * targets get its chat form ({@link MessagesTranslation}) and their answers and chunks are turned
- * into a Messages answer and Messages events ({@link MessagesStreamEncoder}). Errors, router-level
- * ones included, are Anthropic-shaped: {@code {"type":"error","error":{"type","message"}}}.
+ * SourcedObjectNode}) so an Anthropic target gets them unchanged apart from {@code model} (and
+ * without the gateway's thought-signature carriers, {@link ChatForm#passThrough()}); other targets
+ * get its chat form ({@link MessagesTranslation}) and their answers and chunks are turned into a
+ * Messages answer and Messages events ({@link MessagesStreamEncoder}). Errors, router-level ones
+ * included, are Anthropic-shaped: {@code {"type":"error","error":{"type","message"}}}.
  */
 public class MessagesFrontDoor implements FrontDoor {
 

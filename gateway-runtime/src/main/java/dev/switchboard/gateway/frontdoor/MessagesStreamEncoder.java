@@ -12,7 +12,8 @@ import io.vertx.core.buffer.Buffer;
  * A bridged stream (chat completion chunks from a target that does not speak Messages) written as
  * Anthropic's event sequence: {@code message_start} and a {@code ping} on the first chunk, one
  * {@code content_block_start … content_block_delta … content_block_stop} per text run or tool call
- * (arguments as {@code input_json_delta}), and at the end {@code message_delta} (stop reason,
+ * (arguments as {@code input_json_delta}; a Gemini call's thought signature as a {@code thinking}
+ * block before it, {@link ThoughtCarrier}), and at the end {@code message_delta} (stop reason,
  * usage) and {@code message_stop}. One per stream.
  */
 final class MessagesStreamEncoder implements StreamEncoder {
@@ -22,6 +23,7 @@ final class MessagesStreamEncoder implements StreamEncoder {
   private enum Block {
     NONE,
     TEXT,
+    THINKING,
     TOOL
   }
 
@@ -69,6 +71,9 @@ final class MessagesStreamEncoder implements StreamEncoder {
         close(out);
         toolCall = call.index();
         toolUse = true;
+        if (call.thoughtSignature() != null && !call.thoughtSignature().isEmpty()) {
+          thinkingCarrier(out, call.thoughtSignature());
+        }
         ObjectNode block = NODES.objectNode().put("type", "tool_use");
         block.put("id", call.id() == null ? "toolu_" + id + "_" + call.index() : call.id());
         block.put("name", call.name() == null ? "" : call.name());
@@ -143,6 +148,24 @@ final class MessagesStreamEncoder implements StreamEncoder {
     message.putObject("usage").put("input_tokens", 0).put("output_tokens", 0);
     out.appendBuffer(MessagesFrontDoor.sseEvent("message_start", start.toString()));
     out.appendBuffer(MessagesFrontDoor.sseEvent("ping", "{\"type\":\"ping\"}"));
+  }
+
+  /**
+   * A Gemini call's thought signature as a whole {@code thinking} block before its {@code tool_use}
+   * block, framed as Anthropic streams one: {@code content_block_start} with empty thinking and
+   * signature, a {@code signature_delta} with the carrier, {@code content_block_stop}.
+   */
+  private void thinkingCarrier(Buffer out, String signature) {
+    ObjectNode block = NODES.objectNode().put("type", "thinking").put("thinking", "");
+    block.put("signature", "");
+    open(out, block, Block.THINKING);
+    ObjectNode delta = blockEvent("content_block_delta");
+    delta
+        .putObject("delta")
+        .put("type", "signature_delta")
+        .put("signature", ThoughtCarrier.carry(signature));
+    out.appendBuffer(MessagesFrontDoor.sseEvent("content_block_delta", delta.toString()));
+    close(out);
   }
 
   private void open(Buffer out, ObjectNode block, Block kind) {

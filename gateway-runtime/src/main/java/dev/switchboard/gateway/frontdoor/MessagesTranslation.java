@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.http.ApiException;
 import dev.switchboard.gateway.http.OpenAiError;
+import dev.switchboard.gateway.upstream.adapter.ThoughtSignedChat;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Anthropic Messages ↔ chat completions, the front door's direction: a Messages request becomes the
@@ -20,11 +23,14 @@ import dev.switchboard.gateway.http.OpenAiError;
  * parallel_tool_calls: false}); {@code max_tokens}; {@code stop_sequences}; {@code temperature};
  * {@code top_p}; {@code metadata.user_id} → {@code user}; {@code output_config.format} (or the beta
  * {@code output_format}) JSON schema → {@code response_format}. Dropped, having no chat equivalent:
- * {@code top_k}, {@code thinking} and thinking blocks, {@code cache_control}. Refused (400, the
- * request cannot be bridged faithfully): server tools, documents, images inside tool results — or,
- * in the lenient form ({@link #toChatForm}), left out and the first of them kept as the form's
- * refusal, for a request that goes only to targets speaking Messages (they get the client's body;
- * the chat form only informs the gateway's own decisions).
+ * {@code top_k}, {@code thinking} and thinking blocks, {@code cache_control} — except the gateway's
+ * own thinking-block carrier of a Gemini thought signature ({@link ThoughtCarrier}), whose
+ * signature goes with the next {@code tool_use} to Gemini only ({@link ThoughtSignedChat}), and
+ * which the answer writes before a signed call's {@code tool_use}. Refused (400, the request cannot
+ * be bridged faithfully): server tools, documents, images inside tool results — or, in the lenient
+ * form ({@link #toChatForm}), left out and the first of them kept as the form's refusal, for a
+ * request that goes only to targets speaking Messages (they get the client's body; the chat form
+ * only informs the gateway's own decisions).
  */
 public final class MessagesTranslation {
 
@@ -49,13 +55,28 @@ public final class MessagesTranslation {
   public static ChatForm toChatForm(ObjectNode request) {
     Refusals refusals = new Refusals(false);
     ObjectNode chat = toChatRequest(request, refusals);
-    return new ChatForm(chat, refusals.first);
+    if (!refusals.carriers) {
+      return new ChatForm(chat, refusals.first);
+    }
+    // The history holds the gateway's thought-signature carriers: Gemini gets them back as the
+    // calls' signatures, an Anthropic target the client's body without them (it would refuse a
+    // signature it did not make).
+    return new ChatForm(
+        refusals.signatures == null ? chat : new ThoughtSignedChat(chat, refusals.signatures),
+        refusals.first,
+        withoutCarriers(request));
   }
 
-  /** What a walk does with a part it cannot bridge: strict, refuse it; else note the first. */
+  /**
+   * What a walk does with a part it cannot bridge (strict, refuse it; else note the first), and the
+   * Gemini thought signatures it found in the gateway's carriers, by the tool-use id they belong
+   * to.
+   */
   private static final class Refusals {
     private final boolean strict;
     private ApiException first;
+    private boolean carriers;
+    private Map<String, String> signatures; // made for the first carrier
 
     Refusals(boolean strict) {
       this.strict = strict;
@@ -256,6 +277,7 @@ public final class MessagesTranslation {
     StringBuilder text = new StringBuilder();
     boolean hasText = false;
     ArrayNode calls = NODES.arrayNode();
+    String signature = null; // a carrier's, for the next tool_use block
     for (JsonNode block : content) {
       switch (block.path("type").asText("")) {
         case "text" -> {
@@ -264,13 +286,30 @@ public final class MessagesTranslation {
         }
         case "tool_use" -> {
           ObjectNode call = calls.addObject();
-          call.put("id", block.path("id").asText());
+          String id = block.path("id").asText();
+          if (signature != null) {
+            if (refusals.signatures == null) {
+              refusals.signatures = new HashMap<>(4);
+            }
+            refusals.signatures.put(id, signature);
+            signature = null;
+          }
+          call.put("id", id);
           call.put("type", "function");
           call.putObject("function")
               .put("name", block.path("name").asText())
               .put("arguments", block.path("input").toString());
         }
-        case "thinking", "redacted_thinking" -> {} // no chat equivalent; the target thinks anew
+        case "thinking" -> {
+          // No chat equivalent (the target thinks anew), except the gateway's carrier of a Gemini
+          // thought signature, which belongs to the tool_use block after it.
+          String value = block.path("signature").asText(null);
+          if (ThoughtCarrier.isCarrier(value)) {
+            refusals.carriers = true;
+            signature = ThoughtCarrier.signature(value);
+          }
+        }
+        case "redacted_thinking" -> {} // no chat equivalent; the target thinks anew
         default ->
             refuse(
                 refusals,
@@ -288,6 +327,51 @@ public final class MessagesTranslation {
       message.set("tool_calls", calls);
     }
     return message;
+  }
+
+  /**
+   * {@code request} without the gateway's thinking-block carriers (a shallow copy: only the
+   * assistant messages that held one are new), for a target that speaks Messages: Anthropic refuses
+   * a thinking block it did not sign. Genuine thinking blocks stay.
+   */
+  static ObjectNode withoutCarriers(ObjectNode request) {
+    ObjectNode copy = NODES.objectNode().setAll(request);
+    ArrayNode messages = copy.putArray("messages");
+    for (JsonNode message : request.path("messages")) {
+      JsonNode content = message.get("content");
+      if (!(message instanceof ObjectNode assistant)
+          || !"assistant".equals(message.path("role").asText())
+          || !hasCarrier(content)) {
+        messages.add(message);
+        continue;
+      }
+      ObjectNode kept = NODES.objectNode().setAll(assistant);
+      ArrayNode blocks = kept.putArray("content");
+      for (JsonNode block : content) {
+        if (!isCarrier(block)) {
+          blocks.add(block);
+        }
+      }
+      messages.add(kept);
+    }
+    return copy;
+  }
+
+  private static boolean hasCarrier(JsonNode content) {
+    if (content == null || !content.isArray()) {
+      return false;
+    }
+    for (JsonNode block : content) {
+      if (isCarrier(block)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isCarrier(JsonNode block) {
+    return "thinking".equals(block.path("type").asText())
+        && ThoughtCarrier.isCarrier(block.path("signature").asText(null));
   }
 
   private static ArrayNode textParts(JsonNode blocks, String field, Refusals refusals) {
@@ -362,6 +446,12 @@ public final class MessagesTranslation {
       content.addObject().put("type", "text").put("text", refusal);
     }
     for (JsonNode call : message.path("tool_calls")) {
+      String signature =
+          call.path("extra_content").path("google").path("thought_signature").asText("");
+      if (!signature.isEmpty()) {
+        // Gemini's thought signature, in the one place of a Messages answer that carries one.
+        thinkingCarrier(content.addObject(), signature);
+      }
       ObjectNode use = content.addObject().put("type", "tool_use");
       use.put("id", call.path("id").asText());
       use.put("name", call.path("function").path("name").asText());
@@ -376,6 +466,18 @@ public final class MessagesTranslation {
     out.putNull("stop_sequence");
     out.set("usage", usage(completion.path("usage")));
     return out;
+  }
+
+  /**
+   * A {@code thinking} block carrying a Gemini call's thought signature ({@link ThoughtCarrier}),
+   * written into {@code block}: no thinking text (the gateway asks Gemini for no thought
+   * summaries).
+   */
+  static ObjectNode thinkingCarrier(ObjectNode block, String signature) {
+    return block
+        .put("type", "thinking")
+        .put("thinking", "")
+        .put("signature", ThoughtCarrier.carry(signature));
   }
 
   /** A tool call's arguments as an object; arguments that are not a JSON object are kept whole. */

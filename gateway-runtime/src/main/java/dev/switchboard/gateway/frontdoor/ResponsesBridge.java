@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.gateway.upstream.adapter.ThoughtSignedChat;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -12,8 +15,10 @@ import java.util.Set;
  * function_call} and {@code function_call_output} items) become {@code messages}; function tools,
  * {@code tool_choice}, {@code text.format} (json_schema, json_object), {@code reasoning.effort},
  * {@code max_output_tokens}, sampling (the gateway's {@code seed} too) and streaming (with usage)
- * carry over. What chat completions cannot express is {@link #problem named} instead, so the
- * request is kept to targets that speak the Responses API.
+ * carry over; a {@code reasoning} item that is the gateway's carrier of a Gemini thought signature
+ * ({@link ThoughtCarrier}) gives the {@code function_call} after it its signature, for Gemini
+ * targets only ({@link ThoughtSignedChat}). What chat completions cannot express is {@link #problem
+ * named} instead, so the request is kept to targets that speak the Responses API.
  */
 final class ResponsesBridge {
 
@@ -138,10 +143,22 @@ final class ResponsesBridge {
       messages.addObject().put("role", "system").put("content", instructions);
     }
     JsonNode input = request.get("input");
+    Map<String, String> signatures = null;
     if (input != null && input.isTextual()) {
       messages.addObject().put("role", "user").put("content", input.asText());
     } else if (input != null && input.isArray()) {
+      String signature = null; // a carrier's, for the next function_call item
       for (JsonNode item : input) {
+        String type = itemType(item);
+        if ("reasoning".equals(type)) {
+          signature = ThoughtCarrier.signature(textValue(item.get("encrypted_content")));
+        } else if ("function_call".equals(type) && signature != null) {
+          signatures = signatures == null ? new HashMap<>(4) : signatures;
+          signatures.put(item.path("call_id").asText(""), signature);
+          signature = null;
+        } else if (!"function_call".equals(type)) {
+          signature = null;
+        }
         addItem(messages, item);
       }
     }
@@ -202,7 +219,42 @@ final class ResponsesBridge {
       // A Responses stream always ends with its usage: ask the chat stream for it.
       chat.putObject("stream_options").put("include_usage", true);
     }
-    return chat;
+    // Gemini thought signatures the gateway's reasoning carriers brought back: for Gemini only.
+    return signatures == null ? chat : new ThoughtSignedChat(chat, signatures);
+  }
+
+  /**
+   * {@code request} without the gateway's reasoning-item carriers ({@link ThoughtCarrier}), for a
+   * target that speaks the Responses API — OpenAI refuses {@code encrypted_content} it did not make
+   * —; null when the input holds none (the client's body goes as it is). Genuine reasoning items
+   * stay.
+   */
+  static ObjectNode withoutCarriers(ObjectNode request) {
+    JsonNode input = request.get("input");
+    if (input == null || !input.isArray()) {
+      return null;
+    }
+    ArrayNode kept = null;
+    for (int i = 0; i < input.size(); i++) {
+      JsonNode item = input.get(i);
+      boolean carrier =
+          "reasoning".equals(textValue(item.get("type")))
+              && ThoughtCarrier.isCarrier(textValue(item.get("encrypted_content")));
+      if (carrier && kept == null) {
+        kept = NODES.arrayNode();
+        for (int j = 0; j < i; j++) {
+          kept.add(input.get(j));
+        }
+      } else if (!carrier && kept != null) {
+        kept.add(item);
+      }
+    }
+    if (kept == null) {
+      return null;
+    }
+    ObjectNode copy = NODES.objectNode().setAll(request);
+    copy.set("input", kept);
+    return copy;
   }
 
   private static void addItem(ArrayNode messages, JsonNode item) {

@@ -103,13 +103,18 @@ public final class ResponsesFrontDoor extends OpenAiFrontDoor {
     return true;
   }
 
-  /** The chat form ({@link ResponsesBridge}) and what keeps the request from it, if anything. */
+  /**
+   * The chat form ({@link ResponsesBridge}), what keeps the request from it, if anything, and the
+   * body for targets that speak the Responses API when the gateway's reasoning carriers must be
+   * taken out of it.
+   */
   @Override
   public ChatForm toChat(ObjectNode request) {
     ResponsesBridge.Problem problem = ResponsesBridge.problem(request);
     return new ChatForm(
         ResponsesBridge.toChat(request),
-        problem == null ? null : bad(problem.message(), problem.param()));
+        problem == null ? null : bad(problem.message(), problem.param()),
+        ResponsesBridge.withoutCarriers(request));
   }
 
   /**

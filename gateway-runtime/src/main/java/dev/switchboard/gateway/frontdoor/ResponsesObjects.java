@@ -18,7 +18,10 @@ final class ResponsesObjects {
 
   private ResponsesObjects() {}
 
-  /** A new id with OpenAI's prefix ({@code resp}, {@code msg}, {@code fc}) and 48 hex digits. */
+  /**
+   * A new id with OpenAI's prefix ({@code resp}, {@code msg}, {@code fc}, {@code rs}) and 48 hex
+   * digits.
+   */
   static String newId(String prefix) {
     ThreadLocalRandom random = ThreadLocalRandom.current();
     return prefix
@@ -183,8 +186,24 @@ final class ResponsesObjects {
   }
 
   /**
+   * A {@code reasoning} item carrying a Gemini call's thought signature as its {@code
+   * encrypted_content} ({@link ThoughtCarrier}), put before the call's {@code function_call} item:
+   * the one place of a Response a client hands back with its next request. No summary (the gateway
+   * asks Gemini for no thought summaries).
+   */
+  static ObjectNode reasoningCarrier(String id, String signature) {
+    ObjectNode item = NODES.objectNode();
+    item.put("id", id);
+    item.put("type", "reasoning");
+    item.putArray("summary");
+    item.put("encrypted_content", ThoughtCarrier.carry(signature));
+    return item;
+  }
+
+  /**
    * The Response for a chat-completion answer (the bridged JSON case): its first choice's text or
-   * refusal as one message item, its tool calls as {@code function_call} items.
+   * refusal as one message item, its tool calls as {@code function_call} items (a signed Gemini
+   * call after its {@link #reasoningCarrier reasoning item}).
    */
   static ObjectNode fromChat(JsonNode chat, ObjectNode request, String id, long nowSeconds) {
     long created = chat.path("created").asLong(nowSeconds);
@@ -208,6 +227,11 @@ final class ResponsesObjects {
     }
     for (JsonNode call : message.path("tool_calls")) {
       JsonNode function = call.path("function");
+      String signature =
+          call.path("extra_content").path("google").path("thought_signature").asText("");
+      if (!signature.isEmpty()) {
+        output.add(reasoningCarrier(newId("rs"), signature));
+      }
       output.add(
           functionCall(
               newId("fc"),

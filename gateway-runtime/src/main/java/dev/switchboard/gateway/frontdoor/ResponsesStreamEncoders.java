@@ -118,8 +118,9 @@ final class ResponsesStreamEncoders {
    * {@code response.in_progress}, then per output item {@code output_item.added}, its content parts
    * ({@code output_text} or {@code refusal}, each {@code content_part.added}, deltas, {@code done}
    * events) or arguments deltas, {@code output_item.done}, and finally {@code response.completed}
-   * (or {@code response.incomplete}) with the output and usage. Sequence numbers count from 0;
-   * items are numbered by output index in the order they open.
+   * (or {@code response.incomplete}) with the output and usage. A Gemini call's thought signature
+   * is a {@code reasoning} item of its own before the call's ({@link ThoughtCarrier}). Sequence
+   * numbers count from 0; items are numbered by output index in the order they open.
    */
   static final class Bridged implements StreamEncoder {
     private final ObjectNode request;
@@ -325,6 +326,9 @@ final class ResponsesStreamEncoders {
     }
 
     private void openCall(Buffer out, ToolCallDelta call) {
+      if (call.thoughtSignature() != null && !call.thoughtSignature().isEmpty()) {
+        reasoningCarrier(out, call.thoughtSignature());
+      }
       callChatIndex = call.index();
       callIndex = nextOutputIndex++;
       arguments = new StringBuilder();
@@ -339,6 +343,24 @@ final class ResponsesStreamEncoders {
       added.put("output_index", callIndex);
       added.set("item", callItem.deepCopy());
       write(out, added);
+    }
+
+    /**
+     * A Gemini call's thought signature as a whole {@code reasoning} output item before the call's
+     * item ({@code output_item.added}, then {@code output_item.done}, both with the carrier).
+     */
+    private void reasoningCarrier(Buffer out, String signature) {
+      int index = nextOutputIndex++;
+      ObjectNode item = ResponsesObjects.reasoningCarrier(ResponsesObjects.newId("rs"), signature);
+      ObjectNode added = event("response.output_item.added");
+      added.put("output_index", index);
+      added.set("item", item);
+      write(out, added);
+      ObjectNode done = event("response.output_item.done");
+      done.put("output_index", index);
+      done.set("item", item);
+      write(out, done);
+      finished.add(item);
     }
 
     private void closeCall(Buffer out) {

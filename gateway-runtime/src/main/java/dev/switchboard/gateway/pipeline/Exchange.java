@@ -157,6 +157,15 @@ public final class Exchange {
     return chatForm;
   }
 
+  /**
+   * The request for a target that speaks the door's own format: the client's body, or the door's
+   * copy of it without what only the gateway may read ({@link ChatForm#passThrough()}).
+   */
+  public ObjectNode passThroughBody() {
+    ObjectNode passThrough = chatForm().passThrough();
+    return passThrough != null ? passThrough : body;
+  }
+
   public void body(ObjectNode body) {
     this.body = body;
     this.chatForm = null;

@@ -140,7 +140,7 @@ public final class ExecuteStage implements Stage {
 
   /** The gateway-side request of an attempt made in {@code format}. */
   static ObjectNode request(Exchange exchange, Operation format) {
-    return format == exchange.ctx().operation() ? exchange.body() : exchange.chat();
+    return format == exchange.ctx().operation() ? exchange.passThroughBody() : exchange.chat();
   }
 
   /** The provider's current key; a provider that needs one and has none fails the attempt. */

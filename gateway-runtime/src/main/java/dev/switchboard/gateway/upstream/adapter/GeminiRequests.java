@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  * <p>Messages: {@code system}/{@code developer} → {@code systemInstruction}; {@code user} → a
  * {@code user} content; {@code assistant} → a {@code model} content (text, and {@code tool_calls} →
  * {@code functionCall} parts carrying the call's id, with the {@code thoughtSignature} the client
- * hands back in {@code extra_content.google.thought_signature}, or Google's placeholder {@link
+ * hands back in {@code extra_content.google.thought_signature} (or that a front door restored from
+ * its own carrier, {@link ThoughtSignedChat}), or Google's placeholder {@link
  * #UNSIGNED_CALL_SIGNATURE} on the first call of an unsigned turn for Gemini 3 and later);
  * consecutive {@code tool} messages → one {@code user} content of {@code functionResponse} parts
  * (the function's name is the one the quoted call had; a result that is a JSON object is the
@@ -92,6 +93,9 @@ final class GeminiRequests {
             ObjectNode functionCall = part.putObject("functionCall");
             String signature =
                 textOrNull(call.path("extra_content").path("google").get("thought_signature"));
+            if (signature == null && chat instanceof ThoughtSignedChat restored) {
+              signature = restored.signature(textOrNull(call.get("id")));
+            }
             if (signature != null && !signature.isEmpty()) {
               part.put("thoughtSignature", signature);
               signed = true;
