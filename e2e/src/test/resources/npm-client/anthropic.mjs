@@ -1,7 +1,9 @@
 // The official Anthropic SDK (and the OpenAI SDK) against Switchboard, pointed at it by baseURL only:
 // /v1/messages with an Anthropic target (passed through) and an OpenAI target (translated),
 // streaming and not, tool use, count_tokens, typed errors; /v1/chat/completions with an Anthropic
-// target, and /v1/responses with an Anthropic target. Prints one JSON document for NpmAnthropicSdkIT to check.
+// target, and /v1/responses with an Anthropic target; a Gemini 3 tool loop (chat-gemini-3), whose
+// thought signature the SDK keeps as a thinking block and hands back. Prints one JSON document for
+// NpmAnthropicSdkIT to check.
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 
@@ -46,6 +48,27 @@ async function messages(model) {
     toolName: tool?.name, toolInput: tool?.input, toolStop: toolMessage.stop_reason,
     plainToolName: plainTool.content.find((b) => b.type === "tool_use")?.name, plainToolStop: plainTool.stop_reason,
     count,
+  };
+}
+
+// A two-turn tool loop on a Gemini 3 target, as an agent runs it: the assistant turn goes back as the
+// SDK returned it (a thinking block carrying the call's thought signature, then the tool_use).
+async function geminiLoop(model, streamed) {
+  const ask = { role: "user", content: `find cats via ${model}` }; // names no tool: turn 2 answers
+  const call = (request) => streamed
+    ? anthropic.messages.stream(request).finalMessage()
+    : anthropic.messages.create(request);
+  const first = await call({ model, max_tokens: 64, tools, tool_choice: { type: "any" }, messages: [ask] });
+  const use = first.content.find((b) => b.type === "tool_use");
+  const second = await call({
+    model, max_tokens: 64, tools,
+    messages: [ask, { role: "assistant", content: first.content },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: use.id, content: "3 cats" }] }],
+  });
+  return {
+    blocks: first.content.map((b) => b.type), stop: first.stop_reason,
+    signature: first.content.find((b) => b.type === "thinking")?.signature,
+    secondStop: second.stop_reason, secondText: second.content.map((b) => b.text ?? "").join(""),
   };
 }
 
@@ -100,6 +123,8 @@ console.log(JSON.stringify({
   rawEvents,
   anthropicTarget: await messages("chat-claude"),
   openaiTarget: await messages("chat-default"),
+  geminiLoop: await geminiLoop("chat-gemini-3", false),
+  geminiStreamLoop: await geminiLoop("chat-gemini-3", true),
   notFound, badRequest,
   chatToClaude: { model: chat.model, content: chat.choices[0].message.content, finish: chat.choices[0].finish_reason },
   chatStreamToClaude: { content: chatStreamed, usage: chatUsage },

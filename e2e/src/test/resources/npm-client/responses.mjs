@@ -1,7 +1,10 @@
 // The Responses API as applications call it, pointed at Switchboard by baseURL only: the openai
 // SDK's responses.create and .stream helper, and the Vercel AI SDK's default provider (which uses
 // the Responses API) with generateText, streamText with a tool, and generateObject.
-// Usage: node responses.mjs <model>   (prints one JSON line with what each call returned)
+// With "tool-loop", a two-turn function-calling loop as Codex runs it (store: false, the output
+// items handed back as input), JSON and streamed: on a Gemini 3 target the call's thought signature
+// travels in a reasoning item.
+// Usage: node responses.mjs <model> [tool-loop]   (prints one JSON line with what each call returned)
 import OpenAI from "openai";
 import { createOpenAI } from "@ai-sdk/openai";
 import { generateText, streamText, generateObject, tool } from "ai";
@@ -58,7 +61,33 @@ const object = await generateObject({
   prompt: "vercel generateObject",
 });
 
+async function toolLoop(streamed) {
+  const tools = [{ type: "function", name: "lookup", description: "Looks something up",
+    parameters: { type: "object", properties: { query: { type: "string" } } } }];
+  const ask = { role: "user", content: "please find cats" }; // names no tool: turn 2 answers
+  const call = (request) => streamed
+    ? client.responses.stream(request).finalResponse()
+    : client.responses.create(request);
+  const first = await call({ model, store: false, tools, tool_choice: "required", input: [ask] });
+  const fc = first.output.find((item) => item.type === "function_call");
+  const second = await call({
+    model, store: false, tools,
+    input: [ask, ...first.output, { type: "function_call_output", call_id: fc.call_id, output: "3 cats" }],
+  });
+  return {
+    items: first.output.map((item) => item.type),
+    encrypted: first.output.find((item) => item.type === "reasoning")?.encrypted_content,
+    secondStatus: second.status,
+    secondText: second.output.filter((i) => i.type === "message").flatMap((i) => i.content)
+      .map((p) => p.text ?? "").join(""),
+  };
+}
+const loops = process.argv[3] === "tool-loop"
+  ? { json: await toolLoop(false), stream: await toolLoop(true) }
+  : null;
+
 console.log(JSON.stringify({
+  toolLoop: loops,
   create: { id: created.id, text: created.output_text, usage: created.usage },
   stream: { first: types[0], last: types[types.length - 1], deltas, text: finalText, usage: final.usage },
   generateText: { text: text.text, inputTokens: text.usage.inputTokens },

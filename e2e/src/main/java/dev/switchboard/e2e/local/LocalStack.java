@@ -446,6 +446,7 @@ public final class LocalStack implements AutoCloseable {
                 "llama-3.1-8b-instruct",
                 "claude-sonnet-4-5",
                 "gemini-2.5-flash",
+                "gemini-3-flash-preview",
                 "text-embedding-004"));
     mocks.put(azurePort, new MockProviderOptions().keys("local-azure-key").models("gpt-4o-mini"));
     return java.util.Collections.unmodifiableMap(mocks);

@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.e2e.local.LocalStack;
+import dev.switchboard.mock.MockProvider;
+import dev.switchboard.mock.gemini.GeminiPayloads;
+import dev.switchboard.mock.record.RequestRecord;
+import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -19,8 +23,9 @@ import org.junit.jupiter.api.Test;
  * counting, typed errors. The {@code openai} SDK against {@code /v1/chat/completions} and {@code
  * /v1/responses} with the Anthropic target, and on {@code chat-families} failing over from a broken
  * OpenAI target to the Anthropic one and, with that overloaded too, to the Gemini one, streaming
- * and not. The SDKs are installed from npm into {@code target/npm-client} (pinned in {@code
- * src/test/resources/npm-client}).
+ * and not. A Gemini 3 tool loop ({@code chat-gemini-3}) through {@code /v1/messages}, JSON and
+ * streamed, hands Gemini its own thought signature back. The SDKs are installed from npm into
+ * {@code target/npm-client} (pinned in {@code src/test/resources/npm-client}).
  */
 class NpmAnthropicSdkIT {
 
@@ -121,6 +126,45 @@ class NpmAnthropicSdkIT {
     assertThat(result.at("/responsesToClaude/streamed").asText())
         .isEqualTo("Echo from claude-sonnet-4-5: responses stream to claude");
     assertThat(result.at("/responsesToClaude/status").asText()).isEqualTo("completed");
+
+    // A Gemini 3 tool loop: the SDK keeps the call's signature as a thinking block and hands it
+    // back, so Gemini gets its own signature, not Google's placeholder.
+    for (String loop : List.of("/geminiLoop", "/geminiStreamLoop")) {
+      JsonNode gemini = result.at(loop);
+      assertThat(gemini.path("blocks").toString())
+          .as(loop)
+          .isEqualTo("[\"thinking\",\"tool_use\"]");
+      assertThat(gemini.path("stop").asText()).as(loop).isEqualTo("tool_use");
+      assertThat(gemini.path("signature").asText())
+          .as(loop)
+          .startsWith("switchboard.gemini-thought-signature.v1:");
+      assertThat(gemini.path("secondStop").asText()).as(loop).isEqualTo("end_turn");
+      assertThat(gemini.path("secondText").asText()).as(loop).startsWith("Echo from gemini-3");
+    }
+    assertThat(replayedSignatures(stack.mock(samples.secondary)))
+        .hasSize(2)
+        .containsOnly(GeminiPayloads.signature("lookup"));
+  }
+
+  /**
+   * The thought signatures of the function calls replayed to the Gemini 3 model: one per second
+   * turn (the first call of each step carries it).
+   */
+  static List<String> replayedSignatures(MockProvider mock) {
+    List<String> signatures = new java.util.ArrayList<>();
+    for (RequestRecord r : mock.requests()) {
+      if (!"POST".equals(r.method()) || !r.path().contains("gemini-3-flash-preview")) {
+        continue;
+      }
+      for (Object content : r.body().getJsonArray("contents")) {
+        for (Object part : ((JsonObject) content).getJsonArray("parts")) {
+          if (((JsonObject) part).containsKey("functionCall")) {
+            signatures.add(((JsonObject) part).getString("thoughtSignature"));
+          }
+        }
+      }
+    }
+    return signatures;
   }
 
   @Test

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.e2e.local.LocalStack;
 import dev.switchboard.mock.MockProvider;
+import dev.switchboard.mock.gemini.GeminiPayloads;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -112,6 +113,30 @@ class NpmOpenAiSdkIT {
     } finally {
       primary.faults().clearAll();
     }
+  }
+
+  @Test
+  @Order(3)
+  void aResponsesToolLoopOnGemini3HandsGeminiItsOwnSignatureBack() throws Exception {
+    String output =
+        run(List.of("node", "responses.mjs", "chat-gemini-3", "tool-loop"), Duration.ofMinutes(2));
+    JsonNode result =
+        new ObjectMapper().readTree(output.strip().lines().reduce((a, b) -> b).orElseThrow());
+    for (String loop : List.of("/toolLoop/json", "/toolLoop/stream")) {
+      JsonNode gemini = result.at(loop);
+      assertThat(gemini.path("items").toString())
+          .as(loop)
+          .isEqualTo("[\"reasoning\",\"function_call\"]");
+      assertThat(gemini.path("encrypted").asText())
+          .as(loop)
+          .startsWith("switchboard.gemini-thought-signature.v1:");
+      assertThat(gemini.path("secondStatus").asText()).as(loop).isEqualTo("completed");
+      assertThat(gemini.path("secondText").asText()).as(loop).startsWith("Echo from gemini-3");
+    }
+    // Each loop's second turn replayed the call with the mock's own signature, not the
+    // placeholder (streamText's tool call above runs one step: no replay).
+    List<String> signatures = NpmAnthropicSdkIT.replayedSignatures(stack.mock(samples.secondary));
+    assertThat(signatures).hasSize(2).containsOnly(GeminiPayloads.signature("lookup"));
   }
 
   private static JsonNode responses(String model) throws Exception {
