@@ -25,6 +25,16 @@ public final class ThoughtSignedChat extends ObjectNode {
     this.signatures = Map.copyOf(signatures);
   }
 
+  /**
+   * A deep copy that keeps the signatures: a stage that copies the chat form to send it elsewhere
+   * (the evaluation mirror) hands a Gemini candidate the same signatures as the request's own
+   * target.
+   */
+  @Override
+  public ThoughtSignedChat deepCopy() {
+    return new ThoughtSignedChat(super.deepCopy(), signatures);
+  }
+
   /** The thought signature of the tool call {@code id}, or null. */
   public String signature(String id) {
     return id == null ? null : signatures.get(id);
