@@ -18,7 +18,6 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.client.VersionInfo;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.CustomResourceAware;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.Resetable;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.mockwebserver.dsl.HttpMethod;
@@ -100,7 +99,7 @@ final class DiscoveryDispatcher extends Dispatcher implements Resetable, CustomR
               "crd",
               "crds"));
 
-  private final KubernetesMixedDispatcher delegate;
+  private final CrudStore delegate;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final KubernetesSerialization serialization = new KubernetesSerialization();
@@ -108,14 +107,14 @@ final class DiscoveryDispatcher extends Dispatcher implements Resetable, CustomR
   private final VersionInfo version;
   private final CustomResourceTables tables;
 
-  DiscoveryDispatcher(KubernetesMixedDispatcher delegate, VersionInfo version) {
+  DiscoveryDispatcher(CrudStore delegate, VersionInfo version) {
     this(delegate, version, Clock.systemUTC());
   }
 
   /**
    * @param clock the "now" that the {@code date} columns of tables (AGE) are relative to
    */
-  DiscoveryDispatcher(KubernetesMixedDispatcher delegate, VersionInfo version, Clock clock) {
+  DiscoveryDispatcher(CrudStore delegate, VersionInfo version, Clock clock) {
     this.delegate = delegate;
     this.version = version;
     this.tables = new CustomResourceTables(clock);

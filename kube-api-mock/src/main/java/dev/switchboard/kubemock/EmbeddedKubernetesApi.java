@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.VersionInfo;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
@@ -46,7 +45,13 @@ import java.util.stream.Stream;
  * patch, {@code resourceVersion} and optimistic locking (409 on a stale update), {@code generation}
  * bumps, finalizers and deletion timestamps, watches and informers, equality label selectors, and
  * the {@code /status} subresource of custom resources whose CustomResourceDefinition was created
- * first (see {@link #installCrds(Path...)}).
+ * first (see {@link #installCrds(Path...)}). Like an API server, it stores custom resources of an
+ * installed CRD with the {@code default}s of the served version's structural schema, applied on
+ * create, replace and patch (the patch's result; {@code /status} writes too) by the API server's
+ * rules ({@code default: {}} on an object fills in its children's defaults; array items and map
+ * values are defaulted; an absent object without a default of its own stays absent; an explicit
+ * {@code null} takes the default unless the field is {@code nullable}); and a CRD reports {@code
+ * NamesAccepted} and {@code Established} True from its first write on.
  *
  * <p>What it does <em>not</em> provide (test around it, never rely on it):
  *
@@ -55,7 +60,10 @@ import java.util.stream.Stream;
  *       withUseSSAToPatchPrimaryResource(false)} and {@code
  *       withSSABasedCreateUpdateMatchForDependentResources(false)};
  *   <li>garbage collection of owned objects (deleting an owner leaves its dependents);
- *   <li>OpenAPI schema and CEL validation, and schema {@code default}s;
+ *   <li>OpenAPI schema and CEL validation, and pruning: unknown fields are kept, and so is a {@code
+ *       null} in a non-nullable field without a default (an API server drops both);
+ *   <li>defaulting on read: an object stored before its CRD (or before the CRD version declared a
+ *       default) is served as stored, where an API server defaults it when read from storage;
  *   <li>strategic merge patch;
  *   <li>set-based label selectors ({@code in}, {@code notin} silently match everything);
  *   <li>watch bookmarks (a watch replays every existing object as ADDED);
@@ -133,7 +141,7 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
 
   /**
    * Starts the API on the given loopback port; {@code clock} is the "now" that AGE columns of
-   * kubectl tables are relative to (tests).
+   * kubectl tables are relative to and the CRD conditions' {@code lastTransitionTime} (tests).
    */
   static EmbeddedKubernetesApi start(int port, Clock clock) {
     if (port < 0 || port > 65_535) {
@@ -150,8 +158,7 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
             expectations,
             // Discovery documents for kubectl, then expectations (the server registers "/" and
             // "/version" as expectations), then CRUD for everything else.
-            new DiscoveryDispatcher(
-                new KubernetesMixedDispatcher(expectations), KUBERNETES_VERSION, clock),
+            new DiscoveryDispatcher(new CrudStore(expectations, clock), KUBERNETES_VERSION, clock),
             false, // plain HTTP: nothing to trust, and kubectl/curl work without flags
             KUBERNETES_VERSION);
     try {
@@ -273,7 +280,8 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
    * Creates (or updates) the CustomResourceDefinitions in the given YAML files and directories.
    * Directories are searched recursively for {@code *.yaml} and {@code *.yml} files, in path order;
    * a file may hold several {@code ---}-separated documents. Install CRDs before creating custom
-   * resources: only then does the mock honour their {@code status} subresource.
+   * resources: only then does the mock honour their {@code status} subresource and apply their
+   * schema defaults. The CRDs report {@code Established} on return.
    *
    * @throws IllegalArgumentException if a path does not exist or a document is not a v1 CRD
    */
