@@ -57,9 +57,8 @@ class ChartGatewayReplicasTest {
   @Test
   void switchingAutoscalingOnForARunningReleaseKeepsItsLiveReplicas() {
     try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start()) {
-      // Helm waits for the CRDs it installs to report Established, which the mock never does;
-      // installed first, Helm finds them present and goes on.
-      api.installCrds(Charts.chartDir().resolve("crds"));
+      // The chart installs its own CRDs: Helm creates them and waits for them to report
+      // Established, as the embedded API does (as a cluster does moments after the create).
       api.client()
           .namespaces()
           .resource(
@@ -80,6 +79,9 @@ class ChartGatewayReplicasTest {
           .disableOpenApiValidation() // the mock serves no OpenAPI
           .set("gateway.replicaCount", 3)
           .call();
+      assertThat(api.client().apiextensions().v1().customResourceDefinitions().list().getItems())
+          .extracting(crd -> crd.getMetadata().getName())
+          .contains("modelroutes.switchboard.dev", "providerendpoints.switchboard.dev");
       assertThat(liveReplicas(api)).isEqualTo(3);
       // Scaled by hand since (or by load), as the HPA will do from now on.
       api.client()
