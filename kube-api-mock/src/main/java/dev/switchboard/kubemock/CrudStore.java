@@ -39,8 +39,8 @@ import java.util.Queue;
  * keep (the store calls {@link #preserveMetadata} for both, before it compares generations), so a
  * patch is defaulted on its result and a write that only leaves out defaulted fields changes
  * nothing, as on a cluster. A create is defaulted on its body, which is read and written again only
- * when its kind has defaults. Objects stored before their CRD declared a default are not defaulted
- * when read (an API server does that too).
+ * when its kind has defaults. Objects stored before their CRD declared a default are served as
+ * stored (an API server also defaults what it reads from storage; the mock does not).
  */
 final class CrudStore extends KubernetesCrudDispatcher {
 

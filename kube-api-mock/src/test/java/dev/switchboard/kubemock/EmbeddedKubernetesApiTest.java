@@ -75,6 +75,11 @@ class EmbeddedKubernetesApiTest {
   }
 
   @Test
+  void customResourcesGetTheirSchemaDefaultsAndCrdsAreEstablished() {
+    Scenarios.customResourceSchemaDefaults(api);
+  }
+
+  @Test
   void staleUpdateIsRejectedWithConflict() {
     ConfigMap created =
         api.client()

@@ -9,6 +9,8 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -214,6 +216,55 @@ final class Scenarios {
         .isEqualTo("Ready");
 
     client.genericKubernetesResources(WIDGETS).withName("w1").delete();
+  }
+
+  /**
+   * A CRD with schema defaults reports Established; a custom resource created with an empty spec
+   * and then patched is stored with the defaults ({@code default: {}} cascading, array items).
+   */
+  static void customResourceSchemaDefaults(EmbeddedKubernetesApi api) {
+    try (InputStream crd =
+        Scenarios.class.getResourceAsStream("/crds/gadgets-with-defaults.yaml")) {
+      api.installCrds(crd);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    KubernetesClient client = api.client();
+    assertThat(
+            client
+                .apiextensions()
+                .v1()
+                .customResourceDefinitions()
+                .withName("gadgets.test.switchboard.dev")
+                .get()
+                .getStatus()
+                .getConditions())
+        .anySatisfy(
+            c -> {
+              assertThat(c.getType()).isEqualTo("Established");
+              assertThat(c.getStatus()).isEqualTo("True");
+            });
+    var gadgets = client.genericKubernetesResources("test.switchboard.dev/v1", "Gadget");
+    gadgets
+        .resource(
+            new GenericKubernetesResourceBuilder()
+                .withApiVersion("test.switchboard.dev/v1")
+                .withKind("Gadget")
+                .withNewMetadata()
+                .withName("g1")
+                .endMetadata()
+                .addToAdditionalProperties("spec", Map.of())
+                .build())
+        .create();
+    gadgets
+        .withName("g1")
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"targets\":[{\"name\":\"a\"}]}}");
+
+    GenericKubernetesResource stored = gadgets.withName("g1").get();
+    assertThat(stored.<Object>get("spec", "healthCheck", "interval")).isEqualTo("15s");
+    assertThat(stored.<Object>get("spec", "targets", 0, "weight")).isEqualTo(1);
+    gadgets.withName("g1").delete();
   }
 
   private static ConfigMap withData(ConfigMap cm, String routingJson) {

@@ -103,6 +103,11 @@ class ShadedJarCoexistenceIT {
     Scenarios.customResourceStatusSubresource(api);
   }
 
+  @Test
+  void customResourceSchemaDefaultsAndEstablishedCrds() {
+    Scenarios.customResourceSchemaDefaults(api);
+  }
+
   private static String getFromVertx5() throws Exception {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     HttpRequest request =
