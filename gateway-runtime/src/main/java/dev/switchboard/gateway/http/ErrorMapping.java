@@ -121,7 +121,31 @@ public final class ErrorMapping {
     };
   }
 
-  /** " Request id: …." for a message; the client quotes it, the operator finds the log line. */
+  /**
+   * The upstream closed a stream that had started before its final event (a clean end of the body,
+   * not a reset): the one terminal error event of such a stream, so it never looks complete.
+   */
+  public static OpenAiError streamTruncated() {
+    return new OpenAiError(
+        502,
+        "The upstream provider ended the stream before it was complete.",
+        "upstream_error",
+        null,
+        "stream_truncated",
+        "stream_truncated");
+  }
+
+  /** The upstream's connection broke (a reset) after the stream started: its terminal error. */
+  public static OpenAiError streamConnectionLost() {
+    return new OpenAiError(
+        502,
+        "The upstream provider's connection was lost mid-stream.",
+        "upstream_error",
+        null,
+        "upstream_connection_lost",
+        "stream_broken");
+  }
+
   /**
    * The provider refused the gateway's own key: a fixed 502 (never the provider's 401/403, which
    * would make the client's SDK blame the client's key, nor its body).
@@ -169,6 +193,7 @@ public final class ErrorMapping {
         "upstream_quota_exhausted");
   }
 
+  /** " Request id: …." for a message; the client quotes it, the operator finds the log line. */
   private static String requestId(RequestContext ctx) {
     return ctx == null || ctx.requestId() == null ? "" : " Request id: " + ctx.requestId() + ".";
   }

@@ -3,11 +3,13 @@ package dev.switchboard.gateway.http;
 import dev.switchboard.gateway.frontdoor.ResponsesFrontDoor;
 import dev.switchboard.gateway.security.LineKeyScrubber;
 import dev.switchboard.gateway.time.GatewayClock;
+import dev.switchboard.gateway.upstream.adapter.ResponsesFacts;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Relays a streamed retrieve ({@code GET /v1/responses/{id}?stream=true}) to the client as the
@@ -16,8 +18,9 @@ import io.vertx.core.http.HttpServerResponse;
  * {@code POST /v1/responses} streams do, with one terminal {@code error} event numbered after the
  * last event relayed (never a reset connection, and never after half an event); so does one that
  * stays silent longer than the provider's {@code timeouts.streamIdle}, whose request is then reset
- * (a stream paused because the client reads slowly is not silent). The client leaving is the
- * caller's to handle (it resets the provider's request).
+ * (a stream paused because the client reads slowly is not silent). So does one the provider ends
+ * cleanly before its final event ({@link ResponsesFacts#FINAL_STREAM_EVENTS}): a cut stream never
+ * looks complete. The client leaving is the caller's to handle (it resets the provider's request).
  */
 final class StoredResponseStream {
 
@@ -28,6 +31,15 @@ final class StoredResponseStream {
 
   /** Bound of one held (incomplete) event, as of one line: a hostile upstream cannot grow it. */
   static final int MAX_EVENT_BYTES = LineKeyScrubber.MAX_LINE_BYTES;
+
+  /** The final event types as bytes, compared in place with an event's {@code event} field. */
+  private static final byte[][] FINAL_EVENTS =
+      ResponsesFacts.FINAL_STREAM_EVENTS.stream()
+          .map(t -> t.getBytes(StandardCharsets.US_ASCII))
+          .toArray(byte[][]::new);
+
+  /** How a Responses event's data opens when its {@code type} comes first, as OpenAI sends it. */
+  private static final byte[] TYPE_OPENING = "{\"type\":\"".getBytes(StandardCharsets.US_ASCII);
 
   private final HttpServerResponse out;
   private final HttpClientRequest req;
@@ -53,6 +65,14 @@ final class StoredResponseStream {
 
   private boolean lastWasCr;
   private boolean eventHasData;
+
+  /** Whether the open event has an {@code event} field, and the final type it names (or null). */
+  private boolean eventNamed;
+
+  private String eventFinalType;
+
+  /** The type of the final event relayed; null while none was. */
+  private String finalType;
 
   /** Events relayed whole. */
   private long relayed;
@@ -192,35 +212,109 @@ final class StoredResponseStream {
       if (i == lineStart) {
         if (eventHasData) {
           relayed++;
+          if (eventFinalType != null) {
+            finalType = eventFinalType;
+          }
         }
         eventHasData = false;
+        eventNamed = false;
+        eventFinalType = null;
         complete = i + 1;
-      } else if (isData(lineStart, i)) {
+      } else if (isField(lineStart, i, DATA)) {
         eventHasData = true;
+        if (!eventNamed && eventFinalType == null) {
+          eventFinalType = finalTypeOfData(valueStart(lineStart, i, DATA.length), i);
+        }
+      } else if (isField(lineStart, i, EVENT)) {
+        eventNamed = true;
+        eventFinalType = finalType(valueStart(lineStart, i, EVENT.length), i, 0);
       }
       lineStart = i + 1;
     }
     return complete;
   }
 
-  /** Whether the line {@code [start, end)} of {@link #held} is a {@code data} field. */
-  private boolean isData(int start, int end) {
-    return end - start >= 4
-        && held.getByte(start) == 'd'
-        && held.getByte(start + 1) == 'a'
-        && held.getByte(start + 2) == 't'
-        && held.getByte(start + 3) == 'a'
-        && (end - start == 4 || held.getByte(start + 4) == ':');
+  private static final byte[] DATA = {'d', 'a', 't', 'a'};
+  private static final byte[] EVENT = {'e', 'v', 'e', 'n', 't'};
+
+  /** Whether the line {@code [start, end)} of {@link #held} is the field {@code name}. */
+  private boolean isField(int start, int end, byte[] name) {
+    if (end - start < name.length) {
+      return false;
+    }
+    for (int k = 0; k < name.length; k++) {
+      if (held.getByte(start + k) != name[k]) {
+        return false;
+      }
+    }
+    return end - start == name.length || held.getByte(start + name.length) == ':';
+  }
+
+  /** Where the value of a field line starting at {@code start} begins (after ':' and one space). */
+  private int valueStart(int start, int end, int nameLength) {
+    int at = Math.min(end, start + nameLength + 1);
+    return at < end && held.getByte(at) == ' ' ? at + 1 : at;
+  }
+
+  /**
+   * The final event type that {@code [start, end)} of {@link #held} holds from its offset {@code
+   * skip}, followed by {@code end} or (with {@code skip > 0}, inside JSON) a closing quote; null
+   * when it names none. Compared in place: the events of a busy stream cost no allocation.
+   */
+  private String finalType(int start, int end, int skip) {
+    for (int t = 0; t < FINAL_EVENTS.length; t++) {
+      byte[] type = FINAL_EVENTS[t];
+      int from = start + skip;
+      int after = from + type.length;
+      if (after > end || (skip == 0 ? after != end : held.getByte(after) != '"')) {
+        continue;
+      }
+      boolean same = true;
+      for (int k = 0; k < type.length && same; k++) {
+        same = held.getByte(from + k) == type[k];
+      }
+      if (same) {
+        return ResponsesFacts.FINAL_STREAM_EVENTS.get(t);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The final event type an unnamed event's data {@code [start, end)} carries: read in place when
+   * its {@code type} comes first (as OpenAI writes it), else from the parsed data (a provider that
+   * orders its fields otherwise: rare, and only then parsed).
+   */
+  private String finalTypeOfData(int start, int end) {
+    boolean typeFirst = end - start > TYPE_OPENING.length;
+    for (int k = 0; k < TYPE_OPENING.length && typeFirst; k++) {
+      typeFirst = held.getByte(start + k) == TYPE_OPENING[k];
+    }
+    if (typeFirst) {
+      return finalType(start, end, TYPE_OPENING.length);
+    }
+    String type = ResponsesFacts.eventType(held.getString(start, end, "UTF-8"));
+    return type != null && ResponsesFacts.FINAL_STREAM_EVENTS.contains(type) ? type : null;
   }
 
   private void end() {
     if (closed || out.ended() || out.closed()) {
       return;
     }
+    if (finalType == null) {
+      // Ended cleanly, but before the final event: cut short as surely as a reset would have.
+      fail(ErrorMapping.streamTruncated());
+      return;
+    }
     closed = true;
     stopIdle();
     out.end(held.appendBuffer(lines.finish()));
-    ended.ended(200, "success", null);
+    if (ResponsesFacts.failedEnd(finalType)) {
+      // The provider's own failure event ended it, as a relayed stream's error event does.
+      ended.ended(200, "error", "upstream_stream_error");
+    } else {
+      ended.ended(200, "success", null);
+    }
   }
 
   /**
@@ -236,14 +330,7 @@ final class StoredResponseStream {
       stalled();
       return;
     }
-    fail(
-        new OpenAiError(
-            502,
-            "The upstream provider's connection was lost mid-stream.",
-            "upstream_error",
-            null,
-            "upstream_connection_lost",
-            "stream_broken"));
+    fail(ErrorMapping.streamConnectionLost());
   }
 
   private void stopIdle() {

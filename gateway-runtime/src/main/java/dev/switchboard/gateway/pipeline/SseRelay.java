@@ -124,14 +124,7 @@ final class SseRelay implements UpstreamStream.Sink {
       return;
     }
     if (!completeAtEnd()) {
-      terminalError(
-          new OpenAiError(
-              502,
-              "The upstream provider ended the stream before it was complete.",
-              "upstream_error",
-              null,
-              "stream_truncated",
-              "stream_truncated"));
+      terminalError(ErrorMapping.streamTruncated());
       return;
     }
     // The close is the end (the final event would have ended the stream already).
@@ -188,14 +181,7 @@ final class SseRelay implements UpstreamStream.Sink {
     if (failure.kind() == FailureKind.CONNECT) {
       // The serving target's connection broke (a reset): no "no target could serve" as before the
       // first chunk, where every target was tried.
-      terminalError(
-          new OpenAiError(
-              502,
-              "The upstream provider's connection was lost mid-stream.",
-              "upstream_error",
-              null,
-              "upstream_connection_lost",
-              "stream_broken"));
+      terminalError(ErrorMapping.streamConnectionLost());
       return;
     }
     terminalError(ErrorMapping.toOpenAiError(failure, ctx));

@@ -199,6 +199,41 @@ class StoredResponseCallsIT {
   }
 
   /**
+   * The provider ends its streamed retrieve cleanly after three events, before {@code
+   * response.completed}: the client's stream ends with the truncated stream's {@code error} event
+   * (numbered after the last event relayed), as a relayed stream the upstream ends early does, and
+   * the call is accounted as that error, not as a success.
+   */
+  @Test
+  void aStreamedRetrieveEndedBeforeItsFinalEventEndsWithAnErrorEvent() throws Exception {
+    String id = create("Cut me");
+    mock.faults().set("*", "truncate:3");
+
+    HttpResponse<String> cut = call("GET", "/v1/responses/" + id + "?stream=true", "get-cut");
+
+    assertThat(cut.statusCode()).isEqualTo(200);
+    List<dev.switchboard.mock.sse.SseEvent> events =
+        dev.switchboard.mock.sse.SseParser.parseAll(cut.body());
+    assertThat(events).as(cut.body()).hasSize(4);
+    assertThat(events.get(3).event()).isEqualTo("error");
+    JsonNode error = GatewayHarness.json(events.get(3).data());
+    assertThat(error.path("type").asText()).isEqualTo("error");
+    assertThat(error.path("code").asText()).isEqualTo("stream_truncated");
+    assertThat(error.path("sequence_number").asLong()).isEqualTo(3);
+    JsonNode line = line("get-cut");
+    assertThat(line.path("outcome").asText()).isEqualTo("error");
+    assertThat(line.path("error_class").asText()).isEqualTo("stream_truncated");
+
+    // The whole stream still ends as it did: its final event, a success.
+    mock.faults().clearAll();
+    HttpResponse<String> whole = call("GET", "/v1/responses/" + id + "?stream=true", "get-whole");
+    List<dev.switchboard.mock.sse.SseEvent> all =
+        dev.switchboard.mock.sse.SseParser.parseAll(whole.body());
+    assertThat(all.get(all.size() - 1).event()).isEqualTo("response.completed");
+    assertThat(line("get-whole").path("outcome").asText()).isEqualTo("success");
+  }
+
+  /**
    * A stored response of megabytes is scrubbed on a worker, not on the event loop that serves other
    * requests; an ordinary one stays on the loop. Either reaches the client whole.
    */

@@ -3,6 +3,7 @@ package dev.switchboard.gateway.upstream.adapter;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.gateway.request.TokenUsage;
 import dev.switchboard.gateway.upstream.ReplySummary;
+import java.util.List;
 
 /**
  * Reads the gateway's facts from an OpenAI Responses API {@code Response} object (a JSON answer, or
@@ -13,6 +14,25 @@ import dev.switchboard.gateway.upstream.ReplySummary;
 public final class ResponsesFacts {
 
   private ResponsesFacts() {}
+
+  /**
+   * The types of the events that end a Responses stream (nothing follows them): the response
+   * finished ({@code response.completed}, {@code response.incomplete}) or failed ({@code
+   * response.failed}, {@code error}). A stream that ends before one of them was cut short.
+   */
+  public static final List<String> FINAL_STREAM_EVENTS =
+      List.of("response.completed", "response.incomplete", "response.failed", "error");
+
+  /** Whether a stream ending with an event of {@code type} ended in the response's failure. */
+  public static boolean failedEnd(String type) {
+    return "response.failed".equals(type) || "error".equals(type);
+  }
+
+  /** The {@code type} of a Responses stream event's data; null when it is not a JSON object. */
+  public static String eventType(String data) {
+    JsonNode event = OpenAiAdapter.parse(data);
+    return event == null || !event.isObject() ? null : OpenAiAdapter.textOrNull(event.get("type"));
+  }
 
   /** The facts of a Response object. */
   public static ReplySummary summary(JsonNode response) {
