@@ -19,9 +19,11 @@ import org.slf4j.Logger;
  * Redis), and the first call after that tries again, so the user recovers by itself. Only an answer
  * to a command sent after the failure brings the store back: a late answer to one that missed its
  * deadline (or was sent before the failure) says nothing of the store now. An error reply about one
- * command (a key holding another type, a script error) fails that call only: Redis answered.
- * Refusals are logged at most once per {@link #RETRY_AFTER_MS} ms with a count of the rest, since
- * one damaged key may refuse every request that touches it.
+ * command (a key holding another type, a script error) fails that call only: Redis answered, so
+ * after a rest it brings the store back as an answer does. A store-wide error reply ({@code
+ * LOADING}, {@code BUSY}, {@code NOAUTH}, …) is an outage, also to a probe: another rest, and the
+ * next probe when it is over. Refusals are logged at most once per {@link #RETRY_AFTER_MS} ms with
+ * a count of the rest, since one damaged key may refuse every request that touches it.
  */
 public final class RedisGuard {
 
@@ -183,6 +185,11 @@ public final class RedisGuard {
                   markDown(cause.getClass().getSimpleName() + ": " + cause.getMessage());
                 } else {
                   refused(cause.getMessage());
+                  // Refusing this one command, Redis answered: a store that does so after its
+                  // rest is up (a probe refused so, too, so waiters need not wait a rest more).
+                  if (down) {
+                    markUp(sentAfter);
+                  }
                 }
                 promise.tryFail(unavailable);
               }
@@ -234,9 +241,10 @@ public final class RedisGuard {
   }
 
   /**
-   * Sets the probe's timer for the end of the rest (or a rest from now after a probe that was
-   * refused rather than failed: the store answered, but not as up), unless one is set, nobody
-   * waits, there is no probe, or the store is closing. Called holding this.
+   * Sets the probe's timer for the end of the rest (or a rest from now after a probe that failed
+   * without starting a new rest, which only a failure marking the store down again while it was
+   * refused can leave), unless one is set, nobody waits, there is no probe, or the store is
+   * closing. Called holding this.
    */
   private void scheduleProbe(boolean afterRefusal) {
     if (probe == null || back == null || closed || probeTimer != NO_TIMER) {
@@ -267,7 +275,8 @@ public final class RedisGuard {
         .onFailure(
             err -> {
               synchronized (this) {
-                // A failure marked the store down again and set the next probe; a refusal did not.
+                // A failure marked the store down again and set the next probe; a refusal brought
+                // the store back unless a failure marked it down meanwhile (which set one too).
                 scheduleProbe(true);
               }
             });

@@ -1,6 +1,7 @@
 package dev.switchboard.gateway.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
 import dev.switchboard.gateway.LogCapture;
@@ -195,6 +196,94 @@ class RedisGuardTest {
     guard.stopProbing();
     clock.advance(RedisGuard.RETRY_AFTER_MS);
     assertThat(probes).as("stopped: no more probes").hasSize(2);
+  }
+
+  /**
+   * A real redis-server refuses the probe sent when the rest is over for its key ({@code
+   * WRONGTYPE}: about that command, not the store): Redis answered, so the store is back and the
+   * wait ends then, not a rest later (nor never, with a probe Redis always refuses so).
+   */
+  @Test
+  void aProbeRedisRefusesForItsKeyBringsTheStoreBack() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try (RedisProcess redis = RedisProcess.start()) {
+      Redis client = Redis.createClient(vertx, redis.uri());
+      answer(client.send(Request.cmd(Command.HSET).arg("a-hash").arg("f").arg("v")));
+      AtomicInteger probes = new AtomicInteger();
+      guard.probeWith(
+          () -> {
+            probes.incrementAndGet();
+            return client.send(Request.cmd(Command.GET).arg("a-hash")); // WRONGTYPE
+          });
+      guard.run(() -> Promise.<String>promise().future()); // no answer: down
+      clock.advance(250);
+      Future<Void> back = guard.whenUp();
+
+      clock.advance(RedisGuard.RETRY_AFTER_MS);
+
+      assertThat(probes).hasValue(1);
+      answer(back); // the refusal's answer, with no more time passing on the guard's clock
+      assertThat(guard.down()).isFalse();
+      assertThat(clock.pendingTimers()).as("no further probe").isZero();
+      assertThat(messages())
+          .anyMatch(m -> m.startsWith("Redis refused a command of the test store (WRONGTYPE"))
+          .last()
+          .isEqualTo("the test store answers again");
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * A real redis-server busy with a script answers the probe {@code BUSY}: it cannot serve any
+   * command, so that is an outage like a missed deadline — another rest, and the next probe when it
+   * is over, which (the script killed) brings the store back.
+   */
+  @Test
+  void aProbeRedisRefusesAsBusyStartsAnotherRest() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try (RedisProcess redis = RedisProcess.start("lua-time-limit 10")) {
+      Redis client = Redis.createClient(vertx, redis.uri());
+      Redis blocker = Redis.createClient(vertx, redis.uri());
+      Redis admin = Redis.createClient(vertx, redis.uri());
+      answer(client.send(Request.cmd(Command.PING)));
+      answer(admin.send(Request.cmd(Command.PING)));
+      guard.probeWith(() -> client.send(Request.cmd(Command.PING)));
+      guard.run(() -> Promise.<String>promise().future()); // no answer: down
+      clock.advance(250);
+      assertThat(downs).hasValue(1);
+      Future<Void> back = guard.whenUp();
+      blocker.send(Request.cmd(Command.EVAL).arg("while true do end").arg(0));
+      await().atMost(java.time.Duration.ofSeconds(10)).until(() -> reply(admin).startsWith("BUSY"));
+
+      clock.advance(RedisGuard.RETRY_AFTER_MS); // the probe: BUSY
+      await()
+          .atMost(java.time.Duration.ofSeconds(10))
+          .untilAtomic(downs, org.hamcrest.Matchers.is(2));
+      assertThat(guard.down()).isTrue();
+      assertThat(back.isComplete()).isFalse();
+      assertThat(clock.nextDueInMillis()).as("the next probe, a rest later").hasValue(1_000);
+
+      answer(admin.send(Request.cmd(Command.SCRIPT).arg("KILL")));
+      await()
+          .atMost(java.time.Duration.ofSeconds(10))
+          .until(() -> !reply(admin).startsWith("BUSY"));
+      clock.advance(RedisGuard.RETRY_AFTER_MS);
+      answer(back);
+      assertThat(guard.down()).isFalse();
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** What Redis answers a {@code PING}: its reply or its error message. */
+  static String reply(Redis redis) throws Exception {
+    return redis
+        .send(Request.cmd(Command.PING))
+        .toCompletionStage()
+        .handle((r, e) -> e == null ? String.valueOf(r) : String.valueOf(e.getMessage()))
+        .toCompletableFuture()
+        .get(5, TimeUnit.SECONDS);
   }
 
   static <T> T answer(Future<T> f) throws Exception {
