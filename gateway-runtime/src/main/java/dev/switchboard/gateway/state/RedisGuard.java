@@ -23,12 +23,26 @@ import org.slf4j.Logger;
  * after a rest it brings the store back as an answer does. A store-wide error reply ({@code
  * LOADING}, {@code BUSY}, {@code NOAUTH}, …) is an outage, also to a probe: another rest, and the
  * next probe when it is over. Refusals are logged at most once per {@link #RETRY_AFTER_MS} ms with
- * a count of the rest, since one damaged key may refuse every request that touches it.
+ * a count of the rest, since one damaged key may refuse every request that touches it. Start-up is
+ * no outage: until Redis first answers (for at most {@link #STARTUP_GRACE_MS} ms from the first
+ * command) a missed deadline fails its command alone, as the first commands wait for the
+ * connection.
  */
 public final class RedisGuard {
 
   /** How long the store is left alone after a failure before it is tried again. */
   public static final long RETRY_AFTER_MS = 1_000;
+
+  /**
+   * How long after its first command a store that never answered yet is still starting: a command
+   * that misses its deadline then fails alone, without marking the store down. The first command of
+   * a fresh gateway connects, authenticates and loads the client's classes: about 0.5 s against a
+   * loopback redis-server on a busy two-core machine, ten times the shared cache's deadline, where
+   * a warm command takes a millisecond. Counted as an outage, that start cost a second of cache
+   * misses (or of consumer outage policies) for a store that was only connecting. Bounded, so a
+   * Redis that accepts connections and never answers is an outage after it.
+   */
+  public static final long STARTUP_GRACE_MS = 5_000;
 
   /**
    * Error replies that say Redis cannot serve any command now, whichever key it touches: out of
@@ -73,6 +87,18 @@ public final class RedisGuard {
 
   private volatile long downUntilNanos;
   private volatile boolean down;
+
+  /** Whether Redis ever answered a command of this guard (start-up is over). */
+  private volatile boolean answered;
+
+  /** When the first command was sent, on {@link #clock}; {@link #NOT_YET} before. */
+  private final AtomicLong firstSentNanos = new AtomicLong(NOT_YET);
+
+  private static final long NOT_YET = Long.MIN_VALUE;
+
+  /** Whether a start-up miss was logged (once: a store still connecting is no outage). */
+  private final java.util.concurrent.atomic.AtomicBoolean startupMissLogged =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   /**
    * How many times the store was marked down: a command's answer brings the store back only when no
@@ -154,22 +180,32 @@ public final class RedisGuard {
     if (down && clock.nanoTime() < downUntilNanos) {
       return Future.failedFuture(unsent);
     }
+    // Once Redis answered (nearly always), start-up costs one volatile read per command.
+    boolean starting = !answered && startingUp();
     Promise<T> promise = Promise.promise();
     long timer =
         clock.setTimer(
             timeoutMs,
             id -> {
-              // Down before the call fails: whoever the failure reaches sees the store down.
-              if (!promise.future().isComplete()) {
-                markDown("no answer within " + timeoutMs + " ms");
-                promise.tryFail(unavailable);
+              if (promise.future().isComplete()) {
+                return;
               }
+              if (starting && !answered) {
+                startupMiss();
+              } else {
+                // Down before the call fails: whoever the failure reaches sees the store down.
+                markDown("no answer within " + timeoutMs + " ms");
+              }
+              promise.tryFail(unavailable);
             });
     command
         .get()
         .onComplete(
             ar -> {
               clock.cancelTimer(timer);
+              if (!answered && (ar.succeeded() || !storeWide(ar.cause()))) {
+                answered = true; // also a late answer: the store was only starting
+              }
               if (ar.succeeded()) {
                 // Only an answer to a command sent since the last failure (after its rest, as
                 // commands are not sent during it) brings the store back: a late answer to one
@@ -195,6 +231,30 @@ public final class RedisGuard {
               }
             });
     return promise.future();
+  }
+
+  /**
+   * Whether a command sent now is one of the store's start: none was answered yet, and the first
+   * was sent less than {@link #STARTUP_GRACE_MS} ago (or is this one).
+   */
+  private boolean startingUp() {
+    long now = clock.nanoTime();
+    if (firstSentNanos.get() == NOT_YET && firstSentNanos.compareAndSet(NOT_YET, now)) {
+      return true;
+    }
+    return now - firstSentNanos.get() < STARTUP_GRACE_MS * 1_000_000;
+  }
+
+  /** A command of the store's start missed its deadline: it fails alone, the store stays up. */
+  private void startupMiss() {
+    if (startupMissLogged.compareAndSet(false, true)) {
+      log.info(
+          "{} has not answered its first commands within {} ms (still connecting at start); those"
+              + " fail alone and it stays in use until it answers (for up to {} ms)",
+          what,
+          timeoutMs,
+          STARTUP_GRACE_MS);
+    }
   }
 
   /** Whether the last command failed and the store is being left alone for a moment. */

@@ -49,6 +49,8 @@ class RedisGuardTest {
             "outage policies apply",
             "that request's outage policy applies",
             downs::incrementAndGet);
+    // Redis answered once: start-up is over, as in every test that does not test start-up.
+    guard.run(() -> Future.succeededFuture("PONG"));
   }
 
   @AfterEach
@@ -88,6 +90,104 @@ class RedisGuardTest {
     assertThat(guard.down()).isFalse();
     assertThat(clock.pendingTimers()).isZero();
     assertThat(messages()).last().isEqualTo("the test store answers again");
+  }
+
+  RedisGuard freshGuard() {
+    return new RedisGuard(
+        clock,
+        250,
+        UNAVAILABLE,
+        logged.logger(),
+        "the test store",
+        "outage policies apply",
+        "that request's outage policy applies",
+        downs::incrementAndGet);
+  }
+
+  /**
+   * The first commands of a store that never answered yet wait for its connection: one that misses
+   * its deadline fails alone (a cache miss, that request's outage policy), the store is not marked
+   * down, the next command is sent; once Redis answered, a missed deadline is an outage again.
+   */
+  @Test
+  void aFirstCommandWaitingForItsConnectionIsNoOutage() {
+    RedisGuard fresh = freshGuard();
+    Promise<String> connecting = Promise.promise();
+    Future<String> first = fresh.run(connecting::future);
+    clock.advance(250);
+    assertThat(first.cause()).isSameAs(UNAVAILABLE);
+    assertThat(fresh.down()).isFalse();
+    assertThat(downs).hasValue(0);
+    AtomicInteger sent = new AtomicInteger();
+    Future<String> second = fresh.run(() -> Future.succeededFuture("x" + sent.incrementAndGet()));
+    assertThat(second.result()).as("sent, not failed at once").isEqualTo("x1");
+    connecting.complete("late"); // changes nothing
+
+    fresh.run(() -> Promise.<String>promise().future());
+    clock.advance(250);
+    assertThat(fresh.down()).as("answered once: an outage again").isTrue();
+    assertThat(downs).hasValue(1);
+    assertThat(messages())
+        .startsWith(
+            "the test store has not answered its first commands within 250 ms (still connecting at"
+                + " start); those fail alone and it stays in use until it answers (for up to 5000"
+                + " ms)");
+  }
+
+  /** A store that accepts commands and never answers is an outage once start-up's grace is over. */
+  @Test
+  void aStoreThatNeverAnswersIsAnOutageAfterTheStartUpGrace() {
+    RedisGuard fresh = freshGuard();
+    fresh.run(() -> Promise.<String>promise().future());
+    clock.advance(RedisGuard.STARTUP_GRACE_MS - 1);
+    fresh.run(() -> Promise.<String>promise().future()); // sent within the grace
+    clock.advance(250);
+    assertThat(fresh.down()).isFalse();
+    fresh.run(() -> Promise.<String>promise().future()); // sent after it
+    clock.advance(250);
+    assertThat(fresh.down()).isTrue();
+    assertThat(downs).hasValue(1);
+  }
+
+  /**
+   * A real redis-server paused ({@code CLIENT PAUSE}) as a fresh client makes its first connection
+   * and sends its first command: the command misses its deadline, but the store is not marked down
+   * (it is starting, not failing); when Redis answers, commands run as usual.
+   */
+  @Test
+  void aSlowFirstConnectionToARealRedisIsNoOutage() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try (RedisProcess redis = RedisProcess.start()) {
+      Redis admin = Redis.createClient(vertx, redis.uri());
+      answer(admin.send(Request.cmd(Command.CLIENT).arg("PAUSE").arg(500)));
+      Redis client = Redis.createClient(vertx, redis.uri());
+      RedisGuard fresh = freshGuard();
+
+      CompletableFuture<Response> lateAnswer = new CompletableFuture<>();
+      Future<Response> first =
+          fresh.run(
+              () -> {
+                Promise<Response> relayed = Promise.promise();
+                client
+                    .send(Request.cmd(Command.GET).arg("an-answer"))
+                    .onComplete(
+                        ar -> {
+                          relayed.handle(ar);
+                          lateAnswer.complete(ar.result());
+                        });
+                return relayed.future();
+              });
+      clock.advance(250);
+      assertThat(first.cause()).isSameAs(UNAVAILABLE);
+      assertThat(fresh.down()).isFalse();
+      lateAnswer.get(10, TimeUnit.SECONDS); // the pause ends
+
+      assertThat(answer(fresh.run(() -> client.send(Request.cmd(Command.PING)))))
+          .hasToString("PONG");
+      assertThat(downs).hasValue(0);
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
   }
 
   @Test
