@@ -51,7 +51,8 @@ class GrafanaDashboardTest {
           "target_model",
           "gen_ai_token_type",
           "target",
-          "state");
+          "state",
+          "operation");
 
   /** Series Prometheus derives from a histogram or summary. */
   private static final List<String> SERIES_SUFFIXES = List.of("", "_bucket", "_sum", "_count");
@@ -127,6 +128,38 @@ class GrafanaDashboardTest {
         .contains("sum by (route) (rate(switchboard_cost_usd_total") // cost per route
         .contains("switchboard_circuit_breaker_state") // breakers
         .contains("switchboard_canary_weight"); // canaries
+  }
+
+  /**
+   * The stored-response calls ({@code GET}/{@code DELETE /v1/responses/{id}}, {@code input_items},
+   * {@code cancel}) count in the request metrics with {@code route="none"}: every selector over the
+   * route variable (whose "All" is {@code .*}) and the variable's own values leave them out, since
+   * those panels mean model calls; a panel of their own shows them.
+   */
+  @Test
+  void modelCallPanelsLeaveTheStoredResponseCallsOut() throws IOException {
+    List<String> expressions = expressions(JSON.readTree(dashboardText()));
+
+    Pattern selector = Pattern.compile("\\{[^}]*}");
+    int routeSelectors = 0;
+    for (String expression : expressions) {
+      Matcher m = selector.matcher(expression);
+      while (m.find()) {
+        if (m.group().contains("$route") || expression.startsWith("label_values(")) {
+          routeSelectors++;
+          assertThat(m.group()).as(expression).contains("route!=\"none\"");
+        }
+      }
+      if (expression.startsWith("label_values(")) {
+        assertThat(expression).contains("route!=\"none\"");
+      }
+    }
+    assertThat(routeSelectors).isGreaterThanOrEqualTo(10);
+    assertThat(expressions)
+        .anyMatch(
+            e ->
+                e.contains("gen_ai_client_operation_duration_seconds_count{route=\"none\"}")
+                    && e.contains("by (operation, outcome)"));
   }
 
   @Test
