@@ -16,8 +16,10 @@ import dev.switchboard.gateway.security.KeyScrubber;
 import dev.switchboard.gateway.security.LineKeyScrubber;
 import dev.switchboard.gateway.time.GatewayClock;
 import dev.switchboard.gateway.upstream.AttemptTimeouts;
+import dev.switchboard.gateway.upstream.FailureKind;
 import dev.switchboard.gateway.upstream.Operation;
 import dev.switchboard.gateway.upstream.UpstreamClients;
+import dev.switchboard.gateway.upstream.UpstreamFailure;
 import dev.switchboard.gateway.upstream.UpstreamRequests;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapter;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
@@ -271,18 +273,42 @@ public final class ResponsesStateHandler {
     KeyScrubber scrubber = key.map(KeyScrubber::forKey).orElse(KeyScrubber.NONE);
     long maxBody = maxBody(provider);
     AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
+    // Until the provider's answer head arrives the call is held to its first-token timeout, as a
+    // plain call's first token is its head; the idle timeout (its total) bounds the rest.
+    long firstByteTimer =
+        timeouts.firstTokenMs() < timeouts.totalMs()
+            ? clock.setTimer(
+                timeouts.firstTokenMs(),
+                t -> {
+                  // Failed first: the reset fails the request at once, which then finds it ended.
+                  call.fail(firstByteTimeout(provider, timeouts, call.ctx));
+                  HttpClientRequest req = sent.get();
+                  if (req != null) {
+                    req.reset();
+                  }
+                })
+            : -1;
     clients
         .clientFor(provider)
         .request(options)
         .compose(
             req -> {
               sent.set(req);
+              if (call.accounted()) {
+                req.reset(); // timed out while connecting: nothing to send
+              }
               // At once when the client already left (the request then fails unsent).
               call.ctx.onCancel(req::reset);
               return method == HttpMethod.POST ? req.send(Buffer.buffer("{}")) : req.send();
             })
         .onComplete(
             ar -> {
+              if (firstByteTimer >= 0) {
+                clock.cancelTimer(firstByteTimer);
+              }
+              if (call.accounted()) {
+                return; // timed out before the head, or the client left
+              }
               if (ar.failed()) {
                 call.fail(unreachable(id));
                 return;
@@ -400,8 +426,19 @@ public final class ResponsesStateHandler {
       this.ctx = ctx;
     }
 
-    /** Answers {@code error} and accounts the call as failed with it (unless the client left). */
+    /** Whether the call was accounted already (it ended: answered, failed or left). */
+    boolean accounted() {
+      return accounted;
+    }
+
+    /**
+     * Answers {@code error} and accounts the call as failed with it (unless the client left); once
+     * only, whichever failure comes first.
+     */
     void fail(OpenAiError error) {
+      if (accounted) {
+        return;
+      }
       if (ctx.clientGone()) {
         finish(499, "cancelled", "client_cancelled");
         return;
@@ -534,6 +571,23 @@ public final class ResponsesStateHandler {
         null,
         "bad_gateway",
         "bad_response");
+  }
+
+  /**
+   * The provider sent no answer head within its {@code timeouts.firstToken}: the error a plain call
+   * gets for the same timeout ({@link ErrorMapping}, 504 {@code upstream_timeout}, error class
+   * {@code timeout}).
+   */
+  private static OpenAiError firstByteTimeout(
+      RoutingTable.Provider provider, AttemptTimeouts timeouts, RequestContext ctx) {
+    return ErrorMapping.toOpenAiError(
+        new UpstreamFailure(
+            FailureKind.TIMEOUT,
+            provider.name()
+                + " exceeded its first-token timeout of "
+                + timeouts.firstTokenMs()
+                + " ms on a stored-response call"),
+        ctx);
   }
 
   private static OpenAiError unreachable(String id) {

@@ -45,6 +45,9 @@ class StoredResponseCallsIT {
 
   private static final String KEY = "sk-provider-0123456789abcdef";
 
+  /** The first-token timeout of provider {@code slow}; its total is ten minutes. */
+  private static final long FIRST_TOKEN_MS = 1_000;
+
   @TempDir static Path dir;
 
   static MockProvider mock;
@@ -59,7 +62,7 @@ class StoredResponseCallsIT {
             dir,
             new MockProviderOptions().keys(KEY),
             StoredResponseCallsIT::table,
-            Map.of("openai", KEY));
+            Map.of("openai", KEY, "slow", KEY));
     mock = gateway.mock();
     sdk =
         OpenAIOkHttpClient.builder()
@@ -75,8 +78,18 @@ class StoredResponseCallsIT {
 
   static RoutingTable table(MockProvider mock) {
     return TestTables.table(
-        List.of(provider("openai", "openai", mock.baseUrl(), true, Map.of(), null)),
-        List.of(route("native", List.of(), target("openai", "gpt-4.1", 0))));
+        List.of(
+            provider("openai", "openai", mock.baseUrl(), true, Map.of(), null),
+            provider(
+                "slow",
+                "openai",
+                mock.baseUrl(),
+                true,
+                Map.of(),
+                new RoutingTable.Timeouts(null, FIRST_TOKEN_MS, 600_000L, null))),
+        List.of(
+            route("native", List.of(), target("openai", "gpt-4.1", 0)),
+            route("slow", List.of(), target("slow", "gpt-4.1", 0))));
   }
 
   @AfterAll
@@ -231,6 +244,42 @@ class StoredResponseCallsIT {
         dev.switchboard.mock.sse.SseParser.parseAll(whole.body());
     assertThat(all.get(all.size() - 1).event()).isEqualTo("response.completed");
     assertThat(line("get-whole").path("outcome").asText()).isEqualTo("success");
+  }
+
+  /**
+   * The provider holding the response sends no answer head ({@code stall}): past its {@code
+   * timeouts.firstToken} (not its ten-minute total) the call is the 504 a plain call gets for the
+   * same timeout, accounted as {@code timeout}, and the provider's request is reset; a streamed
+   * retrieve waits for its head as long.
+   */
+  @Test
+  void aStoredResponseCallWithoutAnAnswerHeadEndsAtTheFirstTokenTimeout() throws Exception {
+    create("Warm the path up"); // a cold first call may take longer than slow's first token
+    String id =
+        sdk.responses()
+            .create(ResponseCreateParams.builder().model("slow").input("Wait for me").build())
+            .id();
+    mock.faults().set("*", "stall");
+    long abortsBefore = mock.stats().clientAborts();
+
+    for (String query : new String[] {"", "?stream=true"}) {
+      String requestId = "first-token" + query.length();
+      HttpResponse<String> late = call("GET", "/v1/responses/" + id + query, requestId);
+
+      assertThat(late.statusCode()).as(late.body()).isEqualTo(504);
+      JsonNode error = GatewayHarness.json(late.body()).path("error");
+      assertThat(error.path("type").asText()).isEqualTo("timeout_error");
+      assertThat(error.path("code").asText()).isEqualTo("upstream_timeout");
+      assertThat(error.path("message").asText()).contains("did not answer in time");
+      JsonNode line = line(requestId);
+      assertThat(line.path("status").asInt()).isEqualTo(504);
+      assertThat(line.path("outcome").asText()).isEqualTo("error");
+      assertThat(line.path("error_class").asText()).isEqualTo("timeout");
+    }
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> assertThat(mock.stats().clientAborts()).isGreaterThanOrEqualTo(abortsBefore + 2));
   }
 
   /**
