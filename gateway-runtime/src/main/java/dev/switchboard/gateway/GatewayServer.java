@@ -331,7 +331,8 @@ public final class GatewayServer {
               // strategies read: a stored-response call says nothing of a target's answers.
               metrics.request(call);
               log.write(call);
-            });
+            },
+            consumerGate.consumerStage());
     int instances =
         options.port() == 0 ? 1 : Math.max(1, Runtime.getRuntime().availableProcessors());
     HttpServerOptions publicOptions = publicServerOptions(options);

@@ -2,6 +2,7 @@ package dev.switchboard.gateway.http;
 
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.consumer.ConsumerPolicy;
+import dev.switchboard.gateway.pipeline.ConsumerStage;
 import dev.switchboard.gateway.pipeline.IdentifyStage;
 import dev.switchboard.gateway.pipeline.ValidateStage;
 import dev.switchboard.gateway.request.Caller;
@@ -56,7 +57,9 @@ import org.slf4j.LoggerFactory;
  * {@code upstream_auth_failed}, no provider text) and recorded as a credentials rejection. Every
  * call is accounted as the proxied requests are (metrics and a request log line), under an {@code
  * operation} of its own ({@link StoredResponseQuery.Endpoint#operationName()}), with the provider
- * and target that hold the response and no route.
+ * and target that hold the response and no route. An identified consumer's rate limits apply to
+ * every call (its budget does not: nothing is billed); its model access was checked when its
+ * request produced the response, which only it may call.
  */
 public final class ResponsesStateHandler {
 
@@ -75,6 +78,7 @@ public final class ResponsesStateHandler {
   private final Consumer<RoutingTable.Provider> credentialsRejected;
   private final GatewayClock clock;
   private final Consumer<RequestContext> account;
+  private final ConsumerStage consumers;
 
   /**
    * @param identify the consumer keys in force: once they are required, these endpoints (answered
@@ -82,6 +86,8 @@ public final class ResponsesStateHandler {
    * @param credentialsRejected records that a provider refused the gateway's key (401/403)
    * @param clock the gateway's clock, which every call's timings are read from
    * @param account records a finished call (metrics and the request log line)
+   * @param consumers the identified consumer's rate limits, which every call passes (its budget
+   *     not: nothing is billed)
    */
   public ResponsesStateHandler(
       RoutingState state,
@@ -90,7 +96,8 @@ public final class ResponsesStateHandler {
       IdentifyStage identify,
       Consumer<RoutingTable.Provider> credentialsRejected,
       GatewayClock clock,
-      Consumer<RequestContext> account) {
+      Consumer<RequestContext> account,
+      ConsumerStage consumers) {
     this.state = state;
     this.clients = clients;
     this.locations = locations;
@@ -98,6 +105,7 @@ public final class ResponsesStateHandler {
     this.credentialsRejected = credentialsRejected;
     this.clock = clock;
     this.account = account;
+    this.consumers = consumers;
   }
 
   /** {@code GET /v1/responses/:id}. */
@@ -165,6 +173,37 @@ public final class ResponsesStateHandler {
       return;
     }
     call.ctx.snapshot(snapshot);
+    if (consumer == null) {
+      locate(call, id, caller, snapshot, method, suffix, query.query());
+      return;
+    }
+    // The consumer's rate limits apply as to any request; its budget does not (nothing is billed).
+    consumers
+        .admitUnbilled(consumer, out::putHeader)
+        .onComplete(
+            admitted -> {
+              if (admitted.failed()) {
+                call.fail(
+                    admitted.cause() instanceof ApiException refused
+                        ? refused.error()
+                        : OpenAiError.internal(
+                            "Unexpected gateway error. Request id: " + call.ctx.requestId() + "."));
+                return;
+              }
+              call.unbilled = admitted.result();
+              locate(call, id, caller, snapshot, method, suffix, query.query());
+            });
+  }
+
+  /** Finds who holds response {@code id} and calls it, or answers why it cannot be called. */
+  private void locate(
+      StoredCall call,
+      String id,
+      String caller,
+      RoutingSnapshot snapshot,
+      HttpMethod method,
+      String suffix,
+      String clientQuery) {
     locations
         .find(id)
         .onComplete(
@@ -200,7 +239,7 @@ public final class ResponsesStateHandler {
                 return;
               }
               call.ctx.target(target(provider, location));
-              call(call, provider, adapter, method, id, suffix, query.query());
+              call(call, provider, adapter, method, id, suffix, clientQuery);
             });
   }
 
@@ -421,6 +460,9 @@ public final class ResponsesStateHandler {
     final RequestContext ctx;
     private boolean accounted;
 
+    /** The consumer's admission, settled when the call ends; null without one. */
+    ConsumerStage.Unbilled unbilled;
+
     StoredCall(RoutingContext rc, RequestContext ctx) {
       this.rc = rc;
       this.ctx = ctx;
@@ -453,6 +495,7 @@ public final class ResponsesStateHandler {
         return;
       }
       accounted = true;
+      consumers.settleUnbilled(unbilled);
       ctx.finish(status, outcome, errorClass);
       account.accept(ctx);
     }
@@ -492,7 +535,8 @@ public final class ResponsesStateHandler {
             call::finish,
             clock,
             timeouts.streamIdleMs(),
-            call.ctx.requestId())
+            call.ctx.requestId(),
+            call.ctx::firstToken)
         .start();
   }
 

@@ -50,6 +50,8 @@ final class StoredResponseStream {
   private final GatewayClock clock;
   private final long idleMs;
   private final String requestId;
+  private final Runnable firstEvent;
+  private boolean firstEventTold;
 
   /** When the provider last sent something, on {@link #clock}. */
   private long lastNanos;
@@ -84,6 +86,8 @@ final class StoredResponseStream {
    *     one past the client's {@code starting_after}
    * @param idleMs the provider's {@code timeouts.streamIdle}: the longest silence allowed
    * @param requestId the call's request id, quoted in the stalled stream's error message
+   * @param firstEvent told once, when the first whole event went to the client (its time to first
+   *     token)
    */
   StoredResponseStream(
       HttpServerResponse out,
@@ -94,7 +98,8 @@ final class StoredResponseStream {
       Ended ended,
       GatewayClock clock,
       long idleMs,
-      String requestId) {
+      String requestId,
+      Runnable firstEvent) {
     this.out = out;
     this.req = req;
     this.resp = resp;
@@ -104,6 +109,7 @@ final class StoredResponseStream {
     this.clock = clock;
     this.idleMs = idleMs;
     this.requestId = requestId;
+    this.firstEvent = firstEvent;
   }
 
   /** Opens the client's stream (its head goes out at once) and relays the provider's. */
@@ -172,6 +178,10 @@ final class StoredResponseStream {
       out.write(held.getBuffer(0, complete));
       held = held.getBuffer(complete, held.length());
       lineStart -= complete;
+      if (!firstEventTold && relayed > 0) {
+        firstEventTold = true;
+        firstEvent.run();
+      }
     } else if (held.length() > MAX_EVENT_BYTES) {
       tooLong();
       return;

@@ -21,6 +21,7 @@ import io.vertx.core.Future;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 
 /**
  * What a consumer may do: the model it asks for (403 when none of its globs match), its rate limits
@@ -125,59 +126,124 @@ public final class ConsumerStage implements Stage {
   /** Returns when admitted; throws the client's error otherwise. */
   private void decide(
       Exchange exchange, ConsumerPolicy consumer, Future<ConsumerLimiter.Ticket> ticket) {
+    OpenAiError refused = refusal(consumer, ticket, exchange.response()::putHeader);
+    if (refused != null) {
+      throw new ApiException(refused);
+    }
+    countOnceRouteLimitDecided(exchange, consumer);
+  }
+
+  /** An admission of a call that bills nothing ({@link #admitUnbilled}), to settle when it ends. */
+  public record Unbilled(AdmitCall call, ConsumerLimiter.Ticket ticket) {}
+
+  /**
+   * Admits a call of {@code consumer} that bills nothing (a stored-response call: {@code GET
+   * /v1/responses/{id}} and the others): its rate limits apply as to any request (one request
+   * taken, no token charged; refused while a token bucket is negative), its budget does not, as
+   * nothing is reserved or spent. Completes with what {@link #settleUnbilled} takes (null for a
+   * consumer without rate limits), or fails with the {@link ApiException} the client gets (429
+   * {@code rate_limit_exceeded}; 503 {@code state_store_unavailable} under {@code deny}), its
+   * {@code Retry-After} given to {@code header}.
+   */
+  public Future<Unbilled> admitUnbilled(
+      ConsumerPolicy consumer, BiConsumer<String, String> header) {
+    if (consumer.limits().isEmpty()) {
+      metrics.request(consumer, "admitted");
+      return Future.succeededFuture();
+    }
+    long now = clock.currentTimeMillis();
+    Period today = period(Math.floorDiv(now, DAY_MS));
+    AdmitCall call =
+        new AdmitCall(
+            consumer.name(),
+            Long.toString(RESERVATIONS.incrementAndGet()),
+            consumer.limits(),
+            now,
+            0,
+            today.day(),
+            today.month(),
+            -1,
+            -1);
+    Future<ConsumerLimiter.Ticket> admitted = limiter.admit(consumer, call);
+    return admitted.transform(
+        ar -> {
+          OpenAiError refused = refusal(consumer, admitted, header);
+          if (refused != null) {
+            return Future.failedFuture(new ApiException(refused));
+          }
+          metrics.request(consumer, "admitted");
+          return Future.succeededFuture(new Unbilled(call, ar.result()));
+        });
+  }
+
+  /** Settles a call {@link #admitUnbilled} admitted: its request stays taken, nothing is spent. */
+  public void settleUnbilled(Unbilled admitted) {
+    if (admitted != null) {
+      limiter.settle(
+          admitted.ticket(), SettleCall.of(admitted.call(), clock.currentTimeMillis(), 0, 0));
+    }
+  }
+
+  /**
+   * The client's error for a consumer admission that did not admit (counted in the consumer
+   * metrics), its {@code Retry-After} given to {@code header}; null when it admitted.
+   */
+  private OpenAiError refusal(
+      ConsumerPolicy consumer,
+      Future<ConsumerLimiter.Ticket> ticket,
+      BiConsumer<String, String> header) {
     if (ticket.failed()) {
       if (ticket.cause() instanceof StoreUnavailableException) {
         metrics.request(consumer, "store_unavailable");
-        exchange.response().putHeader("retry-after", "1");
-        throw new ApiException(
-            new OpenAiError(
-                503,
-                "The gateway cannot check this consumer's limits right now (its shared state store"
-                    + " is unavailable). Please try again shortly.",
-                "service_unavailable",
-                null,
-                "state_store_unavailable",
-                "store_unavailable"));
+        header.accept("retry-after", "1");
+        return new OpenAiError(
+            503,
+            "The gateway cannot check this consumer's limits right now (its shared state store"
+                + " is unavailable). Please try again shortly.",
+            "service_unavailable",
+            null,
+            "state_store_unavailable",
+            "store_unavailable");
       }
       throw new IllegalStateException("consumer admission failed", ticket.cause());
     }
     Admission admission = ticket.result().admission();
     switch (admission.verdict()) {
-      case ADMITTED -> countOnceRouteLimitDecided(exchange, consumer);
+      case ADMITTED -> {
+        return null;
+      }
       case RATE_LIMITED -> {
         metrics.request(consumer, "rate_limited");
         long seconds = Math.max(1, (admission.retryAfterMs() + 999) / 1000);
-        exchange.response().putHeader("retry-after", Long.toString(seconds));
+        header.accept("retry-after", Long.toString(seconds));
         boolean tokens = "tokens".equals(admission.dimension());
-        throw new ApiException(
-            new OpenAiError(
-                429,
-                "Rate limit reached for consumer '"
-                    + consumer.name()
-                    + "' on "
-                    + (tokens ? "tokens per min (TPM)" : "requests per min (RPM)")
-                    + ". Please try again in "
-                    + seconds
-                    + "s.",
-                admission.dimension(),
-                null,
-                "rate_limit_exceeded",
-                "rate_limited"));
+        return new OpenAiError(
+            429,
+            "Rate limit reached for consumer '"
+                + consumer.name()
+                + "' on "
+                + (tokens ? "tokens per min (TPM)" : "requests per min (RPM)")
+                + ". Please try again in "
+                + seconds
+                + "s.",
+            admission.dimension(),
+            null,
+            "rate_limit_exceeded",
+            "rate_limited");
       }
-      case BUDGET_EXHAUSTED -> {
+      default -> {
         metrics.request(consumer, "budget_exhausted");
-        throw new ApiException(
-            new OpenAiError(
-                429,
-                "Consumer '"
-                    + consumer.name()
-                    + "' has used up its "
-                    + ("month".equals(admission.dimension()) ? "monthly" : "daily")
-                    + " budget (or this request could cost more than what is left of it).",
-                "insufficient_quota",
-                null,
-                "insufficient_quota",
-                "budget_exhausted"));
+        return new OpenAiError(
+            429,
+            "Consumer '"
+                + consumer.name()
+                + "' has used up its "
+                + ("month".equals(admission.dimension()) ? "monthly" : "daily")
+                + " budget (or this request could cost more than what is left of it).",
+            "insufficient_quota",
+            null,
+            "insufficient_quota",
+            "budget_exhausted");
       }
     }
   }

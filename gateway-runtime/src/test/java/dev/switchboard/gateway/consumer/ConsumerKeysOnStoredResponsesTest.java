@@ -26,6 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ConsumerKeysOnStoredResponsesTest {
 
+  /** The request limit of consumer {@code limited}, per minute. */
+  static final int LIMITED_RPM = 3;
+
   @TempDir static Path dir;
   static GatewayHarness gateway;
   static MockProvider mock;
@@ -37,7 +40,15 @@ class ConsumerKeysOnStoredResponsesTest {
         ConsumerFixture.writeConsumers(
             dir,
             ConsumerFixture.consumer("team", "sk-team", null),
-            ConsumerFixture.consumer("other-team", "sk-other-team", null));
+            ConsumerFixture.consumer("other-team", "sk-other-team", null),
+            new dev.switchboard.contract.ConsumerTable.Consumer(
+                "limited",
+                List.of(dev.switchboard.gateway.request.KeyDigest.of("sk-limited")),
+                null,
+                List.of(new dev.switchboard.contract.ConsumerTable.RateLimit(LIMITED_RPM, null)),
+                null,
+                null,
+                Map.of()));
     gateway =
         ConsumerFixture.gateway(
             dir,
@@ -111,6 +122,37 @@ class ConsumerKeysOnStoredResponsesTest {
         send("GET", "/v1/responses/" + id, "authorization", "Bearer sk-team");
     assertThat(own.statusCode()).isEqualTo(200);
     assertThat(GatewayHarness.json(own.body()).get("id").asText()).isEqualTo(id);
+  }
+
+  /**
+   * A consumer's request limit counts its stored-response calls as requests: past it a retrieve is
+   * refused as any request is (429 {@code rate_limit_exceeded} with {@code Retry-After}) and the
+   * provider is not called.
+   */
+  @Test
+  void aConsumersRequestLimitAppliesToItsStoredResponseCalls() throws Exception {
+    HttpResponse<String> created =
+        create("sk-limited", "{\"model\":\"native\",\"input\":\"Count me\"}");
+    assertThat(created.statusCode()).isEqualTo(200);
+    String id = GatewayHarness.json(created.body()).get("id").asText();
+    for (int i = 1; i < LIMITED_RPM; i++) {
+      assertThat(
+              send("GET", "/v1/responses/" + id, "authorization", "Bearer sk-limited").statusCode())
+          .isEqualTo(200);
+    }
+    int upstreamCalls = mock.requests().size();
+
+    HttpResponse<String> over =
+        send("GET", "/v1/responses/" + id + "/input_items", "authorization", "Bearer sk-limited");
+
+    assertThat(over.statusCode()).as(over.body()).isEqualTo(429);
+    assertThat(GatewayHarness.json(over.body()).at("/error/code").asText())
+        .isEqualTo("rate_limit_exceeded");
+    assertThat(over.headers().firstValue("retry-after")).isPresent();
+    assertThat(mock.requests()).as("nothing reached the provider").hasSize(upstreamCalls);
+    // Another consumer's limits are its own.
+    assertThat(send("GET", "/v1/responses/" + id, "authorization", "Bearer sk-team").statusCode())
+        .isEqualTo(404);
   }
 
   @Test

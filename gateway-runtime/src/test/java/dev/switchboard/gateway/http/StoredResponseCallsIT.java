@@ -132,10 +132,12 @@ class StoredResponseCallsIT {
     assertThat(json.path("status").asInt()).isEqualTo(200);
     assertThat(json.path("outcome").asText()).isEqualTo("success");
     assertThat(json.path("config_version").asText()).startsWith("sha256:");
+    assertThat(json.path("ttft_ms").isNumber()).as("a JSON answer has no first token").isFalse();
     JsonNode stream = line("get-stream");
     assertThat(stream.path("operation").asText()).isEqualTo("response_retrieve");
     assertThat(stream.path("stream").asBoolean()).isTrue();
     assertThat(stream.path("status").asInt()).isEqualTo(200);
+    assertThat(stream.path("ttft_ms").isNumber()).as("a stream's first event is its TTFT").isTrue();
     assertThat(stream.path("outcome").asText()).isEqualTo("success");
     assertThat(line("items").path("operation").asText()).isEqualTo("response_input_items");
     JsonNode cancel = line("cancel");
@@ -156,6 +158,9 @@ class StoredResponseCallsIT {
     }
 
     String metrics = gateway.admin("/metrics").body();
+    assertThat(metrics)
+        .containsPattern(
+            "gen_ai_server_time_to_first_token_seconds_count\\{[^}]*route=\"none\"[^}]*\\} [1-9]");
     assertThat(count(metrics, "response_retrieve", "success", "false", "openai"))
         .isGreaterThanOrEqualTo(1);
     assertThat(count(metrics, "response_retrieve", "success", "true", "openai"))
