@@ -347,6 +347,69 @@ class StoredResponseStreamIT {
     }
   }
 
+  /**
+   * A provider that names its events only in their data (no {@code event:} lines) and sends the
+   * data's fields in another order: its whole stream, ending with {@code response.completed}, is
+   * relayed as it is; the same stream ended cleanly before that event gets the truncated stream's
+   * error event.
+   */
+  @Test
+  void unnamedEventsAreJudgedByTheirDataType(@TempDir Path own) throws Exception {
+    Vertx vertx = Vertx.vertx();
+    String created =
+        "{\"type\":\"response.created\",\"sequence_number\":0,\"response\":"
+            + RESPONSE.replace("\"completed\"", "\"in_progress\"")
+            + "}";
+    String completed =
+        "{\"sequence_number\":1,\"response\":" + RESPONSE + ",\"type\":\"response.completed\"}";
+    try {
+      HttpServer upstream =
+          GatewayHarness.upstream(
+              vertx,
+              req -> {
+                if (req.method().name().equals("POST")) {
+                  req.response().putHeader("content-type", "application/json").end(RESPONSE);
+                  return;
+                }
+                boolean whole = !"2".equals(req.getParam("starting_after"));
+                req.response()
+                    .putHeader("content-type", "text/event-stream")
+                    .end(
+                        "data: " + created + "\n\n" + (whole ? "data: " + completed + "\n\n" : ""));
+              });
+      String base = "http://127.0.0.1:" + upstream.actualPort() + "/v1";
+      try (GatewayHarness standIn =
+          GatewayHarness.start(
+              vertx,
+              own,
+              TestTables.table(
+                  List.of(provider("unnamed", "openai", base, true, Map.of(), null)),
+                  List.of(route("unnamed", List.of(), target("unnamed", "gpt-4.1", 0)))),
+              Map.of("unnamed", KEY))) {
+        assertThat(
+                standIn
+                    .post("/v1/responses", "{\"model\":\"unnamed\",\"input\":\"Hi\"}")
+                    .statusCode())
+            .isEqualTo(200);
+
+        List<SseEvent> whole =
+            SseParser.parseAll(standIn.get("/v1/responses/resp_partial?stream=true").body());
+        assertThat(whole).hasSize(2);
+        assertThat(sdkEvent(whole.get(1)).isCompleted()).isTrue();
+
+        List<SseEvent> cut =
+            SseParser.parseAll(
+                standIn.get("/v1/responses/resp_partial?stream=true&starting_after=2").body());
+        assertThat(cut).hasSize(2);
+        ResponseStreamEvent last = sdkEvent(cut.get(1));
+        assertThat(last.isError()).isTrue();
+        assertThat(last.asError().code()).contains("stream_truncated");
+      }
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().join();
+    }
+  }
+
   /** A finished Response object as OpenAI answers one (id {@code resp_partial}). */
   private static final String RESPONSE =
       "{\"id\":\"resp_partial\",\"object\":\"response\",\"created_at\":1,"
