@@ -190,6 +190,10 @@ public final class ResponsesStateHandler {
                             "Unexpected gateway error. Request id: " + call.ctx.requestId() + "."));
                 return;
               }
+              if (call.accounted()) {
+                consumers.settleUnbilled(admitted.result()); // the client left meanwhile
+                return;
+              }
               call.unbilled = admitted.result();
               locate(call, id, caller, snapshot, method, suffix, query.query());
             });
