@@ -211,8 +211,13 @@ class LocalStackIT {
   void anAzureDeploymentIsCalledInItsOwnUrlShapeWithItsOwnKeyHeader() throws Exception {
     assertThat(servedBy("chat-azure")).isEqualTo("local-azure");
 
-    RequestRecord seen =
-        stack.mock(samples.azure).requests().get(stack.mock(samples.azure).requests().size() - 1);
+    // The last chat call, not the last request: the samples probe the mock's health every 5 s.
+    List<RequestRecord> chats =
+        stack.mock(samples.azure).requests().stream()
+            .filter(r -> "POST".equals(r.method()) && r.path().endsWith("/chat/completions"))
+            .toList();
+    assertThat(chats).isNotEmpty();
+    RequestRecord seen = chats.get(chats.size() - 1);
     assertThat(seen.path()).isEqualTo("/openai/deployments/gpt-4o-mini/chat/completions");
     assertThat(seen.query()).contains("api-version=2024-10-21");
     assertThat(seen.keyAccepted()).isTrue();
