@@ -39,6 +39,24 @@ public record ConsumerTable(
   /** {@code onStoreUnavailable: deny}: refuse the consumer's requests while the store is down. */
   public static final String STORE_UNAVAILABLE_DENY = "deny";
 
+  /**
+   * What a consumer label key may be (the Consumer CRD's rule): it becomes a metric label name
+   * ({@code label_<key>}), so letters, digits and {@code _}, starting with a letter, at most 63.
+   */
+  public static final String LABEL_KEY_PATTERN = "^" + ConsumerTable.LABEL_KEY + "$";
+
+  /** {@link #LABEL_KEY_PATTERN} without its anchors, to build other patterns from. */
+  public static final String LABEL_KEY = "[A-Za-z][A-Za-z0-9_]{0,62}";
+
+  /** {@link #LABEL_SELECTOR_PATTERN} without its anchors. */
+  public static final String LABEL_SELECTOR = ConsumerTable.LABEL_KEY + "(=.{0,256})?";
+
+  /**
+   * A label a rule matches consumers by ({@code name} or {@code name=value}, as an evaluation's
+   * opt-out label): a key a Consumer can carry, and a value no longer than a label value (256).
+   */
+  public static final String LABEL_SELECTOR_PATTERN = "^" + ConsumerTable.LABEL_SELECTOR + "$";
+
   private static final ObjectMapper JSON =
       new ObjectMapper()
           .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)

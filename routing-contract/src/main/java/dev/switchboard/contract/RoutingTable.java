@@ -621,6 +621,14 @@ public record RoutingTable(
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Evaluation(
       String id, List<Target> candidates, double sample, Long untilEpochMs, String noMirrorLabel) {
+
+    /**
+     * The opt-out label when a route names none (and of automatic evaluations): a key a Consumer
+     * can carry ({@link ConsumerTable#LABEL_KEY_PATTERN}), so {@code labels: {evaluation: opt-out}}
+     * keeps a consumer's requests out of every evaluation.
+     */
+    public static final String DEFAULT_NO_MIRROR_LABEL = "evaluation=opt-out";
+
     public Evaluation {
       candidates = candidates == null ? List.of() : candidates;
     }

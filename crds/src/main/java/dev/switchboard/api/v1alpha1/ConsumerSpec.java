@@ -2,6 +2,7 @@ package dev.switchboard.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.switchboard.contract.ConsumerTable;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
@@ -56,7 +57,7 @@ public class ConsumerSpec {
           + " cost center.")
   @Size(max = 16)
   @ValidationRule(
-      value = "self.all(k, k.matches('^[A-Za-z][A-Za-z0-9_]{0,62}$'))",
+      value = "self.all(k, k.matches('" + ConsumerTable.LABEL_KEY_PATTERN + "'))",
       message = "label keys must start with a letter and hold only letters, digits and _ (max 63)")
   private Map<String, @Size(max = 256) String> labels;
 

@@ -2,7 +2,9 @@ package dev.switchboard.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.switchboard.contract.ConsumerTable;
 import dev.switchboard.contract.Durations;
+import dev.switchboard.contract.RoutingTable;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -18,6 +20,18 @@ import java.util.Objects;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class EvaluationSpec {
+
+  /**
+   * The opt-out label's default before it became {@link
+   * RoutingTable.Evaluation#DEFAULT_NO_MIRROR_LABEL}: no Consumer could carry it (its key breaks
+   * the label-key rule), so it is still accepted, and read as the new default, rather than make
+   * every stored route that the old schema defaulted refuse its next update.
+   */
+  public static final String LEGACY_OPT_OUT_LABEL = "switchboard.dev/evaluation=opt-out";
+
+  /** A label a Consumer can carry, or the legacy default. */
+  public static final String OPT_OUT_LABEL_PATTERN =
+      "^(" + ConsumerTable.LABEL_SELECTOR + "|switchboard\\.dev/evaluation=opt-out)$";
 
   @JsonPropertyDescription("Models each sampled request is also sent to.")
   @Required
@@ -42,9 +56,13 @@ public class EvaluationSpec {
   @Default("{}")
   private EvaluationReport report;
 
-  @JsonPropertyDescription("Consumer label (name=value) whose requests are never mirrored.")
-  @Default("switchboard.dev/evaluation=opt-out")
-  @Size(max = 317)
+  @JsonPropertyDescription(
+      "Consumer label (name=value, or name alone for any value) whose requests are never"
+          + " mirrored; name follows the Consumer's label-key rule (a letter, then letters, digits"
+          + " or _, max 63).")
+  @Default(RoutingTable.Evaluation.DEFAULT_NO_MIRROR_LABEL)
+  @Pattern(OPT_OUT_LABEL_PATTERN)
+  @Size(max = 320)
   private String optOutLabel;
 
   public List<EvaluationCandidate> getCandidates() {

@@ -311,6 +311,19 @@ class CrdSchemaTest {
           .isEqualTo(SchemaPatterns.DNS_SUBDOMAIN);
     }
 
+    /** The opt-out label must be one a Consumer can carry (or the legacy default, still read). */
+    @Test
+    void evaluationOptOutLabelIsAConsumerLabel() {
+      var label = at(MR, "spec.evaluation.optOutLabel");
+      assertThat(label.getDefault().asText()).isEqualTo("evaluation=opt-out");
+      Pattern pattern = Pattern.compile(label.getPattern());
+      assertThat(pattern.matcher("evaluation=opt-out").matches()).isTrue();
+      assertThat(pattern.matcher("tier").matches()).isTrue();
+      assertThat(pattern.matcher("switchboard.dev/evaluation=opt-out").matches()).isTrue();
+      assertThat(pattern.matcher("example.com/tier=batch").matches()).isFalse();
+      assertThat(pattern.matcher("1tier=batch").matches()).isFalse();
+    }
+
     @Test
     void canaryStepsAreBelowOneHundred() {
       assertThat(at(MR, "spec.canary").getRequired()).containsExactly("steps");

@@ -35,7 +35,7 @@ public final class EvaluationRendering {
   public static final String AUTOMATIC_DURATION = "72h";
 
   /** The default opt-out label. */
-  public static final String DEFAULT_OPT_OUT = "switchboard.dev/evaluation=opt-out";
+  public static final String DEFAULT_OPT_OUT = RoutingTable.Evaluation.DEFAULT_NO_MIRROR_LABEL;
 
   private EvaluationRendering() {}
 
@@ -88,7 +88,7 @@ public final class EvaluationRendering {
                   candidates,
                   spec.getSample() == null ? 0.1 : spec.getSample(),
                   same ? epochMs(status.getEndsAt()) : null,
-                  spec.getOptOutLabel() == null ? DEFAULT_OPT_OUT : spec.getOptOutLabel()));
+                  optOutLabel(spec)));
     }
     if (status != null
         && Boolean.TRUE.equals(status.getAutomatic())
@@ -114,6 +114,17 @@ public final class EvaluationRendering {
                   DEFAULT_OPT_OUT));
     }
     return Optional.empty();
+  }
+
+  /**
+   * The consumer label whose requests are not mirrored: the spec's, or the default when it has none
+   * or the legacy default (which no Consumer could carry; a schema that defaulted it stored it).
+   */
+  static String optOutLabel(EvaluationSpec spec) {
+    String label = spec.getOptOutLabel();
+    return label == null || EvaluationSpec.LEGACY_OPT_OUT_LABEL.equals(label)
+        ? DEFAULT_OPT_OUT
+        : label;
   }
 
   /** Milliseconds of a duration field with the evaluation default. */

@@ -2,6 +2,7 @@ package dev.switchboard.operator.render;
 
 import dev.switchboard.api.v1alpha1.CanarySpec;
 import dev.switchboard.api.v1alpha1.CanaryStep;
+import dev.switchboard.api.v1alpha1.EvaluationSpec;
 import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.api.v1alpha1.ModelRouteSpec;
 import dev.switchboard.api.v1alpha1.RouteRule;
@@ -19,7 +20,8 @@ import java.util.Set;
 /**
  * Semantic checks of a ModelRoute on its own (references are {@link RouteReferences}' job): at
  * least one target, complete and unique targets, weights 0–100, rules with a match and targets,
- * canary steps strictly increasing below 100.
+ * canary steps strictly increasing below 100, an evaluation sample in 0..1 and an opt-out label a
+ * Consumer can carry.
  */
 public final class ModelRouteValidator {
 
@@ -86,7 +88,40 @@ public final class ModelRouteValidator {
               "spec.aliases repeats the route's own model name '" + model + "'"));
     }
     checkCanary(spec.getCanary(), problems);
+    checkEvaluation(spec.getEvaluation(), problems);
     return problems;
+  }
+
+  private static final java.util.regex.Pattern OPT_OUT_LABEL =
+      java.util.regex.Pattern.compile(EvaluationSpec.OPT_OUT_LABEL_PATTERN);
+
+  /**
+   * As the CRD schema says, for API servers (and the local stack) that do not enforce it: the
+   * gateway rejects a table whose sample is outside 0..1, and an opt-out label no Consumer can
+   * carry would leave consumers no way out of the mirroring.
+   */
+  private static void checkEvaluation(EvaluationSpec evaluation, List<Problem> problems) {
+    if (evaluation == null) {
+      return;
+    }
+    Double sample = evaluation.getSample();
+    if (sample != null && !(sample >= 0 && sample <= 1)) {
+      problems.add(
+          new Problem(
+              Reason.INVALID_SPEC, "spec.evaluation.sample " + sample + " is outside 0..1"));
+    }
+    String label = evaluation.getOptOutLabel();
+    if (label != null && !OPT_OUT_LABEL.matcher(label).matches()) {
+      problems.add(
+          new Problem(
+              Reason.INVALID_SPEC,
+              "spec.evaluation.optOutLabel '"
+                  + label
+                  + "' is not a label a Consumer can carry: name=value (or name alone), the name a"
+                  + " letter then letters, digits or _ (max 63), the value at most 256 characters"
+                  + " (e.g. evaluation=opt-out)"));
+    }
+    durationOk("spec.evaluation.duration", evaluation.getDuration(), problems);
   }
 
   private static boolean empty(java.util.Map<String, String> map) {

@@ -77,7 +77,7 @@ class EvaluationRenderingTest {
                   .containsExactly(new RoutingTable.Target("openai", "gpt-5", 1, 0));
               assertThat(e.sample()).isEqualTo(0.25);
               assertThat(e.untilEpochMs()).isNull();
-              assertThat(e.noMirrorLabel()).isEqualTo("switchboard.dev/evaluation=opt-out");
+              assertThat(e.noMirrorLabel()).isEqualTo("evaluation=opt-out");
             });
     EvaluationStatus running = new EvaluationStatus();
     running.setId(EvaluationRendering.id(spec));
