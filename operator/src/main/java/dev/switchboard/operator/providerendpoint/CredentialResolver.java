@@ -39,11 +39,21 @@ public final class CredentialResolver {
     if (ref.getName() == null) {
       return failed(Reason.INVALID_SPEC, "spec.apiKeySecretRef needs the name of a Secret");
     }
-    Result result = resolve(namespace, ref);
+    return resolve(namespace, ref);
+  }
+
+  /**
+   * The key a Secret reference names (the ref must have a name), or the problem: problems name the
+   * Secret and the key, never a value. A provider's key and a consumer's alike must be one key a
+   * client can send as a header value.
+   */
+  public Result resolve(String namespace, SecretKeyRef ref) {
+    Result result = read(namespace, ref);
     if (result.resolved()
         && !dev.switchboard.contract.UpstreamHeaders.isValidKey(result.credentials().apiKey())) {
       // Sent as a header value, such a key is refused by the gateway's HTTP client with an error
-      // that quotes it whole; the gateway refuses it too, this says why where users look.
+      // that quotes it whole (a provider's), or can never be presented by a client (a consumer's,
+      // whose hash would be published as a working key); this says why where users look.
       String key = ref.getKey() == null ? DEFAULT_KEY : ref.getKey();
       return failed(
           Reason.INVALID_KEY,
@@ -57,11 +67,7 @@ public final class CredentialResolver {
     return result;
   }
 
-  /**
-   * The key a Secret reference names (the ref must have a name), or the problem: problems name the
-   * Secret and the key, never a value.
-   */
-  public Result resolve(String namespace, SecretKeyRef ref) {
+  private Result read(String namespace, SecretKeyRef ref) {
     // The schema defaults the key; the same default here keeps servers that do not apply schema
     // defaults (the mock API server) rendering exactly what a real cluster would.
     String key = ref.getKey() == null ? DEFAULT_KEY : ref.getKey();
