@@ -1,6 +1,7 @@
 package dev.switchboard.operator.consumer;
 
 import dev.switchboard.contract.ConsumerTable;
+import dev.switchboard.contract.RoutingTableLayout;
 import dev.switchboard.operator.publish.RoutingTablePublisher;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -29,6 +30,9 @@ public final class ConsumerKeysPublisher {
 
   private static final Logger LOG = LoggerFactory.getLogger(ConsumerKeysPublisher.class);
 
+  /** What the API server accepts in one Secret's {@code data} (as for a ConfigMap). */
+  public static final int SECRET_LIMIT_BYTES = RoutingTableLayout.CONFIG_MAP_LIMIT_BYTES;
+
   private final KubernetesClient client;
   private final ConcurrentMap<String, Written> written = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Object> locks = new ConcurrentHashMap<>();
@@ -49,7 +53,14 @@ public final class ConsumerKeysPublisher {
    * @return whether the Secret was written
    */
   public boolean publish(String namespace, ConsumerTable table, List<OwnerReference> owners) {
-    String json = new String(table.toJson(), StandardCharsets.UTF_8);
+    byte[] bytes = table.toJson();
+    // Measured before writing, as the API server counts a Secret's data (key plus value): a table
+    // it would refuse is not sent, the one published stays in force, and the caller says why.
+    long size = (long) ConsumerTable.SECRET_KEY.length() + bytes.length;
+    if (size > SECRET_LIMIT_BYTES) {
+      throw new ConsumerTableTooLargeException(size, table.consumers().size());
+    }
+    String json = new String(bytes, StandardCharsets.UTF_8);
     List<String> ownerUids = uids(owners);
     Written last = written.get(namespace);
     if (last != null && last.json().equals(json) && last.ownerUids().equals(ownerUids)) {
@@ -163,4 +174,26 @@ public final class ConsumerKeysPublisher {
   }
 
   private record Written(String json, List<String> ownerUids, String resourceVersion) {}
+
+  /** The rendered table does not fit one Secret; nothing was written. */
+  public static final class ConsumerTableTooLargeException extends RuntimeException {
+    private final long bytes;
+
+    public ConsumerTableTooLargeException(long bytes, int consumers) {
+      super(
+          "the consumer table of "
+              + consumers
+              + " consumer(s) is "
+              + bytes
+              + " bytes, over the "
+              + SECRET_LIMIT_BYTES
+              + " bytes a Secret holds");
+      this.bytes = bytes;
+    }
+
+    /** The table's size as the API server would count it. */
+    public long bytes() {
+      return bytes;
+    }
+  }
 }

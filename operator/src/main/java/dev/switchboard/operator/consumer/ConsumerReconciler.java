@@ -71,6 +71,15 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
   static final String BY_SECRET = "consumers-by-secret";
   static final String BY_NAMESPACE = "consumers-by-namespace";
 
+  /** How soon a namespace whose table did not fit is rendered again. */
+  static final Duration TOO_LARGE_RETRY = Duration.ofMinutes(1);
+
+  /**
+   * Namespaces whose last rendered table did not fit a Secret, with why: every Consumer there says
+   * so, and turns back when a render fits again.
+   */
+  private final Map<String, String> tooLarge = new java.util.concurrent.ConcurrentHashMap<>();
+
   /** Spend changes without any Kubernetes event: how often it is read from the gateways. */
   static final Duration SPEND_REFRESH = Duration.ofSeconds(15);
 
@@ -148,7 +157,22 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
               .toList();
       ConsumerTableRenderer.Rendered rendered =
           ConsumerTableRenderer.render(live, resolver(), credential.sha256());
-      publisher.publish(namespace, rendered.table(), owners(live));
+      String overflow = null;
+      try {
+        publisher.publish(namespace, rendered.table(), owners(live));
+      } catch (ConsumerKeysPublisher.ConsumerTableTooLargeException e) {
+        // The published table stays in force; every Consumer of the namespace says so.
+        overflow = e.getMessage();
+      }
+      String wasOverflow =
+          overflow == null ? tooLarge.remove(namespace) : tooLarge.put(namespace, overflow);
+      if (!Objects.equals(wasOverflow, overflow)) {
+        // The others' statuses change with it, without any event of theirs.
+        live.stream()
+            .map(ResourceID::fromResource)
+            .filter(other -> !other.equals(self))
+            .forEach(others::propagateEvent);
+      }
       // Under the lock, so that what another reconcile compares with is what was rendered last.
       resolution = deleted ? null : rendered.consumers().get(consumer.getMetadata().getName());
       if (resolution == null) {
@@ -162,7 +186,13 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
     if (resolution == null) {
       return UpdateControl.noUpdate();
     }
-    return status(consumer, resolution);
+    UpdateControl<Consumer> control = status(consumer, resolution, tooLarge.get(namespace));
+    if (tooLarge.containsKey(namespace)
+        && control.getScheduleDelay().map(d -> d > TOO_LARGE_RETRY.toMillis()).orElse(true)) {
+      // Tried again: nothing else may happen in the namespace for a while.
+      control.rescheduleAfter(TOO_LARGE_RETRY);
+    }
+    return control;
   }
 
   /**
@@ -208,6 +238,14 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
   }
 
   UpdateControl<Consumer> status(Consumer consumer, ConsumerTableRenderer.Resolution resolution) {
+    return status(consumer, resolution, null);
+  }
+
+  /**
+   * @param tooLarge why the namespace's table was not published (it does not fit a Secret), or null
+   */
+  UpdateControl<Consumer> status(
+      Consumer consumer, ConsumerTableRenderer.Resolution resolution, String tooLarge) {
     ConsumerStatus previous = consumer.getStatus();
     ConsumerStatus next = new ConsumerStatus();
     List<ObservedKey> keys = keys(resolution, previous == null ? null : previous.getKeys());
@@ -219,23 +257,32 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
     Set<String> managed = new HashSet<>(Set.of(Conditions.READY, KeyAges.KEY_ROTATION_DUE));
     List<Problem> problems = resolution.problems();
     desired.add(
-        problems.isEmpty()
+        tooLarge != null
             ? new Conditions.Desired(
                 Conditions.READY,
-                true,
-                Reason.KEYS_PUBLISHED.wireName(),
-                inForce
-                    + " key(s) published (as hashes) to Secret "
-                    + ConsumerTable.SECRET_NAME
-                    + "; the gateways accept them and refuse other keys")
-            : new Conditions.Desired(
-                Conditions.READY,
                 false,
-                problems.get(0).reasonName(),
-                Conditions.summary(
-                    problems.stream().map(Problem::message).toList(),
-                    "; ",
-                    " (" + inForce + " key(s) in force)")));
+                Reason.CONSUMER_TABLE_TOO_LARGE.wireName(),
+                tooLarge
+                    + "; it was not published and the last published table stays in force (new"
+                    + " keys, revocations and limits wait): remove consumers, keys or model globs,"
+                    + " or spread the consumers over namespaces")
+            : problems.isEmpty()
+                ? new Conditions.Desired(
+                    Conditions.READY,
+                    true,
+                    Reason.KEYS_PUBLISHED.wireName(),
+                    inForce
+                        + " key(s) published (as hashes) to Secret "
+                        + ConsumerTable.SECRET_NAME
+                        + "; the gateways accept them and refuse other keys")
+                : new Conditions.Desired(
+                    Conditions.READY,
+                    false,
+                    problems.get(0).reasonName(),
+                    Conditions.summary(
+                        problems.stream().map(Problem::message).toList(),
+                        "; ",
+                        " (" + inForce + " key(s) in force)")));
 
     Optional<Duration> nextCheck = Optional.empty();
     Optional<Duration> maxAge =

@@ -82,6 +82,7 @@ public enum Reason {
   CONFIGURATION_INVALID("ConfigurationInvalid"),
   // Consumers and key rotation (issue 17).
   KEYS_PUBLISHED("KeysPublished"),
+  CONSUMER_TABLE_TOO_LARGE("ConsumerTableTooLarge"),
   KEY_SHARED_WITH_OTHER_CONSUMER("KeySharedWithOtherConsumer"),
   KEY_OLDER_THAN_MAX_AGE("KeyOlderThanMaxAge"),
   KEYS_WITHIN_MAX_AGE("KeysWithinMaxAge"),

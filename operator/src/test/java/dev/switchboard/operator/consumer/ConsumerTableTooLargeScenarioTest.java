@@ -1,0 +1,149 @@
+package dev.switchboard.operator.consumer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.switchboard.api.v1alpha1.Consumer;
+import dev.switchboard.api.v1alpha1.ConsumerSpec;
+import dev.switchboard.api.v1alpha1.SecretKeyRef;
+import dev.switchboard.contract.ConsumerTable;
+import dev.switchboard.operator.OperatorSettings;
+import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A consumer table larger than a Secret holds (the mock API server refuses it as a real one does):
+ * nothing is written, the table published before stays in force, and every Consumer of the
+ * namespace says so until the namespace fits again.
+ */
+class ConsumerTableTooLargeScenarioTest {
+
+  @RegisterExtension
+  static final SwitchboardOperatorExtension KUBE =
+      new SwitchboardOperatorExtension(OperatorSettings.forMockApiServer());
+
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final String NS = "consumers-big";
+
+  /** 64 globs of 240 characters: about 16 KB per consumer row. */
+  private static final List<String> LONG_MODELS = longModels();
+
+  private static List<String> longModels() {
+    List<String> models = new ArrayList<>();
+    for (int i = 0; i < 64; i++) {
+      models.add(("team-x-model-family-" + i + "-").repeat(20).substring(0, 239) + "*");
+    }
+    return models;
+  }
+
+  private static void consumer(String name, List<String> models) {
+    KUBE.client()
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName(name + "-key")
+                .withNamespace(NS)
+                .endMetadata()
+                .withStringData(Map.of("apiKey", "sk-consumer-" + name))
+                .build())
+        .create();
+    Consumer c = new Consumer();
+    c.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
+    ConsumerSpec spec = new ConsumerSpec();
+    SecretKeyRef ref = new SecretKeyRef();
+    ref.setName(name + "-key");
+    spec.setKeySecretRefs(List.of(ref));
+    spec.setModels(models);
+    c.setSpec(spec);
+    KUBE.client().resource(c).create();
+  }
+
+  private static Optional<ConsumerTable> table() {
+    Secret s = KUBE.client().secrets().inNamespace(NS).withName(ConsumerTable.SECRET_NAME).get();
+    return s == null || s.getData() == null
+        ? Optional.empty()
+        : Optional.of(
+            ConsumerTable.parse(
+                Base64.getDecoder().decode(s.getData().get(ConsumerTable.SECRET_KEY))));
+  }
+
+  private static Optional<Condition> ready(String name) {
+    Consumer c = KUBE.client().resources(Consumer.class).inNamespace(NS).withName(name).get();
+    return c == null || c.getStatus() == null || c.getStatus().getConditions() == null
+        ? Optional.empty()
+        : c.getStatus().getConditions().stream()
+            .filter(x -> "Ready".equals(x.getType()))
+            .findFirst();
+  }
+
+  @Test
+  void aTableOverOneMebibyteIsNotWrittenAndEveryConsumerSaysSo() {
+    consumer("small", List.of("chat-*"));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(ready("small"))
+                  .hasValueSatisfying(r -> assertThat(r.getStatus()).isEqualTo("True"));
+              assertThat(table()).hasValueSatisfying(t -> assertThat(t.consumers()).hasSize(1));
+            });
+
+    int big = 70; // 70 × ~16 KB > 1 MiB
+    for (int i = 0; i < big; i++) {
+      consumer("big-" + i, LONG_MODELS);
+    }
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              for (String name : List.of("small", "big-0", "big-" + (big - 1))) {
+                assertThat(ready(name))
+                    .hasValueSatisfying(
+                        r -> {
+                          assertThat(r.getStatus()).isEqualTo("False");
+                          assertThat(r.getReason()).isEqualTo("ConsumerTableTooLarge");
+                          assertThat(r.getMessage())
+                              .contains("bytes, over the 1048576 bytes a Secret holds")
+                              .contains("the last published table stays in force");
+                        });
+              }
+            });
+    // The last table that fit is what the gateways still enforce.
+    assertThat(table())
+        .hasValueSatisfying(
+            t ->
+                assertThat(t.consumers().stream().map(ConsumerTable.Consumer::name))
+                    .doesNotContain("big-" + (big - 1)));
+    long warnings =
+        KUBE.client().v1().events().inNamespace(NS).list().getItems().stream()
+            .filter(e -> "ConsumerTableTooLarge".equals(e.getReason()))
+            .count();
+    assertThat(warnings).isPositive().isLessThanOrEqualTo(big + 1);
+
+    // Fitting again: every consumer is published and Ready.
+    for (int i = 10; i < big; i++) {
+      KUBE.client().resources(Consumer.class).inNamespace(NS).withName("big-" + i).delete();
+    }
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(ready("small"))
+                  .hasValueSatisfying(r -> assertThat(r.getStatus()).isEqualTo("True"));
+              assertThat(ready("big-0"))
+                  .hasValueSatisfying(r -> assertThat(r.getStatus()).isEqualTo("True"));
+              assertThat(table()).hasValueSatisfying(t -> assertThat(t.consumers()).hasSize(11));
+            });
+  }
+}
