@@ -2,8 +2,17 @@ package dev.switchboard.operator.modelroute;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.kubemock.EmbeddedKubernetesApi;
 import dev.switchboard.operator.status.Conditions;
+import dev.switchboard.operator.status.EventRecorder;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -176,5 +185,47 @@ class SeedHonouredTest {
                     "chat", table(new RoutingTable.Deterministic(true, null, true, true)))
                 .status())
         .isFalse();
+  }
+
+  @Test
+  void aMessageLongerThanTheCapIsReportedOnceNotOnEveryReconcile() {
+    try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start()) {
+      Clock clock = Clock.fixed(Instant.parse("2026-12-01T10:00:00Z"), ZoneOffset.UTC);
+      EventRecorder events = new EventRecorder(api.client(), clock);
+      Conditions conditions = new Conditions(clock);
+      List<RoutingTable.Target> targets = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        targets.add(
+            new RoutingTable.Target("claude", "claude-sonnet-4-5-20250929-variant-" + i, 1, i));
+      }
+      RoutingTable.Route route =
+          new RoutingTable.Route("chat", "chat", List.of(), "det", 1, targets, List.of(), null);
+      RoutingTable base = table(new RoutingTable.Deterministic(true, 42L, true, false), route);
+      RoutingTable table =
+          new RoutingTable(
+              RoutingTable.SCHEMA_VERSION,
+              null,
+              "ns",
+              Map.of("claude", provider("claude", "anthropic")),
+              base.policies(),
+              List.of(route));
+      assertThat(SeedHonoured.desired("chat", table).message())
+          .hasSizeGreaterThan(Conditions.MAX_MESSAGE_BYTES);
+      ModelRoute mr = new ModelRoute();
+      mr.setMetadata(
+          new ObjectMetaBuilder().withName("chat").withNamespace("ns").withGeneration(1L).build());
+      List<Condition> status = List.of();
+      for (int i = 0; i < 5; i++) {
+        status = SeedHonoured.apply(mr, "chat", table, status, List.of(), conditions, events);
+      }
+      // One Warning, recorded once (a repeat would be folded into it and counted).
+      assertThat(api.client().v1().events().inNamespace("ns").list().getItems())
+          .singleElement()
+          .satisfies(
+              e -> {
+                assertThat(e.getReason()).isEqualTo("SeedNotHonoured");
+                assertThat(e.getCount()).isEqualTo(1);
+              });
+    }
   }
 }
