@@ -30,6 +30,7 @@ import dev.switchboard.operator.status.FieldsRecognized;
 import dev.switchboard.operator.status.Problem;
 import dev.switchboard.operator.status.Reason;
 import dev.switchboard.operator.status.StatusUpdater;
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
@@ -238,6 +239,8 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       // Nothing was written; the rendering is kept for the route's own status below.
       rendered = Optional.of(e.rendering());
       tooLarge = e.getMessage();
+    } catch (RoutingTableComposer.RoutingTableRejectedException e) {
+      return rejected(route, e, context);
     }
     RouteOutcome outcome =
         rendered.map(r -> r.routes().get(route.getMetadata().getName())).orElse(null);
@@ -254,6 +257,8 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       } catch (RoutingTablePublisher.RoutingTableTooLargeException e) {
         rendered = Optional.of(e.rendering());
         tooLarge = e.getMessage();
+      } catch (RoutingTableComposer.RoutingTableRejectedException e) {
+        return rejected(route, e, context);
       }
       outcome = rendered.map(r -> r.routes().get(route.getMetadata().getName())).orElse(null);
     }
@@ -788,6 +793,43 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     if (requeue != null) {
       control.rescheduleAfter(requeue);
     }
+    return control;
+  }
+
+  /**
+   * The namespace's table failed the gateway's validator and nothing was published: a route the
+   * problems are about says so in {@code Ready} (and a Warning event on the change), and is looked
+   * at again soon, as a fix elsewhere may free the namespace without an event for it. A route the
+   * problems are not about fails the reconcile as before ({@link #updateErrorStatus}: an event and
+   * JOSDK's retries), its status left as it was.
+   */
+  private UpdateControl<ModelRoute> rejected(
+      ModelRoute route,
+      RoutingTableComposer.RoutingTableRejectedException e,
+      Context<ModelRoute> context) {
+    Optional<Conditions.Desired> ready = RejectedTable.ready(route, e.problems());
+    if (ready.isEmpty()) {
+      throw e;
+    }
+    ModelRouteStatus next =
+        route.getStatus() == null
+            ? new ModelRouteStatus()
+            : context.getClient().getKubernetesSerialization().clone(route.getStatus());
+    List<Condition> before = next.getConditions();
+    next.setConditions(
+        conditions.merge(
+            before,
+            Set.of(Conditions.READY),
+            List.of(ready.get()),
+            route.getMetadata().getGeneration()));
+    Condition was = Conditions.find(before, Conditions.READY).orElse(null);
+    if (was == null || !ready.get().reason().equals(was.getReason())) {
+      events.record(route, EventRecorder.WARNING, ready.get().reason(), ready.get().message());
+    }
+    StatusUpdater.writeAndCacheIfChanged(
+        route, next, ModelRouteStatus::setObservedGeneration, context);
+    UpdateControl<ModelRoute> control = UpdateControl.noUpdate();
+    control.rescheduleAfter(TOO_LARGE_RETRY);
     return control;
   }
 

@@ -8,6 +8,7 @@ import dev.switchboard.api.v1alpha1.RoutingPolicy;
 import dev.switchboard.api.v1alpha1.RoutingPolicySpec;
 import dev.switchboard.api.v1alpha1.ScheduleWindow;
 import dev.switchboard.contract.Durations;
+import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.RoutingTableValidator;
 import dev.switchboard.contract.Strategy;
 import dev.switchboard.contract.TimeWindow;
@@ -23,7 +24,9 @@ import java.util.Set;
 
 /**
  * Semantic checks of a RoutingPolicy that the schema cannot make: known strategies, parsable
- * durations, schedule windows with real days, times and time zones, and rate-limit keys.
+ * durations, schedule windows with a strategy and real days, times and time zones, rate-limit keys,
+ * an exploration share in 0..1 and a known {@code lifecycle.onRetired}: everything the gateway's
+ * table validator would refuse the namespace's table for.
  */
 public final class RoutingPolicyValidator {
 
@@ -44,6 +47,7 @@ public final class RoutingPolicyValidator {
     if (spec.getSchedule() != null) {
       List<TimeWindow> compiled = new ArrayList<>();
       for (ScheduleWindow window : spec.getSchedule()) {
+        int before = problems.size();
         checkWindow(window, problems);
         try {
           compiled.add(
@@ -54,7 +58,14 @@ public final class RoutingPolicyValidator {
                   window.getTo(),
                   window.getTimeZone()));
         } catch (IllegalArgumentException e) {
-          // Reported by checkWindow (or by the CRD schema) in its own words.
+          // Reported by checkWindow in its own words when it can; else (from equal to to, say)
+          // in the gateway's, which would refuse the table for it.
+          if (problems.size() == before) {
+            problems.add(
+                new Problem(
+                    Reason.INVALID_SCHEDULE,
+                    "schedule window '" + window.getName() + "': " + e.getMessage()));
+          }
         }
       }
       // Overlapping windows would leave the strategy to the windows' order: rejected, named.
@@ -95,6 +106,30 @@ public final class RoutingPolicyValidator {
         }
       }
     }
+    // As the CRD schema says, for API servers (and the local stack) that do not enforce it: the
+    // gateway refuses a table holding such a policy, which would hold back the whole namespace.
+    if (spec.getExploration() != null) {
+      Double share = spec.getExploration().getShare();
+      if (share != null && !(share >= 0 && share <= 1)) {
+        problems.add(
+            new Problem(
+                Reason.INVALID_SPEC, "spec.exploration.share " + share + " is outside 0..1"));
+      }
+    }
+    String onRetired = spec.getLifecycle() == null ? null : spec.getLifecycle().getOnRetired();
+    if (onRetired != null
+        && !RoutingTable.Policy.ON_RETIRED_SUCCESSOR.equals(onRetired)
+        && !RoutingTable.Policy.ON_RETIRED_REJECT.equals(onRetired)) {
+      problems.add(
+          new Problem(
+              Reason.INVALID_SPEC,
+              "spec.lifecycle.onRetired '"
+                  + onRetired
+                  + "' is not "
+                  + RoutingTable.Policy.ON_RETIRED_SUCCESSOR
+                  + " or "
+                  + RoutingTable.Policy.ON_RETIRED_REJECT));
+    }
     CacheSpec cache = spec.getCache();
     if (cache != null) {
       if (cache.getExact() != null) {
@@ -109,6 +144,10 @@ public final class RoutingPolicyValidator {
 
   private static void checkWindow(ScheduleWindow window, List<Problem> problems) {
     String where = "schedule window '" + window.getName() + "'";
+    if (window.getStrategy() == null) {
+      // The window exists to switch the strategy: without one the gateway refuses the table.
+      problems.add(new Problem(Reason.UNKNOWN_STRATEGY, where + " needs a strategy"));
+    }
     checkStrategy(where + " strategy", window.getStrategy(), problems);
     if (window.getDays() != null) {
       for (String day : window.getDays()) {
