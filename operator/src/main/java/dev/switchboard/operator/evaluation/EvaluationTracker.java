@@ -63,6 +63,12 @@ public final class EvaluationTracker {
   public static final String REPORT_BLOCKED = "EvaluationReportBlocked";
 
   /**
+   * Condition type: every candidate of the declared evaluation renders (True), or which do not
+   * (False, with a reference reason); an evaluation does not start until it is True.
+   */
+  public static final String EVALUATION_READY = "EvaluationReady";
+
+  /**
    * The condition a route gets while its evaluation's state or runbook entry could not be written
    * (status True); the write is tried again at the next collection.
    */

@@ -10,12 +10,14 @@ import dev.switchboard.operator.evaluation.EvaluationTracker;
 import dev.switchboard.operator.lifecycle.RetirementWatch;
 import dev.switchboard.operator.providerendpoint.ProviderEndpointValidator;
 import dev.switchboard.operator.publish.RoutingTablePublisher;
+import dev.switchboard.operator.render.EvaluationRendering;
 import dev.switchboard.operator.render.NamespaceView;
 import dev.switchboard.operator.render.PlannedRollout;
 import dev.switchboard.operator.render.RenderMemo;
 import dev.switchboard.operator.render.RenderOutcome;
 import dev.switchboard.operator.render.ResolvedNamespace;
 import dev.switchboard.operator.render.RouteOutcome;
+import dev.switchboard.operator.render.RouteReferences;
 import dev.switchboard.operator.render.RoutingTableComposer;
 import dev.switchboard.operator.rollout.CanaryPlanner;
 import dev.switchboard.operator.rollout.ProgressiveCanaryPlanner;
@@ -227,7 +229,9 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     }
     Optional<RoutingTable.Route> published =
         publisher.published(namespace).route(route.getMetadata().getName());
-    Optional<PlannedRollout> planned = planRollout(route, published);
+    ResolvedNamespace resolved =
+        ResolvedNamespace.resolve(referencesView(namespace), providerValidator, policyValidator);
+    Optional<PlannedRollout> planned = planRollout(route, published, resolved);
     Optional<RenderOutcome> rendered;
     String tooLarge = null;
     try {
@@ -279,13 +283,24 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
         route.getStatus() == null ? null : route.getStatus().getConditions(),
         lifecycle,
         events);
+    // The declared candidates that do not render: said in EvaluationReady (Ready is about serving,
+    // which they never do), and a declared evaluation that has not started waits for them all.
+    List<Problem> candidates = RouteReferences.evaluationProblems(route, resolved);
+    boolean waiting = !candidates.isEmpty() && !evaluationStarted(route);
     // Gateway I/O outside the namespace lock, like the canary analysis.
     Optional<EvaluationTracker.Outcome> evaluation =
-        evaluations == null ? Optional.empty() : evaluations.track(route, view);
-    if (evaluations == null) {
+        evaluations == null || waiting ? Optional.empty() : evaluations.track(route, view);
+    if (evaluations == null || waiting) {
       next.setEvaluation(route.getStatus() == null ? null : route.getStatus().getEvaluation());
     } else {
       next.setEvaluation(evaluation.map(EvaluationTracker.Outcome::status).orElse(null));
+    }
+    evaluationCondition(
+        next,
+        EvaluationTracker.EVALUATION_READY,
+        evaluationReady(route, candidates, waiting),
+        route.getMetadata().getGeneration());
+    if (evaluations != null) {
       long generation = route.getMetadata().getGeneration();
       // Present only while this collection's write of the state or the runbook entry failed.
       evaluationCondition(
@@ -411,11 +426,8 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
    * does not render is planned too: a canary it runs is rolled back to stable.
    */
   private Optional<PlannedRollout> planRollout(
-      ModelRoute route, Optional<RoutingTable.Route> published) {
-    String namespace = route.getMetadata().getNamespace();
+      ModelRoute route, Optional<RoutingTable.Route> published, ResolvedNamespace resolved) {
     String name = route.getMetadata().getName();
-    ResolvedNamespace resolved =
-        ResolvedNamespace.resolve(referencesView(namespace), providerValidator, policyValidator);
     Optional<RoutingTable.Route> desired = composer.desired(route, resolved);
     if (desired.isPresent()) {
       return Optional.of(
@@ -1053,6 +1065,41 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   }
 
   /** Sets condition {@code type} of {@code next} to {@code desired}, or removes it when empty. */
+  /** Whether the status holds the route's declared evaluation (running or completed). */
+  private static boolean evaluationStarted(ModelRoute route) {
+    var spec = route.getSpec() == null ? null : route.getSpec().getEvaluation();
+    var status = route.getStatus() == null ? null : route.getStatus().getEvaluation();
+    return spec != null && status != null && EvaluationRendering.id(spec).equals(status.getId());
+  }
+
+  /** EvaluationReady while the route declares an evaluation; absent otherwise. */
+  private static Optional<Conditions.Desired> evaluationReady(
+      ModelRoute route, List<Problem> candidates, boolean waiting) {
+    var spec = route.getSpec() == null ? null : route.getSpec().getEvaluation();
+    if (spec == null) {
+      return Optional.empty();
+    }
+    if (candidates.isEmpty()) {
+      return Optional.of(
+          new Conditions.Desired(
+              EvaluationTracker.EVALUATION_READY,
+              true,
+              Reason.CANDIDATES_RESOLVED.wireName(),
+              "every candidate's provider and model resolve"));
+    }
+    return Optional.of(
+        new Conditions.Desired(
+            EvaluationTracker.EVALUATION_READY,
+            false,
+            candidates.get(0).reasonName(),
+            Conditions.summary(
+                candidates.stream().map(Problem::message).toList(),
+                "; ",
+                waiting
+                    ? " — the evaluation starts once every candidate resolves"
+                    : " — the evaluation goes on with the other candidates")));
+  }
+
   private void evaluationCondition(
       ModelRouteStatus next, String type, Optional<Conditions.Desired> desired, long generation) {
     next.setConditions(

@@ -26,13 +26,24 @@ public final class ReferenceResolver {
     return views.apply(namespace);
   }
 
-  /** Names of every ProviderEndpoint the route refers to, for informer indexes. */
+  /**
+   * Names of every ProviderEndpoint the route refers to, for informer indexes: its targets' and its
+   * evaluation candidates' (a candidate's provider appearing starts a waiting evaluation).
+   */
   public static List<String> providerNames(ModelRoute route) {
     if (route.getSpec() == null) {
       return List.of();
     }
-    return RouteReferences.allTargets(route.getSpec()).stream()
-        .map(t -> t.getProviderRef() == null ? null : t.getProviderRef().getName())
+    java.util.stream.Stream<String> candidates =
+        route.getSpec().getEvaluation() == null
+                || route.getSpec().getEvaluation().getCandidates() == null
+            ? java.util.stream.Stream.empty()
+            : route.getSpec().getEvaluation().getCandidates().stream()
+                .map(c -> c.getProviderRef() == null ? null : c.getProviderRef().getName());
+    return java.util.stream.Stream.concat(
+            RouteReferences.allTargets(route.getSpec()).stream()
+                .map(t -> t.getProviderRef() == null ? null : t.getProviderRef().getName()),
+            candidates)
         .filter(n -> n != null)
         .distinct()
         .toList();

@@ -23,8 +23,9 @@ import java.util.Optional;
  * evaluation the operator started itself for an approaching retirement (recorded in {@code
  * status.evaluation} with {@code automatic: true}). Gone once the status says it completed; its end
  * ({@code untilEpochMs}) is the status's {@code endsAt}, so gateways stop mirroring on their own
- * clock. A candidate whose provider is not in the table (or does not declare the model) is left
- * out, so a broken candidate never makes the table invalid.
+ * clock. A declared evaluation is rendered only once every candidate's provider is in the table
+ * (and declares the model); one that started keeps its candidates that still are, so a broken
+ * candidate never makes the table invalid.
  */
 public final class EvaluationRendering {
 
@@ -73,14 +74,19 @@ public final class EvaluationRendering {
         return Optional.empty();
       }
       List<RoutingTable.Target> candidates = new ArrayList<>();
-      for (EvaluationCandidate c :
-          spec.getCandidates() == null ? List.<EvaluationCandidate>of() : spec.getCandidates()) {
+      List<EvaluationCandidate> declared =
+          spec.getCandidates() == null ? List.of() : spec.getCandidates();
+      for (EvaluationCandidate c : declared) {
         if (c.getProviderRef() != null) {
           candidate(c.getProviderRef().getName(), c.getModel(), providers)
               .ifPresent(candidates::add);
         }
       }
-      return candidates.isEmpty()
+      // Not started until every candidate renders (its window would run on a subset, or on none,
+      // and its report say so with zero requests); once running, one whose provider goes is left
+      // out and the rest go on. EvaluationReady names the candidates that do not render.
+      boolean started = same && "Running".equals(status.getPhase());
+      return candidates.isEmpty() || (!started && candidates.size() < declared.size())
           ? Optional.empty()
           : Optional.of(
               new RoutingTable.Evaluation(

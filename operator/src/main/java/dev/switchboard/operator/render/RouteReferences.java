@@ -73,6 +73,30 @@ public final class RouteReferences {
     return targets;
   }
 
+  /**
+   * The problems of the route's declared evaluation candidates, each named by its place ({@code
+   * spec.evaluation.candidates[i]: …}), with the reasons and words of a target's: a provider that
+   * is missing or not ready, or does not list the model. Empty without an evaluation.
+   */
+  public static List<Problem> evaluationProblems(ModelRoute route, ResolvedNamespace namespace) {
+    var evaluation = route.getSpec() == null ? null : route.getSpec().getEvaluation();
+    if (evaluation == null || evaluation.getCandidates() == null) {
+      return List.of();
+    }
+    List<Problem> problems = new ArrayList<>();
+    for (int i = 0; i < evaluation.getCandidates().size(); i++) {
+      var candidate = evaluation.getCandidates().get(i);
+      RouteTarget target = new RouteTarget();
+      target.setProviderRef(candidate.getProviderRef());
+      target.setModel(candidate.getModel());
+      List<Problem> found = new ArrayList<>();
+      checkTarget(target, namespace, found, new java.util.HashSet<>());
+      String where = "spec.evaluation.candidates[" + i + "]: ";
+      found.forEach(p -> problems.add(new Problem(p.reason(), where + p.message())));
+    }
+    return problems;
+  }
+
   private static void checkTarget(
       RouteTarget target, ResolvedNamespace namespace, List<Problem> problems, Set<String> seen) {
     if (target.getProviderRef() == null

@@ -40,6 +40,8 @@ public enum Reason {
   // The EvaluationReportBlocked condition of a ModelRoute: its report ConfigMap is not the
   // operator's.
   REPORT_CONFIG_MAP_NOT_OWNED("ReportConfigMapNotOwned"),
+  // The EvaluationReady condition of a ModelRoute: every declared candidate renders.
+  CANDIDATES_RESOLVED("CandidatesResolved"),
   // The EvaluationWriteFailed condition of a ModelRoute: its runbook entry or its evaluation's
   // state could not be written (tried again at the next collection).
   EVALUATION_REPORT_WRITE_FAILED("EvaluationReportWriteFailed"),

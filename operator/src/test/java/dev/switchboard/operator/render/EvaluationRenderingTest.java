@@ -68,15 +68,27 @@ class EvaluationRenderingTest {
   }
 
   @Test
+  void anEvaluationStartsOnlyOnceEveryCandidateRenders() {
+    // Two of three candidates do not render: not started on the one that does.
+    assertThat(EvaluationRendering.of(route(spec(), null), PROVIDERS)).isEmpty();
+    EvaluationSpec ready = spec();
+    ready.setCandidates(List.of(candidate("openai", "gpt-5")));
+    assertThat(EvaluationRendering.of(route(ready, null), PROVIDERS)).isPresent();
+  }
+
+  @Test
   void runningEvaluationKeepsOnlyRoutableCandidatesAndEndsOnTheStatusDate() {
     EvaluationSpec spec = spec();
-    assertThat(EvaluationRendering.of(route(spec, null), PROVIDERS))
+    EvaluationStatus started = new EvaluationStatus();
+    started.setId(EvaluationRendering.id(spec));
+    started.setPhase("Running");
+    assertThat(EvaluationRendering.of(route(spec, started), PROVIDERS))
         .hasValueSatisfying(
             e -> {
               assertThat(e.candidates())
                   .containsExactly(new RoutingTable.Target("openai", "gpt-5", 1, 0));
               assertThat(e.sample()).isEqualTo(0.25);
-              assertThat(e.untilEpochMs()).isNull();
+              assertThat(e.untilEpochMs()).isNull(); // no endsAt in the status yet
               assertThat(e.noMirrorLabel()).isEqualTo("evaluation=opt-out");
             });
     EvaluationStatus running = new EvaluationStatus();
@@ -89,8 +101,10 @@ class EvaluationRenderingTest {
     running.setPhase("Completed");
     assertThat(EvaluationRendering.of(route(spec, running), PROVIDERS)).isEmpty();
 
-    // Another evaluation (changed sample) starts afresh.
+    // Another evaluation (changed sample) starts afresh: once every candidate renders.
     spec.setSample(0.5);
+    assertThat(EvaluationRendering.of(route(spec, running), PROVIDERS)).isEmpty();
+    spec.setCandidates(List.of(candidate("openai", "gpt-5")));
     assertThat(EvaluationRendering.of(route(spec, running), PROVIDERS)).isPresent();
   }
 

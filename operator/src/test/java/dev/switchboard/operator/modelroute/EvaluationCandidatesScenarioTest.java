@@ -1,0 +1,149 @@
+package dev.switchboard.operator.modelroute;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.switchboard.api.v1alpha1.EvaluationCandidate;
+import dev.switchboard.api.v1alpha1.EvaluationSpec;
+import dev.switchboard.api.v1alpha1.LocalObjectRef;
+import dev.switchboard.api.v1alpha1.ModelRoute;
+import dev.switchboard.api.v1alpha1.ModelRouteSpec;
+import dev.switchboard.api.v1alpha1.ProviderEndpoint;
+import dev.switchboard.api.v1alpha1.ProviderEndpointSpec;
+import dev.switchboard.api.v1alpha1.RouteTarget;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.contract.RoutingTableCodec;
+import dev.switchboard.operator.OperatorSettings;
+import dev.switchboard.operator.evaluation.EvaluationTracker;
+import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * An evaluation whose candidate does not resolve is said in its own condition, leaves Ready alone,
+ * and does not start (no window, no runbook entry with zero requests) until the candidate does.
+ */
+class EvaluationCandidatesScenarioTest {
+
+  @RegisterExtension
+  static final SwitchboardOperatorExtension KUBE =
+      new SwitchboardOperatorExtension(OperatorSettings.forMockApiServer());
+
+  private static final String NS = "evaluation-candidates";
+  private static final Duration WAIT = Duration.ofSeconds(30);
+
+  private static LocalObjectRef ref(String name) {
+    LocalObjectRef ref = new LocalObjectRef();
+    ref.setName(name);
+    return ref;
+  }
+
+  private static void provider(String name) {
+    ProviderEndpoint pe = new ProviderEndpoint();
+    pe.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
+    ProviderEndpointSpec spec = new ProviderEndpointSpec();
+    spec.setProvider("openai-compatible");
+    spec.setBaseUrl("http://" + name + ".example.com/v1");
+    pe.setSpec(spec);
+    KUBE.client().resource(pe).create();
+  }
+
+  private static ModelRoute get() {
+    return KUBE.client().resources(ModelRoute.class).inNamespace(NS).withName("chat").get();
+  }
+
+  private static Optional<Condition> condition(String type) {
+    ModelRoute r = get();
+    return r == null || r.getStatus() == null || r.getStatus().getConditions() == null
+        ? Optional.empty()
+        : r.getStatus().getConditions().stream().filter(c -> type.equals(c.getType())).findFirst();
+  }
+
+  private static Optional<RoutingTable.Route> published() {
+    ConfigMap cm =
+        KUBE.client().configMaps().inNamespace(NS).withName(RoutingTable.CONFIG_MAP_NAME).get();
+    if (cm == null
+        || cm.getData() == null
+        || !cm.getData().containsKey(RoutingTable.CONFIG_MAP_KEY)) {
+      return Optional.empty();
+    }
+    return RoutingTableCodec.decode(cm.getData().get(RoutingTable.CONFIG_MAP_KEY)).routes().stream()
+        .filter(r -> r.name().equals("chat"))
+        .findFirst();
+  }
+
+  @Test
+  void anEvaluationWaitsForItsCandidatesAndSaysWhich() {
+    provider("vllm");
+    ModelRoute route = new ModelRoute();
+    route.setMetadata(new ObjectMetaBuilder().withName("chat").withNamespace(NS).build());
+    ModelRouteSpec spec = new ModelRouteSpec();
+    RouteTarget target = new RouteTarget();
+    target.setProviderRef(ref("vllm"));
+    target.setModel("llama");
+    spec.setTargets(List.of(target));
+    EvaluationCandidate served = new EvaluationCandidate();
+    served.setProviderRef(ref("vllm"));
+    served.setModel("llama-2");
+    EvaluationCandidate missing = new EvaluationCandidate();
+    missing.setProviderRef(ref("openai-prd"));
+    missing.setModel("gpt-5");
+    EvaluationSpec evaluation = new EvaluationSpec();
+    evaluation.setCandidates(List.of(served, missing));
+    spec.setEvaluation(evaluation);
+    route.setSpec(spec);
+    KUBE.client().resource(route).create();
+
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(condition("Ready")).map(Condition::getStatus).hasValue("True");
+              assertThat(condition(EvaluationTracker.EVALUATION_READY))
+                  .hasValueSatisfying(
+                      c -> {
+                        assertThat(c.getStatus()).isEqualTo("False");
+                        assertThat(c.getReason()).isEqualTo("ProviderNotFound");
+                        assertThat(c.getMessage())
+                            .startsWith(
+                                "spec.evaluation.candidates[1]: ProviderEndpoint 'openai-prd'"
+                                    + " does not exist")
+                            .endsWith("the evaluation starts once every candidate resolves");
+                      });
+              assertThat(published()).isPresent();
+            });
+    // Not started: no window in status, nothing mirrored, no runbook entry.
+    assertThat(get().getStatus().getEvaluation()).isNull();
+    assertThat(published().orElseThrow().evaluation()).isNull();
+    assertThat(
+            KUBE.client()
+                .configMaps()
+                .inNamespace(NS)
+                .withName(EvaluationTracker.RUNBOOK_CONFIG_MAP)
+                .get())
+        .isNull();
+
+    provider("openai-prd");
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(condition(EvaluationTracker.EVALUATION_READY))
+                  .hasValueSatisfying(
+                      c -> {
+                        assertThat(c.getStatus()).isEqualTo("True");
+                        assertThat(c.getReason()).isEqualTo("CandidatesResolved");
+                      });
+              assertThat(get().getStatus().getEvaluation()).isNotNull();
+              assertThat(get().getStatus().getEvaluation().getPhase()).isEqualTo("Running");
+              assertThat(published().orElseThrow().evaluation())
+                  .satisfies(e -> assertThat(e.candidates()).hasSize(2));
+            });
+  }
+}
