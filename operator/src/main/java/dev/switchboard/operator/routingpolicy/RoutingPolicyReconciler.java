@@ -133,17 +133,15 @@ public class RoutingPolicyReconciler implements Reconciler<RoutingPolicy> {
             next.getConditions(),
             conditions,
             events));
-    UpdateControl<RoutingPolicy> control;
-    if (driftOutcome != null) {
-      // Written now and cached: the drift schedule's state lives in this status, and the next
-      // reconcile must not run again from an older one the informer still holds.
-      StatusUpdater.writeAndCacheIfChanged(
-          policy, next, RoutingPolicyStatus::setObservedGeneration, context);
-      control = UpdateControl.noUpdate();
-    } else {
-      control =
-          StatusUpdater.patchIfChanged(policy, next, RoutingPolicyStatus::setObservedGeneration);
-    }
+    // One write path for this kind's status, drift check or not: written now and cached (the drift
+    // schedule's state lives in this status, and the next reconcile must not run again from an
+    // older one the informer still holds), as a full replace of the status. Mixing it with JOSDK's
+    // patch (server-side apply in production) left fields the replace wrote, such as drift, owned
+    // by another field manager: an apply that omits them does not remove them, so a removed drift
+    // check kept stale results and every reconcile applied again.
+    StatusUpdater.writeAndCacheIfChanged(
+        policy, next, RoutingPolicyStatus::setObservedGeneration, context);
+    UpdateControl<RoutingPolicy> control = UpdateControl.noUpdate();
     if (driftOutcome != null && driftOutcome.recheck() != null) {
       control.rescheduleAfter(driftOutcome.recheck());
     }
