@@ -206,7 +206,8 @@ public final class SwitchboardOperator implements AutoCloseable {
         port,
         operatorMetrics.registry(),
         retirement,
-        runtime == null ? GatewayTargets.fixed(List.of()) : runtime.targets());
+        runtime == null ? GatewayTargets.fixed(List.of()) : runtime.targets(),
+        RoutingTablePublisher.Limits.STANDARD);
   }
 
   /** As {@link #start(KubernetesClient, OperatorSettings, Clock)}, with another canary planner. */
@@ -225,6 +226,21 @@ public final class SwitchboardOperator implements AutoCloseable {
       Clock clock,
       CanaryPlanner planner,
       Consumer<ConfigurationServiceOverrider> customizer) {
+    return start(
+        client, settings, clock, planner, customizer, RoutingTablePublisher.Limits.STANDARD);
+  }
+
+  /**
+   * As {@link #start(KubernetesClient, OperatorSettings, Clock, CanaryPlanner, Consumer)}, with
+   * routing tables laid out within {@code tableLimits} (tests reach "too large" with small ones).
+   */
+  public static SwitchboardOperator start(
+      KubernetesClient client,
+      OperatorSettings settings,
+      Clock clock,
+      CanaryPlanner planner,
+      Consumer<ConfigurationServiceOverrider> customizer,
+      RoutingTablePublisher.Limits tableLimits) {
     RolloutHooks hooks =
         planner instanceof ProgressiveCanaryPlanner progressive
             ? new KubernetesRolloutHooks(client, progressive)
@@ -244,7 +260,8 @@ public final class SwitchboardOperator implements AutoCloseable {
         -1,
         new SimpleMeterRegistry(),
         new RetirementWatch(clock),
-        GatewayTargets.fixed(List.of()));
+        GatewayTargets.fixed(List.of()),
+        tableLimits);
   }
 
   private static SwitchboardOperator start(
@@ -262,7 +279,8 @@ public final class SwitchboardOperator implements AutoCloseable {
       int metricsPort,
       MeterRegistry registry,
       RetirementWatch retirement,
-      GatewayTargets evaluationTargets) {
+      GatewayTargets evaluationTargets,
+      RoutingTablePublisher.Limits tableLimits) {
     if (!TolerantSerialization.isUsedBy(client)) {
       // Fabric8's default serialization fails on a field the Java types do not know, and JOSDK
       // then stops the operator: one resource from a newer CRD would stop serving for everyone.
@@ -358,7 +376,7 @@ public final class SwitchboardOperator implements AutoCloseable {
             providerValidator,
             policyValidator,
             composer,
-            new RoutingTablePublisher(client),
+            new RoutingTablePublisher(client, tableLimits),
             conditions,
             events,
             planner,

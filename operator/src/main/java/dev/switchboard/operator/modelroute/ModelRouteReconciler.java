@@ -269,6 +269,17 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     if (outcome == null) {
       return UpdateControl.noUpdate();
     }
+    if (tooLarge != null && outcome.rollout() != null) {
+      // Nothing was published: the rollout did not move, so its fields, events and manual
+      // annotations stay as they were (the planner decides again from them at the retry).
+      outcome =
+          new RouteOutcome(
+              outcome.state(),
+              outcome.specProblems(),
+              outcome.referenceProblems(),
+              outcome.servedRevision(),
+              null);
+    }
     ModelRouteStatus next = statusBuilder.build(route, outcome);
     NamespaceView view = referencesView(namespace);
     List<Conditions.Desired> lifecycle = retirement.conditions(route, view);
@@ -400,6 +411,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
             next,
             outcome.rollout(),
             outcome.state() == RouteOutcome.State.CURRENT,
+            tooLarge == null,
             runtime,
             context);
     if (tooLarge != null
@@ -764,17 +776,22 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
    *
    * @param rendered the route is served from its spec; a retry needs one that renders, so it is
    *     kept until then (promote and abort are acted on either way)
+   * @param published the table was published; when not, no annotation was acted on
    */
   private UpdateControl<ModelRoute> control(
       ModelRoute route,
       ModelRouteStatus next,
       RolloutDecision decision,
       boolean rendered,
+      boolean published,
       Optional<GatewayStatus> runtime,
       Context<ModelRoute> context) {
     Set<String> manual = new java.util.HashSet<>(manualAnnotations(route));
     if (!rendered) {
       manual.remove(ProgressiveCanaryPlanner.RETRY_ANNOTATION);
+    }
+    if (!published) {
+      manual.clear();
     }
     // Written now and cached: the rollout's state machine lives in this status, and the next
     // reconcile must not plan from an older one the informer still holds.

@@ -46,8 +46,18 @@ public final class SwitchboardOperatorExtension implements BeforeAllCallback, Af
   private KubernetesClient operatorClient;
   private SwitchboardOperator operator;
 
+  private final dev.switchboard.operator.publish.RoutingTablePublisher.Limits tableLimits;
+
   public SwitchboardOperatorExtension(OperatorSettings settings) {
+    this(settings, dev.switchboard.operator.publish.RoutingTablePublisher.Limits.STANDARD);
+  }
+
+  /** With routing tables laid out within {@code tableLimits} (small ones reach "too large"). */
+  public SwitchboardOperatorExtension(
+      OperatorSettings settings,
+      dev.switchboard.operator.publish.RoutingTablePublisher.Limits tableLimits) {
     this.settings = settings;
+    this.tableLimits = tableLimits;
   }
 
   @Override
@@ -87,7 +97,8 @@ public final class SwitchboardOperatorExtension implements BeforeAllCallback, Af
             settings,
             clock,
             CanaryPlanner.immediate(),
-            o -> o.withMetrics(new ReconciliationCounter()));
+            o -> o.withMetrics(new ReconciliationCounter()),
+            tableLimits);
   }
 
   public void stopOperator() {
