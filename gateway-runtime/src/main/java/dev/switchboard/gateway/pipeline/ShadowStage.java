@@ -77,6 +77,9 @@ public final class ShadowStage implements Stage {
     ctx.route(route);
     ctx.target(target);
     ctx.stream(primary.stream());
+    // The copy keeps the request's deadline, as every attempt of the request does: a canary
+    // slower than the client asked for is cut there (outcome deadline, not the canary's timeout).
+    ctx.deadlineNanos(primary.deadlineNanos());
     Optional<String> key;
     try {
       key = ExecuteStage.key(state, target);
@@ -163,10 +166,13 @@ public final class ShadowStage implements Stage {
 
   private void failed(RequestContext ctx, Throwable err) {
     String kind = err instanceof UpstreamFailure f ? f.kind().label() : FailureKind.CONNECT.label();
+    // As on the client's path: a timeout only the request's deadline caused is "deadline", which
+    // the canary analysis counts neither as a request nor as an error of the arm.
+    String outcome = err instanceof UpstreamFailure f ? f.outcomeLabel() : kind;
     int status = err instanceof UpstreamFailure f ? f.upstreamStatus() : 0;
     ctx.recordAttempt(
-        new RequestContext.Attempt(ctx.target().id(), ctx.target().arm(), kind, status));
-    finish(ctx, status == 0 ? 502 : status, "error", kind, kind);
+        new RequestContext.Attempt(ctx.target().id(), ctx.target().arm(), outcome, status));
+    finish(ctx, status == 0 ? 502 : status, "error", kind, outcome);
   }
 
   /**

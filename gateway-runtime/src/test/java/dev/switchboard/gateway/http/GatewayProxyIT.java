@@ -15,6 +15,7 @@ import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.gateway.TestTables;
 import dev.switchboard.gateway.pipeline.ValidateStage;
+import dev.switchboard.gateway.resilience.RequestDeadline;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
 import dev.switchboard.mock.openapi.OpenAiWireFormat;
@@ -67,6 +68,7 @@ class GatewayProxyIT {
                     "dripping-model",
                     "text-embedding-3-small",
                     "shadow-model",
+                    "slow-shadow-model",
                     "error-first-model",
                     "error-later-model",
                     "priced-model")
@@ -167,6 +169,20 @@ class GatewayProxyIT {
                         100,
                         2,
                         List.of(target("mock-any", "truncating-model", 0)),
+                        List.of())),
+                new RoutingTable.Route(
+                    "shadowed-slow",
+                    "shadowed-slow",
+                    List.of(),
+                    null,
+                    1,
+                    List.of(target("mock-a", "gpt-4o-mini", 0)),
+                    List.of(),
+                    new RoutingTable.Canary(
+                        "shadow",
+                        100,
+                        2,
+                        List.of(target("mock-any", "slow-shadow-model", 0)),
                         List.of())),
                 new RoutingTable.Route(
                     "shadowed",
@@ -386,6 +402,33 @@ class GatewayProxyIT {
                                 l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
                             .sum())
                     .isEqualTo(2.0));
+  }
+
+  /**
+   * A shadow copy keeps the request's deadline, and a copy cut only by it (the client asked for 1 s
+   * of a canary whose own timeouts allow far more) is a {@code deadline} attempt as on the client's
+   * path: neither a timeout of the canary nor an upstream error of its arm.
+   */
+  @Test
+  void aShadowCopyCutByTheRequestsDeadlineIsADeadlineNotTheCanarysTimeout() throws Exception {
+    // Warm: the stable target's first answer in a fresh gateway must not use up the deadline.
+    assertThat(gateway.post("/v1/chat/completions", chat("chat-default", false)).statusCode())
+        .isEqualTo(200);
+    mock.faults().set("slow-shadow-model", "delay:4000");
+
+    HttpResponse<String> r =
+        gateway.post(
+            "/v1/chat/completions", chat("shadowed-slow", false), RequestDeadline.HEADER, "1000");
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> assertThat(attempts("shadowed-slow", "canary", "deadline")).isEqualTo(1.0));
+    assertThat(attempts("shadowed-slow", "canary", "timeout")).isZero();
+    assertThat(attempts("shadowed-slow", "canary", "success")).isZero();
+    assertThat(gateway.admin("/metrics").body())
+        .doesNotContainPattern("switchboard_upstream_errors_total\\{[^}]*route=\"shadowed-slow\"");
   }
 
   @Test
