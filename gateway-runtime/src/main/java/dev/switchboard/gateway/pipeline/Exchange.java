@@ -413,9 +413,10 @@ public final class Exchange {
 
   /**
    * The upstream's wait on a relayed 429 as OpenAI's SDKs read it: {@code retry-after-ms} (which
-   * they prefer) as the provider sent it, and {@code Retry-After} as sent or, when the provider
-   * sent only {@code retry-after-ms}, in whole seconds rounded up (clients that know only the
-   * standard header). Both are already capped by the policy's {@code maxRetryAfter}.
+   * they prefer) and {@code Retry-After} in delta-seconds or, when the provider sent only {@code
+   * retry-after-ms}, that in whole seconds rounded up (clients that know only the standard header).
+   * The failover chain normalised both ({@code Backoff.normalizeRetryAfter}: an HTTP date became
+   * the seconds left, each capped by the policy's {@code maxRetryAfter}).
    */
   static void relayRetryHint(HttpServerResponse response, UpstreamFailure f) {
     // Parsed, so only a number goes out: never whatever else the provider put in the header.

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.function.DoubleSupplier;
 
@@ -73,29 +74,33 @@ public final class Backoff {
   }
 
   /**
-   * The failure with its {@code Retry-After} capped at {@code maxMs} (issue #13: one {@code
-   * Retry-After: 999999} took a provider out of rotation for 11 days and told the client to wait as
-   * long). A wait above the cap becomes {@code Retry-After: <cap in seconds>} (and {@code
-   * retry-after-ms: <cap>} when the provider sent that header), so the target's cool-down and what
-   * the client is told both follow; a wait within the cap is left exactly as the provider said it.
+   * The failure with its waits in the one form the gateway relays and acts on: {@code Retry-After}
+   * as delta-seconds (an HTTP date, RFC 9110, becomes the seconds left until it on the gateway's
+   * clock, rounded up; a fraction is rounded up to whole seconds) and {@code retry-after-ms} as
+   * whole milliseconds, each capped at {@code maxMs} (issue #13: one {@code Retry-After: 999999}
+   * took a provider out of rotation for 11 days and told the client to wait as long). A header that
+   * is neither is dropped, so nothing but a number is ever relayed. The target's cool-down, a
+   * same-target wait and what the client is told all read the result. The same instance when
+   * nothing changes.
    */
-  public static UpstreamFailure capRetryAfter(UpstreamFailure failure, long maxMs, long nowMillis) {
-    // Each header on its own: the client is relayed Retry-After even when retry-after-ms decided.
-    boolean secondsOver = over(retryAfterMs(failure.retryAfter(), null, nowMillis), maxMs);
-    boolean millisOver = over(retryAfterMs(null, failure.retryAfterMs(), nowMillis), maxMs);
-    if (!secondsOver && !millisOver) {
+  public static UpstreamFailure normalizeRetryAfter(
+      UpstreamFailure failure, long maxMs, long nowMillis) {
+    if (failure.retryAfter() == null && failure.retryAfterMs() == null) {
       return failure;
     }
-    return new UpstreamFailure(
-        failure.kind(),
-        failure.getMessage(),
-        failure.upstreamStatus(),
-        failure.upstreamBody(),
-        secondsOver ? Long.toString((maxMs + 999) / 1000) : failure.retryAfter(),
-        millisOver ? Long.toString(maxMs) : failure.retryAfterMs());
-  }
-
-  private static boolean over(OptionalLong waitMs, long maxMs) {
-    return waitMs.isPresent() && waitMs.getAsLong() > maxMs;
+    // Each header on its own: the client is relayed Retry-After even when retry-after-ms decided.
+    OptionalLong seconds = retryAfterMs(failure.retryAfter(), null, nowMillis);
+    OptionalLong millis = retryAfterMs(null, failure.retryAfterMs(), nowMillis);
+    String retryAfter =
+        seconds.isPresent()
+            ? Long.toString((Math.min(seconds.getAsLong(), maxMs) + 999) / 1000)
+            : null;
+    String retryAfterMs =
+        millis.isPresent() ? Long.toString(Math.min(millis.getAsLong(), maxMs)) : null;
+    if (Objects.equals(retryAfter, failure.retryAfter())
+        && Objects.equals(retryAfterMs, failure.retryAfterMs())) {
+      return failure;
+    }
+    return failure.withRetryAfter(retryAfter, retryAfterMs);
   }
 }

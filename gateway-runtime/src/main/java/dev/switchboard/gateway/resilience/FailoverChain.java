@@ -391,9 +391,11 @@ public final class FailoverChain {
     }
 
     void onFailure(PlannedTarget target, ProviderGuard guard, UpstreamFailure reported) {
-      // Everything below (cool-down, same-target wait, what the client is told) sees the cap.
+      // Everything below (cool-down, same-target wait, what the client is told) sees the waits
+      // capped and as numbers (an HTTP-date Retry-After as the seconds left on our clock).
       UpstreamFailure failure =
-          Backoff.capRetryAfter(reported, policy.maxRetryAfterMs(), clock.currentTimeMillis());
+          Backoff.normalizeRetryAfter(
+              reported, policy.maxRetryAfterMs(), clock.currentTimeMillis());
       last = failure;
       onlyUnavailable = false;
       if (failure.kind() == FailureKind.AUTH_REJECTED) {

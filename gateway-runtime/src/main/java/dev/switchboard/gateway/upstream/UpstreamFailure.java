@@ -103,6 +103,20 @@ public final class UpstreamFailure extends RuntimeException {
         heldBack);
   }
 
+  /** The same failure with other {@code Retry-After} / {@code retry-after-ms} values. */
+  public UpstreamFailure withRetryAfter(String retryAfter, String retryAfterMs) {
+    return new UpstreamFailure(
+        kind,
+        getMessage(),
+        upstreamStatus,
+        upstreamBody,
+        retryAfter,
+        retryAfterMs,
+        cutByDeadline,
+        answerStarted,
+        heldBack);
+  }
+
   /**
    * This failure of a non-streamed attempt whose answer had begun to arrive: the provider sent a
    * success head ({@code status}) and then broke off, or the total timeout struck while the body
@@ -185,7 +199,10 @@ public final class UpstreamFailure extends RuntimeException {
     return upstreamBody;
   }
 
-  /** The upstream {@code Retry-After} header, or null. */
+  /**
+   * The upstream {@code Retry-After} header, or null; once the failover chain saw the failure,
+   * delta-seconds (see {@code Backoff.normalizeRetryAfter}).
+   */
   public String retryAfter() {
     return retryAfter;
   }

@@ -66,7 +66,7 @@ class BackoffTest {
     long now = Instant.parse("2026-01-01T00:00:00Z").toEpochMilli();
     UpstreamFailure huge =
         new UpstreamFailure(FailureKind.RATE_LIMITED, "429", 429, null, "999999", "999999000");
-    UpstreamFailure capped = Backoff.capRetryAfter(huge, 60_000, now);
+    UpstreamFailure capped = Backoff.normalizeRetryAfter(huge, 60_000, now);
     assertThat(capped.retryAfter()).isEqualTo("60");
     assertThat(capped.retryAfterMs()).isEqualTo("60000");
     assertThat(capped.kind()).isEqualTo(FailureKind.RATE_LIMITED);
@@ -80,7 +80,7 @@ class BackoffTest {
         DateTimeFormatter.RFC_1123_DATE_TIME.format(
             Instant.parse("2027-01-01T00:00:00Z").atOffset(ZoneOffset.UTC));
     UpstreamFailure dated =
-        Backoff.capRetryAfter(
+        Backoff.normalizeRetryAfter(
             new UpstreamFailure(FailureKind.RATE_LIMITED, "429", 429, null, nextYear, "500"),
             1_500,
             now);
@@ -89,11 +89,44 @@ class BackoffTest {
   }
 
   @Test
+  void anHttpDateRetryAfterBecomesTheSecondsLeftOnTheGatewaysClock() {
+    long now = Instant.parse("2026-11-25T12:00:00Z").toEpochMilli();
+    String inTwentySeconds =
+        DateTimeFormatter.RFC_1123_DATE_TIME.format(
+            Instant.parse("2026-11-25T12:00:20Z").atOffset(ZoneOffset.UTC));
+    UpstreamFailure dated =
+        Backoff.normalizeRetryAfter(
+            new UpstreamFailure(FailureKind.RATE_LIMITED, "429", 429, null, inTwentySeconds, null),
+            60_000,
+            now);
+    assertThat(dated.retryAfter()).isEqualTo("20");
+    assertThat(dated.retryAfterMs()).isNull();
+    // A date already past is no wait; a fraction is rounded up; what is no wait is not relayed.
+    String past =
+        DateTimeFormatter.RFC_1123_DATE_TIME.format(
+            Instant.parse("2026-11-25T11:59:00Z").atOffset(ZoneOffset.UTC));
+    assertThat(
+            Backoff.normalizeRetryAfter(
+                    new UpstreamFailure(FailureKind.RATE_LIMITED, "429", 429, null, past, null),
+                    60_000,
+                    now)
+                .retryAfter())
+        .isEqualTo("0");
+    UpstreamFailure odd =
+        Backoff.normalizeRetryAfter(
+            new UpstreamFailure(FailureKind.RATE_LIMITED, "429", 429, null, "0.25", "soon"),
+            60_000,
+            now);
+    assertThat(odd.retryAfter()).isEqualTo("1");
+    assertThat(odd.retryAfterMs()).isNull();
+  }
+
+  @Test
   void aRetryAfterWithinTheCapIsLeftAsTheProviderSaidIt() {
     UpstreamFailure small =
         new UpstreamFailure(FailureKind.RATE_LIMITED, "429", 429, null, "30", null);
-    assertThat(Backoff.capRetryAfter(small, 60_000, 0)).isSameAs(small);
+    assertThat(Backoff.normalizeRetryAfter(small, 60_000, 0)).isSameAs(small);
     UpstreamFailure none = new UpstreamFailure(FailureKind.SERVER_ERROR, "500");
-    assertThat(Backoff.capRetryAfter(none, 60_000, 0)).isSameAs(none);
+    assertThat(Backoff.normalizeRetryAfter(none, 60_000, 0)).isSameAs(none);
   }
 }

@@ -179,6 +179,33 @@ class FailoverChainTest {
     assertThat(registry.coolingDown("a/m")).isFalse();
   }
 
+  /**
+   * A {@code Retry-After} sent as an HTTP date (RFC 9110) reaches the client and the target's
+   * cool-down as the seconds left until it on the gateway's clock, never as the date.
+   */
+  @Test
+  void anHttpDateRetryAfterIsRelayedAndHeldAsDeltaSeconds() {
+    RequestContext ctx = request(policy(1, 10, 2_000, null), List.of(TA));
+    java.time.Instant due =
+        java.time.Instant.ofEpochMilli(clock.currentTimeMillis())
+            .plusSeconds(20)
+            .truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    String date =
+        java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
+            due.atOffset(java.time.ZoneOffset.UTC));
+
+    Future<String> result =
+        chain.execute(
+            List.of(TA),
+            ctx,
+            script(new UpstreamFailure(FailureKind.RATE_LIMITED, "429", 429, null, date, null)));
+
+    UpstreamFailure failure = (UpstreamFailure) result.cause();
+    assertThat(failure.retryAfter()).isEqualTo("20");
+    assertThat(registry.coolDownRemainingMs("a/m"))
+        .isEqualTo(due.toEpochMilli() - clock.currentTimeMillis());
+  }
+
   @Test
   void nothingStartsAfterTheRequestDeadline() {
     RequestContext ctx = request(policy(1, 10, 2_000, null), List.of(TA, TB));
