@@ -25,6 +25,9 @@ public final class ErrorMapping {
 
   private static final Logger LOG = LoggerFactory.getLogger(ErrorMapping.class);
 
+  /** The error class of a request that found every target unavailable and sent nothing upstream. */
+  public static final String NO_TARGET_AVAILABLE = "no_target_available";
+
   private ErrorMapping() {}
 
   public static OpenAiError toOpenAiError(Throwable err, RequestContext ctx) {
@@ -53,7 +56,16 @@ public final class ErrorMapping {
           "rate_limit_exceeded",
           "held_back");
     }
-    if (f.kind() != FailureKind.CLIENT_CANCELLED && f.kind() != FailureKind.REQUEST_REJECTED) {
+    if (f.nothingSent()) {
+      // Every target was skipped (unhealthy, breaker open, bulkhead full): no upstream failed
+      // this request, so no WARN per request claims one; the skips are metered where they happen.
+      LOG.debug(
+          "request {} found no target available, nothing sent upstream (route {}): {}",
+          ctx.requestId(),
+          ctx.routeName(),
+          f.getMessage());
+    } else if (f.kind() != FailureKind.CLIENT_CANCELLED
+        && f.kind() != FailureKind.REQUEST_REJECTED) {
       LOG.warn(
           "request {} failed upstream ({}): {} (route {}, {} attempt(s): {})",
           ctx.requestId(),
@@ -89,7 +101,9 @@ public final class ErrorMapping {
               "service_unavailable",
               null,
               "no_healthy_target",
-              f.kind() == FailureKind.NO_KEY ? "no_key" : "connect");
+              f.kind() == FailureKind.NO_KEY
+                  ? "no_key"
+                  : f.nothingSent() ? NO_TARGET_AVAILABLE : "connect");
       case SERVER_ERROR, BAD_RESPONSE ->
           new OpenAiError(
               502,

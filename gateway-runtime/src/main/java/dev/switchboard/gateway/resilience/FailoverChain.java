@@ -559,8 +559,8 @@ public final class FailoverChain {
             "no target was available: " + String.join(", ", skipped),
             Long.toString(Math.max(1, (heldBackMs + 999) / 1000)));
       }
-      return new UpstreamFailure(
-          FailureKind.CONNECT, "no target was available: " + String.join(", ", skipped));
+      return UpstreamFailure.noTargetAvailable(
+          "no target was available: " + String.join(", ", skipped));
     }
 
     void fail(UpstreamFailure failure) {

@@ -22,7 +22,7 @@ public final class UpstreamFailure extends RuntimeException {
   private final String retryAfterMs;
   private final boolean cutByDeadline;
   private final boolean answerStarted;
-  private final boolean heldBack;
+  private final boolean nothingSent;
 
   public UpstreamFailure(
       FailureKind kind,
@@ -56,7 +56,7 @@ public final class UpstreamFailure extends RuntimeException {
       String retryAfterMs,
       boolean cutByDeadline,
       boolean answerStarted,
-      boolean heldBack) {
+      boolean nothingSent) {
     super(message, null, false, false);
     this.kind = kind;
     this.upstreamStatus = upstreamStatus;
@@ -65,7 +65,7 @@ public final class UpstreamFailure extends RuntimeException {
     this.retryAfterMs = retryAfterMs;
     this.cutByDeadline = cutByDeadline;
     this.answerStarted = answerStarted;
-    this.heldBack = heldBack;
+    this.nothingSent = nothingSent;
   }
 
   /**
@@ -77,6 +77,17 @@ public final class UpstreamFailure extends RuntimeException {
   public static UpstreamFailure heldBack(String message, String retryAfterSeconds) {
     return new UpstreamFailure(
         FailureKind.RATE_LIMITED, message, 0, null, retryAfterSeconds, null, false, false, true);
+  }
+
+  /**
+   * A {@link FailureKind#CONNECT} of the gateway's own: every target was skipped as unavailable
+   * (unhealthy, breaker open, bulkhead full) and nothing was sent upstream. The client gets the
+   * {@code 503} of an unreachable upstream; the request log says {@code no_target_available}, and
+   * no "failed upstream" WARN claims an attempt that was never made.
+   */
+  public static UpstreamFailure noTargetAvailable(String message) {
+    return new UpstreamFailure(
+        FailureKind.CONNECT, message, 0, null, null, null, false, false, true);
   }
 
   /**
@@ -100,7 +111,7 @@ public final class UpstreamFailure extends RuntimeException {
         retryAfterMs,
         cutByDeadline,
         answerStarted,
-        heldBack);
+        nothingSent);
   }
 
   /** The same failure with other {@code Retry-After} / {@code retry-after-ms} values. */
@@ -114,7 +125,7 @@ public final class UpstreamFailure extends RuntimeException {
         retryAfterMs,
         cutByDeadline,
         answerStarted,
-        heldBack);
+        nothingSent);
   }
 
   /**
@@ -149,7 +160,7 @@ public final class UpstreamFailure extends RuntimeException {
         retryAfterMs,
         cutByDeadline,
         true,
-        heldBack);
+        nothingSent);
   }
 
   /**
@@ -162,7 +173,15 @@ public final class UpstreamFailure extends RuntimeException {
 
   /** Whether nothing was sent: every target was held back by its provider's limits. */
   public boolean heldBack() {
-    return heldBack;
+    return nothingSent && kind == FailureKind.RATE_LIMITED;
+  }
+
+  /**
+   * Whether the chain made no attempt at all: every target was skipped ({@link #heldBack}, {@link
+   * #noTargetAvailable}).
+   */
+  public boolean nothingSent() {
+    return nothingSent;
   }
 
   /**

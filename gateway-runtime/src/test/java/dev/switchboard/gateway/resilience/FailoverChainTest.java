@@ -4,7 +4,11 @@ import static dev.switchboard.gateway.TestTables.target;
 import static dev.switchboard.gateway.resilience.ResilienceTables.provider;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
 import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.LogCapture;
+import dev.switchboard.gateway.http.ErrorMapping;
+import dev.switchboard.gateway.http.OpenAiError;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.routing.ResolvedRoute;
@@ -204,6 +208,42 @@ class FailoverChainTest {
     assertThat(failure.retryAfter()).isEqualTo("20");
     assertThat(registry.coolDownRemainingMs("a/m"))
         .isEqualTo(due.toEpochMilli() - clock.currentTimeMillis());
+  }
+
+  /**
+   * Every target skipped as unavailable (here: its bulkhead full) sends nothing: the client's 503
+   * is logged as {@code no_target_available}, not as a {@code connect} failure of an upstream, and
+   * with no "failed upstream" WARN per request.
+   */
+  @Test
+  void noTargetAvailableIsNoUpstreamFailure() {
+    RoutingTable.Provider narrow =
+        provider("narrow", "http://127.0.0.1:9/v1", null, 1, null, null, Map.of());
+    PlannedTarget only = planned(narrow, 0);
+    Promise<String> busy = Promise.promise();
+    chain.execute(
+        List.of(only),
+        request(policy(1, 10, 2_000, null), List.of(only)),
+        t -> {
+          calls.add(t.id());
+          return busy.future();
+        });
+    RequestContext ctx = request(policy(1, 10, 2_000, null), List.of(only));
+
+    Future<String> result = chain.execute(List.of(only), ctx, script());
+    clock.advance(Bulkhead.MAX_WAIT_MS);
+
+    assertThat(calls).containsExactly("narrow/m");
+    UpstreamFailure failure = (UpstreamFailure) result.cause();
+    assertThat(failure.nothingSent()).isTrue();
+    try (LogCapture logged = LogCapture.of(ErrorMapping.class)) {
+      OpenAiError error = ErrorMapping.toOpenAiError(failure, ctx);
+      assertThat(error.status()).isEqualTo(503);
+      assertThat(error.code()).isEqualTo("no_healthy_target");
+      assertThat(error.errorClass()).isEqualTo("no_target_available");
+      assertThat(logged.events()).noneMatch(e -> e.getLevel().isGreaterOrEqual(Level.WARN));
+    }
+    busy.complete("late");
   }
 
   @Test
