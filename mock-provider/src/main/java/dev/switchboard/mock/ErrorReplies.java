@@ -71,6 +71,14 @@ final class ErrorReplies {
     };
   }
 
+  /** The fault code ({@code status:400;code=…}) of Anthropic's "credit balance is too low". */
+  static final String CREDIT_TOO_LOW_CODE = "credit_balance_too_low";
+
+  /** Anthropic's message of its 400 for an account without credit. */
+  static final String CREDIT_TOO_LOW =
+      "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to"
+          + " upgrade or purchase credits.";
+
   /** OpenAI's message for {@code insufficient_quota}: the account is out of credit. */
   static final String NO_CREDIT =
       "You exceeded your current quota, please check your plan and billing details. For"
@@ -86,6 +94,16 @@ final class ErrorReplies {
     if (status == 404 && echo == null && code == null) {
       // A status:404 fault is a model the provider no longer serves (retired, deployment deleted).
       return modelNotFound(api, model);
+    }
+    if (api == ApiShape.ANTHROPIC && CREDIT_TOO_LOW_CODE.equals(code)) {
+      // Anthropic's older answer to an account without credit: a 400 invalid_request_error.
+      return AnthropicPayloads.error(
+          "invalid_request_error",
+          echo == null ? CREDIT_TOO_LOW : CREDIT_TOO_LOW + " Request received with " + echo);
+    }
+    if (api == ApiShape.AZURE && status == 404 && "404".equals(code)) {
+      // Azure's answer to a path it does not know: a wrong endpoint, api-version or deployment.
+      return OpenAiPayloads.azureError("404", "Resource not found");
     }
     if (api == ApiShape.ANTHROPIC) {
       // With a code the error is not the status's usual one (a 404 for something else than the
@@ -143,7 +161,8 @@ final class ErrorReplies {
   /**
    * A status fault in Google's envelope: RESOURCE_EXHAUSTED carries the fault's {@code
    * retry-after}/{@code retry-after-ms} as RetryInfo's {@code retryDelay} (Google's only channel
-   * for it).
+   * for it); {@code status:429;code=per-day} names a per-day quota in its QuotaFailure instead of
+   * the per-minute one (with RetryInfo only when a retry-after is given).
    */
   static JsonObject geminiStatusBody(FaultSpec f, String model, HttpServerRequest req) {
     int status = f.status();
@@ -157,9 +176,15 @@ final class ErrorReplies {
     } else if (f.retryAfterSeconds() != null) {
       delay = f.retryAfterSeconds() + "s";
     }
+    if (status == 429 && PER_DAY_CODE.equals(f.errorCode())) {
+      return GeminiPayloads.quotaError(message, delay, GeminiPayloads.PER_DAY_QUOTA);
+    }
     return GeminiPayloads.error(
         status, GeminiPayloads.statusOf(status), message, status == 429 ? delay : null, null);
   }
+
+  /** The fault code ({@code status:429;code=…}) of Gemini's per-day quota used up. */
+  static final String PER_DAY_CODE = "per-day";
 
   static void unauthorized(RoutingContext ctx, ApiShape api, boolean missing) {
     JsonObject body;

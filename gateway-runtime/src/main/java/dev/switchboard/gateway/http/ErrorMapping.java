@@ -2,6 +2,7 @@ package dev.switchboard.gateway.http;
 
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.upstream.FailureKind;
+import dev.switchboard.gateway.upstream.FailureScope;
 import dev.switchboard.gateway.upstream.UpstreamFailure;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
 import dev.switchboard.gateway.upstream.adapter.UpstreamError;
@@ -185,7 +186,19 @@ public final class ErrorMapping {
    * client) nor its message (which names internal deployments).
    */
   private static OpenAiError targetUnusable(UpstreamFailure f, String requestIdText) {
-    if (f.upstreamStatus() == 404) {
+    if (f.scope() == FailureScope.ENDPOINT) {
+      return new OpenAiError(
+          502,
+          "The upstream provider does not know the endpoint this route's target is configured"
+              + " with (its base URL, API version or deployment), and no other target could serve"
+              + " the request."
+              + requestIdText,
+          "upstream_error",
+          null,
+          "upstream_endpoint_not_found",
+          "upstream_endpoint_not_found");
+    }
+    if (f.scope() == FailureScope.MODEL) {
       return new OpenAiError(
           502,
           "The upstream provider does not serve the model this route is configured with, and no"

@@ -6,6 +6,7 @@ import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.time.GatewayClock;
 import dev.switchboard.gateway.upstream.FailureKind;
+import dev.switchboard.gateway.upstream.FailureScope;
 import dev.switchboard.gateway.upstream.UpstreamFailure;
 import dev.switchboard.gateway.upstream.UpstreamStream;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -171,6 +172,9 @@ public final class FailoverChain {
      */
     long heldBackMs = -1;
 
+    /** Whether a target was skipped because its provider's account is out of credit. */
+    boolean accountHeld;
+
     /** Set while retrying a target after waiting out its Retry-After (clock granularity aside). */
     boolean waitedOut;
 
@@ -226,6 +230,13 @@ public final class FailoverChain {
       CircuitBreaker breaker = registry.breaker(target, policy);
       if (rejectedProviders.contains(target.provider().name())) {
         skip(target, "uses the key its provider just rejected", "credentials_rejected", false);
+        return;
+      }
+      if (registry.accountHeldMs(target.provider().name()) > 0) {
+        // Its provider's account answered that it has no credit: so would this target. Like
+        // quota, the provider's own word, so never probed.
+        accountHeld = true;
+        skip(target, "its provider's account is out of credit", "account_exhausted", true);
         return;
       }
       // A probe (forced) goes past the health verdict and the breaker, which are the gateway's
@@ -411,10 +422,25 @@ public final class FailoverChain {
         // A 4xx that got past authentication: the key works.
         guard.credentialsAccepted();
       }
+      if (failure.scope() == FailureScope.ACCOUNT) {
+        // Credit belongs to the account: every target of this provider would answer the same, so
+        // all of them are held back (for as long as a breaker stays open), in this request too.
+        registry.holdAccount(target.provider().name(), policy.breaker().openForMs());
+      }
       OptionalLong retryAfter =
           Backoff.retryAfterMs(
               failure.retryAfter(), failure.retryAfterMs(), clock.currentTimeMillis());
-      if (policy.respectRetryAfter()
+      if (failure.scope() == FailureScope.DAILY_QUOTA) {
+        // The target's quota for the day is used up: hold it back for the wait the provider names
+        // or, when it names none, the longest one the policy allows (whatever respectRetryAfter
+        // says: this is no passing limit to wait out here), and tell the client as much.
+        long holdMs = retryAfter.orElse(policy.maxRetryAfterMs());
+        registry.coolDown(target.id(), holdMs);
+        if (retryAfter.isEmpty()) {
+          failure = failure.withRetryAfter(Long.toString((holdMs + 999) / 1000), null);
+          last = failure;
+        }
+      } else if (policy.respectRetryAfter()
           && retryAfter.isPresent()
           && (failure.kind() == FailureKind.RATE_LIMITED
               || failure.kind() == FailureKind.SERVER_ERROR)) {
@@ -464,7 +490,10 @@ public final class FailoverChain {
       // was very likely generated and billed:
       // sending the same request to the same target again would pay for it twice, so a retry
       // goes to another target (see RESILIENCE.md, "Retries and double billing").
-      if (!forced && triesOnTarget < policy.maxAttempts() && !failure.answerStarted()) {
+      if (!forced
+          && triesOnTarget < policy.maxAttempts()
+          && !failure.answerStarted()
+          && failure.scope() != FailureScope.DAILY_QUOTA) {
         long delay = Backoff.delayMs(policy, triesOnTarget, random);
         if (policy.respectRetryAfter() && retryAfter.isPresent()) {
           // A Retry-After longer than the backoff cap is better spent on the next target.
@@ -558,6 +587,11 @@ public final class FailoverChain {
         return UpstreamFailure.heldBack(
             "no target was available: " + String.join(", ", skipped),
             Long.toString(Math.max(1, (heldBackMs + 999) / 1000)));
+      }
+      if (accountHeld) {
+        // Nothing was sent: the accounts of the providers left are out of credit.
+        return UpstreamFailure.accountHeld(
+            "no target was available: " + String.join(", ", skipped));
       }
       return UpstreamFailure.noTargetAvailable(
           "no target was available: " + String.join(", ", skipped));

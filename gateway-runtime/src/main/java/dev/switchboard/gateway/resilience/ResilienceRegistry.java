@@ -64,6 +64,9 @@ public final class ResilienceRegistry {
   private final Map<String, RetryBudget> budgets = new ConcurrentHashMap<>();
   private final Map<String, Long> coolDownUntil = new ConcurrentHashMap<>();
 
+  /** Per provider name: until when its account is taken to be out of credit (epoch millis). */
+  private final Map<String, Long> accountHeldUntil = new ConcurrentHashMap<>();
+
   /** The providers of the table {@link #reconcile} applied last, by name. */
   private volatile Map<String, RoutingTable.Provider> inForce = Map.of();
 
@@ -260,6 +263,33 @@ public final class ResilienceRegistry {
     coolDownUntil.merge(targetId, until, Math::max);
   }
 
+  /**
+   * Holds back every target of {@code provider} for {@code millis}: its account answered that it is
+   * out of credit ({@code FailureScope.ACCOUNT}), and each of its targets would answer the same.
+   * Per provider, unlike a cool-down, because credit belongs to the account, not to a model.
+   */
+  public void holdAccount(String provider, long millis) {
+    long until = clock.currentTimeMillis() + millis;
+    accountHeldUntil.merge(provider, until, Math::max);
+  }
+
+  /** Milliseconds the provider's account stays held back (0: it is not). */
+  public long accountHeldMs(String provider) {
+    if (accountHeldUntil.isEmpty()) {
+      return 0; // the usual case: one size check per target tried
+    }
+    Long until = accountHeldUntil.get(provider);
+    if (until == null) {
+      return 0;
+    }
+    long left = until - clock.currentTimeMillis();
+    if (left <= 0) {
+      accountHeldUntil.remove(provider, until);
+      return 0;
+    }
+    return left;
+  }
+
   /** Whether a recent {@code Retry-After} still asks us to stay away from the target. */
   public boolean coolingDown(String targetId) {
     Long until = coolDownUntil.get(targetId);
@@ -281,7 +311,8 @@ public final class ResilienceRegistry {
 
   /**
    * Counts a target skipped without being called ({@code switchboard_resilience_skips{target,
-   * reason}}; reasons: unhealthy, cooling_down, circuit_open, quota, bulkhead_full).
+   * reason}}; reasons: unhealthy, cooling_down, circuit_open, quota, bulkhead_full,
+   * credentials_rejected, account_exhausted).
    */
   public void recordSkip(String targetId, String reason) {
     meters
@@ -312,6 +343,10 @@ public final class ResilienceRegistry {
           p.put("healthy", g.healthy());
           p.put("credentialsRejected", g.rejects(keys.apply(name)));
           p.put("quotaAvailable", g.quotaAvailable());
+          long heldMs = accountHeldMs(name);
+          if (heldMs > 0) {
+            p.put("accountExhaustedForMs", heldMs);
+          }
           if (g.bulkhead() != null) {
             p.put("inFlight", g.endpointInFlight());
             p.put("maxConcurrency", g.bulkhead().max());
@@ -369,6 +404,7 @@ public final class ResilienceRegistry {
     }
     budgets.keySet().retainAll(liveRoutes);
     coolDownUntil.keySet().retainAll(liveTargets);
+    accountHeldUntil.keySet().retainAll(providers.keySet());
     for (String name : new ArrayList<>(guards.keySet())) {
       if (!providers.containsKey(name)) {
         guards.remove(name);

@@ -829,6 +829,7 @@ public final class UpstreamCaller {
       }
     }
     return new UpstreamFailure(
-        kind, pt.id() + " answered HTTP " + status, status, cut, retryAfter, retryAfterMs);
+            kind, pt.id() + " answered HTTP " + status, status, cut, retryAfter, retryAfterMs)
+        .withScope(adapter.failureScope(status, cut, kind));
   }
 }

@@ -23,6 +23,7 @@ public final class UpstreamFailure extends RuntimeException {
   private final boolean cutByDeadline;
   private final boolean answerStarted;
   private final boolean nothingSent;
+  private final FailureScope scope;
 
   public UpstreamFailure(
       FailureKind kind,
@@ -44,7 +45,16 @@ public final class UpstreamFailure extends RuntimeException {
       String retryAfter,
       String retryAfterMs) {
     this(
-        kind, message, upstreamStatus, upstreamBody, retryAfter, retryAfterMs, false, false, false);
+        kind,
+        message,
+        upstreamStatus,
+        upstreamBody,
+        retryAfter,
+        retryAfterMs,
+        false,
+        false,
+        false,
+        null);
   }
 
   private UpstreamFailure(
@@ -56,7 +66,8 @@ public final class UpstreamFailure extends RuntimeException {
       String retryAfterMs,
       boolean cutByDeadline,
       boolean answerStarted,
-      boolean nothingSent) {
+      boolean nothingSent,
+      FailureScope scope) {
     super(message, null, false, false);
     this.kind = kind;
     this.upstreamStatus = upstreamStatus;
@@ -66,6 +77,7 @@ public final class UpstreamFailure extends RuntimeException {
     this.cutByDeadline = cutByDeadline;
     this.answerStarted = answerStarted;
     this.nothingSent = nothingSent;
+    this.scope = scope == null ? FailureScope.of(kind, upstreamStatus) : scope;
   }
 
   /**
@@ -76,7 +88,16 @@ public final class UpstreamFailure extends RuntimeException {
    */
   public static UpstreamFailure heldBack(String message, String retryAfterSeconds) {
     return new UpstreamFailure(
-        FailureKind.RATE_LIMITED, message, 0, null, retryAfterSeconds, null, false, false, true);
+        FailureKind.RATE_LIMITED,
+        message,
+        0,
+        null,
+        retryAfterSeconds,
+        null,
+        false,
+        false,
+        true,
+        null);
   }
 
   /**
@@ -87,7 +108,7 @@ public final class UpstreamFailure extends RuntimeException {
    */
   public static UpstreamFailure noTargetAvailable(String message) {
     return new UpstreamFailure(
-        FailureKind.CONNECT, message, 0, null, null, null, false, false, true);
+        FailureKind.CONNECT, message, 0, null, null, null, false, false, true, null);
   }
 
   /**
@@ -97,7 +118,7 @@ public final class UpstreamFailure extends RuntimeException {
    */
   public static UpstreamFailure deadlineTimeout(String message) {
     return new UpstreamFailure(
-        FailureKind.TIMEOUT, message, 0, null, null, null, true, false, false);
+        FailureKind.TIMEOUT, message, 0, null, null, null, true, false, false, null);
   }
 
   /** The same failure with another message (e.g. why no further attempt was made). */
@@ -111,7 +132,51 @@ public final class UpstreamFailure extends RuntimeException {
         retryAfterMs,
         cutByDeadline,
         answerStarted,
-        nothingSent);
+        nothingSent,
+        scope);
+  }
+
+  /**
+   * A {@link FailureKind#TARGET_UNUSABLE} of the gateway's own: every target left belongs to a
+   * provider whose account was found out of credit a moment ago ({@link FailureScope#ACCOUNT}), so
+   * nothing was sent. The client gets the same {@code 502 upstream_quota_exhausted} as from the
+   * provider itself, without a "failed upstream" WARN for an attempt never made.
+   */
+  public static UpstreamFailure accountHeld(String message) {
+    return new UpstreamFailure(
+        FailureKind.TARGET_UNUSABLE,
+        message,
+        0,
+        null,
+        null,
+        null,
+        false,
+        false,
+        true,
+        FailureScope.ACCOUNT);
+  }
+
+  /** The same failure reaching as far as {@code scope} (its adapter read more than the status). */
+  public UpstreamFailure withScope(FailureScope scope) {
+    if (scope == this.scope) {
+      return this;
+    }
+    return new UpstreamFailure(
+        kind,
+        getMessage(),
+        upstreamStatus,
+        upstreamBody,
+        retryAfter,
+        retryAfterMs,
+        cutByDeadline,
+        answerStarted,
+        nothingSent,
+        scope);
+  }
+
+  /** How far this failure reaches beyond its attempt. */
+  public FailureScope scope() {
+    return scope;
   }
 
   /** The same failure with other {@code Retry-After} / {@code retry-after-ms} values. */
@@ -125,7 +190,8 @@ public final class UpstreamFailure extends RuntimeException {
         retryAfterMs,
         cutByDeadline,
         answerStarted,
-        nothingSent);
+        nothingSent,
+        scope);
   }
 
   /**
@@ -160,7 +226,8 @@ public final class UpstreamFailure extends RuntimeException {
         retryAfterMs,
         cutByDeadline,
         true,
-        nothingSent);
+        nothingSent,
+        scope);
   }
 
   /**

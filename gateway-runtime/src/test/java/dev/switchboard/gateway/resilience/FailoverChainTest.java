@@ -246,6 +246,58 @@ class FailoverChainTest {
     busy.complete("late");
   }
 
+  /**
+   * An account out of credit is the provider's, not the model's: the provider's other targets are
+   * not tried (in this request or the next ones, for the breaker's open period), the request goes
+   * straight to another provider; with nothing else left the client gets the quota error without
+   * anything being sent. A model that is gone stays the target's own: the provider's next target is
+   * still tried.
+   */
+  @Test
+  void anAccountOutOfCreditHoldsBackEveryTargetOfItsProvider() {
+    PlannedTarget a2 = new PlannedTarget(target("a", "m2", 1), A, PlannedTarget.STABLE);
+    PlannedTarget b = planned(B, 2);
+    RoutingTable.CircuitBreaker breaker =
+        new RoutingTable.CircuitBreaker(50, 60_000L, 20, 60_000L, 30_000L);
+    RoutingTable.Policy policy = policy(1, 10, 2_000, breaker);
+    UpstreamFailure noCredit = status(FailureKind.TARGET_UNUSABLE, 402, null);
+
+    Future<String> first =
+        chain.execute(List.of(TA, a2, b), request(policy, List.of(TA, a2, b)), script(noCredit));
+
+    assertThat(first.result()).isEqualTo("answer from b/m");
+    assertThat(calls).containsExactly("a/m", "b/m");
+
+    calls.clear();
+    Future<String> next =
+        chain.execute(List.of(TA, a2, b), request(policy, List.of(TA, a2, b)), script());
+    assertThat(next.result()).isEqualTo("answer from b/m");
+    assertThat(calls).containsExactly("b/m");
+
+    // With only the provider's targets left nothing is sent: the account's 502, no attempt.
+    calls.clear();
+    RequestContext only = request(policy, List.of(TA, a2));
+    UpstreamFailure held = (UpstreamFailure) chain.execute(List.of(TA, a2), only, script()).cause();
+    assertThat(calls).isEmpty();
+    assertThat(held.nothingSent()).isTrue();
+    assertThat(ErrorMapping.toOpenAiError(held, only).code()).isEqualTo("upstream_quota_exhausted");
+
+    // The hold lasts as long as a breaker stays open; then the provider is tried again.
+    clock.advance(30_000);
+    assertThat(chain.execute(List.of(TA, a2), request(policy, List.of(TA, a2)), script()).result())
+        .isEqualTo("answer from a/m");
+
+    // A retired model is the target's own failure: the provider's next target is tried.
+    calls.clear();
+    Future<String> retired =
+        chain.execute(
+            List.of(TA, a2, b),
+            request(policy, List.of(TA, a2, b)),
+            script(status(FailureKind.TARGET_UNUSABLE, 404, null)));
+    assertThat(retired.result()).isEqualTo("answer from a/m2");
+    assertThat(calls).containsExactly("a/m", "a/m2");
+  }
+
   @Test
   void nothingStartsAfterTheRequestDeadline() {
     RequestContext ctx = request(policy(1, 10, 2_000, null), List.of(TA, TB));

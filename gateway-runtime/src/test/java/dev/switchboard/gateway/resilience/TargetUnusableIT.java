@@ -16,6 +16,7 @@ import dev.switchboard.mock.openapi.OpenAiWireFormat.Body;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -31,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * insufficient_quota}, which is no passing rate limit) — is the target's failure, not the client's:
  * the request fails over at once (no same-target retry), the target's breaker counts it and opens,
  * and with nothing left the client gets a 502 in the gateway's own words (not a 404 for a model the
- * gateway lists, not "your quota", no internal model names).
+ * gateway lists, not "your quota", no internal model names). An account out of credit holds back
+ * every target of its provider; a missing model or endpoint only its own target.
  */
 class TargetUnusableIT {
 
@@ -41,38 +43,74 @@ class TargetUnusableIT {
 
   @BeforeAll
   static void start() throws Exception {
+    Map<String, String> keys = new java.util.HashMap<>();
+    for (String provider : PROVIDERS) {
+      keys.put(provider, "sk-m");
+    }
     gateway =
         GatewayHarness.withMock(
-            dir,
-            new MockProviderOptions().keys("sk-m", "sk-c"),
-            TargetUnusableIT::table,
-            Map.of("mock", "sk-m", "claude", "sk-c"));
+            dir, new MockProviderOptions().keys("sk-m"), TargetUnusableIT::table, keys);
     mock = gateway.mock();
   }
+
+  /**
+   * Each test's broken account is a provider of its own: an account out of credit holds back every
+   * target of its provider, which must not leak into the other tests.
+   */
+  static final List<String> PROVIDERS =
+      List.of(
+          "mock",
+          "claude",
+          "claude-broke",
+          "claude-credit",
+          "claude-credit-only",
+          "broke",
+          "empty",
+          "dry",
+          "drained",
+          "azure",
+          "azure-only",
+          "gem",
+          "gem-only");
 
   static RoutingTable table(MockProvider mock) {
     RoutingTable.Timeouts timeouts = new RoutingTable.Timeouts(1_000L, 3_000L, 5_000L, null);
     // Opens at 50 % failures once 4 calls are in the window.
     RoutingTable.CircuitBreaker breaker =
         new RoutingTable.CircuitBreaker(50, 5_000L, 4, 60_000L, 60_000L);
-    RoutingTable.Provider claude =
-        ResilienceTables.provider("claude", mock.baseUrl(), timeouts, null, null, null, Map.of());
+    List<RoutingTable.Provider> providers = new ArrayList<>();
+    for (String name : PROVIDERS) {
+      String kind =
+          name.startsWith("claude")
+              ? "anthropic"
+              : name.startsWith("azure")
+                  ? "azure-openai"
+                  : name.startsWith("gem") ? "gemini" : "openai-compatible";
+      String url =
+          switch (kind) {
+            case "azure-openai" -> mock.origin();
+            case "gemini" -> mock.origin() + "/v1beta";
+            default -> mock.baseUrl();
+          };
+      RoutingTable.Provider p =
+          ResilienceTables.provider(name, url, timeouts, null, null, null, Map.of());
+      providers.add(
+          new RoutingTable.Provider(
+              p.name(),
+              kind,
+              p.baseUrl(),
+              p.hasKey(),
+              p.apiVersion(),
+              p.headers(),
+              p.timeouts(),
+              p.maxConcurrency(),
+              p.maxResponseBytes(),
+              p.quota(),
+              p.healthCheck(),
+              p.models()));
+    }
     return TestTables.table(
-        List.of(
-            ResilienceTables.provider("mock", mock.baseUrl(), timeouts, null, null, null, Map.of()),
-            new RoutingTable.Provider(
-                claude.name(),
-                "anthropic",
-                claude.baseUrl(),
-                claude.hasKey(),
-                claude.apiVersion(),
-                claude.headers(),
-                claude.timeouts(),
-                claude.maxConcurrency(),
-                claude.maxResponseBytes(),
-                claude.quota(),
-                claude.healthCheck(),
-                claude.models())),
+        providers,
         // maxAttempts 3: a policy that retries the same target must still not retry these.
         List.of(policy("failover", 3, 200, 0.2, 5, breaker, List.of())),
         List.of(
@@ -86,20 +124,41 @@ class TargetUnusableIT {
                 "billing",
                 "failover",
                 target("claude", "claude-billed", 0),
+                target("claude", "claude-billed-too", 1),
+                target("mock", "gpt-4o-mini", 2)),
+            policyRoute("billing-only", "failover", target("claude-broke", "claude-broke", 0)),
+            policyRoute(
+                "credit",
+                "failover",
+                target("claude-credit", "claude-credit", 0),
                 target("mock", "gpt-4o-mini", 1)),
-            policyRoute("billing-only", "failover", target("claude", "claude-broke", 0)),
+            policyRoute(
+                "credit-only", "failover", target("claude-credit-only", "claude-credit-only", 0)),
             policyRoute(
                 "no-credit",
                 "failover",
-                target("mock", "broke-model", 0),
-                target("mock", "gpt-4o-mini", 1)),
-            policyRoute("no-credit-only", "failover", target("mock", "empty-model", 0)),
+                target("broke", "broke-model", 0),
+                target("broke", "broke-model-too", 1),
+                target("mock", "gpt-4o-mini", 2)),
+            policyRoute("no-credit-only", "failover", target("empty", "empty-model", 0)),
             policyRoute(
                 "no-credit-stream",
                 "failover",
-                target("mock", "dry-model", 0),
+                target("dry", "dry-model", 0),
                 target("mock", "gpt-4o-mini", 1)),
-            policyRoute("no-credit-stream-only", "failover", target("mock", "drained-model", 0))));
+            policyRoute("no-credit-stream-only", "failover", target("drained", "drained-model", 0)),
+            policyRoute(
+                "azure-404",
+                "failover",
+                target("azure", "lost-deployment", 0),
+                target("azure", "kept-deployment", 1)),
+            policyRoute("azure-404-only", "failover", target("azure-only", "gone-deployment", 0)),
+            policyRoute(
+                "per-day",
+                "failover",
+                target("gem", "gemini-day", 0),
+                target("mock", "gpt-4o-mini", 1)),
+            policyRoute("per-day-only", "failover", target("gem-only", "gemini-day-only", 0))));
   }
 
   @AfterAll
@@ -146,16 +205,19 @@ class TargetUnusableIT {
   }
 
   @Test
-  void anAnthropicBillingErrorFailsOverAndCountsAgainstTheTarget() throws Exception {
+  void anAnthropicBillingErrorHoldsBackEveryTargetOfItsAccount() throws Exception {
     mock.faults().set("claude-billed", "status:402");
+    mock.faults().set("claude-billed-too", "status:402");
 
     for (int i = 0; i < 4; i++) {
       HttpResponse<String> r = post("billing", false);
       assertThat(r.statusCode()).isEqualTo(200);
       assertThat(r.headers().firstValue("x-switchboard-provider")).hasValue("mock");
     }
-    assertThat(mock.attempts("claude-billed")).isEqualTo(4);
-    assertThat(breakerState("claude/claude-billed")).isEqualTo(CircuitBreaker.State.OPEN);
+    // Credit is the account's: its other target is never tried, nor is the first one again.
+    assertThat(mock.attempts("claude-billed")).isEqualTo(1);
+    assertThat(mock.attempts("claude-billed-too")).isZero();
+    assertThat(gateway.server().resilience().accountHeldMs("claude")).isPositive();
   }
 
   @Test
@@ -182,17 +244,20 @@ class TargetUnusableIT {
   }
 
   @Test
-  void anAccountOutOfCreditFailsOverAtOnceAndOpensTheBreaker() throws Exception {
+  void anAccountOutOfCreditFailsOverAtOnceToAnotherProvider() throws Exception {
     mock.faults().set("broke-model", "status:429;code=insufficient_quota");
+    mock.faults().set("broke-model-too", "status:429;code=insufficient_quota");
 
     for (int i = 0; i < 4; i++) {
       HttpResponse<String> r = post("no-credit", false);
       assertThat(r.statusCode()).isEqualTo(200);
       assertThat(r.headers().firstValue("x-switchboard-target-model")).hasValue("gpt-4o-mini");
     }
-    // The policy retries a rate-limited target 3 times; an empty account is tried once.
-    assertThat(mock.attempts("broke-model")).isEqualTo(4);
-    assertThat(breakerState("mock/broke-model")).isEqualTo(CircuitBreaker.State.OPEN);
+    // The policy retries a rate-limited target 3 times; an empty account is tried once, and its
+    // provider's other target not at all: it would answer the same.
+    assertThat(mock.attempts("broke-model")).isEqualTo(1);
+    assertThat(mock.attempts("broke-model-too")).isZero();
+    assertThat(gateway.server().resilience().accountHeldMs("broke")).isPositive();
   }
 
   @Test
@@ -211,7 +276,7 @@ class TargetUnusableIT {
   }
 
   @Test
-  void anOutOfCreditErrorEventBeforeAnyChunkFailsOverAtOnceAndOpensTheBreaker() throws Exception {
+  void anOutOfCreditErrorEventBeforeAnyChunkFailsOverAtOnceAndHoldsTheAccount() throws Exception {
     // OpenAI's insufficient_quota as the first event of a stream, not as a 429.
     mock.faults().set("dry-model", "stream-error:0;code=insufficient_quota");
 
@@ -220,9 +285,10 @@ class TargetUnusableIT {
       assertThat(r.statusCode()).isEqualTo(200);
       assertThat(r.headers().firstValue("x-switchboard-target-model")).hasValue("gpt-4o-mini");
     }
-    // Not a server error to retry on the same target (the policy allows 3 attempts).
-    assertThat(mock.attempts("dry-model")).isEqualTo(4);
-    assertThat(breakerState("mock/dry-model")).isEqualTo(CircuitBreaker.State.OPEN);
+    // Not a server error to retry on the same target (the policy allows 3 attempts), and the
+    // account it stands for is held back for the requests after it.
+    assertThat(mock.attempts("dry-model")).isEqualTo(1);
+    assertThat(gateway.server().resilience().accountHeldMs("dry")).isPositive();
   }
 
   @Test
@@ -237,6 +303,74 @@ class TargetUnusableIT {
     assertThat(error.path("code").asText()).isEqualTo("upstream_quota_exhausted");
     assertThat(r.body()).doesNotContain("You exceeded your current quota");
     assertThat(mock.attempts("drained-model")).isEqualTo(1);
+  }
+
+  @Test
+  void anthropicsCreditBalanceTooLow400IsTheAccountNotTheClient() throws Exception {
+    mock.faults().set("claude-credit", "status:400;code=credit_balance_too_low");
+    mock.faults().set("claude-credit-only", "status:400;code=credit_balance_too_low");
+
+    HttpResponse<String> failedOver = post("credit", false);
+    HttpResponse<String> alone = post("credit-only", false);
+
+    assertThat(failedOver.statusCode()).isEqualTo(200);
+    assertThat(failedOver.headers().firstValue("x-switchboard-provider")).hasValue("mock");
+    assertThat(mock.attempts("claude-credit")).isEqualTo(1);
+    assertThat(alone.statusCode()).isEqualTo(502);
+    assertThat(OpenAiWireFormat.problems(Body.ERROR, alone.body())).isEmpty();
+    JsonNode error = GatewayHarness.json(alone.body()).path("error");
+    assertThat(error.path("code").asText()).isEqualTo("upstream_quota_exhausted");
+    assertThat(alone.body()).doesNotContain("credit balance");
+    assertThat(mock.attempts("claude-credit-only")).isEqualTo(1);
+  }
+
+  @Test
+  void azuresResourceNotFoundIsThatTargetsConfigurationNotTheClients404() throws Exception {
+    mock.faults().set("lost-deployment", "status:404;code=404");
+    mock.faults().set("gone-deployment", "status:404;code=404");
+
+    HttpResponse<String> failedOver = post("azure-404", false);
+    HttpResponse<String> alone = post("azure-404-only", false);
+
+    // A target's endpoint, not its account: the provider's next target still serves.
+    assertThat(failedOver.statusCode()).isEqualTo(200);
+    assertThat(failedOver.headers().firstValue("x-switchboard-target-model"))
+        .hasValue("kept-deployment");
+    assertThat(mock.attempts("lost-deployment")).isEqualTo(1);
+    assertThat(alone.statusCode()).isEqualTo(502);
+    assertThat(OpenAiWireFormat.problems(Body.ERROR, alone.body())).isEmpty();
+    JsonNode error = GatewayHarness.json(alone.body()).path("error");
+    assertThat(error.path("code").asText()).isEqualTo("upstream_endpoint_not_found");
+    assertThat(alone.body()).doesNotContain("Resource not found").doesNotContain("gone-deployment");
+    assertThat(mock.attempts("gone-deployment")).isEqualTo(1);
+  }
+
+  /**
+   * Gemini's per-day quota (429 {@code RESOURCE_EXHAUSTED} naming a per-day quota) is no per-minute
+   * limit to retry soon: the target is tried once, held back, and the request fails over; alone,
+   * the client is told to come back when the hold ends ({@code maxRetryAfter}, 60 s, as Google
+   * named no delay) and the next request is not sent.
+   */
+  @Test
+  void aPerDayQuotaHoldsTheTargetBackAndFailsOver() throws Exception {
+    mock.faults().set("gemini-day", "status:429;code=per-day");
+    mock.faults().set("gemini-day-only", "status:429;code=per-day");
+
+    for (int i = 0; i < 2; i++) {
+      HttpResponse<String> r = post("per-day", false);
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.headers().firstValue("x-switchboard-provider")).hasValue("mock");
+    }
+    // The policy allows 3 attempts per target: a quota gone for the day gets one.
+    assertThat(mock.attempts("gemini-day")).isEqualTo(1);
+
+    HttpResponse<String> alone = post("per-day-only", false);
+    assertThat(alone.statusCode()).isEqualTo(429);
+    assertThat(OpenAiWireFormat.problems(Body.ERROR, alone.body())).isEmpty();
+    assertThat(alone.headers().firstValue("retry-after")).hasValue("60");
+    HttpResponse<String> held = post("per-day-only", false);
+    assertThat(held.statusCode()).isEqualTo(429);
+    assertThat(mock.attempts("gemini-day-only")).isEqualTo(1);
   }
 
   private static HttpResponse<String> post(String route, boolean stream) throws Exception {

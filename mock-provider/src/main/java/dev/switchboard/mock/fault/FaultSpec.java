@@ -15,7 +15,13 @@ import java.util.OptionalLong;
  * <ul>
  *   <li>{@code status:429;retry-after=2} or {@code status:429;retry-after-ms=1500}
  *   <li>{@code status:429;code=insufficient_quota} (the error body's {@code code}: OpenAI's
- *       out-of-credit answer, with its type and message; any other code goes into the body as is)
+ *       out-of-credit answer, with its type and message; any other code goes into the body as is).
+ *       Provider-specific codes: {@code status:400;code=credit_balance_too_low} (Anthropic paths:
+ *       its 400 {@code invalid_request_error} "Your credit balance is too low…"), {@code
+ *       status:404;code=404} (Azure paths: {@code {"error":{"code":"404","message":"Resource not
+ *       found"}}}, a wrong endpoint), {@code status:429;code=per-day} (Gemini paths: a {@code
+ *       QuotaFailure} for the per-day quota, with {@code RetryInfo} only given a {@code
+ *       retry-after})
  *   <li>{@code status:500}, {@code status:503}
  *   <li>{@code delay:300} (fixed) or {@code delay:100-900} (uniformly random, seeded)
  *   <li>{@code drip:50} (stream chunks every 50 ms)

@@ -378,6 +378,49 @@ public final class GeminiPayloads {
    * @param retryDelay RetryInfo's delay ({@code "2s"}) for a RESOURCE_EXHAUSTED, or null
    * @param reason an ErrorInfo reason ({@code API_KEY_INVALID}), or null
    */
+  /** Google's quota id of the free tier's requests per day per model. */
+  public static final String PER_DAY_QUOTA = "GenerateRequestsPerDayPerProjectPerModel-FreeTier";
+
+  /** Google's quota id of the free tier's requests per minute per model. */
+  public static final String PER_MINUTE_QUOTA =
+      "GenerateRequestsPerMinutePerProjectPerModel-FreeTier";
+
+  /**
+   * A 429 {@code RESOURCE_EXHAUSTED} whose {@code QuotaFailure} names {@code quotaId}, with a
+   * {@code RetryInfo} when {@code retryDelay} is not null.
+   */
+  public static JsonObject quotaError(String message, String retryDelay, String quotaId) {
+    JsonArray details =
+        new JsonArray()
+            .add(
+                new JsonObject()
+                    .put("@type", "type.googleapis.com/google.rpc.QuotaFailure")
+                    .put(
+                        "violations",
+                        new JsonArray()
+                            .add(
+                                new JsonObject()
+                                    .put(
+                                        "quotaMetric",
+                                        "generativelanguage.googleapis.com/"
+                                            + "generate_content_free_tier_requests")
+                                    .put("quotaId", quotaId))));
+    if (retryDelay != null) {
+      details.add(
+          new JsonObject()
+              .put("@type", "type.googleapis.com/google.rpc.RetryInfo")
+              .put("retryDelay", retryDelay));
+    }
+    return new JsonObject()
+        .put(
+            "error",
+            new JsonObject()
+                .put("code", 429)
+                .put("message", message)
+                .put("status", "RESOURCE_EXHAUSTED")
+                .put("details", details));
+  }
+
   public static JsonObject error(
       int code, String status, String message, String retryDelay, String reason) {
     JsonObject error =
@@ -405,9 +448,7 @@ public final class GeminiPayloads {
                               .put(
                                   "quotaMetric",
                                   "generativelanguage.googleapis.com/generate_content_free_tier_requests")
-                              .put(
-                                  "quotaId",
-                                  "GenerateRequestsPerMinutePerProjectPerModel-FreeTier"))));
+                              .put("quotaId", PER_MINUTE_QUOTA))));
       details.add(
           new JsonObject()
               .put("@type", "type.googleapis.com/google.rpc.RetryInfo")

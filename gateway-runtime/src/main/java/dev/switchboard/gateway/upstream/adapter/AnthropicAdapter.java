@@ -321,7 +321,9 @@ public class AnthropicAdapter implements UpstreamAdapter {
   /**
    * A 404 {@code not_found_error} about the model ({@code "model: claude-…"}, Anthropic's wording
    * for a model it does not serve) is the target's failure, not the client's: the gateway chose the
-   * model. Anthropic's {@code billing_error} (402) is the gateway's account, whatever the status.
+   * model. Anthropic's {@code billing_error} (402) is the gateway's account, whatever the status;
+   * so is its older answer to an empty account, a 400 {@code invalid_request_error} saying {@value
+   * #CREDIT_TOO_LOW}… (matched by that sentence only: every other 400 is the client's).
    */
   @Override
   public FailureKind failureKind(int status, Buffer body, FailureKind byStatus) {
@@ -337,10 +339,22 @@ public class AnthropicAdapter implements UpstreamAdapter {
             && "not_found_error".equals(error.code())
             && error.message() != null
             && error.message().startsWith("model:");
-    return modelNotFound || "billing_error".equals(error.code())
+    boolean creditTooLow =
+        status == 400
+            && "invalid_request_error".equals(error.code())
+            && error.message() != null
+            && error.message().startsWith(CREDIT_TOO_LOW);
+    return modelNotFound || creditTooLow || "billing_error".equals(error.code())
         ? FailureKind.TARGET_UNUSABLE
         : byStatus;
   }
+
+  /**
+   * How Anthropic's 400 for an account without credit begins ("… Please go to Plans & Billing to
+   * upgrade or purchase credits."), its documented wording.
+   */
+  static final String CREDIT_TOO_LOW =
+      "Your credit balance is too low to access the Anthropic API.";
 
   /**
    * The OpenAI error type an Anthropic error type corresponds to, so clients of the OpenAI doors

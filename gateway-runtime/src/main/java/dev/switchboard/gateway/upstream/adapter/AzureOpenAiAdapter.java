@@ -2,7 +2,10 @@ package dev.switchboard.gateway.upstream.adapter;
 
 import dev.switchboard.contract.ProviderKind;
 import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.upstream.FailureKind;
+import dev.switchboard.gateway.upstream.FailureScope;
 import dev.switchboard.gateway.upstream.Operation;
+import io.vertx.core.buffer.Buffer;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 
@@ -40,6 +43,37 @@ public final class AzureOpenAiAdapter extends OpenAiAdapter {
   public String probePath(RoutingTable.Provider provider) {
     return "/openai/models?api-version="
         + URLEncoder.encode(apiVersion(provider), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Azure answers a path it does not know (a wrong base URL or api-version, a deployment path the
+   * resource does not have) with 404 {@code {"error":{"code":"404","message":"Resource not
+   * found"}}}. The gateway built that path from the target's configuration, so it is that target's
+   * failure, not the client's: it fails over. Matched by that code and message only; a 404 in
+   * OpenAI's shape (an id the client named) stays the client's.
+   */
+  @Override
+  public FailureKind failureKind(int status, Buffer body, FailureKind byStatus) {
+    if (status == 404 && byStatus == FailureKind.REQUEST_REJECTED && endpointNotFound(body)) {
+      return FailureKind.TARGET_UNUSABLE;
+    }
+    return super.failureKind(status, body, byStatus);
+  }
+
+  @Override
+  public FailureScope failureScope(int status, Buffer body, FailureKind kind) {
+    if (status == 404 && kind == FailureKind.TARGET_UNUSABLE && endpointNotFound(body)) {
+      return FailureScope.ENDPOINT;
+    }
+    return super.failureScope(status, body, kind);
+  }
+
+  private boolean endpointNotFound(Buffer body) {
+    UpstreamError error = decodeError(body);
+    return error != null
+        && "404".equals(error.code())
+        && error.message() != null
+        && error.message().startsWith("Resource not found");
   }
 
   private static String apiVersion(RoutingTable.Provider provider) {

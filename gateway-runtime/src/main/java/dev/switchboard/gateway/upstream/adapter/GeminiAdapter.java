@@ -8,6 +8,7 @@ import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.request.Refusals;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.upstream.FailureKind;
+import dev.switchboard.gateway.upstream.FailureScope;
 import dev.switchboard.gateway.upstream.Operation;
 import dev.switchboard.gateway.upstream.ReplySummary;
 import dev.switchboard.gateway.upstream.UpstreamFailure;
@@ -262,13 +263,16 @@ public final class GeminiAdapter implements UpstreamAdapter {
     if (first.get("error") instanceof ObjectNode error) {
       GeminiErrors.Google google = GeminiErrors.read(error);
       Long delay = google.retryDelayMs();
+      FailureKind kind = google.eventKind();
       return new UpstreamFailure(
-          google.eventKind(),
-          target.id() + " sent an error event before any content",
-          200,
-          Buffer.buffer(data),
-          delay == null ? null : Long.toString((delay + 999) / 1000),
-          delay == null ? null : Long.toString(delay));
+              kind,
+              target.id() + " sent an error event before any content",
+              200,
+              Buffer.buffer(data),
+              delay == null ? null : Long.toString((delay + 999) / 1000),
+              delay == null ? null : Long.toString(delay))
+          .withScope(
+              kind == FailureKind.RATE_LIMITED ? google.rateLimitScope() : FailureScope.ATTEMPT);
     }
     return null;
   }
@@ -295,6 +299,18 @@ public final class GeminiAdapter implements UpstreamAdapter {
       return FailureKind.TARGET_UNUSABLE;
     }
     return byStatus;
+  }
+
+  /**
+   * A 429 {@code RESOURCE_EXHAUSTED} whose {@code QuotaFailure} names a per-day quota is no passing
+   * rate limit: the target is held back ({@link FailureScope#DAILY_QUOTA}).
+   */
+  @Override
+  public FailureScope failureScope(int status, Buffer body, FailureKind kind) {
+    if (kind == FailureKind.RATE_LIMITED && GeminiErrors.perDayQuota(body)) {
+      return FailureScope.DAILY_QUOTA;
+    }
+    return UpstreamAdapter.super.failureScope(status, body, kind);
   }
 
   @Override

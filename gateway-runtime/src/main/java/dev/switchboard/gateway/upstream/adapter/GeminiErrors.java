@@ -3,13 +3,15 @@ package dev.switchboard.gateway.upstream.adapter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.gateway.upstream.FailureKind;
+import dev.switchboard.gateway.upstream.FailureScope;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 
 /**
  * Google's error envelope {@code {"error":{"code","message","status","details"}}}: the canonical
  * status in OpenAI's vocabulary, and the facts in {@code details} the gateway acts on ({@code
- * RetryInfo.retryDelay}, {@code ErrorInfo.reason: API_KEY_INVALID}).
+ * RetryInfo.retryDelay}, {@code ErrorInfo.reason: API_KEY_INVALID}, a {@code QuotaFailure} for a
+ * per-day quota).
  */
 final class GeminiErrors {
 
@@ -18,7 +20,13 @@ final class GeminiErrors {
   private GeminiErrors() {}
 
   /** What one error object says. */
-  record Google(int code, String status, String message, Long retryDelayMs, String reason) {
+  record Google(
+      int code,
+      String status,
+      String message,
+      Long retryDelayMs,
+      String reason,
+      boolean perDayQuota) {
 
     /** The OpenAI error type the canonical status corresponds to. */
     String openAiType() {
@@ -45,6 +53,14 @@ final class GeminiErrors {
      */
     boolean modelNotFound() {
       return "NOT_FOUND".equals(status) && message != null && message.contains("models/");
+    }
+
+    /**
+     * The scope of a rate limit: a quota violated for the day ({@link #perDayQuota}) holds the
+     * target back, a per-minute one concerns the attempt.
+     */
+    FailureScope rateLimitScope() {
+      return perDayQuota ? FailureScope.DAILY_QUOTA : FailureScope.ATTEMPT;
     }
 
     /** The failure kind of an error event that arrives where an answer was expected. */
@@ -74,6 +90,15 @@ final class GeminiErrors {
     return error != null && read(error).modelNotFound();
   }
 
+  /**
+   * Whether an error body says a per-day quota is used up, in either of Google's envelopes (see
+   * {@link #badKey}).
+   */
+  static boolean perDayQuota(Buffer body) {
+    JsonNode error = envelopeError(body);
+    return error != null && read(error).perDayQuota();
+  }
+
   /** The {@code error} object of an object or array envelope, or null. */
   private static JsonNode envelopeError(Buffer body) {
     if (body == null || body.length() == 0) {
@@ -92,12 +117,15 @@ final class GeminiErrors {
   static Google read(JsonNode error) {
     Long delay = null;
     String reason = null;
+    boolean perDay = false;
     for (JsonNode detail : error.path("details")) {
       String type = detail.path("@type").asText("");
       if (type.endsWith("google.rpc.RetryInfo")) {
         delay = durationMs(detail.path("retryDelay"));
       } else if (type.endsWith("google.rpc.ErrorInfo") && reason == null) {
         reason = detail.path("reason").asText(null);
+      } else if (type.endsWith("google.rpc.QuotaFailure")) {
+        perDay |= perDay(detail.path("violations"));
       }
     }
     return new Google(
@@ -105,7 +133,24 @@ final class GeminiErrors {
         error.path("status").asText(null),
         error.path("message").asText(null),
         delay,
-        reason);
+        reason,
+        perDay);
+  }
+
+  /**
+   * Whether a {@code QuotaFailure}'s violations name a per-day quota: a {@code quotaId} like {@code
+   * GenerateRequestsPerDayPerProjectPerModel-FreeTier} (the Gemini API) or a {@code quotaMetric}
+   * like {@code …/generate_content_requests_per_day} (Vertex AI). Google lists every quota the
+   * request violated; one for the day means no retry will pass before it resets.
+   */
+  private static boolean perDay(JsonNode violations) {
+    for (JsonNode violation : violations) {
+      if (violation.path("quotaId").asText("").contains("PerDay")
+          || violation.path("quotaMetric").asText("").contains("per_day")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.upstream.FailureKind;
+import dev.switchboard.gateway.upstream.FailureScope;
 import dev.switchboard.gateway.upstream.Operation;
 import dev.switchboard.gateway.upstream.ReplySummary;
 import dev.switchboard.gateway.upstream.UpstreamFailure;
@@ -245,6 +246,18 @@ public class OpenAiAdapter implements UpstreamAdapter {
       return FailureKind.TARGET_UNUSABLE;
     }
     return byStatus;
+  }
+
+  /**
+   * Google's OpenAI-compatible endpoint reports a used-up per-day quota as Google does everywhere
+   * (a {@code QuotaFailure} naming a per-day quota): the target is held back, not retried soon.
+   */
+  @Override
+  public FailureScope failureScope(int status, Buffer body, FailureKind kind) {
+    if (status == 429 && kind == FailureKind.RATE_LIMITED && GeminiErrors.perDayQuota(body)) {
+      return FailureScope.DAILY_QUOTA;
+    }
+    return UpstreamAdapter.super.failureScope(status, body, kind);
   }
 
   /** Whether a 429 body is OpenAI's {@code insufficient_quota}: the account is out of credit. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.upstream.FailureKind;
+import dev.switchboard.gateway.upstream.FailureScope;
 import dev.switchboard.gateway.upstream.Operation;
 import dev.switchboard.gateway.upstream.ReplySummary;
 import dev.switchboard.gateway.upstream.UpstreamFailure;
@@ -158,6 +159,15 @@ public interface UpstreamAdapter {
    */
   default FailureKind failureKind(int status, Buffer body, FailureKind byStatus) {
     return byStatus;
+  }
+
+  /**
+   * How far an error answer's failure of {@code kind} (what {@link #failureKind} made of it)
+   * reaches beyond its attempt: by default {@link FailureScope#of}; an adapter says more where its
+   * provider's body does (Azure's endpoint not found, Gemini's per-day quota).
+   */
+  default FailureScope failureScope(int status, Buffer body, FailureKind kind) {
+    return FailureScope.of(kind, status);
   }
 
   /**

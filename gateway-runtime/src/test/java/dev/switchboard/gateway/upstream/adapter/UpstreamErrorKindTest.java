@@ -3,6 +3,7 @@ package dev.switchboard.gateway.upstream.adapter;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.gateway.upstream.FailureKind;
+import dev.switchboard.gateway.upstream.FailureScope;
 import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.Test;
 
@@ -137,5 +138,89 @@ class UpstreamErrorKindTest {
         .isEqualTo(FailureKind.REQUEST_REJECTED);
     assertThat(anthropic.failureKind(400, anthropicInvalid, FailureKind.REQUEST_REJECTED))
         .isEqualTo(FailureKind.REQUEST_REJECTED);
+  }
+
+  @Test
+  void anthropicsCreditBalanceTooLowIsTheAccountsFailureNotTheClients() {
+    Buffer noCredit =
+        body(
+            "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\","
+                + "\"message\":\"Your credit balance is too low to access the Anthropic API."
+                + " Please go to Plans & Billing to upgrade or purchase credits.\"}}");
+    Buffer mentionsCredit =
+        body(
+            "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\","
+                + "\"message\":\"messages.0: Your credit balance is too low to access the"
+                + " Anthropic API.\"}}");
+
+    assertThat(anthropic.failureKind(400, noCredit, FailureKind.REQUEST_REJECTED))
+        .isEqualTo(FailureKind.TARGET_UNUSABLE);
+    assertThat(anthropic.failureScope(400, noCredit, FailureKind.TARGET_UNUSABLE))
+        .isEqualTo(FailureScope.ACCOUNT);
+    // Matched by Anthropic's sentence only: anything else in a 400 stays the client's.
+    assertThat(anthropic.failureKind(400, mentionsCredit, FailureKind.REQUEST_REJECTED))
+        .isEqualTo(FailureKind.REQUEST_REJECTED);
+  }
+
+  @Test
+  void accountFailuresReachTheProviderAndMissingModelsTheirTarget() {
+    Buffer noCredit =
+        body(
+            "{\"error\":{\"message\":\"You exceeded your current quota.\","
+                + "\"type\":\"insufficient_quota\",\"param\":null,"
+                + "\"code\":\"insufficient_quota\"}}");
+    Buffer retired =
+        body(
+            "{\"error\":{\"message\":\"The model `gpt-4-0314` does not exist.\","
+                + "\"type\":\"invalid_request_error\",\"param\":null,"
+                + "\"code\":\"model_not_found\"}}");
+
+    assertThat(openAi.failureScope(429, noCredit, FailureKind.TARGET_UNUSABLE))
+        .isEqualTo(FailureScope.ACCOUNT);
+    assertThat(anthropic.failureScope(402, body("{}"), FailureKind.TARGET_UNUSABLE))
+        .isEqualTo(FailureScope.ACCOUNT);
+    assertThat(openAi.failureScope(404, retired, FailureKind.TARGET_UNUSABLE))
+        .isEqualTo(FailureScope.MODEL);
+    assertThat(openAi.failureScope(500, body(""), FailureKind.SERVER_ERROR))
+        .isEqualTo(FailureScope.ATTEMPT);
+  }
+
+  @Test
+  void azuresResourceNotFoundIsTheTargetsEndpointNotTheClients() {
+    Buffer noSuchPath = body("{\"error\":{\"code\":\"404\",\"message\":\"Resource not found\"}}");
+    Buffer unknownId =
+        body(
+            "{\"error\":{\"message\":\"Response with id 'resp_abc' not found.\","
+                + "\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}");
+
+    assertThat(azure.failureKind(404, noSuchPath, FailureKind.REQUEST_REJECTED))
+        .isEqualTo(FailureKind.TARGET_UNUSABLE);
+    assertThat(azure.failureScope(404, noSuchPath, FailureKind.TARGET_UNUSABLE))
+        .isEqualTo(FailureScope.ENDPOINT);
+    assertThat(azure.failureKind(404, unknownId, FailureKind.REQUEST_REJECTED))
+        .isEqualTo(FailureKind.REQUEST_REJECTED);
+  }
+
+  @Test
+  void googlesPerDayQuotaHoldsTheTargetAPerMinuteOneDoesNot() {
+    GeminiAdapter gemini = new GeminiAdapter();
+    String perDay =
+        "{\"error\":{\"code\":429,\"message\":\"You exceeded your current quota.\","
+            + "\"status\":\"RESOURCE_EXHAUSTED\",\"details\":[{\"@type\":"
+            + "\"type.googleapis.com/google.rpc.QuotaFailure\",\"violations\":["
+            + "{\"quotaMetric\":\"generativelanguage.googleapis.com/"
+            + "generate_content_free_tier_requests\",\"quotaId\":"
+            + "\"GenerateRequestsPerDayPerProjectPerModel-FreeTier\"}]},"
+            + "{\"@type\":\"type.googleapis.com/google.rpc.RetryInfo\",\"retryDelay\":\"43s\"}]}}";
+    String perMinute = perDay.replace("PerDay", "PerMinute");
+
+    assertThat(gemini.failureScope(429, body(perDay), FailureKind.RATE_LIMITED))
+        .isEqualTo(FailureScope.DAILY_QUOTA);
+    assertThat(gemini.failureScope(429, body(perMinute), FailureKind.RATE_LIMITED))
+        .isEqualTo(FailureScope.ATTEMPT);
+    // Google's OpenAI-compatible endpoint wraps the same error in an array.
+    assertThat(openAi.failureScope(429, body("[" + perDay + "]"), FailureKind.RATE_LIMITED))
+        .isEqualTo(FailureScope.DAILY_QUOTA);
+    assertThat(gemini.retryDelayMs(429, body(perDay))).isEqualTo(43_000L);
   }
 }
