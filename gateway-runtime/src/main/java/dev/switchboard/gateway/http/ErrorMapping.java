@@ -209,6 +209,16 @@ public final class ErrorMapping {
           "upstream_model_not_found",
           "upstream_model_not_found");
     }
+    return upstreamQuotaExhausted(requestIdText);
+  }
+
+  /**
+   * The gateway's account with the provider is out of credit and nothing else could serve: a fixed
+   * 502 (never the provider's "you exceeded your quota", which blames the client).
+   *
+   * @param requestIdText the request id sentence appended to the message, or ""
+   */
+  public static OpenAiError upstreamQuotaExhausted(String requestIdText) {
     return new OpenAiError(
         502,
         "The gateway's account with the upstream provider is out of credit or quota, and no other"

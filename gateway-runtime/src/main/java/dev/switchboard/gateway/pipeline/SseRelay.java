@@ -85,6 +85,16 @@ final class SseRelay implements UpstreamStream.Sink {
                 "bad_response"));
       }
       case ERROR -> {
+        if (event.accountOutOfCredit()) {
+          // The account is empty: the breaker counts it and every target of the provider is held
+          // back (FailoverChain), and the client is told so in the gateway's words, as in a 502.
+          upstream.abort(
+              new UpstreamFailure(
+                  FailureKind.TARGET_UNUSABLE,
+                  "the upstream said mid-stream that the account is out of credit"));
+          terminalError(ErrorMapping.upstreamQuotaExhausted(""));
+          return;
+        }
         // The provider reported a failure mid-stream: its breaker counts it, and the client gets it
         // as the one terminal event.
         upstream.abort(

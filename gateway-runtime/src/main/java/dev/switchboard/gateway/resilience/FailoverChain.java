@@ -359,6 +359,11 @@ public final class FailoverChain {
                 stream.whenFinished(
                     failure -> {
                       releasePermit(permit);
+                      if (failure != null && failure.scope() == FailureScope.ACCOUNT) {
+                        // An empty account said so mid-stream: its other targets would, too.
+                        registry.holdAccount(
+                            target.provider().name(), policy.breaker().openForMs());
+                      }
                       if (recordBreaker) {
                         if (failure == null) {
                           breaker.onSuccess(elapsed, breaker.getTimestampUnit());

@@ -71,7 +71,10 @@ class TargetUnusableIT {
           "azure",
           "azure-only",
           "gem",
-          "gem-only");
+          "gem-only",
+          "drought",
+          "drought-only",
+          "parched");
 
   static RoutingTable table(MockProvider mock) {
     RoutingTable.Timeouts timeouts = new RoutingTable.Timeouts(1_000L, 3_000L, 5_000L, null);
@@ -85,7 +88,12 @@ class TargetUnusableIT {
               ? "anthropic"
               : name.startsWith("azure")
                   ? "azure-openai"
-                  : name.startsWith("gem") ? "gemini" : "openai-compatible";
+                  : name.startsWith("gem")
+                      ? "gemini"
+                      // OpenAI's own kind: it serves the Responses API, passed through.
+                      : name.startsWith("drought") || name.startsWith("parched")
+                          ? "openai"
+                          : "openai-compatible";
       String url =
           switch (kind) {
             case "azure-openai" -> mock.origin();
@@ -158,7 +166,21 @@ class TargetUnusableIT {
                 "failover",
                 target("gem", "gemini-day", 0),
                 target("mock", "gpt-4o-mini", 1)),
-            policyRoute("per-day-only", "failover", target("gem-only", "gemini-day-only", 0))));
+            policyRoute("per-day-only", "failover", target("gem-only", "gemini-day-only", 0)),
+            policyRoute(
+                "created-then-no-credit",
+                "failover",
+                target("drought", "resp-dry", 0),
+                target("mock", "gpt-4o-mini", 1)),
+            policyRoute(
+                "created-then-no-credit-only",
+                "failover",
+                target("drought-only", "resp-drained", 0)),
+            policyRoute(
+                "no-credit-mid-stream",
+                "failover",
+                target("parched", "resp-parched", 0),
+                target("mock", "gpt-4o-mini", 1))));
   }
 
   @AfterAll
@@ -371,6 +393,65 @@ class TargetUnusableIT {
     HttpResponse<String> held = post("per-day-only", false);
     assertThat(held.statusCode()).isEqualTo(429);
     assertThat(mock.attempts("gemini-day-only")).isEqualTo(1);
+  }
+
+  /**
+   * A Responses stream that opens with {@code response.created} and then says the account is out of
+   * credit: the lifecycle events carry none of the answer, so nothing reached the client yet and
+   * the request fails over (or, alone, gets the quota 502); the provider's account is held back.
+   */
+  @Test
+  void aResponsesStreamOutOfCreditAfterResponseCreatedStillFailsOver() throws Exception {
+    mock.faults().set("resp-dry", "stream-error:1;code=insufficient_quota");
+    mock.faults().set("resp-drained", "stream-error:2;code=insufficient_quota");
+
+    HttpResponse<String> failedOver = responses("created-then-no-credit");
+    HttpResponse<String> alone = responses("created-then-no-credit-only");
+
+    assertThat(failedOver.statusCode()).isEqualTo(200);
+    assertThat(failedOver.headers().firstValue("x-switchboard-provider")).hasValue("mock");
+    assertThat(failedOver.body())
+        .contains("response.completed")
+        .doesNotContain("insufficient_quota")
+        .doesNotContain("\"type\":\"error\"");
+    assertThat(mock.attempts("resp-dry")).isEqualTo(1);
+    assertThat(gateway.server().resilience().accountHeldMs("drought")).isPositive();
+    assertThat(alone.statusCode()).isEqualTo(502);
+    assertThat(OpenAiWireFormat.problems(Body.ERROR, alone.body())).isEmpty();
+    assertThat(GatewayHarness.json(alone.body()).path("error").path("code").asText())
+        .isEqualTo("upstream_quota_exhausted");
+    assertThat(gateway.server().resilience().accountHeldMs("drought-only")).isPositive();
+  }
+
+  /**
+   * Once the answer began to reach the client a stream is never re-sent: an out-of-credit event
+   * then ends it with one well-formed terminal error in the gateway's words, and the breaker and
+   * the account hold learn of it, so the next request goes straight to another provider.
+   */
+  @Test
+  void anOutOfCreditEventAfterTheAnswerBeganEndsTheStreamAndHoldsTheAccount() throws Exception {
+    mock.faults().set("resp-parched", "stream-error:4;code=insufficient_quota");
+
+    HttpResponse<String> cut = responses("no-credit-mid-stream");
+
+    assertThat(cut.statusCode()).isEqualTo(200);
+    assertThat(cut.headers().firstValue("x-switchboard-provider")).hasValue("parched");
+    List<String> events =
+        cut.body().lines().filter(l -> l.startsWith("data: ")).map(l -> l.substring(6)).toList();
+    JsonNode last = GatewayHarness.json(events.get(events.size() - 1));
+    assertThat(last.path("type").asText()).isEqualTo("error");
+    assertThat(last.path("code").asText()).isEqualTo("upstream_quota_exhausted");
+    assertThat(cut.body()).doesNotContain("You exceeded your current quota");
+    assertThat(gateway.server().resilience().accountHeldMs("parched")).isPositive();
+
+    HttpResponse<String> next = responses("no-credit-mid-stream");
+    assertThat(next.headers().firstValue("x-switchboard-provider")).hasValue("mock");
+    assertThat(mock.attempts("resp-parched")).isEqualTo(1);
+  }
+
+  private static HttpResponse<String> responses(String route) throws Exception {
+    return gateway.post(
+        "/v1/responses", "{\"model\":\"" + route + "\",\"input\":\"Say hi\",\"stream\":true}");
   }
 
   private static HttpResponse<String> post(String route, boolean stream) throws Exception {

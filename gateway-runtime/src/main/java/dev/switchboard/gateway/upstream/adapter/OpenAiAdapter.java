@@ -206,17 +206,20 @@ public class OpenAiAdapter implements UpstreamAdapter {
       return new UpstreamFailure(
           FailureKind.BAD_RESPONSE, target.id() + " sent a first stream event that is not JSON");
     }
-    // A chat chunk carries an "error" object; a Responses stream an event of type "error".
+    // A chat chunk carries an "error" object; a Responses stream an event of type "error", or a
+    // response.failed whose response says why.
     JsonNode chatError = first.path("error");
-    boolean responsesError = "error".equals(first.path("type").asText());
-    if (chatError.isObject() || responsesError) {
-      JsonNode error = chatError.isObject() ? chatError : first;
+    String type = first.path("type").asText();
+    boolean responsesError = "error".equals(type);
+    boolean responseFailed = "response.failed".equals(type);
+    if (chatError.isObject() || responsesError || responseFailed) {
+      JsonNode error =
+          chatError.isObject()
+              ? chatError
+              : responseFailed ? first.path("response").path("error") : first;
       // An account out of credit says so in the stream as in a 429: not a passing server error.
-      boolean outOfCredit =
-          "insufficient_quota".equals(error.path("code").asText())
-              || "insufficient_quota".equals(error.path("type").asText());
       return new UpstreamFailure(
-          outOfCredit ? FailureKind.TARGET_UNUSABLE : FailureKind.SERVER_ERROR,
+          outOfCredit(error) ? FailureKind.TARGET_UNUSABLE : FailureKind.SERVER_ERROR,
           target.id() + " sent an error event before any content",
           200,
           Buffer.buffer(data),
@@ -249,6 +252,22 @@ public class OpenAiAdapter implements UpstreamAdapter {
   }
 
   /**
+   * A passed-through Responses stream opens with {@code response.created} and {@code
+   * response.in_progress}: lifecycle events without any of the answer. They wait with the stream
+   * until the first event that carries some (its first output item, usually right after them), so
+   * an account out of credit that says so only after {@code response.created} (an {@code error} or
+   * {@code response.failed} event) still fails over, like one that says so first.
+   */
+  @Override
+  public boolean reachesClient(Operation format, JsonNode parsed) {
+    if (format != Operation.RESPONSES) {
+      return true;
+    }
+    String type = parsed.path("type").asText("");
+    return !"response.created".equals(type) && !"response.in_progress".equals(type);
+  }
+
+  /**
    * Google's OpenAI-compatible endpoint reports a used-up per-day quota as Google does everywhere
    * (a {@code QuotaFailure} naming a per-day quota): the target is held back, not retried soon.
    */
@@ -258,6 +277,16 @@ public class OpenAiAdapter implements UpstreamAdapter {
       return FailureScope.DAILY_QUOTA;
     }
     return UpstreamAdapter.super.failureScope(status, body, kind);
+  }
+
+  /**
+   * Whether an error object of a stream event (a chat chunk's {@code error}, a Responses {@code
+   * error} event or {@code response.failed}'s {@code response.error}) is OpenAI's {@code
+   * insufficient_quota}: the account is out of credit.
+   */
+  static boolean outOfCredit(JsonNode error) {
+    return "insufficient_quota".equals(error.path("code").asText())
+        || "insufficient_quota".equals(error.path("type").asText());
   }
 
   /** Whether a 429 body is OpenAI's {@code insufficient_quota}: the account is out of credit. */

@@ -53,6 +53,9 @@ final class OpenAiResponsesStreamDecoder implements StreamDecoder {
             OpenAiAdapter.textOrNull(error.get("type")),
             OpenAiAdapter.textOrNull(error.get("param")),
             OpenAiAdapter.textOrNull(error.get("code")));
+        if (OpenAiAdapter.outOfCredit(error)) {
+          facts.outOfCredit();
+        }
       }
       case "response.failed" -> {
         facts.reset(StreamEventFacts.Kind.CHUNK, null);
@@ -62,6 +65,9 @@ final class OpenAiResponsesStreamDecoder implements StreamDecoder {
             "upstream_error",
             null,
             OpenAiAdapter.textOrNull(error.get("code")));
+        if (OpenAiAdapter.outOfCredit(error)) {
+          facts.outOfCredit();
+        }
       }
       case "response.completed", "response.incomplete" -> {
         completed = true;

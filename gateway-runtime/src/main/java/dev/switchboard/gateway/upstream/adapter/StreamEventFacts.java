@@ -46,6 +46,7 @@ public final class StreamEventFacts {
   private String errorType;
   private String errorParam;
   private String errorCode;
+  private boolean outOfCredit;
 
   /** The event's data as it arrived, kept for on-demand content decoding; null when none. */
   private String source;
@@ -83,6 +84,7 @@ public final class StreamEventFacts {
     this.errorType = null;
     this.errorParam = null;
     this.errorCode = null;
+    this.outOfCredit = false;
   }
 
   /**
@@ -280,5 +282,19 @@ public final class StreamEventFacts {
 
   public String errorCode() {
     return errorCode;
+  }
+
+  /** The error event says the gateway's account with the provider is out of credit. */
+  void outOfCredit() {
+    this.outOfCredit = true;
+  }
+
+  /**
+   * Whether this {@link Kind#ERROR} says the gateway's account with the provider is out of credit
+   * (OpenAI's {@code insufficient_quota}): the provider's failure for every target of it, not a
+   * passing server error.
+   */
+  public boolean accountOutOfCredit() {
+    return outOfCredit;
   }
 }

@@ -7,7 +7,9 @@ import dev.switchboard.gateway.TestTables;
 import dev.switchboard.gateway.request.TokenUsage;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.upstream.FailureKind;
+import dev.switchboard.gateway.upstream.FailureScope;
 import dev.switchboard.gateway.upstream.Operation;
+import dev.switchboard.gateway.upstream.UpstreamFailure;
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -222,6 +224,38 @@ class OpenAiAdapterTest {
                     OPENAI, otherResponsesError, adapter.parseEvent(otherResponsesError))
                 .kind())
         .isEqualTo(FailureKind.SERVER_ERROR);
+  }
+
+  /**
+   * A Responses stream may also fail with {@code response.failed}, the reason in {@code
+   * response.error}: out of credit is the account's (every target of the provider), anything else a
+   * server error. Its opening lifecycle events carry none of the answer and do not commit the
+   * attempt; its first output event does.
+   */
+  @Test
+  void aResponseFailedEventIsClassifiedAndLifecycleEventsDoNotCommit() {
+    String noCredit =
+        "{\"type\":\"response.failed\",\"sequence_number\":1,\"response\":{\"id\":\"resp_1\","
+            + "\"status\":\"failed\",\"error\":{\"code\":\"insufficient_quota\","
+            + "\"message\":\"You exceeded your current quota.\"}}}";
+    String failed = noCredit.replace("insufficient_quota", "server_error");
+
+    UpstreamFailure empty =
+        adapter.firstEventProblem(OPENAI, noCredit, adapter.parseEvent(noCredit));
+    assertThat(empty.kind()).isEqualTo(FailureKind.TARGET_UNUSABLE);
+    assertThat(empty.scope()).isEqualTo(FailureScope.ACCOUNT);
+    assertThat(adapter.firstEventProblem(OPENAI, failed, adapter.parseEvent(failed)).kind())
+        .isEqualTo(FailureKind.SERVER_ERROR);
+
+    String created = "{\"type\":\"response.created\",\"sequence_number\":0,\"response\":{}}";
+    String inProgress = created.replace("response.created", "response.in_progress");
+    String item = "{\"type\":\"response.output_item.added\",\"sequence_number\":2,\"item\":{}}";
+    assertThat(adapter.reachesClient(Operation.RESPONSES, adapter.parseEvent(created))).isFalse();
+    assertThat(adapter.reachesClient(Operation.RESPONSES, adapter.parseEvent(inProgress)))
+        .isFalse();
+    assertThat(adapter.reachesClient(Operation.RESPONSES, adapter.parseEvent(item))).isTrue();
+    assertThat(adapter.reachesClient(Operation.CHAT_COMPLETIONS, adapter.parseEvent(created)))
+        .isTrue();
   }
 
   @Test
