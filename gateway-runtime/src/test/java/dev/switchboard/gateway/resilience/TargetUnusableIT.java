@@ -240,6 +240,9 @@ class TargetUnusableIT {
     assertThat(mock.attempts("claude-billed")).isEqualTo(1);
     assertThat(mock.attempts("claude-billed-too")).isZero();
     assertThat(gateway.server().resilience().accountHeldMs("claude")).isPositive();
+    // The operator's view: how long the account stays held back.
+    assertThat(GatewayHarness.json(gateway.admin("/admin/config").body()).toString())
+        .containsPattern("\"claude\":\\{[^}]*\"accountExhaustedForMs\":[1-9]");
   }
 
   @Test
