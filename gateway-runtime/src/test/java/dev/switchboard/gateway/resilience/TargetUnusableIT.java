@@ -74,7 +74,8 @@ class TargetUnusableIT {
           "gem-only",
           "drought",
           "drought-only",
-          "parched");
+          "parched",
+          "arid");
 
   static RoutingTable table(MockProvider mock) {
     RoutingTable.Timeouts timeouts = new RoutingTable.Timeouts(1_000L, 3_000L, 5_000L, null);
@@ -176,6 +177,11 @@ class TargetUnusableIT {
                 "created-then-no-credit-only",
                 "failover",
                 target("drought-only", "resp-drained", 0)),
+            policyRoute(
+                "no-credit-mid-chat",
+                "failover",
+                target("arid", "chat-arid", 0),
+                target("mock", "gpt-4o-mini", 1)),
             policyRoute(
                 "no-credit-mid-stream",
                 "failover",
@@ -450,6 +456,26 @@ class TargetUnusableIT {
     HttpResponse<String> next = responses("no-credit-mid-stream");
     assertThat(next.headers().firstValue("x-switchboard-provider")).hasValue("mock");
     assertThat(mock.attempts("resp-parched")).isEqualTo(1);
+  }
+
+  /** The same for a chat stream: its chunks' {@code error} object says insufficient_quota. */
+  @Test
+  void anOutOfCreditChunkAfterTheAnswerBeganEndsTheChatStreamAndHoldsTheAccount() throws Exception {
+    mock.faults().set("chat-arid", "stream-error:2;code=insufficient_quota");
+
+    HttpResponse<String> cut = post("no-credit-mid-chat", true);
+
+    assertThat(cut.headers().firstValue("x-switchboard-provider")).hasValue("arid");
+    List<String> events =
+        cut.body().lines().filter(l -> l.startsWith("data: ")).map(l -> l.substring(6)).toList();
+    String last = events.get(events.size() - 1);
+    assertThat(OpenAiWireFormat.problems(Body.ERROR, last)).isEmpty();
+    assertThat(GatewayHarness.json(last).path("error").path("code").asText())
+        .isEqualTo("upstream_quota_exhausted");
+    assertThat(gateway.server().resilience().accountHeldMs("arid")).isPositive();
+    assertThat(post("no-credit-mid-chat", true).headers().firstValue("x-switchboard-provider"))
+        .hasValue("mock");
+    assertThat(mock.attempts("chat-arid")).isEqualTo(1);
   }
 
   private static HttpResponse<String> responses(String route) throws Exception {

@@ -67,6 +67,9 @@ final class OpenAiStreamDecoder implements StreamDecoder {
           OpenAiAdapter.textOrNull(error.get("type")),
           OpenAiAdapter.textOrNull(error.get("param")),
           OpenAiAdapter.textOrNull(error.get("code")));
+      if (OpenAiAdapter.outOfCredit(error)) {
+        facts.outOfCredit(); // the account's, as in a 429 insufficient_quota
+      }
       return facts;
     }
     // Azure's first event (prompt filter results) names the model "": that is no model version.
