@@ -2,9 +2,13 @@ package dev.switchboard.gateway.upstream.adapter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.switchboard.gateway.TestTables;
+import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.upstream.FailureKind;
 import dev.switchboard.gateway.upstream.FailureScope;
+import dev.switchboard.gateway.upstream.UpstreamFailure;
 import io.vertx.core.buffer.Buffer;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -222,5 +226,22 @@ class UpstreamErrorKindTest {
     assertThat(openAi.failureScope(429, body("[" + perDay + "]"), FailureKind.RATE_LIMITED))
         .isEqualTo(FailureScope.DAILY_QUOTA);
     assertThat(gemini.retryDelayMs(429, body(perDay))).isEqualTo(43_000L);
+    // The same error as a stream's first event.
+    PlannedTarget target =
+        new PlannedTarget(
+            TestTables.target("gem", "gemini-2.0-flash", 0),
+            TestTables.provider(
+                "gem",
+                "gemini",
+                "https://generativelanguage.googleapis.com/v1beta",
+                true,
+                Map.of(),
+                null),
+            PlannedTarget.STABLE);
+    UpstreamFailure event = gemini.firstEventProblem(target, perDay, gemini.parseEvent(perDay));
+    assertThat(event.kind()).isEqualTo(FailureKind.RATE_LIMITED);
+    assertThat(event.scope()).isEqualTo(FailureScope.DAILY_QUOTA);
+    assertThat(gemini.firstEventProblem(target, perMinute, gemini.parseEvent(perMinute)).scope())
+        .isEqualTo(FailureScope.ATTEMPT);
   }
 }
