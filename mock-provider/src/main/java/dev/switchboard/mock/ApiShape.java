@@ -17,7 +17,13 @@ enum ApiShape {
   /** {@code /v1beta/models/{model}:method} with {@code x-goog-api-key} (Gemini). */
   GEMINI(false),
   /** Anthropic Messages: {@code /v1/messages} with {@code x-api-key} and Anthropic's errors. */
-  ANTHROPIC(true);
+  ANTHROPIC(true),
+  /**
+   * Mistral's chat completions under {@code /mistral/v1/...} (Mistral's own host serves them under
+   * {@code /v1}): Bearer auth, a field it does not know refused with a 422 {@code extra_forbidden},
+   * the seed called {@code random_seed}, usage on a stream's last chunk unasked.
+   */
+  MISTRAL(true);
 
   private final boolean modelInBody;
 

@@ -238,6 +238,25 @@ final class ErrorReplies {
 
   static void badRequest(
       RoutingContext ctx, ApiShape api, String message, String param, String code) {
+    if (api == ApiShape.MISTRAL) {
+      // Mistral validates with pydantic: 422, the failures listed under message.detail.
+      JsonObject detail =
+          new JsonObject()
+              .put("type", code == null ? "value_error" : code)
+              .put("loc", new io.vertx.core.json.JsonArray().add("body").add(param))
+              .put("msg", message);
+      JsonObject body =
+          new JsonObject()
+              .put("object", "error")
+              .put(
+                  "message",
+                  new JsonObject().put("detail", new io.vertx.core.json.JsonArray().add(detail)))
+              .put("type", "invalid_request_error")
+              .putNull("param")
+              .putNull("code");
+      send(ctx, 422, body, Map.of());
+      return;
+    }
     JsonObject body =
         api == ApiShape.ANTHROPIC
             ? AnthropicPayloads.error("invalid_request_error", message)

@@ -90,9 +90,12 @@ final class ProviderHandler {
     router.route("/v1/*").handler(body);
     router.route("/openai/*").handler(body);
     router.route("/v1beta/*").handler(body);
+    router.route("/mistral/*").handler(body);
     new GeminiEndpoints(this).mount(router);
     router.post("/v1/chat/completions").handler(ctx -> chat(ctx, ApiShape.OPENAI));
     router.post("/v1/embeddings").handler(ctx -> embeddings(ctx, ApiShape.OPENAI));
+    router.post("/mistral/v1/chat/completions").handler(ctx -> chat(ctx, ApiShape.MISTRAL));
+    router.get("/mistral/v1/models").handler(ctx -> models(ctx, ApiShape.OPENAI, null));
     router.post("/v1/messages").handler(anthropic::messages);
     router.post("/v1/messages/count_tokens").handler(anthropic::countTokens);
     router
@@ -478,16 +481,21 @@ final class ProviderHandler {
             true,
             !fast,
             body ->
-                !(body.getValue("messages") instanceof JsonArray)
+                api == ApiShape.MISTRAL && mistralExtraField(body) != null
                     ? new BadRequest(
-                        "Missing required parameter: 'messages'.",
-                        "messages",
-                        "missing_required_parameter")
-                    : reasoningLimitProblem(
-                        api == ApiShape.AZURE
-                            ? ctx.pathParam("deployment")
-                            : body.getString("model", ""),
-                        body));
+                        "Extra inputs are not permitted",
+                        mistralExtraField(body),
+                        "extra_forbidden")
+                    : !(body.getValue("messages") instanceof JsonArray)
+                        ? new BadRequest(
+                            "Missing required parameter: 'messages'.",
+                            "messages",
+                            "missing_required_parameter")
+                        : reasoningLimitProblem(
+                            api == ApiShape.AZURE
+                                ? ctx.pathParam("deployment")
+                                : body.getString("model", ""),
+                            body));
     if (a == null) {
       return;
     }
@@ -499,6 +507,10 @@ final class ProviderHandler {
             return;
           }
           JsonObject request = a.body();
+          if (api == ApiShape.MISTRAL && request.containsKey("random_seed")) {
+            // Mistral's name for the seed; the answer echoes it as it echoes OpenAI's.
+            request = request.copy().put("seed", request.getValue("random_seed"));
+          }
           boolean stream = Boolean.TRUE.equals(request.getValue("stream"));
           JsonObject streamOptions = request.getJsonObject("stream_options");
           boolean includeUsage =
@@ -531,8 +543,11 @@ final class ProviderHandler {
           String fingerprint = drift.fingerprint(options.systemFingerprint());
           if (stream) {
             List<String> events =
-                OpenAiPayloads.streamEvents(
-                    id, created, a.echoedModel(), fingerprint, answer, n, includeUsage);
+                api == ApiShape.MISTRAL
+                    ? OpenAiPayloads.streamEventsUsageLast(
+                        id, created, a.echoedModel(), fingerprint, answer, n)
+                    : OpenAiPayloads.streamEvents(
+                        id, created, a.echoedModel(), fingerprint, answer, n, includeUsage);
             writer.stream(ctx, events, intervalMs(ctx, a.fault()), a.fault());
           } else {
             JsonObject body =
@@ -563,6 +578,42 @@ final class ProviderHandler {
               + " 'max_completion_tokens' instead.",
           "max_tokens",
           "unsupported_parameter");
+    }
+    return null;
+  }
+
+  /**
+   * The top-level fields of Mistral's chat completions request (its API reference, {@code
+   * ChatCompletionRequest}); anything else is refused with a 422 {@code extra_forbidden}.
+   */
+  private static final Set<String> MISTRAL_CHAT_FIELDS =
+      Set.of(
+          "model",
+          "messages",
+          "temperature",
+          "top_p",
+          "max_tokens",
+          "stream",
+          "stop",
+          "random_seed",
+          "metadata",
+          "response_format",
+          "tools",
+          "tool_choice",
+          "presence_penalty",
+          "frequency_penalty",
+          "n",
+          "prediction",
+          "parallel_tool_calls",
+          "prompt_mode",
+          "safe_prompt");
+
+  /** The first field of a chat body that Mistral does not know, or null. */
+  static String mistralExtraField(JsonObject body) {
+    for (String name : body.fieldNames()) {
+      if (!MISTRAL_CHAT_FIELDS.contains(name)) {
+        return name;
+      }
     }
     return null;
   }

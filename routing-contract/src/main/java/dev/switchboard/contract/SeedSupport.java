@@ -15,8 +15,9 @@ public final class SeedSupport {
    * OpenAI and Azure OpenAI document {@code seed}; vLLM and Ollama (the usual {@code
    * openai-compatible} servers) and Qwen's compatible mode accept it. The {@code gemini} preset
    * calls Gemini's native API, where the gateway's adapter sends the seed as {@code
-   * generationConfig.seed}, a documented field. Anthropic has no seed, Mistral calls it {@code
-   * random_seed}, and DeepSeek's OpenAI-compatible endpoint does not document it.
+   * generationConfig.seed}, a documented field; Mistral calls it {@code random_seed}, and the
+   * gateway's adapter sends it under that name. Anthropic has no seed, and DeepSeek's
+   * OpenAI-compatible endpoint does not document it.
    */
   private static final Set<ProviderKind> HONOUR_SEED =
       EnumSet.of(
@@ -24,7 +25,8 @@ public final class SeedSupport {
           ProviderKind.AZURE_OPENAI,
           ProviderKind.OPENAI_COMPATIBLE,
           ProviderKind.QWEN,
-          ProviderKind.GEMINI);
+          ProviderKind.GEMINI,
+          ProviderKind.MISTRAL);
 
   private SeedSupport() {}
 

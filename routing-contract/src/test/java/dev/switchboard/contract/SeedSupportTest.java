@@ -9,14 +9,16 @@ import org.junit.jupiter.params.provider.ValueSource;
 class SeedSupportTest {
 
   @ParameterizedTest
-  @ValueSource(strings = {"openai", "azure-openai", "openai-compatible", "qwen", "gemini"})
+  @ValueSource(
+      strings = {"openai", "azure-openai", "openai-compatible", "qwen", "gemini", "mistral"})
   void presetsWhoseEndpointTakesTheSeedHonourIt(String kind) {
-    // gemini: the native adapter sends it as generationConfig.seed (GeminiRequests).
+    // gemini: the native adapter sends it as generationConfig.seed (GeminiRequests); mistral: the
+    // OpenAI adapter sends it as random_seed.
     assertThat(SeedSupport.honoursSeed(kind)).isTrue();
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"anthropic", "mistral", "deepseek", "no-such-provider"})
+  @ValueSource(strings = {"anthropic", "deepseek", "no-such-provider"})
   void presetsWithoutADocumentedSeedDoNot(String kind) {
     assertThat(SeedSupport.honoursSeed(kind)).isFalse();
   }

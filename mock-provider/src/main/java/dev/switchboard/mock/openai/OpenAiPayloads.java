@@ -144,6 +144,19 @@ public final class OpenAiPayloads {
     return events;
   }
 
+  /**
+   * A stream as Mistral sends it: the same chunks, no {@code "usage": null} on them, and the usage
+   * on the last chunk (the one with the finish reason) unasked; no separate usage chunk.
+   */
+  public static List<String> streamEventsUsageLast(
+      String id, long created, String model, String fingerprint, ChatAnswer answer, int n) {
+    List<String> events = streamEvents(id, created, model, fingerprint, answer, n, false);
+    int last = events.size() - 2; // the finish chunk, before [DONE]
+    JsonObject finish = new JsonObject(events.get(last).substring("data: ".length()).strip());
+    events.set(last, event(finish.put("usage", usage(answer, n))));
+    return events;
+  }
+
   /** One SSE event carrying {@code json}. */
   public static String event(JsonObject json) {
     return "data: " + json.encode() + "\n\n";

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.contract.ProviderKind;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.upstream.FailureKind;
@@ -77,8 +78,9 @@ public class OpenAiAdapter implements UpstreamAdapter {
   }
 
   /**
-   * The client's body with {@code model} replaced by the target's provider model id, and without
-   * the {@code stream_options} the gateway added where the provider does not accept them.
+   * The client's body with {@code model} replaced by the target's provider model id, without the
+   * {@code stream_options} the gateway added where the provider does not accept them, and with
+   * Mistral's field names on a Mistral target ({@link #mistralFields}).
    */
   @Override
   public Buffer encodeRequest(
@@ -91,7 +93,9 @@ public class OpenAiAdapter implements UpstreamAdapter {
       // unknown_parameter); the gateway's seed on /v1/responses reaches targets through chat.
       copy.remove("seed");
     }
-    if (addedUsage && !acceptsStreamOptions(target.provider())) {
+    if (target.provider().providerKind() == ProviderKind.MISTRAL) {
+      mistralFields(copy);
+    } else if (addedUsage && !acceptsStreamOptions(target.provider())) {
       // Our own addition must not get the request rejected by a strict provider.
       copy.remove("stream_options");
     }
@@ -109,6 +113,26 @@ public class OpenAiAdapter implements UpstreamAdapter {
       return Buffer.buffer(JSON.writeValueAsBytes(copy));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a parsed JSON tree always serializes", e);
+    }
+  }
+
+  /**
+   * Renames and drops, in place, the OpenAI fields Mistral's chat completions does not know: it
+   * refuses every field it does not know with a 422 {@code extra_forbidden}. {@code stream_options}
+   * goes, the client's own too: Mistral reports usage in a stream's last chunk unasked, and the
+   * stream decoder cuts it when the client did not ask for it. {@code max_completion_tokens} is
+   * Mistral's {@code max_tokens} (taken over it when both are given, as OpenAI does), and {@code
+   * seed} its {@code random_seed} (the seed wins: it is the one the answer's headers name).
+   */
+  private static void mistralFields(ObjectNode copy) {
+    copy.remove("stream_options");
+    JsonNode limit = copy.remove("max_completion_tokens");
+    if (limit != null && !limit.isNull()) {
+      copy.set("max_tokens", limit);
+    }
+    JsonNode seed = copy.remove("seed");
+    if (seed != null && !seed.isNull()) {
+      copy.set("random_seed", seed);
     }
   }
 
@@ -135,13 +159,13 @@ public class OpenAiAdapter implements UpstreamAdapter {
   /**
    * Whether the provider accepts {@code stream_options} (the gateway adds {@code include_usage} to
    * measure tokens of streams). Mistral rejects unknown fields (422) and reports usage in its last
-   * chunk anyway; Azure OpenAI knows it from api-version {@value #AZURE_STREAM_OPTIONS_SINCE} on
-   * (the default {@code 2024-10-21} included) and refuses it with a 400 before; every other preset,
-   * and vLLM/Ollama, accept it.
+   * chunk anyway (its body is {@link #mistralFields}'s); Azure OpenAI knows it from api-version
+   * {@value #AZURE_STREAM_OPTIONS_SINCE} on (the default {@code 2024-10-21} included) and refuses
+   * it with a 400 before; every other preset, and vLLM/Ollama, accept it.
    */
   static boolean acceptsStreamOptions(RoutingTable.Provider provider) {
     return switch (provider.providerKind()) {
-      case MISTRAL -> false;
+      case MISTRAL -> false; // never reached: mistralFields drops them all
       case AZURE_OPENAI ->
           provider.apiVersion() == null
               || provider.apiVersion().compareTo(AZURE_STREAM_OPTIONS_SINCE) >= 0;

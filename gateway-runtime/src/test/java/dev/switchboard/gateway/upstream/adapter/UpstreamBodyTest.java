@@ -51,22 +51,29 @@ class UpstreamBodyTest {
   }
 
   @Test
-  void dropsOnlyTheStreamOptionsTheGatewayAddedWhereTheProviderRejectsThem() throws Exception {
+  void sendsMistralOnlyFieldsItKnowsUnderItsOwnNames() throws Exception {
+    // Mistral refuses every field it does not know (422 extra_forbidden), the client's own
+    // stream_options too; it calls the limit max_tokens and the seed random_seed.
     PlannedTarget mistral = target("mistral", "mistral-large-latest");
+    ObjectNode body = clientBody();
+    body.put("max_completion_tokens", 64);
+    body.put("seed", 7);
+    String before = body.toString();
 
-    JsonNode added =
-        JSON.readTree(
-            new OpenAiAdapter()
-                .encodeRequest(clientBody(), mistral, Operation.CHAT_COMPLETIONS, true)
-                .getBytes());
-    JsonNode clients =
-        JSON.readTree(
-            new OpenAiAdapter()
-                .encodeRequest(clientBody(), mistral, Operation.CHAT_COMPLETIONS, false)
-                .getBytes());
+    for (boolean addedUsage : new boolean[] {true, false}) {
+      JsonNode sent =
+          JSON.readTree(
+              new OpenAiAdapter()
+                  .encodeRequest(body, mistral, Operation.CHAT_COMPLETIONS, addedUsage)
+                  .getBytes());
 
-    assertThat(added.has("stream_options")).isFalse();
-    assertThat(clients.has("stream_options")).isTrue();
+      assertThat(sent.has("stream_options")).isFalse();
+      assertThat(sent.has("max_completion_tokens")).isFalse();
+      assertThat(sent.path("max_tokens").asInt()).isEqualTo(64);
+      assertThat(sent.has("seed")).isFalse();
+      assertThat(sent.path("random_seed").asInt()).isEqualTo(7);
+    }
+    assertThat(body.toString()).isEqualTo(before);
   }
 
   private static PlannedTarget azure(String apiVersion) {

@@ -1,0 +1,163 @@
+package dev.switchboard.gateway.upstream.adapter;
+
+import static dev.switchboard.gateway.TestTables.policyRoute;
+import static dev.switchboard.gateway.TestTables.provider;
+import static dev.switchboard.gateway.TestTables.target;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.GatewayHarness;
+import dev.switchboard.gateway.TestTables;
+import dev.switchboard.mock.MockProvider;
+import dev.switchboard.mock.MockProviderOptions;
+import dev.switchboard.mock.record.RequestRecord;
+import dev.switchboard.mock.sse.SseEvent;
+import dev.switchboard.mock.sse.SseParser;
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Chat completions to a {@code mistral} target, against the mock's Mistral flavour, which refuses
+ * every field Mistral does not know with Mistral's 422 {@code extra_forbidden}: the client's own
+ * {@code stream_options}, {@code max_completion_tokens} and the seed of a deterministic route reach
+ * it under Mistral's names or not at all, and the client still gets the usage it asked for.
+ */
+class MistralTargetIT {
+
+  @TempDir static Path dir;
+
+  static GatewayHarness gateway;
+  static MockProvider mistral;
+
+  @BeforeAll
+  static void start() throws Exception {
+    gateway =
+        GatewayHarness.withMocks(
+            dir,
+            List.of(new MockProviderOptions().keys("sk-mistral")),
+            (vertx, mocks) ->
+                TestTables.table(
+                    List.of(
+                        provider(
+                            "mistral",
+                            "mistral",
+                            mocks.get(0).origin() + "/mistral/v1",
+                            true,
+                            Map.of(),
+                            null)),
+                    List.of(
+                        new RoutingTable.Policy(
+                            "det",
+                            null,
+                            null,
+                            null,
+                            null,
+                            null,
+                            null,
+                            null,
+                            null,
+                            new RoutingTable.Deterministic(true, 42L, true, false),
+                            null)),
+                    List.of(
+                        policyRoute("small", null, target("mistral", "mistral-small-latest", 0)),
+                        policyRoute("det", "det", target("mistral", "mistral-small-latest", 0)))),
+            Map.of("mistral", "sk-mistral"));
+    mistral = gateway.mock();
+  }
+
+  @AfterEach
+  void clear() {
+    mistral.reset();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    gateway.close();
+  }
+
+  static JsonObject lastSent() {
+    List<RequestRecord> seen = mistral.requests();
+    return seen.get(seen.size() - 1).body();
+  }
+
+  static List<JsonNode> chunks(String sse) throws Exception {
+    List<JsonNode> chunks = new ArrayList<>();
+    for (SseEvent e : SseParser.parseAll(sse)) {
+      if (!"[DONE]".equals(e.data())) {
+        chunks.add(GatewayHarness.json(e.data()));
+      }
+    }
+    return chunks;
+  }
+
+  static String streamed(List<JsonNode> chunks) {
+    StringBuilder text = new StringBuilder();
+    for (JsonNode c : chunks) {
+      text.append(c.path("choices").path(0).path("delta").path("content").asText(""));
+    }
+    return text.toString();
+  }
+
+  @Test
+  void aClientsOwnStreamOptionsAndTokenLimitAreSentAsMistralNamesThemAndItsUsageArrives()
+      throws Exception {
+    HttpResponse<String> res =
+        gateway.post(
+            "/v1/chat/completions",
+            "{\"model\":\"small\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+                + "\"max_completion_tokens\":3,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"one two three four five\"}]}");
+
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    JsonObject sent = lastSent();
+    assertThat(sent.containsKey("stream_options")).isFalse();
+    assertThat(sent.containsKey("max_completion_tokens")).isFalse();
+    assertThat(sent.getInteger("max_tokens")).isEqualTo(3);
+    List<JsonNode> chunks = chunks(res.body());
+    assertThat(res.body()).endsWith("data: [DONE]\n\n");
+    JsonNode usage = chunks.get(chunks.size() - 1).path("usage");
+    assertThat(usage.path("completion_tokens").asInt()).isEqualTo(3);
+    assertThat(usage.path("prompt_tokens").asInt()).isPositive();
+  }
+
+  @Test
+  void aStreamWhoseClientAskedForNoUsageGetsNone() throws Exception {
+    HttpResponse<String> res =
+        gateway.post(
+            "/v1/chat/completions",
+            "{\"model\":\"small\",\"stream\":true,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    List<JsonNode> chunks = chunks(res.body());
+    assertThat(streamed(chunks)).isEqualTo("Echo from mistral-small-latest: hi");
+    assertThat(chunks).allSatisfy(c -> assertThat(c.has("usage")).as(c.toString()).isFalse());
+  }
+
+  @Test
+  void aDeterministicRoutesSeedIsSentAsRandomSeedAndHonoured() throws Exception {
+    HttpResponse<String> res =
+        gateway.post(
+            "/v1/chat/completions",
+            "{\"model\":\"det\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    JsonObject sent = lastSent();
+    assertThat(sent.containsKey("seed")).isFalse();
+    assertThat(sent.getLong("random_seed")).isEqualTo(42L);
+    assertThat(GatewayHarness.json(res.body()).at("/choices/0/message/content").asText())
+        .endsWith("(seed 42)");
+    assertThat(res.headers().firstValue("x-switchboard-seed")).contains("42");
+    assertThat(res.headers().firstValue("x-switchboard-unhonoured-params")).isEmpty();
+  }
+}
