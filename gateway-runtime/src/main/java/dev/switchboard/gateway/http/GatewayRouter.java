@@ -87,7 +87,9 @@ public final class GatewayRouter {
       router.post("/v1/responses/:id/cancel").handler(responsesState::cancel);
     }
     router.get("/v1/models").handler(info::listModels);
-    router.get("/v1/models/:model").handler(info::retrieveModel);
+    // The rest of the path is the id: model ids may hold a slash (meta-llama/Llama-3.1-8B), which
+    // OpenAI's Python SDK sends as it is; "%2F" is decoded into the parameter all the same.
+    router.getWithRegex("/v1/models/(?<model>.+)").handler(info::retrieveModel);
     router.get("/v1/switchboard/stats").handler(info::stats);
     router.get("/healthz").handler(info::health);
     router.get("/readyz").handler(info::ready);
