@@ -155,12 +155,17 @@ public final class GatewayRouter {
     if (!response.headers().contains("x-request-id")) {
       response.putHeader("x-request-id", ProxyHandler.requestId(request));
     }
+    String path = request.path();
+    boolean messages =
+        path != null && (path.equals(MESSAGES_PATH) || path.startsWith(MESSAGES_PATH + "/"));
+    if (messages && !response.headers().contains(ProxyHandler.ANTHROPIC_REQUEST_ID)) {
+      response.putHeader(ProxyHandler.ANTHROPIC_REQUEST_ID, response.headers().get("x-request-id"));
+    }
     if (request.method() == HttpMethod.HEAD) {
       response.setStatusCode(error.status()).end();
       return;
     }
-    String path = request.path();
-    if (path != null && (path.equals(MESSAGES_PATH) || path.startsWith(MESSAGES_PATH + "/"))) {
+    if (messages) {
       // Anthropic SDKs read errors in their own shape, also the ones no front door produced.
       response
           .setStatusCode(error.status())

@@ -78,6 +78,7 @@ public final class InfoHandlers {
    * consumer keys are required only those the caller's consumer may use.
    */
   public void listModels(RoutingContext rc) {
+    requestId(rc);
     Caller caller = identified(rc);
     if (caller == null) {
       return;
@@ -122,6 +123,7 @@ public final class InfoHandlers {
    * the caller's consumer may not use (as OpenAI answers for a model the key has no access to).
    */
   public void retrieveModel(RoutingContext rc) {
+    requestId(rc);
     Caller caller = identified(rc);
     if (caller == null) {
       return;
@@ -138,6 +140,17 @@ public final class InfoHandlers {
     }
     sendJson(rc, 200, model(name, snapshot));
   }
+
+  /**
+   * Gives the answer an {@code x-request-id} as OpenAI's API does on every call (the SDKs expose
+   * it): the client's when it sent a usable one, else a new one.
+   */
+  private static void requestId(RoutingContext rc) {
+    rc.response().putHeader(REQUEST_ID, ProxyHandler.requestId(rc.request()));
+  }
+
+  private static final CharSequence REQUEST_ID =
+      io.vertx.core.http.HttpHeaders.createOptimized("x-request-id");
 
   private Caller identified(RoutingContext rc) {
     return identified(rc, identify);

@@ -5,6 +5,7 @@ import dev.switchboard.gateway.pipeline.Exchange;
 import dev.switchboard.gateway.pipeline.Pipeline;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.time.GatewayClock;
+import dev.switchboard.gateway.upstream.Operation;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -20,6 +21,9 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class ProxyHandler {
 
   private static final CharSequence REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
+
+  /** Anthropic's name for the request id, which its SDKs read ({@code _request_id}). */
+  static final CharSequence ANTHROPIC_REQUEST_ID = HttpHeaders.createOptimized("request-id");
 
   private final Pipeline pipeline;
   private final GatewayClock clock;
@@ -43,6 +47,10 @@ public final class ProxyHandler {
   private RequestContext context(HttpServerRequest request, FrontDoor frontDoor) {
     RequestContext ctx = new RequestContext(requestId(request), frontDoor.operation(), clock);
     request.response().putHeader(REQUEST_ID, ctx.requestId());
+    if (frontDoor.operation() == Operation.MESSAGES
+        || frontDoor.operation() == Operation.COUNT_TOKENS) {
+      request.response().putHeader(ANTHROPIC_REQUEST_ID, ctx.requestId());
+    }
     request.response().closeHandler(v -> ctx.cancel());
     return ctx;
   }
