@@ -86,7 +86,9 @@ abstract class OpenAiFrontDoor implements FrontDoor {
 
         @Override
         public Buffer end(StreamEventFacts done) {
-          return DONE.copy();
+          // A bridged stream's usage, when asked for, is its own chunk just before [DONE].
+          String usage = done == null ? null : done.usageChunk();
+          return usage == null ? DONE.copy() : sseEvent(usage).appendBuffer(DONE);
         }
 
         @Override

@@ -125,7 +125,19 @@ class AnthropicGoldenTranscriptTest {
         return JsonNodeFactory.instance.nullNode();
       }
       case DONE -> {
-        return JsonNodeFactory.instance.textNode(facts.payload());
+        if (facts.usageChunk() == null) {
+          return JsonNodeFactory.instance.textNode(facts.payload());
+        }
+        // OpenAI's usage chunk: its own event before [DONE], no choices.
+        JsonNode usageChunk = JSON.readTree(facts.usageChunk());
+        assertThat(usageChunk.path("object").asText()).isEqualTo("chat.completion.chunk");
+        assertThat(usageChunk.path("created").asLong()).isEqualTo(CREATED);
+        assertThat(usageChunk.path("choices").isArray()).isTrue();
+        assertThat(usageChunk.path("choices")).isEmpty();
+        ObjectNode out = JSON.createObjectNode();
+        out.set("usage_chunk", usageChunk.get("usage"));
+        out.put("then", facts.payload());
+        return out;
       }
       case ERROR -> {
         return JSON.createObjectNode().put("error", facts.errorType());

@@ -16,9 +16,10 @@ import java.util.BitSet;
  * dev.switchboard.gateway.upstream.Operation#MESSAGES}) the events are relayed as they arrived,
  * {@code ping} included; bridged, each becomes the chat completion chunk it means (or nothing:
  * pings and block stops, except the stop of a tool call whose input pieces added up to nothing,
- * which completes its arguments as {@code "{}"}), and {@code message_stop} becomes {@code [DONE]}.
- * The facts' content source is the translated chunk, so text and tool-call deltas read the same as
- * an OpenAI stream's.
+ * which completes its arguments as {@code "{}"}), and {@code message_stop} becomes {@code [DONE]},
+ * preceded by the usage chunk ({@code choices: []}) when the client asked for usage. The facts'
+ * content source is the translated chunk, so text and tool-call deltas read the same as an OpenAI
+ * stream's.
  */
 final class AnthropicStreamDecoder implements StreamDecoder {
 
@@ -32,6 +33,9 @@ final class AnthropicStreamDecoder implements StreamDecoder {
 
   private String id = "";
   private String model = "";
+
+  /** A bridged stream's usage in chat's shape, for the usage chunk at its end; null: none. */
+  private JsonNode chatUsage;
 
   /** The usage of {@code message_start} (input side), completed by {@code message_delta}. */
   private JsonNode startUsage;
@@ -152,10 +156,10 @@ final class AnthropicStreamDecoder implements StreamDecoder {
         } else {
           ObjectNode chunk = chunk();
           ((ObjectNode) chunk.path("choices").get(0)).put("finish_reason", finish);
-          if (usage != null && !stripUsage) {
-            chunk.set("usage", AnthropicChatTranslation.chatUsage(usage));
-          }
           emit(chunk);
+          // The usage goes in a chunk of its own before [DONE] (message_stop), as OpenAI sends it.
+          chatUsage =
+              usage != null && !stripUsage ? AnthropicChatTranslation.chatUsage(usage) : null;
         }
         if (finish != null) {
           facts.finishReason(
@@ -171,6 +175,12 @@ final class AnthropicStreamDecoder implements StreamDecoder {
       }
       case "message_stop" -> {
         facts.reset(StreamEventFacts.Kind.DONE, bridged ? "[DONE]" : relay);
+        if (bridged && chatUsage != null) {
+          ObjectNode chunk = chunk();
+          chunk.putArray("choices");
+          chunk.set("usage", chatUsage);
+          facts.usageChunk(chunk.toString());
+        }
         if (refused || opening.isRefusal()) {
           facts.refused();
         }

@@ -17,11 +17,9 @@ import java.util.Set;
  * text → {@code delta.content}, each {@code functionCall} (Gemini sends calls whole) → one {@code
  * delta.tool_calls} entry with the complete arguments, its {@code finishReason} → the chunk's
  * {@code finish_reason} (see {@link GeminiReplies}). The first chunk of a candidate carries {@code
- * role: assistant}; the chunk that finishes the answer carries its usage when the client asked for
- * usage (the gateway always reads it). Usage Gemini sends after the finish, in an event of its own,
- * is a usage chunk of its own ({@code choices: []}, as OpenAI ends a stream with usage), or, when
- * the client did not ask for usage, reported to the gateway only; failing all that, the end reports
- * the last usage seen.
+ * role: assistant}. The usage (the last Gemini reported, on the finishing event or in one of its
+ * own after it) is a chunk of its own ({@code choices: []}) just before {@code [DONE]} when the
+ * client asked for usage, as OpenAI ends such a stream; the gateway reads it in any case.
  *
  * <p>Gemini ends a stream by closing it, without {@code [DONE]}: {@link #atEnd()} turns the close
  * into the end event once every candidate has reported a finish reason; a close before that is a
@@ -43,7 +41,6 @@ final class GeminiStreamDecoder implements StreamDecoder {
   private TokenUsage lastUsage;
   private ObjectNode lastUsageNode;
   private boolean usageReported;
-  private ObjectNode usageRelayed; // the usage the client last got, or null
 
   GeminiStreamDecoder(boolean stripUsage, long created) {
     this.stripUsage = stripUsage;
@@ -145,7 +142,7 @@ final class GeminiStreamDecoder implements StreamDecoder {
         && metadata.isObject()
         && !finished.isEmpty()
         && finished.containsAll(opened)) {
-      return usageAfterFinish(chunk);
+      return usageAfterFinish();
     } else {
       // Nothing for the client (usage before the answer, or feedback only): the gateway keeps
       // the facts.
@@ -154,10 +151,6 @@ final class GeminiStreamDecoder implements StreamDecoder {
       return facts;
     }
     boolean complete = lastFinish != null && finished.containsAll(opened);
-    if (complete && lastUsageNode != null && !stripUsage) {
-      chunk.set("usage", lastUsageNode);
-      usageRelayed = lastUsageNode;
-    }
     String payload = chunk.toString();
     facts.reset(StreamEventFacts.Kind.CHUNK, payload);
     facts.source(payload, chunk); // content, if asked for, is read from the translated chunk
@@ -176,21 +169,11 @@ final class GeminiStreamDecoder implements StreamDecoder {
   }
 
   /**
-   * Usage Gemini sends in an event of its own after every candidate finished: reported then, as
-   * OpenAI's usage chunk ({@code choices: []}) when the client asked for usage and has not had
-   * these figures yet (the finishing chunk may have carried the partial usage of an earlier event),
-   * and to the gateway in any case (cost, metrics, budgets).
+   * Usage Gemini sends in an event of its own after every candidate finished: reported to the
+   * gateway then (cost, metrics, budgets); the client gets it at the end ({@link #atEnd()}).
    */
-  private StreamEventFacts usageAfterFinish(ObjectNode chunk) {
-    if (!stripUsage && !lastUsageNode.equals(usageRelayed)) {
-      chunk.set("usage", lastUsageNode);
-      usageRelayed = lastUsageNode;
-      String payload = chunk.toString();
-      facts.reset(StreamEventFacts.Kind.CHUNK, payload);
-      facts.source(payload, chunk);
-    } else {
-      facts.reset(StreamEventFacts.Kind.DROP, null);
-    }
+  private StreamEventFacts usageAfterFinish() {
+    facts.reset(StreamEventFacts.Kind.DROP, null);
     facts.facts(model, null);
     facts.usage(lastUsage);
     usageReported = true;
@@ -216,6 +199,16 @@ final class GeminiStreamDecoder implements StreamDecoder {
       return null; // closed before the answer was complete: a truncation
     }
     facts.reset(StreamEventFacts.Kind.DONE, "[DONE]");
+    if (!stripUsage && lastUsageNode != null) {
+      ObjectNode chunk = NODES.objectNode();
+      chunk.put("id", id);
+      chunk.put("object", "chat.completion.chunk");
+      chunk.put("created", created);
+      chunk.put("model", model == null ? "" : model);
+      chunk.putArray("choices");
+      chunk.set("usage", lastUsageNode);
+      facts.usageChunk(chunk.toString());
+    }
     if (opening.isRefusal()) {
       facts.refused();
     }

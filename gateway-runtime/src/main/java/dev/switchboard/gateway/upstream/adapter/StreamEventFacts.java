@@ -60,6 +60,9 @@ public final class StreamEventFacts {
    */
   private boolean responsesEvent;
 
+  /** At the end of a bridged stream: the usage chunk to send before the end marker, or null. */
+  private String usageChunk;
+
   /** The event's first-choice content once decoded, else null (not asked for yet). */
   private OpenAiFirstChoice content;
 
@@ -69,6 +72,7 @@ public final class StreamEventFacts {
   private static final JsonFactory SYNTAX = new JsonFactory();
 
   void reset(Kind kind, String payload) {
+    this.usageChunk = null;
     this.source = null;
     this.parsed = null;
     this.responsesEvent = false;
@@ -103,6 +107,15 @@ public final class StreamEventFacts {
   void responsesSource(String data, JsonNode tree) {
     source(data, tree);
     this.responsesEvent = true;
+  }
+
+  /**
+   * At the end ({@link Kind#DONE}) of a stream bridged into chat chunks whose client asked for
+   * usage: OpenAI's usage chunk ({@code choices: []}) that goes out before the end marker, as
+   * OpenAI ends such a stream; the finishing chunk carries no usage.
+   */
+  void usageChunk(String chunk) {
+    this.usageChunk = chunk;
   }
 
   void kind(Kind kind, String payload) {
@@ -260,6 +273,15 @@ public final class StreamEventFacts {
    */
   public boolean isRefusal() {
     return refused;
+  }
+
+  /**
+   * The chat usage chunk a chat client gets before {@code [DONE]} (see {@link
+   * #usageChunk(String)}), or null: the OpenAI wire format's own usage chunk is an event of its
+   * own.
+   */
+  public String usageChunk() {
+    return usageChunk;
   }
 
   /** Token usage the event reports, or null. */

@@ -187,6 +187,13 @@ class GeminiGoldenTranscriptsTest {
     } else {
       assertThat(end).as(description).isNotNull();
       assertThat(end.kind()).isEqualTo(StreamEventFacts.Kind.DONE);
+      // A client that asked for usage gets OpenAI's usage chunk (no choices) before [DONE].
+      JsonNode usageChunk = golden.get("endUsageChunk");
+      if (usageChunk == null) {
+        assertThat(end.usageChunk()).as(description).isNull();
+      } else {
+        assertThat(JSON.readTree(end.usageChunk())).as(description).isEqualTo(usageChunk);
+      }
     }
   }
 }
