@@ -100,7 +100,7 @@ final class SseRelay implements UpstreamStream.Sink {
         upstream.abort(
             new UpstreamFailure(
                 FailureKind.SERVER_ERROR, "the upstream sent an error event mid-stream"));
-        terminalError(
+        OpenAiError error =
             new OpenAiError(
                 502,
                 event.errorMessage() != null
@@ -109,7 +109,12 @@ final class SseRelay implements UpstreamStream.Sink {
                 event.errorType() != null ? event.errorType() : "upstream_error",
                 event.errorParam(),
                 event.errorCode(),
-                "upstream_stream_error"));
+                "upstream_stream_error");
+        if (event.payload() != null) {
+          terminalRelayed(event, error); // a terminal event of the client's own protocol
+        } else {
+          terminalError(error);
+        }
       }
     }
   }
@@ -215,6 +220,29 @@ final class SseRelay implements UpstreamStream.Sink {
     if (!closed) {
       terminalError(error);
     }
+  }
+
+  /**
+   * Ends the stream with the upstream's own failure event (a Responses stream's {@code
+   * response.failed}, already key-scrubbed as every relayed event is), which the client's protocol
+   * defines as a terminal event; the request is the failure {@code error} describes, as with {@link
+   * #terminalError}. Should the encoder give nothing for it, the gateway's error event ends it.
+   */
+  private void terminalRelayed(StreamEventFacts failed, OpenAiError error) {
+    Buffer last;
+    try {
+      last = encoder.event(failed);
+    } catch (RuntimeException e) {
+      last = null;
+    }
+    if (last == null || ctx.clientGone()) {
+      terminalError(error);
+      return;
+    }
+    closed = true;
+    ensureHeaders();
+    exchange.response().end(last);
+    exchange.finish(200, "error", error.errorClass());
   }
 
   private void terminalError(OpenAiError error) {

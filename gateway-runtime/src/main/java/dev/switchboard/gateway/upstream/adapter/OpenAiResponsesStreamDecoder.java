@@ -8,8 +8,9 @@ import dev.switchboard.gateway.upstream.ReplySummary;
  * is relayed as it arrived; the facts come from {@code response.created} (model) and the terminal
  * {@code response.completed} / {@code response.incomplete} (usage, finish), which is the stream's
  * {@link StreamEventFacts.Kind#DONE} (Responses streams send no {@code [DONE]}). {@code error} and
- * {@code response.failed} events are the provider's mid-stream failure. Text deltas, by far the
- * most frequent events, are recognised by their opening and relayed without a parse.
+ * {@code response.failed} events are the provider's mid-stream failure; {@code response.failed}, a
+ * terminal event of the protocol, is relayed to the client as it came. Text deltas, by far the most
+ * frequent events, are recognised by their opening and relayed without a parse.
  */
 final class OpenAiResponsesStreamDecoder implements StreamDecoder {
 
@@ -68,6 +69,7 @@ final class OpenAiResponsesStreamDecoder implements StreamDecoder {
         if (OpenAiAdapter.outOfCredit(error)) {
           facts.outOfCredit();
         }
+        facts.relayedError(relay); // the client gets the provider's own terminal event
       }
       case "response.completed", "response.incomplete" -> {
         completed = true;

@@ -118,6 +118,14 @@ public final class StreamEventFacts {
     this.usageChunk = chunk;
   }
 
+  /**
+   * For an {@link Kind#ERROR} ({@link #error} first): the upstream's own terminal failure event,
+   * which the client gets instead of the gateway's error event, as a client of the provider would.
+   */
+  void relayedError(String payload) {
+    this.payload = payload;
+  }
+
   void kind(Kind kind, String payload) {
     this.kind = kind;
     this.payload = payload;
@@ -248,7 +256,11 @@ public final class StreamEventFacts {
     return kind;
   }
 
-  /** The data to relay to the client (in the upstream's format), null unless {@link Kind#CHUNK}. */
+  /**
+   * The data to relay to the client (in the upstream's format): a {@link Kind#CHUNK}'s, or an
+   * {@link Kind#ERROR}'s when the upstream's own failure event ends the client's stream ({@link
+   * #relayedError}); null otherwise.
+   */
   public String payload() {
     return payload;
   }
