@@ -58,6 +58,12 @@ final class AnthropicHandler {
               if (!(body.getValue("max_tokens") instanceof Number)) {
                 return new ProviderHandler.BadRequest("max_tokens: Field required", null, null);
               }
+              if (body.getValue("temperature") instanceof Number t
+                  && (t.doubleValue() < 0 || t.doubleValue() > 1)) {
+                // Anthropic's range is 0 to 1 (OpenAI's goes to 2).
+                return new ProviderHandler.BadRequest(
+                    "temperature: Input should be less than or equal to 1", null, null);
+              }
               return null;
             });
     if (a == null) {

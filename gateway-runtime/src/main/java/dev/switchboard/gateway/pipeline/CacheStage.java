@@ -550,7 +550,7 @@ public final class CacheStage implements Stage {
       ctx.usage(answer.usage());
     }
     HttpServerResponse response = exchange.response();
-    ServedHeaders.write(response, ctx);
+    ServedHeaders.write(response, ctx, exchange.body());
     response
         .setStatusCode(200)
         .setChunked(true)

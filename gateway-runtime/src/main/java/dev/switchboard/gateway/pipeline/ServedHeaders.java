@@ -1,8 +1,12 @@
 package dev.switchboard.gateway.pipeline;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.contract.ProviderKind;
 import dev.switchboard.gateway.determinism.Determinism;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.upstream.Operation;
+import dev.switchboard.gateway.upstream.adapter.AnthropicChatTranslation;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 
@@ -38,8 +42,12 @@ final class ServedHeaders {
 
   private ServedHeaders() {}
 
-  /** Sets the headers (before the first byte goes out). */
-  static void write(HttpServerResponse response, RequestContext ctx) {
+  /**
+   * Sets the headers (before the first byte goes out).
+   *
+   * @param body the client's request as its door decoded it (null when it has none)
+   */
+  static void write(HttpServerResponse response, RequestContext ctx, ObjectNode body) {
     PlannedTarget t = ctx.target();
     response.putHeader(ROUTE, ctx.routeName());
     if (ctx.snapshot() != null) {
@@ -74,17 +82,36 @@ final class ServedHeaders {
             CACHE_SIMILARITY, String.format(java.util.Locale.ROOT, "%.4f", ctx.cacheSimilarity()));
       }
     }
+    // A cache hit has no target: the stored answer's provider did (not) honour the parameters.
+    String kind = ctx.servedProviderKind();
+    String unhonoured = null;
     Determinism d = ctx.determinism();
     if (d != null) {
       response.putHeader(SEED, d.seed() == null ? "none" : Long.toString(d.seed()));
       response.putHeader(PROMPT_HASH, d.systemPromptHash());
-      // A cache hit has no target: the stored answer's provider did (not) honour the seed.
-      String kind = ctx.servedProviderKind();
-      String unhonoured = kind == null ? null : d.unhonoured(kind);
-      if (unhonoured != null) {
-        response.putHeader(UNHONOURED, unhonoured);
-      }
+      unhonoured = kind == null ? null : d.unhonoured(kind);
     }
+    if (clampedTemperature(kind, ctx.operation(), body)) {
+      unhonoured = unhonoured == null ? "temperature" : unhonoured + ", temperature";
+    }
+    if (unhonoured != null) {
+      response.putHeader(UNHONOURED, unhonoured);
+    }
+  }
+
+  private static final String ANTHROPIC = ProviderKind.ANTHROPIC.wireName();
+
+  /**
+   * Whether the answer's Anthropic target was sent a lower {@code temperature} than the client
+   * asked for: a chat or Responses request (translated to Messages, {@link
+   * AnthropicChatTranslation#clampsTemperature}) above Anthropic's maximum. A string comparison for
+   * every other answer.
+   */
+  private static boolean clampedTemperature(String kind, Operation door, ObjectNode body) {
+    return ANTHROPIC.equals(kind)
+        && body != null
+        && (door == Operation.CHAT_COMPLETIONS || door == Operation.RESPONSES)
+        && AnthropicChatTranslation.clampsTemperature(body);
   }
 
   /**

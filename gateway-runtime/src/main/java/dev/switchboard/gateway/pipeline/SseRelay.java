@@ -291,7 +291,7 @@ final class SseRelay implements UpstreamStream.Sink {
     }
     headersSent = true;
     HttpServerResponse response = exchange.response();
-    ServedHeaders.write(response, ctx);
+    ServedHeaders.write(response, ctx, exchange.body());
     response
         .setStatusCode(200)
         .setChunked(true)

@@ -20,11 +20,12 @@ import dev.switchboard.gateway.request.TokenUsage;
  * tool_use} blocks; {@code tool} messages → {@code tool_result} blocks of one user turn; tools,
  * {@code tool_choice} and {@code parallel_tool_calls}; {@code max_tokens}/{@code
  * max_completion_tokens} (defaulted to {@link #DEFAULT_MAX_TOKENS}, Anthropic requires it); {@code
- * stop}; {@code temperature}; {@code top_p}; {@code user} → {@code metadata.user_id}. JSON output
- * ({@code response_format}) is a forced tool named {@link #JSON_TOOL} whose input comes back as the
- * answer's text: it works on every Claude model, where the native structured output is limited to
- * recent ones. Fields Anthropic has no equivalent for ({@code seed}, penalties, {@code logprobs},
- * {@code logit_bias}) are dropped; {@code n > 1} is refused (400), since it cannot be honoured.
+ * stop}; {@code temperature} (above 1, Anthropic's maximum, sent as 1); {@code top_p}; {@code user}
+ * → {@code metadata.user_id}. JSON output ({@code response_format}) is a forced tool named {@link
+ * #JSON_TOOL} whose input comes back as the answer's text: it works on every Claude model, where
+ * the native structured output is limited to recent ones. Fields Anthropic has no equivalent for
+ * ({@code seed}, penalties, {@code logprobs}, {@code logit_bias}) are dropped; {@code n > 1} is
+ * refused (400), since it cannot be honoured.
  */
 public final class AnthropicChatTranslation {
 
@@ -33,6 +34,23 @@ public final class AnthropicChatTranslation {
 
   /** The forced tool that carries a JSON answer ({@code response_format}). */
   public static final String JSON_TOOL = "switchboard_json_output";
+
+  /**
+   * Anthropic's highest {@code temperature}: it refuses more with a 400, where OpenAI's range goes
+   * to 2.
+   */
+  public static final double MAX_TEMPERATURE = 1.0;
+
+  /**
+   * Whether a chat request's {@code temperature} is above what Anthropic takes, so that the
+   * Messages request carries {@link #MAX_TEMPERATURE} instead.
+   */
+  public static boolean clampsTemperature(JsonNode chat) {
+    JsonNode temperature = chat.get("temperature");
+    return temperature != null
+        && temperature.isNumber()
+        && temperature.doubleValue() > MAX_TEMPERATURE;
+  }
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -76,7 +94,11 @@ public final class AnthropicChatTranslation {
             ? chat.get("max_completion_tokens")
             : chat.get("max_tokens");
     out.put("max_tokens", max != null && max.canConvertToInt() ? max.asInt() : DEFAULT_MAX_TOKENS);
-    copyNumber(chat, "temperature", out, "temperature");
+    if (clampsTemperature(chat)) {
+      out.put("temperature", MAX_TEMPERATURE); // said in x-switchboard-unhonoured-params
+    } else {
+      copyNumber(chat, "temperature", out, "temperature");
+    }
     copyNumber(chat, "top_p", out, "top_p");
     JsonNode stop = chat.get("stop");
     if (stop != null && stop.isTextual()) {
