@@ -20,7 +20,9 @@ import java.nio.charset.StandardCharsets;
  * stays silent longer than the provider's {@code timeouts.streamIdle}, whose request is then reset
  * (a stream paused because the client reads slowly is not silent). So does one the provider ends
  * cleanly before its final event ({@link ResponsesFacts#FINAL_STREAM_EVENTS}): a cut stream never
- * looks complete. The client leaving is the caller's to handle (it resets the provider's request).
+ * looks complete — except a resume ({@code starting_after}) the provider answers with no event at
+ * all, which is how it answers a client that already had the final event. The client leaving is the
+ * caller's to handle (it resets the provider's request).
  */
 final class StoredResponseStream {
 
@@ -311,8 +313,10 @@ final class StoredResponseStream {
     if (closed || out.ended() || out.closed()) {
       return;
     }
-    if (finalType == null) {
+    if (finalType == null && !(relayed == 0 && firstSequence > 0)) {
       // Ended cleanly, but before the final event: cut short as surely as a reset would have.
+      // Not a resume with nothing after it: a client resuming past the final event (it had them
+      // all when its connection broke) is sent no event and the stream closed, as OpenAI does.
       fail(ErrorMapping.streamTruncated());
       return;
     }

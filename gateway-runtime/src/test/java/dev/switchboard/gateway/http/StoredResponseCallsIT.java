@@ -252,6 +252,34 @@ class StoredResponseCallsIT {
   }
 
   /**
+   * A client that had every event, the final one included, when its connection broke resumes after
+   * the final event: the provider has nothing more and closes the stream, and so does the gateway
+   * (no {@code stream_truncated} error for a stream that was complete).
+   */
+  @Test
+  void aResumeAfterTheFinalEventEndsWithNothingMore() throws Exception {
+    String id = create("Resume me");
+    HttpResponse<String> whole = call("GET", "/v1/responses/" + id + "?stream=true", "get-all");
+    List<dev.switchboard.mock.sse.SseEvent> all =
+        dev.switchboard.mock.sse.SseParser.parseAll(whole.body());
+    dev.switchboard.mock.sse.SseEvent last = all.get(all.size() - 1);
+    assertThat(last.event()).isEqualTo("response.completed");
+    long lastSequence = GatewayHarness.json(last.data()).path("sequence_number").asLong();
+
+    HttpResponse<String> resumed =
+        call(
+            "GET",
+            "/v1/responses/" + id + "?stream=true&starting_after=" + lastSequence,
+            "resume-past-end");
+
+    assertThat(resumed.statusCode()).isEqualTo(200);
+    assertThat(dev.switchboard.mock.sse.SseParser.parseAll(resumed.body()))
+        .as(resumed.body())
+        .isEmpty();
+    assertThat(line("resume-past-end").path("outcome").asText()).isEqualTo("success");
+  }
+
+  /**
    * The provider holding the response sends no answer head ({@code stall}): past its {@code
    * timeouts.firstToken} (not its ten-minute total) the call is the 504 a plain call gets for the
    * same timeout, accounted as {@code timeout}, and the provider's request is reset; a streamed
