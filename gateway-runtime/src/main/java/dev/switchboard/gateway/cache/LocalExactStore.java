@@ -87,8 +87,8 @@ final class LocalExactStore implements ExactStore {
   }
 
   @Override
-  public Future<CachedAnswer> lookup(String key) {
-    return Future.succeededFuture(cache.getIfPresent(key));
+  public Future<CachedAnswer> lookup(String key, Decoding decoding) {
+    return Future.succeededFuture(cache.getIfPresent(key)); // answers, not bytes: nothing to decode
   }
 
   @Override

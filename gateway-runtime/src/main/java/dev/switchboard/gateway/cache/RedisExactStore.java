@@ -17,6 +17,11 @@ public final class RedisExactStore implements ExactStore {
   private final GatewayClock clock;
   private final long ttlMs;
 
+  private static final Future<CachedAnswer> MISS = Future.succeededFuture(null);
+
+  /** Runs where each value from Redis is opened: a test observes the thread. */
+  private volatile Runnable openProbe = () -> {};
+
   RedisExactStore(LocalExactStore near, SharedAnswers shared, GatewayClock clock, long ttlMs) {
     this.near = near;
     this.shared = shared;
@@ -24,8 +29,19 @@ public final class RedisExactStore implements ExactStore {
     this.ttlMs = ttlMs;
   }
 
+  /** For tests: {@code probe} runs on the thread that opens each value Redis returns. */
+  RedisExactStore openProbe(Runnable probe) {
+    this.openProbe = probe;
+    return this;
+  }
+
+  /**
+   * The near copy, else Redis's value opened ({@link AnswerCodec#open}: AES-GCM over all of it,
+   * then decoded). Redis answers on an event loop, so a value {@code decoding} finds too large for
+   * one is opened through it (a worker); a small one, the hot path, is opened in place.
+   */
   @Override
-  public Future<CachedAnswer> lookup(String key) {
+  public Future<CachedAnswer> lookup(String key, Decoding decoding) {
     CachedAnswer local = near.get(key);
     if (local != null && fresh(local)) {
       return Future.succeededFuture(local);
@@ -33,15 +49,27 @@ public final class RedisExactStore implements ExactStore {
     String name = shared.name(key);
     return shared
         .get(name)
-        .map(
+        .compose(
             stored -> {
-              CachedAnswer answer = stored == null ? null : AnswerCodec.open(key, name, stored);
-              if (answer == null || !fresh(answer)) {
-                return null;
+              if (stored == null) {
+                return MISS;
               }
-              near.put(key, answer);
-              return answer;
+              if (decoding.elsewhere(stored.length)) {
+                return decoding.run(() -> open(key, name, stored)).otherwise((CachedAnswer) null);
+              }
+              return Future.succeededFuture(open(key, name, stored));
             });
+  }
+
+  /** The answer in {@code stored} when it opens and is fresh (then kept near), else null. */
+  private CachedAnswer open(String key, String name, byte[] stored) {
+    openProbe.run();
+    CachedAnswer answer = AnswerCodec.open(key, name, stored);
+    if (answer == null || !fresh(answer)) {
+      return null;
+    }
+    near.put(key, answer);
+    return answer;
   }
 
   /** Within the TTL of its first storing (a near copy never outlives the shared entry). */

@@ -9,6 +9,7 @@ import dev.switchboard.gateway.cache.CacheSettings;
 import dev.switchboard.gateway.cache.CacheStats;
 import dev.switchboard.gateway.cache.CachedAnswer;
 import dev.switchboard.gateway.cache.Embedder;
+import dev.switchboard.gateway.cache.ExactStore;
 import dev.switchboard.gateway.cache.LexicalGuard;
 import dev.switchboard.gateway.cache.ResponseCache;
 import dev.switchboard.gateway.cache.SemanticIndex;
@@ -28,6 +29,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
@@ -79,8 +81,12 @@ public final class CacheStage implements Stage {
     CacheRequest of(Exchange exchange, String scope, CacheSettings settings, boolean semantic);
   }
 
-  /** What one request's lookup found and what storing its answer needs. */
-  static final class Lookup implements StreamTap {
+  /**
+   * What one request's lookup found and what storing its answer needs; it also tells a shared store
+   * where to open what it fetched ({@link ExactStore.Decoding}).
+   */
+  static final class Lookup implements StreamTap, ExactStore.Decoding {
+    final Exchange exchange;
     final ResponseCache.RouteCache caches;
     final boolean store;
     final boolean semantic;
@@ -104,7 +110,8 @@ public final class CacheStage implements Stage {
     int eventBytes;
     boolean streamComplete;
 
-    Lookup(ResponseCache.RouteCache caches, boolean store, boolean semantic) {
+    Lookup(Exchange exchange, ResponseCache.RouteCache caches, boolean store, boolean semantic) {
+      this.exchange = exchange;
       this.caches = caches;
       this.store = store;
       this.semantic = semantic;
@@ -126,6 +133,22 @@ public final class CacheStage implements Stage {
     @Override
     public void completed() {
       streamComplete = true;
+    }
+
+    /**
+     * A value over {@link ValidateStage#INLINE_PARSE_LIMIT} (the limit above which an answer is
+     * decoded and stored off the loop): decrypting and decoding a shared store's value grows with
+     * it, and Redis answers on an event loop.
+     */
+    @Override
+    public boolean elsewhere(int storedBytes) {
+      return storedBytes > ValidateStage.INLINE_PARSE_LIMIT;
+    }
+
+    /** On a worker; the hit goes on on the request's event loop. */
+    @Override
+    public Future<CachedAnswer> run(Callable<CachedAnswer> open) {
+      return OffLoop.run(exchange, open);
     }
   }
 
@@ -179,7 +202,7 @@ public final class CacheStage implements Stage {
         policy.deterministic() != null && Boolean.TRUE.equals(policy.deterministic().enabled());
     boolean semantic =
         caches.semantic() != null && !deterministic && cache.embedder(settings) != null;
-    Lookup lookup = new Lookup(caches, !noStore, semantic);
+    Lookup lookup = new Lookup(exchange, caches, !noStore, semantic);
     exchange.cacheLookup(lookup);
     PlannedTarget first = plan.get(0);
     lookup.keyedTarget = first;
@@ -235,11 +258,12 @@ public final class CacheStage implements Stage {
     if (caches.exact() == null) {
       return afterExact(exchange, lookup, settings, null);
     }
-    Future<CachedAnswer> exact = caches.exact().lookup(lookup.request.exactKey());
+    Future<CachedAnswer> exact = caches.exact().lookup(lookup.request.exactKey(), lookup);
     if (exact.isComplete()) {
       return afterExact(exchange, lookup, settings, exact.result());
     }
-    // A shared store: the answer comes back later (its own deadline; a failure is a miss).
+    // A shared store: the answer comes back later (its own deadline; a failure is a miss), a
+    // large one opened on a worker (this lookup's elsewhere/run).
     Context context = exchange.context();
     exact.onComplete(
         ar ->

@@ -9,7 +9,7 @@ import java.util.concurrent.Callable;
  * so on a Vert.x worker, since megabytes of inline images would stall every request on the loop.
  * One rule and one hop for every stage that does this ({@link ValidateStage}, {@link CacheStage});
  * work over an answer that large (its front door's reshaping in {@link AnswerStage}, its storing in
- * {@link CacheStage}) hops the same way.
+ * {@link CacheStage}, opening it when it comes from the shared cache) hops the same way.
  */
 final class OffLoop {
 
