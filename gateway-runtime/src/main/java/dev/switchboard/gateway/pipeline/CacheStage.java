@@ -15,6 +15,7 @@ import dev.switchboard.gateway.cache.ResponseCache;
 import dev.switchboard.gateway.cache.SemanticIndex;
 import dev.switchboard.gateway.cost.Pricing;
 import dev.switchboard.gateway.frontdoor.StreamEncoder;
+import dev.switchboard.gateway.http.OpenAiError;
 import dev.switchboard.gateway.metrics.GatewayMetrics;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.routing.PlannedTarget;
@@ -67,6 +68,33 @@ public final class CacheStage implements Stage {
     this.cache = cache;
     this.metrics = metrics;
     this.keys = keys;
+  }
+
+  /** Learns how a cached stream is replayed: a test observes its batches. */
+  private volatile ReplayProbe replayProbe = ReplayProbe.NONE;
+
+  /** For tests: {@code probe} learns each batch of every replayed stream. */
+  CacheStage replayProbe(ReplayProbe probe) {
+    this.replayProbe = probe;
+    return this;
+  }
+
+  /** What a replay of a cached stream does, for tests. */
+  interface ReplayProbe {
+    ReplayProbe NONE =
+        new ReplayProbe() {
+          @Override
+          public void batch(int events) {}
+
+          @Override
+          public void waiting(int eventsLeft) {}
+        };
+
+    /** A batch of {@code events} stored events was encoded and written (on this thread). */
+    void batch(int events);
+
+    /** The client's write queue is full: the replay waits for it to drain. */
+    void waiting(int eventsLeft);
   }
 
   /** For tests: {@code probe} runs on the thread that stores each answer. */
@@ -533,18 +561,61 @@ public final class CacheStage implements Stage {
     }
   }
 
-  /** The stored events through a fresh decoder and the front door's encoder: a valid stream. */
-  private static void replayStream(Exchange exchange, CachedAnswer answer) {
+  /**
+   * The stored events through a fresh decoder and the front door's encoder: a valid stream. A
+   * stream whose events total at most {@link ValidateStage#INLINE_PARSE_LIMIT}, the hot path, is
+   * encoded and written in one piece; a larger one (up to {@link #MAX_STREAM_BYTES}) goes out batch
+   * by batch ({@link Replay}).
+   */
+  private void replayStream(Exchange exchange, CachedAnswer answer) {
     RequestContext ctx = exchange.ctx();
     StreamDecoder decoder =
         UpstreamAdapters.forProvider(answer.provider())
             .streamDecoder(answer.format(), exchange.stripUsage(), ctx::epochSeconds);
     StreamEncoder encoder =
         exchange.frontDoor().streamEncoder(answer.format(), exchange.body(), ctx);
+    List<String> events = answer.events();
+    if (large(events)) {
+      new Replay(exchange, answer, decoder, encoder, replayProbe).next();
+      return;
+    }
     Buffer out = Buffer.buffer();
+    boolean done = encode(ctx, decoder, encoder, events, 0, events.size(), out);
+    replayProbe.batch(events.size());
+    ended(ctx, answer, decoder, encoder, done, out);
+    HttpServerResponse response = exchange.response();
+    SseRelay.streamHead(response, ctx, exchange.body());
+    response.end(out);
+    exchange.finish(200, "success", null);
+  }
+
+  /** Whether {@code events} total more than {@link ValidateStage#INLINE_PARSE_LIMIT} chars. */
+  private static boolean large(List<String> events) {
+    long total = 0;
+    for (int i = 0; i < events.size(); i++) {
+      total += events.get(i).length();
+      if (total > ValidateStage.INLINE_PARSE_LIMIT) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Decodes the stored events {@code [from, to)}, records their facts and appends what the door
+   * encodes to {@code out}; returns whether the final event was among them.
+   */
+  private static boolean encode(
+      RequestContext ctx,
+      StreamDecoder decoder,
+      StreamEncoder encoder,
+      List<String> events,
+      int from,
+      int to,
+      Buffer out) {
     boolean done = false;
-    for (String data : answer.events()) {
-      StreamEventFacts event = decoder.decode(data, null);
+    for (int i = from; i < to; i++) {
+      StreamEventFacts event = decoder.decode(events.get(i), null);
       switch (event.kind()) {
         case CHUNK -> {
           Exchange.record(ctx, event);
@@ -561,6 +632,17 @@ public final class CacheStage implements Stage {
         }
       }
     }
+    return done;
+  }
+
+  /** After the last stored event: the stream's end, and the usage the original reported. */
+  private static void ended(
+      RequestContext ctx,
+      CachedAnswer answer,
+      StreamDecoder decoder,
+      StreamEncoder encoder,
+      boolean done,
+      Buffer out) {
     if (!done) {
       // A provider whose close is its end (Gemini): the end event is the decoder's, as in SseRelay.
       StreamEventFacts end = decoder.atEnd();
@@ -573,21 +655,133 @@ public final class CacheStage implements Stage {
     if (ctx.usage() == null && answer.usage() != null) {
       ctx.usage(answer.usage());
     }
-    HttpServerResponse response = exchange.response();
-    ServedHeaders.write(response, ctx, exchange.body());
-    response
-        .setStatusCode(200)
-        .setChunked(true)
-        .putHeader("content-type", "text/event-stream; charset=utf-8")
-        .putHeader("cache-control", "no-cache")
-        .putHeader("x-accel-buffering", "no");
-    response.end(out);
-    exchange.finish(200, "success", null);
   }
 
   private static void append(Buffer out, Buffer event) {
     if (event != null) {
       out.appendBuffer(event);
+    }
+  }
+
+  /** Stored events encoded per turn of the event loop when a large stream is replayed. */
+  static final int REPLAY_BATCH_CHARS = 32 * 1024;
+
+  /**
+   * A large stored stream replayed as a relayed one goes out: a batch of events (about {@link
+   * #REPLAY_BATCH_CHARS} of stored data) is decoded, encoded and written per turn of the event
+   * loop, and the next waits for the next turn — or, when the client reads slower than the stream
+   * is written, until the response's write queue drained. Before, all of a stream of up to 1 MiB
+   * was encoded in one turn (about a millisecond in which no other request on the loop moved) and
+   * handed to the connection at once, however slowly the client read. The client leaving ends it
+   * (499); a failure after the head went out ends it with the door's terminal error event.
+   */
+  private static final class Replay implements OpenStream {
+    private final Exchange exchange;
+    private final RequestContext ctx;
+    private final CachedAnswer answer;
+    private final List<String> events;
+    private final StreamDecoder decoder;
+    private final StreamEncoder encoder;
+    private final ReplayProbe probe;
+    private int next;
+    private boolean done;
+    private boolean headSent;
+    private boolean closed;
+
+    /** Waiting for the write queue to drain (a drain at another time is not ours to act on). */
+    private boolean draining;
+
+    Replay(
+        Exchange exchange,
+        CachedAnswer answer,
+        StreamDecoder decoder,
+        StreamEncoder encoder,
+        ReplayProbe probe) {
+      this.exchange = exchange;
+      this.ctx = exchange.ctx();
+      this.answer = answer;
+      this.events = answer.events();
+      this.decoder = decoder;
+      this.encoder = encoder;
+      this.probe = probe;
+      exchange.relay(this); // a failure while replaying ends the stream through it
+      // The client leaving mid-replay (also while the replay waits for a drain that will never
+      // come) ends the request; a close that comes as the last batch is handed over (an h2c
+      // upgrade's HTTP/1 side closes as the answer ends) is not the client leaving.
+      ctx.onCancel(
+          () -> {
+            if (!closed) {
+              closed = true;
+              exchange.finish(499, "cancelled", "client_cancelled");
+            }
+          });
+    }
+
+    /** Decodes, encodes and writes the next batch; the last one ends the stream. */
+    void next() {
+      if (closed || exchange.finished()) {
+        return;
+      }
+      int to = next;
+      int chars = 0;
+      while (to < events.size() && chars < REPLAY_BATCH_CHARS) {
+        chars += events.get(to++).length();
+      }
+      Buffer out = Buffer.buffer(chars + 256);
+      done |= encode(ctx, decoder, encoder, events, next, to, out);
+      probe.batch(to - next);
+      next = to;
+      HttpServerResponse response = exchange.response();
+      if (!headSent) {
+        headSent = true;
+        SseRelay.streamHead(response, ctx, exchange.body());
+      }
+      if (next == events.size()) {
+        closed = true;
+        ended(ctx, answer, decoder, encoder, done, out);
+        response.end(out);
+        exchange.finish(200, "success", null);
+        return;
+      }
+      response.write(out);
+      if (response.writeQueueFull()) {
+        draining = true;
+        probe.waiting(events.size() - next);
+        response.drainHandler(
+            v -> {
+              if (draining) {
+                draining = false;
+                resume();
+              }
+            });
+      } else {
+        exchange.context().runOnContext(v -> resume());
+      }
+    }
+
+    /** The next batch under the pipeline's guard: what it throws fails the request. */
+    private void resume() {
+      exchange.continueIf(
+          () -> {
+            next();
+            return false;
+          });
+    }
+
+    @Override
+    public void fail(OpenAiError error) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      if (ctx.clientGone()) {
+        exchange.finish(499, "cancelled", "client_cancelled");
+        return;
+      }
+      if (!headSent) {
+        SseRelay.streamHead(exchange.response(), ctx, exchange.body());
+      }
+      SseRelay.endWithError(exchange, encoder, error);
     }
   }
 

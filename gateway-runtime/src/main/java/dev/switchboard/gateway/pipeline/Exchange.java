@@ -59,7 +59,7 @@ public final class Exchange {
   private Caller caller;
   private CacheStage.Lookup cacheLookup;
   private StreamTap streamTap;
-  private SseRelay relay;
+  private OpenStream relay;
   private String pinnedTarget;
   private RouteLimit routeLimit;
   private java.util.function.Consumer<RouteLimit> onRouteLimit;
@@ -302,8 +302,11 @@ public final class Exchange {
     this.streamTap = streamTap;
   }
 
-  /** The relay of the stream being answered (set by the answer stage), or null. */
-  void relay(SseRelay relay) {
+  /**
+   * The stream being answered (the answer stage's relay, a cached stream replayed in batches), or
+   * null.
+   */
+  void relay(OpenStream relay) {
     this.relay = relay;
   }
 

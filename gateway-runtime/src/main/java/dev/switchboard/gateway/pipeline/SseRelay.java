@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.pipeline;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.frontdoor.StreamEncoder;
 import dev.switchboard.gateway.http.ErrorMapping;
 import dev.switchboard.gateway.http.OpenAiError;
@@ -21,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * upstream's final event (its end marker, or its close where that is the end) or with exactly one
  * terminal error event — never a silent truncation. It reports only to its {@link Exchange}.
  */
-final class SseRelay implements UpstreamStream.Sink {
+final class SseRelay implements UpstreamStream.Sink, OpenStream {
 
   private static final Logger LOG = LoggerFactory.getLogger(SseRelay.class);
 
@@ -216,7 +217,8 @@ final class SseRelay implements UpstreamStream.Sink {
    * Ends the stream with {@code error} as its one terminal event when the gateway failed while
    * relaying it ({@link Exchange#fail}); nothing when it has ended already.
    */
-  void fail(OpenAiError error) {
+  @Override
+  public void fail(OpenAiError error) {
     if (!closed) {
       terminalError(error);
     }
@@ -252,6 +254,14 @@ final class SseRelay implements UpstreamStream.Sink {
       return;
     }
     ensureHeaders();
+    endWithError(exchange, encoder, error);
+  }
+
+  /**
+   * Ends a stream whose head went out with {@code error} as its one terminal event, and finishes
+   * the request ({@link SseRelay}, a cached stream replayed in batches).
+   */
+  static void endWithError(Exchange exchange, StreamEncoder encoder, OpenAiError error) {
     Buffer last;
     try {
       last = encoder.error(error);
@@ -290,8 +300,12 @@ final class SseRelay implements UpstreamStream.Sink {
       return;
     }
     headersSent = true;
-    HttpServerResponse response = exchange.response();
-    ServedHeaders.write(response, ctx, exchange.body());
+    streamHead(exchange.response(), ctx, exchange.body());
+  }
+
+  /** The head of an SSE answer (a relayed stream, a replayed cached one): set, not yet sent. */
+  static void streamHead(HttpServerResponse response, RequestContext ctx, ObjectNode body) {
+    ServedHeaders.write(response, ctx, body);
     response
         .setStatusCode(200)
         .setChunked(true)

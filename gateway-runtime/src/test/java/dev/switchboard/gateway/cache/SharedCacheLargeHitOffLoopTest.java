@@ -58,7 +58,9 @@ class SharedCacheLargeHitOffLoopTest {
   private static Redis client;
 
   private final ManualClock clock = new ManualClock();
-  private final HttpClient http = HttpClient.newHttpClient();
+  // HTTP/1.1, as the gateway's clients speak it (no h2c upgrade of the first request).
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private final AtomicInteger upstreamCalls = new AtomicInteger();
   private final PlannedTarget target =
       new PlannedTarget(

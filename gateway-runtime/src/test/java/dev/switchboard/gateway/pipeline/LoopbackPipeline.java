@@ -5,6 +5,7 @@ import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.time.GatewayClock;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.net.URI;
@@ -28,6 +29,13 @@ public final class LoopbackPipeline {
   /** Serves {@code pipeline} on a port the OS picks. */
   public static HttpServer serve(Vertx vertx, Pipeline pipeline, FrontDoor door, GatewayClock clock)
       throws Exception {
+    return serve(vertx, pipeline, door, clock, new HttpServerOptions());
+  }
+
+  /** Serves {@code pipeline} on a port the OS picks, the server made with {@code options}. */
+  public static HttpServer serve(
+      Vertx vertx, Pipeline pipeline, FrontDoor door, GatewayClock clock, HttpServerOptions options)
+      throws Exception {
     Router router = Router.router(vertx);
     router
         .post(PATH)
@@ -42,7 +50,7 @@ public final class LoopbackPipeline {
                         door,
                         pipeline)));
     return vertx
-        .createHttpServer()
+        .createHttpServer(options)
         .requestHandler(router)
         .listen(0, "127.0.0.1")
         .toCompletionStage()
