@@ -26,10 +26,16 @@ public final class LoopbackPipeline {
 
   private LoopbackPipeline() {}
 
-  /** Serves {@code pipeline} on a port the OS picks. */
+  /**
+   * Serves {@code pipeline} on a port the OS picks, over HTTP/1.1 only as the gateway's own server
+   * ({@code ConnectionGuard}: h2c off): a JDK client's h2c upgrade attempt is then answered in
+   * HTTP/1.1, as in production, instead of switching the test's connection to HTTP/2 (where the
+   * response's close handler also fires at a stream's normal end).
+   */
   public static HttpServer serve(Vertx vertx, Pipeline pipeline, FrontDoor door, GatewayClock clock)
       throws Exception {
-    return serve(vertx, pipeline, door, clock, new HttpServerOptions());
+    return serve(
+        vertx, pipeline, door, clock, new HttpServerOptions().setHttp2ClearTextEnabled(false));
   }
 
   /** Serves {@code pipeline} on a port the OS picks, the server made with {@code options}. */
