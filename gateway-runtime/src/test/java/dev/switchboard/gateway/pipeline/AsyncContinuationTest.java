@@ -9,17 +9,14 @@ import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.gateway.TestTables;
 import dev.switchboard.gateway.frontdoor.ChatCompletionsFrontDoor;
 import dev.switchboard.gateway.frontdoor.ChatForm;
+import dev.switchboard.gateway.frontdoor.ForwardingFrontDoor;
 import dev.switchboard.gateway.frontdoor.FrontDoor;
-import dev.switchboard.gateway.frontdoor.StreamEncoder;
 import dev.switchboard.gateway.http.OpenAiError;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.time.ManualClock;
-import dev.switchboard.gateway.upstream.JsonReply;
-import dev.switchboard.gateway.upstream.Operation;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
@@ -43,7 +40,6 @@ import org.junit.jupiter.api.Test;
  * client waiting.
  */
 class AsyncContinuationTest {
-
   private final Vertx vertx = Vertx.vertx();
 
   /** Where the narrowed plan comes from: another event loop, as a Redis client's answer. */
@@ -99,11 +95,11 @@ class AsyncContinuationTest {
    * The chat completions door, narrowing every plan on {@link #elsewhere}'s event loop: to the same
    * plan, or failing with {@link NarrowingFailed}, which its {@link #answerError} throws at.
    */
-  private final class NarrowingDoor implements FrontDoor {
-    private final FrontDoor door = new ChatCompletionsFrontDoor();
+  private final class NarrowingDoor extends ForwardingFrontDoor {
     private final boolean fails;
 
     NarrowingDoor(boolean fails) {
+      super(new ChatCompletionsFrontDoor());
       this.fails = fails;
     }
 
@@ -129,51 +125,6 @@ class AsyncContinuationTest {
         throw new IllegalStateException("the door cannot map its own failure");
       }
       return door.answerError(mapped, cause);
-    }
-
-    @Override
-    public ChatForm toChat(ObjectNode request) {
-      return door.toChat(request);
-    }
-
-    @Override
-    public Operation operation() {
-      return door.operation();
-    }
-
-    @Override
-    public ObjectNode decodeRequest(Buffer raw) {
-      return door.decodeRequest(raw);
-    }
-
-    @Override
-    public String model(ObjectNode request) {
-      return door.model(request);
-    }
-
-    @Override
-    public boolean wantsStream(ObjectNode request) {
-      return door.wantsStream(request);
-    }
-
-    @Override
-    public boolean askForUsage(ObjectNode request) {
-      return door.askForUsage(request);
-    }
-
-    @Override
-    public Buffer encodeReply(JsonReply reply, ObjectNode request, RequestContext ctx) {
-      return door.encodeReply(reply, request, ctx);
-    }
-
-    @Override
-    public StreamEncoder streamEncoder(Operation format, ObjectNode request, RequestContext ctx) {
-      return door.streamEncoder(format, request, ctx);
-    }
-
-    @Override
-    public Buffer encodeError(OpenAiError error) {
-      return door.encodeError(error);
     }
   }
 

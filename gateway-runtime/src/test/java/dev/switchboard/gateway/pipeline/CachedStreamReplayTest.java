@@ -12,7 +12,7 @@ import dev.switchboard.gateway.cache.CacheRequest;
 import dev.switchboard.gateway.cache.CachedAnswer;
 import dev.switchboard.gateway.cache.ResponseCache;
 import dev.switchboard.gateway.frontdoor.ChatCompletionsFrontDoor;
-import dev.switchboard.gateway.frontdoor.ChatForm;
+import dev.switchboard.gateway.frontdoor.ForwardingFrontDoor;
 import dev.switchboard.gateway.frontdoor.FrontDoor;
 import dev.switchboard.gateway.frontdoor.StreamEncoder;
 import dev.switchboard.gateway.http.OpenAiError;
@@ -22,7 +22,6 @@ import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.routing.ResolvedRoute;
 import dev.switchboard.gateway.time.ManualClock;
-import dev.switchboard.gateway.upstream.JsonReply;
 import dev.switchboard.gateway.upstream.Operation;
 import dev.switchboard.gateway.upstream.adapter.StreamEventFacts;
 import io.vertx.core.Context;
@@ -58,7 +57,6 @@ import org.junit.jupiter.api.Test;
  * into the cache as the request is keyed, so its lookup hits.
  */
 class CachedStreamReplayTest {
-
   private static final int EVENT_CHARS = 1000;
 
   private final Vertx vertx = Vertx.vertx();
@@ -356,11 +354,11 @@ class CachedStreamReplayTest {
   }
 
   /** The chat door, whose stream encoder fails at its {@code failAt}-th event. */
-  private static final class FailingAt implements FrontDoor {
-    private final FrontDoor door = new ChatCompletionsFrontDoor();
+  private static final class FailingAt extends ForwardingFrontDoor {
     private final int failAt;
 
     FailingAt(int failAt) {
+      super(new ChatCompletionsFrontDoor());
       this.failAt = failAt;
     }
 
@@ -387,46 +385,6 @@ class CachedStreamReplayTest {
           return encoder.error(error);
         }
       };
-    }
-
-    @Override
-    public Operation operation() {
-      return door.operation();
-    }
-
-    @Override
-    public ObjectNode decodeRequest(Buffer raw) {
-      return door.decodeRequest(raw);
-    }
-
-    @Override
-    public String model(ObjectNode request) {
-      return door.model(request);
-    }
-
-    @Override
-    public boolean wantsStream(ObjectNode request) {
-      return door.wantsStream(request);
-    }
-
-    @Override
-    public boolean askForUsage(ObjectNode request) {
-      return door.askForUsage(request);
-    }
-
-    @Override
-    public ChatForm toChat(ObjectNode request) {
-      return door.toChat(request);
-    }
-
-    @Override
-    public Buffer encodeReply(JsonReply reply, ObjectNode request, RequestContext ctx) {
-      return door.encodeReply(reply, request, ctx);
-    }
-
-    @Override
-    public Buffer encodeError(OpenAiError error) {
-      return door.encodeError(error);
     }
   }
 

@@ -10,12 +10,10 @@ import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.gateway.TestTables;
 import dev.switchboard.gateway.cache.ResponseCache;
 import dev.switchboard.gateway.frontdoor.ChatCompletionsFrontDoor;
-import dev.switchboard.gateway.frontdoor.ChatForm;
+import dev.switchboard.gateway.frontdoor.ForwardingFrontDoor;
 import dev.switchboard.gateway.frontdoor.FrontDoor;
 import dev.switchboard.gateway.frontdoor.MessagesFrontDoor;
 import dev.switchboard.gateway.frontdoor.ResponsesFrontDoor;
-import dev.switchboard.gateway.frontdoor.StreamEncoder;
-import dev.switchboard.gateway.http.OpenAiError;
 import dev.switchboard.gateway.metrics.GatewayMetrics;
 import dev.switchboard.gateway.request.Caller;
 import dev.switchboard.gateway.request.RequestContext;
@@ -27,7 +25,6 @@ import dev.switchboard.gateway.upstream.JsonReply;
 import dev.switchboard.gateway.upstream.Operation;
 import dev.switchboard.gateway.upstream.ReplySummary;
 import io.vertx.core.Context;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -53,7 +50,6 @@ import org.junit.jupiter.api.Test;
  * that stands for the upstream answers with a chat completion of the size a test asks for.
  */
 class LargeAnswerOffLoopStagesTest {
-
   private static final int LARGE = ValidateStage.INLINE_PARSE_LIMIT + 4096;
 
   private final Vertx vertx = Vertx.vertx();
@@ -258,78 +254,15 @@ class LargeAnswerOffLoopStagesTest {
   /**
    * A front door that notes the thread each answer is encoded on, and is otherwise {@code door}.
    */
-  private final class Probed implements FrontDoor {
-    private final FrontDoor door;
-
+  private final class Probed extends ForwardingFrontDoor {
     Probed(FrontDoor door) {
-      this.door = door;
-    }
-
-    @Override
-    public Operation operation() {
-      return door.operation();
-    }
-
-    @Override
-    public ObjectNode decodeRequest(Buffer raw) {
-      return door.decodeRequest(raw);
-    }
-
-    @Override
-    public String model(ObjectNode request) {
-      return door.model(request);
-    }
-
-    @Override
-    public boolean wantsStream(ObjectNode request) {
-      return door.wantsStream(request);
-    }
-
-    @Override
-    public boolean askForUsage(ObjectNode request) {
-      return door.askForUsage(request);
-    }
-
-    @Override
-    public ChatForm toChat(ObjectNode request) {
-      return door.toChat(request);
-    }
-
-    @Override
-    public Future<List<PlannedTarget>> narrowPlan(
-        ObjectNode request, ChatForm form, List<PlannedTarget> plan, RequestContext ctx) {
-      return door.narrowPlan(request, form, plan, ctx);
+      super(door);
     }
 
     @Override
     public Buffer encodeReply(JsonReply reply, ObjectNode request, RequestContext ctx) {
       encodedOnLoop.add(Context.isOnEventLoopThread());
       return door.encodeReply(reply, request, ctx);
-    }
-
-    @Override
-    public boolean readsReply(JsonReply reply) {
-      return door.readsReply(reply);
-    }
-
-    @Override
-    public StreamEncoder streamEncoder(Operation format, ObjectNode request, RequestContext ctx) {
-      return door.streamEncoder(format, request, ctx);
-    }
-
-    @Override
-    public Buffer encodeError(OpenAiError error) {
-      return door.encodeError(error);
-    }
-
-    @Override
-    public OpenAiError answerError(OpenAiError mapped, Throwable cause) {
-      return door.answerError(mapped, cause);
-    }
-
-    @Override
-    public List<String> passThroughHeaders() {
-      return door.passThroughHeaders();
     }
   }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.gateway.TestTables;
 import dev.switchboard.gateway.frontdoor.ChatCompletionsFrontDoor;
+import dev.switchboard.gateway.frontdoor.ForwardingFrontDoor;
 import dev.switchboard.gateway.frontdoor.FrontDoor;
 import dev.switchboard.gateway.frontdoor.StreamEncoder;
 import dev.switchboard.gateway.http.OpenAiError;
@@ -18,7 +19,6 @@ import dev.switchboard.gateway.resilience.ResiliencePolicy;
 import dev.switchboard.gateway.resilience.ResilienceRegistry;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.time.ManualClock;
-import dev.switchboard.gateway.upstream.JsonReply;
 import dev.switchboard.gateway.upstream.Operation;
 import dev.switchboard.gateway.upstream.UpstreamCaller;
 import dev.switchboard.gateway.upstream.UpstreamClients;
@@ -51,7 +51,6 @@ import org.junit.jupiter.api.Test;
  * upstream. The target's breaker does not count the gateway's failure.
  */
 class StreamEndFailureTest {
-
   /** Gemini's whole answer "hi" in one event; the stream ends when the upstream closes it. */
   private static final String GEMINI_HI =
       "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"hi\"}],\"role\":\"model\"},"
@@ -159,35 +158,12 @@ class StreamEndFailureTest {
   }
 
   /** The chat completions door, whose stream encoder throws when it writes a stream's end. */
-  private record EncoderFailingAtEnd(FrontDoor door, boolean errorFails) implements FrontDoor {
-    @Override
-    public Operation operation() {
-      return door.operation();
-    }
+  private static final class EncoderFailingAtEnd extends ForwardingFrontDoor {
+    private final boolean errorFails;
 
-    @Override
-    public ObjectNode decodeRequest(Buffer raw) {
-      return door.decodeRequest(raw);
-    }
-
-    @Override
-    public String model(ObjectNode request) {
-      return door.model(request);
-    }
-
-    @Override
-    public boolean wantsStream(ObjectNode request) {
-      return door.wantsStream(request);
-    }
-
-    @Override
-    public boolean askForUsage(ObjectNode request) {
-      return door.askForUsage(request);
-    }
-
-    @Override
-    public Buffer encodeReply(JsonReply reply, ObjectNode request, RequestContext ctx) {
-      return door.encodeReply(reply, request, ctx);
+    EncoderFailingAtEnd(FrontDoor door, boolean errorFails) {
+      super(door);
+      this.errorFails = errorFails;
     }
 
     @Override
@@ -212,11 +188,6 @@ class StreamEndFailureTest {
           return encoder.error(error);
         }
       };
-    }
-
-    @Override
-    public Buffer encodeError(OpenAiError error) {
-      return door.encodeError(error);
     }
   }
 

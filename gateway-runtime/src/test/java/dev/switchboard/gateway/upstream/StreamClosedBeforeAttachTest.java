@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.gateway.TestTables;
 import dev.switchboard.gateway.frontdoor.ChatCompletionsFrontDoor;
+import dev.switchboard.gateway.frontdoor.ForwardingFrontDoor;
 import dev.switchboard.gateway.frontdoor.FrontDoor;
 import dev.switchboard.gateway.frontdoor.StreamEncoder;
 import dev.switchboard.gateway.http.OpenAiError;
@@ -50,7 +51,6 @@ import org.junit.jupiter.api.Test;
  * upstream's close was read.
  */
 class StreamClosedBeforeAttachTest {
-
   /** Gemini's whole answer "hi" in one event; the stream ends when the upstream closes it. */
   private static final String GEMINI_HI =
       "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"hi\"}],\"role\":\"model\"},"
@@ -183,35 +183,9 @@ class StreamClosedBeforeAttachTest {
   }
 
   /** The chat completions door, whose stream encoder throws when it writes a stream's end. */
-  private record EncoderFailingAtEnd(FrontDoor door) implements FrontDoor {
-    @Override
-    public Operation operation() {
-      return door.operation();
-    }
-
-    @Override
-    public ObjectNode decodeRequest(Buffer raw) {
-      return door.decodeRequest(raw);
-    }
-
-    @Override
-    public String model(ObjectNode request) {
-      return door.model(request);
-    }
-
-    @Override
-    public boolean wantsStream(ObjectNode request) {
-      return door.wantsStream(request);
-    }
-
-    @Override
-    public boolean askForUsage(ObjectNode request) {
-      return door.askForUsage(request);
-    }
-
-    @Override
-    public Buffer encodeReply(JsonReply reply, ObjectNode request, RequestContext ctx) {
-      return door.encodeReply(reply, request, ctx);
+  private static final class EncoderFailingAtEnd extends ForwardingFrontDoor {
+    EncoderFailingAtEnd(FrontDoor door) {
+      super(door);
     }
 
     @Override
@@ -233,11 +207,6 @@ class StreamClosedBeforeAttachTest {
           return encoder.error(error);
         }
       };
-    }
-
-    @Override
-    public Buffer encodeError(OpenAiError error) {
-      return door.encodeError(error);
     }
   }
 
