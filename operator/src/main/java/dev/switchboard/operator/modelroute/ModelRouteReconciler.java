@@ -836,7 +836,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       ModelRoute route,
       RoutingTableComposer.RoutingTableRejectedException e,
       Context<ModelRoute> context) {
-    Optional<Conditions.Desired> ready = RejectedTable.ready(route, e.problems());
+    Optional<Conditions.Desired> ready = RejectedTable.ready(route, e.tableProblems());
     if (ready.isEmpty()) {
       throw e;
     }

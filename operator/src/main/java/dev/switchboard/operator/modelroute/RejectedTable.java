@@ -1,6 +1,7 @@
 package dev.switchboard.operator.modelroute;
 
 import dev.switchboard.api.v1alpha1.ModelRoute;
+import dev.switchboard.contract.TableProblem;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.Reason;
 import java.util.List;
@@ -17,8 +18,9 @@ final class RejectedTable {
   private RejectedTable() {}
 
   /** The route's Ready condition for these table problems, or empty when none is about it. */
-  static Optional<Conditions.Desired> ready(ModelRoute route, List<String> problems) {
-    List<String> mine = problems.stream().filter(p -> concerns(route, p)).toList();
+  static Optional<Conditions.Desired> ready(ModelRoute route, List<TableProblem> problems) {
+    List<String> mine =
+        problems.stream().filter(p -> concerns(route, p)).map(TableProblem::message).toList();
     if (mine.isEmpty()) {
       return Optional.empty();
     }
@@ -36,28 +38,20 @@ final class RejectedTable {
   }
 
   /**
-   * Whether a problem of {@code RoutingTableValidator} is about the route: it names the route
-   * ({@code route <name>…}, either side of a model-name clash), the route's policy ({@code policy
-   * <name>:}) or a provider the route uses ({@code provider <name>:}).
+   * Whether a problem of {@code RoutingTableValidator} is about the route, by what the problem
+   * names ({@link TableProblem#subjects()}), never by its words: the route itself (either side of a
+   * model-name clash), the route's policy or a provider the route uses; a problem of the table as a
+   * whole is about every route.
    */
-  static boolean concerns(ModelRoute route, String problem) {
-    String name = route.getMetadata().getName();
-    if (problem.startsWith("route " + name + ":")
-        || problem.startsWith("route " + name + " ")
-        || problem.contains(" both " + name + " and ")
-        || problem.endsWith(" and " + name)) {
-      return true;
-    }
-    for (String policy : ReferenceResolver.policyNames(route)) {
-      if (problem.startsWith("policy " + policy + ":")) {
-        return true;
-      }
-    }
-    for (String provider : ReferenceResolver.providerNames(route)) {
-      if (problem.startsWith("provider " + provider + ":")) {
-        return true;
-      }
-    }
-    return false;
+  static boolean concerns(ModelRoute route, TableProblem problem) {
+    List<String> names =
+        switch (problem.check().subject()) {
+          case TABLE -> List.of();
+          case ROUTE -> List.of(route.getMetadata().getName());
+          case POLICY -> ReferenceResolver.policyNames(route);
+          case PROVIDER -> ReferenceResolver.providerNames(route);
+        };
+    return problem.check().subject() == TableProblem.Subject.TABLE
+        || problem.subjects().stream().anyMatch(names::contains);
   }
 }

@@ -6,6 +6,7 @@ import dev.switchboard.contract.EmbedderRef;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.RoutingTableCodec;
 import dev.switchboard.contract.RoutingTableValidator;
+import dev.switchboard.contract.TableProblem;
 import dev.switchboard.operator.rollout.RolloutDecision;
 import dev.switchboard.operator.status.Problem;
 import dev.switchboard.operator.status.Reason;
@@ -228,7 +229,7 @@ public final class RoutingTableComposer {
     RoutingTable table =
         RoutingTableRenderer.table(
             namespace.namespace(), providers.values(), policies.values(), entries);
-    List<String> problems = RoutingTableValidator.validate(table);
+    List<TableProblem> problems = RoutingTableValidator.problems(table);
     if (!problems.isEmpty()) {
       throw new RoutingTableRejectedException(problems);
     }
@@ -529,15 +530,23 @@ public final class RoutingTableComposer {
 
   /** The composed table failed validation; the published table stays as it is. */
   public static final class RoutingTableRejectedException extends RuntimeException {
-    private final List<String> problems;
+    private final List<TableProblem> problems;
 
-    public RoutingTableRejectedException(List<String> problems) {
-      super("the rendered routing table is invalid and was not published: " + problems);
+    public RoutingTableRejectedException(List<TableProblem> problems) {
+      super(
+          "the rendered routing table is invalid and was not published: "
+              + problems.stream().map(TableProblem::message).toList());
       this.problems = List.copyOf(problems);
     }
 
-    public List<String> problems() {
+    /** The problems, each with the entries it is about. */
+    public List<TableProblem> tableProblems() {
       return problems;
+    }
+
+    /** The problems in words, as the gateway's validator words them. */
+    public List<String> problems() {
+      return problems.stream().map(TableProblem::message).toList();
     }
   }
 }
