@@ -71,12 +71,21 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
   static final String BY_SECRET = "consumers-by-secret";
   static final String BY_NAMESPACE = "consumers-by-namespace";
 
+  /**
+   * What the Ready condition says of a table that does not fit, the same whatever its size, so that
+   * a table growing while it does not fit rewrites no Consumer's status (the size is in the event).
+   */
+  static final String TOO_LARGE_SUMMARY =
+      "the namespace's consumer table is over the "
+          + ConsumerKeysPublisher.SECRET_LIMIT_BYTES
+          + " bytes a Secret holds";
+
   /** How soon a namespace whose table did not fit is rendered again. */
   static final Duration TOO_LARGE_RETRY = Duration.ofMinutes(1);
 
   /**
-   * Namespaces whose last rendered table did not fit a Secret, with why: every Consumer there says
-   * so, and turns back when a render fits again.
+   * Namespaces whose last rendered table did not fit a Secret, with its exact size (for the Warning
+   * event): every Consumer there says so, and turns back when a render fits again.
    */
   private final Map<String, String> tooLarge = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -166,8 +175,11 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
       }
       String wasOverflow =
           overflow == null ? tooLarge.remove(namespace) : tooLarge.put(namespace, overflow);
-      if (!Objects.equals(wasOverflow, overflow)) {
-        // The others' statuses change with it, without any event of theirs.
+      if ((wasOverflow == null) != (overflow == null)) {
+        // The others' statuses change with it, without any event of theirs. Only when the overflow
+        // starts or ends: their condition does not carry its size, so a table that grows or
+        // shrinks while it does not fit rewrites no status (a Consumer added there would cost a
+        // status write of every Consumer of the namespace).
         live.stream()
             .map(ResourceID::fromResource)
             .filter(other -> !other.equals(self))
@@ -242,7 +254,9 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
   }
 
   /**
-   * @param tooLarge why the namespace's table was not published (it does not fit a Secret), or null
+   * @param tooLarge why the namespace's table was not published (it does not fit a Secret), with
+   *     its exact size, or null; the exact size goes only into the Warning event, the condition's
+   *     message stays the same while the overflow lasts
    */
   UpdateControl<Consumer> status(
       Consumer consumer, ConsumerTableRenderer.Resolution resolution, String tooLarge) {
@@ -262,7 +276,7 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
                 Conditions.READY,
                 false,
                 Reason.CONSUMER_TABLE_TOO_LARGE.wireName(),
-                tooLarge
+                TOO_LARGE_SUMMARY
                     + "; it was not published and the last published table stays in force (new"
                     + " keys, revocations and limits wait): remove consumers, keys or model globs,"
                     + " or spread the consumers over namespaces")
@@ -346,7 +360,7 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
         conditions.merge(before, managed, desired, consumer.getMetadata().getGeneration()));
     next.setConditions(
         FieldsRecognized.apply(consumer, before, next.getConditions(), conditions, events));
-    recordEvents(consumer, before, next.getConditions());
+    recordEvents(consumer, before, next.getConditions(), tooLarge);
     UpdateControl<Consumer> control =
         StatusUpdater.patchIfChanged(consumer, next, ConsumerStatus::setObservedGeneration);
     Duration again =
@@ -565,7 +579,13 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
     return key.getFingerprint() + " (first seen " + KeyAges.human(keyAges.age(key)) + " ago)";
   }
 
-  private void recordEvents(Consumer consumer, List<Condition> before, List<Condition> after) {
+  /**
+   * Events on the transitions of the consumer's conditions; {@code tooLarge}, when set, is the
+   * table's exact size, said in the ConsumerTableTooLarge event in place of the condition's stable
+   * summary.
+   */
+  private void recordEvents(
+      Consumer consumer, List<Condition> before, List<Condition> after, String tooLarge) {
     Optional<Condition> readyBefore = Conditions.find(before, Conditions.READY);
     Condition readyAfter = Conditions.find(after, Conditions.READY).orElseThrow();
     if (readyBefore.isEmpty()
@@ -577,7 +597,10 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
               ? EventRecorder.NORMAL
               : EventRecorder.WARNING,
           readyAfter.getReason(),
-          readyAfter.getMessage());
+          tooLarge != null
+                  && Reason.CONSUMER_TABLE_TOO_LARGE.wireName().equals(readyAfter.getReason())
+              ? readyAfter.getMessage().replace(TOO_LARGE_SUMMARY, tooLarge)
+              : readyAfter.getMessage());
     }
     for (String type : List.of(BUDGET_EXHAUSTED, KeyAges.KEY_ROTATION_DUE)) {
       Optional<Condition> was = Conditions.find(before, type);

@@ -48,18 +48,22 @@ class ConsumerTableTooLargeScenarioTest {
   }
 
   private static void consumer(String name, List<String> models) {
+    consumer(NS, name, models);
+  }
+
+  private static void consumer(String ns, String name, List<String> models) {
     KUBE.client()
         .resource(
             new SecretBuilder()
                 .withNewMetadata()
                 .withName(name + "-key")
-                .withNamespace(NS)
+                .withNamespace(ns)
                 .endMetadata()
                 .withStringData(Map.of("apiKey", "sk-consumer-" + name))
                 .build())
         .create();
     Consumer c = new Consumer();
-    c.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
+    c.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
     ConsumerSpec spec = new ConsumerSpec();
     SecretKeyRef ref = new SecretKeyRef();
     ref.setName(name + "-key");
@@ -79,7 +83,11 @@ class ConsumerTableTooLargeScenarioTest {
   }
 
   private static Optional<Condition> ready(String name) {
-    Consumer c = KUBE.client().resources(Consumer.class).inNamespace(NS).withName(name).get();
+    return ready(NS, name);
+  }
+
+  private static Optional<Condition> ready(String ns, String name) {
+    Consumer c = KUBE.client().resources(Consumer.class).inNamespace(ns).withName(name).get();
     return c == null || c.getStatus() == null || c.getStatus().getConditions() == null
         ? Optional.empty()
         : c.getStatus().getConditions().stream()
@@ -114,7 +122,9 @@ class ConsumerTableTooLargeScenarioTest {
                           assertThat(r.getStatus()).isEqualTo("False");
                           assertThat(r.getReason()).isEqualTo("ConsumerTableTooLarge");
                           assertThat(r.getMessage())
-                              .contains("bytes, over the 1048576 bytes a Secret holds")
+                              .startsWith(
+                                  "the namespace's consumer table is over the 1048576 bytes a"
+                                      + " Secret holds;")
                               .contains("the last published table stays in force");
                         });
               }
@@ -125,11 +135,18 @@ class ConsumerTableTooLargeScenarioTest {
             t ->
                 assertThat(t.consumers().stream().map(ConsumerTable.Consumer::name))
                     .doesNotContain("big-" + (big - 1)));
-    long warnings =
+    List<io.fabric8.kubernetes.api.model.Event> warnings =
         KUBE.client().v1().events().inNamespace(NS).list().getItems().stream()
             .filter(e -> "ConsumerTableTooLarge".equals(e.getReason()))
-            .count();
-    assertThat(warnings).isPositive().isLessThanOrEqualTo(big + 1);
+            .toList();
+    assertThat(warnings).isNotEmpty().hasSizeLessThanOrEqualTo(big + 1);
+    // The exact size is said in the event, not in the condition.
+    assertThat(warnings)
+        .allSatisfy(
+            e ->
+                assertThat(e.getMessage())
+                    .containsPattern(
+                        "consumer table of \\d+ consumer\\(s\\) is \\d+ bytes, over the"));
 
     // Fitting again: every consumer is published and Ready.
     for (int i = 10; i < big; i++) {
@@ -145,5 +162,82 @@ class ConsumerTableTooLargeScenarioTest {
                   .hasValueSatisfying(r -> assertThat(r.getStatus()).isEqualTo("True"));
               assertThat(table()).hasValueSatisfying(t -> assertThat(t.consumers()).hasSize(11));
             });
+  }
+
+  /**
+   * A Consumer added while the table does not fit changes its size, not the condition of the
+   * others: their statuses are not written again (they were, with the new size, each time — N
+   * status writes for every Consumer added).
+   */
+  @Test
+  void aConsumerAddedWhileTheTableDoesNotFitWritesNoOtherStatus() {
+    String ns = "consumers-big-steady";
+    int big = 70;
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < big; i++) {
+      names.add("big-" + i);
+      consumer(ns, "big-" + i, LONG_MODELS);
+    }
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              for (String name : names) {
+                assertThat(ready(ns, name))
+                    .as(name)
+                    .hasValueSatisfying(
+                        r -> assertThat(r.getReason()).isEqualTo("ConsumerTableTooLarge"));
+              }
+            });
+    int writesBefore = statusWrites(ns, names).size();
+    assertThat(writesBefore).isGreaterThanOrEqualTo(big);
+
+    consumer(ns, "late", LONG_MODELS);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(ready(ns, "late"))
+                    .hasValueSatisfying(
+                        r -> assertThat(r.getReason()).isEqualTo("ConsumerTableTooLarge")));
+    // Some of the others reconcile for certain (an edit of their key Secret), so that a condition
+    // that changed with the table's size would be written at least there.
+    List<String> touched = names.subList(0, 5);
+    Map<String, Integer> reconciledBefore = new java.util.HashMap<>();
+    for (String name : touched) {
+      Consumer c = KUBE.client().resources(Consumer.class).inNamespace(ns).withName(name).get();
+      reconciledBefore.put(name, KUBE.reconciliations(c));
+      KUBE.client()
+          .secrets()
+          .inNamespace(ns)
+          .withName(name + "-key")
+          .edit(
+              s -> {
+                s.getMetadata().setLabels(Map.of("touched", "yes"));
+                return s;
+              });
+    }
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              for (String name : touched) {
+                Consumer c =
+                    KUBE.client().resources(Consumer.class).inNamespace(ns).withName(name).get();
+                assertThat(KUBE.reconciliations(c))
+                    .as(name)
+                    .isGreaterThan(reconciledBefore.get(name));
+              }
+            });
+
+    List<String> writes = statusWrites(ns, names);
+    assertThat(writes.subList(writesBefore, writes.size())).isEmpty();
+  }
+
+  /** The operator's writes of these Consumers' statuses, oldest first. */
+  private static List<String> statusWrites(String ns, List<String> names) {
+    return KUBE.writeLog(ns).stream()
+        .filter(w -> names.stream().anyMatch(n -> w.endsWith("/consumers/" + n + "/status")))
+        .toList();
   }
 }
