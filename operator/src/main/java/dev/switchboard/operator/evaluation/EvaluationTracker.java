@@ -538,6 +538,15 @@ public final class EvaluationTracker {
     return dot < 0 ? null : withoutSuffix.substring(0, dot);
   }
 
+  /**
+   * The candidates ({@code provider/model}) of the automatic evaluation the route has — running,
+   * completed, or due to start now for an approaching retirement — when it declares none; empty
+   * otherwise. Lets the reconcile check that they resolve before {@link #track} starts a window.
+   */
+  public Optional<List<String>> automaticCandidates(ModelRoute route, NamespaceView view) {
+    return plan(route, view).filter(Plan::automatic).map(Plan::candidates);
+  }
+
   /** The route's evaluation: declared, continued automatic, or newly automatic. */
   Optional<Plan> plan(ModelRoute route, NamespaceView view) {
     EvaluationSpec spec = route.getSpec() == null ? null : route.getSpec().getEvaluation();

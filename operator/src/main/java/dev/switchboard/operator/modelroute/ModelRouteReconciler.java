@@ -294,10 +294,18 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
         route.getStatus() == null ? null : route.getStatus().getConditions(),
         lifecycle,
         events);
-    // The declared candidates that do not render: said in EvaluationReady (Ready is about serving,
-    // which they never do), and a declared evaluation that has not started waits for them all.
-    List<Problem> candidates = RouteReferences.evaluationProblems(route, resolved);
-    boolean waiting = !candidates.isEmpty() && !evaluationStarted(route);
+    // The candidates that do not render, declared or of an automatic evaluation of a successor:
+    // said in EvaluationReady (Ready is about serving, which they never do), and an evaluation that
+    // has not started waits for them all.
+    Optional<List<String>> automatic =
+        evaluations == null ? Optional.empty() : evaluations.automaticCandidates(route, view);
+    List<Problem> candidates =
+        automatic
+            .map(a -> RouteReferences.automaticEvaluationProblems(a, resolved))
+            .orElseGet(() -> RouteReferences.evaluationProblems(route, resolved));
+    boolean waiting =
+        !candidates.isEmpty()
+            && !(automatic.isPresent() ? automaticStarted(route) : evaluationStarted(route));
     // Gateway I/O outside the namespace lock, like the canary analysis.
     Optional<EvaluationTracker.Outcome> evaluation =
         evaluations == null || waiting ? Optional.empty() : evaluations.track(route, view);
@@ -309,7 +317,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     evaluationCondition(
         next,
         EvaluationTracker.EVALUATION_READY,
-        evaluationReady(route, candidates, waiting),
+        evaluationReady(route, automatic.isPresent(), candidates, waiting),
         route.getMetadata().getGeneration());
     if (evaluations != null) {
       long generation = route.getMetadata().getGeneration();
@@ -1089,11 +1097,20 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     return spec != null && status != null && EvaluationRendering.id(spec).equals(status.getId());
   }
 
-  /** EvaluationReady while the route declares an evaluation; absent otherwise. */
+  /** Whether the status holds an evaluation the operator started by itself (running or not). */
+  private static boolean automaticStarted(ModelRoute route) {
+    var status = route.getStatus() == null ? null : route.getStatus().getEvaluation();
+    return status != null && Boolean.TRUE.equals(status.getAutomatic());
+  }
+
+  /**
+   * EvaluationReady while the route declares an evaluation or has an automatic one (due to start,
+   * running or completed); absent otherwise.
+   */
   private static Optional<Conditions.Desired> evaluationReady(
-      ModelRoute route, List<Problem> candidates, boolean waiting) {
+      ModelRoute route, boolean automatic, List<Problem> candidates, boolean waiting) {
     var spec = route.getSpec() == null ? null : route.getSpec().getEvaluation();
-    if (spec == null) {
+    if (spec == null && !automatic) {
       return Optional.empty();
     }
     if (candidates.isEmpty()) {

@@ -1,5 +1,6 @@
 package dev.switchboard.operator.render;
 
+import dev.switchboard.api.v1alpha1.LocalObjectRef;
 import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.api.v1alpha1.ModelRouteSpec;
 import dev.switchboard.api.v1alpha1.RouteRule;
@@ -89,12 +90,40 @@ public final class RouteReferences {
       RouteTarget target = new RouteTarget();
       target.setProviderRef(candidate.getProviderRef());
       target.setModel(candidate.getModel());
-      List<Problem> found = new ArrayList<>();
-      checkTarget(target, namespace, found, new java.util.HashSet<>());
-      String where = "spec.evaluation.candidates[" + i + "]: ";
-      found.forEach(p -> problems.add(new Problem(p.reason(), where + p.message())));
+      candidateProblems(target, "spec.evaluation.candidates[" + i + "]: ", namespace, problems);
     }
     return problems;
+  }
+
+  /**
+   * The problems of the candidates ({@code provider/model}) of an evaluation the operator started
+   * by itself for an approaching retirement, each named by its target ({@code automatic evaluation
+   * candidate openai/gpt-5: …}), with the reasons and words of a target's.
+   */
+  public static List<Problem> automaticEvaluationProblems(
+      List<String> candidates, ResolvedNamespace namespace) {
+    List<Problem> problems = new ArrayList<>();
+    for (String candidate : candidates) {
+      int slash = candidate == null ? -1 : candidate.indexOf('/');
+      if (slash <= 0) {
+        continue; // not one the operator wrote; the rendering leaves it out as well
+      }
+      RouteTarget target = new RouteTarget();
+      LocalObjectRef provider = new LocalObjectRef();
+      provider.setName(candidate.substring(0, slash));
+      target.setProviderRef(provider);
+      target.setModel(candidate.substring(slash + 1));
+      candidateProblems(
+          target, "automatic evaluation candidate " + candidate + ": ", namespace, problems);
+    }
+    return problems;
+  }
+
+  private static void candidateProblems(
+      RouteTarget target, String where, ResolvedNamespace namespace, List<Problem> problems) {
+    List<Problem> found = new ArrayList<>();
+    checkTarget(target, namespace, found, new java.util.HashSet<>());
+    found.forEach(p -> problems.add(new Problem(p.reason(), where + p.message())));
   }
 
   private static void checkTarget(

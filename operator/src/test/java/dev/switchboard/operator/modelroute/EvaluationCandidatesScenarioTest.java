@@ -146,4 +146,129 @@ class EvaluationCandidatesScenarioTest {
                   .satisfies(e -> assertThat(e.candidates()).hasSize(2));
             });
   }
+
+  /**
+   * The automatic evaluation of a successor, started for an approaching retirement, waits for its
+   * candidate as a declared one does: while the provider is not ready it says so in EvaluationReady
+   * on the route and starts no window (it started, ran its 72 h mirroring nothing and reported zero
+   * requests); once the provider is ready it starts.
+   */
+  @Test
+  void anAutomaticEvaluationWaitsForItsSuccessorAndSaysSo() {
+    String ns = "evaluation-automatic";
+    ProviderEndpoint pe = new ProviderEndpoint();
+    pe.setMetadata(new ObjectMetaBuilder().withName("openai").withNamespace(ns).build());
+    ProviderEndpointSpec peSpec = new ProviderEndpointSpec();
+    peSpec.setProvider("openai");
+    dev.switchboard.api.v1alpha1.SecretKeyRef key = new dev.switchboard.api.v1alpha1.SecretKeyRef();
+    key.setName("openai-key");
+    key.setKey("apiKey");
+    peSpec.setApiKeySecretRef(key);
+    dev.switchboard.api.v1alpha1.ModelLifecycle lifecycle =
+        new dev.switchboard.api.v1alpha1.ModelLifecycle();
+    lifecycle.setRetiredAfter("2026-12-10"); // the operator's clock reads 2026-11-25
+    lifecycle.setSuccessor("gpt-5");
+    dev.switchboard.api.v1alpha1.ProviderModel retiring =
+        new dev.switchboard.api.v1alpha1.ProviderModel();
+    retiring.setName("gpt-4-turbo");
+    retiring.setCapabilities(List.of("chat"));
+    retiring.setLifecycle(lifecycle);
+    dev.switchboard.api.v1alpha1.ProviderModel successor =
+        new dev.switchboard.api.v1alpha1.ProviderModel();
+    successor.setName("gpt-5");
+    successor.setCapabilities(List.of("chat"));
+    peSpec.setModels(List.of(retiring, successor));
+    pe.setSpec(peSpec);
+    KUBE.client().resource(pe).create();
+
+    dev.switchboard.api.v1alpha1.RoutingPolicy policy =
+        new dev.switchboard.api.v1alpha1.RoutingPolicy();
+    policy.setMetadata(new ObjectMetaBuilder().withName("standard").withNamespace(ns).build());
+    dev.switchboard.api.v1alpha1.RoutingPolicySpec policySpec =
+        new dev.switchboard.api.v1alpha1.RoutingPolicySpec();
+    policySpec.setStrategy("priority");
+    dev.switchboard.api.v1alpha1.PolicyLifecycle policyLifecycle =
+        new dev.switchboard.api.v1alpha1.PolicyLifecycle();
+    policyLifecycle.setEvaluateSuccessorBefore("720h");
+    policySpec.setLifecycle(policyLifecycle);
+    policy.setSpec(policySpec);
+    KUBE.client().resource(policy).create();
+
+    ModelRoute route = new ModelRoute();
+    route.setMetadata(new ObjectMetaBuilder().withName("chat").withNamespace(ns).build());
+    ModelRouteSpec spec = new ModelRouteSpec();
+    spec.setPolicyRef(ref("standard"));
+    RouteTarget target = new RouteTarget();
+    target.setProviderRef(ref("openai"));
+    target.setModel("gpt-4-turbo");
+    spec.setTargets(List.of(target));
+    route.setSpec(spec);
+    KUBE.client().resource(route).create();
+
+    java.util.function.Supplier<ModelRoute> chat =
+        () -> KUBE.client().resources(ModelRoute.class).inNamespace(ns).withName("chat").get();
+    java.util.function.Supplier<Optional<Condition>> evaluationReady =
+        () ->
+            Optional.ofNullable(chat.get())
+                .map(ModelRoute::getStatus)
+                .map(s -> s.getConditions())
+                .flatMap(
+                    cs ->
+                        cs.stream()
+                            .filter(c -> EvaluationTracker.EVALUATION_READY.equals(c.getType()))
+                            .findFirst());
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(evaluationReady.get())
+                    .hasValueSatisfying(
+                        c -> {
+                          assertThat(c.getStatus()).isEqualTo("False");
+                          assertThat(c.getReason()).isEqualTo("ProviderNotReady");
+                          assertThat(c.getMessage())
+                              .startsWith(
+                                  "automatic evaluation candidate openai/gpt-5: ProviderEndpoint"
+                                      + " 'openai' is not ready")
+                              .endsWith("the evaluation starts once every candidate resolves");
+                        }));
+    // No window started, no state kept, no runbook entry.
+    assertThat(chat.get().getStatus().getEvaluation()).isNull();
+    assertThat(
+            KUBE.client()
+                .configMaps()
+                .inNamespace(ns)
+                .withName(EvaluationTracker.STATE_CONFIG_MAP)
+                .get())
+        .isNull();
+
+    KUBE.client()
+        .resource(
+            new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withNewMetadata()
+                .withName("openai-key")
+                .withNamespace(ns)
+                .endMetadata()
+                .withStringData(java.util.Map.of("apiKey", "sk-openai-test"))
+                .build())
+        .create();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(evaluationReady.get())
+                  .hasValueSatisfying(
+                      c -> {
+                        assertThat(c.getStatus()).isEqualTo("True");
+                        assertThat(c.getReason()).isEqualTo("CandidatesResolved");
+                      });
+              assertThat(chat.get().getStatus().getEvaluation())
+                  .satisfies(
+                      e -> {
+                        assertThat(e).isNotNull();
+                        assertThat(e.getAutomatic()).isTrue();
+                        assertThat(e.getPhase()).isEqualTo("Running");
+                      });
+            });
+  }
 }
