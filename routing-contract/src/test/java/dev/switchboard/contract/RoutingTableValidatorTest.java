@@ -52,6 +52,30 @@ class RoutingTableValidatorTest {
         .anyMatch(p -> p.contains("provider 'nowhere' is not in the table"))
         .anyMatch(p -> p.contains("does not serve 'not-listed'"))
         .anyMatch(p -> p.contains("weight 150"));
+
+    // The same problems, with what each is about: the operator puts them on those resources.
+    List<TableProblem> problems = RoutingTableValidator.problems(table);
+    assertThat(problems.stream().map(TableProblem::message).toList())
+        .isEqualTo(RoutingTableValidator.validate(table));
+    assertThat(problems)
+        .extracting(TableProblem::check, TableProblem::subjects, TableProblem::field)
+        .contains(
+            org.assertj.core.groups.Tuple.tuple(
+                TableProblem.Check.ROUTE_MODEL_NAME_CLAIMED_TWICE,
+                List.of("chat-default", "r2"),
+                "model"),
+            org.assertj.core.groups.Tuple.tuple(
+                TableProblem.Check.ROUTE_POLICY_MISSING, List.of("r2"), "policy"),
+            org.assertj.core.groups.Tuple.tuple(
+                TableProblem.Check.ROUTE_TARGET_PROVIDER_MISSING,
+                List.of("r2"),
+                "targets[0].provider"),
+            org.assertj.core.groups.Tuple.tuple(
+                TableProblem.Check.ROUTE_TARGET_MODEL_NOT_SERVED,
+                List.of("r2"),
+                "targets[1].model"),
+            org.assertj.core.groups.Tuple.tuple(
+                TableProblem.Check.ROUTE_TARGET_WEIGHT, List.of("r2"), "targets[1].weight"));
   }
 
   @Test
