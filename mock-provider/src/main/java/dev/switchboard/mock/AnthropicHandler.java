@@ -38,6 +38,23 @@ final class AnthropicHandler {
               AnthropicPayloads.error(
                   "overloaded_error", echo.isEmpty() ? "Overloaded" : "Overloaded." + echo));
         }
+
+        /**
+         * {@code stream-error:N;code=billing_error}: Anthropic's account out of credit as a stream
+         * event; {@code code=credit_balance_too_low}: its older wording of the same ({@code
+         * invalid_request_error} "Your credit balance is too low..."). Other codes: overloaded.
+         */
+        @Override
+        public String coded(String message, String code, int eventsSent) {
+          return switch (code) {
+            case "billing_error" ->
+                AnthropicPayloads.event(AnthropicPayloads.error("billing_error", message));
+            case ErrorReplies.CREDIT_TOO_LOW_CODE ->
+                AnthropicPayloads.event(
+                    AnthropicPayloads.error("invalid_request_error", ErrorReplies.CREDIT_TOO_LOW));
+            default -> of(message, eventsSent);
+          };
+        }
       };
 
   AnthropicHandler(ProviderHandler provider) {

@@ -64,6 +64,8 @@ class TargetUnusableIT {
           "claude-broke",
           "claude-credit",
           "claude-credit-only",
+          "claude-dry",
+          "claude-parched",
           "broke",
           "empty",
           "dry",
@@ -181,6 +183,16 @@ class TargetUnusableIT {
                 "no-credit-mid-chat",
                 "failover",
                 target("arid", "chat-arid", 0),
+                target("mock", "gpt-4o-mini", 1)),
+            policyRoute(
+                "claude-no-credit-stream",
+                "failover",
+                target("claude-dry", "claude-dry", 0),
+                target("mock", "gpt-4o-mini", 1)),
+            policyRoute(
+                "claude-no-credit-mid-stream",
+                "failover",
+                target("claude-parched", "claude-parched", 0),
                 target("mock", "gpt-4o-mini", 1)),
             policyRoute(
                 "no-credit-mid-stream",
@@ -476,6 +488,50 @@ class TargetUnusableIT {
     assertThat(post("no-credit-mid-chat", true).headers().firstValue("x-switchboard-provider"))
         .hasValue("mock");
     assertThat(mock.attempts("chat-arid")).isEqualTo(1);
+  }
+
+  /**
+   * Anthropic says its account is out of credit in a stream too, as an {@code error} event ({@code
+   * billing_error}, or the "credit balance is too low" wording): as the first event the request
+   * fails over at once and the account is held back, as after a 402.
+   */
+  @Test
+  void anAnthropicBillingErrorEventBeforeAnyContentFailsOverAndHoldsTheAccount() throws Exception {
+    mock.faults().set("claude-dry", "stream-error:0;code=billing_error");
+
+    HttpResponse<String> r = post("claude-no-credit-stream", true);
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("x-switchboard-provider")).hasValue("mock");
+    assertThat(r.body()).doesNotContain("billing_error");
+    // Not a server error to retry on the same target (the policy allows 3 attempts).
+    assertThat(mock.attempts("claude-dry")).isEqualTo(1);
+    assertThat(gateway.server().resilience().accountHeldMs("claude-dry")).isPositive();
+  }
+
+  /** After the answer began: the terminal upstream_quota_exhausted, and the account held. */
+  @Test
+  void anAnthropicCreditTooLowEventAfterTheAnswerBeganEndsTheStreamAndHoldsTheAccount()
+      throws Exception {
+    mock.faults().set("claude-parched", "stream-error:4;code=credit_balance_too_low");
+
+    HttpResponse<String> cut = post("claude-no-credit-mid-stream", true);
+
+    assertThat(cut.headers().firstValue("x-switchboard-provider")).hasValue("claude-parched");
+    List<String> events =
+        cut.body().lines().filter(l -> l.startsWith("data: ")).map(l -> l.substring(6)).toList();
+    String last = events.get(events.size() - 1);
+    assertThat(OpenAiWireFormat.problems(Body.ERROR, last)).isEmpty();
+    assertThat(GatewayHarness.json(last).path("error").path("code").asText())
+        .isEqualTo("upstream_quota_exhausted");
+    assertThat(cut.body()).doesNotContain("credit balance");
+    assertThat(gateway.server().resilience().accountHeldMs("claude-parched")).isPositive();
+    assertThat(
+            post("claude-no-credit-mid-stream", true)
+                .headers()
+                .firstValue("x-switchboard-provider"))
+        .hasValue("mock");
+    assertThat(mock.attempts("claude-parched")).isEqualTo(1);
   }
 
   private static HttpResponse<String> responses(String route) throws Exception {

@@ -287,9 +287,18 @@ public class AnthropicAdapter implements UpstreamAdapter {
           FailureKind.BAD_RESPONSE, target.id() + " sent a first stream event that is not JSON");
     }
     if ("error".equals(first.path("type").asText()) || first.path("error").isObject()) {
-      String type = first.path("error").path("type").asText("");
+      JsonNode error = first.path("error");
+      String type = error.path("type").asText("");
+      // An account out of credit says so in the stream as in a 402/400: not a passing server
+      // error (the account's, FailureScope.of: held back, not retried).
+      FailureKind kind =
+          outOfCredit(type, OpenAiAdapter.textOrNull(error.get("message")))
+              ? FailureKind.TARGET_UNUSABLE
+              : "rate_limit_error".equals(type)
+                  ? FailureKind.RATE_LIMITED
+                  : FailureKind.SERVER_ERROR;
       return new UpstreamFailure(
-          "rate_limit_error".equals(type) ? FailureKind.RATE_LIMITED : FailureKind.SERVER_ERROR,
+          kind,
           target.id() + " sent an error event (" + type + ") before any content",
           200,
           Buffer.buffer(data),
@@ -340,13 +349,21 @@ public class AnthropicAdapter implements UpstreamAdapter {
             && error.message() != null
             && error.message().startsWith("model:");
     boolean creditTooLow =
-        status == 400
-            && "invalid_request_error".equals(error.code())
-            && error.message() != null
-            && error.message().startsWith(CREDIT_TOO_LOW);
-    return modelNotFound || creditTooLow || "billing_error".equals(error.code())
-        ? FailureKind.TARGET_UNUSABLE
-        : byStatus;
+        (status == 400 || "billing_error".equals(error.code()))
+            && outOfCredit(error.code(), error.message());
+    return modelNotFound || creditTooLow ? FailureKind.TARGET_UNUSABLE : byStatus;
+  }
+
+  /**
+   * Whether an Anthropic error (its {@code type} and {@code message}, from an answer's body or a
+   * stream's {@code error} event) says the account is out of credit: a {@code billing_error}, or an
+   * {@code invalid_request_error} whose message begins with {@value #CREDIT_TOO_LOW}.
+   */
+  static boolean outOfCredit(String type, String message) {
+    return "billing_error".equals(type)
+        || ("invalid_request_error".equals(type)
+            && message != null
+            && message.startsWith(CREDIT_TOO_LOW));
   }
 
   /**

@@ -189,12 +189,16 @@ final class AnthropicStreamDecoder implements StreamDecoder {
         facts.reset(StreamEventFacts.Kind.CHUNK, null);
         JsonNode error = event.path("error");
         String errorType = OpenAiAdapter.textOrNull(error.get("type"));
+        String message = OpenAiAdapter.textOrNull(error.get("message"));
         // A bridged stream ends in an OpenAI door's error: OpenAI's type, Anthropic's as the code.
         facts.error(
-            OpenAiAdapter.textOrNull(error.get("message")),
+            message,
             bridged ? AnthropicAdapter.openAiErrorType(errorType) : errorType,
             null,
             errorType);
+        if (AnthropicAdapter.outOfCredit(errorType, message)) {
+          facts.outOfCredit(); // the account's, as in a 402 billing_error
+        }
       }
       case "content_block_stop" -> passOrEmit(relay, emptyInput(event.path("index").asInt(-1)));
       default -> passOrEmit(relay, null); // ping, unknown future events
