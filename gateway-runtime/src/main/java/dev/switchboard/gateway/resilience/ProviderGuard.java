@@ -194,7 +194,8 @@ public final class ProviderGuard {
     rejectedKeyDigest = old.rejectedKeyDigest;
   }
 
-  private static String keyDigest(Optional<String> key) {
+  /** The digest a key is remembered by ("none" without one); never the key itself. */
+  static String keyDigest(Optional<String> key) {
     return key.isEmpty() ? "none" : KeyDigest.of(key.get());
   }
 

@@ -64,8 +64,16 @@ public final class ResilienceRegistry {
   private final Map<String, RetryBudget> budgets = new ConcurrentHashMap<>();
   private final Map<String, Long> coolDownUntil = new ConcurrentHashMap<>();
 
-  /** Per provider name: until when its account is taken to be out of credit (epoch millis). */
-  private final Map<String, Long> accountHeldUntil = new ConcurrentHashMap<>();
+  /** Per provider name: until when its account is taken to be out of credit, and with which key. */
+  private final Map<String, AccountHold> accountHeldUntil = new ConcurrentHashMap<>();
+
+  /**
+   * An account hold: until when (epoch millis), and the digest of the key the gateway held for the
+   * provider when it was found out of credit ({@link ProviderGuard#keyDigest}); a new key (another
+   * account, or the same one topped up and rotated) ends the hold, as it ends a credentials
+   * rejection.
+   */
+  private record AccountHold(long until, String keyDigest) {}
 
   /** The providers of the table {@link #reconcile} applied last, by name. */
   private volatile Map<String, RoutingTable.Provider> inForce = Map.of();
@@ -269,22 +277,32 @@ public final class ResilienceRegistry {
    * Per provider, unlike a cool-down, because credit belongs to the account, not to a model.
    */
   public void holdAccount(String provider, long millis) {
-    long until = clock.currentTimeMillis() + millis;
-    accountHeldUntil.merge(provider, until, Math::max);
+    AccountHold hold =
+        new AccountHold(
+            clock.currentTimeMillis() + millis, ProviderGuard.keyDigest(keys.apply(provider)));
+    accountHeldUntil.merge(
+        provider,
+        hold,
+        (old, now) ->
+            old.keyDigest().equals(now.keyDigest()) && old.until() > now.until() ? old : now);
   }
 
-  /** Milliseconds the provider's account stays held back (0: it is not). */
+  /**
+   * Milliseconds the provider's account stays held back (0: it is not). A hold ends early when the
+   * provider's key changed since (the key source delivered a new one): that key is tried at once.
+   */
   public long accountHeldMs(String provider) {
     if (accountHeldUntil.isEmpty()) {
       return 0; // the usual case: one size check per target tried
     }
-    Long until = accountHeldUntil.get(provider);
-    if (until == null) {
+    AccountHold hold = accountHeldUntil.get(provider);
+    if (hold == null) {
       return 0;
     }
-    long left = until - clock.currentTimeMillis();
-    if (left <= 0) {
-      accountHeldUntil.remove(provider, until);
+    long left = hold.until() - clock.currentTimeMillis();
+    // Only while a hold stands: one digest of the provider's key per target of it tried.
+    if (left <= 0 || !hold.keyDigest().equals(ProviderGuard.keyDigest(keys.apply(provider)))) {
+      accountHeldUntil.remove(provider, hold);
       return 0;
     }
     return left;

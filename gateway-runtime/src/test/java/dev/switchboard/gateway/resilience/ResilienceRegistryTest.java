@@ -177,6 +177,38 @@ class ResilienceRegistryTest {
         List.of(policyRoute("r", "p", target("a", "m", 0))));
   }
 
+  /**
+   * A provider's account held back as out of credit is tried again as soon as its key changes (a
+   * rotated or topped-up key from the key source), as a credentials rejection is: the hold names
+   * the key it was found with, not the provider.
+   */
+  @Test
+  void aNewProviderKeyEndsTheAccountHoldAtOnce() throws Exception {
+    ManualClock clock = new ManualClock();
+    java.util.concurrent.atomic.AtomicReference<String> key =
+        new java.util.concurrent.atomic.AtomicReference<>("sk-empty");
+    ResilienceRegistry manual =
+        new ResilienceRegistry(
+            vertx, new UpstreamClients(vertx), meters, name -> Optional.of(key.get()), clock);
+    RoutingTable table = table(null, true);
+    manual.reconcile(table);
+    manual.holdAccount("a", 30_000);
+    manual.holdAccount("b", 30_000);
+    manual.credentialsRejected(table.providers().get("a"));
+
+    clock.advance(1_000);
+    assertThat(manual.accountHeldMs("a")).isEqualTo(29_000);
+    key.set("sk-rotated");
+
+    assertThat(manual.accountHeldMs("a")).isZero();
+    assertThat(manual.credentialsRejected("a")).isFalse();
+    // Only a new key ends it: a hold taken with the current key lasts its time.
+    manual.holdAccount("a", 30_000);
+    clock.advance(29_999);
+    assertThat(manual.accountHeldMs("a")).isEqualTo(1);
+    manual.close();
+  }
+
   /** Runs {@code body} on an event loop and waits for its result. */
   private <T> T onContext(Supplier<T> body) throws Exception {
     CompletableFuture<T> result = new CompletableFuture<>();
