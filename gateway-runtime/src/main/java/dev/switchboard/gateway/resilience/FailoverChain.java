@@ -49,6 +49,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class FailoverChain {
 
+  /**
+   * How long a target whose per-day quota is used up ({@link FailureScope#DAILY_QUOTA}) is held
+   * back at least: one call an hour per replica finds out whether the quota came back.
+   */
+  static final long DAILY_QUOTA_HOLD_MS = 3_600_000L;
+
+  /** The longest per-day quota hold, whatever wait the provider names. */
+  static final long MAX_DAILY_QUOTA_HOLD_MS = 86_400_000L;
+
   private static final Logger LOG = LoggerFactory.getLogger(FailoverChain.class);
 
   /** Sees every attempt's end (metrics, stats, the request context). */
@@ -409,9 +418,15 @@ public final class FailoverChain {
     void onFailure(PlannedTarget target, ProviderGuard guard, UpstreamFailure reported) {
       // Everything below (cool-down, same-target wait, what the client is told) sees the waits
       // capped and as numbers (an HTTP-date Retry-After as the seconds left on our clock).
+      // A per-day quota's wait is the provider's word on the account, not a Retry-After to cap at
+      // maxRetryAfter (that would bring the request back to a quota gone for the day each minute).
       UpstreamFailure failure =
           Backoff.normalizeRetryAfter(
-              reported, policy.maxRetryAfterMs(), clock.currentTimeMillis());
+              reported,
+              reported.scope() == FailureScope.DAILY_QUOTA
+                  ? MAX_DAILY_QUOTA_HOLD_MS
+                  : policy.maxRetryAfterMs(),
+              clock.currentTimeMillis());
       last = failure;
       onlyUnavailable = false;
       if (failure.kind() == FailureKind.AUTH_REJECTED) {
@@ -436,12 +451,15 @@ public final class FailoverChain {
           Backoff.retryAfterMs(
               failure.retryAfter(), failure.retryAfterMs(), clock.currentTimeMillis());
       if (failure.scope() == FailureScope.DAILY_QUOTA) {
-        // The target's quota for the day is used up: hold it back for the wait the provider names
-        // or, when it names none, the longest one the policy allows (whatever respectRetryAfter
-        // says: this is no passing limit to wait out here), and tell the client as much.
-        long holdMs = retryAfter.orElse(policy.maxRetryAfterMs());
+        // The target's quota for the day is used up: hold it back for an hour, or for the wait the
+        // provider names when that is longer (at most a day), whatever respectRetryAfter and
+        // maxRetryAfter say: no passing limit, so nothing to wait out here. Google often names a
+        // delay of seconds beside a per-day violation (its per-minute bucket's): taken as it is,
+        // that would bring every replica back to the empty quota a few times a minute all day.
+        long holdMs = Math.max(retryAfter.orElse(0), DAILY_QUOTA_HOLD_MS);
         registry.coolDown(target.id(), holdMs);
-        if (retryAfter.isEmpty()) {
+        if (retryAfter.isEmpty() || retryAfter.getAsLong() < holdMs) {
+          // The client is told the hold, the wait after which this target is tried again.
           failure = failure.withRetryAfter(Long.toString((holdMs + 999) / 1000), null);
           last = failure;
         }

@@ -28,7 +28,7 @@ public enum FailureScope {
   /**
    * The target's quota for the day is used up (Gemini's {@code RESOURCE_EXHAUSTED} with a per-day
    * quota violation): not a passing rate limit, so the target is held back for the wait the
-   * provider names (at most {@code maxRetryAfter}) and never retried by the same request.
+   * provider names, at least an hour (FailoverChain), and never retried by the same request.
    */
   DAILY_QUOTA;
 

@@ -14,6 +14,7 @@ import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.routing.ResolvedRoute;
 import dev.switchboard.gateway.time.ManualClock;
 import dev.switchboard.gateway.upstream.FailureKind;
+import dev.switchboard.gateway.upstream.FailureScope;
 import dev.switchboard.gateway.upstream.Operation;
 import dev.switchboard.gateway.upstream.UpstreamClients;
 import dev.switchboard.gateway.upstream.UpstreamFailure;
@@ -208,6 +209,50 @@ class FailoverChainTest {
     assertThat(failure.retryAfter()).isEqualTo("20");
     assertThat(registry.coolDownRemainingMs("a/m"))
         .isEqualTo(due.toEpochMilli() - clock.currentTimeMillis());
+  }
+
+  /**
+   * A per-day quota used up is held back for an hour, or the longer wait the provider names, not
+   * for a short delay (Google names one of seconds beside a per-day violation) nor capped at
+   * maxRetryAfter, and whatever respectRetryAfter says: it is the provider's word on the quota, not
+   * a rate limit's Retry-After. The client alone is told that wait.
+   */
+  @Test
+  void aPerDayQuotaIsHeldForAnHourOrTheLongerWaitNamedWhateverRetryAfterSettings() {
+    RoutingTable.Policy ignoresRetryAfter =
+        new RoutingTable.Policy(
+            "pol",
+            "priority",
+            null,
+            List.of(),
+            new RoutingTable.Retry(3, 10L, 2_000L, 2.0, "full", null, false, 1.0, 10, 60_000L),
+            true,
+            null,
+            List.of(),
+            null,
+            null,
+            null);
+    UpstreamFailure shortDelay =
+        new UpstreamFailure(FailureKind.RATE_LIMITED, "per-day", 429, null, "43", "43000")
+            .withScope(FailureScope.DAILY_QUOTA);
+
+    Future<String> first =
+        chain.execute(List.of(TA), request(ignoresRetryAfter, List.of(TA)), script(shortDelay));
+
+    assertThat(calls).containsExactly("a/m");
+    UpstreamFailure told = (UpstreamFailure) first.cause();
+    assertThat(told.retryAfter()).isEqualTo("3600");
+    assertThat(registry.coolDownRemainingMs("a/m")).isEqualTo(3_600_000);
+
+    // A longer wait named by the provider is kept, beyond maxRetryAfter (60 s here).
+    clock.advance(3_600_000);
+    UpstreamFailure longDelay =
+        new UpstreamFailure(FailureKind.RATE_LIMITED, "per-day", 429, null, "7200", "7200000")
+            .withScope(FailureScope.DAILY_QUOTA);
+    Future<String> second =
+        chain.execute(List.of(TA), request(ignoresRetryAfter, List.of(TA)), script(longDelay));
+    assertThat(((UpstreamFailure) second.cause()).retryAfter()).isEqualTo("7200");
+    assertThat(registry.coolDownRemainingMs("a/m")).isEqualTo(7_200_000);
   }
 
   /**

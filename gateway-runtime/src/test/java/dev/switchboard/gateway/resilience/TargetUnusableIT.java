@@ -391,8 +391,8 @@ class TargetUnusableIT {
   /**
    * Gemini's per-day quota (429 {@code RESOURCE_EXHAUSTED} naming a per-day quota) is no per-minute
    * limit to retry soon: the target is tried once, held back, and the request fails over; alone,
-   * the client is told to come back when the hold ends ({@code maxRetryAfter}, 60 s, as Google
-   * named no delay) and the next request is not sent.
+   * the client is told to come back when the hold ends (an hour, as Google named no longer delay;
+   * not the policy's maxRetryAfter) and the next request is not sent.
    */
   @Test
   void aPerDayQuotaHoldsTheTargetBackAndFailsOver() throws Exception {
@@ -410,7 +410,7 @@ class TargetUnusableIT {
     HttpResponse<String> alone = post("per-day-only", false);
     assertThat(alone.statusCode()).isEqualTo(429);
     assertThat(OpenAiWireFormat.problems(Body.ERROR, alone.body())).isEmpty();
-    assertThat(alone.headers().firstValue("retry-after")).hasValue("60");
+    assertThat(alone.headers().firstValue("retry-after")).hasValue("3600");
     HttpResponse<String> held = post("per-day-only", false);
     assertThat(held.statusCode()).isEqualTo(429);
     assertThat(mock.attempts("gemini-day-only")).isEqualTo(1);
