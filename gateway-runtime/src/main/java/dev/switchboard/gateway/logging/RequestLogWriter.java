@@ -173,7 +173,15 @@ public final class RequestLogWriter {
         json.writeRawValue(d.topP() == null ? "null" : d.topP());
         json.writeFieldName(Field.UNHONOURED_PARAMS.json);
         String kind = ctx.servedProviderKind();
-        json.writeString(kind == null ? null : d.unhonoured(kind));
+        json.writeString(
+            ctx.unhonouredParams() != null
+                ? ctx.unhonouredParams()
+                : kind == null ? null : d.unhonoured(kind));
+      } else if (ctx.unhonouredParams() != null) {
+        // Any route whose answer said so in x-switchboard-unhonoured-params (a clamped
+        // temperature, fields a Mistral target was not sent), not only deterministic ones.
+        json.writeFieldName(Field.UNHONOURED_PARAMS.json);
+        json.writeString(ctx.unhonouredParams());
       }
       // The cache outcome ("none" when the route does not cache). A hit's usage is the original
       // answer's, its cost_usd 0; cache_saved_usd is what the original cost.

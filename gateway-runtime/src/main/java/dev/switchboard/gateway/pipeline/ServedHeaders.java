@@ -96,6 +96,7 @@ final class ServedHeaders {
     }
     if (unhonoured != null) {
       response.putHeader(UNHONOURED, unhonoured);
+      ctx.unhonouredParams(unhonoured); // the request log says the same
     }
   }
 

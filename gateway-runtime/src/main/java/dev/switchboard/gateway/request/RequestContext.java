@@ -63,6 +63,7 @@ public final class RequestContext {
   private long deadlineNanos;
   private Object needs;
   private String cacheOutcome;
+  private String unhonouredParams;
   private String cacheProviderKind;
   private String cacheProvider;
   private String cacheTargetId;
@@ -281,6 +282,18 @@ public final class RequestContext {
   /** The similarity of a semantic hit, else null. */
   public Double cacheSimilarity() {
     return cacheSimilarity;
+  }
+
+  /**
+   * What the answer's {@code x-switchboard-unhonoured-params} header said ({@code "seed,
+   * temperature"}), or null when it was not sent; the request log writes the same.
+   */
+  public String unhonouredParams() {
+    return unhonouredParams;
+  }
+
+  public void unhonouredParams(String params) {
+    this.unhonouredParams = params;
   }
 
   public void cacheOutcome(String outcome, Double similarity) {
