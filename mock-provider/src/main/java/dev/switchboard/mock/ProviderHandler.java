@@ -584,7 +584,8 @@ final class ProviderHandler {
 
   /**
    * The top-level fields of Mistral's chat completions request (its API reference, {@code
-   * ChatCompletionRequest}); anything else is refused with a 422 {@code extra_forbidden}.
+   * ChatCompletionRequest} of mistralai/client-python, 2026-06); anything else is refused with a
+   * 422 {@code extra_forbidden}.
    */
   private static final Set<String> MISTRAL_CHAT_FIELDS =
       Set.of(
@@ -605,7 +606,10 @@ final class ProviderHandler {
           "n",
           "prediction",
           "parallel_tool_calls",
+          "reasoning_effort",
           "prompt_mode",
+          "guardrails",
+          "prompt_cache_key",
           "safe_prompt");
 
   /** The first field of a chat body that Mistral does not know, or null. */

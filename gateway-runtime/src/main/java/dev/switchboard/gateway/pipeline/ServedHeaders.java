@@ -7,6 +7,7 @@ import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.upstream.Operation;
 import dev.switchboard.gateway.upstream.adapter.AnthropicChatTranslation;
+import dev.switchboard.gateway.upstream.adapter.OpenAiAdapter;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 
@@ -94,10 +95,26 @@ final class ServedHeaders {
     if (clampedTemperature(kind, ctx.operation(), body)) {
       unhonoured = unhonoured == null ? "temperature" : unhonoured + ", temperature";
     }
+    String dropped = droppedForMistral(kind, ctx.operation(), body);
+    if (dropped != null) {
+      unhonoured = unhonoured == null ? dropped : unhonoured + ", " + dropped;
+    }
     if (unhonoured != null) {
       response.putHeader(UNHONOURED, unhonoured);
       ctx.unhonouredParams(unhonoured); // the request log says the same
     }
+  }
+
+  private static final String MISTRAL = ProviderKind.MISTRAL.wireName();
+
+  /**
+   * The client's chat completions fields its Mistral target was not sent ({@link
+   * OpenAiAdapter#mistralDropped}), or null; a string comparison for every other answer.
+   */
+  private static String droppedForMistral(String kind, Operation door, ObjectNode body) {
+    return MISTRAL.equals(kind) && body != null && door == Operation.CHAT_COMPLETIONS
+        ? OpenAiAdapter.mistralDropped(body)
+        : null;
   }
 
   private static final String ANTHROPIC = ProviderKind.ANTHROPIC.wireName();

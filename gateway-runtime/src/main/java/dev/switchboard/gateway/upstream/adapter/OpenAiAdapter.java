@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.LongSupplier;
 
 /**
@@ -134,7 +135,64 @@ public class OpenAiAdapter implements UpstreamAdapter {
     if (seed != null && !seed.isNull()) {
       copy.set("random_seed", seed);
     }
+    // Every other OpenAI field Mistral does not define (user, logprobs, logit_bias, store, ...):
+    // named in x-switchboard-unhonoured-params (mistralDropped).
+    copy.retain(MISTRAL_CHAT_FIELDS);
   }
+
+  /**
+   * The top-level fields of Mistral's chat completions request (its API reference; client-python's
+   * {@code ChatCompletionRequest} and {@code ChatCompletionStreamRequest}, which are the same):
+   * Mistral refuses any other with a 422 {@code extra_forbidden}.
+   */
+  static final Set<String> MISTRAL_CHAT_FIELDS =
+      Set.of(
+          "model",
+          "messages",
+          "temperature",
+          "top_p",
+          "max_tokens",
+          "stream",
+          "stop",
+          "random_seed",
+          "metadata",
+          "response_format",
+          "tools",
+          "tool_choice",
+          "presence_penalty",
+          "frequency_penalty",
+          "n",
+          "prediction",
+          "parallel_tool_calls",
+          "reasoning_effort",
+          "prompt_mode",
+          "guardrails",
+          "prompt_cache_key",
+          "safe_prompt");
+
+  /**
+   * The client's chat completions fields a Mistral target was not sent, as the {@code
+   * x-switchboard-unhonoured-params} list ({@code "logprobs, user"}), or null when none: those
+   * {@link #mistralFields} drops, less the ones it translates ({@code max_completion_tokens},
+   * {@code seed}) and {@code stream_options} (Mistral reports usage unasked). A JSON null is no
+   * request.
+   */
+  public static String mistralDropped(ObjectNode body) {
+    StringBuilder dropped = null;
+    for (var field : body.properties()) {
+      String name = field.getKey();
+      if (MISTRAL_CHAT_FIELDS.contains(name)
+          || TRANSLATED_FOR_MISTRAL.contains(name)
+          || field.getValue().isNull()) {
+        continue;
+      }
+      dropped = dropped == null ? new StringBuilder(name) : dropped.append(", ").append(name);
+    }
+    return dropped == null ? null : dropped.toString();
+  }
+
+  private static final Set<String> TRANSLATED_FOR_MISTRAL =
+      Set.of("max_completion_tokens", "seed", "stream_options");
 
   /**
    * Whether the provider takes the limit as {@code max_completion_tokens}: OpenAI, and Azure OpenAI

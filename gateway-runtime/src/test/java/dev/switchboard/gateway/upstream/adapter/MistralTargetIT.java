@@ -4,11 +4,16 @@ import static dev.switchboard.gateway.TestTables.policyRoute;
 import static dev.switchboard.gateway.TestTables.provider;
 import static dev.switchboard.gateway.TestTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.gateway.TestTables;
+import dev.switchboard.gateway.logging.RequestLogWriter;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
 import dev.switchboard.mock.record.RequestRecord;
@@ -17,12 +22,14 @@ import dev.switchboard.mock.sse.SseParser;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -128,6 +135,78 @@ class MistralTargetIT {
     JsonNode usage = chunks.get(chunks.size() - 1).path("usage");
     assertThat(usage.path("completion_tokens").asInt()).isEqualTo(3);
     assertThat(usage.path("prompt_tokens").asInt()).isPositive();
+  }
+
+  /**
+   * OpenAI chat fields Mistral does not define are not sent (Mistral would refuse the request with
+   * a 422): the answer names them in x-switchboard-unhonoured-params, and the request log says the
+   * same on this route that is not deterministic. The fields Mistral shares with OpenAI go as
+   * given.
+   */
+  @Test
+  void openAiFieldsMistralDoesNotKnowAreLeftOutAndNamedInTheHeaderAndTheLog() throws Exception {
+    HttpResponse<String> res =
+        gateway.post(
+            "/v1/chat/completions",
+            "{\"model\":\"small\",\"user\":\"u-1\",\"logprobs\":true,\"top_logprobs\":2,"
+                + "\"logit_bias\":{\"50256\":-100},\"service_tier\":\"auto\",\"store\":false,"
+                + "\"n\":1,\"parallel_tool_calls\":false,\"frequency_penalty\":0.5,"
+                + "\"reasoning_effort\":\"low\",\"metadata\":{\"k\":\"v\"},\"safety_identifier\":null,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    JsonObject sent = lastSent();
+    assertThat(sent.fieldNames())
+        .doesNotContain(
+            "user",
+            "logprobs",
+            "top_logprobs",
+            "logit_bias",
+            "service_tier",
+            "store",
+            "safety_identifier")
+        .contains("n", "parallel_tool_calls", "frequency_penalty", "reasoning_effort", "metadata");
+    String said = "user, logprobs, top_logprobs, logit_bias, service_tier, store";
+    assertThat(res.headers().firstValue("x-switchboard-unhonoured-params")).hasValue(said);
+    JsonNode line = awaitLogLine(res.headers().firstValue("x-request-id").orElseThrow());
+    assertThat(line.path("unhonoured_params").asText()).isEqualTo(said);
+    assertThat(line.has("deterministic")).isFalse();
+  }
+
+  final ListAppender<ILoggingEvent> requestLog = new ListAppender<>();
+
+  @BeforeEach
+  void attach() {
+    requestLog.start();
+    ((Logger) org.slf4j.LoggerFactory.getLogger(RequestLogWriter.LOGGER_NAME))
+        .addAppender(requestLog);
+  }
+
+  @AfterEach
+  void detach() {
+    ((Logger) org.slf4j.LoggerFactory.getLogger(RequestLogWriter.LOGGER_NAME))
+        .detachAppender(requestLog);
+  }
+
+  /** The request log line of the request with this id (written once its answer ended). */
+  private JsonNode awaitLogLine(String requestId) {
+    return await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> {
+              List<ILoggingEvent> events;
+              synchronized (requestLog) {
+                events = List.copyOf(requestLog.list);
+              }
+              for (ILoggingEvent e : events) {
+                JsonNode line = GatewayHarness.json(e.getFormattedMessage());
+                if (requestId.equals(line.path("request_id").asText())) {
+                  return line;
+                }
+              }
+              return null;
+            },
+            java.util.Objects::nonNull);
   }
 
   @Test
