@@ -94,11 +94,19 @@ public class OpenAiAdapter implements UpstreamAdapter {
       // unknown_parameter); the gateway's seed on /v1/responses reaches targets through chat.
       copy.remove("seed");
     }
-    if (target.provider().providerKind() == ProviderKind.MISTRAL) {
+    ProviderKind kind = target.provider().providerKind();
+    if (kind == ProviderKind.MISTRAL) {
       mistralFields(copy);
-    } else if (addedUsage && !acceptsStreamOptions(target.provider())) {
-      // Our own addition must not get the request rejected by a strict provider.
-      copy.remove("stream_options");
+    } else {
+      if (kind == ProviderKind.DEEPSEEK) {
+        // DeepSeek's chat completions documents the limit as max_tokens only: an OpenAI client's
+        // max_completion_tokens would not limit its answer.
+        limitAsMaxTokens(copy);
+      }
+      if (addedUsage && !acceptsStreamOptions(target.provider())) {
+        // Our own addition must not get the request rejected by a strict provider.
+        copy.remove("stream_options");
+      }
     }
     if (format == Operation.CHAT_COMPLETIONS
         && takesMaxCompletionTokens(target.provider())
@@ -127,10 +135,7 @@ public class OpenAiAdapter implements UpstreamAdapter {
    */
   private static void mistralFields(ObjectNode copy) {
     copy.remove("stream_options");
-    JsonNode limit = copy.remove("max_completion_tokens");
-    if (limit != null && !limit.isNull()) {
-      copy.set("max_tokens", limit);
-    }
+    limitAsMaxTokens(copy);
     JsonNode seed = copy.remove("seed");
     if (seed != null && !seed.isNull()) {
       copy.set("random_seed", seed);
@@ -138,6 +143,18 @@ public class OpenAiAdapter implements UpstreamAdapter {
     // Every other OpenAI field Mistral does not define (user, logprobs, logit_bias, store, ...):
     // named in x-switchboard-unhonoured-params (mistralDropped).
     copy.retain(MISTRAL_CHAT_FIELDS);
+  }
+
+  /**
+   * Moves {@code max_completion_tokens} to {@code max_tokens} in place, for a provider that knows
+   * the limit only by its older name (Mistral, DeepSeek); it wins over a {@code max_tokens} given
+   * too, as on OpenAI.
+   */
+  private static void limitAsMaxTokens(ObjectNode copy) {
+    JsonNode limit = copy.remove("max_completion_tokens");
+    if (limit != null && !limit.isNull()) {
+      copy.set("max_tokens", limit);
+    }
   }
 
   /**
@@ -199,7 +216,8 @@ public class OpenAiAdapter implements UpstreamAdapter {
    * from api-version {@value #AZURE_MAX_COMPLETION_TOKENS_SINCE} on (the default {@code 2024-10-21}
    * included; older dated versions refuse arguments they do not know). Their reasoning models, also
    * as Azure deployments, refuse {@code max_tokens}. OpenAI-compatible servers (Mistral, vLLM, ...)
-   * may not know it and keep {@code max_tokens}.
+   * may not know it and keep {@code max_tokens}; Mistral and DeepSeek get a client's {@code
+   * max_completion_tokens} as {@code max_tokens} ({@link #limitAsMaxTokens}).
    */
   static boolean takesMaxCompletionTokens(RoutingTable.Provider provider) {
     return switch (provider.providerKind()) {

@@ -125,6 +125,37 @@ class UpstreamBodyTest {
     }
   }
 
+  /**
+   * DeepSeek documents the limit as {@code max_tokens} only (api-docs.deepseek.com, Create Chat
+   * Completion): an OpenAI client's {@code max_completion_tokens} is sent by that name, winning
+   * over a {@code max_tokens} given too, as on OpenAI; Qwen's compatible mode documents both and
+   * gets them as given.
+   */
+  @Test
+  void sendsDeepSeekTheTokenLimitAsMaxTokens() throws Exception {
+    ObjectNode body = clientBody();
+    body.put("max_completion_tokens", 32);
+    body.put("max_tokens", 64);
+
+    JsonNode deepseek =
+        JSON.readTree(
+            new OpenAiAdapter()
+                .encodeRequest(
+                    body, target("deepseek", "deepseek-chat"), Operation.CHAT_COMPLETIONS, false)
+                .getBytes());
+    JsonNode qwen =
+        JSON.readTree(
+            new OpenAiAdapter()
+                .encodeRequest(body, target("qwen", "qwen-plus"), Operation.CHAT_COMPLETIONS, false)
+                .getBytes());
+
+    assertThat(deepseek.has("max_completion_tokens")).isFalse();
+    assertThat(deepseek.path("max_tokens").asInt()).isEqualTo(32);
+    assertThat(qwen.path("max_completion_tokens").asInt()).isEqualTo(32);
+    assertThat(qwen.path("max_tokens").asInt()).isEqualTo(64);
+    assertThat(body.path("max_completion_tokens").asInt()).isEqualTo(32); // the client's, untouched
+  }
+
   @Test
   void sendsOpenAiTheTokenLimitByItsCurrentNameAndOthersAsGiven() throws Exception {
     ObjectNode body = clientBody();
