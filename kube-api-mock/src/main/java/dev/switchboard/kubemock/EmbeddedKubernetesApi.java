@@ -14,6 +14,8 @@ import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
+import io.fabric8.mockwebserver.dsl.HttpMethod;
+import io.fabric8.mockwebserver.internal.SimpleRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -116,12 +118,15 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
   private static final Logger MOCK_WEB_SERVER_LOG = Logger.getLogger("io.fabric8.mockwebserver");
 
   private final KubernetesMockServer server;
+  private final Map<ServerRequest, Queue<ServerResponse>> expectations;
   private final KubernetesClient client;
   private final List<KubernetesClient> ownedClients = new ArrayList<>();
   private boolean closed;
 
-  private EmbeddedKubernetesApi(KubernetesMockServer server) {
+  private EmbeddedKubernetesApi(
+      KubernetesMockServer server, Map<ServerRequest, Queue<ServerResponse>> expectations) {
     this.server = server;
+    this.expectations = expectations;
     this.client = newClient();
   }
 
@@ -167,7 +172,7 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
       throw new UncheckedIOException("cannot resolve " + LOOPBACK, e);
     }
     try {
-      return new EmbeddedKubernetesApi(server);
+      return new EmbeddedKubernetesApi(server, expectations);
     } catch (RuntimeException e) {
       server.destroy();
       throw e;
@@ -354,6 +359,15 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
    */
   public KubernetesMockServer mockServer() {
     return server;
+  }
+
+  /**
+   * Removes the answers set up with {@code mockServer().expect()} for {@code method} on {@code
+   * path} (an {@code always()} refusal, say): the API answers that request itself again, as a
+   * cluster does once whatever refused it (a quota, an admission webhook) is fixed.
+   */
+  public void forgetExpectation(HttpMethod method, String path) {
+    expectations.remove(new SimpleRequest(method, path));
   }
 
   /**

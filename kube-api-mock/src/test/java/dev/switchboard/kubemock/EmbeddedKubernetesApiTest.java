@@ -55,6 +55,40 @@ class EmbeddedKubernetesApiTest {
   }
 
   @Test
+  void aForgottenRefusalLetsTheStoreAnswerAgain() {
+    ConfigMap map =
+        api.client()
+            .configMaps()
+            .resource(
+                new ConfigMapBuilder()
+                    .withNewMetadata()
+                    .withName("quota")
+                    .endMetadata()
+                    .addToData("k", "v1")
+                    .build())
+            .create();
+    String path = "/api/v1/namespaces/default/configmaps/quota";
+    api.mockServer()
+        .expect()
+        .put()
+        .withPath(path)
+        .andReturn(403, "{\"kind\":\"Status\",\"code\":403,\"reason\":\"Forbidden\"}")
+        .always();
+    map.getData().put("k", "v2");
+    assertThatThrownBy(() -> api.client().configMaps().resource(map).update())
+        .hasMessageContaining("403");
+    assertThatThrownBy(() -> api.client().configMaps().resource(map).update())
+        .as("always")
+        .hasMessageContaining("403");
+
+    api.forgetExpectation(io.fabric8.mockwebserver.dsl.HttpMethod.PUT, path);
+
+    api.client().configMaps().resource(map).update();
+    assertThat(api.client().configMaps().withName("quota").get().getData())
+        .containsEntry("k", "v2");
+  }
+
+  @Test
   void configMapCrud() {
     Scenarios.configMapCrud(api.client());
   }
