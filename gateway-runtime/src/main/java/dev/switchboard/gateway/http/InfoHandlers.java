@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.consumer.ConsumerPolicy;
+import dev.switchboard.gateway.frontdoor.MessagesFrontDoor;
 import dev.switchboard.gateway.metrics.GatewayMetrics;
 import dev.switchboard.gateway.pipeline.IdentifyStage;
 import dev.switchboard.gateway.request.Caller;
@@ -78,6 +79,10 @@ public final class InfoHandlers {
    * consumer keys are required only those the caller's consumer may use.
    */
   public void listModels(RoutingContext rc) {
+    if (rc.request().headers().contains(ANTHROPIC_VERSION)) {
+      listAnthropicModels(rc);
+      return;
+    }
     requestId(rc);
     Caller caller = identified(rc);
     if (caller == null) {
@@ -123,6 +128,10 @@ public final class InfoHandlers {
    * the caller's consumer may not use (as OpenAI answers for a model the key has no access to).
    */
   public void retrieveModel(RoutingContext rc) {
+    if (rc.request().headers().contains(ANTHROPIC_VERSION)) {
+      retrieveAnthropicModel(rc);
+      return;
+    }
     requestId(rc);
     Caller caller = identified(rc);
     if (caller == null) {
@@ -139,6 +148,106 @@ public final class InfoHandlers {
       return;
     }
     sendJson(rc, 200, model(name, snapshot));
+  }
+
+  /**
+   * The header every Anthropic SDK sends and no OpenAI SDK does: with it the model endpoints answer
+   * in Anthropic's shape ({@link AnthropicModelPages}).
+   */
+  private static final CharSequence ANTHROPIC_VERSION =
+      io.vertx.core.http.HttpHeaders.createOptimized("anthropic-version");
+
+  /**
+   * {@code GET /v1/models} for an Anthropic SDK: the models {@link #listModels} lists, in
+   * Anthropic's page shape, cut by {@code limit}, {@code after_id} or {@code before_id}; errors in
+   * Anthropic's shape.
+   */
+  private void listAnthropicModels(RoutingContext rc) {
+    anthropicRequestId(rc);
+    Caller caller = identified(rc, identify, InfoHandlers::sendAnthropicError);
+    if (caller == null) {
+      return;
+    }
+    RoutingSnapshot snapshot = state.current().orElse(null);
+    if (snapshot == null) {
+      sendAnthropicError(rc, OpenAiError.notReady());
+      return;
+    }
+    ConsumerPolicy consumer = caller.consumer();
+    AnthropicModelPages.Query query;
+    try {
+      query =
+          AnthropicModelPages.query(
+              rc.request().getParam("limit"),
+              rc.request().getParam("after_id"),
+              rc.request().getParam("before_id"));
+    } catch (ApiException invalid) {
+      sendAnthropicError(rc, invalid.error());
+      return;
+    }
+    String cursor = query.cursor();
+    if (cursor != null
+        && (snapshot.route(cursor).isEmpty() || !mayUse(consumer, cursor, snapshot))) {
+      sendAnthropicError(rc, AnthropicModelPages.unknownCursor(query));
+      return;
+    }
+    // The same models as the OpenAI list, filtered per name: off the event loop as there.
+    sendJsonOffLoop(
+        rc,
+        () -> {
+          List<String> ids = new ArrayList<>();
+          for (String name : snapshot.modelNames()) {
+            if (mayUse(consumer, name, snapshot)) {
+              ids.add(name);
+            }
+          }
+          return AnthropicModelPages.page(ids, query, snapshot.loadedAt());
+        });
+  }
+
+  /**
+   * {@code GET /v1/models/{model}} for an Anthropic SDK: the model as Anthropic's {@code
+   * ModelInfo}, or a 404 {@code not_found_error} for a model the list does not show.
+   */
+  private void retrieveAnthropicModel(RoutingContext rc) {
+    anthropicRequestId(rc);
+    Caller caller = identified(rc, identify, InfoHandlers::sendAnthropicError);
+    if (caller == null) {
+      return;
+    }
+    RoutingSnapshot snapshot = state.current().orElse(null);
+    if (snapshot == null) {
+      sendAnthropicError(rc, OpenAiError.notReady());
+      return;
+    }
+    String name = rc.pathParam("model");
+    if (snapshot.route(name).isEmpty() || !mayUse(caller.consumer(), name, snapshot)) {
+      sendAnthropicError(rc, OpenAiError.modelNotFound(name));
+      return;
+    }
+    sendJson(rc, 200, AnthropicModelPages.modelInfo(name, snapshot.loadedAt()));
+  }
+
+  /**
+   * The request id on an Anthropic-shaped answer: in {@code x-request-id} and in Anthropic's {@code
+   * request-id}, as {@code /v1/messages} answers carry it.
+   */
+  private static void anthropicRequestId(RoutingContext rc) {
+    String id = ProxyHandler.requestId(rc.request());
+    rc.response().putHeader(REQUEST_ID, id).putHeader(ProxyHandler.ANTHROPIC_REQUEST_ID, id);
+  }
+
+  /** An Anthropic-shaped error ({@code {"type":"error","error":{"type","message"}}}). */
+  private static void sendAnthropicError(RoutingContext rc, OpenAiError error) {
+    HttpServerResponse response = rc.response();
+    if (response.headWritten()) {
+      response.reset();
+      return;
+    }
+    response
+        .setStatusCode(error.status())
+        .putHeader("content-type", "application/json")
+        .end(MessagesFrontDoor.errorJson(error).toString());
   }
 
   /**
@@ -162,11 +271,19 @@ public final class InfoHandlers {
    * missing or unknown key.
    */
   static Caller identified(RoutingContext rc, IdentifyStage identify) {
+    return identified(rc, identify, InfoHandlers::sendError);
+  }
+
+  /** As above, answering the 401 with {@code refuse} (an error in the shape the client reads). */
+  private static Caller identified(
+      RoutingContext rc,
+      IdentifyStage identify,
+      java.util.function.BiConsumer<RoutingContext, OpenAiError> refuse) {
     Caller caller = new Caller(rc.request()::getHeader);
     try {
       identify.identify(caller);
     } catch (ApiException refused) {
-      sendError(rc, refused.error());
+      refuse.accept(rc, refused.error());
       return null;
     }
     return caller;

@@ -121,6 +121,46 @@ class ConsumerKeysOnInfoEndpointsTest {
     }
   }
 
+  /** As an Anthropic SDK calls: {@code x-api-key} and {@code anthropic-version}. */
+  static HttpResponse<String> anthropic(GatewayHarness g, String path, String key)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(g.origin() + path))
+            .timeout(Duration.ofSeconds(10))
+            .header("anthropic-version", "2023-06-01");
+    if (key != null) {
+      b.header("x-api-key", key);
+    }
+    return g.send(b.GET().build());
+  }
+
+  @Test
+  void theAnthropicShapedModelListIsFilteredAsTheOpenAiOne() throws Exception {
+    for (String key : List.of("sk-chat", "sk-all")) {
+      HttpResponse<String> page = anthropic(gateway, "/v1/models", key);
+      assertThat(page.statusCode()).isEqualTo(200);
+      assertThat(ids(page)).isEqualTo(ids(get(gateway, "/v1/models", key)));
+    }
+    assertThat(ids(anthropic(gateway, "/v1/models", "sk-chat")))
+        .containsExactly("chat", "chat-fast");
+    // A model the key may not use is neither found nor a cursor to page from.
+    JsonNode hidden =
+        GatewayHarness.json(anthropic(gateway, "/v1/models/hidden", "sk-chat").body());
+    assertThat(hidden.at("/error/type").asText()).isEqualTo("not_found_error");
+    assertThat(anthropic(gateway, "/v1/models/hidden", "sk-all").statusCode()).isEqualTo(200);
+    assertThat(anthropic(gateway, "/v1/models?after_id=hidden", "sk-chat").statusCode())
+        .isEqualTo(400);
+
+    HttpResponse<String> missing = anthropic(gateway, "/v1/models", null);
+    assertThat(missing.statusCode()).isEqualTo(401);
+    JsonNode error = GatewayHarness.json(missing.body());
+    assertThat(error.path("type").asText()).isEqualTo("error");
+    assertThat(error.at("/error/type").asText()).isEqualTo("authentication_error");
+    HttpResponse<String> unknown = anthropic(gateway, "/v1/models/chat", "sk-nobody");
+    assertThat(unknown.statusCode()).isEqualTo(401);
+    assertThat(unknown.body()).doesNotContain("sk-nobody");
+  }
+
   @Test
   void theStatsHoldOnlyTheRoutesTheKeyMayUse() throws Exception {
     for (String model : List.of("chat-fast", "hidden")) {
