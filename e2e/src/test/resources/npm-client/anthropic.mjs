@@ -2,7 +2,8 @@
 // /v1/messages with an Anthropic target (passed through) and an OpenAI target (translated),
 // streaming and not, tool use, count_tokens, typed errors; /v1/chat/completions with an Anthropic
 // target, and /v1/responses with an Anthropic target; a Gemini 3 tool loop (chat-gemini-3), whose
-// thought signature the SDK keeps as a thinking block and hands back. Prints one JSON document for
+// thought signature the SDK keeps as a thinking block and hands back; the model listing
+// (models.list(), auto-paginated, and models.retrieve()). Prints one JSON document for
 // NpmAnthropicSdkIT to check.
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
@@ -119,7 +120,29 @@ const raw = await fetch(`${process.env.SWITCHBOARD_ORIGIN}/v1/messages`, {
 });
 const rawEvents = (await raw.text()).split("\n").filter((l) => l.startsWith("event: ")).map((l) => l.slice(7));
 
+// The model listing as Anthropic SDKs (and Claude Code) read it: auto-paginated with a small page,
+// so the SDK follows last_id through several pages; one model retrieved; an unknown one typed.
+const anthropicModels = [];
+for await (const m of anthropic.models.list({ limit: 2 })) anthropicModels.push(m.id);
+const firstPage = await anthropic.models.list({ limit: 2 });
+const retrieved = await anthropic.models.retrieve("chat-claude");
+const openaiModels = [];
+for await (const m of openai.models.list()) openaiModels.push(m.id);
+let modelNotFound = null;
+try {
+  await anthropic.models.retrieve("no-such-model");
+} catch (e) {
+  modelNotFound = { status: e.status, type: e.error?.error?.type, name: e.constructor.name, requestId: e.requestID };
+}
+const models = {
+  anthropic: anthropicModels, openai: openaiModels,
+  firstPage: { size: firstPage.data.length, hasMore: firstPage.has_more, type: firstPage.data[0]?.type },
+  retrieved: { type: retrieved.type, id: retrieved.id, displayName: retrieved.display_name, createdAt: retrieved.created_at },
+  notFound: modelNotFound,
+};
+
 console.log(JSON.stringify({
+  models,
   rawEvents,
   anthropicTarget: await messages("chat-claude"),
   openaiTarget: await messages("chat-default"),

@@ -24,8 +24,9 @@ import org.junit.jupiter.api.Test;
  * /v1/responses} with the Anthropic target, and on {@code chat-families} failing over from a broken
  * OpenAI target to the Anthropic one and, with that overloaded too, to the Gemini one, streaming
  * and not. A Gemini 3 tool loop ({@code chat-gemini-3}) through {@code /v1/messages}, JSON and
- * streamed, hands Gemini its own thought signature back. The SDKs are installed from npm into
- * {@code target/npm-client} (pinned in {@code src/test/resources/npm-client}).
+ * streamed, hands Gemini its own thought signature back. {@code models.list()} (auto-paginated) and
+ * {@code models.retrieve()} read the listing in Anthropic's shape. The SDKs are installed from npm
+ * into {@code target/npm-client} (pinned in {@code src/test/resources/npm-client}).
  */
 class NpmAnthropicSdkIT {
 
@@ -48,6 +49,16 @@ class NpmAnthropicSdkIT {
     }
   }
 
+  private static JsonNode anthropicResult;
+
+  /** What {@code anthropic.mjs} printed: run once for the tests that read it. */
+  private static synchronized JsonNode anthropicScript() throws Exception {
+    if (anthropicResult == null) {
+      anthropicResult = runScript("anthropic.mjs");
+    }
+    return anthropicResult;
+  }
+
   private static JsonNode runScript(String script) throws Exception {
     String output = run(List.of("node", script), Duration.ofMinutes(2));
     return JSON.readTree(output.strip().lines().reduce((a, b) -> b).orElseThrow());
@@ -68,7 +79,7 @@ class NpmAnthropicSdkIT {
 
   @Test
   void theAnthropicSdkWorksAgainstAnthropicAndOpenAiTargets() throws Exception {
-    JsonNode result = runScript("anthropic.mjs");
+    JsonNode result = anthropicScript();
 
     JsonNode claude = result.path("anthropicTarget");
     assertThat(claude.path("text").asText())
@@ -144,6 +155,36 @@ class NpmAnthropicSdkIT {
     assertThat(replayedSignatures(stack.mock(samples.secondary)))
         .hasSize(2)
         .containsOnly(GeminiPayloads.signature("lookup"));
+  }
+
+  @Test
+  void theAnthropicSdkListsAndRetrievesTheModelsTheOpenAiListShows() throws Exception {
+    JsonNode models = anthropicScript().path("models");
+
+    // models.list() auto-paginates (two per page here) through the same ids /v1/models lists.
+    List<String> anthropic = texts(models.path("anthropic"));
+    assertThat(anthropic).contains("chat-claude", "chat-default").hasSizeGreaterThan(2);
+    assertThat(anthropic).isEqualTo(texts(models.path("openai")));
+    assertThat(models.at("/firstPage/size").asInt()).isEqualTo(2);
+    assertThat(models.at("/firstPage/hasMore").asBoolean()).isTrue();
+    assertThat(models.at("/firstPage/type").asText()).isEqualTo("model");
+
+    JsonNode retrieved = models.path("retrieved");
+    assertThat(retrieved.path("type").asText()).isEqualTo("model");
+    assertThat(retrieved.path("id").asText()).isEqualTo("chat-claude");
+    assertThat(retrieved.path("displayName").asText()).isEqualTo("chat-claude");
+    assertThat(java.time.Instant.parse(retrieved.path("createdAt").asText())).isNotNull();
+
+    assertThat(models.at("/notFound/status").asInt()).isEqualTo(404);
+    assertThat(models.at("/notFound/type").asText()).isEqualTo("not_found_error");
+    assertThat(models.at("/notFound/name").asText()).isEqualTo("NotFoundError");
+    assertThat(models.at("/notFound/requestId").asText()).isNotBlank();
+  }
+
+  private static List<String> texts(JsonNode array) {
+    List<String> texts = new java.util.ArrayList<>();
+    array.forEach(n -> texts.add(n.asText()));
+    return texts;
   }
 
   /**
