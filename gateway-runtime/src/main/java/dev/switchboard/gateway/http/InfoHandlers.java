@@ -143,7 +143,7 @@ public final class InfoHandlers {
       return;
     }
     String name = rc.pathParam("model");
-    if (!snapshot.modelNames().contains(name) || !mayUse(caller.consumer(), name, snapshot)) {
+    if (snapshot.route(name).isEmpty() || !mayUse(caller.consumer(), name, snapshot)) {
       sendError(rc, OpenAiError.modelNotFound(name));
       return;
     }
