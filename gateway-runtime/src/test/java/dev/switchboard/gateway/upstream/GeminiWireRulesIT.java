@@ -236,7 +236,9 @@ class GeminiWireRulesIT {
             "{\"model\":\"g25\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
                 + "\"messages\":["
                 + ask
-                + "]}");
+                + "]}",
+            "x-request-id",
+            "usage-tail-asked");
     assertThat(withUsage.statusCode()).isEqualTo(200);
     ChatStreamTranscript t = ChatStreamTranscript.of(withUsage.body());
     assertThat(t.problems()).as(withUsage.body()).isEmpty();
@@ -251,7 +253,7 @@ class GeminiWireRulesIT {
     assertThat(usage.path("prompt_tokens").asLong()).isEqualTo(1000);
     long output = usage.path("completion_tokens").asLong();
     assertThat(output).as(withUsage.body()).isPositive();
-    JsonNode line = awaitLogLine(1);
+    JsonNode line = awaitLogLine("usage-tail-asked");
     assertThat(line.path("input_tokens").asLong()).isEqualTo(1000);
     assertThat(line.path("output_tokens").asLong()).isEqualTo(output);
     double cost = (1000 * 0.30 + output * 2.50) / 1_000_000;
@@ -261,10 +263,12 @@ class GeminiWireRulesIT {
     HttpResponse<String> without =
         gateway.post(
             "/v1/chat/completions",
-            "{\"model\":\"g25\",\"stream\":true,\"messages\":[" + ask + "]}");
+            "{\"model\":\"g25\",\"stream\":true,\"messages\":[" + ask + "]}",
+            "x-request-id",
+            "usage-tail-unasked");
     assertThat(without.statusCode()).isEqualTo(200);
     assertThat(without.body()).doesNotContain("\"usage\"").contains("[DONE]");
-    JsonNode second = awaitLogLine(2);
+    JsonNode second = awaitLogLine("usage-tail-unasked");
     assertThat(second.path("input_tokens").asLong()).isEqualTo(1000);
     assertThat(second.path("output_tokens").asLong()).isEqualTo(output);
     assertThat(second.path("cost_usd").asDouble()).isCloseTo(cost, within(1e-12));
@@ -315,9 +319,20 @@ class GeminiWireRulesIT {
   }
 
   /** The request log's {@code n}th line (1 based) of this test, once it is written. */
-  private JsonNode awaitLogLine(int n) throws Exception {
-    await().atMost(Duration.ofSeconds(10)).until(() -> logLines().size() >= n);
-    return logLines().get(n - 1);
+  /**
+   * The request log line of the request {@code requestId}: found by its id, not its place (a line
+   * of the previous test's request may still be written after this test attached its appender).
+   */
+  private JsonNode awaitLogLine(String requestId) throws Exception {
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                logLines().stream().anyMatch(l -> requestId.equals(l.path("request_id").asText())));
+    return logLines().stream()
+        .filter(l -> requestId.equals(l.path("request_id").asText()))
+        .findFirst()
+        .orElseThrow();
   }
 
   private List<JsonNode> logLines() throws Exception {
