@@ -105,10 +105,8 @@ public final class InfoHandlers {
         rc,
         () -> {
           List<Map<String, Object>> data = new ArrayList<>();
-          for (String name : snapshot.modelNames()) {
-            if (mayUse(consumer, name, snapshot)) {
-              data.add(model(name, snapshot));
-            }
+          for (String name : usableNames(consumer, snapshot)) {
+            data.add(model(name, snapshot));
           }
           Map<String, Object> list = new LinkedHashMap<>();
           list.put("object", "list");
@@ -128,26 +126,35 @@ public final class InfoHandlers {
    * the caller's consumer may not use (as OpenAI answers for a model the key has no access to).
    */
   public void retrieveModel(RoutingContext rc) {
-    if (rc.request().headers().contains(ANTHROPIC_VERSION)) {
-      retrieveAnthropicModel(rc);
-      return;
+    // Anthropic SDKs (anthropic-version) get Anthropic's ModelInfo and error shapes.
+    boolean anthropic = rc.request().headers().contains(ANTHROPIC_VERSION);
+    java.util.function.BiConsumer<RoutingContext, OpenAiError> refuse =
+        anthropic ? InfoHandlers::sendAnthropicError : InfoHandlers::sendError;
+    if (anthropic) {
+      anthropicRequestId(rc);
+    } else {
+      requestId(rc);
     }
-    requestId(rc);
-    Caller caller = identified(rc);
+    Caller caller = identified(rc, identify, refuse);
     if (caller == null) {
       return;
     }
     RoutingSnapshot snapshot = state.current().orElse(null);
     if (snapshot == null) {
-      sendError(rc, OpenAiError.notReady());
+      refuse.accept(rc, OpenAiError.notReady());
       return;
     }
     String name = rc.pathParam("model");
-    if (snapshot.route(name).isEmpty() || !mayUse(caller.consumer(), name, snapshot)) {
-      sendError(rc, OpenAiError.modelNotFound(name));
+    if (!listed(caller.consumer(), name, snapshot)) {
+      refuse.accept(rc, OpenAiError.modelNotFound(name));
       return;
     }
-    sendJson(rc, 200, model(name, snapshot));
+    sendJson(
+        rc,
+        200,
+        anthropic
+            ? AnthropicModelPages.modelInfo(name, snapshot.loadedAt())
+            : model(name, snapshot));
   }
 
   /**
@@ -186,46 +193,15 @@ public final class InfoHandlers {
       return;
     }
     String cursor = query.cursor();
-    if (cursor != null
-        && (snapshot.route(cursor).isEmpty() || !mayUse(consumer, cursor, snapshot))) {
+    if (cursor != null && !listed(consumer, cursor, snapshot)) {
       sendAnthropicError(rc, AnthropicModelPages.unknownCursor(query));
       return;
     }
     // The same models as the OpenAI list, filtered per name: off the event loop as there.
     sendJsonOffLoop(
         rc,
-        () -> {
-          List<String> ids = new ArrayList<>();
-          for (String name : snapshot.modelNames()) {
-            if (mayUse(consumer, name, snapshot)) {
-              ids.add(name);
-            }
-          }
-          return AnthropicModelPages.page(ids, query, snapshot.loadedAt());
-        });
-  }
-
-  /**
-   * {@code GET /v1/models/{model}} for an Anthropic SDK: the model as Anthropic's {@code
-   * ModelInfo}, or a 404 {@code not_found_error} for a model the list does not show.
-   */
-  private void retrieveAnthropicModel(RoutingContext rc) {
-    anthropicRequestId(rc);
-    Caller caller = identified(rc, identify, InfoHandlers::sendAnthropicError);
-    if (caller == null) {
-      return;
-    }
-    RoutingSnapshot snapshot = state.current().orElse(null);
-    if (snapshot == null) {
-      sendAnthropicError(rc, OpenAiError.notReady());
-      return;
-    }
-    String name = rc.pathParam("model");
-    if (snapshot.route(name).isEmpty() || !mayUse(caller.consumer(), name, snapshot)) {
-      sendAnthropicError(rc, OpenAiError.modelNotFound(name));
-      return;
-    }
-    sendJson(rc, 200, AnthropicModelPages.modelInfo(name, snapshot.loadedAt()));
+        () ->
+            AnthropicModelPages.page(usableNames(consumer, snapshot), query, snapshot.loadedAt()));
   }
 
   /**
@@ -293,6 +269,22 @@ public final class InfoHandlers {
   private static boolean mayUse(ConsumerPolicy consumer, String name, RoutingSnapshot snapshot) {
     return consumer == null
         || snapshot.route(name).map(r -> consumer.mayCall(name, r.name())).orElse(false);
+  }
+
+  /** Whether the model list shows {@code name} to {@code consumer}: a model it may call. */
+  private static boolean listed(ConsumerPolicy consumer, String name, RoutingSnapshot snapshot) {
+    return snapshot.route(name).isPresent() && mayUse(consumer, name, snapshot);
+  }
+
+  /** The model names (routes and aliases) the list shows {@code consumer}, in table order. */
+  private static List<String> usableNames(ConsumerPolicy consumer, RoutingSnapshot snapshot) {
+    List<String> names = new ArrayList<>();
+    for (String name : snapshot.modelNames()) {
+      if (mayUse(consumer, name, snapshot)) {
+        names.add(name);
+      }
+    }
+    return names;
   }
 
   private static Map<String, Object> model(String name, RoutingSnapshot snapshot) {
