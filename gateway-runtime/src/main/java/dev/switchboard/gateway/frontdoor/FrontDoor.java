@@ -56,6 +56,15 @@ public interface FrontDoor {
   }
 
   /**
+   * The name a client of this door gave the request parameter that its chat form ({@link #toChat})
+   * calls {@code chatName}: how the answer names a parameter a bridged attempt's adapter reported
+   * unhonoured. The same name by default (and for a door whose format is the internal one).
+   */
+  default String clientParam(String chatName) {
+    return chatName;
+  }
+
+  /**
    * Narrows the planned attempt chain to the targets that can serve this request through this door
    * (a follow-up pinned to the provider that holds its state; a request that cannot be bridged kept
    * to the targets that speak the door's format). Called once per request, after planning.

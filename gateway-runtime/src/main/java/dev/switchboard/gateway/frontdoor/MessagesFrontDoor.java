@@ -147,6 +147,11 @@ public class MessagesFrontDoor implements FrontDoor {
     return MessagesTranslation.toChatForm(request);
   }
 
+  @Override
+  public String clientParam(String chatName) {
+    return MessagesTranslation.clientParam(chatName);
+  }
+
   /**
    * Keeps a request that cannot be bridged to the planned targets that speak Messages (400, the
    * translation's own refusal, when none does). A chain of such targets only is left as it is.

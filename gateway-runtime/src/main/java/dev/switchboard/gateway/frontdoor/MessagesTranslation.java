@@ -40,6 +40,20 @@ public final class MessagesTranslation {
   private MessagesTranslation() {}
 
   /**
+   * The Messages name of a top-level chat field the translation made from one of the client's
+   * ({@code user} from {@code metadata.user_id}, ...); any other name as it is.
+   */
+  static String clientParam(String chatName) {
+    return switch (chatName) {
+      case "user" -> "metadata.user_id";
+      case "stop" -> "stop_sequences";
+      case "response_format" -> "output_config.format";
+      case "parallel_tool_calls" -> "tool_choice.disable_parallel_tool_use";
+      default -> chatName;
+    };
+  }
+
+  /**
    * The chat request for a Messages request (the client's model name stays).
    *
    * @throws ApiException (400) at the first part that cannot be bridged faithfully

@@ -133,6 +133,19 @@ final class ResponsesBridge {
     return null;
   }
 
+  /**
+   * The Responses name of a top-level chat field {@link #toChat} made from one of the client's
+   * ({@code max_tokens} from {@code max_output_tokens}, ...); any other name as it is.
+   */
+  static String clientParam(String chatName) {
+    return switch (chatName) {
+      case "max_tokens" -> "max_output_tokens";
+      case "reasoning_effort" -> "reasoning.effort";
+      case "response_format" -> "text.format";
+      default -> chatName;
+    };
+  }
+
   /** The chat-completions form of {@code request}; what {@link #problem} names is left out. */
   static ObjectNode toChat(ObjectNode request) {
     ObjectNode chat = NODES.objectNode();

@@ -109,6 +109,11 @@ public final class ResponsesFrontDoor extends OpenAiFrontDoor {
    * taken out of it.
    */
   @Override
+  public String clientParam(String chatName) {
+    return ResponsesBridge.clientParam(chatName);
+  }
+
+  @Override
   public ChatForm toChat(ObjectNode request) {
     ResponsesBridge.Problem problem = ResponsesBridge.problem(request);
     return new ChatForm(

@@ -89,7 +89,7 @@ public final class AnswerStage implements Stage {
       return;
     }
     HttpServerResponse response = exchange.response();
-    ServedHeaders.write(response, ctx, exchange.body());
+    ServedHeaders.write(response, ctx);
     response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON);
     response.end(body);
     exchange.finish(status, "success", null);

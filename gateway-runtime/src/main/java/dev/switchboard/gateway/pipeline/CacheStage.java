@@ -584,7 +584,7 @@ public final class CacheStage implements Stage {
     replayProbe.batch(events.size());
     ended(ctx, answer, decoder, encoder, done, out);
     HttpServerResponse response = exchange.response();
-    SseRelay.streamHead(response, ctx, exchange.body());
+    SseRelay.streamHead(response, ctx);
     response.end(out);
     exchange.finish(200, "success", null);
   }
@@ -734,7 +734,7 @@ public final class CacheStage implements Stage {
       HttpServerResponse response = exchange.response();
       if (!headSent) {
         headSent = true;
-        SseRelay.streamHead(response, ctx, exchange.body());
+        SseRelay.streamHead(response, ctx);
       }
       if (next == events.size()) {
         closed = true;
@@ -779,7 +779,7 @@ public final class CacheStage implements Stage {
         return;
       }
       if (!headSent) {
-        SseRelay.streamHead(exchange.response(), ctx, exchange.body());
+        SseRelay.streamHead(exchange.response(), ctx);
       }
       SseRelay.endWithError(exchange, encoder, error);
     }

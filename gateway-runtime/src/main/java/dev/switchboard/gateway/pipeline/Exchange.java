@@ -399,7 +399,7 @@ public final class Exchange {
     OpenAiError error = frontDoor.answerError(ErrorMapping.toOpenAiError(err, ctx), err);
     HttpServerResponse response = request.response();
     if (!response.headWritten()) {
-      ServedHeaders.write(response, ctx, body);
+      ServedHeaders.write(response, ctx);
       if (err instanceof UpstreamFailure f && error.status() == 429) {
         relayRetryHint(response, f);
       }

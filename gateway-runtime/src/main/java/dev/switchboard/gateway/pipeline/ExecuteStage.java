@@ -12,9 +12,11 @@ import dev.switchboard.gateway.upstream.FailureKind;
 import dev.switchboard.gateway.upstream.Operation;
 import dev.switchboard.gateway.upstream.UpstreamCaller;
 import dev.switchboard.gateway.upstream.UpstreamFailure;
+import dev.switchboard.gateway.upstream.adapter.UpstreamAdapter.EncodedRequest;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -47,7 +49,7 @@ public final class ExecuteStage implements Stage {
               pt -> {
                 Operation format = format(exchange, pt);
                 return caller.openStream(
-                    pt, format, encode(exchange, pt, format, stripUsage), ctx, key(state, pt));
+                    pt, format, encode(exchange, pt, format, stripUsage, ctx), ctx, key(state, pt));
               }),
           outcome -> decide(exchange, outcome));
     } else {
@@ -60,7 +62,7 @@ public final class ExecuteStage implements Stage {
                 return caller.callJson(
                     pt,
                     format,
-                    encode(exchange, pt, format, false),
+                    encode(exchange, pt, format, false, ctx),
                     ctx,
                     key(state, pt),
                     request(exchange, format));
@@ -130,12 +132,37 @@ public final class ExecuteStage implements Stage {
   /**
    * The attempt's body in the target's wire format. {@code addedUsage}: the gateway asked the
    * client's stream for usage; a bridged request's stream options are always the gateway's own (the
-   * front door's translation added them), so a provider that refuses them never gets them.
+   * front door's translation added them), so a provider that refuses them never gets them. What the
+   * adapter reports it left out or changed goes to {@code attempt}, the context of the attempt (the
+   * request's, or a shadow copy's own), in the client's names ({@link
+   * dev.switchboard.gateway.frontdoor.FrontDoor#clientParam}).
    */
-  static Buffer encode(Exchange exchange, PlannedTarget pt, Operation format, boolean addedUsage) {
+  static Buffer encode(
+      Exchange exchange,
+      PlannedTarget pt,
+      Operation format,
+      boolean addedUsage,
+      RequestContext attempt) {
     boolean bridged = format != exchange.ctx().operation();
-    return UpstreamAdapters.forProvider(pt.provider())
-        .encodeRequest(request(exchange, format), pt, format, addedUsage || bridged);
+    EncodedRequest encoded =
+        UpstreamAdapters.forProvider(pt.provider())
+            .encode(request(exchange, format), pt, format, addedUsage || bridged);
+    List<String> unhonoured = encoded.unhonoured();
+    if (!unhonoured.isEmpty()) {
+      attempt.attemptUnhonoured(bridged ? clientNames(exchange, unhonoured) : unhonoured);
+    }
+    return encoded.body();
+  }
+
+  /**
+   * The chat form's names of a bridged attempt's unhonoured parameters, as the client named them.
+   */
+  private static List<String> clientNames(Exchange exchange, List<String> chatNames) {
+    String[] names = new String[chatNames.size()];
+    for (int i = 0; i < names.length; i++) {
+      names[i] = exchange.frontDoor().clientParam(chatNames.get(i));
+    }
+    return List.of(names);
   }
 
   /** The gateway-side request of an attempt made in {@code format}. */

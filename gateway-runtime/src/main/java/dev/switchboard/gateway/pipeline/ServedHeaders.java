@@ -1,15 +1,11 @@
 package dev.switchboard.gateway.pipeline;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.switchboard.contract.ProviderKind;
 import dev.switchboard.gateway.determinism.Determinism;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.routing.PlannedTarget;
-import dev.switchboard.gateway.upstream.Operation;
-import dev.switchboard.gateway.upstream.adapter.AnthropicChatTranslation;
-import dev.switchboard.gateway.upstream.adapter.OpenAiAdapter;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
+import java.util.List;
 
 /** The {@code x-switchboard-*} headers that say what served a request. */
 final class ServedHeaders {
@@ -43,12 +39,8 @@ final class ServedHeaders {
 
   private ServedHeaders() {}
 
-  /**
-   * Sets the headers (before the first byte goes out).
-   *
-   * @param body the client's request as its door decoded it (null when it has none)
-   */
-  static void write(HttpServerResponse response, RequestContext ctx, ObjectNode body) {
+  /** Sets the headers (before the first byte goes out). */
+  static void write(HttpServerResponse response, RequestContext ctx) {
     PlannedTarget t = ctx.target();
     response.putHeader(ROUTE, ctx.routeName());
     if (ctx.snapshot() != null) {
@@ -83,53 +75,34 @@ final class ServedHeaders {
             CACHE_SIMILARITY, String.format(java.util.Locale.ROOT, "%.4f", ctx.cacheSimilarity()));
       }
     }
-    // A cache hit has no target: the stored answer's provider did (not) honour the parameters.
-    String kind = ctx.servedProviderKind();
-    String unhonoured = null;
+    String seed = null;
     Determinism d = ctx.determinism();
     if (d != null) {
       response.putHeader(SEED, d.seed() == null ? "none" : Long.toString(d.seed()));
       response.putHeader(PROMPT_HASH, d.systemPromptHash());
-      unhonoured = kind == null ? null : d.unhonoured(kind);
+      // A cache hit has no target: the stored answer's provider did (not) honour the seed.
+      String kind = ctx.servedProviderKind();
+      seed = kind == null ? null : d.unhonoured(kind);
     }
-    if (clampedTemperature(kind, ctx.operation(), body)) {
-      unhonoured = unhonoured == null ? "temperature" : unhonoured + ", temperature";
-    }
-    String dropped = droppedForMistral(kind, ctx.operation(), body);
-    if (dropped != null) {
-      unhonoured = unhonoured == null ? dropped : unhonoured + ", " + dropped;
-    }
+    String unhonoured = unhonoured(seed, ctx.attemptUnhonoured());
     if (unhonoured != null) {
       response.putHeader(UNHONOURED, unhonoured);
       ctx.unhonouredParams(unhonoured); // the request log says the same
     }
   }
 
-  private static final String MISTRAL = ProviderKind.MISTRAL.wireName();
-
   /**
-   * The client's chat completions fields its Mistral target was not sent ({@link
-   * OpenAiAdapter#mistralDropped}), or null; a string comparison for every other answer.
+   * The {@code x-switchboard-unhonoured-params} value: the deterministic contract's unhonoured seed
+   * first, then what the served attempt's adapter reported it left out or changed ({@link
+   * RequestContext#attemptUnhonoured}); null when neither says anything. Nothing is built when no
+   * rule applied.
    */
-  private static String droppedForMistral(String kind, Operation door, ObjectNode body) {
-    return MISTRAL.equals(kind) && body != null && door == Operation.CHAT_COMPLETIONS
-        ? OpenAiAdapter.mistralDropped(body)
-        : null;
-  }
-
-  private static final String ANTHROPIC = ProviderKind.ANTHROPIC.wireName();
-
-  /**
-   * Whether the answer's Anthropic target was sent a lower {@code temperature} than the client
-   * asked for: a chat or Responses request (translated to Messages, {@link
-   * AnthropicChatTranslation#clampsTemperature}) above Anthropic's maximum. A string comparison for
-   * every other answer.
-   */
-  private static boolean clampedTemperature(String kind, Operation door, ObjectNode body) {
-    return ANTHROPIC.equals(kind)
-        && body != null
-        && (door == Operation.CHAT_COMPLETIONS || door == Operation.RESPONSES)
-        && AnthropicChatTranslation.clampsTemperature(body);
+  static String unhonoured(String seed, List<String> attempt) {
+    if (attempt.isEmpty()) {
+      return seed;
+    }
+    String params = attempt.size() == 1 ? attempt.get(0) : String.join(", ", attempt);
+    return seed == null ? params : seed + ", " + params;
   }
 
   /**

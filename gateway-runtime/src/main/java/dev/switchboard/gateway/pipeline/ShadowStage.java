@@ -88,7 +88,7 @@ public final class ShadowStage implements Stage {
       return true;
     }
     Operation format = ExecuteStage.format(exchange, target);
-    Buffer bytes = ExecuteStage.encode(exchange, target, format, exchange.stripUsage());
+    Buffer bytes = ExecuteStage.encode(exchange, target, format, exchange.stripUsage(), ctx);
     if (ctx.stream()) {
       caller
           .openStream(target, format, bytes, ctx, key)

@@ -1,6 +1,5 @@
 package dev.switchboard.gateway.pipeline;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.frontdoor.StreamEncoder;
 import dev.switchboard.gateway.http.ErrorMapping;
 import dev.switchboard.gateway.http.OpenAiError;
@@ -300,12 +299,12 @@ final class SseRelay implements UpstreamStream.Sink, OpenStream {
       return;
     }
     headersSent = true;
-    streamHead(exchange.response(), ctx, exchange.body());
+    streamHead(exchange.response(), ctx);
   }
 
   /** The head of an SSE answer (a relayed stream, a replayed cached one): set, not yet sent. */
-  static void streamHead(HttpServerResponse response, RequestContext ctx, ObjectNode body) {
-    ServedHeaders.write(response, ctx, body);
+  static void streamHead(HttpServerResponse response, RequestContext ctx) {
+    ServedHeaders.write(response, ctx);
     response
         .setStatusCode(200)
         .setChunked(true)

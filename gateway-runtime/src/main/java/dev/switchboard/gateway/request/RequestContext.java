@@ -32,6 +32,7 @@ public final class RequestContext {
   private RoutingSnapshot snapshot;
   private ResolvedRoute route;
   private PlannedTarget target;
+  private List<String> attemptUnhonoured = List.of();
   private boolean stream;
   private boolean clientGone;
   private int status;
@@ -152,11 +153,28 @@ public final class RequestContext {
 
   public void target(PlannedTarget target) {
     if (this.target != null) {
-      // A retry or failover: the serving attempt's own times start now.
+      // A retry or failover: the serving attempt's own times start now, and only what its own
+      // encoding changed is said (an earlier attempt's Mistral target dropped fields this one has).
       attemptStartNanos = clock.nanoTime();
       retried = true;
+      attemptUnhonoured = List.of();
     }
     this.target = target;
+  }
+
+  /**
+   * The request parameters the current attempt's target was not sent as asked, as its upstream
+   * adapter's encoding reported them (in the client's names; empty, shared, when none): on the
+   * served attempt, what {@code x-switchboard-unhonoured-params} names beside a deterministic
+   * route's seed. Each attempt starts empty ({@link #target(PlannedTarget)}).
+   */
+  public List<String> attemptUnhonoured() {
+    return attemptUnhonoured;
+  }
+
+  /** What the current attempt's encoding left out or changed (immutable). */
+  public void attemptUnhonoured(List<String> params) {
+    this.attemptUnhonoured = params;
   }
 
   /** Whether this is a shadow canary's copy, which answers no client. */

@@ -2,9 +2,25 @@ package dev.switchboard.gateway.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ServedHeadersTest {
+
+  /**
+   * x-switchboard-unhonoured-params: a deterministic route's unhonoured seed first, then what the
+   * served attempt's adapter reported; nothing when neither says anything.
+   */
+  @Test
+  void theUnhonouredParamsMergeTheSeedWithWhatTheServedAttemptReported() {
+    assertThat(ServedHeaders.unhonoured(null, List.of())).isNull();
+    assertThat(ServedHeaders.unhonoured("seed", List.of())).isEqualTo("seed");
+    assertThat(ServedHeaders.unhonoured(null, List.of("temperature"))).isEqualTo("temperature");
+    assertThat(ServedHeaders.unhonoured("seed", List.of("temperature")))
+        .isEqualTo("seed, temperature");
+    assertThat(ServedHeaders.unhonoured(null, List.of("user", "logprobs")))
+        .isEqualTo("user, logprobs");
+  }
 
   @Test
   void upstreamValuesGoIntoHeadersOnlyWhenAHeaderCanCarryThem() {

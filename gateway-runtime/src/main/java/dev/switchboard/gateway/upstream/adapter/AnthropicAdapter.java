@@ -89,8 +89,13 @@ public class AnthropicAdapter implements UpstreamAdapter {
     }
   }
 
+  /**
+   * The client's Messages body passed through ({@link #withModel}), or a chat request translated
+   * ({@link AnthropicChatTranslation#toMessagesRequest}); a {@code temperature} the translation
+   * clamped to Anthropic's maximum is reported as unhonoured.
+   */
   @Override
-  public Buffer encodeRequest(
+  public EncodedRequest encode(
       ObjectNode body, PlannedTarget target, Operation format, boolean addedUsage) {
     String model = target.target().model();
     if (format == Operation.EMBEDDINGS) {
@@ -98,10 +103,14 @@ public class AnthropicAdapter implements UpstreamAdapter {
           OpenAiError.invalidRequest("Anthropic targets do not serve embeddings.", "model"));
     }
     if (isNative(format)) {
-      return withModel(body, model);
+      return new EncodedRequest(withModel(body, model));
     }
-    return write(AnthropicChatTranslation.toMessagesRequest(body, model));
+    return new EncodedRequest(
+        write(AnthropicChatTranslation.toMessagesRequest(body, model)),
+        AnthropicChatTranslation.clampsTemperature(body) ? TEMPERATURE : EncodedRequest.NONE);
   }
+
+  private static final List<String> TEMPERATURE = List.of("temperature");
 
   /**
    * The client's own Messages body with only {@code model} changed: when the front door kept the

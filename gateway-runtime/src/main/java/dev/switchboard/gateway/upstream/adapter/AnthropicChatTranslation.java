@@ -43,9 +43,10 @@ public final class AnthropicChatTranslation {
 
   /**
    * Whether a chat request's {@code temperature} is above what Anthropic takes, so that the
-   * Messages request carries {@link #MAX_TEMPERATURE} instead.
+   * Messages request carries {@link #MAX_TEMPERATURE} instead ({@link AnthropicAdapter#encode}
+   * reports it).
    */
-  public static boolean clampsTemperature(JsonNode chat) {
+  static boolean clampsTemperature(JsonNode chat) {
     JsonNode temperature = chat.get("temperature");
     return temperature != null
         && temperature.isNumber()
@@ -95,7 +96,7 @@ public final class AnthropicChatTranslation {
             : chat.get("max_tokens");
     out.put("max_tokens", max != null && max.canConvertToInt() ? max.asInt() : DEFAULT_MAX_TOKENS);
     if (clampsTemperature(chat)) {
-      out.put("temperature", MAX_TEMPERATURE); // said in x-switchboard-unhonoured-params
+      out.put("temperature", MAX_TEMPERATURE); // reported by AnthropicAdapter.encode
     } else {
       copyNumber(chat, "temperature", out, "temperature");
     }

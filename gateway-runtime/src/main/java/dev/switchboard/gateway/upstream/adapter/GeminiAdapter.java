@@ -73,7 +73,7 @@ public final class GeminiAdapter implements UpstreamAdapter {
   }
 
   @Override
-  public Buffer encodeRequest(
+  public EncodedRequest encode(
       ObjectNode body, PlannedTarget target, Operation format, boolean addedUsage) {
     ObjectNode gemini;
     try {
@@ -85,7 +85,7 @@ public final class GeminiAdapter implements UpstreamAdapter {
       throw rejection(target, problem.getMessage());
     }
     try {
-      return Buffer.buffer(JSON.writeValueAsBytes(gemini));
+      return new EncodedRequest(Buffer.buffer(JSON.writeValueAsBytes(gemini)));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a JSON tree always serializes", e);
     }

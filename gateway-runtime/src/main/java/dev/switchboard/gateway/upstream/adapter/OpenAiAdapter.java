@@ -81,10 +81,11 @@ public class OpenAiAdapter implements UpstreamAdapter {
   /**
    * The client's body with {@code model} replaced by the target's provider model id, without the
    * {@code stream_options} the gateway added where the provider does not accept them, and with
-   * Mistral's field names on a Mistral target ({@link #mistralFields}).
+   * Mistral's field names on a Mistral target ({@link #mistralFields}, which reports the fields it
+   * left out).
    */
   @Override
-  public Buffer encodeRequest(
+  public EncodedRequest encode(
       ObjectNode body, PlannedTarget target, Operation format, boolean addedUsage) {
     // Shallow: the copy shares the client's field values, which nothing changes after parsing.
     ObjectNode copy = JSON.createObjectNode().setAll(body);
@@ -95,8 +96,9 @@ public class OpenAiAdapter implements UpstreamAdapter {
       copy.remove("seed");
     }
     ProviderKind kind = target.provider().providerKind();
+    List<String> unhonoured = EncodedRequest.NONE;
     if (kind == ProviderKind.MISTRAL) {
-      mistralFields(copy);
+      unhonoured = mistralFields(copy);
     } else {
       if (kind == ProviderKind.DEEPSEEK) {
         // DeepSeek's chat completions documents the limit as max_tokens only: an OpenAI client's
@@ -119,7 +121,7 @@ public class OpenAiAdapter implements UpstreamAdapter {
       copy.remove("max_tokens");
     }
     try {
-      return Buffer.buffer(JSON.writeValueAsBytes(copy));
+      return new EncodedRequest(Buffer.buffer(JSON.writeValueAsBytes(copy)), unhonoured);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a parsed JSON tree always serializes", e);
     }
@@ -132,17 +134,32 @@ public class OpenAiAdapter implements UpstreamAdapter {
    * stream decoder cuts it when the client did not ask for it. {@code max_completion_tokens} is
    * Mistral's {@code max_tokens} (taken over it when both are given, as OpenAI does), and {@code
    * seed} its {@code random_seed} (the seed wins: it is the one the answer's headers name).
+   *
+   * @return every other field left out that asked for something (not a JSON null), in the request's
+   *     order ({@code user}, {@code logprobs}, ...): the unhonoured parameters; {@link
+   *     EncodedRequest#NONE} when none
    */
-  private static void mistralFields(ObjectNode copy) {
+  private static List<String> mistralFields(ObjectNode copy) {
     copy.remove("stream_options");
     limitAsMaxTokens(copy);
     JsonNode seed = copy.remove("seed");
     if (seed != null && !seed.isNull()) {
       copy.set("random_seed", seed);
     }
-    // Every other OpenAI field Mistral does not define (user, logprobs, logit_bias, store, ...):
-    // named in x-switchboard-unhonoured-params (mistralDropped).
-    copy.retain(MISTRAL_CHAT_FIELDS);
+    // Every other OpenAI field Mistral does not define (user, logprobs, logit_bias, store, ...).
+    List<String> dropped = null;
+    for (var fields = copy.properties().iterator(); fields.hasNext(); ) {
+      var field = fields.next();
+      if (MISTRAL_CHAT_FIELDS.contains(field.getKey())) {
+        continue;
+      }
+      if (!field.getValue().isNull()) {
+        dropped = dropped == null ? new ArrayList<>(4) : dropped;
+        dropped.add(field.getKey());
+      }
+      fields.remove();
+    }
+    return dropped == null ? EncodedRequest.NONE : List.copyOf(dropped);
   }
 
   /**
@@ -186,30 +203,6 @@ public class OpenAiAdapter implements UpstreamAdapter {
           "guardrails",
           "prompt_cache_key",
           "safe_prompt");
-
-  /**
-   * The client's chat completions fields a Mistral target was not sent, as the {@code
-   * x-switchboard-unhonoured-params} list ({@code "logprobs, user"}), or null when none: those
-   * {@link #mistralFields} drops, less the ones it translates ({@code max_completion_tokens},
-   * {@code seed}) and {@code stream_options} (Mistral reports usage unasked). A JSON null is no
-   * request.
-   */
-  public static String mistralDropped(ObjectNode body) {
-    StringBuilder dropped = null;
-    for (var field : body.properties()) {
-      String name = field.getKey();
-      if (MISTRAL_CHAT_FIELDS.contains(name)
-          || TRANSLATED_FOR_MISTRAL.contains(name)
-          || field.getValue().isNull()) {
-        continue;
-      }
-      dropped = dropped == null ? new StringBuilder(name) : dropped.append(", ").append(name);
-    }
-    return dropped == null ? null : dropped.toString();
-  }
-
-  private static final Set<String> TRANSLATED_FOR_MISTRAL =
-      Set.of("max_completion_tokens", "seed", "stream_options");
 
   /**
    * Whether the provider takes the limit as {@code max_completion_tokens}: OpenAI, and Azure OpenAI

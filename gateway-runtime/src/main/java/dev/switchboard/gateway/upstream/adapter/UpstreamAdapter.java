@@ -11,6 +11,7 @@ import dev.switchboard.gateway.upstream.ReplySummary;
 import dev.switchboard.gateway.upstream.UpstreamFailure;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.LongSupplier;
 
@@ -63,14 +64,44 @@ public interface UpstreamAdapter {
       MultiMap into);
 
   /**
-   * The body to send to {@code target} for the client's request.
+   * The body to send to {@code target} for the client's request, and which of the request's
+   * parameters it does not carry as asked ({@link EncodedRequest#unhonoured}). Every rule that
+   * leaves a parameter out or changes it lives in the adapter that applies it, and is reported
+   * here, in the same call: nothing downstream derives it again from the client's body.
    *
    * @param body the request in {@code format}
    * @param format the request's format: one the adapter {@link #speaks}, or an internal one
    * @param addedUsage the gateway (not the client) asked the stream for usage, so a provider that
    *     rejects the field must not see it
    */
-  Buffer encodeRequest(ObjectNode body, PlannedTarget target, Operation format, boolean addedUsage);
+  EncodedRequest encode(
+      ObjectNode body, PlannedTarget target, Operation format, boolean addedUsage);
+
+  /** The body of {@link #encode}, for a caller that has no one to tell what it changed. */
+  default Buffer encodeRequest(
+      ObjectNode body, PlannedTarget target, Operation format, boolean addedUsage) {
+    return encode(body, target, format, addedUsage).body();
+  }
+
+  /**
+   * What {@link #encode} makes of an attempt's request.
+   *
+   * @param body the bytes to send
+   * @param unhonoured the top-level parameters of the request (in {@code format}'s names, in the
+   *     request's order) that the provider was not sent as asked: left out (a field Mistral does
+   *     not know) or changed (a {@code temperature} above Anthropic's maximum). Immutable; {@link
+   *     #NONE}, shared, when the request went as asked, so the common case allocates no list.
+   */
+  record EncodedRequest(Buffer body, List<String> unhonoured) {
+
+    /** Nothing left out or changed. */
+    public static final List<String> NONE = List.of();
+
+    /** A body sent as asked. */
+    public EncodedRequest(Buffer body) {
+      this(body, NONE);
+    }
+  }
 
   /**
    * The facts of a 2xx answer to a request of {@code op} (the provider's own bytes).

@@ -61,7 +61,8 @@ class MistralTargetIT {
                             mocks.get(0).origin() + "/mistral/v1",
                             true,
                             Map.of(),
-                            null)),
+                            null),
+                        provider("openai", "openai", mocks.get(0).baseUrl(), true, Map.of(), null)),
                     List.of(
                         new RoutingTable.Policy(
                             "det",
@@ -77,9 +78,30 @@ class MistralTargetIT {
                             null)),
                     List.of(
                         policyRoute("small", null, target("mistral", "mistral-small-latest", 0)),
-                        policyRoute("det", "det", target("mistral", "mistral-small-latest", 0)))),
-            Map.of("mistral", "sk-mistral"));
+                        policyRoute("det", "det", target("mistral", "mistral-small-latest", 0)),
+                        policyRoute(
+                            "spill",
+                            null,
+                            target("mistral", BROKEN_MISTRAL, 0),
+                            target("openai", "gpt-4o-mini", 1)),
+                        policyRoute(
+                            "catch",
+                            null,
+                            target("openai", BROKEN_OPENAI, 0),
+                            target("mistral", "mistral-small-latest", 1)))),
+            Map.of("mistral", "sk-mistral", "openai", "sk-mistral"));
     mistral = gateway.mock();
+  }
+
+  /** Models the mock fails with a 503, so their routes fail over to the next target. */
+  static final String BROKEN_MISTRAL = "mistral-broken";
+
+  static final String BROKEN_OPENAI = "gpt-broken";
+
+  @BeforeEach
+  void breakModels() {
+    mistral.faults().set(BROKEN_MISTRAL, "status:503");
+    mistral.faults().set(BROKEN_OPENAI, "status:503");
   }
 
   @AfterEach
@@ -207,6 +229,85 @@ class MistralTargetIT {
               return null;
             },
             java.util.Objects::nonNull);
+  }
+
+  /**
+   * A Responses request bridged to a Mistral target: the bridge forwards {@code user}, which
+   * Mistral refuses (422), so it is left out and named, as on chat completions; {@code
+   * max_output_tokens} reaches Mistral as its {@code max_tokens} and is not named. Streamed or not,
+   * header and log say the same.
+   */
+  @Test
+  void aResponsesRequestServedByMistralNamesWhatMistralWasNotSent() throws Exception {
+    for (boolean stream : new boolean[] {false, true}) {
+      HttpResponse<String> res =
+          gateway.post(
+              "/v1/responses",
+              "{\"model\":\"small\",\"input\":\"hi\",\"user\":\"u-1\",\"max_output_tokens\":5,"
+                  + "\"metadata\":{\"k\":\"v\"},\"stream\":"
+                  + stream
+                  + "}");
+
+      assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+      JsonObject sent = lastSent();
+      assertThat(sent.containsKey("user")).isFalse();
+      assertThat(sent.getInteger("max_tokens")).isEqualTo(5);
+      assertThat(res.headers().firstValue("x-switchboard-unhonoured-params")).hasValue("user");
+      JsonNode line = awaitLogLine(res.headers().firstValue("x-request-id").orElseThrow());
+      assertThat(line.path("unhonoured_params").asText()).isEqualTo("user");
+    }
+  }
+
+  /**
+   * A Messages request bridged to a Mistral target: its {@code metadata.user_id} becomes chat's
+   * {@code user}, which Mistral does not take; the answer names it as the client did.
+   */
+  @Test
+  void aMessagesRequestServedByMistralNamesWhatMistralWasNotSentInItsOwnNames() throws Exception {
+    HttpResponse<String> res =
+        gateway.post(
+            "/v1/messages",
+            "{\"model\":\"small\",\"max_tokens\":16,\"metadata\":{\"user_id\":\"u-1\"},"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    assertThat(lastSent().containsKey("user")).isFalse();
+    assertThat(res.headers().firstValue("x-switchboard-unhonoured-params"))
+        .hasValue("metadata.user_id");
+  }
+
+  /**
+   * Only the served attempt's changes are said: a Mistral attempt that failed left {@code user}
+   * out, but the OpenAI target that answered was sent it.
+   */
+  @Test
+  void afterFailoverFromMistralNothingItDroppedIsNamed() throws Exception {
+    HttpResponse<String> res =
+        gateway.post(
+            "/v1/chat/completions",
+            "{\"model\":\"spill\",\"user\":\"u-1\",\"logprobs\":true,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    assertThat(res.headers().firstValue("x-switchboard-provider")).hasValue("openai");
+    assertThat(Integer.parseInt(res.headers().firstValue("x-switchboard-attempts").orElseThrow()))
+        .isGreaterThan(1);
+    assertThat(lastSent().getString("user")).isEqualTo("u-1");
+    assertThat(res.headers().firstValue("x-switchboard-unhonoured-params")).isEmpty();
+  }
+
+  /** The other way round: failing over to Mistral, what the Mistral attempt left out is named. */
+  @Test
+  void afterFailoverToMistralWhatItDroppedIsNamed() throws Exception {
+    HttpResponse<String> res =
+        gateway.post(
+            "/v1/chat/completions",
+            "{\"model\":\"catch\",\"user\":\"u-1\","
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    assertThat(res.headers().firstValue("x-switchboard-provider")).hasValue("mistral");
+    assertThat(res.headers().firstValue("x-switchboard-unhonoured-params")).hasValue("user");
   }
 
   @Test

@@ -76,6 +76,62 @@ class UpstreamBodyTest {
     assertThat(body.toString()).isEqualTo(before);
   }
 
+  /**
+   * The adapter that leaves fields out reports them, in the request's order, in the same call:
+   * those that asked for something (a JSON null asks nothing), not the ones it sent under Mistral's
+   * names; a body it sends as asked reports the shared empty list.
+   */
+  @Test
+  void reportsTheFieldsItLeftOutForMistralAndNothingWhenItLeftNothingOut() throws Exception {
+    PlannedTarget mistral = target("mistral", "mistral-large-latest");
+    ObjectNode body = clientBody();
+    body.put("user", "u-1");
+    body.put("max_completion_tokens", 64);
+    body.put("seed", 7);
+    body.put("logprobs", true);
+    body.putNull("safety_identifier");
+    body.putObject("metadata").put("k", "v");
+
+    UpstreamAdapter.EncodedRequest encoded =
+        new OpenAiAdapter().encode(body, mistral, Operation.CHAT_COMPLETIONS, false);
+
+    assertThat(encoded.unhonoured()).containsExactly("user", "logprobs");
+    JsonNode sent = JSON.readTree(encoded.body().getBytes());
+    assertThat(sent.has("user")).isFalse();
+    assertThat(sent.has("safety_identifier")).isFalse();
+    assertThat(sent.path("metadata").path("k").asText()).isEqualTo("v");
+
+    assertThat(new OpenAiAdapter().encode(clientBody(), mistral, Operation.CHAT_COMPLETIONS, true))
+        .extracting(UpstreamAdapter.EncodedRequest::unhonoured)
+        .isSameAs(UpstreamAdapter.EncodedRequest.NONE);
+    // The same fields reach OpenAI as they are: nothing to report.
+    assertThat(
+            new OpenAiAdapter()
+                .encode(body, target("openai", "gpt-4o"), Operation.CHAT_COMPLETIONS, false)
+                .unhonoured())
+        .isSameAs(UpstreamAdapter.EncodedRequest.NONE);
+  }
+
+  /**
+   * A chat temperature above Anthropic's maximum is sent as 1 and reported; one it takes is not.
+   */
+  @Test
+  void reportsATemperatureClampedForAnthropic() throws Exception {
+    PlannedTarget claude = target("anthropic", "claude-x");
+    ObjectNode hot = clientBody().put("temperature", 1.6);
+    ObjectNode mild = clientBody().put("temperature", 0.7);
+
+    UpstreamAdapter.EncodedRequest clamped =
+        new AnthropicAdapter().encode(hot, claude, Operation.CHAT_COMPLETIONS, false);
+    UpstreamAdapter.EncodedRequest asGiven =
+        new AnthropicAdapter().encode(mild, claude, Operation.CHAT_COMPLETIONS, false);
+
+    assertThat(clamped.unhonoured()).containsExactly("temperature");
+    assertThat(JSON.readTree(clamped.body().getBytes()).path("temperature").asDouble())
+        .isEqualTo(1.0);
+    assertThat(asGiven.unhonoured()).isSameAs(UpstreamAdapter.EncodedRequest.NONE);
+  }
+
   private static PlannedTarget azure(String apiVersion) {
     return new PlannedTarget(
         TestTables.target("p", "gpt-4o", 0),
