@@ -34,10 +34,10 @@ import javax.crypto.spec.SecretKeySpec;
 final class AnswerCodec {
 
   /**
-   * 3: usage keeps cache-write tokens (2 added reasoning tokens); a value of an earlier version,
-   * which lacks them, is a miss.
+   * 4: the parameters the producing attempt was not sent as asked (3: usage kept cache-write
+   * tokens; 2 added reasoning tokens); a value of an earlier version, which lacks them, is a miss.
    */
-  private static final byte VERSION = 3;
+  private static final byte VERSION = 4;
 
   private static final int IV_BYTES = 12;
   private static final int TAG_BITS = 128;
@@ -149,6 +149,10 @@ final class AnswerCodec {
       out.writeLong(a.storedAtMillis());
       writeString(out, a.partition());
       writeString(out, a.text());
+      out.writeInt(a.unhonoured().size());
+      for (String param : a.unhonoured()) {
+        writeString(out, param);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -196,6 +200,13 @@ final class AnswerCodec {
     Double cost = in.readBoolean() ? in.readDouble() : null;
     double latencyMs = in.readDouble();
     long storedAt = in.readLong();
+    String partition = readString(in);
+    String text = readString(in);
+    int unhonoured = in.readInt();
+    String[] params = new String[unhonoured];
+    for (int i = 0; i < unhonoured; i++) {
+      params[i] = readString(in);
+    }
     return new CachedAnswer(
         json,
         summary,
@@ -208,8 +219,9 @@ final class AnswerCodec {
         cost,
         latencyMs,
         storedAt,
-        readString(in),
-        readString(in));
+        partition,
+        text,
+        List.of(params));
   }
 
   private static void writeUsage(DataOutputStream out, TokenUsage u) throws IOException {

@@ -18,6 +18,8 @@ import java.util.List;
  * @param costUsd what the original answer cost (what a hit saves), or null when unpriced
  * @param latencyMs how long the original took end to end (what a hit saves)
  * @param text the text the semantic cache embedded, for the lexical guards (null for exact-only)
+ * @param unhonoured the parameters the attempt that produced it was not sent as asked (what its
+ *     adapter reported, {@code RequestContext#attemptUnhonoured}): a hit says the same
  */
 public record CachedAnswer(
     byte[] json,
@@ -32,7 +34,40 @@ public record CachedAnswer(
     double latencyMs,
     long storedAtMillis,
     String partition,
-    String text) {
+    String text,
+    List<String> unhonoured) {
+
+  /** An answer whose attempt sent every parameter as asked. */
+  public CachedAnswer(
+      byte[] json,
+      ReplySummary summary,
+      List<String> events,
+      Operation format,
+      RoutingTable.Provider provider,
+      String targetId,
+      String servedVersion,
+      TokenUsage usage,
+      Double costUsd,
+      double latencyMs,
+      long storedAtMillis,
+      String partition,
+      String text) {
+    this(
+        json,
+        summary,
+        events,
+        format,
+        provider,
+        targetId,
+        servedVersion,
+        usage,
+        costUsd,
+        latencyMs,
+        storedAtMillis,
+        partition,
+        text,
+        List.of());
+  }
 
   /** Whether this is a stored stream. */
   public boolean stream() {
@@ -52,6 +87,9 @@ public record CachedAnswer(
     }
     if (text != null) {
       n += 56 + 2L * text.length();
+    }
+    for (String param : unhonoured) {
+      n += 56 + param.length(); // none (a shared empty list) for nearly every answer
     }
     return n + 2 * 64 + 2 * 56; // the two hex keys
   }

@@ -546,6 +546,8 @@ public final class CacheStage implements Stage {
       ctx.cacheProviderKind(answer.provider().kind());
       ctx.cacheSource(answer.provider().name(), answer.targetId());
     }
+    // What the attempt that produced it was not sent as asked is true of this answer too.
+    ctx.attemptUnhonoured(answer.unhonoured());
     ctx.firstToken();
     if (ctx.clientGone()) {
       exchange.finish(499, "cancelled", "client_cancelled");
@@ -881,7 +883,8 @@ public final class CacheStage implements Stage {
             ctx.durationSeconds() * 1000,
             now,
             request.partition(),
-            semanticText);
+            semanticText,
+            ctx.attemptUnhonoured());
     if (lookup.caches.exact() != null) {
       lookup.caches.exact().put(request.exactKey(), answer);
     }

@@ -71,6 +71,37 @@ class AnswerCodecTest {
     assertThat(opened.costUsd()).isEqualTo(0.0041);
   }
 
+  /**
+   * What the producing attempt was not sent (a Mistral target's dropped fields) survives the shared
+   * store, so a hit from it says the same; a value of version 3, which lacks it, is a miss.
+   */
+  @Test
+  void anAnswerFromTheSharedStoreKeepsWhatItsAttemptWasNotSent() {
+    CachedAnswer answer =
+        new CachedAnswer(
+            new byte[] {'{', '}'},
+            null,
+            null,
+            Operation.CHAT_COMPLETIONS,
+            null,
+            "mistral/mistral-small-latest",
+            null,
+            new TokenUsage(10, 2, 0, 0, 0),
+            null,
+            1.0,
+            0L,
+            null,
+            null,
+            java.util.List.of("user", "logprobs"));
+    String name = AnswerCodec.name("sb:", "k");
+    byte[] sealed = AnswerCodec.seal("k", name, answer);
+
+    assertThat(AnswerCodec.open("k", name, sealed).unhonoured())
+        .containsExactly("user", "logprobs");
+    sealed[0] = 3; // the format version before the attempt's unhonoured parameters were kept
+    assertThat(AnswerCodec.open("k", name, sealed)).isNull();
+  }
+
   @Test
   void aValueOfAFormatWithoutCacheWriteTokensIsAMiss() {
     CachedAnswer answer =

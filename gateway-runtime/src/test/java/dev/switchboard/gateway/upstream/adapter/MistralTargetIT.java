@@ -64,6 +64,11 @@ class MistralTargetIT {
                             null),
                         provider("openai", "openai", mocks.get(0).baseUrl(), true, Map.of(), null)),
                     List.of(
+                        TestTables.cachePolicy(
+                            "cached",
+                            new RoutingTable.Cache(
+                                true, 60_000L, 100, null, null, null, null, null, null, null,
+                                null)),
                         new RoutingTable.Policy(
                             "det",
                             null,
@@ -79,6 +84,8 @@ class MistralTargetIT {
                     List.of(
                         policyRoute("small", null, target("mistral", "mistral-small-latest", 0)),
                         policyRoute("det", "det", target("mistral", "mistral-small-latest", 0)),
+                        policyRoute(
+                            "cached", "cached", target("mistral", "mistral-small-latest", 0)),
                         policyRoute(
                             "spill",
                             null,
@@ -308,6 +315,27 @@ class MistralTargetIT {
     assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
     assertThat(res.headers().firstValue("x-switchboard-provider")).hasValue("mistral");
     assertThat(res.headers().firstValue("x-switchboard-unhonoured-params")).hasValue("user");
+  }
+
+  /**
+   * A cache hit answers with what a Mistral attempt produced without the client's {@code user}: it
+   * says so as the original answer did (the hit has no attempt of its own to report it).
+   */
+  @Test
+  void aCacheHitNamesWhatTheAttemptThatProducedItWasNotSent() throws Exception {
+    String body =
+        "{\"model\":\"cached\",\"temperature\":0,\"user\":\"u-1\","
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"cache me\"}]}";
+    HttpResponse<String> miss = gateway.post("/v1/chat/completions", body);
+    HttpResponse<String> hit = gateway.post("/v1/chat/completions", body);
+
+    assertThat(miss.headers().firstValue("x-switchboard-cache")).hasValue("miss");
+    assertThat(miss.headers().firstValue("x-switchboard-unhonoured-params")).hasValue("user");
+    assertThat(hit.statusCode()).as(hit.body()).isEqualTo(200);
+    assertThat(hit.headers().firstValue("x-switchboard-cache")).hasValue("hit");
+    assertThat(hit.headers().firstValue("x-switchboard-unhonoured-params")).hasValue("user");
+    JsonNode line = awaitLogLine(hit.headers().firstValue("x-request-id").orElseThrow());
+    assertThat(line.path("unhonoured_params").asText()).isEqualTo("user");
   }
 
   @Test
