@@ -186,7 +186,8 @@ public class MessagesFrontDoor implements FrontDoor {
     try {
       JsonNode completion = JSON.readTree(reply.body().getBytes());
       return Buffer.buffer(
-          JSON.writeValueAsBytes(MessagesTranslation.toMessage(completion, model(request))));
+          JSON.writeValueAsBytes(
+              MessagesTranslation.toMessage(completion, messageId(ctx), model(request))));
     } catch (IOException e) {
       throw new IllegalStateException("the adapter handed over an answer that is not JSON", e);
     }
@@ -197,7 +198,16 @@ public class MessagesFrontDoor implements FrontDoor {
     if (format == operation) {
       return RELAY;
     }
-    return new MessagesStreamEncoder("msg_" + ctx.requestId().replace("-", ""), model(request));
+    return new MessagesStreamEncoder(messageId(ctx), model(request));
+  }
+
+  /**
+   * The id of a Message the gateway makes from a chat answer, JSON or stream alike: {@code msg_}
+   * and the request id without its dashes. Anthropic's SDKs type {@code id} as a message id; the
+   * chat completion's {@code chatcmpl-…} is not one.
+   */
+  static String messageId(RequestContext ctx) {
+    return "msg_" + ctx.requestId().replace("-", "");
   }
 
   @Override

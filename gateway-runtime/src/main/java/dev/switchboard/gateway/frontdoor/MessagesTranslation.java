@@ -441,10 +441,14 @@ public final class MessagesTranslation {
 
   // ------------------------------------------------------------------------------ answers
 
-  /** The Messages answer for a chat completion. */
-  public static ObjectNode toMessage(JsonNode completion, String fallbackModel) {
+  /**
+   * The Messages answer for a chat completion.
+   *
+   * @param id the Message's id ({@code msg_…}; the completion's own is a chat id)
+   */
+  public static ObjectNode toMessage(JsonNode completion, String id, String fallbackModel) {
     ObjectNode out = NODES.objectNode();
-    out.put("id", completion.path("id").asText(""));
+    out.put("id", id);
     out.put("type", "message");
     out.put("role", "assistant");
     String model = completion.path("model").asText("");

@@ -527,6 +527,27 @@ class AnthropicGatewayIT {
   }
 
   /**
+   * A Message the gateway makes from a chat answer has a Message id ({@code msg_…}, as Anthropic's
+   * SDKs type it), JSON and stream alike, made the same way from the request id; not the chat
+   * completion's {@code chatcmpl-…}.
+   */
+  @Test
+  void aBridgedMessageHasAMessageIdInJsonAsInItsStream() throws Exception {
+    String request =
+        "{\"model\":\"gpt\",\"max_tokens\":16,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]";
+    HttpResponse<String> answer =
+        gateway.post("/v1/messages", request + "}", "x-request-id", "req-json-1");
+    HttpResponse<String> stream =
+        gateway.post("/v1/messages", request + ",\"stream\":true}", "x-request-id", "req-sse-1");
+
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+    assertThat(json(answer.body()).path("id").asText()).isEqualTo("msg_reqjson1");
+    JsonNode start = json(SseParser.parseAll(stream.body()).get(0).data());
+    assertThat(start.at("/message/id").asText()).isEqualTo("msg_reqsse1");
+  }
+
+  /**
    * OpenAI finishes a refusal with {@code stop} and {@code message.refusal}; a Messages client gets
    * Anthropic's {@code stop_reason: refusal}, not {@code end_turn}, as for a content filter's cut.
    */

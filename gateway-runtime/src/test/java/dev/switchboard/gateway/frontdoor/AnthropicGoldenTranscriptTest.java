@@ -175,7 +175,8 @@ class AnthropicGoldenTranscriptTest {
               c.path("expected"));
         }
       }
-      case "reply" -> assertJson(MessagesTranslation.toMessage(input, "route"), c.path("expected"));
+      case "reply" ->
+          assertJson(MessagesTranslation.toMessage(input, "msg_req1", "route"), c.path("expected"));
       case "stream" -> {
         StreamDecoder decoder =
             new OpenAiAdapter().streamDecoder(Operation.CHAT_COMPLETIONS, false, 0);
