@@ -105,7 +105,8 @@ final class GeminiEndpoints {
                     n,
                     a.fault().geminiFinish(),
                     a.fault().geminiFinishCandidate(),
-                    a.fault().geminiUsageTail());
+                    a.fault().geminiUsageTail(),
+                    a.fault().geminiSignatureTail());
             handler.writer.stream(
                 ctx,
                 events,

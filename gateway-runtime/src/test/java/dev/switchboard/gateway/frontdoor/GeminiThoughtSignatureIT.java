@@ -414,6 +414,69 @@ class GeminiThoughtSignatureIT {
     assertThat(lastSent().at("/contents/1/parts/0/thoughtSignature").asText()).isEqualTo(SIGNATURE);
   }
 
+  // ------------------------------------------------------- a signature streamed after its call
+
+  @Test
+  void aSignatureStreamedAfterItsCallStillReachesEveryDoorsClient() throws Exception {
+    // Gemini may send the turn's signature on a later part of its own (empty text) than the call.
+    mock.faults().set(GEMINI_3, "gemini-signature-tail");
+    try {
+      HttpResponse<String> messages =
+          gateway.post("/v1/messages", messagesRequest("g3", true, ASK, "any"));
+      assertThat(messages.statusCode()).as(messages.body()).isEqualTo(200);
+      int carrierAt = -1;
+      int toolUseAt = -1;
+      for (String[] e : sse(messages.body())) {
+        JsonNode data = GatewayHarness.json(e[1]);
+        if (CARRIER.equals(data.at("/delta/signature").asText(null))) {
+          carrierAt = data.path("index").asInt();
+        }
+        if ("tool_use".equals(data.at("/content_block/type").asText())) {
+          toolUseAt = data.path("index").asInt();
+        }
+      }
+      assertThat(carrierAt).as(messages.body()).isZero();
+      assertThat(toolUseAt).isEqualTo(1);
+
+      HttpResponse<String> responses =
+          gateway.post("/v1/responses", responsesRequest("g3", true, RESPONSES_ASK, "required"));
+      assertThat(responses.statusCode()).as(responses.body()).isEqualTo(200);
+      List<JsonNode> done = new ArrayList<>();
+      for (String[] e : sse(responses.body())) {
+        if (e[0].equals("response.output_item.done")) {
+          done.add(GatewayHarness.json(e[1]).get("item"));
+        }
+      }
+      assertThat(done).hasSize(2);
+      assertThat(done.get(0).path("encrypted_content").asText()).isEqualTo(CARRIER);
+      assertThat(done.get(1).path("type").asText()).isEqualTo("function_call");
+
+      // The chat door: the call comes once, whole, with the signature where Google puts it.
+      HttpResponse<String> chat =
+          gateway.post(
+              "/v1/chat/completions",
+              "{\"model\":\"g3\",\"stream\":true,\"messages\":[{\"role\":\"user\","
+                  + "\"content\":\"find cats\"}],\"tool_choice\":\"required\",\"tools\":["
+                  + "{\"type\":\"function\",\"function\":{\"name\":\"lookup\",\"parameters\":"
+                  + "{\"type\":\"object\",\"properties\":{\"query\":{\"type\":\"string\"}}}}}]}");
+      assertThat(chat.statusCode()).as(chat.body()).isEqualTo(200);
+      List<JsonNode> calls = new ArrayList<>();
+      for (String line : chat.body().split("\n")) {
+        if (line.startsWith("data: {")) {
+          GatewayHarness.json(line.substring(6))
+              .at("/choices/0/delta/tool_calls")
+              .forEach(calls::add);
+        }
+      }
+      assertThat(calls).hasSize(1);
+      assertThat(calls.get(0).at("/function/name").asText()).isEqualTo("lookup");
+      assertThat(calls.get(0).at("/extra_content/google/thought_signature").asText())
+          .isEqualTo(SIGNATURE);
+    } finally {
+      mock.faults().clear(GEMINI_3);
+    }
+  }
+
   /** The events of an SSE body as {@code [event name, data]}. */
   static List<String[]> sse(String body) {
     List<String[]> events = new ArrayList<>();

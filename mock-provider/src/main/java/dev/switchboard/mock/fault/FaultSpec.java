@@ -57,6 +57,9 @@ import java.util.OptionalLong;
  *       paused)
  *   <li>{@code gemini-usage-tail} (Gemini streams: the finishing event carries no usage, an event
  *       of its own after it does, as Gemini sometimes sends it)
+ *   <li>{@code gemini-signature-tail} (Gemini streams of a signed function call: the call's part
+ *       comes without its {@code thoughtSignature}, which a later event brings on a part of its own
+ *       with empty text, the one with the finish reason, as Gemini may stream it)
  *   <li>{@code linger} (stream every event, the final one included, then keep the connection open
  *       without a byte more: an upstream that is slow to close after its answer)
  *   <li>combinations: {@code delay:200,status:503}
@@ -91,6 +94,7 @@ import java.util.OptionalLong;
  *     {@code null} for every candidate
  * @param linger keep a complete stream's connection open after its final event
  * @param geminiUsageTail a Gemini stream sends its usage in an event of its own after the finish
+ * @param geminiSignatureTail a Gemini stream sends a call's thought signature on a later part
  * @param anthropicStop the {@code stop_reason} an Anthropic answer ends with, or {@code null} for
  *     its own
  * @param source the text this spec was parsed from
@@ -122,6 +126,7 @@ public record FaultSpec(
     Integer geminiFinishCandidate,
     boolean linger,
     boolean geminiUsageTail,
+    boolean geminiSignatureTail,
     String anthropicStop,
     String source) {
 
@@ -129,7 +134,8 @@ public record FaultSpec(
   public static final FaultSpec NONE =
       new FaultSpec(
           null, null, null, null, 0, 0, null, false, false, null, false, null, null, null, null,
-          null, false, false, false, null, false, false, null, null, false, false, null, "none");
+          null, false, false, false, null, false, false, null, null, false, false, false, null,
+          "none");
 
   /** Parses the grammar described on the type; throws {@link IllegalArgumentException}. */
   public static FaultSpec parse(String text) {
@@ -192,6 +198,7 @@ public record FaultSpec(
         case "linger" -> b.linger = true;
         case "gemini-finish" -> b.geminiFinish = requireArg(name, arg).toUpperCase(Locale.ROOT);
         case "gemini-usage-tail" -> b.geminiUsageTail = true;
+        case "gemini-signature-tail" -> b.geminiSignatureTail = true;
         case "anthropic-stop" -> b.anthropicStop = requireArg(name, arg).toLowerCase(Locale.ROOT);
         case "fail-rate" -> {
           b.failRate = Double.parseDouble(requireArg(name, arg));
@@ -241,6 +248,7 @@ public record FaultSpec(
         b.geminiFinishCandidate,
         b.linger,
         b.geminiUsageTail,
+        b.geminiSignatureTail,
         b.anthropicStop,
         trimmed);
   }
@@ -277,6 +285,7 @@ public record FaultSpec(
         geminiFinishCandidate,
         linger,
         geminiUsageTail,
+        geminiSignatureTail,
         anthropicStop,
         source);
   }
@@ -314,6 +323,7 @@ public record FaultSpec(
         && geminiFinish == null
         && !linger
         && !geminiUsageTail
+        && !geminiSignatureTail
         && anthropicStop == null;
   }
 
@@ -411,6 +421,7 @@ public record FaultSpec(
     Integer geminiFinishCandidate;
     boolean linger;
     boolean geminiUsageTail;
+    boolean geminiSignatureTail;
     String anthropicStop;
   }
 }

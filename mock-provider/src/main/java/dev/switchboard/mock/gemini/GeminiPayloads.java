@@ -176,7 +176,52 @@ public final class GeminiPayloads {
       String finish,
       Integer only,
       boolean usageTail) {
+    return streamEvents(responseId, model, answer, n, finish, only, usageTail, false);
+  }
+
+  /**
+   * As above; with {@code signatureTail} a signed function call comes without its {@code
+   * thoughtSignature} (and without the finish reason and usage), and the next event brings the
+   * signature on a part of its own with empty text, with the finish reason: where Gemini may put a
+   * streamed turn's signature.
+   */
+  public static List<String> streamEvents(
+      String responseId,
+      String model,
+      ChatAnswer answer,
+      int n,
+      String finish,
+      Integer only,
+      boolean usageTail,
+      boolean signatureTail) {
     List<String> events = new ArrayList<>();
+    if (signatureTail && answer.toolCall() != null && signsCalls(model)) {
+      JsonObject call = response(responseId, model, answer, n, finish, only);
+      JsonObject last = response(responseId, model, answer, n, finish, only);
+      call.remove("usageMetadata");
+      for (int i = 0; i < n; i++) {
+        JsonObject candidate = call.getJsonArray("candidates").getJsonObject(i);
+        candidate.remove("finishReason");
+        JsonObject part = candidate.getJsonObject("content").getJsonArray("parts").getJsonObject(0);
+        String signature = (String) part.remove("thoughtSignature");
+        last.getJsonArray("candidates")
+            .getJsonObject(i)
+            .put(
+                "content",
+                new JsonObject()
+                    .put(
+                        "parts",
+                        new JsonArray()
+                            .add(
+                                new JsonObject()
+                                    .put("text", "")
+                                    .put("thoughtSignature", signature)))
+                    .put("role", "model"));
+      }
+      events.add(event(call));
+      events.add(event(last));
+      return events;
+    }
     JsonObject tail =
         new JsonObject()
             .put("usageMetadata", usage(answer, n, true))

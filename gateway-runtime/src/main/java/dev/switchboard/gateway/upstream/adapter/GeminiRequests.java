@@ -53,6 +53,14 @@ final class GeminiRequests {
   /** Gemini models before 3, which neither sign function calls nor check their signatures. */
   private static final Pattern UNSIGNING_MODEL = Pattern.compile("(models/)?gemini-(1|2)(\\.|-).*");
 
+  /**
+   * Whether {@code model} is a Gemini 3 or later model, which signs its calls and refuses one
+   * replayed without its signature (any model but {@code gemini-1.*}/{@code gemini-2.*}).
+   */
+  static boolean checksSignatures(String model) {
+    return model != null && !UNSIGNING_MODEL.matcher(model).matches();
+  }
+
   /** The {@code generateContent} body for a chat-completions request to a Gemini 2 model. */
   static ObjectNode chat(ObjectNode chat) {
     return chat(chat, "gemini-2.0-flash");
@@ -60,7 +68,7 @@ final class GeminiRequests {
 
   /** The {@code generateContent} body for a chat-completions request to {@code model}. */
   static ObjectNode chat(ObjectNode chat, String model) {
-    boolean checksSignatures = !UNSIGNING_MODEL.matcher(model).matches();
+    boolean checksSignatures = checksSignatures(model);
     ObjectNode out = NODES.objectNode();
     ArrayNode contents = out.putArray("contents");
     ArrayNode system = NODES.arrayNode();

@@ -21,6 +21,15 @@ import java.util.Set;
  * own after it) is a chunk of its own ({@code choices: []}) just before {@code [DONE]} when the
  * client asked for usage, as OpenAI ends such a stream; the gateway reads it in any case.
  *
+ * <p>A Gemini 3 turn's thought signature may come on a later part than its {@code functionCall}: a
+ * part of its own, with empty text, often the finishing one. So on a Gemini 3 (or later) stream
+ * (its {@code modelVersion}), a candidate's first call that comes unsigned is held back until the
+ * signature (which it then carries), other content or the finish reason arrives, whichever is
+ * first: clients get each call once, whole and signed, and every front door carries the signature
+ * as it does a call's own ({@code extra_content.google.thought_signature}, the Messages and
+ * Responses carriers). Calls after a signed one (Gemini signs only the first of parallel calls) are
+ * never held.
+ *
  * <p>Gemini ends a stream by closing it, without {@code [DONE]}: {@link #atEnd()} turns the close
  * into the end event once every candidate has reported a finish reason; a close before that is a
  * truncation. An {@code {"error": …}} event is the provider's mid-stream failure.
@@ -36,6 +45,9 @@ final class GeminiStreamDecoder implements StreamDecoder {
   private final Set<Integer> opened = new HashSet<>();
   private final Set<Integer> finished = new HashSet<>();
   private final Map<Integer, Integer> calls = new HashMap<>();
+  private final Set<Integer> signed = new HashSet<>();
+  private Map<Integer, ArrayNode>
+      held; // unsigned calls awaiting a trailing signature, made on need
   private String id;
   private String model;
   private TokenUsage lastUsage;
@@ -94,14 +106,35 @@ final class GeminiStreamDecoder implements StreamDecoder {
         StringBuilder text = null;
         ArrayNode toolCalls = null;
         for (JsonNode part : candidate.path("content").path("parts")) {
-          if (part.has("text") && !part.path("thought").asBoolean(false)) {
-            text = text == null ? new StringBuilder() : text;
-            text.append(part.path("text").asText());
-          } else if (part.path("functionCall").isObject()) {
+          String signature = part.path("thoughtSignature").asText("");
+          if (part.path("functionCall").isObject()) {
             int callIndex = calls.merge(index, 1, Integer::sum) - 1;
+            ObjectNode call = GeminiReplies.toolCall(part, callIndex, true);
+            if (signature.isEmpty()
+                && !signed.contains(index)
+                && GeminiRequests.checksSignatures(model)) {
+              hold(index, call);
+              continue;
+            }
+            signed.add(index);
+            toolCalls = release(index, toolCalls, null);
             toolCalls = toolCalls == null ? NODES.arrayNode() : toolCalls;
-            toolCalls.add(GeminiReplies.toolCall(part, callIndex, true));
+            toolCalls.add(call);
+          } else if (!signature.isEmpty() && part.path("text").asText("").isEmpty()) {
+            // A signature on a part of its own: the held call's, if one waits for it.
+            toolCalls = release(index, toolCalls, signature);
+          } else if (part.has("text") && !part.path("thought").asBoolean(false)) {
+            String piece = part.path("text").asText();
+            if (!piece.isEmpty()) {
+              toolCalls = release(index, toolCalls, null); // the call came first, unsigned
+            }
+            text = text == null ? new StringBuilder() : text;
+            text.append(piece);
           }
+        }
+        String geminiFinish = candidate.path("finishReason").asText(null);
+        if (geminiFinish != null) {
+          toolCalls = release(index, toolCalls, null);
         }
         if (text != null) {
           delta.put("content", text.toString());
@@ -112,7 +145,6 @@ final class GeminiStreamDecoder implements StreamDecoder {
         if (toolCalls != null) {
           delta.set("tool_calls", toolCalls);
         }
-        String geminiFinish = candidate.path("finishReason").asText(null);
         String finish = GeminiReplies.finishReason(geminiFinish, calls.containsKey(index));
         if ("content_filter".equals(finish)) {
           delta.put("refusal", GeminiReplies.answerRefusal(geminiFinish));
@@ -166,6 +198,35 @@ final class GeminiStreamDecoder implements StreamDecoder {
       usageReported = true;
     }
     return facts;
+  }
+
+  /** Holds candidate {@code index}'s unsigned {@code call} until its signature may have come. */
+  private void hold(int index, ObjectNode call) {
+    if (held == null) {
+      held = new HashMap<>(2);
+    }
+    held.computeIfAbsent(index, i -> NODES.arrayNode()).add(call);
+  }
+
+  /**
+   * Candidate {@code index}'s held calls appended to {@code toolCalls} (made when null), the first
+   * one carrying {@code signature} when there is one; {@code toolCalls} as it is when none is held.
+   */
+  private ArrayNode release(int index, ArrayNode toolCalls, String signature) {
+    ArrayNode waiting = held == null ? null : held.remove(index);
+    if (waiting == null) {
+      return toolCalls;
+    }
+    if (signature != null) {
+      ((ObjectNode) waiting.get(0))
+          .putObject("extra_content")
+          .putObject("google")
+          .put("thought_signature", signature);
+      signed.add(index);
+    }
+    ArrayNode out = toolCalls == null ? NODES.arrayNode() : toolCalls;
+    out.addAll(waiting);
+    return out;
   }
 
   /**
