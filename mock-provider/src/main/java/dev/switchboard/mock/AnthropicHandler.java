@@ -81,7 +81,8 @@ final class AnthropicHandler {
                 return new ProviderHandler.BadRequest(
                     "temperature: Input should be less than or equal to 1", null, null);
               }
-              return null;
+              String thinking = AnthropicPayloads.thinkingProblem(body);
+              return thinking == null ? null : new ProviderHandler.BadRequest(thinking, null, null);
             });
     if (a == null) {
       return;

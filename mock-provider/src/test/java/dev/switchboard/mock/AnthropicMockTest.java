@@ -229,6 +229,38 @@ class AnthropicMockTest {
   }
 
   @Test
+  void refusesAToolTurnWithoutThinkingWhenThinkingIsEnabled() throws Exception {
+    String history =
+        "[{\"role\":\"user\",\"content\":\"find cats\"},{\"role\":\"assistant\",\"content\":"
+            + "[{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"lookup\",\"input\":{}}]},"
+            + "{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":"
+            + "\"toolu_1\",\"content\":\"3\"}]}]";
+    String enabled =
+        "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":2048,\"thinking\":{\"type\":"
+            + "\"enabled\",\"budget_tokens\":1024},\"messages\":"
+            + history
+            + "}";
+    HttpResponse<String> refused = post("/v1/messages", enabled);
+    assertThat(refused.statusCode()).isEqualTo(400);
+    JsonObject error = new JsonObject(refused.body()).getJsonObject("error");
+    assertThat(error.getString("type")).isEqualTo("invalid_request_error");
+    assertThat(error.getString("message"))
+        .startsWith(
+            "messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found"
+                + " `tool_use`. When `thinking` is enabled, a final `assistant` message must start"
+                + " with a thinking block");
+    // Without thinking, or with the turn's own thinking block first, the same history is fine.
+    assertThat(post("/v1/messages", enabled.replace("\"enabled\"", "\"disabled\"")).statusCode())
+        .isEqualTo(200);
+    String signed =
+        enabled.replace(
+            "[{\"type\":\"tool_use\"",
+            "[{\"type\":\"thinking\",\"thinking\":\"t\",\"signature\":\"c2ln\"},"
+                + "{\"type\":\"tool_use\"");
+    assertThat(post("/v1/messages", signed).statusCode()).isEqualTo(200);
+  }
+
+  @Test
   void failsMidStreamWithAnErrorEvent() throws Exception {
     HttpResponse<String> res =
         post(

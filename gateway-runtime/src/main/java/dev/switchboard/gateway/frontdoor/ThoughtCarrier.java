@@ -1,5 +1,7 @@
 package dev.switchboard.gateway.frontdoor;
 
+import dev.switchboard.gateway.upstream.adapter.ThoughtSignedChat;
+
 /**
  * How the Messages and Responses doors carry a Gemini thought signature to a client whose API has
  * no place for it, and recognise it when the client hands it back: the {@code signature} of a
@@ -12,7 +14,7 @@ package dev.switchboard.gateway.frontdoor;
 final class ThoughtCarrier {
 
   /** What every carrier the gateway writes starts with. */
-  static final String PREFIX = "switchboard.gemini-thought-signature.v1:";
+  static final String PREFIX = ThoughtSignedChat.CARRIER_PREFIX;
 
   private ThoughtCarrier() {}
 

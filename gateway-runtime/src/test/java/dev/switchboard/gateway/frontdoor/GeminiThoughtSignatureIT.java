@@ -36,6 +36,10 @@ import org.junit.jupiter.api.io.TempDir;
 class GeminiThoughtSignatureIT {
 
   static final String GEMINI_3 = "gemini-3-flash-preview";
+
+  /** The Gemini model of the route that fails over to Anthropic (its own, for its faults). */
+  static final String GEMINI_3_PRO = "gemini-3-pro-preview";
+
   static final String PLACEHOLDER = "skip_thought_signature_validator";
 
   /** What the mock Gemini signs a call of {@code lookup} with. */
@@ -54,10 +58,19 @@ class GeminiThoughtSignatureIT {
             dir,
             new MockProviderOptions()
                 .keys("mock-key")
-                .models(GEMINI_3, "claude-sonnet-4-5", "gpt-4o-mini"),
+                .models(GEMINI_3, GEMINI_3_PRO, "claude-sonnet-4-5", "gpt-4o-mini"),
             GeminiThoughtSignatureIT::table,
             Map.of(
-                "gem", "mock-key", "claude", "mock-key", "openai", "mock-key", "oai", "mock-key"));
+                "gem",
+                "mock-key",
+                "gem-pro",
+                "mock-key",
+                "claude",
+                "mock-key",
+                "openai",
+                "mock-key",
+                "oai",
+                "mock-key"));
     mock = gateway.mock();
   }
 
@@ -66,12 +79,24 @@ class GeminiThoughtSignatureIT {
         List.of(
             TestTables.provider(
                 "gem", "gemini", mock.origin() + "/v1beta", true, Map.of(GEMINI_3, model()), null),
+            TestTables.provider(
+                "gem-pro",
+                "gemini",
+                mock.origin() + "/v1beta",
+                true,
+                Map.of(GEMINI_3_PRO, model()),
+                null),
             TestTables.provider("claude", "anthropic", mock.baseUrl(), true, Map.of(), null),
             TestTables.provider("openai", "openai", mock.baseUrl(), true, Map.of(), null),
             TestTables.provider("oai", "openai-compatible", mock.baseUrl(), true, Map.of(), null)),
         List.of(
             route("g3", List.of(), target("gem", GEMINI_3, 0)),
             route("claude", List.of(), target("claude", "claude-sonnet-4-5", 0)),
+            route(
+                "g3-then-claude",
+                List.of(),
+                target("gem-pro", GEMINI_3_PRO, 0),
+                target("claude", "claude-sonnet-4-5", 1)),
             route("gpt", List.of(), target("openai", "gpt-4o-mini", 0)),
             route("chat-only", List.of(), target("oai", "gpt-4o-mini", 0))));
   }
@@ -258,6 +283,84 @@ class GeminiThoughtSignatureIT {
     assertThat(placeholder.statusCode()).as(placeholder.body()).isEqualTo(200);
     assertThat(lastSent().at("/contents/1/parts/0/thoughtSignature").asText())
         .isEqualTo(PLACEHOLDER);
+  }
+
+  // ------------------------------------------------- Anthropic with extended thinking after Gemini
+
+  static final String CARRIED_TOOL_TURN =
+      ASK
+          + ",{\"role\":\"assistant\",\"content\":[{\"type\":\"thinking\",\"thinking\":\"\","
+          + "\"signature\":\""
+          + CARRIER
+          + "\"},{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"lookup\","
+          + "\"input\":{\"query\":\"cats\"}}]},{\"role\":\"user\",\"content\":[{\"type\":"
+          + "\"tool_result\",\"tool_use_id\":\"toolu_1\",\"content\":\"3 cats\"}]}";
+
+  private static String thinkingRequest(String model, String thinking, String messages) {
+    return "{\"model\":\""
+        + model
+        + "\",\"max_tokens\":2048,\"thinking\":"
+        + thinking
+        + ",\"messages\":["
+        + messages
+        + "],"
+        + MESSAGES_TOOLS
+        + "}";
+  }
+
+  static final String ENABLED = "{\"type\":\"enabled\",\"budget_tokens\":1024}";
+
+  @Test
+  void aToolLoopGeminiBeganFailsOverToAnthropicWithThinkingTurnedOff() throws Exception {
+    // Gemini is down: Anthropic serves a history whose tool turn Gemini made (its signature in the
+    // carrier, no thinking block of Anthropic's). With thinking on, Anthropic refuses that (400);
+    // the gateway sends it without thinking and says so.
+    mock.faults().set(GEMINI_3_PRO, "status:503");
+    try {
+      HttpResponse<String> answer =
+          gateway.post(
+              "/v1/messages", thinkingRequest("g3-then-claude", ENABLED, CARRIED_TOOL_TURN));
+      assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+      assertThat(answer.headers().firstValue("x-switchboard-provider")).hasValue("claude");
+      assertThat(answer.headers().firstValue("x-switchboard-unhonoured-params"))
+          .hasValue("thinking");
+      JsonNode sent = lastSent();
+      assertThat(sent.path("model").asText()).isEqualTo("claude-sonnet-4-5");
+      assertThat(sent.has("thinking")).isFalse();
+      assertThat(sent.at("/messages/1/content/0/type").asText()).isEqualTo("tool_use");
+      assertThat(sent.toString()).doesNotContain(ThoughtCarrier.PREFIX);
+    } finally {
+      mock.faults().clear(GEMINI_3_PRO);
+    }
+  }
+
+  @Test
+  void thinkingStaysOnWhenTheToolTurnHasAnthropicsThinkingOrItIsAdaptive() throws Exception {
+    // The tool turn starts with Anthropic's own thinking block: thinking goes as the client sent
+    // it.
+    String genuine =
+        CARRIED_TOOL_TURN.replace(
+            "[{\"type\":\"thinking\"",
+            "[{\"type\":\"thinking\",\"thinking\":\"Look it up.\",\"signature\":"
+                + "\"EqQBCgIYAhIM1gbcDa9GJwZA\"},{\"type\":\"thinking\"");
+    HttpResponse<String> own =
+        gateway.post("/v1/messages", thinkingRequest("claude", ENABLED, genuine));
+    assertThat(own.statusCode()).as(own.body()).isEqualTo(200);
+    assertThat(own.headers().firstValue("x-switchboard-unhonoured-params")).isEmpty();
+    JsonNode sent = lastSent();
+    assertThat(sent.at("/thinking/type").asText()).isEqualTo("enabled");
+    assertThat(sent.at("/messages/1/content/0/signature").asText())
+        .isEqualTo("EqQBCgIYAhIM1gbcDa9GJwZA");
+    assertThat(sent.toString()).doesNotContain(ThoughtCarrier.PREFIX);
+
+    // Adaptive thinking does not require the block: it goes as sent.
+    HttpResponse<String> adaptive =
+        gateway.post(
+            "/v1/messages",
+            thinkingRequest("claude", "{\"type\":\"adaptive\"}", CARRIED_TOOL_TURN));
+    assertThat(adaptive.statusCode()).as(adaptive.body()).isEqualTo(200);
+    assertThat(adaptive.headers().firstValue("x-switchboard-unhonoured-params")).isEmpty();
+    assertThat(lastSent().at("/thinking/type").asText()).isEqualTo("adaptive");
   }
 
   // ------------------------------------------------------------------------------- Responses

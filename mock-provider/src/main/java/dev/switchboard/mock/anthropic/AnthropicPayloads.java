@@ -284,4 +284,46 @@ public final class AnthropicPayloads {
         .put(
             "last_id", data.isEmpty() ? null : data.getJsonObject(data.size() - 1).getString("id"));
   }
+
+  /**
+   * Anthropic's refusal of a request with extended thinking on ({@code thinking.type: enabled})
+   * whose last assistant message holds a {@code tool_use} block but does not start with a {@code
+   * thinking} or {@code redacted_thinking} block (the tool loop's own thinking was not handed
+   * back), in its words; null when the request is fine. Adaptive thinking is not held to it.
+   */
+  public static String thinkingProblem(JsonObject body) {
+    if (!(body.getValue("thinking") instanceof JsonObject thinking)
+        || !"enabled".equals(thinking.getValue("type"))
+        || !(body.getValue("messages") instanceof JsonArray messages)) {
+      return null;
+    }
+    for (int m = messages.size() - 1; m >= 0; m--) {
+      if (!(messages.getValue(m) instanceof JsonObject message)
+          || !"assistant".equals(message.getValue("role"))) {
+        continue;
+      }
+      if (!(message.getValue("content") instanceof JsonArray content) || content.isEmpty()) {
+        return null;
+      }
+      boolean toolUse = false;
+      for (Object block : content) {
+        toolUse |= block instanceof JsonObject b && "tool_use".equals(b.getValue("type"));
+      }
+      Object first =
+          content.getValue(0) instanceof JsonObject b ? b.getValue("type") : content.getValue(0);
+      if (!toolUse || "thinking".equals(first) || "redacted_thinking".equals(first)) {
+        return null;
+      }
+      return "messages."
+          + m
+          + ".content.0.type: Expected `thinking` or `redacted_thinking`, but found `"
+          + first
+          + "`. When `thinking` is enabled, a final `assistant` message must start with a thinking"
+          + " block (preceeding the lastmost set of `tool_use` and `tool_result` blocks). We"
+          + " recommend you include thinking blocks from previous turns. To avoid this"
+          + " requirement, disable `thinking`. Please consult our documentation at"
+          + " https://docs.claude.com/en/docs/build-with-claude/extended-thinking";
+    }
+    return null;
+  }
 }

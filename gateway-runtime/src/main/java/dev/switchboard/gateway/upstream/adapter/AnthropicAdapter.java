@@ -103,6 +103,12 @@ public class AnthropicAdapter implements UpstreamAdapter {
           OpenAiError.invalidRequest("Anthropic targets do not serve embeddings.", "model"));
     }
     if (isNative(format)) {
+      if (format == Operation.MESSAGES && dropsThinking(body)) {
+        ObjectNode copy = JSON.createObjectNode().setAll(body);
+        copy.remove("thinking");
+        copy.put("model", model);
+        return new EncodedRequest(write(copy), THINKING);
+      }
       return new EncodedRequest(withModel(body, model));
     }
     return new EncodedRequest(
@@ -111,6 +117,50 @@ public class AnthropicAdapter implements UpstreamAdapter {
   }
 
   private static final List<String> TEMPERATURE = List.of("temperature");
+
+  private static final List<String> THINKING = List.of("thinking");
+
+  /**
+   * Whether a Messages request is sent without its {@code thinking}: extended thinking is on
+   * ({@code thinking.type: enabled}) and the last assistant message holds a {@code tool_use} block
+   * but does not start with a {@code thinking} or {@code redacted_thinking} block of Anthropic's
+   * (the gateway's {@link ThoughtSignedChat#CARRIER_PREFIX carriers} of Gemini signatures do not
+   * count: they are taken out). Anthropic refuses such a request (400, "a final `assistant` message
+   * must start with a thinking block"); it comes from a tool loop whose last turn another provider
+   * served (a Gemini, OpenAI or Mistral target of the same route answered without Anthropic's
+   * thinking) or whose client dropped the block, and Anthropic's own way out is to disable
+   * thinking, which it accepts for such a history (LiteLLM's {@code modify_params} does the same).
+   * Adaptive thinking is sent as it is. Costs one field lookup when thinking is not enabled.
+   */
+  public static boolean dropsThinking(ObjectNode body) {
+    JsonNode thinking = body.get("thinking");
+    if (thinking == null || !"enabled".equals(thinking.path("type").asText())) {
+      return false;
+    }
+    JsonNode messages = body.path("messages");
+    for (int m = messages.size() - 1; m >= 0; m--) {
+      JsonNode message = messages.get(m);
+      if (!"assistant".equals(message.path("role").asText())) {
+        continue;
+      }
+      String first = null;
+      boolean toolUse = false;
+      for (JsonNode block : message.path("content")) {
+        String type = block.path("type").asText("");
+        if (first == null
+            && !("thinking".equals(type)
+                && block
+                    .path("signature")
+                    .asText("")
+                    .startsWith(ThoughtSignedChat.CARRIER_PREFIX))) {
+          first = type;
+        }
+        toolUse |= "tool_use".equals(type);
+      }
+      return toolUse && !"thinking".equals(first) && !"redacted_thinking".equals(first);
+    }
+    return false;
+  }
 
   /**
    * The client's own Messages body with only {@code model} changed: when the front door kept the

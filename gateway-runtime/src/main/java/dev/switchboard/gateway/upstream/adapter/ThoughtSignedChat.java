@@ -14,6 +14,14 @@ import java.util.Map;
  */
 public final class ThoughtSignedChat extends ObjectNode {
 
+  /**
+   * What every carrier of a Gemini thought signature the front doors write starts with (the {@code
+   * signature} of a {@code thinking} block, the {@code encrypted_content} of a {@code reasoning}
+   * item); kept here, beside the signatures' internal form, for the adapters that must tell a
+   * carrier from a provider's own reasoning state.
+   */
+  public static final String CARRIER_PREFIX = "switchboard.gemini-thought-signature.v1:";
+
   private static final long serialVersionUID = 1L;
 
   private final transient Map<String, String> signatures;
