@@ -23,7 +23,13 @@ enum ApiShape {
    * {@code /v1}): Bearer auth, a field it does not know refused with a 422 {@code extra_forbidden},
    * the seed called {@code random_seed}, usage on a stream's last chunk unasked.
    */
-  MISTRAL(true);
+  MISTRAL(true),
+  /**
+   * Google's OpenAI-compatible Gemini endpoint, chat completions under {@code /v1beta/openai/...}:
+   * Bearer auth, Google's errors; a Gemini 3 model signs its tool calls in {@code
+   * extra_content.google.thought_signature} and refuses a current-turn call replayed without it.
+   */
+  GOOGLE_OPENAI(true);
 
   private final boolean modelInBody;
 

@@ -260,7 +260,7 @@ final class ErrorReplies {
     JsonObject body =
         api == ApiShape.ANTHROPIC
             ? AnthropicPayloads.error("invalid_request_error", message)
-            : api == ApiShape.GEMINI
+            : api == ApiShape.GEMINI || api == ApiShape.GOOGLE_OPENAI
                 ? GeminiPayloads.error(400, "INVALID_ARGUMENT", message, null, null)
                 : api == ApiShape.AZURE
                     ? OpenAiPayloads.azureError("BadRequest", message)

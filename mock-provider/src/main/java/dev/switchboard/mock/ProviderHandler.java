@@ -3,6 +3,8 @@ package dev.switchboard.mock;
 import dev.switchboard.mock.drift.DriftInjection;
 import dev.switchboard.mock.fault.FaultRules;
 import dev.switchboard.mock.fault.FaultSpec;
+import dev.switchboard.mock.gemini.GeminiPayloads;
+import dev.switchboard.mock.gemini.GeminiRequestCheck;
 import dev.switchboard.mock.openai.ChatAnswer;
 import dev.switchboard.mock.openai.OpenAiPayloads;
 import dev.switchboard.mock.openai.ResponsesPayloads;
@@ -96,6 +98,10 @@ final class ProviderHandler {
     router.post("/v1/embeddings").handler(ctx -> embeddings(ctx, ApiShape.OPENAI));
     router.post("/mistral/v1/chat/completions").handler(ctx -> chat(ctx, ApiShape.MISTRAL));
     router.get("/mistral/v1/models").handler(ctx -> models(ctx, ApiShape.OPENAI, null));
+    router
+        .post("/v1beta/openai/chat/completions")
+        .handler(ctx -> chat(ctx, ApiShape.GOOGLE_OPENAI));
+    router.get("/v1beta/openai/models").handler(ctx -> models(ctx, ApiShape.OPENAI, null));
     router.post("/v1/messages").handler(anthropic::messages);
     router.post("/v1/messages/count_tokens").handler(anthropic::countTokens);
     router
@@ -491,11 +497,15 @@ final class ProviderHandler {
                             "Missing required parameter: 'messages'.",
                             "messages",
                             "missing_required_parameter")
-                        : reasoningLimitProblem(
-                            api == ApiShape.AZURE
-                                ? ctx.pathParam("deployment")
-                                : body.getString("model", ""),
-                            body));
+                        : api == ApiShape.GOOGLE_OPENAI
+                                && GeminiRequestCheck.openAiCompatibleProblem(body) != null
+                            ? new BadRequest(
+                                GeminiRequestCheck.openAiCompatibleProblem(body), null, null)
+                            : reasoningLimitProblem(
+                                api == ApiShape.AZURE
+                                    ? ctx.pathParam("deployment")
+                                    : body.getString("model", ""),
+                                body));
     if (a == null) {
       return;
     }
@@ -548,10 +558,19 @@ final class ProviderHandler {
                         id, created, a.echoedModel(), fingerprint, answer, n)
                     : OpenAiPayloads.streamEvents(
                         id, created, a.echoedModel(), fingerprint, answer, n, includeUsage);
+            if (api == ApiShape.GOOGLE_OPENAI && GeminiPayloads.signsCalls(a.echoedModel())) {
+              events = GeminiPayloads.signedOpenAiEvents(events);
+            }
             writer.stream(ctx, events, intervalMs(ctx, a.fault()), a.fault());
           } else {
             JsonObject body =
                 OpenAiPayloads.chatCompletion(id, created, a.echoedModel(), fingerprint, answer, n);
+            if (api == ApiShape.GOOGLE_OPENAI && GeminiPayloads.signsCalls(a.echoedModel())) {
+              for (Object choice : body.getJsonArray("choices")) {
+                GeminiPayloads.signOpenAiCall(
+                    ((JsonObject) choice).getJsonObject("message").getJsonArray("tool_calls"));
+              }
+            }
             if (a.fault().echoAuth() && a.fault().streamErrorAfterEvents() == null) {
               // A 200 answer that repeats the credentials, e.g. a model asked for its own key.
               body.getJsonArray("choices")

@@ -70,6 +70,8 @@ class GeminiThoughtSignatureIT {
                 "openai",
                 "mock-key",
                 "oai",
+                "mock-key",
+                "google-oai",
                 "mock-key"));
     mock = gateway.mock();
   }
@@ -86,12 +88,20 @@ class GeminiThoughtSignatureIT {
                 true,
                 Map.of(GEMINI_3_PRO, model()),
                 null),
+            TestTables.provider(
+                "google-oai",
+                "openai-compatible",
+                mock.origin() + "/v1beta/openai/",
+                true,
+                Map.of(),
+                null),
             TestTables.provider("claude", "anthropic", mock.baseUrl(), true, Map.of(), null),
             TestTables.provider("openai", "openai", mock.baseUrl(), true, Map.of(), null),
             TestTables.provider("oai", "openai-compatible", mock.baseUrl(), true, Map.of(), null)),
         List.of(
             route("g3", List.of(), target("gem", GEMINI_3, 0)),
             route("claude", List.of(), target("claude", "claude-sonnet-4-5", 0)),
+            route("g3-oai", List.of(), target("google-oai", GEMINI_3, 0)),
             route(
                 "g3-then-claude",
                 List.of(),
@@ -578,6 +588,95 @@ class GeminiThoughtSignatureIT {
     } finally {
       mock.faults().clear(GEMINI_3);
     }
+  }
+
+  // ------------------------------------------- Google's OpenAI-compatible endpoint as the target
+
+  static final String CHAT_TOOLS =
+      "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"lookup\",\"parameters\":"
+          + "{\"type\":\"object\",\"properties\":{\"query\":{\"type\":\"string\"}}}}}]";
+
+  @Test
+  void theChatDoorPassesGooglesCompatibleSignaturesThroughUntouched() throws Exception {
+    String ask = "{\"role\":\"user\",\"content\":\"find cats\"}";
+    HttpResponse<String> first =
+        gateway.post(
+            "/v1/chat/completions",
+            "{\"model\":\"g3-oai\",\"messages\":["
+                + ask
+                + "],\"tool_choice\":\"required\","
+                + CHAT_TOOLS
+                + "}");
+    assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+    JsonNode message = GatewayHarness.json(first.body()).at("/choices/0/message");
+    assertThat(message.at("/tool_calls/0/extra_content/google/thought_signature").asText())
+        .isEqualTo(SIGNATURE);
+    JsonNode call = message.at("/tool_calls/0");
+    String replay =
+        "{\"model\":\"g3-oai\",\"messages\":["
+            + ask
+            + ",{\"role\":\"assistant\",\"content\":null,\"tool_calls\":["
+            + call
+            + "]},{\"role\":\"tool\",\"tool_call_id\":\""
+            + call.path("id").asText()
+            + "\",\"content\":\"3 cats\"}],"
+            + CHAT_TOOLS
+            + "}";
+    HttpResponse<String> second = gateway.post("/v1/chat/completions", replay);
+    assertThat(second.statusCode()).as(second.body()).isEqualTo(200);
+    assertThat(lastSent().at("/messages/1/tool_calls/0").toString()).isEqualTo(call.toString());
+    // The mock refuses, as Google does, a Gemini 3 call replayed without its signature.
+    HttpResponse<String> unsigned =
+        gateway.post(
+            "/v1/chat/completions",
+            replay.replace(
+                ",\"extra_content\":{\"google\":{\"thought_signature\":\"" + SIGNATURE + "\"}}",
+                ""));
+    assertThat(unsigned.statusCode()).as(unsigned.body()).isEqualTo(400);
+    assertThat(unsigned.body()).contains("missing a thought_signature");
+  }
+
+  @Test
+  void messagesAndResponsesToolLoopsHandGooglesCompatibleEndpointItsSignatureBack()
+      throws Exception {
+    HttpResponse<String> first =
+        gateway.post("/v1/messages", messagesRequest("g3-oai", false, ASK, "any"));
+    assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+    JsonNode content = GatewayHarness.json(first.body()).get("content");
+    assertThat(content.at("/0/signature").asText()).isEqualTo(CARRIER);
+    assertThat(content.at("/1/type").asText()).isEqualTo("tool_use");
+    HttpResponse<String> second =
+        gateway.post(
+            "/v1/messages",
+            messagesRequest(
+                "g3-oai", false, replay(content, content.at("/1/id").asText()), "auto"));
+    assertThat(second.statusCode()).as(second.body()).isEqualTo(200);
+    assertThat(
+            lastSent()
+                .at("/messages/1/tool_calls/0/extra_content/google/thought_signature")
+                .asText())
+        .isEqualTo(SIGNATURE);
+
+    HttpResponse<String> responses =
+        gateway.post("/v1/responses", responsesRequest("g3-oai", true, RESPONSES_ASK, "required"));
+    assertThat(responses.statusCode()).as(responses.body()).isEqualTo(200);
+    List<JsonNode> done = new ArrayList<>();
+    for (String[] e : sse(responses.body())) {
+      if (e[0].equals("response.output_item.done")) {
+        done.add(GatewayHarness.json(e[1]).get("item"));
+      }
+    }
+    assertThat(done).hasSize(2);
+    assertThat(done.get(0).path("encrypted_content").asText()).isEqualTo(CARRIER);
+    HttpResponse<String> again =
+        gateway.post(
+            "/v1/responses",
+            responsesRequest("g3-oai", false, responsesReplay(done.get(0), done.get(1)), "auto"));
+    assertThat(again.statusCode()).as(again.body()).isEqualTo(200);
+    JsonNode sent = lastSent();
+    assertThat(sent.at("/messages/1/tool_calls/0/extra_content/google/thought_signature").asText())
+        .isEqualTo(SIGNATURE);
+    assertThat(sent.toString()).doesNotContain(ThoughtCarrier.PREFIX);
   }
 
   /** The events of an SSE body as {@code [event name, data]}. */

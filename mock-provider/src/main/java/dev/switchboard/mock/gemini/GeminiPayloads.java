@@ -277,6 +277,56 @@ public final class GeminiPayloads {
     return model != null && !model.matches("gemini-(1|2)([.-].*)?") && model.startsWith("gemini-");
   }
 
+  /**
+   * Signs the first of an OpenAI-format answer's {@code tool_calls} (null: none) as Google's
+   * OpenAI-compatible endpoint does for a Gemini 3 model: {@code
+   * extra_content.google.thought_signature}, the first call of a step only.
+   */
+  public static void signOpenAiCall(JsonArray toolCalls) {
+    if (toolCalls != null
+        && !toolCalls.isEmpty()
+        && toolCalls.getValue(0) instanceof JsonObject call
+        && call.getValue("function") instanceof JsonObject function
+        && function.getString("name") != null) {
+      call.put(
+          "extra_content",
+          new JsonObject()
+              .put(
+                  "google",
+                  new JsonObject()
+                      .put("thought_signature", signature(function.getString("name")))));
+    }
+  }
+
+  /**
+   * The chat stream {@code events} with the first tool call's opening delta (the one naming the
+   * function) signed as {@link #signOpenAiCall} signs an answer's.
+   */
+  public static List<String> signedOpenAiEvents(List<String> events) {
+    List<String> out = new ArrayList<>(events.size());
+    for (String event : events) {
+      if (!event.startsWith("data: {") || !event.contains("\"tool_calls\"")) {
+        out.add(event);
+        continue;
+      }
+      JsonObject chunk = new JsonObject(event.substring("data: ".length()).strip());
+      for (Object choice : chunk.getJsonArray("choices", new JsonArray())) {
+        JsonArray calls =
+            ((JsonObject) choice)
+                .getJsonObject("delta", new JsonObject())
+                .getJsonArray("tool_calls");
+        if (calls != null
+            && !calls.isEmpty()
+            && calls.getValue(0) instanceof JsonObject first
+            && Integer.valueOf(0).equals(first.getInteger("index", 0))) {
+          signOpenAiCall(calls);
+        }
+      }
+      out.add("data: " + chunk.encode() + "\n\n");
+    }
+    return out;
+  }
+
   /** The thought signature the mock gives a call of {@code name} (base64, as Google's are). */
   public static String signature(String name) {
     return java.util.Base64.getEncoder()

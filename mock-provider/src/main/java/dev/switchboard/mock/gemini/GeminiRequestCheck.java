@@ -94,6 +94,63 @@ public final class GeminiRequestCheck {
   }
 
   /**
+   * Google's OpenAI-compatible endpoint checks a chat request as it checks the Gemini request it
+   * makes of it: for a Gemini 3 model, the current turn's assistant {@code tool_calls} must carry
+   * the signature on the first call of each step, in {@code
+   * extra_content.google.thought_signature}. Google's message, or null.
+   */
+  public static String openAiCompatibleProblem(JsonObject chat) {
+    if (!GeminiPayloads.signsCalls(chat.getString("model", ""))) {
+      return null;
+    }
+    JsonArray contents = new JsonArray();
+    for (Object m : chat.getJsonArray("messages", new JsonArray())) {
+      if (!(m instanceof JsonObject message)) {
+        continue;
+      }
+      String role = message.getString("role", "");
+      JsonArray parts = new JsonArray();
+      if ("assistant".equals(role)) {
+        for (Object c : message.getJsonArray("tool_calls", new JsonArray())) {
+          if (c instanceof JsonObject call) {
+            JsonObject part =
+                new JsonObject()
+                    .put(
+                        "functionCall",
+                        new JsonObject()
+                            .put(
+                                "name",
+                                call.getJsonObject("function", new JsonObject())
+                                    .getString("name", "")));
+            Object signature =
+                call.getJsonObject("extra_content", new JsonObject())
+                    .getJsonObject("google", new JsonObject())
+                    .getValue("thought_signature");
+            if (signature instanceof String s) {
+              part.put("thoughtSignature", s);
+            }
+            parts.add(part);
+          }
+        }
+        contents.add(new JsonObject().put("role", "model").put("parts", parts));
+      } else if ("user".equals(role)) {
+        contents.add(
+            new JsonObject()
+                .put("role", "user")
+                .put("parts", parts.add(new JsonObject().put("text", "…"))));
+      } else if ("tool".equals(role)) {
+        contents.add(
+            new JsonObject()
+                .put("role", "user")
+                .put(
+                    "parts",
+                    parts.add(new JsonObject().put("functionResponse", new JsonObject()))));
+      }
+    }
+    return signatures(contents);
+  }
+
+  /**
    * The current turn's function calls (every model content after the last user text) must carry
    * their thought signature on the first call of each step: the mock's own signature, or one of the
    * placeholders Google documents for calls the model did not sign. Google's message for the first

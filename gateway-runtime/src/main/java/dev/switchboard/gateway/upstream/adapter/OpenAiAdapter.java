@@ -97,6 +97,11 @@ public class OpenAiAdapter implements UpstreamAdapter {
     }
     ProviderKind kind = target.provider().providerKind();
     List<String> unhonoured = EncodedRequest.NONE;
+    if (body instanceof ThoughtSignedChat signed && googleCompatible(target.provider())) {
+      // The signatures a front door restored from its carriers go back to Gemini where Google's
+      // OpenAI-compatible endpoint takes them (it refuses a Gemini 3 call replayed without one).
+      copy.set("messages", signed.messagesWithSignatures());
+    }
     if (kind == ProviderKind.MISTRAL) {
       unhonoured = mistralFields(copy);
     } else {
@@ -212,6 +217,22 @@ public class OpenAiAdapter implements UpstreamAdapter {
    * may not know it and keep {@code max_tokens}; Mistral and DeepSeek get a client's {@code
    * max_completion_tokens} as {@code max_tokens} ({@link #limitAsMaxTokens}).
    */
+  /**
+   * Whether an {@code openai-compatible} provider is Google's OpenAI-compatible Gemini endpoint
+   * ({@code baseUrl} ending in {@code /v1beta/openai}), which gives a Gemini call's thought
+   * signature in {@code extra_content.google.thought_signature} and wants it back there.
+   */
+  static boolean googleCompatible(RoutingTable.Provider provider) {
+    String url = provider.baseUrl();
+    if (provider.providerKind() != ProviderKind.OPENAI_COMPATIBLE || url == null) {
+      return false;
+    }
+    int end = url.endsWith("/") ? url.length() - 1 : url.length();
+    return url.startsWith(GOOGLE_COMPATIBLE_PATH, end - GOOGLE_COMPATIBLE_PATH.length());
+  }
+
+  private static final String GOOGLE_COMPATIBLE_PATH = "/v1beta/openai";
+
   static boolean takesMaxCompletionTokens(RoutingTable.Provider provider) {
     return switch (provider.providerKind()) {
       case OPENAI -> true;

@@ -1,5 +1,7 @@
 package dev.switchboard.gateway.upstream.adapter;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Map;
@@ -9,8 +11,10 @@ import java.util.Map;
  * tool calls come with Gemini thought signatures held beside the tree, by tool-call id, rather than
  * in it: only the Gemini adapter reads them (as the calls' {@code thoughtSignature}); every other
  * adapter serializes the tree, which carries no trace of them, so a foreign field never reaches
- * OpenAI, Mistral or Anthropic. A tool call's own {@code extra_content.google.thought_signature} (a
- * chat client's) still wins. Stages may change the tree as they change any chat form.
+ * OpenAI, Mistral or Anthropic — but Google's own OpenAI-compatible endpoint, which takes them in
+ * the calls' {@code extra_content} ({@link #messagesWithSignatures}). A tool call's own {@code
+ * extra_content.google.thought_signature} (a chat client's) still wins. Stages may change the tree
+ * as they change any chat form.
  */
 public final class ThoughtSignedChat extends ObjectNode {
 
@@ -46,5 +50,49 @@ public final class ThoughtSignedChat extends ObjectNode {
   /** The thought signature of the tool call {@code id}, or null. */
   public String signature(String id) {
     return id == null ? null : signatures.get(id);
+  }
+
+  /**
+   * The {@code messages} with each signature written where Google's OpenAI-compatible endpoint
+   * takes it back, the call's {@code extra_content.google.thought_signature} (a call that has its
+   * own keeps it): for that endpoint only. Only the assistant messages and calls that get one are
+   * new; the rest are shared with this tree.
+   */
+  public ArrayNode messagesWithSignatures() {
+    ArrayNode out = JsonNodeFactory.instance.arrayNode();
+    for (JsonNode message : path("messages")) {
+      JsonNode calls = message.get("tool_calls");
+      if (calls == null || !calls.isArray() || !(message instanceof ObjectNode assistant)) {
+        out.add(message);
+        continue;
+      }
+      ArrayNode signed = null;
+      for (int i = 0; i < calls.size(); i++) {
+        JsonNode call = calls.get(i);
+        String signature = signature(call.path("id").asText(null));
+        if (signature == null
+            || call.path("extra_content").path("google").has("thought_signature")
+            || !call.isObject()) {
+          continue;
+        }
+        if (signed == null) {
+          signed = calls.deepCopy();
+        }
+        ObjectNode copy = (ObjectNode) signed.get(i);
+        ObjectNode extra =
+            copy.get("extra_content") instanceof ObjectNode e ? e : copy.putObject("extra_content");
+        ObjectNode google =
+            extra.get("google") instanceof ObjectNode g ? g : extra.putObject("google");
+        google.put("thought_signature", signature);
+      }
+      if (signed == null) {
+        out.add(message);
+      } else {
+        ObjectNode copy = JsonNodeFactory.instance.objectNode().setAll(assistant);
+        copy.set("tool_calls", signed);
+        out.add(copy);
+      }
+    }
+    return out;
   }
 }
