@@ -15,7 +15,7 @@ import java.util.List;
 /**
  * Writes an answer, whole or as an SSE stream, and applies the faults that act on the body once
  * headers are out: {@code reset-after-headers}, {@code truncate}, {@code stall-after}, {@code
- * stream-error}, {@code linger} and {@code drip}. Runs on the event loop only.
+ * stream-error}, {@code linger}, {@code drip} and {@code trickle}. Runs on the event loop only.
  */
 final class AnswerWriter {
 
@@ -28,8 +28,9 @@ final class AnswerWriter {
   }
 
   /**
-   * Sends a JSON body, honouring {@code reset-after-headers} (half the body, then a TCP reset) and
-   * {@code truncate} (half the body, then a clean end of an invalid document).
+   * Sends a JSON body, honouring {@code reset-after-headers} (half the body, then a TCP reset),
+   * {@code truncate} (half the body, then a clean end of an invalid document) and {@code trickle}
+   * (the body one byte at a time).
    */
   void sendJson(RoutingContext ctx, String body, FaultSpec fault) {
     HttpServerResponse res = ctx.response().putHeader("content-type", "application/json");
@@ -37,6 +38,10 @@ final class AnswerWriter {
         fault.resetAfterHeaders()
             || fault.truncateAfterEvents() != null
             || fault.stallAfterEvents() != null;
+    if (!cut && fault.trickleMs() != null) {
+      trickle(res, body, fault.trickleMs());
+      return;
+    }
     if (!cut) {
       res.end(body);
       return;
@@ -52,6 +57,31 @@ final class AnswerWriter {
       endAndClose(ctx.request(), res);
     }
     // stall-after: half a body, then silence until the client gives up.
+  }
+
+  /**
+   * {@code trickle:MS}: the head at once, then the body chunked, one byte every {@code intervalMs}
+   * (the whole of it, ended properly): an upstream that is never silent for long, so an idle
+   * timeout never fires, yet takes as long as the body has bytes to finish. Stops when the client
+   * goes away.
+   */
+  void trickle(HttpServerResponse res, String body, long intervalMs) {
+    io.vertx.core.buffer.Buffer bytes = io.vertx.core.buffer.Buffer.buffer(body);
+    res.setChunked(true).putHeader("content-type", "application/json").writeHead();
+    trickleFrom(res, bytes, 0, intervalMs);
+  }
+
+  private void trickleFrom(
+      HttpServerResponse res, io.vertx.core.buffer.Buffer bytes, int at, long intervalMs) {
+    if (res.closed() || res.ended()) {
+      return;
+    }
+    if (at >= bytes.length()) {
+      res.end();
+      return;
+    }
+    res.write(bytes.getBuffer(at, at + 1));
+    vertx.setTimer(intervalMs, t -> trickleFrom(res, bytes, at + 1, intervalMs));
   }
 
   /**

@@ -366,12 +366,16 @@ final class ProviderHandler {
           afterDelay(ctx, a.fault(), () -> replay(ctx, stored, a.fault()));
         } else {
           // Chunked, as OpenAI's API answers (no Content-Length); after the fault's delay, or
-          // never with stall (a provider slow to answer a retrieve).
+          // never with stall (a provider slow to answer a retrieve); a byte at a time with trickle.
           afterDelay(
               ctx,
               a.fault(),
               () -> {
                 String body = stored.response().encode();
+                if (a.fault().trickleMs() != null) {
+                  writer.trickle(ctx.response(), body, a.fault().trickleMs());
+                  return;
+                }
                 ctx.response()
                     .setChunked(true)
                     .putHeader("content-type", "application/json")

@@ -731,6 +731,48 @@ class FaultInjectionTest {
     }
   }
 
+  /**
+   * {@code trickle}: the head at once, then the JSON body a byte per write, spaced out, and whole
+   * in the end: never silent for long, never quick to finish.
+   */
+  @Test
+  void trickleSendsAJsonAnswerAByteAtATime() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      HttpClient http = vertx.createHttpClient(new HttpClientOptions());
+      List<Integer> reads = new CopyOnWriteArrayList<>();
+      String body =
+          http.request(
+                  new RequestOptions()
+                      .setMethod(HttpMethod.POST)
+                      .setHost("127.0.0.1")
+                      .setPort(mock.port())
+                      .setURI("/v1/chat/completions")
+                      .putHeader(MockProvider.FAULT_HEADER, "trickle:1"))
+              .compose(
+                  req ->
+                      req.send(chat(MODEL, "hi"))
+                          .compose(
+                              res -> {
+                                Buffer all = Buffer.buffer();
+                                res.handler(
+                                    b -> {
+                                      reads.add(b.length());
+                                      all.appendBuffer(b);
+                                    });
+                                return res.end().map(v -> all.toString());
+                              }))
+              .toCompletionStage()
+              .toCompletableFuture()
+              .get(30, TimeUnit.SECONDS);
+
+      assertThat(new JsonObject(body).getString("object")).isEqualTo("chat.completion");
+      assertThat(reads).hasSize(body.getBytes(StandardCharsets.UTF_8).length).allMatch(n -> n == 1);
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
   @Test
   void faultsCanBeScriptedThroughTheAdminApi() throws Exception {
     HttpResponse<String> added =

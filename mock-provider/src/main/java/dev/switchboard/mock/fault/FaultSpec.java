@@ -62,6 +62,8 @@ import java.util.OptionalLong;
  *       with empty text, the one with the finish reason, as Gemini may stream it)
  *   <li>{@code linger} (stream every event, the final one included, then keep the connection open
  *       without a byte more: an upstream that is slow to close after its answer)
+ *   <li>{@code trickle:100} (a JSON answer's body one byte every 100 ms after its head: an upstream
+ *       that is never idle for long yet never finishes)
  *   <li>combinations: {@code delay:200,status:503}
  * </ul>
  *
@@ -97,6 +99,8 @@ import java.util.OptionalLong;
  * @param geminiSignatureTail a Gemini stream sends a call's thought signature on a later part
  * @param anthropicStop the {@code stop_reason} an Anthropic answer ends with, or {@code null} for
  *     its own
+ * @param trickleMs interval between the bytes of a JSON answer's body, or {@code null} to send it
+ *     at once
  * @param source the text this spec was parsed from
  */
 public record FaultSpec(
@@ -128,13 +132,14 @@ public record FaultSpec(
     boolean geminiUsageTail,
     boolean geminiSignatureTail,
     String anthropicStop,
+    Long trickleMs,
     String source) {
 
   /** No fault: the request is answered normally. */
   public static final FaultSpec NONE =
       new FaultSpec(
           null, null, null, null, 0, 0, null, false, false, null, false, null, null, null, null,
-          null, false, false, false, null, false, false, null, null, false, false, false, null,
+          null, false, false, false, null, false, false, null, null, false, false, false, null, null,
           "none");
 
   /** Parses the grammar described on the type; throws {@link IllegalArgumentException}. */
@@ -176,6 +181,12 @@ public record FaultSpec(
           }
         }
         case "drip" -> b.drip = parseLong(requireArg(name, arg), name);
+        case "trickle" -> {
+          b.trickle = parseLong(requireArg(name, arg), name);
+          if (b.trickle < 1) {
+            throw new IllegalArgumentException("trickle must be positive: " + arg);
+          }
+        }
         case "reset-before-headers" -> b.resetBefore = true;
         case "reset-after-headers" -> b.resetAfter = true;
         case "truncate" -> b.truncate = arg == null ? 1 : parseInt(arg, name);
@@ -250,6 +261,7 @@ public record FaultSpec(
         b.geminiUsageTail,
         b.geminiSignatureTail,
         b.anthropicStop,
+        b.trickle,
         trimmed);
   }
 
@@ -287,6 +299,7 @@ public record FaultSpec(
         geminiUsageTail,
         geminiSignatureTail,
         anthropicStop,
+        trickleMs,
         source);
   }
 
@@ -324,7 +337,8 @@ public record FaultSpec(
         && !linger
         && !geminiUsageTail
         && !geminiSignatureTail
-        && anthropicStop == null;
+        && anthropicStop == null
+        && trickleMs == null;
   }
 
   @Override
@@ -423,5 +437,6 @@ public record FaultSpec(
     boolean geminiUsageTail;
     boolean geminiSignatureTail;
     String anthropicStop;
+    Long trickle;
   }
 }

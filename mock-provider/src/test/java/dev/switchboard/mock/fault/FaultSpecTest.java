@@ -57,6 +57,8 @@ class FaultSpecTest {
     assertThat(FaultSpec.parse("truncate:3").truncateAfterEvents()).isEqualTo(3);
     assertThat(FaultSpec.parse("truncate").truncateAfterEvents()).isEqualTo(1);
     assertThat(FaultSpec.parse("drip:50").dripMs()).isEqualTo(50L);
+    assertThat(FaultSpec.parse("trickle:20").trickleMs()).isEqualTo(20L);
+    assertThat(FaultSpec.parse("trickle:20").isNone()).isFalse();
     assertThat(FaultSpec.parse("fail-rate:0.3").failRate()).isEqualTo(0.3);
     assertThat(FaultSpec.parse("stall-after:2").stallAfterEvents()).isEqualTo(2);
     assertThat(FaultSpec.parse("stream-error:4").streamErrorAfterEvents()).isEqualTo(4);
@@ -107,6 +109,8 @@ class FaultSpecTest {
         "delay:-5",
         "fail-rate:1.5",
         "drip:",
+        "trickle:0",
+        "trickle",
         "tokens:0",
         "stall-after:-1"
       })
