@@ -18,6 +18,7 @@ import dev.switchboard.gateway.security.LineKeyScrubber;
 import dev.switchboard.gateway.time.GatewayClock;
 import dev.switchboard.gateway.upstream.AttemptTimeouts;
 import dev.switchboard.gateway.upstream.FailureKind;
+import dev.switchboard.gateway.upstream.JsonAttemptTimer;
 import dev.switchboard.gateway.upstream.Operation;
 import dev.switchboard.gateway.upstream.UpstreamClients;
 import dev.switchboard.gateway.upstream.UpstreamFailure;
@@ -316,21 +317,21 @@ public final class ResponsesStateHandler {
     KeyScrubber scrubber = key.map(KeyScrubber::forKey).orElse(KeyScrubber.NONE);
     long maxBody = maxBody(provider);
     AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
-    // Until the provider's answer head arrives the call is held to its first-token timeout, as a
-    // plain call's first token is its head; the idle timeout (its total) bounds the rest.
-    long firstByteTimer =
-        timeouts.firstTokenMs() < timeouts.totalMs()
-            ? clock.setTimer(
-                timeouts.firstTokenMs(),
-                t -> {
-                  // Failed first: the reset fails the request at once, which then finds it ended.
-                  call.fail(firstByteTimeout(provider, timeouts, call.ctx));
-                  HttpClientRequest req = sent.get();
-                  if (req != null) {
-                    req.reset();
-                  }
-                })
-            : -1;
+    // One timer, as a proxied plain call has: until the provider's answer head arrives the call is
+    // held to its first-token timeout (a plain call's first token is its head), and the whole JSON
+    // answer, its body included, to its total. The connection's idle timeout alone would let a
+    // body that trickles in a byte at a time run forever, each byte resetting it. A streamed
+    // retrieve's events are watched by its stream-idle timer once its head is in.
+    JsonAttemptTimer timer =
+        new JsonAttemptTimer(
+            clock,
+            timeouts,
+            () ->
+                timedOut(
+                    call,
+                    sent,
+                    timeout(provider, "first-token", timeouts.firstTokenMs(), call.ctx)),
+            () -> timedOut(call, sent, timeout(provider, "total", timeouts.totalMs(), call.ctx)));
     clients
         .clientFor(provider)
         .request(options)
@@ -346,18 +347,16 @@ public final class ResponsesStateHandler {
             })
         .onComplete(
             ar -> {
-              if (firstByteTimer >= 0) {
-                clock.cancelTimer(firstByteTimer);
-              }
-              if (call.accounted()) {
-                return; // timed out before the head, or the client left
-              }
-              if (ar.failed()) {
+              if (call.accounted() || ar.failed()) {
+                timer.stop();
+                // Accounted: timed out before the head, or the client left.
                 call.fail(unreachable(id));
                 return;
               }
+              timer.headersArrived();
               HttpClientResponse resp = ar.result();
               if (method == HttpMethod.GET && suffix.isEmpty() && isEventStream(resp)) {
+                timer.stop();
                 call.ctx.stream(true);
                 relayStream(call, sent.get(), resp, scrubber, timeouts);
                 return;
@@ -365,6 +364,10 @@ public final class ResponsesStateHandler {
               body(resp, sent.get(), maxBody)
                   .onComplete(
                       read -> {
+                        timer.stop();
+                        if (call.accounted()) {
+                          return; // timed out while the body came, or the client left
+                        }
                         if (read.failed()) {
                           call.fail(
                               read.cause() instanceof TooLarge
@@ -375,6 +378,17 @@ public final class ResponsesStateHandler {
                         answer(call, provider, method, id, resp, read.result(), scrubber);
                       });
             });
+  }
+
+  /** A timeout struck: the client gets {@code error} and the provider's request is reset. */
+  private static void timedOut(
+      StoredCall call, AtomicReference<HttpClientRequest> sent, OpenAiError error) {
+    // Failed first: the reset fails the request at once, which then finds it ended.
+    call.fail(error);
+    HttpClientRequest req = sent.get();
+    if (req != null) {
+      req.reset();
+    }
   }
 
   private void answer(
@@ -622,18 +636,20 @@ public final class ResponsesStateHandler {
   }
 
   /**
-   * The provider sent no answer head within its {@code timeouts.firstToken}: the error a plain call
-   * gets for the same timeout ({@link ErrorMapping}, 504 {@code upstream_timeout}, error class
-   * {@code timeout}).
+   * The provider sent no answer head within its {@code timeouts.firstToken}, or not the whole
+   * answer within its {@code timeouts.total}: the error a plain call gets for the same timeout
+   * ({@link ErrorMapping}, 504 {@code upstream_timeout}, error class {@code timeout}).
    */
-  private static OpenAiError firstByteTimeout(
-      RoutingTable.Provider provider, AttemptTimeouts timeouts, RequestContext ctx) {
+  private static OpenAiError timeout(
+      RoutingTable.Provider provider, String which, long ms, RequestContext ctx) {
     return ErrorMapping.toOpenAiError(
         new UpstreamFailure(
             FailureKind.TIMEOUT,
             provider.name()
-                + " exceeded its first-token timeout of "
-                + timeouts.firstTokenMs()
+                + " exceeded its "
+                + which
+                + " timeout of "
+                + ms
                 + " ms on a stored-response call"),
         ctx);
   }

@@ -102,6 +102,7 @@ public final class UpstreamCaller {
     int[] successHead = {0};
     JsonAttemptTimer timer =
         new JsonAttemptTimer(
+            clock,
             timeouts,
             () ->
                 abort(
@@ -451,73 +452,6 @@ public final class UpstreamCaller {
       return Future.failedFuture(attempt.future().cause());
     }
     return req.send(body);
-  }
-
-  /**
-   * The timeouts of a non-streamed attempt on one timer: for a plain call the first token is the
-   * response head (providers send it when the answer is ready), so until the head arrives the timer
-   * stands at the first-token timeout; when it fires after the head arrived it is set again for
-   * what is left of the total. An answer that comes in time (nearly every one) costs one timer set
-   * and one cancelled, where a timer per timeout cost two and two: 5 % of the plain gateway's CPU
-   * per request went to the timers' priority queue and maps (HotPathProbe). Driven from the
-   * attempt's event loop only, as its timers run there.
-   */
-  private final class JsonAttemptTimer {
-    private final AttemptTimeouts timeouts;
-    private final Runnable onFirstToken;
-    private final Runnable onTotal;
-    private final long startNanos;
-    private long timerId;
-    private boolean headers;
-    private boolean stopped;
-
-    JsonAttemptTimer(AttemptTimeouts timeouts, Runnable onFirstToken, Runnable onTotal) {
-      this.timeouts = timeouts;
-      this.onFirstToken = onFirstToken;
-      this.onTotal = onTotal;
-      this.startNanos = clock.nanoTime();
-      // Only a first-token timeout shorter than the total needs its own deadline.
-      this.timerId =
-          timeouts.firstTokenMs() < timeouts.totalMs()
-              ? clock.setTimer(timeouts.firstTokenMs(), this::firstTokenDue)
-              : clock.setTimer(timeouts.totalMs(), this::totalDue);
-    }
-
-    void headersArrived() {
-      headers = true;
-    }
-
-    private void firstTokenDue(long id) {
-      timerId = -1;
-      if (stopped) {
-        return;
-      }
-      if (!headers) {
-        onFirstToken.run();
-        return;
-      }
-      long leftMs = timeouts.totalMs() - (clock.nanoTime() - startNanos) / 1_000_000;
-      if (leftMs <= 0) {
-        onTotal.run();
-      } else {
-        timerId = clock.setTimer(leftMs, this::totalDue);
-      }
-    }
-
-    private void totalDue(long id) {
-      timerId = -1;
-      if (!stopped) {
-        onTotal.run();
-      }
-    }
-
-    void stop() {
-      stopped = true;
-      if (timerId >= 0) {
-        clock.cancelTimer(timerId);
-        timerId = -1;
-      }
-    }
   }
 
   /**

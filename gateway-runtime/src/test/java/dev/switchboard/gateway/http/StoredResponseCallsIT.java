@@ -48,6 +48,9 @@ class StoredResponseCallsIT {
   /** The first-token timeout of provider {@code slow}; its total is ten minutes. */
   private static final long FIRST_TOKEN_MS = 1_000;
 
+  /** The total timeout of provider {@code trickling}; its first token is as long. */
+  private static final long TOTAL_MS = 3_000;
+
   @TempDir static Path dir;
 
   static MockProvider mock;
@@ -62,7 +65,7 @@ class StoredResponseCallsIT {
             dir,
             new MockProviderOptions().keys(KEY),
             StoredResponseCallsIT::table,
-            Map.of("openai", KEY, "slow", KEY));
+            Map.of("openai", KEY, "slow", KEY, "trickling", KEY));
     mock = gateway.mock();
     sdk =
         OpenAIOkHttpClient.builder()
@@ -86,10 +89,18 @@ class StoredResponseCallsIT {
                 mock.baseUrl(),
                 true,
                 Map.of(),
-                new RoutingTable.Timeouts(null, FIRST_TOKEN_MS, 600_000L, null))),
+                new RoutingTable.Timeouts(null, FIRST_TOKEN_MS, 600_000L, null)),
+            provider(
+                "trickling",
+                "openai",
+                mock.baseUrl(),
+                true,
+                Map.of(),
+                new RoutingTable.Timeouts(null, null, TOTAL_MS, null))),
         List.of(
             route("native", List.of(), target("openai", "gpt-4.1", 0)),
-            route("slow", List.of(), target("slow", "gpt-4.1", 0))));
+            route("slow", List.of(), target("slow", "gpt-4.1", 0)),
+            route("trickling", List.of(), target("trickling", "gpt-4.1", 0))));
   }
 
   @AfterAll
@@ -313,6 +324,39 @@ class StoredResponseCallsIT {
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(
             () -> assertThat(mock.stats().clientAborts()).isGreaterThanOrEqualTo(abortsBefore + 2));
+  }
+
+  /**
+   * The provider sends its answer head at once, then the JSON body a byte every 50 ms ({@code
+   * trickle}): never silent for as long as its timeouts, so only a bound on the whole answer ends
+   * it. Past the provider's {@code timeouts.total} (3 s, where the whole body would take a minute)
+   * the client gets the 504 a plain call gets for the same timeout, accounted as {@code timeout},
+   * and the provider's request is reset.
+   */
+  @Test
+  void aJsonRetrieveWhoseBodyTricklesEndsAtTheTotalTimeout() throws Exception {
+    create("Warm the path up");
+    String id =
+        sdk.responses()
+            .create(ResponseCreateParams.builder().model("trickling").input("Drip me").build())
+            .id();
+    mock.faults().set("*", "trickle:50");
+    long abortsBefore = mock.stats().clientAborts();
+
+    HttpResponse<String> late = call("GET", "/v1/responses/" + id, "trickled");
+
+    assertThat(late.statusCode()).as(late.body()).isEqualTo(504);
+    JsonNode error = GatewayHarness.json(late.body()).path("error");
+    assertThat(error.path("type").asText()).isEqualTo("timeout_error");
+    assertThat(error.path("code").asText()).isEqualTo("upstream_timeout");
+    JsonNode line = line("trickled");
+    assertThat(line.path("status").asInt()).isEqualTo(504);
+    assertThat(line.path("outcome").asText()).isEqualTo("error");
+    assertThat(line.path("error_class").asText()).isEqualTo("timeout");
+    assertThat(line.path("provider").asText()).isEqualTo("trickling");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(mock.stats().clientAborts()).isGreaterThan(abortsBefore));
   }
 
   /**
