@@ -132,9 +132,9 @@ class GrafanaDashboardTest {
 
   /**
    * The stored-response calls ({@code GET}/{@code DELETE /v1/responses/{id}}, {@code input_items},
-   * {@code cancel}) count in the request metrics with {@code route="none"}: every selector over the
-   * route variable (whose "All" is {@code .*}) and the variable's own values leave them out, since
-   * those panels mean model calls; a panel of their own shows them.
+   * {@code cancel}) count in the request metrics with {@code route="_none"}: every selector over
+   * the route variable (whose "All" is {@code .*}) and the variable's own values leave them out,
+   * since those panels mean model calls; a panel of their own shows them.
    */
   @Test
   void modelCallPanelsLeaveTheStoredResponseCallsOut() throws IOException {
@@ -147,18 +147,18 @@ class GrafanaDashboardTest {
       while (m.find()) {
         if (m.group().contains("$route") || expression.startsWith("label_values(")) {
           routeSelectors++;
-          assertThat(m.group()).as(expression).contains("route!=\"none\"");
+          assertThat(m.group()).as(expression).contains("route!=\"_none\"");
         }
       }
       if (expression.startsWith("label_values(")) {
-        assertThat(expression).contains("route!=\"none\"");
+        assertThat(expression).contains("route!=\"_none\"");
       }
     }
     assertThat(routeSelectors).isGreaterThanOrEqualTo(10);
     assertThat(expressions)
         .anyMatch(
             e ->
-                e.contains("gen_ai_client_operation_duration_seconds_count{route=\"none\"}")
+                e.contains("gen_ai_client_operation_duration_seconds_count{route=\"_none\"}")
                     && e.contains("by (operation, outcome)"));
   }
 

@@ -2,6 +2,7 @@ package dev.switchboard.gateway.http;
 
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.consumer.ConsumerPolicy;
+import dev.switchboard.gateway.metrics.GatewayMetrics;
 import dev.switchboard.gateway.pipeline.ConsumerStage;
 import dev.switchboard.gateway.pipeline.IdentifyStage;
 import dev.switchboard.gateway.pipeline.ValidateStage;
@@ -260,8 +261,8 @@ public final class ResponsesStateHandler {
         new RoutingTable.Target(provider.name(), model, 0, 0), provider, NO_ARM);
   }
 
-  /** The arm label of a stored-response call (the metrics' label for "none"). */
-  private static final String NO_ARM = "none";
+  /** The arm label of a stored-response call: the metrics' label for none. */
+  private static final String NO_ARM = GatewayMetrics.NONE;
 
   private void call(
       StoredCall call,

@@ -27,8 +27,8 @@ import java.util.function.Function;
  * one exists ({@code gen_ai.client.operation.duration}, {@code gen_ai.client.token.usage}, {@code
  * gen_ai.server.time_to_first_token}, {@code gen_ai.server.time_per_output_token}); the rest are
  * {@code switchboard_*}. Tags are bounded by the routing table (route, provider, target model,
- * canary arm) plus small fixed sets (outcome, error class, token type): never request ids, users or
- * free text.
+ * canary arm; {@link #NONE} where there is none) plus small fixed sets (operation, outcome, error
+ * class, token type): never request ids, users or free text.
  */
 public final class GatewayMetrics {
 
@@ -241,7 +241,12 @@ public final class GatewayMetrics {
     return meters != null ? meters : byTarget.computeIfAbsent(key, TargetMeters::new);
   }
 
-  private static final String NONE = "none";
+  /**
+   * The label value of an absent dimension: the route of a request that resolved none, and the
+   * provider, target model and arm of one that reached no target. One value for all of them, the
+   * name no route, provider or arm can take ({@link RequestContext#NO_ROUTE}).
+   */
+  public static final String NONE = RequestContext.NO_ROUTE;
 
   private static final String INTERNAL = FailureKind.INTERNAL.label();
 

@@ -142,9 +142,20 @@ public final class RequestContext {
     this.route = route;
   }
 
+  /** The route's name, or {@link #NO_ROUTE} before (or without) one was resolved. */
   public String routeName() {
-    return route == null ? "none" : route.name();
+    return route == null ? NO_ROUTE : route.name();
   }
+
+  /**
+   * The name of no route: the {@code route} of a request that resolved none (a stored-response
+   * call, a refusal before routing) in metrics and logs. {@code _none} because no route can be
+   * named so: a ModelRoute's name is a Kubernetes object name (lowercase alphanumerics, '-' and
+   * '.'), which never holds '_', so a route named {@code none} keeps series of its own. Also free
+   * of PromQL regex metacharacters ({@code route!~"$route"} stays literal, as {@code (none)} would
+   * not).
+   */
+  public static final String NO_ROUTE = "_none";
 
   /** The target that served (or last failed) the request; null before the first attempt. */
   public PlannedTarget target() {

@@ -753,8 +753,8 @@ class GatewayProxyIT {
   @Test
   void aRequestEndedBeforeAnyUpstreamIsStillAccounted() throws Exception {
     String series =
-        "switchboard_errors_total{arm=\"none\",error_class=\"model_not_found\","
-            + "provider=\"none\",route=\"none\",target_model=\"none\"}";
+        "switchboard_errors_total{arm=\"_none\",error_class=\"model_not_found\","
+            + "provider=\"_none\",route=\"_none\",target_model=\"_none\"}";
     double before = metricValueOrZero(gateway.admin("/metrics").body(), series);
 
     assertThat(gateway.post("/v1/chat/completions", chat("no-such-model", false)).statusCode())

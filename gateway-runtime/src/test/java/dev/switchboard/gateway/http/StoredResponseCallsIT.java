@@ -171,7 +171,7 @@ class StoredResponseCallsIT {
     String metrics = gateway.admin("/metrics").body();
     assertThat(metrics)
         .containsPattern(
-            "gen_ai_server_time_to_first_token_seconds_count\\{[^}]*route=\"none\"[^}]*\\} [1-9]");
+            "gen_ai_server_time_to_first_token_seconds_count\\{[^}]*route=\"_none\"[^}]*\\} [1-9]");
     assertThat(count(metrics, "response_retrieve", "success", "false", "openai"))
         .isGreaterThanOrEqualTo(1);
     assertThat(count(metrics, "response_retrieve", "success", "true", "openai"))
@@ -180,12 +180,12 @@ class StoredResponseCallsIT {
         .isGreaterThanOrEqualTo(1);
     assertThat(count(metrics, "response_delete", "success", "false", "openai"))
         .isGreaterThanOrEqualTo(1);
-    assertThat(count(metrics, "response_retrieve", "error", "false", "none"))
+    assertThat(count(metrics, "response_retrieve", "error", "false", "_none"))
         .isGreaterThanOrEqualTo(1);
     assertThat(metrics)
         .contains(
-            "switchboard_errors_total{arm=\"none\",error_class=\"upstream_rejected\","
-                + "provider=\"openai\",route=\"none\",target_model=\"gpt-4.1\"}");
+            "switchboard_errors_total{arm=\"_none\",error_class=\"upstream_rejected\","
+                + "provider=\"openai\",route=\"_none\",target_model=\"gpt-4.1\"}");
     assertThat(metrics).doesNotContain(KEY);
   }
 
@@ -401,7 +401,7 @@ class StoredResponseCallsIT {
           && line.contains("outcome=\"" + outcome + "\"")
           && line.contains("stream=\"" + stream + "\"")
           && line.contains("provider=\"" + provider + "\"")
-          && line.contains("route=\"none\"")) {
+          && line.contains("route=\"_none\"")) {
         return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
       }
     }

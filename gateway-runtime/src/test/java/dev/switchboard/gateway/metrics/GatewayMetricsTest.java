@@ -2,13 +2,16 @@ package dev.switchboard.gateway.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.TestTables;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.request.TokenUsage;
 import dev.switchboard.gateway.routing.PlannedTarget;
+import dev.switchboard.gateway.routing.ResolvedRoute;
 import dev.switchboard.gateway.time.ManualClock;
 import dev.switchboard.gateway.upstream.Operation;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class GatewayMetricsTest {
@@ -50,7 +53,7 @@ class GatewayMetricsTest {
     String stable = "arm=\"stable\"";
     assertThat(
             line("gen_ai_client_operation_duration_seconds_count", stable, "outcome=\"success\""))
-        .contains("provider=\"p\"", "target_model=\"m\"", "route=\"none\"", "stream=\"false\"")
+        .contains("provider=\"p\"", "target_model=\"m\"", "route=\"_none\"", "stream=\"false\"")
         .contains("operation=\"chat\"")
         .endsWith(" 2");
     assertThat(line("gen_ai_client_operation_duration_seconds_count", "arm=\"canary\""))
@@ -113,8 +116,38 @@ class GatewayMetricsTest {
     metrics.request(ctx);
 
     assertThat(line("switchboard_errors_total", "error_class=\"route_not_found\""))
-        .contains("provider=\"none\"", "target_model=\"none\"", "arm=\"none\"")
+        .contains(
+            "route=\"_none\"", "provider=\"_none\"", "target_model=\"_none\"", "arm=\"_none\"")
         .endsWith(" 2.0");
     assertThat(metrics.scrape()).doesNotContain("gen_ai_client_token_usage");
+  }
+
+  /**
+   * A ModelRoute may be named {@code none} (a valid Kubernetes name): its requests keep series of
+   * their own, apart from those of requests that resolved no route (a stored-response call, an
+   * unknown model), which no route name can take.
+   */
+  @Test
+  void aRouteNamedNoneKeepsItsOwnSeries() {
+    RoutingTable.Route none =
+        new RoutingTable.Route("none", "none", List.of(), null, 1, List.of(), List.of(), null);
+    PlannedTarget t = target("p", "m", "stable");
+    RequestContext routed = finished(t, "error", "upstream_5xx");
+    routed.route(new ResolvedRoute(none, null, List.of(t), List.of(), "route"));
+    metrics.request(routed);
+    RequestContext unrouted =
+        new RequestContext("r", Operation.CHAT_COMPLETIONS, new ManualClock());
+    unrouted.finish(404, "error", "upstream_5xx");
+    metrics.request(unrouted);
+    metrics.request(unrouted);
+
+    assertThat(line("switchboard_errors_total", "route=\"none\""))
+        .contains("provider=\"p\"", "arm=\"stable\"")
+        .endsWith(" 1.0");
+    assertThat(line("switchboard_errors_total", "route=\"" + GatewayMetrics.NONE + "\""))
+        .contains("provider=\"_none\"")
+        .endsWith(" 2.0");
+    assertThat(line("gen_ai_client_operation_duration_seconds_count", "route=\"none\""))
+        .endsWith(" 1");
   }
 }

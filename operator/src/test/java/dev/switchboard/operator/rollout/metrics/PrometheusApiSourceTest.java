@@ -135,7 +135,7 @@ class PrometheusApiSourceTest {
             return vector(Map.of("canary", "0.9", "stable", "0.3"));
           }
           if (promql.contains("histogram_quantile")) {
-            return vector(Map.of("canary", "1.2", "stable", "0.8", "none", "NaN"));
+            return vector(Map.of("canary", "1.2", "stable", "0.8", "_none", "NaN"));
           }
           if (promql.contains("outcome!=\"success\"")) {
             return vector(Map.of("canary", "3.0000001"));
