@@ -203,7 +203,7 @@ public final class GatewayMetrics {
     }
     Double ttftMs = ctx.ttftMs();
     if (ttftMs != null && ctx.stream()) {
-      meters.ttft().record((long) (ttftMs * 1e6), TimeUnit.NANOSECONDS);
+      meters.ttft(ctx.operationName()).record((long) (ttftMs * 1e6), TimeUnit.NANOSECONDS);
     }
     TokenUsage usage = ctx.usage();
     if (usage != null) {
@@ -289,7 +289,7 @@ public final class GatewayMetrics {
     private final Map<String, Counter> errors = new ConcurrentHashMap<>();
     private final Map<DurationKey, Timer> durations = new ConcurrentHashMap<>();
     private final DistributionSummary[] tokens = new DistributionSummary[TokenType.values().length];
-    private volatile Timer ttft;
+    private final Map<String, Timer> ttfts = new ConcurrentHashMap<>();
     private volatile Timer timePerOutputToken;
     private volatile Counter cost;
     private volatile Counter refusals;
@@ -355,19 +355,22 @@ public final class GatewayMetrics {
                   .register(registry));
     }
 
-    Timer ttft() {
-      Timer timer = ttft;
-      if (timer == null) {
-        timer =
-            Timer.builder("gen_ai.server.time_to_first_token")
-                .description("Time from request arrival to the first streamed token")
-                .tags(tags)
-                .publishPercentileHistogram()
-                .maximumExpectedValue(Duration.ofMinutes(2))
-                .register(registry);
-        ttft = timer;
-      }
-      return timer;
+    /**
+     * The TTFT histogram of {@code operation}, tagged as the request duration is: the operation
+     * names are a fixed set (the operations' {@code gen_ai.operation.name} and the stored-response
+     * calls'), so the tag multiplies the series by the few operations that stream.
+     */
+    Timer ttft(String operation) {
+      return cached(
+          ttfts,
+          operation,
+          o ->
+              Timer.builder("gen_ai.server.time_to_first_token")
+                  .description("Time from request arrival to the first streamed token")
+                  .tags(tags.and("operation", o))
+                  .publishPercentileHistogram()
+                  .maximumExpectedValue(Duration.ofMinutes(2))
+                  .register(registry));
     }
 
     Timer timePerOutputToken() {

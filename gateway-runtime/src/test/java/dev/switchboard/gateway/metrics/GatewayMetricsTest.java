@@ -108,6 +108,37 @@ class GatewayMetricsTest {
         .doesNotContain("switchboard_refusals");
   }
 
+  /**
+   * Time to first token carries the request's {@code operation}, as the request duration does: a
+   * streamed chat and a streamed stored-response retrieve (same target) are two series.
+   */
+  @Test
+  void timeToFirstTokenIsTaggedWithTheOperation() {
+    ManualClock clock = new ManualClock();
+    PlannedTarget t = target("p", "m", "stable");
+    RequestContext chat = new RequestContext("c", Operation.CHAT_COMPLETIONS, clock);
+    RequestContext retrieve =
+        new RequestContext("s", Operation.RESPONSES, "response_retrieve", clock);
+    for (RequestContext ctx : List.of(chat, retrieve)) {
+      ctx.target(t);
+      ctx.stream(true);
+    }
+    clock.advance(300);
+    chat.firstToken();
+    clock.advance(200);
+    retrieve.firstToken();
+    chat.finish(200, "success", null);
+    retrieve.finish(200, "success", null);
+    metrics.request(chat);
+    metrics.request(retrieve);
+
+    String ttft = "gen_ai_server_time_to_first_token_seconds_sum";
+    assertThat(line(ttft, "operation=\"chat\"")).contains("provider=\"p\"").endsWith(" 0.3");
+    assertThat(line(ttft, "operation=\"response_retrieve\"")).endsWith(" 0.5");
+    assertThat(line("gen_ai_server_time_to_first_token_seconds_count", "operation=\"chat\""))
+        .endsWith(" 1");
+  }
+
   @Test
   void requestWithoutTargetIsCountedUnderNone() {
     RequestContext ctx = new RequestContext("r", Operation.CHAT_COMPLETIONS, new ManualClock());

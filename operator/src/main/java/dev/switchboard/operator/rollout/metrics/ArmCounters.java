@@ -19,7 +19,8 @@ import java.util.TreeMap;
  *       client cancelled, or one its own short deadline cut off, counts for neither arm);
  *   <li>{@code gen_ai_client_operation_duration_seconds_bucket{route,arm,outcome,stream,le}}: the
  *       latency of successful non-streaming requests ({@code _count} of successful requests);
- *   <li>{@code gen_ai_server_time_to_first_token_seconds_bucket{route,arm,le}}: TTFT of streams;
+ *   <li>{@code gen_ai_server_time_to_first_token_seconds_bucket{route,arm,operation,le}}: TTFT of
+ *       streams, summed over the operations;
  *   <li>{@code gen_ai_client_token_usage_tokens_sum/_count{route,arm,gen_ai_token_type="output"}};
  *   <li>{@code switchboard_refusals_total{route,arm}}.
  * </ul>

@@ -62,6 +62,28 @@ class ArmCountersTest {
     assertThat(canary.errors()).isEqualTo(1);
   }
 
+  /**
+   * The gateway tags time to first token with the request's {@code operation}, as the request
+   * duration: the arm's TTFT is over all its operations' buckets, as PromQL's {@code sum by (le,
+   * arm)} takes them.
+   */
+  @Test
+  void timeToFirstTokenSumsTheBucketsOfEveryOperation() {
+    String exposition =
+        """
+        gen_ai_server_time_to_first_token_seconds_bucket{route="chat",arm="canary",operation="chat",le="0.1"} 50
+        gen_ai_server_time_to_first_token_seconds_bucket{route="chat",arm="canary",operation="chat",le="+Inf"} 50
+        gen_ai_server_time_to_first_token_seconds_bucket{route="chat",arm="canary",operation="other",le="0.1"} 0
+        gen_ai_server_time_to_first_token_seconds_bucket{route="chat",arm="canary",operation="other",le="+Inf"} 50
+        """;
+
+    ArmCounters canary = ArmCounters.of(PrometheusText.parse(exposition), "chat").get("canary");
+
+    assertThat(canary.ttftBuckets())
+        .containsEntry(0.1, 50.0)
+        .containsEntry(Double.POSITIVE_INFINITY, 100.0);
+  }
+
   @Test
   void quantileInterpolatesInsideTheBucketLikeHistogramQuantile() {
     Map<Double, Double> buckets =
