@@ -18,8 +18,18 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaPropsBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
@@ -27,6 +37,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -37,6 +48,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * must keep running and serving, render what it understands, and say on each such resource which
  * fields it ignores. The resources are written as raw JSON, as a newer client would write them:
  * RoutingPolicy, ProviderEndpoint, ModelRoute and Consumer.
+ *
+ * <p>An API server drops the fields its CRD does not declare before anyone reads them, so such
+ * fields reach an operator only through a CRD newer than the operator: this class installs one
+ * ({@link #newerCrds()}: the operator's CRDs plus the "future" fields), over the CRDs the operator
+ * was started with.
  */
 class UnknownFieldsScenarioTest {
 
@@ -47,9 +63,63 @@ class UnknownFieldsScenarioTest {
 
   private static final AtomicInteger NAMESPACES = new AtomicInteger();
   private static final KubernetesSerialization JSON = new KubernetesSerialization();
+  private static final Path CRDS = Path.of("../crds");
 
   private String ns;
   private KubernetesClient client;
+
+  /** The operator's CRDs as a newer release would ship them: with the fields written below. */
+  @BeforeAll
+  static void newerCrds() throws IOException {
+    JSONSchemaProps enabled =
+        new JSONSchemaPropsBuilder()
+            .withType("object")
+            .addToProperties("enabled", new JSONSchemaPropsBuilder().withType("boolean").build())
+            .build();
+    installNewer(
+        "routingpolicies.switchboard.dev-v1.yml",
+        Map.of("spec.futureFeature", enabled, "spec.retry.maxAtempts", ofType("integer")));
+    installNewer(
+        "providerendpoints.switchboard.dev-v1.yml",
+        Map.of("spec.healthCheck.intervall", ofType("string")));
+    installNewer(
+        "modelroutes.switchboard.dev-v1.yml", Map.of("spec.targets[].wieght", ofType("integer")));
+    installNewer(
+        "consumers.switchboard.dev-v1.yml",
+        Map.of("spec.futureQuota", enabled, "spec.budget.usdPerWeek", ofType("number")));
+  }
+
+  private static JSONSchemaProps ofType(String type) {
+    return new JSONSchemaPropsBuilder().withType(type).build();
+  }
+
+  /**
+   * Installs a CRD file with extra properties, each at a path of object properties ({@code
+   * spec.retry.maxAtempts}; {@code targets[]} steps into an array's items).
+   */
+  private static void installNewer(String file, Map<String, JSONSchemaProps> additions)
+      throws IOException {
+    CustomResourceDefinition crd;
+    try (InputStream in = Files.newInputStream(CRDS.resolve(file))) {
+      crd = JSON.unmarshal(in, CustomResourceDefinition.class);
+    }
+    for (CustomResourceDefinitionVersion version : crd.getSpec().getVersions()) {
+      for (Map.Entry<String, JSONSchemaProps> addition : additions.entrySet()) {
+        JSONSchemaProps parent = version.getSchema().getOpenAPIV3Schema();
+        String[] steps = addition.getKey().split("\\.");
+        for (int i = 0; i < steps.length - 1; i++) {
+          String step = steps[i];
+          parent = parent.getProperties().get(step.replace("[]", ""));
+          if (step.endsWith("[]")) {
+            parent = parent.getItems().getSchema();
+          }
+        }
+        parent.getProperties().put(steps[steps.length - 1], addition.getValue());
+      }
+    }
+    KUBE.api()
+        .installCrds(new ByteArrayInputStream(JSON.asJson(crd).getBytes(StandardCharsets.UTF_8)));
+  }
 
   @BeforeEach
   void namespace() {
