@@ -8,9 +8,13 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.mockwebserver.crud.AttributeSet;
+import io.fabric8.mockwebserver.dsl.HttpMethod;
 import io.fabric8.mockwebserver.http.Buffer;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.http.Response;
+import io.fabric8.mockwebserver.http.WebSocket;
+import io.fabric8.mockwebserver.http.WebSocketListener;
 import io.fabric8.mockwebserver.internal.MockDispatcher;
 import io.fabric8.mockwebserver.internal.SimpleRequest;
 import java.io.IOException;
@@ -21,6 +25,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.function.Supplier;
 
 /**
  * The Fabric8 CRUD store, behind the mock server's recorded expectations (as Fabric8's {@code
@@ -28,19 +33,24 @@ import java.util.Queue;
  * store alone does not:
  *
  * <ul>
- *   <li>a custom resource gets the {@code default}s of its CRD version's schema ({@link
- *       SchemaDefaults}) when it is created, replaced or patched, {@code /status} writes included
- *       (the API server defaults every object it decodes);
+ *   <li>a custom resource is pruned and defaulted by its CRD version's structural schema ({@link
+ *       StructuralSchema}) whenever the API server would decode it: when it is created, replaced or
+ *       patched ({@code /status} writes included), and when it is read (get, list, watch events),
+ *       so an object stored before its CRD changed is served by the CRD it has now;
+ *   <li>the undeclared fields a write drops are reported as the API server reports them (its
+ *       default {@code fieldValidation=Warn}): a {@code Warning: 299 - "unknown field \"spec.x\""}
+ *       header each; {@code fieldValidation=Strict} refuses the write with 400 {@code BadRequest}
+ *       instead, {@code Ignore} says nothing;
  *   <li>a CustomResourceDefinition reports {@code NamesAccepted} and {@code Established} ({@link
  *       CrdStatus}) from its first write on.
  * </ul>
  *
- * <p>Replacements and patches are defaulted inside the store's write, on the object it is about to
- * keep (the store calls {@link #preserveMetadata} for both, before it compares generations), so a
- * patch is defaulted on its result and a write that only leaves out defaulted fields changes
- * nothing, as on a cluster. A create is defaulted on its body, which is read and written again only
- * when its kind has defaults. Objects stored before their CRD declared a default are served as
- * stored (an API server also defaults what it reads from storage; the mock does not).
+ * <p>Replacements and patches are pruned and defaulted inside the store's write, on the object it
+ * is about to keep (the store calls {@link #preserveMetadata} for both, before it compares
+ * generations), so a patch is applied to its result and a write that only leaves out defaulted
+ * fields changes nothing, as on a cluster. A create is applied to its body. Reads apply the schema
+ * to the answer, never to the stored object: as in etcd, what was stored stays stored (a field a
+ * CRD stops declaring comes back if the CRD declares it again; read defaults are not persisted).
  */
 final class CrudStore extends KubernetesCrudDispatcher {
 
@@ -53,14 +63,17 @@ final class CrudStore extends KubernetesCrudDispatcher {
   private final MockDispatcher expected;
   private final Clock clock;
 
-  /** The served versions with defaults, by CRD name; guarded by itself. */
-  private final Map<String, List<ServedVersion>> defaultsByCrd = new HashMap<>();
+  /** The served versions with a schema, by CRD name; guarded by itself. */
+  private final Map<String, List<ServedVersion>> schemasByCrd = new HashMap<>();
 
-  /** Defaults by {@code group/version/plural}, for creates (read without the lock). */
-  private volatile Map<String, SchemaDefaults> byResource = Map.of();
+  /** Schemas by {@code group/version/plural}, for creates and reads (read without the lock). */
+  private volatile Map<String, StructuralSchema> byResource = Map.of();
 
-  /** Defaults by {@code apiVersion} + space + {@code kind}, for replacements and patches. */
-  private volatile Map<String, SchemaDefaults> byKind = Map.of();
+  /** Schemas by {@code apiVersion} + space + {@code kind}, for replacements, patches, items. */
+  private volatile Map<String, StructuralSchema> byKind = Map.of();
+
+  /** The replacement or patch in progress on this thread (the store writes under its lock). */
+  private final ThreadLocal<Write> write = new ThreadLocal<>();
 
   /**
    * @param expectations the mock server's recorded answers, which come before the store
@@ -79,25 +92,84 @@ final class CrudStore extends KubernetesCrudDispatcher {
     if (answers != null && !answers.isEmpty()) {
       return expected.dispatch(request);
     }
-    return super.dispatch(request);
+    MockResponse answer = super.dispatch(request);
+    if (request.method() == HttpMethod.GET
+        && (answer.code() == 200 || answer.getWebSocketListener() != null)
+        && schemaAt(withoutQuery(request.getPath())) != null) {
+      asRead(answer);
+    }
+    return answer;
+  }
+
+  /** A read answer (object, list or watch) with its objects as decoded from storage. */
+  private void asRead(MockResponse answer) {
+    WebSocketListener watch = answer.getWebSocketListener();
+    if (watch != null) {
+      answer.withWebSocketUpgrade(new WatchAsRead(watch));
+      return;
+    }
+    if (answer.getBody() == null) {
+      return;
+    }
+    JsonNode body;
+    try {
+      body = JSON.readTree(answer.getBody().getBytes());
+    } catch (IOException e) {
+      return;
+    }
+    if (applyOnRead(body)) {
+      answer.setBody(body.toString());
+    }
+  }
+
+  /** Applies the schemas to an object or to the items of a list; whether anything changed. */
+  private boolean applyOnRead(JsonNode objectOrList) {
+    if (!(objectOrList instanceof ObjectNode object)) {
+      return false;
+    }
+    JsonNode items = object.get("items");
+    if (items != null && items.isArray() && object.path("kind").asText().endsWith("List")) {
+      boolean changed = false;
+      for (JsonNode item : items) {
+        changed |= applyOnRead(item);
+      }
+      return changed;
+    }
+    StructuralSchema schema = schemaOf(object);
+    return schema != null && schema.applyTo(object).changed();
+  }
+
+  private StructuralSchema schemaOf(ObjectNode object) {
+    return byKind.get(object.path("apiVersion").asText() + " " + object.path("kind").asText());
   }
 
   @Override
   public MockResponse handleCreate(RecordedRequest request) {
-    return super.handleCreate(withDefaults(request));
+    Directive directive = Directive.of(request.getPath());
+    List<String> unknownFields = new ArrayList<>(0);
+    RecordedRequest decoded;
+    try {
+      decoded = decoded(request, directive, unknownFields);
+    } catch (StrictDecodingFailure e) {
+      return e.answer();
+    }
+    return withWarnings(super.handleCreate(decoded), directive, unknownFields);
   }
 
-  /** The create request with its object defaulted, or itself when there is nothing to apply. */
-  private RecordedRequest withDefaults(RecordedRequest request) {
+  /**
+   * The create request with its object pruned and defaulted (a CRD: with its status), or itself
+   * when there is nothing to change.
+   */
+  private RecordedRequest decoded(
+      RecordedRequest request, Directive directive, List<String> unknownFields) {
     if (request.getBody() == null) {
       return request;
     }
     String path = withoutQuery(request.getPath());
     boolean crd = path.equals(CRD_COLLECTION);
-    String resource = crd ? null : resourceKey(path);
-    SchemaDefaults defaults = resource == null ? null : byResource.get(resource);
-    if (!crd && defaults == null) {
-      return request; // most creates: nothing to read
+    StructuralSchema schema = crd ? null : schemaAt(path);
+    if (!crd && schema == null) {
+      return request; // built-in kinds: nothing to read
     }
     JsonNode object;
     try {
@@ -108,7 +180,15 @@ final class CrudStore extends KubernetesCrudDispatcher {
     if (!(object instanceof ObjectNode node)) {
       return request;
     }
-    boolean changed = crd ? CrdStatus.establish(node, clock) : defaults.applyTo(node);
+    boolean changed;
+    if (crd) {
+      changed = CrdStatus.establish(node, clock);
+    } else {
+      StructuralSchema.Applied applied = schema.applyTo(node);
+      directive.check(node, applied.unknownFields());
+      unknownFields.addAll(applied.unknownFields());
+      changed = applied.changed();
+    }
     if (!changed) {
       return request;
     }
@@ -120,9 +200,32 @@ final class CrudStore extends KubernetesCrudDispatcher {
         new Buffer(node.toString().getBytes(StandardCharsets.UTF_8)));
   }
 
+  @Override
+  public MockResponse handleUpdate(RecordedRequest request) {
+    return writing(request, () -> super.handleUpdate(request));
+  }
+
+  @Override
+  public MockResponse handlePatch(RecordedRequest request) {
+    return writing(request, () -> super.handlePatch(request));
+  }
+
+  /** Runs a replacement or patch, which {@link #preserveMetadata} prunes and defaults. */
+  private MockResponse writing(RecordedRequest request, Supplier<MockResponse> store) {
+    Write current = new Write(Directive.of(request.getPath()), new ArrayList<>(0));
+    write.set(current);
+    try {
+      return withWarnings(store.get(), current.directive(), current.unknownFields());
+    } catch (StrictDecodingFailure e) {
+      return e.answer(); // thrown before the store wrote anything
+    } finally {
+      write.remove();
+    }
+  }
+
   /**
    * Called by the store for every replacement and patch (also of {@code /status}) with the object
-   * it is about to keep, before it compares generations and resource versions.
+   * it holds and the one it is about to keep, before it compares generations and resource versions.
    */
   @Override
   public void preserveMetadata(JsonNode currentResource, JsonNode updatedResource) {
@@ -141,9 +244,220 @@ final class CrudStore extends KubernetesCrudDispatcher {
       CrdStatus.establish(object, clock);
       return;
     }
-    SchemaDefaults defaults = byKind.get(apiVersion + " " + kind);
-    if (defaults != null) {
-      defaults.applyTo(object);
+    StructuralSchema schema = schemaOf(object);
+    if (schema == null) {
+      return;
+    }
+    // The API server compares the new object with the old one as read from storage.
+    if (currentResource instanceof ObjectNode current) {
+      StructuralSchema schemaOfCurrent = schemaOf(current);
+      if (schemaOfCurrent != null) {
+        schemaOfCurrent.applyTo(current);
+      }
+    }
+    List<String> unknownFields = schema.applyTo(object).unknownFields();
+    Write current = write.get();
+    if (current != null) {
+      current.directive().check(object, unknownFields);
+      current.unknownFields().addAll(unknownFields);
+    }
+  }
+
+  /**
+   * The store's answer with a {@code Warning} header per dropped field, as the API server warns
+   * with {@code fieldValidation=Warn} (its default since 1.27).
+   */
+  private static MockResponse withWarnings(
+      MockResponse answer, Directive directive, List<String> unknownFields) {
+    if (directive == Directive.WARN && answer.code() < 300) {
+      for (String field : unknownFields) {
+        answer.addHeader("Warning", "299 - " + quoted("unknown field " + quoted(field)));
+      }
+    }
+    return answer;
+  }
+
+  /** An HTTP quoted-string (RFC 9110), as Go's {@code %q} writes these paths. */
+  private static String quoted(String text) {
+    return '"' + text.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+  }
+
+  /** A replacement or patch being written: its field validation and the fields it dropped. */
+  private record Write(Directive directive, List<String> unknownFields) {}
+
+  /**
+   * The request's {@code fieldValidation}: Strict refuses undeclared fields, Warn (the default)
+   * drops them with a warning, Ignore drops them silently.
+   */
+  private enum Directive {
+    STRICT,
+    WARN,
+    IGNORE;
+
+    static Directive of(String path) {
+      int query = path.indexOf('?');
+      if (query >= 0) {
+        for (String parameter : path.substring(query + 1).split("&")) {
+          switch (parameter) {
+            case "fieldValidation=Strict" -> {
+              return STRICT;
+            }
+            case "fieldValidation=Ignore" -> {
+              return IGNORE;
+            }
+            default -> {}
+          }
+        }
+      }
+      return WARN;
+    }
+
+    /** Throws, under Strict, when the object had undeclared fields. */
+    void check(ObjectNode object, List<String> unknownFields) {
+      if (this == STRICT && !unknownFields.isEmpty()) {
+        throw new StrictDecodingFailure(object, unknownFields);
+      }
+    }
+  }
+
+  /**
+   * A write refused under {@code fieldValidation=Strict}; unchecked, so it leaves the store's write
+   * (whose lock is released in a {@code finally}) before anything is stored.
+   */
+  private static final class StrictDecodingFailure extends RuntimeException {
+    private final transient MockResponse answer;
+
+    StrictDecodingFailure(ObjectNode object, List<String> unknownFields) {
+      super(null, null, false, false);
+      String kind = object.path("kind").asText();
+      String apiVersion = object.path("apiVersion").asText();
+      String version = apiVersion.substring(apiVersion.indexOf('/') + 1);
+      StringBuilder message =
+          new StringBuilder()
+              .append(kind)
+              .append(" in version ")
+              .append(quoted(version))
+              .append(" cannot be handled as a ")
+              .append(kind)
+              .append(": strict decoding error: ");
+      for (int i = 0; i < unknownFields.size(); i++) {
+        message
+            .append(i == 0 ? "" : ", ")
+            .append("unknown field ")
+            .append(quoted(unknownFields.get(i)));
+      }
+      ObjectNode status = JSON.createObjectNode();
+      status.put("kind", "Status").put("apiVersion", "v1").putObject("metadata");
+      status
+          .put("status", "Failure")
+          .put("message", message.toString())
+          .put("reason", "BadRequest")
+          .put("code", 400);
+      this.answer =
+          new MockResponse()
+              .setResponseCode(400)
+              .setHeader("Content-Type", "application/json")
+              .setBody(status.toString());
+    }
+
+    MockResponse answer() {
+      return answer;
+    }
+  }
+
+  /**
+   * A watch whose events carry their objects as decoded from storage (the store sends what it
+   * keeps, and replays every object when the watch opens).
+   */
+  private final class WatchAsRead extends WebSocketListener {
+    private final WebSocketListener delegate;
+    private WebSocket socket;
+    private WebSocket decoding;
+
+    WatchAsRead(WebSocketListener delegate) {
+      this.delegate = delegate;
+    }
+
+    /** The socket the store sends on, decoding every event it sends; one per watch. */
+    private synchronized WebSocket decoding(WebSocket webSocket) {
+      if (webSocket != socket) {
+        socket = webSocket;
+        decoding = new DecodingSocket(webSocket);
+      }
+      return decoding;
+    }
+
+    @Override
+    public void onBeforeAccept(WebSocket webSocket, Response response) {
+      delegate.onBeforeAccept(decoding(webSocket), response);
+    }
+
+    @Override
+    public void onOpen(WebSocket webSocket, Response response) {
+      delegate.onOpen(decoding(webSocket), response);
+    }
+
+    @Override
+    public void onMessage(WebSocket webSocket, String text) {
+      delegate.onMessage(decoding(webSocket), text);
+    }
+
+    @Override
+    public void onMessage(WebSocket webSocket, byte[] bytes) {
+      delegate.onMessage(decoding(webSocket), bytes);
+    }
+
+    @Override
+    public void onClosing(WebSocket webSocket, int code, String reason) {
+      delegate.onClosing(decoding(webSocket), code, reason);
+    }
+
+    @Override
+    public void onClosed(WebSocket webSocket, int code, String reason) {
+      delegate.onClosed(decoding(webSocket), code, reason);
+    }
+
+    @Override
+    public void onFailure(WebSocket webSocket, Throwable t, Response response) {
+      delegate.onFailure(decoding(webSocket), t, response);
+    }
+  }
+
+  /** Sends watch events with the schema applied to their objects. */
+  private final class DecodingSocket implements WebSocket {
+    private final WebSocket socket;
+
+    DecodingSocket(WebSocket socket) {
+      this.socket = socket;
+    }
+
+    @Override
+    public RecordedRequest request() {
+      return socket.request();
+    }
+
+    @Override
+    public boolean send(String text) {
+      try {
+        if (JSON.readTree(text) instanceof ObjectNode event
+            && event.get("object") instanceof ObjectNode object
+            && applyOnRead(object)) {
+          return socket.send(event.toString());
+        }
+      } catch (IOException e) {
+        // not an event: sent as it is
+      }
+      return socket.send(text);
+    }
+
+    @Override
+    public boolean send(byte[] bytes) {
+      return socket.send(bytes);
+    }
+
+    @Override
+    public boolean close(int code, String reason) {
+      return socket.close(code, reason);
     }
   }
 
@@ -163,18 +477,18 @@ final class CrudStore extends KubernetesCrudDispatcher {
     }
   }
 
-  /** Keeps the defaults of the CRDs' served versions up to date with the stored CRDs. */
+  /** Keeps the schemas of the CRDs' served versions up to date with the stored CRDs. */
   private void crdWritten(String previous, String current) {
-    synchronized (defaultsByCrd) {
+    synchronized (schemasByCrd) {
       try {
         if (previous != null) {
-          defaultsByCrd.remove(JSON.readTree(previous).path("metadata").path("name").asText());
+          schemasByCrd.remove(JSON.readTree(previous).path("metadata").path("name").asText());
         }
         if (current != null) {
           JsonNode crd = JSON.readTree(current);
           List<ServedVersion> served = ServedVersion.of(crd);
           if (!served.isEmpty()) {
-            defaultsByCrd.put(crd.path("metadata").path("name").asText(), served);
+            schemasByCrd.put(crd.path("metadata").path("name").asText(), served);
           }
         }
       } catch (IOException e) {
@@ -184,15 +498,15 @@ final class CrudStore extends KubernetesCrudDispatcher {
     }
   }
 
-  /** Rebuilds the lookups from {@link #defaultsByCrd} (holding its lock). */
+  /** Rebuilds the lookups from {@link #schemasByCrd} (holding its lock). */
   private void index() {
-    Map<String, SchemaDefaults> resources = new HashMap<>();
-    Map<String, SchemaDefaults> kinds = new HashMap<>();
-    for (List<ServedVersion> versions : defaultsByCrd.values()) {
+    Map<String, StructuralSchema> resources = new HashMap<>();
+    Map<String, StructuralSchema> kinds = new HashMap<>();
+    for (List<ServedVersion> versions : schemasByCrd.values()) {
       for (ServedVersion version : versions) {
         resources.put(
-            version.group() + "/" + version.version() + "/" + version.plural(), version.defaults());
-        kinds.put(version.apiVersion() + " " + version.kind(), version.defaults());
+            version.group() + "/" + version.version() + "/" + version.plural(), version.schema());
+        kinds.put(version.apiVersion() + " " + version.kind(), version.schema());
       }
     }
     byResource = Map.copyOf(resources);
@@ -202,26 +516,31 @@ final class CrudStore extends KubernetesCrudDispatcher {
   @Override
   public void reset() {
     super.reset();
-    synchronized (defaultsByCrd) {
-      defaultsByCrd.clear();
+    synchronized (schemasByCrd) {
+      schemasByCrd.clear();
       index();
     }
   }
 
-  /** {@code group/version/plural} of a custom resource collection path, else null. */
-  private static String resourceKey(String path) {
+  /**
+   * The schema of the custom resources at {@code path} (a collection, an object or its {@code
+   * /status}), or null.
+   */
+  private StructuralSchema schemaAt(String path) {
     if (!path.startsWith("/apis/")) {
       return null;
     }
-    // g/v/plural or g/v/namespaces/ns/plural
+    // g/v/plural[/name[/status]] or g/v/namespaces/ns/plural[/name[/status]]
     String[] segments = path.substring("/apis/".length()).split("/");
-    if (segments.length == 3) {
-      return segments[0] + "/" + segments[1] + "/" + segments[2];
+    String plural;
+    if (segments.length >= 5 && segments[2].equals("namespaces")) {
+      plural = segments[4];
+    } else if (segments.length >= 3 && segments.length <= 5) {
+      plural = segments[2];
+    } else {
+      return null;
     }
-    if (segments.length == 5 && segments[2].equals("namespaces")) {
-      return segments[0] + "/" + segments[1] + "/" + segments[4];
-    }
-    return null;
+    return byResource.get(segments[0] + "/" + segments[1] + "/" + plural);
   }
 
   private static String withoutQuery(String path) {
@@ -229,9 +548,9 @@ final class CrudStore extends KubernetesCrudDispatcher {
     return query < 0 ? path : path.substring(0, query);
   }
 
-  /** A served version of a CRD whose schema declares defaults. */
+  /** A served version of a CRD with a schema. */
   private record ServedVersion(
-      String group, String version, String plural, String kind, SchemaDefaults defaults) {
+      String group, String version, String plural, String kind, StructuralSchema schema) {
 
     String apiVersion() {
       return group + "/" + version;
@@ -247,12 +566,12 @@ final class CrudStore extends KubernetesCrudDispatcher {
         if (!version.path("served").asBoolean(false)) {
           continue;
         }
-        SchemaDefaults.of(version.path("schema").get("openAPIV3Schema"))
+        StructuralSchema.of(version.path("schema").get("openAPIV3Schema"))
             .ifPresent(
-                defaults ->
+                schema ->
                     served.add(
                         new ServedVersion(
-                            group, version.path("name").asText(), plural, kind, defaults)));
+                            group, version.path("name").asText(), plural, kind, schema)));
       }
       return List.copyOf(served);
     }

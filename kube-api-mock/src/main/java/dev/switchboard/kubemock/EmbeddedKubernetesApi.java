@@ -47,13 +47,19 @@ import java.util.stream.Stream;
  * patch, {@code resourceVersion} and optimistic locking (409 on a stale update), {@code generation}
  * bumps, finalizers and deletion timestamps, watches and informers, equality label selectors, and
  * the {@code /status} subresource of custom resources whose CustomResourceDefinition was created
- * first (see {@link #installCrds(Path...)}). Like an API server, it stores custom resources of an
- * installed CRD with the {@code default}s of the served version's structural schema, applied on
- * create, replace and patch (the patch's result; {@code /status} writes too) by the API server's
- * rules ({@code default: {}} on an object fills in its children's defaults; array items and map
- * values are defaulted; an absent object without a default of its own stays absent; an explicit
- * {@code null} takes the default unless the field is {@code nullable}); and a CRD reports {@code
- * NamesAccepted} and {@code Established} True from its first write on.
+ * first (see {@link #installCrds(Path...)}). Like an API server, it prunes and defaults custom
+ * resources of an installed CRD by the served version's structural schema whenever it decodes one:
+ * on create, replace and patch (the patch's result; {@code /status} writes too) and when it serves
+ * one (get, list, watch), so an object stored before its CRD changed is served by the CRD it has
+ * now. Undeclared fields are dropped with a {@code Warning} header each ({@code
+ * fieldValidation=Strict}: refused with 400); {@code apiVersion}, {@code kind} and {@code metadata}
+ * are never pruned; {@code x-kubernetes-preserve-unknown-fields} and {@code
+ * x-kubernetes-embedded-resource} are honoured; a non-nullable {@code null} without a default is
+ * dropped; defaults follow the API server's rules ({@code default: {}} on an object fills in its
+ * children's defaults; array items and map values are defaulted; an absent object without a default
+ * of its own stays absent; an explicit {@code null} takes the default unless the field is {@code
+ * nullable}). A CRD reports {@code NamesAccepted} and {@code Established} True from its first write
+ * on.
  *
  * <p>What it does <em>not</em> provide (test around it, never rely on it):
  *
@@ -62,10 +68,8 @@ import java.util.stream.Stream;
  *       withUseSSAToPatchPrimaryResource(false)} and {@code
  *       withSSABasedCreateUpdateMatchForDependentResources(false)};
  *   <li>garbage collection of owned objects (deleting an owner leaves its dependents);
- *   <li>OpenAPI schema and CEL validation, and pruning: unknown fields are kept, and so is a {@code
- *       null} in a non-nullable field without a default (an API server drops both);
- *   <li>defaulting on read: an object stored before its CRD (or before the CRD version declared a
- *       default) is served as stored, where an API server defaults it when read from storage;
+ *   <li>OpenAPI schema and CEL validation (types, patterns, {@code required}, rules) and version
+ *       conversion;
  *   <li>strategic merge patch;
  *   <li>set-based label selectors ({@code in}, {@code notin} silently match everything);
  *   <li>watch bookmarks (a watch replays every existing object as ADDED);

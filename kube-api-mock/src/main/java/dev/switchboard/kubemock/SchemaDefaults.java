@@ -17,8 +17,8 @@ import java.util.Optional;
  * absent object that has no default of its own.
  *
  * <p>Only the parts of the schema that lead to a default are kept, so an object is walked along
- * those paths alone. Pruning is not done: a {@code null} in a non-nullable field without a default
- * stays (the API server drops it while pruning unknown fields), and so do unknown fields.
+ * those paths alone. Applied after {@link SchemaPruning} ({@link StructuralSchema}), which has
+ * already dropped unknown fields and the non-nullable {@code null}s that have no default.
  */
 final class SchemaDefaults {
 

@@ -1,0 +1,271 @@
+package dev.switchboard.kubemock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Custom resources are pruned by their CRD version's structural schema, as an API server prunes
+ * them, on create, replace, patch and {@code /status} writes, with a {@code Warning} per dropped
+ * field ({@code fieldValidation=Warn}, the default) or a 400 ({@code Strict}). The CRD {@code
+ * gizmos-pruning.yaml} has one field per rule.
+ */
+class SchemaPruningTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String GIZMOS = "/apis/test.switchboard.dev/v1/namespaces/default/gizmos";
+
+  private final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
+  private EmbeddedKubernetesApi api;
+
+  @BeforeEach
+  void start() throws IOException {
+    api = EmbeddedKubernetesApi.start();
+    try (InputStream crd = getClass().getResourceAsStream("/crds/gizmos-pruning.yaml")) {
+      api.installCrds(crd);
+    }
+  }
+
+  @AfterEach
+  void stop() {
+    api.close();
+  }
+
+  @Test
+  void undeclaredFieldsAreDroppedWithAWarningEach() throws Exception {
+    HttpResponse<String> created =
+        create(
+            "g",
+            "{\"extra\":1,\"spec\":{\"name\":\"a\",\"nmae\":\"typo\","
+                + "\"targets\":[{\"name\":\"x\"},{\"name\":\"y\",\"wieght\":3}]}}");
+
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    JsonNode stored = get("g");
+    assertThat(stored.has("extra")).isFalse();
+    assertThat(stored.path("spec"))
+        .isEqualTo(
+            JSON.readTree("{\"name\":\"a\",\"targets\":[{\"name\":\"x\"},{\"name\":\"y\"}]}"));
+    assertThat(JSON.readTree(created.body()).path("spec")).isEqualTo(stored.path("spec"));
+    // One warning per field, sorted, in the API server's words.
+    assertThat(created.headers().allValues("Warning"))
+        .containsExactly(
+            "299 - \"unknown field \\\"extra\\\"\"",
+            "299 - \"unknown field \\\"spec.nmae\\\"\"",
+            "299 - \"unknown field \\\"spec.targets[1].wieght\\\"\"");
+  }
+
+  @Test
+  void metadataApiVersionAndKindAreNeverPruned() throws Exception {
+    create("g", "{\"spec\":{}}", "{\"name\":\"g\",\"labels\":{\"team\":\"blue\"}}");
+
+    JsonNode stored = get("g");
+    assertThat(stored.path("apiVersion").asText()).isEqualTo("test.switchboard.dev/v1");
+    assertThat(stored.path("kind").asText()).isEqualTo("Gizmo");
+    assertThat(stored.path("metadata").path("labels").path("team").asText()).isEqualTo("blue");
+  }
+
+  @Test
+  void anEmbeddedResourceKeepsItsTypeAndMetadataAndIsPrunedBelow() throws Exception {
+    create(
+        "g",
+        "{\"spec\":{\"template\":{\"apiVersion\":\"v1\",\"kind\":\"Pod\","
+            + "\"metadata\":{\"name\":\"p\",\"annotations\":{\"a\":\"b\"}},"
+            + "\"spec\":{\"replicas\":2,\"paused\":true},\"status\":{}}}}");
+
+    assertThat(get("g").path("spec").path("template"))
+        .isEqualTo(
+            JSON.readTree(
+                "{\"apiVersion\":\"v1\",\"kind\":\"Pod\","
+                    + "\"metadata\":{\"name\":\"p\",\"annotations\":{\"a\":\"b\"}},"
+                    + "\"spec\":{\"replicas\":2}}"));
+  }
+
+  @Test
+  void preserveUnknownFieldsKeepsWhatItDoesNotDeclareButPrunesWhatItDeclares() throws Exception {
+    HttpResponse<String> created =
+        create(
+            "g",
+            "{\"spec\":{\"config\":{\"anything\":{\"deep\":[1,{\"x\":2}]},"
+                + "\"limits\":{\"rpm\":5,\"burst\":9}}}}");
+
+    assertThat(get("g").path("spec").path("config"))
+        .isEqualTo(JSON.readTree("{\"anything\":{\"deep\":[1,{\"x\":2}]},\"limits\":{\"rpm\":5}}"));
+    assertThat(created.headers().allValues("Warning"))
+        .containsExactly("299 - \"unknown field \\\"spec.config.limits.burst\\\"\"");
+  }
+
+  @Test
+  void mapsKeepTheirKeysAndPruneTheirValues() throws Exception {
+    create(
+        "g",
+        "{\"spec\":{\"labels\":{\"team\":\"blue\",\"tier\":\"gold\"},"
+            + "\"headers\":{\"x-team\":{\"value\":\"blue\",\"secret\":true}}}}");
+
+    JsonNode spec = get("g").path("spec");
+    assertThat(spec.path("labels"))
+        .isEqualTo(JSON.readTree("{\"team\":\"blue\",\"tier\":\"gold\"}"));
+    assertThat(spec.path("headers")).isEqualTo(JSON.readTree("{\"x-team\":{\"value\":\"blue\"}}"));
+  }
+
+  @Test
+  void aNullInANonNullableFieldWithoutADefaultIsDroppedSilently() throws Exception {
+    HttpResponse<String> created =
+        create("g", "{\"spec\":{\"name\":\"a\",\"optional\":null,\"maybe\":null}}");
+
+    JsonNode spec = get("g").path("spec");
+    assertThat(spec.has("optional")).isFalse();
+    assertThat(spec.get("maybe").isNull()).isTrue();
+    assertThat(created.headers().allValues("Warning")).isEmpty();
+  }
+
+  @Test
+  void replacementsPatchesAndStatusWritesArePrunedToo() throws Exception {
+    JsonNode created = JSON.readTree(create("g", "{\"spec\":{\"name\":\"a\"}}").body());
+    long generation = created.path("metadata").path("generation").asLong();
+
+    // A replacement that only adds an undeclared field changes nothing, as on a cluster.
+    ObjectNode replacement = created.deepCopy();
+    ((ObjectNode) replacement.path("spec")).put("future", true);
+    HttpResponse<String> replaced =
+        send("PUT", GIZMOS + "/g", "application/json", replacement.toString());
+    assertThat(replaced.statusCode()).as(replaced.body()).isEqualTo(200);
+    assertThat(replaced.headers().allValues("Warning"))
+        .containsExactly("299 - \"unknown field \\\"spec.future\\\"\"");
+    JsonNode stored = get("g");
+    assertThat(stored.path("spec")).isEqualTo(JSON.readTree("{\"name\":\"a\"}"));
+    assertThat(stored.path("metadata").path("generation").asLong()).isEqualTo(generation);
+    assertThat(stored.path("metadata").path("resourceVersion"))
+        .isEqualTo(created.path("metadata").path("resourceVersion"));
+
+    HttpResponse<String> merged =
+        send(
+            "PATCH",
+            GIZMOS + "/g",
+            "application/merge-patch+json",
+            "{\"spec\":{\"targets\":[{\"name\":\"x\",\"wieght\":1}]}}");
+    assertThat(merged.headers().allValues("Warning"))
+        .containsExactly("299 - \"unknown field \\\"spec.targets[0].wieght\\\"\"");
+    send(
+        "PATCH",
+        GIZMOS + "/g",
+        "application/json-patch+json",
+        "[{\"op\":\"add\",\"path\":\"/spec/later\",\"value\":1}]");
+    send(
+        "PATCH",
+        GIZMOS + "/g/status",
+        "application/merge-patch+json",
+        "{\"status\":{\"phase\":\"Ready\",\"phaze\":\"Ready\"}}");
+
+    stored = get("g");
+    assertThat(stored.path("spec"))
+        .isEqualTo(JSON.readTree("{\"name\":\"a\",\"targets\":[{\"name\":\"x\"}]}"));
+    assertThat(stored.path("status")).isEqualTo(JSON.readTree("{\"phase\":\"Ready\"}"));
+  }
+
+  @Test
+  void strictFieldValidationRefusesUndeclaredFieldsAndStoresNothing() throws Exception {
+    HttpResponse<String> refused =
+        create(
+            "g", "{\"spec\":{\"nmae\":\"typo\",\"name\":\"a\"}}", null, "?fieldValidation=Strict");
+
+    assertThat(refused.statusCode()).isEqualTo(400);
+    JsonNode status = JSON.readTree(refused.body());
+    assertThat(status.path("reason").asText()).isEqualTo("BadRequest");
+    assertThat(status.path("message").asText())
+        .isEqualTo(
+            "Gizmo in version \"v1\" cannot be handled as a Gizmo: strict decoding error: "
+                + "unknown field \"spec.nmae\"");
+    assertThat(send("GET", GIZMOS + "/g", null, null).statusCode()).isEqualTo(404);
+
+    create("g", "{\"spec\":{\"name\":\"a\"}}");
+    HttpResponse<String> patch =
+        send(
+            "PATCH",
+            GIZMOS + "/g?fieldValidation=Strict",
+            "application/merge-patch+json",
+            "{\"spec\":{\"name\":\"b\",\"future\":1}}");
+    assertThat(patch.statusCode()).isEqualTo(400);
+    assertThat(get("g").path("spec").path("name").asText()).isEqualTo("a");
+    // The store is not left locked by the refusal.
+    HttpResponse<String> ignored =
+        send(
+            "PATCH",
+            GIZMOS + "/g?fieldValidation=Ignore",
+            "application/merge-patch+json",
+            "{\"spec\":{\"name\":\"c\",\"future\":1}}");
+    assertThat(ignored.statusCode()).isBetween(200, 202);
+    assertThat(ignored.headers().allValues("Warning")).isEmpty();
+    assertThat(get("g").path("spec")).isEqualTo(JSON.readTree("{\"name\":\"c\"}"));
+  }
+
+  @Test
+  void builtInKindsAreNotPruned() throws Exception {
+    String configMap =
+        "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\"},"
+            + "\"data\":{\"a\":\"b\"},\"extra\":1}";
+    send("POST", "/api/v1/namespaces/default/configmaps", "application/json", configMap);
+
+    JsonNode stored =
+        JSON.readTree(send("GET", "/api/v1/namespaces/default/configmaps/c", null, null).body());
+    assertThat(stored.path("extra").asInt()).isEqualTo(1);
+  }
+
+  private HttpResponse<String> create(String name, String content) throws Exception {
+    return create(name, content, null, "");
+  }
+
+  private HttpResponse<String> create(String name, String content, String metadata)
+      throws Exception {
+    return create(name, content, metadata, "");
+  }
+
+  private HttpResponse<String> create(String name, String content, String metadata, String query)
+      throws Exception {
+    ObjectNode object = (ObjectNode) JSON.readTree(content);
+    object.put("apiVersion", "test.switchboard.dev/v1").put("kind", "Gizmo");
+    if (metadata == null) {
+      object.putObject("metadata").put("name", name);
+    } else {
+      object.set("metadata", JSON.readTree(metadata));
+    }
+    return send("POST", GIZMOS + query, "application/json", object.toString());
+  }
+
+  private JsonNode get(String name) throws Exception {
+    HttpResponse<String> got = send("GET", GIZMOS + "/" + name, null, null);
+    assertThat(got.statusCode()).as(got.body()).isEqualTo(200);
+    return JSON.readTree(got.body());
+  }
+
+  private HttpResponse<String> send(String method, String path, String contentType, String body)
+      throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(api.url() + path))
+            .timeout(Duration.ofSeconds(10))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
+    if (contentType != null) {
+      request.header("Content-Type", contentType);
+    }
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+}
