@@ -111,10 +111,21 @@ class SchemaPruningTest {
   }
 
   @Test
+  void preserveUnknownFieldsOnAnArrayKeepsWhatItsItemsDoNotDeclare() throws Exception {
+    HttpResponse<String> created =
+        create("g", "{\"spec\":{\"plugins\":[{\"name\":\"a\",\"options\":{\"x\":1}}]}}");
+
+    assertThat(get("g").path("spec").path("plugins"))
+        .isEqualTo(JSON.readTree("[{\"name\":\"a\",\"options\":{\"x\":1}}]"));
+    assertThat(created.headers().allValues("Warning")).isEmpty();
+  }
+
+  @Test
   void mapsKeepTheirKeysAndPruneTheirValues() throws Exception {
+    // A null value is dropped like a null field: the values' schema is not nullable.
     create(
         "g",
-        "{\"spec\":{\"labels\":{\"team\":\"blue\",\"tier\":\"gold\"},"
+        "{\"spec\":{\"labels\":{\"team\":\"blue\",\"tier\":\"gold\",\"gone\":null},"
             + "\"headers\":{\"x-team\":{\"value\":\"blue\",\"secret\":true}}}}");
 
     JsonNode spec = get("g").path("spec");
