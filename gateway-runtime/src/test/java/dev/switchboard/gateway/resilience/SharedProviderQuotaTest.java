@@ -294,17 +294,18 @@ class SharedProviderQuotaTest {
       await().atMost(Duration.ofSeconds(5)).until(() -> inFlight.get() == 0);
       assertThat(level(admin, bucket)).isEqualTo(5.0);
 
-      // Redis is busy with a slow script for 1.5 s of real time; the give-back waits behind it,
-      // misses its deadline on A's clock (A falls back to its own bucket), and then runs.
-      Future<io.vertx.redis.client.Response> busy =
+      // Redis holds every command for 2 s of real time (CLIENT PAUSE is answered at once, so the
+      // pause is in force before the give-back leaves); the give-back waits behind the pause,
+      // misses its deadline on A's clock (A falls back to its own bucket), and then runs. The
+      // PING behind it completes when Redis answers again.
+      result(
           admin.send(
-              io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.EVAL)
-                  .arg(
-                      "local t0 = redis.call('TIME') local s = t0[1] * 1000000 + t0[2]"
-                          + " while true do local t = redis.call('TIME')"
-                          + " if t[1] * 1000000 + t[2] - s > 1500000 then return 1 end end")
-                  .arg("0"));
-      Thread.sleep(200); // the slow script starts first
+              io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.CLIENT)
+                  .arg("PAUSE")
+                  .arg(2_000)
+                  .arg("ALL")));
+      Future<io.vertx.redis.client.Response> busy =
+          admin.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.PING));
       a.giveBackQuota(); // NO_KEY: the request was never sent
       clockA.advance(RedisStateStore.DEFAULT_COMMAND_TIMEOUT_MS + 1);
       await().atMost(Duration.ofSeconds(5)).until(() -> inFlight.get() == 0);

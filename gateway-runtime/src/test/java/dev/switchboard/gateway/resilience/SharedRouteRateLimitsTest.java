@@ -138,7 +138,9 @@ class SharedRouteRateLimitsTest {
   static HttpRequest chat(int replica, String model, String key) {
     return HttpRequest.newBuilder(
             URI.create(replicas.get(replica).origin() + "/v1/chat/completions"))
-        .timeout(Duration.ofSeconds(5)) // nothing may hang, whatever Redis does
+        // Nothing may hang, whatever Redis does; a 1,200-request burst on 2 busy cores takes
+        // seconds.
+        .timeout(Duration.ofSeconds(15))
         .header("content-type", "application/json")
         .header("authorization", "Bearer " + key)
         .POST(
@@ -390,17 +392,16 @@ class SharedRouteRateLimitsTest {
         String bucket = "lostrun:{rl:lost}:";
         await().atMost(Duration.ofSeconds(5)).until(() -> tokenLevel(admin, bucket) == 150);
 
-        // Redis is busy with a slow script for 1.5 s of real time; the report carrying the 100
-        // tokens waits behind it, misses its deadline on the store's clock, and then runs.
-        io.vertx.core.Future<Response> busy =
-            admin.send(
-                Request.cmd(Command.EVAL)
-                    .arg(
-                        "local t0 = redis.call('TIME') local s = t0[1] * 1000000 + t0[2]"
-                            + " while true do local t = redis.call('TIME')"
-                            + " if t[1] * 1000000 + t[2] - s > 1500000 then return 1 end end")
-                    .arg("0"));
-        Thread.sleep(200); // the slow script starts first
+        // Redis holds every command for 2 s of real time (CLIENT PAUSE is answered at once, so
+        // the pause is in force before the report leaves); the report carrying the 100 tokens
+        // waits behind the pause, misses its deadline on the store's clock, and then runs. The
+        // PING behind it completes when Redis answers again.
+        admin
+            .send(Request.cmd(Command.CLIENT).arg("PAUSE").arg(2_000).arg("ALL"))
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(5, TimeUnit.SECONDS);
+        io.vertx.core.Future<Response> busy = admin.send(Request.cmd(Command.PING));
         first.charge().charge(100);
         // The next report (every 50 ms) sends the run: its deadline is on the store's clock.
         await().atMost(Duration.ofSeconds(5)).until(() -> deadlines.pendingTimers() > 0);

@@ -277,12 +277,18 @@ class GlobalSemaphoreTest {
         assertThat(permit).isNotNull();
         assertThat(leasesIn(admin, "lost:{lost}")).isEqualTo(1);
 
-        Future<io.vertx.redis.client.Response> asleep =
+        // Redis holds every command for 2 s of real time. CLIENT PAUSE is answered at once, so
+        // the pause is in force before the renewal leaves (a DEBUG SLEEP sent first could reach
+        // Redis after the renewal on a loaded machine); the PING behind it completes when Redis
+        // answers again.
+        await(
             admin.send(
-                io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.DEBUG)
-                    .arg("SLEEP")
-                    .arg("1.5"));
-        Thread.sleep(200); // Redis falls asleep first
+                io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.CLIENT)
+                    .arg("PAUSE")
+                    .arg(2_000)
+                    .arg("ALL")));
+        Future<io.vertx.redis.client.Response> asleep =
+            admin.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.PING));
         clockA.advance(leaseMs / 3); // the renewal is sent, and waits for Redis
         org.awaitility.Awaitility.await()
             .atMost(java.time.Duration.ofSeconds(5))

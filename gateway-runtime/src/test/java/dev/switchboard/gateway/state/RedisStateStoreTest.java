@@ -648,7 +648,9 @@ class RedisStateStoreTest {
             .atMost(java.time.Duration.ofSeconds(5))
             .until(() -> own.pendingDelaysMillis().contains(1_000L));
         own.advance(999);
-        Thread.sleep(100); // a failure would complete the call on an event loop meanwhile
+        // The call's deadline has not fired (it would have been taken off the clock), and Redis,
+        // paused, cannot have answered: still waiting at 999 ms.
+        assertThat(own.pendingDelaysMillis()).as("the deadline, 1 ms away").contains(1L);
         assertThat(stalled.isComplete()).as("still waiting at 999 ms").isFalse();
         own.advance(2);
         assertThat(stalled.toCompletionStage().toCompletableFuture())
@@ -696,17 +698,9 @@ class RedisStateStoreTest {
           assertThat(await(f).admitted()).isTrue();
         }
         assertThat(allowances.heldRequests()).isPositive();
-        // Redis is busy with a slow script for 1.5 s of real time; the idle replica's give-back
-        // waits behind it, misses its deadline on the gateway clock, and then runs.
-        Future<io.vertx.redis.client.Response> busy =
-            admin.send(
-                redisCommand(
-                    "EVAL",
-                    "local t0 = redis.call('TIME') local s = t0[1] * 1000000 + t0[2]"
-                        + " while true do local t = redis.call('TIME')"
-                        + " if t[1] * 1000000 + t[2] - s > 1500000 then return 1 end end",
-                    "0"));
-        Thread.sleep(200); // the slow script starts first
+        // Redis holds every command for 2 s of real time; the idle replica's give-back waits
+        // behind the pause, misses its deadline on the gateway clock, and then runs.
+        Future<io.vertx.redis.client.Response> busy = holdRedis(admin);
         own.advance(AllowanceRules.IDLE_MS + 1);
         long sentAt = own.currentTimeMillis();
         Future<Void> flushed = allowances.flush(false);
@@ -780,17 +774,9 @@ class RedisStateStoreTest {
         AdmitCall first = budgetCall(own, "first");
         assertThat(await(allowances.admit(first)).admitted()).isTrue();
         allowances.settle(SettleCall.of(first, own.currentTimeMillis(), 100, 0));
-        // Redis is busy with a slow script for 1.5 s of real time; the report waits behind it,
+        // Redis holds every command for 2 s of real time; the report waits behind the pause,
         // misses its deadline on the gateway clock, and then runs.
-        Future<io.vertx.redis.client.Response> busy =
-            admin.send(
-                redisCommand(
-                    "EVAL",
-                    "local t0 = redis.call('TIME') local s = t0[1] * 1000000 + t0[2]"
-                        + " while true do local t = redis.call('TIME')"
-                        + " if t[1] * 1000000 + t[2] - s > 1500000 then return 1 end end",
-                    "0"));
-        Thread.sleep(200); // the slow script starts first
+        Future<io.vertx.redis.client.Response> busy = holdRedis(admin);
         Future<Void> reported = allowances.flush(false);
         own.advance(1_001);
         await(reported);
@@ -1064,6 +1050,18 @@ class RedisStateStoreTest {
     } finally {
       await(s.close());
     }
+  }
+
+  /**
+   * Makes Redis hold every client's commands for 2 s of real time and returns a PING sent behind
+   * the pause: it completes when Redis answers again. {@code CLIENT PAUSE} is answered at once, so
+   * the pause is in force before the caller's next command leaves (a slow script sent first could
+   * reach Redis after the command it was meant to delay, on a loaded machine).
+   */
+  private static Future<io.vertx.redis.client.Response> holdRedis(io.vertx.redis.client.Redis admin)
+      throws Exception {
+    await(admin.send(redisCommand("CLIENT", "PAUSE", "2000", "ALL")));
+    return admin.send(redisCommand("PING"));
   }
 
   private static io.vertx.redis.client.Request redisCommand(String name, String... args) {
