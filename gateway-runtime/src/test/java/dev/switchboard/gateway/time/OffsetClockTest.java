@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.switchboard.gateway.LogCapture;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,9 +53,14 @@ class OffsetClockTest {
     Files.writeString(file, "PT1M");
     inner.advance(OffsetClock.REREAD_MS);
     await().atMost(Duration.ofSeconds(5)).until(() -> clock.offset().equals(Duration.ofMinutes(1)));
-    Files.writeString(file, "two hours");
-    inner.advance(OffsetClock.REREAD_MS);
-    Thread.sleep(100);
+    try (LogCapture logs = LogCapture.of(OffsetClock.class)) {
+      Files.writeString(file, "two hours");
+      inner.advance(OffsetClock.REREAD_MS);
+      // Wait for the re-read to have happened (it says it ignored the file), then look.
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> logs.messages().stream().anyMatch(m -> m.contains("'two hours'")));
+    }
     assertThat(clock.offset()).isEqualTo(Duration.ofMinutes(1));
   }
 

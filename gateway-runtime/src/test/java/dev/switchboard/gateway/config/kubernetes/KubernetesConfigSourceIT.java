@@ -12,6 +12,7 @@ import dev.switchboard.contract.RoutingTableCodec;
 import dev.switchboard.contract.RoutingTableLayout;
 import dev.switchboard.gateway.GatewayOptions;
 import dev.switchboard.gateway.GatewayServer;
+import dev.switchboard.gateway.LogCapture;
 import dev.switchboard.gateway.TestTables;
 import dev.switchboard.gateway.routing.ReloadResult;
 import dev.switchboard.gateway.routing.RoutingSnapshot;
@@ -337,9 +338,20 @@ class KubernetesConfigSourceIT {
             RoutingTableLayout.MAX_SHARDS);
     assertThat(sharded.shards()).hasSizeGreaterThan(1);
     // The manifest before its shards (a reader faster than the writer): nothing half-loaded.
-    putConfigMap(sharded.main());
-    putConfigMap(sharded.shards().get(0));
-    Thread.sleep(3 * KubernetesConfigSource.SHARD_RETRY_MS);
+    try (LogCapture reads =
+        LogCapture.of(KubernetesConfigSource.class.getName(), ch.qos.logback.classic.Level.DEBUG)) {
+      putConfigMap(sharded.main());
+      putConfigMap(sharded.shards().get(0));
+      // Wait until the source has found the set incomplete and read it again (not for a time).
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  reads.messages().stream()
+                          .filter(m -> m.contains("reading the shards again"))
+                          .count()
+                      >= 2);
+    }
     assertThat(servedVersion()).isEqualTo(RoutingTableCodec.configVersionOf(first));
     assertThat(chatStatus()).isEqualTo(200);
     // The rest of the shards arrive: the retry picks the whole table up.
