@@ -8,8 +8,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -261,42 +259,5 @@ class RefusalDetectorTest {
     assertThat(RefusalDetector.normalise("  **I’m**\u00a0 SORRY —\n\n«non»，好。 "))
         .isEqualTo("i'm sorry - \"non\",好.");
     assertThat(RefusalDetector.normalise("x".repeat(1000))).hasSize(RefusalDetector.MAX_CHARS);
-  }
-
-  /**
-   * Not a benchmark and no timing is asserted: it prints the cost per call on the labelled answers
-   * (warmed up), for the module README, and checks that the timed calls decide as the others do. It
-   * reports this thread's CPU time, less distorted than wall time on a shared build machine.
-   */
-  @Test
-  void timingOnRealisticAnswers() {
-    String[] texts = set.stream().map(Labelled::text).toArray(String[]::new);
-    long expected = set.stream().filter(l -> detector.isRefusal(l.text())).count();
-    int rounds = 2_000;
-    for (int i = 0; i < rounds; i++) { // warm-up
-      for (String t : texts) {
-        detector.isRefusal(t);
-      }
-    }
-    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-    long found = 0;
-    long cpu = threads.getCurrentThreadCpuTime();
-    long wall = System.nanoTime();
-    for (int i = 0; i < rounds; i++) {
-      for (String t : texts) {
-        if (detector.isRefusal(t)) {
-          found++;
-        }
-      }
-    }
-    double calls = (double) rounds * texts.length;
-    System.out.printf(
-        "RefusalDetector: %.0f ns CPU (%.0f ns wall) per answer, mean over %d labelled answers"
-            + " x %d rounds%n",
-        (threads.getCurrentThreadCpuTime() - cpu) / calls,
-        (System.nanoTime() - wall) / calls,
-        texts.length,
-        rounds);
-    assertThat(found).isEqualTo(expected * rounds);
   }
 }
