@@ -1095,7 +1095,10 @@ public final class BenchSuite {
   // ------------------------------------------------------------------------------ propagation
 
   private void propagation(Service upstream) throws IOException {
-    console.accept("propagation: " + settings.propagationChanges() + " ModelRoute changes");
+    console.accept(
+        "propagation: "
+            + settings.propagationChanges()
+            + " ModelRoute changes, as many consumer key revocations");
     ConfigPropagation.Result result =
         ConfigPropagation.run(upstream.port(), settings.propagationChanges());
     LatencySamples s = result.changeToServed();
@@ -1117,6 +1120,28 @@ public final class BenchSuite {
     report.goal(
         "Config change → effective ≤ 1 s p99",
         result.failures() > 0 ? Double.POSITIVE_INFINITY : s.percentileMs(99),
+        1000,
+        "ms",
+        false);
+    LatencySamples revoked = result.editToRefused();
+    report.add(
+        PROPAGATION,
+        "key Secret edit → old key refused p50",
+        "ms",
+        revoked.percentileMs(50),
+        "a Consumer's key Secret edited → operator → consumers Secret → gateway → first 401");
+    report.add(
+        PROPAGATION, "key Secret edit → old key refused p99", "ms", revoked.percentileMs(99), null);
+    report.add(PROPAGATION, "key Secret edit → old key refused max", "ms", revoked.maxMs(), null);
+    report.add(
+        PROPAGATION,
+        "old keys still admitted after 30 s",
+        "keys",
+        result.revocationFailures(),
+        "of " + settings.propagationChanges());
+    report.goal(
+        "Revoked consumer key refused ≤ 1 s p99",
+        result.revocationFailures() > 0 ? Double.POSITIVE_INFINITY : revoked.percentileMs(99),
         1000,
         "ms",
         false);

@@ -24,7 +24,9 @@ import java.util.List;
  * Times a ModelRoute change from the API write to the first response the gateway serves with the
  * new table, wired as in a cluster: embedded Kubernetes API, the operator rendering the ConfigMap,
  * and a gateway watching it through {@link KubernetesConfigSource}. The change moves the route to
- * another upstream model id, which the gateway reports in {@code x-switchboard-target-model}.
+ * another upstream model id, which the gateway reports in {@code x-switchboard-target-model}. Then
+ * times a consumer key's revocation the same way (issue #17: refused within 1 s): the key Secret of
+ * a Consumer is edited to a new key, and the time runs until the old key is answered 401.
  */
 public final class ConfigPropagation {
 
@@ -34,7 +36,8 @@ public final class ConfigPropagation {
       List.of(
           "crds/providerendpoints.switchboard.dev-v1.yml",
           "crds/routingpolicies.switchboard.dev-v1.yml",
-          "crds/modelroutes.switchboard.dev-v1.yml");
+          "crds/modelroutes.switchboard.dev-v1.yml",
+          "crds/consumers.switchboard.dev-v1.yml");
 
   /** How long one change may take before the run gives up on it. */
   private static final Duration CHANGE_TIMEOUT = Duration.ofSeconds(30);
@@ -46,13 +49,21 @@ public final class ConfigPropagation {
    *
    * @param changeToServed time from the API write to the first response with the new target
    * @param failures changes not served within the timeout
+   * @param editToRefused time from a key Secret's edit to the first 401 for the old key
+   * @param revocationFailures revocations whose old key was still admitted after the timeout
    */
-  public record Result(LatencySamples changeToServed, int failures) {}
+  public record Result(
+      LatencySamples changeToServed,
+      int failures,
+      LatencySamples editToRefused,
+      int revocationFailures) {}
 
   /** Applies {@code changes} ModelRoute changes against an upstream on {@code upstreamPort}. */
   public static Result run(int upstreamPort, int changes) throws IOException {
     LatencySamples samples = new LatencySamples();
+    LatencySamples revocations = new LatencySamples();
     int failures = 0;
+    int revocationFailures = 0;
     try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start()) {
       installCrds(api);
       KubernetesClient client = api.client();
@@ -96,6 +107,7 @@ public final class ConfigPropagation {
             // Let informers and the operator settle, as between two real edits.
             ChildJvm.pause(200);
           }
+          revocationFailures = revocations(client, http, uri, changes, revocations);
         } finally {
           if (gateway != null) {
             Futures.await(gateway.close(), 10);
@@ -104,7 +116,110 @@ public final class ConfigPropagation {
         }
       }
     }
-    return new Result(samples, failures);
+    return new Result(samples, failures, revocations, revocationFailures);
+  }
+
+  /**
+   * A Consumer with one key Secret; {@code count} times the Secret is edited to a new key, and the
+   * time from the edit to the old key's first 401 is added to {@code samples}. Returns how many old
+   * keys were still admitted after {@link #CHANGE_TIMEOUT}.
+   */
+  private static int revocations(
+      KubernetesClient client, HttpClient http, URI uri, int count, LatencySamples samples) {
+    String key = "sk-bench-revocation-0";
+    client
+        .resource(
+            """
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: bench-consumer-key, namespace: default}
+            type: Opaque
+            stringData: {apiKey: %s}
+            """
+                .formatted(key))
+        .create();
+    client
+        .resource(
+            """
+            apiVersion: switchboard.dev/v1alpha1
+            kind: Consumer
+            metadata: {name: bench-consumer, namespace: default}
+            spec:
+              keySecretRefs: [{name: bench-consumer-key, key: apiKey}]
+              models: ["*"]
+            """)
+        .create();
+    if (awaitStatus(http, uri, key, 200, Duration.ofSeconds(60)) < 0) {
+      throw new IllegalStateException("the gateway never admitted the bench consumer's key");
+    }
+    int failures = 0;
+    for (int i = 1; i <= count; i++) {
+      String old = key;
+      key = "sk-bench-revocation-" + i;
+      String next = key;
+      long start = System.nanoTime();
+      client
+          .secrets()
+          .inNamespace(NAMESPACE)
+          .withName("bench-consumer-key")
+          .edit(
+              secret -> {
+                // Both forms, as a client may write them (the API server keeps data).
+                secret.setStringData(java.util.Map.of("apiKey", next));
+                secret.setData(
+                    java.util.Map.of(
+                        "apiKey",
+                        java.util.Base64.getEncoder()
+                            .encodeToString(
+                                next.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+                return secret;
+              });
+      long refusedAt = awaitStatus(http, uri, old, 401, CHANGE_TIMEOUT);
+      if (refusedAt < 0) {
+        failures++;
+      } else {
+        samples.add(refusedAt - start);
+      }
+      if (awaitStatus(http, uri, next, 200, CHANGE_TIMEOUT) < 0) {
+        throw new IllegalStateException("the gateway never admitted the rotated key " + i);
+      }
+      ChildJvm.pause(200);
+    }
+    return failures;
+  }
+
+  /**
+   * Sends requests with {@code key} back to back until one is answered {@code status}; returns the
+   * {@link System#nanoTime()} of that response, or -1 on timeout.
+   */
+  private static long awaitStatus(
+      HttpClient http, URI uri, String key, int status, Duration timeout) {
+    HttpRequest request =
+        HttpRequest.newBuilder(uri)
+            .header("content-type", "application/json")
+            .header("authorization", "Bearer " + key)
+            .timeout(Duration.ofSeconds(5))
+            .POST(
+                HttpRequest.BodyPublishers.ofString(
+                    "{\"model\":\""
+                        + ROUTE
+                        + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+            .build();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      try {
+        HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
+        if (response.statusCode() == status) {
+          return System.nanoTime();
+        }
+      } catch (IOException e) {
+        ChildJvm.pause(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return -1;
+      }
+    }
+    return -1;
   }
 
   /** Installs the generated CRDs bundled in the bench jar. */

@@ -291,11 +291,15 @@ class ConsumerIT {
             });
   }
 
+  /**
+   * The old key is refused once its Secret is edited, and the new one admitted. How long that takes
+   * (issue #17 asks for under a second) is a timing, measured by the bench suite's config section
+   * ("key revocation" in BENCHMARKS.md), not asserted here.
+   */
   @Test
-  void editingTheKeySecretRevokesTheOldKeyWithinOneSecond() throws Exception {
+  void editingTheKeySecretRevokesTheOldKey() throws Exception {
     assertThat(statusOf(REVOKED_KEY, "chat-default")).isEqualTo(200);
     KubernetesClient kube = stack.api().client();
-    long edited = System.nanoTime();
     kube.secrets()
         .inNamespace(LocalStack.NAMESPACE)
         .withName("e2e-revoke-key")
@@ -305,16 +309,10 @@ class ConsumerIT {
               s.setData(Map.of("apiKey", base64(ROTATED_KEY)));
               return s;
             });
-    long refusedAfterMs = -1;
-    while (System.nanoTime() - edited < Duration.ofSeconds(5).toNanos()) {
-      if (statusOf(REVOKED_KEY, "chat-default") == 401) {
-        refusedAfterMs = (System.nanoTime() - edited) / 1_000_000;
-        break;
-      }
-      Thread.sleep(10);
-    }
-    assertThat(refusedAfterMs).as("ms from the Secret edit to the old key's 401").isNotNegative();
-    assertThat(refusedAfterMs).isLessThan(1_000);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(20))
+        .until(() -> statusOf(REVOKED_KEY, "chat-default") == 401);
     assertThatThrownBy(() -> sdk(REVOKED_KEY).chat().completions().create(chat("chat-default")))
         .isInstanceOfSatisfying(
             UnauthorizedException.class, e -> assertThat(e.code()).contains("invalid_api_key"));
