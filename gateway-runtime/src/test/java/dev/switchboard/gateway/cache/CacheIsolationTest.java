@@ -12,10 +12,13 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
- * Partitions are never crossed: 100,000 requests drawn from the same prompts by two consumers, over
- * two routes, two target model versions and two system prompts. The embedding here maps equal texts
- * to equal vectors (similarity 1.0), so any entry the index could return across a partition would
- * be returned: none is.
+ * The keys keep scopes apart: 100,000 requests drawn from the same prompts under two tenant
+ * strings, over two routes, two target model versions and two system prompts, keyed by {@link
+ * CacheRequest} and looked up in the exact store and the semantic index directly. The embedding
+ * here maps equal texts to equal vectors (similarity 1.0), so any entry the index could return
+ * across a partition would be returned: none is. The scopes are written here, not made by {@code
+ * CacheStage}: that a consumer's (or an API key's) requests get a tenant of their own is {@code
+ * ConsumerCacheIsolationIT}'s and {@code ResponseCacheIT}'s to show.
  */
 class CacheIsolationTest {
 
@@ -29,8 +32,8 @@ class CacheIsolationTest {
   }
 
   @Test
-  void hundredThousandRequestsFromTwoConsumersNeverGetEachOthersAnswers() {
-    String[] tenants = {"consumer-a", "consumer-b"};
+  void hundredThousandRequestsInSixteenScopesNeverGetEachOthersAnswers() {
+    String[] tenants = {"tenant-a", "tenant-b"};
     String[] routes = {"chat", "support"};
     String[] targets = {"openai/gpt-4o-2024-08-06", "openai/gpt-4o-2024-11-20"};
     String[] systems = {"You are helpful.", "You are a pirate."};
@@ -86,7 +89,7 @@ class CacheIsolationTest {
       index.add(request.partition(), vector, answer, 0);
     }
     assertThat(crossed).isZero();
-    // Every (consumer, route, version, system prompt, prompt) was stored once and then served.
+    // Every (tenant, route, version, system prompt, prompt) was stored once and then served.
     assertThat(served).isEqualTo(100_000 - 2 * 2 * 2 * 2 * prompts.length);
     assertThat(index.partitions()).isEqualTo(16);
   }
