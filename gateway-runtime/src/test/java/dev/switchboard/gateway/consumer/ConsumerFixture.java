@@ -104,17 +104,23 @@ final class ConsumerFixture {
   /** What {@code consumer} has spent on the day of {@code clock}, in USD, as the gateway counts. */
   static double spentTodayUsd(GatewayHarness gateway, ManualClock clock, String consumer)
       throws Exception {
+    return Spend.toUsd(spent(gateway, clock, consumer).dayNanoUsd());
+  }
+
+  /**
+   * What {@code consumer} has spent on the day and in the month of {@code clock} (UTC), as the
+   * gateway's state store counts it.
+   */
+  static Spend spent(GatewayHarness gateway, ManualClock clock, String consumer) throws Exception {
     String day = LocalDate.ofInstant(clock.asJavaClock().instant(), ZoneOffset.UTC).toString();
-    return Spend.toUsd(
-        gateway
-            .server()
-            .consumerLimiter()
-            .store()
-            .spend(consumer, day, day.substring(0, 7))
-            .toCompletionStage()
-            .toCompletableFuture()
-            .get(5, TimeUnit.SECONDS)
-            .dayNanoUsd());
+    return gateway
+        .server()
+        .consumerLimiter()
+        .store()
+        .spend(consumer, day, day.substring(0, 7))
+        .toCompletionStage()
+        .toCompletableFuture()
+        .get(5, TimeUnit.SECONDS);
   }
 
   /** A JSON {@code POST} of {@code body} to {@code path} with {@code key} as bearer token. */
