@@ -38,8 +38,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A consumer's budget periods through the gateway: a monthly budget on its own refuses once the
- * month is spent. Each case runs against the in-memory store and against a real redis-server, each
- * gateway on its own manual clock.
+ * month is spent, and the daily and monthly spend start again at 00:00 UTC of a new day and a new
+ * month — in what admission counts and in the {@code /admin/consumers} report. Each case runs
+ * against the in-memory store and against a real redis-server, each gateway on its own manual
+ * clock, so a day passes when the test says so.
  *
  * <p>Every request costs exactly what it reserves: output at $1,000 per million tokens (input is
  * free), {@code max_tokens: 10} and the mock answering 10 tokens, so $0.01 a request. Each answer's
@@ -49,7 +51,11 @@ class ConsumerBudgetPeriodsTest {
 
   static final double REQUEST_USD = 0.01;
 
+  /** 2027-01-30T23:59:00Z: a minute before a new day, a day and a minute before a new month. */
   static final long START_MS = Instant.parse("2027-01-30T23:59:00Z").toEpochMilli();
+
+  static final long MINUTE_MS = 60_000;
+  static final long DAY_MS = 86_400_000;
 
   @TempDir static Path dir;
   static Vertx vertx;
@@ -82,7 +88,9 @@ class ConsumerBudgetPeriodsTest {
         ConsumerFixture.writeConsumers(
             dir,
             // Room for five requests a month, and no daily budget at all.
-            consumer("monthly", null, 0.055));
+            consumer("monthly", null, 0.055),
+            // Three requests a day, five a month.
+            consumer("periods", 0.035, 0.055));
     RoutingTable table =
         TestTables.table(
             List.of(
@@ -172,6 +180,26 @@ class ConsumerBudgetPeriodsTest {
     assertThat(error.get("message").asText()).contains("its " + period + " budget");
   }
 
+  /** The {@code /admin/consumers} report of {@code store}'s gateway: its period and the row. */
+  static void assertReport(
+      String store, String consumer, String day, String month, double todayUsd, double monthUsd)
+      throws Exception {
+    HttpResponse<String> report = gateways.get(store).admin("/admin/consumers");
+    assertThat(report.statusCode()).isEqualTo(200);
+    JsonNode doc = GatewayHarness.json(report.body());
+    assertThat(doc.get("day").asText()).isEqualTo(day);
+    assertThat(doc.get("month").asText()).isEqualTo(month);
+    JsonNode row = null;
+    for (JsonNode r : doc.get("consumers")) {
+      if (r.get("name").asText().equals(consumer)) {
+        row = r;
+      }
+    }
+    assertThat(row).as(report.body()).isNotNull();
+    assertThat(row.get("todayUsd").asDouble()).isCloseTo(todayUsd, offset(1e-6));
+    assertThat(row.get("monthUsd").asDouble()).isCloseTo(monthUsd, offset(1e-6));
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"memory", "redis"})
   void aMonthlyBudgetAloneRefusesOnceTheMonthIsSpent(String store) throws Exception {
@@ -182,5 +210,32 @@ class ConsumerBudgetPeriodsTest {
     assertBudgetRefusal(run.refusal(), "monthly");
     Spend spent = ConsumerFixture.spent(gateways.get(store), clocks.get(store), "monthly");
     assertThat(Spend.toUsd(spent.monthNanoUsd())).isCloseTo(0.05, offset(1e-6));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"memory", "redis"})
+  void theDailyAndMonthlySpendStartAgainAtMidnightUtc(String store) throws Exception {
+    ManualClock clock = clocks.get(store);
+
+    // 2027-01-30, 23:59: three requests use up the day's $0.035.
+    Run firstDay = spendUntilRefused(store, "periods");
+    assertThat(firstDay.answered()).isEqualTo(3);
+    assertBudgetRefusal(firstDay.refusal(), "daily");
+    assertReport(store, "periods", "2027-01-30", "2027-01", 0.03, 0.03);
+
+    // 2027-01-31, 00:01: a new day, the same month ($0.03 of $0.055 spent): two more requests,
+    // then the month refuses what the day would still allow.
+    clock.advance(2 * MINUTE_MS);
+    Run secondDay = spendUntilRefused(store, "periods");
+    assertThat(secondDay.answered()).isEqualTo(2);
+    assertBudgetRefusal(secondDay.refusal(), "monthly");
+    assertReport(store, "periods", "2027-01-31", "2027-01", 0.02, 0.05);
+
+    // 2027-02-01, 00:01: a new month (and day): both start from nothing.
+    clock.advance(DAY_MS);
+    Run newMonth = spendUntilRefused(store, "periods");
+    assertThat(newMonth.answered()).isEqualTo(3);
+    assertBudgetRefusal(newMonth.refusal(), "daily");
+    assertReport(store, "periods", "2027-02-01", "2027-02", 0.03, 0.03);
   }
 }
