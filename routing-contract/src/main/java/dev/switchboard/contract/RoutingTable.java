@@ -616,11 +616,19 @@ public record RoutingTable(
    * sent to each candidate, whose answers are measured and never returned. {@code id} names the
    * evaluation (figures are kept per id); {@code untilEpochMs} is when mirroring stops even if the
    * operator has not yet withdrawn it; {@code noMirrorLabel} is the consumer label ({@code
-   * name=value}) whose requests are never mirrored.
+   * name=value}) whose requests are never mirrored. {@code baseline} ({@code provider/model}) is
+   * what the candidates are compared with: only requests whose first planned target is it are
+   * mirrored, so every pair compares the same two models (null in tables of earlier operators: the
+   * first planned target, whatever it is).
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Evaluation(
-      String id, List<Target> candidates, double sample, Long untilEpochMs, String noMirrorLabel) {
+      String id,
+      List<Target> candidates,
+      double sample,
+      Long untilEpochMs,
+      String noMirrorLabel,
+      String baseline) {
 
     /**
      * The opt-out label when a route names none (and of automatic evaluations): a key a Consumer
@@ -629,8 +637,19 @@ public record RoutingTable(
      */
     public static final String DEFAULT_NO_MIRROR_LABEL = "evaluation=opt-out";
 
+    @JsonCreator
     public Evaluation {
       candidates = candidates == null ? List.of() : candidates;
+    }
+
+    /** An evaluation without a fixed baseline (compared with the first planned target). */
+    public Evaluation(
+        String id,
+        List<Target> candidates,
+        double sample,
+        Long untilEpochMs,
+        String noMirrorLabel) {
+      this(id, candidates, sample, untilEpochMs, noMirrorLabel, null);
     }
   }
 

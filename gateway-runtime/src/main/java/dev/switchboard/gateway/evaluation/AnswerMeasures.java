@@ -21,6 +21,18 @@ public record AnswerMeasures(
     "outputTokens", "words", "sentences", "ttftMs", "latencyMs", "costUsd"
   };
 
+  /**
+   * A mirror that was never sent: no key, quota or bulkhead exhausted. Not a model's failure, so it
+   * is counted apart ({@link #skipped()}), never as an error. One instance, told apart by identity.
+   */
+  public static final AnswerMeasures SKIPPED =
+      new AnswerMeasures(true, false, 0, 0, 0, Double.NaN, 0, Double.NaN, null);
+
+  /** Whether the mirror was skipped rather than answered or failed. */
+  public boolean skipped() {
+    return this == SKIPPED;
+  }
+
   /** A failed answer (error, timeout, truncated stream). */
   public static AnswerMeasures failure(double latencyMs) {
     return new AnswerMeasures(true, false, 0, 0, 0, Double.NaN, latencyMs, Double.NaN, null);

@@ -11,13 +11,14 @@ import java.util.UUID;
 
 /**
  * The evaluation figures of this replica, cumulative since it started, as sufficient statistics the
- * operator can add up across replicas and over days: per evaluation and candidate, the count of
- * sampled requests, failures and refusals of each arm, and for every request both arms answered (a
- * pair) the sums Σb, Σc, Σb², Σc², Σbc of each figure — enough for means, variances and the
- * covariance of paired ratios. The last few pairs are kept with a sequence number (and excerpts
- * when the route logs bodies) for the runbook's examples. {@code instance} changes on restart so
- * the operator knows the counters started again. Thread-safe (one lock; called once per finished
- * mirror, off the client path).
+ * operator can add up across replicas and over days: per evaluation, baseline and candidate (pairs
+ * of different baselines are never pooled), the count of sampled requests, failures and refusals of
+ * each arm, the mirrors skipped (no key, quota or bulkhead: not the model's doing, so neither a
+ * request nor a failure), and for every request both arms answered (a pair) the sums Σb, Σc, Σb²,
+ * Σc², Σbc of each figure — enough for means, variances and the covariance of paired ratios. The
+ * last few pairs are kept with a sequence number (and excerpts when the route logs bodies) for the
+ * runbook's examples. {@code instance} changes on restart so the operator knows the counters
+ * started again. Thread-safe (one lock; called once per finished mirror, off the client path).
  */
 public final class EvaluationRecorder {
 
@@ -60,6 +61,8 @@ public final class EvaluationRecorder {
     final String target;
     final String baselineTarget;
     long requests;
+    long baselineSkipped;
+    long candidateSkipped;
     long baselineFailures;
     long candidateFailures;
     long baselineRefusals;
@@ -81,7 +84,8 @@ public final class EvaluationRecorder {
   }
 
   /**
-   * Records one sampled request as both arms answered it.
+   * Records one sampled request as both arms answered it (or were skipped: {@link
+   * AnswerMeasures#SKIPPED}).
    *
    * @param excerpts whether the answers' excerpts may be kept (the route's policy logs bodies)
    */
@@ -95,8 +99,14 @@ public final class EvaluationRecorder {
       boolean excerpts) {
     Candidate c =
         candidates.computeIfAbsent(
-            route + "\n" + evaluation + "\n" + candidateTarget,
+            route + "\n" + evaluation + "\n" + baselineTarget + "\n" + candidateTarget,
             k -> new Candidate(route, evaluation, candidateTarget, baselineTarget));
+    if (baseline.skipped() || candidate.skipped()) {
+      // Never sent: says nothing about either model (a skipped baseline leaves nothing to pair).
+      c.baselineSkipped += baseline.skipped() ? 1 : 0;
+      c.candidateSkipped += candidate.skipped() ? 1 : 0;
+      return;
+    }
     c.requests++;
     if (baseline.failed()) {
       c.baselineFailures++;
@@ -150,6 +160,8 @@ public final class EvaluationRecorder {
               .put("baselineTarget", c.baselineTarget)
               .put("target", c.target)
               .put("requests", c.requests)
+              .put("baselineSkipped", c.baselineSkipped)
+              .put("candidateSkipped", c.candidateSkipped)
               .put("baselineFailures", c.baselineFailures)
               .put("candidateFailures", c.candidateFailures)
               .put("baselineAnswered", c.answeredBaseline)

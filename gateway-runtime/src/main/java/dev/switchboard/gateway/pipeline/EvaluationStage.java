@@ -35,15 +35,16 @@ import java.util.function.Function;
 
 /**
  * Side-by-side evaluation ({@code ModelRoute.spec.evaluation}): for the evaluation's sample share
- * of chat requests, the request is replayed to the route's first planned target (the baseline) and
- * sent to every candidate, each as a stream so time to first token is measured, and each answer is
- * measured ({@link AnswerMeasures}) into the {@link EvaluationRecorder} as a pair. The client is
- * answered by the ordinary path and never waits for, or sees, a mirrored call; the client's
- * disconnect does not cancel them. Mirrored calls go through the provider's bulkhead and quota like
- * any attempt — when either is exhausted the mirror is skipped, never queued — and are not counted
- * in the serving metrics (the evaluation has its own figures on the admin port). The provider bills
- * them all the same, so every answered mirror (baseline replay and candidate) is counted in the
- * {@link CommitmentLedger}, priced like a served answer at the price window in force when it ends.
+ * of chat requests whose first planned target is the evaluation's baseline, the request is replayed
+ * to it and sent to every other candidate, each as a stream so time to first token is measured, and
+ * each answer is measured ({@link AnswerMeasures}) into the {@link EvaluationRecorder} as a pair.
+ * The client is answered by the ordinary path and never waits for, or sees, a mirrored call; the
+ * client's disconnect does not cancel them. Mirrored calls go through the provider's bulkhead and
+ * quota like any attempt — when either is exhausted the mirror is skipped, never queued — and are
+ * not counted in the serving metrics (the evaluation has its own figures on the admin port). The
+ * provider bills them all the same, so every answered mirror (baseline replay and candidate) is
+ * counted in the {@link CommitmentLedger}, priced like a served answer at the price window in force
+ * when it ends.
  *
  * <p>Consumers opt out by label: a request whose consumer carries the evaluation's {@code
  * noMirrorLabel} ({@code name=value}) is never mirrored. The labels come from {@link
@@ -101,10 +102,16 @@ public final class EvaluationStage implements Stage {
       return true;
     }
     PlannedTarget baseline = exchange.plan().get(0);
+    if (evaluation.baseline() != null && !evaluation.baseline().equals(baseline.id())) {
+      // Like with like: a request another target serves first (weights, least latency, a split
+      // canary, a retired baseline's successor) would pool pairs of another model into the
+      // baseline's figures.
+      return true;
+    }
     List<PlannedTarget> candidates = new ArrayList<>();
     for (RoutingTable.Target t : evaluation.candidates()) {
       RoutingTable.Provider provider = primary.snapshot().table().providers().get(t.provider());
-      if (provider != null) {
+      if (provider != null && !sameModel(t, baseline.target())) {
         candidates.add(new PlannedTarget(t, provider, Arm.CANARY.wireName()));
       }
     }
@@ -131,6 +138,12 @@ public final class EvaluationStage implements Stage {
     return true;
   }
 
+  /** A candidate serving this request already is not compared with itself. */
+  private static boolean sameModel(RoutingTable.Target candidate, RoutingTable.Target baseline) {
+    return candidate.provider().equals(baseline.provider())
+        && candidate.model().equals(baseline.model());
+  }
+
   /** The opt-out hook: true when the consumer's labels hold {@code label} ({@code name=value}). */
   static boolean optedOut(Map<String, String> labels, String label) {
     if (label == null || labels == null || labels.isEmpty()) {
@@ -142,7 +155,10 @@ public final class EvaluationStage implements Stage {
     return labels.containsKey(name) && (value == null || value.equals(labels.get(name)));
   }
 
-  /** One mirrored call; its future always succeeds (a failure is a failed measure). */
+  /**
+   * One mirrored call; its future always succeeds (a failure is a failed measure, a call never sent
+   * — no key, quota or bulkhead — {@link AnswerMeasures#SKIPPED}).
+   */
   private Future<AnswerMeasures> mirror(
       RequestContext primary, PlannedTarget target, ObjectNode body, String suffix) {
     Promise<AnswerMeasures> measured = Promise.promise();
@@ -156,7 +172,7 @@ public final class EvaluationStage implements Stage {
     try {
       key = ExecuteStage.key(state, target);
     } catch (UpstreamFailure noKey) {
-      measured.complete(AnswerMeasures.failure(0));
+      measured.complete(AnswerMeasures.SKIPPED);
       return measured.future();
     }
     Optional<String> upstreamKey = key;
@@ -166,7 +182,7 @@ public final class EvaluationStage implements Stage {
         .onComplete(
             quota -> {
               if (quota.failed() || !quota.result()) {
-                measured.complete(AnswerMeasures.failure(0));
+                measured.complete(AnswerMeasures.SKIPPED);
                 return;
               }
               Buffer bytes =
@@ -177,7 +193,7 @@ public final class EvaluationStage implements Stage {
                   .onFailure(
                       full -> {
                         guard.giveBackQuota();
-                        measured.complete(AnswerMeasures.failure(0));
+                        measured.complete(AnswerMeasures.SKIPPED);
                       })
                   .onSuccess(
                       permit ->

@@ -1,0 +1,182 @@
+package dev.switchboard.gateway.evaluation;
+
+import static dev.switchboard.gateway.TestTables.provider;
+import static dev.switchboard.gateway.TestTables.target;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.GatewayHarness;
+import dev.switchboard.gateway.TestTables;
+import dev.switchboard.mock.MockProvider;
+import dev.switchboard.mock.MockProviderOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Evaluation pairs compare like with like: a request whose first planned target is not the
+ * evaluation's baseline is not mirrored (its pairs would be pooled into the baseline's figures), a
+ * candidate is never compared with itself, and a mirror that is never sent (no key) is counted as
+ * skipped, not as the candidate's failure.
+ */
+class EvaluationLikeWithLikeIT {
+
+  static final int REQUESTS = 40;
+
+  @TempDir static Path dir;
+
+  static GatewayHarness gateway;
+  static MockProvider mock;
+
+  @BeforeAll
+  static void start() throws Exception {
+    gateway =
+        GatewayHarness.withMock(
+            dir,
+            new MockProviderOptions()
+                .keys("sk-t")
+                .models("base", "other", "wordy")
+                .persona("base", 1.0, 0.0)
+                .persona("other", 1.0, 0.0)
+                .persona("wordy", 1.25, 0.0),
+            EvaluationLikeWithLikeIT::table,
+            Map.of("mock", "sk-t"));
+    mock = gateway.mock();
+  }
+
+  static RoutingTable table(MockProvider mock) {
+    // "elsewhere" serves from "other" first (its baseline "base" only on failover), "self" lists
+    // its baseline among the candidates, "keyless" has a candidate whose provider has no key.
+    RoutingTable.Route elsewhere =
+        new RoutingTable.Route(
+                "elsewhere",
+                "elsewhere",
+                List.of(),
+                null,
+                1,
+                List.of(target("mock", "other", 0), target("mock", "base", 1)),
+                List.of(),
+                null)
+            .withEvaluation(
+                new RoutingTable.Evaluation(
+                    "e1", List.of(target("mock", "wordy", 0)), 1.0, null, null, "mock/base"));
+    RoutingTable.Route self =
+        new RoutingTable.Route(
+                "self",
+                "self",
+                List.of(),
+                null,
+                1,
+                List.of(target("mock", "base", 0)),
+                List.of(),
+                null)
+            .withEvaluation(
+                new RoutingTable.Evaluation(
+                    "e2",
+                    List.of(target("mock", "base", 0), target("mock", "wordy", 0)),
+                    1.0,
+                    null,
+                    null,
+                    "mock/base"));
+    RoutingTable.Route keyless =
+        new RoutingTable.Route(
+                "keyless",
+                "keyless",
+                List.of(),
+                null,
+                1,
+                List.of(target("mock", "base", 0)),
+                List.of(),
+                null)
+            .withEvaluation(
+                new RoutingTable.Evaluation(
+                    "e3", List.of(target("nokey", "wordy", 0)), 1.0, null, null, "mock/base"));
+    return TestTables.table(
+        List.of(provider("mock", mock.baseUrl(), true), provider("nokey", mock.baseUrl(), true)),
+        List.of(elsewhere, self, keyless));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    gateway.close();
+  }
+
+  private static void ask(String model, int n) throws Exception {
+    for (int i = 0; i < n; i++) {
+      assertThat(
+              gateway
+                  .post(
+                      "/v1/chat/completions",
+                      "{\"model\":\""
+                          + model
+                          + "\",\"messages\":[{\"role\":\"user\",\"content\":\"q "
+                          + i
+                          + "\"}]}")
+                  .statusCode())
+          .isEqualTo(200);
+    }
+  }
+
+  @Test
+  void onlyRequestsTheBaselineServesArePairedNeverWithItselfAndSkipsAreNotFailures()
+      throws Exception {
+    ask("elsewhere", REQUESTS);
+    ask("keyless", REQUESTS);
+    ask("self", REQUESTS);
+    List<JsonNode> entries = new ArrayList<>();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              entries.clear();
+              GatewayHarness.JSON
+                  .readTree(gateway.admin("/admin/evaluations").body())
+                  .path("candidates")
+                  .forEach(entries::add);
+              return entries.stream()
+                      .anyMatch(
+                          c ->
+                              "self".equals(c.path("route").asText())
+                                  && c.path("requests").asLong() == REQUESTS)
+                  && entries.stream()
+                      .anyMatch(
+                          c ->
+                              "keyless".equals(c.path("route").asText())
+                                  && c.path("requests").asLong()
+                                          + c.path("candidateSkipped").asLong()
+                                      == REQUESTS);
+            });
+    // Served by "other" first: never paired with the baseline "base".
+    assertThat(entries).noneMatch(c -> "elsewhere".equals(c.path("route").asText()));
+    // "self": only the other candidate; the baseline is not compared with itself.
+    assertThat(entries)
+        .filteredOn(c -> "self".equals(c.path("route").asText()))
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.path("target").asText()).isEqualTo("mock/wordy");
+              assertThat(c.path("baselineTarget").asText()).isEqualTo("mock/base");
+            });
+    // No key: skipped, neither a sampled request nor the candidate's failure.
+    JsonNode keyless =
+        entries.stream()
+            .filter(c -> "keyless".equals(c.path("route").asText()))
+            .findFirst()
+            .orElseThrow();
+    assertThat(keyless.path("candidateSkipped").asLong()).isEqualTo(REQUESTS);
+    assertThat(keyless.path("requests").asLong()).isZero();
+    assertThat(keyless.path("candidateFailures").asLong()).isZero();
+    assertThat(keyless.path("baselineSkipped").asLong()).isZero();
+    // The baseline replays: one per request of "self" and "keyless" (the keyless pair is still
+    // sent to the baseline, which has a key), none for "elsewhere".
+    assertThat(mock.attempts("other")).isEqualTo(REQUESTS);
+  }
+}
