@@ -49,7 +49,10 @@ public final class EvaluationState {
 
   /**
    * Adds one replica's report: for each candidate of this evaluation, what the replica counted
-   * since its previous report.
+   * since its previous report — only pairs against this evaluation's baseline (a replica keeps
+   * pairs of another first planned target apart; they are never pooled in) and never a candidate
+   * compared with itself. A state without a fixed baseline (one stored by an earlier version) takes
+   * the first it is told.
    */
   void fold(JsonNode report) {
     String instance = report.path("instance").asText("");
@@ -59,14 +62,18 @@ public final class EvaluationState {
         continue;
       }
       String target = c.path("target").asText();
+      String against = c.path("baselineTarget").asText(null);
+      if (baselineTarget == null) {
+        baselineTarget = against;
+      }
+      if ((against != null && !against.equals(baselineTarget)) || target.equals(baselineTarget)) {
+        continue;
+      }
       CandidateSums now = CandidateSums.fromJson(c);
       CandidateSums previous = before.getOrDefault(target, CandidateSums.EMPTY);
       CandidateSums delta = now.atLeast(previous) ? now.minus(previous) : now;
       totals.merge(target, delta, CandidateSums::plus);
       before.put(target, now);
-      if (baselineTarget == null) {
-        baselineTarget = c.path("baselineTarget").asText(null);
-      }
       for (JsonNode pair : c.path("recentPairs")) {
         if (examples.size() < EXAMPLES
             && pair.path("baseline").has("excerpt")

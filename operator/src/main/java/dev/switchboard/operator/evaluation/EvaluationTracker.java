@@ -170,14 +170,21 @@ public final class EvaluationTracker {
    */
   public record WriteFailure(boolean report, String message) {}
 
-  /** What is being evaluated. */
+  /**
+   * What is being evaluated: {@code baseline} ({@code provider/model}, null when the route names no
+   * target) is what the candidates are compared with; {@code endsBy} (null: none) cuts the window
+   * short — an automatic evaluation ends when the retiring model does, since from then on its
+   * successor serves and would be compared with itself.
+   */
   record Plan(
       String id,
       List<String> candidates,
       double sample,
       long durationMs,
       String report,
-      boolean automatic) {}
+      boolean automatic,
+      String baseline,
+      Instant endsBy) {}
 
   /** Tracks the route's evaluation; never throws for a gateway or ConfigMap problem. */
   public Optional<Outcome> track(ModelRoute route, NamespaceView view) {
@@ -277,8 +284,11 @@ public final class EvaluationTracker {
     state.id = p.id();
     state.route = route;
     state.automatic = p.automatic();
+    // Fixed for the whole window: pairs against another first planned target are never pooled in.
+    state.baselineTarget = p.baseline();
     state.startedAt = now.toString();
-    state.endsAt = now.plusMillis(p.durationMs()).toString();
+    Instant ends = now.plusMillis(p.durationMs());
+    state.endsAt = (p.endsBy() != null && p.endsBy().isBefore(ends) ? p.endsBy() : ends).toString();
     state.lastRunbookDay = day(now);
     return state;
   }
@@ -566,7 +576,9 @@ public final class EvaluationTracker {
               spec.getReport() == null || spec.getReport().getConfigMapName() == null
                   ? RUNBOOK_CONFIG_MAP
                   : spec.getReport().getConfigMapName(),
-              false));
+              false,
+              EvaluationRendering.declaredBaseline(route.getSpec()),
+              null));
     }
     EvaluationStatus previous =
         route.getStatus() == null ? null : route.getStatus().getEvaluation();
@@ -579,7 +591,12 @@ public final class EvaluationTracker {
               : previous.getCandidates().stream()
                   .map(EvaluationCandidateStatus::getTarget)
                   .toList();
-      return Optional.of(automatic(previous.getId(), candidates));
+      return Optional.of(
+          automatic(
+              previous.getId(),
+              candidates,
+              previous.getBaseline() == null ? null : previous.getBaseline().getTarget(),
+              null));
     }
     PolicyLifecycle lifecycle = ModelRetirement.policyLifecycle(route, view);
     Long windowMs =
@@ -600,18 +617,24 @@ public final class EvaluationTracker {
               String successor =
                   r.target().substring(0, r.target().indexOf('/') + 1) + r.successor();
               return automatic(
-                  "auto-" + shortHash(r.target() + ">" + successor), List.of(successor));
+                  "auto-" + shortHash(r.target() + ">" + successor),
+                  List.of(successor),
+                  r.target(),
+                  r.retiresAt());
             });
   }
 
-  private static Plan automatic(String id, List<String> candidates) {
+  private static Plan automatic(
+      String id, List<String> candidates, String baseline, Instant endsBy) {
     return new Plan(
         id,
         candidates,
         EvaluationRendering.AUTOMATIC_SAMPLE,
         Durations.toMillisOrNull(EvaluationRendering.AUTOMATIC_DURATION),
         RUNBOOK_CONFIG_MAP,
-        true);
+        true,
+        baseline,
+        endsBy);
   }
 
   static EvaluationStatus status(
@@ -649,6 +672,13 @@ public final class EvaluationTracker {
       candidates.add(c);
     }
     status.setCandidates(candidates);
+    if (state.baselineTarget != null && (first == null || first.requests() == 0)) {
+      // What the candidates are compared with, from the start: the routing table renders it.
+      EvaluationBaseline baseline = new EvaluationBaseline();
+      baseline.setTarget(state.baselineTarget);
+      baseline.setRequests(0L);
+      status.setBaseline(baseline);
+    }
     if (first != null && first.requests() > 0) {
       EvaluationBaseline baseline = new EvaluationBaseline();
       baseline.setTarget(state.baselineTarget);

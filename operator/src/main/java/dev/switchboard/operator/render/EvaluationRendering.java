@@ -5,6 +5,7 @@ import dev.switchboard.api.v1alpha1.EvaluationCandidateStatus;
 import dev.switchboard.api.v1alpha1.EvaluationSpec;
 import dev.switchboard.api.v1alpha1.EvaluationStatus;
 import dev.switchboard.api.v1alpha1.ModelRoute;
+import dev.switchboard.api.v1alpha1.ModelRouteSpec;
 import dev.switchboard.contract.Durations;
 import dev.switchboard.contract.RoutingTable;
 import java.nio.charset.StandardCharsets;
@@ -94,7 +95,10 @@ public final class EvaluationRendering {
                   candidates,
                   spec.getSample() == null ? 0.1 : spec.getSample(),
                   same ? epochMs(status.getEndsAt()) : null,
-                  optOutLabel(spec)));
+                  optOutLabel(spec),
+                  same && baselineOf(status) != null
+                      ? baselineOf(status)
+                      : declaredBaseline(route.getSpec())));
     }
     if (status != null
         && Boolean.TRUE.equals(status.getAutomatic())
@@ -117,9 +121,30 @@ public final class EvaluationRendering {
                   candidates,
                   AUTOMATIC_SAMPLE,
                   epochMs(status.getEndsAt()),
-                  DEFAULT_OPT_OUT));
+                  DEFAULT_OPT_OUT,
+                  baselineOf(status)));
     }
     return Optional.empty();
+  }
+
+  /**
+   * The baseline of a declared evaluation as it starts ({@code provider/model}): the route's first
+   * target, what serves it today; null when it names none. Once running, the baseline is the one in
+   * {@code status.evaluation.baseline}, fixed for the whole window.
+   */
+  public static String declaredBaseline(ModelRouteSpec spec) {
+    if (spec == null || spec.getTargets() == null) {
+      return null;
+    }
+    return spec.getTargets().stream()
+        .filter(t -> t.getProviderRef() != null && t.getModel() != null)
+        .findFirst()
+        .map(t -> t.getProviderRef().getName() + "/" + t.getModel())
+        .orElse(null);
+  }
+
+  private static String baselineOf(EvaluationStatus status) {
+    return status.getBaseline() == null ? null : status.getBaseline().getTarget();
   }
 
   /**
