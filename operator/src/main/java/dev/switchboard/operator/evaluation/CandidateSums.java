@@ -9,7 +9,8 @@ import java.util.Map;
 /**
  * The sufficient statistics of one evaluation candidate against its baseline, as gateways report
  * them ({@code GET /admin/evaluations}) and as the operator adds them up across replicas and days:
- * counts per arm, and per figure the paired sums Σb, Σc, Σb², Σc², Σbc. Immutable.
+ * counts per arm, and per figure the paired sums Σb, Σc, Σb², Σc², Σbc, and the mirrors skipped
+ * (never sent: no key, quota or bulkhead), which are neither requests nor failures. Immutable.
  */
 public record CandidateSums(
     long requests,
@@ -19,7 +20,32 @@ public record CandidateSums(
     long candidateAnswered,
     long baselineRefusals,
     long candidateRefusals,
-    Map<String, Paired> figures) {
+    Map<String, Paired> figures,
+    long baselineSkipped,
+    long candidateSkipped) {
+
+  /** Sums without skipped mirrors. */
+  public CandidateSums(
+      long requests,
+      long baselineFailures,
+      long candidateFailures,
+      long baselineAnswered,
+      long candidateAnswered,
+      long baselineRefusals,
+      long candidateRefusals,
+      Map<String, Paired> figures) {
+    this(
+        requests,
+        baselineFailures,
+        candidateFailures,
+        baselineAnswered,
+        candidateAnswered,
+        baselineRefusals,
+        candidateRefusals,
+        figures,
+        0,
+        0);
+  }
 
   /** The figures the gateway measures, in report order. */
   public static final String[] FIGURES = {
@@ -72,12 +98,17 @@ public record CandidateSums(
         candidateAnswered + sign * o.candidateAnswered,
         baselineRefusals + sign * o.baselineRefusals,
         candidateRefusals + sign * o.candidateRefusals,
-        merged);
+        merged,
+        baselineSkipped + sign * o.baselineSkipped,
+        candidateSkipped + sign * o.candidateSkipped);
   }
 
   /** Whether every count is at least the other's (so a report is a continuation of it). */
   public boolean atLeast(CandidateSums o) {
-    return requests >= o.requests && figure("words").n() >= o.figure("words").n();
+    return requests >= o.requests
+        && figure("words").n() >= o.figure("words").n()
+        && baselineSkipped >= o.baselineSkipped
+        && candidateSkipped >= o.candidateSkipped;
   }
 
   /** Reads the gateway's (and the stored state's) JSON shape. */
@@ -103,7 +134,9 @@ public record CandidateSums(
         node.path("candidateAnswered").asLong(),
         node.path("baselineRefusals").asLong(),
         node.path("candidateRefusals").asLong(),
-        figures);
+        figures,
+        node.path("baselineSkipped").asLong(),
+        node.path("candidateSkipped").asLong());
   }
 
   /** The JSON shape {@link #fromJson} reads. */
@@ -117,7 +150,9 @@ public record CandidateSums(
             .put("baselineAnswered", baselineAnswered)
             .put("candidateAnswered", candidateAnswered)
             .put("baselineRefusals", baselineRefusals)
-            .put("candidateRefusals", candidateRefusals);
+            .put("candidateRefusals", candidateRefusals)
+            .put("baselineSkipped", baselineSkipped)
+            .put("candidateSkipped", candidateSkipped);
     ObjectNode f = node.putObject("figures");
     for (String name : FIGURES) {
       Paired p = figure(name);

@@ -78,6 +78,11 @@ public final class RunbookEntry {
           .append(sums.requests())
           .append(", answered by both: ")
           .append(r.pairs())
+          .append("; mirrors skipped (never sent: no key, quota or bulkhead exhausted — neither")
+          .append(" requests nor errors): baseline ")
+          .append(sums.baselineSkipped())
+          .append(", candidate ")
+          .append(sums.candidateSkipped())
           .append("\n\n");
       md.append("| figure | baseline | candidate | change | 95 % interval |\n");
       md.append("|---|---|---|---|---|\n");
