@@ -43,6 +43,12 @@ public final class EvaluationState {
    */
   String recovered;
 
+  /**
+   * The replicas (admin addresses) that had not answered when the evaluation completed, after the
+   * final grace: pairs they counted since their last report are missing. Empty when all answered.
+   */
+  List<String> unreported = List.of();
+
   final Map<String, CandidateSums> totals = new TreeMap<>();
   final Map<String, Map<String, CandidateSums>> seen = new TreeMap<>();
   final List<JsonNode> examples = new ArrayList<>();
@@ -105,6 +111,9 @@ public final class EvaluationState {
     if (recovered != null) {
       node.put("recovered", recovered);
     }
+    if (!unreported.isEmpty()) {
+      unreported.forEach(node.putArray("unreported")::add);
+    }
     ObjectNode t = node.putObject("totals");
     totals.forEach((k, v) -> t.set(k, v.toJson()));
     ObjectNode s = node.putObject("seen");
@@ -130,6 +139,9 @@ public final class EvaluationState {
     state.completed = node.path("completed").asBoolean(false);
     state.runbookPending = node.path("runbookPending").asBoolean(false);
     state.recovered = node.path("recovered").asText(null);
+    List<String> unreported = new ArrayList<>();
+    node.path("unreported").forEach(r -> unreported.add(r.asText()));
+    state.unreported = List.copyOf(unreported);
     for (Iterator<Map.Entry<String, JsonNode>> it = node.path("totals").fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       state.totals.put(e.getKey(), CandidateSums.fromJson(e.getValue()));

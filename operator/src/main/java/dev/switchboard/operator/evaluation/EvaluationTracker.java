@@ -128,7 +128,26 @@ public final class EvaluationTracker {
   /** The gateway replicas' cumulative reports ({@code GET /admin/evaluations}) of a namespace. */
   public interface Reports {
     List<com.fasterxml.jackson.databind.JsonNode> reports(String namespace);
+
+    /** The reports, and the replicas that did not answer this time (none known by default). */
+    default Collected collect(String namespace) {
+      return new Collected(reports(namespace), List.of());
+    }
   }
+
+  /**
+   * One collection: the reports of the replicas that answered, and the replicas (their admin
+   * address) that were asked and did not.
+   */
+  public record Collected(
+      List<com.fasterxml.jackson.databind.JsonNode> reports, List<String> unanswered) {}
+
+  /**
+   * How long after {@code endsAt} the collections go on while a replica does not answer, so a
+   * replica that is briefly unreachable at the end is still counted; then the evaluation completes
+   * without it, and the runbook entry names it.
+   */
+  public static final Duration FINAL_GRACE = Duration.ofMinutes(5);
 
   private final Clock clock;
 
@@ -224,8 +243,11 @@ public final class EvaluationTracker {
     if (state == null) {
       state = fresh(name, p, now);
     }
+    List<String> unanswered = List.of();
     if (!state.completed) {
-      source.reports(namespace).forEach(state::fold);
+      Collected collected = source.collect(namespace);
+      collected.reports().forEach(state::fold);
+      unanswered = collected.unanswered();
     }
     Map<String, EvaluationStatistics.Result> results = new LinkedHashMap<>();
     for (String target : p.candidates()) {
@@ -233,12 +255,18 @@ public final class EvaluationTracker {
           target,
           EvaluationStatistics.evaluate(state.totals.getOrDefault(target, CandidateSums.EMPTY)));
     }
-    boolean ends = !now.isBefore(Instant.parse(state.endsAt));
+    Instant endsAt = Instant.parse(state.endsAt);
+    // The final read waits (bounded) for every replica asked: its sums are cumulative, so one
+    // that answers within the grace loses nothing; one that does not is named in the entry.
+    boolean ends =
+        !now.isBefore(endsAt) && (unanswered.isEmpty() || !now.isBefore(endsAt.plus(FINAL_GRACE)));
+    boolean waiting = !state.completed && !now.isBefore(endsAt) && !ends;
     String report = p.report() + " key " + RunbookEntry.key(name, p.id());
     Optional<String> blocked = reportBlocked(namespace, p.report());
     boolean entryDue = state.runbookPending;
     if (!state.completed && ends) {
       state.completed = true;
+      state.unreported = List.copyOf(unanswered);
       entryDue = true;
     } else if (!state.completed && !day(now).equals(state.lastRunbookDay)) {
       // A day ended while running: the interim entry, so the runbook never lags more than a day.
@@ -272,9 +300,9 @@ public final class EvaluationTracker {
         state.completed
             ? (failed.isPresent() ? Optional.of(COLLECT_EVERY) : Optional.empty())
             : Optional.of(
-                min(
-                    COLLECT_EVERY,
-                    Duration.between(now, Instant.parse(state.endsAt)).plusSeconds(1)));
+                waiting
+                    ? min(COLLECT_EVERY, Duration.between(now, endsAt.plus(FINAL_GRACE)))
+                    : min(COLLECT_EVERY, Duration.between(now, endsAt).plusSeconds(1)));
     return Optional.of(
         new Outcome(status, requeue, blocked, failed, Optional.ofNullable(state.recovered)));
   }

@@ -15,7 +15,9 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Reads {@code GET /admin/evaluations} from every gateway replica of a namespace (on the admin
  * port, next to the {@code /metrics} the operator already scrapes). A replica that does not answer
- * is skipped this time: its sums are cumulative, so nothing is lost, only later.
+ * is skipped this time and named ({@link EvaluationTracker.Collected#unanswered}): its sums are
+ * cumulative, so nothing is lost if it answers later — which the final read waits for, within
+ * {@link EvaluationTracker#FINAL_GRACE}.
  */
 public final class GatewayEvaluationSource implements EvaluationTracker.Reports {
 
@@ -32,11 +34,18 @@ public final class GatewayEvaluationSource implements EvaluationTracker.Reports 
   /** One report per replica that answered. */
   @Override
   public List<JsonNode> reports(String namespace) {
+    return collect(namespace).reports();
+  }
+
+  /** One report per replica that answered, and the admin address of each that did not. */
+  @Override
+  public EvaluationTracker.Collected collect(String namespace) {
     List<URI> urls;
     try {
       urls = targets.metricsUrls(namespace);
     } catch (RuntimeException e) {
-      return List.of();
+      return new EvaluationTracker.Collected(
+          List.of(), List.of("(gateway replicas could not be listed)"));
     }
     List<CompletableFuture<JsonNode>> calls = new ArrayList<>();
     for (URI metrics : urls) {
@@ -58,13 +67,15 @@ public final class GatewayEvaluationSource implements EvaluationTracker.Reports 
                   }));
     }
     List<JsonNode> reports = new ArrayList<>();
-    for (CompletableFuture<JsonNode> call : calls) {
+    List<String> unanswered = new ArrayList<>();
+    for (int i = 0; i < calls.size(); i++) {
       try {
-        reports.add(call.join());
+        reports.add(calls.get(i).join());
       } catch (RuntimeException e) {
         // not answering now; its cumulative sums arrive with a later collection
+        unanswered.add(urls.get(i).getAuthority());
       }
     }
-    return reports;
+    return new EvaluationTracker.Collected(reports, unanswered);
   }
 }

@@ -56,6 +56,14 @@ public final class RunbookEntry {
         .append(" (figures as of ")
         .append(updatedAt)
         .append(")\n");
+    if (!state.unreported.isEmpty()) {
+      md.append("- **Not in the final figures:** gateway replica")
+          .append(state.unreported.size() == 1 ? " " : "s ")
+          .append(String.join(", ", state.unreported.stream().map(r -> "`" + r + "`").toList()))
+          .append(" did not answer within ")
+          .append(EvaluationTracker.FINAL_GRACE.toMinutes())
+          .append(" minutes of the end; the pairs counted since their last report are missing\n");
+    }
     md.append("- **Sample:** ")
         .append(fmt(sample * 100, 1))
         .append(" % of live chat requests, each sent to the baseline and every candidate\n");
