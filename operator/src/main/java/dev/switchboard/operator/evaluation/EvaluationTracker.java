@@ -86,6 +86,13 @@ public final class EvaluationTracker {
   private static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
   private static final String MANAGED_BY = "switchboard-operator";
 
+  /**
+   * Runbook entries kept per route in its report ConfigMap: writing an entry removes the route's
+   * oldest beyond these (by the end of their window), so the ConfigMap stays well below the API
+   * server's 1 MiB; export them (see the docs) to keep a longer history.
+   */
+  public static final int RUNBOOK_ENTRIES_PER_ROUTE = 10;
+
   /** How often a running evaluation collects the replicas' sums. */
   public static final Duration COLLECT_EVERY = Duration.ofSeconds(30);
 
@@ -267,6 +274,7 @@ public final class EvaluationTracker {
     if (!state.completed && ends) {
       state.completed = true;
       state.unreported = List.copyOf(unanswered);
+      state.seen.clear(); // nothing is folded any more: the totals are all that is kept
       entryDue = true;
     } else if (!state.completed && !day(now).equals(state.lastRunbookDay)) {
       // A day ended while running: the interim entry, so the runbook never lags more than a day.
@@ -764,7 +772,14 @@ public final class EvaluationTracker {
     }
     String text =
         RunbookEntry.markdown(namespace, state, results, plan.sample(), now.toString(), finalEntry);
-    return putKey(namespace, plan.report(), RunbookEntry.key(state.route, state.id), text, true);
+    String key = RunbookEntry.key(state.route, state.id);
+    return putKey(
+        namespace,
+        plan.report(),
+        key,
+        text,
+        true,
+        data -> RunbookEntry.beyondKept(data, state.route, key, RUNBOOK_ENTRIES_PER_ROUTE));
   }
 
   /**
@@ -819,7 +834,19 @@ public final class EvaluationTracker {
   }
 
   private Optional<String> save(String namespace, String key, EvaluationState state) {
-    return putKey(namespace, STATE_CONFIG_MAP, key, state.toJson().toString(), false);
+    // The route's other evaluations (completed, or replaced by a new spec) are over: their
+    // results are in their runbook entries, and their state would only fill the ConfigMap.
+    String route = routeOf(key);
+    return putKey(
+        namespace,
+        STATE_CONFIG_MAP,
+        key,
+        state.toJson().toString(),
+        false,
+        data ->
+            data.keySet().stream()
+                .filter(other -> !other.equals(key) && route.equals(routeOf(other)))
+                .toList());
   }
 
   /**
@@ -832,7 +859,12 @@ public final class EvaluationTracker {
    *     attempts; empty when it was written, or deliberately not (a ConfigMap not the operator's)
    */
   private Optional<String> putKey(
-      String namespace, String name, String key, String value, boolean report) {
+      String namespace,
+      String name,
+      String key,
+      String value,
+      boolean report,
+      java.util.function.Function<Map<String, String>, List<String>> obsolete) {
     if (client == null) {
       return Optional.empty();
     }
@@ -879,9 +911,11 @@ public final class EvaluationTracker {
         }
         Map<String, String> data =
             existing.getData() == null ? new TreeMap<>() : new TreeMap<>(existing.getData());
-        if (value.equals(data.get(key)) && !adopted) {
+        List<String> drop = obsolete.apply(data);
+        if (value.equals(data.get(key)) && !adopted && drop.isEmpty()) {
           return Optional.empty();
         }
+        drop.forEach(data::remove);
         data.put(key, value);
         existing.setData(data);
         client.configMaps().inNamespace(namespace).resource(existing).update();

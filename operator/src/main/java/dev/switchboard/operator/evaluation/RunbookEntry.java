@@ -20,6 +20,8 @@ public final class RunbookEntry {
   /** How every entry starts (what marks a ConfigMap of entries as the operator's). */
   public static final String HEADING = "## Evaluation `";
 
+  private static final String WHEN = "- **When:** ";
+
   public static String key(String route, String id) {
     return route + "." + id + ".md";
   }
@@ -49,7 +51,7 @@ public final class RunbookEntry {
         .append("` against ")
         .append(String.join(", ", results.keySet().stream().map(t -> "`" + t + "`").toList()))
         .append('\n');
-    md.append("- **When:** ")
+    md.append(WHEN)
         .append(state.startedAt)
         .append(" to ")
         .append(state.endsAt)
@@ -125,6 +127,52 @@ public final class RunbookEntry {
       }
     }
     return md.toString();
+  }
+
+  /**
+   * The keys of {@code route}'s entries in a report ConfigMap's {@code data} beyond the {@code
+   * keep} most recent (by the end of their window, as each entry says; {@code writing} counts as
+   * the most recent): the ones to remove when {@code writing} is written. Keys of other routes, and
+   * values that are not entries, are never named.
+   */
+  static List<String> beyondKept(Map<String, String> data, String route, String writing, int keep) {
+    List<Map.Entry<String, String>> entries =
+        data.entrySet().stream()
+            .filter(
+                e ->
+                    !e.getKey().equals(writing)
+                        && route.equals(routeOf(e.getKey()))
+                        && e.getValue() != null
+                        && e.getValue().startsWith(HEADING))
+            .sorted(
+                java.util.Comparator.comparing(
+                        (Map.Entry<String, String> e) -> endsAt(e.getValue()))
+                    .thenComparing(Map.Entry::getKey)
+                    .reversed())
+            .toList();
+    // keep − 1 of the others: the entry being written is one of the kept.
+    return entries.stream().skip(Math.max(0, keep - 1)).map(Map.Entry::getKey).toList();
+  }
+
+  /** The route of an entry key {@code <route>.<id>.md} (route names may hold dots, ids never). */
+  private static String routeOf(String key) {
+    if (!key.endsWith(".md")) {
+      return null;
+    }
+    String withoutSuffix = key.substring(0, key.length() - ".md".length());
+    int dot = withoutSuffix.lastIndexOf('.');
+    return dot < 0 ? null : withoutSuffix.substring(0, dot);
+  }
+
+  /** The end of the window an entry reports ("" when it says none), ISO-8601: sorts by time. */
+  private static String endsAt(String text) {
+    int when = text.indexOf(WHEN);
+    if (when < 0) {
+      return "";
+    }
+    int to = text.indexOf(" to ", when);
+    int space = to < 0 ? -1 : text.indexOf(' ', to + 4);
+    return space < 0 ? "" : text.substring(to + 4, space);
   }
 
   private static void ratioRow(
