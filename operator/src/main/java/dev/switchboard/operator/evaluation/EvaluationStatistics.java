@@ -1,5 +1,6 @@
 package dev.switchboard.operator.evaluation;
 
+import dev.switchboard.operator.statistics.Intervals;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -31,7 +32,7 @@ public final class EvaluationStatistics {
   /** A TTFT shift smaller than this is not material to anyone reading answers. */
   public static final double MIN_TTFT_SHIFT_MS = 50;
 
-  static final double Z95 = 1.959963984540054;
+  static final double Z95 = Intervals.Z95;
 
   private EvaluationStatistics() {}
 
@@ -153,30 +154,16 @@ public final class EvaluationStatistics {
     if (n1 <= 0 || n2 <= 0) {
       return Optional.empty();
     }
-    double p1 = (double) x1 / n1;
-    double p2 = (double) x2 / n2;
-    double[] w1 = wilson(x1, n1);
-    double[] w2 = wilson(x2, n2);
-    double d = p1 - p2;
-    double low = d - Math.sqrt(square(p1 - w1[0]) + square(w2[1] - p2));
-    double high = d + Math.sqrt(square(w1[1] - p1) + square(p2 - w2[0]));
-    return Optional.of(new Estimate(d, low, high));
+    double[] interval = Intervals.difference(x1, n1, x2, n2, Z95);
+    return Optional.of(new Estimate((double) x1 / n1 - (double) x2 / n2, interval[0], interval[1]));
   }
 
   /** Wilson score interval of x/n at 95 %. */
   static double[] wilson(long x, long n) {
-    double p = (double) x / n;
-    double z2 = Z95 * Z95;
-    double centre = (p + z2 / (2 * n)) / (1 + z2 / n);
-    double half = Z95 / (1 + z2 / n) * Math.sqrt(p * (1 - p) / n + z2 / (4.0 * n * n));
-    return new double[] {Math.max(0, centre - half), Math.min(1, centre + half)};
+    return Intervals.wilson(x, n, Z95);
   }
 
   private static double rate(long x, long n) {
     return n == 0 ? 0 : (double) x / n;
-  }
-
-  private static double square(double v) {
-    return v * v;
   }
 }

@@ -3,14 +3,32 @@ package dev.switchboard.operator.rollout;
 import dev.switchboard.api.v1alpha1.CanaryAnalysis;
 import dev.switchboard.operator.rollout.metrics.ArmMetrics;
 import dev.switchboard.operator.rollout.metrics.CanaryWindow;
+import dev.switchboard.operator.statistics.Intervals;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
- * Compares a canary against stable over one window: absolute error rate, p95 latency ratio (and p95
+ * Compares a canary against stable over the current step's figures so far (the sources accumulate
+ * every window since the step started): absolute error rate, p95 latency ratio (and p95
  * time-to-first-token ratio for streams), mean output tokens ratio (verbosity drift) and refusal
  * rate increase. A pure function of the thresholds and the figures.
+ *
+ * <p>Rates are judged with confidence, not on their point estimates: a criterion fails only when
+ * the lower bound of a 99 % interval (Wilson for the error rate, Newcombe's hybrid score for the
+ * refusal-rate difference) is past its threshold, and is within it only when the upper bound of a
+ * 95 % interval is under it; otherwise the step keeps collecting. The stricter bound for failing is
+ * because the same canary is judged again every interval: a canary as good as stable (1 % errors
+ * against a 2 % threshold, 50 requests an interval, steps of 4, 10 and 20 looks) was rolled back in
+ * 17 of 400 simulated rollouts with a one-sided 2.5 % test per look, in 2 of 400 with 0.5 % (close
+ * to Pocock's constant boundary for a 2.5 % overall error over about ten looks), and in 96 % of
+ * them on one window's raw rates (what this class did before); a canary at 10 % errors still fails
+ * at the first window in three rollouts of four ({@code ProgressiveCanaryPlannerTest}).
+ *
+ * <p>The ratios (latency, TTFT, output tokens) have no interval: the sources return a quantile or a
+ * mean per arm, not its spread. They are judged on the step's accumulated figures, whose noise
+ * shrinks as the step goes on.
  *
  * <p>Below {@code minRequests} canary requests there is no verdict. A ratio criterion is only
  * judged when both arms have data for it, so that an idle stable arm cannot fail a canary.
@@ -25,6 +43,12 @@ public final class CanaryAnalyzer {
   static final double DEFAULT_MAX_OUTPUT_TOKENS_RATIO = 1.5;
   static final double DEFAULT_MAX_REFUSAL_RATE_INCREASE = 0.05;
 
+  /** Normal quantile of the interval whose lower bound must pass a threshold to fail: 99 %. */
+  static final double Z_FAIL = Intervals.Z99;
+
+  /** Normal quantile of the interval whose upper bound must be under a threshold to pass: 95 %. */
+  static final double Z_PASS = Intervals.Z95;
+
   private CanaryAnalyzer() {}
 
   public static AnalysisResult judge(CanaryAnalysis thresholds, CanaryWindow window) {
@@ -35,34 +59,39 @@ public final class CanaryAnalyzer {
     if (canary.requests() < minRequests) {
       return AnalysisResult.inconclusive();
     }
-    List<String> failures = new ArrayList<>();
+    Judgement judgement = new Judgement();
 
     double maxErrorRate = orDefault(t.getMaxErrorRate(), DEFAULT_MAX_ERROR_RATE);
-    if (canary.errorRate() > maxErrorRate) {
-      failures.add(
-          String.format(
-              Locale.ROOT,
-              "error rate %.4f > %.4f (%d of %d canary requests failed; stable %.4f)",
-              canary.errorRate(),
-              maxErrorRate,
-              canary.errors(),
-              canary.requests(),
-              stable.errorRate()));
-    }
+    double[] errorsFail = Intervals.wilson(canary.errors(), canary.requests(), Z_FAIL);
+    double[] errorsPass = Intervals.wilson(canary.errors(), canary.requests(), Z_PASS);
+    judgement.rate(
+        errorsFail[0],
+        errorsPass[1],
+        canary.errorRate(),
+        maxErrorRate,
+        String.format(
+            Locale.ROOT,
+            "error rate %.4f > %.4f (%d of %d canary requests failed, 99%% interval %.4f-%.4f;"
+                + " stable %.4f)",
+            canary.errorRate(),
+            maxErrorRate,
+            canary.errors(),
+            canary.requests(),
+            errorsFail[0],
+            errorsFail[1],
+            stable.errorRate()));
 
     double maxLatencyRatio = orDefault(t.getMaxLatencyP95Ratio(), DEFAULT_MAX_LATENCY_P95_RATIO);
-    ratio("latency p95", canary.latencyP95Seconds(), stable.latencyP95Seconds(), maxLatencyRatio)
-        .ifPresent(failures::add);
-    ratio("TTFT p95", canary.ttftP95Seconds(), stable.ttftP95Seconds(), maxLatencyRatio)
-        .ifPresent(failures::add);
+    judgement.ratio(
+        "latency p95", canary.latencyP95Seconds(), stable.latencyP95Seconds(), maxLatencyRatio);
+    judgement.ratio("TTFT p95", canary.ttftP95Seconds(), stable.ttftP95Seconds(), maxLatencyRatio);
 
     double maxTokensRatio = orDefault(t.getMaxOutputTokensRatio(), DEFAULT_MAX_OUTPUT_TOKENS_RATIO);
-    ratio(
-            "output tokens per request",
-            canary.outputTokensPerRequest(),
-            stable.outputTokensPerRequest(),
-            maxTokensRatio)
-        .ifPresent(failures::add);
+    judgement.ratio(
+        "output tokens per request",
+        canary.outputTokensPerRequest(),
+        stable.outputTokensPerRequest(),
+        maxTokensRatio);
 
     double maxRefusalIncrease =
         orDefault(t.getMaxRefusalRateIncrease(), DEFAULT_MAX_REFUSAL_RATE_INCREASE);
@@ -70,33 +99,86 @@ public final class CanaryAnalyzer {
     if (canaryRefusals != null) {
       // With no stable answers to compare against, the canary's own rate is the increase.
       double stableRefusals = stable.refusalRate() == null ? 0.0 : stable.refusalRate();
-      double increase = canaryRefusals - stableRefusals;
-      if (increase > maxRefusalIncrease) {
-        failures.add(
-            String.format(
-                Locale.ROOT,
-                "refusal rate increase %.4f > %.4f (canary %.4f, stable %.4f)",
-                increase,
-                maxRefusalIncrease,
-                canaryRefusals,
-                stableRefusals));
+      double low;
+      double high;
+      if (stable.answered() > 0) {
+        low = difference(canary, stable, Z_FAIL)[0];
+        high = difference(canary, stable, Z_PASS)[1];
+      } else {
+        low = Intervals.wilson(canary.refusals(), canary.answered(), Z_FAIL)[0];
+        high = Intervals.wilson(canary.refusals(), canary.answered(), Z_PASS)[1];
       }
+      double increase = canaryRefusals - stableRefusals;
+      judgement.rate(
+          low,
+          high,
+          increase,
+          maxRefusalIncrease,
+          String.format(
+              Locale.ROOT,
+              "refusal rate increase %.4f > %.4f (canary %.4f, stable %.4f; 99%% interval from"
+                  + " %.4f)",
+              increase,
+              maxRefusalIncrease,
+              canaryRefusals,
+              stableRefusals,
+              low));
     }
-    return failures.isEmpty()
-        ? new AnalysisResult(AnalysisResult.Verdict.PASS, List.of())
-        : new AnalysisResult(AnalysisResult.Verdict.FAIL, failures);
+    return judgement.result();
   }
 
-  private static java.util.Optional<String> ratio(
+  private static double[] difference(ArmMetrics canary, ArmMetrics stable, double z) {
+    return Intervals.difference(
+        canary.refusals(), canary.answered(), stable.refusals(), stable.answered(), z);
+  }
+
+  /** The criteria's outcomes so far. */
+  private static final class Judgement {
+    final List<String> failures = new ArrayList<>();
+    final List<String> suspects = new ArrayList<>();
+    boolean undecided;
+
+    /**
+     * A rate criterion: failed when even the low end of its interval is past the threshold, within
+     * when the high end is not, else undecided (and suspect when the estimate itself is past it).
+     */
+    void rate(double low, double high, double estimate, double max, String description) {
+      if (low > max) {
+        failures.add(description);
+      } else if (high > max) {
+        undecided = true;
+        if (estimate > max) {
+          suspects.add(description);
+        }
+      }
+    }
+
+    void ratio(String what, Double canary, Double stable, double max) {
+      describeRatio(what, canary, stable, max).ifPresent(failures::add);
+    }
+
+    AnalysisResult result() {
+      if (!failures.isEmpty()) {
+        return new AnalysisResult(AnalysisResult.Verdict.FAIL, failures, suspects, true);
+      }
+      return new AnalysisResult(
+          undecided ? AnalysisResult.Verdict.INCONCLUSIVE : AnalysisResult.Verdict.PASS,
+          List.of(),
+          suspects,
+          true);
+    }
+  }
+
+  private static Optional<String> describeRatio(
       String what, Double canary, Double stable, double max) {
     if (canary == null || stable == null || stable <= 0) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     double ratio = canary / stable;
     if (ratio <= max) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
-    return java.util.Optional.of(
+    return Optional.of(
         String.format(
             Locale.ROOT,
             "%s ratio %.2f > %.2f (canary %.4g, stable %.4g)",

@@ -334,63 +334,66 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
           .withTransition(pausedTransition);
     }
 
-    switch (result.verdict()) {
-      case FAIL -> {
-        return rollback(
-            stableEntry,
-            live,
-            revision,
-            targetIds(desired),
-            analysis,
-            Reason.CANARY_ROLLED_BACK.wireName(),
-            "analysis failed: " + String.join("; ", result.failures()) + figures(analysis));
+    if (result.verdict() == AnalysisResult.Verdict.FAIL) {
+      return rollback(
+          stableEntry,
+          live,
+          revision,
+          targetIds(desired),
+          analysis,
+          Reason.CANARY_ROLLED_BACK.wireName(),
+          "analysis failed: " + String.join("; ", result.failures()) + figures(analysis));
+    }
+    // Not enough requests, or a figure past its threshold without confidence yet: hold the weight
+    // and look again next interval, with the step's figures so far plus the next window's.
+    if (result.mayAdvance()) {
+      Optional<String> hold = gate.hold(route);
+      if (hold.isPresent()) {
+        LOG.info("canary of {} holds: {}", query.route(), hold.get());
+        State held = state.withPhase(RolloutDecision.PROGRESSING).withAnalysis(analysis);
+        return new Outcome(withCanary(stableEntry, canary, held, desired), held, interval)
+            .withTransition(transition);
       }
-      case PASS -> {
-        Optional<String> hold = gate.hold(route);
-        if (hold.isPresent()) {
-          LOG.info("canary of {} holds: {}", query.route(), hold.get());
-          State held = state.withPhase(RolloutDecision.PROGRESSING).withAnalysis(analysis);
-          return new Outcome(withCanary(stableEntry, canary, held, desired), held, interval)
-              .withTransition(transition);
+      Instant stepStarted = parseInstant(state.stepStartedAt(), now);
+      Duration pause = pause(steps.get(state.currentStep()));
+      if (!now.isBefore(stepStarted.plus(pause))) {
+        String passed =
+            result.verdict() == AnalysisResult.Verdict.PASS
+                ? "analysis passed"
+                : "no criterion past its threshold over the step (within it not yet shown with"
+                    + " confidence)";
+        int next = state.currentStep() + 1;
+        if (next >= steps.size()) {
+          return promote(
+              desired,
+              state.withAnalysis(analysis),
+              "every step's analysis: " + passed + figures(analysis));
         }
-        Instant stepStarted = parseInstant(state.stepStartedAt(), now);
-        Duration pause = pause(steps.get(state.currentStep()));
-        if (!now.isBefore(stepStarted.plus(pause))) {
-          int next = state.currentStep() + 1;
-          if (next >= steps.size()) {
-            return promote(
-                desired,
-                state.withAnalysis(analysis),
-                "every step passed analysis" + figures(analysis));
-          }
-          State advanced =
-              new State(
-                  RolloutDecision.PROGRESSING,
-                  state.stableRevision(),
-                  revision,
-                  weight(steps, next),
-                  next,
-                  now.toString(),
-                  null,
-                  analysis,
-                  null);
-          return new Outcome(withCanary(stableEntry, canary, advanced, desired), advanced, interval)
-              .withTransition(
-                  new RolloutDecision.Transition(
-                      false,
-                      Reason.CANARY_STEP_ADVANCED.wireName(),
-                      String.format(
-                          Locale.ROOT,
-                          "analysis passed; revision %d now takes %d%% (step %d of %d)%s",
-                          revision,
-                          advanced.canaryWeight(),
-                          next + 1,
-                          steps.size(),
-                          figures(analysis))));
-        }
-      }
-      case INCONCLUSIVE -> {
-        // Not enough canary requests yet: hold the weight and look again next interval.
+        State advanced =
+            new State(
+                RolloutDecision.PROGRESSING,
+                state.stableRevision(),
+                revision,
+                weight(steps, next),
+                next,
+                now.toString(),
+                null,
+                analysis,
+                null);
+        return new Outcome(withCanary(stableEntry, canary, advanced, desired), advanced, interval)
+            .withTransition(
+                new RolloutDecision.Transition(
+                    false,
+                    Reason.CANARY_STEP_ADVANCED.wireName(),
+                    String.format(
+                        Locale.ROOT,
+                        "%s; revision %d now takes %d%% (step %d of %d)%s",
+                        passed,
+                        revision,
+                        advanced.canaryWeight(),
+                        next + 1,
+                        steps.size(),
+                        figures(analysis))));
       }
     }
     State held = state.withPhase(RolloutDecision.PROGRESSING).withAnalysis(analysis);

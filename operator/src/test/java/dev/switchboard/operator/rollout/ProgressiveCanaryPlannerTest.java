@@ -143,7 +143,7 @@ class ProgressiveCanaryPlannerTest {
   static Stream<Arguments> failingWindows() {
     ArmMetrics stable = arm(1000, 5, 0.8, 100, 10);
     return Stream.of(
-        Arguments.of("error rate", new CanaryWindow(arm(100, 3, 0.8, 100, 1), stable, INTERVAL)),
+        Arguments.of("error rate", new CanaryWindow(arm(100, 10, 0.8, 100, 1), stable, INTERVAL)),
         Arguments.of(
             "latency p95 ratio", new CanaryWindow(arm(100, 0, 1.3, 100, 1), stable, INTERVAL)),
         Arguments.of(
@@ -156,7 +156,8 @@ class ProgressiveCanaryPlannerTest {
             "output tokens per request ratio",
             new CanaryWindow(arm(100, 0, 0.8, 160, 1), stable, INTERVAL)),
         Arguments.of(
-            "refusal rate increase", new CanaryWindow(arm(100, 0, 0.8, 100, 8), stable, INTERVAL)));
+            "refusal rate increase",
+            new CanaryWindow(arm(100, 0, 0.8, 100, 20), stable, INTERVAL)));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -185,13 +186,55 @@ class ProgressiveCanaryPlannerTest {
   void passesWhenEveryCriterionIsWithinItsThreshold() {
     harness.changeTargets("gpt-5");
     harness.reconcile();
-    // 1% errors, 1.25x latency, 1.25x tokens, +4% refusals: all under the defaults.
+    // 1% errors, 1.25x latency, 1.25x tokens, +1.5% refusals: all under the defaults, and over
+    // enough requests to show it (the 95% upper bound of 20 errors in 2000 is 1.5%).
     metrics.answer(
-        new CanaryWindow(arm(100, 1, 1.0, 125, 5), arm(1000, 0, 0.8, 100, 10), INTERVAL));
+        new CanaryWindow(arm(2000, 20, 1.0, 125, 50), arm(10000, 0, 0.8, 100, 100), INTERVAL));
     clock.advance(INTERVAL);
     harness.reconcile();
     assertThat(harness.status.getPhase()).isEqualTo("Progressing");
     assertThat(harness.status.getAnalysis().getVerdict()).isEqualTo("Pass");
+  }
+
+  @Test
+  void anUndecidedCanaryWithinItsThresholdsAdvancesOnceThePauseIsOver() {
+    harness.changeTargets("gpt-5");
+    harness.reconcile();
+    // 1 error in 100: not shown under 2% (the 95% upper bound is 5.4%), nor over it.
+    metrics.answer(
+        new CanaryWindow(arm(100, 1, 0.8, 100, 1), arm(1000, 10, 0.8, 100, 10), INTERVAL));
+    clock.advance(INTERVAL);
+    harness.reconcile();
+    assertThat(harness.status.getAnalysis().getVerdict()).isEqualTo("Inconclusive");
+    assertThat(harness.status.getCurrentStep()).isZero();
+    clock.advance(INTERVAL);
+    RolloutDecision advanced = harness.reconcile();
+    assertThat(harness.status.getCurrentStep()).isEqualTo(1);
+    assertThat(advanced.transition().reason()).isEqualTo("CanaryStepAdvanced");
+    assertThat(advanced.transition().message()).contains("not yet shown with confidence");
+  }
+
+  @Test
+  void aCanaryPastAThresholdWithoutConfidenceHoldsItsStepUntilTheFiguresDecide() {
+    harness.changeTargets("gpt-5");
+    harness.reconcile();
+    // 3 errors in 100 is over 2%, but not with confidence (the 99% lower bound is 0.8%): no
+    // rollback, and no advance past the pause either.
+    metrics.answer(
+        new CanaryWindow(arm(100, 3, 0.8, 100, 1), arm(1000, 10, 0.8, 100, 10), INTERVAL));
+    for (int i = 0; i < 4; i++) {
+      clock.advance(INTERVAL);
+      harness.reconcile();
+      assertThat(harness.status.getPhase()).isEqualTo("Progressing");
+      assertThat(harness.status.getCurrentStep()).isZero();
+      assertThat(harness.status.getAnalysis().getVerdict()).isEqualTo("Inconclusive");
+    }
+    // The step's figures grow: 16 in 400 is over 2% with confidence (lower bound 2.1%).
+    metrics.answer(
+        new CanaryWindow(arm(400, 16, 0.8, 100, 4), arm(4000, 40, 0.8, 100, 40), INTERVAL));
+    clock.advance(INTERVAL);
+    assertThat(harness.reconcile().phase()).isEqualTo("RolledBack");
+    assertThat(harness.status.getAnalysis().getVerdict()).isEqualTo("Fail");
   }
 
   @Test
@@ -616,6 +659,102 @@ class ProgressiveCanaryPlannerTest {
     assertThat(fresh.route()).isEqualTo(first.route());
     assertThat(fresh.currentStep()).isEqualTo(first.currentStep()).isEqualTo(1);
     assertThat(fresh.transition()).isEqualTo(first.transition());
+  }
+
+  /**
+   * Both arms at 1 % errors (threshold 2 %), 50 requests each per 30 s window, steps of 2, 5 and 10
+   * minutes: 34 windows. Judged on one window's raw rates the canary was rolled back in 96 % of
+   * such rollouts; judged on the step's figures with confidence it survives in at least 95 % of
+   * seeds.
+   */
+  @Test
+  void aCanaryAsGoodAsStableIsNotRolledBackByNoise() {
+    int seeds = 400;
+    int rolledBack = 0;
+    int promoted = 0;
+    for (int seed = 0; seed < seeds; seed++) {
+      Rollout rollout = simulate(seed, 0.01, 34);
+      if (rollout.phase().equals("RolledBack")) {
+        rolledBack++;
+      } else if (rollout.phase().equals("Stable")) {
+        promoted++;
+      }
+    }
+    assertThat(seeds - rolledBack)
+        .as("rollouts not rolled back")
+        .isGreaterThanOrEqualTo(seeds * 95 / 100);
+    assertThat(promoted)
+        .as("rollouts promoted within the 34 windows")
+        .isGreaterThanOrEqualTo(seeds * 80 / 100);
+  }
+
+  /**
+   * A canary at 10 % errors (threshold 2 %, 50 requests a window) is still rolled back quickly: at
+   * the first window in three rollouts of four, by the second in 97 %, always by the fifth.
+   */
+  @Test
+  void aCanaryAtTenPercentErrorsIsRolledBackWithinAFewWindows() {
+    int[] byWindow = new int[11];
+    for (int seed = 0; seed < 400; seed++) {
+      Rollout rollout = simulate(seed, 0.10, 10);
+      assertThat(rollout.phase()).as("seed %d", seed).isEqualTo("RolledBack");
+      byWindow[rollout.windows()]++;
+    }
+    assertThat(byWindow[1]).as("rolled back at the first window").isGreaterThanOrEqualTo(280);
+    assertThat(byWindow[1] + byWindow[2]).as("by the second").isGreaterThanOrEqualTo(380);
+    assertThat(java.util.Arrays.stream(byWindow, 6, 11).sum()).as("after the fifth").isZero();
+  }
+
+  private record Rollout(String phase, int windows) {}
+
+  /**
+   * One rollout against a source that draws each 30 s window's errors from Bin(50, p) for both arms
+   * and answers the step's windows summed, as the real sources do.
+   */
+  private Rollout simulate(long seed, double canaryErrorRate, int maxWindows) {
+    java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+    long[] sums = new long[4];
+    Instant[] step = new Instant[1];
+    dev.switchboard.operator.rollout.metrics.CanaryMetricsSource binomial =
+        query -> {
+          if (!java.util.Objects.equals(step[0], query.since())) {
+            step[0] = query.since();
+            java.util.Arrays.fill(sums, 0);
+          }
+          sums[0] += 50;
+          sums[1] += binomial(random, 50, canaryErrorRate);
+          sums[2] += 50;
+          sums[3] += binomial(random, 50, 0.01);
+          return Optional.of(
+              new CanaryWindow(
+                  new ArmMetrics(sums[0], sums[1], null, null, sums[0] - sums[1], 0, 0),
+                  new ArmMetrics(sums[2], sums[3], null, null, sums[2] - sums[3], 0, 0),
+                  Duration.ofSeconds(30)));
+        };
+    Harness run = new Harness(new ProgressiveCanaryPlanner(clock, binomial));
+    CanarySpec canary = run.route.getSpec().getCanary();
+    canary.setSteps(List.of(step(5, "2m"), step(25, "5m"), step(50, "10m")));
+    canary.getAnalysis().setInterval("30s");
+    run.reconcile();
+    run.changeTargets("gpt-5");
+    run.reconcile();
+    int windows = 0;
+    while (windows < maxWindows && run.status.getPhase().equals("Progressing")) {
+      clock.advance(Duration.ofSeconds(30));
+      run.reconcile();
+      windows++;
+    }
+    return new Rollout(run.status.getPhase(), windows);
+  }
+
+  private static long binomial(java.util.SplittableRandom random, int n, double p) {
+    long successes = 0;
+    for (int i = 0; i < n; i++) {
+      if (random.nextDouble() < p) {
+        successes++;
+      }
+    }
+    return successes;
   }
 
   /** Plays the reconciler: plans, then records the decision in status and the published table. */

@@ -10,9 +10,10 @@ import java.util.Optional;
 public interface CanaryMetricsSource {
 
   /**
-   * Both arms' figures over the window that ended now. Counter-based sources measure since their
-   * previous call for the same route and revision; the first call only sets the baseline and
-   * returns empty.
+   * Both arms' figures over the current step so far: from {@link CanaryQuery#since()} (or the
+   * source's first complete window after it) to now, so a verdict rests on everything the step saw.
+   * Counter-based sources add up their windows since their previous call for the same route,
+   * revision and step; the first call only sets the baseline and returns empty.
    *
    * @return empty when there is no complete window yet (no verdict is drawn from that)
    * @throws MetricsUnavailableException when the source cannot be read at all

@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,7 +21,10 @@ import java.util.concurrent.ConcurrentMap;
 /**
  * The default canary metrics source: scrapes every ready gateway replica's {@code /metrics}, takes
  * the difference of each replica's cumulative counters since the previous scrape for the same route
- * (so both arms are measured over the same window), and sums the replicas.
+ * (so both arms are measured over the same window), and sums the replicas. It answers the sum of
+ * the current step's windows ({@link CanaryQuery#since()} and the revision unchanged), so a verdict
+ * rests on everything the step saw, not on one interval's few requests; a new step starts a new
+ * sum. The sums live in memory: after an operator restart a step's sum starts again.
  *
  * <p>A replica seen for the first time, or a baseline older than three intervals (the operator was
  * down, or the previous canary ended long ago), only sets the baseline: that window has no verdict.
@@ -34,6 +38,7 @@ public final class GatewayScrapeSource implements CanaryMetricsSource {
   private final Clock clock;
   private final HttpClient http;
   private final ConcurrentMap<String, Baseline> baselines = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, Step> steps = new ConcurrentHashMap<>();
 
   public GatewayScrapeSource(GatewayTargets targets, Clock clock) {
     this.targets = targets;
@@ -103,16 +108,27 @@ public final class GatewayScrapeSource implements CanaryMetricsSource {
     if (!complete) {
       return Optional.empty();
     }
+    // The step's figures so far: this window added to the earlier windows of the same step and
+    // revision; a new step (or revision) starts over from this window.
+    Step earlier = steps.get(key);
+    Step step =
+        earlier != null
+                && earlier.revision() == query.canaryRevision()
+                && Objects.equals(earlier.since(), query.since())
+            ? earlier.plus(window)
+            : new Step(query.canaryRevision(), query.since(), previous.at(), Map.copyOf(window));
+    steps.put(key, step);
     return Optional.of(
         new CanaryWindow(
-            window.getOrDefault(Arm.CANARY.wireName(), ArmCounters.ZERO).toMetrics(),
-            window.getOrDefault(Arm.STABLE.wireName(), ArmCounters.ZERO).toMetrics(),
-            Duration.between(previous.at(), now)));
+            step.arms().getOrDefault(Arm.CANARY.wireName(), ArmCounters.ZERO).toMetrics(),
+            step.arms().getOrDefault(Arm.STABLE.wireName(), ArmCounters.ZERO).toMetrics(),
+            Duration.between(step.from(), now)));
   }
 
   /** Forgets the baselines of a route (it was deleted). */
   public void forget(String namespace, String route) {
     baselines.remove(namespace + "/" + route);
+    steps.remove(namespace + "/" + route);
   }
 
   private CompletableFuture<String> scrape(URI url) {
@@ -147,4 +163,18 @@ public final class GatewayScrapeSource implements CanaryMetricsSource {
   }
 
   private record Baseline(Instant at, Map<URI, Map<String, ArmCounters>> replicas) {}
+
+  /**
+   * The counters of a step's complete windows, summed.
+   *
+   * @param since the step's start as the query said it ({@link CanaryQuery#since()})
+   * @param from when the first of these windows began
+   */
+  private record Step(long revision, Instant since, Instant from, Map<String, ArmCounters> arms) {
+    Step plus(Map<String, ArmCounters> window) {
+      Map<String, ArmCounters> sum = new HashMap<>(arms);
+      window.forEach((arm, counters) -> sum.merge(arm, counters, ArmCounters::plus));
+      return new Step(revision, since, from, Map.copyOf(sum));
+    }
+  }
 }

@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * interval holds at most one, so every query would come back empty. The scrape interval is the
  * route's {@code spec.canary.metrics.scrapeInterval} or, unset, the longest {@code scrapeInterval}
  * of the Prometheus targets ({@code /api/v1/targets}) of the jobs that carry the route's series,
- * read again every {@link #SCRAPE_INTERVAL_REFRESH}.
+ * read again every {@link #SCRAPE_INTERVAL_REFRESH}. Once the step is that old, the range reaches
+ * back to the step's start ({@link CanaryQuery#since()}), so the figures are the step's so far.
  *
  * <p>Series are selected by {@code route} and, when configured, by a namespace label that the
  * Prometheus scrape configuration adds (commonly {@code namespace}).
@@ -99,12 +100,21 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
 
   @Override
   public Optional<CanaryWindow> collect(CanaryQuery query) {
-    Duration window = queryRange(query.interval(), scrapeInterval(query));
-    if (query.since() != null && clock.instant().minus(window).isBefore(query.since())) {
+    Duration shortest = queryRange(query.interval(), scrapeInterval(query));
+    if (query.since() != null && clock.instant().minus(shortest).isBefore(query.since())) {
       // The range would reach back into the previous step, or the previous canary revision (the
       // series carry no revision): no complete window of this step yet.
       return Optional.empty();
     }
+    // Everything since the step started (whole seconds, rounded down so that the range never
+    // reaches back before it): a verdict rests on all the step saw, not on one range's requests.
+    Duration window =
+        query.since() == null
+            ? shortest
+            : Duration.ofSeconds(
+                Math.max(
+                    shortest.toSeconds(),
+                    Duration.between(query.since(), clock.instant()).toSeconds()));
     String range = "[" + window.toSeconds() + "s]";
     String route = selector(query, "");
     // A client that hung up, or whose own deadline was shorter than the target's timeout, says

@@ -56,6 +56,40 @@ class GatewayScrapeSourceTest {
   }
 
   @Test
+  void answersTheStepsWindowsSummedAndStartsOverWithTheNextStep() {
+    Instant stepOne = clock.instant();
+    CanaryQuery step1 = QUERY.since(stepOne);
+    one.set("canary", new FakeGatewayReplica.Arm(0, 0, 0.4, 0, 0))
+        .set("stable", new FakeGatewayReplica.Arm(0, 0, 0.4, 0, 0));
+    GatewayScrapeSource source =
+        new GatewayScrapeSource(GatewayTargets.fixed(List.of(one.metricsUrl())), clock);
+    source.begin(QUERY);
+
+    one.set("canary", new FakeGatewayReplica.Arm(50, 1, 0.4, 0, 0))
+        .set("stable", new FakeGatewayReplica.Arm(500, 2, 0.4, 0, 0));
+    clock.advance(Duration.ofSeconds(10));
+    assertThat(source.collect(step1).orElseThrow().canary().requests()).isEqualTo(50);
+
+    one.set("canary", new FakeGatewayReplica.Arm(100, 3, 0.4, 0, 0))
+        .set("stable", new FakeGatewayReplica.Arm(1000, 4, 0.4, 0, 0));
+    clock.advance(Duration.ofSeconds(10));
+    CanaryWindow sum = source.collect(step1).orElseThrow();
+    assertThat(sum.canary().requests()).isEqualTo(100);
+    assertThat(sum.canary().errors()).isEqualTo(3);
+    assertThat(sum.stable().requests()).isEqualTo(1000);
+    assertThat(sum.window()).isEqualTo(Duration.ofSeconds(20));
+
+    // The next step starts at a new time: its figures are its own windows only.
+    CanaryQuery step2 = QUERY.since(clock.instant());
+    one.set("canary", new FakeGatewayReplica.Arm(160, 3, 0.4, 0, 0));
+    clock.advance(Duration.ofSeconds(10));
+    CanaryWindow next = source.collect(step2).orElseThrow();
+    assertThat(next.canary().requests()).isEqualTo(60);
+    assertThat(next.canary().errors()).isZero();
+    assertThat(next.window()).isEqualTo(Duration.ofSeconds(10));
+  }
+
+  @Test
   void aReplicaThatRestartedCountsWhatItSawSince() {
     one.set("canary", new FakeGatewayReplica.Arm(500, 0, 0.4, 0, 0));
     GatewayScrapeSource source =

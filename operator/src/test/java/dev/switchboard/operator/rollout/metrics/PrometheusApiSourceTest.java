@@ -290,6 +290,12 @@ class PrometheusApiSourceTest {
     assertThat(source.collect(sinceStart).orElseThrow().window())
         .isEqualTo(Duration.ofSeconds(120));
     assertThat(rangeOfLastQuery()).isEqualTo("[120s]");
+
+    // Later in the step the range reaches back to its start: the figures are the step's so far.
+    clock.advance(Duration.ofMillis(95_500));
+    assertThat(source.collect(sinceStart).orElseThrow().window())
+        .isEqualTo(Duration.ofSeconds(215));
+    assertThat(rangeOfLastQuery()).isEqualTo("[215s]");
   }
 
   @Test

@@ -1,0 +1,45 @@
+package dev.switchboard.operator.statistics;
+
+/**
+ * Confidence intervals of proportions, shared by the canary analysis and the side-by-side
+ * evaluation: Wilson's score interval for one rate, Newcombe's hybrid score interval (two Wilson
+ * intervals) for the difference of two. Analytic, so the same counts always give the same bounds.
+ */
+public final class Intervals {
+
+  /** Normal quantile of a two-sided 95 % interval. */
+  public static final double Z95 = 1.959963984540054;
+
+  /** Normal quantile of a two-sided 99 % interval. */
+  public static final double Z99 = 2.5758293035489004;
+
+  private Intervals() {}
+
+  /** Wilson score interval {low, high} of x/n (n &gt; 0) for the normal quantile {@code z}. */
+  public static double[] wilson(long x, long n, double z) {
+    double p = (double) x / n;
+    double z2 = z * z;
+    double centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+    double half = z / (1 + z2 / n) * Math.sqrt(p * (1 - p) / n + z2 / (4.0 * n * n));
+    return new double[] {Math.max(0, centre - half), Math.min(1, centre + half)};
+  }
+
+  /**
+   * Newcombe's hybrid score interval {low, high} of x1/n1 − x2/n2 (n1, n2 &gt; 0) for the normal
+   * quantile {@code z}; treats the two as independent.
+   */
+  public static double[] difference(long x1, long n1, long x2, long n2, double z) {
+    double p1 = (double) x1 / n1;
+    double p2 = (double) x2 / n2;
+    double[] w1 = wilson(x1, n1, z);
+    double[] w2 = wilson(x2, n2, z);
+    double d = p1 - p2;
+    double low = d - Math.sqrt(square(p1 - w1[0]) + square(w2[1] - p2));
+    double high = d + Math.sqrt(square(w1[1] - p1) + square(p2 - w2[0]));
+    return new double[] {low, high};
+  }
+
+  private static double square(double v) {
+    return v * v;
+  }
+}
