@@ -104,6 +104,14 @@ public final class GatewayMetrics {
   }
 
   /**
+   * Records a canary target the failover chain passed by ({@code reason}: the skip's label) as an
+   * attempt of its arm with that outcome; no upstream error, since the upstream was not called.
+   */
+  public void skippedAttempt(RequestContext ctx, PlannedTarget target, String reason) {
+    metersFor(ctx.routeName(), target).attempts(reason).increment();
+  }
+
+  /**
    * Records a request's cache outcome on a caching route and, for a hit, the cost and latency of
    * the original answer it saved.
    */

@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
  *
  * For streams an attempt succeeds at its first SSE event that reaches the client, so failover is
  * possible while nothing was written to the client and never after. Every real attempt is reported
- * to the {@link AttemptObserver}; skips are not attempts. Nothing blocks: waits are Vert.x timers.
+ * to the {@link AttemptObserver}, and so is every skip (not an attempt, but a canary's analysis
+ * counts it). Nothing blocks: waits are Vert.x timers.
  */
 public final class FailoverChain {
 
@@ -82,6 +83,13 @@ public final class FailoverChain {
      */
     default void streamSettled(
         RequestContext ctx, PlannedTarget target, UpstreamFailure failureOrNull) {}
+
+    /**
+     * The chain passed a target by without calling it ({@code reason}: {@code unhealthy}, {@code
+     * circuit_open}, {@code cooling_down}, {@code quota}, {@code account_exhausted}, {@code
+     * bulkhead_full}, {@code credentials_rejected}). By default nothing: a skip is no attempt.
+     */
+    default void skipped(RequestContext ctx, PlannedTarget target, String reason) {}
   }
 
   private final AttemptObserver observer;
@@ -566,6 +574,7 @@ public final class FailoverChain {
     void skip(PlannedTarget target, String reason, String label, boolean unavailable) {
       skipped.add(target.id() + " " + reason);
       registry.recordSkip(target.id(), label);
+      observer.skipped(ctx, target, label);
       if (!unavailable) {
         onlyUnavailable = false;
       }

@@ -508,4 +508,50 @@ class FailoverChainTest {
     assertThat(registry.breakerState("a/m"))
         .hasValue(io.github.resilience4j.circuitbreaker.CircuitBreaker.State.HALF_OPEN);
   }
+
+  @Test
+  void aCanaryTargetKeptOutByItsOpenBreakerCountsAsAFailedCanaryAttempt() {
+    dev.switchboard.gateway.metrics.GatewayMetrics metrics =
+        new dev.switchboard.gateway.metrics.GatewayMetrics();
+    FailoverChain accounted =
+        new FailoverChain(
+            new dev.switchboard.gateway.metrics.AttemptAccounting(metrics),
+            clock,
+            registry,
+            () -> 0.5);
+    PlannedTarget canary = new PlannedTarget(TA.target(), A, PlannedTarget.CANARY);
+    RoutingTable.CircuitBreaker cb =
+        new RoutingTable.CircuitBreaker(50, 60_000L, 2, 10_000L, 60_000L);
+    RoutingTable.Policy policy = policy(1, 10, 2_000, cb);
+    for (int i = 0; i < 2; i++) {
+      accounted.execute(
+          List.of(canary, TB),
+          request(policy, List.of(canary, TB)),
+          script(status(FailureKind.SERVER_ERROR, 500, null), null));
+    }
+    calls.clear();
+    // Its breaker is open: three requests are answered by stable without calling the canary.
+    for (int i = 0; i < 3; i++) {
+      accounted.execute(
+          List.of(canary, TB),
+          request(policy, List.of(canary, TB)),
+          script((UpstreamFailure) null));
+    }
+    assertThat(calls).containsExactly("b/m", "b/m", "b/m");
+
+    // Each is a failed canary attempt in the series the canary analysis reads.
+    assertThat(attempts(metrics, "canary", "circuit_open")).isEqualTo(3.0);
+    assertThat(attempts(metrics, "canary", "server_error")).isEqualTo(2.0);
+    // Only the canary's: stable is never judged on its errors, and a skip is no upstream error.
+    assertThat(metrics.scrape()).doesNotContain("error_class=\"circuit_open\"");
+  }
+
+  private static double attempts(
+      dev.switchboard.gateway.metrics.GatewayMetrics metrics, String arm, String outcome) {
+    return java.util.Arrays.stream(metrics.scrape().split("\n"))
+        .filter(l -> l.startsWith("switchboard_upstream_attempts_total{"))
+        .filter(l -> l.contains("arm=\"" + arm + "\"") && l.contains("outcome=\"" + outcome + "\""))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .sum();
+  }
 }

@@ -29,6 +29,24 @@ class ArmCountersTest {
   }
 
   @Test
+  void aCanaryTargetTheGatewayKeptOutIsAFailedRequestOfTheCanary() {
+    // After its breaker opened, a failing canary's requests are skips the gateway counts as its
+    // attempts: with them it has 60 requests and 60 errors, not 5 (under minRequests for ever).
+    String exposition =
+        """
+        switchboard_upstream_attempts_total{route="chat",arm="canary",outcome="server_error"} 5
+        switchboard_upstream_attempts_total{route="chat",arm="canary",outcome="circuit_open"} 50
+        switchboard_upstream_attempts_total{route="chat",arm="canary",outcome="unhealthy"} 5
+        """;
+
+    ArmMetrics canary =
+        ArmCounters.of(PrometheusText.parse(exposition), "chat").get("canary").toMetrics();
+
+    assertThat(canary.requests()).isEqualTo(60);
+    assertThat(canary.errors()).isEqualTo(60);
+  }
+
+  @Test
   void anAttemptTheClientCancelledIsNeitherARequestNorAnErrorOfTheArm() {
     String exposition =
         """
