@@ -111,6 +111,7 @@ class CanaryRolloutIT {
   @AfterEach
   void heal() {
     stack.mock(samples.secondary).faults().clearAll();
+    stack.mock(samples.azure).faults().clearAll();
   }
 
   private static void writeRoute(String name, String mode, String target) throws Exception {
@@ -305,6 +306,74 @@ class CanaryRolloutIT {
       traffic.providers.forEach((p, n) -> seen.put(p, n.get()));
       assertThat(seen).containsOnlyKeys("local-primary");
       assertThat(traffic.failures).isEmpty();
+    }
+  }
+
+  /**
+   * A canary whose target fails every call opens its circuit breaker after a few calls; from then
+   * on the gateway skips it and stable answers. Those skips are the canary's failed requests in its
+   * analysis: without them it showed a handful of attempts per window, under {@code minRequests},
+   * stayed {@code Inconclusive} and kept its half of the traffic for ever.
+   */
+  @Test
+  void aCanaryBehindItsOpenBreakerIsRolledBack() throws Exception {
+    Files.writeString(
+        samples.dir.resolve("canary-breaker-policy.yaml"),
+        """
+        apiVersion: switchboard.dev/v1alpha1
+        kind: RoutingPolicy
+        metadata: {name: canary-breaker}
+        spec:
+          strategy: priority
+          retry:
+            maxAttempts: 1
+            budget: {ratio: 1.0, minPerSecond: 100}
+          circuitBreaker: {failureRateThreshold: 50, minimumCalls: 5, window: 60s, openFor: 60s}
+        """);
+    String route =
+        """
+        apiVersion: switchboard.dev/v1alpha1
+        kind: ModelRoute
+        metadata: {name: chat-breaker}
+        spec:
+          model: chat-breaker
+          policyRef: {name: canary-breaker}
+          targets:
+            - %s
+          canary:
+            mode: split
+            steps: [{weight: 50, pause: 10m}]
+            analysis: {interval: 2s, minRequests: 50, maxErrorRate: 0.1, maxLatencyP95Ratio: 20}
+        """;
+    Files.writeString(
+        samples.dir.resolve("route-chat-breaker.yaml"),
+        route.formatted("{providerRef: {name: local-primary}, model: gpt-4o-mini}"));
+    stack.applier().sync();
+    awaitStableAt("chat-breaker", 1);
+    awaitServed("chat-breaker");
+
+    try (Traffic traffic = new Traffic("chat-breaker")) {
+      stack.mock(samples.azure).faults().set("gpt-4o-mini", "status:500");
+      Files.writeString(
+          samples.dir.resolve("route-chat-breaker.yaml"),
+          route.formatted("{providerRef: {name: local-azure}, model: gpt-4o-mini}"));
+      stack.applier().sync();
+      // Within 15 analysis intervals of the canary's start (its breaker opens in the first).
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(200))
+          .untilAsserted(
+              () ->
+                  assertThat(route("chat-breaker").getStatus().getPhase()).isEqualTo("RolledBack"));
+      ModelRoute rolledBack = route("chat-breaker");
+      assertThat(rolledBack.getStatus().getAnalysis().getVerdict()).isEqualTo("Fail");
+      assertThat(rolledBack.getStatus().getAnalysis().getCanary().getRequests())
+          .isGreaterThanOrEqualTo(50);
+      assertThat(stack.mock(samples.azure).attempts("gpt-4o-mini"))
+          .as("the canary's target was called only until its breaker opened")
+          .isLessThan(50);
+      traffic.close();
+      assertThat(traffic.failures).as("client-visible errors").isEmpty();
     }
   }
 }
