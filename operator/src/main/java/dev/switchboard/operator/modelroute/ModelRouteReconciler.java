@@ -397,6 +397,14 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
             next.getConditions(),
             conditions,
             events));
+    PinnedSplit.apply(
+        route,
+        route.getMetadata().getName(),
+        rendered.get().table(),
+        route.getStatus() == null ? null : route.getStatus().getConditions(),
+        next,
+        conditions,
+        events);
     if (tooLarge != null) {
       next.setConditions(
           conditions.merge(

@@ -32,7 +32,7 @@ final class SeedHonoured {
    * RoutingTableRenderer.table}), so a binary search (every reconcile asks, and a linear search
    * made reconciling all routes quadratic).
    */
-  private static RoutingTable.Route entry(RoutingTable table, String routeName) {
+  static RoutingTable.Route entry(RoutingTable table, String routeName) {
     List<RoutingTable.Route> routes = table.routes();
     int low = 0;
     int high = routes.size() - 1;

@@ -82,6 +82,8 @@ public enum Reason {
   ANALYSIS_FAILED("AnalysisFailed"),
   ABORTED("Aborted"),
   CONFIGURATION_INVALID("ConfigurationInvalid"),
+  // A split canary on a deterministic route that pins its target: the split is off, no traffic.
+  SPLIT_DISABLED_BY_PIN_TARGET("SplitDisabledByPinTarget"),
   // Consumers and key rotation (issue 17).
   KEYS_PUBLISHED("KeysPublished"),
   CONSUMER_TABLE_TOO_LARGE("ConsumerTableTooLarge"),

@@ -196,6 +196,70 @@ class CanaryRolloutScenarioTest {
   }
 
   @Test
+  void aSplitCanaryItsPolicysPinnedTargetKeepsFromTrafficSaysSoAndClaimsNoWeight() {
+    dev.switchboard.api.v1alpha1.RoutingPolicy policy =
+        new dev.switchboard.api.v1alpha1.RoutingPolicy();
+    policy.setMetadata(
+        new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+            .withName("pinned")
+            .withNamespace(ns)
+            .build());
+    dev.switchboard.api.v1alpha1.RoutingPolicySpec spec =
+        new dev.switchboard.api.v1alpha1.RoutingPolicySpec();
+    dev.switchboard.api.v1alpha1.Deterministic deterministic =
+        new dev.switchboard.api.v1alpha1.Deterministic();
+    deterministic.setEnabled(true); // pinTarget: true by default
+    spec.setDeterministic(deterministic);
+    policy.setSpec(spec);
+    client.resource(policy).create();
+    editRoute(
+        r -> {
+          dev.switchboard.api.v1alpha1.LocalObjectRef ref =
+              new dev.switchboard.api.v1alpha1.LocalObjectRef();
+          ref.setName("pinned");
+          r.getSpec().setPolicyRef(ref);
+        });
+    eventually().untilAsserted(() -> assertThat(published().policy()).isEqualTo("pinned"));
+
+    changeTargets("gpt-5");
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(published().canary()).isNotNull();
+              assertThat(route().getStatus().getPhase()).isEqualTo("Progressing");
+              assertThat(route().getStatus().getAnalysis()).isNotNull();
+              // The gateway sends it nothing: status does not claim the step's 10%.
+              assertThat(route().getStatus().getCanaryWeight()).isZero();
+              assertThat(canaryCondition())
+                  .hasValueSatisfying(
+                      c -> {
+                        assertThat(c.getStatus()).isEqualTo("False");
+                        assertThat(c.getReason()).isEqualTo("SplitDisabledByPinTarget");
+                        assertThat(c.getMessage()).contains("pinTarget").contains("shadow");
+                      });
+            });
+    assertThat(events())
+        .filteredOn(e -> "SplitDisabledByPinTarget".equals(e.getReason()))
+        .singleElement()
+        .satisfies(e -> assertThat(e.getType()).isEqualTo("Warning"));
+
+    // Later analyses keep saying so without moving the condition's transition time.
+    String since = canaryCondition().orElseThrow().getLastTransitionTime();
+    String lastRun = route().getStatus().getAnalysis().getLastRun();
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(route().getStatus().getAnalysis().getLastRun()).isGreaterThan(lastRun));
+    assertThat(canaryCondition())
+        .hasValueSatisfying(
+            c -> {
+              assertThat(c.getReason()).isEqualTo("SplitDisabledByPinTarget");
+              assertThat(c.getLastTransitionTime()).isEqualTo(since);
+            });
+    assertThat(route().getStatus().getCanaryWeight()).isZero();
+  }
+
+  @Test
   void thePromoteAnnotationPromotesAndIsCleared() {
     changeTargets("gpt-5");
     eventually().untilAsserted(() -> assertThat(published().canary()).isNotNull());

@@ -1,0 +1,95 @@
+package dev.switchboard.operator.modelroute;
+
+import dev.switchboard.api.v1alpha1.ModelRouteStatus;
+import dev.switchboard.contract.CanaryMode;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.operator.rollout.CanaryCondition;
+import dev.switchboard.operator.status.Conditions;
+import dev.switchboard.operator.status.EventRecorder;
+import dev.switchboard.operator.status.Reason;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * A split canary on a route whose policy is deterministic with {@code pinTarget} (the default) gets
+ * no traffic: pinning means the first target by priority answers every request, and the gateway
+ * turns the split off (the contract of {@code deterministic.pinTarget}: reproducible answers would
+ * otherwise depend on which arm a request fell into). Its analysis sees no canary requests, so the
+ * rollout would hold at its first step for ever while status claimed its weight. So the route says
+ * it: {@code CanaryHealthy=False}, reason {@code SplitDisabledByPinTarget}, with a Warning event,
+ * and {@code canaryWeight} 0, the share the canary really gets. The rollout itself is left as it is
+ * (the canary arm stays published, harmless), so that the team chooses: shadow mode (mirrored
+ * copies are analysed and never answer, so pinning holds), {@code pinTarget: false}, or the promote
+ * or abort annotation.
+ */
+final class PinnedSplit {
+
+  private PinnedSplit() {}
+
+  /** Whether the route's entry has a split canary that its policy's pinning keeps from traffic. */
+  static boolean splitOff(RoutingTable table, String routeName) {
+    RoutingTable.Route entry = SeedHonoured.entry(table, routeName);
+    if (entry == null || entry.canary() == null || entry.policy() == null) {
+      return false;
+    }
+    RoutingTable.Policy policy = table.policies().get(entry.policy());
+    RoutingTable.Deterministic d = policy == null ? null : policy.deterministic();
+    return d != null
+        && d.on()
+        && d.pinned()
+        && entry.canary().canaryMode().filter(CanaryMode.SPLIT::equals).isPresent();
+  }
+
+  /** Rewrites {@code next} (weight and {@code CanaryHealthy}) when the split is off. */
+  static void apply(
+      HasMetadata route,
+      String routeName,
+      RoutingTable table,
+      List<Condition> previous,
+      ModelRouteStatus next,
+      Conditions conditions,
+      EventRecorder events) {
+    if (!splitOff(table, routeName)) {
+      return;
+    }
+    RoutingTable.Route entry = SeedHonoured.entry(table, routeName);
+    String message =
+        "the split canary of revision "
+            + entry.canary().revision()
+            + " gets no traffic: policy '"
+            + entry.policy()
+            + "' is deterministic with pinTarget, which turns the canary split off, so its"
+            + " analysis sees no canary requests and the step never advances. Use canary mode"
+            + " shadow, set deterministic.pinTarget: false, or promote or abort it with the"
+            + " switchboard.dev/promote or switchboard.dev/abort annotation";
+    Condition before = Conditions.find(previous, CanaryCondition.TYPE).orElse(null);
+    if (before == null
+        || !Objects.equals(before.getReason(), Reason.SPLIT_DISABLED_BY_PIN_TARGET.wireName())) {
+      events.record(
+          route, EventRecorder.WARNING, Reason.SPLIT_DISABLED_BY_PIN_TARGET.wireName(), message);
+    }
+    next.setCanaryWeight(0);
+    // Merged onto the previous status's condition, not the one the planner's verdict just put
+    // there: its lastTransitionTime stays, and an unchanged route causes no status write.
+    List<Condition> base = new ArrayList<>(next.getConditions());
+    base.removeIf(c -> CanaryCondition.TYPE.equals(c.getType()));
+    if (before != null) {
+      base.add(before);
+    }
+    next.setConditions(
+        conditions.merge(
+            base,
+            Set.of(CanaryCondition.TYPE),
+            List.of(
+                new Conditions.Desired(
+                    CanaryCondition.TYPE,
+                    false,
+                    Reason.SPLIT_DISABLED_BY_PIN_TARGET.wireName(),
+                    message)),
+            route.getMetadata().getGeneration()));
+  }
+}
