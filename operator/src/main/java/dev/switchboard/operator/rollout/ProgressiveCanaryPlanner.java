@@ -344,8 +344,6 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
           Reason.CANARY_ROLLED_BACK.wireName(),
           "analysis failed: " + String.join("; ", result.failures()) + figures(analysis));
     }
-    // Not enough requests, or a figure past its threshold without confidence yet: hold the weight
-    // and look again next interval, with the step's figures so far plus the next window's.
     if (result.mayAdvance()) {
       Optional<String> hold = gate.hold(route);
       if (hold.isPresent()) {
@@ -367,7 +365,7 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
           return promote(
               desired,
               state.withAnalysis(analysis),
-              "every step's analysis: " + passed + figures(analysis));
+              "the last step's pause is over, " + passed + figures(analysis));
         }
         State advanced =
             new State(
@@ -396,6 +394,8 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
                         figures(analysis))));
       }
     }
+    // Not enough requests, a figure past its threshold without confidence yet, or the pause not
+    // over: hold the weight and look again next interval (the step's figures so far plus one more).
     State held = state.withPhase(RolloutDecision.PROGRESSING).withAnalysis(analysis);
     return new Outcome(withCanary(stableEntry, canary, held, desired), held, interval)
         .withTransition(transition);
