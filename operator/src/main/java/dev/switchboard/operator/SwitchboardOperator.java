@@ -355,6 +355,9 @@ public final class SwitchboardOperator implements AutoCloseable {
             clock,
             credential);
     operator.register(consumers, namespaces(settings));
+    // One publisher for the routes' reconciler and the drift check: the check replays what the
+    // published table serves, read from the same (informer-invalidated) copy.
+    RoutingTablePublisher publisher = new RoutingTablePublisher(client, tableLimits);
     operator.register(
         new RoutingPolicyReconciler(
             policyValidator,
@@ -362,6 +365,7 @@ public final class SwitchboardOperator implements AutoCloseable {
             events,
             new DriftChecker(
                 client,
+                publisher::published,
                 clock,
                 gateways instanceof GatewayRuntimeView view
                     ? new GatewayDriftClient(view.targets(), credential)
@@ -376,7 +380,7 @@ public final class SwitchboardOperator implements AutoCloseable {
             providerValidator,
             policyValidator,
             composer,
-            new RoutingTablePublisher(client, tableLimits),
+            publisher,
             conditions,
             events,
             planner,

@@ -127,18 +127,20 @@ public final class DeterministicStage implements Stage {
   /**
    * The target named {@code provider/model} that the route can reach: this request's candidates
    * (either arm) first, else any rule's target (a drift check replays to every target the route can
-   * serve, whether or not the drift prompt matches that rule), else 400.
+   * serve, whether or not the drift prompt matches that rule), else 400. Labelled {@link
+   * PlannedTarget#DRIFT}, so the drift run counts in neither arm of a canary's figures.
    */
   private static PlannedTarget target(RequestContext ctx, ResolvedRoute route, String id) {
     for (List<PlannedTarget> arm : List.of(route.candidates(), route.canaryCandidates())) {
       for (PlannedTarget t : arm) {
         if (t.id().equals(id)) {
-          return t;
+          return t.asDrift();
         }
       }
     }
     return ctx.snapshot()
         .reachableTarget(route.route(), id)
+        .map(PlannedTarget::asDrift)
         .orElseThrow(
             () ->
                 new ApiException(

@@ -10,6 +10,8 @@ import dev.switchboard.api.v1alpha1.ModelRouteSpec;
 import dev.switchboard.api.v1alpha1.RouteRule;
 import dev.switchboard.api.v1alpha1.RouteTarget;
 import dev.switchboard.api.v1alpha1.RoutingPolicy;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.operator.render.PublishedTable;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -26,15 +28,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Runs a RoutingPolicy's {@code driftCheck} when its schedule says so (state in {@code
  * status.drift}, so restarts and missed runs behave, see {@link DriftSchedule}), against every
- * target every ModelRoute using the policy can serve (its own and its rules'), with the baseline
- * kept in the ConfigMap {@code switchboard-drift-<policy>} the policy owns. Produces the new {@code
- * status.drift}, the {@code Drifted} condition, events and metrics.
+ * target that serves a ModelRoute using the policy — the stable arm of its published routing-table
+ * entry, its own targets and its rules' (during a canary and after a rollback that is not what the
+ * spec names; a canary's targets are never replayed) — with the baseline kept in the ConfigMap
+ * {@code switchboard-drift-<policy>} the policy owns. Produces the new {@code status.drift}, the
+ * {@code Drifted} condition, events and metrics.
  *
  * <p>An attempt in which no target answered (gateway unreachable, route not served yet, every
  * request an error) is not a run: it takes and compares no baseline, does not count as the schedule
@@ -68,19 +73,25 @@ public final class DriftChecker {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final KubernetesClient client;
+  private final Function<String, PublishedTable> published;
   private final Clock clock;
   private final DriftRunner runner;
   private final EventRecorder events;
   private final DriftMetrics metrics;
   private final Duration maxRecheck;
 
+  /**
+   * @param published the routing table published in a namespace (what its gateways serve), e.g.
+   *     {@code RoutingTablePublisher::published}: the drift check replays what serves
+   */
   public DriftChecker(
       KubernetesClient client,
+      Function<String, PublishedTable> published,
       Clock clock,
       DriftClient drift,
       EventRecorder events,
       DriftMetrics metrics) {
-    this(client, clock, drift, events, metrics, MAX_RECHECK);
+    this(client, published, clock, drift, events, metrics, MAX_RECHECK);
   }
 
   /**
@@ -89,12 +100,14 @@ public final class DriftChecker {
    */
   public DriftChecker(
       KubernetesClient client,
+      Function<String, PublishedTable> published,
       Clock clock,
       DriftClient drift,
       EventRecorder events,
       DriftMetrics metrics,
       Duration maxRecheck) {
     this.client = client;
+    this.published = published;
     this.clock = clock;
     this.runner = new DriftRunner(drift);
     this.events = events;
@@ -342,8 +355,12 @@ public final class DriftChecker {
   }
 
   /**
-   * Every target every route of the namespace that uses {@code policy} can serve — its own {@code
-   * targets} and those of its {@code rules}, each once, in declaration order — in a stable order.
+   * Every target that serves a route of the namespace using {@code policy}, each once per route, in
+   * a stable order. A route the published table holds is taken from there, stable arm only: while a
+   * canary runs the spec names the canary's targets (the stable ones live only in the table), and
+   * after a rollback it still names the failed ones, which the gateway no longer serves. A route
+   * not published yet is taken from its spec: the gateway answers those requests 404 until it
+   * serves the route, and such an attempt is retried (see the class comment).
    */
   private List<DriftRunner.Subject> subjects(String namespace, String policy) {
     List<DriftRunner.Subject> subjects = new ArrayList<>();
@@ -351,17 +368,25 @@ public final class DriftChecker {
         new ArrayList<>(
             client.resources(ModelRoute.class).inNamespace(namespace).list().getItems());
     routes.sort(java.util.Comparator.comparing(r -> r.getMetadata().getName()));
+    PublishedTable table = null;
     for (ModelRoute route : routes) {
       if (route.getSpec() == null
           || route.getSpec().getPolicyRef() == null
           || !policy.equals(route.getSpec().getPolicyRef().getName())) {
         continue;
       }
+      if (table == null) {
+        table = published.apply(namespace);
+      }
       String model =
           route.getSpec().getModel() == null
               ? route.getMetadata().getName()
               : route.getSpec().getModel();
-      List<String> targets = servedTargets(route.getSpec());
+      List<String> targets =
+          table
+              .route(route.getMetadata().getName())
+              .map(DriftChecker::servedTargets)
+              .orElseGet(() -> servedTargets(route.getSpec()));
       String key = DriftRunner.targetsKey(targets);
       for (String t : targets) {
         subjects.add(new DriftRunner.Subject(model, t, key));
@@ -371,8 +396,20 @@ public final class DriftChecker {
   }
 
   /**
-   * The {@code provider/model} ids a route can send a request to: its own targets, then each rule's
-   * (a request matching a rule goes to the rule's targets), without repeats.
+   * The {@code provider/model} ids a published route sends requests to outside a canary: its own
+   * targets, then each rule's, without repeats. Its {@code canary} is left out: the canary's own
+   * analysis judges it while it runs, and once promoted its targets are the route's.
+   */
+  static List<String> servedTargets(RoutingTable.Route route) {
+    java.util.LinkedHashSet<String> ids = new java.util.LinkedHashSet<>();
+    route.targets().forEach(t -> ids.add(t.id()));
+    route.rules().forEach(rule -> rule.targets().forEach(t -> ids.add(t.id())));
+    return List.copyOf(ids);
+  }
+
+  /**
+   * The {@code provider/model} ids a route's spec names: its own targets, then each rule's (a
+   * request matching a rule goes to the rule's targets), without repeats.
    */
   static List<String> servedTargets(ModelRouteSpec spec) {
     java.util.LinkedHashSet<String> ids = new java.util.LinkedHashSet<>();

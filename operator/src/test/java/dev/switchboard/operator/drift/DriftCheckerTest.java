@@ -13,7 +13,9 @@ import dev.switchboard.api.v1alpha1.RoutingPolicy;
 import dev.switchboard.api.v1alpha1.RoutingPolicySpec;
 import dev.switchboard.api.v1alpha1.RoutingPolicyStatus;
 import dev.switchboard.api.v1alpha1.RuleMatch;
+import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.kubemock.EmbeddedKubernetesApi;
+import dev.switchboard.operator.render.PublishedTable;
 import dev.switchboard.operator.serialization.TolerantSerialization;
 import dev.switchboard.operator.status.EventRecorder;
 import dev.switchboard.operator.testing.MutableClock;
@@ -28,6 +30,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,6 +50,15 @@ class DriftCheckerTest {
   final MutableClock clock = new MutableClock(Instant.parse("2026-01-10T12:00:00Z"));
   final FakeDriftClient provider = new FakeDriftClient();
   final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+  /** Published routing-table entries by namespace and route (none: the route is not published). */
+  final Map<String, Map<String, RoutingTable.Route>> published =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  PublishedTable published(String namespace) {
+    return new PublishedTable(
+        Optional.empty(), Map.of(), published.getOrDefault(namespace, Map.of()));
+  }
 
   @BeforeAll
   static void start() {
@@ -70,7 +82,12 @@ class DriftCheckerTest {
 
   DriftChecker checker() {
     return new DriftChecker(
-        client, clock, provider, new EventRecorder(client, clock), new DriftMetrics(registry));
+        client,
+        this::published,
+        clock,
+        provider,
+        new EventRecorder(client, clock),
+        new DriftMetrics(registry));
   }
 
   /** A namespace with policy {@code nightly} (03:00 Berlin), one route on it with two targets. */
@@ -161,6 +178,7 @@ class DriftCheckerTest {
     DriftChecker jumping =
         new DriftChecker(
             client,
+            this::published,
             clock,
             provider,
             new EventRecorder(client, clock),
@@ -568,6 +586,101 @@ class DriftCheckerTest {
     assertThat(taken.status().getRebaseline()).isEqualTo("v2");
     assertThat(taken.status().getResults())
         .allSatisfy(r -> assertThat(r.getBaselineFrom()).isEqualTo("2026-01-10T12:01:00Z"));
+  }
+
+  // --- What serves: the published table's stable arm, not the spec's (canary) targets --------
+
+  static RoutingTable.Target stable(String provider, String model) {
+    return new RoutingTable.Target(provider, model, 1, 0);
+  }
+
+  @Test
+  void duringACanaryAndAfterItsRollbackTheStableTargetsThatServeAreCheckedAndKeepTheirBaselines() {
+    RoutingPolicy policy = setUp("canary", 3);
+    List<RoutingTable.Target> serving =
+        List.of(stable("openai", "gpt-4o"), stable("azure", "gpt-4o"));
+    published.put(
+        "canary",
+        Map.of(
+            "compliance",
+            new RoutingTable.Route(
+                "compliance", "compliance", List.of(), "nightly", 1, serving, List.of(), null)));
+    // The gateway serves (and its drift endpoint accepts) the published targets only.
+    provider.served.addAll(List.of("openai/gpt-4o", "azure/gpt-4o", "openai/gpt-4.1"));
+    DriftChecker checker = checker();
+    assertThat(reconcile(checker, policy).drifted().reason()).isEqualTo("BaselineRecorded");
+    Map<String, String> baselines =
+        client
+            .configMaps()
+            .inNamespace("canary")
+            .withName("switchboard-drift-nightly")
+            .get()
+            .getData();
+
+    // Night 1: the spec now names the canary's target; the table keeps the stable arm and adds
+    // the canary arm. The stable targets are what serves (and the canary's analysis judges it).
+    ModelRoute route =
+        client.resources(ModelRoute.class).inNamespace("canary").withName("compliance").get();
+    route.getSpec().setTargets(List.of(target("openai", "gpt-4.1")));
+    client.resource(route).update();
+    published.put(
+        "canary",
+        Map.of(
+            "compliance",
+            new RoutingTable.Route(
+                "compliance",
+                "compliance",
+                List.of(),
+                "nightly",
+                2,
+                serving,
+                List.of(),
+                new RoutingTable.Canary(
+                    "split", 10, 2, List.of(stable("openai", "gpt-4.1")), List.of()))));
+    provider.asked.clear();
+    clock.advance(Duration.ofDays(1));
+    DriftChecker.Outcome night1 = reconcile(checker, policy);
+
+    assertThat(provider.asked).containsOnly("openai/gpt-4o", "azure/gpt-4o");
+    assertThat(night1.drifted().reason()).isEqualTo("NoDrift");
+    assertThat(night1.status().getResults())
+        .extracting(DriftResult::getTarget, DriftResult::getReason)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("openai/gpt-4o", "matches the baseline"),
+            org.assertj.core.groups.Tuple.tuple("azure/gpt-4o", "matches the baseline"));
+    assertThat(
+            client
+                .configMaps()
+                .inNamespace("canary")
+                .withName("switchboard-drift-nightly")
+                .get()
+                .getData())
+        .isEqualTo(baselines);
+
+    // Night 2: the canary was rolled back. The spec still names gpt-4.1, which the gateway no
+    // longer serves (its drift endpoint answers 400); the stable targets serve 100 %.
+    published.put(
+        "canary",
+        Map.of(
+            "compliance",
+            new RoutingTable.Route(
+                "compliance", "compliance", List.of(), "nightly", 2, serving, List.of(), null)));
+    provider.served.remove("openai/gpt-4.1");
+    provider.asked.clear();
+    clock.advance(Duration.ofDays(1));
+    DriftChecker.Outcome night2 = reconcile(checker, policy);
+
+    assertThat(provider.asked).containsOnly("openai/gpt-4o", "azure/gpt-4o");
+    assertThat(night2.drifted().reason()).isEqualTo("NoDrift");
+    assertThat(night2.status().getFailedAttempts()).isNull();
+    assertThat(
+            client
+                .configMaps()
+                .inNamespace("canary")
+                .withName("switchboard-drift-nightly")
+                .get()
+                .getData())
+        .isEqualTo(baselines);
   }
 
   private static void await(java.util.function.BooleanSupplier condition) {

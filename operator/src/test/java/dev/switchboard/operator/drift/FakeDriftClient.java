@@ -20,6 +20,15 @@ final class FakeDriftClient implements DriftClient {
 
   volatile String fingerprint = "fp_1";
 
+  /**
+   * The targets the gateway serves for the route; when not empty, any other target is refused as
+   * the admin drift endpoint refuses a target the route cannot reach (400).
+   */
+  final Set<String> served = ConcurrentHashMap.newKeySet();
+
+  /** Every target asked, in no particular order. */
+  final Set<String> asked = ConcurrentHashMap.newKeySet();
+
   /** Another fingerprint for some targets ({@code provider/model}) only. */
   final java.util.Map<String, String> fingerprintsByTarget = new ConcurrentHashMap<>();
 
@@ -38,6 +47,11 @@ final class FakeDriftClient implements DriftClient {
       String down = outage;
       if (down != null) {
         throw new IllegalStateException(down);
+      }
+      asked.add(target);
+      if (!served.isEmpty() && !served.contains(target)) {
+        throw new IllegalStateException(
+            "gateway answered HTTP 400: The route '" + route + "' has no target '" + target + "'.");
       }
       if (failingTargets.contains(target)) {
         throw new IllegalStateException("HTTP 503");

@@ -1,0 +1,106 @@
+package dev.switchboard.gateway.pipeline;
+
+import static dev.switchboard.gateway.TestTables.target;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.GatewayHarness;
+import dev.switchboard.gateway.TestTables;
+import dev.switchboard.gateway.time.ManualClock;
+import dev.switchboard.mock.MockProvider;
+import dev.switchboard.mock.MockProviderOptions;
+import io.vertx.core.Vertx;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The operator's drift requests (admin port) are counted in neither arm of a canary: the operator's
+ * canary analysis reads {@code switchboard_upstream_attempts_total{route,arm}} and the other
+ * per-arm series, and a nightly burst of replayed prompts to a canary's (or the stable version's)
+ * target is not traffic that arm served — it would count toward the canary's {@code minRequests}
+ * and shift its figures. They are labelled {@code arm="drift"}, which the analysis ignores.
+ */
+class DriftRequestArmTest {
+
+  static final String DRIFT = "/admin/drift/chat/completions";
+
+  @TempDir Path dir;
+  Vertx vertx;
+  MockProvider mock;
+  GatewayHarness gateway;
+
+  @BeforeEach
+  void start() throws Exception {
+    vertx = Vertx.vertx();
+    mock =
+        MockProvider.startBlocking(
+            vertx, new MockProviderOptions().keys("sk-provider").models("stable-m", "canary-m"));
+    RoutingTable table =
+        TestTables.table(
+            List.of(TestTables.provider("mock", mock.baseUrl(), true)),
+            List.of(
+                new RoutingTable.Route(
+                    "chat",
+                    "chat",
+                    List.of(),
+                    null,
+                    2,
+                    List.of(target("mock", "stable-m", 0)),
+                    List.of(),
+                    new RoutingTable.Canary(
+                        "split", 50, 2, List.of(target("mock", "canary-m", 0)), List.of()))));
+    gateway =
+        GatewayHarness.start(
+            vertx, dir, table, Map.of("mock", "sk-provider"), o -> o, new ManualClock());
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    gateway.close();
+    mock.close();
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void driftRequestsToEitherArmsTargetCountInNeitherArm() throws Exception {
+    String body = GatewayHarness.chat("chat", false);
+    for (String target : List.of("mock/stable-m", "mock/canary-m", "mock/canary-m")) {
+      HttpResponse<String> drift = gateway.adminPost(DRIFT, body, "x-switchboard-target", target);
+      assertThat(drift.statusCode()).as(drift.body()).isEqualTo(200);
+      assertThat(GatewayHarness.json(drift.body()).path("model").asText())
+          .isEqualTo(target.substring("mock/".length()));
+    }
+
+    String metrics = gateway.admin("/metrics").body();
+    assertThat(attempts(metrics, "canary")).isZero();
+    assertThat(attempts(metrics, "stable")).isZero();
+    assertThat(attempts(metrics, "drift")).isEqualTo(3);
+  }
+
+  /** The route's successful upstream attempts with {@code arm}, summed over targets. */
+  private static double attempts(String metrics, String arm) {
+    Pattern line =
+        Pattern.compile(
+            "^switchboard_upstream_attempts_total\\{([^}]*)\\} (\\S+)$", Pattern.MULTILINE);
+    double sum = 0;
+    Matcher m = line.matcher(metrics);
+    while (m.find()) {
+      String labels = m.group(1);
+      if (labels.contains("route=\"chat\"")
+          && labels.contains("arm=\"" + arm + "\"")
+          && labels.contains("outcome=\"success\"")) {
+        sum += Double.parseDouble(m.group(2));
+      }
+    }
+    return sum;
+  }
+}
