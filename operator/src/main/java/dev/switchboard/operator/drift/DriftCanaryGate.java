@@ -35,7 +35,14 @@ public final class DriftCanaryGate implements CanaryGate {
               .withName(name)
               .get();
     } catch (KubernetesClientException e) {
-      return Optional.empty(); // the gate is optional: an unreadable policy does not hold
+      // Fail closed: the policy may say holdCanary with Drifted=True, and a canary promoted on a
+      // drifting baseline cannot be taken back by a later read. The next analysis tick asks again.
+      return Optional.of(
+          "policy "
+              + name
+              + " cannot be read to see whether its drift check holds the canary ("
+              + (e.getCode() > 0 ? "HTTP " + e.getCode() : e.getClass().getSimpleName())
+              + ")");
     }
     if (policy == null
         || policy.getSpec() == null
