@@ -5,10 +5,14 @@ import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
 import java.time.DateTimeException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.time.zone.ZoneRules;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -16,9 +20,20 @@ import java.util.Optional;
 /**
  * A drift check's cron schedule in its time zone (cron-utils, Unix cron: minute hour day-of-month
  * month day-of-week, plus the {@code @daily}-style macros), and the decision the operator takes
- * from it and the state it keeps in status: run now, or wait until the next time. Daylight-saving
- * gaps and overlaps follow cron-utils (a 02:30 schedule on a day without 02:30 runs at the next
- * valid time; a repeated hour runs once).
+ * from it and the state it keeps in status: run now, or wait until the next time.
+ *
+ * <p>The expression is matched against wall-clock times of the zone (cron-utils in UTC, so that it
+ * never moves a time itself), and each matching wall-clock time is then placed in the zone:
+ *
+ * <ul>
+ *   <li>a time in the gap when daylight saving starts (02:30 in Berlin on the last Sunday of March)
+ *       runs at the next valid instant, the end of the gap (03:00 CEST), that day — not a day
+ *       later;
+ *   <li>a time in the hour repeated when daylight saving ends runs once, at its first occurrence,
+ *       when the schedule names its hours ({@code 30 2 * * *}); a schedule whose hour field is
+ *       {@code *} or {@code *}{@code /n} ({@code 0 * * * *}, {@code @hourly}) runs at both, as they
+ *       are an hour of real time apart.
+ * </ul>
  */
 public final class DriftSchedule {
 
@@ -34,12 +49,27 @@ public final class DriftSchedule {
           "@daily", "0 0 * * *",
           "@hourly", "0 * * * *");
 
+  /**
+   * Longer than any daylight-saving shift (one hour in most zones, two in Antarctica/Troll): how
+   * far before a wall-clock time a schedule time of the repeated hour can lie.
+   */
+  private static final Duration SHIFT_MARGIN = Duration.ofHours(3);
+
+  /** At most this many wall-clock times are looked at per lookup (a minutely schedule: 3 h). */
+  private static final int MAX_STEPS = 400;
+
+  /** Matches wall-clock times: evaluated in UTC, which has no gaps or repeats. */
   private final ExecutionTime times;
+
   private final ZoneId zone;
 
-  private DriftSchedule(ExecutionTime times, ZoneId zone) {
+  /** Whether the hour field names hours (not {@code *}): a repeated hour then runs once. */
+  private final boolean fixedHour;
+
+  private DriftSchedule(ExecutionTime times, ZoneId zone, boolean fixedHour) {
     this.times = times;
     this.zone = zone;
+    this.fixedHour = fixedHour;
   }
 
   /**
@@ -60,7 +90,10 @@ public final class DriftSchedule {
     String expression = cron.trim();
     expression = MACROS.getOrDefault(expression.toLowerCase(Locale.ROOT), expression);
     try {
-      return new DriftSchedule(ExecutionTime.forCron(PARSER.parse(expression)), zone);
+      ExecutionTime times = ExecutionTime.forCron(PARSER.parse(expression));
+      String[] fields = expression.split("\\s+");
+      boolean fixedHour = fields.length < 2 || !fields[1].contains("*");
+      return new DriftSchedule(times, zone, fixedHour);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "schedule \"" + cron + "\" is not a valid cron expression: " + e.getMessage());
@@ -69,16 +102,77 @@ public final class DriftSchedule {
 
   /** The first scheduled time strictly after {@code after}. */
   public Optional<Instant> next(Instant after) {
-    return times.nextExecution(ZonedDateTime.ofInstant(after, zone)).map(ZonedDateTime::toInstant);
+    // Wall-clock times map to instants in order (a gap's times to its end), except that the second
+    // occurrence of a repeated hour's time comes after later wall-clock times' first: so start a
+    // margin back and stop once a wall-clock time's earliest instant is past the best found.
+    LocalDateTime cursor = LocalDateTime.ofInstant(after, zone).minus(SHIFT_MARGIN);
+    Instant best = null;
+    for (int step = 0; step < MAX_STEPS; step++) {
+      Optional<LocalDateTime> match = nextWallClock(cursor);
+      if (match.isEmpty()) {
+        break;
+      }
+      cursor = match.get();
+      List<Instant> at = instants(cursor);
+      if (best != null && !at.get(0).isBefore(best)) {
+        break;
+      }
+      for (Instant i : at) {
+        if (i.isAfter(after) && (best == null || i.isBefore(best))) {
+          best = i;
+        }
+      }
+    }
+    return Optional.ofNullable(best);
   }
 
   /** The latest scheduled time at or before {@code now}. */
   public Optional<Instant> latest(Instant now) {
-    ZonedDateTime at = ZonedDateTime.ofInstant(now, zone);
-    if (times.isMatch(at.withNano(0)) && at.getSecond() == 0 && at.getNano() == 0) {
-      return Optional.of(now);
+    // As next(), backwards: start a margin ahead (a later wall-clock time's first occurrence can
+    // precede a repeated time's second), and stop once a wall-clock time's latest instant is not
+    // past the best found.
+    LocalDateTime cursor = LocalDateTime.ofInstant(now, zone).plus(SHIFT_MARGIN);
+    Instant best = null;
+    for (int step = 0; step < MAX_STEPS; step++) {
+      Optional<LocalDateTime> match =
+          times.lastExecution(cursor.atZone(ZoneOffset.UTC)).map(ZonedDateTime::toLocalDateTime);
+      if (match.isEmpty()) {
+        break;
+      }
+      cursor = match.get();
+      List<Instant> at = instants(cursor);
+      if (best != null && !at.get(at.size() - 1).isAfter(best)) {
+        break;
+      }
+      for (Instant i : at) {
+        if (!i.isAfter(now) && (best == null || i.isAfter(best))) {
+          best = i;
+        }
+      }
     }
-    return times.lastExecution(at).map(ZonedDateTime::toInstant);
+    return Optional.ofNullable(best);
+  }
+
+  private Optional<LocalDateTime> nextWallClock(LocalDateTime after) {
+    return times.nextExecution(after.atZone(ZoneOffset.UTC)).map(ZonedDateTime::toLocalDateTime);
+  }
+
+  /**
+   * The instants a matching wall-clock time is run at, earliest first: one, except for a time of
+   * the repeated hour under a schedule without fixed hours (both occurrences); a time in a gap runs
+   * at the gap's end.
+   */
+  private List<Instant> instants(LocalDateTime wallClock) {
+    ZoneRules rules = zone.getRules();
+    List<ZoneOffset> offsets = rules.getValidOffsets(wallClock);
+    if (offsets.isEmpty()) {
+      return List.of(rules.getTransition(wallClock).getInstant());
+    }
+    Instant first = wallClock.toInstant(offsets.get(0));
+    if (offsets.size() == 1 || fixedHour) {
+      return List.of(first);
+    }
+    return List.of(first, wallClock.toInstant(offsets.get(1)));
   }
 
   /**
@@ -94,27 +188,14 @@ public final class DriftSchedule {
     if (lastScheduled == null) {
       // Never ran: the first run takes the baseline at once rather than a day later.
       decision = new Decision(true, due == null ? now : due, null);
-    } else if (due != null && due.isAfter(lastScheduled) && !sameWallClock(due, lastScheduled)) {
+    } else if (due != null && due.isAfter(lastScheduled)) {
       // One or more schedule times passed since the last run (the operator was down at 03:00,
-      // or this is simply the time): run once, however many were missed. The second 02:30 of
-      // the hour repeated when daylight saving ends is the time already run for, not a new one.
+      // or this is simply the time): run once, however many were missed.
       decision = new Decision(true, due, null);
     } else {
       decision = new Decision(false, lastScheduled, null);
     }
-    Instant next = next(now).orElse(null);
-    if (next != null && sameWallClock(next, decision.scheduled())) {
-      next = next(next).orElse(null);
-    }
-    return new Decision(decision.runNow(), decision.scheduled(), next);
-  }
-
-  /**
-   * Whether two instants read the same in the schedule's zone: the two occurrences of one local
-   * time in the hour repeated when daylight saving ends, which are one schedule time.
-   */
-  private boolean sameWallClock(Instant a, Instant b) {
-    return LocalDateTime.ofInstant(a, zone).equals(LocalDateTime.ofInstant(b, zone));
+    return new Decision(decision.runNow(), decision.scheduled(), next(now).orElse(null));
   }
 
   /**

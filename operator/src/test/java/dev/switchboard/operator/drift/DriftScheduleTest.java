@@ -124,4 +124,57 @@ class DriftScheduleTest {
     assertThat(runs).isEqualTo(1);
     assertThat(lastScheduled).isEqualTo(Instant.parse("2026-10-25T00:30:00Z"));
   }
+
+  /** The schedule times run by reconciling every 7 minutes from {@code start} to {@code end}. */
+  private static java.util.List<Instant> runs(DriftSchedule schedule, String start, String end) {
+    MutableClock clock = new MutableClock(Instant.parse(start));
+    Instant lastScheduled = schedule.decide(null, clock.instant()).scheduled();
+    java.util.List<Instant> runs = new java.util.ArrayList<>();
+    for (; clock.instant().isBefore(Instant.parse(end)); clock.advance(Duration.ofMinutes(7))) {
+      DriftSchedule.Decision d = schedule.decide(lastScheduled, clock.instant());
+      if (d.runNow()) {
+        runs.add(d.scheduled());
+        lastScheduled = d.scheduled();
+      }
+    }
+    return runs;
+  }
+
+  @Test
+  void aScheduleTimeInTheSpringGapRunsAtTheGapsEndThatNight() {
+    // Berlin starts summer time on 2026-03-29: 02:00 CET jumps to 03:00 CEST (01:00Z); there is no
+    // 02:30 that night. It runs at the next valid instant, 03:00 CEST, not a day later.
+    DriftSchedule nightly = DriftSchedule.parse("30 2 * * *", "Europe/Berlin");
+
+    assertThat(nightly.next(Instant.parse("2026-03-28T23:00:00Z")))
+        .contains(Instant.parse("2026-03-29T01:00:00Z"));
+    assertThat(runs(nightly, "2026-03-28T12:00:00Z", "2026-03-30T12:00:00Z"))
+        .containsExactly(
+            Instant.parse("2026-03-29T01:00:00Z"), Instant.parse("2026-03-30T00:30:00Z"));
+  }
+
+  @Test
+  void anHourlyScheduleRunsInBothOccurrencesOfTheRepeatedHour() {
+    // Berlin leaves summer time on 2026-10-25: 02:00 CEST (00:00Z) and 02:00 CET (01:00Z) are an
+    // hour of real time apart. The repeated-hour rule (one run) is for schedules naming their
+    // hours; an hourly schedule runs every hour of real time.
+    DriftSchedule hourly = DriftSchedule.parse("0 * * * *", "Europe/Berlin");
+
+    assertThat(hourly.next(Instant.parse("2026-10-25T00:00:00Z")))
+        .contains(Instant.parse("2026-10-25T01:00:00Z"));
+    assertThat(hourly.latest(Instant.parse("2026-10-25T01:30:00Z")))
+        .contains(Instant.parse("2026-10-25T01:00:00Z"));
+    assertThat(runs(hourly, "2026-10-24T22:30:00Z", "2026-10-25T03:30:00Z"))
+        .containsExactly(
+            Instant.parse("2026-10-24T23:00:00Z"),
+            Instant.parse("2026-10-25T00:00:00Z"),
+            Instant.parse("2026-10-25T01:00:00Z"),
+            Instant.parse("2026-10-25T02:00:00Z"),
+            Instant.parse("2026-10-25T03:00:00Z"));
+    // @hourly is the same schedule.
+    assertThat(
+            DriftSchedule.parse("@hourly", "Europe/Berlin")
+                .next(Instant.parse("2026-10-25T00:00:00Z")))
+        .contains(Instant.parse("2026-10-25T01:00:00Z"));
+  }
 }
