@@ -54,6 +54,13 @@ public class DriftResult {
       "Whether a prompt's distance exceeded maxNormalizedDistance or the model version or fingerprint changed.")
   private Boolean drifted;
 
+  @JsonPropertyDescription(
+      "false when the target's own samples of a prompt differed from each other by more than"
+          + " maxNormalizedDistance in this run (a provider that honours no seed, or answers that"
+          + " vary at temperature 0): its answers are not compared with the baseline, which is not"
+          + " drift; a model version or fingerprint change still is. Absent otherwise.")
+  private Boolean reproducible;
+
   @JsonPropertyDescription("What drifted, in words.")
   private String reason;
 
@@ -172,6 +179,14 @@ public class DriftResult {
     this.drifted = drifted;
   }
 
+  public Boolean getReproducible() {
+    return reproducible;
+  }
+
+  public void setReproducible(Boolean reproducible) {
+    this.reproducible = reproducible;
+  }
+
   public String getReason() {
     return reason;
   }
@@ -211,6 +226,7 @@ public class DriftResult {
         && Objects.equals(failedRequests, that.failedRequests)
         && Objects.equals(error, that.error)
         && Objects.equals(drifted, that.drifted)
+        && Objects.equals(reproducible, that.reproducible)
         && Objects.equals(reason, that.reason)
         && Objects.equals(baselineFrom, that.baselineFrom);
   }
@@ -232,6 +248,7 @@ public class DriftResult {
         failedRequests,
         error,
         drifted,
+        reproducible,
         reason,
         baselineFrom);
   }
@@ -267,6 +284,8 @@ public class DriftResult {
         + error
         + ", drifted="
         + drifted
+        + ", reproducible="
+        + reproducible
         + ", reason="
         + reason
         + ", baselineFrom="

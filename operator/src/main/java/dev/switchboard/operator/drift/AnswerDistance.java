@@ -52,6 +52,21 @@ public final class AnswerDistance {
   }
 
   /**
+   * How far one prompt's samples of one run lie apart: the largest distance of a sample to the
+   * first (the one a baseline keeps); 0 when all are equal, without computing any distance.
+   */
+  public static double spread(List<String> samples) {
+    if (allEqual(samples)) {
+      return 0.0;
+    }
+    double spread = 0;
+    for (String s : samples.subList(1, samples.size())) {
+      spread = Math.max(spread, normalized(samples.get(0), s));
+    }
+    return spread;
+  }
+
+  /**
    * The share of prompts whose samples were all equal; 1 when there were no prompts (nothing
    * disagreed).
    */

@@ -10,13 +10,17 @@ import java.util.TreeMap;
  * @param targets the route's targets when it was recorded ({@link DriftRunner#targetsKey}); a
  *     different set takes a new baseline
  * @param answers prompt key → the reference answer (cut to {@link AnswerDistance#MAX_CHARS})
+ * @param temperature the temperature the answers were asked at ({@link DriftClient#TEMPERATURE});
+ *     null in baselines recorded before drift requests carried one, which are taken anew (answers
+ *     at another temperature are no reference)
  */
 public record Baseline(
     String takenAt,
     String targets,
     String modelVersion,
     String fingerprint,
-    Map<String, String> answers) {
+    Map<String, String> answers,
+    Double temperature) {
 
   public Baseline {
     answers = answers == null ? Map.of() : new TreeMap<>(answers);

@@ -60,6 +60,13 @@ public final class DriftChecker {
   /** Reason of {@code Drifted=Unknown} (and of its Warning event) while no target answers. */
   public static final String UNREACHABLE = "DriftCheckUnreachable";
 
+  /**
+   * Reason of {@code Drifted=False} when no target drifted but some answer a prompt differently
+   * from one sample to the next in the same run: no reference to compare with, so not drift (and no
+   * canary is held for it).
+   */
+  public static final String NOT_REPRODUCIBLE = "NotReproducible";
+
   /** Normal event when a run completes after attempts that reached no target. */
   public static final String REACHABLE_AGAIN = "DriftCheckReachable";
 
@@ -540,11 +547,20 @@ public final class DriftChecker {
               drifted, "; ", " (acknowledge with a new " + REBASELINE_ANNOTATION + " value)"));
     }
     long compared = results.stream().filter(r -> r.getDistance() != null).count();
+    List<String> unreproducible =
+        results.stream()
+            .filter(r -> Boolean.FALSE.equals(r.getReproducible()))
+            .map(r -> r.getRoute() + " " + r.getTarget())
+            .toList();
     long baselines =
-        results.stream().filter(r -> "baseline recorded".equals(r.getReason())).count();
+        results.stream()
+            .filter(r -> !Boolean.FALSE.equals(r.getReproducible()))
+            .filter(r -> "baseline recorded".equals(r.getReason()))
+            .count();
     List<String> unanswered =
         results.stream()
-            .filter(r -> r.getDistance() == null && !"baseline recorded".equals(r.getReason()))
+            .filter(r -> r.getDistance() == null && !Boolean.FALSE.equals(r.getReproducible()))
+            .filter(r -> !"baseline recorded".equals(r.getReason()))
             .map(r -> r.getRoute() + " " + r.getTarget())
             .toList();
     String failures =
@@ -558,6 +574,20 @@ public final class DriftChecker {
                         + (unanswered.size() - 3)
                         + " more")
                 + " (see status.drift.results)";
+    if (!unreproducible.isEmpty()) {
+      // Not drift, and so no reason to hold a canary: these targets' answers vary on their own.
+      return new Conditions.Desired(
+          DRIFTED,
+          false,
+          NOT_REPRODUCIBLE,
+          Conditions.summary(
+              unreproducible,
+              ", ",
+              " not reproducible: their own samples differ beyond maxNormalizedDistance, so"
+                  + " they are not compared with their baselines (see status.drift.results)"
+                  + (compared > 0 ? "; " + compared + " targets match their baselines" : "")
+                  + failures));
+    }
     if (compared > 0) {
       return new Conditions.Desired(
           DRIFTED, false, "NoDrift", compared + " targets match their baselines" + failures);

@@ -6,6 +6,13 @@ package dev.switchboard.operator.drift;
  */
 public interface DriftClient {
 
+  /**
+   * The temperature every drift request is sent at: the least sampling a provider offers, so that
+   * answers are as repeatable as the provider makes them (a seed alone does not make a provider
+   * that honours none repeatable).
+   */
+  double TEMPERATURE = 0.0;
+
   /** One answer and what served it. */
   record Answer(String text, String modelVersion, String fingerprint) {}
 

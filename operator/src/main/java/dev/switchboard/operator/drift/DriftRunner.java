@@ -169,6 +169,41 @@ public final class DriftRunner {
             .toList();
     r.setAgreement(AnswerDistance.agreement(samples));
     r.setPrompts(samples.size());
+    // The target's own samples of one run that differ beyond the drift threshold: its answers vary
+    // on their own (no seed honoured, sampling even at temperature 0), so a distance to the
+    // baseline would measure noise, not drift.
+    List<String> unsteady = new ArrayList<>();
+    double spread = 0;
+    for (Map.Entry<String, List<DriftClient.Answer>> p : answers.entrySet()) {
+      if (p.getValue().size() < 2) {
+        continue;
+      }
+      double d =
+          AnswerDistance.spread(
+              p.getValue().stream().map(a -> AnswerDistance.cut(a.text())).toList());
+      spread = Math.max(spread, d);
+      if (d > plan.maxDistance()) {
+        unsteady.add(p.getKey());
+      }
+    }
+    String notReproducible =
+        unsteady.isEmpty()
+            ? null
+            : "not reproducible: the samples of "
+                + unsteady.size()
+                + " of "
+                + samples.size()
+                + " prompts differ from each other beyond distance "
+                + plan.maxDistance()
+                + " ("
+                + String.join(", ", unsteady.subList(0, Math.min(5, unsteady.size())))
+                + (unsteady.size() > 5 ? ", …" : "")
+                + "; largest "
+                + round(spread)
+                + "), so its answers are not compared with the baseline";
+    if (notReproducible != null) {
+      r.setReproducible(false);
+    }
 
     Baseline base = baselines.get(subject.key());
     if (samples.isEmpty()) {
@@ -188,7 +223,10 @@ public final class DriftRunner {
       return r;
     }
     boolean fresh =
-        base == null || plan.rebaseline() || !Objects.equals(base.targets(), subject.targetsKey());
+        base == null
+            || plan.rebaseline()
+            || !Objects.equals(base.targets(), subject.targetsKey())
+            || !Objects.equals(base.temperature(), DriftClient.TEMPERATURE);
     if (fresh) {
       Map<String, String> reference = new TreeMap<>();
       answers.forEach(
@@ -199,14 +237,20 @@ public final class DriftRunner {
           });
       Baseline taken =
           new Baseline(
-              plan.now(), subject.targetsKey(), r.getModelVersion(), r.getFingerprint(), reference);
+              plan.now(),
+              subject.targetsKey(),
+              r.getModelVersion(),
+              r.getFingerprint(),
+              reference,
+              DriftClient.TEMPERATURE);
       baselines.put(subject.key(), taken);
       r.setBaselineFrom(taken.takenAt());
       r.setBaselineModelVersion(taken.modelVersion());
       r.setBaselineFingerprint(taken.fingerprint());
       r.setDrifted(false);
       r.setDriftedPrompts(0);
-      r.setReason("baseline recorded");
+      r.setReason(
+          notReproducible == null ? "baseline recorded" : "baseline recorded; " + notReproducible);
       return r;
     }
     r.setBaselineFrom(base.takenAt());
@@ -227,6 +271,11 @@ public final class DriftRunner {
         reference.put(p.getKey(), AnswerDistance.cut(p.getValue().get(0).text()));
         continue;
       }
+      if (notReproducible != null) {
+        // Answers that vary on their own are not held against the baseline: no distance, no
+        // drifted prompts. A changed model version or fingerprint below is drift all the same.
+        continue;
+      }
       // The farthest sample counts: one drifted sample in three is drift on a deterministic
       // route.
       double d = 0;
@@ -244,7 +293,12 @@ public final class DriftRunner {
       baselines.put(
           subject.key(),
           new Baseline(
-              base.takenAt(), base.targets(), base.modelVersion(), base.fingerprint(), reference));
+              base.takenAt(),
+              base.targets(),
+              base.modelVersion(),
+              base.fingerprint(),
+              reference,
+              base.temperature()));
     }
     // No prompt with a baseline answer answered (the prompts were all replaced): nothing was
     // compared, so no distance and not "matches the baseline"; the new prompts joined the baseline.
@@ -273,6 +327,9 @@ public final class DriftRunner {
       reasons.add("fingerprint " + base.fingerprint() + " → " + r.getFingerprint());
     }
     r.setDrifted(!reasons.isEmpty());
+    if (notReproducible != null) {
+      reasons.add(notReproducible);
+    }
     r.setReason(
         !reasons.isEmpty()
             ? String.join("; ", reasons)

@@ -46,7 +46,7 @@ public final class GatewayDriftClient implements DriftClient {
     // Any replica will do; spreading by prompt keeps one replica from carrying the whole run.
     URI metrics = replicas.get(Math.floorMod(prompt.hashCode(), replicas.size()));
     URI endpoint = metrics.resolve("/admin/drift/chat/completions");
-    ObjectNode body = JSON.createObjectNode().put("model", route);
+    ObjectNode body = JSON.createObjectNode().put("model", route).put("temperature", TEMPERATURE);
     body.putArray("messages").addObject().put("role", "user").put("content", prompt);
     HttpRequest request =
         HttpRequest.newBuilder(endpoint)

@@ -683,6 +683,27 @@ class DriftCheckerTest {
         .isEqualTo(baselines);
   }
 
+  @Test
+  void aFallbackThatHonoursNoSeedIsNotReproducibleNotDriftAndHoldsNoCanary() {
+    // azure's answers vary from sample to sample (say, an Anthropic fallback: no seed).
+    RoutingPolicy policy = setUp("noisy", 3);
+    provider.noisyTargets.add("azure/gpt-4o");
+    DriftChecker checker = checker();
+    reconcile(checker, policy);
+
+    clock.advance(Duration.ofDays(1));
+    DriftChecker.Outcome night = reconcile(checker, policy);
+
+    assertThat(night.drifted().status()).isFalse();
+    assertThat(night.drifted().reason()).isEqualTo(DriftChecker.NOT_REPRODUCIBLE);
+    assertThat(night.drifted().message())
+        .contains("compliance azure/gpt-4o", "not reproducible", "1 targets match their baselines");
+    assertThat(events("noisy", "Drifted")).isEmpty();
+    assertThat(
+            registry.get("switchboard_drift_drifted").tag("target", "azure/gpt-4o").gauge().value())
+        .isZero();
+  }
+
   private static void await(java.util.function.BooleanSupplier condition) {
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(condition::getAsBoolean);
   }

@@ -237,4 +237,63 @@ class DriftRunnerTest {
     status.setResults(o.results());
     assertThat(DriftChecker.condition(status).reason()).isNotEqualTo("NoDrift");
   }
+
+  @Test
+  void aTargetWhoseOwnSamplesDisagreeIsNotReproducibleNotDrifted() throws Exception {
+    // azure honours no seed here: each of its three samples of a prompt reads differently.
+    provider.noisyTargets.add("azure/gpt-4o");
+    Map<String, String> prompts = prompts(4);
+    DriftRunner.Outcome first = runner.run(plan(Map.of(), prompts));
+    assertThat(result(first, "azure/gpt-4o").getReproducible()).isFalse();
+    assertThat(result(first, "azure/gpt-4o").getReason())
+        .startsWith("baseline recorded; not reproducible: the samples of 4 of 4 prompts");
+    assertThat(result(first, "openai/gpt-4o").getReproducible()).isNull();
+
+    DriftRunner.Outcome night = runner.run(plan(first.baselines(), prompts));
+
+    DriftResult noisy = result(night, "azure/gpt-4o");
+    assertThat(noisy.getDrifted()).isFalse();
+    assertThat(noisy.getReproducible()).isFalse();
+    assertThat(noisy.getDistance()).isNull();
+    assertThat(noisy.getDriftedPrompts()).isZero();
+    assertThat(noisy.getReason())
+        .startsWith("not reproducible: ")
+        .contains("p00", "beyond distance 0.15");
+    DriftResult steady = result(night, "openai/gpt-4o");
+    assertThat(steady.getReason()).isEqualTo("matches the baseline");
+    assertThat(steady.getReproducible()).isNull();
+
+    // A changed fingerprint is drift all the same: it does not depend on sampling.
+    provider.fingerprintsByTarget.put("azure/gpt-4o", "fp_2");
+    DriftResult changed = result(runner.run(plan(first.baselines(), prompts)), "azure/gpt-4o");
+    assertThat(changed.getDrifted()).isTrue();
+    assertThat(changed.getReason()).startsWith("fingerprint fp_1 → fp_2; not reproducible");
+  }
+
+  @Test
+  void aBaselineAskedAtAnotherTemperatureIsTakenAnewNotComparedWith() throws Exception {
+    Map<String, String> prompts = prompts(2);
+    DriftRunner.Outcome first = runner.run(plan(Map.of(), prompts));
+    assertThat(first.baselines().values()).allMatch(b -> b.temperature() == 0.0);
+    // Recorded before drift requests carried temperature 0: those answers are no reference.
+    Map<String, Baseline> old = new TreeMap<>();
+    first
+        .baselines()
+        .forEach(
+            (k, b) ->
+                old.put(
+                    k,
+                    new Baseline(
+                        b.takenAt(),
+                        b.targets(),
+                        b.modelVersion(),
+                        b.fingerprint(),
+                        b.answers(),
+                        null)));
+
+    DriftRunner.Outcome next = runner.run(plan(old, prompts));
+
+    assertThat(next.results()).allMatch(r -> r.getReason().equals("baseline recorded"));
+    assertThat(next.baselines().values()).allMatch(b -> b.temperature() == 0.0);
+  }
 }

@@ -26,6 +26,12 @@ final class FakeDriftClient implements DriftClient {
    */
   final Set<String> served = ConcurrentHashMap.newKeySet();
 
+  /**
+   * Targets whose answers vary from one request to the next (a provider that honours no seed):
+   * every answer is a new random text.
+   */
+  final Set<String> noisyTargets = ConcurrentHashMap.newKeySet();
+
   /** Every target asked, in no particular order. */
   final Set<String> asked = ConcurrentHashMap.newKeySet();
 
@@ -57,10 +63,12 @@ final class FakeDriftClient implements DriftClient {
         throw new IllegalStateException("HTTP 503");
       }
       String text =
-          changedPrompts.contains(prompt)
-              ? "After a silent model update the answer reads differently: "
-                  + new StringBuilder(prompt).reverse()
-              : "Echo from " + target + ": " + prompt + " (seed 42)";
+          noisyTargets.contains(target)
+              ? "Sampled " + java.util.UUID.randomUUID() + " " + java.util.UUID.randomUUID()
+              : changedPrompts.contains(prompt)
+                  ? "After a silent model update the answer reads differently: "
+                      + new StringBuilder(prompt).reverse()
+                  : "Echo from " + target + ": " + prompt + " (seed 42)";
       return new Answer(text, version, fingerprintsByTarget.getOrDefault(target, fingerprint));
     } finally {
       inFlight.decrementAndGet();

@@ -25,11 +25,13 @@ class GatewayDriftClientTest {
   void theDriftRequestBearsTheCredentialWhoseHashTheConsumerTableCarries() throws Exception {
     OperatorCredential credential = OperatorCredential.generate();
     AtomicReference<String> authorization = new AtomicReference<>();
+    AtomicReference<String> body = new AtomicReference<>();
     HttpServer admin = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     admin.createContext(
         "/admin/drift/chat/completions",
         exchange -> {
           authorization.set(exchange.getRequestHeaders().getFirst("authorization"));
+          body.set(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
           byte[] answer =
               "{\"model\":\"m-2026\",\"choices\":[{\"message\":{\"content\":\"ok\"}}]}"
                   .getBytes(StandardCharsets.UTF_8);
@@ -47,6 +49,12 @@ class GatewayDriftClientTest {
 
       assertThat(answer.text()).isEqualTo("ok");
       assertThat(authorization.get()).isEqualTo("Bearer " + credential.token());
+      // Temperature 0: the least sampling the provider offers (a seed alone makes no provider that
+      // honours none repeatable); no seed of its own, so the policy's applies.
+      var sent = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body.get());
+      assertThat(sent.path("temperature").isNumber()).isTrue();
+      assertThat(sent.path("temperature").asDouble()).isZero();
+      assertThat(sent.has("seed")).isFalse();
     } finally {
       admin.stop(0);
     }
