@@ -365,7 +365,7 @@ public final class SwitchboardOperator implements AutoCloseable {
             events,
             new DriftChecker(
                 client,
-                publisher::published,
+                (namespace, route) -> publisher.published(namespace).route(route),
                 clock,
                 gateways instanceof GatewayRuntimeView view
                     ? new GatewayDriftClient(view.targets(), credential)

@@ -11,7 +11,6 @@ import dev.switchboard.api.v1alpha1.RouteRule;
 import dev.switchboard.api.v1alpha1.RouteTarget;
 import dev.switchboard.api.v1alpha1.RoutingPolicy;
 import dev.switchboard.contract.RoutingTable;
-import dev.switchboard.operator.render.PublishedTable;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -27,8 +26,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,7 +79,7 @@ public final class DriftChecker {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final KubernetesClient client;
-  private final Function<String, PublishedTable> published;
+  private final PublishedRoutes published;
   private final Clock clock;
   private final DriftRunner runner;
   private final EventRecorder events;
@@ -88,12 +87,23 @@ public final class DriftChecker {
   private final Duration maxRecheck;
 
   /**
-   * @param published the routing table published in a namespace (what its gateways serve), e.g.
-   *     {@code RoutingTablePublisher::published}: the drift check replays what serves
+   * A route's entry in the routing table published in its namespace: what the gateways serve. (An
+   * interface, not the publisher: the drift package sits below rendering and publishing.)
+   */
+  @FunctionalInterface
+  public interface PublishedRoutes {
+
+    /** The published entry of the ModelRoute {@code name} in {@code namespace}; empty: none. */
+    Optional<RoutingTable.Route> route(String namespace, String name);
+  }
+
+  /**
+   * @param published the published routing-table entries (e.g. from {@code
+   *     RoutingTablePublisher.published}): the drift check replays what serves
    */
   public DriftChecker(
       KubernetesClient client,
-      Function<String, PublishedTable> published,
+      PublishedRoutes published,
       Clock clock,
       DriftClient drift,
       EventRecorder events,
@@ -107,7 +117,7 @@ public final class DriftChecker {
    */
   public DriftChecker(
       KubernetesClient client,
-      Function<String, PublishedTable> published,
+      PublishedRoutes published,
       Clock clock,
       DriftClient drift,
       EventRecorder events,
@@ -375,23 +385,19 @@ public final class DriftChecker {
         new ArrayList<>(
             client.resources(ModelRoute.class).inNamespace(namespace).list().getItems());
     routes.sort(java.util.Comparator.comparing(r -> r.getMetadata().getName()));
-    PublishedTable table = null;
     for (ModelRoute route : routes) {
       if (route.getSpec() == null
           || route.getSpec().getPolicyRef() == null
           || !policy.equals(route.getSpec().getPolicyRef().getName())) {
         continue;
       }
-      if (table == null) {
-        table = published.apply(namespace);
-      }
       String model =
           route.getSpec().getModel() == null
               ? route.getMetadata().getName()
               : route.getSpec().getModel();
       List<String> targets =
-          table
-              .route(route.getMetadata().getName())
+          published
+              .route(namespace, route.getMetadata().getName())
               .map(DriftChecker::servedTargets)
               .orElseGet(() -> servedTargets(route.getSpec()));
       String key = DriftRunner.targetsKey(targets);

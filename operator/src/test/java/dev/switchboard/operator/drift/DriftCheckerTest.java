@@ -15,7 +15,6 @@ import dev.switchboard.api.v1alpha1.RoutingPolicyStatus;
 import dev.switchboard.api.v1alpha1.RuleMatch;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.kubemock.EmbeddedKubernetesApi;
-import dev.switchboard.operator.render.PublishedTable;
 import dev.switchboard.operator.serialization.TolerantSerialization;
 import dev.switchboard.operator.status.EventRecorder;
 import dev.switchboard.operator.testing.MutableClock;
@@ -55,9 +54,8 @@ class DriftCheckerTest {
   final Map<String, Map<String, RoutingTable.Route>> published =
       new java.util.concurrent.ConcurrentHashMap<>();
 
-  PublishedTable published(String namespace) {
-    return new PublishedTable(
-        Optional.empty(), Map.of(), published.getOrDefault(namespace, Map.of()));
+  Optional<RoutingTable.Route> published(String namespace, String route) {
+    return Optional.ofNullable(published.getOrDefault(namespace, Map.of()).get(route));
   }
 
   @BeforeAll
