@@ -94,12 +94,25 @@ final class ServedHeaders {
   /**
    * The {@code x-switchboard-unhonoured-params} value: the deterministic contract's unhonoured seed
    * first, then what the served attempt's adapter reported it left out or changed ({@link
-   * RequestContext#attemptUnhonoured}); null when neither says anything. Nothing is built when no
-   * rule applied.
+   * RequestContext#attemptUnhonoured}), a seed the attempt also reports named once; null when
+   * neither says anything. Nothing is built when no rule applied.
    */
   static String unhonoured(String seed, List<String> attempt) {
     if (attempt.isEmpty()) {
       return seed;
+    }
+    if (seed != null && attempt.contains(seed)) {
+      // The attempt left the seed out too (an Anthropic target, the Responses API): said once.
+      if (attempt.size() == 1) {
+        return seed;
+      }
+      StringBuilder params = new StringBuilder(seed);
+      for (String param : attempt) {
+        if (!param.equals(seed)) {
+          params.append(", ").append(param);
+        }
+      }
+      return params.toString();
     }
     String params = attempt.size() == 1 ? attempt.get(0) : String.join(", ", attempt);
     return seed == null ? params : seed + ", " + params;

@@ -22,6 +22,19 @@ class ServedHeadersTest {
         .isEqualTo("user, logprobs");
   }
 
+  /**
+   * A deterministic route's seed the served attempt also reports it left out (an Anthropic target,
+   * a Responses target) is named once, first.
+   */
+  @Test
+  void aSeedBothTheContractAndTheAttemptNameIsSaidOnce() {
+    assertThat(ServedHeaders.unhonoured("seed", List.of("seed"))).isEqualTo("seed");
+    assertThat(ServedHeaders.unhonoured("seed", List.of("logit_bias", "seed", "temperature")))
+        .isEqualTo("seed, logit_bias, temperature");
+    assertThat(ServedHeaders.unhonoured(null, List.of("seed", "logit_bias")))
+        .isEqualTo("seed, logit_bias");
+  }
+
   @Test
   void upstreamValuesGoIntoHeadersOnlyWhenAHeaderCanCarryThem() {
     assertThat(ServedHeaders.headerSafe("gpt-4o-mini-2024-07-18")).isTrue();

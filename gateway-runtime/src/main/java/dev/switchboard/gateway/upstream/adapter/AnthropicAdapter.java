@@ -91,8 +91,9 @@ public class AnthropicAdapter implements UpstreamAdapter {
 
   /**
    * The client's Messages body passed through ({@link #withModel}), or a chat request translated
-   * ({@link AnthropicChatTranslation#toMessagesRequest}); a {@code temperature} the translation
-   * clamped to Anthropic's maximum is reported as unhonoured.
+   * ({@link AnthropicChatTranslation#toMessagesRequest}); the chat fields the translation leaves
+   * out ({@link AnthropicChatTranslation#leftOut}) and a {@code temperature} it clamped to
+   * Anthropic's maximum are reported as unhonoured.
    */
   @Override
   public EncodedRequest encode(
@@ -111,9 +112,12 @@ public class AnthropicAdapter implements UpstreamAdapter {
       }
       return new EncodedRequest(withModel(body, model));
     }
+    List<String> unhonoured = AnthropicChatTranslation.leftOut(body);
+    if (AnthropicChatTranslation.clampsTemperature(body)) {
+      unhonoured = EncodedRequest.concat(unhonoured, TEMPERATURE);
+    }
     return new EncodedRequest(
-        write(AnthropicChatTranslation.toMessagesRequest(body, model)),
-        AnthropicChatTranslation.clampsTemperature(body) ? TEMPERATURE : EncodedRequest.NONE);
+        write(AnthropicChatTranslation.toMessagesRequest(body, model)), unhonoured);
   }
 
   private static final List<String> TEMPERATURE = List.of("temperature");

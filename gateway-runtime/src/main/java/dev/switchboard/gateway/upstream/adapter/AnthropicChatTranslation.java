@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.http.ApiException;
 import dev.switchboard.gateway.http.OpenAiError;
 import dev.switchboard.gateway.request.TokenUsage;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Chat completions ↔ Anthropic Messages, the adapter's direction: a chat request becomes a Messages
@@ -23,8 +25,9 @@ import dev.switchboard.gateway.request.TokenUsage;
  * stop}; {@code temperature} (above 1, Anthropic's maximum, sent as 1); {@code top_p}; {@code user}
  * → {@code metadata.user_id}. JSON output ({@code response_format}) is a forced tool named {@link
  * #JSON_TOOL} whose input comes back as the answer's text: it works on every Claude model, where
- * the native structured output is limited to recent ones. Fields Anthropic has no equivalent for
- * ({@code seed}, penalties, {@code logprobs}, {@code logit_bias}) are dropped; {@code n > 1} is
+ * the native structured output is limited to recent ones. Every other field ({@code seed},
+ * penalties, {@code logprobs}, {@code logit_bias}, {@code reasoning_effort}, {@code service_tier},
+ * ...) has no Messages equivalent and is left out, and named ({@link #leftOut}); {@code n > 1} is
  * refused (400), since it cannot be honoured.
  */
 public final class AnthropicChatTranslation {
@@ -51,6 +54,38 @@ public final class AnthropicChatTranslation {
     return temperature != null
         && temperature.isNumber()
         && temperature.doubleValue() > MAX_TEMPERATURE;
+  }
+
+  /**
+   * The chat fields {@link #toMessagesRequest} sends on (under Messages names, or as usage
+   * Anthropic always reports: {@code stream_options}); {@code n} is 1 when the request gets that
+   * far.
+   */
+  private static final Set<String> SENT =
+      Set.of(
+          "model",
+          "messages",
+          "max_tokens",
+          "max_completion_tokens",
+          "temperature",
+          "top_p",
+          "stop",
+          "stream",
+          "stream_options",
+          "user",
+          "tools",
+          "tool_choice",
+          "parallel_tool_calls",
+          "response_format",
+          "n");
+
+  /**
+   * The fields of a chat request that its Messages request leaves out, in the request's order
+   * ({@code seed}, {@code logit_bias}, ...; JSON nulls ask nothing); {@link
+   * UpstreamAdapter.EncodedRequest#NONE} when none. {@link AnthropicAdapter#encode} reports them.
+   */
+  static List<String> leftOut(ObjectNode chat) {
+    return UpstreamAdapter.EncodedRequest.leftOut(chat, SENT);
   }
 
   private static final ObjectMapper JSON = new ObjectMapper();

@@ -90,20 +90,20 @@ public class OpenAiAdapter implements UpstreamAdapter {
     // Shallow: the copy shares the client's field values, which nothing changes after parsing.
     ObjectNode copy = JSON.createObjectNode().setAll(body);
     copy.put("model", target.target().model());
+    List<String> unhonoured = EncodedRequest.NONE;
     if (format == Operation.RESPONSES) {
       // The Responses API has no seed and refuses a field it does not know (400
       // unknown_parameter); the gateway's seed on /v1/responses reaches targets through chat.
       copy.remove("seed");
     }
     ProviderKind kind = target.provider().providerKind();
-    List<String> unhonoured = EncodedRequest.NONE;
     if (body instanceof ThoughtSignedChat signed && googleCompatible(target.provider())) {
       // The signatures a front door restored from its carriers go back to Gemini where Google's
       // OpenAI-compatible endpoint takes them (it refuses a Gemini 3 call replayed without one).
       copy.set("messages", signed.messagesWithSignatures());
     }
     if (kind == ProviderKind.MISTRAL) {
-      unhonoured = mistralFields(copy);
+      unhonoured = EncodedRequest.concat(unhonoured, mistralFields(copy));
     } else {
       if (kind == ProviderKind.DEEPSEEK) {
         // DeepSeek's chat completions documents the limit as max_tokens only: an OpenAI client's
@@ -152,19 +152,9 @@ public class OpenAiAdapter implements UpstreamAdapter {
       copy.set("random_seed", seed);
     }
     // Every other OpenAI field Mistral does not define (user, logprobs, logit_bias, store, ...).
-    List<String> dropped = null;
-    for (var fields = copy.properties().iterator(); fields.hasNext(); ) {
-      var field = fields.next();
-      if (MISTRAL_CHAT_FIELDS.contains(field.getKey())) {
-        continue;
-      }
-      if (!field.getValue().isNull()) {
-        dropped = dropped == null ? new ArrayList<>(4) : dropped;
-        dropped.add(field.getKey());
-      }
-      fields.remove();
-    }
-    return dropped == null ? EncodedRequest.NONE : List.copyOf(dropped);
+    List<String> dropped = EncodedRequest.leftOut(copy, MISTRAL_CHAT_FIELDS);
+    copy.retain(MISTRAL_CHAT_FIELDS);
+    return dropped;
   }
 
   /**

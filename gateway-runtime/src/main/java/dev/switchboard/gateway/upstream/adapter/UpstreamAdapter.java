@@ -11,8 +11,11 @@ import dev.switchboard.gateway.upstream.ReplySummary;
 import dev.switchboard.gateway.upstream.UpstreamFailure;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.LongSupplier;
 
 /**
@@ -100,6 +103,37 @@ public interface UpstreamAdapter {
     /** A body sent as asked. */
     public EncodedRequest(Buffer body) {
       this(body, NONE);
+    }
+
+    /**
+     * The top-level fields of {@code request} that ask for something (not a JSON null) and are not
+     * among {@code carried}, the fields a translation sends on (under their own or another name):
+     * what it leaves out, in the request's order. {@link #NONE} when it leaves nothing out, so the
+     * common case allocates no list (the walk costs an iterator and a set lookup per field).
+     */
+    public static List<String> leftOut(ObjectNode request, Set<String> carried) {
+      List<String> left = null;
+      for (Map.Entry<String, JsonNode> field : request.properties()) {
+        if (!carried.contains(field.getKey()) && !field.getValue().isNull()) {
+          left = left == null ? new ArrayList<>(4) : left;
+          left.add(field.getKey());
+        }
+      }
+      return left == null ? NONE : List.copyOf(left);
+    }
+
+    /** {@code first} then {@code then} (immutable), either one itself when the other is empty. */
+    public static List<String> concat(List<String> first, List<String> then) {
+      if (then.isEmpty()) {
+        return first;
+      }
+      if (first.isEmpty()) {
+        return then;
+      }
+      List<String> both = new ArrayList<>(first.size() + then.size());
+      both.addAll(first);
+      both.addAll(then);
+      return List.copyOf(both);
     }
   }
 

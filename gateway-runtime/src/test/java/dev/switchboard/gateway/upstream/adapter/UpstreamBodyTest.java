@@ -132,6 +132,39 @@ class UpstreamBodyTest {
     assertThat(asGiven.unhonoured()).isSameAs(UpstreamAdapter.EncodedRequest.NONE);
   }
 
+  /**
+   * Chat fields the Messages translation has no place for are left out and named, in the request's
+   * order (the clamped temperature after them); those it maps (user as metadata.user_id, n of 1,
+   * stream_options' usage Anthropic always reports) are not, nor a JSON null.
+   */
+  @Test
+  void reportsTheChatFieldsAnthropicIsNotSent() throws Exception {
+    PlannedTarget claude = target("anthropic", "claude-x");
+    ObjectNode body = clientBody();
+    body.put("seed", 7);
+    body.put("user", "u-1");
+    body.put("n", 1);
+    body.put("frequency_penalty", 0.5);
+    body.putObject("logit_bias").put("50256", -100);
+    body.put("temperature", 1.5);
+    body.put("service_tier", "flex");
+    body.putNull("presence_penalty");
+
+    UpstreamAdapter.EncodedRequest encoded =
+        new AnthropicAdapter().encode(body, claude, Operation.CHAT_COMPLETIONS, false);
+
+    assertThat(encoded.unhonoured())
+        .containsExactly("seed", "frequency_penalty", "logit_bias", "service_tier", "temperature");
+    JsonNode sent = JSON.readTree(encoded.body().getBytes());
+    assertThat(sent.path("metadata").path("user_id").asText()).isEqualTo("u-1");
+    assertThat(sent.has("seed") || sent.has("logit_bias") || sent.has("service_tier")).isFalse();
+    assertThat(
+            new AnthropicAdapter()
+                .encode(clientBody(), claude, Operation.CHAT_COMPLETIONS, false)
+                .unhonoured())
+        .isSameAs(UpstreamAdapter.EncodedRequest.NONE);
+  }
+
   private static PlannedTarget azure(String apiVersion) {
     return new PlannedTarget(
         TestTables.target("p", "gpt-4o", 0),

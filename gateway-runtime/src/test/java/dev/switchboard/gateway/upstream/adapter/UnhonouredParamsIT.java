@@ -1,0 +1,210 @@
+package dev.switchboard.gateway.upstream.adapter;
+
+import static dev.switchboard.gateway.TestTables.policyRoute;
+import static dev.switchboard.gateway.TestTables.provider;
+import static dev.switchboard.gateway.TestTables.target;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.GatewayHarness;
+import dev.switchboard.gateway.TestTables;
+import dev.switchboard.gateway.logging.RequestLogWriter;
+import dev.switchboard.mock.MockProvider;
+import dev.switchboard.mock.MockProviderOptions;
+import dev.switchboard.mock.record.RequestRecord;
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every adapter names what it leaves out of a request, in {@code x-switchboard-unhonoured-params}
+ * and the request log: Anthropic's Messages has no place for some chat fields. The mock providers
+ * speak the real wire formats, so a field that reached one it would refuse fails the request.
+ */
+class UnhonouredParamsIT {
+
+  @TempDir static Path dir;
+
+  static GatewayHarness gateway;
+  static MockProvider mock;
+
+  static final String BROKEN_CLAUDE = "claude-broken";
+
+  @BeforeAll
+  static void start() throws Exception {
+    gateway =
+        GatewayHarness.withMock(
+            dir,
+            new MockProviderOptions().keys("sk-all"),
+            m ->
+                TestTables.table(
+                    List.of(
+                        provider("ant", "anthropic", m.baseUrl(), true, Map.of(), null),
+                        provider("oai", "openai", m.baseUrl(), true, Map.of(), null)),
+                    List.of(
+                        new RoutingTable.Policy(
+                            "det",
+                            null,
+                            null,
+                            null,
+                            null,
+                            null,
+                            null,
+                            null,
+                            null,
+                            new RoutingTable.Deterministic(true, null, true, false),
+                            null)),
+                    List.of(
+                        policyRoute("claude", null, target("ant", "claude-x", 0)),
+                        policyRoute("det-claude", "det", target("ant", "claude-x", 0)),
+                        policyRoute("gpt", null, target("oai", "gpt-4o-mini", 0)),
+                        policyRoute(
+                            "spill",
+                            null,
+                            target("ant", BROKEN_CLAUDE, 0),
+                            target("oai", "gpt-4o-mini", 1)))),
+            Map.of("ant", "sk-all", "oai", "sk-all"));
+    mock = gateway.mock();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    gateway.close();
+  }
+
+  final ListAppender<ILoggingEvent> requestLog = new ListAppender<>();
+
+  @BeforeEach
+  void attach() {
+    mock.faults().set(BROKEN_CLAUDE, "status:503");
+    requestLog.start();
+    ((Logger) org.slf4j.LoggerFactory.getLogger(RequestLogWriter.LOGGER_NAME))
+        .addAppender(requestLog);
+  }
+
+  @AfterEach
+  void detach() {
+    ((Logger) org.slf4j.LoggerFactory.getLogger(RequestLogWriter.LOGGER_NAME))
+        .detachAppender(requestLog);
+    mock.reset();
+  }
+
+  static JsonObject lastSent() {
+    List<RequestRecord> seen = mock.requests();
+    return seen.get(seen.size() - 1).body();
+  }
+
+  static String unhonoured(HttpResponse<String> res) {
+    return res.headers().firstValue("x-switchboard-unhonoured-params").orElse(null);
+  }
+
+  /** The request log line's unhonoured_params for the request that got {@code res}. */
+  String loggedUnhonoured(HttpResponse<String> res) {
+    String id = res.headers().firstValue("x-request-id").orElseThrow();
+    JsonNode line =
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(
+                () -> {
+                  List<ILoggingEvent> events;
+                  synchronized (requestLog) {
+                    events = List.copyOf(requestLog.list);
+                  }
+                  for (ILoggingEvent e : events) {
+                    JsonNode l = GatewayHarness.json(e.getFormattedMessage());
+                    if (id.equals(l.path("request_id").asText())) {
+                      return l;
+                    }
+                  }
+                  return null;
+                },
+                java.util.Objects::nonNull);
+    return line.path("unhonoured_params").asText(null);
+  }
+
+  static String chat(String model, String fields, boolean stream) {
+    return "{\"model\":\""
+        + model
+        + "\","
+        + fields
+        + ",\"stream\":"
+        + stream
+        + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+  }
+
+  @Test
+  void anAnthropicTargetNamesTheChatFieldsMessagesHasNoPlaceFor() throws Exception {
+    for (boolean stream : new boolean[] {false, true}) {
+      HttpResponse<String> res =
+          gateway.post(
+              "/v1/chat/completions",
+              chat(
+                  "claude",
+                  "\"logit_bias\":{\"50256\":-100},\"seed\":3,\"user\":\"u-1\","
+                      + "\"frequency_penalty\":0.4,\"presence_penalty\":null",
+                  stream));
+
+      assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+      JsonObject sent = lastSent();
+      assertThat(sent.containsKey("logit_bias") || sent.containsKey("seed")).isFalse();
+      assertThat(sent.getJsonObject("metadata").getString("user_id")).isEqualTo("u-1");
+      assertThat(unhonoured(res)).isEqualTo("logit_bias, seed, frequency_penalty");
+      assertThat(loggedUnhonoured(res)).isEqualTo("logit_bias, seed, frequency_penalty");
+    }
+  }
+
+  /** A deterministic route names the seed once: the contract's and the adapter's are one. */
+  @Test
+  void aDeterministicRouteNamesTheSeedAnAnthropicTargetWasNotSentOnce() throws Exception {
+    HttpResponse<String> res =
+        gateway.post(
+            "/v1/chat/completions",
+            chat("det-claude", "\"logit_bias\":{\"50256\":-100},\"seed\":3", false));
+
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    assertThat(unhonoured(res)).isEqualTo("seed, logit_bias");
+    assertThat(loggedUnhonoured(res)).isEqualTo("seed, logit_bias");
+  }
+
+  /**
+   * Only the served attempt counts: the failed Anthropic attempt's left-out fields are not named.
+   */
+  @Test
+  void afterFailoverFromAnthropicWhatItLeftOutIsNotNamed() throws Exception {
+    HttpResponse<String> res =
+        gateway.post(
+            "/v1/chat/completions", chat("spill", "\"logit_bias\":{\"50256\":-100}", false));
+
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    assertThat(res.headers().firstValue("x-switchboard-provider")).hasValue("oai");
+    assertThat(lastSent().getJsonObject("logit_bias")).isNotNull();
+    assertThat(unhonoured(res)).isNull();
+  }
+
+  /** Nothing left out, nothing said. */
+  @Test
+  void aRequestEveryTargetTakesAsItIsNamesNothing() throws Exception {
+    for (String model : new String[] {"claude"}) {
+      HttpResponse<String> res =
+          gateway.post(
+              "/v1/chat/completions", chat(model, "\"temperature\":0.5,\"max_tokens\":9", false));
+
+      assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+      assertThat(unhonoured(res)).isNull();
+    }
+  }
+}
