@@ -18,6 +18,7 @@ import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.LongSupplier;
 
@@ -76,16 +77,20 @@ public final class GeminiAdapter implements UpstreamAdapter {
   public EncodedRequest encode(
       ObjectNode body, PlannedTarget target, Operation format, boolean addedUsage) {
     ObjectNode gemini;
+    List<String> unhonoured;
     try {
-      gemini =
-          format == Operation.EMBEDDINGS
-              ? GeminiRequests.embeddings(body, modelName(target.target().model()))
-              : GeminiRequests.chat(body, target.target().model());
+      if (format == Operation.EMBEDDINGS) {
+        gemini = GeminiRequests.embeddings(body, modelName(target.target().model()));
+        unhonoured = GeminiRequests.leftOutOfEmbeddings(body);
+      } else {
+        gemini = GeminiRequests.chat(body, target.target().model());
+        unhonoured = GeminiRequests.leftOut(body, target.target().model());
+      }
     } catch (GeminiRequests.Unexpressible problem) {
       throw rejection(target, problem.getMessage());
     }
     try {
-      return new EncodedRequest(Buffer.buffer(JSON.writeValueAsBytes(gemini)));
+      return new EncodedRequest(Buffer.buffer(JSON.writeValueAsBytes(gemini)), unhonoured);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a JSON tree always serializes", e);
     }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -166,6 +167,63 @@ final class GeminiRequests {
       out.set("generationConfig", config);
     }
     return out;
+  }
+
+  /**
+   * The chat fields {@link #chat} sends on under Gemini's names (see {@link #generationConfig},
+   * {@link #thinking}, {@link #tools}), or that the adapter honours otherwise ({@code stream} is
+   * the streaming method, {@code stream_options}' usage Gemini always reports).
+   */
+  private static final Set<String> CHAT_SENT =
+      Set.of(
+          "model",
+          "messages",
+          "temperature",
+          "top_p",
+          "max_completion_tokens",
+          "max_tokens",
+          "stop",
+          "n",
+          "seed",
+          "presence_penalty",
+          "frequency_penalty",
+          "logprobs",
+          "top_logprobs",
+          "response_format",
+          "reasoning_effort",
+          "tools",
+          "tool_choice",
+          "parallel_tool_calls",
+          "stream",
+          "stream_options");
+
+  /** The embeddings fields {@link #embeddings} and the adapter's answer honour. */
+  private static final Set<String> EMBEDDINGS_SENT =
+      Set.of("model", "input", "dimensions", "encoding_format");
+
+  /**
+   * The fields of a chat request to {@code model} that its {@code generateContent} body leaves out,
+   * in the request's order ({@code user}, {@code logit_bias}, {@code service_tier}, ...; JSON nulls
+   * ask nothing): Gemini has no place for them. Also {@code parallel_tool_calls: false} (Gemini
+   * cannot be kept to one call a turn) and a {@code reasoning_effort} for a model that does not
+   * think ({@link #thinking}). {@link UpstreamAdapter.EncodedRequest#NONE} when none.
+   */
+  static List<String> leftOut(ObjectNode chat, String model) {
+    List<String> left = UpstreamAdapter.EncodedRequest.leftOut(chat, CHAT_SENT);
+    JsonNode parallel = chat.get("parallel_tool_calls");
+    if (parallel != null && parallel.isBoolean() && !parallel.booleanValue()) {
+      left = UpstreamAdapter.EncodedRequest.concat(left, List.of("parallel_tool_calls"));
+    }
+    if (textOrNull(chat.get("reasoning_effort")) != null
+        && UNTHINKING_MODEL.matcher(model).matches()) {
+      left = UpstreamAdapter.EncodedRequest.concat(left, List.of("reasoning_effort"));
+    }
+    return left;
+  }
+
+  /** The fields of an embeddings request {@link #embeddings} leaves out ({@code user}, ...). */
+  static List<String> leftOutOfEmbeddings(ObjectNode body) {
+    return UpstreamAdapter.EncodedRequest.leftOut(body, EMBEDDINGS_SENT);
   }
 
   /** The {@code batchEmbedContents} body for an embeddings request to {@code modelName}. */

@@ -32,8 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every adapter names what it leaves out of a request, in {@code x-switchboard-unhonoured-params}
- * and the request log: Anthropic's Messages has no place for some chat fields. The mock providers
- * speak the real wire formats, so a field that reached one it would refuse fails the request.
+ * and the request log: Anthropic's Messages and Gemini's generateContent have no place for some
+ * chat fields. The mock providers speak the real wire formats, so a field that reached one it would
+ * refuse fails the request.
  */
 class UnhonouredParamsIT {
 
@@ -54,6 +55,7 @@ class UnhonouredParamsIT {
                 TestTables.table(
                     List.of(
                         provider("ant", "anthropic", m.baseUrl(), true, Map.of(), null),
+                        provider("gem", "gemini", m.origin() + "/v1beta", true, Map.of(), null),
                         provider("oai", "openai", m.baseUrl(), true, Map.of(), null)),
                     List.of(
                         new RoutingTable.Policy(
@@ -71,13 +73,14 @@ class UnhonouredParamsIT {
                     List.of(
                         policyRoute("claude", null, target("ant", "claude-x", 0)),
                         policyRoute("det-claude", "det", target("ant", "claude-x", 0)),
+                        policyRoute("gem", null, target("gem", "gemini-2.5-flash", 0)),
                         policyRoute("gpt", null, target("oai", "gpt-4o-mini", 0)),
                         policyRoute(
                             "spill",
                             null,
                             target("ant", BROKEN_CLAUDE, 0),
                             target("oai", "gpt-4o-mini", 1)))),
-            Map.of("ant", "sk-all", "oai", "sk-all"));
+            Map.of("ant", "sk-all", "gem", "sk-all", "oai", "sk-all"));
     mock = gateway.mock();
   }
 
@@ -180,6 +183,25 @@ class UnhonouredParamsIT {
     assertThat(loggedUnhonoured(res)).isEqualTo("seed, logit_bias");
   }
 
+  @Test
+  void aGeminiTargetNamesTheChatFieldsGenerateContentHasNoPlaceFor() throws Exception {
+    for (boolean stream : new boolean[] {false, true}) {
+      HttpResponse<String> res =
+          gateway.post(
+              "/v1/chat/completions",
+              chat(
+                  "gem",
+                  "\"user\":\"u-1\",\"seed\":3,\"logit_bias\":{\"50256\":-100},"
+                      + "\"service_tier\":\"flex\"",
+                  stream));
+
+      assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+      assertThat(lastSent().getJsonObject("generationConfig").getInteger("seed")).isEqualTo(3);
+      assertThat(unhonoured(res)).isEqualTo("user, logit_bias, service_tier");
+      assertThat(loggedUnhonoured(res)).isEqualTo("user, logit_bias, service_tier");
+    }
+  }
+
   /**
    * Only the served attempt counts: the failed Anthropic attempt's left-out fields are not named.
    */
@@ -198,7 +220,7 @@ class UnhonouredParamsIT {
   /** Nothing left out, nothing said. */
   @Test
   void aRequestEveryTargetTakesAsItIsNamesNothing() throws Exception {
-    for (String model : new String[] {"claude"}) {
+    for (String model : new String[] {"claude", "gem"}) {
       HttpResponse<String> res =
           gateway.post(
               "/v1/chat/completions", chat(model, "\"temperature\":0.5,\"max_tokens\":9", false));

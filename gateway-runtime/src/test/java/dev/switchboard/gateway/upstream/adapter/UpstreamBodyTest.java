@@ -165,6 +165,67 @@ class UpstreamBodyTest {
         .isSameAs(UpstreamAdapter.EncodedRequest.NONE);
   }
 
+  /**
+   * Chat fields the generateContent translation has no place for are left out and named; those it
+   * maps (seed, penalties, logprobs, n, reasoning_effort on a thinking model) are not.
+   */
+  @Test
+  void reportsTheChatFieldsGeminiIsNotSent() throws Exception {
+    ObjectNode body = clientBody();
+    body.put("seed", 7);
+    body.put("presence_penalty", 0.2);
+    body.put("logprobs", true);
+    body.put("top_logprobs", 2);
+    body.put("n", 1);
+    body.put("reasoning_effort", "low");
+    body.put("user", "u-1");
+    body.putObject("logit_bias").put("50256", -100);
+    body.putObject("metadata").put("k", "v");
+    body.putNull("service_tier");
+
+    UpstreamAdapter.EncodedRequest thinking =
+        new GeminiAdapter()
+            .encode(body, target("gemini", "gemini-2.5-flash"), Operation.CHAT_COMPLETIONS, false);
+    UpstreamAdapter.EncodedRequest unthinking =
+        new GeminiAdapter()
+            .encode(body, target("gemini", "gemini-2.0-flash"), Operation.CHAT_COMPLETIONS, false);
+
+    assertThat(thinking.unhonoured()).containsExactly("user", "logit_bias", "metadata");
+    assertThat(unthinking.unhonoured())
+        .containsExactly("user", "logit_bias", "metadata", "reasoning_effort");
+    JsonNode config = JSON.readTree(thinking.body().getBytes()).path("generationConfig");
+    assertThat(config.path("seed").asInt()).isEqualTo(7);
+    assertThat(config.path("logprobs").asInt()).isEqualTo(2);
+    assertThat(
+            new GeminiAdapter()
+                .encode(
+                    clientBody().put("parallel_tool_calls", true),
+                    target("gemini", "gemini-2.5-flash"),
+                    Operation.CHAT_COMPLETIONS,
+                    false)
+                .unhonoured())
+        .isSameAs(UpstreamAdapter.EncodedRequest.NONE);
+    assertThat(
+            new GeminiAdapter()
+                .encode(
+                    clientBody().put("parallel_tool_calls", false),
+                    target("gemini", "gemini-2.5-flash"),
+                    Operation.CHAT_COMPLETIONS,
+                    false)
+                .unhonoured())
+        .containsExactly("parallel_tool_calls");
+    ObjectNode embed = (ObjectNode) JSON.readTree("{\"model\":\"e\",\"input\":\"hi\"}");
+    PlannedTarget embedder = target("gemini", "gemini-embedding-001");
+    assertThat(
+            new GeminiAdapter().encode(embed, embedder, Operation.EMBEDDINGS, false).unhonoured())
+        .isSameAs(UpstreamAdapter.EncodedRequest.NONE);
+    assertThat(
+            new GeminiAdapter()
+                .encode(embed.put("user", "u-1"), embedder, Operation.EMBEDDINGS, false)
+                .unhonoured())
+        .containsExactly("user");
+  }
+
   private static PlannedTarget azure(String apiVersion) {
     return new PlannedTarget(
         TestTables.target("p", "gpt-4o", 0),
