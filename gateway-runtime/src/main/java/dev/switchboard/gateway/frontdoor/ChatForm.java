@@ -2,6 +2,8 @@ package dev.switchboard.gateway.frontdoor;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.http.ApiException;
+import dev.switchboard.gateway.upstream.adapter.UpstreamAdapter;
+import java.util.List;
 
 /**
  * A request in the internal (chat completions) form, as its front door made it once for the
@@ -17,8 +19,17 @@ import dev.switchboard.gateway.http.ApiException;
  *     not the client's body: the client's history holds the gateway's {@link ThoughtCarrier
  *     carriers}, which only a Gemini target may get (as thought signatures, through the chat form);
  *     null when the client's body goes as it is
+ * @param leftOut the client's parameters, in the door's names, that the chat form does not carry
+ *     (the Responses {@code metadata}, ...): a bridged attempt did not send them. Immutable; the
+ *     shared empty {@link UpstreamAdapter.EncodedRequest#NONE} when it carries them all
  */
-public record ChatForm(ObjectNode chat, ApiException refusal, ObjectNode passThrough) {
+public record ChatForm(
+    ObjectNode chat, ApiException refusal, ObjectNode passThrough, List<String> leftOut) {
+
+  /** A form that carries every parameter of the client's. */
+  public ChatForm(ObjectNode chat, ApiException refusal, ObjectNode passThrough) {
+    this(chat, refusal, passThrough, UpstreamAdapter.EncodedRequest.NONE);
+  }
 
   /** A form whose door's own targets get the client's body. */
   public ChatForm(ObjectNode chat, ApiException refusal) {

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.upstream.adapter.ThoughtSignedChat;
+import dev.switchboard.gateway.upstream.adapter.UpstreamAdapter;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -18,7 +20,9 @@ import java.util.Set;
  * carry over; a {@code reasoning} item that is the gateway's carrier of a Gemini thought signature
  * ({@link ThoughtCarrier}) gives the {@code function_call} after it its signature, for Gemini
  * targets only ({@link ThoughtSignedChat}). What chat completions cannot express is {@link #problem
- * named} instead, so the request is kept to targets that speak the Responses API.
+ * named} instead, so the request is kept to targets that speak the Responses API; what it has no
+ * place for but a bridged answer can do without ({@code metadata}, {@code include}, ...) is left
+ * out and {@link #leftOut named} in the answer.
  */
 final class ResponsesBridge {
 
@@ -144,6 +148,63 @@ final class ResponsesBridge {
       case "response_format" -> "text.format";
       default -> chatName;
     };
+  }
+
+  /**
+   * The top-level Responses fields {@link #toChat} carries, or that a bridged answer honours as
+   * asked ({@code store} and {@code background} false, {@code truncation} {@code disabled}: what
+   * {@link #problem} refuses never reaches a bridged target; {@code stream_options} is the stream's
+   * own); {@code text} and {@code reasoning} in part ({@link #leftOut}).
+   */
+  private static final Set<String> BRIDGED_FIELDS =
+      Set.of(
+          "model",
+          "input",
+          "instructions",
+          "tools",
+          "tool_choice",
+          "parallel_tool_calls",
+          "text",
+          "reasoning",
+          "max_output_tokens",
+          "temperature",
+          "top_p",
+          "user",
+          "seed",
+          "stream",
+          "stream_options",
+          "store",
+          "background",
+          "previous_response_id",
+          "conversation",
+          "prompt",
+          "truncation");
+
+  /**
+   * The client's fields that {@link #toChat} leaves out, in the client's names and the request's
+   * order: those chat completions has no place for ({@code metadata}, {@code include}, {@code
+   * max_tool_calls}, {@code top_logprobs}, {@code service_tier}, {@code safety_identifier}, {@code
+   * prompt_cache_key}, ...; JSON nulls ask nothing), {@code truncation: auto} (a chat target
+   * refuses an overlong request instead), {@code text.verbosity}, {@code reasoning.summary} and
+   * {@code reasoning.generate_summary}. {@link UpstreamAdapter.EncodedRequest#NONE} when none.
+   */
+  static List<String> leftOut(ObjectNode request) {
+    List<String> left = UpstreamAdapter.EncodedRequest.leftOut(request, BRIDGED_FIELDS);
+    if ("auto".equals(textValue(request.get("truncation")))) {
+      left = UpstreamAdapter.EncodedRequest.concat(left, List.of("truncation"));
+    }
+    left = nested(request, "text", "verbosity", left);
+    left = nested(request, "reasoning", "summary", left);
+    return nested(request, "reasoning", "generate_summary", left);
+  }
+
+  /** {@code left} and {@code parent.child} when the client gave it (not null). */
+  private static List<String> nested(
+      ObjectNode request, String parent, String child, List<String> left) {
+    JsonNode value = request.path(parent).get(child);
+    return value == null || value.isNull()
+        ? left
+        : UpstreamAdapter.EncodedRequest.concat(left, List.of(parent + "." + child));
   }
 
   /** The chat-completions form of {@code request}; what {@link #problem} names is left out. */

@@ -119,7 +119,8 @@ public final class ResponsesFrontDoor extends OpenAiFrontDoor {
     return new ChatForm(
         ResponsesBridge.toChat(request),
         problem == null ? null : bad(problem.message(), problem.param()),
-        ResponsesBridge.withoutCarriers(request));
+        ResponsesBridge.withoutCarriers(request),
+        ResponsesBridge.leftOut(request));
   }
 
   /**

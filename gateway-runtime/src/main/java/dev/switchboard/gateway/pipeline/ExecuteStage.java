@@ -135,7 +135,9 @@ public final class ExecuteStage implements Stage {
    * front door's translation added them), so a provider that refuses them never gets them. What the
    * adapter reports it left out or changed goes to {@code attempt}, the context of the attempt (the
    * request's, or a shadow copy's own), in the client's names ({@link
-   * dev.switchboard.gateway.frontdoor.FrontDoor#clientParam}).
+   * dev.switchboard.gateway.frontdoor.FrontDoor#clientParam}); a bridged attempt's list starts with
+   * what the door's chat form left out ({@link
+   * dev.switchboard.gateway.frontdoor.ChatForm#leftOut}).
    */
   static Buffer encode(
       Exchange exchange,
@@ -148,8 +150,15 @@ public final class ExecuteStage implements Stage {
         UpstreamAdapters.forProvider(pt.provider())
             .encode(request(exchange, format), pt, format, addedUsage || bridged);
     List<String> unhonoured = encoded.unhonoured();
+    if (bridged) {
+      // What the door's chat form could not carry, then what the adapter left out of that form.
+      unhonoured =
+          EncodedRequest.concat(
+              exchange.chatForm().leftOut(),
+              unhonoured.isEmpty() ? unhonoured : clientNames(exchange, unhonoured));
+    }
     if (!unhonoured.isEmpty()) {
-      attempt.attemptUnhonoured(bridged ? clientNames(exchange, unhonoured) : unhonoured);
+      attempt.attemptUnhonoured(unhonoured);
     }
     return encoded.body();
   }

@@ -33,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Every adapter names what it leaves out of a request, in {@code x-switchboard-unhonoured-params}
  * and the request log: Anthropic's Messages and Gemini's generateContent have no place for some
- * chat fields. The mock providers speak the real wire formats, so a field that reached one it would
+ * chat fields, chat completions none for some Responses fields (a bridged {@code /v1/responses}
+ * request). The mock providers speak the real wire formats, so a field that reached one it would
  * refuse fails the request.
  */
 class UnhonouredParamsIT {
@@ -200,6 +201,31 @@ class UnhonouredParamsIT {
       assertThat(unhonoured(res)).isEqualTo("user, logit_bias, service_tier");
       assertThat(loggedUnhonoured(res)).isEqualTo("user, logit_bias, service_tier");
     }
+  }
+
+  /**
+   * A Responses request bridged through chat completions: what the bridge leaves out (metadata),
+   * then what the adapter leaves out of the chat form, in the client's names.
+   */
+  @Test
+  void aBridgedResponsesRequestNamesWhatTheBridgeAndTheAdapterLeftOut() throws Exception {
+    HttpResponse<String> res =
+        gateway.post(
+            "/v1/responses",
+            "{\"model\":\"claude\",\"input\":\"hi\",\"metadata\":{\"k\":\"v\"},"
+                + "\"reasoning\":{\"effort\":\"low\"},\"seed\":3}");
+
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    assertThat(unhonoured(res)).isEqualTo("metadata, reasoning.effort, seed");
+    assertThat(loggedUnhonoured(res)).isEqualTo("metadata, reasoning.effort, seed");
+
+    res =
+        gateway.post(
+            "/v1/responses",
+            "{\"model\":\"gem\",\"input\":\"hi\",\"metadata\":{\"k\":\"v\"},\"stream\":true}");
+
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    assertThat(unhonoured(res)).isEqualTo("metadata");
   }
 
   /**

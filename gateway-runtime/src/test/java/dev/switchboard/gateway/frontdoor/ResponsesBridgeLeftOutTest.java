@@ -1,0 +1,59 @@
+package dev.switchboard.gateway.frontdoor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.gateway.upstream.adapter.UpstreamAdapter;
+import org.junit.jupiter.api.Test;
+
+/** What a Responses request bridged through chat completions does not carry, in its own names. */
+class ResponsesBridgeLeftOutTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private static ObjectNode request(String json) throws Exception {
+    return (ObjectNode) JSON.readTree(json);
+  }
+
+  @Test
+  void namesTheClientsFieldsChatCompletionsHasNoPlaceFor() throws Exception {
+    ObjectNode request =
+        request(
+            "{\"model\":\"m\",\"input\":\"hi\",\"metadata\":{\"k\":\"v\"},\"user\":\"u-1\","
+                + "\"include\":[\"reasoning.encrypted_content\"],\"max_tool_calls\":3,"
+                + "\"top_logprobs\":2,\"service_tier\":\"flex\",\"truncation\":\"auto\","
+                + "\"text\":{\"format\":{\"type\":\"json_object\"},\"verbosity\":\"low\"},"
+                + "\"reasoning\":{\"effort\":\"low\",\"summary\":\"auto\"},\"prompt_cache_key\":null}");
+
+    assertThat(ResponsesBridge.leftOut(request))
+        .containsExactly(
+            "metadata",
+            "include",
+            "max_tool_calls",
+            "top_logprobs",
+            "service_tier",
+            "truncation",
+            "text.verbosity",
+            "reasoning.summary");
+    ObjectNode chat = ResponsesBridge.toChat(request);
+    assertThat(chat.has("metadata")).isFalse();
+    assertThat(chat.path("user").asText()).isEqualTo("u-1");
+  }
+
+  /**
+   * What the bridge carries, or honours by not sending (no storage, no truncation), is not named.
+   */
+  @Test
+  void namesNothingWhenTheChatFormCarriesEverything() throws Exception {
+    ObjectNode request =
+        request(
+            "{\"model\":\"m\",\"input\":\"hi\",\"instructions\":\"be brief\",\"user\":\"u-1\","
+                + "\"seed\":7,\"temperature\":0.3,\"top_p\":0.9,\"max_output_tokens\":9,"
+                + "\"store\":false,\"background\":false,\"truncation\":\"disabled\","
+                + "\"stream\":true,\"text\":{\"format\":{\"type\":\"text\"}},"
+                + "\"reasoning\":{\"effort\":\"high\"},\"metadata\":null}");
+
+    assertThat(ResponsesBridge.leftOut(request)).isSameAs(UpstreamAdapter.EncodedRequest.NONE);
+  }
+}
