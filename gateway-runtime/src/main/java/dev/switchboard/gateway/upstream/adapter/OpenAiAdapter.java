@@ -94,7 +94,10 @@ public class OpenAiAdapter implements UpstreamAdapter {
     if (format == Operation.RESPONSES) {
       // The Responses API has no seed and refuses a field it does not know (400
       // unknown_parameter); the gateway's seed on /v1/responses reaches targets through chat.
-      copy.remove("seed");
+      JsonNode seed = copy.remove("seed");
+      if (seed != null && !seed.isNull()) {
+        unhonoured = SEED; // on a deterministic route, the contract's own seed (said once)
+      }
     }
     ProviderKind kind = target.provider().providerKind();
     if (body instanceof ThoughtSignedChat signed && googleCompatible(target.provider())) {
@@ -156,6 +159,8 @@ public class OpenAiAdapter implements UpstreamAdapter {
     copy.retain(MISTRAL_CHAT_FIELDS);
     return dropped;
   }
+
+  private static final List<String> SEED = List.of("seed");
 
   /**
    * Moves {@code max_completion_tokens} to {@code max_tokens} in place, for a provider that knows

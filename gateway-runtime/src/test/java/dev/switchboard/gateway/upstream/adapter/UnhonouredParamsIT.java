@@ -34,8 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Every adapter names what it leaves out of a request, in {@code x-switchboard-unhonoured-params}
  * and the request log: Anthropic's Messages and Gemini's generateContent have no place for some
  * chat fields, chat completions none for some Responses fields (a bridged {@code /v1/responses}
- * request). The mock providers speak the real wire formats, so a field that reached one it would
- * refuse fails the request.
+ * request), and the Responses API no seed. The mock providers speak the real wire formats, so a
+ * field that reached one it would refuse fails the request.
  */
 class UnhonouredParamsIT {
 
@@ -226,6 +226,25 @@ class UnhonouredParamsIT {
 
     assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
     assertThat(unhonoured(res)).isEqualTo("metadata");
+  }
+
+  /**
+   * A Responses request passed through to an OpenAI target: the Responses API has no seed (the mock
+   * refuses it as OpenAI does), so the client's is left out and named; its metadata is sent.
+   */
+  @Test
+  void aResponsesTargetNamesTheSeedItWasNotSent() throws Exception {
+    HttpResponse<String> res =
+        gateway.post(
+            "/v1/responses",
+            "{\"model\":\"gpt\",\"input\":\"hi\",\"metadata\":{\"k\":\"v\"},\"seed\":3}");
+
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    JsonObject sent = lastSent();
+    assertThat(sent.containsKey("seed")).isFalse();
+    assertThat(sent.getJsonObject("metadata").getString("k")).isEqualTo("v");
+    assertThat(unhonoured(res)).isEqualTo("seed");
+    assertThat(loggedUnhonoured(res)).isEqualTo("seed");
   }
 
   /**

@@ -226,6 +226,25 @@ class UpstreamBodyTest {
         .containsExactly("user");
   }
 
+  /**
+   * The Responses API has no seed: the client's seed is left out of a Responses request to an
+   * OpenAI target, and named.
+   */
+  @Test
+  void reportsTheSeedAResponsesTargetIsNotSent() throws Exception {
+    PlannedTarget openai = target("openai", "gpt-4o");
+    ObjectNode seeded = (ObjectNode) JSON.readTree("{\"model\":\"m\",\"input\":\"hi\",\"seed\":7}");
+
+    UpstreamAdapter.EncodedRequest encoded =
+        new OpenAiAdapter().encode(seeded, openai, Operation.RESPONSES, false);
+
+    assertThat(JSON.readTree(encoded.body().getBytes()).has("seed")).isFalse();
+    assertThat(encoded.unhonoured()).containsExactly("seed");
+    seeded.remove("seed");
+    assertThat(new OpenAiAdapter().encode(seeded, openai, Operation.RESPONSES, false).unhonoured())
+        .isSameAs(UpstreamAdapter.EncodedRequest.NONE);
+  }
+
   private static PlannedTarget azure(String apiVersion) {
     return new PlannedTarget(
         TestTables.target("p", "gpt-4o", 0),
