@@ -9,8 +9,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.http.ApiException;
 import dev.switchboard.gateway.http.OpenAiError;
 import dev.switchboard.gateway.upstream.adapter.ThoughtSignedChat;
+import dev.switchboard.gateway.upstream.adapter.UpstreamAdapter;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Anthropic Messages ↔ chat completions, the front door's direction: a Messages request becomes the
@@ -22,15 +25,16 @@ import java.util.Map;
  * messages; custom tools, {@code tool_choice} ({@code disable_parallel_tool_use} → {@code
  * parallel_tool_calls: false}); {@code max_tokens}; {@code stop_sequences}; {@code temperature};
  * {@code top_p}; {@code metadata.user_id} → {@code user}; {@code output_config.format} (or the beta
- * {@code output_format}) JSON schema → {@code response_format}. Dropped, having no chat equivalent:
- * {@code top_k}, {@code thinking} and thinking blocks, {@code cache_control} — except the gateway's
- * own thinking-block carrier of a Gemini thought signature ({@link ThoughtCarrier}), whose
- * signature goes with the next {@code tool_use} to Gemini only ({@link ThoughtSignedChat}), and
- * which the answer writes before a signed call's {@code tool_use}. Refused (400, the request cannot
- * be bridged faithfully): server tools, documents, images inside tool results — or, in the lenient
- * form ({@link #toChatForm}), left out and the first of them kept as the form's refusal, for a
- * request that goes only to targets speaking Messages (they get the client's body; the chat form
- * only informs the gateway's own decisions).
+ * {@code output_format}) JSON schema → {@code response_format}. Dropped, having no chat equivalent
+ * (and, top-level, named in the answer: {@link #leftOut}): {@code top_k}, {@code thinking} and
+ * thinking blocks, {@code cache_control} — except the gateway's own thinking-block carrier of a
+ * Gemini thought signature ({@link ThoughtCarrier}), whose signature goes with the next {@code
+ * tool_use} to Gemini only ({@link ThoughtSignedChat}), and which the answer writes before a signed
+ * call's {@code tool_use}. Refused (400, the request cannot be bridged faithfully): server tools,
+ * documents, images inside tool results — or, in the lenient form ({@link #toChatForm}), left out
+ * and the first of them kept as the form's refusal, for a request that goes only to targets
+ * speaking Messages (they get the client's body; the chat form only informs the gateway's own
+ * decisions).
  */
 public final class MessagesTranslation {
 
@@ -70,7 +74,7 @@ public final class MessagesTranslation {
     Refusals refusals = new Refusals(false);
     ObjectNode chat = toChatRequest(request, refusals);
     if (!refusals.carriers) {
-      return new ChatForm(chat, refusals.first);
+      return new ChatForm(chat, refusals.first, null, leftOut(request));
     }
     // The history holds the gateway's thought-signature carriers: Gemini gets them back as the
     // calls' signatures, an Anthropic target the client's body without them (it would refuse a
@@ -78,7 +82,54 @@ public final class MessagesTranslation {
     return new ChatForm(
         refusals.signatures == null ? chat : new ThoughtSignedChat(chat, refusals.signatures),
         refusals.first,
-        withoutCarriers(request));
+        withoutCarriers(request),
+        leftOut(request));
+  }
+
+  /**
+   * The top-level Messages fields {@link #toChatRequest} carries ({@code metadata} is its {@code
+   * user_id}, the only key Anthropic defines; {@code output_config} in part, {@link #leftOut}).
+   */
+  private static final Set<String> BRIDGED_FIELDS =
+      Set.of(
+          "model",
+          "messages",
+          "system",
+          "max_tokens",
+          "temperature",
+          "top_p",
+          "stop_sequences",
+          "metadata",
+          "stream",
+          "tools",
+          "tool_choice",
+          "output_config",
+          "output_format");
+
+  /**
+   * The client's fields that the chat form leaves out, in the client's names and the request's
+   * order: those chat completions has no place for ({@code top_k}, {@code service_tier}, {@code
+   * container}, {@code mcp_servers}, ...; JSON nulls ask nothing), {@code thinking} unless it is
+   * {@code disabled}, and {@code output_config.effort}. {@link UpstreamAdapter.EncodedRequest#NONE}
+   * when none (a request an Anthropic target gets as it is never reads this).
+   */
+  static List<String> leftOut(ObjectNode request) {
+    List<String> left = UpstreamAdapter.EncodedRequest.leftOut(request, BRIDGED_FIELDS);
+    JsonNode thinking = request.get("thinking");
+    if (thinking != null && "disabled".equals(thinking.path("type").asText())) {
+      // Thinking turned off asks for nothing a chat target does not do.
+      left = without(left, "thinking");
+    }
+    JsonNode effort = request.path("output_config").get("effort");
+    if (effort != null && !effort.isNull()) {
+      left = UpstreamAdapter.EncodedRequest.concat(left, List.of("output_config.effort"));
+    }
+    return left;
+  }
+
+  private static List<String> without(List<String> names, String name) {
+    List<String> rest = names.stream().filter(n -> !n.equals(name)).toList();
+    return rest.isEmpty() ? UpstreamAdapter.EncodedRequest.NONE : rest;
   }
 
   /**

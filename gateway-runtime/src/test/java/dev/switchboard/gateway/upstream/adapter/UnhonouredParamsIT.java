@@ -248,6 +248,36 @@ class UnhonouredParamsIT {
   }
 
   /**
+   * A Messages request bridged to chat completions (an OpenAI target): top_k and thinking have no
+   * chat equivalent and are named as the client named them; metadata.user_id reaches OpenAI as
+   * user. The same request to an Anthropic target is passed through as sent and names nothing.
+   */
+  @Test
+  void aBridgedMessagesRequestNamesWhatChatCompletionsHasNoPlaceFor() throws Exception {
+    String body =
+        "{\"model\":\"%s\",\"max_tokens\":16,\"top_k\":5,\"metadata\":{\"user_id\":\"u-1\"},"
+            + "\"thinking\":{\"type\":\"%s\",\"budget_tokens\":1024},"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+    HttpResponse<String> res = gateway.post("/v1/messages", body.formatted("gpt", "enabled"));
+
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    assertThat(lastSent().getString("user")).isEqualTo("u-1");
+    assertThat(lastSent().containsKey("top_k")).isFalse();
+    assertThat(unhonoured(res)).isEqualTo("top_k, thinking");
+    assertThat(loggedUnhonoured(res)).isEqualTo("top_k, thinking");
+
+    res = gateway.post("/v1/messages", body.formatted("gpt", "disabled"));
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    assertThat(unhonoured(res)).isEqualTo("top_k");
+
+    res = gateway.post("/v1/messages", body.formatted("claude", "enabled"));
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    assertThat(lastSent().getInteger("top_k")).isEqualTo(5);
+    assertThat(unhonoured(res)).isNull();
+  }
+
+  /**
    * Only the served attempt counts: the failed Anthropic attempt's left-out fields are not named.
    */
   @Test
