@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.mockwebserver.crud.AttributeSet;
@@ -20,6 +21,7 @@ import io.fabric8.mockwebserver.internal.SimpleRequest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -42,7 +44,8 @@ import java.util.function.Supplier;
  *       header each; {@code fieldValidation=Strict} refuses the write with 400 {@code BadRequest}
  *       instead, {@code Ignore} says nothing;
  *   <li>a CustomResourceDefinition reports {@code NamesAccepted} and {@code Established} ({@link
- *       CrdStatus}) from its first write on.
+ *       CrdStatus}) from its first write on;
+ *   <li>a created object's {@code creationTimestamp} is read from the clock it is given.
  * </ul>
  *
  * <p>Replacements and patches are pruned and defaulted inside the store's write, on the object it
@@ -75,9 +78,12 @@ final class CrudStore extends KubernetesCrudDispatcher {
   /** The replacement or patch in progress on this thread (the store writes under its lock). */
   private final ThreadLocal<Write> write = new ThreadLocal<>();
 
+  /** The create in progress on this thread (the store writes under its lock). */
+  private final ThreadLocal<Create> creating = new ThreadLocal<>();
+
   /**
    * @param expectations the mock server's recorded answers, which come before the store
-   * @param clock the time of the CRD conditions' {@code lastTransitionTime}
+   * @param clock the time of creations and of the CRD conditions' {@code lastTransitionTime}
    */
   CrudStore(Map<ServerRequest, Queue<ServerResponse>> expectations, Clock clock) {
     this.expectations = expectations;
@@ -153,7 +159,23 @@ final class CrudStore extends KubernetesCrudDispatcher {
     } catch (StrictDecodingFailure e) {
       return e.answer();
     }
-    return withWarnings(super.handleCreate(decoded), directive, unknownFields);
+    Create create = new Create();
+    creating.set(create);
+    MockResponse answer;
+    try {
+      answer = super.handleCreate(decoded);
+    } finally {
+      creating.remove();
+    }
+    if (create.stored != null && answer.code() == 201) {
+      answer.setBody(create.stored); // the object as stored, with the clock's creation time
+    }
+    return withWarnings(answer, directive, unknownFields);
+  }
+
+  /** The create in progress on this thread: what the store kept (with the clock's stamp). */
+  private static final class Create {
+    private String stored;
   }
 
   /**
@@ -461,6 +483,12 @@ final class CrudStore extends KubernetesCrudDispatcher {
     }
   }
 
+  /**
+   * Called by the store with every object it is about to keep (or drop). A create's object gets its
+   * {@code creationTimestamp} from the clock, as every other time this server reports does (the
+   * store stamps the system clock's), so that a test moving the clock orders creations without
+   * waiting for a second of real time to pass.
+   */
   @Override
   public void processEvent(
       String path,
@@ -469,11 +497,20 @@ final class CrudStore extends KubernetesCrudDispatcher {
       GenericKubernetesResource resource,
       String newState) {
     // Under the store's write lock.
+    String state = newState;
+    Create create = creating.get();
+    if (create != null && oldAttributes == null && resource != null && newState != null) {
+      resource
+          .getMetadata()
+          .setCreationTimestamp(clock.instant().truncatedTo(ChronoUnit.SECONDS).toString());
+      state = Serialization.asJson(resource);
+      create.stored = state;
+    }
     String previous =
         oldAttributes == null || !path.startsWith(CRD_COLLECTION) ? null : map.get(oldAttributes);
-    super.processEvent(path, pathAttributes, oldAttributes, resource, newState);
+    super.processEvent(path, pathAttributes, oldAttributes, resource, state);
     if (path.startsWith(CRD_COLLECTION)) {
-      crdWritten(previous, newState);
+      crdWritten(previous, state);
     }
   }
 

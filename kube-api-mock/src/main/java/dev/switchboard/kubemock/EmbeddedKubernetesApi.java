@@ -149,10 +149,14 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
   }
 
   /**
-   * Starts the API on the given loopback port; {@code clock} is the "now" that AGE columns of
-   * kubectl tables are relative to and the CRD conditions' {@code lastTransitionTime} (tests).
+   * Starts the API on the given loopback port; {@code clock} is the "now" of the objects' {@code
+   * creationTimestamp}, of the CRD conditions' {@code lastTransitionTime} and that AGE columns of
+   * kubectl tables are relative to (tests give the clock the code under test reads, and move both
+   * at once).
+   *
+   * @param port a TCP port on 127.0.0.1, or 0 for an ephemeral one
    */
-  static EmbeddedKubernetesApi start(int port, Clock clock) {
+  public static EmbeddedKubernetesApi start(int port, Clock clock) {
     if (port < 0 || port > 65_535) {
       throw new IllegalArgumentException("port must be within 0..65535, was " + port);
     }
