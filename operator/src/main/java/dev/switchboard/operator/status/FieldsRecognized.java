@@ -11,8 +11,10 @@ import java.util.Set;
 
 /**
  * The {@code FieldsRecognized} condition: present, with status False and reason {@code
- * UnknownFields}, while a resource has fields the operator does not understand (a CRD newer than
- * the operator, a rolled-back operator, a typo the API server kept); absent otherwise. The operator
+ * UnknownFields}, while a resource has fields the operator does not understand; absent otherwise.
+ * That is version skew (a CRD newer than the operator, or a rolled-back operator): a misspelt field
+ * never reaches the operator, since the API server drops what the installed CRD does not declare
+ * when the resource is written (none of Switchboard's CRDs preserves unknown fields). The operator
  * ignores those fields and serves what it understands, so {@code Ready} is decided from the known
  * fields alone; this condition (and a Warning event of the same reason) says what was ignored.
  */
@@ -67,8 +69,8 @@ public final class FieldsRecognized {
     // The explanation leads, so that a long list cut short by the message cap keeps it.
     items.set(
         0,
-        "The operator ignores fields it does not know and uses the rest (fix their spelling, or"
-            + " upgrade the operator if the CRD is newer than it): "
+        "The installed CRD is newer than the operator, which does not know these fields, ignores"
+            + " them and serves the rest (upgrade the operator to the CRDs' release): "
             + items.get(0));
     return Conditions.summary(items, ", ", "");
   }
