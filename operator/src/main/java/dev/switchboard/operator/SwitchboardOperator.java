@@ -186,7 +186,13 @@ public final class SwitchboardOperator implements AutoCloseable {
       LOG.info("operator metrics on port {} at /metrics", port);
     }
     ProgressiveCanaryPlanner planner =
-        new ProgressiveCanaryPlanner(clock, metrics, operatorMetrics, new DriftCanaryGate(client));
+        new ProgressiveCanaryPlanner(
+            clock,
+            metrics,
+            operatorMetrics,
+            new DriftCanaryGate(client),
+            // A test clock jumps: waits computed from it mean nothing in real time.
+            clock instanceof OffsetClock ? OffsetClock.RECHECK : null);
     RetirementWatch retirement = new RetirementWatch(clock);
     retirement.bindTo(operatorMetrics.registry());
     return start(

@@ -68,6 +68,7 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
   private final CanaryMetricsSource metrics;
   private final CanaryObserver observer;
   private final CanaryGate gate;
+  private final Duration maxRecheck;
 
   public ProgressiveCanaryPlanner(Clock clock, CanaryMetricsSource metrics) {
     this(clock, metrics, CanaryObserver.NONE);
@@ -81,6 +82,22 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
   /** With {@code gate} able to hold a passing canary at its step (the drift check). */
   public ProgressiveCanaryPlanner(
       Clock clock, CanaryMetricsSource metrics, CanaryObserver observer, CanaryGate gate) {
+    this(clock, metrics, observer, gate, null);
+  }
+
+  /**
+   * As above, looking at a canary again after at most {@code maxRecheck} of real time, however far
+   * its next step or analysis is on {@code clock} (null: no limit). For a clock that can jump (the
+   * TEST ONLY {@code time.OffsetClock}), where a wait computed from the clock means nothing in real
+   * time: an analysis due "in 30 s" is one jump away.
+   */
+  public ProgressiveCanaryPlanner(
+      Clock clock,
+      CanaryMetricsSource metrics,
+      CanaryObserver observer,
+      CanaryGate gate,
+      Duration maxRecheck) {
+    this.maxRecheck = maxRecheck;
     this.clock = Objects.requireNonNull(clock);
     this.metrics = Objects.requireNonNull(metrics);
     this.observer = Objects.requireNonNull(observer);
@@ -107,7 +124,11 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
         s.canaryRevision(),
         s.canaryWeight(),
         s.currentStep(),
-        outcome.requeueAfter(),
+        maxRecheck != null
+                && outcome.requeueAfter() != null
+                && outcome.requeueAfter().compareTo(maxRecheck) > 0
+            ? maxRecheck
+            : outcome.requeueAfter(),
         s.stepStartedAt(),
         s.failedRevision(),
         s.failedTargets(),

@@ -14,6 +14,7 @@ import dev.switchboard.operator.SwitchboardOperator;
 import dev.switchboard.operator.rollout.metrics.CanaryWindow;
 import dev.switchboard.operator.serialization.TolerantSerialization;
 import dev.switchboard.operator.testing.Fixtures;
+import dev.switchboard.operator.time.OffsetClock;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -23,7 +24,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -38,12 +38,20 @@ import org.junit.jupiter.api.Test;
 /**
  * Canary rollouts through the whole operator on the mock API server: a change of targets with
  * {@code spec.canary} set shows up in the published table as a canary arm at the first step's
- * weight, is promoted when analysis passes and rolled back when it fails. Analysis runs on a 1s
- * interval on the real clock, with a fake metrics source deciding the verdict.
+ * weight, is promoted when analysis passes and rolled back when it fails. The operator and the API
+ * server share one {@link OffsetClock}; analysis runs every minute of it, so an analysis happens
+ * when a test moves the clock a minute on (the operator looks at a running canary every {@link
+ * OffsetClock#RECHECK} of real time under such a clock), with a fake metrics source deciding the
+ * verdict.
  */
 class CanaryRolloutScenarioTest {
 
   private static final Path CRDS = Path.of("../crds");
+
+  /** The canaries' analysis interval: far longer than a test runs, so only a test's move counts. */
+  private static final Duration ANALYSIS_INTERVAL = Duration.ofMinutes(1);
+
+  private static final OffsetClock CLOCK = OffsetClock.systemUtc();
   private static final AtomicInteger NAMESPACES = new AtomicInteger();
 
   private static EmbeddedKubernetesApi api;
@@ -56,7 +64,7 @@ class CanaryRolloutScenarioTest {
 
   @BeforeAll
   static void startOperator() {
-    api = EmbeddedKubernetesApi.start();
+    api = EmbeddedKubernetesApi.start(0, CLOCK);
     api.installCrds(
         CRDS.resolve("providerendpoints.switchboard.dev-v1.yml"),
         CRDS.resolve("routingpolicies.switchboard.dev-v1.yml"),
@@ -64,7 +72,7 @@ class CanaryRolloutScenarioTest {
     operatorClient = TolerantSerialization.clientBuilder().withConfig(api.clientConfig()).build();
     operator =
         SwitchboardOperator.start(
-            operatorClient, OperatorSettings.forMockApiServer(), Clock.systemUTC(), METRICS);
+            operatorClient, OperatorSettings.forMockApiServer(), CLOCK, METRICS);
   }
 
   @AfterAll
@@ -85,7 +93,7 @@ class CanaryRolloutScenarioTest {
     ns = "canary-" + NAMESPACES.incrementAndGet();
     client = api.client();
     METRICS.answerNothing();
-    List<HasMetadata> items = Fixtures.load("fixtures/canary-route.yaml", ns);
+    List<HasMetadata> items = canaryRouteFixture();
     items.forEach(item -> client.resource(item).create());
     eventually()
         .untilAsserted(
@@ -101,8 +109,6 @@ class CanaryRolloutScenarioTest {
   @Test
   void aChangeOfTargetsIsPublishedAsACanaryAndPromotedWhenAnalysisPasses() throws Exception {
     changeTargets("gpt-5");
-
-    // No verdict yet (no window): the canary holds at the first step.
     eventually()
         .untilAsserted(
             () -> {
@@ -117,13 +123,32 @@ class CanaryRolloutScenarioTest {
                   .containsExactly("gpt-5");
               assertThat(route().getStatus().getPhase()).isEqualTo("Progressing");
               assertThat(route().getStatus().getCanaryWeight()).isEqualTo(10);
+            });
+    assertThat(route().getStatus().getAnalysis()).as("no analysis before its interval").isNull();
+
+    // No verdict at the first analysis (no window): the canary holds at the first step.
+    CLOCK.advance(ANALYSIS_INTERVAL);
+    eventually()
+        .untilAsserted(
+            () -> {
               assertThat(route().getStatus().getAnalysis()).isNotNull();
               assertThat(route().getStatus().getAnalysis().getVerdict()).isEqualTo("Inconclusive");
             });
+    assertThat(route().getStatus().getCanaryWeight()).isEqualTo(10);
+    assertThat(published().canary().weight()).isEqualTo(10);
     assertThat(operatorMetrics())
         .contains("switchboard_canary_weight{namespace=\"" + ns + "\",route=\"chat\"} 10.0");
 
+    // Each passing analysis takes the canary a step further: 50 %, then promoted.
     METRICS.answer(FakeMetricsSource.HEALTHY);
+    CLOCK.advance(ANALYSIS_INTERVAL);
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(route().getStatus().getCanaryWeight()).isEqualTo(50);
+              assertThat(published().canary().weight()).isEqualTo(50);
+            });
+    CLOCK.advance(ANALYSIS_INTERVAL);
     eventually()
         .untilAsserted(
             () -> {
@@ -152,6 +177,7 @@ class CanaryRolloutScenarioTest {
             FakeMetricsSource.arm(100, 40, 0.8, 100, 0),
             FakeMetricsSource.arm(900, 0, 0.8, 100, 0),
             Duration.ofSeconds(1)));
+    CLOCK.advance(ANALYSIS_INTERVAL);
     eventually()
         .untilAsserted(
             () -> {
@@ -296,8 +322,10 @@ class CanaryRolloutScenarioTest {
     operator.stop();
     operator =
         SwitchboardOperator.start(
-            operatorClient, OperatorSettings.forMockApiServer(), Clock.systemUTC(), METRICS);
-    // Still no verdict: the new operator holds the same step and keeps the stable arm.
+            operatorClient, OperatorSettings.forMockApiServer(), CLOCK, METRICS);
+    // Still no verdict at the step's first analysis: the new operator holds the same step and
+    // keeps the stable arm.
+    CLOCK.advance(ANALYSIS_INTERVAL);
     eventually()
         .untilAsserted(
             () -> {
@@ -312,6 +340,9 @@ class CanaryRolloutScenarioTest {
         .containsExactly("gpt-4o");
 
     METRICS.answer(FakeMetricsSource.HEALTHY);
+    CLOCK.advance(ANALYSIS_INTERVAL);
+    eventually().untilAsserted(() -> assertThat(route().getStatus().getCurrentStep()).isOne());
+    CLOCK.advance(ANALYSIS_INTERVAL);
     eventually()
         .untilAsserted(
             () -> {
@@ -542,7 +573,7 @@ class CanaryRolloutScenarioTest {
     ModelRoute legacy =
         client
             .resource(
-                Fixtures.load("fixtures/canary-route.yaml", ns).stream()
+                canaryRouteFixture().stream()
                     .filter(ModelRoute.class::isInstance)
                     .map(ModelRoute.class::cast)
                     .findFirst()
@@ -556,11 +587,12 @@ class CanaryRolloutScenarioTest {
                         })
                     .orElseThrow())
             .create();
-    java.time.Instant legacyCreated =
-        java.time.Instant.parse(legacy.getMetadata().getCreationTimestamp());
-    // Creation timestamps have seconds: chat must be created in a later second to be newer.
-    eventually().until(() -> java.time.Instant.now().isAfter(legacyCreated.plusSeconds(1)));
-    Fixtures.load("fixtures/canary-route.yaml", ns).forEach(item -> client.resource(item).create());
+    // Creation timestamps have seconds (the API server's, on the shared clock): chat is created
+    // a second later, so it is the newer route.
+    CLOCK.advance(Duration.ofSeconds(1));
+    canaryRouteFixture().forEach(item -> client.resource(item).create());
+    assertThat(java.time.Instant.parse(route().getMetadata().getCreationTimestamp()))
+        .isAfter(java.time.Instant.parse(legacy.getMetadata().getCreationTimestamp()));
     eventually()
         .untilAsserted(
             () -> {
@@ -569,6 +601,20 @@ class CanaryRolloutScenarioTest {
             });
     changeTargets("gpt-5");
     eventually().untilAsserted(() -> assertThat(published().canary()).isNotNull());
+  }
+
+  /**
+   * The canary-route fixture in this test's namespace, its route analysed every {@link
+   * #ANALYSIS_INTERVAL}.
+   */
+  private List<HasMetadata> canaryRouteFixture() {
+    List<HasMetadata> items = Fixtures.load("fixtures/canary-route.yaml", ns);
+    for (HasMetadata item : items) {
+      if (item instanceof ModelRoute route && route.getSpec().getCanary() != null) {
+        route.getSpec().getCanary().getAnalysis().setInterval(ANALYSIS_INTERVAL.toSeconds() + "s");
+      }
+    }
+    return items;
   }
 
   private Optional<io.fabric8.kubernetes.api.model.Condition> canaryCondition() {

@@ -483,6 +483,32 @@ class ProgressiveCanaryPlannerTest {
   }
 
   @Test
+  void aPlannerWithAMaximumRecheckLooksAgainSoonerButAnalysesOnlyWhenDue() {
+    // Under a clock that jumps (OffsetClock), a wait computed from it means nothing in real time.
+    Duration recheck = Duration.ofMillis(200);
+    Harness capped =
+        harness.withPlanner(
+            new ProgressiveCanaryPlanner(
+                clock, metrics, CanaryObserver.NONE, CanaryGate.NONE, recheck));
+    capped.changeTargets("gpt-5");
+    assertThat(capped.reconcile().requeueAfter()).isEqualTo(recheck);
+
+    // Looked at again before the interval has passed on the clock: nothing analysed yet.
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(capped.reconcile().requeueAfter()).isEqualTo(recheck);
+    assertThat(metrics.collected).isEmpty();
+
+    // The clock jumps past the interval: the next look analyses.
+    clock.advance(INTERVAL);
+    capped.reconcile();
+    assertThat(metrics.collected).hasSize(1);
+    assertThat(capped.status.getAnalysis().getVerdict()).isEqualTo("Pass");
+    // The next analysis is an interval away on the clock again, looked for just as often.
+    assertThat(capped.reconcile().requeueAfter()).isEqualTo(recheck);
+    assertThat(metrics.collected).hasSize(1);
+  }
+
+  @Test
   void aRestartBeforeTheStatusWasWrittenResumesAtThePublishedWeight() {
     harness.changeTargets("gpt-5");
     harness.reconcile();
