@@ -11,6 +11,7 @@ import dev.switchboard.operator.SwitchboardOperator;
 import dev.switchboard.operator.serialization.TolerantSerialization;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.testing.Fixtures;
+import dev.switchboard.operator.testing.MutableClock;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.OutputStream;
@@ -18,8 +19,8 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -63,8 +64,10 @@ class ModelVersionChangedScenarioTest {
                   List.of(
                       URI.create(
                           "http://127.0.0.1:" + replica.getAddress().getPort() + "/metrics")));
-      SwitchboardOperator operator =
-          SwitchboardOperator.start(operatorClient, settings, Clock.systemUTC());
+      // The operator's clock stands still until the test moves it past the one second the
+      // replicas' view is cached for.
+      MutableClock clock = new MutableClock(Instant.parse("2026-11-25T12:00:00Z"));
+      SwitchboardOperator operator = SwitchboardOperator.start(operatorClient, settings, clock);
       try {
         KubernetesClient client = api.client();
         Fixtures.load("fixtures/canary-route.yaml", NS)
@@ -81,6 +84,7 @@ class ModelVersionChangedScenarioTest {
                 + " 1.7672256E9\n"
                 + "switchboard_model_version_change{from_fingerprint=\"a\",from_version=\"x\","
                 + "target=\"other/model\",to_fingerprint=\"b\",to_version=\"y\"} 1.7672256E9\n");
+        clock.advance(Duration.ofSeconds(1));
         await()
             .atMost(Duration.ofSeconds(60)) // the route's periodic runtime refresh (30 s) at most
             .pollInterval(Duration.ofMillis(500))

@@ -13,6 +13,7 @@ import dev.switchboard.operator.SwitchboardOperator;
 import dev.switchboard.operator.serialization.TolerantSerialization;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.testing.Fixtures;
+import dev.switchboard.operator.testing.MutableClock;
 import dev.switchboard.operator.testing.UserEdits;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -23,8 +24,8 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -35,6 +36,9 @@ import org.junit.jupiter.api.Test;
  * ProviderEndpoint's {@code Healthy} condition.
  */
 class RuntimeStatusScenarioTest {
+
+  /** How long the operator keeps the replicas' answers ({@code GatewayRuntimeView}). */
+  private static final Duration CACHED = Duration.ofSeconds(1);
 
   private static final String NS = "runtime";
 
@@ -82,8 +86,10 @@ class RuntimeStatusScenarioTest {
                   List.of(
                       URI.create(
                           "http://127.0.0.1:" + replica.getAddress().getPort() + "/metrics")));
-      SwitchboardOperator operator =
-          SwitchboardOperator.start(operatorClient, settings, Clock.systemUTC());
+      // The replicas' view is cached for a second of the operator's clock, which stands still
+      // until the test moves it: each change below is seen once the clock has moved past that.
+      MutableClock clock = new MutableClock(Instant.parse("2026-11-25T12:00:00Z"));
+      SwitchboardOperator operator = SwitchboardOperator.start(operatorClient, settings, clock);
       try {
         KubernetesClient client = api.client();
         Fixtures.load("fixtures/canary-route.yaml", NS)
@@ -108,6 +114,7 @@ class RuntimeStatusScenarioTest {
         String published =
             table.getMetadata().getAnnotations().get("switchboard.dev/config-version");
         version.set(published);
+        clock.advance(CACHED);
         await()
             .atMost(Duration.ofSeconds(20))
             .untilAsserted(
@@ -122,13 +129,14 @@ class RuntimeStatusScenarioTest {
         assertThat(healthyCondition(client)).isNotNull();
         assertThat(healthyCondition(client).getStatus()).isEqualTo(Conditions.TRUE);
         healthy.set("0.0");
+        clock.advance(CACHED);
         await()
             .atMost(Duration.ofSeconds(20))
             .pollInterval(Duration.ofMillis(500))
             .untilAsserted(
                 () -> {
-                  // Rather than wait for the periodic refresh (the replicas' view is cached for a
-                  // second), change the endpoint so that it is read again.
+                  // Rather than wait for the periodic refresh, change the endpoint so that it is
+                  // reconciled (and the replicas read) again.
                   nudge(client);
                   Condition condition = healthyCondition(client);
                   assertThat(condition.getStatus()).isEqualTo(Conditions.FALSE);
@@ -137,6 +145,7 @@ class RuntimeStatusScenarioTest {
 
         // The provider rejects the replica's key: the reason says so, with one Warning event.
         rejected.set("1.0");
+        clock.advance(CACHED);
         await()
             .atMost(Duration.ofSeconds(20))
             .pollInterval(Duration.ofMillis(500))
@@ -155,11 +164,25 @@ class RuntimeStatusScenarioTest {
               .ignoreExceptions()
               .untilAsserted(() -> nudge(client));
         }
+        // Once the status says the last nudge was reconciled, every event of those reconciles
+        // has been recorded (events are written before the status).
         await()
-            .during(Duration.ofSeconds(2))
             .atMost(Duration.ofSeconds(10))
-            .until(() -> credentialsRejectedEvents(client).size() == 1);
+            .untilAsserted(
+                () -> {
+                  ProviderEndpoint pe =
+                      client
+                          .resources(ProviderEndpoint.class)
+                          .inNamespace(NS)
+                          .withName("openai-prod")
+                          .get();
+                  assertThat(pe.getStatus().getObservedGeneration())
+                      .isEqualTo(pe.getMetadata().getGeneration());
+                });
+        assertThat(credentialsRejectedEvents(client)).hasSize(1);
         Event event = credentialsRejectedEvents(client).get(0);
+        // Recorded once, not folded repeats (the recorder counts a repeat into the same Event).
+        assertThat(event.getCount()).isEqualTo(1);
         assertThat(event.getType()).isEqualTo("Warning");
         assertThat(event.getInvolvedObject().getName()).isEqualTo("openai-prod");
         assertThat(event.getMessage()).contains("rejects the gateway's API key");
@@ -167,6 +190,7 @@ class RuntimeStatusScenarioTest {
         // No replica reports on the provider any more: the condition is gone (docs/API.md), not
         // kept as last seen.
         reportsProvider.set(false);
+        clock.advance(CACHED);
         await()
             .atMost(Duration.ofSeconds(20))
             .pollInterval(Duration.ofMillis(500))
