@@ -248,6 +248,8 @@ class CanaryRolloutScenarioTest {
     eventually().untilAsserted(() -> assertThat(published().policy()).isEqualTo("pinned"));
 
     changeTargets("gpt-5");
+    eventually().untilAsserted(() -> assertThat(published().canary()).isNotNull());
+    CLOCK.advance(ANALYSIS_INTERVAL); // the first analysis
     eventually()
         .untilAsserted(
             () -> {
@@ -272,6 +274,7 @@ class CanaryRolloutScenarioTest {
     // Later analyses keep saying so without moving the condition's transition time.
     String since = canaryCondition().orElseThrow().getLastTransitionTime();
     String lastRun = route().getStatus().getAnalysis().getLastRun();
+    CLOCK.advance(ANALYSIS_INTERVAL);
     eventually()
         .untilAsserted(
             () ->
