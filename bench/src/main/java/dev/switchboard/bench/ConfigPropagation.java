@@ -194,17 +194,7 @@ public final class ConfigPropagation {
    */
   private static long awaitStatus(
       HttpClient http, URI uri, String key, int status, Duration timeout) {
-    HttpRequest request =
-        HttpRequest.newBuilder(uri)
-            .header("content-type", "application/json")
-            .header("authorization", "Bearer " + key)
-            .timeout(Duration.ofSeconds(5))
-            .POST(
-                HttpRequest.BodyPublishers.ofString(
-                    "{\"model\":\""
-                        + ROUTE
-                        + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
-            .build();
+    HttpRequest request = chat(uri, key);
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       try {
@@ -289,12 +279,9 @@ public final class ConfigPropagation {
     }
   }
 
-  /**
-   * Sends requests back to back until one is served by {@code model}; returns the {@link
-   * System#nanoTime()} of that response, or -1 on timeout.
-   */
-  private static long awaitTarget(HttpClient http, URI uri, String model, Duration timeout) {
-    HttpRequest request =
+  /** A one-line chat request to the bench route, with {@code key} as its bearer key if not null. */
+  private static HttpRequest chat(URI uri, String key) {
+    HttpRequest.Builder b =
         HttpRequest.newBuilder(uri)
             .header("content-type", "application/json")
             .timeout(Duration.ofSeconds(5))
@@ -302,8 +289,19 @@ public final class ConfigPropagation {
                 HttpRequest.BodyPublishers.ofString(
                     "{\"model\":\""
                         + ROUTE
-                        + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
-            .build();
+                        + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"));
+    if (key != null) {
+      b.header("authorization", "Bearer " + key);
+    }
+    return b.build();
+  }
+
+  /**
+   * Sends requests back to back until one is served by {@code model}; returns the {@link
+   * System#nanoTime()} of that response, or -1 on timeout.
+   */
+  private static long awaitTarget(HttpClient http, URI uri, String model, Duration timeout) {
+    HttpRequest request = chat(uri, null);
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       try {
