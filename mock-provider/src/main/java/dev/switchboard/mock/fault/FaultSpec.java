@@ -139,8 +139,8 @@ public record FaultSpec(
   public static final FaultSpec NONE =
       new FaultSpec(
           null, null, null, null, 0, 0, null, false, false, null, false, null, null, null, null,
-          null, false, false, false, null, false, false, null, null, false, false, false, null, null,
-          "none");
+          null, false, false, false, null, false, false, null, null, false, false, false, null,
+          null, "none");
 
   /** Parses the grammar described on the type; throws {@link IllegalArgumentException}. */
   public static FaultSpec parse(String text) {
