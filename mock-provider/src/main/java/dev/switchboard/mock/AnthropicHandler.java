@@ -147,10 +147,14 @@ final class AnthropicHandler {
             ApiShape.ANTHROPIC,
             true,
             true,
-            body ->
-                body.getValue("messages") instanceof JsonArray
-                    ? null
-                    : new ProviderHandler.BadRequest("messages: Field required", null, null));
+            body -> {
+              if (!(body.getValue("messages") instanceof JsonArray)) {
+                return new ProviderHandler.BadRequest("messages: Field required", null, null);
+              }
+              // Counted as the Messages request it would be: the same history rules apply.
+              String thinking = AnthropicPayloads.thinkingProblem(body);
+              return thinking == null ? null : new ProviderHandler.BadRequest(thinking, null, null);
+            });
     if (a == null) {
       return;
     }

@@ -345,6 +345,33 @@ class GeminiThoughtSignatureIT {
   }
 
   @Test
+  void countTokensForAToolTurnAnotherProviderServedIsCountedWithThinkingTurnedOff()
+      throws Exception {
+    // The last tool turn came from another provider (no thinking block of Anthropic's): Anthropic
+    // validates count_tokens as the Messages request it counts and refuses it (400) with thinking
+    // on, so it is counted without thinking, as that request is sent, and said so.
+    String otherProvidersTurn =
+        ASK
+            + ",{\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\",\"id\":\"call_1\","
+            + "\"name\":\"lookup\",\"input\":{\"query\":\"cats\"}}]},{\"role\":\"user\","
+            + "\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"call_1\","
+            + "\"content\":\"3 cats\"}]}";
+    HttpResponse<String> counted =
+        gateway.post(
+            "/v1/messages/count_tokens",
+            thinkingRequest("claude", ENABLED, otherProvidersTurn)
+                .replace("\"max_tokens\":2048,", ""));
+    assertThat(counted.statusCode()).as(counted.body()).isEqualTo(200);
+    assertThat(GatewayHarness.json(counted.body()).path("input_tokens").asInt()).isPositive();
+    assertThat(counted.headers().firstValue("x-switchboard-unhonoured-params"))
+        .hasValue("thinking");
+    List<RequestRecord> requests = mock.requests();
+    RequestRecord sent = requests.get(requests.size() - 1);
+    assertThat(sent.path()).isEqualTo("/v1/messages/count_tokens");
+    assertThat(sent.body().containsKey("thinking")).isFalse();
+  }
+
+  @Test
   void thinkingStaysOnWhenTheToolTurnHasAnthropicsThinkingOrItIsAdaptive() throws Exception {
     // The tool turn starts with Anthropic's own thinking block: thinking goes as the client sent
     // it.

@@ -104,7 +104,8 @@ public class AnthropicAdapter implements UpstreamAdapter {
           OpenAiError.invalidRequest("Anthropic targets do not serve embeddings.", "model"));
     }
     if (isNative(format)) {
-      if (format == Operation.MESSAGES && dropsThinking(body)) {
+      // count_tokens is validated as the Messages request it counts: the same history is refused.
+      if (dropsThinking(body)) {
         ObjectNode copy = JSON.createObjectNode().setAll(body);
         copy.remove("thinking");
         copy.put("model", model);
@@ -134,7 +135,9 @@ public class AnthropicAdapter implements UpstreamAdapter {
    * served (a Gemini, OpenAI or Mistral target of the same route answered without Anthropic's
    * thinking) or whose client dropped the block, and Anthropic's own way out is to disable
    * thinking, which it accepts for such a history (LiteLLM's {@code modify_params} does the same).
-   * Adaptive thinking is sent as it is. Costs one field lookup when thinking is not enabled.
+   * Adaptive thinking is sent as it is. The same rule holds for {@code count_tokens}, which
+   * Anthropic validates as the Messages request it counts. Costs one field lookup when thinking is
+   * not enabled.
    */
   public static boolean dropsThinking(ObjectNode body) {
     JsonNode thinking = body.get("thinking");
