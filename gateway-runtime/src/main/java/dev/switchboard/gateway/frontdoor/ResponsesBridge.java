@@ -15,14 +15,15 @@ import java.util.Set;
  * Translates a Responses API request into the internal chat-completions form, for targets that only
  * speak chat completions: {@code instructions} and {@code input} (text, images, {@code
  * function_call} and {@code function_call_output} items) become {@code messages}; function tools,
- * {@code tool_choice}, {@code text.format} (json_schema, json_object), {@code reasoning.effort},
- * {@code max_output_tokens}, sampling (the gateway's {@code seed} too) and streaming (with usage)
- * carry over; a {@code reasoning} item that is the gateway's carrier of a Gemini thought signature
- * ({@link ThoughtCarrier}) gives the {@code function_call} after it its signature, for Gemini
- * targets only ({@link ThoughtSignedChat}). What chat completions cannot express is {@link #problem
- * named} instead, so the request is kept to targets that speak the Responses API; what it has no
- * place for but a bridged answer can do without ({@code metadata}, {@code include}, ...) is left
- * out and {@link #leftOut named} in the answer.
+ * {@code tool_choice}, {@code text.format} (json_schema, json_object), {@code text.verbosity},
+ * {@code reasoning.effort}, {@code max_output_tokens}, sampling (the gateway's {@code seed} too),
+ * what both APIs share ({@code service_tier}, {@code safety_identifier}, {@code prompt_cache_*})
+ * and streaming (with usage) carry over; a {@code reasoning} item that is the gateway's carrier of
+ * a Gemini thought signature ({@link ThoughtCarrier}) gives the {@code function_call} after it its
+ * signature, for Gemini targets only ({@link ThoughtSignedChat}). What chat completions cannot
+ * express is {@link #problem named} instead, so the request is kept to targets that speak the
+ * Responses API; what it has no place for but a bridged answer can do without ({@code metadata},
+ * {@code include}, ...) is left out and {@link #leftOut named} in the answer.
  */
 final class ResponsesBridge {
 
@@ -146,15 +147,17 @@ final class ResponsesBridge {
       case "max_tokens" -> "max_output_tokens";
       case "reasoning_effort" -> "reasoning.effort";
       case "response_format" -> "text.format";
+      case "verbosity" -> "text.verbosity";
       default -> chatName;
     };
   }
 
   /**
-   * The top-level Responses fields {@link #toChat} carries, or that a bridged answer honours as
-   * asked ({@code store} and {@code background} false, {@code truncation} {@code disabled}: what
-   * {@link #problem} refuses never reaches a bridged target; {@code stream_options} is the stream's
-   * own); {@code text} and {@code reasoning} in part ({@link #leftOut}).
+   * The top-level Responses fields {@link #toChat} carries ({@code service_tier} when chat
+   * completions knows its value, {@link #leftOut}), or that a bridged answer honours as asked
+   * ({@code store} and {@code background} false, {@code truncation} {@code disabled}: what {@link
+   * #problem} refuses never reaches a bridged target; {@code stream_options} is the stream's own);
+   * {@code text} and {@code reasoning} in part ({@link #leftOut}).
    */
   private static final Set<String> BRIDGED_FIELDS =
       Set.of(
@@ -171,6 +174,11 @@ final class ResponsesBridge {
           "top_p",
           "user",
           "seed",
+          "safety_identifier",
+          "prompt_cache_key",
+          "prompt_cache_retention",
+          "prompt_cache_options",
+          "service_tier",
           "stream",
           "stream_options",
           "store",
@@ -181,19 +189,31 @@ final class ResponsesBridge {
           "truncation");
 
   /**
+   * The {@code service_tier} values chat completions takes (OpenAI's {@code ServiceTier}); the
+   * Responses API's {@code ultrafast} is not one.
+   */
+  private static final Set<String> CHAT_SERVICE_TIERS =
+      Set.of("auto", "default", "flex", "scale", "priority", "fast");
+
+  /**
    * The client's fields that {@link #toChat} leaves out, in the client's names and the request's
-   * order: those chat completions has no place for ({@code metadata}, {@code include}, {@code
-   * max_tool_calls}, {@code top_logprobs}, {@code service_tier}, {@code safety_identifier}, {@code
-   * prompt_cache_key}, ...; JSON nulls ask nothing), {@code truncation: auto} (a chat target
-   * refuses an overlong request instead), {@code text.verbosity}, {@code reasoning.summary} and
-   * {@code reasoning.generate_summary}. {@link UpstreamAdapter.EncodedRequest#NONE} when none.
+   * order: those chat completions has no place for ({@code include}, {@code max_tool_calls}, {@code
+   * top_logprobs}, ...; JSON nulls ask nothing), {@code metadata} (OpenAI's chat completions takes
+   * it only with {@code store: true}, which would keep a completion the client did not ask to
+   * keep), a {@code service_tier} chat completions does not know ({@code ultrafast}), {@code
+   * truncation: auto} (a chat target refuses an overlong request instead), {@code
+   * reasoning.summary} and {@code reasoning.generate_summary}. {@link
+   * UpstreamAdapter.EncodedRequest#NONE} when none.
    */
   static List<String> leftOut(ObjectNode request) {
     List<String> left = UpstreamAdapter.EncodedRequest.leftOut(request, BRIDGED_FIELDS);
     if ("auto".equals(textValue(request.get("truncation")))) {
       left = UpstreamAdapter.EncodedRequest.concat(left, List.of("truncation"));
     }
-    left = nested(request, "text", "verbosity", left);
+    String tier = textValue(request.get("service_tier"));
+    if (tier != null && !CHAT_SERVICE_TIERS.contains(tier)) {
+      left = UpstreamAdapter.EncodedRequest.concat(left, List.of("service_tier"));
+    }
     left = nested(request, "reasoning", "summary", left);
     return nested(request, "reasoning", "generate_summary", left);
   }
@@ -280,6 +300,10 @@ final class ResponsesBridge {
     if (effort != null) {
       chat.put("reasoning_effort", effort);
     }
+    JsonNode verbosity = request.path("text").get("verbosity");
+    if (verbosity != null && !verbosity.isNull()) {
+      chat.set("verbosity", verbosity);
+    }
     if (request.get("max_output_tokens") != null && request.get("max_output_tokens").isNumber()) {
       chat.set("max_tokens", request.get("max_output_tokens"));
     }
@@ -288,6 +312,15 @@ final class ResponsesBridge {
     copy(request, chat, "user");
     // The gateway's extension on /v1/responses: chat completions is where a seed is sent.
     copy(request, chat, "seed");
+    // Fields both APIs share (OpenAI's ModelResponseProperties / CreateModelResponseProperties).
+    copy(request, chat, "safety_identifier");
+    copy(request, chat, "prompt_cache_key");
+    copy(request, chat, "prompt_cache_retention");
+    copy(request, chat, "prompt_cache_options");
+    String tier = textValue(request.get("service_tier"));
+    if (tier != null && CHAT_SERVICE_TIERS.contains(tier)) {
+      chat.put("service_tier", tier);
+    }
     if (request.path("stream").asBoolean(false)) {
       chat.put("stream", true);
       // A Responses stream always ends with its usage: ask the chat stream for it.

@@ -203,12 +203,17 @@ final class ResponsesObjects {
   /**
    * The Response for a chat-completion answer (the bridged JSON case): its first choice's text or
    * refusal as one message item, its tool calls as {@code function_call} items (a signed Gemini
-   * call after its {@link #reasoningCarrier reasoning item}).
+   * call after its {@link #reasoningCarrier reasoning item}), the {@code service_tier} it reports.
    */
   static ObjectNode fromChat(JsonNode chat, ObjectNode request, String id, long nowSeconds) {
     long created = chat.path("created").asLong(nowSeconds);
     String model = chat.path("model").asText(request.path("model").asText());
     ObjectNode response = response(id, created, model, "completed", request);
+    // The tier that served the request, as OpenAI reports it in both answers.
+    String tier = ResponsesBridge.textValue(chat.get("service_tier"));
+    if (tier != null) {
+      response.put("service_tier", tier);
+    }
     JsonNode choice = chat.path("choices").path(0);
     JsonNode message = choice.path("message");
     ArrayNode output = (ArrayNode) response.get("output");

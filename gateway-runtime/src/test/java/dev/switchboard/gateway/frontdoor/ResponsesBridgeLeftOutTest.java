@@ -32,13 +32,24 @@ class ResponsesBridgeLeftOutTest {
             "include",
             "max_tool_calls",
             "top_logprobs",
-            "service_tier",
             "truncation",
-            "text.verbosity",
             "reasoning.summary");
     ObjectNode chat = ResponsesBridge.toChat(request);
     assertThat(chat.has("metadata")).isFalse();
     assertThat(chat.path("user").asText()).isEqualTo("u-1");
+    assertThat(chat.path("service_tier").asText()).isEqualTo("flex");
+    assertThat(chat.path("verbosity").asText()).isEqualTo("low");
+    assertThat(chat.has("prompt_cache_key")).isFalse();
+  }
+
+  /** A service tier chat completions does not know (the Responses API's ultrafast) is named. */
+  @Test
+  void namesAServiceTierChatCompletionsDoesNotKnow() throws Exception {
+    ObjectNode request =
+        request("{\"model\":\"m\",\"input\":\"hi\",\"service_tier\":\"ultrafast\"}");
+
+    assertThat(ResponsesBridge.leftOut(request)).containsExactly("service_tier");
+    assertThat(ResponsesBridge.toChat(request).has("service_tier")).isFalse();
   }
 
   /**
@@ -52,8 +63,19 @@ class ResponsesBridgeLeftOutTest {
                 + "\"seed\":7,\"temperature\":0.3,\"top_p\":0.9,\"max_output_tokens\":9,"
                 + "\"store\":false,\"background\":false,\"truncation\":\"disabled\","
                 + "\"stream\":true,\"text\":{\"format\":{\"type\":\"text\"}},"
-                + "\"reasoning\":{\"effort\":\"high\"},\"metadata\":null}");
+                + "\"reasoning\":{\"effort\":\"high\"},\"metadata\":null,"
+                + "\"service_tier\":\"priority\",\"safety_identifier\":\"h-1\","
+                + "\"prompt_cache_key\":\"k-1\",\"prompt_cache_retention\":\"24h\","
+                + "\"prompt_cache_options\":{\"ttl\":\"30m\"}}");
+    ((ObjectNode) request.get("text")).put("verbosity", "high");
 
     assertThat(ResponsesBridge.leftOut(request)).isSameAs(UpstreamAdapter.EncodedRequest.NONE);
+    ObjectNode chat = ResponsesBridge.toChat(request);
+    assertThat(chat.path("service_tier").asText()).isEqualTo("priority");
+    assertThat(chat.path("safety_identifier").asText()).isEqualTo("h-1");
+    assertThat(chat.path("prompt_cache_key").asText()).isEqualTo("k-1");
+    assertThat(chat.path("prompt_cache_retention").asText()).isEqualTo("24h");
+    assertThat(chat.at("/prompt_cache_options/ttl").asText()).isEqualTo("30m");
+    assertThat(chat.path("verbosity").asText()).isEqualTo("high");
   }
 }

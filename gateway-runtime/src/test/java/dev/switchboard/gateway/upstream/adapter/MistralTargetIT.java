@@ -252,19 +252,21 @@ class MistralTargetIT {
           gateway.post(
               "/v1/responses",
               "{\"model\":\"small\",\"input\":\"hi\",\"user\":\"u-1\",\"max_output_tokens\":5,"
-                  + "\"metadata\":{\"k\":\"v\"},\"stream\":"
+                  + "\"metadata\":{\"k\":\"v\"},\"service_tier\":\"flex\",\"stream\":"
                   + stream
                   + "}");
 
       assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
       JsonObject sent = lastSent();
       assertThat(sent.containsKey("user")).isFalse();
+      assertThat(sent.containsKey("service_tier")).isFalse();
       assertThat(sent.getInteger("max_tokens")).isEqualTo(5);
-      // metadata: the bridge has no place for it in chat completions (before the adapter's list).
+      // metadata: the bridge has no place for it in chat completions (before the adapter's list);
+      // service_tier: the bridge forwards it, Mistral's rule leaves it out.
       assertThat(res.headers().firstValue("x-switchboard-unhonoured-params"))
-          .hasValue("metadata, user");
+          .hasValue("metadata, user, service_tier");
       JsonNode line = awaitLogLine(res.headers().firstValue("x-request-id").orElseThrow());
-      assertThat(line.path("unhonoured_params").asText()).isEqualTo("metadata, user");
+      assertThat(line.path("unhonoured_params").asText()).isEqualTo("metadata, user, service_tier");
     }
   }
 

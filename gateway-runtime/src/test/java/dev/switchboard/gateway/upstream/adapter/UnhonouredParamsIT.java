@@ -57,7 +57,8 @@ class UnhonouredParamsIT {
                     List.of(
                         provider("ant", "anthropic", m.baseUrl(), true, Map.of(), null),
                         provider("gem", "gemini", m.origin() + "/v1beta", true, Map.of(), null),
-                        provider("oai", "openai", m.baseUrl(), true, Map.of(), null)),
+                        provider("oai", "openai", m.baseUrl(), true, Map.of(), null),
+                        provider("compat", "openai-compatible", m.baseUrl(), true, Map.of(), null)),
                     List.of(
                         new RoutingTable.Policy(
                             "det",
@@ -76,12 +77,13 @@ class UnhonouredParamsIT {
                         policyRoute("det-claude", "det", target("ant", "claude-x", 0)),
                         policyRoute("gem", null, target("gem", "gemini-2.5-flash", 0)),
                         policyRoute("gpt", null, target("oai", "gpt-4o-mini", 0)),
+                        policyRoute("chat-only", null, target("compat", "gpt-4o-mini", 0)),
                         policyRoute(
                             "spill",
                             null,
                             target("ant", BROKEN_CLAUDE, 0),
                             target("oai", "gpt-4o-mini", 1)))),
-            Map.of("ant", "sk-all", "gem", "sk-all", "oai", "sk-all"));
+            Map.of("ant", "sk-all", "gem", "sk-all", "oai", "sk-all", "compat", "sk-all"));
     mock = gateway.mock();
   }
 
@@ -226,6 +228,49 @@ class UnhonouredParamsIT {
 
     assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
     assertThat(unhonoured(res)).isEqualTo("metadata");
+  }
+
+  static final String SHARED_FIELDS =
+      "\"service_tier\":\"flex\",\"safety_identifier\":\"h-1\",\"prompt_cache_key\":\"k-1\","
+          + "\"prompt_cache_retention\":\"24h\",\"text\":{\"verbosity\":\"low\"}";
+
+  /**
+   * A Responses request bridged to a chat-completions target: what chat completions carries too
+   * (service_tier, safety_identifier, prompt_cache_*, text.verbosity as verbosity) reaches it and
+   * nothing is named; the tier the answer reports is the Response's. Anthropic and Gemini, which
+   * have no place for them in their own formats, name them as the client did.
+   */
+  @Test
+  void aBridgedResponsesRequestForwardsWhatChatCompletionsCarries() throws Exception {
+    HttpResponse<String> res =
+        gateway.post(
+            "/v1/responses", "{\"model\":\"chat-only\",\"input\":\"hi\"," + SHARED_FIELDS + "}");
+
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    JsonObject sent = lastSent();
+    assertThat(sent.containsKey("messages")).isTrue();
+    assertThat(sent.getString("service_tier")).isEqualTo("flex");
+    assertThat(sent.getString("safety_identifier")).isEqualTo("h-1");
+    assertThat(sent.getString("prompt_cache_key")).isEqualTo("k-1");
+    assertThat(sent.getString("prompt_cache_retention")).isEqualTo("24h");
+    assertThat(sent.getString("verbosity")).isEqualTo("low");
+    assertThat(unhonoured(res)).isNull();
+    assertThat(loggedUnhonoured(res)).isNull();
+    // The mock serves every request on the default tier and says so, as OpenAI does.
+    assertThat(GatewayHarness.json(res.body()).path("service_tier").asText()).isEqualTo("default");
+
+    for (String model : new String[] {"claude", "gem"}) {
+      res =
+          gateway.post(
+              "/v1/responses",
+              "{\"model\":\"" + model + "\",\"input\":\"hi\"," + SHARED_FIELDS + "}");
+      assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+      assertThat(unhonoured(res))
+          .as(model)
+          .isEqualTo(
+              "text.verbosity, safety_identifier, prompt_cache_key, prompt_cache_retention,"
+                  + " service_tier");
+    }
   }
 
   /**
