@@ -132,6 +132,7 @@ final class ResponsesStreamEncoders {
     private ObjectNode response;
     private int sequence;
     private int nextOutputIndex;
+    private String serviceTier; // the last a parsed chunk reported
 
     // the open message item, if any, and its open content part (output_text or refusal), if any
     private String messageId;
@@ -157,6 +158,9 @@ final class ResponsesStreamEncoders {
     public Buffer event(StreamEventFacts event) {
       Buffer out = Buffer.buffer(256);
       start(out, event.model());
+      if (event.serviceTier() != null) {
+        serviceTier = event.serviceTier();
+      }
       String delta = event.textDelta();
       if (delta != null && !delta.isEmpty()) {
         ObjectNode e = contentDelta(out, OUTPUT_TEXT, delta);
@@ -194,6 +198,9 @@ final class ResponsesStreamEncoders {
       closeCall(out);
       ObjectNode complete = response.deepCopy();
       complete.set("output", finished);
+      if (serviceTier != null) {
+        complete.put("service_tier", serviceTier); // the tier that served it, as OpenAI's says
+      }
       ResponsesObjects.finish(complete, ctx.finishReason(), ctx.usage());
       boolean incomplete = "incomplete".equals(complete.path("status").asText());
       ObjectNode e = event(incomplete ? "response.incomplete" : "response.completed");

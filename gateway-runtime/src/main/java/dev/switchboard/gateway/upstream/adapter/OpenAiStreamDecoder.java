@@ -76,6 +76,7 @@ final class OpenAiStreamDecoder implements StreamDecoder {
     facts.facts(
         nonEmpty(OpenAiAdapter.textOrNull(chunk.get("model"))),
         nonEmpty(OpenAiAdapter.textOrNull(chunk.get("system_fingerprint"))));
+    facts.serviceTier(nonEmpty(OpenAiAdapter.textOrNull(chunk.get("service_tier"))));
     JsonNode choices = chunk.path("choices");
     if (choices.isArray()) {
       for (JsonNode choice : choices) {

@@ -39,6 +39,7 @@ public final class StreamEventFacts {
   private String payload;
   private String model;
   private String systemFingerprint;
+  private String serviceTier;
   private String finishReason;
   private boolean refused;
   private TokenUsage usage;
@@ -81,6 +82,7 @@ public final class StreamEventFacts {
     this.payload = payload;
     this.model = null;
     this.systemFingerprint = null;
+    this.serviceTier = null;
     this.finishReason = null;
     this.refused = false;
     this.usage = null;
@@ -134,6 +136,10 @@ public final class StreamEventFacts {
   void facts(String model, String systemFingerprint) {
     this.model = model;
     this.systemFingerprint = systemFingerprint;
+  }
+
+  void serviceTier(String serviceTier) {
+    this.serviceTier = serviceTier;
   }
 
   void finishReason(String finishReason) {
@@ -272,6 +278,11 @@ public final class StreamEventFacts {
 
   public String systemFingerprint() {
     return systemFingerprint;
+  }
+
+  /** The service tier a parsed chat chunk reports (OpenAI's {@code service_tier}), or null. */
+  public String serviceTier() {
+    return serviceTier;
   }
 
   /** The last finish reason of the event's choices, or null. */

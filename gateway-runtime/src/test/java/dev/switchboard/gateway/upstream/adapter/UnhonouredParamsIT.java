@@ -259,6 +259,23 @@ class UnhonouredParamsIT {
     // The mock serves every request on the default tier and says so, as OpenAI does.
     assertThat(GatewayHarness.json(res.body()).path("service_tier").asText()).isEqualTo("default");
 
+    res =
+        gateway.post(
+            "/v1/responses",
+            "{\"model\":\"chat-only\",\"input\":\"hi\",\"stream\":true," + SHARED_FIELDS + "}");
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    assertThat(lastSent().getString("service_tier")).isEqualTo("flex");
+    assertThat(unhonoured(res)).isNull();
+    String completed = null;
+    for (String frame : res.body().split("\n\n")) {
+      if (frame.startsWith("event: response.completed\n")) {
+        completed = frame.substring(frame.indexOf("data: ") + 6);
+      }
+    }
+    assertThat(completed).as(res.body()).isNotNull();
+    assertThat(GatewayHarness.json(completed).at("/response/service_tier").asText())
+        .isEqualTo("default");
+
     for (String model : new String[] {"claude", "gem"}) {
       res =
           gateway.post(
