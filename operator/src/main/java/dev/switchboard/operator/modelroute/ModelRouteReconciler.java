@@ -460,7 +460,13 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     if (desired.isPresent()) {
       return Optional.of(
           new PlannedRollout(
-              name, desired.get().revision(), planner.plan(route, desired.get(), published)));
+              name,
+              desired.get().revision(),
+              planner.plan(
+                  route,
+                  desired.get(),
+                  published,
+                  PinnedSplit.pins(resolved, desired.get().policy()))));
     }
     String problem =
         composer.problems(route, resolved).stream()

@@ -3,6 +3,7 @@ package dev.switchboard.operator.modelroute;
 import dev.switchboard.api.v1alpha1.ModelRouteStatus;
 import dev.switchboard.contract.CanaryMode;
 import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.operator.render.ResolvedNamespace;
 import dev.switchboard.operator.rollout.CanaryCondition;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
@@ -21,14 +22,36 @@ import java.util.Set;
  * otherwise depend on which arm a request fell into). Its analysis sees no canary requests, so the
  * rollout would hold at its first step for ever while status claimed its weight. So the route says
  * it: {@code CanaryHealthy=False}, reason {@code SplitDisabledByPinTarget}, with a Warning event,
- * and {@code canaryWeight} 0, the share the canary really gets. The rollout itself is left as it is
- * (the canary arm stays published, harmless), so that the team chooses: shadow mode (mirrored
- * copies are analysed and never answer, so pinning holds), {@code pinTarget: false}, or the promote
- * or abort annotation.
+ * and weight 0, the share the canary really gets: the planner, told by {@link #pins}, publishes the
+ * arm at weight 0 and records it in {@code canaryWeight} and the {@code switchboard_canary_weight}
+ * gauge. The table says 0 too, not the step's weight: every reader of the table (a gateway of
+ * another version, the admin API, a person reading the ConfigMap) then sees what the pinned gateway
+ * does, and another route's render, which keeps the published weight, keeps 0. The step stays in
+ * status, so once the policy stops pinning the canary takes the step's weight again. The rollout
+ * itself is left as it is (the canary arm stays published), so that the team chooses: shadow mode
+ * (mirrored copies are analysed and never answer, so pinning holds), {@code pinTarget: false}, or
+ * the promote or abort annotation.
  */
 final class PinnedSplit {
 
   private PinnedSplit() {}
+
+  /**
+   * Whether the policy named {@code policy} is deterministic with {@code pinTarget}, as it resolves
+   * now (the table about to be rendered carries it): the planner then gives a split canary weight
+   * 0, so the table, status and the {@code switchboard_canary_weight} gauge claim no share the
+   * gateway does not send.
+   */
+  static boolean pins(ResolvedNamespace resolved, String policy) {
+    return policy != null
+        && resolved
+            .policy(policy)
+            .map(p -> p.policy().getSpec() == null ? null : p.policy().getSpec().getDeterministic())
+            // Read as the table reads it (RoutingTable.Deterministic: pinTarget true when absent).
+            .map(d -> new RoutingTable.Deterministic(d.getEnabled(), null, d.getPinTarget(), null))
+            .filter(d -> d.on() && d.pinned())
+            .isPresent();
+  }
 
   /** Whether the route's entry has a split canary that its policy's pinning keeps from traffic. */
   static boolean splitOff(RoutingTable table, String routeName) {
@@ -44,7 +67,7 @@ final class PinnedSplit {
         && entry.canary().canaryMode().filter(CanaryMode.SPLIT::equals).isPresent();
   }
 
-  /** Rewrites {@code next} (weight and {@code CanaryHealthy}) when the split is off. */
+  /** Rewrites {@code next}'s {@code CanaryHealthy} (with its event) when the split is off. */
   static void apply(
       HasMetadata route,
       String routeName,
@@ -72,7 +95,6 @@ final class PinnedSplit {
       events.record(
           route, EventRecorder.WARNING, Reason.SPLIT_DISABLED_BY_PIN_TARGET.wireName(), message);
     }
-    next.setCanaryWeight(0);
     // Merged onto the previous status's condition, not the one the planner's verdict just put
     // there: its lastTransitionTime stays, and an unchanged route causes no status write.
     List<Condition> base = new ArrayList<>(next.getConditions());

@@ -21,6 +21,21 @@ public interface CanaryPlanner {
       ModelRoute route, RoutingTable.Route desired, Optional<RoutingTable.Route> published);
 
   /**
+   * As {@link #plan(ModelRoute, RoutingTable.Route, Optional)}, told whether the route's policy is
+   * deterministic with {@code pinTarget}: the gateway then answers every request from the pinned
+   * chain and a split canary gets no traffic, so a planner that runs canaries publishes and records
+   * weight 0 for it (the step is kept: it takes the step's weight again once the policy stops
+   * pinning).
+   */
+  default RolloutDecision plan(
+      ModelRoute route,
+      RoutingTable.Route desired,
+      Optional<RoutingTable.Route> published,
+      boolean pinned) {
+    return plan(route, desired, published);
+  }
+
+  /**
    * The rollout of a route whose spec cannot be rendered (a spec or reference problem) while its
    * last good entry serves: a canary in progress must not keep its share of traffic on a
    * configuration that no longer resolves (a model or provider the team pulled).

@@ -107,9 +107,23 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
   @Override
   public RolloutDecision plan(
       ModelRoute route, RoutingTable.Route desired, Optional<RoutingTable.Route> published) {
+    return plan(route, desired, published, false);
+  }
+
+  @Override
+  public RolloutDecision plan(
+      ModelRoute route,
+      RoutingTable.Route desired,
+      Optional<RoutingTable.Route> published,
+      boolean pinned) {
     Instant now = clock.instant();
     State recorded = State.of(route.getStatus());
     Outcome outcome = decide(route, desired, published, recorded, now);
+    if (pinned) {
+      // Pinning turns the split off in the gateway: the table, the status and the gauge all say
+      // the share the canary really gets, not the step's.
+      outcome = outcome.withoutSplitTraffic();
+    }
     State s = outcome.state();
     observer.observed(
         route.getMetadata().getNamespace(),
@@ -841,6 +855,32 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
 
     Outcome withTransition(RolloutDecision.Transition t) {
       return new Outcome(route, state, requeueAfter, t);
+    }
+
+    /**
+     * A split canary's arm at weight 0 (the table and the recorded state); its step stays, so it
+     * takes the step's weight again once it is no longer pinned out.
+     */
+    Outcome withoutSplitTraffic() {
+      RoutingTable.Canary c = route == null ? null : route.canary();
+      if (c == null
+          || c.weight() == 0
+          || c.canaryMode().filter(CanaryMode.SPLIT::equals).isEmpty()) {
+        return this;
+      }
+      RoutingTable.Route off =
+          new RoutingTable.Route(
+              route.name(),
+              route.model(),
+              route.aliases(),
+              route.policy(),
+              route.revision(),
+              route.targets(),
+              route.rules(),
+              new RoutingTable.Canary(c.mode(), 0, c.revision(), c.targets(), c.rules()),
+              route.evaluation());
+      State zero = state.currentStep() == null ? state : state.withStep(state.currentStep(), 0);
+      return new Outcome(off, zero, requeueAfter, transition);
     }
   }
 }

@@ -256,8 +256,13 @@ class CanaryRolloutScenarioTest {
               assertThat(published().canary()).isNotNull();
               assertThat(route().getStatus().getPhase()).isEqualTo("Progressing");
               assertThat(route().getStatus().getAnalysis()).isNotNull();
-              // The gateway sends it nothing: status does not claim the step's 10%.
+              // The gateway sends it nothing: status, the table and the gauge do not claim the
+              // step's 10%.
               assertThat(route().getStatus().getCanaryWeight()).isZero();
+              assertThat(published().canary().weight()).isZero();
+              assertThat(operatorMetrics())
+                  .contains(
+                      "switchboard_canary_weight{namespace=\"" + ns + "\",route=\"chat\"} 0.0");
               assertThat(canaryCondition())
                   .hasValueSatisfying(
                       c -> {
@@ -271,7 +276,8 @@ class CanaryRolloutScenarioTest {
         .singleElement()
         .satisfies(e -> assertThat(e.getType()).isEqualTo("Warning"));
 
-    // Later analyses keep saying so without moving the condition's transition time.
+    // Later analyses keep saying so without moving the condition's transition time, and without a
+    // second event (the recorder folds repeats into one Event's count).
     String since = canaryCondition().orElseThrow().getLastTransitionTime();
     String lastRun = route().getStatus().getAnalysis().getLastRun();
     CLOCK.advance(ANALYSIS_INTERVAL);
@@ -286,6 +292,31 @@ class CanaryRolloutScenarioTest {
               assertThat(c.getLastTransitionTime()).isEqualTo(since);
             });
     assertThat(route().getStatus().getCanaryWeight()).isZero();
+    assertThat(published().canary().weight()).isZero();
+    assertThat(events())
+        .filteredOn(e -> "SplitDisabledByPinTarget".equals(e.getReason()))
+        .singleElement()
+        .satisfies(e -> assertThat(e.getCount()).isEqualTo(1));
+
+    // Once the policy stops pinning, the canary takes its step's weight again: the step was kept.
+    client
+        .resources(dev.switchboard.api.v1alpha1.RoutingPolicy.class)
+        .inNamespace(ns)
+        .withName("pinned")
+        .edit(
+            p -> {
+              p.getSpec().getDeterministic().setPinTarget(false);
+              return p;
+            });
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(published().canary().weight()).isEqualTo(10);
+              assertThat(route().getStatus().getCanaryWeight()).isEqualTo(10);
+              assertThat(operatorMetrics())
+                  .contains(
+                      "switchboard_canary_weight{namespace=\"" + ns + "\",route=\"chat\"} 10.0");
+            });
   }
 
   @Test
