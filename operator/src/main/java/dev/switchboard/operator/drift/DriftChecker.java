@@ -327,7 +327,7 @@ public final class DriftChecker {
         subjects.isEmpty()
             ? "no ModelRoute uses this policy; nothing was checked"
             : outcome.message());
-    metrics.run(namespace, name, outcome.results());
+    metrics.run(namespace, name, outcome.results(), orDefault(check.getSamples(), 3));
     if (failuresBefore > 0) {
       events.record(
           policy,

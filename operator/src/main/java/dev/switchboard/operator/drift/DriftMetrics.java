@@ -13,17 +13,27 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The drift check's operator metrics, per policy, route and target: {@code
- * switchboard_drift_distance} (largest normalised distance to the baseline), {@code
- * switchboard_drift_agreement}, {@code switchboard_drift_drifted} (1 or 0), and {@code
+ * switchboard_drift_distance} (largest normalised distance to the baseline; NaN when nothing was
+ * compared: a target whose own samples disagree, or one whose baseline was just taken), {@code
+ * switchboard_drift_reproducible} (0 when its own samples disagreed, 1 when they did not, NaN with
+ * fewer than two samples a prompt), {@code switchboard_drift_agreement} (NaN until the target
+ * answered), {@code switchboard_drift_drifted} (1 or 0), and {@code
  * switchboard_drift_runs_total{namespace,policy}}. A target no longer in a policy's last run drops
  * its series.
+ *
+ * <p>NaN rather than 0 for what was not measured: a distance of 0 says "the same answers as the
+ * baseline", which a target that varies on its own was never shown to give (and NaN makes every
+ * comparison in an alert rule false, so it raises no drift alert either).
  */
 public final class DriftMetrics {
 
   private record Key(String namespace, String policy, String route, String target) {}
 
+  /** A target's last measured result, and how many samples a prompt its run asked for. */
+  private record Measured(DriftResult result, int samples) {}
+
   private final MeterRegistry registry;
-  private final Map<Key, AtomicReference<DriftResult>> latest = new ConcurrentHashMap<>();
+  private final Map<Key, AtomicReference<Measured>> latest = new ConcurrentHashMap<>();
   private final Map<Key, List<Gauge>> gauges = new ConcurrentHashMap<>();
   private final Map<List<String>, AtomicInteger> failedAttempts = new ConcurrentHashMap<>();
 
@@ -52,8 +62,12 @@ public final class DriftMetrics {
         .set(count);
   }
 
-  /** Records one finished run of {@code policy}. */
-  public synchronized void run(String namespace, String policy, List<DriftResult> results) {
+  /**
+   * Records one finished run of {@code policy}, which asked each prompt {@code samples} times
+   * (fewer than two: no target's reproducibility was measured).
+   */
+  public synchronized void run(
+      String namespace, String policy, List<DriftResult> results, int samples) {
     failedAttempts(namespace, policy, 0);
     Counter.builder("switchboard_drift_runs")
         .description("Drift check runs")
@@ -73,14 +87,14 @@ public final class DriftMetrics {
     }
     for (DriftResult r : results) {
       Key k = new Key(namespace, policy, r.getRoute(), r.getTarget());
-      AtomicReference<DriftResult> ref = latest.get(k);
+      AtomicReference<Measured> ref = latest.get(k);
       if (ref != null) {
         if (r.getPrompts() == null || r.getPrompts() > 0) {
-          ref.set(r); // an unanswered target keeps what it last measured
+          ref.set(new Measured(r, samples)); // an unanswered target keeps what it last measured
         }
         continue;
       }
-      AtomicReference<DriftResult> fresh = new AtomicReference<>(r);
+      AtomicReference<Measured> fresh = new AtomicReference<>(new Measured(r, samples));
       latest.put(k, fresh);
       Tags tags =
           Tags.of(
@@ -98,21 +112,41 @@ public final class DriftMetrics {
               Gauge.builder(
                       "switchboard_drift_distance",
                       fresh,
-                      x -> x.get().getDistance() == null ? 0.0 : x.get().getDistance())
-                  .description("Largest normalised Levenshtein distance to the baseline")
+                      x -> {
+                        Double distance = x.get().result().getDistance();
+                        return distance == null ? Double.NaN : distance;
+                      })
+                  .description(
+                      "Largest normalised Levenshtein distance to the baseline (NaN: not compared)")
+                  .tags(tags)
+                  .register(registry),
+              Gauge.builder(
+                      "switchboard_drift_reproducible",
+                      fresh,
+                      x ->
+                          Boolean.FALSE.equals(x.get().result().getReproducible())
+                              ? 0.0
+                              : x.get().samples() < 2 ? Double.NaN : 1.0)
+                  .description(
+                      "0 when the target's own samples of a prompt differed beyond"
+                          + " maxNormalizedDistance in the last run (not compared, not drift)")
                   .tags(tags)
                   .register(registry),
               Gauge.builder(
                       "switchboard_drift_agreement",
                       fresh,
-                      x -> x.get().getAgreement() == null ? 1.0 : x.get().getAgreement())
+                      x -> {
+                        Double agreement = x.get().result().getAgreement();
+                        // Null: nothing answered yet, so no agreement was measured either.
+                        return agreement == null ? Double.NaN : agreement;
+                      })
                   .description("Share of prompts whose samples were all equal")
                   .tags(tags)
                   .register(registry),
               Gauge.builder(
                       "switchboard_drift_drifted",
                       fresh,
-                      x -> Boolean.TRUE.equals(x.get().getDrifted()) ? 1.0 : 0.0)
+                      x -> Boolean.TRUE.equals(x.get().result().getDrifted()) ? 1.0 : 0.0)
                   .description("1 while the last drift run found drift for the target")
                   .tags(tags)
                   .register(registry)));

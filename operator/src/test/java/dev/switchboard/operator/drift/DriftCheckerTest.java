@@ -168,6 +168,10 @@ class DriftCheckerTest {
         .satisfies(r -> assertThat(r.getUid()).isEqualTo(policy.getMetadata().getUid()));
     assertThat(registry.find("switchboard_drift_drifted").tag("route", "compliance").gauges())
         .hasSize(2);
+    // A baseline was taken, nothing compared: no distance is claimed.
+    assertThat(registry.find("switchboard_drift_distance").tag("route", "compliance").gauges())
+        .hasSize(2)
+        .allSatisfy(g -> assertThat(g.value()).isNaN());
   }
 
   @Test
@@ -535,6 +539,36 @@ class DriftCheckerTest {
   }
 
   @Test
+  void aTargetThatHasNeverAnsweredClaimsNoAgreementAndNoDistance() {
+    RoutingPolicy policy = setUp("unanswered", 3);
+    provider.failingTargets.add("azure/gpt-4o");
+
+    reconcile(checker(), policy); // openai answers: a completed run
+
+    assertThat(
+            registry
+                .get("switchboard_drift_agreement")
+                .tag("target", "azure/gpt-4o")
+                .gauge()
+                .value())
+        .isNaN();
+    assertThat(
+            registry
+                .get("switchboard_drift_distance")
+                .tag("target", "azure/gpt-4o")
+                .gauge()
+                .value())
+        .isNaN();
+    assertThat(
+            registry
+                .get("switchboard_drift_agreement")
+                .tag("target", "openai/gpt-4o")
+                .gauge()
+                .value())
+        .isEqualTo(1.0);
+  }
+
+  @Test
   void whenSomeTargetsAnswerTheyAreComparedAndTheOthersAreNamed() {
     RoutingPolicy policy = setUp("partial", 3);
     DriftChecker checker = checker();
@@ -700,6 +734,36 @@ class DriftCheckerTest {
     assertThat(
             registry.get("switchboard_drift_drifted").tag("target", "azure/gpt-4o").gauge().value())
         .isZero();
+    // Not compared, so no distance is claimed (not 0, "as the baseline"); what it is, is said.
+    assertThat(
+            registry
+                .get("switchboard_drift_distance")
+                .tag("target", "azure/gpt-4o")
+                .gauge()
+                .value())
+        .isNaN();
+    assertThat(
+            registry
+                .get("switchboard_drift_reproducible")
+                .tag("target", "azure/gpt-4o")
+                .gauge()
+                .value())
+        .isZero();
+    // The steady target was compared: its distance is measured, and it is reproducible.
+    assertThat(
+            registry
+                .get("switchboard_drift_distance")
+                .tag("target", "openai/gpt-4o")
+                .gauge()
+                .value())
+        .isZero();
+    assertThat(
+            registry
+                .get("switchboard_drift_reproducible")
+                .tag("target", "openai/gpt-4o")
+                .gauge()
+                .value())
+        .isEqualTo(1.0);
   }
 
   private static void await(java.util.function.BooleanSupplier condition) {
