@@ -85,7 +85,11 @@ class DriftCheckScenarioTest {
     assertThat(client.v1().events().inNamespace(NS).list().getItems())
         .filteredOn(e -> DriftChecker.UNREACHABLE.equals(e.getReason()))
         .singleElement()
-        .satisfies(e -> assertThat(e.getType()).isEqualTo("Warning"));
+        .satisfies(
+            e -> {
+              assertThat(e.getType()).isEqualTo("Warning");
+              assertThat(e.getCount()).isEqualTo(1);
+            });
 
     // Past the retry time on the operator's clock, a new rebaseline value alone (metadata, no new
     // generation) reconciles the policy: the retry runs now, not at the next timed reconcile (61 s

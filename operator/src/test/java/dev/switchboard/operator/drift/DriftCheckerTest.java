@@ -382,6 +382,7 @@ class DriftCheckerTest {
             e -> {
               assertThat(e.getType()).isEqualTo("Warning");
               assertThat(e.getMessage()).contains("HTTP 404");
+              assertThat(e.getCount()).as("recorded once, not folded repeats").isEqualTo(1);
             });
 
     // The gateway serves the route now: the next retry takes the baseline (not a day later).
@@ -403,7 +404,10 @@ class DriftCheckerTest {
                 .get()
                 .getData())
         .hasSize(2);
-    assertThat(events("first-unreachable", "DriftCheckReachable")).hasSize(1);
+    assertThat(events("first-unreachable", "DriftCheckReachable"))
+        .singleElement()
+        .satisfies(
+            e -> assertThat(e.getCount()).as("recorded once, not folded repeats").isEqualTo(1));
     assertThat(gauge("switchboard_drift_failed_attempts", "nightly")).isZero();
 
     // And the night compares against it.
@@ -439,7 +443,10 @@ class DriftCheckerTest {
     assertThat(waits).containsExactly(1L, 2L, 4L, 8L, 15L);
     assertThat(o.status().getFailedAttempts()).isEqualTo(6);
     assertThat(o.status().getRetryAt()).isEqualTo("2026-01-11T02:00:00Z");
-    assertThat(events("backoff", "DriftCheckUnreachable")).hasSize(1);
+    assertThat(events("backoff", "DriftCheckUnreachable"))
+        .singleElement()
+        .satisfies(
+            e -> assertThat(e.getCount()).as("recorded once, not folded repeats").isEqualTo(1));
   }
 
   @Test
@@ -466,7 +473,10 @@ class DriftCheckerTest {
     assertThat(provider.requests.get()).isGreaterThan(sent);
     assertThat(third.status().getFailedAttempts()).isEqualTo(3);
     assertThat(third.status().getRetryAt()).isEqualTo("2026-01-10T12:07:00Z");
-    assertThat(events("restart-retry", "DriftCheckUnreachable")).hasSize(1);
+    assertThat(events("restart-retry", "DriftCheckUnreachable"))
+        .singleElement()
+        .satisfies(
+            e -> assertThat(e.getCount()).as("recorded once, not folded repeats").isEqualTo(1));
   }
 
   @Test
