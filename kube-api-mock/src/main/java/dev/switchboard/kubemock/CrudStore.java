@@ -45,7 +45,8 @@ import java.util.function.Supplier;
  *       instead, {@code Ignore} says nothing;
  *   <li>a CustomResourceDefinition reports {@code NamesAccepted} and {@code Established} ({@link
  *       CrdStatus}) from its first write on;
- *   <li>a created object's {@code creationTimestamp} is read from the clock it is given.
+ *   <li>a created object's {@code creationTimestamp}, and the {@code deletionTimestamp} of an
+ *       object a delete only marks (it has finalizers), are read from the clock it is given.
  * </ul>
  *
  * <p>Replacements and patches are pruned and defaulted inside the store's write, on the object it
@@ -80,6 +81,9 @@ final class CrudStore extends KubernetesCrudDispatcher {
 
   /** The create in progress on this thread (the store writes under its lock). */
   private final ThreadLocal<Create> creating = new ThreadLocal<>();
+
+  /** Whether a delete is in progress on this thread (the store deletes under its lock). */
+  private final ThreadLocal<Boolean> deleting = new ThreadLocal<>();
 
   /**
    * @param expectations the mock server's recorded answers, which come before the store
@@ -220,6 +224,16 @@ final class CrudStore extends KubernetesCrudDispatcher {
         request.getPath(),
         request.getHeaders(),
         new Buffer(node.toString().getBytes(StandardCharsets.UTF_8)));
+  }
+
+  @Override
+  public MockResponse handleDelete(String path) {
+    deleting.set(Boolean.TRUE);
+    try {
+      return super.handleDelete(path);
+    } finally {
+      deleting.remove();
+    }
   }
 
   @Override
@@ -487,7 +501,9 @@ final class CrudStore extends KubernetesCrudDispatcher {
    * Called by the store with every object it is about to keep (or drop). A create's object gets its
    * {@code creationTimestamp} from the clock, as every other time this server reports does (the
    * store stamps the system clock's), so that a test moving the clock orders creations without
-   * waiting for a second of real time to pass.
+   * waiting for a second of real time to pass. Likewise the {@code deletionTimestamp} a delete
+   * stamps on an object it only marks (one with finalizers: the store keeps it, marked, until they
+   * are removed), so that the time a finalizer sees the deletion asked for is the clock's.
    */
   @Override
   public void processEvent(
@@ -505,6 +521,15 @@ final class CrudStore extends KubernetesCrudDispatcher {
           .setCreationTimestamp(clock.instant().truncatedTo(ChronoUnit.SECONDS).toString());
       state = Serialization.asJson(resource);
       create.stored = state;
+    } else if (Boolean.TRUE.equals(deleting.get())
+        && resource != null
+        && newState != null
+        && resource.getMetadata().getDeletionTimestamp() != null) {
+      // The store marks an object with finalizers (it keeps one already marked as it is).
+      resource
+          .getMetadata()
+          .setDeletionTimestamp(clock.instant().truncatedTo(ChronoUnit.SECONDS).toString());
+      state = Serialization.asJson(resource);
     }
     String previous =
         oldAttributes == null || !path.startsWith(CRD_COLLECTION) ? null : map.get(oldAttributes);
