@@ -223,7 +223,7 @@ public final class GatewayMetrics {
       Double generation = ctx.generationSeconds();
       if (generation != null && ctx.stream() && usage.outputTokens() > 1) {
         meters
-            .timePerOutputToken()
+            .timePerOutputToken(ctx.operationName())
             .record((long) (generation * 1e9 / (usage.outputTokens() - 1)), TimeUnit.NANOSECONDS);
       }
     }
@@ -298,7 +298,7 @@ public final class GatewayMetrics {
     private final Map<DurationKey, Timer> durations = new ConcurrentHashMap<>();
     private final DistributionSummary[] tokens = new DistributionSummary[TokenType.values().length];
     private final Map<String, Timer> ttfts = new ConcurrentHashMap<>();
-    private volatile Timer timePerOutputToken;
+    private final Map<String, Timer> timesPerOutputToken = new ConcurrentHashMap<>();
     private volatile Counter cost;
     private volatile Counter refusals;
 
@@ -381,19 +381,21 @@ public final class GatewayMetrics {
                   .register(registry));
     }
 
-    Timer timePerOutputToken() {
-      Timer timer = timePerOutputToken;
-      if (timer == null) {
-        timer =
-            Timer.builder("gen_ai.server.time_per_output_token")
-                .description("Time per output token after the first (the inverse of tokens/s)")
-                .tags(tags)
-                .publishPercentileHistogram()
-                .maximumExpectedValue(Duration.ofSeconds(10))
-                .register(registry);
-        timePerOutputToken = timer;
-      }
-      return timer;
+    /**
+     * The time per output token of {@code operation}, tagged as time to first token is (the same
+     * fixed set of operation names, cached per target like it), so the two can be read together.
+     */
+    Timer timePerOutputToken(String operation) {
+      return cached(
+          timesPerOutputToken,
+          operation,
+          o ->
+              Timer.builder("gen_ai.server.time_per_output_token")
+                  .description("Time per output token after the first (the inverse of tokens/s)")
+                  .tags(tags.and("operation", o))
+                  .publishPercentileHistogram()
+                  .maximumExpectedValue(Duration.ofSeconds(10))
+                  .register(registry));
     }
 
     DistributionSummary tokens(TokenType type) {

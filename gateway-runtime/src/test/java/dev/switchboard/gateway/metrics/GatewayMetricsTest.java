@@ -139,6 +139,38 @@ class GatewayMetricsTest {
         .endsWith(" 1");
   }
 
+  /**
+   * Time per output token carries the request's {@code operation} as time to first token does: a
+   * streamed chat and a streamed stored-response retrieve of the same target are two series, each
+   * with its own figure (9 output tokens after the first in 0.9 s and 1.8 s).
+   */
+  @Test
+  void timePerOutputTokenIsTaggedWithTheOperation() {
+    ManualClock clock = new ManualClock();
+    PlannedTarget t = target("p", "m", "stable");
+    RequestContext chat = new RequestContext("c", Operation.CHAT_COMPLETIONS, clock);
+    RequestContext retrieve =
+        new RequestContext("s", Operation.RESPONSES, "response_retrieve", clock);
+    for (RequestContext ctx : List.of(chat, retrieve)) {
+      ctx.target(t);
+      ctx.stream(true);
+      ctx.usage(new TokenUsage(5, 10, 0, 0, 0));
+      ctx.firstToken();
+    }
+    clock.advance(900);
+    chat.finish(200, "success", null);
+    clock.advance(900);
+    retrieve.finish(200, "success", null);
+    metrics.request(chat);
+    metrics.request(retrieve);
+
+    String tpot = "gen_ai_server_time_per_output_token_seconds_sum";
+    assertThat(line(tpot, "operation=\"chat\"")).contains("provider=\"p\"").endsWith(" 0.1");
+    assertThat(line(tpot, "operation=\"response_retrieve\"")).endsWith(" 0.2");
+    assertThat(line("gen_ai_server_time_per_output_token_seconds_count", "operation=\"chat\""))
+        .endsWith(" 1");
+  }
+
   @Test
   void requestWithoutTargetIsCountedUnderNone() {
     RequestContext ctx = new RequestContext("r", Operation.CHAT_COMPLETIONS, new ManualClock());
