@@ -36,6 +36,13 @@ public record RoutingTable(
   /** Name of the Secret that carries one API key per ProviderEndpoint name. */
   public static final String KEYS_SECRET_NAME = "switchboard-provider-keys";
 
+  /**
+   * The name no route or provider may take: the gateway's metrics and logs label a request that
+   * resolved no route, or reached no provider, with it. No Kubernetes object name holds '_', so
+   * only a hand-written table (file mode) could use it, and its series would be merged with those.
+   */
+  public static final String RESERVED_NAME = "_none";
+
   public RoutingTable {
     providers = providers == null ? Map.of() : providers;
     policies = policies == null ? Map.of() : policies;

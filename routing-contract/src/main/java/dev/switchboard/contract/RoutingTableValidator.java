@@ -70,6 +70,16 @@ public final class RoutingTableValidator {
     for (RoutingTable.Route route : table.routes()) {
       String where = "route " + route.name();
       Problems.At at = problems.at(route.name());
+      if (RoutingTable.RESERVED_NAME.equals(route.name())) {
+        at.add(
+            Check.ROUTE_NAME_RESERVED,
+            "name",
+            where
+                + ": the name '"
+                + RoutingTable.RESERVED_NAME
+                + "' is reserved (metrics label requests without a route with it); rename the"
+                + " route");
+      }
       if (route.model() == null || route.model().isBlank()) {
         at.add(Check.ROUTE_MODEL_EMPTY, "model", where + ": model name is empty");
       }
@@ -258,6 +268,17 @@ public final class RoutingTableValidator {
   private static void checkProvider(
       String name, RoutingTable.Provider provider, Problems problems) {
     Problems.At at = problems.at(name);
+    if (RoutingTable.RESERVED_NAME.equals(name)) {
+      at.add(
+          Check.PROVIDER_NAME_RESERVED,
+          "name",
+          "provider "
+              + name
+              + ": the name '"
+              + RoutingTable.RESERVED_NAME
+              + "' is reserved (metrics label requests that reached no provider with it); rename"
+              + " the provider");
+    }
     provider
         .models()
         .forEach(

@@ -78,6 +78,44 @@ class RoutingTableValidatorTest {
                 TableProblem.Check.ROUTE_TARGET_WEIGHT, List.of("r2"), "targets[1].weight"));
   }
 
+  /** The metrics' label for "no route" / "no provider" is no name a table may give either. */
+  @Test
+  void theReservedNameIsNoRouteOrProviderName() {
+    RoutingTable base =
+        RoutingTableCodecTest.sample(
+            Map.of(
+                RoutingTable.RESERVED_NAME,
+                provider(RoutingTable.RESERVED_NAME, "https://api.openai.com/v1")));
+    RoutingTable.Route route = base.routes().get(0);
+    RoutingTable table =
+        new RoutingTable(
+            1,
+            null,
+            "default",
+            base.providers(),
+            base.policies(),
+            List.of(
+                new RoutingTable.Route(
+                    RoutingTable.RESERVED_NAME,
+                    route.model(),
+                    route.aliases(),
+                    route.policy(),
+                    route.revision(),
+                    List.of(
+                        new RoutingTable.Target(
+                            RoutingTable.RESERVED_NAME, "gpt-4o-2024-08-06", 100, 0)),
+                    List.of(),
+                    null)));
+
+    assertThat(RoutingTableValidator.problems(table))
+        .extracting(TableProblem::check, TableProblem::subjects, TableProblem::field)
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple(
+                TableProblem.Check.PROVIDER_NAME_RESERVED, List.of("_none"), "name"),
+            org.assertj.core.groups.Tuple.tuple(
+                TableProblem.Check.ROUTE_NAME_RESERVED, List.of("_none"), "name"));
+  }
+
   @Test
   void rejectsBadUrlsAndUnknownSchemaVersions() {
     RoutingTable badUrl =

@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.request;
 
+import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.determinism.Determinism;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.routing.ResolvedRoute;
@@ -153,9 +154,10 @@ public final class RequestContext {
    * named so: a ModelRoute's name is a Kubernetes object name (lowercase alphanumerics, '-' and
    * '.'), which never holds '_', so a route named {@code none} keeps series of its own. Also free
    * of PromQL regex metacharacters ({@code route!~"$route"} stays literal, as {@code (none)} would
-   * not).
+   * not). A hand-written table naming a route or provider so is refused ({@link
+   * RoutingTable#RESERVED_NAME}).
    */
-  public static final String NO_ROUTE = "_none";
+  public static final String NO_ROUTE = RoutingTable.RESERVED_NAME;
 
   /** The target that served (or last failed) the request; null before the first attempt. */
   public PlannedTarget target() {

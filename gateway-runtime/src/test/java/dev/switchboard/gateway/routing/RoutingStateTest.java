@@ -95,6 +95,41 @@ class RoutingStateTest {
     assertThat(state.lastReload()).get().extracting(ReloadResult::result).isEqualTo("rejected");
   }
 
+  /**
+   * A hand-written table (file mode: the operator's names never hold '_') naming a route or a
+   * provider {@code _none}, the metrics' label for a request without one, would merge its series
+   * with those: it is refused with a message saying so, and the previous table keeps serving.
+   */
+  @Test
+  void aRouteOrProviderNamedAsTheMetricsNoneIsRefusedAndThePreviousTableKeepsServing() {
+    state.apply(RoutingTableCodec.encode(table("a")), "test");
+    RoutingSnapshot before = state.current().orElseThrow();
+
+    ReloadResult route = state.apply(RoutingTableCodec.encode(table("_none")), "file");
+    ReloadResult provider =
+        state.apply(
+            RoutingTableCodec.encode(
+                TestTables.table(
+                    List.of(provider("_none", "http://127.0.0.1:1/v1", true)),
+                    List.of(route("b", List.of(), target("_none", "m", 0))))),
+            "file");
+
+    assertThat(route.result()).isEqualTo(ReloadResult.REJECTED);
+    assertThat(route.problems())
+        .singleElement()
+        .asString()
+        .contains("route _none", "'_none' is reserved", "rename the route");
+    assertThat(provider.result()).isEqualTo(ReloadResult.REJECTED);
+    assertThat(provider.problems())
+        .singleElement()
+        .asString()
+        .contains("provider _none", "'_none' is reserved", "rename the provider");
+    assertThat(state.current()).containsSame(before);
+    // A name that merely contains it is the user's own.
+    assertThat(state.apply(RoutingTableCodec.encode(table("a_none")), "file").result())
+        .isEqualTo(ReloadResult.APPLIED);
+  }
+
   @Test
   void theConfigVersionIsRecomputedFromContent() {
     String tampered =

@@ -94,6 +94,16 @@ class RejectedTableTest {
     CASES.put(
         Check.PROVIDER_COMMITMENT,
         new Case(t -> p(t).putObject("commitment").put("tokensPerMonth", 1000), CHAT));
+    // A name only a hand-written table can hold (no Kubernetes name has '_'): no ModelRoute is it.
+    CASES.put(
+        Check.PROVIDER_NAME_RESERVED,
+        new Case(
+            t -> {
+              ObjectNode q = (ObjectNode) ((ObjectNode) t.get("providers")).remove("q");
+              ((ObjectNode) t.get("providers")).set("_none", q.put("name", "_none"));
+              ((ObjectNode) route(t, 1).get("targets").get(0)).put("provider", "_none");
+            },
+            Set.of()));
     CASES.put(Check.POLICY_STRATEGY, new Case(t -> pol(t).put("strategy", "bogus"), CHAT));
     CASES.put(
         Check.POLICY_SCHEDULE_STRATEGY,
@@ -113,6 +123,7 @@ class RejectedTableTest {
     CASES.put(
         Check.POLICY_EXPLORATION_SHARE, new Case(t -> pol(t).put("explorationShare", 2.0), CHAT));
     CASES.put(Check.POLICY_ON_RETIRED, new Case(t -> pol(t).put("onRetired", "bogus"), CHAT));
+    CASES.put(Check.ROUTE_NAME_RESERVED, new Case(t -> route(t, 1).put("name", "_none"), Set.of()));
     CASES.put(Check.ROUTE_MODEL_EMPTY, new Case(t -> chat(t).put("model", ""), CHAT));
     CASES.put(
         Check.ROUTE_MODEL_NAME_CLAIMED_TWICE,
