@@ -42,9 +42,10 @@ import java.util.function.Function;
  * client's disconnect does not cancel them. Mirrored calls go through the provider's bulkhead and
  * quota like any attempt — when either is exhausted the mirror is skipped, never queued — and are
  * not counted in the serving metrics (the evaluation has its own figures on the admin port). The
- * provider bills them all the same, so every answered mirror (baseline replay and candidate) is
- * counted in the {@link CommitmentLedger}, priced like a served answer at the price window in force
- * when it ends.
+ * baseline's mirror is admitted first: when it is skipped, no candidate is sent either (an answer
+ * without the baseline's makes no pair, and would be billed all the same). The provider bills them
+ * all the same, so every answered mirror (baseline replay and candidate) is counted in the {@link
+ * CommitmentLedger}, priced like a served answer at the price window in force when it ends.
  *
  * <p>Consumers opt out by label: a request whose consumer carries the evaluation's {@code
  * noMirrorLabel} ({@code name=value}) is never mirrored. The labels come from {@link
@@ -120,21 +121,44 @@ public final class EvaluationStage implements Stage {
     body.put("stream", true);
     body.putObject("stream_options").put("include_usage", true);
     boolean excerpts = route.logsBodies();
-    Future<AnswerMeasures> base = mirror(primary, baseline, body, "-eval-baseline");
-    for (PlannedTarget candidate : candidates) {
-      Future<AnswerMeasures> answer = mirror(primary, candidate, body, "-eval");
-      Future.all(base, answer)
-          .onComplete(
-              done ->
+    // The baseline's mirror is admitted first (its key, quota and bulkhead are decided here, at
+    // once unless its bulkhead queues it briefly or a shared quota asks the store): a candidate's
+    // answer without the baseline's makes no pair, so when the baseline is skipped no candidate is
+    // sent (or billed) either, and each is counted as skipped with it.
+    admit(baseline)
+        .onComplete(
+            admitted -> {
+              Admission admission = admitted.result();
+              if (admission == null) {
+                for (PlannedTarget candidate : candidates) {
                   recorder.record(
                       route.name(),
                       evaluation.id(),
                       baseline.id(),
                       candidate.id(),
-                      base.result(),
-                      answer.result(),
-                      excerpts));
-    }
+                      AnswerMeasures.SKIPPED,
+                      AnswerMeasures.SKIPPED,
+                      excerpts);
+                }
+                return;
+              }
+              Future<AnswerMeasures> base =
+                  send(primary, baseline, body, "-eval-baseline", admission);
+              for (PlannedTarget candidate : candidates) {
+                Future<AnswerMeasures> answer = mirror(primary, candidate, body, "-eval");
+                Future.all(base, answer)
+                    .onComplete(
+                        done ->
+                            recorder.record(
+                                route.name(),
+                                evaluation.id(),
+                                baseline.id(),
+                                candidate.id(),
+                                base.result(),
+                                answer.result(),
+                                excerpts));
+              }
+            });
     return true;
   }
 
@@ -155,12 +179,68 @@ public final class EvaluationStage implements Stage {
     return labels.containsKey(name) && (value == null || value.equals(labels.get(name)));
   }
 
+  /** What a mirrored call may be sent with: its key, and its bulkhead slot (null: no limit). */
+  private record Admission(Optional<String> key, SlotPermit permit) {}
+
+  /**
+   * Takes what a mirrored call to {@code target} needs before it is sent — the provider's key, a
+   * unit of its quota, a bulkhead slot — or completes with null when one is missing (no key, quota
+   * or bulkhead exhausted: the mirror is skipped, never queued beyond the bulkhead's short wait).
+   * Never fails.
+   */
+  private Future<Admission> admit(PlannedTarget target) {
+    Optional<String> key;
+    try {
+      key = ExecuteStage.key(state, target);
+    } catch (UpstreamFailure noKey) {
+      return Future.succeededFuture();
+    }
+    ProviderGuard guard = resilience.guard(target.provider());
+    Promise<Admission> admitted = Promise.promise();
+    guard
+        .takeQuota()
+        .onComplete(
+            quota -> {
+              if (quota.failed() || !quota.result()) {
+                admitted.complete();
+                return;
+              }
+              guard
+                  .acquire(target.target().model())
+                  .onComplete(
+                      slot -> {
+                        if (slot.failed()) {
+                          guard.giveBackQuota();
+                          admitted.complete();
+                        } else {
+                          admitted.complete(new Admission(key, slot.result()));
+                        }
+                      });
+            });
+    return admitted.future();
+  }
+
   /**
    * One mirrored call; its future always succeeds (a failure is a failed measure, a call never sent
    * — no key, quota or bulkhead — {@link AnswerMeasures#SKIPPED}).
    */
   private Future<AnswerMeasures> mirror(
       RequestContext primary, PlannedTarget target, ObjectNode body, String suffix) {
+    return admit(target)
+        .compose(
+            admission ->
+                admission == null
+                    ? Future.succeededFuture(AnswerMeasures.SKIPPED)
+                    : send(primary, target, body, suffix, admission));
+  }
+
+  /** Sends an admitted mirrored call and measures its answer; the future always succeeds. */
+  private Future<AnswerMeasures> send(
+      RequestContext primary,
+      PlannedTarget target,
+      ObjectNode body,
+      String suffix,
+      Admission admission) {
     Promise<AnswerMeasures> measured = Promise.promise();
     RequestContext ctx =
         new RequestContext(primary.requestId() + suffix, primary.operation(), primary.clock());
@@ -168,44 +248,17 @@ public final class EvaluationStage implements Stage {
     ctx.route(primary.route());
     ctx.target(target);
     ctx.stream(true);
-    Optional<String> key;
-    try {
-      key = ExecuteStage.key(state, target);
-    } catch (UpstreamFailure noKey) {
-      measured.complete(AnswerMeasures.SKIPPED);
-      return measured.future();
-    }
-    Optional<String> upstreamKey = key;
-    ProviderGuard guard = resilience.guard(target.provider());
-    guard
-        .takeQuota()
-        .onComplete(
-            quota -> {
-              if (quota.failed() || !quota.result()) {
-                measured.complete(AnswerMeasures.SKIPPED);
-                return;
-              }
-              Buffer bytes =
-                  UpstreamAdapters.forProvider(target.provider())
-                      .encodeRequest(body, target, Operation.CHAT_COMPLETIONS, true);
-              guard
-                  .acquire(target.target().model())
-                  .onFailure(
-                      full -> {
-                        guard.giveBackQuota();
-                        measured.complete(AnswerMeasures.SKIPPED);
-                      })
-                  .onSuccess(
-                      permit ->
-                          caller
-                              .openStream(
-                                  target, Operation.CHAT_COMPLETIONS, bytes, ctx, upstreamKey)
-                              .onSuccess(upstream -> drain(ctx, upstream, permit, measured))
-                              .onFailure(
-                                  err -> {
-                                    release(permit);
-                                    measured.complete(AnswerMeasures.failure(elapsedMs(ctx)));
-                                  }));
+    SlotPermit permit = admission.permit();
+    Buffer bytes =
+        UpstreamAdapters.forProvider(target.provider())
+            .encodeRequest(body, target, Operation.CHAT_COMPLETIONS, true);
+    caller
+        .openStream(target, Operation.CHAT_COMPLETIONS, bytes, ctx, admission.key())
+        .onSuccess(upstream -> drain(ctx, upstream, permit, measured))
+        .onFailure(
+            err -> {
+              release(permit);
+              measured.complete(AnswerMeasures.failure(elapsedMs(ctx)));
             });
     return measured.future();
   }

@@ -43,10 +43,12 @@ class EvaluationLikeWithLikeIT {
             dir,
             new MockProviderOptions()
                 .keys("sk-t")
-                .models("base", "other", "wordy")
+                .models("base", "other", "wordy", "fallback", "unpaired")
                 .persona("base", 1.0, 0.0)
                 .persona("other", 1.0, 0.0)
-                .persona("wordy", 1.25, 0.0),
+                .persona("wordy", 1.25, 0.0)
+                .persona("fallback", 1.0, 0.0)
+                .persona("unpaired", 1.25, 0.0),
             EvaluationLikeWithLikeIT::table,
             Map.of("mock", "sk-t"));
     mock = gateway.mock();
@@ -99,9 +101,24 @@ class EvaluationLikeWithLikeIT {
             .withEvaluation(
                 new RoutingTable.Evaluation(
                     "e3", List.of(target("nokey", "wordy", 0)), 1.0, null, null, "mock/base"));
+    // "unkeyed-baseline": its baseline's provider has no key, so the client is served by the
+    // fallback (failover) and the baseline's mirror is skipped; its candidate has a key.
+    RoutingTable.Route unkeyedBaseline =
+        new RoutingTable.Route(
+                "unkeyed-baseline",
+                "unkeyed-baseline",
+                List.of(),
+                null,
+                1,
+                List.of(target("nokey", "base", 0), target("mock", "fallback", 1)),
+                List.of(),
+                null)
+            .withEvaluation(
+                new RoutingTable.Evaluation(
+                    "e4", List.of(target("mock", "unpaired", 0)), 1.0, null, null, "nokey/base"));
     return TestTables.table(
         List.of(provider("mock", mock.baseUrl(), true), provider("nokey", mock.baseUrl(), true)),
-        List.of(elsewhere, self, keyless));
+        List.of(elsewhere, self, keyless, unkeyedBaseline));
   }
 
   @AfterAll
@@ -178,5 +195,40 @@ class EvaluationLikeWithLikeIT {
     // The baseline replays: one per request of "self" and "keyless" (the keyless pair is still
     // sent to the baseline, which has a key), none for "elsewhere".
     assertThat(mock.attempts("other")).isEqualTo(REQUESTS);
+  }
+
+  /**
+   * A sampled request whose baseline mirror cannot be sent (its provider has no key) sends no
+   * candidate either: a candidate's answer alone makes no pair, and the provider would bill it.
+   * Both are counted as skipped, neither as a request nor a failure.
+   */
+  @Test
+  void aSkippedBaselineSendsNoCandidateAndCountsThemSkipped() throws Exception {
+    ask("unkeyed-baseline", REQUESTS);
+    JsonNode[] entry = new JsonNode[1];
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              GatewayHarness.JSON
+                  .readTree(gateway.admin("/admin/evaluations").body())
+                  .path("candidates")
+                  .forEach(
+                      c -> {
+                        if ("unkeyed-baseline".equals(c.path("route").asText())) {
+                          entry[0] = c;
+                        }
+                      });
+              return entry[0] != null && entry[0].path("baselineSkipped").asLong() == REQUESTS;
+            });
+    // Every client request was served, by the fallback.
+    assertThat(mock.attempts("fallback")).isEqualTo(REQUESTS);
+    // The candidate was never called (it used to be sent, and billed, for every request).
+    assertThat(mock.attempts("unpaired")).isZero();
+    assertThat(entry[0].path("target").asText()).isEqualTo("mock/unpaired");
+    assertThat(entry[0].path("candidateSkipped").asLong()).isEqualTo(REQUESTS);
+    assertThat(entry[0].path("requests").asLong()).isZero();
+    assertThat(entry[0].path("candidateFailures").asLong()).isZero();
+    assertThat(entry[0].path("baselineFailures").asLong()).isZero();
   }
 }
