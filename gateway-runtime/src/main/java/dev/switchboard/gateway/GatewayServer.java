@@ -332,7 +332,8 @@ public final class GatewayServer {
               metrics.request(call);
               log.write(call);
             },
-            consumerGate.consumerStage());
+            consumerGate.consumerStage(),
+            RequestDeadline.configuredMaxMs());
     int instances =
         options.port() == 0 ? 1 : Math.max(1, Runtime.getRuntime().availableProcessors());
     HttpServerOptions publicOptions = publicServerOptions(options);

@@ -8,6 +8,7 @@ import dev.switchboard.gateway.pipeline.IdentifyStage;
 import dev.switchboard.gateway.pipeline.ValidateStage;
 import dev.switchboard.gateway.request.Caller;
 import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.resilience.RequestDeadline;
 import dev.switchboard.gateway.responses.ResponseLocation;
 import dev.switchboard.gateway.responses.ResponseLocations;
 import dev.switchboard.gateway.responses.StoredResponseQuery;
@@ -18,9 +19,9 @@ import dev.switchboard.gateway.security.KeyScrubber;
 import dev.switchboard.gateway.security.LineKeyScrubber;
 import dev.switchboard.gateway.time.GatewayClock;
 import dev.switchboard.gateway.upstream.AttemptTimeouts;
-import dev.switchboard.gateway.upstream.FailureKind;
 import dev.switchboard.gateway.upstream.JsonAttemptTimer;
 import dev.switchboard.gateway.upstream.Operation;
+import dev.switchboard.gateway.upstream.UpstreamCaller;
 import dev.switchboard.gateway.upstream.UpstreamClients;
 import dev.switchboard.gateway.upstream.UpstreamFailure;
 import dev.switchboard.gateway.upstream.UpstreamRequests;
@@ -59,9 +60,11 @@ import org.slf4j.LoggerFactory;
  * {@code upstream_auth_failed}, no provider text) and recorded as a credentials rejection. Every
  * call is accounted as the proxied requests are (metrics and a request log line), under an {@code
  * operation} of its own ({@link StoredResponseQuery.Endpoint#operationName()}), with the provider
- * and target that hold the response and no route. An identified consumer's rate limits apply to
- * every call (its budget does not: nothing is billed); its model access was checked when its
- * request produced the response, which only it may call.
+ * and target that hold the response and no route. Every call has a proxied request's deadline
+ * ({@link RequestDeadline}: its timeouts are capped by what is left of it; a streamed retrieve is
+ * bounded only by one the client asked for). An identified consumer's rate limits apply to every
+ * call (its budget does not: nothing is billed); its model access was checked when its request
+ * produced the response, which only it may call.
  */
 public final class ResponsesStateHandler {
 
@@ -81,6 +84,7 @@ public final class ResponsesStateHandler {
   private final GatewayClock clock;
   private final Consumer<RequestContext> account;
   private final ConsumerStage consumers;
+  private final long maxDeadlineMs;
 
   /**
    * @param identify the consumer keys in force: once they are required, these endpoints (answered
@@ -90,6 +94,8 @@ public final class ResponsesStateHandler {
    * @param account records a finished call (metrics and the request log line)
    * @param consumers the identified consumer's rate limits, which every call passes (its budget
    *     not: nothing is billed)
+   * @param maxDeadlineMs the overall request deadline, as for a proxied request (clients may ask
+   *     for less with {@value RequestDeadline#HEADER})
    */
   public ResponsesStateHandler(
       RoutingState state,
@@ -99,7 +105,8 @@ public final class ResponsesStateHandler {
       Consumer<RoutingTable.Provider> credentialsRejected,
       GatewayClock clock,
       Consumer<RequestContext> account,
-      ConsumerStage consumers) {
+      ConsumerStage consumers,
+      long maxDeadlineMs) {
     this.state = state;
     this.clients = clients;
     this.locations = locations;
@@ -108,6 +115,7 @@ public final class ResponsesStateHandler {
     this.clock = clock;
     this.account = account;
     this.consumers = consumers;
+    this.maxDeadlineMs = maxDeadlineMs;
   }
 
   /** {@code GET /v1/responses/:id}. */
@@ -140,6 +148,12 @@ public final class ResponsesStateHandler {
                 Operation.RESPONSES,
                 endpoint.operationName(),
                 clock));
+    // The request's deadline, as a proxied request's (ResolveRouteStage): every timeout of the
+    // call is capped by what is left of it.
+    long deadlineMs =
+        RequestDeadline.forHeader(rc.request().getHeader(RequestDeadline.HEADER), maxDeadlineMs);
+    call.ctx.deadlineNanos(call.ctx.startNanos() + deadlineMs * 1_000_000L);
+    call.askedDeadline = deadlineMs < maxDeadlineMs;
     HttpServerResponse out = rc.response();
     out.putHeader("x-request-id", call.ctx.requestId());
     // The client leaving resets the provider's request, whichever path (JSON or stream) it is on.
@@ -289,7 +303,8 @@ public final class ResponsesStateHandler {
               "no_key"));
       return;
     }
-    AttemptTimeouts timeouts = AttemptTimeouts.of(provider);
+    AttemptTimeouts own = AttemptTimeouts.of(provider);
+    AttemptTimeouts timeouts = own.cappedAt(call.ctx.remainingMs());
     URI base = URI.create(UpstreamRequests.baseUrl(provider));
     String path = adapter.path(provider, "", Operation.RESPONSES);
     int query = path.indexOf('?');
@@ -331,8 +346,10 @@ public final class ResponsesStateHandler {
                 timedOut(
                     call,
                     sent,
-                    timeout(provider, "first-token", timeouts.firstTokenMs(), call.ctx)),
-            () -> timedOut(call, sent, timeout(provider, "total", timeouts.totalMs(), call.ctx)));
+                    timeout("first-token", timeouts.firstTokenMs(), own.firstTokenMs(), call.ctx)),
+            () ->
+                timedOut(
+                    call, sent, timeout("total", timeouts.totalMs(), own.totalMs(), call.ctx)));
     clients
         .clientFor(provider)
         .request(options)
@@ -479,6 +496,13 @@ public final class ResponsesStateHandler {
     final RequestContext ctx;
     private boolean accounted;
 
+    /**
+     * Whether the client asked for a deadline shorter than the gateway's ({@value
+     * RequestDeadline#HEADER}): only such a deadline bounds a streamed retrieve, which no total
+     * timeout does (it may follow a background response for as long as that runs).
+     */
+    boolean askedDeadline;
+
     /** The consumer's admission, settled when the call ends; null without one. */
     ConsumerStage.Unbilled unbilled;
 
@@ -555,7 +579,14 @@ public final class ResponsesStateHandler {
             clock,
             timeouts.streamIdleMs(),
             call.ctx.requestId(),
-            call.ctx::firstToken)
+            call.ctx::firstToken,
+            call.askedDeadline ? call.ctx.deadlineNanos() : 0,
+            () ->
+                ErrorMapping.toOpenAiError(
+                    UpstreamFailure.deadlineTimeout(
+                        call.ctx.target().id()
+                            + " streamed a stored response past the request's deadline"),
+                    call.ctx))
         .start();
   }
 
@@ -638,21 +669,14 @@ public final class ResponsesStateHandler {
 
   /**
    * The provider sent no answer head within its {@code timeouts.firstToken}, or not the whole
-   * answer within its {@code timeouts.total}: the error a plain call gets for the same timeout
-   * ({@link ErrorMapping}, 504 {@code upstream_timeout}, error class {@code timeout}).
+   * answer within its {@code timeouts.total}, or the request's deadline cut either shorter and was
+   * reached ({@code ms < ownMs}): the error a plain call gets for the same timeout ({@link
+   * ErrorMapping}, 504 {@code upstream_timeout}, error class {@code timeout}).
    */
-  private static OpenAiError timeout(
-      RoutingTable.Provider provider, String which, long ms, RequestContext ctx) {
+  private static OpenAiError timeout(String which, long ms, long ownMs, RequestContext ctx) {
+    UpstreamFailure f = UpstreamCaller.timeout(which, ms, ownMs, ctx.target());
     return ErrorMapping.toOpenAiError(
-        new UpstreamFailure(
-            FailureKind.TIMEOUT,
-            provider.name()
-                + " exceeded its "
-                + which
-                + " timeout of "
-                + ms
-                + " ms on a stored-response call"),
-        ctx);
+        f.withMessage(f.getMessage() + " on a stored-response call"), ctx);
   }
 
   private static OpenAiError unreachable(String id) {

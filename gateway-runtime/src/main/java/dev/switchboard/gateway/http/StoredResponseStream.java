@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Supplier;
 
 /**
  * Relays a streamed retrieve ({@code GET /v1/responses/{id}?stream=true}) to the client as the
@@ -53,6 +54,8 @@ final class StoredResponseStream {
   private final long idleMs;
   private final String requestId;
   private final Runnable firstEvent;
+  private final long deadlineNanos;
+  private final Supplier<OpenAiError> pastDeadline;
   private boolean firstEventTold;
 
   /** When the provider last sent something, on {@link #clock}. */
@@ -90,6 +93,9 @@ final class StoredResponseStream {
    * @param requestId the call's request id, quoted in the stalled stream's error message
    * @param firstEvent told once, when the first whole event went to the client (its time to first
    *     token)
+   * @param deadlineNanos when the stream must have ended, on {@code clock} (the deadline the client
+   *     asked for); 0: none
+   * @param pastDeadline the error that ends a stream still going at {@code deadlineNanos}
    */
   StoredResponseStream(
       HttpServerResponse out,
@@ -101,7 +107,9 @@ final class StoredResponseStream {
       GatewayClock clock,
       long idleMs,
       String requestId,
-      Runnable firstEvent) {
+      Runnable firstEvent,
+      long deadlineNanos,
+      Supplier<OpenAiError> pastDeadline) {
     this.out = out;
     this.req = req;
     this.resp = resp;
@@ -112,6 +120,8 @@ final class StoredResponseStream {
     this.idleMs = idleMs;
     this.requestId = requestId;
     this.firstEvent = firstEvent;
+    this.deadlineNanos = deadlineNanos;
+    this.pastDeadline = pastDeadline;
   }
 
   /** Opens the client's stream (its head goes out at once) and relays the provider's. */
@@ -125,17 +135,23 @@ final class StoredResponseStream {
     resp.exceptionHandler(this::broken);
     resp.endHandler(v -> end());
     lastNanos = clock.nanoTime();
-    idleTimer = clock.setTimer(idleMs, this::checkIdle);
+    idleTimer = clock.setTimer(nextCheckMs(idleMs), this::checkIdle);
     out.writeHead(); // the client knows at once that the stream is open
   }
 
   /**
    * Chunks only note when they arrived; the one timer is set again for the silence still missing
-   * when it fires early, so a busy stream costs no timer per chunk.
+   * when it fires early, so a busy stream costs no timer per chunk. The same timer watches the
+   * deadline: it never sleeps past it.
    */
   private void checkIdle(long id) {
     idleTimer = -1;
     if (closed || out.closed() || out.ended()) {
+      return;
+    }
+    if (deadlineNanos != 0 && clock.nanoTime() >= deadlineNanos) {
+      fail(pastDeadline.get());
+      req.reset(); // after the terminal event, as for a stalled stream
       return;
     }
     if (paused) {
@@ -143,11 +159,20 @@ final class StoredResponseStream {
     }
     long silentMs = (clock.nanoTime() - lastNanos) / 1_000_000;
     if (silentMs < idleMs) {
-      idleTimer = clock.setTimer(Math.max(1, idleMs - silentMs), this::checkIdle);
+      idleTimer = clock.setTimer(nextCheckMs(idleMs - silentMs), this::checkIdle);
       return;
     }
     stalled();
     req.reset(); // after the terminal event: the reset's own failure finds the stream closed
+  }
+
+  /** {@code silenceLeftMs}, or less when the deadline comes first; at least 1 ms. */
+  private long nextCheckMs(long silenceLeftMs) {
+    long wait = silenceLeftMs;
+    if (deadlineNanos != 0) {
+      wait = Math.min(wait, (deadlineNanos - clock.nanoTime() + 999_999) / 1_000_000);
+    }
+    return Math.max(1, wait);
   }
 
   private void stalled() {

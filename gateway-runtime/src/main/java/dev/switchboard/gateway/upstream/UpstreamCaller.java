@@ -670,8 +670,9 @@ public final class UpstreamCaller {
   /**
    * A timeout of {@code ms}; when the request's deadline cut it below the provider's own {@code
    * ownMs}, a {@link UpstreamFailure#deadlineTimeout}: the target kept within its own timeouts.
+   * Also the stored-response calls' ({@code ResponsesStateHandler}), whose timeouts are cut alike.
    */
-  private static UpstreamFailure timeout(String which, long ms, long ownMs, PlannedTarget pt) {
+  public static UpstreamFailure timeout(String which, long ms, long ownMs, PlannedTarget pt) {
     if (ms < ownMs) {
       return UpstreamFailure.deadlineTimeout(
           pt.id()

@@ -17,6 +17,7 @@ import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.gateway.TestTables;
 import dev.switchboard.gateway.logging.RequestLogWriter;
+import dev.switchboard.gateway.resilience.RequestDeadline;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
 import java.net.Socket;
@@ -360,6 +361,57 @@ class StoredResponseCallsIT {
   }
 
   /**
+   * The client's {@code x-switchboard-timeout-ms} bounds a stored-response call as it bounds a
+   * proxied one, well below the provider's own timeouts (the defaults: 30 s first token, 120 s
+   * total): an answer head that comes late ({@code delay}), a JSON body that trickles in ({@code
+   * trickle}: never silent, seconds in all) and a streamed retrieve whose events keep coming
+   * ({@code drip}) all end at the deadline with the 504 a proxied call gets (a stream with its one
+   * terminal error event), accounted as {@code timeout}, and the provider's request is reset. They
+   * used to run until the provider's answer was complete.
+   */
+  @Test
+  void aStoredResponseCallEndsAtTheDeadlineTheClientAskedFor() throws Exception {
+    String id = create("Bound me");
+    long abortsBefore = mock.stats().clientAborts();
+
+    mock.faults().set("*", "delay:4000");
+    assertTimedOut(call("GET", "/v1/responses/" + id, "deadline-head", "500"), "deadline-head");
+    mock.faults().set("*", "trickle:5");
+    assertTimedOut(call("GET", "/v1/responses/" + id, "deadline-body", "1000"), "deadline-body");
+
+    mock.faults().set("*", "drip:400");
+    HttpResponse<String> stream =
+        call("GET", "/v1/responses/" + id + "?stream=true", "deadline-stream", "1000");
+    assertThat(stream.statusCode()).isEqualTo(200);
+    List<dev.switchboard.mock.sse.SseEvent> events =
+        dev.switchboard.mock.sse.SseParser.parseAll(stream.body());
+    dev.switchboard.mock.sse.SseEvent last = events.get(events.size() - 1);
+    assertThat(last.event()).as(stream.body()).isEqualTo("error");
+    assertThat(GatewayHarness.json(last.data()).path("code").asText())
+        .isEqualTo("upstream_timeout");
+    assertThat(events).noneMatch(e -> "response.completed".equals(e.event()));
+    JsonNode line = line("deadline-stream");
+    assertThat(line.path("outcome").asText()).isEqualTo("error");
+    assertThat(line.path("error_class").asText()).isEqualTo("timeout");
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> assertThat(mock.stats().clientAborts()).isGreaterThanOrEqualTo(abortsBefore + 3));
+  }
+
+  private static void assertTimedOut(HttpResponse<String> late, String requestId) throws Exception {
+    assertThat(late.statusCode()).as(late.body()).isEqualTo(504);
+    JsonNode error = GatewayHarness.json(late.body()).path("error");
+    assertThat(error.path("type").asText()).isEqualTo("timeout_error");
+    assertThat(error.path("code").asText()).isEqualTo("upstream_timeout");
+    JsonNode line = line(requestId);
+    assertThat(line.path("status").asInt()).isEqualTo(504);
+    assertThat(line.path("outcome").asText()).isEqualTo("error");
+    assertThat(line.path("error_class").asText()).isEqualTo("timeout");
+  }
+
+  /**
    * A stored response of megabytes is scrubbed on a worker, not on the event loop that serves other
    * requests; an ordinary one stays on the loop. Either reaches the client whole.
    */
@@ -416,9 +468,19 @@ class StoredResponseCallsIT {
 
   private static HttpResponse<String> call(String method, String path, String requestId)
       throws Exception {
+    return call(method, path, requestId, null);
+  }
+
+  /** As {@link #call(String, String, String)}, with {@code x-switchboard-timeout-ms} if given. */
+  private static HttpResponse<String> call(
+      String method, String path, String requestId, String timeoutMs) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(gateway.origin() + path));
+    if (timeoutMs != null) {
+      request.header(RequestDeadline.HEADER, timeoutMs);
+    }
     HttpResponse<String> response =
         gateway.send(
-            HttpRequest.newBuilder(URI.create(gateway.origin() + path))
+            request
                 .timeout(Duration.ofSeconds(20))
                 .header("x-request-id", requestId)
                 .method(
