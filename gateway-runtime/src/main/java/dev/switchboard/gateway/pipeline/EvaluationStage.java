@@ -43,9 +43,9 @@ import java.util.function.Function;
  * quota like any attempt — when either is exhausted the mirror is skipped, never queued — and are
  * not counted in the serving metrics (the evaluation has its own figures on the admin port). The
  * baseline's mirror is admitted first: when it is skipped, no candidate is sent either (an answer
- * without the baseline's makes no pair, and would be billed all the same). The provider bills them
- * all the same, so every answered mirror (baseline replay and candidate) is counted in the {@link
- * CommitmentLedger}, priced like a served answer at the price window in force when it ends.
+ * without the baseline's makes no pair). The provider bills mirrored calls like any other, so every
+ * answered mirror (baseline replay and candidate) is counted in the {@link CommitmentLedger},
+ * priced like a served answer at the price window in force when it ends.
  *
  * <p>Consumers opt out by label: a request whose consumer carries the evaluation's {@code
  * noMirrorLabel} ({@code name=value}) is never mirrored. The labels come from {@link
