@@ -25,6 +25,7 @@ import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfig
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -198,13 +199,39 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
     if (resolution == null) {
       return UpdateControl.noUpdate();
     }
-    UpdateControl<Consumer> control = status(consumer, resolution, tooLarge.get(namespace));
+    UpdateControl<Consumer> control =
+        writtenAndCached(consumer, status(consumer, resolution, tooLarge.get(namespace)), context);
     if (tooLarge.containsKey(namespace)
         && control.getScheduleDelay().map(d -> d > TOO_LARGE_RETRY.toMillis()).orElse(true)) {
       // Tried again: nothing else may happen in the namespace for a while.
       control.rescheduleAfter(TOO_LARGE_RETRY);
     }
     return control;
+  }
+
+  /**
+   * Writes a changed status now and puts the written Consumer into JOSDK's primary cache, returning
+   * the same control without the patch (its reschedule kept). A status patched through the returned
+   * control is not cached by the framework: a reconcile that another Consumer's render queues
+   * before the informer delivers the write would read the old conditions and record their
+   * transition (a Warning or Normal event) a second time.
+   */
+  private static UpdateControl<Consumer> writtenAndCached(
+      Consumer consumer, UpdateControl<Consumer> control, Context<Consumer> context) {
+    if (!control.isPatchStatus()) {
+      return control;
+    }
+    ConsumerStatus next = consumer.getStatus();
+    PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(
+        consumer,
+        context,
+        current -> {
+          current.setStatus(next);
+          return current;
+        });
+    UpdateControl<Consumer> written = UpdateControl.noUpdate();
+    control.getScheduleDelay().ifPresent(written::rescheduleAfter);
+    return written;
   }
 
   /**
