@@ -880,7 +880,20 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
               new RoutingTable.Canary(c.mode(), 0, c.revision(), c.targets(), c.rules()),
               route.evaluation());
       State zero = state.currentStep() == null ? state : state.withStep(state.currentStep(), 0);
-      return new Outcome(off, zero, requeueAfter, transition);
+      RolloutDecision.Transition said = transition;
+      if (said != null && Reason.CANARY_STARTED.wireName().equals(said.reason())) {
+        // The start's event says the share the canary gets, as the table and the status do.
+        said =
+            new RolloutDecision.Transition(
+                said.warning(),
+                said.reason(),
+                said.message()
+                    .replaceFirst(
+                        "takes \\d+% of traffic",
+                        "takes no traffic (its policy's deterministic pinTarget turns the split"
+                            + " off)"));
+      }
+      return new Outcome(off, zero, requeueAfter, said);
     }
   }
 }

@@ -281,6 +281,16 @@ class CanaryRolloutScenarioTest {
         .filteredOn(e -> "SplitDisabledByPinTarget".equals(e.getReason()))
         .singleElement()
         .satisfies(e -> assertThat(e.getType()).isEqualTo("Warning"));
+    // The start's event does not claim the step's share either.
+    assertThat(events())
+        .filteredOn(e -> "CanaryStarted".equals(e.getReason()))
+        .singleElement()
+        .satisfies(
+            e ->
+                assertThat(e.getMessage())
+                    .contains("takes no traffic")
+                    .contains("pinTarget")
+                    .doesNotContain("10%"));
 
     // Later analyses keep saying so without moving the condition's transition time, and without a
     // second event (the recorder folds repeats into one Event's count).
