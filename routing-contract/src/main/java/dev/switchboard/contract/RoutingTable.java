@@ -608,6 +608,11 @@ public record RoutingTable(
       this(name, model, aliases, policy, revision, targets, rules, canary, null);
     }
 
+    /** The same route with another canary arm (null: none). */
+    public Route withCanary(Canary next) {
+      return new Route(name, model, aliases, policy, revision, targets, rules, next, evaluation);
+    }
+
     /** The same route with another evaluation (null: none). */
     public Route withEvaluation(Evaluation next) {
       if (java.util.Objects.equals(evaluation, next)) {

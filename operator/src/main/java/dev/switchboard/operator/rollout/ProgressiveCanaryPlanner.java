@@ -869,16 +869,8 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
         return this;
       }
       RoutingTable.Route off =
-          new RoutingTable.Route(
-              route.name(),
-              route.model(),
-              route.aliases(),
-              route.policy(),
-              route.revision(),
-              route.targets(),
-              route.rules(),
-              new RoutingTable.Canary(c.mode(), 0, c.revision(), c.targets(), c.rules()),
-              route.evaluation());
+          route.withCanary(
+              new RoutingTable.Canary(c.mode(), 0, c.revision(), c.targets(), c.rules()));
       State zero = state.currentStep() == null ? state : state.withStep(state.currentStep(), 0);
       RolloutDecision.Transition said = transition;
       if (said != null && Reason.CANARY_STARTED.wireName().equals(said.reason())) {

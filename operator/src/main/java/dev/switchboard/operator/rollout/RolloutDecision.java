@@ -72,19 +72,7 @@ public record RolloutDecision(
 
   /** The entry without its canary arm: what serves once a canary is rolled back. */
   public static RoutingTable.Route withoutCanary(RoutingTable.Route route) {
-    if (route.canary() == null) {
-      return route;
-    }
-    return new RoutingTable.Route(
-        route.name(),
-        route.model(),
-        route.aliases(),
-        route.policy(),
-        route.revision(),
-        route.targets(),
-        route.rules(),
-        null,
-        route.evaluation());
+    return route.canary() == null ? route : route.withCanary(null);
   }
 
   /**
