@@ -42,10 +42,12 @@ import java.util.function.Function;
  * client's disconnect does not cancel them. Mirrored calls go through the provider's bulkhead and
  * quota like any attempt — when either is exhausted the mirror is skipped, never queued — and are
  * not counted in the serving metrics (the evaluation has its own figures on the admin port). The
- * baseline's mirror is admitted first: when it is skipped, no candidate is sent either (an answer
- * without the baseline's makes no pair). The provider bills mirrored calls like any other, so every
- * answered mirror (baseline replay and candidate) is counted in the {@link CommitmentLedger},
- * priced like a served answer at the price window in force when it ends.
+ * baseline's mirror is admitted first, then the candidates', and nothing is sent before all are
+ * decided: when the baseline is skipped no candidate is sent, and when every candidate is skipped
+ * the baseline is not replayed (an answer without its other half makes no pair). The provider bills
+ * mirrored calls like any other, so every answered mirror (baseline replay and candidate) is
+ * counted in the {@link CommitmentLedger}, priced like a served answer at the price window in force
+ * when it ends.
  *
  * <p>Consumers opt out by label: a request whose consumer carries the evaluation's {@code
  * noMirrorLabel} ({@code name=value}) is never mirrored. The labels come from {@link
@@ -122,44 +124,104 @@ public final class EvaluationStage implements Stage {
     body.putObject("stream_options").put("include_usage", true);
     boolean excerpts = route.logsBodies();
     // The baseline's mirror is admitted first (its key, quota and bulkhead are decided here, at
-    // once unless its bulkhead queues it briefly or a shared quota asks the store): a candidate's
-    // answer without the baseline's makes no pair, so when the baseline is skipped no candidate is
-    // sent (or billed) either, and each is counted as skipped with it.
+    // once unless its bulkhead queues it briefly or a shared quota asks the store), then every
+    // candidate's, and nothing is sent before all are decided: an answer without its other half
+    // makes no pair, yet the provider bills it. So when the baseline is skipped no candidate is
+    // sent, and when every candidate is skipped the baseline's replay is not sent either (its
+    // admission is given back); either way each candidate counts the request as skipped.
     admit(baseline)
         .onComplete(
             admitted -> {
-              Admission admission = admitted.result();
-              if (admission == null) {
-                for (PlannedTarget candidate : candidates) {
+              Admission base = admitted.result();
+              if (base == null) {
+                skipped(route, evaluation, baseline, candidates, excerpts);
+                return;
+              }
+              List<Future<Admission>> admissions = new ArrayList<>(candidates.size());
+              for (PlannedTarget candidate : candidates) {
+                admissions.add(admit(candidate));
+              }
+              Future.join(admissions)
+                  .onComplete(
+                      decided ->
+                          sendAdmitted(
+                              primary,
+                              route,
+                              evaluation,
+                              baseline,
+                              base,
+                              candidates,
+                              admissions,
+                              body,
+                              excerpts));
+            });
+    return true;
+  }
+
+  /**
+   * Sends the baseline's replay and each admitted candidate once every candidate's admission is
+   * decided; with none admitted, gives the baseline's admission back and sends nothing.
+   */
+  private void sendAdmitted(
+      RequestContext primary,
+      ResolvedRoute route,
+      RoutingTable.Evaluation evaluation,
+      PlannedTarget baseline,
+      Admission baseAdmission,
+      List<PlannedTarget> candidates,
+      List<Future<Admission>> admissions,
+      ObjectNode body,
+      boolean excerpts) {
+    boolean anySent = false;
+    for (Future<Admission> admission : admissions) {
+      anySent |= admission.result() != null;
+    }
+    if (!anySent) {
+      // A replay no candidate's answer can pair with would only be billed.
+      release(baseAdmission.permit());
+      resilience.guard(baseline.provider()).giveBackQuota();
+      skipped(route, evaluation, baseline, candidates, excerpts);
+      return;
+    }
+    Future<AnswerMeasures> base = send(primary, baseline, body, "-eval-baseline", baseAdmission);
+    for (int i = 0; i < candidates.size(); i++) {
+      PlannedTarget candidate = candidates.get(i);
+      Admission admission = admissions.get(i).result();
+      Future<AnswerMeasures> answer =
+          admission == null
+              ? Future.succeededFuture(AnswerMeasures.SKIPPED)
+              : send(primary, candidate, body, "-eval", admission);
+      Future.all(base, answer)
+          .onComplete(
+              done ->
                   recorder.record(
                       route.name(),
                       evaluation.id(),
                       baseline.id(),
                       candidate.id(),
-                      AnswerMeasures.SKIPPED,
-                      AnswerMeasures.SKIPPED,
-                      excerpts);
-                }
-                return;
-              }
-              Future<AnswerMeasures> base =
-                  send(primary, baseline, body, "-eval-baseline", admission);
-              for (PlannedTarget candidate : candidates) {
-                Future<AnswerMeasures> answer = mirror(primary, candidate, body, "-eval");
-                Future.all(base, answer)
-                    .onComplete(
-                        done ->
-                            recorder.record(
-                                route.name(),
-                                evaluation.id(),
-                                baseline.id(),
-                                candidate.id(),
-                                base.result(),
-                                answer.result(),
-                                excerpts));
-              }
-            });
-    return true;
+                      base.result(),
+                      answer.result(),
+                      excerpts));
+    }
+  }
+
+  /** Counts a sampled request none of whose mirrors was sent: skipped, baseline and candidates. */
+  private void skipped(
+      ResolvedRoute route,
+      RoutingTable.Evaluation evaluation,
+      PlannedTarget baseline,
+      List<PlannedTarget> candidates,
+      boolean excerpts) {
+    for (PlannedTarget candidate : candidates) {
+      recorder.record(
+          route.name(),
+          evaluation.id(),
+          baseline.id(),
+          candidate.id(),
+          AnswerMeasures.SKIPPED,
+          AnswerMeasures.SKIPPED,
+          excerpts);
+    }
   }
 
   /** A candidate serving this request already is not compared with itself. */
@@ -218,20 +280,6 @@ public final class EvaluationStage implements Stage {
                       });
             });
     return admitted.future();
-  }
-
-  /**
-   * One mirrored call; its future always succeeds (a failure is a failed measure, a call never sent
-   * — no key, quota or bulkhead — {@link AnswerMeasures#SKIPPED}).
-   */
-  private Future<AnswerMeasures> mirror(
-      RequestContext primary, PlannedTarget target, ObjectNode body, String suffix) {
-    return admit(target)
-        .compose(
-            admission ->
-                admission == null
-                    ? Future.succeededFuture(AnswerMeasures.SKIPPED)
-                    : send(primary, target, body, suffix, admission));
   }
 
   /** Sends an admitted mirrored call and measures its answer; the future always succeeds. */

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Evaluation pairs compare like with like: a request whose first planned target is not the
  * evaluation's baseline is not mirrored (its pairs would be pooled into the baseline's figures), a
  * candidate is never compared with itself, and a mirror that is never sent (no key) is counted as
- * skipped, not as the candidate's failure.
+ * skipped, not as the candidate's failure; a request whose baseline or every candidate is skipped
+ * sends nothing at all.
  */
 class EvaluationLikeWithLikeIT {
 
@@ -191,9 +192,12 @@ class EvaluationLikeWithLikeIT {
     assertThat(keyless.path("candidateSkipped").asLong()).isEqualTo(REQUESTS);
     assertThat(keyless.path("requests").asLong()).isZero();
     assertThat(keyless.path("candidateFailures").asLong()).isZero();
-    assertThat(keyless.path("baselineSkipped").asLong()).isZero();
-    // The baseline replays: one per request of "self" and "keyless" (the keyless pair is still
-    // sent to the baseline, which has a key), none for "elsewhere".
+    // Its only candidate skipped, the baseline's replay could make no pair: it is not sent (it
+    // used to be, and billed, for every request) and counts as skipped too.
+    assertThat(keyless.path("baselineSkipped").asLong()).isEqualTo(REQUESTS);
+    assertThat(keyless.path("baselineFailures").asLong()).isZero();
+    // "base" serves the clients of "self" and "keyless" and is replayed for "self" only.
+    assertThat(mock.attempts("base")).isEqualTo(3L * REQUESTS);
     assertThat(mock.attempts("other")).isEqualTo(REQUESTS);
   }
 
