@@ -44,10 +44,10 @@ import java.util.function.Function;
  * not counted in the serving metrics (the evaluation has its own figures on the admin port). The
  * baseline's mirror is admitted first, then the candidates', and nothing is sent before all are
  * decided: when the baseline is skipped no candidate is sent, and when every candidate is skipped
- * the baseline is not replayed (an answer without its other half makes no pair). The provider bills
- * mirrored calls like any other, so every answered mirror (baseline replay and candidate) is
- * counted in the {@link CommitmentLedger}, priced like a served answer at the price window in force
- * when it ends.
+ * the baseline is not replayed (an answer without its other half makes no pair). Each mirror keeps
+ * the request's deadline, as the client's call does. The provider bills mirrored calls like any
+ * other, so every answered mirror (baseline replay and candidate) is counted in the {@link
+ * CommitmentLedger}, priced like a served answer at the price window in force when it ends.
  *
  * <p>Consumers opt out by label: a request whose consumer carries the evaluation's {@code
  * noMirrorLabel} ({@code name=value}) is never mirrored. The labels come from {@link
@@ -296,6 +296,11 @@ public final class EvaluationStage implements Stage {
     ctx.route(primary.route());
     ctx.target(target);
     ctx.stream(true);
+    // The request's deadline, as the client's own call and a shadow copy have (the gateway's
+    // maximum, or less with x-switchboard-timeout-ms): every timeout of the mirror is capped by
+    // what is left of it, so a slow candidate cannot hold a mirror, and its bulkhead slot, for as
+    // long as the provider's own timeouts allow. Cut there, it is that arm's failure.
+    ctx.deadlineNanos(primary.deadlineNanos());
     SlotPermit permit = admission.permit();
     Buffer bytes =
         UpstreamAdapters.forProvider(target.provider())
