@@ -18,6 +18,11 @@ public class EvaluationCandidateStatus {
   @JsonPropertyDescription("Requests both arms answered (the ratios are computed on these).")
   private Long pairs;
 
+  @JsonPropertyDescription(
+      "Mirrors skipped (never sent: no key, quota or bulkhead exhausted): counted neither as"
+          + " requests nor as failures.")
+  private MirrorsSkipped skipped;
+
   @JsonPropertyDescription("Mean output tokens, candidate over baseline.")
   private Interval outputTokensRatio;
 
@@ -71,6 +76,14 @@ public class EvaluationCandidateStatus {
 
   public void setPairs(Long pairs) {
     this.pairs = pairs;
+  }
+
+  public MirrorsSkipped getSkipped() {
+    return skipped;
+  }
+
+  public void setSkipped(MirrorsSkipped skipped) {
+    this.skipped = skipped;
   }
 
   public Interval getOutputTokensRatio() {
@@ -159,6 +172,7 @@ public class EvaluationCandidateStatus {
         && Objects.equals(target, that.target)
         && Objects.equals(requests, that.requests)
         && Objects.equals(pairs, that.pairs)
+        && Objects.equals(skipped, that.skipped)
         && Objects.equals(outputTokensRatio, that.outputTokensRatio)
         && Objects.equals(wordsRatio, that.wordsRatio)
         && Objects.equals(sentencesRatio, that.sentencesRatio)
@@ -177,6 +191,7 @@ public class EvaluationCandidateStatus {
         target,
         requests,
         pairs,
+        skipped,
         outputTokensRatio,
         wordsRatio,
         sentencesRatio,
@@ -198,6 +213,8 @@ public class EvaluationCandidateStatus {
         + requests
         + ", pairs="
         + pairs
+        + ", skipped="
+        + skipped
         + ", outputTokensRatio="
         + outputTokensRatio
         + ", wordsRatio="

@@ -7,6 +7,7 @@ import dev.switchboard.api.v1alpha1.EvaluationCandidateStatus;
 import dev.switchboard.api.v1alpha1.EvaluationSpec;
 import dev.switchboard.api.v1alpha1.EvaluationStatus;
 import dev.switchboard.api.v1alpha1.Interval;
+import dev.switchboard.api.v1alpha1.MirrorsSkipped;
 import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.api.v1alpha1.PolicyLifecycle;
 import dev.switchboard.contract.Durations;
@@ -695,6 +696,7 @@ public final class EvaluationTracker {
       c.setTarget(e.getKey());
       c.setRequests(sums.requests());
       c.setPairs(r.pairs());
+      c.setSkipped(new MirrorsSkipped(sums.baselineSkipped(), sums.candidateSkipped()));
       c.setOutputTokensRatio(interval(r.outputTokensRatio()));
       c.setWordsRatio(interval(r.wordsRatio()));
       c.setSentencesRatio(interval(r.sentencesRatio()));

@@ -142,6 +142,50 @@ class EvaluationBaselineTest {
     assertThat(gpt5.getVerdicts()).contains("VerbosityUp");
   }
 
+  /**
+   * The mirrors a replica skipped (never sent: no key, quota or bulkhead) are in {@code
+   * status.evaluation}, per candidate, as they are in the runbook: added up across replicas and
+   * collections like the other counts, and neither requests nor failures.
+   */
+  @Test
+  void skippedMirrorsAreCountedInTheCandidatesStatus() {
+    ModelRoute route = new ModelRoute();
+    route.setMetadata(new ObjectMetaBuilder().withName("chat").withNamespace("team-a").build());
+    ModelRouteSpec spec = new ModelRouteSpec();
+    spec.setTargets(List.of(target("openai", "gpt-4-turbo")));
+    EvaluationSpec evaluation = new EvaluationSpec();
+    EvaluationCandidate candidate = new EvaluationCandidate();
+    candidate.setProviderRef(ref("openai"));
+    candidate.setModel("gpt-5");
+    evaluation.setCandidates(List.of(candidate));
+    spec.setEvaluation(evaluation);
+    route.setSpec(spec);
+    String id = dev.switchboard.operator.render.EvaluationRendering.id(evaluation);
+    NamespaceView view =
+        new NamespaceView("team-a", List.of(), List.of(), List.of(route), n -> Optional.empty());
+    List<JsonNode> reports =
+        List.of(
+            report(
+                "a",
+                entry(id, "openai/gpt-4-turbo", "openai/gpt-5", 40, 40, 1.0)
+                    .put("baselineSkipped", 3)
+                    .put("candidateSkipped", 7)),
+            report(
+                "b",
+                entry(id, "openai/gpt-4-turbo", "openai/gpt-5", 10, 40, 1.0)
+                    .put("baselineSkipped", 1)
+                    .put("candidateSkipped", 1)));
+    EvaluationStatus status =
+        new EvaluationTracker(null, ns -> reports, at(START))
+            .track(route, view)
+            .orElseThrow()
+            .status();
+    var gpt5 = status.getCandidates().get(0);
+    assertThat(gpt5.getRequests()).isEqualTo(50);
+    assertThat(gpt5.getSkipped().getBaseline()).isEqualTo(4);
+    assertThat(gpt5.getSkipped().getCandidate()).isEqualTo(8);
+  }
+
   @Test
   void anAutomaticEvaluationEndsWhenTheRetiringModelRetires() {
     ProviderEndpoint pe = new ProviderEndpoint();
