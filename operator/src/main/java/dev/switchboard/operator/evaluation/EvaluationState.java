@@ -44,6 +44,22 @@ public final class EvaluationState {
   String recovered;
 
   /**
+   * Why the operator ended this evaluation before its window was over (its baseline no longer
+   * serves the route), and the reason's name; null when it ran (or runs) its course.
+   */
+  String endedEarly;
+
+  String endedEarlyReason;
+
+  /**
+   * Why the evaluation before this one ended early for this one to start (its baseline was no
+   * longer the route's first target), and the reason's name; null when it did not.
+   */
+  String replaced;
+
+  String replacedReason;
+
+  /**
    * The replicas (admin addresses) that had not answered when the evaluation completed, after the
    * final grace: pairs they counted since their last report are missing. Empty when all answered.
    */
@@ -111,6 +127,12 @@ public final class EvaluationState {
     if (recovered != null) {
       node.put("recovered", recovered);
     }
+    if (endedEarly != null) {
+      node.put("endedEarly", endedEarly).put("endedEarlyReason", endedEarlyReason);
+    }
+    if (replaced != null) {
+      node.put("replaced", replaced).put("replacedReason", replacedReason);
+    }
     if (!unreported.isEmpty()) {
       unreported.forEach(node.putArray("unreported")::add);
     }
@@ -139,6 +161,10 @@ public final class EvaluationState {
     state.completed = node.path("completed").asBoolean(false);
     state.runbookPending = node.path("runbookPending").asBoolean(false);
     state.recovered = node.path("recovered").asText(null);
+    state.endedEarly = node.path("endedEarly").asText(null);
+    state.endedEarlyReason = node.path("endedEarlyReason").asText(null);
+    state.replaced = node.path("replaced").asText(null);
+    state.replacedReason = node.path("replacedReason").asText(null);
     List<String> unreported = new ArrayList<>();
     node.path("unreported").forEach(r -> unreported.add(r.asText()));
     state.unreported = List.copyOf(unreported);

@@ -10,10 +10,12 @@ import dev.switchboard.api.v1alpha1.Interval;
 import dev.switchboard.api.v1alpha1.MirrorsSkipped;
 import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.api.v1alpha1.PolicyLifecycle;
+import dev.switchboard.api.v1alpha1.RouteTarget;
 import dev.switchboard.contract.Durations;
 import dev.switchboard.operator.lifecycle.ModelRetirement;
 import dev.switchboard.operator.render.EvaluationRendering;
 import dev.switchboard.operator.render.NamespaceView;
+import dev.switchboard.operator.status.Reason;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -93,6 +95,9 @@ public final class EvaluationTracker {
    * server's 1 MiB; export them (see the docs) to keep a longer history.
    */
   public static final int RUNBOOK_ENTRIES_PER_ROUTE = 10;
+
+  /** How soon a route whose evaluation ended early is reconciled again (to render it without). */
+  static final Duration RENDER_AFTER_EARLY_END = Duration.ofSeconds(1);
 
   /** How often a running evaluation collects the replicas' sums. */
   public static final Duration COLLECT_EVERY = Duration.ofSeconds(30);
@@ -183,12 +188,34 @@ public final class EvaluationTracker {
       Optional<Duration> requeue,
       Optional<String> reportBlocked,
       Optional<WriteFailure> writeFailed,
-      Optional<String> stateRecovered) {
+      Optional<String> stateRecovered,
+      Optional<EndedEarly> endedEarly) {
 
     public Outcome(EvaluationStatus status, Optional<Duration> requeue) {
-      this(status, requeue, Optional.empty(), Optional.empty(), Optional.empty());
+      this(status, requeue, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
     }
   }
+
+  /**
+   * An evaluation the operator ended before its window was over because its baseline no longer
+   * serves the route: {@code reason} ({@link #BASELINE_CHANGED} or {@link #BASELINE_REMOVED}) and a
+   * message naming it, its baseline, what serves now and its final runbook entry. Reported for the
+   * rest of the evaluation that ended (or of the one started in its place); {@code now} only by the
+   * collection that ended it.
+   */
+  public record EndedEarly(String reason, String message, boolean now) {}
+
+  /**
+   * The condition a route gets, for the rest of its evaluation, once the operator ended an
+   * evaluation early because its baseline no longer served the route (status True).
+   */
+  public static final String ENDED_EARLY = "EvaluationEndedEarly";
+
+  /** {@link EndedEarly#reason}: the route's first target is no longer the declared baseline. */
+  public static final String BASELINE_CHANGED = Reason.BASELINE_CHANGED.wireName();
+
+  /** {@link EndedEarly#reason}: the retiring model an automatic evaluation compares is gone. */
+  public static final String BASELINE_REMOVED = Reason.BASELINE_REMOVED.wireName();
 
   /**
    * A write that failed after {@link #WRITE_ATTEMPTS} attempts: of the runbook entry ({@code
@@ -224,6 +251,142 @@ public final class EvaluationTracker {
     String name = route.getMetadata().getName();
     retryForgets(namespace, name);
     Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+    EvaluationStatus previous =
+        route.getStatus() == null ? null : route.getStatus().getEvaluation();
+    Optional<Plan> superseded = superseded(previous, p);
+    EndedEarly replaced = null;
+    if (superseded.isPresent()) {
+      // The declared evaluation that ran on the route's former first target: ended now, with its
+      // final runbook entry saying why, before this one starts on the new first target.
+      Plan old = superseded.get();
+      EndedEarly ending =
+          new EndedEarly(
+              BASELINE_CHANGED,
+              "evaluation "
+                  + old.id()
+                  + " ended early at "
+                  + now
+                  + ": its baseline "
+                  + old.baseline()
+                  + " is no longer the route's first target ("
+                  + (p.baseline() == null ? "none" : p.baseline())
+                  + "), so it served none of the requests its candidates were to be compared on;"
+                  + " its final runbook entry is "
+                  + old.report()
+                  + " key "
+                  + RunbookEntry.key(name, old.id())
+                  + "; evaluation "
+                  + p.id()
+                  + " compares the candidates with "
+                  + (p.baseline() == null ? "the new first target" : p.baseline())
+                  + " from now",
+              true);
+      Optional<Outcome> ended = collect(route, old, now, ending, null);
+      if (ended.isEmpty()) {
+        return unreadable(route, old);
+      }
+      replaced = ending;
+    }
+    EndedEarly gone = baselineGone(route, p, now);
+    Optional<Outcome> outcome = collect(route, p, now, gone, replaced);
+    return outcome.isPresent() ? outcome : unreadable(route, p);
+  }
+
+  /**
+   * The running declared evaluation the route's status holds that {@code plan} replaces because the
+   * route's first target changed: its baseline differs from the plan's (a new spec with the same
+   * baseline replaces it as before, without ending it here).
+   */
+  private Optional<Plan> superseded(EvaluationStatus previous, Plan plan) {
+    if (plan.automatic()
+        || previous == null
+        || previous.getId() == null
+        || previous.getId().equals(plan.id())
+        || Boolean.TRUE.equals(previous.getAutomatic())
+        || !"Running".equals(previous.getPhase())
+        || previous.getBaseline() == null
+        || previous.getBaseline().getTarget() == null
+        || previous.getBaseline().getTarget().equals(plan.baseline())) {
+      return Optional.empty();
+    }
+    List<String> candidates =
+        previous.getCandidates() == null
+            ? List.of()
+            : previous.getCandidates().stream().map(EvaluationCandidateStatus::getTarget).toList();
+    return Optional.of(
+        new Plan(
+            previous.getId(),
+            candidates,
+            plan.sample(),
+            plan.durationMs(),
+            plan.report(),
+            false,
+            previous.getBaseline().getTarget(),
+            null));
+  }
+
+  /**
+   * Why an automatic evaluation ends now: the retiring model it compares its successor with is no
+   * longer one of the route's targets, so no request is served by it (null while it is).
+   */
+  private static EndedEarly baselineGone(ModelRoute route, Plan plan, Instant now) {
+    if (!plan.automatic() || plan.baseline() == null || route.getSpec() == null) {
+      return null;
+    }
+    List<RouteTarget> targets =
+        route.getSpec().getTargets() == null ? List.of() : route.getSpec().getTargets();
+    boolean onRoute =
+        targets.stream()
+            .anyMatch(
+                t ->
+                    t.getProviderRef() != null
+                        && plan.baseline()
+                            .equals(t.getProviderRef().getName() + "/" + t.getModel()));
+    return onRoute
+        ? null
+        : new EndedEarly(
+            BASELINE_REMOVED,
+            "automatic evaluation "
+                + plan.id()
+                + " ended early at "
+                + now
+                + ": its baseline, the retiring model "
+                + plan.baseline()
+                + ", is no longer a target of the route, so no request it serves can be compared;"
+                + " its final runbook entry is "
+                + plan.report()
+                + " key "
+                + RunbookEntry.key(route.getMetadata().getName(), plan.id()),
+            true);
+  }
+
+  /** The outcome while the evaluation's state cannot be read: its status as it is, read again. */
+  private Optional<Outcome> unreadable(ModelRoute route, Plan p) {
+    // Unknown is not absent: starting over would reset startedAt/endsAt, overwrite the real
+    // state, mirror again for a whole duration and replace the final runbook entry. Keep what
+    // the status says and read again at the next collection.
+    LOG.warn(
+        "Cannot read the state of evaluation {} of route {}/{} from ConfigMap {}; keeping its"
+            + " current status and retrying in {}",
+        p.id(),
+        route.getMetadata().getNamespace(),
+        route.getMetadata().getName(),
+        STATE_CONFIG_MAP,
+        COLLECT_EVERY);
+    EvaluationStatus current = route.getStatus() == null ? null : route.getStatus().getEvaluation();
+    return Optional.of(new Outcome(current, Optional.of(COLLECT_EVERY)));
+  }
+
+  /**
+   * One collection of the evaluation {@code p}: its state loaded (or started), the replicas' sums
+   * folded in, its runbook entry and state written when due, its status. {@code end} (null: none)
+   * ends it now, before its window is over, saying why; {@code replaced} (null: none) is the
+   * evaluation that ended for this one to start. Empty when its state cannot be read.
+   */
+  private Optional<Outcome> collect(
+      ModelRoute route, Plan p, Instant now, EndedEarly end, EndedEarly replaced) {
+    String namespace = route.getMetadata().getNamespace();
+    String name = route.getMetadata().getName();
     String stateKey = stateKey(name, p.id());
     Stored stored = load(namespace, stateKey);
     if (stored.corrupt()) {
@@ -231,26 +394,23 @@ public final class EvaluationTracker {
       stored = new Stored(recover(route, p, stateKey, stored.problem(), now), null, false);
     }
     if (stored.unreadable()) {
-      // Unknown is not absent: starting over would reset startedAt/endsAt, overwrite the real
-      // state, mirror again for a whole duration and replace the final runbook entry. Keep what
-      // the status says and read again at the next collection.
       LOG.warn(
-          "Cannot read the state of evaluation {} of route {}/{} from ConfigMap {}: {}; keeping its"
-              + " current status and retrying in {}",
+          "Evaluation {} of route {}/{}: state unreadable: {}",
           p.id(),
           namespace,
           name,
-          STATE_CONFIG_MAP,
-          stored.problem(),
-          COLLECT_EVERY);
-      EvaluationStatus current =
-          route.getStatus() == null ? null : route.getStatus().getEvaluation();
-      return Optional.of(new Outcome(current, Optional.of(COLLECT_EVERY)));
+          stored.problem());
+      return Optional.empty();
     }
     EvaluationState state = stored.state();
     if (state == null) {
       state = fresh(name, p, now);
     }
+    if (replaced != null && !state.completed) {
+      state.replacedReason = replaced.reason();
+      state.replaced = replaced.message();
+    }
+    boolean endsEarly = end != null && !state.completed;
     List<String> unanswered = List.of();
     if (!state.completed) {
       Collected collected = source.collect(namespace);
@@ -267,11 +427,20 @@ public final class EvaluationTracker {
     // The final read waits (bounded) for every replica asked: its sums are cumulative, so one
     // that answers within the grace loses nothing; one that does not is named in the entry.
     boolean ends =
-        !now.isBefore(endsAt) && (unanswered.isEmpty() || !now.isBefore(endsAt.plus(FINAL_GRACE)));
+        endsEarly
+            || (!now.isBefore(endsAt)
+                && (unanswered.isEmpty() || !now.isBefore(endsAt.plus(FINAL_GRACE))));
     boolean waiting = !state.completed && !now.isBefore(endsAt) && !ends;
     String report = p.report() + " key " + RunbookEntry.key(name, p.id());
     Optional<String> blocked = reportBlocked(namespace, p.report());
     boolean entryDue = state.runbookPending;
+    if (endsEarly) {
+      // Its window is over now: the gateways stop with the table that no longer carries it.
+      state.endsAt = now.isBefore(endsAt) ? now.toString() : state.endsAt;
+      endsAt = Instant.parse(state.endsAt);
+      state.endedEarlyReason = end.reason();
+      state.endedEarly = end.message();
+    }
     if (!state.completed && ends) {
       state.completed = true;
       state.unreported = List.copyOf(unanswered);
@@ -306,14 +475,26 @@ public final class EvaluationTracker {
     EvaluationStatus status = status(state, p, results, now);
     status.setReport("configmap/" + report);
     Optional<Duration> requeue =
-        state.completed
-            ? (failed.isPresent() ? Optional.of(COLLECT_EVERY) : Optional.empty())
-            : Optional.of(
-                waiting
-                    ? min(COLLECT_EVERY, Duration.between(now, endsAt.plus(FINAL_GRACE)))
-                    : min(COLLECT_EVERY, Duration.between(now, endsAt).plusSeconds(1)));
+        endsEarly
+            // Rendered again once its status says Completed, so the table no longer carries it
+            // (the gateways would otherwise mirror on until the endsAt they were given).
+            ? Optional.of(RENDER_AFTER_EARLY_END)
+            : state.completed
+                ? (failed.isPresent() ? Optional.of(COLLECT_EVERY) : Optional.empty())
+                : Optional.of(
+                    waiting
+                        ? min(COLLECT_EVERY, Duration.between(now, endsAt.plus(FINAL_GRACE)))
+                        : min(COLLECT_EVERY, Duration.between(now, endsAt).plusSeconds(1)));
+    Optional<EndedEarly> endedEarly = Optional.empty();
+    if (state.endedEarly != null) {
+      endedEarly = Optional.of(new EndedEarly(state.endedEarlyReason, state.endedEarly, endsEarly));
+    } else if (state.replaced != null) {
+      boolean replacedNow = replaced != null && state.replaced.equals(replaced.message());
+      endedEarly = Optional.of(new EndedEarly(state.replacedReason, state.replaced, replacedNow));
+    }
     return Optional.of(
-        new Outcome(status, requeue, blocked, failed, Optional.ofNullable(state.recovered)));
+        new Outcome(
+            status, requeue, blocked, failed, Optional.ofNullable(state.recovered), endedEarly));
   }
 
   private static EvaluationState fresh(String route, Plan p, Instant now) {
@@ -606,7 +787,7 @@ public final class EvaluationTracker {
       }
       return Optional.of(
           new Plan(
-              EvaluationRendering.id(spec),
+              EvaluationRendering.declaredId(route),
               candidates,
               spec.getSample() == null ? 0.1 : spec.getSample(),
               EvaluationRendering.durationMs(spec),

@@ -43,9 +43,17 @@ public final class RunbookEntry {
         .append(state.route)
         .append("`\n\n");
     md.append("- **Status:** ")
-        .append(finalEntry ? "completed (final entry)" : "running (interim entry, updated daily)")
+        .append(
+            state.endedEarly != null
+                ? "ended early (final entry): " + state.endedEarly
+                : finalEntry ? "completed (final entry)" : "running (interim entry, updated daily)")
         .append(state.automatic ? " — started automatically for an approaching retirement" : "")
         .append('\n');
+    if (state.replaced != null) {
+      md.append("- **Started in place of an earlier evaluation:** ")
+          .append(state.replaced)
+          .append('\n');
+    }
     md.append("- **Compared:** baseline `")
         .append(state.baselineTarget == null ? "(none yet)" : state.baselineTarget)
         .append("` against ")

@@ -352,6 +352,22 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
                           Reason.EVALUATION_STATE_CORRUPT.wireName(),
                           message)),
           generation);
+      // Present for the rest of an evaluation that ended early (its baseline no longer served the
+      // route), or of the one started in its place; the event when it ended.
+      Optional<EvaluationTracker.EndedEarly> endedEarly =
+          evaluation.flatMap(EvaluationTracker.Outcome::endedEarly);
+      evaluationCondition(
+          next,
+          EvaluationTracker.ENDED_EARLY,
+          endedEarly.map(
+              ended ->
+                  new Conditions.Desired(
+                      EvaluationTracker.ENDED_EARLY, true, ended.reason(), ended.message())),
+          generation);
+      endedEarly
+          .filter(EvaluationTracker.EndedEarly::now)
+          .ifPresent(
+              ended -> events.record(route, EventRecorder.NORMAL, ended.reason(), ended.message()));
       // Present only while the report ConfigMap is another application's.
       evaluationCondition(
           next,
@@ -1108,7 +1124,9 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   private static boolean evaluationStarted(ModelRoute route) {
     var spec = route.getSpec() == null ? null : route.getSpec().getEvaluation();
     var status = route.getStatus() == null ? null : route.getStatus().getEvaluation();
-    return spec != null && status != null && EvaluationRendering.id(spec).equals(status.getId());
+    return spec != null
+        && status != null
+        && EvaluationRendering.declaredId(route).equals(status.getId());
   }
 
   /** Whether the status holds an evaluation the operator started by itself (running or not). */

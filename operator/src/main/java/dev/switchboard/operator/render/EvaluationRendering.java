@@ -41,8 +41,52 @@ public final class EvaluationRendering {
 
   private EvaluationRendering() {}
 
-  /** The identity of a declared evaluation: changes with its candidates, sample or duration. */
+  /**
+   * The identity of a declared evaluation on its first baseline: changes with its candidates,
+   * sample or duration. See {@link #declaredId} for the evaluation a route runs now.
+   */
   public static String id(EvaluationSpec spec) {
+    return hash(key(spec));
+  }
+
+  /**
+   * The identity of a declared evaluation started again on another baseline ({@code
+   * provider/model}) while the one before it ran: a new evaluation, with its own state, runbook
+   * entry and pairs.
+   */
+  public static String id(EvaluationSpec spec, String baseline) {
+    return hash(key(spec) + ",baseline=" + baseline);
+  }
+
+  /**
+   * The evaluation the route's {@code spec.evaluation} means now: the one in {@code
+   * status.evaluation} while it is of this spec and still compares with the route's first target,
+   * or once it completed (a target changed afterwards starts nothing); a new one ({@link
+   * #id(EvaluationSpec, String)}) when the first target changed while it ran, since its baseline
+   * then serves none of the requests it is to be compared on; otherwise {@link
+   * #id(EvaluationSpec)}.
+   */
+  public static String declaredId(ModelRoute route) {
+    EvaluationSpec spec = route.getSpec().getEvaluation();
+    String first = id(spec);
+    EvaluationStatus status = route.getStatus() == null ? null : route.getStatus().getEvaluation();
+    if (status == null || status.getId() == null || Boolean.TRUE.equals(status.getAutomatic())) {
+      return first;
+    }
+    String before = baselineOf(status);
+    boolean ofThisSpec =
+        status.getId().equals(first) || (before != null && status.getId().equals(id(spec, before)));
+    if (!ofThisSpec) {
+      return first;
+    }
+    String now = declaredBaseline(route.getSpec());
+    if (before == null || before.equals(now) || !"Running".equals(status.getPhase())) {
+      return status.getId();
+    }
+    return now == null ? first : id(spec, now);
+  }
+
+  private static String key(EvaluationSpec spec) {
     StringBuilder key = new StringBuilder();
     if (spec.getCandidates() != null) {
       for (EvaluationCandidate c : spec.getCandidates()) {
@@ -53,10 +97,13 @@ public final class EvaluationRendering {
       }
     }
     key.append(spec.getSample()).append(',').append(spec.getDuration());
+    return key.toString();
+  }
+
+  private static String hash(String key) {
     try {
       byte[] digest =
-          MessageDigest.getInstance("SHA-256")
-              .digest(key.toString().getBytes(StandardCharsets.UTF_8));
+          MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
       return "e" + HexFormat.of().formatHex(digest, 0, 4);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is always available", e);
@@ -69,7 +116,7 @@ public final class EvaluationRendering {
     EvaluationSpec spec = route.getSpec() == null ? null : route.getSpec().getEvaluation();
     EvaluationStatus status = route.getStatus() == null ? null : route.getStatus().getEvaluation();
     if (spec != null) {
-      String id = id(spec);
+      String id = declaredId(route);
       boolean same = status != null && id.equals(status.getId());
       if (same && "Completed".equals(status.getPhase())) {
         return Optional.empty();

@@ -48,6 +48,10 @@ public enum Reason {
   EVALUATION_STATE_WRITE_FAILED("EvaluationStateWriteFailed"),
   // The EvaluationStateRecovered condition: the evaluation's stored state was corrupt, rebuilt.
   EVALUATION_STATE_CORRUPT("EvaluationStateCorrupt"),
+  // The EvaluationEndedEarly condition: an evaluation was ended because its baseline no longer
+  // served the route (the first target changed; the retiring model left an automatic one's route).
+  BASELINE_CHANGED("BaselineChanged"),
+  BASELINE_REMOVED("BaselineRemoved"),
   // The FloatingModelVersion condition of a ModelRoute.
   FLOATING_MODEL_ALIAS("FloatingModelAlias"),
   MODEL_VERSIONS_PINNED("ModelVersionsPinned"),

@@ -1,0 +1,287 @@
+package dev.switchboard.operator.modelroute;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.switchboard.api.v1alpha1.EvaluationCandidate;
+import dev.switchboard.api.v1alpha1.EvaluationSpec;
+import dev.switchboard.api.v1alpha1.EvaluationStatus;
+import dev.switchboard.api.v1alpha1.LocalObjectRef;
+import dev.switchboard.api.v1alpha1.ModelLifecycle;
+import dev.switchboard.api.v1alpha1.ModelRoute;
+import dev.switchboard.api.v1alpha1.ModelRouteSpec;
+import dev.switchboard.api.v1alpha1.PolicyLifecycle;
+import dev.switchboard.api.v1alpha1.ProviderEndpoint;
+import dev.switchboard.api.v1alpha1.ProviderEndpointSpec;
+import dev.switchboard.api.v1alpha1.ProviderModel;
+import dev.switchboard.api.v1alpha1.RouteTarget;
+import dev.switchboard.api.v1alpha1.RoutingPolicy;
+import dev.switchboard.api.v1alpha1.RoutingPolicySpec;
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.contract.RoutingTableCodec;
+import dev.switchboard.operator.OperatorSettings;
+import dev.switchboard.operator.evaluation.EvaluationTracker;
+import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * An evaluation whose baseline stops serving the route is ended, honestly: a declared one whose
+ * route gets another first target ends with a final runbook entry saying why, a condition and an
+ * event, and a new one starts on the new first target (the old one used to keep its baseline, which
+ * then served nothing, and collect nothing until its window ended); an automatic one whose retiring
+ * model leaves the route ends the same way.
+ */
+class EvaluationBaselineChangeScenarioTest {
+
+  @RegisterExtension
+  static final SwitchboardOperatorExtension KUBE =
+      new SwitchboardOperatorExtension(OperatorSettings.forMockApiServer());
+
+  private static final Duration WAIT = Duration.ofSeconds(30);
+
+  private static LocalObjectRef ref(String name) {
+    LocalObjectRef ref = new LocalObjectRef();
+    ref.setName(name);
+    return ref;
+  }
+
+  private static RouteTarget target(String provider, String model) {
+    RouteTarget t = new RouteTarget();
+    t.setProviderRef(ref(provider));
+    t.setModel(model);
+    return t;
+  }
+
+  private static ModelRoute get(String ns) {
+    return KUBE.client().resources(ModelRoute.class).inNamespace(ns).withName("chat").get();
+  }
+
+  private static EvaluationStatus evaluation(String ns) {
+    ModelRoute r = get(ns);
+    return r == null || r.getStatus() == null ? null : r.getStatus().getEvaluation();
+  }
+
+  private static Optional<Condition> condition(String ns, String type) {
+    ModelRoute r = get(ns);
+    return r == null || r.getStatus() == null || r.getStatus().getConditions() == null
+        ? Optional.empty()
+        : r.getStatus().getConditions().stream().filter(c -> type.equals(c.getType())).findFirst();
+  }
+
+  private static Optional<RoutingTable.Route> published(String ns) {
+    ConfigMap cm =
+        KUBE.client().configMaps().inNamespace(ns).withName(RoutingTable.CONFIG_MAP_NAME).get();
+    if (cm == null
+        || cm.getData() == null
+        || !cm.getData().containsKey(RoutingTable.CONFIG_MAP_KEY)) {
+      return Optional.empty();
+    }
+    return RoutingTableCodec.decode(cm.getData().get(RoutingTable.CONFIG_MAP_KEY)).routes().stream()
+        .filter(r -> r.name().equals("chat"))
+        .findFirst();
+  }
+
+  private static String runbookEntry(String ns, String id) {
+    ConfigMap runbook =
+        KUBE.client()
+            .configMaps()
+            .inNamespace(ns)
+            .withName(EvaluationTracker.RUNBOOK_CONFIG_MAP)
+            .get();
+    return runbook == null || runbook.getData() == null
+        ? null
+        : runbook.getData().get("chat." + id + ".md");
+  }
+
+  private static List<String> eventReasons(String ns) {
+    return KUBE.client().v1().events().inNamespace(ns).list().getItems().stream()
+        .map(e -> e.getReason() + ": " + e.getMessage())
+        .toList();
+  }
+
+  @Test
+  void aNewFirstTargetEndsTheRunningEvaluationAndStartsOneOnIt() {
+    String ns = "evaluation-baseline-change";
+    ProviderEndpoint pe = new ProviderEndpoint();
+    pe.setMetadata(new ObjectMetaBuilder().withName("vllm").withNamespace(ns).build());
+    ProviderEndpointSpec peSpec = new ProviderEndpointSpec();
+    peSpec.setProvider("openai-compatible");
+    peSpec.setBaseUrl("http://vllm.example.com/v1");
+    pe.setSpec(peSpec);
+    KUBE.client().resource(pe).create();
+    ModelRoute route = new ModelRoute();
+    route.setMetadata(new ObjectMetaBuilder().withName("chat").withNamespace(ns).build());
+    ModelRouteSpec spec = new ModelRouteSpec();
+    spec.setTargets(List.of(target("vllm", "llama")));
+    EvaluationCandidate candidate = new EvaluationCandidate();
+    candidate.setProviderRef(ref("vllm"));
+    candidate.setModel("llama-2");
+    EvaluationSpec evaluation = new EvaluationSpec();
+    evaluation.setCandidates(List.of(candidate));
+    spec.setEvaluation(evaluation);
+    route.setSpec(spec);
+    KUBE.client().resource(route).create();
+
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              EvaluationStatus e = evaluation(ns);
+              assertThat(e).isNotNull();
+              assertThat(e).isNotNull();
+              assertThat(e.getPhase()).isEqualTo("Running");
+              assertThat(e.getBaseline().getTarget()).isEqualTo("vllm/llama");
+              assertThat(published(ns).orElseThrow().evaluation().baseline())
+                  .isEqualTo("vllm/llama");
+            });
+    String first = get(ns).getStatus().getEvaluation().getId();
+
+    ModelRoute changed = get(ns);
+    changed.getSpec().setTargets(List.of(target("vllm", "llama-3"), target("vllm", "llama")));
+    KUBE.client().resource(changed).update();
+
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              EvaluationStatus e = evaluation(ns);
+              assertThat(e).isNotNull();
+              assertThat(e.getId()).isNotEqualTo(first);
+              assertThat(e.getPhase()).isEqualTo("Running");
+              assertThat(e.getBaseline().getTarget()).isEqualTo("vllm/llama-3");
+              // The gateways now pair the candidate with what serves the route first.
+              assertThat(published(ns).orElseThrow().evaluation())
+                  .satisfies(
+                      t -> {
+                        assertThat(t.id()).isEqualTo(e.getId());
+                        assertThat(t.baseline()).isEqualTo("vllm/llama-3");
+                      });
+              assertThat(condition(ns, EvaluationTracker.ENDED_EARLY))
+                  .hasValueSatisfying(
+                      c -> {
+                        assertThat(c.getStatus()).isEqualTo("True");
+                        assertThat(c.getReason()).isEqualTo("BaselineChanged");
+                        assertThat(c.getMessage())
+                            .startsWith("evaluation " + first + " ended early at ")
+                            .contains(
+                                "its baseline vllm/llama is no longer the route's first target"
+                                    + " (vllm/llama-3)")
+                            .contains("key chat." + first + ".md")
+                            .endsWith(
+                                "evaluation "
+                                    + e.getId()
+                                    + " compares the candidates with vllm/llama-3 from now");
+                      });
+              assertThat(runbookEntry(ns, first))
+                  .isNotNull()
+                  .contains("- **Status:** ended early (final entry): evaluation " + first)
+                  .contains("baseline `vllm/llama` against `vllm/llama-2`");
+              assertThat(eventReasons(ns))
+                  .anySatisfy(
+                      r -> assertThat(r).startsWith("BaselineChanged: evaluation " + first));
+            });
+    // The ended evaluation's state is gone (its result is in its runbook entry), the new one's
+    // kept.
+    assertThat(
+            KUBE.client()
+                .configMaps()
+                .inNamespace(ns)
+                .withName(EvaluationTracker.STATE_CONFIG_MAP)
+                .get()
+                .getData())
+        .containsOnlyKeys("chat." + get(ns).getStatus().getEvaluation().getId() + ".json");
+  }
+
+  @Test
+  void anAutomaticEvaluationEndsWhenItsRetiringModelLeavesTheRoute() {
+    String ns = "evaluation-baseline-removed";
+    ProviderEndpoint pe = new ProviderEndpoint();
+    pe.setMetadata(new ObjectMetaBuilder().withName("vllm").withNamespace(ns).build());
+    ProviderEndpointSpec peSpec = new ProviderEndpointSpec();
+    peSpec.setProvider("openai-compatible");
+    peSpec.setBaseUrl("http://vllm.example.com/v1");
+    ModelLifecycle lifecycle = new ModelLifecycle();
+    lifecycle.setRetiredAfter("2026-12-10"); // the operator's clock reads 2026-11-25
+    lifecycle.setSuccessor("llama-2");
+    ProviderModel retiring = new ProviderModel();
+    retiring.setName("llama");
+    retiring.setCapabilities(List.of("chat"));
+    retiring.setLifecycle(lifecycle);
+    ProviderModel successor = new ProviderModel();
+    successor.setName("llama-2");
+    successor.setCapabilities(List.of("chat"));
+    ProviderModel other = new ProviderModel();
+    other.setName("mistral");
+    other.setCapabilities(List.of("chat"));
+    peSpec.setModels(List.of(retiring, successor, other));
+    pe.setSpec(peSpec);
+    KUBE.client().resource(pe).create();
+    RoutingPolicy policy = new RoutingPolicy();
+    policy.setMetadata(new ObjectMetaBuilder().withName("standard").withNamespace(ns).build());
+    RoutingPolicySpec policySpec = new RoutingPolicySpec();
+    policySpec.setStrategy("priority");
+    PolicyLifecycle policyLifecycle = new PolicyLifecycle();
+    policyLifecycle.setEvaluateSuccessorBefore("720h");
+    policySpec.setLifecycle(policyLifecycle);
+    policy.setSpec(policySpec);
+    KUBE.client().resource(policy).create();
+    ModelRoute route = new ModelRoute();
+    route.setMetadata(new ObjectMetaBuilder().withName("chat").withNamespace(ns).build());
+    ModelRouteSpec spec = new ModelRouteSpec();
+    spec.setPolicyRef(ref("standard"));
+    spec.setTargets(List.of(target("vllm", "llama")));
+    route.setSpec(spec);
+    KUBE.client().resource(route).create();
+
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              EvaluationStatus e = evaluation(ns);
+              assertThat(e).isNotNull();
+              assertThat(e).isNotNull();
+              assertThat(e.getAutomatic()).isTrue();
+              assertThat(e.getPhase()).isEqualTo("Running");
+              assertThat(e.getBaseline().getTarget()).isEqualTo("vllm/llama");
+            });
+    String id = get(ns).getStatus().getEvaluation().getId();
+
+    ModelRoute changed = get(ns);
+    changed.getSpec().setTargets(List.of(target("vllm", "mistral")));
+    KUBE.client().resource(changed).update();
+
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              EvaluationStatus e = evaluation(ns);
+              assertThat(e).isNotNull();
+              assertThat(e.getId()).isEqualTo(id);
+              assertThat(e.getPhase()).isEqualTo("Completed");
+              assertThat(published(ns).orElseThrow().evaluation()).isNull();
+              assertThat(condition(ns, EvaluationTracker.ENDED_EARLY))
+                  .hasValueSatisfying(
+                      c -> {
+                        assertThat(c.getStatus()).isEqualTo("True");
+                        assertThat(c.getReason()).isEqualTo("BaselineRemoved");
+                        assertThat(c.getMessage())
+                            .startsWith("automatic evaluation " + id + " ended early at ")
+                            .contains("the retiring model vllm/llama, is no longer a target");
+                      });
+              assertThat(runbookEntry(ns, id))
+                  .contains("- **Status:** ended early (final entry): automatic evaluation " + id);
+              assertThat(eventReasons(ns))
+                  .anySatisfy(r -> assertThat(r).startsWith("BaselineRemoved: automatic"));
+            });
+    // Its window ends when it was ended, not at the 72 h it was given.
+    assertThat(get(ns).getStatus().getEvaluation().getEndsAt())
+        .isEqualTo(get(ns).getStatus().getEvaluation().getUpdatedAt());
+  }
+}
