@@ -108,6 +108,56 @@ class EvaluationRenderingTest {
     assertThat(EvaluationRendering.of(route(spec, running), PROVIDERS)).isPresent();
   }
 
+  /**
+   * A running evaluation whose baseline is no longer the route's first target is replaced by a new
+   * one on the new first target (another id); one that completed is not started again by a target
+   * change, and a route whose first target did not change keeps its evaluation's id.
+   */
+  @Test
+  void aNewFirstTargetMeansANewEvaluationOnlyWhileTheOldOneRuns() {
+    EvaluationSpec spec = spec();
+    spec.setCandidates(List.of(candidate("openai", "gpt-5")));
+    EvaluationStatus running = new EvaluationStatus();
+    running.setId(EvaluationRendering.id(spec));
+    running.setPhase("Running");
+    running.setEndsAt("2026-12-07T09:00:00Z");
+    dev.switchboard.api.v1alpha1.EvaluationBaseline baseline =
+        new dev.switchboard.api.v1alpha1.EvaluationBaseline();
+    baseline.setTarget("openai/gpt-4-turbo");
+    running.setBaseline(baseline);
+    ModelRoute route = route(spec, running);
+    route.getSpec().setTargets(List.of(target("openai", "gpt-4-turbo")));
+    assertThat(EvaluationRendering.declaredId(route)).isEqualTo(EvaluationRendering.id(spec));
+
+    route
+        .getSpec()
+        .setTargets(List.of(target("openai", "gpt-4o"), target("openai", "gpt-4-turbo")));
+    String next = EvaluationRendering.declaredId(route);
+    assertThat(next)
+        .isNotEqualTo(EvaluationRendering.id(spec))
+        .isEqualTo(EvaluationRendering.id(spec, "openai/gpt-4o"));
+    assertThat(EvaluationRendering.of(route, PROVIDERS))
+        .hasValueSatisfying(
+            e -> {
+              assertThat(e.id()).isEqualTo(next);
+              assertThat(e.baseline()).isEqualTo("openai/gpt-4o");
+              assertThat(e.untilEpochMs()).isNull(); // its window starts with its status
+            });
+
+    running.setPhase("Completed");
+    assertThat(EvaluationRendering.declaredId(route)).isEqualTo(EvaluationRendering.id(spec));
+    assertThat(EvaluationRendering.of(route, PROVIDERS)).isEmpty();
+  }
+
+  private static dev.switchboard.api.v1alpha1.RouteTarget target(String provider, String model) {
+    dev.switchboard.api.v1alpha1.RouteTarget t = new dev.switchboard.api.v1alpha1.RouteTarget();
+    LocalObjectRef ref = new LocalObjectRef();
+    ref.setName(provider);
+    t.setProviderRef(ref);
+    t.setModel(model);
+    return t;
+  }
+
   @Test
   void automaticEvaluationIsRenderedFromStatusWhileRunning() {
     EvaluationStatus auto = new EvaluationStatus();
