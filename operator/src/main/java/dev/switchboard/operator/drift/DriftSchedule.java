@@ -5,12 +5,13 @@ import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
 import java.time.DateTimeException;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
+import java.time.zone.ZoneOffsetTransition;
 import java.time.zone.ZoneRules;
 import java.util.List;
 import java.util.Locale;
@@ -48,15 +49,6 @@ public final class DriftSchedule {
           "@weekly", "0 0 * * 0",
           "@daily", "0 0 * * *",
           "@hourly", "0 * * * *");
-
-  /**
-   * Longer than any daylight-saving shift (one hour in most zones, two in Antarctica/Troll): how
-   * far before a wall-clock time a schedule time of the repeated hour can lie.
-   */
-  private static final Duration SHIFT_MARGIN = Duration.ofHours(3);
-
-  /** At most this many wall-clock times are looked at per lookup (a minutely schedule: 3 h). */
-  private static final int MAX_STEPS = 400;
 
   /** Matches wall-clock times: evaluated in UTC, which has no gaps or repeats. */
   private final ExecutionTime times;
@@ -100,79 +92,96 @@ public final class DriftSchedule {
     }
   }
 
-  /** The first scheduled time strictly after {@code after}. */
+  /**
+   * The first scheduled time strictly after {@code after}. Walks the zone's spans of one UTC offset
+   * forward from {@code after}, one cron evaluation per span (plus one at a daylight-saving gap or
+   * a repeated hour): the first wall-clock match inside a span is its first scheduled instant, so a
+   * minutely schedule costs what a yearly one does.
+   */
   public Optional<Instant> next(Instant after) {
-    // Wall-clock times map to instants in order (a gap's times to its end), except that the second
-    // occurrence of a repeated hour's time comes after later wall-clock times' first: so start a
-    // margin back and stop once a wall-clock time's earliest instant is past the best found.
-    LocalDateTime cursor = LocalDateTime.ofInstant(after, zone).minus(SHIFT_MARGIN);
-    Instant best = null;
-    for (int step = 0; step < MAX_STEPS; step++) {
-      Optional<LocalDateTime> match = nextWallClock(cursor);
+    ZoneRules rules = zone.getRules();
+    ZoneOffset offset = rules.getOffset(after);
+    LocalDateTime from = LocalDateTime.ofInstant(after, offset);
+    Optional<LocalDateTime> match = nextWallClock(from);
+    while (true) {
+      ZoneOffsetTransition end = rules.nextTransition(after);
       if (match.isEmpty()) {
-        break;
+        return Optional.empty();
       }
-      cursor = match.get();
-      List<Instant> at = instants(cursor);
-      if (best != null && !at.get(0).isBefore(best)) {
-        break;
-      }
-      for (Instant i : at) {
-        if (i.isAfter(after) && (best == null || i.isBefore(best))) {
-          best = i;
+      if (fixedHour && isSecondOccurrence(match.get(), offset)) {
+        // A named hour's repeated time ran at its first occurrence, before this span.
+        match = nextWallClock(rules.getTransition(match.get()).getDateTimeBefore().minusSeconds(1));
+        if (match.isEmpty()) {
+          return Optional.empty();
         }
       }
+      Instant at = match.get().toInstant(offset);
+      if (end == null || at.isBefore(end.getInstant())) {
+        return Optional.of(at);
+      }
+      // Nothing in this span: the next span starts at the transition. A time in a gap runs there.
+      if (end.isGap()) {
+        Optional<LocalDateTime> inGap = nextWallClock(end.getDateTimeBefore().minusSeconds(1));
+        if (inGap.isPresent() && inGap.get().isBefore(end.getDateTimeAfter())) {
+          return Optional.of(end.getInstant());
+        }
+      }
+      after = end.getInstant();
+      offset = end.getOffsetAfter();
+      // From the span's first wall-clock time on (a repeated hour's times included).
+      match = nextWallClock(end.getDateTimeAfter().minusSeconds(1));
     }
-    return Optional.ofNullable(best);
   }
 
-  /** The latest scheduled time at or before {@code now}. */
+  /**
+   * The latest scheduled time at or before {@code now}: as {@link #next}, backwards through the
+   * zone's spans of one UTC offset.
+   */
   public Optional<Instant> latest(Instant now) {
-    // As next(), backwards: start a margin ahead (a later wall-clock time's first occurrence can
-    // precede a repeated time's second), and stop once a wall-clock time's latest instant is not
-    // past the best found.
-    LocalDateTime cursor = LocalDateTime.ofInstant(now, zone).plus(SHIFT_MARGIN);
-    Instant best = null;
-    for (int step = 0; step < MAX_STEPS; step++) {
-      Optional<LocalDateTime> match =
-          times.lastExecution(cursor.atZone(ZoneOffset.UTC)).map(ZonedDateTime::toLocalDateTime);
+    ZoneRules rules = zone.getRules();
+    ZoneOffset offset = rules.getOffset(now);
+    // lastExecution is strictly before its argument: one second on takes a time of now itself.
+    LocalDateTime before =
+        LocalDateTime.ofInstant(now, offset).truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
+    // The transition that began this span, if any (at or before now).
+    ZoneOffsetTransition start = rules.previousTransition(now.plusNanos(1));
+    while (true) {
+      Optional<LocalDateTime> match = lastWallClock(before);
       if (match.isEmpty()) {
-        break;
+        return Optional.empty();
       }
-      cursor = match.get();
-      List<Instant> at = instants(cursor);
-      if (best != null && !at.get(at.size() - 1).isAfter(best)) {
-        break;
+      boolean skipped = fixedHour && isSecondOccurrence(match.get(), offset);
+      Instant at = match.get().toInstant(offset);
+      if (!skipped && (start == null || !at.isBefore(start.getInstant()))) {
+        return Optional.of(at);
       }
-      for (Instant i : at) {
-        if (!i.isAfter(now) && (best == null || i.isAfter(best))) {
-          best = i;
+      if (start == null) {
+        return Optional.empty(); // only a skipped repeat, and no earlier span: not reachable
+      }
+      if (start.isGap()) {
+        Optional<LocalDateTime> inGap = lastWallClock(start.getDateTimeAfter());
+        if (inGap.isPresent() && !inGap.get().isBefore(start.getDateTimeBefore())) {
+          return Optional.of(start.getInstant());
         }
       }
+      offset = start.getOffsetBefore();
+      before = start.getDateTimeBefore();
+      start = rules.previousTransition(start.getInstant());
     }
-    return Optional.ofNullable(best);
   }
 
   private Optional<LocalDateTime> nextWallClock(LocalDateTime after) {
     return times.nextExecution(after.atZone(ZoneOffset.UTC)).map(ZonedDateTime::toLocalDateTime);
   }
 
-  /**
-   * The instants a matching wall-clock time is run at, earliest first: one, except for a time of
-   * the repeated hour under a schedule without fixed hours (both occurrences); a time in a gap runs
-   * at the gap's end.
-   */
-  private List<Instant> instants(LocalDateTime wallClock) {
-    ZoneRules rules = zone.getRules();
-    List<ZoneOffset> offsets = rules.getValidOffsets(wallClock);
-    if (offsets.isEmpty()) {
-      return List.of(rules.getTransition(wallClock).getInstant());
-    }
-    Instant first = wallClock.toInstant(offsets.get(0));
-    if (offsets.size() == 1 || fixedHour) {
-      return List.of(first);
-    }
-    return List.of(first, wallClock.toInstant(offsets.get(1)));
+  private Optional<LocalDateTime> lastWallClock(LocalDateTime before) {
+    return times.lastExecution(before.atZone(ZoneOffset.UTC)).map(ZonedDateTime::toLocalDateTime);
+  }
+
+  /** Whether {@code wallClock} at {@code offset} is the second occurrence of a repeated time. */
+  private boolean isSecondOccurrence(LocalDateTime wallClock, ZoneOffset offset) {
+    List<ZoneOffset> offsets = zone.getRules().getValidOffsets(wallClock);
+    return offsets.size() == 2 && offsets.get(1).equals(offset);
   }
 
   /**
