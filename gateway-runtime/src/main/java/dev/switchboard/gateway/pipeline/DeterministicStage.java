@@ -125,21 +125,32 @@ public final class DeterministicStage implements Stage {
   }
 
   /**
-   * The target named {@code provider/model} that the route can reach: this request's candidates
-   * (either arm) first, else any rule's target (a drift check replays to every target the route can
-   * serve, whether or not the drift prompt matches that rule), else 400. Labelled {@link
-   * PlannedTarget#DRIFT}, so the drift run counts in neither arm of a canary's figures.
+   * The stable-arm target named {@code provider/model}: this request's stable candidates first,
+   * else any of the route's or its rules' targets (a drift check replays to every target the stable
+   * arm can serve, whether or not the drift prompt matches that rule). A canary arm's target is
+   * refused (400): a drift check compares the stable arm with its baseline, the canary's analysis
+   * judges the canary, and its replayed prompts would otherwise land on the canary. Else 400 as
+   * unknown. Labelled {@link PlannedTarget#DRIFT}, so the drift run counts in neither arm of a
+   * canary's figures.
    */
   private static PlannedTarget target(RequestContext ctx, ResolvedRoute route, String id) {
-    for (List<PlannedTarget> arm : List.of(route.candidates(), route.canaryCandidates())) {
-      for (PlannedTarget t : arm) {
-        if (t.id().equals(id)) {
-          return t.asDrift();
-        }
+    for (PlannedTarget t : route.candidates()) {
+      if (t.id().equals(id)) {
+        return t.asDrift();
       }
     }
-    return ctx.snapshot()
-        .reachableTarget(route.route(), id)
+    Optional<PlannedTarget> reachable = ctx.snapshot().reachableTarget(route.route(), id);
+    if (reachable.isPresent() && PlannedTarget.CANARY.equals(reachable.get().arm())) {
+      throw new ApiException(
+          OpenAiError.invalidRequest(
+              "The target '"
+                  + id
+                  + "' is in the canary arm of route '"
+                  + route.name()
+                  + "'; a drift check replays only the stable arm's targets.",
+              "x-switchboard-target"));
+    }
+    return reachable
         .map(PlannedTarget::asDrift)
         .orElseThrow(
             () ->

@@ -155,7 +155,8 @@ public final class RoutingSnapshot {
    * The target {@code id} ({@code provider/model}) of {@code route} that some request can reach:
    * one of the route's own targets or a rule's (stable arm), or one of a split canary's own or rule
    * targets (canary arm); empty when the route cannot send a request there. The admin port's drift
-   * endpoint pins a request to such a target, so a drift check reaches rule targets too.
+   * endpoint pins a request to a stable-arm one, so a drift check reaches rule targets too (and
+   * refuses a canary arm's: drift checks replay only the stable arm).
    */
   public Optional<PlannedTarget> reachableTarget(RoutingTable.Route route, String id) {
     Optional<PlannedTarget> stable = find(route.targets(), route.rules(), id, PlannedTarget.STABLE);

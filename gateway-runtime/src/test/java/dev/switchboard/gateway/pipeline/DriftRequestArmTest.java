@@ -27,7 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
  * canary analysis reads {@code switchboard_upstream_attempts_total{route,arm}} and the other
  * per-arm series, and a nightly burst of replayed prompts to a canary's (or the stable version's)
  * target is not traffic that arm served — it would count toward the canary's {@code minRequests}
- * and shift its figures. They are labelled {@code arm="drift"}, which the analysis ignores.
+ * and shift its figures. They are labelled {@code arm="drift"}, which the analysis ignores. And a
+ * drift check replays only the stable arm: a drift request naming a canary arm's target is refused
+ * (400, OpenAI-shaped, saying why) and nothing reaches the canary.
  */
 class DriftRequestArmTest {
 
@@ -71,19 +73,36 @@ class DriftRequestArmTest {
   }
 
   @Test
-  void driftRequestsToEitherArmsTargetCountInNeitherArm() throws Exception {
+  void driftRequestsToTheStableArmCountInNeitherArm() throws Exception {
     String body = GatewayHarness.chat("chat", false);
-    for (String target : List.of("mock/stable-m", "mock/canary-m", "mock/canary-m")) {
-      HttpResponse<String> drift = gateway.adminPost(DRIFT, body, "x-switchboard-target", target);
+    for (int i = 0; i < 3; i++) {
+      HttpResponse<String> drift =
+          gateway.adminPost(DRIFT, body, "x-switchboard-target", "mock/stable-m");
       assertThat(drift.statusCode()).as(drift.body()).isEqualTo(200);
-      assertThat(GatewayHarness.json(drift.body()).path("model").asText())
-          .isEqualTo(target.substring("mock/".length()));
+      assertThat(GatewayHarness.json(drift.body()).path("model").asText()).isEqualTo("stable-m");
     }
 
     String metrics = gateway.admin("/metrics").body();
     assertThat(attempts(metrics, "canary")).isZero();
     assertThat(attempts(metrics, "stable")).isZero();
     assertThat(attempts(metrics, "drift")).isEqualTo(3);
+  }
+
+  @Test
+  void aDriftRequestNamingACanaryTargetIsRefusedAndReachesNoTarget() throws Exception {
+    HttpResponse<String> drift =
+        gateway.adminPost(
+            DRIFT, GatewayHarness.chat("chat", false), "x-switchboard-target", "mock/canary-m");
+
+    assertThat(drift.statusCode()).as(drift.body()).isEqualTo(400);
+    var error = GatewayHarness.json(drift.body()).path("error");
+    assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
+    assertThat(error.path("param").asText()).isEqualTo("x-switchboard-target");
+    assertThat(error.path("message").asText())
+        .contains("'mock/canary-m'", "canary arm", "only the stable arm");
+    String metrics = gateway.admin("/metrics").body();
+    assertThat(attempts(metrics, "drift") + attempts(metrics, "canary")).isZero();
+    assertThat(mock.attempts("canary-m")).isZero();
   }
 
   /** The route's successful upstream attempts with {@code arm}, summed over targets. */
