@@ -1,12 +1,12 @@
 package dev.switchboard.gateway.http;
 
+import dev.switchboard.gateway.consumer.BudgetPeriod;
 import dev.switchboard.gateway.consumer.ConsumerAccess;
 import dev.switchboard.gateway.consumer.ConsumerLimiter;
 import dev.switchboard.gateway.consumer.ConsumerPolicy;
 import dev.switchboard.gateway.state.Spend;
 import dev.switchboard.gateway.time.GatewayClock;
 import io.vertx.ext.web.RoutingContext;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -21,8 +21,6 @@ import java.util.Map;
  * never a key or a key hash.
  */
 public final class ConsumerSpendHandler {
-
-  private static final long DAY_MS = 86_400_000L;
 
   private final ConsumerAccess access;
   private final ConsumerLimiter limiter;
@@ -39,8 +37,10 @@ public final class ConsumerSpendHandler {
    * false}).
    */
   public void handle(RoutingContext rc) {
-    String day = LocalDate.ofEpochDay(Math.floorDiv(clock.currentTimeMillis(), DAY_MS)).toString();
-    String month = day.substring(0, 7);
+    // The period admission counts in (ConsumerStage), from the same helper: never another day.
+    BudgetPeriod period = BudgetPeriod.at(clock.currentTimeMillis());
+    String day = period.day();
+    String month = period.month();
     List<ConsumerPolicy> consumers = access.directory().consumers();
     List<String> counted = new ArrayList<>();
     for (ConsumerPolicy consumer : consumers) {

@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.pipeline;
 
+import dev.switchboard.gateway.consumer.BudgetPeriod;
 import dev.switchboard.gateway.consumer.ConsumerLimiter;
 import dev.switchboard.gateway.consumer.ConsumerMetrics;
 import dev.switchboard.gateway.consumer.ConsumerPolicy;
@@ -19,7 +20,6 @@ import dev.switchboard.gateway.state.StoreUnavailableException;
 import dev.switchboard.gateway.time.GatewayClock;
 import io.vertx.core.Future;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 
@@ -32,8 +32,6 @@ import java.util.function.BiConsumer;
  * shared store this is one round trip to Redis (asynchronous); without one it is counted in memory.
  */
 public final class ConsumerStage implements Stage {
-
-  private static final long DAY_MS = 86_400_000L;
 
   /**
    * What a request holds between admission and settlement; {@code promptTokens} is the estimate a
@@ -91,7 +89,7 @@ public final class ConsumerStage implements Stage {
       return true;
     }
     long now = clock.currentTimeMillis();
-    Period today = period(Math.floorDiv(now, DAY_MS));
+    BudgetPeriod today = BudgetPeriod.at(now);
     long reserve =
         consumer.hasBudget()
             ? CostCeiling.nanoUsd(
@@ -152,7 +150,7 @@ public final class ConsumerStage implements Stage {
       return Future.succeededFuture();
     }
     long now = clock.currentTimeMillis();
-    Period today = period(Math.floorDiv(now, DAY_MS));
+    BudgetPeriod today = BudgetPeriod.at(now);
     AdmitCall call =
         new AdmitCall(
             consumer.name(),
@@ -341,21 +339,5 @@ public final class ConsumerStage implements Stage {
 
   private static TokenUsage estimate(Pending pending, RequestContext ctx) {
     return estimate(pending.promptTokens(), ctx.streamedChars());
-  }
-
-  /** The UTC day and month of a budget period, as the store names them ({@code 2026-05-01}). */
-  private record Period(long epochDay, String day, String month) {}
-
-  private volatile Period period = new Period(Long.MIN_VALUE, "", "");
-
-  /** The period of {@code epochDay}, made once per day (the same strings for every request). */
-  private Period period(long epochDay) {
-    Period p = period;
-    if (p.epochDay() != epochDay) {
-      String day = LocalDate.ofEpochDay(epochDay).toString();
-      p = new Period(epochDay, day, day.substring(0, 7));
-      period = p;
-    }
-    return p;
   }
 }
