@@ -569,6 +569,10 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
         null);
   }
 
+  /**
+   * The stable entry with the canary arm. It carries no {@code evaluation}: RoutingTableComposer
+   * sets the route's own on whatever entry the plan gives (RoutingTableComposerTest pins it).
+   */
   private static RoutingTable.Route withCanary(
       RoutingTable.Route stableEntry, CanarySpec canary, State state, RoutingTable.Route desired) {
     return new RoutingTable.Route(

@@ -579,6 +579,62 @@ class RoutingTableComposerTest {
   }
 
   @Test
+  void aRouteKeepsItsEvaluationInThePublishedTableWhileItsCanaryRuns() {
+    // The planner builds the canary's entry from the stable arm (ProgressiveCanaryPlanner
+    // .withCanary), which carries no evaluation: the published entry must still mirror to the
+    // route's evaluation candidates during the canary, in the route's own render and in others'.
+    PublishedTable before = publishedFrom(render(canaryNamespace(), PublishedTable.NONE));
+    List<HasMetadata> changed =
+        changed(
+            canaryNamespace(),
+            ModelRoute.class,
+            "chat",
+            r -> {
+              retarget(r, "gpt-5");
+              dev.switchboard.api.v1alpha1.EvaluationCandidate candidate =
+                  new dev.switchboard.api.v1alpha1.EvaluationCandidate();
+              dev.switchboard.api.v1alpha1.LocalObjectRef ref =
+                  new dev.switchboard.api.v1alpha1.LocalObjectRef();
+              ref.setName("openai-prod");
+              candidate.setProviderRef(ref);
+              candidate.setModel("gpt-5-broken");
+              dev.switchboard.api.v1alpha1.EvaluationSpec evaluation =
+                  new dev.switchboard.api.v1alpha1.EvaluationSpec();
+              evaluation.setCandidates(List.of(candidate));
+              evaluation.setSample(0.2);
+              evaluation.setDuration("24h");
+              r.getSpec().setEvaluation(evaluation);
+            });
+    ModelRoute chat = route(changed, "chat");
+    RoutingTable.Route desired = RoutingTableRenderer.route(chat);
+    ProgressiveCanaryPlanner planner =
+        new ProgressiveCanaryPlanner(
+            Clock.fixed(Instant.parse("2026-12-04T12:00:00Z"), ZoneOffset.UTC),
+            query -> Optional.empty());
+    PlannedRollout planned =
+        new PlannedRollout(
+            "chat", desired.revision(), planner.plan(chat, desired, before.route("chat")));
+    assertThat(planned.decision().route().canary()).isNotNull();
+
+    RenderOutcome started = composer.compose(resolve(changed), before, Optional.of(planned));
+    RenderOutcome other =
+        composer.compose(resolve(changed), publishedFrom(started), Optional.empty());
+
+    for (RenderOutcome outcome : List.of(started, other)) {
+      RoutingTable.Route published = route(outcome, "chat");
+      assertThat(published.canary()).isNotNull();
+      assertThat(published.targets())
+          .extracting(RoutingTable.Target::model)
+          .containsExactly("gpt-4o");
+      assertThat(published.evaluation()).isNotNull();
+      assertThat(published.evaluation().candidates())
+          .extracting(RoutingTable.Target::id)
+          .containsExactly("openai-prod/gpt-5-broken");
+      assertThat(published.evaluation().sample()).isEqualTo(0.2);
+    }
+  }
+
+  @Test
   void aCanaryWhoseStableProviderIsDeletedKeepsItsStableArmAndTheTableStillPublishes() {
     // Migrating to another provider with a canary, then deleting the old provider mid-rollout:
     // the stable arm still serves from it, so its entry and key come along from the published
