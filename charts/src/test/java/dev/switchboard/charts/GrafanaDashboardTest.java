@@ -162,6 +162,45 @@ class GrafanaDashboardTest {
                     && e.contains("by (operation, outcome)"));
   }
 
+  /**
+   * The outcomes of {@code switchboard_upstream_attempts_total} that are no upstream call: a canary
+   * target the failover chain passed by (FailoverChain.skip's labels that AttemptAccounting.skipped
+   * counts as failed canary attempts, for the canary analysis).
+   */
+  private static final Set<String> SKIP_OUTCOMES =
+      Set.of("circuit_open", "unhealthy", "cooling_down", "quota", "account_exhausted");
+
+  /**
+   * "Upstream attempts per request" shows upstream calls: the canary skips counted among the
+   * attempts are left out of its ratio (every one of them), and shown as a series of their own.
+   */
+  @Test
+  void theAttemptsPerRequestPanelLeavesCanarySkipsOutAndShowsThemApart() throws IOException {
+    JsonNode panel = null;
+    for (JsonNode p : JSON.readTree(dashboardText()).path("panels")) {
+      if ("Upstream attempts per request".equals(p.path("title").asText())) {
+        panel = p;
+      }
+    }
+    assertThat(panel).as("the attempts per request panel").isNotNull();
+    Pattern attempts = Pattern.compile("switchboard_upstream_attempts_total\\{([^}]*)}");
+    Pattern outcome = Pattern.compile("outcome(=~|!~)\"([^\"]*)\"");
+    List<String> excluded = new ArrayList<>();
+    List<String> shown = new ArrayList<>();
+    for (JsonNode target : panel.path("targets")) {
+      String expr = target.path("expr").asText();
+      Matcher m = attempts.matcher(expr);
+      assertThat(m.find()).as(expr).isTrue();
+      Matcher o = outcome.matcher(m.group(1));
+      assertThat(o.find()).as("every attempts selector says which outcomes: %s", expr).isTrue();
+      Set<String> outcomes = new TreeSet<>(List.of(o.group(2).split("\\|")));
+      assertThat(outcomes).isEqualTo(SKIP_OUTCOMES);
+      (o.group(1).equals("!~") ? excluded : shown).add(target.path("legendFormat").asText());
+    }
+    assertThat(excluded).containsExactly("{{route}}");
+    assertThat(shown).singleElement().asString().contains("skips");
+  }
+
   @Test
   void panelsUseTheDashboardDataSourceVariableAndHaveUniqueIds() throws IOException {
     JsonNode dashboard = JSON.readTree(dashboardText());
