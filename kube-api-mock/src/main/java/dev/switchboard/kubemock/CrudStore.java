@@ -82,6 +82,12 @@ final class CrudStore extends KubernetesCrudDispatcher {
   /** The create in progress on this thread (the store writes under its lock). */
   private final ThreadLocal<Create> creating = new ThreadLocal<>();
 
+  /**
+   * The {@code fieldValidation} of the write in progress on this thread, read from its query string
+   * before a {@code /status} write loses it ({@link #dispatch}).
+   */
+  private final ThreadLocal<Directive> requested = new ThreadLocal<>();
+
   /** Whether a delete is in progress on this thread (the store deletes under its lock). */
   private final ThreadLocal<Boolean> deleting = new ThreadLocal<>();
 
@@ -102,13 +108,44 @@ final class CrudStore extends KubernetesCrudDispatcher {
     if (answers != null && !answers.isEmpty()) {
       return expected.dispatch(request);
     }
-    MockResponse answer = super.dispatch(request);
+    MockResponse answer;
+    if (request.method() == HttpMethod.GET) {
+      answer = super.dispatch(request);
+    } else {
+      requested.set(Directive.of(request.getPath()));
+      try {
+        answer = super.dispatch(asStored(request));
+      } finally {
+        requested.remove();
+      }
+    }
     if (request.method() == HttpMethod.GET
         && (answer.code() == 200 || answer.getWebSocketListener() != null)
         && schemaAt(withoutQuery(request.getPath())) != null) {
       asRead(answer);
     }
     return answer;
+  }
+
+  /**
+   * The request as the store takes it: a {@code /status} write without its query string. The store
+   * stops treating ".../status" as the subresource once a query string follows it (kubectl adds
+   * {@code ?fieldManager=...}; the Fabric8 client {@code ?fieldValidation=...}): the write would
+   * then silently change nothing. The parameters that matter were read before ({@link #requested}).
+   */
+  private static RecordedRequest asStored(RecordedRequest request) {
+    String path = withoutQuery(request.getPath());
+    if (!path.endsWith("/status") || path.equals(request.getPath())) {
+      return request;
+    }
+    return new RecordedRequest(
+        request.getHttpVersion(), request.method(), path, request.getHeaders(), request.getBody());
+  }
+
+  /** The {@code fieldValidation} of the write in progress (read by {@link #dispatch}). */
+  private Directive requested(RecordedRequest request) {
+    Directive directive = requested.get();
+    return directive != null ? directive : Directive.of(request.getPath());
   }
 
   /** A read answer (object, list or watch) with its objects as decoded from storage. */
@@ -155,7 +192,7 @@ final class CrudStore extends KubernetesCrudDispatcher {
 
   @Override
   public MockResponse handleCreate(RecordedRequest request) {
-    Directive directive = Directive.of(request.getPath());
+    Directive directive = requested(request);
     List<String> unknownFields = new ArrayList<>(0);
     RecordedRequest decoded;
     try {
@@ -248,7 +285,7 @@ final class CrudStore extends KubernetesCrudDispatcher {
 
   /** Runs a replacement or patch, which {@link #preserveMetadata} prunes and defaults. */
   private MockResponse writing(RecordedRequest request, Supplier<MockResponse> store) {
-    Write current = new Write(Directive.of(request.getPath()), new ArrayList<>(0));
+    Write current = new Write(requested(request), new ArrayList<>(0));
     write.set(current);
     try {
       return withWarnings(store.get(), current.directive(), current.unknownFields());

@@ -163,19 +163,6 @@ final class DiscoveryDispatcher extends Dispatcher implements Resetable, CustomR
         }
       }
     }
-    if (path.endsWith("/status") && !path.equals(request.getPath())) {
-      // The mock stops treating ".../status" as the subresource once a query string follows it
-      // (kubectl adds ?fieldManager=...&timeout=...): the write then silently changes nothing.
-      // The parameters mean nothing to the mock, so drop them.
-      return store(
-          new RecordedRequest(
-              request.getHttpVersion(),
-              request.method(),
-              path,
-              request.getHeaders(),
-              request.getBody()),
-          path);
-    }
     return store(request, path);
   }
 

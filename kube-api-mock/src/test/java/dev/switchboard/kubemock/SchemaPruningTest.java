@@ -226,6 +226,67 @@ class SchemaPruningTest {
   }
 
   @Test
+  void statusWritesHonourFieldValidationAsOtherWritesDo() throws Exception {
+    create("g", "{\"spec\":{\"name\":\"a\"}}");
+    send(
+        "PATCH",
+        GIZMOS + "/g/status",
+        "application/merge-patch+json",
+        "{\"status\":{\"phase\":\"Pending\"}}");
+
+    // Strict: refused with the field named, nothing stored (patch and replacement alike).
+    HttpResponse<String> patch =
+        send(
+            "PATCH",
+            GIZMOS + "/g/status?fieldManager=test&fieldValidation=Strict",
+            "application/merge-patch+json",
+            "{\"status\":{\"phase\":\"Ready\",\"phaze\":\"Ready\"}}");
+    assertThat(patch.statusCode()).as(patch.body()).isEqualTo(400);
+    JsonNode refusal = JSON.readTree(patch.body());
+    assertThat(refusal.path("reason").asText()).isEqualTo("BadRequest");
+    assertThat(refusal.path("message").asText())
+        .endsWith("strict decoding error: unknown field \"status.phaze\"");
+    ObjectNode replacement = get("g").deepCopy();
+    ((ObjectNode) replacement.path("status")).put("phase", "Ready").put("phaze", "Ready");
+    HttpResponse<String> replaced =
+        send(
+            "PUT",
+            GIZMOS + "/g/status?fieldValidation=Strict",
+            "application/json",
+            replacement.toString());
+    assertThat(replaced.statusCode()).as(replaced.body()).isEqualTo(400);
+    assertThat(JSON.readTree(replaced.body()).path("message").asText())
+        .contains("unknown field \"status.phaze\"");
+    assertThat(get("g").path("status").path("phase").asText()).isEqualTo("Pending");
+
+    // Warn (asked for, as by default): stored pruned, one Warning naming the field.
+    HttpResponse<String> warned =
+        send(
+            "PATCH",
+            GIZMOS + "/g/status?fieldValidation=Warn",
+            "application/merge-patch+json",
+            "{\"status\":{\"phase\":\"Ready\",\"phaze\":\"Ready\"}}");
+    assertThat(warned.statusCode()).as(warned.body()).isBetween(200, 202);
+    assertThat(warned.headers().allValues("Warning"))
+        .containsExactly("299 - \"unknown field \\\"status.phaze\\\"\"");
+    assertThat(get("g").path("status")).isEqualTo(JSON.readTree("{\"phase\":\"Ready\"}"));
+
+    // Ignore: pruned silently.
+    HttpResponse<String> ignored =
+        send(
+            "PATCH",
+            GIZMOS + "/g/status?fieldValidation=Ignore",
+            "application/merge-patch+json",
+            "{\"status\":{\"phase\":\"Done\",\"phaze\":\"Done\"}}");
+    assertThat(ignored.statusCode()).as(ignored.body()).isBetween(200, 202);
+    assertThat(ignored.headers().allValues("Warning")).isEmpty();
+    JsonNode stored = get("g");
+    assertThat(stored.path("status")).isEqualTo(JSON.readTree("{\"phase\":\"Done\"}"));
+    // Still the subresource: the spec is kept as it was.
+    assertThat(stored.path("spec")).isEqualTo(JSON.readTree("{\"name\":\"a\"}"));
+  }
+
+  @Test
   void builtInKindsAreNotPruned() throws Exception {
     String configMap =
         "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\"},"
