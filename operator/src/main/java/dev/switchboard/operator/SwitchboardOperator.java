@@ -394,7 +394,11 @@ public final class SwitchboardOperator implements AutoCloseable {
             gateways,
             retirement,
             new EvaluationTracker(client, new GatewayEvaluationSource(evaluationTargets), clock),
-            alwaysPublished(client, settings));
+            alwaysPublished(client, settings),
+            // A test clock jumps: replicas catching up are looked at again at its pace.
+            clock instanceof OffsetClock
+                ? OffsetClock.RECHECK
+                : ModelRouteReconciler.GATEWAY_CATCH_UP);
     // Wherever gateways get a routing table they get the operator's credential too, Consumers or
     // not: else the admin port's drift entry would be guarded by the network policy alone.
     // A namespace whose last route went keeps an empty routing table, and so the credential.

@@ -84,7 +84,9 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
 
   private static final Logger LOG = LoggerFactory.getLogger(ModelRouteReconciler.class);
 
-  private static final java.time.Duration GATEWAY_CATCH_UP = java.time.Duration.ofSeconds(2);
+  /** How soon a route is looked at again while replicas are still loading its table. */
+  public static final java.time.Duration GATEWAY_CATCH_UP = java.time.Duration.ofSeconds(2);
+
   private static final java.time.Duration GATEWAY_REFRESH = java.time.Duration.ofSeconds(30);
   private static final java.time.Duration TOO_LARGE_RETRY = java.time.Duration.ofMinutes(1);
   private static final java.time.Duration ANNOTATION_CLEAR_DELAY = java.time.Duration.ofSeconds(1);
@@ -105,6 +107,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   private final GatewayObserver gateways;
   private final RetirementWatch retirement;
   private final EvaluationTracker evaluations;
+  private final java.time.Duration gatewayCatchUp;
   private volatile java.util.function.Consumer<String> alongside = namespace -> {};
 
   /**
@@ -170,12 +173,17 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
         gateways,
         new RetirementWatch(java.time.Clock.systemUTC()),
         null,
-        Set.of());
+        Set.of(),
+        GATEWAY_CATCH_UP);
   }
 
   /**
    * As above, with model retirement watched by {@code retirement} (on the operator's clock), and a
    * table always published in {@code alwaysPublished} (an empty one while they have no route).
+   *
+   * @param gatewayCatchUp how soon, in real time, a route is reconciled again while its replicas
+   *     are still loading the table ({@link #GATEWAY_CATCH_UP}; shorter under a clock that jumps,
+   *     the TEST ONLY {@code time.OffsetClock}, as canary and drift rechecks are)
    */
   public ModelRouteReconciler(
       ProviderEndpointValidator providerValidator,
@@ -189,8 +197,10 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       GatewayObserver gateways,
       RetirementWatch retirement,
       EvaluationTracker evaluations,
-      Set<String> alwaysPublished) {
+      Set<String> alwaysPublished,
+      java.time.Duration gatewayCatchUp) {
     this.alwaysPublished = Set.copyOf(alwaysPublished);
+    this.gatewayCatchUp = gatewayCatchUp;
     this.retirement = retirement;
     this.evaluations = evaluations;
     this.providerValidator = providerValidator;
@@ -853,7 +863,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       GatewayStatus gateway = runtime.get();
       java.time.Duration refresh =
           gateway.getReplicasReady() < gateway.getReplicasTotal()
-              ? GATEWAY_CATCH_UP
+              ? gatewayCatchUp
               : GATEWAY_REFRESH;
       requeue = requeue == null || refresh.compareTo(requeue) < 0 ? refresh : requeue;
     }

@@ -15,14 +15,15 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>A clock that can jump makes waits computed from it meaningless in real time (the next drift
  * run "in 23 hours" is one {@link #advance} away), so under this clock the operator looks at drift
- * schedules, and at running canaries (their next analysis or step), again every {@link #RECHECK} of
- * real time instead.
+ * schedules, at running canaries (their next analysis or step), and at routes whose gateway
+ * replicas are still catching up with the published table, again every {@link #RECHECK} of real
+ * time instead.
  */
 public final class OffsetClock extends Clock {
 
   /**
-   * How often, in real time, a policy's drift schedule and a running canary are looked at again
-   * under this clock.
+   * How often, in real time, a policy's drift schedule, a running canary and a route whose replicas
+   * are catching up are looked at again under this clock.
    */
   public static final Duration RECHECK = Duration.ofMillis(200);
 

@@ -13,8 +13,8 @@ import dev.switchboard.operator.SwitchboardOperator;
 import dev.switchboard.operator.serialization.TolerantSerialization;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.testing.Fixtures;
-import dev.switchboard.operator.testing.MutableClock;
 import dev.switchboard.operator.testing.UserEdits;
+import dev.switchboard.operator.time.OffsetClock;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
@@ -25,7 +25,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -86,9 +85,11 @@ class RuntimeStatusScenarioTest {
                   List.of(
                       URI.create(
                           "http://127.0.0.1:" + replica.getAddress().getPort() + "/metrics")));
-      // The replicas' view is cached for a second of the operator's clock, which stands still
-      // until the test moves it: each change below is seen once the clock has moved past that.
-      MutableClock clock = new MutableClock(Instant.parse("2026-11-25T12:00:00Z"));
+      // The replicas' view is cached for a second of the operator's clock: each change below is
+      // seen once the test has moved the clock past that. A clock that jumps also makes the
+      // operator look again at replicas catching up every OffsetClock.RECHECK of real time, not
+      // every GATEWAY_CATCH_UP (2 s).
+      OffsetClock clock = OffsetClock.systemUtc();
       SwitchboardOperator operator = SwitchboardOperator.start(operatorClient, settings, clock);
       try {
         KubernetesClient client = api.client();
