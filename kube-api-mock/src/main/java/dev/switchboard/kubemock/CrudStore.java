@@ -43,6 +43,9 @@ import java.util.function.Supplier;
  *       default {@code fieldValidation=Warn}): a {@code Warning: 299 - "unknown field \"spec.x\""}
  *       header each; {@code fieldValidation=Strict} refuses the write with 400 {@code BadRequest}
  *       instead, {@code Ignore} says nothing;
+ *   <li>every object's {@code metadata} is checked as the API server checks it ({@link
+ *       ObjectMetaRules}): undeclared ObjectMeta fields by {@code fieldValidation}, as above, then
+ *       names, labels and annotations, refused with 422 {@code Invalid};
  *   <li>a CustomResourceDefinition reports {@code NamesAccepted} and {@code Established} ({@link
  *       CrdStatus}) from its first write on;
  *   <li>a created object's {@code creationTimestamp}, and the {@code deletionTimestamp} of an
@@ -197,7 +200,7 @@ final class CrudStore extends KubernetesCrudDispatcher {
     RecordedRequest decoded;
     try {
       decoded = decoded(request, directive, unknownFields);
-    } catch (StrictDecodingFailure e) {
+    } catch (Refused e) {
       return e.answer();
     }
     Create create = new Create();
@@ -222,6 +225,9 @@ final class CrudStore extends KubernetesCrudDispatcher {
   /**
    * The create request with its object pruned and defaulted (a CRD: with its status), or itself
    * when there is nothing to change.
+   *
+   * @throws Refused when the API server would refuse the object: an undeclared field under {@code
+   *     fieldValidation=Strict}, then invalid metadata ({@link ObjectMetaRules})
    */
   private RecordedRequest decoded(
       RecordedRequest request, Directive directive, List<String> unknownFields) {
@@ -231,9 +237,6 @@ final class CrudStore extends KubernetesCrudDispatcher {
     String path = withoutQuery(request.getPath());
     boolean crd = path.equals(CRD_COLLECTION);
     StructuralSchema schema = crd ? null : schemaAt(path);
-    if (!crd && schema == null) {
-      return request; // built-in kinds: nothing to read
-    }
     JsonNode object;
     try {
       object = JSON.readTree(request.getBody().getBytes());
@@ -243,15 +246,19 @@ final class CrudStore extends KubernetesCrudDispatcher {
     if (!(object instanceof ObjectNode node)) {
       return request;
     }
-    boolean changed;
+    List<String> unknown = new ArrayList<>(ObjectMetaRules.pruneUnknownFields(node));
+    boolean changed = !unknown.isEmpty();
     if (crd) {
-      changed = CrdStatus.establish(node, clock);
-    } else {
+      changed |= CrdStatus.establish(node, clock);
+    } else if (schema != null) {
       StructuralSchema.Applied applied = schema.applyTo(node);
-      directive.check(node, applied.unknownFields());
-      unknownFields.addAll(applied.unknownFields());
-      changed = applied.changed();
+      unknown.addAll(applied.unknownFields());
+      changed |= applied.changed();
     }
+    unknown.sort(null);
+    directive.check(node, unknown);
+    unknownFields.addAll(unknown);
+    checkMetadata(node);
     if (!changed) {
       return request;
     }
@@ -289,7 +296,7 @@ final class CrudStore extends KubernetesCrudDispatcher {
     write.set(current);
     try {
       return withWarnings(store.get(), current.directive(), current.unknownFields());
-    } catch (StrictDecodingFailure e) {
+    } catch (Refused e) {
       return e.answer(); // thrown before the store wrote anything
     } finally {
       write.remove();
@@ -299,6 +306,8 @@ final class CrudStore extends KubernetesCrudDispatcher {
   /**
    * Called by the store for every replacement and patch (also of {@code /status}) with the object
    * it holds and the one it is about to keep, before it compares generations and resource versions.
+   * As the API server: undeclared fields are dropped (or refused under Strict) first, then the
+   * metadata is validated.
    */
   @Override
   public void preserveMetadata(JsonNode currentResource, JsonNode updatedResource) {
@@ -306,6 +315,21 @@ final class CrudStore extends KubernetesCrudDispatcher {
     if (!(updatedResource instanceof ObjectNode object)) {
       return;
     }
+    List<String> unknownFields = new ArrayList<>(ObjectMetaRules.pruneUnknownFields(object));
+    unknownFields.addAll(decode(currentResource, object));
+    Write current = write.get();
+    if (current != null) {
+      current.directive().check(object, unknownFields);
+      current.unknownFields().addAll(unknownFields);
+    }
+    checkMetadata(object);
+  }
+
+  /**
+   * Applies the CRD's schema to an object about to be kept (a CRD: keeps its status and
+   * conditions); the undeclared fields it dropped.
+   */
+  private List<String> decode(JsonNode currentResource, ObjectNode object) {
     String apiVersion = object.path("apiVersion").asText();
     String kind = object.path("kind").asText();
     if (CRD_API_VERSION.equals(apiVersion) && "CustomResourceDefinition".equals(kind)) {
@@ -315,11 +339,11 @@ final class CrudStore extends KubernetesCrudDispatcher {
         object.set("status", currentResource.get("status").deepCopy());
       }
       CrdStatus.establish(object, clock);
-      return;
+      return List.of();
     }
     StructuralSchema schema = schemaOf(object);
     if (schema == null) {
-      return;
+      return List.of();
     }
     // The API server compares the new object with the old one as read from storage.
     if (currentResource instanceof ObjectNode current) {
@@ -328,11 +352,14 @@ final class CrudStore extends KubernetesCrudDispatcher {
         schemaOfCurrent.applyTo(current);
       }
     }
-    List<String> unknownFields = schema.applyTo(object).unknownFields();
-    Write current = write.get();
-    if (current != null) {
-      current.directive().check(object, unknownFields);
-      current.unknownFields().addAll(unknownFields);
+    return schema.applyTo(object).unknownFields();
+  }
+
+  /** Refuses, as the API server does with 422 Invalid, an object whose metadata is invalid. */
+  private static void checkMetadata(ObjectNode object) {
+    List<ObjectMetaRules.Cause> causes = ObjectMetaRules.validate(object);
+    if (!causes.isEmpty()) {
+      throw new Refused(ObjectMetaRules.invalid(object, causes));
     }
   }
 
@@ -394,14 +421,30 @@ final class CrudStore extends KubernetesCrudDispatcher {
   }
 
   /**
-   * A write refused under {@code fieldValidation=Strict}; unchecked, so it leaves the store's write
-   * (whose lock is released in a {@code finally}) before anything is stored.
+   * A write refused with the API server's answer; unchecked, so it leaves the store's write (whose
+   * lock is released in a {@code finally}) before anything is stored.
    */
-  private static final class StrictDecodingFailure extends RuntimeException {
+  private static class Refused extends RuntimeException {
     private final transient MockResponse answer;
 
-    StrictDecodingFailure(ObjectNode object, List<String> unknownFields) {
+    Refused(MockResponse answer) {
       super(null, null, false, false);
+      this.answer = answer;
+    }
+
+    MockResponse answer() {
+      return answer;
+    }
+  }
+
+  /** A write refused under {@code fieldValidation=Strict}. */
+  private static final class StrictDecodingFailure extends Refused {
+
+    StrictDecodingFailure(ObjectNode object, List<String> unknownFields) {
+      super(strictDecodingError(object, unknownFields));
+    }
+
+    private static MockResponse strictDecodingError(ObjectNode object, List<String> unknownFields) {
       String kind = object.path("kind").asText();
       String apiVersion = object.path("apiVersion").asText();
       String version = apiVersion.substring(apiVersion.indexOf('/') + 1);
@@ -426,15 +469,10 @@ final class CrudStore extends KubernetesCrudDispatcher {
           .put("message", message.toString())
           .put("reason", "BadRequest")
           .put("code", 400);
-      this.answer =
-          new MockResponse()
-              .setResponseCode(400)
-              .setHeader("Content-Type", "application/json")
-              .setBody(status.toString());
-    }
-
-    MockResponse answer() {
-      return answer;
+      return new MockResponse()
+          .setResponseCode(400)
+          .setHeader("Content-Type", "application/json")
+          .setBody(status.toString());
     }
   }
 

@@ -52,8 +52,10 @@ import java.util.stream.Stream;
  * on create, replace and patch (the patch's result; {@code /status} writes too) and when it serves
  * one (get, list, watch), so an object stored before its CRD changed is served by the CRD it has
  * now. Undeclared fields are dropped with a {@code Warning} header each ({@code
- * fieldValidation=Strict}: refused with 400); {@code apiVersion}, {@code kind} and {@code metadata}
- * are never pruned; {@code x-kubernetes-preserve-unknown-fields} and {@code
+ * fieldValidation=Strict}: refused with 400); {@code apiVersion} and {@code kind} are never pruned,
+ * {@code metadata} (of every kind) only of what ObjectMeta does not declare, and its name, labels
+ * and annotations are validated as an API server validates them (422 {@code Invalid}: {@link
+ * ObjectMetaRules}); {@code x-kubernetes-preserve-unknown-fields} and {@code
  * x-kubernetes-embedded-resource} are honoured; a non-nullable {@code null} without a default is
  * dropped; defaults follow the API server's rules ({@code default: {}} on an object fills in its
  * children's defaults; array items and map values are defaulted; an absent object without a default
