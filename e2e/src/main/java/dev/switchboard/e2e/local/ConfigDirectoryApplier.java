@@ -8,6 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.FieldValidateable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,16 +31,17 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
  * Applies a directory of Kubernetes YAML to an API server the way a GitOps tool would, and keeps
  * doing so while the directory changes: a file created or changed is applied (its objects created
  * or updated), objects that left a file are deleted, and a deleted file deletes its objects. A file
- * that does not parse is reported and skipped; every other file keeps its last applied state. A
- * custom resource with fields its CRD does not declare is rejected with their paths, as {@code
- * kubectl apply}'s strict field validation would, and keeps its last applied state too.
+ * that does not parse is reported and skipped; every other file keeps its last applied state.
+ * Objects are written with {@code fieldValidation=Strict}, as {@code kubectl apply} writes them by
+ * default: the API server refuses an object with fields its schema (a CRD's, or ObjectMeta's) does
+ * not declare, and its message, naming each field, is reported with the file; such an object, like
+ * one the server refuses for any other reason, keeps its last applied state.
  *
  * <p>Like a real API server, Secret {@code stringData} is folded into {@code data} before the
  * object is sent (the mock API server does not do it).
@@ -59,6 +61,7 @@ public final class ConfigDirectoryApplier implements AutoCloseable {
           "RoutingPolicy",
           "ModelRoute");
 
+  private static final int HTTP_BAD_REQUEST = 400;
   private static final int HTTP_CONFLICT = 409;
   private static final int MAX_CONFLICT_RETRIES = 5;
 
@@ -66,7 +69,6 @@ public final class ConfigDirectoryApplier implements AutoCloseable {
   private final Path directory;
   private final String defaultNamespace;
   private final Consumer<String> console;
-  private final StrictFieldValidation fieldValidation;
   private final Map<Path, String> appliedDigests = new HashMap<>();
   private final Map<Path, Set<ObjectRef>> appliedObjects = new HashMap<>();
   private ScheduledExecutorService watcher;
@@ -85,7 +87,6 @@ public final class ConfigDirectoryApplier implements AutoCloseable {
     this.directory = directory;
     this.defaultNamespace = defaultNamespace;
     this.console = console;
-    this.fieldValidation = new StrictFieldValidation(client);
   }
 
   /** Applies every changed file once; returns how many objects were applied. */
@@ -171,25 +172,12 @@ public final class ConfigDirectoryApplier implements AutoCloseable {
     int applied = 0;
     for (Document document : documents) {
       ObjectRef ref = refOf(document.object());
-      List<String> unknown = fieldValidation.unknownFields(document.object());
-      if (!unknown.isEmpty()) {
-        rejected(
-            document,
-            ref,
-            now,
-            unknown.stream()
-                    .map(path -> "unknown field \"" + path + "\"")
-                    .collect(Collectors.joining(", "))
-                + " (strict field validation, as kubectl apply does); nothing of it was applied,"
-                + " fix the file to apply it");
-        continue;
-      }
       try {
         apply(document.object());
         now.get(document.file()).add(ref);
         applied++;
       } catch (KubernetesClientException e) {
-        rejected(document, ref, now, firstLine(e.getMessage()));
+        rejected(document, ref, now, refusal(e));
       }
     }
     for (var entry : now.entrySet()) {
@@ -204,6 +192,20 @@ public final class ConfigDirectoryApplier implements AutoCloseable {
           "config-dir: applied " + relative(file) + " (" + entry.getValue().size() + " objects)");
     }
     return applied;
+  }
+
+  /** The API server's reason for refusing a write, as it words it. */
+  private static String refusal(KubernetesClientException e) {
+    String message =
+        e.getStatus() != null && e.getStatus().getMessage() != null
+            ? e.getStatus().getMessage()
+            : firstLine(e.getMessage());
+    if (e.getCode() == HTTP_BAD_REQUEST && message.contains("strict decoding error")) {
+      return message
+          + " (strict field validation, as kubectl apply does); nothing of it was applied,"
+          + " fix the file to apply it";
+    }
+    return message;
   }
 
   private void rejected(
@@ -299,7 +301,7 @@ public final class ConfigDirectoryApplier implements AutoCloseable {
                 .withName(resource.getMetadata().getName());
     GenericKubernetesResource current = target.get();
     if (current == null) {
-      client.resource(resource).create();
+      client.resource(resource).fieldValidation(FieldValidateable.Validation.STRICT).create();
       return;
     }
     // Replace what the file says (spec, data, labels, annotations) and keep what the server and
@@ -317,7 +319,7 @@ public final class ConfigDirectoryApplier implements AutoCloseable {
           .getAdditionalProperties()
           .put("status", current.getAdditionalProperties().get("status"));
     }
-    client.resource(resource).update();
+    client.resource(resource).fieldValidation(FieldValidateable.Validation.STRICT).update();
   }
 
   private void delete(ObjectRef ref, Path file) {

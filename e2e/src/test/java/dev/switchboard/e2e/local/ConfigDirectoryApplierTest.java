@@ -206,6 +206,8 @@ class ConfigDirectoryApplierTest {
                 assertThat(line)
                     .contains("policy.yaml")
                     .contains("RoutingPolicy default/standard was rejected")
+                    // The API server's words: it was asked for strict field validation.
+                    .contains("strict decoding error")
                     .contains("unknown field \"spec.retry.maxAtempts\"")
                     .contains("unknown field \"spec.rateLimits[0].burst\"")
                     .contains("unknown field \"spec.futureFeature\""));
@@ -230,6 +232,35 @@ class ConfigDirectoryApplierTest {
     assertThat(applied.getAdditionalProperties().get("spec").toString())
         .contains("tokensPerMinute=1000")
         .doesNotContain("futureFeature");
+  }
+
+  @Test
+  void builtInKindsAndMetadataAreValidatedStrictlyByTheServerToo() throws Exception {
+    // A misspelt metadata field (which the server would otherwise drop with a warning, leaving the
+    // ConfigMap without its labels) and an invalid name, each in its own file.
+    Files.writeString(
+        dir.resolve("labels.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: tagged, lables: {team: blue}}\n"
+            + "data: {v: \"1\"}\n");
+    Files.writeString(
+        dir.resolve("name.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: Route_Table}\ndata: {v: \"1\"}\n");
+    applier().applyAll();
+
+    assertThat(console)
+        .anySatisfy(
+            line ->
+                assertThat(line)
+                    .startsWith("config-dir: labels.yaml: ConfigMap default/tagged was rejected:")
+                    .contains("strict decoding error: unknown field \"metadata.lables\""));
+    assertThat(console)
+        .anySatisfy(
+            line ->
+                assertThat(line)
+                    .startsWith(
+                        "config-dir: name.yaml: ConfigMap default/Route_Table was rejected:")
+                    .contains("metadata.name: Invalid value: \"Route_Table\""));
+    assertThat(client.configMaps().inNamespace("default").withName("tagged").get()).isNull();
   }
 
   @Test
