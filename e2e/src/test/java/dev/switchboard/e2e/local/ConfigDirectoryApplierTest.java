@@ -264,6 +264,28 @@ class ConfigDirectoryApplierTest {
   }
 
   @Test
+  void theLocalSamplesApplyUnderStrictValidation() throws Exception {
+    // The local stack applies these: nothing in them may be refused by a strict API server.
+    try (EmbeddedKubernetesApi strict = EmbeddedKubernetesApi.start()) {
+      strict.installCrds(
+          Path.of("../crds/providerendpoints.switchboard.dev-v1.yml"),
+          Path.of("../crds/routingpolicies.switchboard.dev-v1.yml"),
+          Path.of("../crds/modelroutes.switchboard.dev-v1.yml"),
+          Path.of("../crds/consumers.switchboard.dev-v1.yml"));
+      for (String samples :
+          List.of("../config-samples/local", "../config-samples/local-consumer")) {
+        try (ConfigDirectoryApplier applier =
+            new ConfigDirectoryApplier(
+                strict.client(), Path.of(samples), "default", console::add)) {
+          assertThat(applier.applyAll()).as(samples).isPositive();
+        }
+      }
+      assertThat(console)
+          .noneMatch(line -> line.contains("rejected") || line.contains("not valid"));
+    }
+  }
+
+  @Test
   void aNewFileWithUnknownFieldsCreatesNothing() throws Exception {
     Files.writeString(
         dir.resolve("new.yaml"),
