@@ -28,7 +28,9 @@ import java.util.regex.Pattern;
  *       at most 63); {@code metadata.namespace}: a DNS label;
  *   <li>label keys and annotation keys: qualified names (an optional DNS subdomain prefix and
  *       {@code /}, a name part of at most 63 characters); label values: at most 63 characters of
- *       the label syntax; annotations: at most 256 KiB, keys and values together.
+ *       the label syntax; annotations: at most 256 KiB, keys and values together;
+ *   <li>owner references: a version, kind, name and uid each, at most one controller; finalizers:
+ *       qualified names.
  * </ul>
  *
  * A violation is answered 422 {@code Invalid} with one cause per error, as the API server answers.
@@ -237,7 +239,54 @@ final class ObjectMetaRules {
     if (annotationBytes > ANNOTATIONS_LIMIT_BYTES) {
       causes.add(Cause.tooLong("metadata.annotations", ANNOTATIONS_LIMIT_BYTES));
     }
+    ownerReferences(metadata.path("ownerReferences"), causes);
+    for (JsonNode finalizer : metadata.path("finalizers")) {
+      for (String error : qualifiedNameErrors(finalizer.asText(""))) {
+        causes.add(Cause.invalid("metadata.finalizers", finalizer.asText(""), error));
+      }
+    }
     return causes;
+  }
+
+  /**
+   * {@code ValidateOwnerReferences}: each names a version, kind, name and uid; at most one is the
+   * controller. (The API server names the fields without the item's index.)
+   */
+  private static void ownerReferences(JsonNode references, List<Cause> causes) {
+    String path = "metadata.ownerReferences";
+    String controller = null;
+    for (JsonNode reference : references) {
+      String apiVersion = reference.path("apiVersion").asText("");
+      if (apiVersion.isEmpty() || apiVersion.endsWith("/")) {
+        causes.add(Cause.invalid(path + ".apiVersion", apiVersion, "version must not be empty"));
+      }
+      for (String field : List.of("kind", "name", "uid")) {
+        String value = reference.path(field).asText("");
+        if (value.isEmpty()) {
+          causes.add(Cause.invalid(path + "." + field, value, "must not be empty"));
+        }
+      }
+      if (reference.path("controller").asBoolean(false)) {
+        String current =
+            reference.path("kind").asText("") + "/" + reference.path("name").asText("");
+        if (controller == null) {
+          controller = current;
+        } else {
+          // The API server prints the whole list as the value (in Go's syntax; here as JSON).
+          causes.add(
+              new Cause(
+                  path,
+                  "FieldValueInvalid",
+                  "Invalid value: "
+                      + references
+                      + ": Only one reference can have Controller set to true. Found \"true\" in"
+                      + " references for "
+                      + controller
+                      + " and "
+                      + current));
+        }
+      }
+    }
   }
 
   /** {@code IsQualifiedName}: {@code [prefix/]name}, the prefix a DNS subdomain. */

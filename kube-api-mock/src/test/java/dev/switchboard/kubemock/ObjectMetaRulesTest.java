@@ -286,6 +286,67 @@ class ObjectMetaRulesTest {
   }
 
   @Test
+  void ownerReferencesNameTheirOwnerFullyAndOneControllerAtMostAndFinalizersAreQualified()
+      throws Exception {
+    String owner =
+        "{\"apiVersion\":\"switchboard.dev/v1alpha1\",\"kind\":\"ModelRoute\",\"name\":\"chat\","
+            + "\"uid\":\"u-1\",\"controller\":true}";
+    HttpResponse<String> noUid =
+        createConfigMap(
+            "c",
+            Map.of(
+                "ownerReferences",
+                java.util.List.of(
+                    Map.of(
+                        "apiVersion",
+                        "switchboard.dev/v1alpha1",
+                        "kind",
+                        "ModelRoute",
+                        "name",
+                        "chat"))));
+    assertThat(noUid.statusCode()).isEqualTo(422);
+    assertThat(JSON.readTree(noUid.body()).path("message").asText())
+        .isEqualTo(
+            "ConfigMap \"c\" is invalid: metadata.ownerReferences.uid: Invalid value: \"\": must"
+                + " not be empty");
+
+    HttpResponse<String> twoControllers =
+        createConfigMap(
+            "c",
+            Map.of(
+                "ownerReferences",
+                java.util.List.of(
+                    JSON.readTree(owner), JSON.readTree(owner.replace("chat", "fast")))));
+    assertThat(twoControllers.statusCode()).isEqualTo(422);
+    assertThat(JSON.readTree(twoControllers.body()).path("message").asText())
+        .contains(
+            "Only one reference can have Controller set to true. Found \"true\" in references for"
+                + " ModelRoute/chat and ModelRoute/fast");
+
+    HttpResponse<String> finalizer =
+        createConfigMap("c", Map.of("finalizers", java.util.List.of("switchboard.dev/ cleanup")));
+    assertThat(finalizer.statusCode()).isEqualTo(422);
+    assertThat(
+            JSON.readTree(finalizer.body())
+                .path("details")
+                .path("causes")
+                .get(0)
+                .path("field")
+                .asText())
+        .isEqualTo("metadata.finalizers");
+
+    HttpResponse<String> valid =
+        createConfigMap(
+            "c",
+            Map.of(
+                "ownerReferences",
+                java.util.List.of(JSON.readTree(owner)),
+                "finalizers",
+                java.util.List.of("switchboard.dev/cleanup")));
+    assertThat(valid.statusCode()).as(valid.body()).isEqualTo(201);
+  }
+
+  @Test
   void replacementsAndPatchesAreCheckedThroughTheClient() {
     var client = api.client();
     client
