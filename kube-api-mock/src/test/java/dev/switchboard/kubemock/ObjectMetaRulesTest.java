@@ -194,6 +194,22 @@ class ObjectMetaRulesTest {
             create("/api/v1/namespaces/default/services", "v1", "Service", "gateway-1", "{}")
                 .statusCode())
         .isEqualTo(201);
+    // An object's namespace is a DNS label too.
+    HttpResponse<String> inNamespace =
+        send(
+            "POST",
+            "/api/v1/namespaces/Team_A/configmaps",
+            "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\","
+                + "\"metadata\":{\"name\":\"c\",\"namespace\":\"Team_A\"}}");
+    assertThat(inNamespace.statusCode()).isEqualTo(422);
+    assertThat(
+            JSON.readTree(inNamespace.body())
+                .path("details")
+                .path("causes")
+                .get(0)
+                .path("field")
+                .asText())
+        .isEqualTo("metadata.namespace");
   }
 
   @Test
