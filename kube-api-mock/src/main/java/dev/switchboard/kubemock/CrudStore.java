@@ -27,6 +27,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 
 /**
@@ -248,6 +249,7 @@ final class CrudStore extends KubernetesCrudDispatcher {
     }
     List<String> unknown = new ArrayList<>(ObjectMetaRules.pruneUnknownFields(node));
     boolean changed = !unknown.isEmpty();
+    changed |= generateName(node);
     if (crd) {
       changed |= CrdStatus.establish(node, clock);
     } else if (schema != null) {
@@ -268,6 +270,35 @@ final class CrudStore extends KubernetesCrudDispatcher {
         request.getPath(),
         request.getHeaders(),
         new Buffer(node.toString().getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /**
+   * The characters the API server's name generator draws from (apiserver's {@code
+   * SimpleNameGenerator}: no vowels, so no words, and no look-alike digits).
+   */
+  private static final String NAME_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
+
+  /**
+   * Names an object that asks for a generated name ({@code metadata.generateName}, no {@code name})
+   * as the API server does: the prefix, cut to 58 characters, and five random characters. The store
+   * left alone appends {@code -} and a UUID, a name no cluster makes (for a prefix ending in {@code
+   * .}, such as an event's {@code chat.}, one the name rules refuse: a DNS subdomain label cannot
+   * start with {@code -}).
+   */
+  private static boolean generateName(ObjectNode object) {
+    if (!(object.get("metadata") instanceof ObjectNode meta)
+        || !meta.path("name").asText("").isEmpty()
+        || meta.path("generateName").asText("").isEmpty()) {
+      return false;
+    }
+    String prefix = meta.get("generateName").asText();
+    StringBuilder name = new StringBuilder(prefix.length() > 58 ? prefix.substring(0, 58) : prefix);
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    for (int i = 0; i < 5; i++) {
+      name.append(NAME_SUFFIX_ALPHABET.charAt(random.nextInt(NAME_SUFFIX_ALPHABET.length())));
+    }
+    meta.put("name", name.toString());
+    return true;
   }
 
   @Override

@@ -57,6 +57,40 @@ class ObjectMetaRulesTest {
   }
 
   @Test
+  void aGeneratedNameIsThePrefixAndFiveCharactersAsTheApiServerMakesIt() throws Exception {
+    // An event's prefix ends in '.' (the operator's "chat."): the store's own "-<uuid>" suffix made
+    // a name whose second label starts with '-', which the name rules then refused on every patch.
+    HttpResponse<String> created =
+        send(
+            "POST",
+            CONFIG_MAPS,
+            "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\","
+                + "\"metadata\":{\"generateName\":\"chat.\"}}");
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    String name = JSON.readTree(created.body()).path("metadata").path("name").asText();
+    assertThat(name).matches("chat\\.[bcdfghjklmnpqrstvwxz2456789]{5}");
+    HttpResponse<String> patched =
+        send("PATCH", CONFIG_MAPS + "/" + name, "{\"data\":{\"count\":\"2\"}}");
+    assertThat(patched.statusCode() / 100).as(patched.body()).isEqualTo(2); // the mock says 202
+    assertThat(get(CONFIG_MAPS + "/" + name).path("data").path("count").asText()).isEqualTo("2");
+
+    // A long prefix is cut to 58 characters, so the name stays within 63.
+    String longPrefix = "p".repeat(70);
+    HttpResponse<String> cut =
+        send(
+            "POST",
+            CONFIG_MAPS,
+            "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\","
+                + "\"metadata\":{\"generateName\":\""
+                + longPrefix
+                + "\"}}");
+    assertThat(cut.statusCode()).as(cut.body()).isEqualTo(201);
+    assertThat(JSON.readTree(cut.body()).path("metadata").path("name").asText())
+        .hasSize(63)
+        .startsWith("p".repeat(58));
+  }
+
+  @Test
   void undeclaredMetadataFieldsFollowFieldValidationForBuiltInAndCustomKinds() throws Exception {
     HttpResponse<String> warned =
         send(
