@@ -42,6 +42,17 @@ class ResponsesBridgeLeftOutTest {
     assertThat(chat.has("prompt_cache_key")).isFalse();
   }
 
+  /** Fields the bridge leaves out with the value they have when absent ask for nothing. */
+  @Test
+  void namesNothingLeftOutWithItsDefaultValue() throws Exception {
+    ObjectNode request =
+        request(
+            "{\"model\":\"m\",\"input\":\"hi\",\"metadata\":{},\"include\":[],"
+                + "\"top_logprobs\":0,\"parallel_tool_calls\":true}");
+
+    assertThat(ResponsesBridge.leftOut(request)).isSameAs(UpstreamAdapter.EncodedRequest.NONE);
+  }
+
   /** A service tier chat completions does not know (the Responses API's ultrafast) is named. */
   @Test
   void namesAServiceTierChatCompletionsDoesNotKnow() throws Exception {

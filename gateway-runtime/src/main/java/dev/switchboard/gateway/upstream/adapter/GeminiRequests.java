@@ -205,8 +205,8 @@ final class GeminiRequests {
    * The fields of a chat request to {@code model} that its {@code generateContent} body leaves out,
    * in the request's order ({@code user}, {@code logit_bias}, {@code service_tier}, ...; JSON nulls
    * ask nothing): Gemini has no place for them. Also {@code parallel_tool_calls: false} (Gemini
-   * cannot be kept to one call a turn) and a {@code reasoning_effort} for a model that does not
-   * think ({@link #thinking}). {@link UpstreamAdapter.EncodedRequest#NONE} when none.
+   * cannot be kept to one call a turn) and a {@code reasoning_effort} but {@code none} for a model
+   * that does not think ({@link #thinking}). {@link UpstreamAdapter.EncodedRequest#NONE} when none.
    */
   static List<String> leftOut(ObjectNode chat, String model) {
     List<String> left = UpstreamAdapter.EncodedRequest.leftOut(chat, CHAT_SENT);
@@ -214,7 +214,9 @@ final class GeminiRequests {
     if (parallel != null && parallel.isBoolean() && !parallel.booleanValue()) {
       left = UpstreamAdapter.EncodedRequest.concat(left, List.of("parallel_tool_calls"));
     }
-    if (textOrNull(chat.get("reasoning_effort")) != null
+    String effort = textOrNull(chat.get("reasoning_effort"));
+    if (effort != null
+        && !"none".equals(effort) // a model that does not think gives no thinking as asked
         && UNTHINKING_MODEL.matcher(model).matches()) {
       left = UpstreamAdapter.EncodedRequest.concat(left, List.of("reasoning_effort"));
     }

@@ -106,20 +106,57 @@ public interface UpstreamAdapter {
     }
 
     /**
-     * The top-level fields of {@code request} that ask for something (not a JSON null) and are not
+     * The top-level fields of {@code request} that ask for something ({@link #asks}) and are not
      * among {@code carried}, the fields a translation sends on (under their own or another name):
      * what it leaves out, in the request's order. {@link #NONE} when it leaves nothing out, so the
-     * common case allocates no list (the walk costs an iterator and a set lookup per field).
+     * common case allocates no list (the walk costs an iterator and a set lookup per field; {@link
+     * #asks} is read only for a field left out).
      */
     public static List<String> leftOut(ObjectNode request, Set<String> carried) {
       List<String> left = null;
       for (Map.Entry<String, JsonNode> field : request.properties()) {
-        if (!carried.contains(field.getKey()) && !field.getValue().isNull()) {
+        if (!carried.contains(field.getKey()) && asks(field.getKey(), field.getValue())) {
           left = left == null ? new ArrayList<>(4) : left;
           left.add(field.getKey());
         }
       }
       return left == null ? NONE : List.copyOf(left);
+    }
+
+    /**
+     * Whether {@code value}, given for the request field {@code name}, asks for something a target
+     * that is not sent the field does not do: not a JSON null, and not the value the API takes when
+     * the field is absent. A client (or an SDK that writes its defaults out) that sends {@code
+     * logprobs: false}, {@code n: 1}, {@code presence_penalty: 0}, {@code frequency_penalty: 0},
+     * {@code top_logprobs: 0}, {@code parallel_tool_calls: true}, {@code store: false}, {@code
+     * logit_bias: {}}, {@code metadata: {}}, {@code stop: []}, {@code include: []}, {@code
+     * modalities: ["text"]} or {@code stream_options} without {@code include_usage: true} (or
+     * {@code include_obfuscation: false}) loses nothing when it is left out, so nothing is named.
+     * The one table of these defaults, for every adapter and bridge that names what it leaves out
+     * (chat completions' names; the Responses and Messages fields of the same name mean the same,
+     * and the Responses {@code store}, whose default differs, is never left out). A switch on the
+     * name: no allocation.
+     */
+    public static boolean asks(String name, JsonNode value) {
+      if (value.isNull()) {
+        return false;
+      }
+      return switch (name) {
+        case "logprobs" -> !(value.isBoolean() && !value.booleanValue());
+        case "store" -> !(value.isBoolean() && !value.booleanValue()); // chat: false by default
+        case "parallel_tool_calls" -> !(value.isBoolean() && value.booleanValue());
+        case "n" -> !(value.isNumber() && value.asDouble() == 1);
+        case "presence_penalty", "frequency_penalty", "top_logprobs" ->
+            !(value.isNumber() && value.asDouble() == 0);
+        case "logit_bias", "metadata", "stop", "include" ->
+            !(value.isContainerNode() && value.isEmpty());
+        case "modalities" ->
+            !(value.isArray() && value.size() == 1 && "text".equals(value.get(0).asText(null)));
+        case "stream_options" ->
+            value.path("include_usage").asBoolean(false)
+                || !value.path("include_obfuscation").asBoolean(true);
+        default -> true;
+      };
     }
 
     /** {@code first} then {@code then} (immutable), either one itself when the other is empty. */

@@ -227,6 +227,76 @@ class UpstreamBodyTest {
   }
 
   /**
+   * A field left out with the value the API takes when it is absent (what SDKs write out) asks for
+   * nothing the target then does not do: no adapter names it. The same fields asking for something
+   * are named, by every adapter that leaves them out.
+   */
+  @Test
+  void namesNoFieldLeftOutWithItsDefaultValue() throws Exception {
+    String defaults =
+        "\"logprobs\":false,\"n\":1,\"presence_penalty\":0,\"frequency_penalty\":0.0,"
+            + "\"parallel_tool_calls\":true,\"top_logprobs\":0,\"logit_bias\":{},"
+            + "\"stop\":[],\"store\":false,\"metadata\":{},\"modalities\":[\"text\"],"
+            + "\"stream_options\":{\"include_usage\":false}";
+    String asking =
+        "\"logprobs\":true,\"presence_penalty\":0.5,\"frequency_penalty\":-1,"
+            + "\"top_logprobs\":2,\"logit_bias\":{\"50256\":-100},\"store\":true,"
+            + "\"metadata\":{\"k\":\"v\"},\"modalities\":[\"text\",\"audio\"]";
+    ObjectNode quiet = chatWith(defaults);
+    ObjectNode loud = chatWith(asking);
+    Map<String, UpstreamAdapter> adapters =
+        Map.of(
+            "anthropic", new AnthropicAdapter(),
+            "gemini", new GeminiAdapter(),
+            "mistral", new OpenAiAdapter());
+    for (Map.Entry<String, UpstreamAdapter> a : adapters.entrySet()) {
+      PlannedTarget t = target(a.getKey(), "gemini".equals(a.getKey()) ? "gemini-2.5-flash" : "m");
+      assertThat(a.getValue().encode(quiet, t, Operation.CHAT_COMPLETIONS, false).unhonoured())
+          .as(a.getKey())
+          .isSameAs(UpstreamAdapter.EncodedRequest.NONE);
+      assertThat(a.getValue().encode(loud, t, Operation.CHAT_COMPLETIONS, false).unhonoured())
+          .as(a.getKey())
+          .isNotEmpty();
+    }
+    assertThat(
+            new AnthropicAdapter()
+                .encode(loud, target("anthropic", "m"), Operation.CHAT_COMPLETIONS, false)
+                .unhonoured())
+        .containsExactly(
+            "logprobs",
+            "presence_penalty",
+            "frequency_penalty",
+            "top_logprobs",
+            "logit_bias",
+            "store",
+            "metadata",
+            "modalities");
+    assertThat(
+            new OpenAiAdapter()
+                .encode(loud, target("mistral", "m"), Operation.CHAT_COMPLETIONS, false)
+                .unhonoured())
+        .containsExactly("logprobs", "top_logprobs", "logit_bias", "store", "modalities");
+    // A model that does not think gives none, as reasoning_effort none asks.
+    assertThat(
+            new GeminiAdapter()
+                .encode(
+                    chatWith("\"reasoning_effort\":\"none\""),
+                    target("gemini", "gemini-2.0-flash"),
+                    Operation.CHAT_COMPLETIONS,
+                    false)
+                .unhonoured())
+        .isSameAs(UpstreamAdapter.EncodedRequest.NONE);
+  }
+
+  private static ObjectNode chatWith(String fields) throws Exception {
+    return (ObjectNode)
+        JSON.readTree(
+            "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                + fields
+                + "}");
+  }
+
+  /**
    * The Responses API has no seed: the client's seed is left out of a Responses request to an
    * OpenAI target, and named.
    */
