@@ -505,11 +505,13 @@ final class ProviderHandler {
                                 && GeminiRequestCheck.openAiCompatibleProblem(body) != null
                             ? new BadRequest(
                                 GeminiRequestCheck.openAiCompatibleProblem(body), null, null)
-                            : reasoningLimitProblem(
-                                api == ApiShape.AZURE
-                                    ? ctx.pathParam("deployment")
-                                    : body.getString("model", ""),
-                                body));
+                            : api == ApiShape.OPENAI && openAiChatProblem(body) != null
+                                ? openAiChatProblem(body)
+                                : reasoningLimitProblem(
+                                    api == ApiShape.AZURE
+                                        ? ctx.pathParam("deployment")
+                                        : body.getString("model", ""),
+                                    body));
     if (a == null) {
       return;
     }
@@ -587,6 +589,35 @@ final class ProviderHandler {
             writer.sendJson(ctx, body.encode(), a.fault());
           }
         });
+  }
+
+  /**
+   * What OpenAI's chat completions refuses about parameters that depend on each other, with its 400
+   * {@code invalid_request_error}; null when neither applies.
+   *
+   * <ul>
+   *   <li>{@code metadata} without {@code store: true}: "The 'metadata' parameter is only allowed
+   *       when 'store' is enabled." — the message as public reports quote the API's answer
+   *       (spiceai/spiceai#5231, QwenLM/qwen-code#243, looplj/axonhub#1380, and the OpenAI
+   *       community thread "metadata parameter in chat completion API reference documentation needs
+   *       to be updated"); {@code param} {@code metadata} as OpenAI names the parameter an invalid
+   *       request is about (the reports do not show it).
+   *   <li>{@code top_logprobs} without {@code logprobs: true}: the openai-openapi document's {@code
+   *       CreateChatCompletionRequest.top_logprobs} says "{@code logprobs} must be set to {@code
+   *       true} if this parameter is used." No public report quotes the API's own message, so the
+   *       mock's is that sentence, not an invented one; {@code param} {@code top_logprobs}.
+   * </ul>
+   */
+  static BadRequest openAiChatProblem(JsonObject body) {
+    if (body.getValue("metadata") != null && !Boolean.TRUE.equals(body.getValue("store"))) {
+      return new BadRequest(
+          "The 'metadata' parameter is only allowed when 'store' is enabled.", "metadata", null);
+    }
+    if (body.getValue("top_logprobs") != null && !Boolean.TRUE.equals(body.getValue("logprobs"))) {
+      return new BadRequest(
+          "'logprobs' must be set to true if 'top_logprobs' is used.", "top_logprobs", null);
+    }
+    return null;
   }
 
   /**

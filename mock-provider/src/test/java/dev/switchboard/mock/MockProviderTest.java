@@ -18,6 +18,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -452,6 +453,56 @@ class MockProviderTest {
         .isEqualTo("model");
     assertThat(mock.outcomes("bad-request")).isEqualTo(2);
     assertThat(mock.outcomes("ok")).isZero();
+  }
+
+  /**
+   * As OpenAI's chat completions: {@code metadata} only with {@code store: true}, {@code
+   * top_logprobs} only with {@code logprobs: true}, each refused with a 400 {@code
+   * invalid_request_error} naming the parameter otherwise.
+   */
+  @Test
+  void chatCompletionsRefusesMetadataWithoutStoreAndTopLogprobsWithoutLogprobs() throws Exception {
+    String hi = ",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}";
+    Map<String, String> refused =
+        Map.of(
+            "metadata",
+            "{\"model\":\"gpt-4o-mini\",\"metadata\":{\"k\":\"v\"}" + hi,
+            "top_logprobs",
+            "{\"model\":\"gpt-4o-mini\",\"top_logprobs\":2,\"logprobs\":false" + hi);
+    for (Map.Entry<String, String> c : refused.entrySet()) {
+      HttpResponse<String> res =
+          client.send(client.post("/v1/chat/completions", c.getValue(), "authorization", BEARER));
+      assertThat(res.statusCode()).as(c.getKey()).isEqualTo(400);
+      JsonObject error = new JsonObject(res.body()).getJsonObject("error");
+      assertThat(error.getString("type")).isEqualTo("invalid_request_error");
+      assertThat(error.getString("param")).isEqualTo(c.getKey());
+    }
+    assertThat(
+            new JsonObject(
+                    client
+                        .send(
+                            client.post(
+                                "/v1/chat/completions",
+                                refused.get("metadata"),
+                                "authorization",
+                                BEARER))
+                        .body())
+                .getJsonObject("error")
+                .getString("message"))
+        .isEqualTo("The 'metadata' parameter is only allowed when 'store' is enabled.");
+    for (String ok :
+        new String[] {
+          "{\"model\":\"gpt-4o-mini\",\"metadata\":{\"k\":\"v\"},\"store\":true" + hi,
+          "{\"model\":\"gpt-4o-mini\",\"top_logprobs\":2,\"logprobs\":true" + hi,
+          "{\"model\":\"gpt-4o-mini\",\"metadata\":null,\"top_logprobs\":null" + hi
+        }) {
+      assertThat(
+              client
+                  .send(client.post("/v1/chat/completions", ok, "authorization", BEARER))
+                  .statusCode())
+          .as(ok)
+          .isEqualTo(200);
+    }
   }
 
   @Test

@@ -236,7 +236,8 @@ class GatewayProxyIT {
   void nonStreamingChatIsRoutedWithModelRewrittenAndSaysWhatServedIt() throws Exception {
     String body =
         "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
-            + "\"seed\":7,\"metadata\":{\"team\":\"a\"},\"x_unknown\":{\"kept\":true}}";
+            + "\"seed\":7,\"store\":true,\"metadata\":{\"team\":\"a\"},"
+            + "\"x_unknown\":{\"kept\":true}}"; // OpenAI takes metadata only with store: true
     HttpResponse<String> response =
         gateway.post(
             "/v1/chat/completions",
