@@ -605,7 +605,8 @@ final class ProviderHandler {
    *   <li>{@code top_logprobs} without {@code logprobs: true}: the openai-openapi document's {@code
    *       CreateChatCompletionRequest.top_logprobs} says "{@code logprobs} must be set to {@code
    *       true} if this parameter is used." No public report quotes the API's own message, so the
-   *       mock's is that sentence, not an invented one; {@code param} {@code top_logprobs}.
+   *       mock's is that sentence without its markup, not an invented one; {@code param} {@code
+   *       top_logprobs}.
    * </ul>
    */
   static BadRequest openAiChatProblem(JsonObject body) {
@@ -615,7 +616,7 @@ final class ProviderHandler {
     }
     if (body.getValue("top_logprobs") != null && !Boolean.TRUE.equals(body.getValue("logprobs"))) {
       return new BadRequest(
-          "'logprobs' must be set to true if 'top_logprobs' is used.", "top_logprobs", null);
+          "logprobs must be set to true if this parameter is used.", "top_logprobs", null);
     }
     return null;
   }
