@@ -399,7 +399,12 @@ public final class Exchange {
     OpenAiError error = frontDoor.answerError(ErrorMapping.toOpenAiError(err, ctx), err);
     HttpServerResponse response = request.response();
     if (!response.headWritten()) {
-      ServedHeaders.write(response, ctx);
+      // Only the provider's own refusal, relayed, is an attempt's answer.
+      ServedHeaders.write(
+          response,
+          ctx,
+          err instanceof UpstreamFailure rejected
+              && rejected.kind() == FailureKind.REQUEST_REJECTED);
       if (err instanceof UpstreamFailure f && error.status() == 429) {
         relayRetryHint(response, f);
       }

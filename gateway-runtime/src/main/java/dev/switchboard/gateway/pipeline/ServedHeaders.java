@@ -39,8 +39,20 @@ final class ServedHeaders {
 
   private ServedHeaders() {}
 
-  /** Sets the headers (before the first byte goes out). */
+  /** Sets the headers of an attempt's answer (before the first byte goes out). */
   static void write(HttpServerResponse response, RequestContext ctx) {
+    write(response, ctx, true);
+  }
+
+  /**
+   * Sets the headers (before the first byte goes out).
+   *
+   * @param answersAttempt whether the answer is an attempt's (a 2xx, a cache hit, or the provider's
+   *     own 4xx relayed): only then does {@code x-switchboard-unhonoured-params} say what that
+   *     attempt was not sent. An error the gateway makes (every attempt failed, a timeout, a
+   *     gateway 400) describes no attempt, so it names nothing, as it names no model version.
+   */
+  static void write(HttpServerResponse response, RequestContext ctx, boolean answersAttempt) {
     PlannedTarget t = ctx.target();
     response.putHeader(ROUTE, ctx.routeName());
     if (ctx.snapshot() != null) {
@@ -83,6 +95,9 @@ final class ServedHeaders {
       // A cache hit has no target: the stored answer's provider did (not) honour the seed.
       String kind = ctx.servedProviderKind();
       seed = kind == null ? null : d.unhonoured(kind);
+    }
+    if (!answersAttempt) {
+      return;
     }
     String unhonoured = unhonoured(seed, ctx.attemptUnhonoured());
     if (unhonoured != null) {

@@ -45,6 +45,9 @@ class UnhonouredParamsIT {
   static MockProvider mock;
 
   static final String BROKEN_CLAUDE = "claude-broken";
+  static final String REJECTING_CLAUDE = "claude-rejecting";
+  static final String BROKEN_GPT = "gpt-broken";
+  static final String REJECTING_GPT = "gpt-rejecting";
 
   @BeforeAll
   static void start() throws Exception {
@@ -82,7 +85,11 @@ class UnhonouredParamsIT {
                             "spill",
                             null,
                             target("ant", BROKEN_CLAUDE, 0),
-                            target("oai", "gpt-4o-mini", 1)))),
+                            target("oai", "gpt-4o-mini", 1)),
+                        policyRoute("claude-broken", null, target("ant", BROKEN_CLAUDE, 0)),
+                        policyRoute("claude-rejects", null, target("ant", REJECTING_CLAUDE, 0)),
+                        policyRoute("gpt-broken", null, target("oai", BROKEN_GPT, 0)),
+                        policyRoute("gpt-rejects", null, target("oai", REJECTING_GPT, 0)))),
             Map.of("ant", "sk-all", "gem", "sk-all", "oai", "sk-all", "compat", "sk-all"));
     mock = gateway.mock();
   }
@@ -97,6 +104,9 @@ class UnhonouredParamsIT {
   @BeforeEach
   void attach() {
     mock.faults().set(BROKEN_CLAUDE, "status:503");
+    mock.faults().set(REJECTING_CLAUDE, "status:400");
+    mock.faults().set(BROKEN_GPT, "status:503");
+    mock.faults().set(REJECTING_GPT, "status:400");
     requestLog.start();
     ((Logger) org.slf4j.LoggerFactory.getLogger(RequestLogWriter.LOGGER_NAME))
         .addAppender(requestLog);
@@ -352,6 +362,42 @@ class UnhonouredParamsIT {
     assertThat(res.headers().firstValue("x-switchboard-provider")).hasValue("oai");
     assertThat(lastSent().getJsonObject("logit_bias")).isNotNull();
     assertThat(unhonoured(res)).isNull();
+  }
+
+  /**
+   * The header describes the answer the client got, behind every door: the provider's own refusal,
+   * relayed, is the answer of an attempt that was not sent some fields, and names them; an error
+   * the gateway makes after every attempt failed describes no attempt and names nothing, in the
+   * header or the request log.
+   */
+  @Test
+  void anErrorNamesWhatItsAttemptWasNotSentOnlyWhenItIsThatAttemptsAnswer() throws Exception {
+    String chatFields = "\"logit_bias\":{\"50256\":-100}";
+    HttpResponse<String> rejected =
+        gateway.post("/v1/chat/completions", chat("claude-rejects", chatFields, false));
+    assertThat(rejected.statusCode()).as(rejected.body()).isEqualTo(400);
+    assertThat(unhonoured(rejected)).isEqualTo("logit_bias");
+    assertThat(loggedUnhonoured(rejected)).isEqualTo("logit_bias");
+
+    HttpResponse<String> failed =
+        gateway.post("/v1/chat/completions", chat("claude-broken", chatFields, false));
+    assertThat(failed.statusCode()).as(failed.body()).isGreaterThanOrEqualTo(500);
+    assertThat(unhonoured(failed)).isNull();
+    assertThat(loggedUnhonoured(failed)).isNull();
+
+    String messages =
+        "{\"model\":\"%s\",\"max_tokens\":16,\"top_k\":5,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    HttpResponse<String> bridgedRejected =
+        gateway.post("/v1/messages", messages.formatted("gpt-rejects"));
+    assertThat(bridgedRejected.statusCode()).as(bridgedRejected.body()).isEqualTo(400);
+    assertThat(unhonoured(bridgedRejected)).isEqualTo("top_k");
+
+    HttpResponse<String> bridgedFailed =
+        gateway.post("/v1/messages", messages.formatted("gpt-broken"));
+    assertThat(bridgedFailed.statusCode()).as(bridgedFailed.body()).isGreaterThanOrEqualTo(500);
+    assertThat(new JsonObject(bridgedFailed.body()).getString("type")).isEqualTo("error");
+    assertThat(unhonoured(bridgedFailed)).isNull();
   }
 
   /** Nothing left out, nothing said. */
