@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.http.ApiException;
 import dev.switchboard.gateway.http.OpenAiError;
+import dev.switchboard.gateway.upstream.adapter.NestedDrops;
 import dev.switchboard.gateway.upstream.adapter.ThoughtSignedChat;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapter;
 import java.util.HashMap;
@@ -73,8 +74,9 @@ public final class MessagesTranslation {
   public static ChatForm toChatForm(ObjectNode request) {
     Refusals refusals = new Refusals(false);
     ObjectNode chat = toChatRequest(request, refusals);
+    List<String> left = refusals.drops.after(leftOut(request));
     if (!refusals.carriers) {
-      return new ChatForm(chat, refusals.first, null, leftOut(request));
+      return new ChatForm(chat, refusals.first, null, left);
     }
     // The history holds the gateway's thought-signature carriers: Gemini gets them back as the
     // calls' signatures, an Anthropic target the client's body without them (it would refuse a
@@ -83,7 +85,7 @@ public final class MessagesTranslation {
         refusals.signatures == null ? chat : new ThoughtSignedChat(chat, refusals.signatures),
         refusals.first,
         withoutCarriers(request),
-        leftOut(request));
+        left);
   }
 
   /**
@@ -142,6 +144,7 @@ public final class MessagesTranslation {
     private ApiException first;
     private boolean carriers;
     private Map<String, String> signatures; // made for the first carrier
+    private final NestedDrops drops = new NestedDrops(); // cache_control: chat has no place
 
     Refusals(boolean strict) {
       this.strict = strict;
@@ -156,6 +159,9 @@ public final class MessagesTranslation {
     if (system != null && system.isTextual()) {
       messages.addObject().put("role", "system").put("content", system.asText());
     } else if (system != null && system.isArray() && !system.isEmpty()) {
+      for (JsonNode block : system) {
+        refusals.drops.note(block, "cache_control", NestedDrops.SYSTEM_CACHE_CONTROL);
+      }
       ArrayNode parts = textParts(system, "system", refusals);
       if (!parts.isEmpty()) {
         messages.addObject().put("role", "system").set("content", parts);
@@ -209,6 +215,7 @@ public final class MessagesTranslation {
     if (tools != null && tools.isArray() && !tools.isEmpty()) {
       ArrayNode out = chat.putArray("tools");
       for (JsonNode tool : tools) {
+        refusals.drops.note(tool, "cache_control", NestedDrops.TOOL_CACHE_CONTROL);
         String type = tool.path("type").asText("custom");
         if (!"custom".equals(type)) {
           refuse(
@@ -262,6 +269,7 @@ public final class MessagesTranslation {
     }
     ArrayNode parts = NODES.arrayNode();
     for (JsonNode block : content) {
+      refusals.drops.note(block, "cache_control", NestedDrops.CONTENT_CACHE_CONTROL);
       switch (block.path("type").asText("")) {
         case "text" ->
             parts.addObject().put("type", "text").put("text", block.path("text").asText());
@@ -344,6 +352,7 @@ public final class MessagesTranslation {
     ArrayNode calls = NODES.arrayNode();
     String signature = null; // a carrier's, for the next tool_use block
     for (JsonNode block : content) {
+      refusals.drops.note(block, "cache_control", NestedDrops.CONTENT_CACHE_CONTROL);
       switch (block.path("type").asText("")) {
         case "text" -> {
           text.append(block.path("text").asText());
@@ -454,6 +463,7 @@ public final class MessagesTranslation {
   private static String joinText(JsonNode blocks, Refusals refusals) {
     StringBuilder out = new StringBuilder();
     for (JsonNode block : blocks) {
+      refusals.drops.note(block, "cache_control", NestedDrops.CONTENT_CACHE_CONTROL);
       if (!"text".equals(block.path("type").asText())) {
         refuse(
             refusals,

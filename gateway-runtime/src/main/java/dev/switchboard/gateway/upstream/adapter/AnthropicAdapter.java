@@ -117,8 +117,9 @@ public class AnthropicAdapter implements UpstreamAdapter {
     if (AnthropicChatTranslation.clampsTemperature(body)) {
       unhonoured = EncodedRequest.concat(unhonoured, TEMPERATURE);
     }
-    return new EncodedRequest(
-        write(AnthropicChatTranslation.toMessagesRequest(body, model)), unhonoured);
+    NestedDrops nested = new NestedDrops();
+    Buffer sent = write(AnthropicChatTranslation.toMessagesRequest(body, model, nested));
+    return new EncodedRequest(sent, nested.after(unhonoured));
   }
 
   private static final List<String> TEMPERATURE = List.of("temperature");

@@ -103,6 +103,15 @@ public final class AnthropicChatTranslation {
    *     message)
    */
   public static ObjectNode toMessagesRequest(ObjectNode chat, String model) {
+    return toMessagesRequest(chat, model, new NestedDrops());
+  }
+
+  /**
+   * The Messages request for a chat request, noting in {@code drops} what it leaves out inside the
+   * messages: a participant's {@code name} on a message (Anthropic's messages have none; a tool
+   * result is tied to its call by id) and a content part's {@code cache_control}.
+   */
+  static ObjectNode toMessagesRequest(ObjectNode chat, String model, NestedDrops drops) {
     ObjectNode out = NODES.objectNode();
     out.put("model", model);
     if (chat.path("n").isNumber() && chat.path("n").asInt() > 1) {
@@ -113,11 +122,14 @@ public final class AnthropicChatTranslation {
     JsonNode chatMessages = chat.path("messages");
     for (JsonNode message : chatMessages) {
       String role = message.path("role").asText("");
+      if (!"tool".equals(role)) { // a tool result is tied to its call by id, not name
+        drops.note(message, "name", NestedDrops.MESSAGE_NAME);
+      }
       switch (role) {
-        case "system", "developer" -> appendText(system, message.get("content"));
-        case "user" -> append(messages, "user", userContent(message.get("content")));
-        case "assistant" -> append(messages, "assistant", assistantContent(message));
-        case "tool" -> append(messages, "user", toolResult(message));
+        case "system", "developer" -> appendText(system, message.get("content"), drops);
+        case "user" -> append(messages, "user", userContent(message.get("content"), drops));
+        case "assistant" -> append(messages, "assistant", assistantContent(message, drops));
+        case "tool" -> append(messages, "user", toolResult(message, drops));
         default -> throw bad("Unsupported message role '" + role + "'.", "messages");
       }
     }
@@ -250,7 +262,7 @@ public final class AnthropicChatTranslation {
     return out;
   }
 
-  private static void appendText(ArrayNode system, JsonNode content) {
+  private static void appendText(ArrayNode system, JsonNode content, NestedDrops drops) {
     if (content == null || content.isNull()) {
       return;
     }
@@ -259,6 +271,7 @@ public final class AnthropicChatTranslation {
       return;
     }
     for (JsonNode part : content) {
+      drops.note(part, "cache_control", NestedDrops.CONTENT_CACHE_CONTROL);
       if ("text".equals(part.path("type").asText())) {
         system.addObject().put("type", "text").put("text", part.path("text").asText());
       }
@@ -273,7 +286,7 @@ public final class AnthropicChatTranslation {
     return system;
   }
 
-  private static JsonNode userContent(JsonNode content) {
+  private static JsonNode userContent(JsonNode content, NestedDrops drops) {
     if (content == null || content.isNull()) {
       throw bad("A user message needs content.", "messages");
     }
@@ -282,6 +295,7 @@ public final class AnthropicChatTranslation {
     }
     ArrayNode out = NODES.arrayNode();
     for (JsonNode part : content) {
+      drops.note(part, "cache_control", NestedDrops.CONTENT_CACHE_CONTROL);
       String type = part.path("type").asText();
       switch (type) {
         case "text" -> out.addObject().put("type", "text").put("text", part.path("text").asText());
@@ -311,13 +325,14 @@ public final class AnthropicChatTranslation {
     return block;
   }
 
-  private static JsonNode assistantContent(JsonNode message) {
+  private static JsonNode assistantContent(JsonNode message, NestedDrops drops) {
     ArrayNode out = NODES.arrayNode();
     JsonNode content = message.get("content");
     if (content != null && content.isTextual() && !content.asText().isEmpty()) {
       out.addObject().put("type", "text").put("text", content.asText());
     } else if (content != null && content.isArray()) {
       for (JsonNode part : content) {
+        drops.note(part, "cache_control", NestedDrops.CONTENT_CACHE_CONTROL);
         if ("text".equals(part.path("type").asText())) {
           out.addObject().put("type", "text").put("text", part.path("text").asText());
         }
@@ -355,7 +370,7 @@ public final class AnthropicChatTranslation {
         "A tool call's arguments must be a JSON object to send them to Anthropic.", "messages");
   }
 
-  private static JsonNode toolResult(JsonNode message) {
+  private static JsonNode toolResult(JsonNode message, NestedDrops drops) {
     ArrayNode out = NODES.arrayNode();
     ObjectNode result = out.addObject().put("type", "tool_result");
     result.put("tool_use_id", message.path("tool_call_id").asText());
@@ -367,6 +382,7 @@ public final class AnthropicChatTranslation {
     } else {
       ArrayNode parts = result.putArray("content");
       for (JsonNode part : content) {
+        drops.note(part, "cache_control", NestedDrops.CONTENT_CACHE_CONTROL);
         if ("text".equals(part.path("type").asText())) {
           parts.addObject().put("type", "text").put("text", part.path("text").asText());
         }

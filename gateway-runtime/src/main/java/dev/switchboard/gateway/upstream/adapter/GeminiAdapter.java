@@ -83,8 +83,9 @@ public final class GeminiAdapter implements UpstreamAdapter {
         gemini = GeminiRequests.embeddings(body, modelName(target.target().model()));
         unhonoured = GeminiRequests.leftOutOfEmbeddings(body);
       } else {
-        gemini = GeminiRequests.chat(body, target.target().model());
-        unhonoured = GeminiRequests.leftOut(body, target.target().model());
+        NestedDrops nested = new NestedDrops();
+        gemini = GeminiRequests.chat(body, target.target().model(), nested);
+        unhonoured = nested.after(GeminiRequests.leftOut(body, target.target().model()));
       }
     } catch (GeminiRequests.Unexpressible problem) {
       throw rejection(target, problem.getMessage());

@@ -69,6 +69,16 @@ final class GeminiRequests {
 
   /** The {@code generateContent} body for a chat-completions request to {@code model}. */
   static ObjectNode chat(ObjectNode chat, String model) {
+    return chat(chat, model, new NestedDrops());
+  }
+
+  /**
+   * The {@code generateContent} body for a chat-completions request to {@code model}, noting in
+   * {@code drops} what it leaves out inside the messages: a participant's {@code name} (Gemini's
+   * contents have none; a tool result's is its function's) and a content part's {@code
+   * cache_control}.
+   */
+  static ObjectNode chat(ObjectNode chat, String model, NestedDrops drops) {
     boolean checksSignatures = checksSignatures(model);
     ObjectNode out = NODES.objectNode();
     ArrayNode contents = out.putArray("contents");
@@ -83,18 +93,19 @@ final class GeminiRequests {
       String role = message.path("role").asText("");
       if (!"tool".equals(role)) {
         pendingResponses = null;
+        drops.note(message, "name", NestedDrops.MESSAGE_NAME);
       }
       switch (role) {
-        case "system", "developer" -> textParts(message.get("content"), system, role);
+        case "system", "developer" -> textParts(message.get("content"), system, role, drops);
         case "user" -> {
           ObjectNode content = contents.addObject().put("role", "user");
-          userParts(message.get("content"), content.putArray("parts"));
+          userParts(message.get("content"), content.putArray("parts"), drops);
           dropIfEmpty(contents);
         }
         case "assistant" -> {
           ObjectNode content = contents.addObject().put("role", "model");
           ArrayNode parts = content.putArray("parts");
-          textParts(message.get("content"), parts, role);
+          textParts(message.get("content"), parts, role, drops);
           ObjectNode firstCall = null;
           boolean signed = false;
           for (JsonNode call : message.path("tool_calls")) {
@@ -148,7 +159,7 @@ final class GeminiRequests {
             response.put("id", id);
           }
           response.put("name", name);
-          response.set("response", toolResult(message.get("content")));
+          response.set("response", toolResult(message.get("content"), drops));
         }
         default -> throw new Unexpressible("unknown message role '" + role + "'");
       }
@@ -435,7 +446,7 @@ final class GeminiRequests {
   }
 
   /** The parts of a user message: text, images, audio and files. */
-  private static void userParts(JsonNode content, ArrayNode parts) {
+  private static void userParts(JsonNode content, ArrayNode parts, NestedDrops drops) {
     if (content == null || content.isNull()) {
       return;
     }
@@ -447,6 +458,7 @@ final class GeminiRequests {
       throw new Unexpressible("a message's 'content' must be a string or an array of parts");
     }
     for (JsonNode part : content) {
+      drops.note(part, "cache_control", NestedDrops.CONTENT_CACHE_CONTROL);
       switch (part.path("type").asText("")) {
         case "text" -> text(part.path("text").asText(""), parts);
         case "image_url" -> {
@@ -534,7 +546,7 @@ final class GeminiRequests {
   }
 
   /** Text of a system or assistant message (a string or text parts) as text parts. */
-  private static void textParts(JsonNode content, ArrayNode parts, String role) {
+  private static void textParts(JsonNode content, ArrayNode parts, String role, NestedDrops drops) {
     if (content == null || content.isNull()) {
       return;
     }
@@ -544,6 +556,7 @@ final class GeminiRequests {
     }
     if (content.isArray()) {
       for (JsonNode part : content) {
+        drops.note(part, "cache_control", NestedDrops.CONTENT_CACHE_CONTROL);
         String type = part.path("type").asText("");
         if ("text".equals(type)) {
           text(part.path("text").asText(""), parts);
@@ -589,13 +602,14 @@ final class GeminiRequests {
   }
 
   /** A tool message's content as a functionResponse's {@code response} object. */
-  private static ObjectNode toolResult(JsonNode content) {
+  private static ObjectNode toolResult(JsonNode content, NestedDrops drops) {
     String text;
     if (content == null || content.isNull()) {
       text = "";
     } else if (content.isArray()) {
       StringBuilder joined = new StringBuilder();
       for (JsonNode part : content) {
+        drops.note(part, "cache_control", NestedDrops.CONTENT_CACHE_CONTROL);
         joined.append(part.path("text").asText(""));
       }
       text = joined.toString();

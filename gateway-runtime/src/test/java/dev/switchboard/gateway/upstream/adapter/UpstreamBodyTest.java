@@ -288,6 +288,65 @@ class UpstreamBodyTest {
         .isSameAs(UpstreamAdapter.EncodedRequest.NONE);
   }
 
+  /**
+   * Inside the messages, Anthropic's and Gemini's translations leave out a participant's {@code
+   * name} (their messages have none) and a content part's {@code cache_control}: named once each,
+   * after the top-level fields; a tool result's name (its function's) is not lost.
+   */
+  @Test
+  void namesWhatATranslationLeavesOutInsideTheMessages() throws Exception {
+    ObjectNode body =
+        (ObjectNode)
+            JSON.readTree(
+                "{\"model\":\"chat\",\"seed\":3,\"messages\":["
+                    + "{\"role\":\"system\",\"content\":[{\"type\":\"text\",\"text\":\"s\","
+                    + "\"cache_control\":{\"type\":\"ephemeral\"}}]},"
+                    + "{\"role\":\"user\",\"name\":\"ann\",\"content\":\"hi\"},"
+                    + "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"c1\","
+                    + "\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]},"
+                    + "{\"role\":\"tool\",\"tool_call_id\":\"c1\",\"name\":\"f\",\"content\":\"ok\"},"
+                    + "{\"role\":\"user\",\"name\":\"bob\",\"content\":[{\"type\":\"text\","
+                    + "\"text\":\"more\",\"cache_control\":{\"type\":\"ephemeral\"}}]}]}");
+
+    assertThat(
+            new AnthropicAdapter()
+                .encode(body, target("anthropic", "claude-x"), Operation.CHAT_COMPLETIONS, false)
+                .unhonoured())
+        .containsExactly("seed", "messages[].content[].cache_control", "messages[].name");
+    assertThat(
+            new GeminiAdapter()
+                .encode(
+                    body, target("gemini", "gemini-2.5-flash"), Operation.CHAT_COMPLETIONS, false)
+                .unhonoured())
+        .containsExactly("messages[].content[].cache_control", "messages[].name");
+    ObjectNode toolNameOnly = clientBody();
+    ((com.fasterxml.jackson.databind.node.ArrayNode) toolNameOnly.get("messages"))
+        .addObject()
+        .put("role", "assistant")
+        .putArray("tool_calls")
+        .addObject()
+        .put("id", "c1")
+        .put("type", "function")
+        .putObject("function")
+        .put("name", "f")
+        .put("arguments", "{}");
+    ((com.fasterxml.jackson.databind.node.ArrayNode) toolNameOnly.get("messages"))
+        .addObject()
+        .put("role", "tool")
+        .put("tool_call_id", "c1")
+        .put("name", "f")
+        .put("content", "ok");
+    assertThat(
+            new AnthropicAdapter()
+                .encode(
+                    toolNameOnly,
+                    target("anthropic", "claude-x"),
+                    Operation.CHAT_COMPLETIONS,
+                    false)
+                .unhonoured())
+        .isSameAs(UpstreamAdapter.EncodedRequest.NONE);
+  }
+
   private static ObjectNode chatWith(String fields) throws Exception {
     return (ObjectNode)
         JSON.readTree(
