@@ -108,8 +108,9 @@ public final class AnthropicChatTranslation {
 
   /**
    * The Messages request for a chat request, noting in {@code drops} what it leaves out inside the
-   * messages: a participant's {@code name} on a message (Anthropic's messages have none; a tool
-   * result is tied to its call by id) and a content part's {@code cache_control}.
+   * messages and tools: a participant's {@code name} on a message (Anthropic's messages have none;
+   * a tool result is tied to its call by id), a content part's {@code cache_control}, an assistant
+   * message's deprecated {@code function_call} and a function tool's {@code strict: true}.
    */
   static ObjectNode toMessagesRequest(ObjectNode chat, String model, NestedDrops drops) {
     ObjectNode out = NODES.objectNode();
@@ -128,7 +129,10 @@ public final class AnthropicChatTranslation {
       switch (role) {
         case "system", "developer" -> appendText(system, message.get("content"), drops);
         case "user" -> append(messages, "user", userContent(message.get("content"), drops));
-        case "assistant" -> append(messages, "assistant", assistantContent(message, drops));
+        case "assistant" -> {
+          drops.note(message, "function_call", NestedDrops.MESSAGE_FUNCTION_CALL);
+          append(messages, "assistant", assistantContent(message, drops));
+        }
         case "tool" -> append(messages, "user", toolResult(message, drops));
         default -> throw bad("Unsupported message role '" + role + "'.", "messages");
       }
@@ -160,16 +164,19 @@ public final class AnthropicChatTranslation {
     if (chat.hasNonNull("user")) {
       out.putObject("metadata").put("user_id", chat.get("user").asText());
     }
-    tools(chat, out);
+    tools(chat, out, drops);
     return out;
   }
 
-  private static void tools(ObjectNode chat, ObjectNode out) {
+  private static void tools(ObjectNode chat, ObjectNode out, NestedDrops drops) {
     ArrayNode tools = NODES.arrayNode();
     for (JsonNode tool : chat.path("tools")) {
       JsonNode function = tool.path("function");
       if (!"function".equals(tool.path("type").asText("function")) || !function.isObject()) {
         throw bad("Only function tools can be sent to an Anthropic target.", "tools");
+      }
+      if (function.path("strict").asBoolean(false)) {
+        drops.add(NestedDrops.TOOL_STRICT); // Anthropic's tools are not held to their schema
       }
       ObjectNode t = tools.addObject();
       t.put("name", function.path("name").asText());

@@ -74,9 +74,10 @@ final class GeminiRequests {
 
   /**
    * The {@code generateContent} body for a chat-completions request to {@code model}, noting in
-   * {@code drops} what it leaves out inside the messages: a participant's {@code name} (Gemini's
-   * contents have none; a tool result's is its function's) and a content part's {@code
-   * cache_control}.
+   * {@code drops} what it leaves out inside the messages and tools: a participant's {@code name}
+   * (Gemini's contents have none; a tool result's is its function's), a content part's {@code
+   * cache_control}, an assistant message's deprecated {@code function_call} and a function tool's
+   * {@code strict: true}.
    */
   static ObjectNode chat(ObjectNode chat, String model, NestedDrops drops) {
     boolean checksSignatures = checksSignatures(model);
@@ -103,6 +104,7 @@ final class GeminiRequests {
           dropIfEmpty(contents);
         }
         case "assistant" -> {
+          drops.note(message, "function_call", NestedDrops.MESSAGE_FUNCTION_CALL);
           ObjectNode content = contents.addObject().put("role", "model");
           ArrayNode parts = content.putArray("parts");
           textParts(message.get("content"), parts, role, drops);
@@ -171,7 +173,7 @@ final class GeminiRequests {
     if (!system.isEmpty()) {
       out.putObject("systemInstruction").set("parts", system);
     }
-    tools(chat, out);
+    tools(chat, out, drops);
     ObjectNode config = generationConfig(chat);
     thinking(chat, model, config);
     if (!config.isEmpty()) {
@@ -384,7 +386,7 @@ final class GeminiRequests {
   }
 
   /** {@code tools} → {@code tools[].functionDeclarations}; {@code tool_choice} → toolConfig. */
-  private static void tools(ObjectNode chat, ObjectNode out) {
+  private static void tools(ObjectNode chat, ObjectNode out, NestedDrops drops) {
     JsonNode tools = chat.get("tools");
     if (tools != null && tools.isArray() && !tools.isEmpty()) {
       ArrayNode declarations = out.putArray("tools").addObject().putArray("functionDeclarations");
@@ -393,6 +395,9 @@ final class GeminiRequests {
         if (!"function".equals(tool.path("type").asText("function")) || !function.isObject()) {
           throw new Unexpressible(
               "Gemini targets take function tools only, not '" + tool.path("type").asText() + "'");
+        }
+        if (function.path("strict").asBoolean(false)) {
+          drops.add(NestedDrops.TOOL_STRICT); // a functionDeclaration has no strict mode
         }
         ObjectNode declaration = declarations.addObject();
         declaration.put("name", function.path("name").asText(""));

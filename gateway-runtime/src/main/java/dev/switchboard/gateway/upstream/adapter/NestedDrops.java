@@ -19,6 +19,12 @@ public final class NestedDrops {
   /** A content part's or block's {@code cache_control} (Anthropic prompt caching). */
   public static final String CONTENT_CACHE_CONTROL = "messages[].content[].cache_control";
 
+  /** An assistant message's deprecated {@code function_call} (its {@code tool_calls} are sent). */
+  public static final String MESSAGE_FUNCTION_CALL = "messages[].function_call";
+
+  /** A function tool's {@code strict: true} (arguments that always match its schema). */
+  public static final String TOOL_STRICT = "tools[].function.strict";
+
   /** A Messages {@code system} block's {@code cache_control}. */
   public static final String SYSTEM_CACHE_CONTROL = "system[].cache_control";
 

@@ -319,6 +319,39 @@ class UpstreamBodyTest {
                     body, target("gemini", "gemini-2.5-flash"), Operation.CHAT_COMPLETIONS, false)
                 .unhonoured())
         .containsExactly("messages[].content[].cache_control", "messages[].name");
+    // The deprecated function_call of an assistant turn, and a strict tool: neither is sent.
+    ObjectNode strict =
+        chatWith(
+            "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"strict\":true,"
+                + "\"parameters\":{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"}}}}}]");
+    ((com.fasterxml.jackson.databind.node.ArrayNode) strict.get("messages"))
+        .addObject()
+        .put("role", "assistant")
+        .put("content", "sure")
+        .putObject("function_call")
+        .put("name", "f")
+        .put("arguments", "{}");
+    ((com.fasterxml.jackson.databind.node.ArrayNode) strict.get("messages"))
+        .addObject()
+        .put("role", "user")
+        .put("content", "go on");
+    Map<UpstreamAdapter, PlannedTarget> translators =
+        Map.of(
+            new AnthropicAdapter(), target("anthropic", "claude-x"),
+            new GeminiAdapter(), target("gemini", "gemini-2.5-flash"));
+    translators.forEach(
+        (adapter, t) ->
+            assertThat(adapter.encode(strict, t, Operation.CHAT_COMPLETIONS, false).unhonoured())
+                .as(t.provider().kind())
+                .containsExactly("messages[].function_call", "tools[].function.strict"));
+    ((ObjectNode) strict.at("/tools/0/function")).put("strict", false);
+    ((ObjectNode) strict.at("/messages/1")).remove("function_call");
+    assertThat(
+            new GeminiAdapter()
+                .encode(
+                    strict, target("gemini", "gemini-2.5-flash"), Operation.CHAT_COMPLETIONS, false)
+                .unhonoured())
+        .isSameAs(UpstreamAdapter.EncodedRequest.NONE);
     ObjectNode toolNameOnly = clientBody();
     ((com.fasterxml.jackson.databind.node.ArrayNode) toolNameOnly.get("messages"))
         .addObject()
