@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.gateway.upstream.adapter.NestedDrops;
 import dev.switchboard.gateway.upstream.adapter.ThoughtSignedChat;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapter;
 import java.util.HashMap;
@@ -139,8 +140,9 @@ final class ResponsesBridge {
   }
 
   /**
-   * The Responses name of a top-level chat field {@link #toChat} made from one of the client's
-   * ({@code max_tokens} from {@code max_output_tokens}, ...); any other name as it is.
+   * The Responses name of a chat field {@link #toChat} made from one of the client's ({@code
+   * max_tokens} from {@code max_output_tokens}, a function tool's {@code strict}, which a Responses
+   * tool holds at its top, ...); any other name as it is.
    */
   static String clientParam(String chatName) {
     return switch (chatName) {
@@ -148,6 +150,7 @@ final class ResponsesBridge {
       case "reasoning_effort" -> "reasoning.effort";
       case "response_format" -> "text.format";
       case "verbosity" -> "text.verbosity";
+      case NestedDrops.TOOL_STRICT -> "tools[].strict";
       default -> chatName;
     };
   }

@@ -53,6 +53,24 @@ class ResponsesBridgeLeftOutTest {
     assertThat(ResponsesBridge.leftOut(request)).isSameAs(UpstreamAdapter.EncodedRequest.NONE);
   }
 
+  /**
+   * What a target's adapter leaves out of the chat form is named as the client named it: a strict
+   * function tool's {@code strict} sits at the top of a Responses tool.
+   */
+  @Test
+  void namesWhatAnAdapterLeftOutOfTheChatFormInTheClientsNames() throws Exception {
+    ObjectNode request =
+        request(
+            "{\"model\":\"m\",\"input\":\"hi\",\"max_output_tokens\":9,\"tools\":[{\"type\":"
+                + "\"function\",\"name\":\"f\",\"strict\":true,\"parameters\":{}}]}");
+
+    ObjectNode chat = ResponsesBridge.toChat(request);
+
+    assertThat(chat.at("/tools/0/function/strict").asBoolean()).isTrue();
+    assertThat(ResponsesBridge.clientParam("tools[].function.strict")).isEqualTo("tools[].strict");
+    assertThat(ResponsesBridge.clientParam("max_tokens")).isEqualTo("max_output_tokens");
+  }
+
   /** A service tier chat completions does not know (the Responses API's ultrafast) is named. */
   @Test
   void namesAServiceTierChatCompletionsDoesNotKnow() throws Exception {

@@ -400,6 +400,44 @@ class UnhonouredParamsIT {
     assertThat(unhonoured(bridgedFailed)).isNull();
   }
 
+  /**
+   * Through every door: a default an SDK writes out is not named; what a translation drops inside
+   * the messages or tools is, in the client's own names.
+   */
+  @Test
+  void namesNestedDropsButNoDefaultsBehindEveryDoor() throws Exception {
+    HttpResponse<String> defaults =
+        gateway.post(
+            "/v1/chat/completions",
+            chat(
+                "claude",
+                "\"n\":1,\"logprobs\":false,\"presence_penalty\":0,\"frequency_penalty\":0,"
+                    + "\"logit_bias\":{},\"top_logprobs\":0,\"parallel_tool_calls\":true",
+                false));
+    assertThat(defaults.statusCode()).as(defaults.body()).isEqualTo(200);
+    assertThat(unhonoured(defaults)).isNull();
+    assertThat(loggedUnhonoured(defaults)).isNull();
+
+    HttpResponse<String> strict =
+        gateway.post(
+            "/v1/responses",
+            "{\"model\":\"claude\",\"input\":\"hi\",\"include\":[],\"tools\":[{\"type\":"
+                + "\"function\",\"name\":\"f\",\"strict\":true,\"parameters\":{\"type\":"
+                + "\"object\",\"properties\":{\"a\":{\"type\":\"string\"}}}}]}");
+    assertThat(strict.statusCode()).as(strict.body()).isEqualTo(200);
+    assertThat(unhonoured(strict)).isEqualTo("tools[].strict");
+
+    HttpResponse<String> cached =
+        gateway.post(
+            "/v1/messages",
+            "{\"model\":\"gpt\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\","
+                + "\"content\":[{\"type\":\"text\",\"text\":\"hi\","
+                + "\"cache_control\":{\"type\":\"ephemeral\"}}]}]}");
+    assertThat(cached.statusCode()).as(cached.body()).isEqualTo(200);
+    assertThat(lastSent().toString()).doesNotContain("cache_control");
+    assertThat(unhonoured(cached)).isEqualTo("messages[].content[].cache_control");
+  }
+
   /** Nothing left out, nothing said. */
   @Test
   void aRequestEveryTargetTakesAsItIsNamesNothing() throws Exception {
