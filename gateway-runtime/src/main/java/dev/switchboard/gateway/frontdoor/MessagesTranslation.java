@@ -45,8 +45,9 @@ public final class MessagesTranslation {
   private MessagesTranslation() {}
 
   /**
-   * The Messages name of a top-level chat field the translation made from one of the client's
-   * ({@code user} from {@code metadata.user_id}, ...); any other name as it is.
+   * The Messages name of a chat field the translation made from one of the client's ({@code user}
+   * from {@code metadata.user_id}, a tool's schema keyword under {@code tools[].input_schema},
+   * ...); any other name as it is.
    */
   static String clientParam(String chatName) {
     return switch (chatName) {
@@ -54,7 +55,12 @@ public final class MessagesTranslation {
       case "stop" -> "stop_sequences";
       case "response_format" -> "output_config.format";
       case "parallel_tool_calls" -> "tool_choice.disable_parallel_tool_use";
-      default -> chatName;
+      default ->
+          NestedDrops.renamePrefix(
+              NestedDrops.renamePrefix(
+                  chatName, NestedDrops.TOOL_PARAMETERS, "tools[].input_schema"),
+              NestedDrops.RESPONSE_SCHEMA,
+              "output_config.format.schema");
     };
   }
 
@@ -144,7 +150,7 @@ public final class MessagesTranslation {
     private ApiException first;
     private boolean carriers;
     private Map<String, String> signatures; // made for the first carrier
-    private final NestedDrops drops = new NestedDrops(); // cache_control: chat has no place
+    private final NestedDrops drops = new NestedDrops(); // cache_control, thinking: chat has none
 
     Refusals(boolean strict) {
       this.strict = strict;
@@ -377,13 +383,17 @@ public final class MessagesTranslation {
         case "thinking" -> {
           // No chat equivalent (the target thinks anew), except the gateway's carrier of a Gemini
           // thought signature, which belongs to the tool_use block after it.
+          // The client's own thinking is left out, and named.
           String value = block.path("signature").asText(null);
           if (ThoughtCarrier.isCarrier(value)) {
             refusals.carriers = true;
             signature = ThoughtCarrier.signature(value);
+          } else {
+            refusals.drops.add(NestedDrops.THINKING_BLOCK);
           }
         }
-        case "redacted_thinking" -> {} // no chat equivalent; the target thinks anew
+        case "redacted_thinking" -> // no chat equivalent; the target thinks anew
+            refusals.drops.add(NestedDrops.REDACTED_THINKING_BLOCK);
         default ->
             refuse(
                 refusals,

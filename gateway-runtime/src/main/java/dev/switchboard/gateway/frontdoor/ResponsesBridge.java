@@ -141,8 +141,9 @@ final class ResponsesBridge {
 
   /**
    * The Responses name of a chat field {@link #toChat} made from one of the client's ({@code
-   * max_tokens} from {@code max_output_tokens}, a function tool's {@code strict}, which a Responses
-   * tool holds at its top, ...); any other name as it is.
+   * max_tokens} from {@code max_output_tokens}, a function tool's {@code strict} and {@code
+   * parameters}, which a Responses tool holds at its top, the JSON schema's keywords under {@code
+   * text.format.schema}, ...); any other name as it is.
    */
   static String clientParam(String chatName) {
     return switch (chatName) {
@@ -151,7 +152,12 @@ final class ResponsesBridge {
       case "response_format" -> "text.format";
       case "verbosity" -> "text.verbosity";
       case NestedDrops.TOOL_STRICT -> "tools[].strict";
-      default -> chatName;
+      case NestedDrops.RESPONSE_FORMAT_STRICT -> "text.format.strict";
+      default ->
+          NestedDrops.renamePrefix(
+              NestedDrops.renamePrefix(chatName, NestedDrops.TOOL_PARAMETERS, "tools[].parameters"),
+              NestedDrops.RESPONSE_SCHEMA,
+              "text.format.schema");
     };
   }
 
@@ -232,6 +238,15 @@ final class ResponsesBridge {
 
   /** The chat-completions form of {@code request}; what {@link #problem} names is left out. */
   static ObjectNode toChat(ObjectNode request) {
+    return toChat(request, new NestedDrops());
+  }
+
+  /**
+   * The chat-completions form of {@code request}, noting in {@code drops} what its walk over the
+   * input leaves out: the client's own {@code reasoning} items ({@link NestedDrops#REASONING_ITEM};
+   * not the gateway's carriers of a Gemini thought signature, which go with the next call).
+   */
+  static ObjectNode toChat(ObjectNode request, NestedDrops drops) {
     ObjectNode chat = NODES.objectNode();
     chat.set("model", request.get("model"));
     ArrayNode messages = chat.putArray("messages");
@@ -248,7 +263,11 @@ final class ResponsesBridge {
       for (JsonNode item : input) {
         String type = itemType(item);
         if ("reasoning".equals(type)) {
-          signature = ThoughtCarrier.signature(textValue(item.get("encrypted_content")));
+          String encrypted = textValue(item.get("encrypted_content"));
+          signature = ThoughtCarrier.signature(encrypted);
+          if (!ThoughtCarrier.isCarrier(encrypted)) {
+            drops.add(NestedDrops.REASONING_ITEM); // chat completions has no place for it
+          }
         } else if ("function_call".equals(type) && signature != null) {
           signatures = signatures == null ? new HashMap<>(4) : signatures;
           signatures.put(item.path("call_id").asText(""), signature);

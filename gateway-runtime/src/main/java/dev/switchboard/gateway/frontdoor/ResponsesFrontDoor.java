@@ -14,6 +14,7 @@ import dev.switchboard.gateway.responses.ResponseLocations;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.upstream.JsonReply;
 import dev.switchboard.gateway.upstream.Operation;
+import dev.switchboard.gateway.upstream.adapter.NestedDrops;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -116,11 +117,13 @@ public final class ResponsesFrontDoor extends OpenAiFrontDoor {
   @Override
   public ChatForm toChat(ObjectNode request) {
     ResponsesBridge.Problem problem = ResponsesBridge.problem(request);
+    NestedDrops drops = new NestedDrops();
+    ObjectNode chat = ResponsesBridge.toChat(request, drops);
     return new ChatForm(
-        ResponsesBridge.toChat(request),
+        chat,
         problem == null ? null : bad(problem.message(), problem.param()),
         ResponsesBridge.withoutCarriers(request),
-        ResponsesBridge.leftOut(request));
+        drops.after(ResponsesBridge.leftOut(request)));
   }
 
   /**

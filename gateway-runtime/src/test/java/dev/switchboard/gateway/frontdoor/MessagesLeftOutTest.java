@@ -50,4 +50,57 @@ class MessagesLeftOutTest {
     assertThat(MessagesTranslation.toChatForm(plain).leftOut())
         .isSameAs(UpstreamAdapter.EncodedRequest.NONE);
   }
+
+  /**
+   * Chat completions has no place for the thinking in a Messages history: the client's {@code
+   * thinking} and {@code redacted_thinking} blocks are left out and named once each; the gateway's
+   * own carrier of a Gemini thought signature is not the client's thinking and is not named.
+   */
+  @Test
+  void namesTheThinkingBlocksTheChatFormLeavesOut() throws Exception {
+    String use =
+        "{\"type\":\"tool_use\",\"id\":\"t1\",\"name\":\"f\",\"input\":{}}]},"
+            + "{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\","
+            + "\"tool_use_id\":\"t1\",\"content\":\"ok\"}]}]}";
+    ObjectNode request =
+        (ObjectNode)
+            JSON.readTree(
+                "{\"model\":\"m\",\"max_tokens\":16,\"messages\":["
+                    + "{\"role\":\"user\",\"content\":\"hi\"},"
+                    + "{\"role\":\"assistant\",\"content\":["
+                    + "{\"type\":\"thinking\",\"thinking\":\"let me see\",\"signature\":\"EqQB\"},"
+                    + "{\"type\":\"redacted_thinking\",\"data\":\"EmwK\"},"
+                    + "{\"type\":\"thinking\",\"thinking\":\"more\",\"signature\":\"EqQC\"},"
+                    + use);
+
+    ChatForm form = MessagesTranslation.toChatForm(request);
+
+    assertThat(form.leftOut())
+        .containsExactly("messages[].content[].thinking", "messages[].content[].redacted_thinking");
+    assertThat(form.chat().toString()).doesNotContain("let me see");
+
+    ObjectNode carried =
+        (ObjectNode)
+            JSON.readTree(
+                "{\"model\":\"m\",\"max_tokens\":16,\"messages\":["
+                    + "{\"role\":\"user\",\"content\":\"hi\"},"
+                    + "{\"role\":\"assistant\",\"content\":["
+                    + "{\"type\":\"thinking\",\"thinking\":\"\",\"signature\":\""
+                    + ThoughtCarrier.carry("sig-1")
+                    + "\"},"
+                    + use);
+    assertThat(MessagesTranslation.toChatForm(carried).leftOut())
+        .isSameAs(UpstreamAdapter.EncodedRequest.NONE);
+  }
+
+  /** A schema keyword an adapter leaves out is named where the Messages request holds it. */
+  @Test
+  void namesASchemaKeywordWhereTheMessagesRequestHoldsIt() {
+    assertThat(MessagesTranslation.clientParam("tools[].function.parameters.multipleOf"))
+        .isEqualTo("tools[].input_schema.multipleOf");
+    assertThat(MessagesTranslation.clientParam("response_format.json_schema.schema.format"))
+        .isEqualTo("output_config.format.schema.format");
+    assertThat(MessagesTranslation.clientParam("tools[].function.parametersX"))
+        .isEqualTo("tools[].function.parametersX");
+  }
 }

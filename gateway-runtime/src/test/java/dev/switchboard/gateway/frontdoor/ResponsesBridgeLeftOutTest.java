@@ -107,4 +107,53 @@ class ResponsesBridgeLeftOutTest {
     assertThat(chat.at("/prompt_cache_options/ttl").asText()).isEqualTo("30m");
     assertThat(chat.path("verbosity").asText()).isEqualTo("high");
   }
+
+  /**
+   * A reasoning item of the client's (an OpenAI model's earlier reasoning handed back) has no place
+   * in chat completions: left out and named once, after the top-level fields; the gateway's own
+   * carrier of a Gemini thought signature is not the client's and is not named.
+   */
+  @Test
+  void namesTheClientsReasoningItemsTheChatFormLeavesOut() throws Exception {
+    String call =
+        "{\"type\":\"function_call\",\"call_id\":\"c1\",\"name\":\"f\",\"arguments\":\"{}\"},"
+            + "{\"type\":\"function_call_output\",\"call_id\":\"c1\",\"output\":\"ok\"}";
+    ObjectNode request =
+        request(
+            "{\"model\":\"m\",\"include\":[\"reasoning.encrypted_content\"],\"input\":["
+                + "{\"role\":\"user\",\"content\":\"hi\"},"
+                + "{\"type\":\"reasoning\",\"id\":\"rs_1\",\"summary\":[],"
+                + "\"encrypted_content\":\"gAAAA-opaque\"},"
+                + call
+                + ",{\"type\":\"reasoning\",\"id\":\"rs_2\",\"summary\":[{\"type\":"
+                + "\"summary_text\",\"text\":\"thought\"}]}]}");
+
+    ChatForm form = new ResponsesFrontDoor(null).toChat(request);
+
+    assertThat(form.leftOut()).containsExactly("include", "input[].reasoning");
+    assertThat(form.chat().toString()).doesNotContain("rs_1").doesNotContain("thought");
+
+    ObjectNode carried =
+        request(
+            "{\"model\":\"m\",\"input\":[{\"role\":\"user\",\"content\":\"hi\"},"
+                + "{\"type\":\"reasoning\",\"id\":\"rs_1\",\"summary\":[],"
+                + "\"encrypted_content\":\""
+                + ThoughtCarrier.carry("sig-1")
+                + "\"},"
+                + call
+                + "]}");
+    assertThat(new ResponsesFrontDoor(null).toChat(carried).leftOut())
+        .isSameAs(UpstreamAdapter.EncodedRequest.NONE);
+  }
+
+  /** A schema keyword an adapter leaves out is named where the Responses request holds it. */
+  @Test
+  void namesASchemaKeywordWhereTheResponsesRequestHoldsIt() {
+    assertThat(ResponsesBridge.clientParam("tools[].function.parameters.additionalProperties"))
+        .isEqualTo("tools[].parameters.additionalProperties");
+    assertThat(ResponsesBridge.clientParam("response_format.json_schema.schema.format"))
+        .isEqualTo("text.format.schema.format");
+    assertThat(ResponsesBridge.clientParam("response_format.json_schema.strict"))
+        .isEqualTo("text.format.strict");
+  }
 }

@@ -110,7 +110,10 @@ public final class AnthropicChatTranslation {
    * The Messages request for a chat request, noting in {@code drops} what it leaves out inside the
    * messages and tools: a participant's {@code name} on a message (Anthropic's messages have none;
    * a tool result is tied to its call by id), a content part's {@code cache_control}, an assistant
-   * message's deprecated {@code function_call} and a function tool's {@code strict: true}.
+   * message's deprecated {@code function_call}, {@code refusal} and {@code audio}, a part that is
+   * not text in a system prompt or an assistant turn ({@link NestedDrops#contentPart}), a function
+   * tool's {@code strict: true} and a JSON schema {@code response_format}'s (the forced tool that
+   * carries the answer is not held to its schema).
    */
   static ObjectNode toMessagesRequest(ObjectNode chat, String model, NestedDrops drops) {
     ObjectNode out = NODES.objectNode();
@@ -131,6 +134,8 @@ public final class AnthropicChatTranslation {
         case "user" -> append(messages, "user", userContent(message.get("content"), drops));
         case "assistant" -> {
           drops.note(message, "function_call", NestedDrops.MESSAGE_FUNCTION_CALL);
+          drops.note(message, "refusal", NestedDrops.MESSAGE_REFUSAL);
+          drops.note(message, "audio", NestedDrops.MESSAGE_AUDIO);
           append(messages, "assistant", assistantContent(message, drops));
         }
         case "tool" -> append(messages, "user", toolResult(message, drops));
@@ -210,6 +215,10 @@ public final class AnthropicChatTranslation {
     String formatType = format.path("type").asText("text");
     if (formatType.equals("json_schema") || formatType.equals("json_object")) {
       JsonNode schema = format.path("json_schema").path("schema");
+      if (format.path("json_schema").path("strict").asBoolean(false)) {
+        // The forced tool is not held to its schema: the answer may not match it.
+        drops.add(NestedDrops.RESPONSE_FORMAT_STRICT);
+      }
       ObjectNode t = tools.addObject();
       t.put("name", JSON_TOOL);
       t.put("description", "Give the answer as this tool's input: a JSON object.");
@@ -279,8 +288,11 @@ public final class AnthropicChatTranslation {
     }
     for (JsonNode part : content) {
       drops.note(part, "cache_control", NestedDrops.CONTENT_CACHE_CONTROL);
-      if ("text".equals(part.path("type").asText())) {
+      String type = part.path("type").asText();
+      if ("text".equals(type)) {
         system.addObject().put("type", "text").put("text", part.path("text").asText());
+      } else {
+        drops.add(NestedDrops.contentPart(type)); // a system prompt is text only
       }
     }
   }
@@ -340,8 +352,11 @@ public final class AnthropicChatTranslation {
     } else if (content != null && content.isArray()) {
       for (JsonNode part : content) {
         drops.note(part, "cache_control", NestedDrops.CONTENT_CACHE_CONTROL);
-        if ("text".equals(part.path("type").asText())) {
+        String type = part.path("type").asText();
+        if ("text".equals(type)) {
           out.addObject().put("type", "text").put("text", part.path("text").asText());
+        } else {
+          drops.add(NestedDrops.contentPart(type)); // a refusal part: Messages has no place
         }
       }
     }

@@ -174,7 +174,7 @@ final class GeminiRequests {
       out.putObject("systemInstruction").set("parts", system);
     }
     tools(chat, out, drops);
-    ObjectNode config = generationConfig(chat);
+    ObjectNode config = generationConfig(chat, drops);
     thinking(chat, model, config);
     if (!config.isEmpty()) {
       out.set("generationConfig", config);
@@ -280,9 +280,10 @@ final class GeminiRequests {
    * {@code frequency_penalty}, {@code logprobs} → {@code responseLogprobs}, {@code top_logprobs} →
    * {@code logprobs}, {@code response_format} json_object → {@code responseMimeType:
    * application/json}, json_schema → that plus {@code responseSchema} ({@code responseJsonSchema}
-   * when the schema has no Gemini Schema form: see {@link GeminiSchemas#expressible}).
+   * when the schema has no Gemini Schema form: see {@link GeminiSchemas#expressible}; the keywords
+   * its Schema form leaves out are noted in {@code drops}).
    */
-  static ObjectNode generationConfig(ObjectNode chat) {
+  static ObjectNode generationConfig(ObjectNode chat, NestedDrops drops) {
     ObjectNode config = NODES.objectNode();
     copyNumber(chat, "temperature", config, "temperature");
     copyNumber(chat, "top_p", config, "topP");
@@ -316,7 +317,7 @@ final class GeminiRequests {
       config.put("responseMimeType", "application/json");
       JsonNode schema = format.path("json_schema").get("schema");
       if (schema != null && schema.isObject()) {
-        ObjectNode converted = GeminiSchemas.toGemini(schema);
+        ObjectNode converted = GeminiSchemas.toGemini(schema, drops, NestedDrops.RESPONSE_SCHEMA);
         if (GeminiSchemas.expressible(converted)) {
           config.set("responseSchema", converted);
         } else {
@@ -406,7 +407,8 @@ final class GeminiRequests {
         }
         JsonNode parameters = function.get("parameters");
         if (parameters != null && parameters.isObject()) {
-          ObjectNode converted = GeminiSchemas.toGemini(parameters);
+          ObjectNode converted =
+              GeminiSchemas.toGemini(parameters, drops, NestedDrops.TOOL_PARAMETERS);
           // Gemini rejects an OBJECT without properties: a function without parameters has none.
           boolean none =
               "OBJECT".equals(converted.path("type").asText())

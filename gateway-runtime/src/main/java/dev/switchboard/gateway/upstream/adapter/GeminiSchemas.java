@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -23,8 +24,10 @@ import java.util.Set;
  * #MAX_NODES} nodes: a few hundred bytes of schema referring to itself from several places would
  * otherwise inline to billions of nodes, on the event loop); {@code additionalProperties}, {@code
  * $schema}, {@code examples}, {@code strict} and other keywords Gemini rejects are left out, and so
- * is a {@code format} the type does not take; an {@code enum} of integers, numbers or booleans
- * keeps its type and names its values in the description (Gemini takes an enum on a STRING only).
+ * is a {@code format} the type does not take (the validation keywords among them, and the format,
+ * named: {@link #toGemini(JsonNode, NestedDrops, String)}); an {@code enum} of integers, numbers or
+ * booleans keeps its type and names its values in the description (Gemini takes an enum on a STRING
+ * only).
  *
  * <p>A schema {@link #expressible} finds an OBJECT without properties in (a free-form object, a
  * recursion cut) has no Schema form Gemini takes: the caller sends the JSON Schema instead.
@@ -77,36 +80,117 @@ final class GeminiSchemas {
 
   private GeminiSchemas() {}
 
+  /**
+   * The JSON Schema validation keywords Gemini's Schema has no place for, which the conversion
+   * leaves out and, when they ask for something, names ({@link #toGemini(JsonNode, NestedDrops,
+   * String)}); a value that asks nothing (JSON null, {@code additionalProperties: true}, {@code
+   * uniqueItems: false}, ...) is not named. Annotations ({@code $schema}, {@code $comment}, {@code
+   * examples}, ...), {@code $defs} (inlined) and keys that are no keyword are left out unnamed.
+   */
+  private static final Set<String> NAMED_WHEN_DROPPED =
+      Set.of(
+          "additionalProperties",
+          "patternProperties",
+          "unevaluatedProperties",
+          "propertyNames",
+          "dependentRequired",
+          "dependentSchemas",
+          "dependencies",
+          "uniqueItems",
+          "contains",
+          "minContains",
+          "maxContains",
+          "prefixItems",
+          "additionalItems",
+          "unevaluatedItems",
+          "exclusiveMinimum",
+          "exclusiveMaximum",
+          "multipleOf",
+          "not",
+          "if",
+          "then",
+          "else",
+          "contentEncoding",
+          "contentMediaType",
+          "contentSchema");
+
+  /** One conversion's state: the inlining budget and the keywords it left out (null: none). */
+  private static final class Walk {
+    private int budget = MAX_NODES; // the nodes references may still inline into, counted down
+    private List<String> dropped;
+
+    private void drop(String keyword, JsonNode value) {
+      if (asksNothing(keyword, value)) {
+        return;
+      }
+      if (dropped == null) {
+        dropped = new ArrayList<>(2);
+      }
+      if (!dropped.contains(keyword)) {
+        dropped.add(keyword);
+      }
+    }
+  }
+
+  /** A dropped keyword's value that is its default (or a JSON null): nothing to name. */
+  private static boolean asksNothing(String keyword, JsonNode value) {
+    if (value.isNull()) {
+      return true;
+    }
+    return switch (keyword) {
+      case "uniqueItems", "exclusiveMinimum", "exclusiveMaximum" ->
+          value.isBoolean() && !value.asBoolean(); // draft 4's boolean exclusive bounds too
+      case "additionalProperties", "unevaluatedProperties", "additionalItems", "unevaluatedItems" ->
+          (value.isBoolean() && value.asBoolean()) || (value.isObject() && value.isEmpty());
+      default -> false;
+    };
+  }
+
   /** The Gemini form of {@code schema}; an empty object for a missing or non-object schema. */
   static ObjectNode toGemini(JsonNode schema) {
-    return convert(schema, schema, 0, new int[] {MAX_NODES});
+    return convert(schema, schema, 0, new Walk());
   }
 
   /**
-   * @param budget the nodes references may still inline into (one element, counted down)
+   * The Gemini form of {@code schema}, noting in {@code drops}, when that form is {@link
+   * #expressible} (else the caller sends the JSON Schema as it is), the keywords it left out that
+   * asked for something: {@code prefix.keyword} ({@code
+   * tools[].function.parameters.additionalProperties}, ...), once per keyword wherever it was, and
+   * {@code prefix.format} for a format the type does not take.
    */
-  private static ObjectNode convert(JsonNode node, JsonNode root, int depth, int[] budget) {
+  static ObjectNode toGemini(JsonNode schema, NestedDrops drops, String prefix) {
+    Walk walk = new Walk();
+    ObjectNode converted = convert(schema, schema, 0, walk);
+    if (walk.dropped != null && expressible(converted)) {
+      for (String keyword : walk.dropped) {
+        drops.add(prefix + "." + keyword);
+      }
+    }
+    return converted;
+  }
+
+  private static ObjectNode convert(JsonNode node, JsonNode root, int depth, Walk walk) {
     ObjectNode out = NODES.objectNode();
     if (node == null || !node.isObject()) {
       return out;
     }
-    budget[0]--;
+    walk.budget--;
     if (depth > MAX_DEPTH) {
       out.put("type", "OBJECT");
       return out;
     }
     JsonNode ref = node.get("$ref");
-    if (ref != null && ref.isTextual() && budget[0] <= 0) {
+    if (ref != null && ref.isTextual() && walk.budget <= 0) {
       out.put("type", "OBJECT");
       return out;
     }
     if (ref != null && ref.isTextual()) {
       JsonNode target = resolve(root, ref.asText());
-      ObjectNode resolved = convert(target, root, depth + 1, budget);
+      ObjectNode resolved = convert(target, root, depth + 1, walk);
       // Sibling keywords of $ref (2020-12 allows them; a description is common) refine it.
       ObjectNode siblings = node.deepCopy();
       siblings.remove("$ref");
-      resolved.setAll(convert(siblings, root, depth + 1, budget));
+      resolved.setAll(convert(siblings, root, depth + 1, walk));
       return resolved;
     }
     boolean nullable = false;
@@ -139,13 +223,12 @@ final class GeminiSchemas {
             value
                 .fields()
                 .forEachRemaining(
-                    p ->
-                        properties.set(p.getKey(), convert(p.getValue(), root, depth + 1, budget)));
+                    p -> properties.set(p.getKey(), convert(p.getValue(), root, depth + 1, walk)));
           }
         }
         case "items" -> {
           if (value.isObject()) {
-            out.set("items", convert(value, root, depth + 1, budget));
+            out.set("items", convert(value, root, depth + 1, walk));
           }
         }
         case "required" -> {
@@ -182,7 +265,7 @@ final class GeminiSchemas {
                   && "null".equals(member.path("type").asText(null))) {
                 nullable = true;
               } else {
-                members.add(convert(member, root, depth + 1, budget));
+                members.add(convert(member, root, depth + 1, walk));
               }
             }
             if (members.size() == 1 && members.get(0) instanceof ObjectNode only) {
@@ -197,7 +280,7 @@ final class GeminiSchemas {
           // Gemini has no allOf: the members' keywords are merged, later ones winning.
           if (value.isArray()) {
             for (JsonNode member : value) {
-              convert(member, root, depth + 1, budget)
+              convert(member, root, depth + 1, walk)
                   .fields()
                   .forEachRemaining(f -> out.set(f.getKey(), f.getValue()));
             }
@@ -206,6 +289,8 @@ final class GeminiSchemas {
         default -> {
           if (COPIED.contains(name)) {
             out.set(name, value.deepCopy());
+          } else if (NAMED_WHEN_DROPPED.contains(name)) {
+            walk.drop(name, value);
           }
         }
       }
@@ -216,7 +301,7 @@ final class GeminiSchemas {
     String format = out.path("format").asText(null);
     if (format != null
         && !FORMATS.getOrDefault(out.path("type").asText(""), Set.of()).contains(format)) {
-      out.remove("format"); // Gemini answers 400 for any other format of the type
+      walk.drop("format", out.remove("format")); // Gemini answers 400 for any other of the type
     }
     if (nullable) {
       out.put("nullable", true);

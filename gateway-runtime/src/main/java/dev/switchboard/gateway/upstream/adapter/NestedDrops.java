@@ -31,6 +31,60 @@ public final class NestedDrops {
   /** A Messages tool's {@code cache_control}. */
   public static final String TOOL_CACHE_CONTROL = "tools[].cache_control";
 
+  /** A Messages assistant turn's {@code thinking} block (chat completions has no place for it). */
+  public static final String THINKING_BLOCK = "messages[].content[].thinking";
+
+  /** A Messages assistant turn's {@code redacted_thinking} block. */
+  public static final String REDACTED_THINKING_BLOCK = "messages[].content[].redacted_thinking";
+
+  /** A Responses {@code reasoning} input item (chat completions has no place for it). */
+  public static final String REASONING_ITEM = "input[].reasoning";
+
+  /** An assistant message's {@code refusal} (its earlier refusal, as text). */
+  public static final String MESSAGE_REFUSAL = "messages[].refusal";
+
+  /** An assistant message's {@code audio} (the id of its earlier audio answer). */
+  public static final String MESSAGE_AUDIO = "messages[].audio";
+
+  /**
+   * The name of a content part of {@code type} a translation leaves out whole (a system message's
+   * image, an assistant's refusal part, ...): {@code messages[].content[].<type>}, the part's own
+   * field, for the types chat completions defines; {@code messages[].content[].type} for any other,
+   * so that the name never carries what the client wrote.
+   */
+  public static String contentPart(String type) {
+    return switch (type) {
+      case "text" -> "messages[].content[].text";
+      case "image_url" -> "messages[].content[].image_url";
+      case "input_audio" -> "messages[].content[].input_audio";
+      case "file" -> "messages[].content[].file";
+      case "refusal" -> "messages[].content[].refusal";
+      default -> "messages[].content[].type";
+    };
+  }
+
+  /** A {@code response_format} JSON schema's {@code strict: true} that the target does not keep. */
+  public static final String RESPONSE_FORMAT_STRICT = "response_format.json_schema.strict";
+
+  /** Where a function tool's parameters schema is, for the keywords a translation leaves out. */
+  public static final String TOOL_PARAMETERS = "tools[].function.parameters";
+
+  /** Where a {@code response_format}'s JSON schema is, for the keywords left out. */
+  public static final String RESPONSE_SCHEMA = "response_format.json_schema.schema";
+
+  /**
+   * {@code name} with its {@code prefix} (a {@link #TOOL_PARAMETERS} keyword's, ...) replaced by
+   * {@code clientPrefix}, the client's own name for it behind a bridging door; any other name as it
+   * is.
+   */
+  public static String renamePrefix(String name, String prefix, String clientPrefix) {
+    return name.startsWith(prefix)
+            && name.length() > prefix.length()
+            && name.charAt(prefix.length()) == '.'
+        ? clientPrefix + name.substring(prefix.length())
+        : name;
+  }
+
   private List<String> names;
 
   /** Notes {@code name} when {@code node} gives {@code field} a value (not a JSON null). */

@@ -380,6 +380,111 @@ class UpstreamBodyTest {
         .isSameAs(UpstreamAdapter.EncodedRequest.NONE);
   }
 
+  /**
+   * What Anthropic's translation has no place for in an OpenAI history is named, not dropped
+   * silently: a system prompt's part that is not text, an assistant turn's {@code refusal} and
+   * {@code audio} and its refusal part; a JSON schema {@code response_format} with {@code strict:
+   * true} (the forced tool that carries the answer is not held to its schema). Null values and a
+   * non-strict schema ask for nothing.
+   */
+  @Test
+  void namesWhatAnthropicsTranslationHasNoPlaceFor() throws Exception {
+    PlannedTarget claude = target("anthropic", "claude-x");
+    ObjectNode body =
+        (ObjectNode)
+            JSON.readTree(
+                "{\"model\":\"chat\",\"messages\":["
+                    + "{\"role\":\"system\",\"content\":[{\"type\":\"text\",\"text\":\"s\"},"
+                    + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://x/i.png\"}}]},"
+                    + "{\"role\":\"user\",\"content\":\"hi\"},"
+                    + "{\"role\":\"assistant\",\"content\":[{\"type\":\"refusal\","
+                    + "\"refusal\":\"no\"}],\"refusal\":\"no\",\"audio\":{\"id\":\"audio_1\"}},"
+                    + "{\"role\":\"user\",\"content\":\"please\"}],"
+                    + "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{"
+                    + "\"name\":\"o\",\"strict\":true,\"schema\":{\"type\":\"object\","
+                    + "\"properties\":{\"a\":{\"type\":\"string\"}}}}}}");
+
+    UpstreamAdapter.EncodedRequest encoded =
+        new AnthropicAdapter().encode(body, claude, Operation.CHAT_COMPLETIONS, false);
+
+    assertThat(encoded.unhonoured())
+        .containsExactly(
+            "messages[].content[].image_url",
+            "messages[].refusal",
+            "messages[].audio",
+            "messages[].content[].refusal",
+            "response_format.json_schema.strict");
+    JsonNode sent = JSON.readTree(encoded.body().getBytes());
+    assertThat(sent.path("system").asText()).isEqualTo("s");
+
+    ObjectNode quiet =
+        (ObjectNode)
+            JSON.readTree(
+                "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},"
+                    + "{\"role\":\"assistant\",\"content\":\"yes\",\"refusal\":null,"
+                    + "\"audio\":null},{\"role\":\"user\",\"content\":\"ok\"}],"
+                    + "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{"
+                    + "\"name\":\"o\",\"strict\":false,\"schema\":{\"type\":\"object\"}}}}");
+    assertThat(
+            new AnthropicAdapter()
+                .encode(quiet, claude, Operation.CHAT_COMPLETIONS, false)
+                .unhonoured())
+        .isSameAs(UpstreamAdapter.EncodedRequest.NONE);
+  }
+
+  /**
+   * The JSON Schema keywords Gemini's Schema has no place for are named once per keyword, where the
+   * schema is ({@code tools[].function.parameters.*}, {@code
+   * response_format.json_schema.schema.*}), with a format the type does not take; a keyword with
+   * its default value asks for nothing, and a schema sent as JSON Schema (a free-form object
+   * inside) keeps every keyword.
+   */
+  @Test
+  void namesTheSchemaKeywordsGeminisSchemaLeavesOut() throws Exception {
+    PlannedTarget gemini = target("gemini", "gemini-2.5-flash");
+    ObjectNode body =
+        chatWith(
+            "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":"
+                + "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{"
+                + "\"n\":{\"type\":\"integer\",\"multipleOf\":5,\"exclusiveMinimum\":0},"
+                + "\"tags\":{\"type\":\"array\",\"uniqueItems\":true,\"items\":{\"type\":"
+                + "\"object\",\"additionalProperties\":false,\"properties\":{\"u\":{\"type\":"
+                + "\"string\",\"format\":\"uri\"}}}}}}}},"
+                + "{\"type\":\"function\",\"function\":{\"name\":\"g\",\"parameters\":"
+                + "{\"type\":\"object\",\"additionalProperties\":true,\"$schema\":\"x\","
+                + "\"properties\":{\"b\":{\"type\":\"array\",\"uniqueItems\":false}}}}}],"
+                + "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"o\","
+                + "\"schema\":{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\","
+                + "\"pattern\":\"^a\",\"not\":{\"const\":\"ab\"}}}}}}");
+
+    UpstreamAdapter.EncodedRequest encoded =
+        new GeminiAdapter().encode(body, gemini, Operation.CHAT_COMPLETIONS, false);
+
+    assertThat(encoded.unhonoured())
+        .containsExactly(
+            "tools[].function.parameters.additionalProperties",
+            "tools[].function.parameters.multipleOf",
+            "tools[].function.parameters.exclusiveMinimum",
+            "tools[].function.parameters.uniqueItems",
+            "tools[].function.parameters.format",
+            "response_format.json_schema.schema.not");
+    JsonNode sent = JSON.readTree(encoded.body().getBytes());
+    assertThat(sent.toString()).doesNotContain("additionalProperties").doesNotContain("multipleOf");
+
+    ObjectNode freeForm =
+        chatWith(
+            "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":"
+                + "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{"
+                + "\"meta\":{\"type\":\"object\"},\"n\":{\"type\":\"integer\","
+                + "\"multipleOf\":5}}}}}]");
+    UpstreamAdapter.EncodedRequest asJsonSchema =
+        new GeminiAdapter().encode(freeForm, gemini, Operation.CHAT_COMPLETIONS, false);
+    assertThat(asJsonSchema.unhonoured()).isSameAs(UpstreamAdapter.EncodedRequest.NONE);
+    assertThat(JSON.readTree(asJsonSchema.body().getBytes()).toString())
+        .contains("parametersJsonSchema")
+        .contains("multipleOf");
+  }
+
   private static ObjectNode chatWith(String fields) throws Exception {
     return (ObjectNode)
         JSON.readTree(
