@@ -236,6 +236,24 @@ final class ErrorReplies {
     send(ctx, 401, body, Map.of());
   }
 
+  /**
+   * Pydantic's {@code loc} of {@code param}: {@code ["body", param]}, or for a dotted path ({@code
+   * messages.0.name}) its steps, indexes as numbers.
+   */
+  static io.vertx.core.json.JsonArray mistralLoc(String param) {
+    io.vertx.core.json.JsonArray loc = new io.vertx.core.json.JsonArray().add("body");
+    if (param == null || param.indexOf('.') < 0) {
+      return loc.add(param);
+    }
+    for (String step : param.split("\\.")) {
+      loc.add(
+          !step.isEmpty() && step.chars().allMatch(Character::isDigit)
+              ? (Object) Integer.valueOf(step)
+              : step);
+    }
+    return loc;
+  }
+
   static void badRequest(
       RoutingContext ctx, ApiShape api, String message, String param, String code) {
     if (api == ApiShape.MISTRAL) {
@@ -243,7 +261,7 @@ final class ErrorReplies {
       JsonObject detail =
           new JsonObject()
               .put("type", code == null ? "value_error" : code)
-              .put("loc", new io.vertx.core.json.JsonArray().add("body").add(param))
+              .put("loc", mistralLoc(param))
               .put("msg", message);
       JsonObject body =
           new JsonObject()

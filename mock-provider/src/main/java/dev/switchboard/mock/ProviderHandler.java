@@ -667,11 +667,36 @@ final class ProviderHandler {
           "prompt_cache_key",
           "safe_prompt");
 
-  /** The first field of a chat body that Mistral does not know, or null. */
+  /**
+   * The first field of a chat body that Mistral does not know, or null: a top-level one by its
+   * name, one inside the messages by its path ({@code messages.0.name}, {@code
+   * messages.1.content.0.cache_control}, the {@code loc} of Mistral's 422). Mistral's messages
+   * (client-python's {@code UserMessage}, {@code SystemMessage}, {@code AssistantMessage}, 2026-06)
+   * take no {@code name} — its {@code ToolMessage} does, its function's — and its content chunks
+   * ({@code TextChunk}, {@code ImageURLChunk}, ...) no {@code cache_control}.
+   */
   static String mistralExtraField(JsonObject body) {
     for (String name : body.fieldNames()) {
       if (!MISTRAL_CHAT_FIELDS.contains(name)) {
         return name;
+      }
+    }
+    if (!(body.getValue("messages") instanceof JsonArray messages)) {
+      return null;
+    }
+    for (int i = 0; i < messages.size(); i++) {
+      if (!(messages.getValue(i) instanceof JsonObject message)) {
+        continue;
+      }
+      if (message.containsKey("name") && !"tool".equals(message.getValue("role"))) {
+        return "messages." + i + ".name";
+      }
+      if (message.getValue("content") instanceof JsonArray parts) {
+        for (int j = 0; j < parts.size(); j++) {
+          if (parts.getValue(j) instanceof JsonObject part && part.containsKey("cache_control")) {
+            return "messages." + i + ".content." + j + ".cache_control";
+          }
+        }
       }
     }
     return null;

@@ -61,6 +61,46 @@ class MistralMockTest {
     }
   }
 
+  /**
+   * Mistral's messages take no {@code name} (but a tool result's, its function's) and its content
+   * chunks no {@code cache_control}: refused as a top-level field is, where they are.
+   */
+  @Test
+  void refusesAFieldMistralsMessagesDoNotKnowWhereItIs() throws Exception {
+    String[][] cases = {
+      {
+        "{\"role\":\"user\",\"name\":\"ann\",\"content\":\"hi\"}",
+        "[\"body\",\"messages\",0,\"name\"]"
+      },
+      {
+        "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"hi\","
+            + "\"cache_control\":{\"type\":\"ephemeral\"}}]}",
+        "[\"body\",\"messages\",0,\"content\",0,\"cache_control\"]"
+      }
+    };
+    for (String[] c : cases) {
+      HttpResponse<String> res =
+          post("{\"model\":\"mistral-small-latest\",\"messages\":[" + c[0] + "]}");
+
+      assertThat(res.statusCode()).as(c[0]).isEqualTo(422);
+      JsonObject detail =
+          new JsonObject(res.body())
+              .getJsonObject("message")
+              .getJsonArray("detail")
+              .getJsonObject(0);
+      assertThat(detail.getString("type")).isEqualTo("extra_forbidden");
+      assertThat(detail.getJsonArray("loc").encode()).isEqualTo(c[1]);
+    }
+    HttpResponse<String> tool =
+        post(
+            "{\"model\":\"mistral-small-latest\",\"messages\":[{\"role\":\"user\",\"content\":"
+                + "\"hi\"},{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":"
+                + "\"c1\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":"
+                + "\"{}\"}}]},{\"role\":\"tool\",\"tool_call_id\":\"c1\",\"name\":\"f\","
+                + "\"content\":\"ok\"}]}");
+    assertThat(tool.statusCode()).as(tool.body()).isEqualTo(200);
+  }
+
   @Test
   void streamsTheUsageOnTheLastChunkUnaskedAndTakesItsOwnSeedName() throws Exception {
     HttpResponse<String> res =

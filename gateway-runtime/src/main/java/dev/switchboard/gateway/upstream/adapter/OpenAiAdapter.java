@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.contract.ProviderKind;
 import dev.switchboard.contract.RoutingTable;
@@ -144,7 +145,8 @@ public class OpenAiAdapter implements UpstreamAdapter {
    * seed} its {@code random_seed} (the seed wins: it is the one the answer's headers name).
    *
    * @return every other field left out that asked for something (not a JSON null), in the request's
-   *     order ({@code user}, {@code logprobs}, ...): the unhonoured parameters; {@link
+   *     order ({@code user}, {@code logprobs}, ...), then what {@link #mistralMessages} left out of
+   *     the messages ({@code messages[].name}, ...): the unhonoured parameters; {@link
    *     EncodedRequest#NONE} when none
    */
   private static List<String> mistralFields(ObjectNode copy) {
@@ -157,7 +159,80 @@ public class OpenAiAdapter implements UpstreamAdapter {
     // Every other OpenAI field Mistral does not define (user, logprobs, logit_bias, store, ...).
     List<String> dropped = EncodedRequest.leftOut(copy, MISTRAL_CHAT_FIELDS);
     copy.retain(MISTRAL_CHAT_FIELDS);
-    return dropped;
+    JsonNode messages = copy.get("messages");
+    if (messages == null || !messages.isArray()) {
+      return dropped;
+    }
+    NestedDrops drops = new NestedDrops();
+    ArrayNode kept = mistralMessages(messages, drops);
+    if (kept != messages) {
+      copy.set("messages", kept);
+    }
+    return drops.after(dropped);
+  }
+
+  /**
+   * {@code messages} without what Mistral's messages do not define, which it refuses as it does a
+   * top-level field (422 {@code extra_forbidden}; client-python's {@code UserMessage}, {@code
+   * SystemMessage}, {@code AssistantMessage} and {@code TextChunk}, ...): a {@code name} on any
+   * message but a tool result's ({@code ToolMessage} takes its function's name) and a content
+   * part's {@code cache_control}; each noted in {@code drops} when it asked for something (not a
+   * JSON null). {@code messages} itself when nothing is left out (the client's messages are shared,
+   * never changed: only the messages that lose a field are copied).
+   */
+  private static ArrayNode mistralMessages(JsonNode messages, NestedDrops drops) {
+    ArrayNode out = null; // made at the first message that changes
+    for (int i = 0; i < messages.size(); i++) {
+      JsonNode message = messages.get(i);
+      JsonNode sent = mistralMessage(message, drops);
+      if (sent != message && out == null) {
+        out = JSON.createArrayNode();
+        for (int j = 0; j < i; j++) {
+          out.add(messages.get(j));
+        }
+      }
+      if (out != null) {
+        out.add(sent);
+      }
+    }
+    return out == null ? (ArrayNode) messages : out;
+  }
+
+  private static JsonNode mistralMessage(JsonNode message, NestedDrops drops) {
+    if (!(message instanceof ObjectNode object)) {
+      return message;
+    }
+    boolean name = object.has("name") && !"tool".equals(object.path("role").asText());
+    if (name) {
+      drops.note(object, "name", NestedDrops.MESSAGE_NAME);
+    }
+    JsonNode content = object.get("content");
+    ArrayNode parts = null; // the content without cache_control, when a part had one
+    if (content != null && content.isArray()) {
+      for (int i = 0; i < content.size(); i++) {
+        JsonNode part = content.get(i);
+        if (part instanceof ObjectNode cached && cached.has("cache_control")) {
+          drops.note(cached, "cache_control", NestedDrops.CONTENT_CACHE_CONTROL);
+          if (parts == null) {
+            parts = JSON.createArrayNode().addAll((ArrayNode) content); // shallow
+          }
+          ObjectNode uncached = JSON.createObjectNode().setAll(cached);
+          uncached.remove("cache_control");
+          parts.set(i, uncached);
+        }
+      }
+    }
+    if (!name && parts == null) {
+      return message;
+    }
+    ObjectNode sent = JSON.createObjectNode().setAll(object);
+    if (name) {
+      sent.remove("name");
+    }
+    if (parts != null) {
+      sent.set("content", parts);
+    }
+    return sent;
   }
 
   private static final List<String> SEED = List.of("seed");

@@ -203,6 +203,31 @@ class MistralTargetIT {
     assertThat(line.has("deterministic")).isFalse();
   }
 
+  /**
+   * Mistral refuses a participant's {@code name} and a content part's {@code cache_control} (422
+   * {@code extra_forbidden}, as the mock's Mistral flavour does): they are left out, the request is
+   * answered, and the answer names them.
+   */
+  @Test
+  void aNameAndACacheControlInsideTheMessagesAreLeftOutForMistralAndNamed() throws Exception {
+    HttpResponse<String> res =
+        gateway.post(
+            "/v1/chat/completions",
+            "{\"model\":\"small\",\"messages\":[{\"role\":\"user\",\"name\":\"ann\","
+                + "\"content\":[{\"type\":\"text\",\"text\":\"hi\",\"cache_control\":"
+                + "{\"type\":\"ephemeral\"}}]}]}");
+
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    JsonObject message = lastSent().getJsonArray("messages").getJsonObject(0);
+    assertThat(message.containsKey("name")).isFalse();
+    assertThat(message.getJsonArray("content").getJsonObject(0).containsKey("cache_control"))
+        .isFalse();
+    String said = "messages[].name, messages[].content[].cache_control";
+    assertThat(res.headers().firstValue("x-switchboard-unhonoured-params")).hasValue(said);
+    JsonNode line = awaitLogLine(res.headers().firstValue("x-request-id").orElseThrow());
+    assertThat(line.path("unhonoured_params").asText()).isEqualTo(said);
+  }
+
   final ListAppender<ILoggingEvent> requestLog = new ListAppender<>();
 
   @BeforeEach

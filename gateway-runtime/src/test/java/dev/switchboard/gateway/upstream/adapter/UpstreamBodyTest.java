@@ -77,6 +77,52 @@ class UpstreamBodyTest {
   }
 
   /**
+   * Mistral refuses a {@code name} on any message but a tool result (422 {@code extra_forbidden})
+   * and a content part's {@code cache_control}: left out of the messages that carry them and named
+   * (a JSON null too is left out, unnamed); the client's messages stay as they were for the next
+   * attempt, and a request without them sends the client's messages themselves.
+   */
+  @Test
+  void leavesOutWhatMistralsMessagesDoNotTakeAndNamesIt() throws Exception {
+    PlannedTarget mistral = target("mistral", "mistral-large-latest");
+    ObjectNode body =
+        (ObjectNode)
+            JSON.readTree(
+                "{\"model\":\"chat\",\"user\":\"u-1\",\"messages\":["
+                    + "{\"role\":\"system\",\"name\":null,\"content\":\"s\"},"
+                    + "{\"role\":\"user\",\"name\":\"ann\",\"content\":[{\"type\":\"text\","
+                    + "\"text\":\"hi\",\"cache_control\":{\"type\":\"ephemeral\"}}]},"
+                    + "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"c1\","
+                    + "\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]},"
+                    + "{\"role\":\"tool\",\"tool_call_id\":\"c1\",\"name\":\"f\",\"content\":\"ok\"}]}");
+    String before = body.toString();
+
+    UpstreamAdapter.EncodedRequest encoded =
+        new OpenAiAdapter().encode(body, mistral, Operation.CHAT_COMPLETIONS, false);
+
+    assertThat(encoded.unhonoured())
+        .containsExactly("user", "messages[].name", "messages[].content[].cache_control");
+    JsonNode sent = JSON.readTree(encoded.body().getBytes());
+    assertThat(sent.at("/messages/0").has("name")).isFalse();
+    assertThat(sent.at("/messages/1").has("name")).isFalse();
+    assertThat(sent.at("/messages/1/content/0").has("cache_control")).isFalse();
+    assertThat(sent.at("/messages/1/content/0/text").asText()).isEqualTo("hi");
+    assertThat(sent.at("/messages/3/name").asText()).isEqualTo("f");
+    assertThat(body.toString()).isEqualTo(before);
+
+    ObjectNode plain = clientBody();
+    ((com.fasterxml.jackson.databind.node.ArrayNode) plain.get("messages"))
+        .addObject()
+        .put("role", "assistant")
+        .put("content", "yes");
+    assertThat(
+            new OpenAiAdapter()
+                .encode(plain, mistral, Operation.CHAT_COMPLETIONS, false)
+                .unhonoured())
+        .isSameAs(UpstreamAdapter.EncodedRequest.NONE);
+  }
+
+  /**
    * The adapter that leaves fields out reports them, in the request's order, in the same call:
    * those that asked for something (a JSON null asks nothing), not the ones it sent under Mistral's
    * names; a body it sends as asked reports the shared empty list.
