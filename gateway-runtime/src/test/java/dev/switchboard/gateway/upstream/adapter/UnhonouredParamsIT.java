@@ -438,6 +438,39 @@ class UnhonouredParamsIT {
     assertThat(unhonoured(cached)).isEqualTo("messages[].content[].cache_control");
   }
 
+  /**
+   * What the bridges and adapters dropped silently before is named through the doors, where the
+   * client put it: a Messages history's thinking block sent to a chat target, a Responses reasoning
+   * item and a schema keyword Gemini has no place for.
+   */
+  @Test
+  void namesThinkingReasoningAndSchemaKeywordsThroughTheDoors() throws Exception {
+    HttpResponse<String> thinking =
+        gateway.post(
+            "/v1/messages",
+            "{\"model\":\"gpt\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"hi\"},{\"role\":\"assistant\",\"content\":[{\"type\":"
+                + "\"thinking\",\"thinking\":\"hmm\",\"signature\":\"EqQB\"},{\"type\":\"text\","
+                + "\"text\":\"yes\"}]},{\"role\":\"user\",\"content\":\"go on\"}]}");
+    assertThat(thinking.statusCode()).as(thinking.body()).isEqualTo(200);
+    assertThat(lastSent().toString()).doesNotContain("hmm");
+    assertThat(unhonoured(thinking)).isEqualTo("messages[].content[].thinking");
+    assertThat(loggedUnhonoured(thinking)).isEqualTo("messages[].content[].thinking");
+
+    HttpResponse<String> reasoning =
+        gateway.post(
+            "/v1/responses",
+            "{\"model\":\"gem\",\"input\":[{\"role\":\"user\",\"content\":\"hi\"},"
+                + "{\"type\":\"reasoning\",\"id\":\"rs_1\",\"summary\":[]},"
+                + "{\"role\":\"user\",\"content\":\"go on\"}],\"tools\":[{\"type\":"
+                + "\"function\",\"name\":\"f\",\"parameters\":{\"type\":\"object\","
+                + "\"additionalProperties\":false,\"properties\":{\"a\":{\"type\":"
+                + "\"string\"}}}}]}");
+    assertThat(reasoning.statusCode()).as(reasoning.body()).isEqualTo(200);
+    assertThat(unhonoured(reasoning))
+        .isEqualTo("input[].reasoning, tools[].parameters.additionalProperties");
+  }
+
   /** Nothing left out, nothing said. */
   @Test
   void aRequestEveryTargetTakesAsItIsNamesNothing() throws Exception {
