@@ -107,7 +107,10 @@ public class OpenAiAdapter implements UpstreamAdapter {
       copy.set("messages", signed.messagesWithSignatures());
     }
     if (kind == ProviderKind.MISTRAL) {
-      unhonoured = EncodedRequest.concat(unhonoured, mistralFields(copy));
+      unhonoured =
+          EncodedRequest.concat(
+              unhonoured,
+              format == Operation.EMBEDDINGS ? mistralEmbeddingFields(copy) : mistralFields(copy));
     } else {
       if (kind == ProviderKind.DEEPSEEK) {
         // DeepSeek's chat completions documents the limit as max_tokens only: an OpenAI client's
@@ -234,6 +237,27 @@ public class OpenAiAdapter implements UpstreamAdapter {
     }
     return sent;
   }
+
+  /**
+   * Renames and drops, in place, the OpenAI fields Mistral's embeddings request does not know
+   * (client-python's {@code EmbeddingRequest}; refused with a 422 {@code extra_forbidden} as in
+   * chat): {@code dimensions} is its {@code output_dimension}; {@code user} has no place.
+   *
+   * @return the fields left out that asked for something: the unhonoured parameters
+   */
+  private static List<String> mistralEmbeddingFields(ObjectNode copy) {
+    JsonNode dimensions = copy.remove("dimensions");
+    if (dimensions != null && !dimensions.isNull()) {
+      copy.set("output_dimension", dimensions);
+    }
+    List<String> dropped = EncodedRequest.leftOut(copy, MISTRAL_EMBEDDING_FIELDS);
+    copy.retain(MISTRAL_EMBEDDING_FIELDS);
+    return dropped;
+  }
+
+  /** The fields of Mistral's embeddings request (client-python's {@code EmbeddingRequest}). */
+  static final Set<String> MISTRAL_EMBEDDING_FIELDS =
+      Set.of("model", "input", "metadata", "output_dimension", "output_dtype", "encoding_format");
 
   private static final List<String> SEED = List.of("seed");
 

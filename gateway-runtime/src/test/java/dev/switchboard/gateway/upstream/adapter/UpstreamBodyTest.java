@@ -51,6 +51,34 @@ class UpstreamBodyTest {
   }
 
   @Test
+  void sendsAMistralEmbeddingsRequestInMistralsEmbeddingFields() throws Exception {
+    // The chat field list kept nothing of an embeddings body but model: every Mistral embeddings
+    // request went without its input. Mistral's EmbeddingRequest (client-python): model, input,
+    // metadata, output_dimension, output_dtype, encoding_format; OpenAI's dimensions is its
+    // output_dimension, and user has no place there.
+    PlannedTarget mistral = target("mistral", "mistral-embed");
+    ObjectNode body = JSON.createObjectNode();
+    body.put("model", "embed");
+    body.putArray("input").add("one").add("two");
+    body.put("encoding_format", "float");
+    body.put("dimensions", 256);
+    body.put("user", "u-1");
+    String before = body.toString();
+
+    var encoded = new OpenAiAdapter().encode(body, mistral, Operation.EMBEDDINGS, false);
+    JsonNode sent = JSON.readTree(encoded.body().getBytes());
+
+    assertThat(sent.path("model").asText()).isEqualTo("mistral-embed");
+    assertThat(sent.path("input")).isEqualTo(body.get("input"));
+    assertThat(sent.path("encoding_format").asText()).isEqualTo("float");
+    assertThat(sent.path("output_dimension").asInt()).isEqualTo(256);
+    assertThat(sent.has("dimensions")).isFalse();
+    assertThat(sent.has("user")).isFalse();
+    assertThat(encoded.unhonoured()).containsExactly("user");
+    assertThat(body.toString()).isEqualTo(before);
+  }
+
+  @Test
   void sendsMistralOnlyFieldsItKnowsUnderItsOwnNames() throws Exception {
     // Mistral refuses every field it does not know (422 extra_forbidden), the client's own
     // stream_options too; it calls the limit max_tokens and the seed random_seed.
