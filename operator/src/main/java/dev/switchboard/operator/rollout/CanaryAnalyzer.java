@@ -1,12 +1,14 @@
 package dev.switchboard.operator.rollout;
 
 import dev.switchboard.api.v1alpha1.CanaryAnalysis;
+import dev.switchboard.operator.rollout.metrics.ArmCounters;
 import dev.switchboard.operator.rollout.metrics.ArmMetrics;
 import dev.switchboard.operator.rollout.metrics.CanaryWindow;
 import dev.switchboard.operator.statistics.Intervals;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -26,9 +28,15 @@ import java.util.Optional;
  * them on one window's raw rates (what this class did before); a canary at 10 % errors still fails
  * at the first window in three rollouts of four ({@code ProgressiveCanaryPlannerTest}).
  *
- * <p>The ratios (latency, TTFT, output tokens) have no interval: the sources return a quantile or a
- * mean per arm, not its spread. They are judged on the step's accumulated figures, whose noise
- * shrinks as the step goes on.
+ * <p>The p95 ratios (latency, TTFT) are judged with a distribution-free bound when the source gives
+ * the histograms (the gateway scrape source does): the canary's p95 fails only when the lower bound
+ * of its order-statistic interval ({@link Intervals#quantileRanks}, one-sided 0.5 %, the bucket's
+ * lower edge) is past {@code max} times stable's p95, and is within only when the upper bound
+ * (one-sided 2.5 %, the bucket's upper edge) is not; so at least 72 canary observations are needed
+ * before a p95 can pass. Stable's p95 is taken as measured. Without histograms (the Prometheus
+ * source answers {@code histogram_quantile}) and for the output tokens ratio (a mean, whose spread
+ * no source gives), the ratio is judged on the step's accumulated figures, whose noise shrinks as
+ * the step goes on.
  *
  * <p>Below {@code minRequests} canary requests there is no verdict. A ratio criterion is only
  * judged when both arms have data for it, so that an idle stable arm cannot fail a canary.
@@ -48,6 +56,12 @@ public final class CanaryAnalyzer {
 
   /** Normal quantile of the interval whose upper bound must be under a threshold to pass: 95 %. */
   static final double Z_PASS = Intervals.Z95;
+
+  /** One-sided error of the bound that fails a quantile: the lower end of {@link #Z_FAIL}'s. */
+  static final double ALPHA_FAIL = 0.005;
+
+  /** One-sided error of the bound that passes a quantile: the upper end of {@link #Z_PASS}'s. */
+  static final double ALPHA_PASS = 0.025;
 
   private CanaryAnalyzer() {}
 
@@ -82,9 +96,18 @@ public final class CanaryAnalyzer {
             stable.errorRate()));
 
     double maxLatencyRatio = orDefault(t.getMaxLatencyP95Ratio(), DEFAULT_MAX_LATENCY_P95_RATIO);
-    judgement.ratio(
-        "latency p95", canary.latencyP95Seconds(), stable.latencyP95Seconds(), maxLatencyRatio);
-    judgement.ratio("TTFT p95", canary.ttftP95Seconds(), stable.ttftP95Seconds(), maxLatencyRatio);
+    judgement.p95Ratio(
+        "latency p95",
+        canary.latencyP95Seconds(),
+        canary.latencyBuckets(),
+        stable.latencyP95Seconds(),
+        maxLatencyRatio);
+    judgement.p95Ratio(
+        "TTFT p95",
+        canary.ttftP95Seconds(),
+        canary.ttftBuckets(),
+        stable.ttftP95Seconds(),
+        maxLatencyRatio);
 
     double maxTokensRatio = orDefault(t.getMaxOutputTokensRatio(), DEFAULT_MAX_OUTPUT_TOKENS_RATIO);
     judgement.ratio(
@@ -155,6 +178,36 @@ public final class CanaryAnalyzer {
 
     void ratio(String what, Double canary, Double stable, double max) {
       describeRatio(what, canary, stable, max).ifPresent(failures::add);
+    }
+
+    /**
+     * A p95 ratio: with the canary's histogram, judged by its quantile bounds against {@code max}
+     * times stable's p95; without, as {@link #ratio}.
+     */
+    void p95Ratio(
+        String what, Double canary, Map<Double, Double> buckets, Double stable, double max) {
+      if (buckets.isEmpty()) {
+        ratio(what, canary, stable, max);
+        return;
+      }
+      if (canary == null || stable == null || stable <= 0) {
+        return;
+      }
+      double[] bounds = ArmCounters.quantileBounds(0.95, buckets, ALPHA_FAIL, ALPHA_PASS);
+      rate(
+          bounds[0] / stable,
+          bounds[1] / stable,
+          canary / stable,
+          max,
+          String.format(
+              Locale.ROOT,
+              "%s ratio %.2f > %.2f (canary %.4g, stable %.4g; canary p95 99%% lower bound %.4g)",
+              what,
+              canary / stable,
+              max,
+              canary,
+              stable,
+              bounds[0]));
     }
 
     AnalysisResult result() {

@@ -3,7 +3,8 @@ package dev.switchboard.operator.statistics;
 /**
  * Confidence intervals of proportions, shared by the canary analysis and the side-by-side
  * evaluation: Wilson's score interval for one rate, Newcombe's hybrid score interval (two Wilson
- * intervals) for the difference of two. Analytic, so the same counts always give the same bounds.
+ * intervals) for the difference of two, and distribution-free order-statistic bounds of a quantile.
+ * Analytic, so the same counts always give the same bounds.
  */
 public final class Intervals {
 
@@ -37,6 +38,36 @@ public final class Intervals {
     double low = d - Math.sqrt(square(p1 - w1[0]) + square(w2[1] - p2));
     double high = d + Math.sqrt(square(w1[1] - p1) + square(p2 - w2[0]));
     return new double[] {low, high};
+  }
+
+  /**
+   * Distribution-free confidence bounds of the q-quantile of {@code n} observations, as ranks of
+   * their order statistics (1 = the smallest): {lower, upper} such that the quantile is at least
+   * the lower-th smallest observation with probability at least 1 − {@code alphaLower}, and at most
+   * the upper-th with probability at least 1 − {@code alphaUpper} (the number of observations below
+   * the quantile is Binomial(n, q), whatever the distribution). A lower rank of 0 means no lower
+   * bound (too few observations), an upper rank of n + 1 no upper bound.
+   */
+  public static long[] quantileRanks(long n, double q, double alphaLower, double alphaUpper) {
+    long lower = 0;
+    long upper = n + 1;
+    // P(Binomial(n, q) <= j) for j = 0..n, its terms in log space (they underflow for large n).
+    double logPmf = n * Math.log1p(-q);
+    double logOdds = Math.log(q) - Math.log1p(-q);
+    double cdf = 0;
+    for (long j = 0; j < n; j++) {
+      cdf += Math.exp(logPmf);
+      if (cdf <= alphaLower) {
+        // The quantile is below the (j+1)-th observation only when at most j fall below it.
+        lower = j + 1;
+      }
+      if (cdf >= 1 - alphaUpper) {
+        upper = j + 1;
+        break;
+      }
+      logPmf += Math.log((double) (n - j) / (j + 1)) + logOdds;
+    }
+    return new long[] {lower, upper};
   }
 
   private static double square(double v) {

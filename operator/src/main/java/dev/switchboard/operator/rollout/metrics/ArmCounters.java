@@ -1,6 +1,7 @@
 package dev.switchboard.operator.rollout.metrics;
 
 import dev.switchboard.contract.Outcome;
+import dev.switchboard.operator.statistics.Intervals;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -175,7 +176,9 @@ public record ArmCounters(
         quantile(0.95, ttftBuckets),
         answeredRequests,
         tokens,
-        Math.round(refusals));
+        Math.round(refusals),
+        latencyBuckets,
+        ttftBuckets);
   }
 
   /**
@@ -211,6 +214,37 @@ public record ArmCounters(
       lowerCount = count;
     }
     return lowerBound;
+  }
+
+  /**
+   * Distribution-free confidence bounds {low, high} of the q-quantile of a cumulative histogram
+   * ({@link Intervals#quantileRanks}): the order statistics' ranks are found in the buckets, the
+   * lower rank's bucket contributes its lower edge and the upper rank's its upper edge, so the
+   * buckets' coarseness only widens the bounds. 0 when there is no lower bound, infinity when there
+   * is no upper one (too few observations, or the rank falls in the +Inf bucket).
+   */
+  public static double[] quantileBounds(
+      double q, Map<Double, Double> cumulative, double alphaLower, double alphaUpper) {
+    TreeMap<Double, Double> buckets = new TreeMap<>(cumulative);
+    long n = buckets.isEmpty() ? 0 : Math.round(buckets.lastEntry().getValue());
+    long[] ranks = Intervals.quantileRanks(n, q, alphaLower, alphaUpper);
+    double low = 0;
+    double high = Double.POSITIVE_INFINITY;
+    double lowerEdge = 0;
+    boolean lowFound = ranks[0] == 0;
+    for (Map.Entry<Double, Double> bucket : buckets.entrySet()) {
+      double count = bucket.getValue();
+      if (!lowFound && count >= ranks[0]) {
+        low = lowerEdge;
+        lowFound = true;
+      }
+      if (ranks[1] <= n && count >= ranks[1]) {
+        high = bucket.getKey();
+        break;
+      }
+      lowerEdge = bucket.getKey();
+    }
+    return new double[] {low, high};
   }
 
   private static Map<Double, Double> subtract(Map<Double, Double> now, Map<Double, Double> before) {

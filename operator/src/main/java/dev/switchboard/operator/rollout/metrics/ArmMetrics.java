@@ -1,5 +1,8 @@
 package dev.switchboard.operator.rollout.metrics;
 
+import java.util.Map;
+import java.util.TreeMap;
+
 /**
  * What one arm of a canary (canary or stable) did over an analysis window.
  *
@@ -12,6 +15,9 @@ package dev.switchboard.operator.rollout.metrics;
  *     output tokens)
  * @param outputTokens output tokens of the answered requests
  * @param refusals answered requests that were refusals (finish_reason content_filter or a refusal)
+ * @param latencyBuckets the cumulative histogram {@code latencyP95Seconds} was read from (upper
+ *     bound in seconds to count), empty when the source gives only the quantile
+ * @param ttftBuckets the same for {@code ttftP95Seconds}
  */
 public record ArmMetrics(
     long requests,
@@ -20,7 +26,35 @@ public record ArmMetrics(
     Double ttftP95Seconds,
     long answered,
     double outputTokens,
-    long refusals) {
+    long refusals,
+    Map<Double, Double> latencyBuckets,
+    Map<Double, Double> ttftBuckets) {
+
+  public ArmMetrics {
+    latencyBuckets = latencyBuckets == null ? Map.of() : new TreeMap<>(latencyBuckets);
+    ttftBuckets = ttftBuckets == null ? Map.of() : new TreeMap<>(ttftBuckets);
+  }
+
+  /** Figures from a source that gives the quantiles but not their histograms. */
+  public ArmMetrics(
+      long requests,
+      long errors,
+      Double latencyP95Seconds,
+      Double ttftP95Seconds,
+      long answered,
+      double outputTokens,
+      long refusals) {
+    this(
+        requests,
+        errors,
+        latencyP95Seconds,
+        ttftP95Seconds,
+        answered,
+        outputTokens,
+        refusals,
+        Map.of(),
+        Map.of());
+  }
 
   /** An arm that saw no traffic in the window. */
   public static final ArmMetrics EMPTY = new ArmMetrics(0, 0, null, null, 0, 0, 0);

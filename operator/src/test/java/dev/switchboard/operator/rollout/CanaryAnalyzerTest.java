@@ -1,0 +1,87 @@
+package dev.switchboard.operator.rollout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.api.v1alpha1.CanaryAnalysis;
+import dev.switchboard.operator.rollout.metrics.ArmCounters;
+import dev.switchboard.operator.rollout.metrics.ArmMetrics;
+import dev.switchboard.operator.rollout.metrics.CanaryWindow;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The p95 criteria judged with order-statistic bounds on the histogram the gateway exports. */
+class CanaryAnalyzerTest {
+
+  private static final double INF = Double.POSITIVE_INFINITY;
+
+  /** Stable: p95 0.875 s over many requests, so the threshold at the default 1.5 is 1.31 s. */
+  private static final ArmMetrics STABLE = arm(Map.of(0.5, 8000.0, 1.0, 10_000.0, INF, 10_000.0));
+
+  @Test
+  void aFewSlowRequestsInAShortSampleDoNotRollBackTheCanary() {
+    // 80 latencies, 8 of them slow: the p95 estimate (1.75 s) is 2x stable's, but with 80
+    // observations the p95 may well be the 71st smallest (0.5 s at most): its lower bound is not
+    // past the threshold, so the step keeps collecting. It was rolled back on the estimate.
+    ArmMetrics canary = arm(Map.of(0.5, 72.0, 1.5, 72.0, 2.0, 80.0, INF, 80.0));
+    assertThat(canary.latencyP95Seconds()).isGreaterThan(1.7);
+
+    AnalysisResult result = judge(canary);
+
+    assertThat(result.verdict()).isEqualTo(AnalysisResult.Verdict.INCONCLUSIVE);
+    assertThat(result.suspects()).anySatisfy(s -> assertThat(s).contains("latency p95 ratio"));
+  }
+
+  @Test
+  void tooFewLatenciesCannotPassTheP95() {
+    // 60 latencies all within 1.0 s: the estimate is within 1.31 s, but 60 observations cannot
+    // bound
+    // a p95 from above (it takes 72). It passed on the estimate.
+    ArmMetrics canary = arm(Map.of(1.0, 60.0, INF, 60.0));
+
+    assertThat(judge(canary).verdict()).isEqualTo(AnalysisResult.Verdict.INCONCLUSIVE);
+  }
+
+  @Test
+  void aSlowCanaryFailsAndAFastOnePasses() {
+    AnalysisResult slow = judge(arm(Map.of(1.0, 10.0, 1.5, 10.0, 2.0, 200.0, INF, 200.0)));
+    assertThat(slow.verdict()).isEqualTo(AnalysisResult.Verdict.FAIL);
+    assertThat(slow.failures()).singleElement().asString().contains("latency p95 ratio");
+
+    AnalysisResult fast = judge(arm(Map.of(0.5, 900.0, 1.0, 1000.0, INF, 1000.0)));
+    assertThat(fast.verdict()).isEqualTo(AnalysisResult.Verdict.PASS);
+  }
+
+  @Test
+  void withoutHistogramsTheEstimateIsJudgedAsBefore() {
+    // The Prometheus source answers histogram_quantile only.
+    ArmMetrics canary = new ArmMetrics(2000, 0, 1.75, null, 2000, 200_000, 0);
+    ArmMetrics stable = new ArmMetrics(10_000, 0, 0.8, null, 10_000, 1_000_000, 0);
+    AnalysisResult result =
+        CanaryAnalyzer.judge(new CanaryAnalysis(), new CanaryWindow(canary, stable, Duration.ZERO));
+    assertThat(result.verdict()).isEqualTo(AnalysisResult.Verdict.FAIL);
+  }
+
+  private static AnalysisResult judge(ArmMetrics canary) {
+    return CanaryAnalyzer.judge(
+        new CanaryAnalysis(), new CanaryWindow(canary, STABLE, Duration.ofMinutes(1)));
+  }
+
+  /**
+   * An arm with enough requests (no errors, no refusals, equal verbosity) that only its latency
+   * histogram can decide.
+   */
+  private static ArmMetrics arm(Map<Double, Double> latency) {
+    long requests = latency == null ? 0 : 10_000;
+    return new ArmMetrics(
+        requests,
+        0,
+        ArmCounters.quantile(0.95, latency),
+        null,
+        requests,
+        requests * 100.0,
+        0,
+        latency,
+        Map.of());
+  }
+}
