@@ -20,6 +20,19 @@ public class AnalysisStatus {
   @JsonPropertyDescription("Pass, Fail or Inconclusive (not enough requests).")
   private String verdict;
 
+  @JsonPropertyDescription(
+      "The current step's counts summed so far (gateway metrics source), so that a restarted"
+          + " operator continues the step.")
+  private StepCounts stepCounts;
+
+  public StepCounts getStepCounts() {
+    return stepCounts;
+  }
+
+  public void setStepCounts(StepCounts stepCounts) {
+    this.stepCounts = stepCounts;
+  }
+
   public String getLastRun() {
     return lastRun;
   }
@@ -64,12 +77,13 @@ public class AnalysisStatus {
     return Objects.equals(lastRun, that.lastRun)
         && Objects.equals(canary, that.canary)
         && Objects.equals(stable, that.stable)
-        && Objects.equals(verdict, that.verdict);
+        && Objects.equals(verdict, that.verdict)
+        && Objects.equals(stepCounts, that.stepCounts);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(lastRun, canary, stable, verdict);
+    return Objects.hash(lastRun, canary, stable, verdict, stepCounts);
   }
 
   @Override

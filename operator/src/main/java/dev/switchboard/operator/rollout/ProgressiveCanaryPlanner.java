@@ -15,6 +15,7 @@ import dev.switchboard.operator.rollout.metrics.ArmMetrics;
 import dev.switchboard.operator.rollout.metrics.CanaryMetricsSource;
 import dev.switchboard.operator.rollout.metrics.CanaryQuery;
 import dev.switchboard.operator.rollout.metrics.CanaryWindow;
+import dev.switchboard.operator.rollout.metrics.StepSums;
 import dev.switchboard.operator.status.Reason;
 import java.time.Clock;
 import java.time.Duration;
@@ -343,17 +344,23 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
 
     AnalysisStatus analysis;
     AnalysisResult result;
+    // The step's sums as status recorded them: a restarted operator (or a new leader) goes on
+    // from them, and an analysis without a window keeps them for the next.
+    StepSums recorded = recordedSums(state, revision);
     try {
       Optional<CanaryWindow> window =
-          metrics.collect(query.since(parseInstant(state.stepStartedAt(), null)));
+          metrics.collect(
+              query
+                  .since(parseInstant(state.stepStartedAt(), null))
+                  .atStep(state.currentStep(), recorded));
       result =
           window
               .map(w -> CanaryAnalyzer.judge(canary.getAnalysis(), w))
               .orElse(AnalysisResult.inconclusive());
-      analysis = analysisStatus(now, window, result);
+      analysis = analysisStatus(now, window, result, recorded);
     } catch (CanaryMetricsSource.MetricsUnavailableException e) {
       LOG.debug("canary metrics of {} unavailable: {}", query.route(), e.getMessage());
-      analysis = analysisStatus(now, Optional.empty(), AnalysisResult.inconclusive());
+      analysis = analysisStatus(now, Optional.empty(), AnalysisResult.inconclusive(), recorded);
       State paused = state.withPhase(RolloutDecision.PAUSED).withAnalysis(analysis);
       RolloutDecision.Transition pausedTransition =
           RolloutDecision.PAUSED.equals(state.phase())
@@ -695,7 +702,7 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
   }
 
   private static AnalysisStatus analysisStatus(
-      Instant now, Optional<CanaryWindow> window, AnalysisResult result) {
+      Instant now, Optional<CanaryWindow> window, AnalysisResult result, StepSums recorded) {
     AnalysisStatus status = new AnalysisStatus();
     status.setLastRun(now.toString());
     status.setVerdict(result.verdict().wireName());
@@ -704,7 +711,19 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
           status.setCanary(figures(w.canary()));
           status.setStable(figures(w.stable()));
         });
+    StepSums sums = window.map(CanaryWindow::sums).orElse(recorded);
+    status.setStepCounts(sums == null ? null : sums.toStatus());
     return status;
+  }
+
+  /** The sums of the canary's current step that the route's status holds, null for none. */
+  private static StepSums recordedSums(State state, long revision) {
+    if (state.analysis() == null) {
+      return null;
+    }
+    return StepSums.fromStatus(state.analysis().getStepCounts())
+        .filter(sums -> sums.isOf(revision, state.currentStep()))
+        .orElse(null);
   }
 
   private static ArmFigures figures(ArmMetrics arm) {

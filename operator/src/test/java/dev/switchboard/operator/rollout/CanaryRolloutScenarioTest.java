@@ -3,6 +3,7 @@ package dev.switchboard.operator.rollout;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.switchboard.api.v1alpha1.AnalysisStatus;
 import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.api.v1alpha1.RouteTarget;
@@ -11,7 +12,11 @@ import dev.switchboard.contract.RoutingTableCodec;
 import dev.switchboard.kubemock.EmbeddedKubernetesApi;
 import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.SwitchboardOperator;
+import dev.switchboard.operator.rollout.metrics.CanaryMetricsSource;
 import dev.switchboard.operator.rollout.metrics.CanaryWindow;
+import dev.switchboard.operator.rollout.metrics.FakeGatewayReplica;
+import dev.switchboard.operator.rollout.metrics.GatewayScrapeSource;
+import dev.switchboard.operator.rollout.metrics.GatewayTargets;
 import dev.switchboard.operator.serialization.TolerantSerialization;
 import dev.switchboard.operator.testing.Fixtures;
 import dev.switchboard.operator.time.OffsetClock;
@@ -401,6 +406,78 @@ class CanaryRolloutScenarioTest {
                   .extracting(RoutingTable.Target::model)
                   .containsExactly("gpt-5");
             });
+  }
+
+  /**
+   * The gateway source's step sums survive an operator restart: 30 canary requests before it and 30
+   * after make the 50 the step needs, and the canary failing 30 % of them is rolled back. The sums
+   * used to live in the operator's memory only, so the restarted operator started the step again
+   * and held it at 30.
+   */
+  @Test
+  void aRestartedOperatorGoesOnWithTheStepsSumsAndRollsABadCanaryBack() {
+    try (FakeGatewayReplica gateway = new FakeGatewayReplica("chat")) {
+      restartOperator(scrapeSource(gateway));
+      gateway
+          .set("stable", new FakeGatewayReplica.Arm(1000, 0, 0.4, 100_000, 0))
+          .set("canary", new FakeGatewayReplica.Arm(0, 0, 0.4, 0, 0));
+      changeTargets("gpt-5");
+      eventually()
+          .untilAsserted(() -> assertThat(route().getStatus().getPhase()).isEqualTo("Progressing"));
+
+      gateway
+          .set("stable", new FakeGatewayReplica.Arm(1300, 0, 0.4, 130_000, 0))
+          .set("canary", new FakeGatewayReplica.Arm(30, 9, 0.4, 2_100, 0));
+      CLOCK.advance(ANALYSIS_INTERVAL);
+      eventually()
+          .untilAsserted(
+              () -> {
+                AnalysisStatus analysis = route().getStatus().getAnalysis();
+                assertThat(analysis).isNotNull();
+                assertThat(analysis.getVerdict()).isEqualTo("Inconclusive");
+                assertThat(analysis.getStepCounts()).isNotNull();
+                assertThat(analysis.getStepCounts().getCanary().getRequests()).isEqualTo(30);
+                assertThat(analysis.getStepCounts().getCanary().getErrors()).isEqualTo(9);
+              });
+      String before = route().getStatus().getAnalysis().getLastRun();
+
+      // A new operator, with nothing in memory: its first scrape only takes the baseline.
+      restartOperator(scrapeSource(gateway));
+      CLOCK.advance(ANALYSIS_INTERVAL);
+      eventually()
+          .untilAsserted(
+              () ->
+                  assertThat(route().getStatus().getAnalysis().getLastRun()).isNotEqualTo(before));
+      assertThat(route().getStatus().getPhase()).isEqualTo("Progressing");
+      assertThat(route().getStatus().getAnalysis().getStepCounts().getCanary().getRequests())
+          .as("kept through the window without a verdict")
+          .isEqualTo(30);
+
+      gateway
+          .set("stable", new FakeGatewayReplica.Arm(1600, 0, 0.4, 160_000, 0))
+          .set("canary", new FakeGatewayReplica.Arm(60, 18, 0.4, 4_200, 0));
+      CLOCK.advance(ANALYSIS_INTERVAL);
+      eventually()
+          .untilAsserted(
+              () -> {
+                assertThat(route().getStatus().getPhase()).isEqualTo("RolledBack");
+                assertThat(route().getStatus().getAnalysis().getCanary().getRequests())
+                    .isEqualTo(60);
+              });
+    } finally {
+      restartOperator(METRICS);
+    }
+  }
+
+  private static GatewayScrapeSource scrapeSource(FakeGatewayReplica gateway) {
+    return new GatewayScrapeSource(GatewayTargets.fixed(List.of(gateway.metricsUrl())), CLOCK);
+  }
+
+  private static void restartOperator(CanaryMetricsSource metrics) {
+    operator.stop();
+    operator =
+        SwitchboardOperator.start(
+            operatorClient, OperatorSettings.forMockApiServer(), CLOCK, metrics);
   }
 
   @Test

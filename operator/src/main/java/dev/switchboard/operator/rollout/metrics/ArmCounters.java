@@ -148,10 +148,8 @@ public record ArmCounters(
   }
 
   public ArmCounters plus(ArmCounters other) {
-    Map<Double, Double> latency = new TreeMap<>(latencyBuckets);
-    other.latencyBuckets.forEach((le, v) -> latency.merge(le, v, Double::sum));
-    Map<Double, Double> ttft = new TreeMap<>(ttftBuckets);
-    other.ttftBuckets.forEach((le, v) -> ttft.merge(le, v, Double::sum));
+    Map<Double, Double> latency = addCumulative(latencyBuckets, other.latencyBuckets);
+    Map<Double, Double> ttft = addCumulative(ttftBuckets, other.ttftBuckets);
     return new ArmCounters(
         attempts + other.attempts,
         failedAttempts + other.failedAttempts,
@@ -245,6 +243,28 @@ public record ArmCounters(
       lowerEdge = bucket.getKey();
     }
     return new double[] {low, high};
+  }
+
+  /**
+   * The sum of two cumulative histograms whose bounds may differ (one kept sparse in status): at
+   * each bound, each adds what it counts up to that bound, its count at the nearest bound below.
+   */
+  private static Map<Double, Double> addCumulative(Map<Double, Double> a, Map<Double, Double> b) {
+    TreeMap<Double, Double> left = new TreeMap<>(a);
+    TreeMap<Double, Double> right = new TreeMap<>(b);
+    Map<Double, Double> sum = new TreeMap<>();
+    for (Double le : left.keySet()) {
+      sum.put(le, left.get(le) + countUpTo(right, le));
+    }
+    for (Double le : right.keySet()) {
+      sum.putIfAbsent(le, right.get(le) + countUpTo(left, le));
+    }
+    return sum;
+  }
+
+  private static double countUpTo(TreeMap<Double, Double> cumulative, double le) {
+    Map.Entry<Double, Double> floor = cumulative.floorEntry(le);
+    return floor == null ? 0 : floor.getValue();
   }
 
   private static Map<Double, Double> subtract(Map<Double, Double> now, Map<Double, Double> before) {

@@ -16,6 +16,10 @@ import java.time.Instant;
  *     spec.canary.metrics.scrapeInterval}), or null to read it from Prometheus
  * @param since when the canary's current step started: a window must not reach back before it (it
  *     would hold the previous step's, or a previous canary revision's, requests); null for no bound
+ * @param step the current step's index, null when unknown (then {@code since} tells the steps
+ *     apart); a step keeps its sums across a paused stretch, which moves {@code since}
+ * @param carried the step's sums as the route's status recorded them, null for none: a
+ *     counter-based source goes on from them when they cover more than its own memory does
  */
 public record CanaryQuery(
     String namespace,
@@ -25,7 +29,23 @@ public record CanaryQuery(
     String source,
     String url,
     Duration scrapeInterval,
-    Instant since) {
+    Instant since,
+    Integer step,
+    StepSums carried) {
+
+  /** A query without step or recorded sums. */
+  public CanaryQuery(
+      String namespace,
+      String route,
+      long canaryRevision,
+      Duration interval,
+      String source,
+      String url,
+      Duration scrapeInterval,
+      Instant since) {
+    this(
+        namespace, route, canaryRevision, interval, source, url, scrapeInterval, since, null, null);
+  }
 
   /** A query whose window has no lower bound. */
   public CanaryQuery(
@@ -53,7 +73,31 @@ public record CanaryQuery(
   /** This query with windows bounded below by {@code start}. */
   public CanaryQuery since(Instant start) {
     return new CanaryQuery(
-        namespace, route, canaryRevision, interval, source, url, scrapeInterval, start);
+        namespace,
+        route,
+        canaryRevision,
+        interval,
+        source,
+        url,
+        scrapeInterval,
+        start,
+        step,
+        carried);
+  }
+
+  /** This query for step {@code index}, whose sums the route's status holds as {@code sums}. */
+  public CanaryQuery atStep(Integer index, StepSums sums) {
+    return new CanaryQuery(
+        namespace,
+        route,
+        canaryRevision,
+        interval,
+        source,
+        url,
+        scrapeInterval,
+        since,
+        index,
+        sums);
   }
 
   /** The default source: scrape the gateway replicas. */

@@ -7,5 +7,13 @@ import java.time.Duration;
  * conditions (time of day, load, provider weather).
  *
  * @param window the length of the window the figures cover
+ * @param sums the step's counters these figures come from, for the route's status to keep; null
+ *     from a source that asks for its figures afresh every time (Prometheus)
  */
-public record CanaryWindow(ArmMetrics canary, ArmMetrics stable, Duration window) {}
+public record CanaryWindow(ArmMetrics canary, ArmMetrics stable, Duration window, StepSums sums) {
+
+  /** Figures without counters to keep. */
+  public CanaryWindow(ArmMetrics canary, ArmMetrics stable, Duration window) {
+    this(canary, stable, window, null);
+  }
+}

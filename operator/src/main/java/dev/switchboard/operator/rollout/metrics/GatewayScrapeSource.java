@@ -24,7 +24,10 @@ import java.util.concurrent.ConcurrentMap;
  * (so both arms are measured over the same window), and sums the replicas. It answers the sum of
  * the current step's windows ({@link CanaryQuery#since()} and the revision unchanged), so a verdict
  * rests on everything the step saw, not on one interval's few requests; a new step starts a new
- * sum. The sums live in memory: after an operator restart a step's sum starts again.
+ * sum. The planner keeps the sums in the route's status and hands them back ({@link
+ * CanaryQuery#carried()}), so a restarted operator or a new leader goes on with the step's sums (it
+ * loses only the window its first scrape takes the baseline in); a step is told apart by its index,
+ * so a paused stretch keeps its sums too.
  *
  * <p>A replica seen for the first time, or a baseline older than three intervals (the operator was
  * down, or the previous canary ended long ago), only sets the baseline: that window has no verdict.
@@ -38,7 +41,7 @@ public final class GatewayScrapeSource implements CanaryMetricsSource {
   private final Clock clock;
   private final HttpClient http;
   private final ConcurrentMap<String, Baseline> baselines = new ConcurrentHashMap<>();
-  private final ConcurrentMap<String, Step> steps = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, Memo> steps = new ConcurrentHashMap<>();
 
   public GatewayScrapeSource(GatewayTargets targets, Clock clock) {
     this.targets = targets;
@@ -109,20 +112,43 @@ public final class GatewayScrapeSource implements CanaryMetricsSource {
       return Optional.empty();
     }
     // The step's figures so far: this window added to the earlier windows of the same step and
-    // revision; a new step (or revision) starts over from this window.
-    Step earlier = steps.get(key);
-    Step step =
+    // revision, as this operator remembers them or as the route's status recorded them (after a
+    // restart or a leader change), whichever covers more; a new step (or revision) starts over.
+    Memo earlier = steps.get(key);
+    StepSums base =
         earlier != null
-                && earlier.revision() == query.canaryRevision()
-                && Objects.equals(earlier.since(), query.since())
-            ? earlier.plus(window)
-            : new Step(query.canaryRevision(), query.since(), previous.at(), Map.copyOf(window));
-    steps.put(key, step);
+                && earlier.isFor(query)
+                && earlier.sums().revision() == query.canaryRevision()
+            ? earlier.sums()
+            : null;
+    StepSums carried = query.carried();
+    if (carried != null
+        && carried.isOf(query.canaryRevision(), query.step())
+        && (base == null || carried.to().isAfter(base.to()))) {
+      base = carried;
+    }
+    if (base != null && base.to().isAfter(previous.at())) {
+      // The recorded sums already cover part of this window (another operator summed it): adding
+      // it would count those requests twice. This scrape is the next window's baseline.
+      steps.put(key, new Memo(query.since(), query.step(), base));
+      return Optional.empty();
+    }
+    StepSums step =
+        base != null
+            ? base.plus(window, now)
+            : new StepSums(
+                query.canaryRevision(),
+                query.step() == null ? -1 : query.step(),
+                previous.at(),
+                now,
+                window);
+    steps.put(key, new Memo(query.since(), query.step(), step));
     return Optional.of(
         new CanaryWindow(
             step.arms().getOrDefault(Arm.CANARY.wireName(), ArmCounters.ZERO).toMetrics(),
             step.arms().getOrDefault(Arm.STABLE.wireName(), ArmCounters.ZERO).toMetrics(),
-            Duration.between(step.from(), now)));
+            Duration.between(step.from(), now),
+            step));
   }
 
   /** Forgets the baselines of a route (it was deleted). */
@@ -165,16 +191,14 @@ public final class GatewayScrapeSource implements CanaryMetricsSource {
   private record Baseline(Instant at, Map<URI, Map<String, ArmCounters>> replicas) {}
 
   /**
-   * The counters of a step's complete windows, summed.
-   *
-   * @param since the step's start as the query said it ({@link CanaryQuery#since()})
-   * @param from when the first of these windows began
+   * The step sums this operator keeps, with the step they belong to: its index when the query names
+   * it (a paused stretch moves the step's start, not its index), else its start.
    */
-  private record Step(long revision, Instant since, Instant from, Map<String, ArmCounters> arms) {
-    Step plus(Map<String, ArmCounters> window) {
-      Map<String, ArmCounters> sum = new HashMap<>(arms);
-      window.forEach((arm, counters) -> sum.merge(arm, counters, ArmCounters::plus));
-      return new Step(revision, since, from, Map.copyOf(sum));
+  private record Memo(Instant since, Integer step, StepSums sums) {
+    boolean isFor(CanaryQuery query) {
+      return query.step() != null
+          ? Objects.equals(step, query.step())
+          : step == null && Objects.equals(since, query.since());
     }
   }
 }

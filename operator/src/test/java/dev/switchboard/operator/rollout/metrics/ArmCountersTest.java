@@ -103,6 +103,27 @@ class ArmCountersTest {
   }
 
   @Test
+  void histogramsWithDifferentBoundsAddAsCumulativeCounts() {
+    // A sparse histogram from status (no 0.25 or 1.0 bound: nothing new there) plus a dense one.
+    ArmCounters sparse =
+        new ArmCounters(
+            0, 0, Map.of(0.5, 10.0, Double.POSITIVE_INFINITY, 12.0), Map.of(), 0, 0, 0, 0);
+    ArmCounters dense =
+        new ArmCounters(
+            0,
+            0,
+            Map.of(0.25, 1.0, 0.5, 2.0, 1.0, 3.0, Double.POSITIVE_INFINITY, 4.0),
+            Map.of(),
+            0,
+            0,
+            0,
+            0);
+    assertThat(sparse.plus(dense).latencyBuckets())
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(0.25, 1.0, 0.5, 12.0, 1.0, 13.0, Double.POSITIVE_INFINITY, 16.0));
+  }
+
+  @Test
   void quantileInterpolatesInsideTheBucketLikeHistogramQuantile() {
     Map<Double, Double> buckets =
         Map.of(0.1, 50.0, 0.2, 90.0, 0.5, 100.0, Double.POSITIVE_INFINITY, 100.0);

@@ -15,16 +15,17 @@ import java.util.concurrent.ConcurrentMap;
  * A gateway replica's {@code /metrics} on a real loopback HTTP server, exposing per-arm counters in
  * the names and labels the gateway uses; the test sets the cumulative values.
  */
-final class FakeGatewayReplica implements AutoCloseable {
+public final class FakeGatewayReplica implements AutoCloseable {
 
   /** Cumulative per-arm figures: requests all answered at {@code latencySeconds}. */
-  record Arm(long attempts, long failed, double latencySeconds, long outputTokens, long refusals) {}
+  public record Arm(
+      long attempts, long failed, double latencySeconds, long outputTokens, long refusals) {}
 
   private final HttpServer server;
   private final ConcurrentMap<String, Arm> arms = new ConcurrentHashMap<>();
   private final String route;
 
-  FakeGatewayReplica(String route) {
+  public FakeGatewayReplica(String route) {
     this.route = route;
     try {
       server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -44,7 +45,7 @@ final class FakeGatewayReplica implements AutoCloseable {
     server.start();
   }
 
-  URI metricsUrl() {
+  public URI metricsUrl() {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/metrics");
   }
 
@@ -53,7 +54,7 @@ final class FakeGatewayReplica implements AutoCloseable {
     return arms.get(arm);
   }
 
-  FakeGatewayReplica set(String arm, Arm figures) {
+  public FakeGatewayReplica set(String arm, Arm figures) {
     arms.put(arm, figures);
     return this;
   }

@@ -89,6 +89,69 @@ class GatewayScrapeSourceTest {
     assertThat(next.window()).isEqualTo(Duration.ofSeconds(10));
   }
 
+  /**
+   * A paused stretch moves the step's start (its pause counts only observed time) but it is the
+   * same step: its sums go on. They used to start again, as for a new step.
+   */
+  @Test
+  void aStepWhoseStartMovedAfterAPauseKeepsItsSums() {
+    one.set("canary", new FakeGatewayReplica.Arm(0, 0, 0.4, 0, 0))
+        .set("stable", new FakeGatewayReplica.Arm(0, 0, 0.4, 0, 0));
+    GatewayScrapeSource source =
+        new GatewayScrapeSource(GatewayTargets.fixed(List.of(one.metricsUrl())), clock);
+    CanaryQuery step = QUERY.since(clock.instant()).atStep(0, null);
+    source.begin(step);
+    one.set("canary", new FakeGatewayReplica.Arm(30, 0, 0.4, 0, 0));
+    clock.advance(Duration.ofSeconds(10));
+    assertThat(source.collect(step).orElseThrow().canary().requests()).isEqualTo(30);
+
+    CanaryQuery afterPause = QUERY.since(clock.instant().minusSeconds(5)).atStep(0, null);
+    one.set("canary", new FakeGatewayReplica.Arm(70, 0, 0.4, 0, 0));
+    clock.advance(Duration.ofSeconds(10));
+    CanaryWindow sum = source.collect(afterPause).orElseThrow();
+    assertThat(sum.canary().requests()).isEqualTo(70);
+    assertThat(sum.sums().step()).isZero();
+  }
+
+  /**
+   * A new operator goes on from the sums the route's status recorded; a window its predecessor's
+   * sums already cover is not counted twice.
+   */
+  @Test
+  void goesOnFromRecordedSumsWithoutCountingAWindowTwice() {
+    one.set("canary", new FakeGatewayReplica.Arm(100, 0, 0.4, 0, 0));
+    GatewayScrapeSource source =
+        new GatewayScrapeSource(GatewayTargets.fixed(List.of(one.metricsUrl())), clock);
+    StepSums recorded =
+        new StepSums(
+            2,
+            1,
+            clock.instant().minusSeconds(60),
+            clock.instant().minusSeconds(5),
+            java.util.Map.of(
+                "canary",
+                new ArmCounters(
+                    40, 4, java.util.Map.of(0.5, 36.0), java.util.Map.of(), 36, 0, 0, 0)));
+    CanaryQuery query = QUERY.atStep(1, recorded);
+    assertThat(source.collect(query)).as("the new operator's baseline").isEmpty();
+
+    one.set("canary", new FakeGatewayReplica.Arm(130, 3, 0.4, 0, 0));
+    clock.advance(Duration.ofSeconds(10));
+    CanaryWindow sum = source.collect(query).orElseThrow();
+    assertThat(sum.canary().requests()).isEqualTo(70);
+    assertThat(sum.canary().errors()).isEqualTo(7);
+    assertThat(sum.sums().toStatus().getCanary().getLatency())
+        .as("sparse: only the bounds where the count grows, and the last")
+        .containsExactly(java.util.Map.entry("0.5", 63L), java.util.Map.entry("+Inf", 63L));
+
+    // Sums recorded up to after this operator's baseline (another operator summed that window).
+    StepSums ahead =
+        new StepSums(2, 1, recorded.from(), clock.instant().plusSeconds(1), recorded.arms());
+    one.set("canary", new FakeGatewayReplica.Arm(160, 3, 0.4, 0, 0));
+    clock.advance(Duration.ofSeconds(10));
+    assertThat(source.collect(QUERY.atStep(1, ahead))).isEmpty();
+  }
+
   @Test
   void aReplicaThatRestartedCountsWhatItSawSince() {
     one.set("canary", new FakeGatewayReplica.Arm(500, 0, 0.4, 0, 0));
