@@ -30,6 +30,7 @@ class GrafanaDashboardTest {
           "gen_ai_server_time_per_output_token_seconds",
           "switchboard_cost_usd_total",
           "switchboard_upstream_attempts_total",
+          "switchboard_shadow_copies_total",
           "switchboard_upstream_errors_total",
           "switchboard_errors_total",
           "switchboard_config_reload_total",
@@ -199,6 +200,43 @@ class GrafanaDashboardTest {
     }
     assertThat(excluded).containsExactly("{{route}}");
     assertThat(shown).singleElement().asString().contains("skips");
+  }
+
+  /**
+   * A shadow canary's copies are one attempt and one request duration each of the canary arm (the
+   * canary analysis counts them there) but no client request: "Upstream attempts per request" takes
+   * them off its attempts and off the requests it divides by.
+   */
+  @Test
+  void theAttemptsPerRequestPanelLeavesShadowCopiesOut() throws IOException {
+    Pattern requests =
+        Pattern.compile(
+            "/ \\(sum by \\(route\\) \\(rate\\(gen_ai_client_operation_duration_seconds_count"
+                + "\\{[^}]*}\\[\\$__rate_interval]\\)\\) - \\(sum by \\(route\\)"
+                + " \\(rate\\(switchboard_shadow_copies_total\\{");
+    Pattern attemptsLessCopies =
+        Pattern.compile(
+            "switchboard_upstream_attempts_total\\{[^}]*outcome!~[^}]*}\\[\\$__rate_interval]"
+                + "\\)\\) - \\(sum by \\(route\\) \\(rate\\(switchboard_shadow_copies_total\\{");
+    int panels = 0;
+    for (JsonNode p : JSON.readTree(dashboardText()).path("panels")) {
+      if (!"Upstream attempts per request".equals(p.path("title").asText())) {
+        continue;
+      }
+      panels++;
+      for (JsonNode target : p.path("targets")) {
+        String expr = target.path("expr").asText();
+        assertThat(requests.matcher(expr).find())
+            .as("divided by client requests, shadow copies taken off: %s", expr)
+            .isTrue();
+        if (expr.contains("outcome!~")) {
+          assertThat(attemptsLessCopies.matcher(expr).find())
+              .as("upstream calls, shadow copies taken off: %s", expr)
+              .isTrue();
+        }
+      }
+    }
+    assertThat(panels).isOne();
   }
 
   @Test

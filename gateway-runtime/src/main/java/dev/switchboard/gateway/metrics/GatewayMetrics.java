@@ -209,6 +209,11 @@ public final class GatewayMetrics {
     if (target == null) {
       return;
     }
+    if (ctx.shadow()) {
+      // A shadow copy answered no client, yet counts in the attempts and durations (the canary
+      // analysis needs it there): this says how many of them are copies, for what counts clients.
+      meters.shadowCopies().increment();
+    }
     Double ttftMs = ctx.ttftMs();
     if (ttftMs != null && ctx.stream()) {
       meters.ttft(ctx.operationName()).record((long) (ttftMs * 1e6), TimeUnit.NANOSECONDS);
@@ -301,6 +306,7 @@ public final class GatewayMetrics {
     private final Map<String, Timer> timesPerOutputToken = new ConcurrentHashMap<>();
     private volatile Counter cost;
     private volatile Counter refusals;
+    private volatile Counter shadowCopies;
 
     TargetMeters(TargetKey key) {
       this.tags =
@@ -445,6 +451,21 @@ public final class GatewayMetrics {
                 .tags(tags)
                 .register(registry);
         refusals = counter;
+      }
+      return counter;
+    }
+
+    Counter shadowCopies() {
+      Counter counter = shadowCopies;
+      if (counter == null) {
+        counter =
+            Counter.builder("switchboard_shadow_copies")
+                .description(
+                    "Shadow canary copies: each is one attempt and one request duration of its"
+                        + " arm, but no client request")
+                .tags(tags)
+                .register(registry);
+        shadowCopies = counter;
       }
       return counter;
     }

@@ -66,6 +66,21 @@ class GatewayMetricsTest {
   }
 
   @Test
+  void shadowCopiesAreCountedApartFromClientRequests() {
+    metrics.request(finished(target("p", "m", "canary"), "success", null));
+    RequestContext copy = finished(target("p", "m", "canary"), "success", null);
+    copy.shadow(true);
+    metrics.request(copy);
+    metrics.request(copy);
+
+    String canary = "arm=\"canary\"";
+    assertThat(line("gen_ai_client_operation_duration_seconds_count", canary)).endsWith(" 3");
+    assertThat(line("switchboard_shadow_copies_total", canary))
+        .contains("route=\"_none\"", "provider=\"p\"", "target_model=\"m\"")
+        .endsWith(" 2.0");
+  }
+
+  @Test
   void promptCacheReadsAndWritesHaveTokenTypesOfTheirOwn() {
     // Anthropic: 1000 input = 300 uncached + 400 cache reads + 300 cache writes.
     RequestContext ctx = new RequestContext("r", Operation.MESSAGES, new ManualClock());
