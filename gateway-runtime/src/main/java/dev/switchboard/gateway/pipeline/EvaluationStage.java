@@ -22,6 +22,7 @@ import dev.switchboard.gateway.upstream.UpstreamStream;
 import dev.switchboard.gateway.upstream.adapter.StreamDecoder;
 import dev.switchboard.gateway.upstream.adapter.StreamEventFacts;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -40,14 +41,15 @@ import java.util.function.Function;
  * each answer is measured ({@link AnswerMeasures}) into the {@link EvaluationRecorder} as a pair.
  * The client is answered by the ordinary path and never waits for, or sees, a mirrored call; the
  * client's disconnect does not cancel them. Mirrored calls go through the provider's bulkhead and
- * quota like any attempt — when either is exhausted the mirror is skipped, never queued — and are
- * not counted in the serving metrics (the evaluation has its own figures on the admin port). The
- * baseline's mirror is admitted first, then the candidates', and nothing is sent before all are
- * decided: when the baseline is skipped no candidate is sent, and when every candidate is skipped
- * the baseline is not replayed (an answer without its other half makes no pair). Each mirror keeps
- * the request's deadline, as the client's call does. The provider bills mirrored calls like any
- * other, so every answered mirror (baseline replay and candidate) is counted in the {@link
- * CommitmentLedger}, priced like a served answer at the price window in force when it ends.
+ * quota like any attempt — when either is exhausted, or the target's circuit breaker is not closed,
+ * the mirror is skipped, never queued; their outcomes never feed a breaker — and are not counted in
+ * the serving metrics (the evaluation has its own figures on the admin port). The baseline's mirror
+ * is admitted first, then the candidates', and nothing is sent before all are decided: when the
+ * baseline is skipped no candidate is sent, and when every candidate is skipped the baseline is not
+ * replayed (an answer without its other half makes no pair). Each mirror keeps the request's
+ * deadline, as the client's call does. The provider bills mirrored calls like any other, so every
+ * answered mirror (baseline replay and candidate) is counted in the {@link CommitmentLedger},
+ * priced like a served answer at the price window in force when it ends.
  *
  * <p>Consumers opt out by label: a request whose consumer carries the evaluation's {@code
  * noMirrorLabel} ({@code name=value}) is never mirrored. The labels come from {@link
@@ -245,12 +247,15 @@ public final class EvaluationStage implements Stage {
   private record Admission(Optional<String> key, SlotPermit permit) {}
 
   /**
-   * Takes what a mirrored call to {@code target} needs before it is sent — the provider's key, a
-   * unit of its quota, a bulkhead slot — or completes with null when one is missing (no key, quota
-   * or bulkhead exhausted: the mirror is skipped, never queued beyond the bulkhead's short wait).
-   * Never fails.
+   * Takes what a mirrored call to {@code target} needs before it is sent — a breaker that lets
+   * users' requests through, the provider's key, a unit of its quota, a bulkhead slot — or
+   * completes with null when one is missing (breaker open, no key, quota or bulkhead exhausted: the
+   * mirror is skipped, never queued beyond the bulkhead's short wait). Never fails.
    */
   private Future<Admission> admit(PlannedTarget target) {
+    if (outOfService(target)) {
+      return Future.succeededFuture();
+    }
     Optional<String> key;
     try {
       key = ExecuteStage.key(state, target);
@@ -280,6 +285,21 @@ public final class EvaluationStage implements Stage {
                       });
             });
     return admitted.future();
+  }
+
+  /**
+   * Whether the gateway took the target out of service for its users: its circuit breaker is open
+   * (or half-open, while users' requests probe it). A mirror is skipped then rather than hammer a
+   * provider the breaker protects; it neither asks the breaker's permission (a half-open breaker's
+   * few probes are users' requests) nor feeds it — like a shadow copy, a mirror's outcome never
+   * counts in a breaker. One map look-up per sampled target.
+   */
+  private boolean outOfService(PlannedTarget target) {
+    CircuitBreaker.State state =
+        resilience.breakerState(target.id()).orElse(CircuitBreaker.State.CLOSED);
+    return state == CircuitBreaker.State.OPEN
+        || state == CircuitBreaker.State.HALF_OPEN
+        || state == CircuitBreaker.State.FORCED_OPEN;
   }
 
   /** Sends an admitted mirrored call and measures its answer; the future always succeeds. */
