@@ -218,6 +218,12 @@ public final class EvaluationTracker {
   public static final String BASELINE_REMOVED = Reason.BASELINE_REMOVED.wireName();
 
   /**
+   * {@link EndedEarly#reason}: a new {@code spec.evaluation} (other candidates, sample or duration)
+   * replaced the running evaluation on the same baseline.
+   */
+  public static final String SPEC_CHANGED = Reason.SPEC_CHANGED.wireName();
+
+  /**
    * A write that failed after {@link #WRITE_ATTEMPTS} attempts: of the runbook entry ({@code
    * report}) or of the state; the message names the ConfigMap, the key and the API server's answer
    * (its code and reason, never the data).
@@ -256,31 +262,33 @@ public final class EvaluationTracker {
     Optional<Plan> superseded = superseded(previous, p);
     EndedEarly replaced = null;
     if (superseded.isPresent()) {
-      // The declared evaluation that ran on the route's former first target: ended now, with its
-      // final runbook entry saying why, before this one starts on the new first target.
+      // The declared evaluation that ran on the route's former first target, or under its former
+      // spec: ended now, with its final runbook entry saying why, before this one starts.
       Plan old = superseded.get();
       EndedEarly ending =
-          new EndedEarly(
-              BASELINE_CHANGED,
-              "evaluation "
-                  + old.id()
-                  + " ended early at "
-                  + now
-                  + ": its baseline "
-                  + old.baseline()
-                  + " is no longer the route's first target ("
-                  + (p.baseline() == null ? "none" : p.baseline())
-                  + "), so it served none of the requests its candidates were to be compared on;"
-                  + " its final runbook entry is "
-                  + old.report()
-                  + " key "
-                  + RunbookEntry.key(name, old.id())
-                  + "; evaluation "
-                  + p.id()
-                  + " compares the candidates with "
-                  + (p.baseline() == null ? "the new first target" : p.baseline())
-                  + " from now",
-              true);
+          old.baseline().equals(p.baseline())
+              ? specChanged(name, old, p, now)
+              : new EndedEarly(
+                  BASELINE_CHANGED,
+                  "evaluation "
+                      + old.id()
+                      + " ended early at "
+                      + now
+                      + ": its baseline "
+                      + old.baseline()
+                      + " is no longer the route's first target ("
+                      + (p.baseline() == null ? "none" : p.baseline())
+                      + "), so it served none of the requests its candidates were to be compared on;"
+                      + " its final runbook entry is "
+                      + old.report()
+                      + " key "
+                      + RunbookEntry.key(name, old.id())
+                      + "; evaluation "
+                      + p.id()
+                      + " compares the candidates with "
+                      + (p.baseline() == null ? "the new first target" : p.baseline())
+                      + " from now",
+                  true);
       Optional<Outcome> ended = collect(route, old, now, ending, null);
       if (ended.isEmpty()) {
         return unreadable(route, old);
@@ -293,9 +301,33 @@ public final class EvaluationTracker {
   }
 
   /**
-   * The running declared evaluation the route's status holds that {@code plan} replaces because the
-   * route's first target changed: its baseline differs from the plan's (a new spec with the same
-   * baseline replaces it as before, without ending it here).
+   * Why a running declared evaluation ends when a new {@code spec.evaluation} replaces it on the
+   * same baseline: the new one is another evaluation (its own id, state, pairs and runbook entry),
+   * so the old one gets its final entry now rather than stop silently at its last daily one.
+   */
+  private static EndedEarly specChanged(String route, Plan old, Plan p, Instant now) {
+    return new EndedEarly(
+        SPEC_CHANGED,
+        "evaluation "
+            + old.id()
+            + " ended early at "
+            + now
+            + ": the route's spec.evaluation changed (candidates, sample or duration), so"
+            + " evaluation "
+            + p.id()
+            + " replaces it on the same baseline "
+            + p.baseline()
+            + "; its final runbook entry is "
+            + old.report()
+            + " key "
+            + RunbookEntry.key(route, old.id()),
+        true);
+  }
+
+  /**
+   * The running declared evaluation the route's status holds that {@code plan} replaces: the
+   * route's first target changed (its baseline differs from the plan's), or its spec did (another
+   * id on the same baseline).
    */
   private Optional<Plan> superseded(EvaluationStatus previous, Plan plan) {
     if (plan.automatic()
@@ -305,8 +337,7 @@ public final class EvaluationTracker {
         || Boolean.TRUE.equals(previous.getAutomatic())
         || !"Running".equals(previous.getPhase())
         || previous.getBaseline() == null
-        || previous.getBaseline().getTarget() == null
-        || previous.getBaseline().getTarget().equals(plan.baseline())) {
+        || previous.getBaseline().getTarget() == null) {
       return Optional.empty();
     }
     List<String> candidates =

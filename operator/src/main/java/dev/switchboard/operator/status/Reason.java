@@ -52,6 +52,8 @@ public enum Reason {
   // served the route (the first target changed; the retiring model left an automatic one's route).
   BASELINE_CHANGED("BaselineChanged"),
   BASELINE_REMOVED("BaselineRemoved"),
+  // ... or because a new spec.evaluation (candidates, sample or duration) replaced it.
+  SPEC_CHANGED("SpecChanged"),
   // The FloatingModelVersion condition of a ModelRoute.
   FLOATING_MODEL_ALIAS("FloatingModelAlias"),
   MODEL_VERSIONS_PINNED("ModelVersionsPinned"),

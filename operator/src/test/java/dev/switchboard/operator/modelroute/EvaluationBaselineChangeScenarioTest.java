@@ -200,6 +200,78 @@ class EvaluationBaselineChangeScenarioTest {
   }
 
   @Test
+  void aNewSpecOnTheSameBaselineEndsTheRunningEvaluationWithAFinalEntry() {
+    String ns = "evaluation-spec-change";
+    ProviderEndpoint pe = new ProviderEndpoint();
+    pe.setMetadata(new ObjectMetaBuilder().withName("vllm").withNamespace(ns).build());
+    ProviderEndpointSpec peSpec = new ProviderEndpointSpec();
+    peSpec.setProvider("openai-compatible");
+    peSpec.setBaseUrl("http://vllm.example.com/v1");
+    pe.setSpec(peSpec);
+    KUBE.client().resource(pe).create();
+    ModelRoute route = new ModelRoute();
+    route.setMetadata(new ObjectMetaBuilder().withName("chat").withNamespace(ns).build());
+    ModelRouteSpec spec = new ModelRouteSpec();
+    spec.setTargets(List.of(target("vllm", "llama")));
+    EvaluationCandidate candidate = new EvaluationCandidate();
+    candidate.setProviderRef(ref("vllm"));
+    candidate.setModel("llama-2");
+    EvaluationSpec evaluation = new EvaluationSpec();
+    evaluation.setCandidates(List.of(candidate));
+    spec.setEvaluation(evaluation);
+    route.setSpec(spec);
+    KUBE.client().resource(route).create();
+
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              EvaluationStatus e = evaluation(ns);
+              assertThat(e).isNotNull();
+              assertThat(e.getPhase()).isEqualTo("Running");
+            });
+    String first = get(ns).getStatus().getEvaluation().getId();
+
+    // Same first target, another sample: a new evaluation on the same baseline.
+    ModelRoute changed = get(ns);
+    changed.getSpec().getEvaluation().setSample(0.5);
+    KUBE.client().resource(changed).update();
+
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              EvaluationStatus e = evaluation(ns);
+              assertThat(e).isNotNull();
+              assertThat(e.getId()).isNotEqualTo(first);
+              assertThat(e.getPhase()).isEqualTo("Running");
+              assertThat(e.getBaseline().getTarget()).isEqualTo("vllm/llama");
+              assertThat(published(ns).orElseThrow().evaluation().id()).isEqualTo(e.getId());
+              assertThat(condition(ns, EvaluationTracker.ENDED_EARLY))
+                  .hasValueSatisfying(
+                      c -> {
+                        assertThat(c.getStatus()).isEqualTo("True");
+                        assertThat(c.getReason()).isEqualTo("SpecChanged");
+                        assertThat(c.getMessage())
+                            .startsWith("evaluation " + first + " ended early at ")
+                            .contains("spec.evaluation changed")
+                            .contains(
+                                "evaluation "
+                                    + e.getId()
+                                    + " replaces it on the same baseline vllm/llama")
+                            .contains("key chat." + first + ".md");
+                      });
+              // Its final entry, not only its last daily one (it used to stop silently).
+              assertThat(runbookEntry(ns, first))
+                  .isNotNull()
+                  .contains("- **Status:** ended early (final entry): evaluation " + first)
+                  .contains("the route's spec.evaluation changed");
+              assertThat(eventReasons(ns))
+                  .anySatisfy(r -> assertThat(r).startsWith("SpecChanged: evaluation " + first));
+            });
+  }
+
+  @Test
   void anAutomaticEvaluationEndsWhenItsRetiringModelLeavesTheRoute() {
     String ns = "evaluation-baseline-removed";
     ProviderEndpoint pe = new ProviderEndpoint();
