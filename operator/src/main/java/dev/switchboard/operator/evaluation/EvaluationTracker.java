@@ -265,30 +265,7 @@ public final class EvaluationTracker {
       // The declared evaluation that ran on the route's former first target, or under its former
       // spec: ended now, with its final runbook entry saying why, before this one starts.
       Plan old = superseded.get();
-      EndedEarly ending =
-          old.baseline().equals(p.baseline())
-              ? specChanged(name, old, p, now)
-              : new EndedEarly(
-                  BASELINE_CHANGED,
-                  "evaluation "
-                      + old.id()
-                      + " ended early at "
-                      + now
-                      + ": its baseline "
-                      + old.baseline()
-                      + " is no longer the route's first target ("
-                      + (p.baseline() == null ? "none" : p.baseline())
-                      + "), so it served none of the requests its candidates were to be compared on;"
-                      + " its final runbook entry is "
-                      + old.report()
-                      + " key "
-                      + RunbookEntry.key(name, old.id())
-                      + "; evaluation "
-                      + p.id()
-                      + " compares the candidates with "
-                      + (p.baseline() == null ? "the new first target" : p.baseline())
-                      + " from now",
-                  true);
+      EndedEarly ending = ending(name, old, p, now, true);
       Optional<Outcome> ended = collect(route, old, now, ending, null);
       if (ended.isEmpty()) {
         return unreadable(route, old);
@@ -301,11 +278,68 @@ public final class EvaluationTracker {
   }
 
   /**
+   * Ends the running declared evaluation the route's status holds that {@code spec.evaluation} no
+   * longer means (its first target or its spec changed) while the evaluation that replaces it
+   * cannot start yet, because not all of its candidates resolve: the status must not claim a
+   * running evaluation whose baseline no longer serves, and its final runbook entry is due now, not
+   * once the candidates resolve. Empty when there is none to end.
+   */
+  public Optional<Outcome> endReplaced(ModelRoute route, NamespaceView view) {
+    Optional<Plan> plan = plan(route, view);
+    EvaluationStatus previous =
+        route.getStatus() == null ? null : route.getStatus().getEvaluation();
+    Optional<Plan> superseded = plan.flatMap(p -> superseded(previous, p));
+    if (superseded.isEmpty()) {
+      return Optional.empty();
+    }
+    String name = route.getMetadata().getName();
+    retryForgets(route.getMetadata().getNamespace(), name);
+    Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+    Plan old = superseded.get();
+    Optional<Outcome> ended =
+        collect(route, old, now, ending(name, old, plan.get(), now, false), null);
+    return ended.isPresent() ? ended : unreadable(route, old);
+  }
+
+  /**
+   * Why the running declared evaluation {@code old} ends for {@code p}: its baseline is no longer
+   * the route's first target, or (same baseline) its spec changed; {@code startsNow} when {@code p}
+   * starts at once (else once its candidates resolve).
+   */
+  private static EndedEarly ending(String name, Plan old, Plan p, Instant now, boolean startsNow) {
+    if (old.baseline().equals(p.baseline())) {
+      return specChanged(name, old, p, now, startsNow);
+    }
+    return new EndedEarly(
+        BASELINE_CHANGED,
+        "evaluation "
+            + old.id()
+            + " ended early at "
+            + now
+            + ": its baseline "
+            + old.baseline()
+            + " is no longer the route's first target ("
+            + (p.baseline() == null ? "none" : p.baseline())
+            + "), so it served none of the requests its candidates were to be compared on;"
+            + " its final runbook entry is "
+            + old.report()
+            + " key "
+            + RunbookEntry.key(name, old.id())
+            + "; evaluation "
+            + p.id()
+            + " compares the candidates with "
+            + (p.baseline() == null ? "the new first target" : p.baseline())
+            + (startsNow ? " from now" : " once every candidate resolves"),
+        true);
+  }
+
+  /**
    * Why a running declared evaluation ends when a new {@code spec.evaluation} replaces it on the
    * same baseline: the new one is another evaluation (its own id, state, pairs and runbook entry),
    * so the old one gets its final entry now rather than stop silently at its last daily one.
    */
-  private static EndedEarly specChanged(String route, Plan old, Plan p, Instant now) {
+  private static EndedEarly specChanged(
+      String route, Plan old, Plan p, Instant now, boolean startsNow) {
     return new EndedEarly(
         SPEC_CHANGED,
         "evaluation "
@@ -315,7 +349,8 @@ public final class EvaluationTracker {
             + ": the route's spec.evaluation changed (candidates, sample or duration), so"
             + " evaluation "
             + p.id()
-            + " replaces it on the same baseline "
+            + (startsNow ? " replaces it" : " replaces it once every candidate resolves")
+            + " on the same baseline "
             + p.baseline()
             + "; its final runbook entry is "
             + old.report()

@@ -316,10 +316,13 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     boolean waiting =
         !candidates.isEmpty()
             && !(automatic.isPresent() ? automaticStarted(route) : evaluationStarted(route));
-    // Gateway I/O outside the namespace lock, like the canary analysis.
+    // Gateway I/O outside the namespace lock, like the canary analysis. While the new evaluation
+    // waits for its candidates, the one it replaces (another first target or spec) ends anyway.
     Optional<EvaluationTracker.Outcome> evaluation =
-        evaluations == null || waiting ? Optional.empty() : evaluations.track(route, view);
-    if (evaluations == null || waiting) {
+        evaluations == null
+            ? Optional.empty()
+            : waiting ? evaluations.endReplaced(route, view) : evaluations.track(route, view);
+    if (evaluations == null || (waiting && evaluation.isEmpty())) {
       next.setEvaluation(route.getStatus() == null ? null : route.getStatus().getEvaluation());
     } else {
       next.setEvaluation(evaluation.map(EvaluationTracker.Outcome::status).orElse(null));
@@ -366,14 +369,24 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       // route), or of the one started in its place; the event when it ended.
       Optional<EvaluationTracker.EndedEarly> endedEarly =
           evaluation.flatMap(EvaluationTracker.Outcome::endedEarly);
-      evaluationCondition(
-          next,
-          EvaluationTracker.ENDED_EARLY,
+      Optional<Conditions.Desired> endedCondition =
           endedEarly.map(
-              ended ->
+              e ->
                   new Conditions.Desired(
-                      EvaluationTracker.ENDED_EARLY, true, ended.reason(), ended.message())),
-          generation);
+                      EvaluationTracker.ENDED_EARLY, true, e.reason(), e.message()));
+      if (waiting && evaluation.isEmpty()) {
+        // Nothing is collected while the replacement waits for its candidates: an evaluation
+        // ended for it stays said until it starts.
+        endedCondition =
+            Conditions.find(
+                    route.getStatus() == null ? null : route.getStatus().getConditions(),
+                    EvaluationTracker.ENDED_EARLY)
+                .map(
+                    c ->
+                        new Conditions.Desired(
+                            EvaluationTracker.ENDED_EARLY, true, c.getReason(), c.getMessage()));
+      }
+      evaluationCondition(next, EvaluationTracker.ENDED_EARLY, endedCondition, generation);
       endedEarly
           .filter(EvaluationTracker.EndedEarly::now)
           .ifPresent(

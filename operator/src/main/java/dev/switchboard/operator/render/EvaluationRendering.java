@@ -80,10 +80,32 @@ public final class EvaluationRendering {
       return first;
     }
     String now = declaredBaseline(route.getSpec());
-    if (before == null || before.equals(now) || !"Running".equals(status.getPhase())) {
+    if (before == null
+        || before.equals(now)
+        || !("Running".equals(status.getPhase()) || endedEarly(status, spec))) {
       return status.getId();
     }
     return now == null ? first : id(spec, now);
+  }
+
+  /**
+   * Whether the evaluation the status holds completed before its window was over: the operator
+   * ended it because its first target changed while the next one still waited for its candidates,
+   * which then start on the new first target once they resolve (one completed in full starts
+   * nothing).
+   */
+  private static boolean endedEarly(EvaluationStatus status, EvaluationSpec spec) {
+    if (!"Completed".equals(status.getPhase())
+        || status.getStartedAt() == null
+        || status.getEndsAt() == null) {
+      return false;
+    }
+    try {
+      Instant started = Instant.parse(status.getStartedAt());
+      return Instant.parse(status.getEndsAt()).isBefore(started.plusMillis(durationMs(spec)));
+    } catch (DateTimeParseException e) {
+      return false;
+    }
   }
 
   private static String key(EvaluationSpec spec) {

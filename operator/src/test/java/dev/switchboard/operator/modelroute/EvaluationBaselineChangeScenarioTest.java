@@ -199,6 +199,94 @@ class EvaluationBaselineChangeScenarioTest {
         .containsOnlyKeys("chat." + get(ns).getStatus().getEvaluation().getId() + ".json");
   }
 
+  private static ProviderEndpoint endpoint(String ns, String name) {
+    ProviderEndpoint pe = new ProviderEndpoint();
+    pe.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
+    ProviderEndpointSpec peSpec = new ProviderEndpointSpec();
+    peSpec.setProvider("openai-compatible");
+    peSpec.setBaseUrl("http://" + name + ".example.com/v1");
+    pe.setSpec(peSpec);
+    return pe;
+  }
+
+  /**
+   * The new first target's evaluation cannot start (its candidate's provider is gone), yet the old
+   * one is ended at once: the status used to claim it running, on a baseline that no longer served,
+   * until the candidates resolved again.
+   */
+  @Test
+  void aNewFirstTargetEndsTheRunningEvaluationEvenWhileItsCandidatesDoNotResolve() {
+    String ns = "evaluation-baseline-change-unresolved";
+    KUBE.client().resource(endpoint(ns, "vllm")).create();
+    KUBE.client().resource(endpoint(ns, "lab")).create();
+    ModelRoute route = new ModelRoute();
+    route.setMetadata(new ObjectMetaBuilder().withName("chat").withNamespace(ns).build());
+    ModelRouteSpec spec = new ModelRouteSpec();
+    spec.setTargets(List.of(target("vllm", "llama")));
+    EvaluationCandidate candidate = new EvaluationCandidate();
+    candidate.setProviderRef(ref("lab"));
+    candidate.setModel("llama-2");
+    EvaluationSpec evaluation = new EvaluationSpec();
+    evaluation.setCandidates(List.of(candidate));
+    spec.setEvaluation(evaluation);
+    route.setSpec(spec);
+    KUBE.client().resource(route).create();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              EvaluationStatus e = evaluation(ns);
+              assertThat(e).isNotNull();
+              assertThat(e.getPhase()).isEqualTo("Running");
+            });
+    String first = get(ns).getStatus().getEvaluation().getId();
+
+    KUBE.client().resource(endpoint(ns, "lab")).delete();
+    ModelRoute changed = get(ns);
+    changed.getSpec().setTargets(List.of(target("vllm", "llama-3"), target("vllm", "llama")));
+    KUBE.client().resource(changed).update();
+
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              EvaluationStatus e = evaluation(ns);
+              assertThat(e.getId()).isEqualTo(first);
+              assertThat(e.getPhase()).isEqualTo("Completed");
+              assertThat(condition(ns, EvaluationTracker.EVALUATION_READY))
+                  .hasValueSatisfying(c -> assertThat(c.getStatus()).isEqualTo("False"));
+              assertThat(condition(ns, EvaluationTracker.ENDED_EARLY))
+                  .hasValueSatisfying(
+                      c -> {
+                        assertThat(c.getReason()).isEqualTo("BaselineChanged");
+                        assertThat(c.getMessage())
+                            .startsWith("evaluation " + first + " ended early at ")
+                            .endsWith("with vllm/llama-3 once every candidate resolves");
+                      });
+              assertThat(runbookEntry(ns, first))
+                  .isNotNull()
+                  .contains("- **Status:** ended early (final entry): evaluation " + first);
+              assertThat(eventReasons(ns))
+                  .anySatisfy(
+                      r -> assertThat(r).startsWith("BaselineChanged: evaluation " + first));
+              assertThat(published(ns).orElseThrow().evaluation()).isNull();
+            });
+
+    // Once the candidate resolves again, the evaluation starts on the new first target.
+    KUBE.client().resource(endpoint(ns, "lab")).create();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              EvaluationStatus e = evaluation(ns);
+              assertThat(e.getId()).isNotEqualTo(first);
+              assertThat(e.getPhase()).isEqualTo("Running");
+              assertThat(e.getBaseline().getTarget()).isEqualTo("vllm/llama-3");
+              assertThat(published(ns).orElseThrow().evaluation().baseline())
+                  .isEqualTo("vllm/llama-3");
+            });
+  }
+
   @Test
   void aNewSpecOnTheSameBaselineEndsTheRunningEvaluationWithAFinalEntry() {
     String ns = "evaluation-spec-change";
