@@ -38,6 +38,15 @@ public final class EvaluationState {
   boolean runbookPending;
 
   /**
+   * The final runbook entry (its text) and the report ConfigMap it goes to, while its write is
+   * owed: kept so that an evaluation replaced by another (whose state is then no longer collected)
+   * still gets it written by the route's next collections; null when none is owed.
+   */
+  String owedEntry;
+
+  String owedReport;
+
+  /**
    * What was wrong with the stored state and how it was rebuilt, when it was found corrupt; null
    * otherwise.
    */
@@ -124,6 +133,9 @@ public final class EvaluationState {
     if (runbookPending) {
       node.put("runbookPending", true);
     }
+    if (owedEntry != null) {
+      node.put("owedEntry", owedEntry).put("owedReport", owedReport);
+    }
     if (recovered != null) {
       node.put("recovered", recovered);
     }
@@ -160,6 +172,8 @@ public final class EvaluationState {
     state.lastRunbookDay = node.path("lastRunbookDay").asText(null);
     state.completed = node.path("completed").asBoolean(false);
     state.runbookPending = node.path("runbookPending").asBoolean(false);
+    state.owedEntry = node.path("owedEntry").asText(null);
+    state.owedReport = node.path("owedReport").asText(null);
     state.recovered = node.path("recovered").asText(null);
     state.endedEarly = node.path("endedEarly").asText(null);
     state.endedEarlyReason = node.path("endedEarlyReason").asText(null);

@@ -30,11 +30,13 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -455,6 +457,9 @@ public final class EvaluationTracker {
     String name = route.getMetadata().getName();
     String stateKey = stateKey(name, p.id());
     Stored stored = load(namespace, stateKey);
+    // Final entries still owed by the route's earlier evaluations (replaced while their write was
+    // refused): no longer collected themselves, so written from here.
+    List<EvaluationState> owed = stored.owed();
     if (stored.corrupt()) {
       // It will not get better by reading again: rebuild it rather than hold the evaluation.
       stored = new Stored(recover(route, p, stateKey, stored.problem(), now), null, false);
@@ -520,12 +525,34 @@ public final class EvaluationTracker {
     Optional<WriteFailure> failed = Optional.empty();
     if (entryDue) {
       // Owed until written: a refused write is tried again at the next collection, not lost.
-      Optional<String> entryFailed =
-          writeRunbook(namespace, p, state, results, now, state.completed, blocked);
+      String text =
+          RunbookEntry.markdown(
+              namespace, state, results, p.sample(), now.toString(), state.completed);
+      Optional<String> entryFailed = writeRunbook(namespace, p.report(), state, text, blocked);
       state.runbookPending = entryFailed.isPresent();
+      // A final entry keeps its text while owed: should another evaluation replace this one, it
+      // is written from that one's collections.
+      state.owedEntry = entryFailed.isPresent() && state.completed ? text : null;
+      state.owedReport = state.owedEntry == null ? null : p.report();
       failed = entryFailed.map(message -> new WriteFailure(true, message));
     }
-    Optional<String> stateFailed = save(namespace, stateKey, state);
+    Set<String> stillOwed = new HashSet<>();
+    for (EvaluationState earlier : owed) {
+      Optional<String> owedFailed =
+          writeRunbook(
+              namespace,
+              earlier.owedReport,
+              earlier,
+              earlier.owedEntry,
+              reportBlocked(namespace, earlier.owedReport));
+      if (owedFailed.isPresent()) {
+        stillOwed.add(stateKey(name, earlier.id));
+        if (failed.isEmpty()) {
+          failed = owedFailed.map(message -> new WriteFailure(true, message));
+        }
+      }
+    }
+    Optional<String> stateFailed = save(namespace, stateKey, state, stillOwed);
     if (failed.isEmpty()) {
       failed = stateFailed.map(message -> new WriteFailure(false, message));
     }
@@ -1006,25 +1033,24 @@ public final class EvaluationTracker {
     return Math.round(v * scale) / scale;
   }
 
-  /** Writes the runbook entry; the failure, if the write failed (not when it is blocked). */
+  /**
+   * Writes the evaluation's runbook entry {@code text} into the ConfigMap {@code report}; the
+   * failure, if the write failed (not when it is blocked).
+   */
   private Optional<String> writeRunbook(
       String namespace,
-      Plan plan,
+      String report,
       EvaluationState state,
-      Map<String, EvaluationStatistics.Result> results,
-      Instant now,
-      boolean finalEntry,
+      String text,
       Optional<String> blocked) {
     if (blocked.isPresent()) {
       // Said in the route's status; the entry is written once the name is changed.
       return Optional.empty();
     }
-    String text =
-        RunbookEntry.markdown(namespace, state, results, plan.sample(), now.toString(), finalEntry);
     String key = RunbookEntry.key(state.route, state.id);
     return putKey(
         namespace,
-        plan.report(),
+        report,
         key,
         text,
         true,
@@ -1037,8 +1063,13 @@ public final class EvaluationTracker {
    * read again later), or a stored value that is not an evaluation's state ({@code corrupt}:
    * reading again gives the same).
    */
-  private record Stored(EvaluationState state, String problem, boolean corrupt) {
+  private record Stored(
+      EvaluationState state, String problem, boolean corrupt, List<EvaluationState> owed) {
     static final Stored ABSENT = new Stored(null, null, false);
+
+    Stored(EvaluationState state, String problem, boolean corrupt) {
+      this(state, problem, corrupt, List.of());
+    }
 
     boolean unreadable() {
       return problem != null;
@@ -1052,8 +1083,9 @@ public final class EvaluationTracker {
     try {
       ConfigMap cm = client.configMaps().inNamespace(namespace).withName(STATE_CONFIG_MAP).get();
       String text = cm == null || cm.getData() == null ? null : cm.getData().get(key);
+      List<EvaluationState> owed = owed(cm, key);
       if (text == null) {
-        return Stored.ABSENT;
+        return owed.isEmpty() ? Stored.ABSENT : new Stored(null, null, false, owed);
       }
       com.fasterxml.jackson.databind.JsonNode node = JSON.readTree(text);
       if (node == null
@@ -1065,7 +1097,7 @@ public final class EvaluationTracker {
         return new Stored(
             null, "is not an evaluation's state (no id, route, startedAt or endsAt)", true);
       }
-      return new Stored(EvaluationState.fromJson(node), null, false);
+      return new Stored(EvaluationState.fromJson(node), null, false, owed);
     } catch (KubernetesClientException e) {
       return new Stored(null, e.getMessage(), false);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -1082,9 +1114,41 @@ public final class EvaluationTracker {
     }
   }
 
-  private Optional<String> save(String namespace, String key, EvaluationState state) {
+  /**
+   * The states of the route's other evaluations (the route of {@code key}) that still owe their
+   * final runbook entry; unreadable ones are left to the corrupt-state handling of their own.
+   */
+  private static List<EvaluationState> owed(ConfigMap cm, String key) {
+    String route = routeOf(key);
+    if (cm == null || cm.getData() == null || route == null) {
+      return List.of();
+    }
+    List<EvaluationState> owed = new ArrayList<>();
+    cm.getData()
+        .forEach(
+            (other, text) -> {
+              if (!other.equals(key) && route.equals(routeOf(other)) && text != null) {
+                try {
+                  com.fasterxml.jackson.databind.JsonNode node = JSON.readTree(text);
+                  if (node != null && node.path("owedEntry").isTextual()) {
+                    EvaluationState state = EvaluationState.fromJson(node);
+                    if (state.id != null && state.route != null && state.owedReport != null) {
+                      owed.add(state);
+                    }
+                  }
+                } catch (java.io.IOException e) {
+                  // not an evaluation's state: nothing owed by it
+                }
+              }
+            });
+    return owed;
+  }
+
+  private Optional<String> save(
+      String namespace, String key, EvaluationState state, Set<String> stillOwed) {
     // The route's other evaluations (completed, or replaced by a new spec) are over: their
-    // results are in their runbook entries, and their state would only fill the ConfigMap.
+    // results are in their runbook entries, and their state would only fill the ConfigMap —
+    // except one whose final entry is still owed: it keeps it (and its retry) until written.
     String route = routeOf(key);
     return putKey(
         namespace,
@@ -1094,7 +1158,11 @@ public final class EvaluationTracker {
         false,
         data ->
             data.keySet().stream()
-                .filter(other -> !other.equals(key) && route.equals(routeOf(other)))
+                .filter(
+                    other ->
+                        !other.equals(key)
+                            && route.equals(routeOf(other))
+                            && !stillOwed.contains(other))
                 .toList());
   }
 

@@ -12,6 +12,7 @@ import dev.switchboard.api.v1alpha1.LocalObjectRef;
 import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.api.v1alpha1.ModelRouteSpec;
 import dev.switchboard.api.v1alpha1.ModelRouteStatus;
+import dev.switchboard.api.v1alpha1.RouteTarget;
 import dev.switchboard.kubemock.EmbeddedKubernetesApi;
 import dev.switchboard.operator.render.NamespaceView;
 import dev.switchboard.operator.testing.UserEdits;
@@ -344,6 +345,76 @@ class EvaluationTrackerTest {
           .contains("completed (final entry)");
       assertThat(later.writeFailed()).isEmpty();
       assertThat(later.requeue()).isEmpty();
+    }
+  }
+
+  /**
+   * A running evaluation replaced by a new spec owes its final entry; when that write is refused,
+   * the entry (and its retry) survives the new evaluation's start — saving the new state used to
+   * remove the old key, and the entry with it — and is written by the route's next collection.
+   */
+  @Test
+  void aRefusedFinalEntryOfAReplacedEvaluationIsWrittenByTheNextCollection() {
+    ModelRoute route = route();
+    RouteTarget first = new RouteTarget();
+    LocalObjectRef openai = new LocalObjectRef();
+    openai.setName("openai");
+    first.setProviderRef(openai);
+    first.setModel("gpt-4-turbo");
+    route.getSpec().setTargets(List.of(first));
+    String oldId =
+        dev.switchboard.operator.render.EvaluationRendering.id(route.getSpec().getEvaluation());
+    NamespaceView view =
+        new NamespaceView("team-a", List.of(), List.of(), List.of(route), n -> Optional.empty());
+    List<JsonNode> reports = List.of(report("a", oldId, "openai/gpt-5", 60, 1.25, 4));
+    try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start()) {
+      EvaluationTracker.Outcome started =
+          new EvaluationTracker(api.client(), ns -> reports, at(START))
+              .track(route, view)
+              .orElseThrow();
+      ModelRouteStatus status = new ModelRouteStatus();
+      status.setEvaluation(started.status());
+      route.setStatus(status);
+      // A new spec on the same baseline replaces it; every runbook write of this collection (the
+      // old one's final entry, and its retry) is refused.
+      route.getSpec().getEvaluation().setSample(0.5);
+      api.mockServer()
+          .expect()
+          .post()
+          .withPath("/api/v1/namespaces/team-a/configmaps")
+          .andReturn(403, FORBIDDEN)
+          .times(6);
+      Instant replacedAt = START.plus(Duration.ofHours(1));
+      EvaluationTracker.Outcome replaced =
+          new EvaluationTracker(api.client(), ns -> reports, at(replacedAt))
+              .track(route, view)
+              .orElseThrow();
+      String newId = replaced.status().getId();
+      assertThat(newId).isNotEqualTo(oldId);
+      assertThat(replaced.writeFailed())
+          .get()
+          .satisfies(
+              f -> {
+                assertThat(f.report()).isTrue();
+                assertThat(f.message()).contains("chat." + oldId + ".md");
+              });
+      assertThat(data(api, EvaluationTracker.STATE_CONFIG_MAP))
+          .containsKeys("chat." + oldId + ".json", "chat." + newId + ".json");
+      status.setEvaluation(replaced.status());
+
+      EvaluationTracker.Outcome next =
+          new EvaluationTracker(
+                  api.client(), ns -> reports, at(replacedAt.plus(EvaluationTracker.COLLECT_EVERY)))
+              .track(route, view)
+              .orElseThrow();
+
+      assertThat(next.writeFailed()).isEmpty();
+      assertThat(data(api, EvaluationTracker.RUNBOOK_CONFIG_MAP).get("chat." + oldId + ".md"))
+          .contains("ended early (final entry): evaluation " + oldId)
+          .contains("spec.evaluation changed");
+      // Written: the old state goes, as any replaced evaluation's does.
+      assertThat(data(api, EvaluationTracker.STATE_CONFIG_MAP))
+          .containsOnlyKeys("chat." + newId + ".json");
     }
   }
 
