@@ -44,6 +44,8 @@ import java.util.function.Supplier;
  *       default {@code fieldValidation=Warn}): a {@code Warning: 299 - "unknown field \"spec.x\""}
  *       header each; {@code fieldValidation=Strict} refuses the write with 400 {@code BadRequest}
  *       instead, {@code Ignore} says nothing;
+ *   <li>the built-in kinds Switchboard writes are pruned by their Fabric8 model ({@link
+ *       BuiltInSchemas}) on every write, and their dropped fields reported in the same way;
  *   <li>every object's {@code metadata} is checked as the API server checks it ({@link
  *       ObjectMetaRules}): undeclared ObjectMeta fields by {@code fieldValidation}, as above, then
  *       names, labels and annotations, refused with 422 {@code Invalid};
@@ -247,6 +249,9 @@ final class CrudStore extends KubernetesCrudDispatcher {
     if (!(object instanceof ObjectNode node)) {
       return request;
     }
+    if (schema == null && !crd) {
+      schema = BuiltInSchemas.of(node.path("apiVersion").asText(), node.path("kind").asText());
+    }
     List<String> unknown = new ArrayList<>(ObjectMetaRules.pruneUnknownFields(node));
     boolean changed = !unknown.isEmpty();
     changed |= generateName(node);
@@ -373,6 +378,9 @@ final class CrudStore extends KubernetesCrudDispatcher {
       return List.of();
     }
     StructuralSchema schema = schemaOf(object);
+    if (schema == null) {
+      schema = BuiltInSchemas.of(apiVersion, kind);
+    }
     if (schema == null) {
       return List.of();
     }

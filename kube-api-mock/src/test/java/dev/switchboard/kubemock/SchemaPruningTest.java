@@ -286,18 +286,6 @@ class SchemaPruningTest {
     assertThat(stored.path("spec")).isEqualTo(JSON.readTree("{\"name\":\"a\"}"));
   }
 
-  @Test
-  void builtInKindsAreNotPruned() throws Exception {
-    String configMap =
-        "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\"},"
-            + "\"data\":{\"a\":\"b\"},\"extra\":1}";
-    send("POST", "/api/v1/namespaces/default/configmaps", "application/json", configMap);
-
-    JsonNode stored =
-        JSON.readTree(send("GET", "/api/v1/namespaces/default/configmaps/c", null, null).body());
-    assertThat(stored.path("extra").asInt()).isEqualTo(1);
-  }
-
   private HttpResponse<String> create(String name, String content) throws Exception {
     return create(name, content, null, "");
   }
