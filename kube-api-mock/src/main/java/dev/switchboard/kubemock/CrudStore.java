@@ -263,7 +263,7 @@ final class CrudStore extends KubernetesCrudDispatcher {
       changed |= applied.changed();
     }
     unknown.sort(null);
-    directive.check(node, unknown);
+    directive.check(node, unknown, false);
     unknownFields.addAll(unknown);
     checkMetadata(node);
     if (!changed) {
@@ -318,17 +318,18 @@ final class CrudStore extends KubernetesCrudDispatcher {
 
   @Override
   public MockResponse handleUpdate(RecordedRequest request) {
-    return writing(request, () -> super.handleUpdate(request));
+    return writing(request, false, () -> super.handleUpdate(request));
   }
 
   @Override
   public MockResponse handlePatch(RecordedRequest request) {
-    return writing(request, () -> super.handlePatch(request));
+    return writing(request, true, () -> super.handlePatch(request));
   }
 
   /** Runs a replacement or patch, which {@link #preserveMetadata} prunes and defaults. */
-  private MockResponse writing(RecordedRequest request, Supplier<MockResponse> store) {
-    Write current = new Write(requested(request), new ArrayList<>(0));
+  private MockResponse writing(
+      RecordedRequest request, boolean patch, Supplier<MockResponse> store) {
+    Write current = new Write(requested(request), patch, new ArrayList<>(0));
     write.set(current);
     try {
       return withWarnings(store.get(), current.directive(), current.unknownFields());
@@ -355,7 +356,7 @@ final class CrudStore extends KubernetesCrudDispatcher {
     unknownFields.addAll(decode(currentResource, object));
     Write current = write.get();
     if (current != null) {
-      current.directive().check(object, unknownFields);
+      current.directive().check(object, unknownFields, current.patch());
       current.unknownFields().addAll(unknownFields);
     }
     checkMetadata(object);
@@ -394,6 +395,21 @@ final class CrudStore extends KubernetesCrudDispatcher {
     return schema.applyTo(object).unknownFields();
   }
 
+  /** A 400 {@code BadRequest} Status with {@code message}. */
+  private static MockResponse badRequest(String message) {
+    ObjectNode status = JSON.createObjectNode();
+    status.put("kind", "Status").put("apiVersion", "v1").putObject("metadata");
+    status
+        .put("status", "Failure")
+        .put("message", message)
+        .put("reason", "BadRequest")
+        .put("code", 400);
+    return new MockResponse()
+        .setResponseCode(400)
+        .setHeader("Content-Type", "application/json")
+        .setBody(status.toString());
+  }
+
   /** Refuses, as the API server does with 422 Invalid, an object whose metadata is invalid. */
   private static void checkMetadata(ObjectNode object) {
     List<ObjectMetaRules.Cause> causes = ObjectMetaRules.validate(object);
@@ -422,7 +438,7 @@ final class CrudStore extends KubernetesCrudDispatcher {
   }
 
   /** A replacement or patch being written: its field validation and the fields it dropped. */
-  private record Write(Directive directive, List<String> unknownFields) {}
+  private record Write(Directive directive, boolean patch, List<String> unknownFields) {}
 
   /**
    * The request's {@code fieldValidation}: Strict refuses undeclared fields, Warn (the default)
@@ -451,10 +467,17 @@ final class CrudStore extends KubernetesCrudDispatcher {
       return WARN;
     }
 
-    /** Throws, under Strict, when the object had undeclared fields. */
-    void check(ObjectNode object, List<String> unknownFields) {
+    /**
+     * Throws, under Strict, when the object had undeclared fields.
+     *
+     * @param patch whether {@code object} is the result of a patch, which the API server refuses in
+     *     other words than a body it decodes
+     */
+    void check(ObjectNode object, List<String> unknownFields, boolean patch) {
       if (this == STRICT && !unknownFields.isEmpty()) {
-        throw new StrictDecodingFailure(object, unknownFields);
+        throw patch
+            ? new Refused(strictPatchError(object, unknownFields))
+            : new StrictDecodingFailure(object, unknownFields);
       }
     }
   }
@@ -476,6 +499,39 @@ final class CrudStore extends KubernetesCrudDispatcher {
     }
   }
 
+  /**
+   * {@code runtime.StrictDecodingError}'s text: {@code strict decoding error: unknown field "a",
+   * …}.
+   */
+  private static String strictDecodingMessage(List<String> unknownFields) {
+    StringBuilder message = new StringBuilder("strict decoding error: ");
+    for (int i = 0; i < unknownFields.size(); i++) {
+      message
+          .append(i == 0 ? "" : ", ")
+          .append("unknown field ")
+          .append(quoted(unknownFields.get(i)));
+    }
+    return message.toString();
+  }
+
+  /**
+   * The refusal of a patch whose result has undeclared fields under Strict. The API server does not
+   * decode a patch as a request body (no "… cannot be handled as a …"): apiserver's {@code
+   * handlers/patch.go}, {@code jsonPatcher.applyPatchToCurrentObject}, answers {@code
+   * errors.NewInvalid(schema.GroupKind{}, "", field.ErrorList{field.Invalid(field.NewPath("patch"),
+   * string(patchedObjJS), strictDecodingError.Error())})}: a 422 {@code Invalid} of no kind and no
+   * name whose one cause is the field {@code patch}, its value the patched object's JSON.
+   */
+  private static MockResponse strictPatchError(ObjectNode patched, List<String> unknownFields) {
+    ObjectNode anonymous = JSON.createObjectNode();
+    anonymous.putObject("metadata");
+    return ObjectMetaRules.invalid(
+        anonymous,
+        List.of(
+            ObjectMetaRules.Cause.invalid(
+                "patch", patched.toString(), strictDecodingMessage(unknownFields))));
+  }
+
   /** A write refused under {@code fieldValidation=Strict}. */
   private static final class StrictDecodingFailure extends Refused {
 
@@ -494,24 +550,9 @@ final class CrudStore extends KubernetesCrudDispatcher {
               .append(quoted(version))
               .append(" cannot be handled as a ")
               .append(kind)
-              .append(": strict decoding error: ");
-      for (int i = 0; i < unknownFields.size(); i++) {
-        message
-            .append(i == 0 ? "" : ", ")
-            .append("unknown field ")
-            .append(quoted(unknownFields.get(i)));
-      }
-      ObjectNode status = JSON.createObjectNode();
-      status.put("kind", "Status").put("apiVersion", "v1").putObject("metadata");
-      status
-          .put("status", "Failure")
-          .put("message", message.toString())
-          .put("reason", "BadRequest")
-          .put("code", 400);
-      return new MockResponse()
-          .setResponseCode(400)
-          .setHeader("Content-Type", "application/json")
-          .setBody(status.toString());
+              .append(": ")
+              .append(strictDecodingMessage(unknownFields));
+      return badRequest(message.toString());
     }
   }
 

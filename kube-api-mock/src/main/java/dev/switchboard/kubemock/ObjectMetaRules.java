@@ -352,11 +352,17 @@ final class ObjectMetaRules {
     ObjectNode status = JSON.createObjectNode();
     status.put("kind", "Status").put("apiVersion", "v1").putObject("metadata");
     status.put("status", "Failure").put("message", message.toString()).put("reason", "Invalid");
-    ObjectNode details = status.putObject("details").put("name", name);
+    // StatusDetails' fields are omitempty.
+    ObjectNode details = status.putObject("details");
+    if (!name.isEmpty()) {
+      details.put("name", name);
+    }
     if (!group.isEmpty()) {
       details.put("group", group);
     }
-    details.put("kind", kind);
+    if (!kind.isEmpty()) {
+      details.put("kind", kind);
+    }
     ArrayNode detailCauses = details.putArray("causes");
     for (Cause cause : causes) {
       detailCauses
