@@ -49,6 +49,8 @@ import java.util.function.Supplier;
  *   <li>every object's {@code metadata} is checked as the API server checks it ({@link
  *       ObjectMetaRules}): undeclared ObjectMeta fields by {@code fieldValidation}, as above, then
  *       names, labels and annotations, refused with 422 {@code Invalid};
+ *   <li>an update may not name another object, change its uid, nor the data of an immutable
+ *       ConfigMap or Secret ({@link ObjectMetaRules#updateErrors});
  *   <li>a CustomResourceDefinition reports {@code NamesAccepted} and {@code Established} ({@link
  *       CrdStatus}) from its first write on;
  *   <li>a created object's {@code creationTimestamp}, and the {@code deletionTimestamp} of an
@@ -332,7 +334,8 @@ final class CrudStore extends KubernetesCrudDispatcher {
     Write current = new Write(requested(request), patch, new ArrayList<>(0));
     write.set(current);
     try {
-      return withWarnings(store.get(), current.directive(), current.unknownFields());
+      return withWarnings(
+          inApiServerWords(store.get()), current.directive(), current.unknownFields());
     } catch (Refused e) {
       return e.answer(); // thrown before the store wrote anything
     } finally {
@@ -348,6 +351,13 @@ final class CrudStore extends KubernetesCrudDispatcher {
    */
   @Override
   public void preserveMetadata(JsonNode currentResource, JsonNode updatedResource) {
+    checkTarget(currentResource, updatedResource);
+    // Before the store copies the stored uid and creationTimestamp into the new object.
+    List<ObjectMetaRules.Cause> immutable =
+        ObjectMetaRules.updateErrors(currentResource, updatedResource);
+    if (!immutable.isEmpty() && updatedResource instanceof ObjectNode object) {
+      throw new Refused(ObjectMetaRules.invalid(object, immutable));
+    }
     super.preserveMetadata(currentResource, updatedResource);
     if (!(updatedResource instanceof ObjectNode object)) {
       return;
@@ -394,6 +404,56 @@ final class CrudStore extends KubernetesCrudDispatcher {
     }
     return schema.applyTo(object).unknownFields();
   }
+
+  /**
+   * Refuses, as apiserver's {@code handlers.checkName} does with 400 BadRequest before anything is
+   * validated, a replacement or patch whose object names another object than the one written
+   * (another name or namespace than the URL's, which are the stored object's).
+   */
+  private static void checkTarget(JsonNode current, JsonNode updated) {
+    String name = current.path("metadata").path("name").asText("");
+    String updatedName = updated.path("metadata").path("name").asText("");
+    if (!updatedName.equals(name)) {
+      throw new Refused(
+          badRequest(
+              "the name of the object ("
+                  + updatedName
+                  + ") does not match the name on the URL ("
+                  + name
+                  + ")"));
+    }
+    String namespace = current.path("metadata").path("namespace").asText("");
+    String updatedNamespace = updated.path("metadata").path("namespace").asText("");
+    if (!namespace.isEmpty()
+        && !updatedNamespace.isEmpty()
+        && !updatedNamespace.equals(namespace)) {
+      throw new Refused(
+          badRequest(
+              "the namespace of the object ("
+                  + updatedNamespace
+                  + ") does not match the namespace on the request ("
+                  + namespace
+                  + ")"));
+    }
+  }
+
+  /**
+   * The store's refusal of an object in another namespace than the URL's, in the API server's words
+   * ({@code handlers.checkName}: "… does not match the namespace on the request (…)"); the store
+   * checks it before {@link #checkTarget} would.
+   */
+  private static MockResponse inApiServerWords(MockResponse answer) {
+    if (answer.code() == 400 && answer.getBody() != null) {
+      String body = new String(answer.getBody().getBytes(), StandardCharsets.UTF_8);
+      if (body.contains(STORE_NAMESPACE_MISMATCH)) {
+        answer.setBody(
+            body.replace(STORE_NAMESPACE_MISMATCH, "does not match the namespace on the request"));
+      }
+    }
+    return answer;
+  }
+
+  private static final String STORE_NAMESPACE_MISMATCH = "does not match the namespace on the URL";
 
   /** A 400 {@code BadRequest} Status with {@code message}. */
   private static MockResponse badRequest(String message) {

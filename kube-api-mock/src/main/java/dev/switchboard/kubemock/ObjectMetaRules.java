@@ -145,6 +145,17 @@ final class ObjectMetaRules {
           field, "FieldValueInvalid", "Invalid value: " + quoted(value) + ": " + detail);
     }
 
+    /** {@code ValidateImmutableField}'s error. */
+    static Cause immutable(String field, String value) {
+      return invalid(field, value, "field is immutable");
+    }
+
+    /** The error of a ConfigMap's or Secret's field once {@code immutable} is set. */
+    static Cause immutableWhenSet(String field) {
+      return new Cause(
+          field, "FieldValueForbidden", "Forbidden: field is immutable when `immutable` is set");
+    }
+
     static Cause tooLong(String field, int limit) {
       return new Cause(
           field, "FieldValueTooLong", "Too long: must have at most " + limit + " bytes");
@@ -189,6 +200,51 @@ final class ObjectMetaRules {
         names.remove();
       }
     }
+  }
+
+  /**
+   * The errors of an update of {@code current} to {@code updated} that the API server refuses
+   * whatever the new object holds (apiserver's {@code rest.BeforeUpdate}): a changed {@code
+   * metadata.uid} ({@code ValidateObjectMetaUpdate}; an absent one is taken from the stored object,
+   * as is the {@code creationTimestamp}, whose changes are ignored), and, for a ConfigMap or Secret
+   * stored with {@code immutable: true}, any change of its data or of {@code immutable} itself
+   * ({@code ValidateConfigMapUpdate}, {@code ValidateSecretUpdate}; a Secret's {@code type} never
+   * changes). Empty when the update is allowed.
+   */
+  static List<Cause> updateErrors(JsonNode current, JsonNode updated) {
+    List<Cause> causes = new ArrayList<>(0);
+    String uid = updated.path("metadata").path("uid").asText("");
+    String currentUid = current.path("metadata").path("uid").asText("");
+    if (!uid.isEmpty() && !uid.equals(currentUid)) {
+      causes.add(Cause.immutable("metadata.uid", uid));
+    }
+    String kind = current.path("kind").asText();
+    if (!"v1".equals(current.path("apiVersion").asText())
+        || !(kind.equals("ConfigMap") || kind.equals("Secret"))) {
+      return causes;
+    }
+    if (kind.equals("Secret")) {
+      String type = updated.path("type").asText("Opaque");
+      if (!type.equals(current.path("type").asText("Opaque"))) {
+        causes.add(Cause.immutable("type", type));
+      }
+    }
+    if (current.path("immutable").asBoolean(false)) {
+      if (!updated.path("immutable").asBoolean(false)) {
+        causes.add(Cause.immutableWhenSet("immutable"));
+      }
+      List<String> data = kind.equals("Secret") ? List.of("data") : List.of("data", "binaryData");
+      for (String field : data) {
+        if (!emptyIfAbsent(current.get(field)).equals(emptyIfAbsent(updated.get(field)))) {
+          causes.add(Cause.immutableWhenSet(field));
+        }
+      }
+    }
+    return causes;
+  }
+
+  private static JsonNode emptyIfAbsent(JsonNode map) {
+    return map == null || map.isNull() ? JSON.createObjectNode() : map;
   }
 
   /** The errors of {@code object}'s metadata, in the API server's order; empty when valid. */
