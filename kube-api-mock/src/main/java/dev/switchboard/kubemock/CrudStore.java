@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 
 /**
  * The Fabric8 CRUD store, behind the mock server's recorded expectations (as Fabric8's {@code
@@ -51,6 +52,7 @@ import java.util.function.Supplier;
  *       names, labels and annotations, refused with 422 {@code Invalid};
  *   <li>an update may not name another object, change its uid, nor the data of an immutable
  *       ConfigMap or Secret ({@link ObjectMetaRules#updateErrors});
+ *   <li>a generated name that is taken is drawn again, as the API server retries it;
  *   <li>a CustomResourceDefinition reports {@code NamesAccepted} and {@code Established} ({@link
  *       CrdStatus}) from its first write on;
  *   <li>a created object's {@code creationTimestamp}, and the {@code deletionTimestamp} of an
@@ -74,6 +76,9 @@ final class CrudStore extends KubernetesCrudDispatcher {
   private final Map<ServerRequest, Queue<ServerResponse>> expectations;
   private final MockDispatcher expected;
   private final Clock clock;
+
+  /** Draws the suffixes of generated names. */
+  private final RandomGenerator names;
 
   /** The served versions with a schema, by CRD name; guarded by itself. */
   private final Map<String, List<ServedVersion>> schemasByCrd = new HashMap<>();
@@ -104,9 +109,18 @@ final class CrudStore extends KubernetesCrudDispatcher {
    * @param clock the time of creations and of the CRD conditions' {@code lastTransitionTime}
    */
   CrudStore(Map<ServerRequest, Queue<ServerResponse>> expectations, Clock clock) {
+    this(expectations, clock, () -> ThreadLocalRandom.current().nextLong());
+  }
+
+  /**
+   * @param names the source of generated names' suffixes (a test forces a collision with it)
+   */
+  CrudStore(
+      Map<ServerRequest, Queue<ServerResponse>> expectations, Clock clock, RandomGenerator names) {
     this.expectations = expectations;
     this.expected = new MockDispatcher(expectations);
     this.clock = clock;
+    this.names = names;
   }
 
   @Override
@@ -198,32 +212,86 @@ final class CrudStore extends KubernetesCrudDispatcher {
     return byKind.get(object.path("apiVersion").asText() + " " + object.path("kind").asText());
   }
 
+  /**
+   * The apiserver's {@code maxNameGenerationCreateAttempts}: a create whose generated name is taken
+   * is tried again with a new name, this many times in all (the {@code RetryGenerateName} feature,
+   * on by default since Kubernetes 1.31).
+   */
+  private static final int NAME_GENERATION_ATTEMPTS = 8;
+
   @Override
   public MockResponse handleCreate(RecordedRequest request) {
     Directive directive = requested(request);
-    List<String> unknownFields = new ArrayList<>(0);
-    RecordedRequest decoded;
-    try {
-      decoded = decoded(request, directive, unknownFields);
-    } catch (Refused e) {
-      return e.answer();
+    for (int attempt = 1; ; attempt++) {
+      List<String> unknownFields = new ArrayList<>(0);
+      Create create = new Create();
+      RecordedRequest decoded;
+      try {
+        decoded = decoded(request, directive, unknownFields, create);
+      } catch (Refused e) {
+        return e.answer();
+      }
+      creating.set(create);
+      MockResponse answer;
+      try {
+        answer = super.handleCreate(decoded);
+      } finally {
+        creating.remove();
+      }
+      if (answer.code() == 409 && create.generatedName != null) {
+        if (attempt < NAME_GENERATION_ATTEMPTS) {
+          continue;
+        }
+        return generateNameConflict(request.getPath(), create.generatedName);
+      }
+      if (create.stored != null && answer.code() == 201) {
+        answer.setBody(create.stored); // the object as stored, with the clock's creation time
+      }
+      return withWarnings(answer, directive, unknownFields);
     }
-    Create create = new Create();
-    creating.set(create);
-    MockResponse answer;
-    try {
-      answer = super.handleCreate(decoded);
-    } finally {
-      creating.remove();
-    }
-    if (create.stored != null && answer.code() == 201) {
-      answer.setBody(create.stored); // the object as stored, with the clock's creation time
-    }
-    return withWarnings(answer, directive, unknownFields);
   }
 
-  /** The create in progress on this thread: what the store kept (with the clock's stamp). */
+  /**
+   * The API server's answer when every generated name it tried was taken ({@code
+   * rest.CheckGeneratedNameError}, {@code errors.NewGenerateNameConflict}): 409 {@code
+   * AlreadyExists} naming the resource (not the kind), and a second to wait before trying again.
+   */
+  private static MockResponse generateNameConflict(String path, String name) {
+    // /api/v1/[namespaces/ns/]plural or /apis/group/version/[namespaces/ns/]plural
+    String[] segments = withoutQuery(path).substring(1).split("/");
+    String group = segments[0].equals("apis") ? segments[1] : "";
+    String resource = segments[segments.length - 1];
+    String qualified = group.isEmpty() ? resource : resource + "." + group;
+    ObjectNode status = JSON.createObjectNode();
+    status.put("kind", "Status").put("apiVersion", "v1").putObject("metadata");
+    status
+        .put("status", "Failure")
+        .put(
+            "message",
+            qualified
+                + " "
+                + quoted(name)
+                + " already exists, the server was not able to generate a unique name for the"
+                + " object")
+        .put("reason", "AlreadyExists");
+    ObjectNode details = status.putObject("details").put("name", name);
+    if (!group.isEmpty()) {
+      details.put("group", group);
+    }
+    details.put("kind", resource).put("retryAfterSeconds", 1);
+    status.put("code", 409);
+    return new MockResponse()
+        .setResponseCode(409)
+        .setHeader("Content-Type", "application/json")
+        .setBody(status.toString());
+  }
+
+  /**
+   * The create in progress on this thread: the name generated for it, if any, and what the store
+   * kept (with the clock's stamp).
+   */
   private static final class Create {
+    private String generatedName;
     private String stored;
   }
 
@@ -235,7 +303,7 @@ final class CrudStore extends KubernetesCrudDispatcher {
    *     fieldValidation=Strict}, then invalid metadata ({@link ObjectMetaRules})
    */
   private RecordedRequest decoded(
-      RecordedRequest request, Directive directive, List<String> unknownFields) {
+      RecordedRequest request, Directive directive, List<String> unknownFields, Create create) {
     if (request.getBody() == null) {
       return request;
     }
@@ -256,7 +324,8 @@ final class CrudStore extends KubernetesCrudDispatcher {
     }
     List<String> unknown = new ArrayList<>(ObjectMetaRules.pruneUnknownFields(node));
     boolean changed = !unknown.isEmpty();
-    changed |= generateName(node);
+    create.generatedName = generateName(node);
+    changed |= create.generatedName != null;
     if (crd) {
       changed |= CrdStatus.establish(node, clock);
     } else if (schema != null) {
@@ -291,21 +360,22 @@ final class CrudStore extends KubernetesCrudDispatcher {
    * left alone appends {@code -} and a UUID, a name no cluster makes (for a prefix ending in {@code
    * .}, such as an event's {@code chat.}, one the name rules refuse: a DNS subdomain label cannot
    * start with {@code -}).
+   *
+   * @return the name given, or null when the object asks for none
    */
-  private static boolean generateName(ObjectNode object) {
+  private String generateName(ObjectNode object) {
     if (!(object.get("metadata") instanceof ObjectNode meta)
         || !meta.path("name").asText("").isEmpty()
         || meta.path("generateName").asText("").isEmpty()) {
-      return false;
+      return null;
     }
     String prefix = meta.get("generateName").asText();
     StringBuilder name = new StringBuilder(prefix.length() > 58 ? prefix.substring(0, 58) : prefix);
-    ThreadLocalRandom random = ThreadLocalRandom.current();
     for (int i = 0; i < 5; i++) {
-      name.append(NAME_SUFFIX_ALPHABET.charAt(random.nextInt(NAME_SUFFIX_ALPHABET.length())));
+      name.append(NAME_SUFFIX_ALPHABET.charAt(names.nextInt(NAME_SUFFIX_ALPHABET.length())));
     }
     meta.put("name", name.toString());
-    return true;
+    return name.toString();
   }
 
   @Override

@@ -31,9 +31,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Queue;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.random.RandomGenerator;
 import java.util.stream.Stream;
 
 /**
@@ -159,6 +161,14 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
    * @param port a TCP port on 127.0.0.1, or 0 for an ephemeral one
    */
   public static EmbeddedKubernetesApi start(int port, Clock clock) {
+    return start(port, clock, () -> ThreadLocalRandom.current().nextLong());
+  }
+
+  /**
+   * As {@link #start(int, Clock)}, drawing the suffixes of generated names ({@code
+   * metadata.generateName}) from {@code names}: a test forces their collisions with it.
+   */
+  static EmbeddedKubernetesApi start(int port, Clock clock, RandomGenerator names) {
     if (port < 0 || port > 65_535) {
       throw new IllegalArgumentException("port must be within 0..65535, was " + port);
     }
@@ -173,7 +183,8 @@ public final class EmbeddedKubernetesApi implements AutoCloseable {
             expectations,
             // Discovery documents for kubectl, then expectations (the server registers "/" and
             // "/version" as expectations), then CRUD for everything else.
-            new DiscoveryDispatcher(new CrudStore(expectations, clock), KUBERNETES_VERSION, clock),
+            new DiscoveryDispatcher(
+                new CrudStore(expectations, clock, names), KUBERNETES_VERSION, clock),
             false, // plain HTTP: nothing to trust, and kubectl/curl work without flags
             KUBERNETES_VERSION);
     try {
