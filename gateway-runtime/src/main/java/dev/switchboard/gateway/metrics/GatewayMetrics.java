@@ -261,6 +261,12 @@ public final class GatewayMetrics {
    */
   public static final String NONE = RequestContext.NO_ROUTE;
 
+  /**
+   * The counter of shadow canary copies (exported as {@code switchboard_shadow_copies_total}, per
+   * target): a series appears with a route's first copy, so only while a shadow canary runs.
+   */
+  public static final String SHADOW_COPIES = "switchboard_shadow_copies";
+
   private static final String INTERNAL = FailureKind.INTERNAL.label();
 
   private record TargetKey(String route, String provider, String targetModel, String arm) {}
@@ -459,7 +465,7 @@ public final class GatewayMetrics {
       Counter counter = shadowCopies;
       if (counter == null) {
         counter =
-            Counter.builder("switchboard_shadow_copies")
+            Counter.builder(SHADOW_COPIES)
                 .description(
                     "Shadow canary copies: each is one attempt and one request duration of its"
                         + " arm, but no client request")
