@@ -24,14 +24,16 @@ import java.util.function.LongSupplier;
  * request that does not fit waits for one script run ({@code client_rate_admit.lua}) that takes the
  * whole allowance back, decides the waiting requests exactly as if each came alone and in order,
  * and grants a fresh allowance from what the buckets have left. An allowance is at most 1 % of the
- * smallest request limit ({@value AllowanceRules#MAX_REQUESTS} requests at most), so under 100
- * requests per minute nothing is held and every admission is decided in Redis. Token limits are
- * checked against the lowest token bucket's level as of this replica's last run, minus the tokens
- * its answers used since; those tokens are sent (and the level refreshed whenever the group
- * admitted anything) every report interval, with the allowance held beyond twice its target (all of
- * it after {@value AllowanceRules#IDLE_MS} ms without a request, and at shutdown). The sizes and
- * moments are the consumer allowances' ({@link AllowanceRules}). A replica that dies holding an
- * allowance leaves it taken until the buckets refill: at most 1 % of a limit for a minute.
+ * smallest request limit ({@value AllowanceRules#BASE_REQUESTS} requests, or about {@value
+ * AllowanceRules#HORIZON_MS} ms of a busy replica's admissions up to {@value
+ * AllowanceRules#MAX_REQUESTS}), so under 100 requests per minute nothing is held and every
+ * admission is decided in Redis. Token limits are checked against the lowest token bucket's level
+ * as of this replica's last run, minus the tokens its answers used since; those tokens are sent
+ * (and the level refreshed whenever the group admitted anything) every report interval, with the
+ * allowance held beyond twice its target (all of it after {@value AllowanceRules#IDLE_MS} ms
+ * without a request, and at shutdown). The sizes and moments are the consumer allowances' ({@link
+ * AllowanceRules}). A replica that dies holding an allowance leaves it taken until the buckets
+ * refill: at most 1 % of a limit for a minute.
  */
 final class ClientRateAllowances {
 
@@ -60,7 +62,17 @@ final class ClientRateAllowances {
     final List<String> pairs;
     final boolean requestBuckets;
     final boolean tokenBuckets;
-    final long requestTarget;
+    final long minRequests;
+
+    /**
+     * Requests to hold ({@link AllowanceRules#requestTarget(long, long)} at the group's measured
+     * rate): moved when a run starts and at each report.
+     */
+    long requestTarget;
+
+    /** This replica's admissions asked of these buckets, per second. */
+    final AllowanceRules.Rate rate = new AllowanceRules.Rate();
+
     final boolean local;
     long requests;
 
@@ -100,9 +112,15 @@ final class ClientRateAllowances {
       }
       this.requestBuckets = minRequests != Long.MAX_VALUE;
       this.tokenBuckets = minTokens != Long.MAX_VALUE;
+      this.minRequests = minRequests;
       this.requestTarget = AllowanceRules.requestTarget(minRequests);
       this.local = AllowanceRules.admitsLocally(minRequests, minTokens);
       this.tokenLevel = tokenBuckets ? 0 : Long.MAX_VALUE; // unknown until Redis says
+    }
+
+    /** Measures the rate again (when due) and sizes the allowance by it; under the lock. */
+    void retarget(long nowNanos) {
+      requestTarget = AllowanceRules.requestTarget(minRequests, rate.update(nowNanos));
     }
 
     boolean fits() {
@@ -149,6 +167,7 @@ final class ClientRateAllowances {
           continue;
         }
         g.lastUsedNanos = nanos.getAsLong();
+        g.rate.count();
         if (g.waiting.isEmpty() && g.fits()) {
           g.takeRequest();
           g.admittedSinceRun = true;
@@ -220,6 +239,7 @@ final class ClientRateAllowances {
           continue;
         }
         boolean idle = everything || AllowanceRules.idle(g.lastUsedNanos, now);
+        g.retarget(now); // a replica that got quieter gives back what it no longer needs
         long spare = AllowanceRules.spare(g.requests, g.requestTarget, idle);
         boolean staleTokens = g.tokenBuckets && g.admittedSinceRun;
         if (g.pendingTokens > 0 || spare > 0 || staleTokens) {
@@ -253,6 +273,7 @@ final class ClientRateAllowances {
    */
   private Run start(Group g) {
     g.busy = true;
+    g.retarget(nanos.getAsLong());
     List<Promise<Verdict>> batch = AllowanceRules.nextBatch(g.waiting);
     if (closing) {
       // Shutting down: decide the waiting requests, give everything back, take nothing.

@@ -29,12 +29,14 @@ import java.util.function.Consumer;
  * tight limits (a few requests per minute, a budget of a few reservations) nothing is held and
  * every admission goes to Redis as before, as it does for a consumer whose only rate limits are
  * token limits under {@value AllowanceRules#MIN_LOCAL_TOKENS_PER_MINUTE} per minute; with a
- * generous limit a replica holds up to {@value AllowanceRules#MAX_REQUESTS} requests and the budget
- * of as many reservations. Settlements are local: the unused part of a reservation returns to the
- * allowance, spend and tokens are reported every {@value RedisStateStore#REPORT_MS} ms, and what a
- * replica holds beyond its target (all of it after {@value AllowanceRules#IDLE_MS} ms idle) is
- * given back. A replica that dies holding an allowance leaves it counted as committed until the
- * period ends: at most 1 % of the limit per replica.
+ * generous limit a replica holds {@value AllowanceRules#BASE_REQUESTS} requests, or when busy about
+ * {@value AllowanceRules#HORIZON_MS} ms of its own admissions (at most {@value
+ * AllowanceRules#MAX_REQUESTS}), and the budget of as many reservations. Settlements are local: the
+ * unused part of a reservation returns to the allowance, spend and tokens are reported every
+ * {@value RedisStateStore#REPORT_MS} ms, and what a replica holds beyond its target (all of it
+ * after {@value AllowanceRules#IDLE_MS} ms idle) is given back. A replica that dies holding an
+ * allowance leaves it counted as committed until the period ends: at most 1 % of the limit per
+ * replica.
  *
  * <p>Token limits are checked against the token bucket's level as Redis last reported it, minus the
  * tokens settled here since that run was taken — also those settled while it was in flight, which
@@ -91,6 +93,9 @@ final class ConsumerAllowances {
 
     long requests;
     long budget;
+
+    /** This replica's admissions asked for this consumer, per second. */
+    final AllowanceRules.Rate rate = new AllowanceRules.Rate();
 
     /**
      * The lowest token bucket's level as Redis last said, minus the tokens settled here since the
@@ -219,9 +224,12 @@ final class ConsumerAllowances {
       return new Admission(Admission.Verdict.ADMITTED, null, 0, day, month);
     }
 
-    /** Requests to hold ({@link AllowanceRules#requestTarget}). */
+    /**
+     * Requests to hold ({@link AllowanceRules#requestTarget(long, long)} at the rate measured when
+     * the allowance last moved).
+     */
     long requestTarget() {
-      return AllowanceRules.requestTarget(minRequestCapacity);
+      return AllowanceRules.requestTarget(minRequestCapacity, rate.perSecond());
     }
 
     /**
@@ -242,7 +250,7 @@ final class ConsumerAllowances {
       long target =
           Math.min(
               Math.max(0, room) / AllowanceRules.SHARE_DIVISOR,
-              lastReserve * AllowanceRules.MAX_REQUESTS);
+              lastReserve * AllowanceRules.heldRequests(rate.perSecond()));
       return target >= lastReserve * MIN_RESERVES ? target : 0;
     }
   }
@@ -406,6 +414,7 @@ final class ConsumerAllowances {
         if (g.open.containsKey(call.reservationId())) {
           return Future.succeededFuture(g.admitted()); // admitting twice counts once
         }
+        g.rate.count();
         if (call.reserveNanoUsd() > 0) {
           g.lastReserve = call.reserveNanoUsd();
         }
@@ -664,6 +673,7 @@ final class ConsumerAllowances {
                   });
         }
         boolean idle = everything || AllowanceRules.idle(g.lastUsedNanos, now);
+        g.rate.update(now); // a replica that got quieter gives back what it no longer needs
         // A negative budget (a cost above its reservation) is charged in any case.
         long surplus =
             g.budget < 0 ? g.budget : AllowanceRules.spare(g.budget, g.budgetTarget(), idle);
@@ -709,6 +719,7 @@ final class ConsumerAllowances {
    */
   private Run start(Group g) {
     g.busy = true;
+    g.rate.update(store.clock().nanoTime());
     List<Waiting> batch = AllowanceRules.nextBatch(g.waiting);
     if (closing) {
       // Shutting down: decide the waiting requests, give everything back, take nothing.

@@ -3,6 +3,7 @@ package dev.switchboard.gateway.resilience;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.state.AllowanceRules;
 import dev.switchboard.gateway.state.RedisProcess;
 import dev.switchboard.gateway.state.RedisStateStore;
 import dev.switchboard.gateway.state.StoreUnavailableException;
@@ -323,6 +324,57 @@ class ClientRateAllowancesTest {
     assertThat(runs).as("the group is free: a new run").hasSize(2);
     runs.get(1).complete(answer(1, 1));
     assertThat(second.isComplete() && second.result().code() == 1).isTrue();
+  }
+
+  /**
+   * A busy replica holds about {@link AllowanceRules#HORIZON_MS} of its own admissions (at most
+   * {@link AllowanceRules#MAX_REQUESTS}) instead of {@link AllowanceRules#BASE_REQUESTS}, so it
+   * runs a script far less often; once it is quiet again its allowance shrinks back and the report
+   * gives back what it no longer needs. Runs answered by the test (no Redis), every request
+   * granted.
+   */
+  @Test
+  void aBusyReplicaHoldsMoreAndGivesItBackWhenItGetsQuiet() throws Exception {
+    long[] nanos = {1_000_000_000L}; // the gateway clock's nanoseconds, moved by the test
+    List<Long> wanted = new ArrayList<>();
+    List<Long> returned = new ArrayList<>();
+    ClientRateAllowances allowances =
+        new ClientRateAllowances(
+            (buckets, pairs, waiting, returnRequests, wantRequests, tokens) -> {
+              wanted.add(wantRequests);
+              returned.add(returnRequests);
+              int[] verdicts = new int[waiting];
+              java.util.Arrays.fill(verdicts, 1);
+              return Future.succeededFuture(answer(wantRequests, verdicts));
+            },
+            () -> nanos[0]);
+    List<String> buckets = List.of("b");
+    List<String> pairs = List.of("10000000", "r"); // 1 % is 100,000: the rate decides
+    int busy = 20_000; // one second at 20,000 requests a second
+    for (int i = 0; i < busy; i++) {
+      assertThat(allowances.admit("k", buckets, pairs).result().code()).isEqualTo(1);
+      nanos[0] += 50_000;
+    }
+    assertThat(wanted.get(0))
+        .as("first run: the base allowance")
+        .isEqualTo(AllowanceRules.BASE_REQUESTS);
+    assertThat(allowances.held())
+        .as("100 ms of 20,000 a second is 2,000: held up to the ceiling")
+        .isGreaterThan(AllowanceRules.BASE_REQUESTS)
+        .isLessThanOrEqualTo(AllowanceRules.MAX_REQUESTS);
+    // At 128 held a run starts every 64 requests (312 runs); here far fewer.
+    assertThat(wanted.size()).isLessThan(busy / 64 / 4);
+    // Quiet: 5 requests a second for two seconds, the report moving the allowance each time.
+    returned.clear();
+    for (int i = 0; i < 10; i++) {
+      nanos[0] += 200_000_000;
+      allowances.admit("k", buckets, pairs);
+      allowances.report(false);
+    }
+    assertThat(returned.stream().mapToLong(Long::longValue).sum())
+        .as("what a quiet replica no longer needs went back")
+        .isPositive();
+    assertThat(allowances.held()).isLessThanOrEqualTo(2 * AllowanceRules.BASE_REQUESTS);
   }
 
   private static Response answer(long granted, int... verdicts) {

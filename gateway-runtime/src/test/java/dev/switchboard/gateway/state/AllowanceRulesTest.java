@@ -11,11 +11,41 @@ import org.junit.jupiter.api.Test;
 class AllowanceRulesTest {
 
   @Test
-  void anAllowanceIsOnePercentOfTheSmallestRequestLimitAndAtMost128() {
+  void aQuietReplicasAllowanceIsOnePercentOfTheSmallestRequestLimitAndAtMost128() {
     assertThat(AllowanceRules.requestTarget(99)).isZero(); // tight: decided in Redis one by one
     assertThat(AllowanceRules.requestTarget(1_000)).isEqualTo(10);
     assertThat(AllowanceRules.requestTarget(1_000_000)).isEqualTo(128);
     assertThat(AllowanceRules.requestTarget(Long.MAX_VALUE)).isZero(); // no request limit
+  }
+
+  @Test
+  void aBusyReplicaHoldsAHundredMillisecondsOfItsOwnRateUpTo1024AndNeverOverOnePercent() {
+    assertThat(AllowanceRules.heldRequests(0)).isEqualTo(128);
+    assertThat(AllowanceRules.heldRequests(1_000)).isEqualTo(128); // 100 ms is 100: the base
+    assertThat(AllowanceRules.heldRequests(5_000)).isEqualTo(500);
+    assertThat(AllowanceRules.heldRequests(50_000)).isEqualTo(1_024);
+    assertThat(AllowanceRules.heldRequests(Long.MAX_VALUE)).isEqualTo(1_024);
+    assertThat(AllowanceRules.requestTarget(1_000_000, 5_000)).isEqualTo(500);
+    assertThat(AllowanceRules.requestTarget(20_000, 5_000)).isEqualTo(200); // 1 % bounds it
+    assertThat(AllowanceRules.requestTarget(99, 5_000)).isZero();
+    assertThat(AllowanceRules.requestTarget(Long.MAX_VALUE, 5_000)).isZero();
+  }
+
+  @Test
+  void aRateIsMeasuredOverAtLeastASpanAndSmoothedHalfAndHalf() {
+    AllowanceRules.Rate rate = new AllowanceRules.Rate();
+    assertThat(rate.update(0)).isZero(); // starts measuring
+    for (int i = 0; i < 1_000; i++) {
+      rate.count();
+    }
+    assertThat(rate.update(50_000_000)).as("half a span: not measured yet").isZero();
+    assertThat(rate.update(100_000_000)).isEqualTo(5_000); // 10,000 a second, smoothed with 0
+    for (int i = 0; i < 1_000; i++) {
+      rate.count();
+    }
+    assertThat(rate.update(200_000_000)).isEqualTo(7_500);
+    assertThat(rate.update(1_200_000_000)).as("a quiet second").isEqualTo(3_750);
+    assertThat(rate.perSecond()).isEqualTo(3_750);
   }
 
   @Test

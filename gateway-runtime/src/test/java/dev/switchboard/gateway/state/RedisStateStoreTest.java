@@ -1018,6 +1018,41 @@ class RedisStateStoreTest {
   }
 
   /**
+   * A busy consumer's allowance grows with the replica's admission rate ({@link
+   * AllowanceRules#HORIZON_MS} of it, at most {@link AllowanceRules#MAX_REQUESTS}), so most of its
+   * requests are admitted without a script run; all of it is still counted as taken in Redis.
+   */
+  @Test
+  void aBusyConsumerHoldsMoreThanTheBaseAllowance() throws Exception {
+    ManualClock own = new ManualClock();
+    RedisStateStore s = new RedisStateStore(vertx, own, redis.uri(), null, null, "busy:");
+    try {
+      for (int i = 0; i < 4_000; i++) {
+        AdmitCall c =
+            new AdmitCall(
+                "busy",
+                "b" + i,
+                List.of(new Limit(10_000_000, 0)),
+                own.currentTimeMillis(),
+                0,
+                "2026-05-01",
+                "2026-05",
+                -1,
+                -1);
+        assertThat(await(s.admit(c)).admitted()).isTrue();
+        if (i % 20 == 19) {
+          own.advance(1); // 20,000 requests a second of the gateway clock
+        }
+      }
+      assertThat(s.heldRequests())
+          .as("about 100 ms of 20,000 a second, not the base 128")
+          .isGreaterThan(AllowanceRules.BASE_REQUESTS);
+    } finally {
+      await(s.close());
+    }
+  }
+
+  /**
    * A consumer's allowance goes back to Redis once the consumer has been idle for {@link
    * AllowanceRules#IDLE_MS} ms of the gateway clock, and not before.
    */
