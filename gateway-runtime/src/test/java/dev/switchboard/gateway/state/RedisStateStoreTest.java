@@ -1027,6 +1027,7 @@ class RedisStateStoreTest {
     ManualClock own = new ManualClock();
     RedisStateStore s = new RedisStateStore(vertx, own, redis.uri(), null, null, "busy:");
     try {
+      long mostHeld = 0; // what is held at one moment depends on when each run's answer comes
       for (int i = 0; i < 4_000; i++) {
         AdmitCall c =
             new AdmitCall(
@@ -1040,11 +1041,12 @@ class RedisStateStoreTest {
                 -1,
                 -1);
         assertThat(await(s.admit(c)).admitted()).isTrue();
+        mostHeld = Math.max(mostHeld, s.heldRequests());
         if (i % 20 == 19) {
           own.advance(1); // 20,000 requests a second of the gateway clock
         }
       }
-      assertThat(s.heldRequests())
+      assertThat(mostHeld)
           .as("about 100 ms of 20,000 a second, not the base 128")
           .isGreaterThan(AllowanceRules.BASE_REQUESTS);
     } finally {
