@@ -25,6 +25,7 @@ public final class ConsumerSpendHandler {
   private final ConsumerAccess access;
   private final ConsumerLimiter limiter;
   private final GatewayClock clock;
+  private final BudgetPeriod.Days periods = new BudgetPeriod.Days();
 
   public ConsumerSpendHandler(ConsumerAccess access, ConsumerLimiter limiter, GatewayClock clock) {
     this.access = access;
@@ -38,7 +39,7 @@ public final class ConsumerSpendHandler {
    */
   public void handle(RoutingContext rc) {
     // The period admission counts in (ConsumerStage), from the same helper: never another day.
-    BudgetPeriod period = BudgetPeriod.at(clock.currentTimeMillis());
+    BudgetPeriod period = periods.at(clock.currentTimeMillis());
     String day = period.day();
     String month = period.month();
     List<ConsumerPolicy> consumers = access.directory().consumers();

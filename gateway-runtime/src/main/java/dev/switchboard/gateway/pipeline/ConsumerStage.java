@@ -53,6 +53,7 @@ public final class ConsumerStage implements Stage {
   private final ConsumerLimiter limiter;
   private final ConsumerMetrics metrics;
   private final GatewayClock clock;
+  private final BudgetPeriod.Days periods = new BudgetPeriod.Days();
 
   public ConsumerStage(ConsumerLimiter limiter, ConsumerMetrics metrics, GatewayClock clock) {
     this.limiter = limiter;
@@ -89,7 +90,7 @@ public final class ConsumerStage implements Stage {
       return true;
     }
     long now = clock.currentTimeMillis();
-    BudgetPeriod today = BudgetPeriod.at(now);
+    BudgetPeriod today = periods.at(now);
     long reserve =
         consumer.hasBudget()
             ? CostCeiling.nanoUsd(
@@ -150,7 +151,7 @@ public final class ConsumerStage implements Stage {
       return Future.succeededFuture();
     }
     long now = clock.currentTimeMillis();
-    BudgetPeriod today = BudgetPeriod.at(now);
+    BudgetPeriod today = periods.at(now);
     AdmitCall call =
         new AdmitCall(
             consumer.name(),

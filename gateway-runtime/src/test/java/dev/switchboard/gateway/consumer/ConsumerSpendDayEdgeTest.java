@@ -108,7 +108,7 @@ class ConsumerSpendDayEdgeTest {
                 HttpResponse.BodyHandlers.ofString());
     assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
     // $1,000 per million output tokens, 10 tokens: $0.01, counted on 2027-03-31.
-    BudgetPeriod admitted = BudgetPeriod.at(LAST_MS);
+    BudgetPeriod admitted = BudgetPeriod.of(LAST_MS);
     assertThat(admitted.day()).isEqualTo("2027-03-31");
     assertThat(admitted.month()).isEqualTo("2027-03");
     await()
