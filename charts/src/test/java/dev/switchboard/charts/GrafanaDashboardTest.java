@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.contract.SkipReason;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -165,11 +166,11 @@ class GrafanaDashboardTest {
 
   /**
    * The outcomes of {@code switchboard_upstream_attempts_total} that are no upstream call: a canary
-   * target the failover chain passed by (FailoverChain.skip's labels that AttemptAccounting.skipped
-   * counts as failed canary attempts, for the canary analysis).
+   * target the failover chain passed by, counted as a failed canary attempt for the canary analysis
+   * (the gateway's AttemptAccounting counts exactly these, from the same enumeration).
    */
   private static final Set<String> SKIP_OUTCOMES =
-      Set.of("circuit_open", "unhealthy", "cooling_down", "quota", "account_exhausted");
+      new TreeSet<>(SkipReason.canaryAttemptOutcomes());
 
   /**
    * "Upstream attempts per request" shows upstream calls: the canary skips counted among the

@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.metrics;
 
+import dev.switchboard.contract.SkipReason;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.resilience.FailoverChain;
 import dev.switchboard.gateway.routing.PlannedTarget;
@@ -35,22 +36,16 @@ public final class AttemptAccounting implements FailoverChain.AttemptObserver {
    * out is a canary request that failed, and is counted as its attempt with the skip's reason as
    * outcome (the analysis counts every outcome but success as an error): a canary that fails every
    * call opened its breaker and then showed a handful of attempts per window, under {@code
-   * minRequests}, so it was never judged and kept its share. Not counted: {@code bulkhead_full}
-   * (the gateway's own concurrency limit says how busy the provider is, not how the canary fares)
-   * and {@code credentials_rejected} (the rejection was counted on the attempt that got it).
-   * Stable's skips are left out: stable is never judged on its errors.
+   * minRequests}, so it was never judged and kept its share. Which skips count is {@link
+   * SkipReason#countsAsCanaryAttempt()}, the one list the chart's dashboard reads too. Stable's
+   * skips are left out: stable is never judged on its errors.
    */
   @Override
-  public void skipped(RequestContext ctx, PlannedTarget target, String reason) {
-    if (PlannedTarget.CANARY.equals(target.arm())
-        && !BULKHEAD_FULL.equals(reason)
-        && !CREDENTIALS_REJECTED.equals(reason)) {
-      metrics.skippedAttempt(ctx, target, reason);
+  public void skipped(RequestContext ctx, PlannedTarget target, SkipReason reason) {
+    if (reason.countsAsCanaryAttempt() && PlannedTarget.CANARY.equals(target.arm())) {
+      metrics.skippedAttempt(ctx, target, reason.wireName());
     }
   }
-
-  private static final String BULKHEAD_FULL = "bulkhead_full";
-  private static final String CREDENTIALS_REJECTED = "credentials_rejected";
 
   @Override
   public void streamCommitted(RequestContext ctx, PlannedTarget target) {

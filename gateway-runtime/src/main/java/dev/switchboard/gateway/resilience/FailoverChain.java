@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.resilience;
 
+import dev.switchboard.contract.SkipReason;
 import dev.switchboard.gateway.http.ApiException;
 import dev.switchboard.gateway.http.OpenAiError;
 import dev.switchboard.gateway.request.RequestContext;
@@ -85,11 +86,9 @@ public final class FailoverChain {
         RequestContext ctx, PlannedTarget target, UpstreamFailure failureOrNull) {}
 
     /**
-     * The chain passed a target by without calling it ({@code reason}: {@code unhealthy}, {@code
-     * circuit_open}, {@code cooling_down}, {@code quota}, {@code account_exhausted}, {@code
-     * bulkhead_full}, {@code credentials_rejected}). By default nothing: a skip is no attempt.
+     * The chain passed a target by without calling it. By default nothing: a skip is no attempt.
      */
-    default void skipped(RequestContext ctx, PlannedTarget target, String reason) {}
+    default void skipped(RequestContext ctx, PlannedTarget target, SkipReason reason) {}
   }
 
   private final AttemptObserver observer;
@@ -246,30 +245,34 @@ public final class FailoverChain {
       ProviderGuard guard = registry.guard(target.provider());
       CircuitBreaker breaker = registry.breaker(target, policy);
       if (rejectedProviders.contains(target.provider().name())) {
-        skip(target, "uses the key its provider just rejected", "credentials_rejected", false);
+        skip(
+            target,
+            "uses the key its provider just rejected",
+            SkipReason.CREDENTIALS_REJECTED,
+            false);
         return;
       }
       if (registry.accountHeldMs(target.provider().name()) > 0) {
         // Its provider's account answered that it has no credit: so would this target. Like
         // quota, the provider's own word, so never probed.
         accountHeld = true;
-        skip(target, "its provider's account is out of credit", "account_exhausted", true);
+        skip(target, "its provider's account is out of credit", SkipReason.ACCOUNT_EXHAUSTED, true);
         return;
       }
       // A probe (forced) goes past the health verdict and the breaker, which are the gateway's
       // own guesses; the provider's Retry-After and quota are its own word, and hold for probes.
       if (!forced && !guard.healthy()) {
-        skip(target, "unhealthy", "unhealthy", true);
+        skip(target, "unhealthy", SkipReason.UNHEALTHY, true);
         return;
       }
       if (!waitedOut && registry.coolingDown(target.id())) {
         heldBack(registry.coolDownRemainingMs(target.id()));
-        skip(target, "asked to wait (Retry-After)", "cooling_down", true);
+        skip(target, "asked to wait (Retry-After)", SkipReason.COOLING_DOWN, true);
         return;
       }
       boolean permitted = !forced;
       if (permitted && !breaker.tryAcquirePermission()) {
-        skip(target, "circuit breaker open", "circuit_open", true);
+        skip(target, "circuit breaker open", SkipReason.CIRCUIT_OPEN, true);
         return;
       }
       Future<Boolean> quota = guard.takeQuota();
@@ -293,7 +296,7 @@ public final class FailoverChain {
           breaker.releasePermission();
         }
         heldBack(guard.quotaWaitMs());
-        skip(target, "provider quota used up", "quota", true);
+        skip(target, "provider quota used up", SkipReason.QUOTA, true);
         return;
       }
       proceed(target, guard, breaker, permitted, true);
@@ -322,7 +325,7 @@ public final class FailoverChain {
               permitResult -> {
                 if (permitResult.failed()) {
                   release(breaker, recordBreaker, guard, quotaTaken);
-                  skip(target, "at its concurrency limit", "bulkhead_full", false);
+                  skip(target, "at its concurrency limit", SkipReason.BULKHEAD_FULL, false);
                   return;
                 }
                 if (attempts > 0 && !budget.tryRetry()) {
@@ -571,7 +574,7 @@ public final class FailoverChain {
       next();
     }
 
-    void skip(PlannedTarget target, String reason, String label, boolean unavailable) {
+    void skip(PlannedTarget target, String reason, SkipReason label, boolean unavailable) {
       skipped.add(target.id() + " " + reason);
       registry.recordSkip(target.id(), label);
       observer.skipped(ctx, target, label);
@@ -580,7 +583,7 @@ public final class FailoverChain {
       }
       if (!forced
           && probeIndex < 0
-          && ("unhealthy".equals(label) || "circuit_open".equals(label))) {
+          && (label == SkipReason.UNHEALTHY || label == SkipReason.CIRCUIT_OPEN)) {
         probeIndex = index;
       }
       if (forced) {

@@ -1,6 +1,7 @@
 package dev.switchboard.gateway.resilience;
 
 import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.contract.SkipReason;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.time.GatewayClock;
 import dev.switchboard.gateway.time.VertxClock;
@@ -329,12 +330,11 @@ public final class ResilienceRegistry {
 
   /**
    * Counts a target skipped without being called ({@code switchboard_resilience_skips{target,
-   * reason}}; reasons: unhealthy, cooling_down, circuit_open, quota, bulkhead_full,
-   * credentials_rejected, account_exhausted).
+   * reason}}, the reason's {@link SkipReason#wireName()}).
    */
-  public void recordSkip(String targetId, String reason) {
+  public void recordSkip(String targetId, SkipReason reason) {
     meters
-        .counter("switchboard_resilience_skips", "target", targetId, "reason", reason)
+        .counter("switchboard_resilience_skips", "target", targetId, "reason", reason.wireName())
         .increment();
   }
 
