@@ -56,6 +56,9 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,13 +76,16 @@ public final class SwitchboardOperator implements AutoCloseable {
   private final List<AutoCloseable> resources;
   private final int metricsPort;
   private final ModelRouteReconciler modelRoutes;
+  private final EventRecorder events;
 
   private SwitchboardOperator(
       Operator operator,
       List<AutoCloseable> resources,
       int metricsPort,
-      ModelRouteReconciler modelRoutes) {
+      ModelRouteReconciler modelRoutes,
+      EventRecorder events) {
     this.modelRoutes = modelRoutes;
+    this.events = events;
     this.operator = operator;
     this.resources = resources;
     this.metricsPort = metricsPort;
@@ -331,6 +337,32 @@ public final class SwitchboardOperator implements AutoCloseable {
 
     Conditions conditions = new Conditions(clock);
     EventRecorder events = new EventRecorder(client, clock);
+    // Repeats of an event counted in memory are written once their window is over: the window is
+    // on the operator's clock, the look on real time. Stopping writes what is left.
+    ScheduledExecutorService eventFlush =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "switchboard-event-flush");
+              t.setDaemon(true);
+              return t;
+            });
+    long flushMs = EventRecorder.FLUSH_EVERY.toMillis();
+    eventFlush.scheduleWithFixedDelay(
+        () -> {
+          try {
+            events.flushDue();
+          } catch (RuntimeException e) {
+            LOG.warn("could not write coalesced events: {}", e.toString());
+          }
+        },
+        flushMs,
+        flushMs,
+        TimeUnit.MILLISECONDS);
+    resources.add(
+        () -> {
+          eventFlush.shutdownNow();
+          events.flushAll();
+        });
     // This process's credential for the gateways' admin port (drift checks); its hash goes out
     // with the consumer table.
     OperatorCredential credential = OperatorCredential.generate();
@@ -416,7 +448,8 @@ public final class SwitchboardOperator implements AutoCloseable {
         settings.watchNamespaces().isEmpty() ? "all" : settings.watchNamespaces(),
         settings.leaderElection(),
         settings.serverSideApply());
-    return new SwitchboardOperator(operator, List.copyOf(resources), metricsPort, modelRoutes);
+    return new SwitchboardOperator(
+        operator, List.copyOf(resources), metricsPort, modelRoutes, events);
   }
 
   /**
@@ -452,6 +485,14 @@ public final class SwitchboardOperator implements AutoCloseable {
    */
   public RenderMemo renderMemo(String namespace) {
     return modelRoutes.renderMemo(namespace);
+  }
+
+  /**
+   * Writes the counts of repeated Events not written yet (coalesced within {@link
+   * EventRecorder#COALESCE_WINDOW}): tests, before they read a count.
+   */
+  public void flushEvents() {
+    events.flushAll();
   }
 
   /** The port of the operator's metrics endpoint, or -1 when it is not served. */

@@ -284,6 +284,7 @@ class UnknownFieldsScenarioTest {
     // The fields stay ignored without churn: one event, however often the policy is reconciled
     // (the operator's own status patches keep the unknown fields in the stored object).
     // (Counted: the recorder folds a repeat into the same Event.)
+    KUBE.operator().flushEvents();
     assertThat(events("standard"))
         .filteredOn(e -> "UnknownFields".equals(e.getReason()))
         .singleElement()
@@ -360,6 +361,7 @@ class UnknownFieldsScenarioTest {
               assertThat(row.keySha256()).containsExactly(KeyAges.sha256Hex("sk-search-skewed"));
               assertThat(row.budget().usdPerDay()).isEqualTo(5.0);
             });
+    KUBE.operator().flushEvents();
     assertThat(events("search"))
         .filteredOn(e -> "UnknownFields".equals(e.getReason()))
         .singleElement()

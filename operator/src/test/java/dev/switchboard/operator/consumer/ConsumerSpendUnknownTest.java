@@ -58,11 +58,12 @@ class ConsumerSpendUnknownTest {
   @Test
   void lastKnownSpendStaysAndTheConditionSaysSinceWhenItIsUnknown() {
     try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start()) {
+      EventRecorder events = new EventRecorder(api.client(), clock);
       ConsumerReconciler reconciler =
           new ConsumerReconciler(
               new ConsumerKeysPublisher(api.client()),
               new Conditions(clock),
-              new EventRecorder(api.client(), clock),
+              events,
               namespace -> reported.get(),
               clock,
               OperatorCredential.generate());
@@ -99,6 +100,7 @@ class ConsumerSpendUnknownTest {
       reported.set(Optional.of(Map.of("search", new ConsumerSpendSource.Spent(6.5, 6.5, true))));
       consumer = patched(reconciler.status(consumer, resolution));
       assertThat(budget(consumer).orElseThrow().getReason()).isEqualTo("DailyBudgetSpent");
+      events.flushAll();
       // One Event recorded once: a repeat would be folded into it (count 2), not added.
       assertThat(
               api.client().v1().events().inNamespace(NS).list().getItems().stream()

@@ -135,6 +135,7 @@ class ConsumerTableTooLargeScenarioTest {
             t ->
                 assertThat(t.consumers().stream().map(ConsumerTable.Consumer::name))
                     .doesNotContain("big-" + (big - 1)));
+    KUBE.operator().flushEvents();
     List<io.fabric8.kubernetes.api.model.Event> warnings =
         KUBE.client().v1().events().inNamespace(NS).list().getItems().stream()
             .filter(e -> "ConsumerTableTooLarge".equals(e.getReason()))

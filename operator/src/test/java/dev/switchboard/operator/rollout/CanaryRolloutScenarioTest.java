@@ -314,6 +314,7 @@ class CanaryRolloutScenarioTest {
             });
     assertThat(route().getStatus().getCanaryWeight()).isZero();
     assertThat(published().canary().weight()).isZero();
+    operator.flushEvents();
     assertThat(events())
         .filteredOn(e -> "SplitDisabledByPinTarget".equals(e.getReason()))
         .singleElement()

@@ -129,6 +129,7 @@ class ModelVersionChangedScenarioTest {
                   assertThat(r.getStatus().getObservedGeneration())
                       .isEqualTo(r.getMetadata().getGeneration());
                 });
+        operator.flushEvents();
         assertThat(client.v1().events().inNamespace(NS).list().getItems())
             .filteredOn(e -> "ModelVersionChanged".equals(e.getReason()))
             .singleElement()

@@ -180,6 +180,7 @@ class RuntimeStatusScenarioTest {
                   assertThat(pe.getStatus().getObservedGeneration())
                       .isEqualTo(pe.getMetadata().getGeneration());
                 });
+        operator.flushEvents();
         assertThat(credentialsRejectedEvents(client)).hasSize(1);
         Event event = credentialsRejectedEvents(client).get(0);
         // Recorded once, not folded repeats (the recorder counts a repeat into the same Event).
