@@ -47,6 +47,20 @@ public final class LexicalGuard {
   private static final Pattern COMMA_GROUPED = Pattern.compile("[1-9]\\d{0,2}(?:,\\d{3})+");
 
   /**
+   * Languages ({@code LanguageDetector}'s codes) whose writers group thousands with the comma, so
+   * that {@code 1,500} is 1500: English, and the Asian languages that write Latin digits so.
+   */
+  private static final Set<String> COMMA_GROUPS =
+      Set.of("en", "zh", "ja", "ko", "th", "he", "hi", "bn", "ta", "te", "ur");
+
+  /**
+   * Languages whose writers put the decimal comma, so that {@code 1,500} is 1.5 (three decimals, as
+   * scales and bottles print it). Not Spanish: Spain writes 1,5 and Mexico 1,500 for 1500.
+   */
+  private static final Set<String> DECIMAL_COMMA =
+      Set.of("fr", "de", "it", "nl", "pt", "ru", "uk", "el", "hy", "ka");
+
+  /**
    * A number grouped with no-break spaces (U+00A0, or the narrow U+202F that French and the SI
    * write): a lead of one to three digits, groups of exactly three, and an optional decimal part
    * after a comma or dot ({@code 10 000}, {@code 1 500,5}, {@code 1 234 567.89}). Not a part of a
@@ -620,7 +634,8 @@ public final class LexicalGuard {
       String lower = raw.toLowerCase(Locale.ROOT).replace("’", "'");
       String plain = lower.replace("'", "");
       if (NUMBER.matcher(raw).matches()) {
-        numbers.add(negative(text, m.start()) ? "-" + normaliseNumber(raw) : normaliseNumber(raw));
+        String number = normaliseNumber(raw, language);
+        numbers.add(negative(text, m.start()) ? "-" + number : number);
       } else if (NUMBER_WORDS.containsKey(plain)) {
         numbers.add(NUMBER_WORDS.get(plain));
       } else if (raw.chars().anyMatch(Character::isDigit)) {
@@ -679,7 +694,8 @@ public final class LexicalGuard {
         days.add(weekPart);
       }
       String relative =
-          relativePeriod(words, unit != null ? unit : weekPart != null ? weekPart : stem(plain));
+          relativePeriod(
+              words, unit != null ? unit : weekPart != null ? weekPart : stem(plain), language);
       if (relative != null) {
         days.add(relative);
       }
@@ -986,14 +1002,14 @@ public final class LexicalGuard {
    * is the period {@code period} and a {@link #RELATIVE} word stands right before it or before a
    * number before it; otherwise null.
    */
-  private static String relativePeriod(List<String> words, String period) {
+  private static String relativePeriod(List<String> words, String period, String language) {
     if (period == null || !PERIODS.contains(period)) {
       return null;
     }
     int before = words.size() - 2;
     String count = "";
     if (before >= 1 && isNumber(words.get(before))) {
-      count = " " + normaliseNumberWord(words.get(before));
+      count = " " + normaliseNumberWord(words.get(before), language);
       before--;
     }
     String relative = before >= 0 ? RELATIVE.get(words.get(before)) : null;
@@ -1004,9 +1020,9 @@ public final class LexicalGuard {
     return NUMBER.matcher(word).matches() || NUMBER_WORDS.containsKey(word);
   }
 
-  private static String normaliseNumberWord(String word) {
+  private static String normaliseNumberWord(String word, String language) {
     String n = NUMBER_WORDS.get(word);
-    return n != null ? n : normaliseNumber(word);
+    return n != null ? n : normaliseNumber(word, language);
   }
 
   /** A crude English stem: enough to match enable/enabled/enabling and their opposites. */
@@ -1024,15 +1040,18 @@ public final class LexicalGuard {
   /**
    * A number by its value where its writing says it: 5,000 and 5000 are one number; 3.50 and 3.5
    * too. With a dot and a comma, the last one is the decimal separator and the other groups
-   * thousands (1.500,5 = 1,500.5 = 1500.5). With commas only, a comma before exactly three digits
-   * groups thousands (1,500 = 1500) and any other is a decimal separator, as most of Europe writes
-   * it: "1,5 kg" is 1.5 kg, never 15 kg (the two questions embed at 0.95). With dots only, several
-   * group thousands (1.234.567); one is a decimal point, except before exactly three digits after
-   * one to three (1.500): 1500 in Europe, 1.5 in English, so it equals only itself. Anything else
-   * (versions, addresses, dates, misplaced groups) stays as written. Groups written with spaces are
-   * joined before ({@link #joinSpaceGroups}).
+   * thousands (1.500,5 = 1,500.5 = 1500.5). With commas only, several group thousands (1,234,567);
+   * one before exactly three digits after one to three (1,500) is read as the text's {@code
+   * language} writes it: 1500 in English ({@link #COMMA_GROUPS}), 1.5 in German ({@link
+   * #DECIMAL_COMMA}), only itself in a text whose language is neither or unknown; after a zero or
+   * four digits or more (0,750; 1234,567) and before other than three digits it is a decimal
+   * separator, as most of Europe writes it: "1,5 kg" is 1.5 kg, never 15 kg (the two questions
+   * embed at 0.95). With dots only, several group thousands (1.234.567); one is a decimal point,
+   * except before exactly three digits after one to three (1.500): 1500 in Europe, 1.5 in English,
+   * so it equals only itself. Anything else (versions, addresses, dates, misplaced groups) stays as
+   * written. Groups written with spaces are joined before ({@link #joinSpaceGroups}).
    */
-  private static String normaliseNumber(String raw) {
+  private static String normaliseNumber(String raw, String language) {
     int dot = raw.lastIndexOf('.');
     int comma = raw.lastIndexOf(',');
     if (dot >= 0 && comma >= 0) {
@@ -1043,6 +1062,19 @@ public final class LexicalGuard {
               ? COMMA_GROUPED.matcher(integer).matches()
               : DOT_GROUPED.matcher(integer).matches();
       return grouped ? decimal(integer.replaceAll("\\D", ""), raw.substring(decimal + 1)) : raw;
+    }
+    if (comma >= 0 && raw.indexOf(',') == comma && raw.length() - comma == 4) {
+      String integer = raw.substring(0, comma);
+      String fraction = raw.substring(comma + 1);
+      if (integer.length() > 3 || integer.charAt(0) == '0') {
+        return decimal(integer, fraction); // no convention groups there
+      }
+      if (language == null) {
+        return raw;
+      }
+      return COMMA_GROUPS.contains(language)
+          ? integer + fraction
+          : DECIMAL_COMMA.contains(language) ? decimal(integer, fraction) : raw;
     }
     if (comma >= 0) {
       String n = THOUSANDS.matcher(raw).replaceAll("");

@@ -215,10 +215,49 @@ class LexicalGuardTest {
         .isFalse();
     assertThat(compatible("Is 1,5 kg enough?", "Is 1.5 kg enough?")).isTrue();
     assertThat(compatible("Is 2,50 enough?", "Is 2.5 enough?")).isTrue();
-    // Exactly three digits after the comma group thousands, as before.
+    // In English, exactly three digits after the comma group thousands.
     assertThat(compatible("Is 1,500 enough?", "Is 1500 enough?")).isTrue();
     assertThat(compatible("Is 1,500 enough?", "Is 1.5 enough?")).isFalse();
     assertThat(compatible("Is 1,234,567.5 enough?", "Is 1234567.5 enough?")).isTrue();
+  }
+
+  @Test
+  void oneCommaBeforeThreeDigitsIsReadAsTheTextsLanguageWritesIt() {
+    // English (and Chinese, Japanese, Korean, Hindi, ...) group thousands with the comma.
+    assertThat(compatible("How far is 1,500 km in miles?", "How far is 1500 km in miles?"))
+        .isTrue();
+    assertThat(compatible("1,500元够吗？", "1500元够吗？")).isTrue();
+    // German, French, Italian, Dutch, Portuguese, Russian, ... write the decimal comma: 1,500 kg is
+    // 1.5 kg there (three decimals, as scales and bottles print it), never 1500 kg.
+    assertThat(
+            compatible(
+                "Sind 1,500 kg Mehl genug für zwei Brote?",
+                "Sind 1,5 kg Mehl genug für zwei Brote?"))
+        .isTrue();
+    assertThat(
+            compatible(
+                "Sind 1,500 kg Mehl genug für zwei Brote?",
+                "Sind 1500 kg Mehl genug für zwei Brote?"))
+        .isFalse();
+    assertThat(
+            compatible("Est-ce que 2,500 litres suffisent ?", "Est-ce que 2,5 litres suffisent ?"))
+        .isTrue();
+    // Spanish is written both ways (Spain 1,5; Mexico 1,500 = 1500), and a text whose language
+    // cannot be told says neither: the number equals only itself there.
+    assertThat(
+            compatible("¿Es 1,500 suficiente para el viaje?", "¿Es 1500 suficiente para el viaje?"))
+        .isFalse();
+    assertThat(
+            compatible("¿Es 1,500 suficiente para el viaje?", "¿Es 1,5 suficiente para el viaje?"))
+        .isFalse();
+    assertThat(compatible("1,500 + 250 = ?", "1500 + 250 = ?")).isFalse();
+    assertThat(compatible("1,500 + 250 = ?", "1.5 + 250 = ?")).isFalse();
+    assertThat(compatible("1,500 + 250 = ?", "1,500 + 250 = ?")).isTrue();
+    // No convention groups after a zero or after four digits: a decimal comma in any language.
+    assertThat(compatible("Is 0,750 l enough?", "Is 0.75 l enough?")).isTrue();
+    assertThat(compatible("Is 0,750 l enough?", "Is 750 l enough?")).isFalse();
+    assertThat(compatible("Is 1234,567 enough?", "Is 1234.567 enough?")).isTrue();
+    assertThat(compatible("Is 1234,567 enough?", "Is 1234567 enough?")).isFalse();
   }
 
   @Test
