@@ -18,16 +18,16 @@ import java.util.Set;
  *
  * <p>What Gemini cannot express is rewritten where the meaning survives and dropped otherwise:
  * {@code "type": ["string", "null"]} and an {@code anyOf} member {@code {"type": "null"}} become
- * {@code nullable}; {@code const} a one-value {@code enum}; {@code oneOf} {@code anyOf}; local
- * {@code $ref}s into {@code $defs}/{@code definitions} are inlined (a recursive reference is cut at
- * {@link #MAX_DEPTH} to a plain object, and every reference once the inlined schema has {@link
- * #MAX_NODES} nodes: a few hundred bytes of schema referring to itself from several places would
- * otherwise inline to billions of nodes, on the event loop); {@code additionalProperties}, {@code
- * $schema}, {@code examples}, {@code strict} and other keywords Gemini rejects are left out, and so
- * is a {@code format} the type does not take (the validation keywords among them, and the format,
- * named: {@link #toGemini(JsonNode, NestedDrops, String)}); an {@code enum} of integers, numbers or
- * booleans keeps its type and names its values in the description (Gemini takes an enum on a STRING
- * only).
+ * {@code nullable}; a {@code type} array of several types an {@code anyOf} with a member per type;
+ * {@code const} a one-value {@code enum}; {@code oneOf} {@code anyOf}; local {@code $ref}s into
+ * {@code $defs}/{@code definitions} are inlined (a recursive reference is cut at {@link #MAX_DEPTH}
+ * to a plain object, and every reference once the inlined schema has {@link #MAX_NODES} nodes: a
+ * few hundred bytes of schema referring to itself from several places would otherwise inline to
+ * billions of nodes, on the event loop); {@code additionalProperties}, {@code $schema}, {@code
+ * examples}, {@code strict} and other keywords Gemini rejects are left out, and so is a {@code
+ * format} the type does not take (the validation keywords among them, and the format, named: {@link
+ * #toGemini(JsonNode, NestedDrops, String)}); an {@code enum} of integers, numbers or booleans
+ * keeps its type and names its values in the description (Gemini takes an enum on a STRING only).
  *
  * <p>A schema {@link #expressible} finds an OBJECT without properties in (a free-form object, a
  * recursion cut) has no Schema form Gemini takes: the caller sends the JSON Schema instead.
@@ -196,6 +196,9 @@ final class GeminiSchemas {
     boolean nullable = false;
     ArrayNode enumValues = null;
     JsonNode type = node.get("type");
+    if (type != null && type.isArray() && severalTypes(type)) {
+      return anyOfTypes((ObjectNode) node, type, root, depth, walk);
+    }
     if (type != null && type.isArray()) {
       String single = null;
       for (JsonNode t : type) {
@@ -303,6 +306,103 @@ final class GeminiSchemas {
         && !FORMATS.getOrDefault(out.path("type").asText(""), Set.of()).contains(format)) {
       walk.drop("format", out.remove("format")); // Gemini answers 400 for any other of the type
     }
+    if (nullable) {
+      out.put("nullable", true);
+    }
+    return out;
+  }
+
+  /**
+   * The keywords that constrain only instances of one JSON type, by that type ({@code integer}
+   * under {@code number}): a member of {@link #anyOfTypes} leaves out those of the other types.
+   */
+  private static final Map<String, Set<String>> TYPE_KEYWORDS =
+      Map.of(
+          "object",
+          Set.of(
+              "properties",
+              "required",
+              "minProperties",
+              "maxProperties",
+              "propertyOrdering",
+              "additionalProperties",
+              "patternProperties",
+              "unevaluatedProperties",
+              "propertyNames",
+              "dependentRequired",
+              "dependentSchemas",
+              "dependencies"),
+          "array",
+          Set.of(
+              "items",
+              "minItems",
+              "maxItems",
+              "uniqueItems",
+              "contains",
+              "minContains",
+              "maxContains",
+              "prefixItems",
+              "additionalItems",
+              "unevaluatedItems"),
+          "string",
+          Set.of(
+              "minLength",
+              "maxLength",
+              "pattern",
+              "contentEncoding",
+              "contentMediaType",
+              "contentSchema"),
+          "number",
+          Set.of("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"));
+
+  /** Whether a {@code type} array names more than one type besides {@code null}. */
+  private static boolean severalTypes(JsonNode types) {
+    int named = 0;
+    for (JsonNode t : types) {
+      if (!"null".equals(t.asText()) && ++named > 1) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * A schema whose {@code type} array names several types ({@code ["string", "integer"]}) as
+   * Gemini's {@code anyOf}, one member per type (Gemini's {@code type} is one type): each member is
+   * the schema with that one type and without the keywords only another type takes ({@link
+   * #TYPE_KEYWORDS}); {@code description} and {@code title} once, beside the {@code anyOf}; {@code
+   * null} among the types makes it {@code nullable}.
+   */
+  private static ObjectNode anyOfTypes(
+      ObjectNode node, JsonNode types, JsonNode root, int depth, Walk walk) {
+    ObjectNode out = NODES.objectNode();
+    ArrayNode members = NODES.arrayNode();
+    boolean nullable = false;
+    for (JsonNode t : types) {
+      String name = t.asText();
+      if ("null".equals(name)) {
+        nullable = true;
+        continue;
+      }
+      ObjectNode single = NODES.objectNode().setAll(node); // shallow: convert reads, never writes
+      single.put("type", name);
+      single.remove("description");
+      single.remove("title");
+      String own = "integer".equals(name) ? "number" : name;
+      for (Map.Entry<String, Set<String>> keywords : TYPE_KEYWORDS.entrySet()) {
+        if (!keywords.getKey().equals(own)) {
+          single.remove(keywords.getValue());
+        }
+      }
+      members.add(convert(single, root, depth + 1, walk));
+    }
+    for (String annotation : new String[] {"title", "description"}) {
+      JsonNode value = node.get(annotation);
+      if (value != null && value.isTextual()) {
+        out.set(annotation, value);
+      }
+    }
+    out.set("anyOf", members);
     if (nullable) {
       out.put("nullable", true);
     }

@@ -81,6 +81,44 @@ class GeminiSchemasTest {
     assertThat(when.path("description").asText()).isEqualTo("the day it happened");
   }
 
+  /**
+   * A {@code type} array of several types keeps them all, as an {@code anyOf} with a member per
+   * type (Gemini's {@code type} is one type; the first alone would narrow the schema): each member
+   * with the keywords of its own type only, the description once, {@code null} as {@code nullable}.
+   */
+  @Test
+  void aTypeArrayOfSeveralTypesBecomesAnyOfEveryType() throws Exception {
+    ObjectNode converted =
+        GeminiSchemas.toGemini(
+            json(
+                """
+                {"type": "object", "properties": {
+                  "id": {"type": ["string", "integer", "null"], "description": "the key",
+                         "maxLength": 8, "minimum": 1},
+                  "tags": {"type": ["string", "array"], "items": {"type": "string"}}},
+                 "required": ["id"]}
+                """));
+
+    JsonNode id = converted.path("properties").path("id");
+    assertThat(id.has("type")).isFalse();
+    assertThat(id.path("description").asText()).isEqualTo("the key");
+    assertThat(id.path("nullable").asBoolean()).isTrue();
+    assertThat(id.path("anyOf"))
+        .containsExactly(
+            json("{\"type\": \"STRING\", \"maxLength\": 8}"),
+            json("{\"type\": \"INTEGER\", \"minimum\": 1}"));
+    assertThat(converted.path("properties").path("tags").path("anyOf"))
+        .containsExactly(
+            json("{\"type\": \"STRING\"}"),
+            json("{\"type\": \"ARRAY\", \"items\": {\"type\": \"STRING\"}}"));
+    assertThat(converted.path("required")).containsExactly(json("\"id\""));
+    assertThat(GeminiSchemas.expressible(converted)).isTrue();
+
+    // One type besides null stays that type, nullable.
+    assertThat(GeminiSchemas.toGemini(json("{\"type\": [\"string\", \"null\"]}")))
+        .isEqualTo(json("{\"type\": \"STRING\", \"nullable\": true}"));
+  }
+
   @Test
   void formatsGeminiDoesNotTakeAreLeftOutAndTheOthersKept() throws Exception {
     ObjectNode converted =
