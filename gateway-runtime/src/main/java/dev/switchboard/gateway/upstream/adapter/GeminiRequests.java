@@ -76,7 +76,8 @@ final class GeminiRequests {
    * The {@code generateContent} body for a chat-completions request to {@code model}, noting in
    * {@code drops} what it leaves out inside the messages and tools: a participant's {@code name}
    * (Gemini's contents have none; a tool result's is its function's), a content part's {@code
-   * cache_control}, an assistant message's deprecated {@code function_call} and a function tool's
+   * cache_control}, an assistant message's deprecated {@code function_call}, its {@code refusal}
+   * and {@code audio} and a refusal part ({@link NestedDrops#contentPart}), and a function tool's
    * {@code strict: true}.
    */
   static ObjectNode chat(ObjectNode chat, String model, NestedDrops drops) {
@@ -105,6 +106,9 @@ final class GeminiRequests {
         }
         case "assistant" -> {
           drops.note(message, "function_call", NestedDrops.MESSAGE_FUNCTION_CALL);
+          // A model turn is text and calls: an earlier refusal or audio answer has no place.
+          drops.note(message, "refusal", NestedDrops.MESSAGE_REFUSAL);
+          drops.note(message, "audio", NestedDrops.MESSAGE_AUDIO);
           ObjectNode content = contents.addObject().put("role", "model");
           ArrayNode parts = content.putArray("parts");
           textParts(message.get("content"), parts, role, drops);
@@ -567,7 +571,9 @@ final class GeminiRequests {
         String type = part.path("type").asText("");
         if ("text".equals(type)) {
           text(part.path("text").asText(""), parts);
-        } else if (!"refusal".equals(type)) {
+        } else if ("refusal".equals(type)) {
+          drops.add(NestedDrops.contentPart(type)); // a refusal part: Gemini has no place for it
+        } else {
           throw new Unexpressible(
               "a '" + role + "' message may carry text parts only, not '" + type + "'");
         }

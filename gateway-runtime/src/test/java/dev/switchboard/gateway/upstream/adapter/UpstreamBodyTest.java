@@ -507,6 +507,44 @@ class UpstreamBodyTest {
   }
 
   /**
+   * Gemini's translation names what an assistant turn carries that a model turn has no place for,
+   * as Anthropic's does: its {@code refusal}, its {@code audio} and a refusal part. Null values ask
+   * for nothing.
+   */
+  @Test
+  void namesTheAssistantRefusalAndAudioGeminiLeavesOut() throws Exception {
+    PlannedTarget gemini = target("gemini", "gemini-2.5-flash");
+    ObjectNode body =
+        (ObjectNode)
+            JSON.readTree(
+                "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},"
+                    + "{\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"a\"},"
+                    + "{\"type\":\"refusal\",\"refusal\":\"no\"}],\"refusal\":\"no\","
+                    + "\"audio\":{\"id\":\"audio_1\"}},{\"role\":\"user\",\"content\":\"please\"}]}");
+
+    UpstreamAdapter.EncodedRequest encoded =
+        new GeminiAdapter().encode(body, gemini, Operation.CHAT_COMPLETIONS, false);
+
+    assertThat(encoded.unhonoured())
+        .containsExactly("messages[].refusal", "messages[].audio", "messages[].content[].refusal");
+    JsonNode model = JSON.readTree(encoded.body().getBytes()).path("contents").get(1);
+    assertThat(model.path("role").asText()).isEqualTo("model");
+    assertThat(model.path("parts").toString()).isEqualTo("[{\"text\":\"a\"}]");
+
+    ObjectNode quiet =
+        (ObjectNode)
+            JSON.readTree(
+                "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},"
+                    + "{\"role\":\"assistant\",\"content\":\"yes\",\"refusal\":null,"
+                    + "\"audio\":null},{\"role\":\"user\",\"content\":\"ok\"}]}");
+    assertThat(
+            new GeminiAdapter()
+                .encode(quiet, gemini, Operation.CHAT_COMPLETIONS, false)
+                .unhonoured())
+        .isSameAs(UpstreamAdapter.EncodedRequest.NONE);
+  }
+
+  /**
    * The JSON Schema keywords Gemini's Schema has no place for are named once per keyword, where the
    * schema is ({@code tools[].function.parameters.*}, {@code
    * response_format.json_schema.schema.*}), with a format the type does not take; a keyword with
