@@ -14,17 +14,19 @@ import java.util.Set;
 
 /**
  * Translates a Responses API request into the internal chat-completions form, for targets that only
- * speak chat completions: {@code instructions} and {@code input} (text, images, {@code
- * function_call} and {@code function_call_output} items) become {@code messages}; function tools,
- * {@code tool_choice}, {@code text.format} (json_schema, json_object), {@code text.verbosity},
- * {@code reasoning.effort}, {@code max_output_tokens}, sampling (the gateway's {@code seed} too),
- * what both APIs share ({@code service_tier}, {@code safety_identifier}, {@code prompt_cache_*})
- * and streaming (with usage) carry over; a {@code reasoning} item that is the gateway's carrier of
- * a Gemini thought signature ({@link ThoughtCarrier}) gives the {@code function_call} after it its
- * signature, for Gemini targets only ({@link ThoughtSignedChat}). What chat completions cannot
- * express is {@link #problem named} instead, so the request is kept to targets that speak the
- * Responses API; what it has no place for but a bridged answer can do without ({@code metadata},
- * {@code include}, ...) is left out and {@link #leftOut named} in the answer.
+ * speak chat completions: {@code instructions} and {@code input} (text, images, files by their
+ * data, audio, {@code function_call} and {@code function_call_output} items) become {@code
+ * messages} (a system or assistant message's images, files and audio are named: chat carries them
+ * on user messages only); function tools, {@code tool_choice}, {@code text.format} (json_schema,
+ * json_object), {@code text.verbosity}, {@code reasoning.effort}, {@code max_output_tokens},
+ * sampling (the gateway's {@code seed} too), what both APIs share ({@code service_tier}, {@code
+ * safety_identifier}, {@code prompt_cache_*}) and streaming (with usage) carry over; a {@code
+ * reasoning} item that is the gateway's carrier of a Gemini thought signature ({@link
+ * ThoughtCarrier}) gives the {@code function_call} after it its signature, for Gemini targets only
+ * ({@link ThoughtSignedChat}). What chat completions cannot express is {@link #problem named}
+ * instead, so the request is kept to targets that speak the Responses API; what it has no place for
+ * but a bridged answer can do without ({@code metadata}, {@code include}, ...) is left out and
+ * {@link #leftOut named} in the answer.
  */
 final class ResponsesBridge {
 
@@ -44,8 +46,9 @@ final class ResponsesBridge {
 
   /**
    * Why {@code request} cannot be served through chat completions, or null when it can. Storage and
-   * follow-ups need the provider that keeps responses; hosted tools, file inputs, item references,
-   * prompts and background mode have no chat-completions equivalent.
+   * follow-ups need the provider that keeps responses; hosted tools, files by URL or id and images
+   * by id (another provider's Files API; chat's file part takes no URL), item references, prompts
+   * and background mode have no chat-completions equivalent.
    */
   static Problem problem(ObjectNode request) {
     if (textValue(request.get("previous_response_id")) != null) {
@@ -107,7 +110,18 @@ final class ResponsesBridge {
                       + " completions; send an 'image_url'.",
                   "input[" + i + "].content");
             }
+            boolean file = "input_file".equals(partType);
+            // A file id is the Files API's of the provider that stores it: not a chat-only
+            // target's (as an image's), and chat's file part takes no URL.
+            if (file && textValue(part.get("file_data")) == null) {
+              return new Problem(
+                  "Files by 'file_id' or 'file_url' cannot be sent to a target that only speaks"
+                      + " chat completions; send 'file_data'.",
+                  "input[" + i + "].content");
+            }
             if (!image
+                && !file
+                && !"input_audio".equals(partType)
                 && !"input_text".equals(partType)
                 && !"output_text".equals(partType)
                 && !"refusal".equals(partType)) {
@@ -275,7 +289,7 @@ final class ResponsesBridge {
         } else if (!"function_call".equals(type)) {
           signature = null;
         }
-        addItem(messages, item);
+        addItem(messages, item, drops);
       }
     }
     JsonNode tools = request.get("tools");
@@ -386,7 +400,7 @@ final class ResponsesBridge {
     return copy;
   }
 
-  private static void addItem(ArrayNode messages, JsonNode item) {
+  private static void addItem(ArrayNode messages, JsonNode item, NestedDrops drops) {
     switch (itemType(item)) {
       case "message" -> {
         String role = item.path("role").asText("user");
@@ -396,18 +410,41 @@ final class ResponsesBridge {
         JsonNode content = item.get("content");
         if (content == null || content.isTextual()) {
           message.put("content", content == null ? "" : content.asText());
-        } else if ("user".equals(chatRole) && hasImage(content)) {
+        } else if ("user".equals(chatRole) && hasMedia(content)) {
           ArrayNode parts = message.putArray("content");
           for (JsonNode part : content) {
-            if ("input_image".equals(part.path("type").asText())) {
-              ObjectNode url = parts.addObject().put("type", "image_url").putObject("image_url");
-              url.set("url", part.get("image_url"));
-              copy(part, url, "detail");
-            } else if (textValue(part.get("text")) != null) {
-              parts.addObject().put("type", "text").set("text", part.get("text"));
+            switch (part.path("type").asText()) {
+              case "input_image" -> {
+                ObjectNode url = parts.addObject().put("type", "image_url").putObject("image_url");
+                url.set("url", part.get("image_url"));
+                copy(part, url, "detail");
+              }
+              case "input_file" -> {
+                // Chat's file part: the same file_data (a data URL) and filename.
+                ObjectNode file = parts.addObject().put("type", "file").putObject("file");
+                copy(part, file, "file_data");
+                copy(part, file, "filename");
+              }
+              case "input_audio" ->
+                  parts
+                      .addObject()
+                      .put("type", "input_audio")
+                      .set("input_audio", part.get("input_audio"));
+              default -> {
+                if (textValue(part.get("text")) != null) {
+                  parts.addObject().put("type", "text").set("text", part.get("text"));
+                }
+              }
             }
           }
         } else {
+          // A chat system or assistant message carries text only: its media parts are named.
+          for (JsonNode part : content) {
+            String media = mediaDrop(part.path("type").asText());
+            if (media != null) {
+              drops.add(media);
+            }
+          }
           message.put("content", joinText(content));
         }
       }
@@ -449,13 +486,26 @@ final class ResponsesBridge {
     return messages.addObject().put("role", "assistant").putNull("content");
   }
 
-  private static boolean hasImage(JsonNode parts) {
+  private static boolean hasMedia(JsonNode parts) {
     for (JsonNode part : parts) {
-      if ("input_image".equals(part.path("type").asText())) {
+      if (mediaDrop(part.path("type").asText()) != null) {
         return true;
       }
     }
     return false;
+  }
+
+  /**
+   * What names a media part ({@code input_image}, {@code input_file}, {@code input_audio}) a
+   * message left out: the chat form carries them on user messages only. Null for any other type.
+   */
+  private static String mediaDrop(String type) {
+    return switch (type) {
+      case "input_image" -> "input[].content[].input_image";
+      case "input_file" -> "input[].content[].input_file";
+      case "input_audio" -> "input[].content[].input_audio";
+      default -> null;
+    };
   }
 
   private static String joinText(JsonNode parts) {

@@ -83,6 +83,18 @@ class BridgeabilityTest {
             "openai",
             "{\"model\":\"x\",\"input\":\"hi\",\"store\":true}"),
         new Case(
+            "responses, file by its data",
+            responses,
+            "openai",
+            "{\"model\":\"x\",\"input\":[{\"role\":\"user\",\"content\":[{\"type\":"
+                + "\"input_file\",\"file_data\":\"data:application/pdf;base64,JVBERi0=\"}]}]}"),
+        new Case(
+            "responses, file by id",
+            responses,
+            "openai",
+            "{\"model\":\"x\",\"input\":[{\"role\":\"user\",\"content\":[{\"type\":"
+                + "\"input_file\",\"file_id\":\"file-abc\"}]}]}"),
+        new Case(
             "responses, hosted tool",
             responses,
             "openai",

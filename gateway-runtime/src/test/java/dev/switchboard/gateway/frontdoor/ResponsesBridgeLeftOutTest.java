@@ -146,6 +146,68 @@ class ResponsesBridgeLeftOutTest {
         .isSameAs(UpstreamAdapter.EncodedRequest.NONE);
   }
 
+  /**
+   * A user message's file (by its data) and audio are carried as chat's {@code file} and {@code
+   * input_audio} parts, not refused; a file by id or URL (chat has no place for either) keeps the
+   * request to the targets that speak the Responses API.
+   */
+  @Test
+  void carriesAUserMessagesFileAndAudioAsChatParts() throws Exception {
+    ObjectNode request =
+        request(
+            "{\"model\":\"m\",\"input\":[{\"role\":\"user\",\"content\":["
+                + "{\"type\":\"input_text\",\"text\":\"sum up\"},"
+                + "{\"type\":\"input_file\",\"filename\":\"a.pdf\","
+                + "\"file_data\":\"data:application/pdf;base64,JVBERi0=\"},"
+                + "{\"type\":\"input_audio\",\"input_audio\":{\"data\":\"UklGRg==\","
+                + "\"format\":\"wav\"}}]}]}");
+
+    ChatForm form = new ResponsesFrontDoor(null).toChat(request);
+
+    assertThat(form.bridgeable()).isTrue();
+    assertThat(form.leftOut()).isSameAs(UpstreamAdapter.EncodedRequest.NONE);
+    assertThat(form.chat().path("messages").get(0).path("content"))
+        .isEqualTo(
+            JSON.readTree(
+                "[{\"type\":\"text\",\"text\":\"sum up\"},"
+                    + "{\"type\":\"file\",\"file\":{\"file_data\":"
+                    + "\"data:application/pdf;base64,JVBERi0=\",\"filename\":\"a.pdf\"}},"
+                    + "{\"type\":\"input_audio\",\"input_audio\":{\"data\":\"UklGRg==\","
+                    + "\"format\":\"wav\"}}]"));
+
+    for (String byReference :
+        new String[] {"\"file_id\":\"file-abc\"", "\"file_url\":\"https://x/a.pdf\""}) {
+      ResponsesBridge.Problem problem =
+          ResponsesBridge.problem(
+              request(
+                  "{\"model\":\"m\",\"input\":[{\"role\":\"user\",\"content\":["
+                      + "{\"type\":\"input_file\","
+                      + byReference
+                      + "}]}]}"));
+      assertThat(problem).as(byReference).isNotNull();
+      assertThat(problem.param()).isEqualTo("input[0].content");
+    }
+  }
+
+  /**
+   * A chat system or assistant message carries text only: the images, files and audio of a
+   * Responses system, developer or assistant message are left out and named, once per type.
+   */
+  @Test
+  void namesTheMediaOfAMessageChatCarriesAsTextOnly() throws Exception {
+    ObjectNode request =
+        request(
+            "{\"model\":\"m\",\"input\":[{\"role\":\"developer\",\"content\":["
+                + "{\"type\":\"input_text\",\"text\":\"rules\"},"
+                + "{\"type\":\"input_image\",\"image_url\":\"https://x/i.png\"}]},"
+                + "{\"role\":\"user\",\"content\":\"hi\"}]}");
+
+    ChatForm form = new ResponsesFrontDoor(null).toChat(request);
+
+    assertThat(form.leftOut()).containsExactly("input[].content[].input_image");
+    assertThat(form.chat().path("messages").get(0).path("content").asText()).isEqualTo("rules");
+  }
+
   /** A schema keyword an adapter leaves out is named where the Responses request holds it. */
   @Test
   void namesASchemaKeywordWhereTheResponsesRequestHoldsIt() {
