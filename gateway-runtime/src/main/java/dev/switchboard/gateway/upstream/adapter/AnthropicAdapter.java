@@ -113,12 +113,13 @@ public class AnthropicAdapter implements UpstreamAdapter {
       }
       return new EncodedRequest(withModel(body, model));
     }
-    List<String> unhonoured = AnthropicChatTranslation.leftOut(body);
+    AnthropicChatTranslation.Reasoning reasoning = AnthropicChatTranslation.reasoning(body, model);
+    List<String> unhonoured = AnthropicChatTranslation.leftOut(body, reasoning);
     if (AnthropicChatTranslation.clampsTemperature(body)) {
       unhonoured = EncodedRequest.concat(unhonoured, TEMPERATURE);
     }
     NestedDrops nested = new NestedDrops();
-    Buffer sent = write(AnthropicChatTranslation.toMessagesRequest(body, model, nested));
+    Buffer sent = write(AnthropicChatTranslation.toMessagesRequest(body, model, nested, reasoning));
     return new EncodedRequest(sent, nested.after(unhonoured));
   }
 

@@ -9,8 +9,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.http.ApiException;
 import dev.switchboard.gateway.http.OpenAiError;
 import dev.switchboard.gateway.request.TokenUsage;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Chat completions ↔ Anthropic Messages, the adapter's direction: a chat request becomes a Messages
@@ -25,9 +29,10 @@ import java.util.Set;
  * stop}; {@code temperature} (above 1, Anthropic's maximum, sent as 1); {@code top_p}; {@code user}
  * → {@code metadata.user_id}. JSON output ({@code response_format}) is a forced tool named {@link
  * #JSON_TOOL} whose input comes back as the answer's text: it works on every Claude model, where
- * the native structured output is limited to recent ones. Every other field ({@code seed},
- * penalties, {@code logprobs}, {@code logit_bias}, {@code reasoning_effort}, {@code service_tier},
- * ...) has no Messages equivalent and is left out, and named ({@link #leftOut}); {@code n > 1} is
+ * the native structured output is limited to recent ones; {@code reasoning_effort} → extended
+ * thinking, where the model and the rest of the request allow it ({@link #reasoning}). Every other
+ * field ({@code seed}, penalties, {@code logprobs}, {@code logit_bias}, {@code service_tier}, ...)
+ * has no Messages equivalent and is left out, and named ({@link #leftOut}); {@code n > 1} is
  * refused (400), since it cannot be honoured.
  */
 public final class AnthropicChatTranslation {
@@ -79,13 +84,171 @@ public final class AnthropicChatTranslation {
           "response_format",
           "n");
 
+  /** {@link #SENT} and {@code reasoning_effort}, for a request whose effort is carried. */
+  private static final Set<String> SENT_WITH_EFFORT = with(SENT, "reasoning_effort");
+
+  private static Set<String> with(Set<String> set, String more) {
+    Set<String> all = new HashSet<>(set);
+    all.add(more);
+    return Set.copyOf(all);
+  }
+
   /**
    * The fields of a chat request that its Messages request leaves out, in the request's order
-   * ({@code seed}, {@code logit_bias}, ...; JSON nulls ask nothing); {@link
-   * UpstreamAdapter.EncodedRequest#NONE} when none. {@link AnthropicAdapter#encode} reports them.
+   * ({@code seed}, {@code logit_bias}, ...; JSON nulls ask nothing), {@code reasoning_effort} when
+   * {@code reasoning} leaves it out; {@link UpstreamAdapter.EncodedRequest#NONE} when none. {@link
+   * AnthropicAdapter#encode} reports them.
    */
-  static List<String> leftOut(ObjectNode chat) {
-    return UpstreamAdapter.EncodedRequest.leftOut(chat, SENT);
+  static List<String> leftOut(ObjectNode chat, Reasoning reasoning) {
+    return UpstreamAdapter.EncodedRequest.leftOut(
+        chat, reasoning.leftOut() ? SENT : SENT_WITH_EFFORT);
+  }
+
+  // ----------------------------------------------------------------------------- reasoning
+
+  /** The {@code reasoning_effort} values chat completions defines. */
+  private static final Set<String> EFFORTS =
+      Set.of("none", "minimal", "low", "medium", "high", "xhigh");
+
+  /** Anthropic's smallest thinking budget ("must be ≥1024 and less than max_tokens"). */
+  static final int MIN_THINKING_BUDGET = 1024;
+
+  /** Claude models before 3.7, which do not think: {@code thinking} is refused there. */
+  private static final Pattern UNTHINKING_MODEL =
+      Pattern.compile("claude-(?:instant|2|3-(?:5-)?(?:haiku|sonnet|opus))(?:[-@.]|$)");
+
+  /**
+   * A Claude model named by family then version ({@code claude-opus-4-6}, {@code
+   * claude-sonnet-4-5-20250929}, {@code claude-sonnet-4-20250514}: 4.0, the date is no minor).
+   */
+  private static final Pattern VERSIONED_MODEL =
+      Pattern.compile("claude-(?:opus|sonnet|haiku)-(\\d+)(?:-(\\d)(?=[-@]|$))?");
+
+  /**
+   * What a chat request's {@code reasoning_effort} becomes on an Anthropic model: nothing ({@link
+   * #NOTHING}: none asked, or {@code none}, since Claude thinks only when asked), extended thinking
+   * with a token budget ({@code thinking: {type: enabled, budget_tokens}}), or, on Claude 4.6 and
+   * later (where budgets are deprecated), adaptive thinking with {@code output_config.effort}; or
+   * left out and named ({@link #LEFT_OUT}).
+   *
+   * @param leftOut whether the effort is not carried (named in the answer)
+   * @param thinks whether {@code thinking} is sent
+   * @param budget the thinking budget, or with {@code effort} the room left for thinking when the
+   *     client named no {@code max_tokens}
+   * @param effort the {@code output_config.effort} sent, or null
+   */
+  record Reasoning(boolean leftOut, boolean thinks, int budget, String effort) {
+    static final Reasoning NOTHING = new Reasoning(false, false, 0, null);
+    static final Reasoning LEFT_OUT = new Reasoning(true, false, 0, null);
+  }
+
+  /**
+   * How {@code chat}'s {@code reasoning_effort} reaches {@code model}, as Google maps it for Gemini
+   * 2.5 ({@link GeminiRequests}): a budget of 1,024 tokens for minimal and low, 8,192 for medium,
+   * 24,576 for high and xhigh, lowered below a {@code max_tokens} the client named (which, as
+   * OpenAI's, counts the reasoning too), or on Claude 4.6 and later adaptive thinking with effort
+   * low (minimal, low), medium or high (high, xhigh). Anthropic refuses thinking beside a forced
+   * tool (the JSON answer of {@code response_format} is one), a {@code temperature} other than 1, a
+   * {@code top_p} below 0.95, or after an assistant turn with tool calls but no thinking block
+   * (what a chat history always is; {@link AnthropicAdapter#dropsThinking}): there, and on models
+   * before Claude 3.7 or below a {@code max_tokens} of 1,025, the effort is left out and named —
+   * except on Claude 4.6 and later, where {@code output_config.effort} alone is sent (it needs no
+   * thinking). Costs one field lookup when no effort is asked.
+   *
+   * @throws ApiException (400) for a value chat completions does not define
+   */
+  static Reasoning reasoning(ObjectNode chat, String model) {
+    JsonNode asked = chat.get("reasoning_effort");
+    if (asked == null || asked.isNull()) {
+      return Reasoning.NOTHING;
+    }
+    String effort = asked.asText("").toLowerCase(Locale.ROOT);
+    if (!EFFORTS.contains(effort)) {
+      throw bad(
+          "Unknown reasoning_effort '"
+              + asked.asText()
+              + "'; one of none, minimal, low, medium, high, xhigh.",
+          "reasoning_effort");
+    }
+    if ("none".equals(effort)) {
+      return Reasoning.NOTHING;
+    }
+    if (UNTHINKING_MODEL.matcher(model).find()) {
+      return Reasoning.LEFT_OUT;
+    }
+    int budget =
+        switch (effort) {
+          case "minimal", "low" -> MIN_THINKING_BUDGET;
+          case "medium" -> 8192;
+          default -> 24_576;
+        };
+    boolean fits = thinkingFits(chat);
+    if (adaptive(model)) {
+      String level =
+          switch (effort) {
+            case "minimal", "low" -> "low";
+            case "medium" -> "medium";
+            default -> "high";
+          };
+      return new Reasoning(false, fits, budget, level);
+    }
+    if (!fits) {
+      return Reasoning.LEFT_OUT;
+    }
+    JsonNode max = maxTokens(chat);
+    if (max != null && max.canConvertToInt()) {
+      if (max.asInt() <= MIN_THINKING_BUDGET) {
+        return Reasoning.LEFT_OUT;
+      }
+      budget = Math.min(budget, max.asInt() - 1);
+    }
+    return new Reasoning(false, true, budget, null);
+  }
+
+  /** Claude 4.6 and later: adaptive thinking and {@code output_config.effort}. */
+  private static boolean adaptive(String model) {
+    Matcher m = VERSIONED_MODEL.matcher(model);
+    if (!m.find()) {
+      return false;
+    }
+    int major = Integer.parseInt(m.group(1));
+    int minor = m.group(2) == null ? 0 : Integer.parseInt(m.group(2));
+    return major > 4 || (major == 4 && minor >= 6);
+  }
+
+  /** Whether Anthropic takes {@code thinking} beside what else {@code chat} asks. */
+  private static boolean thinkingFits(ObjectNode chat) {
+    JsonNode choice = chat.get("tool_choice");
+    if (choice != null && (choice.isObject() || "required".equals(choice.asText()))) {
+      return false; // a forced tool
+    }
+    String format = chat.path("response_format").path("type").asText("text");
+    if (format.equals("json_schema") || format.equals("json_object")) {
+      return false; // the forced tool that carries the JSON answer
+    }
+    JsonNode temperature = chat.get("temperature");
+    if (temperature != null && temperature.isNumber() && temperature.doubleValue() < 1) {
+      return false; // above 1 it is sent as 1, which thinking takes
+    }
+    JsonNode topP = chat.get("top_p");
+    if (topP != null && topP.isNumber() && topP.doubleValue() < 0.95) {
+      return false;
+    }
+    JsonNode messages = chat.path("messages");
+    for (int i = messages.size() - 1; i >= 0; i--) {
+      JsonNode message = messages.get(i);
+      if ("assistant".equals(message.path("role").asText())) {
+        return message.path("tool_calls").isEmpty(); // no thinking block to start it
+      }
+    }
+    return true;
+  }
+
+  /** The client's {@code max_completion_tokens}, else its {@code max_tokens}, else null. */
+  private static JsonNode maxTokens(ObjectNode chat) {
+    return chat.hasNonNull("max_completion_tokens")
+        ? chat.get("max_completion_tokens")
+        : chat.get("max_tokens");
   }
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -103,7 +266,7 @@ public final class AnthropicChatTranslation {
    *     message)
    */
   public static ObjectNode toMessagesRequest(ObjectNode chat, String model) {
-    return toMessagesRequest(chat, model, new NestedDrops());
+    return toMessagesRequest(chat, model, new NestedDrops(), reasoning(chat, model));
   }
 
   /**
@@ -115,7 +278,8 @@ public final class AnthropicChatTranslation {
    * tool's {@code strict: true} and a JSON schema {@code response_format}'s (the forced tool that
    * carries the answer is not held to its schema).
    */
-  static ObjectNode toMessagesRequest(ObjectNode chat, String model, NestedDrops drops) {
+  static ObjectNode toMessagesRequest(
+      ObjectNode chat, String model, NestedDrops drops, Reasoning reasoning) {
     ObjectNode out = NODES.objectNode();
     out.put("model", model);
     if (chat.path("n").isNumber() && chat.path("n").asInt() > 1) {
@@ -146,11 +310,25 @@ public final class AnthropicChatTranslation {
       out.set("system", simplify(system));
     }
     out.set("messages", messages);
-    JsonNode max =
-        chat.hasNonNull("max_completion_tokens")
-            ? chat.get("max_completion_tokens")
-            : chat.get("max_tokens");
-    out.put("max_tokens", max != null && max.canConvertToInt() ? max.asInt() : DEFAULT_MAX_TOKENS);
+    JsonNode max = maxTokens(chat);
+    boolean limited = max != null && max.canConvertToInt();
+    out.put(
+        "max_tokens",
+        limited
+            ? max.asInt()
+            // Unlimited, a thinking model gets room to think beside the default answer length.
+            : DEFAULT_MAX_TOKENS + (reasoning.thinks() ? reasoning.budget() : 0));
+    if (reasoning.thinks()) {
+      ObjectNode thinking = out.putObject("thinking");
+      if (reasoning.effort() == null) {
+        thinking.put("type", "enabled").put("budget_tokens", reasoning.budget());
+      } else {
+        thinking.put("type", "adaptive");
+      }
+    }
+    if (reasoning.effort() != null) {
+      out.putObject("output_config").put("effort", reasoning.effort());
+    }
     if (clampsTemperature(chat)) {
       out.put("temperature", MAX_TEMPERATURE); // reported by AnthropicAdapter.encode
     } else {
