@@ -7,6 +7,7 @@ import dev.switchboard.mock.sse.SseParser;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -258,6 +259,41 @@ class AnthropicMockTest {
             "[{\"type\":\"thinking\",\"thinking\":\"t\",\"signature\":\"c2ln\"},"
                 + "{\"type\":\"tool_use\"");
     assertThat(post("/v1/messages", signed).statusCode()).isEqualTo(200);
+  }
+
+  /**
+   * Anthropic's other refusals of thinking: a budget below 1,024 or not below {@code max_tokens}, a
+   * forced tool and a temperature other than 1 (those two with adaptive thinking too).
+   */
+  @Test
+  void refusesThinkingBesideWhatItCannotGoWith() throws Exception {
+    String enabled =
+        "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":2048,\"thinking\":{\"type\":"
+            + "\"enabled\",\"budget_tokens\":1024},\"messages\":[{\"role\":\"user\","
+            + "\"content\":\"x\"}]%s}";
+    assertThat(post("/v1/messages", enabled.formatted("")).statusCode()).isEqualTo(200);
+    Map<String, String> refused =
+        Map.of(
+            enabled.replace("1024", "512").formatted(""),
+            "greater than or equal to 1024",
+            enabled.replace("2048", "1024").formatted(""),
+            "`max_tokens` must be greater than `thinking.budget_tokens`",
+            enabled.formatted(",\"temperature\":0.5"),
+            "`temperature` may only be set to 1",
+            enabled
+                .replace("\"enabled\",\"budget_tokens\":1024", "\"adaptive\"")
+                .formatted(
+                    ",\"tools\":[{\"name\":\"f\",\"input_schema\":{\"type\":\"object\"}}],"
+                        + "\"tool_choice\":{\"type\":\"any\"}"),
+            "tool_choice forces tool use");
+    for (Map.Entry<String, String> r : refused.entrySet()) {
+      HttpResponse<String> res = post("/v1/messages", r.getKey());
+      assertThat(res.statusCode()).as(r.getKey()).isEqualTo(400);
+      assertThat(new JsonObject(res.body()).getJsonObject("error").getString("message"))
+          .contains(r.getValue());
+    }
+    assertThat(post("/v1/messages", enabled.formatted(",\"temperature\":1")).statusCode())
+        .isEqualTo(200);
   }
 
   @Test

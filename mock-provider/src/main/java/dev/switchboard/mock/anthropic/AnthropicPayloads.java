@@ -286,15 +286,43 @@ public final class AnthropicPayloads {
   }
 
   /**
-   * Anthropic's refusal of a request with extended thinking on ({@code thinking.type: enabled})
-   * whose last assistant message holds a {@code tool_use} block but does not start with a {@code
-   * thinking} or {@code redacted_thinking} block (the tool loop's own thinking was not handed
-   * back), in its words; null when the request is fine. Adaptive thinking is not held to it.
+   * Anthropic's refusal of a request with thinking on, in its words; null when the request is fine.
+   * With thinking enabled or adaptive: a forced tool ({@code tool_choice} {@code any} or {@code
+   * tool}), a {@code temperature} other than 1. With thinking enabled: a {@code budget_tokens}
+   * below 1,024 or not below {@code max_tokens}, and a last assistant message that holds a {@code
+   * tool_use} block but does not start with a {@code thinking} or {@code redacted_thinking} block
+   * (the tool loop's own thinking was not handed back); adaptive thinking is not held to that one.
    */
   public static String thinkingProblem(JsonObject body) {
-    if (!(body.getValue("thinking") instanceof JsonObject thinking)
-        || !"enabled".equals(thinking.getValue("type"))
-        || !(body.getValue("messages") instanceof JsonArray messages)) {
+    if (!(body.getValue("thinking") instanceof JsonObject thinking)) {
+      return null;
+    }
+    Object type = thinking.getValue("type");
+    if (!"enabled".equals(type) && !"adaptive".equals(type)) {
+      return null;
+    }
+    if (body.getValue("tool_choice") instanceof JsonObject choice
+        && ("any".equals(choice.getValue("type")) || "tool".equals(choice.getValue("type")))) {
+      return "Thinking may not be enabled when tool_choice forces tool use.";
+    }
+    if (body.getValue("temperature") instanceof Number t && t.doubleValue() != 1) {
+      return "`temperature` may only be set to 1 when thinking is enabled or in adaptive mode."
+          + " Please consult our documentation at"
+          + " https://docs.claude.com/en/docs/build-with-claude/extended-thinking#feature-compatibility";
+    }
+    if (!"enabled".equals(type)) {
+      return null;
+    }
+    if (!(thinking.getValue("budget_tokens") instanceof Number budget)
+        || budget.intValue() < 1024) {
+      return "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024";
+    }
+    if (body.getValue("max_tokens") instanceof Number max && budget.intValue() >= max.intValue()) {
+      return "`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our"
+          + " documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
+          + "#max-tokens-and-context-window-size";
+    }
+    if (!(body.getValue("messages") instanceof JsonArray messages)) {
       return null;
     }
     for (int m = messages.size() - 1; m >= 0; m--) {
