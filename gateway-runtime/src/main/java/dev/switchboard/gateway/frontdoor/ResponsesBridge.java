@@ -8,6 +8,7 @@ import dev.switchboard.gateway.upstream.adapter.NestedDrops;
 import dev.switchboard.gateway.upstream.adapter.ThoughtSignedChat;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapter;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -19,14 +20,15 @@ import java.util.Set;
  * messages} (a system or assistant message's images, files and audio are named: chat carries them
  * on user messages only); function tools, {@code tool_choice}, {@code text.format} (json_schema,
  * json_object), {@code text.verbosity}, {@code reasoning.effort}, {@code max_output_tokens},
- * sampling (the gateway's {@code seed} too), what both APIs share ({@code service_tier}, {@code
- * safety_identifier}, {@code prompt_cache_*}) and streaming (with usage) carry over; a {@code
- * reasoning} item that is the gateway's carrier of a Gemini thought signature ({@link
- * ThoughtCarrier}) gives the {@code function_call} after it its signature, for Gemini targets only
- * ({@link ThoughtSignedChat}). What chat completions cannot express is {@link #problem named}
- * instead, so the request is kept to targets that speak the Responses API; what it has no place for
- * but a bridged answer can do without ({@code metadata}, {@code include}, ...) is left out and
- * {@link #leftOut named} in the answer.
+ * sampling (the gateway's {@code seed} too), the logprobs of a request not streamed ({@code
+ * include: ["message.output_text.logprobs"]}, {@code top_logprobs}), what both APIs share ({@code
+ * service_tier}, {@code safety_identifier}, {@code prompt_cache_*}) and streaming (with usage)
+ * carry over; a {@code reasoning} item that is the gateway's carrier of a Gemini thought signature
+ * ({@link ThoughtCarrier}) gives the {@code function_call} after it its signature, for Gemini
+ * targets only ({@link ThoughtSignedChat}). What chat completions cannot express is {@link #problem
+ * named} instead, so the request is kept to targets that speak the Responses API; what it has no
+ * place for but a bridged answer can do without ({@code metadata}, {@code include}, ...) is left
+ * out and {@link #leftOut named} in the answer.
  */
 final class ResponsesBridge {
 
@@ -162,6 +164,7 @@ final class ResponsesBridge {
   static String clientParam(String chatName) {
     return switch (chatName) {
       case "max_tokens" -> "max_output_tokens";
+      case "logprobs" -> "include"; // what asked for them: message.output_text.logprobs
       case "reasoning_effort" -> "reasoning.effort";
       case "response_format" -> "text.format";
       case "verbosity" -> "text.verbosity";
@@ -220,16 +223,21 @@ final class ResponsesBridge {
 
   /**
    * The client's fields that {@link #toChat} leaves out, in the client's names and the request's
-   * order: those chat completions has no place for ({@code include}, {@code max_tool_calls}, {@code
-   * top_logprobs}, ...; JSON nulls ask nothing), {@code metadata} (OpenAI's chat completions takes
-   * it only with {@code store: true}, which would keep a completion the client did not ask to
-   * keep), a {@code service_tier} chat completions does not know ({@code ultrafast}), {@code
-   * truncation: auto} (a chat target refuses an overlong request instead), {@code
-   * reasoning.summary} and {@code reasoning.generate_summary}. {@link
-   * UpstreamAdapter.EncodedRequest#NONE} when none.
+   * order: those chat completions has no place for ({@code include} but the logprobs of a request
+   * not streamed ({@link #carriesLogprobs}), {@code max_tool_calls}, {@code top_logprobs} without
+   * them, ...; JSON nulls ask nothing), {@code metadata} (OpenAI's chat completions takes it only
+   * with {@code store: true}, which would keep a completion the client did not ask to keep), a
+   * {@code service_tier} chat completions does not know ({@code ultrafast}), {@code truncation:
+   * auto} (a chat target refuses an overlong request instead), {@code reasoning.summary} and {@code
+   * reasoning.generate_summary}. {@link UpstreamAdapter.EncodedRequest#NONE} when none.
    */
   static List<String> leftOut(ObjectNode request) {
-    List<String> left = UpstreamAdapter.EncodedRequest.leftOut(request, BRIDGED_FIELDS);
+    List<String> left =
+        UpstreamAdapter.EncodedRequest.leftOut(
+            request,
+            !carriesLogprobs(request)
+                ? BRIDGED_FIELDS
+                : onlyLogprobs(request.get("include")) ? WITH_LOGPROBS : WITH_TOP_LOGPROBS);
     if ("auto".equals(textValue(request.get("truncation")))) {
       left = UpstreamAdapter.EncodedRequest.concat(left, List.of("truncation"));
     }
@@ -239,6 +247,49 @@ final class ResponsesBridge {
     }
     left = nested(request, "reasoning", "summary", left);
     return nested(request, "reasoning", "generate_summary", left);
+  }
+
+  /** What a Responses request's {@code include} names to get the output text's logprobs. */
+  static final String LOGPROBS_INCLUDE = "message.output_text.logprobs";
+
+  /** {@link #BRIDGED_FIELDS} and {@code top_logprobs}, when the logprobs are carried. */
+  private static final Set<String> WITH_TOP_LOGPROBS = with(BRIDGED_FIELDS, "top_logprobs");
+
+  /** And {@code include}, when all it asks for is the logprobs. */
+  private static final Set<String> WITH_LOGPROBS = with(WITH_TOP_LOGPROBS, "include");
+
+  private static Set<String> with(Set<String> set, String more) {
+    Set<String> all = new HashSet<>(set);
+    all.add(more);
+    return Set.copyOf(all);
+  }
+
+  /**
+   * Whether the chat form asks for logprobs: the client's {@code include} names {@link
+   * #LOGPROBS_INCLUDE} and the request is not streamed (a bridged answer carries them back into its
+   * {@code output_text} part, {@link ResponsesObjects#fromChat}; the bridged stream has no place
+   * for them yet, so a stream leaves them out and names {@code include}).
+   */
+  static boolean carriesLogprobs(ObjectNode request) {
+    JsonNode include = request.get("include");
+    if (include == null || !include.isArray() || request.path("stream").asBoolean(false)) {
+      return false;
+    }
+    for (JsonNode value : include) {
+      if (LOGPROBS_INCLUDE.equals(value.asText())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean onlyLogprobs(JsonNode include) {
+    for (JsonNode value : include) {
+      if (!LOGPROBS_INCLUDE.equals(value.asText())) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** {@code left} and {@code parent.child} when the client gave it (not null). */
@@ -342,6 +393,13 @@ final class ResponsesBridge {
     }
     if (request.get("max_output_tokens") != null && request.get("max_output_tokens").isNumber()) {
       chat.set("max_tokens", request.get("max_output_tokens"));
+    }
+    if (carriesLogprobs(request)) {
+      chat.put("logprobs", true);
+      JsonNode top = request.get("top_logprobs");
+      if (top != null && top.isNumber() && top.asInt() > 0) {
+        chat.set("top_logprobs", top);
+      }
     }
     copy(request, chat, "temperature");
     copy(request, chat, "top_p");

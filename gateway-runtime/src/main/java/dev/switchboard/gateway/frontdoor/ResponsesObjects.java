@@ -202,8 +202,9 @@ final class ResponsesObjects {
 
   /**
    * The Response for a chat-completion answer (the bridged JSON case): its first choice's text or
-   * refusal as one message item, its tool calls as {@code function_call} items (a signed Gemini
-   * call after its {@link #reasoningCarrier reasoning item}), the {@code service_tier} it reports.
+   * refusal as one message item (the text with the choice's token logprobs, when it has them), its
+   * tool calls as {@code function_call} items (a signed Gemini call after its {@link
+   * #reasoningCarrier reasoning item}), the {@code service_tier} it reports.
    */
   static ObjectNode fromChat(JsonNode chat, ObjectNode request, String id, long nowSeconds) {
     long created = chat.path("created").asLong(nowSeconds);
@@ -223,7 +224,14 @@ final class ResponsesObjects {
       ObjectNode item = message(newId("msg"), "completed");
       ArrayNode content = (ArrayNode) item.get("content");
       if (text != null && !text.isEmpty()) {
-        content.add(outputText(text));
+        ObjectNode part = outputText(text);
+        // Chat's token logprobs (what include: message.output_text.logprobs asked for) have the
+        // Responses shape: token, logprob, bytes, top_logprobs.
+        JsonNode logprobs = choice.path("logprobs").get("content");
+        if (logprobs != null && logprobs.isArray()) {
+          part.set("logprobs", logprobs);
+        }
+        content.add(part);
       }
       if (refusal != null) {
         content.add(refusal(refusal));

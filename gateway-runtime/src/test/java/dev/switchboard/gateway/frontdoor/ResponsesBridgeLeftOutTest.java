@@ -208,6 +208,53 @@ class ResponsesBridgeLeftOutTest {
     assertThat(form.chat().path("messages").get(0).path("content").asText()).isEqualTo("rules");
   }
 
+  /**
+   * {@code include: ["message.output_text.logprobs"]} with {@code top_logprobs} asks the chat form
+   * for {@code logprobs} and {@code top_logprobs}, and the bridged answer's output text carries the
+   * chat choice's token logprobs back; nothing is named. A stream (whose bridged events have no
+   * place for them yet) leaves both out and names them; another {@code include} value is named.
+   */
+  @Test
+  void carriesTheOutputTextsLogprobsThereAndBack() throws Exception {
+    ObjectNode request =
+        request(
+            "{\"model\":\"m\",\"input\":\"hi\",\"top_logprobs\":2,"
+                + "\"include\":[\"message.output_text.logprobs\"]}");
+
+    assertThat(ResponsesBridge.leftOut(request)).isSameAs(UpstreamAdapter.EncodedRequest.NONE);
+    ObjectNode chat = ResponsesBridge.toChat(request);
+    assertThat(chat.path("logprobs").asBoolean()).isTrue();
+    assertThat(chat.path("top_logprobs").asInt()).isEqualTo(2);
+    // An adapter that leaves chat's logprobs out names what the client asked with.
+    assertThat(ResponsesBridge.clientParam("logprobs")).isEqualTo("include");
+
+    String tokens =
+        "[{\"token\":\"Hi\",\"logprob\":-0.1,\"bytes\":[72,105],\"top_logprobs\":["
+            + "{\"token\":\"Hi\",\"logprob\":-0.1,\"bytes\":[72,105]},"
+            + "{\"token\":\"Hey\",\"logprob\":-2.5,\"bytes\":[72,101,121]}]}]";
+    ObjectNode response =
+        ResponsesObjects.fromChat(
+            JSON.readTree(
+                "{\"model\":\"m\",\"choices\":[{\"index\":0,\"message\":{\"role\":"
+                    + "\"assistant\",\"content\":\"Hi\"},\"logprobs\":{\"content\":"
+                    + tokens
+                    + "},\"finish_reason\":\"stop\"}]}"),
+            request,
+            "resp_1",
+            0);
+    assertThat(response.at("/output/0/content/0/logprobs")).isEqualTo(JSON.readTree(tokens));
+
+    ObjectNode streamed = request.deepCopy().put("stream", true);
+    assertThat(ResponsesBridge.leftOut(streamed)).containsExactly("top_logprobs", "include");
+    assertThat(ResponsesBridge.toChat(streamed).has("logprobs")).isFalse();
+
+    ObjectNode more =
+        request(
+            "{\"model\":\"m\",\"input\":\"hi\",\"top_logprobs\":2,\"include\":["
+                + "\"message.output_text.logprobs\",\"reasoning.encrypted_content\"]}");
+    assertThat(ResponsesBridge.leftOut(more)).containsExactly("include");
+  }
+
   /** A schema keyword an adapter leaves out is named where the Responses request holds it. */
   @Test
   void namesASchemaKeywordWhereTheResponsesRequestHoldsIt() {
