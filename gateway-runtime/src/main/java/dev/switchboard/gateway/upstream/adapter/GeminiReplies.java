@@ -107,9 +107,49 @@ final class GeminiReplies {
     if (calls != null) {
       message.set("tool_calls", calls);
     }
-    choice.putNull("logprobs");
+    choice.set("logprobs", logprobs(candidate.get("logprobsResult")));
     choice.put("finish_reason", finish);
     return choice;
+  }
+
+  /**
+   * A candidate's {@code logprobsResult} (what {@code responseLogprobs}, the chat {@code logprobs},
+   * asked for) as chat's choice {@code logprobs}: per decoding step the chosen token with its log
+   * probability, its UTF-8 bytes and the step's top candidates ({@code top_logprobs}, what chat's
+   * {@code top_logprobs} → Gemini's {@code logprobs} asked for; empty when none were asked); JSON
+   * null when the candidate has none. Costs a field lookup on an answer that asked for none.
+   */
+  private static JsonNode logprobs(JsonNode result) {
+    if (result == null || !result.path("chosenCandidates").isArray()) {
+      return NODES.nullNode();
+    }
+    ObjectNode logprobs = NODES.objectNode();
+    ArrayNode content = logprobs.putArray("content");
+    JsonNode top = result.path("topCandidates");
+    int step = 0;
+    for (JsonNode chosen : result.get("chosenCandidates")) {
+      ObjectNode token = tokenLogprob(chosen);
+      ArrayNode alternatives = token.putArray("top_logprobs");
+      for (JsonNode candidate : top.path(step).path("candidates")) {
+        alternatives.add(tokenLogprob(candidate));
+      }
+      content.add(token);
+      step++;
+    }
+    logprobs.putNull("refusal");
+    return logprobs;
+  }
+
+  /** One Gemini {@code LogprobsResult.Candidate} as chat's token, logprob and bytes. */
+  private static ObjectNode tokenLogprob(JsonNode candidate) {
+    String text = candidate.path("token").asText("");
+    ObjectNode token = NODES.objectNode().put("token", text);
+    token.put("logprob", candidate.path("logProbability").asDouble(0));
+    ArrayNode bytes = token.putArray("bytes");
+    for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
+      bytes.add(b & 0xff);
+    }
+    return token;
   }
 
   /**
