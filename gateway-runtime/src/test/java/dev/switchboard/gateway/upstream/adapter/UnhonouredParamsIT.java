@@ -217,7 +217,8 @@ class UnhonouredParamsIT {
 
   /**
    * A Responses request bridged through chat completions: what the bridge leaves out (metadata),
-   * then what the adapter leaves out of the chat form, in the client's names.
+   * then what the adapter leaves out of the chat form, in the client's names (its reasoning.effort
+   * is carried, as Anthropic's extended thinking).
    */
   @Test
   void aBridgedResponsesRequestNamesWhatTheBridgeAndTheAdapterLeftOut() throws Exception {
@@ -228,8 +229,9 @@ class UnhonouredParamsIT {
                 + "\"reasoning\":{\"effort\":\"low\"},\"seed\":3}");
 
     assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
-    assertThat(unhonoured(res)).isEqualTo("metadata, reasoning.effort, seed");
-    assertThat(loggedUnhonoured(res)).isEqualTo("metadata, reasoning.effort, seed");
+    assertThat(lastSent().getJsonObject("thinking").getInteger("budget_tokens")).isEqualTo(1024);
+    assertThat(unhonoured(res)).isEqualTo("metadata, seed");
+    assertThat(loggedUnhonoured(res)).isEqualTo("metadata, seed");
 
     res =
         gateway.post(
@@ -327,7 +329,7 @@ class UnhonouredParamsIT {
   @Test
   void aBridgedMessagesRequestNamesWhatChatCompletionsHasNoPlaceFor() throws Exception {
     String body =
-        "{\"model\":\"%s\",\"max_tokens\":16,\"top_k\":5,\"metadata\":{\"user_id\":\"u-1\"},"
+        "{\"model\":\"%s\",\"max_tokens\":2048,\"top_k\":5,\"metadata\":{\"user_id\":\"u-1\"},"
             + "\"thinking\":{\"type\":\"%s\",\"budget_tokens\":1024},"
             + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
 
