@@ -113,9 +113,8 @@ public final class AnthropicChatTranslation {
   /** Anthropic's smallest thinking budget ("must be ≥1024 and less than max_tokens"). */
   static final int MIN_THINKING_BUDGET = 1024;
 
-  /** Claude models before 3.7, which do not think: {@code thinking} is refused there. */
-  private static final Pattern UNTHINKING_MODEL =
-      Pattern.compile("claude-(?:instant|2|3-(?:5-)?(?:haiku|sonnet|opus))(?:[-@.]|$)");
+  /** Claude 3.7 Sonnet, the first model that thinks (named version first). */
+  private static final Pattern CLAUDE_37 = Pattern.compile("claude-3-7-sonnet(?:[-@]|$)");
 
   /**
    * A Claude model named by family then version ({@code claude-opus-4-6}, {@code
@@ -150,10 +149,11 @@ public final class AnthropicChatTranslation {
    * low (minimal, low), medium or high (high, xhigh). Anthropic refuses thinking beside a forced
    * tool (the JSON answer of {@code response_format} is one), a {@code temperature} other than 1, a
    * {@code top_p} below 0.95, or after an assistant turn with tool calls but no thinking block
-   * (what a chat history always is; {@link AnthropicAdapter#dropsThinking}): there, and on models
-   * before Claude 3.7 or below a {@code max_tokens} of 1,025, the effort is left out and named —
-   * except on Claude 4.6 and later, where {@code output_config.effort} alone is sent (it needs no
-   * thinking). Costs one field lookup when no effort is asked.
+   * (what a chat history always is; {@link AnthropicAdapter#dropsThinking}): there, on a model
+   * whose id names no version from Claude 3.7 on ({@link #generation}) and below a {@code
+   * max_tokens} of 1,025, the effort is left out and named — except on Claude 4.6 and later, where
+   * {@code output_config.effort} alone is sent (it needs no thinking). Costs one field lookup when
+   * no effort is asked.
    *
    * @throws ApiException (400) for a value chat completions does not define
    */
@@ -173,7 +173,8 @@ public final class AnthropicChatTranslation {
     if ("none".equals(effort)) {
       return Reasoning.NOTHING;
     }
-    if (UNTHINKING_MODEL.matcher(model).find()) {
+    Generation generation = generation(model);
+    if (generation == Generation.UNKNOWN) {
       return Reasoning.LEFT_OUT;
     }
     int budget =
@@ -183,7 +184,7 @@ public final class AnthropicChatTranslation {
           default -> 24_576;
         };
     boolean fits = thinkingFits(chat);
-    if (adaptive(model)) {
+    if (generation == Generation.ADAPTIVE) {
       String level =
           switch (effort) {
             case "minimal", "low" -> "low";
@@ -205,15 +206,35 @@ public final class AnthropicChatTranslation {
     return new Reasoning(false, true, budget, null);
   }
 
-  /** Claude 4.6 and later: adaptive thinking and {@code output_config.effort}. */
-  private static boolean adaptive(String model) {
+  /** How a Claude model thinks, as far as its id tells. */
+  private enum Generation {
+    /** Before 3.7 (no thinking), or an id that names no Claude version (an alias, ...). */
+    UNKNOWN,
+    /** Claude 3.7 and 4 to 4.5: {@code thinking} with {@code budget_tokens}. */
+    BUDGET,
+    /** Claude 4.6 and later: adaptive thinking and {@code output_config.effort}. */
+    ADAPTIVE
+  }
+
+  /**
+   * The generation {@code model} (the target's provider model id) names. An id that names no
+   * version it knows — a deployment alias, an older model — is not sent thinking: Claude before 3.7
+   * refuses it, and a request that worked without it would start failing.
+   */
+  private static Generation generation(String model) {
+    if (CLAUDE_37.matcher(model).find()) {
+      return Generation.BUDGET;
+    }
     Matcher m = VERSIONED_MODEL.matcher(model);
     if (!m.find()) {
-      return false;
+      return Generation.UNKNOWN;
     }
     int major = Integer.parseInt(m.group(1));
     int minor = m.group(2) == null ? 0 : Integer.parseInt(m.group(2));
-    return major > 4 || (major == 4 && minor >= 6);
+    if (major < 4) {
+      return Generation.UNKNOWN;
+    }
+    return major > 4 || minor >= 6 ? Generation.ADAPTIVE : Generation.BUDGET;
   }
 
   /** Whether Anthropic takes {@code thinking} beside what else {@code chat} asks. */

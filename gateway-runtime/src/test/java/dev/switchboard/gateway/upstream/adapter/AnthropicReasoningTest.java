@@ -98,9 +98,10 @@ class AnthropicReasoningTest {
   }
 
   /**
-   * Where Anthropic would refuse thinking — a model before 3.7, a temperature below 1, a forced
-   * tool, a tool loop's last turn (no thinking block to start it), a limit too small for the
-   * smallest budget — nothing is sent and the effort is named.
+   * Where Anthropic would refuse thinking — a model before 3.7 (or an id that names no version: it
+   * may be one), a temperature below 1, a forced tool, a tool loop's last turn (no thinking block
+   * to start it), a limit too small for the smallest budget — nothing is sent and the effort is
+   * named.
    */
   @Test
   void namesTheEffortWhereThinkingCannotBeSent() throws Exception {
@@ -112,6 +113,7 @@ class AnthropicReasoningTest {
     Map<String, String> cases =
         Map.of(
             "claude-3-5-sonnet-20241022", "\"reasoning_effort\":\"high\"",
+            "my-claude-alias", "\"reasoning_effort\":\"medium\"",
             "claude-sonnet-4-20250514", "\"reasoning_effort\":\"high\",\"temperature\":0.2",
             "claude-opus-4-1", "\"reasoning_effort\":\"low\",\"tool_choice\":\"required\"",
             "claude-haiku-4-5", "\"reasoning_effort\":\"low\",\"max_tokens\":1024");
