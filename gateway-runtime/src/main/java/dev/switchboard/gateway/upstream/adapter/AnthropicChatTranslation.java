@@ -22,18 +22,19 @@ import java.util.regex.Pattern;
  * golden transcripts and the round-trip property test can drive them without a server.
  *
  * <p>What maps: system and developer messages → top-level {@code system}; text and image parts
- * (data URLs → base64 sources, other URLs → url sources); assistant {@code tool_calls} → {@code
- * tool_use} blocks; {@code tool} messages → {@code tool_result} blocks of one user turn; tools,
- * {@code tool_choice} and {@code parallel_tool_calls}; {@code max_tokens}/{@code
- * max_completion_tokens} (defaulted to {@link #DEFAULT_MAX_TOKENS}, Anthropic requires it); {@code
- * stop}; {@code temperature} (above 1, Anthropic's maximum, sent as 1); {@code top_p}; {@code user}
- * → {@code metadata.user_id}. JSON output ({@code response_format}) is a forced tool named {@link
- * #JSON_TOOL} whose input comes back as the answer's text: it works on every Claude model, where
- * the native structured output is limited to recent ones; {@code reasoning_effort} → extended
- * thinking, where the model and the rest of the request allow it ({@link #reasoning}). Every other
- * field ({@code seed}, penalties, {@code logprobs}, {@code logit_bias}, {@code service_tier}, ...)
- * has no Messages equivalent and is left out, and named ({@link #leftOut}); {@code n > 1} is
- * refused (400), since it cannot be honoured.
+ * (data URLs → base64 sources, other URLs → url sources), file parts by their data → {@code
+ * document} blocks ({@link #document}); assistant {@code tool_calls} → {@code tool_use} blocks;
+ * {@code tool} messages → {@code tool_result} blocks of one user turn; tools, {@code tool_choice}
+ * and {@code parallel_tool_calls}; {@code max_tokens}/{@code max_completion_tokens} (defaulted to
+ * {@link #DEFAULT_MAX_TOKENS}, Anthropic requires it); {@code stop}; {@code temperature} (above 1,
+ * Anthropic's maximum, sent as 1); {@code top_p}; {@code user} → {@code metadata.user_id}. JSON
+ * output ({@code response_format}) is a forced tool named {@link #JSON_TOOL} whose input comes back
+ * as the answer's text: it works on every Claude model, where the native structured output is
+ * limited to recent ones; {@code reasoning_effort} → extended thinking, where the model and the
+ * rest of the request allow it ({@link #reasoning}). Every other field ({@code seed}, penalties,
+ * {@code logprobs}, {@code logit_bias}, {@code service_tier}, ...) has no Messages equivalent and
+ * is left out, and named ({@link #leftOut}); {@code n > 1} is refused (400), since it cannot be
+ * honoured.
  */
 public final class AnthropicChatTranslation {
 
@@ -518,10 +519,51 @@ public final class AnthropicChatTranslation {
       switch (type) {
         case "text" -> out.addObject().put("type", "text").put("text", part.path("text").asText());
         case "image_url" -> out.add(image(part.path("image_url").path("url").asText()));
+        case "file" -> out.add(document(part.path("file")));
         default -> throw bad("Unsupported content part '" + type + "' for Anthropic.", "messages");
       }
     }
     return out;
+  }
+
+  /**
+   * A chat {@code file} part (by its {@code file_data}) as a {@code document} block: a PDF — a
+   * {@code data:application/pdf;base64,} URL, or bare base64, which OpenAI reads as a PDF — as a
+   * base64 source (the data is not decoded), the {@code filename} as its {@code title}. A file by
+   * id (another provider's Files API) or of another type is a 400.
+   */
+  static ObjectNode document(JsonNode file) {
+    JsonNode data = file.get("file_data");
+    if (data == null || !data.isTextual()) {
+      throw bad(
+          "A file can be sent to an Anthropic target by its 'file_data' only, not by 'file_id'.",
+          "messages");
+    }
+    String value = data.asText();
+    String mediaType = "application/pdf";
+    String base64 = value;
+    if (value.startsWith("data:")) {
+      int semi = value.indexOf(";base64,");
+      if (semi < 0) {
+        throw bad("A file data URL must be base64-encoded.", "messages");
+      }
+      mediaType = value.substring(5, semi);
+      base64 = value.substring(semi + 8);
+    }
+    if (!"application/pdf".equals(mediaType)) {
+      throw bad("Anthropic targets take PDF files only, not '" + mediaType + "'.", "messages");
+    }
+    ObjectNode block = NODES.objectNode().put("type", "document");
+    block
+        .putObject("source")
+        .put("type", "base64")
+        .put("media_type", mediaType)
+        .put("data", base64);
+    JsonNode filename = file.get("filename");
+    if (filename != null && filename.isTextual()) {
+      block.put("title", filename.asText());
+    }
+    return block;
   }
 
   /** An image block: a data URL becomes a base64 source, any other URL a url source. */
