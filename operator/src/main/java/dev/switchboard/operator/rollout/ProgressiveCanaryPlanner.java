@@ -469,7 +469,7 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
     }
     // The last analysis stays visible after a promotion; a route without canaries has none.
     AnalysisStatus analysis =
-        RolloutDecision.STABLE.equals(current.phase()) ? current.analysis() : null;
+        RolloutDecision.STABLE.equals(current.phase()) ? finished(current.analysis()) : null;
     State stable =
         new State(
             RolloutDecision.STABLE,
@@ -494,7 +494,7 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
             null,
             null,
             null,
-            state.analysis(),
+            finished(state.analysis()),
             null);
     return new Outcome(desired, stable, null)
         .withTransition(
@@ -540,8 +540,25 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
         null,
         null,
         revision,
-        analysis,
+        finished(analysis),
         failedTargets);
+  }
+
+  /**
+   * The last analysis of a rollout that is over (promoted, rolled back, cancelled): its verdict and
+   * figures stay visible, its step's counts go ({@code stepCounts} says a step's analysis is under
+   * way, and none is). A copy: the status read may be the informer's cached object.
+   */
+  private static AnalysisStatus finished(AnalysisStatus analysis) {
+    if (analysis == null || analysis.getStepCounts() == null) {
+      return analysis;
+    }
+    AnalysisStatus last = new AnalysisStatus();
+    last.setLastRun(analysis.getLastRun());
+    last.setVerdict(analysis.getVerdict());
+    last.setCanary(analysis.getCanary());
+    last.setStable(analysis.getStable());
+    return last;
   }
 
   /**

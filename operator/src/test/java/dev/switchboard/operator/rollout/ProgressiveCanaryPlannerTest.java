@@ -14,9 +14,11 @@ import dev.switchboard.api.v1alpha1.ModelRouteStatus;
 import dev.switchboard.api.v1alpha1.RouteTarget;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.operator.render.RoutingTableRenderer;
+import dev.switchboard.operator.rollout.metrics.ArmCounters;
 import dev.switchboard.operator.rollout.metrics.ArmMetrics;
 import dev.switchboard.operator.rollout.metrics.CanaryQuery;
 import dev.switchboard.operator.rollout.metrics.CanaryWindow;
+import dev.switchboard.operator.rollout.metrics.StepSums;
 import dev.switchboard.operator.testing.MutableClock;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.time.Duration;
@@ -371,6 +373,75 @@ class ProgressiveCanaryPlannerTest {
         .extracting(RoutingTable.Target::model)
         .containsExactly("gpt-5");
     assertThat(metrics.collected).isEmpty();
+  }
+
+  /**
+   * {@code stepCounts} says a step's analysis is under way: a promoted or rolled-back canary keeps
+   * its last verdict and figures but not the counts (they used to stay in status for good).
+   */
+  @Test
+  void aRolloutThatIsOverKeepsItsLastFiguresButNoStepCounts() {
+    harness.changeTargets("gpt-5");
+    harness.reconcile();
+    clock.advance(INTERVAL);
+    metrics.answer(withStepSums(FakeMetricsSource.HEALTHY, 0));
+    harness.reconcile();
+    assertThat(harness.status.getAnalysis().getStepCounts()).isNotNull();
+    harness.annotate(ProgressiveCanaryPlanner.PROMOTE_ANNOTATION);
+    harness.reconcile();
+    assertThat(harness.status.getPhase()).isEqualTo("Stable");
+    assertThat(harness.status.getAnalysis().getVerdict()).isEqualTo("Pass");
+    assertThat(harness.status.getAnalysis().getCanary().getRequests()).isEqualTo(200);
+    assertThat(harness.status.getAnalysis().getStepCounts()).isNull();
+
+    // Rolled back by analysis.
+    harness.changeTargets("gpt-6");
+    harness.reconcile();
+    clock.advance(INTERVAL);
+    metrics.answer(
+        withStepSums(
+            new CanaryWindow(
+                arm(200, 60, 0.8, 100, 0), arm(800, 2, 0.8, 100, 0), Duration.ofSeconds(10)),
+            0));
+    harness.reconcile();
+    assertThat(harness.status.getPhase()).isEqualTo("RolledBack");
+    assertThat(harness.status.getAnalysis().getVerdict()).isEqualTo("Fail");
+    assertThat(harness.status.getAnalysis().getStepCounts()).isNull();
+
+    // Rolled back because the spec stopped rendering, from a status that still held counts.
+    harness.changeTargets("gpt-7");
+    harness.reconcile();
+    clock.advance(INTERVAL);
+    metrics.answer(withStepSums(FakeMetricsSource.HEALTHY, 0));
+    harness.reconcile();
+    assertThat(harness.status.getAnalysis().getStepCounts()).isNotNull();
+    harness.reconcileWithoutSpec("provider openai was deleted");
+    assertThat(harness.status.getPhase()).isEqualTo("RolledBack");
+    assertThat(harness.status.getAnalysis().getStepCounts()).isNull();
+  }
+
+  /** {@code window} with step sums for step {@code step} of the harness's current canary. */
+  private CanaryWindow withStepSums(CanaryWindow window, int step) {
+    return new CanaryWindow(
+        window.canary(),
+        window.stable(),
+        window.window(),
+        new StepSums(
+            harness.route.getMetadata().getGeneration(),
+            step,
+            clock.instant().minus(window.window()),
+            clock.instant(),
+            Map.of(
+                "canary",
+                new ArmCounters(
+                    window.canary().requests(),
+                    window.canary().errors(),
+                    Map.of(),
+                    Map.of(),
+                    0,
+                    0,
+                    0,
+                    0))));
   }
 
   @Test
