@@ -5,14 +5,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.contract.SkipReason;
+import java.io.File;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /** The Grafana dashboard parses and queries only metrics that Switchboard exports. */
@@ -238,6 +244,205 @@ class GrafanaDashboardTest {
       }
     }
     assertThat(panels).isOne();
+  }
+
+  /** The panels that show what clients sent and got, as opposed to upstream calls or spend. */
+  private static final List<String> CLIENT_PANELS =
+      List.of(
+          "Requests per second by route",
+          "Error ratio by route",
+          "Client-facing errors by class",
+          "Request duration p95 by route",
+          "Traffic by arm (stable / canary)");
+
+  /**
+   * A shadow canary's copies are requests, durations (and, failed, client-facing errors) of its
+   * canary arm, though they answer no client: every client panel reads those series only through
+   * the clause that drops a (route, provider, target_model, arm) with copies in the window (a
+   * shadow canary's arm answers no client, so all its requests are copies). Spend, tokens, the
+   * per-model speed panels and upstream errors keep them: copies are real upstream calls.
+   */
+  @Test
+  void clientPanelsReadRequestSeriesOnlyWithoutShadowCopies() throws IOException {
+    Pattern clientSeries =
+        Pattern.compile(
+            "(gen_ai_client_operation_duration_seconds_(?:count|bucket)|switchboard_errors_total)"
+                + "\\{");
+    Pattern withoutCopies =
+        Pattern.compile(
+            "\\(rate\\((gen_ai_client_operation_duration_seconds_(?:count|bucket)"
+                + "|switchboard_errors_total)\\{[^}]*}\\[\\$__rate_interval]\\) unless on \\(route,"
+                + " provider, target_model, arm\\) \\(rate\\(switchboard_shadow_copies_total\\{[^}]*}"
+                + "\\[\\$__rate_interval]\\) > 0\\)\\)");
+    for (String title : CLIENT_PANELS) {
+      JsonNode panel = panel(title);
+      for (JsonNode target : panel.path("targets")) {
+        String expr = target.path("expr").asText();
+        int reads = count(clientSeries.matcher(expr));
+        assertThat(count(withoutCopies.matcher(expr)))
+            .as("%s: every client series read without shadow copies: %s", title, expr)
+            .isEqualTo(reads);
+      }
+    }
+  }
+
+  /**
+   * The client panels evaluated by Prometheus's own engine ({@code promtool test rules}) over two
+   * routes: {@code split} (a split canary, whose arm answers clients, and a counter of copies left
+   * from an earlier shadow canary that no longer grows) and {@code mirror} (a shadow canary whose
+   * copies are 3 of its 5 requests a second, 1 of them failed and all slow). Skipped without
+   * promtool (the Debian {@code prometheus} package has it; {@code .ci/run} installs it).
+   */
+  @Test
+  void clientPanelsCountNoShadowCopyEvaluatedByPrometheus() throws Exception {
+    Optional<Path> promtool = onPath("promtool");
+    Assumptions.assumeTrue(promtool.isPresent(), "promtool is not installed: skipped");
+    StringBuilder yaml = new StringBuilder();
+    yaml.append("rule_files: []\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n")
+        .append("    input_series:\n");
+    String stable = "route=\"%s\",provider=\"openai\",target_model=\"gpt-4o\",arm=\"stable\"";
+    String canary = "route=\"%s\",provider=\"openai\",target_model=\"gpt-5\",arm=\"canary\"";
+    String split = "split";
+    String mirror = "mirror";
+    // split: stable 1/s answered + 0.1/s failed (timeout), canary 0.5/s answered; all fast.
+    series(yaml, DURATION_COUNT, stable, split, ",outcome=\"success\"", "0+60x10");
+    series(yaml, DURATION_COUNT, stable, split, ",outcome=\"error\"", "0+6x10");
+    series(yaml, DURATION_COUNT, canary, split, ",outcome=\"success\"", "0+30x10");
+    series(yaml, ERRORS, stable, split, ",error_class=\"timeout\"", "0+6x10");
+    series(yaml, COPIES, canary, split, "", "100x10");
+    fast(yaml, stable, split, "0+66x10");
+    fast(yaml, canary, split, "0+30x10");
+    // mirror: stable 2/s answered, fast; copies 2/s answered + 1/s failed, slow.
+    series(yaml, DURATION_COUNT, stable, mirror, ",outcome=\"success\"", "0+120x10");
+    series(yaml, DURATION_COUNT, canary, mirror, ",outcome=\"success\"", "0+120x10");
+    series(yaml, DURATION_COUNT, canary, mirror, ",outcome=\"error\"", "0+60x10");
+    series(yaml, ERRORS, canary, mirror, ",error_class=\"upstream_error\"", "0+60x10");
+    series(yaml, COPIES, canary, mirror, "", "0+180x10");
+    fast(yaml, stable, mirror, "0+120x10");
+    series(yaml, DURATION_BUCKET, canary, mirror, ",le=\"0.5\"", "0x10");
+    series(yaml, DURATION_BUCKET, canary, mirror, ",le=\"10\"", "0+180x10");
+    series(yaml, DURATION_BUCKET, canary, mirror, ",le=\"+Inf\"", "0+180x10");
+    yaml.append("    promql_expr_test:\n");
+    expect(
+        yaml, "Requests per second by route", 0, "{route=\"split\"}", 1.6, "{route=\"mirror\"}", 2);
+    // mirror's clients got no error: no ratio (with its copies it read 0.2).
+    expect(yaml, "Error ratio by route", 0, "{route=\"split\"}", 0.0625);
+    expect(yaml, "Client-facing errors by class", 0, "{error_class=\"timeout\"}", 0.1);
+    // Fast answers fill the first bucket: its p95 by linear interpolation is 0.475 s.
+    expect(
+        yaml,
+        "Request duration p95 by route",
+        0,
+        "{route=\"split\"}",
+        0.475,
+        "{route=\"mirror\"}",
+        0.475);
+    expect(
+        yaml,
+        "Traffic by arm (stable / canary)",
+        0,
+        "{route=\"split\",arm=\"stable\"}",
+        1.1,
+        "{route=\"split\",arm=\"canary\"}",
+        0.5,
+        "{route=\"mirror\",arm=\"stable\"}",
+        2);
+    expect(
+        yaml,
+        "Traffic by arm (stable / canary)",
+        1,
+        "{route=\"split\"}",
+        0,
+        "{route=\"mirror\"}",
+        3);
+    Path dir = Files.createTempDirectory("dashboard-promtool");
+    Path file = dir.resolve("client-panels.yml");
+    Files.writeString(file, yaml.toString());
+    Process run =
+        new ProcessBuilder(promtool.get().toString(), "test", "rules", file.toString())
+            .redirectErrorStream(true)
+            .start();
+    String output = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(run.exitValue()).as("promtool test rules:%n%s%n%s", output, yaml).isZero();
+    assertThat(panel("Traffic by arm (stable / canary)").path("targets"))
+        .as("the copies shown apart")
+        .hasSize(2);
+  }
+
+  private static final String DURATION_COUNT = "gen_ai_client_operation_duration_seconds_count";
+  private static final String DURATION_BUCKET = "gen_ai_client_operation_duration_seconds_bucket";
+  private static final String ERRORS = "switchboard_errors_total";
+  private static final String COPIES = "switchboard_shadow_copies_total";
+
+  private static void series(
+      StringBuilder yaml, String name, String labels, String route, String extra, String values) {
+    yaml.append("      - series: '")
+        .append(name)
+        .append('{')
+        .append(String.format(labels, route))
+        .append(extra)
+        .append(",instance=\"gw-1\"}'\n        values: '")
+        .append(values)
+        .append("'\n");
+  }
+
+  /** Every answer in the first bucket (le 0.5 s). */
+  private static void fast(StringBuilder yaml, String labels, String route, String values) {
+    for (String le : List.of("0.5", "10", "+Inf")) {
+      series(yaml, DURATION_BUCKET, labels, route, ",le=\"" + le + "\"", values);
+    }
+  }
+
+  /**
+   * The {@code target}-th query of the panel at 5 minutes, expecting label sets and values; one the
+   * panel lacks is expected to give nothing (so promtool still judges the others).
+   */
+  private static void expect(StringBuilder yaml, String title, int target, Object... samples)
+      throws IOException {
+    JsonNode query = panel(title).path("targets").path(target);
+    if (query.isMissingNode()) {
+      return;
+    }
+    String expr =
+        query.path("expr").asText().replace("$route", ".*").replace("$__rate_interval", "2m");
+    yaml.append("      - expr: '")
+        .append(expr.replace("'", "''"))
+        .append("'\n        eval_time: 5m\n        exp_samples:\n");
+    for (int i = 0; i < samples.length; i += 2) {
+      yaml.append("          - labels: '")
+          .append(samples[i])
+          .append("'\n            value: ")
+          .append(samples[i + 1])
+          .append('\n');
+    }
+  }
+
+  private static JsonNode panel(String title) throws IOException {
+    for (JsonNode p : JSON.readTree(dashboardText()).path("panels")) {
+      if (title.equals(p.path("title").asText())) {
+        return p;
+      }
+    }
+    throw new AssertionError("no panel " + title);
+  }
+
+  private static int count(Matcher m) {
+    int n = 0;
+    while (m.find()) {
+      n++;
+    }
+    return n;
+  }
+
+  private static Optional<Path> onPath(String tool) {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+      Path candidate = Path.of(dir, tool);
+      if (Files.isExecutable(candidate)) {
+        return Optional.of(candidate);
+      }
+    }
+    return Optional.empty();
   }
 
   @Test
