@@ -7,8 +7,9 @@ import java.time.Duration;
  * conditions (time of day, load, provider weather).
  *
  * @param window the length of the window the figures cover
- * @param sums the step's counters these figures come from, for the route's status to keep; null
- *     from a source that asks for its figures afresh every time (Prometheus)
+ * @param sums the step's counters these figures come from, for the route's status to keep; from a
+ *     source that asks for its figures afresh every time (Prometheus) only where the step's window
+ *     starts (no counters), or null
  */
 public record CanaryWindow(ArmMetrics canary, ArmMetrics stable, Duration window, StepSums sums) {
 

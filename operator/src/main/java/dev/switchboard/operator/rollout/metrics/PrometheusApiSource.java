@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * route's {@code spec.canary.metrics.scrapeInterval} or, unset, the longest {@code scrapeInterval}
  * of the Prometheus targets ({@code /api/v1/targets}) of the jobs that carry the route's series,
  * read again every {@link #SCRAPE_INTERVAL_REFRESH}. Once the step is that old, the range reaches
- * back to the step's start ({@link CanaryQuery#since()}), so the figures are the step's so far.
+ * back to the step's start ({@link CanaryQuery#since()}), so the figures are the step's so far; a
+ * paused stretch, which moves {@code since} on, does not move the window's start (the step's index
+ * tells it is the same step), so a resumed canary goes on with its step's window.
  *
  * <p>Series are selected by {@code route} and, when configured, by a namespace label that the
  * Prometheus scrape configuration adds (commonly {@code namespace}).
@@ -73,6 +75,12 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
   private final Clock clock;
   private final ConcurrentMap<String, ReadInterval> scrapeIntervals = new ConcurrentHashMap<>();
 
+  /** Per route: where its canary's current step's window starts (one entry a route). */
+  private final ConcurrentMap<String, StepStart> stepStarts = new ConcurrentHashMap<>();
+
+  /** The start of step {@code step} of canary revision {@code revision}. */
+  private record StepStart(long revision, int step, Instant at) {}
+
   /** A scrape interval read from Prometheus for one route, and when it was read. */
   private record ReadInterval(Duration interval, Instant readAt) {}
 
@@ -98,10 +106,18 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
     this.http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
   }
 
+  /** A new canary revision: its steps' windows start afresh. */
+  @Override
+  public void begin(CanaryQuery query) {
+    stepStarts.remove(query.namespace() + "/" + query.route());
+  }
+
   @Override
   public Optional<CanaryWindow> collect(CanaryQuery query) {
     Duration shortest = queryRange(query.interval(), scrapeInterval(query));
-    if (query.since() != null && clock.instant().minus(shortest).isBefore(query.since())) {
+    Instant now = clock.instant();
+    Instant start = stepStart(query);
+    if (start != null && now.minus(shortest).isBefore(start)) {
       // The range would reach back into the previous step, or the previous canary revision (the
       // series carry no revision): no complete window of this step yet.
       return Optional.empty();
@@ -109,12 +125,10 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
     // Everything since the step started (whole seconds, rounded down so that the range never
     // reaches back before it): a verdict rests on all the step saw, not on one range's requests.
     Duration window =
-        query.since() == null
+        start == null
             ? shortest
             : Duration.ofSeconds(
-                Math.max(
-                    shortest.toSeconds(),
-                    Duration.between(query.since(), clock.instant()).toSeconds()));
+                Math.max(shortest.toSeconds(), Duration.between(start, now).toSeconds()));
     String range = "[" + window.toSeconds() + "s]";
     String route = selector(query, "");
     // A client that hung up, or whose own deadline was shorter than the target's timeout, says
@@ -185,6 +199,12 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
                 + "))");
     Map<String, Double> refusals =
         byArm(query, "sum by (arm) (increase(" + ArmCounters.REFUSALS + route + range + "))");
+    // No counts to keep (Prometheus has them), only where the step's window starts, so that a
+    // restarted operator goes on from there too.
+    StepSums kept =
+        query.step() == null
+            ? null
+            : new StepSums(query.canaryRevision(), query.step(), start, now, Map.of());
     return Optional.of(
         new CanaryWindow(
             arm(
@@ -205,7 +225,40 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
                 answered,
                 tokensPerAnswer,
                 refusals),
-            window));
+            window,
+            kept));
+  }
+
+  /**
+   * Where the current step's window starts: the step's start as this source first saw it for the
+   * step (or as the route's status recorded it, after a restart), not the query's {@code since}
+   * once a paused stretch moved it on. A pause holds the canary at its step's weight, so the step's
+   * traffic before and during it is the step's: resuming goes on with the step's window, as the
+   * gateway source goes on with the step's sums. A step is told apart by its index and revision.
+   */
+  private Instant stepStart(CanaryQuery query) {
+    Instant since = query.since();
+    if (since == null || query.step() == null) {
+      return since;
+    }
+    StepSums carried = query.carried();
+    if (carried != null
+        && carried.isOf(query.canaryRevision(), query.step())
+        && carried.from().isBefore(since)) {
+      since = carried.from();
+    }
+    Instant candidate = since;
+    StepStart known =
+        stepStarts.merge(
+            query.namespace() + "/" + query.route(),
+            new StepStart(query.canaryRevision(), query.step(), candidate),
+            (old, seen) ->
+                old.revision() == seen.revision()
+                        && old.step() == seen.step()
+                        && old.at().isBefore(seen.at())
+                    ? old
+                    : seen);
+    return known.at();
   }
 
   /**

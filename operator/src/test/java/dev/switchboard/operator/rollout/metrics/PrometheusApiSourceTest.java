@@ -298,6 +298,57 @@ class PrometheusApiSourceTest {
     assertThat(rangeOfLastQuery()).isEqualTo("[215s]");
   }
 
+  /**
+   * A paused stretch moves the step's start on ({@code since}), but the step goes on: its window
+   * still starts where the step did (it used to start again at the moved start, dropping what the
+   * step saw before the pause, and gave no window at all until a whole range had passed after it),
+   * also for a restarted operator, from the start the route's status recorded. A new step, or a
+   * canary started again, starts a new window.
+   */
+  @Test
+  void aResumedStepGoesOnWithItsWindowInsteadOfStartingANewOne() {
+    gatewayJobSeries();
+    targets = Map.of("gateway", "30s");
+    Instant stepStart = Instant.parse("2026-01-01T00:00:00Z");
+    MutableClock clock = new MutableClock(stepStart.plus(Duration.ofMinutes(3)));
+    PrometheusApiSource source = new PrometheusApiSource(url(), "namespace", clock);
+    CanaryQuery step0 = QUERY.since(stepStart).atStep(0, null);
+    CanaryWindow before = source.collect(step0).orElseThrow();
+    assertThat(rangeOfLastQuery()).isEqualTo("[180s]");
+
+    // Paused from 3m to 5m: the planner moves the step's start on by those two minutes.
+    clock.advance(Duration.ofMinutes(2));
+    CanaryQuery resumed = QUERY.since(stepStart.plus(Duration.ofMinutes(2))).atStep(0, null);
+    assertThat(source.collect(resumed).orElseThrow().window()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(rangeOfLastQuery()).isEqualTo("[300s]");
+    // What status keeps of it: where the step's window starts, no counts.
+    assertThat(before.sums().from()).isEqualTo(stepStart);
+    assertThat(before.sums().step()).isZero();
+    assertThat(before.sums().arms()).isEmpty();
+
+    // A restarted operator has only the status: the window it recorded starts at the step's start.
+    PrometheusApiSource restarted = new PrometheusApiSource(url(), "namespace", clock);
+    StepSums recorded = new StepSums(2, 0, stepStart, clock.instant(), Map.of());
+    assertThat(restarted.collect(resumed.atStep(0, recorded)).orElseThrow().window())
+        .isEqualTo(Duration.ofMinutes(5));
+    assertThat(rangeOfLastQuery()).isEqualTo("[300s]");
+
+    // The next step starts its own window: none until a whole range of it has passed.
+    Instant step1Start = clock.instant();
+    clock.advance(Duration.ofMinutes(1));
+    assertThat(source.collect(QUERY.since(step1Start).atStep(1, recorded))).isEmpty();
+    clock.advance(Duration.ofMinutes(1));
+    source.collect(QUERY.since(step1Start).atStep(1, recorded)).orElseThrow();
+    assertThat(rangeOfLastQuery()).isEqualTo("[120s]");
+
+    // The canary started again (a retry of the same revision): its first step is a new one.
+    source.begin(QUERY);
+    Instant again = clock.instant();
+    clock.advance(Duration.ofMinutes(2));
+    source.collect(QUERY.since(again).atStep(0, null)).orElseThrow();
+    assertThat(rangeOfLastQuery()).isEqualTo("[120s]");
+  }
+
   @Test
   void theScrapeIntervalIsReadFromTheRouteJobsTargetsAndReadAgainAfterTheRefresh() {
     gatewayJobSeries();
