@@ -2,6 +2,7 @@ package dev.switchboard.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -28,6 +29,15 @@ public class StepCounts {
 
   @JsonPropertyDescription("Stable arm's counts.")
   private ArmCounts stable;
+
+  @JsonPropertyDescription(
+      "RFC 3339 time of the gateway replicas' counters in baselines: where the next window starts.")
+  private String baselineAt;
+
+  @JsonPropertyDescription(
+      "Each gateway replica's cumulative counters at baselineAt, by its /metrics URL (at most 16"
+          + " replicas; none with more), so that a restarted operator counts its first window.")
+  private Map<String, ReplicaCounts> baselines;
 
   public Long getRevision() {
     return revision;
@@ -77,6 +87,22 @@ public class StepCounts {
     this.stable = stable;
   }
 
+  public String getBaselineAt() {
+    return baselineAt;
+  }
+
+  public void setBaselineAt(String baselineAt) {
+    this.baselineAt = baselineAt;
+  }
+
+  public Map<String, ReplicaCounts> getBaselines() {
+    return baselines;
+  }
+
+  public void setBaselines(Map<String, ReplicaCounts> baselines) {
+    this.baselines = baselines;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof StepCounts that
@@ -85,12 +111,14 @@ public class StepCounts {
         && Objects.equals(from, that.from)
         && Objects.equals(to, that.to)
         && Objects.equals(canary, that.canary)
-        && Objects.equals(stable, that.stable);
+        && Objects.equals(stable, that.stable)
+        && Objects.equals(baselineAt, that.baselineAt)
+        && Objects.equals(baselines, that.baselines);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(revision, step, from, to, canary, stable);
+    return Objects.hash(revision, step, from, to, canary, stable, baselineAt, baselines);
   }
 
   @Override
@@ -107,6 +135,10 @@ public class StepCounts {
         + canary
         + ", stable="
         + stable
+        + ", baselineAt="
+        + baselineAt
+        + ", baselines="
+        + (baselines == null ? 0 : baselines.size())
         + "}";
   }
 }

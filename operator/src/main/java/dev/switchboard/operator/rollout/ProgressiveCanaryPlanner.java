@@ -8,10 +8,12 @@ import dev.switchboard.api.v1alpha1.CanarySpec;
 import dev.switchboard.api.v1alpha1.CanaryStep;
 import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.api.v1alpha1.ModelRouteStatus;
+import dev.switchboard.api.v1alpha1.StepCounts;
 import dev.switchboard.contract.CanaryMode;
 import dev.switchboard.contract.Durations;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.operator.rollout.metrics.ArmMetrics;
+import dev.switchboard.operator.rollout.metrics.Baselines;
 import dev.switchboard.operator.rollout.metrics.CanaryMetricsSource;
 import dev.switchboard.operator.rollout.metrics.CanaryQuery;
 import dev.switchboard.operator.rollout.metrics.CanaryWindow;
@@ -301,6 +303,16 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
               null,
               null);
       begin(query);
+      // The baseline the first window closes on, kept so that it counts after a restart too.
+      Optional<Baselines> baselines = metrics.baselines(query);
+      if (baselines.isPresent()) {
+        StepCounts counts = baselines.get().into(null);
+        if (counts != null) {
+          AnalysisStatus awaiting = new AnalysisStatus();
+          awaiting.setStepCounts(counts);
+          state = state.withAnalysis(awaiting);
+        }
+      }
       transition =
           new RolloutDecision.Transition(
               false,
@@ -347,20 +359,32 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
     // The step's sums as status recorded them: a restarted operator (or a new leader) goes on
     // from them, and an analysis without a window keeps them for the next.
     StepSums recorded = recordedSums(state, revision);
+    // And where the next window starts, whatever the step: a restarted operator closes its first
+    // window on them instead of only taking a baseline.
+    Baselines recordedBaselines = recordedBaselines(state);
+    CanaryQuery analysed =
+        query
+            .since(parseInstant(state.stepStartedAt(), null))
+            .atStep(state.currentStep(), recorded)
+            .withBaselines(recordedBaselines);
     try {
-      Optional<CanaryWindow> window =
-          metrics.collect(
-              query
-                  .since(parseInstant(state.stepStartedAt(), null))
-                  .atStep(state.currentStep(), recorded));
+      Optional<CanaryWindow> window = metrics.collect(analysed);
       result =
           window
               .map(w -> CanaryAnalyzer.judge(canary.getAnalysis(), w))
               .orElse(AnalysisResult.inconclusive());
-      analysis = analysisStatus(now, window, result, recorded);
+      analysis =
+          analysisStatus(
+              now, window, result, recorded, metrics.baselines(analysed).orElse(recordedBaselines));
     } catch (CanaryMetricsSource.MetricsUnavailableException e) {
       LOG.debug("canary metrics of {} unavailable: {}", query.route(), e.getMessage());
-      analysis = analysisStatus(now, Optional.empty(), AnalysisResult.inconclusive(), recorded);
+      analysis =
+          analysisStatus(
+              now,
+              Optional.empty(),
+              AnalysisResult.inconclusive(),
+              recorded,
+              metrics.baselines(analysed).orElse(recordedBaselines));
       State paused = state.withPhase(RolloutDecision.PAUSED).withAnalysis(analysis);
       RolloutDecision.Transition pausedTransition =
           RolloutDecision.PAUSED.equals(state.phase())
@@ -719,7 +743,11 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
   }
 
   private static AnalysisStatus analysisStatus(
-      Instant now, Optional<CanaryWindow> window, AnalysisResult result, StepSums recorded) {
+      Instant now,
+      Optional<CanaryWindow> window,
+      AnalysisResult result,
+      StepSums recorded,
+      Baselines baselines) {
     AnalysisStatus status = new AnalysisStatus();
     status.setLastRun(now.toString());
     status.setVerdict(result.verdict().wireName());
@@ -729,8 +757,16 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
           status.setStable(figures(w.stable()));
         });
     StepSums sums = window.map(CanaryWindow::sums).orElse(recorded);
-    status.setStepCounts(sums == null ? null : sums.toStatus());
+    StepCounts counts = sums == null ? null : sums.toStatus();
+    status.setStepCounts(baselines == null ? counts : baselines.into(counts));
     return status;
+  }
+
+  /** The replicas' counters where the next window starts, as the route's status holds them. */
+  private static Baselines recordedBaselines(State state) {
+    return state.analysis() == null
+        ? null
+        : Baselines.fromStatus(state.analysis().getStepCounts()).orElse(null);
   }
 
   /** The sums of the canary's current step that the route's status holds, null for none. */

@@ -267,9 +267,16 @@ public record ArmCounters(
     return floor == null ? 0 : floor.getValue();
   }
 
+  /**
+   * The difference of two cumulative histograms; a bound {@code before} lacks counts what its
+   * nearest bound below counts (a baseline kept sparse in status lists only the bounds where its
+   * count grows).
+   */
   private static Map<Double, Double> subtract(Map<Double, Double> now, Map<Double, Double> before) {
+    TreeMap<Double, Double> earlier =
+        before instanceof TreeMap<Double, Double> sorted ? sorted : new TreeMap<>(before);
     Map<Double, Double> result = new TreeMap<>();
-    now.forEach((le, v) -> result.put(le, Math.max(0, v - before.getOrDefault(le, 0.0))));
+    now.forEach((le, v) -> result.put(le, Math.max(0, v - countUpTo(earlier, le))));
     return result;
   }
 

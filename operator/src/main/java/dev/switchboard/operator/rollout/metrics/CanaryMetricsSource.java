@@ -26,6 +26,15 @@ public interface CanaryMetricsSource {
    */
   default void begin(CanaryQuery query) {}
 
+  /**
+   * Where a counter-based source's next window for the query's route starts, for the route's status
+   * to keep with the step's sums (so that a restarted operator counts its first window); empty from
+   * a source that asks for its figures afresh every time, or that has none yet.
+   */
+  default Optional<Baselines> baselines(CanaryQuery query) {
+    return Optional.empty();
+  }
+
   /** The source could not be read (no endpoints, connection refused, bad answer, ...). */
   final class MetricsUnavailableException extends RuntimeException {
     public MetricsUnavailableException(String message) {

@@ -44,6 +44,13 @@ public final class CanaryMetricsSources implements CanaryMetricsSource {
     sourceFor(query).begin(query);
   }
 
+  @Override
+  public Optional<Baselines> baselines(CanaryQuery query) {
+    return CanaryQuery.PROMETHEUS.equals(query.source())
+        ? Optional.empty()
+        : gateway.baselines(query);
+  }
+
   private CanaryMetricsSource sourceFor(CanaryQuery query) {
     if (!CanaryQuery.PROMETHEUS.equals(query.source())) {
       return gateway;

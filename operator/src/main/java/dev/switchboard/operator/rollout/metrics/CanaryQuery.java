@@ -20,6 +20,9 @@ import java.time.Instant;
  *     apart); a step keeps its sums across a paused stretch, which moves {@code since}
  * @param carried the step's sums as the route's status recorded them, null for none: a
  *     counter-based source goes on from them when they cover more than its own memory does
+ * @param baselines the replicas' counters where the next window starts, as the route's status
+ *     recorded them (whatever the step), null for none: a counter-based source without a newer
+ *     baseline of its own (it restarted) closes its first window on them
  */
 public record CanaryQuery(
     String namespace,
@@ -31,7 +34,34 @@ public record CanaryQuery(
     Duration scrapeInterval,
     Instant since,
     Integer step,
-    StepSums carried) {
+    StepSums carried,
+    Baselines baselines) {
+
+  /** A query without recorded baselines. */
+  public CanaryQuery(
+      String namespace,
+      String route,
+      long canaryRevision,
+      Duration interval,
+      String source,
+      String url,
+      Duration scrapeInterval,
+      Instant since,
+      Integer step,
+      StepSums carried) {
+    this(
+        namespace,
+        route,
+        canaryRevision,
+        interval,
+        source,
+        url,
+        scrapeInterval,
+        since,
+        step,
+        carried,
+        null);
+  }
 
   /** A query without step or recorded sums. */
   public CanaryQuery(
@@ -82,7 +112,8 @@ public record CanaryQuery(
         scrapeInterval,
         start,
         step,
-        carried);
+        carried,
+        baselines);
   }
 
   /** This query for step {@code index}, whose sums the route's status holds as {@code sums}. */
@@ -97,7 +128,24 @@ public record CanaryQuery(
         scrapeInterval,
         since,
         index,
-        sums);
+        sums,
+        baselines);
+  }
+
+  /** This query with the replicas' counters the route's status recorded ({@code recorded}). */
+  public CanaryQuery withBaselines(Baselines recorded) {
+    return new CanaryQuery(
+        namespace,
+        route,
+        canaryRevision,
+        interval,
+        source,
+        url,
+        scrapeInterval,
+        since,
+        step,
+        carried,
+        recorded);
   }
 
   /** The default source: scrape the gateway replicas. */

@@ -1,6 +1,7 @@
 package dev.switchboard.operator.rollout.metrics;
 
 import dev.switchboard.contract.Arm;
+import dev.switchboard.operator.text.UrlRedaction;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,13 +26,15 @@ import java.util.concurrent.ConcurrentMap;
  * the current step's windows ({@link CanaryQuery#since()} and the revision unchanged), so a verdict
  * rests on everything the step saw, not on one interval's few requests; a new step starts a new
  * sum. The planner keeps the sums in the route's status and hands them back ({@link
- * CanaryQuery#carried()}), so a restarted operator or a new leader goes on with the step's sums (it
- * loses only the window its first scrape takes the baseline in); a step is told apart by its index,
- * so a paused stretch keeps its sums too.
+ * CanaryQuery#carried()}), so a restarted operator or a new leader goes on with the step's sums; a
+ * step is told apart by its index, so a paused stretch keeps its sums too. The status keeps the
+ * replicas' counters where the next window starts as well ({@link #baselines}, handed back as
+ * {@link CanaryQuery#baselines()}), so a restarted operator's first scrape closes a window.
  *
- * <p>A replica seen for the first time, or a baseline older than three intervals (the operator was
- * down, or the previous canary ended long ago), only sets the baseline: that window has no verdict.
- * A replica that restarted between two scrapes contributes what it counted since.
+ * <p>A replica seen for the first time (and not in the recorded baselines), or a baseline of this
+ * operator's older than three intervals (the previous canary ended long ago), only sets the
+ * baseline: that window has no verdict. A replica that restarted between two scrapes contributes
+ * what it counted since.
  */
 public final class GatewayScrapeSource implements CanaryMetricsSource {
 
@@ -67,10 +70,13 @@ public final class GatewayScrapeSource implements CanaryMetricsSource {
     }
     Instant now = clock.instant();
     String key = query.namespace() + "/" + query.route();
-    Baseline previous = baselines.get(key);
+    Baseline previous = newer(baselines.get(key), restored(query.baselines(), urls));
     Map<URI, Map<String, ArmCounters>> current = new HashMap<>();
     Map<String, ArmCounters> window = new HashMap<>();
-    boolean complete = previous != null && !isStale(previous, now, query.interval());
+    // A baseline the route's status kept is of the running canary (status drops it when the
+    // rollout ends), and the operator's absence held the step: its whole gap is the step's.
+    boolean complete =
+        previous != null && (previous.recorded() || !isStale(previous, now, query.interval()));
     String lastError = null;
     for (Map.Entry<URI, CompletableFuture<String>> scrape : scrapes.entrySet()) {
       String body;
@@ -107,7 +113,7 @@ public final class GatewayScrapeSource implements CanaryMetricsSource {
     }
     replicas.putAll(current);
     replicas.keySet().retainAll(urls);
-    baselines.put(key, new Baseline(now, replicas));
+    baselines.put(key, new Baseline(now, replicas, false));
     if (!complete) {
       return Optional.empty();
     }
@@ -151,6 +157,58 @@ public final class GatewayScrapeSource implements CanaryMetricsSource {
             step));
   }
 
+  /**
+   * This operator's baselines of the query's route, by replica URL (without user-info or query).
+   */
+  @Override
+  public Optional<Baselines> baselines(CanaryQuery query) {
+    Baseline baseline = baselines.get(query.namespace() + "/" + query.route());
+    if (baseline == null) {
+      return Optional.empty();
+    }
+    Map<String, Map<String, ArmCounters>> replicas = new HashMap<>();
+    baseline.replicas().forEach((url, arms) -> replicas.put(shown(url), arms));
+    return Optional.of(new Baselines(baseline.at(), replicas));
+  }
+
+  /** The newer of two baselines (this operator's when they are as old). */
+  private static Baseline newer(Baseline own, Baseline recorded) {
+    if (own == null) {
+      return recorded;
+    }
+    return recorded != null && recorded.at().isAfter(own.at()) ? recorded : own;
+  }
+
+  /** The recorded baselines of the replicas among {@code urls}; null without any. */
+  private static Baseline restored(Baselines recorded, List<URI> urls) {
+    if (recorded == null) {
+      return null;
+    }
+    Map<URI, Map<String, ArmCounters>> replicas = new HashMap<>();
+    for (URI url : urls) {
+      Map<String, ArmCounters> arms = recorded.replicas().get(shown(url));
+      if (arms != null) {
+        replicas.put(url, arms);
+      }
+    }
+    return replicas.isEmpty() ? null : new Baseline(recorded.at(), replicas, true);
+  }
+
+  /**
+   * A replica's URL as status shows it: scheme, host, port and path, without user-info, query or
+   * fragment (where a credential could be).
+   */
+  private static String shown(URI url) {
+    if (url.getHost() == null) {
+      return UrlRedaction.withoutUserInfo(url.toString());
+    }
+    return url.getScheme()
+        + "://"
+        + url.getHost()
+        + (url.getPort() < 0 ? "" : ":" + url.getPort())
+        + (url.getRawPath() == null ? "" : url.getRawPath());
+  }
+
   /** Forgets the baselines of a route (it was deleted). */
   public void forget(String namespace, String route) {
     baselines.remove(namespace + "/" + route);
@@ -188,7 +246,12 @@ public final class GatewayScrapeSource implements CanaryMetricsSource {
         : String.valueOf(root.getMessage());
   }
 
-  private record Baseline(Instant at, Map<URI, Map<String, ArmCounters>> replicas) {}
+  /**
+   * Each replica's counters at {@code at}; {@code recorded} when read back from the route's status
+   * rather than scraped by this operator.
+   */
+  private record Baseline(
+      Instant at, Map<URI, Map<String, ArmCounters>> replicas, boolean recorded) {}
 
   /**
    * The step sums this operator keeps, with the step they belong to: its index when the query names

@@ -82,7 +82,8 @@ public record StepSums(
     }
   }
 
-  private static ArmCounts toStatus(ArmCounters arm) {
+  /** One arm's counters in the status's form (histograms sparse), null for none. */
+  static ArmCounts toStatus(ArmCounters arm) {
     if (arm == null) {
       return null;
     }
@@ -98,7 +99,8 @@ public record StepSums(
     return counts;
   }
 
-  private static ArmCounters fromStatus(ArmCounts counts) {
+  /** One arm's counters from the status's form. */
+  static ArmCounters fromStatus(ArmCounts counts) {
     return new ArmCounters(
         orZero(counts.getRequests()),
         orZero(counts.getErrors()),

@@ -3,6 +3,7 @@ package dev.switchboard.operator.rollout.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.switchboard.api.v1alpha1.StepCounts;
 import dev.switchboard.operator.testing.MutableClock;
 import java.net.URI;
 import java.time.Duration;
@@ -150,6 +151,124 @@ class GatewayScrapeSourceTest {
     one.set("canary", new FakeGatewayReplica.Arm(160, 3, 0.4, 0, 0));
     clock.advance(Duration.ofSeconds(10));
     assertThat(source.collect(QUERY.atStep(1, ahead))).isEmpty();
+  }
+
+  /**
+   * A restarted operator closes its first window on the replicas' counters the route's status kept
+   * with the step's sums (through the status's form: histograms sparse), so that window counts. It
+   * used to only take the baseline, and the window's requests were lost from the step.
+   */
+  @Test
+  void aRestartedOperatorCountsItsFirstWindowFromTheRecordedBaselines() {
+    one.set("canary", new FakeGatewayReplica.Arm(100, 0, 0.4, 0, 0))
+        .set("stable", new FakeGatewayReplica.Arm(1000, 0, 0.4, 0, 0));
+    two.set("canary", new FakeGatewayReplica.Arm(50, 0, 0.4, 0, 0));
+    List<URI> replicas = List.of(one.metricsUrl(), URI.create(two.metricsUrl() + "?token=s3cret"));
+    GatewayScrapeSource before = new GatewayScrapeSource(GatewayTargets.fixed(replicas), clock);
+    CanaryQuery step = QUERY.since(clock.instant()).atStep(0, null);
+    before.begin(step);
+    one.set("canary", new FakeGatewayReplica.Arm(130, 3, 0.4, 0, 0))
+        .set("stable", new FakeGatewayReplica.Arm(1300, 0, 0.4, 0, 0));
+    clock.advance(Duration.ofSeconds(10));
+    CanaryWindow first = before.collect(step).orElseThrow();
+    assertThat(first.canary().requests()).isEqualTo(30);
+    StepCounts status = before.baselines(step).orElseThrow().into(first.sums().toStatus());
+    assertThat(status.getBaselines()).hasSize(2);
+    assertThat(status.getBaselines().keySet())
+        .as("no query (or user-info) of a replica's URL in status")
+        .noneMatch(replica -> replica.contains("s3cret"));
+
+    // The operator restarts; the replicas count on meanwhile.
+    one.set("canary", new FakeGatewayReplica.Arm(170, 5, 0.4, 0, 0))
+        .set("stable", new FakeGatewayReplica.Arm(1700, 0, 0.4, 0, 0));
+    two.set("canary", new FakeGatewayReplica.Arm(60, 1, 0.4, 0, 0));
+    clock.advance(Duration.ofSeconds(10));
+    GatewayScrapeSource after = new GatewayScrapeSource(GatewayTargets.fixed(replicas), clock);
+    CanaryWindow sum =
+        after
+            .collect(
+                step.atStep(0, StepSums.fromStatus(status).orElseThrow())
+                    .withBaselines(Baselines.fromStatus(status).orElseThrow()))
+            .orElseThrow();
+    assertThat(sum.canary().requests()).isEqualTo(30 + 40 + 10);
+    assertThat(sum.canary().errors()).isEqualTo(3 + 2 + 1);
+    assertThat(sum.stable().requests()).isEqualTo(700);
+    assertThat(sum.sums().toStatus().getCanary().getLatency())
+        .as("the answers' histogram from the sparse baseline: every answer counted once")
+        .containsExactly(java.util.Map.entry("0.5", 74L), java.util.Map.entry("+Inf", 74L));
+    assertThat(sum.window()).isEqualTo(Duration.ofSeconds(20));
+  }
+
+  /**
+   * The status keeps at most {@link Baselines#MAX_REPLICAS} replicas' counters, and none beyond: a
+   * window needs every replica's baseline, so a part would not count anyway.
+   */
+  @Test
+  void theStatusKeepsTheBaselinesOfAtMostSixteenReplicas() {
+    java.util.Map<String, java.util.Map<String, ArmCounters>> replicas = new java.util.HashMap<>();
+    for (int i = 0; i < Baselines.MAX_REPLICAS; i++) {
+      replicas.put(
+          "http://10.0.0." + i + ":9090/metrics", java.util.Map.of("canary", ArmCounters.ZERO));
+    }
+    assertThat(new Baselines(clock.instant(), replicas).into(null).getBaselines()).hasSize(16);
+    replicas.put("http://10.0.1.1:9090/metrics", java.util.Map.of("canary", ArmCounters.ZERO));
+    assertThat(new Baselines(clock.instant(), replicas).into(null)).isNull();
+  }
+
+  /**
+   * A status write that failed leaves the previous sums and baselines in status: the operator goes
+   * on with its own newer ones (no window lost); a write that succeeded though the operator did not
+   * hear so is read back as the operator's own (no window counted twice); and an operator that
+   * restarts after a failed write closes its first window on the older baselines the status kept,
+   * so the unwritten window is in it, once.
+   */
+  @Test
+  void aFailedStatusWriteLosesNoWindowAndCountsNoneTwice() {
+    one.set("canary", new FakeGatewayReplica.Arm(0, 0, 0.4, 0, 0));
+    List<URI> replicas = List.of(one.metricsUrl());
+    GatewayScrapeSource source = new GatewayScrapeSource(GatewayTargets.fixed(replicas), clock);
+    CanaryQuery step = QUERY.since(clock.instant()).atStep(0, null);
+    source.begin(step);
+    // What the canary's start wrote: no sums yet, the baseline.
+    StepCounts written = source.baselines(step).orElseThrow().into(null);
+
+    one.set("canary", new FakeGatewayReplica.Arm(20, 0, 0.4, 0, 0));
+    clock.advance(Duration.ofSeconds(10));
+    assertThat(source.collect(recorded(step, written)).orElseThrow().canary().requests())
+        .isEqualTo(20);
+    // ... whose status write failed: the status still holds what the start wrote.
+
+    one.set("canary", new FakeGatewayReplica.Arm(50, 0, 0.4, 0, 0));
+    clock.advance(Duration.ofSeconds(10));
+    CanaryWindow second = source.collect(recorded(step, written)).orElseThrow();
+    assertThat(second.canary().requests()).as("the unwritten window kept").isEqualTo(50);
+    StepCounts afterSecond = source.baselines(step).orElseThrow().into(second.sums().toStatus());
+
+    // This write succeeded, the operator read the older status back all the same.
+    one.set("canary", new FakeGatewayReplica.Arm(60, 0, 0.4, 0, 0));
+    clock.advance(Duration.ofSeconds(10));
+    assertThat(source.collect(recorded(step, written)).orElseThrow().canary().requests())
+        .isEqualTo(60);
+    // And the next reconcile reads the written one (older than the operator's own by a window).
+    one.set("canary", new FakeGatewayReplica.Arm(65, 0, 0.4, 0, 0));
+    clock.advance(Duration.ofSeconds(10));
+    assertThat(source.collect(recorded(step, afterSecond)).orElseThrow().canary().requests())
+        .as("no window counted twice")
+        .isEqualTo(65);
+
+    // A new operator after failed writes: the status holds the second window's sums and baseline.
+    one.set("canary", new FakeGatewayReplica.Arm(80, 0, 0.4, 0, 0));
+    clock.advance(Duration.ofSeconds(10));
+    GatewayScrapeSource restarted = new GatewayScrapeSource(GatewayTargets.fixed(replicas), clock);
+    assertThat(restarted.collect(recorded(step, afterSecond)).orElseThrow().canary().requests())
+        .as("every request since the canary started, once")
+        .isEqualTo(80);
+  }
+
+  /** {@code step} with the sums and baselines of {@code status}, as the planner passes them. */
+  private static CanaryQuery recorded(CanaryQuery step, StepCounts status) {
+    return step.atStep(step.step(), StepSums.fromStatus(status).orElse(null))
+        .withBaselines(Baselines.fromStatus(status).orElse(null));
   }
 
   @Test
