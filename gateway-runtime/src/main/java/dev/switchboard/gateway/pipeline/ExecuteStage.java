@@ -18,6 +18,7 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Runs the planned chain through the {@link FailoverChain}: each attempt's body is encoded by the
@@ -48,8 +49,14 @@ public final class ExecuteStage implements Stage {
               ctx,
               pt -> {
                 Operation format = format(exchange, pt);
-                return caller.openStream(
-                    pt, format, encode(exchange, pt, format, stripUsage, ctx), ctx, key(state, pt));
+                Optional<String> key = key(state, pt);
+                return send(
+                    exchange,
+                    pt,
+                    format,
+                    stripUsage,
+                    ctx,
+                    body -> caller.openStream(pt, format, body, ctx, key));
               }),
           outcome -> decide(exchange, outcome));
     } else {
@@ -59,13 +66,14 @@ public final class ExecuteStage implements Stage {
               ctx,
               pt -> {
                 Operation format = format(exchange, pt);
-                return caller.callJson(
+                Optional<String> key = key(state, pt);
+                return send(
+                    exchange,
                     pt,
                     format,
-                    encode(exchange, pt, format, false, ctx),
+                    false,
                     ctx,
-                    key(state, pt),
-                    request(exchange, format));
+                    body -> caller.callJson(pt, format, body, ctx, key, request(exchange, format)));
               }),
           outcome -> decide(exchange, outcome));
     }
@@ -139,12 +147,37 @@ public final class ExecuteStage implements Stage {
    * what the door's chat form left out ({@link
    * dev.switchboard.gateway.frontdoor.ChatForm#leftOut}).
    */
+  /**
+   * Sends an attempt's body ({@link #encode}) with {@code sender}, encoding it on a worker when the
+   * client's body is over {@link ValidateStage#INLINE_PARSE_LIMIT} ({@link OffLoop}): translating
+   * and writing megabytes of inline images on the event loop would stall every request on it. A
+   * small body, the hot path, is encoded in place and sent at once. What encoding throws fails the
+   * attempt, as it did in place.
+   */
+  static <T> Future<T> send(
+      Exchange exchange,
+      PlannedTarget pt,
+      Operation format,
+      boolean addedUsage,
+      RequestContext attempt,
+      Function<Buffer, Future<T>> sender) {
+    if (OffLoop.needed(exchange)) {
+      return OffLoop.run(exchange, () -> encode(exchange, pt, format, addedUsage, attempt))
+          .compose(sender);
+    }
+    return sender.apply(encode(exchange, pt, format, addedUsage, attempt));
+  }
+
+  /** Runs where each attempt's body is encoded: a test observes the thread. */
+  static volatile Runnable encodeProbe = () -> {};
+
   static Buffer encode(
       Exchange exchange,
       PlannedTarget pt,
       Operation format,
       boolean addedUsage,
       RequestContext attempt) {
+    encodeProbe.run();
     boolean bridged = format != exchange.ctx().operation();
     EncodedRequest encoded =
         UpstreamAdapters.forProvider(pt.provider())

@@ -14,7 +14,6 @@ import dev.switchboard.gateway.upstream.UpstreamStream;
 import dev.switchboard.gateway.upstream.adapter.StreamDecoder;
 import dev.switchboard.gateway.upstream.adapter.StreamEventFacts;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
-import io.vertx.core.buffer.Buffer;
 import java.util.Comparator;
 import java.util.Optional;
 import java.util.function.BiConsumer;
@@ -88,15 +87,25 @@ public final class ShadowStage implements Stage {
       return true;
     }
     Operation format = ExecuteStage.format(exchange, target);
-    Buffer bytes = ExecuteStage.encode(exchange, target, format, exchange.stripUsage(), ctx);
+    boolean stripUsage = exchange.stripUsage();
     if (ctx.stream()) {
-      caller
-          .openStream(target, format, bytes, ctx, key)
+      ExecuteStage.send(
+              exchange,
+              target,
+              format,
+              stripUsage,
+              ctx,
+              body -> caller.openStream(target, format, body, ctx, key))
           .onSuccess(upstream -> drain(ctx, upstream))
           .onFailure(err -> failed(ctx, err));
     } else {
-      caller
-          .callJson(target, format, bytes, ctx, key)
+      ExecuteStage.send(
+              exchange,
+              target,
+              format,
+              stripUsage,
+              ctx,
+              body -> caller.callJson(target, format, body, ctx, key))
           .onSuccess(reply -> answered(ctx, reply))
           .onFailure(err -> failed(ctx, err));
     }
