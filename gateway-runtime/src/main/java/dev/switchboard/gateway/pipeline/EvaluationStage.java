@@ -9,12 +9,14 @@ import dev.switchboard.gateway.evaluation.AnswerMeasures;
 import dev.switchboard.gateway.evaluation.EvaluationRecorder;
 import dev.switchboard.gateway.refusal.RefusalDetector;
 import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.resilience.FailoverChain;
 import dev.switchboard.gateway.resilience.ProviderGuard;
 import dev.switchboard.gateway.resilience.ResilienceRegistry;
 import dev.switchboard.gateway.resilience.SlotPermit;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.routing.ResolvedRoute;
 import dev.switchboard.gateway.routing.RoutingState;
+import dev.switchboard.gateway.upstream.FailureKind;
 import dev.switchboard.gateway.upstream.Operation;
 import dev.switchboard.gateway.upstream.UpstreamCaller;
 import dev.switchboard.gateway.upstream.UpstreamFailure;
@@ -41,15 +43,17 @@ import java.util.function.Function;
  * each answer is measured ({@link AnswerMeasures}) into the {@link EvaluationRecorder} as a pair.
  * The client is answered by the ordinary path and never waits for, or sees, a mirrored call; the
  * client's disconnect does not cancel them. Mirrored calls go through the provider's bulkhead and
- * quota like any attempt — when either is exhausted, or the target's circuit breaker is not closed,
- * the mirror is skipped, never queued; their outcomes never feed a breaker — and are not counted in
- * the serving metrics (the evaluation has its own figures on the admin port). The baseline's mirror
- * is admitted first, then the candidates', and nothing is sent before all are decided: when the
- * baseline is skipped no candidate is sent, and when every candidate is skipped the baseline is not
- * replayed (an answer without its other half makes no pair). Each mirror keeps the request's
- * deadline, as the client's call does. The provider bills mirrored calls like any other, so every
- * answered mirror (baseline replay and candidate) is counted in the {@link CommitmentLedger},
- * priced like a served answer at the price window in force when it ends.
+ * quota like any attempt — when either is exhausted, or the target's circuit breaker does not let
+ * it through, the mirror is skipped, never queued — and are not counted in the serving metrics (the
+ * evaluation has its own figures on the admin port). A closed breaker never counts a mirror; a
+ * candidate's breaker whose open period is over admits its mirror as one of its half-open probes,
+ * exactly as it would admit a user's request, and counts its outcome as a user's ({@link #admit}).
+ * The baseline's mirror is admitted first, then the candidates', and nothing is sent before all are
+ * decided: when the baseline is skipped no candidate is sent, and when every candidate is skipped
+ * the baseline is not replayed (an answer without its other half makes no pair). Each mirror keeps
+ * the request's deadline, as the client's call does. The provider bills mirrored calls like any
+ * other, so every answered mirror (baseline replay and candidate) is counted in the {@link
+ * CommitmentLedger}, priced like a served answer at the price window in force when it ends.
  *
  * <p>Consumers opt out by label: a request whose consumer carries the evaluation's {@code
  * noMirrorLabel} ({@code name=value}) is never mirrored. The labels come from {@link
@@ -131,7 +135,7 @@ public final class EvaluationStage implements Stage {
     // makes no pair, yet the provider bills it. So when the baseline is skipped no candidate is
     // sent, and when every candidate is skipped the baseline's replay is not sent either (its
     // admission is given back); either way each candidate counts the request as skipped.
-    admit(baseline)
+    admit(baseline, false)
         .onComplete(
             admitted -> {
               Admission base = admitted.result();
@@ -141,7 +145,7 @@ public final class EvaluationStage implements Stage {
               }
               List<Future<Admission>> admissions = new ArrayList<>(candidates.size());
               for (PlannedTarget candidate : candidates) {
-                admissions.add(admit(candidate));
+                admissions.add(admit(candidate, true));
               }
               Future.join(admissions)
                   .onComplete(
@@ -180,8 +184,7 @@ public final class EvaluationStage implements Stage {
     }
     if (!anySent) {
       // A replay no candidate's answer can pair with would only be billed.
-      release(baseAdmission.permit());
-      resilience.guard(baseline.provider()).giveBackQuota();
+      giveBack(baseline, baseAdmission);
       skipped(route, evaluation, baseline, candidates, excerpts);
       return;
     }
@@ -243,32 +246,55 @@ public final class EvaluationStage implements Stage {
     return labels.containsKey(name) && (value == null || value.equals(labels.get(name)));
   }
 
-  /** What a mirrored call may be sent with: its key, and its bulkhead slot (null: no limit). */
-  private record Admission(Optional<String> key, SlotPermit permit) {}
+  /**
+   * What a mirrored call may be sent with: its key, its bulkhead slot (null: no limit), and the
+   * breaker whose half-open probe it is (null: none — the breaker is closed, or the target has no
+   * breaker), which is owed the call's outcome.
+   */
+  private record Admission(Optional<String> key, SlotPermit permit, CircuitBreaker probe) {}
 
   /**
-   * Takes what a mirrored call to {@code target} needs before it is sent — a breaker that lets
-   * users' requests through, the provider's key, a unit of its quota, a bulkhead slot — or
-   * completes with null when one is missing (breaker open, no key, quota or bulkhead exhausted: the
-   * mirror is skipped, never queued beyond the bulkhead's short wait). Never fails.
+   * Takes what a mirrored call to {@code target} needs before it is sent — a breaker that lets it
+   * through, the provider's key, a unit of its quota, a bulkhead slot — or completes with null when
+   * one is missing (breaker open, no key, quota or bulkhead exhausted: the mirror is skipped, never
+   * queued beyond the bulkhead's short wait). Never fails.
+   *
+   * <p>A closed breaker is only read: a mirror neither asks its permission nor counts in it, like a
+   * shadow copy, so the breaker follows what users' requests meet. A breaker that is not closed
+   * took the target out of service for the users, and the mirror is skipped rather than hammer it —
+   * until its open period is over. Breakers move from open to half-open only when asked, and on a
+   * route without user traffic nobody else asks: a candidate {@code mayProbe} asks as a user's
+   * request would (on the gateway clock), and when the breaker grants it one of its few half-open
+   * probes the mirror is that probe, its outcome counted exactly as a user's ({@link
+   * FailoverChain#recordOutcome}): a failure opens the breaker again, and only answers a user's
+   * request would be counted a success for close it. The baseline never probes: the very request
+   * being mirrored goes to it next, and its probe is the user's.
    */
-  private Future<Admission> admit(PlannedTarget target) {
-    if (outOfService(target)) {
-      return Future.succeededFuture();
+  private Future<Admission> admit(PlannedTarget target, boolean mayProbe) {
+    CircuitBreaker probe = null;
+    CircuitBreaker breaker = resilience.existingBreaker(target.id()).orElse(null);
+    if (breaker != null && breaker.getState() != CircuitBreaker.State.CLOSED) {
+      if (!mayProbe || !breaker.tryAcquirePermission()) {
+        return Future.succeededFuture();
+      }
+      probe = breaker;
     }
     Optional<String> key;
     try {
       key = ExecuteStage.key(state, target);
     } catch (UpstreamFailure noKey) {
+      unprobed(probe);
       return Future.succeededFuture();
     }
     ProviderGuard guard = resilience.guard(target.provider());
     Promise<Admission> admitted = Promise.promise();
+    CircuitBreaker probing = probe;
     guard
         .takeQuota()
         .onComplete(
             quota -> {
               if (quota.failed() || !quota.result()) {
+                unprobed(probing);
                 admitted.complete();
                 return;
               }
@@ -278,28 +304,51 @@ public final class EvaluationStage implements Stage {
                       slot -> {
                         if (slot.failed()) {
                           guard.giveBackQuota();
+                          unprobed(probing);
                           admitted.complete();
                         } else {
-                          admitted.complete(new Admission(key, slot.result()));
+                          admitted.complete(new Admission(key, slot.result(), probing));
                         }
                       });
             });
     return admitted.future();
   }
 
+  /** Gives back what an admission took, for a mirror that will not be sent after all. */
+  private void giveBack(PlannedTarget target, Admission admission) {
+    release(admission.permit());
+    resilience.guard(target.provider()).giveBackQuota();
+    unprobed(admission.probe());
+  }
+
+  /** A probe permit taken for a mirror that is not sent goes back with no verdict. */
+  private static void unprobed(CircuitBreaker probe) {
+    if (probe != null) {
+      probe.releasePermission();
+    }
+  }
+
   /**
-   * Whether the gateway took the target out of service for its users: its circuit breaker is open
-   * (or half-open, while users' requests probe it). A mirror is skipped then rather than hammer a
-   * provider the breaker protects; it neither asks the breaker's permission (a half-open breaker's
-   * few probes are users' requests) nor feeds it — like a shadow copy, a mirror's outcome never
-   * counts in a breaker. One map look-up per sampled target.
+   * Delivers a half-open probe's outcome to its breaker once (null: the answer was complete), timed
+   * on the breaker's clock from when the mirror was sent. Nothing for a mirror that is no probe.
    */
-  private boolean outOfService(PlannedTarget target) {
-    CircuitBreaker.State state =
-        resilience.breakerState(target.id()).orElse(CircuitBreaker.State.CLOSED);
-    return state == CircuitBreaker.State.OPEN
-        || state == CircuitBreaker.State.HALF_OPEN
-        || state == CircuitBreaker.State.FORCED_OPEN;
+  private static final class ProbeVerdict {
+    private final CircuitBreaker breaker;
+    private final long start;
+    private boolean given;
+
+    ProbeVerdict(CircuitBreaker breaker) {
+      this.breaker = breaker;
+      this.start = breaker == null ? 0 : breaker.getCurrentTimestamp();
+    }
+
+    void give(UpstreamFailure failure) {
+      if (breaker == null || given) {
+        return;
+      }
+      given = true;
+      FailoverChain.recordOutcome(breaker, breaker.getCurrentTimestamp() - start, failure);
+    }
   }
 
   /** Sends an admitted mirrored call and measures its answer; the future always succeeds. */
@@ -322,15 +371,20 @@ public final class EvaluationStage implements Stage {
     // long as the provider's own timeouts allow. Cut there, it is that arm's failure.
     ctx.deadlineNanos(primary.deadlineNanos());
     SlotPermit permit = admission.permit();
+    ProbeVerdict verdict = new ProbeVerdict(admission.probe());
     Buffer bytes =
         UpstreamAdapters.forProvider(target.provider())
             .encodeRequest(body, target, Operation.CHAT_COMPLETIONS, true);
     caller
         .openStream(target, Operation.CHAT_COMPLETIONS, bytes, ctx, admission.key())
-        .onSuccess(upstream -> drain(ctx, upstream, permit, measured))
+        .onSuccess(upstream -> drain(ctx, upstream, permit, verdict, measured))
         .onFailure(
             err -> {
               release(permit);
+              verdict.give(
+                  err instanceof UpstreamFailure f
+                      ? f
+                      : new UpstreamFailure(FailureKind.CONNECT, String.valueOf(err)));
               measured.complete(AnswerMeasures.failure(elapsedMs(ctx)));
             });
     return measured.future();
@@ -340,6 +394,7 @@ public final class EvaluationStage implements Stage {
       RequestContext ctx,
       UpstreamStream upstream,
       SlotPermit permit,
+      ProbeVerdict verdict,
       Promise<AnswerMeasures> measured) {
     StreamDecoder decoder =
         UpstreamAdapters.forProvider(ctx.target().provider())
@@ -361,6 +416,7 @@ public final class EvaluationStage implements Stage {
                   // closes, and it is measured and counted once.
                   upstream.answered();
                   release(permit);
+                  verdict.give(null);
                   measured.tryComplete(answered(ctx, text));
                 }
               }
@@ -373,7 +429,15 @@ public final class EvaluationStage implements Stage {
                 }
               }
               case ERROR, MALFORMED -> {
-                // measured as a truncated (failed) answer below
+                // measured as a truncated (failed) answer below; a probe fails here, as a user's
+                // stream is aborted at it (SseRelay)
+                verdict.give(
+                    event.kind() == StreamEventFacts.Kind.ERROR
+                        ? new UpstreamFailure(
+                            FailureKind.SERVER_ERROR, "the upstream sent an error event mid-stream")
+                        : new UpstreamFailure(
+                            FailureKind.BAD_RESPONSE,
+                            "the upstream sent a stream event that is not JSON"));
               }
             }
           }
@@ -390,16 +454,25 @@ public final class EvaluationStage implements Stage {
             if (end != null && end.kind() == StreamEventFacts.Kind.DONE) {
               done = true;
               Exchange.record(ctx, end);
+              verdict.give(null);
               measured.tryComplete(answered(ctx, text));
               return;
             }
             // Cut short: billed or not, nothing is known to count (as for a served stream).
+            verdict.give(
+                new UpstreamFailure(
+                    FailureKind.BAD_RESPONSE,
+                    "the upstream ended the stream before it was complete"));
             measured.tryComplete(AnswerMeasures.failure(elapsedMs(ctx)));
           }
 
           @Override
           public void onError(UpstreamFailure failure) {
             release(permit); // idempotent: nothing comes back twice after the final event
+            verdict.give(
+                failure == null
+                    ? new UpstreamFailure(FailureKind.INTERNAL, "the mirror's sink failed")
+                    : failure);
             measured.tryComplete(AnswerMeasures.failure(elapsedMs(ctx)));
           }
 

@@ -643,6 +643,21 @@ public final class FailoverChain {
     }
   }
 
+  /**
+   * Feeds a breaker the outcome of a call it permitted: a success with null, else {@code f} as the
+   * serving path judges it (a request-caused 4xx is the provider working, a 429, cancellation or
+   * missing key no verdict at all). The one place that decides what counts in a breaker, so a
+   * half-open probe counts the same whoever sent it (an evaluation mirror, see {@code
+   * EvaluationStage}).
+   */
+  public static void recordOutcome(CircuitBreaker breaker, long elapsed, UpstreamFailure f) {
+    if (f == null) {
+      breaker.onSuccess(elapsed, breaker.getTimestampUnit());
+    } else {
+      recordFailure(breaker, elapsed, f);
+    }
+  }
+
   private static void recordFailure(CircuitBreaker breaker, long elapsed, UpstreamFailure f) {
     if (f.cutByDeadline()) {
       // The request's deadline was shorter than the provider's timeout: the client's doing.

@@ -348,6 +348,14 @@ public final class ResilienceRegistry {
     return Optional.ofNullable(breakers.get(targetId)).map(b -> b.breaker().getState());
   }
 
+  /**
+   * The circuit breaker the serving path built for a target, if a route of the applied table serves
+   * it yet; never builds one (a target no route serves has no breaker to consult).
+   */
+  public Optional<CircuitBreaker> existingBreaker(String targetId) {
+    return Optional.ofNullable(breakers.get(targetId)).map(Breaker::breaker);
+  }
+
   /** A JSON-friendly summary for admin views: breaker states, provider health and bulkheads. */
   public Map<String, Object> summary() {
     Map<String, Object> out = new LinkedHashMap<>();
