@@ -61,6 +61,13 @@ public final class EvaluationState {
   String endedEarlyReason;
 
   /**
+   * The evaluation this one ended early for (its id), when that one could not start at once: its
+   * candidates did not resolve yet. It carries {@link #endedEarly} as its {@link #replaced} once it
+   * starts, as one that starts at once does; null when none.
+   */
+  String replacedBy;
+
+  /**
    * Why the evaluation before this one ended early for this one to start (its baseline was no
    * longer the route's first target), and the reason's name; null when it did not.
    */
@@ -142,6 +149,9 @@ public final class EvaluationState {
     if (endedEarly != null) {
       node.put("endedEarly", endedEarly).put("endedEarlyReason", endedEarlyReason);
     }
+    if (replacedBy != null) {
+      node.put("replacedBy", replacedBy);
+    }
     if (replaced != null) {
       node.put("replaced", replaced).put("replacedReason", replacedReason);
     }
@@ -177,6 +187,7 @@ public final class EvaluationState {
     state.recovered = node.path("recovered").asText(null);
     state.endedEarly = node.path("endedEarly").asText(null);
     state.endedEarlyReason = node.path("endedEarlyReason").asText(null);
+    state.replacedBy = node.path("replacedBy").asText(null);
     state.replaced = node.path("replaced").asText(null);
     state.replacedReason = node.path("replacedReason").asText(null);
     List<String> unreported = new ArrayList<>();

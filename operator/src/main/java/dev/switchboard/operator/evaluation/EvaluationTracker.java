@@ -203,9 +203,15 @@ public final class EvaluationTracker {
    * serves the route: {@code reason} ({@link #BASELINE_CHANGED} or {@link #BASELINE_REMOVED}) and a
    * message naming it, its baseline, what serves now and its final runbook entry. Reported for the
    * rest of the evaluation that ended (or of the one started in its place); {@code now} only by the
-   * collection that ended it.
+   * collection that ended it. {@code successor} is the id of the evaluation started in its place
+   * (null: none, as for an automatic one).
    */
-  public record EndedEarly(String reason, String message, boolean now) {}
+  public record EndedEarly(String reason, String message, boolean now, String successor) {
+
+    public EndedEarly(String reason, String message, boolean now) {
+      this(reason, message, now, null);
+    }
+  }
 
   /**
    * The condition a route gets, for the rest of its evaluation, once the operator ended an
@@ -332,7 +338,8 @@ public final class EvaluationTracker {
             + " compares the candidates with "
             + (p.baseline() == null ? "the new first target" : p.baseline())
             + (startsNow ? " from now" : " once every candidate resolves"),
-        true);
+        true,
+        p.id());
   }
 
   /**
@@ -358,7 +365,8 @@ public final class EvaluationTracker {
             + old.report()
             + " key "
             + RunbookEntry.key(route, old.id()),
-        true);
+        true,
+        p.id());
   }
 
   /**
@@ -476,6 +484,9 @@ public final class EvaluationTracker {
     EvaluationState state = stored.state();
     if (state == null) {
       state = fresh(name, p, now);
+      if (replaced == null) {
+        replaced = endedFor(route, p).orElse(null);
+      }
     }
     if (replaced != null && !state.completed) {
       state.replacedReason = replaced.reason();
@@ -511,6 +522,7 @@ public final class EvaluationTracker {
       endsAt = Instant.parse(state.endsAt);
       state.endedEarlyReason = end.reason();
       state.endedEarly = end.message();
+      state.replacedBy = end.successor();
     }
     if (!state.completed && ends) {
       state.completed = true;
@@ -582,12 +594,41 @@ public final class EvaluationTracker {
     if (state.endedEarly != null) {
       endedEarly = Optional.of(new EndedEarly(state.endedEarlyReason, state.endedEarly, endsEarly));
     } else if (state.replaced != null) {
-      boolean replacedNow = replaced != null && state.replaced.equals(replaced.message());
+      boolean replacedNow =
+          replaced != null && replaced.now() && state.replaced.equals(replaced.message());
       endedEarly = Optional.of(new EndedEarly(state.replacedReason, state.replaced, replacedNow));
     }
     return Optional.of(
         new Outcome(
             status, requeue, blocked, failed, Optional.ofNullable(state.recovered), endedEarly));
+  }
+
+  /**
+   * Why the evaluation the route's status holds ended early for {@code p} to start, when {@code p}
+   * could not start at once (its candidates did not resolve; {@link #endReplaced} ended the old one
+   * meanwhile): {@code p} starts now and carries it, as one that starts at once does, for its whole
+   * window. Read once, as {@code p} starts; not {@code now}: its event was recorded when the old
+   * one ended. Empty when the status holds no such evaluation, or one ended for another.
+   */
+  private Optional<EndedEarly> endedFor(ModelRoute route, Plan p) {
+    EvaluationStatus previous =
+        route.getStatus() == null ? null : route.getStatus().getEvaluation();
+    if (p.automatic()
+        || previous == null
+        || previous.getId() == null
+        || previous.getId().equals(p.id())
+        || !"Completed".equals(previous.getPhase())) {
+      return Optional.empty();
+    }
+    Stored old =
+        load(
+            route.getMetadata().getNamespace(),
+            stateKey(route.getMetadata().getName(), previous.getId()));
+    EvaluationState ended = old.state();
+    if (ended == null || ended.endedEarly == null || !p.id().equals(ended.replacedBy)) {
+      return Optional.empty();
+    }
+    return Optional.of(new EndedEarly(ended.endedEarlyReason, ended.endedEarly, false, p.id()));
   }
 
   private static EvaluationState fresh(String route, Plan p, Instant now) {

@@ -285,6 +285,25 @@ class EvaluationBaselineChangeScenarioTest {
               assertThat(published(ns).orElseThrow().evaluation().baseline())
                   .isEqualTo("vllm/llama-3");
             });
+    // It carries the condition for its whole window, as one that starts at once does (it used to
+    // disappear as the delayed one started).
+    String started = evaluation(ns).getId();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(condition(ns, EvaluationTracker.ENDED_EARLY))
+                    .hasValueSatisfying(
+                        c -> {
+                          assertThat(c.getStatus()).isEqualTo("True");
+                          assertThat(c.getReason()).isEqualTo("BaselineChanged");
+                          assertThat(c.getMessage())
+                              .startsWith("evaluation " + first + " ended early at ")
+                              .contains("evaluation " + started + " compares the candidates");
+                        }));
+    // One event, when the old one ended: the start does not say it again.
+    assertThat(eventReasons(ns).stream().filter(r -> r.startsWith("BaselineChanged:")).count())
+        .isEqualTo(1);
   }
 
   @Test
