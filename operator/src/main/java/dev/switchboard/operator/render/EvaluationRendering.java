@@ -63,7 +63,9 @@ public final class EvaluationRendering {
    * status.evaluation} while it is of this spec and still compares with the route's first target,
    * or once it completed (a target changed afterwards starts nothing); a new one ({@link
    * #id(EvaluationSpec, String)}) when the first target changed while it ran, since its baseline
-   * then serves none of the requests it is to be compared on; otherwise {@link
+   * then serves none of the requests it is to be compared on; a new run of it ({@link #nextRun})
+   * when the operator ended it early for a replacement that never started — the spec or first
+   * target it was ended for was put back while that one waited for its candidates; otherwise {@link
    * #id(EvaluationSpec)}.
    */
   public static String declaredId(ModelRoute route) {
@@ -74,18 +76,57 @@ public final class EvaluationRendering {
       return first;
     }
     String before = baselineOf(status);
+    String evaluation = firstRun(status.getId());
     boolean ofThisSpec =
-        status.getId().equals(first) || (before != null && status.getId().equals(id(spec, before)));
+        evaluation.equals(first) || (before != null && evaluation.equals(id(spec, before)));
     if (!ofThisSpec) {
       return first;
     }
     String now = declaredBaseline(route.getSpec());
+    if (before != null && before.equals(now) && endedEarly(status, spec)) {
+      // Ended early (its final entry written, its pairs no longer folded), and what it was ended
+      // for is gone again: the route means this evaluation again, as a new run — its own window,
+      // pairs and runbook entry, so the ended run's final entry stays as written.
+      return nextRun(status.getId());
+    }
     if (before == null
         || before.equals(now)
         || !("Running".equals(status.getPhase()) || endedEarly(status, spec))) {
       return status.getId();
     }
     return now == null ? first : id(spec, now);
+  }
+
+  /** What follows an evaluation's id in the id of a later run of it: {@code <id>-r<n>}. */
+  private static final String RUN = "-r";
+
+  /**
+   * The id of the next run of the evaluation {@code id} names: {@code e1a2b3c4} → {@code
+   * e1a2b3c4-r2} → {@code e1a2b3c4-r3}. Evaluation ids never hold a dot, so state and runbook keys
+   * ({@code <route>.<id>.json}, {@code .md}) stay readable.
+   */
+  static String nextRun(String id) {
+    String evaluation = firstRun(id);
+    int run =
+        evaluation.length() == id.length()
+            ? 1
+            : Integer.parseInt(id.substring(evaluation.length() + RUN.length()));
+    return evaluation + RUN + (run + 1);
+  }
+
+  /** The id of the evaluation's first run: {@code id} without its run suffix. */
+  static String firstRun(String id) {
+    int at = id.lastIndexOf(RUN);
+    int digits = id.length() - at - RUN.length();
+    if (at <= 0 || digits < 1 || digits > 6) {
+      return id;
+    }
+    for (int i = at + RUN.length(); i < id.length(); i++) {
+      if (!Character.isDigit(id.charAt(i))) {
+        return id;
+      }
+    }
+    return id.substring(0, at);
   }
 
   /**

@@ -306,6 +306,78 @@ class EvaluationBaselineChangeScenarioTest {
         .isEqualTo(1);
   }
 
+  /**
+   * The spec a running evaluation was ended for is taken back while its replacement still waits for
+   * its candidates: the route means the ended evaluation again, and it starts as a new run (another
+   * id: its own window, pairs and runbook entry) once its candidates resolve; the ended run keeps
+   * its final entry, and the condition naming a replacement that never started goes. It used to
+   * stay Completed for good, the condition saying a replacement would start.
+   */
+  @Test
+  void theSpecPutBackWhileItsReplacementWaitsStartsANewRunOfTheEndedEvaluation() {
+    String ns = "evaluation-spec-restored";
+    KUBE.client().resource(endpoint(ns, "vllm")).create();
+    KUBE.client().resource(endpoint(ns, "lab")).create();
+    ModelRoute route = new ModelRoute();
+    route.setMetadata(new ObjectMetaBuilder().withName("chat").withNamespace(ns).build());
+    ModelRouteSpec spec = new ModelRouteSpec();
+    spec.setTargets(List.of(target("vllm", "llama")));
+    EvaluationCandidate candidate = new EvaluationCandidate();
+    candidate.setProviderRef(ref("lab"));
+    candidate.setModel("llama-2");
+    EvaluationSpec evaluation = new EvaluationSpec();
+    evaluation.setCandidates(List.of(candidate));
+    spec.setEvaluation(evaluation);
+    route.setSpec(spec);
+    KUBE.client().resource(route).create();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(evaluation(ns)).isNotNull();
+              assertThat(evaluation(ns).getPhase()).isEqualTo("Running");
+            });
+    String first = evaluation(ns).getId();
+
+    // Another sample while the candidate does not resolve: the running one ends, the new waits.
+    KUBE.client().resource(endpoint(ns, "lab")).delete();
+    ModelRoute changed = get(ns);
+    changed.getSpec().getEvaluation().setSample(0.5);
+    KUBE.client().resource(changed).update();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(evaluation(ns).getId()).isEqualTo(first);
+              assertThat(evaluation(ns).getPhase()).isEqualTo("Completed");
+              assertThat(condition(ns, EvaluationTracker.ENDED_EARLY))
+                  .hasValueSatisfying(c -> assertThat(c.getReason()).isEqualTo("SpecChanged"));
+              assertThat(runbookEntry(ns, first))
+                  .contains("- **Status:** ended early (final entry): evaluation " + first);
+            });
+    String endedEntry = runbookEntry(ns, first);
+
+    // The old sample back, and the candidate with it.
+    ModelRoute restored = get(ns);
+    restored.getSpec().getEvaluation().setSample(null);
+    KUBE.client().resource(restored).update();
+    KUBE.client().resource(endpoint(ns, "lab")).create();
+
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              EvaluationStatus e = evaluation(ns);
+              assertThat(e.getId()).isEqualTo(first + "-r2");
+              assertThat(e.getPhase()).isEqualTo("Running");
+              assertThat(e.getBaseline().getTarget()).isEqualTo("vllm/llama");
+              assertThat(published(ns).orElseThrow().evaluation().id()).isEqualTo(first + "-r2");
+              assertThat(condition(ns, EvaluationTracker.ENDED_EARLY)).isEmpty();
+            });
+    // The ended run's final entry is left as it was written.
+    assertThat(runbookEntry(ns, first)).isEqualTo(endedEntry);
+  }
+
   @Test
   void aNewSpecOnTheSameBaselineEndsTheRunningEvaluationWithAFinalEntry() {
     String ns = "evaluation-spec-change";
