@@ -309,6 +309,7 @@ public final class GatewayServer {
     InfoHandlers info =
         new InfoHandlers(state, metrics, stats, resilience::summary)
             .evaluations(evaluations::snapshot)
+            .evaluationsDelivered(evaluations::delivered)
             .consumers(consumerGate.identifyStage())
             .stopping(stopping::get);
     // Which provider produced each Responses API response id: this replica's memory, shared with
@@ -484,8 +485,9 @@ public final class GatewayServer {
    * close}, so keep-alive clients open their next connection to a replica that stays. Then the
    * public port stops accepting connections; requests and streams in flight get {@code timeoutMs}
    * to end (idle keep-alive connections close at once, a busy one after its last response), after
-   * which the connections left are closed. Then everything else closes as in {@link #close()}. Both
-   * delays run on the gateway clock.
+   * which the connections left are closed. The admin port stays up for the rest of {@code
+   * timeoutMs} while side-by-side evaluation pairs are unreported ({@link #flushEvaluations}). Then
+   * everything else closes as in {@link #close()}. Both delays run on the gateway clock.
    */
   public Future<Void> shutdown(long drainDelayMs, long timeoutMs) {
     stopping.set(true);
@@ -504,7 +506,61 @@ public final class GatewayServer {
     } else {
       drained.complete();
     }
-    return drained.future().compose(v -> stopAccepting(timeoutMs)).eventually(this::close);
+    return drained
+        .future()
+        .compose(
+            v -> {
+              long stopStarted = clock.currentTimeMillis();
+              return stopAccepting(timeoutMs)
+                  .compose(
+                      stopped ->
+                          flushEvaluations(timeoutMs - (clock.currentTimeMillis() - stopStarted)));
+            })
+        .eventually(this::close);
+  }
+
+  /**
+   * Keeps the admin port up, for at most {@code leftMs}, until the operator has read every
+   * evaluation pair this replica counted — the mirrors still running included — since the operator
+   * pulls the sums every 30 s and a new instance starts from zero: without it, a rolling restart
+   * lost each replica's pairs since its last report. The operator reads a terminating replica as
+   * well. Nothing to wait for (no evaluation, or all read): at once.
+   */
+  private Future<Void> flushEvaluations(long leftMs) {
+    Future<Void> reported = evaluations.whenReported();
+    if (reported.isComplete()) {
+      return Future.succeededFuture();
+    }
+    org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(GatewayServer.class);
+    if (leftMs <= 0) {
+      log.warn(
+          "shutting down with {} evaluation records the operator has not read: they are lost",
+          evaluations.unreportedRecords());
+      return Future.succeededFuture();
+    }
+    log.info(
+        "waiting up to {} ms for the operator to read {} evaluation records",
+        leftMs,
+        evaluations.unreportedRecords());
+    io.vertx.core.Promise<Void> flushed = io.vertx.core.Promise.promise();
+    long timer =
+        clock.setTimer(
+            leftMs,
+            id -> {
+              if (flushed.tryComplete()) {
+                log.warn(
+                    "shutting down with {} evaluation records the operator has not read: they are"
+                        + " lost",
+                    evaluations.unreportedRecords());
+              }
+            });
+    reported.onComplete(
+        done -> {
+          if (flushed.tryComplete()) {
+            clock.cancelTimer(timer);
+          }
+        });
+    return flushed.future();
   }
 
   /** Stops the public servers, giving what is in flight {@code timeoutMs} to end. */

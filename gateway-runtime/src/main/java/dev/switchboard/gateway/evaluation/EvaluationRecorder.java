@@ -3,9 +3,13 @@ package dev.switchboard.gateway.evaluation;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -19,6 +23,12 @@ import java.util.UUID;
  * last few pairs are kept with a sequence number (and excerpts when the route logs bodies) for the
  * runbook's examples. {@code instance} changes on restart so the operator knows the counters
  * started again. Thread-safe (one lock; called once per finished mirror, off the client path).
+ *
+ * <p>Since the operator pulls these sums (every 30 s) and a new instance starts from zero, what a
+ * replica counted since its last report read is lost when it stops. So it knows what is still
+ * unreported: the sampled requests whose pairs are not recorded yet ({@link #opened}) and the
+ * records since the last report delivered ({@link #delivered}); a graceful shutdown waits for
+ * {@link #whenReported} (bounded) before it closes the admin port.
  */
 public final class EvaluationRecorder {
 
@@ -32,6 +42,18 @@ public final class EvaluationRecorder {
   private final String instance = UUID.randomUUID().toString();
   private final Map<String, Candidate> candidates = new LinkedHashMap<>();
   private long sequence;
+
+  /** Records so far (pairs and skips); a report carries the count it covers ({@code recorded}). */
+  private long recorded;
+
+  /** The {@code recorded} of the last report the operator received. */
+  private long delivered;
+
+  /** Records owed by sampled requests whose mirrors are still being decided, sent or answered. */
+  private long open;
+
+  /** Who waits for every record to be in a delivered report (a graceful shutdown). */
+  private final List<Promise<Void>> waiters = new ArrayList<>();
 
   /** Sums of one figure over the pairs where both arms had it. */
   static final class PairedSums {
@@ -97,6 +119,10 @@ public final class EvaluationRecorder {
       AnswerMeasures baseline,
       AnswerMeasures candidate,
       boolean excerpts) {
+    recorded++;
+    if (open > 0) {
+      open--;
+    }
     Candidate c =
         candidates.computeIfAbsent(
             route + "\n" + evaluation + "\n" + baselineTarget + "\n" + candidateTarget,
@@ -148,9 +174,64 @@ public final class EvaluationRecorder {
     return node;
   }
 
-  /** The admin JSON ({@code GET /admin/evaluations}): every candidate's cumulative sums. */
+  /**
+   * A sampled request will record {@code records} pairs (one per candidate, skipped or not): until
+   * it does, this replica has something unreported.
+   */
+  public synchronized void opened(int records) {
+    open += records;
+  }
+
+  /**
+   * The operator received {@code snapshot} (a {@link #snapshot()} the admin port answered with):
+   * every record it counts is reported.
+   */
+  public void delivered(Object snapshot) {
+    if (!(snapshot instanceof ObjectNode node) || !node.has("recorded")) {
+      return;
+    }
+    List<Promise<Void>> done;
+    synchronized (this) {
+      delivered = Math.max(delivered, node.path("recorded").asLong());
+      if (unreported()) {
+        return;
+      }
+      done = List.copyOf(waiters);
+      waiters.clear();
+    }
+    done.forEach(Promise::tryComplete);
+  }
+
+  /**
+   * Completes once every sampled request's pairs are recorded and every record is in a report the
+   * operator received; at once when nothing is unreported.
+   */
+  public Future<Void> whenReported() {
+    Promise<Void> reported = Promise.promise();
+    synchronized (this) {
+      if (unreported()) {
+        waiters.add(reported);
+        return reported.future();
+      }
+    }
+    return Future.succeededFuture();
+  }
+
+  /** What a stop now would lose: records not in a delivered report, and records still owed. */
+  public synchronized long unreportedRecords() {
+    return recorded - delivered + open;
+  }
+
+  private boolean unreported() {
+    return open > 0 || recorded > delivered;
+  }
+
+  /**
+   * The admin JSON ({@code GET /admin/evaluations}): every candidate's cumulative sums, and how
+   * many records they cover ({@code recorded}, see {@link #delivered}).
+   */
   public synchronized ObjectNode snapshot() {
-    ObjectNode root = JSON.createObjectNode().put("instance", instance);
+    ObjectNode root = JSON.createObjectNode().put("instance", instance).put("recorded", recorded);
     ArrayNode list = root.putArray("candidates");
     for (Candidate c : candidates.values()) {
       ObjectNode node =

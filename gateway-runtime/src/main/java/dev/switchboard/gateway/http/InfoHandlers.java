@@ -34,6 +34,7 @@ public final class InfoHandlers {
   private final LiveStats stats;
   private final java.util.function.Supplier<Object> resilience;
   private java.util.function.Supplier<Object> evaluations = () -> Map.of();
+  private java.util.function.Consumer<Object> evaluationsDelivered = document -> {};
   private IdentifyStage identify = new IdentifyStage();
   private java.util.function.BooleanSupplier stopping = () -> false;
 
@@ -485,7 +486,36 @@ public final class InfoHandlers {
    * {@code GET /admin/evaluations}: this replica's side-by-side evaluation sums (the operator's).
    */
   public void adminEvaluations(RoutingContext rc) {
-    sendJsonOffLoop(rc, evaluations);
+    Object[] document = new Object[1];
+    documents(rc.vertx())
+        .executeBlocking(
+            () -> {
+              document[0] = evaluations.get();
+              return JSON.writeValueAsString(document[0]);
+            },
+            false)
+        .onComplete(
+            json -> {
+              if (json.failed()) {
+                rc.fail(json.cause());
+                return;
+              }
+              rc.response()
+                  .setStatusCode(200)
+                  .putHeader("content-type", "application/json")
+                  .end(json.result())
+                  // Delivered: what it counts is reported (a graceful shutdown waits for that).
+                  .onSuccess(v -> evaluationsDelivered.accept(document[0]));
+            });
+  }
+
+  /**
+   * Told of every {@code /admin/evaluations} document once it was sent whole to the reader (the
+   * operator): see {@code EvaluationRecorder#delivered}.
+   */
+  public InfoHandlers evaluationsDelivered(java.util.function.Consumer<Object> delivered) {
+    this.evaluationsDelivered = delivered;
+    return this;
   }
 
   /**

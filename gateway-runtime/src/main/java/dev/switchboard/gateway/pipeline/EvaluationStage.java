@@ -129,6 +129,8 @@ public final class EvaluationStage implements Stage {
     body.put("stream", true);
     body.putObject("stream_options").put("include_usage", true);
     boolean excerpts = route.logsBodies();
+    // Owed until recorded (skipped or answered), so a graceful stop waits for them to be reported.
+    recorder.opened(candidates.size());
     // The baseline's mirror is admitted first (its key, quota and bulkhead are decided here, at
     // once unless its bulkhead queues it briefly or a shared quota asks the store), then every
     // candidate's, and nothing is sent before all are decided: an answer without its other half
