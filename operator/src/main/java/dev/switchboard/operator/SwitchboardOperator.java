@@ -425,7 +425,8 @@ public final class SwitchboardOperator implements AutoCloseable {
             hooks,
             gateways,
             retirement,
-            new EvaluationTracker(client, new GatewayEvaluationSource(evaluationTargets), clock),
+            new EvaluationTracker(
+                client, new GatewayEvaluationSource(evaluationTargets, clock), clock),
             alwaysPublished(client, settings),
             // A test clock jumps: replicas catching up are looked at again at its pace.
             clock instanceof OffsetClock

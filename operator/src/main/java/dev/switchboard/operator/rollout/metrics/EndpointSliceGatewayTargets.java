@@ -41,6 +41,28 @@ public final class EndpointSliceGatewayTargets implements GatewayTargets, AutoCl
 
   @Override
   public List<URI> metricsUrls(String namespace) {
+    return urls(
+        namespace,
+        endpoint ->
+            endpoint.getConditions() == null
+                || !Boolean.FALSE.equals(endpoint.getConditions().getReady()));
+  }
+
+  /**
+   * Endpoints whose pod is terminating ({@code conditions.terminating}, kept in the slices until
+   * the pod is gone; not ready, serving or not).
+   */
+  @Override
+  public List<URI> terminatingMetricsUrls(String namespace) {
+    return urls(
+        namespace,
+        endpoint ->
+            endpoint.getConditions() != null
+                && Boolean.TRUE.equals(endpoint.getConditions().getTerminating())
+                && Boolean.FALSE.equals(endpoint.getConditions().getReady()));
+  }
+
+  private List<URI> urls(String namespace, java.util.function.Predicate<Endpoint> wanted) {
     List<URI> urls = new ArrayList<>();
     for (EndpointSlice slice : informer(namespace).getStore().list()) {
       Integer port = port(slice);
@@ -48,10 +70,9 @@ public final class EndpointSliceGatewayTargets implements GatewayTargets, AutoCl
         continue;
       }
       for (Endpoint endpoint : slice.getEndpoints()) {
-        boolean ready =
-            endpoint.getConditions() == null
-                || !Boolean.FALSE.equals(endpoint.getConditions().getReady());
-        if (!ready || endpoint.getAddresses() == null || endpoint.getAddresses().isEmpty()) {
+        if (!wanted.test(endpoint)
+            || endpoint.getAddresses() == null
+            || endpoint.getAddresses().isEmpty()) {
           continue;
         }
         String address = endpoint.getAddresses().get(0);

@@ -46,6 +46,14 @@ class EndpointSliceGatewayTargetsTest {
                   .withReady(false)
                   .endConditions()
                   .endEndpoint()
+                  .addNewEndpoint()
+                  .withAddresses("10.0.0.3")
+                  .withNewConditions()
+                  .withReady(false)
+                  .withServing(false)
+                  .withTerminating(true)
+                  .endConditions()
+                  .endEndpoint()
                   .build())
           .create();
       api.client()
@@ -74,6 +82,9 @@ class EndpointSliceGatewayTargetsTest {
                   assertThat(targets.metricsUrls("team-a"))
                       .containsExactly(URI.create("http://10.0.0.1:9090/metrics")));
       assertThat(targets.metricsUrls("team-b")).isEmpty();
+      // A replica shutting down: not ready, but read for its last evaluation pairs.
+      assertThat(targets.terminatingMetricsUrls("team-a"))
+          .containsExactly(URI.create("http://10.0.0.3:9090/metrics"));
     }
   }
 }
