@@ -176,4 +176,15 @@ class EvaluationRenderingTest {
     auto.setPhase("Completed");
     assertThat(EvaluationRendering.of(route(null, auto), PROVIDERS)).isEmpty();
   }
+
+  @Test
+  void laterRunsOfAnEvaluationAreToldApartByARunSuffixThatStripsBackToItsId() {
+    assertThat(EvaluationRendering.nextRun("e1a2b3c4")).isEqualTo("e1a2b3c4-r2");
+    assertThat(EvaluationRendering.nextRun("e1a2b3c4-r2")).isEqualTo("e1a2b3c4-r3");
+    assertThat(EvaluationRendering.firstRun("e1a2b3c4-r12")).isEqualTo("e1a2b3c4");
+    // Not a run suffix: an automatic evaluation's id, or one edited by hand, stays as it is.
+    assertThat(EvaluationRendering.firstRun("auto-1a2b3c4d")).isEqualTo("auto-1a2b3c4d");
+    assertThat(EvaluationRendering.firstRun("e1a2b3c4-r")).isEqualTo("e1a2b3c4-r");
+    assertThat(EvaluationRendering.firstRun("e1a2b3c4-r1234567")).isEqualTo("e1a2b3c4-r1234567");
+  }
 }
