@@ -335,6 +335,9 @@ public final class EvaluationStage implements Stage {
    * on the breaker's clock from when the mirror was sent. Nothing for a mirror that is no probe.
    */
   private static final class ProbeVerdict {
+    /** For a mirror that is no probe (the usual case): gives nothing, allocates nothing. */
+    static final ProbeVerdict NONE = new ProbeVerdict(null);
+
     private final CircuitBreaker breaker;
     private final long start;
     private boolean given;
@@ -373,7 +376,8 @@ public final class EvaluationStage implements Stage {
     // long as the provider's own timeouts allow. Cut there, it is that arm's failure.
     ctx.deadlineNanos(primary.deadlineNanos());
     SlotPermit permit = admission.permit();
-    ProbeVerdict verdict = new ProbeVerdict(admission.probe());
+    ProbeVerdict verdict =
+        admission.probe() == null ? ProbeVerdict.NONE : new ProbeVerdict(admission.probe());
     Buffer bytes =
         UpstreamAdapters.forProvider(target.provider())
             .encodeRequest(body, target, Operation.CHAT_COMPLETIONS, true);

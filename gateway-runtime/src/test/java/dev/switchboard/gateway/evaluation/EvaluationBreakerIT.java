@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A target whose circuit breaker is open has been taken out of service for the gateway's users: it
  * is not mirrored either. Its mirror is skipped (counted as skipped, like a missing key or a full
- * bulkhead), a skipped baseline sends no candidate, and a mirror's outcome never feeds a breaker.
+ * bulkhead), a skipped baseline sends no candidate, and an open breaker counts no mirror (once its
+ * open period is over a mirror may be its half-open probe: {@link EvaluationBreakerRecoveryIT}).
  */
 class EvaluationBreakerIT {
 
@@ -169,7 +170,7 @@ class EvaluationBreakerIT {
     // The other candidate is mirrored as usual, and the baseline replayed for it.
     assertThat(mock.attempts("same")).isEqualTo(REQUESTS);
     assertThat(mock.attempts("base")).isEqualTo(2L * REQUESTS);
-    // Mirrors neither ask a breaker's permission nor count in one.
+    // An open breaker refuses mirrors (its open period is not over) and counts none of them.
     assertThat(gateway.server().resilience().breakerState("mock/tripped"))
         .hasValue(CircuitBreaker.State.OPEN);
     assertThat(gateway.server().resilience().breakerState("mock/same")).isEmpty();
