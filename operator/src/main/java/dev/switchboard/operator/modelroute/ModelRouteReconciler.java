@@ -376,15 +376,22 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
                       EvaluationTracker.ENDED_EARLY, true, e.reason(), e.message()));
       if (waiting && evaluation.isEmpty()) {
         // Nothing is collected while the replacement waits for its candidates: an evaluation
-        // ended for it stays said until it starts.
+        // ended for it stays said until it starts — unless the route means the ended evaluation
+        // again (its spec or first target was put back): the replacement the condition names
+        // will never start, and a new run of the ended one waits instead.
         endedCondition =
-            Conditions.find(
-                    route.getStatus() == null ? null : route.getStatus().getConditions(),
-                    EvaluationTracker.ENDED_EARLY)
-                .map(
-                    c ->
-                        new Conditions.Desired(
-                            EvaluationTracker.ENDED_EARLY, true, c.getReason(), c.getMessage()));
+            meansEndedAgain(route)
+                ? Optional.empty()
+                : Conditions.find(
+                        route.getStatus() == null ? null : route.getStatus().getConditions(),
+                        EvaluationTracker.ENDED_EARLY)
+                    .map(
+                        c ->
+                            new Conditions.Desired(
+                                EvaluationTracker.ENDED_EARLY,
+                                true,
+                                c.getReason(),
+                                c.getMessage()));
       }
       evaluationCondition(next, EvaluationTracker.ENDED_EARLY, endedCondition, generation);
       endedEarly
@@ -1144,6 +1151,21 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
 
   /** Sets condition {@code type} of {@code next} to {@code desired}, or removes it when empty. */
   /** Whether the status holds the route's declared evaluation (running or completed). */
+  /**
+   * Whether the route's {@code spec.evaluation} means a new run of the evaluation its status holds
+   * (which ended early for a replacement that then was taken back).
+   */
+  private static boolean meansEndedAgain(ModelRoute route) {
+    var spec = route.getSpec() == null ? null : route.getSpec().getEvaluation();
+    var status = route.getStatus() == null ? null : route.getStatus().getEvaluation();
+    if (spec == null || status == null || status.getId() == null) {
+      return false;
+    }
+    String meant = EvaluationRendering.declaredId(route);
+    return !meant.equals(status.getId())
+        && EvaluationRendering.sameEvaluation(meant, status.getId());
+  }
+
   private static boolean evaluationStarted(ModelRoute route) {
     var spec = route.getSpec() == null ? null : route.getSpec().getEvaluation();
     var status = route.getStatus() == null ? null : route.getStatus().getEvaluation();

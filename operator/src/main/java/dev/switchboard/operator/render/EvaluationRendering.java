@@ -114,6 +114,11 @@ public final class EvaluationRendering {
     return evaluation + RUN + (run + 1);
   }
 
+  /** Whether two ids name runs of the same evaluation ({@link #nextRun}). */
+  public static boolean sameEvaluation(String id, String other) {
+    return id != null && other != null && firstRun(id).equals(firstRun(other));
+  }
+
   /** The id of the evaluation's first run: {@code id} without its run suffix. */
   static String firstRun(String id) {
     int at = id.lastIndexOf(RUN);

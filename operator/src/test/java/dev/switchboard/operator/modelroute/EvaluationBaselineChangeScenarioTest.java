@@ -357,10 +357,19 @@ class EvaluationBaselineChangeScenarioTest {
             });
     String endedEntry = runbookEntry(ns, first);
 
-    // The old sample back, and the candidate with it.
+    // The old sample back: the replacement the condition names will never start.
     ModelRoute restored = get(ns);
     restored.getSpec().getEvaluation().setSample(null);
     KUBE.client().resource(restored).update();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(condition(ns, EvaluationTracker.ENDED_EARLY)).isEmpty();
+              assertThat(evaluation(ns).getId()).isEqualTo(first);
+              assertThat(evaluation(ns).getPhase()).isEqualTo("Completed");
+            });
+    // The candidate back: a new run starts.
     KUBE.client().resource(endpoint(ns, "lab")).create();
 
     await()
