@@ -25,6 +25,7 @@ import dev.switchboard.gateway.upstream.adapter.StreamDecoder;
 import dev.switchboard.gateway.upstream.adapter.StreamEventFacts;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -33,6 +34,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 
@@ -129,6 +131,9 @@ public final class EvaluationStage implements Stage {
     body.put("stream", true);
     body.putObject("stream_options").put("include_usage", true);
     boolean excerpts = route.logsBodies();
+    // A body over the inline limit is written for each mirror's target on a worker, as the
+    // request's own attempts are (ExecuteStage): null keeps it on the loop.
+    Context offLoop = OffLoop.needed(exchange) ? exchange.context() : null;
     // Owed until recorded (skipped or answered), so a graceful stop waits for them to be reported.
     recorder.opened(candidates.size());
     // The baseline's mirror is admitted first (its key, quota and bulkhead are decided here, at
@@ -161,6 +166,7 @@ public final class EvaluationStage implements Stage {
                               candidates,
                               admissions,
                               body,
+                              offLoop,
                               excerpts));
             });
     return true;
@@ -179,6 +185,7 @@ public final class EvaluationStage implements Stage {
       List<PlannedTarget> candidates,
       List<Future<Admission>> admissions,
       ObjectNode body,
+      Context offLoop,
       boolean excerpts) {
     boolean anySent = false;
     for (Future<Admission> admission : admissions) {
@@ -190,14 +197,15 @@ public final class EvaluationStage implements Stage {
       skipped(route, evaluation, baseline, candidates, excerpts);
       return;
     }
-    Future<AnswerMeasures> base = send(primary, baseline, body, "-eval-baseline", baseAdmission);
+    Future<AnswerMeasures> base =
+        send(primary, baseline, body, offLoop, "-eval-baseline", baseAdmission);
     for (int i = 0; i < candidates.size(); i++) {
       PlannedTarget candidate = candidates.get(i);
       Admission admission = admissions.get(i).result();
       Future<AnswerMeasures> answer =
           admission == null
               ? Future.succeededFuture(AnswerMeasures.SKIPPED)
-              : send(primary, candidate, body, "-eval", admission);
+              : send(primary, candidate, body, offLoop, "-eval", admission);
       Future.all(base, answer)
           .onComplete(
               done ->
@@ -361,6 +369,7 @@ public final class EvaluationStage implements Stage {
       RequestContext primary,
       PlannedTarget target,
       ObjectNode body,
+      Context offLoop,
       String suffix,
       Admission admission) {
     Promise<AnswerMeasures> measured = Promise.promise();
@@ -378,11 +387,24 @@ public final class EvaluationStage implements Stage {
     SlotPermit permit = admission.permit();
     ProbeVerdict verdict =
         admission.probe() == null ? ProbeVerdict.NONE : new ProbeVerdict(admission.probe());
-    Buffer bytes =
-        UpstreamAdapters.forProvider(target.provider())
-            .encodeRequest(body, target, Operation.CHAT_COMPLETIONS, true);
-    caller
-        .openStream(target, Operation.CHAT_COMPLETIONS, bytes, ctx, admission.key())
+    Callable<Buffer> encode =
+        () -> {
+          ExecuteStage.encodeProbe.run();
+          return UpstreamAdapters.forProvider(target.provider())
+              .encodeRequest(body, target, Operation.CHAT_COMPLETIONS, true);
+        };
+    Future<Buffer> bytes;
+    try {
+      bytes =
+          offLoop == null ? Future.succeededFuture(encode.call()) : OffLoop.run(offLoop, encode);
+    } catch (Exception e) {
+      bytes = Future.failedFuture(e);
+    }
+    bytes
+        .compose(
+            encoded ->
+                caller.openStream(
+                    target, Operation.CHAT_COMPLETIONS, encoded, ctx, admission.key()))
         .onSuccess(upstream -> drain(ctx, upstream, permit, verdict, measured))
         .onFailure(
             err -> {

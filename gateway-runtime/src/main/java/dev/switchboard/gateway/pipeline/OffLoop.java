@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.pipeline;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import java.util.concurrent.Callable;
 
@@ -25,6 +26,14 @@ final class OffLoop {
    * result, or what it threw, is handed back on the request's event loop.
    */
   static <T> Future<T> run(Exchange exchange, Callable<T> work) {
-    return exchange.context().executeBlocking(work, false);
+    return run(exchange.context(), work);
+  }
+
+  /**
+   * As {@link #run(Exchange, Callable)} for work that outlives the exchange's stages (an
+   * evaluation's mirrors), handed back on {@code loop}, the request's event loop.
+   */
+  static <T> Future<T> run(Context loop, Callable<T> work) {
+    return loop.executeBlocking(work, false);
   }
 }
