@@ -128,6 +128,11 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
       outcome = outcome.withoutSplitTraffic();
     }
     State s = outcome.state();
+    if (!isRunning(s)) {
+      // No step is analysed (promoted, rolled back, cancelled, or none ran): what the metrics
+      // source kept for the route is read by nobody. A later canary takes a new baseline.
+      metrics.forget(route.getMetadata().getNamespace(), route.getMetadata().getName());
+    }
     observer.observed(
         route.getMetadata().getNamespace(),
         route.getMetadata().getName(),
@@ -198,6 +203,7 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
                 ? Reason.CANARY_ABORTED.wireName()
                 : Reason.CANARY_CONFIGURATION_INVALID.wireName(),
             why + problem);
+    metrics.forget(route.getMetadata().getNamespace(), route.getMetadata().getName());
     observer.observed(
         route.getMetadata().getNamespace(),
         route.getMetadata().getName(),
@@ -220,9 +226,13 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
             state.equals(recorded) ? null : transition));
   }
 
-  /** A deleted route: its rollout metrics are no longer exported. */
+  /**
+   * A deleted route: its rollout metrics are no longer exported, and the metrics source drops what
+   * it kept for it (a route deleted while its canary ran never reaches a plan that ends it).
+   */
   public void forget(String namespace, String name) {
     observer.forgotten(namespace, name);
+    metrics.forget(namespace, name);
   }
 
   private Outcome decide(

@@ -18,6 +18,9 @@ import dev.switchboard.operator.rollout.metrics.ArmCounters;
 import dev.switchboard.operator.rollout.metrics.ArmMetrics;
 import dev.switchboard.operator.rollout.metrics.CanaryQuery;
 import dev.switchboard.operator.rollout.metrics.CanaryWindow;
+import dev.switchboard.operator.rollout.metrics.FakeGatewayReplica;
+import dev.switchboard.operator.rollout.metrics.GatewayScrapeSource;
+import dev.switchboard.operator.rollout.metrics.GatewayTargets;
 import dev.switchboard.operator.rollout.metrics.StepSums;
 import dev.switchboard.operator.testing.MutableClock;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -442,6 +445,72 @@ class ProgressiveCanaryPlannerTest {
                     0,
                     0,
                     0))));
+  }
+
+  /**
+   * What the gateway source keeps for a route (each replica's baselines, the step's sums) is read
+   * by nobody once its canary is over — promoted, rolled back, cancelled, rolled back for a spec
+   * that no longer resolves — or once the route is deleted; it stayed in the operator's memory for
+   * good.
+   */
+  @Test
+  void theMetricsSourceForgetsARouteWhoseCanaryIsOverOrThatWasDeleted() {
+    try (FakeGatewayReplica gateway = new FakeGatewayReplica("chat")) {
+      GatewayScrapeSource source =
+          new GatewayScrapeSource(GatewayTargets.fixed(List.of(gateway.metricsUrl())), clock);
+      harness.withPlanner(new ProgressiveCanaryPlanner(clock, source));
+      Map<String, Runnable> endings = new java.util.LinkedHashMap<>();
+      endings.put(
+          "promoted",
+          () -> {
+            harness.annotate(ProgressiveCanaryPlanner.PROMOTE_ANNOTATION);
+            assertThat(harness.reconcile().phase()).isEqualTo("Stable");
+          });
+      endings.put(
+          "aborted",
+          () -> {
+            harness.annotate(ProgressiveCanaryPlanner.ABORT_ANNOTATION);
+            assertThat(harness.reconcile().phase()).isEqualTo("RolledBack");
+          });
+      endings.put(
+          "rolled back by analysis",
+          () -> {
+            gateway.set("canary", new FakeGatewayReplica.Arm(1200, 600, 0.4, 0, 0));
+            clock.advance(INTERVAL);
+            assertThat(harness.reconcile().phase()).isEqualTo("RolledBack");
+          });
+      endings.put(
+          "cancelled",
+          () -> {
+            harness.changeTargets(harness.published().targets().get(0).model());
+            assertThat(harness.reconcile().transition().reason()).isEqualTo("CanaryCancelled");
+          });
+      endings.put(
+          "rolled back, spec invalid",
+          () ->
+              assertThat(harness.reconcileWithoutSpec("provider deleted").phase())
+                  .isEqualTo("RolledBack"));
+      endings.put("deleted", () -> harness.planner.forget("team-a", "chat"));
+      int round = 0;
+      for (Map.Entry<String, Runnable> ending : endings.entrySet()) {
+        round++;
+        gateway
+            .set("canary", new FakeGatewayReplica.Arm(0, 0, 0.4, 0, 0))
+            .set("stable", new FakeGatewayReplica.Arm(0, 0, 0.4, 0, 0));
+        harness.changeTargets("gpt-5-" + round);
+        assertThat(harness.reconcile().phase()).isEqualTo("Progressing");
+        // A window of the step: the source keeps the replica's baseline and the step's sums.
+        gateway.set("canary", new FakeGatewayReplica.Arm(10, 0, 0.4, 0, 0));
+        clock.advance(INTERVAL);
+        harness.reconcile();
+        assertThat(harness.status.getAnalysis().getStepCounts()).isNotNull();
+        assertThat(source.routesKept()).as(ending.getKey()).isOne();
+
+        ending.getValue().run();
+
+        assertThat(source.routesKept()).as(ending.getKey()).isZero();
+      }
+    }
   }
 
   @Test

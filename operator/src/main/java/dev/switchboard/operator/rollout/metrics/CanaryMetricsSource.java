@@ -35,6 +35,14 @@ public interface CanaryMetricsSource {
     return Optional.empty();
   }
 
+  /**
+   * The route's canary is over (promoted, rolled back, cancelled) or the route was deleted: drops
+   * whatever the source keeps for it (baselines, step sums, where a step's window starts, a scrape
+   * interval read), which nothing reads again: a canary that starts later takes a new baseline
+   * ({@link #begin}). Without it an operator's memory grew with every route that ever ran a canary.
+   */
+  default void forget(String namespace, String route) {}
+
   /** The source could not be read (no endpoints, connection refused, bad answer, ...). */
   final class MetricsUnavailableException extends RuntimeException {
     public MetricsUnavailableException(String message) {

@@ -51,6 +51,21 @@ public final class CanaryMetricsSources implements CanaryMetricsSource {
         : gateway.baselines(query);
   }
 
+  /**
+   * Forgets the route in every source: its spec may have named another source or URL while its
+   * canary ran than it does now (or has none, being deleted).
+   */
+  @Override
+  public void forget(String namespace, String route) {
+    gateway.forget(namespace, route);
+    prometheus.values().forEach(source -> source.forget(namespace, route));
+  }
+
+  /** The Prometheus source of {@code url}, once a route asked it (tests). */
+  Optional<CanaryMetricsSource> prometheusSource(String url) {
+    return Optional.ofNullable(prometheus.get(url));
+  }
+
   private CanaryMetricsSource sourceFor(CanaryQuery query) {
     if (!CanaryQuery.PROMETHEUS.equals(query.source())) {
       return gateway;

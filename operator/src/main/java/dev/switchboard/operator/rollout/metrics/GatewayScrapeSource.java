@@ -11,10 +11,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -209,10 +211,18 @@ public final class GatewayScrapeSource implements CanaryMetricsSource {
         + (url.getRawPath() == null ? "" : url.getRawPath());
   }
 
-  /** Forgets the baselines of a route (it was deleted). */
+  /** Forgets the route's baselines and step sums: its canary is over, or it was deleted. */
+  @Override
   public void forget(String namespace, String route) {
     baselines.remove(namespace + "/" + route);
     steps.remove(namespace + "/" + route);
+  }
+
+  /** How many routes this source keeps baselines or step sums for (tests, diagnostics). */
+  public int routesKept() {
+    Set<String> routes = new HashSet<>(baselines.keySet());
+    routes.addAll(steps.keySet());
+    return routes.size();
   }
 
   private CompletableFuture<String> scrape(URI url) {

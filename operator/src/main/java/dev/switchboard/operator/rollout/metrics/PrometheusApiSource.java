@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -110,6 +111,20 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
   @Override
   public void begin(CanaryQuery query) {
     stepStarts.remove(query.namespace() + "/" + query.route());
+  }
+
+  /** Forgets where the route's step window starts and its scrape interval read from Prometheus. */
+  @Override
+  public void forget(String namespace, String route) {
+    stepStarts.remove(namespace + "/" + route);
+    scrapeIntervals.remove(namespace + "/" + route);
+  }
+
+  /** How many routes this source keeps a window start or a scrape interval for (tests). */
+  int routesKept() {
+    Set<String> routes = new HashSet<>(stepStarts.keySet());
+    routes.addAll(scrapeIntervals.keySet());
+    return routes.size();
   }
 
   @Override

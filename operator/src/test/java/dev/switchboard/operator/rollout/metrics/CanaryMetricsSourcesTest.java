@@ -48,4 +48,42 @@ class CanaryMetricsSourcesTest {
         .hasMessageContaining("refused");
     assertThat(gatewayQueries).isEmpty();
   }
+
+  /**
+   * A route's canary that is over, or a deleted route, is forgotten by the gateway scrape and by
+   * every Prometheus source (the route may have named another URL while its canary ran).
+   */
+  @Test
+  void forgettingARouteReachesEverySource() {
+    List<String> forgotten = new ArrayList<>();
+    CanaryMetricsSource recording =
+        new CanaryMetricsSource() {
+          @Override
+          public Optional<CanaryWindow> collect(CanaryQuery query) {
+            return Optional.empty();
+          }
+
+          @Override
+          public void forget(String namespace, String route) {
+            forgotten.add(namespace + "/" + route);
+          }
+        };
+    CanaryMetricsSources sources = new CanaryMetricsSources(recording, "namespace");
+    // Nothing listens on port 1: the query fails, after the source noted the step's start.
+    String url = "http://127.0.0.1:1";
+    CanaryQuery step =
+        query("prometheus", url)
+            .since(java.time.Instant.parse("2026-01-01T00:00:00Z"))
+            .atStep(0, null);
+    assertThatThrownBy(() -> sources.collect(step))
+        .isInstanceOf(CanaryMetricsSource.MetricsUnavailableException.class);
+    PrometheusApiSource prometheus =
+        (PrometheusApiSource) sources.prometheusSource(url).orElseThrow();
+    assertThat(prometheus.routesKept()).isOne();
+
+    sources.forget("ns", "chat");
+
+    assertThat(forgotten).containsExactly("ns/chat");
+    assertThat(prometheus.routesKept()).isZero();
+  }
 }

@@ -349,6 +349,31 @@ class PrometheusApiSourceTest {
     assertThat(rangeOfLastQuery()).isEqualTo("[120s]");
   }
 
+  /**
+   * Where a route's step window starts and the scrape interval read for it are kept per route: a
+   * route whose canary is over, or that was deleted, is forgotten (they used to stay for good).
+   */
+  @Test
+  void aForgottenRouteKeepsNothing() {
+    gatewayJobSeries();
+    targets = Map.of("gateway", "30s");
+    Instant stepStart = Instant.parse("2026-01-01T00:00:00Z");
+    MutableClock clock = new MutableClock(stepStart.plus(Duration.ofMinutes(3)));
+    PrometheusApiSource source = new PrometheusApiSource(url(), "namespace", clock);
+    CanaryQuery other =
+        new CanaryQuery("team-a", "embed", 4, Duration.ofSeconds(30), "prometheus", null)
+            .since(stepStart)
+            .atStep(0, null);
+    source.collect(QUERY.since(stepStart).atStep(0, null)).orElseThrow();
+    source.collect(other).orElseThrow();
+    assertThat(source.routesKept()).isEqualTo(2);
+
+    source.forget("team-a", "chat");
+    assertThat(source.routesKept()).as("the other route is kept").isOne();
+    source.forget("team-a", "embed");
+    assertThat(source.routesKept()).isZero();
+  }
+
   @Test
   void theScrapeIntervalIsReadFromTheRouteJobsTargetsAndReadAgainAfterTheRefresh() {
     gatewayJobSeries();
