@@ -25,8 +25,8 @@ public record Baselines(Instant at, Map<String, Map<String, ArmCounters>> replic
 
   /**
    * The most replicas whose counters the status keeps (a few KiB each: a handful of counts and the
-   * occupied buckets of two histograms per arm). With more, it keeps none: a window is complete
-   * only when every replica has a baseline, so a part would not make the first window count.
+   * occupied buckets of two histograms per arm). With more, it keeps none (the status stays small),
+   * and a restarted operator's first scrape only takes the baselines.
    */
   public static final int MAX_REPLICAS = 16;
 

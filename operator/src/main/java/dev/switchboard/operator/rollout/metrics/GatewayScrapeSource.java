@@ -33,9 +33,11 @@ import java.util.concurrent.ConcurrentMap;
  * replicas' counters where the next window starts as well ({@link #baselines}, handed back as
  * {@link CanaryQuery#baselines()}), so a restarted operator's first scrape closes a window.
  *
- * <p>A replica seen for the first time (and not in the recorded baselines), or a baseline of this
- * operator's older than three intervals (the previous canary ended long ago), only sets the
- * baseline: that window has no verdict. A replica that restarted between two scrapes contributes
+ * <p>The first scrape of a route (no baseline of any replica, from this operator or the status), or
+ * a baseline of this operator's older than three intervals (the previous canary ended long ago),
+ * only sets the baseline: that window has no verdict. A replica seen for the first time (a
+ * scale-up) only sets its own baseline: the window counts the replicas that had one, and the new
+ * replica counts from its next window on. A replica that restarted between two scrapes contributes
  * what it counted since.
  */
 public final class GatewayScrapeSource implements CanaryMetricsSource {
@@ -79,6 +81,9 @@ public final class GatewayScrapeSource implements CanaryMetricsSource {
     // rollout ends), and the operator's absence held the step: its whole gap is the step's.
     boolean complete =
         previous != null && (previous.recorded() || !isStale(previous, now, query.interval()));
+    // Replicas whose window is counted: those with a baseline. A replica without one (new after a
+    // scale-up, or a replacement) only sets its baseline; the others' windows still count.
+    int counted = 0;
     String lastError = null;
     for (Map.Entry<URI, CompletableFuture<String>> scrape : scrapes.entrySet()) {
       String body;
@@ -93,10 +98,10 @@ public final class GatewayScrapeSource implements CanaryMetricsSource {
       Map<String, ArmCounters> before =
           previous == null ? null : previous.replicas().get(scrape.getKey());
       if (before == null) {
-        // A replica without a baseline (new, or the first scrape) cannot say what its window was.
-        complete = false;
+        // A replica without a baseline cannot say what its window was: this scrape is its baseline.
         continue;
       }
+      counted++;
       arms.forEach(
           (arm, counters) ->
               window.merge(
@@ -116,7 +121,7 @@ public final class GatewayScrapeSource implements CanaryMetricsSource {
     replicas.putAll(current);
     replicas.keySet().retainAll(urls);
     baselines.put(key, new Baseline(now, replicas, false));
-    if (!complete) {
+    if (!complete || counted == 0) {
       return Optional.empty();
     }
     // The step's figures so far: this window added to the earlier windows of the same step and

@@ -200,8 +200,8 @@ class GatewayScrapeSourceTest {
   }
 
   /**
-   * The status keeps at most {@link Baselines#MAX_REPLICAS} replicas' counters, and none beyond: a
-   * window needs every replica's baseline, so a part would not count anyway.
+   * The status keeps at most {@link Baselines#MAX_REPLICAS} replicas' counters, and none beyond (a
+   * restarted operator's first scrape then only takes the baselines).
    */
   @Test
   void theStatusKeepsTheBaselinesOfAtMostSixteenReplicas() {
@@ -308,6 +308,52 @@ class GatewayScrapeSourceTest {
     assertThatThrownBy(() -> down.collect(QUERY))
         .isInstanceOf(CanaryMetricsSource.MetricsUnavailableException.class)
         .hasMessageContaining("no gateway replica answered");
+  }
+
+  /**
+   * A replica that appears (a scale-up) has no baseline: its first scrape only sets it, and the
+   * window counts the replicas that had one. It used to throw the whole window away, for every
+   * replica, at each scale-up.
+   */
+  @Test
+  void aNewReplicaOnlySetsItsBaselineAndTheOthersWindowCounts() {
+    try (FakeGatewayReplica three = new FakeGatewayReplica("chat")) {
+      one.set("canary", new FakeGatewayReplica.Arm(10, 0, 0.4, 0, 0))
+          .set("stable", new FakeGatewayReplica.Arm(100, 0, 0.4, 0, 0));
+      two.set("canary", new FakeGatewayReplica.Arm(20, 1, 0.4, 0, 0))
+          .set("stable", new FakeGatewayReplica.Arm(200, 0, 0.4, 0, 0));
+      three
+          .set("canary", new FakeGatewayReplica.Arm(500, 50, 0.4, 0, 0))
+          .set("stable", new FakeGatewayReplica.Arm(5000, 0, 0.4, 0, 0));
+      List<URI> replicas = new java.util.concurrent.CopyOnWriteArrayList<>();
+      replicas.add(one.metricsUrl());
+      replicas.add(two.metricsUrl());
+      GatewayScrapeSource source = new GatewayScrapeSource(namespace -> replicas, clock);
+      CanaryQuery step = QUERY.since(clock.instant()).atStep(0, null);
+      source.begin(step);
+
+      // The third replica appears; the counters it has are from before it was seen.
+      replicas.add(three.metricsUrl());
+      one.set("canary", new FakeGatewayReplica.Arm(40, 2, 0.4, 0, 0))
+          .set("stable", new FakeGatewayReplica.Arm(400, 0, 0.4, 0, 0));
+      two.set("canary", new FakeGatewayReplica.Arm(50, 3, 0.4, 0, 0))
+          .set("stable", new FakeGatewayReplica.Arm(500, 0, 0.4, 0, 0));
+      clock.advance(Duration.ofSeconds(10));
+      CanaryWindow first = source.collect(step).orElseThrow();
+      assertThat(first.canary().requests()).as("the two replicas' window").isEqualTo(30 + 30);
+      assertThat(first.canary().errors()).isEqualTo(2 + 2);
+      assertThat(first.stable().requests()).isEqualTo(300 + 300);
+
+      // From its next window on the third counts too.
+      one.set("canary", new FakeGatewayReplica.Arm(50, 2, 0.4, 0, 0));
+      two.set("canary", new FakeGatewayReplica.Arm(60, 3, 0.4, 0, 0));
+      three.set("canary", new FakeGatewayReplica.Arm(530, 55, 0.4, 0, 0));
+      clock.advance(Duration.ofSeconds(10));
+      CanaryWindow second = source.collect(step).orElseThrow();
+      assertThat(second.canary().requests()).isEqualTo(60 + 10 + 10 + 30);
+      assertThat(second.canary().errors()).isEqualTo(4 + 5);
+      assertThat(second.window()).isEqualTo(Duration.ofSeconds(20));
+    }
   }
 
   @Test
