@@ -325,8 +325,8 @@ class GrafanaDashboardTest {
     yaml.append("    promql_expr_test:\n");
     expect(
         yaml, "Requests per second by route", 0, "{route=\"split\"}", 1.6, "{route=\"mirror\"}", 2);
-    // mirror's clients got no error: no ratio (with its copies it read 0.2).
-    expect(yaml, "Error ratio by route", 0, "{route=\"split\"}", 0.0625);
+    // mirror's clients got no error: 0 (with its copies it read 0.2; then it showed no series).
+    expect(yaml, "Error ratio by route", 0, "{route=\"split\"}", 0.0625, "{route=\"mirror\"}", 0);
     expect(yaml, "Client-facing errors by class", 0, "{error_class=\"timeout\"}", 0.1);
     // Fast answers fill the first bucket: its p95 by linear interpolation is 0.475 s.
     expect(
@@ -355,19 +355,43 @@ class GrafanaDashboardTest {
         0,
         "{route=\"mirror\"}",
         3);
+    assertPromtoolPasses(promtool.get(), yaml);
+    assertThat(panel("Traffic by arm (stable / canary)").path("targets"))
+        .as("the copies shown apart")
+        .hasSize(2);
+  }
+
+  /**
+   * A route with traffic and no error shows an error ratio of 0, not an empty panel (which reads as
+   * "no data"): {@code calm} has only successes and never had an error series.
+   */
+  @Test
+  void theErrorRatioOfARouteWithTrafficAndNoErrorIsZeroEvaluatedByPrometheus() throws Exception {
+    Optional<Path> promtool = onPath("promtool");
+    Assumptions.assumeTrue(promtool.isPresent(), "promtool is not installed: skipped");
+    StringBuilder yaml = new StringBuilder();
+    yaml.append("rule_files: []\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n")
+        .append("    input_series:\n");
+    String stable = "route=\"%s\",provider=\"openai\",target_model=\"gpt-4o\",arm=\"stable\"";
+    series(yaml, DURATION_COUNT, stable, "calm", ",outcome=\"success\"", "0+60x10");
+    series(yaml, DURATION_COUNT, stable, "flaky", ",outcome=\"success\"", "0+54x10");
+    series(yaml, DURATION_COUNT, stable, "flaky", ",outcome=\"error\"", "0+6x10");
+    yaml.append("    promql_expr_test:\n");
+    expect(yaml, "Error ratio by route", 0, "{route=\"calm\"}", 0, "{route=\"flaky\"}", 0.1);
+    assertPromtoolPasses(promtool.get(), yaml);
+  }
+
+  private static void assertPromtoolPasses(Path promtool, StringBuilder yaml) throws Exception {
     Path dir = Files.createTempDirectory("dashboard-promtool");
-    Path file = dir.resolve("client-panels.yml");
+    Path file = dir.resolve("panels.yml");
     Files.writeString(file, yaml.toString());
     Process run =
-        new ProcessBuilder(promtool.get().toString(), "test", "rules", file.toString())
+        new ProcessBuilder(promtool.toString(), "test", "rules", file.toString())
             .redirectErrorStream(true)
             .start();
     String output = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(run.exitValue()).as("promtool test rules:%n%s%n%s", output, yaml).isZero();
-    assertThat(panel("Traffic by arm (stable / canary)").path("targets"))
-        .as("the copies shown apart")
-        .hasSize(2);
   }
 
   private static final String DURATION_COUNT = "gen_ai_client_operation_duration_seconds_count";
