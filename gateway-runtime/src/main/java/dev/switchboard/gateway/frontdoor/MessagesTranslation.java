@@ -22,20 +22,20 @@ import java.util.Set;
  * Messages answer. Pure functions over Jackson trees (golden transcripts drive them).
  *
  * <p>What maps: {@code system} → a system message; text and image blocks (base64 → data URLs, url
- * sources → URLs); {@code tool_use} → {@code tool_calls}; {@code tool_result} → {@code tool}
- * messages; custom tools, {@code tool_choice} ({@code disable_parallel_tool_use} → {@code
- * parallel_tool_calls: false}); {@code max_tokens}; {@code stop_sequences}; {@code temperature};
- * {@code top_p}; {@code metadata.user_id} → {@code user}; {@code output_config.format} (or the beta
- * {@code output_format}) JSON schema → {@code response_format}. Dropped, having no chat equivalent
- * (and, top-level, named in the answer: {@link #leftOut}): {@code top_k}, {@code thinking} and
- * thinking blocks, {@code cache_control} — except the gateway's own thinking-block carrier of a
- * Gemini thought signature ({@link ThoughtCarrier}), whose signature goes with the next {@code
- * tool_use} to Gemini only ({@link ThoughtSignedChat}), and which the answer writes before a signed
- * call's {@code tool_use}. Refused (400, the request cannot be bridged faithfully): server tools,
- * documents, images inside tool results — or, in the lenient form ({@link #toChatForm}), left out
- * and the first of them kept as the form's refusal, for a request that goes only to targets
- * speaking Messages (they get the client's body; the chat form only informs the gateway's own
- * decisions).
+ * sources → URLs); a base64 PDF {@code document} block → a {@code file} part; {@code tool_use} →
+ * {@code tool_calls}; {@code tool_result} → {@code tool} messages; custom tools, {@code
+ * tool_choice} ({@code disable_parallel_tool_use} → {@code parallel_tool_calls: false}); {@code
+ * max_tokens}; {@code stop_sequences}; {@code temperature}; {@code top_p}; {@code metadata.user_id}
+ * → {@code user}; {@code output_config.format} (or the beta {@code output_format}) JSON schema →
+ * {@code response_format}. Dropped, having no chat equivalent (and, top-level, named in the answer:
+ * {@link #leftOut}): {@code top_k}, {@code thinking} and thinking blocks, {@code cache_control} —
+ * except the gateway's own thinking-block carrier of a Gemini thought signature ({@link
+ * ThoughtCarrier}), whose signature goes with the next {@code tool_use} to Gemini only ({@link
+ * ThoughtSignedChat}), and which the answer writes before a signed call's {@code tool_use}. Refused
+ * (400, the request cannot be bridged faithfully): server tools, documents but base64 PDFs, images
+ * inside tool results — or, in the lenient form ({@link #toChatForm}), left out and the first of
+ * them kept as the form's refusal, for a request that goes only to targets speaking Messages (they
+ * get the client's body; the chat form only informs the gateway's own decisions).
  */
 public final class MessagesTranslation {
 
@@ -285,6 +285,12 @@ public final class MessagesTranslation {
             parts.add(image);
           }
         }
+        case "document" -> {
+          ObjectNode file = documentPart(block, refusals);
+          if (file != null) {
+            parts.add(file);
+          }
+        }
         case "tool_result" -> {
           ObjectNode tool = messages.addObject().put("role", "tool");
           tool.put("tool_call_id", block.path("tool_use_id").asText());
@@ -342,6 +348,46 @@ public final class MessagesTranslation {
     part.putObject("image_url").put("url", url);
     return part;
   }
+
+  /** What a bridged document is called when the client gave it no {@code title}. */
+  static final String UNTITLED_DOCUMENT = "document.pdf";
+
+  /**
+   * A {@code document} block with a base64 PDF source as chat's {@code file} part: its data as a
+   * PDF data URL, its {@code title} as the {@code filename} ({@link #UNTITLED_DOCUMENT} without
+   * one: OpenAI refuses a file's data without a name). Citations and {@code context} have no chat
+   * place: left out and named. A URL, file-id, text or content source is Anthropic's alone (chat's
+   * file part takes no URL, and another provider's file id is no chat target's): refused, so the
+   * request is kept to targets that speak Messages. Null when refused (a lenient walk).
+   */
+  private static ObjectNode documentPart(JsonNode block, Refusals refusals) {
+    JsonNode source = block.path("source");
+    if (!"base64".equals(source.path("type").asText(""))
+        || !"application/pdf".equals(source.path("media_type").asText(""))) {
+      refuse(
+          refusals,
+          "messages: a document is bridged only as base64 PDF data; a document by URL, file id,"
+              + " text or content is only available on Anthropic targets; this model is not served"
+              + " by one.");
+      return null;
+    }
+    if (block.path("citations").path("enabled").asBoolean(false)) {
+      refusals.drops.add(DOCUMENT_CITATIONS); // chat answers carry no citations
+    }
+    refusals.drops.note(block, "context", DOCUMENT_CONTEXT);
+    String title = block.path("title").asText("");
+    ObjectNode part = NODES.objectNode().put("type", "file");
+    part.putObject("file")
+        .put("filename", title.isEmpty() ? UNTITLED_DOCUMENT : title)
+        .put("file_data", "data:application/pdf;base64," + source.path("data").asText());
+    return part;
+  }
+
+  /** A document block's {@code citations} asked for ({@code enabled: true}). */
+  static final String DOCUMENT_CITATIONS = "messages[].content[].citations";
+
+  /** A document block's {@code context} (what the model may read but not cite). */
+  static final String DOCUMENT_CONTEXT = "messages[].content[].context";
 
   private static ObjectNode assistant(JsonNode content, Refusals refusals) {
     ObjectNode message = NODES.objectNode().put("role", "assistant");

@@ -67,6 +67,14 @@ class BridgeabilityTest {
                     + "\"text\",\"media_type\":\"text/plain\",\"data\":\"notes\"}}]}",
                 "")),
         new Case(
+            "messages, base64 PDF document",
+            messages,
+            "anthropic",
+            message.formatted(
+                "{\"role\":\"user\",\"content\":[{\"type\":\"document\",\"source\":{\"type\":"
+                    + "\"base64\",\"media_type\":\"application/pdf\",\"data\":\"JVBERi0=\"}}]}",
+                "")),
+        new Case(
             "messages, image in a tool result",
             messages,
             "anthropic",

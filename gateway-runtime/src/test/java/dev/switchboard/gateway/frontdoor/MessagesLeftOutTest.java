@@ -93,6 +93,55 @@ class MessagesLeftOutTest {
         .isSameAs(UpstreamAdapter.EncodedRequest.NONE);
   }
 
+  /**
+   * A base64 PDF document goes to a chat target as chat's file part (its data as a PDF data URL,
+   * its title as the file name), so the request is bridgeable; the citations it asks for and its
+   * context have no chat place and are named. A document by URL stays Anthropic's alone.
+   */
+  @Test
+  void bridgesABase64PdfDocumentAsAFilePart() throws Exception {
+    String message =
+        "{\"model\":\"m\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\","
+            + "\"content\":[%s,{\"type\":\"text\",\"text\":\"summarise\"}]}]}";
+    ObjectNode request =
+        (ObjectNode)
+            JSON.readTree(
+                message.formatted(
+                    "{\"type\":\"document\",\"title\":\"q3.pdf\",\"context\":\"finance\","
+                        + "\"citations\":{\"enabled\":true},\"source\":{\"type\":\"base64\","
+                        + "\"media_type\":\"application/pdf\",\"data\":\"JVBERi0=\"}}"));
+
+    ChatForm form = MessagesTranslation.toChatForm(request);
+
+    assertThat(form.bridgeable()).isTrue();
+    assertThat(form.chat().at("/messages/0/content").toString())
+        .isEqualTo(
+            "[{\"type\":\"file\",\"file\":{\"filename\":\"q3.pdf\","
+                + "\"file_data\":\"data:application/pdf;base64,JVBERi0=\"}},"
+                + "{\"type\":\"text\",\"text\":\"summarise\"}]");
+    assertThat(form.leftOut())
+        .containsExactly("messages[].content[].citations", "messages[].content[].context");
+
+    ObjectNode untitled =
+        (ObjectNode)
+            JSON.readTree(
+                message.formatted(
+                    "{\"type\":\"document\",\"source\":{\"type\":\"base64\","
+                        + "\"media_type\":\"application/pdf\",\"data\":\"JVBERi0=\"}}"));
+    ChatForm plain = MessagesTranslation.toChatForm(untitled);
+    assertThat(plain.chat().at("/messages/0/content/0/file/filename").asText())
+        .isEqualTo("document.pdf"); // OpenAI refuses file data without a name
+    assertThat(plain.leftOut()).isSameAs(UpstreamAdapter.EncodedRequest.NONE);
+
+    ObjectNode byUrl =
+        (ObjectNode)
+            JSON.readTree(
+                message.formatted(
+                    "{\"type\":\"document\",\"source\":{\"type\":\"url\","
+                        + "\"url\":\"https://example.com/q3.pdf\"}}"));
+    assertThat(MessagesTranslation.toChatForm(byUrl).bridgeable()).isFalse();
+  }
+
   /** A schema keyword an adapter leaves out is named where the Messages request holds it. */
   @Test
   void namesASchemaKeywordWhereTheMessagesRequestHoldsIt() {
