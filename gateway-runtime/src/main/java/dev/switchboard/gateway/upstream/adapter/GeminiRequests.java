@@ -214,6 +214,17 @@ final class GeminiRequests {
           "stream",
           "stream_options");
 
+  /** The logprobs fields a streamed request leaves out ({@link #generationConfig}). */
+  private static final List<String> STREAM_LOGPROBS = List.of("logprobs", "top_logprobs");
+
+  /**
+   * Whether the chat request is streamed ({@code streamGenerateContent}), whose events carry no
+   * {@code logprobsResult}: Gemini gives logprobs in a {@code generateContent} answer only.
+   */
+  private static boolean streamed(ObjectNode chat) {
+    return chat.path("stream").asBoolean(false);
+  }
+
   /** The embeddings fields {@link #embeddings} and the adapter's answer honour. */
   private static final Set<String> EMBEDDINGS_SENT =
       Set.of("model", "input", "dimensions", "encoding_format");
@@ -221,15 +232,25 @@ final class GeminiRequests {
   /**
    * The fields of a chat request to {@code model} that its {@code generateContent} body leaves out,
    * in the request's order ({@code user}, {@code logit_bias}, {@code service_tier}, ...; JSON nulls
-   * ask nothing): Gemini has no place for them. Also {@code parallel_tool_calls: false} (Gemini
-   * cannot be kept to one call a turn) and a {@code reasoning_effort} but {@code none} for a model
-   * that does not think ({@link #thinking}). {@link UpstreamAdapter.EncodedRequest#NONE} when none.
+   * ask nothing): Gemini has no place for them. Also a streamed request's {@code logprobs} and
+   * {@code top_logprobs} (a stream carries none), {@code parallel_tool_calls: false} (Gemini cannot
+   * be kept to one call a turn) and a {@code reasoning_effort} but {@code none} for a model that
+   * does not think ({@link #thinking}). {@link UpstreamAdapter.EncodedRequest#NONE} when none.
    */
   static List<String> leftOut(ObjectNode chat, String model) {
     List<String> left = UpstreamAdapter.EncodedRequest.leftOut(chat, CHAT_SENT);
     JsonNode parallel = chat.get("parallel_tool_calls");
     if (parallel != null && parallel.isBoolean() && !parallel.booleanValue()) {
       left = UpstreamAdapter.EncodedRequest.concat(left, List.of("parallel_tool_calls"));
+    }
+    if (streamed(chat)) {
+      // streamGenerateContent returns no logprobsResult (it refuses responseLogprobs): named.
+      for (String field : STREAM_LOGPROBS) {
+        JsonNode value = chat.get(field);
+        if (value != null && UpstreamAdapter.EncodedRequest.asks(field, value)) {
+          left = UpstreamAdapter.EncodedRequest.concat(left, List.of(field));
+        }
+      }
     }
     String effort = textOrNull(chat.get("reasoning_effort"));
     if (effort != null
@@ -282,10 +303,11 @@ final class GeminiRequests {
    * max_completion_tokens}/{@code max_tokens} → {@code maxOutputTokens}, {@code stop} → {@code
    * stopSequences}, {@code n} → {@code candidateCount}, {@code seed}, {@code presence_penalty},
    * {@code frequency_penalty}, {@code logprobs} → {@code responseLogprobs}, {@code top_logprobs} →
-   * {@code logprobs}, {@code response_format} json_object → {@code responseMimeType:
-   * application/json}, json_schema → that plus {@code responseSchema} ({@code responseJsonSchema}
-   * when the schema has no Gemini Schema form: see {@link GeminiSchemas#expressible}; the keywords
-   * its Schema form leaves out are noted in {@code drops}).
+   * {@code logprobs} (a request not streamed only), {@code response_format} json_object → {@code
+   * responseMimeType: application/json}, json_schema → that plus {@code responseSchema} ({@code
+   * responseJsonSchema} when the schema has no Gemini Schema form: see {@link
+   * GeminiSchemas#expressible}; the keywords its Schema form leaves out are noted in {@code
+   * drops}).
    */
   static ObjectNode generationConfig(ObjectNode chat, NestedDrops drops) {
     ObjectNode config = NODES.objectNode();
@@ -308,11 +330,13 @@ final class GeminiRequests {
     copyNumber(chat, "seed", config, "seed");
     copyNumber(chat, "presence_penalty", config, "presencePenalty");
     copyNumber(chat, "frequency_penalty", config, "frequencyPenalty");
-    JsonNode logprobs = chat.get("logprobs");
-    if (logprobs != null && logprobs.isBoolean()) {
-      config.put("responseLogprobs", logprobs.asBoolean());
+    if (!streamed(chat)) {
+      JsonNode logprobs = chat.get("logprobs");
+      if (logprobs != null && logprobs.isBoolean()) {
+        config.put("responseLogprobs", logprobs.asBoolean());
+      }
+      copyNumber(chat, "top_logprobs", config, "logprobs");
     }
-    copyNumber(chat, "top_logprobs", config, "logprobs");
     JsonNode format = chat.get("response_format");
     String type = format == null ? null : textOrNull(format.get("type"));
     if ("json_object".equals(type)) {

@@ -246,6 +246,7 @@ class UpstreamBodyTest {
   @Test
   void reportsTheChatFieldsGeminiIsNotSent() throws Exception {
     ObjectNode body = clientBody();
+    body.remove("stream"); // Gemini gives logprobs to generateContent only (GeminiLogprobsTest)
     body.put("seed", 7);
     body.put("presence_penalty", 0.2);
     body.put("logprobs", true);

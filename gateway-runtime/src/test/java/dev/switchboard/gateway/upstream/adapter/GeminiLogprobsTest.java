@@ -1,0 +1,54 @@
+package dev.switchboard.gateway.upstream.adapter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
+
+/** Chat's logprobs on a Gemini target: asked of {@code generateContent}, never of a stream. */
+class GeminiLogprobsTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private static ObjectNode chat(String extra) throws Exception {
+    return (ObjectNode)
+        JSON.readTree(
+            "{\"model\":\"g\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                + "\"logprobs\":true,\"top_logprobs\":3"
+                + extra
+                + "}");
+  }
+
+  /**
+   * A request not streamed asks Gemini for the logprobs ({@code responseLogprobs}, {@code
+   * logprobs}); a streamed one does not: {@code streamGenerateContent} gives no {@code
+   * logprobsResult} (it refuses {@code responseLogprobs}, as the Vercel AI SDK's Google provider
+   * found), so the stream goes without them and the answer names both instead of failing.
+   */
+  @Test
+  void asksForLogprobsOnlyWhenNotStreamed() throws Exception {
+    ObjectNode json = chat("");
+    JsonNode config = GeminiRequests.chat(json, "gemini-2.5-flash").path("generationConfig");
+    assertThat(config.path("responseLogprobs").asBoolean()).isTrue();
+    assertThat(config.path("logprobs").asInt()).isEqualTo(3);
+    assertThat(GeminiRequests.leftOut(json, "gemini-2.5-flash")).isEmpty();
+
+    ObjectNode streamed = chat(",\"stream\":true");
+    JsonNode streamConfig =
+        GeminiRequests.chat(streamed, "gemini-2.5-flash").path("generationConfig");
+    assertThat(streamConfig.has("responseLogprobs")).isFalse();
+    assertThat(streamConfig.has("logprobs")).isFalse();
+    assertThat(GeminiRequests.leftOut(streamed, "gemini-2.5-flash"))
+        .containsExactly("logprobs", "top_logprobs");
+
+    // What an SDK writes out as its default asks nothing: nothing named.
+    ObjectNode defaults =
+        (ObjectNode)
+            JSON.readTree(
+                "{\"model\":\"g\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                    + "\"logprobs\":false,\"top_logprobs\":0,\"stream\":true}");
+    assertThat(GeminiRequests.leftOut(defaults, "gemini-2.5-flash")).isEmpty();
+  }
+}
