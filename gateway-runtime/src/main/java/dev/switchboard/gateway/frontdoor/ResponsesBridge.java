@@ -20,8 +20,8 @@ import java.util.Set;
  * messages} (a system or assistant message's images, files and audio are named: chat carries them
  * on user messages only); function tools, {@code tool_choice}, {@code text.format} (json_schema,
  * json_object), {@code text.verbosity}, {@code reasoning.effort}, {@code max_output_tokens},
- * sampling (the gateway's {@code seed} too), the logprobs of a request not streamed ({@code
- * include: ["message.output_text.logprobs"]}, {@code top_logprobs}), what both APIs share ({@code
+ * sampling (the gateway's {@code seed} too), the output text's logprobs ({@code include:
+ * ["message.output_text.logprobs"]}, {@code top_logprobs}), what both APIs share ({@code
  * service_tier}, {@code safety_identifier}, {@code prompt_cache_*}) and streaming (with usage)
  * carry over; a {@code reasoning} item that is the gateway's carrier of a Gemini thought signature
  * ({@link ThoughtCarrier}) gives the {@code function_call} after it its signature, for Gemini
@@ -223,12 +223,12 @@ final class ResponsesBridge {
 
   /**
    * The client's fields that {@link #toChat} leaves out, in the client's names and the request's
-   * order: those chat completions has no place for ({@code include} but the logprobs of a request
-   * not streamed ({@link #carriesLogprobs}), {@code max_tool_calls}, {@code top_logprobs} without
-   * them, ...; JSON nulls ask nothing), {@code metadata} (OpenAI's chat completions takes it only
-   * with {@code store: true}, which would keep a completion the client did not ask to keep), a
-   * {@code service_tier} chat completions does not know ({@code ultrafast}), {@code truncation:
-   * auto} (a chat target refuses an overlong request instead), {@code reasoning.summary} and {@code
+   * order: those chat completions has no place for ({@code include} but the output text's logprobs
+   * ({@link #carriesLogprobs}), {@code max_tool_calls}, {@code top_logprobs} without them, ...;
+   * JSON nulls ask nothing), {@code metadata} (OpenAI's chat completions takes it only with {@code
+   * store: true}, which would keep a completion the client did not ask to keep), a {@code
+   * service_tier} chat completions does not know ({@code ultrafast}), {@code truncation: auto} (a
+   * chat target refuses an overlong request instead), {@code reasoning.summary} and {@code
    * reasoning.generate_summary}. {@link UpstreamAdapter.EncodedRequest#NONE} when none.
    */
   static List<String> leftOut(ObjectNode request) {
@@ -266,13 +266,13 @@ final class ResponsesBridge {
 
   /**
    * Whether the chat form asks for logprobs: the client's {@code include} names {@link
-   * #LOGPROBS_INCLUDE} and the request is not streamed (a bridged answer carries them back into its
-   * {@code output_text} part, {@link ResponsesObjects#fromChat}; the bridged stream has no place
-   * for them yet, so a stream leaves them out and names {@code include}).
+   * #LOGPROBS_INCLUDE} (a bridged answer carries them back into its {@code output_text} part,
+   * {@link ResponsesObjects#fromChat}; a bridged stream into its {@code response.output_text.delta}
+   * events and the part, {@link ResponsesStreamEncoders.Bridged}).
    */
   static boolean carriesLogprobs(ObjectNode request) {
     JsonNode include = request.get("include");
-    if (include == null || !include.isArray() || request.path("stream").asBoolean(false)) {
+    if (include == null || !include.isArray()) {
       return false;
     }
     for (JsonNode value : include) {

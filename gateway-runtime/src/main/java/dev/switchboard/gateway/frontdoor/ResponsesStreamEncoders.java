@@ -140,6 +140,7 @@ final class ResponsesStreamEncoders {
     private ArrayNode parts;
     private String partType;
     private StringBuilder partText;
+    private ArrayNode partLogprobs; // the open output_text part's token logprobs, chat's shape
 
     // the open function call item, if any (by its chat tool-call index)
     private int callChatIndex = -1;
@@ -164,7 +165,13 @@ final class ResponsesStreamEncoders {
       String delta = event.textDelta();
       if (delta != null && !delta.isEmpty()) {
         ObjectNode e = contentDelta(out, OUTPUT_TEXT, delta);
-        e.putArray("logprobs");
+        ArrayNode logprobs = e.putArray("logprobs");
+        JsonNode tokens = event.logprobs(); // null unless the request asked for them
+        if (tokens != null && tokens.isArray() && !tokens.isEmpty()) {
+          eventLogprobs(tokens, logprobs);
+          partLogprobs = partLogprobs == null ? NODES.arrayNode() : partLogprobs;
+          partLogprobs.addAll((ArrayNode) tokens);
+        }
         write(out, e);
       }
       // A refusal (chat's delta.refusal; a Gemini safety block) is the message's refusal part.
@@ -289,7 +296,10 @@ final class ResponsesStreamEncoders {
         done.put("output_index", messageIndex);
         done.put("content_index", contentIndex);
         done.put("text", all);
-        done.putArray("logprobs");
+        ArrayNode logprobs = done.putArray("logprobs");
+        if (partLogprobs != null) {
+          eventLogprobs(partLogprobs, logprobs);
+        }
       } else {
         done = event("response.refusal.done");
         done.put("item_id", messageId);
@@ -299,6 +309,9 @@ final class ResponsesStreamEncoders {
       }
       write(out, done);
       ObjectNode part = part(partType, all);
+      if (partLogprobs != null && OUTPUT_TEXT.equals(partType)) {
+        part.set("logprobs", partLogprobs); // the output_text part's shape: chat's, with bytes
+      }
       ObjectNode partDone = event("response.content_part.done");
       partDone.put("item_id", messageId);
       partDone.put("output_index", messageIndex);
@@ -308,6 +321,31 @@ final class ResponsesStreamEncoders {
       parts.add(part.deepCopy());
       partType = null;
       partText = null;
+      partLogprobs = null;
+    }
+
+    /**
+     * Chat's token logprobs ({@code token}, {@code logprob}, {@code bytes}, {@code top_logprobs})
+     * in the shape of a Responses text event's {@code logprobs} ({@code response.output_text.delta}
+     * and {@code .done}: {@code token}, {@code logprob} and {@code top_logprobs} of {@code token}
+     * and {@code logprob}; the bytes are the output part's only).
+     */
+    private static void eventLogprobs(JsonNode chat, ArrayNode into) {
+      for (JsonNode token : chat) {
+        ObjectNode out = into.addObject();
+        out.set("token", token.get("token"));
+        out.set("logprob", token.get("logprob"));
+        JsonNode top = token.get("top_logprobs");
+        if (top != null && top.isArray()) {
+          ArrayNode alternatives = out.putArray("top_logprobs");
+          for (JsonNode candidate : top) {
+            alternatives
+                .addObject()
+                .<ObjectNode>set("token", candidate.get("token"))
+                .set("logprob", candidate.get("logprob"));
+          }
+        }
+      }
     }
 
     private static ObjectNode part(String type, String text) {

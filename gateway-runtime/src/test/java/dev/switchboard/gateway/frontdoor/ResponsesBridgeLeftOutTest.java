@@ -211,8 +211,9 @@ class ResponsesBridgeLeftOutTest {
   /**
    * {@code include: ["message.output_text.logprobs"]} with {@code top_logprobs} asks the chat form
    * for {@code logprobs} and {@code top_logprobs}, and the bridged answer's output text carries the
-   * chat choice's token logprobs back; nothing is named. A stream (whose bridged events have no
-   * place for them yet) leaves both out and names them; another {@code include} value is named.
+   * chat choice's token logprobs back; nothing is named. A stream asks for them alike (its bridged
+   * text events carry them, {@link ResponsesStreamEncodersTest}); another {@code include} value is
+   * named.
    */
   @Test
   void carriesTheOutputTextsLogprobsThereAndBack() throws Exception {
@@ -245,8 +246,10 @@ class ResponsesBridgeLeftOutTest {
     assertThat(response.at("/output/0/content/0/logprobs")).isEqualTo(JSON.readTree(tokens));
 
     ObjectNode streamed = request.deepCopy().put("stream", true);
-    assertThat(ResponsesBridge.leftOut(streamed)).containsExactly("top_logprobs", "include");
-    assertThat(ResponsesBridge.toChat(streamed).has("logprobs")).isFalse();
+    assertThat(ResponsesBridge.leftOut(streamed)).isSameAs(UpstreamAdapter.EncodedRequest.NONE);
+    ObjectNode streamedChat = ResponsesBridge.toChat(streamed);
+    assertThat(streamedChat.path("logprobs").asBoolean()).isTrue();
+    assertThat(streamedChat.path("top_logprobs").asInt()).isEqualTo(2);
 
     ObjectNode more =
         request(

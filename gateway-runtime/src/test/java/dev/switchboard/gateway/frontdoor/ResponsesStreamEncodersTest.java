@@ -111,6 +111,71 @@ class ResponsesStreamEncodersTest {
   }
 
   /**
+   * The token logprobs a chat stream's chunks carry ({@code choices[].logprobs.content}, asked for
+   * by {@code include: ["message.output_text.logprobs"]}) go with each {@code
+   * response.output_text.delta} and all of them with {@code response.output_text.done}, in those
+   * events' shape (token, logprob, top alternatives; openai-python's {@code
+   * ResponseTextDeltaEvent}); the output text part — {@code content_part.done}, the item and the
+   * completed response — has them in chat's shape with the bytes, as the JSON answer's part does.
+   */
+  @Test
+  void streamedTokenLogprobsGoWithTheTextEventsAndThePart() throws Exception {
+    String hi =
+        "{\"token\":\"Hi\",\"logprob\":-0.1,\"bytes\":[72,105],\"top_logprobs\":["
+            + "{\"token\":\"Hi\",\"logprob\":-0.1,\"bytes\":[72,105]},"
+            + "{\"token\":\"Hey\",\"logprob\":-2.5,\"bytes\":[72,101,121]}]}";
+    String there =
+        "{\"token\":\" there\",\"logprob\":-0.3,\"bytes\":[32,116,104,101,114,101],"
+            + "\"top_logprobs\":[{\"token\":\" there\",\"logprob\":-0.3,"
+            + "\"bytes\":[32,116,104,101,114,101]}]}";
+    String role =
+        "{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
+            + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},"
+            + "\"logprobs\":null,\"finish_reason\":null}]}";
+    String withLogprobs =
+        "{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
+            + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"%s\"},"
+            + "\"logprobs\":{\"content\":[%s],\"refusal\":null},\"finish_reason\":null}]}";
+
+    List<JsonNode> events =
+        bridge(
+            role,
+            withLogprobs.formatted("Hi", hi), // passed through: read from its text
+            withLogprobs // a finishing chunk, parsed: read from its tree
+                .formatted(" there", there)
+                .replace("\"finish_reason\":null", "\"finish_reason\":\"stop\""));
+
+    List<JsonNode> deltas = new ArrayList<>();
+    JsonNode textDone = null;
+    JsonNode partDone = null;
+    JsonNode completed = null;
+    for (JsonNode e : events) {
+      switch (e.path("type").asText()) {
+        case "response.output_text.delta" -> deltas.add(e);
+        case "response.output_text.done" -> textDone = e;
+        case "response.content_part.done" -> partDone = e;
+        case "response.completed" -> completed = e;
+        default -> {}
+      }
+    }
+    String hiEvent =
+        "{\"token\":\"Hi\",\"logprob\":-0.1,\"top_logprobs\":["
+            + "{\"token\":\"Hi\",\"logprob\":-0.1},{\"token\":\"Hey\",\"logprob\":-2.5}]}";
+    String thereEvent =
+        "{\"token\":\" there\",\"logprob\":-0.3,\"top_logprobs\":["
+            + "{\"token\":\" there\",\"logprob\":-0.3}]}";
+    assertThat(deltas).hasSize(2);
+    assertThat(deltas.get(0).path("logprobs")).isEqualTo(JSON.readTree("[" + hiEvent + "]"));
+    assertThat(deltas.get(1).path("logprobs")).isEqualTo(JSON.readTree("[" + thereEvent + "]"));
+    assertThat(textDone.path("logprobs"))
+        .isEqualTo(JSON.readTree("[" + hiEvent + "," + thereEvent + "]"));
+    JsonNode chatShape = JSON.readTree("[" + hi + "," + there + "]");
+    assertThat(partDone.path("part").path("logprobs")).isEqualTo(chatShape);
+    assertThat(completed.at("/response/output/0/content/0/logprobs")).isEqualTo(chatShape);
+    assertThat(completed.at("/response/output/0/content/0/text").asText()).isEqualTo("Hi there");
+  }
+
+  /**
    * A chat target that streams a tool call without any argument pieces (some OpenAI-compatible
    * servers do, for a function with no parameters; OpenAI sends "{}"): the bridged call's arguments
    * are "{}" in its delta, its done event and the final response, as in the JSON answer of the same

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.util.ArrayList;
@@ -19,10 +21,21 @@ import java.util.List;
  * @param text {@code content} (of an array, its text chunks), or null when absent or JSON null
  * @param refusal {@code refusal}, or null
  * @param toolCalls the {@code tool_calls} entries in order; empty when none
+ * @param logprobs a stream chunk's choice {@code logprobs.content} (the token logprobs of its
+ *     delta, when the request asked for them), or null; a JSON answer's are not read
  */
-record OpenAiFirstChoice(String text, String refusal, List<ToolCallDelta> toolCalls) {
+record OpenAiFirstChoice(
+    String text, String refusal, List<ToolCallDelta> toolCalls, JsonNode logprobs) {
 
   static final OpenAiFirstChoice NONE = new OpenAiFirstChoice(null, null, List.of());
+
+  /** Without logprobs. */
+  OpenAiFirstChoice(String text, String refusal, List<ToolCallDelta> toolCalls) {
+    this(text, refusal, toolCalls, null);
+  }
+
+  /** Reads a chunk's token logprobs into a tree: only a stream that asked for them has any. */
+  private static final ObjectMapper TREES = new ObjectMapper();
 
   /**
    * Builds arguments that arrive as a JSON object (some OpenAI-compatible servers) back into text.
@@ -74,6 +87,7 @@ record OpenAiFirstChoice(String text, String refusal, List<ToolCallDelta> toolCa
       throws IOException {
     int index = -1;
     OpenAiFirstChoice read = NONE;
+    JsonNode logprobs = null;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String name = p.currentName();
       JsonToken value = p.nextToken();
@@ -82,10 +96,38 @@ record OpenAiFirstChoice(String text, String refusal, List<ToolCallDelta> toolCa
       } else if (part.equals(name) && value == JsonToken.START_OBJECT) {
         read = part(p);
         continue;
+      } else if ("logprobs".equals(name)
+          && value == JsonToken.START_OBJECT
+          && "delta".equals(part)) {
+        logprobs = logprobsContent(p);
+        continue;
       }
       p.skipChildren();
     }
-    return index == 0 || (index == -1 && firstElement) ? read : null;
+    if (index != 0 && (index != -1 || !firstElement)) {
+      return null;
+    }
+    return logprobs == null
+        ? read
+        : new OpenAiFirstChoice(read.text(), read.refusal(), read.toolCalls(), logprobs);
+  }
+
+  /**
+   * The {@code content} array of a choice's {@code logprobs} object (the parser at its start, left
+   * at its end), or null when it has none (JSON null, or a refusal's logprobs only).
+   */
+  private static JsonNode logprobsContent(JsonParser p) throws IOException {
+    JsonNode content = null;
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      JsonToken value = p.nextToken();
+      if ("content".equals(name) && value == JsonToken.START_ARRAY) {
+        content = TREES.readTree(p);
+        continue;
+      }
+      p.skipChildren();
+    }
+    return content;
   }
 
   /** Reads a message or delta object (the parser at its start). */

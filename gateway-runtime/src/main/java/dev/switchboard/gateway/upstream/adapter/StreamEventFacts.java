@@ -14,10 +14,11 @@ import java.util.List;
  * tokens, or an error). A decoder reuses one instance per stream so that relaying a chunk allocates
  * nothing; fields that an event does not carry are null (false, for the refusal).
  *
- * <p>The event's content — {@link #textDelta()}, {@link #refusalDelta()}, {@link #toolCallDeltas()}
- * — is for consumers that re-shape the answer (another front door's format). It is decoded on
- * demand, the first time one of them is asked for on an event, from the tree the decoder already
- * parsed or else from the event's text; an event nobody asks about is never parsed for it.
+ * <p>The event's content — {@link #textDelta()}, {@link #refusalDelta()}, {@link
+ * #toolCallDeltas()}, {@link #logprobs()} — is for consumers that re-shape the answer (another
+ * front door's format). It is decoded on demand, the first time one of them is asked for on an
+ * event, from the tree the decoder already parsed or else from the event's text; an event nobody
+ * asks about is never parsed for it.
  */
 public final class StreamEventFacts {
 
@@ -183,6 +184,15 @@ public final class StreamEventFacts {
    */
   public List<ToolCallDelta> toolCallDeltas() {
     return content().toolCalls();
+  }
+
+  /**
+   * The token logprobs of the first choice's delta (a chat chunk's {@code choices[].logprobs
+   * .content}: per token its {@code token}, {@code logprob}, {@code bytes} and {@code
+   * top_logprobs}), or null when the event carries none (the request did not ask for them).
+   */
+  public JsonNode logprobs() {
+    return content().logprobs();
   }
 
   private OpenAiFirstChoice content() {
