@@ -15,6 +15,7 @@ import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -145,6 +146,70 @@ class MockProviderTest {
     // The usage chunk comes last before [DONE] and has no choices.
     assertThat(t.chunks().get(t.chunks().size() - 1).path("choices").size()).isZero();
     assertThat(res.body()).endsWith("data: [DONE]\n\n");
+  }
+
+  /**
+   * {@code logprobs: true} with {@code top_logprobs} is answered as OpenAI answers it: per content
+   * token its {@code logprob}, UTF-8 {@code bytes} and alternatives, in the JSON answer's choice
+   * and, one token per content delta, in each streamed chunk's choice; without it, {@code logprobs:
+   * null}.
+   */
+  @Test
+  void logprobsAreAnsweredWhenAskedJsonAndStreamed() throws Exception {
+    String asked =
+        "{\"model\":\"gpt-4o\",\"logprobs\":true,\"top_logprobs\":2,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"hi there\"}]%s}";
+    HttpResponse<String> json =
+        client.send(
+            client.post("/v1/chat/completions", asked.formatted(""), "authorization", BEARER));
+    JsonObject choice = new JsonObject(json.body()).getJsonArray("choices").getJsonObject(0);
+    JsonArray tokens = choice.getJsonObject("logprobs").getJsonArray("content");
+    StringBuilder text = new StringBuilder();
+    for (Object t : tokens) {
+      JsonObject token = (JsonObject) t;
+      text.append(token.getString("token"));
+      assertThat(token.getDouble("logprob")).isNegative();
+      assertThat(token.getJsonArray("bytes").size())
+          .isEqualTo(token.getString("token").getBytes(StandardCharsets.UTF_8).length);
+      assertThat(token.getJsonArray("top_logprobs")).hasSize(2);
+    }
+    assertThat(text.toString()).isEqualTo(choice.getJsonObject("message").getString("content"));
+
+    HttpResponse<String> streamed =
+        client.send(
+            client.post(
+                "/v1/chat/completions",
+                asked.formatted(",\"stream\":true"),
+                "authorization",
+                BEARER));
+    ChatStreamTranscript t = ChatStreamTranscript.of(streamed.body());
+    assertThat(t.problems()).isEmpty();
+    StringBuilder streamedTokens = new StringBuilder();
+    for (var chunk : t.chunks()) {
+      var c = chunk.path("choices").path(0);
+      String piece = c.path("delta").path("content").asText("");
+      if (piece.isEmpty()) {
+        assertThat(c.path("logprobs").isNull()).isTrue();
+      } else {
+        assertThat(c.at("/logprobs/content/0/token").asText()).isEqualTo(piece);
+        streamedTokens.append(piece);
+      }
+    }
+    assertThat(streamedTokens.toString()).isEqualTo(t.content());
+
+    HttpResponse<String> plain =
+        client.send(
+            client.post(
+                "/v1/chat/completions",
+                "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+                "authorization",
+                BEARER));
+    assertThat(
+            new JsonObject(plain.body())
+                .getJsonArray("choices")
+                .getJsonObject(0)
+                .getValue("logprobs"))
+        .isNull();
   }
 
   @Test

@@ -4,6 +4,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
@@ -155,6 +156,92 @@ public final class OpenAiPayloads {
     JsonObject finish = new JsonObject(events.get(last).substring("data: ".length()).strip());
     events.set(last, event(finish.put("usage", usage(answer, n))));
     return events;
+  }
+
+  /**
+   * {@code events} with each content delta's token logprobs, as OpenAI streams them when asked
+   * ({@code logprobs: true}): the choice's {@code logprobs} is {@code {"content": [token],
+   * "refusal": null}}, one token per piece ({@link #tokenLogprob}). Other chunks keep {@code
+   * logprobs: null}.
+   */
+  public static List<String> withLogprobs(List<String> events, int top) {
+    List<String> out = new ArrayList<>(events.size());
+    int position = 0;
+    for (String event : events) {
+      if (DONE_EVENT.equals(event)) {
+        out.add(event);
+        continue;
+      }
+      JsonObject chunk = new JsonObject(event.substring("data: ".length()).strip());
+      boolean changed = false;
+      for (Object c : chunk.getJsonArray("choices", new JsonArray())) {
+        JsonObject choice = (JsonObject) c;
+        String piece = choice.getJsonObject("delta", new JsonObject()).getString("content");
+        if (piece != null && !piece.isEmpty()) {
+          choice.put(
+              "logprobs",
+              new JsonObject()
+                  .put("content", new JsonArray().add(tokenLogprob(piece, position, top)))
+                  .putNull("refusal"));
+          changed = true;
+        }
+      }
+      if (changed) {
+        position++;
+      }
+      out.add(changed ? event(chunk) : event);
+    }
+    return out;
+  }
+
+  /**
+   * {@code completion} with each choice's token logprobs for the answer's {@code pieces}, as OpenAI
+   * answers {@code logprobs: true}: {@code {"content": [token...], "refusal": null}}.
+   */
+  public static JsonObject withLogprobs(JsonObject completion, List<String> pieces, int top) {
+    for (Object c : completion.getJsonArray("choices")) {
+      JsonObject choice = (JsonObject) c;
+      if (choice.getJsonObject("message").getString("content") == null) {
+        continue; // a tool call or a refusal: no content tokens
+      }
+      JsonArray tokens = new JsonArray();
+      for (int i = 0; i < pieces.size(); i++) {
+        tokens.add(tokenLogprob(pieces.get(i), i, top));
+      }
+      choice.put("logprobs", new JsonObject().put("content", tokens).putNull("refusal"));
+    }
+    return completion;
+  }
+
+  /**
+   * One {@code ChatCompletionTokenLogprob}: the piece as the token, a made-up but stable log
+   * probability by its position, its UTF-8 bytes, and {@code top} alternatives (the token itself
+   * first, then lesser ones) as {@code top_logprobs}.
+   */
+  static JsonObject tokenLogprob(String token, int position, int top) {
+    double logprob = -0.01 * (position % 10 + 1);
+    JsonArray alternatives = new JsonArray();
+    for (int i = 0; i < top; i++) {
+      String alternative = i == 0 ? token : token + "~" + i;
+      alternatives.add(
+          new JsonObject()
+              .put("token", alternative)
+              .put("logprob", i == 0 ? logprob : logprob - i)
+              .put("bytes", bytes(alternative)));
+    }
+    return new JsonObject()
+        .put("token", token)
+        .put("logprob", logprob)
+        .put("bytes", bytes(token))
+        .put("top_logprobs", alternatives);
+  }
+
+  private static JsonArray bytes(String token) {
+    JsonArray bytes = new JsonArray();
+    for (byte b : token.getBytes(StandardCharsets.UTF_8)) {
+      bytes.add(b & 0xff);
+    }
+    return bytes;
   }
 
   /** One SSE event carrying {@code json}. */
