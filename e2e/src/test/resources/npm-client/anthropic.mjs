@@ -1,7 +1,8 @@
 // The official Anthropic SDK (and the OpenAI SDK) against Switchboard, pointed at it by baseURL only:
 // /v1/messages with an Anthropic target (passed through) and an OpenAI target (translated),
 // streaming and not, tool use, count_tokens, typed errors; /v1/chat/completions with an Anthropic
-// target, and /v1/responses with an Anthropic target; a Gemini 3 tool loop (chat-gemini-3), whose
+// target, and /v1/responses with an Anthropic target; a base64 PDF document to an OpenAI and a Gemini
+// target; a Gemini 3 tool loop (chat-gemini-3), whose
 // thought signature the SDK keeps as a thinking block and hands back; the model listing
 // (models.list(), auto-paginated, and models.retrieve()). Prints one JSON document for
 // NpmAnthropicSdkIT to check.
@@ -141,7 +142,30 @@ const models = {
   notFound: modelNotFound,
 };
 
+// A PDF as a base64 document block: on a target that does not speak Messages it goes as chat's file
+// part (OpenAI: file_data; Gemini: inlineData), so the request is answered rather than refused.
+async function pdf(model) {
+  const document = {
+    type: "document", title: "notes.pdf",
+    source: { type: "base64", media_type: "application/pdf", data: "JVBERi0xLjQKJcfsj6IK" },
+  };
+  try {
+    const { data, response } = await anthropic.messages.create({
+      model, max_tokens: 64,
+      messages: [{ role: "user", content: [document, { type: "text", text: `read the pdf via ${model}` }] }],
+    }).withResponse();
+    return {
+      text: data.content.map((b) => b.text ?? "").join(""), stopReason: data.stop_reason,
+      unhonoured: response.headers.get("x-switchboard-unhonoured-params"),
+    };
+  } catch (e) {
+    return { status: e.status, message: e.message };
+  }
+}
+
 console.log(JSON.stringify({
+  pdfToOpenAi: await pdf("chat-default"),
+  pdfToGemini: await pdf("chat-gemini-3"),
   models,
   rawEvents,
   anthropicTarget: await messages("chat-claude"),

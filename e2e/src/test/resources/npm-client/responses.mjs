@@ -32,6 +32,30 @@ const finalText = final.output
   .map((part) => part.text)
   .join("");
 
+// The output text's token logprobs, streamed: each delta's, the done event's and the part's.
+const withLogprobs = client.responses.stream({
+  model, input: "logprobs from node", include: ["message.output_text.logprobs"], top_logprobs: 2,
+});
+const logprobs = { deltas: 0, deltasWith: 0, tokens: "", text: "", tops: 0, done: 0, part: 0 };
+for await (const event of withLogprobs) {
+  if (event.type === "response.output_text.delta") {
+    logprobs.deltas++;
+    logprobs.text += event.delta;
+    if (event.logprobs?.length) logprobs.deltasWith++;
+    for (const token of event.logprobs ?? []) {
+      logprobs.tokens += token.token;
+      logprobs.tops = Math.max(logprobs.tops, token.top_logprobs?.length ?? 0);
+    }
+  }
+  if (event.type === "response.output_text.done") logprobs.done = event.logprobs?.length ?? 0;
+}
+const withLogprobsFinal = await withLogprobs.finalResponse();
+logprobs.part = withLogprobsFinal.output
+  .filter((item) => item.type === "message")
+  .flatMap((item) => item.content)
+  .filter((part) => part.type === "output_text")
+  .reduce((n, part) => n + (part.logprobs?.length ?? 0), 0);
+
 const openai = createOpenAI({ baseURL, apiKey: "sk-app" });
 const text = await generateText({ model: openai(model), prompt: "vercel generateText" });
 
@@ -90,6 +114,7 @@ console.log(JSON.stringify({
   toolLoop: loops,
   create: { id: created.id, text: created.output_text, usage: created.usage },
   stream: { first: types[0], last: types[types.length - 1], deltas, text: finalText, usage: final.usage },
+  logprobs,
   generateText: { text: text.text, inputTokens: text.usage.inputTokens },
   streamText: { toolCalls, toolResults },
   generateObject: object.object,

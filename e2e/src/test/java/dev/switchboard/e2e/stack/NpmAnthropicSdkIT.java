@@ -77,6 +77,24 @@ class NpmAnthropicSdkIT {
                 stack.baseUrl().substring(0, stack.baseUrl().length() - 3)));
   }
 
+  /**
+   * A PDF sent as a base64 document block reaches targets that do not speak Messages as chat's file
+   * part (OpenAI's {@code file_data}, Gemini's {@code inlineData}) and is answered, where it was
+   * refused (400) for want of an Anthropic target.
+   */
+  @Test
+  void aBase64PdfDocumentIsBridgedToOpenAiAndGeminiTargets() throws Exception {
+    JsonNode result = anthropicScript();
+    for (String[] target :
+        new String[][] {{"pdfToOpenAi", "chat-default"}, {"pdfToGemini", "chat-gemini-3"}}) {
+      JsonNode answer = result.path(target[0]);
+      assertThat(answer.has("status")).as(answer.toString()).isFalse();
+      assertThat(answer.path("text").asText()).contains("read the pdf via " + target[1]);
+      assertThat(answer.path("stopReason").asText()).isEqualTo("end_turn");
+      assertThat(answer.path("unhonoured").isNull()).as(answer.toString()).isTrue();
+    }
+  }
+
   @Test
   void theAnthropicSdkWorksAgainstAnthropicAndOpenAiTargets() throws Exception {
     JsonNode result = anthropicScript();

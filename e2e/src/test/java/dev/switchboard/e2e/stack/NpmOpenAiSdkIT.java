@@ -106,6 +106,18 @@ class NpmOpenAiSdkIT {
       assertThat(bridged.at("/stream/deltas").asText())
           .isEqualTo(bridged.at("/stream/text").asText());
       assertThat(bridged.at("/stream/usage/output_tokens").asInt()).isPositive();
+      // include: ["message.output_text.logprobs"], streamed: every text delta carries its tokens'
+      // logprobs (the chat chunks'), the done event and the final part all of them.
+      JsonNode logprobs = bridged.at("/logprobs");
+      assertThat(logprobs.at("/text").asText()).contains("logprobs from node");
+      assertThat(logprobs.at("/deltasWith").asInt())
+          .isPositive()
+          .isEqualTo(logprobs.at("/deltas").asInt());
+      assertThat(logprobs.at("/tokens").asText()).isEqualTo(logprobs.at("/text").asText());
+      assertThat(logprobs.at("/tops").asInt()).isEqualTo(2);
+      assertThat(logprobs.at("/done").asInt())
+          .isEqualTo(logprobs.at("/part").asInt())
+          .isEqualTo(logprobs.at("/deltas").asInt());
       assertThat(bridged.at("/generateText/text").asText()).contains("vercel generateText");
       assertThat(bridged.at("/generateText/inputTokens").asInt()).isPositive();
       assertThat(bridged.at("/streamText/toolCalls/0/name").asText()).isEqualTo("lookup");
