@@ -122,7 +122,12 @@ class ConsumerCacheIsolationIT {
     String question = "Summarise the roadmap our team shared last quarter";
     long before = mock.attempts("semantic-model");
 
+    long held = gateway.server().responseCache().bytes();
     assertThat(cache(ask("semantic", "sk-team-a-one", question))).isEqualTo("miss");
+    // The answer is indexed as its request walks back, which may end after the client has it.
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> gateway.server().responseCache().bytes() > held);
     // Indexed, and found from team A's other key (the same text: similarity 1).
     assertThat(cache(ask("semantic", "sk-team-a-two", question))).isEqualTo("semantic");
     assertThat(mock.attempts("semantic-model") - before).isEqualTo(1);
