@@ -152,9 +152,18 @@ public final class Exchange {
    */
   public ChatForm chatForm() {
     if (chatForm == null) {
-      chatForm = frontDoor.toChat(body);
+      chatForm = toChat(frontDoor, body);
     }
     return chatForm;
+  }
+
+  /** Runs where a request's chat form is made: a test observes the thread. */
+  static volatile Runnable toChatProbe = () -> {};
+
+  /** The door's chat form of {@code body} ({@link FrontDoor#toChat}). */
+  static ChatForm toChat(FrontDoor door, ObjectNode body) {
+    toChatProbe.run();
+    return door.toChat(body);
   }
 
   /**
@@ -169,6 +178,15 @@ public final class Exchange {
   public void body(ObjectNode body) {
     this.body = body;
     this.chatForm = null;
+  }
+
+  /**
+   * Sets the request body with its chat form made already (a large body's, made on a worker with
+   * its parse: copying megabytes of inline images into the chat form would stall the loop).
+   */
+  void body(ObjectNode body, ChatForm chatForm) {
+    this.body = body;
+    this.chatForm = chatForm;
   }
 
   /** Whether the gateway asked a stream for usage the client did not ask for (so it is hidden). */

@@ -1,5 +1,7 @@
 package dev.switchboard.gateway.pipeline;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.gateway.frontdoor.ChatForm;
 import dev.switchboard.gateway.http.ApiException;
 import dev.switchboard.gateway.http.OpenAiError;
 import dev.switchboard.gateway.routing.RoutingSnapshot;
@@ -35,14 +37,20 @@ public final class ValidateStage implements Stage {
     exchange.ctx().snapshot(snapshot);
     Buffer raw = exchange.rawBody();
     if (OffLoop.needed(exchange)) {
-      // Parsing megabytes of inline images would stall every request on this event loop.
+      // Parsing megabytes of inline images would stall every request on this event loop; so
+      // would copying them into the door's chat form, which is made there too.
       exchange.resumeWhen(
-          OffLoop.run(exchange, () -> exchange.frontDoor().decodeRequest(raw)),
+          OffLoop.run(
+              exchange,
+              () -> {
+                ObjectNode body = exchange.frontDoor().decodeRequest(raw);
+                return new Parsed(body, Exchange.toChat(exchange.frontDoor(), body));
+              }),
           parsed -> {
             if (parsed.failed()) {
               exchange.fail(parsed.cause()); // a 400 for what cannot be routed, as inline
             } else {
-              exchange.body(parsed.result());
+              exchange.body(parsed.result().body(), parsed.result().chatForm());
             }
           });
       return false;
@@ -50,4 +58,7 @@ public final class ValidateStage implements Stage {
     exchange.body(exchange.frontDoor().decodeRequest(raw));
     return true;
   }
+
+  /** A large body parsed on a worker, with its chat form. */
+  private record Parsed(ObjectNode body, ChatForm chatForm) {}
 }

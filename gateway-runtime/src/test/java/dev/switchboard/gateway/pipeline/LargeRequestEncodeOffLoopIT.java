@@ -53,6 +53,7 @@ class LargeRequestEncodeOffLoopIT {
   @AfterEach
   void stop() throws Exception {
     ExecuteStage.encodeProbe = () -> {};
+    Exchange.toChatProbe = () -> {};
     vertx.close().toCompletionStage().toCompletableFuture().get();
   }
 
@@ -75,6 +76,44 @@ class LargeRequestEncodeOffLoopIT {
                   + "\"}]}");
       assertThat(large.statusCode()).as(large.body()).isEqualTo(200);
       assertThat(encodedOnLoop).as("a large body: on a worker").containsExactly(false);
+      assertThat(largestBodySeen.get()).isGreaterThan(ValidateStage.INLINE_PARSE_LIMIT);
+    }
+  }
+
+  /**
+   * A large request of another front door (Messages, bridged to this chat target) has its chat form
+   * made on the worker that parses it — copying megabytes of inline data into it would stall the
+   * loop — and a small one's is made in place, when a stage first needs it.
+   */
+  @Test
+  void aLargeMessagesRequestsChatFormIsMadeOffTheLoop() throws Exception {
+    List<Boolean> madeOnLoop = new CopyOnWriteArrayList<>();
+    Exchange.toChatProbe = () -> madeOnLoop.add(Context.isOnEventLoopThread());
+    try (GatewayHarness gateway =
+        GatewayHarness.oneRoute(vertx, dir, upstream, "up", "chat", "m")) {
+      String small =
+          "{\"model\":\"chat\",\"max_tokens\":50,\"messages\":[{\"role\":\"user\","
+              + "\"content\":\"hi\"}]}";
+      HttpResponse<String> answer =
+          gateway.post("/v1/messages", small, "anthropic-version", "2023-06-01");
+      assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+      assertThat(madeOnLoop).as("a small body: in place").containsOnly(true);
+
+      madeOnLoop.clear();
+      String prompt = "x".repeat(ValidateStage.INLINE_PARSE_LIMIT + 1024);
+      HttpResponse<String> large =
+          gateway.post(
+              "/v1/messages",
+              "{\"model\":\"chat\",\"max_tokens\":50,\"messages\":[{\"role\":\"user\","
+                  + "\"content\":\""
+                  + prompt
+                  + "\"}]}",
+              "anthropic-version",
+              "2023-06-01");
+      assertThat(large.statusCode()).as(large.body()).isEqualTo(200);
+      assertThat(madeOnLoop)
+          .as("a large body: on the worker that parsed it")
+          .containsExactly(false);
       assertThat(largestBodySeen.get()).isGreaterThan(ValidateStage.INLINE_PARSE_LIMIT);
     }
   }
