@@ -1,7 +1,9 @@
 package dev.switchboard.operator.rollout.metrics;
 
 import java.net.URI;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Function;
@@ -15,7 +17,16 @@ public final class CanaryMetricsSources implements CanaryMetricsSource {
   private final CanaryMetricsSource gateway;
   private final String prometheusNamespaceLabel;
   private final Function<String, Optional<String>> urlRefusal;
-  private final ConcurrentMap<String, CanaryMetricsSource> prometheus = new ConcurrentHashMap<>();
+
+  /**
+   * By Prometheus URL: its source and the routes ({@code namespace/name}) that named it since their
+   * canary began. A source is dropped once the last of them is forgotten ({@link #forget}), so the
+   * operator keeps one source per URL a route with a canary names now, not per URL ever named.
+   */
+  private final ConcurrentMap<String, Used> prometheus = new ConcurrentHashMap<>();
+
+  /** A Prometheus source and the routes using it (only changed inside the map's compute). */
+  private record Used(CanaryMetricsSource source, Set<String> routes) {}
 
   public CanaryMetricsSources(CanaryMetricsSource gateway, String prometheusNamespaceLabel) {
     this(gateway, prometheusNamespaceLabel, url -> Optional.empty());
@@ -58,12 +69,21 @@ public final class CanaryMetricsSources implements CanaryMetricsSource {
   @Override
   public void forget(String namespace, String route) {
     gateway.forget(namespace, route);
-    prometheus.values().forEach(source -> source.forget(namespace, route));
+    String key = namespace + "/" + route;
+    for (String url : prometheus.keySet()) {
+      prometheus.computeIfPresent(
+          url,
+          (u, used) -> {
+            used.source().forget(namespace, route);
+            used.routes().remove(key);
+            return used.routes().isEmpty() ? null : used;
+          });
+    }
   }
 
-  /** The Prometheus source of {@code url}, once a route asked it (tests). */
+  /** The Prometheus source of {@code url}, while a route uses it (tests). */
   Optional<CanaryMetricsSource> prometheusSource(String url) {
-    return Optional.ofNullable(prometheus.get(url));
+    return Optional.ofNullable(prometheus.get(url)).map(Used::source);
   }
 
   private CanaryMetricsSource sourceFor(CanaryQuery query) {
@@ -78,7 +98,20 @@ public final class CanaryMetricsSources implements CanaryMetricsSource {
     if (refused.isPresent()) {
       throw new MetricsUnavailableException("spec.canary.metrics.url is refused: " + refused.get());
     }
-    return prometheus.computeIfAbsent(
-        query.url(), url -> new PrometheusApiSource(URI.create(url), prometheusNamespaceLabel));
+    String route = query.namespace() + "/" + query.route();
+    return prometheus
+        .compute(
+            query.url(),
+            (url, used) -> {
+              Used now =
+                  used != null
+                      ? used
+                      : new Used(
+                          new PrometheusApiSource(URI.create(url), prometheusNamespaceLabel),
+                          new HashSet<>());
+              now.routes().add(route);
+              return now;
+            })
+        .source();
   }
 }

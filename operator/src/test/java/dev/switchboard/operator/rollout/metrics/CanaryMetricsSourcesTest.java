@@ -86,4 +86,41 @@ class CanaryMetricsSourcesTest {
     assertThat(forgotten).containsExactly("ns/chat");
     assertThat(prometheus.routesKept()).isZero();
   }
+
+  /**
+   * One Prometheus source per URL a route with a canary names now: once every route that named a
+   * URL is forgotten, its source goes (the operator's memory does not grow with every URL ever
+   * named); a URL another route still names keeps its source, with that route's state.
+   */
+  @Test
+  void aPrometheusSourceGoesOnceNoRouteUsesItsUrl() {
+    CanaryMetricsSources sources = new CanaryMetricsSources(gateway, "namespace");
+    String shared = "http://127.0.0.1:1";
+    String own = "http://127.0.0.1:2";
+    java.time.Instant since = java.time.Instant.parse("2026-01-01T00:00:00Z");
+    CanaryQuery chat = query("prometheus", shared).since(since).atStep(0, null);
+    CanaryQuery other =
+        new CanaryQuery("ns", "other", 1, Duration.ofSeconds(10), "prometheus", shared)
+            .since(since)
+            .atStep(0, null);
+    CanaryQuery chatElsewhere = query("prometheus", own).since(since).atStep(0, null);
+    for (CanaryQuery q : List.of(chat, other, chatElsewhere)) {
+      assertThatThrownBy(() -> sources.collect(q))
+          .isInstanceOf(CanaryMetricsSource.MetricsUnavailableException.class);
+    }
+    PrometheusApiSource sharedSource =
+        (PrometheusApiSource) sources.prometheusSource(shared).orElseThrow();
+    assertThat(sharedSource.routesKept()).isEqualTo(2);
+
+    sources.forget("ns", "chat");
+
+    assertThat(sources.prometheusSource(own)).isEmpty();
+    assertThat(sources.prometheusSource(shared)).containsSame(sharedSource);
+    assertThat(sharedSource.routesKept()).isOne();
+
+    sources.forget("ns", "other");
+
+    assertThat(sources.prometheusSource(shared)).isEmpty();
+    assertThat(sharedSource.routesKept()).isZero();
+  }
 }
