@@ -25,8 +25,9 @@ public record Baselines(Instant at, Map<String, Map<String, ArmCounters>> replic
 
   /**
    * The most replicas whose counters the status keeps (a few KiB each: a handful of counts and the
-   * occupied buckets of two histograms per arm). With more, it keeps none (the status stays small),
-   * and a restarted operator's first scrape only takes the baselines.
+   * occupied buckets of two histograms per arm). With more, it keeps the first {@code MAX_REPLICAS}
+   * by URL (the same ones at every write while the replicas stay): a restarted operator's first
+   * scrape counts their window, and the others, having no baseline, only set theirs in it.
    */
   public static final int MAX_REPLICAS = 16;
 
@@ -36,15 +37,18 @@ public record Baselines(Instant at, Map<String, Map<String, ArmCounters>> replic
     replicas = java.util.Collections.unmodifiableMap(copy);
   }
 
-  /** These baselines in the status's form, added to {@code counts}; unchanged with too many. */
+  /**
+   * These baselines in the status's form, added to {@code counts}: of at most {@link #MAX_REPLICAS}
+   * replicas, the first by URL.
+   */
   public StepCounts into(StepCounts counts) {
-    if (replicas.size() > MAX_REPLICAS) {
-      return counts;
-    }
     StepCounts target = counts == null ? new StepCounts() : counts;
     Map<String, ReplicaCounts> kept = new LinkedHashMap<>();
     replicas.forEach(
         (replica, arms) -> {
+          if (kept.size() >= MAX_REPLICAS) {
+            return;
+          }
           ReplicaCounts replicaCounts = new ReplicaCounts();
           replicaCounts.setCanary(StepSums.toStatus(arms.get(Arm.CANARY.wireName())));
           replicaCounts.setStable(StepSums.toStatus(arms.get(Arm.STABLE.wireName())));

@@ -200,19 +200,44 @@ class GatewayScrapeSourceTest {
   }
 
   /**
-   * The status keeps at most {@link Baselines#MAX_REPLICAS} replicas' counters, and none beyond (a
-   * restarted operator's first scrape then only takes the baselines).
+   * With more than {@link Baselines#MAX_REPLICAS} replicas the status keeps the first sixteen by
+   * URL: a restarted operator's first scrape counts their window, and the others (without a
+   * baseline) only set theirs in it and count from the next window on.
    */
   @Test
-  void theStatusKeepsTheBaselinesOfAtMostSixteenReplicas() {
-    java.util.Map<String, java.util.Map<String, ArmCounters>> replicas = new java.util.HashMap<>();
-    for (int i = 0; i < Baselines.MAX_REPLICAS; i++) {
-      replicas.put(
-          "http://10.0.0." + i + ":9090/metrics", java.util.Map.of("canary", ArmCounters.ZERO));
+  void withMoreThanSixteenReplicasTheStatusKeepsSixteenWhoseWindowARestartCounts() {
+    List<FakeGatewayReplica> fleet = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i <= Baselines.MAX_REPLICAS; i++) {
+        fleet.add(
+            new FakeGatewayReplica("chat")
+                .set("canary", new FakeGatewayReplica.Arm(0, 0, 0.4, 0, 0)));
+      }
+      List<URI> urls = fleet.stream().map(FakeGatewayReplica::metricsUrl).toList();
+      CanaryQuery step = QUERY.since(clock.instant()).atStep(0, null);
+      GatewayScrapeSource before = new GatewayScrapeSource(GatewayTargets.fixed(urls), clock);
+      before.begin(step);
+      StepCounts written = before.baselines(step).orElseThrow().into(null);
+      List<String> firstSixteen =
+          urls.stream().map(URI::toString).sorted().limit(Baselines.MAX_REPLICAS).toList();
+      assertThat(written.getBaselines().keySet()).containsExactlyElementsOf(firstSixteen);
+
+      // Every replica serves 10 requests; the operator restarts.
+      fleet.forEach(r -> r.set("canary", new FakeGatewayReplica.Arm(10, 0, 0.4, 0, 0)));
+      clock.advance(Duration.ofSeconds(10));
+      GatewayScrapeSource restarted = new GatewayScrapeSource(GatewayTargets.fixed(urls), clock);
+      assertThat(restarted.collect(recorded(step, written)).orElseThrow().canary().requests())
+          .as("the kept replicas' window counts; the seventeenth only sets its baseline")
+          .isEqualTo(10L * Baselines.MAX_REPLICAS);
+
+      fleet.forEach(r -> r.set("canary", new FakeGatewayReplica.Arm(11, 0, 0.4, 0, 0)));
+      clock.advance(Duration.ofSeconds(10));
+      assertThat(restarted.collect(recorded(step, written)).orElseThrow().canary().requests())
+          .as("from the next window on every replica counts")
+          .isEqualTo(10L * Baselines.MAX_REPLICAS + fleet.size());
+    } finally {
+      fleet.forEach(FakeGatewayReplica::close);
     }
-    assertThat(new Baselines(clock.instant(), replicas).into(null).getBaselines()).hasSize(16);
-    replicas.put("http://10.0.1.1:9090/metrics", java.util.Map.of("canary", ArmCounters.ZERO));
-    assertThat(new Baselines(clock.instant(), replicas).into(null)).isNull();
   }
 
   /**
