@@ -43,6 +43,12 @@ public class EvaluationStatus {
   @JsonPropertyDescription("Where the runbook entry is: configmap/NAME key KEY.")
   private String report;
 
+  @JsonPropertyDescription(
+      "Ids of the route's earlier evaluation runs that ended (each with its final runbook entry),"
+          + " oldest first, at most 10: a later run of one gets a new id (<id>-r2, -r3, ...), so"
+          + " the ended run's final entry stays as written.")
+  private List<String> endedIds;
+
   public String getId() {
     return id;
   }
@@ -115,6 +121,14 @@ public class EvaluationStatus {
     this.report = report;
   }
 
+  public List<String> getEndedIds() {
+    return endedIds;
+  }
+
+  public void setEndedIds(List<String> endedIds) {
+    this.endedIds = endedIds;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof EvaluationStatus that
@@ -126,13 +140,14 @@ public class EvaluationStatus {
         && Objects.equals(automatic, that.automatic)
         && Objects.equals(baseline, that.baseline)
         && Objects.equals(candidates, that.candidates)
-        && Objects.equals(report, that.report);
+        && Objects.equals(report, that.report)
+        && Objects.equals(endedIds, that.endedIds);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(
-        id, phase, startedAt, endsAt, updatedAt, automatic, baseline, candidates, report);
+        id, phase, startedAt, endsAt, updatedAt, automatic, baseline, candidates, report, endedIds);
   }
 
   @Override
@@ -156,6 +171,8 @@ public class EvaluationStatus {
         + candidates
         + ", report="
         + report
+        + ", endedIds="
+        + endedIds
         + "}";
   }
 }

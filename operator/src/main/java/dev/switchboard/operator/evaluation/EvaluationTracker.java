@@ -579,6 +579,10 @@ public final class EvaluationTracker {
                 COLLECT_EVERY));
     EvaluationStatus status = status(state, p, results, now);
     status.setReport("configmap/" + report);
+    // The runs this route already ended: a later run of one gets a new id (declaredId).
+    status.setEndedIds(
+        EvaluationRendering.endedIds(
+            route.getStatus() == null ? null : route.getStatus().getEvaluation(), state.id));
     Optional<Duration> requeue =
         endsEarly
             // Rendered again once its status says Completed, so the table no longer carries it

@@ -73,28 +73,71 @@ public final class EvaluationRendering {
     String first = id(spec);
     EvaluationStatus status = route.getStatus() == null ? null : route.getStatus().getEvaluation();
     if (status == null || status.getId() == null || Boolean.TRUE.equals(status.getAutomatic())) {
-      return first;
+      return notEnded(first, status);
     }
     String before = baselineOf(status);
     String evaluation = firstRun(status.getId());
     boolean ofThisSpec =
         evaluation.equals(first) || (before != null && evaluation.equals(id(spec, before)));
     if (!ofThisSpec) {
-      return first;
+      return notEnded(first, status);
     }
     String now = declaredBaseline(route.getSpec());
     if (before != null && before.equals(now) && endedEarly(status, spec)) {
       // Ended early (its final entry written, its pairs no longer folded), and what it was ended
       // for is gone again: the route means this evaluation again, as a new run — its own window,
       // pairs and runbook entry, so the ended run's final entry stays as written.
-      return nextRun(status.getId());
+      return notEnded(nextRun(status.getId()), status);
     }
     if (before == null
         || before.equals(now)
         || !("Running".equals(status.getPhase()) || endedEarly(status, spec))) {
       return status.getId();
     }
-    return now == null ? first : id(spec, now);
+    return notEnded(now == null ? first : id(spec, now), status);
+  }
+
+  /**
+   * How many ids of ended runs {@code status.evaluation.endedIds} keeps: as many as the runbook
+   * keeps entries per route (older entries are gone, so there is nothing left to overwrite).
+   */
+  public static final int ENDED_IDS_KEPT = 10;
+
+  /**
+   * {@code id}, or the first later run of it ({@link #nextRun}) that has not run on the route yet:
+   * an evaluation that ended (its state removed, its final runbook entry written) and is meant
+   * again — its spec or first target put back after its replacement started — runs anew under a new
+   * id, so its new daily entries never overwrite the ended run's final one.
+   */
+  private static String notEnded(String id, EvaluationStatus status) {
+    List<String> ended = status == null ? null : status.getEndedIds();
+    String run = id;
+    while (ended != null && ended.contains(run)) {
+      run = nextRun(run);
+    }
+    return run;
+  }
+
+  /**
+   * The {@code endedIds} of the status that holds the run {@code id} after {@code before}: those
+   * {@code before} kept, and {@code before}'s own run when it is another (it ended: completed, or
+   * ended early for this one, its final runbook entry written); the newest {@link #ENDED_IDS_KEPT},
+   * oldest first; null for none.
+   */
+  public static List<String> endedIds(EvaluationStatus before, String id) {
+    if (before == null) {
+      return null;
+    }
+    List<String> ended =
+        new ArrayList<>(before.getEndedIds() == null ? List.of() : before.getEndedIds());
+    if (before.getId() != null && !before.getId().equals(id) && !ended.contains(before.getId())) {
+      ended.add(before.getId());
+    }
+    ended.remove(id);
+    while (ended.size() > ENDED_IDS_KEPT) {
+      ended.remove(0);
+    }
+    return ended.isEmpty() ? null : ended;
   }
 
   /** What follows an evaluation's id in the id of a later run of it: {@code <id>-r<n>}. */

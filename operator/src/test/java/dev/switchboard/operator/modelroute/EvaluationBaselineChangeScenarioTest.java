@@ -459,6 +459,82 @@ class EvaluationBaselineChangeScenarioTest {
             });
   }
 
+  /**
+   * A spec put back after its replacement started: the evaluation it means ended (its state
+   * removed, its final entry written), so it runs again under a new id — its own window and daily
+   * entries — and the ended run's final entry stays as written (the same id used to start afresh
+   * and overwrite it).
+   */
+  @Test
+  void theSpecPutBackAfterItsReplacementStartedRunsTheEndedEvaluationAgainUnderANewId() {
+    String ns = "evaluation-spec-back";
+    KUBE.client().resource(endpoint(ns, "vllm")).create();
+    ModelRoute route = new ModelRoute();
+    route.setMetadata(new ObjectMetaBuilder().withName("chat").withNamespace(ns).build());
+    ModelRouteSpec spec = new ModelRouteSpec();
+    spec.setTargets(List.of(target("vllm", "llama")));
+    EvaluationCandidate candidate = new EvaluationCandidate();
+    candidate.setProviderRef(ref("vllm"));
+    candidate.setModel("llama-2");
+    EvaluationSpec evaluation = new EvaluationSpec();
+    evaluation.setCandidates(List.of(candidate));
+    spec.setEvaluation(evaluation);
+    route.setSpec(spec);
+    KUBE.client().resource(route).create();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(() -> assertThat(evaluation(ns).getPhase()).isEqualTo("Running"));
+    String first = evaluation(ns).getId();
+
+    // Another sample: the running one ends with its final entry, the new one starts at once.
+    ModelRoute changed = get(ns);
+    changed.getSpec().getEvaluation().setSample(0.5);
+    KUBE.client().resource(changed).update();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(evaluation(ns).getId()).isNotEqualTo(first);
+              assertThat(evaluation(ns).getPhase()).isEqualTo("Running");
+              assertThat(evaluation(ns).getEndedIds()).containsExactly(first);
+              assertThat(runbookEntry(ns, first))
+                  .contains("- **Status:** ended early (final entry): evaluation " + first);
+            });
+    String second = evaluation(ns).getId();
+    String endedEntry = runbookEntry(ns, first);
+
+    // The old sample back: a new run of the first evaluation, not the ended run again.
+    ModelRoute restored = get(ns);
+    restored.getSpec().getEvaluation().setSample(null);
+    KUBE.client().resource(restored).update();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              EvaluationStatus e = evaluation(ns);
+              assertThat(e.getId()).isEqualTo(first + "-r2");
+              assertThat(e.getPhase()).isEqualTo("Running");
+              assertThat(e.getEndedIds()).containsExactly(first, second);
+              assertThat(published(ns).orElseThrow().evaluation().id()).isEqualTo(first + "-r2");
+              assertThat(runbookEntry(ns, second))
+                  .contains("- **Status:** ended early (final entry): evaluation " + second);
+            });
+    assertThat(runbookEntry(ns, first)).as("the ended run's final entry").isEqualTo(endedEntry);
+
+    // And the second spec back once more: its next run too.
+    ModelRoute again = get(ns);
+    again.getSpec().getEvaluation().setSample(0.5);
+    KUBE.client().resource(again).update();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(evaluation(ns).getId()).isEqualTo(second + "-r2");
+              assertThat(evaluation(ns).getEndedIds())
+                  .containsExactly(first, second, first + "-r2");
+            });
+  }
+
   @Test
   void anAutomaticEvaluationEndsWhenItsRetiringModelLeavesTheRoute() {
     String ns = "evaluation-baseline-removed";

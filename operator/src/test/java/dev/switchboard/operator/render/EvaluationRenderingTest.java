@@ -187,4 +187,35 @@ class EvaluationRenderingTest {
     assertThat(EvaluationRendering.firstRun("e1a2b3c4-r")).isEqualTo("e1a2b3c4-r");
     assertThat(EvaluationRendering.firstRun("e1a2b3c4-r1234567")).isEqualTo("e1a2b3c4-r1234567");
   }
+
+  /**
+   * The runs a route ended are kept in its status (the newest ten, as the runbook keeps entries),
+   * and a spec that means one of them gets the next run that has not run yet.
+   */
+  @Test
+  void anIdTheRouteAlreadyRanIsNeverMeantAgain() {
+    EvaluationStatus before = new EvaluationStatus();
+    before.setId("e2");
+    before.setEndedIds(List.of("e1", "e1-r2"));
+    assertThat(EvaluationRendering.endedIds(before, "e1-r3")).containsExactly("e1", "e1-r2", "e2");
+    assertThat(EvaluationRendering.endedIds(before, "e2")).containsExactly("e1", "e1-r2");
+    EvaluationStatus many = new EvaluationStatus();
+    many.setId("e99");
+    many.setEndedIds(
+        java.util.stream.IntStream.range(0, EvaluationRendering.ENDED_IDS_KEPT)
+            .mapToObj(n -> "e" + n)
+            .toList());
+    assertThat(EvaluationRendering.endedIds(many, "e100"))
+        .hasSize(EvaluationRendering.ENDED_IDS_KEPT)
+        .startsWith("e1")
+        .endsWith("e99");
+
+    EvaluationSpec spec = spec();
+    String id = EvaluationRendering.id(spec);
+    EvaluationStatus other = new EvaluationStatus();
+    other.setId("eother");
+    other.setPhase("Running");
+    other.setEndedIds(List.of(id, id + "-r2"));
+    assertThat(EvaluationRendering.declaredId(route(spec, other))).isEqualTo(id + "-r3");
+  }
 }
