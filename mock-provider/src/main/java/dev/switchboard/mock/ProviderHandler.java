@@ -298,6 +298,36 @@ final class ProviderHandler {
         "invalid_type");
   }
 
+  /** The input items of a stored response, as OpenAI lists them. */
+  private void inputItems(RoutingContext ctx, String id, StoredResponse stored) {
+    JsonArray data = new JsonArray();
+    Object input = stored.request().getValue("input");
+    if (input instanceof String text) {
+      data.add(
+          new JsonObject()
+              .put("id", "msg_in" + id.substring(id.indexOf('_') + 1))
+              .put("type", "message")
+              .put("role", "user")
+              .put("status", "completed")
+              .put(
+                  "content",
+                  new JsonArray()
+                      .add(new JsonObject().put("type", "input_text").put("text", text))));
+    } else if (input instanceof JsonArray items) {
+      items.forEach(data::add);
+    }
+    writer.sendJson(
+        ctx,
+        new JsonObject()
+            .put("object", "list")
+            .put("data", data)
+            .put("first_id", data.isEmpty() ? null : data.getJsonObject(0).getValue("id"))
+            .put("last_id", null)
+            .put("has_more", false)
+            .encode(),
+        FaultSpec.NONE);
+  }
+
   /** The stored-response endpoints: retrieve, delete, input items, cancel. */
   private void storedResponse(RoutingContext ctx, ApiShape api, String action) {
     Admitted a = admit(ctx, api, false, true, null);
@@ -316,51 +346,38 @@ final class ProviderHandler {
       return;
     }
     switch (action) {
-      case "delete" -> {
-        storedResponses.remove(id);
-        writer.sendJson(
-            ctx,
-            new JsonObject().put("id", id).put("object", "response").put("deleted", true).encode(),
-            FaultSpec.NONE);
-      }
-      case "input_items" -> {
-        JsonArray data = new JsonArray();
-        Object input = stored.request().getValue("input");
-        if (input instanceof String text) {
-          data.add(
-              new JsonObject()
-                  .put("id", "msg_in" + id.substring(id.indexOf('_') + 1))
-                  .put("type", "message")
-                  .put("role", "user")
-                  .put("status", "completed")
-                  .put(
-                      "content",
-                      new JsonArray()
-                          .add(new JsonObject().put("type", "input_text").put("text", text))));
-        } else if (input instanceof JsonArray items) {
-          items.forEach(data::add);
-        }
-        writer.sendJson(
-            ctx,
-            new JsonObject()
-                .put("object", "list")
-                .put("data", data)
-                .put("first_id", data.isEmpty() ? null : data.getJsonObject(0).getValue("id"))
-                .put("last_id", null)
-                .put("has_more", false)
-                .encode(),
-            FaultSpec.NONE);
-      }
-      case "cancel" ->
-          ErrorReplies.send(
+      // delete, input_items and cancel answer after the fault's delay too (never with stall):
+      // a provider slow to answer any stored-response call.
+      case "delete" ->
+          afterDelay(
               ctx,
-              400,
-              OpenAiPayloads.error(
-                  "Only responses created with background mode can be cancelled.",
-                  "invalid_request_error",
-                  null,
-                  null),
-              Map.of());
+              a.fault(),
+              () -> {
+                storedResponses.remove(id);
+                writer.sendJson(
+                    ctx,
+                    new JsonObject()
+                        .put("id", id)
+                        .put("object", "response")
+                        .put("deleted", true)
+                        .encode(),
+                    FaultSpec.NONE);
+              });
+      case "input_items" -> afterDelay(ctx, a.fault(), () -> inputItems(ctx, id, stored));
+      case "cancel" ->
+          afterDelay(
+              ctx,
+              a.fault(),
+              () ->
+                  ErrorReplies.send(
+                      ctx,
+                      400,
+                      OpenAiPayloads.error(
+                          "Only responses created with background mode can be cancelled.",
+                          "invalid_request_error",
+                          null,
+                          null),
+                      Map.of()));
       default -> {
         if (isTrue(ctx.request().getParam("stream"))) {
           afterDelay(ctx, a.fault(), () -> replay(ctx, stored, a.fault()));
