@@ -61,10 +61,10 @@ import org.slf4j.LoggerFactory;
  * call is accounted as the proxied requests are (metrics and a request log line), under an {@code
  * operation} of its own ({@link StoredResponseQuery.Endpoint#operationName()}), with the provider
  * and target that hold the response and no route. Every call has a proxied request's deadline
- * ({@link RequestDeadline}: its timeouts are capped by what is left of it; a streamed retrieve is
- * bounded only by one the client asked for). An identified consumer's rate limits apply to every
- * call (its budget does not: nothing is billed); its model access was checked when its request
- * produced the response, which only it may call.
+ * ({@link RequestDeadline}: its timeouts are capped by what is left of it, and a streamed retrieve
+ * ends there as every other stream does). An identified consumer's rate limits apply to every call
+ * (its budget does not: nothing is billed); its model access was checked when its request produced
+ * the response, which only it may call.
  */
 public final class ResponsesStateHandler {
 
@@ -153,7 +153,6 @@ public final class ResponsesStateHandler {
     long deadlineMs =
         RequestDeadline.forHeader(rc.request().getHeader(RequestDeadline.HEADER), maxDeadlineMs);
     call.ctx.deadlineNanos(call.ctx.startNanos() + deadlineMs * 1_000_000L);
-    call.askedDeadline = deadlineMs < maxDeadlineMs;
     HttpServerResponse out = rc.response();
     out.putHeader("x-request-id", call.ctx.requestId());
     // The client leaving resets the provider's request, whichever path (JSON or stream) it is on.
@@ -496,13 +495,6 @@ public final class ResponsesStateHandler {
     final RequestContext ctx;
     private boolean accounted;
 
-    /**
-     * Whether the client asked for a deadline shorter than the gateway's ({@value
-     * RequestDeadline#HEADER}): only such a deadline bounds a streamed retrieve, which no total
-     * timeout does (it may follow a background response for as long as that runs).
-     */
-    boolean askedDeadline;
-
     /** The consumer's admission, settled when the call ends; null without one. */
     ConsumerStage.Unbilled unbilled;
 
@@ -580,7 +572,7 @@ public final class ResponsesStateHandler {
             timeouts.streamIdleMs(),
             call.ctx.requestId(),
             call.ctx::firstToken,
-            call.askedDeadline ? call.ctx.deadlineNanos() : 0,
+            call.ctx.deadlineNanos(),
             () ->
                 ErrorMapping.toOpenAiError(
                     UpstreamFailure.deadlineTimeout(

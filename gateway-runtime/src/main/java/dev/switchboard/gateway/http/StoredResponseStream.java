@@ -19,11 +19,13 @@ import java.util.function.Supplier;
  * {@code POST /v1/responses} streams do, with one terminal {@code error} event numbered after the
  * last event relayed (never a reset connection, and never after half an event); so does one that
  * stays silent longer than the provider's {@code timeouts.streamIdle}, whose request is then reset
- * (a stream paused because the client reads slowly is not silent). So does one the provider ends
- * cleanly before its final event ({@link ResponsesFacts#FINAL_STREAM_EVENTS}): a cut stream never
- * looks complete — except a resume ({@code starting_after}) the provider answers with no event at
- * all, which is how it answers a client that already had the final event. The client leaving is the
- * caller's to handle (it resets the provider's request).
+ * (a stream paused because the client reads slowly is not silent), and one still going at the
+ * request's deadline, with the {@code upstream_timeout} a stream cut there gets on every other
+ * path. So does one the provider ends cleanly before its final event ({@link
+ * ResponsesFacts#FINAL_STREAM_EVENTS}): a cut stream never looks complete — except a resume ({@code
+ * starting_after}) the provider answers with no event at all, which is how it answers a client that
+ * already had the final event. The client leaving is the caller's to handle (it resets the
+ * provider's request).
  */
 final class StoredResponseStream {
 
@@ -93,8 +95,8 @@ final class StoredResponseStream {
    * @param requestId the call's request id, quoted in the stalled stream's error message
    * @param firstEvent told once, when the first whole event went to the client (its time to first
    *     token)
-   * @param deadlineNanos when the stream must have ended, on {@code clock} (the deadline the client
-   *     asked for); 0: none
+   * @param deadlineNanos when the stream must have ended, on {@code clock}: the request's deadline
+   *     (the gateway's maximum, or less with {@code x-switchboard-timeout-ms})
    * @param pastDeadline the error that ends a stream still going at {@code deadlineNanos}
    */
   StoredResponseStream(
@@ -149,7 +151,7 @@ final class StoredResponseStream {
     if (closed || out.closed() || out.ended()) {
       return;
     }
-    if (deadlineNanos != 0 && clock.nanoTime() >= deadlineNanos) {
+    if (clock.nanoTime() >= deadlineNanos) {
       fail(pastDeadline.get());
       req.reset(); // after the terminal event, as for a stalled stream
       return;
@@ -168,11 +170,8 @@ final class StoredResponseStream {
 
   /** {@code silenceLeftMs}, or less when the deadline comes first; at least 1 ms. */
   private long nextCheckMs(long silenceLeftMs) {
-    long wait = silenceLeftMs;
-    if (deadlineNanos != 0) {
-      wait = Math.min(wait, (deadlineNanos - clock.nanoTime() + 999_999) / 1_000_000);
-    }
-    return Math.max(1, wait);
+    long deadlineLeftMs = (deadlineNanos - clock.nanoTime() + 999_999) / 1_000_000;
+    return Math.max(1, Math.min(silenceLeftMs, deadlineLeftMs));
   }
 
   private void stalled() {
