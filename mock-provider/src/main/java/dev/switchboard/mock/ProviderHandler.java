@@ -708,7 +708,9 @@ final class ProviderHandler {
    * messages.1.content.0.cache_control}, the {@code loc} of Mistral's 422). Mistral's messages
    * (client-python's {@code UserMessage}, {@code SystemMessage}, {@code AssistantMessage}, 2026-06)
    * take no {@code name} — its {@code ToolMessage} does, its function's — and its content chunks
-   * ({@code TextChunk}, {@code ImageURLChunk}, ...) no {@code cache_control}.
+   * ({@code TextChunk}, {@code ImageURLChunk}, ...) no {@code cache_control}; its {@code FileChunk}
+   * ({@code type: file}) takes only an uploaded file's {@code file_id}, never OpenAI's inline
+   * {@code file} object ({@code file_data}, {@code filename}).
    */
   static String mistralExtraField(JsonObject body) {
     for (String name : body.fieldNames()) {
@@ -730,6 +732,9 @@ final class ProviderHandler {
         for (int j = 0; j < parts.size(); j++) {
           if (parts.getValue(j) instanceof JsonObject part && part.containsKey("cache_control")) {
             return "messages." + i + ".content." + j + ".cache_control";
+          }
+          if (parts.getValue(j) instanceof JsonObject part && part.containsKey("file")) {
+            return "messages." + i + ".content." + j + ".file";
           }
         }
       }

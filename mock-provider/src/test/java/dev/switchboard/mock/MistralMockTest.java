@@ -63,7 +63,8 @@ class MistralMockTest {
 
   /**
    * Mistral's messages take no {@code name} (but a tool result's, its function's) and its content
-   * chunks no {@code cache_control}: refused as a top-level field is, where they are.
+   * chunks no {@code cache_control} nor an inline {@code file} (its file chunk takes a {@code
+   * file_id}): refused as a top-level field is, where they are.
    */
   @Test
   void refusesAFieldMistralsMessagesDoNotKnowWhereItIs() throws Exception {
@@ -76,6 +77,12 @@ class MistralMockTest {
         "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"hi\","
             + "\"cache_control\":{\"type\":\"ephemeral\"}}]}",
         "[\"body\",\"messages\",0,\"content\",0,\"cache_control\"]"
+      },
+      {
+        "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"read\"},"
+            + "{\"type\":\"file\",\"file\":{\"filename\":\"a.pdf\","
+            + "\"file_data\":\"data:application/pdf;base64,JVBERi0=\"}}]}",
+        "[\"body\",\"messages\",0,\"content\",1,\"file\"]"
       }
     };
     for (String[] c : cases) {

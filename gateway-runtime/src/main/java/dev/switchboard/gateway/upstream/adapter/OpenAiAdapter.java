@@ -178,10 +178,11 @@ public class OpenAiAdapter implements UpstreamAdapter {
    * {@code messages} without what Mistral's messages do not define, which it refuses as it does a
    * top-level field (422 {@code extra_forbidden}; client-python's {@code UserMessage}, {@code
    * SystemMessage}, {@code AssistantMessage} and {@code TextChunk}, ...): a {@code name} on any
-   * message but a tool result's ({@code ToolMessage} takes its function's name) and a content
-   * part's {@code cache_control}; each noted in {@code drops} when it asked for something (not a
-   * JSON null). {@code messages} itself when nothing is left out (the client's messages are shared,
-   * never changed: only the messages that lose a field are copied).
+   * message but a tool result's ({@code ToolMessage} takes its function's name), a content part's
+   * {@code cache_control} and a {@code file} part (a PDF; Mistral's {@code FileChunk} takes only an
+   * uploaded file's {@code file_id}); each noted in {@code drops} when it asked for something (not
+   * a JSON null). {@code messages} itself when nothing is left out (the client's messages are
+   * shared, never changed: only the messages that lose a field are copied).
    */
   private static ArrayNode mistralMessages(JsonNode messages, NestedDrops drops) {
     ArrayNode out = null; // made at the first message that changes
@@ -210,18 +211,37 @@ public class OpenAiAdapter implements UpstreamAdapter {
       drops.note(object, "name", NestedDrops.MESSAGE_NAME);
     }
     JsonNode content = object.get("content");
-    ArrayNode parts = null; // the content without cache_control, when a part had one
+    ArrayNode parts = null; // the content without a file part or cache_control, when it had one
     if (content != null && content.isArray()) {
       for (int i = 0; i < content.size(); i++) {
         JsonNode part = content.get(i);
+        if (part instanceof ObjectNode filePart && "file".equals(filePart.path("type").asText())) {
+          // Mistral's own file chunk takes only an uploaded file's id ({type: file, file_id}),
+          // refusing file_data / filename (422); there is no inline document it is documented to
+          // take in chat (a document_url data URL is documented for its OCR endpoint only).
+          drops.add(NestedDrops.contentPart("file"));
+          if (parts == null) {
+            parts = JSON.createArrayNode();
+            for (int j = 0; j < i; j++) {
+              parts.add(content.get(j));
+            }
+          }
+          continue;
+        }
         if (part instanceof ObjectNode cached && cached.has("cache_control")) {
           drops.note(cached, "cache_control", NestedDrops.CONTENT_CACHE_CONTROL);
           if (parts == null) {
-            parts = JSON.createArrayNode().addAll((ArrayNode) content); // shallow
+            parts = JSON.createArrayNode();
+            for (int j = 0; j < i; j++) {
+              parts.add(content.get(j));
+            }
           }
           ObjectNode uncached = JSON.createObjectNode().setAll(cached);
           uncached.remove("cache_control");
-          parts.set(i, uncached);
+          part = uncached;
+        }
+        if (parts != null) {
+          parts.add(part);
         }
       }
     }

@@ -151,6 +151,38 @@ class UpstreamBodyTest {
   }
 
   /**
+   * Mistral's chat has no inline file part (its {@code file} chunk takes only an uploaded file's
+   * {@code file_id}, and refuses {@code file_data} with a 422): a PDF the client (or the Responses
+   * and Messages bridges) sent as a {@code file} part is left out and named, the parts around it
+   * are sent in their order, and the client's messages stay as they were.
+   */
+  @Test
+  void leavesOutAFilePartForMistralAndNamesIt() throws Exception {
+    PlannedTarget mistral = target("mistral", "mistral-large-latest");
+    ObjectNode body =
+        (ObjectNode)
+            JSON.readTree(
+                "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":["
+                    + "{\"type\":\"text\",\"text\":\"read\"},"
+                    + "{\"type\":\"file\",\"file\":{\"filename\":\"a.pdf\","
+                    + "\"file_data\":\"data:application/pdf;base64,JVBERi0=\"}},"
+                    + "{\"type\":\"text\",\"text\":\"this\",\"cache_control\":{\"type\":\"ephemeral\"}}]}]}");
+    String before = body.toString();
+
+    UpstreamAdapter.EncodedRequest encoded =
+        new OpenAiAdapter().encode(body, mistral, Operation.CHAT_COMPLETIONS, false);
+
+    assertThat(encoded.unhonoured())
+        .containsExactly("messages[].content[].file", "messages[].content[].cache_control");
+    JsonNode parts = JSON.readTree(encoded.body().getBytes()).at("/messages/0/content");
+    assertThat(parts).hasSize(2);
+    assertThat(parts.get(0).path("text").asText()).isEqualTo("read");
+    assertThat(parts.get(1).path("text").asText()).isEqualTo("this");
+    assertThat(parts.get(1).has("cache_control")).isFalse();
+    assertThat(body.toString()).isEqualTo(before);
+  }
+
+  /**
    * The adapter that leaves fields out reports them, in the request's order, in the same call:
    * those that asked for something (a JSON null asks nothing), not the ones it sent under Mistral's
    * names; a body it sends as asked reports the shared empty list.
