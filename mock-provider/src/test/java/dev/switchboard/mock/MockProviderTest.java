@@ -649,6 +649,76 @@ class MockProviderTest {
   }
 
   /**
+   * A Responses request with {@code include: ["message.output_text.logprobs"]} and {@code
+   * top_logprobs} is answered as OpenAI answers it, one token per piece as the mock chat answers
+   * {@code logprobs: true}: the output text's {@code logprobs} with each token's {@code logprob},
+   * UTF-8 {@code bytes} and alternatives; streamed, each {@code response.output_text.delta} carries
+   * its token (no {@code bytes}, as OpenAI's delta logprob has none) and the done event all of
+   * them; without the include, empty lists.
+   */
+  @Test
+  void responsesLogprobsAreAnsweredWhenIncludedJsonAndStreamed() throws Exception {
+    String asked =
+        "{\"model\":\"gpt-4o\",\"input\":\"hi there\",\"top_logprobs\":2,"
+            + "\"include\":[\"message.output_text.logprobs\"]%s}";
+    JsonObject part =
+        responsesOk(asked.formatted(""))
+            .getJsonArray("output")
+            .getJsonObject(0)
+            .getJsonArray("content")
+            .getJsonObject(0);
+    JsonArray tokens = part.getJsonArray("logprobs");
+    assertThat(tokens).isNotEmpty();
+    StringBuilder text = new StringBuilder();
+    for (Object t : tokens) {
+      JsonObject token = (JsonObject) t;
+      text.append(token.getString("token"));
+      assertThat(token.getDouble("logprob")).isNegative();
+      assertThat(token.getJsonArray("bytes").size())
+          .isEqualTo(token.getString("token").getBytes(StandardCharsets.UTF_8).length);
+      assertThat(token.getJsonArray("top_logprobs")).hasSize(2);
+    }
+    assertThat(text.toString()).isEqualTo(part.getString("text"));
+
+    HttpResponse<String> streamed =
+        client.send(
+            client.post(
+                "/v1/responses", asked.formatted(",\"stream\":true"), "authorization", BEARER));
+    assertThat(OpenAiWireFormat.responsesStreamProblems(streamed.body())).isEmpty();
+    StringBuilder deltas = new StringBuilder();
+    JsonArray done = null;
+    for (SseEvent e : SseParser.parseAll(streamed.body())) {
+      JsonObject event = new JsonObject(e.data());
+      if ("response.output_text.delta".equals(e.event())) {
+        JsonArray logprobs = event.getJsonArray("logprobs");
+        assertThat(logprobs).hasSize(1);
+        JsonObject token = logprobs.getJsonObject(0);
+        assertThat(token.getString("token")).isEqualTo(event.getString("delta"));
+        assertThat(token.getDouble("logprob")).isNegative();
+        assertThat(token.containsKey("bytes")).isFalse();
+        assertThat(token.getJsonArray("top_logprobs")).hasSize(2);
+        deltas.append(token.getString("token"));
+      } else if ("response.output_text.done".equals(e.event())) {
+        done = event.getJsonArray("logprobs");
+        assertThat(deltas.toString()).isEqualTo(event.getString("text"));
+      }
+    }
+    assertThat(deltas.toString()).isNotEmpty();
+    assertThat(done).hasSize(tokens.size());
+
+    JsonObject plain =
+        responsesOk("{\"model\":\"gpt-4o\",\"input\":\"hi there\",\"top_logprobs\":2}");
+    assertThat(
+            plain
+                .getJsonArray("output")
+                .getJsonObject(0)
+                .getJsonArray("content")
+                .getJsonObject(0)
+                .getJsonArray("logprobs"))
+        .isEmpty();
+  }
+
+  /**
    * {@code GET /v1/responses/{id}?stream=true} replays the stored response's events as OpenAI
    * resumes a background response's stream; {@code starting_after} skips those up to that sequence
    * number; an unknown id is the JSON retrieve's 404.

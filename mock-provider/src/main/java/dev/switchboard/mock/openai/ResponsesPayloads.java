@@ -11,7 +11,9 @@ import java.util.Set;
  * /openai/v1/responses}): the request is read into the same deterministic {@link ChatAnswer} as a
  * chat request (text, function tool calls, {@code text.format} json_schema/json_object, {@code
  * max_output_tokens}), which is rendered as a {@code Response} object or as the Responses event
- * stream ({@code response.created} … {@code response.completed}, with sequence numbers).
+ * stream ({@code response.created} … {@code response.completed}, with sequence numbers); with
+ * {@code include: ["message.output_text.logprobs"]} (and {@code top_logprobs}) the output text and
+ * each streamed text delta carry token logprobs, one token per piece, as the mock chat's do.
  */
 public final class ResponsesPayloads {
 
@@ -126,7 +128,7 @@ public final class ResponsesPayloads {
       String id, long created, String model, JsonObject request, ChatAnswer answer) {
     JsonObject response = envelope(id, created, model, request, "completed");
     JsonArray output = new JsonArray();
-    for (JsonObject item : items(id, answer)) {
+    for (JsonObject item : items(id, request, answer)) {
       output.add(item);
     }
     response.put("output", output);
@@ -143,7 +145,8 @@ public final class ResponsesPayloads {
     inProgress.put("output", new JsonArray());
     events.add(event(seq, "response.created", new JsonObject().put("response", inProgress)));
     events.add(event(seq, "response.in_progress", new JsonObject().put("response", inProgress)));
-    List<JsonObject> items = items(id, answer);
+    List<JsonObject> items = items(id, request, answer);
+    int top = asksLogprobs(request) ? topLogprobs(request) : -1; // -1: none asked
     for (int i = 0; i < items.size(); i++) {
       JsonObject item = items.get(i);
       String itemId = item.getString("id");
@@ -164,10 +167,19 @@ public final class ResponsesPayloads {
                 seq,
                 "response.content_part.added",
                 located(itemId, i).put("content_index", 0).put("part", emptyPart)));
-        for (String piece : answer.pieces()) {
+        JsonArray streamed = new JsonArray(); // every delta's logprobs, for the done event
+        List<String> pieces = answer.pieces();
+        for (int p = 0; p < pieces.size(); p++) {
+          String piece = pieces.get(p);
           JsonObject delta = located(itemId, i).put("content_index", 0).put("delta", piece);
           if (!refusal) {
-            delta.put("logprobs", new JsonArray());
+            JsonArray logprobs = new JsonArray();
+            if (top >= 0) {
+              JsonObject token = streamedLogprob(piece, p, top);
+              logprobs.add(token);
+              streamed.add(token);
+            }
+            delta.put("logprobs", logprobs);
           }
           events.add(
               event(seq, refusal ? "response.refusal.delta" : "response.output_text.delta", delta));
@@ -177,7 +189,7 @@ public final class ResponsesPayloads {
         if (refusal) {
           done.put("refusal", all);
         } else {
-          done.put("text", all).put("logprobs", new JsonArray());
+          done.put("text", all).put("logprobs", streamed);
         }
         events.add(
             event(seq, refusal ? "response.refusal.done" : "response.output_text.done", done));
@@ -240,7 +252,50 @@ public final class ResponsesPayloads {
     return "event: error\ndata: " + error.encode() + "\n\n";
   }
 
-  private static List<JsonObject> items(String responseId, ChatAnswer answer) {
+  /** Whether a Responses request asks for token logprobs ({@code include}'s output text ones). */
+  static boolean asksLogprobs(JsonObject request) {
+    return request.getValue("include") instanceof JsonArray include
+        && include.contains(OUTPUT_TEXT_LOGPROBS);
+  }
+
+  /** The {@code include} value that asks for the output text's token logprobs. */
+  static final String OUTPUT_TEXT_LOGPROBS = "message.output_text.logprobs";
+
+  /** How many alternatives a request asks per token ({@code top_logprobs}, 0 to 20). */
+  static int topLogprobs(JsonObject request) {
+    return request.getValue("top_logprobs") instanceof Number top
+        ? Math.max(0, Math.min(20, top.intValue()))
+        : 0;
+  }
+
+  /**
+   * An {@code output_text} part's {@code logprobs} for {@code pieces}, one token each: the chat
+   * mock's token logprobs ({@link OpenAiPayloads#tokenLogprob}), whose shape ({@code token}, {@code
+   * logprob}, {@code bytes}, {@code top_logprobs} with {@code bytes}) is the Responses one too.
+   */
+  private static JsonArray outputTextLogprobs(List<String> pieces, int top) {
+    JsonArray tokens = new JsonArray();
+    for (int i = 0; i < pieces.size(); i++) {
+      tokens.add(OpenAiPayloads.tokenLogprob(pieces.get(i), i, top));
+    }
+    return tokens;
+  }
+
+  /**
+   * A streamed text delta's (and the text done event's) logprob: as the part's, without {@code
+   * bytes} (openai-python's {@code ResponseTextDeltaEvent.Logprob}: {@code token}, {@code logprob},
+   * {@code top_logprobs} of {@code token} and {@code logprob}).
+   */
+  private static JsonObject streamedLogprob(String piece, int position, int top) {
+    JsonObject token = OpenAiPayloads.tokenLogprob(piece, position, top);
+    token.remove("bytes");
+    for (Object alternative : token.getJsonArray("top_logprobs")) {
+      ((JsonObject) alternative).remove("bytes");
+    }
+    return token;
+  }
+
+  private static List<JsonObject> items(String responseId, JsonObject request, ChatAnswer answer) {
     List<JsonObject> items = new ArrayList<>();
     String suffix = responseId.substring(responseId.indexOf('_') + 1);
     if (answer.toolCall() != null) {
@@ -259,6 +314,9 @@ public final class ResponsesPayloads {
         answer.refusal() != null
             ? new JsonObject().put("type", "refusal").put("refusal", answer.refusal())
             : outputText(answer.content());
+    if (answer.refusal() == null && asksLogprobs(request)) {
+      part.put("logprobs", outputTextLogprobs(answer.pieces(), topLogprobs(request)));
+    }
     items.add(
         new JsonObject()
             .put("id", "msg_" + suffix)

@@ -33,7 +33,12 @@ class ResponsesWireFormatTest {
                 "tools",
                 new JsonArray()
                     .add(new JsonObject().put("type", "function").put("name", "lookup")));
-    for (JsonObject request : List.of(REQUEST, tools)) {
+    JsonObject logprobs =
+        REQUEST
+            .copy()
+            .put("include", new JsonArray().add("message.output_text.logprobs"))
+            .put("top_logprobs", 3);
+    for (JsonObject request : List.of(REQUEST, tools, logprobs)) {
       ChatAnswer answer = answer(request);
       String json = ResponsesPayloads.response("resp_1", 1, "m", request, answer).encode();
       assertThat(OpenAiWireFormat.problems(OpenAiWireFormat.Body.RESPONSE, json)).isEmpty();
