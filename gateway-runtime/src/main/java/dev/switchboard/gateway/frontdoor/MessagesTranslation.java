@@ -55,6 +55,7 @@ public final class MessagesTranslation {
       case "stop" -> "stop_sequences";
       case "response_format" -> "output_config.format";
       case "parallel_tool_calls" -> "tool_choice.disable_parallel_tool_use";
+      case "messages[].content[].file" -> "messages[].content[].document"; // a PDF (Mistral)
       default ->
           NestedDrops.renamePrefix(
               NestedDrops.renamePrefix(

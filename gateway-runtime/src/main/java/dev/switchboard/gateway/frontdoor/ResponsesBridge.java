@@ -170,6 +170,7 @@ final class ResponsesBridge {
       case "verbosity" -> "text.verbosity";
       case NestedDrops.TOOL_STRICT -> "tools[].strict";
       case NestedDrops.RESPONSE_FORMAT_STRICT -> "text.format.strict";
+      case "messages[].content[].file" -> "input[].content[].input_file"; // a PDF (Mistral)
       default ->
           NestedDrops.renamePrefix(
               NestedDrops.renamePrefix(chatName, NestedDrops.TOOL_PARAMETERS, "tools[].parameters"),

@@ -338,6 +338,41 @@ class MistralTargetIT {
   }
 
   /**
+   * A PDF the Responses and Messages bridges carry as chat's {@code file} part is left out for
+   * Mistral (which refuses it) and named as the client sent it: {@code
+   * input[].content[].input_file}, {@code messages[].content[].document}.
+   */
+  @Test
+  void aBridgedPdfLeftOutForMistralIsNamedAsTheClientSentIt() throws Exception {
+    String pdf = "JVBERi0=";
+    HttpResponse<String> responses =
+        gateway.post(
+            "/v1/responses",
+            "{\"model\":\"small\",\"input\":[{\"role\":\"user\",\"content\":["
+                + "{\"type\":\"input_text\",\"text\":\"read\"},{\"type\":\"input_file\","
+                + "\"filename\":\"a.pdf\",\"file_data\":\"data:application/pdf;base64,"
+                + pdf
+                + "\"}]}]}");
+    assertThat(responses.statusCode()).as(responses.body()).isEqualTo(200);
+    assertThat(responses.headers().firstValue("x-switchboard-unhonoured-params"))
+        .hasValue("input[].content[].input_file");
+
+    HttpResponse<String> messages =
+        gateway.post(
+            "/v1/messages",
+            "{\"model\":\"small\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\","
+                + "\"content\":[{\"type\":\"text\",\"text\":\"read\"},{\"type\":\"document\","
+                + "\"source\":{\"type\":\"base64\",\"media_type\":\"application/pdf\","
+                + "\"data\":\""
+                + pdf
+                + "\"}}]}]}");
+    assertThat(messages.statusCode()).as(messages.body()).isEqualTo(200);
+    assertThat(lastSent().getJsonArray("messages").getJsonObject(0).encode()).doesNotContain(pdf);
+    assertThat(messages.headers().firstValue("x-switchboard-unhonoured-params"))
+        .hasValue("messages[].content[].document");
+  }
+
+  /**
    * Only the served attempt's changes are said: a Mistral attempt that failed left {@code user}
    * out, but the OpenAI target that answered was sent it.
    */
