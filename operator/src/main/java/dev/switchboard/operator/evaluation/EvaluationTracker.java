@@ -96,7 +96,7 @@ public final class EvaluationTracker {
    * oldest beyond these (by the end of their window), so the ConfigMap stays well below the API
    * server's 1 MiB; export them (see the docs) to keep a longer history.
    */
-  public static final int RUNBOOK_ENTRIES_PER_ROUTE = 10;
+  public static final int RUNBOOK_ENTRIES_PER_ROUTE = EvaluationRendering.RUNBOOK_ENTRIES_PER_ROUTE;
 
   /** How soon a route whose evaluation ended early is reconciled again (to render it without). */
   static final Duration RENDER_AFTER_EARLY_END = Duration.ofSeconds(1);

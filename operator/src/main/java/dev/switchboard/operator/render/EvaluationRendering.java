@@ -98,10 +98,17 @@ public final class EvaluationRendering {
   }
 
   /**
+   * Runbook entries kept per route in its report ConfigMap (the tracker removes the oldest beyond
+   * these): here, beside {@link #ENDED_IDS_KEPT}, so the two cannot drift apart — the evaluation
+   * package reads it from render, never the other way round (no package cycle).
+   */
+  public static final int RUNBOOK_ENTRIES_PER_ROUTE = 10;
+
+  /**
    * How many ids of ended runs {@code status.evaluation.endedIds} keeps: as many as the runbook
    * keeps entries per route (older entries are gone, so there is nothing left to overwrite).
    */
-  public static final int ENDED_IDS_KEPT = 10;
+  public static final int ENDED_IDS_KEPT = RUNBOOK_ENTRIES_PER_ROUTE;
 
   /**
    * {@code id}, or the first later run of it ({@link #nextRun}) that has not run on the route yet:
