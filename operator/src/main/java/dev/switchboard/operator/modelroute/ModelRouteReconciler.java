@@ -325,7 +325,15 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     if (evaluations == null || (waiting && evaluation.isEmpty())) {
       next.setEvaluation(route.getStatus() == null ? null : route.getStatus().getEvaluation());
     } else {
-      next.setEvaluation(evaluation.map(EvaluationTracker.Outcome::status).orElse(null));
+      // No evaluation any more (spec.evaluation removed): the ended runs' ids stay, so the spec
+      // declared again later means a new run and never overwrites their runbook entries.
+      next.setEvaluation(
+          evaluation
+              .map(EvaluationTracker.Outcome::status)
+              .orElseGet(
+                  () ->
+                      EvaluationRendering.withoutEvaluation(
+                          route.getStatus() == null ? null : route.getStatus().getEvaluation())));
     }
     evaluationCondition(
         next,

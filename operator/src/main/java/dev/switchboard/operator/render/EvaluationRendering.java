@@ -111,6 +111,22 @@ public final class EvaluationRendering {
   public static final int ENDED_IDS_KEPT = RUNBOOK_ENTRIES_PER_ROUTE;
 
   /**
+   * The route's {@code status.evaluation} once it has neither a declared nor an automatic
+   * evaluation: only the {@code endedIds} of {@code before} (its own run joining them: removing the
+   * spec ends it), so declaring the spec again later means a new run ({@code <id>-r2}) and never
+   * overwrites an ended run's runbook entry; null when there is none.
+   */
+  public static EvaluationStatus withoutEvaluation(EvaluationStatus before) {
+    List<String> ended = endedIds(before, null);
+    if (ended == null) {
+      return null;
+    }
+    EvaluationStatus status = new EvaluationStatus();
+    status.setEndedIds(ended);
+    return status;
+  }
+
+  /**
    * {@code id}, or the first later run of it ({@link #nextRun}) that has not run on the route yet:
    * an evaluation that ended (its state removed, its final runbook entry written) and is meant
    * again — its spec or first target put back after its replacement started — runs anew under a new

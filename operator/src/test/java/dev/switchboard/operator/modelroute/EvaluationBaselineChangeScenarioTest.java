@@ -535,6 +535,88 @@ class EvaluationBaselineChangeScenarioTest {
             });
   }
 
+  /**
+   * An evaluation that completed, its spec removed and declared again later: a new run under a new
+   * id, and the completed run's final entry stays as written. Removing the spec used to clear
+   * {@code status.evaluation} with its {@code endedIds}, so the spec declared again meant the ended
+   * id again: the completed run came back instead of a new one (or, once its state was gone,
+   * started afresh under its old id and overwrote its final entry).
+   */
+  @Test
+  void theSpecRemovedAndDeclaredAgainRunsTheEndedEvaluationUnderANewId() {
+    String ns = "evaluation-spec-removed";
+    KUBE.client().resource(endpoint(ns, "vllm")).create();
+    ModelRoute route = new ModelRoute();
+    route.setMetadata(new ObjectMetaBuilder().withName("chat").withNamespace(ns).build());
+    ModelRouteSpec spec = new ModelRouteSpec();
+    spec.setTargets(List.of(target("vllm", "llama")));
+    EvaluationCandidate candidate = new EvaluationCandidate();
+    candidate.setProviderRef(ref("vllm"));
+    candidate.setModel("llama-2");
+    EvaluationSpec evaluation = new EvaluationSpec();
+    evaluation.setCandidates(List.of(candidate));
+    evaluation.setDuration("5s"); // collected again 6 s after it starts: then past its window
+    spec.setEvaluation(evaluation);
+    route.setSpec(spec);
+    KUBE.client().resource(route).create();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(evaluation(ns)).isNotNull();
+              assertThat(evaluation(ns).getPhase()).isEqualTo("Running");
+            });
+    String ended = evaluation(ns).getId();
+    KUBE.clock().advance(Duration.ofMinutes(1));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(evaluation(ns).getPhase()).isEqualTo("Completed");
+              assertThat(runbookEntry(ns, ended)).contains("(final entry)");
+            });
+    String finalEntry = runbookEntry(ns, ended);
+
+    ModelRoute removed = get(ns);
+    removed.getSpec().setEvaluation(null);
+    KUBE.client().resource(removed).update();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              EvaluationStatus e = evaluation(ns);
+              assertThat(e).as("the ended runs' ids stay").isNotNull();
+              assertThat(e.getId()).as("no evaluation any more").isNull();
+              assertThat(e.getPhase()).isNull();
+              assertThat(e.getEndedIds()).containsExactly(ended);
+              assertThat(published(ns).orElseThrow().evaluation()).isNull();
+            });
+
+    ModelRoute declared = get(ns);
+    EvaluationSpec again = new EvaluationSpec();
+    again.setCandidates(List.of(candidate));
+    again.setDuration("5s");
+    declared.getSpec().setEvaluation(again);
+    KUBE.client().resource(declared).update();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              EvaluationStatus e = evaluation(ns);
+              assertThat(e).isNotNull();
+              assertThat(e.getId()).isEqualTo(ended + "-r2");
+              assertThat(e.getPhase()).isEqualTo("Running");
+              assertThat(e.getEndedIds()).containsExactly(ended);
+              assertThat(published(ns).orElseThrow().evaluation().id()).isEqualTo(ended + "-r2");
+            });
+    // Its window over, the new run writes its final entry under its own key, not the ended run's.
+    KUBE.clock().advance(Duration.ofMinutes(1));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(() -> assertThat(runbookEntry(ns, ended + "-r2")).isNotNull());
+    assertThat(runbookEntry(ns, ended)).as("the ended run's final entry").isEqualTo(finalEntry);
+  }
+
   @Test
   void anAutomaticEvaluationEndsWhenItsRetiringModelLeavesTheRoute() {
     String ns = "evaluation-baseline-removed";

@@ -218,4 +218,26 @@ class EvaluationRenderingTest {
     other.setEndedIds(List.of(id, id + "-r2"));
     assertThat(EvaluationRendering.declaredId(route(spec, other))).isEqualTo(id + "-r3");
   }
+
+  /**
+   * With no evaluation left on the route (its spec removed), its status keeps only the ended runs'
+   * ids, the last run's own among them, so the spec declared again means a new run.
+   */
+  @Test
+  void aRouteWithoutEvaluationKeepsOnlyTheIdsOfItsEndedRuns() {
+    assertThat(EvaluationRendering.withoutEvaluation(null)).isNull();
+    assertThat(EvaluationRendering.withoutEvaluation(new EvaluationStatus())).isNull();
+    EvaluationSpec spec = spec();
+    String id = EvaluationRendering.id(spec);
+    EvaluationStatus completed = new EvaluationStatus();
+    completed.setId(id);
+    completed.setPhase("Completed");
+    completed.setEndedIds(List.of("e0"));
+    EvaluationStatus kept = EvaluationRendering.withoutEvaluation(completed);
+    assertThat(kept.getId()).isNull();
+    assertThat(kept.getPhase()).isNull();
+    assertThat(kept.getEndedIds()).containsExactly("e0", id);
+    assertThat(EvaluationRendering.withoutEvaluation(kept)).isEqualTo(kept);
+    assertThat(EvaluationRendering.declaredId(route(spec, kept))).isEqualTo(id + "-r2");
+  }
 }
