@@ -68,6 +68,26 @@ class EvaluationBaselineChangeScenarioTest {
     return r == null || r.getStatus() == null ? null : r.getStatus().getEvaluation();
   }
 
+  /**
+   * The route's evaluation phase, id and ended ids, null while the route has no evaluation status
+   * yet (read inside {@code untilAsserted}, which retries only failed assertions: a
+   * NullPointerException before the first reconcile would end the wait at once).
+   */
+  private static String phase(String ns) {
+    EvaluationStatus e = evaluation(ns);
+    return e == null ? null : e.getPhase();
+  }
+
+  private static String id(String ns) {
+    EvaluationStatus e = evaluation(ns);
+    return e == null ? null : e.getId();
+  }
+
+  private static List<String> endedIds(String ns) {
+    EvaluationStatus e = evaluation(ns);
+    return e == null ? null : e.getEndedIds();
+  }
+
   private static Optional<Condition> condition(String ns, String type) {
     ModelRoute r = get(ns);
     return r == null || r.getStatus() == null || r.getStatus().getConditions() == null
@@ -287,7 +307,7 @@ class EvaluationBaselineChangeScenarioTest {
             });
     // It carries the condition for its whole window, as one that starts at once does (it used to
     // disappear as the delayed one started).
-    String started = evaluation(ns).getId();
+    String started = id(ns);
     await()
         .atMost(WAIT)
         .untilAsserted(
@@ -335,9 +355,9 @@ class EvaluationBaselineChangeScenarioTest {
         .untilAsserted(
             () -> {
               assertThat(evaluation(ns)).isNotNull();
-              assertThat(evaluation(ns).getPhase()).isEqualTo("Running");
+              assertThat(phase(ns)).isEqualTo("Running");
             });
-    String first = evaluation(ns).getId();
+    String first = id(ns);
 
     // Another sample while the candidate does not resolve: the running one ends, the new waits.
     KUBE.client().resource(endpoint(ns, "lab")).delete();
@@ -348,8 +368,8 @@ class EvaluationBaselineChangeScenarioTest {
         .atMost(WAIT)
         .untilAsserted(
             () -> {
-              assertThat(evaluation(ns).getId()).isEqualTo(first);
-              assertThat(evaluation(ns).getPhase()).isEqualTo("Completed");
+              assertThat(id(ns)).isEqualTo(first);
+              assertThat(phase(ns)).isEqualTo("Completed");
               assertThat(condition(ns, EvaluationTracker.ENDED_EARLY))
                   .hasValueSatisfying(c -> assertThat(c.getReason()).isEqualTo("SpecChanged"));
               assertThat(runbookEntry(ns, first))
@@ -366,8 +386,8 @@ class EvaluationBaselineChangeScenarioTest {
         .untilAsserted(
             () -> {
               assertThat(condition(ns, EvaluationTracker.ENDED_EARLY)).isEmpty();
-              assertThat(evaluation(ns).getId()).isEqualTo(first);
-              assertThat(evaluation(ns).getPhase()).isEqualTo("Completed");
+              assertThat(id(ns)).isEqualTo(first);
+              assertThat(phase(ns)).isEqualTo("Completed");
             });
     // The candidate back: a new run starts.
     KUBE.client().resource(endpoint(ns, "lab")).create();
@@ -481,10 +501,8 @@ class EvaluationBaselineChangeScenarioTest {
     spec.setEvaluation(evaluation);
     route.setSpec(spec);
     KUBE.client().resource(route).create();
-    await()
-        .atMost(WAIT)
-        .untilAsserted(() -> assertThat(evaluation(ns).getPhase()).isEqualTo("Running"));
-    String first = evaluation(ns).getId();
+    await().atMost(WAIT).untilAsserted(() -> assertThat(phase(ns)).isEqualTo("Running"));
+    String first = id(ns);
 
     // Another sample: the running one ends with its final entry, the new one starts at once.
     ModelRoute changed = get(ns);
@@ -494,13 +512,13 @@ class EvaluationBaselineChangeScenarioTest {
         .atMost(WAIT)
         .untilAsserted(
             () -> {
-              assertThat(evaluation(ns).getId()).isNotEqualTo(first);
-              assertThat(evaluation(ns).getPhase()).isEqualTo("Running");
-              assertThat(evaluation(ns).getEndedIds()).containsExactly(first);
+              assertThat(id(ns)).isNotEqualTo(first);
+              assertThat(phase(ns)).isEqualTo("Running");
+              assertThat(endedIds(ns)).containsExactly(first);
               assertThat(runbookEntry(ns, first))
                   .contains("- **Status:** ended early (final entry): evaluation " + first);
             });
-    String second = evaluation(ns).getId();
+    String second = id(ns);
     String endedEntry = runbookEntry(ns, first);
 
     // The old sample back: a new run of the first evaluation, not the ended run again.
@@ -529,9 +547,8 @@ class EvaluationBaselineChangeScenarioTest {
         .atMost(WAIT)
         .untilAsserted(
             () -> {
-              assertThat(evaluation(ns).getId()).isEqualTo(second + "-r2");
-              assertThat(evaluation(ns).getEndedIds())
-                  .containsExactly(first, second, first + "-r2");
+              assertThat(id(ns)).isEqualTo(second + "-r2");
+              assertThat(endedIds(ns)).containsExactly(first, second, first + "-r2");
             });
   }
 
@@ -564,15 +581,15 @@ class EvaluationBaselineChangeScenarioTest {
         .untilAsserted(
             () -> {
               assertThat(evaluation(ns)).isNotNull();
-              assertThat(evaluation(ns).getPhase()).isEqualTo("Running");
+              assertThat(phase(ns)).isEqualTo("Running");
             });
-    String ended = evaluation(ns).getId();
+    String ended = id(ns);
     KUBE.clock().advance(Duration.ofMinutes(1));
     await()
         .atMost(WAIT)
         .untilAsserted(
             () -> {
-              assertThat(evaluation(ns).getPhase()).isEqualTo("Completed");
+              assertThat(phase(ns)).isEqualTo("Completed");
               assertThat(runbookEntry(ns, ended)).contains("(final entry)");
             });
     String finalEntry = runbookEntry(ns, ended);
