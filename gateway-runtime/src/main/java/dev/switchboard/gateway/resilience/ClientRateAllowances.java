@@ -64,12 +64,6 @@ final class ClientRateAllowances {
     final boolean tokenBuckets;
     final long minRequests;
 
-    /**
-     * Requests to hold ({@link AllowanceRules#requestTarget(long, long)} at the group's measured
-     * rate): moved when a run starts and at each report.
-     */
-    long requestTarget;
-
     /** This replica's admissions asked of these buckets, per second. */
     final AllowanceRules.Rate rate = new AllowanceRules.Rate();
 
@@ -113,14 +107,16 @@ final class ClientRateAllowances {
       this.requestBuckets = minRequests != Long.MAX_VALUE;
       this.tokenBuckets = minTokens != Long.MAX_VALUE;
       this.minRequests = minRequests;
-      this.requestTarget = AllowanceRules.requestTarget(minRequests);
       this.local = AllowanceRules.admitsLocally(minRequests, minTokens);
       this.tokenLevel = tokenBuckets ? 0 : Long.MAX_VALUE; // unknown until Redis says
     }
 
-    /** Measures the rate again (when due) and sizes the allowance by it; under the lock. */
-    void retarget(long nowNanos) {
-      requestTarget = AllowanceRules.requestTarget(minRequests, rate.update(nowNanos));
+    /**
+     * Requests to hold ({@link AllowanceRules#requestTarget(long, long)} at the rate measured when
+     * the allowance last moved: a run starting, a report), as the consumer allowances size theirs.
+     */
+    long requestTarget() {
+      return AllowanceRules.requestTarget(minRequests, rate.perSecond());
     }
 
     boolean fits() {
@@ -172,7 +168,7 @@ final class ClientRateAllowances {
           g.takeRequest();
           g.admittedSinceRun = true;
           // Running low: ask for more before the next request has to wait.
-          if (!g.busy && AllowanceRules.runningLow(g.requests, g.requestTarget)) {
+          if (!g.busy && AllowanceRules.runningLow(g.requests, g.requestTarget())) {
             run = start(g);
           }
         } else {
@@ -239,8 +235,8 @@ final class ClientRateAllowances {
           continue;
         }
         boolean idle = everything || AllowanceRules.idle(g.lastUsedNanos, now);
-        g.retarget(now); // a replica that got quieter gives back what it no longer needs
-        long spare = AllowanceRules.spare(g.requests, g.requestTarget, idle);
+        g.rate.update(now); // a replica that got quieter gives back what it no longer needs
+        long spare = AllowanceRules.spare(g.requests, g.requestTarget(), idle);
         boolean staleTokens = g.tokenBuckets && g.admittedSinceRun;
         if (g.pendingTokens > 0 || spare > 0 || staleTokens) {
           g.busy = true;
@@ -273,13 +269,13 @@ final class ClientRateAllowances {
    */
   private Run start(Group g) {
     g.busy = true;
-    g.retarget(nanos.getAsLong());
+    g.rate.update(nanos.getAsLong());
     List<Promise<Verdict>> batch = AllowanceRules.nextBatch(g.waiting);
     if (closing) {
       // Shutting down: decide the waiting requests, give everything back, take nothing.
       return take(g, batch, g.requests, 0);
     }
-    long want = g.local ? g.requestTarget : 0;
+    long want = g.local ? g.requestTarget() : 0;
     if (!batch.isEmpty()) {
       // Requests the allowance cannot cover: give it all back in the same run, so they are decided
       // against everything the buckets have left (exactly as without an allowance); a fresh one is
