@@ -47,6 +47,20 @@ public final class LexicalGuard {
   private static final Pattern COMMA_GROUPED = Pattern.compile("[1-9]\\d{0,2}(?:,\\d{3})+");
 
   /**
+   * Indian digit grouping (lakh and crore: {@code 1,00,000}, {@code 12,34,567}): one or two digits,
+   * groups of two, then a last group of three. No decimal is written with two commas, and no
+   * thousands grouping makes groups of two, so in {@link #INDIAN_GROUPS} text the shape is the
+   * integer.
+   */
+  private static final Pattern INDIAN_GROUPED = Pattern.compile("[1-9]\\d?(?:,\\d{2})+,\\d{3}");
+
+  /**
+   * Languages whose writers group digits the Indian way: English (as written in India) and Hindi.
+   * Elsewhere the shape equals only itself.
+   */
+  private static final Set<String> INDIAN_GROUPS = Set.of("en", "hi");
+
+  /**
    * Languages ({@code LanguageDetector}'s codes) whose writers group thousands with the comma, so
    * that {@code 1,500} is 1500: English, and the Asian languages that write Latin digits so.
    */
@@ -1040,16 +1054,18 @@ public final class LexicalGuard {
   /**
    * A number by its value where its writing says it: 5,000 and 5000 are one number; 3.50 and 3.5
    * too. With a dot and a comma, the last one is the decimal separator and the other groups
-   * thousands (1.500,5 = 1,500.5 = 1500.5). With commas only, several group thousands (1,234,567);
-   * one before exactly three digits after one to three (1,500) is read as the text's {@code
-   * language} writes it: 1500 in English ({@link #COMMA_GROUPS}), 1.5 in German ({@link
-   * #DECIMAL_COMMA}), only itself in a text whose language is neither or unknown; after a zero or
-   * four digits or more (0,750; 1234,567) and before other than three digits it is a decimal
-   * separator, as most of Europe writes it: "1,5 kg" is 1.5 kg, never 15 kg (the two questions
-   * embed at 0.95). With dots only, several group thousands (1.234.567); one is a decimal point,
-   * except before exactly three digits after one to three (1.500): 1500 in Europe, 1.5 in English,
-   * so it equals only itself. Anything else (versions, addresses, dates, misplaced groups) stays as
-   * written. Groups written with spaces are joined before ({@link #joinSpaceGroups}).
+   * thousands (1.500,5 = 1,500.5 = 1500.5). With commas only, several group thousands (1,234,567),
+   * or, in English and Hindi text ({@link #INDIAN_GROUPS}), lakhs and crores (12,34,567, also
+   * before a decimal point: 1,23,456.50), which equal only themselves in other text; one before
+   * exactly three digits after one to three (1,500) is read as the text's {@code language} writes
+   * it: 1500 in English ({@link #COMMA_GROUPS}), 1.5 in German ({@link #DECIMAL_COMMA}), only
+   * itself in a text whose language is neither or unknown; after a zero or four digits or more
+   * (0,750; 1234,567) and before other than three digits it is a decimal separator, as most of
+   * Europe writes it: "1,5 kg" is 1.5 kg, never 15 kg (the two questions embed at 0.95). With dots
+   * only, several group thousands (1.234.567); one is a decimal point, except before exactly three
+   * digits after one to three (1.500): 1500 in Europe, 1.5 in English, so it equals only itself.
+   * Anything else (versions, addresses, dates, misplaced groups) stays as written. Groups written
+   * with spaces are joined before ({@link #joinSpaceGroups}).
    */
   private static String normaliseNumber(String raw, String language) {
     int dot = raw.lastIndexOf('.');
@@ -1059,7 +1075,7 @@ public final class LexicalGuard {
       String integer = raw.substring(0, decimal);
       boolean grouped =
           dot > comma
-              ? COMMA_GROUPED.matcher(integer).matches()
+              ? COMMA_GROUPED.matcher(integer).matches() || indianGrouped(integer, language)
               : DOT_GROUPED.matcher(integer).matches();
       return grouped ? decimal(integer.replaceAll("\\D", ""), raw.substring(decimal + 1)) : raw;
     }
@@ -1075,6 +1091,10 @@ public final class LexicalGuard {
       return COMMA_GROUPS.contains(language)
           ? integer + fraction
           : DECIMAL_COMMA.contains(language) ? decimal(integer, fraction) : raw;
+    }
+    if (comma >= 0 && raw.indexOf(',') != comma && INDIAN_GROUPED.matcher(raw).matches()) {
+      // Read by the thousands rule below it would be 12.34567.
+      return language != null && INDIAN_GROUPS.contains(language) ? raw.replace(",", "") : raw;
     }
     if (comma >= 0) {
       String n = THOUSANDS.matcher(raw).replaceAll("");
@@ -1093,6 +1113,13 @@ public final class LexicalGuard {
           : decimal(raw.substring(0, dot), raw.substring(dot + 1));
     }
     return raw;
+  }
+
+  /** Whether {@code integer} is Indian-grouped in a text whose language writes it so. */
+  private static boolean indianGrouped(String integer, String language) {
+    return language != null
+        && INDIAN_GROUPS.contains(language)
+        && INDIAN_GROUPED.matcher(integer).matches();
   }
 
   /**

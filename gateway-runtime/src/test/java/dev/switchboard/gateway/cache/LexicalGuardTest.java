@@ -415,6 +415,40 @@ class LexicalGuardTest {
   }
 
   @Test
+  void indianDigitGroupingIsTheIntegerInEnglishAndHindi() {
+    // Lakhs and crores, as English is written in India: 12,34,567 is 1234567. It was read as
+    // 12.34567 (the last group of three taken as thousands, the first comma as a decimal one).
+    assertThat(compatible("Is 12,34,567 rupees enough?", "Is 1,234,567 rupees enough?")).isTrue();
+    assertThat(compatible("Is 12,34,567 rupees enough?", "Is 1234567 rupees enough?")).isTrue();
+    assertThat(compatible("Is 1,00,000 rupees enough?", "Is 100,000 rupees enough?")).isTrue();
+    assertThat(compatible("Is 1,23,456.50 rupees enough?", "Is 123,456.5 rupees enough?")).isTrue();
+    // Never another number: one digit apart, a decimal, or the groups read another way.
+    assertThat(compatible("Is 12,34,567 rupees enough?", "Is 12,34,568 rupees enough?")).isFalse();
+    assertThat(compatible("Is 12,34,567 rupees enough?", "Is 12.34567 rupees enough?")).isFalse();
+    assertThat(compatible("Is 12,34,567 rupees enough?", "Is 123,4567 rupees enough?")).isFalse();
+    assertThat(compatible("Is 1,23,456.50 rupees enough?", "Is 1,23,456.05 rupees enough?"))
+        .isFalse();
+    // Hindi text writes them so too.
+    assertThat(compatible("क्या 12,34,567 रुपये काफ़ी हैं?", "क्या 1234567 रुपये काफ़ी हैं?"))
+        .isTrue();
+    assertThat(compatible("क्या 12,34,567 रुपये काफ़ी हैं?", "क्या 12,34,568 रुपये काफ़ी हैं?"))
+        .isFalse();
+    // In text of another language, or of none that can be told, the shape equals only itself.
+    assertThat(
+            compatible(
+                "Sind 12,34,567 Rupien genug für die Reise?",
+                "Sind 1234567 Rupien genug für die Reise?"))
+        .isFalse();
+    assertThat(
+            compatible(
+                "Sind 12,34,567 Rupien genug für die Reise?",
+                "Sind 12,34,567 Rupien genug für die Reise?"))
+        .isTrue();
+    assertThat(compatible("12,34,567 + 250 = ?", "1234567 + 250 = ?")).isFalse();
+    assertThat(compatible("12,34,567 + 250 = ?", "12.34567 + 250 = ?")).isFalse();
+  }
+
+  @Test
   void numbersGroupedEitherWayCompareByValue() {
     // 1.500,5 is how most of Europe writes 1,500.5: the same question, told apart before.
     assertThat(compatible("Is 1.500,5 kg enough?", "Is 1,500.5 kg enough?")).isTrue();
