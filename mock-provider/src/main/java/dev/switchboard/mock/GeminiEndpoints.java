@@ -68,6 +68,9 @@ final class GeminiEndpoints {
                     "* GenerateContentRequest.contents: contents is not specified", null, null);
               }
               String problem = GeminiRequestCheck.problem(body, ctx.pathParam("model"));
+              if (problem == null && stream) {
+                problem = GeminiRequestCheck.streamProblem(body);
+              }
               return problem == null ? null : new ProviderHandler.BadRequest(problem, null, null);
             });
     if (a == null) {

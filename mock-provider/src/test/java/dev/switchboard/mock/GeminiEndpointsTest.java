@@ -363,6 +363,37 @@ class GeminiEndpointsTest {
         .isEqualTo(events.size());
   }
 
+  /**
+   * Gemini gives logprobs in a generateContent answer only and refuses a stream asked for them, in
+   * Google's envelope; the same request not streamed, or streamed without them, is answered.
+   */
+  @Test
+  void aStreamAskedForLogprobsIsRefusedAsGeminiRefusesIt() throws Exception {
+    JsonObject asked =
+        hello("a b")
+            .put(
+                "generationConfig",
+                new JsonObject().put("responseLogprobs", true).put("logprobs", 2));
+    HttpResponse<String> r =
+        post("/v1beta/models/" + MODEL + ":streamGenerateContent?alt=sse", asked, KEY, null);
+
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(r.headers().firstValue("content-type").orElse("")).startsWith("application/json");
+    JsonObject error = new JsonObject(r.body()).getJsonObject("error");
+    assertThat(error.getInteger("code")).isEqualTo(400);
+    assertThat(error.getString("status")).isEqualTo("INVALID_ARGUMENT");
+    assertThat(error.getString("message")).contains("Logprobs is not supported for streaming");
+
+    assertThat(post("/v1beta/models/" + MODEL + ":generateContent", asked, KEY, null).statusCode())
+        .isEqualTo(200);
+    JsonObject notAsked =
+        hello("a b").put("generationConfig", new JsonObject().put("responseLogprobs", false));
+    assertThat(
+            post("/v1beta/models/" + MODEL + ":streamGenerateContent?alt=sse", notAsked, KEY, null)
+                .statusCode())
+        .isEqualTo(200);
+  }
+
   @Test
   void streamFaultsCutBeforeTheFinishingEventOrSendAGoogleError() throws Exception {
     String path = "/v1beta/models/" + MODEL + ":streamGenerateContent?alt=sse";

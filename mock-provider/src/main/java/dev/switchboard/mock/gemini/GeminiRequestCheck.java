@@ -94,6 +94,21 @@ public final class GeminiRequestCheck {
   }
 
   /**
+   * What {@code streamGenerateContent} refuses (400 INVALID_ARGUMENT) beyond what {@link #problem}
+   * finds: {@code generationConfig.responseLogprobs: true}. Gemini gives logprobs in a {@code
+   * generateContent} answer only; those who asked a stream for them (the Vercel AI SDK's Google
+   * provider, which warns on it since) got an error, not a stream without them. Google publishes no
+   * wording for it: the message is the mock's, in the form of Google's logprobs refusals ("Logprobs
+   * is not supported for …"). Null when the stream may go ahead.
+   */
+  public static String streamProblem(JsonObject request) {
+    JsonObject config = request.getJsonObject("generationConfig", new JsonObject());
+    return Boolean.TRUE.equals(config.getValue("responseLogprobs"))
+        ? "Logprobs is not supported for streaming requests; use generateContent."
+        : null;
+  }
+
+  /**
    * Google's OpenAI-compatible endpoint checks a chat request as it checks the Gemini request it
    * makes of it: for a Gemini 3 model, the current turn's assistant {@code tool_calls} must carry
    * the signature on the first call of each step, in {@code
