@@ -216,6 +216,33 @@ class UnhonouredParamsIT {
   }
 
   /**
+   * Gemini refuses a stream asked for logprobs (the mock too, 400 INVALID_ARGUMENT): a streamed
+   * chat request with {@code logprobs} and {@code top_logprobs} is sent without them and answered,
+   * naming both; the same request not streamed asks for them.
+   */
+  @Test
+  void aGeminiStreamIsSentWithoutTheLogprobsGeminiRefusesOnAStream() throws Exception {
+    HttpResponse<String> res =
+        gateway.post(
+            "/v1/chat/completions", chat("gem", "\"logprobs\":true,\"top_logprobs\":2", true));
+
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    assertThat(res.body()).contains("data: [DONE]");
+    JsonObject config = lastSent().getJsonObject("generationConfig", new JsonObject());
+    assertThat(config.containsKey("responseLogprobs") || config.containsKey("logprobs")).isFalse();
+    assertThat(unhonoured(res)).isEqualTo("logprobs, top_logprobs");
+    assertThat(loggedUnhonoured(res)).isEqualTo("logprobs, top_logprobs");
+
+    res =
+        gateway.post(
+            "/v1/chat/completions", chat("gem", "\"logprobs\":true,\"top_logprobs\":2", false));
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    assertThat(lastSent().getJsonObject("generationConfig").getBoolean("responseLogprobs"))
+        .isTrue();
+    assertThat(unhonoured(res)).isNull();
+  }
+
+  /**
    * A Responses request bridged through chat completions: what the bridge leaves out (metadata),
    * then what the adapter leaves out of the chat form, in the client's names (reasoning.effort: the
    * target's model id names no Claude version that thinks).
