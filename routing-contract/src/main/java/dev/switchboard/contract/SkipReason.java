@@ -19,7 +19,12 @@ public enum SkipReason {
   /** The gateway's own concurrency limit: how busy the provider is, not how the canary fares. */
   BULKHEAD_FULL("bulkhead_full", false),
   /** The rejection was counted on the attempt that got it. */
-  CREDENTIALS_REJECTED("credentials_rejected", false);
+  CREDENTIALS_REJECTED("credentials_rejected", false),
+  /**
+   * The request holds content the target's adapter cannot send (a message of nothing but an inline
+   * PDF, to Mistral, whose chat takes no inline file): the request's doing, not the target's.
+   */
+  UNSUPPORTED_CONTENT("unsupported_content", false);
 
   private final String wireName;
   private final boolean countsAsCanaryAttempt;

@@ -27,7 +27,10 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>capability parity: targets lacking a capability the request needs, or with a too small
- *       context window, are dropped from the chain ({@code requireSameCapabilities});
+ *       context window, are dropped from the chain ({@code requireSameCapabilities}); targets the
+ *       request cannot be sent to at all ({@link RequestNeeds#unsendable}: a message of nothing but
+ *       an inline PDF, to Mistral) are skipped whatever the policy says ({@link
+ *       SkipReason#UNSUPPORTED_CONTENT}); with no target left the client gets a 400 naming why;
  *   <li>targets that are unhealthy, cooling down after a {@code Retry-After}, out of provider
  *       quota, behind an open circuit breaker or at their bulkhead limit are skipped without being
  *       called — but when every target is unavailable and one of them only for being unhealthy or
@@ -128,10 +131,29 @@ public final class FailoverChain {
         ResiliencePolicy.of(ctx.route() == null ? null : ctx.route().policy());
     RequestNeeds needs = ctx.needs() instanceof RequestNeeds n ? n : RequestNeeds.NONE;
     List<PlannedTarget> capable = chain;
-    if (policy.requireSameCapabilities()) {
+    List<String> reasons = List.of();
+    List<String> unsendable = List.of();
+    if (needs.fileOnlyMessage()) {
+      // Whatever the policy says: such a target would be sent a message emptied of its document.
       capable = new ArrayList<>(chain.size());
-      List<String> reasons = new ArrayList<>();
+      unsendable = new ArrayList<>();
       for (PlannedTarget t : chain) {
+        String why = needs.unsendable(t);
+        if (why == null) {
+          capable.add(t);
+        } else {
+          unsendable.add(why);
+          registry.recordSkip(t.id(), SkipReason.UNSUPPORTED_CONTENT);
+          observer.skipped(ctx, t, SkipReason.UNSUPPORTED_CONTENT);
+        }
+      }
+      reasons = unsendable;
+    }
+    if (policy.requireSameCapabilities()) {
+      List<PlannedTarget> sendable = capable;
+      capable = new ArrayList<>(sendable.size());
+      reasons = unsendable.isEmpty() ? new ArrayList<>() : new ArrayList<>(unsendable);
+      for (PlannedTarget t : sendable) {
         String mismatch = needs.mismatch(t);
         if (mismatch == null) {
           capable.add(t);
@@ -139,21 +161,23 @@ public final class FailoverChain {
           reasons.add(mismatch);
         }
       }
-      if (capable.isEmpty()) {
-        return Future.failedFuture(
-            new ApiException(
-                OpenAiError.invalidRequest(
-                    "No target of model '"
-                        + ctx.routeName()
-                        + "' can serve this request: "
-                        + String.join("; ", reasons)
-                        + ".",
-                    null)));
-      }
+    }
+    if (capable.isEmpty()) {
+      return Future.failedFuture(
+          new ApiException(
+              OpenAiError.invalidRequest(
+                  "No target of model '"
+                      + ctx.routeName()
+                      + "' can serve this request: "
+                      + String.join("; ", reasons)
+                      + ".",
+                  null)));
     }
     RetryBudget budget = registry.budget(ctx.routeName(), policy);
     budget.recordRequest();
     Run<T> run = new Run<>(List.copyOf(capable), ctx, attempt, policy, budget);
+    // Named where the chain's own skips are, should every target left fail too.
+    run.skipped.addAll(unsendable);
     run.next();
     return run.promise.future();
   }

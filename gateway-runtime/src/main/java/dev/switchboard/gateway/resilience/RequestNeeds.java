@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.upstream.Operation;
+import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -16,9 +17,13 @@ import java.util.Set;
  * request's messages (or embedding input) — the usual rule of thumb for English text with
  * OpenAI-style tokenizers — plus the requested completion limit ({@code max_completion_tokens} or
  * {@code max_tokens}). Good enough to avoid sending a 100k-token prompt to an 8k model; not a
- * tokenizer.
+ * tokenizer. And whether a message holds nothing but {@code file} parts (inline documents), which a
+ * target whose adapter leaves such parts out cannot be sent at all ({@link #unsendable}).
+ *
+ * @param fileOnlyMessage a message's content is a non-empty list of {@code file} parts only
  */
-public record RequestNeeds(Set<Capability> capabilities, long estimatedTokens) {
+public record RequestNeeds(
+    Set<Capability> capabilities, long estimatedTokens, boolean fileOnlyMessage) {
 
   /** A capability named in a model's {@code capabilities} list. */
   public enum Capability {
@@ -34,7 +39,7 @@ public record RequestNeeds(Set<Capability> capabilities, long estimatedTokens) {
   }
 
   /** Needs nothing in particular (used where a request has not been parsed). */
-  public static final RequestNeeds NONE = new RequestNeeds(Set.of(), 0);
+  public static final RequestNeeds NONE = new RequestNeeds(Set.of(), 0, false);
 
   public RequestNeeds {
     capabilities = capabilities.isEmpty() ? Set.of() : Set.copyOf(capabilities);
@@ -44,6 +49,7 @@ public record RequestNeeds(Set<Capability> capabilities, long estimatedTokens) {
   public static RequestNeeds of(JsonNode body, Operation op) {
     Set<Capability> caps = EnumSet.noneOf(Capability.class);
     long chars = 0;
+    boolean fileOnly = false;
     if (op == Operation.EMBEDDINGS) {
       caps.add(Capability.EMBEDDINGS);
       chars = textLength(body.path("input"));
@@ -60,6 +66,7 @@ public record RequestNeeds(Set<Capability> capabilities, long estimatedTokens) {
       for (JsonNode message : body.path("messages")) {
         JsonNode content = message.path("content");
         if (content.isArray()) {
+          boolean onlyFiles = !content.isEmpty();
           for (JsonNode part : content) {
             String type = part.path("type").asText("");
             if ("image_url".equals(type) || "input_image".equals(type)) {
@@ -67,7 +74,9 @@ public record RequestNeeds(Set<Capability> capabilities, long estimatedTokens) {
             } else {
               chars += textLength(part.path("text"));
             }
+            onlyFiles &= "file".equals(type);
           }
+          fileOnly |= onlyFiles;
         } else {
           chars += textLength(content);
         }
@@ -76,7 +85,7 @@ public record RequestNeeds(Set<Capability> capabilities, long estimatedTokens) {
     }
     long completion =
         Math.max(body.path("max_completion_tokens").asLong(0), body.path("max_tokens").asLong(0));
-    return new RequestNeeds(caps, chars / 4 + Math.max(0, completion));
+    return new RequestNeeds(caps, chars / 4 + Math.max(0, completion), fileOnly);
   }
 
   /**
@@ -108,6 +117,22 @@ public record RequestNeeds(Set<Capability> capabilities, long estimatedTokens) {
           + model.contextWindow()
           + " tokens, the request needs about "
           + estimatedTokens;
+    }
+    return null;
+  }
+
+  /**
+   * Why {@code target} cannot be sent this request at all, or null when it can: a message holds
+   * nothing but inline documents ({@code file} parts) and the target's adapter leaves such parts
+   * out (Mistral), so the message would go empty and the model would answer without the document.
+   * Unlike {@link #mismatch}, this holds whatever the policy's {@code requireSameCapabilities}
+   * says: it is not a guess from the table but what the request would become.
+   */
+  public String unsendable(PlannedTarget target) {
+    if (fileOnlyMessage
+        && UpstreamAdapters.forProvider(target.provider()).leavesOutFileParts(target.provider())) {
+      return target.id()
+          + " cannot take an inline file (PDF) part, and a message holds nothing else";
     }
     return null;
   }

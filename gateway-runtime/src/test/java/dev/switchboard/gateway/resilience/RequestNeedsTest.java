@@ -21,10 +21,14 @@ class RequestNeedsTest {
   }
 
   private static PlannedTarget target(List<String> caps, Long context) {
+    return target("openai", caps, context);
+  }
+
+  private static PlannedTarget target(String kind, List<String> caps, Long context) {
     RoutingTable.Provider p =
         new RoutingTable.Provider(
             "p",
-            "openai",
+            kind,
             null,
             false,
             null,
@@ -95,5 +99,49 @@ class RequestNeedsTest {
     assertThat(needs.estimatedTokens()).isEqualTo(11_000);
     assertThat(needs.mismatch(target(List.of("chat"), 8_192L))).contains("context window");
     assertThat(needs.mismatch(target(List.of("chat"), 128_000L))).isNull();
+  }
+
+  /**
+   * A message of nothing but {@code file} parts cannot be sent to a target whose adapter leaves
+   * them out (Mistral): it would go empty. Beside text, or to other providers, it can.
+   */
+  @Test
+  void aMessageOfOnlyAPdfCannotBeSentToMistral() throws Exception {
+    String pdf =
+        "{\"type\":\"file\",\"file\":{\"filename\":\"a.pdf\","
+            + "\"file_data\":\"data:application/pdf;base64,JVBERi0=\"}}";
+    RequestNeeds only =
+        RequestNeeds.of(
+            json(
+                "{\"model\":\"x\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},"
+                    + "{\"role\":\"user\",\"content\":["
+                    + pdf
+                    + ","
+                    + pdf
+                    + "]}]}"),
+            Operation.CHAT_COMPLETIONS);
+    assertThat(only.fileOnlyMessage()).isTrue();
+    assertThat(only.unsendable(target("mistral", List.of(), null)))
+        .isEqualTo("p/m cannot take an inline file (PDF) part, and a message holds nothing else");
+    assertThat(only.unsendable(target("openai", List.of(), null))).isNull();
+    assertThat(only.unsendable(target("gemini", List.of(), null))).isNull();
+
+    RequestNeeds withText =
+        RequestNeeds.of(
+            json(
+                "{\"model\":\"x\",\"messages\":[{\"role\":\"user\",\"content\":["
+                    + "{\"type\":\"text\",\"text\":\"read\"},"
+                    + pdf
+                    + "]}]}"),
+            Operation.CHAT_COMPLETIONS);
+    assertThat(withText.fileOnlyMessage()).isFalse();
+    assertThat(withText.unsendable(target("mistral", List.of(), null))).isNull();
+    // The client's own empty list is the client's: not a document the gateway would drop.
+    assertThat(
+            RequestNeeds.of(
+                    json("{\"model\":\"x\",\"messages\":[{\"role\":\"user\",\"content\":[]}]}"),
+                    Operation.CHAT_COMPLETIONS)
+                .fileOnlyMessage())
+        .isFalse();
   }
 }

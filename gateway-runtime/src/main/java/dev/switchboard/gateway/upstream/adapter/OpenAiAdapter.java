@@ -64,6 +64,12 @@ public class OpenAiAdapter implements UpstreamAdapter {
     return op.path();
   }
 
+  /** Mistral's chat takes no inline file ({@link #mistralMessages} leaves a file part out). */
+  @Override
+  public boolean leavesOutFileParts(RoutingTable.Provider provider) {
+    return provider.providerKind() == ProviderKind.MISTRAL;
+  }
+
   @Override
   public String probePath(RoutingTable.Provider provider) {
     return "/models";

@@ -50,6 +50,15 @@ public interface UpstreamAdapter {
   /** What the gateway appends to the provider's base URL for {@code op} on {@code model}. */
   String path(RoutingTable.Provider provider, String model, Operation op);
 
+  /**
+   * Whether {@link #encode} leaves a chat {@code file} part (an inline document) out of a request
+   * to {@code provider}: a message holding nothing else would be sent empty, so a request with such
+   * a message skips the provider's targets ({@code RequestNeeds.unsendable}). False by default.
+   */
+  default boolean leavesOutFileParts(RoutingTable.Provider provider) {
+    return false;
+  }
+
   /** As {@link #path(RoutingTable.Provider, String, Operation)}, for a stream or not. */
   default String path(RoutingTable.Provider provider, String model, Operation op, boolean stream) {
     return path(provider, model, op);

@@ -95,7 +95,13 @@ class MistralTargetIT {
                             "catch",
                             null,
                             target("openai", BROKEN_OPENAI, 0),
-                            target("mistral", "mistral-small-latest", 1)))),
+                            target("mistral", "mistral-small-latest", 1)),
+                        policyRoute(
+                            "pdf",
+                            null,
+                            target("mistral", PDF_MISTRAL, 0),
+                            target("openai", "gpt-4o-mini", 1)),
+                        policyRoute("pdf-alone", null, target("mistral", PDF_MISTRAL, 0)))),
             Map.of("mistral", "sk-mistral", "openai", "sk-mistral"));
     mistral = gateway.mock();
   }
@@ -104,6 +110,9 @@ class MistralTargetIT {
   static final String BROKEN_MISTRAL = "mistral-broken";
 
   static final String BROKEN_OPENAI = "gpt-broken";
+
+  /** The Mistral model of the routes whose skips for a PDF-only message are counted. */
+  static final String PDF_MISTRAL = "mistral-medium-latest";
 
   @BeforeEach
   void breakModels() {
@@ -249,6 +258,97 @@ class MistralTargetIT {
     assertThat(parts.getJsonObject(0).getString("text")).isEqualTo("read");
     assertThat(res.headers().firstValue("x-switchboard-unhonoured-params"))
         .hasValue("messages[].content[].file");
+  }
+
+  static final String PDF_PART =
+      "{\"type\":\"file\",\"file\":{\"filename\":\"a.pdf\","
+          + "\"file_data\":\"data:application/pdf;base64,JVBERi0=\"}}";
+
+  /** Messages whose one user message holds nothing but a PDF. */
+  static final String PDF_ONLY = "[{\"role\":\"user\",\"content\":[" + PDF_PART + "]}]";
+
+  /** How often the gateway skipped the PDF route's Mistral target for its content. */
+  static double pdfSkips() throws Exception {
+    String line =
+        "switchboard_resilience_skips_total{reason=\"unsupported_content\",target=\"mistral/"
+            + PDF_MISTRAL
+            + "\"} ";
+    for (String l : gateway.admin("/metrics").body().split("\n")) {
+      if (l.startsWith(line)) {
+        return Double.parseDouble(l.substring(line.length()));
+      }
+    }
+    return 0;
+  }
+
+  /**
+   * A message whose only part is a PDF would reach Mistral empty (Mistral's chat takes no inline
+   * file, so the part is left out): the Mistral target is skipped, named {@code
+   * unsupported_content}, and the next target answers with the document; nothing reaches Mistral.
+   */
+  @Test
+  void aPdfOnlyMessageSkipsTheMistralTargetForTheNext() throws Exception {
+    double before = pdfSkips();
+    for (boolean stream : new boolean[] {false, true}) {
+      HttpResponse<String> res =
+          gateway.post(
+              "/v1/chat/completions",
+              "{\"model\":\"pdf\",\"stream\":" + stream + ",\"messages\":" + PDF_ONLY + "}");
+
+      assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+      assertThat(res.headers().firstValue("x-switchboard-provider")).hasValue("openai");
+      assertThat(res.headers().firstValue("x-switchboard-attempts")).hasValue("1");
+      assertThat(res.headers().firstValue("x-switchboard-unhonoured-params")).isEmpty();
+      assertThat(lastSent().getJsonArray("messages").getJsonObject(0).encode())
+          .contains("JVBERi0=");
+    }
+    assertThat(mistral.requests()).noneMatch(r -> PDF_MISTRAL.equals(r.model()));
+    assertThat(pdfSkips()).isEqualTo(before + 2);
+
+    // A PDF beside text still goes to Mistral, without the PDF, as before.
+    HttpResponse<String> mixed =
+        gateway.post(
+            "/v1/chat/completions",
+            "{\"model\":\"pdf\",\"messages\":[{\"role\":\"user\",\"content\":["
+                + "{\"type\":\"text\",\"text\":\"read\"},"
+                + PDF_PART
+                + "]}]}");
+    assertThat(mixed.statusCode()).as(mixed.body()).isEqualTo(200);
+    assertThat(mixed.headers().firstValue("x-switchboard-provider")).hasValue("mistral");
+    assertThat(mixed.headers().firstValue("x-switchboard-unhonoured-params"))
+        .hasValue("messages[].content[].file");
+    assertThat(pdfSkips()).isEqualTo(before + 2);
+  }
+
+  /**
+   * With no other target, the client gets a 400 saying why (Anthropic-shaped behind {@code
+   * /v1/messages}, where the PDF is a {@code document} block); nothing is sent to Mistral.
+   */
+  @Test
+  void aPdfOnlyMessageWithOnlyAMistralTargetIsA400() throws Exception {
+    HttpResponse<String> res =
+        gateway.post(
+            "/v1/chat/completions", "{\"model\":\"pdf-alone\",\"messages\":" + PDF_ONLY + "}");
+
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(400);
+    JsonNode error = GatewayHarness.json(res.body()).path("error");
+    assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
+    assertThat(error.path("message").asText())
+        .contains("No target of model 'pdf-alone' can serve this request")
+        .contains("mistral/" + PDF_MISTRAL + " cannot take an inline file (PDF) part");
+
+    HttpResponse<String> messages =
+        gateway.post(
+            "/v1/messages",
+            "{\"model\":\"pdf-alone\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\","
+                + "\"content\":[{\"type\":\"document\",\"source\":{\"type\":\"base64\","
+                + "\"media_type\":\"application/pdf\",\"data\":\"JVBERi0=\"}}]}]}");
+    assertThat(messages.statusCode()).as(messages.body()).isEqualTo(400);
+    JsonNode body = GatewayHarness.json(messages.body());
+    assertThat(body.path("type").asText()).isEqualTo("error");
+    assertThat(body.path("error").path("type").asText()).isEqualTo("invalid_request_error");
+    assertThat(body.path("error").path("message").asText()).contains("inline file (PDF)");
+    assertThat(mistral.requests()).noneMatch(r -> PDF_MISTRAL.equals(r.model()));
   }
 
   final ListAppender<ILoggingEvent> requestLog = new ListAppender<>();
