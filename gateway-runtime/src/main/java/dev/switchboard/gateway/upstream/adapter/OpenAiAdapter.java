@@ -330,14 +330,6 @@ public class OpenAiAdapter implements UpstreamAdapter {
           "safe_prompt");
 
   /**
-   * Whether the provider takes the limit as {@code max_completion_tokens}: OpenAI, and Azure OpenAI
-   * from api-version {@value #AZURE_MAX_COMPLETION_TOKENS_SINCE} on (the default {@code 2024-10-21}
-   * included; older dated versions refuse arguments they do not know). Their reasoning models, also
-   * as Azure deployments, refuse {@code max_tokens}. OpenAI-compatible servers (Mistral, vLLM, ...)
-   * may not know it and keep {@code max_tokens}; Mistral and DeepSeek get a client's {@code
-   * max_completion_tokens} as {@code max_tokens} ({@link #limitAsMaxTokens}).
-   */
-  /**
    * Whether an {@code openai-compatible} provider is Google's OpenAI-compatible Gemini endpoint
    * ({@code baseUrl} ending in {@code /v1beta/openai}), which gives a Gemini call's thought
    * signature in {@code extra_content.google.thought_signature} and wants it back there.
@@ -353,6 +345,14 @@ public class OpenAiAdapter implements UpstreamAdapter {
 
   private static final String GOOGLE_COMPATIBLE_PATH = "/v1beta/openai";
 
+  /**
+   * Whether the provider takes the limit as {@code max_completion_tokens}: OpenAI, and Azure OpenAI
+   * from api-version {@value #AZURE_MAX_COMPLETION_TOKENS_SINCE} on (the default {@code 2024-10-21}
+   * included; older dated versions refuse arguments they do not know). Their reasoning models, also
+   * as Azure deployments, refuse {@code max_tokens}. OpenAI-compatible servers (Mistral, vLLM, ...)
+   * may not know it and keep {@code max_tokens}; Mistral and DeepSeek get a client's {@code
+   * max_completion_tokens} as {@code max_tokens} ({@link #limitAsMaxTokens}).
+   */
   static boolean takesMaxCompletionTokens(RoutingTable.Provider provider) {
     return switch (provider.providerKind()) {
       case OPENAI -> true;
