@@ -140,14 +140,18 @@ public final class SwitchboardOperator implements AutoCloseable {
             new GatewayScrapeSource(targets, clock),
             settings.prometheusNamespaceLabel(),
             url -> urlGuard.check(url).map(Problem::message));
+    // This process's credential for the gateways' admin port (drift checks and every /admin/
+    // read); its hash goes out with the consumer table.
+    OperatorCredential credential = OperatorCredential.generate();
     return start(
         client,
         settings,
         clock,
         source,
-        new GatewayRuntimeView(targets, clock),
+        new GatewayRuntimeView(targets, clock, credential),
         o -> {},
-        resources);
+        resources,
+        credential);
   }
 
   /**
@@ -169,11 +173,14 @@ public final class SwitchboardOperator implements AutoCloseable {
       Clock clock,
       CanaryMetricsSource metrics,
       Consumer<ConfigurationServiceOverrider> customizer) {
+    OperatorCredential credential = OperatorCredential.generate();
     GatewayRuntimeView runtime =
         settings.gatewayMetricsUrls().isEmpty()
             ? null
-            : new GatewayRuntimeView(GatewayTargets.fixed(settings.gatewayMetricsUrls()), clock);
-    return start(client, settings, clock, metrics, runtime, customizer, new ArrayList<>());
+            : new GatewayRuntimeView(
+                GatewayTargets.fixed(settings.gatewayMetricsUrls()), clock, credential);
+    return start(
+        client, settings, clock, metrics, runtime, customizer, new ArrayList<>(), credential);
   }
 
   private static SwitchboardOperator start(
@@ -183,7 +190,8 @@ public final class SwitchboardOperator implements AutoCloseable {
       CanaryMetricsSource metrics,
       GatewayRuntimeView runtime,
       Consumer<ConfigurationServiceOverrider> customizer,
-      List<AutoCloseable> resources) {
+      List<AutoCloseable> resources,
+      OperatorCredential credential) {
     OperatorMetrics operatorMetrics = new OperatorMetrics();
     resources.add(operatorMetrics);
     int port = -1;
@@ -211,15 +219,18 @@ public final class SwitchboardOperator implements AutoCloseable {
         runtime == null ? null : new ProviderHealth(runtime),
         runtime == null
             ? ConsumerSpendSource.NONE
-            : new GatewayConsumerSpend(runtime.targets(), clock),
-        runtime == null ? CommitmentSource.NONE : new GatewayCommitments(runtime.targets(), clock),
+            : new GatewayConsumerSpend(runtime.targets(), clock, credential),
+        runtime == null
+            ? CommitmentSource.NONE
+            : new GatewayCommitments(runtime.targets(), clock, credential),
         customizer,
         resources,
         port,
         operatorMetrics.registry(),
         retirement,
         runtime == null ? GatewayTargets.fixed(List.of()) : runtime.targets(),
-        RoutingTablePublisher.Limits.STANDARD);
+        RoutingTablePublisher.Limits.STANDARD,
+        credential);
   }
 
   /** As {@link #start(KubernetesClient, OperatorSettings, Clock)}, with another canary planner. */
@@ -273,7 +284,8 @@ public final class SwitchboardOperator implements AutoCloseable {
         new SimpleMeterRegistry(),
         new RetirementWatch(clock),
         GatewayTargets.fixed(List.of()),
-        tableLimits);
+        tableLimits,
+        OperatorCredential.generate());
   }
 
   private static SwitchboardOperator start(
@@ -292,7 +304,8 @@ public final class SwitchboardOperator implements AutoCloseable {
       MeterRegistry registry,
       RetirementWatch retirement,
       GatewayTargets evaluationTargets,
-      RoutingTablePublisher.Limits tableLimits) {
+      RoutingTablePublisher.Limits tableLimits,
+      OperatorCredential credential) {
     if (!TolerantSerialization.isUsedBy(client)) {
       // Fabric8's default serialization fails on a field the Java types do not know, and JOSDK
       // then stops the operator: one resource from a newer CRD would stop serving for everyone.
@@ -363,9 +376,6 @@ public final class SwitchboardOperator implements AutoCloseable {
           eventFlush.shutdownNow();
           events.flushAll();
         });
-    // This process's credential for the gateways' admin port (drift checks); its hash goes out
-    // with the consumer table.
-    OperatorCredential credential = OperatorCredential.generate();
     UpstreamAddressGuard guard =
         new UpstreamAddressGuard(
             settings.allowLoopbackUpstreams(), settings.allowPrivateUpstreams());
@@ -426,7 +436,7 @@ public final class SwitchboardOperator implements AutoCloseable {
             gateways,
             retirement,
             new EvaluationTracker(
-                client, new GatewayEvaluationSource(evaluationTargets, clock), clock),
+                client, new GatewayEvaluationSource(evaluationTargets, clock, credential), clock),
             alwaysPublished(client, settings),
             // A test clock jumps: replicas catching up are looked at again at its pace.
             clock instanceof OffsetClock

@@ -49,11 +49,11 @@ public final class GatewayDriftClient implements DriftClient {
     ObjectNode body = JSON.createObjectNode().put("model", route).put("temperature", TEMPERATURE);
     body.putArray("messages").addObject().put("role", "user").put("content", prompt);
     HttpRequest request =
-        HttpRequest.newBuilder(endpoint)
+        credential
+            .authorize(HttpRequest.newBuilder(endpoint))
             .timeout(TIMEOUT)
             .header("content-type", "application/json")
             .header("x-switchboard-target", target)
-            .header("authorization", "Bearer " + credential.token())
             .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
             .build();
     HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());

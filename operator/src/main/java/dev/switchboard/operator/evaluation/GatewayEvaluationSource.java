@@ -2,6 +2,7 @@ package dev.switchboard.operator.evaluation;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.operator.keys.OperatorCredential;
 import dev.switchboard.operator.rollout.metrics.GatewayTargets;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -45,6 +46,7 @@ public final class GatewayEvaluationSource implements EvaluationTracker.Reports 
 
   private final GatewayTargets targets;
   private final Clock clock;
+  private final OperatorCredential credential;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
 
   /** Per namespace and instance, the last report of a replica that was shutting down. */
@@ -52,8 +54,14 @@ public final class GatewayEvaluationSource implements EvaluationTracker.Reports 
 
   private record Leaving(JsonNode report, Instant at) {}
 
-  public GatewayEvaluationSource(GatewayTargets targets, Clock clock) {
+  /**
+   * @param credential presented with every read (the gateways answer {@code /admin/evaluations} to
+   *     the operator only once their consumer table names it)
+   */
+  public GatewayEvaluationSource(
+      GatewayTargets targets, Clock clock, OperatorCredential credential) {
     this.targets = targets;
+    this.credential = credential;
     this.clock = clock;
   }
 
@@ -120,7 +128,7 @@ public final class GatewayEvaluationSource implements EvaluationTracker.Reports 
   private CompletableFuture<JsonNode> read(URI metrics) {
     URI url = metrics.resolve("/admin/evaluations");
     return http.sendAsync(
-            HttpRequest.newBuilder(url).timeout(TIMEOUT).GET().build(),
+            credential.authorize(HttpRequest.newBuilder(url)).timeout(TIMEOUT).GET().build(),
             HttpResponse.BodyHandlers.ofString())
         .thenApply(
             r -> {

@@ -1,5 +1,6 @@
 package dev.switchboard.operator.keys;
 
+import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -10,9 +11,10 @@ import java.util.HexFormat;
 /**
  * The operator's own credential for the gateways' admin port: a random token made when the operator
  * starts, held in memory only. Its SHA-256 goes into the consumer table the gateways load (never
- * the token), and the drift client presents the token; a gateway then answers drift checks from
- * this operator only, not from whatever else the network policy lets reach the admin port. A
- * restart makes a new one, published with the next consumer table.
+ * the token), and every reader of {@code /admin/*} presents the token ({@link #authorize}); a
+ * gateway then answers drift checks and admin reads from this operator only, not from whatever else
+ * the network policy lets reach the admin port. A restart makes a new one, published with the next
+ * consumer table.
  */
 public final class OperatorCredential {
 
@@ -45,6 +47,14 @@ public final class OperatorCredential {
   /** The token, for the {@code Authorization: Bearer} header of the operator's own requests. */
   public String token() {
     return token;
+  }
+
+  /**
+   * {@code request} bearing this credential ({@code Authorization: Bearer}), as every request of
+   * the operator to a gateway's {@code /admin/*} must; {@code /metrics} needs none.
+   */
+  public HttpRequest.Builder authorize(HttpRequest.Builder request) {
+    return request.header("authorization", "Bearer " + token);
   }
 
   /** Hex SHA-256 of the token, as the consumer table carries it. */

@@ -2,6 +2,7 @@ package dev.switchboard.operator.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.operator.keys.OperatorCredential;
 import dev.switchboard.operator.rollout.metrics.GatewayTargets;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,7 +23,8 @@ import java.util.function.Function;
  * Reads one JSON endpoint of the admin port (next to {@code /metrics}) from every gateway replica
  * of a namespace, in parallel, and combines the answers; a replica that does not answer (or
  * predates the endpoint) is left out, and no answer at all is empty. Cached for a second per
- * namespace, so a burst of reconciles costs one request per replica.
+ * namespace, so a burst of reconciles costs one request per replica. Each request bears the
+ * operator's credential: a gateway whose consumer table names it answers no one else.
  *
  * @param <T> the combined figure
  */
@@ -38,12 +40,18 @@ final class GatewayAdminReports<T> {
   private final Clock clock;
   private final String path;
   private final Function<List<JsonNode>, T> combine;
+  private final OperatorCredential credential;
   private final HttpClient http;
   private final ConcurrentMap<String, Cached<T>> cache = new ConcurrentHashMap<>();
 
   GatewayAdminReports(
-      GatewayTargets targets, Clock clock, String path, Function<List<JsonNode>, T> combine) {
+      GatewayTargets targets,
+      Clock clock,
+      String path,
+      Function<List<JsonNode>, T> combine,
+      OperatorCredential credential) {
     this.targets = targets;
+    this.credential = credential;
     this.clock = clock;
     this.path = path;
     this.combine = combine;
@@ -82,7 +90,8 @@ final class GatewayAdminReports<T> {
   }
 
   private CompletableFuture<JsonNode> fetch(URI url) {
-    HttpRequest request = HttpRequest.newBuilder(url).timeout(TIMEOUT).GET().build();
+    HttpRequest request =
+        credential.authorize(HttpRequest.newBuilder(url)).timeout(TIMEOUT).GET().build();
     return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
         .thenApply(
             response -> {

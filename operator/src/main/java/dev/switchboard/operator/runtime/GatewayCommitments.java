@@ -1,6 +1,7 @@
 package dev.switchboard.operator.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.operator.keys.OperatorCredential;
 import dev.switchboard.operator.rollout.metrics.GatewayTargets;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -23,8 +24,13 @@ public final class GatewayCommitments implements CommitmentSource {
 
   private final GatewayAdminReports<Map<String, List<Used>>> reports;
 
-  public GatewayCommitments(GatewayTargets targets, Clock clock) {
-    this.reports = new GatewayAdminReports<>(targets, clock, PATH, GatewayCommitments::combine);
+  /**
+   * @param credential presented with every read (the gateways answer {@code /admin/commitments} to
+   *     the operator only once their consumer table names it)
+   */
+  public GatewayCommitments(GatewayTargets targets, Clock clock, OperatorCredential credential) {
+    this.reports =
+        new GatewayAdminReports<>(targets, clock, PATH, GatewayCommitments::combine, credential);
   }
 
   @Override

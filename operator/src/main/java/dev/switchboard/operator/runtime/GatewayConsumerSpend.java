@@ -1,6 +1,7 @@
 package dev.switchboard.operator.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.operator.keys.OperatorCredential;
 import dev.switchboard.operator.rollout.metrics.GatewayTargets;
 import java.time.Clock;
 import java.util.List;
@@ -21,8 +22,13 @@ public final class GatewayConsumerSpend implements ConsumerSpendSource {
 
   private final GatewayAdminReports<Map<String, Spent>> reports;
 
-  public GatewayConsumerSpend(GatewayTargets targets, Clock clock) {
-    this.reports = new GatewayAdminReports<>(targets, clock, PATH, GatewayConsumerSpend::combine);
+  /**
+   * @param credential presented with every read (the gateways answer {@code /admin/consumers} to
+   *     the operator only once their consumer table names it)
+   */
+  public GatewayConsumerSpend(GatewayTargets targets, Clock clock, OperatorCredential credential) {
+    this.reports =
+        new GatewayAdminReports<>(targets, clock, PATH, GatewayConsumerSpend::combine, credential);
   }
 
   @Override

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.api.v1alpha1.GatewayStatus;
 import dev.switchboard.api.v1alpha1.ObservedTarget;
+import dev.switchboard.operator.keys.OperatorCredential;
 import dev.switchboard.operator.rollout.metrics.GatewayTargets;
 import dev.switchboard.operator.rollout.metrics.PrometheusText;
 import java.net.URI;
@@ -44,6 +45,7 @@ public final class GatewayRuntimeView implements GatewayObserver {
   private final GatewayTargets targets;
   private final Clock clock;
   private final HttpClient http;
+  private final OperatorCredential credential;
   private final ConcurrentMap<String, Cached> cache = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, CachedFigures> figuresCache = new ConcurrentHashMap<>();
 
@@ -53,8 +55,13 @@ public final class GatewayRuntimeView implements GatewayObserver {
   static final String ROUTING_FIGURES_PATH = "/admin/routing-figures";
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  public GatewayRuntimeView(GatewayTargets targets, Clock clock) {
+  /**
+   * @param credential presented to {@code /admin/routing-figures} (the gateways answer it to the
+   *     operator only once their consumer table names it); {@code /metrics} is read without
+   */
+  public GatewayRuntimeView(GatewayTargets targets, Clock clock, OperatorCredential credential) {
     this.targets = targets;
+    this.credential = credential;
     this.clock = clock;
     this.http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
   }
@@ -152,7 +159,11 @@ public final class GatewayRuntimeView implements GatewayObserver {
     List<CompletableFuture<JsonNode>> fetches = new ArrayList<>();
     for (URI url : urls) {
       HttpRequest request =
-          HttpRequest.newBuilder(url.resolve(ROUTING_FIGURES_PATH)).timeout(TIMEOUT).GET().build();
+          credential
+              .authorize(HttpRequest.newBuilder(url.resolve(ROUTING_FIGURES_PATH)))
+              .timeout(TIMEOUT)
+              .GET()
+              .build();
       fetches.add(
           http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
               .thenApply(

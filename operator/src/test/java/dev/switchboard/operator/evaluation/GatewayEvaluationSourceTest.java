@@ -3,6 +3,7 @@ package dev.switchboard.operator.evaluation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.switchboard.operator.keys.OperatorCredential;
 import dev.switchboard.operator.rollout.metrics.GatewayTargets;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -80,7 +81,7 @@ class GatewayEvaluationSourceTest {
             return now;
           }
         };
-    return new GatewayEvaluationSource(targets, clock);
+    return new GatewayEvaluationSource(targets, clock, OperatorCredential.generate());
   }
 
   private static List<String> instances(EvaluationTracker.Collected collected) {
