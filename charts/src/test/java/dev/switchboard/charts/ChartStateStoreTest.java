@@ -35,6 +35,21 @@ class ChartStateStoreTest {
   }
 
   @Test
+  void adminKeyDigestsReachTheGatewayAsOneFlag() {
+    String a = "a".repeat(64);
+    String b = "b".repeat(64);
+    assertThat(args(gatewayContainer(Charts.template(workDir, "{}"))))
+        .doesNotContain("--admin-key-sha256");
+    RenderedChart chart =
+        Charts.template(workDir, "gateway: {adminKeySha256: [" + a + ", " + b + "]}");
+    assertThat(args(gatewayContainer(chart))).containsSequence("--admin-key-sha256", a + "," + b);
+    // A key where its digest belongs is refused by the schema.
+    assertThatThrownBy(
+            () -> Charts.template(workDir, "gateway: {adminKeySha256: [sk-admin-secret]}"))
+        .hasMessageContaining("adminKeySha256");
+  }
+
+  @Test
   void byDefaultThereIsNoStoreAndNoRedis() {
     RenderedChart chart = Charts.template(workDir, "{}");
     assertThat(args(gatewayContainer(chart))).doesNotContain("--state-store");

@@ -2,6 +2,8 @@ package dev.switchboard.gateway;
 
 import dev.switchboard.gateway.state.RedisStateStore;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * How a gateway knows its consumers and where it counts their limits.
@@ -19,6 +21,9 @@ import java.nio.file.Path;
  *     of the gateway's namespace, so the gateways of several namespaces may share one Redis
  * @param stateStoreTimeoutMs the longest a request waits for one command of the store; a command
  *     that takes longer marks the store down for a second (outage policies apply meanwhile)
+ * @param adminKeySha256 hex SHA-256 digests of admin keys a person may read the admin port with,
+ *     beside the operator's credential the consumer table names; any of them makes every {@code
+ *     /admin/} path require one of these or the operator's credential. Digests only, never a key.
  */
 public record ConsumerOptions(
     Path consumersFile,
@@ -27,7 +32,22 @@ public record ConsumerOptions(
     String stateStorePassword,
     String stateStoreCaFile,
     String stateStorePrefix,
-    long stateStoreTimeoutMs) {
+    long stateStoreTimeoutMs,
+    List<String> adminKeySha256) {
+
+  public ConsumerOptions {
+    adminKeySha256 =
+        adminKeySha256 == null
+            ? List.of()
+            : adminKeySha256.stream().map(h -> h.strip().toLowerCase(Locale.ROOT)).toList();
+    for (String hash : adminKeySha256) {
+      if (!hash.matches("[0-9a-f]{64}")) {
+        // The value is a digest, yet someone may pass a key here by mistake: never quote it.
+        throw new IllegalArgumentException(
+            "an admin key SHA-256 must be 64 hex digits (the SHA-256 of the key, not the key)");
+      }
+    }
+  }
 
   /** What every key in the state store starts with, before the namespace (file mode: alone). */
   public static final String DEFAULT_STATE_STORE_PREFIX = "switchboard:";
@@ -38,7 +58,7 @@ public record ConsumerOptions(
    */
   public static ConsumerOptions defaults() {
     return new ConsumerOptions(
-        null, false, null, null, null, null, RedisStateStore.DEFAULT_COMMAND_TIMEOUT_MS);
+        null, false, null, null, null, null, RedisStateStore.DEFAULT_COMMAND_TIMEOUT_MS, List.of());
   }
 
   /**
@@ -64,7 +84,8 @@ public record ConsumerOptions(
         stateStorePassword,
         stateStoreCaFile,
         stateStorePrefix,
-        stateStoreTimeoutMs);
+        stateStoreTimeoutMs,
+        adminKeySha256);
   }
 
   public ConsumerOptions withRequireKeys(boolean value) {
@@ -75,7 +96,8 @@ public record ConsumerOptions(
         stateStorePassword,
         stateStoreCaFile,
         stateStorePrefix,
-        stateStoreTimeoutMs);
+        stateStoreTimeoutMs,
+        adminKeySha256);
   }
 
   public ConsumerOptions withStateStore(String value) {
@@ -86,7 +108,8 @@ public record ConsumerOptions(
         stateStorePassword,
         stateStoreCaFile,
         stateStorePrefix,
-        stateStoreTimeoutMs);
+        stateStoreTimeoutMs,
+        adminKeySha256);
   }
 
   public ConsumerOptions withStateStorePassword(String value) {
@@ -97,7 +120,8 @@ public record ConsumerOptions(
         value,
         stateStoreCaFile,
         stateStorePrefix,
-        stateStoreTimeoutMs);
+        stateStoreTimeoutMs,
+        adminKeySha256);
   }
 
   public ConsumerOptions withStateStoreCaFile(String value) {
@@ -108,7 +132,8 @@ public record ConsumerOptions(
         stateStorePassword,
         value,
         stateStorePrefix,
-        stateStoreTimeoutMs);
+        stateStoreTimeoutMs,
+        adminKeySha256);
   }
 
   public ConsumerOptions withStateStorePrefix(String value) {
@@ -119,7 +144,8 @@ public record ConsumerOptions(
         stateStorePassword,
         stateStoreCaFile,
         value,
-        stateStoreTimeoutMs);
+        stateStoreTimeoutMs,
+        adminKeySha256);
   }
 
   /** The most a store command may take, 1 ms to 60 s; anything else is refused. */
@@ -135,6 +161,23 @@ public record ConsumerOptions(
         stateStorePassword,
         stateStoreCaFile,
         stateStorePrefix,
+        value,
+        adminKeySha256);
+  }
+
+  /**
+   * With these admin key digests (hex SHA-256; a comma-separated list on the command line), beside
+   * the operator's credential.
+   */
+  public ConsumerOptions withAdminKeySha256(List<String> value) {
+    return new ConsumerOptions(
+        consumersFile,
+        requireKeys,
+        stateStore,
+        stateStorePassword,
+        stateStoreCaFile,
+        stateStorePrefix,
+        stateStoreTimeoutMs,
         value);
   }
 
@@ -147,6 +190,8 @@ public record ConsumerOptions(
         + requireKeys
         + ", stateStore="
         + (stateStore == null ? "none" : "(set)")
+        + ", adminKeys="
+        + adminKeySha256.size()
         + "]";
   }
 }

@@ -30,6 +30,9 @@ import java.util.function.Function;
  * --consumers-file F    SWITCHBOARD_CONSUMERS_FILE  consumer table (file mode; hashes of keys only)
  * --require-consumer-keys B  SWITCHBOARD_REQUIRE_CONSUMER_KEYS  default false (true: keys even
  *                       while no Consumer exists)
+ * --admin-key-sha256 H[,H…]  SWITCHBOARD_ADMIN_KEY_SHA256  hex SHA-256 of admin keys a person
+ *                       reads /admin/* with (besides the operator's credential); any makes
+ *                       every /admin/ path require one
  * --state-store URI     SWITCHBOARD_STATE_STORE     redis://host:port or rediss://… (shared limits)
  * --state-store-prefix P  SWITCHBOARD_STATE_STORE_PREFIX  default switchboard:NAMESPACE: (file
  *                       mode: switchboard:)
@@ -186,6 +189,12 @@ public final class GatewayMain {
             env.get("SWITCHBOARD_REQUIRE_CONSUMER_KEYS"),
             ConsumerOptions::withRequireKeys,
             GatewayMain::bool);
+    c =
+        applyTo(
+            c,
+            env.get("SWITCHBOARD_ADMIN_KEY_SHA256"),
+            ConsumerOptions::withAdminKeySha256,
+            GatewayMain::list);
     c = applyTo(c, env.get("SWITCHBOARD_STATE_STORE"), ConsumerOptions::withStateStore, s -> s);
     c =
         applyTo(
@@ -244,6 +253,8 @@ public final class GatewayMain {
                   o.withConsumers(o.consumers().withConsumersFile(Path.of(value)));
               case "--require-consumer-keys" ->
                   o.withConsumers(o.consumers().withRequireKeys(bool(value)));
+              case "--admin-key-sha256" ->
+                  o.withConsumers(o.consumers().withAdminKeySha256(list(value)));
               case "--state-store" -> o.withConsumers(o.consumers().withStateStore(value));
               case "--state-store-prefix" ->
                   o.withConsumers(o.consumers().withStateStorePrefix(value));
@@ -273,6 +284,10 @@ public final class GatewayMain {
       java.util.function.BiFunction<ConsumerOptions, T, ConsumerOptions> with,
       Function<String, T> parse) {
     return raw == null || raw.isBlank() ? o : with.apply(o, parse.apply(raw.strip()));
+  }
+
+  private static java.util.List<String> list(String value) {
+    return java.util.Arrays.stream(value.split(",")).filter(v -> !v.isBlank()).toList();
   }
 
   private static boolean bool(String value) {

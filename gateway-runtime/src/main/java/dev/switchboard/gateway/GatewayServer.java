@@ -222,7 +222,7 @@ public final class GatewayServer {
             stats.routing(),
             clock::currentTimeMillis);
     ConsumerOptions consumerOptions = options.consumers();
-    consumers = new ConsumerAccess(consumerOptions.requireKeys());
+    consumers = new ConsumerAccess(consumerOptions.requireKeys(), consumerOptions.adminKeySha256());
     // One namespace's counts, cached answers and response ids apart from another's in one Redis.
     String storePrefix = consumerOptions.stateStorePrefixIn(options.namespace());
     if (consumerOptions.stateStore() != null && !consumerOptions.stateStore().isBlank()) {

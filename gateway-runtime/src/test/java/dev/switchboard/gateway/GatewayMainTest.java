@@ -41,6 +41,31 @@ class GatewayMainTest {
   }
 
   @Test
+  void adminKeyDigestsComeFromAFlagOrTheEnvironmentAndMustBeDigests() {
+    String a = "a".repeat(64);
+    String b = "B".repeat(64);
+    assertThat(GatewayMain.parse(new String[0], Map.of()).consumers().adminKeySha256()).isEmpty();
+    assertThat(
+            GatewayMain.parse(new String[0], Map.of("SWITCHBOARD_ADMIN_KEY_SHA256", a + ", " + b))
+                .consumers()
+                .adminKeySha256())
+        .containsExactly(a, "b".repeat(64));
+    assertThat(
+            GatewayMain.parse(
+                    new String[] {"--admin-key-sha256", a},
+                    Map.of("SWITCHBOARD_ADMIN_KEY_SHA256", b))
+                .consumers()
+                .adminKeySha256())
+        .containsExactly(a);
+    // A key passed where its digest belongs is refused, and never quoted.
+    assertThatThrownBy(
+            () ->
+                GatewayMain.parse(new String[] {"--admin-key-sha256", "sk-admin-secret"}, Map.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageNotContaining("sk-admin-secret");
+  }
+
+  @Test
   void rejectsUnknownFlagsAndBadNumbers() {
     assertThatThrownBy(() -> GatewayMain.parse(new String[] {"--prot", "1"}, Map.of()))
         .hasMessageContaining("unknown flag --prot");

@@ -1,6 +1,7 @@
 package dev.switchboard.gateway.consumer;
 
 import dev.switchboard.contract.ConsumerTable;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -16,6 +17,7 @@ public final class ConsumerAccess {
   private static final Logger LOG = LoggerFactory.getLogger(ConsumerAccess.class);
 
   private final boolean forceRequired;
+  private final List<String> adminKeySha256;
   private final AtomicReference<ConsumerDirectory> current;
   private volatile Consumer<ConsumerDirectory> onChange = d -> {};
 
@@ -23,11 +25,24 @@ public final class ConsumerAccess {
    * @param forceRequired require a consumer key even while no Consumer exists (gateway flag)
    */
   public ConsumerAccess(boolean forceRequired) {
+    this(forceRequired, List.of());
+  }
+
+  /**
+   * @param forceRequired require a consumer key even while no Consumer exists (gateway flag)
+   * @param adminKeySha256 hex SHA-256 of the admin keys the gateway flag names: accepted on the
+   *     admin port beside the operator's credential, and enough to close it without a table
+   */
+  public ConsumerAccess(boolean forceRequired, List<String> adminKeySha256) {
     this.forceRequired = forceRequired;
+    this.adminKeySha256 = List.copyOf(adminKeySha256);
     this.current =
         new AtomicReference<>(
-            forceRequired
-                ? ConsumerDirectory.of(new ConsumerTable(ConsumerTable.SCHEMA_VERSION, null), true)
+            forceRequired || !adminKeySha256.isEmpty()
+                ? ConsumerDirectory.of(
+                    new ConsumerTable(ConsumerTable.SCHEMA_VERSION, null),
+                    forceRequired,
+                    this.adminKeySha256)
                 : ConsumerDirectory.open());
   }
 
@@ -54,7 +69,7 @@ public final class ConsumerAccess {
       LOG.error("{}: {}; keeping the current consumer keys", origin, e.getMessage());
       return false;
     }
-    ConsumerDirectory directory = ConsumerDirectory.of(table, forceRequired);
+    ConsumerDirectory directory = ConsumerDirectory.of(table, forceRequired, adminKeySha256);
     current.set(directory);
     LOG.info(
         "{}: {} consumer(s) loaded; API keys {}",

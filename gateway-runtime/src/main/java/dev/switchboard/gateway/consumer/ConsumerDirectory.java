@@ -56,6 +56,17 @@ public final class ConsumerDirectory {
    * @param forceRequired require keys even when the table has no consumer (the gateway flag)
    */
   public static ConsumerDirectory of(ConsumerTable table, boolean forceRequired) {
+    return of(table, forceRequired, List.of());
+  }
+
+  /**
+   * The directory of a table, with admin keys beside the operator's credential the table names.
+   *
+   * @param forceRequired require keys even when the table has no consumer (the gateway flag)
+   * @param adminKeySha256 hex SHA-256 of the admin keys the gateway flag names
+   */
+  public static ConsumerDirectory of(
+      ConsumerTable table, boolean forceRequired, List<String> adminKeySha256) {
     Map<Long, List<Entry>> byPrefix = new HashMap<>();
     HexFormat hex = HexFormat.of();
     Set<String> labelKeys = new TreeSet<>();
@@ -79,15 +90,23 @@ public final class ConsumerDirectory {
         table.consumers().size(),
         Set.copyOf(labelKeys),
         List.copyOf(policies),
-        table.operatorKeySha256().stream().map(hex::parseHex).toList());
+        java.util.stream.Stream.concat(table.operatorKeySha256().stream(), adminKeySha256.stream())
+            .map(hex::parseHex)
+            .toList());
   }
 
-  /** Whether the table names the operator's credential (its admin-port requests must carry it). */
+  /**
+   * Whether the table names the operator's credential, or the gateway flag an admin key: then every
+   * admin-port request under {@code /admin/} must carry one of them.
+   */
   public boolean operatorKeyed() {
     return !operatorDigests.isEmpty();
   }
 
-  /** Whether a key with this SHA-256 digest is the operator's credential (constant time). */
+  /**
+   * Whether a key with this SHA-256 digest is the operator's credential or an admin key (constant
+   * time).
+   */
   public boolean isOperator(byte[] digest) {
     boolean match = false;
     for (byte[] known : operatorDigests) {
