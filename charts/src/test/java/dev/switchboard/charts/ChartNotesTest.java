@@ -19,6 +19,10 @@ class ChartNotesTest {
         .contains(
             "curl http://127.0.0.1:8080/v1/models -H \"Authorization: Bearer $SWITCHBOARD_KEY\"")
         .contains("every /v1 request needs one of its keys")
+        // /admin/* answers the operator's credential only: the notes say how a person reads it.
+        .contains("curl http://127.0.0.1:9090/metrics")
+        .contains("gateway.adminKeySha256")
+        .contains("/admin/config -H \"Authorization: Bearer $ADMIN_KEY\"")
         .contains("get providerendpoints,routingpolicies,modelroutes")
         .contains("The operator watches: switchboard-system.")
         .doesNotContain("cluster-wide mode is on");

@@ -269,14 +269,17 @@ public final class GatewayHarness implements AutoCloseable {
     return "http://127.0.0.1:" + server.adminPort();
   }
 
-  /** GET on the admin port. */
-  public HttpResponse<String> admin(String path) throws IOException, InterruptedException {
-    return http.send(
+  /** GET on the admin port, with {@code headers} (name, value, name, value…). */
+  public HttpResponse<String> admin(String path, String... headers)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create(adminOrigin() + path))
             .timeout(Duration.ofSeconds(30))
-            .GET()
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+            .GET();
+    for (int i = 0; i < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   public String baseUrl() {

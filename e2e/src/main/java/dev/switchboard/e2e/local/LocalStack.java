@@ -1,9 +1,11 @@
 package dev.switchboard.e2e.local;
 
+import dev.switchboard.gateway.ConsumerOptions;
 import dev.switchboard.gateway.GatewayMain;
 import dev.switchboard.gateway.GatewayOptions;
 import dev.switchboard.gateway.GatewayServer;
 import dev.switchboard.gateway.config.kubernetes.KubernetesConfigSource;
+import dev.switchboard.gateway.request.KeyDigest;
 import dev.switchboard.kubemock.EmbeddedKubernetesApi;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
@@ -318,7 +320,10 @@ public final class LocalStack implements AutoCloseable {
                       .withPort(options.port())
                       .withAdminPort(options.adminPort())
                       .withNamespace(NAMESPACE)
-                      .withTestClockOffsetFile(options.testClockOffsetFile()),
+                      .withTestClockOffsetFile(options.testClockOffsetFile())
+                      .withConsumers(
+                          ConsumerOptions.defaults()
+                              .withAdminKeySha256(List.of(KeyDigest.of(ADMIN_KEY)))),
                   new KubernetesConfigSource(api.newClient(), NAMESPACE, true))
               .await(30, TimeUnit.SECONDS);
       gatewayRef.set(gateway);
@@ -348,6 +353,14 @@ public final class LocalStack implements AutoCloseable {
   public int port() {
     return gateway.port();
   }
+
+  /**
+   * The local stack's admin key, a published demo value like the sample Consumer's key: the
+   * operator's table closes the gateway's {@code /admin/*} to all but the operator, so a person
+   * (and a test) reads them with this ({@code Authorization: Bearer}; the gateway holds only its
+   * SHA-256, {@code --admin-key-sha256}). {@code /metrics} needs none.
+   */
+  public static final String ADMIN_KEY = "sb-local-admin";
 
   /** The gateway's admin port ({@code /admin/config}, {@code /metrics}). */
   public int adminPort() {

@@ -23,7 +23,9 @@ public final class LocalStackMain {
       Options:
         --config-dir DIR       Kubernetes YAML to apply and watch (default: config-samples/local)
         --port N               gateway port on 127.0.0.1 (default: 8080)
-        --admin-port N         gateway admin port: /admin/config, /metrics (default: 9090)
+        --admin-port N         gateway admin port: /admin/*, /metrics (default: 9090); /admin/*
+                               answers the operator and the demo admin key only:
+                               curl -H 'Authorization: Bearer sb-local-admin' …/admin/config
         --kubeconfig-out FILE  write a kubeconfig for the embedded API (for kubectl or curl)
         --with-consumer        also apply and watch config-samples/local-consumer: a Consumer
                                whose key is then required on every request
@@ -92,8 +94,15 @@ public final class LocalStackMain {
               + " %s/chat/completions -H 'Authorization: Bearer %s' -H 'Content-Type:"
               + " application/json' -d '{\"model\":\"chat-default\",\"messages\":[{\"role\":"
               + "\"user\",\"content\":\"Hello\"}]}'  |  OpenAI SDK: OpenAI(base_url=\"%s\","
-              + " api_key=\"%s\")  |  spend: curl %s/admin/consumers  |  Ctrl-C to stop%n",
-          base, base, DEMO_CONSUMER_KEY, base, DEMO_CONSUMER_KEY, stack.adminUrl());
+              + " api_key=\"%s\")  |  spend: curl -H 'Authorization: Bearer %s'"
+              + " %s/admin/consumers  |  Ctrl-C to stop%n",
+          base,
+          base,
+          DEMO_CONSUMER_KEY,
+          base,
+          DEMO_CONSUMER_KEY,
+          LocalStack.ADMIN_KEY,
+          stack.adminUrl());
       stopped.await();
       return;
     }
@@ -101,8 +110,9 @@ public final class LocalStackMain {
         "Switchboard is ready on %s  —  try: curl %s/chat/completions -H 'Content-Type:"
             + " application/json' -d '{\"model\":\"chat-default\",\"messages\":[{\"role\":\"user\","
             + "\"content\":\"Hello\"}]}'  |  OpenAI SDK: OpenAI(base_url=\"%s\","
-            + " api_key=\"any\")  |  admin: curl %s/admin/config  |  Ctrl-C to stop%n",
-        base, base, base, stack.adminUrl());
+            + " api_key=\"any\")  |  admin: curl -H 'Authorization: Bearer %s'"
+            + " %s/admin/config  |  Ctrl-C to stop%n",
+        base, base, base, LocalStack.ADMIN_KEY, stack.adminUrl());
     stopped.await();
   }
 

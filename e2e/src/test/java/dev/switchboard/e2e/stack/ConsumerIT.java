@@ -367,6 +367,19 @@ class ConsumerIT {
             .reduce("", String::concat));
     places.put("admin /metrics", adminText("/metrics"));
     places.put("admin /admin/consumers", adminText("/admin/consumers"));
+    // The operator's table names its credential: the spend report answers no one else, and a
+    // consumer key is not it.
+    for (String key : List.of("", "Bearer " + KEYS.get(0))) {
+      HttpRequest.Builder unauthorized =
+          HttpRequest.newBuilder(URI.create(stack.adminUrl() + "/admin/consumers"));
+      if (!key.isEmpty()) {
+        unauthorized.header("authorization", key);
+      }
+      HttpResponse<String> refused =
+          http.send(unauthorized.build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(refused.statusCode()).as(refused.body()).isEqualTo(401);
+      places.put("admin /admin/consumers refused (" + key.isEmpty() + ")", refused.body());
+    }
     assertThat(places.get("admin /metrics")).contains("consumer=\"demo-team\"");
     for (var place : places.entrySet()) {
       for (String key : KEYS) {
@@ -384,11 +397,16 @@ class ConsumerIT {
     return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
   }
 
+  /** An admin-port read with the local stack's admin key; it must answer (200). */
   static String adminText(String path) throws Exception {
-    return http.send(
-            HttpRequest.newBuilder(URI.create(stack.adminUrl() + path)).build(),
-            HttpResponse.BodyHandlers.ofString())
-        .body();
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create(stack.adminUrl() + path))
+                .header("authorization", "Bearer " + LocalStack.ADMIN_KEY)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(path + ": " + response.body()).isEqualTo(200);
+    return response.body();
   }
 
   static JsonNode admin(String path) throws Exception {

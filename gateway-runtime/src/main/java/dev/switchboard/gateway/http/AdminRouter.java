@@ -21,8 +21,10 @@ import java.util.function.Supplier;
 public final class AdminRouter {
 
   /**
-   * Whether a drift request may go on: no operator credential is known, or it bears it. Else
-   * answers the 401 (never echoing what was presented).
+   * Whether an admin-port request may go on: no operator credential (nor admin key, {@code
+   * --admin-key-sha256}) is known, or it bears one. Else answers the 401 naming the path (never
+   * echoing what was presented). One SHA-256 of the presented key and a constant-time compare per
+   * known digest: cheap, and only on the admin port.
    */
   private static boolean fromOperator(RoutingContext rc, ConsumerDirectory directory) {
     if (!directory.operatorKeyed()
@@ -33,8 +35,10 @@ public final class AdminRouter {
         rc,
         new OpenAiError(
             401,
-            "The drift endpoint answers the Switchboard operator only: its credential is missing"
-                + " or is not the one in the consumer table.",
+            rc.request().path()
+                + " answers the Switchboard operator only (and the admin keys the gateway was"
+                + " started with): the credential (Authorization: Bearer) is missing or is not"
+                + " one of them.",
             "invalid_request_error",
             null,
             "invalid_api_key",
@@ -60,9 +64,11 @@ public final class AdminRouter {
    * drift check reaches every target through the gateway this way, while the public port offers no
    * way to choose a target (docs/DETERMINISM.md). {@code GET /admin/consumers} (when {@code
    * consumers} is given) lists each consumer's spend, never a key. Once the consumer table names
-   * the operator's credential, the drift endpoint answers only requests bearing it (401 otherwise):
-   * a drift check chooses the target and spends on it, so being let through to the admin port (the
-   * network policy admits Prometheus too) is not enough.
+   * the operator's credential, every {@code /admin/} path answers only requests bearing it (401
+   * otherwise): a drift check chooses the target and spends on it, and the reads show every
+   * consumer's spend, route and provider (evaluation pairs may carry answer excerpts), so being let
+   * through to the admin port (the network policy admits Prometheus too) is not enough. {@code
+   * /metrics} and {@code /healthz} stay open.
    *
    * @param directory the consumer directory in force (the operator's credential)
    */
@@ -76,18 +82,24 @@ public final class AdminRouter {
     // The liveness probe's endpoint: the public port closes connections above its cap at once, so
     // a replica full of long streams would fail a probe there and be restarted, streams and all.
     router.get("/healthz").handler(info::health);
+    // Prometheus scrapes /metrics and the kubelet probes /healthz: both stay open.
     router.get("/metrics").handler(info::metrics);
+    // Everything under /admin/ is the operator's once the table names its credential: the network
+    // policy admits every pod with Prometheus's label too. Checked before a drift body is read.
+    router
+        .route("/admin/*")
+        .handler(
+            rc -> {
+              if (fromOperator(rc, directory.get())) {
+                rc.next();
+              }
+            });
     router.get("/admin/config").handler(info::adminConfig);
     if (proxy != null) {
       router
           .post("/admin/drift/chat/completions")
           .handler(BodyHandler.create(false).setBodyLimit(MAX_DRIFT_BODY_BYTES))
-          .handler(
-              rc -> {
-                if (fromOperator(rc, directory.get())) {
-                  proxy.handlePinned(rc, CHAT_COMPLETIONS);
-                }
-              });
+          .handler(rc -> proxy.handlePinned(rc, CHAT_COMPLETIONS));
     }
     router.get("/admin/evaluations").handler(info::adminEvaluations);
     router.get("/admin/commitments").handler(info::adminCommitments);
