@@ -11,6 +11,7 @@ import dev.switchboard.gateway.refusal.RefusalDetector;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.resilience.FailoverChain;
 import dev.switchboard.gateway.resilience.ProviderGuard;
+import dev.switchboard.gateway.resilience.RequestNeeds;
 import dev.switchboard.gateway.resilience.ResilienceRegistry;
 import dev.switchboard.gateway.resilience.SlotPermit;
 import dev.switchboard.gateway.routing.PlannedTarget;
@@ -142,7 +143,8 @@ public final class EvaluationStage implements Stage {
     // makes no pair, yet the provider bills it. So when the baseline is skipped no candidate is
     // sent, and when every candidate is skipped the baseline's replay is not sent either (its
     // admission is given back); either way each candidate counts the request as skipped.
-    admit(baseline, false)
+    RequestNeeds needs = primary.needs() instanceof RequestNeeds n ? n : RequestNeeds.NONE;
+    admit(baseline, false, needs)
         .onComplete(
             admitted -> {
               Admission base = admitted.result();
@@ -152,7 +154,7 @@ public final class EvaluationStage implements Stage {
               }
               List<Future<Admission>> admissions = new ArrayList<>(candidates.size());
               for (PlannedTarget candidate : candidates) {
-                admissions.add(admit(candidate, true));
+                admissions.add(admit(candidate, true, needs));
               }
               Future.join(admissions)
                   .onComplete(
@@ -266,8 +268,9 @@ public final class EvaluationStage implements Stage {
   /**
    * Takes what a mirrored call to {@code target} needs before it is sent — a breaker that lets it
    * through, the provider's key, a unit of its quota, a bulkhead slot — or completes with null when
-   * one is missing (breaker open, no key, quota or bulkhead exhausted: the mirror is skipped, never
-   * queued beyond the bulkhead's short wait). Never fails.
+   * one is missing (breaker open, no key, quota or bulkhead exhausted, or a request the target
+   * cannot be sent, {@link RequestNeeds#unsendable}: the mirror is skipped, never queued beyond the
+   * bulkhead's short wait). Never fails.
    *
    * <p>A closed breaker is only read: a mirror neither asks its permission nor counts in it, like a
    * shadow copy, so the breaker follows what users' requests meet. A breaker that is not closed
@@ -280,7 +283,13 @@ public final class EvaluationStage implements Stage {
    * request would be counted a success for close it. The baseline never probes: the very request
    * being mirrored goes to it next, and its probe is the user's.
    */
-  private Future<Admission> admit(PlannedTarget target, boolean mayProbe) {
+  private Future<Admission> admit(PlannedTarget target, boolean mayProbe, RequestNeeds needs) {
+    if (needs.unsendable(target) != null) {
+      // The request could reach it only emptied (a message of nothing but an inline PDF, to
+      // Mistral): its answer would pair with nothing the client asked. Skipped, as a split canary's
+      // chain skips the target (SkipReason.UNSUPPORTED_CONTENT).
+      return Future.succeededFuture();
+    }
     CircuitBreaker probe = null;
     CircuitBreaker breaker = resilience.existingBreaker(target.id()).orElse(null);
     if (breaker != null && breaker.getState() != CircuitBreaker.State.CLOSED) {

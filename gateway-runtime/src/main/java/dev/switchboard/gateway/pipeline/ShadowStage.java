@@ -2,6 +2,7 @@ package dev.switchboard.gateway.pipeline;
 
 import dev.switchboard.contract.CanaryMode;
 import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.resilience.RequestNeeds;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.routing.ResolvedRoute;
 import dev.switchboard.gateway.routing.RoutingState;
@@ -69,6 +70,12 @@ public final class ShadowStage implements Stage {
         route.canaryCandidates().stream()
             .min(Comparator.comparingInt(t -> t.target().priority()))
             .orElseThrow();
+    if (primary.needs() instanceof RequestNeeds needs && needs.unsendable(target) != null) {
+      // The copy would reach the canary without what the request is about (a message of only an
+      // inline PDF, to Mistral): its answer would measure nothing the client asked, so no copy is
+      // made, as a split canary's chain skips that target (SkipReason.UNSUPPORTED_CONTENT).
+      return true;
+    }
     RequestContext ctx =
         new RequestContext(primary.requestId() + "-shadow", primary.operation(), primary.clock());
     ctx.shadow(true);

@@ -101,7 +101,38 @@ class MistralTargetIT {
                             null,
                             target("mistral", PDF_MISTRAL, 0),
                             target("openai", "gpt-4o-mini", 1)),
-                        policyRoute("pdf-alone", null, target("mistral", PDF_MISTRAL, 0)))),
+                        policyRoute("pdf-alone", null, target("mistral", PDF_MISTRAL, 0)),
+                        new RoutingTable.Route(
+                            "pdf-shadowed",
+                            "pdf-shadowed",
+                            List.of(),
+                            null,
+                            1,
+                            List.of(target("openai", "gpt-4o-mini", 0)),
+                            List.of(),
+                            new RoutingTable.Canary(
+                                "shadow",
+                                100,
+                                2,
+                                List.of(target("mistral", SHADOW_MISTRAL, 0)),
+                                List.of())),
+                        new RoutingTable.Route(
+                                "pdf-evaluated",
+                                "pdf-evaluated",
+                                List.of(),
+                                null,
+                                1,
+                                List.of(target("openai", "gpt-4o-mini", 0)),
+                                List.of(),
+                                null)
+                            .withEvaluation(
+                                new RoutingTable.Evaluation(
+                                    "pdf-eval",
+                                    List.of(target("mistral", EVALUATED_MISTRAL, 0)),
+                                    1.0,
+                                    null,
+                                    null,
+                                    "openai/gpt-4o-mini")))),
             Map.of("mistral", "sk-mistral", "openai", "sk-mistral"));
     mistral = gateway.mock();
   }
@@ -113,6 +144,12 @@ class MistralTargetIT {
 
   /** The Mistral model of the routes whose skips for a PDF-only message are counted. */
   static final String PDF_MISTRAL = "mistral-medium-latest";
+
+  /** The Mistral model an evaluation mirrors requests to. */
+  static final String EVALUATED_MISTRAL = "open-mistral-nemo";
+
+  /** The Mistral model a shadow canary copies requests to. */
+  static final String SHADOW_MISTRAL = "mistral-large-latest";
 
   @BeforeEach
   void breakModels() {
@@ -349,6 +386,73 @@ class MistralTargetIT {
     assertThat(body.path("error").path("type").asText()).isEqualTo("invalid_request_error");
     assertThat(body.path("error").path("message").asText()).contains("inline file (PDF)");
     assertThat(mistral.requests()).noneMatch(r -> PDF_MISTRAL.equals(r.model()));
+  }
+
+  /**
+   * A shadow canary on Mistral gets no copy of a request it could only be sent emptied (a message
+   * of nothing but a PDF): its answer would measure nothing the client asked. A request it can take
+   * is still copied, and the client is answered from stable either way.
+   */
+  @Test
+  void aShadowCanaryOnMistralIsNotCopiedAPdfOnlyMessage() throws Exception {
+    HttpResponse<String> pdf =
+        gateway.post(
+            "/v1/chat/completions", "{\"model\":\"pdf-shadowed\",\"messages\":" + PDF_ONLY + "}");
+    assertThat(pdf.statusCode()).as(pdf.body()).isEqualTo(200);
+    assertThat(pdf.headers().firstValue("x-switchboard-provider")).hasValue("openai");
+
+    HttpResponse<String> text =
+        gateway.post(
+            "/v1/chat/completions",
+            "{\"model\":\"pdf-shadowed\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+    assertThat(text.statusCode()).as(text.body()).isEqualTo(200);
+    // The text request's copy arrives; the PDF-only request's, sent first, never does.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> mistral.requests().stream().anyMatch(r -> SHADOW_MISTRAL.equals(r.model())));
+    assertThat(mistral.requests().stream().filter(r -> SHADOW_MISTRAL.equals(r.model())))
+        .singleElement()
+        .satisfies(r -> assertThat(r.body().encode()).doesNotContain("JVBERi0="));
+  }
+
+  /**
+   * An evaluation candidate on Mistral is not mirrored a request it could only be sent emptied: the
+   * pair would compare the baseline's answer about the document with an answer about nothing. The
+   * request counts as skipped for the candidate (and the baseline is not replayed for it); a
+   * request it can take is mirrored as usual.
+   */
+  @Test
+  void anEvaluationCandidateOnMistralSkipsAPdfOnlyMessage() throws Exception {
+    HttpResponse<String> pdf =
+        gateway.post(
+            "/v1/chat/completions", "{\"model\":\"pdf-evaluated\",\"messages\":" + PDF_ONLY + "}");
+    assertThat(pdf.statusCode()).as(pdf.body()).isEqualTo(200);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> evaluated().path("candidateSkipped").asLong() == 1);
+    assertThat(mistral.requests()).noneMatch(r -> EVALUATED_MISTRAL.equals(r.model()));
+
+    HttpResponse<String> text =
+        gateway.post(
+            "/v1/chat/completions",
+            "{\"model\":\"pdf-evaluated\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+    assertThat(text.statusCode()).as(text.body()).isEqualTo(200);
+    await().atMost(Duration.ofSeconds(10)).until(() -> evaluated().path("requests").asLong() == 1);
+    assertThat(evaluated().path("candidateSkipped").asLong()).isEqualTo(1);
+    assertThat(mistral.requests().stream().filter(r -> EVALUATED_MISTRAL.equals(r.model())))
+        .singleElement()
+        .satisfies(r -> assertThat(r.body().encode()).doesNotContain("JVBERi0="));
+  }
+
+  /** The evaluation's figures for its Mistral candidate on this replica (empty before any). */
+  static JsonNode evaluated() throws Exception {
+    for (JsonNode c :
+        GatewayHarness.json(gateway.admin("/admin/evaluations").body()).path("candidates")) {
+      if ("pdf-evaluated".equals(c.path("route").asText())) {
+        return c;
+      }
+    }
+    return GatewayHarness.JSON.createObjectNode();
   }
 
   final ListAppender<ILoggingEvent> requestLog = new ListAppender<>();
