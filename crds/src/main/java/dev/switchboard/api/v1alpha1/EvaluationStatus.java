@@ -45,9 +45,9 @@ public class EvaluationStatus {
 
   @JsonPropertyDescription(
       "Ids of the route's earlier evaluation runs that ended or were removed (each with its"
-          + " runbook entry: the final one, or for a run removed while it ran its last daily one),"
-          + " oldest first, at most 10: a later run of one gets a new id (<id>-r2, -r3, ...), so"
-          + " the ended run's entry stays as written.")
+          + " final runbook entry; a run whose spec.evaluation was removed while it ran ended"
+          + " then, its entry saying so), oldest first, at most 10: a later run of one gets a new"
+          + " id (<id>-r2, -r3, ...), so the ended run's entry stays as written.")
   private List<String> endedIds;
 
   public String getId() {

@@ -28,6 +28,14 @@ public final class EvaluationState {
   String endsAt;
   boolean automatic;
   String baselineTarget;
+
+  /**
+   * The share of requests mirrored, as the evaluation's spec said when it started: its runbook
+   * entries say it even once the spec changed or was removed; null in a state an earlier version
+   * stored.
+   */
+  Double sample;
+
   String lastRunbookDay;
   boolean completed;
 
@@ -137,6 +145,9 @@ public final class EvaluationState {
             .put("baselineTarget", baselineTarget)
             .put("lastRunbookDay", lastRunbookDay)
             .put("completed", completed);
+    if (sample != null) {
+      node.put("sample", sample);
+    }
     if (runbookPending) {
       node.put("runbookPending", true);
     }
@@ -179,6 +190,7 @@ public final class EvaluationState {
     state.endsAt = node.path("endsAt").asText(null);
     state.automatic = node.path("automatic").asBoolean(false);
     state.baselineTarget = node.path("baselineTarget").asText(null);
+    state.sample = node.path("sample").isNumber() ? node.path("sample").asDouble() : null;
     state.lastRunbookDay = node.path("lastRunbookDay").asText(null);
     state.completed = node.path("completed").asBoolean(false);
     state.runbookPending = node.path("runbookPending").asBoolean(false);

@@ -232,6 +232,13 @@ public final class EvaluationTracker {
   public static final String SPEC_CHANGED = Reason.SPEC_CHANGED.wireName();
 
   /**
+   * {@link EndedEarly#reason}: the route's {@code spec.evaluation} was removed while the declared
+   * evaluation ran. Said by an event and the final runbook entry, not by a condition: the route
+   * then has no evaluation for one to describe.
+   */
+  public static final String SPEC_REMOVED = Reason.SPEC_REMOVED.wireName();
+
+  /**
    * A write that failed after {@link #WRITE_ATTEMPTS} attempts: of the runbook entry ({@code
    * report}) or of the state; the message names the ConfigMap, the key and the API server's answer
    * (its code and reason, never the data).
@@ -258,7 +265,7 @@ public final class EvaluationTracker {
   public Optional<Outcome> track(ModelRoute route, NamespaceView view) {
     Optional<Plan> plan = plan(route, view);
     if (plan.isEmpty()) {
-      return Optional.empty();
+      return endRemoved(route);
     }
     Plan p = plan.get();
     String namespace = route.getMetadata().getNamespace();
@@ -402,6 +409,126 @@ public final class EvaluationTracker {
   }
 
   /**
+   * Ends the declared evaluation the route's status still holds once {@code spec.evaluation} is
+   * removed: its final runbook entry (the figures folded so far, saying why it ended), then its
+   * state removed from {@link #STATE_CONFIG_MAP} — the route keeps no key when it has no
+   * evaluation. Its id joins {@code endedIds}, so the spec declared again runs as {@code <id>-r2}.
+   * It used to stop silently, its last daily entry its only record and its key left behind until
+   * another evaluation of the route saved. While a write is refused, the status keeps the ended
+   * evaluation ({@code Completed}) and the next collection writes again. Empty when the status
+   * holds no declared evaluation (nothing to end, or already ended: nothing is written again).
+   */
+  private Optional<Outcome> endRemoved(ModelRoute route) {
+    EvaluationStatus previous =
+        route.getStatus() == null ? null : route.getStatus().getEvaluation();
+    if (previous == null
+        || previous.getId() == null
+        || Boolean.TRUE.equals(previous.getAutomatic())) {
+      return Optional.empty();
+    }
+    String namespace = route.getMetadata().getNamespace();
+    String name = route.getMetadata().getName();
+    retryForgets(namespace, name);
+    Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+    Plan old = removedPlan(previous);
+    Stored stored = load(namespace, stateKey(name, old.id()));
+    if (stored.unreadable() && !stored.corrupt()) {
+      return unreadable(route, old);
+    }
+    if (stored.state() == null && !stored.corrupt()) {
+      // Ended and removed already (the status that said so was not written): nothing to redo.
+      return Optional.of(
+          new Outcome(EvaluationRendering.withoutEvaluation(previous), Optional.empty()));
+    }
+    Optional<Outcome> ended = collect(route, old, now, specRemoved(name, old, now), null);
+    if (ended.isEmpty()) {
+      return unreadable(route, old);
+    }
+    Outcome outcome = ended.get();
+    Optional<WriteFailure> failed =
+        outcome
+            .writeFailed()
+            .or(
+                () ->
+                    removeKeys(namespace, name)
+                        .map(
+                            answer ->
+                                new WriteFailure(
+                                    false,
+                                    "could not remove the state of ended evaluation "
+                                        + old.id()
+                                        + " from ConfigMap "
+                                        + STATE_CONFIG_MAP
+                                        + " after "
+                                        + WRITE_ATTEMPTS
+                                        + " attempts ("
+                                        + answer
+                                        + "); retrying at the next collection")));
+    if (failed.isPresent()) {
+      // Owed: the status keeps the ended evaluation (Completed) so the next reconcile comes back.
+      return Optional.of(
+          new Outcome(
+              outcome.status(),
+              Optional.of(COLLECT_EVERY),
+              outcome.reportBlocked(),
+              failed,
+              outcome.stateRecovered(),
+              outcome.endedEarly()));
+    }
+    return Optional.of(
+        new Outcome(
+            EvaluationRendering.withoutEvaluation(outcome.status()),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            outcome.endedEarly()));
+  }
+
+  /**
+   * The declared evaluation the route's status holds, as far as the status tells it: its spec is
+   * gone. Its sample is read from its stored state; the report ConfigMap from {@code
+   * status.evaluation.report}.
+   */
+  private static Plan removedPlan(EvaluationStatus previous) {
+    List<String> candidates =
+        previous.getCandidates() == null
+            ? List.of()
+            : previous.getCandidates().stream().map(EvaluationCandidateStatus::getTarget).toList();
+    String report = previous.getReport();
+    String prefix = "configmap/";
+    int keyAt = report == null ? -1 : report.indexOf(" key ");
+    return new Plan(
+        previous.getId(),
+        candidates,
+        Double.NaN,
+        0,
+        report != null && report.startsWith(prefix) && keyAt > prefix.length()
+            ? report.substring(prefix.length(), keyAt)
+            : RUNBOOK_CONFIG_MAP,
+        false,
+        previous.getBaseline() == null ? null : previous.getBaseline().getTarget(),
+        null);
+  }
+
+  /** Why a running declared evaluation ends when its {@code spec.evaluation} is removed. */
+  private static EndedEarly specRemoved(String route, Plan old, Instant now) {
+    return new EndedEarly(
+        SPEC_REMOVED,
+        "evaluation "
+            + old.id()
+            + " ended early at "
+            + now
+            + ": the route's spec.evaluation was removed, so its candidates are no longer"
+            + " mirrored; its final runbook entry is "
+            + old.report()
+            + " key "
+            + RunbookEntry.key(route, old.id())
+            + " (declared again, the evaluation runs anew under another id)",
+        true);
+  }
+
+  /**
    * Why an automatic evaluation ends now: the retiring model it compares its successor with is no
    * longer one of the route's targets, so no request is served by it (null while it is).
    */
@@ -539,7 +666,12 @@ public final class EvaluationTracker {
       // Owed until written: a refused write is tried again at the next collection, not lost.
       String text =
           RunbookEntry.markdown(
-              namespace, state, results, p.sample(), now.toString(), state.completed);
+              namespace,
+              state,
+              results,
+              state.sample != null ? state.sample : p.sample(),
+              now.toString(),
+              state.completed);
       Optional<String> entryFailed = writeRunbook(namespace, p.report(), state, text, blocked);
       state.runbookPending = entryFailed.isPresent();
       // A final entry keeps its text while owed: should another evaluation replace this one, it
@@ -642,6 +774,7 @@ public final class EvaluationTracker {
     state.automatic = p.automatic();
     // Fixed for the whole window: pairs against another first planned target are never pooled in.
     state.baselineTarget = p.baseline();
+    state.sample = p.sample();
     state.startedAt = now.toString();
     Instant ends = now.plusMillis(p.durationMs());
     state.endsAt = (p.endsBy() != null && p.endsBy().isBefore(ends) ? p.endsBy() : ends).toString();
@@ -800,29 +933,10 @@ public final class EvaluationTracker {
    * Its runbook entries stay: they are the record support reads (and exports) after the fact.
    */
   public Optional<String> forget(String namespace, String route) {
-    if (client == null) {
+    Optional<String> failed = removeKeys(namespace, route);
+    if (failed.isEmpty()) {
+      pendingForgets.remove(namespace + "/" + route);
       return Optional.empty();
-    }
-    KubernetesClientException last = null;
-    for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-      try {
-        ConfigMap existing =
-            client.configMaps().inNamespace(namespace).withName(STATE_CONFIG_MAP).get();
-        if (existing == null || existing.getData() == null) {
-          pendingForgets.remove(namespace + "/" + route);
-          return Optional.empty();
-        }
-        Map<String, String> data = new TreeMap<>(existing.getData());
-        if (data.keySet().removeIf(key -> route.equals(routeOf(key)))) {
-          existing.setData(data);
-          client.configMaps().inNamespace(namespace).resource(existing).update();
-        }
-        pendingForgets.remove(namespace + "/" + route);
-        return Optional.empty();
-      } catch (KubernetesClientException e) {
-        // a conflict (someone wrote meanwhile): read again and retry
-        last = e;
-      }
     }
     pendingForgets.add(namespace + "/" + route);
     String problem =
@@ -833,10 +947,41 @@ public final class EvaluationTracker {
             + " after "
             + WRITE_ATTEMPTS
             + " attempts ("
-            + answer(last)
+            + failed.get()
             + "); retrying at the next evaluation collection in the namespace";
     LOG.warn("{}/{}: {}", namespace, route, problem);
     return Optional.of(problem);
+  }
+
+  /**
+   * Removes every key of the route from {@link #STATE_CONFIG_MAP}; the API server's last answer
+   * ({@link #answer}) when that failed {@link #WRITE_ATTEMPTS} times, empty when done (or nothing
+   * to remove: no write then).
+   */
+  private Optional<String> removeKeys(String namespace, String route) {
+    if (client == null) {
+      return Optional.empty();
+    }
+    KubernetesClientException last = null;
+    for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+      try {
+        ConfigMap existing =
+            client.configMaps().inNamespace(namespace).withName(STATE_CONFIG_MAP).get();
+        if (existing == null || existing.getData() == null) {
+          return Optional.empty();
+        }
+        Map<String, String> data = new TreeMap<>(existing.getData());
+        if (data.keySet().removeIf(key -> route.equals(routeOf(key)))) {
+          existing.setData(data);
+          client.configMaps().inNamespace(namespace).resource(existing).update();
+        }
+        return Optional.empty();
+      } catch (KubernetesClientException e) {
+        // a conflict (someone wrote meanwhile): read again and retry
+        last = e;
+      }
+    }
+    return Optional.of(answer(last));
   }
 
   /**

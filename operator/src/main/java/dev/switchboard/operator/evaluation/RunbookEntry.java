@@ -74,9 +74,12 @@ public final class RunbookEntry {
           .append(EvaluationTracker.FINAL_GRACE.toMinutes())
           .append(" minutes of the end; the pairs counted since their last report are missing\n");
     }
-    md.append("- **Sample:** ")
-        .append(fmt(sample * 100, 1))
-        .append(" % of live chat requests, each sent to the baseline and every candidate\n");
+    if (!Double.isNaN(sample)) {
+      // Unknown only for an evaluation whose spec is gone and whose state predates it.
+      md.append("- **Sample:** ")
+          .append(fmt(sample * 100, 1))
+          .append(" % of live chat requests, each sent to the baseline and every candidate\n");
+    }
     md.append(
         "- **Method:** ratios of means on paired requests with a delta-method 95 % interval;"
             + " refusal and error rates as differences with Newcombe's interval; no verdict below "

@@ -377,11 +377,16 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       // route), or of the one started in its place; the event when it ended.
       Optional<EvaluationTracker.EndedEarly> endedEarly =
           evaluation.flatMap(EvaluationTracker.Outcome::endedEarly);
+      // A route left without an evaluation (spec.evaluation removed) has none for the condition
+      // to describe: the event and the final runbook entry say it ended.
+      boolean hasEvaluation = next.getEvaluation() != null && next.getEvaluation().getId() != null;
       Optional<Conditions.Desired> endedCondition =
-          endedEarly.map(
-              e ->
-                  new Conditions.Desired(
-                      EvaluationTracker.ENDED_EARLY, true, e.reason(), e.message()));
+          endedEarly
+              .filter(e -> hasEvaluation)
+              .map(
+                  e ->
+                      new Conditions.Desired(
+                          EvaluationTracker.ENDED_EARLY, true, e.reason(), e.message()));
       if (waiting && evaluation.isEmpty()) {
         // Nothing is collected while the replacement waits for its candidates: an evaluation
         // ended for it stays said until it starts — unless the route means the ended evaluation

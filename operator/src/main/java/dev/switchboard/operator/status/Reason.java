@@ -54,6 +54,9 @@ public enum Reason {
   BASELINE_REMOVED("BaselineRemoved"),
   // ... or because a new spec.evaluation (candidates, sample or duration) replaced it.
   SPEC_CHANGED("SpecChanged"),
+  // ... or because spec.evaluation was removed while it ran (an event and its final runbook entry:
+  // the route then has no evaluation for the condition to describe).
+  SPEC_REMOVED("SpecRemoved"),
   // The FloatingModelVersion condition of a ModelRoute.
   FLOATING_MODEL_ALIAS("FloatingModelAlias"),
   MODEL_VERSIONS_PINNED("ModelVersionsPinned"),

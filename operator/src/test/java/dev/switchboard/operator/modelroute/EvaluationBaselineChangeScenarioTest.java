@@ -473,7 +473,9 @@ class EvaluationBaselineChangeScenarioTest {
               assertThat(runbookEntry(ns, first))
                   .isNotNull()
                   .contains("- **Status:** ended early (final entry): evaluation " + first)
-                  .contains("the route's spec.evaluation changed");
+                  .contains("the route's spec.evaluation changed")
+                  // Its own sample (the default), not the new spec's 50 %.
+                  .contains("- **Sample:** 10.0 %");
               assertThat(eventReasons(ns))
                   .anySatisfy(r -> assertThat(r).startsWith("SpecChanged: evaluation " + first));
             });
@@ -632,6 +634,94 @@ class EvaluationBaselineChangeScenarioTest {
         .atMost(WAIT)
         .untilAsserted(() -> assertThat(runbookEntry(ns, ended + "-r2")).isNotNull());
     assertThat(runbookEntry(ns, ended)).as("the ended run's final entry").isEqualTo(finalEntry);
+  }
+
+  /**
+   * {@code spec.evaluation} removed while its evaluation runs: it ends as the other early endings
+   * do — its final runbook entry says why, a Normal event says the same — and its state key leaves
+   * {@code switchboard-evaluations}; its id joins {@code endedIds}. It used to stop silently, its
+   * last daily entry its only record, its key left until another evaluation of the route saved.
+   * Later reconciles write nothing of it again.
+   */
+  @Test
+  void removingTheSpecWhileItRunsEndsItWithAFinalEntryAndRemovesItsState() {
+    String ns = "evaluation-spec-removed-running";
+    KUBE.client().resource(endpoint(ns, "vllm")).create();
+    ModelRoute route = new ModelRoute();
+    route.setMetadata(new ObjectMetaBuilder().withName("chat").withNamespace(ns).build());
+    ModelRouteSpec spec = new ModelRouteSpec();
+    spec.setTargets(List.of(target("vllm", "llama")));
+    EvaluationCandidate candidate = new EvaluationCandidate();
+    candidate.setProviderRef(ref("vllm"));
+    candidate.setModel("llama-2");
+    EvaluationSpec evaluation = new EvaluationSpec();
+    evaluation.setCandidates(List.of(candidate));
+    spec.setEvaluation(evaluation);
+    route.setSpec(spec);
+    KUBE.client().resource(route).create();
+    await().atMost(WAIT).untilAsserted(() -> assertThat(phase(ns)).isEqualTo("Running"));
+    String id = id(ns);
+    assertThat(stateKeys(ns)).containsExactly("chat." + id + ".json");
+
+    ModelRoute removed = get(ns);
+    removed.getSpec().setEvaluation(null);
+    KUBE.client().resource(removed).update();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(id(ns)).isNull();
+              assertThat(endedIds(ns)).containsExactly(id);
+              assertThat(runbookEntry(ns, id))
+                  .as("its final entry, not only its last daily one")
+                  .isNotNull()
+                  .contains(
+                      "- **Status:** ended early (final entry): evaluation "
+                          + id
+                          + " ended early at ")
+                  .contains("the route's spec.evaluation was removed")
+                  .contains("Sampled requests: 0");
+              assertThat(stateKeys(ns)).as("no key of a route without evaluation").isEmpty();
+              assertThat(eventReasons(ns))
+                  .anySatisfy(r -> assertThat(r).startsWith("SpecRemoved: evaluation " + id));
+            });
+    // No evaluation left for a condition to describe: the event and the entry say it.
+    assertThat(condition(ns, EvaluationTracker.ENDED_EARLY)).isEmpty();
+    String entry = runbookEntry(ns, id);
+
+    // A later reconcile (a day later, another target) writes nothing of it again.
+    int writes = KUBE.writes(ns);
+    KUBE.clock().advance(Duration.ofDays(1));
+    ModelRoute touched = get(ns);
+    touched.getSpec().setTargets(List.of(target("vllm", "llama"), target("vllm", "llama-2")));
+    long generation =
+        KUBE.client().resource(touched).update().getMetadata().getGeneration().longValue();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> assertThat(get(ns).getStatus().getObservedGeneration()).isEqualTo(generation));
+    assertThat(KUBE.writeLog(ns).subList(writes, KUBE.writes(ns)))
+        .noneMatch(w -> w.contains("/configmaps/" + EvaluationTracker.STATE_CONFIG_MAP))
+        .noneMatch(w -> w.contains("/configmaps/" + EvaluationTracker.RUNBOOK_CONFIG_MAP));
+    assertThat(
+            KUBE.client().v1().events().inNamespace(ns).list().getItems().stream()
+                .filter(e -> "SpecRemoved".equals(e.getReason())))
+        .singleElement()
+        .satisfies(e -> assertThat(e.getCount()).isIn(null, 1));
+    assertThat(runbookEntry(ns, id)).isEqualTo(entry);
+    assertThat(endedIds(ns)).containsExactly(id);
+  }
+
+  private static List<String> stateKeys(String ns) {
+    ConfigMap state =
+        KUBE.client()
+            .configMaps()
+            .inNamespace(ns)
+            .withName(EvaluationTracker.STATE_CONFIG_MAP)
+            .get();
+    return state == null || state.getData() == null
+        ? List.of()
+        : List.copyOf(state.getData().keySet());
   }
 
   @Test
