@@ -91,7 +91,7 @@ public final class GatewayServer {
   private final GatewayMetrics metrics;
   private final UpstreamClients clients;
   private final ResilienceRegistry resilience;
-  private final EvaluationRecorder evaluations = new EvaluationRecorder();
+  private final EvaluationRecorder evaluations;
   private final GatewayClock clock;
   private final ResponseCache responseCache;
   private final AtomicInteger boundPort = new AtomicInteger();
@@ -114,6 +114,7 @@ public final class GatewayServer {
     this.vertx = vertx;
     this.source = source;
     this.clock = clock;
+    this.evaluations = new EvaluationRecorder(clock::currentTimeMillis);
     this.state = new RoutingState(clock.asJavaClock());
     this.metrics = new GatewayMetrics();
     this.clients = new UpstreamClients(vertx);
@@ -486,8 +487,9 @@ public final class GatewayServer {
    * public port stops accepting connections; requests and streams in flight get {@code timeoutMs}
    * to end (idle keep-alive connections close at once, a busy one after its last response), after
    * which the connections left are closed. The admin port stays up for the rest of {@code
-   * timeoutMs} while side-by-side evaluation pairs are unreported ({@link #flushEvaluations}). Then
-   * everything else closes as in {@link #close()}. Both delays run on the gateway clock.
+   * timeoutMs} while side-by-side evaluation pairs are unreported and an operator is reading them
+   * ({@link #flushEvaluations}). Then everything else closes as in {@link #close()}. Both delays
+   * run on the gateway clock.
    */
   public Future<Void> shutdown(long drainDelayMs, long timeoutMs) {
     stopping.set(true);
@@ -524,7 +526,11 @@ public final class GatewayServer {
    * evaluation pair this replica counted — the mirrors still running included — since the operator
    * pulls the sums every 30 s and a new instance starts from zero: without it, a rolling restart
    * lost each replica's pairs since its last report. The operator reads a terminating replica as
-   * well. Nothing to wait for (no evaluation, or all read): at once.
+   * well. Nothing to wait for (no evaluation, or all read): at once. Only while an operator is
+   * reading: none read this replica since it started, or within {@link
+   * EvaluationRecorder#READER_GONE_AFTER_MS}, means no read will come (the operator is down, or
+   * this replica's evaluations are not its), so it stops at once; a reader that stops reading
+   * during the wait is waited for until its next read was due, not for the whole timeout.
    */
   private Future<Void> flushEvaluations(long leftMs) {
     Future<Void> reported = evaluations.whenReported();
@@ -532,6 +538,17 @@ public final class GatewayServer {
       return Future.succeededFuture();
     }
     org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(GatewayServer.class);
+    long now = clock.currentTimeMillis();
+    if (evaluations.readerExpectedUntilMs() <= now) {
+      log.warn(
+          "shutting down with {} evaluation records the operator has not read: they are lost; no"
+              + " operator has read /admin/evaluations {}, so none is waited for",
+          evaluations.unreportedRecords(),
+          evaluations.everRead()
+              ? "in the last " + EvaluationRecorder.READER_GONE_AFTER_MS + " ms"
+              : "since this replica started");
+      return Future.succeededFuture();
+    }
     if (leftMs <= 0) {
       log.warn(
           "shutting down with {} evaluation records the operator has not read: they are lost",
@@ -543,21 +560,36 @@ public final class GatewayServer {
         leftMs,
         evaluations.unreportedRecords());
     io.vertx.core.Promise<Void> flushed = io.vertx.core.Promise.promise();
-    long timer =
-        clock.setTimer(
-            leftMs,
-            id -> {
-              if (flushed.tryComplete()) {
-                log.warn(
-                    "shutting down with {} evaluation records the operator has not read: they are"
-                        + " lost",
-                    evaluations.unreportedRecords());
-              }
-            });
+    long deadline = now + leftMs;
+    java.util.concurrent.atomic.AtomicLong timer = new java.util.concurrent.atomic.AtomicLong(-1);
+    Runnable[] check = new Runnable[1];
+    check[0] =
+        () -> {
+          if (flushed.future().isComplete()) {
+            return;
+          }
+          long at = clock.currentTimeMillis();
+          long readerUntil = evaluations.readerExpectedUntilMs();
+          if (at < deadline && at < readerUntil) {
+            // A read came meanwhile: wait on, until the next one is due (or the timeout).
+            timer.set(clock.setTimer(Math.min(deadline, readerUntil) - at, id -> check[0].run()));
+          } else if (flushed.tryComplete()) {
+            log.warn(
+                "shutting down with {} evaluation records the operator has not read: they are"
+                    + " lost ({})",
+                evaluations.unreportedRecords(),
+                at >= deadline
+                    ? "the shutdown timeout ran out"
+                    : "no read of /admin/evaluations came within "
+                        + EvaluationRecorder.READER_GONE_AFTER_MS
+                        + " ms of the last");
+          }
+        };
+    check[0].run();
     reported.onComplete(
         done -> {
           if (flushed.tryComplete()) {
-            clock.cancelTimer(timer);
+            clock.cancelTimer(timer.get());
           }
         });
     return flushed.future();

@@ -649,6 +649,13 @@ public record RoutingTable(
      */
     public static final String DEFAULT_NO_MIRROR_LABEL = "evaluation=opt-out";
 
+    /**
+     * How often the operator reads every replica's {@code GET /admin/evaluations} while an
+     * evaluation runs: the operator collects at this pace, and a stopping replica waits for a read
+     * only while one came within it (plus slack).
+     */
+    public static final long COLLECT_EVERY_MS = 30_000;
+
     @JsonCreator
     public Evaluation {
       candidates = candidates == null ? List.of() : candidates;

@@ -3,6 +3,7 @@ package dev.switchboard.gateway.evaluation;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.contract.RoutingTable;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayDeque;
@@ -12,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.LongSupplier;
 
 /**
  * The evaluation figures of this replica, cumulative since it started, as sufficient statistics the
@@ -28,7 +30,8 @@ import java.util.UUID;
  * replica counted since its last report read is lost when it stops. So it knows what is still
  * unreported: the sampled requests whose pairs are not recorded yet ({@link #opened}) and the
  * records since the last report delivered ({@link #delivered}); a graceful shutdown waits for
- * {@link #whenReported} (bounded) before it closes the admin port.
+ * {@link #whenReported} (bounded) before it closes the admin port — only while an operator is
+ * reading this replica ({@link #readerExpectedUntilMs}): with none, no read would ever come.
  */
 public final class EvaluationRecorder {
 
@@ -37,7 +40,20 @@ public final class EvaluationRecorder {
    */
   static final int RECENT_PAIRS = 64;
 
+  /**
+   * How long after its last read of {@code /admin/evaluations} an operator still counts as reading
+   * this replica: its collection pace ({@link RoutingTable.Evaluation#COLLECT_EVERY_MS}, 30 s) and
+   * half of it again for a busy operator or a slow read.
+   */
+  public static final long READER_GONE_AFTER_MS = RoutingTable.Evaluation.COLLECT_EVERY_MS * 3 / 2;
+
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The gateway clock, read once per delivered report (every 30 s), never per request. */
+  private final LongSupplier clockMs;
+
+  /** When a report last reached its reader, on the gateway clock; none yet: {@code null}. */
+  private Long lastDeliveredAtMs;
 
   private final String instance = UUID.randomUUID().toString();
   private final Map<String, Candidate> candidates = new LinkedHashMap<>();
@@ -54,6 +70,11 @@ public final class EvaluationRecorder {
 
   /** Who waits for every record to be in a delivered report (a graceful shutdown). */
   private final List<Promise<Void>> waiters = new ArrayList<>();
+
+  /** A recorder on the gateway clock ({@code clockMs}: its current time in milliseconds). */
+  public EvaluationRecorder(LongSupplier clockMs) {
+    this.clockMs = clockMs;
+  }
 
   /** Sums of one figure over the pairs where both arms had it. */
   static final class PairedSums {
@@ -192,6 +213,7 @@ public final class EvaluationRecorder {
     }
     List<Promise<Void>> done;
     synchronized (this) {
+      lastDeliveredAtMs = clockMs.getAsLong();
       delivered = Math.max(delivered, node.path("recorded").asLong());
       if (unreported()) {
         return;
@@ -215,6 +237,20 @@ public final class EvaluationRecorder {
       }
     }
     return Future.succeededFuture();
+  }
+
+  /**
+   * Until when (gateway clock, ms) an operator is expected to read this replica again: its last
+   * delivered read plus {@link #READER_GONE_AFTER_MS}; {@link Long#MIN_VALUE} when nothing has read
+   * it since it started. Past it, nobody is reading: a stopping replica waits for no read.
+   */
+  public synchronized long readerExpectedUntilMs() {
+    return lastDeliveredAtMs == null ? Long.MIN_VALUE : lastDeliveredAtMs + READER_GONE_AFTER_MS;
+  }
+
+  /** Whether a report ever reached a reader since this replica started. */
+  public synchronized boolean everRead() {
+    return lastDeliveredAtMs != null;
   }
 
   /** What a stop now would lose: records not in a delivered report, and records still owed. */

@@ -30,7 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
  * A replica that stops gracefully (a rolling restart) keeps its admin port up until the operator
  * has read every evaluation pair it counted — its sums start from zero in the next instance, so the
  * pairs since its last report used to be lost — within the shutdown timeout, on the gateway clock;
- * with nothing unreported it stops at once.
+ * with nothing unreported it stops at once. It waits only while an operator reads it (a read within
+ * {@link EvaluationRecorder#READER_GONE_AFTER_MS}): without one it used to wait out its whole
+ * timeout for a read that never came.
  */
 class EvaluationFlushIT {
 
@@ -97,16 +99,68 @@ class EvaluationFlushIT {
   }
 
   @Test
-  void withoutAReadTheReplicaStopsWhenTheShutdownTimeoutRunsOut() throws Exception {
+  void aReadingOperatorIsWaitedForNoLongerThanTheShutdownTimeout() throws Exception {
+    ask(1);
+    assertThat(reported().path("requests").asLong()).isEqualTo(1); // an operator reads
+    ask(1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> recorded() == 2);
+
+    // A timeout shorter than the time the operator's next read may take to come.
+    Future<Void> shutdown = gateway.server().shutdown(0, 20_000);
+    int port = gateway.server().port();
+    await().atMost(Duration.ofSeconds(10)).until(() -> refused(port));
+    clock.advance(19_000);
+    assertThat(shutdown.isComplete()).isFalse();
+
+    clock.advance(1_000);
+
+    shutdown.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  /**
+   * An evaluation no operator reads (the operator is down, or the replica's table came from
+   * elsewhere): no read will come, so the replica stops at once instead of waiting out its whole
+   * timeout with its admin port up.
+   */
+  @Test
+  void withoutAnyReadSinceItStartedTheReplicaStopsAtOnce() throws Exception {
     ask(1);
     await().atMost(Duration.ofSeconds(10)).until(() -> recorded() == 1);
 
-    Future<Void> shutdown = gateway.server().shutdown();
+    // The clock never moves: only a shutdown that does not wait completes.
+    gateway.server().shutdown().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertThat(gateway.server().evaluations().unreportedRecords())
+        .as("lost, and said so in the log")
+        .isEqualTo(1);
+  }
+
+  @Test
+  void withoutARecentReadTheReplicaStopsAtOnce() throws Exception {
+    ask(1);
+    assertThat(reported().path("requests").asLong()).isEqualTo(1);
+    ask(1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> recorded() == 2);
+    // The operator's next read was due long ago: it stopped reading this replica.
+    clock.advance(EvaluationRecorder.READER_GONE_AFTER_MS);
+
+    gateway.server().shutdown().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void anOperatorThatStopsReadingIsWaitedForOnlyUntilItsNextReadWasDue() throws Exception {
+    ask(1);
+    assertThat(reported().path("requests").asLong()).isEqualTo(1);
+    ask(1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> recorded() == 2);
+    clock.advance(10_000);
+
+    Future<Void> shutdown = gateway.server().shutdown(); // 60 s: until 70 s after the read
     int port = gateway.server().port();
     await().atMost(Duration.ofSeconds(10)).until(() -> refused(port));
-    assertThat(shutdown.isComplete()).isFalse();
+    clock.advance(EvaluationRecorder.READER_GONE_AFTER_MS - 10_000 - 1);
+    assertThat(shutdown.isComplete()).as("the operator may still read").isFalse();
 
-    clock.advance(TIMEOUT_MS);
+    clock.advance(1);
 
     shutdown.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }

@@ -12,6 +12,7 @@ import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.api.v1alpha1.PolicyLifecycle;
 import dev.switchboard.api.v1alpha1.RouteTarget;
 import dev.switchboard.contract.Durations;
+import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.operator.lifecycle.ModelRetirement;
 import dev.switchboard.operator.render.EvaluationRendering;
 import dev.switchboard.operator.render.NamespaceView;
@@ -101,8 +102,12 @@ public final class EvaluationTracker {
   /** How soon a route whose evaluation ended early is reconciled again (to render it without). */
   static final Duration RENDER_AFTER_EARLY_END = Duration.ofSeconds(1);
 
-  /** How often a running evaluation collects the replicas' sums. */
-  public static final Duration COLLECT_EVERY = Duration.ofSeconds(30);
+  /**
+   * How often a running evaluation collects the replicas' sums: the contract's pace, which a
+   * stopping gateway replica also goes by to tell whether an operator is reading it.
+   */
+  public static final Duration COLLECT_EVERY =
+      Duration.ofMillis(RoutingTable.Evaluation.COLLECT_EVERY_MS);
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Logger LOG = LoggerFactory.getLogger(EvaluationTracker.class);
