@@ -327,6 +327,10 @@ public final class EvaluationTracker {
    * starts at once (else once its candidates resolve).
    */
   private static EndedEarly ending(String name, Plan old, Plan p, Instant now, boolean startsNow) {
+    if (p.automatic()) {
+      // No spec.evaluation any more: the policy's automatic evaluation of a successor follows.
+      return specRemoved(name, old, now);
+    }
     if (old.baseline().equals(p.baseline())) {
       return specChanged(name, old, p, now, startsNow);
     }
@@ -384,11 +388,10 @@ public final class EvaluationTracker {
   /**
    * The running declared evaluation the route's status holds that {@code plan} replaces: the
    * route's first target changed (its baseline differs from the plan's), or its spec did (another
-   * id on the same baseline).
+   * id on the same baseline), or its spec was removed and the policy starts an automatic one.
    */
   private Optional<Plan> superseded(EvaluationStatus previous, Plan plan) {
-    if (plan.automatic()
-        || previous == null
+    if (previous == null
         || previous.getId() == null
         || previous.getId().equals(plan.id())
         || Boolean.TRUE.equals(previous.getAutomatic())
@@ -396,6 +399,9 @@ public final class EvaluationTracker {
         || previous.getBaseline() == null
         || previous.getBaseline().getTarget() == null) {
       return Optional.empty();
+    }
+    if (plan.automatic()) {
+      return Optional.of(removedPlan(previous));
     }
     List<String> candidates =
         previous.getCandidates() == null

@@ -712,6 +712,85 @@ class EvaluationBaselineChangeScenarioTest {
     assertThat(endedIds(ns)).containsExactly(id);
   }
 
+  /**
+   * {@code spec.evaluation} removed from a route whose policy then starts an automatic evaluation
+   * of a retiring model's successor: the declared one ends with its final entry, as when the route
+   * is left without evaluation, and the automatic one carries the condition, as a replacement does
+   * (the declared one used to stop silently here too).
+   */
+  @Test
+  void removingTheSpecWhileItRunsEndsItWhenAnAutomaticEvaluationFollows() {
+    String ns = "evaluation-spec-removed-automatic";
+    ProviderEndpoint pe = endpoint(ns, "vllm");
+    ModelLifecycle lifecycle = new ModelLifecycle();
+    lifecycle.setRetiredAfter("2026-12-10"); // the operator's clock reads 2026-11-25
+    lifecycle.setSuccessor("llama-2");
+    ProviderModel retiring = new ProviderModel();
+    retiring.setName("llama");
+    retiring.setCapabilities(List.of("chat"));
+    retiring.setLifecycle(lifecycle);
+    ProviderModel successor = new ProviderModel();
+    successor.setName("llama-2");
+    successor.setCapabilities(List.of("chat"));
+    ProviderModel other = new ProviderModel();
+    other.setName("mistral");
+    other.setCapabilities(List.of("chat"));
+    pe.getSpec().setModels(List.of(retiring, successor, other));
+    KUBE.client().resource(pe).create();
+    RoutingPolicy policy = new RoutingPolicy();
+    policy.setMetadata(new ObjectMetaBuilder().withName("standard").withNamespace(ns).build());
+    RoutingPolicySpec policySpec = new RoutingPolicySpec();
+    policySpec.setStrategy("priority");
+    PolicyLifecycle policyLifecycle = new PolicyLifecycle();
+    policyLifecycle.setEvaluateSuccessorBefore("720h");
+    policySpec.setLifecycle(policyLifecycle);
+    policy.setSpec(policySpec);
+    KUBE.client().resource(policy).create();
+    ModelRoute route = new ModelRoute();
+    route.setMetadata(new ObjectMetaBuilder().withName("chat").withNamespace(ns).build());
+    ModelRouteSpec spec = new ModelRouteSpec();
+    spec.setPolicyRef(ref("standard"));
+    spec.setTargets(List.of(target("vllm", "llama")));
+    EvaluationCandidate candidate = new EvaluationCandidate();
+    candidate.setProviderRef(ref("vllm"));
+    candidate.setModel("mistral");
+    EvaluationSpec evaluation = new EvaluationSpec();
+    evaluation.setCandidates(List.of(candidate));
+    spec.setEvaluation(evaluation);
+    route.setSpec(spec);
+    KUBE.client().resource(route).create();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(phase(ns)).isEqualTo("Running");
+              assertThat(evaluation(ns).getAutomatic()).isNull();
+            });
+    String declared = id(ns);
+
+    ModelRoute removed = get(ns);
+    removed.getSpec().setEvaluation(null);
+    KUBE.client().resource(removed).update();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              EvaluationStatus e = evaluation(ns);
+              assertThat(e.getAutomatic()).isTrue();
+              assertThat(e.getPhase()).isEqualTo("Running");
+              assertThat(e.getEndedIds()).containsExactly(declared);
+              assertThat(runbookEntry(ns, declared))
+                  .isNotNull()
+                  .contains("- **Status:** ended early (final entry): evaluation " + declared)
+                  .contains("the route's spec.evaluation was removed");
+              assertThat(stateKeys(ns)).containsExactly("chat." + e.getId() + ".json");
+              assertThat(condition(ns, EvaluationTracker.ENDED_EARLY))
+                  .hasValueSatisfying(c -> assertThat(c.getReason()).isEqualTo("SpecRemoved"));
+              assertThat(eventReasons(ns))
+                  .anySatisfy(r -> assertThat(r).startsWith("SpecRemoved: evaluation " + declared));
+            });
+  }
+
   private static List<String> stateKeys(String ns) {
     ConfigMap state =
         KUBE.client()
