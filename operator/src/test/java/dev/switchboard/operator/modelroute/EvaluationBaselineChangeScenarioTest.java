@@ -609,7 +609,10 @@ class EvaluationBaselineChangeScenarioTest {
               assertThat(e.getPhase()).isNull();
               assertThat(e.getEndedIds()).containsExactly(ended);
               assertThat(published(ns).orElseThrow().evaluation()).isNull();
+              // A route without evaluation keeps no key (the completed one's used to stay).
+              assertThat(stateKeys(ns)).isEmpty();
             });
+    assertThat(runbookEntry(ns, ended)).as("its final entry, as written").isEqualTo(finalEntry);
 
     ModelRoute declared = get(ns);
     EvaluationSpec again = new EvaluationSpec();
