@@ -527,10 +527,10 @@ public final class GatewayServer {
    * pulls the sums every 30 s and a new instance starts from zero: without it, a rolling restart
    * lost each replica's pairs since its last report. The operator reads a terminating replica as
    * well. Nothing to wait for (no evaluation, or all read): at once. Only while an operator is
-   * reading: none read this replica since it started, or within {@link
-   * EvaluationRecorder#READER_GONE_AFTER_MS}, means no read will come (the operator is down, or
-   * this replica's evaluations are not its), so it stops at once; a reader that stops reading
-   * during the wait is waited for until its next read was due, not for the whole timeout.
+   * reading: no read within {@link EvaluationRecorder#READER_GONE_AFTER_MS} (of the last read, or
+   * of the replica's start when none came) means no read will come (the operator is down, or this
+   * replica's evaluations are not its), so it stops at once; a reader that stops reading during the
+   * wait is waited for until its next read was due, not for the whole timeout.
    */
   private Future<Void> flushEvaluations(long leftMs) {
     Future<Void> reported = evaluations.whenReported();
@@ -546,7 +546,9 @@ public final class GatewayServer {
           evaluations.unreportedRecords(),
           evaluations.everRead()
               ? "in the last " + EvaluationRecorder.READER_GONE_AFTER_MS + " ms"
-              : "since this replica started");
+              : "in the "
+                  + EvaluationRecorder.READER_GONE_AFTER_MS
+                  + " ms since this replica started");
       return Future.succeededFuture();
     }
     if (leftMs <= 0) {

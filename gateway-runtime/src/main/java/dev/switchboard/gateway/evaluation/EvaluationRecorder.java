@@ -52,6 +52,9 @@ public final class EvaluationRecorder {
   /** The gateway clock, read once per delivered report (every 30 s), never per request. */
   private final LongSupplier clockMs;
 
+  /** When this recorder was made (the replica started), on the gateway clock. */
+  private final long startedAtMs;
+
   /** When a report last reached its reader, on the gateway clock; none yet: {@code null}. */
   private Long lastDeliveredAtMs;
 
@@ -74,6 +77,7 @@ public final class EvaluationRecorder {
   /** A recorder on the gateway clock ({@code clockMs}: its current time in milliseconds). */
   public EvaluationRecorder(LongSupplier clockMs) {
     this.clockMs = clockMs;
+    this.startedAtMs = clockMs.getAsLong();
   }
 
   /** Sums of one figure over the pairs where both arms had it. */
@@ -241,11 +245,13 @@ public final class EvaluationRecorder {
 
   /**
    * Until when (gateway clock, ms) an operator is expected to read this replica again: its last
-   * delivered read plus {@link #READER_GONE_AFTER_MS}; {@link Long#MIN_VALUE} when nothing has read
-   * it since it started. Past it, nobody is reading: a stopping replica waits for no read.
+   * delivered read plus {@link #READER_GONE_AFTER_MS}, or, before any read, the replica's start
+   * plus as much (a replica younger than one collection may simply not have been read yet: an
+   * operator finds a new replica at its next collection). Past it, nobody is reading: a stopping
+   * replica waits for no read.
    */
   public synchronized long readerExpectedUntilMs() {
-    return lastDeliveredAtMs == null ? Long.MIN_VALUE : lastDeliveredAtMs + READER_GONE_AFTER_MS;
+    return (lastDeliveredAtMs == null ? startedAtMs : lastDeliveredAtMs) + READER_GONE_AFTER_MS;
   }
 
   /** Whether a report ever reached a reader since this replica started. */

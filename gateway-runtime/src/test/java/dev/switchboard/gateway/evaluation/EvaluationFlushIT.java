@@ -126,12 +126,33 @@ class EvaluationFlushIT {
   void withoutAnyReadSinceItStartedTheReplicaStopsAtOnce() throws Exception {
     ask(1);
     await().atMost(Duration.ofSeconds(10)).until(() -> recorded() == 1);
+    // A collection and a half since the replica started, and no operator has read it.
+    clock.advance(EvaluationRecorder.READER_GONE_AFTER_MS);
 
-    // The clock never moves: only a shutdown that does not wait completes.
+    // The clock no longer moves: only a shutdown that does not wait completes.
     gateway.server().shutdown().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     assertThat(gateway.server().evaluations().unreportedRecords())
         .as("lost, and said so in the log")
         .isEqualTo(1);
+  }
+
+  /**
+   * A replica younger than one collection may not have been read yet only because the operator
+   * finds it at its next collection: it waits for that read as long as one is due.
+   */
+  @Test
+  void aReplicaNotYetReadSoonAfterItStartedWaitsForItsFirstRead() throws Exception {
+    ask(1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> recorded() == 1);
+
+    Future<Void> shutdown = gateway.server().shutdown();
+    int port = gateway.server().port();
+    await().atMost(Duration.ofSeconds(10)).until(() -> refused(port));
+    assertThat(shutdown.isComplete()).as("the operator's first read may still come").isFalse();
+
+    assertThat(reported().path("requests").asLong()).isEqualTo(1); // it comes
+
+    shutdown.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
   @Test
