@@ -10,6 +10,7 @@ import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.RoutingTableCodec;
 import dev.switchboard.contract.RoutingTableValidator;
 import dev.switchboard.operator.testing.Fixtures;
+import dev.switchboard.operator.testing.StatusReads;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
 import dev.switchboard.operator.testing.UserEdits;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -161,19 +162,8 @@ class ConfigSamplesScenarioTest {
   }
 
   private Optional<Condition> ready(String ns, HasMetadata item) {
-    HasMetadata current = client.resource(item).inNamespace(ns).get();
-    Object status = ((CustomResource<?, ?>) current).getStatus();
-    List<Condition> conditions = null;
-    if (status instanceof dev.switchboard.api.v1alpha1.ModelRouteStatus s) {
-      conditions = s.getConditions();
-    } else if (status instanceof dev.switchboard.api.v1alpha1.ProviderEndpointStatus s) {
-      conditions = s.getConditions();
-    } else if (status instanceof dev.switchboard.api.v1alpha1.RoutingPolicyStatus s) {
-      conditions = s.getConditions();
-    }
-    return conditions == null
-        ? Optional.empty()
-        : conditions.stream().filter(c -> c.getType().equals("Ready")).findFirst();
+    return StatusReads.condition(
+        (CustomResource<?, ?>) client.resource(item).inNamespace(ns).get(), "Ready");
   }
 
   private Optional<RoutingTable> table(String ns) {

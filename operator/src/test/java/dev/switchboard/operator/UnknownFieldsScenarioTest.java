@@ -396,6 +396,7 @@ class UnknownFieldsScenarioTest {
 
   private ConsumerTable.Consumer consumerRow(String name) {
     Secret table = client.secrets().inNamespace(ns).withName(ConsumerTable.SECRET_NAME).get();
+    assertThat(table).as("the consumer table Secret").isNotNull();
     return ConsumerTable.parse(
             Base64.getDecoder().decode(table.getData().get(ConsumerTable.SECRET_KEY)))
         .consumers()

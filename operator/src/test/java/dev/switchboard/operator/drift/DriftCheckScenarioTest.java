@@ -8,6 +8,7 @@ import dev.switchboard.api.v1alpha1.RoutingPolicy;
 import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.testing.Fixtures;
+import dev.switchboard.operator.testing.StatusReads;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
 import dev.switchboard.operator.testing.UserEdits;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -107,6 +108,7 @@ class DriftCheckScenarioTest {
         .untilAsserted(
             () -> {
               DriftStatus drift = drift(client, name);
+              assertThat(drift).isNotNull();
               assertThat(drift.getFailedAttempts()).isEqualTo(2);
               // Nothing answered: the new value is not claimed as taken.
               assertThat(drift.getRebaseline()).isNull();
@@ -125,9 +127,8 @@ class DriftCheckScenarioTest {
             () -> {
               RoutingPolicy p =
                   client.resources(RoutingPolicy.class).inNamespace(NS).withName(name).get();
-              assertThat(p.getStatus().getDrift()).isNull();
-              assertThat(Conditions.find(p.getStatus().getConditions(), DriftChecker.DRIFTED))
-                  .isEmpty();
+              assertThat(StatusReads.status(p).getDrift()).isNull();
+              assertThat(StatusReads.condition(p, DriftChecker.DRIFTED)).isEmpty();
             });
   }
 
@@ -138,8 +139,9 @@ class DriftCheckScenarioTest {
 
   private static io.fabric8.kubernetes.api.model.Condition drifted(
       KubernetesClient client, String name) {
-    RoutingPolicy p = client.resources(RoutingPolicy.class).inNamespace(NS).withName(name).get();
-    return Conditions.find(p.getStatus().getConditions(), DriftChecker.DRIFTED).orElseThrow();
+    return StatusReads.presentCondition(
+        client.resources(RoutingPolicy.class).inNamespace(NS).withName(name).get(),
+        DriftChecker.DRIFTED);
   }
 
   /** Edits the policy as a user would, again on a 409 (see {@link UserEdits}). */

@@ -21,6 +21,7 @@ import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.RoutingTableCodec;
 import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.evaluation.EvaluationTracker;
+import dev.switchboard.operator.testing.StatusReads;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -89,10 +90,26 @@ class EvaluationBaselineChangeScenarioTest {
   }
 
   private static Optional<Condition> condition(String ns, String type) {
-    ModelRoute r = get(ns);
-    return r == null || r.getStatus() == null || r.getStatus().getConditions() == null
-        ? Optional.empty()
-        : r.getStatus().getConditions().stream().filter(c -> type.equals(c.getType())).findFirst();
+    return StatusReads.condition(get(ns), type);
+  }
+
+  /** The route in the published table, asserted there (a retried assertion while it is not). */
+  private static RoutingTable.Route publishedRoute(String ns) {
+    Optional<RoutingTable.Route> route = published(ns);
+    assertThat(route).as("route chat in the published table").isPresent();
+    return route.get();
+  }
+
+  /** The evaluation the published table carries for the route, asserted there. */
+  private static RoutingTable.Evaluation publishedEvaluation(String ns) {
+    RoutingTable.Evaluation evaluation = publishedRoute(ns).evaluation();
+    assertThat(evaluation).as("evaluation of route chat in the published table").isNotNull();
+    return evaluation;
+  }
+
+  /** The target an evaluation compares its candidates with, null while it names none. */
+  private static String baselineTarget(EvaluationStatus e) {
+    return e.getBaseline() == null ? null : e.getBaseline().getTarget();
   }
 
   private static Optional<RoutingTable.Route> published(String ns) {
@@ -155,11 +172,9 @@ class EvaluationBaselineChangeScenarioTest {
             () -> {
               EvaluationStatus e = evaluation(ns);
               assertThat(e).isNotNull();
-              assertThat(e).isNotNull();
               assertThat(e.getPhase()).isEqualTo("Running");
-              assertThat(e.getBaseline().getTarget()).isEqualTo("vllm/llama");
-              assertThat(published(ns).orElseThrow().evaluation().baseline())
-                  .isEqualTo("vllm/llama");
+              assertThat(baselineTarget(e)).isEqualTo("vllm/llama");
+              assertThat(publishedEvaluation(ns).baseline()).isEqualTo("vllm/llama");
             });
     String first = get(ns).getStatus().getEvaluation().getId();
 
@@ -175,9 +190,9 @@ class EvaluationBaselineChangeScenarioTest {
               assertThat(e).isNotNull();
               assertThat(e.getId()).isNotEqualTo(first);
               assertThat(e.getPhase()).isEqualTo("Running");
-              assertThat(e.getBaseline().getTarget()).isEqualTo("vllm/llama-3");
+              assertThat(baselineTarget(e)).isEqualTo("vllm/llama-3");
               // The gateways now pair the candidate with what serves the route first.
-              assertThat(published(ns).orElseThrow().evaluation())
+              assertThat(publishedEvaluation(ns))
                   .satisfies(
                       t -> {
                         assertThat(t.id()).isEqualTo(e.getId());
@@ -271,6 +286,7 @@ class EvaluationBaselineChangeScenarioTest {
         .untilAsserted(
             () -> {
               EvaluationStatus e = evaluation(ns);
+              assertThat(e).isNotNull();
               assertThat(e.getId()).isEqualTo(first);
               assertThat(e.getPhase()).isEqualTo("Completed");
               assertThat(condition(ns, EvaluationTracker.EVALUATION_READY))
@@ -289,7 +305,7 @@ class EvaluationBaselineChangeScenarioTest {
               assertThat(eventReasons(ns))
                   .anySatisfy(
                       r -> assertThat(r).startsWith("BaselineChanged: evaluation " + first));
-              assertThat(published(ns).orElseThrow().evaluation()).isNull();
+              assertThat(publishedRoute(ns).evaluation()).isNull();
             });
 
     // Once the candidate resolves again, the evaluation starts on the new first target.
@@ -299,11 +315,11 @@ class EvaluationBaselineChangeScenarioTest {
         .untilAsserted(
             () -> {
               EvaluationStatus e = evaluation(ns);
+              assertThat(e).isNotNull();
               assertThat(e.getId()).isNotEqualTo(first);
               assertThat(e.getPhase()).isEqualTo("Running");
-              assertThat(e.getBaseline().getTarget()).isEqualTo("vllm/llama-3");
-              assertThat(published(ns).orElseThrow().evaluation().baseline())
-                  .isEqualTo("vllm/llama-3");
+              assertThat(baselineTarget(e)).isEqualTo("vllm/llama-3");
+              assertThat(publishedEvaluation(ns).baseline()).isEqualTo("vllm/llama-3");
             });
     // It carries the condition for its whole window, as one that starts at once does (it used to
     // disappear as the delayed one started).
@@ -397,10 +413,11 @@ class EvaluationBaselineChangeScenarioTest {
         .untilAsserted(
             () -> {
               EvaluationStatus e = evaluation(ns);
+              assertThat(e).isNotNull();
               assertThat(e.getId()).isEqualTo(first + "-r2");
               assertThat(e.getPhase()).isEqualTo("Running");
-              assertThat(e.getBaseline().getTarget()).isEqualTo("vllm/llama");
-              assertThat(published(ns).orElseThrow().evaluation().id()).isEqualTo(first + "-r2");
+              assertThat(baselineTarget(e)).isEqualTo("vllm/llama");
+              assertThat(publishedEvaluation(ns).id()).isEqualTo(first + "-r2");
               assertThat(condition(ns, EvaluationTracker.ENDED_EARLY)).isEmpty();
             });
     // The ended run's final entry is left as it was written.
@@ -453,8 +470,8 @@ class EvaluationBaselineChangeScenarioTest {
               assertThat(e).isNotNull();
               assertThat(e.getId()).isNotEqualTo(first);
               assertThat(e.getPhase()).isEqualTo("Running");
-              assertThat(e.getBaseline().getTarget()).isEqualTo("vllm/llama");
-              assertThat(published(ns).orElseThrow().evaluation().id()).isEqualTo(e.getId());
+              assertThat(baselineTarget(e)).isEqualTo("vllm/llama");
+              assertThat(publishedEvaluation(ns).id()).isEqualTo(e.getId());
               assertThat(condition(ns, EvaluationTracker.ENDED_EARLY))
                   .hasValueSatisfying(
                       c -> {
@@ -532,10 +549,11 @@ class EvaluationBaselineChangeScenarioTest {
         .untilAsserted(
             () -> {
               EvaluationStatus e = evaluation(ns);
+              assertThat(e).isNotNull();
               assertThat(e.getId()).isEqualTo(first + "-r2");
               assertThat(e.getPhase()).isEqualTo("Running");
               assertThat(e.getEndedIds()).containsExactly(first, second);
-              assertThat(published(ns).orElseThrow().evaluation().id()).isEqualTo(first + "-r2");
+              assertThat(publishedEvaluation(ns).id()).isEqualTo(first + "-r2");
               assertThat(runbookEntry(ns, second))
                   .contains("- **Status:** ended early (final entry): evaluation " + second);
             });
@@ -608,7 +626,7 @@ class EvaluationBaselineChangeScenarioTest {
               assertThat(e.getId()).as("no evaluation any more").isNull();
               assertThat(e.getPhase()).isNull();
               assertThat(e.getEndedIds()).containsExactly(ended);
-              assertThat(published(ns).orElseThrow().evaluation()).isNull();
+              assertThat(publishedRoute(ns).evaluation()).isNull();
               // A route without evaluation keeps no key (the completed one's used to stay).
               assertThat(stateKeys(ns)).isEmpty();
             });
@@ -629,7 +647,7 @@ class EvaluationBaselineChangeScenarioTest {
               assertThat(e.getId()).isEqualTo(ended + "-r2");
               assertThat(e.getPhase()).isEqualTo("Running");
               assertThat(e.getEndedIds()).containsExactly(ended);
-              assertThat(published(ns).orElseThrow().evaluation().id()).isEqualTo(ended + "-r2");
+              assertThat(publishedEvaluation(ns).id()).isEqualTo(ended + "-r2");
             });
     // Its window over, the new run writes its final entry under its own key, not the ended run's.
     KUBE.clock().advance(Duration.ofMinutes(1));
@@ -853,10 +871,9 @@ class EvaluationBaselineChangeScenarioTest {
             () -> {
               EvaluationStatus e = evaluation(ns);
               assertThat(e).isNotNull();
-              assertThat(e).isNotNull();
               assertThat(e.getAutomatic()).isTrue();
               assertThat(e.getPhase()).isEqualTo("Running");
-              assertThat(e.getBaseline().getTarget()).isEqualTo("vllm/llama");
+              assertThat(baselineTarget(e)).isEqualTo("vllm/llama");
             });
     String id = get(ns).getStatus().getEvaluation().getId();
 
@@ -872,7 +889,7 @@ class EvaluationBaselineChangeScenarioTest {
               assertThat(e).isNotNull();
               assertThat(e.getId()).isEqualTo(id);
               assertThat(e.getPhase()).isEqualTo("Completed");
-              assertThat(published(ns).orElseThrow().evaluation()).isNull();
+              assertThat(publishedRoute(ns).evaluation()).isNull();
               assertThat(condition(ns, EvaluationTracker.ENDED_EARLY))
                   .hasValueSatisfying(
                       c -> {

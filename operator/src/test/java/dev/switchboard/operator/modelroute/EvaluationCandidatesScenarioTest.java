@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.switchboard.api.v1alpha1.EvaluationCandidate;
 import dev.switchboard.api.v1alpha1.EvaluationSpec;
+import dev.switchboard.api.v1alpha1.EvaluationStatus;
 import dev.switchboard.api.v1alpha1.LocalObjectRef;
 import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.api.v1alpha1.ModelRouteSpec;
@@ -15,6 +16,7 @@ import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.RoutingTableCodec;
 import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.evaluation.EvaluationTracker;
+import dev.switchboard.operator.testing.StatusReads;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -59,10 +61,7 @@ class EvaluationCandidatesScenarioTest {
   }
 
   private static Optional<Condition> condition(String type) {
-    ModelRoute r = get();
-    return r == null || r.getStatus() == null || r.getStatus().getConditions() == null
-        ? Optional.empty()
-        : r.getStatus().getConditions().stream().filter(c -> type.equals(c.getType())).findFirst();
+    return StatusReads.condition(get(), type);
   }
 
   private static Optional<RoutingTable.Route> published() {
@@ -140,10 +139,15 @@ class EvaluationCandidatesScenarioTest {
                         assertThat(c.getStatus()).isEqualTo("True");
                         assertThat(c.getReason()).isEqualTo("CandidatesResolved");
                       });
-              assertThat(get().getStatus().getEvaluation()).isNotNull();
-              assertThat(get().getStatus().getEvaluation().getPhase()).isEqualTo("Running");
-              assertThat(published().orElseThrow().evaluation())
-                  .satisfies(e -> assertThat(e.candidates()).hasSize(2));
+              EvaluationStatus started = StatusReads.status(get()).getEvaluation();
+              assertThat(started).isNotNull();
+              assertThat(started.getPhase()).isEqualTo("Running");
+              assertThat(published())
+                  .hasValueSatisfying(
+                      r -> {
+                        assertThat(r.evaluation()).isNotNull();
+                        assertThat(r.evaluation().candidates()).hasSize(2);
+                      });
             });
   }
 
@@ -208,15 +212,7 @@ class EvaluationCandidatesScenarioTest {
     java.util.function.Supplier<ModelRoute> chat =
         () -> KUBE.client().resources(ModelRoute.class).inNamespace(ns).withName("chat").get();
     java.util.function.Supplier<Optional<Condition>> evaluationReady =
-        () ->
-            Optional.ofNullable(chat.get())
-                .map(ModelRoute::getStatus)
-                .map(s -> s.getConditions())
-                .flatMap(
-                    cs ->
-                        cs.stream()
-                            .filter(c -> EvaluationTracker.EVALUATION_READY.equals(c.getType()))
-                            .findFirst());
+        () -> StatusReads.condition(chat.get(), EvaluationTracker.EVALUATION_READY);
     await()
         .atMost(WAIT)
         .untilAsserted(
@@ -262,7 +258,7 @@ class EvaluationCandidatesScenarioTest {
                         assertThat(c.getStatus()).isEqualTo("True");
                         assertThat(c.getReason()).isEqualTo("CandidatesResolved");
                       });
-              assertThat(chat.get().getStatus().getEvaluation())
+              assertThat(StatusReads.status(chat.get()).getEvaluation())
                   .satisfies(
                       e -> {
                         assertThat(e).isNotNull();

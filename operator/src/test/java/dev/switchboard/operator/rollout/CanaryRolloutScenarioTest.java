@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.switchboard.api.v1alpha1.AnalysisStatus;
 import dev.switchboard.api.v1alpha1.ModelRoute;
+import dev.switchboard.api.v1alpha1.ModelRouteStatus;
 import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.api.v1alpha1.RouteTarget;
 import dev.switchboard.contract.RoutingTable;
@@ -19,6 +20,7 @@ import dev.switchboard.operator.rollout.metrics.GatewayScrapeSource;
 import dev.switchboard.operator.rollout.metrics.GatewayTargets;
 import dev.switchboard.operator.serialization.TolerantSerialization;
 import dev.switchboard.operator.testing.Fixtures;
+import dev.switchboard.operator.testing.StatusReads;
 import dev.switchboard.operator.time.OffsetClock;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
@@ -103,8 +105,7 @@ class CanaryRolloutScenarioTest {
     eventually()
         .untilAsserted(
             () -> {
-              assertThat(route().getStatus()).isNotNull();
-              assertThat(route().getStatus().getPhase()).isEqualTo("Stable");
+              assertThat(StatusReads.status(route()).getPhase()).isEqualTo("Stable");
               assertThat(published().targets())
                   .extracting(RoutingTable.Target::model)
                   .containsExactly("gpt-4o");
@@ -458,10 +459,12 @@ class CanaryRolloutScenarioTest {
       eventually()
           .untilAsserted(
               () -> {
-                assertThat(route().getStatus().getPhase()).isEqualTo("RolledBack");
-                assertThat(route().getStatus().getAnalysis().getCanary().getRequests())
-                    .isEqualTo(60);
-                assertThat(route().getStatus().getAnalysis().getStepCounts())
+                ModelRouteStatus status = StatusReads.status(route());
+                assertThat(status.getPhase()).isEqualTo("RolledBack");
+                assertThat(status.getAnalysis()).isNotNull();
+                assertThat(status.getAnalysis().getCanary()).isNotNull();
+                assertThat(status.getAnalysis().getCanary().getRequests()).isEqualTo(60);
+                assertThat(status.getAnalysis().getStepCounts())
                     .as("no step analysed any more")
                     .isNull();
               });
@@ -724,8 +727,7 @@ class CanaryRolloutScenarioTest {
     eventually()
         .untilAsserted(
             () -> {
-              assertThat(route().getStatus()).isNotNull();
-              assertThat(route().getStatus().getPhase()).isEqualTo("Stable");
+              assertThat(StatusReads.status(route()).getPhase()).isEqualTo("Stable");
             });
     changeTargets("gpt-5");
     eventually().untilAsserted(() -> assertThat(published().canary()).isNotNull());
@@ -746,15 +748,11 @@ class CanaryRolloutScenarioTest {
   }
 
   private Optional<io.fabric8.kubernetes.api.model.Condition> canaryCondition() {
-    return route().getStatus().getConditions().stream()
-        .filter(c -> CanaryCondition.TYPE.equals(c.getType()))
-        .findFirst();
+    return condition(CanaryCondition.TYPE);
   }
 
   private Optional<io.fabric8.kubernetes.api.model.Condition> condition(String type) {
-    return route().getStatus().getConditions().stream()
-        .filter(c -> type.equals(c.getType()))
-        .findFirst();
+    return StatusReads.condition(route(), type);
   }
 
   private void editProvider(java.util.function.Consumer<ProviderEndpoint> change) {
@@ -780,7 +778,7 @@ class CanaryRolloutScenarioTest {
         .untilAsserted(
             () -> {
               ModelRoute route = route();
-              assertThat(route.getStatus().getObservedGeneration())
+              assertThat(StatusReads.status(route).getObservedGeneration())
                   .isEqualTo(route.getMetadata().getGeneration());
             });
   }

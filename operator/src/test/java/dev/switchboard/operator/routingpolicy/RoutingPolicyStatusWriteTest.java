@@ -8,6 +8,7 @@ import dev.switchboard.api.v1alpha1.LocalObjectRef;
 import dev.switchboard.api.v1alpha1.RoutingPolicy;
 import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.testing.Fixtures;
+import dev.switchboard.operator.testing.StatusReads;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
 import dev.switchboard.operator.testing.UserEdits;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -61,12 +62,12 @@ class RoutingPolicyStatusWriteTest {
         .untilAsserted(
             () ->
                 assertThat(
-                        client
-                            .resources(RoutingPolicy.class)
-                            .inNamespace(NS)
-                            .withName("standard")
-                            .get()
-                            .getStatus()
+                        StatusReads.status(
+                                client
+                                    .resources(RoutingPolicy.class)
+                                    .inNamespace(NS)
+                                    .withName("standard")
+                                    .get())
                             .getDrift())
                     .isNotNull());
     UserEdits.edit(
@@ -80,12 +81,12 @@ class RoutingPolicyStatusWriteTest {
         .untilAsserted(
             () ->
                 assertThat(
-                        client
-                            .resources(RoutingPolicy.class)
-                            .inNamespace(NS)
-                            .withName("standard")
-                            .get()
-                            .getStatus()
+                        StatusReads.status(
+                                client
+                                    .resources(RoutingPolicy.class)
+                                    .inNamespace(NS)
+                                    .withName("standard")
+                                    .get())
                             .getDrift())
                     .isNull());
 

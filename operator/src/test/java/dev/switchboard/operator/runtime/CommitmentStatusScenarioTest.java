@@ -14,6 +14,7 @@ import dev.switchboard.operator.serialization.TolerantSerialization;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.testing.Fixtures;
 import dev.switchboard.operator.testing.MutableClock;
+import dev.switchboard.operator.testing.StatusReads;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -109,8 +110,8 @@ class CommitmentStatusScenarioTest {
             .atMost(Duration.ofSeconds(20))
             .untilAsserted(
                 () -> {
-                  assertThat(endpoint(client).getStatus()).isNotNull();
-                  List<CommitmentStatus> rows = endpoint(client).getStatus().getCommitments();
+                  List<CommitmentStatus> rows =
+                      StatusReads.status(endpoint(client)).getCommitments();
                   assertThat(rows).hasSize(2);
                   CommitmentStatus account = rows.get(0);
                   assertThat(account.getModel()).isNull();
@@ -153,7 +154,9 @@ class CommitmentStatusScenarioTest {
             .atMost(Duration.ofSeconds(40))
             .untilAsserted(
                 () -> {
-                  List<CommitmentStatus> rows = endpoint(client).getStatus().getCommitments();
+                  List<CommitmentStatus> rows =
+                      StatusReads.status(endpoint(client)).getCommitments();
+                  assertThat(rows).hasSize(2);
                   assertThat(rows.get(0).getUsed()).isEqualTo(20.0);
                   assertThat(rows.get(1).getUsed()).isEqualTo(1000.0);
                   Condition c = exhausted(client);
@@ -184,8 +187,6 @@ class CommitmentStatusScenarioTest {
   }
 
   private static Condition exhausted(KubernetesClient client) {
-    return Conditions.find(
-            endpoint(client).getStatus().getConditions(), CommitmentStatuses.COMMITMENT_EXHAUSTED)
-        .orElseThrow();
+    return StatusReads.presentCondition(endpoint(client), CommitmentStatuses.COMMITMENT_EXHAUSTED);
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.switchboard.api.v1alpha1.GatewayStatus;
 import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.contract.RoutingTable;
@@ -13,6 +14,7 @@ import dev.switchboard.operator.SwitchboardOperator;
 import dev.switchboard.operator.serialization.TolerantSerialization;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.testing.Fixtures;
+import dev.switchboard.operator.testing.StatusReads;
 import dev.switchboard.operator.testing.UserEdits;
 import dev.switchboard.operator.time.OffsetClock;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -103,10 +105,10 @@ class RuntimeStatusScenarioTest {
                 () -> {
                   ModelRoute route =
                       client.resources(ModelRoute.class).inNamespace(NS).withName("chat").get();
-                  assertThat(route.getStatus()).isNotNull();
-                  assertThat(route.getStatus().getGateway()).isNotNull();
-                  assertThat(route.getStatus().getGateway().getReplicasTotal()).isEqualTo(1);
-                  assertThat(route.getStatus().getGateway().getReplicasReady()).isZero();
+                  GatewayStatus gateway = StatusReads.status(route).getGateway();
+                  assertThat(gateway).isNotNull();
+                  assertThat(gateway.getReplicasTotal()).isEqualTo(1);
+                  assertThat(gateway.getReplicasReady()).isZero();
                 });
 
         // It loads the published table: 1 of 1, and status names the version it runs.
@@ -122,9 +124,10 @@ class RuntimeStatusScenarioTest {
                 () -> {
                   ModelRoute route =
                       client.resources(ModelRoute.class).inNamespace(NS).withName("chat").get();
-                  assertThat(route.getStatus().getGateway().getReplicasReady()).isEqualTo(1);
-                  assertThat(route.getStatus().getGateway().getConfigVersion())
-                      .isEqualTo(published);
+                  GatewayStatus gateway = StatusReads.status(route).getGateway();
+                  assertThat(gateway).isNotNull();
+                  assertThat(gateway.getReplicasReady()).isEqualTo(1);
+                  assertThat(gateway.getConfigVersion()).isEqualTo(published);
                 });
 
         assertThat(healthyCondition(client)).isNotNull();
@@ -140,6 +143,7 @@ class RuntimeStatusScenarioTest {
                   // reconciled (and the replicas read) again.
                   nudge(client);
                   Condition condition = healthyCondition(client);
+                  assertThat(condition).isNotNull();
                   assertThat(condition.getStatus()).isEqualTo(Conditions.FALSE);
                   assertThat(condition.getReason()).isEqualTo("HealthChecksFailing");
                 });
@@ -154,6 +158,7 @@ class RuntimeStatusScenarioTest {
                 () -> {
                   nudge(client);
                   Condition condition = healthyCondition(client);
+                  assertThat(condition).isNotNull();
                   assertThat(condition.getStatus()).isEqualTo(Conditions.FALSE);
                   assertThat(condition.getReason()).isEqualTo("CredentialsRejected");
                 });
@@ -177,7 +182,7 @@ class RuntimeStatusScenarioTest {
                           .inNamespace(NS)
                           .withName("openai-prod")
                           .get();
-                  assertThat(pe.getStatus().getObservedGeneration())
+                  assertThat(StatusReads.status(pe).getObservedGeneration())
                       .isEqualTo(pe.getMetadata().getGeneration());
                 });
         operator.flushEvents();
@@ -228,15 +233,11 @@ class RuntimeStatusScenarioTest {
         .toList();
   }
 
+  /** The endpoint's Healthy condition, null while there is none. */
   private static Condition healthyCondition(KubernetesClient client) {
-    ProviderEndpoint pe =
-        client.resources(ProviderEndpoint.class).inNamespace(NS).withName("openai-prod").get();
-    if (pe.getStatus() == null || pe.getStatus().getConditions() == null) {
-      return null;
-    }
-    return pe.getStatus().getConditions().stream()
-        .filter(c -> ProviderHealth.HEALTHY.equals(c.getType()))
-        .findFirst()
+    return StatusReads.condition(
+            client.resources(ProviderEndpoint.class).inNamespace(NS).withName("openai-prod").get(),
+            ProviderHealth.HEALTHY)
         .orElse(null);
   }
 }
