@@ -50,6 +50,13 @@ class DriftCheckerTest {
   final FakeDriftClient provider = new FakeDriftClient();
   final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
+  /**
+   * One recorder for every checker of a test, as the operator has one for all its reconciles: a
+   * repeat is folded into the Event already recorded, its count written once a minute ({@link
+   * EventRecorder#flushDue}), so only a flush shows how often an event was recorded.
+   */
+  final EventRecorder recorder = new EventRecorder(client, clock);
+
   /** Published routing-table entries by namespace and route (none: the route is not published). */
   final Map<String, Map<String, RoutingTable.Route>> published =
       new java.util.concurrent.ConcurrentHashMap<>();
@@ -80,12 +87,7 @@ class DriftCheckerTest {
 
   DriftChecker checker() {
     return new DriftChecker(
-        client,
-        this::published,
-        clock,
-        provider,
-        new EventRecorder(client, clock),
-        new DriftMetrics(registry));
+        client, this::published, clock, provider, recorder, new DriftMetrics(registry));
   }
 
   /** A namespace with policy {@code nightly} (03:00 Berlin), one route on it with two targets. */
@@ -183,7 +185,7 @@ class DriftCheckerTest {
             this::published,
             clock,
             provider,
-            new EventRecorder(client, clock),
+            recorder,
             new DriftMetrics(registry),
             Duration.ofMillis(200));
 
@@ -258,6 +260,49 @@ class DriftCheckerTest {
     assertThat(provider.requests.get()).isEqualTo(after);
   }
 
+  /**
+   * A reconcile retried on the status it started from (its status write was refused, and JOSDK
+   * retries within seconds) runs the check again and finds the same drift: the repeat is folded
+   * into the Event already recorded and written as its count once the minute is over, not recorded
+   * as a second Event.
+   */
+  @Test
+  void theSameDriftFoundAgainWithinAMinuteIsOneEventCountedTwice() {
+    RoutingPolicy policy = setUp("drift-repeat", 20);
+    DriftChecker checker = checker();
+    reconcile(checker, policy);
+    provider.changedPrompts.add("Explain rule 3 of the compliance handbook.");
+    clock.advance(Duration.ofDays(1));
+
+    // The night's run finds the drift; its status is not kept (the write was refused)...
+    DriftChecker.Outcome found = checker.reconcile(policy);
+    assertThat(found.drifted().reason()).isEqualTo("OutputDrifted");
+    int sent = provider.requests.get();
+    // ...so the reconcile retried 10 s later starts from the same status and runs again.
+    clock.advance(Duration.ofSeconds(10));
+    DriftChecker.Outcome again = checker.reconcile(policy);
+    assertThat(provider.requests.get()).as("a second run").isGreaterThan(sent);
+    assertThat(again.drifted().reason()).isEqualTo("OutputDrifted");
+    assertThat(again.drifted().message()).isEqualTo(found.drifted().message());
+
+    // Counted, not written: the minute since the Event was created is not over.
+    recorder.flushDue();
+    assertThat(written("drift-repeat", "Drifted"))
+        .singleElement()
+        .satisfies(e -> assertThat(e.getCount()).isEqualTo(1));
+    clock.advance(EventRecorder.COALESCE_WINDOW);
+    recorder.flushDue();
+    assertThat(written("drift-repeat", "Drifted"))
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.getType()).isEqualTo("Warning");
+              assertThat(e.getMessage()).contains("compliance openai/gpt-4o", "1 of 20 prompts");
+              assertThat(e.getCount()).isEqualTo(2);
+              assertThat(e.getLastTimestamp()).isEqualTo("2026-01-11T12:00:10Z");
+            });
+  }
+
   @Test
   void theTargetsOfARoutesRulesAreCheckedTooEachOnce() {
     RoutingPolicy policy = setUp("rules", 4);
@@ -320,7 +365,17 @@ class DriftCheckerTest {
   private static final String NOT_SERVED =
       "gateway answered HTTP 404: The model 'compliance' does not exist";
 
+  /**
+   * The Events of a reason in the namespace, after the recorder wrote every count it holds (as the
+   * operator does when it stops): a repeat folded in memory shows in the count.
+   */
   private List<io.fabric8.kubernetes.api.model.Event> events(String ns, String reason) {
+    recorder.flushAll();
+    return written(ns, reason);
+  }
+
+  /** The Events of a reason in the namespace as written so far. */
+  private List<io.fabric8.kubernetes.api.model.Event> written(String ns, String reason) {
     return client.v1().events().inNamespace(ns).list().getItems().stream()
         .filter(e -> reason.equals(e.getReason()))
         .toList();
