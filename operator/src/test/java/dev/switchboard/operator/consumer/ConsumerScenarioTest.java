@@ -14,6 +14,7 @@ import dev.switchboard.api.v1alpha1.SecretKeyRef;
 import dev.switchboard.contract.ConsumerTable;
 import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.keys.KeyAges;
+import dev.switchboard.operator.testing.StatusReads;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -95,9 +96,7 @@ class ConsumerScenarioTest {
   }
 
   static Optional<Condition> condition(Consumer c, String type) {
-    return c == null || c.getStatus() == null || c.getStatus().getConditions() == null
-        ? Optional.empty()
-        : c.getStatus().getConditions().stream().filter(x -> type.equals(x.getType())).findFirst();
+    return StatusReads.condition(c, type);
   }
 
   @Test
@@ -540,12 +539,7 @@ class ConsumerScenarioTest {
   }
 
   static Optional<String> providerCondition(ProviderEndpoint p, String type) {
-    return p == null || p.getStatus() == null || p.getStatus().getConditions() == null
-        ? Optional.empty()
-        : p.getStatus().getConditions().stream()
-            .filter(c -> type.equals(c.getType()))
-            .map(Condition::getStatus)
-            .findFirst();
+    return StatusReads.condition(p, type).map(Condition::getStatus);
   }
 
   /** No plaintext key in Consumer/ProviderEndpoint status, events, ConfigMaps or the table. */

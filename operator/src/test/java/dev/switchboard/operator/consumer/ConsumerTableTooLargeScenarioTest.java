@@ -8,6 +8,7 @@ import dev.switchboard.api.v1alpha1.ConsumerSpec;
 import dev.switchboard.api.v1alpha1.SecretKeyRef;
 import dev.switchboard.contract.ConsumerTable;
 import dev.switchboard.operator.OperatorSettings;
+import dev.switchboard.operator.testing.StatusReads;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -87,12 +88,8 @@ class ConsumerTableTooLargeScenarioTest {
   }
 
   private static Optional<Condition> ready(String ns, String name) {
-    Consumer c = KUBE.client().resources(Consumer.class).inNamespace(ns).withName(name).get();
-    return c == null || c.getStatus() == null || c.getStatus().getConditions() == null
-        ? Optional.empty()
-        : c.getStatus().getConditions().stream()
-            .filter(x -> "Ready".equals(x.getType()))
-            .findFirst();
+    return StatusReads.condition(
+        KUBE.client().resources(Consumer.class).inNamespace(ns).withName(name).get(), "Ready");
   }
 
   @Test

@@ -14,6 +14,7 @@ import dev.switchboard.api.v1alpha1.RouteTarget;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.RoutingTableCodec;
 import dev.switchboard.operator.OperatorSettings;
+import dev.switchboard.operator.testing.StatusReads;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -57,12 +58,7 @@ class InvalidEvaluationScenarioTest {
   }
 
   private static Optional<Condition> ready(String name) {
-    ModelRoute r = get(name);
-    return r == null || r.getStatus() == null || r.getStatus().getConditions() == null
-        ? Optional.empty()
-        : r.getStatus().getConditions().stream()
-            .filter(c -> "Ready".equals(c.getType()))
-            .findFirst();
+    return StatusReads.condition(get(name), "Ready");
   }
 
   private static Optional<RoutingTable.Route> published(String name) {

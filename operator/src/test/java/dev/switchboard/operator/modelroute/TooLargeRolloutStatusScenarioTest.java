@@ -11,6 +11,7 @@ import dev.switchboard.api.v1alpha1.ProviderEndpointSpec;
 import dev.switchboard.api.v1alpha1.RouteTarget;
 import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.publish.RoutingTablePublisher;
+import dev.switchboard.operator.testing.StatusReads;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
 import dev.switchboard.operator.testing.UserEdits;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -45,12 +46,7 @@ class TooLargeRolloutStatusScenarioTest {
   }
 
   private static Optional<Condition> ready() {
-    ModelRoute r = get();
-    return r == null || r.getStatus() == null || r.getStatus().getConditions() == null
-        ? Optional.empty()
-        : r.getStatus().getConditions().stream()
-            .filter(c -> "Ready".equals(c.getType()))
-            .findFirst();
+    return StatusReads.condition(get(), "Ready");
   }
 
   private static List<String> noisyAliases() throws Exception {

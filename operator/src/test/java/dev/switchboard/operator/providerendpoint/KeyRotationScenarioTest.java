@@ -14,6 +14,7 @@ import dev.switchboard.api.v1alpha1.SecretKeyRef;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.keys.KeyAges;
+import dev.switchboard.operator.testing.StatusReads;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -88,9 +89,7 @@ class KeyRotationScenarioTest {
   }
 
   private static Optional<Condition> condition(ProviderEndpoint p, String type) {
-    return p == null || p.getStatus() == null || p.getStatus().getConditions() == null
-        ? Optional.empty()
-        : p.getStatus().getConditions().stream().filter(c -> type.equals(c.getType())).findFirst();
+    return StatusReads.condition(p, type);
   }
 
   @Test

@@ -12,6 +12,7 @@ import dev.switchboard.operator.serialization.TolerantSerialization;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.testing.Fixtures;
 import dev.switchboard.operator.testing.MutableClock;
+import dev.switchboard.operator.testing.StatusReads;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.OutputStream;
@@ -147,9 +148,6 @@ class ModelVersionChangedScenarioTest {
   }
 
   private static Condition condition(KubernetesClient client) {
-    ModelRoute route = route(client);
-    return route.getStatus() == null
-        ? null
-        : Conditions.find(route.getStatus().getConditions(), "ModelVersionChanged").orElse(null);
+    return StatusReads.condition(route(client), "ModelVersionChanged").orElse(null);
   }
 }
