@@ -797,6 +797,7 @@ class EvaluationBaselineChangeScenarioTest {
         .untilAsserted(
             () -> {
               EvaluationStatus e = evaluation(ns);
+              assertThat(e).isNotNull();
               assertThat(e.getAutomatic()).isTrue();
               assertThat(e.getPhase()).isEqualTo("Running");
               assertThat(e.getEndedIds()).containsExactly(declared);
