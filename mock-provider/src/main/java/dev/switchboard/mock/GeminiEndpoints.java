@@ -138,6 +138,15 @@ final class GeminiEndpoints {
                     n,
                     a.fault().geminiFinish(),
                     a.fault().geminiFinishCandidate());
+            JsonObject config = request.getJsonObject("generationConfig", new JsonObject());
+            if (Boolean.TRUE.equals(config.getValue("responseLogprobs"))) {
+              // logprobs (0 to 20, checked at admission) alone, without responseLogprobs, asks
+              // for nothing: Google documents it as valid only beside responseLogprobs.
+              GeminiPayloads.withLogprobs(
+                  body,
+                  answer.pieces(),
+                  config.getValue("logprobs") instanceof Number top ? top.intValue() : 0);
+            }
             if (a.fault().echoAuth() && a.fault().streamErrorAfterEvents() == null) {
               body.getJsonArray("candidates")
                   .getJsonObject(0)

@@ -1,6 +1,7 @@
 package dev.switchboard.mock;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.switchboard.mock.sse.SseEvent;
 import dev.switchboard.mock.sse.SseParser;
@@ -361,6 +362,113 @@ class GeminiEndpointsTest {
         .isFalse();
     assertThat(last.getJsonObject("usageMetadata").getInteger("candidatesTokenCount"))
         .isEqualTo(events.size());
+  }
+
+  /**
+   * {@code responseLogprobs: true} gets each text candidate a {@code logprobsResult} in Gemini's
+   * wire format (the Google Gen AI SDKs' {@code LogprobsResult}: {@code chosenCandidates} and
+   * {@code topCandidates[].candidates} of {@code token}, {@code tokenId}, {@code logProbability}),
+   * one chosen token per piece of the answer, so the tokens join to the candidate's text; {@code
+   * logprobs: N} the N best per step, sorted best first; and {@code avgLogprobs}. The same request
+   * twice gets the same values. {@code logprobs} outside 0 to 20 is refused; without {@code
+   * responseLogprobs} there is no {@code logprobsResult}.
+   */
+  @Test
+  void responseLogprobsAnswersALogprobsResultMatchingTheText() throws Exception {
+    JsonObject asked =
+        hello("a b c")
+            .put(
+                "generationConfig",
+                new JsonObject()
+                    .put("responseLogprobs", true)
+                    .put("logprobs", 2)
+                    .put("candidateCount", 2));
+    HttpResponse<String> r = post("/v1beta/models/" + MODEL + ":generateContent", asked, KEY, null);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    JsonArray candidates = new JsonObject(r.body()).getJsonArray("candidates");
+    assertThat(candidates).hasSize(2);
+    for (Object c : candidates) {
+      JsonObject candidate = (JsonObject) c;
+      String text =
+          candidate
+              .getJsonObject("content")
+              .getJsonArray("parts")
+              .getJsonObject(0)
+              .getString("text");
+      JsonObject result = candidate.getJsonObject("logprobsResult");
+      JsonArray chosen = result.getJsonArray("chosenCandidates");
+      JsonArray top = result.getJsonArray("topCandidates");
+      assertThat(chosen.size()).isGreaterThan(1).isEqualTo(top.size());
+      StringBuilder joined = new StringBuilder();
+      double sum = 0;
+      for (int step = 0; step < chosen.size(); step++) {
+        JsonObject token = chosen.getJsonObject(step);
+        assertThat(token.fieldNames())
+            .containsExactlyInAnyOrder("token", "tokenId", "logProbability");
+        assertThat(token.getValue("tokenId")).isInstanceOf(Integer.class);
+        assertThat(token.getDouble("logProbability")).isNegative();
+        joined.append(token.getString("token"));
+        sum += token.getDouble("logProbability");
+        JsonArray best = top.getJsonObject(step).getJsonArray("candidates");
+        assertThat(best).hasSize(2);
+        assertThat(best.getJsonObject(0).getDouble("logProbability"))
+            .isGreaterThan(best.getJsonObject(1).getDouble("logProbability"));
+        assertThat(best.getJsonObject(1).fieldNames())
+            .containsExactlyInAnyOrder("token", "tokenId", "logProbability");
+      }
+      assertThat(joined.toString()).isEqualTo(text);
+      assertThat(result.getDouble("logProbabilitySum")).isCloseTo(sum, within(1e-9));
+      assertThat(candidate.getDouble("avgLogprobs")).isCloseTo(sum / chosen.size(), within(1e-9));
+    }
+    HttpResponse<String> again =
+        post("/v1beta/models/" + MODEL + ":generateContent", asked, KEY, null);
+    assertThat(new JsonObject(again.body()).getJsonArray("candidates").getJsonObject(0))
+        .isEqualTo(candidates.getJsonObject(0));
+
+    // responseLogprobs alone: the chosen tokens, no top candidates.
+    JsonObject chosenOnly =
+        hello("a b").put("generationConfig", new JsonObject().put("responseLogprobs", true));
+    JsonObject only =
+        new JsonObject(
+                post("/v1beta/models/" + MODEL + ":generateContent", chosenOnly, KEY, null).body())
+            .getJsonArray("candidates")
+            .getJsonObject(0)
+            .getJsonObject("logprobsResult");
+    assertThat(only.getJsonArray("chosenCandidates")).isNotEmpty();
+    assertThat(only.containsKey("topCandidates")).isFalse();
+
+    // Not asked: none.
+    JsonObject plain =
+        new JsonObject(
+                post("/v1beta/models/" + MODEL + ":generateContent", hello("a b"), KEY, null)
+                    .body())
+            .getJsonArray("candidates")
+            .getJsonObject(0);
+    assertThat(plain.containsKey("logprobsResult")).isFalse();
+    assertThat(plain.containsKey("avgLogprobs")).isFalse();
+
+    for (int outOfRange : new int[] {-1, 21}) {
+      JsonObject tooMany =
+          hello("a b")
+              .put(
+                  "generationConfig",
+                  new JsonObject().put("responseLogprobs", true).put("logprobs", outOfRange));
+      HttpResponse<String> refused =
+          post("/v1beta/models/" + MODEL + ":generateContent", tooMany, KEY, null);
+      assertThat(refused.statusCode()).isEqualTo(400);
+      JsonObject error = new JsonObject(refused.body()).getJsonObject("error");
+      assertThat(error.getString("status")).isEqualTo("INVALID_ARGUMENT");
+      assertThat(error.getString("message"))
+          .contains("generation_config.logprobs")
+          .contains("[0, 20]");
+    }
+    JsonObject twenty =
+        hello("a b")
+            .put(
+                "generationConfig",
+                new JsonObject().put("responseLogprobs", true).put("logprobs", 20));
+    assertThat(post("/v1beta/models/" + MODEL + ":generateContent", twenty, KEY, null).statusCode())
+        .isEqualTo(200);
   }
 
   /**

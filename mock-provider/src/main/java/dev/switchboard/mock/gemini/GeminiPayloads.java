@@ -141,6 +141,66 @@ public final class GeminiPayloads {
         .put("responseId", responseId);
   }
 
+  /** The most top candidates per step Gemini gives ({@code generationConfig.logprobs}, 0 to 20). */
+  public static final int MAX_LOGPROBS = 20;
+
+  /**
+   * {@code response} with each text candidate's token log probabilities, as {@code generateContent}
+   * answers {@code generationConfig.responseLogprobs: true}: the candidate's {@code avgLogprobs}
+   * and {@code logprobsResult} ({@code chosenCandidates}, one per piece of the answer, whose tokens
+   * join to the candidate's text; {@code topCandidates}, the {@code top} best per step, only when
+   * {@code top} is above 0; {@code logProbabilitySum}), each token a {@code {"token", "tokenId",
+   * "logProbability"}} — the field names and nesting of the Google Gen AI SDKs' {@code
+   * LogprobsResult}, {@code LogprobsResultTopCandidates} and {@code LogprobsResultCandidate}. The
+   * values are the OpenAI mock's ({@link OpenAiPayloads#tokenLogprob}). A candidate without text (a
+   * function call, a refusal) gets none.
+   */
+  public static JsonObject withLogprobs(JsonObject response, List<String> pieces, int top) {
+    for (Object c : response.getJsonArray("candidates", new JsonArray())) {
+      JsonObject candidate = (JsonObject) c;
+      JsonArray parts = candidate.getJsonObject("content", new JsonObject()).getJsonArray("parts");
+      if (parts == null || parts.isEmpty() || !parts.getJsonObject(0).containsKey("text")) {
+        continue;
+      }
+      JsonArray chosen = new JsonArray();
+      JsonArray topCandidates = new JsonArray();
+      double sum = 0;
+      for (int i = 0; i < pieces.size(); i++) {
+        JsonObject token = OpenAiPayloads.tokenLogprob(pieces.get(i), i, top);
+        chosen.add(logprobsCandidate(token));
+        sum += token.getDouble("logprob");
+        JsonArray alternatives = new JsonArray();
+        for (Object alternative : token.getJsonArray("top_logprobs")) {
+          alternatives.add(logprobsCandidate((JsonObject) alternative));
+        }
+        topCandidates.add(new JsonObject().put("candidates", alternatives));
+      }
+      JsonObject result = new JsonObject();
+      if (top > 0) {
+        result.put("topCandidates", topCandidates);
+      }
+      result.put("chosenCandidates", chosen).put("logProbabilitySum", sum);
+      if (!pieces.isEmpty()) {
+        candidate.put("avgLogprobs", sum / pieces.size());
+      }
+      candidate.put("logprobsResult", result);
+    }
+    return response;
+  }
+
+  /**
+   * One OpenAI-shaped token ({@code token}, {@code logprob}) as Gemini's {@code
+   * LogprobsResultCandidate}, with a stable made-up {@code tokenId} in the range of Gemini's
+   * 256,000-token vocabulary.
+   */
+  private static JsonObject logprobsCandidate(JsonObject token) {
+    String text = token.getString("token");
+    return new JsonObject()
+        .put("token", text)
+        .put("tokenId", Math.floorMod(text.hashCode(), 256_000))
+        .put("logProbability", token.getDouble("logprob"));
+  }
+
   /**
    * The SSE events of a streamed answer ({@code data: …} with CRLF line ends, as Google sends
    * them): one event per text piece, the last one carrying the finish reason and the final usage; a

@@ -20,6 +20,8 @@ import java.util.Set;
  *       properties;
  *   <li>a content without parts, or an empty text part (Google's "required oneof field 'data'");
  *   <li>a {@code thinkingConfig} the model does not take (Google's one-line messages);
+ *   <li>a {@code generationConfig.logprobs} outside 0 to 20 (the bound Google documents; the
+ *       wording is the mock's);
  *   <li>for a Gemini 3 (or later) model, a function call of the current turn replayed without its
  *       thought signature (Google's message), or with one the model did not give (neither the
  *       mock's nor one of Google's documented placeholders);
@@ -75,6 +77,17 @@ public final class GeminiRequestCheck {
     JsonObject config = request.getJsonObject("generationConfig", new JsonObject());
     if (config.getValue("responseSchema") instanceof JsonObject schema) {
       schema(schema, "generation_config.response_schema", problems);
+    }
+    if (config.getValue("logprobs") instanceof Number top
+        && (top.doubleValue() < 0 || top.doubleValue() > GeminiPayloads.MAX_LOGPROBS)) {
+      // The bound is the v1beta discovery document's ("must be in the range of [0, 20]"); Google
+      // publishes no refusal text, so the line is the mock's, in the form of Google's field lines.
+      problems.add(
+          "generation_config.logprobs: logprobs must be in the range of [0, "
+              + GeminiPayloads.MAX_LOGPROBS
+              + "], got "
+              + top
+              + ".");
     }
     String thinking = thinking(config.getJsonObject("thinkingConfig"), model);
     if (thinking != null) {

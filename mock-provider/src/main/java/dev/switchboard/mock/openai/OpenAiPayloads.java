@@ -216,9 +216,10 @@ public final class OpenAiPayloads {
   /**
    * One {@code ChatCompletionTokenLogprob}: the piece as the token, a made-up but stable log
    * probability by its position, its UTF-8 bytes, and {@code top} alternatives (the token itself
-   * first, then lesser ones) as {@code top_logprobs}.
+   * first, then lesser ones) as {@code top_logprobs}. The Gemini mock's {@code logprobsResult} is
+   * made of the same values.
    */
-  static JsonObject tokenLogprob(String token, int position, int top) {
+  public static JsonObject tokenLogprob(String token, int position, int top) {
     double logprob = -0.01 * (position % 10 + 1);
     JsonArray alternatives = new JsonArray();
     for (int i = 0; i < top; i++) {
