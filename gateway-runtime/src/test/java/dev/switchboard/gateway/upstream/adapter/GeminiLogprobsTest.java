@@ -51,4 +51,35 @@ class GeminiLogprobsTest {
                     + "\"logprobs\":false,\"top_logprobs\":0,\"stream\":true}");
     assertThat(GeminiRequests.leftOut(defaults, "gemini-2.5-flash")).isEmpty();
   }
+
+  /**
+   * Gemini's JSON leaves a field at its default out (proto3): a chosen token whose {@code
+   * logProbability} is 0 comes without it, and {@code logprobsResult} has no {@code topCandidates}
+   * when {@code logprobs} was not asked. Each token is still there, {@code logprob: 0} and no
+   * alternatives.
+   */
+  @Test
+  void omittedDefaultsInTheLogprobsResultAreReadAsGeminiMeansThem() throws Exception {
+    JsonNode gemini =
+        JSON.readTree(
+            """
+            {"candidates": [{"content": {"role": "model", "parts": [{"text": "Hi!"}]},
+              "finishReason": "STOP", "index": 0, "avgLogprobs": -0.05,
+              "logprobsResult": {"chosenCandidates": [
+                {"token": "Hi", "tokenId": 1, "logProbability": -0.1},
+                {"token": "!", "tokenId": 2}],
+               "logProbabilitySum": -0.1}}],
+             "modelVersion": "gemini-2.5-flash", "responseId": "r1"}
+            """);
+    JsonNode logprobs = GeminiReplies.chat(gemini, 0).at("/choices/0/logprobs");
+    assertThat(logprobs.path("content")).hasSize(2);
+    assertThat(logprobs.at("/content/0/logprob").asDouble()).isEqualTo(-0.1);
+    assertThat(logprobs.at("/content/1/token").asText()).isEqualTo("!");
+    assertThat(logprobs.at("/content/1/logprob").isNumber()).isTrue();
+    assertThat(logprobs.at("/content/1/logprob").asDouble()).isZero();
+    assertThat(logprobs.at("/content/1/bytes/0").asInt()).isEqualTo('!');
+    assertThat(logprobs.at("/content/1/top_logprobs").isArray()).isTrue();
+    assertThat(logprobs.at("/content/1/top_logprobs")).isEmpty();
+    assertThat(logprobs.get("refusal").isNull()).isTrue();
+  }
 }
