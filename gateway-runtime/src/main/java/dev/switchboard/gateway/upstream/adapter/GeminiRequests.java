@@ -225,6 +225,11 @@ final class GeminiRequests {
     return chat.path("stream").asBoolean(false);
   }
 
+  /** Whether the chat request asks for logprobs ({@code logprobs: true}). */
+  private static boolean asksLogprobs(ObjectNode chat) {
+    return chat.path("logprobs").asBoolean(false);
+  }
+
   /** The embeddings fields {@link #embeddings} and the adapter's answer honour. */
   private static final Set<String> EMBEDDINGS_SENT =
       Set.of("model", "input", "dimensions", "encoding_format");
@@ -233,9 +238,10 @@ final class GeminiRequests {
    * The fields of a chat request to {@code model} that its {@code generateContent} body leaves out,
    * in the request's order ({@code user}, {@code logit_bias}, {@code service_tier}, ...; JSON nulls
    * ask nothing): Gemini has no place for them. Also a streamed request's {@code logprobs} and
-   * {@code top_logprobs} (a stream carries none), {@code parallel_tool_calls: false} (Gemini cannot
-   * be kept to one call a turn) and a {@code reasoning_effort} but {@code none} for a model that
-   * does not think ({@link #thinking}). {@link UpstreamAdapter.EncodedRequest#NONE} when none.
+   * {@code top_logprobs} (a stream carries none), a {@code top_logprobs} without {@code logprobs:
+   * true} (alternatives of no logprobs), {@code parallel_tool_calls: false} (Gemini cannot be kept
+   * to one call a turn) and a {@code reasoning_effort} but {@code none} for a model that does not
+   * think ({@link #thinking}). {@link UpstreamAdapter.EncodedRequest#NONE} when none.
    */
   static List<String> leftOut(ObjectNode chat, String model) {
     List<String> left = UpstreamAdapter.EncodedRequest.leftOut(chat, CHAT_SENT);
@@ -250,6 +256,13 @@ final class GeminiRequests {
         if (value != null && UpstreamAdapter.EncodedRequest.asks(field, value)) {
           left = UpstreamAdapter.EncodedRequest.concat(left, List.of(field));
         }
+      }
+    } else if (!asksLogprobs(chat)) {
+      // top_logprobs without logprobs: true asks for alternatives of no logprobs (OpenAI refuses
+      // it): not sent, named, rather than answered silently without them.
+      JsonNode top = chat.get("top_logprobs");
+      if (top != null && UpstreamAdapter.EncodedRequest.asks("top_logprobs", top)) {
+        left = UpstreamAdapter.EncodedRequest.concat(left, List.of("top_logprobs"));
       }
     }
     String effort = textOrNull(chat.get("reasoning_effort"));
@@ -335,7 +348,11 @@ final class GeminiRequests {
       if (logprobs != null && logprobs.isBoolean()) {
         config.put("responseLogprobs", logprobs.asBoolean());
       }
-      copyNumber(chat, "top_logprobs", config, "logprobs");
+      if (asksLogprobs(chat)) {
+        // Gemini's logprobs is "only valid if responseLogprobs=True" (OpenAI refuses top_logprobs
+        // without logprobs: true); alone it is named instead ({@link #leftOut}).
+        copyNumber(chat, "top_logprobs", config, "logprobs");
+      }
     }
     JsonNode format = chat.get("response_format");
     String type = format == null ? null : textOrNull(format.get("type"));

@@ -53,6 +53,31 @@ class GeminiLogprobsTest {
   }
 
   /**
+   * {@code top_logprobs} without {@code logprobs: true} asks for alternatives of no logprobs
+   * (OpenAI refuses it; Gemini documents its {@code logprobs} as "only valid if
+   * responseLogprobs=True"): it is not sent, and the answer names it instead of coming back
+   * silently without them.
+   */
+  @Test
+  void topLogprobsWithoutLogprobsIsNamedNotSent() throws Exception {
+    for (String logprobs : new String[] {"", ",\"logprobs\":false"}) {
+      ObjectNode request =
+          (ObjectNode)
+              JSON.readTree(
+                  "{\"model\":\"g\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                      + "\"top_logprobs\":2"
+                      + logprobs
+                      + "}");
+      JsonNode config = GeminiRequests.chat(request, "gemini-2.5-flash").path("generationConfig");
+      assertThat(config.has("logprobs")).as(logprobs).isFalse();
+      assertThat(config.path("responseLogprobs").asBoolean(false)).isFalse();
+      assertThat(GeminiRequests.leftOut(request, "gemini-2.5-flash"))
+          .as(logprobs)
+          .containsExactly("top_logprobs");
+    }
+  }
+
+  /**
    * Gemini's JSON leaves a field at its default out (proto3): a chosen token whose {@code
    * logProbability} is 0 comes without it, and {@code logprobsResult} has no {@code topCandidates}
    * when {@code logprobs} was not asked. Each token is still there, {@code logprob: 0} and no
