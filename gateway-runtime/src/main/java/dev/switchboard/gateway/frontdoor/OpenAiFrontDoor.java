@@ -1,9 +1,10 @@
 package dev.switchboard.gateway.frontdoor;
 
-import com.fasterxml.jackson.core.JsonParseException;
-import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.http.ApiException;
@@ -26,10 +27,14 @@ abstract class OpenAiFrontDoor implements FrontDoor {
   /**
    * Client bodies with a field twice ({@code "model":"a","model":"b"}) are refused: Jackson would
    * keep the last one, while a WAF or an upstream parser in front or behind may read the first, so
-   * the gateway would route and check a different request than the one that is sent on.
+   * the gateway would route and check a different request than the one that is sent on. Found where
+   * the tree is built ({@code FAIL_ON_READING_DUP_TREE_KEY}: the object's put returns the field's
+   * earlier value), not by the parser ({@code STRICT_DUPLICATE_DETECTION}, which kept a set of
+   * every object's names: ~3 % of the plain gateway's samples, issue #21), with the same answer:
+   * every object of the body is built into the tree, so none escapes either check.
    */
   private static final ObjectMapper JSON =
-      JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+      JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY).build();
 
   private static final String DUPLICATE = "Duplicate field '";
   private static final int MAX_ECHOED_FIELD = 100;
@@ -115,7 +120,7 @@ abstract class OpenAiFrontDoor implements FrontDoor {
     JsonNode node;
     try {
       node = JSON.readTree(body.getBytes());
-    } catch (JsonParseException e) {
+    } catch (MismatchedInputException e) {
       String field = duplicateField(e);
       if (field != null) {
         throw new ApiException(
@@ -136,8 +141,11 @@ abstract class OpenAiFrontDoor implements FrontDoor {
     return (ObjectNode) node;
   }
 
-  /** The field Jackson's duplicate detection refused, or null for any other parse error. */
-  static String duplicateField(JsonParseException e) {
+  /**
+   * The field Jackson's duplicate detection refused ({@code Duplicate field 'x' for ...}), or null
+   * for any other error.
+   */
+  static String duplicateField(JsonProcessingException e) {
     String message = e.getOriginalMessage();
     if (message == null || !message.startsWith(DUPLICATE)) {
       return null;
