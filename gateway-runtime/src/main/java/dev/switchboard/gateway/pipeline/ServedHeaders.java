@@ -56,7 +56,7 @@ final class ServedHeaders {
     PlannedTarget t = ctx.target();
     response.putHeader(ROUTE, ctx.routeName());
     if (ctx.snapshot() != null) {
-      response.putHeader(CONFIG_VERSION, ctx.snapshot().configVersion());
+      response.putHeader(CONFIG_VERSION, ctx.snapshot().configVersionHeader());
     }
     if (t != null) {
       response.putHeader(PROVIDER, t.provider().name());

@@ -2,6 +2,7 @@ package dev.switchboard.gateway.routing;
 
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.Strategy;
+import io.netty.util.AsciiString;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -22,9 +23,17 @@ public final class RoutingSnapshot {
   private final Instant loadedAt;
   private final Map<String, RoutingTable.Route> routesByModelName;
 
+  /**
+   * {@link #configVersion} as a header value, encoded once: every answer carries it ({@code
+   * x-switchboard-config-version}), and a String value is re-encoded, char by char, per answer.
+   */
+  private final CharSequence configVersionHeader;
+
   private RoutingSnapshot(RoutingTable table, Instant loadedAt) {
     this.table = table;
     this.loadedAt = loadedAt;
+    this.configVersionHeader =
+        table.configVersion() == null ? null : new AsciiString(table.configVersion());
     Map<String, RoutingTable.Route> index = new LinkedHashMap<>();
     for (RoutingTable.Route route : table.routes()) {
       index.put(route.model(), route);
@@ -44,6 +53,14 @@ public final class RoutingSnapshot {
 
   public String configVersion() {
     return table.configVersion();
+  }
+
+  /**
+   * {@link #configVersion} as an ASCII header value (the operator's {@code sha256:} digest), null
+   * without one; written as the String was (a character beyond ASCII as {@code ?}).
+   */
+  public CharSequence configVersionHeader() {
+    return configVersionHeader;
   }
 
   public Instant loadedAt() {

@@ -4,6 +4,7 @@ import dev.switchboard.contract.ProviderKind;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
 import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -26,6 +27,19 @@ public final class UpstreamRequests {
           "content-length",
           "host",
           "x-request-id");
+
+  // Names and fixed values encoded once: a String is hashed and written char by char per call.
+  private static final CharSequence API_KEY = HttpHeaders.createOptimized("api-key");
+  private static final CharSequence X_API_KEY = HttpHeaders.createOptimized("x-api-key");
+  private static final CharSequence GOOG_API_KEY = HttpHeaders.createOptimized("x-goog-api-key");
+  private static final CharSequence AUTHORIZATION = HttpHeaders.createOptimized("Authorization");
+  private static final CharSequence CONTENT_TYPE = HttpHeaders.createOptimized("Content-Type");
+  private static final CharSequence ACCEPT = HttpHeaders.createOptimized("Accept");
+  private static final CharSequence REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
+  private static final CharSequence USER_AGENT = HttpHeaders.createOptimized("User-Agent");
+  private static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
+  private static final CharSequence EVENT_STREAM = HttpHeaders.createOptimized("text/event-stream");
+  private static final CharSequence GATEWAY = HttpHeaders.createOptimized("switchboard-gateway");
 
   private UpstreamRequests() {}
 
@@ -66,18 +80,18 @@ public final class UpstreamRequests {
     key.ifPresent(
         k -> {
           if (provider.providerKind().authStyle() == ProviderKind.AuthStyle.API_KEY_HEADER) {
-            into.set("api-key", k);
+            into.set(API_KEY, k);
           } else if (provider.providerKind().authStyle() == ProviderKind.AuthStyle.X_API_KEY) {
-            into.set("x-api-key", k);
+            into.set(X_API_KEY, k);
           } else if (provider.providerKind().authStyle() == ProviderKind.AuthStyle.GOOG_API_KEY) {
-            into.set("x-goog-api-key", k);
+            into.set(GOOG_API_KEY, k);
           } else {
-            into.set("Authorization", "Bearer " + k);
+            into.set(AUTHORIZATION, "Bearer " + k);
           }
         });
-    into.set("Content-Type", "application/json");
-    into.set("Accept", stream ? "text/event-stream" : "application/json");
-    into.set("x-request-id", requestId);
-    into.set("User-Agent", "switchboard-gateway");
+    into.set(CONTENT_TYPE, JSON);
+    into.set(ACCEPT, stream ? EVENT_STREAM : JSON);
+    into.set(REQUEST_ID, requestId);
+    into.set(USER_AGENT, GATEWAY);
   }
 }
