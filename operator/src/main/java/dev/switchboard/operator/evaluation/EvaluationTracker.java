@@ -282,6 +282,16 @@ public final class EvaluationTracker {
     Optional<Plan> superseded = superseded(previous, p);
     EndedEarly replaced = null;
     if (superseded.isPresent()) {
+      Boolean over = endedAlready(namespace, name, superseded.get());
+      if (over == null) {
+        return unreadable(route, superseded.get());
+      }
+      if (over) {
+        // Ended already, its replacement started (the status that said so was lost).
+        superseded = Optional.empty();
+      }
+    }
+    if (superseded.isPresent()) {
       // The declared evaluation that ran on the route's former first target, or under its former
       // spec: ended now, with its final runbook entry saying why, before this one starts.
       Plan old = superseded.get();
@@ -316,9 +326,50 @@ public final class EvaluationTracker {
     retryForgets(route.getMetadata().getNamespace(), name);
     Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
     Plan old = superseded.get();
+    Boolean over = endedAlready(route.getMetadata().getNamespace(), name, old);
+    if (over == null) {
+      return unreadable(route, old);
+    }
+    if (over) {
+      // Ended, and its replacement started meanwhile: nothing of it to write again.
+      return Optional.empty();
+    }
     Optional<Outcome> ended =
         collect(route, old, now, ending(name, old, plan.get(), now, false), null);
     return ended.isPresent() ? ended : unreadable(route, old);
+  }
+
+  /**
+   * Whether the declared evaluation {@code old}, which the route's status still says is running,
+   * ended already: its state is gone and its final runbook entry is written. That is what a lost
+   * status write leaves once the evaluation that replaced it saved its own state (which removes the
+   * route's other keys); starting {@code old} afresh then would overwrite its final entry with one
+   * of an empty state (its window reset, its pairs gone). Null when that cannot be told now (a
+   * ConfigMap could not be read). Read only while the status names an evaluation being replaced.
+   */
+  private Boolean endedAlready(String namespace, String route, Plan old) {
+    Stored stored = load(namespace, stateKey(route, old.id()));
+    if (stored.state() != null || stored.corrupt()) {
+      return false;
+    }
+    if (stored.unreadable()) {
+      return null;
+    }
+    if (client == null) {
+      return false;
+    }
+    try {
+      ConfigMapCache informers = cache;
+      ConfigMap report =
+          (informers == null ? Optional.<ConfigMap>empty() : informers.get(namespace, old.report()))
+              .orElseGet(
+                  () -> client.configMaps().inNamespace(namespace).withName(old.report()).get());
+      return report != null
+          && report.getData() != null
+          && RunbookEntry.isFinal(report.getData().get(RunbookEntry.key(route, old.id())));
+    } catch (KubernetesClientException e) {
+      return null;
+    }
   }
 
   /**

@@ -22,6 +22,13 @@ public final class RunbookEntry {
 
   private static final String WHEN = "- **When:** ";
 
+  private static final String STATUS = "- **Status:** ";
+
+  /** How the Status line of an entry written when its evaluation ended starts (both ways). */
+  private static final String ENDED_EARLY = "ended early (final entry)";
+
+  private static final String COMPLETED = "completed (final entry)";
+
   public static String key(String route, String id) {
     return route + "." + id + ".md";
   }
@@ -42,11 +49,11 @@ public final class RunbookEntry {
         .append('/')
         .append(state.route)
         .append("`\n\n");
-    md.append("- **Status:** ")
+    md.append(STATUS)
         .append(
             state.endedEarly != null
-                ? "ended early (final entry): " + state.endedEarly
-                : finalEntry ? "completed (final entry)" : "running (interim entry, updated daily)")
+                ? ENDED_EARLY + ": " + state.endedEarly
+                : finalEntry ? COMPLETED : "running (interim entry, updated daily)")
         .append(state.automatic ? " — started automatically for an approaching retirement" : "")
         .append('\n');
     if (state.replaced != null) {
@@ -138,6 +145,20 @@ public final class RunbookEntry {
       }
     }
     return md.toString();
+  }
+
+  /**
+   * Whether {@code text} (null: no entry) is an evaluation's final entry, written when it completed
+   * or ended early; an interim (daily) entry is not.
+   */
+  static boolean isFinal(String text) {
+    if (text == null || !text.startsWith(HEADING)) {
+      return false;
+    }
+    int status = text.indexOf("\n" + STATUS);
+    return status >= 0
+        && (text.startsWith(ENDED_EARLY, status + 1 + STATUS.length())
+            || text.startsWith(COMPLETED, status + 1 + STATUS.length()));
   }
 
   /**

@@ -1,0 +1,169 @@
+package dev.switchboard.operator.evaluation;
+
+import static dev.switchboard.operator.evaluation.EvaluationTrackerTest.START;
+import static dev.switchboard.operator.evaluation.EvaluationTrackerTest.report;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.api.v1alpha1.EvaluationCandidate;
+import dev.switchboard.api.v1alpha1.EvaluationSpec;
+import dev.switchboard.api.v1alpha1.EvaluationStatus;
+import dev.switchboard.api.v1alpha1.LocalObjectRef;
+import dev.switchboard.api.v1alpha1.ModelRoute;
+import dev.switchboard.api.v1alpha1.ModelRouteSpec;
+import dev.switchboard.api.v1alpha1.ModelRouteStatus;
+import dev.switchboard.api.v1alpha1.RouteTarget;
+import dev.switchboard.kubemock.EmbeddedKubernetesApi;
+import dev.switchboard.operator.render.EvaluationRendering;
+import dev.switchboard.operator.render.NamespaceView;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A running declared evaluation replaced by a new spec or a new first target ends with its final
+ * runbook entry, and the replacement's first save removes its state key. When the route's status
+ * write that said so is lost, the next reconcile still sees the old evaluation running: it used to
+ * start it afresh under its old id (its state was gone) and overwrite its real final entry with one
+ * of an empty state. An evaluation whose final entry is written is never started afresh.
+ */
+class EvaluationReplacedStatusLostTest {
+
+  private static final String NS = "team-a";
+
+  private static ModelRoute route() {
+    ModelRoute route = new ModelRoute();
+    route.setMetadata(new ObjectMetaBuilder().withName("chat").withNamespace(NS).build());
+    ModelRouteSpec spec = new ModelRouteSpec();
+    spec.setTargets(List.of(target("gpt-4-turbo")));
+    EvaluationCandidate candidate = new EvaluationCandidate();
+    LocalObjectRef openai = new LocalObjectRef();
+    openai.setName("openai");
+    candidate.setProviderRef(openai);
+    candidate.setModel("gpt-5");
+    EvaluationSpec evaluation = new EvaluationSpec();
+    evaluation.setCandidates(List.of(candidate));
+    evaluation.setSample(0.1);
+    evaluation.setDuration("72h");
+    spec.setEvaluation(evaluation);
+    route.setSpec(spec);
+    return route;
+  }
+
+  private static RouteTarget target(String model) {
+    LocalObjectRef openai = new LocalObjectRef();
+    openai.setName("openai");
+    RouteTarget target = new RouteTarget();
+    target.setProviderRef(openai);
+    target.setModel(model);
+    return target;
+  }
+
+  private static Clock at(Instant instant) {
+    return Clock.fixed(instant, ZoneId.of("UTC"));
+  }
+
+  private static NamespaceView view(ModelRoute route) {
+    return new NamespaceView(NS, List.of(), List.of(), List.of(route), n -> Optional.empty());
+  }
+
+  private static Map<String, String> data(EmbeddedKubernetesApi api, String name) {
+    ConfigMap cm = api.client().configMaps().inNamespace(NS).withName(name).get();
+    return cm == null || cm.getData() == null ? Map.of() : cm.getData();
+  }
+
+  private static void publish(ModelRoute route, EvaluationStatus evaluation) {
+    ModelRouteStatus status = new ModelRouteStatus();
+    status.setEvaluation(evaluation);
+    route.setStatus(status);
+  }
+
+  @Test
+  void aSpecChangeWhoseStatusWriteIsLostDoesNotOverwriteTheReplacedOnesFinalEntry() {
+    replacedWhileItsStatusWriteIsLost(
+        route -> route.getSpec().getEvaluation().setSample(0.5), EvaluationTracker.SPEC_CHANGED);
+  }
+
+  @Test
+  void aNewFirstTargetWhoseStatusWriteIsLostDoesNotOverwriteTheReplacedOnesFinalEntry() {
+    replacedWhileItsStatusWriteIsLost(
+        route -> route.getSpec().setTargets(List.of(target("gpt-4.1"))),
+        EvaluationTracker.BASELINE_CHANGED);
+  }
+
+  private void replacedWhileItsStatusWriteIsLost(Consumer<ModelRoute> change, String reason) {
+    ModelRoute route = route();
+    String oldId = EvaluationRendering.id(route.getSpec().getEvaluation());
+    String oldEntry = "chat." + oldId + ".md";
+    AtomicReference<List<JsonNode>> reports =
+        new AtomicReference<>(List.of(report("a", oldId, "openai/gpt-5", 60, 1.25, 4)));
+    try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start()) {
+      publish(
+          route,
+          new EvaluationTracker(api.client(), ns -> reports.get(), at(START))
+              .track(route, view(route))
+              .orElseThrow()
+              .status());
+      change.accept(route);
+      Instant replacedAt = START.plus(Duration.ofHours(5));
+      EvaluationTracker.Outcome replaced =
+          new EvaluationTracker(api.client(), ns -> reports.get(), at(replacedAt))
+              .track(route, view(route))
+              .orElseThrow();
+      String newId = replaced.status().getId();
+      assertThat(newId).isNotEqualTo(oldId);
+      assertThat(replaced.endedEarly())
+          .hasValueSatisfying(
+              e -> {
+                assertThat(e.reason()).isEqualTo(reason);
+                assertThat(e.now()).isTrue();
+              });
+      String finalEntry = data(api, EvaluationTracker.RUNBOOK_CONFIG_MAP).get(oldEntry);
+      assertThat(finalEntry)
+          .contains("ended early (final entry): evaluation " + oldId)
+          .contains("Sampled requests: 60, answered by both: 60")
+          .contains(START + " to " + replacedAt);
+      // The replacement's save removed the old key: its results are in its final entry.
+      assertThat(data(api, EvaluationTracker.STATE_CONFIG_MAP))
+          .containsOnlyKeys("chat." + newId + ".json");
+      // The status write of that reconcile is lost: the route still says the old one runs. The
+      // gateways no longer mirror for it, so their reports hold none of its pairs any more.
+      assertThat(route.getStatus().getEvaluation().getId()).isEqualTo(oldId);
+      reports.set(List.of());
+      Instant next = replacedAt.plus(EvaluationTracker.COLLECT_EVERY);
+
+      EvaluationTracker.Outcome again =
+          new EvaluationTracker(api.client(), ns -> reports.get(), at(next))
+              .track(route, view(route))
+              .orElseThrow();
+
+      // The old evaluation's final entry stays as written; it gets no state again.
+      assertThat(data(api, EvaluationTracker.RUNBOOK_CONFIG_MAP).get(oldEntry))
+          .isEqualTo(finalEntry);
+      assertThat(data(api, EvaluationTracker.STATE_CONFIG_MAP))
+          .containsOnlyKeys("chat." + newId + ".json");
+      // The replacement goes on, and the status now says what the lost write would have.
+      assertThat(again.status().getId()).isEqualTo(newId);
+      assertThat(again.status().getPhase()).isEqualTo("Running");
+      assertThat(again.status().getStartedAt()).isEqualTo(replacedAt.toString());
+      assertThat(again.status().getEndedIds()).containsExactly(oldId);
+      assertThat(again.writeFailed()).isEmpty();
+      // Its event was recorded when it ended, not again; the condition stays for the new window.
+      assertThat(again.endedEarly())
+          .hasValueSatisfying(
+              e -> {
+                assertThat(e.reason()).isEqualTo(reason);
+                assertThat(e.now()).isFalse();
+              });
+    }
+  }
+}
