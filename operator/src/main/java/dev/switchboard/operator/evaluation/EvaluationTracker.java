@@ -123,6 +123,12 @@ public final class EvaluationTracker {
       java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /**
+   * Routes ({@code namespace/route}) without evaluation whose keys left by an earlier version were
+   * removed (or found absent) since this operator started: not looked for again.
+   */
+  private final java.util.Set<String> swept = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
    * The operator's informer caches of ConfigMaps: those labelled as its own ({@code
    * app.kubernetes.io/managed-by}) or as reports ({@link #REPORT_LABEL}).
    */
@@ -483,13 +489,14 @@ public final class EvaluationTracker {
   private Optional<Outcome> endRemoved(ModelRoute route) {
     EvaluationStatus previous =
         route.getStatus() == null ? null : route.getStatus().getEvaluation();
+    String namespace = route.getMetadata().getNamespace();
+    String name = route.getMetadata().getName();
     if (previous == null
         || previous.getId() == null
         || Boolean.TRUE.equals(previous.getAutomatic())) {
+      removeLeftKeys(namespace, name);
       return Optional.empty();
     }
-    String namespace = route.getMetadata().getNamespace();
-    String name = route.getMetadata().getName();
     retryForgets(namespace, name);
     Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
     Plan old = removedPlan(previous);
@@ -545,6 +552,44 @@ public final class EvaluationTracker {
             Optional.empty(),
             Optional.empty(),
             outcome.endedEarly()));
+  }
+
+  /**
+   * Removes, once per route while this operator runs, the keys a route without evaluation still has
+   * in {@link #STATE_CONFIG_MAP}: earlier versions cleared {@code status.evaluation} when {@code
+   * spec.evaluation} was removed and left the keys there. Checked on the informers' copy (no read
+   * of the API server; only a route with keys there costs a read and a write), or without informers
+   * read once; a refused removal is tried again at the route's next reconcile. No runbook entry is
+   * written: those evaluations ended long ago.
+   */
+  private void removeLeftKeys(String namespace, String route) {
+    String key = namespace + "/" + route;
+    if (swept.contains(key)) {
+      return;
+    }
+    ConfigMapCache informers = cache;
+    boolean none =
+        informers != null
+            && informers
+                .get(namespace, STATE_CONFIG_MAP)
+                .map(
+                    cm ->
+                        cm.getData() == null
+                            || cm.getData().keySet().stream()
+                                .noneMatch(k -> route.equals(routeOf(k))))
+                // every version created it with the managed-by label the informers select
+                .orElse(true);
+    Optional<String> failed = none ? Optional.empty() : removeKeys(namespace, route);
+    if (failed.isEmpty()) {
+      swept.add(key);
+    } else {
+      LOG.warn(
+          "Route {}: could not remove the evaluation state it keeps without an evaluation from"
+              + " ConfigMap {} ({}); retrying at its next reconcile",
+          key,
+          STATE_CONFIG_MAP,
+          failed.get());
+    }
   }
 
   /**
@@ -995,6 +1040,7 @@ public final class EvaluationTracker {
    * Its runbook entries stay: they are the record support reads (and exports) after the fact.
    */
   public Optional<String> forget(String namespace, String route) {
+    swept.remove(namespace + "/" + route);
     Optional<String> failed = removeKeys(namespace, route);
     if (failed.isEmpty()) {
       pendingForgets.remove(namespace + "/" + route);
