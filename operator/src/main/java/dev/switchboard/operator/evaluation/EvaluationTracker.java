@@ -285,7 +285,7 @@ public final class EvaluationTracker {
     Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
     EvaluationStatus previous =
         route.getStatus() == null ? null : route.getStatus().getEvaluation();
-    Optional<Plan> superseded = superseded(previous, p);
+    Optional<Plan> superseded = superseded(route, previous, p);
     EndedEarly replaced = null;
     if (superseded.isPresent()) {
       Boolean over = endedAlready(namespace, name, superseded.get());
@@ -324,7 +324,7 @@ public final class EvaluationTracker {
     Optional<Plan> plan = plan(route, view);
     EvaluationStatus previous =
         route.getStatus() == null ? null : route.getStatus().getEvaluation();
-    Optional<Plan> superseded = plan.flatMap(p -> superseded(previous, p));
+    Optional<Plan> superseded = plan.flatMap(p -> superseded(route, previous, p));
     if (superseded.isEmpty()) {
       return Optional.empty();
     }
@@ -365,16 +365,41 @@ public final class EvaluationTracker {
       return false;
     }
     try {
-      ConfigMapCache informers = cache;
-      ConfigMap report =
-          (informers == null ? Optional.<ConfigMap>empty() : informers.get(namespace, old.report()))
-              .orElseGet(
-                  () -> client.configMaps().inNamespace(namespace).withName(old.report()).get());
-      return report != null
-          && report.getData() != null
-          && RunbookEntry.isFinal(report.getData().get(RunbookEntry.key(route, old.id())));
+      return RunbookEntry.isFinal(entry(namespace, old.report(), route, old.id()));
     } catch (KubernetesClientException e) {
       return null;
+    }
+  }
+
+  /**
+   * The runbook entry of the route's evaluation {@code id} in the ConfigMap {@code report} (null:
+   * none), from the informers' copy when they hold it.
+   *
+   * @throws KubernetesClientException when it had to be read and could not be
+   */
+  private String entry(String namespace, String report, String route, String id) {
+    ConfigMapCache informers = cache;
+    ConfigMap configMap =
+        (informers == null ? Optional.<ConfigMap>empty() : informers.get(namespace, report))
+            .orElseGet(() -> client.configMaps().inNamespace(namespace).withName(report).get());
+    return configMap == null || configMap.getData() == null
+        ? null
+        : configMap.getData().get(RunbookEntry.key(route, id));
+  }
+
+  /**
+   * The sample of an evaluation whose spec is gone and whose state, saved by an earlier version,
+   * does not record it: as its earlier (daily) entry states it; NaN when it has none (or it cannot
+   * be read), which the entry then says is unknown.
+   */
+  private double earlierSample(String namespace, String report, String route, String id) {
+    if (client == null) {
+      return Double.NaN;
+    }
+    try {
+      return RunbookEntry.sample(entry(namespace, report, route, id)).orElse(Double.NaN);
+    } catch (KubernetesClientException e) {
+      return Double.NaN;
     }
   }
 
@@ -447,7 +472,7 @@ public final class EvaluationTracker {
    * route's first target changed (its baseline differs from the plan's), or its spec did (another
    * id on the same baseline), or its spec was removed and the policy starts an automatic one.
    */
-  private Optional<Plan> superseded(EvaluationStatus previous, Plan plan) {
+  private Optional<Plan> superseded(ModelRoute route, EvaluationStatus previous, Plan plan) {
     if (previous == null
         || previous.getId() == null
         || previous.getId().equals(plan.id())
@@ -468,7 +493,10 @@ public final class EvaluationTracker {
         new Plan(
             previous.getId(),
             candidates,
-            plan.sample(),
+            // Of another spec (SpecChanged), its sample is its state's, not the new spec's.
+            EvaluationRendering.ofSpec(route.getSpec().getEvaluation(), previous)
+                ? plan.sample()
+                : Double.NaN,
             plan.durationMs(),
             plan.report(),
             false,
@@ -594,8 +622,8 @@ public final class EvaluationTracker {
 
   /**
    * The declared evaluation the route's status holds, as far as the status tells it: its spec is
-   * gone. Its sample is read from its stored state; the report ConfigMap from {@code
-   * status.evaluation.report}.
+   * gone. Its sample is read from its stored state (or, saved by an earlier version without it,
+   * from its earlier runbook entry); the report ConfigMap from {@code status.evaluation.report}.
    */
   private static Plan removedPlan(EvaluationStatus previous) {
     List<String> candidates =
@@ -770,15 +798,15 @@ public final class EvaluationTracker {
     }
     Optional<WriteFailure> failed = Optional.empty();
     if (entryDue) {
+      double sample = state.sample != null ? state.sample : p.sample();
+      if (Double.isNaN(sample)) {
+        // Its spec is gone and its state predates the sample in it: read before it is overwritten.
+        sample = earlierSample(namespace, p.report(), name, p.id());
+        state.sample = Double.isNaN(sample) ? null : sample;
+      }
       // Owed until written: a refused write is tried again at the next collection, not lost.
       String text =
-          RunbookEntry.markdown(
-              namespace,
-              state,
-              results,
-              state.sample != null ? state.sample : p.sample(),
-              now.toString(),
-              state.completed);
+          RunbookEntry.markdown(namespace, state, results, sample, now.toString(), state.completed);
       Optional<String> entryFailed = writeRunbook(namespace, p.report(), state, text, blocked);
       state.runbookPending = entryFailed.isPresent();
       // A final entry keeps its text while owed: should another evaluation replace this one, it
@@ -881,7 +909,7 @@ public final class EvaluationTracker {
     state.automatic = p.automatic();
     // Fixed for the whole window: pairs against another first planned target are never pooled in.
     state.baselineTarget = p.baseline();
-    state.sample = p.sample();
+    state.sample = Double.isNaN(p.sample()) ? null : p.sample();
     state.startedAt = now.toString();
     Instant ends = now.plusMillis(p.durationMs());
     state.endsAt = (p.endsBy() != null && p.endsBy().isBefore(ends) ? p.endsBy() : ends).toString();

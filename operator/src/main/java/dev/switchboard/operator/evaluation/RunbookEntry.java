@@ -24,6 +24,8 @@ public final class RunbookEntry {
 
   private static final String STATUS = "- **Status:** ";
 
+  private static final String SAMPLE = "- **Sample:** ";
+
   /** How the Status line of an entry written when its evaluation ended starts (both ways). */
   private static final String ENDED_EARLY = "ended early (final entry)";
 
@@ -81,9 +83,14 @@ public final class RunbookEntry {
           .append(EvaluationTracker.FINAL_GRACE.toMinutes())
           .append(" minutes of the end; the pairs counted since their last report are missing\n");
     }
-    if (!Double.isNaN(sample)) {
-      // Unknown only for an evaluation whose spec is gone and whose state predates it.
-      md.append("- **Sample:** ")
+    if (Double.isNaN(sample)) {
+      // Only an evaluation whose spec is gone, whose state predates the sample in it and which
+      // has no earlier entry to read it from: said, rather than silently left out.
+      md.append(SAMPLE)
+          .append("unknown (its spec is gone, and neither its state, saved by an earlier version,")
+          .append(" nor an earlier entry records it)\n");
+    } else {
+      md.append(SAMPLE)
           .append(fmt(sample * 100, 1))
           .append(" % of live chat requests, each sent to the baseline and every candidate\n");
     }
@@ -145,6 +152,26 @@ public final class RunbookEntry {
       }
     }
     return md.toString();
+  }
+
+  /**
+   * The sample an entry states (its share, 0–1, to the precision written), empty when {@code text}
+   * (null: no entry) states none.
+   */
+  static Optional<Double> sample(String text) {
+    int at = text == null || !text.startsWith(HEADING) ? -1 : text.indexOf("\n" + SAMPLE);
+    int percent = at < 0 ? -1 : text.indexOf(" % ", at);
+    int eol = at < 0 ? -1 : text.indexOf('\n', at + 1);
+    if (percent < 0 || (eol >= 0 && percent > eol)) {
+      return Optional.empty();
+    }
+    try {
+      double share =
+          Double.parseDouble(text.substring(at + 1 + SAMPLE.length(), percent).trim()) / 100;
+      return share >= 0 && share <= 1 ? Optional.of(share) : Optional.empty();
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
   }
 
   /**

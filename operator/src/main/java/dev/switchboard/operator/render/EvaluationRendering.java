@@ -76,10 +76,7 @@ public final class EvaluationRendering {
       return notEnded(first, status);
     }
     String before = baselineOf(status);
-    String evaluation = firstRun(status.getId());
-    boolean ofThisSpec =
-        evaluation.equals(first) || (before != null && evaluation.equals(id(spec, before)));
-    if (!ofThisSpec) {
+    if (!ofSpec(spec, status)) {
       return notEnded(first, status);
     }
     String now = declaredBaseline(route.getSpec());
@@ -95,6 +92,20 @@ public final class EvaluationRendering {
       return status.getId();
     }
     return notEnded(now == null ? first : id(spec, now), status);
+  }
+
+  /**
+   * Whether the evaluation {@code status} holds (any run of it) is one of {@code spec}: its id is
+   * the spec's, or the spec's on the baseline the status names (started again on a new first
+   * target). Then it has the spec's candidates, sample and duration.
+   */
+  public static boolean ofSpec(EvaluationSpec spec, EvaluationStatus status) {
+    if (spec == null || status == null || status.getId() == null) {
+      return false;
+    }
+    String evaluation = firstRun(status.getId());
+    String before = baselineOf(status);
+    return evaluation.equals(id(spec)) || (before != null && evaluation.equals(id(spec, before)));
   }
 
   /**
