@@ -318,7 +318,8 @@ public final class EvaluationTracker {
    * longer means (its first target or its spec changed) while the evaluation that replaces it
    * cannot start yet, because not all of its candidates resolve: the status must not claim a
    * running evaluation whose baseline no longer serves, and its final runbook entry is due now, not
-   * once the candidates resolve. Empty when there is none to end.
+   * once the candidates resolve. Empty when there is none to end. When it ended already and its
+   * replacement started (the status write that said so was lost), that replacement goes on.
    */
   public Optional<Outcome> endReplaced(ModelRoute route, NamespaceView view) {
     Optional<Plan> plan = plan(route, view);
@@ -337,8 +338,13 @@ public final class EvaluationTracker {
       return unreadable(route, old);
     }
     if (over) {
-      // Ended, and its replacement started meanwhile: nothing of it to write again.
-      return Optional.empty();
+      // Ended, and its replacement started (the status that said so was lost): nothing of the
+      // ended one to write again; the replacement goes on, as it would had the status said so.
+      Plan p = plan.get();
+      Stored started = load(route.getMetadata().getNamespace(), stateKey(name, p.id()));
+      return started.state() == null
+          ? Optional.empty()
+          : collect(route, p, now, baselineGone(route, p, now), null);
     }
     Optional<Outcome> ended =
         collect(route, old, now, ending(name, old, plan.get(), now, false), null);

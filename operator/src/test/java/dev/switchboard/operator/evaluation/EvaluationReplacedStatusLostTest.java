@@ -100,7 +100,25 @@ class EvaluationReplacedStatusLostTest {
         EvaluationTracker.BASELINE_CHANGED);
   }
 
+  @Test
+  void anEndedEvaluationIsNotStartedAfreshWhileItsStartedReplacementWaitsForACandidate() {
+    replacedWhileItsStatusWriteIsLost(
+        route -> route.getSpec().getEvaluation().setSample(0.5),
+        EvaluationTracker.SPEC_CHANGED,
+        true);
+  }
+
   private void replacedWhileItsStatusWriteIsLost(Consumer<ModelRoute> change, String reason) {
+    replacedWhileItsStatusWriteIsLost(change, reason, false);
+  }
+
+  /**
+   * {@code waiting}: at the reconcile after the lost write, the replacement's candidate no longer
+   * resolves and the status does not say it started, so the reconcile asks to end the evaluation it
+   * replaces ({@link EvaluationTracker#endReplaced}) rather than track it.
+   */
+  private void replacedWhileItsStatusWriteIsLost(
+      Consumer<ModelRoute> change, String reason, boolean waiting) {
     ModelRoute route = route();
     String oldId = EvaluationRendering.id(route.getSpec().getEvaluation());
     String oldEntry = "chat." + oldId + ".md";
@@ -141,9 +159,10 @@ class EvaluationReplacedStatusLostTest {
       reports.set(List.of());
       Instant next = replacedAt.plus(EvaluationTracker.COLLECT_EVERY);
 
+      EvaluationTracker tracker =
+          new EvaluationTracker(api.client(), ns -> reports.get(), at(next));
       EvaluationTracker.Outcome again =
-          new EvaluationTracker(api.client(), ns -> reports.get(), at(next))
-              .track(route, view(route))
+          (waiting ? tracker.endReplaced(route, view(route)) : tracker.track(route, view(route)))
               .orElseThrow();
 
       // The old evaluation's final entry stays as written; it gets no state again.
