@@ -3,6 +3,8 @@ package dev.switchboard.operator.modelroute;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.switchboard.api.v1alpha1.EvaluationCandidate;
+import dev.switchboard.api.v1alpha1.EvaluationSpec;
 import dev.switchboard.api.v1alpha1.LocalObjectRef;
 import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.api.v1alpha1.ModelRouteSpec;
@@ -66,7 +68,16 @@ class EvaluationStateOfDeletedRoutesTest {
                 .withData(Map.of("gone.manual-1.md", entry))
                 .build())
         .create();
-    KUBE.client().resource(route("kept")).create();
+    // An existing route with an evaluation (one that never starts: its candidate does not
+    // resolve) keeps its key; a route without one would lose it at its first reconcile anyway.
+    ModelRoute kept = route("kept");
+    EvaluationCandidate candidate = new EvaluationCandidate();
+    candidate.setProviderRef(kept.getSpec().getTargets().get(0).getProviderRef());
+    candidate.setModel("gpt-5");
+    EvaluationSpec evaluation = new EvaluationSpec();
+    evaluation.setCandidates(List.of(candidate));
+    kept.getSpec().setEvaluation(evaluation);
+    KUBE.client().resource(kept).create();
 
     KUBE.startOperator();
 
