@@ -504,7 +504,8 @@ public final class EvaluationTracker {
                 ? plan.sample()
                 : Double.NaN,
             plan.durationMs(),
-            plan.report(),
+            // Beside its daily entries: a new spec may name another report ConfigMap.
+            reportConfigMap(previous, plan.report()),
             false,
             previous.getBaseline().getTarget(),
             null));
@@ -636,20 +637,30 @@ public final class EvaluationTracker {
         previous.getCandidates() == null
             ? List.of()
             : previous.getCandidates().stream().map(EvaluationCandidateStatus::getTarget).toList();
-    String report = previous.getReport();
-    String prefix = "configmap/";
-    int keyAt = report == null ? -1 : report.indexOf(" key ");
     return new Plan(
         previous.getId(),
         candidates,
         Double.NaN,
         0,
-        report != null && report.startsWith(prefix) && keyAt > prefix.length()
-            ? report.substring(prefix.length(), keyAt)
-            : RUNBOOK_CONFIG_MAP,
+        reportConfigMap(previous, RUNBOOK_CONFIG_MAP),
         false,
         previous.getBaseline() == null ? null : previous.getBaseline().getTarget(),
         null);
+  }
+
+  /**
+   * The ConfigMap holding the runbook entries of the evaluation {@code previous} describes, as its
+   * {@code report} names it ({@code configmap/<name> key <key>}); {@code fallback} when it names
+   * none. An ended evaluation's final entry goes beside its daily ones, whatever report ConfigMap a
+   * new spec names.
+   */
+  private static String reportConfigMap(EvaluationStatus previous, String fallback) {
+    String report = previous.getReport();
+    String prefix = "configmap/";
+    int keyAt = report == null ? -1 : report.indexOf(" key ");
+    return report != null && report.startsWith(prefix) && keyAt > prefix.length()
+        ? report.substring(prefix.length(), keyAt)
+        : fallback;
   }
 
   /** Why a running declared evaluation ends when its {@code spec.evaluation} is removed. */

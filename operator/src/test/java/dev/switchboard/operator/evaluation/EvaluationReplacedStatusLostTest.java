@@ -100,6 +100,42 @@ class EvaluationReplacedStatusLostTest {
         EvaluationTracker.BASELINE_CHANGED);
   }
 
+  /**
+   * A new spec that also names another report ConfigMap: the replaced evaluation's final entry goes
+   * beside its daily ones (the ConfigMap its status names), the new evaluation's entries to the new
+   * one. It used to go to the new spec's ConfigMap, away from the rest of its record.
+   */
+  @Test
+  void theReplacedEvaluationsFinalEntryGoesBesideItsDailyOnesWhenTheNewSpecNamesAnotherReport() {
+    ModelRoute route = route();
+    String oldId = EvaluationRendering.id(route.getSpec().getEvaluation());
+    List<JsonNode> reports = List.of(report("a", oldId, "openai/gpt-5", 60, 1.25, 4));
+    try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start()) {
+      publish(
+          route,
+          new EvaluationTracker(api.client(), ns -> reports, at(START))
+              .track(route, view(route))
+              .orElseThrow()
+              .status());
+      route.getSpec().getEvaluation().setSample(0.5);
+      dev.switchboard.api.v1alpha1.EvaluationReport custom =
+          new dev.switchboard.api.v1alpha1.EvaluationReport();
+      custom.setConfigMapName("team-runbook");
+      route.getSpec().getEvaluation().setReport(custom);
+      Instant replacedAt = START.plus(Duration.ofHours(5));
+
+      EvaluationTracker.Outcome replaced =
+          new EvaluationTracker(api.client(), ns -> reports, at(replacedAt))
+              .track(route, view(route))
+              .orElseThrow();
+
+      assertThat(replaced.writeFailed()).isEmpty();
+      assertThat(data(api, EvaluationTracker.RUNBOOK_CONFIG_MAP).get("chat." + oldId + ".md"))
+          .contains("ended early (final entry): evaluation " + oldId);
+      assertThat(data(api, "team-runbook")).doesNotContainKey("chat." + oldId + ".md");
+    }
+  }
+
   @Test
   void anEndedEvaluationIsNotStartedAfreshWhileItsStartedReplacementWaitsForACandidate() {
     replacedWhileItsStatusWriteIsLost(
