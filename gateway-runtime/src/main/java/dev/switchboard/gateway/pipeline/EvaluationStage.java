@@ -143,7 +143,7 @@ public final class EvaluationStage implements Stage {
     // makes no pair, yet the provider bills it. So when the baseline is skipped no candidate is
     // sent, and when every candidate is skipped the baseline's replay is not sent either (its
     // admission is given back); either way each candidate counts the request as skipped.
-    RequestNeeds needs = primary.needs() instanceof RequestNeeds n ? n : RequestNeeds.NONE;
+    RequestNeeds needs = RequestNeeds.of(primary);
     admit(baseline, false, needs)
         .onComplete(
             admitted -> {

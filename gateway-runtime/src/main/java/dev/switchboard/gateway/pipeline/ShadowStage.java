@@ -70,7 +70,7 @@ public final class ShadowStage implements Stage {
         route.canaryCandidates().stream()
             .min(Comparator.comparingInt(t -> t.target().priority()))
             .orElseThrow();
-    if (primary.needs() instanceof RequestNeeds needs && needs.unsendable(target) != null) {
+    if (RequestNeeds.of(primary).unsendable(target) != null) {
       // The copy would reach the canary without what the request is about (a message of only an
       // inline PDF, to Mistral): its answer would measure nothing the client asked, so no copy is
       // made, as a split canary's chain skips that target (SkipReason.UNSUPPORTED_CONTENT).

@@ -129,40 +129,33 @@ public final class FailoverChain {
     }
     ResiliencePolicy policy =
         ResiliencePolicy.of(ctx.route() == null ? null : ctx.route().policy());
-    RequestNeeds needs = ctx.needs() instanceof RequestNeeds n ? n : RequestNeeds.NONE;
+    RequestNeeds needs = RequestNeeds.of(ctx);
     List<PlannedTarget> capable = chain;
-    List<String> reasons = List.of();
     List<String> unsendable = List.of();
-    if (needs.fileOnlyMessage()) {
-      // Whatever the policy says: such a target would be sent a message emptied of its document.
+    List<String> mismatches = List.of();
+    boolean parity = policy.requireSameCapabilities();
+    if (parity || needs.fileOnlyMessage()) {
       capable = new ArrayList<>(chain.size());
       unsendable = new ArrayList<>();
+      mismatches = new ArrayList<>();
       for (PlannedTarget t : chain) {
+        // Whatever the policy says: such a target would be sent a message emptied of its document.
         String why = needs.unsendable(t);
-        if (why == null) {
-          capable.add(t);
-        } else {
+        String mismatch = why == null && parity ? needs.mismatch(t) : null;
+        if (why != null) {
           unsendable.add(why);
           registry.recordSkip(t.id(), SkipReason.UNSUPPORTED_CONTENT);
           observer.skipped(ctx, t, SkipReason.UNSUPPORTED_CONTENT);
-        }
-      }
-      reasons = unsendable;
-    }
-    if (policy.requireSameCapabilities()) {
-      List<PlannedTarget> sendable = capable;
-      capable = new ArrayList<>(sendable.size());
-      reasons = unsendable.isEmpty() ? new ArrayList<>() : new ArrayList<>(unsendable);
-      for (PlannedTarget t : sendable) {
-        String mismatch = needs.mismatch(t);
-        if (mismatch == null) {
-          capable.add(t);
+        } else if (mismatch != null) {
+          mismatches.add(mismatch);
         } else {
-          reasons.add(mismatch);
+          capable.add(t);
         }
       }
     }
     if (capable.isEmpty()) {
+      List<String> reasons = new ArrayList<>(unsendable);
+      reasons.addAll(mismatches);
       return Future.failedFuture(
           new ApiException(
               OpenAiError.invalidRequest(

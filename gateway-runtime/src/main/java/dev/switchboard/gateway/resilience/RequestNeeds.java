@@ -2,6 +2,7 @@ package dev.switchboard.gateway.resilience;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.upstream.Operation;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
@@ -40,6 +41,11 @@ public record RequestNeeds(
 
   /** Needs nothing in particular (used where a request has not been parsed). */
   public static final RequestNeeds NONE = new RequestNeeds(Set.of(), 0, false);
+
+  /** What {@code ctx}'s request needs, as the plan stage noted it; {@link #NONE} before that. */
+  public static RequestNeeds of(RequestContext ctx) {
+    return ctx.needs() instanceof RequestNeeds needs ? needs : NONE;
+  }
 
   public RequestNeeds {
     capabilities = capabilities.isEmpty() ? Set.of() : Set.copyOf(capabilities);
