@@ -190,16 +190,25 @@ public class OpenAiAdapter implements UpstreamAdapter {
    * a JSON null). {@code messages} itself when nothing is left out (the client's messages are
    * shared, never changed: only the messages that lose a field are copied).
    */
+  /**
+   * A new array of {@code array}'s first {@code n} elements (shared, not copied): where a walk that
+   * copies only what it changes meets its first change.
+   */
+  private static ArrayNode firstOf(JsonNode array, int n) {
+    ArrayNode out = JSON.createArrayNode();
+    for (int i = 0; i < n; i++) {
+      out.add(array.get(i));
+    }
+    return out;
+  }
+
   private static ArrayNode mistralMessages(JsonNode messages, NestedDrops drops) {
     ArrayNode out = null; // made at the first message that changes
     for (int i = 0; i < messages.size(); i++) {
       JsonNode message = messages.get(i);
       JsonNode sent = mistralMessage(message, drops);
       if (sent != message && out == null) {
-        out = JSON.createArrayNode();
-        for (int j = 0; j < i; j++) {
-          out.add(messages.get(j));
-        }
+        out = firstOf(messages, i);
       }
       if (out != null) {
         out.add(sent);
@@ -227,20 +236,14 @@ public class OpenAiAdapter implements UpstreamAdapter {
           // take in chat (a document_url data URL is documented for its OCR endpoint only).
           drops.add(NestedDrops.contentPart("file"));
           if (parts == null) {
-            parts = JSON.createArrayNode();
-            for (int j = 0; j < i; j++) {
-              parts.add(content.get(j));
-            }
+            parts = firstOf(content, i);
           }
           continue;
         }
         if (part instanceof ObjectNode cached && cached.has("cache_control")) {
           drops.note(cached, "cache_control", NestedDrops.CONTENT_CACHE_CONTROL);
           if (parts == null) {
-            parts = JSON.createArrayNode();
-            for (int j = 0; j < i; j++) {
-              parts.add(content.get(j));
-            }
+            parts = firstOf(content, i);
           }
           ObjectNode uncached = JSON.createObjectNode().setAll(cached);
           uncached.remove("cache_control");
