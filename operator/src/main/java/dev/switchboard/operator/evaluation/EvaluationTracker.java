@@ -491,10 +491,7 @@ public final class EvaluationTracker {
     if (plan.automatic()) {
       return Optional.of(removedPlan(previous));
     }
-    List<String> candidates =
-        previous.getCandidates() == null
-            ? List.of()
-            : previous.getCandidates().stream().map(EvaluationCandidateStatus::getTarget).toList();
+    List<String> candidates = candidatesOf(previous);
     return Optional.of(
         new Plan(
             previous.getId(),
@@ -633,10 +630,7 @@ public final class EvaluationTracker {
    * from its earlier runbook entry); the report ConfigMap from {@code status.evaluation.report}.
    */
   private static Plan removedPlan(EvaluationStatus previous) {
-    List<String> candidates =
-        previous.getCandidates() == null
-            ? List.of()
-            : previous.getCandidates().stream().map(EvaluationCandidateStatus::getTarget).toList();
+    List<String> candidates = candidatesOf(previous);
     return new Plan(
         previous.getId(),
         candidates,
@@ -656,11 +650,29 @@ public final class EvaluationTracker {
    */
   private static String reportConfigMap(EvaluationStatus previous, String fallback) {
     String report = previous.getReport();
-    String prefix = "configmap/";
-    int keyAt = report == null ? -1 : report.indexOf(" key ");
-    return report != null && report.startsWith(prefix) && keyAt > prefix.length()
-        ? report.substring(prefix.length(), keyAt)
+    int keyAt = report == null ? -1 : report.indexOf(REPORT_KEY);
+    return report != null
+            && report.startsWith(REPORT_CONFIG_MAP)
+            && keyAt > REPORT_CONFIG_MAP.length()
+        ? report.substring(REPORT_CONFIG_MAP.length(), keyAt)
         : fallback;
+  }
+
+  /** {@code status.evaluation.report}: where the entry is ({@code configmap/<name> key <key>}). */
+  private static String reportRef(String configMap, String key) {
+    return REPORT_CONFIG_MAP + configMap + REPORT_KEY + key;
+  }
+
+  /** How {@code status.evaluation.report} begins, and what separates its ConfigMap from its key. */
+  private static final String REPORT_CONFIG_MAP = "configmap/";
+
+  private static final String REPORT_KEY = " key ";
+
+  /** The candidates' targets {@code previous} names, in its order; empty when it names none. */
+  private static List<String> candidatesOf(EvaluationStatus previous) {
+    return previous.getCandidates() == null
+        ? List.of()
+        : previous.getCandidates().stream().map(EvaluationCandidateStatus::getTarget).toList();
   }
 
   /** Why a running declared evaluation ends when its {@code spec.evaluation} is removed. */
@@ -792,7 +804,6 @@ public final class EvaluationTracker {
             || (!now.isBefore(endsAt)
                 && (unanswered.isEmpty() || !now.isBefore(endsAt.plus(FINAL_GRACE))));
     boolean waiting = !state.completed && !now.isBefore(endsAt) && !ends;
-    String report = p.report() + " key " + RunbookEntry.key(name, p.id());
     Optional<String> blocked = reportBlocked(namespace, p.report());
     boolean entryDue = state.runbookPending;
     if (endsEarly) {
@@ -862,7 +873,7 @@ public final class EvaluationTracker {
                 f.message(),
                 COLLECT_EVERY));
     EvaluationStatus status = status(state, p, results, now);
-    status.setReport("configmap/" + report);
+    status.setReport(reportRef(p.report(), RunbookEntry.key(name, p.id())));
     // The runs this route already ended: a later run of one gets a new id (declaredId).
     status.setEndedIds(
         EvaluationRendering.endedIds(
@@ -1239,12 +1250,7 @@ public final class EvaluationTracker {
     if (previous != null
         && Boolean.TRUE.equals(previous.getAutomatic())
         && previous.getId() != null) {
-      List<String> candidates =
-          previous.getCandidates() == null
-              ? List.of()
-              : previous.getCandidates().stream()
-                  .map(EvaluationCandidateStatus::getTarget)
-                  .toList();
+      List<String> candidates = candidatesOf(previous);
       return Optional.of(
           automatic(
               previous.getId(),
