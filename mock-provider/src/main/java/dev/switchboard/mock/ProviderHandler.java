@@ -585,14 +585,15 @@ final class ProviderHandler {
               events = GeminiPayloads.signedOpenAiEvents(events);
             }
             if (asksLogprobs(request)) {
-              events = OpenAiPayloads.withLogprobs(events, topLogprobs(request));
+              events = OpenAiPayloads.withLogprobs(events, OpenAiPayloads.topLogprobs(request));
             }
             writer.stream(ctx, events, intervalMs(ctx, a.fault()), a.fault());
           } else {
             JsonObject body =
                 OpenAiPayloads.chatCompletion(id, created, a.echoedModel(), fingerprint, answer, n);
             if (asksLogprobs(request)) {
-              OpenAiPayloads.withLogprobs(body, answer.pieces(), topLogprobs(request));
+              OpenAiPayloads.withLogprobs(
+                  body, answer.pieces(), OpenAiPayloads.topLogprobs(request));
             }
             if (api == ApiShape.GOOGLE_OPENAI && GeminiPayloads.signsCalls(a.echoedModel())) {
               for (Object choice : body.getJsonArray("choices")) {
@@ -617,13 +618,6 @@ final class ProviderHandler {
   /** Whether a chat request asks for token logprobs ({@code logprobs: true}). */
   private static boolean asksLogprobs(JsonObject request) {
     return Boolean.TRUE.equals(request.getValue("logprobs"));
-  }
-
-  /** How many alternatives a chat request asks per token ({@code top_logprobs}, 0 to 20). */
-  private static int topLogprobs(JsonObject request) {
-    return request.getValue("top_logprobs") instanceof Number top
-        ? Math.max(0, Math.min(20, top.intValue()))
-        : 0;
   }
 
   /**

@@ -204,13 +204,30 @@ public final class OpenAiPayloads {
       if (choice.getJsonObject("message").getString("content") == null) {
         continue; // a tool call or a refusal: no content tokens
       }
-      JsonArray tokens = new JsonArray();
-      for (int i = 0; i < pieces.size(); i++) {
-        tokens.add(tokenLogprob(pieces.get(i), i, top));
-      }
-      choice.put("logprobs", new JsonObject().put("content", tokens).putNull("refusal"));
+      choice.put(
+          "logprobs",
+          new JsonObject().put("content", tokenLogprobs(pieces, top)).putNull("refusal"));
     }
     return completion;
+  }
+
+  /** One {@link #tokenLogprob} per piece of an answer, in order. */
+  public static JsonArray tokenLogprobs(List<String> pieces, int top) {
+    JsonArray tokens = new JsonArray();
+    for (int i = 0; i < pieces.size(); i++) {
+      tokens.add(tokenLogprob(pieces.get(i), i, top));
+    }
+    return tokens;
+  }
+
+  /**
+   * How many alternatives a request asks per token ({@code top_logprobs}, chat completions' and the
+   * Responses API's: 0 to 20).
+   */
+  public static int topLogprobs(JsonObject request) {
+    return request.getValue("top_logprobs") instanceof Number top
+        ? Math.max(0, Math.min(20, top.intValue()))
+        : 0;
   }
 
   /**

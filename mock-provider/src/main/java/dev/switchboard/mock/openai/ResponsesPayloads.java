@@ -146,7 +146,7 @@ public final class ResponsesPayloads {
     events.add(event(seq, "response.created", new JsonObject().put("response", inProgress)));
     events.add(event(seq, "response.in_progress", new JsonObject().put("response", inProgress)));
     List<JsonObject> items = items(id, request, answer);
-    int top = asksLogprobs(request) ? topLogprobs(request) : -1; // -1: none asked
+    int top = asksLogprobs(request) ? OpenAiPayloads.topLogprobs(request) : -1; // -1: none asked
     for (int i = 0; i < items.size(); i++) {
       JsonObject item = items.get(i);
       String itemId = item.getString("id");
@@ -261,26 +261,6 @@ public final class ResponsesPayloads {
   /** The {@code include} value that asks for the output text's token logprobs. */
   static final String OUTPUT_TEXT_LOGPROBS = "message.output_text.logprobs";
 
-  /** How many alternatives a request asks per token ({@code top_logprobs}, 0 to 20). */
-  static int topLogprobs(JsonObject request) {
-    return request.getValue("top_logprobs") instanceof Number top
-        ? Math.max(0, Math.min(20, top.intValue()))
-        : 0;
-  }
-
-  /**
-   * An {@code output_text} part's {@code logprobs} for {@code pieces}, one token each: the chat
-   * mock's token logprobs ({@link OpenAiPayloads#tokenLogprob}), whose shape ({@code token}, {@code
-   * logprob}, {@code bytes}, {@code top_logprobs} with {@code bytes}) is the Responses one too.
-   */
-  private static JsonArray outputTextLogprobs(List<String> pieces, int top) {
-    JsonArray tokens = new JsonArray();
-    for (int i = 0; i < pieces.size(); i++) {
-      tokens.add(OpenAiPayloads.tokenLogprob(pieces.get(i), i, top));
-    }
-    return tokens;
-  }
-
   /**
    * A streamed text delta's (and the text done event's) logprob: as the part's, without {@code
    * bytes} (openai-python's {@code ResponseTextDeltaEvent.Logprob}: {@code token}, {@code logprob},
@@ -315,7 +295,9 @@ public final class ResponsesPayloads {
             ? new JsonObject().put("type", "refusal").put("refusal", answer.refusal())
             : outputText(answer.content());
     if (answer.refusal() == null && asksLogprobs(request)) {
-      part.put("logprobs", outputTextLogprobs(answer.pieces(), topLogprobs(request)));
+      part.put(
+          "logprobs",
+          OpenAiPayloads.tokenLogprobs(answer.pieces(), OpenAiPayloads.topLogprobs(request)));
     }
     items.add(
         new JsonObject()
