@@ -288,11 +288,11 @@ public final class EvaluationTracker {
     Optional<Plan> superseded = superseded(route, previous, p);
     EndedEarly replaced = null;
     if (superseded.isPresent()) {
-      Boolean over = endedAlready(namespace, name, superseded.get());
-      if (over == null) {
+      Ending over = endedAlready(namespace, name, superseded.get());
+      if (over == Ending.UNKNOWN) {
         return unreadable(route, superseded.get());
       }
-      if (over) {
+      if (over == Ending.ENDED) {
         // Ended already, its replacement started (the status that said so was lost).
         superseded = Optional.empty();
       }
@@ -333,11 +333,11 @@ public final class EvaluationTracker {
     retryForgets(route.getMetadata().getNamespace(), name);
     Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
     Plan old = superseded.get();
-    Boolean over = endedAlready(route.getMetadata().getNamespace(), name, old);
-    if (over == null) {
+    Ending over = endedAlready(route.getMetadata().getNamespace(), name, old);
+    if (over == Ending.UNKNOWN) {
       return unreadable(route, old);
     }
-    if (over) {
+    if (over == Ending.ENDED) {
       // Ended, and its replacement started (the status that said so was lost): nothing of the
       // ended one to write again; the replacement goes on, as it would had the status said so.
       Plan p = plan.get();
@@ -356,25 +356,38 @@ public final class EvaluationTracker {
    * ended already: its state is gone and its final runbook entry is written. That is what a lost
    * status write leaves once the evaluation that replaced it saved its own state (which removes the
    * route's other keys); starting {@code old} afresh then would overwrite its final entry with one
-   * of an empty state (its window reset, its pairs gone). Null when that cannot be told now (a
-   * ConfigMap could not be read). Read only while the status names an evaluation being replaced.
+   * of an empty state (its window reset, its pairs gone). {@link Ending#UNKNOWN} when that cannot
+   * be told now (a ConfigMap could not be read). Read only while the status names an evaluation
+   * being replaced.
    */
-  private Boolean endedAlready(String namespace, String route, Plan old) {
+  private Ending endedAlready(String namespace, String route, Plan old) {
     Stored stored = load(namespace, stateKey(route, old.id()));
     if (stored.state() != null || stored.corrupt()) {
-      return false;
+      return Ending.RUNNING;
     }
     if (stored.unreadable()) {
-      return null;
+      return Ending.UNKNOWN;
     }
     if (client == null) {
-      return false;
+      return Ending.RUNNING;
     }
     try {
-      return RunbookEntry.isFinal(entry(namespace, old.report(), route, old.id()));
+      return RunbookEntry.isFinal(entry(namespace, old.report(), route, old.id()))
+          ? Ending.ENDED
+          : Ending.RUNNING;
     } catch (KubernetesClientException e) {
-      return null;
+      return Ending.UNKNOWN;
     }
+  }
+
+  /** What {@link #endedAlready} found of an evaluation the status still says is running. */
+  private enum Ending {
+    /** Its state is there (or its final entry is not written): it has not ended. */
+    RUNNING,
+    /** Its state is gone and its final runbook entry is written. */
+    ENDED,
+    /** A ConfigMap could not be read: not known now. */
+    UNKNOWN
   }
 
   /**
