@@ -83,13 +83,14 @@ class EvaluationStateOfDeletedRoutesTest {
 
     await()
         .atMost(Duration.ofSeconds(20))
-        .ignoreExceptions()
         .untilAsserted(
-            () ->
-                assertThat(state().getData())
-                    .containsOnlyKeys("kept.manual-1.json")
-                    .containsEntry(
-                        "kept.manual-1.json", "{\"id\":\"manual-1\",\"route\":\"kept\"}"));
+            () -> {
+              ConfigMap state = state();
+              assertThat(state).as(EvaluationTracker.STATE_CONFIG_MAP).isNotNull();
+              assertThat(state.getData())
+                  .containsOnlyKeys("kept.manual-1.json")
+                  .containsEntry("kept.manual-1.json", "{\"id\":\"manual-1\",\"route\":\"kept\"}");
+            });
     assertThat(
             KUBE.client()
                 .configMaps()

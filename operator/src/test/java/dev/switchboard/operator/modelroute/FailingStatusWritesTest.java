@@ -7,6 +7,7 @@ import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.testing.Fixtures;
+import dev.switchboard.operator.testing.StatusReads;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
 import dev.switchboard.operator.testing.UserEdits;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -75,17 +76,18 @@ class FailingStatusWritesTest {
 
   private void awaitObserved(String route, long generation) {
     eventually()
-        .ignoreExceptions()
-        .until(
+        .untilAsserted(
             () ->
-                client
-                    .resources(ModelRoute.class)
-                    .inNamespace(NS)
-                    .withName(route)
-                    .get()
-                    .getStatus()
-                    .getObservedGeneration(),
-            observed -> observed == generation);
+                assertThat(
+                        StatusReads.status(
+                                client
+                                    .resources(ModelRoute.class)
+                                    .inNamespace(NS)
+                                    .withName(route)
+                                    .get())
+                            .getObservedGeneration())
+                    .as("observedGeneration of %s", route)
+                    .isEqualTo(generation));
   }
 
   @Test
