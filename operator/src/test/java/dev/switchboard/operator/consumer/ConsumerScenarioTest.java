@@ -99,6 +99,32 @@ class ConsumerScenarioTest {
     return StatusReads.condition(c, type);
   }
 
+  /**
+   * The published consumer table, asserted to be there: inside a wait, a table not written yet (or
+   * deleted and not written back yet) fails as an assertion, and the wait goes on.
+   */
+  static ConsumerTable presentTable(String ns) {
+    Optional<ConsumerTable> table = table(ns);
+    assertThat(table).as("consumer table in %s", ns).isPresent();
+    return table.get();
+  }
+
+  /** The first key in the Consumer's status, asserted to be there. */
+  static ObservedKey firstKey(Consumer c) {
+    List<ObservedKey> keys = StatusReads.status(c).getKeys();
+    assertThat(keys).as("status.keys of Consumer %s", c.getMetadata().getName()).isNotEmpty();
+    return keys.get(0);
+  }
+
+  /** The credentials in the ProviderEndpoint's status, asserted to be there. */
+  static ObservedKey credentials(ProviderEndpoint p) {
+    ObservedKey credentials = StatusReads.status(p).getCredentials();
+    assertThat(credentials)
+        .as("status.credentials of ProviderEndpoint %s", p.getMetadata().getName())
+        .isNotNull();
+    return credentials;
+  }
+
   @Test
   void keysArePublishedAsHashesAndRevokedWhenTheSecretChangesOrTheConsumerGoes() {
     String ns = "consumers-keys";
@@ -117,12 +143,10 @@ class ConsumerScenarioTest {
         .create();
 
     await()
-        // A table or condition not there yet is retried like a failed assertion.
-        .ignoreExceptions()
         .atMost(WAIT)
         .untilAsserted(
             () -> {
-              ConsumerTable t = table(ns).orElseThrow();
+              ConsumerTable t = presentTable(ns);
               assertThat(t.consumers())
                   .extracting(ConsumerTable.Consumer::name)
                   .containsExactly("other", "search");
@@ -136,7 +160,7 @@ class ConsumerScenarioTest {
               assertThat(search.labels()).containsEntry("team", "search");
               Consumer c = get(ns, "search");
               assertThat(condition(c, "Ready").map(Condition::getStatus)).contains("True");
-              assertThat(c.getStatus().getKeys())
+              assertThat(StatusReads.status(c).getKeys())
                   .extracting(ObservedKey::getFingerprint)
                   .containsExactly(
                       KeyAges.fingerprint("sk-search-old"), KeyAges.fingerprint("sk-search-new"));
@@ -146,18 +170,17 @@ class ConsumerScenarioTest {
     // Rotation finished: the old key leaves the Secret and the table at once.
     secret(ns, "search-key", Map.of("next", "sk-search-new"));
     await()
-        // A table or condition not there yet is retried like a failed assertion.
-        .ignoreExceptions()
         .atMost(WAIT)
         .untilAsserted(
             () -> {
-              ConsumerTable.Consumer search =
-                  table(ns).orElseThrow().consumers().stream()
-                      .filter(x -> x.name().equals("search"))
-                      .findFirst()
-                      .orElseThrow();
-              assertThat(search.keySha256()).containsExactly(KeyAges.sha256Hex("sk-search-new"));
-              Condition ready = condition(get(ns, "search"), "Ready").orElseThrow();
+              assertThat(presentTable(ns).consumers())
+                  .filteredOn(x -> x.name().equals("search"))
+                  .first()
+                  .satisfies(
+                      search ->
+                          assertThat(search.keySha256())
+                              .containsExactly(KeyAges.sha256Hex("sk-search-new")));
+              Condition ready = StatusReads.presentCondition(get(ns, "search"), "Ready");
               assertThat(ready.getStatus()).isEqualTo("False");
               assertThat(ready.getReason()).isEqualTo("SecretKeyNotFound");
               assertThat(ready.getMessage()).contains("search-key").contains("apiKey");
@@ -166,22 +189,16 @@ class ConsumerScenarioTest {
     // Deleting a Consumer takes its keys out of the table (no finalizer needed).
     KUBE.client().resources(Consumer.class).inNamespace(ns).withName("other").delete();
     await()
-        // A table or condition not there yet is retried like a failed assertion.
-        .ignoreExceptions()
         .atMost(WAIT)
         .untilAsserted(
             () ->
-                assertThat(table(ns).orElseThrow().consumers())
+                assertThat(presentTable(ns).consumers())
                     .extracting(ConsumerTable.Consumer::name)
                     .containsExactly("search"));
 
     // The last one gone: an empty table (open access, as with no Consumer), not a stale one.
     KUBE.client().resources(Consumer.class).inNamespace(ns).withName("search").delete();
-    await()
-        // A table or condition not there yet is retried like a failed assertion.
-        .ignoreExceptions()
-        .atMost(WAIT)
-        .untilAsserted(() -> assertThat(table(ns).orElseThrow().consumers()).isEmpty());
+    await().atMost(WAIT).untilAsserted(() -> assertThat(presentTable(ns).consumers()).isEmpty());
 
     assertNoPlaintext(ns, "sk-search-old", "sk-search-new", "sk-other");
   }
@@ -194,22 +211,28 @@ class ConsumerScenarioTest {
     secret(ns, "app-key", Map.of("apiKey", "sk-app"));
     KUBE.client().resource(consumer(ns, "app", List.of(ref("app-key", "apiKey")), null)).create();
     await()
-        .ignoreExceptions()
         .atMost(WAIT)
         .untilAsserted(
             () ->
-                assertThat(table(ns).orElseThrow().consumers().get(0).keySha256())
-                    .containsExactly(KeyAges.sha256Hex("sk-app")));
+                assertThat(presentTable(ns).consumers())
+                    .first()
+                    .satisfies(
+                        c ->
+                            assertThat(c.keySha256())
+                                .containsExactly(KeyAges.sha256Hex("sk-app"))));
 
     KUBE.client().secrets().inNamespace(ns).withName(ConsumerTable.SECRET_NAME).delete();
 
     await()
-        .ignoreExceptions()
         .atMost(WAIT)
         .untilAsserted(
             () ->
-                assertThat(table(ns).orElseThrow().consumers().get(0).keySha256())
-                    .containsExactly(KeyAges.sha256Hex("sk-app")));
+                assertThat(presentTable(ns).consumers())
+                    .first()
+                    .satisfies(
+                        c ->
+                            assertThat(c.keySha256())
+                                .containsExactly(KeyAges.sha256Hex("sk-app"))));
   }
 
   @Test
@@ -219,29 +242,29 @@ class ConsumerScenarioTest {
         .resource(consumer(ns, "lonely", List.of(ref("nowhere", "apiKey")), null))
         .create();
     await()
-        // A table or condition not there yet is retried like a failed assertion.
-        .ignoreExceptions()
         .atMost(WAIT)
         .untilAsserted(
             () -> {
-              Condition ready = condition(get(ns, "lonely"), "Ready").orElseThrow();
+              Condition ready = StatusReads.presentCondition(get(ns, "lonely"), "Ready");
               assertThat(ready.getStatus()).isEqualTo("False");
               assertThat(ready.getReason()).isEqualTo("SecretNotFound");
               assertThat(ready.getMessage()).contains("nowhere");
               // Fails closed: the consumer is in the table without keys, so keys stay required.
-              assertThat(table(ns).orElseThrow().consumers())
+              assertThat(presentTable(ns).consumers())
                   .singleElement()
                   .satisfies(c -> assertThat(c.keySha256()).isEmpty());
             });
     secret(ns, "nowhere", Map.of("apiKey", "sk-late"));
     await()
-        // A table or condition not there yet is retried like a failed assertion.
-        .ignoreExceptions()
         .atMost(WAIT)
         .untilAsserted(
             () ->
-                assertThat(table(ns).orElseThrow().consumers().get(0).keySha256())
-                    .containsExactly(KeyAges.sha256Hex("sk-late")));
+                assertThat(presentTable(ns).consumers())
+                    .first()
+                    .satisfies(
+                        c ->
+                            assertThat(c.keySha256())
+                                .containsExactly(KeyAges.sha256Hex("sk-late"))));
   }
 
   @Test
@@ -264,20 +287,17 @@ class ConsumerScenarioTest {
 
     String[] since = new String[2];
     await()
-        // A table or condition not there yet is retried like a failed assertion.
-        .ignoreExceptions()
         .atMost(WAIT)
         .untilAsserted(
             () -> {
               Consumer c = get(ns, "aged");
               assertThat(condition(c, "KeyRotationDue").map(Condition::getStatus))
                   .contains("False");
-              since[0] = c.getStatus().getKeys().get(0).getObservedSince();
+              since[0] = firstKey(c).getObservedSince();
               ProviderEndpoint p = provider(ns);
-              assertThat(p.getStatus().getCredentials().getFingerprint())
-                  .isEqualTo(KeyAges.fingerprint("sk-aged"));
+              assertThat(credentials(p).getFingerprint()).isEqualTo(KeyAges.fingerprint("sk-aged"));
               assertThat(providerCondition(p, "KeyRotationDue")).contains("False");
-              since[1] = p.getStatus().getCredentials().getObservedSince();
+              since[1] = credentials(p).getObservedSince();
             });
     assertThat(since[0])
         .isEqualTo(
@@ -290,20 +310,18 @@ class ConsumerScenarioTest {
     // Something happens to the Secret (an unrelated key), so both reconcile on the moved clock.
     secret(ns, "aged-key", Map.of("apiKey", "sk-aged", "note", "touched"));
     await()
-        // A table or condition not there yet is retried like a failed assertion.
-        .ignoreExceptions()
         .atMost(WAIT)
         .untilAsserted(
             () -> {
               Consumer c = get(ns, "aged");
-              Condition due = condition(c, "KeyRotationDue").orElseThrow();
+              Condition due = StatusReads.presentCondition(c, "KeyRotationDue");
               assertThat(due.getStatus()).isEqualTo("True");
               assertThat(due.getReason()).isEqualTo("KeyOlderThanMaxAge");
               assertThat(due.getMessage()).contains(KeyAges.fingerprint("sk-aged"));
-              assertThat(c.getStatus().getKeys().get(0).getObservedSince()).isEqualTo(since[0]);
+              assertThat(firstKey(c).getObservedSince()).isEqualTo(since[0]);
               ProviderEndpoint p = provider(ns);
               assertThat(providerCondition(p, "KeyRotationDue")).contains("True");
-              assertThat(p.getStatus().getCredentials().getObservedSince()).isEqualTo(since[1]);
+              assertThat(credentials(p).getObservedSince()).isEqualTo(since[1]);
               assertThat(
                       KUBE.client().v1().events().inNamespace(ns).list().getItems().stream()
                           .filter(e -> "KeyOlderThanMaxAge".equals(e.getReason()))
@@ -316,16 +334,13 @@ class ConsumerScenarioTest {
     // A new key is a new fingerprint, observed from now: the condition clears.
     secret(ns, "aged-key", Map.of("apiKey", "sk-rotated"));
     await()
-        // A table or condition not there yet is retried like a failed assertion.
-        .ignoreExceptions()
         .atMost(WAIT)
         .untilAsserted(
             () -> {
               Consumer c = get(ns, "aged");
               assertThat(condition(c, "KeyRotationDue").map(Condition::getStatus))
                   .contains("False");
-              assertThat(c.getStatus().getKeys().get(0).getFingerprint())
-                  .isEqualTo(KeyAges.fingerprint("sk-rotated"));
+              assertThat(firstKey(c).getFingerprint()).isEqualTo(KeyAges.fingerprint("sk-rotated"));
               assertThat(providerCondition(provider(ns), "KeyRotationDue")).contains("False");
             });
     assertNoPlaintext(ns, "sk-aged", "sk-rotated");
@@ -340,21 +355,19 @@ class ConsumerScenarioTest {
         .create();
     String[] since = new String[1];
     await()
-        .ignoreExceptions()
         .atMost(WAIT)
         .untilAsserted(
             () -> {
               Consumer c = get(ns, "long");
               assertThat(condition(c, "KeyRotationDue").map(Condition::getStatus))
                   .contains("False");
-              since[0] = c.getStatus().getKeys().get(0).getObservedSince();
+              since[0] = firstKey(c).getObservedSince();
             });
 
     // 200 days later (the Secret is touched so that the consumer reconciles on the moved clock).
     KUBE.clock().advance(Duration.ofDays(200));
     secret(ns, "long-key", Map.of("apiKey", "sk-long-lived", "note", "touched"));
     await()
-        .ignoreExceptions()
         .atMost(WAIT)
         .untilAsserted(
             () ->
@@ -364,14 +377,13 @@ class ConsumerScenarioTest {
     // The Secret is replaced (deleted, then created again with the same key): the age stays.
     KUBE.client().secrets().inNamespace(ns).withName("long-key").delete();
     await()
-        .ignoreExceptions()
         .atMost(WAIT)
         .untilAsserted(
             () -> {
               Consumer c = get(ns, "long");
               assertThat(condition(c, "Ready").map(Condition::getReason))
                   .contains("SecretNotFound");
-              assertThat(c.getStatus().getKeys())
+              assertThat(StatusReads.status(c).getKeys())
                   .singleElement()
                   .satisfies(
                       k -> {
@@ -391,16 +403,15 @@ class ConsumerScenarioTest {
     // Touching the Secret both use moves neither key: the age stays.
     secret(ns, "long-key", Map.of("apiKey", "sk-long-lived", "note", "shared"));
     await()
-        .ignoreExceptions()
         .atMost(WAIT)
         .untilAsserted(
             () -> {
               Consumer c = get(ns, "long");
               assertThat(condition(c, "Ready").map(Condition::getReason))
                   .contains("KeySharedWithOtherConsumer");
-              assertThat(condition(c, "Ready").map(Condition::getMessage).orElseThrow())
+              assertThat(StatusReads.presentCondition(c, "Ready").getMessage())
                   .contains("(0 key(s) in force)");
-              assertThat(c.getStatus().getKeys())
+              assertThat(StatusReads.status(c).getKeys())
                   .extracting(ObservedKey::getObservedSince)
                   .containsExactly(since[0]);
             });
@@ -419,7 +430,6 @@ class ConsumerScenarioTest {
         .resource(consumer(ns, "first", List.of(ref("first-key", "apiKey")), null))
         .create();
     await()
-        .ignoreExceptions()
         .atMost(WAIT)
         .untilAsserted(
             () ->
@@ -431,17 +441,16 @@ class ConsumerScenarioTest {
         .resource(consumer(ns, "second", List.of(ref("second-key", "apiKey")), null))
         .create();
     await()
-        .ignoreExceptions()
         .atMost(WAIT)
         .untilAsserted(
             () -> {
               for (String[] pair : new String[][] {{"first", "second"}, {"second", "first"}}) {
-                Condition ready = condition(get(ns, pair[0]), "Ready").orElseThrow();
+                Condition ready = StatusReads.presentCondition(get(ns, pair[0]), "Ready");
                 assertThat(ready.getStatus()).isEqualTo("False");
                 assertThat(ready.getReason()).isEqualTo("KeySharedWithOtherConsumer");
                 assertThat(ready.getMessage()).contains("Consumer " + pair[1]);
               }
-              assertThat(table(ns).orElseThrow().consumers())
+              assertThat(presentTable(ns).consumers())
                   .allSatisfy(c -> assertThat(c.keySha256()).isEmpty());
             });
 
@@ -450,16 +459,15 @@ class ConsumerScenarioTest {
     second.getSpec().setKeySecretRefs(List.of(ref("second-key", "own")));
     KUBE.client().resource(second).update();
     await()
-        .ignoreExceptions()
         .atMost(WAIT)
         .untilAsserted(
             () -> {
               for (String name : List.of("first", "second")) {
-                Condition ready = condition(get(ns, name), "Ready").orElseThrow();
+                Condition ready = StatusReads.presentCondition(get(ns, name), "Ready");
                 assertThat(ready.getStatus()).isEqualTo("True");
                 assertThat(ready.getReason()).isEqualTo("KeysPublished");
               }
-              assertThat(table(ns).orElseThrow().consumers())
+              assertThat(presentTable(ns).consumers())
                   .extracting(c -> c.name() + "=" + c.keySha256())
                   .containsExactly(
                       "first=" + List.of(KeyAges.sha256Hex("sk-one-for-two")),
@@ -471,7 +479,6 @@ class ConsumerScenarioTest {
     second.getSpec().setKeySecretRefs(List.of(ref("second-key", "apiKey")));
     KUBE.client().resource(second).update();
     await()
-        .ignoreExceptions()
         .atMost(WAIT)
         .untilAsserted(
             () ->
@@ -479,7 +486,6 @@ class ConsumerScenarioTest {
                     .contains("KeySharedWithOtherConsumer"));
     KUBE.client().resources(Consumer.class).inNamespace(ns).withName("second").delete();
     await()
-        .ignoreExceptions()
         .atMost(WAIT)
         .untilAsserted(
             () ->
@@ -490,13 +496,12 @@ class ConsumerScenarioTest {
 
   private static void assertKeyStillDue(String ns, String since) {
     await()
-        .ignoreExceptions()
         .atMost(WAIT)
         .untilAsserted(
             () -> {
               Consumer c = get(ns, "long");
               assertThat(condition(c, "Ready").map(Condition::getStatus)).contains("True");
-              assertThat(c.getStatus().getKeys())
+              assertThat(StatusReads.status(c).getKeys())
                   .extracting(ObservedKey::getObservedSince)
                   .containsExactly(since);
               assertThat(condition(c, "KeyRotationDue").map(Condition::getStatus)).contains("True");
@@ -511,7 +516,6 @@ class ConsumerScenarioTest {
         .resource(consumer(ns, "policy", List.of(ref("policy-key", "apiKey")), "2160h"))
         .create();
     await()
-        .ignoreExceptions()
         .atMost(WAIT)
         .untilAsserted(
             () ->
@@ -523,12 +527,11 @@ class ConsumerScenarioTest {
     KUBE.client().resource(current).update();
 
     await()
-        .ignoreExceptions()
         .atMost(WAIT)
         .untilAsserted(
             () -> {
               Consumer c = get(ns, "policy");
-              assertThat(c.getStatus().getObservedGeneration())
+              assertThat(StatusReads.status(c).getObservedGeneration())
                   .isEqualTo(c.getMetadata().getGeneration());
               assertThat(condition(c, "KeyRotationDue")).isEmpty();
             });

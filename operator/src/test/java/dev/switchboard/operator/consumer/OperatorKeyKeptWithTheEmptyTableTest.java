@@ -10,9 +10,9 @@ import dev.switchboard.contract.RoutingTableCodec;
 import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.testing.Fixtures;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.time.Duration;
+import java.util.Optional;
 import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -33,34 +33,41 @@ class OperatorKeyKeptWithTheEmptyTableTest {
           OperatorSettings.forMockApiServer().withUpstreamAllowances(false, true));
 
   private static ConditionFactory eventually() {
-    return await()
-        .atMost(Duration.ofSeconds(20))
-        .pollInterval(Duration.ofMillis(50))
-        .ignoreExceptions();
+    return await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50));
   }
 
   private static Secret consumerKeys() {
     return KUBE.client().secrets().inNamespace(NS).withName(ConsumerTable.SECRET_NAME).get();
   }
 
-  private static RoutingTable routingTable() {
-    ConfigMap map =
-        KUBE.client().configMaps().inNamespace(NS).withName(RoutingTable.CONFIG_MAP_NAME).get();
-    return RoutingTableCodec.decode(map.getData().get(RoutingTable.CONFIG_MAP_KEY));
+  /** The published routing table; empty before the first is published. */
+  private static Optional<RoutingTable> routingTable() {
+    return Optional.ofNullable(
+            KUBE.client().configMaps().inNamespace(NS).withName(RoutingTable.CONFIG_MAP_NAME).get())
+        .map(map -> RoutingTableCodec.decode(map.getData().get(RoutingTable.CONFIG_MAP_KEY)));
   }
 
   @Test
   void theOperatorOnlyTableStaysWithTheEmptyRoutingTableAndIsWrittenBack() {
     Fixtures.load("fixtures/namespace-basic.yaml", NS)
         .forEach(item -> KUBE.client().resource(item).create());
-    eventually().until(() -> routingTable().routes().size() == 2 && consumerKeys() != null);
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(routingTable()).hasValueSatisfying(t -> assertThat(t.routes()).hasSize(2));
+              assertThat(consumerKeys()).as("consumer table").isNotNull();
+            });
 
     KUBE.client().resources(ModelRoute.class).inNamespace(NS).delete();
-    eventually().until(() -> routingTable().routes().isEmpty());
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(routingTable())
+                    .hasValueSatisfying(t -> assertThat(t.routes()).isEmpty()));
     assertThat(consumerKeys()).isNotNull();
 
     KUBE.client().secrets().inNamespace(NS).withName(ConsumerTable.SECRET_NAME).delete();
     eventually().until(() -> consumerKeys() != null);
-    assertThat(routingTable().routes()).isEmpty();
+    assertThat(routingTable()).hasValueSatisfying(t -> assertThat(t.routes()).isEmpty());
   }
 }

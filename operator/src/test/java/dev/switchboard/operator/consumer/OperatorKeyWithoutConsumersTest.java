@@ -41,10 +41,7 @@ class OperatorKeyWithoutConsumersTest {
               .withWatchNamespaces(Set.of(EMPTY, ROUTED, CONSUMED)));
 
   private static ConditionFactory eventually() {
-    return await()
-        .atMost(Duration.ofSeconds(20))
-        .pollInterval(Duration.ofMillis(50))
-        .ignoreExceptions();
+    return await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50));
   }
 
   private static Optional<ConsumerTable> table(String ns) {
@@ -82,11 +79,16 @@ class OperatorKeyWithoutConsumersTest {
             cm -> cm != null);
     assertThat(operatorHashIn(ROUTED)).isEqualTo(hash);
 
-    // A table deleted by someone else comes back: no Consumer reconciles to write it.
+    // A table deleted by someone else comes back: no Consumer reconciles to write it. Until then
+    // there is no table, which fails the assertion (and the wait goes on).
     KUBE.client().secrets().inNamespace(EMPTY).withName(ConsumerTable.SECRET_NAME).delete();
     eventually()
         .untilAsserted(
-            () -> assertThat(table(EMPTY).orElseThrow().operatorKeySha256()).containsExactly(hash));
+            () ->
+                assertThat(table(EMPTY))
+                    .as("consumer table in %s", EMPTY)
+                    .hasValueSatisfying(
+                        t -> assertThat(t.operatorKeySha256()).containsExactly(hash)));
   }
 
   @Test
@@ -107,17 +109,24 @@ class OperatorKeyWithoutConsumersTest {
                 CONSUMED, "app", List.of(ConsumerScenarioTest.ref("app-key", "apiKey")), null))
         .create();
     eventually()
-        .untilAsserted(() -> assertThat(table(CONSUMED).orElseThrow().consumers()).hasSize(1));
+        .untilAsserted(
+            () ->
+                assertThat(table(CONSUMED))
+                    .as("consumer table in %s", CONSUMED)
+                    .hasValueSatisfying(t -> assertThat(t.consumers()).hasSize(1)));
     String hash = table(CONSUMED).orElseThrow().operatorKeySha256().get(0);
 
     KUBE.client().resources(Consumer.class).inNamespace(CONSUMED).withName("app").delete();
 
     eventually()
         .untilAsserted(
-            () -> {
-              ConsumerTable table = table(CONSUMED).orElseThrow();
-              assertThat(table.consumers()).isEmpty();
-              assertThat(table.operatorKeySha256()).containsExactly(hash);
-            });
+            () ->
+                assertThat(table(CONSUMED))
+                    .as("consumer table in %s", CONSUMED)
+                    .hasValueSatisfying(
+                        table -> {
+                          assertThat(table.consumers()).isEmpty();
+                          assertThat(table.operatorKeySha256()).containsExactly(hash);
+                        }));
   }
 }
