@@ -116,15 +116,6 @@ class ConsumerScenarioTest {
     return keys.get(0);
   }
 
-  /** The credentials in the ProviderEndpoint's status, asserted to be there. */
-  static ObservedKey credentials(ProviderEndpoint p) {
-    ObservedKey credentials = StatusReads.status(p).getCredentials();
-    assertThat(credentials)
-        .as("status.credentials of ProviderEndpoint %s", p.getMetadata().getName())
-        .isNotNull();
-    return credentials;
-  }
-
   @Test
   void keysArePublishedAsHashesAndRevokedWhenTheSecretChangesOrTheConsumerGoes() {
     String ns = "consumers-keys";
@@ -295,9 +286,10 @@ class ConsumerScenarioTest {
                   .contains("False");
               since[0] = firstKey(c).getObservedSince();
               ProviderEndpoint p = provider(ns);
-              assertThat(credentials(p).getFingerprint()).isEqualTo(KeyAges.fingerprint("sk-aged"));
+              assertThat(StatusReads.credentials(p).getFingerprint())
+                  .isEqualTo(KeyAges.fingerprint("sk-aged"));
               assertThat(providerCondition(p, "KeyRotationDue")).contains("False");
-              since[1] = credentials(p).getObservedSince();
+              since[1] = StatusReads.credentials(p).getObservedSince();
             });
     assertThat(since[0])
         .isEqualTo(
@@ -321,7 +313,7 @@ class ConsumerScenarioTest {
               assertThat(firstKey(c).getObservedSince()).isEqualTo(since[0]);
               ProviderEndpoint p = provider(ns);
               assertThat(providerCondition(p, "KeyRotationDue")).contains("True");
-              assertThat(credentials(p).getObservedSince()).isEqualTo(since[1]);
+              assertThat(StatusReads.credentials(p).getObservedSince()).isEqualTo(since[1]);
               assertThat(
                       KUBE.client().v1().events().inNamespace(ns).list().getItems().stream()
                           .filter(e -> "KeyOlderThanMaxAge".equals(e.getReason()))

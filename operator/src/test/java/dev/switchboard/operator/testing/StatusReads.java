@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.api.v1alpha1.ConsumerStatus;
 import dev.switchboard.api.v1alpha1.ModelRouteStatus;
+import dev.switchboard.api.v1alpha1.ObservedKey;
+import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.api.v1alpha1.ProviderEndpointStatus;
 import dev.switchboard.api.v1alpha1.RoutingPolicyStatus;
 import dev.switchboard.operator.status.Conditions;
@@ -56,6 +58,18 @@ public final class StatusReads {
                 : resource.getKind() + " " + resource.getMetadata().getName())
         .isPresent();
     return condition.get();
+  }
+
+  /**
+   * The key record in a ProviderEndpoint's status ({@code status.credentials}), asserted to be
+   * there: null until the endpoint's key is resolved and published.
+   */
+  public static ObservedKey credentials(ProviderEndpoint endpoint) {
+    ObservedKey credentials = status(endpoint).getCredentials();
+    assertThat(credentials)
+        .as("status.credentials of ProviderEndpoint %s", endpoint.getMetadata().getName())
+        .isNotNull();
+    return credentials;
   }
 
   private static List<Condition> conditions(CustomResource<?, ?> resource) {

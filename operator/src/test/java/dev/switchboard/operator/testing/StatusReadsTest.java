@@ -6,6 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.api.v1alpha1.ModelRouteStatus;
+import dev.switchboard.api.v1alpha1.ObservedKey;
+import dev.switchboard.api.v1alpha1.ProviderEndpoint;
+import dev.switchboard.api.v1alpha1.ProviderEndpointStatus;
 import dev.switchboard.operator.status.Conditions;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
@@ -97,5 +100,21 @@ class StatusReadsTest {
     assertThat(reads).hasValue(2);
     assertThat(StatusReads.condition(route.get(), "Ready")).isPresent();
     assertThat(StatusReads.condition(route.get(), "Drifted")).isEmpty();
+  }
+
+  @Test
+  void credentialsNotWrittenYetFailAsAnAssertionThatNamesThem() {
+    ProviderEndpoint endpoint = new ProviderEndpoint();
+    endpoint.setMetadata(new ObjectMetaBuilder().withName("openai").withNamespace("ns").build());
+    assertThatThrownBy(() -> StatusReads.credentials(endpoint))
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("status of ProviderEndpoint openai");
+    endpoint.setStatus(new ProviderEndpointStatus());
+    assertThatThrownBy(() -> StatusReads.credentials(endpoint))
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("status.credentials of ProviderEndpoint openai");
+    ObservedKey key = new ObservedKey();
+    endpoint.getStatus().setCredentials(key);
+    assertThat(StatusReads.credentials(endpoint)).isSameAs(key);
   }
 }
