@@ -14,6 +14,7 @@ import io.vertx.core.http.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.ConnectException;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
@@ -99,18 +100,24 @@ class StdoutJsonLinesIT {
             .redirectError(dir.resolve("stderr.log").toFile())
             .start();
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    // Refused until the gateway's JVM listens: that is the one exception the wait gets past. A
+    // gateway that exited ends it at once (its stderr.log says why), not after a minute.
     await()
         .atMost(Duration.ofSeconds(60))
-        .ignoreExceptions()
+        .ignoreExceptionsInstanceOf(ConnectException.class)
         .until(
-            () ->
-                http.send(
-                            HttpRequest.newBuilder(
-                                    URI.create("http://127.0.0.1:" + port + "/readyz"))
-                                .build(),
-                            HttpResponse.BodyHandlers.discarding())
-                        .statusCode()
-                    == 200);
+            () -> {
+              if (!gateway.isAlive()) {
+                throw new IllegalStateException(
+                    "the gateway exited with " + gateway.exitValue() + " before it was ready");
+              }
+              return http.send(
+                          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/readyz"))
+                              .build(),
+                          HttpResponse.BodyHandlers.discarding())
+                      .statusCode()
+                  == 200;
+            });
 
     String body = GatewayHarness.chat("chat", true);
     String streamRequest =
