@@ -21,6 +21,7 @@ import dev.switchboard.operator.rollout.metrics.GatewayTargets;
 import dev.switchboard.operator.serialization.TolerantSerialization;
 import dev.switchboard.operator.testing.Fixtures;
 import dev.switchboard.operator.testing.StatusReads;
+import dev.switchboard.operator.testing.UserEdits;
 import dev.switchboard.operator.time.OffsetClock;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
@@ -489,21 +490,12 @@ class CanaryRolloutScenarioTest {
     startCanaryBesideAnOlderRoute(List.of());
 
     // The older route starts claiming chat's model name: chat is held back for the conflict.
-    eventually()
-        .ignoreExceptionsInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class)
-        .until(
-            () -> {
-              client
-                  .resources(ModelRoute.class)
-                  .inNamespace(ns)
-                  .withName("legacy")
-                  .edit(
-                      r -> {
-                        r.getSpec().setAliases(List.of("chat"));
-                        return r;
-                      });
-              return true;
-            });
+    UserEdits.edit(
+        client.resources(ModelRoute.class).inNamespace(ns).withName("legacy"),
+        r -> {
+          r.getSpec().setAliases(List.of("chat"));
+          return r;
+        });
     eventually()
         .untilAsserted(
             () -> {
@@ -756,21 +748,12 @@ class CanaryRolloutScenarioTest {
   }
 
   private void editProvider(java.util.function.Consumer<ProviderEndpoint> change) {
-    eventually()
-        .ignoreExceptionsInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class)
-        .until(
-            () -> {
-              client
-                  .resources(ProviderEndpoint.class)
-                  .inNamespace(ns)
-                  .withName("openai-prod")
-                  .edit(
-                      p -> {
-                        change.accept(p);
-                        return p;
-                      });
-              return true;
-            });
+    UserEdits.edit(
+        client.resources(ProviderEndpoint.class).inNamespace(ns).withName("openai-prod"),
+        p -> {
+          change.accept(p);
+          return p;
+        });
   }
 
   private void awaitStatusOfCurrentGeneration() {
@@ -809,23 +792,14 @@ class CanaryRolloutScenarioTest {
         });
   }
 
-  /** Edits the route like a user would, retrying when the operator's status write came between. */
+  /** Edits the route like a user would, again when the operator's status write came between. */
   private void editRoute(java.util.function.Consumer<ModelRoute> change) {
-    eventually()
-        .ignoreExceptionsInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class)
-        .until(
-            () -> {
-              client
-                  .resources(ModelRoute.class)
-                  .inNamespace(ns)
-                  .withName("chat")
-                  .edit(
-                      r -> {
-                        change.accept(r);
-                        return r;
-                      });
-              return true;
-            });
+    UserEdits.edit(
+        client.resources(ModelRoute.class).inNamespace(ns).withName("chat"),
+        r -> {
+          change.accept(r);
+          return r;
+        });
   }
 
   private ModelRoute route() {
