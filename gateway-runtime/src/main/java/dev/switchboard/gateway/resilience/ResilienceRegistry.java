@@ -35,8 +35,9 @@ import java.util.function.Function;
  * reconciles a table before it serves, so requests on it find its state; requests still running on
  * the previous table use the state in force (see {@link #guard}).
  *
- * <p>Exports {@code switchboard_circuit_breaker_state{target,state}} (1 for the current state, 0
- * for the others), {@code switchboard_provider_healthy{provider}} and {@code
+ * <p>Exports {@code switchboard_circuit_breaker_state{target,state}} (1 for the state the breaker
+ * is in effect, 0 for the others: see {@link OpenPeriod}), {@code
+ * switchboard_provider_healthy{provider}} and {@code
  * switchboard_provider_credentials_rejected{provider}}.
  */
 public final class ResilienceRegistry {
@@ -46,7 +47,14 @@ public final class ResilienceRegistry {
       List.of(
           CircuitBreaker.State.CLOSED, CircuitBreaker.State.OPEN, CircuitBreaker.State.HALF_OPEN);
 
-  private record Breaker(ResiliencePolicy.BreakerSettings settings, CircuitBreaker breaker) {}
+  private record Breaker(
+      ResiliencePolicy.BreakerSettings settings, CircuitBreaker breaker, OpenPeriod openPeriod) {
+
+    /** The state the breaker is in at the gateway clock's now, as its next request meets it. */
+    CircuitBreaker.State inEffect() {
+      return openPeriod.inEffect(breaker.getState());
+    }
+  }
 
   private record Checker(Object fingerprint, HealthChecker checker) {}
 
@@ -237,7 +245,7 @@ public final class ResilienceRegistry {
               if (old != null && keeps(id, old, policy)) {
                 return old;
               }
-              Breaker b = new Breaker(policy.breaker(), create(id, policy.breaker()));
+              Breaker b = create(id, policy.breaker());
               registerBreakerGauges(id);
               return b;
             })
@@ -260,7 +268,7 @@ public final class ResilienceRegistry {
    */
   public CircuitBreaker embedderBreaker(String embedderId) {
     return embedderBreakers.computeIfAbsent(
-        embedderId, id -> create(id, ResiliencePolicy.BreakerSettings.DEFAULTS));
+        embedderId, id -> create(id, ResiliencePolicy.BreakerSettings.DEFAULTS).breaker());
   }
 
   /**
@@ -343,9 +351,13 @@ public final class ResilienceRegistry {
     meters.counter("switchboard_retry_budget_exhausted", "route", route).increment();
   }
 
-  /** The breaker state of a target, if it has a breaker yet. */
+  /**
+   * The state a target's breaker is in effect at the gateway clock's now, if it has a breaker yet:
+   * an open breaker whose open period is over is half-open (its next request is a probe), though no
+   * request asked it yet. Reading it changes nothing.
+   */
   public Optional<CircuitBreaker.State> breakerState(String targetId) {
-    return Optional.ofNullable(breakers.get(targetId)).map(b -> b.breaker().getState());
+    return Optional.ofNullable(breakers.get(targetId)).map(Breaker::inEffect);
   }
 
   /**
@@ -356,11 +368,14 @@ public final class ResilienceRegistry {
     return Optional.ofNullable(breakers.get(targetId)).map(Breaker::breaker);
   }
 
-  /** A JSON-friendly summary for admin views: breaker states, provider health and bulkheads. */
+  /**
+   * A JSON-friendly summary for admin views: breaker states (in effect, as {@link #breakerState}),
+   * provider health and bulkheads.
+   */
   public Map<String, Object> summary() {
     Map<String, Object> out = new LinkedHashMap<>();
     Map<String, String> states = new java.util.TreeMap<>();
-    breakers.forEach((id, b) -> states.put(id, stateLabel(b.breaker().getState())));
+    breakers.forEach((id, b) -> states.put(id, stateLabel(b.inEffect())));
     out.put("circuitBreakers", states);
     Map<String, Object> providers = new java.util.TreeMap<>();
     guards.forEach(
@@ -480,7 +495,8 @@ public final class ResilienceRegistry {
     checkers.clear();
   }
 
-  private CircuitBreaker create(String id, ResiliencePolicy.BreakerSettings s) {
+  private Breaker create(String id, ResiliencePolicy.BreakerSettings s) {
+    OpenPeriod openPeriod = new OpenPeriod(clock, s.openForMs());
     int windowSeconds = (int) Math.max(1, (s.windowMs() + 999) / 1000);
     CircuitBreakerConfig config =
         CircuitBreakerConfig.custom()
@@ -490,17 +506,18 @@ public final class ResilienceRegistry {
             .failureRateThreshold(s.failureRateThreshold())
             .slowCallRateThreshold(s.failureRateThreshold())
             .slowCallDurationThreshold(Duration.ofMillis(s.slowCallThresholdMs()))
-            .waitDurationInOpenState(Duration.ofMillis(s.openForMs()))
+            // openFor, noting when each open period ends (OpenPeriod) for the state readers.
+            .waitIntervalFunctionInOpenState(openPeriod.openFor())
             // Half-open: a few probes decide; the state is checked lazily on the next request,
-            // so no scheduler thread is needed.
+            // so no scheduler thread is needed (readers report it as it is in effect: OpenPeriod).
             .permittedNumberOfCallsInHalfOpenState(Math.max(1, Math.min(3, s.minimumCalls())))
             .automaticTransitionFromOpenToHalfOpenEnabled(false)
             .writableStackTraceEnabled(false)
             // The gateway's clock, so windows and open periods move with it in tests.
-            .clock(clock.asJavaClock())
+            .clock(openPeriod.clock())
             .currentTimestampFunction(c -> clock.nanoTime(), TimeUnit.NANOSECONDS)
             .build();
-    return CircuitBreaker.of(id, config);
+    return new Breaker(s, CircuitBreaker.of(id, config), openPeriod);
   }
 
   private void registerBreakerGauges(String id) {
@@ -513,9 +530,9 @@ public final class ResilienceRegistry {
                   breakers,
                   m -> {
                     Breaker b = m.get(id);
-                    return b != null && b.breaker().getState() == state ? 1 : 0;
+                    return b != null && b.inEffect() == state ? 1 : 0;
                   })
-              .description("Circuit breaker state per target (1 = current state)")
+              .description("Circuit breaker state per target (1 = the state in effect)")
               .tag("target", id)
               .tag("state", stateLabel(state))
               .register(meters));

@@ -235,6 +235,158 @@ class ResilienceRegistryTest {
     assertThat(gauge("a/m", "half_open")).isZero();
   }
 
+  /** How long the breakers of {@link #breakerTable} stay open. */
+  private static final long OPEN_FOR_MS = 1_000;
+
+  /** One target whose breaker one failure opens and one probe decides, open for a second. */
+  private static RoutingTable breakerTable() {
+    RoutingTable.CircuitBreaker cb =
+        new RoutingTable.CircuitBreaker(50, 60_000L, 1, 10_000L, OPEN_FOR_MS);
+    return TestTables.table(
+        List.of(provider("a", "http://127.0.0.1:9/v1", null, null, null, null, Map.of())),
+        List.of(policy("p", 1, 100, 0.2, 1, cb, List.of())),
+        List.of(policyRoute("r", "p", target("a", "m", 0))));
+  }
+
+  /**
+   * Resilience4j moves an open breaker to half-open only when a request asks it; what the gateway
+   * reports (gauges, /admin/config, breakerState) is the state in effect: past its open period an
+   * open breaker is half-open (its next request is a probe), though nobody asked it, and reading it
+   * neither moves it nor takes its probe.
+   */
+  @Test
+  void anOpenBreakerIsReportedHalfOpenOnceItsOpenPeriodIsOverThoughNoRequestAskedIt() {
+    ManualClock clock = new ManualClock();
+    ResilienceRegistry manual =
+        new ResilienceRegistry(
+            vertx, new UpstreamClients(vertx), meters, name -> Optional.empty(), clock);
+    RoutingTable t = breakerTable();
+    manual.reconcile(t);
+    CircuitBreaker a = manual.breaker(planned(t, "a"), ResiliencePolicy.of(t.policies().get("p")));
+    assertReported(manual, "closed");
+
+    fail(a);
+    assertReported(manual, "open");
+
+    // Resilience4j admits the probe strictly after the open period: at its end, still open.
+    clock.advance(OPEN_FOR_MS);
+    assertReported(manual, "open");
+    assertThat(a.tryAcquirePermission()).isFalse();
+
+    clock.advance(1);
+    assertReported(manual, "half_open");
+    assertReported(manual, "half_open"); // a second scrape: reading took nothing
+    assertThat(a.getState()).isEqualTo(CircuitBreaker.State.OPEN); // not moved by the readers
+    // The next request is the probe (the only one: the readers took none), the one after waits.
+    assertThat(a.tryAcquirePermission()).isTrue();
+    assertThat(a.tryAcquirePermission()).isFalse();
+    assertReported(manual, "half_open");
+
+    // The probe fails: open again, for another whole period from now.
+    a.onError(0, a.getTimestampUnit(), new IllegalStateException("HTTP 500"));
+    assertReported(manual, "open");
+    clock.advance(OPEN_FOR_MS);
+    assertReported(manual, "open");
+    clock.advance(1);
+    assertReported(manual, "half_open");
+
+    // A probe that succeeds closes it.
+    assertThat(a.tryAcquirePermission()).isTrue();
+    a.onSuccess(0, a.getTimestampUnit());
+    assertReported(manual, "closed");
+    clock.advance(10 * OPEN_FOR_MS);
+    assertReported(manual, "closed");
+  }
+
+  /**
+   * The reported state is the one the next request meets, to the millisecond, even when the clock
+   * moves while the breaker opens (here: a millisecond on every reading): the open period starts at
+   * the breaker's own reading, not at one taken before or after it.
+   */
+  @Test
+  void theReportedStateIsWhatTheNextRequestMeetsToTheMillisecond() {
+    TickingClock clock = new TickingClock();
+    ResilienceRegistry manual =
+        new ResilienceRegistry(
+            vertx, new UpstreamClients(vertx), meters, name -> Optional.empty(), clock);
+    RoutingTable t = breakerTable();
+    manual.reconcile(t);
+    CircuitBreaker a = manual.breaker(planned(t, "a"), ResiliencePolicy.of(t.policies().get("p")));
+
+    clock.ticking = true;
+    fail(a);
+    clock.ticking = false;
+    assertThat(a.getState()).isEqualTo(CircuitBreaker.State.OPEN);
+
+    long refused = 0;
+    while (true) {
+      CircuitBreaker.State reported = manual.breakerState("a/m").orElseThrow();
+      boolean admitted = a.tryAcquirePermission();
+      assertThat(reported)
+          .as("reported after %d ms refused", refused)
+          .isEqualTo(admitted ? CircuitBreaker.State.HALF_OPEN : CircuitBreaker.State.OPEN);
+      if (admitted) {
+        break;
+      }
+      refused++;
+      clock.advance(1);
+    }
+    assertThat(refused).isBetween(OPEN_FOR_MS - 5, OPEN_FOR_MS + 1);
+  }
+
+  /** A request's failure as the failover chain records it: admitted, then failed. */
+  private static void fail(CircuitBreaker breaker) {
+    assertThat(breaker.tryAcquirePermission()).isTrue();
+    breaker.onError(0, breaker.getTimestampUnit(), new IllegalStateException("HTTP 500"));
+  }
+
+  /** Every reader of target a/m's breaker state reports {@code label}. */
+  private void assertReported(ResilienceRegistry registry, String label) {
+    for (String state : List.of("closed", "open", "half_open")) {
+      assertThat(gauge("a/m", state)).as(state).isEqualTo(state.equals(label) ? 1.0 : 0.0);
+    }
+    assertThat(registry.summary().get("circuitBreakers")).isEqualTo(Map.of("a/m", label));
+    assertThat(registry.breakerState("a/m").map(ResilienceRegistry::stateLabel)).hasValue(label);
+  }
+
+  /** A manual clock that, while {@code ticking}, moves a millisecond on every reading. */
+  private static final class TickingClock implements dev.switchboard.gateway.time.GatewayClock {
+    private final ManualClock clock = new ManualClock();
+    volatile boolean ticking;
+
+    void advance(long ms) {
+      clock.advance(ms);
+    }
+
+    @Override
+    public long currentTimeMillis() {
+      if (ticking) {
+        clock.advance(1);
+      }
+      return clock.currentTimeMillis();
+    }
+
+    @Override
+    public long nanoTime() {
+      return clock.nanoTime();
+    }
+
+    @Override
+    public long setTimer(long delayMs, io.vertx.core.Handler<Long> handler) {
+      return clock.setTimer(delayMs, handler);
+    }
+
+    @Override
+    public long setPeriodic(long periodMs, io.vertx.core.Handler<Long> handler) {
+      return clock.setPeriodic(periodMs, handler);
+    }
+
+    @Override
+    public boolean cancelTimer(long id) {
+      return clock.cancelTimer(id);
+    }
+  }
+
   @Test
   void healthCheckersFollowTheTable() {
     RoutingTable.HealthCheck hc = new RoutingTable.HealthCheck(60_000L, 1_000L, 1, 1);
