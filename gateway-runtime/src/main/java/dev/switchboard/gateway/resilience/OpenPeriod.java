@@ -24,7 +24,9 @@ import java.time.ZoneOffset;
  * built with {@link #openFor()} as its wait in the open state and {@link #clock()} as its clock:
  * Resilience4j builds an open state by calling the one and then reading the other, on the thread
  * that opens it and before the state becomes visible. That reading is the start of the period, to
- * the millisecond the breaker itself compares with; readers never change the breaker.
+ * the millisecond the breaker itself compares with, and it is written before any reader can see the
+ * new open state; readers never change the breaker. (A breaker opened with {@code
+ * transitionToOpenStateFor/Until} would bypass the wait function: the gateway never does that.)
  */
 final class OpenPeriod {
 
