@@ -29,6 +29,9 @@ public record GatewayReplicas(List<Replica> replicas) {
    *     {@code switchboard_provider_credentials_rejected{provider} 1}
    * @param versionChanges the last silent model change per target the replica saw, from {@code
    *     switchboard_model_version_change}
+   * @param halfOpenBreakers targets whose breaker is half-open (its open period is over; its next
+   *     request is a probe), from {@code
+   *     switchboard_circuit_breaker_state{target,state="half_open"}}
    */
   public record Replica(
       String url,
@@ -36,12 +39,32 @@ public record GatewayReplicas(List<Replica> replicas) {
       Map<String, Boolean> providerHealthy,
       List<String> openBreakers,
       Set<String> credentialsRejected,
-      List<VersionChange> versionChanges) {
+      List<VersionChange> versionChanges,
+      List<String> halfOpenBreakers) {
     public Replica {
       providerHealthy = Map.copyOf(providerHealthy);
       openBreakers = List.copyOf(openBreakers);
       credentialsRejected = Set.copyOf(credentialsRejected);
       versionChanges = List.copyOf(versionChanges);
+      halfOpenBreakers = List.copyOf(halfOpenBreakers);
+    }
+
+    /** A report without half-open breakers. */
+    public Replica(
+        String url,
+        String configVersion,
+        Map<String, Boolean> providerHealthy,
+        List<String> openBreakers,
+        Set<String> credentialsRejected,
+        List<VersionChange> versionChanges) {
+      this(
+          url,
+          configVersion,
+          providerHealthy,
+          openBreakers,
+          credentialsRejected,
+          versionChanges,
+          List.of());
     }
 
     /** A report without version changes. */

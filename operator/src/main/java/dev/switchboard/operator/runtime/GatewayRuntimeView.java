@@ -207,6 +207,7 @@ public final class GatewayRuntimeView implements GatewayObserver {
     String version = null;
     Map<String, Boolean> healthy = new TreeMap<>();
     List<String> open = new ArrayList<>();
+    List<String> halfOpen = new ArrayList<>();
     Set<String> rejected = new TreeSet<>();
     List<GatewayReplicas.VersionChange> changes = new ArrayList<>();
     for (PrometheusText.Sample s : PrometheusText.parse(body)) {
@@ -222,8 +223,12 @@ public final class GatewayRuntimeView implements GatewayObserver {
           }
         }
         case BREAKER_STATE -> {
-          if ("open".equals(s.label("state")) && s.value() >= 1.0 && s.label("target") != null) {
-            open.add(s.label("target"));
+          if (s.value() >= 1.0 && s.label("target") != null) {
+            if ("open".equals(s.label("state"))) {
+              open.add(s.label("target"));
+            } else if ("half_open".equals(s.label("state"))) {
+              halfOpen.add(s.label("target"));
+            }
           }
         }
         case CREDENTIALS_REJECTED -> {
@@ -246,7 +251,7 @@ public final class GatewayRuntimeView implements GatewayObserver {
         default -> {}
       }
     }
-    return new GatewayReplicas.Replica(url, version, healthy, open, rejected, changes);
+    return new GatewayReplicas.Replica(url, version, healthy, open, rejected, changes, halfOpen);
   }
 
   private record Cached(Instant at, GatewayReplicas replicas) {}

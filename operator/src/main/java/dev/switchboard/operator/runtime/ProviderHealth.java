@@ -38,13 +38,17 @@ public final class ProviderHealth {
     int rejecting = 0;
     TreeSet<String> openTargets = new TreeSet<>();
     int withOpenBreaker = 0;
+    TreeSet<String> halfOpenTargets = new TreeSet<>();
+    int withHalfOpenBreaker = 0;
     String prefix = provider + "/";
     for (GatewayReplicas.Replica replica : replicas.replicas()) {
       Boolean healthy = replica.providerHealthy().get(provider);
       List<String> open = new ArrayList<>();
       replica.openBreakers().stream().filter(t -> t.startsWith(prefix)).forEach(open::add);
+      List<String> halfOpen = new ArrayList<>();
+      replica.halfOpenBreakers().stream().filter(t -> t.startsWith(prefix)).forEach(halfOpen::add);
       boolean rejected = replica.credentialsRejected().contains(provider);
-      if (healthy == null && open.isEmpty() && !rejected) {
+      if (healthy == null && open.isEmpty() && halfOpen.isEmpty() && !rejected) {
         continue;
       }
       reporting++;
@@ -57,6 +61,10 @@ public final class ProviderHealth {
       if (!open.isEmpty()) {
         withOpenBreaker++;
         open.forEach(t -> openTargets.add(t.substring(prefix.length())));
+      }
+      if (!halfOpen.isEmpty()) {
+        withHalfOpenBreaker++;
+        halfOpen.forEach(t -> halfOpenTargets.add(t.substring(prefix.length())));
       }
     }
     if (reporting == 0) {
@@ -102,6 +110,22 @@ public final class ProviderHealth {
                   + " of "
                   + reporting
                   + " replicas"));
+    }
+    if (withHalfOpenBreaker > 0) {
+      // Its open period is over, but nothing has shown the target answers again: not healthy as
+      // far as anyone knows, not failing either. The next request to it is the probe that decides.
+      return Optional.of(
+          Conditions.Desired.unknown(
+              HEALTHY,
+              Reason.CIRCUIT_HALF_OPEN.wireName(),
+              "circuit breaker half-open for "
+                  + String.join(", ", halfOpenTargets)
+                  + " on "
+                  + withHalfOpenBreaker
+                  + " of "
+                  + reporting
+                  + " replicas: its open period is over and the next request to it is a probe"
+                  + " that closes or reopens it"));
     }
     return Optional.of(
         new Conditions.Desired(

@@ -75,6 +75,7 @@ public enum Reason {
   CREDENTIALS_REJECTED("CredentialsRejected"),
   HEALTH_CHECKS_FAILING("HealthChecksFailing"),
   CIRCUIT_OPEN("CircuitOpen"),
+  CIRCUIT_HALF_OPEN("CircuitHalfOpen"),
   // Canary rollout events.
   CANARY_STARTED("CanaryStarted"),
   CANARY_STEP_ADVANCED("CanaryStepAdvanced"),

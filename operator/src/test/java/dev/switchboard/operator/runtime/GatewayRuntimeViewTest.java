@@ -21,6 +21,9 @@ class GatewayRuntimeViewTest {
             switchboard_circuit_breaker_state{state="closed",target="openai-prod/gpt-4o"} 1.0
             switchboard_circuit_breaker_state{state="open",target="openai-prod/gpt-4o"} 0.0
             switchboard_circuit_breaker_state{state="open",target="anthropic-prod/claude"} 1.0
+            switchboard_circuit_breaker_state{state="half_open",target="anthropic-prod/claude"} 0.0
+            switchboard_circuit_breaker_state{state="open",target="openai-prod/o3"} 0.0
+            switchboard_circuit_breaker_state{state="half_open",target="openai-prod/o3"} 1.0
             switchboard_provider_credentials_rejected{provider="openai-prod"} 0.0
             switchboard_provider_credentials_rejected{provider="anthropic-prod"} 1.0
             """);
@@ -28,6 +31,7 @@ class GatewayRuntimeViewTest {
     assertThat(replica.providerHealthy())
         .isEqualTo(Map.of("openai-prod", true, "anthropic-prod", false));
     assertThat(replica.openBreakers()).containsExactly("anthropic-prod/claude");
+    assertThat(replica.halfOpenBreakers()).containsExactly("openai-prod/o3");
     assertThat(replica.credentialsRejected()).containsExactly("anthropic-prod");
   }
 

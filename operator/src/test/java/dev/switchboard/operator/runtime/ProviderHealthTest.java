@@ -58,6 +58,45 @@ class ProviderHealthTest {
   }
 
   @Test
+  void aHalfOpenBreakerMakesItsHealthUnknownUntilTheProbeDecides() {
+    GatewayReplicas.Replica halfOpen =
+        new GatewayReplicas.Replica(
+            "r2",
+            "sha256:v",
+            Map.of("openai", true),
+            List.of(),
+            Set.of(),
+            List.of(),
+            List.of("openai/gpt-4o"));
+    Conditions.Desired c =
+        ProviderHealth.condition(
+                new GatewayReplicas(List.of(replica(Map.of("openai", true), List.of()), halfOpen)),
+                "openai")
+            .orElseThrow();
+    assertThat(c.unknown()).isTrue();
+    assertThat(c.reason()).isEqualTo("CircuitHalfOpen");
+    assertThat(c.message()).contains("gpt-4o").contains("1 of 2 replicas").contains("probe");
+
+    // An open breaker on another replica still says the provider is unhealthy.
+    Conditions.Desired open =
+        ProviderHealth.condition(
+                new GatewayReplicas(
+                    List.of(replica(Map.of("openai", true), List.of("openai/gpt-4o")), halfOpen)),
+                "openai")
+            .orElseThrow();
+    assertThat(open.unknown()).isFalse();
+    assertThat(open.status()).isFalse();
+    assertThat(open.reason()).isEqualTo("CircuitOpen");
+
+    // A replica reporting only a half-open breaker (no health checks) still counts as reporting.
+    GatewayReplicas.Replica onlyHalfOpen =
+        new GatewayReplicas.Replica(
+            "r3", "sha256:v", Map.of(), List.of(), Set.of(), List.of(), List.of("openai/gpt-4o"));
+    assertThat(ProviderHealth.condition(new GatewayReplicas(List.of(onlyHalfOpen)), "openai"))
+        .hasValueSatisfying(d -> assertThat(d.reason()).isEqualTo("CircuitHalfOpen"));
+  }
+
+  @Test
   void rejectedCredentialsOnAnyReplicaMakeItUnhealthyBeforeAnyOtherReason() {
     Conditions.Desired c =
         ProviderHealth.condition(
