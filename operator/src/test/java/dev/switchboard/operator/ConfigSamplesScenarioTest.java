@@ -7,16 +7,14 @@ import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.api.v1alpha1.RoutingPolicy;
 import dev.switchboard.contract.RoutingTable;
-import dev.switchboard.contract.RoutingTableCodec;
 import dev.switchboard.contract.RoutingTableValidator;
 import dev.switchboard.operator.testing.Fixtures;
+import dev.switchboard.operator.testing.PublishedReads;
 import dev.switchboard.operator.testing.StatusReads;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
 import dev.switchboard.operator.testing.UserEdits;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
@@ -73,7 +71,7 @@ class ConfigSamplesScenarioTest {
                       .isEqualTo("True");
                 }
               }
-              RoutingTable table = table(ns).orElseThrow();
+              RoutingTable table = PublishedReads.presentRoutingTable(client, ns);
               assertThat(RoutingTableValidator.validate(table)).isEmpty();
               assertThat(table.routes())
                   .extracting(RoutingTable.Route::name)
@@ -129,7 +127,7 @@ class ConfigSamplesScenarioTest {
     eventually()
         .untilAsserted(
             () -> {
-              RoutingTable table = table(ns).orElseThrow();
+              RoutingTable table = PublishedReads.presentRoutingTable(client, ns);
               assertThat(route(table, routeName).aliases()).containsExactly("renamed-" + routeName);
               assertThat(table.policies().get(policyName).strategy()).isEqualTo("least-latency");
               assertThat(table.providers().get(providerName).maxConcurrency()).isEqualTo(7);
@@ -167,23 +165,11 @@ class ConfigSamplesScenarioTest {
   }
 
   private Optional<RoutingTable> table(String ns) {
-    ConfigMap map =
-        client.configMaps().inNamespace(ns).withName(RoutingTable.CONFIG_MAP_NAME).get();
-    return Optional.ofNullable(map)
-        .map(m -> RoutingTableCodec.decode(m.getData().get(RoutingTable.CONFIG_MAP_KEY)));
+    return PublishedReads.routingTable(client, ns);
   }
 
   private Map<String, String> keys(String ns) {
-    Secret secret = client.secrets().inNamespace(ns).withName(RoutingTable.KEYS_SECRET_NAME).get();
-    return secret == null
-        ? Map.of()
-        : secret.getData().entrySet().stream()
-            .collect(
-                java.util.stream.Collectors.toMap(
-                    Map.Entry::getKey,
-                    e ->
-                        new String(
-                            Base64.getDecoder().decode(e.getValue()), StandardCharsets.UTF_8)));
+    return PublishedReads.providerKeys(client, ns);
   }
 
   private static RoutingTable.Route route(RoutingTable table, String name) {

@@ -14,11 +14,11 @@ import dev.switchboard.api.v1alpha1.SecretKeyRef;
 import dev.switchboard.contract.ConsumerTable;
 import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.keys.KeyAges;
+import dev.switchboard.operator.testing.PublishedReads;
 import dev.switchboard.operator.testing.StatusReads;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.charset.StandardCharsets;
@@ -83,12 +83,7 @@ class ConsumerScenarioTest {
   }
 
   static Optional<ConsumerTable> table(String ns) {
-    Secret s = KUBE.client().secrets().inNamespace(ns).withName(ConsumerTable.SECRET_NAME).get();
-    if (s == null || s.getData() == null) {
-      return Optional.empty();
-    }
-    return Optional.of(
-        ConsumerTable.parse(Base64.getDecoder().decode(s.getData().get(ConsumerTable.SECRET_KEY))));
+    return PublishedReads.consumerTable(KUBE.client(), ns);
   }
 
   static Consumer get(String ns, String name) {
@@ -104,9 +99,7 @@ class ConsumerScenarioTest {
    * deleted and not written back yet) fails as an assertion, and the wait goes on.
    */
   static ConsumerTable presentTable(String ns) {
-    Optional<ConsumerTable> table = table(ns);
-    assertThat(table).as("consumer table in %s", ns).isPresent();
-    return table.get();
+    return PublishedReads.presentConsumerTable(KUBE.client(), ns);
   }
 
   /** The first key in the Consumer's status, asserted to be there. */

@@ -8,15 +8,14 @@ import dev.switchboard.api.v1alpha1.ConsumerSpec;
 import dev.switchboard.api.v1alpha1.SecretKeyRef;
 import dev.switchboard.contract.ConsumerTable;
 import dev.switchboard.operator.OperatorSettings;
+import dev.switchboard.operator.testing.PublishedReads;
 import dev.switchboard.operator.testing.StatusReads;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -75,12 +74,7 @@ class ConsumerTableTooLargeScenarioTest {
   }
 
   private static Optional<ConsumerTable> table() {
-    Secret s = KUBE.client().secrets().inNamespace(NS).withName(ConsumerTable.SECRET_NAME).get();
-    return s == null || s.getData() == null
-        ? Optional.empty()
-        : Optional.of(
-            ConsumerTable.parse(
-                Base64.getDecoder().decode(s.getData().get(ConsumerTable.SECRET_KEY))));
+    return PublishedReads.consumerTable(KUBE.client(), NS);
   }
 
   private static Optional<Condition> ready(String name) {

@@ -6,9 +6,9 @@ import static org.awaitility.Awaitility.await;
 import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.contract.ConsumerTable;
 import dev.switchboard.contract.RoutingTable;
-import dev.switchboard.contract.RoutingTableCodec;
 import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.testing.Fixtures;
+import dev.switchboard.operator.testing.PublishedReads;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.time.Duration;
@@ -42,9 +42,7 @@ class OperatorKeyKeptWithTheEmptyTableTest {
 
   /** The published routing table; empty before the first is published. */
   private static Optional<RoutingTable> routingTable() {
-    return Optional.ofNullable(
-            KUBE.client().configMaps().inNamespace(NS).withName(RoutingTable.CONFIG_MAP_NAME).get())
-        .map(map -> RoutingTableCodec.decode(map.getData().get(RoutingTable.CONFIG_MAP_KEY)));
+    return PublishedReads.routingTable(KUBE.client(), NS);
   }
 
   @Test

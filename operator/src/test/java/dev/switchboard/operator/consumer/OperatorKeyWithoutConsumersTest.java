@@ -8,11 +8,10 @@ import dev.switchboard.contract.ConsumerTable;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.testing.Fixtures;
+import dev.switchboard.operator.testing.PublishedReads;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -45,12 +44,7 @@ class OperatorKeyWithoutConsumersTest {
   }
 
   private static Optional<ConsumerTable> table(String ns) {
-    Secret s = KUBE.client().secrets().inNamespace(ns).withName(ConsumerTable.SECRET_NAME).get();
-    return s == null || s.getData() == null
-        ? Optional.empty()
-        : Optional.of(
-            ConsumerTable.parse(
-                Base64.getDecoder().decode(s.getData().get(ConsumerTable.SECRET_KEY))));
+    return PublishedReads.consumerTable(KUBE.client(), ns);
   }
 
   private static String operatorHashIn(String ns) {

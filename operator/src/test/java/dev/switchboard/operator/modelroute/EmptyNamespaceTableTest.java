@@ -5,14 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.contract.RoutingTable;
-import dev.switchboard.contract.RoutingTableCodec;
 import dev.switchboard.contract.RoutingTableValidator;
 import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.testing.Fixtures;
+import dev.switchboard.operator.testing.PublishedReads;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
 import dev.switchboard.operator.testing.UserEdits;
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.Map;
@@ -52,14 +51,11 @@ class EmptyNamespaceTableTest {
   }
 
   private Optional<RoutingTable> table(String namespace) {
-    return Optional.ofNullable(tableMap(namespace))
-        .map(m -> RoutingTableCodec.decode(m.getData().get(RoutingTable.CONFIG_MAP_KEY)));
+    return PublishedReads.routingTable(client, namespace);
   }
 
   private Map<String, String> keysIn(String namespace) {
-    Secret secret =
-        client.secrets().inNamespace(namespace).withName(RoutingTable.KEYS_SECRET_NAME).get();
-    return secret == null || secret.getData() == null ? Map.of() : secret.getData();
+    return PublishedReads.providerKeys(client, namespace);
   }
 
   private void awaitReady(String namespace, String route) {

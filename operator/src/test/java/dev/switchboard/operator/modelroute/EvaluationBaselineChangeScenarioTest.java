@@ -18,9 +18,9 @@ import dev.switchboard.api.v1alpha1.RouteTarget;
 import dev.switchboard.api.v1alpha1.RoutingPolicy;
 import dev.switchboard.api.v1alpha1.RoutingPolicySpec;
 import dev.switchboard.contract.RoutingTable;
-import dev.switchboard.contract.RoutingTableCodec;
 import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.evaluation.EvaluationTracker;
+import dev.switchboard.operator.testing.PublishedReads;
 import dev.switchboard.operator.testing.StatusReads;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -95,9 +95,7 @@ class EvaluationBaselineChangeScenarioTest {
 
   /** The route in the published table, asserted there (a retried assertion while it is not). */
   private static RoutingTable.Route publishedRoute(String ns) {
-    Optional<RoutingTable.Route> route = published(ns);
-    assertThat(route).as("route chat in the published table").isPresent();
-    return route.get();
+    return PublishedReads.presentRoute(KUBE.client(), ns, "chat");
   }
 
   /** The evaluation the published table carries for the route, asserted there. */
@@ -110,19 +108,6 @@ class EvaluationBaselineChangeScenarioTest {
   /** The target an evaluation compares its candidates with, null while it names none. */
   private static String baselineTarget(EvaluationStatus e) {
     return e.getBaseline() == null ? null : e.getBaseline().getTarget();
-  }
-
-  private static Optional<RoutingTable.Route> published(String ns) {
-    ConfigMap cm =
-        KUBE.client().configMaps().inNamespace(ns).withName(RoutingTable.CONFIG_MAP_NAME).get();
-    if (cm == null
-        || cm.getData() == null
-        || !cm.getData().containsKey(RoutingTable.CONFIG_MAP_KEY)) {
-      return Optional.empty();
-    }
-    return RoutingTableCodec.decode(cm.getData().get(RoutingTable.CONFIG_MAP_KEY)).routes().stream()
-        .filter(r -> r.name().equals("chat"))
-        .findFirst();
   }
 
   private static String runbookEntry(String ns, String id) {

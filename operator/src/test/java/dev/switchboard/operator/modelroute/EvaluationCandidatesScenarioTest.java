@@ -13,13 +13,12 @@ import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.api.v1alpha1.ProviderEndpointSpec;
 import dev.switchboard.api.v1alpha1.RouteTarget;
 import dev.switchboard.contract.RoutingTable;
-import dev.switchboard.contract.RoutingTableCodec;
 import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.evaluation.EvaluationTracker;
+import dev.switchboard.operator.testing.PublishedReads;
 import dev.switchboard.operator.testing.StatusReads;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.time.Duration;
 import java.util.List;
@@ -65,16 +64,7 @@ class EvaluationCandidatesScenarioTest {
   }
 
   private static Optional<RoutingTable.Route> published() {
-    ConfigMap cm =
-        KUBE.client().configMaps().inNamespace(NS).withName(RoutingTable.CONFIG_MAP_NAME).get();
-    if (cm == null
-        || cm.getData() == null
-        || !cm.getData().containsKey(RoutingTable.CONFIG_MAP_KEY)) {
-      return Optional.empty();
-    }
-    return RoutingTableCodec.decode(cm.getData().get(RoutingTable.CONFIG_MAP_KEY)).routes().stream()
-        .filter(r -> r.name().equals("chat"))
-        .findFirst();
+    return PublishedReads.route(KUBE.client(), NS, "chat");
   }
 
   @Test

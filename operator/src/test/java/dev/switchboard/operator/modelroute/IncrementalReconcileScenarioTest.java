@@ -5,14 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import dev.switchboard.api.v1alpha1.ModelRoute;
 import dev.switchboard.contract.RoutingTable;
-import dev.switchboard.contract.RoutingTableCodec;
 import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.render.RenderMemo;
+import dev.switchboard.operator.testing.PublishedReads;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
 import dev.switchboard.operator.testing.UserEdits;
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -114,15 +112,6 @@ class IncrementalReconcileScenarioTest {
   }
 
   private static List<RoutingTable.Route> publishedRoutes(KubernetesClient client) {
-    ConfigMap map =
-        client.configMaps().inNamespace(NS).withName(RoutingTable.CONFIG_MAP_NAME).get();
-    if (map == null
-        || map.getData() == null
-        || !map.getData().containsKey(RoutingTable.CONFIG_MAP_KEY)) {
-      return List.of();
-    }
-    return RoutingTableCodec.decode(
-            map.getData().get(RoutingTable.CONFIG_MAP_KEY).getBytes(StandardCharsets.UTF_8))
-        .routes();
+    return PublishedReads.routingTable(client, NS).map(RoutingTable::routes).orElse(List.of());
   }
 }

@@ -11,18 +11,15 @@ import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.api.v1alpha1.ProviderEndpointSpec;
 import dev.switchboard.api.v1alpha1.RouteTarget;
 import dev.switchboard.api.v1alpha1.SecretKeyRef;
-import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.keys.KeyAges;
+import dev.switchboard.operator.testing.PublishedReads;
 import dev.switchboard.operator.testing.StatusReads;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -284,13 +281,7 @@ class KeyRotationScenarioTest {
 
   /** The key the published routing table holds for the endpoint, if any. */
   private static Optional<String> publishedKey(String ns) {
-    Secret keys =
-        KUBE.client().secrets().inNamespace(ns).withName(RoutingTable.KEYS_SECRET_NAME).get();
-    return keys == null || keys.getData() == null || !keys.getData().containsKey("openai")
-        ? Optional.empty()
-        : Optional.of(
-            new String(
-                Base64.getDecoder().decode(keys.getData().get("openai")), StandardCharsets.UTF_8));
+    return Optional.ofNullable(PublishedReads.providerKeys(KUBE.client(), ns).get("openai"));
   }
 
   /**

@@ -7,6 +7,7 @@ import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.RoutingTableCodec;
 import dev.switchboard.kubemock.EmbeddedKubernetesApi;
 import dev.switchboard.operator.render.RenderOutcome;
+import dev.switchboard.operator.testing.PublishedReads;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -14,10 +15,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -167,14 +166,11 @@ class KeysBeforeTableTest {
       if (write instanceof ConfigMap map
           && RoutingTable.CONFIG_MAP_NAME.equals(map.getMetadata().getName())) {
         tableProviders =
-            new TreeSet<>(
-                RoutingTableCodec.decode(map.getData().get(RoutingTable.CONFIG_MAP_KEY))
-                    .providers()
-                    .keySet());
+            new TreeSet<>(PublishedReads.routingTable(map).orElseThrow().providers().keySet());
         tableWrites++;
       } else if (write instanceof Secret secret
           && RoutingTable.KEYS_SECRET_NAME.equals(secret.getMetadata().getName())) {
-        keys = decoded(secret);
+        keys = PublishedReads.providerKeys(secret);
       } else {
         continue;
       }
@@ -189,18 +185,5 @@ class KeysBeforeTableTest {
     assertThat(tableWrites).isEqualTo(3);
     assertThat(tableProviders).containsExactly("provider-b");
     assertThat(keys).isEqualTo(Map.of("provider-b", "sk-b2"));
-  }
-
-  private static Map<String, String> decoded(Secret secret) {
-    Map<String, String> keys = new TreeMap<>();
-    if (secret.getData() != null) {
-      secret
-          .getData()
-          .forEach(
-              (name, value) ->
-                  keys.put(
-                      name, new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8)));
-    }
-    return keys;
   }
 }

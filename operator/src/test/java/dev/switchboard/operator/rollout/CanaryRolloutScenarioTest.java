@@ -9,7 +9,6 @@ import dev.switchboard.api.v1alpha1.ModelRouteStatus;
 import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.api.v1alpha1.RouteTarget;
 import dev.switchboard.contract.RoutingTable;
-import dev.switchboard.contract.RoutingTableCodec;
 import dev.switchboard.kubemock.EmbeddedKubernetesApi;
 import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.SwitchboardOperator;
@@ -20,10 +19,10 @@ import dev.switchboard.operator.rollout.metrics.GatewayScrapeSource;
 import dev.switchboard.operator.rollout.metrics.GatewayTargets;
 import dev.switchboard.operator.serialization.TolerantSerialization;
 import dev.switchboard.operator.testing.Fixtures;
+import dev.switchboard.operator.testing.PublishedReads;
 import dev.switchboard.operator.testing.StatusReads;
 import dev.switchboard.operator.testing.UserEdits;
 import dev.switchboard.operator.time.OffsetClock;
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -774,10 +773,7 @@ class CanaryRolloutScenarioTest {
   }
 
   private RoutingTable publishedTable() {
-    ConfigMap configMap =
-        client.configMaps().inNamespace(ns).withName(RoutingTable.CONFIG_MAP_NAME).get();
-    assertThat(configMap).isNotNull();
-    return RoutingTableCodec.decode(configMap.getData().get(RoutingTable.CONFIG_MAP_KEY));
+    return PublishedReads.presentRoutingTable(client, ns);
   }
 
   private static ConditionFactory eventually() {
@@ -807,15 +803,7 @@ class CanaryRolloutScenarioTest {
   }
 
   private RoutingTable.Route published() {
-    ConfigMap configMap =
-        client.configMaps().inNamespace(ns).withName(RoutingTable.CONFIG_MAP_NAME).get();
-    assertThat(configMap).isNotNull();
-    RoutingTable table =
-        RoutingTableCodec.decode(configMap.getData().get(RoutingTable.CONFIG_MAP_KEY));
-    Optional<RoutingTable.Route> route =
-        table.routes().stream().filter(r -> r.name().equals("chat")).findFirst();
-    assertThat(route).isPresent();
-    return route.get();
+    return PublishedReads.presentRoute(client, ns, "chat");
   }
 
   private List<Event> events() {
