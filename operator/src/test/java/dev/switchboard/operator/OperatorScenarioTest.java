@@ -12,10 +12,10 @@ import dev.switchboard.api.v1alpha1.ProviderEndpoint;
 import dev.switchboard.api.v1alpha1.RoutingPolicy;
 import dev.switchboard.contract.ConsumerTable;
 import dev.switchboard.contract.RoutingTable;
-import dev.switchboard.contract.RoutingTableCodec;
 import dev.switchboard.contract.RoutingTableValidator;
 import dev.switchboard.operator.publish.RoutingTablePublisher;
 import dev.switchboard.operator.testing.Fixtures;
+import dev.switchboard.operator.testing.PublishedReads;
 import dev.switchboard.operator.testing.StatusReads;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
 import dev.switchboard.operator.testing.UserEdits;
@@ -64,11 +64,7 @@ class OperatorScenarioTest {
   }
 
   private static ConditionFactory eventually() {
-    // Polls that read the published table with orElseThrow retry while it is not there yet.
-    return await()
-        .atMost(Duration.ofSeconds(20))
-        .pollInterval(Duration.ofMillis(50))
-        .ignoreException(java.util.NoSuchElementException.class);
+    return await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50));
   }
 
   private List<HasMetadata> applyBasic() {
@@ -115,27 +111,25 @@ class OperatorScenarioTest {
   }
 
   private Optional<RoutingTable> table() {
-    ConfigMap map =
-        client.configMaps().inNamespace(ns).withName(RoutingTable.CONFIG_MAP_NAME).get();
-    return Optional.ofNullable(map)
-        .map(m -> RoutingTableCodec.decode(m.getData().get(RoutingTable.CONFIG_MAP_KEY)));
+    return PublishedReads.routingTable(client, ns);
+  }
+
+  /** The published table, asserted to be there (a wait on it goes on while it is not). */
+  private RoutingTable presentTable() {
+    return PublishedReads.presentRoutingTable(client, ns);
   }
 
   private Optional<RoutingTable.Route> tableRoute(String name) {
-    return table().flatMap(t -> t.routes().stream().filter(r -> r.name().equals(name)).findFirst());
+    return PublishedReads.route(client, ns, name);
+  }
+
+  /** A route of the published table, asserted to be there. */
+  private RoutingTable.Route presentRoute(String name) {
+    return PublishedReads.presentRoute(client, ns, name);
   }
 
   private Map<String, String> publishedKeys() {
-    Secret secret = client.secrets().inNamespace(ns).withName(RoutingTable.KEYS_SECRET_NAME).get();
-    return secret == null
-        ? Map.of()
-        : secret.getData().entrySet().stream()
-            .collect(
-                java.util.stream.Collectors.toMap(
-                    Map.Entry::getKey,
-                    e ->
-                        new String(
-                            Base64.getDecoder().decode(e.getValue()), StandardCharsets.UTF_8)));
+    return PublishedReads.providerKeys(client, ns);
   }
 
   private static <T> Function<RoutingTable.Route, T> first(Function<RoutingTable.Target, T> field) {
@@ -491,7 +485,7 @@ class OperatorScenarioTest {
     eventually()
         .untilAsserted(
             () -> {
-              RoutingTable table = table().orElseThrow();
+              RoutingTable table = presentTable();
               assertThat(RoutingTableValidator.validate(table)).isEmpty();
               assertThat(table.routes())
                   .extracting(RoutingTable.Route::name)
@@ -523,7 +517,7 @@ class OperatorScenarioTest {
     eventually()
         .untilAsserted(
             () -> {
-              assertThat(table().orElseThrow().policies().get("standard").strategy())
+              assertThat(presentTable().policies().get("standard").strategy())
                   .isEqualTo("least-latency");
               assertThat(policyCondition("Enforced"))
                   .get()
@@ -536,8 +530,7 @@ class OperatorScenarioTest {
     eventually()
         .untilAsserted(
             () ->
-                assertThat(
-                        table().orElseThrow().providers().get("openai-prod").timeouts().totalMs())
+                assertThat(presentTable().providers().get("openai-prod").timeouts().totalMs())
                     .isEqualTo(90_000L));
     // Rotate a key in the user's Secret.
     rotateKey("openai-credentials", "sk-openai-rotated");
@@ -550,7 +543,7 @@ class OperatorScenarioTest {
     eventually()
         .untilAsserted(
             () -> {
-              assertThat(table().orElseThrow().routes())
+              assertThat(presentTable().routes())
                   .extracting(RoutingTable.Route::name)
                   .containsExactly("chat-default");
               assertThat(
@@ -569,7 +562,7 @@ class OperatorScenarioTest {
     eventually()
         .untilAsserted(
             () -> {
-              assertThat(table().orElseThrow().routes()).isEmpty();
+              assertThat(presentTable().routes()).isEmpty();
               assertThat(publishedKeys()).isEmpty();
             });
   }
@@ -654,7 +647,7 @@ class OperatorScenarioTest {
     eventually()
         .untilAsserted(
             () -> {
-              assertThat(tableRoute("chat-default").orElseThrow().revision()).isEqualTo(3L);
+              assertThat(presentRoute("chat-default").revision()).isEqualTo(3L);
               assertThat(publishedKeys()).containsEntry("openai-prod", "sk-openai-new");
             });
   }
@@ -671,8 +664,7 @@ class OperatorScenarioTest {
     eventually()
         .untilAsserted(
             () -> {
-              assertThat(tableRoute("chat-default").orElseThrow().aliases())
-                  .containsExactly("reasoning");
+              assertThat(presentRoute("chat-default").aliases()).containsExactly("reasoning");
               assertThat(tableRoute("reasoning")).isEmpty();
               assertThat(routeCondition("reasoning", "Ready"))
                   .get()
@@ -717,8 +709,7 @@ class OperatorScenarioTest {
     eventually()
         .untilAsserted(
             () -> {
-              assertThat(
-                      table().orElseThrow().policies().get("standard").cache().semanticEmbedder())
+              assertThat(presentTable().policies().get("standard").cache().semanticEmbedder())
                   .isEqualTo("provider:vllm-local/bge-small-en");
               assertThat(policyCondition("Ready"))
                   .get()
@@ -729,7 +720,7 @@ class OperatorScenarioTest {
                   .extracting(Condition::getReason)
                   .isEqualTo("AllFieldsEnforced");
             });
-    RoutingTable good = table().orElseThrow();
+    RoutingTable good = presentTable();
 
     // An endpoint without an embeddings API: the policy says why, routes keep their last good
     // entry with the policy as it was.
@@ -751,7 +742,7 @@ class OperatorScenarioTest {
                   .extracting(Condition::getReason)
                   .isEqualTo("PolicyNotReady");
             });
-    assertThat(table().orElseThrow().policies().get("standard"))
+    assertThat(presentTable().policies().get("standard"))
         .isEqualTo(good.policies().get("standard"));
 
     // A model the endpoint does not list, then an endpoint that does not exist.
@@ -787,8 +778,7 @@ class OperatorScenarioTest {
                   .get()
                   .extracting(Condition::getStatus)
                   .isEqualTo("True");
-              assertThat(
-                      table().orElseThrow().policies().get("standard").cache().semanticEmbedder())
+              assertThat(presentTable().policies().get("standard").cache().semanticEmbedder())
                   .isEqualTo("provider:embeddings/text-embedding-3-small");
             });
   }
@@ -866,7 +856,7 @@ class OperatorScenarioTest {
                   .extracting(Condition::getReason)
                   .isEqualTo("ProviderNotReady");
             });
-    assertThat(table().orElseThrow().providers().get("openai-prod").baseUrl())
+    assertThat(presentTable().providers().get("openai-prod").baseUrl())
         .isEqualTo("https://api.openai.com/v1");
   }
 
@@ -1057,7 +1047,7 @@ class OperatorScenarioTest {
     eventually()
         .untilAsserted(
             () -> {
-              RoutingTable empty = table().orElseThrow();
+              RoutingTable empty = presentTable();
               assertThat(RoutingTableValidator.validate(empty)).isEmpty();
               assertThat(empty.routes()).isEmpty();
               assertThat(empty.providers()).isEmpty();

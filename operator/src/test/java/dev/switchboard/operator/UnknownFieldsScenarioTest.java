@@ -6,17 +6,15 @@ import static org.awaitility.Awaitility.await;
 
 import dev.switchboard.contract.ConsumerTable;
 import dev.switchboard.contract.RoutingTable;
-import dev.switchboard.contract.RoutingTableCodec;
 import dev.switchboard.operator.keys.KeyAges;
 import dev.switchboard.operator.rollout.CanaryPlanner;
 import dev.switchboard.operator.testing.Fixtures;
+import dev.switchboard.operator.testing.PublishedReads;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
 import dev.switchboard.operator.testing.UserEdits;
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
@@ -31,7 +29,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -129,11 +126,7 @@ class UnknownFieldsScenarioTest {
   }
 
   private static ConditionFactory eventually() {
-    // Polls that read the published table with orElseThrow retry while it is not there yet.
-    return await()
-        .atMost(Duration.ofSeconds(20))
-        .pollInterval(Duration.ofMillis(50))
-        .ignoreException(java.util.NoSuchElementException.class);
+    return await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50));
   }
 
   /** The basic fixture, but with unknown fields in the policy, a provider and a route. */
@@ -189,11 +182,9 @@ class UnknownFieldsScenarioTest {
     return conditions.stream().filter(c -> type.equals(c.get("type"))).findFirst();
   }
 
-  private Optional<RoutingTable> table() {
-    ConfigMap map =
-        client.configMaps().inNamespace(ns).withName(RoutingTable.CONFIG_MAP_NAME).get();
-    return Optional.ofNullable(map)
-        .map(m -> RoutingTableCodec.decode(m.getData().get(RoutingTable.CONFIG_MAP_KEY)));
+  /** The published table, asserted to be there (a wait on it goes on while it is not). */
+  private RoutingTable presentTable() {
+    return PublishedReads.presentRoutingTable(client, ns);
   }
 
   private List<Event> events(String name) {
@@ -249,7 +240,7 @@ class UnknownFieldsScenarioTest {
               assertThat(condition("ModelRoute", "reasoning", "FieldsRecognized")).isEmpty();
             });
     // What is understood is rendered: the policy with its known retry settings, the route.
-    RoutingTable table = table().orElseThrow();
+    RoutingTable table = presentTable();
     assertThat(table.routes())
         .extracting(RoutingTable.Route::name)
         .containsExactly("chat-default", "reasoning");
@@ -277,7 +268,7 @@ class UnknownFieldsScenarioTest {
     eventually()
         .untilAsserted(
             () ->
-                assertThat(table().orElseThrow().routes())
+                assertThat(presentTable().routes())
                     .extracting(RoutingTable.Route::name)
                     .contains("later"));
 
@@ -394,16 +385,14 @@ class UnknownFieldsScenarioTest {
             () -> assertThat(condition("Consumer", "search", "FieldsRecognized")).isEmpty());
   }
 
+  /** The consumer's row in the published consumer table, asserted to be there. */
   private ConsumerTable.Consumer consumerRow(String name) {
-    Secret table = client.secrets().inNamespace(ns).withName(ConsumerTable.SECRET_NAME).get();
-    assertThat(table).as("the consumer table Secret").isNotNull();
-    return ConsumerTable.parse(
-            Base64.getDecoder().decode(table.getData().get(ConsumerTable.SECRET_KEY)))
-        .consumers()
-        .stream()
-        .filter(c -> name.equals(c.name()))
-        .findFirst()
-        .orElseThrow();
+    Optional<ConsumerTable.Consumer> row =
+        PublishedReads.presentConsumerTable(client, ns).consumers().stream()
+            .filter(c -> name.equals(c.name()))
+            .findFirst();
+    assertThat(row).as("consumer %s in the consumer table published in %s", name, ns).isPresent();
+    return row.get();
   }
 
   @Test
@@ -417,9 +406,7 @@ class UnknownFieldsScenarioTest {
     eventually()
         .untilAsserted(
             () -> {
-              // An assertion, not orElseThrow: Awaitility retries only on assertion errors.
-              assertThat(table()).isPresent();
-              assertThat(table().get().routes())
+              assertThat(presentTable().routes())
                   .extracting(RoutingTable.Route::name)
                   .containsExactly("chat-default", "reasoning");
               assertThat(condition("RoutingPolicy", "standard", "FieldsRecognized"))
