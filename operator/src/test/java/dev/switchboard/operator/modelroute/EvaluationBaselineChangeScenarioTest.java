@@ -23,12 +23,14 @@ import dev.switchboard.operator.evaluation.EvaluationTracker;
 import dev.switchboard.operator.testing.PublishedReads;
 import dev.switchboard.operator.testing.StatusReads;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
+import dev.switchboard.operator.testing.UserEdits;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -62,6 +64,19 @@ class EvaluationBaselineChangeScenarioTest {
 
   private static ModelRoute get(String ns) {
     return KUBE.client().resources(ModelRoute.class).inNamespace(ns).withName("chat").get();
+  }
+
+  /**
+   * Edits the route as a user would, again on a 409: the operator writes it too (its status, a
+   * finalizer), and a plain update from an earlier read conflicts with such a write.
+   */
+  private static ModelRoute edit(String ns, Consumer<ModelRoute> change) {
+    return UserEdits.edit(
+        KUBE.client().resources(ModelRoute.class).inNamespace(ns).withName("chat"),
+        r -> {
+          change.accept(r);
+          return r;
+        });
   }
 
   private static EvaluationStatus evaluation(String ns) {
@@ -163,9 +178,12 @@ class EvaluationBaselineChangeScenarioTest {
             });
     String first = get(ns).getStatus().getEvaluation().getId();
 
-    ModelRoute changed = get(ns);
-    changed.getSpec().setTargets(List.of(target("vllm", "llama-3"), target("vllm", "llama")));
-    KUBE.client().resource(changed).update();
+    edit(
+        ns,
+        changed ->
+            changed
+                .getSpec()
+                .setTargets(List.of(target("vllm", "llama-3"), target("vllm", "llama"))));
 
     await()
         .atMost(WAIT)
@@ -262,9 +280,12 @@ class EvaluationBaselineChangeScenarioTest {
     String first = get(ns).getStatus().getEvaluation().getId();
 
     KUBE.client().resource(endpoint(ns, "lab")).delete();
-    ModelRoute changed = get(ns);
-    changed.getSpec().setTargets(List.of(target("vllm", "llama-3"), target("vllm", "llama")));
-    KUBE.client().resource(changed).update();
+    edit(
+        ns,
+        changed ->
+            changed
+                .getSpec()
+                .setTargets(List.of(target("vllm", "llama-3"), target("vllm", "llama"))));
 
     await()
         .atMost(WAIT)
@@ -362,9 +383,7 @@ class EvaluationBaselineChangeScenarioTest {
 
     // Another sample while the candidate does not resolve: the running one ends, the new waits.
     KUBE.client().resource(endpoint(ns, "lab")).delete();
-    ModelRoute changed = get(ns);
-    changed.getSpec().getEvaluation().setSample(0.5);
-    KUBE.client().resource(changed).update();
+    edit(ns, changed -> changed.getSpec().getEvaluation().setSample(0.5));
     await()
         .atMost(WAIT)
         .untilAsserted(
@@ -379,9 +398,7 @@ class EvaluationBaselineChangeScenarioTest {
     String endedEntry = runbookEntry(ns, first);
 
     // The old sample back: the replacement the condition names will never start.
-    ModelRoute restored = get(ns);
-    restored.getSpec().getEvaluation().setSample(null);
-    KUBE.client().resource(restored).update();
+    edit(ns, restored -> restored.getSpec().getEvaluation().setSample(null));
     await()
         .atMost(WAIT)
         .untilAsserted(
@@ -443,9 +460,7 @@ class EvaluationBaselineChangeScenarioTest {
     String first = get(ns).getStatus().getEvaluation().getId();
 
     // Same first target, another sample: a new evaluation on the same baseline.
-    ModelRoute changed = get(ns);
-    changed.getSpec().getEvaluation().setSample(0.5);
-    KUBE.client().resource(changed).update();
+    edit(ns, changed -> changed.getSpec().getEvaluation().setSample(0.5));
 
     await()
         .atMost(WAIT)
@@ -509,9 +524,7 @@ class EvaluationBaselineChangeScenarioTest {
     String first = id(ns);
 
     // Another sample: the running one ends with its final entry, the new one starts at once.
-    ModelRoute changed = get(ns);
-    changed.getSpec().getEvaluation().setSample(0.5);
-    KUBE.client().resource(changed).update();
+    edit(ns, changed -> changed.getSpec().getEvaluation().setSample(0.5));
     await()
         .atMost(WAIT)
         .untilAsserted(
@@ -526,9 +539,7 @@ class EvaluationBaselineChangeScenarioTest {
     String endedEntry = runbookEntry(ns, first);
 
     // The old sample back: a new run of the first evaluation, not the ended run again.
-    ModelRoute restored = get(ns);
-    restored.getSpec().getEvaluation().setSample(null);
-    KUBE.client().resource(restored).update();
+    edit(ns, restored -> restored.getSpec().getEvaluation().setSample(null));
     await()
         .atMost(WAIT)
         .untilAsserted(
@@ -545,9 +556,7 @@ class EvaluationBaselineChangeScenarioTest {
     assertThat(runbookEntry(ns, first)).as("the ended run's final entry").isEqualTo(endedEntry);
 
     // And the second spec back once more: its next run too.
-    ModelRoute again = get(ns);
-    again.getSpec().getEvaluation().setSample(0.5);
-    KUBE.client().resource(again).update();
+    edit(ns, again -> again.getSpec().getEvaluation().setSample(0.5));
     await()
         .atMost(WAIT)
         .untilAsserted(
@@ -599,9 +608,7 @@ class EvaluationBaselineChangeScenarioTest {
             });
     String finalEntry = runbookEntry(ns, ended);
 
-    ModelRoute removed = get(ns);
-    removed.getSpec().setEvaluation(null);
-    KUBE.client().resource(removed).update();
+    edit(ns, removed -> removed.getSpec().setEvaluation(null));
     await()
         .atMost(WAIT)
         .untilAsserted(
@@ -617,12 +624,14 @@ class EvaluationBaselineChangeScenarioTest {
             });
     assertThat(runbookEntry(ns, ended)).as("its final entry, as written").isEqualTo(finalEntry);
 
-    ModelRoute declared = get(ns);
-    EvaluationSpec again = new EvaluationSpec();
-    again.setCandidates(List.of(candidate));
-    again.setDuration("5s");
-    declared.getSpec().setEvaluation(again);
-    KUBE.client().resource(declared).update();
+    edit(
+        ns,
+        declared -> {
+          EvaluationSpec again = new EvaluationSpec();
+          again.setCandidates(List.of(candidate));
+          again.setDuration("5s");
+          declared.getSpec().setEvaluation(again);
+        });
     await()
         .atMost(WAIT)
         .untilAsserted(
@@ -669,9 +678,7 @@ class EvaluationBaselineChangeScenarioTest {
     String id = id(ns);
     assertThat(stateKeys(ns)).containsExactly("chat." + id + ".json");
 
-    ModelRoute removed = get(ns);
-    removed.getSpec().setEvaluation(null);
-    KUBE.client().resource(removed).update();
+    edit(ns, removed -> removed.getSpec().setEvaluation(null));
     await()
         .atMost(WAIT)
         .untilAsserted(
@@ -698,10 +705,16 @@ class EvaluationBaselineChangeScenarioTest {
     // A later reconcile (a day later, another target) writes nothing of it again.
     int writes = KUBE.writes(ns);
     KUBE.clock().advance(Duration.ofDays(1));
-    ModelRoute touched = get(ns);
-    touched.getSpec().setTargets(List.of(target("vllm", "llama"), target("vllm", "llama-2")));
     long generation =
-        KUBE.client().resource(touched).update().getMetadata().getGeneration().longValue();
+        edit(
+                ns,
+                touched ->
+                    touched
+                        .getSpec()
+                        .setTargets(List.of(target("vllm", "llama"), target("vllm", "llama-2"))))
+            .getMetadata()
+            .getGeneration()
+            .longValue();
     await()
         .atMost(WAIT)
         .untilAsserted(
@@ -774,9 +787,7 @@ class EvaluationBaselineChangeScenarioTest {
             });
     String declared = id(ns);
 
-    ModelRoute removed = get(ns);
-    removed.getSpec().setEvaluation(null);
-    KUBE.client().resource(removed).update();
+    edit(ns, removed -> removed.getSpec().setEvaluation(null));
     await()
         .atMost(WAIT)
         .untilAsserted(
@@ -863,9 +874,7 @@ class EvaluationBaselineChangeScenarioTest {
             });
     String id = get(ns).getStatus().getEvaluation().getId();
 
-    ModelRoute changed = get(ns);
-    changed.getSpec().setTargets(List.of(target("vllm", "mistral")));
-    KUBE.client().resource(changed).update();
+    edit(ns, changed -> changed.getSpec().setTargets(List.of(target("vllm", "mistral"))));
 
     await()
         .atMost(WAIT)
