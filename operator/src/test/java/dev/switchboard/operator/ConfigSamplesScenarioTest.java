@@ -173,6 +173,10 @@ class ConfigSamplesScenarioTest {
   }
 
   private static RoutingTable.Route route(RoutingTable table, String name) {
-    return table.routes().stream().filter(r -> r.name().equals(name)).findFirst().orElseThrow();
+    Optional<RoutingTable.Route> route =
+        table.routes().stream().filter(r -> r.name().equals(name)).findFirst();
+    // An assertion, not orElseThrow: read inside waits, which retry only failed assertions.
+    assertThat(route).as("route %s in the published table", name).isPresent();
+    return route.get();
   }
 }

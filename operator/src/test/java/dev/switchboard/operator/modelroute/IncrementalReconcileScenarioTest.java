@@ -8,6 +8,7 @@ import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.operator.OperatorSettings;
 import dev.switchboard.operator.render.RenderMemo;
 import dev.switchboard.operator.testing.PublishedReads;
+import dev.switchboard.operator.testing.StatusReads;
 import dev.switchboard.operator.testing.SwitchboardOperatorExtension;
 import dev.switchboard.operator.testing.UserEdits;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -71,7 +72,7 @@ class IncrementalReconcileScenarioTest {
             () -> {
               ModelRoute route =
                   client.resources(ModelRoute.class).inNamespace(NS).withName("route-07").get();
-              assertThat(route.getStatus().getObservedGeneration()).isEqualTo(2L);
+              assertThat(StatusReads.status(route).getObservedGeneration()).isEqualTo(2L);
             });
     // Read once, not awaited: the status for generation 2 is written only after the table that
     // serves generation 2 was published.
