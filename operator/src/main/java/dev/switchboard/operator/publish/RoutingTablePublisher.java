@@ -370,8 +370,8 @@ public final class RoutingTablePublisher {
     return builder.build();
   }
 
-  /** A ConfigMap's {@code binaryData}, decoded. */
-  private static Map<String, byte[]> binary(ConfigMap configMap) {
+  /** A ConfigMap's {@code binaryData}, decoded (also what tests read a published table with). */
+  public static Map<String, byte[]> binary(ConfigMap configMap) {
     Map<String, byte[]> decoded = new HashMap<>();
     if (configMap.getBinaryData() != null) {
       configMap
@@ -468,7 +468,11 @@ public final class RoutingTablePublisher {
     }
   }
 
-  private static Map<String, String> decodedKeys(Secret secret) {
+  /**
+   * A provider keys Secret, decoded (provider → key); empty for none or an empty one (also what
+   * tests read the published keys with).
+   */
+  public static Map<String, String> decodedKeys(Secret secret) {
     Map<String, String> keys = new TreeMap<>();
     if (secret != null && secret.getData() != null) {
       secret

@@ -6,15 +6,13 @@ import dev.switchboard.contract.ConsumerTable;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.contract.RoutingTableCodec;
 import dev.switchboard.contract.RoutingTableLayout;
+import dev.switchboard.operator.publish.RoutingTablePublisher;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
@@ -86,16 +84,7 @@ public final class PublishedReads {
 
   /** A provider keys Secret, decoded (provider → key); empty for none or an empty one. */
   public static Map<String, String> providerKeys(Secret secret) {
-    Map<String, String> keys = new TreeMap<>();
-    if (secret != null && secret.getData() != null) {
-      secret
-          .getData()
-          .forEach(
-              (name, value) ->
-                  keys.put(
-                      name, new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8)));
-    }
-    return keys;
+    return RoutingTablePublisher.decodedKeys(secret);
   }
 
   /** The consumer table published in the namespace; empty while there is none. */
@@ -131,25 +120,17 @@ public final class PublishedReads {
     try {
       return RoutingTableLayout.read(
               main.getData(),
-              binary(main),
+              RoutingTablePublisher.binary(main),
               name ->
                   Optional.ofNullable(shards.apply(name))
-                      .map(shard -> binary(shard).get(RoutingTableLayout.SHARD_KEY)))
+                      .map(
+                          shard ->
+                              RoutingTablePublisher.binary(shard)
+                                  .get(RoutingTableLayout.SHARD_KEY)))
           .map(RoutingTableCodec::decode);
     } catch (RoutingTableLayout.IncompleteTableException e) {
       throw new AssertionError(
           "the routing table published in " + namespace + " is not complete: " + e.getMessage(), e);
     }
-  }
-
-  /** A ConfigMap's {@code binaryData}, decoded, as the publisher and the gateway decode it. */
-  private static Map<String, byte[]> binary(ConfigMap configMap) {
-    Map<String, byte[]> decoded = new HashMap<>();
-    if (configMap.getBinaryData() != null) {
-      configMap
-          .getBinaryData()
-          .forEach((key, base64) -> decoded.put(key, Base64.getDecoder().decode(base64)));
-    }
-    return decoded;
   }
 }
