@@ -510,7 +510,8 @@ final class ConsumerAllowances {
 
   /**
    * Reports what this replica settled for a consumer and has not reported yet (after the run in
-   * flight, if there is one), so a spend report read after it includes this replica's settlements.
+   * flight, if there is one, with the run taken after it — which carries what the run in flight did
+   * not), so a spend report read after it includes this replica's settlements.
    */
   Future<Void> report(String consumer) {
     return report(Set.of(consumer));
@@ -563,8 +564,11 @@ final class ConsumerAllowances {
     if (run != null) {
       return send(g, run);
     }
-    if (inFlight != null && waitOnce) {
-      return inFlight.compose(v -> report(g, false)); // a busy consumer: its next run reports
+    if (inFlight != null) {
+      // A busy consumer: the run in flight was taken before this report and may not carry what
+      // settled since; the next run does — one this report starts, or one the answer started for
+      // requests still waiting (taken after this report, so it is waited for too).
+      return waitOnce ? inFlight.compose(v -> report(g, false)) : inFlight;
     }
     return Future.succeededFuture();
   }

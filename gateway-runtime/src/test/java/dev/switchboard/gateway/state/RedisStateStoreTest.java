@@ -443,6 +443,77 @@ class RedisStateStoreTest {
   }
 
   /**
+   * A spend report of a busy consumer waits for the run in flight and then for the run that carries
+   * what this replica settled before the report: when the answer of the run in flight starts
+   * another for requests still waiting, that next run takes the spend settled meanwhile, and a
+   * report that completed before it reached Redis read the consumer's spend without it. Runs are
+   * held by the test and then run on a real redis-server.
+   */
+  @Test
+  void aSpendReportWaitsForTheRunThatCarriesWhatWasSettledBeforeIt() throws Exception {
+    List<Runnable> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Promise<Void> thirdRun = Promise.promise();
+    ConsumerAllowances a =
+        new ConsumerAllowances(
+            store,
+            (name, keys, args) -> {
+              Promise<io.vertx.redis.client.Response> answer = Promise.promise();
+              held.add(
+                  () ->
+                      store
+                          .runScript(name, keys, args)
+                          .onComplete(
+                              ar -> {
+                                if (ar.succeeded()) {
+                                  answer.complete(ar.result());
+                                } else {
+                                  answer.fail(ar.cause());
+                                }
+                              }));
+              if (held.size() == 3) {
+                thirdRun.tryComplete();
+              }
+              return answer.future();
+            });
+    // 60 requests per minute: nothing is held, every admission is decided in Redis.
+    AdmitCall first = budgetedRpmCall("reported", "s0");
+    Future<Admission> admitted = a.admit(first); // run 1
+    held.get(0).run();
+    assertThat(await(admitted).admitted()).isTrue();
+
+    Future<Admission> second = a.admit(budgetedRpmCall("reported", "s1")); // run 2, held
+    a.settle(SettleCall.of(first, clock.currentTimeMillis(), 100, 0)); // after run 2 was taken
+    Future<Admission> third = a.admit(budgetedRpmCall("reported", "s2")); // waits behind run 2
+    Future<Void> report = a.report("reported");
+    held.get(1).run(); // run 2's answer starts run 3 for s2, which takes the 100 settled
+    await(thirdRun.future());
+    assertThat(report.isComplete())
+        .as("the report waits for the run that carries the spend settled before it")
+        .isFalse();
+    held.get(2).run();
+    await(report);
+    assertThat(
+            command(store, io.vertx.redis.client.Command.GET, "test:{reported}:spent:d:2026-05-01"))
+        .isEqualTo("100");
+    assertThat(await(second).admitted()).isTrue();
+    assertThat(await(third).admitted()).isTrue();
+  }
+
+  /** A request of a consumer with 60 requests per minute and a day's budget of 1,000,000. */
+  private static AdmitCall budgetedRpmCall(String consumer, String id) {
+    return new AdmitCall(
+        consumer,
+        id,
+        List.of(new Limit(60, 0)),
+        clock.currentTimeMillis(),
+        1_000,
+        "2026-05-01",
+        "2026-05",
+        1_000_000,
+        -1);
+  }
+
+  /**
    * A shutdown report gives back every allowance, also one a run grants after the report looked: a
    * run in flight at shutdown whose answer leaves requests waiting starts another run for them, and
    * that run must not take a fresh allowance the replica then keeps (counted as taken in Redis
