@@ -39,10 +39,11 @@ import java.util.function.Consumer;
  * replica.
  *
  * <p>Token limits are checked against the token bucket's level as Redis last reported it, minus the
- * tokens settled here since that run was taken — also those settled while it was in flight, which
- * Redis's level does not hold yet. A replica that admitted locally refreshes that level at its next
- * report even when it has nothing to send (answers still open, or settled with 0 tokens), so other
- * replicas' tokens show up within one report.
+ * tokens settled here since that run was taken — also those settled while it was in flight, and
+ * those of requests served during an outage handed over meanwhile, which Redis's level does not
+ * hold yet. A replica that admitted locally refreshes that level at its next report even when it
+ * has nothing to send (answers still open, or settled with 0 tokens), so other replicas' tokens
+ * show up within one report.
  */
 final class ConsumerAllowances {
 
@@ -908,8 +909,10 @@ final class ConsumerAllowances {
         g.month = r.get(3).toLong();
         long tokenLevel = r.get(4).toLong();
         // Tokens settled here while the run was in flight are not in Redis's level yet (they wait
-        // in pendingTokens for the next run): taken as it is, the level would forget them.
-        g.tokenLevel = tokenLevel < 0 ? Long.MAX_VALUE : tokenLevel - g.pendingTokens;
+        // in pendingTokens for the next run), nor are an outage's tokens handed over meanwhile
+        // (outageTokens): taken as it is, the level would forget them.
+        g.tokenLevel =
+            tokenLevel < 0 ? Long.MAX_VALUE : tokenLevel - g.pendingTokens - g.outageTokens;
         lastSeen.merge(dayKey, g.day, Math::max);
         lastSeen.merge(monthKey, g.month, Math::max);
         seen(g.keys.get(2), r.get(5).toLong());

@@ -335,6 +335,44 @@ class RedisStateStoreTest {
   }
 
   /**
+   * Tokens of a request served from memory during a store outage, handed over while a run is in
+   * flight (the store answers again, the request ends meanwhile), are not in the level Redis
+   * answers with either: the replica keeps them off that level as it keeps settled tokens, so a
+   * token limit they used up refuses the next request instead of admitting it locally from a level
+   * that forgot them.
+   */
+  @Test
+  void outageTokensHandedOverWhileARunIsInFlightStayOffTheLevelItAnswers() throws Exception {
+    // Allowances of the test's own, which the store's report timer does not flush: every run is
+    // one the test started.
+    ConsumerAllowances allowances = new ConsumerAllowances(store);
+    AdmitCall a = tokenCall("outageinflight", 100_000, "a");
+    assertThat(await(allowances.admit(a)).admitted()).isTrue(); // in Redis: the bucket is full
+    // All in one task on one event loop, whose connection the run's answer comes back on: a's
+    // 60,000 tokens go out with a run, and the 60,000 of b (served from memory while the store was
+    // down) are handed over while that run is in flight.
+    Promise<Boolean> handedInFlight = Promise.promise();
+    vertx
+        .getOrCreateContext()
+        .runOnContext(
+            v -> {
+              allowances.settle(SettleCall.of(a, clock.currentTimeMillis(), 0, 60_000));
+              Future<Void> run = allowances.report("outageinflight");
+              allowances.addOutageUsage(tokenCall("outageinflight", 100_000, "b"), 0, 60_000);
+              boolean inFlight = !run.isComplete();
+              run.onComplete(ar -> handedInFlight.complete(inFlight));
+            });
+    assertThat(await(handedInFlight.future()))
+        .as("b's tokens handed over while the run was in flight")
+        .isTrue();
+    // 120,000 of 100,000 tokens used: Redis answered 40,000, which does not hold b's 60,000 yet.
+    Admission c = await(allowances.admit(tokenCall("outageinflight", 100_000, "c")));
+    assertThat(c.verdict()).isEqualTo(Admission.Verdict.RATE_LIMITED);
+    assertThat(c.dimension()).isEqualTo("tokens");
+    await(allowances.flush(true));
+  }
+
+  /**
    * A replica that admitted a token-limited consumer locally refreshes the token level at its next
    * report even when it has nothing to send (its answers still open, or settled with 0 tokens): so
    * another replica's tokens stop it within one report, not only once it has tokens of its own to
