@@ -332,6 +332,9 @@ final class ConsumerAllowances {
   /** When seeds were last pruned (gateway clock). */
   private volatile long prunedAtMs;
 
+  /** When {@link #flushAll} last looked for expired reservations (gateway clock). */
+  private volatile long expiredAtMs;
+
   /** The latest budget day admissions were made in ({@code 2026-05-01}; ISO dates sort). */
   private final AtomicReference<String> latestDay = new AtomicReference<>("");
 
@@ -659,13 +662,19 @@ final class ConsumerAllowances {
     long now = store.clock().nanoTime();
     long nowMs = store.nowMs();
     pruneSeeds(nowMs);
+    // Reservations expire after a day: looked for once a minute, not at every flush (every
+    // REPORT_MS), which went through every open request of every group on the event loop.
+    boolean expireReservations = nowMs - expiredAtMs >= MINUTE_MS;
+    if (expireReservations) {
+      expiredAtMs = nowMs;
+    }
     for (Group g : groups.values()) {
       Run run = null;
       synchronized (g) {
         if (g.busy || g.gone) {
           continue;
         }
-        if (!g.open.isEmpty()) {
+        if (expireReservations && !g.open.isEmpty()) {
           g.open
               .entrySet()
               .removeIf(
