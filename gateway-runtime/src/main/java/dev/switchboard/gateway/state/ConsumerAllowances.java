@@ -832,13 +832,22 @@ final class ConsumerAllowances {
     for (Waiting w : run.batch()) {
       args.add(Long.toString(w.call().reserveNanoUsd()));
     }
-    return scripts
-        .run("allowance.lua", g.keys, args)
-        .transform(
-            ar -> {
-              answer(g, run, dayKey, monthKey, ar.succeeded() ? ar.result() : null, ar.cause());
-              return Future.<Void>succeededFuture();
-            });
+    Future<Response> sent;
+    try {
+      sent = scripts.run("allowance.lua", g.keys, args);
+    } catch (RuntimeException e) {
+      // Not sent (the client refused the command): a failed run like any other, so its requests
+      // are answered and the group is free again, never left busy with them waiting.
+      sent =
+          Future.failedFuture(
+              new StoreUnavailableException(
+                  "the consumer allowance run could not be sent: " + e, true));
+    }
+    return sent.transform(
+        ar -> {
+          answer(g, run, dayKey, monthKey, ar.succeeded() ? ar.result() : null, ar.cause());
+          return Future.<Void>succeededFuture();
+        });
   }
 
   /**

@@ -74,6 +74,38 @@ class ConsumerAllowancesIndexTest {
   }
 
   @Test
+  void aRunTheClientRefusesToSendFailsItsRequestsAndLeavesTheGroupFree() throws Exception {
+    List<String> sent = new CopyOnWriteArrayList<>();
+    ConsumerAllowances throwing =
+        new ConsumerAllowances(
+            store,
+            (name, keys, args) -> {
+              sent.add(keys.get(0));
+              throw new IllegalStateException("connection pool closed");
+            });
+    // Every admission waits for a run (nothing is held yet); the run is never sent.
+    Future<Admission> first = throwing.admit(call("c1", DAY));
+    assertThat(first.failed()).as("answered at once, not left waiting").isTrue();
+    assertThat(first.cause()).isInstanceOf(StoreUnavailableException.class);
+    assertThat(((StoreUnavailableException) first.cause()).unsent()).isTrue();
+    // The group is not left busy: the next admission starts a run of its own.
+    Future<Admission> second =
+        throwing.admit(
+            new AdmitCall(
+                "c1",
+                "c1-second",
+                List.of(new Limit(1_000, 0)),
+                clock.currentTimeMillis(),
+                0,
+                DAY,
+                DAY.substring(0, 7),
+                1_000_000_000,
+                -1));
+    assertThat(second.failed()).isTrue();
+    assertThat(sent).hasSize(2);
+  }
+
+  @Test
   void aConsumersReportLooksAtItsOwnGroupsOnlyAndReportsEachOfThem() throws Exception {
     serve(500);
     allowances.addOutageUsage(call("c7", "2026-05-02"), 50, 0); // c7's group of the next day
