@@ -338,6 +338,7 @@ public final class SwitchboardOperator implements AutoCloseable {
                           ModelRouteReconciler routes = routesOnceLeading.get();
                           if (routes != null) {
                             routes.publishEmptyTablesWhereNone();
+                            routes.withdrawRoutesDeletedMeanwhile();
                             routes.forgetEvaluationsOfDeletedRoutes();
                           }
                         },
@@ -452,6 +453,7 @@ public final class SwitchboardOperator implements AutoCloseable {
     if (!settings.leaderElection()) {
       // start() returns once the informers have synced and reconciling has begun.
       modelRoutes.publishEmptyTablesWhereNone();
+      modelRoutes.withdrawRoutesDeletedMeanwhile();
       modelRoutes.forgetEvaluationsOfDeletedRoutes();
     }
     LOG.info(

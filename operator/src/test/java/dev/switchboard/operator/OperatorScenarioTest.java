@@ -1066,4 +1066,46 @@ class OperatorScenarioTest {
               assertThat(publishedKeys()).isEmpty();
             });
   }
+
+  /**
+   * Routes deleted while no operator ran were never seen going (no delete event after a restart),
+   * and a namespace left without routes has no route to render it again: its table, not yet
+   * collected (or orphaned: {@code kubectl delete --cascade=orphan}), used to keep serving them and
+   * their providers' keys until the namespace's next route. In a namespace the operator does not
+   * always publish to (this one, cluster-wide), nothing else would ever replace it.
+   */
+  @Test
+  void routesDeletedWhileTheOperatorWasAwayLeaveTheEmptyTableAtStart() {
+    applyBasic();
+    awaitRouteReady("chat-default");
+    awaitRouteReady("reasoning");
+    eventually().until(this::table, t -> t.filter(x -> x.routes().size() == 2).isPresent());
+
+    KUBE.stopOperator();
+    client.resources(ModelRoute.class).inNamespace(ns).delete();
+    eventually()
+        .until(
+            () -> client.resources(ModelRoute.class).inNamespace(ns).list().getItems(),
+            List::isEmpty);
+    KUBE.startOperator();
+
+    eventually()
+        .untilAsserted(
+            () -> {
+              RoutingTable empty = presentTable();
+              assertThat(empty.routes()).as("routes served after the restart").isEmpty();
+              assertThat(empty.providers()).isEmpty();
+              assertThat(RoutingTableValidator.validate(empty)).isEmpty();
+              assertThat(publishedKeys()).as("provider keys published").isEmpty();
+              assertThat(
+                      client
+                          .configMaps()
+                          .inNamespace(ns)
+                          .withName(RoutingTable.CONFIG_MAP_NAME)
+                          .get()
+                          .getMetadata()
+                          .getOwnerReferences())
+                  .isNullOrEmpty();
+            });
+  }
 }

@@ -656,7 +656,8 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
    * anyone applies a route ({@code helm install --wait}, Flux and Argo CD health checks). Called
    * once the informers have synced, by the replica that leads. A namespace with any part of a table
    * published is left alone: after a restart that table holds the routes' last good entries, and an
-   * empty one would make them vanish.
+   * empty one would make them vanish (a table whose routes are all gone is emptied by {@link
+   * #withdrawRoutesDeletedMeanwhile}).
    *
    * @return the namespaces that got an empty table
    */
@@ -683,6 +684,60 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       LOG.info("published an empty routing table in {} (no ModelRoutes there yet)", published);
     }
     return published;
+  }
+
+  /**
+   * Publishes the empty table in each namespace whose published table still serves routes although
+   * no ModelRoute is left there: they were deleted while no operator ran, so their delete events
+   * were never seen and no route is left to render the namespace again (the table not yet collected
+   * by garbage collection, or orphaned by {@code kubectl delete --cascade=orphan}). Gateways would
+   * serve the deleted routes, and hold their providers' keys, until the namespace's next route. The
+   * namespaces are found by the operator's own table ConfigMaps in the informer cache. Called once
+   * the informers have synced, by the replica that leads.
+   *
+   * @return the namespaces that got the empty table
+   */
+  public List<String> withdrawRoutesDeletedMeanwhile() {
+    List<String> withdrawn = new ArrayList<>();
+    if (tables == null) {
+      return withdrawn;
+    }
+    java.util.SortedSet<String> namespaces =
+        tables
+            .list(
+                configMap -> RoutingTable.CONFIG_MAP_NAME.equals(configMap.getMetadata().getName()))
+            .map(configMap -> configMap.getMetadata().getNamespace())
+            .collect(Collectors.toCollection(java.util.TreeSet::new));
+    for (String namespace : namespaces) {
+      try {
+        synchronized (publisher.lockFor(namespace)) {
+          // A route reconciled meanwhile renders the namespace itself.
+          if (routes.list(namespace).findAny().isPresent()
+              || publisher
+                  .published(namespace)
+                  .table()
+                  .map(t -> t.routes().isEmpty())
+                  .orElse(true)) {
+            continue;
+          }
+          publisher.publish(namespace, emptyTable(namespace), List.of());
+          memos.remove(namespace);
+          withdrawn.add(namespace);
+        }
+      } catch (RuntimeException e) {
+        // The namespace's next route renders it; the next start tries again.
+        LOG.warn(
+            "could not withdraw the routes deleted meanwhile in {}: {}", namespace, e.toString());
+        continue;
+      }
+      publishAlongside(namespace);
+    }
+    if (!withdrawn.isEmpty()) {
+      LOG.info(
+          "published the empty routing table where every route was deleted meanwhile: {}",
+          withdrawn);
+    }
+    return withdrawn;
   }
 
   /**
@@ -732,8 +787,8 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   /**
    * Writes a routeless namespace's empty table back after someone else deleted or changed part of
    * it: no route reconciles there to do it, and a gateway started meanwhile would never become
-   * ready. A table that still holds routes (published before a restart, its routes deleted while
-   * the operator was away) is left alone, as at start.
+   * ready. A table that holds routes is left alone here (the routes of a table published before a
+   * restart and deleted meanwhile are withdrawn at start: {@link #withdrawRoutesDeletedMeanwhile}).
    */
   private void writeBackEmptyTable(String namespace) {
     try {
