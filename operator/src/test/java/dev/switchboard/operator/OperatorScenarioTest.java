@@ -1108,4 +1108,59 @@ class OperatorScenarioTest {
                   .isNullOrEmpty();
             });
   }
+
+  /**
+   * A route deleted while another controller's finalizer holds it (a backup tool, a GitOps
+   * controller, foreground deletion) is only marked: the API server keeps it, with a
+   * deletionTimestamp, until the finalizer goes. The deletion was asked for, so it stops being
+   * served at once, as Consumers do; it used to stay in the table for as long as the finalizer
+   * held.
+   */
+  @Test
+  void aRouteHeldByAnotherControllersFinalizerLeavesTheTableWhenItsDeletionIsAsked() {
+    applyBasic();
+    awaitRouteReady("chat-default");
+    awaitRouteReady("reasoning");
+    edit(
+        ModelRoute.class,
+        "reasoning",
+        r -> r.getMetadata().setFinalizers(List.of("backup.example.com/hold")));
+
+    client.resources(ModelRoute.class).inNamespace(ns).withName("reasoning").delete();
+    eventually()
+        .until(
+            () -> get(ModelRoute.class, "reasoning").getMetadata().getDeletionTimestamp(),
+            java.util.Objects::nonNull);
+
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(presentTable().routes())
+                    .as("routes served while the deleted route's finalizer holds it")
+                    .extracting(RoutingTable.Route::name)
+                    .containsExactly("chat-default"));
+    assertThat(get(ModelRoute.class, "reasoning")).as("still held by its finalizer").isNotNull();
+    // Another route's render, too, leaves the route being deleted out.
+    edit(ModelRoute.class, "chat-default", r -> r.getSpec().setAliases(List.of("gpt-4o-mini")));
+    eventually()
+        .untilAsserted(
+            () -> {
+              RoutingTable table = presentTable();
+              assertThat(table.routes())
+                  .extracting(RoutingTable.Route::name)
+                  .containsExactly("chat-default");
+              assertThat(table.routes().get(0).aliases()).containsExactly("gpt-4o-mini");
+            });
+
+    edit(ModelRoute.class, "reasoning", r -> r.getMetadata().setFinalizers(List.of()));
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(get(ModelRoute.class, "reasoning"))
+                    .as("deleted once its finalizer is removed")
+                    .isNull());
+    assertThat(presentTable().routes())
+        .extracting(RoutingTable.Route::name)
+        .containsExactly("chat-default");
+  }
 }

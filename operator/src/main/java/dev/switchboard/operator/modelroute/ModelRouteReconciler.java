@@ -218,7 +218,9 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   @Override
   public UpdateControl<ModelRoute> reconcile(ModelRoute route, Context<ModelRoute> context) {
     String namespace = route.getMetadata().getNamespace();
-    if (context.isPrimaryResourceDeleted()) {
+    // A route only marked for deletion (another controller's finalizer holds it) is deleted as far
+    // as serving goes: the deletion was asked for, and the finalizer may hold it for long.
+    if (context.isPrimaryResourceDeleted() || terminating(route)) {
       nudged.remove(ResourceID.fromResource(route));
       rollout.deleted(namespace, route.getMetadata().getName());
       retirement.forget(namespace, route.getMetadata().getName());
@@ -1105,12 +1107,13 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
         name -> secrets.get(new ResourceID(name, namespace)));
   }
 
+  /** Routes marked for deletion are left out: every render leaves them out of the table. */
   private NamespaceView viewFromCaches(String namespace) {
     return new NamespaceView(
         namespace,
         providers.list(namespace, pe -> true).toList(),
         policies.list(namespace, rp -> true).toList(),
-        routes.list(namespace).toList(),
+        routes.list(namespace, route -> !terminating(route)).toList(),
         name -> secrets.get(new ResourceID(name, namespace)));
   }
 
@@ -1351,6 +1354,11 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
    * The view without routes deleted meanwhile (the cache may still hold them); a route of the same
    * name created again since (another uid) stays.
    */
+  /** Marked for deletion, kept by the API server only until its finalizers are removed. */
+  private static boolean terminating(ModelRoute route) {
+    return route.getMetadata().getDeletionTimestamp() != null;
+  }
+
   private static NamespaceView without(NamespaceView view, List<ModelRoute> deleted) {
     return new NamespaceView(
         view.namespace(),
