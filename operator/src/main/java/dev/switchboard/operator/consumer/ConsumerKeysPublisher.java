@@ -35,6 +35,10 @@ public final class ConsumerKeysPublisher {
 
   private final KubernetesClient client;
   private final ConcurrentMap<String, Written> written = new ConcurrentHashMap<>();
+
+  /** The table being written per namespace, until the write returns (its version unknown). */
+  private final ConcurrentMap<String, Written> writing = new ConcurrentHashMap<>();
+
   private final ConcurrentMap<String, Object> locks = new ConcurrentHashMap<>();
 
   public ConsumerKeysPublisher(KubernetesClient client) {
@@ -71,8 +75,7 @@ public final class ConsumerKeysPublisher {
     if (current != null
         && json.equals(tableOf(current))
         && uids(current.getMetadata().getOwnerReferences()).equals(ownerUids)) {
-      written.put(
-          namespace, new Written(json, ownerUids, current.getMetadata().getResourceVersion()));
+      remember(namespace, json, ownerUids, current.getMetadata().getResourceVersion());
       return false;
     }
     Secret desired =
@@ -90,8 +93,14 @@ public final class ConsumerKeysPublisher {
                     ConsumerTable.SECRET_KEY,
                     Base64.getEncoder().encodeToString(json.getBytes(StandardCharsets.UTF_8))))
             .build();
-    Secret result = write(current, desired);
-    written.put(namespace, new Written(json, ownerUids, result.getMetadata().getResourceVersion()));
+    // The informer may deliver the write's event before the write returns its version.
+    writing.put(namespace, new Written(json, ownerUids, null, List.of()));
+    try {
+      Secret result = write(current, desired);
+      remember(namespace, json, ownerUids, result.getMetadata().getResourceVersion());
+    } finally {
+      writing.remove(namespace);
+    }
     // Consumer names and counts only: not even the hashes go to the log.
     LOG.info(
         "published {} consumer(s) {} to {}/{}",
@@ -110,8 +119,18 @@ public final class ConsumerKeysPublisher {
   public boolean changedByOthers(Secret observed) {
     String namespace = observed.getMetadata().getNamespace();
     Written last = written.get(namespace);
+    String version = observed.getMetadata().getResourceVersion();
     if (last != null
-        && Objects.equals(last.resourceVersion(), observed.getMetadata().getResourceVersion())) {
+        && (Objects.equals(last.resourceVersion(), version) || last.earlier().contains(version))) {
+      // Its own write; an earlier one is seen late when it wrote again before the informer caught
+      // up (a burst of Consumers): not a change, or every Consumer would be reconciled for it.
+      return false;
+    }
+    Written inFlight = writing.get(namespace);
+    if (inFlight != null
+        && inFlight.json().equals(tableOf(observed))
+        && inFlight.ownerUids().equals(uids(observed.getMetadata().getOwnerReferences()))) {
+      // The write under way, seen before it returned its version.
       return false;
     }
     written.remove(namespace);
@@ -173,7 +192,31 @@ public final class ConsumerKeysPublisher {
         : owners.stream().map(OwnerReference::getUid).sorted().toList();
   }
 
-  private record Written(String json, List<String> ownerUids, String resourceVersion) {}
+  /**
+   * Keeps what was written (or found to be there already), with the versions this publisher wrote
+   * before it since it last forgot (at most {@link #EARLIER_VERSIONS}): their informer events may
+   * still come.
+   */
+  private void remember(String namespace, String json, List<String> ownerUids, String version) {
+    Written last = written.get(namespace);
+    List<String> earlier = List.of();
+    if (last != null && !Objects.equals(last.resourceVersion(), version)) {
+      java.util.ArrayList<String> versions = new java.util.ArrayList<>(last.earlier());
+      versions.add(last.resourceVersion());
+      earlier =
+          List.copyOf(
+              versions.subList(Math.max(0, versions.size() - EARLIER_VERSIONS), versions.size()));
+    } else if (last != null) {
+      earlier = last.earlier();
+    }
+    written.put(namespace, new Written(json, ownerUids, version, earlier));
+  }
+
+  /** How many earlier own versions are recognised when their events come late. */
+  private static final int EARLIER_VERSIONS = 16;
+
+  private record Written(
+      String json, List<String> ownerUids, String resourceVersion, List<String> earlier) {}
 
   /** The rendered table does not fit one Secret; nothing was written. */
   public static final class ConsumerTableTooLargeException extends RuntimeException {
