@@ -704,10 +704,11 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     if (tables == null) {
       return withdrawn;
     }
+    // From the caches first: the many namespaces left with the empty table (or with routes) cost
+    // no API call here.
     java.util.SortedSet<String> namespaces =
         tables
-            .list(
-                configMap -> RoutingTable.CONFIG_MAP_NAME.equals(configMap.getMetadata().getName()))
+            .list(this::routelessButNotEmpty)
             .map(configMap -> configMap.getMetadata().getNamespace())
             .collect(Collectors.toCollection(java.util.TreeSet::new));
     for (String namespace : namespaces) {
@@ -740,6 +741,24 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
           withdrawn);
     }
     return withdrawn;
+  }
+
+  /**
+   * Whether a published table ConfigMap (from the informer cache) is in a namespace without routes
+   * and is not the empty table, by its config version annotation.
+   */
+  private boolean routelessButNotEmpty(ConfigMap configMap) {
+    String namespace = configMap.getMetadata().getNamespace();
+    if (!RoutingTable.CONFIG_MAP_NAME.equals(configMap.getMetadata().getName())
+        || routes.list(namespace).findAny().isPresent()) {
+      return false;
+    }
+    Map<String, String> annotations = configMap.getMetadata().getAnnotations();
+    return annotations == null
+        || !emptyTable(namespace)
+            .table()
+            .configVersion()
+            .equals(annotations.get(RoutingTablePublisher.CONFIG_VERSION_ANNOTATION));
   }
 
   /**
