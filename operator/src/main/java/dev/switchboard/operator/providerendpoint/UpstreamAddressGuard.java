@@ -86,13 +86,13 @@ public final class UpstreamAddressGuard {
       return Optional.of(
           new Problem(
               Reason.INVALID_BASE_URL,
-              "baseUrl '" + UrlRedaction.withoutUserInfo(baseUrl) + "' is not a valid URL"));
+              "baseUrl '" + UrlRedaction.shown(baseUrl) + "' is not a valid URL"));
     }
     if (host == null || host.isBlank()) {
       return Optional.of(
           new Problem(
               Reason.INVALID_BASE_URL,
-              "baseUrl '" + UrlRedaction.withoutUserInfo(baseUrl) + "' has no host name"));
+              "baseUrl '" + UrlRedaction.shown(baseUrl) + "' has no host name"));
     }
     host = host.toLowerCase(Locale.ROOT);
     if (host.startsWith("[") && host.endsWith("]")) {

@@ -182,4 +182,21 @@ class UpstreamAddressGuardTest {
         .doesNotContain("admin")
         .doesNotContain("s3");
   }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "https:///v1beta?key=AIzaSyS3cr3tK3y",
+        "https://api example.com/v1?key=AIzaSyS3cr3tK3y",
+        "https://under_score.example/v1?api-key=AIzaSyS3cr3tK3y",
+        "https://under_score.example/v1#AIzaSyS3cr3tK3y"
+      })
+  void aBaseUrlThatIsRefusedIsNotRepeatedWithAKeyInItsQuery(String baseUrl) {
+    assertThat(permissive.check(baseUrl))
+        .get()
+        .extracting(Problem::message)
+        .asString()
+        .contains("***")
+        .doesNotContain("AIzaSyS3cr3tK3y");
+  }
 }

@@ -207,7 +207,7 @@ public final class GatewayScrapeSource implements CanaryMetricsSource {
    */
   private static String shown(URI url) {
     if (url.getHost() == null) {
-      return UrlRedaction.withoutUserInfo(url.toString());
+      return UrlRedaction.shown(url.toString());
     }
     return url.getScheme()
         + "://"

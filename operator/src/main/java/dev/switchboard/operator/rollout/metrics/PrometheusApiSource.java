@@ -101,7 +101,7 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
     this.clock = clock;
     String text = baseUrl.toString();
     this.baseUrl = URI.create(text.endsWith("/") ? text : text + "/");
-    this.shownUrl = UrlRedaction.withoutUserInfo(this.baseUrl.toString());
+    this.shownUrl = UrlRedaction.shown(this.baseUrl.toString());
     this.namespaceLabel =
         namespaceLabel == null || namespaceLabel.isBlank() ? null : namespaceLabel;
     this.http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
