@@ -262,6 +262,21 @@ class ConsumerIT {
     assertThat(refused.statusCode()).isEqualTo(429);
     assertThat(refused.code()).contains("insufficient_quota");
     assertThat(refused.type()).contains("insufficient_quota");
+    // A spent budget is not a passing rate limit: the SDK, which retries every 429 twice by
+    // default, is told not to (x-should-retry: false), so one call is one refused request.
+    OpenAIClient retrying =
+        OpenAIOkHttpClient.builder()
+            .baseUrl(stack.baseUrl())
+            .apiKey(TINY_BUDGET_KEY)
+            .maxRetries(2)
+            .build();
+    clients.add(retrying);
+    double before = budgetRefusals("tiny-budget");
+    assertThatThrownBy(() -> retrying.chat().completions().create(chat("chat-default")))
+        .isInstanceOfSatisfying(
+            RateLimitException.class,
+            e -> assertThat(e.headers().values("x-should-retry")).containsExactly("false"));
+    assertThat(budgetRefusals("tiny-budget") - before).isEqualTo(1.0);
     // The spend the gateway reports for it is what refused it: at most the budget.
     JsonNode report = admin("/admin/consumers");
     JsonNode row = null;
@@ -289,6 +304,17 @@ class ConsumerIT {
               assertThat(retryAfter).hasSize(1);
               assertThat(Long.parseLong(retryAfter.get(0))).isBetween(1L, 60L);
             });
+  }
+
+  /** How many requests of {@code consumer} the gateway refused for its budget (its metric). */
+  static double budgetRefusals(String consumer) throws Exception {
+    return adminText("/metrics")
+        .lines()
+        .filter(l -> l.startsWith("switchboard_consumer_requests_total{"))
+        .filter(l -> l.contains("consumer=\"" + consumer + "\""))
+        .filter(l -> l.contains("outcome=\"budget_exhausted\""))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .sum();
   }
 
   /**

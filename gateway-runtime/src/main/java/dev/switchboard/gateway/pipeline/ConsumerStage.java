@@ -26,10 +26,11 @@ import java.util.function.BiConsumer;
 /**
  * What a consumer may do: the model it asks for (403 when none of its globs match), its rate limits
  * (429 {@code rate_limit_exceeded} with {@code Retry-After}) and its budget (429 {@code
- * insufficient_quota}). Before the upstream call the request's maximum cost ({@link CostCeiling})
- * is reserved against the day and the month; on the way back the reservation is replaced by the
- * real cost and the tokens are charged, so concurrent requests never spend past the budget. With a
- * shared store this is one round trip to Redis (asynchronous); without one it is counted in memory.
+ * insufficient_quota} with {@code x-should-retry: false}). Before the upstream call the request's
+ * maximum cost ({@link CostCeiling}) is reserved against the day and the month; on the way back the
+ * reservation is replaced by the real cost and the tokens are charged, so concurrent requests never
+ * spend past the budget. With a shared store this is one round trip to Redis (asynchronous);
+ * without one it is counted in memory.
  */
 public final class ConsumerStage implements Stage {
 
@@ -185,7 +186,8 @@ public final class ConsumerStage implements Stage {
 
   /**
    * The client's error for a consumer admission that did not admit (counted in the consumer
-   * metrics), its {@code Retry-After} given to {@code header}; null when it admitted.
+   * metrics), its {@code Retry-After} or {@code x-should-retry} given to {@code header}; null when
+   * it admitted.
    */
   private OpenAiError refusal(
       ConsumerPolicy consumer,
@@ -232,6 +234,9 @@ public final class ConsumerStage implements Stage {
       }
       default -> {
         metrics.request(consumer, "budget_exhausted");
+        // A spent budget stays spent until the day (or month) turns: OpenAI's and Anthropic's SDKs
+        // retry every 429 twice unless told not to, and this header is how they are told.
+        header.accept("x-should-retry", "false");
         return new OpenAiError(
             429,
             "Consumer '"

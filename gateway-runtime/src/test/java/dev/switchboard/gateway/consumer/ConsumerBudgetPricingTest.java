@@ -140,6 +140,36 @@ class ConsumerBudgetPricingTest {
         .isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-9));
   }
 
+  /**
+   * A budget that cannot cover the request is not a rate limit that passes: the 429 tells the
+   * OpenAI and Anthropic SDKs (which retry every 429 twice by default) not to retry it, on the chat
+   * and the Messages door alike.
+   */
+  @Test
+  void aBudgetRefusalTellsSdksNotToRetry() throws Exception {
+    // 100 tokens at the window's $2,000 per million: $0.20, more than the $0.10 day.
+    HttpResponse<String> chat =
+        http.send(chat("peak", 100, "sk-rush-hour"), HttpResponse.BodyHandlers.ofString());
+    assertThat(chat.statusCode()).as(chat.body()).isEqualTo(429);
+    assertThat(GatewayHarness.json(chat.body()).at("/error/code").asText())
+        .isEqualTo("insufficient_quota");
+    assertThat(chat.headers().allValues("x-should-retry")).containsExactly("false");
+
+    HttpResponse<String> messages =
+        http.send(
+            ConsumerFixture.post(
+                gateway,
+                "/v1/messages",
+                "sk-rush-hour",
+                "{\"model\":\"peak\",\"max_tokens\":100,"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"Say hi\"}]}"),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(messages.statusCode()).as(messages.body()).isEqualTo(429);
+    assertThat(GatewayHarness.json(messages.body()).at("/error/type").asText())
+        .isEqualTo("rate_limit_error");
+    assertThat(messages.headers().allValues("x-should-retry")).containsExactly("false");
+  }
+
   @Test
   void concurrentRequestsInADearerWindowNeverSpendPastTheBudget() throws Exception {
     // Every answer at max_tokens, all admitted before the first settles.
