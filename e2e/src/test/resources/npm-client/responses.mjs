@@ -4,7 +4,9 @@
 // With "tool-loop", a two-turn function-calling loop as Codex runs it (store: false, the output
 // items handed back as input), JSON and streamed: on a Gemini 3 target the call's thought signature
 // travels in a reasoning item.
-// Usage: node responses.mjs <model> [tool-loop]   (prints one JSON line with what each call returned)
+// With "stored", a stored response's input items listed one per page, as the SDK's auto-pagination
+// follows the cursor through the gateway, then the response retrieved and deleted.
+// Usage: node responses.mjs <model> [tool-loop|stored]   (prints one JSON line with what each call returned)
 import OpenAI from "openai";
 import { createOpenAI } from "@ai-sdk/openai";
 import { generateText, streamText, generateObject, tool } from "ai";
@@ -106,12 +108,28 @@ async function toolLoop(streamed) {
       .map((p) => p.text ?? "").join(""),
   };
 }
+async function storedItems() {
+  const input = ["one", "two", "three"].map((text, i) => ({ role: i % 2 ? "assistant" : "user", content: text }));
+  const stored = await client.responses.create({ model, input, store: true });
+  const texts = [];
+  let pages = 0;
+  for await (const page of (await client.responses.inputItems.list(stored.id, { limit: 1 })).iterPages()) {
+    pages++;
+    for (const item of page.data) texts.push(item.content.map((part) => part.text).join(""));
+  }
+  const retrieved = await client.responses.retrieve(stored.id);
+  const deleted = await client.responses.delete(stored.id);
+  return { texts, pages, retrieved: retrieved.output_text, deleted: deleted.deleted ?? true };
+}
+const storedResult = process.argv[3] === "stored" ? await storedItems() : null;
+
 const loops = process.argv[3] === "tool-loop"
   ? { json: await toolLoop(false), stream: await toolLoop(true) }
   : null;
 
 console.log(JSON.stringify({
   toolLoop: loops,
+  stored: storedResult,
   create: { id: created.id, text: created.output_text, usage: created.usage },
   stream: { first: types[0], last: types[types.length - 1], deltas, text: finalText, usage: final.usage },
   logprobs,

@@ -22,6 +22,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -298,32 +299,68 @@ final class ProviderHandler {
         "invalid_type");
   }
 
-  /** The input items of a stored response, as OpenAI lists them. */
-  private void inputItems(RoutingContext ctx, String id, StoredResponse stored) {
-    JsonArray data = new JsonArray();
-    Object input = stored.request().getValue("input");
-    if (input instanceof String text) {
-      data.add(
-          new JsonObject()
-              .put("id", "msg_in" + id.substring(id.indexOf('_') + 1))
-              .put("type", "message")
-              .put("role", "user")
-              .put("status", "completed")
-              .put(
-                  "content",
-                  new JsonArray()
-                      .add(new JsonObject().put("type", "input_text").put("text", text))));
-    } else if (input instanceof JsonArray items) {
-      items.forEach(data::add);
+  /**
+   * The input items of a stored response, a page as OpenAI lists them: {@code order} ({@code desc},
+   * newest first, unless {@code asc}), the items after the one {@code after} names, at most {@code
+   * limit} (1 to 100, 20 by default), with the page's {@code first_id}, {@code last_id} and {@code
+   * has_more} — what the SDKs' auto-pagination follows.
+   */
+  private void inputItems(RoutingContext ctx, ApiShape api, String id, StoredResponse stored) {
+    List<JsonObject> items =
+        new ArrayList<>(ResponsesPayloads.inputItems(id, stored.request().getValue("input")));
+    if (!"asc".equals(ctx.request().getParam("order"))) {
+      Collections.reverse(items);
     }
+    int limit = 20;
+    String limitParam = ctx.request().getParam("limit");
+    if (limitParam != null) {
+      try {
+        limit = Integer.parseInt(limitParam);
+      } catch (NumberFormatException e) {
+        ErrorReplies.badRequest(
+            ctx,
+            api,
+            "Invalid 'limit': expected an integer, but got '" + limitParam + "' instead.",
+            "limit",
+            "invalid_type");
+        return;
+      }
+      if (limit < 1 || limit > 100) {
+        ErrorReplies.badRequest(
+            ctx,
+            api,
+            "Invalid 'limit': integer "
+                + (limit < 1
+                    ? "below minimum value. Expected a value >= 1"
+                    : "above maximum value. Expected a value <= 100")
+                + ", but got "
+                + limit
+                + " instead.",
+            "limit",
+            limit < 1 ? "integer_below_min_value" : "integer_above_max_value");
+        return;
+      }
+    }
+    int from = 0;
+    String after = ctx.request().getParam("after");
+    if (after != null) {
+      from = items.size(); // an id the list does not hold: nothing after it
+      for (int i = 0; i < items.size(); i++) {
+        if (after.equals(items.get(i).getValue("id"))) {
+          from = i + 1;
+        }
+      }
+    }
+    List<JsonObject> page = items.subList(from, Math.min(items.size(), from + limit));
+    JsonArray data = new JsonArray(new ArrayList<>(page));
     writer.sendJson(
         ctx,
         new JsonObject()
             .put("object", "list")
             .put("data", data)
-            .put("first_id", data.isEmpty() ? null : data.getJsonObject(0).getValue("id"))
-            .put("last_id", null)
-            .put("has_more", false)
+            .put("first_id", page.isEmpty() ? null : page.get(0).getValue("id"))
+            .put("last_id", page.isEmpty() ? null : page.get(page.size() - 1).getValue("id"))
+            .put("has_more", from + page.size() < items.size())
             .encode(),
         FaultSpec.NONE);
   }
@@ -363,7 +400,7 @@ final class ProviderHandler {
                         .encode(),
                     FaultSpec.NONE);
               });
-      case "input_items" -> afterDelay(ctx, a.fault(), () -> inputItems(ctx, id, stored));
+      case "input_items" -> afterDelay(ctx, a.fault(), () -> inputItems(ctx, api, id, stored));
       case "cancel" ->
           afterDelay(
               ctx,

@@ -762,6 +762,69 @@ class MockProviderTest {
             client.send(client.get("/v1/responses/resp_nope", "authorization", BEARER)).body());
   }
 
+  /**
+   * {@code GET /v1/responses/{id}/input_items} pages as OpenAI's reference says: newest first
+   * unless {@code order=asc}, at most {@code limit} (1 to 100), from the item after {@code after},
+   * with {@code first_id}, {@code last_id} and {@code has_more}; every item has an id for the
+   * cursor. A list that ignored the cursor sent the SDKs' auto-pagination round for ever.
+   */
+  @Test
+  void storedInputItemsArePagedByLimitOrderAndCursor() throws Exception {
+    String id =
+        responsesOk(
+                "{\"model\":\"gpt-4o-mini\",\"input\":[{\"role\":\"user\",\"content\":\"one\"},"
+                    + "{\"role\":\"assistant\",\"content\":\"two\"},"
+                    + "{\"type\":\"message\",\"role\":\"user\","
+                    + "\"content\":[{\"type\":\"input_text\",\"text\":\"three\"}]}]}")
+            .getString("id");
+    String items = "/v1/responses/" + id + "/input_items";
+
+    JsonObject newestFirst = inputItems(items);
+    assertThat(texts(newestFirst)).containsExactly("three", "two", "one");
+    assertThat(newestFirst.getBoolean("has_more")).isFalse();
+    JsonObject two = newestFirst.getJsonArray("data").getJsonObject(1);
+    assertThat(two.getString("type")).isEqualTo("message");
+    assertThat(two.getString("status")).isEqualTo("completed");
+    assertThat(two.getJsonArray("content").getJsonObject(0).getString("type"))
+        .isEqualTo("output_text");
+
+    JsonObject first = inputItems(items + "?order=asc&limit=2");
+    assertThat(texts(first)).containsExactly("one", "two");
+    assertThat(first.getBoolean("has_more")).isTrue();
+    assertThat(first.getString("first_id"))
+        .isEqualTo(first.getJsonArray("data").getJsonObject(0).getString("id"));
+    JsonObject rest = inputItems(items + "?order=asc&limit=2&after=" + first.getString("last_id"));
+    assertThat(texts(rest)).containsExactly("three");
+    assertThat(rest.getBoolean("has_more")).isFalse();
+    assertThat(rest.getString("last_id")).isNotEqualTo(first.getString("last_id"));
+
+    for (String limit : List.of("0", "101")) {
+      HttpResponse<String> refused =
+          client.send(client.get(items + "?limit=" + limit, "authorization", BEARER));
+      assertThat(refused.statusCode()).isEqualTo(400);
+      assertThat(new JsonObject(refused.body()).getJsonObject("error").getString("param"))
+          .isEqualTo("limit");
+    }
+  }
+
+  /** One page of input items; the official SDK's model must read it. */
+  private JsonObject inputItems(String path) throws Exception {
+    HttpResponse<String> res = client.send(client.get(path, "authorization", BEARER));
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    com.openai.core.ObjectMappers.jsonMapper()
+        .readValue(res.body(), com.openai.models.responses.inputitems.ResponseItemList.class)
+        .validate();
+    return new JsonObject(res.body());
+  }
+
+  private static List<String> texts(JsonObject page) {
+    List<String> texts = new ArrayList<>();
+    for (Object item : page.getJsonArray("data")) {
+      texts.add(((JsonObject) item).getJsonArray("content").getJsonObject(0).getString("text"));
+    }
+    return texts;
+  }
+
   /** {@code echo-auth} on a replay puts the credentials into a text delta, cut over two writes. */
   @Test
   void anEchoingReplayRepeatsTheCredentialsInATextDelta() throws Exception {

@@ -20,9 +20,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * The official {@code openai} npm SDK, run with node, against the local stack: a non-streamed and a
  * streamed completion and a typed 404; and the Responses API through the same SDK and the Vercel AI
- * SDK, passed through (OpenAI and Azure targets), bridged (after failover to the chat-only target).
- * The SDK is installed from the npm registry into {@code target/npm-client} by the test itself
- * (pinned in {@code src/test/resources/npm-client}).
+ * SDK, passed through (OpenAI and Azure targets), bridged (after failover to the chat-only target),
+ * and a stored response's input items auto-paginated, retrieved and deleted. The SDK is installed
+ * from the npm registry into {@code target/npm-client} by the test itself (pinned in {@code
+ * src/test/resources/npm-client}).
  */
 // The Responses test fails the primary on purpose, which opens its breaker: it runs last.
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -72,7 +73,7 @@ class NpmOpenAiSdkIT {
   @Order(2)
   void theResponsesApiWorksWithTheOpenAiAndVercelSdksPassedThroughAndBridged() throws Exception {
     // chat-default's first target is an OpenAI-preset mock: passed through.
-    JsonNode native_ = responses("chat-default");
+    JsonNode native_ = responses("chat-default", "stored");
     assertThat(native_.at("/create/text").asText()).contains("responses from node");
     assertThat(native_.at("/create/id").asText()).startsWith("resp_mock");
     assertThat(native_.at("/stream/first").asText()).isEqualTo("response.created");
@@ -85,6 +86,12 @@ class NpmOpenAiSdkIT {
     assertThat(native_.at("/streamText/toolCalls/0/name").asText()).isEqualTo("lookup");
     assertThat(native_.at("/streamText/toolResults/0").asText()).startsWith("found ");
     assertThat(native_.at("/generateObject/echo").asText()).isEqualTo("vercel generateObject");
+    // A stored response's input items, one per page: the SDK follows the cursor (after = the last
+    // id) through the gateway, newest first, until has_more is false.
+    assertThat(native_.at("/stored/texts").toString()).isEqualTo("[\"three\",\"two\",\"one\"]");
+    assertThat(native_.at("/stored/pages").asInt()).isEqualTo(3);
+    assertThat(native_.at("/stored/retrieved").asText()).endsWith(": three");
+    assertThat(native_.at("/stored/deleted").asBoolean()).isTrue();
 
     // Azure OpenAI: passed through on its v1 path.
     JsonNode azure = responses("chat-azure");
@@ -151,8 +158,10 @@ class NpmOpenAiSdkIT {
     assertThat(signatures).hasSize(2).containsOnly(GeminiPayloads.signature("lookup"));
   }
 
-  private static JsonNode responses(String model) throws Exception {
-    String output = run(List.of("node", "responses.mjs", model), Duration.ofMinutes(2));
+  private static JsonNode responses(String model, String... mode) throws Exception {
+    List<String> command = new java.util.ArrayList<>(List.of("node", "responses.mjs", model));
+    command.addAll(List.of(mode));
+    String output = run(command, Duration.ofMinutes(2));
     String lastLine = output.strip().lines().reduce((a, b) -> b).orElseThrow();
     return new ObjectMapper().readTree(lastLine);
   }

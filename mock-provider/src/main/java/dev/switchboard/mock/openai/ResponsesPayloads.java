@@ -20,6 +20,62 @@ public final class ResponsesPayloads {
   private ResponsesPayloads() {}
 
   /**
+   * The input items of stored response {@code responseId} as {@code GET
+   * /v1/responses/{id}/input_items} lists them, oldest first: a string input as one user message,
+   * an array's items each with an {@code id} (theirs, or one made from the response id and the
+   * item's position, so a cursor names one item), messages as {@code type: "message"} with {@code
+   * status} and their text content as parts ({@code input_text}; {@code output_text} for the
+   * assistant's).
+   */
+  public static List<JsonObject> inputItems(String responseId, Object input) {
+    String suffix = responseId.substring(responseId.indexOf('_') + 1);
+    List<JsonObject> items = new ArrayList<>();
+    if (input instanceof String text) {
+      items.add(message("msg_in" + suffix, "user", text));
+    } else if (input instanceof JsonArray array) {
+      for (int i = 0; i < array.size(); i++) {
+        if (!(array.getValue(i) instanceof JsonObject given)) {
+          continue;
+        }
+        String id = "msg_in" + suffix + "_" + i;
+        Object type = given.getValue("type");
+        if ((type == null || "message".equals(type))
+            && given.getValue("content") instanceof String text) {
+          items.add(message(given.getString("id", id), given.getString("role", "user"), text));
+        } else {
+          JsonObject item = given.copy();
+          if (type == null || "message".equals(type)) {
+            item.put("type", "message");
+            item.put("status", item.getValue("status", "completed"));
+          }
+          if (!(item.getValue("id") instanceof String)) {
+            item.put(
+                "id", type == null || "message".equals(type) ? id : "item_in" + suffix + "_" + i);
+          }
+          items.add(item);
+        }
+      }
+    }
+    return items;
+  }
+
+  private static JsonObject message(String id, String role, String text) {
+    JsonObject part =
+        "assistant".equals(role)
+            ? new JsonObject()
+                .put("type", "output_text")
+                .put("text", text)
+                .put("annotations", new JsonArray())
+            : new JsonObject().put("type", "input_text").put("text", text);
+    return new JsonObject()
+        .put("id", id)
+        .put("type", "message")
+        .put("role", role)
+        .put("status", "completed")
+        .put("content", new JsonArray().add(part));
+  }
+
+  /**
    * The chat-request view of a Responses request, for {@link ChatAnswer#of}: {@code input} as
    * messages, function tools and a named tool choice in chat's shape, {@code text.format} as {@code
    * response_format}, {@code max_output_tokens} as {@code max_tokens}.
