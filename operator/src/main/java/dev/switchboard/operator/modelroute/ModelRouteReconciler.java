@@ -9,6 +9,7 @@ import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.operator.evaluation.EvaluationTracker;
 import dev.switchboard.operator.lifecycle.RetirementWatch;
 import dev.switchboard.operator.providerendpoint.ProviderEndpointValidator;
+import dev.switchboard.operator.publish.CoalescingBatches;
 import dev.switchboard.operator.publish.RoutingTablePublisher;
 import dev.switchboard.operator.render.EvaluationRendering;
 import dev.switchboard.operator.render.NamespaceView;

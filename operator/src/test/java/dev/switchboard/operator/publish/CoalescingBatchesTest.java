@@ -1,4 +1,4 @@
-package dev.switchboard.operator.modelroute;
+package dev.switchboard.operator.publish;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.switchboard.operator.modelroute;
+package dev.switchboard.operator.publish;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +13,8 @@ import java.util.function.BiFunction;
  * Single-flight batching per key (a namespace): a caller hands in its request and gets the result
  * of a batch that started after it arrived, so the result reflects its request. While a batch runs,
  * further callers wait; the next batch serves all of them at once, run by one of them. A burst of
- * reconciles therefore costs one render and one publish per batch, not one per route.
+ * reconciles therefore costs one render and one publish per batch, not one per reconciled resource
+ * (used for a namespace's routing table and for its consumer table).
  *
  * <p>The caller whose request starts a batch runs it on its own thread (no extra executor), and
  * runs at most one: when it finishes, a waiting caller takes over the requests that arrived
@@ -22,7 +23,7 @@ import java.util.function.BiFunction;
  * @param <R> a caller's request
  * @param <V> the result of a batch, shared by every caller it served
  */
-final class CoalescingBatches<R, V> {
+public final class CoalescingBatches<R, V> {
 
   private final BiFunction<String, List<R>, V> batch;
   private final ConcurrentMap<String, Lane<R, V>> lanes = new ConcurrentHashMap<>();
@@ -39,17 +40,17 @@ final class CoalescingBatches<R, V> {
    * @param batch runs one batch of a key's requests (in arrival order); never concurrently for the
    *     same key
    */
-  CoalescingBatches(BiFunction<String, List<R>, V> batch) {
+  public CoalescingBatches(BiFunction<String, List<R>, V> batch) {
     this.batch = batch;
   }
 
   /** How many batches ran, over all keys. */
-  long batches() {
+  public long batches() {
     return batches.get();
   }
 
   /** How many callers of a key wait for the next batch (for tests). */
-  int waiting(String key) {
+  public int waiting(String key) {
     Lane<R, V> lane = lanes.get(key);
     if (lane == null) {
       return 0;
@@ -66,7 +67,7 @@ final class CoalescingBatches<R, V> {
    * Test hook: {@code hook} runs in every waiter that wakes up, before it takes the lane's lock
    * back (the lock is not held while it runs).
    */
-  void onWakeForTests(Runnable hook) {
+  public void onWakeForTests(Runnable hook) {
     this.onWake = hook;
   }
 
@@ -75,7 +76,7 @@ final class CoalescingBatches<R, V> {
    *
    * @throws RuntimeException what the batch threw
    */
-  V submit(String key, R request) {
+  public V submit(String key, R request) {
     Lane<R, V> lane = lanes.computeIfAbsent(key, k -> new Lane<>());
     lane.lock.lock();
     try {
