@@ -10,6 +10,7 @@ import dev.switchboard.contract.ConsumerTable;
 import dev.switchboard.operator.keys.KeyAges;
 import dev.switchboard.operator.keys.OperatorCredential;
 import dev.switchboard.operator.providerendpoint.CredentialResolver;
+import dev.switchboard.operator.publish.CoalescingBatches;
 import dev.switchboard.operator.runtime.ConsumerSpendSource;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
@@ -58,6 +59,12 @@ import org.slf4j.LoggerFactory;
  * Every table, also one without Consumers ({@link #publishOperatorKey}), carries the hash of the
  * operator's drift credential. Status: key fingerprints and ages, spend from the gateways, Ready,
  * BudgetExhausted, KeyRotationDue.
+ *
+ * <p>Render and publish are coalesced per namespace ({@link CoalescingBatches}): the reconciles
+ * that arrive while a table is rendered and published share the next one, and each writes its
+ * status from the outcome of a table rendered after it arrived (a failed publish fails every
+ * reconcile of its batch). A burst of N Consumers therefore costs a few renders of the namespace,
+ * not N.
  */
 @ControllerConfiguration(name = ConsumerReconciler.NAME, triggerReconcilerOnAllEvents = true)
 public class ConsumerReconciler implements Reconciler<Consumer> {
@@ -102,6 +109,20 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
   private final OperatorCredential credential;
   private InformerEventSource<Secret, Consumer> secrets;
   private IndexerResourceCache<Consumer> consumers;
+
+  /** A namespace's Consumers, from the informer cache (set with the event sources). */
+  private Function<String, List<Consumer>> consumersIn;
+
+  /** A Secret by namespace and name, from the informer cache (set with the event sources). */
+  private java.util.function.BiFunction<String, String, Optional<Secret>> secretNamed;
+
+  /**
+   * Render-and-publish per namespace, single flight: the reconciles that arrive while a table is
+   * rendered and published share the next one, so a burst of N Consumers costs a few renders of N
+   * rows, not N of them (N²).
+   */
+  private final CoalescingBatches<TableRequest, PublishedTable> tables =
+      new CoalescingBatches<>(this::renderAndPublish);
 
   /** Reconciles a Consumer whose outcome another Consumer's change altered (a shared key). */
   private final SimpleInboundEventSource<Consumer> others =
@@ -153,17 +174,54 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
     String namespace = consumer.getMetadata().getNamespace();
     boolean deleted =
         context.isPrimaryResourceDeleted() || consumer.getMetadata().getDeletionTimestamp() != null;
-    ResourceID self = ResourceID.fromResource(consumer);
-    ConsumerTableRenderer.Resolution resolution;
+    // Returns once a table rendered after this reconcile began is published (or refused as too
+    // large): it holds this Consumer's generation or a later one. A failed publish throws here, in
+    // every reconcile of its batch, and JOSDK retries each.
+    PublishedTable published = publishTable(consumer, deleted);
+    ConsumerTableRenderer.Resolution resolution =
+        deleted ? null : published.rendered().consumers().get(consumer.getMetadata().getName());
+    if (resolution == null) {
+      return UpdateControl.noUpdate();
+    }
+    UpdateControl<Consumer> control =
+        writtenAndCached(consumer, status(consumer, resolution, published.tooLarge()), context);
+    if (published.tooLarge() != null
+        && control.getScheduleDelay().map(d -> d > TOO_LARGE_RETRY.toMillis()).orElse(true)) {
+      // Tried again: nothing else may happen in the namespace for a while.
+      control.rescheduleAfter(TOO_LARGE_RETRY);
+    }
+    return control;
+  }
+
+  /** One reconcile's part in its namespace's next consumer table. */
+  private record TableRequest(ResourceID consumer, String uid, boolean deleted) {}
+
+  /**
+   * What one batch rendered, and why it was not published (it does not fit a Secret, with its exact
+   * size), or null when it was published or already in force.
+   */
+  record PublishedTable(ConsumerTableRenderer.Rendered rendered, String tooLarge) {}
+
+  /**
+   * Renders and publishes a namespace's consumer table once for a batch of reconciles (see {@link
+   * CoalescingBatches}): from the informer cache as it is when the batch starts, so it holds every
+   * Consumer of the batch as of its reconcile or later, without the batch's deleted ones. Under the
+   * namespace lock, which {@link #publishOperatorKey} shares.
+   */
+  private PublishedTable renderAndPublish(String namespace, List<TableRequest> batch) {
+    Set<String> deletedUids = new HashSet<>();
+    Set<ResourceID> reconciling = new HashSet<>();
+    for (TableRequest request : batch) {
+      reconciling.add(request.consumer());
+      if (request.deleted()) {
+        deletedUids.add(request.uid());
+      }
+    }
     synchronized (publisher.lockFor(namespace)) {
       List<Consumer> live =
-          consumers.byIndex(BY_NAMESPACE, namespace).stream()
+          consumersIn.apply(namespace).stream()
               .filter(c -> c.getMetadata().getDeletionTimestamp() == null)
-              .filter(
-                  c ->
-                      !deleted
-                          || !Objects.equals(
-                              c.getMetadata().getUid(), consumer.getMetadata().getUid()))
+              .filter(c -> !deletedUids.contains(c.getMetadata().getUid()))
               .toList();
       ConsumerTableRenderer.Rendered rendered =
           ConsumerTableRenderer.render(live, resolver(), credential.sha256());
@@ -183,30 +241,55 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
         // status write of every Consumer of the namespace).
         live.stream()
             .map(ResourceID::fromResource)
-            .filter(other -> !other.equals(self))
+            .filter(other -> !reconciling.contains(other))
             .forEach(others::propagateEvent);
       }
-      // Under the lock, so that what another reconcile compares with is what was rendered last.
-      resolution = deleted ? null : rendered.consumers().get(consumer.getMetadata().getName());
-      if (resolution == null) {
-        applied.remove(self);
-        sharedSpend.remove(self);
-      } else {
-        applied.put(self, resolution);
+      // Under the lock, so that what another batch compares with is what was rendered last.
+      for (TableRequest request : batch) {
+        ConsumerTableRenderer.Resolution resolution =
+            request.deleted() ? null : rendered.consumers().get(request.consumer().getName());
+        if (resolution == null) {
+          applied.remove(request.consumer());
+          sharedSpend.remove(request.consumer());
+        } else {
+          applied.put(request.consumer(), resolution);
+        }
       }
-      refreshOthers(namespace, self, rendered);
+      refreshOthers(namespace, reconciling, rendered);
+      return new PublishedTable(rendered, overflow);
     }
-    if (resolution == null) {
-      return UpdateControl.noUpdate();
-    }
-    UpdateControl<Consumer> control =
-        writtenAndCached(consumer, status(consumer, resolution, tooLarge.get(namespace)), context);
-    if (tooLarge.containsKey(namespace)
-        && control.getScheduleDelay().map(d -> d > TOO_LARGE_RETRY.toMillis()).orElse(true)) {
-      // Tried again: nothing else may happen in the namespace for a while.
-      control.rescheduleAfter(TOO_LARGE_RETRY);
-    }
-    return control;
+  }
+
+  /** How many consumer tables were rendered for reconciles, over all namespaces. */
+  public long tableRenders() {
+    return tables.batches();
+  }
+
+  /** How many reconciles of a namespace wait for its next consumer table (for tests). */
+  int waitingForTable(String namespace) {
+    return tables.waiting(namespace);
+  }
+
+  /**
+   * Renders and publishes the namespace's table for one Consumer's reconcile, as {@link #reconcile}
+   * does: shared with the reconciles that wait meanwhile.
+   */
+  PublishedTable publishTable(Consumer consumer, boolean deleted) {
+    return tables.submit(
+        consumer.getMetadata().getNamespace(),
+        new TableRequest(
+            ResourceID.fromResource(consumer), consumer.getMetadata().getUid(), deleted));
+  }
+
+  /**
+   * Reads Consumers and Secrets from these in place of the informers: for tests that run the
+   * table's rendering and publishing without an operator.
+   */
+  void readFrom(
+      Function<String, List<Consumer>> consumersIn,
+      java.util.function.BiFunction<String, String, Optional<Secret>> secretNamed) {
+    this.consumersIn = consumersIn;
+    this.secretNamed = secretNamed;
   }
 
   /**
@@ -235,19 +318,19 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
   }
 
   /**
-   * Queues a reconcile of every other Consumer of the namespace whose outcome in this render
-   * differs from the one its status was written from. One never reconciled by this process is left
-   * alone: its first reconcile (every Consumer has one on start) renders it anyway.
+   * Queues a reconcile of every Consumer of the namespace outside the batch whose outcome in this
+   * render differs from the one its status was written from. One never reconciled by this process
+   * is left alone: its first reconcile (every Consumer has one on start) renders it anyway.
    */
   private void refreshOthers(
-      String namespace, ResourceID self, ConsumerTableRenderer.Rendered rendered) {
+      String namespace, Set<ResourceID> reconciling, ConsumerTableRenderer.Rendered rendered) {
     rendered
         .consumers()
         .forEach(
             (name, outcome) -> {
               ResourceID other = new ResourceID(name, namespace);
               ConsumerTableRenderer.Resolution last = applied.get(other);
-              if (!other.equals(self) && last != null && !last.equals(outcome)) {
+              if (!reconciling.contains(other) && last != null && !last.equals(outcome)) {
                 others.propagateEvent(other);
               }
             });
@@ -261,11 +344,11 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
    * in a steady state (what was written is remembered).
    */
   public void publishOperatorKey(String namespace) {
-    if (consumers == null) {
+    if (consumersIn == null) {
       return;
     }
     synchronized (publisher.lockFor(namespace)) {
-      if (!consumers.byIndex(BY_NAMESPACE, namespace).isEmpty()) {
+      if (!consumersIn.apply(namespace).isEmpty()) {
         return;
       }
       publisher.publish(
@@ -642,8 +725,7 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
   }
 
   private CredentialResolver resolver() {
-    return new CredentialResolver(
-        (namespace, name) -> secrets.get(new ResourceID(name, namespace)));
+    return new CredentialResolver(secretNamed);
   }
 
   private static double round(double usd) {
@@ -653,6 +735,7 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
   @Override
   public List<EventSource<?, Consumer>> prepareEventSources(EventSourceContext<Consumer> context) {
     consumers = context.getPrimaryCache();
+    consumersIn = namespace -> consumers.byIndex(BY_NAMESPACE, namespace);
     consumers.addIndexers(
         Map.<String, Function<Consumer, List<String>>>of(
             BY_SECRET,
@@ -676,6 +759,7 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
                 .withOnDeleteFilter(this::forgetIfTable)
                 .build(),
             context);
+    secretNamed = (namespace, name) -> secrets.get(new ResourceID(name, namespace));
     return List.of(secrets, others);
   }
 
