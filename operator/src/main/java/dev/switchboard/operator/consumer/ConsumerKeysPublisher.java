@@ -53,17 +53,10 @@ public final class ConsumerKeysPublisher {
   /**
    * Writes the table unless it is what the Secret holds.
    *
-   * @param allOwners non-controller owner references (every Consumer of the namespace); the Secret
-   *     carries the first {@link RoutingTablePublisher#MAX_OWNER_REFERENCES} of them, as the
-   *     routing table does: one per Consumer would grow the Secret's metadata (~160 bytes each,
-   *     which the API server counts against the object) and rewrite it on every Consumer added
+   * @param owners non-controller owner references (every Consumer of the namespace)
    * @return whether the Secret was written
    */
-  public boolean publish(String namespace, ConsumerTable table, List<OwnerReference> allOwners) {
-    List<OwnerReference> owners =
-        allOwners.size() <= RoutingTablePublisher.MAX_OWNER_REFERENCES
-            ? allOwners
-            : allOwners.subList(0, RoutingTablePublisher.MAX_OWNER_REFERENCES);
+  public boolean publish(String namespace, ConsumerTable table, List<OwnerReference> owners) {
     byte[] bytes = table.toJson();
     // Measured before writing, as the API server counts a Secret's data (key plus value): a table
     // it would refuse is not sent, the one published stays in force, and the caller says why.

@@ -5,10 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.switchboard.contract.ConsumerTable;
 import dev.switchboard.kubemock.EmbeddedKubernetesApi;
 import dev.switchboard.operator.providerendpoint.CredentialResolver;
-import dev.switchboard.operator.publish.RoutingTablePublisher;
 import dev.switchboard.operator.serialization.TolerantSerialization;
-import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.http.BasicBuilder;
@@ -36,43 +33,6 @@ class ConsumerKeysPublisherTest {
 
   private static Secret published(KubernetesClient client) {
     return client.secrets().inNamespace(NS).withName(ConsumerTable.SECRET_NAME).get();
-  }
-
-  /**
-   * A namespace with thousands of Consumers: the Secret carries a bounded number of owner
-   * references (the first by uid, as they are given), not one per Consumer, and publishing again
-   * with one more Consumer beyond them writes nothing.
-   */
-  @Test
-  void theTableCarriesABoundedNumberOfOwnerReferences() {
-    try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start()) {
-      KubernetesClient client = api.client();
-      ConsumerKeysPublisher publisher = new ConsumerKeysPublisher(client);
-      ConsumerTable table = table("a".repeat(64));
-      List<OwnerReference> owners = owners(2_000);
-
-      assertThat(publisher.publish(NS, table, owners)).isTrue();
-      assertThat(published(client).getMetadata().getOwnerReferences())
-          .hasSize(RoutingTablePublisher.MAX_OWNER_REFERENCES)
-          .isEqualTo(owners.subList(0, RoutingTablePublisher.MAX_OWNER_REFERENCES));
-      // One more Consumer, sorted after the first 64: nothing to write.
-      assertThat(publisher.publish(NS, table, owners(2_001))).isFalse();
-    }
-  }
-
-  private static List<OwnerReference> owners(int count) {
-    return java.util.stream.IntStream.range(0, count)
-        .mapToObj(
-            i ->
-                new OwnerReferenceBuilder()
-                    .withApiVersion("switchboard.dev/v1alpha1")
-                    .withKind("Consumer")
-                    .withName("consumer-" + i)
-                    .withUid(String.format("%08d-0000-0000-0000-000000000000", i))
-                    .withBlockOwnerDeletion(false)
-                    .withController(false)
-                    .build())
-        .toList();
   }
 
   /**
