@@ -805,7 +805,14 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
     }
   }
 
-  /** Non-controller owner references to every Consumer: GC removes the table with the last one. */
+  /**
+   * Non-controller owner references to every Consumer: GC removes the table with the last one.
+   * Deliberately not capped as the routing table's are ({@code
+   * RoutingTablePublisher.MAX_OWNER_REFERENCES}): a routing table collected while routes remain
+   * leaves a restarted gateway not ready (closed), but a consumer table collected while Consumers
+   * remain would let a gateway restarted meanwhile serve without consumer keys (open). The cost is
+   * ~160 bytes of metadata per Consumer, outside the 1 MiB the API server allows a Secret's data.
+   */
   private static List<OwnerReference> owners(List<Consumer> consumers) {
     return consumers.stream()
         .map(
