@@ -11,9 +11,10 @@ import dev.switchboard.gateway.routing.ResolvedRoute;
 import io.vertx.core.Future;
 
 /**
- * Admission by the route policy's client rate limits: 429 with {@code Retry-After} and OpenAI's
- * {@code rate_limit_exceeded} shape when a limit is reached. On the way back the tokens the answer
- * used are charged to the token limits the request passed. With a shared state store the limits are
+ * Admission by the route policy's client rate limits: 429 with {@code retry-after-ms} and {@code
+ * Retry-After} (the bucket's wait, see {@link Exchange#retryHint}) and OpenAI's {@code
+ * rate_limit_exceeded} shape when a limit is reached. On the way back the tokens the answer used
+ * are charged to the token limits the request passed. With a shared state store the limits are
  * counted there (one asynchronous round trip), so they hold across replicas. The admin port's drift
  * checks ({@link Exchange#internal()}) are not clients' requests and pass without a count.
  */
@@ -106,7 +107,7 @@ public final class AdmitStage implements Stage {
   private void apply(Exchange exchange, ClientRateLimiter.Decision decision) {
     if (decision.limited()) {
       exchange.routeLimit(Exchange.RouteLimit.REFUSED); // the consumer stage gives its request back
-      exchange.response().putHeader("retry-after", Long.toString(decision.retryAfterSeconds()));
+      Exchange.retryHint(exchange.response()::putHeader, decision.retryAfterMs());
       throw new ApiException(
           new OpenAiError(
               429,

@@ -186,8 +186,8 @@ public final class ConsumerStage implements Stage {
 
   /**
    * The client's error for a consumer admission that did not admit (counted in the consumer
-   * metrics), its {@code Retry-After} or {@code x-should-retry} given to {@code header}; null when
-   * it admitted.
+   * metrics), its {@code Retry-After} (and {@code retry-after-ms}) or {@code x-should-retry} given
+   * to {@code header}; null when it admitted.
    */
   private OpenAiError refusal(
       ConsumerPolicy consumer,
@@ -216,7 +216,9 @@ public final class ConsumerStage implements Stage {
       case RATE_LIMITED -> {
         metrics.request(consumer, "rate_limited");
         long seconds = Math.max(1, (admission.retryAfterMs() + 999) / 1000);
-        header.accept("retry-after", Long.toString(seconds));
+        // The bucket's own wait to the millisecond: a bucket with room again in 120 ms must not
+        // cost an SDK a whole second.
+        Exchange.retryHint(header, admission.retryAfterMs());
         boolean tokens = "tokens".equals(admission.dimension());
         return new OpenAiError(
             429,

@@ -27,6 +27,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
@@ -453,8 +454,25 @@ public final class Exchange {
     if (f.retryAfter() != null) {
       response.putHeader("retry-after", f.retryAfter());
     } else if (ms.isPresent()) {
-      response.putHeader("retry-after", Long.toString((ms.getAsLong() + 999) / 1000));
+      response.putHeader("retry-after", wholeSecondsUp(ms.getAsLong()));
     }
+  }
+
+  /**
+   * The gateway's own wait on one of its refusals (a client or consumer rate limit, every target
+   * held back), in the form {@link #relayRetryHint} relays a provider's: {@code retry-after-ms},
+   * which the OpenAI and Anthropic SDKs read first, and {@code Retry-After} in whole seconds
+   * rounded up for clients that know only the standard header. Both at least 1: an SDK takes a wait
+   * of 0 for no hint and backs off on its own.
+   */
+  static void retryHint(BiConsumer<String, String> header, long waitMs) {
+    long ms = Math.max(1, waitMs);
+    header.accept("retry-after-ms", Long.toString(ms));
+    header.accept("retry-after", wholeSecondsUp(ms));
+  }
+
+  private static String wholeSecondsUp(long ms) {
+    return Long.toString((ms + 999) / 1000);
   }
 
   /**

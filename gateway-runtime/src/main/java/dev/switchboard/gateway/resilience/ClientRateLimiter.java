@@ -27,16 +27,22 @@ public final class ClientRateLimiter {
   /** Upper bound of distinct limited keys held at once. */
   public static final int MAX_KEYS = 100_000;
 
-  /** The outcome of admission: allowed (with the token buckets to charge later) or limited. */
+  /**
+   * The outcome of admission: allowed (with the token buckets to charge later) or limited.
+   *
+   * @param retryAfterMs for a limited request: when the bucket has room again, in milliseconds
+   * @param retryAfterSeconds the same in whole seconds, rounded up (at least 1)
+   */
   public record Decision(
       boolean limited,
       String dimension,
+      long retryAfterMs,
       long retryAfterSeconds,
       String message,
       List<TokenBucket> tokenBuckets) {
 
     static Decision allowed(List<TokenBucket> tokenBuckets) {
-      return new Decision(false, null, 0, null, tokenBuckets);
+      return new Decision(false, null, 0, 0, null, tokenBuckets);
     }
 
     /** Charges the tokens a finished request used to every token limit it passed. */
@@ -166,7 +172,7 @@ public final class ClientRateLimiter {
             + ". Please try again in "
             + seconds
             + "s.";
-    return new Decision(true, dimension, seconds, message, List.of());
+    return new Decision(true, dimension, waitMs, seconds, message, List.of());
   }
 
   private static String describeKey(String key) {

@@ -129,7 +129,7 @@ public final class SharedClientRateLimits {
   }
 
   private static final ClientRateLimiter.Decision ADMITTED =
-      new ClientRateLimiter.Decision(false, null, 0, null, List.of());
+      new ClientRateLimiter.Decision(false, null, 0, 0, null, List.of());
 
   /** Which buckets a request of one policy and caller goes to. */
   private record ShapeKey(

@@ -29,6 +29,7 @@ class ClientRateLimiterTest {
     assertThat(third.limited()).isTrue();
     assertThat(third.dimension()).isEqualTo("requests");
     assertThat(third.retryAfterSeconds()).isEqualTo(30);
+    assertThat(third.retryAfterMs()).isEqualTo(30_000);
     assertThat(third.message()).doesNotContain("sk-alice");
     assertThat(limiter.admit(limits, "pol", "r", bob).limited()).isFalse();
   }
