@@ -635,10 +635,13 @@ public final class FailoverChain {
       }
       if (heldBackMs >= 0) {
         // Nothing was sent: the providers' own limits (quota, Retry-After) hold every target back.
-        // Like the provider's 429 they stand for, a local 429 saying when to come back.
+        // Like the provider's 429 they stand for, a local 429 saying when to come back: to the
+        // millisecond too, so that an SDK retries as soon as the first of them has room again.
+        long waitMs = Math.max(1, heldBackMs);
         return UpstreamFailure.heldBack(
             "no target was available: " + String.join(", ", skipped),
-            Long.toString(Math.max(1, (heldBackMs + 999) / 1000)));
+            Long.toString((waitMs + 999) / 1000),
+            Long.toString(waitMs));
       }
       if (accountHeld) {
         // Nothing was sent: the accounts of the providers left are out of credit.

@@ -83,17 +83,19 @@ public final class UpstreamFailure extends RuntimeException {
   /**
    * A {@link FailureKind#RATE_LIMITED} of the gateway's own: the providers' limits (quota, a
    * provider's {@code Retry-After}) held every target back, so nothing was sent upstream. The
-   * client still gets a {@code 429} with {@code retryAfterSeconds}; the request log says {@code
-   * held_back}, not an upstream failure.
+   * client still gets a {@code 429} with {@code Retry-After: retryAfterSeconds} and {@code
+   * retry-after-ms: retryAfterMs}, as a provider's relayed; the request log says {@code held_back},
+   * not an upstream failure.
    */
-  public static UpstreamFailure heldBack(String message, String retryAfterSeconds) {
+  public static UpstreamFailure heldBack(
+      String message, String retryAfterSeconds, String retryAfterMs) {
     return new UpstreamFailure(
         FailureKind.RATE_LIMITED,
         message,
         0,
         null,
         retryAfterSeconds,
-        null,
+        retryAfterMs,
         false,
         false,
         true,

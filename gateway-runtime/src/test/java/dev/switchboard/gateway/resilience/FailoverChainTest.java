@@ -473,6 +473,19 @@ class FailoverChainTest {
     assertThat(failure.kind()).isEqualTo(FailureKind.RATE_LIMITED);
     assertThat(failure.heldBack()).isTrue();
     assertThat(failure.retryAfter()).isEqualTo("20");
+    assertThat(failure.retryAfterMs()).isEqualTo("20000");
+
+    // 120 ms before the cool-down ends: Retry-After says a whole second, retry-after-ms (which
+    // the SDKs read first) what is left.
+    clock.advance(20_000 - 120);
+    UpstreamFailure soon =
+        (UpstreamFailure)
+            chain
+                .execute(List.of(TA), request(policy(1, 10, 2_000, null), List.of(TA)), script())
+                .cause();
+    assertThat(calls).isEmpty();
+    assertThat(soon.retryAfter()).isEqualTo("1");
+    assertThat(soon.retryAfterMs()).isEqualTo("120");
   }
 
   @Test

@@ -557,6 +557,15 @@ class ResilienceIT {
       }
       assertThat(statuses).containsExactly(200, 200, 429, 429, 429);
       assertThat(mock.attempts("quota-only-model")).isEqualTo(2);
+      // 120 ms before the quota has a request again, the client is told so to the millisecond
+      // (retry-after-ms, which OpenAI's and Anthropic's SDKs read first), not only a whole second.
+      clock.advance(30_000 - 120);
+      HttpResponse<String> soon = manual.post("/v1/chat/completions", chatBody("quota-only"));
+      assertThat(soon.statusCode()).isEqualTo(429);
+      assertThat(Long.parseLong(soon.headers().firstValue("retry-after-ms").orElseThrow()))
+          .isBetween(120L, 121L); // the bucket rounds its wait up to the next millisecond
+      assertThat(soon.headers().firstValue("retry-after")).hasValue("1");
+      assertThat(mock.attempts("quota-only-model")).isEqualTo(2);
 
       mock.faults().add("ra-only-model", "status:429;retry-after=30", 1);
       HttpResponse<String> limited = manual.post("/v1/chat/completions", chatBody("ra-only"));
@@ -587,6 +596,7 @@ class ResilienceIT {
       assertThat(heldError.path("type").asText()).isEqualTo("rate_limit_error");
       assertThat(heldError.path("code").asText()).isEqualTo("rate_limit_exceeded");
       assertThat(held.headers().firstValue("retry-after")).hasValue("30");
+      assertThat(held.headers().firstValue("retry-after-ms")).hasValue("30000");
       assertThat(mock.attempts("ra-only-model")).isEqualTo(1);
 
       // Once the provider's wait is over on the gateway's clock, the target is called again.
