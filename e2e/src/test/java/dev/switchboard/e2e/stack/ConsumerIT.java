@@ -290,7 +290,7 @@ class ConsumerIT {
   }
 
   @Test
-  void aReachedRateLimitIsRateLimitExceededWithRetryAfter() {
+  void aReachedRateLimitIsRateLimitExceededWithRetryAfterAndRetryAfterMs() {
     OpenAIClient client = sdk(RATE_KEY);
     client.chat().completions().create(chat("chat-default"));
     client.chat().completions().create(chat("chat-default"));
@@ -303,6 +303,13 @@ class ConsumerIT {
               List<String> retryAfter = e.headers().values("retry-after");
               assertThat(retryAfter).hasSize(1);
               assertThat(Long.parseLong(retryAfter.get(0))).isBetween(1L, 60L);
+              // The wait to the millisecond, which the SDK reads before Retry-After when it
+              // retries: the same wait as Retry-After's whole seconds, rounded up.
+              List<String> retryAfterMs = e.headers().values("retry-after-ms");
+              assertThat(retryAfterMs).hasSize(1);
+              long ms = Long.parseLong(retryAfterMs.get(0));
+              assertThat(ms).isBetween(1L, 60_000L);
+              assertThat((ms + 999) / 1000).isEqualTo(Long.parseLong(retryAfter.get(0)));
             });
   }
 
