@@ -7,6 +7,7 @@ import dev.switchboard.mock.gemini.GeminiPayloads;
 import dev.switchboard.mock.gemini.GeminiRequestCheck;
 import dev.switchboard.mock.openai.ChatAnswer;
 import dev.switchboard.mock.openai.OpenAiPayloads;
+import dev.switchboard.mock.openai.ReasoningPayloads;
 import dev.switchboard.mock.openai.ResponsesPayloads;
 import dev.switchboard.mock.record.AttemptStats;
 import dev.switchboard.mock.record.RequestRecord;
@@ -561,7 +562,7 @@ final class ProviderHandler {
                                 GeminiRequestCheck.openAiCompatibleProblem(body), null, null)
                             : api == ApiShape.OPENAI && openAiChatProblem(body) != null
                                 ? openAiChatProblem(body)
-                                : reasoningLimitProblem(
+                                : modelProblem(
                                     api == ApiShape.AZURE
                                         ? ctx.pathParam("deployment")
                                         : body.getString("model", ""),
@@ -621,6 +622,10 @@ final class ProviderHandler {
             if (api == ApiShape.GOOGLE_OPENAI && GeminiPayloads.signsCalls(a.echoedModel())) {
               events = GeminiPayloads.signedOpenAiEvents(events);
             }
+            if (ReasoningPayloads.reasons(a.echoedModel())) {
+              events =
+                  ReasoningPayloads.withReasoning(events, ReasoningPayloads.reasoning(request));
+            }
             if (asksLogprobs(request)) {
               events = OpenAiPayloads.withLogprobs(events, OpenAiPayloads.topLogprobs(request));
             }
@@ -631,6 +636,9 @@ final class ProviderHandler {
             if (asksLogprobs(request)) {
               OpenAiPayloads.withLogprobs(
                   body, answer.pieces(), OpenAiPayloads.topLogprobs(request));
+            }
+            if (ReasoningPayloads.reasons(a.echoedModel())) {
+              ReasoningPayloads.withReasoning(body, ReasoningPayloads.reasoning(request));
             }
             if (api == ApiShape.GOOGLE_OPENAI && GeminiPayloads.signsCalls(a.echoedModel())) {
               for (Object choice : body.getJsonArray("choices")) {
@@ -685,6 +693,20 @@ final class ProviderHandler {
           "logprobs must be set to true if this parameter is used.", "top_logprobs", null);
     }
     return null;
+  }
+
+  /**
+   * What the model refuses about a chat request, whichever door: {@link #reasoningLimitProblem}, or
+   * a reasoning model's {@code reasoning_content} in the input ({@link
+   * ReasoningPayloads#inputProblem}); null when neither applies.
+   */
+  static BadRequest modelProblem(String model, JsonObject body) {
+    BadRequest limit = reasoningLimitProblem(model, body);
+    if (limit != null || !ReasoningPayloads.reasons(model)) {
+      return limit;
+    }
+    String reasoning = ReasoningPayloads.inputProblem(body);
+    return reasoning == null ? null : new BadRequest(reasoning, "messages", null);
   }
 
   /**

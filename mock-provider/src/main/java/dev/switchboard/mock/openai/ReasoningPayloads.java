@@ -1,0 +1,122 @@
+package dev.switchboard.mock.openai;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A reasoning model of an OpenAI-compatible server, as DeepSeek's {@code deepseek-reasoner} answers
+ * (its API docs, "Reasoning Model"; vLLM and SGLang with a reasoning parser the same): the chain of
+ * thought in {@code choices[].message.reasoning_content} beside the answer, streamed as {@code
+ * delta.reasoning_content} chunks (with {@code content: null}) before the first content chunk, and
+ * counted in {@code completion_tokens} and {@code completion_tokens_details.reasoning_tokens}. A
+ * model whose id ends in {@code reasoner} reasons, deterministically: {@link #PREFIX} and the last
+ * user message. Like DeepSeek, it refuses {@code reasoning_content} in the input messages (400).
+ */
+public final class ReasoningPayloads {
+
+  /** What the mock's reasoning text starts with; the last user message follows. */
+  public static final String PREFIX = "Reasoning about: ";
+
+  private ReasoningPayloads() {}
+
+  /** Whether {@code model} answers with reasoning text (an id ending in {@code reasoner}). */
+  public static boolean reasons(String model) {
+    return model != null && model.endsWith("reasoner");
+  }
+
+  /** The reasoning text for {@code request}. */
+  public static String reasoning(JsonObject request) {
+    String user = ChatAnswer.lastUserText(request.getJsonArray("messages", new JsonArray()));
+    return PREFIX
+        + (user.length() > ChatAnswer.ECHO_LIMIT ? user.substring(0, ChatAnswer.ECHO_LIMIT) : user);
+  }
+
+  /**
+   * The message that DeepSeek's docs give for {@code reasoning_content} in the input ("the API will
+   * return a 400 error"; the docs quote no message, so this one is the docs' sentence), or null
+   * when no input message carries one.
+   */
+  public static String inputProblem(JsonObject body) {
+    for (Object m : body.getJsonArray("messages", new JsonArray())) {
+      if (m instanceof JsonObject message && message.containsKey("reasoning_content")) {
+        return "reasoning_content is not allowed in the input messages: it is not part of the"
+            + " context; remove it from the messages.";
+      }
+    }
+    return null;
+  }
+
+  /** {@code completion} (a {@code chat.completion}) with {@code reasoning} on every choice. */
+  public static JsonObject withReasoning(JsonObject completion, String reasoning) {
+    List<String> pieces = ChatAnswer.splitWords(reasoning);
+    for (Object choice : completion.getJsonArray("choices")) {
+      ((JsonObject) choice).getJsonObject("message").put("reasoning_content", reasoning);
+    }
+    count(completion.getJsonObject("usage"), pieces.size() * choices(completion));
+    return completion;
+  }
+
+  /**
+   * The SSE events of a streamed answer ({@link OpenAiPayloads#streamEvents}) with {@code
+   * reasoning}: the first chunk opens with an empty {@code reasoning_content} and a null {@code
+   * content}, one chunk per reasoning piece follows, and the usage counts the reasoning.
+   */
+  public static List<String> withReasoning(List<String> events, String reasoning) {
+    List<String> pieces = ChatAnswer.splitWords(reasoning);
+    List<String> out = new ArrayList<>(events.size() + pieces.size());
+    JsonObject first = new JsonObject(data(events.get(0)));
+    int n = choices(first);
+    for (Object choice : first.getJsonArray("choices")) {
+      JsonObject delta = ((JsonObject) choice).getJsonObject("delta");
+      delta.put("content", null).put("reasoning_content", "");
+    }
+    out.add(OpenAiPayloads.event(first));
+    for (String piece : pieces) {
+      JsonObject chunk = first.copy();
+      for (Object choice : chunk.getJsonArray("choices")) {
+        ((JsonObject) choice)
+            .put("delta", new JsonObject().put("content", null).put("reasoning_content", piece));
+      }
+      out.add(OpenAiPayloads.event(chunk));
+    }
+    for (String event : events.subList(1, events.size())) {
+      if (event.equals(OpenAiPayloads.DONE_EVENT)) {
+        out.add(event);
+        continue;
+      }
+      JsonObject chunk = new JsonObject(data(event));
+      if (chunk.getValue("usage") instanceof JsonObject usage) {
+        count(usage, pieces.size() * n);
+        out.add(OpenAiPayloads.event(chunk));
+      } else {
+        out.add(event);
+      }
+    }
+    return out;
+  }
+
+  private static String data(String event) {
+    return event.substring("data: ".length()).strip();
+  }
+
+  private static int choices(JsonObject body) {
+    return Math.max(1, body.getJsonArray("choices").size());
+  }
+
+  /** Adds {@code tokens} reasoning tokens to a usage object (they are completion tokens too). */
+  private static void count(JsonObject usage, int tokens) {
+    if (usage == null) {
+      return;
+    }
+    usage.put("completion_tokens", usage.getInteger("completion_tokens", 0) + tokens);
+    usage.put("total_tokens", usage.getInteger("total_tokens", 0) + tokens);
+    JsonObject details = usage.getJsonObject("completion_tokens_details");
+    if (details == null) {
+      details = new JsonObject();
+      usage.put("completion_tokens_details", details);
+    }
+    details.put("reasoning_tokens", details.getInteger("reasoning_tokens", 0) + tokens);
+  }
+}
