@@ -187,7 +187,11 @@ public class MessagesFrontDoor implements FrontDoor {
       JsonNode completion = JSON.readTree(reply.body().getBytes());
       return Buffer.buffer(
           JSON.writeValueAsBytes(
-              MessagesTranslation.toMessage(completion, messageId(ctx), model(request))));
+              MessagesTranslation.toMessage(
+                  completion,
+                  messageId(ctx),
+                  model(request),
+                  MessagesTranslation.asksForThinking(request))));
     } catch (IOException e) {
       throw new IllegalStateException("the adapter handed over an answer that is not JSON", e);
     }
@@ -198,7 +202,8 @@ public class MessagesFrontDoor implements FrontDoor {
     if (format == operation) {
       return RELAY;
     }
-    return new MessagesStreamEncoder(messageId(ctx), model(request));
+    return new MessagesStreamEncoder(
+        messageId(ctx), model(request), MessagesTranslation.asksForThinking(request));
   }
 
   /**

@@ -11,10 +11,11 @@ import io.vertx.core.buffer.Buffer;
 /**
  * A bridged stream (chat completion chunks from a target that does not speak Messages) written as
  * Anthropic's event sequence: {@code message_start} and a {@code ping} on the first chunk, one
- * {@code content_block_start … content_block_delta … content_block_stop} per text run or tool call
- * (arguments as {@code input_json_delta}; a Gemini call's thought signature as a {@code thinking}
- * block before it, {@link ThoughtCarrier}), and at the end {@code message_delta} (stop reason,
- * usage) and {@code message_stop}. One per stream.
+ * {@code content_block_start … content_block_delta … content_block_stop} per reasoning run (a
+ * {@code thinking} block of {@code thinking_delta}s, when the client asked for thinking), text run
+ * or tool call (arguments as {@code input_json_delta}; a Gemini call's thought signature as a
+ * {@code thinking} block before it, {@link ThoughtCarrier}), and at the end {@code message_delta}
+ * (stop reason, usage) and {@code message_stop}. One per stream.
  */
 final class MessagesStreamEncoder implements StreamEncoder {
 
@@ -29,6 +30,12 @@ final class MessagesStreamEncoder implements StreamEncoder {
 
   private final String id;
   private final String requestedModel;
+
+  /**
+   * Whether the client asked for thinking: only then does reasoning text become thinking blocks.
+   */
+  private final boolean thinking;
+
   private boolean started;
   private Block open = Block.NONE;
   private int blockIndex = -1;
@@ -44,14 +51,34 @@ final class MessagesStreamEncoder implements StreamEncoder {
   private TokenUsage usage;
 
   MessagesStreamEncoder(String id, String requestedModel) {
+    this(id, requestedModel, false);
+  }
+
+  /**
+   * @param thinking the client asked for thinking ({@link MessagesTranslation#asksForThinking}):
+   *     the target's reasoning text streams as {@code thinking} blocks
+   */
+  MessagesStreamEncoder(String id, String requestedModel, boolean thinking) {
     this.id = id;
     this.requestedModel = requestedModel;
+    this.thinking = thinking;
   }
 
   @Override
   public Buffer event(StreamEventFacts event) {
     Buffer out = Buffer.buffer();
     start(out, event.model());
+    String reasoning = thinking ? event.reasoningDelta() : null;
+    if (reasoning != null && !reasoning.isEmpty()) {
+      if (open != Block.THINKING) {
+        close(out);
+        // A chat target signs nothing: the signature is empty (MessagesTranslation#thinkingBlock).
+        open(out, MessagesTranslation.thinkingBlock(NODES.objectNode(), ""), Block.THINKING);
+      }
+      ObjectNode delta = blockEvent("content_block_delta");
+      delta.putObject("delta").put("type", "thinking_delta").put("thinking", reasoning);
+      out.appendBuffer(MessagesFrontDoor.sseEvent("content_block_delta", delta.toString()));
+    }
     String text = event.textDelta();
     if (text == null || text.isEmpty()) {
       text = event.refusalDelta();

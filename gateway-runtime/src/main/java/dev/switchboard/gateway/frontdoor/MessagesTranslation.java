@@ -565,6 +565,18 @@ public final class MessagesTranslation {
    * @param id the Message's id ({@code msg_…}; the completion's own is a chat id)
    */
   public static ObjectNode toMessage(JsonNode completion, String id, String fallbackModel) {
+    return toMessage(completion, id, fallbackModel, false);
+  }
+
+  /**
+   * The Messages answer for a chat completion.
+   *
+   * @param id the Message's id ({@code msg_…}; the completion's own is a chat id)
+   * @param thinking the client asked for thinking ({@link #asksForThinking}): the target's
+   *     reasoning text ({@link #reasoningText}) comes first, as a {@code thinking} block
+   */
+  public static ObjectNode toMessage(
+      JsonNode completion, String id, String fallbackModel, boolean thinking) {
     ObjectNode out = NODES.objectNode();
     out.put("id", id);
     out.put("type", "message");
@@ -576,6 +588,10 @@ public final class MessagesTranslation {
     JsonNode message = choice.path("message");
     String text = answerText(message.get("content"));
     String refusal = message.path("refusal").isTextual() ? message.get("refusal").asText() : null;
+    String reasoning = thinking ? reasoningText(message) : null;
+    if (reasoning != null && !reasoning.isEmpty()) {
+      thinkingBlock(content.addObject(), reasoning);
+    }
     if (text != null && !text.isEmpty()) {
       content.addObject().put("type", "text").put("text", text);
     } else if (refusal != null && !refusal.isEmpty()) {
@@ -602,6 +618,42 @@ public final class MessagesTranslation {
     out.putNull("stop_sequence");
     out.set("usage", usage(completion.path("usage")));
     return out;
+  }
+
+  /**
+   * Whether a Messages request asks for thinking ({@code thinking.type} {@code enabled} or {@code
+   * adaptive}). Anthropic answers with thinking blocks only then, and a client that did not ask may
+   * well read {@code content[0]} as the text: a bridged answer's reasoning text is left out for it.
+   */
+  static boolean asksForThinking(JsonNode request) {
+    String type = request.path("thinking").path("type").asText("");
+    return "enabled".equals(type) || "adaptive".equals(type);
+  }
+
+  /**
+   * The reasoning text of a chat answer's message, as OpenAI-compatible reasoning servers add it:
+   * {@code reasoning_content} (DeepSeek, Qwen, SGLang, vLLM before 0.11) or else {@code reasoning}
+   * (vLLM since 0.11); null when it has none. The stream's deltas are read by the adapter ({@link
+   * dev.switchboard.gateway.upstream.adapter.StreamEventFacts#reasoningDelta}) under the same
+   * names.
+   */
+  static String reasoningText(JsonNode message) {
+    JsonNode reasoning = message.get("reasoning_content");
+    if (reasoning == null || !reasoning.isTextual()) {
+      reasoning = message.get("reasoning");
+    }
+    return reasoning != null && reasoning.isTextual() ? reasoning.asText() : null;
+  }
+
+  /**
+   * A {@code thinking} block of a chat target's reasoning text, written into {@code block}, with an
+   * empty {@code signature}: the field is required (the SDKs type it as a string) and a chat target
+   * signs nothing; no genuine Anthropic signature is empty. Handed back in the history, the block
+   * is left out for a chat target (and named, as any thinking block): DeepSeek refuses reasoning in
+   * its input.
+   */
+  static ObjectNode thinkingBlock(ObjectNode block, String thinking) {
+    return block.put("type", "thinking").put("thinking", thinking).put("signature", "");
   }
 
   /**

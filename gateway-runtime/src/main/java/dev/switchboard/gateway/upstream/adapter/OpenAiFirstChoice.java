@@ -23,15 +23,22 @@ import java.util.List;
  * @param toolCalls the {@code tool_calls} entries in order; empty when none
  * @param logprobs a stream chunk's choice {@code logprobs.content} (the token logprobs of its
  *     delta, when the request asked for them), or null; a JSON answer's are not read
+ * @param reasoning the model's reasoning text as OpenAI-compatible reasoning servers add it beside
+ *     the answer: {@code reasoning_content} (DeepSeek, Qwen, SGLang, vLLM before 0.11) or else
+ *     {@code reasoning} (vLLM since 0.11, which sent both for a while); null when none
  */
 record OpenAiFirstChoice(
-    String text, String refusal, List<ToolCallDelta> toolCalls, JsonNode logprobs) {
+    String text,
+    String refusal,
+    List<ToolCallDelta> toolCalls,
+    JsonNode logprobs,
+    String reasoning) {
 
   static final OpenAiFirstChoice NONE = new OpenAiFirstChoice(null, null, List.of());
 
-  /** Without logprobs. */
+  /** Without logprobs and reasoning. */
   OpenAiFirstChoice(String text, String refusal, List<ToolCallDelta> toolCalls) {
-    this(text, refusal, toolCalls, null);
+    this(text, refusal, toolCalls, null, null);
   }
 
   /** Reads a chunk's token logprobs into a tree: only a stream that asked for them has any. */
@@ -109,7 +116,8 @@ record OpenAiFirstChoice(
     }
     return logprobs == null
         ? read
-        : new OpenAiFirstChoice(read.text(), read.refusal(), read.toolCalls(), logprobs);
+        : new OpenAiFirstChoice(
+            read.text(), read.refusal(), read.toolCalls(), logprobs, read.reasoning());
   }
 
   /**
@@ -134,6 +142,8 @@ record OpenAiFirstChoice(
   private static OpenAiFirstChoice part(JsonParser p) throws IOException {
     String text = null;
     String refusal = null;
+    String reasoning = null;
+    String reasoningAlias = null;
     List<ToolCallDelta> toolCalls = List.of();
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String name = p.currentName();
@@ -147,6 +157,8 @@ record OpenAiFirstChoice(
           text = string(p, value);
         }
         case "refusal" -> refusal = string(p, value);
+        case "reasoning_content" -> reasoning = string(p, value);
+        case "reasoning" -> reasoningAlias = string(p, value); // a string; else not this format
         case "tool_calls" -> {
           if (value == JsonToken.START_ARRAY) {
             toolCalls = toolCalls(p);
@@ -157,7 +169,8 @@ record OpenAiFirstChoice(
       }
       p.skipChildren();
     }
-    return new OpenAiFirstChoice(text, refusal, toolCalls);
+    return new OpenAiFirstChoice(
+        text, refusal, toolCalls, null, reasoning != null ? reasoning : reasoningAlias);
   }
 
   /** Reads a {@code tool_calls} array (the parser at its start). */

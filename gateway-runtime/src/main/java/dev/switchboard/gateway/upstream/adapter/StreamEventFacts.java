@@ -14,11 +14,11 @@ import java.util.List;
  * tokens, or an error). A decoder reuses one instance per stream so that relaying a chunk allocates
  * nothing; fields that an event does not carry are null (false, for the refusal).
  *
- * <p>The event's content — {@link #textDelta()}, {@link #refusalDelta()}, {@link
- * #toolCallDeltas()}, {@link #logprobs()} — is for consumers that re-shape the answer (another
- * front door's format). It is decoded on demand, the first time one of them is asked for on an
- * event, from the tree the decoder already parsed or else from the event's text; an event nobody
- * asks about is never parsed for it.
+ * <p>The event's content — {@link #textDelta()}, {@link #reasoningDelta()}, {@link
+ * #refusalDelta()}, {@link #toolCallDeltas()}, {@link #logprobs()} — is for consumers that re-shape
+ * the answer (another front door's format). It is decoded on demand, the first time one of them is
+ * asked for on an event, from the tree the decoder already parsed or else from the event's text; an
+ * event nobody asks about is never parsed for it.
  */
 public final class StreamEventFacts {
 
@@ -171,6 +171,14 @@ public final class StreamEventFacts {
    */
   public String textDelta() {
     return content().text();
+  }
+
+  /**
+   * The reasoning text the event adds to the first choice ({@code delta.reasoning_content}, or
+   * {@code delta.reasoning}: DeepSeek, vLLM, SGLang, Qwen), or null; it streams before the answer.
+   */
+  public String reasoningDelta() {
+    return content().reasoning();
   }
 
   /** The refusal text the event adds to the first choice ({@code delta.refusal}), or null. */
