@@ -3,7 +3,8 @@
 // streaming and not, tool use, count_tokens, typed errors; /v1/chat/completions with an Anthropic
 // target, and /v1/responses with an Anthropic target; a base64 PDF document to an OpenAI and a Gemini
 // target; a Gemini 3 tool loop (chat-gemini-3), whose
-// thought signature the SDK keeps as a thinking block and hands back; the model listing
+// thought signature the SDK keeps as a thinking block and hands back; a reasoning model
+// (chat-reasoner) whose reasoning_content comes back as a thinking block; the model listing
 // (models.list(), auto-paginated, and models.retrieve()). Prints one JSON document for
 // NpmAnthropicSdkIT to check.
 import Anthropic from "@anthropic-ai/sdk";
@@ -71,6 +72,30 @@ async function geminiLoop(model, streamed) {
     blocks: first.content.map((b) => b.type), stop: first.stop_reason,
     signature: first.content.find((b) => b.type === "thinking")?.signature,
     secondStop: second.stop_reason, secondText: second.content.map((b) => b.text ?? "").join(""),
+  };
+}
+
+// A reasoning model behind an OpenAI-compatible API with thinking enabled, JSON and streamed (the
+// SDK's accumulator builds the thinking block from thinking_delta events), then the answer handed
+// back as the next turn's history.
+async function reasoner(model) {
+  const thinking = { type: "enabled", budget_tokens: 1024 };
+  const ask = { role: "user", content: `think via ${model}` };
+  const plain = await anthropic.messages.create({ model, max_tokens: 2048, thinking, messages: [ask] });
+  const stream = anthropic.messages.stream({ model, max_tokens: 2048, thinking, messages: [ask] });
+  const deltas = [];
+  stream.on("streamEvent", (e) => { if (e.type === "content_block_delta") deltas.push(e.delta.type); });
+  const streamed = await stream.finalMessage();
+  const { data: next, response } = await anthropic.messages.create({
+    model, max_tokens: 2048, thinking,
+    messages: [ask, { role: "assistant", content: plain.content }, { role: "user", content: "and again" }],
+  }).withResponse();
+  const unthought = await anthropic.messages.create({ model, max_tokens: 2048, messages: [ask] });
+  const shape = (m) => m.content.map((b) => ({ type: b.type, thinking: b.thinking, signature: b.signature, text: b.text }));
+  return {
+    plain: shape(plain), streamed: shape(streamed), deltas: [...new Set(deltas)],
+    next: shape(next), nextUnhonoured: response.headers.get("x-switchboard-unhonoured-params"),
+    unthought: shape(unthought),
   };
 }
 
@@ -172,6 +197,7 @@ console.log(JSON.stringify({
   openaiTarget: await messages("chat-default"),
   geminiLoop: await geminiLoop("chat-gemini-3", false),
   geminiStreamLoop: await geminiLoop("chat-gemini-3", true),
+  reasoner: await reasoner("chat-reasoner"),
   notFound, badRequest,
   chatToClaude: { model: chat.model, content: chat.choices[0].message.content, finish: chat.choices[0].finish_reason },
   chatStreamToClaude: { content: chatStreamed, usage: chatUsage },

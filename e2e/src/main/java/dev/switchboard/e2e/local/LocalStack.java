@@ -460,6 +460,7 @@ public final class LocalStack implements AutoCloseable {
                 "claude-sonnet-4-5",
                 "gemini-2.5-flash",
                 "gemini-3-flash-preview",
+                "deepseek-reasoner",
                 "text-embedding-004"));
     mocks.put(azurePort, new MockProviderOptions().keys("local-azure-key").models("gpt-4o-mini"));
     return java.util.Collections.unmodifiableMap(mocks);

@@ -24,9 +24,10 @@ import org.junit.jupiter.api.Test;
  * /v1/responses} with the Anthropic target, and on {@code chat-families} failing over from a broken
  * OpenAI target to the Anthropic one and, with that overloaded too, to the Gemini one, streaming
  * and not. A Gemini 3 tool loop ({@code chat-gemini-3}) through {@code /v1/messages}, JSON and
- * streamed, hands Gemini its own thought signature back. {@code models.list()} (auto-paginated) and
- * {@code models.retrieve()} read the listing in Anthropic's shape. The SDKs are installed from npm
- * into {@code target/npm-client} (pinned in {@code src/test/resources/npm-client}).
+ * streamed, hands Gemini its own thought signature back. A reasoning model ({@code chat-reasoner})
+ * shows its reasoning as a thinking block. {@code models.list()} (auto-paginated) and {@code
+ * models.retrieve()} read the listing in Anthropic's shape. The SDKs are installed from npm into
+ * {@code target/npm-client} (pinned in {@code src/test/resources/npm-client}).
  */
 class NpmAnthropicSdkIT {
 
@@ -173,6 +174,35 @@ class NpmAnthropicSdkIT {
     assertThat(replayedSignatures(stack.mock(samples.secondary)))
         .hasSize(2)
         .containsOnly(GeminiPayloads.signature("lookup"));
+  }
+
+  /**
+   * A reasoning model behind an OpenAI-compatible API ({@code chat-reasoner}: the mock's {@code
+   * deepseek-reasoner}, answering {@code reasoning_content}) reaches the SDK, with thinking
+   * enabled, as a thinking block before the text, JSON and streamed; handed back, the block is not
+   * sent to the target (which refuses reasoning in its input) and is named. Without thinking asked
+   * for, the answer is the text alone.
+   */
+  @Test
+  void theAnthropicSdkSeesAReasoningModelsReasoningAsAThinkingBlock() throws Exception {
+    JsonNode reasoner = anthropicScript().path("reasoner");
+    for (String answer : List.of("plain", "streamed")) {
+      JsonNode content = reasoner.path(answer);
+      assertThat(content).as(answer + ": " + content).hasSize(2);
+      assertThat(content.at("/0/type").asText()).isEqualTo("thinking");
+      assertThat(content.at("/0/thinking").asText())
+          .isEqualTo("Reasoning about: think via chat-reasoner");
+      assertThat(content.at("/0/signature").asText()).isEmpty();
+      assertThat(content.at("/1/type").asText()).isEqualTo("text");
+      assertThat(content.at("/1/text").asText())
+          .isEqualTo("Echo from deepseek-reasoner: think via chat-reasoner");
+    }
+    assertThat(reasoner.path("deltas").toString()).contains("\"thinking_delta\"", "\"text_delta\"");
+    assertThat(reasoner.at("/next/1/text").asText())
+        .isEqualTo("Echo from deepseek-reasoner: and again");
+    assertThat(reasoner.path("nextUnhonoured").asText()).contains("messages[].content[].thinking");
+    assertThat(reasoner.path("unthought")).hasSize(1);
+    assertThat(reasoner.at("/unthought/0/type").asText()).isEqualTo("text");
   }
 
   @Test
