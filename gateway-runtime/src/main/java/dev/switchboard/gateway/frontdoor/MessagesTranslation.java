@@ -436,6 +436,9 @@ public final class MessagesTranslation {
             refusals.carriers = true;
             signature = ThoughtCarrier.signature(value);
           } else {
+            // An unsigned block is a chat target's reasoning the gateway wrote (thinkingBlock):
+            // no Anthropic target may get it either.
+            refusals.carriers |= value == null || value.isEmpty();
             refusals.drops.add(NestedDrops.THINKING_BLOCK);
           }
         }
@@ -461,9 +464,10 @@ public final class MessagesTranslation {
   }
 
   /**
-   * {@code request} without the gateway's thinking-block carriers (a shallow copy: only the
-   * assistant messages that held one are new), for a target that speaks Messages: Anthropic refuses
-   * a thinking block it did not sign. Genuine thinking blocks stay.
+   * {@code request} without the gateway's thinking blocks — carriers, and the unsigned blocks of a
+   * chat target's reasoning ({@link #thinkingBlock}) — (a shallow copy: only the assistant messages
+   * that held one are new), for a target that speaks Messages: Anthropic refuses a thinking block
+   * it did not sign. Genuine (signed) thinking blocks stay.
    */
   static ObjectNode withoutCarriers(ObjectNode request) {
     ObjectNode copy = NODES.objectNode().setAll(request);
@@ -500,9 +504,13 @@ public final class MessagesTranslation {
     return false;
   }
 
+  /** A carrier, or an unsigned thinking block (a chat target's reasoning): the gateway's own. */
   private static boolean isCarrier(JsonNode block) {
-    return "thinking".equals(block.path("type").asText())
-        && ThoughtCarrier.isCarrier(block.path("signature").asText(null));
+    if (!"thinking".equals(block.path("type").asText())) {
+      return false;
+    }
+    String signature = block.path("signature").asText("");
+    return signature.isEmpty() || ThoughtCarrier.isCarrier(signature);
   }
 
   private static ArrayNode textParts(JsonNode blocks, String field, Refusals refusals) {
@@ -649,8 +657,9 @@ public final class MessagesTranslation {
    * A {@code thinking} block of a chat target's reasoning text, written into {@code block}, with an
    * empty {@code signature}: the field is required (the SDKs type it as a string) and a chat target
    * signs nothing; no genuine Anthropic signature is empty. Handed back in the history, the block
-   * is left out for a chat target (and named, as any thinking block): DeepSeek refuses reasoning in
-   * its input.
+   * is left out for a chat target (and named, as any thinking block: DeepSeek refuses reasoning in
+   * its input) and for an Anthropic target ({@link #withoutCarriers}), which refuses a block it did
+   * not sign.
    */
   static ObjectNode thinkingBlock(ObjectNode block, String thinking) {
     return block.put("type", "thinking").put("thinking", thinking).put("signature", "");

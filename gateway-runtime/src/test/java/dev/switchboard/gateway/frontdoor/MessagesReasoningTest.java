@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.upstream.Operation;
+import dev.switchboard.gateway.upstream.adapter.AnthropicAdapter;
 import dev.switchboard.gateway.upstream.adapter.NestedDrops;
 import dev.switchboard.gateway.upstream.adapter.OpenAiAdapter;
 import dev.switchboard.gateway.upstream.adapter.StreamDecoder;
@@ -203,5 +204,41 @@ class MessagesReasoningTest {
     assertThat(assistant.toString()).isEqualTo("{\"role\":\"assistant\",\"content\":\"9.8\"}");
     assertThat(form.chat().toString()).doesNotContain("reasoning").doesNotContain("Compare");
     assertThat(form.leftOut()).contains("thinking", NestedDrops.THINKING_BLOCK);
+  }
+
+  /**
+   * On a route that also has an Anthropic target, the same history goes to Anthropic without the
+   * gateway's unsigned thinking block (Anthropic refuses a thinking block it did not sign), and a
+   * last tool turn that only such a block opens is sent without {@code thinking}, as one another
+   * provider served.
+   */
+  @Test
+  void anAnthropicTargetGetsTheHistoryWithoutTheUnsignedThinkingBlock() throws Exception {
+    ObjectNode request =
+        (ObjectNode)
+            JSON.readTree(
+                "{\"model\":\"mixed\",\"max_tokens\":2048,"
+                    + "\"thinking\":{\"type\":\"enabled\",\"budget_tokens\":1024},"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"look it up\"},"
+                    + "{\"role\":\"assistant\",\"content\":["
+                    + "{\"type\":\"thinking\",\"thinking\":\"A lookup.\",\"signature\":\"\"},"
+                    + "{\"type\":\"tool_use\",\"id\":\"call_1\",\"name\":\"lookup\","
+                    + "\"input\":{}}]},"
+                    + "{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\","
+                    + "\"tool_use_id\":\"call_1\",\"content\":\"found\"}]}]}");
+
+    ChatForm form = MessagesTranslation.toChatForm(request);
+
+    assertThat(form.passThrough()).isNotNull();
+    assertThat(form.passThrough().at("/messages/1/content").toString())
+        .isEqualTo("[{\"type\":\"tool_use\",\"id\":\"call_1\",\"name\":\"lookup\",\"input\":{}}]");
+    assertThat(request.at("/messages/1/content")).hasSize(2); // the client's body is not changed
+    assertThat(AnthropicAdapter.dropsThinking(request)).isTrue();
+    assertThat(form.leftOut()).contains(NestedDrops.THINKING_BLOCK);
+
+    // Anthropic's own (signed) thinking stays, and keeps thinking on.
+    ((ObjectNode) request.at("/messages/1/content/0")).put("signature", "EqQBCkYIARgCKkD");
+    assertThat(MessagesTranslation.toChatForm(request).passThrough()).isNull();
+    assertThat(AnthropicAdapter.dropsThinking(request)).isFalse();
   }
 }

@@ -131,15 +131,15 @@ public class AnthropicAdapter implements UpstreamAdapter {
    * Whether a Messages request is sent without its {@code thinking}: extended thinking is on
    * ({@code thinking.type: enabled}) and the last assistant message holds a {@code tool_use} block
    * but does not start with a {@code thinking} or {@code redacted_thinking} block of Anthropic's
-   * (the gateway's {@link ThoughtSignedChat#CARRIER_PREFIX carriers} of Gemini signatures do not
-   * count: they are taken out). Anthropic refuses such a request (400, "a final `assistant` message
-   * must start with a thinking block"); it comes from a tool loop whose last turn another provider
-   * served (a Gemini, OpenAI or Mistral target of the same route answered without Anthropic's
-   * thinking) or whose client dropped the block, and Anthropic's own way out is to disable
-   * thinking, which it accepts for such a history (LiteLLM's {@code modify_params} does the same).
-   * Adaptive thinking is sent as it is. The same rule holds for {@code count_tokens}, which
-   * Anthropic validates as the Messages request it counts. Costs one field lookup when thinking is
-   * not enabled.
+   * (the gateway's {@link ThoughtSignedChat#CARRIER_PREFIX carriers} of Gemini signatures and its
+   * unsigned blocks of a chat target's reasoning do not count: they are taken out). Anthropic
+   * refuses such a request (400, "a final `assistant` message must start with a thinking block");
+   * it comes from a tool loop whose last turn another provider served (a Gemini, OpenAI or Mistral
+   * target of the same route answered without Anthropic's thinking) or whose client dropped the
+   * block, and Anthropic's own way out is to disable thinking, which it accepts for such a history
+   * (LiteLLM's {@code modify_params} does the same). Adaptive thinking is sent as it is. The same
+   * rule holds for {@code count_tokens}, which Anthropic validates as the Messages request it
+   * counts. Costs one field lookup when thinking is not enabled.
    */
   public static boolean dropsThinking(ObjectNode body) {
     JsonNode thinking = body.get("thinking");
@@ -156,12 +156,7 @@ public class AnthropicAdapter implements UpstreamAdapter {
       boolean toolUse = false;
       for (JsonNode block : message.path("content")) {
         String type = block.path("type").asText("");
-        if (first == null
-            && !("thinking".equals(type)
-                && block
-                    .path("signature")
-                    .asText("")
-                    .startsWith(ThoughtSignedChat.CARRIER_PREFIX))) {
+        if (first == null && !("thinking".equals(type) && gatewayMade(block))) {
           first = type;
         }
         toolUse |= "tool_use".equals(type);
@@ -169,6 +164,15 @@ public class AnthropicAdapter implements UpstreamAdapter {
       return toolUse && !"thinking".equals(first) && !"redacted_thinking".equals(first);
     }
     return false;
+  }
+
+  /**
+   * Whether a {@code thinking} block is the gateway's, not Anthropic's: a carrier of a Gemini
+   * signature, or unsigned (a chat target's reasoning text, written with an empty signature).
+   */
+  private static boolean gatewayMade(JsonNode thinkingBlock) {
+    String signature = thinkingBlock.path("signature").asText("");
+    return signature.isEmpty() || signature.startsWith(ThoughtSignedChat.CARRIER_PREFIX);
   }
 
   /**
