@@ -50,10 +50,6 @@ final class MessagesStreamEncoder implements StreamEncoder {
   private String finishReason;
   private TokenUsage usage;
 
-  MessagesStreamEncoder(String id, String requestedModel) {
-    this(id, requestedModel, false);
-  }
-
   /**
    * @param thinking the client asked for thinking ({@link MessagesTranslation#asksForThinking}):
    *     the target's reasoning text streams as {@code thinking} blocks
