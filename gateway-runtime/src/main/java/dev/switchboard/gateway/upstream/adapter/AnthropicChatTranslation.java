@@ -668,7 +668,9 @@ public final class AnthropicChatTranslation {
   // ------------------------------------------------------------------------------ answers
 
   /**
-   * The chat completion for a Messages answer.
+   * The chat completion for a Messages answer. The text of its {@code thinking} blocks, in order,
+   * becomes {@code message.reasoning_content} (the field DeepSeek, vLLM and LiteLLM give chat
+   * clients; none when the answer has no thinking text); {@code redacted_thinking} has no text.
    *
    * @param created the chat completion's {@code created} (epoch seconds)
    */
@@ -685,6 +687,7 @@ public final class AnthropicChatTranslation {
     StringBuilder text = new StringBuilder();
     boolean hasText = false;
     boolean jsonAnswer = false;
+    StringBuilder reasoning = null;
     ArrayNode calls = NODES.arrayNode();
     for (JsonNode block : message.path("content")) {
       switch (block.path("type").asText()) {
@@ -706,13 +709,22 @@ public final class AnthropicChatTranslation {
             function.put("arguments", block.path("input").toString());
           }
         }
-        default -> {} // thinking and server-tool blocks have no chat equivalent
+        case "thinking" -> {
+          String thought = block.path("thinking").asText("");
+          if (!thought.isEmpty()) {
+            reasoning = reasoning == null ? new StringBuilder(thought) : reasoning.append(thought);
+          }
+        }
+        default -> {} // redacted thinking and server-tool blocks have no chat equivalent
       }
     }
     if (hasText) {
       msg.put("content", text.toString());
     } else {
       msg.putNull("content");
+    }
+    if (reasoning != null) {
+      msg.put("reasoning_content", reasoning.toString());
     }
     msg.putNull("refusal");
     if (!calls.isEmpty()) {

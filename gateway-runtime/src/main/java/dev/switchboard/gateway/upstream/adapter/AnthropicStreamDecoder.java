@@ -16,10 +16,11 @@ import java.util.BitSet;
  * dev.switchboard.gateway.upstream.Operation#MESSAGES}) the events are relayed as they arrived,
  * {@code ping} included; bridged, each becomes the chat completion chunk it means (or nothing:
  * pings and block stops, except the stop of a tool call whose input pieces added up to nothing,
- * which completes its arguments as {@code "{}"}), and {@code message_stop} becomes {@code [DONE]},
- * preceded by the usage chunk ({@code choices: []}) when the client asked for usage. The facts'
- * content source is the translated chunk, so text and tool-call deltas read the same as an OpenAI
- * stream's.
+ * which completes its arguments as {@code "{}"}; a {@code thinking_delta} becomes a chunk with
+ * {@code delta.reasoning_content}, a signature delta nothing), and {@code message_stop} becomes
+ * {@code [DONE]}, preceded by the usage chunk ({@code choices: []}) when the client asked for
+ * usage. The facts' content source is the translated chunk, so text and tool-call deltas read the
+ * same as an OpenAI stream's.
  */
 final class AnthropicStreamDecoder implements StreamDecoder {
 
@@ -140,7 +141,15 @@ final class AnthropicStreamDecoder implements StreamDecoder {
               entry.putObject("function").put("arguments", partial);
             }
           }
-          default -> {} // thinking, signatures, citations: no chat equivalent
+          case "thinking_delta" -> {
+            String thought = delta.path("thinking").asText("");
+            // Relayed as it is, the event needs no chat chunk: no reader of its facts wants it.
+            if (bridged && !thought.isEmpty()) {
+              chunk = chunk();
+              delta(chunk).put("reasoning_content", thought);
+            }
+          }
+          default -> {} // signatures, citations: no chat equivalent
         }
         passOrEmit(relay, chunk);
       }
