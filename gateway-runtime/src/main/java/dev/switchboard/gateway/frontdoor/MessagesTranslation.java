@@ -506,11 +506,8 @@ public final class MessagesTranslation {
 
   /** A carrier, or an unsigned thinking block (a chat target's reasoning): the gateway's own. */
   private static boolean isCarrier(JsonNode block) {
-    if (!"thinking".equals(block.path("type").asText())) {
-      return false;
-    }
-    String signature = block.path("signature").asText("");
-    return signature.isEmpty() || ThoughtCarrier.isCarrier(signature);
+    return "thinking".equals(block.path("type").asText())
+        && ThoughtSignedChat.isGatewaysThinking(block);
   }
 
   private static ArrayNode textParts(JsonNode blocks, String field, Refusals refusals) {

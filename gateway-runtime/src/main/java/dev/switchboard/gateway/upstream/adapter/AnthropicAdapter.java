@@ -156,7 +156,8 @@ public class AnthropicAdapter implements UpstreamAdapter {
       boolean toolUse = false;
       for (JsonNode block : message.path("content")) {
         String type = block.path("type").asText("");
-        if (first == null && !("thinking".equals(type) && gatewayMade(block))) {
+        if (first == null
+            && !("thinking".equals(type) && ThoughtSignedChat.isGatewaysThinking(block))) {
           first = type;
         }
         toolUse |= "tool_use".equals(type);
@@ -164,15 +165,6 @@ public class AnthropicAdapter implements UpstreamAdapter {
       return toolUse && !"thinking".equals(first) && !"redacted_thinking".equals(first);
     }
     return false;
-  }
-
-  /**
-   * Whether a {@code thinking} block is the gateway's, not Anthropic's: a carrier of a Gemini
-   * signature, or unsigned (a chat target's reasoning text, written with an empty signature).
-   */
-  private static boolean gatewayMade(JsonNode thinkingBlock) {
-    String signature = thinkingBlock.path("signature").asText("");
-    return signature.isEmpty() || signature.startsWith(ThoughtSignedChat.CARRIER_PREFIX);
   }
 
   /**

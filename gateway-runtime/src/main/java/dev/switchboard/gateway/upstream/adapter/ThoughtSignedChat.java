@@ -26,6 +26,18 @@ public final class ThoughtSignedChat extends ObjectNode {
    */
   public static final String CARRIER_PREFIX = "switchboard.gemini-thought-signature.v1:";
 
+  /**
+   * Whether a {@code thinking} block of a Messages history is the gateway's own, not Anthropic's: a
+   * carrier of a Gemini thought signature ({@link #CARRIER_PREFIX}), or unsigned (a chat target's
+   * reasoning text, which the Messages door writes with an empty signature; no Anthropic signature
+   * is empty). Anthropic refuses a thinking block it did not sign, so such a block never reaches
+   * it.
+   */
+  public static boolean isGatewaysThinking(JsonNode thinkingBlock) {
+    String signature = thinkingBlock.path("signature").asText("");
+    return signature.isEmpty() || signature.startsWith(CARRIER_PREFIX);
+  }
+
   private static final long serialVersionUID = 1L;
 
   private final transient Map<String, String> signatures;
