@@ -2,7 +2,6 @@ package dev.switchboard.operator.runtime;
 
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.Reason;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
@@ -43,10 +42,8 @@ public final class ProviderHealth {
     String prefix = provider + "/";
     for (GatewayReplicas.Replica replica : replicas.replicas()) {
       Boolean healthy = replica.providerHealthy().get(provider);
-      List<String> open = new ArrayList<>();
-      replica.openBreakers().stream().filter(t -> t.startsWith(prefix)).forEach(open::add);
-      List<String> halfOpen = new ArrayList<>();
-      replica.halfOpenBreakers().stream().filter(t -> t.startsWith(prefix)).forEach(halfOpen::add);
+      List<String> open = modelsOf(replica.openBreakers(), prefix);
+      List<String> halfOpen = modelsOf(replica.halfOpenBreakers(), prefix);
       boolean rejected = replica.credentialsRejected().contains(provider);
       if (healthy == null && open.isEmpty() && halfOpen.isEmpty() && !rejected) {
         continue;
@@ -60,11 +57,11 @@ public final class ProviderHealth {
       }
       if (!open.isEmpty()) {
         withOpenBreaker++;
-        open.forEach(t -> openTargets.add(t.substring(prefix.length())));
+        openTargets.addAll(open);
       }
       if (!halfOpen.isEmpty()) {
         withHalfOpenBreaker++;
-        halfOpen.forEach(t -> halfOpenTargets.add(t.substring(prefix.length())));
+        halfOpenTargets.addAll(halfOpen);
       }
     }
     if (reporting == 0) {
@@ -133,5 +130,13 @@ public final class ProviderHealth {
             true,
             Reason.GATEWAYS_REPORT_HEALTHY.wireName(),
             "healthy on all " + reporting + " gateway replicas that route to it"));
+  }
+
+  /** The models of the provider's targets ({@code prefix} = {@code "provider/"}) among these. */
+  private static List<String> modelsOf(List<String> targets, String prefix) {
+    return targets.stream()
+        .filter(t -> t.startsWith(prefix))
+        .map(t -> t.substring(prefix.length()))
+        .toList();
   }
 }
