@@ -16,6 +16,9 @@ final class ResponsesObjects {
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
+  /** The content part type of a reasoning item's raw reasoning text. */
+  static final String REASONING_TEXT = "reasoning_text";
+
   private ResponsesObjects() {}
 
   /**
@@ -201,9 +204,27 @@ final class ResponsesObjects {
   }
 
   /**
-   * The Response for a chat-completion answer (the bridged JSON case): its first choice's text or
-   * refusal as one message item (the text with the choice's token logprobs, when it has them), its
-   * tool calls as {@code function_call} items (a signed Gemini call after its {@link
+   * A {@code reasoning} item of a chat target's reasoning text ({@code reasoning_content} / {@code
+   * reasoning}: DeepSeek, Qwen, SGLang, vLLM; an Anthropic target's thinking, which its adapter
+   * hands over the same way), as OpenAI's Responses API shapes a model's raw reasoning: one {@code
+   * reasoning_text} content part, no summary, no {@code encrypted_content} (nothing the target
+   * could verify). Handed back, such an item is left out for a chat target, as every reasoning item
+   * is: chat completions has no input for it, and DeepSeek refuses reasoning in its input.
+   */
+  static ObjectNode reasoningText(String id, String text) {
+    ObjectNode item = NODES.objectNode();
+    item.put("id", id);
+    item.put("type", "reasoning");
+    item.putArray("summary");
+    item.putArray("content").addObject().put("type", REASONING_TEXT).put("text", text);
+    return item;
+  }
+
+  /**
+   * The Response for a chat-completion answer (the bridged JSON case): the reasoning text the
+   * target added, if any, as a {@link #reasoningText reasoning item} first; its first choice's text
+   * or refusal as one message item (the text with the choice's token logprobs, when it has them),
+   * its tool calls as {@code function_call} items (a signed Gemini call after its {@link
    * #reasoningCarrier reasoning item}), the {@code service_tier} it reports.
    */
   static ObjectNode fromChat(JsonNode chat, ObjectNode request, String id, long nowSeconds) {
@@ -218,6 +239,10 @@ final class ResponsesObjects {
     JsonNode choice = chat.path("choices").path(0);
     JsonNode message = choice.path("message");
     ArrayNode output = (ArrayNode) response.get("output");
+    String reasoning = MessagesTranslation.reasoningText(message);
+    if (reasoning != null && !reasoning.isEmpty()) {
+      output.add(reasoningText(newId("rs"), reasoning));
+    }
     String text = MessagesTranslation.answerText(message.get("content"));
     String refusal = ResponsesBridge.textValue(message.get("refusal"));
     if ((text != null && !text.isEmpty()) || refusal != null) {

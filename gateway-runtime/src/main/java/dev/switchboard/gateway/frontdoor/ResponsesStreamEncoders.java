@@ -117,10 +117,12 @@ final class ResponsesStreamEncoders {
    * Writes a chat-completions stream as the Responses event sequence: {@code response.created},
    * {@code response.in_progress}, then per output item {@code output_item.added}, its content parts
    * ({@code output_text} or {@code refusal}, each {@code content_part.added}, deltas, {@code done}
-   * events) or arguments deltas, {@code output_item.done}, and finally {@code response.completed}
-   * (or {@code response.incomplete}) with the output and usage. A Gemini call's thought signature
-   * is a {@code reasoning} item of its own before the call's ({@link ThoughtCarrier}). Sequence
-   * numbers count from 0; items are numbered by output index in the order they open.
+   * events), reasoning text ({@code reasoning_text.delta} events and {@code reasoning_text.done}:
+   * the target's {@code reasoning_content}, which streams before the answer) or arguments deltas,
+   * {@code output_item.done}, and finally {@code response.completed} (or {@code
+   * response.incomplete}) with the output and usage. A Gemini call's thought signature is a {@code
+   * reasoning} item of its own before the call's ({@link ThoughtCarrier}). Sequence numbers count
+   * from 0; items are numbered by output index in the order they open.
    */
   static final class Bridged implements StreamEncoder {
     private final ObjectNode request;
@@ -142,6 +144,11 @@ final class ResponsesStreamEncoders {
     private StringBuilder partText;
     private ArrayNode partLogprobs; // the open output_text part's token logprobs, chat's shape
 
+    // the open reasoning item, if any, and its text so far
+    private String reasoningId;
+    private int reasoningIndex;
+    private StringBuilder reasoningText;
+
     // the open function call item, if any (by its chat tool-call index)
     private int callChatIndex = -1;
     private ObjectNode callItem;
@@ -162,6 +169,11 @@ final class ResponsesStreamEncoders {
       if (event.serviceTier() != null) {
         serviceTier = event.serviceTier();
       }
+      // Read with the text from the chunk the adapter parsed for it: no parse of its own.
+      String reasoning = event.reasoningDelta();
+      if (reasoning != null && !reasoning.isEmpty()) {
+        reasoningDelta(out, reasoning);
+      }
       String delta = event.textDelta();
       if (delta != null && !delta.isEmpty()) {
         ObjectNode e = contentDelta(out, OUTPUT_TEXT, delta);
@@ -181,6 +193,7 @@ final class ResponsesStreamEncoders {
       }
       for (ToolCallDelta call : event.toolCallDeltas()) {
         if (callItem == null || call.index() != callChatIndex) {
+          closeReasoning(out);
           closeMessage(out);
           closeCall(out);
           openCall(out, call);
@@ -201,6 +214,7 @@ final class ResponsesStreamEncoders {
     public Buffer end(StreamEventFacts done) {
       Buffer out = Buffer.buffer(512);
       start(out, done.model());
+      closeReasoning(out);
       closeMessage(out);
       closeCall(out);
       ObjectNode complete = response.deepCopy();
@@ -242,6 +256,7 @@ final class ResponsesStreamEncoders {
      * first when they are not open (and closing a function call or a part of the other type).
      */
     private ObjectNode contentDelta(Buffer out, String type, String delta) {
+      closeReasoning(out);
       closeCall(out);
       openMessage(out);
       if (!type.equals(partType)) {
@@ -256,6 +271,53 @@ final class ResponsesStreamEncoders {
       e.put("content_index", parts.size());
       e.put("delta", delta);
       return e;
+    }
+
+    /**
+     * A {@code response.reasoning_text.delta} of {@code delta}, opening a reasoning item first when
+     * none is open (closing an open message or call: the item takes the next output index).
+     */
+    private void reasoningDelta(Buffer out, String delta) {
+      if (reasoningId == null) {
+        closeMessage(out);
+        closeCall(out);
+        reasoningId = ResponsesObjects.newId("rs");
+        reasoningIndex = nextOutputIndex++;
+        reasoningText = new StringBuilder();
+        ObjectNode added = event("response.output_item.added");
+        added.put("output_index", reasoningIndex);
+        added.set("item", ResponsesObjects.reasoningText(reasoningId, ""));
+        write(out, added);
+      }
+      reasoningText.append(delta);
+      ObjectNode e = event("response.reasoning_text.delta");
+      e.put("item_id", reasoningId);
+      e.put("output_index", reasoningIndex);
+      e.put("content_index", 0);
+      e.put("delta", delta);
+      write(out, e);
+    }
+
+    /** Ends the open reasoning item: {@code reasoning_text.done}, then {@code output_item.done}. */
+    private void closeReasoning(Buffer out) {
+      if (reasoningId == null) {
+        return;
+      }
+      String all = reasoningText.toString();
+      ObjectNode done = event("response.reasoning_text.done");
+      done.put("item_id", reasoningId);
+      done.put("output_index", reasoningIndex);
+      done.put("content_index", 0);
+      done.put("text", all);
+      write(out, done);
+      ObjectNode item = ResponsesObjects.reasoningText(reasoningId, all);
+      ObjectNode itemDone = event("response.output_item.done");
+      itemDone.put("output_index", reasoningIndex);
+      itemDone.set("item", item);
+      write(out, itemDone);
+      finished.add(item);
+      reasoningId = null;
+      reasoningText = null;
     }
 
     private void openMessage(Buffer out) {
