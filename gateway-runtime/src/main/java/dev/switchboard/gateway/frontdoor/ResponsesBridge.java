@@ -426,10 +426,12 @@ final class ResponsesBridge {
   }
 
   /**
-   * {@code request} without the gateway's reasoning-item carriers ({@link ThoughtCarrier}), for a
-   * target that speaks the Responses API — OpenAI refuses {@code encrypted_content} it did not make
-   * —; null when the input holds none (the client's body goes as it is). Genuine reasoning items
-   * stay.
+   * {@code request} without the gateway's own reasoning items ({@link #isGatewaysReasoning}: the
+   * carriers of Gemini thought signatures, {@link ThoughtCarrier}, and the reasoning text of a chat
+   * target), for a target that speaks the Responses API — OpenAI refuses {@code encrypted_content}
+   * it did not make, and a reasoning item it did not make and does not hold ({@code "Item with id
+   * 'rs_…' not found"}) —; null when the input holds none (the client's body goes as it is).
+   * Genuine reasoning items stay.
    */
   static ObjectNode withoutCarriers(ObjectNode request) {
     JsonNode input = request.get("input");
@@ -439,9 +441,7 @@ final class ResponsesBridge {
     ArrayNode kept = null;
     for (int i = 0; i < input.size(); i++) {
       JsonNode item = input.get(i);
-      boolean carrier =
-          "reasoning".equals(textValue(item.get("type")))
-              && ThoughtCarrier.isCarrier(textValue(item.get("encrypted_content")));
+      boolean carrier = isGatewaysReasoning(item);
       if (carrier && kept == null) {
         kept = NODES.arrayNode();
         for (int j = 0; j < i; j++) {
@@ -457,6 +457,29 @@ final class ResponsesBridge {
     ObjectNode copy = NODES.objectNode().setAll(request);
     copy.set("input", kept);
     return copy;
+  }
+
+  /**
+   * Whether an input item is a {@code reasoning} item the gateway wrote, not a provider: a carrier
+   * of a Gemini thought signature ({@link ThoughtCarrier}), or a chat target's reasoning text
+   * ({@link ResponsesObjects#reasoningText}: a {@code reasoning_text} part and no {@code
+   * encrypted_content}: an OpenAI or Azure reasoning item handed back carries its encrypted
+   * content, or is a stored item its id names, which holds no raw text).
+   */
+  static boolean isGatewaysReasoning(JsonNode item) {
+    if (!"reasoning".equals(textValue(item.get("type")))) {
+      return false;
+    }
+    JsonNode encrypted = item.get("encrypted_content");
+    if (encrypted != null && !encrypted.isNull()) {
+      return ThoughtCarrier.isCarrier(textValue(encrypted));
+    }
+    for (JsonNode part : item.path("content")) {
+      if (ResponsesObjects.REASONING_TEXT.equals(textValue(part.get("type")))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static void addItem(ArrayNode messages, JsonNode item, NestedDrops drops) {

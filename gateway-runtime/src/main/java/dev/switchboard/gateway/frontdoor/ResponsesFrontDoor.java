@@ -106,8 +106,8 @@ public final class ResponsesFrontDoor extends OpenAiFrontDoor {
 
   /**
    * The chat form ({@link ResponsesBridge}), what keeps the request from it, if anything, and the
-   * body for targets that speak the Responses API when the gateway's reasoning carriers must be
-   * taken out of it.
+   * body for targets that speak the Responses API when the gateway's own reasoning items (carriers,
+   * a chat target's reasoning text) must be taken out of it.
    */
   @Override
   public String clientParam(String chatName) {

@@ -209,7 +209,9 @@ final class ResponsesObjects {
    * hands over the same way), as OpenAI's Responses API shapes a model's raw reasoning: one {@code
    * reasoning_text} content part, no summary, no {@code encrypted_content} (nothing the target
    * could verify). Handed back, such an item is left out for a chat target, as every reasoning item
-   * is: chat completions has no input for it, and DeepSeek refuses reasoning in its input.
+   * is (chat completions has no input for it, and DeepSeek refuses reasoning in its input), and for
+   * a target of the Responses API, which never made it ({@link
+   * ResponsesBridge#isGatewaysReasoning}).
    */
   static ObjectNode reasoningText(String id, String text) {
     ObjectNode item = NODES.objectNode();

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * reasoning}: vLLM; an Anthropic target's thinking, which its adapter hands over as {@code
  * reasoning_content}) reaches a Responses client as a {@code reasoning} output item before the
  * message, JSON and streamed ({@code reasoning_text.delta} / {@code .done}), as OpenAI's Responses
- * API shapes raw reasoning; handed back, a chat target does not get it.
+ * API shapes raw reasoning; handed back, that item reaches no target.
  */
 class ResponsesReasoningTest {
 
@@ -329,5 +329,26 @@ class ResponsesReasoningTest {
     // DeepSeek refuses reasoning_content in its input: nothing of it goes.
     assertThat(chat.toString()).doesNotContain("reasoning").doesNotContain("Compare");
     assertThat(drops.after(ResponsesBridge.leftOut(request))).contains(NestedDrops.REASONING_ITEM);
+  }
+
+  @Test
+  void theReasoningItemHandedBackIsTakenOutForAResponsesTargetButOpenAisOwnStay() throws Exception {
+    ObjectNode request = followUp(fromChat(completion("reasoning_content")).path("output"), "m");
+
+    // OpenAI would answer "Item with id 'rs_…' not found": it never made that item.
+    ObjectNode passThrough = ResponsesBridge.withoutCarriers(request);
+    assertThat(passThrough).isNotNull();
+    assertThat(passThrough.path("input")).hasSize(3);
+    assertThat(passThrough.toString()).doesNotContain("reasoning_text");
+    assertThat(request.path("input")).hasSize(4); // the client's body is not changed
+
+    // An OpenAI reasoning item (its encrypted content, or a stored one by id) goes as it is.
+    ObjectNode openAis =
+        request(
+            "{\"model\":\"m\",\"input\":[{\"role\":\"user\",\"content\":\"hi\"},"
+                + "{\"type\":\"reasoning\",\"id\":\"rs_1\",\"summary\":[],"
+                + "\"encrypted_content\":\"gAAAAABo\"},"
+                + "{\"type\":\"reasoning\",\"id\":\"rs_2\",\"summary\":[]}]}");
+    assertThat(ResponsesBridge.withoutCarriers(openAis)).isNull();
   }
 }
