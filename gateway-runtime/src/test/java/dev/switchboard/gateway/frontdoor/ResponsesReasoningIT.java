@@ -149,6 +149,40 @@ class ResponsesReasoningIT {
     assertThat(sent).contains("Echo from deepseek-reasoner: first"); // the answer's text went
   }
 
+  /**
+   * Whatever a {@code reasoning} input item holds, a chat target gets none of it and the request is
+   * served (named); an input item type chat completions has no form for is the client's 400 naming
+   * it, on a route with no target of the Responses API — never a 500, never sent.
+   */
+  @Test
+  void anyReasoningInputItemIsLeftOutAndAnUnknownItemTypeIsA400() throws Exception {
+    HttpResponse<String> res =
+        gateway.post(
+            "/v1/responses",
+            "{\"model\":\"reasoner\",\"input\":[{\"role\":\"user\",\"content\":\"odd\"},"
+                + "{\"type\":\"reasoning\",\"content\":\"not a list\",\"encrypted_content\":5},"
+                + "{\"type\":\"reasoning\",\"id\":\"rs_1\",\"summary\":[{\"type\":\"summary_text\","
+                + "\"text\":\"s\"}],\"encrypted_content\":\"gAAAAABo\"},"
+                + "{\"role\":\"user\",\"content\":\"again\"}]}");
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    assertThat(res.headers().firstValue("x-switchboard-unhonoured-params").orElse(""))
+        .contains("input[].reasoning");
+    List<RequestRecord> requests = mock.requests();
+    String body = requests.get(requests.size() - 1).body().encode();
+    assertThat(body).doesNotContain("gAAAAABo").doesNotContain("not a list");
+
+    HttpResponse<String> unknown =
+        gateway.post(
+            "/v1/responses",
+            "{\"model\":\"reasoner\",\"input\":[{\"role\":\"user\",\"content\":\"x\"},"
+                + "{\"type\":\"mystery_item\",\"id\":\"m_1\"}]}");
+    assertThat(unknown.statusCode()).as(unknown.body()).isEqualTo(400);
+    OpenAiWireFormat.assertValid(OpenAiWireFormat.Body.ERROR, unknown.body());
+    assertThat(json(unknown.body()).at("/error/param").asText()).isEqualTo("input[1].type");
+    assertThat(mock.requests())
+        .noneMatch(r -> r.body() != null && r.body().encode().contains("mystery_item"));
+  }
+
   @Test
   void theOpenAiJavaSdkReadsTheReasoningItemAndItsStreamedText() {
     OpenAIClient client =
