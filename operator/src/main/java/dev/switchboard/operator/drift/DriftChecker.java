@@ -41,9 +41,11 @@ import org.slf4j.LoggerFactory;
  * {@code Drifted} condition, events and metrics.
  *
  * <p>An attempt in which no target answered (gateway unreachable, route not served yet, every
- * request an error) is not a run: it takes and compares no baseline, does not count as the schedule
- * time's run, and is retried after {@link #retryDelay} (1, 2, 4 … minutes, at most {@link
- * #MAX_RETRY_DELAY}, never after the next schedule time), the retry time kept in status.
+ * request an error), or in which any request found no gateway replica to take it ({@link
+ * DriftClient.NoGatewayException}: the instrument missing, not a target failing — e.g. the gateway
+ * came up between two targets), is not a run: it takes and compares no baseline, does not count as
+ * the schedule time's run, and is retried after {@link #retryDelay} (1, 2, 4 … minutes, at most
+ * {@link #MAX_RETRY_DELAY}, never after the next schedule time), the retry time kept in status.
  */
 public final class DriftChecker {
 
@@ -308,6 +310,11 @@ public final class DriftChecker {
       status.setMessage("the run was interrupted");
       return new Attempt(status, true, null);
     }
+    if (outcome.noGateway() != null) {
+      // A target asked while no replica took requests was never asked: keeping the others'
+      // answers would record it as unanswered (and without a baseline) after half a run.
+      return new Attempt(status, false, noGateway(outcome));
+    }
     if (outcome.requests() > 0 && outcome.answered() == 0) {
       // No target answered: nothing measured, so the baselines and last results stay as they are.
       return new Attempt(status, false, unreachable(outcome));
@@ -352,6 +359,13 @@ public final class DriftChecker {
         outcome.requests(),
         drifted.size());
     return new Attempt(status, true, null);
+  }
+
+  /** What an attempt that found no gateway replica says. */
+  private static String noGateway(DriftRunner.Outcome outcome) {
+    return "no gateway replica took the drift check's requests ("
+        + outcome.noGateway()
+        + "); not a run, nothing of it is kept";
   }
 
   /** What an attempt that reached no target says: how many requests failed, the first error. */

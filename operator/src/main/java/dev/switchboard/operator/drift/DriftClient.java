@@ -19,13 +19,31 @@ public interface DriftClient {
   /**
    * Asks {@code target} ({@code provider/model}) of {@code route} in {@code namespace}.
    *
-   * @throws Exception when no answer came (the request counts as failed)
+   * @throws NoGatewayException when no gateway replica took the request: it says nothing about the
+   *     target, and the attempt it belongs to is no run
+   * @throws Exception when no answer came otherwise (the request counts as the target's failure)
    */
   Answer ask(String namespace, String route, String target, String prompt) throws Exception;
 
-  /** No gateway to ask (operator tests without one): every request fails. */
+  /** No gateway to ask (operator tests without one): every request fails for want of one. */
   DriftClient NONE =
       (namespace, route, target, prompt) -> {
-        throw new IllegalStateException("no gateway replica is known to the operator");
+        throw new NoGatewayException("no gateway replica is known to the operator");
       };
+
+  /**
+   * No gateway replica took the request: none serves the namespace (at install, during a rollout).
+   * The instrument is missing, not the target failing, so an attempt with such a failure measured
+   * nothing it can keep: a target asked before the gateway was there would look unanswered next to
+   * one asked after (no baseline for it, "no answer" in a recorded run), when it was never asked at
+   * all.
+   */
+  final class NoGatewayException extends Exception {
+
+    private static final long serialVersionUID = 1L;
+
+    public NoGatewayException(String message) {
+      super(message);
+    }
+  }
 }

@@ -11,6 +11,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -20,7 +21,8 @@ import java.util.stream.Collectors;
  * the distance of each prompt's answers to the baseline, the agreement of the samples, and whether
  * the model version or fingerprint changed. A target without a usable baseline (none yet, the
  * route's targets changed, or a new baseline was asked for) gets one from this run's answers
- * instead of a comparison.
+ * instead of a comparison. A request no gateway replica took ({@link
+ * DriftClient.NoGatewayException}) makes the whole run no run ({@link Outcome#noGateway}).
  */
 public final class DriftRunner {
 
@@ -51,13 +53,18 @@ public final class DriftRunner {
    *
    * @param answered requests that got an answer; none (with {@code requests > 0}) means no target
    *     was reached and the run compared nothing and took no baseline
+   * @param noGateway the first {@link DriftClient.NoGatewayException}'s text, null when every
+   *     request found a gateway replica. Set, the attempt is no run whatever answered: a target
+   *     asked while no replica took requests was never asked, so its results say nothing, the
+   *     others' are half a run, and {@code baselines} are the plan's, untouched
    */
   public record Outcome(
       List<DriftResult> results,
       Map<String, Baseline> baselines,
       int requests,
       int answered,
-      String message) {}
+      String message,
+      String noGateway) {}
 
   /** Longest error text kept per target (a gateway's error body can be long). */
   static final int MAX_ERROR_CHARS = 300;
@@ -99,6 +106,7 @@ public final class DriftRunner {
     // subject → prompt → samples (null: failed)
     Map<Subject, Map<String, List<Future<DriftClient.Answer>>>> pending = new LinkedHashMap<>();
     ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, plan.concurrency()));
+    AtomicReference<DriftClient.NoGatewayException> noGateway = new AtomicReference<>();
     int requests = 0;
     try {
       for (Subject s : plan.subjects()) {
@@ -107,8 +115,7 @@ public final class DriftRunner {
           List<Future<DriftClient.Answer>> samples = new ArrayList<>();
           for (int i = 0; i < plan.samples(); i++) {
             String prompt = plan.prompts().get(key);
-            samples.add(
-                pool.submit(() -> client.ask(plan.namespace(), s.route(), s.target(), prompt)));
+            samples.add(pool.submit(() -> ask(plan.namespace(), s, prompt, noGateway)));
             requests++;
           }
           byPrompt.put(key, samples);
@@ -142,9 +149,35 @@ public final class DriftRunner {
         result.setError(error);
         results.add(result);
       }
-      return new Outcome(results, baselines, requests, answeredRequests, message);
+      DriftClient.NoGatewayException missing = noGateway.get();
+      return missing == null
+          ? new Outcome(results, baselines, requests, answeredRequests, message, null)
+          : new Outcome(
+              results, plan.baselines(), requests, answeredRequests, message, describe(missing));
     } finally {
       pool.shutdownNow();
+    }
+  }
+
+  /**
+   * One request; once a request found no gateway replica the attempt is no run, so the requests
+   * still queued are not sent (they would spend on providers for answers nobody keeps).
+   */
+  private DriftClient.Answer ask(
+      String namespace,
+      Subject subject,
+      String prompt,
+      AtomicReference<DriftClient.NoGatewayException> noGateway)
+      throws Exception {
+    DriftClient.NoGatewayException missing = noGateway.get();
+    if (missing != null) {
+      throw missing;
+    }
+    try {
+      return client.ask(namespace, subject.route(), subject.target(), prompt);
+    } catch (DriftClient.NoGatewayException e) {
+      noGateway.compareAndSet(null, e);
+      throw e;
     }
   }
 

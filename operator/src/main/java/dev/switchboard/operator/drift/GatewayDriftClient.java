@@ -16,7 +16,8 @@ import java.util.List;
  * Asks through a gateway replica's admin port: {@code POST /admin/drift/chat/completions} with
  * {@code x-switchboard-target: provider/model}. The admin port (found like the metrics scrape,
  * through {@link GatewayTargets}) is reachable by the operator and Prometheus only, and it is the
- * only place the gateway lets a caller choose the target.
+ * only place the gateway lets a caller choose the target. A request with no replica to take it
+ * fails with {@link DriftClient.NoGatewayException}, not as the target's failure.
  */
 public final class GatewayDriftClient implements DriftClient {
 
@@ -41,7 +42,7 @@ public final class GatewayDriftClient implements DriftClient {
   public Answer ask(String namespace, String route, String target, String prompt) throws Exception {
     List<URI> replicas = targets.metricsUrls(namespace);
     if (replicas.isEmpty()) {
-      throw new IllegalStateException("no gateway replica serves namespace " + namespace);
+      throw new NoGatewayException("no gateway replica serves namespace " + namespace);
     }
     // Any replica will do; spreading by prompt keeps one replica from carrying the whole run.
     URI metrics = replicas.get(Math.floorMod(prompt.hashCode(), replicas.size()));

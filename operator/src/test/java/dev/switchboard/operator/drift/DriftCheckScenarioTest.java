@@ -81,7 +81,7 @@ class DriftCheckScenarioTest {
               assertThat(drifted.getStatus()).isEqualTo(Conditions.UNKNOWN);
               assertThat(drifted.getReason()).isEqualTo(DriftChecker.UNREACHABLE);
               assertThat(drifted.getMessage())
-                  .contains("no target answered", "no gateway replica is known");
+                  .contains("no gateway replica took", "no gateway replica is known");
             });
     assertThat(client.v1().events().inNamespace(NS).list().getItems())
         .filteredOn(e -> DriftChecker.UNREACHABLE.equals(e.getReason()))

@@ -584,6 +584,112 @@ class DriftCheckerTest {
     assertThat(provider.requests.get()).isEqualTo(sent);
   }
 
+  /**
+   * DriftRegressionIT's flake, on the operator's real gateway client: the policy's first attempt
+   * began while no gateway replica served the namespace (applied before the gateway started, as on
+   * the local stack, at install or during a rollout), and the gateway came up between the route's
+   * two targets. The first target was never asked, so the attempt is no run: it used to be recorded
+   * with the first target "no answer; no baseline yet" beside the second's baseline.
+   */
+  @Test
+  void aGatewayThatComesUpBetweenTwoTargetsMakesTheAttemptNoRunAndTheRetryTakesBothBaselines()
+      throws Exception {
+    RoutingPolicy policy = setUp("half-run", 4);
+    policy.getSpec().getDriftCheck().setConcurrency(1); // target after target, in plan order
+    java.util.concurrent.atomic.AtomicInteger askedThroughGateway =
+        new java.util.concurrent.atomic.AtomicInteger();
+    com.sun.net.httpserver.HttpServer admin =
+        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    admin.createContext(
+        "/admin/drift/chat/completions",
+        exchange -> {
+          askedThroughGateway.incrementAndGet();
+          var json = new com.fasterxml.jackson.databind.ObjectMapper();
+          String prompt =
+              json.readTree(exchange.getRequestBody())
+                  .path("messages")
+                  .path(0)
+                  .path("content")
+                  .asText();
+          String target = exchange.getRequestHeaders().getFirst("x-switchboard-target");
+          var body =
+              json.createObjectNode()
+                  .put("model", "model-2026-01-01")
+                  .put("system_fingerprint", "fp_1");
+          body.putArray("choices")
+              .addObject()
+              .putObject("message")
+              .put("content", "Echo from " + target + ": " + prompt);
+          byte[] answer = body.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(200, answer.length);
+          exchange.getResponseBody().write(answer);
+          exchange.close();
+        });
+    admin.start();
+    try {
+      java.net.URI replica =
+          java.net.URI.create("http://127.0.0.1:" + admin.getAddress().getPort() + "/metrics");
+      // No replica for the first target's 4 prompts x 2 samples; then the gateway is up.
+      java.util.concurrent.atomic.AtomicInteger beforeTheGateway =
+          new java.util.concurrent.atomic.AtomicInteger(4 * 2);
+      DriftChecker checker =
+          new DriftChecker(
+              client,
+              this::published,
+              clock,
+              new GatewayDriftClient(
+                  namespace ->
+                      beforeTheGateway.getAndDecrement() > 0 ? List.of() : List.of(replica),
+                  dev.switchboard.operator.keys.OperatorCredential.generate()),
+              recorder,
+              new DriftMetrics(registry));
+
+      DriftChecker.Outcome half = reconcile(checker, policy);
+
+      assertThat(half.status().getResults()).isNull();
+      assertThat(half.status().getLastRun()).isNull();
+      assertThat(half.status().getLastScheduled()).isNull(); // the schedule time is still owed
+      assertThat(half.status().getFailedAttempts()).isEqualTo(1);
+      assertThat(half.status().getRetryAt()).isEqualTo("2026-01-10T12:01:00Z");
+      assertThat(half.drifted().reason()).isEqualTo(DriftChecker.UNREACHABLE);
+      assertThat(half.drifted().message())
+          .contains("no gateway replica serves namespace half-run", "attempt 1");
+      assertThat(
+              client
+                  .configMaps()
+                  .inNamespace("half-run")
+                  .withName("switchboard-drift-nightly")
+                  .get())
+          .isNull();
+      assertThat(registry.find("switchboard_drift_runs").tag("policy", "nightly").counters())
+          .isEmpty();
+      // Answers nobody keeps are not asked for: the rest of the attempt was not sent.
+      assertThat(askedThroughGateway.get()).isZero();
+
+      beforeTheGateway.set(0);
+      clock.advance(Duration.ofMinutes(1));
+      DriftChecker.Outcome retried = reconcile(checker, policy);
+
+      assertThat(retried.drifted().reason()).isEqualTo("BaselineRecorded");
+      assertThat(retried.status().getResults())
+          .extracting(DriftResult::getTarget)
+          .containsExactlyInAnyOrder("openai/gpt-4o", "azure/gpt-4o");
+      assertThat(retried.status().getResults())
+          .allSatisfy(r -> assertThat(r.getReason()).isEqualTo("baseline recorded"));
+      assertThat(
+              client
+                  .configMaps()
+                  .inNamespace("half-run")
+                  .withName("switchboard-drift-nightly")
+                  .get()
+                  .getData())
+          .containsOnlyKeys("compliance.openai_gpt-4o", "compliance.azure_gpt-4o");
+      assertThat(askedThroughGateway.get()).isEqualTo(2 * 4 * 2);
+    } finally {
+      admin.stop(0);
+    }
+  }
+
   @Test
   void aDriftFoundBeforeAnOutageStaysTrueWhileNothingAnswers() {
     RoutingPolicy policy = setUp("drift-outage", 20);

@@ -183,6 +183,27 @@ class DriftRunnerTest {
   }
 
   @Test
+  void aRequestThatFoundNoGatewayMakesTheRunNoRunAndTakesNoBaselineFromWhatAnswered()
+      throws Exception {
+    // The gateway replica vanished after the first target's answers: the second was never asked.
+    provider.noGatewayTargets.add("azure/gpt-4o");
+    DriftRunner.Plan plan =
+        new DriftRunner.Plan(
+            "ns", SUBJECTS, prompts(2), 3, 10_000, 1, 0.15, Map.of(), false, "2026-01-01T03:00Z");
+
+    DriftRunner.Outcome o = runner.run(plan);
+
+    assertThat(o.noGateway()).isEqualTo("no gateway replica of namespace ns took it");
+    assertThat(o.answered()).isEqualTo(6);
+    assertThat(o.baselines()).isEmpty();
+    // The first request without a gateway ends the sending: the rest would be thrown away.
+    assertThat(provider.requests.get()).isEqualTo(6 + 1);
+
+    provider.noGatewayTargets.clear();
+    assertThat(runner.run(plan).noGateway()).isNull();
+  }
+
+  @Test
   void samplesThatDisagreeLowerTheAgreement() throws Exception {
     DriftClient flaky =
         new DriftClient() {

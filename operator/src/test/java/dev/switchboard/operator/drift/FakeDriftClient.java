@@ -15,6 +15,9 @@ final class FakeDriftClient implements DriftClient {
   final Set<String> changedPrompts = ConcurrentHashMap.newKeySet();
   final Set<String> failingTargets = ConcurrentHashMap.newKeySet();
 
+  /** Targets whose requests find no gateway replica (it vanished while the run went on). */
+  final Set<String> noGatewayTargets = ConcurrentHashMap.newKeySet();
+
   /** While set, every request fails with this message (the gateway is down or not serving). */
   volatile String outage;
 
@@ -53,6 +56,9 @@ final class FakeDriftClient implements DriftClient {
       String down = outage;
       if (down != null) {
         throw new IllegalStateException(down);
+      }
+      if (noGatewayTargets.contains(target)) {
+        throw new NoGatewayException("no gateway replica of namespace " + namespace + " took it");
       }
       asked.add(target);
       if (!served.isEmpty() && !served.contains(target)) {

@@ -1,6 +1,7 @@
 package dev.switchboard.operator.drift;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.switchboard.contract.ConsumerTable;
@@ -72,5 +73,15 @@ class GatewayDriftClientTest {
     assertThat(ConsumerTable.parse(table.toJson()).operatorKeySha256())
         .containsExactly(credential.sha256());
     assertThat(credential.toString()).doesNotContain(token);
+  }
+
+  @Test
+  void noReplicaIsNoGatewayNotTheTargetsFailure() {
+    GatewayDriftClient client =
+        new GatewayDriftClient(GatewayTargets.fixed(List.of()), OperatorCredential.generate());
+
+    assertThatThrownBy(() -> client.ask("default", "chat", "p/m", "a prompt"))
+        .isInstanceOf(DriftClient.NoGatewayException.class)
+        .hasMessage("no gateway replica serves namespace default");
   }
 }
