@@ -32,11 +32,11 @@ public interface DriftClient {
       };
 
   /**
-   * No gateway replica took the request: none serves the namespace (at install, during a rollout).
-   * The instrument is missing, not the target failing, so an attempt with such a failure measured
-   * nothing it can keep: a target asked before the gateway was there would look unanswered next to
-   * one asked after (no baseline for it, "no answer" in a recorded run), when it was never asked at
-   * all.
+   * No gateway replica took the request: none serves the namespace (at install, during a rollout),
+   * or each one listed refused the connection or has loaded no routing table. The instrument is
+   * missing, not the target failing, so an attempt with such a failure measured nothing it can
+   * keep: a target asked before the gateway was there would look unanswered next to one asked after
+   * (no baseline for it, "no answer" in a recorded run), when it was never asked at all.
    */
   final class NoGatewayException extends Exception {
 

@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.operator.keys.OperatorCredential;
 import dev.switchboard.operator.rollout.metrics.GatewayTargets;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -16,13 +18,20 @@ import java.util.List;
  * Asks through a gateway replica's admin port: {@code POST /admin/drift/chat/completions} with
  * {@code x-switchboard-target: provider/model}. The admin port (found like the metrics scrape,
  * through {@link GatewayTargets}) is reachable by the operator and Prometheus only, and it is the
- * only place the gateway lets a caller choose the target. A request with no replica to take it
- * fails with {@link DriftClient.NoGatewayException}, not as the target's failure.
+ * only place the gateway lets a caller choose the target. A request no replica takes (none ready in
+ * the namespace; each one refusing the connection or without a routing table) fails with {@link
+ * DriftClient.NoGatewayException}, not as the target's failure.
  */
 public final class GatewayDriftClient implements DriftClient {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration TIMEOUT = Duration.ofSeconds(120);
+
+  /**
+   * The error code of a gateway replica that has loaded no routing table yet (503): it serves
+   * nothing, so it is as good as absent (gateway-runtime/README.md, errors).
+   */
+  private static final String NOT_READY = "not_ready";
 
   private final GatewayTargets targets;
   private final OperatorCredential credential;
@@ -44,40 +53,75 @@ public final class GatewayDriftClient implements DriftClient {
     if (replicas.isEmpty()) {
       throw new NoGatewayException("no gateway replica serves namespace " + namespace);
     }
-    // Any replica will do; spreading by prompt keeps one replica from carrying the whole run.
-    URI metrics = replicas.get(Math.floorMod(prompt.hashCode(), replicas.size()));
-    URI endpoint = metrics.resolve("/admin/drift/chat/completions");
     ObjectNode body = JSON.createObjectNode().put("model", route).put("temperature", TEMPERATURE);
     body.putArray("messages").addObject().put("role", "user").put("content", prompt);
-    HttpRequest request =
-        credential
-            .authorize(HttpRequest.newBuilder(endpoint))
-            .timeout(TIMEOUT)
-            .header("content-type", "application/json")
-            .header("x-switchboard-target", target)
-            .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
-            .build();
-    HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-    if (response.statusCode() != 200) {
-      // The gateway's OpenAI-shaped error says why (e.g. the route is not served yet); it never
-      // carries a key.
-      String why = errorMessage(response.body());
-      throw new IllegalStateException(
-          "gateway answered HTTP " + response.statusCode() + (why == null ? "" : ": " + why));
+    String json = body.toString();
+    // Any replica will do; spreading by prompt keeps one replica from carrying the whole run. A
+    // replica that takes no request (gone in a rollout, not serving a table yet) passes it on to
+    // the next: only when none takes it is the attempt short of a gateway.
+    int first = Math.floorMod(prompt.hashCode(), replicas.size());
+    String missing = null;
+    for (int i = 0; i < replicas.size(); i++) {
+      URI metrics = replicas.get((first + i) % replicas.size());
+      HttpResponse<String> response;
+      try {
+        response = http.send(request(metrics, target, json), HttpResponse.BodyHandlers.ofString());
+      } catch (ConnectException | HttpConnectTimeoutException e) {
+        // Not connected, so nothing was sent: the replica is gone or not up yet. (A connection lost
+        // after the request was sent, or the 120 s timeout, may have reached the provider: that
+        // stays the target's failure.)
+        missing = "gateway replica " + metrics.getAuthority() + " took no connection";
+        continue;
+      }
+      JsonNode error = response.statusCode() == 200 ? null : error(response.body());
+      if (response.statusCode() == 503
+          && error != null
+          && NOT_READY.equals(textOrNull(error.get("code")))) {
+        missing = "gateway replica " + metrics.getAuthority() + " has loaded no routing table yet";
+        continue;
+      }
+      if (error != null) {
+        // The gateway's OpenAI-shaped error says why (e.g. the route is not served yet); it never
+        // carries a key.
+        String why = textOrNull(error.get("message"));
+        throw new IllegalStateException(
+            "gateway answered HTTP "
+                + response.statusCode()
+                + (why == null || why.isBlank() ? "" : ": " + why));
+      }
+      JsonNode answer = JSON.readTree(response.body());
+      JsonNode message = answer.path("choices").path(0).path("message");
+      String text = message.path("content").asText(message.path("refusal").asText(""));
+      return new Answer(
+          text, textOrNull(answer.get("model")), textOrNull(answer.get("system_fingerprint")));
     }
-    JsonNode answer = JSON.readTree(response.body());
-    JsonNode message = answer.path("choices").path(0).path("message");
-    String text = message.path("content").asText(message.path("refusal").asText(""));
-    return new Answer(
-        text, textOrNull(answer.get("model")), textOrNull(answer.get("system_fingerprint")));
+    throw new NoGatewayException(
+        "no gateway replica of namespace "
+            + namespace
+            + " took the request ("
+            + replicas.size()
+            + " asked; last: "
+            + missing
+            + ")");
   }
 
-  private static String errorMessage(String body) {
+  private HttpRequest request(URI metrics, String target, String json) {
+    return credential
+        .authorize(HttpRequest.newBuilder(metrics.resolve("/admin/drift/chat/completions")))
+        .timeout(TIMEOUT)
+        .header("content-type", "application/json")
+        .header("x-switchboard-target", target)
+        .POST(HttpRequest.BodyPublishers.ofString(json))
+        .build();
+  }
+
+  /** The {@code error} object of a gateway's error body; an empty object when there is none. */
+  private static JsonNode error(String body) {
     try {
-      JsonNode message = JSON.readTree(body).path("error").path("message");
-      return message.isTextual() && !message.asText().isBlank() ? message.asText() : null;
+      JsonNode error = JSON.readTree(body).path("error");
+      return error.isObject() ? error : JSON.createObjectNode();
     } catch (java.io.IOException | RuntimeException e) {
-      return null;
+      return JSON.createObjectNode();
     }
   }
 

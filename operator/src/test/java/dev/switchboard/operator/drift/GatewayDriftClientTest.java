@@ -13,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -75,6 +76,42 @@ class GatewayDriftClientTest {
     assertThat(credential.toString()).doesNotContain(token);
   }
 
+  /** A gateway replica's admin port answering every drift request with {@code status} and body. */
+  private static HttpServer replica(int status, String body, AtomicInteger requests)
+      throws java.io.IOException {
+    HttpServer admin = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    admin.createContext(
+        "/admin/drift/chat/completions",
+        exchange -> {
+          requests.incrementAndGet();
+          exchange.getRequestBody().readAllBytes();
+          byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(status, bytes.length);
+          exchange.getResponseBody().write(bytes);
+          exchange.close();
+        });
+    admin.start();
+    return admin;
+  }
+
+  private static URI metricsOf(HttpServer admin) {
+    return URI.create("http://127.0.0.1:" + admin.getAddress().getPort() + "/metrics");
+  }
+
+  /** A port nothing listens on: a replica gone in a rollout refuses the connection. */
+  private static URI goneReplica() throws java.io.IOException {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      return URI.create("http://127.0.0.1:" + socket.getLocalPort() + "/metrics");
+    }
+  }
+
+  private static final String ANSWER =
+      "{\"model\":\"m-2026\",\"choices\":[{\"message\":{\"content\":\"ok\"}}]}";
+
+  private static final String NOT_READY =
+      "{\"error\":{\"message\":\"The gateway has not loaded a valid routing table yet.\","
+          + "\"type\":\"service_unavailable\",\"code\":\"not_ready\"}}";
+
   @Test
   void noReplicaIsNoGatewayNotTheTargetsFailure() {
     GatewayDriftClient client =
@@ -83,5 +120,74 @@ class GatewayDriftClientTest {
     assertThatThrownBy(() -> client.ask("default", "chat", "p/m", "a prompt"))
         .isInstanceOf(DriftClient.NoGatewayException.class)
         .hasMessage("no gateway replica serves namespace default");
+  }
+
+  @Test
+  void aReplicaGoneOrWithoutATableHandsTheRequestToAnotherAndOnlyWhenNoneTakesItIsItNoGateway()
+      throws Exception {
+    AtomicInteger answered = new AtomicInteger();
+    AtomicInteger notReady = new AtomicInteger();
+    HttpServer live = replica(200, ANSWER, answered);
+    HttpServer starting = replica(503, NOT_READY, notReady);
+    try {
+      URI gone = goneReplica();
+      // Whichever replica the prompt picks first, the request ends where it is taken.
+      for (List<URI> replicas :
+          List.of(
+              List.of(gone, metricsOf(starting), metricsOf(live)),
+              List.of(metricsOf(live), gone, metricsOf(starting)),
+              List.of(metricsOf(starting), metricsOf(live), gone))) {
+        for (String prompt : List.of("a", "b", "c")) {
+          GatewayDriftClient client =
+              new GatewayDriftClient(GatewayTargets.fixed(replicas), OperatorCredential.generate());
+          assertThat(client.ask("default", "chat", "p/m", prompt).text()).isEqualTo("ok");
+        }
+      }
+      assertThat(answered.get()).isEqualTo(9);
+
+      GatewayDriftClient none =
+          new GatewayDriftClient(
+              GatewayTargets.fixed(List.of(gone, metricsOf(starting))),
+              OperatorCredential.generate());
+      assertThatThrownBy(() -> none.ask("default", "chat", "p/m", "a prompt"))
+          .isInstanceOf(DriftClient.NoGatewayException.class)
+          .hasMessageStartingWith("no gateway replica of namespace default took the request")
+          .hasMessageContaining("2 asked");
+    } finally {
+      live.stop(0);
+      starting.stop(0);
+    }
+  }
+
+  @Test
+  void aGatewaysErrorAboutTheTargetIsTheTargetsFailureAndNotAskedElsewhere() throws Exception {
+    AtomicInteger first = new AtomicInteger();
+    AtomicInteger second = new AtomicInteger();
+    // 503 with another code: the replica serves, the target has no healthy way to answer.
+    HttpServer a =
+        replica(
+            503,
+            "{\"error\":{\"message\":\"No healthy target.\",\"code\":\"no_healthy_target\"}}",
+            first);
+    HttpServer b =
+        replica(
+            503,
+            "{\"error\":{\"message\":\"No healthy target.\",\"code\":\"no_healthy_target\"}}",
+            second);
+    try {
+      GatewayDriftClient client =
+          new GatewayDriftClient(
+              GatewayTargets.fixed(List.of(metricsOf(a), metricsOf(b))),
+              OperatorCredential.generate());
+
+      assertThatThrownBy(() -> client.ask("default", "chat", "p/m", "a prompt"))
+          .isInstanceOf(IllegalStateException.class)
+          .isNotInstanceOf(DriftClient.NoGatewayException.class)
+          .hasMessage("gateway answered HTTP 503: No healthy target.");
+      assertThat(first.get() + second.get()).isEqualTo(1);
+    } finally {
+      a.stop(0);
+      b.stop(0);
+    }
   }
 }
