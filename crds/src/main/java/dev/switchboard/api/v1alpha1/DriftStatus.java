@@ -13,7 +13,7 @@ import java.util.Objects;
 public class DriftStatus {
 
   @JsonPropertyDescription(
-      "RFC 3339 time of the last completed run (one in which at least one target answered).")
+      "RFC 3339 time of the last completed run (one in which at least one target answered and every request found a gateway replica).")
   private String lastRun;
 
   @JsonPropertyDescription(
@@ -21,7 +21,7 @@ public class DriftStatus {
   private String lastAttempt;
 
   @JsonPropertyDescription(
-      "Attempts in a row in which no target answered (gateway unreachable, route not served, every request an error); absent once a run completes.")
+      "Attempts in a row in which no target answered (gateway unreachable, route not served, every request an error) or a request found no gateway replica (none up yet, or gone); absent once a run completes.")
   private Integer failedAttempts;
 
   @JsonPropertyDescription(
