@@ -64,6 +64,9 @@ public record RoutingTable(
    *     gateway's shared store when it has one)
    * @param commitment prepaid committed-use spend of the whole endpoint per month (null: none):
    *     usage of any of its models not covered by that model's own commitment draws on it
+   * @param apiKeyHeader the header the key is sent in instead of the preset's (null: the preset's,
+   *     e.g. {@code Authorization: Bearer}); for upstreams behind an API gateway such as Azure API
+   *     Management ({@code Ocp-Apim-Subscription-Key})
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Provider(
@@ -80,7 +83,8 @@ public record RoutingTable(
       HealthCheck healthCheck,
       Map<String, Model> models,
       String concurrencyScope,
-      Commitment commitment) {
+      Commitment commitment,
+      ApiKeyHeader apiKeyHeader) {
     /** {@code concurrencyScope} value: caps count across all gateway replicas. */
     public static final String SCOPE_GLOBAL = "global";
 
@@ -92,6 +96,40 @@ public record RoutingTable(
     public Provider {
       headers = headers == null ? Map.of() : headers;
       models = models == null ? Map.of() : models;
+    }
+
+    /** A provider that sends its key in its preset's header. */
+    public Provider(
+        String name,
+        String kind,
+        String baseUrl,
+        boolean hasKey,
+        String apiVersion,
+        Map<String, String> headers,
+        Timeouts timeouts,
+        Integer maxConcurrency,
+        Long maxResponseBytes,
+        Quota quota,
+        HealthCheck healthCheck,
+        Map<String, Model> models,
+        String concurrencyScope,
+        Commitment commitment) {
+      this(
+          name,
+          kind,
+          baseUrl,
+          hasKey,
+          apiVersion,
+          headers,
+          timeouts,
+          maxConcurrency,
+          maxResponseBytes,
+          quota,
+          healthCheck,
+          models,
+          concurrencyScope,
+          commitment,
+          null);
     }
 
     /** A provider without an endpoint-level commitment. */
@@ -207,6 +245,17 @@ public record RoutingTable(
       return Optional.ofNullable(models.get(id));
     }
   }
+
+  /**
+   * The header a provider's key is sent in, replacing its preset's ({@code Authorization: Bearer},
+   * {@code api-key}, {@code x-api-key}, {@code x-goog-api-key}), which is then not sent.
+   *
+   * @param name the header name (an HTTP token; not one the gateway or the connection owns, see
+   *     {@link UpstreamHeaders#keyHeaderProblem})
+   * @param prefix written before the key (e.g. {@code "Bearer "}); null for the key alone
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record ApiKeyHeader(String name, String prefix) {}
 
   /**
    * The timeout budget of one attempt, in milliseconds. {@code streamIdleMs} is the longest silence

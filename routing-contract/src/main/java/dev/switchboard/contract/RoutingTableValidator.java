@@ -341,6 +341,16 @@ public final class RoutingTableValidator {
                                 Check.PROVIDER_HEADER,
                                 "headers." + header,
                                 "provider " + name + ": " + p)));
+    RoutingTable.ApiKeyHeader keyHeader = provider.apiKeyHeader();
+    if (keyHeader != null) {
+      UpstreamHeaders.keyHeaderProblem(keyHeader.name(), keyHeader.prefix())
+          .ifPresent(
+              p ->
+                  at.add(
+                      Check.PROVIDER_API_KEY_HEADER,
+                      "apiKeyHeader",
+                      "provider " + name + ": " + p));
+    }
     if (provider.maxResponseBytes() != null && provider.maxResponseBytes() < 1) {
       at.add(
           Check.PROVIDER_MAX_RESPONSE_BYTES,

@@ -29,7 +29,88 @@ public final class UpstreamHeaders {
           "trailer",
           "upgrade");
 
+  /**
+   * Headers the gateway writes on every upstream call itself (or that a proxy on the way consumes,
+   * {@code Proxy-Authorization}): a provider's key cannot be sent in one of them.
+   */
+  static final Set<String> GATEWAY_HEADERS =
+      Set.of(
+          "host",
+          "content-length",
+          "content-type",
+          "accept",
+          "user-agent",
+          "x-request-id",
+          "proxy-authorization");
+
+  /**
+   * Header names that carry a credential, lower case: the provider presets' key headers, and the
+   * subscription-key headers of the API gateways put in front of model servers (Azure API
+   * Management, Kong's key-auth, Apigee's convention, Gravitee). A key in a provider's static
+   * headers would sit in the routing table ConfigMap; it belongs in the Secret, sent under such a
+   * name by {@code spec.apiKeyHeader}.
+   */
+  static final Set<String> CREDENTIAL_HEADERS =
+      Set.of(
+          "authorization",
+          "proxy-authorization",
+          "api-key",
+          "x-api-key",
+          "x-goog-api-key",
+          "ocp-apim-subscription-key",
+          "apikey",
+          "x-apikey",
+          "x-gravitee-api-key");
+
+  /**
+   * Longest {@code apiKeyHeader.prefix}: a scheme such as {@code Bearer }, never room for a key.
+   */
+  public static final int MAX_KEY_PREFIX = 32;
+
   private UpstreamHeaders() {}
+
+  /**
+   * Whether header {@code name} (any case) carries a credential (see {@link #CREDENTIAL_HEADERS}).
+   */
+  public static boolean isCredentialHeader(String name) {
+    return name != null && CREDENTIAL_HEADERS.contains(name.toLowerCase(Locale.ROOT));
+  }
+
+  /**
+   * What is wrong with sending a provider's key in header {@code name} after {@code prefix} (null:
+   * none), or empty when it may be sent so. Problems name the field, never the prefix's value (a
+   * key pasted there by mistake would otherwise reach a condition).
+   */
+  public static Optional<String> keyHeaderProblem(String name, String prefix) {
+    if (name == null || name.isEmpty() || name.length() > 128 || !isToken(name)) {
+      return Optional.of(
+          "apiKeyHeader.name '"
+              + printable(name)
+              + "' is not a valid HTTP header name (1 to 128 letters, digits and"
+              + " !#$%&'*+-.^_`|~)");
+    }
+    String lower = name.toLowerCase(Locale.ROOT);
+    if (CONNECTION_HEADERS.contains(lower) || GATEWAY_HEADERS.contains(lower)) {
+      return Optional.of(
+          "apiKeyHeader.name '"
+              + name
+              + "' is a header the gateway or the connection sets itself; name the header your"
+              + " upstream reads the key from");
+    }
+    if (prefix != null && !isKeyPrefix(prefix)) {
+      return Optional.of(
+          "apiKeyHeader.prefix must be a scheme such as 'Bearer ' (1 to "
+              + (MAX_KEY_PREFIX - 1)
+              + " token characters, optionally one space after them), never a secret");
+    }
+    return Optional.empty();
+  }
+
+  /** A token of at most {@link #MAX_KEY_PREFIX} - 1 characters, optionally followed by a space. */
+  private static boolean isKeyPrefix(String prefix) {
+    String scheme = prefix.endsWith(" ") ? prefix.substring(0, prefix.length() - 1) : prefix;
+    return !scheme.isEmpty() && scheme.length() < MAX_KEY_PREFIX && isToken(scheme);
+  }
 
   /**
    * What is wrong with header {@code name}: {@code value}, or empty when it may be sent. The

@@ -71,4 +71,109 @@ class UpstreamHeadersTest {
             RoutingTableValidator.validate(RoutingTableCodecTest.sample(Map.of("openai-prod", ok))))
         .isEmpty();
   }
+
+  @Test
+  void aKeyMayGoUnderAnApiGatewaysHeaderWithOrWithoutAScheme() {
+    assertThat(UpstreamHeaders.keyHeaderProblem("Ocp-Apim-Subscription-Key", null)).isEmpty();
+    assertThat(UpstreamHeaders.keyHeaderProblem("apikey", null)).isEmpty();
+    assertThat(UpstreamHeaders.keyHeaderProblem("Authorization", "Bearer ")).isEmpty();
+    assertThat(UpstreamHeaders.keyHeaderProblem("X-Auth", "Token")).isEmpty();
+  }
+
+  @Test
+  void aKeyHeaderTheGatewayOrTheConnectionOwnsIsRefused() {
+    for (String owned :
+        List.of(
+            "Host",
+            "content-length",
+            "Content-Type",
+            "Accept",
+            "User-Agent",
+            "X-Request-Id",
+            "Proxy-Authorization",
+            "Connection",
+            "Transfer-Encoding",
+            "TE",
+            "Upgrade")) {
+      assertThat(UpstreamHeaders.keyHeaderProblem(owned, null))
+          .as(owned)
+          .get()
+          .asString()
+          .contains("sets itself");
+    }
+    assertThat(UpstreamHeaders.keyHeaderProblem("X Key", null))
+        .get()
+        .asString()
+        .contains("not a valid HTTP header name");
+    assertThat(UpstreamHeaders.keyHeaderProblem("", null)).isPresent();
+    assertThat(UpstreamHeaders.keyHeaderProblem("x".repeat(129), null)).isPresent();
+  }
+
+  /** A prefix is a scheme: a key pasted into it is refused, and the message does not quote it. */
+  @Test
+  void aPrefixThatIsNoSchemeIsRefusedWithoutQuotingIt() {
+    String key = "sk-proj-0123456789abcdefghijklmnopqrstuvwxyz";
+    assertThat(UpstreamHeaders.keyHeaderProblem("Authorization", "Bearer " + key))
+        .get()
+        .asString()
+        .contains("apiKeyHeader.prefix")
+        .doesNotContain(key);
+    assertThat(UpstreamHeaders.keyHeaderProblem("Authorization", "Bearer\r\n")).isPresent();
+    assertThat(UpstreamHeaders.keyHeaderProblem("Authorization", " ")).isPresent();
+    assertThat(UpstreamHeaders.keyHeaderProblem("Authorization", "Bearer  ")).isPresent();
+  }
+
+  @Test
+  void credentialHeadersAreKnownInAnyCase() {
+    assertThat(UpstreamHeaders.isCredentialHeader("OCP-APIM-SUBSCRIPTION-KEY")).isTrue();
+    assertThat(UpstreamHeaders.isCredentialHeader("apikey")).isTrue();
+    assertThat(UpstreamHeaders.isCredentialHeader("X-Api-Key")).isTrue();
+    assertThat(UpstreamHeaders.isCredentialHeader("OpenAI-Organization")).isFalse();
+    assertThat(UpstreamHeaders.isCredentialHeader("Idempotency-Key")).isFalse();
+  }
+
+  /** A hand-written table naming a header the gateway owns for the key is rejected. */
+  @Test
+  void aTableWithABadKeyHeaderIsRejectedAndOneWithoutItDecodesAsBefore() {
+    RoutingTable.Provider ok =
+        RoutingTableCodecTest.provider("openai-prod", "https://api.openai.com/v1");
+    assertThat(ok.apiKeyHeader()).isNull();
+    assertThat(
+            RoutingTableCodec.encodeToString(
+                RoutingTableCodecTest.sample(Map.of("openai-prod", ok))))
+        .doesNotContain("apiKeyHeader");
+    RoutingTable.Provider bad = withKeyHeader(ok, new RoutingTable.ApiKeyHeader("Host", null));
+    assertThat(
+            RoutingTableValidator.validate(
+                RoutingTableCodecTest.sample(Map.of("openai-prod", bad))))
+        .anyMatch(p -> p.startsWith("provider openai-prod: apiKeyHeader.name 'Host'"));
+    RoutingTable.Provider apim =
+        withKeyHeader(ok, new RoutingTable.ApiKeyHeader("Ocp-Apim-Subscription-Key", null));
+    RoutingTable table = RoutingTableCodecTest.sample(Map.of("openai-prod", apim));
+    assertThat(RoutingTableValidator.validate(table)).isEmpty();
+    assertThat(RoutingTableCodec.decode(RoutingTableCodec.encode(table)).providers())
+        .extractingByKey("openai-prod")
+        .extracting(RoutingTable.Provider::apiKeyHeader)
+        .isEqualTo(new RoutingTable.ApiKeyHeader("Ocp-Apim-Subscription-Key", null));
+  }
+
+  private static RoutingTable.Provider withKeyHeader(
+      RoutingTable.Provider p, RoutingTable.ApiKeyHeader keyHeader) {
+    return new RoutingTable.Provider(
+        p.name(),
+        p.kind(),
+        p.baseUrl(),
+        p.hasKey(),
+        p.apiVersion(),
+        p.headers(),
+        p.timeouts(),
+        p.maxConcurrency(),
+        p.maxResponseBytes(),
+        p.quota(),
+        p.healthCheck(),
+        p.models(),
+        p.concurrencyScope(),
+        p.commitment(),
+        keyHeader);
+  }
 }

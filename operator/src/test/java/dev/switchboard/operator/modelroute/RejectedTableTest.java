@@ -90,6 +90,9 @@ class RejectedTableTest {
         Check.PROVIDER_HEADER,
         new Case(t -> ((ObjectNode) p(t).get("headers")).put("Connection", "close"), CHAT));
     CASES.put(
+        Check.PROVIDER_API_KEY_HEADER,
+        new Case(t -> p(t).putObject("apiKeyHeader").put("name", "Content-Length"), CHAT));
+    CASES.put(
         Check.PROVIDER_MAX_RESPONSE_BYTES, new Case(t -> p(t).put("maxResponseBytes", 0), CHAT));
     CASES.put(
         Check.PROVIDER_COMMITMENT,
