@@ -62,6 +62,21 @@ public final class UpstreamHeaders {
           "x-apikey",
           "x-gravitee-api-key");
 
+  /** An HTTP header name (RFC 9110 token), as a schema pattern. */
+  public static final String TOKEN_PATTERN = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$";
+
+  /** An {@code apiKeyHeader.prefix}: a scheme, optionally followed by one space. */
+  public static final String KEY_PREFIX_PATTERN = "^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,31} ?$";
+
+  /**
+   * The names {@link #keyHeaderProblem} refuses for the key ({@link #CONNECTION_HEADERS} and {@link
+   * #GATEWAY_HEADERS}), as a case-insensitive pattern for the CRD's CEL rule.
+   */
+  public static final String OWNED_HEADER_PATTERN =
+      "(?i)^(connection|keep-alive|proxy-connection|transfer-encoding|te|trailer|upgrade"
+          + "|host|content-length|content-type|accept|user-agent|x-request-id"
+          + "|proxy-authorization)$";
+
   /**
    * Longest {@code apiKeyHeader.prefix}: a scheme such as {@code Bearer }, never room for a key.
    */

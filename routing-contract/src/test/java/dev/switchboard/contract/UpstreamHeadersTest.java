@@ -176,4 +176,22 @@ class UpstreamHeadersTest {
         p.commitment(),
         keyHeader);
   }
+
+  /** The CRD's CEL rule refuses exactly the names the code refuses. */
+  @Test
+  void theSchemaPatternOfOwnedHeadersIsTheCodesList() {
+    java.util.regex.Pattern owned =
+        java.util.regex.Pattern.compile(UpstreamHeaders.OWNED_HEADER_PATTERN);
+    java.util.Set<String> all = new java.util.HashSet<>(UpstreamHeaders.CONNECTION_HEADERS);
+    all.addAll(UpstreamHeaders.GATEWAY_HEADERS);
+    for (String name : all) {
+      assertThat(owned.matcher(name.toUpperCase(java.util.Locale.ROOT)).matches())
+          .as(name)
+          .isTrue();
+    }
+    assertThat(UpstreamHeaders.OWNED_HEADER_PATTERN.split("\\|")).hasSize(all.size());
+    assertThat(owned.matcher("Ocp-Apim-Subscription-Key").matches()).isFalse();
+    assertThat("Bearer ").matches(UpstreamHeaders.KEY_PREFIX_PATTERN);
+    assertThat("Ocp-Apim-Subscription-Key").matches(UpstreamHeaders.TOKEN_PATTERN);
+  }
 }

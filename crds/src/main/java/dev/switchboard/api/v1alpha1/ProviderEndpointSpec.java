@@ -24,6 +24,9 @@ import java.util.Objects;
 @ValidationRule(
     value = "!has(self.apiVersion) || self.provider == 'azure-openai'",
     message = "apiVersion applies only to provider azure-openai")
+@ValidationRule(
+    value = "!has(self.apiKeyHeader) || has(self.apiKeySecretRef)",
+    message = "apiKeyHeader names the header of the key in apiKeySecretRef, which is missing")
 public class ProviderEndpointSpec {
 
   @JsonPropertyDescription(
@@ -55,12 +58,19 @@ public class ProviderEndpointSpec {
   private SecretKeyRef apiKeySecretRef;
 
   @JsonPropertyDescription(
+      "Send the key in this header instead of the provider's own (Authorization: Bearer for"
+          + " openai, api-key for azure-openai, ...), for upstreams behind an API gateway such as"
+          + " Azure API Management (Ocp-Apim-Subscription-Key) or Kong (apikey). Needs"
+          + " apiKeySecretRef.")
+  private ApiKeyHeader apiKeyHeader;
+
+  @JsonPropertyDescription(
       "When to ask for a key rotation: KeyRotationDue turns True (Warning event) once the key in"
           + " apiKeySecretRef is older than maxAge, counted from when the operator first saw it.")
   private KeyRotation keyRotation;
 
   @JsonPropertyDescription(
-      "Static, non-secret extra headers sent upstream (e.g. OpenAI-Organization). Credential headers (Authorization, api-key) are rejected: keys belong in apiKeySecretRef.")
+      "Static, non-secret extra headers sent upstream (e.g. OpenAI-Organization). Credential headers (Authorization, api-key, Ocp-Apim-Subscription-Key, ...) are rejected: keys belong in apiKeySecretRef, sent under another name with apiKeyHeader.")
   @Size(max = 16)
   @ValidationRule(
       value =
@@ -168,6 +178,14 @@ public class ProviderEndpointSpec {
     this.apiKeySecretRef = apiKeySecretRef;
   }
 
+  public ApiKeyHeader getApiKeyHeader() {
+    return apiKeyHeader;
+  }
+
+  public void setApiKeyHeader(ApiKeyHeader apiKeyHeader) {
+    this.apiKeyHeader = apiKeyHeader;
+  }
+
   public KeyRotation getKeyRotation() {
     return keyRotation;
   }
@@ -253,6 +271,7 @@ public class ProviderEndpointSpec {
         && Objects.equals(baseUrl, that.baseUrl)
         && Objects.equals(apiVersion, that.apiVersion)
         && Objects.equals(apiKeySecretRef, that.apiKeySecretRef)
+        && Objects.equals(apiKeyHeader, that.apiKeyHeader)
         && Objects.equals(headers, that.headers)
         && Objects.equals(timeouts, that.timeouts)
         && Objects.equals(maxConcurrency, that.maxConcurrency)
@@ -272,6 +291,7 @@ public class ProviderEndpointSpec {
         baseUrl,
         apiVersion,
         apiKeySecretRef,
+        apiKeyHeader,
         headers,
         timeouts,
         maxConcurrency,
@@ -295,6 +315,8 @@ public class ProviderEndpointSpec {
         + apiVersion
         + ", apiKeySecretRef="
         + apiKeySecretRef
+        + ", apiKeyHeader="
+        + apiKeyHeader
         + ", headers="
         + headers
         + ", timeouts="

@@ -258,6 +258,36 @@ class CelRulesTest {
     }
 
     @Test
+    void apiKeyHeaderNeedsAKeyAndAHeaderTheGatewayDoesNotOwn() {
+      assertThat(
+              CelRules.refusals(
+                  "providerendpoints",
+                  yaml(
+                      "spec: {provider: openai-compatible, baseUrl: 'https://apim.example/v1',"
+                          + " apiKeyHeader: {name: Ocp-Apim-Subscription-Key}}")))
+          .containsExactly(
+              "spec: apiKeyHeader names the header of the key in apiKeySecretRef, which is"
+                  + " missing");
+      assertThat(
+              CelRules.refusals(
+                  "providerendpoints",
+                  yaml(
+                      "spec: {provider: openai-compatible, baseUrl: 'https://apim.example/v1',"
+                          + " apiKeySecretRef: {name: apim}, apiKeyHeader: {name:"
+                          + " Ocp-Apim-Subscription-Key}}")))
+          .isEmpty();
+      for (String owned : List.of("Host", "content-length", "TRANSFER-ENCODING", "X-Request-Id")) {
+        assertThat(violations("providerendpoints", "spec.apiKeyHeader.name", owned))
+            .as(owned)
+            .containsExactly(
+                "the gateway or the connection sets this header itself; name the header the"
+                    + " upstream reads the key from");
+      }
+      assertThat(violations("providerendpoints", "spec.apiKeyHeader.name", "apikey")).isEmpty();
+      assertThat(violations("providerendpoints", "spec.apiKeyHeader.name", "X-Hostname")).isEmpty();
+    }
+
+    @Test
     void timeoutsFitInsideTheTotal() {
       assertThat(
               violations("providerendpoints", "spec.timeouts", obj("connect", "5s", "total", "2s")))
