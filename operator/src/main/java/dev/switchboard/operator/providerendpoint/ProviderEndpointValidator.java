@@ -1,5 +1,6 @@
 package dev.switchboard.operator.providerendpoint;
 
+import dev.switchboard.api.v1alpha1.ApiKeyHeader;
 import dev.switchboard.api.v1alpha1.HealthCheck;
 import dev.switchboard.api.v1alpha1.ModelLifecycle;
 import dev.switchboard.api.v1alpha1.PriceWindow;
@@ -12,6 +13,7 @@ import dev.switchboard.contract.Durations;
 import dev.switchboard.contract.ProviderKind;
 import dev.switchboard.contract.RoutingTableValidator;
 import dev.switchboard.contract.TimeWindow;
+import dev.switchboard.contract.UpstreamHeaders;
 import dev.switchboard.operator.status.Problem;
 import dev.switchboard.operator.status.Reason;
 import java.net.URI;
@@ -21,7 +23,6 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
@@ -31,10 +32,6 @@ import java.util.Set;
  * SSRF guard, durations, unique model names, lifecycle dates and headers that would leak secrets.
  */
 public final class ProviderEndpointValidator {
-
-  /** Headers that carry credentials; keys belong in the referenced Secret, never in the spec. */
-  private static final Set<String> CREDENTIAL_HEADERS =
-      Set.of("authorization", "api-key", "x-api-key", "x-goog-api-key", "proxy-authorization");
 
   /** Below this, even an error body would not fit: surely a unit mistake (64 for 64Mi). */
   private static final long MIN_RESPONSE_SIZE = 1024;
@@ -150,24 +147,48 @@ public final class ProviderEndpointValidator {
   }
 
   private static void checkHeaders(ProviderEndpointSpec spec, List<Problem> problems) {
+    ApiKeyHeader keyHeader = spec.getApiKeyHeader();
+    if (keyHeader != null) {
+      UpstreamHeaders.keyHeaderProblem(keyHeader.getName(), keyHeader.getPrefix())
+          .ifPresent(p -> problems.add(new Problem(Reason.INVALID_SPEC, "spec." + p)));
+      if (spec.getApiKeySecretRef() == null) {
+        problems.add(
+            new Problem(
+                Reason.INVALID_SPEC,
+                "spec.apiKeyHeader names the header of the key in spec.apiKeySecretRef, which is"
+                    + " missing"));
+      }
+    }
     if (spec.getHeaders() == null) {
       return;
     }
     spec.getHeaders()
         .forEach(
             (name, value) ->
-                dev.switchboard.contract.UpstreamHeaders.problem(name, value)
-                    .filter(p -> !CREDENTIAL_HEADERS.contains(name.toLowerCase(Locale.ROOT)))
+                UpstreamHeaders.problem(name, value)
+                    .filter(p -> !UpstreamHeaders.isCredentialHeader(name))
                     .ifPresent(
                         p -> problems.add(new Problem(Reason.INVALID_SPEC, "spec.headers: " + p))));
     for (String name : spec.getHeaders().keySet()) {
-      if (CREDENTIAL_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+      if (UpstreamHeaders.isCredentialHeader(name)) {
+        // Refused, not warned about: the value is a key sitting in the routing table ConfigMap
+        // (and in Git). Serving goes on meanwhile, from the routes' last good entries.
         problems.add(
             new Problem(
                 Reason.CREDENTIAL_IN_HEADERS,
                 "spec.headers must not set '"
                     + name
-                    + "': credentials belong in the Secret named by spec.apiKeySecretRef"));
+                    + "': credentials belong in the Secret named by spec.apiKeySecretRef; to send"
+                    + " that key in this header, set spec.apiKeyHeader.name: "
+                    + name));
+      } else if (keyHeader != null && name.equalsIgnoreCase(keyHeader.getName())) {
+        problems.add(
+            new Problem(
+                Reason.INVALID_SPEC,
+                "spec.headers sets '"
+                    + name
+                    + "', the header spec.apiKeyHeader sends the key in; remove it from"
+                    + " spec.headers"));
       }
     }
   }

@@ -493,7 +493,8 @@ public final class RoutingTableComposer {
         p.healthCheck(),
         models,
         p.concurrencyScope(),
-        p.commitment());
+        p.commitment(),
+        p.apiKeyHeader());
   }
 
   private static List<RoutingTable.Target> allTargets(RoutingTable.Route route) {

@@ -127,7 +127,15 @@ public final class RoutingTableRenderer {
         health,
         models,
         spec.getConcurrencyScope(),
-        commitment(spec.getCommitment()));
+        commitment(spec.getCommitment()),
+        apiKeyHeader(spec.getApiKeyHeader()));
+  }
+
+  private static RoutingTable.ApiKeyHeader apiKeyHeader(
+      dev.switchboard.api.v1alpha1.ApiKeyHeader header) {
+    return header == null
+        ? null
+        : new RoutingTable.ApiKeyHeader(header.getName(), header.getPrefix());
   }
 
   private static RoutingTable.Commitment commitment(

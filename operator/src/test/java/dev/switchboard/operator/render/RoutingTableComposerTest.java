@@ -285,6 +285,37 @@ class RoutingTableComposerTest {
     assertThat(next.routes().get("chat-default").state()).isEqualTo(RouteOutcome.State.CURRENT);
   }
 
+  /**
+   * The provider entry a last good route keeps an unlisted model on is a copy: it keeps the header
+   * the key goes in, or the route's calls would reach an API gateway under the preset's header.
+   */
+  @Test
+  void theProviderCopyOfALastGoodRouteKeepsItsKeyHeader() {
+    java.util.function.Consumer<ProviderEndpoint> apim =
+        pe -> {
+          dev.switchboard.api.v1alpha1.ApiKeyHeader header =
+              new dev.switchboard.api.v1alpha1.ApiKeyHeader();
+          header.setName("Ocp-Apim-Subscription-Key");
+          pe.getSpec().setApiKeyHeader(header);
+        };
+    RenderOutcome good =
+        render(changed(basic(), ProviderEndpoint.class, "openai-prod", apim), PublishedTable.NONE);
+    List<HasMetadata> items =
+        changed(
+            changed(basic(), ProviderEndpoint.class, "openai-prod", apim),
+            ProviderEndpoint.class,
+            "openai-prod",
+            pe -> pe.getSpec().getModels().removeIf(m -> m.getName().equals("gpt-5")));
+
+    RenderOutcome next = render(items, publishedFrom(good));
+
+    assertThat(next.routes().get("reasoning").state()).isEqualTo(RouteOutcome.State.LAST_GOOD);
+    assertThat(next.table().providers().get("openai-prod").apiKeyHeader())
+        .isEqualTo(
+            new dev.switchboard.contract.RoutingTable.ApiKeyHeader(
+                "Ocp-Apim-Subscription-Key", null));
+  }
+
   /** The basic policy with its semantic cache on, embedding with {@code provider}'s model. */
   private static void embedWith(RoutingPolicy policy, String provider, String model) {
     policy.getSpec().getCache().getSemantic().setEnabled(true);
