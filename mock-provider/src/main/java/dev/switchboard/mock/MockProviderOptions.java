@@ -24,6 +24,7 @@ public final class MockProviderOptions {
   private long defaultChunkIntervalMs = 0;
   private long resetGraceMs = 50;
   private boolean fastPath = false;
+  private String keyHeader;
 
   /** Interface to bind; loopback by default. */
   public String host() {
@@ -173,6 +174,22 @@ public final class MockProviderOptions {
     return this;
   }
 
+  /**
+   * The header the mock reads the key from, as an API gateway in front of a model server does
+   * (Azure API Management's {@code Ocp-Apim-Subscription-Key}, Kong's {@code apikey}); null (the
+   * default) for the API's own ({@code Authorization: Bearer}, {@code api-key}, {@code x-api-key},
+   * {@code x-goog-api-key}), which is then not read at all. Its value is redacted in the request
+   * log.
+   */
+  public String keyHeader() {
+    return keyHeader;
+  }
+
+  public MockProviderOptions keyHeader(String keyHeader) {
+    this.keyHeader = keyHeader;
+    return this;
+  }
+
   MockProviderOptions copy() {
     MockProviderOptions c = new MockProviderOptions();
     c.personas.putAll(personas);
@@ -188,6 +205,7 @@ public final class MockProviderOptions {
     c.defaultChunkIntervalMs = defaultChunkIntervalMs;
     c.resetGraceMs = resetGraceMs;
     c.fastPath = fastPath;
+    c.keyHeader = keyHeader;
     return c;
   }
 }

@@ -948,7 +948,7 @@ final class ProviderHandler {
       boolean record,
       Function<JsonObject, BadRequest> bodyCheck) {
     HttpServerRequest req = ctx.request();
-    String presented = presentedKey(req, api);
+    String presented = presentedKey(req, api, options.keyHeader());
     boolean accepted = keys.accepts(presented);
     String model = api == ApiShape.AZURE ? ctx.pathParam("deployment") : ctx.pathParam("model");
     boolean modelInBody = api.modelInBody();
@@ -1034,7 +1034,7 @@ final class ProviderHandler {
               req.method().name(),
               req.path(),
               req.query(),
-              redactedHeaders(req.headers()),
+              redactedHeaders(req.headers(), options.keyHeader()),
               presented == null ? null : RequestRecord.fingerprint(presented),
               accepted,
               model,
@@ -1139,7 +1139,12 @@ final class ProviderHandler {
     return "ok";
   }
 
-  private static String presentedKey(HttpServerRequest req, ApiShape api) {
+  private static String presentedKey(HttpServerRequest req, ApiShape api, String keyHeader) {
+    if (keyHeader != null) {
+      // Behind an API gateway: only its header counts; the API's own key header is not read.
+      String key = req.getHeader(keyHeader);
+      return key == null || key.isBlank() ? null : key.trim();
+    }
     if (api == ApiShape.ANTHROPIC) {
       String key = req.getHeader("x-api-key");
       return key == null || key.isBlank() ? null : key.trim();
@@ -1163,7 +1168,7 @@ final class ProviderHandler {
     return key.isEmpty() ? null : key;
   }
 
-  private static Map<String, List<String>> redactedHeaders(MultiMap headers) {
+  private static Map<String, List<String>> redactedHeaders(MultiMap headers, String keyHeader) {
     Map<String, List<String>> out = new LinkedHashMap<>();
     for (String name : headers.names()) {
       String lower = name.toLowerCase(Locale.ROOT);
@@ -1172,7 +1177,8 @@ final class ProviderHandler {
               || lower.equals("api-key")
               || lower.equals("proxy-authorization")
               || lower.equals("x-api-key")
-              || lower.equals("x-goog-api-key");
+              || lower.equals("x-goog-api-key")
+              || lower.equalsIgnoreCase(keyHeader);
       out.put(lower, secret ? List.of(RequestRecord.REDACTED) : List.copyOf(headers.getAll(name)));
     }
     return out;

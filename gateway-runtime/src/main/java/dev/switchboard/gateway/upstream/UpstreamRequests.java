@@ -2,6 +2,7 @@ package dev.switchboard.gateway.upstream;
 
 import dev.switchboard.contract.ProviderKind;
 import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.routing.PerRecordCache;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
@@ -41,6 +42,14 @@ public final class UpstreamRequests {
   private static final CharSequence EVENT_STREAM = HttpHeaders.createOptimized("text/event-stream");
   private static final CharSequence GATEWAY = HttpHeaders.createOptimized("switchboard-gateway");
 
+  /**
+   * A provider's own key header name ({@code apiKeyHeader}), encoded once per routing table: the
+   * record is the same object for every request until the next reload, so a request looks the
+   * encoded name up by identity instead of hashing and writing a String.
+   */
+  private static final PerRecordCache<RoutingTable.ApiKeyHeader, CharSequence> KEY_HEADER_NAMES =
+      new PerRecordCache<>(1024);
+
   private UpstreamRequests() {}
 
   /** The provider's base URL without a trailing slash (the preset's when the table has none). */
@@ -62,7 +71,11 @@ public final class UpstreamRequests {
     return UpstreamAdapters.forProvider(provider).path(provider, model, operation);
   }
 
-  /** Writes auth, static, content and tracing headers of an upstream call into {@code into}. */
+  /**
+   * Writes auth, static, content and tracing headers of an upstream call into {@code into}. The key
+   * goes in the provider's {@code apiKeyHeader} when it names one (an API gateway in front, such as
+   * Azure API Management's {@code Ocp-Apim-Subscription-Key}), else in its preset's header.
+   */
   public static void headers(
       RoutingTable.Provider provider,
       Optional<String> key,
@@ -79,7 +92,13 @@ public final class UpstreamRequests {
             });
     key.ifPresent(
         k -> {
-          if (provider.providerKind().authStyle() == ProviderKind.AuthStyle.API_KEY_HEADER) {
+          RoutingTable.ApiKeyHeader own = provider.apiKeyHeader();
+          if (own != null) {
+            // Instead of the preset's header, which is then not sent (static headers never set it).
+            into.set(
+                KEY_HEADER_NAMES.get(own, h -> HttpHeaders.createOptimized(h.name())),
+                own.prefix() == null ? k : own.prefix() + k);
+          } else if (provider.providerKind().authStyle() == ProviderKind.AuthStyle.API_KEY_HEADER) {
             into.set(API_KEY, k);
           } else if (provider.providerKind().authStyle() == ProviderKind.AuthStyle.X_API_KEY) {
             into.set(X_API_KEY, k);

@@ -76,4 +76,51 @@ class UpstreamRequestsTest {
     assertThat(headers.contains("Authorization")).isFalse();
     assertThat(headers.contains("api-key")).isFalse();
   }
+
+  private static RoutingTable.Provider withKeyHeader(
+      String kind, String baseUrl, RoutingTable.ApiKeyHeader keyHeader) {
+    return new RoutingTable.Provider(
+        "p", kind, baseUrl, true, null, Map.of(), null, null, null, null, null, Map.of(), null,
+        null, keyHeader);
+  }
+
+  /**
+   * Behind an API gateway the key goes in the header it names, for every preset, and the preset's
+   * own key header is not sent at all (Azure API Management would pass an {@code api-key} on).
+   */
+  @Test
+  void aProvidersOwnKeyHeaderReplacesThePresetsHeader() {
+    RoutingTable.ApiKeyHeader apim =
+        new RoutingTable.ApiKeyHeader("Ocp-Apim-Subscription-Key", null);
+    for (String kind :
+        java.util.List.of("openai", "azure-openai", "anthropic", "gemini", "openai-compatible")) {
+      MultiMap headers = HttpHeaders.headers();
+      UpstreamRequests.headers(
+          withKeyHeader(kind, "https://contoso.azure-api.net/ai", apim),
+          Optional.of("sub-key-1"),
+          "rid",
+          false,
+          headers);
+      assertThat(headers.get("ocp-apim-subscription-key")).as(kind).isEqualTo("sub-key-1");
+      assertThat(headers.names())
+          .as(kind)
+          .doesNotContain("Authorization", "api-key", "x-api-key", "x-goog-api-key");
+    }
+  }
+
+  @Test
+  void aKeyHeadersPrefixGoesBeforeTheKey() {
+    MultiMap headers = HttpHeaders.headers();
+    UpstreamRequests.headers(
+        withKeyHeader(
+            "anthropic",
+            "https://gw.example/anthropic",
+            new RoutingTable.ApiKeyHeader("Authorization", "Bearer ")),
+        Optional.of("sk-ant-1"),
+        "rid",
+        false,
+        headers);
+    assertThat(headers.get("Authorization")).isEqualTo("Bearer sk-ant-1");
+    assertThat(headers.contains("x-api-key")).isFalse();
+  }
 }
