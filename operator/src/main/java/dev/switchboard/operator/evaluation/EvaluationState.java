@@ -36,6 +36,16 @@ public final class EvaluationState {
    */
   Double sample;
 
+  /**
+   * The candidates ({@code provider/model}) and the report ConfigMap its spec named when it
+   * started: an evaluation that runs while the route's status does not say so (the write that would
+   * have was lost) is ended from its state alone, with its final entry where its daily ones are.
+   * Empty and null in a state an earlier version stored.
+   */
+  List<String> candidates = List.of();
+
+  String report;
+
   String lastRunbookDay;
   boolean completed;
 
@@ -148,6 +158,12 @@ public final class EvaluationState {
     if (sample != null) {
       node.put("sample", sample);
     }
+    if (!candidates.isEmpty()) {
+      candidates.forEach(node.putArray("candidates")::add);
+    }
+    if (report != null) {
+      node.put("report", report);
+    }
     if (runbookPending) {
       node.put("runbookPending", true);
     }
@@ -191,6 +207,10 @@ public final class EvaluationState {
     state.automatic = node.path("automatic").asBoolean(false);
     state.baselineTarget = node.path("baselineTarget").asText(null);
     state.sample = node.path("sample").isNumber() ? node.path("sample").asDouble() : null;
+    List<String> candidates = new ArrayList<>();
+    node.path("candidates").forEach(c -> candidates.add(c.asText()));
+    state.candidates = List.copyOf(candidates);
+    state.report = node.path("report").asText(null);
     state.lastRunbookDay = node.path("lastRunbookDay").asText(null);
     state.completed = node.path("completed").asBoolean(false);
     state.runbookPending = node.path("runbookPending").asBoolean(false);

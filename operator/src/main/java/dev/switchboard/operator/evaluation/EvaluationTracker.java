@@ -272,7 +272,11 @@ public final class EvaluationTracker {
       String baseline,
       Instant endsBy) {}
 
-  /** Tracks the route's evaluation; never throws for a gateway or ConfigMap problem. */
+  /**
+   * Tracks the route's evaluation; never throws for a gateway or ConfigMap problem. Every declared
+   * evaluation that saved state ends with a final runbook entry before another's save removes that
+   * state, even one the route's status never named (a lost status write, then another change).
+   */
   public Optional<Outcome> track(ModelRoute route, NamespaceView view) {
     Optional<Plan> plan = plan(route, view);
     if (plan.isEmpty()) {
@@ -286,6 +290,7 @@ public final class EvaluationTracker {
     EvaluationStatus previous =
         route.getStatus() == null ? null : route.getStatus().getEvaluation();
     Optional<Plan> superseded = superseded(route, previous, p);
+    Set<String> said = superseded.map(old -> Set.of(p.id(), old.id())).orElse(Set.of(p.id()));
     EndedEarly replaced = null;
     if (superseded.isPresent()) {
       Ending over = endedAlready(namespace, name, superseded.get());
@@ -302,14 +307,14 @@ public final class EvaluationTracker {
       // spec: ended now, with its final runbook entry saying why, before this one starts.
       Plan old = superseded.get();
       EndedEarly ending = ending(name, old, p, now, true);
-      Optional<Outcome> ended = collect(route, old, now, ending, null);
+      Optional<Outcome> ended = collect(route, old, now, ending, null, null);
       if (ended.isEmpty()) {
         return unreadable(route, old);
       }
       replaced = ending;
     }
     EndedEarly gone = baselineGone(route, p, now);
-    Optional<Outcome> outcome = collect(route, p, now, gone, replaced);
+    Optional<Outcome> outcome = collect(route, p, now, gone, replaced, said);
     return outcome.isPresent() ? outcome : unreadable(route, p);
   }
 
@@ -319,35 +324,49 @@ public final class EvaluationTracker {
    * cannot start yet, because not all of its candidates resolve: the status must not claim a
    * running evaluation whose baseline no longer serves, and its final runbook entry is due now, not
    * once the candidates resolve. Empty when there is none to end. When it ended already and its
-   * replacement started (the status write that said so was lost), that replacement goes on.
+   * replacement started (the status write that said so was lost), that replacement goes on — or,
+   * when the spec changed again meanwhile, that replacement, which ran though the status never
+   * named it, is the one ended now ({@link #endUnsaid}), as is any such one when the status names
+   * none to end.
    */
   public Optional<Outcome> endReplaced(ModelRoute route, NamespaceView view) {
     Optional<Plan> plan = plan(route, view);
-    EvaluationStatus previous =
-        route.getStatus() == null ? null : route.getStatus().getEvaluation();
-    Optional<Plan> superseded = plan.flatMap(p -> superseded(route, previous, p));
-    if (superseded.isEmpty()) {
+    if (plan.isEmpty()) {
       return Optional.empty();
     }
+    EvaluationStatus previous =
+        route.getStatus() == null ? null : route.getStatus().getEvaluation();
+    Optional<Plan> superseded = superseded(route, previous, plan.get());
     String name = route.getMetadata().getName();
-    retryForgets(route.getMetadata().getNamespace(), name);
     Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+    if (superseded.isEmpty()) {
+      // The status names none to end; one may have run while it did not say so.
+      return endUnsaid(route, plan.get(), now, false, Set.of(plan.get().id()));
+    }
+    retryForgets(route.getMetadata().getNamespace(), name);
     Plan old = superseded.get();
     Ending over = endedAlready(route.getMetadata().getNamespace(), name, old);
     if (over == Ending.UNKNOWN) {
       return unreadable(route, old);
     }
     if (over == Ending.ENDED) {
+      // The evaluation that ran after it, when the status write that said so was lost and the
+      // spec changed again: ended now, so it gets its final entry before the replacement starts.
+      Optional<Outcome> unsaid =
+          endUnsaid(route, plan.get(), now, false, Set.of(plan.get().id(), old.id()));
+      if (unsaid.isPresent()) {
+        return unsaid;
+      }
       // Ended, and its replacement started (the status that said so was lost): nothing of the
       // ended one to write again; the replacement goes on, as it would had the status said so.
       Plan p = plan.get();
       Stored started = load(route.getMetadata().getNamespace(), stateKey(name, p.id()));
       return started.state() == null
           ? Optional.empty()
-          : collect(route, p, now, baselineGone(route, p, now), null);
+          : collect(route, p, now, baselineGone(route, p, now), null, null);
     }
     Optional<Outcome> ended =
-        collect(route, old, now, ending(name, old, plan.get(), now, false), null);
+        collect(route, old, now, ending(name, old, plan.get(), now, false), null, null);
     return ended.isPresent() ? ended : unreadable(route, old);
   }
 
@@ -388,6 +407,130 @@ public final class EvaluationTracker {
     ENDED,
     /** A ConfigMap could not be read: not known now. */
     UNKNOWN
+  }
+
+  /**
+   * Ends the route's declared evaluations whose stored state says they run but which the route's
+   * status does not name ({@code said}: the ids it does, and the one meant now): each ran while a
+   * status write that would have named it was lost, and the spec changed again (or was removed)
+   * before the next reconcile — the status still names the one before it, ended already. Each gets
+   * its final runbook entry, ended early for {@code p} ({@code startsNow} when it starts at once)
+   * or, {@code p} null, because the spec was removed; the save of the next evaluation would
+   * otherwise have removed its state with no final entry at all. The outcome of the last one ended
+   * (its status's {@code endedIds} hold the others); empty when there is none (nearly always: read
+   * from the informers' copy when they hold it, one key lookup per key of the route), or its state
+   * could not be read (the next collection tries again; no save removes a running one meanwhile).
+   */
+  private Optional<Outcome> endUnsaid(
+      ModelRoute route, Plan p, Instant now, boolean startsNow, Set<String> said) {
+    String namespace = route.getMetadata().getNamespace();
+    String name = route.getMetadata().getName();
+    List<EvaluationState> unsaid = new ArrayList<>();
+    try {
+      ConfigMapCache informers = cache;
+      ConfigMap cm =
+          client == null
+              ? null
+              : (informers == null
+                      ? Optional.<ConfigMap>empty()
+                      : informers.get(namespace, STATE_CONFIG_MAP))
+                  .orElseGet(
+                      () ->
+                          client
+                              .configMaps()
+                              .inNamespace(namespace)
+                              .withName(STATE_CONFIG_MAP)
+                              .get());
+      if (cm != null && cm.getData() != null) {
+        cm.getData()
+            .forEach(
+                (key, text) -> {
+                  EvaluationState state = name.equals(routeOf(key)) ? runningDeclared(text) : null;
+                  if (state != null && !said.contains(state.id)) {
+                    unsaid.add(state);
+                  }
+                });
+      }
+    } catch (KubernetesClientException e) {
+      LOG.warn(
+          "Route {}/{}: cannot read ConfigMap {} for evaluations its status does not name ({});"
+              + " looking again at the next collection",
+          namespace,
+          name,
+          STATE_CONFIG_MAP,
+          answer(e));
+      return Optional.empty();
+    }
+    return endUnsaid(route, p, now, startsNow, unsaid);
+  }
+
+  /** Ends {@code unsaid} (see above), the oldest first. */
+  private Optional<Outcome> endUnsaid(
+      ModelRoute route, Plan p, Instant now, boolean startsNow, List<EvaluationState> unsaid) {
+    String namespace = route.getMetadata().getNamespace();
+    String name = route.getMetadata().getName();
+    unsaid = new ArrayList<>(unsaid);
+    // The oldest first: the last ended is the one the next evaluation replaces.
+    unsaid.sort(java.util.Comparator.comparing((EvaluationState s) -> s.startedAt));
+    EvaluationStatus before = route.getStatus() == null ? null : route.getStatus().getEvaluation();
+    Outcome last = null;
+    for (EvaluationState state : unsaid) {
+      Plan old =
+          new Plan(
+              state.id,
+              state.candidates.isEmpty() ? List.copyOf(state.totals.keySet()) : state.candidates,
+              // its state's sample, or read from its earlier entry when it has none
+              Double.NaN,
+              0,
+              state.report != null
+                  ? state.report
+                  : p != null ? p.report() : reportConfigMap(before, RUNBOOK_CONFIG_MAP),
+              false,
+              state.baselineTarget,
+              null);
+      EndedEarly ending =
+          p == null ? specRemoved(name, old, now) : ending(name, old, p, now, startsNow);
+      Optional<Outcome> ended = collect(route, old, now, ending, null, null);
+      if (ended.isEmpty() || ended.get().endedEarly().filter(EndedEarly::now).isEmpty()) {
+        continue; // unreadable now, or ended meanwhile (a stale copy): nothing ended here
+      }
+      LOG.info(
+          "Route {}/{}: evaluation {} ran while the route's status did not say so (a status write"
+              + " was lost); ended with its final runbook entry",
+          namespace,
+          name,
+          state.id);
+      ended.get().status().setEndedIds(EvaluationRendering.endedIds(before, state.id));
+      before = ended.get().status();
+      last = ended.get();
+    }
+    return Optional.ofNullable(last);
+  }
+
+  /**
+   * The state {@code text} holds when it is that of a declared evaluation that has not ended; null
+   * otherwise (ended, automatic, or not an evaluation's state).
+   */
+  private static EvaluationState runningDeclared(String text) {
+    if (text == null) {
+      return null;
+    }
+    try {
+      com.fasterxml.jackson.databind.JsonNode node = JSON.readTree(text);
+      if (node == null
+          || !node.isObject()
+          || node.path("completed").asBoolean(false)
+          || node.path("automatic").asBoolean(false)
+          || !node.path("id").isTextual()
+          || !node.path("route").isTextual()
+          || instant(node.path("startedAt").asText(null)).isEmpty()
+          || instant(node.path("endsAt").asText(null)).isEmpty()) {
+        return null;
+      }
+      return EvaluationState.fromJson(node);
+    } catch (java.io.IOException e) {
+      return null;
+    }
   }
 
   /**
@@ -432,7 +575,7 @@ public final class EvaluationTracker {
       // No spec.evaluation any more: the policy's automatic evaluation of a successor follows.
       return specRemoved(name, old, now);
     }
-    if (old.baseline().equals(p.baseline())) {
+    if (java.util.Objects.equals(old.baseline(), p.baseline())) {
       return specChanged(name, old, p, now, startsNow);
     }
     return new EndedEarly(
@@ -554,7 +697,7 @@ public final class EvaluationTracker {
       return Optional.of(
           new Outcome(EvaluationRendering.withoutEvaluation(previous), Optional.empty()));
     }
-    Optional<Outcome> ended = collect(route, old, now, specRemoved(name, old, now), null);
+    Optional<Outcome> ended = collect(route, old, now, specRemoved(name, old, now), null, null);
     if (ended.isEmpty()) {
       return unreadable(route, old);
     }
@@ -761,14 +904,36 @@ public final class EvaluationTracker {
    * One collection of the evaluation {@code p}: its state loaded (or started), the replicas' sums
    * folded in, its runbook entry and state written when due, its status. {@code end} (null: none)
    * ends it now, before its window is over, saying why; {@code replaced} (null: none) is the
-   * evaluation that ended for this one to start. Empty when its state cannot be read.
+   * evaluation that ended for this one to start. {@code said} (null: not looked for) are the ids
+   * the route's status names: another declared evaluation stored as running ran while the status
+   * did not say so, and is ended first ({@link #endUnsaid}), this one replacing it. Empty when its
+   * state cannot be read.
    */
   private Optional<Outcome> collect(
-      ModelRoute route, Plan p, Instant now, EndedEarly end, EndedEarly replaced) {
+      ModelRoute route,
+      Plan p,
+      Instant now,
+      EndedEarly end,
+      EndedEarly replaced,
+      Set<String> said) {
     String namespace = route.getMetadata().getNamespace();
     String name = route.getMetadata().getName();
     String stateKey = stateKey(name, p.id());
     Stored stored = load(namespace, stateKey);
+    EvaluationStatus before = route.getStatus() == null ? null : route.getStatus().getEvaluation();
+    List<EvaluationState> unsaid =
+        said == null
+            ? List.of()
+            : stored.running().stream().filter(s -> !said.contains(s.id)).toList();
+    if (!unsaid.isEmpty()) {
+      // Read with this one's state (no read of its own): nearly always none.
+      Optional<Outcome> ended = endUnsaid(route, p, now, true, unsaid);
+      if (ended.isPresent()) {
+        replaced = ended.get().endedEarly().orElse(replaced);
+        before = ended.get().status();
+        stored = load(namespace, stateKey);
+      }
+    }
     // Final entries still owed by the route's earlier evaluations (replaced while their write was
     // refused): no longer collected themselves, so written from here.
     List<EvaluationState> owed = stored.owed();
@@ -791,6 +956,12 @@ public final class EvaluationTracker {
       if (replaced == null) {
         replaced = endedFor(route, p).orElse(null);
       }
+    }
+    // Kept with the state, so it can be ended from the state alone should it run while the route's
+    // status does not say so; a state an earlier version stored gets them now.
+    state.report = p.report();
+    if (state.candidates.isEmpty()) {
+      state.candidates = List.copyOf(p.candidates());
     }
     if (replaced != null && !state.completed) {
       state.replacedReason = replaced.reason();
@@ -888,9 +1059,7 @@ public final class EvaluationTracker {
     EvaluationStatus status = status(state, p, results, now);
     status.setReport(reportRef(p.report(), RunbookEntry.key(name, p.id())));
     // The runs this route already ended: a later run of one gets a new id (declaredId).
-    status.setEndedIds(
-        EvaluationRendering.endedIds(
-            route.getStatus() == null ? null : route.getStatus().getEvaluation(), state.id));
+    status.setEndedIds(EvaluationRendering.endedIds(before, state.id));
     Optional<Duration> requeue =
         endsEarly
             // Rendered again once its status says Completed, so the table no longer carries it
@@ -1426,11 +1595,15 @@ public final class EvaluationTracker {
    * reading again gives the same).
    */
   private record Stored(
-      EvaluationState state, String problem, boolean corrupt, List<EvaluationState> owed) {
+      EvaluationState state,
+      String problem,
+      boolean corrupt,
+      List<EvaluationState> owed,
+      List<EvaluationState> running) {
     static final Stored ABSENT = new Stored(null, null, false);
 
     Stored(EvaluationState state, String problem, boolean corrupt) {
-      this(state, problem, corrupt, List.of());
+      this(state, problem, corrupt, List.of(), List.of());
     }
 
     boolean unreadable() {
@@ -1446,8 +1619,11 @@ public final class EvaluationTracker {
       ConfigMap cm = client.configMaps().inNamespace(namespace).withName(STATE_CONFIG_MAP).get();
       String text = cm == null || cm.getData() == null ? null : cm.getData().get(key);
       List<EvaluationState> owed = owed(cm, key);
+      List<EvaluationState> running = running(cm, key);
       if (text == null) {
-        return owed.isEmpty() ? Stored.ABSENT : new Stored(null, null, false, owed);
+        return owed.isEmpty() && running.isEmpty()
+            ? Stored.ABSENT
+            : new Stored(null, null, false, owed, running);
       }
       com.fasterxml.jackson.databind.JsonNode node = JSON.readTree(text);
       if (node == null
@@ -1459,7 +1635,7 @@ public final class EvaluationTracker {
         return new Stored(
             null, "is not an evaluation's state (no id, route, startedAt or endsAt)", true);
       }
-      return new Stored(EvaluationState.fromJson(node), null, false, owed);
+      return new Stored(EvaluationState.fromJson(node), null, false, owed, running);
     } catch (KubernetesClientException e) {
       return new Stored(null, e.getMessage(), false);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -1506,11 +1682,31 @@ public final class EvaluationTracker {
     return owed;
   }
 
+  /** The route's other declared evaluations (the route of {@code key}) stored as running. */
+  private static List<EvaluationState> running(ConfigMap cm, String key) {
+    String route = routeOf(key);
+    if (cm == null || cm.getData() == null || route == null) {
+      return List.of();
+    }
+    List<EvaluationState> running = new ArrayList<>();
+    cm.getData()
+        .forEach(
+            (other, text) -> {
+              EvaluationState state =
+                  other.equals(key) || !route.equals(routeOf(other)) ? null : runningDeclared(text);
+              if (state != null) {
+                running.add(state);
+              }
+            });
+    return running;
+  }
+
   private Optional<String> save(
       String namespace, String key, EvaluationState state, Set<String> stillOwed) {
     // The route's other evaluations (completed, or replaced by a new spec) are over: their
     // results are in their runbook entries, and their state would only fill the ConfigMap —
-    // except one whose final entry is still owed: it keeps it (and its retry) until written.
+    // except one whose final entry is still owed: it keeps it (and its retry) until written, and
+    // a declared one still running, which has no final entry yet.
     String route = routeOf(key);
     return putKey(
         namespace,
@@ -1524,7 +1720,9 @@ public final class EvaluationTracker {
                     other ->
                         !other.equals(key)
                             && route.equals(routeOf(other))
-                            && !stillOwed.contains(other))
+                            && !stillOwed.contains(other)
+                            // one still running is ended (endUnsaid) before its key goes
+                            && runningDeclared(data.get(other)) == null)
                 .toList());
   }
 

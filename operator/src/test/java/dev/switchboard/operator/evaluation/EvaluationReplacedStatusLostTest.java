@@ -221,4 +221,214 @@ class EvaluationReplacedStatusLostTest {
               });
     }
   }
+
+  /**
+   * The evaluation the spec meant while a status write was lost: A ran, a spec change ended it and
+   * started B (A's final entry written, B's state saved, the status saying so lost), and the spec
+   * changed again before the next reconcile. The status still names A, ended already, so B was
+   * never ended: C's first save removed B's state, and B had no final entry at all.
+   */
+  @Test
+  void aSecondSpecChangeAfterALostStatusWriteEndsTheEvaluationThatRanWithItsFinalEntry() {
+    twoChangesAfterALostStatusWrite(false);
+  }
+
+  /** The same while C waits for a candidate: B ends at once, and C carries why once it starts. */
+  @Test
+  void aSecondSpecChangeWhoseEvaluationWaitsEndsTheOneThatRanBeforeItStarts() {
+    twoChangesAfterALostStatusWrite(true);
+  }
+
+  private void twoChangesAfterALostStatusWrite(boolean waiting) {
+    ModelRoute route = route();
+    String a = EvaluationRendering.id(route.getSpec().getEvaluation());
+    AtomicReference<List<JsonNode>> reports =
+        new AtomicReference<>(List.of(report("a", a, "openai/gpt-5", 60, 1.25, 4)));
+    try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start()) {
+      publish(
+          route,
+          new EvaluationTracker(api.client(), ns -> reports.get(), at(START))
+              .track(route, view(route))
+              .orElseThrow()
+              .status());
+      route.getSpec().getEvaluation().setSample(0.5);
+      String b = EvaluationRendering.id(route.getSpec().getEvaluation());
+      Instant bStarted = START.plus(Duration.ofHours(5));
+      // B starts; the status write that says so is lost: the route still says A runs.
+      new EvaluationTracker(api.client(), ns -> reports.get(), at(bStarted))
+          .track(route, view(route))
+          .orElseThrow();
+      assertThat(route.getStatus().getEvaluation().getId()).isEqualTo(a);
+      String aEntry = data(api, EvaluationTracker.RUNBOOK_CONFIG_MAP).get("chat." + a + ".md");
+      // The gateways mirror B (the table follows the spec) and report its pairs.
+      reports.set(List.of(report("a", b, "openai/gpt-5", 40, 1.25, 4)));
+      route.getSpec().getEvaluation().setSample(0.3);
+      String c = EvaluationRendering.id(route.getSpec().getEvaluation());
+      Instant changed = bStarted.plus(Duration.ofHours(1));
+      EvaluationTracker tracker =
+          new EvaluationTracker(api.client(), ns -> reports.get(), at(changed));
+
+      EvaluationTracker.Outcome outcome =
+          (waiting ? tracker.endReplaced(route, view(route)) : tracker.track(route, view(route)))
+              .orElseThrow();
+
+      String bEntry = data(api, EvaluationTracker.RUNBOOK_CONFIG_MAP).get("chat." + b + ".md");
+      assertThat(bEntry)
+          .contains("ended early (final entry): evaluation " + b)
+          .contains("spec.evaluation changed")
+          .contains("Sampled requests: 40, answered by both: 40")
+          .contains("50.0 % of live chat requests")
+          .contains(bStarted + " to " + changed);
+      assertThat(data(api, EvaluationTracker.RUNBOOK_CONFIG_MAP).get("chat." + a + ".md"))
+          .isEqualTo(aEntry);
+      assertThat(outcome.writeFailed()).isEmpty();
+      assertThat(outcome.endedEarly())
+          .hasValueSatisfying(
+              e -> {
+                assertThat(e.reason()).isEqualTo(EvaluationTracker.SPEC_CHANGED);
+                assertThat(e.message()).startsWith("evaluation " + b + " ended early");
+                assertThat(e.now()).isTrue();
+              });
+      if (waiting) {
+        // B is over; C has not started.
+        assertThat(outcome.status().getId()).isEqualTo(b);
+        assertThat(outcome.status().getPhase()).isEqualTo("Completed");
+        assertThat(outcome.status().getEndedIds()).containsExactly(a);
+        publish(route, outcome.status());
+        outcome =
+            new EvaluationTracker(api.client(), ns -> reports.get(), at(changed.plusSeconds(60)))
+                .track(route, view(route))
+                .orElseThrow();
+        assertThat(outcome.endedEarly())
+            .hasValueSatisfying(
+                e -> {
+                  assertThat(e.message()).startsWith("evaluation " + b + " ended early");
+                  assertThat(e.now()).isFalse();
+                });
+      }
+      // C starts cleanly; B's id is among the ended runs, so its spec put back means B-r2.
+      assertThat(outcome.status().getId()).isEqualTo(c);
+      assertThat(outcome.status().getPhase()).isEqualTo("Running");
+      assertThat(outcome.status().getCandidates().get(0).getRequests()).isZero();
+      assertThat(outcome.status().getEndedIds()).containsExactly(a, b);
+      assertThat(data(api, EvaluationTracker.STATE_CONFIG_MAP))
+          .containsOnlyKeys("chat." + c + ".json");
+      // Nothing of B is written again by later reconciles.
+      publish(route, outcome.status());
+      new EvaluationTracker(api.client(), ns -> reports.get(), at(changed.plusSeconds(120)))
+          .track(route, view(route))
+          .orElseThrow();
+      assertThat(data(api, EvaluationTracker.RUNBOOK_CONFIG_MAP).get("chat." + b + ".md"))
+          .isEqualTo(bEntry);
+    }
+  }
+
+  /**
+   * The route's first status write lost (or the route deleted and created again before the operator
+   * saw the deletion, its former self's state still stored): the status names no evaluation while
+   * A's state says it runs. A changed spec started B, whose first save removed A's state: A, which
+   * ran, had no final entry.
+   */
+  @Test
+  void aSpecChangeWhileTheStatusNamesNoEvaluationEndsTheOneThatRanWithItsFinalEntry() {
+    ModelRoute route = route();
+    String a = EvaluationRendering.id(route.getSpec().getEvaluation());
+    List<JsonNode> reports = List.of(report("a", a, "openai/gpt-5", 60, 1.25, 4));
+    try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start()) {
+      // A starts; the status write that says so is lost.
+      new EvaluationTracker(api.client(), ns -> reports, at(START))
+          .track(route, view(route))
+          .orElseThrow();
+      assertThat(route.getStatus()).isNull();
+      route.getSpec().getEvaluation().setSample(0.5);
+      String b = EvaluationRendering.id(route.getSpec().getEvaluation());
+      Instant changed = START.plus(Duration.ofHours(5));
+
+      EvaluationTracker.Outcome outcome =
+          new EvaluationTracker(api.client(), ns -> reports, at(changed))
+              .track(route, view(route))
+              .orElseThrow();
+
+      assertThat(data(api, EvaluationTracker.RUNBOOK_CONFIG_MAP).get("chat." + a + ".md"))
+          .contains("ended early (final entry): evaluation " + a)
+          .contains("Sampled requests: 60, answered by both: 60")
+          .contains("10.0 % of live chat requests")
+          .contains(START + " to " + changed);
+      assertThat(outcome.status().getId()).isEqualTo(b);
+      assertThat(outcome.status().getPhase()).isEqualTo("Running");
+      assertThat(outcome.status().getEndedIds()).containsExactly(a);
+      assertThat(outcome.endedEarly())
+          .hasValueSatisfying(
+              e -> {
+                assertThat(e.reason()).isEqualTo(EvaluationTracker.SPEC_CHANGED);
+                assertThat(e.now()).isTrue();
+              });
+      assertThat(data(api, EvaluationTracker.STATE_CONFIG_MAP))
+          .containsOnlyKeys("chat." + b + ".json");
+    }
+  }
+
+  /** What the API server answers a write it refuses (not retried by the client on its own). */
+  private static final String FORBIDDEN =
+      "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"code\":403,"
+          + "\"reason\":\"Forbidden\",\"message\":\"configmaps is forbidden: quota frozen\"}";
+
+  /**
+   * As above, while A's final entry was still owed (its write refused when B started, so A's state
+   * stayed beside B's): A's next save, which writes it, removed B's state — the one that ran — with
+   * no final entry. No save removes the state of a declared evaluation still running.
+   */
+  @Test
+  void anOwedFinalEntryWrittenLaterDoesNotTakeTheStateOfTheEvaluationThatRanWithIt() {
+    ModelRoute route = route();
+    String a = EvaluationRendering.id(route.getSpec().getEvaluation());
+    AtomicReference<List<JsonNode>> reports =
+        new AtomicReference<>(List.of(report("a", a, "openai/gpt-5", 60, 1.25, 4)));
+    try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start()) {
+      publish(
+          route,
+          new EvaluationTracker(api.client(), ns -> reports.get(), at(START))
+              .track(route, view(route))
+              .orElseThrow()
+              .status());
+      route.getSpec().getEvaluation().setSample(0.5);
+      String b = EvaluationRendering.id(route.getSpec().getEvaluation());
+      // Every runbook write of B's start is refused (A's final entry, and its retry): owed.
+      api.mockServer()
+          .expect()
+          .post()
+          .withPath("/api/v1/namespaces/" + NS + "/configmaps")
+          .andReturn(403, FORBIDDEN)
+          .times(6);
+      Instant bStarted = START.plus(Duration.ofHours(5));
+      EvaluationTracker.Outcome started =
+          new EvaluationTracker(api.client(), ns -> reports.get(), at(bStarted))
+              .track(route, view(route))
+              .orElseThrow();
+      assertThat(started.writeFailed()).isPresent();
+      assertThat(data(api, EvaluationTracker.STATE_CONFIG_MAP))
+          .containsKeys("chat." + a + ".json", "chat." + b + ".json");
+      // B's status write is lost; the spec changes again.
+      reports.set(List.of(report("a", b, "openai/gpt-5", 40, 1.25, 4)));
+      route.getSpec().getEvaluation().setSample(0.3);
+      String c = EvaluationRendering.id(route.getSpec().getEvaluation());
+      Instant changed = bStarted.plus(Duration.ofHours(1));
+
+      EvaluationTracker.Outcome outcome =
+          new EvaluationTracker(api.client(), ns -> reports.get(), at(changed))
+              .track(route, view(route))
+              .orElseThrow();
+
+      assertThat(data(api, EvaluationTracker.RUNBOOK_CONFIG_MAP).get("chat." + a + ".md"))
+          .contains("ended early (final entry): evaluation " + a);
+      assertThat(data(api, EvaluationTracker.RUNBOOK_CONFIG_MAP).get("chat." + b + ".md"))
+          .contains("ended early (final entry): evaluation " + b)
+          .contains("Sampled requests: 40, answered by both: 40");
+      assertThat(outcome.status().getId()).isEqualTo(c);
+      assertThat(outcome.status().getEndedIds()).containsExactly(a, b);
+      assertThat(outcome.writeFailed()).isEmpty();
+      assertThat(data(api, EvaluationTracker.STATE_CONFIG_MAP))
+          .containsOnlyKeys("chat." + c + ".json");
+    }
+  }
 }
