@@ -123,8 +123,9 @@ public final class EvaluationTracker {
       java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /**
-   * Routes ({@code namespace/route}) without evaluation whose keys left by an earlier version were
-   * removed (or found absent) since this operator started: not looked for again.
+   * Routes ({@code namespace/route}) without evaluation whose keys were removed (or found absent)
+   * since this operator started, and none of whose evaluations saved state since: not looked for
+   * again.
    */
   private final java.util.Set<String> swept = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -671,40 +672,55 @@ public final class EvaluationTracker {
    * evaluation. Its id joins {@code endedIds}, so the spec declared again runs as {@code <id>-r2}.
    * It used to stop silently, its last daily entry its only record and its key left behind until
    * another evaluation of the route saved. While a write is refused, the status keeps the ended
-   * evaluation ({@code Completed}) and the next collection writes again. Empty when the status
-   * holds no declared evaluation (nothing to end, or already ended: nothing is written again).
+   * evaluation ({@code Completed}) and the next collection writes again. A declared evaluation
+   * stored as running that the status does not name (it started while a status write was lost) is
+   * ended the same way ({@link #endUnsaid}). Empty when there is nothing to end (none, or already
+   * ended: nothing is written again).
    */
   private Optional<Outcome> endRemoved(ModelRoute route) {
     EvaluationStatus previous =
         route.getStatus() == null ? null : route.getStatus().getEvaluation();
     String namespace = route.getMetadata().getNamespace();
     String name = route.getMetadata().getName();
-    if (previous == null
-        || previous.getId() == null
-        || Boolean.TRUE.equals(previous.getAutomatic())) {
-      removeLeftKeys(namespace, name);
+    boolean declared =
+        previous != null
+            && previous.getId() != null
+            && !Boolean.TRUE.equals(previous.getAutomatic());
+    if (!declared && !hasKeysLeft(namespace, name)) {
       return Optional.empty();
     }
     retryForgets(namespace, name);
     Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
-    Plan old = removedPlan(previous);
-    Stored stored = load(namespace, stateKey(name, old.id()));
-    if (stored.unreadable() && !stored.corrupt()) {
-      return unreadable(route, old);
+    Outcome outcome = null;
+    if (declared) {
+      Plan old = removedPlan(previous);
+      Stored stored = load(namespace, stateKey(name, old.id()));
+      if (stored.unreadable() && !stored.corrupt()) {
+        return unreadable(route, old);
+      }
+      if (stored.state() != null || stored.corrupt()) {
+        Optional<Outcome> ended = collect(route, old, now, specRemoved(name, old, now), null, null);
+        if (ended.isEmpty()) {
+          return unreadable(route, old);
+        }
+        outcome = ended.get();
+      }
     }
-    if (stored.state() == null && !stored.corrupt()) {
+    // One that ran while the status did not say so (the write that would have was lost before the
+    // spec was removed): its final entry too, before its key goes with the route's others.
+    Optional<Outcome> unsaid =
+        endUnsaid(route, null, now, false, declared ? Set.of(previous.getId()) : Set.of());
+    if (unsaid.isPresent()) {
+      outcome = unsaid.get();
+    }
+    if (outcome == null && declared) {
       // Ended and removed already (the status that said so was not written): nothing to redo.
       return Optional.of(
           new Outcome(EvaluationRendering.withoutEvaluation(previous), Optional.empty()));
     }
-    Optional<Outcome> ended = collect(route, old, now, specRemoved(name, old, now), null, null);
-    if (ended.isEmpty()) {
-      return unreadable(route, old);
-    }
-    Outcome outcome = ended.get();
+    String ended = outcome == null ? null : outcome.status().getId();
     Optional<WriteFailure> failed =
-        outcome
-            .writeFailed()
+        (outcome == null ? Optional.<WriteFailure>empty() : outcome.writeFailed())
             .or(
                 () ->
                     removeKeys(namespace, name)
@@ -712,8 +728,10 @@ public final class EvaluationTracker {
                             answer ->
                                 new WriteFailure(
                                     false,
-                                    "could not remove the state of ended evaluation "
-                                        + old.id()
+                                    "could not remove the state of "
+                                        + (ended == null
+                                            ? "the route's ended evaluations"
+                                            : "ended evaluation " + ended)
                                         + " from ConfigMap "
                                         + STATE_CONFIG_MAP
                                         + " after "
@@ -721,6 +739,13 @@ public final class EvaluationTracker {
                                         + " attempts ("
                                         + answer
                                         + "); retrying at the next collection")));
+    if (outcome == null) {
+      // Keys an earlier version left: nothing ran to end, nothing for the status to say.
+      failed.ifPresentOrElse(
+          f -> LOG.warn("Route {}/{}: {} (it has no evaluation)", namespace, name, f.message()),
+          () -> swept.add(namespace + "/" + name));
+      return Optional.empty();
+    }
     if (failed.isPresent()) {
       // Owed: the status keeps the ended evaluation (Completed) so the next reconcile comes back.
       return Optional.of(
@@ -732,6 +757,7 @@ public final class EvaluationTracker {
               outcome.stateRecovered(),
               outcome.endedEarly()));
     }
+    swept.add(namespace + "/" + name);
     return Optional.of(
         new Outcome(
             EvaluationRendering.withoutEvaluation(outcome.status()),
@@ -743,17 +769,17 @@ public final class EvaluationTracker {
   }
 
   /**
-   * Removes, once per route while this operator runs, the keys a route without evaluation still has
-   * in {@link #STATE_CONFIG_MAP}: earlier versions cleared {@code status.evaluation} when {@code
-   * spec.evaluation} was removed and left the keys there. Checked on the informers' copy (no read
-   * of the API server; only a route with keys there costs a read and a write), or without informers
-   * read once; a refused removal is tried again at the route's next reconcile. No runbook entry is
-   * written: those evaluations ended long ago.
+   * Whether a route without evaluation may still have keys in {@link #STATE_CONFIG_MAP}: keys an
+   * earlier version left (it cleared {@code status.evaluation} when {@code spec.evaluation} was
+   * removed and kept them), or those of an evaluation that ran while the route's status did not say
+   * so (the write that would have was lost). Looked at once per route while this operator runs, and
+   * again after any of its evaluations saved state; on the informers' copy (no read of the API
+   * server: only a route with keys there costs a read and a write), or without informers read.
    */
-  private void removeLeftKeys(String namespace, String route) {
+  private boolean hasKeysLeft(String namespace, String route) {
     String key = namespace + "/" + route;
     if (swept.contains(key)) {
-      return;
+      return false;
     }
     ConfigMapCache informers = cache;
     boolean none =
@@ -767,17 +793,10 @@ public final class EvaluationTracker {
                                 .noneMatch(k -> route.equals(routeOf(k))))
                 // every version created it with the managed-by label the informers select
                 .orElse(true);
-    Optional<String> failed = none ? Optional.empty() : removeKeys(namespace, route);
-    if (failed.isEmpty()) {
+    if (none) {
       swept.add(key);
-    } else {
-      LOG.warn(
-          "Route {}: could not remove the evaluation state it keeps without an evaluation from"
-              + " ConfigMap {} ({}); retrying at its next reconcile",
-          key,
-          STATE_CONFIG_MAP,
-          failed.get());
     }
+    return !none;
   }
 
   /**
@@ -1044,6 +1063,8 @@ public final class EvaluationTracker {
       }
     }
     Optional<String> stateFailed = save(namespace, stateKey, state, stillOwed);
+    // The route has a key again: once without evaluation, it is looked at again (endRemoved).
+    swept.remove(namespace + "/" + name);
     if (failed.isEmpty()) {
       failed = stateFailed.map(message -> new WriteFailure(false, message));
     }

@@ -16,6 +16,7 @@ import dev.switchboard.api.v1alpha1.RouteTarget;
 import dev.switchboard.kubemock.EmbeddedKubernetesApi;
 import dev.switchboard.operator.render.EvaluationRendering;
 import dev.switchboard.operator.render.NamespaceView;
+import dev.switchboard.operator.testing.MutableClock;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.time.Clock;
@@ -365,6 +366,101 @@ class EvaluationReplacedStatusLostTest {
               });
       assertThat(data(api, EvaluationTracker.STATE_CONFIG_MAP))
           .containsOnlyKeys("chat." + b + ".json");
+    }
+  }
+
+  /**
+   * A lost status write, then {@code spec.evaluation} removed: the status still names A (ended
+   * already, its state gone), so nothing was ended and B's state stayed until a later reconcile
+   * removed it with no final entry.
+   */
+  @Test
+  void theSpecRemovedAfterALostStatusWriteEndsTheEvaluationThatRanWithItsFinalEntry() {
+    ModelRoute route = route();
+    String a = EvaluationRendering.id(route.getSpec().getEvaluation());
+    AtomicReference<List<JsonNode>> reports =
+        new AtomicReference<>(List.of(report("a", a, "openai/gpt-5", 60, 1.25, 4)));
+    try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start()) {
+      publish(
+          route,
+          new EvaluationTracker(api.client(), ns -> reports.get(), at(START))
+              .track(route, view(route))
+              .orElseThrow()
+              .status());
+      route.getSpec().getEvaluation().setSample(0.5);
+      String b = EvaluationRendering.id(route.getSpec().getEvaluation());
+      Instant bStarted = START.plus(Duration.ofHours(5));
+      new EvaluationTracker(api.client(), ns -> reports.get(), at(bStarted))
+          .track(route, view(route))
+          .orElseThrow();
+      reports.set(List.of(report("a", b, "openai/gpt-5", 40, 1.25, 4)));
+      route.getSpec().setEvaluation(null);
+      Instant removed = bStarted.plus(Duration.ofHours(1));
+
+      EvaluationTracker.Outcome outcome =
+          new EvaluationTracker(api.client(), ns -> reports.get(), at(removed))
+              .track(route, view(route))
+              .orElseThrow();
+
+      assertThat(data(api, EvaluationTracker.RUNBOOK_CONFIG_MAP).get("chat." + b + ".md"))
+          .contains("ended early (final entry): evaluation " + b)
+          .contains("spec.evaluation was removed")
+          .contains("Sampled requests: 40, answered by both: 40")
+          .contains(bStarted + " to " + removed);
+      assertThat(outcome.status().getId()).isNull();
+      assertThat(outcome.status().getEndedIds()).containsExactly(a, b);
+      assertThat(outcome.endedEarly())
+          .hasValueSatisfying(
+              e -> {
+                assertThat(e.reason()).isEqualTo(EvaluationTracker.SPEC_REMOVED);
+                assertThat(e.now()).isTrue();
+              });
+      assertThat(outcome.writeFailed()).isEmpty();
+      assertThat(data(api, EvaluationTracker.STATE_CONFIG_MAP)).isEmpty();
+    }
+  }
+
+  /**
+   * The route had no evaluation when this operator started (looked at once, nothing left), then A
+   * started with its status write lost, then {@code spec.evaluation} was removed: the status names
+   * no evaluation, and A's state stayed for good — or, looked at first after a restart, was removed
+   * as keys an earlier version left, with no final entry.
+   */
+  @Test
+  void theSpecRemovedWhileTheStatusNamesNoEvaluationEndsTheOneThatRanWithItsFinalEntry() {
+    ModelRoute route = route();
+    EvaluationSpec spec = route.getSpec().getEvaluation();
+    String a = EvaluationRendering.id(spec);
+    List<JsonNode> reports = List.of(report("a", a, "openai/gpt-5", 60, 1.25, 4));
+    MutableClock clock = new MutableClock(START);
+    try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start()) {
+      EvaluationTracker tracker = new EvaluationTracker(api.client(), ns -> reports, clock);
+      route.getSpec().setEvaluation(null);
+      assertThat(tracker.track(route, view(route))).isEmpty();
+      route.getSpec().setEvaluation(spec);
+      tracker.track(route, view(route)).orElseThrow(); // its status write is lost
+      route.getSpec().setEvaluation(null);
+      clock.advance(Duration.ofHours(5));
+
+      EvaluationTracker.Outcome outcome = tracker.track(route, view(route)).orElseThrow();
+
+      assertThat(data(api, EvaluationTracker.RUNBOOK_CONFIG_MAP).get("chat." + a + ".md"))
+          .contains("ended early (final entry): evaluation " + a)
+          .contains("spec.evaluation was removed")
+          .contains("Sampled requests: 60, answered by both: 60");
+      assertThat(outcome.status().getId()).isNull();
+      assertThat(outcome.status().getEndedIds()).containsExactly(a);
+      assertThat(outcome.endedEarly())
+          .hasValueSatisfying(
+              e -> assertThat(e.reason()).isEqualTo(EvaluationTracker.SPEC_REMOVED));
+      assertThat(data(api, EvaluationTracker.STATE_CONFIG_MAP)).isEmpty();
+      // Once ended and removed, later reconciles write nothing.
+      String entry = data(api, EvaluationTracker.RUNBOOK_CONFIG_MAP).get("chat." + a + ".md");
+      publish(route, outcome.status());
+      clock.advance(Duration.ofMinutes(1));
+      assertThat(tracker.track(route, view(route))).isEmpty();
+      assertThat(data(api, EvaluationTracker.RUNBOOK_CONFIG_MAP).get("chat." + a + ".md"))
+          .isEqualTo(entry);
     }
   }
 
