@@ -970,6 +970,17 @@ public final class EvaluationTracker {
       return Optional.empty();
     }
     EvaluationState state = stored.state();
+    if (state == null && said != null && !p.automatic()) {
+      // About to start under an id whose final entry is in the runbook already: it ran and ended,
+      // its state gone, on a route whose status no longer says so (deleted and created again).
+      Optional<EvaluationStatus> ran = endedRun(namespace, name, p, before);
+      if (ran == null) {
+        return Optional.empty();
+      }
+      if (ran.isPresent()) {
+        return Optional.of(new Outcome(ran.get(), Optional.of(RENDER_AFTER_EARLY_END)));
+      }
+    }
     if (state == null) {
       state = fresh(name, p, now);
       if (replaced == null) {
@@ -1131,6 +1142,42 @@ public final class EvaluationTracker {
       return Optional.empty();
     }
     return Optional.of(new EndedEarly(ended.endedEarlyReason, ended.endedEarly, false, p.id()));
+  }
+
+  /**
+   * The status that records the declared evaluation {@code p} as ended, when its final runbook
+   * entry is written already: its state is gone and the route's status does not say it ran (the
+   * route was deleted and created again with the same spec). Starting it would overwrite that entry
+   * with new daily ones; with its id in {@code endedIds} the spec means its next run ({@code
+   * <id>-r2}), started at the next reconcile. Empty when it has no final entry; null when that
+   * cannot be told now (the report ConfigMap could not be read). Looked up as an evaluation starts,
+   * in the informers' copy (read from the API server only without informers).
+   */
+  private Optional<EvaluationStatus> endedRun(
+      String namespace, String route, Plan p, EvaluationStatus before) {
+    ConfigMapCache informers = cache;
+    if (client == null || (informers != null && informers.get(namespace, p.report()).isEmpty())) {
+      // The informers hold every ConfigMap this operator writes entries into: none there, none
+      // of its entries (no read of another application's ConfigMap, or of one that is not there).
+      return Optional.empty();
+    }
+    try {
+      if (!RunbookEntry.isFinal(entry(namespace, p.report(), route, p.id()))) {
+        return Optional.empty();
+      }
+    } catch (KubernetesClientException e) {
+      return null;
+    }
+    LOG.info(
+        "Route {}/{}: evaluation {} has its final runbook entry already; its spec now means its"
+            + " next run",
+        namespace,
+        route,
+        p.id());
+    EvaluationStatus ran = new EvaluationStatus();
+    ran.setId(p.id());
+    ran.setEndedIds(EvaluationRendering.endedIds(before, p.id()));
+    return Optional.of(EvaluationRendering.withoutEvaluation(ran));
   }
 
   private static EvaluationState fresh(String route, Plan p, Instant now) {

@@ -527,4 +527,52 @@ class EvaluationReplacedStatusLostTest {
           .containsOnlyKeys("chat." + c + ".json");
     }
   }
+
+  /**
+   * A route deleted once its evaluation A completed, and created again with the same spec: its
+   * state went with the deletion, its final runbook entry stayed as the record, and the new route
+   * has no status (no {@code endedIds}), so its spec meant A again — A started afresh under its old
+   * id and its daily entries overwrote the final one. The new route runs {@code A-r2} instead.
+   */
+  @Test
+  void aRouteCreatedAgainWithTheSameSpecDoesNotOverwriteItsFormerSelfsFinalEntry() {
+    ModelRoute route = route();
+    String a = EvaluationRendering.id(route.getSpec().getEvaluation());
+    List<JsonNode> reports = List.of(report("a", a, "openai/gpt-5", 60, 1.25, 4));
+    try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start()) {
+      publish(
+          route,
+          new EvaluationTracker(api.client(), ns -> reports, at(START))
+              .track(route, view(route))
+              .orElseThrow()
+              .status());
+      Instant ended = START.plus(Duration.ofHours(72));
+      EvaluationTracker tracker = new EvaluationTracker(api.client(), ns -> reports, at(ended));
+      assertThat(tracker.track(route, view(route)).orElseThrow().status().getPhase())
+          .isEqualTo("Completed");
+      assertThat(tracker.forget(NS, "chat")).isEmpty();
+      String finalEntry = data(api, EvaluationTracker.RUNBOOK_CONFIG_MAP).get("chat." + a + ".md");
+      assertThat(finalEntry).contains("completed (final entry)");
+      ModelRoute again = route();
+      Instant created = ended.plus(Duration.ofDays(1));
+      EvaluationTracker later = new EvaluationTracker(api.client(), ns -> List.of(), at(created));
+
+      EvaluationTracker.Outcome first = later.track(again, view(again)).orElseThrow();
+
+      // A is not started again: the status records it as ended, so the spec means its next run.
+      assertThat(first.status().getId()).isNull();
+      assertThat(first.status().getEndedIds()).containsExactly(a);
+      assertThat(first.requeue()).isPresent();
+      assertThat(data(api, EvaluationTracker.STATE_CONFIG_MAP)).isEmpty();
+      publish(again, first.status());
+      EvaluationTracker.Outcome next =
+          new EvaluationTracker(api.client(), ns -> List.of(), at(created.plus(Duration.ofDays(1))))
+              .track(again, view(again))
+              .orElseThrow();
+      assertThat(next.status().getId()).isEqualTo(a + "-r2");
+      assertThat(next.status().getPhase()).isEqualTo("Running");
+      assertThat(data(api, EvaluationTracker.RUNBOOK_CONFIG_MAP).get("chat." + a + ".md"))
+          .isEqualTo(finalEntry);
+    }
+  }
 }
