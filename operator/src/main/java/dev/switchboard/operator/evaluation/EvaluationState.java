@@ -37,10 +37,10 @@ public final class EvaluationState {
   Double sample;
 
   /**
-   * The candidates ({@code provider/model}) and the report ConfigMap its spec named when it
-   * started: an evaluation that runs while the route's status does not say so (the write that would
-   * have was lost) is ended from its state alone, with its final entry where its daily ones are.
-   * Empty and null in a state an earlier version stored.
+   * The candidates ({@code provider/model}) it compares, and the report ConfigMap its entries go to
+   * (as of its last collection): an evaluation that runs while the route's status does not say so
+   * (the write that would have was lost) is ended from its state alone, with its final entry where
+   * its daily ones are. Empty and null in a state an earlier version stored until it is collected.
    */
   List<String> candidates = List.of();
 
