@@ -476,6 +476,12 @@ public final class EvaluationTracker {
     EvaluationStatus before = route.getStatus() == null ? null : route.getStatus().getEvaluation();
     Outcome last = null;
     for (EvaluationState state : unsaid) {
+      // Read again, never from a copy: one a stale copy still shows running may have ended and
+      // gone, and ending it again would start it afresh and overwrite its final entry.
+      Stored current = load(namespace, stateKey(name, state.id));
+      if (current.state() == null || current.state().completed) {
+        continue;
+      }
       Plan old =
           new Plan(
               state.id,
@@ -493,7 +499,7 @@ public final class EvaluationTracker {
           p == null ? specRemoved(name, old, now) : ending(name, old, p, now, startsNow);
       Optional<Outcome> ended = collect(route, old, now, ending, null, null);
       if (ended.isEmpty() || ended.get().endedEarly().filter(EndedEarly::now).isEmpty()) {
-        continue; // unreadable now, or ended meanwhile (a stale copy): nothing ended here
+        continue; // unreadable now, or ended meanwhile: nothing ended here
       }
       LOG.info(
           "Route {}/{}: evaluation {} ran while the route's status did not say so (a status write"

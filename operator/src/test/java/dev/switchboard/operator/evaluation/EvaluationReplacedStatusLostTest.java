@@ -575,4 +575,64 @@ class EvaluationReplacedStatusLostTest {
           .isEqualTo(finalEntry);
     }
   }
+
+  /**
+   * The informers' copy of {@code switchboard-evaluations} can lag behind: it may still show B
+   * running after B was ended and its key removed. Ending B again from that copy would start B
+   * afresh and overwrite its final entry with one of an empty state; an evaluation whose state is
+   * gone is never ended again.
+   */
+  @Test
+  void aStaleCopyOfTheStateDoesNotEndAnEvaluationAgain() {
+    ModelRoute route = route();
+    String a = EvaluationRendering.id(route.getSpec().getEvaluation());
+    AtomicReference<List<JsonNode>> reports =
+        new AtomicReference<>(List.of(report("a", a, "openai/gpt-5", 60, 1.25, 4)));
+    try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start()) {
+      publish(
+          route,
+          new EvaluationTracker(api.client(), ns -> reports.get(), at(START))
+              .track(route, view(route))
+              .orElseThrow()
+              .status());
+      route.getSpec().getEvaluation().setSample(0.5);
+      String b = EvaluationRendering.id(route.getSpec().getEvaluation());
+      Instant bStarted = START.plus(Duration.ofHours(5));
+      new EvaluationTracker(api.client(), ns -> reports.get(), at(bStarted))
+          .track(route, view(route))
+          .orElseThrow(); // its status write is lost
+      ConfigMap stale =
+          api.client()
+              .configMaps()
+              .inNamespace(NS)
+              .withName(EvaluationTracker.STATE_CONFIG_MAP)
+              .get();
+      reports.set(List.of(report("a", b, "openai/gpt-5", 40, 1.25, 4)));
+      route.getSpec().getEvaluation().setSample(0.3);
+      String c = EvaluationRendering.id(route.getSpec().getEvaluation());
+      Instant changed = bStarted.plus(Duration.ofHours(1));
+      new EvaluationTracker(api.client(), ns -> reports.get(), at(changed))
+          .track(route, view(route))
+          .orElseThrow(); // B ended, C started; this status write is lost too
+      String bEntry = data(api, EvaluationTracker.RUNBOOK_CONFIG_MAP).get("chat." + b + ".md");
+      assertThat(bEntry).contains("Sampled requests: 40");
+      EvaluationTracker tracker =
+          new EvaluationTracker(
+              api.client(), ns -> reports.get(), at(changed.plus(EvaluationTracker.COLLECT_EVERY)));
+      tracker.readReportConfigMapsFrom(
+          (namespace, name) ->
+              EvaluationTracker.STATE_CONFIG_MAP.equals(name)
+                  ? Optional.of(stale)
+                  : Optional.ofNullable(
+                      api.client().configMaps().inNamespace(namespace).withName(name).get()));
+
+      EvaluationTracker.Outcome outcome = tracker.endReplaced(route, view(route)).orElseThrow();
+
+      assertThat(data(api, EvaluationTracker.RUNBOOK_CONFIG_MAP).get("chat." + b + ".md"))
+          .isEqualTo(bEntry);
+      assertThat(outcome.status().getId()).isEqualTo(c);
+      assertThat(data(api, EvaluationTracker.STATE_CONFIG_MAP))
+          .containsOnlyKeys("chat." + c + ".json");
+    }
+  }
 }
