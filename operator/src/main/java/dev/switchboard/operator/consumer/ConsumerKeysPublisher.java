@@ -2,6 +2,7 @@ package dev.switchboard.operator.consumer;
 
 import dev.switchboard.contract.ConsumerTable;
 import dev.switchboard.contract.RoutingTableLayout;
+import dev.switchboard.operator.publish.OwnWrites;
 import dev.switchboard.operator.publish.RoutingTablePublisher;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -13,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -36,8 +36,8 @@ public final class ConsumerKeysPublisher {
   private final KubernetesClient client;
   private final ConcurrentMap<String, Written> written = new ConcurrentHashMap<>();
 
-  /** The table being written per namespace, until the write returns (its version unknown). */
-  private final ConcurrentMap<String, Written> writing = new ConcurrentHashMap<>();
+  /** Its writes, told apart from others' when the informer reports them late or early. */
+  private final OwnWrites ownWrites = new OwnWrites();
 
   private final ConcurrentMap<String, Object> locks = new ConcurrentHashMap<>();
 
@@ -75,7 +75,8 @@ public final class ConsumerKeysPublisher {
     if (current != null
         && json.equals(tableOf(current))
         && uids(current.getMetadata().getOwnerReferences()).equals(ownerUids)) {
-      remember(namespace, json, ownerUids, current.getMetadata().getResourceVersion());
+      written.put(namespace, new Written(json, ownerUids));
+      ownWrites.remember(current);
       return false;
     }
     Secret desired =
@@ -93,14 +94,13 @@ public final class ConsumerKeysPublisher {
                     ConsumerTable.SECRET_KEY,
                     Base64.getEncoder().encodeToString(json.getBytes(StandardCharsets.UTF_8))))
             .build();
-    // The informer may deliver the write's event before the write returns its version.
-    writing.put(namespace, new Written(json, ownerUids, null, List.of()));
-    try {
-      Secret result = write(current, desired);
-      remember(namespace, json, ownerUids, result.getMetadata().getResourceVersion());
-    } finally {
-      writing.remove(namespace);
-    }
+    ownWrites.write(
+        desired,
+        observed ->
+            json.equals(tableOf((Secret) observed))
+                && ownerUids.equals(uids(observed.getMetadata().getOwnerReferences())),
+        () -> write(current, desired));
+    written.put(namespace, new Written(json, ownerUids));
     // Consumer names and counts only: not even the hashes go to the log.
     LOG.info(
         "published {} consumer(s) {} to {}/{}",
@@ -117,29 +117,20 @@ public final class ConsumerKeysPublisher {
    * again.
    */
   public boolean changedByOthers(Secret observed) {
-    String namespace = observed.getMetadata().getNamespace();
-    Written last = written.get(namespace);
-    String version = observed.getMetadata().getResourceVersion();
-    if (last != null
-        && (Objects.equals(last.resourceVersion(), version) || last.earlier().contains(version))) {
-      // Its own write; an earlier one is seen late when it wrote again before the informer caught
-      // up (a burst of Consumers): not a change, or every Consumer would be reconciled for it.
+    if (ownWrites.isOwn(observed)) {
+      // Its own write, also one seen late (it wrote again before the informer caught up: a burst
+      // of Consumers) or before the write returned its version: not a change, or every Consumer
+      // of the namespace would be reconciled for it.
       return false;
     }
-    Written inFlight = writing.get(namespace);
-    if (inFlight != null
-        && inFlight.json().equals(tableOf(observed))
-        && inFlight.ownerUids().equals(uids(observed.getMetadata().getOwnerReferences()))) {
-      // The write under way, seen before it returned its version.
-      return false;
-    }
-    written.remove(namespace);
+    forget(observed.getMetadata().getNamespace());
     return true;
   }
 
   /** Forgets what was written in a namespace (the Secret was deleted by someone else). */
   public void forget(String namespace) {
     written.remove(namespace);
+    ownWrites.forget(namespace);
   }
 
   private Secret write(Secret existing, Secret desired) {
@@ -192,31 +183,8 @@ public final class ConsumerKeysPublisher {
         : owners.stream().map(OwnerReference::getUid).sorted().toList();
   }
 
-  /**
-   * Keeps what was written (or found to be there already), with the versions this publisher wrote
-   * before it since it last forgot (at most {@link #EARLIER_VERSIONS}): their informer events may
-   * still come.
-   */
-  private void remember(String namespace, String json, List<String> ownerUids, String version) {
-    Written last = written.get(namespace);
-    List<String> earlier = List.of();
-    if (last != null && !Objects.equals(last.resourceVersion(), version)) {
-      java.util.ArrayList<String> versions = new java.util.ArrayList<>(last.earlier());
-      versions.add(last.resourceVersion());
-      earlier =
-          List.copyOf(
-              versions.subList(Math.max(0, versions.size() - EARLIER_VERSIONS), versions.size()));
-    } else if (last != null) {
-      earlier = last.earlier();
-    }
-    written.put(namespace, new Written(json, ownerUids, version, earlier));
-  }
-
-  /** How many earlier own versions are recognised when their events come late. */
-  private static final int EARLIER_VERSIONS = 16;
-
-  private record Written(
-      String json, List<String> ownerUids, String resourceVersion, List<String> earlier) {}
+  /** What was written (or found to be there already) in a namespace. */
+  private record Written(String json, List<String> ownerUids) {}
 
   /** The rendered table does not fit one Secret; nothing was written. */
   public static final class ConsumerTableTooLargeException extends RuntimeException {

@@ -65,6 +65,9 @@ public final class RoutingTablePublisher {
   private final ConcurrentMap<String, Published> known = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Object> locks = new ConcurrentHashMap<>();
 
+  /** Its writes, told apart from others' when the informer reports them late or early. */
+  private final OwnWrites ownWrites = new OwnWrites();
+
   /**
    * Counts, per namespace, how often what was known got forgotten. Informer events forget on their
    * own threads while a publish runs under the namespace lock; a publish that started before a
@@ -285,6 +288,12 @@ public final class RoutingTablePublisher {
    */
   public boolean changedByOthers(HasMetadata observed) {
     String namespace = observed.getMetadata().getNamespace();
+    if (ownWrites.isOwn(observed)) {
+      // Its own write, also one seen late (it wrote again before the informer caught up: the keys
+      // Secret twice in a publish, a burst of publishes) or before the write returned its version:
+      // not a change, or the namespace would be rendered again for nothing.
+      return false;
+    }
     Published current = known.get(namespace);
     if (current == null) {
       return true;
@@ -308,6 +317,7 @@ public final class RoutingTablePublisher {
   public void forget(String namespace) {
     forgets.merge(namespace, 1L, Long::sum);
     known.remove(namespace);
+    ownWrites.forget(namespace);
   }
 
   /** Keeps what a publish wrote, unless something was forgotten since it started. */
@@ -413,6 +423,16 @@ public final class RoutingTablePublisher {
         && sameMetadata(existing, desired);
   }
 
+  /** Whether an observed object holds what {@code desired} writes (of the same kind). */
+  private static boolean sameContent(HasMetadata observed, HasMetadata desired) {
+    if (observed instanceof ConfigMap map && desired instanceof ConfigMap desiredMap) {
+      return sameContent(map, desiredMap);
+    }
+    return observed instanceof Secret secret
+        && desired instanceof Secret desiredSecret
+        && sameContent(secret, desiredSecret);
+  }
+
   private static boolean sameMetadata(HasMetadata existing, HasMetadata desired) {
     Map<String, String> labels = orEmpty(existing.getMetadata().getLabels());
     Map<String, String> annotations = orEmpty(existing.getMetadata().getAnnotations());
@@ -450,6 +470,13 @@ public final class RoutingTablePublisher {
       annotations.putAll(orEmpty(desired.getMetadata().getAnnotations()));
       desired.getMetadata().setAnnotations(annotations);
     }
+    return ownWrites.write(
+        desired,
+        observed -> sameContent(observed, desired),
+        () -> createOrUpdate(existing, desired, namespace));
+  }
+
+  private <T extends HasMetadata> T createOrUpdate(T existing, T desired, String namespace) {
     try {
       return existing == null
           ? client.resource(desired).inNamespace(namespace).create()

@@ -1,0 +1,106 @@
+package dev.switchboard.operator.publish;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+/**
+ * The writes a publisher made to the objects it publishes, per namespace, so that the informer
+ * events of its own writes are told from changes made by others (which must be rendered and written
+ * back). An informer reports a write late when the publisher wrote again before it caught up (a
+ * burst of reconciles), or before the write returned its resourceVersion; comparing an event's
+ * version with the last one written alone counts both as changes by others, and each costs another
+ * render of the namespace. Used by the routing table's and the consumer table's publishers.
+ *
+ * <p>Forgetting a namespace (a change by others was seen) drops all of it: an earlier version of
+ * its own seen after someone else's edit (an informer relisting) counts as a change again.
+ */
+public final class OwnWrites {
+
+  /** How many earlier versions of one object are recognised when their events come late. */
+  static final int EARLIER_VERSIONS = 16;
+
+  /** Per namespace, per object (kind and name), the versions written, oldest first. */
+  private final ConcurrentMap<String, Map<String, List<String>>> written =
+      new ConcurrentHashMap<>();
+
+  /** Per namespace and object, the write under way: whether an observed object is it. */
+  private final ConcurrentMap<String, Predicate<HasMetadata>> writing = new ConcurrentHashMap<>();
+
+  /**
+   * Runs {@code write} of {@code desired}, remembering the version it returns; while it runs, an
+   * observed object {@code isThisWrite} accepts counts as its own (the informer may deliver the
+   * write's event before the write returns its version).
+   */
+  public <T extends HasMetadata> T write(
+      HasMetadata desired, Predicate<HasMetadata> isThisWrite, Supplier<T> write) {
+    String key = namespace(desired) + "/" + object(desired);
+    writing.put(key, isThisWrite);
+    try {
+      T result = write.get();
+      remember(result);
+      return result;
+    } finally {
+      writing.remove(key);
+    }
+  }
+
+  /** Remembers a version of an object as its own (written, or found as it would be written). */
+  public void remember(HasMetadata object) {
+    String version = object.getMetadata().getResourceVersion();
+    if (version == null) {
+      return;
+    }
+    written.compute(
+        namespace(object),
+        (ns, objects) -> {
+          Map<String, List<String>> next =
+              objects == null ? new HashMap<>() : new HashMap<>(objects);
+          List<String> versions = new ArrayList<>(next.getOrDefault(object(object), List.of()));
+          if (!versions.isEmpty() && version.equals(versions.get(versions.size() - 1))) {
+            return objects;
+          }
+          versions.add(version);
+          // The last write and the earlier ones whose events may still come.
+          int from = Math.max(0, versions.size() - 1 - EARLIER_VERSIONS);
+          next.put(object(object), List.copyOf(versions.subList(from, versions.size())));
+          return Map.copyOf(next);
+        });
+  }
+
+  /**
+   * Whether an observed object is one of the writes remembered since the namespace was last
+   * forgotten, or the write under way.
+   */
+  public boolean isOwn(HasMetadata observed) {
+    String namespace = namespace(observed);
+    String object = object(observed);
+    Map<String, List<String>> objects = written.get(namespace);
+    String version = observed.getMetadata().getResourceVersion();
+    if (objects != null && objects.getOrDefault(object, List.of()).contains(version)) {
+      return true;
+    }
+    Predicate<HasMetadata> inFlight = writing.get(namespace + "/" + object);
+    return inFlight != null && inFlight.test(observed);
+  }
+
+  /** Forgets every write remembered in the namespace. */
+  public void forget(String namespace) {
+    written.remove(namespace);
+  }
+
+  private static String namespace(HasMetadata object) {
+    return Objects.requireNonNullElse(object.getMetadata().getNamespace(), "");
+  }
+
+  private static String object(HasMetadata object) {
+    return object.getClass().getSimpleName() + "/" + object.getMetadata().getName();
+  }
+}
