@@ -116,6 +116,12 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
   /** A Secret by namespace and name, from the informer cache (set with the event sources). */
   private java.util.function.BiFunction<String, String, Optional<Secret>> secretNamed;
 
+  /** The Consumers that reference a Secret, by namespace and name (set with the event sources). */
+  private java.util.function.BiFunction<String, String, List<Consumer>> usersOf;
+
+  /** What the latest table render of each namespace read of its Secrets. */
+  private final RenderedSecrets renderedSecrets = new RenderedSecrets();
+
   /**
    * Render-and-publish per namespace, single flight: the reconciles that arrive while a table is
    * rendered and published share the next one, so a burst of N Consumers costs a few renders of N
@@ -218,13 +224,23 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
       }
     }
     synchronized (publisher.lockFor(namespace)) {
-      List<Consumer> live =
-          consumersIn.apply(namespace).stream()
-              .filter(c -> c.getMetadata().getDeletionTimestamp() == null)
-              .filter(c -> !deletedUids.contains(c.getMetadata().getUid()))
-              .toList();
-      ConsumerTableRenderer.Rendered rendered =
-          ConsumerTableRenderer.render(live, resolver(), credential.sha256());
+      RenderedSecrets.Render reads = renderedSecrets.start(namespace);
+      ConsumerTableRenderer.Rendered rendered;
+      List<Consumer> live;
+      try {
+        live =
+            consumersIn.apply(namespace).stream()
+                .filter(c -> c.getMetadata().getDeletionTimestamp() == null)
+                .filter(c -> !deletedUids.contains(c.getMetadata().getUid()))
+                .toList();
+        rendered =
+            ConsumerTableRenderer.render(
+                live,
+                new CredentialResolver(RenderedSecrets.recording(reads, secretNamed)),
+                credential.sha256());
+      } finally {
+        reads.done();
+      }
       String overflow = null;
       try {
         publisher.publish(namespace, rendered.table(), owners(live));
@@ -290,6 +306,11 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
       java.util.function.BiFunction<String, String, Optional<Secret>> secretNamed) {
     this.consumersIn = consumersIn;
     this.secretNamed = secretNamed;
+    this.usersOf =
+        (namespace, name) ->
+            consumersIn.apply(namespace).stream()
+                .filter(c -> secretNames(c).contains(name))
+                .toList();
   }
 
   /**
@@ -740,14 +761,9 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
         Map.<String, Function<Consumer, List<String>>>of(
             BY_SECRET,
             c ->
-                c.getSpec() == null || c.getSpec().getKeySecretRefs() == null
-                    ? List.of()
-                    : c.getSpec().getKeySecretRefs().stream()
-                        .filter(r -> r != null && r.getName() != null)
-                        .map(SecretKeyRef::getName)
-                        .distinct()
-                        .map(name -> c.getMetadata().getNamespace() + "/" + name)
-                        .toList(),
+                secretNames(c).stream()
+                    .map(name -> c.getMetadata().getNamespace() + "/" + name)
+                    .toList(),
             BY_NAMESPACE,
             c -> List.of(c.getMetadata().getNamespace())));
     secrets =
@@ -756,36 +772,59 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
                 .withName("consumer-secrets")
                 .withNamespacesInheritedFromController()
                 .withSecondaryToPrimaryMapper(this::consumersFor)
-                .withOnDeleteFilter(this::forgetIfTable)
+                .withOnDeleteFilter(this::forgetDeleted)
                 .build(),
             context);
     secretNamed = (namespace, name) -> secrets.get(new ResourceID(name, namespace));
+    usersOf = (namespace, name) -> consumers.byIndex(BY_SECRET, namespace + "/" + name);
     return List.of(secrets, others);
   }
 
-  /** Consumers a Secret event concerns: its users, or all when our table was changed by others. */
-  private Set<ResourceID> consumersFor(Secret secret) {
+  /** The names of the Secrets a Consumer's keys are read from. */
+  private static List<String> secretNames(Consumer consumer) {
+    return consumer.getSpec() == null || consumer.getSpec().getKeySecretRefs() == null
+        ? List.of()
+        : consumer.getSpec().getKeySecretRefs().stream()
+            .filter(r -> r != null && r.getName() != null)
+            .map(SecretKeyRef::getName)
+            .distinct()
+            .toList();
+  }
+
+  /**
+   * Consumers a Secret event concerns: its users, unless the namespace's latest table render read
+   * it at this version or is still to read it ({@link RenderedSecrets}), or all when our table was
+   * changed by others.
+   */
+  Set<ResourceID> consumersFor(Secret secret) {
     String namespace = secret.getMetadata().getNamespace();
-    if (ConsumerTable.SECRET_NAME.equals(secret.getMetadata().getName())) {
+    String name = secret.getMetadata().getName();
+    if (ConsumerTable.SECRET_NAME.equals(name)) {
       if (!publisher.changedByOthers(secret)) {
         return Set.of();
       }
-      return consumers.byIndex(BY_NAMESPACE, namespace).stream()
+      return consumersIn.apply(namespace).stream()
           .map(ResourceID::fromResource)
           .collect(Collectors.toSet());
     }
-    return consumers.byIndex(BY_SECRET, namespace + "/" + secret.getMetadata().getName()).stream()
+    if (renderedSecrets.nothingNew(secret)) {
+      return Set.of();
+    }
+    return usersOf.apply(namespace, name).stream()
         .map(ResourceID::fromResource)
         .collect(Collectors.toSet());
   }
 
   /**
-   * A deleted table is forgotten, so that its delete event counts as a change by others and the
-   * table is written back: a gateway that starts without it knows no Consumer and lets every
-   * request in, and takes drift requests from anyone who reaches its admin port. Without Consumers
-   * no reconcile follows, so the table with the operator's credential alone is written back here.
+   * A deleted Secret is forgotten as rendered, so that its delete event reconciles its Consumers
+   * (they lose the key). A deleted table is forgotten, so that its delete event counts as a change
+   * by others and the table is written back: a gateway that starts without it knows no Consumer and
+   * lets every request in, and takes drift requests from anyone who reaches its admin port. Without
+   * Consumers no reconcile follows, so the table with the operator's credential alone is written
+   * back here.
    */
-  private boolean forgetIfTable(Secret secret, Boolean finalStateUnknown) {
+  boolean forgetDeleted(Secret secret, Boolean finalStateUnknown) {
+    renderedSecrets.deleted(secret);
     if (ConsumerTable.SECRET_NAME.equals(secret.getMetadata().getName())) {
       String namespace = secret.getMetadata().getNamespace();
       publisher.forget(namespace);
