@@ -1163,4 +1163,84 @@ class OperatorScenarioTest {
         .extracting(RoutingTable.Route::name)
         .containsExactly("chat-default");
   }
+
+  /**
+   * A ProviderEndpoint or RoutingPolicy deleted while another controller's finalizer holds it is
+   * only marked, kept by the API server until the finalizer goes. It used to say Ready=True, and
+   * its routes too, as if nothing were happening. Its deletion was asked for, so it is used as it
+   * will be once gone: its status says it is going, its routes say they cannot use it and keep
+   * serving their last good entry — the table does not change, neither now nor when it goes.
+   */
+  @Test
+  void aProviderOrPolicyHeldByAnotherControllersFinalizerSaysItIsGoingAndServingDoesNotChange() {
+    applyBasic();
+    awaitRouteReady("chat-default");
+    awaitRouteReady("reasoning");
+    RoutingTable.Route chat = presentRoute("chat-default");
+    RoutingTable.Route reasoning = presentRoute("reasoning");
+    Map<String, String> keys = publishedKeys();
+    List<String> hold = List.of("backup.example.com/hold");
+    edit(ProviderEndpoint.class, "anthropic-prod", pe -> pe.getMetadata().setFinalizers(hold));
+    edit(RoutingPolicy.class, "standard", rp -> rp.getMetadata().setFinalizers(hold));
+
+    client.resources(ProviderEndpoint.class).inNamespace(ns).withName("anthropic-prod").delete();
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(providerCondition("anthropic-prod", "Ready"))
+                  .hasValueSatisfying(
+                      c -> {
+                        assertThat(c.getStatus()).isEqualTo("False");
+                        assertThat(c.getReason()).isEqualTo("Terminating");
+                        assertThat(c.getMessage())
+                            .startsWith("marked for deletion at ")
+                            .contains("backup.example.com/hold");
+                      });
+              assertThat(routeCondition("chat-default", "Ready"))
+                  .hasValueSatisfying(
+                      c -> {
+                        assertThat(c.getStatus()).isEqualTo("False");
+                        assertThat(c.getReason()).isEqualTo("ProviderNotReady");
+                        assertThat(c.getMessage())
+                            .contains("'anthropic-prod' is not ready: marked for deletion");
+                      });
+            });
+    assertThat(routeCondition("reasoning", "Ready").map(Condition::getStatus)).contains("True");
+    assertThat(presentRoute("chat-default")).as("the last good entry").isEqualTo(chat);
+    assertThat(presentTable().providers()).containsKey("anthropic-prod");
+    assertThat(publishedKeys()).isEqualTo(keys);
+
+    client.resources(RoutingPolicy.class).inNamespace(ns).withName("standard").delete();
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(
+                      StatusReads.condition(get(RoutingPolicy.class, "standard"), "Ready")
+                          .map(c -> c.getStatus() + " " + c.getReason()))
+                  .contains("False Terminating");
+              assertThat(routeCondition("reasoning", "Ready"))
+                  .hasValueSatisfying(
+                      c -> {
+                        assertThat(c.getReason()).isEqualTo("PolicyNotReady");
+                        assertThat(c.getMessage())
+                            .contains("'standard' is not ready: marked for deletion");
+                      });
+            });
+    assertThat(presentRoute("reasoning")).isEqualTo(reasoning);
+    assertThat(presentRoute("chat-default")).isEqualTo(chat);
+    assertThat(presentTable().policies()).containsKey("standard");
+
+    // Gone once the finalizers are removed: the routes say so; what is served stays the same.
+    edit(ProviderEndpoint.class, "anthropic-prod", pe -> pe.getMetadata().setFinalizers(List.of()));
+    edit(RoutingPolicy.class, "standard", rp -> rp.getMetadata().setFinalizers(List.of()));
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(routeCondition("reasoning", "Ready").map(Condition::getReason))
+                    .contains("PolicyNotFound"));
+    assertThat(get(ProviderEndpoint.class, "anthropic-prod")).isNull();
+    assertThat(presentRoute("reasoning")).isEqualTo(reasoning);
+    assertThat(presentRoute("chat-default")).isEqualTo(chat);
+    assertThat(publishedKeys()).isEqualTo(keys);
+  }
 }

@@ -14,6 +14,7 @@ import dev.switchboard.operator.status.FieldsRecognized;
 import dev.switchboard.operator.status.Problem;
 import dev.switchboard.operator.status.Reason;
 import dev.switchboard.operator.status.StatusUpdater;
+import dev.switchboard.operator.status.Terminating;
 import dev.switchboard.operator.status.UnenforcedFields;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -43,7 +44,10 @@ import java.util.stream.Collectors;
  * referenced Secret → model lifecycle phases → status and events. The routing table itself is
  * rendered by the ModelRoute controller, which watches the same resources.
  */
-@ControllerConfiguration(name = ProviderEndpointReconciler.NAME)
+// On all events: an endpoint marked for deletion (others' finalizers hold it) must say so.
+@ControllerConfiguration(
+    name = ProviderEndpointReconciler.NAME,
+    triggerReconcilerOnAllEvents = true)
 public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> {
 
   public static final String NAME = "providerendpoint";
@@ -141,6 +145,9 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
   @Override
   public UpdateControl<ProviderEndpoint> reconcile(
       ProviderEndpoint endpoint, Context<ProviderEndpoint> context) {
+    if (context.isPrimaryResourceDeleted()) {
+      return UpdateControl.noUpdate();
+    }
     List<Problem> specProblems = validator.validate(endpoint);
     CredentialResolver.Result credentials =
         new CredentialResolver((namespace, name) -> secrets.get(new ResourceID(name, namespace)))
@@ -150,7 +157,9 @@ public class ProviderEndpointReconciler implements Reconciler<ProviderEndpoint> 
     var phases =
         modelPhases.phases(endpoint.getSpec() == null ? null : endpoint.getSpec().getModels());
     next.setModels(phases.isEmpty() ? null : phases);
-    List<Problem> all = new ArrayList<>(specProblems);
+    // Marked for deletion first: whatever else is wrong, it is going away.
+    List<Problem> all = new ArrayList<>(Terminating.ofEndpoint(endpoint).stream().toList());
+    all.addAll(specProblems);
     if (!credentials.resolved()) {
       all.add(credentials.problem());
     }

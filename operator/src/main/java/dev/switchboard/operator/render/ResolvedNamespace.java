@@ -7,6 +7,7 @@ import dev.switchboard.operator.providerendpoint.ProviderEndpointValidator;
 import dev.switchboard.operator.routingpolicy.EmbedderReferences;
 import dev.switchboard.operator.routingpolicy.RoutingPolicyValidator;
 import dev.switchboard.operator.status.Problem;
+import dev.switchboard.operator.status.Terminating;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +17,8 @@ import java.util.TreeMap;
 /**
  * The providers and policies of a namespace after validation: each with its problems, and for
  * providers the credentials. A policy's problems include those of its semantic cache's embedder
- * reference ({@link EmbedderReferences}). Routes can only use entries without problems.
+ * reference ({@link EmbedderReferences}). Routes can only use entries without problems; one marked
+ * for deletion has one ({@link Terminating}).
  */
 public final class ResolvedNamespace {
 
@@ -59,7 +61,9 @@ public final class ResolvedNamespace {
           providerState(endpoint, providerValidator, credentials));
     }
     for (RoutingPolicy policy : view.policies()) {
-      List<Problem> problems = new ArrayList<>(policyValidator.validate(policy));
+      // Marked for deletion: used as it will be once gone (its routes keep their last good entry).
+      List<Problem> problems = new ArrayList<>(Terminating.ofPolicy(policy).stream().toList());
+      problems.addAll(policyValidator.validate(policy));
       // The embedder's provider must be usable too: its key and URL serve the embeddings calls.
       problems.addAll(
           EmbedderReferences.problems(
@@ -82,7 +86,8 @@ public final class ResolvedNamespace {
       ProviderEndpoint endpoint,
       ProviderEndpointValidator validator,
       CredentialResolver credentialResolver) {
-    List<Problem> problems = new ArrayList<>(validator.validate(endpoint));
+    List<Problem> problems = new ArrayList<>(Terminating.ofEndpoint(endpoint).stream().toList());
+    problems.addAll(validator.validate(endpoint));
     CredentialResolver.Result result = credentialResolver.resolve(endpoint);
     if (!result.resolved()) {
       problems.add(result.problem());

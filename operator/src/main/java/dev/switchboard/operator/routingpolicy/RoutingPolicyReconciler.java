@@ -10,6 +10,7 @@ import dev.switchboard.operator.status.FieldsRecognized;
 import dev.switchboard.operator.status.Problem;
 import dev.switchboard.operator.status.Reason;
 import dev.switchboard.operator.status.StatusUpdater;
+import dev.switchboard.operator.status.Terminating;
 import dev.switchboard.operator.status.UnenforcedFields;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -38,8 +39,10 @@ import java.util.stream.Collectors;
  */
 // Generation-aware filtering would drop the rebaseline annotation (metadata does not bump the
 // generation): PolicyChangeFilter passes spec edits and that annotation, not status writes.
+// On all events: a policy marked for deletion (others' finalizers hold it) must say so.
 @ControllerConfiguration(
     name = RoutingPolicyReconciler.NAME,
+    triggerReconcilerOnAllEvents = true,
     generationAwareEventProcessing = false,
     informer = @Informer(onUpdateFilter = PolicyChangeFilter.class))
 public class RoutingPolicyReconciler implements Reconciler<RoutingPolicy> {
@@ -74,7 +77,12 @@ public class RoutingPolicyReconciler implements Reconciler<RoutingPolicy> {
   @Override
   public UpdateControl<RoutingPolicy> reconcile(
       RoutingPolicy policy, Context<RoutingPolicy> context) {
-    List<Problem> problems = new ArrayList<>(validator.validate(policy));
+    if (context.isPrimaryResourceDeleted()) {
+      return UpdateControl.noUpdate();
+    }
+    // Marked for deletion first (and no drift check runs on it): it is going away.
+    List<Problem> problems = new ArrayList<>(Terminating.ofPolicy(policy).stream().toList());
+    problems.addAll(validator.validate(policy));
     problems.addAll(embedderProblems(policy));
     RoutingPolicyStatus previous = policy.getStatus();
     RoutingPolicyStatus next = new RoutingPolicyStatus();

@@ -20,6 +20,8 @@ public enum Reason {
   SECRET_KEY_NOT_FOUND("SecretKeyNotFound"),
   SECRET_KEY_EMPTY("SecretKeyEmpty"),
   INVALID_KEY("InvalidKey"),
+  // A ProviderEndpoint or RoutingPolicy marked for deletion that others' finalizers still hold.
+  TERMINATING("Terminating"),
   // RoutingPolicy.
   UNKNOWN_STRATEGY("UnknownStrategy"),
   INVALID_SCHEDULE("InvalidSchedule"),
