@@ -240,8 +240,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       renders.submit(namespace, new RenderRequest(route.getMetadata().getName(), null, route));
       return UpdateControl.noUpdate();
     }
-    Optional<RoutingTable.Route> published =
-        publisher.published(namespace).route(route.getMetadata().getName());
+    Optional<RoutingTable.Route> published = publisher.published(namespace).routeOf(route);
     ResolvedNamespace resolved =
         ResolvedNamespace.resolve(referencesView(namespace), providerValidator, policyValidator);
     Optional<PlannedRollout> planned = planRollout(route, published, resolved);

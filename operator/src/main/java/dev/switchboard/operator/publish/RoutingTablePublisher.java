@@ -140,7 +140,15 @@ public final class RoutingTablePublisher {
       LOG.warn(
           "published routing table in {} cannot be read, ignoring it: {}", namespace, unreadable);
     }
-    PublishedTable decoded = new PublishedTable(table, decodedKeys(current.secret()));
+    // Read back: which route object each entry is of is known only when this publisher wrote it.
+    String version = table.map(RoutingTable::configVersion).orElse(null);
+    Map<String, String> servedUids =
+        kept != null
+                && version != null
+                && kept.table().map(t -> t.configVersion().equals(version)).orElse(false)
+            ? kept.servedUids()
+            : Map.of();
+    PublishedTable decoded = new PublishedTable(table, decodedKeys(current.secret()), servedUids);
     if (table.isPresent()) {
       lastComplete.put(namespace, decoded);
     }
@@ -185,6 +193,14 @@ public final class RoutingTablePublisher {
         && sameContent(last.secret(), desiredSecret(namespace, outcome.keys(), owners))) {
       // This publisher wrote exactly this table and nobody changed it since (an edit by others
       // forgets what is known): skip compressing a large table only to find it unchanged.
+      if (last.decoded() != null && !last.decoded().servedUids().equals(outcome.servedUids())) {
+        // The same entries rendered from other objects (a route deleted and created again as it
+        // was): which object each entry is of is what the next render's last good rule reads.
+        PublishedTable same =
+            new PublishedTable(last.decoded().table(), outcome.keys(), outcome.servedUids());
+        lastComplete.put(namespace, same);
+        known.replace(namespace, last, last.withDecoded(same));
+      }
       return 0;
     }
     RoutingTableLayout.Layout layout;
@@ -261,7 +277,8 @@ public final class RoutingTablePublisher {
       secret = writeKeys(secret, desiredSecret, namespace);
       writes++;
     }
-    PublishedTable written = new PublishedTable(Optional.of(outcome.table()), outcome.keys());
+    PublishedTable written =
+        new PublishedTable(Optional.of(outcome.table()), outcome.keys(), outcome.servedUids());
     lastComplete.put(namespace, written);
     remember(
         namespace,

@@ -11,7 +11,25 @@ public record RenderOutcome(
     RoutingTable table,
     byte[] canonicalJson,
     Map<String, String> keys,
-    Map<String, RouteOutcome> routes) {
+    Map<String, RouteOutcome> routes,
+    Map<String, String> servedUids) {
+
+  /**
+   * As rendered by the composer, with {@code servedUids} the uid of the ModelRoute each entry of
+   * the table was rendered from, by route name (its own or its last good entry).
+   */
+  public RenderOutcome {
+    servedUids = Map.copyOf(servedUids);
+  }
+
+  /** A rendering whose entries' objects are not known (tests, the empty table). */
+  public RenderOutcome(
+      RoutingTable table,
+      byte[] canonicalJson,
+      Map<String, String> keys,
+      Map<String, RouteOutcome> routes) {
+    this(table, canonicalJson, keys, routes, Map.of());
+  }
 
   @Override
   public String toString() {

@@ -24,8 +24,9 @@ import java.util.TreeMap;
  * same inputs, same bytes.
  *
  * <p>Bad input never breaks serving. A route whose spec or references have problems keeps its last
- * good entry from the published table, together with the provider and policy entries (and provider
- * key) that entry needs when the current ones are gone or invalid; if a provider is still valid but
+ * good entry from the published table (the entry of its own object: not one of a route deleted and
+ * created again under its name), together with the provider and policy entries (and provider key)
+ * that entry needs when the current ones are gone or invalid; if a provider is still valid but
  * stopped listing a model the old entry uses, that model's entry is kept on it; the provider a
  * carried policy's semantic cache embeds with comes along when it is gone. A route without a usable
  * earlier entry is left out. Other routes are unaffected. Two routes claiming the same model name:
@@ -162,7 +163,7 @@ public final class RoutingTableComposer {
           RoutingTable.Route arms =
               decision != null
                   ? decision.route()
-                  : keepPublishedArms(route, desired, published.route(name));
+                  : keepPublishedArms(route, desired, published.routeOf(route));
           if (arms != desired && published.table().isPresent()) {
             // The stable arm a rollout keeps may use a provider (or a model of one) deleted since:
             // what it needs comes along from the published table, as for a last good entry.
@@ -188,9 +189,10 @@ public final class RoutingTableComposer {
               .orElse(null);
       // In the same age order as the routes that render: an older route's last good entry keeps
       // its names against newer routes while it is broken.
+      // Its own: a route deleted and created again under its name (another uid) has none.
       Optional<RoutingTable.Route> lastGood =
           published
-              .route(name)
+              .routeOf(route)
               .map(
                   previous ->
                       withoutSpec == null ? previous : RolloutDecision.withoutCanary(previous))
@@ -215,6 +217,13 @@ public final class RoutingTableComposer {
 
     memo.replaceRoutes(current);
     List<RoutingTable.Route> entries = List.copyOf(routes.values());
+    Map<String, String> servedUids = new TreeMap<>();
+    for (ModelRoute route : byAge) {
+      String uid = route.getMetadata().getUid();
+      if (uid != null && routes.containsKey(route.getMetadata().getName())) {
+        servedUids.put(route.getMetadata().getName(), uid);
+      }
+    }
     RenderMemo.Composed last = memo.composed();
     if (last != null
         && last.table().namespace().equals(namespace.namespace())
@@ -223,7 +232,7 @@ public final class RoutingTableComposer {
         && last.keys().equals(keys)
         && sameEntries(last.routes(), entries)) {
       // Equal parts make an equal table: skip building, validating and serializing it again.
-      return new RenderOutcome(last.table(), last.canonicalJson(), keys, outcomes);
+      return new RenderOutcome(last.table(), last.canonicalJson(), keys, outcomes, servedUids);
     }
     memo.countTableRender();
     RoutingTable table =
@@ -243,7 +252,7 @@ public final class RoutingTableComposer {
             entries,
             versioned,
             json));
-    return new RenderOutcome(versioned, json, keys, outcomes);
+    return new RenderOutcome(versioned, json, keys, outcomes, servedUids);
   }
 
   /**
