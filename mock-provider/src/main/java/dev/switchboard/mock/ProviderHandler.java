@@ -626,6 +626,11 @@ final class ProviderHandler {
               events =
                   ReasoningPayloads.withReasoning(events, ReasoningPayloads.reasoning(request));
             }
+            if (api == ApiShape.MISTRAL && ReasoningPayloads.thinksInChunks(a.echoedModel())) {
+              events =
+                  ReasoningPayloads.withThinkingChunks(
+                      events, ReasoningPayloads.reasoning(request));
+            }
             if (asksLogprobs(request)) {
               events = OpenAiPayloads.withLogprobs(events, OpenAiPayloads.topLogprobs(request));
             }
@@ -639,6 +644,9 @@ final class ProviderHandler {
             }
             if (ReasoningPayloads.reasons(a.echoedModel())) {
               ReasoningPayloads.withReasoning(body, ReasoningPayloads.reasoning(request));
+            }
+            if (api == ApiShape.MISTRAL && ReasoningPayloads.thinksInChunks(a.echoedModel())) {
+              ReasoningPayloads.withThinkingChunks(body, ReasoningPayloads.reasoning(request));
             }
             if (api == ApiShape.GOOGLE_OPENAI && GeminiPayloads.signsCalls(a.echoedModel())) {
               for (Object choice : body.getJsonArray("choices")) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.switchboard.mock.openai.ReasoningPayloads;
 import dev.switchboard.mock.sse.SseEvent;
 import dev.switchboard.mock.sse.SseParser;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
@@ -123,5 +124,79 @@ class ReasoningMockTest {
     HttpResponse<String> res =
         post("{\"model\":\"deepseek-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
     assertThat(res.body()).doesNotContain("reasoning_content");
+  }
+
+  private static HttpResponse<String> postMistral(String body) throws Exception {
+    return client.send(
+        client.post("/mistral/v1/chat/completions", body, "authorization", "Bearer " + KEY));
+  }
+
+  @Test
+  void aMagistralModelAnswersThinkingThenTextChunks() throws Exception {
+    HttpResponse<String> res =
+        postMistral(
+            "{\"model\":\"magistral-medium-2509\","
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"9.11 or 9.8\"}]}");
+
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    JsonObject body = new JsonObject(res.body());
+    JsonArray content =
+        body.getJsonArray("choices")
+            .getJsonObject(0)
+            .getJsonObject("message")
+            .getJsonArray("content");
+    assertThat(content.getJsonObject(0).getString("type")).isEqualTo("thinking");
+    JsonObject thought = content.getJsonObject(0).getJsonArray("thinking").getJsonObject(0);
+    assertThat(thought.getString("type")).isEqualTo("text");
+    assertThat(thought.getString("text")).isEqualTo(ReasoningPayloads.PREFIX + "9.11 or 9.8");
+    assertThat(content.getJsonObject(1).getString("type")).isEqualTo("text");
+    assertThat(content.getJsonObject(1).getString("text"))
+        .isEqualTo("Echo from magistral-medium-2509: 9.11 or 9.8");
+    assertThat(content.size()).isEqualTo(2);
+    JsonObject usage = body.getJsonObject("usage");
+    assertThat(usage.getInteger("completion_tokens")).isEqualTo(5 + 6); // reasoning + answer
+    assertThat(res.body()).doesNotContain("reasoning_content");
+  }
+
+  @Test
+  void aMagistralModelStreamsThinkingChunksBeforeTheText() throws Exception {
+    HttpResponse<String> res =
+        postMistral(
+            "{\"model\":\"magistral-small-2509\",\"stream\":true,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"9.11 or 9.8\"}]}");
+
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    StringBuilder thinking = new StringBuilder();
+    StringBuilder text = new StringBuilder();
+    List<String> order = new ArrayList<>();
+    for (SseEvent e : SseParser.parseAll(res.body())) {
+      if ("[DONE]".equals(e.data())) {
+        continue;
+      }
+      JsonObject delta =
+          new JsonObject(e.data()).getJsonArray("choices").getJsonObject(0).getJsonObject("delta");
+      Object c = delta.getValue("content");
+      if (c instanceof JsonArray chunks) {
+        JsonObject chunk = chunks.getJsonObject(0);
+        assertThat(chunk.getString("type")).isEqualTo("thinking");
+        thinking.append(chunk.getJsonArray("thinking").getJsonObject(0).getString("text"));
+        order.add("thinking");
+      } else if (c instanceof String s && !s.isEmpty()) {
+        text.append(s);
+        order.add("text");
+      }
+    }
+    assertThat(thinking.toString()).isEqualTo(ReasoningPayloads.PREFIX + "9.11 or 9.8");
+    assertThat(text.toString()).isEqualTo("Echo from magistral-small-2509: 9.11 or 9.8");
+    assertThat(order.indexOf("text")).isGreaterThan(order.lastIndexOf("thinking"));
+  }
+
+  @Test
+  void aMistralModelThatIsNoMagistralAnswersTextContent() throws Exception {
+    HttpResponse<String> res =
+        postMistral(
+            "{\"model\":\"mistral-small-latest\","
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
+    assertThat(res.body()).doesNotContain("thinking");
   }
 }

@@ -97,6 +97,90 @@ public final class ReasoningPayloads {
     return out;
   }
 
+  /**
+   * Whether {@code model} is a Mistral reasoning model (an id starting with {@code magistral}),
+   * whose answer carries its reasoning as content chunks ({@link #withThinkingChunks}).
+   */
+  public static boolean thinksInChunks(String model) {
+    return model != null && model.startsWith("magistral");
+  }
+
+  /**
+   * {@code completion} as Mistral's Magistral models answer (client-python's {@code ThinkChunk} and
+   * {@code TextChunk}): every choice's {@code message.content} an array, a {@code thinking} chunk
+   * whose {@code thinking} is a list of text chunks, then the answer as a {@code text} chunk; the
+   * reasoning counted in {@code completion_tokens} (Mistral's usage has no details).
+   */
+  public static JsonObject withThinkingChunks(JsonObject completion, String reasoning) {
+    for (Object choice : completion.getJsonArray("choices")) {
+      JsonObject message = ((JsonObject) choice).getJsonObject("message");
+      JsonArray content = new JsonArray().add(thinkChunk(reasoning));
+      if (message.getValue("content") instanceof String text) {
+        content.add(new JsonObject().put("type", "text").put("text", text));
+      }
+      message.put("content", content);
+    }
+    countCompletion(
+        completion.getJsonObject("usage"),
+        ChatAnswer.splitWords(reasoning).size() * choices(completion));
+    return completion;
+  }
+
+  /**
+   * The SSE events of a streamed Mistral answer ({@link OpenAiPayloads#streamEventsUsageLast}) with
+   * {@code reasoning} as Magistral streams it: after the first chunk (role, empty content), one
+   * chunk per reasoning piece whose {@code delta.content} is an array of one {@code thinking}
+   * chunk, then the answer's text chunks as they were (strings); the last chunk's usage counts the
+   * reasoning.
+   */
+  public static List<String> withThinkingChunks(List<String> events, String reasoning) {
+    List<String> pieces = ChatAnswer.splitWords(reasoning);
+    List<String> out = new ArrayList<>(events.size() + pieces.size());
+    JsonObject first = new JsonObject(data(events.get(0)));
+    int n = choices(first);
+    out.add(events.get(0));
+    for (String piece : pieces) {
+      JsonObject chunk = first.copy();
+      for (Object choice : chunk.getJsonArray("choices")) {
+        ((JsonObject) choice)
+            .put("delta", new JsonObject().put("content", new JsonArray().add(thinkChunk(piece))));
+      }
+      out.add(OpenAiPayloads.event(chunk));
+    }
+    for (String event : events.subList(1, events.size())) {
+      if (event.equals(OpenAiPayloads.DONE_EVENT)) {
+        out.add(event);
+        continue;
+      }
+      JsonObject chunk = new JsonObject(data(event));
+      if (chunk.getValue("usage") instanceof JsonObject usage) {
+        countCompletion(usage, pieces.size() * n);
+        out.add(OpenAiPayloads.event(chunk));
+      } else {
+        out.add(event);
+      }
+    }
+    return out;
+  }
+
+  /** Mistral's {@code ThinkChunk}: {@code {"type":"thinking","thinking":[{"type":"text",...}]}}. */
+  private static JsonObject thinkChunk(String text) {
+    return new JsonObject()
+        .put("type", "thinking")
+        .put(
+            "thinking",
+            new JsonArray().add(new JsonObject().put("type", "text").put("text", text)));
+  }
+
+  /** Adds {@code tokens} to a usage object's completion and total tokens only. */
+  private static void countCompletion(JsonObject usage, int tokens) {
+    if (usage == null) {
+      return;
+    }
+    usage.put("completion_tokens", usage.getInteger("completion_tokens", 0) + tokens);
+    usage.put("total_tokens", usage.getInteger("total_tokens", 0) + tokens);
+  }
+
   private static String data(String event) {
     return event.substring("data: ".length()).strip();
   }
