@@ -19,13 +19,27 @@ import java.nio.CharBuffer;
  * @param refused the first choice was refused ({@code finish_reason: content_filter}, a non-empty
  *     {@code refusal} in its {@code message}, or a {@code message.content} opening with a
  *     plain-text refusal); see {@code Refusals}
+ * @param chunkedContent the first choice's {@code message.content} is an array of chunks, not a
+ *     string (Mistral's reasoning models: {@code thinking} chunks, then {@code text} ones), which
+ *     the Mistral adapter turns into chat's form; noted in the same pass, so it costs nothing
  */
 public record ReplySummary(
     String model,
     String systemFingerprint,
     String finishReason,
     boolean refused,
-    TokenUsage usage) {
+    TokenUsage usage,
+    boolean chunkedContent) {
+
+  /** The facts of an answer whose content, if any, is a string. */
+  public ReplySummary(
+      String model,
+      String systemFingerprint,
+      String finishReason,
+      boolean refused,
+      TokenUsage usage) {
+    this(model, systemFingerprint, finishReason, refused, usage, false);
+  }
 
   private static final JsonFactory JSON = new JsonFactory();
 
@@ -90,12 +104,19 @@ public record ReplySummary(
     if (!hasList) {
       throw new BadReply("no '" + listField + "' array");
     }
-    return new ReplySummary(model, fingerprint, first.finishReason, first.refused, usage);
+    return new ReplySummary(
+        model, fingerprint, first.finishReason, first.refused, usage, first.chunked);
   }
 
-  private record FirstChoice(String finishReason, boolean refused) {
-    static final FirstChoice NONE = new FirstChoice(null, false);
+  private record FirstChoice(String finishReason, boolean refused, boolean chunked) {
+    static final FirstChoice NONE = new FirstChoice(null, false, false);
   }
+
+  /** What {@link #messageFacts} found: a refusal. */
+  private static final int REFUSAL = 1;
+
+  /** What {@link #messageFacts} found: a {@code content} that is an array of chunks. */
+  private static final int CHUNKED = 2;
 
   /** Reads the first element of an array the parser is at the start of, and skips the rest. */
   private static FirstChoice firstChoice(JsonParser p) throws IOException {
@@ -103,7 +124,7 @@ public record ReplySummary(
     JsonToken element = p.nextToken();
     if (element == JsonToken.START_OBJECT) {
       String finish = null;
-      boolean refusal = false;
+      int facts = 0;
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String name = p.currentName();
         JsonToken value = p.nextToken();
@@ -111,12 +132,16 @@ public record ReplySummary(
           finish = scalar(p, value);
         } else if (("message".equals(name) || "delta".equals(name))
             && value == JsonToken.START_OBJECT) {
-          refusal |= hasRefusal(p, "message".equals(name));
+          facts |= messageFacts(p, "message".equals(name));
           continue;
         }
         p.skipChildren();
       }
-      first = new FirstChoice(finish, refusal || "content_filter".equals(finish));
+      first =
+          new FirstChoice(
+              finish,
+              (facts & REFUSAL) != 0 || "content_filter".equals(finish),
+              (facts & CHUNKED) != 0);
       element = p.nextToken();
     }
     while (element != JsonToken.END_ARRAY && element != null) {
@@ -127,16 +152,20 @@ public record ReplySummary(
   }
 
   /**
-   * Whether a message object (the parser at its start) carries a non-empty {@code refusal} or, when
-   * {@code readContent}, a {@code content} that opens with a plain-text refusal. Only the opening
-   * is judged, through a view of the parser's buffer: no copy of the answer is made.
+   * {@link #REFUSAL} when a message object (the parser at its start) carries a non-empty {@code
+   * refusal} or, when {@code readContent}, a {@code content} that opens with a plain-text refusal;
+   * {@link #CHUNKED} when its {@code content} is an array. Only the opening is judged, through a
+   * view of the parser's buffer: no copy of the answer is made.
    */
-  private static boolean hasRefusal(JsonParser p, boolean readContent) throws IOException {
+  private static int messageFacts(JsonParser p, boolean readContent) throws IOException {
     boolean refusal = false;
+    boolean chunked = false;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String name = p.currentName();
       JsonToken value = p.nextToken();
-      if (value == JsonToken.VALUE_STRING) {
+      if (value == JsonToken.START_ARRAY && "content".equals(name)) {
+        chunked = true;
+      } else if (value == JsonToken.VALUE_STRING) {
         if ("refusal".equals(name)) {
           refusal |= p.getTextLength() > 0;
         } else if (readContent && "content".equals(name) && !refusal) {
@@ -148,7 +177,7 @@ public record ReplySummary(
       }
       p.skipChildren();
     }
-    return refusal;
+    return (refusal ? REFUSAL : 0) | (chunked ? CHUNKED : 0);
   }
 
   /** Reads an OpenAI {@code usage} object the parser is at the start of. */

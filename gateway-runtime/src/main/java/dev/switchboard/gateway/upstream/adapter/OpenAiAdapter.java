@@ -41,6 +41,13 @@ public class OpenAiAdapter implements UpstreamAdapter {
   /** Whether the provider serves the Responses API itself (its preset says so). */
   private final boolean speaksResponses;
 
+  /**
+   * Whether the provider may answer chat {@code content} as an array of chunks (Mistral's reasoning
+   * models), which {@link ContentChunks#flatten} turns into chat's form; only such an adapter looks
+   * for them, so no other provider's answers pay for the check.
+   */
+  private final boolean contentChunks;
+
   /** An adapter for a chat-completions-only preset: Responses requests are bridged. */
   public OpenAiAdapter() {
     this(false);
@@ -51,7 +58,17 @@ public class OpenAiAdapter implements UpstreamAdapter {
    *     Responses requests are passed through
    */
   public OpenAiAdapter(boolean speaksResponses) {
+    this(speaksResponses, false);
+  }
+
+  /**
+   * @param speaksResponses as {@link #OpenAiAdapter(boolean)}
+   * @param contentChunks the provider answers content as chunks (Mistral), see {@link
+   *     ContentChunks}
+   */
+  OpenAiAdapter(boolean speaksResponses, boolean contentChunks) {
     this.speaksResponses = speaksResponses;
+    this.contentChunks = contentChunks;
   }
 
   @Override
@@ -417,6 +434,65 @@ public class OpenAiAdapter implements UpstreamAdapter {
     return ResponsesFacts.summary(response);
   }
 
+  /**
+   * As the default (the bytes relayed unchanged), but a chat answer of a provider that answers
+   * content as chunks ({@link #contentChunks}) whose first choice did ({@link
+   * ReplySummary#chunkedContent}, noted by the scan that reads the facts) is rewritten in chat's
+   * form ({@link ContentChunks#flatten}, every choice): a parse and a write of such answers only.
+   */
+  @Override
+  public DecodedReply decode(
+      byte[] bytes,
+      Buffer body,
+      Operation format,
+      PlannedTarget target,
+      ObjectNode request,
+      LongSupplier createdEpochSeconds)
+      throws ReplySummary.BadReply {
+    ReplySummary summary = decodeReply(bytes, format);
+    if (!contentChunks || format != Operation.CHAT_COMPLETIONS || !summary.chunkedContent()) {
+      return new DecodedReply(summary, body);
+    }
+    return new DecodedReply(summary, flattened(bytes, body));
+  }
+
+  /**
+   * As the default, with {@link #decode}'s rewrite of content chunks (read here without a hint).
+   */
+  @Override
+  public Buffer replyBody(Buffer body, Operation format, LongSupplier createdEpochSeconds)
+      throws ReplySummary.BadReply {
+    if (!contentChunks || format != Operation.CHAT_COMPLETIONS) {
+      return body;
+    }
+    return flattened(body.getBytes(), body);
+  }
+
+  /**
+   * A chat answer with every choice's content chunks in chat's form ({@link
+   * ContentChunks#flatten}), or {@code body} itself when no choice has any.
+   */
+  private static Buffer flattened(byte[] bytes, Buffer body) throws ReplySummary.BadReply {
+    JsonNode completion;
+    try {
+      completion = JSON.readTree(bytes);
+    } catch (IOException e) {
+      throw new ReplySummary.BadReply("a body that is not a JSON object");
+    }
+    boolean changed = false;
+    for (JsonNode choice : completion.path("choices")) {
+      changed |= ContentChunks.flatten(choice.get("message"));
+    }
+    if (!changed) {
+      return body;
+    }
+    try {
+      return Buffer.buffer(JSON.writeValueAsBytes(completion));
+    } catch (JsonProcessingException e) {
+      throw new ReplySummary.BadReply("an answer that cannot be written");
+    }
+  }
+
   @Override
   public ReplyContent decodeReplyContent(byte[] body) throws ReplySummary.BadReply {
     OpenAiFirstChoice first;
@@ -585,7 +661,7 @@ public class OpenAiAdapter implements UpstreamAdapter {
     if (format == Operation.RESPONSES) {
       return new OpenAiResponsesStreamDecoder(); // Responses streams always carry their usage
     }
-    return new OpenAiStreamDecoder(stripUsage);
+    return new OpenAiStreamDecoder(stripUsage, contentChunks);
   }
 
   /** A scalar JSON value as text, null for a missing or JSON null value. */

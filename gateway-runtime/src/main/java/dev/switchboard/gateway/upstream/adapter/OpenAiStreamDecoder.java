@@ -23,6 +23,13 @@ final class OpenAiStreamDecoder implements StreamDecoder {
   private static final JsonFactory SYNTAX = new JsonFactory();
 
   private final boolean stripUsage;
+
+  /**
+   * The provider may stream {@code delta.content} as an array of chunks (Mistral's reasoning
+   * models): such chunks are parsed and rewritten in chat's form ({@link ContentChunks}).
+   */
+  private final boolean contentChunks;
+
   private final StreamEventFacts facts = new StreamEventFacts();
 
   /** The answer's first characters, judged for a plain-text refusal once the stream is complete. */
@@ -31,8 +38,14 @@ final class OpenAiStreamDecoder implements StreamDecoder {
   /** Whether the first event (the one carrying model and fingerprint) went through the parser. */
   private boolean seenFirst;
 
-  OpenAiStreamDecoder(boolean stripUsage) {
+  /**
+   * @param stripUsage hide usage the gateway asked for from the client
+   * @param contentChunks the provider may stream content as chunks (Mistral): a chunk whose text
+   *     shows one is parsed, every other stream's chunks are relayed after the usual text check
+   */
+  OpenAiStreamDecoder(boolean stripUsage, boolean contentChunks) {
     this.stripUsage = stripUsage;
+    this.contentChunks = contentChunks;
   }
 
   @Override
@@ -45,7 +58,7 @@ final class OpenAiStreamDecoder implements StreamDecoder {
       return facts;
     }
     opening.appendStreamedChunk(data); // a no-op once the opening is full
-    if (seenFirst) {
+    if (seenFirst && !(contentChunks && ContentChunks.mayHaveChunks(data))) {
       String plain = passThrough(data, stripUsage);
       if (plain != null) {
         facts.reset(StreamEventFacts.Kind.CHUNK, plain);
@@ -78,8 +91,11 @@ final class OpenAiStreamDecoder implements StreamDecoder {
         nonEmpty(OpenAiAdapter.textOrNull(chunk.get("system_fingerprint"))));
     facts.serviceTier(nonEmpty(OpenAiAdapter.textOrNull(chunk.get("service_tier"))));
     JsonNode choices = chunk.path("choices");
+    boolean flattened = false;
     if (choices.isArray()) {
       for (JsonNode choice : choices) {
+        // Mistral's thinking and text chunks, as chat's reasoning_content and content.
+        flattened |= contentChunks && ContentChunks.flatten(choice.get("delta"));
         if (Refusals.isRefusal(choice)) {
           facts.refused();
         }
@@ -105,7 +121,7 @@ final class OpenAiStreamDecoder implements StreamDecoder {
     // Multi-line data (pretty-printed JSON) would break SSE framing if written as one line.
     facts.kind(
         StreamEventFacts.Kind.CHUNK,
-        data.indexOf('\n') >= 0 || data.indexOf('\r') >= 0 ? chunk.toString() : data);
+        flattened || data.indexOf('\n') >= 0 || data.indexOf('\r') >= 0 ? chunk.toString() : data);
     return facts;
   }
 

@@ -19,6 +19,9 @@ public final class UpstreamAdapters {
   private static final UpstreamAdapter ANTHROPIC = new AnthropicAdapter();
   private static final UpstreamAdapter GEMINI = new GeminiAdapter();
 
+  /** Mistral's answers may carry their content as chunks (its reasoning models). */
+  private static final UpstreamAdapter MISTRAL = new OpenAiAdapter(false, true);
+
   private UpstreamAdapters() {}
 
   /** The adapter that speaks {@code provider}'s wire format. */
@@ -32,6 +35,9 @@ public final class UpstreamAdapters {
     }
     if (kind == ProviderKind.GEMINI) {
       return GEMINI;
+    }
+    if (kind == ProviderKind.MISTRAL) {
+      return MISTRAL;
     }
     // The preset says whether the provider serves the Responses API itself.
     return kind.speaksResponses() ? OPENAI_WITH_RESPONSES : OPENAI;
