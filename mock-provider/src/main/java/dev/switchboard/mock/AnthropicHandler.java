@@ -118,19 +118,30 @@ final class AnthropicHandler {
                   ? Math.min(ProviderHandler.parseInt(header), uncached)
                   : request.encode().contains("\"cache_control\"") ? uncached / 2 : 0;
           String id = "msg_mock" + Long.toHexString(provider.ids.incrementAndGet());
+          String thinking = AnthropicPayloads.thinking(request);
           if (stream) {
             List<String> events =
                 AnthropicPayloads.streamEvents(
-                    id, a.echoedModel(), answer, cacheCreation, a.fault().anthropicStop());
+                    id,
+                    a.echoedModel(),
+                    answer,
+                    cacheCreation,
+                    a.fault().anthropicStop(),
+                    thinking);
             provider.writer.stream(
                 ctx, events, provider.intervalMs(ctx, a.fault()), a.fault(), OVERLOADED_EVENT);
           } else {
             JsonObject body =
                 AnthropicPayloads.message(
-                    id, a.echoedModel(), answer, cacheCreation, a.fault().anthropicStop());
+                    id,
+                    a.echoedModel(),
+                    answer,
+                    cacheCreation,
+                    a.fault().anthropicStop(),
+                    thinking);
             if (a.fault().echoAuth() && a.fault().streamErrorAfterEvents() == null) {
               body.getJsonArray("content")
-                  .getJsonObject(0)
+                  .getJsonObject(thinking != null ? 1 : 0)
                   .put(
                       "text",
                       "You called me with " + ErrorReplies.receivedCredentials(ctx.request()));

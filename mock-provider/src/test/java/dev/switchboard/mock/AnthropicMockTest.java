@@ -2,6 +2,7 @@ package dev.switchboard.mock;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.switchboard.mock.openai.ReasoningPayloads;
 import dev.switchboard.mock.sse.SseEvent;
 import dev.switchboard.mock.sse.SseParser;
 import io.vertx.core.json.JsonObject;
@@ -294,6 +295,85 @@ class AnthropicMockTest {
     }
     assertThat(post("/v1/messages", enabled.formatted(",\"temperature\":1")).statusCode())
         .isEqualTo(200);
+  }
+
+  private static final String THINKING =
+      ",\"thinking\":{\"type\":\"enabled\",\"budget_tokens\":1024}";
+
+  @Test
+  void answersWithASignedThinkingBlockBeforeTheTextWhenThinkingIsOn() throws Exception {
+    HttpResponse<String> res =
+        post(
+            "/v1/messages",
+            messages("claude-sonnet-4-5", "think first", THINKING).replace("256", "2048"));
+
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    JsonObject body = new JsonObject(res.body());
+    JsonObject thinking = body.getJsonArray("content").getJsonObject(0);
+    assertThat(thinking.getString("type")).isEqualTo("thinking");
+    assertThat(thinking.getString("thinking")).isEqualTo(ReasoningPayloads.PREFIX + "think first");
+    assertThat(thinking.getString("signature")).isNotEmpty();
+    JsonObject text = body.getJsonArray("content").getJsonObject(1);
+    assertThat(text.getString("text")).isEqualTo("Echo from claude-sonnet-4-5: think first");
+    // The thinking is output: "Reasoning", " about:", " think", " first" beside the answer's.
+    JsonObject plain =
+        new JsonObject(
+            post("/v1/messages", messages("claude-sonnet-4-5", "think first", "")).body());
+    assertThat(plain.getJsonArray("content")).hasSize(1);
+    assertThat(body.getJsonObject("usage").getInteger("output_tokens"))
+        .isEqualTo(plain.getJsonObject("usage").getInteger("output_tokens") + 4);
+  }
+
+  @Test
+  void streamsTheThinkingBlockWithThinkingAndSignatureDeltasBeforeTheText() throws Exception {
+    HttpResponse<String> res =
+        post(
+            "/v1/messages",
+            messages("claude-sonnet-4-5", "think first", ",\"stream\":true" + THINKING)
+                .replace("256", "2048"));
+
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    List<String> seen = new java.util.ArrayList<>();
+    StringBuilder thinking = new StringBuilder();
+    String signature = null;
+    for (SseEvent e : SseParser.parseAll(res.body())) {
+      JsonObject data = new JsonObject(e.data());
+      switch (e.event()) {
+        case "content_block_start" -> {
+          JsonObject block = data.getJsonObject("content_block");
+          seen.add("start " + data.getInteger("index") + " " + block.getString("type"));
+          if ("thinking".equals(block.getString("type"))) {
+            assertThat(block.getString("thinking")).isEmpty();
+            assertThat(block.getString("signature")).isEmpty();
+          }
+        }
+        case "content_block_delta" -> {
+          JsonObject delta = data.getJsonObject("delta");
+          String type = delta.getString("type");
+          if (seen.isEmpty() || !seen.get(seen.size() - 1).endsWith(type)) {
+            seen.add(data.getInteger("index") + " " + type);
+          }
+          if ("thinking_delta".equals(type)) {
+            thinking.append(delta.getString("thinking"));
+          } else if ("signature_delta".equals(type)) {
+            signature = delta.getString("signature");
+          }
+        }
+        case "content_block_stop" -> seen.add("stop " + data.getInteger("index"));
+        default -> {}
+      }
+    }
+    assertThat(seen)
+        .containsExactly(
+            "start 0 thinking",
+            "0 thinking_delta",
+            "0 signature_delta",
+            "stop 0",
+            "start 1 text",
+            "1 text_delta",
+            "stop 1");
+    assertThat(thinking.toString()).isEqualTo(ReasoningPayloads.PREFIX + "think first");
+    assertThat(signature).isNotEmpty();
   }
 
   @Test

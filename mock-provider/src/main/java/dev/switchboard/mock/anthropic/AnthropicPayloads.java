@@ -1,9 +1,12 @@
 package dev.switchboard.mock.anthropic;
 
 import dev.switchboard.mock.openai.ChatAnswer;
+import dev.switchboard.mock.openai.ReasoningPayloads;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
 
@@ -110,14 +113,57 @@ public final class AnthropicPayloads {
   }
 
   /**
+   * The thinking the answer to {@code request} opens with, or null when the request did not turn
+   * thinking on ({@code thinking.type} {@code enabled} or {@code adaptive}; Claude thinks only when
+   * asked): {@link ReasoningPayloads#reasoning} of its chat view, deterministic.
+   */
+  public static String thinking(JsonObject request) {
+    if (!(request.getValue("thinking") instanceof JsonObject thinking)
+        || !("enabled".equals(thinking.getValue("type"))
+            || "adaptive".equals(thinking.getValue("type")))) {
+      return null;
+    }
+    return ReasoningPayloads.reasoning(chatView(request));
+  }
+
+  /**
+   * The signature of a thinking block: opaque and never empty, as Anthropic's (the SDKs hand it
+   * back as it came); here the base64 of a fixed prefix and the thinking, so it is deterministic.
+   */
+  public static String signature(String thinking) {
+    return Base64.getEncoder()
+        .encodeToString(("mock-signature:" + thinking).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The output tokens {@code thinking} costs: one per piece it streams in, as the answer's. */
+  private static int thinkingTokens(String thinking) {
+    return thinking == null ? 0 : ReasoningPayloads.pieces(thinking).size();
+  }
+
+  /**
    * A whole {@code Message}.
    *
    * @param stopReason the stop reason it ends with instead of the answer's own, or null
+   * @param thinking the thinking the answer opens with ({@link #thinking}), or null: a {@code
+   *     thinking} block with its signature before the answer's block, counted in {@code
+   *     output_tokens} as Anthropic counts it
    */
   public static JsonObject message(
-      String id, String model, ChatAnswer answer, int cacheCreation, String stopReason) {
+      String id,
+      String model,
+      ChatAnswer answer,
+      int cacheCreation,
+      String stopReason,
+      String thinking) {
     JsonArray content = new JsonArray();
     String stop = stopReason != null ? stopReason : stopReason(answer);
+    if (thinking != null) {
+      content.add(
+          new JsonObject()
+              .put("type", "thinking")
+              .put("thinking", thinking)
+              .put("signature", signature(thinking)));
+    }
     if (answer.refusal() != null) {
       content.add(new JsonObject().put("type", "text").put("text", answer.refusal()));
     } else if (answer.toolCall() != null) {
@@ -133,7 +179,9 @@ public final class AnthropicPayloads {
         .put("content", content)
         .put("stop_reason", stop)
         .put("stop_sequence", null)
-        .put("usage", usage(answer, cacheCreation, answer.completionTokens()));
+        .put(
+            "usage",
+            usage(answer, cacheCreation, answer.completionTokens() + thinkingTokens(thinking)));
   }
 
   private static JsonObject toolUse(ChatAnswer.ToolCall call, JsonObject input) {
@@ -159,11 +207,22 @@ public final class AnthropicPayloads {
    * The stream of {@code answer}: {@code message_start}, one content block (text deltas or the tool
    * call's {@code input_json_delta}s) with a {@code ping} after its start, {@code message_delta}
    * with the stop reason (the answer's own, or {@code stopReason} when not null) and cumulative
-   * usage, {@code message_stop} last.
+   * usage, {@code message_stop} last. With {@code thinking} (not null) it opens as Anthropic
+   * streams thinking: a {@code thinking} block at index 0 ({@code content_block_start} with empty
+   * {@code thinking} and {@code signature}), one {@code thinking_delta} per piece, a {@code
+   * signature_delta} just before its {@code content_block_stop}; the answer's block takes index 1
+   * and the usage counts the thinking.
    */
   public static List<String> streamEvents(
-      String id, String model, ChatAnswer answer, int cacheCreation, String stopReason) {
+      String id,
+      String model,
+      ChatAnswer answer,
+      int cacheCreation,
+      String stopReason,
+      String thinking) {
     List<String> events = new ArrayList<>();
+    int index = thinking != null ? 1 : 0;
+    int outputTokens = answer.completionTokens() + thinkingTokens(thinking);
     JsonObject start =
         new JsonObject()
             .put("id", id)
@@ -175,6 +234,40 @@ public final class AnthropicPayloads {
             .put("stop_sequence", null)
             .put("usage", usage(answer, cacheCreation, 1));
     events.add(event(new JsonObject().put("type", "message_start").put("message", start)));
+    if (thinking != null) {
+      events.add(
+          event(
+              new JsonObject()
+                  .put("type", "content_block_start")
+                  .put("index", 0)
+                  .put(
+                      "content_block",
+                      new JsonObject()
+                          .put("type", "thinking")
+                          .put("thinking", "")
+                          .put("signature", ""))));
+      for (String piece : ReasoningPayloads.pieces(thinking)) {
+        events.add(
+            event(
+                new JsonObject()
+                    .put("type", "content_block_delta")
+                    .put("index", 0)
+                    .put(
+                        "delta",
+                        new JsonObject().put("type", "thinking_delta").put("thinking", piece))));
+      }
+      events.add(
+          event(
+              new JsonObject()
+                  .put("type", "content_block_delta")
+                  .put("index", 0)
+                  .put(
+                      "delta",
+                      new JsonObject()
+                          .put("type", "signature_delta")
+                          .put("signature", signature(thinking)))));
+      events.add(event(new JsonObject().put("type", "content_block_stop").put("index", 0)));
+    }
     JsonObject block;
     boolean tool = answer.toolCall() != null && answer.refusal() == null;
     if (tool) {
@@ -186,7 +279,7 @@ public final class AnthropicPayloads {
         event(
             new JsonObject()
                 .put("type", "content_block_start")
-                .put("index", 0)
+                .put("index", index)
                 .put("content_block", block)));
     events.add(event(new JsonObject().put("type", "ping")));
     // A call without parameters streams its input as Anthropic does: the block's "input": {} and
@@ -204,10 +297,10 @@ public final class AnthropicPayloads {
           event(
               new JsonObject()
                   .put("type", "content_block_delta")
-                  .put("index", 0)
+                  .put("index", index)
                   .put("delta", delta)));
     }
-    events.add(event(new JsonObject().put("type", "content_block_stop").put("index", 0)));
+    events.add(event(new JsonObject().put("type", "content_block_stop").put("index", index)));
     events.add(
         event(
             new JsonObject()
@@ -217,7 +310,7 @@ public final class AnthropicPayloads {
                     new JsonObject()
                         .put("stop_reason", stopReason != null ? stopReason : stopReason(answer))
                         .put("stop_sequence", null))
-                .put("usage", usage(answer, cacheCreation, answer.completionTokens()))));
+                .put("usage", usage(answer, cacheCreation, outputTokens))));
     events.add(event(new JsonObject().put("type", "message_stop")));
     return events;
   }

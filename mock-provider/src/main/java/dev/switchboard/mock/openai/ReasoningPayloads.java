@@ -34,6 +34,13 @@ public final class ReasoningPayloads {
   }
 
   /**
+   * The pieces {@code reasoning} streams in (and is counted as, a token each), as an answer's text.
+   */
+  public static List<String> pieces(String reasoning) {
+    return ChatAnswer.splitWords(reasoning);
+  }
+
+  /**
    * The message that DeepSeek's docs give for {@code reasoning_content} in the input ("the API will
    * return a 400 error"; the docs quote no message, so this one is the docs' sentence), or null
    * when no input message carries one.

@@ -9,7 +9,11 @@ import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.gateway.TestTables;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
+import dev.switchboard.mock.anthropic.AnthropicPayloads;
+import dev.switchboard.mock.openai.ReasoningPayloads;
 import dev.switchboard.mock.record.RequestRecord;
+import dev.switchboard.mock.sse.SseEvent;
+import dev.switchboard.mock.sse.SseParser;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -110,5 +114,52 @@ class AnthropicReasoningIT {
     assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
     assertThat(lastSent().containsKey("thinking")).isFalse();
     assertThat(unhonoured(res)).isEqualTo("reasoning.effort");
+  }
+
+  /**
+   * The mock answers thinking as Anthropic does (a signed thinking block before the text, streamed
+   * as thinking and signature deltas): a chat client gets its text as reasoning_content, and no
+   * signature.
+   */
+  @Test
+  void aChatClientGetsTheThinkingAsReasoningContent() throws Exception {
+    String ask =
+        "{\"model\":\"claude\",\"reasoning_effort\":\"low\",\"max_tokens\":2000,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"why\"}]}";
+    HttpResponse<String> res = gateway.post("/v1/chat/completions", ask);
+
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    JsonObject message =
+        new JsonObject(res.body())
+            .getJsonArray("choices")
+            .getJsonObject(0)
+            .getJsonObject("message");
+    assertThat(message.getString("reasoning_content")).isEqualTo(ReasoningPayloads.PREFIX + "why");
+    assertThat(message.getString("content")).isEqualTo("Echo from claude-sonnet-4-5: why");
+    assertThat(res.body())
+        .doesNotContain(AnthropicPayloads.signature(ReasoningPayloads.PREFIX + "why"));
+
+    HttpResponse<String> stream =
+        gateway.post(
+            "/v1/chat/completions", ask.replace("{\"model\"", "{\"stream\":true,\"model\""));
+    assertThat(stream.statusCode()).as(stream.body()).isEqualTo(200);
+    StringBuilder reasoning = new StringBuilder();
+    StringBuilder content = new StringBuilder();
+    for (SseEvent e : SseParser.parseAll(stream.body())) {
+      if ("[DONE]".equals(e.data())) {
+        continue;
+      }
+      JsonObject chunk = new JsonObject(e.data());
+      if (chunk.getJsonArray("choices").isEmpty()) {
+        continue;
+      }
+      JsonObject delta = chunk.getJsonArray("choices").getJsonObject(0).getJsonObject("delta");
+      reasoning.append(delta.getString("reasoning_content", ""));
+      content.append(delta.getString("content", ""));
+    }
+    assertThat(reasoning.toString()).isEqualTo(ReasoningPayloads.PREFIX + "why");
+    assertThat(content.toString()).isEqualTo("Echo from claude-sonnet-4-5: why");
+    assertThat(stream.body())
+        .doesNotContain(AnthropicPayloads.signature(ReasoningPayloads.PREFIX + "why"));
   }
 }
