@@ -110,6 +110,10 @@ final class GeminiEndpoints {
                     a.fault().geminiFinishCandidate(),
                     a.fault().geminiUsageTail(),
                     a.fault().geminiSignatureTail());
+            String thoughts = GeminiPayloads.thoughts(request);
+            if (thoughts != null && answer.refusal() == null) {
+              events = GeminiPayloads.withThoughts(events, thoughts, n);
+            }
             handler.writer.stream(
                 ctx,
                 events,
@@ -138,6 +142,10 @@ final class GeminiEndpoints {
                     n,
                     a.fault().geminiFinish(),
                     a.fault().geminiFinishCandidate());
+            String thoughts = GeminiPayloads.thoughts(request);
+            if (thoughts != null) {
+              GeminiPayloads.withThoughts(body, thoughts);
+            }
             JsonObject config = request.getJsonObject("generationConfig", new JsonObject());
             if (Boolean.TRUE.equals(config.getValue("responseLogprobs"))) {
               // logprobs (0 to 20, checked at admission) alone, without responseLogprobs, asks

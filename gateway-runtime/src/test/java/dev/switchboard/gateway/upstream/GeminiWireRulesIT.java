@@ -16,7 +16,10 @@ import dev.switchboard.gateway.TestTables;
 import dev.switchboard.gateway.logging.RequestLogWriter;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
+import dev.switchboard.mock.openai.ReasoningPayloads;
 import dev.switchboard.mock.sse.ChatStreamTranscript;
+import dev.switchboard.mock.sse.SseEvent;
+import dev.switchboard.mock.sse.SseParser;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -298,7 +301,13 @@ class GeminiWireRulesIT {
       assertThat(r.statusCode()).as(at + ": " + r.body()).isEqualTo(200);
       JsonNode thinking = lastSent().at("/generationConfig/thinkingConfig");
       assertThat(thinking.at((String) c[2]).asText()).as(at).isEqualTo(c[3]);
-      assertThat(thinking.size()).as(at + ": a level or a budget, never both").isEqualTo(1);
+      assertThat(thinking.has("thinkingLevel") && thinking.has("thinkingBudget"))
+          .as(at + ": a level or a budget, never both")
+          .isFalse();
+      // Thought summaries are asked for with every effort but none (reasoning_content).
+      assertThat(thinking.path("includeThoughts").asBoolean(false))
+          .as(at)
+          .isEqualTo(!"none".equals(c[1]));
     }
 
     // The Responses bridge's reasoning.effort reaches Gemini the same way.
@@ -345,5 +354,53 @@ class GeminiWireRulesIT {
       lines.add(GatewayHarness.json(e.getFormattedMessage()));
     }
     return lines;
+  }
+
+  /**
+   * With an effort, Gemini is asked for its thought summaries, which come back as the chat answer's
+   * reasoning_content (JSON and streamed), never as its content.
+   */
+  @Test
+  void theThoughtSummariesAnEffortAsksForComeBackAsReasoningContent() throws Exception {
+    String ask =
+        "{\"model\":\"g25\",\"reasoning_effort\":\"low\","
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"ponder this\"}]}";
+    HttpResponse<String> res = gateway.post("/v1/chat/completions", ask);
+
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    JsonNode message = GatewayHarness.json(res.body()).at("/choices/0/message");
+    assertThat(message.path("reasoning_content").asText())
+        .isEqualTo(ReasoningPayloads.PREFIX + "ponder this");
+    assertThat(message.path("content").asText())
+        .isEqualTo("Echo from " + GEMINI_25 + ": ponder this");
+    assertThat(
+            GatewayHarness.json(res.body())
+                .at("/usage/completion_tokens_details/reasoning_tokens")
+                .asInt())
+        .isEqualTo(4); // "Reasoning", " about:", " ponder", " this"
+
+    HttpResponse<String> stream =
+        gateway.post(
+            "/v1/chat/completions", ask.replace("{\"model\"", "{\"stream\":true,\"model\""));
+    assertThat(stream.statusCode()).as(stream.body()).isEqualTo(200);
+    StringBuilder reasoning = new StringBuilder();
+    StringBuilder content = new StringBuilder();
+    for (SseEvent e : SseParser.parseAll(stream.body())) {
+      if ("[DONE]".equals(e.data())) {
+        continue;
+      }
+      JsonNode delta = GatewayHarness.json(e.data()).at("/choices/0/delta");
+      reasoning.append(delta.path("reasoning_content").asText(""));
+      content.append(delta.path("content").asText(""));
+    }
+    assertThat(reasoning.toString()).isEqualTo(ReasoningPayloads.PREFIX + "ponder this");
+    assertThat(content.toString()).isEqualTo("Echo from " + GEMINI_25 + ": ponder this");
+
+    // Without an effort nothing is asked for, and nothing comes.
+    HttpResponse<String> plain =
+        gateway.post(
+            "/v1/chat/completions",
+            "{\"model\":\"g25\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
+    assertThat(plain.body()).doesNotContain("reasoning_content");
   }
 }

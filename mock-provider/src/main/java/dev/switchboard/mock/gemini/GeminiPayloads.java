@@ -2,6 +2,7 @@ package dev.switchboard.mock.gemini;
 
 import dev.switchboard.mock.openai.ChatAnswer;
 import dev.switchboard.mock.openai.OpenAiPayloads;
+import dev.switchboard.mock.openai.ReasoningPayloads;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -322,6 +323,88 @@ public final class GeminiPayloads {
       events.add(event(tail));
     }
     return events;
+  }
+
+  /**
+   * The thought summary a request asks for ({@code generationConfig.thinkingConfig.includeThoughts:
+   * true}), or null: {@link ReasoningPayloads#reasoning} of its chat view, deterministic.
+   */
+  public static String thoughts(JsonObject request) {
+    JsonObject thinking =
+        request
+            .getJsonObject("generationConfig", new JsonObject())
+            .getJsonObject("thinkingConfig", new JsonObject());
+    return Boolean.TRUE.equals(thinking.getValue("includeThoughts"))
+        ? ReasoningPayloads.reasoning(chatView(request))
+        : null;
+  }
+
+  /**
+   * {@code response} with {@code thoughts} as Gemini gives thought summaries: a first part {@code
+   * {"text": …, "thought": true}} in every candidate with content, counted as {@code
+   * thoughtsTokenCount} (and in {@code totalTokenCount}).
+   */
+  public static JsonObject withThoughts(JsonObject response, String thoughts) {
+    int candidates = 0;
+    for (Object c : response.getJsonArray("candidates", new JsonArray())) {
+      JsonObject content = ((JsonObject) c).getJsonObject("content");
+      if (content != null) {
+        content.getJsonArray("parts").getList().add(0, thoughtPart(thoughts).getMap());
+        candidates++;
+      }
+    }
+    countThoughts(response.getJsonObject("usageMetadata"), thoughts, candidates);
+    return response;
+  }
+
+  /**
+   * The events of a streamed answer with {@code thoughts} first, as Gemini streams thought
+   * summaries before the answer: an event of its own whose candidates hold the thought part, and
+   * every usage after it counting the thoughts.
+   */
+  public static List<String> withThoughts(List<String> events, String thoughts, int n) {
+    List<String> out = new ArrayList<>(events.size() + 1);
+    JsonObject first = new JsonObject(events.get(0).substring("data: ".length()).strip());
+    JsonArray candidates = new JsonArray();
+    for (int i = 0; i < n; i++) {
+      candidates.add(
+          new JsonObject()
+              .put(
+                  "content",
+                  new JsonObject()
+                      .put("parts", new JsonArray().add(thoughtPart(thoughts)))
+                      .put("role", "model"))
+              .put("index", i));
+    }
+    out.add(
+        event(
+            new JsonObject()
+                .put("candidates", candidates)
+                .put("modelVersion", first.getValue("modelVersion"))
+                .put("responseId", first.getValue("responseId"))));
+    for (String e : events) {
+      JsonObject event = new JsonObject(e.substring("data: ".length()).strip());
+      if (event.getValue("usageMetadata") instanceof JsonObject usage) {
+        countThoughts(usage, thoughts, n);
+        out.add(event(event));
+      } else {
+        out.add(e);
+      }
+    }
+    return out;
+  }
+
+  private static JsonObject thoughtPart(String thoughts) {
+    return new JsonObject().put("text", thoughts).put("thought", true);
+  }
+
+  private static void countThoughts(JsonObject usage, String thoughts, int candidates) {
+    if (usage == null || candidates == 0) {
+      return;
+    }
+    int tokens = ReasoningPayloads.pieces(thoughts).size() * candidates;
+    usage.put("thoughtsTokenCount", tokens);
+    usage.put("totalTokenCount", usage.getInteger("totalTokenCount", 0) + tokens);
   }
 
   /** One SSE event, framed with CRLF like Google's servers. */

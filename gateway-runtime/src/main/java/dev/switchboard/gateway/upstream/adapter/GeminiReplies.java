@@ -20,10 +20,11 @@ import java.util.UUID;
  * gateway's internal format: chat completions and OpenAI embeddings lists. The mapping:
  *
  * <ul>
- *   <li>each candidate → a choice; its text parts (thought parts left out) → {@code content}, its
- *       {@code functionCall} parts → {@code tool_calls} (the call's {@code id}, or one synthesised
- *       from name, arguments and position — the same for a stream and a JSON answer — and the
- *       part's {@code thoughtSignature} as {@code extra_content.google.thought_signature});
+ *   <li>each candidate → a choice; its text parts → {@code content} (its thought parts, the
+ *       summaries {@code includeThoughts} asks for, → {@code reasoning_content}), its {@code
+ *       functionCall} parts → {@code tool_calls} (the call's {@code id}, or one synthesised from
+ *       name, arguments and position — the same for a stream and a JSON answer — and the part's
+ *       {@code thoughtSignature} as {@code extra_content.google.thought_signature});
  *   <li>{@code finishReason} STOP → {@code stop} ({@code tool_calls} when the candidate calls a
  *       function), MAX_TOKENS → {@code length}, SAFETY, RECITATION, BLOCKLIST, PROHIBITED_CONTENT,
  *       SPII, IMAGE_SAFETY, IMAGE_PROHIBITED_CONTENT and IMAGE_RECITATION → {@code content_filter}
@@ -86,10 +87,15 @@ final class GeminiReplies {
     ObjectNode message = choice.putObject("message");
     message.put("role", "assistant");
     StringBuilder text = null;
+    StringBuilder thoughts = null;
     ArrayNode calls = null;
     int callIndex = 0;
     for (JsonNode part : candidate.path("content").path("parts")) {
-      if (part.has("text") && !part.path("thought").asBoolean(false)) {
+      if (part.has("text") && part.path("thought").asBoolean(false)) {
+        // A thought summary (thinkingConfig.includeThoughts): reasoning, not the answer.
+        thoughts = thoughts == null ? new StringBuilder() : thoughts;
+        thoughts.append(part.path("text").asText());
+      } else if (part.has("text")) {
         text = text == null ? new StringBuilder() : text;
         text.append(part.path("text").asText());
       } else if (part.path("functionCall").isObject()) {
@@ -99,6 +105,9 @@ final class GeminiReplies {
     }
     String finish = finishReason(candidate.path("finishReason").asText(null), calls != null);
     message.put("content", text == null ? null : text.toString());
+    if (thoughts != null) {
+      message.put("reasoning_content", thoughts.toString());
+    }
     message.put(
         "refusal",
         "content_filter".equals(finish)

@@ -389,6 +389,8 @@ final class GeminiRequests {
    * thinkingLevel} (none and minimal → minimal, low, medium, high; a Pro model, which takes only
    * low and high, gets low for none/minimal/low and high for medium/high). Models before 2.5 do not
    * think: the field is left out for them. {@code xhigh} is {@code high}; any other value is a 400.
+   * An effort but {@code none} also sets {@code includeThoughts}: the thought summaries come back
+   * as {@code reasoning_content} ({@link GeminiReplies}).
    */
   private static void thinking(ObjectNode chat, String model, ObjectNode config) {
     String effort = textOrNull(chat.get("reasoning_effort"));
@@ -409,6 +411,11 @@ final class GeminiRequests {
       return;
     }
     ObjectNode thinking = config.putObject("thinkingConfig");
+    if (!"none".equals(effort)) {
+      // Gemini returns its thinking only as thought summaries it is asked for; they come back as
+      // reasoning_content, as an Anthropic target's thinking does for the same effort.
+      thinking.put("includeThoughts", true);
+    }
     boolean pro = model.contains("-pro");
     if (BUDGET_MODEL.matcher(model).matches()) {
       int budget =

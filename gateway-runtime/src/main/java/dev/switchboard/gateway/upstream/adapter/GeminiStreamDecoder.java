@@ -104,6 +104,7 @@ final class GeminiStreamDecoder implements StreamDecoder {
           delta.put("role", "assistant");
         }
         StringBuilder text = null;
+        StringBuilder thoughts = null;
         ArrayNode toolCalls = null;
         for (JsonNode part : candidate.path("content").path("parts")) {
           String signature = part.path("thoughtSignature").asText("");
@@ -123,7 +124,11 @@ final class GeminiStreamDecoder implements StreamDecoder {
           } else if (!signature.isEmpty() && part.path("text").asText("").isEmpty()) {
             // A signature on a part of its own: the held call's, if one waits for it.
             toolCalls = release(index, toolCalls, signature);
-          } else if (part.has("text") && !part.path("thought").asBoolean(false)) {
+          } else if (part.has("text") && part.path("thought").asBoolean(false)) {
+            // A thought summary (thinkingConfig.includeThoughts): reasoning, not the answer.
+            thoughts = thoughts == null ? new StringBuilder() : thoughts;
+            thoughts.append(part.path("text").asText());
+          } else if (part.has("text")) {
             String piece = part.path("text").asText();
             if (!piece.isEmpty()) {
               toolCalls = release(index, toolCalls, null); // the call came first, unsigned
@@ -135,6 +140,9 @@ final class GeminiStreamDecoder implements StreamDecoder {
         String geminiFinish = candidate.path("finishReason").asText(null);
         if (geminiFinish != null) {
           toolCalls = release(index, toolCalls, null);
+        }
+        if (thoughts != null) {
+          delta.put("reasoning_content", thoughts.toString());
         }
         if (text != null) {
           delta.put("content", text.toString());
