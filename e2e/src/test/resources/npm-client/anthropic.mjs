@@ -126,6 +126,25 @@ for await (const chunk of chatStream) {
   if (chunk.usage) chatUsage = chunk.usage;
 }
 
+// reasoning_effort on an Anthropic target turns extended thinking on; its thinking comes back as
+// reasoning_content (a field the SDK passes through untyped), JSON and streamed.
+const reasoned = await openai.chat.completions.create({
+  model: "chat-claude", reasoning_effort: "low", max_completion_tokens: 2048,
+  messages: [{ role: "user", content: "reason to claude" }],
+});
+const reasonedStream = await openai.chat.completions.create({
+  model: "chat-claude", reasoning_effort: "low", max_completion_tokens: 2048, stream: true,
+  messages: [{ role: "user", content: "reason stream to claude" }],
+});
+let streamedReasoning = "";
+let streamedAnswer = "";
+for await (const chunk of reasonedStream) {
+  for (const choice of chunk.choices) {
+    streamedReasoning += choice.delta?.reasoning_content ?? "";
+    streamedAnswer += choice.delta?.content ?? "";
+  }
+}
+
 // The Responses API on an Anthropic target: bridged through chat completions to the adapter.
 const response = await openai.responses.create({ model: "chat-claude", input: "responses to claude" });
 const responseStream = await openai.responses.create({
@@ -201,5 +220,11 @@ console.log(JSON.stringify({
   notFound, badRequest,
   chatToClaude: { model: chat.model, content: chat.choices[0].message.content, finish: chat.choices[0].finish_reason },
   chatStreamToClaude: { content: chatStreamed, usage: chatUsage },
+  reasoningToClaude: {
+    content: reasoned.choices[0].message.content,
+    reasoning: reasoned.choices[0].message.reasoning_content,
+    streamedContent: streamedAnswer,
+    streamedReasoning,
+  },
   responsesToClaude: { text: response.output_text, streamed: responseStreamed, status: responseDone },
 }));

@@ -149,6 +149,16 @@ class NpmAnthropicSdkIT {
     assertThat(result.at("/chatStreamToClaude/content").asText())
         .isEqualTo("Echo from claude-sonnet-4-5: openai stream to claude");
     assertThat(result.at("/chatStreamToClaude/usage/completion_tokens").asInt()).isPositive();
+    // reasoning_effort turned Claude's thinking on (the mock answers a signed thinking block):
+    // the OpenAI SDK gets its text as reasoning_content, JSON and streamed.
+    assertThat(result.at("/reasoningToClaude/reasoning").asText())
+        .isEqualTo("Reasoning about: reason to claude");
+    assertThat(result.at("/reasoningToClaude/content").asText())
+        .isEqualTo("Echo from claude-sonnet-4-5: reason to claude");
+    assertThat(result.at("/reasoningToClaude/streamedReasoning").asText())
+        .isEqualTo("Reasoning about: reason stream to claude");
+    assertThat(result.at("/reasoningToClaude/streamedContent").asText())
+        .isEqualTo("Echo from claude-sonnet-4-5: reason stream to claude");
 
     // The OpenAI SDK's Responses API on the Anthropic target (bridged through chat).
     assertThat(result.at("/responsesToClaude/text").asText())
