@@ -768,10 +768,12 @@ final class ProviderHandler {
    * name, one inside the messages by its path ({@code messages.0.name}, {@code
    * messages.1.content.0.cache_control}, the {@code loc} of Mistral's 422). Mistral's messages
    * (client-python's {@code UserMessage}, {@code SystemMessage}, {@code AssistantMessage}, 2026-06)
-   * take no {@code name} — its {@code ToolMessage} does, its function's — and its content chunks
-   * ({@code TextChunk}, {@code ImageURLChunk}, ...) no {@code cache_control}; its {@code FileChunk}
-   * ({@code type: file}) takes only an uploaded file's {@code file_id}, never OpenAI's inline
-   * {@code file} object ({@code file_data}, {@code filename}).
+   * take no {@code name} — its {@code ToolMessage} does, its function's — nor a {@code
+   * reasoning_content} or {@code reasoning} (its {@code AssistantMessage}: role, content,
+   * tool_calls, prefix), and its content chunks ({@code TextChunk}, {@code ImageURLChunk}, ...) no
+   * {@code cache_control}; its {@code FileChunk} ({@code type: file}) takes only an uploaded file's
+   * {@code file_id}, never OpenAI's inline {@code file} object ({@code file_data}, {@code
+   * filename}).
    */
   static String mistralExtraField(JsonObject body) {
     for (String name : body.fieldNames()) {
@@ -788,6 +790,12 @@ final class ProviderHandler {
       }
       if (message.containsKey("name") && !"tool".equals(message.getValue("role"))) {
         return "messages." + i + ".name";
+      }
+      for (String reasoning : List.of("reasoning_content", "reasoning")) {
+        // Mistral's AssistantMessage: role, content, tool_calls, prefix; nothing else.
+        if (message.containsKey(reasoning)) {
+          return "messages." + i + "." + reasoning;
+        }
       }
       if (message.getValue("content") instanceof JsonArray parts) {
         for (int j = 0; j < parts.size(); j++) {

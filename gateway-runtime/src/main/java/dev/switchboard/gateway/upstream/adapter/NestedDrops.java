@@ -43,6 +43,15 @@ public final class NestedDrops {
   /** An assistant message's {@code refusal} (its earlier refusal, as text). */
   public static final String MESSAGE_REFUSAL = "messages[].refusal";
 
+  /**
+   * An assistant message's {@code reasoning_content}: a reasoning model's earlier reasoning, handed
+   * back as the gateway gave it (a target whose messages have no such field refuses it).
+   */
+  public static final String MESSAGE_REASONING_CONTENT = "messages[].reasoning_content";
+
+  /** An assistant message's {@code reasoning} (vLLM's name for its reasoning_content). */
+  public static final String MESSAGE_REASONING = "messages[].reasoning";
+
   /** An assistant message's {@code audio} (the id of its earlier audio answer). */
   public static final String MESSAGE_AUDIO = "messages[].audio";
 

@@ -201,7 +201,8 @@ public class OpenAiAdapter implements UpstreamAdapter {
    * {@code messages} without what Mistral's messages do not define, which it refuses as it does a
    * top-level field (422 {@code extra_forbidden}; client-python's {@code UserMessage}, {@code
    * SystemMessage}, {@code AssistantMessage} and {@code TextChunk}, ...): a {@code name} on any
-   * message but a tool result's ({@code ToolMessage} takes its function's name), a content part's
+   * message but a tool result's ({@code ToolMessage} takes its function's name), a {@code
+   * reasoning_content} or {@code reasoning} (earlier reasoning handed back), a content part's
    * {@code cache_control} and a {@code file} part (a PDF; Mistral's {@code FileChunk} takes only an
    * uploaded file's {@code file_id}); each noted in {@code drops} when it asked for something (not
    * a JSON null). {@code messages} itself when nothing is left out (the client's messages are
@@ -242,6 +243,13 @@ public class OpenAiAdapter implements UpstreamAdapter {
     if (name) {
       drops.note(object, "name", NestedDrops.MESSAGE_NAME);
     }
+    // A reasoning model's earlier reasoning handed back (the gateway gives a Mistral model's
+    // thinking to chat clients as reasoning_content): Mistral's assistant message has no place.
+    boolean reasoning = object.has("reasoning_content") || object.has("reasoning");
+    if (reasoning) {
+      drops.note(object, "reasoning_content", NestedDrops.MESSAGE_REASONING_CONTENT);
+      drops.note(object, "reasoning", NestedDrops.MESSAGE_REASONING);
+    }
     JsonNode content = object.get("content");
     ArrayNode parts = null; // the content without a file part or cache_control, when it had one
     if (content != null && content.isArray()) {
@@ -271,12 +279,16 @@ public class OpenAiAdapter implements UpstreamAdapter {
         }
       }
     }
-    if (!name && parts == null) {
+    if (!name && !reasoning && parts == null) {
       return message;
     }
     ObjectNode sent = JSON.createObjectNode().setAll(object);
     if (name) {
       sent.remove("name");
+    }
+    if (reasoning) {
+      sent.remove("reasoning_content");
+      sent.remove("reasoning");
     }
     if (parts != null) {
       sent.set("content", parts);

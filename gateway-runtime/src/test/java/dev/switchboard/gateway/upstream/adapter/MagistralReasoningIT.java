@@ -11,6 +11,7 @@ import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.gateway.TestTables;
 import dev.switchboard.mock.MockProviderOptions;
 import dev.switchboard.mock.openai.ReasoningPayloads;
+import dev.switchboard.mock.record.RequestRecord;
 import dev.switchboard.mock.sse.SseEvent;
 import dev.switchboard.mock.sse.SseParser;
 import java.net.http.HttpResponse;
@@ -121,6 +122,28 @@ class MagistralReasoningIT {
     assertThat(reasoning.toString()).isEqualTo(ReasoningPayloads.PREFIX + "stream it");
     assertThat(text.toString()).isEqualTo("Echo from " + MAGISTRAL + ": stream it");
     assertThat(order.indexOf("text")).isGreaterThan(order.lastIndexOf("reasoning"));
+  }
+
+  /**
+   * A chat client that hands the answer back as it got it (reasoning_content included, as agent
+   * frameworks do) is not refused: Mistral's assistant message has no such field (422), so it is
+   * left out and named.
+   */
+  @Test
+  void theReasoningContentHandedBackIsNotSentToMistral() throws Exception {
+    JsonNode first = json(chat("magistral", "", "first").body()).at("/choices/0/message");
+    HttpResponse<String> res =
+        gateway.post(
+            "/v1/chat/completions",
+            "{\"model\":\"magistral\",\"messages\":[{\"role\":\"user\",\"content\":\"first\"},"
+                + first
+                + ",{\"role\":\"user\",\"content\":\"second\"}]}");
+
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    assertThat(res.headers().firstValue("x-switchboard-unhonoured-params"))
+        .hasValue("messages[].reasoning_content");
+    List<RequestRecord> seen = gateway.mock().requests();
+    assertThat(seen.get(seen.size() - 1).body().encode()).doesNotContain("reasoning");
   }
 
   @Test
