@@ -424,8 +424,14 @@ public final class Exchange {
           ctx,
           err instanceof UpstreamFailure rejected
               && rejected.kind() == FailureKind.REQUEST_REJECTED);
-      if (err instanceof UpstreamFailure f && error.status() == 429) {
-        relayRetryHint(response, f);
+      if (err instanceof UpstreamFailure f) {
+        if (error.status() == 429) {
+          relayRetryHint(response, f);
+        } else if (f.lasting()) {
+          // No target can serve until the configuration or an account changes: OpenAI's and
+          // Anthropic's SDKs retry a 502 twice unless told not to.
+          response.putHeader("x-should-retry", "false");
+        }
       }
       response
           .setStatusCode(error.status())

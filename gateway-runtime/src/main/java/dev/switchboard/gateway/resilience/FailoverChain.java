@@ -208,6 +208,14 @@ public final class FailoverChain {
     /** Whether a target was skipped because its provider's account is out of credit. */
     boolean accountHeld;
 
+    /**
+     * Whether a target failed or was skipped for a reason that may pass (a 5xx, a timeout, a rate
+     * limit, a breaker, ...), not only for a lasting one of the gateway's own (a model or endpoint
+     * not served, an account out of credit, a rejected key): then a client's retry may find it
+     * serving again.
+     */
+    boolean mayPass;
+
     /** Set while retrying a target after waiting out its Retry-After (clock granularity aside). */
     boolean waitedOut;
 
@@ -457,6 +465,10 @@ public final class FailoverChain {
               clock.currentTimeMillis());
       last = failure;
       onlyUnavailable = false;
+      if (failure.kind() != FailureKind.TARGET_UNUSABLE
+          && failure.kind() != FailureKind.AUTH_REJECTED) {
+        mayPass = true;
+      }
       if (failure.kind() == FailureKind.AUTH_REJECTED) {
         // Our own key was refused: a configuration error, not the client's. Never log the key.
         LOG.warn(
@@ -595,6 +607,9 @@ public final class FailoverChain {
       skipped.add(target.id() + " " + reason);
       registry.recordSkip(target.id(), label);
       observer.skipped(ctx, target, label);
+      if (label != SkipReason.ACCOUNT_EXHAUSTED && label != SkipReason.CREDENTIALS_REJECTED) {
+        mayPass = true;
+      }
       if (!unavailable) {
         onlyUnavailable = false;
       }
@@ -629,9 +644,13 @@ public final class FailoverChain {
     /** The failure to report when the chain ran out. */
     UpstreamFailure exhausted() {
       if (last != null) {
-        return skipped.isEmpty()
-            ? last
-            : last.withMessage(last.getMessage() + "; skipped: " + String.join(", ", skipped));
+        UpstreamFailure failure =
+            skipped.isEmpty()
+                ? last
+                : last.withMessage(last.getMessage() + "; skipped: " + String.join(", ", skipped));
+        // Every target's model, endpoint, account or key failed it: a client's retry a second
+        // later would meet the same (SDKs retry a 502 twice unless told not to).
+        return mayPass ? failure : failure.asLasting();
       }
       if (heldBackMs >= 0) {
         // Nothing was sent: the providers' own limits (quota, Retry-After) hold every target back.
@@ -645,8 +664,9 @@ public final class FailoverChain {
       }
       if (accountHeld) {
         // Nothing was sent: the accounts of the providers left are out of credit.
-        return UpstreamFailure.accountHeld(
-            "no target was available: " + String.join(", ", skipped));
+        UpstreamFailure held =
+            UpstreamFailure.accountHeld("no target was available: " + String.join(", ", skipped));
+        return mayPass ? held : held.asLasting();
       }
       return UpstreamFailure.noTargetAvailable(
           "no target was available: " + String.join(", ", skipped));

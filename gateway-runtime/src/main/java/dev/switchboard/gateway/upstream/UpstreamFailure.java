@@ -24,6 +24,7 @@ public final class UpstreamFailure extends RuntimeException {
   private final boolean answerStarted;
   private final boolean nothingSent;
   private final FailureScope scope;
+  private final boolean lasting;
 
   public UpstreamFailure(
       FailureKind kind,
@@ -54,7 +55,8 @@ public final class UpstreamFailure extends RuntimeException {
         false,
         false,
         false,
-        null);
+        null,
+        false);
   }
 
   private UpstreamFailure(
@@ -67,7 +69,8 @@ public final class UpstreamFailure extends RuntimeException {
       boolean cutByDeadline,
       boolean answerStarted,
       boolean nothingSent,
-      FailureScope scope) {
+      FailureScope scope,
+      boolean lasting) {
     super(message, null, false, false);
     this.kind = kind;
     this.upstreamStatus = upstreamStatus;
@@ -78,6 +81,7 @@ public final class UpstreamFailure extends RuntimeException {
     this.answerStarted = answerStarted;
     this.nothingSent = nothingSent;
     this.scope = scope == null ? FailureScope.of(kind, upstreamStatus) : scope;
+    this.lasting = lasting;
   }
 
   /**
@@ -99,7 +103,8 @@ public final class UpstreamFailure extends RuntimeException {
         false,
         false,
         true,
-        null);
+        null,
+        false);
   }
 
   /**
@@ -110,7 +115,7 @@ public final class UpstreamFailure extends RuntimeException {
    */
   public static UpstreamFailure noTargetAvailable(String message) {
     return new UpstreamFailure(
-        FailureKind.CONNECT, message, 0, null, null, null, false, false, true, null);
+        FailureKind.CONNECT, message, 0, null, null, null, false, false, true, null, false);
   }
 
   /**
@@ -120,7 +125,7 @@ public final class UpstreamFailure extends RuntimeException {
    */
   public static UpstreamFailure deadlineTimeout(String message) {
     return new UpstreamFailure(
-        FailureKind.TIMEOUT, message, 0, null, null, null, true, false, false, null);
+        FailureKind.TIMEOUT, message, 0, null, null, null, true, false, false, null, false);
   }
 
   /** The same failure with another message (e.g. why no further attempt was made). */
@@ -135,7 +140,8 @@ public final class UpstreamFailure extends RuntimeException {
         cutByDeadline,
         answerStarted,
         nothingSent,
-        scope);
+        scope,
+        lasting);
   }
 
   /**
@@ -155,7 +161,8 @@ public final class UpstreamFailure extends RuntimeException {
         false,
         false,
         true,
-        FailureScope.ACCOUNT);
+        FailureScope.ACCOUNT,
+        false);
   }
 
   /** The same failure reaching as far as {@code scope} (its adapter read more than the status). */
@@ -173,12 +180,43 @@ public final class UpstreamFailure extends RuntimeException {
         cutByDeadline,
         answerStarted,
         nothingSent,
-        scope);
+        scope,
+        lasting);
   }
 
   /** How far this failure reaches beyond its attempt. */
   public FailureScope scope() {
     return scope;
+  }
+
+  /**
+   * This failure, marked as the end of a chain whose every target failed or was skipped for a
+   * lasting reason of the gateway's own (see {@link #lasting()}).
+   */
+  public UpstreamFailure asLasting() {
+    return new UpstreamFailure(
+        kind,
+        getMessage(),
+        upstreamStatus,
+        upstreamBody,
+        retryAfter,
+        retryAfterMs,
+        cutByDeadline,
+        answerStarted,
+        nothingSent,
+        scope,
+        true);
+  }
+
+  /**
+   * Whether no target of the request's chain can serve it until the gateway's configuration or a
+   * provider account changes: each one failed or was skipped because its model or endpoint is not
+   * served, its account is out of credit, or its provider refused the gateway's key. A client's
+   * retry moments later meets the same, so the client is told not to ({@code x-should-retry:
+   * false}); when that changes is not known, so no wait is named.
+   */
+  public boolean lasting() {
+    return lasting;
   }
 
   /** The same failure with other {@code Retry-After} / {@code retry-after-ms} values. */
@@ -193,7 +231,8 @@ public final class UpstreamFailure extends RuntimeException {
         cutByDeadline,
         answerStarted,
         nothingSent,
-        scope);
+        scope,
+        lasting);
   }
 
   /**
@@ -229,7 +268,8 @@ public final class UpstreamFailure extends RuntimeException {
         cutByDeadline,
         true,
         nothingSent,
-        scope);
+        scope,
+        lasting);
   }
 
   /**

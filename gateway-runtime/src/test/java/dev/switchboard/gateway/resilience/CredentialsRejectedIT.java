@@ -160,6 +160,8 @@ class CredentialsRejectedIT {
         .contains("rejected the gateway's credentials");
     assertThat(r.body()).doesNotContain(WRONG_KEY).doesNotContain("sk-right");
     assertThat(lockedMock.attempts("l-1")).isEqualTo(1);
+    // The key stays wrong until the configuration changes: SDKs are told not to retry the 502.
+    assertThat(r.headers().allValues("x-should-retry")).containsExactly("false");
   }
 
   @Test

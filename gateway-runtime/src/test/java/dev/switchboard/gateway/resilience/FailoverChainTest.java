@@ -343,6 +343,68 @@ class FailoverChainTest {
     assertThat(calls).containsExactly("a/m", "a/m2");
   }
 
+  /**
+   * A chain whose every target failed, or was skipped, for a lasting reason of the gateway's own (a
+   * model not served, an account out of credit, a rejected key) ends lasting, so the client is told
+   * not to retry (SDKs retry a 502 twice); one where a target failed for a reason that may pass (a
+   * 5xx) does not, though its last failure is the same out-of-credit one.
+   */
+  @Test
+  void aChainEndsLastingOnlyWhenEveryTargetFailedForALastingReason() {
+    RoutingTable.CircuitBreaker breaker =
+        new RoutingTable.CircuitBreaker(50, 60_000L, 20, 60_000L, 30_000L);
+    RoutingTable.Policy policy = policy(1, 10, 2_000, breaker);
+    UpstreamFailure noCredit = status(FailureKind.TARGET_UNUSABLE, 402, null);
+
+    // A's 5xx may pass: B out of credit ends the chain, but a retry may find A serving.
+    UpstreamFailure mixed =
+        (UpstreamFailure)
+            chain
+                .execute(
+                    List.of(TA, TB),
+                    request(policy, List.of(TA, TB)),
+                    script(status(FailureKind.SERVER_ERROR, 500, null), noCredit))
+                .cause();
+    assertThat(calls).containsExactly("a/m", "b/m");
+    assertThat(mixed.kind()).isEqualTo(FailureKind.TARGET_UNUSABLE);
+    assertThat(mixed.lasting()).isFalse();
+
+    // B's account is held now: a model A does not serve, then B skipped for its account.
+    calls.clear();
+    RequestContext gone = request(policy, List.of(TA, TB));
+    UpstreamFailure lasting =
+        (UpstreamFailure)
+            chain
+                .execute(
+                    List.of(TA, TB), gone, script(status(FailureKind.TARGET_UNUSABLE, 404, null)))
+                .cause();
+    assertThat(calls).containsExactly("a/m");
+    assertThat(lasting.lasting()).isTrue();
+    assertThat(ErrorMapping.toOpenAiError(lasting, gone).code())
+        .isEqualTo("upstream_model_not_found");
+
+    // Only B's held account, nothing sent: lasting as well.
+    calls.clear();
+    UpstreamFailure held =
+        (UpstreamFailure)
+            chain.execute(List.of(TB), request(policy, List.of(TB)), script()).cause();
+    assertThat(calls).isEmpty();
+    assertThat(held.nothingSent()).isTrue();
+    assertThat(held.lasting()).isTrue();
+
+    // A key the provider rejected is lasting too.
+    calls.clear();
+    UpstreamFailure rejected =
+        (UpstreamFailure)
+            chain
+                .execute(
+                    List.of(TA),
+                    request(policy, List.of(TA)),
+                    script(status(FailureKind.AUTH_REJECTED, 401, null)))
+                .cause();
+    assertThat(rejected.lasting()).isTrue();
+  }
+
   @Test
   void nothingStartsAfterTheRequestDeadline() {
     RequestContext ctx = request(policy(1, 10, 2_000, null), List.of(TA, TB));

@@ -4,8 +4,13 @@ import static dev.switchboard.gateway.TestTables.policyRoute;
 import static dev.switchboard.gateway.TestTables.target;
 import static dev.switchboard.gateway.resilience.ResilienceTables.policy;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.errors.InternalServerException;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.gateway.TestTables;
@@ -16,6 +21,7 @@ import dev.switchboard.mock.openapi.OpenAiWireFormat.Body;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -242,6 +248,45 @@ class TargetUnusableIT {
     assertThat(error.path("type").asText()).isEqualTo("upstream_error");
     assertThat(r.body()).doesNotContain("gone-model").doesNotContain("does not exist");
     assertThat(mock.attempts("gone-model")).isEqualTo(1);
+    // No retry finds the model back: SDKs, which retry a 502 twice, are told not to.
+    assertThat(r.headers().allValues("x-should-retry")).containsExactly("false");
+    assertThat(r.headers().firstValue("retry-after")).isEmpty();
+  }
+
+  /**
+   * The official SDK with its default two retries sends a request every target of which failed for
+   * a lasting reason once: the provider sees one call, not three.
+   */
+  @Test
+  void theOpenAiSdkDoesNotRetryAModelNoTargetServes() {
+    mock.faults().set("gone-model", "status:404");
+    OpenAIClient sdk =
+        OpenAIOkHttpClient.builder()
+            .baseUrl(gateway.baseUrl())
+            .apiKey("sk-application-key")
+            .maxRetries(2)
+            .timeout(Duration.ofSeconds(30))
+            .build();
+    try {
+      assertThatThrownBy(
+              () ->
+                  sdk.chat()
+                      .completions()
+                      .create(
+                          ChatCompletionCreateParams.builder()
+                              .model("retired-only")
+                              .addUserMessage("Say hi")
+                              .build()))
+          .isInstanceOfSatisfying(
+              InternalServerException.class,
+              e -> {
+                assertThat(e.statusCode()).isEqualTo(502);
+                assertThat(e.code()).contains("upstream_model_not_found");
+              });
+    } finally {
+      sdk.close();
+    }
+    assertThat(mock.attempts("gone-model")).isEqualTo(1);
   }
 
   @Test
@@ -284,6 +329,12 @@ class TargetUnusableIT {
     assertThat(anthropicError.path("type").asText()).isEqualTo("error");
     assertThat(anthropicError.path("error").path("type").asText()).isEqualTo("api_error");
     assertThat(messages.body()).doesNotContain("billing_error").doesNotContain("credit balance");
+    // Only a top-up helps, whenever it comes: no SDK retry (Anthropic's reads the same header),
+    // no wait named — after the provider's answer and with the account held, nothing sent, alike.
+    assertThat(chat.headers().allValues("x-should-retry")).containsExactly("false");
+    assertThat(messages.headers().allValues("x-should-retry")).containsExactly("false");
+    assertThat(messages.headers().firstValue("retry-after")).isEmpty();
+    assertThat(mock.attempts("claude-broke")).isEqualTo(1);
   }
 
   @Test
@@ -315,6 +366,7 @@ class TargetUnusableIT {
     assertThat(error.path("code").asText()).isEqualTo("upstream_quota_exhausted");
     assertThat(error.path("message").asText()).doesNotContainIgnoringCase("retry later");
     assertThat(r.headers().firstValue("retry-after")).isEmpty();
+    assertThat(r.headers().allValues("x-should-retry")).containsExactly("false");
     assertThat(mock.attempts("empty-model")).isEqualTo(1);
   }
 
