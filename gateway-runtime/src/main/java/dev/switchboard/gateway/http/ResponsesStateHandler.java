@@ -423,6 +423,9 @@ public final class ResponsesStateHandler {
           call.ctx.requestId(),
           provider.name(),
           resp.statusCode());
+      // The one provider holding the response refuses the key until it changes: as on the main
+      // path, SDKs (which retry a 502 twice) are told not to.
+      call.rc.response().putHeader("x-should-retry", "false");
       call.fail(ErrorMapping.upstreamAuthFailed(" Request id: " + call.ctx.requestId() + "."));
       return;
     }

@@ -678,6 +678,7 @@ class ResponsesApiIT {
         assertThat(JSON.readTree(r.body()).path("error").path("code").asText())
             .isEqualTo("upstream_auth_failed");
         assertThat(r.body()).doesNotContain("Incorrect API key").doesNotContain("invalid_api_key");
+        assertThat(r.headers().allValues("x-should-retry")).containsExactly("false");
       }
       assertThat(
               JSON.readTree(gateway.admin("/admin/config").body())
