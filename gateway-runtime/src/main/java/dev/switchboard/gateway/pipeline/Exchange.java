@@ -462,19 +462,40 @@ public final class Exchange {
     } else if (ms.isPresent()) {
       response.putHeader("retry-after", wholeSecondsUp(ms.getAsLong()));
     }
+    // The wait an SDK reads: retry-after-ms, else Retry-After (delta-seconds by now).
+    OptionalLong wait = ms.isPresent() ? ms : Backoff.retryAfterMs(f.retryAfter(), null, 0);
+    if (wait.isPresent() && wait.getAsLong() > SDK_RETRY_HORIZON_MS) {
+      response.putHeader("x-should-retry", "false");
+    }
   }
+
+  /**
+   * The longest wait the gateway leaves to an SDK's own retry. The SDKs disagree past it: OpenAI's
+   * Node SDK and Anthropic's Python SDK take a {@code retry-after-ms} / {@code Retry-After} only up
+   * to 60 s (OpenAI's Python SDK up to 120 s) and otherwise retry after their own backoff (0.5 s,
+   * then 1 s) into the same refusal; openai-java and Anthropic's TypeScript SDK sleep whatever it
+   * says (an hour, twice, for a per-day quota's hold), blocking the call. So a longer wait also
+   * says {@code x-should-retry: false}: every SDK raises at once, and the application reads the
+   * wait from the headers.
+   */
+  static final long SDK_RETRY_HORIZON_MS = 60_000;
 
   /**
    * The gateway's own wait on one of its refusals (a client or consumer rate limit, every target
    * held back), in the form {@link #relayRetryHint} relays a provider's: {@code retry-after-ms},
    * which the OpenAI and Anthropic SDKs read first, and {@code Retry-After} in whole seconds
    * rounded up for clients that know only the standard header. Both at least 1: an SDK takes a wait
-   * of 0 for no hint and backs off on its own.
+   * of 0 for no hint and backs off on its own. A wait over {@link #SDK_RETRY_HORIZON_MS} adds
+   * {@code x-should-retry: false}.
    */
   static void retryHint(BiConsumer<String, String> header, long waitMs) {
     long ms = Math.max(1, waitMs);
     header.accept("retry-after-ms", Long.toString(ms));
     header.accept("retry-after", wholeSecondsUp(ms));
+    if (ms > SDK_RETRY_HORIZON_MS) {
+      // A token bucket deep in debt after a long answer: past what SDKs wait (see the constant).
+      header.accept("x-should-retry", "false");
+    }
   }
 
   private static String wholeSecondsUp(long ms) {

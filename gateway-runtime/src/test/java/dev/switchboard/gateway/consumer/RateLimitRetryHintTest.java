@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.gateway.GatewayHarness;
 import java.net.http.HttpResponse;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -80,6 +81,10 @@ class RateLimitRetryHintTest extends RateLimitedGateways {
     assertThat(longer.statusCode()).isEqualTo(429);
     assertThat(waitMs(longer)).isBetween(1500L, 1501L);
     assertThat(longer.headers().firstValue("retry-after")).hasValue("2");
+    // Waits an SDK takes: it retries them, nothing tells it not to.
+    for (HttpResponse<String> refused : List.of(routeRefused, consumerRefused, longer)) {
+      assertThat(refused.headers().firstValue("x-should-retry")).isEmpty();
+    }
     clock.advance(60_000); // the next test starts with full buckets
   }
 }

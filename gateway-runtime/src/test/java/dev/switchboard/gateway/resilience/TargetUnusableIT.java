@@ -463,8 +463,14 @@ class TargetUnusableIT {
     assertThat(alone.statusCode()).isEqualTo(429);
     assertThat(OpenAiWireFormat.problems(Body.ERROR, alone.body())).isEmpty();
     assertThat(alone.headers().firstValue("retry-after")).hasValue("3600");
+    // An hour is past what SDKs wait on their own (openai-java would sleep it, twice): they are
+    // told not to retry, and the application reads the wait.
+    assertThat(alone.headers().allValues("x-should-retry")).containsExactly("false");
     HttpResponse<String> held = post("per-day-only", false);
     assertThat(held.statusCode()).isEqualTo(429);
+    assertThat(Long.parseLong(held.headers().firstValue("retry-after-ms").orElseThrow()))
+        .isGreaterThan(3_500_000L);
+    assertThat(held.headers().allValues("x-should-retry")).containsExactly("false");
     assertThat(mock.attempts("gemini-day-only")).isEqualTo(1);
   }
 
