@@ -397,6 +397,7 @@ class TargetUnusableIT {
     JsonNode error = GatewayHarness.json(r.body()).path("error");
     assertThat(error.path("code").asText()).isEqualTo("upstream_quota_exhausted");
     assertThat(r.body()).doesNotContain("You exceeded your current quota");
+    assertThat(r.headers().allValues("x-should-retry")).containsExactly("false");
     assertThat(mock.attempts("drained-model")).isEqualTo(1);
   }
 
@@ -499,6 +500,8 @@ class TargetUnusableIT {
     assertThat(OpenAiWireFormat.problems(Body.ERROR, alone.body())).isEmpty();
     assertThat(GatewayHarness.json(alone.body()).path("error").path("code").asText())
         .isEqualTo("upstream_quota_exhausted");
+    // The Responses door tells the SDKs the same: no retry.
+    assertThat(alone.headers().allValues("x-should-retry")).containsExactly("false");
     assertThat(gateway.server().resilience().accountHeldMs("drought-only")).isPositive();
   }
 
