@@ -14,6 +14,7 @@ import dev.switchboard.gateway.request.TokenUsage;
 import dev.switchboard.gateway.routing.ResolvedRoute;
 import dev.switchboard.gateway.state.Admission;
 import dev.switchboard.gateway.state.AdmitCall;
+import dev.switchboard.gateway.state.RedisGuard;
 import dev.switchboard.gateway.state.SettleCall;
 import dev.switchboard.gateway.state.Spend;
 import dev.switchboard.gateway.state.StoreUnavailableException;
@@ -196,7 +197,10 @@ public final class ConsumerStage implements Stage {
     if (ticket.failed()) {
       if (ticket.cause() instanceof StoreUnavailableException) {
         metrics.request(consumer, "store_unavailable");
-        header.accept("retry-after", "1");
+        // The store is left alone this long after a failure; the first request after it tries it
+        // again (RedisGuard), so that is the wait to name — to the millisecond, as on every other
+        // refusal of the gateway's own.
+        Exchange.retryHint(header, RedisGuard.RETRY_AFTER_MS);
         return new OpenAiError(
             503,
             "The gateway cannot check this consumer's limits right now (its shared state store"

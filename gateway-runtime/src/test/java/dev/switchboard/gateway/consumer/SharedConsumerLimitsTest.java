@@ -309,6 +309,7 @@ class SharedConsumerLimitsTest {
         HttpResponse<String> denied = send(chat(i, "chat", 5, "authorization", "Bearer sk-deny"));
         assertThat(denied.statusCode()).isEqualTo(503);
         assertThat(denied.headers().firstValue("retry-after")).contains("1");
+        assertThat(denied.headers().firstValue("retry-after-ms")).contains("1000");
         assertThat(GatewayHarness.json(denied.body()).at("/error/code").asText())
             .isEqualTo("state_store_unavailable");
       }
