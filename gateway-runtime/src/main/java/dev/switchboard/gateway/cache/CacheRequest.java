@@ -24,8 +24,11 @@ import java.util.Set;
  * <p>The <b>semantic partition</b> is a SHA-256 over the same scope plus a hash of the system (and
  * developer) messages, of the tools and tool choice, of the response format, of every other request
  * field except the temperature (sampling parameters, seed, {@code n}, {@code stop}, {@code user}
- * …), the embedder, and — when the last user message is embedded — of the conversation before it.
- * Requests in different partitions can never see each other's entries, whatever their similarity.
+ * …), the embedder, — when the last user message is embedded — of the conversation before it, and
+ * of whatever the embedded messages say beside their text (a user's {@code name}, an assistant
+ * turn's {@code tool_calls}, a tool result's {@code tool_call_id}; nothing for plain text
+ * messages). Requests in different partitions can never see each other's entries, whatever their
+ * similarity.
  *
  * <p>A request of another front door (Responses, Messages) also keys on the <b>door's own body</b>:
  * a target that speaks that format gets the body itself, and its answer depends on fields the chat
@@ -109,6 +112,7 @@ public record CacheRequest(
     if (lastUser == messages.size() - 1 && lastUser >= 0) {
       text = conversation ? conversationText(messages) : textOf(messages.get(lastUser));
     }
+    Canonical besideText = null;
     for (int i = 0; i < messages.size(); i++) {
       JsonNode m = messages.get(i);
       String role = m.path("role").asText();
@@ -116,6 +120,14 @@ public record CacheRequest(
         system.node(m, Set.of());
       } else if (!conversation && i != lastUser) {
         history.node(m, Set.of());
+      } else if (text != null && saysMoreThanItsText(m)) {
+        // An embedded message: its text is embedded, but what else it says (a user's name, an
+        // assistant turn's tool calls, a tool result's call id) changes the answer as well.
+        if (besideText == null) {
+          besideText = new Canonical();
+        }
+        besideText.string(Integer.toString(i));
+        besideText.node(m, ROLE_AND_CONTENT);
       }
     }
     Canonical tools = new Canonical();
@@ -163,7 +175,20 @@ public record CacheRequest(
     if (door != null) {
       partition.raw(doorForm.sha256());
     }
+    if (besideText != null) {
+      // Only when there is something: plain text conversations keep their partitions.
+      partition.string("|beside-text|");
+      partition.raw(besideText.sha256());
+    }
     return new CacheRequest(exactKey, partition.sha256Hex(), text, temperature(chat));
+  }
+
+  private static final Set<String> ROLE_AND_CONTENT = Set.of("role", "content");
+
+  /** Whether a message has fields other than its role and content. */
+  private static boolean saysMoreThanItsText(JsonNode message) {
+    int plain = (message.has("role") ? 1 : 0) + (message.has("content") ? 1 : 0);
+    return message.size() > plain;
   }
 
   /** The content part types that are plain text in the Messages and Responses formats. */

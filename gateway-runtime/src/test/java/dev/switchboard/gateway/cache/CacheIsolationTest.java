@@ -109,6 +109,81 @@ class CacheIsolationTest {
     assertThat(CacheRequest.of(chat, "scope", false).partition()).isEqualTo(builtin.partition());
   }
 
+  /**
+   * The embedded text is only the messages' text: whatever else an embedded message says (a user's
+   * {@code name}, an assistant turn's {@code tool_calls}, a tool result's {@code tool_call_id})
+   * changes the answer without changing the text, so it must partition. Before, "What is my name?"
+   * from {@code name: alice} was answered to {@code name: bob} (identical text, similarity 1.0),
+   * and in {@code conversation} mode a conversation in which Claude said "Let me check." and called
+   * {@code get_weather} for Paris answered the same conversation about Oslo.
+   */
+  @Test
+  void whatAnEmbeddedMessageSaysBesideItsTextPartitions() throws Exception {
+    String alice =
+        "{\"model\":\"m\",\"temperature\":0,\"messages\":[{\"role\":\"user\",\"name\":"
+            + "\"alice\",\"content\":\"What is my name?\"}]}";
+    assertNeverServed(alice, alice.replace("alice", "bob"), false);
+    assertNeverServed(alice, alice.replace(",\"name\":\"alice\"", ""), false);
+    String paris =
+        "{\"model\":\"m\",\"temperature\":0,\"messages\":["
+            + "{\"role\":\"user\",\"content\":\"Do I need a coat today?\"},"
+            + "{\"role\":\"assistant\",\"content\":\"Let me check.\",\"tool_calls\":[{\"id\":"
+            + "\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+            + "\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}}]},"
+            + "{\"role\":\"tool\",\"tool_call_id\":\"call_1\",\"content\":\"12 C, rain\"},"
+            + "{\"role\":\"user\",\"content\":\"So what should I wear?\"}]}";
+    assertNeverServed(paris, paris.replace("Paris", "Oslo"), true);
+    // Plain text messages keep their partitions (and hits): only what else they say is added.
+    String plain =
+        "{\"model\":\"m\",\"temperature\":0,\"messages\":[{\"role\":\"user\","
+            + "\"content\":\"Hi\"},{\"role\":\"assistant\",\"content\":\"Hello!\"},"
+            + "{\"role\":\"user\",\"content\":\"What can you do?\"}]}";
+    for (boolean conversation : new boolean[] {false, true}) {
+      CacheRequest stored = CacheRequest.of(chat(plain), "scope", conversation);
+      CacheRequest asked =
+          CacheRequest.of(
+              chat(plain.replace("\"temperature\":0", "\"temperature\":0.1")),
+              "scope",
+              conversation);
+      assertThat(asked.partition()).isEqualTo(stored.partition());
+    }
+  }
+
+  /**
+   * Stores {@code storedJson}'s answer in a semantic index and asks with {@code askedJson}, whose
+   * embedded text is the same (similarity 1.0): the answer must not be found.
+   */
+  private static void assertNeverServed(String storedJson, String askedJson, boolean conversation)
+      throws Exception {
+    CacheRequest stored = CacheRequest.of(chat(storedJson), "scope", conversation);
+    CacheRequest asked = CacheRequest.of(chat(askedJson), "scope", conversation);
+    assertThat(asked.semanticText()).isNotNull().isEqualTo(stored.semanticText());
+    SemanticIndex index = new SemanticIndex(10, 3_600_000);
+    CachedAnswer answer =
+        new CachedAnswer(
+            new byte[0],
+            null,
+            null,
+            Operation.CHAT_COMPLETIONS,
+            null,
+            "p/m",
+            null,
+            null,
+            null,
+            0,
+            0,
+            stored.partition(),
+            stored.semanticText());
+    index.add(stored.partition(), vectorOf(stored.semanticText()), answer, 0);
+    assertThat(index.search(asked.partition(), vectorOf(asked.semanticText()), 0.95, 0))
+        .as(askedJson)
+        .isEmpty();
+  }
+
+  private static ObjectNode chat(String json) throws Exception {
+    return (ObjectNode) JSON.readTree(json);
+  }
+
   private static ObjectNode chat(String system, String prompt) {
     ObjectNode chat = JSON.createObjectNode().put("model", "chat").put("temperature", 0);
     chat.putArray("messages")
