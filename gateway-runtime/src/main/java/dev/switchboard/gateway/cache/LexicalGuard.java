@@ -265,6 +265,27 @@ public final class LexicalGuard {
     {"east", "west"},
     {"asc", "desc"},
     {"ascend", "descend"},
+    // Measured with all-MiniLM-L6-v2 at 0.90 to 0.98 ("Is range() inclusive of the end?").
+    {"inclusiv", "exclusiv"},
+    {"internal", "external"},
+    {"increment", "decrement"},
+    {"good", "bad"},
+    {"forward", "backward"},
+    {"public", "privat"},
+    {"pro", "con"},
+    {"transparent", "opaqu"},
+    {"odd", "even"},
+    {"inner", "outer"},
+    {"horizontal", "vertical"},
+    {"horizontally", "vertically"},
+    {"synchronous", "asynchronous"},
+    {"sync", "async"},
+    {"onlin", "offlin"},
+    {"global", "local"},
+    {"read", "writ"},
+    {"input", "output"},
+    {"attach", "detach"},
+    {"bullish", "bearish"},
     // Comparatives and superlatives reach these through comparativeBases ("larger", "largest" to
     // "larg"); the irregular ones and those whose opposite is another word are listed.
     {"most", "least"},
@@ -782,9 +803,40 @@ public final class LexicalGuard {
     if (prefixDropped(query, cached) || prefixDropped(cached, query)) {
       return false;
     }
+    // "incorrect", "unhealthy", "disadvantages" on one side, the bare word on the other.
+    if (negated(query, cached) || negated(cached, query)) {
+      return false;
+    }
     // The same words in another order ("dog bites man"): the embedding cannot tell, neither can we.
     return !(query.sortedWords().equals(cached.sortedWords())
         && !query.words().equals(cached.words()));
+  }
+
+  /**
+   * Prefixes that turn a word into its opposite: "unhealthy", "incorrect", "impure", "illegal",
+   * "irrelevant", "disadvantages" (and German "unmöglich"). "non" has its own rule ({@link
+   * #prefixDropped}), as it is also a word.
+   */
+  private static final String[] NEGATING_PREFIXES = {"un", "in", "im", "il", "ir", "dis"};
+
+  /**
+   * Whether {@code b} says a word of at least four letters with a {@link #NEGATING_PREFIXES
+   * negating prefix} where {@code a} says the bare word, and neither says the other form too. A
+   * word that merely begins so ("install" against "stall", "display" against "play") costs a hit,
+   * never a wrong answer.
+   */
+  private static boolean negated(Profile a, Profile b) {
+    for (String word : b.words()) {
+      for (String prefix : NEGATING_PREFIXES) {
+        if (word.length() >= prefix.length() + 4 && word.startsWith(prefix)) {
+          String bare = word.substring(prefix.length());
+          if (a.words().contains(bare) && !a.words().contains(word) && !b.words().contains(bare)) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
   }
 
   /** Whether {@code a} says "nonX" where {@code b} says X and never "nonX". */
