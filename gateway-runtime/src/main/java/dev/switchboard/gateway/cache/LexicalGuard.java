@@ -559,6 +559,24 @@ public final class LexicalGuard {
           "weekends", "weekend");
 
   /**
+   * Parts of the day, each spelling to one: "Set an alarm for tomorrow morning" and "... tomorrow
+   * evening" embed at 0.969, and name the same day. Not "am"/"pm": "am" is also the verb.
+   */
+  private static final Map<String, String> DAY_PARTS =
+      Map.ofEntries(
+          Map.entry("morning", "morning"),
+          Map.entry("mornings", "morning"),
+          Map.entry("afternoon", "afternoon"),
+          Map.entry("afternoons", "afternoon"),
+          Map.entry("evening", "evening"),
+          Map.entry("evenings", "evening"),
+          Map.entry("night", "night"),
+          Map.entry("nights", "night"),
+          Map.entry("noon", "noon"),
+          Map.entry("midday", "noon"),
+          Map.entry("midnight", "midnight"));
+
+  /**
    * Words placing a period relative to now, each spelling to one: "How much did I spend last week?"
    * and "... next week?" embed at 0.96, "last month" and "next month" at 0.94, "in the last 24
    * hours" and "in the next 24 hours" at 0.97; the period alone (a unit) is the same on both sides.
@@ -727,6 +745,10 @@ public final class LexicalGuard {
       String weekPart = WEEK_PARTS.get(plain);
       if (weekPart != null) {
         days.add(weekPart);
+      }
+      String dayPart = DAY_PARTS.get(plain);
+      if (dayPart != null) {
+        days.add(dayPart);
       }
       String relative =
           relativePeriod(

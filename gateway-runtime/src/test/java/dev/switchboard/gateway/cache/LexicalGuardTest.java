@@ -245,6 +245,28 @@ class LexicalGuardTest {
     assertThat(compatible("Set a timer for 10 minutes", "Set a 10 minute timer")).isTrue();
   }
 
+  /**
+   * Parts of the day are days' business too: "Set an alarm for tomorrow morning" and "... tomorrow
+   * evening" embed at 0.969 with all-MiniLM-L6-v2, above the default threshold, and both named the
+   * same day, so the other alarm was served.
+   */
+  @Test
+  void anotherPartOfTheDayIsAnotherQuestion() {
+    assertThat(compatible("Set an alarm for tomorrow morning", "Set an alarm for tomorrow evening"))
+        .isFalse();
+    assertThat(
+            compatible("Is the pharmacy open in the afternoon?", "Is the pharmacy open at night?"))
+        .isFalse();
+    assertThat(compatible("Remind me at noon", "Remind me at midnight")).isFalse();
+    assertThat(compatible("Book a table for friday evening", "Book a table for friday mornings"))
+        .isFalse();
+    // The same part of the day however it is written, and a text that names none, still pass.
+    assertThat(
+            compatible("Set an alarm for tomorrow morning", "Set an alarm for tomorrow mornings"))
+        .isTrue();
+    assertThat(compatible("Set an alarm for tomorrow morning", "Please set an alarm")).isTrue();
+  }
+
   @Test
   void anotherDayIsAnotherQuestion() {
     // 0.951 similar with all-MiniLM-L6-v2, above the default threshold.
