@@ -286,6 +286,13 @@ public final class LexicalGuard {
     {"input", "output"},
     {"attach", "detach"},
     {"bullish", "bearish"},
+    // A side taken: "arguments for the death penalty" and "... against ..." embed at 0.982.
+    {"for", "against"},
+    {"favor", "against"},
+    {"favour", "against"},
+    {"support", "oppos"},
+    {"much", "little"},
+    {"rude", "polit"},
     // Comparatives and superlatives reach these through comparativeBases ("larger", "largest" to
     // "larg"); the irregular ones and those whose opposite is another word are listed.
     {"most", "least"},
@@ -636,6 +643,13 @@ public final class LexicalGuard {
     NUMBER_WORDS.put("billion", "1000000000");
     NUMBER_WORDS.put("half", "0.5");
     NUMBER_WORDS.put("dozen", "12");
+    // Ranks: "the second largest" and "the third largest" embed at 0.90. Not "first", which is
+    // also "before the rest" (and first/last is an opposite).
+    String[] ranks = {"second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth"};
+    for (int i = 0; i < ranks.length; i++) {
+      NUMBER_WORDS.put(ranks[i], (i + 2) + "th");
+    }
+    NUMBER_WORDS.put("tenth", "10th");
   }
 
   private LexicalGuard() {}
@@ -750,6 +764,11 @@ public final class LexicalGuard {
       if (dayPart != null) {
         days.add(dayPart);
       }
+      if (("am".equals(plain) || "pm".equals(plain))
+          && words.size() > 1
+          && isNumber(words.get(words.size() - 2))) {
+        days.add(plain); // "7 am", not "am I": the clock's half only after a number
+      }
       String relative =
           relativePeriod(
               words, unit != null ? unit : weekPart != null ? weekPart : stem(plain), language);
@@ -829,6 +848,10 @@ public final class LexicalGuard {
     if (negated(query, cached) || negated(cached, query)) {
       return false;
     }
+    // "overweight" against "underweight", "hyperthyroidism" against "hypothyroidism".
+    if (prefixSwapped(query, cached)) {
+      return false;
+    }
     // The same words in another order ("dog bites man"): the embedding cannot tell, neither can we.
     return !(query.sortedWords().equals(cached.sortedWords())
         && !query.words().equals(cached.words()));
@@ -854,6 +877,35 @@ public final class LexicalGuard {
           String bare = word.substring(prefix.length());
           if (a.words().contains(bare) && !a.words().contains(word) && !b.words().contains(bare)) {
             return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Prefixes that turn a word into its opposite's: "overvalued" and "undervalued". */
+  private static final String[][] OPPOSITE_PREFIXES = {
+    {"over", "under"}, {"hyper", "hypo"}, {"pre", "post"}
+  };
+
+  /**
+   * Whether one side says a word with one of an {@link #OPPOSITE_PREFIXES opposite prefix pair}
+   * (and at least three letters after it) where the other says it with the other prefix, and
+   * neither says both.
+   */
+  private static boolean prefixSwapped(Profile a, Profile b) {
+    for (String word : b.words()) {
+      for (String[] pair : OPPOSITE_PREFIXES) {
+        for (int side = 0; side < 2; side++) {
+          String prefix = pair[side];
+          if (word.length() >= prefix.length() + 3 && word.startsWith(prefix)) {
+            String other = pair[1 - side] + word.substring(prefix.length());
+            if (a.words().contains(other)
+                && !a.words().contains(word)
+                && !b.words().contains(other)) {
+              return true;
+            }
           }
         }
       }

@@ -112,6 +112,44 @@ class LexicalGuardTest {
     assertThat(compatible("How do I install it?", "How can I install it?")).isTrue();
   }
 
+  /**
+   * A side taken the other way, a prefix pair turned round, a clock hour's other half and another
+   * rank. With all-MiniLM-L6-v2: "What are the arguments for the death penalty?" and "... against
+   * ..." embed at 0.982, "Arguments in favor of remote work" and "... against ..." at 0.954, both
+   * above the default threshold; "overweight" and "underweight" at 0.948, "7 am" and "7 pm" at
+   * 0.947, "too much" and "too little" at 0.93, "second largest" and "third largest" at 0.90.
+   */
+  @Test
+  void aSideRankOrHalfOfTheDayTurnedRoundIsAnotherQuestion() {
+    String[][] opposites = {
+      {
+        "What are the arguments for the death penalty?",
+        "What are the arguments against the death penalty?"
+      },
+      {"Arguments in favor of remote work", "Arguments against remote work"},
+      {"Do most economists support a carbon tax?", "Do most economists oppose a carbon tax?"},
+      {"Is my dog overweight?", "Is my dog underweight?"},
+      {"Is the stock overvalued?", "Is the stock undervalued?"},
+      {"What causes integer overflow?", "What causes integer underflow?"},
+      {"What are the symptoms of hyperthyroidism?", "What are the symptoms of hypothyroidism?"},
+      {"How to do a preorder traversal", "How to do a postorder traversal"},
+      {"Is it rude to tip in Japan?", "Is it polite to tip in Japan?"},
+      {"Why is my cat eating too much?", "Why is my cat eating too little?"},
+      {"Set an alarm for 7 am", "Set an alarm for 7 pm"},
+      {"What is the second largest country?", "What is the third largest country?"},
+      {"Who was the fourth president?", "Who was the fifth president?"},
+    };
+    for (String[] pair : opposites) {
+      assertThat(compatible(pair[0], pair[1])).as(pair[0]).isFalse();
+      assertThat(compatible(pair[1], pair[0])).as(pair[1]).isFalse();
+    }
+    assertThat(compatible("What is a good recipe for pancakes?", "Good pancake recipe for me?"))
+        .isTrue();
+    // "am" the verb is no half of the day; "7 am" on both sides is the same one.
+    assertThat(compatible("Am I late for the 7 am train?", "Am I too late for the 7 am train?"))
+        .isTrue();
+  }
+
   @Test
   void aComparisonTurnedTheOtherWayIsAnotherQuestion() {
     // Each pair 0.97 to 0.99 similar with all-MiniLM-L6-v2, above the default threshold: the
