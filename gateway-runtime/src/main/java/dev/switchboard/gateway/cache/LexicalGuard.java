@@ -293,6 +293,21 @@ public final class LexicalGuard {
     {"support", "oppos"},
     {"much", "little"},
     {"rude", "polit"},
+    // How often, how many, where: "always balanced" and "sometimes balanced" embed at 0.983,
+    // "inside" and "outside" at 0.970, "all mammals" and "some mammals" at 0.965.
+    {"always", "sometim"},
+    {"always", "rarely"},
+    {"often", "rarely"},
+    {"all", "some"},
+    {"insid", "outsid"},
+    {"similar", "different"},
+    {"similarity", "differenc"},
+    {"similariti", "differenc"},
+    {"closer", "farther"},
+    {"closest", "farthest"},
+    {"front", "back"},
+    {"top", "bottom"},
+    {"love", "hat"},
     // Comparatives and superlatives reach these through comparativeBases ("larger", "largest" to
     // "larg"); the irregular ones and those whose opposite is another word are listed.
     {"most", "least"},

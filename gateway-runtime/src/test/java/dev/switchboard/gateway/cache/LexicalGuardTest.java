@@ -150,6 +150,43 @@ class LexicalGuardTest {
         .isTrue();
   }
 
+  /**
+   * How often, how many, where and which way, turned round. With all-MiniLM-L6-v2: "always
+   * balanced" and "sometimes balanced" embed at 0.983, "inside the fridge door" and "outside" at
+   * 0.970, "Do all mammals lay eggs?" and "Do some ...?" at 0.965, "similarities between Python and
+   * Java" and "differences" at 0.955: all above the default threshold.
+   */
+  @Test
+  void aQuantifierOrPlaceTurnedRoundIsAnotherQuestion() {
+    String[][] opposites = {
+      {
+        "What happens if the tree is always balanced?",
+        "What happens if the tree is sometimes balanced?"
+      },
+      {
+        "Is it safer to store food inside the fridge door?",
+        "Is it safer to store food outside the fridge door?"
+      },
+      {"Do all mammals lay eggs?", "Do some mammals lay eggs?"},
+      {
+        "What are the similarities between Python and Java?",
+        "What are the differences between Python and Java?"
+      },
+      {"Is the moon getting closer to the earth?", "Is the moon getting farther from the earth?"},
+      {"Is the camera on the front of the phone?", "Is the camera on the back of the phone?"},
+      {"Why do people love winter?", "Why do people hate winter?"},
+      {"How to add a border to the top of a div", "How to add a border to the bottom of a div"},
+      {"Does it often rain in Seattle?", "Does it rarely rain in Seattle?"},
+    };
+    for (String[] pair : opposites) {
+      assertThat(compatible(pair[0], pair[1])).as(pair[0]).isFalse();
+      assertThat(compatible(pair[1], pair[0])).as(pair[1]).isFalse();
+    }
+    assertThat(
+            compatible("Is there some way to list all pods?", "Is there a way to list all pods?"))
+        .isTrue();
+  }
+
   @Test
   void aComparisonTurnedTheOtherWayIsAnotherQuestion() {
     // Each pair 0.97 to 0.99 similar with all-MiniLM-L6-v2, above the default threshold: the
