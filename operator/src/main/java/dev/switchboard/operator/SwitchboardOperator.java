@@ -414,7 +414,7 @@ public final class SwitchboardOperator implements AutoCloseable {
             events,
             new DriftChecker(
                 client,
-                (namespace, route) -> publisher.published(namespace).route(route),
+                namespace -> publisher.published(namespace).table(),
                 clock,
                 gateways instanceof GatewayRuntimeView view
                     ? new GatewayDriftClient(view.targets(), credential)

@@ -6,9 +6,6 @@ import dev.switchboard.api.v1alpha1.DriftCheck;
 import dev.switchboard.api.v1alpha1.DriftResult;
 import dev.switchboard.api.v1alpha1.DriftStatus;
 import dev.switchboard.api.v1alpha1.ModelRoute;
-import dev.switchboard.api.v1alpha1.ModelRouteSpec;
-import dev.switchboard.api.v1alpha1.RouteRule;
-import dev.switchboard.api.v1alpha1.RouteTarget;
 import dev.switchboard.api.v1alpha1.RoutingPolicy;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.operator.status.Conditions;
@@ -40,12 +37,15 @@ import org.slf4j.LoggerFactory;
  * {@code switchboard-drift-<policy>} the policy owns. Produces the new {@code status.drift}, the
  * {@code Drifted} condition, events and metrics.
  *
- * <p>An attempt in which no target answered (gateway unreachable, route not served yet, every
- * request an error), or in which any request found no gateway replica to take it ({@link
- * DriftClient.NoGatewayException}: the instrument missing, not a target failing — e.g. the gateway
- * came up between two targets), is not a run: it takes and compares no baseline, does not count as
- * the schedule time's run, and is retried after {@link #retryDelay} (1, 2, 4 … minutes, at most
- * {@link #MAX_RETRY_DELAY}, never after the next schedule time), the retry time kept in status.
+ * <p>Only routes in the published table are asked: one whose spec the operator found not servable
+ * (never published) is named in {@code status.drift.message} and neither asked nor a failure; one
+ * not reconciled yet makes the attempt wait for it. An attempt in which no target answered (gateway
+ * unreachable, every request an error), in which any request found no gateway replica to take it
+ * ({@link DriftClient.NoGatewayException}: the instrument missing, not a target failing — e.g. the
+ * gateway came up between two targets), or that waits for a route to be published, is not a run: it
+ * takes and compares no baseline, does not count as the schedule time's run, and is retried after
+ * {@link #retryDelay} (1, 2, 4 … minutes, at most {@link #MAX_RETRY_DELAY}, never after the next
+ * schedule time), the retry time kept in status.
  */
 public final class DriftChecker {
 
@@ -89,18 +89,21 @@ public final class DriftChecker {
   private final Duration maxRecheck;
 
   /**
-   * A route's entry in the routing table published in its namespace: what the gateways serve. (An
+   * The routing table published in a namespace: what the gateways serve, or are about to. (An
    * interface, not the publisher: the drift package sits below rendering and publishing.)
    */
   @FunctionalInterface
   public interface PublishedRoutes {
 
-    /** The published entry of the ModelRoute {@code name} in {@code namespace}; empty: none. */
-    Optional<RoutingTable.Route> route(String namespace, String name);
+    /**
+     * The table published in {@code namespace} now, read once (its routes and its {@code
+     * configVersion} belong together); empty: none.
+     */
+    Optional<RoutingTable> table(String namespace);
   }
 
   /**
-   * @param published the published routing-table entries (e.g. from {@code
+   * @param published the published routing tables (e.g. from {@code
    *     RoutingTablePublisher.published}): the drift check replays what serves
    */
   public DriftChecker(
@@ -284,7 +287,19 @@ public final class DriftChecker {
       events.record(policy, EventRecorder.WARNING, "DriftPromptsMissing", message);
       return new Attempt(status, true, null);
     }
-    List<DriftRunner.Subject> subjects = subjects(namespace, name);
+    Planned planned = plan(namespace, name);
+    if (!planned.pending().isEmpty()) {
+      // The operator has not published these routes' current spec yet (just applied, at install):
+      // they will serve in seconds, and a run without them would take their baselines a night late.
+      return new Attempt(
+          status,
+          false,
+          "route "
+              + String.join(", ", planned.pending())
+              + " is not in the published routing table yet (its current spec is not reconciled);"
+              + " not a run, nothing was sent");
+    }
+    List<DriftRunner.Subject> subjects = planned.subjects();
     ConfigMap stored =
         client.configMaps().inNamespace(namespace).withName(baselineName(name)).get();
     Map<String, Baseline> baselines = readBaselines(stored);
@@ -331,9 +346,9 @@ public final class DriftChecker {
     status.setResults(outcome.results());
     status.setRequests(outcome.requests());
     status.setMessage(
-        subjects.isEmpty()
+        planned.routes() == 0
             ? "no ModelRoute uses this policy; nothing was checked"
-            : outcome.message());
+            : message(outcome.message(), planned.notServed()));
     metrics.run(namespace, name, outcome.results(), orDefault(check.getSamples(), 3));
     if (failuresBefore > 0) {
       events.record(
@@ -361,6 +376,23 @@ public final class DriftChecker {
     return new Attempt(status, true, null);
   }
 
+  /**
+   * A run's message: the budget's note, then the routes not served (not asked, and no failure of
+   * theirs: their own Ready condition says why).
+   */
+  private static String message(String budget, List<String> notServed) {
+    if (notServed.isEmpty()) {
+      return budget;
+    }
+    String unserved =
+        Conditions.summary(
+            notServed,
+            ", ",
+            " not in the published routing table (not served, see the route's Ready condition):"
+                + " not checked");
+    return budget == null ? unserved : budget + "; " + unserved;
+  }
+
   /** What an attempt that found no gateway replica says. */
   private static String noGateway(DriftRunner.Outcome outcome) {
     return "no gateway replica took the drift check's requests ("
@@ -386,15 +418,38 @@ public final class DriftChecker {
   }
 
   /**
-   * Every target that serves a route of the namespace using {@code policy}, each once per route, in
-   * a stable order. A route the published table holds is taken from there, stable arm only: while a
-   * canary runs the spec names the canary's targets (the stable ones live only in the table), and
-   * after a rollback it still names the failed ones, which the gateway no longer serves. A route
-   * not published yet is taken from its spec: the gateway answers those requests 404 until it
-   * serves the route, and such an attempt is retried (see the class comment).
+   * What an attempt asks.
+   *
+   * @param subjects every target that serves a published route using the policy
+   * @param routes how many ModelRoutes use the policy
+   * @param notServed routes using the policy that the table does not hold while their status, for
+   *     their current spec, says they are not ready (e.g. an invalid spec never published): not
+   *     asked, named, no failure of the attempt's
+   * @param pending routes using the policy that the table does not hold and whose current spec the
+   *     operator has not reconciled yet: they are about to be published
    */
-  private List<DriftRunner.Subject> subjects(String namespace, String policy) {
+  private record Planned(
+      List<DriftRunner.Subject> subjects,
+      int routes,
+      List<String> notServed,
+      List<String> pending) {}
+
+  /**
+   * Every target that serves a route of the namespace using {@code policy}, each once per route, in
+   * a stable order: the routes' entries in the published table, stable arm only (while a canary
+   * runs the spec names the canary's targets, the stable ones live only in the table; after a
+   * rollback it still names the failed ones, which the gateway no longer serves). A route the table
+   * does not hold is not asked — the gateway would answer 404, which would look like the target's
+   * failure: it is not served (named in status) or not published yet (the attempt waits for it).
+   */
+  private Planned plan(String namespace, String policy) {
+    Optional<RoutingTable> table = published.table(namespace);
+    Map<String, RoutingTable.Route> byName = new java.util.HashMap<>();
+    table.ifPresent(t -> t.routes().forEach(r -> byName.putIfAbsent(r.name(), r)));
     List<DriftRunner.Subject> subjects = new ArrayList<>();
+    List<String> notServed = new ArrayList<>();
+    List<String> pending = new ArrayList<>();
+    int using = 0;
     List<ModelRoute> routes =
         new ArrayList<>(
             client.resources(ModelRoute.class).inNamespace(namespace).list().getItems());
@@ -405,21 +460,40 @@ public final class DriftChecker {
           || !policy.equals(route.getSpec().getPolicyRef().getName())) {
         continue;
       }
-      String model =
-          route.getSpec().getModel() == null
-              ? route.getMetadata().getName()
-              : route.getSpec().getModel();
-      List<String> targets =
-          published
-              .route(namespace, route.getMetadata().getName())
-              .map(DriftChecker::servedTargets)
-              .orElseGet(() -> servedTargets(route.getSpec()));
+      using++;
+      String name = route.getMetadata().getName();
+      RoutingTable.Route entry = byName.get(name);
+      if (entry == null) {
+        Optional<String> refused = notReady(route);
+        if (refused.isPresent()) {
+          notServed.add(name + " (" + refused.get() + ")");
+        } else {
+          pending.add(name);
+        }
+        continue;
+      }
+      List<String> targets = servedTargets(entry);
       String key = DriftRunner.targetsKey(targets);
       for (String t : targets) {
-        subjects.add(new DriftRunner.Subject(model, t, key));
+        subjects.add(new DriftRunner.Subject(entry.model(), t, key));
       }
     }
-    return subjects;
+    return new Planned(subjects, using, notServed, pending);
+  }
+
+  /**
+   * The reason of a route's {@code Ready=False} when its status speaks of its current spec (the
+   * reconciler found it not servable); empty while that spec is not reconciled or is ready.
+   */
+  private static Optional<String> notReady(ModelRoute route) {
+    if (route.getStatus() == null
+        || route.getStatus().getObservedGeneration() == null
+        || !route.getStatus().getObservedGeneration().equals(route.getMetadata().getGeneration())) {
+      return Optional.empty();
+    }
+    return Conditions.find(route.getStatus().getConditions(), Conditions.READY)
+        .filter(c -> Conditions.FALSE.equals(c.getStatus()))
+        .map(c -> "Ready=False " + c.getReason());
   }
 
   /**
@@ -432,32 +506,6 @@ public final class DriftChecker {
     route.targets().forEach(t -> ids.add(t.id()));
     route.rules().forEach(rule -> rule.targets().forEach(t -> ids.add(t.id())));
     return List.copyOf(ids);
-  }
-
-  /**
-   * The {@code provider/model} ids a route's spec names: its own targets, then each rule's (a
-   * request matching a rule goes to the rule's targets), without repeats.
-   */
-  static List<String> servedTargets(ModelRouteSpec spec) {
-    java.util.LinkedHashSet<String> ids = new java.util.LinkedHashSet<>();
-    addTargets(ids, spec.getTargets());
-    if (spec.getRules() != null) {
-      for (RouteRule rule : spec.getRules()) {
-        addTargets(ids, rule.getTargets());
-      }
-    }
-    return List.copyOf(ids);
-  }
-
-  private static void addTargets(java.util.Set<String> ids, List<RouteTarget> targets) {
-    if (targets == null) {
-      return;
-    }
-    for (RouteTarget t : targets) {
-      if (t.getProviderRef() != null && t.getModel() != null) {
-        ids.add(t.getProviderRef().getName() + "/" + t.getModel());
-      }
-    }
   }
 
   private static Map<String, Baseline> readBaselines(ConfigMap stored) {

@@ -61,8 +61,57 @@ class DriftCheckerTest {
   final Map<String, Map<String, RoutingTable.Route>> published =
       new java.util.concurrent.ConcurrentHashMap<>();
 
-  Optional<RoutingTable.Route> published(String namespace, String route) {
-    return Optional.ofNullable(published.getOrDefault(namespace, Map.of()).get(route));
+  /**
+   * The namespace's published table as the publisher reads it: the entries above, with a version
+   * that changes with them (as the operator's digest does).
+   */
+  Optional<RoutingTable> published(String namespace) {
+    Map<String, RoutingTable.Route> routes = published.get(namespace);
+    if (routes == null) {
+      return Optional.empty();
+    }
+    List<RoutingTable.Route> entries = List.copyOf(new java.util.TreeMap<>(routes).values());
+    return Optional.of(
+        new RoutingTable(
+            RoutingTable.SCHEMA_VERSION,
+            "sha256:" + Integer.toHexString(entries.hashCode()),
+            namespace,
+            Map.of(),
+            Map.of(),
+            entries));
+  }
+
+  /** Publishes the route as its spec stands (own targets, then each rule's), as a render does. */
+  void publish(ModelRoute route) {
+    ModelRouteSpec spec = route.getSpec();
+    List<RoutingTable.Rule> rules =
+        spec.getRules() == null
+            ? List.of()
+            : spec.getRules().stream()
+                .map(r -> new RoutingTable.Rule(Map.of(), targets(r.getTargets())))
+                .toList();
+    String name = route.getMetadata().getName();
+    published
+        .computeIfAbsent(
+            route.getMetadata().getNamespace(),
+            ns -> new java.util.concurrent.ConcurrentHashMap<>())
+        .put(
+            name,
+            new RoutingTable.Route(
+                name,
+                spec.getModel() == null ? name : spec.getModel(),
+                List.of(),
+                spec.getPolicyRef().getName(),
+                1,
+                targets(spec.getTargets()),
+                rules,
+                null));
+  }
+
+  private static List<RoutingTable.Target> targets(List<RouteTarget> targets) {
+    return targets.stream()
+        .map(t -> new RoutingTable.Target(t.getProviderRef().getName(), t.getModel(), 1, 0))
+        .toList();
   }
 
   @BeforeAll
@@ -111,7 +160,7 @@ class DriftCheckerTest {
     spec.setPolicyRef(ref("nightly"));
     spec.setTargets(List.of(target("openai", "gpt-4o"), target("azure", "gpt-4o")));
     route.setSpec(spec);
-    client.resource(route).create();
+    publish(client.resource(route).create());
     RoutingPolicy policy = new RoutingPolicy();
     policy.setMetadata(new ObjectMetaBuilder().withName("nightly").withNamespace(ns).build());
     RoutingPolicySpec ps = new RoutingPolicySpec();
@@ -315,7 +364,7 @@ class DriftCheckerTest {
     legal.setMatch(match);
     legal.setTargets(List.of(target("qwen", "qwen-max"), target("openai", "gpt-4o")));
     route.getSpec().setRules(List.of(legal));
-    client.resource(route).update();
+    publish(client.resource(route).update());
     DriftChecker checker = checker();
 
     DriftChecker.Outcome first = reconcile(checker, policy);
@@ -688,6 +737,126 @@ class DriftCheckerTest {
     } finally {
       admin.stop(0);
     }
+  }
+
+  /**
+   * A route on the policy that the operator found not servable: its status says so, for its spec.
+   */
+  ModelRoute notServable(String ns, String name, String reason) {
+    ModelRoute route = new ModelRoute();
+    route.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
+    ModelRouteSpec spec = new ModelRouteSpec();
+    spec.setPolicyRef(ref("nightly"));
+    spec.setTargets(List.of(target("mistral", "mistral-large-2411")));
+    route.setSpec(spec);
+    ModelRoute created = client.resource(route).create();
+    dev.switchboard.api.v1alpha1.ModelRouteStatus status =
+        new dev.switchboard.api.v1alpha1.ModelRouteStatus();
+    status.setObservedGeneration(created.getMetadata().getGeneration());
+    status.setConditions(
+        List.of(
+            new io.fabric8.kubernetes.api.model.ConditionBuilder()
+                .withType("Ready")
+                .withStatus("False")
+                .withReason(reason)
+                .withMessage("the route is not served")
+                .withLastTransitionTime("2026-01-10T11:00:00Z")
+                .build()));
+    created.setStatus(status);
+    return client.resource(created).updateStatus();
+  }
+
+  /**
+   * A route the operator never published (its spec is invalid) is not asked — the gateway would
+   * answer 404, which is no measurement of its targets — but named in status: the other routes of
+   * the policy run, night after night, and it counts as no failure. When it is the policy's only
+   * route, the run checks nothing (NotChecked), and is not retried as an unreachable gateway.
+   */
+  @Test
+  void aRouteNeverPublishedNeitherBlocksTheOtherRoutesRunsNorCountsAsAFailure() {
+    RoutingPolicy policy = setUp("unserved", 3);
+    notServable("unserved", "broken", "InvalidSpec");
+    provider.unknownRoutes.add("broken");
+    DriftChecker checker = checker();
+
+    DriftChecker.Outcome first = reconcile(checker, policy);
+
+    assertThat(provider.asked).containsOnly("openai/gpt-4o", "azure/gpt-4o");
+    assertThat(first.drifted().reason()).isEqualTo("BaselineRecorded");
+    assertThat(first.status().getFailedAttempts()).isNull();
+    assertThat(first.status().getLastRun()).isEqualTo("2026-01-10T12:00:00Z");
+    assertThat(first.status().getResults())
+        .extracting(DriftResult::getRoute)
+        .containsOnly("compliance");
+    assertThat(first.status().getMessage())
+        .contains("broken (Ready=False InvalidSpec)", "not in the published routing table");
+
+    for (int night = 1; night <= 3; night++) {
+      clock.advance(Duration.ofDays(1));
+      DriftChecker.Outcome o = reconcile(checker, policy);
+      assertThat(o.drifted().reason()).isEqualTo("NoDrift");
+      assertThat(o.drifted().message()).doesNotContain("no answer", "broken");
+      assertThat(o.status().getFailedAttempts()).isNull();
+      assertThat(o.status().getResults())
+          .allSatisfy(r -> assertThat(r.getReason()).isEqualTo("matches the baseline"));
+      assertThat(o.status().getMessage()).contains("broken (Ready=False InvalidSpec)");
+    }
+    assertThat(provider.asked).doesNotContain("mistral/mistral-large-2411");
+    assertThat(events("unserved", "DriftCheckUnreachable")).isEmpty();
+    assertThat(gauge("switchboard_drift_failed_attempts", "nightly")).isZero();
+
+    // The policy's only route is the broken one: nothing to ask, a run that checked nothing.
+    client.resources(ModelRoute.class).inNamespace("unserved").withName("compliance").delete();
+    await(
+        () ->
+            client.resources(ModelRoute.class).inNamespace("unserved").withName("compliance").get()
+                == null);
+    published.remove("unserved");
+    clock.advance(Duration.ofDays(1));
+    int sent = provider.requests.get();
+    DriftChecker.Outcome alone = reconcile(checker, policy);
+    assertThat(provider.requests.get()).isEqualTo(sent);
+    assertThat(alone.status().getFailedAttempts()).isNull();
+    assertThat(alone.status().getRetryAt()).isNull();
+    assertThat(alone.drifted().reason()).isEqualTo("NotChecked");
+    assertThat(alone.drifted().message()).contains("broken (Ready=False InvalidSpec)");
+  }
+
+  /**
+   * A route whose current spec the operator has not reconciled yet (applied with the policy, at
+   * install) is about to be published: the attempt waits for it (no run, retried within a minute)
+   * rather than taking the other routes' baselines and its own a night late.
+   */
+  @Test
+  void aRouteNotPublishedYetMakesTheAttemptWaitForIt() {
+    RoutingPolicy policy = setUp("pending", 2);
+    ModelRoute late = new ModelRoute();
+    late.setMetadata(new ObjectMetaBuilder().withName("late").withNamespace("pending").build());
+    ModelRouteSpec spec = new ModelRouteSpec();
+    spec.setPolicyRef(ref("nightly"));
+    spec.setTargets(List.of(target("qwen", "qwen-max")));
+    late.setSpec(spec);
+    late = client.resource(late).create();
+    DriftChecker checker = checker();
+
+    DriftChecker.Outcome waiting = reconcile(checker, policy);
+
+    assertThat(provider.requests.get()).isZero();
+    assertThat(waiting.status().getFailedAttempts()).isEqualTo(1);
+    assertThat(waiting.status().getRetryAt()).isEqualTo("2026-01-10T12:01:00Z");
+    assertThat(waiting.drifted().reason()).isEqualTo(DriftChecker.UNREACHABLE);
+    assertThat(waiting.drifted().message()).contains("route late is not in the published");
+
+    publish(late);
+    clock.advance(Duration.ofMinutes(1));
+    DriftChecker.Outcome run = reconcile(checker, policy);
+    assertThat(run.drifted().reason()).isEqualTo("BaselineRecorded");
+    assertThat(run.status().getResults())
+        .extracting(DriftResult::getRoute, DriftResult::getTarget)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("compliance", "openai/gpt-4o"),
+            org.assertj.core.groups.Tuple.tuple("compliance", "azure/gpt-4o"),
+            org.assertj.core.groups.Tuple.tuple("late", "qwen/qwen-max"));
   }
 
   @Test

@@ -30,6 +30,12 @@ final class FakeDriftClient implements DriftClient {
   final Set<String> served = ConcurrentHashMap.newKeySet();
 
   /**
+   * Routes the gateway's table does not hold (never published): their requests are answered 404 as
+   * the gateway answers a model it has no route for.
+   */
+  final Set<String> unknownRoutes = ConcurrentHashMap.newKeySet();
+
+  /**
    * Targets whose answers vary from one request to the next (a provider that honours no seed):
    * every answer is a new random text.
    */
@@ -61,6 +67,12 @@ final class FakeDriftClient implements DriftClient {
         throw new NoGatewayException("no gateway replica of namespace " + namespace + " took it");
       }
       asked.add(target);
+      if (unknownRoutes.contains(route)) {
+        throw new IllegalStateException(
+            "gateway answered HTTP 404: The model '"
+                + route
+                + "' does not exist or you do not have access to it.");
+      }
       if (!served.isEmpty() && !served.contains(target)) {
         throw new IllegalStateException(
             "gateway answered HTTP 400: The route '" + route + "' has no target '" + target + "'.");
