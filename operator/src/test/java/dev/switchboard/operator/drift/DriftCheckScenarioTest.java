@@ -48,6 +48,17 @@ class DriftCheckScenarioTest {
                 .withData(Map.of("a", "What is 2+2?", "b", "Name a prime."))
                 .build())
         .create();
+    // The policy's routes serve before the check starts (a route not published yet would make the
+    // attempt wait for it, the other way an attempt is no run).
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                dev.switchboard.operator.testing.PublishedReads.route(client, NS, "chat-default")
+                        .isPresent()
+                    && dev.switchboard.operator.testing.PublishedReads.route(
+                            client, NS, "reasoning")
+                        .isPresent());
     String name = "standard";
     editPolicy(
         client,
