@@ -41,11 +41,12 @@ import org.slf4j.LoggerFactory;
  * (never published) is named in {@code status.drift.message} and neither asked nor a failure; one
  * not reconciled yet makes the attempt wait for it. An attempt in which no target answered (gateway
  * unreachable, every request an error), in which any request found no gateway replica to take it
- * ({@link DriftClient.NoGatewayException}: the instrument missing, not a target failing — e.g. the
- * gateway came up between two targets), or that waits for a route to be published, is not a run: it
- * takes and compares no baseline, does not count as the schedule time's run, and is retried after
- * {@link #retryDelay} (1, 2, 4 … minutes, at most {@link #MAX_RETRY_DELAY}, never after the next
- * schedule time), the retry time kept in status.
+ * ({@link DriftClient.NoGatewayException}: the instrument missing or not ready, not a target
+ * failing — e.g. the gateway came up between two targets, or a replica answered 404 for a route of
+ * the published table it has not loaded yet), or that waits for a route to be published, is not a
+ * run: it takes and compares no baseline, does not count as the schedule time's run, and is retried
+ * after {@link #retryDelay} (1, 2, 4 … minutes, at most {@link #MAX_RETRY_DELAY}, never after the
+ * next schedule time), the retry time kept in status.
  */
 public final class DriftChecker {
 
@@ -309,6 +310,7 @@ public final class DriftChecker {
           runner.run(
               new DriftRunner.Plan(
                   namespace,
+                  planned.configVersion(),
                   subjects,
                   new TreeMap<>(prompts.getData()),
                   orDefault(check.getSamples(), 3),
@@ -421,6 +423,7 @@ public final class DriftChecker {
    * What an attempt asks.
    *
    * @param subjects every target that serves a published route using the policy
+   * @param configVersion the version of the published table they were taken from
    * @param routes how many ModelRoutes use the policy
    * @param notServed routes using the policy that the table does not hold while their status, for
    *     their current spec, says they are not ready (e.g. an invalid spec never published): not
@@ -430,6 +433,7 @@ public final class DriftChecker {
    */
   private record Planned(
       List<DriftRunner.Subject> subjects,
+      String configVersion,
       int routes,
       List<String> notServed,
       List<String> pending) {}
@@ -478,7 +482,8 @@ public final class DriftChecker {
         subjects.add(new DriftRunner.Subject(entry.model(), t, key));
       }
     }
-    return new Planned(subjects, using, notServed, pending);
+    return new Planned(
+        subjects, table.map(RoutingTable::configVersion).orElse(null), using, notServed, pending);
   }
 
   /**

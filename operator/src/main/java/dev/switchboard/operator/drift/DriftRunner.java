@@ -35,9 +35,16 @@ public final class DriftRunner {
     }
   }
 
-  /** What to run. */
+  /**
+   * What to run.
+   *
+   * @param configVersion the version of the published routing table the subjects were taken from
+   *     (null: not known), so that a replica that has not loaded it yet is told from a target's
+   *     failure ({@link DriftClient#ask})
+   */
   public record Plan(
       String namespace,
+      String configVersion,
       List<Subject> subjects,
       Map<String, String> prompts,
       int samples,
@@ -115,7 +122,7 @@ public final class DriftRunner {
           List<Future<DriftClient.Answer>> samples = new ArrayList<>();
           for (int i = 0; i < plan.samples(); i++) {
             String prompt = plan.prompts().get(key);
-            samples.add(pool.submit(() -> ask(plan.namespace(), s, prompt, noGateway)));
+            samples.add(pool.submit(() -> ask(plan, s, prompt, noGateway)));
             requests++;
           }
           byPrompt.put(key, samples);
@@ -164,7 +171,7 @@ public final class DriftRunner {
    * still queued are not sent (they would spend on providers for answers nobody keeps).
    */
   private DriftClient.Answer ask(
-      String namespace,
+      Plan plan,
       Subject subject,
       String prompt,
       AtomicReference<DriftClient.NoGatewayException> noGateway)
@@ -174,7 +181,8 @@ public final class DriftRunner {
       throw missing;
     }
     try {
-      return client.ask(namespace, subject.route(), subject.target(), prompt);
+      return client.ask(
+          plan.namespace(), subject.route(), subject.target(), prompt, plan.configVersion());
     } catch (DriftClient.NoGatewayException e) {
       noGateway.compareAndSet(null, e);
       throw e;

@@ -19,8 +19,9 @@ import java.util.List;
  * {@code x-switchboard-target: provider/model}. The admin port (found like the metrics scrape,
  * through {@link GatewayTargets}) is reachable by the operator and Prometheus only, and it is the
  * only place the gateway lets a caller choose the target. A request no replica takes (none ready in
- * the namespace; each one refusing the connection or without a routing table) fails with {@link
- * DriftClient.NoGatewayException}, not as the target's failure.
+ * the namespace; each one refusing the connection, without a routing table, or refusing the route
+ * or target from another table than the published one the request was planned from) fails with
+ * {@link DriftClient.NoGatewayException}, not as the target's failure.
  */
 public final class GatewayDriftClient implements DriftClient {
 
@@ -32,6 +33,18 @@ public final class GatewayDriftClient implements DriftClient {
    * nothing, so it is as good as absent (gateway-runtime/README.md, errors).
    */
   private static final String NOT_READY = "not_ready";
+
+  /**
+   * The header every gateway answer carries, refusals included: the routing table version the
+   * replica ran the request on.
+   */
+  private static final String CONFIG_VERSION_HEADER = "x-switchboard-config-version";
+
+  /** The gateway's code for a model name its table has no route for (404). */
+  private static final String MODEL_NOT_FOUND = "model_not_found";
+
+  /** The gateway's {@code param} of a drift request whose target the route does not serve (400). */
+  private static final String TARGET_PARAM = "x-switchboard-target";
 
   private final GatewayTargets targets;
   private final OperatorCredential credential;
@@ -48,7 +61,9 @@ public final class GatewayDriftClient implements DriftClient {
   }
 
   @Override
-  public Answer ask(String namespace, String route, String target, String prompt) throws Exception {
+  public Answer ask(
+      String namespace, String route, String target, String prompt, String configVersion)
+      throws Exception {
     List<URI> replicas = targets.metricsUrls(namespace);
     if (replicas.isEmpty()) {
       throw new NoGatewayException("no gateway replica serves namespace " + namespace);
@@ -80,6 +95,25 @@ public final class GatewayDriftClient implements DriftClient {
         missing = "gateway replica " + metrics.getAuthority() + " has loaded no routing table yet";
         continue;
       }
+      String served = response.headers().firstValue(CONFIG_VERSION_HEADER).orElse(null);
+      if (error != null
+          && refusedFromAnotherTable(response.statusCode(), error, served, configVersion)) {
+        // The route or target is in the published table the request was planned from, but this
+        // replica runs another (it has not loaded that one yet, or already a newer one): it has not
+        // said anything about the target. Another replica may have loaded it.
+        missing =
+            "gateway replica "
+                + metrics.getAuthority()
+                + " answered HTTP "
+                + response.statusCode()
+                + " for route "
+                + route
+                + " from table "
+                + served
+                + ", not the published "
+                + configVersion;
+        continue;
+      }
       if (error != null) {
         // The gateway's OpenAI-shaped error says why (e.g. the route is not served yet); it never
         // carries a key.
@@ -103,6 +137,21 @@ public final class GatewayDriftClient implements DriftClient {
             + " asked; last: "
             + missing
             + ")");
+  }
+
+  /**
+   * Whether a gateway's refusal is its table's and not about the target: the route unknown (404
+   * {@code model_not_found}) or the target not the route's (400 on {@code x-switchboard-target})
+   * while the replica serves another table version than {@code planned}. Unknown versions say
+   * nothing, so such a refusal stays the target's failure.
+   */
+  private static boolean refusedFromAnotherTable(
+      int status, JsonNode error, String served, String planned) {
+    if (planned == null || served == null || served.equals(planned)) {
+      return false;
+    }
+    return status == 404 && MODEL_NOT_FOUND.equals(textOrNull(error.get("code")))
+        || status == 400 && TARGET_PARAM.equals(textOrNull(error.get("param")));
   }
 
   private HttpRequest request(URI metrics, String target, String json) {

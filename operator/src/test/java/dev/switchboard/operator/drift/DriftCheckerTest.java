@@ -740,6 +740,152 @@ class DriftCheckerTest {
   }
 
   /**
+   * A gateway replica's admin port that refuses the route (404 {@code model_not_found}, as the
+   * gateway answers a model its table has no route for) from table {@code stale} while {@code
+   * stale} holds a version, and answers from table {@code current} once it is null: a replica
+   * loading the published table during an attempt.
+   */
+  static com.sun.net.httpserver.HttpServer replica(
+      java.util.concurrent.atomic.AtomicReference<String> stale,
+      String current,
+      java.util.concurrent.atomic.AtomicInteger refused,
+      java.util.concurrent.atomic.AtomicInteger answered)
+      throws java.io.IOException {
+    com.sun.net.httpserver.HttpServer admin =
+        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    admin.createContext(
+        "/admin/drift/chat/completions",
+        exchange -> {
+          var request = json.readTree(exchange.getRequestBody());
+          String prompt = request.path("messages").path(0).path("content").asText();
+          String target = exchange.getRequestHeaders().getFirst("x-switchboard-target");
+          String loaded = stale.get();
+          var body = json.createObjectNode();
+          int status;
+          if (loaded != null) {
+            refused.incrementAndGet();
+            status = 404;
+            body.putObject("error")
+                .put(
+                    "message",
+                    "The model '"
+                        + request.path("model").asText()
+                        + "' does not exist or you do not have access to it.")
+                .put("type", "invalid_request_error")
+                .put("param", "model")
+                .put("code", "model_not_found");
+          } else {
+            answered.incrementAndGet();
+            status = 200;
+            body.put("model", "model-2026-01-01").put("system_fingerprint", "fp_1");
+            body.putArray("choices")
+                .addObject()
+                .putObject("message")
+                .put("content", "Echo from " + target + ": " + prompt);
+          }
+          byte[] bytes = body.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+          exchange
+              .getResponseHeaders()
+              .add("x-switchboard-config-version", loaded != null ? loaded : current);
+          exchange.sendResponseHeaders(status, bytes.length);
+          exchange.getResponseBody().write(bytes);
+          exchange.close();
+        });
+    admin.start();
+    return admin;
+  }
+
+  /**
+   * The sibling of the race above: the operator has published the route, but the gateway replica
+   * has not loaded that table yet when the attempt starts, and loads it between the route's two
+   * targets. Its 404 {@code model_not_found} for the first target comes from another table than the
+   * published one (its {@code x-switchboard-config-version} says so): the first target was never
+   * asked, so the attempt is no run. It used to be recorded with the first target "no answer; no
+   * baseline yet" beside the second's baseline.
+   */
+  @Test
+  void aRouteTheReplicaServesOnlyFromTheMiddleOfAnAttemptMakesItNoRunAndTheRetryTakesBothBaselines()
+      throws Exception {
+    RoutingPolicy policy = setUp("half-table", 4);
+    policy.getSpec().getDriftCheck().setConcurrency(1); // target after target, in plan order
+    String publishedVersion = published("half-table").orElseThrow().configVersion();
+    // The replica still serves the table from before the route: 404 for the first target's
+    // 4 prompts x 2 samples, then it has loaded the published one.
+    var stale = new java.util.concurrent.atomic.AtomicReference<>("sha256:before-the-route");
+    var refused = new java.util.concurrent.atomic.AtomicInteger();
+    var answered = new java.util.concurrent.atomic.AtomicInteger();
+    com.sun.net.httpserver.HttpServer admin = replica(stale, publishedVersion, refused, answered);
+    try {
+      java.net.URI metrics =
+          java.net.URI.create("http://127.0.0.1:" + admin.getAddress().getPort() + "/metrics");
+      java.util.concurrent.atomic.AtomicInteger untilLoaded =
+          new java.util.concurrent.atomic.AtomicInteger(4 * 2);
+      DriftChecker checker =
+          new DriftChecker(
+              client,
+              this::published,
+              clock,
+              new GatewayDriftClient(
+                  namespace -> {
+                    if (untilLoaded.getAndDecrement() <= 0) {
+                      stale.set(null);
+                    }
+                    return List.of(metrics);
+                  },
+                  dev.switchboard.operator.keys.OperatorCredential.generate()),
+              recorder,
+              new DriftMetrics(registry));
+
+      DriftChecker.Outcome half = reconcile(checker, policy);
+
+      assertThat(half.status().getResults()).isNull();
+      assertThat(half.status().getLastRun()).isNull();
+      assertThat(half.status().getLastScheduled()).isNull(); // the schedule time is still owed
+      assertThat(half.status().getFailedAttempts()).isEqualTo(1);
+      assertThat(half.status().getRetryAt()).isEqualTo("2026-01-10T12:01:00Z");
+      assertThat(half.drifted().reason()).isEqualTo(DriftChecker.UNREACHABLE);
+      assertThat(half.drifted().message())
+          .contains("no gateway replica", "sha256:before-the-route", "attempt 1");
+      assertThat(
+              client
+                  .configMaps()
+                  .inNamespace("half-table")
+                  .withName("switchboard-drift-nightly")
+                  .get())
+          .isNull();
+      assertThat(registry.find("switchboard_drift_runs").tag("policy", "nightly").counters())
+          .isEmpty();
+      // The first refusal ends the sending: answers nobody keeps are not asked for.
+      assertThat(refused.get()).isEqualTo(1);
+      assertThat(answered.get()).isZero();
+
+      stale.set(null);
+      untilLoaded.set(0);
+      clock.advance(Duration.ofMinutes(1));
+      DriftChecker.Outcome retried = reconcile(checker, policy);
+
+      assertThat(retried.drifted().reason()).isEqualTo("BaselineRecorded");
+      assertThat(retried.status().getResults())
+          .extracting(DriftResult::getTarget, DriftResult::getReason)
+          .containsExactlyInAnyOrder(
+              org.assertj.core.groups.Tuple.tuple("openai/gpt-4o", "baseline recorded"),
+              org.assertj.core.groups.Tuple.tuple("azure/gpt-4o", "baseline recorded"));
+      assertThat(
+              client
+                  .configMaps()
+                  .inNamespace("half-table")
+                  .withName("switchboard-drift-nightly")
+                  .get()
+                  .getData())
+          .containsOnlyKeys("compliance.openai_gpt-4o", "compliance.azure_gpt-4o");
+      assertThat(answered.get()).isEqualTo(2 * 4 * 2);
+    } finally {
+      admin.stop(0);
+    }
+  }
+
+  /**
    * A route on the policy that the operator found not servable: its status says so, for its spec.
    */
   ModelRoute notServable(String ns, String name, String reason) {

@@ -30,7 +30,17 @@ class DriftRunnerTest {
 
   DriftRunner.Plan plan(Map<String, Baseline> baselines, Map<String, String> prompts) {
     return new DriftRunner.Plan(
-        "ns", SUBJECTS, prompts, 3, 10_000, 4, 0.15, baselines, false, "2026-01-01T03:00:00Z");
+        "ns",
+        "sha256:t1",
+        SUBJECTS,
+        prompts,
+        3,
+        10_000,
+        4,
+        0.15,
+        baselines,
+        false,
+        "2026-01-01T03:00:00Z");
   }
 
   static DriftResult result(DriftRunner.Outcome o, String target) {
@@ -109,11 +119,22 @@ class DriftRunnerTest {
     DriftRunner.Outcome o =
         runner.run(
             new DriftRunner.Plan(
-                "ns", moved, prompts, 3, 1000, 4, 0.15, baselines, false, "2026-01-02T03:00:00Z"));
+                "ns",
+                "sha256:t1",
+                moved,
+                prompts,
+                3,
+                1000,
+                4,
+                0.15,
+                baselines,
+                false,
+                "2026-01-02T03:00:00Z"));
     DriftRunner.Outcome forced =
         runner.run(
             new DriftRunner.Plan(
                 "ns",
+                "sha256:t1",
                 SUBJECTS,
                 prompts,
                 3,
@@ -136,7 +157,17 @@ class DriftRunnerTest {
     DriftRunner.Outcome o =
         runner.run(
             new DriftRunner.Plan(
-                "ns", SUBJECTS, prompts, 3, 50, 2, 0.15, Map.of(), false, "2026-01-01T03:00:00Z"));
+                "ns",
+                "sha256:t1",
+                SUBJECTS,
+                prompts,
+                3,
+                50,
+                2,
+                0.15,
+                Map.of(),
+                false,
+                "2026-01-01T03:00:00Z"));
 
     // 2 targets x 3 samples = 6 requests per prompt: 50 allow 8 prompts (48 requests).
     assertThat(o.requests()).isEqualTo(48);
@@ -189,7 +220,17 @@ class DriftRunnerTest {
     provider.noGatewayTargets.add("azure/gpt-4o");
     DriftRunner.Plan plan =
         new DriftRunner.Plan(
-            "ns", SUBJECTS, prompts(2), 3, 10_000, 1, 0.15, Map.of(), false, "2026-01-01T03:00Z");
+            "ns",
+            "sha256:t1",
+            SUBJECTS,
+            prompts(2),
+            3,
+            10_000,
+            1,
+            0.15,
+            Map.of(),
+            false,
+            "2026-01-01T03:00Z");
 
     DriftRunner.Outcome o = runner.run(plan);
 
@@ -211,7 +252,8 @@ class DriftRunnerTest {
               new java.util.concurrent.atomic.AtomicInteger();
 
           @Override
-          public Answer ask(String namespace, String route, String target, String prompt) {
+          public Answer ask(
+              String namespace, String route, String target, String prompt, String configVersion) {
             boolean odd = prompt.contains("1 of") && n.incrementAndGet() % 2 == 0;
             return new Answer(odd ? "other" : "same " + prompt, "v", "fp");
           }
@@ -222,6 +264,7 @@ class DriftRunnerTest {
             .run(
                 new DriftRunner.Plan(
                     "ns",
+                    "sha256:t1",
                     List.of(SUBJECTS.get(0)),
                     prompts,
                     3,

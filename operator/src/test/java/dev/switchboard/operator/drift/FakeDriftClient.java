@@ -53,7 +53,9 @@ final class FakeDriftClient implements DriftClient {
   final AtomicInteger maxInFlight = new AtomicInteger();
 
   @Override
-  public Answer ask(String namespace, String route, String target, String prompt) throws Exception {
+  public Answer ask(
+      String namespace, String route, String target, String prompt, String configVersion)
+      throws Exception {
     requests.incrementAndGet();
     int now = inFlight.incrementAndGet();
     maxInFlight.accumulateAndGet(now, Math::max);

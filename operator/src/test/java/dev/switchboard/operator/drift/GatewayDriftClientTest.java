@@ -47,7 +47,7 @@ class GatewayDriftClientTest {
       GatewayDriftClient client =
           new GatewayDriftClient(GatewayTargets.fixed(List.of(metrics)), credential);
 
-      DriftClient.Answer answer = client.ask("ns", "chat", "p/m", "a prompt");
+      DriftClient.Answer answer = client.ask("ns", "chat", "p/m", "a prompt", null);
 
       assertThat(answer.text()).isEqualTo("ok");
       assertThat(authorization.get()).isEqualTo("Bearer " + credential.token());
@@ -79,6 +79,16 @@ class GatewayDriftClientTest {
   /** A gateway replica's admin port answering every drift request with {@code status} and body. */
   private static HttpServer replica(int status, String body, AtomicInteger requests)
       throws java.io.IOException {
+    return replica(status, body, null, requests);
+  }
+
+  /**
+   * As above, the answer saying it ran on routing table {@code configVersion} (as every gateway
+   * answer does; null: without the header).
+   */
+  private static HttpServer replica(
+      int status, String body, String configVersion, AtomicInteger requests)
+      throws java.io.IOException {
     HttpServer admin = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     admin.createContext(
         "/admin/drift/chat/completions",
@@ -86,6 +96,9 @@ class GatewayDriftClientTest {
           requests.incrementAndGet();
           exchange.getRequestBody().readAllBytes();
           byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+          if (configVersion != null) {
+            exchange.getResponseHeaders().add("x-switchboard-config-version", configVersion);
+          }
           exchange.sendResponseHeaders(status, bytes.length);
           exchange.getResponseBody().write(bytes);
           exchange.close();
@@ -117,7 +130,7 @@ class GatewayDriftClientTest {
     GatewayDriftClient client =
         new GatewayDriftClient(GatewayTargets.fixed(List.of()), OperatorCredential.generate());
 
-    assertThatThrownBy(() -> client.ask("default", "chat", "p/m", "a prompt"))
+    assertThatThrownBy(() -> client.ask("default", "chat", "p/m", "a prompt", null))
         .isInstanceOf(DriftClient.NoGatewayException.class)
         .hasMessage("no gateway replica serves namespace default");
   }
@@ -140,7 +153,7 @@ class GatewayDriftClientTest {
         for (String prompt : List.of("a", "b", "c")) {
           GatewayDriftClient client =
               new GatewayDriftClient(GatewayTargets.fixed(replicas), OperatorCredential.generate());
-          assertThat(client.ask("default", "chat", "p/m", prompt).text()).isEqualTo("ok");
+          assertThat(client.ask("default", "chat", "p/m", prompt, null).text()).isEqualTo("ok");
         }
       }
       assertThat(answered.get()).isEqualTo(9);
@@ -149,7 +162,7 @@ class GatewayDriftClientTest {
           new GatewayDriftClient(
               GatewayTargets.fixed(List.of(gone, metricsOf(starting))),
               OperatorCredential.generate());
-      assertThatThrownBy(() -> none.ask("default", "chat", "p/m", "a prompt"))
+      assertThatThrownBy(() -> none.ask("default", "chat", "p/m", "a prompt", null))
           .isInstanceOf(DriftClient.NoGatewayException.class)
           .hasMessageStartingWith("no gateway replica of namespace default took the request")
           .hasMessageContaining("2 asked");
@@ -180,7 +193,7 @@ class GatewayDriftClientTest {
               GatewayTargets.fixed(List.of(metricsOf(a), metricsOf(b))),
               OperatorCredential.generate());
 
-      assertThatThrownBy(() -> client.ask("default", "chat", "p/m", "a prompt"))
+      assertThatThrownBy(() -> client.ask("default", "chat", "p/m", "a prompt", null))
           .isInstanceOf(IllegalStateException.class)
           .isNotInstanceOf(DriftClient.NoGatewayException.class)
           .hasMessage("gateway answered HTTP 503: No healthy target.");
@@ -188,6 +201,72 @@ class GatewayDriftClientTest {
     } finally {
       a.stop(0);
       b.stop(0);
+    }
+  }
+
+  private static final String NO_ROUTE =
+      "{\"error\":{\"message\":\"The model 'chat' does not exist or you do not have access to"
+          + " it.\",\"type\":\"invalid_request_error\",\"param\":\"model\","
+          + "\"code\":\"model_not_found\"}}";
+
+  private static final String NO_TARGET =
+      "{\"error\":{\"message\":\"The route 'chat' has no target 'p/m'.\","
+          + "\"type\":\"invalid_request_error\",\"param\":\"x-switchboard-target\"}}";
+
+  /**
+   * A replica that refuses the route (404) or the target (400) from another table than the
+   * published one the request was planned from has not loaded that table: the request goes to a
+   * replica that has, and when none has, the request found no gateway. The same refusal from the
+   * planned table, or without a version to tell, is the target's failure, as before.
+   */
+  @Test
+  void aRefusalFromAnotherTableThanThePlannedOneIsNoGatewayAndFromThePlannedOneTheTargets()
+      throws Exception {
+    AtomicInteger staleRoute = new AtomicInteger();
+    AtomicInteger staleTarget = new AtomicInteger();
+    AtomicInteger answered = new AtomicInteger();
+    AtomicInteger current = new AtomicInteger();
+    HttpServer withoutRoute = replica(404, NO_ROUTE, "sha256:old", staleRoute);
+    HttpServer withoutTarget = replica(400, NO_TARGET, "sha256:old", staleTarget);
+    HttpServer loaded = replica(200, ANSWER, "sha256:new", answered);
+    HttpServer refusing = replica(404, NO_ROUTE, "sha256:new", current);
+    try {
+      for (String prompt : List.of("a", "b", "c")) {
+        GatewayDriftClient client =
+            new GatewayDriftClient(
+                GatewayTargets.fixed(
+                    List.of(metricsOf(withoutRoute), metricsOf(withoutTarget), metricsOf(loaded))),
+                OperatorCredential.generate());
+        assertThat(client.ask("default", "chat", "p/m", prompt, "sha256:new").text())
+            .isEqualTo("ok");
+      }
+      assertThat(answered.get()).isEqualTo(3);
+
+      GatewayDriftClient stale =
+          new GatewayDriftClient(
+              GatewayTargets.fixed(List.of(metricsOf(withoutRoute), metricsOf(withoutTarget))),
+              OperatorCredential.generate());
+      assertThatThrownBy(() -> stale.ask("default", "chat", "p/m", "a prompt", "sha256:new"))
+          .isInstanceOf(DriftClient.NoGatewayException.class)
+          .hasMessageContaining("2 asked")
+          .hasMessageContaining("from table sha256:old, not the published sha256:new");
+
+      // The replica runs the planned table and still has no such route: the target's failure.
+      GatewayDriftClient same =
+          new GatewayDriftClient(
+              GatewayTargets.fixed(List.of(metricsOf(refusing))), OperatorCredential.generate());
+      assertThatThrownBy(() -> same.ask("default", "chat", "p/m", "a prompt", "sha256:new"))
+          .isNotInstanceOf(DriftClient.NoGatewayException.class)
+          .hasMessageStartingWith("gateway answered HTTP 404: The model 'chat' does not exist");
+      // Without a planned version nothing tells a stale replica: the target's failure.
+      assertThatThrownBy(() -> stale.ask("default", "chat", "p/m", "a prompt", null))
+          .isNotInstanceOf(DriftClient.NoGatewayException.class)
+          .hasMessageStartingWith("gateway answered HTTP 4");
+    } finally {
+      withoutRoute.stop(0);
+      withoutTarget.stop(0);
+      loaded.stop(0);
+      refusing.stop(0);
     }
   }
 }
