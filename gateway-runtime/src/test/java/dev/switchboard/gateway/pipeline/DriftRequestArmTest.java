@@ -105,6 +105,41 @@ class DriftRequestArmTest {
     assertThat(mock.attempts("canary-m")).isZero();
   }
 
+  /**
+   * The operator tells a replica that has not loaded the published table yet from a route or target
+   * that is not served by the table version a refusal came from: the drift endpoint's 404 for an
+   * unknown route and 400 for a target the route lacks say it, as every answer does.
+   */
+  @Test
+  void aDriftRefusalOfTheRouteOrTargetSaysWhichRoutingTableItCameFrom() throws Exception {
+    String version =
+        gateway
+            .adminPost(
+                DRIFT, GatewayHarness.chat("chat", false), "x-switchboard-target", "mock/stable-m")
+            .headers()
+            .firstValue("x-switchboard-config-version")
+            .orElseThrow();
+
+    HttpResponse<String> noRoute =
+        gateway.adminPost(
+            DRIFT, GatewayHarness.chat("no-such-route", false), "x-switchboard-target", "mock/m");
+    HttpResponse<String> noTarget =
+        gateway.adminPost(
+            DRIFT, GatewayHarness.chat("chat", false), "x-switchboard-target", "mock/other-m");
+
+    assertThat(noRoute.statusCode()).as(noRoute.body()).isEqualTo(404);
+    assertThat(GatewayHarness.json(noRoute.body()).path("error").path("code").asText())
+        .isEqualTo("model_not_found");
+    assertThat(noTarget.statusCode()).as(noTarget.body()).isEqualTo(400);
+    assertThat(GatewayHarness.json(noTarget.body()).path("error").path("param").asText())
+        .isEqualTo("x-switchboard-target");
+    assertThat(List.of(noRoute, noTarget))
+        .allSatisfy(
+            r ->
+                assertThat(r.headers().firstValue("x-switchboard-config-version"))
+                    .contains(version));
+  }
+
   /** The route's successful upstream attempts with {@code arm}, summed over targets. */
   private static double attempts(String metrics, String arm) {
     Pattern line =
