@@ -251,6 +251,12 @@ public final class EvaluationTracker {
   public static final String SPEC_REMOVED = Reason.SPEC_REMOVED.wireName();
 
   /**
+   * {@link EndedEarly#reason}: a {@code spec.evaluation} was declared while the policy's automatic
+   * evaluation of a successor ran; the declared one replaces it.
+   */
+  public static final String SPEC_DECLARED = Reason.SPEC_DECLARED.wireName();
+
+  /**
    * A write that failed after {@link #WRITE_ATTEMPTS} attempts: of the runbook entry ({@code
    * report}) or of the state; the message names the ConfigMap, the key and the API server's answer
    * (its code and reason, never the data).
@@ -578,6 +584,9 @@ public final class EvaluationTracker {
    * starts at once (else once its candidates resolve).
    */
   private static EndedEarly ending(String name, Plan old, Plan p, Instant now, boolean startsNow) {
+    if (old.automatic()) {
+      return specDeclared(name, old, p, now, startsNow);
+    }
     if (p.automatic()) {
       // No spec.evaluation any more: the policy's automatic evaluation of a successor follows.
       return specRemoved(name, old, now);
@@ -637,19 +646,56 @@ public final class EvaluationTracker {
   }
 
   /**
-   * The running declared evaluation the route's status holds that {@code plan} replaces: the
-   * route's first target changed (its baseline differs from the plan's), or its spec did (another
-   * id on the same baseline), or its spec was removed and the policy starts an automatic one.
+   * Why the policy's running automatic evaluation ends when a {@code spec.evaluation} is declared:
+   * the route runs one evaluation at a time, and the declared one is the user's choice; the
+   * automatic one gets its final entry now rather than lose its state to the declared one's save.
+   */
+  private static EndedEarly specDeclared(
+      String route, Plan old, Plan p, Instant now, boolean startsNow) {
+    return new EndedEarly(
+        SPEC_DECLARED,
+        "automatic evaluation "
+            + old.id()
+            + " ended early at "
+            + now
+            + ": a spec.evaluation was declared on the route, so evaluation "
+            + p.id()
+            + (startsNow ? " replaces it" : " replaces it once every candidate resolves")
+            + " (baseline "
+            + (p.baseline() == null ? "the route's first target" : p.baseline())
+            + "); its final runbook entry is "
+            + old.report()
+            + " key "
+            + RunbookEntry.key(route, old.id()),
+        true,
+        p.id());
+  }
+
+  /**
+   * The running evaluation the route's status holds that {@code plan} replaces: the route's first
+   * target changed (its baseline differs from the plan's), or its spec did (another id on the same
+   * baseline), or its spec was removed and the policy starts an automatic one; or the policy's
+   * running automatic evaluation, once a {@code spec.evaluation} is declared.
    */
   private Optional<Plan> superseded(ModelRoute route, EvaluationStatus previous, Plan plan) {
     if (previous == null
         || previous.getId() == null
         || previous.getId().equals(plan.id())
-        || Boolean.TRUE.equals(previous.getAutomatic())
         || !"Running".equals(previous.getPhase())
         || previous.getBaseline() == null
         || previous.getBaseline().getTarget() == null) {
       return Optional.empty();
+    }
+    if (Boolean.TRUE.equals(previous.getAutomatic())) {
+      // The policy's evaluation of a successor, replaced by a newly declared spec.evaluation.
+      return plan.automatic()
+          ? Optional.empty()
+          : Optional.of(
+              automatic(
+                  previous.getId(),
+                  candidatesOf(previous),
+                  previous.getBaseline().getTarget(),
+                  null));
     }
     if (plan.automatic()) {
       return Optional.of(removedPlan(previous));

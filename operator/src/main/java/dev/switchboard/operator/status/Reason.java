@@ -59,6 +59,8 @@ public enum Reason {
   // ... or because spec.evaluation was removed while it ran (an event and its final runbook entry:
   // the route then has no evaluation for the condition to describe).
   SPEC_REMOVED("SpecRemoved"),
+  // ... or because a spec.evaluation was declared while the policy's automatic one ran.
+  SPEC_DECLARED("SpecDeclared"),
   // The FloatingModelVersion condition of a ModelRoute.
   FLOATING_MODEL_ALIAS("FloatingModelAlias"),
   MODEL_VERSIONS_PINNED("ModelVersionsPinned"),
