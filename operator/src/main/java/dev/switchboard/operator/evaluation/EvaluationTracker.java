@@ -257,6 +257,19 @@ public final class EvaluationTracker {
   public static final String SPEC_DECLARED = Reason.SPEC_DECLARED.wireName();
 
   /**
+   * {@link EndedEarly#reason}: the route was deleted while the evaluation ran. Said by an event on
+   * the deleted route and the final runbook entry.
+   */
+  public static final String ROUTE_DELETED = Reason.ROUTE_DELETED.wireName();
+
+  /**
+   * What became of a deleted route's evaluations: those it ended ({@link #ROUTE_DELETED}, each with
+   * its final runbook entry written or owed), and the write that failed, if one did (tried again at
+   * the namespace's next collection; the route's deletion is never held for it).
+   */
+  public record Deleted(List<EndedEarly> ended, Optional<WriteFailure> failed) {}
+
+  /**
    * A write that failed after {@link #WRITE_ATTEMPTS} attempts: of the runbook entry ({@code
    * report}) or of the state; the message names the ConfigMap, the key and the API server's answer
    * (its code and reason, never the data).
@@ -1394,29 +1407,205 @@ public final class EvaluationTracker {
   }
 
   /**
-   * Removes the state of every evaluation of a deleted route from {@code switchboard-evaluations}.
-   * Its runbook entries stay: they are the record support reads (and exports) after the fact.
+   * Ends the evaluations of a route just deleted and removes their state from {@code
+   * switchboard-evaluations}. One still running ends now ({@link #ROUTE_DELETED}): its final
+   * runbook entry, from its stored state and the replicas read once more, is written before its
+   * state goes; a final entry still owed is written too. Its runbook entries stay: they are the
+   * record support reads (and exports) after the fact. Every write is bounded ({@link
+   * #WRITE_ATTEMPTS}); when one fails, the entry's text stays in the state and the whole is tried
+   * again at the namespace's next collection (or the operator's next start).
    */
-  public Optional<String> forget(String namespace, String route) {
+  public Deleted forget(String namespace, String route) {
+    return forget(namespace, route, true);
+  }
+
+  /**
+   * As {@link #forget}, for a route found deleted when the operator started (it went while no
+   * operator ran): when it was deleted is not known, so its running evaluations end at the time
+   * found, and their final entries say so.
+   */
+  public Deleted forgetDeletedMeanwhile(String namespace, String route) {
+    return forget(namespace, route, false);
+  }
+
+  private Deleted forget(String namespace, String route, boolean seen) {
     swept.remove(namespace + "/" + route);
-    Optional<String> failed = removeKeys(namespace, route);
+    List<EndedEarly> ended = new ArrayList<>();
+    Optional<WriteFailure> failed = endWithRoute(namespace, route, seen, ended);
+    if (failed.isEmpty()) {
+      failed =
+          removeKeys(namespace, route)
+              .map(
+                  answer ->
+                      new WriteFailure(
+                          false,
+                          "could not remove the evaluation state of deleted route "
+                              + route
+                              + " from ConfigMap "
+                              + STATE_CONFIG_MAP
+                              + " after "
+                              + WRITE_ATTEMPTS
+                              + " attempts ("
+                              + answer
+                              + "); retrying at the next evaluation collection in the"
+                              + " namespace"));
+    }
     if (failed.isEmpty()) {
       pendingForgets.remove(namespace + "/" + route);
-      return Optional.empty();
+      return new Deleted(ended, Optional.empty());
     }
     pendingForgets.add(namespace + "/" + route);
-    String problem =
-        "could not remove the evaluation state of deleted route "
-            + route
-            + " from ConfigMap "
-            + STATE_CONFIG_MAP
-            + " after "
-            + WRITE_ATTEMPTS
-            + " attempts ("
-            + failed.get()
-            + "); retrying at the next evaluation collection in the namespace";
-    LOG.warn("{}/{}: {}", namespace, route, problem);
-    return Optional.of(problem);
+    LOG.warn("{}/{}: {}", namespace, route, failed.get().message());
+    return new Deleted(ended, failed);
+  }
+
+  /**
+   * Ends the deleted route's running evaluations with their final entries, and writes the final
+   * entries its earlier ones still owe, before the route's keys go; the first write that failed.
+   * Costs no read when the informers' copy holds no key of the route (the common case); the keys it
+   * holds are read again from the API server, never ended from a copy.
+   */
+  private Optional<WriteFailure> endWithRoute(
+      String namespace, String route, boolean seen, List<EndedEarly> ended) {
+    if (client == null) {
+      return Optional.empty();
+    }
+    ConfigMapCache informers = cache;
+    if (informers != null
+        && informers
+            .get(namespace, STATE_CONFIG_MAP)
+            .map(cm -> cm.getData() == null || !routesWithState(cm).contains(route))
+            .orElse(true)) {
+      return Optional.empty();
+    }
+    ConfigMap cm;
+    try {
+      cm = client.configMaps().inNamespace(namespace).withName(STATE_CONFIG_MAP).get();
+    } catch (KubernetesClientException e) {
+      return Optional.of(
+          new WriteFailure(
+              false,
+              "could not read ConfigMap "
+                  + STATE_CONFIG_MAP
+                  + " to end the evaluations of deleted route "
+                  + route
+                  + " ("
+                  + answer(e)
+                  + "); retrying at the next evaluation collection in the namespace"));
+    }
+    if (cm == null || cm.getData() == null) {
+      return Optional.empty();
+    }
+    Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+    ModelRoute gone = new ModelRoute();
+    gone.setMetadata(
+        new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+            .withName(route)
+            .withNamespace(namespace)
+            .build());
+    Optional<WriteFailure> failed = Optional.empty();
+    List<EvaluationState> running = new ArrayList<>();
+    for (Map.Entry<String, String> e : new TreeMap<>(cm.getData()).entrySet()) {
+      EvaluationState state = route.equals(routeOf(e.getKey())) ? stateOf(e.getValue()) : null;
+      if (state == null) {
+        continue;
+      }
+      if (!state.completed) {
+        running.add(state);
+      } else if (state.owedEntry != null && state.owedReport != null) {
+        Optional<String> owedFailed =
+            writeRunbook(
+                namespace,
+                state.owedReport,
+                state,
+                state.owedEntry,
+                reportBlocked(namespace, state.owedReport));
+        if (failed.isEmpty()) {
+          failed = owedFailed.map(message -> new WriteFailure(true, message));
+        }
+      }
+    }
+    for (EvaluationState state : running) {
+      Plan old =
+          new Plan(
+              state.id,
+              state.candidates.isEmpty() ? List.copyOf(state.totals.keySet()) : state.candidates,
+              // its state's sample, or read from its earlier entry when it has none
+              Double.NaN,
+              0,
+              state.report != null ? state.report : RUNBOOK_CONFIG_MAP,
+              state.automatic,
+              state.baselineTarget,
+              null);
+      Optional<Outcome> outcome =
+          collect(gone, old, now, routeDeleted(route, old, now, seen, state.endsAt), null, null);
+      if (outcome.isEmpty()) {
+        failed =
+            failed.or(
+                () ->
+                    Optional.of(
+                        new WriteFailure(
+                            false,
+                            "could not read the state of evaluation "
+                                + old.id()
+                                + " of deleted route "
+                                + route
+                                + "; retrying at the next evaluation collection in the"
+                                + " namespace")));
+        continue;
+      }
+      outcome.get().endedEarly().filter(EndedEarly::now).ifPresent(ended::add);
+      LOG.info(
+          "Route {}/{} {}: evaluation {} ended with its final runbook entry",
+          namespace,
+          route,
+          seen ? "deleted" : "found deleted at start",
+          old.id());
+      if (failed.isEmpty()) {
+        failed = outcome.get().writeFailed();
+      }
+    }
+    return failed;
+  }
+
+  /** The evaluation state {@code text} holds; null when it holds none (a key edited by hand). */
+  private static EvaluationState stateOf(String text) {
+    try {
+      com.fasterxml.jackson.databind.JsonNode node = text == null ? null : JSON.readTree(text);
+      if (node == null
+          || !node.isObject()
+          || !node.path("id").isTextual()
+          || !node.path("route").isTextual()
+          || instant(node.path("startedAt").asText(null)).isEmpty()
+          || instant(node.path("endsAt").asText(null)).isEmpty()) {
+        return null;
+      }
+      return EvaluationState.fromJson(node);
+    } catch (java.io.IOException e) {
+      return null;
+    }
+  }
+
+  /** Why a running evaluation ends with its route: deleted ({@code seen}), or found deleted. */
+  private static EndedEarly routeDeleted(
+      String route, Plan old, Instant now, boolean seen, String endsAt) {
+    boolean windowOver = instant(endsAt).map(end -> !now.isBefore(end)).orElse(false);
+    return new EndedEarly(
+        ROUTE_DELETED,
+        (old.automatic() ? "automatic evaluation " : "evaluation ")
+            + old.id()
+            + (windowOver ? " ended at " + now + ", after its window (to " + endsAt + ")" : "")
+            + (windowOver ? "" : " ended early at " + now)
+            + (seen
+                ? ": its route was deleted, so nothing is mirrored for it any more"
+                : ": its route was found deleted when the operator started (it was deleted while"
+                    + " no operator ran, when is not known; the figures are those the gateway"
+                    + " replicas still held)")
+            + "; its final runbook entry is "
+            + old.report()
+            + " key "
+            + RunbookEntry.key(route, old.id()),
+        true);
   }
 
   /**

@@ -226,16 +226,26 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       rollout.deleted(namespace, route.getMetadata().getName());
       retirement.forget(namespace, route.getMetadata().getName());
       if (evaluations != null) {
-        // Tried again at the namespace's next collection; said where kubectl shows it meanwhile.
-        evaluations
-            .forget(namespace, route.getMetadata().getName())
+        // A running evaluation ends with its final runbook entry (RouteDeleted) before its state
+        // goes. Bounded writes, never holding the deletion: a failed one is tried again at the
+        // namespace's next collection, and said where kubectl shows it meanwhile.
+        EvaluationTracker.Deleted deleted =
+            evaluations.forget(namespace, route.getMetadata().getName());
+        deleted
+            .ended()
+            .forEach(e -> events.record(route, EventRecorder.NORMAL, e.reason(), e.message()));
+        deleted
+            .failed()
             .ifPresent(
-                problem ->
+                failure ->
                     events.record(
                         route,
                         EventRecorder.WARNING,
-                        Reason.EVALUATION_STATE_WRITE_FAILED.wireName(),
-                        problem));
+                        (failure.report()
+                                ? Reason.EVALUATION_REPORT_WRITE_FAILED
+                                : Reason.EVALUATION_STATE_WRITE_FAILED)
+                            .wireName(),
+                        failure.message()));
       }
       renders.submit(namespace, new RenderRequest(route.getMetadata().getName(), null, route));
       return UpdateControl.noUpdate();
@@ -764,10 +774,12 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   /**
    * Removes the evaluation state ({@link EvaluationTracker#STATE_CONFIG_MAP}) of routes deleted
    * while no operator ran: their delete events were never seen, and the list of removals still to
-   * retry is kept in memory only. Every namespace with such a ConfigMap (the operator's own, found
-   * by its label in the informer cache) is checked against the routes there; runbook entries stay,
-   * as for a route deleted while the operator runs. Called once the informers have synced, by the
-   * replica that leads; a removal refused now is retried at the namespace's next collection.
+   * retry is kept in memory only. An evaluation still running there ends first, with its final
+   * runbook entry, at the time found ({@link EvaluationTracker#forgetDeletedMeanwhile}). Every
+   * namespace with such a ConfigMap (the operator's own, found by its label in the informer cache)
+   * is checked against the routes there; runbook entries stay, as for a route deleted while the
+   * operator runs. Called once the informers have synced, by the replica that leads; a removal
+   * refused now is retried at the namespace's next collection.
    *
    * @return the {@code namespace/route} whose state was removed or is to be retried
    */
@@ -787,7 +799,8 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       for (String route : EvaluationTracker.routesWithState(state)) {
         if (routes.get(new ResourceID(route, namespace)).isEmpty()) {
           try {
-            evaluations.forget(namespace, route);
+            // Its running evaluations end now, with their final entries (found deleted).
+            evaluations.forgetDeletedMeanwhile(namespace, route);
             forgotten.add(namespace + "/" + route);
           } catch (RuntimeException e) {
             LOG.warn(

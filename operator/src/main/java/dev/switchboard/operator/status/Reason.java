@@ -61,6 +61,8 @@ public enum Reason {
   SPEC_REMOVED("SpecRemoved"),
   // ... or because a spec.evaluation was declared while the policy's automatic one ran.
   SPEC_DECLARED("SpecDeclared"),
+  // ... or because its route was deleted (an event and its final runbook entry).
+  ROUTE_DELETED("RouteDeleted"),
   // The FloatingModelVersion condition of a ModelRoute.
   FLOATING_MODEL_ALIAS("FloatingModelAlias"),
   MODEL_VERSIONS_PINNED("ModelVersionsPinned"),

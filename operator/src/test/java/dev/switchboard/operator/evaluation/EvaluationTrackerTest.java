@@ -470,7 +470,7 @@ class EvaluationTrackerTest {
           .andReturn(403, FORBIDDEN)
           .times(3);
 
-      assertThat(tracker.forget("team-a", "chat")).get().asString().contains("403");
+      assertThat(tracker.forget("team-a", "chat").failed()).get().asString().contains("403");
       assertThat(data(api, EvaluationTracker.STATE_CONFIG_MAP)).containsKey("chat." + id + ".json");
 
       tracker.track(other, view);
