@@ -101,6 +101,63 @@ class EvaluationStateOfDeletedRoutesTest {
         .containsEntry("gone.manual-1.md", entry);
   }
 
+  /**
+   * The deleted route's evaluation was still running: it ends at the start with its final runbook
+   * entry, which says the route was found deleted (when it went is not known), before its key goes.
+   * It used to go with no final entry, its last daily entry its only record.
+   */
+  @Test
+  void anEvaluationStillRunningForARouteDeletedWhileTheOperatorWasDownGetsItsFinalEntryAtStart() {
+    String ns = NS + "-running";
+    KUBE.stopOperator();
+    KUBE.client()
+        .resource(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName(EvaluationTracker.STATE_CONFIG_MAP)
+                .withNamespace(ns)
+                .addToLabels(
+                    RoutingTablePublisher.MANAGED_BY_LABEL, RoutingTablePublisher.MANAGED_BY)
+                .endMetadata()
+                .withData(
+                    Map.of(
+                        "gone.e1a2b3c4.json",
+                        "{\"id\":\"e1a2b3c4\",\"route\":\"gone\","
+                            + "\"startedAt\":\"2026-01-01T00:00:00Z\","
+                            + "\"endsAt\":\"2100-01-01T00:00:00Z\",\"completed\":false,"
+                            + "\"baselineTarget\":\"openai/gpt-4o-mini\",\"sample\":0.1,"
+                            + "\"candidates\":[\"openai/gpt-5\"],"
+                            + "\"lastRunbookDay\":\"2026-01-01\"}"))
+                .build())
+        .create();
+
+    KUBE.startOperator();
+
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              ConfigMap runbook =
+                  KUBE.client()
+                      .configMaps()
+                      .inNamespace(ns)
+                      .withName(EvaluationTracker.RUNBOOK_CONFIG_MAP)
+                      .get();
+              assertThat(runbook).isNotNull();
+              assertThat(runbook.getData().get("gone.e1a2b3c4.md"))
+                  .contains("ended early (final entry): evaluation e1a2b3c4")
+                  .contains("its route was found deleted when the operator started");
+              ConfigMap state =
+                  KUBE.client()
+                      .configMaps()
+                      .inNamespace(ns)
+                      .withName(EvaluationTracker.STATE_CONFIG_MAP)
+                      .get();
+              assertThat(state.getData() == null ? Map.of() : state.getData())
+                  .doesNotContainKey("gone.e1a2b3c4.json");
+            });
+  }
+
   private static ConfigMap state() {
     return KUBE.client()
         .configMaps()
