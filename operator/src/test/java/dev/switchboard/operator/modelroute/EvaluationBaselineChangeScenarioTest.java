@@ -658,6 +658,47 @@ class EvaluationBaselineChangeScenarioTest {
    * last daily entry its only record, its key left until another evaluation of the route saved.
    * Later reconciles write nothing of it again.
    */
+  /**
+   * The route deleted while its evaluation runs (Argo CD pruning it, a rename): the evaluation ends
+   * with its final runbook entry and a Normal event {@code RouteDeleted} on the deleted route, then
+   * its state goes. It used to go with the route, the last daily entry its only record.
+   */
+  @Test
+  void deletingTheRouteWhileItsEvaluationRunsEndsItWithAFinalEntry() {
+    String ns = "evaluation-route-deleted-running";
+    KUBE.client().resource(endpoint(ns, "vllm")).create();
+    ModelRoute route = new ModelRoute();
+    route.setMetadata(new ObjectMetaBuilder().withName("chat").withNamespace(ns).build());
+    ModelRouteSpec spec = new ModelRouteSpec();
+    spec.setTargets(List.of(target("vllm", "llama")));
+    EvaluationCandidate candidate = new EvaluationCandidate();
+    candidate.setProviderRef(ref("vllm"));
+    candidate.setModel("llama-2");
+    EvaluationSpec evaluation = new EvaluationSpec();
+    evaluation.setCandidates(List.of(candidate));
+    spec.setEvaluation(evaluation);
+    route.setSpec(spec);
+    KUBE.client().resource(route).create();
+    await().atMost(WAIT).untilAsserted(() -> assertThat(phase(ns)).isEqualTo("Running"));
+    String id = id(ns);
+
+    KUBE.client().resources(ModelRoute.class).inNamespace(ns).withName("chat").delete();
+
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(runbookEntry(ns, id))
+                  .as("its final entry, not only its last daily one")
+                  .isNotNull()
+                  .contains("- **Status:** ended early (final entry): evaluation " + id)
+                  .contains("its route was deleted");
+              assertThat(stateKeys(ns)).isEmpty();
+              assertThat(eventReasons(ns))
+                  .anySatisfy(r -> assertThat(r).startsWith("RouteDeleted: evaluation " + id));
+            });
+  }
+
   @Test
   void removingTheSpecWhileItRunsEndsItWithAFinalEntryAndRemovesItsState() {
     String ns = "evaluation-spec-removed-running";
