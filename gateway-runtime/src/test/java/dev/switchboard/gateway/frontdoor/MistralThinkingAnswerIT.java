@@ -22,7 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Mistral's reasoning models (Magistral) answer {@code content} as an array of chunks: {@code
  * thinking} chunks, then {@code text} ones. Bridged to the Messages and Responses doors the text
- * chunks are the answer, the thinking is left out.
+ * chunks are the answer; the thinking (the Mistral adapter's {@code reasoning_content}) is a
+ * Responses reasoning item before it, and a Messages thinking block only for a client that asked
+ * for thinking (not here).
  */
 class MistralThinkingAnswerIT {
 
@@ -131,7 +133,13 @@ class MistralThinkingAnswerIT {
     HttpResponse<String> res =
         gateway.post("/v1/responses", "{\"model\":\"magistral\",\"input\":\"Salut\"}");
     assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
-    assertThat(json(res.body()).at("/output/0/content/0/text").asText()).isEqualTo("Bonjour !");
+    // The thinking chunks come first as a reasoning item (the Mistral adapter makes them
+    // reasoning_content, which the Responses door answers as one); the text is the message after
+    // it.
+    assertThat(json(res.body()).at("/output/0/type").asText()).isEqualTo("reasoning");
+    assertThat(json(res.body()).at("/output/0/content/0/text").asText()).isEqualTo("Hmm, French.");
+    assertThat(json(res.body()).at("/output/1/type").asText()).isEqualTo("message");
+    assertThat(json(res.body()).at("/output/1/content/0/text").asText()).isEqualTo("Bonjour !");
 
     HttpResponse<String> stream =
         gateway.post(
