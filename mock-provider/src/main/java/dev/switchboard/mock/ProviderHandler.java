@@ -870,13 +870,16 @@ final class ProviderHandler {
             api,
             true,
             true,
-            body ->
-                embeddingInputs(body.getValue("input")) == null
-                    ? new BadRequest(
-                        "'input' must be a string or a non-empty array of strings or token ids.",
-                        "input",
-                        null)
-                    : null);
+            body -> {
+              List<String> texts = embeddingInputs(body.getValue("input"));
+              if (texts == null) {
+                return new BadRequest(
+                    "'input' must be a string or a non-empty array of strings or token ids.",
+                    "input",
+                    null);
+              }
+              return tooLongToEmbed(texts);
+            });
     if (a == null) {
       return;
     }
@@ -894,6 +897,35 @@ final class ProviderHandler {
           JsonObject body = OpenAiPayloads.embeddings(a.echoedModel(), inputs, dims, base64);
           writer.sendJson(ctx, body.encode(), a.fault());
         });
+  }
+
+  /**
+   * The longest input OpenAI's embedding models read, in tokens (text-embedding-3-*, ada-002:
+   * 8,192; the mock's tokens are whitespace-separated words). Longer is refused with a 400, never
+   * truncated.
+   */
+  static final int EMBEDDING_INPUT_TOKENS = 8192;
+
+  /** OpenAI's refusal of an input over {@link #EMBEDDING_INPUT_TOKENS}, or null. */
+  private static BadRequest tooLongToEmbed(List<String> inputs) {
+    for (String input : inputs) {
+      String stripped = input.strip();
+      int tokens = stripped.isEmpty() ? 0 : stripped.split("\\s+").length;
+      if (tokens > EMBEDDING_INPUT_TOKENS) {
+        return new BadRequest(
+            "This model's maximum context length is "
+                + EMBEDDING_INPUT_TOKENS
+                + " tokens, however you requested "
+                + tokens
+                + " tokens ("
+                + tokens
+                + " in your prompt; 0 for the completion). Please reduce your prompt; or"
+                + " completion length.",
+            null,
+            null);
+      }
+    }
+    return null;
   }
 
   private static List<String> embeddingInputs(Object input) {

@@ -591,6 +591,32 @@ class GeminiEndpointsTest {
   }
 
   @Test
+  void embeddingsReadOnlyTheFirst2048TokensAsGeminiDoes() throws Exception {
+    String opening = "word ".repeat(2048);
+    JsonArray shared = embedOne(opening + "ending about volcanoes");
+    JsonArray other = embedOne(opening + "ending about photosynthesis");
+    JsonArray shortOne = embedOne("short text about volcanoes");
+    JsonArray shortOther = embedOne("short text about photosynthesis");
+
+    // Past 2,048 tokens the ending is cut silently: two texts, one vector, no error.
+    assertThat(shared).isEqualTo(other);
+    assertThat(shortOne).isNotEqualTo(shortOther);
+  }
+
+  private static JsonArray embedOne(String text) throws Exception {
+    JsonObject content =
+        new JsonObject().put("parts", new JsonArray().add(new JsonObject().put("text", text)));
+    HttpResponse<String> response =
+        post(
+            "/v1beta/models/text-embedding-004:embedContent",
+            new JsonObject().put("content", content),
+            KEY,
+            null);
+    assertThat(response.statusCode()).isEqualTo(200);
+    return new JsonObject(response.body()).getJsonObject("embedding").getJsonArray("values");
+  }
+
+  @Test
   void embeddingsBatchAndSingleAndModelList() throws Exception {
     JsonObject part =
         new JsonObject().put("parts", new JsonArray().add(new JsonObject().put("text", "a")));

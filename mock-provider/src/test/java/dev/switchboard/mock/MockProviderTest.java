@@ -373,6 +373,42 @@ class MockProviderTest {
   }
 
   @Test
+  void anInputOverTheModelsLimitIsRefusedNotTruncated() throws Exception {
+    String tooLong = "word ".repeat(8193);
+    var response =
+        client.send(
+            client.post(
+                "/v1/embeddings",
+                new JsonObject()
+                    .put("model", "text-embedding-3-small")
+                    .put("input", new JsonArray().add("short").add(tooLong))
+                    .encode(),
+                "authorization",
+                BEARER));
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    JsonObject error = new JsonObject(response.body()).getJsonObject("error");
+    assertThat(error.getString("type")).isEqualTo("invalid_request_error");
+    assertThat(error.getString("message"))
+        .startsWith(
+            "This model's maximum context length is 8192 tokens, however you requested 8193");
+    String atTheLimit = "word ".repeat(8192);
+    assertThat(
+            client
+                .send(
+                    client.post(
+                        "/v1/embeddings",
+                        new JsonObject()
+                            .put("model", "text-embedding-3-small")
+                            .put("input", atTheLimit)
+                            .encode(),
+                        "authorization",
+                        BEARER))
+                .statusCode())
+        .isEqualTo(200);
+  }
+
+  @Test
   void embeddingsAreDeterministicUnitVectorsOfConfiguredDimension() throws Exception {
     String request = "{\"model\":\"text-embedding-3-small\",\"input\":[\"alpha\",\"beta\"]}";
     JsonObject first =

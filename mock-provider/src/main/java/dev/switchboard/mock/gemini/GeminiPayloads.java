@@ -576,13 +576,22 @@ public final class GeminiPayloads {
   }
 
   /**
+   * The longest text the Gemini embedding models read, in tokens (gemini-embedding-001,
+   * text-embedding-004: 2,048). The Gemini API has no switch against truncation (Vertex AI's {@code
+   * autoTruncate} is not in it): a longer text is cut silently and only its start is embedded.
+   */
+  public static final int EMBEDDING_INPUT_TOKENS = 2048;
+
+  /**
    * {@code {"embeddings":[{"values":[…]}]}} or, for {@code embedContent}, {@code {"embedding":…}}.
+   * Each text is embedded from its first {@link #EMBEDDING_INPUT_TOKENS} tokens only (the mock's
+   * tokens: whitespace-separated words), silently, as Gemini does.
    */
   public static JsonObject embeddings(String model, List<String> texts, int dims, boolean batch) {
     JsonArray embeddings = new JsonArray();
     for (String text : texts) {
       JsonArray values = new JsonArray();
-      for (float v : OpenAiPayloads.vector(model, text, dims)) {
+      for (float v : OpenAiPayloads.vector(model, truncated(text), dims)) {
         values.add(v);
       }
       embeddings.add(new JsonObject().put("values", values));
@@ -590,6 +599,17 @@ public final class GeminiPayloads {
     return batch
         ? new JsonObject().put("embeddings", embeddings)
         : new JsonObject().put("embedding", embeddings.getJsonObject(0));
+  }
+
+  /**
+   * {@code text} cut after its first {@link #EMBEDDING_INPUT_TOKENS} whitespace-separated words.
+   */
+  static String truncated(String text) {
+    String[] words = text.strip().split("\\s+", EMBEDDING_INPUT_TOKENS + 1);
+    if (words.length <= EMBEDDING_INPUT_TOKENS) {
+      return text;
+    }
+    return String.join(" ", java.util.Arrays.asList(words).subList(0, EMBEDDING_INPUT_TOKENS));
   }
 
   /** {@code GET /v1beta/models}. */
