@@ -29,8 +29,9 @@ public interface Embedder {
   /**
    * Starts embedding {@code text}. Called on the request's event loop and never blocks it. The
    * result completes on one of {@code workers} (so the search that follows may run there at once),
-   * or on the calling thread when it fails at once. A failure is a cache miss, never a client
-   * error.
+   * or on the calling thread when it fails or declines the text at once. A failure is a cache miss,
+   * never a client error; so is a text the embedder does not embed (a null vector: too long to
+   * embed whole).
    *
    * @param requestId the request the embedding is for (tracing headers of a provider call)
    * @throws java.util.concurrent.RejectedExecutionException when the workers are saturated

@@ -172,18 +172,31 @@ public final class GatewayMetrics {
 
   private final Map<String, CacheMeters> cacheMeters = new ConcurrentHashMap<>();
 
+  /** Outcome of a semantic cache embedding: a vector. */
+  public static final String EMBEDDING_OK = "ok";
+
+  /** Outcome of a semantic cache embedding: it failed, the lookup was a miss. */
+  public static final String EMBEDDING_FAILED = "failed";
+
+  /**
+   * Outcome of a semantic cache embedding: the text was too long to embed whole (the embedder would
+   * truncate it), the request was exact-only.
+   */
+  public static final String EMBEDDING_TOO_LONG = "too_long";
+
   /**
    * Records one embedding of the semantic cache: {@code switchboard_cache_embeddings{route,
-   * embedder, outcome}} (outcome {@code ok} or {@code failed}: a failure made the lookup a miss)
-   * and, for a provider model with a USD price, {@code switchboard_cache_embedding_cost_usd{route,
-   * embedder}}.
+   * embedder, outcome}} (outcome {@link #EMBEDDING_OK}, {@link #EMBEDDING_FAILED} or {@link
+   * #EMBEDDING_TOO_LONG}: the last two made the lookup a miss) and, for a provider model with a USD
+   * price, {@code switchboard_cache_embedding_cost_usd{route, embedder}}.
    */
-  public void cacheEmbedding(String route, String embedder, boolean ok, Double costUsd) {
+  public void cacheEmbedding(String route, String embedder, String outcome, Double costUsd) {
     Counter.builder("switchboard_cache_embeddings")
-        .description("Embeddings of the semantic cache, by embedder and outcome (ok, failed)")
+        .description(
+            "Embeddings of the semantic cache, by embedder and outcome (ok, failed, too_long)")
         .tag("route", route)
         .tag("embedder", embedder)
-        .tag("outcome", ok ? "ok" : "failed")
+        .tag("outcome", outcome)
         .register(registry)
         .increment();
     if (costUsd != null) {

@@ -395,7 +395,11 @@ public final class CacheStage implements Stage {
                 metrics.cacheEmbedding(
                     route,
                     embedder.id(),
-                    failure == null,
+                    failure != null
+                        ? GatewayMetrics.EMBEDDING_FAILED
+                        : embedding == null || embedding.vector() == null
+                            ? GatewayMetrics.EMBEDDING_TOO_LONG
+                            : GatewayMetrics.EMBEDDING_OK,
                     embedding == null ? null : embedding.costUsd());
                 // The search reads the index (milliseconds at 50,000 entries): on a worker, at
                 // once when the embedding finished on one (the builtin embedder), else handed over

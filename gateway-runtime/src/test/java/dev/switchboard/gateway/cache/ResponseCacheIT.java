@@ -597,6 +597,32 @@ class ResponseCacheIT {
     }
   }
 
+  /**
+   * all-MiniLM-L6-v2 reads 256 tokens: a longer question is not embedded (a truncated one would
+   * share its vector with every question of the same opening), so it is exact-only, and the metrics
+   * say why it missed.
+   */
+  @Test
+  void aQuestionTooLongForTheBuiltinModelIsExactOnlyAndCounted() throws Exception {
+    String report = "the committee met again and discussed the budget. ".repeat(60);
+    long before = mock.attempts("semantic-model");
+
+    client.chat().completions().create(ask("semantic", report + "What about roads?").build());
+    HttpResponseFor<ChatCompletion> other =
+        client
+            .chat()
+            .completions()
+            .withRawResponse()
+            .create(ask("semantic", report + "What about schools?").build());
+
+    assertThat(other.headers().values("x-switchboard-cache")).containsExactly("miss");
+    assertThat(mock.attempts("semantic-model") - before).isEqualTo(2);
+    assertThat(gateway.admin("/metrics").body())
+        .contains(
+            "switchboard_cache_embeddings_total{embedder=\"builtin:all-minilm-l6-v2\","
+                + "outcome=\"too_long\",route=\"semantic\"}");
+  }
+
   @Test
   void statsAndMetricsShowHitsAndWhatTheySaved() throws Exception {
     client.chat().completions().create(ask("exact", "Count me").build());
