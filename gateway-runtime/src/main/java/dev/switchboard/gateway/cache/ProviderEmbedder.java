@@ -47,6 +47,10 @@ import java.util.function.Supplier;
  * parsed on a cache worker. Every failure completes the stage exceptionally — a miss for the
  * request, never an error. The provider entry is looked up in the table in force at each call, so a
  * reload that changes its URL or key applies at once.
+ *
+ * <p>A text longer than the provider's {@link EmbeddingInputLimit} is not sent (no vector, at
+ * once): a provider that truncates would embed only its opening, so two long texts sharing it would
+ * share one answer.
  */
 public final class ProviderEmbedder implements Embedder {
 
@@ -58,6 +62,9 @@ public final class ProviderEmbedder implements Embedder {
   public static final long CALL_TIMEOUT_MS = 10_000;
 
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** A text over the provider's {@link EmbeddingInputLimit}: no vector, nothing called. */
+  private static final Embedding TOO_LONG = new Embedding(null, null);
 
   private final EmbedderRef ref;
   private final String id;
@@ -104,6 +111,10 @@ public final class ProviderEmbedder implements Embedder {
     }
     if (!provider.providerKind().servesEmbeddings()) {
       return failed("provider " + ref.provider() + " has no embeddings API");
+    }
+    if (!EmbeddingInputLimit.fits(text, EmbeddingInputLimit.maxTokens(provider.providerKind()))) {
+      // The provider might embed only the text's opening: not embedded, the request exact-only.
+      return CompletableFuture.completedFuture(TOO_LONG);
     }
     PlannedTarget target =
         new PlannedTarget(

@@ -38,6 +38,9 @@ class ProviderEmbedderIT {
 
   private static final String EMBEDDING_MODEL = "text-embedding-3-small";
 
+  /** A Gemini embedding model: the Gemini API embeds only a text's first 2,048 tokens. */
+  private static final String GEMINI_EMBEDDING_MODEL = "text-embedding-004";
+
   @TempDir static Path dir;
 
   static MockProvider mock;
@@ -58,9 +61,11 @@ class ProviderEmbedderIT {
                     "slow-chat-model",
                     EMBEDDING_MODEL,
                     "failing-embedder",
-                    "slow-embedder"),
+                    "slow-embedder",
+                    "gemini-chat-model",
+                    GEMINI_EMBEDDING_MODEL),
             ProviderEmbedderIT::table,
-            Map.of("mock", "sk-provider"));
+            Map.of("mock", "sk-provider", "gem", "sk-provider"));
     mock = gateway.mock();
     // What is served is under test here, not how fast (the deadline has its own test).
     gateway.server().responseCache().providerSemanticDeadlineMs(60_000);
@@ -90,13 +95,15 @@ class ProviderEmbedderIT {
             "failing-chat-model",
             "slow-chat-model",
             "failing-embedder",
-            "slow-embedder")) {
+            "slow-embedder",
+            "gemini-chat-model")) {
       models.put(m, new RoutingTable.Model(List.of(), null, null, null));
     }
     Map<String, RoutingTable.Policy> policies = new TreeMap<>();
     policies.put("semantic", policy("semantic", EMBEDDING_MODEL));
     policies.put("failing", policy("failing", "failing-embedder"));
     policies.put("slow", policy("slow", "slow-embedder"));
+    policies.put("gemini", policy("gem", "gemini", GEMINI_EMBEDDING_MODEL));
     RoutingTable table =
         RoutingTableCodec.versioned(
             new RoutingTable(
@@ -105,17 +112,33 @@ class ProviderEmbedderIT {
                 "test",
                 Map.of(
                     "mock",
-                    provider("mock", "openai-compatible", mock.baseUrl(), true, models, null)),
+                    provider("mock", "openai-compatible", mock.baseUrl(), true, models, null),
+                    "gem",
+                    provider(
+                        "gem",
+                        "gemini",
+                        mock.origin() + "/v1beta",
+                        true,
+                        Map.of(
+                            GEMINI_EMBEDDING_MODEL,
+                            new RoutingTable.Model(List.of("embeddings"), 2048L, null, null)),
+                        null)),
                 policies,
                 List.of(
                     policyRoute("semantic", "semantic", target("mock", "chat-model", 0)),
                     policyRoute("failing", "failing", target("mock", "failing-chat-model", 0)),
-                    policyRoute("slow", "slow", target("mock", "slow-chat-model", 0)))));
+                    policyRoute("slow", "slow", target("mock", "slow-chat-model", 0)),
+                    policyRoute("gemini", "gemini", target("mock", "gemini-chat-model", 0)))));
     return table;
   }
 
   /** Only the semantic cache, embedding with the mock's {@code model}. */
   static RoutingTable.Policy policy(String name, String embeddingModel) {
+    return policy("mock", name, embeddingModel);
+  }
+
+  /** Only the semantic cache, embedding with {@code provider}'s {@code model}. */
+  static RoutingTable.Policy policy(String provider, String name, String embeddingModel) {
     RoutingTable.Cache cache =
         new RoutingTable.Cache(
             false,
@@ -125,7 +148,7 @@ class ProviderEmbedderIT {
             0.8,
             3_600_000L,
             1000,
-            EmbedderRef.provider("mock", embeddingModel).notation(),
+            EmbedderRef.provider(provider, embeddingModel).notation(),
             0.3,
             null,
             null);
@@ -187,6 +210,50 @@ class ProviderEmbedderIT {
         .contains(
             "switchboard_cache_embedding_cost_usd_total{embedder=\"provider:mock/"
                 + "text-embedding-3-small\",route=\"semantic\"}");
+  }
+
+  /**
+   * Two long questions with one opening (a report longer than Gemini's 2,048 embedding tokens) and
+   * different endings: Gemini embeds only the opening, so both get one vector (similarity 1.0) and
+   * the second asker got the first one's answer. A text too long for the embedder is exact-only: a
+   * miss, no embeddings call, counted as {@code too_long}.
+   */
+  @Test
+  void twoLongQuestionsSharingTheirOpeningNeverShareAnAnswer() throws Exception {
+    String report =
+        "Summarise this report for me. "
+            + "the committee met again and discussed the budget for the coming season. "
+                .repeat(200);
+    long chats = mock.attempts("gemini-chat-model");
+    long embeddings = mock.attempts(GEMINI_EMBEDDING_MODEL);
+
+    HttpResponseFor<ChatCompletion> first =
+        send(ask("gemini", report + "What did they decide about the roads?"));
+    HttpResponseFor<ChatCompletion> second =
+        send(ask("gemini", report + "What did they decide about the schools?"));
+
+    assertThat(first.headers().values("x-switchboard-cache")).containsExactly("miss");
+    assertThat(second.headers().values("x-switchboard-cache")).containsExactly("miss");
+    assertThat(mock.attempts("gemini-chat-model") - chats).isEqualTo(2);
+    assertThat(mock.attempts(GEMINI_EMBEDDING_MODEL) - embeddings).isZero();
+    assertThat(gateway.admin("/metrics").body())
+        .contains(
+            "switchboard_cache_embeddings_total{embedder=\"provider:gem/text-embedding-004\","
+                + "outcome=\"too_long\",route=\"gemini\"}");
+  }
+
+  @Test
+  void shortQuestionsStillHitThroughAnEmbedderThatTruncates() throws Exception {
+    long chats = mock.attempts("gemini-chat-model");
+
+    HttpResponseFor<ChatCompletion> first =
+        send(ask("gemini", "What is the tallest mountain in the Alps?"));
+    HttpResponseFor<ChatCompletion> second =
+        send(ask("gemini", "So what is the tallest mountain in the Alps?"));
+
+    assertThat(first.headers().values("x-switchboard-cache")).containsExactly("miss");
+    assertThat(second.headers().values("x-switchboard-cache")).containsExactly("semantic");
+    assertThat(mock.attempts("gemini-chat-model") - chats).isEqualTo(1);
   }
 
   @Test

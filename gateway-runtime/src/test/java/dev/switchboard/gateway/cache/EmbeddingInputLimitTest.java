@@ -1,0 +1,34 @@
+package dev.switchboard.gateway.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.contract.ProviderKind;
+import org.junit.jupiter.api.Test;
+
+/** The length bound that keeps truncated texts out of the semantic cache. */
+class EmbeddingInputLimitTest {
+
+  @Test
+  void englishIsEstimatedAtFourCharactersPerToken() {
+    assertThat(EmbeddingInputLimit.fits("a".repeat(400), 100)).isTrue();
+    assertThat(EmbeddingInputLimit.fits("a".repeat(401), 100)).isFalse();
+  }
+
+  @Test
+  void everyNonAsciiCharacterIsAWholeToken() {
+    // Chinese runs about one token per character, not four characters per token.
+    assertThat(EmbeddingInputLimit.fits("水".repeat(100), 100)).isTrue();
+    assertThat(EmbeddingInputLimit.fits("水".repeat(101), 100)).isFalse();
+    assertThat(EmbeddingInputLimit.fits("水".repeat(50) + "a".repeat(200), 100)).isTrue();
+    assertThat(EmbeddingInputLimit.fits("水".repeat(51) + "a".repeat(200), 100)).isFalse();
+  }
+
+  @Test
+  void aProviderThatTruncatesGetsHalfItsDocumentedLimit() {
+    assertThat(EmbeddingInputLimit.maxTokens(ProviderKind.GEMINI)).isEqualTo(1024);
+    // OpenAI refuses an over-long input (a miss, never a truncated vector): its whole limit.
+    assertThat(EmbeddingInputLimit.maxTokens(ProviderKind.OPENAI)).isEqualTo(8192);
+    assertThat(EmbeddingInputLimit.maxTokens(ProviderKind.AZURE_OPENAI)).isEqualTo(8192);
+    assertThat(EmbeddingInputLimit.maxTokens(ProviderKind.OPENAI_COMPATIBLE)).isEqualTo(128);
+  }
+}
