@@ -2,6 +2,7 @@ package dev.switchboard.gateway.frontdoor;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.http.ApiException;
+import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapter;
 import java.util.List;
 
@@ -22,9 +23,24 @@ import java.util.List;
  * @param leftOut the client's parameters, in the door's names, that the chat form does not carry
  *     (the Responses {@code metadata}, ...): a bridged attempt did not send them. Immutable; the
  *     shared empty {@link UpstreamAdapter.EncodedRequest#NONE} when it carries them all
+ * @param withEffort the form for a target that honours a {@code reasoning_effort} ({@link
+ *     UpstreamAdapter#honoursReasoningEffort}): {@code chat} with the effort the door made from the
+ *     client's own way of asking for thinking (the Messages {@code thinking}), and {@code leftOut}
+ *     without it; null when the client asked for none. {@code chat} itself, which every other
+ *     reader of the request (cache, evaluation mirrors, ...) gets, has no such effort.
  */
 public record ChatForm(
-    ObjectNode chat, ApiException refusal, ObjectNode passThrough, List<String> leftOut) {
+    ObjectNode chat,
+    ApiException refusal,
+    ObjectNode passThrough,
+    List<String> leftOut,
+    ChatForm withEffort) {
+
+  /** A form with no effort of the door's making. */
+  public ChatForm(
+      ObjectNode chat, ApiException refusal, ObjectNode passThrough, List<String> leftOut) {
+    this(chat, refusal, passThrough, leftOut, null);
+  }
 
   /** A form that carries every parameter of the client's. */
   public ChatForm(ObjectNode chat, ApiException refusal, ObjectNode passThrough) {
@@ -39,6 +55,15 @@ public record ChatForm(
   /** A request that is its own chat form or bridges completely. */
   public static ChatForm of(ObjectNode chat) {
     return new ChatForm(chat, null, null);
+  }
+
+  /**
+   * The form an attempt on {@code target} is sent: {@link #withEffort} where its adapter honours
+   * the effort, else this one (whose {@code leftOut} names the client's thinking). One null check
+   * for a request that asked for no thinking.
+   */
+  public ChatForm forTarget(UpstreamAdapter adapter, PlannedTarget target) {
+    return withEffort != null && adapter.honoursReasoningEffort(target) ? withEffort : this;
   }
 
   /** Whether the request can be served through chat completions. */

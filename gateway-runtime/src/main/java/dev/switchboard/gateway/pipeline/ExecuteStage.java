@@ -2,6 +2,7 @@ package dev.switchboard.gateway.pipeline;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.determinism.Determinism;
+import dev.switchboard.gateway.frontdoor.ChatForm;
 import dev.switchboard.gateway.http.ApiException;
 import dev.switchboard.gateway.http.OpenAiError;
 import dev.switchboard.gateway.request.RequestContext;
@@ -12,6 +13,7 @@ import dev.switchboard.gateway.upstream.FailureKind;
 import dev.switchboard.gateway.upstream.Operation;
 import dev.switchboard.gateway.upstream.UpstreamCaller;
 import dev.switchboard.gateway.upstream.UpstreamFailure;
+import dev.switchboard.gateway.upstream.adapter.UpstreamAdapter;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapter.EncodedRequest;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
 import io.vertx.core.Future;
@@ -179,15 +181,19 @@ public final class ExecuteStage implements Stage {
       RequestContext attempt) {
     encodeProbe.run();
     boolean bridged = format != exchange.ctx().operation();
+    UpstreamAdapter adapter = UpstreamAdapters.forProvider(pt.provider());
+    // A bridged attempt gets the chat form, with the effort the door made of the client's thinking
+    // where the target honours it (ChatForm#forTarget).
+    ChatForm form = bridged ? exchange.chatForm().forTarget(adapter, pt) : null;
     EncodedRequest encoded =
-        UpstreamAdapters.forProvider(pt.provider())
-            .encode(request(exchange, format), pt, format, addedUsage || bridged);
+        adapter.encode(
+            bridged ? form.chat() : request(exchange, format), pt, format, addedUsage || bridged);
     List<String> unhonoured = encoded.unhonoured();
     if (bridged) {
       // What the door's chat form could not carry, then what the adapter left out of that form.
       unhonoured =
           EncodedRequest.concat(
-              exchange.chatForm().leftOut(),
+              form.leftOut(),
               unhonoured.isEmpty() ? unhonoured : clientNames(exchange, unhonoured));
     }
     if (!unhonoured.isEmpty()) {

@@ -55,6 +55,16 @@ public class AnthropicAdapter implements UpstreamAdapter {
     return UpstreamAdapter.super.speaks(op) || isNative(op);
   }
 
+  /**
+   * Every Anthropic target reached through chat: the effort becomes extended thinking where the
+   * model and the request allow it, and is named where they do not ({@link
+   * AnthropicChatTranslation#reasoning}).
+   */
+  @Override
+  public boolean honoursReasoningEffort(PlannedTarget target) {
+    return true;
+  }
+
   /** Whether {@code format} is Anthropic's own wire format (passed through, not translated). */
   private static boolean isNative(Operation format) {
     return format == Operation.MESSAGES || format == Operation.COUNT_TOKENS;

@@ -58,6 +58,16 @@ public final class GeminiAdapter implements UpstreamAdapter {
     return model.contains("/") ? encoded : "models/" + encoded;
   }
 
+  /**
+   * Every Gemini target: the effort becomes {@code thinkingConfig} (with {@code includeThoughts},
+   * so the thought summaries come back), and a model before 2.5, which does not think, is sent none
+   * and names it ({@link GeminiRequests#leftOut}).
+   */
+  @Override
+  public boolean honoursReasoningEffort(PlannedTarget target) {
+    return true;
+  }
+
   @Override
   public String probePath(RoutingTable.Provider provider) {
     return "/models";

@@ -87,6 +87,33 @@ public class OpenAiAdapter implements UpstreamAdapter {
     return provider.providerKind() == ProviderKind.MISTRAL;
   }
 
+  /**
+   * A model the routing table says reasons ({@code reasoning} among its capabilities) on OpenAI,
+   * Azure OpenAI or an {@code openai-compatible} server (vLLM, SGLang, Ollama, Google's
+   * OpenAI-compatible Gemini endpoint, ...), whose chat completions take {@code reasoning_effort}
+   * to ask a reasoning model to think. Not a model that does not say so: OpenAI's models that do
+   * not reason (gpt-4o, gpt-4.1) refuse the field with a 400, so would a strict server, and a
+   * request that worked without it would start failing. Not DeepSeek (its reasoner thinks unasked
+   * and its API defines no such field), Qwen (Model Studio asks with {@code enable_thinking}) nor
+   * Mistral (Magistral thinks unasked; Mistral refuses what it does not define with a 422).
+   */
+  @Override
+  public boolean honoursReasoningEffort(PlannedTarget target) {
+    RoutingTable.Provider provider = target.provider();
+    switch (provider.providerKind()) {
+      case OPENAI, AZURE_OPENAI, OPENAI_COMPATIBLE -> {
+        RoutingTable.Model model = provider.models().get(target.target().model());
+        return model != null && model.capabilities().contains(REASONING);
+      }
+      default -> {
+        return false;
+      }
+    }
+  }
+
+  /** The capability a reasoning model declares in the routing table. */
+  static final String REASONING = "reasoning";
+
   @Override
   public String probePath(RoutingTable.Provider provider) {
     return "/models";

@@ -59,6 +59,18 @@ public interface UpstreamAdapter {
     return false;
   }
 
+  /**
+   * Whether a chat {@code reasoning_effort} that a front door made from the client's own way of
+   * asking for thinking (the Messages {@code thinking}) may be sent to {@code target}: where its
+   * adapter carries the effort itself, or names it when the model cannot take it, and where the
+   * model is known to take it. A target that would refuse the field gets the chat form without it,
+   * and the answer names the client's parameter ({@code ChatForm#forTarget}). A chat client's own
+   * {@code reasoning_effort} is sent whatever this says. False by default.
+   */
+  default boolean honoursReasoningEffort(PlannedTarget target) {
+    return false;
+  }
+
   /** As {@link #path(RoutingTable.Provider, String, Operation)}, for a stream or not. */
   default String path(RoutingTable.Provider provider, String model, Operation op, boolean stream) {
     return path(provider, model, op);
