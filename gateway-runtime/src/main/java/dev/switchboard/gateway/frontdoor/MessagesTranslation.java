@@ -27,15 +27,17 @@ import java.util.Set;
  * tool_choice} ({@code disable_parallel_tool_use} → {@code parallel_tool_calls: false}); {@code
  * max_tokens}; {@code stop_sequences}; {@code temperature}; {@code top_p}; {@code metadata.user_id}
  * → {@code user}; {@code output_config.format} (or the beta {@code output_format}) JSON schema →
- * {@code response_format}. Dropped, having no chat equivalent (and, top-level, named in the answer:
- * {@link #leftOut}): {@code top_k}, {@code thinking} and thinking blocks, {@code cache_control} —
- * except the gateway's own thinking-block carrier of a Gemini thought signature ({@link
- * ThoughtCarrier}), whose signature goes with the next {@code tool_use} to Gemini only ({@link
- * ThoughtSignedChat}), and which the answer writes before a signed call's {@code tool_use}. Refused
- * (400, the request cannot be bridged faithfully): server tools, documents but base64 PDFs, images
- * inside tool results — or, in the lenient form ({@link #toChatForm}), left out and the first of
- * them kept as the form's refusal, for a request that goes only to targets speaking Messages (they
- * get the client's body; the chat form only informs the gateway's own decisions).
+ * {@code response_format}; {@code thinking} (and the {@code output_config.effort} beside it) →
+ * {@code reasoning_effort} ({@link #reasoningEffort}), for the targets that honour it only ({@link
+ * ChatForm#withEffort}; the others name {@code thinking}). Dropped, having no chat equivalent (and,
+ * top-level, named in the answer: {@link #leftOut}): {@code top_k}, thinking blocks, {@code
+ * cache_control} — except the gateway's own thinking-block carrier of a Gemini thought signature
+ * ({@link ThoughtCarrier}), whose signature goes with the next {@code tool_use} to Gemini only
+ * ({@link ThoughtSignedChat}), and which the answer writes before a signed call's {@code tool_use}.
+ * Refused (400, the request cannot be bridged faithfully): server tools, documents but base64 PDFs,
+ * images inside tool results — or, in the lenient form ({@link #toChatForm}), left out and the
+ * first of them kept as the form's refusal, for a request that goes only to targets speaking
+ * Messages (they get the client's body; the chat form only informs the gateway's own decisions).
  */
 public final class MessagesTranslation {
 
@@ -56,6 +58,7 @@ public final class MessagesTranslation {
       case "response_format" -> "output_config.format";
       case "parallel_tool_calls" -> "tool_choice.disable_parallel_tool_use";
       case "messages[].content[].file" -> "messages[].content[].document"; // a PDF (Mistral)
+      case "reasoning_effort" -> "thinking"; // made of it (reasoningEffort): a Gemini before 2.5
       default ->
           NestedDrops.renamePrefix(
               NestedDrops.renamePrefix(
@@ -82,17 +85,76 @@ public final class MessagesTranslation {
     Refusals refusals = new Refusals(false);
     ObjectNode chat = toChatRequest(request, refusals);
     List<String> left = refusals.drops.after(leftOut(request));
-    if (!refusals.carriers) {
-      return new ChatForm(chat, refusals.first, null, left);
+    String effort = reasoningEffort(request);
+    ChatForm withEffort = null;
+    ObjectNode passThrough = refusals.carriers ? withoutCarriers(request) : null;
+    if (effort != null) {
+      // A shallow copy, for a request that asked for thinking only.
+      ObjectNode effortChat = NODES.objectNode().setAll(chat);
+      effortChat.put("reasoning_effort", effort);
+      withEffort =
+          new ChatForm(
+              signed(effortChat, refusals),
+              refusals.first,
+              passThrough,
+              refusals.drops.after(leftOut(request, true)));
     }
-    // The history holds the gateway's thought-signature carriers: Gemini gets them back as the
+    // The history may hold the gateway's thought-signature carriers: Gemini gets them back as the
     // calls' signatures, an Anthropic target the client's body without them (it would refuse a
     // signature it did not make).
-    return new ChatForm(
-        refusals.signatures == null ? chat : new ThoughtSignedChat(chat, refusals.signatures),
-        refusals.first,
-        withoutCarriers(request),
-        left);
+    return new ChatForm(signed(chat, refusals), refusals.first, passThrough, left, withEffort);
+  }
+
+  /** {@code chat} with the thought signatures the walk found in carriers, if any. */
+  private static ObjectNode signed(ObjectNode chat, Refusals refusals) {
+    return refusals.signatures == null ? chat : new ThoughtSignedChat(chat, refusals.signatures);
+  }
+
+  /** The budget the gateway's chat → Messages (and Gemini 2.5) direction asks for medium. */
+  static final int MEDIUM_BUDGET = 8192;
+
+  /** The budget the gateway's chat → Messages (and Gemini 2.5) direction asks for high. */
+  static final int HIGH_BUDGET = 24_576;
+
+  /**
+   * The chat {@code reasoning_effort} of a Messages request that asks for thinking ({@link
+   * #asksForThinking}), or null when it asks for none ({@code disabled}, or no {@code thinking}: a
+   * Claude model thinks only when asked, so nothing is sent, not {@code none}, which o-series
+   * models refuse and Gemini 2.5 Pro cannot do). The client's {@code output_config.effort} when it
+   * names one ({@code low}, {@code medium}, {@code high}; {@code xhigh} and {@code max} are {@code
+   * high}, the most every reasoning chat API takes); else a {@code budget_tokens} of {@value
+   * #HIGH_BUDGET} or more is {@code high}, of {@value #MEDIUM_BUDGET} or more {@code medium}, any
+   * other {@code low}: each effort from the least budget the gateway's other direction ({@code
+   * AnthropicChatTranslation.reasoning}, as Google maps efforts for Gemini 2.5) gives it, so an
+   * effort round-trips and the target is never asked to think past the client's budget (LiteLLM
+   * buckets a budget the same way, on its own budgets of 1,024, 2,048 and 4,096); {@code adaptive}
+   * with no effort is {@code medium}, chat's default (OpenAI's reasoning models think at medium
+   * unasked). One field lookup for a request without {@code thinking}.
+   */
+  static String reasoningEffort(JsonNode request) {
+    JsonNode thinking = request.get("thinking");
+    if (thinking == null || !asksForThinking(request)) {
+      return null;
+    }
+    String effort = configuredEffort(request);
+    if (effort != null) {
+      return effort;
+    }
+    if (!"enabled".equals(thinking.path("type").asText())) {
+      return "medium"; // adaptive: the model decides, from chat's default
+    }
+    int budget = thinking.path("budget_tokens").asInt(0);
+    return budget >= HIGH_BUDGET ? "high" : budget >= MEDIUM_BUDGET ? "medium" : "low";
+  }
+
+  /** The chat effort of the client's {@code output_config.effort}, or null for none it knows. */
+  private static String configuredEffort(JsonNode request) {
+    return switch (request.path("output_config").path("effort").asText("")) {
+      case "low" -> "low";
+      case "medium" -> "medium";
+      case "high", "xhigh", "max" -> "high";
+      default -> null;
+    };
   }
 
   /**
@@ -123,14 +185,23 @@ public final class MessagesTranslation {
    * when none (a request an Anthropic target gets as it is never reads this).
    */
   static List<String> leftOut(ObjectNode request) {
+    return leftOut(request, false);
+  }
+
+  /**
+   * As {@link #leftOut(ObjectNode)}, and with {@code effortSent} for a target that is sent the
+   * effort the request's thinking asks ({@link #reasoningEffort}): neither {@code thinking} nor the
+   * {@code output_config.effort} it was made of is named.
+   */
+  static List<String> leftOut(ObjectNode request, boolean effortSent) {
     List<String> left = UpstreamAdapter.EncodedRequest.leftOut(request, BRIDGED_FIELDS);
     JsonNode thinking = request.get("thinking");
-    if (thinking != null && "disabled".equals(thinking.path("type").asText())) {
+    if (thinking != null && (effortSent || "disabled".equals(thinking.path("type").asText()))) {
       // Thinking turned off asks for nothing a chat target does not do.
       left = without(left, "thinking");
     }
     JsonNode effort = request.path("output_config").get("effort");
-    if (effort != null && !effort.isNull()) {
+    if (effort != null && !effort.isNull() && !(effortSent && configuredEffort(request) != null)) {
       left = UpstreamAdapter.EncodedRequest.concat(left, List.of("output_config.effort"));
     }
     return left;
@@ -664,8 +735,8 @@ public final class MessagesTranslation {
 
   /**
    * A {@code thinking} block carrying a Gemini call's thought signature ({@link ThoughtCarrier}),
-   * written into {@code block}: no thinking text (the gateway asks Gemini for no thought
-   * summaries).
+   * written into {@code block}: no thinking text (thought summaries, when the client asked for
+   * thinking, are a block of their own, before: {@link #thinkingBlock}).
    */
   static ObjectNode thinkingCarrier(ObjectNode block, String signature) {
     return block
