@@ -4,7 +4,8 @@
 // target, and /v1/responses with an Anthropic target; a base64 PDF document to an OpenAI and a Gemini
 // target; a Gemini 3 tool loop (chat-gemini-3), whose
 // thought signature the SDK keeps as a thinking block and hands back; a reasoning model
-// (chat-reasoner) whose reasoning_content comes back as a thinking block; the model listing
+// (chat-reasoner) whose reasoning_content comes back as a thinking block, and Gemini 3
+// (chat-gemini-3), asked to think by the request's thinking, whose thought summaries do; the model listing
 // (models.list(), auto-paginated, and models.retrieve()). Prints one JSON document for
 // NpmAnthropicSdkIT to check.
 import Anthropic from "@anthropic-ai/sdk";
@@ -217,6 +218,7 @@ console.log(JSON.stringify({
   geminiLoop: await geminiLoop("chat-gemini-3", false),
   geminiStreamLoop: await geminiLoop("chat-gemini-3", true),
   reasoner: await reasoner("chat-reasoner"),
+  geminiThinking: await reasoner("chat-gemini-3"),
   notFound, badRequest,
   chatToClaude: { model: chat.model, content: chat.choices[0].message.content, finish: chat.choices[0].finish_reason },
   chatStreamToClaude: { content: chatStreamed, usage: chatUsage },

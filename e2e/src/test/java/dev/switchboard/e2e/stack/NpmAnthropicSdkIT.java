@@ -25,9 +25,10 @@ import org.junit.jupiter.api.Test;
  * OpenAI target to the Anthropic one and, with that overloaded too, to the Gemini one, streaming
  * and not. A Gemini 3 tool loop ({@code chat-gemini-3}) through {@code /v1/messages}, JSON and
  * streamed, hands Gemini its own thought signature back. A reasoning model ({@code chat-reasoner})
- * shows its reasoning as a thinking block. {@code models.list()} (auto-paginated) and {@code
- * models.retrieve()} read the listing in Anthropic's shape. The SDKs are installed from npm into
- * {@code target/npm-client} (pinned in {@code src/test/resources/npm-client}).
+ * shows its reasoning as a thinking block, and so does Gemini ({@code chat-gemini-3}) when asked to
+ * think. {@code models.list()} (auto-paginated) and {@code models.retrieve()} read the listing in
+ * Anthropic's shape. The SDKs are installed from npm into {@code target/npm-client} (pinned in
+ * {@code src/test/resources/npm-client}).
  */
 class NpmAnthropicSdkIT {
 
@@ -213,6 +214,27 @@ class NpmAnthropicSdkIT {
     assertThat(reasoner.path("nextUnhonoured").asText()).contains("messages[].content[].thinking");
     assertThat(reasoner.path("unthought")).hasSize(1);
     assertThat(reasoner.at("/unthought/0/type").asText()).isEqualTo("text");
+  }
+
+  /**
+   * Gemini thinks only when asked: the request's {@code thinking} is sent as {@code
+   * reasoning_effort} ({@code thinkingConfig} with {@code includeThoughts}), and the mock Gemini's
+   * thought summaries reach the SDK as a thinking block before the text, JSON and streamed; without
+   * thinking asked for, the answer is the text alone.
+   */
+  @Test
+  void theAnthropicSdkSeesGeminisThoughtsWhenItAsksForThinking() throws Exception {
+    JsonNode gemini = anthropicScript().path("geminiThinking");
+    for (String answer : List.of("plain", "streamed")) {
+      JsonNode content = gemini.path(answer);
+      assertThat(content).as(answer + ": " + content).hasSize(2);
+      assertThat(content.at("/0/type").asText()).isEqualTo("thinking");
+      assertThat(content.at("/0/thinking").asText()).contains("think via chat-gemini-3");
+      assertThat(content.at("/1/type").asText()).isEqualTo("text");
+    }
+    assertThat(gemini.path("deltas").toString()).contains("\"thinking_delta\"");
+    assertThat(gemini.path("unthought")).hasSize(1);
+    assertThat(gemini.at("/unthought/0/type").asText()).isEqualTo("text");
   }
 
   @Test
