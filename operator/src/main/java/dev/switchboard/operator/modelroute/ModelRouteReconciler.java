@@ -1207,11 +1207,16 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
         : Set.of();
   }
 
+  /**
+   * A published object deleted by someone else is forgotten, so that its delete event counts as a
+   * change by others and it is written back; the shards the publisher deleted itself (a smaller
+   * table) are no event at all.
+   */
   private boolean forgetIfPublished(HasMetadata resource, Boolean finalStateUnknown) {
     if (isPublished(resource, RoutingTable.CONFIG_MAP_NAME)
         || isKeysSecret(resource)
         || isShard(resource)) {
-      publisher.forget(resource.getMetadata().getNamespace());
+      return publisher.deletedByOthers(resource);
     }
     return true;
   }

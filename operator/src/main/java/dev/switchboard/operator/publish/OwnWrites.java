@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Predicate;
@@ -19,8 +20,12 @@ import java.util.function.Supplier;
  * version with the last one written alone counts both as changes by others, and each costs another
  * render of the namespace. Used by the routing table's and the consumer table's publishers.
  *
+ * <p>Its deletions too (the routing table's shards a smaller table no longer uses): the informer
+ * reports each as a delete event, which must not count as a deletion by others.
+ *
  * <p>Forgetting a namespace (a change by others was seen) drops all of it: an earlier version of
- * its own seen after someone else's edit (an informer relisting) counts as a change again.
+ * its own seen after someone else's edit (an informer relisting), or the delete event of its own
+ * deletion seen after it, counts as a change again (one more render, never one too few).
  */
 public final class OwnWrites {
 
@@ -34,6 +39,9 @@ public final class OwnWrites {
   /** Per namespace and object, the write under way: whether an observed object is it. */
   private final ConcurrentMap<String, Predicate<HasMetadata>> writing = new ConcurrentHashMap<>();
 
+  /** Per namespace, the objects (kind and name) it deleted and did not write again since. */
+  private final ConcurrentMap<String, Set<String>> deleted = new ConcurrentHashMap<>();
+
   /**
    * Runs {@code write} of {@code desired}, remembering the version it returns; while it runs, an
    * observed object {@code isThisWrite} accepts counts as its own (the informer may deliver the
@@ -42,6 +50,11 @@ public final class OwnWrites {
   public <T extends HasMetadata> T write(
       HasMetadata desired, Predicate<HasMetadata> isThisWrite, Supplier<T> write) {
     String key = namespace(desired) + "/" + object(desired);
+    Set<String> gone = deleted.get(namespace(desired));
+    if (gone != null) {
+      // Written again: a later delete event of it is someone else's.
+      gone.remove(object(desired));
+    }
     writing.put(key, isThisWrite);
     try {
       T result = write.get();
@@ -91,9 +104,35 @@ public final class OwnWrites {
     return inFlight != null && inFlight.test(observed);
   }
 
-  /** Forgets every write remembered in the namespace. */
+  /**
+   * Runs {@code delete} of {@code existing} (the object as this publisher last wrote or read it),
+   * remembering the deletion as its own: the informer's delete event of it carries that version or
+   * an earlier one of its own.
+   */
+  public void delete(HasMetadata existing, Runnable delete) {
+    // Its version counts as its own even when it was read, not written (after a restart): the
+    // secondary index of an informer maps the delete event through changedByOthers too.
+    remember(existing);
+    deleted
+        .computeIfAbsent(namespace(existing), ns -> ConcurrentHashMap.newKeySet())
+        .add(object(existing));
+    delete.run();
+  }
+
+  /**
+   * Whether an object an informer reports deleted was deleted by this publisher: it deleted the
+   * object since the namespace was last forgotten and did not write it again, and the event carries
+   * a version of its own (someone else's object of the same name, created meanwhile, has another).
+   */
+  public boolean isOwnDeletion(HasMetadata observed) {
+    Set<String> gone = deleted.get(namespace(observed));
+    return gone != null && gone.contains(object(observed)) && isOwn(observed);
+  }
+
+  /** Forgets every write and deletion remembered in the namespace. */
   public void forget(String namespace) {
     written.remove(namespace);
+    deleted.remove(namespace);
   }
 
   private static String namespace(HasMetadata object) {

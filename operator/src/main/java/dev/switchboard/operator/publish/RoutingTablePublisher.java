@@ -268,8 +268,10 @@ public final class RoutingTablePublisher {
     List<String> used = layout.shards().stream().map(RoutingTableLayout.Part::name).toList();
     for (String stale : new ArrayList<>(shards.keySet())) {
       if (!used.contains(stale)) {
-        client.configMaps().inNamespace(namespace).withName(stale).delete();
-        shards.remove(stale);
+        // Its own deletion: the delete event that comes back is no change by others.
+        ownWrites.delete(
+            shards.remove(stale),
+            () -> client.configMaps().inNamespace(namespace).withName(stale).delete());
         writes++;
       }
     }
@@ -327,6 +329,19 @@ public final class RoutingTablePublisher {
       return false;
     }
     forget(namespace);
+    return true;
+  }
+
+  /**
+   * Called for informer delete events of the published objects. Returns true (and forgets what it
+   * knew) unless this publisher deleted the object itself (a shard the table no longer uses): a
+   * deletion by someone else must be written back, its own must not even be rendered again.
+   */
+  public boolean deletedByOthers(HasMetadata observed) {
+    if (ownWrites.isOwnDeletion(observed)) {
+      return false;
+    }
+    forget(observed.getMetadata().getNamespace());
     return true;
   }
 

@@ -181,4 +181,70 @@ class RoutingTablePublisherOwnWritesTest {
       client.close();
     }
   }
+
+  private static List<ConfigMap> shards(KubernetesClient client, String namespace) {
+    return client
+        .configMaps()
+        .inNamespace(namespace)
+        .withLabel(RoutingTablePublisher.SHARD_OF_LABEL, RoutingTable.CONFIG_MAP_NAME)
+        .list()
+        .getItems();
+  }
+
+  /**
+   * A smaller table leaves shards unused, and the publisher deletes them after the manifest stopped
+   * naming them. Their delete events used to count as deletions by others: the publisher forgot
+   * what it published, and a route was reconciled for one more render and publish that re-read
+   * every object from the API server. Also after a restart, when the shards deleted were read, not
+   * written, by this publisher. A shard someone else deletes is still a change by others.
+   */
+  @Test
+  void theShardsItDeletesAreNotDeletionsByOthersButOneDeletedByOthersIs() {
+    try (EmbeddedKubernetesApi api = EmbeddedKubernetesApi.start()) {
+      KubernetesClient client = api.client();
+      RoutingTablePublisher.Limits small = new RoutingTablePublisher.Limits(1024, 4 * 1024, 16);
+      RoutingTablePublisher publisher = new RoutingTablePublisher(client, small);
+      publisher.publish(NS, RoutingTablePublisherScaleTest.rendering(2_000, "a"), List.of());
+      List<ConfigMap> large = shards(client, NS);
+      RenderOutcome medium = RoutingTablePublisherScaleTest.rendering(1_000, "b");
+      publisher.publish(NS, medium, List.of());
+      List<String> kept =
+          shards(client, NS).stream().map(cm -> cm.getMetadata().getName()).toList();
+      List<ConfigMap> deleted =
+          large.stream().filter(cm -> !kept.contains(cm.getMetadata().getName())).toList();
+      assertThat(deleted).as("shards the medium table no longer uses").isNotEmpty();
+      assertThat(kept).hasSizeGreaterThan(1);
+
+      // The delete events, with the shards as the informer last saw them. Its secondary index maps
+      // each through changedByOthers, then the delete filter asks deletedByOthers.
+      for (ConfigMap shard : deleted) {
+        assertThat(publisher.changedByOthers(shard)).isFalse();
+        assertThat(publisher.deletedByOthers(shard))
+            .as("its own deletion of %s", shard.getMetadata().getName())
+            .isFalse();
+      }
+      // Nothing was forgotten: the same table again costs no write.
+      assertThat(publisher.publish(NS, medium, List.of())).isZero();
+
+      // After a restart the shards are read, not written, by the publisher that deletes them.
+      List<ConfigMap> read = shards(client, NS);
+      RoutingTablePublisher restarted = new RoutingTablePublisher(client, small);
+      RenderOutcome tiny = rendering(Map.of("provider-a", "sk-a"), 1);
+      restarted.publish(NS, tiny, List.of());
+      assertThat(shards(client, NS)).isEmpty();
+      for (ConfigMap shard : read) {
+        assertThat(restarted.changedByOthers(shard)).isFalse();
+        assertThat(restarted.deletedByOthers(shard)).isFalse();
+      }
+      assertThat(restarted.publish(NS, tiny, List.of())).isZero();
+
+      // A shard in use deleted by someone else: forgotten, and written back.
+      restarted.publish(NS, medium, List.of());
+      ConfigMap inUse = shards(client, NS).get(0);
+      client.resource(inUse).delete();
+      assertThat(restarted.deletedByOthers(inUse)).as("deleted by someone else").isTrue();
+      assertThat(restarted.publish(NS, medium, List.of())).isEqualTo(1);
+      assertThat(shards(client, NS)).hasSize(kept.size());
+    }
+  }
 }
