@@ -500,6 +500,11 @@ public final class SwitchboardOperator implements AutoCloseable {
     return modelRoutes.renderMemo(namespace);
   }
 
+  /** The ModelRoute reconciler, for tests of which informer events reconcile routes. */
+  public ModelRouteReconciler modelRoutes() {
+    return modelRoutes;
+  }
+
   /**
    * Writes the counts of repeated Events not written yet (coalesced within {@link
    * EventRecorder#COALESCE_WINDOW}): tests, before they read a count.

@@ -11,6 +11,7 @@ import dev.switchboard.operator.keys.KeyAges;
 import dev.switchboard.operator.keys.OperatorCredential;
 import dev.switchboard.operator.providerendpoint.CredentialResolver;
 import dev.switchboard.operator.publish.CoalescingBatches;
+import dev.switchboard.operator.publish.RenderedSecrets;
 import dev.switchboard.operator.runtime.ConsumerSpendSource;
 import dev.switchboard.operator.status.Conditions;
 import dev.switchboard.operator.status.EventRecorder;
@@ -120,7 +121,7 @@ public class ConsumerReconciler implements Reconciler<Consumer> {
   private java.util.function.BiFunction<String, String, List<Consumer>> usersOf;
 
   /** What the latest table render of each namespace read of its Secrets. */
-  private final RenderedSecrets renderedSecrets = new RenderedSecrets();
+  private final RenderedSecrets renderedSecrets = RenderedSecrets.latestRender();
 
   /**
    * Render-and-publish per namespace, single flight: the reconciles that arrive while a table is

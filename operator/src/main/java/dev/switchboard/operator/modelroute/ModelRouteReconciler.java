@@ -10,6 +10,7 @@ import dev.switchboard.operator.evaluation.EvaluationTracker;
 import dev.switchboard.operator.lifecycle.RetirementWatch;
 import dev.switchboard.operator.providerendpoint.ProviderEndpointValidator;
 import dev.switchboard.operator.publish.CoalescingBatches;
+import dev.switchboard.operator.publish.RenderedSecrets;
 import dev.switchboard.operator.publish.RoutingTablePublisher;
 import dev.switchboard.operator.render.EvaluationRendering;
 import dev.switchboard.operator.render.NamespaceView;
@@ -141,6 +142,13 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       new CoalescingBatches<>(this::renderAndPublish);
 
   /**
+   * The versions of the providers' Secrets that resolving read, so that an event of a Secret at a
+   * version every read found (the Secret informer's initial ADD events at start, delivered during
+   * or after the first reconciles) reconciles no route.
+   */
+  private final RenderedSecrets renderedSecrets = RenderedSecrets.everyRead();
+
+  /**
    * Per route, what it was last reconciled again for by another route's render ({@link
    * #reconcileOutdated}): the Ready it should say and its resource version then.
    */
@@ -251,8 +259,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       return UpdateControl.noUpdate();
     }
     Optional<RoutingTable.Route> published = publisher.published(namespace).routeOf(route);
-    ResolvedNamespace resolved =
-        ResolvedNamespace.resolve(referencesView(namespace), providerValidator, policyValidator);
+    ResolvedNamespace resolved = resolve(referencesView(namespace));
     Optional<PlannedRollout> planned = planRollout(route, published, resolved);
     Optional<RenderOutcome> rendered;
     String tooLarge = null;
@@ -627,8 +634,7 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
         memos.remove(namespace);
         result = Optional.empty();
       } else {
-        ResolvedNamespace resolved =
-            ResolvedNamespace.resolve(view, providerValidator, policyValidator);
+        ResolvedNamespace resolved = resolve(view);
         RenderOutcome rendered =
             composer.compose(
                 resolved,
@@ -918,6 +924,24 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     }
   }
 
+  /**
+   * The view's providers and policies validated, its Secrets read through a lookup that records
+   * what it reads ({@link RenderedSecrets}): the reconcile's own resolve and the namespace's render
+   * alike, as a route's status comes from both.
+   */
+  private ResolvedNamespace resolve(NamespaceView view) {
+    RenderedSecrets.Render reads = renderedSecrets.start(view.namespace());
+    try {
+      return ResolvedNamespace.resolve(
+          view,
+          RenderedSecrets.recording(reads, (namespace, name) -> view.secrets().apply(name)),
+          providerValidator,
+          policyValidator);
+    } finally {
+      reads.done();
+    }
+  }
+
   /** The renders of one namespace so far (for tests and diagnostics). */
   public RenderMemo renderMemo(String namespace) {
     return memos.computeIfAbsent(namespace, ns -> new RenderMemo());
@@ -1183,7 +1207,12 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
     return ids;
   }
 
-  private Set<ResourceID> routesUsingSecret(Secret secret) {
+  /**
+   * Routes to reconcile for a Secret event: all (one) when the published keys were changed by
+   * others, else those of the providers using the Secret, unless the event cannot change anything
+   * ({@link RenderedSecrets}).
+   */
+  Set<ResourceID> routesUsingSecret(Secret secret) {
     // By name, not label: this informer selects no label, so a keys Secret replaced by someone
     // else without the operator's label (kubectl replace of a hand-made object) arrives here as an
     // update, and must be written back like any other change by others.
@@ -1191,6 +1220,10 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
       return publisher.changedByOthers(secret)
           ? routesToRepublish(secret.getMetadata().getNamespace())
           : Set.of();
+    }
+    if (renderedSecrets.nothingNew(secret)) {
+      // Every resolve so far read this version, or none read the Secret yet.
+      return Set.of();
     }
     String namespace = secret.getMetadata().getNamespace();
     return providers
@@ -1210,9 +1243,13 @@ public class ModelRouteReconciler implements Reconciler<ModelRoute> {
   /**
    * A published object deleted by someone else is forgotten, so that its delete event counts as a
    * change by others and it is written back; the shards the publisher deleted itself (a smaller
-   * table) are no event at all.
+   * table) are no event at all. A provider's Secret deleted always reconciles its routes.
    */
   private boolean forgetIfPublished(HasMetadata resource, Boolean finalStateUnknown) {
+    if (resource instanceof Secret secret && !isKeysSecret(secret)) {
+      // Its delete event reconciles the routes using it (their providers lose the key).
+      renderedSecrets.deleted(secret);
+    }
     if (isPublished(resource, RoutingTable.CONFIG_MAP_NAME)
         || isKeysSecret(resource)
         || isShard(resource)) {

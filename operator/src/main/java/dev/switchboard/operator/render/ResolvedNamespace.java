@@ -8,11 +8,13 @@ import dev.switchboard.operator.routingpolicy.EmbedderReferences;
 import dev.switchboard.operator.routingpolicy.RoutingPolicyValidator;
 import dev.switchboard.operator.status.Problem;
 import dev.switchboard.operator.status.Terminating;
+import io.fabric8.kubernetes.api.model.Secret;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.BiFunction;
 
 /**
  * The providers and policies of a namespace after validation: each with its problems, and for
@@ -52,9 +54,21 @@ public final class ResolvedNamespace {
       NamespaceView view,
       ProviderEndpointValidator providerValidator,
       RoutingPolicyValidator policyValidator) {
+    return resolve(
+        view, (namespace, name) -> view.secrets().apply(name), providerValidator, policyValidator);
+  }
+
+  /**
+   * As above, reading the providers' Secrets through {@code secrets} (namespace, name → Secret)
+   * rather than the view's lookup: one that records what it reads.
+   */
+  public static ResolvedNamespace resolve(
+      NamespaceView view,
+      BiFunction<String, String, Optional<Secret>> secrets,
+      ProviderEndpointValidator providerValidator,
+      RoutingPolicyValidator policyValidator) {
     ResolvedNamespace resolved = new ResolvedNamespace(view);
-    CredentialResolver credentials =
-        new CredentialResolver((namespace, name) -> view.secrets().apply(name));
+    CredentialResolver credentials = new CredentialResolver(secrets);
     for (ProviderEndpoint endpoint : view.providers()) {
       resolved.providers.put(
           endpoint.getMetadata().getName(),
