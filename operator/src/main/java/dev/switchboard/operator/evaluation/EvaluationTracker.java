@@ -538,25 +538,8 @@ public final class EvaluationTracker {
    * otherwise (ended, automatic, or not an evaluation's state).
    */
   private static EvaluationState runningDeclared(String text) {
-    if (text == null) {
-      return null;
-    }
-    try {
-      com.fasterxml.jackson.databind.JsonNode node = JSON.readTree(text);
-      if (node == null
-          || !node.isObject()
-          || node.path("completed").asBoolean(false)
-          || node.path("automatic").asBoolean(false)
-          || !node.path("id").isTextual()
-          || !node.path("route").isTextual()
-          || instant(node.path("startedAt").asText(null)).isEmpty()
-          || instant(node.path("endsAt").asText(null)).isEmpty()) {
-        return null;
-      }
-      return EvaluationState.fromJson(node);
-    } catch (java.io.IOException e) {
-      return null;
-    }
+    EvaluationState state = stateOf(text);
+    return state == null || state.completed || state.automatic ? null : state;
   }
 
   /**
