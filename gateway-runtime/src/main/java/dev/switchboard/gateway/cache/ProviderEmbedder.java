@@ -8,6 +8,7 @@ import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.cost.Pricing;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.request.TokenUsage;
+import dev.switchboard.gateway.resilience.FailoverChain;
 import dev.switchboard.gateway.resilience.ProviderGuard;
 import dev.switchboard.gateway.resilience.ResilienceRegistry;
 import dev.switchboard.gateway.resilience.SlotPermit;
@@ -16,6 +17,7 @@ import dev.switchboard.gateway.time.GatewayClock;
 import dev.switchboard.gateway.upstream.JsonReply;
 import dev.switchboard.gateway.upstream.Operation;
 import dev.switchboard.gateway.upstream.UpstreamCaller;
+import dev.switchboard.gateway.upstream.UpstreamFailure;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.vertx.core.Future;
@@ -41,7 +43,9 @@ import java.util.function.Supplier;
  * {@link ProviderGuard} applies as to any call: no call while its health checker says it is down,
  * its quota counts the call and the tokens, its concurrency caps hold a slot. A circuit breaker of
  * its own (default settings; not the routes' breakers, whose settings are per policy) stops calling
- * a failing embedder for a while, so every lookup is then a quick miss.
+ * a failing embedder for a while, so every lookup is then a quick miss. It judges an answer as the
+ * routes' breakers do ({@link FailoverChain#recordOutcome}): a 4xx about the input (an over-long
+ * text the provider refused) is a miss for that request, not a fault of the provider.
  *
  * <p>Never blocks: the call is asynchronous on the request's event loop, the answer's vector is
  * parsed on a cache worker. Every failure completes the stage exceptionally — a miss for the
@@ -204,6 +208,10 @@ public final class ProviderEmbedder implements Embedder {
                           long elapsed = breaker.getCurrentTimestamp() - start;
                           if (ar.succeeded()) {
                             breaker.onSuccess(elapsed, breaker.getTimestampUnit());
+                          } else if (ar.cause() instanceof UpstreamFailure f) {
+                            // As the serving path judges it: a refused input (400/413/422, an
+                            // estimate that undercounted) is the request's, not the provider's.
+                            FailoverChain.recordOutcome(breaker, elapsed, f);
                           } else {
                             breaker.onError(elapsed, breaker.getTimestampUnit(), ar.cause());
                           }

@@ -62,6 +62,8 @@ class ProviderEmbedderIT {
                     EMBEDDING_MODEL,
                     "failing-embedder",
                     "slow-embedder",
+                    "refusing-chat-model",
+                    "refusing-embedder",
                     "gemini-chat-model",
                     GEMINI_EMBEDDING_MODEL),
             ProviderEmbedderIT::table,
@@ -96,6 +98,8 @@ class ProviderEmbedderIT {
             "slow-chat-model",
             "failing-embedder",
             "slow-embedder",
+            "refusing-chat-model",
+            "refusing-embedder",
             "gemini-chat-model")) {
       models.put(m, new RoutingTable.Model(List.of(), null, null, null));
     }
@@ -103,6 +107,7 @@ class ProviderEmbedderIT {
     policies.put("semantic", policy("semantic", EMBEDDING_MODEL));
     policies.put("failing", policy("failing", "failing-embedder"));
     policies.put("slow", policy("slow", "slow-embedder"));
+    policies.put("refusing", policy("refusing", "refusing-embedder"));
     policies.put("gemini", policy("gem", "gemini", GEMINI_EMBEDDING_MODEL));
     RoutingTable table =
         RoutingTableCodec.versioned(
@@ -128,6 +133,7 @@ class ProviderEmbedderIT {
                     policyRoute("semantic", "semantic", target("mock", "chat-model", 0)),
                     policyRoute("failing", "failing", target("mock", "failing-chat-model", 0)),
                     policyRoute("slow", "slow", target("mock", "slow-chat-model", 0)),
+                    policyRoute("refusing", "refusing", target("mock", "refusing-chat-model", 0)),
                     policyRoute("gemini", "gemini", target("mock", "gemini-chat-model", 0)))));
     return table;
   }
@@ -285,6 +291,36 @@ class ProviderEmbedderIT {
         .contains(
             "switchboard_cache_embeddings_total{embedder=\"provider:mock/failing-embedder\","
                 + "outcome=\"failed\",route=\"failing\"}");
+  }
+
+  /**
+   * An embeddings server refusing inputs with a 400 (a text longer than the model reads, which the
+   * gateway's estimate took for shorter) is about those requests, not the server's health: each is
+   * a miss, and the embedder's breaker does not open, so the next short questions are still looked
+   * up. Counted as failures, 20 refusals opened it (50 % over at least 20 calls) for 30 s.
+   */
+  @Test
+  void refusedInputsNeverOpenTheEmbeddersBreaker() throws Exception {
+    int refusals = 25;
+    mock.faults().add("refusing-embedder", "status:400", refusals);
+    long embeds = mock.attempts("refusing-embedder");
+    for (int i = 0; i < refusals; i++) {
+      HttpResponseFor<ChatCompletion> response =
+          send(ask("refusing", "Summarise chapter " + i + " of the long report, please."));
+
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.headers().values("x-switchboard-cache")).containsExactly("miss");
+    }
+    assertThat(mock.attempts("refusing-embedder") - embeds).isEqualTo(refusals);
+
+    HttpResponseFor<ChatCompletion> first =
+        send(ask("refusing", "What is the capital city of Canada?"));
+    HttpResponseFor<ChatCompletion> second =
+        send(ask("refusing", "So what is the capital city of Canada?"));
+
+    assertThat(first.headers().values("x-switchboard-cache")).containsExactly("miss");
+    assertThat(second.headers().values("x-switchboard-cache")).containsExactly("semantic");
+    assertThat(mock.attempts("refusing-embedder") - embeds).isEqualTo(refusals + 2);
   }
 
   @Test
