@@ -1,6 +1,7 @@
 package dev.switchboard.gateway.cache;
 
 import dev.switchboard.contract.ProviderKind;
+import dev.switchboard.gateway.request.TokenEstimate;
 
 /**
  * The longest text a provider embedder is given, so the semantic cache never looks up or stores the
@@ -9,17 +10,14 @@ import dev.switchboard.contract.ProviderKind;
  * would get the first one's answer. A text over the bound is not embedded: the request is
  * exact-only (a miss, nothing indexed), as the builtin model does past 256 tokens.
  *
- * <p>The length is the gateway's rule of thumb (four characters per token, as {@code RequestNeeds}
- * and {@code ConsumerStage} estimate prompts), made conservative for other scripts: every non-ASCII
- * character counts as a whole token (Chinese, Japanese, Korean run about one token per character).
- * Where the provider truncates, or its behaviour past the limit is not documented, the bound is
- * half the model's documented limit, a margin for texts (digits, code) that run closer to two
- * characters per token than four.
+ * <p>The length is the gateway's {@link TokenEstimate} (four characters per token, as prompts are
+ * estimated), made conservative for other scripts: every non-ASCII character counts as a whole
+ * token (Chinese, Japanese, Korean run about one token per character). Where the provider
+ * truncates, or its behaviour past the limit is not documented, the bound is half the model's
+ * documented limit, a margin for texts (digits, code) that run closer to two characters per token
+ * than four.
  */
 public final class EmbeddingInputLimit {
-
-  /** Characters per token of the estimate (OpenAI's rule of thumb for English text). */
-  static final int CHARS_PER_TOKEN = 4;
 
   /**
    * OpenAI and Azure OpenAI embedding models read 8,192 tokens and refuse a longer input with a 400
@@ -59,26 +57,9 @@ public final class EmbeddingInputLimit {
   }
 
   /**
-   * Whether {@code text}'s estimate is at most {@code maxTokens}. Free for a text of at most {@code
-   * maxTokens} characters (the estimate never exceeds the length) and for one over {@code 4 ×
-   * maxTokens} (the estimate is at least a quarter of it); in between one pass over at most {@code
-   * 4 × maxTokens} characters.
+   * Whether {@code text}'s estimate ({@link TokenEstimate#atMost}) is at most {@code maxTokens}.
    */
   public static boolean fits(CharSequence text, int maxTokens) {
-    int length = text.length();
-    if (length <= maxTokens) {
-      return true;
-    }
-    if (length > (long) maxTokens * CHARS_PER_TOKEN) {
-      return false;
-    }
-    int ascii = 0;
-    for (int i = 0; i < length; i++) {
-      if (text.charAt(i) < 0x80) {
-        ascii++;
-      }
-    }
-    long estimate = (ascii + CHARS_PER_TOKEN - 1) / CHARS_PER_TOKEN + (long) (length - ascii);
-    return estimate <= maxTokens;
+    return TokenEstimate.atMost(text, maxTokens);
   }
 }

@@ -10,6 +10,7 @@ import dev.switchboard.gateway.http.ApiException;
 import dev.switchboard.gateway.http.OpenAiError;
 import dev.switchboard.gateway.request.Caller;
 import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.request.TokenEstimate;
 import dev.switchboard.gateway.request.TokenUsage;
 import dev.switchboard.gateway.routing.ResolvedRoute;
 import dev.switchboard.gateway.state.Admission;
@@ -41,9 +42,6 @@ public final class ConsumerStage implements Stage {
    */
   private record Pending(
       AdmitCall call, Future<ConsumerLimiter.Ticket> ticket, long promptTokens) {}
-
-  /** Characters per token of the estimate (OpenAI's rule of thumb for English text). */
-  static final long CHARS_PER_TOKEN = 4;
 
   /**
    * Reservation ids, unique in this process. Not the request id: that is the client's {@code
@@ -110,7 +108,7 @@ public final class ConsumerStage implements Stage {
             consumer.dayLimitNanoUsd(),
             consumer.monthLimitNanoUsd());
     Future<ConsumerLimiter.Ticket> ticket = limiter.admit(consumer, call);
-    long promptTokens = exchange.rawBodyLength() / CHARS_PER_TOKEN + 1;
+    long promptTokens = TokenEstimate.of(exchange.rawBodyLength()) + 1;
     caller.consumerTicket(new Pending(call, ticket, promptTokens));
     if (reserve > 0) {
       exchange.ctx().countStreamedText(); // so a stream that ends early settles what it relayed
@@ -340,12 +338,12 @@ public final class ConsumerStage implements Stage {
 
   /**
    * What a stream that ended without usage probably cost: the prompt estimated from the request
-   * body (bytes / {@value #CHARS_PER_TOKEN}, envelope included, so rather over than under) and the
-   * output from the answer text relayed to the client (characters / {@value #CHARS_PER_TOKEN},
-   * rounded up).
+   * body (bytes / {@value TokenEstimate#CHARS_PER_TOKEN}, envelope included, so rather over than
+   * under) and the output from the answer text relayed to the client (characters / {@value
+   * TokenEstimate#CHARS_PER_TOKEN}, rounded up).
    */
   static TokenUsage estimate(long promptTokens, long streamedChars) {
-    long output = (streamedChars + CHARS_PER_TOKEN - 1) / CHARS_PER_TOKEN;
+    long output = TokenEstimate.roundedUp(streamedChars);
     return new TokenUsage(promptTokens, output, 0);
   }
 

@@ -3,6 +3,7 @@ package dev.switchboard.gateway.resilience;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.request.TokenEstimate;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.upstream.Operation;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
@@ -14,8 +15,8 @@ import java.util.Set;
 
 /**
  * What a request needs from a target: capabilities (tools, vision, json mode, embeddings) and room
- * in the context window. The prompt size is estimated cheaply as {@code characters / 4} of the
- * request's messages (or embedding input) — the usual rule of thumb for English text with
+ * in the context window. The prompt size is estimated cheaply ({@link TokenEstimate}: characters /
+ * 4) of the request's messages (or embedding input) — the usual rule of thumb for English text with
  * OpenAI-style tokenizers — plus the requested completion limit ({@code max_completion_tokens} or
  * {@code max_tokens}). Good enough to avoid sending a 100k-token prompt to an 8k model; not a
  * tokenizer. And whether a message holds nothing but {@code file} parts (inline documents), which a
@@ -91,7 +92,7 @@ public record RequestNeeds(
     }
     long completion =
         Math.max(body.path("max_completion_tokens").asLong(0), body.path("max_tokens").asLong(0));
-    return new RequestNeeds(caps, chars / 4 + Math.max(0, completion), fileOnly);
+    return new RequestNeeds(caps, TokenEstimate.of(chars) + Math.max(0, completion), fileOnly);
   }
 
   /**
