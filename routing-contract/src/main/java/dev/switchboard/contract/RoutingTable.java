@@ -584,6 +584,12 @@ public record RoutingTable(
   /**
    * Response caching. {@code semanticMessages} is what the semantic cache embeds ({@code last-user}
    * or {@code conversation}); {@code shared} puts the exact cache in the gateway's shared store.
+   * {@code semanticEmbedderMaxInputTokens} is the input limit of a provider embedder's model as the
+   * policy states it ({@code embedder.maxInputTokens}, 1–{@value #MAX_EMBEDDER_INPUT_TOKENS}); null
+   * when it states none (then the gateway's bound for the provider's kind) and in tables of earlier
+   * operators. A field of its own, not part of {@code semanticEmbedder}'s notation: a gateway that
+   * predates it ignores it (and keeps its own bound), where a longer notation would have been read
+   * as part of the model id.
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Cache(
@@ -597,7 +603,43 @@ public record RoutingTable(
       String semanticEmbedder,
       Double maxTemperature,
       String semanticMessages,
-      Boolean shared) {}
+      Boolean shared,
+      Integer semanticEmbedderMaxInputTokens) {
+
+    /** The largest {@code embedder.maxInputTokens} a policy may state. */
+    public static final int MAX_EMBEDDER_INPUT_TOKENS = 131_072;
+
+    @JsonCreator
+    public Cache {}
+
+    /** A cache block that states no embedder input limit. */
+    public Cache(
+        Boolean exactEnabled,
+        Long exactTtlMs,
+        Integer exactMaxEntries,
+        Boolean semanticEnabled,
+        Double semanticSimilarityThreshold,
+        Long semanticTtlMs,
+        Integer semanticMaxEntries,
+        String semanticEmbedder,
+        Double maxTemperature,
+        String semanticMessages,
+        Boolean shared) {
+      this(
+          exactEnabled,
+          exactTtlMs,
+          exactMaxEntries,
+          semanticEnabled,
+          semanticSimilarityThreshold,
+          semanticTtlMs,
+          semanticMaxEntries,
+          semanticEmbedder,
+          maxTemperature,
+          semanticMessages,
+          shared,
+          null);
+    }
+  }
 
   /**
    * The deterministic-mode contract (see docs/DETERMINISM.md). {@code requireSeed} was added after

@@ -102,6 +102,53 @@ class RoutingTableCodecTest {
     assertThat(RoutingTableCodec.decode(json).namespace()).isEqualTo("ns");
   }
 
+  /**
+   * {@code embedder.maxInputTokens} is a field of its own: a table without it (an earlier
+   * operator's) decodes to null, and the embedder's notation stays what an earlier gateway reads.
+   */
+  @Test
+  void anEmbedderInputLimitTravelsBesideTheEmbeddersNotation() {
+    String embedder = EmbedderRef.provider("tei", "BAAI/bge-m3").notation();
+    RoutingTable.Policy stated =
+        new RoutingTable.Policy(
+            "semantic",
+            "priority",
+            null,
+            null,
+            null,
+            true,
+            null,
+            null,
+            new RoutingTable.Cache(
+                null, null, null, true, 0.9, null, null, embedder, null, null, null, 8192),
+            null,
+            "none");
+    RoutingTable table =
+        new RoutingTable(
+            RoutingTable.SCHEMA_VERSION,
+            null,
+            "default",
+            Map.of(),
+            Map.of("semantic", stated),
+            List.of());
+
+    String json = RoutingTableCodec.encodeToString(table);
+    RoutingTable.Cache back = RoutingTableCodec.decode(json).policies().get("semantic").cache();
+
+    assertThat(json)
+        .contains("\"semanticEmbedder\":\"provider:tei/BAAI/bge-m3\"")
+        .contains("\"semanticEmbedderMaxInputTokens\":8192");
+    assertThat(back.semanticEmbedderMaxInputTokens()).isEqualTo(8192);
+    assertThat(back.semanticEmbedder()).isEqualTo(embedder);
+    RoutingTable.Cache older =
+        RoutingTableCodec.decode(json.replace(",\"semanticEmbedderMaxInputTokens\":8192", ""))
+            .policies()
+            .get("semantic")
+            .cache();
+    assertThat(older.semanticEmbedderMaxInputTokens()).isNull();
+    assertThat(older.semanticEmbedder()).isEqualTo(embedder);
+  }
+
   /** A table with prices (fractions, windows) and a cache policy: numbers of every kind. */
   private static RoutingTable priced() {
     RoutingTable.Model model =
