@@ -280,9 +280,10 @@ public final class GatewayServer {
     // embedder.providerRef: the semantic cache embeds through the provider's embeddings API with
     // the same clients, keys and guards as every other call to it.
     responseCache.embedProvidersWith(
-        ref ->
+        (ref, maxInputTokens) ->
             new ProviderEmbedder(
                 ref,
+                maxInputTokens,
                 () -> state.current().map(RoutingSnapshot::table),
                 name -> state.keys().keyFor(name),
                 caller,

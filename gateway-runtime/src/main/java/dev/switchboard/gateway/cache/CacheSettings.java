@@ -9,6 +9,9 @@ import dev.switchboard.contract.RoutingTable;
  *
  * @param conversation whether the semantic cache embeds the whole conversation ({@code messages:
  *     conversation}) instead of the last user message
+ * @param embedderMaxInputTokens a provider embedder's input limit as the policy states it ({@code
+ *     embedder.maxInputTokens}); null when it states none (or one outside 1–131,072, which the
+ *     operator never renders), then {@link EmbeddingInputLimit}'s bound for the provider's kind
  */
 public record CacheSettings(
     boolean exact,
@@ -21,7 +24,8 @@ public record CacheSettings(
     String embedder,
     double maxTemperature,
     boolean conversation,
-    boolean shared) {
+    boolean shared,
+    Integer embedderMaxInputTokens) {
 
   public static final double DEFAULT_THRESHOLD = 0.95;
   public static final double DEFAULT_MAX_TEMPERATURE = 0.3;
@@ -45,7 +49,14 @@ public record CacheSettings(
         cache.semanticEmbedder() == null ? BUILTIN_MINILM : cache.semanticEmbedder(),
         or(cache.maxTemperature(), DEFAULT_MAX_TEMPERATURE),
         "conversation".equals(cache.semanticMessages()),
-        Boolean.TRUE.equals(cache.shared()));
+        Boolean.TRUE.equals(cache.shared()),
+        statedLimit(cache.semanticEmbedderMaxInputTokens()));
+  }
+
+  private static Integer statedLimit(Integer tokens) {
+    return tokens != null && tokens >= 1 && tokens <= RoutingTable.Cache.MAX_EMBEDDER_INPUT_TOKENS
+        ? tokens
+        : null;
   }
 
   private static <T> T or(T value, T fallback) {

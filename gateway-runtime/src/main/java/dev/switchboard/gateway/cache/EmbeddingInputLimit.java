@@ -46,6 +46,25 @@ public final class EmbeddingInputLimit {
 
   private EmbeddingInputLimit() {}
 
+  /**
+   * The bound, in estimated tokens, for a model whose input limit the policy states ({@code
+   * embedder.maxInputTokens}, null: none): the limit itself where the kind refuses a longer input
+   * (OpenAI, Azure OpenAI: an undercount is a refused call, a miss), half of it where the kind
+   * truncates or the server is unknown ({@code openai-compatible}: Ollama and TEI with {@code
+   * truncate} cut, vLLM refuses) — the margin the documented limits get, for texts the estimate
+   * counts at half their tokens; a truncated embedding would serve one asker another's answer.
+   * Without a stated limit, {@link #maxTokens(ProviderKind)}.
+   */
+  public static int maxTokens(ProviderKind kind, Integer stated) {
+    if (stated == null) {
+      return maxTokens(kind);
+    }
+    return switch (kind) {
+      case OPENAI, AZURE_OPENAI -> stated;
+      default -> Math.max(1, stated / 2);
+    };
+  }
+
   /** The bound, in estimated tokens, for embedding through a provider of {@code kind}. */
   public static int maxTokens(ProviderKind kind) {
     return switch (kind) {

@@ -52,9 +52,9 @@ import java.util.function.Supplier;
  * request, never an error. The provider entry is looked up in the table in force at each call, so a
  * reload that changes its URL or key applies at once.
  *
- * <p>A text longer than the provider's {@link EmbeddingInputLimit} is not sent (no vector, at
- * once): a provider that truncates would embed only its opening, so two long texts sharing it would
- * share one answer.
+ * <p>A text longer than the provider's {@link EmbeddingInputLimit} (from the model's limit when the
+ * policy states it, {@code embedder.maxInputTokens}) is not sent (no vector, at once): a provider
+ * that truncates would embed only its opening, so two long texts sharing it would share one answer.
  */
 public final class ProviderEmbedder implements Embedder {
 
@@ -71,6 +71,7 @@ public final class ProviderEmbedder implements Embedder {
   private static final Embedding TOO_LONG = new Embedding(null, null);
 
   private final EmbedderRef ref;
+  private final Integer maxInputTokens;
   private final String id;
   private final Supplier<Optional<RoutingTable>> table;
   private final Function<String, Optional<String>> keys;
@@ -79,11 +80,15 @@ public final class ProviderEmbedder implements Embedder {
   private final GatewayClock clock;
 
   /**
+   * @param maxInputTokens the model's input limit as the policy states it, or null: the bound for
+   *     the provider's kind ({@link
+   *     EmbeddingInputLimit#maxTokens(dev.switchboard.contract.ProviderKind, Integer)})
    * @param table the routing table in force
    * @param keys the current key of a provider, by provider name
    */
   public ProviderEmbedder(
       EmbedderRef ref,
+      Integer maxInputTokens,
       Supplier<Optional<RoutingTable>> table,
       Function<String, Optional<String>> keys,
       UpstreamCaller caller,
@@ -93,6 +98,7 @@ public final class ProviderEmbedder implements Embedder {
       throw new IllegalArgumentException(ref + " is not a provider embedder");
     }
     this.ref = ref;
+    this.maxInputTokens = maxInputTokens;
     this.id = ref.notation();
     this.table = table;
     this.keys = keys;
@@ -116,7 +122,8 @@ public final class ProviderEmbedder implements Embedder {
     if (!provider.providerKind().servesEmbeddings()) {
       return failed("provider " + ref.provider() + " has no embeddings API");
     }
-    if (!EmbeddingInputLimit.fits(text, EmbeddingInputLimit.maxTokens(provider.providerKind()))) {
+    if (!EmbeddingInputLimit.fits(
+        text, EmbeddingInputLimit.maxTokens(provider.providerKind(), maxInputTokens))) {
       // The provider might embed only the text's opening: not embedded, the request exact-only.
       return CompletableFuture.completedFuture(TOO_LONG);
     }

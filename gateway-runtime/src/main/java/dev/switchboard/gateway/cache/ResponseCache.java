@@ -18,8 +18,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -69,8 +69,17 @@ public final class ResponseCache {
 
   private final GatewayClock clock;
   private final Embedder embedder;
-  private final Map<String, Embedder> providerEmbedders = new ConcurrentHashMap<>();
-  private volatile Function<EmbedderRef, Embedder> providerEmbedderFactory;
+
+  /**
+   * Provider embedders by notation, then by stated input limit ({@link #KIND_BOUND} for none): one
+   * each, so the lookup on a request allocates nothing.
+   */
+  private final Map<String, Map<Integer, Embedder>> providerEmbedders = new ConcurrentHashMap<>();
+
+  /** The key of a provider embedder whose policy states no input limit. */
+  private static final Integer KIND_BOUND = 0;
+
+  private volatile BiFunction<EmbedderRef, Integer, Embedder> providerEmbedderFactory;
   private final ExecutorService embedding;
   private final Map<String, RouteCache> routes = new ConcurrentHashMap<>();
   private final Map<String, String> servedVersions = new ConcurrentHashMap<>();
@@ -319,11 +328,11 @@ public final class ResponseCache {
   }
 
   /**
-   * Embeds {@code provider:NAME/MODEL} embedders with what {@code factory} makes (the gateway's
-   * {@link ProviderEmbedder}s); called at start, before requests. Without it such routes have no
-   * semantic cache.
+   * Embeds {@code provider:NAME/MODEL} embedders with what {@code factory} makes from the reference
+   * and the policy's stated input limit, or null (the gateway's {@link ProviderEmbedder}s); called
+   * at start, before requests. Without it such routes have no semantic cache.
    */
-  public void embedProvidersWith(Function<EmbedderRef, Embedder> factory) {
+  public void embedProvidersWith(BiFunction<EmbedderRef, Integer, Embedder> factory) {
     this.providerEmbedderFactory = factory;
     providerEmbedders.clear();
   }
@@ -337,18 +346,23 @@ public final class ResponseCache {
     if (CacheSettings.BUILTIN_MINILM.equals(notation)) {
       return embedder;
     }
-    Function<EmbedderRef, Embedder> factory = providerEmbedderFactory;
+    BiFunction<EmbedderRef, Integer, Embedder> factory = providerEmbedderFactory;
     if (factory == null) {
       return null;
     }
-    Embedder found = providerEmbedders.get(notation);
+    Integer stated = settings.embedderMaxInputTokens();
+    Integer key = stated == null ? KIND_BOUND : stated;
+    Map<Integer, Embedder> byLimit = providerEmbedders.get(notation);
+    Embedder found = byLimit == null ? null : byLimit.get(key);
     if (found != null) {
       return found;
     }
     Optional<EmbedderRef> ref = EmbedderRef.parse(notation).filter(EmbedderRef::isProvider);
     return ref.isEmpty()
         ? null
-        : providerEmbedders.computeIfAbsent(notation, n -> factory.apply(ref.get()));
+        : providerEmbedders
+            .computeIfAbsent(notation, n -> new ConcurrentHashMap<>())
+            .computeIfAbsent(key, k -> factory.apply(ref.get(), stated));
   }
 
   /** See {@link #DEFAULT_SEMANTIC_DEADLINE_MS}. */

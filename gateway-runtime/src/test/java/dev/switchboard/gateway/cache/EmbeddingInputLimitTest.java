@@ -31,4 +31,16 @@ class EmbeddingInputLimitTest {
     assertThat(EmbeddingInputLimit.maxTokens(ProviderKind.AZURE_OPENAI)).isEqualTo(8192);
     assertThat(EmbeddingInputLimit.maxTokens(ProviderKind.OPENAI_COMPATIBLE)).isEqualTo(128);
   }
+
+  @Test
+  void aStatedLimitIsTakenWholeWhereTheKindRefusesAndHalvedElsewhere() {
+    // bge-m3 behind TEI or Ollama: it may truncate, and the estimate may count half the tokens.
+    assertThat(EmbeddingInputLimit.maxTokens(ProviderKind.OPENAI_COMPATIBLE, 8192)).isEqualTo(4096);
+    assertThat(EmbeddingInputLimit.maxTokens(ProviderKind.GEMINI, 2048)).isEqualTo(1024);
+    assertThat(EmbeddingInputLimit.maxTokens(ProviderKind.OPENAI, 8192)).isEqualTo(8192);
+    assertThat(EmbeddingInputLimit.maxTokens(ProviderKind.AZURE_OPENAI, 512)).isEqualTo(512);
+    assertThat(EmbeddingInputLimit.maxTokens(ProviderKind.OPENAI_COMPATIBLE, 1)).isEqualTo(1);
+    // Not stated: the kind's own bound.
+    assertThat(EmbeddingInputLimit.maxTokens(ProviderKind.OPENAI_COMPATIBLE, null)).isEqualTo(128);
+  }
 }

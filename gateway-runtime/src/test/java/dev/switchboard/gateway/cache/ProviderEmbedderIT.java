@@ -41,6 +41,14 @@ class ProviderEmbedderIT {
   /** A Gemini embedding model: the Gemini API embeds only a text's first 2,048 tokens. */
   private static final String GEMINI_EMBEDDING_MODEL = "text-embedding-004";
 
+  /**
+   * A self-hosted long-context embedding model behind an {@code openai-compatible} server (bge-m3
+   * reads 8,192 tokens), whose policy states a limit: {@code embedder.maxInputTokens}.
+   */
+  private static final String LONG_CONTEXT_EMBEDDING_MODEL = "bge-m3";
+
+  private static final int LONG_CONTEXT_MAX_INPUT_TOKENS = 1024;
+
   @TempDir static Path dir;
 
   static MockProvider mock;
@@ -64,6 +72,8 @@ class ProviderEmbedderIT {
                     "slow-embedder",
                     "refusing-chat-model",
                     "refusing-embedder",
+                    "long-chat-model",
+                    LONG_CONTEXT_EMBEDDING_MODEL,
                     "gemini-chat-model",
                     GEMINI_EMBEDDING_MODEL),
             ProviderEmbedderIT::table,
@@ -100,6 +110,8 @@ class ProviderEmbedderIT {
             "slow-embedder",
             "refusing-chat-model",
             "refusing-embedder",
+            "long-chat-model",
+            LONG_CONTEXT_EMBEDDING_MODEL,
             "gemini-chat-model")) {
       models.put(m, new RoutingTable.Model(List.of(), null, null, null));
     }
@@ -108,6 +120,9 @@ class ProviderEmbedderIT {
     policies.put("failing", policy("failing", "failing-embedder"));
     policies.put("slow", policy("slow", "slow-embedder"));
     policies.put("refusing", policy("refusing", "refusing-embedder"));
+    policies.put(
+        "long",
+        policy("mock", "long", LONG_CONTEXT_EMBEDDING_MODEL, LONG_CONTEXT_MAX_INPUT_TOKENS));
     policies.put("gemini", policy("gem", "gemini", GEMINI_EMBEDDING_MODEL));
     RoutingTable table =
         RoutingTableCodec.versioned(
@@ -134,6 +149,7 @@ class ProviderEmbedderIT {
                     policyRoute("failing", "failing", target("mock", "failing-chat-model", 0)),
                     policyRoute("slow", "slow", target("mock", "slow-chat-model", 0)),
                     policyRoute("refusing", "refusing", target("mock", "refusing-chat-model", 0)),
+                    policyRoute("long", "long", target("mock", "long-chat-model", 0)),
                     policyRoute("gemini", "gemini", target("mock", "gemini-chat-model", 0)))));
     return table;
   }
@@ -145,6 +161,15 @@ class ProviderEmbedderIT {
 
   /** Only the semantic cache, embedding with {@code provider}'s {@code model}. */
   static RoutingTable.Policy policy(String provider, String name, String embeddingModel) {
+    return policy(provider, name, embeddingModel, null);
+  }
+
+  /**
+   * Only the semantic cache, embedding with {@code provider}'s {@code model}, whose input limit is
+   * {@code maxInputTokens} (null: not stated).
+   */
+  static RoutingTable.Policy policy(
+      String provider, String name, String embeddingModel, Integer maxInputTokens) {
     RoutingTable.Cache cache =
         new RoutingTable.Cache(
             false,
@@ -157,7 +182,8 @@ class ProviderEmbedderIT {
             EmbedderRef.provider(provider, embeddingModel).notation(),
             0.3,
             null,
-            null);
+            null,
+            maxInputTokens);
     return cachePolicy(name, cache);
   }
 
@@ -246,6 +272,53 @@ class ProviderEmbedderIT {
         .contains(
             "switchboard_cache_embeddings_total{embedder=\"provider:gem/text-embedding-004\","
                 + "outcome=\"too_long\",route=\"gemini\"}");
+  }
+
+  /**
+   * An {@code openai-compatible} server's model is unknown to the gateway, which then sends at most
+   * 128 estimated tokens; a policy that states the model's limit ({@code maxInputTokens: 1024})
+   * gets half of it (the server may truncate; the estimate may count half the tokens): a question
+   * of about 460 estimated tokens is looked up and its rephrasing served from cache.
+   */
+  @Test
+  void aStatedInputLimitLetsLongQuestionsBeComparedByMeaning() throws Exception {
+    String notes =
+        "Here are my notes on the migration. "
+            + "the service moved to the new cluster and the queue kept its old settings. "
+                .repeat(24);
+    assertThat(notes.length()).isBetween(4 * 128, 4 * LONG_CONTEXT_MAX_INPUT_TOKENS / 2 - 100);
+    long chats = mock.attempts("long-chat-model");
+    long embeddings = mock.attempts(LONG_CONTEXT_EMBEDDING_MODEL);
+
+    HttpResponseFor<ChatCompletion> first =
+        send(ask("long", notes + "What should we check first after the move?"));
+    HttpResponseFor<ChatCompletion> second =
+        send(ask("long", notes + "So what should we check first after the move?"));
+
+    assertThat(first.headers().values("x-switchboard-cache")).containsExactly("miss");
+    assertThat(second.headers().values("x-switchboard-cache")).containsExactly("semantic");
+    assertThat(mock.attempts("long-chat-model") - chats).isEqualTo(1);
+    assertThat(mock.attempts(LONG_CONTEXT_EMBEDDING_MODEL) - embeddings).isEqualTo(2);
+  }
+
+  /** Never more than the bound a stated limit gives: half of it, estimated. */
+  @Test
+  void aTextOverHalfTheStatedLimitIsNotSent() throws Exception {
+    String notes =
+        "Here are my notes on the rollout. "
+            + "the canary took ten percent of the traffic and the errors stayed flat. ".repeat(32);
+    assertThat(notes.length()).isGreaterThan(4 * LONG_CONTEXT_MAX_INPUT_TOKENS / 2);
+    long embeddings = mock.attempts(LONG_CONTEXT_EMBEDDING_MODEL);
+
+    HttpResponseFor<ChatCompletion> response =
+        send(ask("long", notes + "Is it safe to go to fifty percent?"));
+
+    assertThat(response.headers().values("x-switchboard-cache")).containsExactly("miss");
+    assertThat(mock.attempts(LONG_CONTEXT_EMBEDDING_MODEL) - embeddings).isZero();
+    assertThat(gateway.admin("/metrics").body())
+        .contains(
+            "switchboard_cache_embeddings_total{embedder=\"provider:mock/bge-m3\","
+                + "outcome=\"too_long\",route=\"long\"}");
   }
 
   @Test
