@@ -3,6 +3,8 @@ package dev.switchboard.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.SchemaFrom;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -16,6 +18,9 @@ import java.util.Objects;
 @ValidationRule(
     value = "has(self.providerRef) == has(self.model)",
     message = "model is required with providerRef and only with it")
+@ValidationRule(
+    value = "!has(self.maxInputTokens) || has(self.providerRef)",
+    message = "maxInputTokens is only for a providerRef embedder")
 public class Embedder {
 
   @JsonPropertyDescription("A model bundled with the gateway: all-minilm-l6-v2.")
@@ -29,6 +34,18 @@ public class Embedder {
   @Pattern(SchemaPatterns.MODEL_ID)
   @Size(max = 256)
   private String model;
+
+  @JsonPropertyDescription(
+      "The embedding model's input limit in tokens, as its documentation or server states it"
+          + " (bge-m3 8192, nomic-embed-text 8192, all-minilm 256). The gateway sends a text of"
+          + " at most this many estimated tokens (4 characters each, other scripts 1 per"
+          + " character) where the provider refuses a longer input (openai, azure-openai), half"
+          + " of it elsewhere (the server may truncate silently and the estimate may count half"
+          + " the tokens); a longer text is exact-only. Absent: the gateway's bound for the"
+          + " provider's kind (openai-compatible: 128).")
+  @Min(1)
+  @Max(131072)
+  private Integer maxInputTokens;
 
   public String getBuiltin() {
     return builtin;
@@ -44,6 +61,14 @@ public class Embedder {
 
   public void setProviderRef(LocalObjectRef providerRef) {
     this.providerRef = providerRef;
+  }
+
+  public Integer getMaxInputTokens() {
+    return maxInputTokens;
+  }
+
+  public void setMaxInputTokens(Integer maxInputTokens) {
+    this.maxInputTokens = maxInputTokens;
   }
 
   public String getModel() {
@@ -65,12 +90,13 @@ public class Embedder {
     Embedder that = (Embedder) o;
     return Objects.equals(builtin, that.builtin)
         && Objects.equals(providerRef, that.providerRef)
-        && Objects.equals(model, that.model);
+        && Objects.equals(model, that.model)
+        && Objects.equals(maxInputTokens, that.maxInputTokens);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(builtin, providerRef, model);
+    return Objects.hash(builtin, providerRef, model, maxInputTokens);
   }
 
   @Override
@@ -82,6 +108,8 @@ public class Embedder {
         + providerRef
         + ", model="
         + model
+        + ", maxInputTokens="
+        + maxInputTokens
         + "}";
   }
 }

@@ -420,6 +420,29 @@ class CelRulesTest {
     }
 
     @Test
+    void maxInputTokensIsOnlyForAProviderEmbedder() {
+      String path = "spec.cache.semantic.embedder";
+      assertThat(
+              violations(
+                  "routingpolicies",
+                  path,
+                  obj(
+                      "providerRef",
+                      obj("name", "tei"),
+                      "model",
+                      "BAAI/bge-m3",
+                      "maxInputTokens",
+                      8192)))
+          .isEmpty();
+      assertThat(
+              violations(
+                  "routingpolicies",
+                  path,
+                  obj("builtin", "all-minilm-l6-v2", "maxInputTokens", 256)))
+          .containsExactly("maxInputTokens is only for a providerRef embedder");
+    }
+
+    @Test
     void enabledSemanticCacheNeedsAnEmbedder() {
       assertThat(violations("routingpolicies", "spec.cache.semantic", obj("enabled", true)))
           .containsExactly("an enabled semantic cache needs an embedder");

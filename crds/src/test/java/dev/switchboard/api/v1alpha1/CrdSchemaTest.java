@@ -284,6 +284,9 @@ class CrdSchemaTest {
       assertThat(at(RP, "spec.cache.semantic.similarityThreshold").getMaximum()).isEqualTo(1.0);
       assertThat(rules(at(RP, "spec.cache.semantic.embedder")))
           .contains("has(self.builtin) != has(self.providerRef)");
+      assertThat(at(RP, "spec.cache.semantic.embedder.maxInputTokens").getMinimum()).isEqualTo(1.0);
+      assertThat(at(RP, "spec.cache.semantic.embedder.maxInputTokens").getMaximum())
+          .isEqualTo(131072.0);
       assertThat(enumValues(at(RP, "spec.logging.bodies")))
           .containsExactlyInAnyOrder("none", "metadata", "full");
       assertThat(defaultValue(at(RP, "spec.logging.bodies"))).isEqualTo("\"none\"");

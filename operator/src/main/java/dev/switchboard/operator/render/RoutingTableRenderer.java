@@ -317,7 +317,15 @@ public final class RoutingTableRenderer {
         semantic == null ? null : embedder(semantic.getEmbedder()),
         cache.getMaxTemperature(),
         semantic == null ? null : semantic.getMessages(),
-        cache.getShared());
+        cache.getShared(),
+        semantic == null ? null : embedderMaxInputTokens(semantic.getEmbedder()));
+  }
+
+  /** A provider embedder's stated input limit; null for none, and for the builtin one. */
+  private static Integer embedderMaxInputTokens(Embedder embedder) {
+    return embedder == null || embedder.getProviderRef() == null
+        ? null
+        : embedder.getMaxInputTokens();
   }
 
   /** The embedder in the table's notation ({@link EmbedderRef}), or null for the default. */

@@ -3,6 +3,7 @@ package dev.switchboard.operator.routingpolicy;
 import dev.switchboard.api.v1alpha1.Backoff;
 import dev.switchboard.api.v1alpha1.CacheSpec;
 import dev.switchboard.api.v1alpha1.CircuitBreakerSpec;
+import dev.switchboard.api.v1alpha1.Embedder;
 import dev.switchboard.api.v1alpha1.RateLimit;
 import dev.switchboard.api.v1alpha1.RoutingPolicy;
 import dev.switchboard.api.v1alpha1.RoutingPolicySpec;
@@ -25,7 +26,8 @@ import java.util.Set;
 /**
  * Semantic checks of a RoutingPolicy that the schema cannot make: known strategies, parsable
  * durations, schedule windows with a strategy and real days, times and time zones, rate-limit keys,
- * an exploration share in 0..1 and a known {@code lifecycle.onRetired}: everything the gateway's
+ * an exploration share in 0..1, a known {@code lifecycle.onRetired} and a semantic cache's {@code
+ * embedder.maxInputTokens} in range and only with {@code providerRef}: everything the gateway's
  * table validator would refuse the namespace's table for.
  */
 public final class RoutingPolicyValidator {
@@ -137,6 +139,7 @@ public final class RoutingPolicyValidator {
       }
       if (cache.getSemantic() != null) {
         duration("spec.cache.semantic.ttl", cache.getSemantic().getTtl(), problems);
+        embedderMaxInputTokens(cache.getSemantic().getEmbedder(), problems);
       }
     }
     return problems;
@@ -196,6 +199,34 @@ public final class RoutingPolicyValidator {
                   + strategy
                   + "' is not one of "
                   + new java.util.TreeSet<>(Strategy.wireNames())));
+    }
+  }
+
+  /**
+   * As the CRD schema (1–131072) and its CEL rule (only with providerRef) say, for API servers (and
+   * the local stack) that do not enforce them: the gateway would ignore such a limit and send the
+   * provider's kind's bound, not what the user asked for.
+   */
+  private static void embedderMaxInputTokens(Embedder embedder, List<Problem> problems) {
+    Integer tokens = embedder == null ? null : embedder.getMaxInputTokens();
+    if (tokens == null) {
+      return;
+    }
+    String field = "spec.cache.semantic.embedder.maxInputTokens";
+    if (embedder.getProviderRef() == null) {
+      problems.add(
+          new Problem(
+              Reason.INVALID_SPEC,
+              field + " is only for a providerRef embedder (the builtin model's limit is known)"));
+    } else if (tokens < 1 || tokens > RoutingTable.Cache.MAX_EMBEDDER_INPUT_TOKENS) {
+      problems.add(
+          new Problem(
+              Reason.INVALID_SPEC,
+              field
+                  + " "
+                  + tokens
+                  + " is outside 1.."
+                  + RoutingTable.Cache.MAX_EMBEDDER_INPUT_TOKENS));
     }
   }
 

@@ -428,6 +428,50 @@ class RoutingTableComposerTest {
         .isEqualTo("provider:vllm-local/bge-small");
   }
 
+  /**
+   * {@code embedder.maxInputTokens} reaches the table beside the embedder's notation; one out of
+   * range (an API server that skipped the schema) is the policy's {@code InvalidSpec}, and its
+   * routes keep the last good policy with the limit it had.
+   */
+  @Test
+  void aStatedEmbedderInputLimitIsRenderedAndAnInvalidOneKeepsTheLastGoodPolicy() {
+    List<HasMetadata> items =
+        changed(
+            basic(),
+            RoutingPolicy.class,
+            "standard",
+            p -> {
+              embedWith(p, "vllm-local", "BAAI/bge-m3");
+              p.getSpec().getCache().getSemantic().getEmbedder().setMaxInputTokens(8192);
+            });
+    RenderOutcome good = render(items, PublishedTable.NONE);
+
+    assertThat(good.table().policies().get("standard").cache().semanticEmbedder())
+        .isEqualTo("provider:vllm-local/BAAI/bge-m3");
+    assertThat(good.table().policies().get("standard").cache().semanticEmbedderMaxInputTokens())
+        .isEqualTo(8192);
+
+    List<HasMetadata> broken =
+        changed(
+            items,
+            RoutingPolicy.class,
+            "standard",
+            p -> p.getSpec().getCache().getSemantic().getEmbedder().setMaxInputTokens(0));
+    assertThat(resolve(broken).policy("standard").orElseThrow().problems())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.reasonName()).isEqualTo("InvalidSpec");
+              assertThat(p.message()).contains("spec.cache.semantic.embedder.maxInputTokens");
+            });
+    RenderOutcome next = render(broken, publishedFrom(good));
+
+    assertThat(next.routes().values())
+        .allSatisfy(r -> assertThat(r.state()).isEqualTo(RouteOutcome.State.LAST_GOOD));
+    assertThat(next.table().policies().get("standard").cache().semanticEmbedderMaxInputTokens())
+        .isEqualTo(8192);
+  }
+
   @Test
   void aDeletedEmbedderProviderStaysForTheCarriedPolicy() {
     List<HasMetadata> items = new ArrayList<>(basic());

@@ -2,11 +2,15 @@ package dev.switchboard.operator.routingpolicy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.switchboard.api.v1alpha1.CacheSpec;
+import dev.switchboard.api.v1alpha1.Embedder;
 import dev.switchboard.api.v1alpha1.Exploration;
+import dev.switchboard.api.v1alpha1.LocalObjectRef;
 import dev.switchboard.api.v1alpha1.PolicyLifecycle;
 import dev.switchboard.api.v1alpha1.RoutingPolicy;
 import dev.switchboard.api.v1alpha1.RoutingPolicySpec;
 import dev.switchboard.api.v1alpha1.ScheduleWindow;
+import dev.switchboard.api.v1alpha1.SemanticCache;
 import dev.switchboard.operator.status.Problem;
 import dev.switchboard.operator.status.Reason;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -87,5 +91,59 @@ class RoutingPolicyValidatorTest {
                     .isEqualTo("spec.lifecycle.onRetired 'ignore' is not successor or reject"));
     lifecycle.setOnRetired("reject");
     assertThat(validate(s -> s.setLifecycle(lifecycle))).isEmpty();
+  }
+
+  private static Embedder embedder(String provider, Integer maxInputTokens) {
+    Embedder embedder = new Embedder();
+    if (provider == null) {
+      embedder.setBuiltin("all-minilm-l6-v2");
+    } else {
+      LocalObjectRef ref = new LocalObjectRef();
+      ref.setName(provider);
+      embedder.setProviderRef(ref);
+      embedder.setModel("BAAI/bge-m3");
+    }
+    embedder.setMaxInputTokens(maxInputTokens);
+    return embedder;
+  }
+
+  private static List<Problem> validateEmbedder(Embedder embedder) {
+    return validate(
+        s -> {
+          SemanticCache semantic = new SemanticCache();
+          semantic.setEnabled(true);
+          semantic.setEmbedder(embedder);
+          CacheSpec cache = new CacheSpec();
+          cache.setSemantic(semantic);
+          s.setCache(cache);
+        });
+  }
+
+  /** As the CRD's schema and CEL rule say, for API servers that enforce neither. */
+  @Test
+  void anEmbedderInputLimitOutOfRangeOrWithoutProviderRefIsAProblem() {
+    assertThat(validateEmbedder(embedder("tei", 8192))).isEmpty();
+    assertThat(validateEmbedder(embedder("tei", 131072))).isEmpty();
+    assertThat(validateEmbedder(embedder("tei", null))).isEmpty();
+    assertThat(validateEmbedder(embedder("tei", 0)))
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.reason()).isEqualTo(Reason.INVALID_SPEC);
+              assertThat(p.message())
+                  .isEqualTo("spec.cache.semantic.embedder.maxInputTokens 0 is outside 1..131072");
+            });
+    assertThat(validateEmbedder(embedder("tei", 131073)))
+        .extracting(Problem::reason)
+        .containsExactly(Reason.INVALID_SPEC);
+    assertThat(validateEmbedder(embedder(null, 256)))
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.reason()).isEqualTo(Reason.INVALID_SPEC);
+              assertThat(p.message())
+                  .startsWith(
+                      "spec.cache.semantic.embedder.maxInputTokens is only for a providerRef");
+            });
   }
 }
