@@ -215,11 +215,14 @@ public final class ProviderEmbedder implements Embedder {
                           long elapsed = breaker.getCurrentTimestamp() - start;
                           if (ar.succeeded()) {
                             breaker.onSuccess(elapsed, breaker.getTimestampUnit());
-                          } else if (ar.cause() instanceof UpstreamFailure f) {
+                          } else if (ar.cause() instanceof UpstreamFailure f
+                              && !f.cutByDeadline()) {
                             // As the serving path judges it: a refused input (400/413/422, an
                             // estimate that undercounted) is the request's, not the provider's.
                             FailoverChain.recordOutcome(breaker, elapsed, f);
                           } else {
+                            // Including a call cut by CALL_TIMEOUT_MS: that ceiling is the
+                            // gateway's own, not a client's, so a provider this slow is failing.
                             breaker.onError(elapsed, breaker.getTimestampUnit(), ar.cause());
                           }
                         }))
