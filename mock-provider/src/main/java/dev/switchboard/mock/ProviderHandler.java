@@ -626,7 +626,7 @@ final class ProviderHandler {
               events =
                   ReasoningPayloads.withReasoning(events, ReasoningPayloads.reasoning(request));
             }
-            if (api == ApiShape.MISTRAL && ReasoningPayloads.thinksInChunks(a.echoedModel())) {
+            if (relaysThinkingChunks(api, a.echoedModel())) {
               events =
                   ReasoningPayloads.withThinkingChunks(
                       events, ReasoningPayloads.reasoning(request));
@@ -645,7 +645,7 @@ final class ProviderHandler {
             if (ReasoningPayloads.reasons(a.echoedModel())) {
               ReasoningPayloads.withReasoning(body, ReasoningPayloads.reasoning(request));
             }
-            if (api == ApiShape.MISTRAL && ReasoningPayloads.thinksInChunks(a.echoedModel())) {
+            if (relaysThinkingChunks(api, a.echoedModel())) {
               ReasoningPayloads.withThinkingChunks(body, ReasoningPayloads.reasoning(request));
             }
             if (api == ApiShape.GOOGLE_OPENAI && GeminiPayloads.signsCalls(a.echoedModel())) {
@@ -669,6 +669,18 @@ final class ProviderHandler {
   }
 
   /** Whether a chat request asks for token logprobs ({@code logprobs: true}). */
+  /**
+   * Whether {@code model} answers its thinking as Mistral's content chunks on {@code api}: on
+   * Mistral's path, and on the OpenAI path too, where a Magistral model is one reached through an
+   * OpenAI-compatible endpoint that hands Mistral's answer on as it came (Mistral's own API
+   * configured as {@code openai-compatible}, a proxy or aggregator in front of it, which names the
+   * model {@code mistralai/magistral-…}).
+   */
+  private static boolean relaysThinkingChunks(ApiShape api, String model) {
+    return (api == ApiShape.MISTRAL || api == ApiShape.OPENAI)
+        && ReasoningPayloads.thinksInChunks(model);
+  }
+
   private static boolean asksLogprobs(JsonObject request) {
     return Boolean.TRUE.equals(request.getValue("logprobs"));
   }

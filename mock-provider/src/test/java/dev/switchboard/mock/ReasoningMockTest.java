@@ -199,4 +199,27 @@ class ReasoningMockTest {
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
     assertThat(res.body()).doesNotContain("thinking");
   }
+
+  /**
+   * On the OpenAI path a Magistral model is one behind an OpenAI-compatible relay of Mistral's
+   * answer (an aggregator names it after its vendor): its content chunks come as Mistral's.
+   */
+  @Test
+  void aMagistralModelOnTheOpenAiPathAnswersMistralsChunksToo() throws Exception {
+    HttpResponse<String> res =
+        post(
+            "{\"model\":\"mistralai/magistral-medium-2509\","
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"9.11 or 9.8\"}]}");
+
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    JsonArray content =
+        new JsonObject(res.body())
+            .getJsonArray("choices")
+            .getJsonObject(0)
+            .getJsonObject("message")
+            .getJsonArray("content");
+    assertThat(content.getJsonObject(0).getString("type")).isEqualTo("thinking");
+    assertThat(content.getJsonObject(1).getString("text"))
+        .isEqualTo("Echo from mistralai/magistral-medium-2509: 9.11 or 9.8");
+  }
 }

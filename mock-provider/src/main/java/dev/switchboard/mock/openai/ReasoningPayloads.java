@@ -105,11 +105,12 @@ public final class ReasoningPayloads {
   }
 
   /**
-   * Whether {@code model} is a Mistral reasoning model (an id starting with {@code magistral}),
-   * whose answer carries its reasoning as content chunks ({@link #withThinkingChunks}).
+   * Whether {@code model} is a Mistral reasoning model (an id starting with {@code magistral}, or
+   * naming it after a vendor, as aggregators do: {@code mistralai/magistral-medium-2509}), whose
+   * answer carries its reasoning as content chunks ({@link #withThinkingChunks}).
    */
   public static boolean thinksInChunks(String model) {
-    return model != null && model.startsWith("magistral");
+    return model != null && model.startsWith("magistral", model.lastIndexOf('/') + 1);
   }
 
   /**
