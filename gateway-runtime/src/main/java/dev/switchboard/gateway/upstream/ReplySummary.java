@@ -21,7 +21,8 @@ import java.nio.CharBuffer;
  *     plain-text refusal); see {@code Refusals}
  * @param chunkedContent the first choice's {@code message.content} is an array of chunks, not a
  *     string (Mistral's reasoning models: {@code thinking} chunks, then {@code text} ones), which
- *     the Mistral adapter turns into chat's form; noted in the same pass, so it costs nothing
+ *     the adapter of Mistral and openai-compatible targets turns into chat's form; noted in the
+ *     same pass, so it costs nothing
  */
 public record ReplySummary(
     String model,

@@ -19,8 +19,12 @@ public final class UpstreamAdapters {
   private static final UpstreamAdapter ANTHROPIC = new AnthropicAdapter();
   private static final UpstreamAdapter GEMINI = new GeminiAdapter();
 
-  /** Mistral's answers may carry their content as chunks (its reasoning models). */
-  private static final UpstreamAdapter MISTRAL = new OpenAiAdapter(false, true);
+  /**
+   * Answers that may carry their content as chunks (Mistral's reasoning models): Mistral's, and an
+   * OpenAI-compatible endpoint's, which may be Mistral's API, a proxy or an aggregator handing
+   * Mistral's answer on as it came, under any model id. OpenAI's and Azure's never do.
+   */
+  private static final UpstreamAdapter CONTENT_CHUNKS = new OpenAiAdapter(false, true);
 
   private UpstreamAdapters() {}
 
@@ -36,8 +40,8 @@ public final class UpstreamAdapters {
     if (kind == ProviderKind.GEMINI) {
       return GEMINI;
     }
-    if (kind == ProviderKind.MISTRAL) {
-      return MISTRAL;
+    if (kind == ProviderKind.MISTRAL || kind == ProviderKind.OPENAI_COMPATIBLE) {
+      return CONTENT_CHUNKS;
     }
     // The preset says whether the provider serves the Responses API itself.
     return kind.speaksResponses() ? OPENAI_WITH_RESPONSES : OPENAI;

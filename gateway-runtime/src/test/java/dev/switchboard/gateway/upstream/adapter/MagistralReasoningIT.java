@@ -35,6 +35,12 @@ class MagistralReasoningIT {
 
   static final String MAGISTRAL = "magistral-medium-2509";
 
+  /**
+   * Magistral as an aggregator names it, behind an OpenAI-compatible endpoint that hands Mistral's
+   * answer on as it came (the mock's OpenAI path answers it with Mistral's content chunks).
+   */
+  static final String RELAYED = "mistralai/magistral-medium-2509";
+
   @TempDir static Path dir;
   static GatewayHarness gateway;
 
@@ -53,14 +59,30 @@ class MagistralReasoningIT {
                             mocks.get(0).origin() + "/mistral/v1",
                             true,
                             Map.of(),
+                            null),
+                        provider(
+                            "compat",
+                            "openai-compatible",
+                            mocks.get(0).origin() + "/v1",
+                            true,
+                            Map.of(),
+                            null),
+                        provider(
+                            "openai",
+                            "openai",
+                            mocks.get(0).origin() + "/v1",
+                            true,
+                            Map.of(),
                             null)),
                     List.of(
                         route("magistral", List.of(), target("mistral", MAGISTRAL, 0)),
+                        route("magistral-compat", List.of(), target("compat", RELAYED, 0)),
+                        route("magistral-openai", List.of(), target("openai", RELAYED, 0)),
                         route(
                             "mistral-small",
                             List.of(),
                             target("mistral", "mistral-small-latest", 0)))),
-            Map.of("mistral", "sk-mistral"));
+            Map.of("mistral", "sk-mistral", "compat", "sk-mistral", "openai", "sk-mistral"));
   }
 
   @AfterAll
@@ -83,21 +105,50 @@ class MagistralReasoningIT {
 
   @Test
   void aChatClientGetsTheTextAsContentAndTheThinkingAsReasoningContent() throws Exception {
-    HttpResponse<String> res = chat("magistral", "", "which is larger");
+    assertChatForm("magistral", MAGISTRAL);
+  }
+
+  /** The same answer through an OpenAI-compatible provider (a proxy or aggregator in front). */
+  @Test
+  void anOpenAiCompatibleTargetsChunksBecomeChatsFormToo() throws Exception {
+    assertChatForm("magistral-compat", RELAYED);
+  }
+
+  private static void assertChatForm(String route, String model) throws Exception {
+    HttpResponse<String> res = chat(route, "", "which is larger");
 
     assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
     JsonNode message = json(res.body()).at("/choices/0/message");
     assertThat(message.path("content").isTextual()).as(res.body()).isTrue();
     assertThat(message.path("content").asText())
-        .isEqualTo("Echo from " + MAGISTRAL + ": which is larger");
+        .isEqualTo("Echo from " + model + ": which is larger");
     assertThat(message.path("reasoning_content").asText())
         .isEqualTo(ReasoningPayloads.PREFIX + "which is larger");
     assertThat(json(res.body()).at("/usage/completion_tokens").asInt()).isPositive();
   }
 
+  /** OpenAI never answers chunks: its answers are relayed as they came, never parsed for them. */
+  @Test
+  void anOpenAiTargetsAnswerIsNotLookedInto() throws Exception {
+    HttpResponse<String> res = chat("magistral-openai", "", "as it came");
+
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    assertThat(json(res.body()).at("/choices/0/message/content").isArray()).isTrue();
+    assertThat(res.body()).doesNotContain("reasoning_content");
+  }
+
   @Test
   void aStreamedChatClientGetsReasoningContentDeltasThenTextDeltas() throws Exception {
-    HttpResponse<String> res = chat("magistral", "\"stream\":true,", "stream it");
+    assertStreamedChatForm("magistral", MAGISTRAL);
+  }
+
+  @Test
+  void anOpenAiCompatibleTargetsStreamedChunksBecomeChatsFormToo() throws Exception {
+    assertStreamedChatForm("magistral-compat", RELAYED);
+  }
+
+  private static void assertStreamedChatForm(String route, String model) throws Exception {
+    HttpResponse<String> res = chat(route, "\"stream\":true,", "stream it");
 
     assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
     StringBuilder reasoning = new StringBuilder();
@@ -120,7 +171,7 @@ class MagistralReasoningIT {
       }
     }
     assertThat(reasoning.toString()).isEqualTo(ReasoningPayloads.PREFIX + "stream it");
-    assertThat(text.toString()).isEqualTo("Echo from " + MAGISTRAL + ": stream it");
+    assertThat(text.toString()).isEqualTo("Echo from " + model + ": stream it");
     assertThat(order.indexOf("text")).isGreaterThan(order.lastIndexOf("reasoning"));
   }
 
