@@ -104,7 +104,7 @@ public final class EvaluationStage implements Stage {
     RoutingTable.Evaluation evaluation = route.route().evaluation();
     if (evaluation == null
         || evaluation.candidates().isEmpty()
-        || primary.operation() != Operation.CHAT_COMPLETIONS
+        || !mirrorable(exchange)
         || exchange.plan() == null
         || exchange.plan().isEmpty()
         || (evaluation.untilEpochMs() != null
@@ -239,6 +239,18 @@ public final class EvaluationStage implements Stage {
           AnswerMeasures.SKIPPED,
           excerpts);
     }
+  }
+
+  /**
+   * Whether the request's chat form is the whole question, so its mirrors answer what the client
+   * asked: a chat request, and a Messages request its door could translate. A Responses request is
+   * not mirrored: its conversation may live on the gateway or the provider ({@code
+   * previous_response_id}, {@code conversation}), which the chat form does not carry.
+   */
+  private static boolean mirrorable(Exchange exchange) {
+    Operation op = exchange.ctx().operation();
+    return op == Operation.CHAT_COMPLETIONS
+        || (op == Operation.MESSAGES && exchange.chatForm().bridgeable());
   }
 
   /** A candidate serving this request already is not compared with itself. */
