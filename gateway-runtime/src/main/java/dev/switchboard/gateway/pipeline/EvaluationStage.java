@@ -7,6 +7,7 @@ import dev.switchboard.gateway.cost.CommitmentLedger;
 import dev.switchboard.gateway.cost.Pricing;
 import dev.switchboard.gateway.evaluation.AnswerMeasures;
 import dev.switchboard.gateway.evaluation.EvaluationRecorder;
+import dev.switchboard.gateway.frontdoor.ChatForm;
 import dev.switchboard.gateway.refusal.RefusalDetector;
 import dev.switchboard.gateway.request.RequestContext;
 import dev.switchboard.gateway.resilience.FailoverChain;
@@ -127,10 +128,13 @@ public final class EvaluationStage implements Stage {
         candidates.add(new PlannedTarget(t, provider, Arm.CANARY.wireName()));
       }
     }
-    // The internal (chat) form, so requests behind every front door are mirrored alike.
-    ObjectNode body = exchange.chat().deepCopy();
-    body.put("stream", true);
-    body.putObject("stream_options").put("include_usage", true);
+    // The internal (chat) form, so requests behind every front door are mirrored alike; each
+    // mirror's target gets the form an attempt on it would (ChatForm#forTarget): with the effort
+    // the door made of the client's thinking where it honours one, so a candidate is asked to
+    // think as the baseline is. No second copy for a request that asked for no thinking.
+    ChatForm form = exchange.chatForm();
+    ObjectNode body = streamed(form.chat());
+    ObjectNode effortBody = form.withEffort() == null ? null : streamed(form.withEffort().chat());
     boolean excerpts = route.logsBodies();
     // A body over the inline limit is written for each mirror's target on a worker, as the
     // request's own attempts are (ExecuteStage): null keeps it on the loop.
@@ -167,7 +171,9 @@ public final class EvaluationStage implements Stage {
                               base,
                               candidates,
                               admissions,
+                              form,
                               body,
+                              effortBody,
                               offLoop,
                               excerpts));
             });
@@ -186,7 +192,9 @@ public final class EvaluationStage implements Stage {
       Admission baseAdmission,
       List<PlannedTarget> candidates,
       List<Future<Admission>> admissions,
+      ChatForm form,
       ObjectNode body,
+      ObjectNode effortBody,
       Context offLoop,
       boolean excerpts) {
     boolean anySent = false;
@@ -200,14 +208,26 @@ public final class EvaluationStage implements Stage {
       return;
     }
     Future<AnswerMeasures> base =
-        send(primary, baseline, body, offLoop, "-eval-baseline", baseAdmission);
+        send(
+            primary,
+            baseline,
+            bodyFor(form, baseline, body, effortBody),
+            offLoop,
+            "-eval-baseline",
+            baseAdmission);
     for (int i = 0; i < candidates.size(); i++) {
       PlannedTarget candidate = candidates.get(i);
       Admission admission = admissions.get(i).result();
       Future<AnswerMeasures> answer =
           admission == null
               ? Future.succeededFuture(AnswerMeasures.SKIPPED)
-              : send(primary, candidate, body, offLoop, "-eval", admission);
+              : send(
+                  primary,
+                  candidate,
+                  bodyFor(form, candidate, body, effortBody),
+                  offLoop,
+                  "-eval",
+                  admission);
       Future.all(base, answer)
           .onComplete(
               done ->
@@ -220,6 +240,26 @@ public final class EvaluationStage implements Stage {
                       answer.result(),
                       excerpts));
     }
+  }
+
+  /** A mirror's body: {@code chat} streamed with usage, a copy (the request's own is shared). */
+  private static ObjectNode streamed(ObjectNode chat) {
+    ObjectNode body = chat.deepCopy();
+    body.put("stream", true);
+    body.putObject("stream_options").put("include_usage", true);
+    return body;
+  }
+
+  /**
+   * The mirror body for {@code target}: the one made of the form an attempt on it is sent ({@link
+   * ChatForm#forTarget}, as ExecuteStage picks it), {@code effortBody} where that is the form with
+   * the effort.
+   */
+  private static ObjectNode bodyFor(
+      ChatForm form, PlannedTarget target, ObjectNode body, ObjectNode effortBody) {
+    return form.forTarget(UpstreamAdapters.forProvider(target.provider()), target) == form
+        ? body
+        : effortBody;
   }
 
   /** Counts a sampled request none of whose mirrors was sent: skipped, baseline and candidates. */

@@ -22,7 +22,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A Messages request is mirrored like a chat one (its door's chat form). */
+/**
+ * A Messages request is mirrored like a chat one (its door's chat form), and each mirror's target
+ * is sent the form an attempt on it would be: a Gemini candidate is asked to think when the client
+ * asked for thinking, a baseline that would refuse {@code reasoning_effort} is not sent it.
+ */
 class MessagesMirrorIT {
 
   static final String GEMINI = "gemini-2.5-flash";
@@ -112,6 +116,31 @@ class MessagesMirrorIT {
         .until(() -> sent(GEMINI, "mirror me plainly", true) != null);
     assertThat(
             sent(GEMINI, "mirror me plainly", true).at("/generationConfig").has("thinkingConfig"))
+        .isFalse();
+  }
+
+  @Test
+  void aCandidateThatHonoursTheEffortIsAskedToThinkAsTheClientAsked() throws Exception {
+    HttpResponse<String> res =
+        messages(
+            "\"thinking\":{\"type\":\"enabled\",\"budget_tokens\":10000},", "mirror me thinking");
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> sent(GEMINI, "mirror me thinking", true) != null);
+    JsonNode thinking =
+        sent(GEMINI, "mirror me thinking", true).at("/generationConfig/thinkingConfig");
+    assertThat(thinking.path("thinkingBudget").asInt()).isEqualTo(8192); // medium
+    assertThat(thinking.path("includeThoughts").asBoolean()).isTrue();
+    // The baseline's replay, to a model that would refuse the field, is sent none, as its
+    // attempt was.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> sent("/chat/completions", "mirror me thinking", true) != null);
+    assertThat(sent("/chat/completions", "mirror me thinking", true).has("reasoning_effort"))
+        .isFalse();
+    assertThat(sent("/chat/completions", "mirror me thinking", false).has("reasoning_effort"))
         .isFalse();
   }
 }
