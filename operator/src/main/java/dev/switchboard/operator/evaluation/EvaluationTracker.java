@@ -1949,48 +1949,52 @@ public final class EvaluationTracker {
    * final runbook entry; unreadable ones are left to the corrupt-state handling of their own.
    */
   private static List<EvaluationState> owed(ConfigMap cm, String key) {
-    String route = routeOf(key);
-    if (cm == null || cm.getData() == null || route == null) {
-      return List.of();
-    }
-    List<EvaluationState> owed = new ArrayList<>();
-    cm.getData()
-        .forEach(
-            (other, text) -> {
-              if (!other.equals(key) && route.equals(routeOf(other)) && text != null) {
-                try {
-                  com.fasterxml.jackson.databind.JsonNode node = JSON.readTree(text);
-                  if (node != null && node.path("owedEntry").isTextual()) {
-                    EvaluationState state = EvaluationState.fromJson(node);
-                    if (state.id != null && state.route != null && state.owedReport != null) {
-                      owed.add(state);
-                    }
-                  }
-                } catch (java.io.IOException e) {
-                  // not an evaluation's state: nothing owed by it
-                }
-              }
-            });
-    return owed;
+    return others(cm, key, EvaluationTracker::owing);
   }
 
   /** The route's other declared evaluations (the route of {@code key}) stored as running. */
   private static List<EvaluationState> running(ConfigMap cm, String key) {
+    return others(cm, key, EvaluationTracker::runningDeclared);
+  }
+
+  /**
+   * What {@code read} makes of the states of the route's other evaluations (the route of {@code
+   * key}), those it makes nothing of (null) left out.
+   */
+  private static List<EvaluationState> others(
+      ConfigMap cm, String key, java.util.function.Function<String, EvaluationState> read) {
     String route = routeOf(key);
     if (cm == null || cm.getData() == null || route == null) {
       return List.of();
     }
-    List<EvaluationState> running = new ArrayList<>();
+    List<EvaluationState> found = new ArrayList<>();
     cm.getData()
         .forEach(
             (other, text) -> {
               EvaluationState state =
-                  other.equals(key) || !route.equals(routeOf(other)) ? null : runningDeclared(text);
+                  other.equals(key) || !route.equals(routeOf(other)) ? null : read.apply(text);
               if (state != null) {
-                running.add(state);
+                found.add(state);
               }
             });
-    return running;
+    return found;
+  }
+
+  /** The state {@code text} holds when it owes its final runbook entry; null otherwise. */
+  private static EvaluationState owing(String text) {
+    if (text == null) {
+      return null;
+    }
+    try {
+      com.fasterxml.jackson.databind.JsonNode node = JSON.readTree(text);
+      if (node == null || !node.path("owedEntry").isTextual()) {
+        return null;
+      }
+      EvaluationState state = EvaluationState.fromJson(node);
+      return state.id != null && state.route != null && state.owedReport != null ? state : null;
+    } catch (java.io.IOException e) {
+      return null; // not an evaluation's state: nothing owed by it
+    }
   }
 
   private Optional<String> save(
