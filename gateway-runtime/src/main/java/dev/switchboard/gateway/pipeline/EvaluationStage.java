@@ -25,6 +25,7 @@ import dev.switchboard.gateway.upstream.UpstreamFailure;
 import dev.switchboard.gateway.upstream.UpstreamStream;
 import dev.switchboard.gateway.upstream.adapter.StreamDecoder;
 import dev.switchboard.gateway.upstream.adapter.StreamEventFacts;
+import dev.switchboard.gateway.upstream.adapter.ThoughtSignedChat;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.vertx.core.Context;
@@ -242,9 +243,13 @@ public final class EvaluationStage implements Stage {
     }
   }
 
-  /** A mirror's body: {@code chat} streamed with usage, a copy (the request's own is shared). */
+  /**
+   * A mirror's body: {@code chat} streamed with usage, in a shallow copy (the request's own form is
+   * shared, and only its top-level stream fields differ): a deep copy grew with the body and ran on
+   * the event loop.
+   */
   private static ObjectNode streamed(ObjectNode chat) {
-    ObjectNode body = chat.deepCopy();
+    ObjectNode body = ThoughtSignedChat.shallowCopy(chat);
     body.put("stream", true);
     body.putObject("stream_options").put("include_usage", true);
     return body;

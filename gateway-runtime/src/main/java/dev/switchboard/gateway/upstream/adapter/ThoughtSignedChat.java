@@ -50,13 +50,26 @@ public final class ThoughtSignedChat extends ObjectNode {
   }
 
   /**
-   * A deep copy that keeps the signatures: a stage that copies the chat form to send it elsewhere
-   * (the evaluation mirror) hands a Gemini candidate the same signatures as the request's own
-   * target.
+   * A deep copy that keeps the signatures: a caller that copies the chat form to send it elsewhere
+   * hands a Gemini target the same signatures as the request's own target ({@link #shallowCopy}
+   * keeps them too).
    */
   @Override
   public ThoughtSignedChat deepCopy() {
     return new ThoughtSignedChat(super.deepCopy(), signatures);
+  }
+
+  /**
+   * A new node with the fields of {@code chat} (not copies of their values) and, for a signed one,
+   * its signatures: for a caller that sets top-level fields of its own on the chat form (an
+   * evaluation mirror's stream fields). The chat form is never changed once made — attempts and
+   * shadow copies encode it as it is, on workers too — so sharing its values is safe, and the copy
+   * costs its field count, not its body's size (no body-sized work on the event loop).
+   */
+  public static ObjectNode shallowCopy(ObjectNode chat) {
+    return chat instanceof ThoughtSignedChat signed
+        ? new ThoughtSignedChat(signed, signed.signatures)
+        : JsonNodeFactory.instance.objectNode().setAll(chat);
   }
 
   /** The thought signature of the tool call {@code id}, or null. */

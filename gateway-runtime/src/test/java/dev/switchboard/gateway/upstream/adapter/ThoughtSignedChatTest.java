@@ -32,11 +32,34 @@ class ThoughtSignedChatTest {
   void aDeepCopyStillHandsGeminiTheCallsOwnSignature() throws Exception {
     ThoughtSignedChat signed = new ThoughtSignedChat(chat(), Map.of("call_1", "sig-from-google"));
 
-    ObjectNode copy = signed.deepCopy(); // as the evaluation mirror copies the chat form
+    ObjectNode copy = signed.deepCopy();
     copy.put("stream", true);
 
     assertThat(sentSignature(copy)).isEqualTo("sig-from-google");
     assertThat(signed.has("stream")).as("the copy is deep").isFalse();
+  }
+
+  @Test
+  void aShallowCopyKeepsTheSignaturesAndLeavesTheSharedFormAsItWas() throws Exception {
+    ThoughtSignedChat signed = new ThoughtSignedChat(chat(), Map.of("call_1", "sig-from-google"));
+
+    ObjectNode copy = ThoughtSignedChat.shallowCopy(signed); // as the evaluation mirror copies it
+    copy.put("stream", true);
+    copy.putObject("stream_options").put("include_usage", true);
+
+    assertThat(sentSignature(copy)).isEqualTo("sig-from-google");
+    assertThat(signed.has("stream")).as("top-level fields are the copy's own").isFalse();
+    assertThat(signed.has("stream_options")).isFalse();
+    assertThat(copy.get("messages"))
+        .as("values are shared, not copied")
+        .isSameAs(signed.get("messages"));
+
+    ObjectNode plain = chat();
+    ObjectNode plainCopy = ThoughtSignedChat.shallowCopy(plain);
+    plainCopy.put("stream", true);
+    assertThat(plain.has("stream")).isFalse();
+    assertThat(plainCopy).isNotInstanceOf(ThoughtSignedChat.class);
+    assertThat(sentSignature(plainCopy)).isEqualTo(GeminiRequests.UNSIGNED_CALL_SIGNATURE);
   }
 
   @Test
