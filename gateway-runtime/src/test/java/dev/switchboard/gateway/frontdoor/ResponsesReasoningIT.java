@@ -1,8 +1,6 @@
 package dev.switchboard.gateway.frontdoor;
 
 import static dev.switchboard.gateway.GatewayHarness.json;
-import static dev.switchboard.gateway.TestTables.route;
-import static dev.switchboard.gateway.TestTables.target;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,9 +11,7 @@ import com.openai.models.responses.Response;
 import com.openai.models.responses.ResponseCreateParams;
 import com.openai.models.responses.ResponseReasoningItem;
 import com.openai.models.responses.ResponseStreamEvent;
-import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.GatewayHarness;
-import dev.switchboard.gateway.TestTables;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
 import dev.switchboard.mock.openai.ReasoningPayloads;
@@ -43,7 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ResponsesReasoningIT {
 
-  static final String REASONER = "deepseek-reasoner";
+  /** The DeepSeek reasoner ReasoningContentIT's table routes "reasoner" to. */
+  static final String REASONER = ReasoningContentIT.REASONER;
 
   @TempDir static Path dir;
   static GatewayHarness gateway;
@@ -55,15 +52,9 @@ class ResponsesReasoningIT {
         GatewayHarness.withMock(
             dir,
             new MockProviderOptions().keys("mock-key").models(REASONER),
-            ResponsesReasoningIT::table,
+            ReasoningContentIT::table,
             Map.of("deepseek", "mock-key"));
     mock = gateway.mock();
-  }
-
-  static RoutingTable table(MockProvider mock) {
-    return TestTables.table(
-        List.of(TestTables.provider("deepseek", "deepseek", mock.baseUrl(), true, Map.of(), null)),
-        List.of(route("reasoner", List.of(), target("deepseek", REASONER, 0))));
   }
 
   @AfterAll
