@@ -37,7 +37,9 @@ import redis.embedded.RedisServer;
  * redis-server} as the shared store.
  *
  * <p>{@code java -cp bench/target/switchboard-bench.jar dev.switchboard.bench.HotPathProbe
- * [requests-per-round] [jfr-dir]}.
+ * [requests-per-round] [jfr-dir]}; {@code -Dhotpath.allocations=true} (before {@code -cp}) adds
+ * allocation samples to the profiled runs' recordings ({@code jfr print --events
+ * jdk.ObjectAllocationSample}).
  */
 public final class HotPathProbe {
 
@@ -443,6 +445,11 @@ public final class HotPathProbe {
     long sent;
     try (Recording recording = new Recording()) {
       recording.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(1));
+      if (Boolean.getBoolean("hotpath.allocations")) {
+        // Where the bytes are allocated (jfr print --events jdk.ObjectAllocationSample): off by
+        // default, as sampling allocations costs the profiled run some CPU.
+        recording.enable("jdk.ObjectAllocationSample").with("throttle", "5000/s");
+      }
       recording.start();
       sent = runCount(load, target, count);
       recording.stop();

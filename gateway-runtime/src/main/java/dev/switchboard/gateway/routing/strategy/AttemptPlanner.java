@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
 
@@ -117,15 +118,50 @@ public final class AttemptPlanner {
         chain = List.copyOf(withCanary);
       }
     }
-    StringBuilder reason = new StringBuilder(64);
-    reason.append("strategy=").append(chosen.wireName()).append(";by=").append(by);
+    return new RoutePlan(chain, reason(route.name(), chosen, by, toCanary, stable.explanation()));
+  }
+
+  /**
+   * Slots of the last reason per route (by the route name's hash; a collision only means building
+   * the text again): most requests of a route in a row are ordered for the same reason, and the
+   * text, up to a few hundred characters with the strategy's figures, was built and copied for each
+   * of them on the hot path.
+   */
+  private static final int REASON_SLOTS = 256;
+
+  private final Reason[] reasons = new Reason[REASON_SLOTS];
+
+  /**
+   * A reason's parts and its text; every field final, so a slot read by another event loop sees it
+   * whole without a lock.
+   */
+  private record Reason(
+      String route, Strategy chosen, String by, boolean canary, String explanation, String text) {}
+
+  /** The reason's text: the last one of {@code route} when its parts are the same, else built. */
+  private String reason(
+      String route, Strategy chosen, String by, boolean toCanary, String explanation) {
+    int slot = route.hashCode() & (REASON_SLOTS - 1);
+    Reason last = reasons[slot];
+    if (last != null
+        && last.chosen() == chosen
+        && last.canary() == toCanary
+        && Objects.equals(last.explanation(), explanation)
+        && last.by().equals(by)
+        && last.route().equals(route)) {
+      return last.text();
+    }
+    StringBuilder text = new StringBuilder(64);
+    text.append("strategy=").append(chosen.wireName()).append(";by=").append(by);
     if (toCanary) {
-      reason.append(";canary=true");
+      text.append(";canary=true");
     }
-    if (stable.explanation() != null) {
-      reason.append(';').append(stable.explanation());
+    if (explanation != null) {
+      text.append(';').append(explanation);
     }
-    return new RoutePlan(chain, reason.toString());
+    String built = text.toString();
+    reasons[slot] = new Reason(route, chosen, by, toCanary, explanation, built);
+    return built;
   }
 
   private static List<CompiledWindow> compile(RoutingTable.Policy policy) {

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.DoubleSupplier;
 
 /**
@@ -44,6 +45,7 @@ public final class FigureStrategy implements RoutingStrategy {
   private final Strategy kind;
   private final DoubleSupplier random;
   private final PriorityStrategy byPriority;
+  private final Comparator<Scored> order;
 
   /**
    * @param kind {@link Strategy#LEAST_LATENCY}, {@link Strategy#LEAST_COST} or {@link
@@ -59,6 +61,7 @@ public final class FigureStrategy implements RoutingStrategy {
     this.kind = kind;
     this.random = random;
     this.byPriority = new PriorityStrategy(random);
+    this.order = comparator();
   }
 
   @Override
@@ -116,7 +119,7 @@ public final class FigureStrategy implements RoutingStrategy {
     }
     Scored[] ordered = scored.clone();
     if (knownCount > 0) {
-      Arrays.sort(ordered, comparator());
+      Arrays.sort(ordered, order);
     }
     boolean explored = false;
     double share =
@@ -134,7 +137,8 @@ public final class FigureStrategy implements RoutingStrategy {
     for (Scored s : ordered) {
       out.add(s.target());
     }
-    return new Ordering(List.copyOf(out), explain(ordered, knownCount, objective, explored));
+    return new Ordering(
+        List.copyOf(out), explanation(route, ordered, knownCount, objective, explored));
   }
 
   private Scored score(
@@ -262,6 +266,88 @@ public final class FigureStrategy implements RoutingStrategy {
     return 1;
   }
 
+  /**
+   * Slots of the last explanation per route (by the route name's hash; a collision only means
+   * building the text again): the explanation is the same text for most requests in a row — the
+   * same two targets with the same rounded figures — and building it was a few hundred bytes of
+   * {@code StringBuilder}, {@code Double.toString} and copies per request on the hot path.
+   */
+  private static final int EXPLANATION_SLOTS = 256;
+
+  private final Explained[] explained = new Explained[EXPLANATION_SLOTS];
+
+  /**
+   * What one explanation says, as the values it prints (rounded as printed), and its text (which
+   * names no route: two routes printing the same values share it). Every field is final, so a slot
+   * read by another event loop sees it whole without a lock.
+   */
+  private record Explained(
+      Shown first, Shown next, boolean explored, boolean noFigures, Long objective, String text) {
+
+    boolean says(Scored first, Scored next, boolean explored, boolean noFigures, Long objective) {
+      return this.explored == explored
+          && this.noFigures == noFigures
+          && Objects.equals(this.objective, objective)
+          && this.first.shows(first)
+          && (this.next == null ? next == null : next != null && this.next.shows(next));
+    }
+  }
+
+  /** One target's printed figures. */
+  private record Shown(
+      String id, long latencyMs, double costPer1k, String window, boolean stale, boolean meets) {
+
+    static Shown of(Scored s) {
+      return new Shown(
+          s.target().id(), shownLatency(s), shownCost(s), s.priceWindow(), s.stale(), s.meets());
+    }
+
+    boolean shows(Scored s) {
+      return latencyMs == shownLatency(s)
+          && Double.compare(costPer1k, shownCost(s)) == 0
+          && stale == s.stale()
+          && meets == s.meets()
+          && id.equals(s.target().id())
+          && Objects.equals(window, s.priceWindow());
+    }
+  }
+
+  /** The latency as printed (whole milliseconds), {@link Long#MIN_VALUE} for none. */
+  private static long shownLatency(Scored s) {
+    return s.latencyMs() == null ? Long.MIN_VALUE : Math.round(s.latencyMs());
+  }
+
+  /** The cost per 1,000 requests as printed (4 decimals), NaN for none. */
+  private static double shownCost(Scored s) {
+    return s.costUsd() == null ? Double.NaN : round4(s.costUsd() * 1000);
+  }
+
+  /**
+   * The explanation of {@code ordered}: the same text (the same instance) as the last request of
+   * {@code route} when it would print the same, else built and remembered.
+   */
+  private String explanation(
+      String route, Scored[] ordered, int knownCount, Long objective, boolean explored) {
+    Scored first = ordered[0];
+    Scored next = ordered.length > 1 ? ordered[1] : null;
+    boolean noFigures = knownCount == 0;
+    int slot = route.hashCode() & (EXPLANATION_SLOTS - 1);
+    Explained last = explained[slot];
+    if (last != null && last.says(first, next, explored, noFigures, objective)) {
+      return last.text();
+    }
+    String text = explain(ordered, knownCount, objective, explored);
+    explained[slot] =
+        new Explained(
+            Shown.of(first),
+            next == null ? null : Shown.of(next),
+            explored,
+            noFigures,
+            objective,
+            text);
+    return text;
+  }
+
   private String explain(Scored[] ordered, int knownCount, Long objective, boolean explored) {
     StringBuilder sb = new StringBuilder(256);
     Scored first = ordered[0];
@@ -287,11 +373,11 @@ public final class FigureStrategy implements RoutingStrategy {
   private void figures(StringBuilder sb, Scored s) {
     if (kind != Strategy.LEAST_COST || s.latencyMs() != null) {
       sb.append(",ttft_p95_ms=")
-          .append(s.latencyMs() == null ? "none" : Long.toString(Math.round(s.latencyMs())));
+          .append(s.latencyMs() == null ? "none" : Long.toString(shownLatency(s)));
     }
     if (kind != Strategy.LEAST_LATENCY) {
       sb.append(",cost_per_1k_usd=")
-          .append(s.costUsd() == null ? "none" : Double.toString(round4(s.costUsd() * 1000)));
+          .append(s.costUsd() == null ? "none" : Double.toString(shownCost(s)));
       if (s.priceWindow() != null) {
         sb.append(",price_window=").append(s.priceWindow());
       }

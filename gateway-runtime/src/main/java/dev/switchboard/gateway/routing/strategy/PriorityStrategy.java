@@ -28,6 +28,24 @@ public final class PriorityStrategy implements RoutingStrategy {
     if (candidates.size() <= 1) {
       return candidates;
     }
+    // The two common shapes without grouping (the same random draws as the groups would take):
+    // one priority for all (one weighted draw over them), or priorities already ascending.
+    int first = candidates.get(0).target().priority();
+    boolean one = true;
+    boolean ascending = true;
+    int previous = first;
+    for (int i = 1; i < candidates.size(); i++) {
+      int priority = candidates.get(i).target().priority();
+      one &= priority == first;
+      ascending &= priority > previous;
+      previous = priority;
+    }
+    if (one) {
+      return List.copyOf(WeightedStrategy.weightedShuffle(candidates, random));
+    }
+    if (ascending) {
+      return candidates;
+    }
     Map<Integer, List<PlannedTarget>> byPriority = new TreeMap<>();
     for (PlannedTarget t : candidates) {
       byPriority.computeIfAbsent(t.target().priority(), p -> new ArrayList<>()).add(t);

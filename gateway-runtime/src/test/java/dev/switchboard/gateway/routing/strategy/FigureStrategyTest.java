@@ -97,6 +97,54 @@ class FigureStrategyTest {
   }
 
   @Test
+  void theExplanationIsBuiltAgainOnlyWhenWhatItPrintsChanges() {
+    List<PlannedTarget> targets = List.of(target("a", 0, null), target("b", 1, null));
+    FigureStrategy s = new FigureStrategy(Strategy.LEAST_LATENCY, replay());
+    Map<String, TargetFigures> live = new java.util.HashMap<>();
+    live.put("a", latency(900));
+    live.put("b", latency(300));
+    LiveFigures f = figures(live, null);
+    String first = s.decide("r", targets, null, Instant.EPOCH, f).explanation();
+    assertThat(first).isEqualTo("chose=b/m,ttft_p95_ms=300;next=a/m,ttft_p95_ms=900");
+    // The same figures, and figures that print the same (rounded to the millisecond): the same
+    // text, not built again.
+    assertThat(s.decide("r", targets, null, Instant.EPOCH, f).explanation()).isSameAs(first);
+    live.put("b", latency(300.4));
+    assertThat(s.decide("r", targets, null, Instant.EPOCH, f).explanation()).isSameAs(first);
+    // A figure that prints otherwise, the order turned, a target without figures: new text.
+    live.put("b", latency(301));
+    assertThat(s.decide("r", targets, null, Instant.EPOCH, f).explanation())
+        .isEqualTo("chose=b/m,ttft_p95_ms=301;next=a/m,ttft_p95_ms=900");
+    live.put("b", latency(1000));
+    assertThat(s.decide("r", targets, null, Instant.EPOCH, f).explanation())
+        .isEqualTo("chose=a/m,ttft_p95_ms=900;next=b/m,ttft_p95_ms=1000");
+    live.remove("b");
+    assertThat(s.decide("r", targets, null, Instant.EPOCH, f).explanation())
+        .isEqualTo("chose=a/m,ttft_p95_ms=900;next=b/m,ttft_p95_ms=none");
+    // Two routes whose names share a slot ("Aa" and "BB" hash alike) never get each other's text.
+    assertThat("Aa".hashCode()).isEqualTo("BB".hashCode());
+    LiveFigures byRoute =
+        new LiveFigures() {
+          @Override
+          public TargetFigures target(String route, String targetId) {
+            boolean aFast = route.equals("Aa");
+            return latency(targetId.startsWith("a") == aFast ? 100 : 700);
+          }
+
+          @Override
+          public TargetFigures route(String route) {
+            return TargetFigures.NONE;
+          }
+        };
+    for (int i = 0; i < 2; i++) {
+      assertThat(s.decide("Aa", targets, null, Instant.EPOCH, byRoute).explanation())
+          .isEqualTo("chose=a/m,ttft_p95_ms=100;next=b/m,ttft_p95_ms=700");
+      assertThat(s.decide("BB", targets, null, Instant.EPOCH, byRoute).explanation())
+          .isEqualTo("chose=b/m,ttft_p95_ms=100;next=a/m,ttft_p95_ms=700");
+    }
+  }
+
+  @Test
   void leastLatencyFallsBackToTheWholeRequestsP95ForTargetsThatServedNoStream() {
     List<PlannedTarget> targets = List.of(target("a", 0, null), target("b", 1, null));
     TargetFigures jsonOnly = new TargetFigures(50, 0, null, null, null, 0, 200.0, null, false);
