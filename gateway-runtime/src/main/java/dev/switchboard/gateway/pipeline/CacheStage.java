@@ -499,9 +499,12 @@ public final class CacheStage implements Stage {
 
   /**
    * Who and where: the partition scope no entry crosses. The tenant is {@link #tenant}; the route,
-   * front door, answer mode and resolved target (provider and configured model id) follow, then the
-   * door's protocol options the client sent ({@code anthropic-beta}: they change what a target that
-   * speaks the door's format answers).
+   * front door, answer mode and resolved target follow — as what answers it ({@link
+   * PlannedTarget#upstream}: provider and configured model id, and the provider's kind, base URL
+   * and API version, so an answer of the server, format or API version a target was before a reload
+   * is not served for it now, and a replica still on the old table stores its answers under the old
+   * identity) — then the door's protocol options the client sent ({@code anthropic-beta}: they
+   * change what a target that speaks the door's format answers).
    */
   private static String scope(Exchange exchange, PlannedTarget target) {
     RequestContext ctx = exchange.ctx();
@@ -514,7 +517,7 @@ public final class CacheStage implements Stage {
             + '\n'
             + (ctx.stream() ? "stream" : "json")
             + '\n'
-            + target.id()
+            + target.upstream()
             + '\n'
             + target.arm();
     for (String name : exchange.frontDoor().passThroughHeaders()) {
