@@ -34,10 +34,11 @@ import javax.crypto.spec.SecretKeySpec;
 final class AnswerCodec {
 
   /**
-   * 4: the parameters the producing attempt was not sent as asked (3: usage kept cache-write
-   * tokens; 2 added reasoning tokens); a value of an earlier version, which lacks them, is a miss.
+   * 5: the id of the stored Response the answer is (4: the parameters the producing attempt was not
+   * sent as asked; 3: usage kept cache-write tokens; 2 added reasoning tokens); a value of an
+   * earlier version, which lacks them, is a miss.
    */
-  private static final byte VERSION = 4;
+  private static final byte VERSION = 5;
 
   private static final int IV_BYTES = 12;
   private static final int TAG_BITS = 128;
@@ -153,6 +154,7 @@ final class AnswerCodec {
       for (String param : a.unhonoured()) {
         writeString(out, param);
       }
+      writeString(out, a.responseId());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -207,6 +209,7 @@ final class AnswerCodec {
     for (int i = 0; i < unhonoured; i++) {
       params[i] = readString(in);
     }
+    String responseId = readString(in);
     return new CachedAnswer(
         json,
         summary,
@@ -221,7 +224,8 @@ final class AnswerCodec {
         storedAt,
         partition,
         text,
-        List.of(params));
+        List.of(params),
+        responseId);
   }
 
   private static void writeUsage(DataOutputStream out, TokenUsage u) throws IOException {

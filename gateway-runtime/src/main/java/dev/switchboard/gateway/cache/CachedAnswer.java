@@ -20,6 +20,9 @@ import java.util.List;
  * @param text the text the semantic cache embedded, for the lexical guards (null for exact-only)
  * @param unhonoured the parameters the attempt that produced it was not sent as asked (what its
  *     adapter reported, {@code RequestContext#attemptUnhonoured}): a hit says the same
+ * @param responseId the id of the stored Response this answer is (passed through from a Responses
+ *     target with {@code store} on), which a hit hands out again; null for every other answer. Once
+ *     that response is deleted the answer is no longer served.
  */
 public record CachedAnswer(
     byte[] json,
@@ -35,7 +38,42 @@ public record CachedAnswer(
     long storedAtMillis,
     String partition,
     String text,
-    List<String> unhonoured) {
+    List<String> unhonoured,
+    String responseId) {
+
+  /** An answer that is no stored Response. */
+  public CachedAnswer(
+      byte[] json,
+      ReplySummary summary,
+      List<String> events,
+      Operation format,
+      RoutingTable.Provider provider,
+      String targetId,
+      String servedVersion,
+      TokenUsage usage,
+      Double costUsd,
+      double latencyMs,
+      long storedAtMillis,
+      String partition,
+      String text,
+      List<String> unhonoured) {
+    this(
+        json,
+        summary,
+        events,
+        format,
+        provider,
+        targetId,
+        servedVersion,
+        usage,
+        costUsd,
+        latencyMs,
+        storedAtMillis,
+        partition,
+        text,
+        unhonoured,
+        null);
+  }
 
   /** An answer whose attempt sent every parameter as asked. */
   public CachedAnswer(
@@ -87,6 +125,9 @@ public record CachedAnswer(
     }
     if (text != null) {
       n += 56 + 2L * text.length();
+    }
+    if (responseId != null) {
+      n += 56 + responseId.length();
     }
     for (String param : unhonoured) {
       n += 56 + param.length(); // none (a shared empty list) for nearly every answer

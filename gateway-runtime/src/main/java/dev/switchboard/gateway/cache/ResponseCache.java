@@ -1,10 +1,13 @@
 package dev.switchboard.gateway.cache;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.switchboard.contract.EmbedderRef;
 import dev.switchboard.contract.RoutingTable;
 import dev.switchboard.gateway.time.GatewayClock;
 import io.vertx.core.Context;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -83,6 +86,15 @@ public final class ResponseCache {
   private final ExecutorService embedding;
   private final Map<String, RouteCache> routes = new ConcurrentHashMap<>();
   private final Map<String, String> servedVersions = new ConcurrentHashMap<>();
+
+  /**
+   * Stored Responses this replica found deleted when a hit was about to hand one out (ids only,
+   * bounded; a day is longer than entries are usually kept, and after it the check asks again): a
+   * cached copy of one is passed over without asking the response locations again, so a semantic
+   * entry that stays indexed until its TTL costs no round trip per similar request.
+   */
+  private final Cache<String, Boolean> goneResponses;
+
   private final AtomicLong bytes = new AtomicLong();
   private final long maxBytes;
   private final CacheStats stats = new CacheStats();
@@ -114,6 +126,13 @@ public final class ResponseCache {
     this.clock = clock;
     this.embedder = embedder;
     this.maxBytes = maxBytes;
+    this.goneResponses =
+        Caffeine.newBuilder()
+            .maximumSize(GONE_RESPONSES)
+            .expireAfterWrite(Duration.ofDays(1))
+            .ticker(clock::nanoTime)
+            .executor(Runnable::run) // evictions inline: no ForkJoinPool work per request
+            .build();
     AtomicInteger n = new AtomicInteger();
     this.embedding =
         new ThreadPoolExecutor(
@@ -429,6 +448,22 @@ public final class ResponseCache {
   public boolean current(CachedAnswer answer) {
     String now = servedVersions.get(answer.targetId());
     return answer.servedVersion() == null || now == null || now.equals(answer.servedVersion());
+  }
+
+  /** Deleted stored Responses remembered by {@link #responseGone}. */
+  static final int GONE_RESPONSES = 10_000;
+
+  /**
+   * Notes that the stored Response {@code responseId} is gone (deleted, or expired at its
+   * provider): cached copies of it are no longer served ({@link #gone}).
+   */
+  public void responseGone(String responseId) {
+    goneResponses.put(responseId, Boolean.TRUE);
+  }
+
+  /** Whether {@code answer} is a stored Response this replica found deleted. */
+  public boolean gone(CachedAnswer answer) {
+    return answer.responseId() != null && goneResponses.getIfPresent(answer.responseId()) != null;
   }
 
   /** Bytes all cached answers hold now. */

@@ -263,6 +263,9 @@ public final class ResponsesFrontDoor extends OpenAiFrontDoor {
       locations.remember(
           id,
           new ResponseLocation(target.provider().name(), target.id(), stored, ctx.consumerName()));
+      if (stored) {
+        ctx.storedResponseId(id); // kept with a cached copy: its deletion ends the copy
+      }
     } else if (ctx.servedFromCache() && ctx.cacheProvider() != null && !stored) {
       // A cache hit has no target. Replayed bridged, it has an id of its own that no provider
       // holds: remembered as such, a follow-up or retrieve of it is told why it cannot be used,

@@ -14,10 +14,12 @@ import dev.switchboard.gateway.cache.LexicalGuard;
 import dev.switchboard.gateway.cache.ResponseCache;
 import dev.switchboard.gateway.cache.SemanticIndex;
 import dev.switchboard.gateway.cost.Pricing;
+import dev.switchboard.gateway.frontdoor.ResponsesFrontDoor;
 import dev.switchboard.gateway.frontdoor.StreamEncoder;
 import dev.switchboard.gateway.http.OpenAiError;
 import dev.switchboard.gateway.metrics.GatewayMetrics;
 import dev.switchboard.gateway.request.RequestContext;
+import dev.switchboard.gateway.responses.ResponseLocations;
 import dev.switchboard.gateway.routing.PlannedTarget;
 import dev.switchboard.gateway.upstream.JsonReply;
 import dev.switchboard.gateway.upstream.Operation;
@@ -32,6 +34,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BooleanSupplier;
 
 /**
  * The exact and semantic response cache (docs/CACHING.md). Forward: a request the route's policy
@@ -313,9 +316,17 @@ public final class CacheStage implements Stage {
       Exchange exchange, Lookup lookup, CacheSettings settings, CachedAnswer answer) {
     RequestContext ctx = exchange.ctx();
     ResponseCache.RouteCache caches = lookup.caches;
-    if (answer != null && answer.stream() == ctx.stream() && cache.current(answer)) {
-      answer(exchange, answer, CacheStats.HIT, null);
-      return false;
+    if (answer != null
+        && answer.stream() == ctx.stream()
+        && cache.current(answer)
+        && !cache.gone(answer)) {
+      // A stored Response deleted meanwhile: on to the semantic cache, as after a miss.
+      return answerUnlessDeleted(
+          exchange,
+          answer,
+          CacheStats.HIT,
+          null,
+          () -> afterExact(exchange, lookup, settings, null));
     }
     String text = lookup.request.semanticText();
     if (!lookup.semantic || text == null || text.isBlank()) {
@@ -379,12 +390,20 @@ public final class CacheStage implements Stage {
                   cache.clock().cancelTimer(deadline);
                   exchange.continueIf(
                       () -> {
+                        BooleanSupplier miss =
+                            () -> {
+                              ctx.cacheOutcome(CacheStats.MISS, null);
+                              return true;
+                            };
                         if (found != null) {
-                          answer(exchange, found.answer(), CacheStats.SEMANTIC, found.similarity());
-                          return false;
+                          return answerUnlessDeleted(
+                              exchange,
+                              found.answer(),
+                              CacheStats.SEMANTIC,
+                              found.similarity(),
+                              miss);
                         }
-                        ctx.cacheOutcome(CacheStats.MISS, null);
-                        return true;
+                        return miss.getAsBoolean();
                       });
                 });
     try {
@@ -485,6 +504,7 @@ public final class CacheStage implements Stage {
       for (SemanticIndex.Match m : candidates) {
         if (m.answer().stream() == stream
             && cache.current(m.answer())
+            && !cache.gone(m.answer())
             && m.profile() != null
             && LexicalGuard.compatible(profile, m.profile())) {
           hit = m;
@@ -543,6 +563,83 @@ public final class CacheStage implements Stage {
       return "consumer:" + exchange.caller().consumer().name();
     }
     return "key:" + exchange.caller().apiKeyHash();
+  }
+
+  /**
+   * Answers the hit {@code answer}, unless it hands out a stored Response again ({@link
+   * CachedAnswer#responseId}) or continues one ({@code previous_response_id}) that was deleted:
+   * then {@code otherwise} runs (the request goes on as a miss) and the deleted id is noted ({@link
+   * ResponseCache#responseGone}). Deleted means unknown to the response locations as every replica
+   * sees them ({@link ResponseLocations#confirm}: the shared store, one round trip, when there is
+   * one); a location that cannot be read now is not vouched for either (a miss). Every other hit is
+   * answered at once. Returns whether the pipeline goes on now.
+   */
+  private boolean answerUnlessDeleted(
+      Exchange exchange,
+      CachedAnswer answer,
+      String outcome,
+      Float similarity,
+      BooleanSupplier otherwise) {
+    Future<Boolean> kept = stillStored(exchange, answer);
+    if (kept == null || (kept.isComplete() && kept.succeeded() && kept.result())) {
+      answer(exchange, answer, outcome, similarity);
+      return false;
+    }
+    if (kept.isComplete()) {
+      return otherwise.getAsBoolean();
+    }
+    Context context = exchange.context();
+    kept.onComplete(
+        ar ->
+            context.runOnContext(
+                ignored ->
+                    exchange.continueIf(
+                        () -> {
+                          if (ar.succeeded() && ar.result()) {
+                            answer(exchange, answer, outcome, similarity);
+                            return false;
+                          }
+                          return otherwise.getAsBoolean();
+                        })));
+    return false;
+  }
+
+  /**
+   * Whether the stored Responses a hit of {@code answer} would hand out or continue still exist;
+   * null when it names none (every hit but those of a Responses target with {@code store} on, and
+   * of follow-ups).
+   */
+  private Future<Boolean> stillStored(Exchange exchange, CachedAnswer answer) {
+    String own = answer.responseId();
+    JsonNode previous =
+        exchange.ctx().operation() == Operation.RESPONSES
+            ? exchange.body().get("previous_response_id")
+            : null;
+    String continued = previous != null && previous.isTextual() ? previous.textValue() : null;
+    if ((own == null && continued == null)
+        || !(exchange.frontDoor() instanceof ResponsesFrontDoor door)) {
+      return null;
+    }
+    ResponseLocations locations = door.locations();
+    Future<Boolean> first =
+        own == null ? Future.succeededFuture(true) : stillStored(locations, own);
+    return continued == null
+        ? first
+        : first.compose(
+            ok -> ok ? stillStored(locations, continued) : Future.succeededFuture(false));
+  }
+
+  private Future<Boolean> stillStored(ResponseLocations locations, String id) {
+    return locations
+        .confirm(id)
+        .map(
+            location -> {
+              if (location == null || !location.stored()) {
+                cache.responseGone(id);
+                return false;
+              }
+              return true;
+            });
   }
 
   private void answer(Exchange exchange, CachedAnswer answer, String outcome, Float similarity) {
@@ -891,7 +988,8 @@ public final class CacheStage implements Stage {
             now,
             request.partition(),
             semanticText,
-            ctx.attemptUnhonoured());
+            ctx.attemptUnhonoured(),
+            ctx.storedResponseId());
     if (lookup.caches.exact() != null) {
       lookup.caches.exact().put(request.exactKey(), answer);
     }

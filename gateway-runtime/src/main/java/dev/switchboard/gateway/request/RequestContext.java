@@ -69,6 +69,7 @@ public final class RequestContext {
   private String cacheProviderKind;
   private String cacheProvider;
   private String cacheTargetId;
+  private String storedResponseId;
   private Double cacheSimilarity;
   private Double cacheSavedUsd;
   private double cacheSavedMs;
@@ -359,6 +360,20 @@ public final class RequestContext {
   /** The target ({@code provider/model}) that produced the answer a cache hit served, else null. */
   public String cacheTargetId() {
     return cacheTargetId;
+  }
+
+  /**
+   * The id of the Response a target keeps for this request (one passed through from a Responses
+   * target with {@code store} on): the cache stores it with the answer, so a hit that would hand it
+   * out again is checked against its deletion. Null otherwise.
+   */
+  public String storedResponseId() {
+    return storedResponseId;
+  }
+
+  /** Sets {@link #storedResponseId()}. */
+  public void storedResponseId(String id) {
+    this.storedResponseId = id;
   }
 
   /** Whether the answer came from the response cache (it then costs nothing). */

@@ -17,6 +17,17 @@ public interface ResponseLocations {
   /** Where {@code responseId} lives; completes with null when it is unknown (or expired). */
   Future<ResponseLocation> find(String responseId);
 
+  /**
+   * Where {@code responseId} lives as every replica sees it now, for what the gateway answers
+   * without asking its provider (a cache hit that hands it out or continues it): not a near copy
+   * that another replica's deletion left behind. Completes with null when it is unknown (deleted,
+   * expired); fails when that cannot be told now (the shared store is down). Without a shared store
+   * as {@link #find}.
+   */
+  default Future<ResponseLocation> confirm(String responseId) {
+    return find(responseId);
+  }
+
   /** Forgets {@code responseId} (it was deleted at its provider). */
   void forget(String responseId);
 }

@@ -80,6 +80,19 @@ public final class SharedResponseLocations implements ResponseLocations {
             });
   }
 
+  /**
+   * Asks the shared store alone: a replica's near copy outlives a deletion made through another
+   * replica (that replica forgets the id in the store and its own copy only). One round trip; an
+   * outage fails the future (the caller then cannot vouch for the response), it is never taken for
+   * a deletion.
+   */
+  @Override
+  public Future<ResponseLocation> confirm(String responseId) {
+    return store
+        .send(Request.cmd(Command.GET).arg(key(responseId)))
+        .map(value -> value == null ? null : decode(value.toString()));
+  }
+
   @Override
   public void forget(String responseId) {
     local.forget(responseId);

@@ -677,6 +677,73 @@ class ResponseCacheIT {
   }
 
   /**
+   * A stored Response deleted through the gateway can no longer be had through it: a repeat of the
+   * request that made it (JSON or streamed) is not answered with the deleted response (its id and
+   * content) from the cache, a follow-up naming it is refused as the deletion requires though the
+   * follow-up's answer was cached, and a retrieve of it is a 404. The repeat goes upstream and its
+   * new response is stored and cached as any.
+   */
+  @Test
+  void aDeletedStoredResponseIsNeverReplayedFromTheCache() throws Exception {
+    for (boolean stream : new boolean[] {false, true}) {
+      String ask =
+          "{\"model\":\"responses\",\"temperature\":0,\"store\":true,\"stream\":"
+              + stream
+              + ",\"input\":\"Name a planet, streamed: "
+              + stream
+              + "\"}";
+      HttpResponse<String> made = gateway.post("/v1/responses", ask);
+      assertThat(header(made)).isEqualTo("miss");
+      String id = responseId(made, stream);
+      HttpResponse<String> repeated = gateway.post("/v1/responses", ask);
+      assertThat(header(repeated)).isEqualTo("hit");
+      assertThat(responseId(repeated, stream)).isEqualTo(id);
+      String followUp =
+          "{\"model\":\"responses\",\"temperature\":0,\"input\":\"And its largest moon?\","
+              + "\"previous_response_id\":\""
+              + id
+              + "\"}";
+      assertThat(header(gateway.post("/v1/responses", followUp))).isEqualTo("miss");
+      assertThat(header(gateway.post("/v1/responses", followUp))).isEqualTo("hit");
+
+      HttpResponse<String> deleted =
+          gateway.send(
+              java.net.http.HttpRequest.newBuilder(
+                      java.net.URI.create(gateway.origin() + "/v1/responses/" + id))
+                  .DELETE()
+                  .build());
+      assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(200);
+
+      long before = mock.attempts("responses-model");
+      HttpResponse<String> after = gateway.post("/v1/responses", ask);
+      assertThat(header(after)).isEqualTo("miss");
+      assertThat(mock.attempts("responses-model") - before).isEqualTo(1);
+      String fresh = responseId(after, stream);
+      assertThat(fresh).isNotEqualTo(id);
+      assertThat(gateway.get("/v1/responses/" + fresh).statusCode()).isEqualTo(200);
+      HttpResponse<String> again = gateway.post("/v1/responses", ask);
+      assertThat(header(again)).isEqualTo("hit");
+      assertThat(responseId(again, stream)).isEqualTo(fresh);
+
+      HttpResponse<String> refused = gateway.post("/v1/responses", followUp);
+      assertThat(refused.statusCode()).isEqualTo(400);
+      assertThat(json(refused.body()).path("error").path("code").asText())
+          .isEqualTo("previous_response_not_found");
+      assertThat(gateway.get("/v1/responses/" + id).statusCode()).isEqualTo(404);
+    }
+  }
+
+  /** The id of the Response a JSON answer is, or a stream's first event carries. */
+  private static String responseId(HttpResponse<String> answer, boolean stream) throws Exception {
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+    if (!stream) {
+      return json(answer.body()).path("id").asText();
+    }
+    String first = dataLines(answer.body()).get(0).substring("data: ".length());
+    return json(first).path("response").path("id").asText();
+  }
+
+  /**
    * The response id of a streamed Responses request, read from its first event, once its cache
    * outcome was {@code cache}.
    */

@@ -18,6 +18,8 @@ import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -169,5 +171,59 @@ class SharedCacheStalenessTest {
     replicas.get(1).awaitConfigVersion(RoutingTableCodec.configVersionOf(moved));
     assertThat(ask(1, "Where does this go?")).isEqualTo("hit");
     assertThat(second.attempts("moved-model") - now).isEqualTo(1);
+  }
+
+  /**
+   * A stored Response deleted through replica 0 while replica 1 holds a near copy of its cached
+   * answer, of a follow-up's, and of where it lives: replica 1 neither hands the deleted response
+   * out again nor answers the follow-up from its cache; the follow-up is refused as the deletion
+   * requires, and the repeat gets a new response from the provider.
+   */
+  @Test
+  void aStoredResponseDeletedThroughOneReplicaIsNotReplayedByTheOther() throws Exception {
+    String ask =
+        "{\"model\":\"responses\",\"temperature\":0,\"store\":true,\"input\":\"Name a comet\"}";
+    int before = stored();
+    HttpResponse<String> made = post(0, "/v1/responses", ask);
+    assertThat(outcome(made)).isEqualTo("miss");
+    String id = GatewayHarness.json(made.body()).path("id").asText();
+    awaitStoredAbove(before);
+    HttpResponse<String> shared = post(1, "/v1/responses", ask);
+    assertThat(outcome(shared)).isEqualTo("hit");
+    assertThat(GatewayHarness.json(shared.body()).path("id").asText()).isEqualTo(id);
+    String followUp =
+        "{\"model\":\"responses\",\"temperature\":0,\"input\":\"Its period?\","
+            + "\"previous_response_id\":\""
+            + id
+            + "\"}";
+    assertThat(outcome(post(1, "/v1/responses", followUp))).isEqualTo("miss");
+    awaitStoredAbove(before + 1);
+    assertThat(outcome(post(1, "/v1/responses", followUp))).isEqualTo("hit");
+
+    HttpResponse<String> deleted = delete(0, id);
+    assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(200);
+
+    long upstream = first.attempts("responses-model");
+    HttpResponse<String> again = post(1, "/v1/responses", ask);
+    assertThat(outcome(again)).isEqualTo("miss");
+    assertThat(GatewayHarness.json(again.body()).path("id").asText()).isNotEqualTo(id);
+    assertThat(first.attempts("responses-model") - upstream).isEqualTo(1);
+
+    HttpResponse<String> refused = post(1, "/v1/responses", followUp);
+    assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+    assertThat(GatewayHarness.json(refused.body()).path("error").path("code").asText())
+        .isEqualTo("previous_response_not_found");
+    assertThat(replicas.get(1).get("/v1/responses/" + id).statusCode()).isEqualTo(404);
+  }
+
+  static HttpResponse<String> delete(int replica, String id) throws Exception {
+    return replicas
+        .get(replica)
+        .send(
+            HttpRequest.newBuilder(
+                    URI.create(replicas.get(replica).origin() + "/v1/responses/" + id))
+                .header("authorization", "Bearer sk-tenant")
+                .DELETE()
+                .build());
   }
 }
