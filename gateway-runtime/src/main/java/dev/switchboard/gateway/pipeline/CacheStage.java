@@ -320,9 +320,15 @@ public final class CacheStage implements Stage {
         && answer.stream() == ctx.stream()
         && cache.current(answer)
         && !cache.gone(answer)) {
+      Future<Boolean> kept = stillStored(exchange, answer);
+      if (kept == null) {
+        answer(exchange, answer, CacheStats.HIT, null);
+        return false;
+      }
       // A stored Response deleted meanwhile: on to the semantic cache, as after a miss.
-      return answerUnlessDeleted(
+      return answerIfKept(
           exchange,
+          kept,
           answer,
           CacheStats.HIT,
           null,
@@ -390,20 +396,25 @@ public final class CacheStage implements Stage {
                   cache.clock().cancelTimer(deadline);
                   exchange.continueIf(
                       () -> {
-                        BooleanSupplier miss =
+                        if (found == null) {
+                          ctx.cacheOutcome(CacheStats.MISS, null);
+                          return true;
+                        }
+                        Future<Boolean> kept = stillStored(exchange, found.answer());
+                        if (kept == null) {
+                          answer(exchange, found.answer(), CacheStats.SEMANTIC, found.similarity());
+                          return false;
+                        }
+                        return answerIfKept(
+                            exchange,
+                            kept,
+                            found.answer(),
+                            CacheStats.SEMANTIC,
+                            found.similarity(),
                             () -> {
                               ctx.cacheOutcome(CacheStats.MISS, null);
                               return true;
-                            };
-                        if (found != null) {
-                          return answerUnlessDeleted(
-                              exchange,
-                              found.answer(),
-                              CacheStats.SEMANTIC,
-                              found.similarity(),
-                              miss);
-                        }
-                        return miss.getAsBoolean();
+                            });
                       });
                 });
     try {
@@ -566,22 +577,19 @@ public final class CacheStage implements Stage {
   }
 
   /**
-   * Answers the hit {@code answer}, unless it hands out a stored Response again ({@link
-   * CachedAnswer#responseId}) or continues one ({@code previous_response_id}) that was deleted:
-   * then {@code otherwise} runs (the request goes on as a miss) and the deleted id is noted ({@link
-   * ResponseCache#responseGone}). Deleted means unknown to the response locations as every replica
-   * sees them ({@link ResponseLocations#confirm}: the shared store, one round trip, when there is
-   * one); a location that cannot be read now is not vouched for either (a miss). Every other hit is
-   * answered at once. Returns whether the pipeline goes on now.
+   * Answers the hit {@code answer}, which hands out a stored Response again ({@link
+   * CachedAnswer#responseId}) or continues one ({@code previous_response_id}), once {@code kept}
+   * ({@link #stillStored}) says it was not deleted; otherwise {@code otherwise} runs (the request
+   * goes on as a miss). Returns whether the pipeline goes on now.
    */
-  private boolean answerUnlessDeleted(
+  private boolean answerIfKept(
       Exchange exchange,
+      Future<Boolean> kept,
       CachedAnswer answer,
       String outcome,
       Float similarity,
       BooleanSupplier otherwise) {
-    Future<Boolean> kept = stillStored(exchange, answer);
-    if (kept == null || (kept.isComplete() && kept.succeeded() && kept.result())) {
+    if (kept.isComplete() && kept.succeeded() && kept.result()) {
       answer(exchange, answer, outcome, similarity);
       return false;
     }
@@ -605,9 +613,13 @@ public final class CacheStage implements Stage {
   }
 
   /**
-   * Whether the stored Responses a hit of {@code answer} would hand out or continue still exist;
-   * null when it names none (every hit but those of a Responses target with {@code store} on, and
-   * of follow-ups).
+   * Whether the stored Responses a hit of {@code answer} would hand out again ({@link
+   * CachedAnswer#responseId}) or continue ({@code previous_response_id}) still exist; null when it
+   * names none (every hit but those of a Responses target with {@code store} on, and of
+   * follow-ups), which is answered at once. Exist means known to the response locations as every
+   * replica sees them ({@link ResponseLocations#confirm}: the shared store, one round trip, when
+   * there is one); an id found gone is noted ({@link ResponseCache#responseGone}), and a location
+   * that cannot be read now is not vouched for either (a miss, not noted).
    */
   private Future<Boolean> stillStored(Exchange exchange, CachedAnswer answer) {
     String own = answer.responseId();
