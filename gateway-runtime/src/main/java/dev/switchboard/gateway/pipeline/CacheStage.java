@@ -530,12 +530,13 @@ public final class CacheStage implements Stage {
 
   /**
    * Who and where: the partition scope no entry crosses. The tenant is {@link #tenant}; the route,
-   * front door, answer mode and resolved target follow — as what answers it ({@link
-   * PlannedTarget#upstream}: provider and configured model id, and the provider's kind, base URL
-   * and API version, so an answer of the server, format or API version a target was before a reload
-   * is not served for it now, and a replica still on the old table stores its answers under the old
-   * identity) — then the door's protocol options the client sent ({@code anthropic-beta}: they
-   * change what a target that speaks the door's format answers).
+   * front door, answer mode and resolved target follow — as what answers it (provider and
+   * configured model id, and the provider's kind, base URL and API version — never its key,
+   * headers, timeouts or prices, which do not change the answer —, so an answer of the server,
+   * format or API version a target was before a reload is not served for it now, and a replica
+   * still on the old table stores its answers under the old identity) — then the door's protocol
+   * options the client sent ({@code anthropic-beta}: they change what a target that speaks the
+   * door's format answers).
    */
   private static String scope(Exchange exchange, PlannedTarget target) {
     RequestContext ctx = exchange.ctx();
@@ -548,7 +549,13 @@ public final class CacheStage implements Stage {
             + '\n'
             + (ctx.stream() ? "stream" : "json")
             + '\n'
-            + target.upstream()
+            + target.id()
+            + '\n'
+            + target.provider().kind()
+            + '\n'
+            + target.provider().baseUrl()
+            + '\n'
+            + target.provider().apiVersion()
             + '\n'
             + target.arm();
     for (String name : exchange.frontDoor().passThroughHeaders()) {

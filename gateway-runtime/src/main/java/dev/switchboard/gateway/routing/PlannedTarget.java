@@ -11,28 +11,13 @@ import dev.switchboard.contract.RoutingTable;
  * @param id {@code provider/model}, the identity used in metrics, stats and logs; made once here,
  *     as planned targets live as long as their routing table and the id is read several times per
  *     request
- * @param upstream what answers a request sent to this target: the id, then the provider's kind,
- *     base URL and API version (another server, wire format or API version answers differently
- *     under the same id); never its key, headers, timeouts or prices, which do not change the
- *     answer. The response cache keys on it; made once per table, as the id is.
  */
 public record PlannedTarget(
-    RoutingTable.Target target,
-    RoutingTable.Provider provider,
-    String arm,
-    String id,
-    String upstream) {
+    RoutingTable.Target target, RoutingTable.Provider provider, String arm, String id) {
 
   /** A planned target of {@code target} at {@code provider} in {@code arm}. */
   public PlannedTarget(RoutingTable.Target target, RoutingTable.Provider provider, String arm) {
-    this(target, provider, arm, target.id(), upstream(target.id(), provider));
-  }
-
-  /** {@link #upstream} of the target {@code id} at {@code provider}. */
-  private static String upstream(String id, RoutingTable.Provider provider) {
-    return provider == null
-        ? id
-        : id + '\n' + provider.kind() + '\n' + provider.baseUrl() + '\n' + provider.apiVersion();
+    this(target, provider, arm, target.id());
   }
 
   /** The arm label of targets outside a canary. */
@@ -50,6 +35,6 @@ public record PlannedTarget(
 
   /** This target, labelled as a drift-check request's ({@link #DRIFT}). */
   public PlannedTarget asDrift() {
-    return new PlannedTarget(target, provider, DRIFT, id, upstream);
+    return new PlannedTarget(target, provider, DRIFT, id);
   }
 }
