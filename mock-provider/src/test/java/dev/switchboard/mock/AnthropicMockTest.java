@@ -2,6 +2,7 @@ package dev.switchboard.mock;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.switchboard.mock.anthropic.AnthropicPayloads;
 import dev.switchboard.mock.openai.ReasoningPayloads;
 import dev.switchboard.mock.sse.SseEvent;
 import dev.switchboard.mock.sse.SseParser;
@@ -257,9 +258,31 @@ class AnthropicMockTest {
     String signed =
         enabled.replace(
             "[{\"type\":\"tool_use\"",
-            "[{\"type\":\"thinking\",\"thinking\":\"t\",\"signature\":\"c2ln\"},"
-                + "{\"type\":\"tool_use\"");
+            "[{\"type\":\"thinking\",\"thinking\":\"t\",\"signature\":\""
+                + AnthropicPayloads.signature("t")
+                + "\"},{\"type\":\"tool_use\"");
     assertThat(post("/v1/messages", signed).statusCode()).isEqualTo(200);
+    // As Anthropic, the mock takes back only the thinking it signed, unchanged.
+    for (String changed :
+        List.of(
+            signed.replace("\"thinking\":\"t\"", "\"thinking\":\"u\""),
+            signed.replace(AnthropicPayloads.signature("t"), "c2ln"))) {
+      HttpResponse<String> forged = post("/v1/messages", changed);
+      assertThat(forged.statusCode()).isEqualTo(400);
+      JsonObject forgedError = new JsonObject(forged.body()).getJsonObject("error");
+      assertThat(forgedError.getString("type")).isEqualTo("invalid_request_error");
+      assertThat(forgedError.getString("message"))
+          .isEqualTo("messages.1.content.0: Invalid `signature` in `thinking` block");
+    }
+    // Adaptive thinking, and thinking off, are not held to it.
+    assertThat(
+            post(
+                    "/v1/messages",
+                    signed
+                        .replace(AnthropicPayloads.signature("t"), "c2ln")
+                        .replace("\"enabled\"", "\"disabled\""))
+                .statusCode())
+        .isEqualTo(200);
   }
 
   /**

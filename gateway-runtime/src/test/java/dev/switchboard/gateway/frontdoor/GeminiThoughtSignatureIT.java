@@ -13,6 +13,7 @@ import dev.switchboard.gateway.GatewayHarness;
 import dev.switchboard.gateway.TestTables;
 import dev.switchboard.mock.MockProvider;
 import dev.switchboard.mock.MockProviderOptions;
+import dev.switchboard.mock.anthropic.AnthropicPayloads;
 import dev.switchboard.mock.gemini.GeminiPayloads;
 import dev.switchboard.mock.record.RequestRecord;
 import java.net.http.HttpResponse;
@@ -378,8 +379,9 @@ class GeminiThoughtSignatureIT {
     String genuine =
         CARRIED_TOOL_TURN.replace(
             "[{\"type\":\"thinking\"",
-            "[{\"type\":\"thinking\",\"thinking\":\"Look it up.\",\"signature\":"
-                + "\"EqQBCgIYAhIM1gbcDa9GJwZA\"},{\"type\":\"thinking\"");
+            "[{\"type\":\"thinking\",\"thinking\":\"Look it up.\",\"signature\":\""
+                + AnthropicPayloads.signature("Look it up.")
+                + "\"},{\"type\":\"thinking\"");
     HttpResponse<String> own =
         gateway.post("/v1/messages", thinkingRequest("claude", ENABLED, genuine));
     assertThat(own.statusCode()).as(own.body()).isEqualTo(200);
@@ -387,7 +389,7 @@ class GeminiThoughtSignatureIT {
     JsonNode sent = lastSent();
     assertThat(sent.at("/thinking/type").asText()).isEqualTo("enabled");
     assertThat(sent.at("/messages/1/content/0/signature").asText())
-        .isEqualTo("EqQBCgIYAhIM1gbcDa9GJwZA");
+        .isEqualTo(AnthropicPayloads.signature("Look it up."));
     assertThat(sent.toString()).doesNotContain(ThoughtCarrier.PREFIX);
 
     // Adaptive thinking does not require the block: it goes as sent.

@@ -379,12 +379,36 @@ public final class AnthropicPayloads {
   }
 
   /**
+   * Anthropic's refusal of a tool turn's thinking block it did not sign, in its words ({@code
+   * messages.N.content.I: Invalid `signature` in `thinking` block}); null when every {@code
+   * thinking} block of the turn's {@code content} carries the signature this mock gave its text
+   * ({@link #signature}). Anthropic checks that the blocks come back unchanged; so does the mock,
+   * so a test proves that a client's thinking made the round trip.
+   */
+  private static String forgedSignature(JsonArray content, int message) {
+    for (int i = 0; i < content.size(); i++) {
+      if (content.getValue(i) instanceof JsonObject block
+          && "thinking".equals(block.getValue("type"))
+          && !(block.getValue("thinking") instanceof String text
+              && signature(text).equals(block.getValue("signature")))) {
+        return "messages."
+            + message
+            + ".content."
+            + i
+            + ": Invalid `signature` in `thinking` block";
+      }
+    }
+    return null;
+  }
+
+  /**
    * Anthropic's refusal of a request with thinking on, in its words; null when the request is fine.
    * With thinking enabled or adaptive: a forced tool ({@code tool_choice} {@code any} or {@code
    * tool}), a {@code temperature} other than 1. With thinking enabled: a {@code budget_tokens}
    * below 1,024 or not below {@code max_tokens}, and a last assistant message that holds a {@code
    * tool_use} block but does not start with a {@code thinking} or {@code redacted_thinking} block
-   * (the tool loop's own thinking was not handed back); adaptive thinking is not held to that one.
+   * (the tool loop's own thinking was not handed back), or whose thinking blocks carry a signature
+   * the mock did not give ({@link #forgedSignature}); adaptive thinking is not held to those.
    */
   public static String thinkingProblem(JsonObject body) {
     if (!(body.getValue("thinking") instanceof JsonObject thinking)) {
@@ -432,8 +456,11 @@ public final class AnthropicPayloads {
       }
       Object first =
           content.getValue(0) instanceof JsonObject b ? b.getValue("type") : content.getValue(0);
-      if (!toolUse || "thinking".equals(first) || "redacted_thinking".equals(first)) {
+      if (!toolUse) {
         return null;
+      }
+      if ("thinking".equals(first) || "redacted_thinking".equals(first)) {
+        return forgedSignature(content, m);
       }
       return "messages."
           + m
