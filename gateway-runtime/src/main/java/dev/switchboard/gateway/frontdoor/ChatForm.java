@@ -18,8 +18,8 @@ import java.util.List;
  *     only is answered), or null when it can
  * @param passThrough the request in the door's own format for a target that speaks it, when that is
  *     not the client's body: the client's history holds the gateway's {@link ThoughtCarrier
- *     carriers}, which only a Gemini target may get (as thought signatures, through the chat form);
- *     null when the client's body goes as it is
+ *     carriers}, which only their own provider may get (Gemini as thought signatures, Anthropic as
+ *     thinking blocks, through the chat form); null when the client's body goes as it is
  * @param leftOut the client's parameters, in the door's names, that the chat form does not carry
  *     (the Responses {@code metadata}, ...): a bridged attempt did not send them. Immutable; the
  *     shared empty {@link UpstreamAdapter.EncodedRequest#NONE} when it carries them all

@@ -503,7 +503,7 @@ public final class MessagesTranslation {
           // thought signature, which belongs to the tool_use block after it.
           // The client's own thinking is left out, and named.
           String value = block.path("signature").asText(null);
-          if (ThoughtCarrier.isCarrier(value)) {
+          if (ThoughtCarrier.isGeminiCarrier(value)) {
             refusals.carriers = true;
             signature = ThoughtCarrier.signature(value);
           } else {

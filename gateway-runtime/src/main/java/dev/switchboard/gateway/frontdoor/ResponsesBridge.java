@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.gateway.http.ApiException;
+import dev.switchboard.gateway.http.OpenAiError;
 import dev.switchboard.gateway.upstream.adapter.NestedDrops;
 import dev.switchboard.gateway.upstream.adapter.ThoughtSignedChat;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapter;
@@ -25,10 +27,12 @@ import java.util.Set;
  * service_tier}, {@code safety_identifier}, {@code prompt_cache_*}) and streaming (with usage)
  * carry over; a {@code reasoning} item that is the gateway's carrier of a Gemini thought signature
  * ({@link ThoughtCarrier}) gives the {@code function_call} after it its signature, for Gemini
- * targets only ({@link ThoughtSignedChat}). What chat completions cannot express is {@link #problem
- * named} instead, so the request is kept to targets that speak the Responses API; what it has no
- * place for but a bridged answer can do without ({@code metadata}, {@code include}, ...) is left
- * out and {@link #leftOut named} in the answer.
+ * targets only, and one that carries Anthropic thinking blocks gives them to the first {@code
+ * function_call} of the assistant turn it opens, for Anthropic targets only ({@link
+ * ThoughtSignedChat}). What chat completions cannot express is {@link #problem named} instead, so
+ * the request is kept to targets that speak the Responses API; what it has no place for but a
+ * bridged answer can do without ({@code metadata}, {@code include}, ...) is left out and {@link
+ * #leftOut named} in the answer.
  */
 final class ResponsesBridge {
 
@@ -233,12 +237,15 @@ final class ResponsesBridge {
    * reasoning.generate_summary}. {@link UpstreamAdapter.EncodedRequest#NONE} when none.
    */
   static List<String> leftOut(ObjectNode request) {
+    boolean logprobs = carriesLogprobs(request);
+    JsonNode include = request.get("include");
+    boolean carried = include != null && include.isArray() && carriedIncludes(include, logprobs);
     List<String> left =
         UpstreamAdapter.EncodedRequest.leftOut(
             request,
-            !carriesLogprobs(request)
-                ? BRIDGED_FIELDS
-                : onlyLogprobs(request.get("include")) ? WITH_LOGPROBS : WITH_TOP_LOGPROBS);
+            logprobs
+                ? carried ? WITH_LOGPROBS : WITH_TOP_LOGPROBS
+                : carried ? WITH_INCLUDE : BRIDGED_FIELDS);
     if ("auto".equals(textValue(request.get("truncation")))) {
       left = UpstreamAdapter.EncodedRequest.concat(left, List.of("truncation"));
     }
@@ -256,8 +263,11 @@ final class ResponsesBridge {
   /** {@link #BRIDGED_FIELDS} and {@code top_logprobs}, when the logprobs are carried. */
   private static final Set<String> WITH_TOP_LOGPROBS = with(BRIDGED_FIELDS, "top_logprobs");
 
-  /** And {@code include}, when all it asks for is the logprobs. */
+  /** And {@code include}, when all it asks for is carried (the logprobs, encrypted reasoning). */
   private static final Set<String> WITH_LOGPROBS = with(WITH_TOP_LOGPROBS, "include");
+
+  /** {@link #BRIDGED_FIELDS} and {@code include}, when it asks only for encrypted reasoning. */
+  private static final Set<String> WITH_INCLUDE = with(BRIDGED_FIELDS, "include");
 
   private static Set<String> with(Set<String> set, String more) {
     Set<String> all = new HashSet<>(set);
@@ -272,21 +282,44 @@ final class ResponsesBridge {
    * events and the part, {@link ResponsesStreamEncoders.Bridged}).
    */
   static boolean carriesLogprobs(ObjectNode request) {
+    return includes(request, LOGPROBS_INCLUDE);
+  }
+
+  /**
+   * Whether the client asked for its reasoning items' encrypted content ({@code include:
+   * ["reasoning.encrypted_content"]}): an Anthropic target's thinking blocks then go back to it,
+   * carried in the item's {@code encrypted_content} ({@link ThoughtCarrier#carryThinking}), as
+   * OpenAI writes encrypted content only when asked.
+   */
+  static boolean returnsThinking(ObjectNode request) {
+    return includes(request, ENCRYPTED_REASONING_INCLUDE);
+  }
+
+  /** Whether the request's {@code include} names {@code value}. */
+  private static boolean includes(ObjectNode request, String value) {
     JsonNode include = request.get("include");
     if (include == null || !include.isArray()) {
       return false;
     }
-    for (JsonNode value : include) {
-      if (LOGPROBS_INCLUDE.equals(value.asText())) {
+    for (JsonNode named : include) {
+      if (value.equals(named.asText())) {
         return true;
       }
     }
     return false;
   }
 
-  private static boolean onlyLogprobs(JsonNode include) {
+  /**
+   * Whether every value of {@code include} is one the bridge carries: the output text's logprobs
+   * (when {@code logprobs}), and the reasoning items' encrypted content (an Anthropic target's
+   * thinking blocks; a Gemini call's signature, which goes unasked; a target whose reasoning has no
+   * state to hand back has none, as an OpenAI answer without reasoning items has none).
+   */
+  private static boolean carriedIncludes(JsonNode include, boolean logprobs) {
     for (JsonNode value : include) {
-      if (!LOGPROBS_INCLUDE.equals(value.asText())) {
+      String named = value.asText();
+      if (!ENCRYPTED_REASONING_INCLUDE.equals(named)
+          && !(logprobs && LOGPROBS_INCLUDE.equals(named))) {
         return false;
       }
     }
@@ -322,26 +355,46 @@ final class ResponsesBridge {
     }
     JsonNode input = request.get("input");
     Map<String, String> signatures = null;
+    Map<String, ArrayNode> thinking = null;
     if (input != null && input.isTextual()) {
       messages.addObject().put("role", "user").put("content", input.asText());
     } else if (input != null && input.isArray()) {
-      String signature = null; // a carrier's, for the next function_call item
+      String signature = null; // a Gemini carrier's, for the next function_call item
+      ArrayNode blocks = null; // an Anthropic carrier's, for the assistant turn's first call
+      int i = 0;
       for (JsonNode item : input) {
         String type = itemType(item);
         if ("reasoning".equals(type)) {
           String encrypted = textValue(item.get("encrypted_content"));
           signature = ThoughtCarrier.signature(encrypted);
+          ArrayNode carried = thinkingBlocks(encrypted, i);
+          if (carried != null) {
+            blocks = blocks == null ? carried : blocks.deepCopy().addAll(carried);
+          }
           if (!ThoughtCarrier.isCarrier(encrypted)) {
             drops.add(NestedDrops.REASONING_ITEM); // chat completions has no place for it
           }
-        } else if ("function_call".equals(type) && signature != null) {
-          signatures = signatures == null ? new HashMap<>(4) : signatures;
-          signatures.put(item.path("call_id").asText(""), signature);
+        } else if ("function_call".equals(type)) {
+          String callId = item.path("call_id").asText("");
+          if (signature != null) {
+            signatures = signatures == null ? new HashMap<>(4) : signatures;
+            signatures.put(callId, signature);
+            signature = null;
+          }
+          if (blocks != null) {
+            thinking = thinking == null ? new HashMap<>(4) : thinking;
+            thinking.put(callId, blocks);
+            blocks = null;
+          }
+        } else {
           signature = null;
-        } else if (!"function_call".equals(type)) {
-          signature = null;
+          // Anthropic's thinking opens the assistant turn, before its text and its calls.
+          if (!("message".equals(type) && "assistant".equals(item.path("role").asText()))) {
+            blocks = null;
+          }
         }
         addItem(messages, item, drops);
+        i++;
       }
     }
     JsonNode tools = request.get("tools");
@@ -421,9 +474,42 @@ final class ResponsesBridge {
       // A Responses stream always ends with its usage: ask the chat stream for it.
       chat.putObject("stream_options").put("include_usage", true);
     }
-    // Gemini thought signatures the gateway's reasoning carriers brought back: for Gemini only.
-    return signatures == null ? chat : new ThoughtSignedChat(chat, signatures);
+    // Gemini thought signatures and Anthropic thinking blocks the gateway's reasoning carriers
+    // brought back, each for its own provider only; and whether an Anthropic answer's thinking
+    // blocks go back to the client (include: reasoning.encrypted_content).
+    boolean returnsThinking = returnsThinking(request);
+    return signatures == null && thinking == null && !returnsThinking
+        ? chat
+        : new ThoughtSignedChat(
+            chat,
+            signatures == null ? Map.of() : signatures,
+            thinking == null ? Map.of() : thinking,
+            returnsThinking);
   }
+
+  /**
+   * The Anthropic thinking blocks the {@code encrypted_content} of the reasoning item {@code
+   * input[index]} carries, or null when it is no such carrier.
+   *
+   * @throws ApiException (400, as OpenAI answers encrypted content it cannot read) for a carrier
+   *     whose blocks do not decode
+   */
+  private static ArrayNode thinkingBlocks(String encrypted, int index) {
+    try {
+      return ThoughtCarrier.thinkingBlocks(encrypted);
+    } catch (IllegalArgumentException changed) {
+      throw new ApiException(
+          OpenAiError.invalidRequest(
+              "The encrypted content of 'input["
+                  + index
+                  + "]' could not be decoded: hand the reasoning item back as the gateway gave"
+                  + " it.",
+              "input[" + index + "].encrypted_content"));
+    }
+  }
+
+  /** What a Responses request's {@code include} names to get reasoning items' encrypted content. */
+  static final String ENCRYPTED_REASONING_INCLUDE = "reasoning.encrypted_content";
 
   /**
    * {@code request} without the gateway's own reasoning items ({@link #isGatewaysReasoning}: the

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.request.TokenUsage;
+import dev.switchboard.gateway.upstream.adapter.AnthropicChatTranslation;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -195,11 +196,17 @@ final class ResponsesObjects {
    * asks Gemini for no thought summaries).
    */
   static ObjectNode reasoningCarrier(String id, String signature) {
+    ObjectNode item = reasoningItem(id);
+    item.put("encrypted_content", ThoughtCarrier.carry(signature));
+    return item;
+  }
+
+  /** A {@code reasoning} item with no summary and no content, for the caller to fill. */
+  static ObjectNode reasoningItem(String id) {
     ObjectNode item = NODES.objectNode();
     item.put("id", id);
     item.put("type", "reasoning");
     item.putArray("summary");
-    item.put("encrypted_content", ThoughtCarrier.carry(signature));
     return item;
   }
 
@@ -207,27 +214,27 @@ final class ResponsesObjects {
    * A {@code reasoning} item of a chat target's reasoning text ({@code reasoning_content} / {@code
    * reasoning}: DeepSeek, Qwen, SGLang, vLLM; an Anthropic target's thinking, which its adapter
    * hands over the same way), as OpenAI's Responses API shapes a model's raw reasoning: one {@code
-   * reasoning_text} content part, no summary, no {@code encrypted_content} (nothing the target
-   * could verify). Handed back, such an item is left out for a chat target, as every reasoning item
-   * is (chat completions has no input for it, and DeepSeek refuses reasoning in its input), and for
-   * a target of the Responses API, which never made it ({@link
-   * ResponsesBridge#isGatewaysReasoning}).
+   * reasoning_text} content part, no summary, no {@code encrypted_content} (an Anthropic target's
+   * item gets its thinking blocks' carrier there when the client asked, {@link #fromChat}). Handed
+   * back, such an item is left out for a chat target, as every reasoning item is (chat completions
+   * has no input for it, and DeepSeek refuses reasoning in its input), and for a target of the
+   * Responses API, which never made it ({@link ResponsesBridge#isGatewaysReasoning}).
    */
   static ObjectNode reasoningText(String id, String text) {
-    ObjectNode item = NODES.objectNode();
-    item.put("id", id);
-    item.put("type", "reasoning");
-    item.putArray("summary");
+    ObjectNode item = reasoningItem(id);
     item.putArray("content").addObject().put("type", REASONING_TEXT).put("text", text);
     return item;
   }
 
   /**
    * The Response for a chat-completion answer (the bridged JSON case): the reasoning text the
-   * target added, if any, as a {@link #reasoningText reasoning item} first; its first choice's text
-   * or refusal as one message item (the text with the choice's token logprobs, when it has them),
-   * its tool calls as {@code function_call} items (a signed Gemini call after its {@link
-   * #reasoningCarrier reasoning item}), the {@code service_tier} it reports.
+   * target added, if any, as a {@link #reasoningText reasoning item} first — with an Anthropic
+   * answer's thinking blocks, when the door asked for them ({@link
+   * AnthropicChatTranslation#THINKING_BLOCKS}), carried in its {@code encrypted_content} ({@link
+   * ThoughtCarrier#carryThinking}); its first choice's text or refusal as one message item (the
+   * text with the choice's token logprobs, when it has them), its tool calls as {@code
+   * function_call} items (a signed Gemini call after its {@link #reasoningCarrier reasoning item}),
+   * the {@code service_tier} it reports.
    */
   static ObjectNode fromChat(JsonNode chat, ObjectNode request, String id, long nowSeconds) {
     long created = chat.path("created").asLong(nowSeconds);
@@ -242,8 +249,17 @@ final class ResponsesObjects {
     JsonNode message = choice.path("message");
     ArrayNode output = (ArrayNode) response.get("output");
     String reasoning = MessagesTranslation.reasoningText(message);
-    if (reasoning != null && !reasoning.isEmpty()) {
-      output.add(reasoningText(newId("rs"), reasoning));
+    JsonNode thinking = message.get(AnthropicChatTranslation.THINKING_BLOCKS);
+    boolean carried = thinking instanceof ArrayNode blocks && !blocks.isEmpty();
+    if ((reasoning != null && !reasoning.isEmpty()) || carried) {
+      ObjectNode item =
+          reasoning == null || reasoning.isEmpty()
+              ? reasoningItem(newId("rs"))
+              : reasoningText(newId("rs"), reasoning);
+      if (carried) {
+        item.put("encrypted_content", ThoughtCarrier.carryThinking((ArrayNode) thinking));
+      }
+      output.add(item);
     }
     String text = MessagesTranslation.answerText(message.get("content"));
     String refusal = ResponsesBridge.textValue(message.get("refusal"));

@@ -12,6 +12,7 @@ import dev.switchboard.gateway.upstream.adapter.ToolCallDelta;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.function.BiConsumer;
 
 /**
@@ -121,8 +122,11 @@ final class ResponsesStreamEncoders {
    * the target's {@code reasoning_content}, which streams before the answer) or arguments deltas,
    * {@code output_item.done}, and finally {@code response.completed} (or {@code
    * response.incomplete}) with the output and usage. A Gemini call's thought signature is a {@code
-   * reasoning} item of its own before the call's ({@link ThoughtCarrier}). Sequence numbers count
-   * from 0; items are numbered by output index in the order they open.
+   * reasoning} item of its own before the call's ({@link ThoughtCarrier}); an Anthropic target's
+   * thinking blocks, when the client included encrypted reasoning, are the carrier in the {@code
+   * encrypted_content} of the reasoning item of their text, in its {@code output_item.done} ({@link
+   * StreamEventFacts#thinkingBlocks}). Sequence numbers count from 0; items are numbered by output
+   * index in the order they open.
    */
   static final class Bridged implements StreamEncoder {
     private final ObjectNode request;
@@ -148,6 +152,13 @@ final class ResponsesStreamEncoders {
     private String reasoningId;
     private int reasoningIndex;
     private StringBuilder reasoningText;
+    private boolean reasoningHasText; // false: an item opened by a thinking block without text
+
+    // whether Anthropic's thinking blocks go back to the client (include names encrypted content),
+    // those of the open reasoning item, and where the text of its next thinking block starts
+    private final boolean returnsThinking;
+    private ArrayNode reasoningBlocks;
+    private int blockStart;
 
     // the open function call item, if any (by its chat tool-call index)
     private int callChatIndex = -1;
@@ -160,6 +171,7 @@ final class ResponsesStreamEncoders {
       this.ctx = ctx;
       this.onResponseId = onResponseId;
       this.createdAt = ctx.clock().currentTimeMillis() / 1000;
+      this.returnsThinking = ResponsesBridge.returnsThinking(request);
     }
 
     @Override
@@ -168,6 +180,11 @@ final class ResponsesStreamEncoders {
       start(out, event.model());
       if (event.serviceTier() != null) {
         serviceTier = event.serviceTier();
+      }
+      // Anthropic thinking blocks that ended before this event: the open reasoning item's.
+      List<ObjectNode> ended = event.thinkingBlocks();
+      if (ended != null && returnsThinking) {
+        thinkingBlocks(out, ended);
       }
       // Read with the text from the chunk the adapter parsed for it: no parse of its own.
       String reasoning = event.reasoningDelta();
@@ -278,16 +295,11 @@ final class ResponsesStreamEncoders {
      * none is open (closing an open message or call: the item takes the next output index).
      */
     private void reasoningDelta(Buffer out, String delta) {
+      if (reasoningId != null && !reasoningHasText) {
+        closeReasoning(out); // it was announced without text: the text opens an item of its own
+      }
       if (reasoningId == null) {
-        closeMessage(out);
-        closeCall(out);
-        reasoningId = ResponsesObjects.newId("rs");
-        reasoningIndex = nextOutputIndex++;
-        reasoningText = new StringBuilder();
-        ObjectNode added = event("response.output_item.added");
-        added.put("output_index", reasoningIndex);
-        added.set("item", ResponsesObjects.reasoningText(reasoningId, ""));
-        write(out, added);
+        openReasoning(out, true);
       }
       reasoningText.append(delta);
       ObjectNode e = event("response.reasoning_text.delta");
@@ -298,19 +310,79 @@ final class ResponsesStreamEncoders {
       write(out, e);
     }
 
-    /** Ends the open reasoning item: {@code reasoning_text.done}, then {@code output_item.done}. */
+    /**
+     * Opens a reasoning item (closing an open message or call: it takes the next output index):
+     * with an empty {@code reasoning_text} part when {@code withText}, else with no content (a
+     * thinking block that came without text, whose only content is its carrier).
+     */
+    private void openReasoning(Buffer out, boolean withText) {
+      closeMessage(out);
+      closeCall(out);
+      reasoningId = ResponsesObjects.newId("rs");
+      reasoningIndex = nextOutputIndex++;
+      reasoningText = new StringBuilder();
+      reasoningHasText = withText;
+      blockStart = 0;
+      ObjectNode added = event("response.output_item.added");
+      added.put("output_index", reasoningIndex);
+      added.set(
+          "item",
+          withText
+              ? ResponsesObjects.reasoningText(reasoningId, "")
+              : ResponsesObjects.reasoningItem(reasoningId));
+      write(out, added);
+    }
+
+    /**
+     * Anthropic thinking blocks that ended: each goes into the open reasoning item's carrier (a
+     * {@code thinking} block with the text streamed since the previous block and its signature, a
+     * {@code redacted_thinking} block as it came), opening an item without text when none is open.
+     */
+    private void thinkingBlocks(Buffer out, List<ObjectNode> ended) {
+      for (ObjectNode block : ended) {
+        if (reasoningId == null) {
+          openReasoning(out, false);
+        }
+        ObjectNode carried = block;
+        if ("thinking".equals(block.path("type").asText())) {
+          carried =
+              NODES
+                  .objectNode()
+                  .put("type", "thinking")
+                  .put("thinking", reasoningText.substring(blockStart))
+                  .set("signature", block.get("signature"));
+          blockStart = reasoningText.length();
+        }
+        reasoningBlocks = reasoningBlocks == null ? NODES.arrayNode() : reasoningBlocks;
+        reasoningBlocks.add(carried);
+      }
+    }
+
+    /**
+     * Ends the open reasoning item: {@code reasoning_text.done} (when it has text), then {@code
+     * output_item.done} with the item, and its carrier of Anthropic's thinking blocks if any.
+     */
     private void closeReasoning(Buffer out) {
       if (reasoningId == null) {
         return;
       }
       String all = reasoningText.toString();
-      ObjectNode done = event("response.reasoning_text.done");
-      done.put("item_id", reasoningId);
-      done.put("output_index", reasoningIndex);
-      done.put("content_index", 0);
-      done.put("text", all);
-      write(out, done);
-      ObjectNode item = ResponsesObjects.reasoningText(reasoningId, all);
+      ObjectNode item;
+      if (reasoningHasText) {
+        ObjectNode done = event("response.reasoning_text.done");
+        done.put("item_id", reasoningId);
+        done.put("output_index", reasoningIndex);
+        done.put("content_index", 0);
+        done.put("text", all);
+        write(out, done);
+        item = ResponsesObjects.reasoningText(reasoningId, all);
+      } else {
+        item = ResponsesObjects.reasoningItem(reasoningId);
+      }
+      if (reasoningBlocks != null) {
+        item.put("encrypted_content", ThoughtCarrier.carryThinking(reasoningBlocks));
+        reasoningBlocks = null;
+      }
       ObjectNode itemDone = event("response.output_item.done");
       itemDone.put("output_index", reasoningIndex);
       itemDone.set("item", item);

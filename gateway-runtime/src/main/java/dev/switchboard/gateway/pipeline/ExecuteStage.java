@@ -18,6 +18,7 @@ import dev.switchboard.gateway.upstream.adapter.UpstreamAdapter.EncodedRequest;
 import dev.switchboard.gateway.upstream.adapter.UpstreamAdapters;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
@@ -192,14 +193,33 @@ public final class ExecuteStage implements Stage {
     if (bridged) {
       // What the door's chat form could not carry, then what the adapter left out of that form.
       unhonoured =
-          EncodedRequest.concat(
-              form.leftOut(),
-              unhonoured.isEmpty() ? unhonoured : clientNames(exchange, unhonoured));
+          unhonoured.isEmpty()
+              ? form.leftOut()
+              : once(form.leftOut(), clientNames(exchange, unhonoured));
     }
     if (!unhonoured.isEmpty()) {
       attempt.attemptUnhonoured(unhonoured);
     }
     return encoded.body();
+  }
+
+  /**
+   * {@code first} then each name of {@code then} it does not hold: the door and the adapter may
+   * name the same client parameter (the Responses {@code input[].reasoning}: the client's own
+   * reasoning items, and Anthropic's thinking a carrier brought back to another provider).
+   */
+  private static List<String> once(List<String> first, List<String> then) {
+    if (first.isEmpty()) {
+      return then;
+    }
+    List<String> both = new ArrayList<>(first.size() + then.size());
+    both.addAll(first);
+    for (String name : then) {
+      if (!both.contains(name)) {
+        both.add(name);
+      }
+    }
+    return List.copyOf(both);
   }
 
   /**

@@ -21,7 +21,7 @@ class ResponsesBridgeLeftOutTest {
     ObjectNode request =
         request(
             "{\"model\":\"m\",\"input\":\"hi\",\"metadata\":{\"k\":\"v\"},\"user\":\"u-1\","
-                + "\"include\":[\"reasoning.encrypted_content\"],\"max_tool_calls\":3,"
+                + "\"include\":[\"code_interpreter_call.outputs\"],\"max_tool_calls\":3,"
                 + "\"top_logprobs\":2,\"service_tier\":\"flex\",\"truncation\":\"auto\","
                 + "\"text\":{\"format\":{\"type\":\"json_object\"},\"verbosity\":\"low\"},"
                 + "\"reasoning\":{\"effort\":\"low\",\"summary\":\"auto\"},\"prompt_cache_key\":null}");
@@ -130,7 +130,8 @@ class ResponsesBridgeLeftOutTest {
 
     ChatForm form = new ResponsesFrontDoor(null).toChat(request);
 
-    assertThat(form.leftOut()).containsExactly("include", "input[].reasoning");
+    // Encrypted reasoning asked for is carried (an Anthropic target's thinking blocks): not named.
+    assertThat(form.leftOut()).containsExactly("input[].reasoning");
     assertThat(form.chat().toString()).doesNotContain("rs_1").doesNotContain("thought");
 
     ObjectNode carried =
@@ -254,8 +255,14 @@ class ResponsesBridgeLeftOutTest {
     ObjectNode more =
         request(
             "{\"model\":\"m\",\"input\":\"hi\",\"top_logprobs\":2,\"include\":["
-                + "\"message.output_text.logprobs\",\"reasoning.encrypted_content\"]}");
+                + "\"message.output_text.logprobs\",\"code_interpreter_call.outputs\"]}");
     assertThat(ResponsesBridge.leftOut(more)).containsExactly("include");
+    // Encrypted reasoning beside the logprobs is carried too.
+    ObjectNode encrypted =
+        request(
+            "{\"model\":\"m\",\"input\":\"hi\",\"top_logprobs\":2,\"include\":["
+                + "\"message.output_text.logprobs\",\"reasoning.encrypted_content\"]}");
+    assertThat(ResponsesBridge.leftOut(encrypted)).isEmpty();
   }
 
   /** A schema keyword an adapter leaves out is named where the Responses request holds it. */

@@ -128,6 +128,10 @@ public class AnthropicAdapter implements UpstreamAdapter {
     if (AnthropicChatTranslation.clampsTemperature(body)) {
       unhonoured = EncodedRequest.concat(unhonoured, TEMPERATURE);
     }
+    if (!reasoning.thinks()) {
+      // Anthropic wants its thinking blocks back only with thinking on: without, they are left out.
+      unhonoured = ThoughtSignedChat.thinkingLeftOut(body, unhonoured);
+    }
     NestedDrops nested = new NestedDrops();
     Buffer sent = write(AnthropicChatTranslation.toMessagesRequest(body, model, nested, reasoning));
     return new EncodedRequest(sent, nested.after(unhonoured));
@@ -263,7 +267,9 @@ public class AnthropicAdapter implements UpstreamAdapter {
             ? body
             : write(
                 AnthropicChatTranslation.toChatCompletion(
-                    message, createdEpochSeconds.getAsLong())));
+                    message,
+                    createdEpochSeconds.getAsLong(),
+                    ThoughtSignedChat.returnsThinking(request))));
   }
 
   private static ReplySummary summary(JsonNode message, Operation op) throws ReplySummary.BadReply {

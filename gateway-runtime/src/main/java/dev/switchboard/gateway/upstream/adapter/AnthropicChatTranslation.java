@@ -150,11 +150,12 @@ public final class AnthropicChatTranslation {
    * low (minimal, low), medium or high (high, xhigh). Anthropic refuses thinking beside a forced
    * tool (the JSON answer of {@code response_format} is one), a {@code temperature} other than 1, a
    * {@code top_p} below 0.95, or after an assistant turn with tool calls but no thinking block
-   * (what a chat history always is; {@link AnthropicAdapter#dropsThinking}): there, on a model
-   * whose id names no version from Claude 3.7 on ({@link #generation}) and below a {@code
-   * max_tokens} of 1,025, the effort is left out and named — except on Claude 4.6 and later, where
-   * {@code output_config.effort} alone is sent (it needs no thinking). Costs one field lookup when
-   * no effort is asked.
+   * (what a chat history always is, unless a Responses carrier brought Anthropic's blocks back
+   * beside it, {@link ThoughtSignedChat#thinking}; {@link AnthropicAdapter#dropsThinking}): there,
+   * on a model whose id names no version from Claude 3.7 on ({@link #generation}) and below a
+   * {@code max_tokens} of 1,025, the effort is left out and named — except on Claude 4.6 and later,
+   * where {@code output_config.effort} alone is sent (it needs no thinking). Costs one field lookup
+   * when no effort is asked.
    *
    * @throws ApiException (400) for a value chat completions does not define
    */
@@ -260,10 +261,23 @@ public final class AnthropicChatTranslation {
     for (int i = messages.size() - 1; i >= 0; i--) {
       JsonNode message = messages.get(i);
       if ("assistant".equals(message.path("role").asText())) {
-        return message.path("tool_calls").isEmpty(); // no thinking block to start it
+        JsonNode calls = message.path("tool_calls");
+        // A tool turn fits only when it starts with Anthropic's own thinking, which a chat history
+        // never holds: the Responses door's carriers bring it back beside the tree.
+        return calls.isEmpty() || leadingThinking(chat, calls) != null;
       }
     }
     return true;
+  }
+
+  /**
+   * The Anthropic thinking blocks that open the assistant turn of {@code calls} (the blocks a front
+   * door's carrier brought back for its first call, {@link ThoughtSignedChat#thinking}), or null.
+   */
+  private static ArrayNode leadingThinking(ObjectNode chat, JsonNode calls) {
+    return chat instanceof ThoughtSignedChat signed && !calls.isEmpty()
+        ? signed.thinking(calls.get(0).path("id").asText(null))
+        : null;
   }
 
   /** The client's {@code max_completion_tokens}, else its {@code max_tokens}, else null. */
@@ -322,7 +336,13 @@ public final class AnthropicChatTranslation {
           drops.note(message, "function_call", NestedDrops.MESSAGE_FUNCTION_CALL);
           drops.note(message, "refusal", NestedDrops.MESSAGE_REFUSAL);
           drops.note(message, "audio", NestedDrops.MESSAGE_AUDIO);
-          append(messages, "assistant", assistantContent(message, drops));
+          append(
+              messages,
+              "assistant",
+              assistantContent(
+                  message,
+                  drops,
+                  reasoning.thinks() && chat instanceof ThoughtSignedChat signed ? signed : null));
         }
         case "tool" -> append(messages, "user", toolResult(message, drops));
         default -> throw bad("Unsupported message role '" + role + "'.", "messages");
@@ -585,7 +605,15 @@ public final class AnthropicChatTranslation {
     return block;
   }
 
-  private static JsonNode assistantContent(JsonNode message, NestedDrops drops) {
+  /**
+   * An assistant message's blocks: its text, then its calls as {@code tool_use} blocks, each call
+   * preceded by the Anthropic thinking blocks {@code thinking} holds for it (as Anthropic gave
+   * them, unchanged; those of the turn's first call open the turn, before its text, where Anthropic
+   * wants them). {@code thinking} is null when the request is not sent thinking: Anthropic wants
+   * its blocks back only then.
+   */
+  private static JsonNode assistantContent(
+      JsonNode message, NestedDrops drops, ThoughtSignedChat thinking) {
     ArrayNode out = NODES.arrayNode();
     JsonNode content = message.get("content");
     if (content != null && content.isTextual() && !content.asText().isEmpty()) {
@@ -601,7 +629,17 @@ public final class AnthropicChatTranslation {
         }
       }
     }
+    boolean first = true;
     for (JsonNode call : message.path("tool_calls")) {
+      ArrayNode blocks = thinking == null ? null : thinking.thinking(call.path("id").asText(null));
+      if (blocks != null && first) {
+        for (int b = 0; b < blocks.size(); b++) {
+          out.insert(b, blocks.get(b));
+        }
+      } else if (blocks != null) {
+        out.addAll(blocks);
+      }
+      first = false;
       ObjectNode use = out.addObject().put("type", "tool_use");
       use.put("id", call.path("id").asText());
       use.put("name", call.path("function").path("name").asText());
@@ -675,6 +713,22 @@ public final class AnthropicChatTranslation {
    * @param created the chat completion's {@code created} (epoch seconds)
    */
   public static ObjectNode toChatCompletion(JsonNode message, long created) {
+    return toChatCompletion(message, created, false);
+  }
+
+  /**
+   * The field of a chat completion's message that holds the answer's thinking blocks as Anthropic
+   * gave them (LiteLLM's name for the same): written only for a front door that hands them back to
+   * its client ({@link ThoughtSignedChat#returnsThinking}), never for a chat client.
+   */
+  public static final String THINKING_BLOCKS = "thinking_blocks";
+
+  /**
+   * As {@link #toChatCompletion(JsonNode, long)}; with {@code keepsThinking}, the answer's {@code
+   * thinking} blocks (text and signature) and {@code redacted_thinking} blocks (data), in order and
+   * unchanged, are also the message's {@link #THINKING_BLOCKS}.
+   */
+  public static ObjectNode toChatCompletion(JsonNode message, long created, boolean keepsThinking) {
     ObjectNode out = NODES.objectNode();
     out.put("id", message.path("id").asText());
     out.put("object", "chat.completion");
@@ -688,9 +742,15 @@ public final class AnthropicChatTranslation {
     boolean hasText = false;
     boolean jsonAnswer = false;
     StringBuilder reasoning = null;
+    ArrayNode thinkingBlocks = null;
     ArrayNode calls = NODES.arrayNode();
     for (JsonNode block : message.path("content")) {
-      switch (block.path("type").asText()) {
+      String type = block.path("type").asText();
+      if (keepsThinking && ("thinking".equals(type) || "redacted_thinking".equals(type))) {
+        thinkingBlocks = thinkingBlocks == null ? NODES.arrayNode() : thinkingBlocks;
+        thinkingBlocks.add(block);
+      }
+      switch (type) {
         case "text" -> {
           text.append(block.path("text").asText());
           hasText = true;
@@ -725,6 +785,9 @@ public final class AnthropicChatTranslation {
     }
     if (reasoning != null) {
       msg.put("reasoning_content", reasoning.toString());
+    }
+    if (thinkingBlocks != null) {
+      msg.set(THINKING_BLOCKS, thinkingBlocks);
     }
     msg.putNull("refusal");
     if (!calls.isEmpty()) {

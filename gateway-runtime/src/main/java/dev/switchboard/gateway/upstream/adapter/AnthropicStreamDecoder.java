@@ -6,8 +6,10 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.refusal.AnswerOpening;
 import dev.switchboard.gateway.request.TokenUsage;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.List;
 
 /**
  * Decodes one Anthropic Messages stream ({@code message_start}, {@code content_block_start/delta/
@@ -17,10 +19,12 @@ import java.util.BitSet;
  * {@code ping} included; bridged, each becomes the chat completion chunk it means (or nothing:
  * pings and block stops, except the stop of a tool call whose input pieces added up to nothing,
  * which completes its arguments as {@code "{}"}; a {@code thinking_delta} becomes a chunk with
- * {@code delta.reasoning_content}, a signature delta nothing), and {@code message_stop} becomes
- * {@code [DONE]}, preceded by the usage chunk ({@code choices: []}) when the client asked for
- * usage. The facts' content source is the translated chunk, so text and tool-call deltas read the
- * same as an OpenAI stream's.
+ * {@code delta.reasoning_content}, a signature delta or a {@code redacted_thinking} block nothing
+ * in the chunk: the block is handed to the next chunk's facts, {@link
+ * StreamEventFacts#thinkingBlocks}, for the Responses door's carrier), and {@code message_stop}
+ * becomes {@code [DONE]}, preceded by the usage chunk ({@code choices: []}) when the client asked
+ * for usage. The facts' content source is the translated chunk, so text and tool-call deltas read
+ * the same as an OpenAI stream's.
  */
 final class AnthropicStreamDecoder implements StreamDecoder {
 
@@ -61,6 +65,13 @@ final class AnthropicStreamDecoder implements StreamDecoder {
   private boolean jsonInput;
 
   private boolean refused;
+
+  /**
+   * Thinking blocks that ended since the last chunk emitted (bridged only): handed over with the
+   * next chunk's facts ({@link StreamEventFacts#thinkingBlocks}), which every block is followed by
+   * (a text or call, or the finish at the latest). Null when none.
+   */
+  private List<ObjectNode> endedThinking;
 
   AnthropicStreamDecoder(boolean bridged, boolean stripUsage, long created) {
     this.bridged = bridged;
@@ -117,6 +128,8 @@ final class AnthropicStreamDecoder implements StreamDecoder {
           }
         } else if ("text".equals(blockType) && !block.path("text").asText("").isEmpty()) {
           chunk = textChunk(block.path("text").asText());
+        } else if (bridged && "redacted_thinking".equals(blockType)) {
+          endedThinking(NODES.objectNode().put("type", blockType).set("data", block.get("data")));
         }
         passOrEmit(relay, chunk);
       }
@@ -149,7 +162,18 @@ final class AnthropicStreamDecoder implements StreamDecoder {
               delta(chunk).put("reasoning_content", thought);
             }
           }
-          default -> {} // signatures, citations: no chat equivalent
+          case "signature_delta" -> {
+            // The end of a thinking block (Anthropic signs it last): no chat equivalent, but a
+            // door that hands the block back gets it with the next chunk.
+            if (bridged) {
+              endedThinking(
+                  NODES
+                      .objectNode()
+                      .put("type", "thinking")
+                      .put("signature", delta.path("signature").asText("")));
+            }
+          }
+          default -> {} // citations: no chat equivalent
         }
         passOrEmit(relay, chunk);
       }
@@ -306,6 +330,15 @@ final class AnthropicStreamDecoder implements StreamDecoder {
     String text = chunk.toString();
     facts.reset(StreamEventFacts.Kind.CHUNK, text);
     facts.source(text, chunk);
+    if (endedThinking != null) {
+      facts.thinkingBlocks(endedThinking);
+      endedThinking = null;
+    }
+  }
+
+  private void endedThinking(ObjectNode block) {
+    endedThinking = endedThinking == null ? new ArrayList<>(2) : endedThinking;
+    endedThinking.add(block);
   }
 
   private ObjectNode textChunk(String text) {

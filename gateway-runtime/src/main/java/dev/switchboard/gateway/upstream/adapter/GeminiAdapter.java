@@ -96,6 +96,8 @@ public final class GeminiAdapter implements UpstreamAdapter {
         NestedDrops nested = new NestedDrops();
         gemini = GeminiRequests.chat(body, target.target().model(), nested);
         unhonoured = nested.after(GeminiRequests.leftOut(body, target.target().model()));
+        // Anthropic's thinking blocks a Responses carrier brought back are Anthropic's only.
+        unhonoured = ThoughtSignedChat.thinkingLeftOut(body, unhonoured);
       }
     } catch (GeminiRequests.Unexpressible problem) {
       throw rejection(target, problem.getMessage());

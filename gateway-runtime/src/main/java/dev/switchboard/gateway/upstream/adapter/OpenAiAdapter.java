@@ -172,6 +172,8 @@ public class OpenAiAdapter implements UpstreamAdapter {
         copy.remove("stream_options");
       }
     }
+    // Anthropic's thinking blocks a Responses carrier brought back are Anthropic's only.
+    unhonoured = ThoughtSignedChat.thinkingLeftOut(body, unhonoured);
     if (format == Operation.CHAT_COMPLETIONS
         && takesMaxCompletionTokens(target.provider())
         && copy.has("max_tokens")

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.request.TokenUsage;
 import java.io.IOException;
 import java.util.List;
@@ -65,6 +66,9 @@ public final class StreamEventFacts {
   /** At the end of a bridged stream: the usage chunk to send before the end marker, or null. */
   private String usageChunk;
 
+  /** Anthropic thinking blocks that ended before this event (a bridged stream), or null. */
+  private List<ObjectNode> thinkingBlocks;
+
   /** The event's first-choice content once decoded, else null (not asked for yet). */
   private OpenAiFirstChoice content;
 
@@ -75,6 +79,7 @@ public final class StreamEventFacts {
 
   void reset(Kind kind, String payload) {
     this.usageChunk = null;
+    this.thinkingBlocks = null;
     this.source = null;
     this.parsed = null;
     this.responsesEvent = false;
@@ -119,6 +124,21 @@ public final class StreamEventFacts {
    */
   void usageChunk(String chunk) {
     this.usageChunk = chunk;
+  }
+
+  void thinkingBlocks(List<ObjectNode> blocks) {
+    this.thinkingBlocks = blocks;
+  }
+
+  /**
+   * The Anthropic thinking blocks of a bridged stream that ended since the last event relayed, in
+   * order, or null: for a front door that hands them back to its client (the Responses door's
+   * carrier), never part of the chat chunk. A {@code thinking} block holds its {@code signature}
+   * only (its text is the {@link #reasoningDelta}s before it), a {@code redacted_thinking} block
+   * its {@code data}.
+   */
+  public List<ObjectNode> thinkingBlocks() {
+    return thinkingBlocks;
   }
 
   /**

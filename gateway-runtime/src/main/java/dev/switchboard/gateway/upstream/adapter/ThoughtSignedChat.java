@@ -4,17 +4,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
 import java.util.Map;
 
 /**
  * A chat-completions request (the internal form a front door made of its client's request) whose
- * tool calls come with Gemini thought signatures held beside the tree, by tool-call id, rather than
- * in it: only the Gemini adapter reads them (as the calls' {@code thoughtSignature}); every other
- * adapter serializes the tree, which carries no trace of them, so a foreign field never reaches
- * OpenAI, Mistral or Anthropic — but Google's own OpenAI-compatible endpoint, which takes them in
- * the calls' {@code extra_content} ({@link #messagesWithSignatures}). A tool call's own {@code
- * extra_content.google.thought_signature} (a chat client's) still wins. Stages may change the tree
- * as they change any chat form.
+ * tool calls come with provider reasoning state held beside the tree, by tool-call id, rather than
+ * in it: Gemini thought signatures, which only the Gemini adapter reads (as the calls' {@code
+ * thoughtSignature}), and Anthropic thinking blocks, which only the Anthropic adapter reads (as the
+ * {@code thinking} / {@code redacted_thinking} blocks before the call's {@code tool_use}). Every
+ * other adapter serializes the tree, which carries no trace of them, so a foreign field never
+ * reaches OpenAI, Mistral or the other provider — but Google's own OpenAI-compatible endpoint,
+ * which takes signatures in the calls' {@code extra_content} ({@link #messagesWithSignatures}). A
+ * tool call's own {@code extra_content.google.thought_signature} (a chat client's) still wins. The
+ * form also says whether its door hands Anthropic's thinking blocks back to the client ({@link
+ * #returnsThinking}). Stages may change the tree as they change any chat form.
  */
 public final class ThoughtSignedChat extends ObjectNode {
 
@@ -25,6 +29,12 @@ public final class ThoughtSignedChat extends ObjectNode {
    * carrier from a provider's own reasoning state.
    */
   public static final String CARRIER_PREFIX = "switchboard.gemini-thought-signature.v1:";
+
+  /**
+   * What every carrier of Anthropic thinking blocks the Responses door writes starts with (the
+   * {@code encrypted_content} of a {@code reasoning} item), followed by the blocks' base64 JSON.
+   */
+  public static final String ANTHROPIC_CARRIER_PREFIX = "switchboard.anthropic-thinking.v1:";
 
   /**
    * Whether a {@code thinking} block of a Messages history is the gateway's own, not Anthropic's: a
@@ -42,11 +52,30 @@ public final class ThoughtSignedChat extends ObjectNode {
 
   private final transient Map<String, String> signatures;
 
+  private final transient Map<String, ArrayNode> thinking;
+
+  private final boolean returnsThinking;
+
   /** The fields of {@code chat} (shallowly) and the signatures of its calls by tool-call id. */
   public ThoughtSignedChat(ObjectNode chat, Map<String, String> signatures) {
+    this(chat, signatures, Map.of(), false);
+  }
+
+  /**
+   * The fields of {@code chat} (shallowly), the Gemini signatures and the Anthropic thinking blocks
+   * of its calls by tool-call id, and whether the door gives an Anthropic answer's thinking blocks
+   * back to its client ({@link #returnsThinking}).
+   */
+  public ThoughtSignedChat(
+      ObjectNode chat,
+      Map<String, String> signatures,
+      Map<String, ArrayNode> thinking,
+      boolean returnsThinking) {
     super(JsonNodeFactory.instance);
     setAll(chat);
     this.signatures = Map.copyOf(signatures);
+    this.thinking = Map.copyOf(thinking);
+    this.returnsThinking = returnsThinking;
   }
 
   /**
@@ -56,7 +85,7 @@ public final class ThoughtSignedChat extends ObjectNode {
    */
   @Override
   public ThoughtSignedChat deepCopy() {
-    return new ThoughtSignedChat(super.deepCopy(), signatures);
+    return new ThoughtSignedChat(super.deepCopy(), signatures, thinking, returnsThinking);
   }
 
   /**
@@ -68,7 +97,7 @@ public final class ThoughtSignedChat extends ObjectNode {
    */
   public static ObjectNode shallowCopy(ObjectNode chat) {
     return chat instanceof ThoughtSignedChat signed
-        ? new ThoughtSignedChat(signed, signed.signatures)
+        ? new ThoughtSignedChat(signed, signed.signatures, signed.thinking, signed.returnsThinking)
         : JsonNodeFactory.instance.objectNode().setAll(chat);
   }
 
@@ -76,6 +105,50 @@ public final class ThoughtSignedChat extends ObjectNode {
   public String signature(String id) {
     return id == null ? null : signatures.get(id);
   }
+
+  /**
+   * The Anthropic thinking blocks ({@code thinking} with its text and signature, {@code
+   * redacted_thinking} with its data, as Anthropic gave them) that come before the tool call {@code
+   * id}'s {@code tool_use}, or null. Never changed: an adapter that sends them sends these nodes.
+   */
+  public ArrayNode thinking(String id) {
+    return id == null ? null : thinking.get(id);
+  }
+
+  /** Whether any tool call of the form has Anthropic thinking blocks. */
+  public boolean hasThinking() {
+    return !thinking.isEmpty();
+  }
+
+  /**
+   * Whether the door hands an Anthropic answer's thinking blocks back to its client (the Responses
+   * door, when {@code include} names {@code reasoning.encrypted_content}): the Anthropic adapter
+   * then writes them into the chat completion it makes of the answer ({@code
+   * message.thinking_blocks}), which only that door reads.
+   */
+  public boolean returnsThinking() {
+    return returnsThinking;
+  }
+
+  /**
+   * Whether {@code chat} asks for an Anthropic answer's thinking blocks ({@link #returnsThinking}).
+   */
+  public static boolean returnsThinking(ObjectNode chat) {
+    return chat instanceof ThoughtSignedChat signed && signed.returnsThinking;
+  }
+
+  /**
+   * {@code unhonoured} and the Responses {@code input[].reasoning}, when {@code chat} carries
+   * Anthropic thinking blocks that an attempt does not send (a target of another provider, or an
+   * Anthropic one not asked to think): the client's reasoning items were left out.
+   */
+  public static List<String> thinkingLeftOut(ObjectNode chat, List<String> unhonoured) {
+    return chat instanceof ThoughtSignedChat signed && signed.hasThinking()
+        ? UpstreamAdapter.EncodedRequest.concat(unhonoured, REASONING_LEFT_OUT)
+        : unhonoured;
+  }
+
+  private static final List<String> REASONING_LEFT_OUT = List.of(NestedDrops.REASONING_ITEM);
 
   /**
    * The {@code messages} with each signature written where Google's OpenAI-compatible endpoint
