@@ -3,10 +3,12 @@
 // the Responses API) with generateText, streamText with a tool, and generateObject.
 // With "tool-loop", a two-turn function-calling loop as Codex runs it (store: false, the output
 // items handed back as input), JSON and streamed: on a Gemini 3 target the call's thought signature
-// travels in a reasoning item.
+// travels in a reasoning item. With "thinking-loop", the same loop with extended thinking as Codex
+// asks for it (reasoning.effort, include: ["reasoning.encrypted_content"]): on an Anthropic target
+// the thinking block and its signature travel in the reasoning item's encrypted_content.
 // With "stored", a stored response's input items listed one per page, as the SDK's auto-pagination
 // follows the cursor through the gateway, then the response retrieved and deleted.
-// Usage: node responses.mjs <model> [tool-loop|stored]   (prints one JSON line with what each call returned)
+// Usage: node responses.mjs <model> [tool-loop|thinking-loop|stored]   (prints one JSON line with what each call returned)
 import OpenAI from "openai";
 import { createOpenAI } from "@ai-sdk/openai";
 import { generateText, streamText, generateObject, tool } from "ai";
@@ -15,6 +17,13 @@ import { z } from "zod";
 const model = process.argv[2] ?? "chat-default";
 const baseURL = process.env.SWITCHBOARD_BASE_URL;
 const client = new OpenAI({ baseURL, apiKey: "sk-app", maxRetries: 0 });
+
+if (process.argv[3] === "thinking-loop") {
+  // The loop alone: the calls below expect an echoing chat model.
+  const thinking = { json: await toolLoop(false, true), stream: await toolLoop(true, true) };
+  console.log(JSON.stringify({ toolLoop: thinking }));
+  process.exit(0);
+}
 
 const created = await client.responses.create({ model, input: "responses from node" });
 
@@ -87,23 +96,31 @@ const object = await generateObject({
   prompt: "vercel generateObject",
 });
 
-async function toolLoop(streamed) {
+async function toolLoop(streamed, thinking = false) {
   const tools = [{ type: "function", name: "lookup", description: "Looks something up",
     parameters: { type: "object", properties: { query: { type: "string" } } } }];
-  const ask = { role: "user", content: "please find cats" }; // names no tool: turn 2 answers
+  // Without thinking, names no tool: turn 2 answers. With it (Anthropic refuses thinking beside a
+  // forced tool), names the tool, which the mock then calls unforced.
+  const ask = { role: "user", content: thinking ? "please use lookup to find cats" : "please find cats" };
+  const asked = thinking
+    ? { reasoning: { effort: "low" }, include: ["reasoning.encrypted_content"] }
+    : {};
   const call = (request) => streamed
     ? client.responses.stream(request).finalResponse()
     : client.responses.create(request);
-  const first = await call({ model, store: false, tools, tool_choice: "required", input: [ask] });
+  const first = await call({
+    model, store: false, tools, ...asked, ...(thinking ? {} : { tool_choice: "required" }), input: [ask],
+  });
   const fc = first.output.find((item) => item.type === "function_call");
   const second = await call({
-    model, store: false, tools,
+    model, store: false, tools, ...asked,
     input: [ask, ...first.output, { type: "function_call_output", call_id: fc.call_id, output: "3 cats" }],
   });
   return {
     items: first.output.map((item) => item.type),
     encrypted: first.output.find((item) => item.type === "reasoning")?.encrypted_content,
     secondStatus: second.status,
+    secondItems: second.output.map((item) => item.type),
     secondText: second.output.filter((i) => i.type === "message").flatMap((i) => i.content)
       .map((p) => p.text ?? "").join(""),
   };

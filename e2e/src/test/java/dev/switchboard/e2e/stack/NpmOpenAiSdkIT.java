@@ -158,6 +158,27 @@ class NpmOpenAiSdkIT {
     assertThat(signatures).hasSize(2).containsOnly(GeminiPayloads.signature("lookup"));
   }
 
+  @Test
+  @Order(4)
+  void aResponsesToolLoopOnClaudeHandsAnthropicItsThinkingBack() throws Exception {
+    JsonNode result = responses("chat-claude", "thinking-loop");
+    for (String loop : List.of("/toolLoop/json", "/toolLoop/stream")) {
+      JsonNode claude = result.at(loop);
+      assertThat(claude.path("items").toString())
+          .as(loop)
+          .isEqualTo("[\"reasoning\",\"function_call\"]");
+      assertThat(claude.path("encrypted").asText())
+          .as(loop)
+          .startsWith("switchboard.anthropic-thinking.v1:");
+      // The mock Anthropic provider, as Anthropic, takes the follow-up with thinking enabled only
+      // when its tool turn opens with the thinking block it signed: it thought again.
+      assertThat(claude.path("secondStatus").asText()).as(loop).isEqualTo("completed");
+      assertThat(claude.path("secondItems").toString())
+          .as(loop)
+          .isEqualTo("[\"reasoning\",\"message\"]");
+    }
+  }
+
   private static JsonNode responses(String model, String... mode) throws Exception {
     List<String> command = new java.util.ArrayList<>(List.of("node", "responses.mjs", model));
     command.addAll(List.of(mode));
