@@ -127,13 +127,20 @@ public record ArmCounters(
 
   /**
    * What happened between {@code earlier} and this scrape. When any counter went down the replica
-   * restarted in between, and everything it counted since is the difference.
+   * restarted in between, and everything it counted since is the difference. Every counter is
+   * looked at, failures and histograms' totals included: a restarted replica that has already
+   * served more requests than before it restarted, but failed fewer, would otherwise give a
+   * negative number of failures (whose error rate no interval judges: a failing canary passed).
    */
   public ArmCounters since(ArmCounters earlier) {
     if (attempts < earlier.attempts
+        || failedAttempts < earlier.failedAttempts
         || answered < earlier.answered
         || refusals < earlier.refusals
-        || outputTokenReports < earlier.outputTokenReports) {
+        || outputTokens < earlier.outputTokens
+        || outputTokenReports < earlier.outputTokenReports
+        || fewer(latencyBuckets, earlier.latencyBuckets)
+        || fewer(ttftBuckets, earlier.ttftBuckets)) {
       return this;
     }
     return new ArmCounters(
@@ -260,6 +267,23 @@ public record ArmCounters(
       sum.putIfAbsent(le, right.get(le) + countUpTo(left, le));
     }
     return sum;
+  }
+
+  /**
+   * Whether a cumulative histogram holds fewer observations (its last bucket's count) than {@code
+   * before} did: its buckets are counters, reset together when the replica restarts.
+   */
+  private static boolean fewer(Map<Double, Double> now, Map<Double, Double> before) {
+    return total(now) < total(before);
+  }
+
+  private static double total(Map<Double, Double> cumulative) {
+    if (cumulative.isEmpty()) {
+      return 0;
+    }
+    return cumulative instanceof TreeMap<Double, Double> sorted
+        ? sorted.lastEntry().getValue()
+        : new TreeMap<>(cumulative).lastEntry().getValue();
   }
 
   private static double countUpTo(TreeMap<Double, Double> cumulative, double le) {

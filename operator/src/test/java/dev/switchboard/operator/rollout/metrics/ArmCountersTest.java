@@ -160,4 +160,52 @@ class ArmCountersTest {
     ArmCounters restarted = new ArmCounters(7, 1, Map.of(), Map.of(), 6, 600, 6, 0);
     assertThat(restarted.since(earlier)).isEqualTo(restarted);
   }
+
+  @Test
+  void anyCounterThatWentDownMeansTheReplicaRestarted() {
+    ArmCounters earlier =
+        new ArmCounters(
+            100, 60, Map.of(0.5, 30.0, Double.POSITIVE_INFINITY, 40.0), Map.of(), 40, 4000, 40, 1);
+    // More attempts, answers, refusals and usage reports than before the restart, but fewer of
+    // each of these: what the replica counted since is the window, never a negative count.
+    ArmCounters fewerFailures =
+        new ArmCounters(
+            200,
+            20,
+            Map.of(0.5, 170.0, Double.POSITIVE_INFINITY, 180.0),
+            Map.of(),
+            180,
+            18000,
+            180,
+            2);
+    ArmCounters fewerTokens =
+        new ArmCounters(
+            200,
+            60,
+            Map.of(0.5, 130.0, Double.POSITIVE_INFINITY, 140.0),
+            Map.of(),
+            140,
+            3000,
+            140,
+            2);
+    ArmCounters fewerTimedAnswers =
+        new ArmCounters(
+            200,
+            60,
+            Map.of(0.5, 20.0, Double.POSITIVE_INFINITY, 30.0),
+            Map.of(),
+            140,
+            14000,
+            140,
+            2);
+    ArmCounters fewerStreamFirstTokens =
+        new ArmCounters(200, 60, earlier.latencyBuckets(), Map.of(1.0, 3.0), 140, 14000, 140, 2);
+    ArmCounters earlierStreams =
+        new ArmCounters(100, 60, earlier.latencyBuckets(), Map.of(1.0, 5.0), 40, 4000, 40, 1);
+    assertThat(fewerFailures.since(earlier)).isEqualTo(fewerFailures);
+    assertThat(fewerFailures.since(earlier).toMetrics().errorRate()).isEqualTo(0.1);
+    assertThat(fewerTokens.since(earlier)).isEqualTo(fewerTokens);
+    assertThat(fewerTimedAnswers.since(earlier)).isEqualTo(fewerTimedAnswers);
+    assertThat(fewerStreamFirstTokens.since(earlierStreams)).isEqualTo(fewerStreamFirstTokens);
+  }
 }

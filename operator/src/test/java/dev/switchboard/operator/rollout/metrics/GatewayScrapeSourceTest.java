@@ -307,6 +307,29 @@ class GatewayScrapeSourceTest {
     assertThat(source.collect(QUERY).orElseThrow().canary().requests()).isEqualTo(40);
   }
 
+  /**
+   * A replica that restarted and has served more since than this canary's attempts before, but
+   * failed fewer: only its failures went down. Its window is still what it counted since the
+   * restart, not a negative number of failures (which no interval judges, so a canary failing a
+   * tenth of its requests passed its error criterion).
+   */
+  @Test
+  void aReplicaThatRestartedWithFewerFailuresThanBeforeCountsWhatItSawSince() {
+    one.set("canary", new FakeGatewayReplica.Arm(100, 60, 0.4, 0, 0));
+    GatewayScrapeSource source =
+        new GatewayScrapeSource(GatewayTargets.fixed(List.of(one.metricsUrl())), clock);
+    source.begin(QUERY);
+    one.set("canary", new FakeGatewayReplica.Arm(200, 20, 0.4, 0, 0));
+    clock.advance(Duration.ofSeconds(10));
+    CanaryWindow window = source.collect(QUERY).orElseThrow();
+
+    assertThat(window.canary().requests()).isEqualTo(200);
+    assertThat(window.canary().errors()).isEqualTo(20);
+    assertThat(window.canary().latencyBuckets()).containsEntry(0.5, 180.0);
+    assertThat(dev.switchboard.operator.rollout.CanaryAnalyzer.judge(null, window).verdict())
+        .isEqualTo(dev.switchboard.operator.rollout.AnalysisResult.Verdict.FAIL);
+  }
+
   @Test
   void aStaleBaselineGivesNoWindow() {
     one.set("canary", new FakeGatewayReplica.Arm(10, 0, 0.4, 0, 0));
