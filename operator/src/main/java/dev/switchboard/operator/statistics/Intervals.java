@@ -16,9 +16,15 @@ public final class Intervals {
 
   private Intervals() {}
 
-  /** Wilson score interval {low, high} of x/n (n &gt; 0) for the normal quantile {@code z}. */
+  /**
+   * Wilson score interval {low, high} of x/n (n &gt; 0) for the normal quantile {@code z}. An
+   * {@code x} outside 0..n is taken as its nearest end: counts read a moment apart (Prometheus's
+   * separate instant queries of attempts and of failures, each extrapolated and rounded) can put a
+   * few more failures than attempts, and a rate past 1 made the interval NaN, which no threshold is
+   * past: a canary failing every request passed.
+   */
   public static double[] wilson(long x, long n, double z) {
-    double p = (double) x / n;
+    double p = (double) Math.min(Math.max(x, 0), n) / n;
     double z2 = z * z;
     double centre = (p + z2 / (2 * n)) / (1 + z2 / n);
     double half = z / (1 + z2 / n) * Math.sqrt(p * (1 - p) / n + z2 / (4.0 * n * n));

@@ -62,6 +62,36 @@ class CanaryAnalyzerTest {
     assertThat(result.verdict()).isEqualTo(AnalysisResult.Verdict.FAIL);
   }
 
+  /**
+   * The Prometheus source reads attempts and failures with two instant queries a moment apart, each
+   * extrapolated by {@code increase} and rounded: a canary failing every request can come back with
+   * a few more failures than attempts. That is a failing canary, not a rate no interval can judge.
+   */
+  @Test
+  void moreFailuresThanAttemptsFromQueriesAMomentApartFailTheCanary() {
+    ArmMetrics canary = new ArmMetrics(1000, 1003, null, null, 0, 0, 0);
+    ArmMetrics stable = new ArmMetrics(10_000, 10, null, null, 9990, 999_000, 0);
+
+    AnalysisResult result =
+        CanaryAnalyzer.judge(new CanaryAnalysis(), new CanaryWindow(canary, stable, Duration.ZERO));
+
+    assertThat(result.verdict()).isEqualTo(AnalysisResult.Verdict.FAIL);
+    assertThat(result.failures()).singleElement().asString().startsWith("error rate");
+  }
+
+  /** Likewise refusals read a moment after the answers: the canary refuses everything. */
+  @Test
+  void moreRefusalsThanAnswersFailTheCanary() {
+    ArmMetrics canary = new ArmMetrics(1000, 0, null, null, 1000, 100_000, 1003);
+    ArmMetrics stable = new ArmMetrics(10_000, 0, null, null, 10_000, 1_000_000, 10);
+
+    AnalysisResult result =
+        CanaryAnalyzer.judge(new CanaryAnalysis(), new CanaryWindow(canary, stable, Duration.ZERO));
+
+    assertThat(result.verdict()).isEqualTo(AnalysisResult.Verdict.FAIL);
+    assertThat(result.failures()).singleElement().asString().startsWith("refusal rate increase");
+  }
+
   private static AnalysisResult judge(ArmMetrics canary) {
     return CanaryAnalyzer.judge(
         new CanaryAnalysis(), new CanaryWindow(canary, STABLE, Duration.ofMinutes(1)));
