@@ -285,7 +285,11 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
       // A spec change that left the targets alone (thresholds, aliases, steps) keeps the rollout
       // going, at its step's weight as the spec says now (steps edited away: the last one left).
       int step = Math.min(current.currentStep(), steps.size() - 1);
-      state = current.withRevisions(live.revision(), revision).withStep(step, weight(steps, step));
+      state =
+          current
+              .withRevisions(live.revision(), revision)
+              .withStep(step, weight(steps, step))
+              .withAnalysis(ofRevision(current.analysis(), current.canaryRevision(), revision));
     } else if (sameCanary) {
       // The status was lost (written by nobody before a restart): resume at the published weight.
       int step = stepOfWeight(steps, liveCanary.weight());
@@ -593,6 +597,39 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
     last.setCanary(analysis.getCanary());
     last.setStable(analysis.getStable());
     return last;
+  }
+
+  /**
+   * The analysis with its step's counts moved from the canary's earlier revision to {@code
+   * revision}: a spec edit that kept the canary's targets (a threshold, an alias, the steps) bumped
+   * the generation, and the step's sums are kept by revision, so the requests the step already
+   * counted were dropped and a canary that had too few in any one window was judged afresh after
+   * every edit. A copy: the status read may be the informer's cached object.
+   */
+  private static AnalysisStatus ofRevision(AnalysisStatus analysis, Long earlier, long revision) {
+    StepCounts counts = analysis == null ? null : analysis.getStepCounts();
+    if (counts == null
+        || earlier == null
+        || earlier == revision
+        || !Objects.equals(counts.getRevision(), earlier)) {
+      return analysis;
+    }
+    StepCounts moved = new StepCounts();
+    moved.setRevision(revision);
+    moved.setStep(counts.getStep());
+    moved.setFrom(counts.getFrom());
+    moved.setTo(counts.getTo());
+    moved.setCanary(counts.getCanary());
+    moved.setStable(counts.getStable());
+    moved.setBaselineAt(counts.getBaselineAt());
+    moved.setBaselines(counts.getBaselines());
+    AnalysisStatus copy = new AnalysisStatus();
+    copy.setLastRun(analysis.getLastRun());
+    copy.setVerdict(analysis.getVerdict());
+    copy.setCanary(analysis.getCanary());
+    copy.setStable(analysis.getStable());
+    copy.setStepCounts(moved);
+    return copy;
   }
 
   /**

@@ -775,6 +775,47 @@ class ProgressiveCanaryPlannerTest {
     assertThat(harness.published().canary().revision()).isEqualTo(3);
   }
 
+  /**
+   * A spec edit that keeps the targets (a threshold, an alias) bumps the generation and with it the
+   * canary's revision, but the step goes on: the requests its earlier windows counted still count.
+   * They were dropped (the step's sums are kept by revision), so a bad canary with too few requests
+   * in each window alone was judged afresh after every such edit and kept its share meanwhile.
+   */
+  @Test
+  void aSpecEditThatKeepsTheTargetsKeepsTheStepsSums() {
+    try (FakeGatewayReplica gateway = new FakeGatewayReplica("chat")) {
+      GatewayScrapeSource source =
+          new GatewayScrapeSource(GatewayTargets.fixed(List.of(gateway.metricsUrl())), clock);
+      harness.withPlanner(new ProgressiveCanaryPlanner(clock, source));
+      gateway
+          .set("canary", new FakeGatewayReplica.Arm(0, 0, 0.4, 0, 0))
+          .set("stable", new FakeGatewayReplica.Arm(1000, 0, 0.4, 0, 0));
+      harness.changeTargets("gpt-5");
+      harness.reconcile();
+
+      // 30 canary requests, a fifth of them failed: under minRequests (50), no verdict yet.
+      gateway
+          .set("canary", new FakeGatewayReplica.Arm(30, 6, 0.4, 0, 0))
+          .set("stable", new FakeGatewayReplica.Arm(1600, 0, 0.4, 0, 0));
+      clock.advance(INTERVAL);
+      assertThat(harness.reconcile().analysis().getVerdict()).isEqualTo("Inconclusive");
+
+      // Someone relaxes a threshold: same targets, next generation.
+      harness.route.getSpec().getCanary().getAnalysis().setMaxLatencyP95Ratio(2.0);
+      harness.bumpGeneration();
+      assertThat(harness.reconcile().canaryRevision()).isEqualTo(3);
+
+      // 30 more, as bad: the step has 60 requests, 12 failed, and the canary is rolled back.
+      gateway
+          .set("canary", new FakeGatewayReplica.Arm(60, 12, 0.4, 0, 0))
+          .set("stable", new FakeGatewayReplica.Arm(2200, 0, 0.4, 0, 0));
+      clock.advance(INTERVAL);
+      RolloutDecision judged = harness.reconcile();
+      assertThat(judged.analysis().getCanary().getRequests()).isEqualTo(60);
+      assertThat(judged.phase()).isEqualTo("RolledBack");
+    }
+  }
+
   @Test
   void shorteningTheStepsBehindTheCurrentOneMidRolloutContinuesFromTheLastStep() {
     harness.changeTargets("gpt-5");
