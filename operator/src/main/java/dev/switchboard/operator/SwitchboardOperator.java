@@ -139,7 +139,8 @@ public final class SwitchboardOperator implements AutoCloseable {
         new CanaryMetricsSources(
             new GatewayScrapeSource(targets, clock),
             settings.prometheusNamespaceLabel(),
-            url -> urlGuard.check(url).map(Problem::message));
+            url -> urlGuard.check(url).map(Problem::message),
+            clock);
     // This process's credential for the gateways' admin port (drift checks and every /admin/
     // read); its hash goes out with the consumer table.
     OperatorCredential credential = OperatorCredential.generate();

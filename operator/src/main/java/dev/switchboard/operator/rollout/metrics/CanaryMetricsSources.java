@@ -1,6 +1,7 @@
 package dev.switchboard.operator.rollout.metrics;
 
 import java.net.URI;
+import java.time.Clock;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
@@ -17,6 +18,7 @@ public final class CanaryMetricsSources implements CanaryMetricsSource {
   private final CanaryMetricsSource gateway;
   private final String prometheusNamespaceLabel;
   private final Function<String, Optional<String>> urlRefusal;
+  private final Clock clock;
 
   /**
    * By Prometheus URL: its source and the routes ({@code namespace/name}) that named it since their
@@ -40,9 +42,24 @@ public final class CanaryMetricsSources implements CanaryMetricsSource {
       CanaryMetricsSource gateway,
       String prometheusNamespaceLabel,
       Function<String, Optional<String>> urlRefusal) {
+    this(gateway, prometheusNamespaceLabel, urlRefusal, Clock.systemUTC());
+  }
+
+  /**
+   * @param clock the operator's clock, which the Prometheus sources judge a step's age on: the step
+   *     started on it ({@code status.stepStartedAt}), so a window measured on another clock (the
+   *     system's, under a clock a test or the local stack moves on) reached back before the step,
+   *     or gave none until real time caught up
+   */
+  public CanaryMetricsSources(
+      CanaryMetricsSource gateway,
+      String prometheusNamespaceLabel,
+      Function<String, Optional<String>> urlRefusal,
+      Clock clock) {
     this.gateway = gateway;
     this.prometheusNamespaceLabel = prometheusNamespaceLabel;
     this.urlRefusal = urlRefusal;
+    this.clock = clock;
   }
 
   @Override
@@ -107,7 +124,7 @@ public final class CanaryMetricsSources implements CanaryMetricsSource {
                   used != null
                       ? used
                       : new Used(
-                          new PrometheusApiSource(URI.create(url), prometheusNamespaceLabel),
+                          new PrometheusApiSource(URI.create(url), prometheusNamespaceLabel, clock),
                           new HashSet<>());
               now.routes().add(route);
               return now;

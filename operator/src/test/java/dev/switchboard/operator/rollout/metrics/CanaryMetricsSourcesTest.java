@@ -50,6 +50,37 @@ class CanaryMetricsSourcesTest {
   }
 
   /**
+   * A Prometheus source judges a step's age on the operator's clock, the one the step started on:
+   * just after the step started there is no complete window of it yet (none is asked for). On the
+   * system clock, under an operator clock that is not the system's, the step looked days old and
+   * the source queried a range reaching back before it.
+   */
+  @Test
+  void aPrometheusSourceMeasuresTheStepOnTheOperatorsClock() {
+    java.time.Instant stepStart = java.time.Instant.parse("2026-01-01T00:00:00Z");
+    CanaryMetricsSources sources =
+        new CanaryMetricsSources(
+            gateway,
+            "namespace",
+            url -> Optional.empty(),
+            new dev.switchboard.operator.testing.MutableClock(stepStart.plusSeconds(5)));
+    // Nothing listens on port 1: any query would fail.
+    CanaryQuery justStarted =
+        new CanaryQuery(
+                "ns",
+                "chat",
+                1,
+                Duration.ofSeconds(10),
+                "prometheus",
+                "http://127.0.0.1:1",
+                Duration.ofSeconds(5))
+            .since(stepStart)
+            .atStep(0, null);
+
+    assertThat(sources.collect(justStarted)).isEmpty();
+  }
+
+  /**
    * A route's canary that is over, or a deleted route, is forgotten by the gateway scrape and by
    * every Prometheus source (the route may have named another URL while its canary ran).
    */
