@@ -255,6 +255,25 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
       return applyAtOnce(desired, current, "the targets equal the stable ones again");
     }
     RoutingTable.Route stableEntry = stableEntry(desired, live);
+    if (live.canary() == null
+        && isRunning(current)
+        && Objects.equals(current.canaryRevision(), revision)) {
+      // The status says this canary runs, the table that stable alone serves, and the spec is the
+      // one the canary started from: a rollback was published and its status never written (the
+      // operator stopped, or lost its lease, between the two writes). Starting the canary again
+      // would send its share back to a version just rolled back, with the failure forgotten.
+      return rollback(
+          stableEntry,
+          live,
+          revision,
+          targetIds(desired),
+          current.analysis(),
+          Reason.CANARY_ROLLED_BACK.wireName(),
+          "the published routing table no longer carries the canary while its status said it"
+              + " ran: a rollback was published and not recorded (the operator stopped between"
+              + " the two writes)"
+              + figures(current.analysis()));
+    }
     if (RolloutDecision.ROLLED_BACK.equals(current.phase())
         && (Objects.equals(current.failedRevision(), revision)
             || Objects.equals(current.failedTargets(), targetIds(desired)))

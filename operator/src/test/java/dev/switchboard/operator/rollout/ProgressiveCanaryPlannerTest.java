@@ -663,6 +663,44 @@ class ProgressiveCanaryPlannerTest {
         .containsExactly("gpt-4o");
   }
 
+  /**
+   * A rollback is published first and its status written next: an operator that stops (or loses its
+   * lease) between the two leaves a status that says the canary runs and a table that says stable
+   * alone serves. The next reconcile records the rollback; it started the canary again, sending its
+   * share back to the version just rolled back, with the failure forgotten.
+   */
+  @Test
+  void aRollbackPublishedButNotRecordedIsNotStartedAgain() {
+    harness.changeTargets("gpt-5");
+    harness.reconcile();
+    ModelRouteStatus running = harness.status;
+    metrics.answer(new CanaryWindow(arm(200, 60, 0.8, 100, 0), arm(800, 2, 0.8, 100, 0), INTERVAL));
+    clock.advance(INTERVAL);
+    assertThat(harness.reconcile().phase()).isEqualTo("RolledBack");
+    assertThat(harness.published().canary()).isNull();
+
+    // The status write was lost; a restarted operator plans from the status before the rollback.
+    harness.status = running;
+    harness.events.clear();
+    Harness restarted = harness.withPlanner(new ProgressiveCanaryPlanner(clock, metrics));
+    clock.advance(Duration.ofSeconds(1));
+    RolloutDecision next = restarted.reconcile();
+
+    assertThat(next.phase()).isEqualTo("RolledBack");
+    assertThat(next.failedRevision()).isEqualTo(2);
+    assertThat(next.failedTargets()).containsExactly("openai/gpt-5");
+    assertThat(restarted.published().canary()).isNull();
+    assertThat(restarted.published().targets())
+        .extracting(RoutingTable.Target::model)
+        .containsExactly("gpt-4o");
+    assertThat(restarted.events).containsExactly("CanaryRolledBack");
+
+    // And it stays rolled back.
+    clock.advance(INTERVAL);
+    assertThat(restarted.reconcile().phase()).isEqualTo("RolledBack");
+    assertThat(restarted.published().canary()).isNull();
+  }
+
   @Test
   void unreadableMetricsPauseTheCanaryAtItsWeightUntilTheyReturn() {
     harness.changeTargets("gpt-5");
