@@ -300,9 +300,14 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
         liveCanary != null
             && sameArm(
                 desired.targets(), desired.rules(), liveCanary.targets(), liveCanary.rules());
-    if (sameCanary && isRunning(current)) {
+    if (sameCanary
+        && isRunning(current)
+        && Objects.equals(current.canaryRevision(), liveCanary.revision())) {
       // A spec change that left the targets alone (thresholds, aliases, steps) keeps the rollout
       // going, at its step's weight as the spec says now (steps edited away: the last one left).
+      // Only when the status describes the published canary: one whose start was published and
+      // not recorded has a status that still describes the canary it replaced, whose step, start
+      // and sums are not its own.
       int step = Math.min(current.currentStep(), steps.size() - 1);
       state =
           current
@@ -310,7 +315,8 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
               .withStep(step, weight(steps, step))
               .withAnalysis(ofRevision(current.analysis(), current.canaryRevision(), revision));
     } else if (sameCanary) {
-      // The status was lost (written by nobody before a restart): resume at the published weight.
+      // The status was lost (written by nobody before a restart), or describes an earlier canary:
+      // resume at the published weight.
       int step = stepOfWeight(steps, liveCanary.weight());
       state =
           new State(

@@ -701,6 +701,39 @@ class ProgressiveCanaryPlannerTest {
     assertThat(restarted.published().canary()).isNull();
   }
 
+  /**
+   * Canary B runs at its second step; the targets change to C, whose start is published, and the
+   * status write is lost. The status still describes B: C must not take B's step, weight, start or
+   * sums — it resumes as a canary whose status was lost, at the weight the table gives it.
+   */
+  @Test
+  void aNewCanaryWhoseStartWasNotRecordedDoesNotTakeTheStepOfTheOneItReplaced() {
+    harness.changeTargets("gpt-5");
+    harness.reconcile();
+    clock.advance(INTERVAL);
+    harness.reconcile();
+    clock.advance(INTERVAL);
+    harness.reconcile();
+    assertThat(harness.status.getCurrentStep()).isEqualTo(1);
+    ModelRouteStatus ofB = harness.status;
+
+    harness.changeTargets("gpt-6");
+    clock.advance(Duration.ofSeconds(1));
+    harness.reconcile();
+    assertThat(harness.published().canary().weight()).isEqualTo(5);
+    harness.status = ofB; // the write of C's start was lost
+
+    clock.advance(Duration.ofSeconds(1));
+    RolloutDecision resumed = harness.reconcile();
+
+    assertThat(resumed.phase()).isEqualTo("Progressing");
+    assertThat(resumed.canaryRevision()).isEqualTo(3);
+    assertThat(resumed.currentStep()).isZero();
+    assertThat(harness.published().canary().weight()).isEqualTo(5);
+    assertThat(resumed.stepStartedAt()).isEqualTo(clock.instant().toString());
+    assertThat(resumed.analysis()).isNull();
+  }
+
   @Test
   void unreadableMetricsPauseTheCanaryAtItsWeightUntilTheyReturn() {
     harness.changeTargets("gpt-5");
