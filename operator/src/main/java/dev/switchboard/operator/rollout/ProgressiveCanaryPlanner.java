@@ -252,6 +252,19 @@ public final class ProgressiveCanaryPlanner implements CanaryPlanner {
     }
     RoutingTable.Route live = published.get();
     if (sameArm(desired.targets(), desired.rules(), live.targets(), live.rules())) {
+      if (isRunning(current)
+          && live.canary() == null
+          && live.revision() == revision
+          && Objects.equals(current.canaryRevision(), revision)) {
+        // The table serves the canary's own revision as stable while its status says it runs: a
+        // promotion was published and its status never written (the operator stopped between the
+        // two writes). Said as the promotion it was, not as a cancelled canary.
+        return promote(
+            desired,
+            current,
+            "the published routing table already serves it as stable (a promotion published and"
+                + " not recorded: the operator stopped between the two writes)");
+      }
       return applyAtOnce(desired, current, "the targets equal the stable ones again");
     }
     RoutingTable.Route stableEntry = stableEntry(desired, live);

@@ -734,6 +734,32 @@ class ProgressiveCanaryPlannerTest {
     assertThat(resumed.analysis()).isNull();
   }
 
+  /**
+   * The same for a promotion: published, its status write lost. The route is stable at the canary's
+   * revision either way; the event says it was promoted (it said the canary was cancelled) and the
+   * last analysis stays, as after any promotion.
+   */
+  @Test
+  void aPromotionPublishedButNotRecordedIsSaidAsAPromotion() {
+    harness.changeTargets("gpt-5");
+    harness.reconcile();
+    clock.advance(INTERVAL);
+    harness.reconcile();
+    ModelRouteStatus running = harness.status;
+    harness.annotate(ProgressiveCanaryPlanner.PROMOTE_ANNOTATION);
+    assertThat(harness.reconcile().phase()).isEqualTo("Stable");
+
+    harness.status = running;
+    harness.events.clear();
+    clock.advance(Duration.ofSeconds(1));
+    RolloutDecision next = harness.reconcile();
+
+    assertThat(next.phase()).isEqualTo("Stable");
+    assertThat(next.stableRevision()).isEqualTo(2);
+    assertThat(harness.events).containsExactly("CanaryPromoted");
+    assertThat(next.analysis().getVerdict()).isEqualTo("Pass");
+  }
+
   @Test
   void unreadableMetricsPauseTheCanaryAtItsWeightUntilTheyReturn() {
     harness.changeTargets("gpt-5");
