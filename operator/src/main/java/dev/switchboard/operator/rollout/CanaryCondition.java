@@ -56,10 +56,18 @@ public final class CanaryCondition {
             && Reason.CANARY_CONFIGURATION_INVALID
                 .wireName()
                 .equals(decision.transition().reason());
+    // A CanaryRolledBack without a failed analysis is a rollback found published and never
+    // recorded: its cause went with the lost status write, so it is not claimed to be an abort.
+    boolean notRecorded =
+        !"Fail".equals(verdict)
+            && decision.transition() != null
+            && Reason.CANARY_ROLLED_BACK.wireName().equals(decision.transition().reason());
     String reason =
         "Fail".equals(verdict)
             ? Reason.ANALYSIS_FAILED.wireName()
-            : invalid ? Reason.CONFIGURATION_INVALID.wireName() : Reason.ABORTED.wireName();
+            : invalid
+                ? Reason.CONFIGURATION_INVALID.wireName()
+                : notRecorded ? Reason.ROLLBACK_NOT_RECORDED.wireName() : Reason.ABORTED.wireName();
     return new Conditions.Desired(
         TYPE,
         false,

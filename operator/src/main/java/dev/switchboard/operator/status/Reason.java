@@ -98,6 +98,9 @@ public enum Reason {
   ANALYSIS_FAILED("AnalysisFailed"),
   ABORTED("Aborted"),
   CONFIGURATION_INVALID("ConfigurationInvalid"),
+  // A rollback found published (the table no longer carries the canary) but never recorded in
+  // status: why it was rolled back was lost with the status write.
+  ROLLBACK_NOT_RECORDED("RollbackNotRecorded"),
   // A split canary on a deterministic route that pins its target: the split is off, no traffic.
   SPLIT_DISABLED_BY_PIN_TARGET("SplitDisabledByPinTarget"),
   // Consumers and key rotation (issue 17).

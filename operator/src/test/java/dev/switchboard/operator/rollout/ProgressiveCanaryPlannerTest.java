@@ -694,6 +694,8 @@ class ProgressiveCanaryPlannerTest {
         .extracting(RoutingTable.Target::model)
         .containsExactly("gpt-4o");
     assertThat(restarted.events).containsExactly("CanaryRolledBack");
+    // Why it was rolled back went with the lost write: not claimed to be an abort.
+    assertThat(CanaryCondition.of(next).orElseThrow().reason()).isEqualTo("RollbackNotRecorded");
 
     // And it stays rolled back.
     clock.advance(INTERVAL);
