@@ -171,9 +171,10 @@ public record ArmCounters(
   /** The figures of a window whose counters these are. */
   public ArmMetrics toMetrics() {
     long answeredRequests = Math.round(answered);
-    // Not every answer reports usage; the mean of those that do stands for all answers.
+    // Not every answer reports usage; the mean of those that do stands for all answers. None: no
+    // mean (NaN, which ArmMetrics reads as no figure).
     double tokens =
-        outputTokenReports <= 0 ? 0 : outputTokens / outputTokenReports * answeredRequests;
+        outputTokenReports <= 0 ? Double.NaN : outputTokens / outputTokenReports * answeredRequests;
     return new ArmMetrics(
         Math.round(attempts),
         Math.round(failedAttempts),

@@ -13,7 +13,8 @@ import java.util.TreeMap;
  * @param ttftP95Seconds p95 of time to first token of streaming requests, null without data
  * @param answered requests the arm answered successfully (the denominator of refusal rate and
  *     output tokens)
- * @param outputTokens output tokens of the answered requests
+ * @param outputTokens output tokens of the answered requests; NaN when none of them reported usage
+ *     (a 0/0 mean: unknown, not zero)
  * @param refusals answered requests that were refusals (finish_reason content_filter or a refusal)
  * @param latencyBuckets the cumulative histogram {@code latencyP95Seconds} was read from (upper
  *     bound in seconds to count), empty when the source gives only the quantile
@@ -64,9 +65,13 @@ public record ArmMetrics(
     return requests == 0 ? 0.0 : (double) errors / requests;
   }
 
-  /** Mean output tokens per answered request, null when nothing was answered. */
+  /**
+   * Mean output tokens per answered request, null when nothing was answered or no answer reported
+   * its usage: a mean of no reports is no figure, and read as 0 it showed the arm answering with no
+   * tokens at all and judged its verbosity "within" on no evidence.
+   */
   public Double outputTokensPerRequest() {
-    return answered == 0 ? null : outputTokens / answered;
+    return answered == 0 || Double.isNaN(outputTokens) ? null : outputTokens / answered;
   }
 
   /** Share of answered requests that were refusals, null when nothing was answered. */

@@ -360,13 +360,15 @@ public final class PrometheusApiSource implements CanaryMetricsSource {
       Map<String, Double> refusals) {
     // increase() extrapolates, so counts come back fractional: round to whole requests.
     long answeredRequests = Math.round(answered.getOrDefault(arm, 0.0));
+    // No mean when no answer reported usage (the query's 0/0 is NaN, dropped): unknown, not zero.
+    Double meanTokens = tokensPerAnswer.get(arm);
     return new ArmMetrics(
         Math.round(attempts.getOrDefault(arm, 0.0)),
         Math.round(failed.getOrDefault(arm, 0.0)),
         latency.get(arm),
         ttft.get(arm),
         answeredRequests,
-        tokensPerAnswer.getOrDefault(arm, 0.0) * answeredRequests,
+        meanTokens == null ? Double.NaN : meanTokens * answeredRequests,
         Math.round(refusals.getOrDefault(arm, 0.0)));
   }
 

@@ -161,6 +161,17 @@ class ArmCountersTest {
     assertThat(restarted.since(earlier)).isEqualTo(restarted);
   }
 
+  /** Answers none of which reported usage have no mean output tokens (unknown, not zero). */
+  @Test
+  void answersWithoutUsageReportsGiveNoOutputTokenFigure() {
+    ArmCounters noUsage = new ArmCounters(50, 0, Map.of(), Map.of(), 50, 0, 0, 0);
+    assertThat(noUsage.toMetrics().answered()).isEqualTo(50);
+    assertThat(noUsage.toMetrics().outputTokensPerRequest()).isNull();
+
+    ArmCounters someUsage = new ArmCounters(50, 0, Map.of(), Map.of(), 50, 2000, 20, 0);
+    assertThat(someUsage.toMetrics().outputTokensPerRequest()).isEqualTo(100.0);
+  }
+
   @Test
   void anyCounterThatWentDownMeansTheReplicaRestarted() {
     ArmCounters earlier =

@@ -182,6 +182,36 @@ class PrometheusApiSourceTest {
                     .contains("gen_ai_client_operation_duration_seconds_bucket"));
   }
 
+  /**
+   * No answer of the canary reported usage: the tokens-per-answer query's 0/0 is NaN. That is no
+   * figure (the verbosity criterion is not judged, status shows none), not a canary that answers
+   * with no tokens, whose ratio was judged within its threshold on no evidence.
+   */
+  @Test
+  void answersWithoutUsageReportsGiveNoOutputTokenFigure() {
+    answers =
+        promql -> {
+          if (promql.contains("token_usage")) {
+            return vector(Map.of("canary", "NaN", "stable", "100"));
+          }
+          if (promql.contains("outcome!=\"success\"") || promql.startsWith("count by (job)")) {
+            return vector(Map.of());
+          }
+          if (promql.contains("upstream_attempts")
+              || promql.contains("operation_duration_seconds_count")) {
+            return vector(Map.of("canary", "100", "stable", "900"));
+          }
+          return vector(Map.of());
+        };
+    PrometheusApiSource source = new PrometheusApiSource(url(), "namespace");
+
+    CanaryWindow window = source.collect(QUERY).orElseThrow();
+
+    assertThat(window.canary().answered()).isEqualTo(100);
+    assertThat(window.canary().outputTokensPerRequest()).isNull();
+    assertThat(window.stable().outputTokensPerRequest()).isCloseTo(100.0, within(1e-9));
+  }
+
   @Test
   void anAttemptTheClientCancelledOrItsDeadlineCutIsNeitherARequestNorAnErrorOfTheArm() {
     // The fake applies the queries' outcome matchers to the canary's attempt series.
