@@ -63,6 +63,34 @@ class CanaryAnalyzerTest {
   }
 
   /**
+   * A figure exactly at its threshold is within it ("highest acceptable"): no failure and no
+   * suspect, so the step advances after its pause; just past it, the ratio fails and the rate
+   * holds.
+   */
+  @Test
+  void aFigureAtItsThresholdIsWithinItAndJustPastItIsNot() {
+    ArmMetrics stable = new ArmMetrics(100_000, 0, 1.0, null, 100_000, 10_000_000, 0);
+    ArmMetrics atThresholds = new ArmMetrics(10_000, 200, 1.5, null, 9_800, 1_470_000, 0);
+
+    AnalysisResult at =
+        CanaryAnalyzer.judge(
+            new CanaryAnalysis(), new CanaryWindow(atThresholds, stable, Duration.ZERO));
+
+    assertThat(at.verdict()).isEqualTo(AnalysisResult.Verdict.INCONCLUSIVE);
+    assertThat(at.failures()).isEmpty();
+    assertThat(at.suspects()).isEmpty();
+    assertThat(at.mayAdvance()).isTrue();
+
+    ArmMetrics pastThresholds = new ArmMetrics(10_000, 201, 1.5001, null, 9_799, 1_469_850, 0);
+    AnalysisResult past =
+        CanaryAnalyzer.judge(
+            new CanaryAnalysis(), new CanaryWindow(pastThresholds, stable, Duration.ZERO));
+    assertThat(past.verdict()).isEqualTo(AnalysisResult.Verdict.FAIL);
+    assertThat(past.failures()).singleElement().asString().startsWith("latency p95 ratio");
+    assertThat(past.suspects()).singleElement().asString().startsWith("error rate");
+  }
+
+  /**
    * The Prometheus source reads attempts and failures with two instant queries a moment apart, each
    * extrapolated by {@code increase} and rounded: a canary failing every request can come back with
    * a few more failures than attempts. That is a failing canary, not a rate no interval can judge.
