@@ -128,6 +128,10 @@ final class ProviderHandler {
     router
         .post("/openai/deployments/:deployment/embeddings")
         .handler(ctx -> embeddings(ctx, ApiShape.AZURE));
+    // Azure's v1 surface: the deployment in the body's model, no api-version (or "preview").
+    router.post("/openai/v1/chat/completions").handler(ctx -> chat(ctx, ApiShape.AZURE_V1));
+    router.post("/openai/v1/embeddings").handler(ctx -> embeddings(ctx, ApiShape.AZURE_V1));
+    router.get("/openai/v1/models").handler(ctx -> models(ctx, ApiShape.AZURE_V1, null));
     // The Responses API: OpenAI's path and Azure's v1 GA path (deployment in the body's model).
     router.post("/v1/responses").handler(ctx -> responses(ctx, ApiShape.OPENAI));
     router.post("/openai/v1/responses").handler(ctx -> responses(ctx, ApiShape.AZURE_V1));
@@ -988,6 +992,19 @@ final class ProviderHandler {
         });
   }
 
+  /**
+   * Whether an {@code api-version} is one Azure's deployment paths know: a dated version ({@code
+   * 2024-10-21}, {@code 2025-04-01-preview}). {@code v1} and {@code preview} belong to the v1
+   * surface ({@code /openai/v1/...}); on a deployment path they, like a missing version, are a path
+   * the resource does not have: 404 "Resource not found".
+   */
+  static boolean datedApiVersion(String version) {
+    return version != null && DATED_API_VERSION.matcher(version).matches();
+  }
+
+  private static final Pattern DATED_API_VERSION =
+      Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview)?");
+
   Set<String> knownModels() {
     Set<String> ids = new LinkedHashSet<>(options.models());
     ids.addAll(options.modelAliases().keySet());
@@ -1032,7 +1049,7 @@ final class ProviderHandler {
 
     FaultSpec fault = FaultSpec.NONE;
     String outcome;
-    if (api == ApiShape.AZURE && req.getParam("api-version") == null) {
+    if (api == ApiShape.AZURE && !datedApiVersion(req.getParam("api-version"))) {
       outcome = "not-found";
     } else if (!accepted) {
       outcome = "unauthorized";

@@ -27,23 +27,51 @@ public final class AzureOpenAiAdapter extends OpenAiAdapter {
     super(true);
   }
 
+  /**
+   * A dated {@code api-version} addresses the deployment in the path; {@code v1} and {@code
+   * preview} (the values the ProviderEndpoint takes for the v1 API) address Azure's v1 surface,
+   * {@code /openai/v1/...}, which names the deployment in the body's {@code model} (the request's
+   * model is already the deployment) and has no deployments path: there a dated version only is
+   * known, so {@code ?api-version=v1} on a deployment path is a 404 "Resource not found". {@code
+   * preview} is sent as {@code ?api-version=preview}, which opts the v1 surface into preview
+   * features; {@code v1} needs no query.
+   */
   @Override
   public String path(RoutingTable.Provider provider, String model, Operation op) {
     if (op == Operation.RESPONSES) {
       return RESPONSES_PATH;
     }
+    String version = apiVersion(provider);
+    if (V1.equals(version)) {
+      return V1_ROOT + op.path();
+    }
+    if (PREVIEW.equals(version)) {
+      return V1_ROOT + op.path() + PREVIEW_QUERY;
+    }
     return "/openai/deployments/"
         + URLEncoder.encode(model, StandardCharsets.UTF_8).replace("+", "%20")
         + op.path()
         + "?api-version="
-        + URLEncoder.encode(apiVersion(provider), StandardCharsets.UTF_8);
+        + URLEncoder.encode(version, StandardCharsets.UTF_8);
   }
 
+  /** Models - List: {@code /openai/models} with a dated version, {@code /openai/v1/models} else. */
   @Override
   public String probePath(RoutingTable.Provider provider) {
-    return "/openai/models?api-version="
-        + URLEncoder.encode(apiVersion(provider), StandardCharsets.UTF_8);
+    String version = apiVersion(provider);
+    if (V1.equals(version)) {
+      return V1_ROOT + "/models";
+    }
+    if (PREVIEW.equals(version)) {
+      return V1_ROOT + "/models" + PREVIEW_QUERY;
+    }
+    return "/openai/models?api-version=" + URLEncoder.encode(version, StandardCharsets.UTF_8);
   }
+
+  private static final String V1 = "v1";
+  private static final String PREVIEW = "preview";
+  private static final String V1_ROOT = "/openai/v1";
+  private static final String PREVIEW_QUERY = "?api-version=preview";
 
   /**
    * Azure answers a path it does not know (a wrong base URL or api-version, a deployment path the

@@ -50,6 +50,31 @@ class AzureOpenAiAdapterTest {
   }
 
   @Test
+  void theV1ApiVersionsAddressTheV1SurfaceAndItsModelsList() {
+    for (String version : List.of("v1", "preview")) {
+      RoutingTable.Provider v1 =
+          new RoutingTable.Provider(
+              "azure",
+              "azure-openai",
+              "https://contoso.openai.azure.com",
+              true,
+              version,
+              Map.of(),
+              null,
+              null,
+              null,
+              null,
+              Map.of());
+      String query = "preview".equals(version) ? "?api-version=preview" : "";
+      assertThat(adapter.path(v1, "gpt 4o", Operation.CHAT_COMPLETIONS))
+          .isEqualTo("/openai/v1/chat/completions" + query);
+      assertThat(adapter.path(v1, "gpt 4o", Operation.EMBEDDINGS))
+          .isEqualTo("/openai/v1/embeddings" + query);
+      assertThat(adapter.probePath(v1)).isEqualTo("/openai/v1/models" + query);
+    }
+  }
+
+  @Test
   void readsTheFactsOfARecordedAnswerWithCachedTokens() throws Exception {
     ReplySummary facts =
         adapter.decodeReply(

@@ -1,0 +1,135 @@
+package dev.switchboard.gateway.upstream.adapter;
+
+import static dev.switchboard.gateway.GatewayHarness.chat;
+import static dev.switchboard.gateway.TestTables.route;
+import static dev.switchboard.gateway.TestTables.target;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.contract.RoutingTable;
+import dev.switchboard.gateway.GatewayHarness;
+import dev.switchboard.gateway.TestTables;
+import dev.switchboard.mock.MockProvider;
+import dev.switchboard.mock.MockProviderOptions;
+import dev.switchboard.mock.record.RequestRecord;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An Azure OpenAI provider's {@code apiVersion} picks the API surface: a dated version addresses
+ * the deployment in the path with {@code ?api-version=}; {@code v1} and {@code preview} (which the
+ * ProviderEndpoint takes for Azure's v1 API) address {@code /openai/v1/...} with the deployment in
+ * the body's {@code model}, where a deployment path with {@code api-version=v1} is a path Azure
+ * does not have (404 "Resource not found").
+ */
+class AzureApiVersionIT {
+
+  private static final String KEY = "azure-key-0123456789abcdef";
+
+  @TempDir static Path dir;
+
+  static GatewayHarness gateway;
+  static MockProvider mock;
+
+  @BeforeAll
+  static void start() throws Exception {
+    gateway =
+        GatewayHarness.withMock(
+            dir,
+            new MockProviderOptions().keys(KEY),
+            AzureApiVersionIT::table,
+            Map.of("dated", KEY, "v1", KEY, "preview", KEY));
+    mock = gateway.mock();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    gateway.close();
+  }
+
+  static RoutingTable table(MockProvider mock) {
+    return TestTables.table(
+        List.of(
+            azure("dated", mock.origin(), "2024-10-21"),
+            azure("v1", mock.origin(), "v1"),
+            azure("preview", mock.origin(), "preview")),
+        List.of(
+            route("on-dated", List.of(), target("dated", "contoso-gpt4o", 0)),
+            route("on-v1", List.of(), target("v1", "contoso-gpt4o", 0)),
+            route("on-preview", List.of(), target("preview", "contoso-gpt4o", 0)),
+            route("embed-on-v1", List.of(), target("v1", "contoso-embed", 0))));
+  }
+
+  private static RoutingTable.Provider azure(String name, String baseUrl, String apiVersion) {
+    return new RoutingTable.Provider(
+        name,
+        "azure-openai",
+        baseUrl,
+        true,
+        apiVersion,
+        Map.of(),
+        null,
+        null,
+        null,
+        null,
+        Map.of());
+  }
+
+  @Test
+  void aDatedVersionAddressesTheDeploymentInThePath() throws Exception {
+    HttpResponse<String> response = gateway.post("/v1/chat/completions", chat("on-dated", false));
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    RequestRecord seen = last();
+    assertThat(seen.path()).isEqualTo("/openai/deployments/contoso-gpt4o/chat/completions");
+    assertThat(seen.query()).isEqualTo("api-version=2024-10-21");
+  }
+
+  @Test
+  void v1AddressesTheV1SurfaceWithTheDeploymentInTheBody() throws Exception {
+    for (boolean stream : List.of(false, true)) {
+      HttpResponse<String> response = gateway.post("/v1/chat/completions", chat("on-v1", stream));
+
+      assertThat(response.statusCode()).as("stream=%s", stream).isEqualTo(200);
+      RequestRecord seen = last();
+      assertThat(seen.path()).isEqualTo("/openai/v1/chat/completions");
+      assertThat(seen.query()).isNull();
+      assertThat(seen.body().getString("model")).isEqualTo("contoso-gpt4o");
+      assertThat(seen.keyAccepted()).isTrue();
+    }
+  }
+
+  @Test
+  void previewAddressesTheV1SurfaceAskingForPreviewFeatures() throws Exception {
+    HttpResponse<String> response = gateway.post("/v1/chat/completions", chat("on-preview", false));
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    RequestRecord seen = last();
+    assertThat(seen.path()).isEqualTo("/openai/v1/chat/completions");
+    assertThat(seen.query()).isEqualTo("api-version=preview");
+    assertThat(seen.body().getString("model")).isEqualTo("contoso-gpt4o");
+  }
+
+  @Test
+  void embeddingsOnV1GoToTheV1Surface() throws Exception {
+    HttpResponse<String> response =
+        gateway.post("/v1/embeddings", "{\"model\":\"embed-on-v1\",\"input\":\"hello\"}");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    RequestRecord seen = last();
+    assertThat(seen.path()).isEqualTo("/openai/v1/embeddings");
+    assertThat(seen.body().getString("model")).isEqualTo("contoso-embed");
+  }
+
+  /** The last call the gateway relayed (health probes, which GET, may come in between). */
+  private static RequestRecord last() {
+    List<RequestRecord> relayed =
+        mock.requests().stream().filter(r -> r.method().equals("POST")).toList();
+    return relayed.get(relayed.size() - 1);
+  }
+}
