@@ -162,7 +162,9 @@ final class ErrorReplies {
    * A status fault in Google's envelope: RESOURCE_EXHAUSTED carries the fault's {@code
    * retry-after}/{@code retry-after-ms} as RetryInfo's {@code retryDelay} (Google's only channel
    * for it); {@code status:429;code=per-day} names a per-day quota in its QuotaFailure instead of
-   * the per-minute one (with RetryInfo only when a retry-after is given).
+   * the per-minute one (with RetryInfo only when a retry-after is given); {@code
+   * status:400;code=failed-precondition} is Google's 400 {@code FAILED_PRECONDITION} for a project
+   * without billing where the free tier is unavailable.
    */
   static JsonObject geminiStatusBody(FaultSpec f, String model, HttpServerRequest req) {
     int status = f.status();
@@ -179,12 +181,26 @@ final class ErrorReplies {
     if (status == 429 && PER_DAY_CODE.equals(f.errorCode())) {
       return GeminiPayloads.quotaError(message, delay, GeminiPayloads.PER_DAY_QUOTA);
     }
+    if (status == 400 && FAILED_PRECONDITION_CODE.equals(f.errorCode())) {
+      return GeminiPayloads.error(400, "FAILED_PRECONDITION", FREE_TIER_UNAVAILABLE, null, null);
+    }
     return GeminiPayloads.error(
         status, GeminiPayloads.statusOf(status), message, status == 429 ? delay : null, null);
   }
 
   /** The fault code ({@code status:429;code=…}) of Gemini's per-day quota used up. */
   static final String PER_DAY_CODE = "per-day";
+
+  /**
+   * The fault code ({@code status:400;code=…}) of Gemini's 400 {@code FAILED_PRECONDITION}: the
+   * project cannot use the API from where it calls (no billing where the free tier is unavailable).
+   */
+  static final String FAILED_PRECONDITION_CODE = "failed-precondition";
+
+  /** Google's message of that error, as its troubleshooting guide gives it. */
+  static final String FREE_TIER_UNAVAILABLE =
+      "Gemini API free tier is not available in your country. Please enable billing on your"
+          + " project in Google AI Studio.";
 
   static void unauthorized(RoutingContext ctx, ApiShape api, boolean missing) {
     JsonObject body;

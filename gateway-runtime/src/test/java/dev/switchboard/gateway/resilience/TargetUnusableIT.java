@@ -80,6 +80,8 @@ class TargetUnusableIT {
           "azure-only",
           "gem",
           "gem-only",
+          "gem-unbilled",
+          "gem-unbilled-only",
           "drought",
           "drought-only",
           "parched",
@@ -176,6 +178,16 @@ class TargetUnusableIT {
                 target("gem", "gemini-day", 0),
                 target("mock", "gpt-4o-mini", 1)),
             policyRoute("per-day-only", "failover", target("gem-only", "gemini-day-only", 0)),
+            policyRoute(
+                "unbilled",
+                "failover",
+                target("gem-unbilled", "gemini-unbilled", 0),
+                target("gem-unbilled", "gemini-unbilled-too", 1),
+                target("mock", "gpt-4o-mini", 2)),
+            policyRoute(
+                "unbilled-only",
+                "failover",
+                target("gem-unbilled-only", "gemini-unbilled-only", 0)),
             policyRoute(
                 "created-then-no-credit",
                 "failover",
@@ -473,6 +485,34 @@ class TargetUnusableIT {
         .isGreaterThan(3_500_000L);
     assertThat(held.headers().allValues("x-should-retry")).containsExactly("false");
     assertThat(mock.attempts("gemini-day-only")).isEqualTo(1);
+  }
+
+  /**
+   * Gemini's 400 {@code FAILED_PRECONDITION} ("Gemini API free tier is not available in your
+   * country. Please enable billing …") says the gateway's project cannot use the API from where it
+   * calls: not the client's request, and the same for every model of the provider. The request
+   * fails over at once to another provider (the provider's second target is not tried), the account
+   * is held back, and alone the client gets the gateway's 502, not a 400 blaming its request.
+   */
+  @Test
+  void geminisFailedPreconditionIsTheAccountsFailureNotTheClients() throws Exception {
+    mock.faults().set("gemini-unbilled", "status:400;code=failed-precondition");
+    mock.faults().set("gemini-unbilled-too", "status:400;code=failed-precondition");
+    mock.faults().set("gemini-unbilled-only", "status:400;code=failed-precondition");
+
+    HttpResponse<String> failedOver = post("unbilled", false);
+    assertThat(failedOver.statusCode()).isEqualTo(200);
+    assertThat(failedOver.headers().firstValue("x-switchboard-provider")).hasValue("mock");
+    assertThat(mock.attempts("gemini-unbilled")).isEqualTo(1);
+    assertThat(mock.attempts("gemini-unbilled-too")).isZero();
+    assertThat(gateway.server().resilience().accountHeldMs("gem-unbilled")).isPositive();
+
+    HttpResponse<String> alone = post("unbilled-only", false);
+    assertThat(alone.statusCode()).isEqualTo(502);
+    assertThat(OpenAiWireFormat.problems(Body.ERROR, alone.body())).isEmpty();
+    assertThat(GatewayHarness.json(alone.body()).path("error").path("code").asText())
+        .isEqualTo("upstream_quota_exhausted");
+    assertThat(mock.attempts("gemini-unbilled-only")).isEqualTo(1);
   }
 
   /**

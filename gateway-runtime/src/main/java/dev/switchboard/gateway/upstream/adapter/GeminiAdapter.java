@@ -30,8 +30,9 @@ import java.util.function.LongSupplier;
  * Messages requests are bridged through chat; chat and embeddings bodies are translated by {@link
  * GeminiRequests}, answers by {@link GeminiReplies}, streams by {@link GeminiStreamDecoder}. Errors
  * come in Google's envelope ({@link GeminiErrors}): a 429 {@code RESOURCE_EXHAUSTED} carries its
- * retry delay in {@code RetryInfo}, and a wrong key is a 400 {@code API_KEY_INVALID}, which counts
- * as rejected credentials.
+ * retry delay in {@code RetryInfo}, a wrong key is a 400 {@code API_KEY_INVALID}, which counts as
+ * rejected credentials, and a 400 {@code FAILED_PRECONDITION} (billing not enabled, an unsupported
+ * location) is the account's failure, not the client's.
  */
 public final class GeminiAdapter implements UpstreamAdapter {
 
@@ -309,6 +310,13 @@ public final class GeminiAdapter implements UpstreamAdapter {
   public FailureKind failureKind(int status, Buffer body, FailureKind byStatus) {
     if (status == 400 && byStatus == FailureKind.REQUEST_REJECTED && GeminiErrors.badKey(body)) {
       return FailureKind.AUTH_REJECTED;
+    }
+    if (status == 400
+        && byStatus == FailureKind.REQUEST_REJECTED
+        && GeminiErrors.accountUnusable(body)) {
+      // Billing not enabled where the free tier is unavailable, an unsupported location: the
+      // account's condition, not the client's request; its scope is the account (FailureScope.of).
+      return FailureKind.TARGET_UNUSABLE;
     }
     if (status == 404
         && byStatus == FailureKind.REQUEST_REJECTED

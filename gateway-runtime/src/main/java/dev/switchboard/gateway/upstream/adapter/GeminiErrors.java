@@ -56,6 +56,18 @@ final class GeminiErrors {
     }
 
     /**
+     * Whether the error says the account cannot use the API at all ({@code FAILED_PRECONDITION},
+     * which Google's troubleshooting guide gives for "Gemini API free tier is not available in your
+     * country. Please enable billing on your project in Google AI Studio.", and which "User
+     * location is not supported for the API use." comes with): a condition of the gateway's project
+     * and where it calls from, the same for every model of the provider, never of the client's
+     * request.
+     */
+    boolean accountUnusable() {
+      return "FAILED_PRECONDITION".equals(status);
+    }
+
+    /**
      * The scope of a rate limit: a quota violated for the day ({@link #perDayQuota}) holds the
      * target back, a per-minute one concerns the attempt.
      */
@@ -88,6 +100,15 @@ final class GeminiErrors {
   static boolean modelNotFound(Buffer body) {
     JsonNode error = envelopeError(body);
     return error != null && read(error).modelNotFound();
+  }
+
+  /**
+   * Whether an error body says the account cannot use the API ({@link Google#accountUnusable}), in
+   * either of Google's envelopes (see {@link #badKey}).
+   */
+  static boolean accountUnusable(Buffer body) {
+    JsonNode error = envelopeError(body);
+    return error != null && read(error).accountUnusable();
   }
 
   /**

@@ -585,14 +585,20 @@ public class OpenAiAdapter implements UpstreamAdapter {
   /**
    * Google's OpenAI-compatible endpoint ({@code .../v1beta/openai}) answers a wrong key as Google
    * does everywhere, 400 with {@code ErrorInfo reason API_KEY_INVALID}: the gateway's key refused,
-   * not the client's request, so it fails over and counts as a credentials rejection. A 404 that
-   * says the model is not there ({@link #modelNotFound}) is the target's failure too: the gateway
-   * chose the model; so is a 429 {@code insufficient_quota} (an account out of credit).
+   * not the client's request, so it fails over and counts as a credentials rejection; its 400
+   * {@code FAILED_PRECONDITION} (billing not enabled, an unsupported location) is the account's. A
+   * 404 that says the model is not there ({@link #modelNotFound}) is the target's failure too: the
+   * gateway chose the model; so is a 429 {@code insufficient_quota} (an account out of credit).
    */
   @Override
   public FailureKind failureKind(int status, Buffer body, FailureKind byStatus) {
     if (status == 400 && byStatus == FailureKind.REQUEST_REJECTED && GeminiErrors.badKey(body)) {
       return FailureKind.AUTH_REJECTED;
+    }
+    if (status == 400
+        && byStatus == FailureKind.REQUEST_REJECTED
+        && GeminiErrors.accountUnusable(body)) {
+      return FailureKind.TARGET_UNUSABLE; // Google's FAILED_PRECONDITION: the account's, as above
     }
     if (status == 404 && byStatus == FailureKind.REQUEST_REJECTED && modelNotFound(body)) {
       return FailureKind.TARGET_UNUSABLE;

@@ -65,6 +65,30 @@ class UpstreamErrorKindTest {
   }
 
   @Test
+  void googlesFailedPreconditionIsTheAccountsFailureOnBothOfItsEndpoints() {
+    String error =
+        "{\"error\":{\"code\":400,\"message\":\"User location is not supported for the API"
+            + " use.\",\"status\":\"FAILED_PRECONDITION\"}}";
+    GeminiAdapter gemini = new GeminiAdapter();
+
+    assertThat(gemini.failureKind(400, body(error), FailureKind.REQUEST_REJECTED))
+        .isEqualTo(FailureKind.TARGET_UNUSABLE);
+    assertThat(gemini.failureScope(400, body(error), FailureKind.TARGET_UNUSABLE))
+        .isEqualTo(FailureScope.ACCOUNT);
+    assertThat(openAi.failureKind(400, body("[" + error + "]"), FailureKind.REQUEST_REJECTED))
+        .isEqualTo(FailureKind.TARGET_UNUSABLE);
+    // A request Gemini refuses stays the client's.
+    assertThat(
+            gemini.failureKind(
+                400,
+                body(
+                    "{\"error\":{\"code\":400,\"message\":\"Invalid JSON payload\","
+                        + "\"status\":\"INVALID_ARGUMENT\"}}"),
+                FailureKind.REQUEST_REJECTED))
+        .isEqualTo(FailureKind.REQUEST_REJECTED);
+  }
+
+  @Test
   void aNotFoundForAnIdTheClientNamedStaysTheClients() {
     Buffer unknownId =
         body(
